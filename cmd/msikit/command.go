@@ -1,0 +1,233 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	flag "github.com/spf13/pflag"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// A Command is one msikit subcommand, in the manner of cmd/go's base.Command.
+type Command struct {
+	// UsageLine is the one-line usage: "msikit info FILE [--json]".
+	UsageLine string
+	// Short is the one-line description shown by "msikit help".
+	Short string
+	// Long is the full description, shown by "msikit help CMD".
+	Long string
+	// Example is shown at the end of the help text.
+	Example string
+	// Setup binds the command's flags to fresh local variables in fs and
+	// returns the function that runs the command with the positional
+	// arguments left after parsing. The runner returns an error to be
+	// printed as "msikit: <err>"; a *usageError exits with status 2.
+	// Setup is called once per invocation, so commands share no state.
+	Setup func(fs *flag.FlagSet) func(env *Env, args []string) error
+	// Sub lists subcommands (for "msikit cfb ls").
+	Sub []*Command
+}
+
+// Name is the command's name: the word after "msikit" in UsageLine (or the
+// second word for subcommands such as "cfb ls").
+func (c *Command) Name() string {
+	f := strings.Fields(c.UsageLine)
+	if len(f) < 2 {
+		return ""
+	}
+	name := f[1]
+	if len(c.Sub) == 0 && len(f) > 2 {
+		for _, p := range parents {
+			if name == p {
+				return f[2]
+			}
+		}
+	}
+	return name
+}
+
+var parents = []string{"cfb"}
+
+// Env is what a running command may touch: its context and standard streams.
+type Env struct {
+	Ctx    context.Context
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// StderrIsTerminal reports whether progress output is wanted.
+	StderrIsTerminal bool
+}
+
+// usageError is a command-line mistake; it exits with status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Sprintf(format, args...)}
+}
+
+var errNotImplemented = errors.New("not implemented yet")
+
+// commands is the table of top-level commands, in the order "msikit help"
+// lists them.
+func commands() []*Command {
+	return []*Command{
+		cmdInfo, cmdTables, cmdExport, cmdImport, cmdStreams, cmdCat,
+		cmdExtract, cmdRepack, cmdRewrite, cmdCFB, cmdVersion,
+	}
+}
+
+func findCommand(list []*Command, name string) *Command {
+	for _, c := range list {
+		if c.Name() == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// run is the whole program, testable: it never calls os.Exit.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	env := &Env{Ctx: ctx, Stdin: stdin, Stdout: stdout, Stderr: stderr, StderrIsTerminal: isTerminal(stderr)}
+	if len(args) == 0 {
+		printMainUsage(stderr)
+		return exitUsage
+	}
+	switch args[0] {
+	case "-h", "--help":
+		printMainUsage(stdout)
+		return exitOK
+	case "--version":
+		args = []string{"version"}
+	case "help":
+		return runHelp(env, args[1:])
+	}
+	cmd := findCommand(commands(), args[0])
+	if cmd == nil {
+		fmt.Fprintf(stderr, "msikit: unknown command %q\nRun 'msikit help' for usage.\n", args[0])
+		return exitUsage
+	}
+	return runCommand(env, cmd, args[1:])
+}
+
+func runCommand(env *Env, cmd *Command, args []string) int {
+	if len(cmd.Sub) > 0 {
+		if len(args) == 0 {
+			printUsage(env.Stderr, cmd)
+			return exitUsage
+		}
+		if args[0] == "-h" || args[0] == "--help" {
+			printUsage(env.Stdout, cmd)
+			return exitOK
+		}
+		sub := findCommand(cmd.Sub, args[0])
+		if sub == nil {
+			fmt.Fprintf(env.Stderr, "msikit %s: unknown command %q\nRun 'msikit help %s' for usage.\n", cmd.Name(), args[0], cmd.Name())
+			return exitUsage
+		}
+		return runCommand(env, sub, args[1:])
+	}
+	fs := flag.NewFlagSet(cmd.Name(), flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.SortFlags = false
+	runner := cmd.Setup(fs)
+	help := fs.BoolP("help", "h", false, "show this help")
+	if err := fs.Parse(args); err != nil {
+		fmt.Fprintf(env.Stderr, "msikit %s: %v\nRun 'msikit help %s' for usage.\n", fullName(cmd), err, fullName(cmd))
+		return exitUsage
+	}
+	if *help {
+		printUsage(env.Stdout, cmd)
+		return exitOK
+	}
+	err := runner(env, fs.Args())
+	if err == nil {
+		return exitOK
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(env.Stderr, "msikit %s: %s\nRun 'msikit help %s' for usage.\n", fullName(cmd), ue.msg, fullName(cmd))
+		return exitUsage
+	}
+	fmt.Fprintf(env.Stderr, "msikit: %s\n", oneLine(err.Error()))
+	return exitFailure
+}
+
+// fullName is the command path after "msikit": "info" or "cfb ls".
+func fullName(cmd *Command) string {
+	f := strings.Fields(cmd.UsageLine)
+	if len(f) < 2 {
+		return ""
+	}
+	if n := cmd.Name(); n != f[1] {
+		return f[1] + " " + n
+	}
+	return f[1]
+}
+
+// oneLine keeps error messages to a single line.
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	return strings.NewReplacer("\r\n", "; ", "\n", "; ", "\r", "; ").Replace(s)
+}
+
+func printMainUsage(w io.Writer) {
+	fmt.Fprint(w, `msikit reads Windows Installer packages (.msi, .msm, .msp, .mst) and rewrites
+their tables, on any operating system.
+
+Usage:
+
+	msikit <command> [arguments]
+
+Commands:
+
+`)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "\t%-10s %s\n", c.Name(), c.Short)
+	}
+	fmt.Fprintf(w, "\t%-10s %s\n", "help", "show help for msikit or one command")
+	fmt.Fprint(w, "\nRun 'msikit help <command>' for more about a command.\n")
+}
+
+func printUsage(w io.Writer, cmd *Command) {
+	fmt.Fprintf(w, "usage: %s\n\n", cmd.UsageLine)
+	if cmd.Long != "" {
+		fmt.Fprintf(w, "%s\n", strings.TrimSpace(cmd.Long))
+	} else {
+		fmt.Fprintf(w, "%s.\n", cmd.Short)
+	}
+	if len(cmd.Sub) > 0 {
+		fmt.Fprint(w, "\nCommands:\n\n")
+		for _, s := range cmd.Sub {
+			fmt.Fprintf(w, "\t%-10s %s\n", s.Name(), s.Short)
+		}
+	}
+	fs := flag.NewFlagSet(cmd.Name(), flag.ContinueOnError)
+	fs.SortFlags = false
+	if len(cmd.Sub) == 0 {
+		cmd.Setup(fs)
+		fs.BoolP("help", "h", false, "show this help")
+		fmt.Fprintf(w, "\nFlags:\n%s", fs.FlagUsages())
+	}
+	if cmd.Example != "" {
+		fmt.Fprintf(w, "\nExample:\n\n%s\n", indent(strings.TrimSpace(cmd.Example)))
+	}
+}
+
+func indent(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = "\t" + l
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,117 @@
+// Package testenv finds the external oracles (msitools, olefile,
+// osslsigncode, wine) and the shared corpus for tests.
+//
+// A test that needs an oracle calls NeedTool (or NeedOlefile, NeedWine).
+// When the tool is missing the test is skipped with a message saying what
+// to install, unless MSIKIT_REQUIRE_ORACLES=1 is set (as in CI), in which
+// case it fails.
+package testenv
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// Required reports whether missing oracles are failures (CI) rather than
+// skips (a fresh developer machine).
+func Required() bool { return os.Getenv("MSIKIT_REQUIRE_ORACLES") == "1" }
+
+// missing skips or fails t because what is absent.
+func missing(t testing.TB, what, install string) {
+	t.Helper()
+	msg := what + " not found; install " + install + " (Debian: apt-get install " + install + ") to run this oracle test"
+	if Required() {
+		t.Fatal("MSIKIT_REQUIRE_ORACLES=1: " + msg)
+	}
+	t.Skip(msg)
+}
+
+// NeedTool returns the path of the command name, or skips/fails t.
+// pkg is the Debian package that provides it.
+func NeedTool(t testing.TB, name, pkg string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		missing(t, name, pkg)
+	}
+	return p
+}
+
+// NeedOlefile returns a python3 interpreter that can import olefile.
+// Debian's python3-olefile is installed for /usr/bin/python3, which may not
+// be the first python3 on PATH.
+func NeedOlefile(t testing.TB) string {
+	t.Helper()
+	for _, py := range []string{"/usr/bin/python3", "python3"} {
+		p, err := exec.LookPath(py)
+		if err != nil {
+			continue
+		}
+		if exec.Command(p, "-c", "import olefile").Run() == nil {
+			return p
+		}
+	}
+	missing(t, "python3 module olefile", "python3-olefile")
+	return ""
+}
+
+// NeedWine returns the wine command, or skips/fails t.
+func NeedWine(t testing.TB) string {
+	t.Helper()
+	if testing.Short() && !Required() {
+		t.Skip("wine tests are slow; skipped in -short mode")
+	}
+	return NeedTool(t, "wine", "wine wine64")
+}
+
+// RepoRoot returns the module root (the folder holding go.mod).
+func RepoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+// CorpusDir returns the shared corpus folder (../shared/corpus beside the
+// repository, or $MSIKIT_CORPUS), or "" if it does not exist.
+func CorpusDir() string {
+	dir := os.Getenv("MSIKIT_CORPUS")
+	if dir == "" {
+		dir = filepath.Join(RepoRoot(), "..", "shared", "corpus")
+	}
+	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+		return dir
+	}
+	return ""
+}
+
+// CorpusFiles returns every package in the corpus's real and synthetic
+// folders (sorted), or skips t when the corpus is absent. The corpus is
+// data we do not ship, so its absence is a skip even in CI.
+func CorpusFiles(t testing.TB) []string {
+	t.Helper()
+	dir := CorpusDir()
+	if dir == "" {
+		t.Skip("shared corpus not found (../shared/corpus or $MSIKIT_CORPUS); corpus tests skipped")
+	}
+	var files []string
+	for _, sub := range []string{"real", "synthetic"} {
+		ents, _ := os.ReadDir(filepath.Join(dir, sub))
+		for _, e := range ents {
+			if e.Type().IsRegular() {
+				files = append(files, filepath.Join(dir, sub, e.Name()))
+			}
+		}
+	}
+	sort.Strings(files)
+	return files
+}
+
+// IsCorrupt reports whether a corpus file is one of the deliberately broken
+// ones (name starting with "corrupt-"), which may fail to open.
+func IsCorrupt(path string) bool {
+	return strings.HasPrefix(filepath.Base(path), "corrupt-")
+}
