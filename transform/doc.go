@@ -1,0 +1,15 @@
+// Package transform holds the table-rewriting passes that stop Windows
+// Installer resiliency repairs:
+//
+//   - ClassToRegistry expresses advertised COM and shell registration
+//     (Class, ProgId, AppId, Extension, Verb, MIME) as plain Registry rows.
+//   - AssemblyNames completes MsiAssemblyName identities from the
+//     assemblies' own metadata.
+//   - SplitAdvertised moves advertised components into small hidden leaf
+//     features under their old parents.
+//
+// Each pass is one exported function taking a *msi.Database and its own
+// options struct, editing the database in memory and returning a *Report of
+// what changed and what could not be expressed. Nothing is written to disk;
+// the caller saves the database.
+package transform

@@ -1,0 +1,97 @@
+package transform
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Op is the kind of a row change.
+type Op string
+
+// Row change kinds.
+const (
+	OpAdd    Op = "add"
+	OpRemove Op = "remove"
+	OpUpdate Op = "update"
+)
+
+// A Change is one row added, removed or updated by a pass.
+type Change struct {
+	Op    Op     `json:"op"`
+	Table string `json:"table"`
+	// Key is the row's primary key, each column as IDT text.
+	Key []string `json:"key"`
+	// Old is the whole row before the change, as IDT text per column
+	// (remove and update).
+	Old []string `json:"old,omitempty"`
+	// New is the whole row after the change (add and update).
+	New []string `json:"new,omitempty"`
+	// Reason says why, in a few words ("from Class {…} InprocServer32").
+	Reason string `json:"reason,omitempty"`
+}
+
+// Severity grades a Note.
+type Severity string
+
+// Note severities.
+const (
+	// Info notes rows deliberately left alone (already correct, say).
+	Info Severity = "info"
+	// Warning notes something the user should look at: a row that could
+	// not be expressed faithfully, a value that was guessed, a mismatch.
+	Warning Severity = "warning"
+)
+
+// A Note records a row a pass left alone or could not handle faithfully,
+// with the reason. Nothing is dropped silently: every such row gets a Note.
+type Note struct {
+	Severity Severity `json:"severity"`
+	Table    string   `json:"table,omitempty"`
+	Key      []string `json:"key,omitempty"`
+	Reason   string   `json:"reason"`
+}
+
+// A Report is what one pass did to a database.
+type Report struct {
+	// Pass is the pass's CLI name: "class-to-registry", "assembly-names"
+	// or "leaf-features".
+	Pass    string   `json:"pass"`
+	Changes []Change `json:"changes"`
+	Notes   []Note   `json:"notes"`
+}
+
+// Changed reports whether the pass changed any row.
+func (r *Report) Changed() bool { return r != nil && len(r.Changes) > 0 }
+
+func (r *Report) add(c Change) { r.Changes = append(r.Changes, c) }
+
+func (r *Report) note(sev Severity, table string, key []string, format string, args ...any) {
+	r.Notes = append(r.Notes, Note{Severity: sev, Table: table, Key: key, Reason: fmt.Sprintf(format, args...)})
+}
+
+// WriteText writes the human form of the report: one line per change and
+// per note.
+func (r *Report) WriteText(w io.Writer) error {
+	var b strings.Builder
+	for _, c := range r.Changes {
+		row := c.New
+		if c.Op == OpRemove {
+			row = c.Old
+		}
+		fmt.Fprintf(&b, "%s: %-6s %s [%s]", r.Pass, c.Op, c.Table, strings.Join(row, "\t"))
+		if c.Reason != "" {
+			fmt.Fprintf(&b, " (%s)", c.Reason)
+		}
+		b.WriteByte('\n')
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "%s: %-7s", r.Pass, n.Severity)
+		if n.Table != "" {
+			fmt.Fprintf(&b, " %s [%s]", n.Table, strings.Join(n.Key, "\t"))
+		}
+		fmt.Fprintf(&b, " %s\n", n.Reason)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
