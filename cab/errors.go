@@ -1,0 +1,56 @@
+package cab
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrFormat is matched by errors.Is for every error caused by a malformed
+// or truncated cabinet.
+var ErrFormat = errors.New("cab: invalid format")
+
+// A FormatError reports malformed cabinet data: what was wrong and the byte
+// offset in the cabinet where it was found (-1 when not tied to one offset,
+// for instance inside a compressed block). errors.Is(err, ErrFormat) holds
+// for every FormatError.
+type FormatError struct {
+	Offset int64  // byte offset in the cabinet, or -1
+	Msg    string // what is wrong
+	Err    error  // underlying cause, or nil
+}
+
+func (e *FormatError) Error() string {
+	s := "cab: " + e.Msg
+	if e.Offset >= 0 {
+		s = fmt.Sprintf("cab: at offset %d: %s", e.Offset, e.Msg)
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap returns the underlying cause.
+func (e *FormatError) Unwrap() error { return e.Err }
+
+// Is reports whether target is ErrFormat.
+func (e *FormatError) Is(target error) bool { return target == ErrFormat }
+
+// formatErr builds a *FormatError.
+func formatErr(off int64, msg string, err error) error {
+	return &FormatError{Offset: off, Msg: msg, Err: err}
+}
+
+// An UnsupportedError reports a valid cabinet feature this package does
+// not handle, such as an unknown compression method.
+type UnsupportedError struct {
+	Method int    // compression method (low 4 bits of typeCompress), or -1
+	Msg    string // what is unsupported
+}
+
+func (e *UnsupportedError) Error() string {
+	if e.Method >= 0 {
+		return fmt.Sprintf("cab: unsupported: %s (compression method %d)", e.Msg, e.Method)
+	}
+	return "cab: unsupported: " + e.Msg
+}
