@@ -12,7 +12,7 @@ var cmdVersion = &Command{
 	UsageLine: "msikit version",
 	Short:     "print msikit's version",
 	Long: `Version prints the module version msikit was built from (or "(devel)"
-for a build from a work tree) and the Go version.`,
+for a build from a work tree), the Go version and the platform.`,
 	Example: "msikit version",
 	Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
 		return func(env *Env, args []string) error {
