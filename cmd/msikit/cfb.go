@@ -8,7 +8,7 @@ var cmdCFB = &Command{
 	Long: `The cfb commands work on the Compound File Binary container that every
 .msi, .msm, .msp and .mst file is, without interpreting the database.`,
 	Example: "msikit cfb ls testdata/sample.msi\nmsikit cfb repack in.msi -o out.msi",
-	Sub: []*Command{cmdCFBLs, cmdCFBCat, cmdCFBRepack},
+	Sub:     []*Command{cmdCFBLs, cmdCFBCat, cmdCFBRepack},
 }
 
 var cmdCFBLs = &Command{
