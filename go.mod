@@ -7,5 +7,5 @@ require (
 	github.com/richardlehane/mscfb v1.0.9 // indirect
 	github.com/richardlehane/msoleps v1.0.3 // indirect
 	github.com/spf13/pflag v1.0.10 // indirect
-	golang.org/x/text v0.43.0 // indirect
+	golang.org/x/text v0.22.0
 )
