@@ -1,0 +1,406 @@
+package transform
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// This file holds the SplitAdvertised algorithm over plain row structs, with
+// no dependency on the msi package: leaf.go reads the tables into a
+// leafInput, planLeaves decides, and leaf.go applies the leafPlan.
+
+// Feature table Attributes bits (Microsoft's Feature table documentation,
+// msidbFeatureAttributes*).
+const (
+	featFollowParent           = 2
+	featFavorAdvertise         = 4
+	featDisallowAdvertise      = 8
+	featUIDisallowAbsent       = 16
+	featNoUnsupportedAdvertise = 32
+)
+
+// Limits from the Feature table documentation: the Feature key is at most
+// 38 characters and no feature may be deeper than 16 (error 2701).
+const (
+	maxFeatureKey   = 38
+	maxFeatureDepth = 16
+)
+
+// leafFeature is one Feature row.
+type leafFeature struct {
+	Name        string
+	Parent      string // "" when null (a root feature)
+	Title       string
+	Description string
+	Display     int32
+	DisplayNull bool
+	Level       int32
+	Directory   string
+	Attributes  int32
+}
+
+// row is the Feature row as IDT text per column, in the standard order.
+func (f leafFeature) row() []string {
+	disp := strconv.Itoa(int(f.Display))
+	if f.DisplayNull {
+		disp = ""
+	}
+	return []string{f.Name, f.Parent, f.Title, f.Description, disp,
+		strconv.Itoa(int(f.Level)), f.Directory, strconv.Itoa(int(f.Attributes))}
+}
+
+// leafFC is one FeatureComponents row.
+type leafFC struct{ Feature, Component string }
+
+func (r leafFC) row() []string { return []string{r.Feature, r.Component} }
+
+// leafCondition is one Condition row.
+type leafCondition struct {
+	Feature   string
+	Level     int32
+	Condition string
+}
+
+func (c leafCondition) row() []string {
+	return []string{c.Feature, strconv.Itoa(int(c.Level)), c.Condition}
+}
+
+// A leafEntry is one row of an entry-point table (Class, Extension,
+// Shortcut, TypeLib, PublishComponent) that may name a feature.
+type leafEntry struct {
+	Table     string
+	Key       []string // primary key, IDT text
+	Row       []string // whole row, IDT text (for the report)
+	Column    string   // the column naming the feature: Feature_ or Target
+	ColIndex  int      // index of Column in Row
+	Component string
+	Feature   string // value of Column
+	// Related describes rows that travel with this one (an Extension's Verb
+	// and MIME rows), for the report.
+	Related string
+}
+
+// leafInput is what the pass reads from a database.
+type leafInput struct {
+	Features          []leafFeature
+	FeatureComponents []leafFC
+	// Components lists the Component table's keys; nil when the table is
+	// absent (then components are not checked).
+	Components []string
+	Conditions []leafCondition
+	Entries    []leafEntry
+}
+
+// leafRepoint changes one entry's feature column.
+type leafRepoint struct {
+	Entry      leafEntry
+	NewFeature string
+}
+
+// leafPlan is what the pass will change, in application order.
+type leafPlan struct {
+	Features   []leafFeature
+	Conditions []leafCondition
+	RemoveFC   []leafFC
+	AddFC      []leafFC
+	Repoints   []leafRepoint
+}
+
+func (p *leafPlan) empty() bool {
+	return len(p.Features)+len(p.Conditions)+len(p.RemoveFC)+len(p.AddFC)+len(p.Repoints) == 0
+}
+
+// leafOptions are the parts of SplitAdvertisedOptions the planner needs.
+type leafOptions struct {
+	KeepInParent      bool
+	DisallowAdvertise bool
+	AllowAbsent       bool
+	Tables            map[string]bool // nil = every entry-point table
+}
+
+// treeState is a feature's place in the tree.
+type treeState struct {
+	depth int    // 1 for a root
+	bad   string // why the tree above this feature is broken, or ""
+}
+
+// planLeaves decides the leaf features for in and records every decision in
+// rep. It never fails: odd data becomes notes.
+func planLeaves(in *leafInput, opts leafOptions, rep *Report) *leafPlan {
+	plan := &leafPlan{}
+
+	features := make(map[string]*leafFeature, len(in.Features))
+	taken := make(map[string]bool, len(in.Features))
+	for i := range in.Features {
+		f := &in.Features[i]
+		if _, dup := features[f.Name]; dup {
+			rep.note(Warning, "Feature", []string{f.Name}, "duplicate Feature key; the first row is used")
+			continue
+		}
+		features[f.Name] = f
+		taken[strings.ToLower(f.Name)] = true
+	}
+	children := make(map[string]int)
+	for _, f := range features {
+		if f.Parent != "" {
+			children[f.Parent]++
+		}
+	}
+
+	fcByFeature := make(map[string]map[string]bool)
+	fcByComponent := make(map[string][]string)
+	for _, r := range in.FeatureComponents {
+		m := fcByFeature[r.Feature]
+		if m == nil {
+			m = make(map[string]bool)
+			fcByFeature[r.Feature] = m
+		}
+		if !m[r.Component] {
+			m[r.Component] = true
+			fcByComponent[r.Component] = append(fcByComponent[r.Component], r.Feature)
+		}
+	}
+	var components map[string]bool
+	if in.Components != nil {
+		components = make(map[string]bool, len(in.Components))
+		for _, c := range in.Components {
+			components[c] = true
+		}
+	}
+	conditions := make(map[string][]leafCondition)
+	for _, c := range in.Conditions {
+		conditions[c.Feature] = append(conditions[c.Feature], c)
+	}
+
+	tree := make(map[string]treeState, len(features))
+	var state func(name string) treeState
+	state = func(name string) treeState {
+		if s, ok := tree[name]; ok {
+			return s
+		}
+		// Walk up iteratively, bounded by the number of features, so a
+		// cycle or a very deep chain cannot recurse without limit.
+		var chain []string
+		seen := make(map[string]bool)
+		cur := name
+		var s treeState
+		for {
+			if known, ok := tree[cur]; ok {
+				s = known
+				break
+			}
+			if seen[cur] {
+				s = treeState{bad: "Feature_Parent chain has a cycle through " + strconv.Quote(cur)}
+				break
+			}
+			f, ok := features[cur]
+			if !ok {
+				s = treeState{bad: "Feature_Parent " + strconv.Quote(cur) + " names no feature"}
+				break
+			}
+			seen[cur] = true
+			chain = append(chain, cur)
+			if f.Parent == "" {
+				s = treeState{depth: 0}
+				break
+			}
+			cur = f.Parent
+		}
+		for i := len(chain) - 1; i >= 0; i-- {
+			if s.bad == "" {
+				s.depth++
+			}
+			tree[chain[i]] = s
+		}
+		return tree[name]
+	}
+
+	// Tree problems are reported once per feature, in key order.
+	names := make([]string, 0, len(features))
+	for n := range features {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		s := state(n)
+		switch {
+		case s.bad != "":
+			rep.note(Warning, "Feature", []string{n}, "%s; advertised entry points in this feature are left alone", s.bad)
+		case s.depth > maxFeatureDepth:
+			rep.note(Warning, "Feature", []string{n}, "feature is %d levels deep, over the limit of %d", s.depth, maxFeatureDepth)
+		}
+	}
+
+	// isSingle reports whether feature f already holds exactly component c
+	// and nothing else, so that a health check through f covers only c.
+	isSingle := func(f, c string) bool {
+		m := fcByFeature[f]
+		return len(m) == 1 && m[c]
+	}
+
+	type groupKey struct{ feature, component string }
+	groups := make(map[groupKey][]leafEntry)
+	for _, e := range in.Entries {
+		if opts.Tables != nil && !opts.Tables[e.Table] {
+			continue
+		}
+		if e.Table == "Shortcut" {
+			if _, ok := features[e.Feature]; !ok {
+				if looksLikeFeature(e.Feature) {
+					rep.note(Warning, e.Table, e.Key, "Target %q looks like a feature name but no such feature exists; left alone", e.Feature)
+				}
+				continue // not an advertised shortcut
+			}
+		}
+		f, ok := features[e.Feature]
+		if !ok {
+			rep.note(Warning, e.Table, e.Key, "%s %q names no feature; left alone", e.Column, e.Feature)
+			continue
+		}
+		if e.Component == "" {
+			rep.note(Warning, e.Table, e.Key, "entry point has no component; left alone")
+			continue
+		}
+		if components != nil && !components[e.Component] {
+			rep.note(Warning, e.Table, e.Key, "Component_ %q names no component; left alone", e.Component)
+			continue
+		}
+		s := state(f.Name)
+		if s.bad != "" {
+			rep.note(Warning, e.Table, e.Key, "feature %q is not in a valid feature tree (%s); left alone", f.Name, s.bad)
+			continue
+		}
+		if isSingle(f.Name, e.Component) {
+			rep.note(Info, e.Table, e.Key, "feature %q already holds only component %q; left alone", f.Name, e.Component)
+			continue
+		}
+		if s.depth+1 > maxFeatureDepth {
+			rep.note(Warning, e.Table, e.Key, "feature %q is %d levels deep; a leaf under it would exceed the limit of %d; left alone", f.Name, s.depth, maxFeatureDepth)
+			continue
+		}
+		k := groupKey{f.Name, e.Component}
+		groups[k] = append(groups[k], e)
+	}
+
+	keys := make([]groupKey, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].feature != keys[j].feature {
+			return keys[i].feature < keys[j].feature
+		}
+		return keys[i].component < keys[j].component
+	})
+
+	for _, k := range keys {
+		parent := features[k.feature]
+		name := leafName(parent.Name, k.component, taken)
+		taken[strings.ToLower(name)] = true
+
+		attrs := int32(featFollowParent | featUIDisallowAbsent)
+		if opts.AllowAbsent {
+			attrs &^= featUIDisallowAbsent
+		}
+		// ICE10: a child may not disallow advertising while its parent
+		// allows it, so the advertise bits follow the parent unless the
+		// caller insists.
+		attrs |= parent.Attributes & (featDisallowAdvertise | featNoUnsupportedAdvertise)
+		if opts.DisallowAdvertise {
+			attrs |= featDisallowAdvertise
+			if parent.Attributes&featDisallowAdvertise == 0 {
+				rep.note(Warning, "Feature", []string{name}, "leaf disallows advertising while its parent %q allows it (ICE10); an advertise-only install of %q will not register its entry points", parent.Name, parent.Name)
+			}
+		}
+		leaf := leafFeature{
+			Name:       name,
+			Parent:     parent.Name,
+			Display:    0,
+			Level:      parent.Level,
+			Attributes: attrs,
+		}
+		entries := groups[k]
+		plan.Features = append(plan.Features, leaf)
+		rep.add(Change{Op: OpAdd, Table: "Feature", Key: []string{name}, New: leaf.row(),
+			Reason: "leaf for component " + k.component + " under " + parent.Name})
+
+		for _, c := range conditions[parent.Name] {
+			nc := leafCondition{Feature: name, Level: c.Level, Condition: c.Condition}
+			plan.Conditions = append(plan.Conditions, nc)
+			rep.add(Change{Op: OpAdd, Table: "Condition", Key: []string{name, strconv.Itoa(int(c.Level))}, New: nc.row(),
+				Reason: "copy of " + parent.Name + "'s condition so the leaf's level always equals its parent's"})
+		}
+
+		old := leafFC{parent.Name, k.component}
+		if fcByFeature[parent.Name][k.component] {
+			if !opts.KeepInParent {
+				plan.RemoveFC = append(plan.RemoveFC, old)
+				rep.add(Change{Op: OpRemove, Table: "FeatureComponents", Key: old.row(), Old: old.row(),
+					Reason: "moved to leaf " + name})
+			}
+		} else {
+			rep.note(Warning, "FeatureComponents", old.row(), "component %q is not in feature %q although its entry points name that feature; the leaf adds it", k.component, parent.Name)
+		}
+		nfc := leafFC{name, k.component}
+		plan.AddFC = append(plan.AddFC, nfc)
+		rep.add(Change{Op: OpAdd, Table: "FeatureComponents", Key: nfc.row(), New: nfc.row(),
+			Reason: "advertised component in its own leaf"})
+
+		if others := otherFeatures(fcByComponent[k.component], parent.Name); len(others) > 0 {
+			rep.note(Info, "FeatureComponents", old.row(), "component %q is shared with features %s, which keep it", k.component, strings.Join(others, ", "))
+		}
+
+		for _, e := range entries {
+			plan.Repoints = append(plan.Repoints, leafRepoint{Entry: e, NewFeature: name})
+			nrow := append([]string(nil), e.Row...)
+			if e.ColIndex >= 0 && e.ColIndex < len(nrow) {
+				nrow[e.ColIndex] = name
+			}
+			reason := e.Column + " " + parent.Name + " → " + name
+			if e.Related != "" {
+				reason += "; with " + e.Related
+			}
+			rep.add(Change{Op: OpUpdate, Table: e.Table, Key: e.Key, Old: e.Row, New: nrow, Reason: reason})
+		}
+	}
+	return plan
+}
+
+// otherFeatures returns the features in list other than f, sorted.
+func otherFeatures(list []string, f string) []string {
+	var out []string
+	for _, g := range list {
+		if g != f {
+			out = append(out, g)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// looksLikeFeature reports whether a Shortcut Target could be meant as a
+// feature name: a non-empty Identifier (letters, digits, underscores and
+// periods, starting with a letter or underscore), not a formatted string
+// such as [#File].
+func looksLikeFeature(s string) bool {
+	if s == "" || len(s) > 72 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !identByte(s[i], i == 0) {
+			return false
+		}
+	}
+	return true
+}
+
+func identByte(c byte, first bool) bool {
+	switch {
+	case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c == '_':
+		return true
+	case c >= '0' && c <= '9', c == '.':
+		return !first
+	}
+	return false
+}

@@ -1,0 +1,430 @@
+package transform
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// applyPlan returns in with plan applied, as leaf.go applies it to a
+// database.
+func applyPlan(in *leafInput, plan *leafPlan) *leafInput {
+	out := &leafInput{Components: in.Components}
+	out.Features = append(append([]leafFeature(nil), in.Features...), plan.Features...)
+	out.Conditions = append(append([]leafCondition(nil), in.Conditions...), plan.Conditions...)
+	rm := make(map[leafFC]bool)
+	for _, r := range plan.RemoveFC {
+		rm[r] = true
+	}
+	for _, r := range in.FeatureComponents {
+		if !rm[r] {
+			out.FeatureComponents = append(out.FeatureComponents, r)
+		}
+	}
+	out.FeatureComponents = append(out.FeatureComponents, plan.AddFC...)
+	moved := make(map[string]string)
+	for _, r := range plan.Repoints {
+		moved[r.Entry.Table+"\x00"+strings.Join(r.Entry.Key, "\x00")] = r.NewFeature
+	}
+	for _, e := range in.Entries {
+		if nf, ok := moved[e.Table+"\x00"+strings.Join(e.Key, "\x00")]; ok {
+			e.Feature = nf
+			e.Row = append([]string(nil), e.Row...)
+			e.Row[e.ColIndex] = nf
+		}
+		out.Entries = append(out.Entries, e)
+	}
+	return out
+}
+
+func feat(name, parent string, level, attrs int32) leafFeature {
+	return leafFeature{Name: name, Parent: parent, Title: name, Display: 1, Level: level, Attributes: attrs}
+}
+
+func entry(table, key, comp, feature string) leafEntry {
+	col := "Feature_"
+	if table == "Shortcut" {
+		col = "Target"
+	}
+	return leafEntry{Table: table, Key: []string{key}, Row: []string{key, comp, feature}, Column: col, ColIndex: 2, Component: comp, Feature: feature}
+}
+
+// summary is a compact, comparable view of a plan.
+type planSummary struct {
+	Features   []string // name<parent level attrs
+	Conditions []string
+	RemoveFC   []string
+	AddFC      []string
+	Repoints   []string // table/key→feature
+}
+
+func summarize(p *leafPlan) planSummary {
+	var s planSummary
+	for _, f := range p.Features {
+		s.Features = append(s.Features, fmt.Sprintf("%s<%s L%d A%d D%d", f.Name, f.Parent, f.Level, f.Attributes, f.Display))
+	}
+	for _, c := range p.Conditions {
+		s.Conditions = append(s.Conditions, fmt.Sprintf("%s %d %s", c.Feature, c.Level, c.Condition))
+	}
+	for _, r := range p.RemoveFC {
+		s.RemoveFC = append(s.RemoveFC, r.Feature+"/"+r.Component)
+	}
+	for _, r := range p.AddFC {
+		s.AddFC = append(s.AddFC, r.Feature+"/"+r.Component)
+	}
+	for _, r := range p.Repoints {
+		s.Repoints = append(s.Repoints, r.Entry.Table+"/"+r.Entry.Key[0]+"→"+r.NewFeature)
+	}
+	return s
+}
+
+func noteReasons(r *Report) []string {
+	var out []string
+	for _, n := range r.Notes {
+		out = append(out, string(n.Severity)+": "+n.Reason)
+	}
+	return out
+}
+
+func baseInput() *leafInput {
+	return &leafInput{
+		Features: []leafFeature{
+			feat("Complete", "", 1, 0),
+			feat("Core", "Complete", 3, 0),
+		},
+		FeatureComponents: []leafFC{{"Core", "Srv"}, {"Core", "App"}, {"Core", "Data"}},
+		Components:        []string{"Srv", "App", "Data"},
+		Entries: []leafEntry{
+			entry("Class", "{C1}", "Srv", "Core"),
+			entry("Class", "{C2}", "Srv", "Core"),
+			entry("Shortcut", "AppLnk", "App", "Core"),
+			entry("Shortcut", "Plain", "App", "[#app.exe]"),
+		},
+	}
+}
+
+func TestPlanLeaves(t *testing.T) {
+	deep := &leafInput{Components: []string{"A", "B"}}
+	parent := ""
+	for i := 1; i <= 16; i++ {
+		name := fmt.Sprintf("F%d", i)
+		deep.Features = append(deep.Features, feat(name, parent, 1, 0))
+		parent = name
+	}
+	deep.FeatureComponents = []leafFC{{"F15", "A"}, {"F15", "X"}, {"F16", "B"}, {"F16", "Y"}}
+	deep.Components = []string{"A", "B", "X", "Y"}
+	deep.Entries = []leafEntry{entry("TypeLib", "T15", "A", "F15"), entry("TypeLib", "T16", "B", "F16")}
+
+	tests := []struct {
+		name  string
+		in    func() *leafInput
+		opts  leafOptions
+		want  planSummary
+		notes []string
+	}{
+		{
+			name: "basic",
+			in:   baseInput,
+			want: planSummary{
+				Features: []string{"Core_App<Core L3 A18 D0", "Core_Srv<Core L3 A18 D0"},
+				RemoveFC: []string{"Core/App", "Core/Srv"},
+				AddFC:    []string{"Core_App/App", "Core_Srv/Srv"},
+				Repoints: []string{"Shortcut/AppLnk→Core_App", "Class/{C1}→Core_Srv", "Class/{C2}→Core_Srv"},
+			},
+		},
+		{
+			name: "keep in parent, allow absent, force disallow advertise",
+			in:   baseInput,
+			opts: leafOptions{KeepInParent: true, AllowAbsent: true, DisallowAdvertise: true},
+			want: planSummary{
+				Features: []string{"Core_App<Core L3 A10 D0", "Core_Srv<Core L3 A10 D0"},
+				AddFC:    []string{"Core_App/App", "Core_Srv/Srv"},
+				Repoints: []string{"Shortcut/AppLnk→Core_App", "Class/{C1}→Core_Srv", "Class/{C2}→Core_Srv"},
+			},
+			notes: []string{
+				`warning: leaf disallows advertising while its parent "Core" allows it (ICE10); an advertise-only install of "Core" will not register its entry points`,
+				`warning: leaf disallows advertising while its parent "Core" allows it (ICE10); an advertise-only install of "Core" will not register its entry points`,
+			},
+		},
+		{
+			name: "only shortcuts",
+			in:   baseInput,
+			opts: leafOptions{Tables: map[string]bool{"Shortcut": true}},
+			want: planSummary{
+				Features: []string{"Core_App<Core L3 A18 D0"},
+				RemoveFC: []string{"Core/App"},
+				AddFC:    []string{"Core_App/App"},
+				Repoints: []string{"Shortcut/AppLnk→Core_App"},
+			},
+		},
+		{
+			name: "parent attributes and conditions",
+			in: func() *leafInput {
+				in := baseInput()
+				in.Features[1].Attributes = featDisallowAdvertise | featNoUnsupportedAdvertise | 1
+				in.Features[1].Level = 0
+				in.Conditions = []leafCondition{{"Core", 1, "INSTALLCORE"}, {"Complete", 5, "X"}}
+				in.Entries = in.Entries[:1]
+				return in
+			},
+			want: planSummary{
+				Features:   []string{"Core_Srv<Core L0 A58 D0"},
+				Conditions: []string{"Core_Srv 1 INSTALLCORE"},
+				RemoveFC:   []string{"Core/Srv"},
+				AddFC:      []string{"Core_Srv/Srv"},
+				Repoints:   []string{"Class/{C1}→Core_Srv"},
+			},
+		},
+		{
+			name: "shared component",
+			in: func() *leafInput {
+				in := baseInput()
+				in.Features = append(in.Features, feat("Other", "Complete", 1, 0))
+				in.FeatureComponents = append(in.FeatureComponents, leafFC{"Other", "Srv"}, leafFC{"Other", "Data"})
+				in.Entries = []leafEntry{entry("Class", "{C1}", "Srv", "Core"), entry("Extension", "ext", "Srv", "Other")}
+				return in
+			},
+			want: planSummary{
+				Features: []string{"Core_Srv<Core L3 A18 D0", "Other_Srv<Other L1 A18 D0"},
+				RemoveFC: []string{"Core/Srv", "Other/Srv"},
+				AddFC:    []string{"Core_Srv/Srv", "Other_Srv/Srv"},
+				Repoints: []string{"Class/{C1}→Core_Srv", "Extension/ext→Other_Srv"},
+			},
+			notes: []string{
+				`info: component "Srv" is shared with features Other, which keep it`,
+				`info: component "Srv" is shared with features Core, which keep it`,
+			},
+		},
+		{
+			name: "odd data",
+			in: func() *leafInput {
+				in := baseInput()
+				in.Features = append(in.Features,
+					feat("CycA", "CycB", 1, 0), feat("CycB", "CycA", 1, 0),
+					feat("Orphan", "Nowhere", 1, 0), feat("Self", "Self", 1, 0))
+				in.FeatureComponents = append(in.FeatureComponents, leafFC{"CycA", "Srv"}, leafFC{"CycA", "App"})
+				in.Entries = []leafEntry{
+					entry("Class", "{C1}", "Srv", "Missing"),
+					entry("Class", "{C2}", "Srv", "CycA"),
+					entry("Class", "{C3}", "Ghost", "Core"),
+					entry("Class", "{C4}", "", "Core"),
+					entry("PublishComponent", "{P}", "App", "Orphan"),
+					entry("Shortcut", "Lnk", "App", "NoSuchFeature"),
+					entry("Shortcut", "Lnk2", "App", "[ProgramFilesFolder]x.exe"),
+				}
+				return in
+			},
+			want: planSummary{},
+			notes: []string{
+				`warning: Feature_Parent chain has a cycle through "CycA"; advertised entry points in this feature are left alone`,
+				`warning: Feature_Parent chain has a cycle through "CycA"; advertised entry points in this feature are left alone`,
+				`warning: Feature_Parent "Nowhere" names no feature; advertised entry points in this feature are left alone`,
+				`warning: Feature_Parent chain has a cycle through "Self"; advertised entry points in this feature are left alone`,
+				`warning: Feature_ "Missing" names no feature; left alone`,
+				`warning: feature "CycA" is not in a valid feature tree (Feature_Parent chain has a cycle through "CycA"); left alone`,
+				`warning: Component_ "Ghost" names no component; left alone`,
+				`warning: entry point has no component; left alone`,
+				`warning: feature "Orphan" is not in a valid feature tree (Feature_Parent "Nowhere" names no feature); left alone`,
+				`warning: Target "NoSuchFeature" looks like a feature name but no such feature exists; left alone`,
+			},
+		},
+		{
+			name: "depth limit",
+			in:   func() *leafInput { return deep },
+			want: planSummary{
+				Features: []string{"F15_A<F15 L1 A18 D0"},
+				RemoveFC: []string{"F15/A"},
+				AddFC:    []string{"F15_A/A"},
+				Repoints: []string{"TypeLib/T15→F15_A"},
+			},
+			notes: []string{`warning: feature "F16" is 16 levels deep; a leaf under it would exceed the limit of 16; left alone`},
+		},
+		{
+			name: "component not in named feature, single-component feature",
+			in: func() *leafInput {
+				in := baseInput()
+				in.Features = append(in.Features, feat("Extras", "Core", 1, 0), feat("Solo", "Core", 1, 0))
+				in.FeatureComponents = append(in.FeatureComponents, leafFC{"Extras", "Data"}, leafFC{"Solo", "Data"})
+				in.Entries = []leafEntry{entry("Extension", "syn2", "App", "Extras"), entry("Extension", "solo", "Data", "Solo")}
+				return in
+			},
+			want: planSummary{
+				Features: []string{"Extras_App<Extras L1 A18 D0"},
+				AddFC:    []string{"Extras_App/App"},
+				Repoints: []string{"Extension/syn2→Extras_App"},
+			},
+			notes: []string{
+				`info: feature "Solo" already holds only component "Data"; left alone`,
+				`warning: component "App" is not in feature "Extras" although its entry points name that feature; the leaf adds it`,
+				`info: component "App" is shared with features Core, which keep it`,
+			},
+		},
+		{
+			name: "name collisions and long names",
+			in: func() *leafInput {
+				in := baseInput()
+				in.Features = append(in.Features, feat("core_srv", "Complete", 1, 0),
+					feat("AVeryLongFeatureNameThatIsAlmost38Chars", "Complete", 1, 0))
+				in.FeatureComponents = append(in.FeatureComponents, leafFC{"core_srv", "Data"},
+					leafFC{"AVeryLongFeatureNameThatIsAlmost38Chars", "Srv"}, leafFC{"AVeryLongFeatureNameThatIsAlmost38Chars", "Data"})
+				in.Entries = []leafEntry{entry("Class", "{C1}", "Srv", "Core"), entry("Class", "{C2}", "Srv", "AVeryLongFeatureNameThatIsAlmost38Chars")}
+				return in
+			},
+			want: planSummary{
+				Features: []string{"AVeryLongFeatureNameThatIsAlm_08E9494D<AVeryLongFeatureNameThatIsAlmost38Chars L1 A18 D0", "Core_Srv_72B6C9BF<Core L3 A18 D0"},
+				RemoveFC: []string{"AVeryLongFeatureNameThatIsAlmost38Chars/Srv", "Core/Srv"},
+				AddFC:    []string{"AVeryLongFeatureNameThatIsAlm_08E9494D/Srv", "Core_Srv_72B6C9BF/Srv"},
+				Repoints: []string{"Class/{C2}→AVeryLongFeatureNameThatIsAlm_08E9494D", "Class/{C1}→Core_Srv_72B6C9BF"},
+			},
+			notes: []string{
+				`info: component "Srv" is shared with features Core, which keep it`,
+				`info: component "Srv" is shared with features AVeryLongFeatureNameThatIsAlmost38Chars, which keep it`,
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := &Report{Pass: "leaf-features"}
+			plan := planLeaves(tc.in(), tc.opts, rep)
+			if diff := cmp.Diff(tc.want, summarize(plan)); diff != "" {
+				t.Errorf("plan (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.notes, noteReasons(rep)); diff != "" {
+				t.Errorf("notes (-want +got):\n%s", diff)
+			}
+			for _, f := range plan.Features {
+				if len(f.Name) > maxFeatureKey || !looksLikeFeature(f.Name) {
+					t.Errorf("leaf name %q is not a valid 38-character Identifier", f.Name)
+				}
+			}
+			checkLeafInvariants(t, tc.in(), applyPlan(tc.in(), plan), tc.opts)
+
+			// Idempotent: planning again over the result changes nothing.
+			rep2 := &Report{Pass: "leaf-features"}
+			plan2 := planLeaves(applyPlan(tc.in(), plan), tc.opts, rep2)
+			if !plan2.empty() || rep2.Changed() {
+				t.Errorf("second run changed something: %+v", summarize(plan2))
+			}
+		})
+	}
+}
+
+// checkLeafInvariants checks the acceptance invariants on before/after row
+// sets: every re-pointed entry names a hidden leaf that holds exactly its
+// component (plus, with KeepInParent, nothing else is lost), the set of
+// features installing each component only grew by leaves whose parent
+// already installed it or holds the entry point, and the tree is a tree
+// within the depth limit.
+func checkLeafInvariants(t *testing.T, before, after *leafInput, opts leafOptions) {
+	t.Helper()
+	feats := make(map[string]leafFeature)
+	for _, f := range after.Features {
+		feats[f.Name] = f
+	}
+	holds := make(map[string]map[string]bool)
+	for _, r := range after.FeatureComponents {
+		if holds[r.Feature] == nil {
+			holds[r.Feature] = make(map[string]bool)
+		}
+		holds[r.Feature][r.Component] = true
+	}
+	origFeat := make(map[string]bool)
+	for _, f := range before.Features {
+		origFeat[f.Name] = true
+	}
+	for _, e := range after.Entries {
+		if origFeat[e.Feature] {
+			continue
+		}
+		f, ok := feats[e.Feature]
+		if !ok {
+			continue
+		}
+		if f.Attributes&featFollowParent == 0 || f.Display != 0 || f.DisplayNull {
+			t.Errorf("%s %v: leaf %s is not hidden and following its parent: %+v", e.Table, e.Key, f.Name, f)
+		}
+		if len(holds[f.Name]) != 1 || !holds[f.Name][e.Component] {
+			t.Errorf("%s %v: leaf %s holds %v, want exactly %s", e.Table, e.Key, f.Name, holds[f.Name], e.Component)
+		}
+	}
+	// Each original (feature, component) is still installed by that
+	// feature or by a leaf that follows it.
+	for _, r := range before.FeatureComponents {
+		if holds[r.Feature][r.Component] {
+			continue
+		}
+		found := false
+		for name, f := range feats {
+			if f.Parent == r.Feature && !origFeat[name] && f.Attributes&featFollowParent != 0 && holds[name][r.Component] {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("component %s no longer installed with feature %s", r.Component, r.Feature)
+		}
+	}
+	// Tree: leaves hang under original features, below the depth limit.
+	for name, f := range feats {
+		if origFeat[name] {
+			continue
+		}
+		d := 1
+		for p := f.Parent; p != "" && d <= maxFeatureDepth+1; p = feats[p].Parent {
+			d++
+		}
+		if d > maxFeatureDepth {
+			t.Errorf("leaf %s is %d deep", name, d)
+		}
+	}
+}
+
+func TestLeafName(t *testing.T) {
+	taken := map[string]bool{"a_b": true}
+	got := []string{
+		leafName("Core", "ComServer", taken),
+		leafName("A", "B", taken),
+		leafName("9bad", "x-y", taken),
+		leafName(strings.Repeat("P", 38), strings.Repeat("C", 72), taken),
+	}
+	want := []string{"Core_ComServer", "A_B_", "_bad_x_y", strings.Repeat("P", 29) + "_"}
+	for i := range got {
+		if len(got[i]) > maxFeatureKey || !looksLikeFeature(got[i]) {
+			t.Errorf("leafName %d = %q: not a valid key", i, got[i])
+		}
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("leafName %d = %q, want prefix %q", i, got[i], want[i])
+		}
+	}
+	// Deterministic and unique.
+	again := leafName(strings.Repeat("P", 38), strings.Repeat("C", 72), taken)
+	if again != got[3] {
+		t.Errorf("leafName not deterministic: %q then %q", got[3], again)
+	}
+	taken[strings.ToLower(got[3])] = true
+	if third := leafName(strings.Repeat("P", 38), strings.Repeat("C", 72), taken); third == got[3] {
+		t.Errorf("leafName returned a taken name %q", third)
+	}
+}
+
+func TestPlanLeavesReport(t *testing.T) {
+	rep := &Report{Pass: "leaf-features"}
+	in := baseInput()
+	in.Entries = in.Entries[:1]
+	in.Entries[0].Related = "Verb open"
+	planLeaves(in, leafOptions{}, rep)
+	var got []string
+	for _, c := range rep.Changes {
+		got = append(got, fmt.Sprintf("%s %s %v %v→%v (%s)", c.Op, c.Table, c.Key, c.Old, c.New, c.Reason))
+	}
+	want := []string{
+		"add Feature [Core_Srv] []→[Core_Srv Core   0 3  18] (leaf for component Srv under Core)",
+		"remove FeatureComponents [Core Srv] [Core Srv]→[] (moved to leaf Core_Srv)",
+		"add FeatureComponents [Core_Srv Srv] []→[Core_Srv Srv] (advertised component in its own leaf)",
+		"update Class [{C1}] [{C1} Srv Core]→[{C1} Srv Core_Srv] (Feature_ Core → Core_Srv; with Verb open)",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("changes (-want +got):\n%s", diff)
+	}
+}
