@@ -1,0 +1,212 @@
+package cfb
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf16"
+)
+
+// On-disk constants (MS-CFB 2.1, 2.2).
+const (
+	headerSize     = 512
+	dirEntrySize   = 128
+	miniSectorSize = 64
+	miniCutoff     = 4096
+	headerDIFAT    = 109
+	maxNameUnits   = 31
+
+	maxRegSect uint32 = 0xFFFFFFFA
+	difSect    uint32 = 0xFFFFFFFC
+	fatSect    uint32 = 0xFFFFFFFD
+	endOfChain uint32 = 0xFFFFFFFE
+	freeSect   uint32 = 0xFFFFFFFF
+	noStream   uint32 = 0xFFFFFFFF
+)
+
+var magic = [8]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
+
+// ErrFormat is the sentinel every *FormatError matches with errors.Is.
+var ErrFormat = errors.New("cfb: invalid compound file")
+
+// A FormatError reports malformed compound-file input: what is wrong, the
+// byte offset in the file where it was found (-1 if no single offset
+// applies), and the entry it concerns when known.
+type FormatError struct {
+	Offset int64  // byte offset in the file, or -1
+	Path   string // path of the entry concerned, "" if none or the root
+	Msg    string // what is wrong
+	Err    error  // underlying cause, if any
+}
+
+func (e *FormatError) Error() string {
+	var b strings.Builder
+	b.WriteString("cfb: ")
+	if e.Path != "" {
+		b.WriteString(strconv.Quote(e.Path))
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	if e.Offset >= 0 {
+		fmt.Fprintf(&b, " (offset %d)", e.Offset)
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the underlying cause.
+func (e *FormatError) Unwrap() error { return e.Err }
+
+// Is reports whether target is ErrFormat.
+func (e *FormatError) Is(target error) bool { return target == ErrFormat }
+
+func formatErr(off int64, path, format string, args ...any) *FormatError {
+	return &FormatError{Offset: off, Path: path, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Type is the kind of a directory entry.
+type Type uint8
+
+// Entry types as stored on disk.
+const (
+	TypeStorage Type = 1
+	TypeStream  Type = 2
+	TypeRoot    Type = 5
+)
+
+// String returns "storage", "stream", "root", or "type(N)".
+func (t Type) String() string {
+	switch t {
+	case TypeStorage:
+		return "storage"
+	case TypeStream:
+		return "stream"
+	case TypeRoot:
+		return "root"
+	}
+	return "type(" + strconv.Itoa(int(t)) + ")"
+}
+
+// GUID is a class identifier in its Windows in-memory (on-disk) byte layout:
+// Data1 little-endian uint32, Data2 and Data3 little-endian uint16, then the
+// 8 bytes of Data4.
+type GUID [16]byte
+
+// String formats g as "{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}" in upper case.
+func (g GUID) String() string {
+	return fmt.Sprintf("{%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X}",
+		binary.LittleEndian.Uint32(g[0:4]), binary.LittleEndian.Uint16(g[4:6]),
+		binary.LittleEndian.Uint16(g[6:8]), g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15])
+}
+
+// IsZero reports whether g is all zeros (the null CLSID).
+func (g GUID) IsZero() bool { return g == GUID{} }
+
+// ParseGUID parses the form GUID.String produces; braces are optional and
+// hex digits may be in either case.
+func ParseGUID(s string) (GUID, error) {
+	var g GUID
+	t := strings.TrimSuffix(strings.TrimPrefix(s, "{"), "}")
+	if len(t) != 36 || t[8] != '-' || t[13] != '-' || t[18] != '-' || t[23] != '-' {
+		return g, fmt.Errorf("cfb: invalid GUID %q", s)
+	}
+	hex := strings.ReplaceAll(t, "-", "")
+	var raw [16]byte
+	for i := range raw {
+		v, err := strconv.ParseUint(hex[2*i:2*i+2], 16, 8)
+		if err != nil {
+			return g, fmt.Errorf("cfb: invalid GUID %q", s)
+		}
+		raw[i] = byte(v)
+	}
+	// raw is big-endian text order; convert the first three fields.
+	g[0], g[1], g[2], g[3] = raw[3], raw[2], raw[1], raw[0]
+	g[4], g[5] = raw[5], raw[4]
+	g[6], g[7] = raw[7], raw[6]
+	copy(g[8:], raw[8:])
+	return g, nil
+}
+
+// Filetime is a Windows FILETIME: 100-nanosecond ticks since
+// 1601-01-01 00:00:00 UTC, kept exactly as stored.
+type Filetime uint64
+
+// filetimeUnixDiff is the number of seconds from 1601 to 1970.
+const filetimeUnixDiff = 11644473600
+
+// Time converts f to a time.Time in UTC. The zero Filetime (no time stored)
+// gives the zero time.Time.
+func (f Filetime) Time() time.Time {
+	if f == 0 {
+		return time.Time{}
+	}
+	sec := int64(f/10000000) - filetimeUnixDiff
+	nsec := int64(f%10000000) * 100
+	return time.Unix(sec, nsec).UTC()
+}
+
+// FiletimeOf converts t to a Filetime, truncating to 100 ns. The zero
+// time.Time and times before 1601 give 0.
+func FiletimeOf(t time.Time) Filetime {
+	if t.IsZero() {
+		return 0
+	}
+	sec := t.Unix() + filetimeUnixDiff
+	if sec < 0 {
+		return 0
+	}
+	return Filetime(uint64(sec)*10000000 + uint64(t.Nanosecond()/100))
+}
+
+// compareNames orders sibling names as MS-CFB requires: shorter names
+// first, then by upper-cased UTF-16 code units.
+func compareNames(a, b []uint16) int {
+	if len(a) != len(b) {
+		if len(a) < len(b) {
+			return -1
+		}
+		return 1
+	}
+	for i := range a {
+		x, y := upperUnit(a[i]), upperUnit(b[i])
+		if x != y {
+			if x < y {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
+}
+
+// upperUnit upper-cases one UTF-16 code unit the simple way (single-unit
+// mappings only), which is what CFB implementations do.
+func upperUnit(u uint16) uint16 {
+	if u < 0x80 {
+		if 'a' <= u && u <= 'z' {
+			return u - 32
+		}
+		return u
+	}
+	if utf16.IsSurrogate(rune(u)) {
+		return u
+	}
+	if r := unicode.ToUpper(rune(u)); r < 0x10000 {
+		return uint16(r)
+	}
+	return u
+}
+
+// encodeName converts a Go string to UTF-16 code units.
+func encodeName(s string) []uint16 { return utf16.Encode([]rune(s)) }
+
+// decodeName converts UTF-16 code units to a Go string; unpaired surrogates
+// become U+FFFD (RawName keeps the exact units).
+func decodeName(u []uint16) string { return string(utf16.Decode(u)) }
