@@ -3,6 +3,7 @@ package cab
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // ErrFormat is matched by errors.Is for every error caused by a malformed
@@ -25,7 +26,7 @@ func (e *FormatError) Error() string {
 		s = fmt.Sprintf("cab: at offset %d: %s", e.Offset, e.Msg)
 	}
 	if e.Err != nil {
-		s += ": " + e.Err.Error()
+		s += ": " + strings.TrimPrefix(e.Err.Error(), "cab: ")
 	}
 	return s
 }

@@ -1,0 +1,497 @@
+package cab
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// ErrMissingCabinet is matched by errors.Is when a file or folder continues
+// in another cabinet of a set that cannot be opened (no Options.OpenCabinet,
+// or it failed).
+var ErrMissingCabinet = errors.New("cab: continuation cabinet not available")
+
+// Options configures NewReaderOptions. The zero value (or nil) verifies
+// checksums and does not follow cabinet sets.
+type Options struct {
+	// OpenCabinet opens another cabinet of the same set by the name stored
+	// in a cabinet header (PrevCabinet or NextCabinet). It is called only
+	// when a file or folder spans cabinets, possibly from several
+	// goroutines at once. When nil, reading data in another cabinet fails
+	// with an error matching ErrMissingCabinet.
+	OpenCabinet func(name string) (io.ReaderAt, int64, error)
+
+	// IgnoreChecksums turns off CFDATA checksum verification. By default
+	// a block whose checksum field is non-zero must match it (a zero field
+	// means "no checksum", as written by some tools).
+	IgnoreChecksums bool
+}
+
+// A Reader serves the contents of one cabinet.
+type Reader struct {
+	// Folders lists the cabinet's folders (compressed streams) in order.
+	Folders []*Folder
+	// Files lists the cabinet's files in directory order.
+	Files []*File
+
+	// SetID and Index identify the cabinet within a set of cabinets.
+	SetID, Index uint16
+	// PrevCabinet and PrevDisk name the previous cabinet of the set and
+	// its disk; empty for the first one. NextCabinet and NextDisk name the
+	// next one; empty for the last.
+	PrevCabinet, PrevDisk, NextCabinet, NextDisk string
+	// Reserve holds the per-cabinet reserved bytes of the header, if any.
+	Reserve []byte
+
+	r           io.ReaderAt
+	size        int64 // usable length: min(size, cbCabinet)
+	flags       uint16
+	dataReserve int
+	opts        Options
+}
+
+// A Folder is one compressed stream of a cabinet: a run of CFDATA blocks
+// decoded with one compression method; files are byte ranges of it.
+type Folder struct {
+	// Method is the compression type (typeCompress).
+	Method Method
+	// DataOffset is the offset of the folder's first CFDATA block.
+	DataOffset int64
+	// NumBlocks is the number of CFDATA blocks stored in this cabinet.
+	NumBlocks int
+	// Reserve holds the per-folder reserved bytes, if any.
+	Reserve []byte
+
+	cab         *Reader
+	index       int
+	contPrev    bool // the folder's data begins in the previous cabinet
+	contNext    bool // the folder's data continues in the next cabinet
+	splitAtNext bool
+}
+
+// Index returns the folder's position in its cabinet's Folders.
+func (f *Folder) Index() int { return f.index }
+
+// ContinuedFromPrev reports whether the folder began in the previous
+// cabinet of a set (its first blocks live there).
+func (f *Folder) ContinuedFromPrev() bool { return f.contPrev }
+
+// ContinuesInNext reports whether the folder's data continues in the next
+// cabinet of a set.
+func (f *Folder) ContinuesInNext() bool { return f.contNext }
+
+// FileHeader describes a file in a cabinet.
+type FileHeader struct {
+	// Name is the file name as stored, converted to UTF-8: taken as UTF-8
+	// when AttrNameIsUTF is set, otherwise as Windows-1252. Cabinets use
+	// backslashes as separators; Name keeps them.
+	Name string
+	// Size is the uncompressed size in bytes.
+	Size int64
+	// Modified is the stored MS-DOS date and time, read as UTC (the
+	// format has no zone); zero if the fields are invalid.
+	Modified time.Time
+	// Date and Time are the raw MS-DOS date and time fields.
+	Date, Time uint16
+	// Attr holds the attribute bits.
+	Attr Attr
+	// FolderIndex is the raw iFolder field: a folder index, or 0xFFFD
+	// (continued from the previous cabinet), 0xFFFE (continued in the
+	// next) or 0xFFFF (both).
+	FolderIndex uint16
+	// Offset is the file's offset in its folder's uncompressed data.
+	Offset int64
+}
+
+// A File is a file in a cabinet.
+type File struct {
+	FileHeader
+	cab    *Reader
+	folder *Folder
+	hdrOff int64
+}
+
+// Folder returns the folder holding the file's data in this cabinet.
+func (f *File) Folder() *Folder { return f.folder }
+
+// ContinuedFromPrev reports whether the file's data begins in a previous
+// cabinet of a set.
+func (f *File) ContinuedFromPrev() bool {
+	return f.FolderIndex == ifoldContinuedFromPrev || f.FolderIndex == ifoldContinuedPrevAndNext
+}
+
+// NewReader reads the cabinet directory from r, which holds size bytes,
+// verifying block checksums and not following cabinet sets. It is
+// NewReaderOptions(r, size, nil).
+func NewReader(r io.ReaderAt, size int64) (*Reader, error) {
+	return NewReaderOptions(r, size, nil)
+}
+
+// NewReaderOptions reads the cabinet directory from r, which holds size
+// bytes. opts may be nil.
+func NewReaderOptions(r io.ReaderAt, size int64, opts *Options) (*Reader, error) {
+	cr := &Reader{r: r}
+	if opts != nil {
+		cr.opts = *opts
+	}
+	if err := cr.init(size); err != nil {
+		return nil, err
+	}
+	return cr, nil
+}
+
+// cursor reads the cabinet's directory sequentially with bounds checks.
+type cursor struct {
+	r   io.ReaderAt
+	off int64
+	end int64
+	buf [300]byte
+}
+
+func (c *cursor) read(n int, what string) ([]byte, error) {
+	if int64(n) > c.end-c.off {
+		return nil, formatErr(c.off, what+" runs past the end of the cabinet", io.ErrUnexpectedEOF)
+	}
+	var p []byte
+	if n <= len(c.buf) {
+		p = c.buf[:n]
+	} else {
+		p = make([]byte, n)
+	}
+	if _, err := c.r.ReadAt(p, c.off); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, formatErr(c.off, "reading "+what, err)
+	}
+	c.off += int64(n)
+	return p, nil
+}
+
+// cstring reads a NUL-terminated string of at most maxNameLen bytes.
+func (c *cursor) cstring(what string) ([]byte, error) {
+	start := c.off
+	n := int64(maxNameLen + 1)
+	if rem := c.end - c.off; rem < n {
+		n = rem
+	}
+	if n <= 0 {
+		return nil, formatErr(start, what+" runs past the end of the cabinet", io.ErrUnexpectedEOF)
+	}
+	p := c.buf[:n]
+	if _, err := c.r.ReadAt(p, c.off); err != nil && err != io.EOF {
+		return nil, formatErr(start, "reading "+what, err)
+	}
+	i := 0
+	for i < len(p) && p[i] != 0 {
+		i++
+	}
+	if i == len(p) {
+		if int64(i) > maxNameLen {
+			return nil, formatErr(start, what+" is longer than 255 bytes or not terminated", nil)
+		}
+		return nil, formatErr(start, what+" runs past the end of the cabinet", io.ErrUnexpectedEOF)
+	}
+	c.off += int64(i) + 1
+	out := make([]byte, i)
+	copy(out, p[:i])
+	return out, nil
+}
+
+func (cr *Reader) init(size int64) error {
+	if size < headerSize {
+		return formatErr(0, "file too short for a cabinet header", io.ErrUnexpectedEOF)
+	}
+	c := &cursor{r: cr.r, end: size}
+	h, err := c.read(headerSize, "header")
+	if err != nil {
+		return err
+	}
+	if string(h[0:4]) != "MSCF" {
+		return formatErr(0, "not a cabinet (no MSCF signature)", nil)
+	}
+	cbCabinet := int64(binary.LittleEndian.Uint32(h[8:]))
+	coffFiles := int64(binary.LittleEndian.Uint32(h[16:]))
+	verMinor, verMajor := h[24], h[25]
+	nFolders := int(binary.LittleEndian.Uint16(h[26:]))
+	nFiles := int(binary.LittleEndian.Uint16(h[28:]))
+	cr.flags = binary.LittleEndian.Uint16(h[30:])
+	cr.SetID = binary.LittleEndian.Uint16(h[32:])
+	cr.Index = binary.LittleEndian.Uint16(h[34:])
+	if verMajor != 1 {
+		return &UnsupportedError{Method: -1, Msg: fmt.Sprintf("cabinet format version %d.%d", verMajor, verMinor)}
+	}
+	if cbCabinet < headerSize {
+		return formatErr(8, fmt.Sprintf("cabinet size %d is smaller than its header", cbCabinet), nil)
+	}
+	if cbCabinet > size {
+		return formatErr(8, fmt.Sprintf("cabinet claims %d bytes but only %d are present (truncated)", cbCabinet, size), io.ErrUnexpectedEOF)
+	}
+	cr.size = cbCabinet
+	c.end = cbCabinet
+
+	folderReserve := 0
+	if cr.flags&flagReservePresent != 0 {
+		rh, err := c.read(4, "reserve sizes")
+		if err != nil {
+			return err
+		}
+		cbHdr := int(binary.LittleEndian.Uint16(rh))
+		folderReserve = int(rh[2])
+		cr.dataReserve = int(rh[3])
+		if cbHdr > maxReserveHdr {
+			return formatErr(headerSize, fmt.Sprintf("header reserve of %d bytes exceeds the limit of %d", cbHdr, maxReserveHdr), nil)
+		}
+		if cbHdr > 0 {
+			p, err := c.read(cbHdr, "header reserve")
+			if err != nil {
+				return err
+			}
+			cr.Reserve = append([]byte(nil), p...)
+		}
+	}
+	if cr.flags&flagPrevCabinet != 0 {
+		if cr.PrevCabinet, err = c.name("previous cabinet name"); err != nil {
+			return err
+		}
+		if cr.PrevDisk, err = c.name("previous disk name"); err != nil {
+			return err
+		}
+	}
+	if cr.flags&flagNextCabinet != 0 {
+		if cr.NextCabinet, err = c.name("next cabinet name"); err != nil {
+			return err
+		}
+		if cr.NextDisk, err = c.name("next disk name"); err != nil {
+			return err
+		}
+	}
+
+	// Folders.
+	if int64(nFolders)*int64(folderSize+folderReserve) > c.end-c.off {
+		return formatErr(26, fmt.Sprintf("%d folders do not fit in the cabinet", nFolders), nil)
+	}
+	cr.Folders = make([]*Folder, nFolders)
+	for i := range cr.Folders {
+		at := c.off
+		p, err := c.read(folderSize, "folder entry")
+		if err != nil {
+			return err
+		}
+		f := &Folder{
+			DataOffset: int64(binary.LittleEndian.Uint32(p)),
+			NumBlocks:  int(binary.LittleEndian.Uint16(p[4:])),
+			Method:     Method(binary.LittleEndian.Uint16(p[6:])),
+			cab:        cr,
+			index:      i,
+		}
+		if folderReserve > 0 {
+			q, err := c.read(folderReserve, "folder reserve")
+			if err != nil {
+				return err
+			}
+			f.Reserve = append([]byte(nil), q...)
+		}
+		// Each block needs at least its header: check the count against the data.
+		if f.DataOffset < headerSize || f.DataOffset > cbCabinet ||
+			int64(f.NumBlocks)*int64(dataHeaderSize+cr.dataReserve) > cbCabinet-f.DataOffset {
+			return formatErr(at, fmt.Sprintf("folder %d: %d data blocks at offset %d do not fit in the cabinet", i, f.NumBlocks, f.DataOffset), nil)
+		}
+		cr.Folders[i] = f
+	}
+
+	// Files.
+	if coffFiles < c.off || coffFiles > cbCabinet {
+		return formatErr(16, fmt.Sprintf("file table offset %d is outside the cabinet directory", coffFiles), nil)
+	}
+	c.off = coffFiles
+	if int64(nFiles)*(fileSize+2) > c.end-c.off {
+		return formatErr(28, fmt.Sprintf("%d files do not fit in the cabinet", nFiles), nil)
+	}
+	cr.Files = make([]*File, nFiles)
+	for i := range cr.Files {
+		at := c.off
+		p, err := c.read(fileSize, "file entry")
+		if err != nil {
+			return err
+		}
+		f := &File{cab: cr, hdrOff: at}
+		f.Size = int64(binary.LittleEndian.Uint32(p))
+		f.Offset = int64(binary.LittleEndian.Uint32(p[4:]))
+		f.FolderIndex = binary.LittleEndian.Uint16(p[8:])
+		f.Date = binary.LittleEndian.Uint16(p[10:])
+		f.Time = binary.LittleEndian.Uint16(p[12:])
+		f.Attr = Attr(binary.LittleEndian.Uint16(p[14:]))
+		f.Modified = dosTime(f.Date, f.Time)
+		raw, err := c.cstring("file name")
+		if err != nil {
+			return err
+		}
+		f.Name = decodeName(raw, f.Attr&AttrNameIsUTF != 0)
+		switch fi := int(f.FolderIndex); {
+		case fi < nFolders:
+			f.folder = cr.Folders[fi]
+		case nFolders == 0:
+			return formatErr(at+8, fmt.Sprintf("file %q: folder index %#x but the cabinet has no folders", f.Name, fi), nil)
+		case fi == ifoldContinuedFromPrev:
+			f.folder = cr.Folders[0]
+			f.folder.contPrev = true
+		case fi == ifoldContinuedToNext:
+			f.folder = cr.Folders[nFolders-1]
+			f.folder.contNext = true
+		case fi == ifoldContinuedPrevAndNext:
+			f.folder = cr.Folders[0]
+			f.folder.contPrev = true
+			f.folder.contNext = true
+		default:
+			return formatErr(at+8, fmt.Sprintf("file %q: folder index %d out of range (%d folders)", f.Name, fi, nFolders), nil)
+		}
+		cr.Files[i] = f
+	}
+	if nFolders > 0 {
+		// A folder that continues must be the last one; files of the first
+		// folder of a continued cabinet count from the folder's real start.
+		if cr.flags&flagNextCabinet == 0 {
+			cr.Folders[nFolders-1].contNext = false
+		}
+		if cr.flags&flagPrevCabinet == 0 {
+			cr.Folders[0].contPrev = false
+		}
+	}
+	return nil
+}
+
+func (c *cursor) name(what string) (string, error) {
+	raw, err := c.cstring(what)
+	if err != nil {
+		return "", err
+	}
+	return decodeName(raw, false), nil
+}
+
+// cp1252 maps bytes 0x80-0x9F of Windows-1252; other bytes map to the
+// same code point (Latin-1). Undefined entries map to U+FFFD.
+var cp1252 = [32]rune{
+	0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0xFFFD, 0x017D, 0xFFFD,
+	0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178,
+}
+
+// decodeName converts a stored file name to UTF-8.
+func decodeName(raw []byte, isUTF8 bool) string {
+	ascii := true
+	for _, b := range raw {
+		if b >= 0x80 {
+			ascii = false
+			break
+		}
+	}
+	if ascii || (isUTF8 && utf8.Valid(raw)) {
+		return string(raw)
+	}
+	if isUTF8 {
+		return strings.ToValidUTF8(string(raw), "\uFFFD")
+	}
+	var sb strings.Builder
+	for _, b := range raw {
+		switch {
+		case b < 0x80:
+			sb.WriteByte(b)
+		case b < 0xa0:
+			sb.WriteRune(cp1252[b-0x80])
+		default:
+			sb.WriteRune(rune(b))
+		}
+	}
+	return sb.String()
+}
+
+// OpenReader opens the cabinet file name. Cabinets of the same set are
+// looked up in the same directory when a file spans them (names compared
+// exactly, then case-insensitively). Close the ReadCloser when done.
+func OpenReader(name string) (*ReadCloser, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	rc := &ReadCloser{files: []*os.File{f}}
+	dir := filepath.Dir(name)
+	opts := &Options{OpenCabinet: func(n string) (io.ReaderAt, int64, error) {
+		return rc.openSibling(dir, n)
+	}}
+	r, err := NewReaderOptions(f, fi.Size(), opts)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	rc.Reader = r
+	return rc, nil
+}
+
+// A ReadCloser is a Reader over a cabinet file opened by OpenReader; Close
+// closes it and any other cabinets of the set opened along the way.
+type ReadCloser struct {
+	*Reader
+	mu     sync.Mutex
+	files  []*os.File
+	closed bool
+}
+
+func (rc *ReadCloser) openSibling(dir, name string) (io.ReaderAt, int64, error) {
+	if name == "" || strings.ContainsAny(name, `/\`) || name == "." || name == ".." {
+		return nil, 0, fmt.Errorf("cab: refusing cabinet name %q", name)
+	}
+	path := filepath.Join(dir, name)
+	if _, err := os.Stat(path); err != nil {
+		if ents, derr := os.ReadDir(dir); derr == nil {
+			for _, e := range ents {
+				if strings.EqualFold(e.Name(), name) {
+					path = filepath.Join(dir, e.Name())
+					break
+				}
+			}
+		}
+	}
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.closed {
+		return nil, 0, errors.New("cab: reader closed")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	rc.files = append(rc.files, f)
+	return f, fi.Size(), nil
+}
+
+// Close closes the cabinet files.
+func (rc *ReadCloser) Close() error {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.closed = true
+	var first error
+	for _, f := range rc.files {
+		if err := f.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	rc.files = nil
+	return first
+}
