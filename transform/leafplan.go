@@ -116,7 +116,20 @@ type leafOptions struct {
 	KeepInParent      bool
 	DisallowAdvertise bool
 	AllowAbsent       bool
-	Tables            map[string]bool // nil = every entry-point table
+	Tables            map[string]bool // nil = defaultLeafTables
+}
+
+// defaultLeafTables are the entry-point tables that start a split unless
+// the options name others.
+var defaultLeafTables = map[string]bool{
+	"Class": true, "Extension": true, "Shortcut": true, "TypeLib": true, "PublishComponent": true,
+}
+
+func (o leafOptions) splits(table string) bool {
+	if o.Tables != nil {
+		return o.Tables[table]
+	}
+	return defaultLeafTables[table]
 }
 
 // treeState is a feature's place in the tree.
@@ -241,8 +254,14 @@ func planLeaves(in *leafInput, opts leafOptions, rep *Report) *leafPlan {
 
 	type groupKey struct{ feature, component string }
 	groups := make(map[groupKey][]leafEntry)
+	var followers []leafEntry
 	for _, e := range in.Entries {
-		if opts.Tables != nil && !opts.Tables[e.Table] {
+		if !opts.splits(e.Table) {
+			// Not a kind that starts a split; it still follows its
+			// component into a leaf made for another entry point.
+			if _, ok := features[e.Feature]; ok && e.Component != "" {
+				followers = append(followers, e)
+			}
 			continue
 		}
 		if e.Table == "Shortcut" {
@@ -281,6 +300,17 @@ func planLeaves(in *leafInput, opts leafOptions, rep *Report) *leafPlan {
 		}
 		k := groupKey{f.Name, e.Component}
 		groups[k] = append(groups[k], e)
+	}
+
+	if !opts.KeepInParent {
+		// The component leaves the feature, so every other row naming
+		// that feature for that component moves with it.
+		for _, e := range followers {
+			k := groupKey{e.Feature, e.Component}
+			if _, ok := groups[k]; ok {
+				groups[k] = append(groups[k], e)
+			}
+		}
 	}
 
 	keys := make([]groupKey, 0, len(groups))

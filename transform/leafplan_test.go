@@ -160,6 +160,50 @@ func TestPlanLeaves(t *testing.T) {
 			},
 		},
 		{
+			name: "followers move with the component",
+			in: func() *leafInput {
+				in := baseInput()
+				in.Entries = append(in.Entries, entry("MsiAssembly", "App", "App", "Core"), entry("MsiAssembly", "Data", "Data", "Core"))
+				return in
+			},
+			opts: leafOptions{Tables: map[string]bool{"Shortcut": true, "TypeLib": true}},
+			want: planSummary{
+				Features: []string{"Core_App<Core L3 A18 D0"},
+				RemoveFC: []string{"Core/App"},
+				AddFC:    []string{"Core_App/App"},
+				Repoints: []string{"Shortcut/AppLnk→Core_App", "MsiAssembly/App→Core_App"},
+			},
+		},
+		{
+			name: "followers stay when the component stays",
+			in: func() *leafInput {
+				in := baseInput()
+				in.Entries = append(in.Entries, entry("MsiAssembly", "App", "App", "Core"))
+				return in
+			},
+			opts: leafOptions{KeepInParent: true, Tables: map[string]bool{"Shortcut": true}},
+			want: planSummary{
+				Features: []string{"Core_App<Core L3 A18 D0"},
+				AddFC:    []string{"Core_App/App"},
+				Repoints: []string{"Shortcut/AppLnk→Core_App"},
+			},
+		},
+		{
+			name: "assemblies opted in",
+			in: func() *leafInput {
+				in := baseInput()
+				in.Entries = append(in.Entries, entry("MsiAssembly", "Srv", "Srv", "Core"), entry("MsiAssembly", "Data", "Data", "Core"))
+				return in
+			},
+			opts: leafOptions{Tables: map[string]bool{"Class": true, "MsiAssembly": true}},
+			want: planSummary{
+				Features: []string{"Core_Data<Core L3 A18 D0", "Core_Srv<Core L3 A18 D0"},
+				RemoveFC: []string{"Core/Data", "Core/Srv"},
+				AddFC:    []string{"Core_Data/Data", "Core_Srv/Srv"},
+				Repoints: []string{"MsiAssembly/Data→Core_Data", "Class/{C1}→Core_Srv", "Class/{C2}→Core_Srv", "MsiAssembly/Srv→Core_Srv"},
+			},
+		},
+		{
 			name: "parent attributes and conditions",
 			in: func() *leafInput {
 				in := baseInput()
