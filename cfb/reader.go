@@ -38,7 +38,7 @@ type Entry struct {
 	StateBits uint32
 	Created   Filetime
 	Modified  Filetime
-	Size      int64    // stream size in bytes; for the root, the mini stream size; 0 for storages
+	Size      int64    // stream size in bytes; 0 for storages and the root
 	Path      string   // names below the root joined by "/"; "" for the root
 	Parent    *Entry   // nil for the root
 	Children  []*Entry // storages and root: children in CFB name order
@@ -342,7 +342,7 @@ func (p *parser) parse() error {
 		}
 		p.miniOwner = make([]uint32, p.nmini)
 	}
-	root.ext = p.miniExt
+	root.Size = 0 // the mini stream is internal
 	return p.walk(root)
 }
 
