@@ -533,7 +533,7 @@ func buildTree(sib []*wnode) uint32 {
 	}
 	type span struct {
 		lo, hi, depth int
-		set       *uint32
+		set           *uint32
 	}
 	var root uint32
 	stack := []span{{0, len(sib), 0, &root}}
