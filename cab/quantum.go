@@ -122,6 +122,18 @@ func (m *quantumModel) init(first, n int) {
 	}
 }
 
+// update records that the symbol at entry i-1 was coded: every cumulative
+// frequency up to it grows by 8, and the model is rescaled once the total
+// passes its limit.
+func (m *quantumModel) update(i int) {
+	for j := 0; j < i; j++ {
+		m.cum[j] += 8
+	}
+	if m.cum[0] > m.totalLimit {
+		m.rescale()
+	}
+}
+
 // rescale shrinks the model's frequencies once cum[0] has passed the limit.
 func (m *quantumModel) rescale() {
 	n := m.n
@@ -262,12 +274,7 @@ func (d *quantumDecompressor) decodeSymbol(m *quantumModel) int {
 	h = l + uint32(m.cum[i-1])*rng/total - 1
 	l = l + uint32(m.cum[i])*rng/total
 
-	for j := 0; j < i; j++ {
-		m.cum[j] += 8
-	}
-	if m.cum[0] > m.totalLimit {
-		m.rescale()
-	}
+	m.update(i)
 
 	for {
 		if (l^h)&0x8000 != 0 {
