@@ -1,36 +1,216 @@
 package main
 
-import flag "github.com/spf13/pflag"
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"unicode"
+	"unicode/utf16"
+
+	"github.com/msikit/msikit/cfb"
+	"github.com/msikit/msikit/internal/safefile"
+	flag "github.com/spf13/pflag"
+)
 
 var cmdCFB = &Command{
 	UsageLine: "msikit cfb <ls|cat|repack> ...",
 	Short:     "inspect and repack the Compound File Binary container",
 	Long: `The cfb commands work on the Compound File Binary container that every
 .msi, .msm, .msp and .mst file is, without interpreting the database.`,
-	Example: "msikit cfb ls testdata/sample.msi\nmsikit cfb repack in.msi -o out.msi",
-	Sub:     []*Command{cmdCFBLs, cmdCFBCat, cmdCFBRepack},
+	Sub: []*Command{cmdCFBLs, cmdCFBCat, cmdCFBRepack},
 }
 
 var cmdCFBLs = &Command{
 	UsageLine: "msikit cfb ls FILE",
 	Short:     "list the storage tree with types, sizes, CLSIDs, state bits and times",
+	Long: `Ls lists every entry of the container in tree order (pre-order, children
+in CFB name order), one per line: type, size in bytes (streams), CLSID ("-" if
+null), state bits in hex, created and modified times (UTC, exact to 100 ns,
+"-" if zero), and the path. Names are escaped: control characters, unpaired
+surrogates, "\" and "/" inside a name appear as \xNN, \uNNNN, \\ and \x2f,
+so "\x05SummaryInformation" is the summary stream. Warnings about recoverable
+damage go to standard error.`,
+	Example: `	msikit cfb ls product.msi`,
 	Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
-		return func(env *Env, args []string) error { return errNotImplemented }
+		return func(env *Env, args []string) error {
+			if len(args) != 1 {
+				return usagef("want exactly one FILE")
+			}
+			rc, err := cfb.OpenReader(args[0])
+			if err != nil {
+				return err
+			}
+			defer rc.Close()
+			warn(env, args[0], rc.Warnings)
+			tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintf(tw, "TYPE\tSIZE\tCLSID\tSTATE\tCREATED\tMODIFIED\tPATH\n")
+			for _, e := range rc.Entries() {
+				size := "-"
+				if e.Type == cfb.TypeStream {
+					size = strconv.FormatInt(e.Size, 10)
+				}
+				clsid := "-"
+				if !e.CLSID.IsZero() {
+					clsid = e.CLSID.String()
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%08x\t%s\t%s\t%s\n", e.Type, size, clsid, e.StateBits,
+					fmtTime(e.Created), fmtTime(e.Modified), escapedPath(e))
+			}
+			return tw.Flush()
+		}
 	},
 }
 
 var cmdCFBCat = &Command{
 	UsageLine: "msikit cfb cat FILE PATH",
 	Short:     "write a stream's bytes to standard output",
+	Long: `Cat writes the bytes of the stream at PATH to standard output. PATH is
+the path as "msikit cfb ls" prints it (escaped), or the literal path.`,
+	Example: `	msikit cfb cat product.msi '\x05SummaryInformation' | xxd | head`,
 	Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
-		return func(env *Env, args []string) error { return errNotImplemented }
+		return func(env *Env, args []string) error {
+			if len(args) != 2 {
+				return usagef("want FILE and PATH")
+			}
+			rc, err := cfb.OpenReader(args[0])
+			if err != nil {
+				return err
+			}
+			defer rc.Close()
+			warn(env, args[0], rc.Warnings)
+			e := findEntry(rc.Reader, args[1])
+			if e == nil {
+				return fmt.Errorf("%s: no entry %q (see msikit cfb ls)", args[0], args[1])
+			}
+			s, err := e.Open()
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			if _, err := io.Copy(env.Stdout, s); err != nil {
+				return fmt.Errorf("%s: %s: %w", args[0], args[1], err)
+			}
+			return nil
+		}
 	},
 }
 
 var cmdCFBRepack = &Command{
-	UsageLine: "msikit cfb repack IN -o OUT",
+	UsageLine: "msikit cfb repack IN -o OUT [--version 3|4]",
 	Short:     "rewrite the container through msikit's writer, dropping slack",
+	Long: `Repack reads IN and writes every storage and stream, with names, CLSIDs,
+state bits, times and bytes unchanged, to OUT through msikit's own writer:
+free sectors and slack are dropped and the layout is made canonical. Stream
+data is copied through, so memory use does not grow with the file. OUT is
+written atomically. Version 3 is written unless --version 4 is given or the
+content needs version 4.`,
+	Example: `	msikit cfb repack product.msi -o compact.msi`,
 	Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
-		return func(env *Env, args []string) error { return errNotImplemented }
+		out := fs.StringP("output", "o", "", "output file (required)")
+		version := fs.Int("version", 0, "compound file version to write: 3 or 4 (default: 3, or 4 when needed)")
+		return func(env *Env, args []string) error {
+			if len(args) != 1 {
+				return usagef("want exactly one input file")
+			}
+			if *out == "" {
+				return usagef("-o OUT is required")
+			}
+			if *version != 0 && *version != 3 && *version != 4 {
+				return usagef("--version must be 3 or 4")
+			}
+			in := args[0]
+			if err := safefile.CheckDistinct(in, *out, false); err != nil {
+				return err
+			}
+			rc, err := cfb.OpenReader(in)
+			if err != nil {
+				return err
+			}
+			defer rc.Close()
+			warn(env, in, rc.Warnings)
+			err = safefile.Write(*out, func(w io.Writer) error {
+				cw := cfb.NewWriter(w, &cfb.WriterOptions{Version: *version})
+				if err := cw.Copy(rc.Root); err != nil {
+					return err
+				}
+				return cw.Close()
+			})
+			if err != nil {
+				return fmt.Errorf("%s: %w", *out, err)
+			}
+			return nil
+		}
 	},
 }
+
+func warn(env *Env, file string, warnings []string) {
+	for _, w := range warnings {
+		fmt.Fprintf(env.Stderr, "msikit: warning: %s: %s\n", file, w)
+	}
+}
+
+func fmtTime(f cfb.Filetime) string {
+	if f == 0 {
+		return "-"
+	}
+	return f.Time().Format("2006-01-02T15:04:05.0000000Z")
+}
+
+// escapeName renders raw UTF-16 name units so every character is visible.
+func escapeName(raw []uint16) string {
+	var b strings.Builder
+	for i := 0; i < len(raw); i++ {
+		u := raw[i]
+		r := rune(u)
+		if utf16.IsSurrogate(r) {
+			if i+1 < len(raw) && u < 0xDC00 && raw[i+1] >= 0xDC00 && raw[i+1] <= 0xDFFF {
+				b.WriteRune(utf16.DecodeRune(r, rune(raw[i+1])))
+				i++
+				continue
+			}
+			fmt.Fprintf(&b, `\u%04x`, u)
+			continue
+		}
+		switch {
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '/':
+			b.WriteString(`\x2f`)
+		case r < 0x80 && !unicode.IsPrint(r) && r != ' ':
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case r >= 0x80 && !unicode.IsPrint(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// escapedPath is e's path with each name escaped; "/" for the root.
+func escapedPath(e *cfb.Entry) string {
+	if e.Parent == nil {
+		return "/"
+	}
+	var parts []string
+	for a := e; a.Parent != nil; a = a.Parent {
+		parts = append(parts, escapeName(a.RawName))
+	}
+	for i, j := 0, len(parts)-1; i < j; i, j = i+1, j-1 {
+		parts[i], parts[j] = parts[j], parts[i]
+	}
+	return strings.Join(parts, "/")
+}
+
+// findEntry finds an entry by its escaped path (as ls prints it) or, failing
+// that, by its literal path.
+func findEntry(r *cfb.Reader, path string) *cfb.Entry {
+	for _, e := range r.Entries() {
+		if escapedPath(e) == path {
+			return e
+		}
+	}
+	return r.Lookup(path)
+}
+
