@@ -19,6 +19,9 @@ var cmdCFB = &Command{
 	Short:     "inspect and repack the Compound File Binary container",
 	Long: `The cfb commands work on the Compound File Binary container that every
 .msi, .msm, .msp and .mst file is, without interpreting the database.`,
+	Example: `	msikit cfb ls product.msi
+	msikit cfb cat product.msi '\x05SummaryInformation' > summary.bin
+	msikit cfb repack product.msi -o compact.msi`,
 	Sub: []*Command{cmdCFBLs, cmdCFBCat, cmdCFBRepack},
 }
 
@@ -213,4 +216,3 @@ func findEntry(r *cfb.Reader, path string) *cfb.Entry {
 	}
 	return r.Lookup(path)
 }
-
