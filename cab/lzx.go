@@ -1,6 +1,535 @@
 package cab
 
-// newLZXDecompressor returns a decompressor for LZX folders.
+import (
+	"encoding/binary"
+	"fmt"
+)
+
+// LZX as used in cabinets (the LZX format description with the MS-CAB
+// framing; [MS-PATCH] describes the close relative LZXD):
+//
+//   - The folder is one LZX stream; window and tree state persist across
+//     its CFDATA blocks. Each CFDATA block holds exactly one 32 KiB output
+//     frame (the last may be shorter) and starts 16-bit aligned, so the bit
+//     reader restarts at each block, while the LZX block (verbatim, aligned
+//     or uncompressed) being decoded may continue into the next frame.
+//   - A match may run past the end of a frame; the excess is the start of
+//     the next frame.
+//   - The stream starts with the E8 header: one bit, then if set the 32-bit
+//     translation size. Translation is undone per frame on the output,
+//     except in the last 10 bytes of a frame and in frames starting at or
+//     beyond 1 GiB.
+
+const (
+	lzxMinMatch       = 2
+	lzxNumChars       = 256
+	lzxPretreeSyms    = 20
+	lzxAlignedSyms    = 8
+	lzxLengthSyms     = 249
+	lzxMainTableBits  = 11
+	lzxLenTableBits   = 10
+	lzxE8Limit        = 1 << 30
+	lzxBlockVerbatim  = 1
+	lzxBlockAligned   = 2
+	lzxBlockUncompr   = 3
+	lzxMaxMatch       = 257
+	lzxFrameSize      = 32768
+	lzxOverrunAllowed = 4 // bytes of implicit zero input tolerated past a block's end
+)
+
+var (
+	lzxExtraBits [51]uint8
+	lzxBase      [51]uint32
+)
+
+func init() {
+	for i := range lzxExtraBits {
+		if i >= 4 {
+			e := (i - 2) >> 1
+			if e > 17 {
+				e = 17
+			}
+			lzxExtraBits[i] = uint8(e)
+		}
+	}
+	for i := 1; i < len(lzxBase); i++ {
+		lzxBase[i] = lzxBase[i-1] + 1<<lzxExtraBits[i-1]
+	}
+}
+
+// lzxSlots is the number of position slots for window sizes 2^15..2^21.
+var lzxSlots = map[int]int{15: 30, 16: 32, 17: 34, 18: 36, 19: 38, 20: 42, 21: 50}
+
+type lzxDecompressor struct {
+	window []byte
+	mask   int64
+	slots  int
+
+	pos        int64 // bytes decoded into the window so far (absolute)
+	frameStart int64 // absolute offset of the next frame to output
+	started    bool  // E8 header read
+	e8Size     int32 // translation size; 0 = off
+
+	pendLen int    // bytes of a match still to copy into the next frame
+	pendOff uint32 // its offset
+
+	blockType   int
+	blockRemain int
+	blockOdd    bool // current uncompressed block has odd size
+	r0, r1, r2  uint32
+
+	mainLens [lzxNumChars + 50*8]uint8
+	lenLens  [lzxLengthSyms]uint8
+	preLens  [lzxPretreeSyms]uint8
+	alLens   [lzxAlignedSyms]uint8
+	main     *huffman
+	length   *huffman
+	pre      *huffman
+	aligned  *huffman
+
+	// bit reader over the current block's input
+	src  []byte
+	ip   int // virtual read position (may pass len(src): zero bytes)
+	bits uint64
+	nb   uint
+}
+
+// newLZXDecompressor returns a decompressor for LZX folders with a window
+// of 2^windowBits bytes (15..21).
 func newLZXDecompressor(windowBits int) (decompressor, error) {
-	return nil, &UnsupportedError{Method: methodLZX, Msg: "LZX not implemented yet"}
+	slots, ok := lzxSlots[windowBits]
+	if !ok {
+		return nil, &UnsupportedError{Method: methodLZX, Msg: fmt.Sprintf("LZX window of 2^%d bytes (cabinets use 2^15..2^21)", windowBits)}
+	}
+	d := &lzxDecompressor{
+		window: make([]byte, 1<<windowBits),
+		mask:   1<<windowBits - 1,
+		slots:  slots,
+		r0:     1, r1: 1, r2: 1,
+		main:    newHuffman(lzxNumChars+slots*8, lzxMainTableBits),
+		length:  newHuffman(lzxLengthSyms, lzxLenTableBits),
+		pre:     newHuffman(lzxPretreeSyms, 6),
+		aligned: newHuffman(lzxAlignedSyms, 7),
+	}
+	return d, nil
+}
+
+func lzxErr(msg string) error { return formatErr(-1, "lzx: "+msg, nil) }
+
+// refill tops the bit buffer up to at least 48 bits, reading 16-bit
+// little-endian words; past the end of input it supplies zeros.
+func (d *lzxDecompressor) refill() {
+	for d.nb <= 48 {
+		var w uint64
+		if d.ip+1 < len(d.src) {
+			w = uint64(binary.LittleEndian.Uint16(d.src[d.ip:]))
+		} else if d.ip < len(d.src) {
+			w = uint64(d.src[d.ip])
+		}
+		d.ip += 2
+		d.bits |= w << (48 - d.nb)
+		d.nb += 16
+	}
+}
+
+// readBits reads n bits (n <= 32).
+func (d *lzxDecompressor) readBits(n uint) uint32 {
+	if n == 0 {
+		return 0
+	}
+	if d.nb < n {
+		d.refill()
+	}
+	v := uint32(d.bits >> (64 - n))
+	d.bits <<= n
+	d.nb -= n
+	return v
+}
+
+// overrun reports whether the reader consumed more than the input plus
+// the small tolerance.
+func (d *lzxDecompressor) overrun() bool {
+	consumed := int64(d.ip)*8 - int64(d.nb)
+	return consumed > int64(len(d.src)+lzxOverrunAllowed)*8
+}
+
+// decodeSym decodes one symbol with h.
+func (d *lzxDecompressor) decodeSym(h *huffman) (int, error) {
+	if d.nb < maxCodeLen {
+		d.refill()
+	}
+	e := h.table[d.bits>>(64-h.tableBits)]
+	if e != 0 {
+		n := uint(e & 31)
+		d.bits <<= n
+		d.nb -= n
+		return int(e >> 5), nil
+	}
+	sym, n := h.decodeSlow(uint32(d.bits >> (64 - maxCodeLen)))
+	if n == 0 {
+		return 0, lzxErr("invalid Huffman code")
+	}
+	d.bits <<= n
+	d.nb -= n
+	return int(sym), nil
+}
+
+// readLengths reads code lengths lens[first:last] with the pretree and
+// delta coding against their previous values.
+func (d *lzxDecompressor) readLengths(lens []uint8, first, last int) error {
+	for i := range d.preLens {
+		d.preLens[i] = uint8(d.readBits(4))
+	}
+	if err := d.pre.build(d.preLens[:]); err != nil {
+		return err
+	}
+	for i := first; i < last; {
+		sym, err := d.decodeSym(d.pre)
+		if err != nil {
+			return err
+		}
+		switch {
+		case sym <= 16:
+			lens[i] = uint8((int(lens[i]) - sym + 17) % 17)
+			i++
+		case sym == 17, sym == 18:
+			var z int
+			if sym == 17 {
+				z = 4 + int(d.readBits(4))
+			} else {
+				z = 20 + int(d.readBits(5))
+			}
+			for ; z > 0 && i < last; z-- {
+				lens[i] = 0
+				i++
+			}
+		default: // 19: a run of one value
+			z := 4 + int(d.readBits(1))
+			s, err := d.decodeSym(d.pre)
+			if err != nil {
+				return err
+			}
+			if s > 16 {
+				return lzxErr("invalid run in pretree-coded lengths")
+			}
+			v := uint8((int(lens[i]) - s + 17) % 17)
+			for ; z > 0 && i < last; z-- {
+				lens[i] = v
+				i++
+			}
+		}
+		if d.overrun() {
+			return lzxErr("input ends inside a code-length table")
+		}
+	}
+	return nil
+}
+
+// readBlockHeader starts a new LZX block.
+func (d *lzxDecompressor) readBlockHeader() error {
+	d.blockType = int(d.readBits(3))
+	hi := d.readBits(16)
+	lo := d.readBits(8)
+	d.blockRemain = int(hi<<8 | lo)
+	if d.overrun() {
+		return lzxErr("input ends inside a block header")
+	}
+	switch d.blockType {
+	case lzxBlockAligned, lzxBlockVerbatim:
+		if d.blockType == lzxBlockAligned {
+			for i := range d.alLens {
+				d.alLens[i] = uint8(d.readBits(3))
+			}
+			if err := d.aligned.build(d.alLens[:]); err != nil {
+				return err
+			}
+		}
+		nMain := lzxNumChars + d.slots*8
+		if err := d.readLengths(d.mainLens[:], 0, lzxNumChars); err != nil {
+			return err
+		}
+		if err := d.readLengths(d.mainLens[:], lzxNumChars, nMain); err != nil {
+			return err
+		}
+		if err := d.main.build(d.mainLens[:nMain]); err != nil {
+			return err
+		}
+		if d.main.empty {
+			return lzxErr("empty main tree")
+		}
+		if err := d.readLengths(d.lenLens[:], 0, lzxLengthSyms); err != nil {
+			return err
+		}
+		if err := d.length.build(d.lenLens[:]); err != nil {
+			return err
+		}
+	case lzxBlockUncompr:
+		// 1 to 16 bits of padding to a 16-bit boundary, then bytes.
+		if d.nb%16 == 0 {
+			if d.nb < 16 {
+				d.refill()
+			}
+			d.bits <<= 16
+			d.nb -= 16
+		} else {
+			k := d.nb % 16
+			d.bits <<= k
+			d.nb -= k
+		}
+		d.ip -= int(d.nb / 8)
+		d.bits, d.nb = 0, 0
+		if d.ip+12 > len(d.src) {
+			return lzxErr("input ends inside an uncompressed block header")
+		}
+		d.r0 = binary.LittleEndian.Uint32(d.src[d.ip:])
+		d.r1 = binary.LittleEndian.Uint32(d.src[d.ip+4:])
+		d.r2 = binary.LittleEndian.Uint32(d.src[d.ip+8:])
+		d.ip += 12
+		d.blockOdd = d.blockRemain&1 != 0
+	default:
+		return lzxErr(fmt.Sprintf("invalid block type %d", d.blockType))
+	}
+	return nil
+}
+
+func (d *lzxDecompressor) decode(dst, src []byte) error {
+	d.src, d.ip, d.bits, d.nb = src, 0, 0, 0
+	if !d.started {
+		d.started = true
+		if d.readBits(1) == 1 {
+			hi := d.readBits(16)
+			lo := d.readBits(16)
+			d.e8Size = int32(hi<<16 | lo)
+		}
+	}
+	frameEnd := d.frameStart + int64(len(dst))
+	if d.pendLen > 0 {
+		// The rest of a match that ran past the previous frame's end.
+		n := d.pendLen
+		if rem := int(frameEnd - d.pos); n > rem {
+			n = rem
+		}
+		d.copyMatch(d.pos, d.pendOff, n)
+		d.pos += int64(n)
+		d.pendLen -= n
+		d.blockRemain -= n
+	}
+	for d.pos < frameEnd {
+		if d.blockRemain == 0 {
+			if d.blockType == lzxBlockUncompr && d.blockOdd {
+				// skip the pad byte after an odd-sized uncompressed block
+				d.blockOdd = false
+				if d.nb == 0 && d.ip < len(d.src) {
+					d.ip++
+				}
+			}
+			if d.blockType == lzxBlockUncompr {
+				d.bits, d.nb = 0, 0
+			}
+			if err := d.readBlockHeader(); err != nil {
+				return err
+			}
+			if d.blockRemain == 0 {
+				continue
+			}
+		}
+		var err error
+		if d.blockType == lzxBlockUncompr {
+			err = d.copyRaw(frameEnd)
+		} else {
+			err = d.decodeCompressed(frameEnd)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if d.blockType == lzxBlockUncompr && d.blockRemain == 0 && d.blockOdd && d.ip < len(d.src) {
+		d.ip++
+		d.blockOdd = false
+	}
+	if d.overrun() {
+		return lzxErr("compressed data ends before the block's output is complete")
+	}
+	// Copy the frame out of the window.
+	start := d.frameStart & d.mask
+	n := copy(dst, d.window[start:])
+	if n < len(dst) {
+		copy(dst[n:], d.window)
+	}
+	if d.e8Size != 0 && d.frameStart < lzxE8Limit {
+		e8Translate(dst, d.frameStart, d.e8Size)
+	}
+	d.frameStart = frameEnd
+	d.src = nil
+	return nil
+}
+
+// copyRaw copies uncompressed-block bytes into the window.
+func (d *lzxDecompressor) copyRaw(frameEnd int64) error {
+	n := int64(d.blockRemain)
+	if rem := frameEnd - d.pos; n > rem {
+		n = rem
+	}
+	for n > 0 {
+		avail := len(d.src) - d.ip
+		if avail <= 0 {
+			return lzxErr("input ends inside an uncompressed block")
+		}
+		wp := int(d.pos & d.mask)
+		k := int(n)
+		if k > avail {
+			k = avail
+		}
+		if k > len(d.window)-wp {
+			k = len(d.window) - wp
+		}
+		copy(d.window[wp:wp+k], d.src[d.ip:d.ip+k])
+		d.ip += k
+		d.pos += int64(k)
+		d.blockRemain -= k
+		n -= int64(k)
+	}
+	return nil
+}
+
+// decodeCompressed decodes symbols of a verbatim or aligned block until
+// the frame is full or the block ends.
+func (d *lzxDecompressor) decodeCompressed(frameEnd int64) error {
+	window := d.window
+	mask := d.mask
+	aligned := d.blockType == lzxBlockAligned
+	wsize := int64(len(window))
+	blockEnd := d.pos + int64(d.blockRemain)
+	end := frameEnd
+	if blockEnd < end {
+		end = blockEnd
+	}
+	pos := d.pos
+	for pos < end {
+		sym, err := d.decodeSym(d.main)
+		if err != nil {
+			d.pos = pos
+			return err
+		}
+		if sym < lzxNumChars {
+			window[pos&mask] = byte(sym)
+			pos++
+			continue
+		}
+		sym -= lzxNumChars
+		length := sym&7 + lzxMinMatch
+		if sym&7 == 7 {
+			l, err := d.decodeSym(d.length)
+			if err != nil {
+				d.pos = pos
+				return err
+			}
+			length += l
+		}
+		slot := sym >> 3
+		var off uint32
+		switch slot {
+		case 0:
+			off = d.r0
+		case 1:
+			off = d.r1
+			d.r1 = d.r0
+			d.r0 = off
+		case 2:
+			off = d.r2
+			d.r2 = d.r0
+			d.r0 = off
+		default:
+			extra := uint(lzxExtraBits[slot])
+			off = lzxBase[slot] - 2
+			if aligned && extra >= 3 {
+				off += d.readBits(extra-3) << 3
+				a, err := d.decodeSym(d.aligned)
+				if err != nil {
+					d.pos = pos
+					return err
+				}
+				off += uint32(a)
+			} else if extra > 0 {
+				off += d.readBits(extra)
+			}
+			d.r2 = d.r1
+			d.r1 = d.r0
+			d.r0 = off
+		}
+		if off == 0 || int64(off) > pos || int64(off) > wsize {
+			d.pos = pos
+			return lzxErr(fmt.Sprintf("match offset %d beyond the data decoded so far (%d bytes)", off, pos))
+		}
+		if pos+int64(length) > blockEnd {
+			d.pos = pos
+			return lzxErr("match runs past the end of its block")
+		}
+		if pos+int64(length) > frameEnd {
+			// Finish the match at the start of the next frame.
+			d.pendLen = int(pos + int64(length) - frameEnd)
+			d.pendOff = off
+			length -= d.pendLen
+		}
+		d.copyMatch(pos, off, length)
+		pos += int64(length)
+		if d.overrun() {
+			d.pos = pos
+			return lzxErr("compressed data ends before the block's output is complete")
+		}
+	}
+	d.blockRemain -= int(pos - d.pos)
+	d.pos = pos
+	return nil
+}
+
+// copyMatch copies length bytes from off bytes back to window position
+// pos, byte by byte in effect (the ranges may overlap), wrapping around the
+// window.
+func (d *lzxDecompressor) copyMatch(pos int64, off uint32, length int) {
+	window := d.window
+	wsize := int64(len(window))
+	dp := pos & d.mask
+	sp := (pos - int64(off)) & d.mask
+	if dp+int64(length) <= wsize && sp+int64(length) <= wsize {
+		if int64(off) >= int64(length) {
+			copy(window[dp:dp+int64(length)], window[sp:sp+int64(length)])
+			return
+		}
+		w := window[sp : dp+int64(length)]
+		o := int(off)
+		for i := o; i < len(w); i++ {
+			w[i] = w[i-o]
+		}
+		return
+	}
+	for i := int64(0); i < int64(length); i++ {
+		window[(dp+i)&d.mask] = window[(sp+i)&d.mask]
+	}
+}
+
+// e8Translate undoes the E8 call translation on one output frame that
+// starts at stream offset base.
+func e8Translate(p []byte, base int64, size int32) {
+	if len(p) <= 10 {
+		return
+	}
+	limit := len(p) - 10
+	for i := 0; i < limit; i++ {
+		if p[i] != 0xe8 {
+			continue
+		}
+		abs := int32(binary.LittleEndian.Uint32(p[i+1:]))
+		cur := int32(base + int64(i))
+		if abs >= -cur && abs < size {
+			var rel int32
+			if abs >= 0 {
+				rel = abs - cur
+			} else {
+				rel = abs + size
+			}
+			binary.LittleEndian.PutUint32(p[i+1:], uint32(rel))
+		}
+		i += 4
+	}
 }

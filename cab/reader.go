@@ -49,6 +49,10 @@ type Reader struct {
 	PrevCabinet, PrevDisk, NextCabinet, NextDisk string
 	// Reserve holds the per-cabinet reserved bytes of the header, if any.
 	Reserve []byte
+	// Truncated reports that the cabinet header claims more bytes than
+	// were given: the directory was read, but data past the end is
+	// missing and reading it fails.
+	Truncated bool
 
 	r           io.ReaderAt
 	size        int64 // usable length: min(size, cbCabinet)
@@ -232,7 +236,10 @@ func (cr *Reader) init(size int64) error {
 		return formatErr(8, fmt.Sprintf("cabinet size %d is smaller than its header", cbCabinet), nil)
 	}
 	if cbCabinet > size {
-		return formatErr(8, fmt.Sprintf("cabinet claims %d bytes but only %d are present (truncated)", cbCabinet, size), io.ErrUnexpectedEOF)
+		// Truncated: the directory may still be whole and the data that
+		// is present readable; blocks past the end fail when read.
+		cr.Truncated = true
+		cbCabinet = size
 	}
 	cr.size = cbCabinet
 	c.end = cbCabinet
@@ -299,10 +306,11 @@ func (cr *Reader) init(size int64) error {
 			}
 			f.Reserve = append([]byte(nil), q...)
 		}
-		// Each block needs at least its header: check the count against the data.
-		if f.DataOffset < headerSize || f.DataOffset > cbCabinet ||
-			int64(f.NumBlocks)*int64(dataHeaderSize+cr.dataReserve) > cbCabinet-f.DataOffset {
-			return formatErr(at, fmt.Sprintf("folder %d: %d data blocks at offset %d do not fit in the cabinet", i, f.NumBlocks, f.DataOffset), nil)
+		// Blocks are checked one by one as they are read: some writers
+		// declare a block for a folder holding only empty files and store
+		// none.
+		if f.DataOffset < headerSize || f.DataOffset > cbCabinet {
+			return formatErr(at, fmt.Sprintf("folder %d: data offset %d is outside the cabinet", i, f.DataOffset), nil)
 		}
 		cr.Folders[i] = f
 	}

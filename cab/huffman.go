@@ -1,0 +1,93 @@
+package cab
+
+// huffman is a canonical Huffman decoding table for LZX: codes are
+// assigned in order of length, then symbol, and read most significant bit
+// first. Codes up to tableBits long decode with one lookup; longer ones
+// (rare) by walking the per-length counts.
+type huffman struct {
+	tableBits uint
+	table     []uint16 // sym<<5 | length; 0 = longer code or no code
+	count     [maxCodeLen + 1]uint16
+	sorted    []uint16 // symbols ordered by (length, symbol)
+	empty     bool     // no codes at all
+}
+
+const maxCodeLen = 16
+
+func newHuffman(numSyms int, tableBits uint) *huffman {
+	return &huffman{
+		tableBits: tableBits,
+		table:     make([]uint16, 1<<tableBits),
+		sorted:    make([]uint16, 0, numSyms),
+	}
+}
+
+// build prepares the table from code lengths (0 = unused symbol). An
+// over-subscribed set of lengths is an error; an incomplete one is
+// accepted, and decoding a missing code then fails.
+func (h *huffman) build(lens []uint8) error {
+	h.count = [maxCodeLen + 1]uint16{}
+	for _, l := range lens {
+		if l > maxCodeLen {
+			return formatErr(-1, "lzx: code length over 16", nil)
+		}
+		h.count[l]++
+	}
+	h.count[0] = 0
+	left := 1
+	for l := 1; l <= maxCodeLen; l++ {
+		left <<= 1
+		left -= int(h.count[l])
+		if left < 0 {
+			return formatErr(-1, "lzx: over-subscribed Huffman code", nil)
+		}
+	}
+	h.empty = left == 1<<maxCodeLen
+	var offs [maxCodeLen + 2]uint16
+	for l := 1; l <= maxCodeLen; l++ {
+		offs[l+1] = offs[l] + h.count[l]
+	}
+	h.sorted = h.sorted[:int(offs[maxCodeLen+1])]
+	for s, l := range lens {
+		if l != 0 {
+			h.sorted[offs[l]] = uint16(s)
+			offs[l]++
+		}
+	}
+	clear(h.table)
+	tb := h.tableBits
+	code := 0
+	idx := 0
+	for l := uint(1); l <= tb; l++ {
+		for i := 0; i < int(h.count[l]); i++ {
+			sym := h.sorted[idx]
+			idx++
+			start := code << (tb - l)
+			end := (code + 1) << (tb - l)
+			e := sym<<5 | uint16(l)
+			for j := start; j < end; j++ {
+				h.table[j] = e
+			}
+			code++
+		}
+		code <<= 1
+	}
+	return nil
+}
+
+// decodeSlow decodes a code longer than tableBits (or a missing one) from
+// the next 16 bits of input v, returning the symbol and its length, or
+// length 0 if no code matches.
+func (h *huffman) decodeSlow(v uint32) (sym uint16, n uint) {
+	first, index := 0, 0
+	for l := uint(1); l <= maxCodeLen; l++ {
+		code := int(v >> (maxCodeLen - l))
+		cnt := int(h.count[l])
+		if code-first < cnt {
+			return h.sorted[index+code-first], l
+		}
+		index += cnt
+		first = (first + cnt) << 1
+	}
+	return 0, 0
+}
