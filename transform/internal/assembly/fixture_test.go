@@ -1,0 +1,226 @@
+package assembly
+
+import (
+	"encoding/binary"
+	"unicode/utf16"
+)
+
+// fill is a table that precedes Assembly in a fixture: rows rows of
+// rowSize bytes each. rowSize is computed by hand in each test case from
+// ECMA-335 II.22, so the fixture does not share the parser's arithmetic.
+type fill struct {
+	table   int
+	rows    uint32
+	rowSize int
+}
+
+// peSpec describes a tiny PE image with CLI metadata, built in code.
+type peSpec struct {
+	machine      uint16
+	pe32Plus     bool
+	corFlags     uint32
+	name         string
+	culture      string
+	publicKey    []byte
+	ver          [4]uint16
+	asmFlags     uint32
+	heapSizes    byte
+	fills        []fill
+	noAssembly   bool
+	fileVersion  *[4]uint16
+	tablesStream string // "#~" unless set
+	extraRows    map[int]uint32
+}
+
+func le16(b []byte, v uint16) []byte { return binary.LittleEndian.AppendUint16(b, v) }
+func le32(b []byte, v uint32) []byte { return binary.LittleEndian.AppendUint32(b, v) }
+
+func pad4(b []byte) []byte {
+	for len(b)%4 != 0 {
+		b = append(b, 0)
+	}
+	return b
+}
+
+const (
+	fixSectionVA  = 0x2000
+	fixSectionRaw = 0x200
+)
+
+// buildPE returns the bytes of the image described by s.
+func buildPE(s peSpec) []byte {
+	wideStr, wideBlob := s.heapSizes&1 != 0, s.heapSizes&4 != 0
+	idx := func(b []byte, v uint32, wide bool) []byte {
+		if wide {
+			return le32(b, v)
+		}
+		return le16(b, uint16(v))
+	}
+	// Heaps.
+	strs := []byte{0}
+	nameIdx := uint32(len(strs))
+	strs = append(append(strs, s.name...), 0)
+	var cultIdx uint32
+	if s.culture != "" {
+		cultIdx = uint32(len(strs))
+		strs = append(append(strs, s.culture...), 0)
+	}
+	strs = pad4(strs)
+	blobs := []byte{0}
+	var pkIdx uint32
+	if s.publicKey != nil {
+		pkIdx = uint32(len(blobs))
+		n := len(s.publicKey)
+		if n < 0x80 {
+			blobs = append(blobs, byte(n))
+		} else {
+			blobs = append(blobs, byte(0x80|n>>8), byte(n))
+		}
+		blobs = append(blobs, s.publicKey...)
+	}
+	blobs = pad4(blobs)
+	// #~ stream.
+	rows := map[int]uint32{}
+	for _, f := range s.fills {
+		rows[f.table] = f.rows
+	}
+	for t, n := range s.extraRows {
+		rows[t] = n
+	}
+	if !s.noAssembly {
+		rows[tAssembly] = 1
+	}
+	var valid uint64
+	for t := range rows {
+		valid |= 1 << t
+	}
+	tb := le32(nil, 0)
+	tb = append(tb, 2, 0, s.heapSizes, 1)
+	tb = binary.LittleEndian.AppendUint64(tb, valid)
+	tb = binary.LittleEndian.AppendUint64(tb, 0)
+	for t := 0; t < 64; t++ {
+		if valid&(1<<t) != 0 {
+			tb = le32(tb, rows[t])
+		}
+	}
+	for _, f := range s.fills {
+		tb = append(tb, make([]byte, int(f.rows)*f.rowSize)...)
+	}
+	if !s.noAssembly {
+		tb = le32(tb, 0x8004)
+		for _, v := range s.ver {
+			tb = le16(tb, v)
+		}
+		tb = le32(tb, s.asmFlags)
+		tb = idx(tb, pkIdx, wideBlob)
+		tb = idx(tb, nameIdx, wideStr)
+		tb = idx(tb, cultIdx, wideStr)
+	}
+	tb = pad4(tb)
+	tsName := s.tablesStream
+	if tsName == "" {
+		tsName = "#~"
+	}
+	// Metadata root.
+	type st struct {
+		name string
+		data []byte
+	}
+	streams := []st{{tsName, tb}, {"#Strings", strs}, {"#GUID", make([]byte, 16)}, {"#Blob", blobs}}
+	ver := pad4([]byte("v4.0.30319\x00"))
+	hdrLen := 16 + len(ver) + 4
+	for _, x := range streams {
+		hdrLen += 8 + len(pad4(append([]byte(x.name), 0)))
+	}
+	md := le32(nil, 0x424a5342)
+	md = le16(le16(md, 1), 1)
+	md = le32(md, 0)
+	md = le32(md, uint32(len(ver)))
+	md = append(md, ver...)
+	md = le16(le16(md, 0), uint16(len(streams)))
+	off := hdrLen
+	for _, x := range streams {
+		md = le32(le32(md, uint32(off)), uint32(len(x.data)))
+		md = append(md, pad4(append([]byte(x.name), 0))...)
+		off += len(x.data)
+	}
+	for _, x := range streams {
+		md = append(md, x.data...)
+	}
+	// Section: CLI header at 0, metadata at 0x48, resources after.
+	sec := make([]byte, 0x48)
+	mdRVA := uint32(fixSectionVA + 0x48)
+	binary.LittleEndian.PutUint32(sec[0:], 72)
+	binary.LittleEndian.PutUint16(sec[4:], 2)
+	binary.LittleEndian.PutUint16(sec[6:], 5)
+	binary.LittleEndian.PutUint32(sec[8:], mdRVA)
+	binary.LittleEndian.PutUint32(sec[12:], uint32(len(md)))
+	binary.LittleEndian.PutUint32(sec[16:], s.corFlags)
+	sec = pad4(append(sec, md...))
+	var rsrcRVA, rsrcSize uint32
+	if s.fileVersion != nil {
+		rsrcRVA = uint32(fixSectionVA + len(sec))
+		r := make([]byte, 0x58)
+		dir := func(at int, id, target uint32) {
+			binary.LittleEndian.PutUint16(r[at+14:], 1) // one ID entry
+			binary.LittleEndian.PutUint32(r[at+16:], id)
+			binary.LittleEndian.PutUint32(r[at+20:], target)
+		}
+		dir(0x00, 16, 0x80000000|0x18)
+		dir(0x18, 1, 0x80000000|0x30)
+		dir(0x30, 0x409, 0x48)
+		vi := le16(nil, 0)
+		vi = le16(vi, 52)
+		vi = le16(vi, 0)
+		for _, u := range utf16.Encode([]rune("VS_VERSION_INFO\x00")) {
+			vi = le16(vi, u)
+		}
+		vi = pad4(vi)
+		fv := *s.fileVersion
+		vi = le32(vi, vsFixedSig)
+		vi = le32(vi, 0x10000)
+		vi = le32(vi, uint32(fv[0])<<16|uint32(fv[1]))
+		vi = le32(vi, uint32(fv[2])<<16|uint32(fv[3]))
+		vi = append(vi, make([]byte, 52-16)...)
+		binary.LittleEndian.PutUint16(vi, uint16(len(vi)))
+		binary.LittleEndian.PutUint32(r[0x48:], rsrcRVA+0x58)
+		binary.LittleEndian.PutUint32(r[0x4c:], uint32(len(vi)))
+		r = append(r, vi...)
+		rsrcSize = uint32(len(r))
+		sec = pad4(append(sec, r...))
+	}
+	// Headers.
+	optSize := 224
+	if s.pe32Plus {
+		optSize = 240
+	}
+	img := make([]byte, fixSectionRaw)
+	copy(img, "MZ")
+	binary.LittleEndian.PutUint32(img[0x3c:], 0x40)
+	p := img[0x40:]
+	copy(p, "PE\x00\x00")
+	binary.LittleEndian.PutUint16(p[4:], s.machine)
+	binary.LittleEndian.PutUint16(p[6:], 1)
+	binary.LittleEndian.PutUint16(p[20:], uint16(optSize))
+	o := p[24:]
+	dirOff := 96
+	if s.pe32Plus {
+		binary.LittleEndian.PutUint16(o, 0x20b)
+		dirOff = 112
+	} else {
+		binary.LittleEndian.PutUint16(o, 0x10b)
+	}
+	binary.LittleEndian.PutUint32(o[60:], fixSectionRaw)
+	binary.LittleEndian.PutUint32(o[dirOff-4:], 16)
+	binary.LittleEndian.PutUint32(o[dirOff+2*8:], rsrcRVA)
+	binary.LittleEndian.PutUint32(o[dirOff+2*8+4:], rsrcSize)
+	binary.LittleEndian.PutUint32(o[dirOff+14*8:], fixSectionVA)
+	binary.LittleEndian.PutUint32(o[dirOff+14*8+4:], 72)
+	sh := o[optSize:]
+	copy(sh, ".text")
+	binary.LittleEndian.PutUint32(sh[8:], uint32(len(sec)))
+	binary.LittleEndian.PutUint32(sh[12:], fixSectionVA)
+	binary.LittleEndian.PutUint32(sh[16:], uint32(len(sec)))
+	binary.LittleEndian.PutUint32(sh[20:], fixSectionRaw)
+	return append(img, sec...)
+}

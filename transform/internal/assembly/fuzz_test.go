@@ -1,0 +1,95 @@
+package assembly
+
+import (
+	"bytes"
+	"errors"
+	"runtime/metrics"
+	"testing"
+	"time"
+)
+
+// Per-input limits for the fuzz targets: hostile input must be rejected
+// quickly and without large allocations.
+const (
+	fuzzDeadline = time.Second
+	fuzzHeap     = 64 << 20
+)
+
+var allocMetric = []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+
+func allocated() uint64 {
+	metrics.Read(allocMetric)
+	return allocMetric[0].Value.Uint64()
+}
+
+// guard runs f and fails t if it takes longer than fuzzDeadline or
+// allocates more than fuzzHeap bytes.
+func guard(t *testing.T, f func()) {
+	t.Helper()
+	before, start := allocated(), time.Now()
+	f()
+	if d := time.Since(start); d > fuzzDeadline {
+		t.Fatalf("took %v (limit %v)", d, fuzzDeadline)
+	}
+	if a := allocated() - before; a > fuzzHeap {
+		t.Fatalf("allocated %d bytes (limit %d)", a, fuzzHeap)
+	}
+}
+
+func fuzzSeeds() [][]byte {
+	specs := []func(*peSpec){
+		func(s *peSpec) {},
+		func(s *peSpec) { s.publicKey, s.culture, s.fileVersion = ecmaKey, "de", fv(1, 2, 3, 4) },
+		func(s *peSpec) { s.machine, s.pe32Plus, s.heapSizes = MachineAMD64, true, 7 },
+		func(s *peSpec) { s.fills = []fill{{tModule, 1, 10}, {tTypeRef, 3, 6}, {tCustomAttribute, 2, 6}} },
+		func(s *peSpec) { s.noAssembly = true },
+	}
+	var seeds [][]byte
+	for _, f := range specs {
+		s := baseSpec()
+		f(&s)
+		seeds = append(seeds, buildPE(s))
+	}
+	return seeds
+}
+
+func FuzzReadDotNet(f *testing.F) {
+	for _, s := range fuzzSeeds() {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		guard(t, func() {
+			d, err := ReadDotNet(bytes.NewReader(b), int64(len(b)))
+			if err != nil {
+				var ue *UnsupportedError
+				if !errors.Is(err, ErrFormat) && !errors.As(err, &ue) {
+					t.Fatalf("error %v (%T) is neither ErrFormat nor *UnsupportedError", err, err)
+				}
+				return
+			}
+			if d.Name == "" || d.Culture == "" || d.Version == "" {
+				t.Fatalf("incomplete identity without error: %+v", d.Identity)
+			}
+		})
+	})
+}
+
+func FuzzReadManifest(f *testing.F) {
+	f.Add([]byte(`<assembly><assemblyIdentity type="win32" name="A" version="1.0.0.0" processorArchitecture="x86" publicKeyToken="6595b64144ccf1df"/></assembly>`))
+	f.Add([]byte("\xff\xfe<\x00a\x00/\x00>\x00"))
+	f.Add([]byte(`<?xml version="1.0" encoding="windows-1252"?><assembly/>`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		guard(t, func() {
+			id, err := ReadManifest(bytes.NewReader(b))
+			if err != nil {
+				if !errors.Is(err, ErrFormat) && !errors.Is(err, ErrNoManifest) {
+					t.Fatalf("error %v (%T) is neither ErrFormat nor ErrNoManifest", err, err)
+				}
+				return
+			}
+			if id.Name == "" {
+				t.Fatal("identity without a name and no error")
+			}
+		})
+	})
+}
