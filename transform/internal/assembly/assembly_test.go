@@ -431,4 +431,3 @@ func TestReadManifest(t *testing.T) {
 func strings16(s string) string {
 	return string(bytes.Replace([]byte(s), []byte(`encoding="UTF-8"`), []byte(`encoding="UTF-16"`), 1))
 }
-
