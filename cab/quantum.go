@@ -1,6 +1,9 @@
 package cab
 
-import "fmt"
+import (
+	"fmt"
+	"math/bits"
+)
 
 // Quantum decompression (CAB compression method 2).
 //
@@ -126,8 +129,9 @@ func (m *quantumModel) init(first, n int) {
 // frequency up to it grows by 8, and the model is rescaled once the total
 // passes its limit.
 func (m *quantumModel) update(i int) {
-	for j := 0; j < i; j++ {
-		m.cum[j] += 8
+	c := m.cum[:i]
+	for j := range c {
+		c[j] += 8
 	}
 	if m.cum[0] > m.totalLimit {
 		m.rescale()
@@ -277,23 +281,22 @@ func (d *quantumDecompressor) decodeSymbol(m *quantumModel) int {
 	m.update(i)
 
 	for {
-		if (l^h)&0x8000 != 0 {
-			if l&0x4000 == 0 || h&0x4000 != 0 {
-				break
-			}
-			// Underflow: L = 01..., H = 10...
-			c ^= 0x4000
-			l &= 0x3fff
-			h |= 0x4000
+		if x := (l ^ h) & 0xffff; x&0x8000 == 0 {
+			// The top n bits of H and L agree: shift them all out.
+			n := uint(bits.LeadingZeros16(uint16(x)))
+			l = (l << n) & 0xffff
+			h = (h<<n | (1<<n - 1)) & 0xffff
+			c = (c<<n | d.bits(n)) & 0xffff
+			continue
 		}
-		l = (l << 1) & 0xffff
-		h = (h<<1 | 1) & 0xffff
-		if d.nbits == 0 {
-			d.fill()
+		if l&0x4000 == 0 || h&0x4000 != 0 {
+			break
 		}
-		c = (c<<1 | uint32(d.bitbuf>>63)) & 0xffff
-		d.bitbuf <<= 1
-		d.nbits--
+		// Underflow: L = 01..., H = 10...: drop the second bit.
+		c ^= 0x4000
+		l = (l & 0x3fff) << 1
+		h = (h|0x4000)<<1&0xffff | 1
+		c = (c<<1 | d.bits(1)) & 0xffff
 	}
 	d.h, d.l, d.c = h, l, c
 	return sym
