@@ -15,6 +15,10 @@ const (
 	DefaultMaxEntries = 1 << 20
 	// DefaultMaxDepth is the default limit on storage nesting below the root.
 	DefaultMaxDepth = 64
+
+	// minPathBudget is the least total length of all Entry.Path strings
+	// the reader accepts; the budget is twice the file size when larger.
+	minPathBudget = 16 << 20
 )
 
 // ReaderOptions sets the budgets the reader enforces on untrusted input.
@@ -466,7 +470,7 @@ func (p *parser) chainFor(table, owner []uint32, limit uint32, start uint32, nee
 			if cur > maxRegSect {
 				return nil, &FormatError{Offset: -1, Path: path, Msg: fmt.Sprintf("%s chain reaches special %s value %#x", what, unit, cur)}
 			}
-			return nil, &FormatError{Offset: -1, Path: path, Msg: fmt.Sprintf("%s chain reaches %s %d, past the end (%d %ss)", what, unit, cur, limit, unit)}
+			return nil, &FormatError{Offset: -1, Path: path, Msg: fmt.Sprintf("%s chain reaches %s %d, past the end of the file (%d %ss described)", what, unit, cur, limit, unit)}
 		}
 		switch owner[cur] {
 		case 0:
@@ -616,6 +620,9 @@ func (p *parser) walk(root *Entry) error {
 	queue := []work{{root, 0}}
 	var stack []uint32
 	count := 1
+	// Paths cost O(depth²) for deeply nested storages; bound their total.
+	pathBudget := max(minPathBudget, 2*p.r.size)
+	var pathBytes int64
 	for len(queue) > 0 {
 		w := queue[len(queue)-1]
 		queue = queue[:len(queue)-1]
@@ -640,7 +647,7 @@ func (p *parser) walk(root *Entry) error {
 			visited[id] = true
 			count++
 			if count > p.maxEntries {
-				return formatErr(-1, "", "more than %d directory entries", p.maxEntries)
+				return formatErr(-1, "", "more than the limit of %d directory entries", p.maxEntries)
 			}
 			e, err := p.entry(id, parent.Path)
 			if err != nil {
@@ -651,6 +658,10 @@ func (p *parser) walk(root *Entry) error {
 			}
 			if len(e.RawName) == 0 {
 				p.warnf("entry %d in %q has an empty name", id, parent.Path)
+			}
+			pathBytes += int64(len(e.Path))
+			if pathBytes > pathBudget {
+				return &FormatError{Offset: p.dirOffset(id), Path: parent.Path, Msg: fmt.Sprintf("entry paths total more than %d bytes (storages nested too deeply)", pathBudget)}
 			}
 			e.Parent = parent
 			parent.Children = append(parent.Children, e)

@@ -47,7 +47,11 @@ func (e *FormatError) Error() string {
 	var b strings.Builder
 	b.WriteString("cfb: ")
 	if e.Path != "" {
-		b.WriteString(strconv.Quote(e.Path))
+		p := e.Path
+		if len(p) > 200 {
+			p = "..." + strings.ToValidUTF8(p[len(p)-200:], "")
+		}
+		b.WriteString(strconv.Quote(p))
 		b.WriteString(": ")
 	}
 	b.WriteString(e.Msg)
