@@ -55,7 +55,9 @@ type Reader struct {
 	Truncated bool
 
 	r           io.ReaderAt
-	size        int64 // usable length: min(size, cbCabinet)
+	mu          sync.Mutex
+	idle        []idleCursor // decoders kept for reuse by File.Open
+	size        int64        // usable length: min(size, cbCabinet)
 	flags       uint16
 	dataReserve int
 	opts        Options

@@ -22,17 +22,59 @@ const maxCabinetHops = 1024
 // continues in a later one, needs Options.OpenCabinet; without it reading
 // fails with an error matching ErrMissingCabinet.
 func (f *File) Open() (io.ReadCloser, error) {
-	fr, err := f.folder.open()
-	if err != nil {
-		return nil, err
-	}
 	if !f.folder.contNext && !f.folder.contPrev {
 		// The whole folder is here: the file must fit in its blocks.
 		if max := int64(f.folder.NumBlocks) * maxBlockSize; f.Offset > max || f.Size > max-f.Offset {
 			return nil, formatErr(f.hdrOff, fmt.Sprintf("file %q: offset %d + size %d exceeds the %d blocks of folder %d", f.Name, f.Offset, f.Size, f.folder.NumBlocks, f.folder.index), nil)
 		}
 	}
-	return &fileReader{fr: fr, f: f, skip: f.Offset, remain: f.Size}, nil
+	// Reuse a decoder left at or before this file by a file read to its
+	// end, so reading a folder's files in order decodes it once.
+	fr := f.cab.takeCursor(f.folder, f.Offset)
+	if fr == nil {
+		var err error
+		if fr, err = f.folder.open(); err != nil {
+			return nil, err
+		}
+	}
+	return &fileReader{fr: fr, f: f, skip: f.Offset - fr.offset(), remain: f.Size}, nil
+}
+
+// maxIdleCursors bounds the decoders a Reader keeps for reuse.
+const maxIdleCursors = 4
+
+type idleCursor struct {
+	folder *Folder
+	fr     *folderReader
+}
+
+// takeCursor returns an idle decoder of folder positioned at or before
+// off, removing it from the cache, or nil.
+func (cr *Reader) takeCursor(folder *Folder, off int64) *folderReader {
+	cr.mu.Lock()
+	defer cr.mu.Unlock()
+	best := -1
+	for i, c := range cr.idle {
+		if c.folder == folder && c.fr.offset() <= off && (best < 0 || c.fr.offset() > cr.idle[best].fr.offset()) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	fr := cr.idle[best].fr
+	cr.idle = append(cr.idle[:best], cr.idle[best+1:]...)
+	return fr
+}
+
+// putCursor offers a healthy decoder for reuse.
+func (cr *Reader) putCursor(folder *Folder, fr *folderReader) {
+	cr.mu.Lock()
+	defer cr.mu.Unlock()
+	if len(cr.idle) >= maxIdleCursors {
+		cr.idle = cr.idle[1:]
+	}
+	cr.idle = append(cr.idle, idleCursor{folder, fr})
 }
 
 // Open returns a reader of the folder's whole uncompressed data, decoded
@@ -126,6 +168,9 @@ func (r *folderReader) Read(p []byte) (int, error) {
 	r.pos += n
 	return n, nil
 }
+
+// offset returns the folder offset of the next byte Read returns.
+func (r *folderReader) offset() int64 { return r.total - int64(r.n-r.pos) }
 
 // discard skips n decoded bytes.
 func (r *folderReader) discard(n int64) error {
@@ -331,8 +376,20 @@ func (r *fileReader) wrap(err error) error {
 }
 
 func (r *fileReader) Close() error {
+	if r.err == nil && r.remain == 0 && r.skip == 0 && r.fr.err == nil {
+		// Read to the end without trouble: the decoder can serve a later
+		// file of the same folder.
+		r.err = errors.New("cab: read from closed file")
+		r.f.cab.putCursor(r.f.folder, r.fr)
+		r.fr = nil
+		return nil
+	}
 	if r.err == nil {
 		r.err = errors.New("cab: read from closed file")
 	}
-	return r.fr.Close()
+	if r.fr != nil {
+		r.fr.Close()
+		r.fr = nil
+	}
+	return nil
 }
