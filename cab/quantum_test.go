@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -649,6 +650,7 @@ func (f *rawFolder) decode() ([]byte, error) {
 type quantumPackage struct {
 	path string
 	cabs []*rawCab // embedded cabinets that have a Quantum folder
+	raw  [][]byte  // their bytes
 }
 
 // quantumCorpus finds every corpus package with an embedded Quantum cabinet.
@@ -692,7 +694,7 @@ func quantumCorpus(t testing.TB) []quantumPackage {
 			}
 			for _, fo := range c.folders {
 				if fo.isQuantum() {
-					p.cabs = append(p.cabs, c)
+					p.cabs, p.raw = append(p.cabs, c), append(p.raw, b)
 					break
 				}
 			}
@@ -762,14 +764,75 @@ func peChecksum(b []byte) (computed, stored uint32, ok bool) {
 	return uint32(sum) + uint32(len(b)), stored, true
 }
 
-func TestQuantumCorpus(t *testing.T) {
-	pkgs := quantumCorpus(t)
+// quantumOracle checks extracted files against a package's own tables:
+// File.FileSize for every file, MsiFileHash MD5s where listed, and the PE
+// checksum of executables that carry one.
+type quantumOracle struct {
+	t                               *testing.T
+	fileRows, hashRows              map[string][]string
+	files, sized, hashed, pechecked int
+}
+
+func newQuantumOracle(t *testing.T, path string) *quantumOracle {
 	msiinfo := testenv.NeedTool(t, "msiinfo", "msitools")
-	for _, p := range pkgs {
+	return &quantumOracle{
+		t:        t,
+		fileRows: msiTable(t, msiinfo, path, "File"),
+		hashRows: msiTable(t, msiinfo, path, "MsiFileHash"),
+	}
+}
+
+// check verifies one extracted file; the cabinet's file name is the File key.
+func (o *quantumOracle) check(name string, data []byte) {
+	t := o.t
+	t.Helper()
+	o.files++
+	row, ok := o.fileRows[name]
+	if !ok {
+		t.Errorf("%s: no File row", name)
+		return
+	}
+	if want, err := strconv.Atoi(row[3]); err != nil || want != len(data) {
+		t.Errorf("%s: %d bytes, File.FileSize %q", name, len(data), row[3])
+	}
+	o.sized++
+	if h, ok := o.hashRows[name]; ok && len(h) == 6 {
+		var want [16]byte
+		for k := 0; k < 4; k++ {
+			v, err := strconv.ParseInt(h[2+k], 10, 32)
+			if err != nil {
+				t.Fatalf("MsiFileHash %s: %v", name, err)
+			}
+			binary.LittleEndian.PutUint32(want[4*k:], uint32(int32(v)))
+		}
+		if got := md5.Sum(data); got != want {
+			t.Errorf("%s: MD5 %x, MsiFileHash says %x", name, got, want)
+		}
+		o.hashed++
+	}
+	if got, want, ok := peChecksum(data); ok {
+		if got != want {
+			t.Errorf("%s: PE checksum %#x, header says %#x", name, got, want)
+		}
+		o.pechecked++
+	}
+}
+
+// done requires every file to have been checked by size and by content.
+func (o *quantumOracle) done() {
+	o.t.Helper()
+	o.t.Logf("%d Quantum files: %d FileSize, %d MsiFileHash MD5, %d PE checksum checks", o.files, o.sized, o.hashed, o.pechecked)
+	if o.files == 0 || o.sized != o.files || o.hashed+o.pechecked != o.files {
+		o.t.Errorf("only %d of %d files checked by size and %d by content", o.sized, o.files, o.hashed+o.pechecked)
+	}
+}
+
+// TestQuantumCorpus decodes the Quantum folders block by block, straight
+// through the decompressor.
+func TestQuantumCorpus(t *testing.T) {
+	for _, p := range quantumCorpus(t) {
 		t.Run(filepath.Base(p.path), func(t *testing.T) {
-			fileRows := msiTable(t, msiinfo, p.path, "File")
-			hashRows := msiTable(t, msiinfo, p.path, "MsiFileHash")
-			var files, sized, hashed, pechecked int
+			o := newQuantumOracle(t, p.path)
 			for _, c := range p.cabs {
 				folders := make([][]byte, len(c.folders))
 				for i := range c.folders {
@@ -786,48 +849,47 @@ func TestQuantumCorpus(t *testing.T) {
 					if f.folder >= len(folders) || folders[f.folder] == nil {
 						continue
 					}
-					files++
 					out := folders[f.folder]
 					if f.offset+f.size > len(out) {
 						t.Errorf("%s: extends past its folder's data (%d+%d > %d)", f.name, f.offset, f.size, len(out))
 						continue
 					}
-					data := out[f.offset : f.offset+f.size]
-					row, ok := fileRows[f.name]
-					if !ok {
-						t.Errorf("%s: no File row", f.name)
-						continue
-					}
-					if want, err := strconv.Atoi(row[3]); err != nil || want != len(data) {
-						t.Errorf("%s: %d bytes, File.FileSize %q", f.name, len(data), row[3])
-					}
-					sized++
-					if h, ok := hashRows[f.name]; ok && len(h) == 6 {
-						var want [16]byte
-						for k := 0; k < 4; k++ {
-							v, err := strconv.ParseInt(h[2+k], 10, 32)
-							if err != nil {
-								t.Fatalf("MsiFileHash %s: %v", f.name, err)
-							}
-							binary.LittleEndian.PutUint32(want[4*k:], uint32(int32(v)))
-						}
-						if got := md5.Sum(data); got != want {
-							t.Errorf("%s: MD5 %x, MsiFileHash says %x", f.name, got, want)
-						}
-						hashed++
-					}
-					if got, want, ok := peChecksum(data); ok {
-						if got != want {
-							t.Errorf("%s: PE checksum %#x, header says %#x", f.name, got, want)
-						}
-						pechecked++
-					}
+					o.check(f.name, out[f.offset:f.offset+f.size])
 				}
 			}
-			t.Logf("%d Quantum files: %d FileSize, %d MsiFileHash MD5, %d PE checksum checks", files, sized, hashed, pechecked)
-			if files == 0 || sized != files || hashed+pechecked != files {
-				t.Errorf("only %d of %d files checked by size and %d by content", sized, files, hashed+pechecked)
+			o.done()
+		})
+	}
+}
+
+// TestQuantumCorpusReader reads the same files through the public API:
+// NewReader and File.Open.
+func TestQuantumCorpusReader(t *testing.T) {
+	for _, p := range quantumCorpus(t) {
+		t.Run(filepath.Base(p.path), func(t *testing.T) {
+			o := newQuantumOracle(t, p.path)
+			for _, raw := range p.raw {
+				r, err := NewReader(bytes.NewReader(raw), int64(len(raw)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, f := range r.Files {
+					if f.Folder() == nil || f.Folder().Method.Kind() != methodQuantum {
+						continue
+					}
+					rc, err := f.Open()
+					if err != nil {
+						t.Fatalf("%s: %v", f.Name, err)
+					}
+					data, err := io.ReadAll(rc)
+					rc.Close()
+					if err != nil {
+						t.Fatalf("%s: %v", f.Name, err)
+					}
+					o.check(f.Name, data)
+				}
 			}
+			o.done()
 		})
 	}
 }
