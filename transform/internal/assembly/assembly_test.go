@@ -3,6 +3,7 @@ package assembly
 import (
 	"bytes"
 	"errors"
+	"github.com/msikit/msikit/transform/internal/assembly/asmtest"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -89,96 +90,96 @@ func TestArchitecture(t *testing.T) {
 func fv(a, b, c, d uint16) *[4]uint16 { return &[4]uint16{a, b, c, d} }
 
 // baseSpec is an AnyCPU assembly with a Module row.
-func baseSpec() peSpec {
-	return peSpec{
-		machine: MachineI386, corFlags: FlagILOnly, name: "Fixture.Lib", ver: [4]uint16{1, 2, 3, 4},
-		fills: []fill{{tModule, 1, 10}},
+func baseSpec() asmtest.Spec {
+	return asmtest.Spec{
+		Machine: MachineI386, CorFlags: FlagILOnly, Name: "Fixture.Lib", Ver: [4]uint16{1, 2, 3, 4},
+		Fills: []asmtest.Fill{fl(tModule, 1, 10)},
 	}
 }
 
 func TestReadDotNet(t *testing.T) {
 	tests := []struct {
 		name string
-		spec func(*peSpec)
+		spec func(*asmtest.Spec)
 		want Identity
 	}{
-		{"AnyCPU minimal", func(s *peSpec) {},
+		{"AnyCPU minimal", func(s *asmtest.Spec) {},
 			Identity{Name: "Fixture.Lib", Version: "1.2.3.4", Culture: "neutral", ProcessorArchitecture: "MSIL"}},
-		{"signed with culture and file version", func(s *peSpec) {
-			s.culture, s.publicKey, s.fileVersion = "de-CH", ecmaKey, fv(2011, 110, 3000, 0)
+		{"signed with culture and file version", func(s *asmtest.Spec) {
+			s.Culture, s.PublicKey, s.FileVersion = "de-CH", ecmaKey, fv(2011, 110, 3000, 0)
 		}, Identity{Name: "Fixture.Lib", Version: "1.2.3.4", Culture: "de-CH", PublicKeyToken: "B77A5C561934E089", ProcessorArchitecture: "MSIL", FileVersion: "2011.110.3000.0"}},
-		{"x86", func(s *peSpec) { s.corFlags |= Flag32BitRequired },
+		{"x86", func(s *asmtest.Spec) { s.CorFlags |= Flag32BitRequired },
 			Identity{Name: "Fixture.Lib", Version: "1.2.3.4", Culture: "neutral", ProcessorArchitecture: "x86"}},
-		{"AnyCPU 32-bit preferred", func(s *peSpec) { s.corFlags |= Flag32BitRequired | Flag32BitPreferred },
+		{"AnyCPU 32-bit preferred", func(s *asmtest.Spec) { s.CorFlags |= Flag32BitRequired | Flag32BitPreferred },
 			Identity{Name: "Fixture.Lib", Version: "1.2.3.4", Culture: "neutral", ProcessorArchitecture: "MSIL"}},
-		{"mixed mode", func(s *peSpec) { s.corFlags = 0 },
+		{"mixed mode", func(s *asmtest.Spec) { s.CorFlags = 0 },
 			Identity{Name: "Fixture.Lib", Version: "1.2.3.4", Culture: "neutral", ProcessorArchitecture: "x86"}},
-		{"AMD64", func(s *peSpec) { s.machine, s.pe32Plus = MachineAMD64, true },
+		{"AMD64", func(s *asmtest.Spec) { s.Machine, s.PE32Plus = MachineAMD64, true },
 			Identity{Name: "Fixture.Lib", Version: "1.2.3.4", Culture: "neutral", ProcessorArchitecture: "AMD64"}},
-		{"ARM64", func(s *peSpec) { s.machine, s.pe32Plus = MachineARM64, true },
+		{"ARM64", func(s *asmtest.Spec) { s.Machine, s.PE32Plus = MachineARM64, true },
 			Identity{Name: "Fixture.Lib", Version: "1.2.3.4", Culture: "neutral", ProcessorArchitecture: "ARM64"}},
-		{"IA64 with version", func(s *peSpec) { s.machine, s.pe32Plus, s.fileVersion = MachineIA64, true, fv(1, 0, 0, 7) },
+		{"IA64 with version", func(s *asmtest.Spec) { s.Machine, s.PE32Plus, s.FileVersion = MachineIA64, true, fv(1, 0, 0, 7) },
 			Identity{Name: "Fixture.Lib", Version: "1.2.3.4", Culture: "neutral", ProcessorArchitecture: "IA64", FileVersion: "1.0.0.7"}},
-		{"no platform", func(s *peSpec) { s.asmFlags = 0x70 },
+		{"no platform", func(s *asmtest.Spec) { s.AsmFlags = 0x70 },
 			Identity{Name: "Fixture.Lib", Version: "1.2.3.4", Culture: "neutral"}},
-		{"max version", func(s *peSpec) { s.ver = [4]uint16{65535, 65535, 65535, 65535} },
+		{"max version", func(s *asmtest.Spec) { s.Ver = [4]uint16{65535, 65535, 65535, 65535} },
 			Identity{Name: "Fixture.Lib", Version: "65535.65535.65535.65535", Culture: "neutral", ProcessorArchitecture: "MSIL"}},
 		// Row sizes below are computed by hand from ECMA-335 II.22.
-		{"many small tables", func(s *peSpec) {
-			s.fills = []fill{
-				{tModule, 1, 10},         // 2 + str + 3 guid
-				{tTypeRef, 5, 6},         // ResolutionScope + 2 str
-				{tTypeDef, 3, 14},        // 4 + 2 str + TypeDefOrRef + Field + MethodDef
-				{tField, 4, 6},           // 2 + str + blob
-				{tMethodDef, 2, 14},      // 4 + 2 + 2 + str + blob + Param
-				{tParam, 3, 6},           // 2 + 2 + str
-				{tMemberRef, 4, 6},       // MemberRefParent + str + blob
-				{tCustomAttribute, 5, 6}, // HasCustomAttribute + CAType + blob
-				{tStandAloneSig, 1, 2},   // blob
-				{tPropertyMap, 1, 4},     // TypeDef + Property
-				{tProperty, 2, 6},        // 2 + str + blob
-				{tMethodSemantics, 2, 6}, // 2 + MethodDef + HasSemantics
-				{tTypeSpec, 1, 2},        // blob
-				{tENCLog, 1, 8},          // 4 + 4
-				{tENCMap, 1, 4},          // 4
-				{tImplMap, 1, 8},         // 2 + MemberForwarded + str + ModuleRef
-				{tFieldRVA, 1, 6},        // 4 + Field
-				{tClassLayout, 1, 8},     // 2 + 4 + TypeDef
-				{tDeclSecurity, 1, 6},    // 2 + HasDeclSecurity + blob
-				{tConstant, 1, 6},        // 2 + HasConstant + blob
-				{tFieldMarshal, 1, 4},    // HasFieldMarshal + blob
-				{tInterfaceImpl, 1, 4},   // TypeDef + TypeDefOrRef
-				{tEventMap, 1, 4},        // TypeDef + Event
-				{tEvent, 1, 6},           // 2 + str + TypeDefOrRef
-				{tMethodImpl, 1, 6},      // TypeDef + 2 MethodDefOrRef
-				{tModuleRef, 1, 2},       // str
-				{tFieldLayout, 1, 6},     // 4 + Field
+		{"many small tables", func(s *asmtest.Spec) {
+			s.Fills = []asmtest.Fill{
+				fl(tModule, 1, 10),         // 2 + str + 3 guid
+				fl(tTypeRef, 5, 6),         // ResolutionScope + 2 str
+				fl(tTypeDef, 3, 14),        // 4 + 2 str + TypeDefOrRef + Field + MethodDef
+				fl(tField, 4, 6),           // 2 + str + blob
+				fl(tMethodDef, 2, 14),      // 4 + 2 + 2 + str + blob + Param
+				fl(tParam, 3, 6),           // 2 + 2 + str
+				fl(tMemberRef, 4, 6),       // MemberRefParent + str + blob
+				fl(tCustomAttribute, 5, 6), // HasCustomAttribute + CAType + blob
+				fl(tStandAloneSig, 1, 2),   // blob
+				fl(tPropertyMap, 1, 4),     // TypeDef + Property
+				fl(tProperty, 2, 6),        // 2 + str + blob
+				fl(tMethodSemantics, 2, 6), // 2 + MethodDef + HasSemantics
+				fl(tTypeSpec, 1, 2),        // blob
+				fl(tENCLog, 1, 8),          // 4 + 4
+				fl(tENCMap, 1, 4),          // 4
+				fl(tImplMap, 1, 8),         // 2 + MemberForwarded + str + ModuleRef
+				fl(tFieldRVA, 1, 6),        // 4 + Field
+				fl(tClassLayout, 1, 8),     // 2 + 4 + TypeDef
+				fl(tDeclSecurity, 1, 6),    // 2 + HasDeclSecurity + blob
+				fl(tConstant, 1, 6),        // 2 + HasConstant + blob
+				fl(tFieldMarshal, 1, 4),    // HasFieldMarshal + blob
+				fl(tInterfaceImpl, 1, 4),   // TypeDef + TypeDefOrRef
+				fl(tEventMap, 1, 4),        // TypeDef + Event
+				fl(tEvent, 1, 6),           // 2 + str + TypeDefOrRef
+				fl(tMethodImpl, 1, 6),      // TypeDef + 2 MethodDefOrRef
+				fl(tModuleRef, 1, 2),       // str
+				fl(tFieldLayout, 1, 6),     // 4 + Field
 			}
 		}, Identity{Name: "Fixture.Lib", Version: "1.2.3.4", Culture: "neutral", ProcessorArchitecture: "MSIL"}},
-		{"wide heaps", func(s *peSpec) {
-			s.heapSizes = 7
-			s.culture, s.publicKey = "fr", ecmaKey
-			s.fills = []fill{{tModule, 1, 18}, {tTypeRef, 2, 10}, {tField, 3, 10}}
+		{"wide heaps", func(s *asmtest.Spec) {
+			s.HeapSizes = 7
+			s.Culture, s.PublicKey = "fr", ecmaKey
+			s.Fills = []asmtest.Fill{fl(tModule, 1, 18), fl(tTypeRef, 2, 10), fl(tField, 3, 10)}
 		}, Identity{Name: "Fixture.Lib", Version: "1.2.3.4", Culture: "fr", PublicKeyToken: "B77A5C561934E089", ProcessorArchitecture: "MSIL"}},
-		{"wide Field index", func(s *peSpec) {
-			s.fills = []fill{{tModule, 1, 10}, {tTypeDef, 1, 16}, {tField, 70000, 6}, {tFieldLayout, 2, 8}}
+		{"wide Field index", func(s *asmtest.Spec) {
+			s.Fills = []asmtest.Fill{fl(tModule, 1, 10), fl(tTypeDef, 1, 16), fl(tField, 70000, 6), fl(tFieldLayout, 2, 8)}
 		}, Identity{Name: "Fixture.Lib", Version: "1.2.3.4", Culture: "neutral", ProcessorArchitecture: "MSIL"}},
-		{"wide coded index", func(s *peSpec) {
+		{"wide coded index", func(s *asmtest.Spec) {
 			// 3000 TypeRef rows need more than 11 bits: HasCustomAttribute
 			// (5 tag bits) widens, ResolutionScope (2 tag bits) does not.
-			s.fills = []fill{{tModule, 1, 10}, {tTypeRef, 3000, 6}, {tCustomAttribute, 2, 8}}
+			s.Fills = []asmtest.Fill{fl(tModule, 1, 10), fl(tTypeRef, 3000, 6), fl(tCustomAttribute, 2, 8)}
 		}, Identity{Name: "Fixture.Lib", Version: "1.2.3.4", Culture: "neutral", ProcessorArchitecture: "MSIL"}},
-		{"tables after Assembly", func(s *peSpec) {
-			s.extraRows = map[int]uint32{tAssemblyRef: 3, tManifestResource: 1, 0x3f: 5}
+		{"tables after Assembly", func(s *asmtest.Spec) {
+			s.ExtraRows = map[int]uint32{tAssemblyRef: 3, tManifestResource: 1, 0x3f: 5}
 		}, Identity{Name: "Fixture.Lib", Version: "1.2.3.4", Culture: "neutral", ProcessorArchitecture: "MSIL"}},
-		{"uncompressed #- stream", func(s *peSpec) { s.tablesStream = "#-" },
+		{"uncompressed #- stream", func(s *asmtest.Spec) { s.TablesStream = "#-" },
 			Identity{Name: "Fixture.Lib", Version: "1.2.3.4", Culture: "neutral", ProcessorArchitecture: "MSIL"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := baseSpec()
 			tt.spec(&s)
-			b := buildPE(s)
+			b := asmtest.BuildPE(s)
 			d, err := ReadDotNet(bytes.NewReader(b), int64(len(b)))
 			if err != nil {
 				t.Fatal(err)
@@ -197,11 +198,11 @@ func TestReadDotNetNoManifest(t *testing.T) {
 	}{
 		{"module without Assembly row", func() []byte {
 			s := baseSpec()
-			s.noAssembly = true
-			return buildPE(s)
+			s.NoAssembly = true
+			return asmtest.BuildPE(s)
 		}},
 		{"native image", func() []byte {
-			b := buildPE(baseSpec())
+			b := asmtest.BuildPE(baseSpec())
 			// Clear data directory 14 (PE32: optional header at 0x58,
 			// directories at +96).
 			copy(b[0x58+96+14*8:], make([]byte, 8))
@@ -231,8 +232,8 @@ func put(b []byte, off int, v ...byte) []byte {
 
 func TestReadDotNetMalformed(t *testing.T) {
 	s := baseSpec()
-	s.publicKey, s.culture, s.fileVersion = ecmaKey, "de", fv(1, 2, 3, 4)
-	good := buildPE(s)
+	s.PublicKey, s.Culture, s.FileVersion = ecmaKey, "de", fv(1, 2, 3, 4)
+	good := asmtest.BuildPE(s)
 	if _, err := ReadDotNet(bytes.NewReader(good), int64(len(good))); err != nil {
 		t.Fatal(err)
 	}
@@ -298,8 +299,8 @@ func tablesOffset(t *testing.T, b []byte) int {
 
 func TestReadDotNetMalformedTables(t *testing.T) {
 	s := baseSpec()
-	s.publicKey, s.culture = ecmaKey, "de"
-	good := buildPE(s)
+	s.PublicKey, s.Culture = ecmaKey, "de"
+	good := asmtest.BuildPE(s)
 	ts := tablesOffset(t, good)
 	rowCounts := ts + 24
 	asmRow := rowCounts + 8 + 10 // two row counts, one Module row
@@ -354,8 +355,8 @@ func TestReadDotNetMalformedTables(t *testing.T) {
 // is rejected with ErrFormat, and that flipping any byte never panics.
 func TestReadDotNetTruncated(t *testing.T) {
 	s := baseSpec()
-	s.publicKey, s.culture, s.fileVersion = ecmaKey, "de", fv(1, 2, 3, 4)
-	good := buildPE(s)
+	s.PublicKey, s.Culture, s.FileVersion = ecmaKey, "de", fv(1, 2, 3, 4)
+	good := asmtest.BuildPE(s)
 	for n := 0; n < len(good); n++ {
 		_, err := ReadDotNet(bytes.NewReader(good[:n]), int64(n))
 		if !errors.Is(err, ErrFormat) {
@@ -430,4 +431,9 @@ func TestReadManifest(t *testing.T) {
 // strings16 rewrites the XML declaration for a UTF-16 document.
 func strings16(s string) string {
 	return string(bytes.Replace([]byte(s), []byte(`encoding="UTF-8"`), []byte(`encoding="UTF-16"`), 1))
+}
+
+// fl is a table fill of rows rows of size bytes.
+func fl(table int, rows uint32, size int) asmtest.Fill {
+	return asmtest.Fill{Table: table, Rows: rows, RowSize: size}
 }

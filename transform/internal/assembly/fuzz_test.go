@@ -3,6 +3,7 @@ package assembly
 import (
 	"bytes"
 	"errors"
+	"github.com/msikit/msikit/transform/internal/assembly/asmtest"
 	"runtime/metrics"
 	"testing"
 	"time"
@@ -37,18 +38,20 @@ func guard(t *testing.T, f func()) {
 }
 
 func fuzzSeeds() [][]byte {
-	specs := []func(*peSpec){
-		func(s *peSpec) {},
-		func(s *peSpec) { s.publicKey, s.culture, s.fileVersion = ecmaKey, "de", fv(1, 2, 3, 4) },
-		func(s *peSpec) { s.machine, s.pe32Plus, s.heapSizes = MachineAMD64, true, 7 },
-		func(s *peSpec) { s.fills = []fill{{tModule, 1, 10}, {tTypeRef, 3, 6}, {tCustomAttribute, 2, 6}} },
-		func(s *peSpec) { s.noAssembly = true },
+	specs := []func(*asmtest.Spec){
+		func(s *asmtest.Spec) {},
+		func(s *asmtest.Spec) { s.PublicKey, s.Culture, s.FileVersion = ecmaKey, "de", fv(1, 2, 3, 4) },
+		func(s *asmtest.Spec) { s.Machine, s.PE32Plus, s.HeapSizes = MachineAMD64, true, 7 },
+		func(s *asmtest.Spec) {
+			s.Fills = []asmtest.Fill{fl(tModule, 1, 10), fl(tTypeRef, 3, 6), fl(tCustomAttribute, 2, 6)}
+		},
+		func(s *asmtest.Spec) { s.NoAssembly = true },
 	}
 	var seeds [][]byte
 	for _, f := range specs {
 		s := baseSpec()
 		f(&s)
-		seeds = append(seeds, buildPE(s))
+		seeds = append(seeds, asmtest.BuildPE(s))
 	}
 	return seeds
 }

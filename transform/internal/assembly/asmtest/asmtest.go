@@ -1,35 +1,44 @@
-package assembly
+// Package asmtest builds tiny PE images with CLI metadata in code, for the
+// tests of the assembly reader and of the AssemblyNames pass: no
+// third-party binaries are committed.
+package asmtest
 
 import (
 	"encoding/binary"
 	"unicode/utf16"
 )
 
-// fill is a table that precedes Assembly in a fixture: rows rows of
+// Fill is a table that precedes Assembly in a fixture: rows rows of
 // rowSize bytes each. rowSize is computed by hand in each test case from
 // ECMA-335 II.22, so the fixture does not share the parser's arithmetic.
-type fill struct {
-	table   int
-	rows    uint32
-	rowSize int
+type Fill struct {
+	Table   int
+	Rows    uint32
+	RowSize int
 }
 
-// peSpec describes a tiny PE image with CLI metadata, built in code.
-type peSpec struct {
-	machine      uint16
-	pe32Plus     bool
-	corFlags     uint32
-	name         string
-	culture      string
-	publicKey    []byte
-	ver          [4]uint16
-	asmFlags     uint32
-	heapSizes    byte
-	fills        []fill
-	noAssembly   bool
-	fileVersion  *[4]uint16
-	tablesStream string // "#~" unless set
-	extraRows    map[int]uint32
+// Spec describes a tiny PE image with CLI metadata, built in code.
+type Spec struct {
+	// Machine, PE32Plus and CorFlags go to the COFF header, the optional
+	// header magic and the CLI header. Name, Culture, PublicKey, Ver and
+	// AsmFlags fill the Assembly row; HeapSizes is the #~ HeapSizes byte.
+	// Fills are the tables written before Assembly; ExtraRows only adds
+	// row counts (tables after Assembly need no data). FileVersion, if
+	// set, adds an RT_VERSION resource.
+	Machine      uint16
+	PE32Plus     bool
+	CorFlags     uint32
+	Name         string
+	Culture      string
+	PublicKey    []byte
+	Ver          [4]uint16
+	AsmFlags     uint32
+	HeapSizes    byte
+	Fills        []Fill
+	NoAssembly   bool
+	FileVersion  *[4]uint16
+	TablesStream string // "#~" unless set
+	ExtraRows    map[int]uint32
 }
 
 func le16(b []byte, v uint16) []byte { return binary.LittleEndian.AppendUint16(b, v) }
@@ -42,14 +51,16 @@ func pad4(b []byte) []byte {
 	return b
 }
 
+// Layout of the images: one section at RVA 0x2000, file offset 0x200,
+// holding the CLI header, then the metadata, then the version resource.
 const (
 	fixSectionVA  = 0x2000
 	fixSectionRaw = 0x200
 )
 
-// buildPE returns the bytes of the image described by s.
-func buildPE(s peSpec) []byte {
-	wideStr, wideBlob := s.heapSizes&1 != 0, s.heapSizes&4 != 0
+// BuildPE returns the bytes of the image described by s.
+func BuildPE(s Spec) []byte {
+	wideStr, wideBlob := s.HeapSizes&1 != 0, s.HeapSizes&4 != 0
 	idx := func(b []byte, v uint32, wide bool) []byte {
 		if wide {
 			return le32(b, v)
@@ -59,43 +70,43 @@ func buildPE(s peSpec) []byte {
 	// Heaps.
 	strs := []byte{0}
 	nameIdx := uint32(len(strs))
-	strs = append(append(strs, s.name...), 0)
+	strs = append(append(strs, s.Name...), 0)
 	var cultIdx uint32
-	if s.culture != "" {
+	if s.Culture != "" {
 		cultIdx = uint32(len(strs))
-		strs = append(append(strs, s.culture...), 0)
+		strs = append(append(strs, s.Culture...), 0)
 	}
 	strs = pad4(strs)
 	blobs := []byte{0}
 	var pkIdx uint32
-	if s.publicKey != nil {
+	if s.PublicKey != nil {
 		pkIdx = uint32(len(blobs))
-		n := len(s.publicKey)
+		n := len(s.PublicKey)
 		if n < 0x80 {
 			blobs = append(blobs, byte(n))
 		} else {
 			blobs = append(blobs, byte(0x80|n>>8), byte(n))
 		}
-		blobs = append(blobs, s.publicKey...)
+		blobs = append(blobs, s.PublicKey...)
 	}
 	blobs = pad4(blobs)
 	// #~ stream.
 	rows := map[int]uint32{}
-	for _, f := range s.fills {
-		rows[f.table] = f.rows
+	for _, f := range s.Fills {
+		rows[f.Table] = f.Rows
 	}
-	for t, n := range s.extraRows {
+	for t, n := range s.ExtraRows {
 		rows[t] = n
 	}
-	if !s.noAssembly {
-		rows[tAssembly] = 1
+	if !s.NoAssembly {
+		rows[0x20] = 1
 	}
 	var valid uint64
 	for t := range rows {
 		valid |= 1 << t
 	}
 	tb := le32(nil, 0)
-	tb = append(tb, 2, 0, s.heapSizes, 1)
+	tb = append(tb, 2, 0, s.HeapSizes, 1)
 	tb = binary.LittleEndian.AppendUint64(tb, valid)
 	tb = binary.LittleEndian.AppendUint64(tb, 0)
 	for t := 0; t < 64; t++ {
@@ -103,21 +114,21 @@ func buildPE(s peSpec) []byte {
 			tb = le32(tb, rows[t])
 		}
 	}
-	for _, f := range s.fills {
-		tb = append(tb, make([]byte, int(f.rows)*f.rowSize)...)
+	for _, f := range s.Fills {
+		tb = append(tb, make([]byte, int(f.Rows)*f.RowSize)...)
 	}
-	if !s.noAssembly {
+	if !s.NoAssembly {
 		tb = le32(tb, 0x8004)
-		for _, v := range s.ver {
+		for _, v := range s.Ver {
 			tb = le16(tb, v)
 		}
-		tb = le32(tb, s.asmFlags)
+		tb = le32(tb, s.AsmFlags)
 		tb = idx(tb, pkIdx, wideBlob)
 		tb = idx(tb, nameIdx, wideStr)
 		tb = idx(tb, cultIdx, wideStr)
 	}
 	tb = pad4(tb)
-	tsName := s.tablesStream
+	tsName := s.TablesStream
 	if tsName == "" {
 		tsName = "#~"
 	}
@@ -155,10 +166,10 @@ func buildPE(s peSpec) []byte {
 	binary.LittleEndian.PutUint16(sec[6:], 5)
 	binary.LittleEndian.PutUint32(sec[8:], mdRVA)
 	binary.LittleEndian.PutUint32(sec[12:], uint32(len(md)))
-	binary.LittleEndian.PutUint32(sec[16:], s.corFlags)
+	binary.LittleEndian.PutUint32(sec[16:], s.CorFlags)
 	sec = pad4(append(sec, md...))
 	var rsrcRVA, rsrcSize uint32
-	if s.fileVersion != nil {
+	if s.FileVersion != nil {
 		rsrcRVA = uint32(fixSectionVA + len(sec))
 		r := make([]byte, 0x58)
 		dir := func(at int, id, target uint32) {
@@ -176,8 +187,8 @@ func buildPE(s peSpec) []byte {
 			vi = le16(vi, u)
 		}
 		vi = pad4(vi)
-		fv := *s.fileVersion
-		vi = le32(vi, vsFixedSig)
+		fv := *s.FileVersion
+		vi = le32(vi, 0xfeef04bd)
 		vi = le32(vi, 0x10000)
 		vi = le32(vi, uint32(fv[0])<<16|uint32(fv[1]))
 		vi = le32(vi, uint32(fv[2])<<16|uint32(fv[3]))
@@ -191,7 +202,7 @@ func buildPE(s peSpec) []byte {
 	}
 	// Headers.
 	optSize := 224
-	if s.pe32Plus {
+	if s.PE32Plus {
 		optSize = 240
 	}
 	img := make([]byte, fixSectionRaw)
@@ -199,12 +210,12 @@ func buildPE(s peSpec) []byte {
 	binary.LittleEndian.PutUint32(img[0x3c:], 0x40)
 	p := img[0x40:]
 	copy(p, "PE\x00\x00")
-	binary.LittleEndian.PutUint16(p[4:], s.machine)
+	binary.LittleEndian.PutUint16(p[4:], s.Machine)
 	binary.LittleEndian.PutUint16(p[6:], 1)
 	binary.LittleEndian.PutUint16(p[20:], uint16(optSize))
 	o := p[24:]
 	dirOff := 96
-	if s.pe32Plus {
+	if s.PE32Plus {
 		binary.LittleEndian.PutUint16(o, 0x20b)
 		dirOff = 112
 	} else {

@@ -1,0 +1,547 @@
+package transform
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/transform/internal/assembly"
+)
+
+// AssemblyNamesOptions configures AssemblyNames. The zero value reads no
+// files: every row is then reported as unverified and only the fallback
+// (if set) is applied.
+type AssemblyNamesOptions struct {
+	// Open, if set, returns the contents of the file with the given File
+	// table key (from the package's cabinets, say). If the returned
+	// io.ReaderAt is also an io.Closer it is closed after use. An error
+	// wrapping fs.ErrNotExist means "not available here": Source is then
+	// tried.
+	Open func(fileKey string) (io.ReaderAt, int64, error)
+
+	// Source, if set, is a folder holding the package's files. A file is
+	// looked up, first match wins, as
+	//   Source/<source path from the Directory table>/<long name>  (an
+	//       administrative image or an uncompressed package's tree),
+	//   the same with the short name,
+	//   Source/<File key>  (a cabinet extracted as is, e.g. gcab -x),
+	//   Source/<long name>  (a flat folder).
+	// Paths that would leave Source are never opened.
+	Source string
+
+	// ProcessorArchitecture is the fallback for .NET rows whose file cannot
+	// be read: rows lacking processorArchitecture, or holding an invalid
+	// value such as "neutral", get this value and the report says they were
+	// guessed. "" means no fallback. Valid values: MSIL, x86, AMD64, IA64,
+	// ARM, ARM64.
+	ProcessorArchitecture string
+
+	// FileVersion adds a fileVersion attribute, from the file's version
+	// resource, to .NET assemblies whose rows lack one (what WiX's light -fv
+	// does). Existing fileVersion rows are checked either way.
+	FileVersion bool
+
+	// Force overwrites authored values that are valid but differ from the
+	// file's metadata. Without it such rows are left alone and reported.
+	Force bool
+
+	// AllowSigned lets the pass change a digitally signed package. Without
+	// it a signed package that would change is refused with an error
+	// wrapping msi.ErrSigned, and left untouched.
+	AllowSigned bool
+}
+
+// Canonical MsiAssemblyName attribute names, in the order the pass
+// considers (and adds) them.
+var asmAttrs = []string{"name", "version", "culture", "publicKeyToken", "processorArchitecture", "fileVersion", "type", "language"}
+
+var asmDotNetArchs = []string{assembly.ArchMSIL, assembly.ArchX86, assembly.ArchAMD64, assembly.ArchIA64, assembly.ArchARM, assembly.ArchARM64}
+
+// AssemblyNames completes the MsiAssemblyName rows of every MsiAssembly
+// from the assembly files themselves. For a .NET assembly (Attributes 0)
+// it reads the component's key file (else File_Manifest): Name, Version,
+// Culture ("neutral" when empty), PublicKeyToken and processorArchitecture
+// from the CLI metadata and, with FileVersion, fileVersion from the version
+// resource. For a Win32 assembly (Attributes 1) it reads File_Manifest's
+// assemblyIdentity: type, name, version, processorArchitecture,
+// publicKeyToken and language.
+//
+// Missing or empty attributes are added, invalid ones (processorArchitecture
+// "neutral", a malformed version or token) are replaced, and correct ones
+// are left alone; comparisons ignore case, and versions compare by number
+// ("11.0.0.00000000" equals 11.0.0.0). A valid value that differs from the
+// file is reported and kept unless Force is set. Attributes the row has and
+// the file lacks are reported, never removed. When a file cannot be read
+// the report says why, and the ProcessorArchitecture fallback is applied
+// to .NET rows that need it, reported as guessed.
+//
+// The database is edited in memory; the caller saves it.
+func AssemblyNames(db *msi.Database, opts AssemblyNamesOptions) (*Report, error) {
+	rep := &Report{Pass: "assembly-names", Changes: []Change{}, Notes: []Note{}}
+	if opts.ProcessorArchitecture != "" && asmCanonArch(opts.ProcessorArchitecture) == "" {
+		return nil, fmt.Errorf("transform: assembly-names: fallback processor architecture %q is not one of %s", opts.ProcessorArchitecture, strings.Join(asmDotNetArchs, ", "))
+	}
+	if !asmHasTable(db, "MsiAssembly") {
+		return rep, nil
+	}
+	p, err := newAsmPass(db, opts, rep)
+	if err != nil {
+		return nil, err
+	}
+	asmTab, err := db.Table("MsiAssembly")
+	if err != nil {
+		return nil, fmt.Errorf("transform: assembly-names: %w", err)
+	}
+	var plan []asmEdit
+	for row := range asmTab.Rows() {
+		plan = append(plan, p.planRow(row)...)
+	}
+	if len(plan) > 0 && db.Signed() && !opts.AllowSigned {
+		return rep, fmt.Errorf("transform: assembly-names: %d MsiAssemblyName change(s) needed: %w", len(plan), msi.ErrSigned)
+	}
+	if err := p.apply(plan); err != nil {
+		return rep, err
+	}
+	return rep, nil
+}
+
+// asmEdit is one planned MsiAssemblyName change.
+type asmEdit struct {
+	op                Op
+	comp, attr, value string // attr as stored (existing rows) or canonical
+	old               string
+	reason            string
+}
+
+type asmPass struct {
+	db    *msi.Database
+	opts  AssemblyNamesOptions
+	rep   *Report
+	names map[string][]asmAttr // component → its MsiAssemblyName rows
+	files map[string]msi.Row   // File key → row
+	comps map[string]msi.Row   // Component key → row
+	dirs  map[string]msi.Row   // Directory key → row
+}
+
+type asmAttr struct{ name, value string }
+
+func asmHasTable(db *msi.Database, name string) bool {
+	for _, t := range db.TableNames() {
+		if t == name {
+			return true
+		}
+	}
+	return false
+}
+
+func newAsmPass(db *msi.Database, opts AssemblyNamesOptions, rep *Report) (*asmPass, error) {
+	p := &asmPass{db: db, opts: opts, rep: rep,
+		names: map[string][]asmAttr{}, files: map[string]msi.Row{}, comps: map[string]msi.Row{}, dirs: map[string]msi.Row{}}
+	load := func(table, key string, f func(msi.Row)) error {
+		if !asmHasTable(db, table) {
+			return nil
+		}
+		t, err := db.Table(table)
+		if err != nil {
+			return fmt.Errorf("transform: assembly-names: %w", err)
+		}
+		for r := range t.Rows() {
+			f(r)
+		}
+		return nil
+	}
+	if err := load("MsiAssemblyName", "", func(r msi.Row) {
+		c := r.Get("Component_").Str()
+		p.names[c] = append(p.names[c], asmAttr{r.Get("Name").Str(), r.Get("Value").Str()})
+	}); err != nil {
+		return nil, err
+	}
+	if err := load("File", "", func(r msi.Row) { p.files[r.Get("File").Str()] = r }); err != nil {
+		return nil, err
+	}
+	if err := load("Component", "", func(r msi.Row) { p.comps[r.Get("Component").Str()] = r }); err != nil {
+		return nil, err
+	}
+	if err := load("Directory", "", func(r msi.Row) { p.dirs[r.Get("Directory").Str()] = r }); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// planRow decides the changes for one MsiAssembly row and records notes.
+func (p *asmPass) planRow(row msi.Row) []asmEdit {
+	comp := row.Get("Component_").Str()
+	win32 := row.Get("Attributes").Int() == 1
+	key := []string{comp}
+	existing := map[string]asmAttr{}
+	for _, a := range p.names[comp] {
+		k := strings.ToLower(a.name)
+		if _, dup := existing[k]; dup {
+			p.rep.note(Warning, "MsiAssemblyName", []string{comp, a.name}, "attribute %q appears more than once (names differ only in case); the first is used", a.name)
+			continue
+		}
+		existing[k] = a
+	}
+	id, fileKey, readErr := p.identity(comp, row, win32)
+	if readErr != nil {
+		return p.fallback(comp, key, win32, existing, fileKey, readErr)
+	}
+	want := asmWanted(id, win32, p.opts.FileVersion || existing["fileversion"].name != "")
+	var edits []asmEdit
+	for _, attr := range asmAttrs {
+		k := strings.ToLower(attr)
+		w, derived := want[k]
+		cur, has := existing[k]
+		switch {
+		case !derived && has && cur.value != "":
+			p.rep.note(Warning, "MsiAssemblyName", []string{comp, cur.name}, "authored %s %q, but %s has no such attribute; left alone", cur.name, cur.value, fileKey)
+		case !derived:
+		case !has:
+			edits = append(edits, asmEdit{op: OpAdd, comp: comp, attr: attr, value: w, reason: "from " + fileKey})
+		case cur.value == "":
+			edits = append(edits, asmEdit{op: OpUpdate, comp: comp, attr: cur.name, value: w, reason: "empty; from " + fileKey})
+		case asmSame(k, cur.value, w):
+		case !asmValid(k, cur.value, win32):
+			edits = append(edits, asmEdit{op: OpUpdate, comp: comp, attr: cur.name, value: w, old: cur.value,
+				reason: fmt.Sprintf("invalid %q; from %s", cur.value, fileKey)})
+		case p.opts.Force:
+			edits = append(edits, asmEdit{op: OpUpdate, comp: comp, attr: cur.name, value: w, old: cur.value,
+				reason: fmt.Sprintf("forced: authored %q differs from %s", cur.value, fileKey)})
+		default:
+			p.rep.note(Warning, "MsiAssemblyName", []string{comp, cur.name}, "authored %s %q differs from %q in %s; left alone (Force overwrites)", cur.name, cur.value, w, fileKey)
+		}
+	}
+	if len(edits) == 0 {
+		p.rep.note(Info, "MsiAssembly", key, "identity matches %s", fileKey)
+	}
+	return edits
+}
+
+// asmWanted lists the attributes derived from id, by lower-case name.
+func asmWanted(id *assembly.Identity, win32, fileVersion bool) map[string]string {
+	w := map[string]string{}
+	set := func(k, v string) {
+		if v != "" {
+			w[k] = v
+		}
+	}
+	set("name", id.Name)
+	set("version", id.Version)
+	set("publickeytoken", id.PublicKeyToken)
+	set("processorarchitecture", id.ProcessorArchitecture)
+	if win32 {
+		set("type", id.Type)
+		set("language", id.Language)
+	} else {
+		set("culture", id.Culture)
+		if fileVersion {
+			set("fileversion", id.FileVersion)
+		}
+	}
+	return w
+}
+
+// fallback handles a row whose file could not be read.
+func (p *asmPass) fallback(comp string, key []string, win32 bool, existing map[string]asmAttr, fileKey string, readErr error) []asmEdit {
+	what := "file"
+	if fileKey != "" {
+		what = fileKey
+	}
+	p.rep.note(Warning, "MsiAssembly", key, "values not read from metadata: %s: %v", what, readErr)
+	arch, has := existing["processorarchitecture"]
+	needs := !has || arch.value == "" || !asmValid("processorarchitecture", arch.value, win32)
+	if win32 || !needs {
+		return nil
+	}
+	if p.opts.ProcessorArchitecture == "" {
+		p.rep.note(Warning, "MsiAssemblyName", key, "processorArchitecture is missing or invalid and cannot be derived; set a fallback processor architecture")
+		return nil
+	}
+	fb := asmCanonArch(p.opts.ProcessorArchitecture)
+	reason := "guessed: fallback processor architecture, file not read"
+	p.rep.note(Warning, "MsiAssemblyName", []string{comp, "processorArchitecture"}, "processorArchitecture %s is a guess (fallback), not read from %s", fb, what)
+	if !has {
+		return []asmEdit{{op: OpAdd, comp: comp, attr: "processorArchitecture", value: fb, reason: reason}}
+	}
+	return []asmEdit{{op: OpUpdate, comp: comp, attr: arch.name, value: fb, old: arch.value, reason: fmt.Sprintf("invalid %q; %s", arch.value, reason)}}
+}
+
+// identity reads the identity of the assembly of one MsiAssembly row and
+// returns the File key it came from.
+func (p *asmPass) identity(comp string, row msi.Row, win32 bool) (*assembly.Identity, string, error) {
+	var candidates []string
+	keyPath := ""
+	if c, ok := p.comps[comp]; ok {
+		keyPath = c.Get("KeyPath").Str()
+	} else {
+		return nil, "", fmt.Errorf("component %q is not in the Component table", comp)
+	}
+	manifest := row.Get("File_Manifest").Str()
+	if win32 {
+		candidates = []string{manifest, keyPath}
+	} else {
+		candidates = []string{keyPath, manifest}
+	}
+	var errs []error
+	tried := map[string]bool{}
+	for _, fk := range candidates {
+		if fk == "" || tried[fk] {
+			continue
+		}
+		tried[fk] = true
+		if _, ok := p.files[fk]; !ok {
+			errs = append(errs, fmt.Errorf("%s is not in the File table", fk))
+			continue
+		}
+		id, err := p.readFile(fk, win32)
+		if err == nil {
+			return id, fk, nil
+		}
+		errs = append(errs, fmt.Errorf("%s: %w", fk, err))
+	}
+	if len(errs) == 0 {
+		return nil, "", errors.New("no key file and no File_Manifest")
+	}
+	first := ""
+	for _, fk := range candidates {
+		if fk != "" {
+			first = fk
+			break
+		}
+	}
+	if len(errs) == 1 {
+		return nil, first, errors.Unwrap(errs[0])
+	}
+	return nil, first, errors.Join(errs...)
+}
+
+func (p *asmPass) readFile(fileKey string, win32 bool) (*assembly.Identity, error) {
+	r, size, err := p.open(fileKey)
+	if err != nil {
+		return nil, err
+	}
+	if c, ok := r.(io.Closer); ok {
+		defer c.Close()
+	}
+	if win32 {
+		return assembly.ReadManifest(io.NewSectionReader(r, 0, size))
+	}
+	d, err := assembly.ReadDotNet(r, size)
+	if err != nil {
+		return nil, err
+	}
+	return &d.Identity, nil
+}
+
+// errNoSource says that neither Open nor Source could provide a file.
+var errNoSource = errors.New("file contents not available (no Open hook or Source folder provides it)")
+
+func (p *asmPass) open(fileKey string) (io.ReaderAt, int64, error) {
+	if p.opts.Open != nil {
+		r, n, err := p.opts.Open(fileKey)
+		if err == nil {
+			return r, n, nil
+		}
+		if !errors.Is(err, os.ErrNotExist) || p.opts.Source == "" {
+			return nil, 0, err
+		}
+	}
+	if p.opts.Source == "" {
+		return nil, 0, errNoSource
+	}
+	for _, rel := range p.sourceCandidates(fileKey) {
+		if rel == "" || !filepath.IsLocal(rel) {
+			continue
+		}
+		f, err := os.Open(filepath.Join(p.opts.Source, rel))
+		if err != nil {
+			continue
+		}
+		fi, err := f.Stat()
+		if err != nil || !fi.Mode().IsRegular() {
+			f.Close()
+			continue
+		}
+		return f, fi.Size(), nil
+	}
+	return nil, 0, fmt.Errorf("not found under %s: %w", p.opts.Source, os.ErrNotExist)
+}
+
+// sourceCandidates lists the relative paths under Source where a file may
+// be found, in order of preference.
+func (p *asmPass) sourceCandidates(fileKey string) []string {
+	f := p.files[fileKey]
+	short, long := asmSplitName(f.Get("FileName").Str())
+	var out []string
+	if c, ok := p.comps[f.Get("Component_").Str()]; ok {
+		if dir, ok := p.sourceDir(c.Get("Directory_").Str(), 0); ok {
+			out = append(out, filepath.Join(dir, long), filepath.Join(dir, short))
+		}
+	}
+	return append(out, filepath.FromSlash(fileKey), long)
+}
+
+// sourceDir returns the source path of a Directory row relative to the
+// root: the long source names (DefaultDir after ':', or the target name) of
+// its ancestors below the root, "." parts skipped.
+func (p *asmPass) sourceDir(dir string, depth int) (string, bool) {
+	if depth > 64 {
+		return "", false // a cycle or absurd nesting
+	}
+	r, ok := p.dirs[dir]
+	if !ok {
+		return "", false
+	}
+	parent := r.Get("Directory_Parent").Str()
+	if parent == "" || parent == dir {
+		return "", true // the root (SourceDir/TARGETDIR)
+	}
+	up, ok := p.sourceDir(parent, depth+1)
+	if !ok {
+		return "", false
+	}
+	dd := r.Get("DefaultDir").Str()
+	if i := strings.IndexByte(dd, ':'); i >= 0 {
+		dd = dd[i+1:]
+	}
+	_, name := asmSplitName(dd)
+	if name == "." || name == "" {
+		return up, true
+	}
+	return filepath.Join(up, name), true
+}
+
+// asmSplitName splits "short|long" (or a lone name) into its two halves.
+func asmSplitName(s string) (short, long string) {
+	if i := strings.IndexByte(s, '|'); i >= 0 {
+		return s[:i], s[i+1:]
+	}
+	return s, s
+}
+
+// apply carries out the plan on the database and records the changes.
+func (p *asmPass) apply(plan []asmEdit) error {
+	if len(plan) == 0 {
+		return nil
+	}
+	t, err := p.nameTable()
+	if err != nil {
+		return err
+	}
+	for _, e := range plan {
+		key := []msi.Value{msi.StrValue(e.comp), msi.StrValue(e.attr)}
+		switch e.op {
+		case OpAdd:
+			if err := t.Insert(msi.StrValue(e.comp), msi.StrValue(e.attr), msi.StrValue(e.value)); err != nil {
+				return fmt.Errorf("transform: assembly-names: add %s %s: %w", e.comp, e.attr, err)
+			}
+			p.rep.add(Change{Op: OpAdd, Table: "MsiAssemblyName", Key: []string{e.comp, e.attr},
+				New: []string{e.comp, e.attr, e.value}, Reason: e.reason})
+		case OpUpdate:
+			err := t.Update(key, func(vals []msi.Value) error {
+				vals[2] = msi.StrValue(e.value)
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("transform: assembly-names: update %s %s: %w", e.comp, e.attr, err)
+			}
+			p.rep.add(Change{Op: OpUpdate, Table: "MsiAssemblyName", Key: []string{e.comp, e.attr},
+				Old: []string{e.comp, e.attr, e.old}, New: []string{e.comp, e.attr, e.value}, Reason: e.reason})
+		}
+	}
+	return nil
+}
+
+// nameTable returns the MsiAssemblyName table, creating it with the
+// standard schema when the package has none.
+func (p *asmPass) nameTable() (*msi.Table, error) {
+	if asmHasTable(p.db, "MsiAssemblyName") {
+		t, err := p.db.Table("MsiAssemblyName")
+		if err != nil {
+			return nil, fmt.Errorf("transform: assembly-names: %w", err)
+		}
+		return t, nil
+	}
+	t, err := p.db.CreateTable("MsiAssemblyName", []msi.Column{
+		{Name: "Component_", Type: msi.ColString, Size: 72, Key: true},
+		{Name: "Name", Type: msi.ColString, Size: 255, Key: true},
+		{Name: "Value", Type: msi.ColString, Size: 255},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("transform: assembly-names: create MsiAssemblyName: %w", err)
+	}
+	p.rep.note(Info, "MsiAssemblyName", nil, "table created (the package had none)")
+	return t, nil
+}
+
+// asmCanonArch returns the canonical spelling of a .NET processor
+// architecture, or "" if s is not one.
+func asmCanonArch(s string) string {
+	for _, a := range asmDotNetArchs {
+		if strings.EqualFold(a, s) {
+			return a
+		}
+	}
+	return ""
+}
+
+// asmSame reports whether an authored value equals the derived one, the
+// way Windows compares them: case-insensitively, versions by number.
+func asmSame(attr, authored, derived string) bool {
+	switch attr {
+	case "version", "fileversion":
+		a, ok1 := asmParseVersion(authored)
+		d, ok2 := asmParseVersion(derived)
+		return ok1 && ok2 && a == d
+	}
+	return strings.EqualFold(authored, derived)
+}
+
+// asmValid reports whether an authored value is acceptable for its
+// attribute at all (as opposed to merely different from the file).
+func asmValid(attr, v string, win32 bool) bool {
+	switch attr {
+	case "version", "fileversion":
+		_, ok := asmParseVersion(v)
+		return ok
+	case "processorarchitecture":
+		return win32 || asmCanonArch(v) != ""
+	case "publickeytoken":
+		if strings.EqualFold(v, "null") {
+			return true
+		}
+		if len(v) != 16 {
+			return false
+		}
+		for _, c := range v {
+			if !strings.ContainsRune("0123456789abcdefABCDEF", c) {
+				return false
+			}
+		}
+		return true
+	}
+	return v != ""
+}
+
+// asmParseVersion parses a four-part version of 16-bit numbers (leading
+// zeros allowed).
+func asmParseVersion(s string) ([4]uint16, bool) {
+	var v [4]uint16
+	parts := strings.Split(s, ".")
+	if len(parts) != 4 {
+		return v, false
+	}
+	for i, p := range parts {
+		n, err := strconv.ParseUint(p, 10, 16)
+		if err != nil {
+			return v, false
+		}
+		v[i] = uint16(n)
+	}
+	return v, true
+}
