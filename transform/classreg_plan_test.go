@@ -1,0 +1,571 @@
+package transform
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/msikit/msikit/internal/testenv"
+)
+
+// crGoldenCases are the corpus packages with hand-written expected Registry
+// rows (testdata/classreg/README.md explains each row).
+var crGoldenCases = []struct {
+	name, file, golden string
+}{
+	{"synth-com-advertised", "synthetic/synth-com-advertised.msi", "synth-com-advertised.Registry.idt"},
+	{"wix-Class-OldClassTableDef", "real/wix-Class-OldClassTableDef.msi", "wix-Class-OldClassTableDef.Registry.idt"},
+}
+
+func crCorpusFile(t *testing.T, rel string) string {
+	t.Helper()
+	dir := testenv.CorpusDir()
+	if dir == "" {
+		t.Skip("shared corpus not found (../shared/corpus or $MSIKIT_CORPUS)")
+	}
+	return filepath.Join(dir, rel)
+}
+
+// TestPlanGolden checks the mapping alone, on tables read by msitools (an
+// independent reader), against the hand-written golden Registry rows.
+func TestPlanGolden(t *testing.T) {
+	for _, tc := range crGoldenCases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := inputFromMsiinfo(t, crCorpusFile(t, tc.file))
+			plan := planClassRegistry(in, ClassToRegistryOptions{})
+			got := append([]registryRow(nil), in.Registry...)
+			for _, a := range plan.Add {
+				got = append(got, a.Row)
+			}
+			crSortRegistry(got)
+			want := crReadGolden(t, filepath.Join("testdata", "classreg", tc.golden))
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("Registry rows (-golden +plan):\n%s", diff)
+			}
+			// Every source row msiexec registers is removed.
+			removed := map[string]int{}
+			for _, r := range plan.Remove {
+				removed[r.Table]++
+			}
+			wantRemoved := map[string]int{}
+			add := func(table string, n int) {
+				if n > 0 {
+					wantRemoved[table] = n
+				}
+			}
+			add(tClass, len(in.Classes))
+			add(tProgID, len(in.ProgIDs))
+			add(tAppID, len(in.AppIDs))
+			add(tExtension, len(in.Extensions))
+			add(tVerb, len(in.Verbs))
+			add(tMIME, len(in.MIMEs))
+			if diff := cmp.Diff(wantRemoved, removed); diff != "" {
+				t.Errorf("removed rows per table (-want +got):\n%s", diff)
+			}
+			for _, n := range plan.Notes {
+				if n.Severity == Warning && n.Table != tTypeLib {
+					t.Errorf("unexpected warning: %+v", n)
+				}
+			}
+			if len(plan.Actions) != 0 {
+				t.Errorf("actions added, but both packages have WriteRegistryValues/RemoveRegistryValues: %+v", plan.Actions)
+			}
+		})
+	}
+}
+
+// oddBase is a small valid package: one in-process class with a ProgId
+// pair, one extension with a verb.
+func crOddBase() *classRegInput {
+	return &classRegInput{
+		ProductCode: "{11111111-2222-3333-4444-555555555555}",
+		Platform:    "Intel",
+		AllUsers:    "1",
+		Classes: []classRow{{
+			CLSID: "{AAAAAAAA-0000-0000-0000-000000000001}", Context: "InprocServer32", Component: "Comp",
+			ProgIDDefault: "Odd.Thing.1", Description: "Odd Thing", Feature: "Main",
+			ref: rowRef{Key: []string{"{AAAAAAAA-0000-0000-0000-000000000001}", "InprocServer32", "Comp"}},
+		}},
+		ProgIDs: []progIDRow{
+			{ProgID: "Odd.Thing.1", Class: "{AAAAAAAA-0000-0000-0000-000000000001}", Description: "Odd Thing 1", ref: rowRef{Key: []string{"Odd.Thing.1"}}},
+			{ProgID: "Odd.Thing", Parent: "Odd.Thing.1", Description: "Odd Thing", ref: rowRef{Key: []string{"Odd.Thing"}}},
+		},
+		Extensions:        []extensionRow{{Extension: "odd", Component: "Comp", ProgID: "Odd.Thing.1", Feature: "Main", ref: rowRef{Key: []string{"odd", "Comp"}}}},
+		Verbs:             []verbRow{{Extension: "odd", Verb: "open", Sequence: crInt(1), Argument: `"%1"`, ref: rowRef{Key: []string{"odd", "open"}}}},
+		Components:        []componentRow{{Component: "Comp", KeyPath: "thing.dll"}, {Component: "RegComp", Attributes: compRegistryKeyPath, KeyPath: "reg1"}, {Component: "DirComp"}},
+		Files:             []fileRow{{File: "thing.dll", Component: "Comp", FileName: "thing~1.dll|thing.dll"}},
+		Features:          []string{"Main"},
+		FeatureComponents: []featureComponentRow{{Feature: "Main", Component: "Comp"}},
+		HasRegistryTable:  true,
+		Sequences: []sequenceRow{
+			{Table: "InstallExecuteSequence", Action: "InstallInitialize", Sequence: crInt(1500)},
+			{Table: "InstallExecuteSequence", Action: "RemoveRegistryValues", Sequence: crInt(2600)},
+			{Table: "InstallExecuteSequence", Action: "WriteRegistryValues", Sequence: crInt(5000)},
+			{Table: "InstallExecuteSequence", Action: "InstallFinalize", Sequence: crInt(6600)},
+		},
+	}
+}
+
+// kv is a Registry row without its identifier, for readable expectations.
+type crKV struct{ Key, Name, Value, Component string }
+
+func crKVs(plan *classRegPlan) []crKV {
+	var out []crKV
+	for _, a := range plan.Add {
+		out = append(out, crKV{a.Row.Key, a.Row.Name, a.Row.Value, a.Row.Component})
+	}
+	return out
+}
+
+func crHasNote(plan *classRegPlan, sev Severity, table, substr string) bool {
+	for _, n := range plan.Notes {
+		if n.Severity == sev && n.Table == table && strings.Contains(n.Reason, substr) {
+			return true
+		}
+	}
+	return false
+}
+
+func crRemovedKeys(plan *classRegPlan) []string {
+	var out []string
+	for _, r := range plan.Remove {
+		out = append(out, r.Table+":"+strings.Join(r.Ref.Key, "/"))
+	}
+	return out
+}
+
+const crC1 = `CLSID\{AAAAAAAA-0000-0000-0000-000000000001}`
+
+func TestPlanBase(t *testing.T) {
+	plan := planClassRegistry(crOddBase(), ClassToRegistryOptions{})
+	want := []crKV{
+		{crC1, "", "Odd Thing", "Comp"},
+		{crC1 + `\InprocServer32`, "", "[#thing.dll]", "Comp"},
+		{crC1 + `\VersionIndependentProgID`, "", "Odd.Thing", "Comp"},
+		{crC1 + `\ProgID`, "", "Odd.Thing.1", "Comp"},
+		{"Odd.Thing.1", "", "Odd Thing 1", "Comp"},
+		{`Odd.Thing.1\CLSID`, "", "{AAAAAAAA-0000-0000-0000-000000000001}", "Comp"},
+		{"Odd.Thing", "", "Odd Thing", "Comp"},
+		{`Odd.Thing\CLSID`, "", "{AAAAAAAA-0000-0000-0000-000000000001}", "Comp"},
+		{`Odd.Thing\CurVer`, "", "Odd.Thing.1", "Comp"},
+		{".odd", "", "Odd.Thing.1", "Comp"},
+		{`Odd.Thing.1\shell\open\command`, "", `"[#thing.dll]" "%1"`, "Comp"},
+		{`Odd.Thing.1\shell`, "", "open", "Comp"},
+	}
+	if diff := cmp.Diff(want, crKVs(plan)); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+	wantRemoved := []string{"Class:{AAAAAAAA-0000-0000-0000-000000000001}/InprocServer32/Comp", "ProgId:Odd.Thing.1", "ProgId:Odd.Thing", "Extension:odd/Comp", "Verb:odd/open"}
+	if diff := cmp.Diff(wantRemoved, crRemovedKeys(plan)); diff != "" {
+		t.Errorf("removed (-want +got):\n%s", diff)
+	}
+	if len(plan.Notes) != 0 {
+		t.Errorf("notes on a clean package: %+v", plan.Notes)
+	}
+}
+
+// TestPlanIdempotent applies a plan to its input and plans again: nothing
+// more to do, and the identifiers are stable across runs.
+func TestPlanIdempotent(t *testing.T) {
+	in := crOddBase()
+	plan := planClassRegistry(in, ClassToRegistryOptions{})
+	again := planClassRegistry(crOddBase(), ClassToRegistryOptions{})
+	if diff := cmp.Diff(plan.Add, again.Add); diff != "" {
+		t.Errorf("two runs differ:\n%s", diff)
+	}
+	out := crApply(in, plan)
+	second := planClassRegistry(out, ClassToRegistryOptions{})
+	if len(second.Add) != 0 || len(second.Remove) != 0 || len(second.Actions) != 0 {
+		t.Errorf("second run changes things: %+v", second)
+	}
+}
+
+// applyPlanToInput is the plain-row equivalent of what ClassToRegistry does
+// to a database.
+func crApply(in *classRegInput, plan *classRegPlan) *classRegInput {
+	out := *in
+	drop := map[string]map[int]bool{}
+	for _, r := range plan.Remove {
+		if drop[r.Table] == nil {
+			drop[r.Table] = map[int]bool{}
+		}
+		drop[r.Table][r.Index] = true
+	}
+	out.Classes, out.ProgIDs, out.AppIDs, out.Extensions, out.Verbs, out.MIMEs = nil, nil, nil, nil, nil, nil
+	for i, r := range in.Classes {
+		if !drop[tClass][i] {
+			out.Classes = append(out.Classes, r)
+		}
+	}
+	for i, r := range in.ProgIDs {
+		if !drop[tProgID][i] {
+			out.ProgIDs = append(out.ProgIDs, r)
+		}
+	}
+	for i, r := range in.AppIDs {
+		if !drop[tAppID][i] {
+			out.AppIDs = append(out.AppIDs, r)
+		}
+	}
+	for i, r := range in.Extensions {
+		if !drop[tExtension][i] {
+			out.Extensions = append(out.Extensions, r)
+		}
+	}
+	for i, r := range in.Verbs {
+		if !drop[tVerb][i] {
+			out.Verbs = append(out.Verbs, r)
+		}
+	}
+	for i, r := range in.MIMEs {
+		if !drop[tMIME][i] {
+			out.MIMEs = append(out.MIMEs, r)
+		}
+	}
+	out.Registry = append([]registryRow(nil), in.Registry...)
+	for _, a := range plan.Add {
+		out.Registry = append(out.Registry, a.Row)
+	}
+	out.Sequences = append([]sequenceRow(nil), in.Sequences...)
+	for _, a := range plan.Actions {
+		out.Sequences = append(out.Sequences, sequenceRow{Table: "InstallExecuteSequence", Action: a.Action, Sequence: crInt(a.Sequence)})
+	}
+	return &out
+}
+
+func TestPlanOddData(t *testing.T) {
+	tests := []struct {
+		name   string
+		opts   ClassToRegistryOptions
+		mutate func(in *classRegInput)
+		check  func(t *testing.T, plan *classRegPlan)
+	}{
+		{
+			name:   "missing component",
+			mutate: func(in *classRegInput) { in.Classes[0].Component = "Nope" },
+			check: func(t *testing.T, plan *classRegPlan) {
+				if !crHasNote(plan, Warning, tClass, "never registers this class: component Nope is not in the Component table") {
+					t.Errorf("no note: %+v", plan.Notes)
+				}
+				for _, r := range plan.Remove {
+					if r.Table == tClass {
+						t.Errorf("dead class removed: %+v", r)
+					}
+				}
+			},
+		},
+		{
+			name:   "component without key file",
+			mutate: func(in *classRegInput) { in.Classes[0].Component = "DirComp" },
+			check: func(t *testing.T, plan *classRegPlan) {
+				if !crHasNote(plan, Warning, tClass, "has no key file") {
+					t.Errorf("no note: %+v", plan.Notes)
+				}
+			},
+		},
+		{
+			name:   "registry key path",
+			mutate: func(in *classRegInput) { in.Classes[0].Component = "RegComp" },
+			check: func(t *testing.T, plan *classRegPlan) {
+				if !crHasNote(plan, Warning, tClass, "registry key path") {
+					t.Errorf("no note: %+v", plan.Notes)
+				}
+			},
+		},
+		{
+			name:   "dangling ProgId parent",
+			mutate: func(in *classRegInput) { in.ProgIDs[1].Parent = "Gone.1" },
+			check: func(t *testing.T, plan *classRegPlan) {
+				if !crHasNote(plan, Warning, tProgID, "ProgId_Parent Gone.1 is not in the ProgId table") {
+					t.Errorf("no note: %+v", plan.Notes)
+				}
+				if !crHasNote(plan, Info, tProgID, "never registers this ProgId") {
+					t.Errorf("orphan ProgId not reported: %+v", plan.Notes)
+				}
+				for _, r := range crKVs(plan) {
+					if strings.Contains(r.Key, "VersionIndependentProgID") || strings.Contains(r.Key, "CurVer") {
+						t.Errorf("version-independent row from a dangling parent: %+v", r)
+					}
+				}
+			},
+		},
+		{
+			name: "ProgId_Parent cycle keeps the group",
+			mutate: func(in *classRegInput) {
+				in.ProgIDs[0].Parent = "Odd.Thing"
+			},
+			check: func(t *testing.T, plan *classRegPlan) {
+				if len(plan.Add) != 0 || len(plan.Remove) != 0 {
+					t.Errorf("cycle group converted: add %d remove %d", len(plan.Add), len(plan.Remove))
+				}
+				if !crHasNote(plan, Warning, tClass, "left advertised") || !crHasNote(plan, Warning, tProgID, "cycle") {
+					t.Errorf("notes: %+v", plan.Notes)
+				}
+			},
+		},
+		{
+			name:   "ProgId_Parent cycle dropped",
+			opts:   ClassToRegistryOptions{DropUnexpressible: true},
+			mutate: func(in *classRegInput) { in.ProgIDs[0].Parent = "Odd.Thing" },
+			check: func(t *testing.T, plan *classRegPlan) {
+				for _, r := range crKVs(plan) {
+					if strings.HasPrefix(r.Key, "Odd.Thing") && !strings.Contains(r.Key, `\shell`) {
+						t.Errorf("row for a cyclic ProgId: %+v", r)
+					}
+				}
+				if !crHasNote(plan, Warning, tProgID, "dropped the ProgId") {
+					t.Errorf("notes: %+v", plan.Notes)
+				}
+			},
+		},
+		{
+			name: "duplicate CLSID across contexts",
+			mutate: func(in *classRegInput) {
+				c := in.Classes[0]
+				c.Context = "LocalServer32"
+				c.Argument = "/auto [ProductName]"
+				c.ref = rowRef{Key: []string{c.CLSID, c.Context, c.Component}}
+				in.Classes = append(in.Classes, c)
+			},
+			check: func(t *testing.T, plan *classRegPlan) {
+				if !crHasNote(plan, Info, tClass, "has 2 Class rows") {
+					t.Errorf("notes: %+v", plan.Notes)
+				}
+				n := 0
+				for _, r := range crKVs(plan) {
+					if r.Key == crC1 && r.Name == "" {
+						n++
+					}
+					if r.Key == crC1+`\LocalServer32` && r.Value != `"[#thing.dll]" /auto [ProductName]` {
+						t.Errorf("local server = %q", r.Value)
+					}
+				}
+				if n != 1 {
+					t.Errorf("CLSID default written %d times, want once", n)
+				}
+			},
+		},
+		{
+			name: "same context from two components",
+			mutate: func(in *classRegInput) {
+				in.Components = append(in.Components, componentRow{Component: "Comp2", KeyPath: "other.dll"})
+				in.Files = append(in.Files, fileRow{File: "other.dll", Component: "Comp2", FileName: "other.dll"})
+				in.FeatureComponents = append(in.FeatureComponents, featureComponentRow{"Main", "Comp2"})
+				c := in.Classes[0]
+				c.Component = "Comp2"
+				c.ref = rowRef{Key: []string{c.CLSID, c.Context, c.Component}}
+				in.Classes = append(in.Classes, c)
+			},
+			check: func(t *testing.T, plan *classRegPlan) {
+				if len(plan.Add) != 0 || !crHasNote(plan, Warning, tClass, "registered by two components") {
+					t.Errorf("conflict not kept: %+v", plan.Notes)
+				}
+			},
+		},
+		{
+			name: "per-user icon is unexpressible",
+			mutate: func(in *classRegInput) {
+				in.AllUsers = ""
+				in.Icons = []string{"odd.ico"}
+				in.Classes[0].Icon = "odd.ico"
+			},
+			check: func(t *testing.T, plan *classRegPlan) {
+				if len(plan.Add) != 0 || !crHasNote(plan, Warning, tClass, "not per-machine") {
+					t.Errorf("icon group converted: %+v", plan.Notes)
+				}
+			},
+		},
+		{
+			name: "per-machine icon uses the icon cache",
+			mutate: func(in *classRegInput) {
+				in.Icons = []string{"odd.ico"}
+				in.Classes[0].Icon = "odd.ico"
+				in.Classes[0].IconIndex = crInt(-3)
+			},
+			check: func(t *testing.T, plan *classRegPlan) {
+				want := crKV{crC1 + `\DefaultIcon`, "", `[WindowsFolder]Installer\[ProductCode]\odd.ico,-3`, "Comp"}
+				if !crContains(crKVs(plan), want) {
+					t.Errorf("missing %+v in %+v", want, crKVs(plan))
+				}
+			},
+		},
+		{
+			name: "icon cache disabled, dropped",
+			opts: ClassToRegistryOptions{NoIconCache: true, DropUnexpressible: true},
+			mutate: func(in *classRegInput) {
+				in.Icons = []string{"odd.ico"}
+				in.Classes[0].Icon = "odd.ico"
+			},
+			check: func(t *testing.T, plan *classRegPlan) {
+				for _, r := range crKVs(plan) {
+					if strings.HasSuffix(r.Key, "DefaultIcon") {
+						t.Errorf("DefaultIcon written: %+v", r)
+					}
+				}
+				if len(plan.Add) == 0 || !crHasNote(plan, Warning, tClass, "dropped DefaultIcon") {
+					t.Errorf("notes: %+v", plan.Notes)
+				}
+			},
+		},
+		{
+			name: "handlers, relative path, file types, escaping",
+			mutate: func(in *classRegInput) {
+				c := &in.Classes[0]
+				c.DefInprocHandler = "3"
+				c.Attributes = crInt(classAttrRelativePath)
+				c.FileTypeMask = "0,2,FFFF,4D5A;;1,1,FF,00"
+				c.Description = "#1 [beta] {x}"
+			},
+			check: func(t *testing.T, plan *classRegPlan) {
+				got := crKVs(plan)
+				for _, want := range []crKV{
+					{crC1, "", `##1 [\[]beta[\]] [\{]x[\}]`, "Comp"},
+					{crC1 + `\InprocServer32`, "", "thing.dll", "Comp"},
+					{crC1 + `\InprocHandler`, "", "ole2.dll", "Comp"},
+					{crC1 + `\InprocHandler32`, "", "ole32.dll", "Comp"},
+					{`FileType\{AAAAAAAA-0000-0000-0000-000000000001}\0`, "", "0,2,FFFF,4D5A", "Comp"},
+				} {
+					if !crContains(got, want) {
+						t.Errorf("missing %+v", want)
+					}
+				}
+				for _, r := range got {
+					if strings.HasSuffix(r.Key, `\1`) {
+						t.Errorf("file type after an empty pattern: %+v", r)
+					}
+				}
+			},
+		},
+		{
+			name:   "handler text",
+			mutate: func(in *classRegInput) { in.Classes[0].DefInprocHandler = "MYHAND~1.DLL|myhandler.dll" },
+			check: func(t *testing.T, plan *classRegPlan) {
+				if !crContains(crKVs(plan), crKV{crC1 + `\InprocHandler32`, "", "myhandler.dll", "Comp"}) {
+					t.Errorf("rows: %+v", crKVs(plan))
+				}
+			},
+		},
+		{
+			name: "AppId values",
+			mutate: func(in *classRegInput) {
+				in.Classes[0].AppID = "{BBBBBBBB-0000-0000-0000-000000000001}"
+				in.AppIDs = []appIDRow{{AppID: "{BBBBBBBB-0000-0000-0000-000000000001}", RemoteServerName: "[HOST]", LocalService: "Svc", DllSurrogate: "sur.exe",
+					ActivateAtStorage: crInt(0), RunAsInteractiveUser: crInt(1), ref: rowRef{Key: []string{"{BBBBBBBB-0000-0000-0000-000000000001}"}}}}
+			},
+			check: func(t *testing.T, plan *classRegPlan) {
+				got := crKVs(plan)
+				const k = `AppID\{BBBBBBBB-0000-0000-0000-000000000001}`
+				for _, want := range []crKV{
+					{crC1, "AppID", "{BBBBBBBB-0000-0000-0000-000000000001}", "Comp"},
+					{k, "", "Odd Thing", "Comp"},
+					{k, "RemoteServerName", "[HOST]", "Comp"},
+					{k, "LocalService", "Svc", "Comp"},
+					{k, "DllSurrogate", "sur.exe", "Comp"},
+					{k, "RunAs", "Interactive User", "Comp"},
+				} {
+					if !crContains(got, want) {
+						t.Errorf("missing %+v", want)
+					}
+				}
+				for _, r := range got {
+					if r.Name == "ActivateAtStorage" {
+						t.Errorf("ActivateAtStorage=0 written: %+v", r)
+					}
+				}
+			},
+		},
+		{
+			name: "existing registry row wins",
+			mutate: func(in *classRegInput) {
+				in.Registry = []registryRow{{ID: "regOld", Root: 0, Key: crC1 + `\InprocServer32`, Value: "[#other]", Component: "Comp"}}
+			},
+			check: func(t *testing.T, plan *classRegPlan) {
+				for _, r := range crKVs(plan) {
+					if r.Key == crC1+`\InprocServer32` {
+						t.Errorf("duplicate of an existing row: %+v", r)
+					}
+				}
+				if !crHasNote(plan, Warning, tRegistry, "already won") {
+					t.Errorf("notes: %+v", plan.Notes)
+				}
+			},
+		},
+		{
+			name: "missing registry actions are added",
+			mutate: func(in *classRegInput) {
+				in.Sequences = []sequenceRow{
+					{Table: "InstallExecuteSequence", Action: "InstallInitialize", Sequence: crInt(1500)},
+					{Table: "InstallExecuteSequence", Action: "InstallFinalize", Sequence: crInt(6600)},
+					{Table: "InstallExecuteSequence", Action: "Taken", Sequence: crInt(5000)},
+				}
+			},
+			check: func(t *testing.T, plan *classRegPlan) {
+				want := []crAction{{"WriteRegistryValues", 5001}, {"RemoveRegistryValues", 2600}}
+				if diff := cmp.Diff(want, plan.Actions); diff != "" {
+					t.Errorf("actions (-want +got):\n%s", diff)
+				}
+			},
+		},
+		{
+			name: "64-bit component in a 32-bit package",
+			mutate: func(in *classRegInput) {
+				in.Components[0].Attributes = comp64bit
+			},
+			check: func(t *testing.T, plan *classRegPlan) {
+				if !crHasNote(plan, Warning, tClass, "bitness") || len(plan.Add) == 0 {
+					t.Errorf("notes: %+v", plan.Notes)
+				}
+			},
+		},
+		{
+			name: "verb of an extension without ProgId, MIME without extension",
+			mutate: func(in *classRegInput) {
+				in.Extensions[0].ProgID = ""
+				in.MIMEs = []mimeRow{{ContentType: "x/odd", Extension: "nope", ref: rowRef{Key: []string{"x/odd"}}}}
+			},
+			check: func(t *testing.T, plan *classRegPlan) {
+				if !crHasNote(plan, Info, tVerb, "no ProgId_") || !crHasNote(plan, Warning, tMIME, "not in the Extension table") {
+					t.Errorf("notes: %+v", plan.Notes)
+				}
+				if !crContains(crKVs(plan), crKV{".odd", "*", "", "Comp"}) {
+					t.Errorf("bare extension key missing: %+v", crKVs(plan))
+				}
+			},
+		},
+		{
+			name: "class feature does not hold the component",
+			mutate: func(in *classRegInput) {
+				in.Features = append(in.Features, "Other")
+				in.Classes[0].Feature = "Other"
+			},
+			check: func(t *testing.T, plan *classRegPlan) {
+				if !crHasNote(plan, Warning, tClass, "does not contain component Comp") {
+					t.Errorf("notes: %+v", plan.Notes)
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := crOddBase()
+			tt.mutate(in)
+			plan := planClassRegistry(in, tt.opts)
+			tt.check(t, plan)
+			// Whatever the data, a second run over the result is a no-op.
+			second := planClassRegistry(crApply(in, plan), tt.opts)
+			if len(second.Add) != 0 || len(second.Remove) != 0 {
+				t.Errorf("not idempotent: second run adds %d, removes %d", len(second.Add), len(second.Remove))
+			}
+		})
+	}
+}
+
+func crContains(rows []crKV, want crKV) bool {
+	for _, r := range rows {
+		if r == want {
+			return true
+		}
+	}
+	return false
+}

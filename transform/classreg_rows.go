@@ -1,0 +1,127 @@
+package transform
+
+// Plain row structs for the ClassToRegistry mapping. The mapping works on
+// these only, so it can be tested without a database; classreg.go fills them
+// from an *msi.Database. A string column's null is "" (Windows Installer
+// stores no empty strings); nullable integers use crOptInt.
+
+// crOptInt is a nullable integer cell.
+type crOptInt struct {
+	V     int32
+	Valid bool
+}
+
+func crInt(v int32) crOptInt { return crOptInt{V: v, Valid: true} }
+
+// rowRef identifies a source row for the report: its primary key and the
+// whole row, each column as IDT text.
+type rowRef struct {
+	Key []string
+	Old []string
+}
+
+type classRow struct {
+	CLSID, Context, Component  string
+	ProgIDDefault, Description string
+	AppID, FileTypeMask, Icon  string
+	IconIndex                  crOptInt
+	DefInprocHandler, Argument string
+	Feature                    string
+	Attributes                 crOptInt
+	ref                        rowRef
+}
+
+type progIDRow struct {
+	ProgID, Parent, Class, Description, Icon string
+	IconIndex                                crOptInt
+	ref                                      rowRef
+}
+
+type appIDRow struct {
+	AppID, RemoteServerName, LocalService, ServiceParameters, DllSurrogate string
+	ActivateAtStorage, RunAsInteractiveUser                                crOptInt
+	ref                                                                    rowRef
+}
+
+type extensionRow struct {
+	Extension, Component, ProgID, MIME, Feature string
+	ref                                         rowRef
+}
+
+type verbRow struct {
+	Extension, Verb   string
+	Sequence          crOptInt
+	Command, Argument string
+	ref               rowRef
+}
+
+type mimeRow struct {
+	ContentType, Extension, CLSID string
+	ref                           rowRef
+}
+
+type typeLibRow struct {
+	LibID, Component string
+	ref              rowRef
+}
+
+type componentRow struct {
+	Component  string
+	Attributes int32
+	KeyPath    string
+}
+
+type fileRow struct {
+	File, Component, FileName string
+}
+
+type featureComponentRow struct {
+	Feature, Component string
+}
+
+// registryRow is a row of the Registry table. Name "" is the key's default
+// value; Value "" is null.
+type registryRow struct {
+	ID        string
+	Root      int16
+	Key, Name string
+	Value     string
+	Component string
+}
+
+// idt returns the row as IDT text per column, in Registry column order.
+func (r registryRow) idt() []string {
+	return []string{r.ID, crItoa(int(r.Root)), r.Key, r.Name, r.Value, r.Component}
+}
+
+// sequenceRow is a row of one of the sequence tables.
+type sequenceRow struct {
+	Table, Action, Condition string
+	Sequence                 crOptInt
+}
+
+// classRegInput is everything the mapping reads.
+type classRegInput struct {
+	ProductCode string
+	// Platform is the summary information Template's platform ("Intel",
+	// "x64", "Arm64", ...); AllUsers the ALLUSERS property ("" if absent).
+	Platform, AllUsers string
+
+	Classes    []classRow
+	ProgIDs    []progIDRow
+	AppIDs     []appIDRow
+	Extensions []extensionRow
+	Verbs      []verbRow
+	MIMEs      []mimeRow
+	TypeLibs   []typeLibRow
+
+	Components        []componentRow
+	Files             []fileRow
+	Features          []string
+	FeatureComponents []featureComponentRow
+	Icons             []string
+	Registry          []registryRow
+	Sequences         []sequenceRow
+	// HasRegistryTable says whether the Registry table exists.
+	HasRegistryTable bool
+}
