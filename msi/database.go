@@ -1,0 +1,591 @@
+package msi
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/msikit/msikit/cfb"
+)
+
+// Kind is the kind of package a database is.
+type Kind int
+
+// The package kinds.
+const (
+	KindUnknown     Kind = iota // a compound file with an unrecognized root CLSID
+	KindInstaller               // an installer database (.msi, also .cub validation files)
+	KindMergeModule             // a merge module (.msm): an installer database with a ModuleSignature table
+	KindPatch                   // a patch (.msp): a database plus sub-storages holding transforms
+	KindTransform               // a transform (.mst): change records, not a full database
+)
+
+// String returns the kind's name: "unknown", "installer", "merge module",
+// "patch" or "transform".
+func (k Kind) String() string {
+	switch k {
+	case KindInstaller:
+		return "installer"
+	case KindMergeModule:
+		return "merge module"
+	case KindPatch:
+		return "patch"
+	case KindTransform:
+		return "transform"
+	}
+	return "unknown"
+}
+
+// Root CLSIDs of the package kinds.
+const (
+	clsidInstaller = "{000C1084-0000-0000-C000-000000000046}"
+	clsidPatch     = "{000C1086-0000-0000-C000-000000000046}"
+	clsidTransform = "{000C1082-0000-0000-C000-000000000046}"
+)
+
+// Options holds the limits NewDatabaseOptions enforces on untrusted input.
+// The zero value means the defaults.
+type Options struct {
+	// MaxEntries and MaxDepth are passed to the cfb reader (0 = its defaults).
+	MaxEntries, MaxDepth int
+	// MaxStreamBytes limits the size of any one table stream or string
+	// pool stream that is read into memory. 0 means the file's size; it is
+	// never allowed to exceed the file's size.
+	MaxStreamBytes int64
+}
+
+// StreamInfo describes a stream of the database that is not a table.
+type StreamInfo struct {
+	Name  string     // decoded name, e.g. "Binary.Icon" or "\x05SummaryInformation"
+	Size  int64      // size in bytes
+	Table string     // owning table for "Table.Key…" names of tables with a Binary column, else ""
+	Entry *cfb.Entry // the directory entry
+}
+
+// Database is an open Windows Installer database. Reading methods may be
+// called from several goroutines; edits need exclusive access.
+type Database struct {
+	mu     sync.Mutex
+	cf     *cfb.Reader
+	closer io.Closer
+	size   int64
+	limit  int64
+	kind   Kind
+	pool   *stringPool
+
+	tables       []*Table // user tables in _Tables order, then created ones
+	byName       map[string]*Table
+	sysTables    map[string]*Table
+	tableStreams map[string]*cfb.Entry // decoded table name -> stream
+	streams      []*cfb.Entry          // non-table streams at the root
+	streamByName map[string]*cfb.Entry
+	storages     []*cfb.Entry
+
+	overlay     map[string]streamSource // streams set, renamed or deleted by edits
+	schemaDirty bool                    // tables created or dropped
+	dropped     []string                // dropped tables (their streams are not written)
+	strict      bool
+	modified    bool
+	closed      bool
+
+	// Warnings lists recoverable oddities found while reading (from the
+	// container and the database).
+	Warnings []string
+}
+
+// streamSource is a pending stream change: deleted, or data from r.
+type streamSource struct {
+	deleted bool
+	r       io.ReaderAt
+	size    int64
+	entry   *cfb.Entry // when the data is an existing stream (renames)
+}
+
+// Open opens the named package. Close releases the file.
+func Open(name string) (*Database, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	db, err := NewDatabase(f, fi.Size())
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	db.closer = f
+	return db, nil
+}
+
+// NewDatabase reads a package of the given size from r with default limits.
+func NewDatabase(r io.ReaderAt, size int64) (*Database, error) {
+	return NewDatabaseOptions(r, size, nil)
+}
+
+// NewDatabaseOptions reads a package of the given size from r. It parses
+// the container, the string pool, _Tables and _Columns; table rows are
+// decoded on first use and streams are read only when opened.
+func NewDatabaseOptions(r io.ReaderAt, size int64, opts *Options) (*Database, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	cf, err := cfb.NewReaderOptions(r, size, &cfb.ReaderOptions{MaxEntries: o.MaxEntries, MaxDepth: o.MaxDepth})
+	if err != nil {
+		return nil, fmt.Errorf("msi: %w", err)
+	}
+	return newDatabase(cf, size, o)
+}
+
+// NewDatabaseFromCFB builds a Database on an already open container of
+// the given file size.
+func NewDatabaseFromCFB(cf *cfb.Reader, size int64) (*Database, error) {
+	return newDatabase(cf, size, Options{})
+}
+
+func newDatabase(cf *cfb.Reader, size int64, o Options) (*Database, error) {
+	db := &Database{
+		cf:           cf,
+		size:         size,
+		limit:        size,
+		byName:       map[string]*Table{},
+		sysTables:    map[string]*Table{},
+		tableStreams: map[string]*cfb.Entry{},
+		streamByName: map[string]*cfb.Entry{},
+		overlay:      map[string]streamSource{},
+	}
+	if o.MaxStreamBytes > 0 && o.MaxStreamBytes < size {
+		db.limit = o.MaxStreamBytes
+	}
+	db.Warnings = append(db.Warnings, cf.Warnings...)
+	for _, e := range cf.Root.Children {
+		name, isTable := unpackName(e.RawName)
+		switch {
+		case e.Type == cfb.TypeStream && isTable:
+			if _, dup := db.tableStreams[name]; dup {
+				db.Warnings = append(db.Warnings, fmt.Sprintf("duplicate table stream %q ignored", name))
+				continue
+			}
+			db.tableStreams[name] = e
+		case e.Type == cfb.TypeStream:
+			db.streams = append(db.streams, e)
+			if _, dup := db.streamByName[name]; !dup {
+				db.streamByName[name] = e
+			}
+		case e.Type == cfb.TypeStorage:
+			db.storages = append(db.storages, e)
+		}
+	}
+	switch cf.Root.CLSID.String() {
+	case clsidInstaller:
+		db.kind = KindInstaller
+	case clsidPatch:
+		db.kind = KindPatch
+	case clsidTransform:
+		db.kind = KindTransform
+	}
+	pe, de := db.tableStreams[poolStream], db.tableStreams[dataStream]
+	if pe == nil || de == nil {
+		if db.kind == KindUnknown && db.tableStreams["_Tables"] == nil {
+			return nil, &FormatError{Stream: poolStream, Offset: -1, Msg: "not a Windows Installer database (no string pool)"}
+		}
+		if pe != nil || de != nil || db.tableStreams["_Tables"] != nil {
+			return nil, &FormatError{Stream: poolStream, Offset: -1, Msg: "string pool incomplete (_StringPool and _StringData must both be present)"}
+		}
+		db.pool = newEmptyPool(0)
+	} else {
+		poolBytes, err := db.readStream(pe, poolStream, "")
+		if err != nil {
+			return nil, err
+		}
+		dataBytes, err := db.readStream(de, dataStream, "")
+		if err != nil {
+			return nil, err
+		}
+		p, warns, err := parsePool(poolBytes, dataBytes)
+		if err != nil {
+			return nil, err
+		}
+		db.pool = p
+		db.Warnings = append(db.Warnings, warns...)
+	}
+	if db.kind == KindTransform {
+		return db, nil
+	}
+	if db.kind == KindUnknown && db.tableStreams["_Tables"] == nil {
+		return nil, &FormatError{Stream: "_Tables", Offset: -1, Msg: "not a Windows Installer database (no _Tables stream)"}
+	}
+	if err := db.loadSchema(); err != nil {
+		return nil, err
+	}
+	if db.kind == KindInstaller || db.kind == KindUnknown {
+		if _, ok := db.byName["ModuleSignature"]; ok {
+			db.kind = KindMergeModule
+		}
+	}
+	return db, nil
+}
+
+// readStream reads a whole stream that must fit the database's limits.
+func (db *Database) readStream(e *cfb.Entry, stream, table string) ([]byte, error) {
+	if e.Size > db.limit || e.Size < 0 {
+		return nil, &FormatError{Table: table, Stream: stream, Offset: -1, Msg: fmt.Sprintf("stream of %d bytes exceeds the limit of %d bytes", e.Size, db.limit)}
+	}
+	s, err := e.Open()
+	if err != nil {
+		return nil, &FormatError{Table: table, Stream: stream, Offset: -1, Msg: "cannot open stream", Err: err}
+	}
+	buf := make([]byte, e.Size)
+	n, err := s.ReadAt(buf, 0)
+	if n < len(buf) {
+		if err == nil || errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, &FormatError{Table: table, Stream: stream, Offset: int64(n), Msg: "stream truncated", Err: err}
+	}
+	return buf, nil
+}
+
+// The schemas of the system tables.
+var (
+	tablesCols = []Column{
+		{Name: "Name", Type: ColString, Size: 64, Key: true, Number: 1},
+	}
+	columnsCols = []Column{
+		{Name: "Table", Type: ColString, Size: 64, Key: true, Number: 1},
+		{Name: "Number", Type: ColInt16, Size: 2, Key: true, Number: 2},
+		{Name: "Name", Type: ColString, Size: 64, Number: 3},
+		{Name: "Type", Type: ColInt16, Size: 2, Number: 4},
+	}
+	streamsCols = []Column{
+		{Name: "Name", Type: ColString, Size: 62, Key: true, Number: 1},
+		{Name: "Data", Type: ColBinary, Nullable: true, Number: 2},
+	}
+	storagesCols = []Column{
+		{Name: "Name", Type: ColString, Size: 62, Key: true, Number: 1},
+		{Name: "Data", Type: ColBinary, Nullable: true, Number: 2},
+	}
+)
+
+func keyIndexes(cols []Column) []int {
+	var k []int
+	for i, c := range cols {
+		if c.Key {
+			k = append(k, i)
+		}
+	}
+	return k
+}
+
+// newTable returns an unloaded table.
+func (db *Database) newTable(name string, cols []Column, system bool) *Table {
+	return &Table{db: db, name: name, cols: cols, keys: keyIndexes(cols), system: system, entry: db.tableStreams[name]}
+}
+
+// loadSchema decodes _Tables and _Columns and creates the (unloaded) tables.
+func (db *Database) loadSchema() error {
+	tt := db.newTable("_Tables", tablesCols, true)
+	ct := db.newTable("_Columns", columnsCols, true)
+	for _, t := range []*Table{tt, ct} {
+		if err := db.load(t); err != nil {
+			return err
+		}
+		db.sysTables[t.name] = t
+	}
+	type colDef struct {
+		num  int
+		name string
+		bits uint16
+		null bool
+	}
+	defs := map[uint32][]colDef{}
+	for r := range ct.Rows() {
+		tid := r.cells[0]
+		if r.cells[1] == 0 || r.cells[3] == 0 {
+			defs[tid] = append(defs[tid], colDef{null: true})
+			continue
+		}
+		defs[tid] = append(defs[tid], colDef{
+			num:  int(r.Index(1).Int()),
+			name: r.Index(2).Str(),
+			bits: uint16(r.cells[3] ^ 0x8000),
+		})
+	}
+	for r := range tt.Rows() {
+		id := r.cells[0]
+		name := db.pool.str(id)
+		if name == "" {
+			return formatErr("_Tables", "_Tables", -1, "table with a null name")
+		}
+		if _, dup := db.byName[name]; dup {
+			db.Warnings = append(db.Warnings, fmt.Sprintf("_Tables lists %q twice", name))
+			continue
+		}
+		t := db.newTable(name, nil, false)
+		d := slices.Clone(defs[id])
+		sort.SliceStable(d, func(i, j int) bool { return d[i].num < d[j].num })
+		for i, cd := range d {
+			if cd.null {
+				t.err = formatErr(name, "_Columns", -1, "column definition with a null number or type")
+				break
+			}
+			if cd.num != i+1 {
+				t.err = formatErr(name, "_Columns", -1, "column numbers are not 1..%d (found %d at position %d)", len(d), cd.num, i+1)
+				break
+			}
+			c, err := columnFromBits(cd.bits)
+			if err != nil {
+				t.err = formatErr(name, "_Columns", -1, "column %s: %v", cd.name, err)
+				break
+			}
+			c.Name, c.Number = cd.name, cd.num
+			t.cols = append(t.cols, c)
+		}
+		if t.err == nil && len(t.cols) == 0 {
+			t.err = formatErr(name, "_Columns", -1, "table has no columns")
+		}
+		if t.err != nil {
+			t.cols = nil
+		}
+		t.keys = keyIndexes(t.cols)
+		db.tables = append(db.tables, t)
+		db.byName[name] = t
+	}
+	return nil
+}
+
+// load decodes a table's rows (once).
+func (db *Database) load(t *Table) error {
+	if t.loaded {
+		return t.err
+	}
+	t.loaded = true
+	if t.err != nil {
+		return t.err
+	}
+	if t.entry == nil {
+		return nil
+	}
+	data, err := db.readStream(t.entry, t.name, t.name)
+	if err != nil {
+		t.err = err
+		return err
+	}
+	t.cells, t.nrows, t.err = decodeTable(t.name, t.cols, db.pool.refSize(), data, db.pool.nsrc)
+	return t.err
+}
+
+// Kind returns the package kind.
+func (db *Database) Kind() Kind { return db.kind }
+
+// Codepage returns the codepage of the string pool (0 means neutral).
+func (db *Database) Codepage() int { return db.pool.codec.cp }
+
+// CFB returns the underlying compound file.
+func (db *Database) CFB() *cfb.Reader { return db.cf }
+
+// Close closes the file opened by Open. It is a no-op for databases from
+// NewDatabase.
+func (db *Database) Close() error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	db.closed = true
+	if db.closer != nil {
+		c := db.closer
+		db.closer = nil
+		return c.Close()
+	}
+	return nil
+}
+
+// TableNames returns the names of the tables, in _Tables order (new
+// tables last). For a transform it returns the tables the transform
+// changes (its table streams other than the string pool).
+func (db *Database) TableNames() []string {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.kind == KindTransform {
+		var out []string
+		for name := range db.tableStreams {
+			if name != poolStream && name != dataStream {
+				out = append(out, name)
+			}
+		}
+		sort.Strings(out)
+		return out
+	}
+	out := make([]string, len(db.tables))
+	for i, t := range db.tables {
+		out[i] = t.name
+	}
+	return out
+}
+
+// Table returns the named table, decoding its rows on first use. The
+// system tables _Tables and _Columns and the views _Streams and _Storages
+// are available read-only. Errors match ErrFormat and name the table.
+func (db *Database) Table(name string) (*Table, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.kind == KindTransform {
+		return nil, &UnsupportedError{Table: name, Msg: "tables of a transform hold change records; applying transforms is not supported"}
+	}
+	if t := db.byName[name]; t != nil {
+		if err := db.load(t); err != nil {
+			return nil, err
+		}
+		return t, nil
+	}
+	switch name {
+	case "_Tables", "_Columns":
+		return db.sysTables[name], nil
+	case "_Streams":
+		return db.streamsView(), nil
+	case "_Storages":
+		return db.storagesView(), nil
+	}
+	return nil, fmt.Errorf("msi: no table %s", name)
+}
+
+// streamsView builds the _Streams view (Name, Data).
+func (db *Database) streamsView() *Table {
+	t := db.newTable("_Streams", streamsCols, true)
+	t.loaded = true
+	for _, si := range db.streamInfos() {
+		id := db.pool.internRaw([]byte(si.Name), si.Name)
+		t.cells = append(t.cells, id, 1)
+		t.nrows++
+	}
+	return t
+}
+
+// storagesView builds the _Storages view (Name, Data).
+func (db *Database) storagesView() *Table {
+	t := db.newTable("_Storages", storagesCols, true)
+	t.loaded = true
+	for _, name := range db.storageNames() {
+		id := db.pool.internRaw([]byte(name), name)
+		t.cells = append(t.cells, id, 1)
+		t.nrows++
+	}
+	return t
+}
+
+// Streams lists the streams at the root that are not tables, in directory
+// order, including streams added with SetStream and without deleted ones.
+func (db *Database) Streams() []StreamInfo {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	return db.streamInfos()
+}
+
+func (db *Database) streamInfos() []StreamInfo {
+	var out []StreamInfo
+	seen := map[string]bool{}
+	for _, e := range db.streams {
+		name, _ := unpackName(e.RawName)
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		si := StreamInfo{Name: name, Size: e.Size, Entry: e, Table: db.streamOwner(name)}
+		if o, ok := db.overlay[name]; ok {
+			if o.deleted {
+				continue
+			}
+			si.Size, si.Entry = o.size, o.entry
+		}
+		out = append(out, si)
+	}
+	var added []string
+	for name, o := range db.overlay {
+		if !seen[name] && !o.deleted {
+			added = append(added, name)
+		}
+	}
+	sort.Strings(added)
+	for _, name := range added {
+		o := db.overlay[name]
+		out = append(out, StreamInfo{Name: name, Size: o.size, Entry: o.entry, Table: db.streamOwner(name)})
+	}
+	return out
+}
+
+// streamOwner returns the table whose Binary column a stream name belongs to.
+func (db *Database) streamOwner(name string) string {
+	i := strings.IndexByte(name, '.')
+	if i <= 0 {
+		return ""
+	}
+	t := db.byName[name[:i]]
+	if t == nil {
+		return ""
+	}
+	for _, c := range t.cols {
+		if c.Type == ColBinary {
+			return t.name
+		}
+	}
+	return ""
+}
+
+// OpenStream opens a stream of the original file by its decoded name
+// ("Binary.Icon", "\x05SummaryInformation"). Streams replaced or added with
+// SetStream are not visible here until the database is saved and reopened.
+func (db *Database) OpenStream(name string) (*cfb.Stream, error) {
+	db.mu.Lock()
+	if o, ok := db.overlay[name]; ok {
+		db.mu.Unlock()
+		if o.deleted {
+			return nil, fmt.Errorf("msi: stream %q was deleted", name)
+		}
+		if o.entry != nil {
+			return o.entry.Open()
+		}
+		return nil, fmt.Errorf("msi: stream %q was replaced and is readable only after saving", name)
+	}
+	e := db.streamByName[name]
+	db.mu.Unlock()
+	if e == nil {
+		return nil, fmt.Errorf("msi: no stream %q", name)
+	}
+	return e.Open()
+}
+
+// Storages returns the names of the sub-storages at the root (embedded
+// transforms of patches, nested databases).
+func (db *Database) Storages() []string {
+	return db.storageNames()
+}
+
+func (db *Database) storageNames() []string {
+	out := make([]string, 0, len(db.storages))
+	for _, e := range db.storages {
+		name, _ := unpackName(e.RawName)
+		out = append(out, name)
+	}
+	return out
+}
+
+// Signed reports whether the package carries a digital signature
+// (\x05DigitalSignature or \x05MsiDigitalSignatureEx).
+func (db *Database) Signed() bool {
+	return db.streamByName[sigStream] != nil || db.streamByName[sigExStream] != nil
+}
+
+const (
+	sigStream   = "\x05DigitalSignature"
+	sigExStream = "\x05MsiDigitalSignatureEx"
+)
+
+// Modified reports whether anything was changed since the database was read.
+func (db *Database) Modified() bool { return db.modified }

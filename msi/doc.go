@@ -1,0 +1,68 @@
+// Package msi reads and writes Windows Installer databases (.msi, .msm,
+// .msp, .mst) stored in Compound File Binary containers (package cfb).
+//
+// # Reading
+//
+// Open (or NewDatabase over an io.ReaderAt) parses the container, the
+// string pool (_StringPool/_StringData), _Tables and _Columns. Table rows
+// are decoded lazily, on the first Database.Table call for that table;
+// streams are never read until opened. Kind tells installer databases,
+// merge modules, patches and transforms apart (root CLSID, plus the
+// ModuleSignature table for merge modules).
+//
+//	db, err := msi.Open("product.msi")
+//	...
+//	for _, name := range db.TableNames() {
+//		t, err := db.Table(name)
+//		...
+//		for row := range t.Rows() {
+//			fmt.Println(row.Get("Property").Str(), row.Index(1))
+//		}
+//	}
+//
+// A Table has Columns (Name, Type, Size, Nullable, Key, Localizable,
+// Number) and Rows; Lookup finds a row by primary key. Column.IDTType gives
+// the IDT type ("s72", "L0", "I2", "v0") exactly as msiinfo export prints
+// it. A Value is a cell: its zero value is null; Kind tells null, integer,
+// string and binary apart; String gives the text msiinfo export prints.
+// Strings are decoded from the database codepage (0, 874, 932, 936, 949,
+// 950, 1250–1258, 65001) to UTF-8; Value.Bytes gives the stored bytes, and
+// a rewrite keeps them byte for byte. Binary cells name a stream
+// "Table.Key1.Key2"; Row.OpenStream opens it.
+//
+// Database.Streams lists the non-table streams with their decoded names,
+// Database.OpenStream opens one, Database.Storages lists sub-storages
+// (embedded transforms of patches). The read-only views _Streams and
+// _Storages, and the system tables _Tables and _Columns, are available
+// through Database.Table.
+//
+// For a transform (.mst) TableNames lists the tables it changes; its
+// tables hold change records and Table returns an *UnsupportedError.
+//
+// # Editing and writing
+//
+// Database.CreateTable and DropTable change the schema; Table.Insert,
+// Update and DeleteFunc change rows after checking arity, types, nulls,
+// string lengths, the codepage and primary-key uniqueness (and, after
+// SetStrict(true), the _Validation table). Refused edits return a
+// *ValueError naming the table, column and key. SetStream and
+// DeleteStream change streams; SetStream reads its io.ReaderAt only when
+// the database is written.
+//
+// Database.WriteTo writes the package; Save writes it to a path
+// atomically. Only changed tables are re-encoded, with their rows sorted
+// by primary key the way msiexec requires (string keys by string-pool
+// id). The string pool is rebuilt with exact reference counts and without
+// unused strings, keeping the codepage and the ids of the strings that
+// stay, so untouched tables stay byte-identical; every other stream and
+// storage is copied through unchanged. WriteOptions.Compact renumbers the
+// pool and re-encodes every table. A changed package that carries a
+// digital signature is refused (ErrSigned) unless the signature is dropped.
+//
+// # Untrusted input
+//
+// Malformed databases give errors matching ErrFormat (a *FormatError
+// naming the stream or table and the offset), never a panic. Every count
+// is checked against the size of the stream it comes from, and no stream
+// larger than the file (or Options.MaxStreamBytes) is read into memory.
+package msi

@@ -1,0 +1,263 @@
+package msi
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// CreateTable adds an empty table. Columns are given in order; Number is
+// assigned from the position. At least one column must be a key column
+// and key columns must come first.
+func (db *Database) CreateTable(name string, cols []Column) (*Table, error) {
+	if db.kind == KindTransform {
+		return nil, &UnsupportedError{Table: name, Msg: "editing transforms is not supported"}
+	}
+	verr := func(col, reason string) error { return &ValueError{Table: name, Column: col, Reason: reason} }
+	if name == "" || strings.HasPrefix(name, "_") && db.sysTables[name] != nil || name == "_Streams" || name == "_Storages" {
+		return nil, verr("", "invalid table name")
+	}
+	if db.byName[name] != nil {
+		return nil, verr("", "table already exists")
+	}
+	if _, err := packName(name, true); err != nil {
+		return nil, verr("", "name too long for a table stream")
+	}
+	if len(cols) == 0 || len(cols) > 32 {
+		return nil, verr("", fmt.Sprintf("a table needs 1 to 32 columns, got %d", len(cols)))
+	}
+	out := make([]Column, len(cols))
+	seen := map[string]bool{}
+	keysDone := false
+	nkeys := 0
+	for i, c := range cols {
+		if c.Name == "" || seen[c.Name] {
+			return nil, verr(c.Name, "empty or duplicate column name")
+		}
+		seen[c.Name] = true
+		switch c.Type {
+		case ColInt16:
+			c.Size = 2
+		case ColInt32:
+			c.Size = 4
+		case ColString:
+			if c.Size < 0 || c.Size > 255 {
+				return nil, verr(c.Name, "string size must be 0..255")
+			}
+		case ColBinary:
+			c.Size = 0
+			if c.Key {
+				return nil, verr(c.Name, "a binary column cannot be a key")
+			}
+		default:
+			return nil, verr(c.Name, "unknown column type")
+		}
+		if c.Type != ColString {
+			c.Localizable = false
+		}
+		if c.Key {
+			if keysDone {
+				return nil, verr(c.Name, "key columns must come first")
+			}
+			nkeys++
+		} else {
+			keysDone = true
+		}
+		c.Number = i + 1
+		c.raw = 0
+		out[i] = c
+	}
+	if nkeys == 0 {
+		return nil, verr("", "a table needs at least one key column")
+	}
+	t := &Table{db: db, name: name, cols: out, keys: keyIndexes(out), loaded: true, dirty: true}
+	db.tables = append(db.tables, t)
+	db.byName[name] = t
+	db.schemaDirty = true
+	db.modified = true
+	for i, d := range db.dropped {
+		if d == name {
+			db.dropped = append(db.dropped[:i], db.dropped[i+1:]...)
+			break
+		}
+	}
+	return t, nil
+}
+
+// DropTable removes a table, its rows and the streams of its Binary cells.
+func (db *Database) DropTable(name string) error {
+	t := db.byName[name]
+	if t == nil {
+		return fmt.Errorf("msi: no table %s", name)
+	}
+	if err := t.writable(); err != nil {
+		return err
+	}
+	if err := db.load(t); err == nil {
+		for _, c := range t.cols {
+			if c.Type == ColBinary {
+				for r := range t.Rows() {
+					db.dropStream(r.StreamName())
+				}
+				break
+			}
+		}
+	}
+	for i, x := range db.tables {
+		if x == t {
+			db.tables = append(db.tables[:i], db.tables[i+1:]...)
+			break
+		}
+	}
+	delete(db.byName, name)
+	db.dropped = append(db.dropped, name)
+	db.schemaDirty = true
+	db.modified = true
+	return nil
+}
+
+// SetStream adds or replaces the stream name (a decoded name such as
+// "Binary.Icon") with size bytes read from r when the database is written.
+// The data is never buffered whole.
+func (db *Database) SetStream(name string, r io.ReaderAt, size int64) error {
+	if name == "" {
+		return fmt.Errorf("msi: empty stream name")
+	}
+	if size < 0 {
+		return fmt.Errorf("msi: stream %q: negative size", name)
+	}
+	if _, err := packName(name, false); err != nil {
+		return fmt.Errorf("msi: stream %q: name longer than 31 units when packed", name)
+	}
+	if _, isTable := db.tableStreams[name]; isTable && (name == poolStream || name == dataStream) {
+		return fmt.Errorf("msi: stream %q is reserved", name)
+	}
+	db.overlay[name] = streamSource{r: r, size: size}
+	db.modified = true
+	return nil
+}
+
+// DeleteStream removes a stream (by decoded name).
+func (db *Database) DeleteStream(name string) error {
+	o, inOverlay := db.overlay[name]
+	if db.streamByName[name] == nil && (!inOverlay || o.deleted) {
+		return fmt.Errorf("msi: no stream %q", name)
+	}
+	db.dropStream(name)
+	return nil
+}
+
+func (db *Database) dropStream(name string) {
+	if db.streamByName[name] == nil {
+		if _, ok := db.overlay[name]; ok {
+			delete(db.overlay, name)
+			db.modified = true
+		}
+		return
+	}
+	db.overlay[name] = streamSource{deleted: true}
+	db.modified = true
+}
+
+// renameStream moves a stream's data to a new name (after a key change).
+func (db *Database) renameStream(from, to string) {
+	if from == to {
+		return
+	}
+	var src streamSource
+	if o, ok := db.overlay[from]; ok {
+		if o.deleted {
+			return
+		}
+		src = o
+	} else if e := db.streamByName[from]; e != nil {
+		src = streamSource{entry: e, size: e.Size}
+	} else {
+		return
+	}
+	db.dropStream(from)
+	db.overlay[to] = src
+	db.modified = true
+}
+
+// SetStrict turns on (or off) checking edits against the _Validation table:
+// MinValue/MaxValue, Set, and the Identifier, Guid, UpperCase, LowerCase,
+// Integer, DoubleInteger, Property and Version categories. Columns the
+// _Validation table does not describe are only checked against the schema.
+func (db *Database) SetStrict(strict bool) { db.strict = strict }
+
+var (
+	reIdentifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*$`)
+	reGUID       = regexp.MustCompile(`^\{[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}\}$`)
+	reVersion    = regexp.MustCompile(`^\d{1,5}(\.\d{1,5}){0,3}$`)
+)
+
+// checkValidation checks v against the _Validation row for t.c, if any.
+func (db *Database) checkValidation(t *Table, c Column, v Value) error {
+	vt := db.byName["_Validation"]
+	if vt == nil || db.load(vt) != nil {
+		return nil
+	}
+	row, ok := vt.Lookup(StrValue(t.name), StrValue(c.Name))
+	if !ok {
+		return nil
+	}
+	if v.kind == KindNull {
+		if row.Get("Nullable").Str() == "N" {
+			return fmt.Errorf("null not allowed by _Validation")
+		}
+		return nil
+	}
+	if v.kind == KindInt {
+		if s := row.Get("MinValue"); s.kind == KindInt && v.n < s.n {
+			return fmt.Errorf("%d below _Validation MinValue %d", v.n, s.n)
+		}
+		if s := row.Get("MaxValue"); s.kind == KindInt && v.n > s.n {
+			return fmt.Errorf("%d above _Validation MaxValue %d", v.n, s.n)
+		}
+	}
+	text := v.String()
+	if set := row.Get("Set").Str(); set != "" {
+		found := false
+		for _, s := range strings.Split(set, ";") {
+			if s == text {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return fmt.Errorf("%q not in the _Validation set %q", text, set)
+		}
+	}
+	switch cat := row.Get("Category").Str(); cat {
+	case "Identifier":
+		if !reIdentifier.MatchString(text) {
+			return fmt.Errorf("%q is not an Identifier", text)
+		}
+	case "Guid":
+		if !reGUID.MatchString(text) {
+			return fmt.Errorf("%q is not an upper-case braced GUID", text)
+		}
+	case "UpperCase":
+		if strings.ToUpper(text) != text {
+			return fmt.Errorf("%q is not UpperCase", text)
+		}
+	case "LowerCase":
+		if strings.ToLower(text) != text {
+			return fmt.Errorf("%q is not LowerCase", text)
+		}
+	case "Integer", "DoubleInteger":
+		n, err := strconv.ParseInt(text, 10, 64)
+		if err != nil || (cat == "Integer" && (n < -32767 || n > 32767)) || n < -math.MaxInt32 || n > math.MaxInt32 {
+			return fmt.Errorf("%q is not a valid %s", text, cat)
+		}
+	case "Version":
+		if !reVersion.MatchString(text) {
+			return fmt.Errorf("%q is not a Version", text)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,118 @@
+package msi
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrFormat is matched (with errors.Is) by every error that reports a
+// malformed database: a truncated or inconsistent stream, a bad string
+// reference, an impossible column type.
+var ErrFormat = errors.New("msi: invalid database")
+
+// ErrSigned is wrapped by the error WriteTo and Save return when a changed
+// package carries a digital signature and the caller did not ask to drop
+// it: any change invalidates \x05DigitalSignature.
+var ErrSigned = errors.New("msi: package is digitally signed; changing it invalidates the signature (drop the signature to write it)")
+
+// ErrClosed is returned by methods of a Database after Close.
+var ErrClosed = errors.New("msi: database is closed")
+
+// FormatError describes malformed input. Stream is the decoded name of the
+// stream in error (for example "_StringPool" or "Binary.Icon"), Table the
+// table being decoded, Offset the byte offset inside the stream (or -1 when
+// not meaningful).
+type FormatError struct {
+	Stream string
+	Table  string
+	Offset int64
+	Msg    string
+	Err    error
+}
+
+// Error implements the error interface.
+func (e *FormatError) Error() string {
+	var b strings.Builder
+	b.WriteString("msi: ")
+	if e.Table != "" {
+		b.WriteString("table ")
+		b.WriteString(e.Table)
+		b.WriteString(": ")
+	}
+	if e.Stream != "" && e.Stream != e.Table {
+		b.WriteString("stream ")
+		b.WriteString(e.Stream)
+		b.WriteString(": ")
+	}
+	if e.Offset >= 0 {
+		fmt.Fprintf(&b, "offset %d: ", e.Offset)
+	}
+	b.WriteString(e.Msg)
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the underlying cause, if any.
+func (e *FormatError) Unwrap() error { return e.Err }
+
+// Is reports whether target is ErrFormat.
+func (e *FormatError) Is(target error) bool { return target == ErrFormat }
+
+// UnsupportedError reports valid input that this package does not handle,
+// such as a codepage without a conversion table.
+type UnsupportedError struct {
+	Stream string
+	Table  string
+	Msg    string
+}
+
+// Error implements the error interface.
+func (e *UnsupportedError) Error() string {
+	s := "msi: unsupported: "
+	if e.Table != "" {
+		s += "table " + e.Table + ": "
+	} else if e.Stream != "" {
+		s += "stream " + e.Stream + ": "
+	}
+	return s + e.Msg
+}
+
+// ValueError reports an edit that was refused: a wrong number of values,
+// a value of the wrong type, a null in a non-nullable column, a string
+// longer than the column allows, a duplicate primary key, or (in strict
+// mode) a value the _Validation table does not allow. Key holds the row's
+// primary key values as text, when known.
+type ValueError struct {
+	Table  string
+	Column string
+	Key    []string
+	Reason string
+}
+
+// Error implements the error interface.
+func (e *ValueError) Error() string {
+	var b strings.Builder
+	b.WriteString("msi: table ")
+	b.WriteString(e.Table)
+	if len(e.Key) > 0 {
+		b.WriteString(" row [")
+		b.WriteString(strings.Join(e.Key, ", "))
+		b.WriteString("]")
+	}
+	if e.Column != "" {
+		b.WriteString(" column ")
+		b.WriteString(e.Column)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Reason)
+	return b.String()
+}
+
+// formatErr builds a *FormatError.
+func formatErr(table, stream string, off int64, msg string, args ...any) *FormatError {
+	return &FormatError{Table: table, Stream: stream, Offset: off, Msg: fmt.Sprintf(msg, args...)}
+}

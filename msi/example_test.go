@@ -1,0 +1,66 @@
+package msi_test
+
+import (
+	"fmt"
+	"log"
+
+	"github.com/msikit/msikit/msi"
+)
+
+// Opening a package and listing its tables.
+func Example() {
+	db, err := msi.Open("../testdata/sample.msi")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	fmt.Println(db.Kind(), db.Codepage())
+	names := db.TableNames()
+	fmt.Println(len(names), "tables, first:", names[0])
+	// Output:
+	// installer 0
+	// 38 tables, first: ServiceControl
+}
+
+// Reading the rows of a table.
+func ExampleTable_Rows() {
+	db, err := msi.Open("../testdata/sample.msi")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	t, err := db.Table("Feature")
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, c := range t.Columns()[:3] {
+		fmt.Print(c.Name, ":", c.IDTType(), " ")
+	}
+	fmt.Println()
+	for i := 0; i < 3; i++ {
+		row := t.Row(i)
+		fmt.Printf("%s parent=%q level=%d\n", row.Get("Feature"), row.Get("Feature_Parent").Str(), row.Get("Level").Int())
+	}
+	// Output:
+	// Feature:s38 Feature_Parent:S38 Title:L64
+	// Core parent="Complete" level=1
+	// Assemblies parent="Complete" level=1
+	// Complete parent="" level=1
+}
+
+// Looking a row up by its primary key.
+func ExampleTable_Lookup() {
+	db, err := msi.Open("../testdata/sample.msi")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	t, err := db.Table("Property")
+	if err != nil {
+		log.Fatal(err)
+	}
+	row, ok := t.Lookup(msi.StrValue("Manufacturer"))
+	fmt.Println(ok, row.Get("Value"))
+	// Output:
+	// true Synthetic Corpus
+}

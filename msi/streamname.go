@@ -1,0 +1,90 @@
+package msi
+
+import (
+	"errors"
+	"unicode/utf16"
+)
+
+// Stream names in a database are "packed" so that long names fit the
+// 31-unit limit of a compound-file directory entry: characters from the
+// 64-character alphabet below are stored two per UTF-16 unit (0x3800 +
+// second<<6 + first) or, for a lone trailing one, as 0x4800 + index. The
+// names of table streams start with the unit 0x4840.
+
+const packAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz._"
+
+const (
+	tablePrefix   = 0x4840
+	maxStreamName = 31 // UTF-16 units, without the terminating NUL
+)
+
+// packIndex maps a byte to its alphabet index, or -1.
+var packIndex = func() (t [128]int8) {
+	for i := range t {
+		t[i] = -1
+	}
+	for i := 0; i < len(packAlphabet); i++ {
+		t[packAlphabet[i]] = int8(i)
+	}
+	return
+}()
+
+func packable(r rune) int {
+	if r >= 0 && r < 128 {
+		return int(packIndex[r])
+	}
+	return -1
+}
+
+var errNameTooLong = errors.New("msi: stream name too long")
+
+// packName encodes a decoded stream name; table selects the table prefix.
+// It fails when the packed name exceeds 31 UTF-16 units.
+func packName(name string, table bool) ([]uint16, error) {
+	out := make([]uint16, 0, len(name)+1)
+	if table {
+		out = append(out, tablePrefix)
+	}
+	rs := []rune(name)
+	for i := 0; i < len(rs); i++ {
+		a := packable(rs[i])
+		if a < 0 {
+			out = utf16.AppendRune(out, rs[i])
+			continue
+		}
+		if i+1 < len(rs) {
+			if b := packable(rs[i+1]); b >= 0 {
+				out = append(out, uint16(0x3800+(b<<6)+a))
+				i++
+				continue
+			}
+		}
+		out = append(out, uint16(0x4800+a))
+	}
+	if len(out) > maxStreamName {
+		return nil, errNameTooLong
+	}
+	return out, nil
+}
+
+// unpackName decodes raw directory-entry name units. table reports whether
+// the name had the table prefix (which is removed).
+func unpackName(raw []uint16) (name string, table bool) {
+	if len(raw) > 0 && raw[0] == tablePrefix {
+		table = true
+		raw = raw[1:]
+	}
+	buf := make([]uint16, 0, len(raw)*2)
+	for _, c := range raw {
+		switch {
+		case c >= 0x3800 && c < 0x4800:
+			c -= 0x3800
+			buf = append(buf, uint16(packAlphabet[c&0x3f]), uint16(packAlphabet[c>>6]))
+		case c >= 0x4800 && c < 0x4840:
+			buf = append(buf, uint16(packAlphabet[c-0x4800]))
+		default:
+			buf = append(buf, c)
+		}
+	}
+	return string(utf16.Decode(buf)), table
+}

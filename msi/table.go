@@ -1,0 +1,584 @@
+package msi
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"iter"
+	"math"
+	"slices"
+	"strings"
+	"unicode/utf16"
+
+	"github.com/msikit/msikit/cfb"
+)
+
+// Table is one table of a database. Its rows are decoded on first use.
+// Rows returned by a Table reflect its state at the time they were
+// returned; they stay valid until the table is next modified.
+type Table struct {
+	db     *Database
+	name   string
+	cols   []Column
+	keys   []int // indexes of key columns
+	system bool  // _Tables, _Columns, _Streams, _Storages: read-only
+
+	loaded bool
+	err    error
+	cells  []uint32 // row-major, len = nrows*len(cols); see cellFromValue
+	nrows  int
+	entry  *cfb.Entry // the table's stream in the source file, nil if none
+	dirty  bool
+	index  map[string]int // key bytes -> row, built on demand
+}
+
+// Name returns the table's name.
+func (t *Table) Name() string { return t.name }
+
+// Columns returns a copy of the table's columns, in order.
+func (t *Table) Columns() []Column { return slices.Clone(t.cols) }
+
+// KeyColumns returns the primary-key columns, in order.
+func (t *Table) KeyColumns() []Column {
+	out := make([]Column, len(t.keys))
+	for i, k := range t.keys {
+		out[i] = t.cols[k]
+	}
+	return out
+}
+
+// Column returns the column with this name.
+func (t *Table) Column(name string) (Column, bool) {
+	i := t.colIndex(name)
+	if i < 0 {
+		return Column{}, false
+	}
+	return t.cols[i], true
+}
+
+func (t *Table) colIndex(name string) int {
+	for i := range t.cols {
+		if t.cols[i].Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// Len returns the number of rows.
+func (t *Table) Len() int { return t.nrows }
+
+// Row returns row i (0-based) in stored order.
+func (t *Table) Row(i int) Row {
+	n := len(t.cols)
+	return Row{t: t, cells: t.cells[i*n : (i+1)*n : (i+1)*n]}
+}
+
+// Rows returns an iterator over the rows in stored order.
+func (t *Table) Rows() iter.Seq[Row] {
+	return func(yield func(Row) bool) {
+		for i := 0; i < t.nrows; i++ {
+			if !yield(t.Row(i)) {
+				return
+			}
+		}
+	}
+}
+
+// Modified reports whether the table was changed since it was read.
+func (t *Table) Modified() bool { return t.dirty }
+
+// Row is one row of a table.
+type Row struct {
+	t     *Table
+	cells []uint32
+}
+
+// Table returns the table the row belongs to.
+func (r Row) Table() *Table { return r.t }
+
+// Len returns the number of values (the table's column count).
+func (r Row) Len() int { return len(r.cells) }
+
+// Index returns the value of column i (0-based; Column.Number-1).
+func (r Row) Index(i int) Value { return r.t.value(r.cells, i) }
+
+// Get returns the value of the named column, or Null if there is no such
+// column.
+func (r Row) Get(column string) Value {
+	i := r.t.colIndex(column)
+	if i < 0 {
+		return Value{}
+	}
+	return r.Index(i)
+}
+
+// Values returns all values of the row, in column order.
+func (r Row) Values() []Value {
+	out := make([]Value, len(r.cells))
+	for i := range r.cells {
+		out[i] = r.Index(i)
+	}
+	return out
+}
+
+// Key returns the row's primary-key values.
+func (r Row) Key() []Value {
+	out := make([]Value, len(r.t.keys))
+	for i, k := range r.t.keys {
+		out[i] = r.Index(k)
+	}
+	return out
+}
+
+// StreamName returns the name of the stream a Binary cell of this row
+// refers to: the table name and the key values joined with ".".
+func (r Row) StreamName() string {
+	var b strings.Builder
+	b.WriteString(r.t.name)
+	for _, k := range r.t.keys {
+		b.WriteByte('.')
+		b.WriteString(r.t.plainValue(r.cells, k).String())
+	}
+	return b.String()
+}
+
+// OpenStream opens the stream of the Binary column named column.
+func (r Row) OpenStream(column string) (*cfb.Stream, error) {
+	i := r.t.colIndex(column)
+	if i < 0 {
+		return nil, fmt.Errorf("msi: table %s has no column %s", r.t.name, column)
+	}
+	if r.t.cols[i].Type != ColBinary {
+		return nil, fmt.Errorf("msi: column %s.%s is not a binary column", r.t.name, column)
+	}
+	if r.cells[i] == 0 {
+		return nil, fmt.Errorf("msi: %s.%s is null in row %s", r.t.name, column, r.StreamName())
+	}
+	return r.t.db.OpenStream(r.StreamName())
+}
+
+// value decodes cell i of a row.
+func (t *Table) value(cells []uint32, i int) Value {
+	if t.cols[i].Type == ColBinary {
+		if cells[i] == 0 {
+			return Value{}
+		}
+		return Value{kind: KindBinary, s: Row{t: t, cells: cells}.StreamName()}
+	}
+	return t.plainValue(cells, i)
+}
+
+func (t *Table) plainValue(cells []uint32, i int) Value {
+	c := cells[i]
+	if c == 0 {
+		return Value{}
+	}
+	switch t.cols[i].Type {
+	case ColInt16:
+		return Value{kind: KindInt, n: int32(int16(uint16(c) ^ 0x8000))}
+	case ColInt32:
+		return Value{kind: KindInt, n: int32(c ^ 0x80000000)}
+	case ColString:
+		return t.db.pool.value(c)
+	}
+	return Value{kind: KindBinary}
+}
+
+// rowWidth returns the bytes per row for the given reference size.
+func rowWidth(cols []Column, refSize int) int {
+	w := 0
+	for _, c := range cols {
+		w += c.width(refSize)
+	}
+	return w
+}
+
+// decodeTable parses a table stream (column-major) into row-major cells.
+// npool is the number of string ids; string cells must be below it.
+func decodeTable(name string, cols []Column, refSize int, data []byte, npool int) ([]uint32, int, error) {
+	if len(data) == 0 {
+		return nil, 0, nil
+	}
+	w := rowWidth(cols, refSize)
+	if w == 0 {
+		return nil, 0, formatErr(name, name, 0, "table has data but no columns")
+	}
+	if len(data)%w != 0 {
+		return nil, 0, formatErr(name, name, int64(len(data)), "stream size %d is not a multiple of the row width %d", len(data), w)
+	}
+	nrows := len(data) / w
+	ncols := len(cols)
+	cells := make([]uint32, nrows*ncols)
+	off := 0
+	for ci, c := range cols {
+		cw := c.width(refSize)
+		for r := 0; r < nrows; r++ {
+			var v uint32
+			switch cw {
+			case 2:
+				v = uint32(binary.LittleEndian.Uint16(data[off:]))
+			case 3:
+				v = uint32(data[off]) | uint32(data[off+1])<<8 | uint32(data[off+2])<<16
+			case 4:
+				v = binary.LittleEndian.Uint32(data[off:])
+			}
+			if c.Type == ColString && int64(v) >= int64(npool) {
+				return nil, 0, formatErr(name, name, int64(off), "row %d column %s: string id %d past the end of the string pool (%d entries)", r+1, c.Name, v, npool)
+			}
+			cells[r*ncols+ci] = v
+			off += cw
+		}
+	}
+	return cells, nrows, nil
+}
+
+// encodeTable writes row-major cells column-major. remap, when non-nil,
+// maps string ids of the in-memory pool to the ids written.
+func encodeTable(cols []Column, refSize int, cells []uint32, nrows int, remap []uint32) []byte {
+	w := rowWidth(cols, refSize)
+	out := make([]byte, w*nrows)
+	ncols := len(cols)
+	off := 0
+	for ci, c := range cols {
+		cw := c.width(refSize)
+		for r := 0; r < nrows; r++ {
+			v := cells[r*ncols+ci]
+			if c.Type == ColString && remap != nil {
+				v = remap[v]
+			}
+			switch cw {
+			case 2:
+				binary.LittleEndian.PutUint16(out[off:], uint16(v))
+			case 3:
+				out[off], out[off+1], out[off+2] = byte(v), byte(v>>8), byte(v>>16)
+			case 4:
+				binary.LittleEndian.PutUint32(out[off:], v)
+			}
+			off += cw
+		}
+	}
+	return out
+}
+
+// sortRows orders row-major cells the way msiexec requires: by the key
+// columns in order, each compared as its stored unsigned value (string
+// keys by string-pool id, integers by their biased encoding, which is
+// numeric order). remap maps in-memory string ids to written ids.
+func sortRows(cols []Column, keys []int, cells []uint32, nrows int, remap []uint32) []uint32 {
+	ncols := len(cols)
+	if nrows < 2 || ncols == 0 {
+		return cells
+	}
+	order := make([]int, nrows)
+	for i := range order {
+		order[i] = i
+	}
+	keyOf := func(r, k int) uint32 {
+		v := cells[r*ncols+k]
+		if cols[k].Type == ColString && remap != nil {
+			v = remap[v]
+		}
+		return v
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		for _, k := range keys {
+			x, y := keyOf(a, k), keyOf(b, k)
+			if x != y {
+				if x < y {
+					return -1
+				}
+				return 1
+			}
+		}
+		return 0
+	})
+	out := make([]uint32, len(cells))
+	for i, r := range order {
+		copy(out[i*ncols:(i+1)*ncols], cells[r*ncols:(r+1)*ncols])
+	}
+	return out
+}
+
+// keyBytes returns the lookup key of a row (its key cells).
+func (t *Table) keyBytes(cells []uint32) string {
+	b := make([]byte, 0, 4*len(t.keys))
+	for _, k := range t.keys {
+		b = binary.LittleEndian.AppendUint32(b, cells[k])
+	}
+	return string(b)
+}
+
+func (t *Table) buildIndex() {
+	if t.index != nil {
+		return
+	}
+	t.index = make(map[string]int, t.nrows)
+	n := len(t.cols)
+	for r := 0; r < t.nrows; r++ {
+		k := t.keyBytes(t.cells[r*n : (r+1)*n])
+		if _, dup := t.index[k]; !dup {
+			t.index[k] = r
+		}
+	}
+}
+
+// Lookup returns the row whose primary key is key (one value per key
+// column, in order).
+func (t *Table) Lookup(key ...Value) (Row, bool) {
+	if len(key) != len(t.keys) || len(t.keys) == 0 {
+		return Row{}, false
+	}
+	cells := make([]uint32, len(t.cols))
+	for i, k := range t.keys {
+		c, err := t.cellFromValue(k, key[i], false)
+		if err != nil {
+			return Row{}, false
+		}
+		cells[k] = c
+	}
+	t.buildIndex()
+	r, ok := t.index[t.keyBytes(cells)]
+	if !ok {
+		return Row{}, false
+	}
+	return t.Row(r), true
+}
+
+// errNotFound marks a string that is not in the pool during lookups.
+var errNotFound = fmt.Errorf("msi: string not in pool")
+
+// cellFromValue converts v for column i; add interns new strings.
+func (t *Table) cellFromValue(i int, v Value, add bool) (uint32, error) {
+	c := t.cols[i]
+	if v.kind == KindNull {
+		return 0, nil
+	}
+	switch c.Type {
+	case ColInt16:
+		if v.kind != KindInt {
+			return 0, fmt.Errorf("want an integer, got %s", v.kind)
+		}
+		if v.n < -math.MaxInt16 || v.n > math.MaxInt16 {
+			return 0, fmt.Errorf("%d out of range for a 2-byte integer column (-32767..32767)", v.n)
+		}
+		return uint32(uint16(int16(v.n)) ^ 0x8000), nil
+	case ColInt32:
+		if v.kind != KindInt {
+			return 0, fmt.Errorf("want an integer, got %s", v.kind)
+		}
+		if v.n == math.MinInt32 {
+			return 0, fmt.Errorf("%d is reserved for null", v.n)
+		}
+		return uint32(v.n) ^ 0x80000000, nil
+	case ColString:
+		if v.kind != KindString {
+			return 0, fmt.Errorf("want a string, got %s", v.kind)
+		}
+		id, ok := t.db.pool.idOf(v, add)
+		if !ok {
+			if add {
+				return 0, fmt.Errorf("%q cannot be represented in codepage %d", v.s, t.db.pool.codec.cp)
+			}
+			return 0, errNotFound
+		}
+		return id, nil
+	case ColBinary:
+		if v.kind != KindBinary {
+			return 0, fmt.Errorf("want a binary (stream) value, got %s", v.kind)
+		}
+		return 1, nil
+	}
+	return 0, fmt.Errorf("unknown column type")
+}
+
+// keyText returns the key values of a candidate row as text.
+func keyText(t *Table, vals []Value) []string {
+	var out []string
+	for _, k := range t.keys {
+		if k < len(vals) {
+			out = append(out, vals[k].String())
+		}
+	}
+	return out
+}
+
+// validate checks vals against the schema (and _Validation in strict
+// mode) and converts them to cells.
+func (t *Table) validate(vals []Value) ([]uint32, error) {
+	if len(vals) != len(t.cols) {
+		return nil, &ValueError{Table: t.name, Key: keyText(t, vals), Reason: fmt.Sprintf("got %d values for %d columns", len(vals), len(t.cols))}
+	}
+	// Convert without interning first, so a refused row adds no strings.
+	for i, v := range vals {
+		c := t.cols[i]
+		verr := func(reason string) error {
+			return &ValueError{Table: t.name, Column: c.Name, Key: keyText(t, vals), Reason: reason}
+		}
+		if v.kind == KindNull {
+			if !c.Nullable {
+				return nil, verr("null in a non-nullable column")
+			}
+			continue
+		}
+		if _, err := t.cellFromValue(i, v, false); err != nil && err != errNotFound {
+			return nil, verr(err.Error())
+		}
+		if c.Type == ColString && c.Size > 0 {
+			if n := len(utf16.Encode([]rune(v.s))); n > c.Size {
+				return nil, verr(fmt.Sprintf("string of %d characters is longer than the column's %d", n, c.Size))
+			}
+		}
+		if t.db.strict {
+			if err := t.db.checkValidation(t, c, v); err != nil {
+				return nil, verr(err.Error())
+			}
+		}
+	}
+	cells := make([]uint32, len(vals))
+	for i, v := range vals {
+		c, err := t.cellFromValue(i, v, true)
+		if err != nil {
+			return nil, &ValueError{Table: t.name, Column: t.cols[i].Name, Key: keyText(t, vals), Reason: err.Error()}
+		}
+		cells[i] = c
+	}
+	return cells, nil
+}
+
+// Insert adds a row. It checks the number of values, their types, nulls,
+// string lengths, codepage, and that no row has the same primary key.
+// Errors are *ValueError.
+func (t *Table) Insert(vals ...Value) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	cells, err := t.validate(vals)
+	if err != nil {
+		return err
+	}
+	t.buildIndex()
+	k := t.keyBytes(cells)
+	if _, dup := t.index[k]; dup && len(t.keys) > 0 {
+		return &ValueError{Table: t.name, Key: keyText(t, vals), Reason: "a row with this primary key already exists"}
+	}
+	t.cells = append(t.cells, cells...)
+	t.index[k] = t.nrows
+	t.nrows++
+	t.touch()
+	return nil
+}
+
+// Update finds the row with primary key key, passes a copy of its values
+// to set, and stores the values set leaves (after the same checks as
+// Insert). Key columns may change; the binary streams of the row are then
+// renamed with it. An error from set is returned unchanged.
+func (t *Table) Update(key []Value, set func(vals []Value) error) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	row, ok := t.Lookup(key...)
+	if !ok {
+		ks := make([]string, len(key))
+		for i, v := range key {
+			ks[i] = v.String()
+		}
+		return &ValueError{Table: t.name, Key: ks, Reason: "no row with this primary key"}
+	}
+	oldName := row.StreamName()
+	vals := row.Values()
+	if err := set(vals); err != nil {
+		return err
+	}
+	cells, err := t.validate(vals)
+	if err != nil {
+		return err
+	}
+	t.buildIndex()
+	oldKey := t.keyBytes(row.cells)
+	ri := t.index[oldKey]
+	newKey := t.keyBytes(cells)
+	if newKey != oldKey {
+		if _, dup := t.index[newKey]; dup {
+			return &ValueError{Table: t.name, Key: keyText(t, vals), Reason: "a row with this primary key already exists"}
+		}
+	}
+	n := len(t.cols)
+	copy(t.cells[ri*n:(ri+1)*n], cells)
+	if newKey != oldKey {
+		delete(t.index, oldKey)
+		t.index[newKey] = ri
+		newName := t.Row(ri).StreamName()
+		for i, c := range t.cols {
+			if c.Type == ColBinary && cells[i] != 0 {
+				t.db.renameStream(oldName, newName)
+				break
+			}
+		}
+	}
+	t.touch()
+	return nil
+}
+
+// DeleteFunc deletes every row for which del returns true and returns how
+// many were deleted. Streams of deleted Binary cells are deleted too.
+func (t *Table) DeleteFunc(del func(Row) bool) int {
+	if t.writable() != nil {
+		return 0
+	}
+	n := len(t.cols)
+	hasBinary := false
+	for _, c := range t.cols {
+		hasBinary = hasBinary || c.Type == ColBinary
+	}
+	out := make([]uint32, 0, len(t.cells))
+	deleted := 0
+	for r := 0; r < t.nrows; r++ {
+		row := t.Row(r)
+		if del(row) {
+			deleted++
+			if hasBinary {
+				t.db.dropStream(row.StreamName())
+			}
+			continue
+		}
+		out = append(out, row.cells...)
+	}
+	if deleted > 0 {
+		t.cells = out
+		t.nrows = len(out) / max(n, 1)
+		t.index = nil
+		t.touch()
+	}
+	return deleted
+}
+
+func (t *Table) writable() error {
+	if t.system {
+		return fmt.Errorf("msi: table %s is read-only", t.name)
+	}
+	if t.db.kind == KindTransform {
+		return &UnsupportedError{Table: t.name, Msg: "editing transforms is not supported"}
+	}
+	return nil
+}
+
+func (t *Table) touch() {
+	t.dirty = true
+	t.db.modified = true
+}
+
+// describe returns "Name(col type, ...)" for diagnostics.
+func (t *Table) describe() string {
+	var b bytes.Buffer
+	b.WriteString(t.name)
+	b.WriteByte('(')
+	for i, c := range t.cols {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(c.Name + " " + c.IDTType())
+	}
+	b.WriteByte(')')
+	return b.String()
+}
