@@ -34,7 +34,7 @@ func ExampleTable_Rows() {
 		log.Fatal(err)
 	}
 	for _, c := range t.Columns()[:3] {
-		fmt.Print(c.Name, ":", c.IDTType(), " ")
+		fmt.Printf("%s:%s;", c.Name, c.IDTType())
 	}
 	fmt.Println()
 	for i := 0; i < 3; i++ {
@@ -42,7 +42,7 @@ func ExampleTable_Rows() {
 		fmt.Printf("%s parent=%q level=%d\n", row.Get("Feature"), row.Get("Feature_Parent").Str(), row.Get("Level").Int())
 	}
 	// Output:
-	// Feature:s38 Feature_Parent:S38 Title:L64
+	// Feature:s38;Feature_Parent:S38;Title:L64;
 	// Core parent="Complete" level=1
 	// Assemblies parent="Complete" level=1
 	// Complete parent="" level=1
