@@ -19,7 +19,7 @@ func Example() {
 	fmt.Println(len(names), "tables, first:", names[0])
 	// Output:
 	// installer 0
-	// 38 tables, first: ServiceControl
+	// 37 tables, first: ServiceControl
 }
 
 // Reading the rows of a table.
