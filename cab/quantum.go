@@ -107,18 +107,19 @@ func init() {
 // decreasing cumulative-frequency order; entry n is the sentinel with
 // cumulative frequency 0.
 type quantumModel struct {
-	n          int
-	countdown  int // rescales left before the next full rebuild
-	sym        [65]uint16
-	cum        [65]uint16
-	freqs      [64]uint16 // scratch for the rebuild
-	totalLimit uint16     // 3800, kept here so the hot path reads one struct
+	n         int
+	countdown int // rescales left before the next full rebuild
+	sym       [65]uint16
+	cum       [65]uint16
+	freqs     [64]uint16 // scratch for the rebuild
 }
+
+// quantumTotalLimit is the total (cum[0]) past which a model is rescaled.
+const quantumTotalLimit = 3800
 
 func (m *quantumModel) init(first, n int) {
 	m.n = n
 	m.countdown = 4
-	m.totalLimit = 3800
 	for i := 0; i <= n; i++ {
 		m.sym[i] = uint16(first + i)
 		m.cum[i] = uint16(n - i)
@@ -133,7 +134,7 @@ func (m *quantumModel) update(i int) {
 	for j := range c {
 		c[j] += 8
 	}
-	if m.cum[0] > m.totalLimit {
+	if m.cum[0] > quantumTotalLimit {
 		m.rescale()
 	}
 }
@@ -185,6 +186,8 @@ type quantumDecompressor struct {
 	bitbuf  uint64 // pending bits, most significant first
 	nbits   uint   // number of valid bits in bitbuf
 	overrun int    // bytes supplied past the end of src
+
+	err error // first error; the folder cannot be decoded past it
 
 	// History window (a ring of 1<<windowBits bytes).
 	window []byte
@@ -302,8 +305,18 @@ func (d *quantumDecompressor) decodeSymbol(m *quantumModel) int {
 	return sym
 }
 
-// decode decompresses one CFDATA block (one Quantum frame).
+// decode decompresses one CFDATA block (one Quantum frame). After an
+// error every later call fails with the same error: the models and the
+// window no longer match the encoder's.
 func (d *quantumDecompressor) decode(dst, src []byte) error {
+	if d.err == nil {
+		d.err = d.decodeBlock(dst, src)
+	}
+	return d.err
+}
+
+// decodeBlock decodes one block into dst.
+func (d *quantumDecompressor) decodeBlock(dst, src []byte) error {
 	if len(dst) > quantumFrameSize {
 		return formatErr(-1, "Quantum: block declares more than 32 KiB of output", nil)
 	}

@@ -111,7 +111,9 @@ func (e *quantumEncoder) raw(n uint, v uint32) {
 	}
 }
 
-func quantumSlot(base []uint32, extra []uint8, v int) (int, uint32) {
+// quantumSlot returns the slot whose range (base[slot] and up) holds v, and
+// v's offset from that base.
+func quantumSlot(base []uint32, v int) (int, uint32) {
 	for s := len(base) - 1; s >= 0; s-- {
 		if uint32(v) >= base[s] {
 			return s, uint32(v) - base[s]
@@ -129,7 +131,7 @@ func (e *quantumEncoder) op(o quantumOp) error {
 		}
 		return e.symbol(&m.literal[sel], int(o.lit))
 	}
-	slot, extra := quantumSlot(quantumPosBase[:], quantumPosExtra[:], o.offset-1)
+	slot, extra := quantumSlot(quantumPosBase[:], o.offset-1)
 	var pm *quantumModel
 	switch {
 	case o.length == 3:
@@ -151,10 +153,7 @@ func (e *quantumEncoder) op(o quantumOp) error {
 		for i, b := range quantumLenBase {
 			lbase[i] = uint32(b)
 		}
-		ls, lx := quantumSlot(lbase, quantumLenExtra[:], o.length-5)
-		if o.length == 259 {
-			ls, lx = 26, 0
-		}
+		ls, lx := quantumSlot(lbase, o.length-5)
 		if err := e.symbol(&m.length, ls); err != nil {
 			return err
 		}
@@ -235,7 +234,7 @@ func quantumCompress(t testing.TB, data []byte, windowBits, blockSize int) (bloc
 						n = 0
 					}
 					if n == 3 && 2*windowBits < 24 || n == 4 && 2*windowBits < 36 {
-						if s, _ := quantumSlot(quantumPosBase[:], quantumPosExtra[:], off-1); s >= 2*windowBits {
+						if s, _ := quantumSlot(quantumPosBase[:], off-1); s >= 2*windowBits {
 							n = 0
 						}
 					}
@@ -507,6 +506,10 @@ func TestQuantumCorrupt(t *testing.T) {
 				}
 				if !strings.Contains(err.Error(), tt.wantMsg) || !strings.HasPrefix(err.Error(), "cab: Quantum: ") {
 					t.Fatalf("error %q, want \"cab: Quantum: ...%s...\"", err, tt.wantMsg)
+				}
+				// The error sticks: the models no longer match the encoder's.
+				if err2 := d.decode(make([]byte, 208), good); err2 != err {
+					t.Fatalf("decode after an error = %v, want the first error again", err2)
 				}
 			})
 		})

@@ -1,0 +1,398 @@
+package cab
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// readAllFiles opens and reads every file of r, returning name → content.
+func readAllFiles(t *testing.T, r *Reader) map[string]string {
+	t.Helper()
+	got := map[string]string{}
+	for _, f := range r.Files {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatalf("open %s: %v", f.Name, err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatalf("read %s: %v", f.Name, err)
+		}
+		got[f.Name] = string(b)
+	}
+	return got
+}
+
+func TestStoredAndMSZIP(t *testing.T) {
+	a, b, c := sample(100000, 1), sample(5, 2), sample(70000, 3)
+	folderData := append(append([]byte{}, a...), b...)
+	tests := []struct {
+		name   string
+		method uint16
+		blocks []tcBlock
+	}{
+		{"stored", methodNone, storedBlocks(folderData, maxBlockSize)},
+		{"stored-small-blocks", methodNone, storedBlocks(folderData, 1000)},
+		{"mszip", methodMSZIP, mszipBlocks(folderData)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cab := &tcCab{
+				folders: []tcFolder{{method: tt.method, blocks: tt.blocks}, {method: methodMSZIP, blocks: mszipBlocks(c)}},
+				files: []tcFile{
+					{name: "a.txt", size: uint32(len(a)), folder: 0},
+					{name: "dir\\b.bin", size: uint32(len(b)), offset: uint32(len(a)), folder: 0},
+					{name: "c", size: uint32(len(c)), folder: 1},
+					{name: "empty", folder: 1, offset: uint32(len(c))},
+				},
+			}
+			data := cab.bytes()
+			r, err := NewReader(bytes.NewReader(data), int64(len(data)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]string{"a.txt": string(a), "dir\\b.bin": string(b), "c": string(c), "empty": ""}
+			if diff := cmp.Diff(want, readAllFiles(t, r)); diff != "" {
+				t.Errorf("contents (-want +got):\n%s", diff)
+			}
+			// Out of order, and each file twice: fresh streams every time.
+			for _, i := range []int{2, 0, 1, 1, 0} {
+				x, err := readFile(r.Files[i])
+				if err != nil || x.Size != r.Files[i].Size {
+					t.Errorf("reopen %s: %d bytes, %v", r.Files[i].Name, x.Size, err)
+				}
+			}
+			// The whole folder as one stream.
+			fr, err := r.Folders[0].Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			all, err := io.ReadAll(fr)
+			if err != nil || !bytes.Equal(all, folderData) {
+				t.Errorf("folder stream: %d bytes (want %d), %v", len(all), len(folderData), err)
+			}
+		})
+	}
+}
+
+func TestHeaderFields(t *testing.T) {
+	cab := &tcCab{
+		setID: 0x1234, index: 0, next: "next.cab", nextDisk: "Disk 2",
+		hdrReserve: []byte{1, 2, 3}, folderReserve: 2, dataReserve: 4,
+		folders: []tcFolder{{method: methodLZX | 21<<8, reserve: []byte{9, 8}}, {method: methodNone, blocks: storedBlocks([]byte("hello"), 100)}},
+		files: []tcFile{
+			{name: "caf\xc3\xa9 \xe2\x82\xac", size: 5, folder: 1, attr: uint16(AttrNameIsUTF | AttrReadOnly), date: 0x5a8b, time: 0x6b2f},
+			{name: "caf\xe9 \x80", size: 5, folder: 1, attr: uint16(AttrArchive)},
+			{name: "bad\xff", size: 5, folder: 1, attr: uint16(AttrNameIsUTF)},
+		},
+	}
+	data := cab.bytes()
+	r, err := NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type summary struct {
+		SetID, Index          uint16
+		NextCabinet, NextDisk string
+		Reserve               []byte
+		Methods               []string
+		FolderReserve         []byte
+		Names                 []string
+		Attrs                 []Attr
+		Modified              time.Time
+		WindowBits            int
+	}
+	got := summary{SetID: r.SetID, Index: r.Index, NextCabinet: r.NextCabinet, NextDisk: r.NextDisk, Reserve: r.Reserve,
+		FolderReserve: r.Folders[0].Reserve, Modified: r.Files[0].Modified, WindowBits: r.Folders[0].Method.WindowBits()}
+	for _, fo := range r.Folders {
+		got.Methods = append(got.Methods, fo.Method.String())
+	}
+	for _, f := range r.Files {
+		got.Names = append(got.Names, f.Name)
+		got.Attrs = append(got.Attrs, f.Attr)
+	}
+	want := summary{
+		SetID: 0x1234, NextCabinet: "next.cab", NextDisk: "Disk 2", Reserve: []byte{1, 2, 3},
+		Methods: []string{"LZX:21", "none"}, FolderReserve: []byte{9, 8},
+		Names:    []string{"café €", "café €", "bad\uFFFD"},
+		Attrs:    []Attr{AttrNameIsUTF | AttrReadOnly, AttrArchive, AttrNameIsUTF},
+		Modified: time.Date(2025, 4, 11, 13, 25, 30, 0, time.UTC), WindowBits: 21,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]string{"café €": "hello", "bad\uFFFD": "hello"}, readAllFiles(t, r)); diff != "" {
+		t.Errorf("contents with data reserve (-want +got):\n%s", diff)
+	}
+}
+
+func TestChecksums(t *testing.T) {
+	payload := sample(3000, 7)
+	build := func(b tcBlock) []byte {
+		return (&tcCab{folders: []tcFolder{{method: methodNone, blocks: []tcBlock{b}}},
+			files: []tcFile{{name: "f", size: uint32(len(payload))}}}).bytes()
+	}
+	corrupt := build(tcBlock{data: payload, uncomp: len(payload)})
+	corrupt[len(corrupt)-100] ^= 0x40
+	tests := []struct {
+		name    string
+		data    []byte
+		opts    *Options
+		wantErr bool
+	}{
+		{"valid", build(tcBlock{data: payload, uncomp: len(payload)}), nil, false},
+		{"zero means none", build(tcBlock{data: payload, uncomp: len(payload), nosum: true}), nil, false},
+		{"wrong", build(tcBlock{data: payload, uncomp: len(payload), csum: ptr(uint32(12345))}), nil, true},
+		{"corrupt data", corrupt, nil, true},
+		{"corrupt data, ignored", corrupt, &Options{IgnoreChecksums: true}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := NewReaderOptions(bytes.NewReader(tt.data), int64(len(tt.data)), tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = readFile(r.Files[0])
+			if tt.wantErr != (err != nil) {
+				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
+			}
+			if err != nil && !errors.Is(err, ErrFormat) {
+				t.Errorf("error %v does not match ErrFormat", err)
+			}
+		})
+	}
+}
+
+// TestChecksumKnownValue pins the checksum to the MS-CAB definition:
+// little-endian words XORed, trailing bytes big-endian.
+func TestChecksumKnownValue(t *testing.T) {
+	tests := []struct {
+		in   []byte
+		want uint32
+	}{
+		{nil, 0},
+		{[]byte{1, 2, 3, 4}, 0x04030201},
+		{[]byte{1, 2, 3, 4, 5, 6, 7, 8}, 0x04030201 ^ 0x08070605},
+		{[]byte{1, 2, 3, 4, 0xaa}, 0x04030201 ^ 0xaa},
+		{[]byte{0xaa, 0xbb}, 0xaabb},
+		{[]byte{0xaa, 0xbb, 0xcc}, 0xaabbcc},
+	}
+	for _, tt := range tests {
+		if got := checksum(tt.in, 0); got != tt.want {
+			t.Errorf("checksum(% x) = %#x, want %#x", tt.in, got, tt.want)
+		}
+	}
+}
+
+// cabSet builds three cabinets sharing one stored folder: "big" starts in
+// the first, runs through the second and ends in the third; the block at
+// the end of the second cabinet is split across the boundary.
+func cabSet(t *testing.T) (map[string][]byte, map[string]string) {
+	t.Helper()
+	head, big, tail := sample(1000, 11), sample(90000, 12), sample(500, 13)
+	stream := append(append(append([]byte{}, head...), big...), tail...)
+	blocks := storedBlocks(stream, 16000) // 5 blocks of 16000 + 1 of 11500
+	// Cabinet 1: blocks 0-1; cabinet 2: blocks 2-3 plus the first half of
+	// block 4; cabinet 3: the second half of block 4 and block 5.
+	b4 := blocks[4]
+	split1 := tcBlock{data: b4.data[:7000], uncomp: 0}
+	split2 := tcBlock{data: b4.data[7000:], uncomp: b4.uncomp}
+	bigOff, tailOff := uint32(len(head)), uint32(len(head)+len(big))
+	cabs := map[string][]byte{
+		"one.cab": (&tcCab{setID: 77, index: 0, next: "two.cab", nextDisk: "d2",
+			folders: []tcFolder{{method: methodNone, blocks: blocks[0:2]}},
+			files: []tcFile{{name: "head", size: uint32(len(head))},
+				{name: "big", size: uint32(len(big)), offset: bigOff, folder: ifoldContinuedToNext}}}).bytes(),
+		"two.cab": (&tcCab{setID: 77, index: 1, prev: "one.cab", prevDisk: "d1", next: "three.cab", nextDisk: "d3",
+			folders: []tcFolder{{method: methodNone, blocks: []tcBlock{blocks[2], blocks[3], split1}}},
+			files:   []tcFile{{name: "big", size: uint32(len(big)), offset: bigOff, folder: ifoldContinuedPrevAndNext}}}).bytes(),
+		"three.cab": (&tcCab{setID: 77, index: 2, prev: "two.cab", prevDisk: "d2",
+			folders: []tcFolder{{method: methodNone, blocks: []tcBlock{split2, blocks[5]}}, {method: methodNone, blocks: storedBlocks([]byte("own"), 10)}},
+			files: []tcFile{{name: "big", size: uint32(len(big)), offset: bigOff, folder: ifoldContinuedFromPrev},
+				{name: "tail", size: uint32(len(tail)), offset: tailOff, folder: 0},
+				{name: "own", size: 3, folder: 1}}}).bytes(),
+	}
+	return cabs, map[string]string{"head": string(head), "big": string(big), "tail": string(tail), "own": "own"}
+}
+
+func TestCabinetSet(t *testing.T) {
+	cabs, want := cabSet(t)
+	opts := &Options{OpenCabinet: func(name string) (io.ReaderAt, int64, error) {
+		b, ok := cabs[name]
+		if !ok {
+			return nil, 0, os.ErrNotExist
+		}
+		return bytes.NewReader(b), int64(len(b)), nil
+	}}
+	for _, name := range []string{"one.cab", "two.cab", "three.cab"} {
+		t.Run(name, func(t *testing.T) {
+			data := cabs[name]
+			r, err := NewReaderOptions(bytes.NewReader(data), int64(len(data)), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := readAllFiles(t, r)
+			for k, v := range got {
+				if v != want[k] {
+					t.Errorf("%s: %d bytes differ from the %d expected", k, len(v), len(want[k]))
+				}
+			}
+			// Without an opener, spanning files fail with ErrMissingCabinet.
+			r2, _ := NewReader(bytes.NewReader(data), int64(len(data)))
+			for _, f := range r2.Files {
+				_, err := readFile(f)
+				spans := f.FolderIndex >= ifoldContinuedFromPrev || f.Folder().ContinuedFromPrev()
+				if spans && !errors.Is(err, ErrMissingCabinet) {
+					t.Errorf("%s without opener: err = %v, want ErrMissingCabinet", f.Name, err)
+				}
+				if !spans && err != nil {
+					t.Errorf("%s without opener: %v", f.Name, err)
+				}
+			}
+		})
+	}
+	// A set whose next cabinet names the wrong set is refused.
+	bad := map[string][]byte{"one.cab": cabs["one.cab"], "two.cab": cabs["one.cab"]}
+	badOpts := &Options{OpenCabinet: func(name string) (io.ReaderAt, int64, error) {
+		return bytes.NewReader(bad[name]), int64(len(bad[name])), nil
+	}}
+	r, _ := NewReaderOptions(bytes.NewReader(bad["one.cab"]), int64(len(bad["one.cab"])), badOpts)
+	if _, err := readFile(r.Files[1]); !errors.Is(err, ErrFormat) {
+		t.Errorf("looping set: err = %v, want ErrFormat", err)
+	}
+}
+
+func TestOpenReaderSet(t *testing.T) {
+	cabs, want := cabSet(t)
+	dir := t.TempDir()
+	for name, b := range cabs {
+		// Case differs on disk: OpenReader falls back to a case-insensitive match.
+		if err := os.WriteFile(dir+"/"+strings.ToUpper(name[:1])+name[1:], b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rc, err := OpenReader(dir + "/Two.cab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	got := readAllFiles(t, rc.Reader)
+	if got["big"] != want["big"] {
+		t.Errorf("big: got %d bytes, want %d", len(got["big"]), len(want["big"]))
+	}
+}
+
+// mustBeQuick runs f and fails if it takes a second or more or allocates
+// 64 MiB or more.
+func mustBeQuick(t *testing.T, f func()) {
+	t.Helper()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	f()
+	d := time.Since(start)
+	runtime.ReadMemStats(&after)
+	if d >= time.Second {
+		t.Errorf("took %v, want < 1s", d)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc >= 64<<20 {
+		t.Errorf("allocated %d MiB, want < 64 MiB", alloc>>20)
+	}
+}
+
+func TestAdversarial(t *testing.T) {
+	payload := sample(40000, 5)
+	good := func() *tcCab {
+		return &tcCab{folders: []tcFolder{{method: methodNone, blocks: storedBlocks(payload, maxBlockSize)}},
+			files: []tcFile{{name: "f", size: uint32(len(payload))}}}
+	}
+	hugeDeflate := func() []byte { // 1 MiB of zeros in one block
+		var buf bytes.Buffer
+		buf.WriteString("CK")
+		w := mustFlateWriter(&buf)
+		w.Write(make([]byte, 1<<20))
+		w.Close()
+		return buf.Bytes()
+	}()
+	tests := []struct {
+		name   string
+		modify func(c *tcCab)
+		raw    func(b []byte) []byte
+		atOpen bool // error from NewReader rather than from reading
+	}{
+		{name: "not a cabinet", raw: func(b []byte) []byte { b[0] = 'X'; return b }, atOpen: true},
+		{name: "truncated header", raw: func(b []byte) []byte { return b[:20] }, atOpen: true},
+		{name: "65535 files claimed", modify: func(c *tcCab) { c.nfiles = ptr(65535) }, atOpen: true},
+		{name: "folder index out of range", modify: func(c *tcCab) { c.files[0].folder = 7 }, atOpen: true},
+		{name: "name too long", modify: func(c *tcCab) { c.files[0].name = strings.Repeat("n", 300) }, atOpen: true},
+		{name: "name not terminated", raw: func(b []byte) []byte { b[binary16(b[16:])+fileSize] = 'x'; return b[:binary16(b[16:])+fileSize+1] }, atOpen: true},
+		{name: "file beyond folder", modify: func(c *tcCab) { c.files[0].size = 0xffffffff }},
+		{name: "file offset beyond folder", modify: func(c *tcCab) { c.files[0].offset = 0x7fffffff }},
+		{name: "block claims 65535 uncompressed", modify: func(c *tcCab) { c.folders[0].blocks[0].uncomp = 65535 }},
+		{name: "65535 blocks claimed", modify: func(c *tcCab) { c.folders[0].nblocks = ptr(65535); c.files[0].size = 1 << 30 }},
+		{name: "truncated block", raw: func(b []byte) []byte { return b[:len(b)-5000] }},
+		{name: "stored size mismatch", modify: func(c *tcCab) { c.folders[0].blocks[1].uncomp = 100 }},
+		{name: "zero-size block outside a set", modify: func(c *tcCab) { c.folders[0].blocks[0].uncomp = 0 }},
+		{name: "mszip bomb", modify: func(c *tcCab) {
+			c.folders[0] = tcFolder{method: methodMSZIP, blocks: []tcBlock{{data: hugeDeflate, uncomp: maxBlockSize}, {data: hugeDeflate, uncomp: 100}}}
+		}},
+		{name: "mszip without CK", modify: func(c *tcCab) {
+			c.folders[0] = tcFolder{method: methodMSZIP, blocks: []tcBlock{{data: []byte("XX\x03\x00"), uncomp: 10}}}
+			c.files[0].size = 10
+		}},
+		{name: "mszip truncated stream", modify: func(c *tcCab) {
+			c.folders[0] = tcFolder{method: methodMSZIP, blocks: []tcBlock{{data: hugeDeflate[:5], uncomp: maxBlockSize}}}
+			c.files[0].size = 10
+		}},
+		{name: "unknown method", modify: func(c *tcCab) { c.folders[0].method = 7 }},
+		{name: "lzx window too big", modify: func(c *tcCab) { c.folders[0].method = methodLZX | 25<<8 }},
+		{name: "lzx garbage", modify: func(c *tcCab) { c.folders[0].method = methodLZX | 21<<8 }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := good()
+			if tt.modify != nil {
+				tt.modify(c)
+			}
+			data := c.bytes()
+			if tt.raw != nil {
+				data = tt.raw(data)
+			}
+			mustBeQuick(t, func() {
+				r, err := NewReader(bytes.NewReader(data), int64(len(data)))
+				if err == nil {
+					for _, f := range r.Files {
+						if _, err = readFile(f); err != nil {
+							break
+						}
+					}
+				} else if !tt.atOpen {
+					t.Errorf("NewReader: %v; want the error when reading", err)
+				}
+				var ue *UnsupportedError
+				switch {
+				case err == nil:
+					t.Fatal("no error")
+				case errors.As(err, &ue):
+					t.Logf("unsupported: %v", err)
+				case !errors.Is(err, ErrFormat):
+					t.Fatalf("error %v does not match ErrFormat", err)
+				default:
+					t.Logf("%v", err)
+				}
+			})
+		})
+	}
+}
+
+func binary16(b []byte) int { return int(b[0]) | int(b[1])<<8 }
