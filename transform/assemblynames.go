@@ -283,7 +283,12 @@ func (p *asmPass) identity(comp string, row msi.Row, win32 bool) (*assembly.Iden
 	}
 	manifest := row.Get("File_Manifest").Str()
 	if win32 {
-		candidates = []string{manifest, keyPath}
+		// The key path of a Win32 assembly is its DLL; only the
+		// manifest names the assembly.
+		if manifest == "" {
+			return nil, "", errors.New("Win32 assembly without File_Manifest")
+		}
+		candidates = []string{manifest}
 	} else {
 		candidates = []string{keyPath, manifest}
 	}
