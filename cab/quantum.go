@@ -329,61 +329,54 @@ func (d *quantumDecompressor) decodeBlock(dst, src []byte) error {
 	d.h, d.l = 0xffff, 0
 	d.c = d.bits(16)
 
+	// Errors are sticky (see decode), so the window state need not be
+	// saved on the error paths.
 	window, wmask := d.window, d.wmask
 	wpos, filled := d.wpos, d.filled
 	out := 0
 	for out < len(dst) {
-		if d.overrun > quantumMaxOverread && d.consumedOverrun() > quantumMaxOverread {
-			d.wpos, d.filled = wpos, filled
-			return formatErr(-1, "Quantum: compressed block truncated", nil)
-		}
-		sel := d.decodeSymbol(&d.selector)
-		if sel < 4 {
+		if sel := d.decodeSymbol(&d.selector); sel < 4 {
 			b := byte(d.decodeSymbol(&d.literal[sel]))
 			dst[out] = b
 			out++
 			window[wpos] = b
 			wpos = (wpos + 1) & wmask
-			continue
+		} else {
+			var length, slot int
+			switch sel {
+			case 4:
+				length = 3
+				slot = d.decodeSymbol(&d.match[0])
+			case 5:
+				length = 4
+				slot = d.decodeSymbol(&d.match[1])
+			default: // 6
+				ls := d.decodeSymbol(&d.length)
+				length = int(quantumLenBase[ls]) + int(d.bits(uint(quantumLenExtra[ls]))) + 5
+				slot = d.decodeSymbol(&d.match[2])
+			}
+			offset := int(quantumPosBase[slot]) + int(d.bits(uint(quantumPosExtra[slot]))) + 1
+			if avail := min(filled+out, len(window)); offset > avail {
+				return formatErr(-1, fmt.Sprintf("Quantum: match offset %d reaches before the start of the data (%d bytes available)", offset, avail), nil)
+			}
+			if length > len(dst)-out {
+				return formatErr(-1, fmt.Sprintf("Quantum: match of %d bytes runs past the end of the block (%d bytes left)", length, len(dst)-out), nil)
+			}
+			from := (wpos - offset) & wmask
+			for k := range dst[out : out+length] {
+				b := window[from]
+				from = (from + 1) & wmask
+				window[wpos] = b
+				wpos = (wpos + 1) & wmask
+				dst[out+k] = b
+			}
+			out += length
 		}
-
-		var length int
-		var slot int
-		switch sel {
-		case 4:
-			length = 3
-			slot = d.decodeSymbol(&d.match[0])
-		case 5:
-			length = 4
-			slot = d.decodeSymbol(&d.match[1])
-		default: // 6
-			ls := d.decodeSymbol(&d.length)
-			length = int(quantumLenBase[ls]) + int(d.bits(uint(quantumLenExtra[ls]))) + 5
-			slot = d.decodeSymbol(&d.match[2])
+		// Decoding bits that are not there: the block is truncated.
+		if d.overrun > quantumMaxOverread && d.consumedOverrun() > quantumMaxOverread {
+			return formatErr(-1, fmt.Sprintf("Quantum: compressed block truncated (%d of %d output bytes decoded)", out, len(dst)), nil)
 		}
-		offset := int(quantumPosBase[slot]) + int(d.bits(uint(quantumPosExtra[slot]))) + 1
-
-		if avail := min(filled+out, len(window)); offset > avail {
-			d.wpos, d.filled = wpos, min(filled+out, len(window))
-			return formatErr(-1, fmt.Sprintf("Quantum: match offset %d reaches before the start of the data (%d bytes available)", offset, avail), nil)
-		}
-		if length > len(dst)-out {
-			d.wpos, d.filled = wpos, min(filled+out, len(window))
-			return formatErr(-1, "Quantum: match runs past the end of the block", nil)
-		}
-		from := (wpos - offset) & wmask
-		for k := 0; k < length; k++ {
-			b := window[from]
-			from = (from + 1) & wmask
-			window[wpos] = b
-			wpos = (wpos + 1) & wmask
-			dst[out+k] = b
-		}
-		out += length
 	}
 	d.wpos, d.filled = wpos, min(filled+out, len(window))
-	if d.consumedOverrun() > quantumMaxOverread {
-		return formatErr(-1, "Quantum: compressed block truncated", nil)
-	}
 	return nil
 }

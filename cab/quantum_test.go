@@ -526,6 +526,41 @@ func TestQuantumCorrupt(t *testing.T) {
 	}
 }
 
+func TestQuantumTruncated(t *testing.T) {
+	data := quantumSample(3000, 11)
+	blocks, sizes := quantumCompress(t, data, 16, quantumFrameSize)
+	good := blocks[0]
+	for cut := 0; cut <= len(good); cut++ {
+		d, err := newQuantumDecompressor(1, 16)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make([]byte, sizes[0])
+		err = d.decode(got, good[:len(good)-cut])
+		switch {
+		case cut == 0 && err != nil:
+			t.Fatalf("whole block: %v", err)
+		case cut == 0 && !bytes.Equal(got, data):
+			t.Fatalf("whole block: %s", firstDiff(data, got))
+		case err != nil && !errors.Is(err, ErrFormat):
+			t.Fatalf("cut %d bytes: error %v does not match ErrFormat", cut, err)
+		case err == nil && cut > quantumMaxOverread+1:
+			// Past the allowance (and the last, partly used byte) the
+			// decoder must notice the missing input.
+			t.Fatalf("cut %d of %d bytes: no error", cut, len(good))
+		}
+	}
+	// An empty block yields nothing and leaves the state alone.
+	d, _ := newQuantumDecompressor(1, 16)
+	if err := d.decode(nil, []byte{1, 2, 3}); err != nil {
+		t.Fatalf("empty block: %v", err)
+	}
+	got := make([]byte, sizes[0])
+	if err := d.decode(got, good); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("block after an empty one: %v, %s", err, firstDiff(data, got))
+	}
+}
+
 // ---------------------------------------------------------------------------
 // Real data: the Quantum cabinets embedded in corpus packages, checked
 // against the packages' own File and MsiFileHash tables and the PE
