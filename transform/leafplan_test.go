@@ -2,15 +2,17 @@ package transform
 
 import (
 	"fmt"
+	"math/rand"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 )
 
-// applyPlan returns in with plan applied, as leaf.go applies it to a
+// leafApplyPlan returns in with plan applied, as leaf.go applies it to a
 // database.
-func applyPlan(in *leafInput, plan *leafPlan) *leafInput {
+func leafApplyPlan(in *leafInput, plan *leafPlan) *leafInput {
 	out := &leafInput{Components: in.Components}
 	out.Features = append(append([]leafFeature(nil), in.Features...), plan.Features...)
 	out.Conditions = append(append([]leafCondition(nil), in.Conditions...), plan.Conditions...)
@@ -39,11 +41,11 @@ func applyPlan(in *leafInput, plan *leafPlan) *leafInput {
 	return out
 }
 
-func feat(name, parent string, level, attrs int32) leafFeature {
+func leafFeat(name, parent string, level, attrs int32) leafFeature {
 	return leafFeature{Name: name, Parent: parent, Title: name, Display: 1, Level: level, Attributes: attrs}
 }
 
-func entry(table, key, comp, feature string) leafEntry {
+func leafEntryRow(table, key, comp, feature string) leafEntry {
 	col := "Feature_"
 	if table == "Shortcut" {
 		col = "Target"
@@ -52,7 +54,7 @@ func entry(table, key, comp, feature string) leafEntry {
 }
 
 // summary is a compact, comparable view of a plan.
-type planSummary struct {
+type leafPlanSummary struct {
 	Features   []string // name<parent level attrs
 	Conditions []string
 	RemoveFC   []string
@@ -60,8 +62,8 @@ type planSummary struct {
 	Repoints   []string // table/key→feature
 }
 
-func summarize(p *leafPlan) planSummary {
-	var s planSummary
+func leafSummarize(p *leafPlan) leafPlanSummary {
+	var s leafPlanSummary
 	for _, f := range p.Features {
 		s.Features = append(s.Features, fmt.Sprintf("%s<%s L%d A%d D%d", f.Name, f.Parent, f.Level, f.Attributes, f.Display))
 	}
@@ -80,7 +82,7 @@ func summarize(p *leafPlan) planSummary {
 	return s
 }
 
-func noteReasons(r *Report) []string {
+func leafNoteReasons(r *Report) []string {
 	var out []string
 	for _, n := range r.Notes {
 		out = append(out, string(n.Severity)+": "+n.Reason)
@@ -88,19 +90,19 @@ func noteReasons(r *Report) []string {
 	return out
 }
 
-func baseInput() *leafInput {
+func leafBaseInput() *leafInput {
 	return &leafInput{
 		Features: []leafFeature{
-			feat("Complete", "", 1, 0),
-			feat("Core", "Complete", 3, 0),
+			leafFeat("Complete", "", 1, 0),
+			leafFeat("Core", "Complete", 3, 0),
 		},
 		FeatureComponents: []leafFC{{"Core", "Srv"}, {"Core", "App"}, {"Core", "Data"}},
 		Components:        []string{"Srv", "App", "Data"},
 		Entries: []leafEntry{
-			entry("Class", "{C1}", "Srv", "Core"),
-			entry("Class", "{C2}", "Srv", "Core"),
-			entry("Shortcut", "AppLnk", "App", "Core"),
-			entry("Shortcut", "Plain", "App", "[#app.exe]"),
+			leafEntryRow("Class", "{C1}", "Srv", "Core"),
+			leafEntryRow("Class", "{C2}", "Srv", "Core"),
+			leafEntryRow("Shortcut", "AppLnk", "App", "Core"),
+			leafEntryRow("Shortcut", "Plain", "App", "[#app.exe]"),
 		},
 	}
 }
@@ -110,24 +112,24 @@ func TestPlanLeaves(t *testing.T) {
 	parent := ""
 	for i := 1; i <= 16; i++ {
 		name := fmt.Sprintf("F%d", i)
-		deep.Features = append(deep.Features, feat(name, parent, 1, 0))
+		deep.Features = append(deep.Features, leafFeat(name, parent, 1, 0))
 		parent = name
 	}
 	deep.FeatureComponents = []leafFC{{"F15", "A"}, {"F15", "X"}, {"F16", "B"}, {"F16", "Y"}}
 	deep.Components = []string{"A", "B", "X", "Y"}
-	deep.Entries = []leafEntry{entry("TypeLib", "T15", "A", "F15"), entry("TypeLib", "T16", "B", "F16")}
+	deep.Entries = []leafEntry{leafEntryRow("TypeLib", "T15", "A", "F15"), leafEntryRow("TypeLib", "T16", "B", "F16")}
 
 	tests := []struct {
 		name  string
 		in    func() *leafInput
 		opts  leafOptions
-		want  planSummary
+		want  leafPlanSummary
 		notes []string
 	}{
 		{
 			name: "basic",
-			in:   baseInput,
-			want: planSummary{
+			in:   leafBaseInput,
+			want: leafPlanSummary{
 				Features: []string{"Core_App<Core L3 A18 D0", "Core_Srv<Core L3 A18 D0"},
 				RemoveFC: []string{"Core/App", "Core/Srv"},
 				AddFC:    []string{"Core_App/App", "Core_Srv/Srv"},
@@ -136,9 +138,9 @@ func TestPlanLeaves(t *testing.T) {
 		},
 		{
 			name: "keep in parent, allow absent, force disallow advertise",
-			in:   baseInput,
+			in:   leafBaseInput,
 			opts: leafOptions{KeepInParent: true, AllowAbsent: true, DisallowAdvertise: true},
-			want: planSummary{
+			want: leafPlanSummary{
 				Features: []string{"Core_App<Core L3 A10 D0", "Core_Srv<Core L3 A10 D0"},
 				AddFC:    []string{"Core_App/App", "Core_Srv/Srv"},
 				Repoints: []string{"Shortcut/AppLnk→Core_App", "Class/{C1}→Core_Srv", "Class/{C2}→Core_Srv"},
@@ -150,9 +152,9 @@ func TestPlanLeaves(t *testing.T) {
 		},
 		{
 			name: "only shortcuts",
-			in:   baseInput,
+			in:   leafBaseInput,
 			opts: leafOptions{Tables: map[string]bool{"Shortcut": true}},
-			want: planSummary{
+			want: leafPlanSummary{
 				Features: []string{"Core_App<Core L3 A18 D0"},
 				RemoveFC: []string{"Core/App"},
 				AddFC:    []string{"Core_App/App"},
@@ -162,12 +164,12 @@ func TestPlanLeaves(t *testing.T) {
 		{
 			name: "followers move with the component",
 			in: func() *leafInput {
-				in := baseInput()
-				in.Entries = append(in.Entries, entry("MsiAssembly", "App", "App", "Core"), entry("MsiAssembly", "Data", "Data", "Core"))
+				in := leafBaseInput()
+				in.Entries = append(in.Entries, leafEntryRow("MsiAssembly", "App", "App", "Core"), leafEntryRow("MsiAssembly", "Data", "Data", "Core"))
 				return in
 			},
 			opts: leafOptions{Tables: map[string]bool{"Shortcut": true, "TypeLib": true}},
-			want: planSummary{
+			want: leafPlanSummary{
 				Features: []string{"Core_App<Core L3 A18 D0"},
 				RemoveFC: []string{"Core/App"},
 				AddFC:    []string{"Core_App/App"},
@@ -177,12 +179,12 @@ func TestPlanLeaves(t *testing.T) {
 		{
 			name: "followers stay when the component stays",
 			in: func() *leafInput {
-				in := baseInput()
-				in.Entries = append(in.Entries, entry("MsiAssembly", "App", "App", "Core"))
+				in := leafBaseInput()
+				in.Entries = append(in.Entries, leafEntryRow("MsiAssembly", "App", "App", "Core"))
 				return in
 			},
 			opts: leafOptions{KeepInParent: true, Tables: map[string]bool{"Shortcut": true}},
-			want: planSummary{
+			want: leafPlanSummary{
 				Features: []string{"Core_App<Core L3 A18 D0"},
 				AddFC:    []string{"Core_App/App"},
 				Repoints: []string{"Shortcut/AppLnk→Core_App"},
@@ -191,12 +193,12 @@ func TestPlanLeaves(t *testing.T) {
 		{
 			name: "assemblies opted in",
 			in: func() *leafInput {
-				in := baseInput()
-				in.Entries = append(in.Entries, entry("MsiAssembly", "Srv", "Srv", "Core"), entry("MsiAssembly", "Data", "Data", "Core"))
+				in := leafBaseInput()
+				in.Entries = append(in.Entries, leafEntryRow("MsiAssembly", "Srv", "Srv", "Core"), leafEntryRow("MsiAssembly", "Data", "Data", "Core"))
 				return in
 			},
 			opts: leafOptions{Tables: map[string]bool{"Class": true, "MsiAssembly": true}},
-			want: planSummary{
+			want: leafPlanSummary{
 				Features: []string{"Core_Data<Core L3 A18 D0", "Core_Srv<Core L3 A18 D0"},
 				RemoveFC: []string{"Core/Data", "Core/Srv"},
 				AddFC:    []string{"Core_Data/Data", "Core_Srv/Srv"},
@@ -206,14 +208,14 @@ func TestPlanLeaves(t *testing.T) {
 		{
 			name: "parent attributes and conditions",
 			in: func() *leafInput {
-				in := baseInput()
+				in := leafBaseInput()
 				in.Features[1].Attributes = featDisallowAdvertise | featNoUnsupportedAdvertise | 1
 				in.Features[1].Level = 0
 				in.Conditions = []leafCondition{{"Core", 1, "INSTALLCORE"}, {"Complete", 5, "X"}}
 				in.Entries = in.Entries[:1]
 				return in
 			},
-			want: planSummary{
+			want: leafPlanSummary{
 				Features:   []string{"Core_Srv<Core L0 A58 D0"},
 				Conditions: []string{"Core_Srv 1 INSTALLCORE"},
 				RemoveFC:   []string{"Core/Srv"},
@@ -224,13 +226,13 @@ func TestPlanLeaves(t *testing.T) {
 		{
 			name: "shared component",
 			in: func() *leafInput {
-				in := baseInput()
-				in.Features = append(in.Features, feat("Other", "Complete", 1, 0))
+				in := leafBaseInput()
+				in.Features = append(in.Features, leafFeat("Other", "Complete", 1, 0))
 				in.FeatureComponents = append(in.FeatureComponents, leafFC{"Other", "Srv"}, leafFC{"Other", "Data"})
-				in.Entries = []leafEntry{entry("Class", "{C1}", "Srv", "Core"), entry("Extension", "ext", "Srv", "Other")}
+				in.Entries = []leafEntry{leafEntryRow("Class", "{C1}", "Srv", "Core"), leafEntryRow("Extension", "ext", "Srv", "Other")}
 				return in
 			},
-			want: planSummary{
+			want: leafPlanSummary{
 				Features: []string{"Core_Srv<Core L3 A18 D0", "Other_Srv<Other L1 A18 D0"},
 				RemoveFC: []string{"Core/Srv", "Other/Srv"},
 				AddFC:    []string{"Core_Srv/Srv", "Other_Srv/Srv"},
@@ -244,23 +246,23 @@ func TestPlanLeaves(t *testing.T) {
 		{
 			name: "odd data",
 			in: func() *leafInput {
-				in := baseInput()
+				in := leafBaseInput()
 				in.Features = append(in.Features,
-					feat("CycA", "CycB", 1, 0), feat("CycB", "CycA", 1, 0),
-					feat("Orphan", "Nowhere", 1, 0), feat("Self", "Self", 1, 0))
+					leafFeat("CycA", "CycB", 1, 0), leafFeat("CycB", "CycA", 1, 0),
+					leafFeat("Orphan", "Nowhere", 1, 0), leafFeat("Self", "Self", 1, 0))
 				in.FeatureComponents = append(in.FeatureComponents, leafFC{"CycA", "Srv"}, leafFC{"CycA", "App"})
 				in.Entries = []leafEntry{
-					entry("Class", "{C1}", "Srv", "Missing"),
-					entry("Class", "{C2}", "Srv", "CycA"),
-					entry("Class", "{C3}", "Ghost", "Core"),
-					entry("Class", "{C4}", "", "Core"),
-					entry("PublishComponent", "{P}", "App", "Orphan"),
-					entry("Shortcut", "Lnk", "App", "NoSuchFeature"),
-					entry("Shortcut", "Lnk2", "App", "[ProgramFilesFolder]x.exe"),
+					leafEntryRow("Class", "{C1}", "Srv", "Missing"),
+					leafEntryRow("Class", "{C2}", "Srv", "CycA"),
+					leafEntryRow("Class", "{C3}", "Ghost", "Core"),
+					leafEntryRow("Class", "{C4}", "", "Core"),
+					leafEntryRow("PublishComponent", "{P}", "App", "Orphan"),
+					leafEntryRow("Shortcut", "Lnk", "App", "NoSuchFeature"),
+					leafEntryRow("Shortcut", "Lnk2", "App", "[ProgramFilesFolder]x.exe"),
 				}
 				return in
 			},
-			want: planSummary{},
+			want: leafPlanSummary{},
 			notes: []string{
 				`warning: Feature_Parent chain has a cycle through "CycA"; advertised entry points in this feature are left alone`,
 				`warning: Feature_Parent chain has a cycle through "CycA"; advertised entry points in this feature are left alone`,
@@ -277,7 +279,7 @@ func TestPlanLeaves(t *testing.T) {
 		{
 			name: "depth limit",
 			in:   func() *leafInput { return deep },
-			want: planSummary{
+			want: leafPlanSummary{
 				Features: []string{"F15_A<F15 L1 A18 D0"},
 				RemoveFC: []string{"F15/A"},
 				AddFC:    []string{"F15_A/A"},
@@ -288,13 +290,13 @@ func TestPlanLeaves(t *testing.T) {
 		{
 			name: "component not in named feature, single-component feature",
 			in: func() *leafInput {
-				in := baseInput()
-				in.Features = append(in.Features, feat("Extras", "Core", 1, 0), feat("Solo", "Core", 1, 0))
+				in := leafBaseInput()
+				in.Features = append(in.Features, leafFeat("Extras", "Core", 1, 0), leafFeat("Solo", "Core", 1, 0))
 				in.FeatureComponents = append(in.FeatureComponents, leafFC{"Extras", "Data"}, leafFC{"Solo", "Data"})
-				in.Entries = []leafEntry{entry("Extension", "syn2", "App", "Extras"), entry("Extension", "solo", "Data", "Solo")}
+				in.Entries = []leafEntry{leafEntryRow("Extension", "syn2", "App", "Extras"), leafEntryRow("Extension", "solo", "Data", "Solo")}
 				return in
 			},
-			want: planSummary{
+			want: leafPlanSummary{
 				Features: []string{"Extras_App<Extras L1 A18 D0"},
 				AddFC:    []string{"Extras_App/App"},
 				Repoints: []string{"Extension/syn2→Extras_App"},
@@ -308,15 +310,15 @@ func TestPlanLeaves(t *testing.T) {
 		{
 			name: "name collisions and long names",
 			in: func() *leafInput {
-				in := baseInput()
-				in.Features = append(in.Features, feat("core_srv", "Complete", 1, 0),
-					feat("AVeryLongFeatureNameThatIsAlmost38Chars", "Complete", 1, 0))
+				in := leafBaseInput()
+				in.Features = append(in.Features, leafFeat("core_srv", "Complete", 1, 0),
+					leafFeat("AVeryLongFeatureNameThatIsAlmost38Chars", "Complete", 1, 0))
 				in.FeatureComponents = append(in.FeatureComponents, leafFC{"core_srv", "Data"},
 					leafFC{"AVeryLongFeatureNameThatIsAlmost38Chars", "Srv"}, leafFC{"AVeryLongFeatureNameThatIsAlmost38Chars", "Data"})
-				in.Entries = []leafEntry{entry("Class", "{C1}", "Srv", "Core"), entry("Class", "{C2}", "Srv", "AVeryLongFeatureNameThatIsAlmost38Chars")}
+				in.Entries = []leafEntry{leafEntryRow("Class", "{C1}", "Srv", "Core"), leafEntryRow("Class", "{C2}", "Srv", "AVeryLongFeatureNameThatIsAlmost38Chars")}
 				return in
 			},
-			want: planSummary{
+			want: leafPlanSummary{
 				Features: []string{"AVeryLongFeatureNameThatIsAlm_08E9494D<AVeryLongFeatureNameThatIsAlmost38Chars L1 A18 D0", "Core_Srv_72B6C9BF<Core L3 A18 D0"},
 				RemoveFC: []string{"AVeryLongFeatureNameThatIsAlmost38Chars/Srv", "Core/Srv"},
 				AddFC:    []string{"AVeryLongFeatureNameThatIsAlm_08E9494D/Srv", "Core_Srv_72B6C9BF/Srv"},
@@ -332,10 +334,10 @@ func TestPlanLeaves(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			rep := &Report{Pass: "leaf-features"}
 			plan := planLeaves(tc.in(), tc.opts, rep)
-			if diff := cmp.Diff(tc.want, summarize(plan)); diff != "" {
+			if diff := cmp.Diff(tc.want, leafSummarize(plan)); diff != "" {
 				t.Errorf("plan (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff(tc.notes, noteReasons(rep)); diff != "" {
+			if diff := cmp.Diff(tc.notes, leafNoteReasons(rep)); diff != "" {
 				t.Errorf("notes (-want +got):\n%s", diff)
 			}
 			for _, f := range plan.Features {
@@ -343,13 +345,13 @@ func TestPlanLeaves(t *testing.T) {
 					t.Errorf("leaf name %q is not a valid 38-character Identifier", f.Name)
 				}
 			}
-			checkLeafInvariants(t, tc.in(), applyPlan(tc.in(), plan), tc.opts)
+			checkLeafInvariants(t, tc.in(), leafApplyPlan(tc.in(), plan), tc.opts)
 
 			// Idempotent: planning again over the result changes nothing.
 			rep2 := &Report{Pass: "leaf-features"}
-			plan2 := planLeaves(applyPlan(tc.in(), plan), tc.opts, rep2)
+			plan2 := planLeaves(leafApplyPlan(tc.in(), plan), tc.opts, rep2)
 			if !plan2.empty() || rep2.Changed() {
-				t.Errorf("second run changed something: %+v", summarize(plan2))
+				t.Errorf("second run changed something: %+v", leafSummarize(plan2))
 			}
 		})
 	}
@@ -454,7 +456,7 @@ func TestLeafName(t *testing.T) {
 
 func TestPlanLeavesReport(t *testing.T) {
 	rep := &Report{Pass: "leaf-features"}
-	in := baseInput()
+	in := leafBaseInput()
 	in.Entries = in.Entries[:1]
 	in.Entries[0].Related = "Verb open"
 	planLeaves(in, leafOptions{}, rep)
@@ -470,5 +472,103 @@ func TestPlanLeavesReport(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("changes (-want +got):\n%s", diff)
+	}
+}
+
+// TestPlanLeavesRandom runs the planner on random, often malformed row
+// sets: it must not panic, must produce unique valid keys, keep the
+// invariants and be idempotent.
+func TestPlanLeavesRandom(t *testing.T) {
+	tables := []string{"Class", "Extension", "Shortcut", "TypeLib", "PublishComponent", "MsiAssembly"}
+	for seed := int64(1); seed <= 300; seed++ {
+		rng := rand.New(rand.NewSource(seed))
+		in := &leafInput{}
+		nf := 1 + rng.Intn(25)
+		name := func(i int) string {
+			if rng.Intn(10) == 0 {
+				return strings.Repeat("F", 30) + strconv.Itoa(i)
+			}
+			return "F" + strconv.Itoa(i)
+		}
+		fnames := make([]string, nf)
+		for i := range fnames {
+			fnames[i] = name(i)
+		}
+		for i, n := range fnames {
+			parent := ""
+			switch r := rng.Intn(10); {
+			case r < 6 && i > 0:
+				parent = fnames[rng.Intn(i)]
+			case r == 6:
+				parent = fnames[rng.Intn(nf)] // may make a cycle
+			case r == 7:
+				parent = "Missing"
+			}
+			in.Features = append(in.Features, leafFeature{Name: n, Parent: parent, Level: int32(rng.Intn(4)), Attributes: int32(rng.Intn(64)), Display: int32(rng.Intn(3))})
+		}
+		nc := 1 + rng.Intn(10)
+		for c := 0; c < nc; c++ {
+			in.Components = append(in.Components, "C"+strconv.Itoa(c))
+		}
+		for i := rng.Intn(40); i > 0; i-- {
+			in.FeatureComponents = append(in.FeatureComponents, leafFC{fnames[rng.Intn(nf)], "C" + strconv.Itoa(rng.Intn(nc+1))})
+		}
+		for i := rng.Intn(15); i > 0; i-- {
+			f := fnames[rng.Intn(nf)]
+			if rng.Intn(8) == 0 {
+				f = "Nowhere"
+			}
+			in.Entries = append(in.Entries, leafEntryRow(tables[rng.Intn(len(tables))], "K"+strconv.Itoa(i), "C"+strconv.Itoa(rng.Intn(nc+1)), f))
+		}
+		for i := rng.Intn(4); i > 0; i-- {
+			in.Conditions = append(in.Conditions, leafCondition{fnames[rng.Intn(nf)], int32(rng.Intn(3)), "X"})
+		}
+		opts := leafOptions{KeepInParent: rng.Intn(2) == 0}
+
+		rep := &Report{}
+		plan := planLeaves(in, opts, rep)
+		seen := make(map[string]bool)
+		for _, f := range in.Features {
+			seen[strings.ToLower(f.Name)] = true
+		}
+		for _, f := range plan.Features {
+			if seen[strings.ToLower(f.Name)] || len(f.Name) > maxFeatureKey || !looksLikeFeature(f.Name) {
+				t.Fatalf("seed %d: bad or duplicate leaf name %q", seed, f.Name)
+			}
+			seen[strings.ToLower(f.Name)] = true
+		}
+		out := leafApplyPlan(in, plan)
+		checkLeafInvariants(t, in, out, opts)
+		plan2 := planLeaves(out, opts, &Report{})
+		if !plan2.empty() {
+			t.Fatalf("seed %d: second run not empty: %+v", seed, leafSummarize(plan2))
+		}
+	}
+}
+
+func BenchmarkPlanLeaves(b *testing.B) {
+	in := &leafInput{}
+	parent := ""
+	for i := 0; i < 2000; i++ {
+		name := "F" + strconv.Itoa(i)
+		in.Features = append(in.Features, leafFeature{Name: name, Parent: parent, Level: 1})
+		if i%10 == 9 {
+			parent = ""
+		} else {
+			parent = name
+		}
+		for c := 0; c < 50; c++ {
+			comp := "C" + strconv.Itoa(i*50+c)
+			in.Components = append(in.Components, comp)
+			in.FeatureComponents = append(in.FeatureComponents, leafFC{name, comp})
+			if c%5 == 0 {
+				in.Entries = append(in.Entries, leafEntryRow("Class", "{"+comp+"}", comp, name))
+			}
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		planLeaves(in, leafOptions{}, &Report{})
 	}
 }
