@@ -1,0 +1,401 @@
+package msi
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// maxIDTLine bounds one line of an IDT file (a row). Column strings are at
+// most a few KiB in practice; 16 MiB leaves room for long-string tables.
+const maxIDTLine = 16 << 20
+
+// idtReader splits IDT text into lines the way msibuild reads them: lines
+// end at LF or CR, a run of line ends counts as one (so blank lines are
+// skipped), except that the very first line may be empty (the
+// _ForceCodepage form starts with a blank line). Trailing NUL bytes at the
+// end of the file are ignored.
+type idtReader struct {
+	br    *bufio.Reader
+	line  int // number of the line returned last (1-based, physical)
+	first bool
+	eof   bool
+	name  string
+}
+
+func newIDTReader(r io.Reader, name string) *idtReader {
+	return &idtReader{br: bufio.NewReaderSize(r, 64<<10), first: true, name: name}
+}
+
+func (r *idtReader) errorf(format string, args ...any) error {
+	return &IDTError{File: r.name, Line: r.line, Msg: fmt.Sprintf(format, args...)}
+}
+
+// next returns the next line without its terminator, or io.EOF.
+func (r *idtReader) next() ([]byte, error) {
+	for {
+		if r.eof {
+			return nil, io.EOF
+		}
+		var line []byte
+		for {
+			chunk, err := r.br.ReadSlice('\n')
+			line = append(line, chunk...)
+			if len(line) > maxIDTLine {
+				return nil, r.errorf("line longer than %d bytes", maxIDTLine)
+			}
+			if err == bufio.ErrBufferFull {
+				continue
+			}
+			if err == io.EOF {
+				r.eof = true
+				// msibuild drops NUL bytes at the very end of the file.
+				line = bytes.TrimRight(line, "\x00")
+				break
+			}
+			if err != nil {
+				return nil, &IDTError{File: r.name, Line: r.line + 1, Msg: "read failed", Err: err}
+			}
+			break
+		}
+		r.line++
+		line = bytes.TrimRight(line, "\r\n")
+		// A CR inside a line ends it too; the rest is a further line.
+		if i := bytes.IndexByte(line, '\r'); i >= 0 {
+			rest := bytes.TrimLeft(line[i:], "\r")
+			line = line[:i]
+			if len(rest) > 0 {
+				return nil, r.errorf("bare CR inside a line")
+			}
+		}
+		first := r.first
+		r.first = false
+		if len(line) == 0 && !first {
+			if r.eof {
+				return nil, io.EOF
+			}
+			continue
+		}
+		if len(line) == 0 && r.eof && first {
+			return nil, io.EOF
+		}
+		return line, nil
+	}
+}
+
+// splitIDTFields splits a line at tabs and undoes msidb's escapes: a NUL
+// byte stands for LF and the pair 0x11 0x19 for CR LF.
+func splitIDTFields(line []byte) []string {
+	fields := strings.Split(string(line), "\t")
+	for i, f := range fields {
+		if strings.IndexByte(f, 0) >= 0 || strings.Contains(f, "\x11\x19") {
+			f = strings.ReplaceAll(f, "\x11\x19", "\r\n")
+			fields[i] = strings.ReplaceAll(f, "\x00", "\n")
+		}
+	}
+	return fields
+}
+
+// ImportIDTFile imports one IDT file into the database, as msibuild -i
+// does: see ImportIDT. Binary cells name files in the folder <Table>
+// beside the IDT file.
+func (db *Database) ImportIDTFile(name string) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return db.importIDT(f, os.DirFS(filepath.Dir(name)), name)
+}
+
+// ImportIDT imports one table from IDT text (the format ExportIDT and
+// msidb write), with the semantics of msibuild -i:
+//
+//   - A table the database lacks is created from the header: column
+//     names, types ("s72", "L255", "i2", "I4", "v0", ...) and the key
+//     columns named on the third line.
+//   - An existing table keeps its columns; all its rows are replaced by
+//     the rows of the file (values by position; the file's types must
+//     agree with the table's).
+//   - Empty fields are null. Binary ("v") cells name a file, read from
+//     files as "<Table>/<cell>", that becomes the row's stream.
+//   - "_SummaryInformation" sets the listed summary information
+//     properties ("PropertyId<TAB>Value" rows; times as
+//     "YYYY/MM/DD hh:mm:ss" UTC; strings taken as bytes in the property
+//     set's codepage), and "_ForceCodepage" sets the database codepage.
+//
+// Unlike msibuild, malformed input is refused with an *IDTError rather
+// than guessed at: a row with too few or too many fields, an integer that
+// does not parse, a header that does not describe a table. The database is
+// changed only when the whole file is valid (a row the table refuses, such
+// as a duplicate key, stops the import with the rows before it applied).
+func (db *Database) ImportIDT(r io.Reader, files fs.FS) error {
+	return db.importIDT(r, files, "")
+}
+
+type idtHeader struct {
+	names, types, labels []string
+}
+
+func (db *Database) importIDT(rd io.Reader, files fs.FS, name string) error {
+	r := newIDTReader(rd, name)
+	var lines [3][]string
+	for i := range lines {
+		line, err := r.next()
+		if err == io.EOF {
+			if i == 2 {
+				// "_ForceCodepage" files have nothing after the codepage line.
+				lines[2] = []string{""}
+				break
+			}
+			return &IDTError{File: name, Line: r.line, Msg: "missing header line " + strconv.Itoa(i+1)}
+		}
+		if err != nil {
+			return err
+		}
+		lines[i] = splitIDTFields(line)
+	}
+	h := idtHeader{names: lines[0], types: lines[1], labels: lines[2]}
+	if len(h.names) == 1 && h.names[0] == "" && len(h.labels) == 1 && h.labels[0] == "" &&
+		len(h.types) == 2 && h.types[1] == ForceCodepageTable {
+		cp, err := strconv.Atoi(strings.TrimSpace(h.types[0]))
+		if err != nil || cp < 0 {
+			return &IDTError{File: name, Line: 2, Msg: fmt.Sprintf("bad codepage %q", h.types[0])}
+		}
+		return db.importCodepage(cp)
+	}
+	if len(h.names) != len(h.types) {
+		return &IDTError{File: name, Line: 2, Msg: fmt.Sprintf("%d column names but %d column types", len(h.names), len(h.types))}
+	}
+	table := h.labels[0]
+	if table == "" {
+		return &IDTError{File: name, Line: 3, Msg: "no table name"}
+	}
+	if table == SummaryInformationTable {
+		return db.importSummaryIDT(r, h)
+	}
+	cols := make([]Column, len(h.names))
+	for i := range h.names {
+		c, err := ParseIDTType(h.types[i])
+		if err != nil {
+			return &IDTError{File: name, Line: 2, Msg: fmt.Sprintf("column %q", h.names[i]), Err: err}
+		}
+		c.Name = h.names[i]
+		c.Number = i + 1
+		cols[i] = c
+	}
+	for _, k := range h.labels[1:] {
+		found := false
+		for i := range cols {
+			if cols[i].Name == k {
+				cols[i].Key = true
+				found = true
+			}
+		}
+		if !found {
+			return &IDTError{File: name, Line: 3, Msg: fmt.Sprintf("key column %q is not a column", k)}
+		}
+	}
+	var t *Table
+	var err error
+	exists := hasTable(db, table)
+	if exists {
+		if t, err = db.Table(table); err != nil {
+			return err
+		}
+		have := t.Columns()
+		if len(have) != len(cols) {
+			return &IDTError{File: name, Line: 1, Msg: fmt.Sprintf("table %s has %d columns, the file %d", table, len(have), len(cols))}
+		}
+		for i := range have {
+			if idtClass(have[i]) != idtClass(cols[i]) {
+				return &IDTError{File: name, Line: 2, Msg: fmt.Sprintf("column %d (%s) is %s in table %s but %s in the file",
+					i+1, have[i].Name, have[i].IDTType(), table, cols[i].IDTType())}
+			}
+		}
+		cols = have
+	}
+	// Read and check every row before changing anything.
+	type binCell struct {
+		row, col int
+		file     string
+	}
+	var rows [][]Value
+	var bins []binCell
+	for {
+		line, err := r.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		f := splitIDTFields(line)
+		if len(f) != len(cols) {
+			return r.errorf("%d fields, table %s has %d columns", len(f), table, len(cols))
+		}
+		vals := make([]Value, len(cols))
+		for i, s := range f {
+			if s == "" {
+				continue
+			}
+			switch cols[i].Type {
+			case ColInt16, ColInt32:
+				n, err := strconv.ParseInt(s, 10, 32)
+				if err != nil {
+					return r.errorf("column %s: %q is not an integer", cols[i].Name, s)
+				}
+				vals[i] = IntValue(int32(n))
+			case ColBinary:
+				if !fs.ValidPath(table+"/"+s) || strings.Contains(s, "/") {
+					return r.errorf("column %s: %q is not a file name", cols[i].Name, s)
+				}
+				if files == nil {
+					return r.errorf("column %s: binary cell %q but no folder to read it from", cols[i].Name, s)
+				}
+				vals[i] = BinaryValue()
+				bins = append(bins, binCell{row: len(rows), col: i, file: path.Join(table, s)})
+			default:
+				vals[i] = StrValue(s)
+			}
+		}
+		rows = append(rows, vals)
+	}
+	// Check the binary files exist before changing anything.
+	for _, b := range bins {
+		fi, err := fs.Stat(files, b.file)
+		if err != nil {
+			return &IDTError{File: name, Msg: "binary cell", Err: err}
+		}
+		if !fi.Mode().IsRegular() {
+			return &IDTError{File: name, Msg: fmt.Sprintf("binary cell file %s is not a regular file", b.file)}
+		}
+	}
+	if !exists {
+		if t, err = db.CreateTable(table, cols); err != nil {
+			return err
+		}
+	} else {
+		t.DeleteFunc(func(Row) bool { return true })
+	}
+	bi := 0
+	for i, vals := range rows {
+		if err := t.Insert(vals...); err != nil {
+			return err
+		}
+		for ; bi < len(bins) && bins[bi].row == i; bi++ {
+			if err := db.setStreamFromFile(t, vals, files, bins[bi].file); err != nil {
+				return &IDTError{File: name, Msg: "binary cell", Err: err}
+			}
+		}
+	}
+	return nil
+}
+
+// idtClass groups column types the way an IDT type letter does.
+func idtClass(c Column) byte {
+	switch c.Type {
+	case ColInt16, ColInt32:
+		return 'i'
+	case ColBinary:
+		return 'v'
+	}
+	return 's'
+}
+
+// setStreamFromFile stores file as the stream of the row with values vals.
+func (db *Database) setStreamFromFile(t *Table, vals []Value, files fs.FS, file string) error {
+	var key []Value
+	for _, c := range t.KeyColumns() {
+		key = append(key, vals[c.Number-1])
+	}
+	row, ok := t.Lookup(key...)
+	if !ok {
+		return fmt.Errorf("msi: row just inserted into %s not found", t.Name())
+	}
+	f, err := files.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if ra, ok := f.(io.ReaderAt); ok {
+		return db.SetStream(row.StreamName(), ra, fi.Size())
+	}
+	// Not an *os.File: read it (bounded by its stated size).
+	data, err := io.ReadAll(io.LimitReader(f, fi.Size()+1))
+	if err != nil {
+		return err
+	}
+	if int64(len(data)) != fi.Size() {
+		return fmt.Errorf("%s changed size while being read", file)
+	}
+	return db.SetStream(row.StreamName(), bytes.NewReader(data), int64(len(data)))
+}
+
+// importSummaryIDT applies a _SummaryInformation IDT body: rows of
+// (PropertyId, Value) pairs.
+func (db *Database) importSummaryIDT(r *idtReader, h idtHeader) error {
+	si, err := db.SummaryInfo()
+	if err != nil {
+		return err
+	}
+	if len(h.names)%2 != 0 {
+		return &IDTError{File: r.name, Line: 1, Msg: "_SummaryInformation needs PropertyId/Value column pairs"}
+	}
+	for {
+		line, err := r.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		f := splitIDTFields(line)
+		if len(f) != len(h.names) {
+			return r.errorf("%d fields, want %d", len(f), len(h.names))
+		}
+		for j := 0; j+1 < len(f); j += 2 {
+			pid, err := strconv.ParseUint(strings.TrimSpace(f[j]), 10, 32)
+			id := PropertyID(pid)
+			if err != nil || expectedType(id) == PropEmpty || id == PIDThumbnail {
+				return r.errorf("unknown summary information property %q", f[j])
+			}
+			v := f[j+1]
+			switch expectedType(id) {
+			case PropInt16, PropInt32:
+				n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 32)
+				if err != nil {
+					return r.errorf("property %s: %q is not an integer", id, v)
+				}
+				if id == PIDCodepage {
+					// Strings stay as stored bytes, as msibuild keeps them.
+					si.set(Property{ID: id, Type: PropInt16, Int: int32(n) & 0xFFFF})
+				} else if err := si.SetInt(id, int32(n)); err != nil {
+					return r.errorf("%v", err)
+				}
+			case PropFiletime:
+				ft, err := ParseFiletime(strings.TrimSpace(v))
+				if err != nil {
+					return r.errorf("property %s: %v", id, err)
+				}
+				si.SetFiletime(id, ft)
+			case PropString:
+				if err := si.SetRawString(id, []byte(v)); err != nil {
+					return r.errorf("%v", err)
+				}
+			}
+		}
+	}
+	return db.SetSummaryInfo(si)
+}

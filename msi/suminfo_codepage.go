@@ -1,0 +1,99 @@
+package msi
+
+import (
+	"fmt"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/japanese"
+	"golang.org/x/text/encoding/korean"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/traditionalchinese"
+)
+
+// summaryEncoding returns the encoding of a property set codepage, or nil
+// for UTF-8 (65001). Codepage 0 and unknown codepages are read as
+// Windows-1252, the usual ANSI codepage of packages that leave it unset.
+func summaryEncoding(cp int) encoding.Encoding {
+	switch cp {
+	case 65001:
+		return nil
+	case 874:
+		return charmap.Windows874
+	case 932:
+		return japanese.ShiftJIS
+	case 936:
+		return simplifiedchinese.GBK
+	case 949:
+		return korean.EUCKR
+	case 950:
+		return traditionalchinese.Big5
+	case 1250:
+		return charmap.Windows1250
+	case 1251:
+		return charmap.Windows1251
+	case 1253:
+		return charmap.Windows1253
+	case 1254:
+		return charmap.Windows1254
+	case 1255:
+		return charmap.Windows1255
+	case 1256:
+		return charmap.Windows1256
+	case 1257:
+		return charmap.Windows1257
+	case 1258:
+		return charmap.Windows1258
+	}
+	return charmap.Windows1252
+}
+
+// decodeSummaryString decodes b from codepage cp. Pure ASCII is returned as
+// is; bytes that do not decode become U+FFFD (Raw keeps the exact bytes).
+func decodeSummaryString(cp int, b []byte) string {
+	ascii := true
+	for _, c := range b {
+		if c >= 0x80 {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return string(b)
+	}
+	enc := summaryEncoding(cp)
+	if enc == nil {
+		return string(b)
+	}
+	s, err := enc.NewDecoder().Bytes(b)
+	if err != nil {
+		return string(b)
+	}
+	return string(s)
+}
+
+// encodeSummaryString encodes s in codepage cp, failing for characters the
+// codepage cannot represent and for NUL.
+func encodeSummaryString(cp int, s string) ([]byte, error) {
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0 {
+			return nil, fmt.Errorf("string contains NUL")
+		}
+	}
+	enc := summaryEncoding(cp)
+	if enc == nil {
+		if !utf8.ValidString(s) {
+			return nil, fmt.Errorf("string is not valid UTF-8")
+		}
+		return []byte(s), nil
+	}
+	b, err := encoding.ReplaceUnsupported(enc.NewEncoder()).Bytes([]byte(s))
+	if err != nil {
+		return nil, fmt.Errorf("cannot encode %q in codepage %d: %w", s, cp, err)
+	}
+	if back, err := enc.NewDecoder().Bytes(b); err != nil || string(back) != s {
+		return nil, fmt.Errorf("cannot represent %q in codepage %d", s, cp)
+	}
+	return b, nil
+}
