@@ -176,8 +176,14 @@ func newAsmPass(db *msi.Database, opts AssemblyNamesOptions, rep *Report) (*asmP
 // planRow decides the changes for one MsiAssembly row and records notes.
 func (p *asmPass) planRow(row msi.Row) []asmEdit {
 	comp := row.Get("Component_").Str()
-	win32 := row.Get("Attributes").Int() == 1
 	key := []string{comp}
+	attrs := row.Get("Attributes")
+	if !attrs.IsNull() && attrs.Int() != 0 && attrs.Int() != 1 {
+		p.rep.note(Warning, "MsiAssembly", key, "Attributes %d is neither 0 (.NET) nor 1 (Win32); row skipped", attrs.Int())
+		return nil
+	}
+	win32 := !attrs.IsNull() && attrs.Int() == 1
+	notesBefore := len(p.rep.Notes)
 	existing := map[string]asmAttr{}
 	for _, a := range p.names[comp] {
 		k := strings.ToLower(a.name)
@@ -216,7 +222,7 @@ func (p *asmPass) planRow(row msi.Row) []asmEdit {
 			p.rep.note(Warning, "MsiAssemblyName", []string{comp, cur.name}, "authored %s %q differs from %q in %s; left alone (Force overwrites)", cur.name, cur.value, w, fileKey)
 		}
 	}
-	if len(edits) == 0 {
+	if len(edits) == 0 && len(p.rep.Notes) == notesBefore {
 		p.rep.note(Info, "MsiAssembly", key, "identity matches %s", fileKey)
 	}
 	return edits

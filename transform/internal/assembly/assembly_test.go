@@ -437,3 +437,18 @@ func strings16(s string) string {
 func fl(table int, rows uint32, size int) asmtest.Fill {
 	return asmtest.Fill{Table: table, Rows: rows, RowSize: size}
 }
+
+func BenchmarkReadDotNet(b *testing.B) {
+	s := baseSpec()
+	s.PublicKey, s.Culture, s.FileVersion = ecmaKey, "de", fv(1, 2, 3, 4)
+	s.Fills = []asmtest.Fill{fl(tModule, 1, 10), fl(tTypeRef, 3000, 6), fl(tTypeDef, 500, 14), fl(tField, 2000, 6), fl(tMethodDef, 4000, 14), fl(tCustomAttribute, 300, 8)}
+	img := asmtest.BuildPE(s)
+	r := bytes.NewReader(img)
+	b.SetBytes(int64(len(img)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ReadDotNet(r, int64(len(img))); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
