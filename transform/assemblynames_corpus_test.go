@@ -346,3 +346,48 @@ func TestAssemblyNamesMsitools(t *testing.T) {
 		t.Errorf("pass on the written package changed rows: %+v", rep.Changes)
 	}
 }
+
+// TestAssemblyNamesRealRoundTrip strips a real, signed package's identities
+// to names, completes them from its cabinets, saves it (dropping the
+// signature) and checks what msitools reads back against the vendor rows.
+func TestAssemblyNamesRealRoundTrip(t *testing.T) {
+	dir := testenv.CorpusDir()
+	if dir == "" {
+		t.Skip("shared corpus not found")
+	}
+	file := filepath.Join(dir, "real", "sigoa-SQLSysClrTypes.msi")
+	if _, err := os.Stat(file); err != nil {
+		t.Skip("sigoa-SQLSysClrTypes.msi not in the corpus")
+	}
+	vendor := asmVendorNames(t, file)
+	db := asmOpenDB(t, file)
+	tb, err := db.Table("MsiAssemblyName")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb.DeleteFunc(func(r msi.Row) bool { return r.Get("Name").Str() != "name" })
+	if _, err := AssemblyNames(db, AssemblyNamesOptions{Source: asmExtractCabs(t, file), FileVersion: true, AllowSigned: true}); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "out.msi")
+	if err := db.Save(out, &msi.SaveOptions{}); !errors.Is(err, msi.ErrSigned) {
+		t.Errorf("Save of a changed signed package without DropSignature: %v, want msi.ErrSigned", err)
+	}
+	if err := db.Save(out, &msi.SaveOptions{DropSignature: true}); err != nil {
+		t.Fatal(err)
+	}
+	got := asmVendorNames(t, out)
+	if len(got) != len(vendor) {
+		t.Fatalf("msiinfo reads %d components, vendor has %d", len(got), len(vendor))
+	}
+	for comp, want := range vendor {
+		if len(got[comp]) != len(want) {
+			t.Errorf("%s: %v, vendor %v", comp, got[comp], want)
+		}
+		for name, wv := range want {
+			if gv := got[comp][name]; !asmSame(strings.ToLower(name), gv, wv) {
+				t.Errorf("%s %s: msiinfo reads %q, vendor %q", comp, name, gv, wv)
+			}
+		}
+	}
+}
