@@ -1,0 +1,110 @@
+package fuzz
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/msikit/msikit/cab"
+	"github.com/msikit/msikit/cfb"
+	"github.com/msikit/msikit/internal/testenv"
+)
+
+// cabSeedMax is the largest corpus cabinet used as a seed (big seeds slow
+// the fuzzer down more than they help).
+const cabSeedMax = 64 << 10
+
+// corpusCabSeeds returns the small cabinets embedded in corpus packages
+// (streams starting with "MSCF"), or nothing when the corpus is absent.
+func corpusCabSeeds() [][]byte {
+	dir := testenv.CorpusDir()
+	if dir == "" {
+		return nil
+	}
+	var seeds [][]byte
+	paths, _ := filepath.Glob(filepath.Join(dir, "*", "*"))
+	for _, p := range paths {
+		r, err := cfb.OpenReader(p)
+		if err != nil {
+			continue
+		}
+		for _, e := range r.Entries() {
+			if e.Type != cfb.TypeStream || e.Size < 36 || e.Size > cabSeedMax {
+				continue
+			}
+			s, err := e.Open()
+			if err != nil {
+				continue
+			}
+			b, err := io.ReadAll(s)
+			if err == nil && bytes.HasPrefix(b, []byte("MSCF")) {
+				seeds = append(seeds, b)
+			}
+		}
+		r.Close()
+	}
+	return seeds
+}
+
+// FuzzCab opens arbitrary bytes with the public cab API the way an
+// extractor does: list, open every file and folder, read them.
+func FuzzCab(f *testing.F) {
+	paths, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(), "cab", "testdata", "*.cab"))
+	for _, p := range paths {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
+	for _, b := range corpusCabSeeds() {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		start := time.Now()
+
+		r, err := cab.NewReaderOptions(bytes.NewReader(data), int64(len(data)), &cab.Options{
+			OpenCabinet: func(string) (io.ReaderAt, int64, error) { return bytes.NewReader(data), int64(len(data)), nil },
+		})
+		if err == nil {
+			budget := int64(8 << 20)
+			for _, fi := range r.Files {
+				if budget <= 0 {
+					break
+				}
+				rc, err := fi.Open()
+				if err != nil {
+					continue
+				}
+				n, _ := io.CopyN(io.Discard, rc, budget)
+				rc.Close()
+				if n > fi.Size {
+					t.Fatalf("file %q: read %d bytes, size %d", fi.Name, n, fi.Size)
+				}
+				budget -= n
+			}
+			for _, fo := range r.Folders {
+				if budget <= 0 {
+					break
+				}
+				if rc, err := fo.Open(); err == nil {
+					n, _ := io.CopyN(io.Discard, rc, budget)
+					rc.Close()
+					budget -= n
+				}
+			}
+		}
+
+		if d := time.Since(start); d > 2*time.Second {
+			t.Fatalf("input took %v (limit 2s)", d)
+		}
+		runtime.ReadMemStats(&after)
+		if a := after.TotalAlloc - before.TotalAlloc; a > 256<<20 {
+			t.Fatalf("input allocated %d MiB (limit 256 MiB)", a>>20)
+		}
+	})
+}
