@@ -254,11 +254,15 @@ func asmWanted(id *assembly.Identity, win32, fileVersion bool) map[string]string
 
 // fallback handles a row whose file could not be read.
 func (p *asmPass) fallback(comp string, key []string, win32 bool, existing map[string]asmAttr, fileKey string, readErr error) []asmEdit {
-	what := "file"
+	what := "its files"
 	if fileKey != "" {
 		what = fileKey
 	}
-	p.rep.note(Warning, "MsiAssembly", key, "values not read from metadata: %s: %v", what, readErr)
+	if fileKey != "" {
+		p.rep.note(Warning, "MsiAssembly", key, "values not read from metadata: %s: %v", fileKey, readErr)
+	} else {
+		p.rep.note(Warning, "MsiAssembly", key, "values not read from metadata: %v", readErr)
+	}
 	arch, has := existing["processorarchitecture"]
 	needs := !has || arch.value == "" || !asmValid("processorarchitecture", arch.value, win32)
 	if win32 || !needs {
@@ -298,7 +302,11 @@ func (p *asmPass) identity(comp string, row msi.Row, win32 bool) (*assembly.Iden
 	} else {
 		candidates = []string{keyPath, manifest}
 	}
-	var errs []error
+	type failure struct {
+		key string
+		err error
+	}
+	var fails []failure
 	tried := map[string]bool{}
 	for _, fk := range candidates {
 		if fk == "" || tried[fk] {
@@ -306,30 +314,46 @@ func (p *asmPass) identity(comp string, row msi.Row, win32 bool) (*assembly.Iden
 		}
 		tried[fk] = true
 		if _, ok := p.files[fk]; !ok {
-			errs = append(errs, fmt.Errorf("%s is not in the File table", fk))
+			fails = append(fails, failure{fk, errors.New("not in the File table")})
 			continue
 		}
 		id, err := p.readFile(fk, win32)
 		if err == nil {
 			return id, fk, nil
 		}
-		errs = append(errs, fmt.Errorf("%s: %w", fk, err))
+		fails = append(fails, failure{fk, err})
 	}
-	if len(errs) == 0 {
+	switch len(fails) {
+	case 0:
 		return nil, "", errors.New("no key file and no File_Manifest")
+	case 1:
+		return nil, fails[0].key, fails[0].err
 	}
-	first := ""
-	for _, fk := range candidates {
-		if fk != "" {
-			first = fk
-			break
-		}
+	// Several candidates failed: name each in the error.
+	var errs []error
+	for _, f := range fails {
+		errs = append(errs, fmt.Errorf("%s: %w", f.key, f.err))
 	}
-	if len(errs) == 1 {
-		return nil, first, errors.Unwrap(errs[0])
-	}
-	return nil, first, errors.Join(errs...)
+	return nil, "", asmJoinErrors(errs)
 }
+
+// asmJoinErrors joins errors on one line ("a; b"), keeping them for
+// errors.Is.
+func asmJoinErrors(errs []error) error {
+	msgs := make([]string, len(errs))
+	for i, e := range errs {
+		msgs[i] = e.Error()
+	}
+	return &asmMultiError{msg: strings.Join(msgs, "; "), errs: errs}
+}
+
+type asmMultiError struct {
+	msg  string
+	errs []error
+}
+
+func (e *asmMultiError) Error() string   { return e.msg }
+func (e *asmMultiError) Unwrap() []error { return e.errs }
 
 func (p *asmPass) readFile(fileKey string, win32 bool) (*assembly.Identity, error) {
 	r, size, err := p.open(fileKey)

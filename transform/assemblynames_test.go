@@ -281,6 +281,32 @@ func TestAssemblyNamesSource(t *testing.T) {
 	}
 }
 
+func TestAssemblyNamesMissingFiles(t *testing.T) {
+	tests := []struct {
+		name, keyPath, manifest string
+		attrs                   int32
+		note                    string
+	}{
+		{"key path not in File table", "ghost.dll", "", 0, "values not read from metadata: ghost.dll: not in the File table"},
+		{"no key path, manifest missing", "", "ghost.dll", 0, "ghost.dll: not in the File table"},
+		{"both missing", "ghost.dll", "phantom.dll", 0, "ghost.dll: not in the File table; phantom.dll: not in the File table"},
+		{"no key path, no manifest", "", "", 0, "no key file and no File_Manifest"},
+		{"win32 without manifest", "lib.dll", "", 1, "Win32 assembly without File_Manifest"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db := asmTestDB(t, tt.attrs, tt.keyPath, tt.manifest, []string{"lib.dll"}, [][2]string{{"name", "Contoso.Lib"}})
+			rep, err := AssemblyNames(db, AssemblyNamesOptions{Open: asmOpenMap(map[string][]byte{"lib.dll": asmFixture(1, true)}), ProcessorArchitecture: "x86"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if notes := asmNoteText(rep); !strings.Contains(notes, tt.note) {
+				t.Errorf("notes lack %q:\n%s", tt.note, notes)
+			}
+		})
+	}
+}
+
 func TestAssemblyNamesBadFallback(t *testing.T) {
 	db := asmTestDB(t, 0, "lib.dll", "", []string{"lib.dll"}, nil)
 	if _, err := AssemblyNames(db, AssemblyNamesOptions{ProcessorArchitecture: "neutral"}); err == nil {
