@@ -307,6 +307,32 @@ func TestAssemblyNamesMissingFiles(t *testing.T) {
 	}
 }
 
+// TestAssemblyNamesDirectoryCycle: a Directory table whose parents loop
+// must not hang the Source lookup; the file is still found by its key.
+func TestAssemblyNamesDirectoryCycle(t *testing.T) {
+	work := t.TempDir()
+	if err := os.WriteFile(filepath.Join(work, "lib.dll"), asmFixture(3, true), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := asmTestDB(t, 0, "lib.dll", "", []string{"lib.dll"}, [][2]string{{"name", "Contoso.Lib"}})
+	dt, err := db.Table("Directory")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dt.Update([]msi.Value{msi.StrValue("INSTALLDIR")}, func(v []msi.Value) error {
+		v[1] = msi.StrValue("BINDIR")
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := AssemblyNames(db, AssemblyNamesOptions{Source: work}); err != nil {
+		t.Fatal(err)
+	}
+	if got := asmNames(t, db, "C1")["processorArchitecture"]; got != "x86" {
+		t.Errorf("processorArchitecture = %q, want x86", got)
+	}
+}
+
 func TestAssemblyNamesBadFallback(t *testing.T) {
 	db := asmTestDB(t, 0, "lib.dll", "", []string{"lib.dll"}, nil)
 	if _, err := AssemblyNames(db, AssemblyNamesOptions{ProcessorArchitecture: "neutral"}); err == nil {
