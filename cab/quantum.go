@@ -1,6 +1,7 @@
 package cab
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math/bits"
 )
@@ -228,6 +229,17 @@ func newQuantumDecompressor(level, windowBits int) (decompressor, error) {
 // fill tops up bitbuf to at least 57 bits, feeding the post-block bytes
 // (0xFF, then zeros) once src is exhausted.
 func (d *quantumDecompressor) fill() {
+	if d.pos+8 <= len(d.src) {
+		// Load 8 bytes at once; the bits below nbits that belong to a
+		// byte not yet counted are that byte's own bits, so loading it
+		// again later ORs in the same values.
+		v := binary.BigEndian.Uint64(d.src[d.pos:])
+		d.bitbuf |= v >> d.nbits
+		k := (63 - d.nbits) >> 3
+		d.pos += int(k)
+		d.nbits += k << 3
+		return
+	}
 	for d.nbits <= 56 {
 		var b byte
 		if d.pos < len(d.src) {
@@ -244,15 +256,12 @@ func (d *quantumDecompressor) fill() {
 	}
 }
 
-// bits takes n (<= 32) raw bits from the input.
+// bits takes n (<= 32) raw bits from the input; n = 0 gives 0.
 func (d *quantumDecompressor) bits(n uint) uint32 {
-	if n == 0 {
-		return 0
-	}
 	if d.nbits < n {
 		d.fill()
 	}
-	v := uint32(d.bitbuf >> (64 - n))
+	v := uint32(d.bitbuf >> (64 - n)) // a shift by 64 gives 0
 	d.bitbuf <<= n
 	d.nbits -= n
 	return v
