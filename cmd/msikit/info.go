@@ -1,11 +1,384 @@
 package main
 
-import flag "github.com/spf13/pflag"
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/msikit/msikit/msi"
+	flag "github.com/spf13/pflag"
+)
 
 var cmdInfo = &Command{
 	UsageLine: "msikit info FILE [--json]",
 	Short:     "show a package's kind, codepage, summary information, tables, streams and signature",
+	Long: `Info describes a Windows Installer package: its kind (installer database,
+merge module, patch, transform), the database codepage, every summary
+information property with its stored type, the tables with their row
+counts, the streams that are not tables (with sizes), the sub-storages, the
+digital signature (if any: digest, signer, validity; not verified), and the
+cabinets listed in the Media table or embedded as streams (with the
+compression read from each cabinet's header).
+
+Every table is decoded, so info also checks that the database is readable:
+a table that fails to decode is listed with its error and info exits with
+status 1 after printing everything else.
+
+With --json the same information is one JSON object (see the README for the
+schema); summary times are RFC 3339 in UTC, strings are UTF-8.`,
+	Example: `	msikit info product.msi
+	msikit info --json product.msi | jq .summary`,
 	Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
-		return func(env *Env, args []string) error { return errNotImplemented }
+		asJSON := fs.Bool("json", false, "print one JSON object instead of text")
+		return func(env *Env, args []string) error {
+			if len(args) != 1 {
+				return usagef("want exactly one FILE")
+			}
+			db, err := openMSI(args[0])
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			info, err := gatherInfo(db, args[0])
+			if err != nil {
+				return err
+			}
+			if *asJSON {
+				enc := json.NewEncoder(env.Stdout)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(info); err != nil {
+					return err
+				}
+			} else if err := printInfo(env.Stdout, info); err != nil {
+				return err
+			}
+			for _, t := range info.Tables {
+				if t.Error != "" {
+					return fmt.Errorf("%s: table %s: %s", args[0], t.Name, t.Error)
+				}
+			}
+			return nil
+		}
 	},
+}
+
+// openMSI opens a package for the msi commands, turning errors into
+// "<file>: <reason>".
+func openMSI(name string) (*msi.Database, error) {
+	db, err := msi.Open(name)
+	if err != nil {
+		return nil, fileErr(name, err)
+	}
+	return db, nil
+}
+
+// fileErr formats err as "<file>: <reason>", without repeating the file
+// name (the reason from *fs.PathError or msi.Open may carry it already) or
+// the "msi: " package prefix.
+func fileErr(name string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Path == name {
+		err = pe.Err
+	}
+	return &fileError{name: name, err: err}
+}
+
+type fileError struct {
+	name string
+	err  error
+}
+
+func (e *fileError) Error() string {
+	msg := e.err.Error()
+	msg = strings.TrimPrefix(msg, "msi: ")
+	msg = strings.TrimPrefix(msg, e.name+": ")
+	msg = strings.TrimPrefix(msg, "msi: ")
+	return e.name + ": " + msg
+}
+
+func (e *fileError) Unwrap() error { return e.err }
+
+// infoJSON is the schema of "msikit info --json".
+type infoJSON struct {
+	File      string          `json:"file"`
+	Kind      string          `json:"kind"`
+	Codepage  int             `json:"codepage"`
+	Summary   []summaryJSON   `json:"summary"`
+	Tables    []tableInfoJSON `json:"tables"`
+	Streams   []streamJSON    `json:"streams"`
+	Storages  []string        `json:"storages"`
+	Signature signatureJSON   `json:"signature"`
+	Cabinets  []cabinetJSON   `json:"cabinets"`
+}
+
+type summaryJSON struct {
+	ID    uint32 `json:"id"`
+	Name  string `json:"name"`
+	Type  string `json:"type"`
+	Value any    `json:"value"`
+}
+
+type tableInfoJSON struct {
+	Name  string `json:"name"`
+	Rows  int    `json:"rows"`
+	Error string `json:"error,omitempty"`
+}
+
+type streamJSON struct {
+	Name  string `json:"name"`
+	Size  int64  `json:"size"`
+	Table string `json:"table,omitempty"`
+}
+
+type signatureJSON struct {
+	Signed       bool   `json:"signed"`
+	Size         int64  `json:"size,omitempty"`
+	Extended     bool   `json:"extended"`
+	ExtendedSize int64  `json:"extendedSize,omitempty"`
+	Digest       string `json:"digest,omitempty"`
+	Subject      string `json:"subject,omitempty"`
+	Issuer       string `json:"issuer,omitempty"`
+	NotBefore    string `json:"notBefore,omitempty"`
+	NotAfter     string `json:"notAfter,omitempty"`
+	Certificates int    `json:"certificates,omitempty"`
+	Error        string `json:"error,omitempty"`
+}
+
+type cabinetJSON struct {
+	Name         string `json:"name,omitempty"`
+	DiskID       int    `json:"diskId,omitempty"`
+	LastSequence int    `json:"lastSequence,omitempty"`
+	Embedded     bool   `json:"embedded"`
+	Stream       string `json:"stream,omitempty"`
+	Size         int64  `json:"size,omitempty"`
+	Compression  string `json:"compression,omitempty"`
+	Folders      int    `json:"folders,omitempty"`
+	Files        int    `json:"files,omitempty"`
+	Error        string `json:"error,omitempty"`
+}
+
+func gatherInfo(db *msi.Database, file string) (*infoJSON, error) {
+	info := &infoJSON{File: file, Kind: db.Kind().String(), Codepage: db.Codepage(),
+		Summary: []summaryJSON{}, Tables: []tableInfoJSON{}, Streams: []streamJSON{},
+		Storages: []string{}, Cabinets: []cabinetJSON{}}
+	si, err := db.SummaryInfo()
+	if err != nil {
+		return nil, fileErr(file, err)
+	}
+	for _, p := range si.Properties() {
+		s := summaryJSON{ID: uint32(p.ID), Name: p.ID.String(), Type: p.Type.String()}
+		switch p.Type {
+		case msi.PropInt16, msi.PropInt32:
+			s.Value = p.Int
+		case msi.PropString:
+			s.Value = p.Str
+		case msi.PropFiletime:
+			s.Value = filetimeRFC3339(p)
+		default:
+			s.Value = fmt.Sprintf("%d bytes", len(p.Raw))
+		}
+		info.Summary = append(info.Summary, s)
+	}
+	if db.Kind() != msi.KindTransform {
+		for _, name := range db.TableNames() {
+			ti := tableInfoJSON{Name: name}
+			if t, err := db.Table(name); err != nil {
+				ti.Error = strings.TrimPrefix(err.Error(), "msi: ")
+			} else {
+				ti.Rows = t.Len()
+			}
+			info.Tables = append(info.Tables, ti)
+		}
+	} else {
+		for _, name := range db.TableNames() {
+			info.Tables = append(info.Tables, tableInfoJSON{Name: name, Rows: -1})
+		}
+	}
+	for _, s := range db.Streams() {
+		info.Streams = append(info.Streams, streamJSON{Name: s.Name, Size: s.Size, Table: s.Table})
+	}
+	info.Storages = append(info.Storages, db.Storages()...)
+	sig, err := db.Signature()
+	if err != nil {
+		return nil, fileErr(file, err)
+	}
+	info.Signature = signatureJSON{Signed: sig.Signed, Size: sig.Size, Extended: sig.Extended,
+		ExtendedSize: sig.ExtendedSize, Digest: sig.Digest, Subject: sig.Subject, Issuer: sig.Issuer,
+		Certificates: sig.Certificates}
+	if !sig.NotBefore.IsZero() {
+		info.Signature.NotBefore = sig.NotBefore.Format(time.RFC3339)
+		info.Signature.NotAfter = sig.NotAfter.Format(time.RFC3339)
+	}
+	if sig.Err != nil {
+		info.Signature.Error = sig.Err.Error()
+	}
+	if db.Kind() != msi.KindTransform {
+		cabs, err := db.Cabinets()
+		if err != nil {
+			return nil, fileErr(file, err)
+		}
+		for _, c := range cabs {
+			cj := cabinetJSON{Name: c.Name, DiskID: c.DiskID, LastSequence: c.LastSequence,
+				Embedded: c.Embedded, Stream: c.Stream, Size: c.Size}
+			if c.Header != nil {
+				cj.Compression = c.Header.Compression()
+				cj.Folders = len(c.Header.Folders)
+				cj.Files = c.Header.Files
+			}
+			if c.Err != nil {
+				cj.Error = c.Err.Error()
+			}
+			info.Cabinets = append(info.Cabinets, cj)
+		}
+	}
+	return info, nil
+}
+
+func filetimeRFC3339(p msi.Property) string {
+	s := msi.FormatFiletime(p.Time) // "YYYY/MM/DD hh:mm:ss", UTC
+	return strings.ReplaceAll(s[:10], "/", "-") + "T" + s[11:] + "Z"
+}
+
+// escapeStreamName shows a stream name with control characters and backslashes
+// escaped ("\x05SummaryInformation"), the form cat accepts back.
+func escapeStreamName(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// unescapeStreamName undoes escapeStreamName (\\ and \xNN).
+func unescapeStreamName(s string) (string, bool) {
+	if !strings.Contains(s, `\`) {
+		return s, true
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' {
+			b.WriteByte(s[i])
+			continue
+		}
+		if i+1 < len(s) && s[i+1] == '\\' {
+			b.WriteByte('\\')
+			i++
+			continue
+		}
+		if i+3 < len(s) && s[i+1] == 'x' {
+			n, err := strconv.ParseUint(s[i+2:i+4], 16, 8)
+			if err == nil {
+				b.WriteByte(byte(n))
+				i += 3
+				continue
+			}
+		}
+		return "", false
+	}
+	return b.String(), true
+}
+
+func printInfo(w io.Writer, info *infoJSON) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "File:\t%s\n", info.File)
+	fmt.Fprintf(tw, "Kind:\t%s\n", info.Kind)
+	fmt.Fprintf(tw, "Codepage:\t%d\n", info.Codepage)
+	tw.Flush()
+
+	fmt.Fprintf(w, "\nSummary information (%d properties):\n", len(info.Summary))
+	for _, s := range info.Summary {
+		fmt.Fprintf(tw, "  %s\t%s\t%v\n", s.Name, s.Type, s.Value)
+	}
+	tw.Flush()
+
+	fmt.Fprintf(w, "\nTables (%d):\n", len(info.Tables))
+	for _, t := range info.Tables {
+		switch {
+		case t.Error != "":
+			fmt.Fprintf(tw, "  %s\terror: %s\n", t.Name, t.Error)
+		case t.Rows < 0:
+			fmt.Fprintf(tw, "  %s\t(transform changes)\n", t.Name)
+		default:
+			fmt.Fprintf(tw, "  %s\t%d rows\n", t.Name, t.Rows)
+		}
+	}
+	tw.Flush()
+
+	fmt.Fprintf(w, "\nStreams (%d):\n", len(info.Streams))
+	for _, s := range info.Streams {
+		fmt.Fprintf(tw, "  %s\t%d bytes\n", escapeStreamName(s.Name), s.Size)
+	}
+	tw.Flush()
+
+	if len(info.Storages) > 0 {
+		fmt.Fprintf(w, "\nStorages (%d):\n", len(info.Storages))
+		for _, s := range info.Storages {
+			fmt.Fprintf(w, "  %s\n", escapeStreamName(s))
+		}
+	}
+
+	sig := info.Signature
+	fmt.Fprintf(w, "\nSignature: ")
+	switch {
+	case !sig.Signed && !sig.Extended:
+		fmt.Fprintf(w, "none\n")
+	default:
+		var parts []string
+		if sig.Signed {
+			parts = append(parts, fmt.Sprintf("\\x05DigitalSignature %d bytes", sig.Size))
+		}
+		if sig.Extended {
+			parts = append(parts, fmt.Sprintf("\\x05MsiDigitalSignatureEx %d bytes", sig.ExtendedSize))
+		}
+		fmt.Fprintf(w, "signed (%s; not verified)\n", strings.Join(parts, ", "))
+		if sig.Digest != "" {
+			fmt.Fprintf(tw, "  Digest:\t%s\n", sig.Digest)
+		}
+		if sig.Subject != "" {
+			fmt.Fprintf(tw, "  Signer:\t%s\n", sig.Subject)
+			fmt.Fprintf(tw, "  Issuer:\t%s\n", sig.Issuer)
+			fmt.Fprintf(tw, "  Valid:\t%s to %s\n", sig.NotBefore, sig.NotAfter)
+		}
+		if sig.Error != "" {
+			fmt.Fprintf(tw, "  Error:\t%s\n", sig.Error)
+		}
+		tw.Flush()
+	}
+
+	fmt.Fprintf(w, "\nCabinets (%d):\n", len(info.Cabinets))
+	for _, c := range info.Cabinets {
+		name := c.Name
+		if name == "" {
+			name = "(stream " + escapeStreamName(c.Stream) + ", no Media row)"
+		}
+		where := "external"
+		if c.Embedded {
+			where = fmt.Sprintf("embedded, %d bytes", c.Size)
+		}
+		detail := ""
+		if c.Error != "" {
+			detail = "error: " + c.Error
+		} else if c.Embedded {
+			detail = fmt.Sprintf("%s, %d folders, %d files", c.Compression, c.Folders, c.Files)
+		}
+		disk := ""
+		if c.DiskID != 0 {
+			disk = fmt.Sprintf("disk %d, last sequence %d", c.DiskID, c.LastSequence)
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", name, disk, where, detail)
+	}
+	return tw.Flush()
 }

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"bytes"
+	stdflag "flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/msikit/msikit/cfb"
+	"github.com/msikit/msikit/internal/testenv"
+)
+
+var updateMSIGolden = stdflag.Bool("msi.update", false, "rewrite cmd/msikit/testdata/msi/*.golden")
+
+// samplePath is the package shipped in testdata/.
+func samplePath() string { return filepath.Join(testenv.RepoRoot(), "testdata", "sample.msi") }
+
+// badInputs makes the three kinds of bad input every msi command must
+// reject with exit status 1 and one line "msikit: <file>: <reason>": a
+// missing file, a file that is not a compound file, and a compound file
+// whose database is corrupt (every table stream cut to one byte).
+func badInputs(t *testing.T) map[string]string {
+	t.Helper()
+	dir := t.TempDir()
+	notMSI := filepath.Join(dir, "notmsi.msi")
+	if err := os.WriteFile(notMSI, []byte("This is plain text, not a package.\n"), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	corrupt := filepath.Join(dir, "corrupt.msi")
+	rc, err := cfb.OpenReader(samplePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	var out bytes.Buffer
+	w := cfb.NewWriter(&out, nil)
+	w.SetRoot(cfb.Header{CLSID: rc.Root.CLSID})
+	for _, e := range rc.Root.Children {
+		if e.Type == cfb.TypeStream && len(e.RawName) > 0 && e.RawName[0] == 0x4840 {
+			h := &cfb.Header{RawName: e.RawName, CLSID: e.CLSID}
+			if err := w.CreateHeaderFrom("", h, bytes.NewReader([]byte{1}), 1); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if err := w.Copy(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(corrupt, out.Bytes(), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{
+		"missing": filepath.Join(dir, "missing.msi"),
+		"not-msi": notMSI,
+		"corrupt": corrupt,
+	}
+}
+
+// checkBadInputs runs args (with "FILE" replaced by each bad input) and
+// checks exit status 1 with one error line naming the file.
+func checkBadInputs(t *testing.T, args ...string) {
+	t.Helper()
+	for kind, file := range badInputs(t) {
+		t.Run(kind, func(t *testing.T) {
+			a := make([]string, len(args))
+			for i, s := range args {
+				a[i] = strings.ReplaceAll(s, "FILE", file)
+			}
+			code, _, stderr := runCLI(t, a...)
+			if code != exitFailure {
+				t.Fatalf("%q: exit %d, want %d (stderr %q)", a, code, exitFailure, stderr)
+			}
+			if !strings.HasPrefix(stderr, "msikit: "+file+": ") || strings.Count(stderr, "\n") != 1 {
+				t.Errorf("%q: stderr %q, want one line \"msikit: %s: <reason>\"", a, stderr, file)
+			}
+		})
+	}
+}
+
+// checkUsage runs each argument list and expects exit status 2 with a
+// usage message.
+func checkUsage(t *testing.T, cases ...[]string) {
+	t.Helper()
+	for _, args := range cases {
+		code, stdout, stderr := runCLI(t, args...)
+		if code != exitUsage {
+			t.Errorf("%q: exit %d, want %d", args, code, exitUsage)
+		}
+		if stdout != "" || !strings.Contains(stderr, "Run 'msikit help") {
+			t.Errorf("%q: stdout %q, stderr %q: want a usage error on stderr only", args, stdout, stderr)
+		}
+	}
+}
+
+// checkGolden runs args and compares stdout with testdata/msi/name.golden
+// (rewritten with -msi.update). The sample path is replaced by a fixed
+// name so the golden files do not depend on the checkout location.
+func checkGolden(t *testing.T, name string, args ...string) {
+	t.Helper()
+	code, stdout, stderr := runCLI(t, args...)
+	if code != exitOK {
+		t.Fatalf("%q: exit %d, stderr %q", args, code, stderr)
+	}
+	stdout = strings.ReplaceAll(stdout, samplePath(), "testdata/sample.msi")
+	golden := filepath.Join("testdata", "msi", name+".golden")
+	if *updateMSIGolden {
+		if err := os.MkdirAll(filepath.Dir(golden), 0o777); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, []byte(stdout), 0o666); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test -msi.update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), stdout); diff != "" {
+		t.Errorf("%q: stdout differs from %s (-want +got):\n%s", args, golden, diff)
+	}
+}
+
+func TestInfoCommand(t *testing.T) {
+	checkUsage(t, []string{"info"}, []string{"info", "a.msi", "b.msi"}, []string{"info", "--bogus", "a.msi"})
+	checkBadInputs(t, "info", "FILE")
+	checkGolden(t, "info", "info", samplePath())
+	checkGolden(t, "info-json", "info", "--json", samplePath())
+}
+
+func TestTablesCommand(t *testing.T) {
+	checkUsage(t, []string{"tables"}, []string{"tables", "a.msi", "b.msi"})
+	checkBadInputs(t, "tables", "-l", "FILE")
+	checkGolden(t, "tables", "tables", samplePath())
+	checkGolden(t, "tables-l", "tables", "-l", samplePath())
+}
+
+func TestStreamsCommand(t *testing.T) {
+	checkUsage(t, []string{"streams"}, []string{"streams", "a.msi", "b.msi"})
+	checkBadInputs(t, "streams", "FILE")
+	checkGolden(t, "streams", "streams", samplePath())
+}
+
+func TestCatCommand(t *testing.T) {
+	checkUsage(t, []string{"cat"}, []string{"cat", "a.msi"}, []string{"cat", "a", "b", "c"})
+	checkBadInputs(t, "cat", "FILE", `\x05SummaryInformation`)
+	// The escaped and the literal name give the stream's bytes, which must
+	// equal what the cfb layer reads.
+	rc, err := cfb.OpenReader(samplePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	st, err := rc.Lookup("\x05SummaryInformation").Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([]byte, st.Size())
+	if _, err := st.ReadAt(want, 0); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{`\x05SummaryInformation`, "\x05SummaryInformation"} {
+		code, stdout, stderr := runCLI(t, "cat", samplePath(), name)
+		if code != exitOK || stdout != string(want) {
+			t.Errorf("cat %q: exit %d, %d bytes (want %d), stderr %q", name, code, len(stdout), len(want), stderr)
+		}
+	}
+	code, _, stderr := runCLI(t, "cat", samplePath(), "NoSuchStream")
+	if code != exitFailure || !strings.Contains(stderr, `no stream "NoSuchStream"`) {
+		t.Errorf("cat of a missing stream: exit %d, stderr %q", code, stderr)
+	}
+}
+
+func TestExportCommand(t *testing.T) {
+	checkUsage(t,
+		[]string{"export"},
+		[]string{"export", "a.msi"},                     // no TABLE and no -d
+		[]string{"export", "a.msi", "File", "Property"}, // two tables to stdout
+		[]string{"export", "a.msi", "File", "--format", "xml"},
+	)
+	checkBadInputs(t, "export", "FILE", "Property")
+	checkGolden(t, "export-property", "export", samplePath(), "Property")
+	checkGolden(t, "export-suminfo", "export", samplePath(), "_SummaryInformation")
+	checkGolden(t, "export-codepage", "export", samplePath(), "_ForceCodepage")
+	checkGolden(t, "export-json", "export", samplePath(), "Media", "Icon", "_ForceCodepage", "--format", "json")
+
+	code, _, stderr := runCLI(t, "export", samplePath(), "NoSuchTable")
+	if code != exitFailure || !strings.Contains(stderr, "no table NoSuchTable") {
+		t.Errorf("export of a missing table: exit %d, stderr %q", code, stderr)
+	}
+
+	// -d writes every table and the binary cells; stdout stays empty and
+	// each file equals the single-table export.
+	dir := t.TempDir()
+	code, stdout, stderr := runCLI(t, "export", samplePath(), "-d", dir)
+	if code != exitOK || stdout != "" {
+		t.Fatalf("export -d: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	_, tables, _ := runCLI(t, "tables", samplePath())
+	for _, table := range append([]string{"_SummaryInformation", "_ForceCodepage"}, strings.Fields(tables)...) {
+		got, err := os.ReadFile(filepath.Join(dir, table+".idt"))
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		_, want, _ := runCLI(t, "export", samplePath(), table)
+		if string(got) != want {
+			t.Errorf("%s.idt differs from export to stdout", table)
+		}
+	}
+	icon, err := os.ReadFile(filepath.Join(dir, "Icon", "Icon.app.ico"))
+	_, wantIcon, _ := runCLI(t, "cat", samplePath(), "Icon.app.ico")
+	if err != nil || string(icon) != wantIcon || len(icon) == 0 {
+		t.Errorf("binary cell file Icon/Icon.app.ico: %v, %d bytes, want %d", err, len(icon), len(wantIcon))
+	}
+	// JSON into a folder.
+	jdir := t.TempDir()
+	if code, _, stderr := runCLI(t, "export", samplePath(), "Icon", "-f", "json", "-d", jdir); code != exitOK {
+		t.Fatalf("export -f json -d: exit %d, %s", code, stderr)
+	}
+	for _, f := range []string{"Icon.json", "Icon/Icon.app.ico"} {
+		if _, err := os.Stat(filepath.Join(jdir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+}
