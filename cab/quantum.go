@@ -49,6 +49,15 @@ import (
 //     every match the position slot and its raw extra bits give the offset
 //     base+extra+1 back from the current position. Raw extra bits are taken
 //     from the same bit stream, after the bits the coder has already read.
+//
+// The arithmetic decoder itself cannot fail: any input bits decode to some
+// symbol. Corruption shows up as a match reaching before the first byte of
+// the folder (or further back than the window), a match running past the
+// end of the block, or a block that needs more input than it has; each is
+// a *FormatError, and the decoder then refuses the rest of the folder.
+// Blocks are bounded by their declared size (at most 32 KiB), so a block
+// costs O(32 KiB) work whatever its content, and the only allocation is the
+// window (at most 2 MiB) when the folder is opened.
 
 // quantumFrameSize is the most output one Quantum frame (one CAB block) holds.
 const quantumFrameSize = 32768
