@@ -56,8 +56,7 @@ func packageCabs(t testing.TB, path string) []embeddedCab {
 	t.Helper()
 	r, err := cfb.OpenReader(path)
 	if err != nil {
-		t.Logf("%s: not readable as a compound file: %v", path, err)
-		return nil
+		return nil // not a compound file (the corpus has deliberately broken ones)
 	}
 	defer r.Close()
 	var cabs []embeddedCab

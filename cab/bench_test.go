@@ -1,0 +1,102 @@
+package cab
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"testing"
+)
+
+// largestCorpusCab returns the largest cabinet in the corpus whose folders
+// all use method kind, or skips.
+func largestCorpusCab(b *testing.B, kind Method) embeddedCab {
+	b.Helper()
+	var best embeddedCab
+	for _, pkg := range corpusPackages(b) {
+		for _, c := range packageCabs(b, pkg) {
+			r, err := NewReader(bytes.NewReader(c.data), int64(len(c.data)))
+			if err != nil || len(r.Folders) == 0 || r.PrevCabinet != "" || r.NextCabinet != "" || r.Truncated {
+				continue
+			}
+			ok := true
+			for _, fo := range r.Folders {
+				ok = ok && fo.Method.Kind() == kind
+			}
+			if ok && len(c.data) > len(best.data) {
+				best = c
+			}
+		}
+	}
+	if best.data == nil {
+		b.Skipf("no %v cabinet in the corpus", kind)
+	}
+	return best
+}
+
+// benchExtract decodes every file of the cabinet data per iteration.
+func benchExtract(b *testing.B, data []byte) {
+	r, err := NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var total int64
+	for _, f := range r.Files {
+		total += f.Size
+	}
+	b.SetBytes(total)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r, err := NewReader(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, f := range r.Files {
+			rc, err := f.Open()
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := io.Copy(io.Discard, rc); err != nil {
+				b.Fatal(err)
+			}
+			rc.Close()
+		}
+	}
+}
+
+// BenchmarkMSZIP decodes the largest MSZIP cabinet of the corpus.
+func BenchmarkMSZIP(b *testing.B) {
+	c := largestCorpusCab(b, MSZIP)
+	b.Logf("%s in %s: %d bytes", c.name, c.pkg, len(c.data))
+	benchExtract(b, c.data)
+}
+
+// BenchmarkMSZIPSynthetic decodes 4 MiB of compressible text in MSZIP
+// blocks (no corpus needed).
+func BenchmarkMSZIPSynthetic(b *testing.B) {
+	payload := sample(4<<20, 9)
+	data := (&tcCab{folders: []tcFolder{{method: methodMSZIP, blocks: mszipBlocks(payload)}},
+		files: []tcFile{{name: "f", size: uint32(len(payload))}}}).bytes()
+	benchExtract(b, data)
+}
+
+// BenchmarkLZX decodes the largest LZX cabinet of the corpus.
+func BenchmarkLZX(b *testing.B) {
+	c := largestCorpusCab(b, LZX)
+	b.Logf("%s in %s: %d bytes", c.name, c.pkg, len(c.data))
+	benchExtract(b, c.data)
+}
+
+// BenchmarkCabFile decodes the cabinet named by $MSIKIT_BENCH_CAB (used by
+// bench/cab.sh to compare with gcab on the same file).
+func BenchmarkCabFile(b *testing.B) {
+	name := os.Getenv("MSIKIT_BENCH_CAB")
+	if name == "" {
+		b.Skip("set MSIKIT_BENCH_CAB to a cabinet file")
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchExtract(b, data)
+}

@@ -1,0 +1,66 @@
+package cab_test
+
+import (
+	"fmt"
+	"io"
+	"log"
+	"os"
+
+	"github.com/msikit/msikit/cab"
+)
+
+func ExampleNewReader() {
+	f, err := os.Open("testdata/mszip.cab")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		log.Fatal(err)
+	}
+	r, err := cab.NewReader(f, fi.Size())
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, fo := range r.Folders {
+		fmt.Printf("folder: %v, %d blocks\n", fo.Method, fo.NumBlocks)
+	}
+	for _, file := range r.Files {
+		rc, err := file.Open()
+		if err != nil {
+			log.Fatal(err)
+		}
+		n, err := io.Copy(io.Discard, rc)
+		rc.Close()
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("%s: %d bytes (read %d)\n", file.Name, file.Size, n)
+	}
+	// Output:
+	// folder: MSZIP, 4 blocks
+	// hello.txt: 14 bytes (read 14)
+	// rows.txt: 100893 bytes (read 100893)
+}
+
+func ExampleOpenReader() {
+	rc, err := cab.OpenReader("testdata/stored.cab")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer rc.Close()
+	f := rc.Files[0]
+	r, err := f.Open()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer r.Close()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%s %q\n", f.Name, b)
+	// Output:
+	// hello.txt "hello cabinet\n"
+}
