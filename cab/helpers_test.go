@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -213,15 +212,6 @@ func msiFileFacts(t testing.TB, msiinfo, pkg string) (sizes map[string]int64, ha
 func corpusPackages(t testing.TB) []string {
 	t.Helper()
 	return testenv.CorpusFiles(t)
-}
-
-func sortedKeys[M ~map[string]V, V any](m M) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

@@ -75,11 +75,10 @@ type Folder struct {
 	// Reserve holds the per-folder reserved bytes, if any.
 	Reserve []byte
 
-	cab         *Reader
-	index       int
-	contPrev    bool // the folder's data begins in the previous cabinet
-	contNext    bool // the folder's data continues in the next cabinet
-	splitAtNext bool
+	cab      *Reader
+	index    int
+	contPrev bool // the folder's data begins in the previous cabinet
+	contNext bool // the folder's data continues in the next cabinet
 }
 
 // Index returns the folder's position in its cabinet's Folders.
