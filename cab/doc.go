@@ -1,10 +1,38 @@
-// Package cab reads Microsoft Cabinet files (.cab), as found embedded in
-// Windows Installer packages: stored, MSZIP, LZX and Quantum folders, files
-// spanning several cabinets, and per-block checksums.
+// Package cab reads Microsoft Cabinet files (.cab, [MS-CAB]), as found
+// embedded in Windows Installer packages or next to them.
+//
+// NewReader (or OpenReader for a file on disk) reads the cabinet directory:
+// Reader.Folders are the compressed streams, Reader.Files the files, each a
+// byte range of one folder. File.Open returns a fresh stream of a file's
+// contents on every call; Folder.Open streams a whole folder. Decoders are
+// stored (no compression), MSZIP (deflate blocks through compress/flate,
+// with the 32 KiB history carried from block to block), LZX (windows of
+// 2^15 to 2^21 bytes, verbatim, aligned and uncompressed blocks, E8 call
+// translation) and Quantum. An unknown method gives an *UnsupportedError.
+//
+// Decoding state belongs to a folder, so a file is decoded from the start
+// of its folder. A Reader keeps a few decoders of files read to their end,
+// so reading a folder's files in offset order costs one pass over it.
+//
+// Cabinet sets: a folder may begin in an earlier cabinet and continue in a
+// later one. Options.OpenCabinet opens a sibling by the name in the header
+// (OpenReader looks in the same directory); without it, data in another
+// cabinet gives an error matching ErrMissingCabinet. A block split across
+// two cabinets is joined before decoding.
+//
+// Checksums: a CFDATA block whose checksum field is non-zero must match
+// it, or reading fails with a *FormatError; a zero field means the writer
+// did not compute one (allowed by MS-CAB). Options.IgnoreChecksums turns
+// verification off, for damaged cabinets.
 //
 // Reading is hardened for untrusted input: every count and size from the
-// file is checked against the data, every decoder is bounded (a block
-// never yields more than its declared size of at most 32 KiB), and bad
-// input produces an error matching ErrFormat (usually a *FormatError with
-// the offset), never a panic, a hang or an unbounded allocation.
+// file is checked against the data before use, a block may declare at most
+// 32 KiB of output and 38 KiB of input, every decoder fills exactly the
+// declared size of each block and never more, and memory per open stream
+// is bounded by the window (at most 2 MiB for LZX) plus two block buffers.
+// Bad input gives an error matching ErrFormat (a *FormatError with the
+// byte offset where possible), never a panic, a hang or an unbounded
+// allocation. A cabinet cut short (its header claims more bytes than
+// exist) still opens with Reader.Truncated set; data past the end fails
+// when read.
 package cab
