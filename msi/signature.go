@@ -2,6 +2,7 @@ package msi
 
 import (
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
 	"fmt"
@@ -140,7 +141,7 @@ func parsePKCS7(b []byte, si *SignatureInfo) error {
 	if _, err := asn1.Unmarshal(ci.Content.Bytes, &sd); err != nil {
 		return sigErr("bad SignedData", err)
 	}
-	var certs []*x509.Certificate
+	var certs []certInfo
 	if len(sd.Certificates.Bytes) > 0 {
 		rest := sd.Certificates.Bytes
 		for len(rest) > 0 {
@@ -151,6 +152,10 @@ func parsePKCS7(b []byte, si *SignatureInfo) error {
 			}
 			si.Certificates++
 			if c, err := x509.ParseCertificate(raw.FullBytes); err == nil {
+				certs = append(certs, certInfo{c.SerialNumber, c.RawIssuer, c.Subject.String(), c.Issuer.String(), c.NotBefore, c.NotAfter})
+			} else if c, ok := parseCertLenient(raw.FullBytes); ok {
+				// Old signing certificates break rules crypto/x509 now
+				// enforces (negative serial numbers); their names are fine.
 				certs = append(certs, c)
 			}
 		}
@@ -166,12 +171,60 @@ func parsePKCS7(b []byte, si *SignatureInfo) error {
 		si.Digest = oid
 	}
 	for _, c := range certs {
-		if c.SerialNumber.Cmp(signer.IssuerAndSerial.Serial) == 0 && string(c.RawIssuer) == string(signer.IssuerAndSerial.Issuer.FullBytes) {
-			si.Subject = c.Subject.String()
-			si.Issuer = c.Issuer.String()
-			si.NotBefore, si.NotAfter = c.NotBefore.UTC(), c.NotAfter.UTC()
+		if c.serial != nil && signer.IssuerAndSerial.Serial != nil && c.serial.Cmp(signer.IssuerAndSerial.Serial) == 0 &&
+			string(c.rawIssuer) == string(signer.IssuerAndSerial.Issuer.FullBytes) {
+			si.Subject, si.Issuer = c.subject, c.issuer
+			si.NotBefore, si.NotAfter = c.notBefore.UTC(), c.notAfter.UTC()
 			break
 		}
 	}
 	return nil
+}
+
+// certInfo is what Signature reports about a certificate.
+type certInfo struct {
+	serial              *big.Int
+	rawIssuer           []byte
+	subject, issuer     string
+	notBefore, notAfter time.Time
+}
+
+// The outer layers of an X.509 certificate, decoded without the checks
+// crypto/x509 applies to certificates it would trust.
+type lenientCert struct {
+	TBS    lenientTBS
+	SigAlg asn1.RawValue
+	Sig    asn1.RawValue
+}
+
+type lenientTBS struct {
+	Version  int `asn1:"optional,explicit,default:0,tag:0"`
+	Serial   *big.Int
+	SigAlg   asn1.RawValue
+	Issuer   asn1.RawValue
+	Validity struct{ NotBefore, NotAfter time.Time }
+	Subject  asn1.RawValue
+	Rest     asn1.RawValue `asn1:"optional"`
+}
+
+func parseCertLenient(der []byte) (certInfo, bool) {
+	var c lenientCert
+	if _, err := asn1.Unmarshal(der, &c); err != nil {
+		return certInfo{}, false
+	}
+	name := func(raw []byte) (string, bool) {
+		var rdn pkix.RDNSequence
+		if rest, err := asn1.Unmarshal(raw, &rdn); err != nil || len(rest) > 0 {
+			return "", false
+		}
+		var n pkix.Name
+		n.FillFromRDNSequence(&rdn)
+		return n.String(), true
+	}
+	subject, ok1 := name(c.TBS.Subject.FullBytes)
+	issuer, ok2 := name(c.TBS.Issuer.FullBytes)
+	if !ok1 || !ok2 {
+		return certInfo{}, false
+	}
+	return certInfo{c.TBS.Serial, c.TBS.Issuer.FullBytes, subject, issuer, c.TBS.Validity.NotBefore, c.TBS.Validity.NotAfter}, true
 }
