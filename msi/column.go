@@ -169,8 +169,8 @@ func ParseIDTType(s string) (Column, error) {
 		c.Type, c.Size, c.Localizable = ColString, n, true
 	case 'i':
 		switch n {
-		case 2:
-			c.Type, c.Size = ColInt16, 2
+		case 1, 2:
+			c.Type, c.Size = ColInt16, n
 		case 4:
 			c.Type, c.Size = ColInt32, 4
 		default:

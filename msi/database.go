@@ -92,6 +92,7 @@ type Database struct {
 	strict      bool
 	modified    bool
 	closed      bool
+	path        string // file name given to Open
 
 	// Warnings lists recoverable oddities found while reading (from the
 	// container and the database).
@@ -123,6 +124,7 @@ func Open(name string) (*Database, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	db.closer = f
+	db.path = name
 	return db, nil
 }
 

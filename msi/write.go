@@ -1,0 +1,393 @@
+package msi
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+
+	"github.com/msikit/msikit/cfb"
+	"github.com/msikit/msikit/internal/safefile"
+)
+
+// WriteOptions controls WriteToOptions.
+type WriteOptions struct {
+	// DropSignature removes \x05DigitalSignature and
+	// \x05MsiDigitalSignatureEx. Without it, writing a changed signed
+	// package fails with an error wrapping ErrSigned.
+	DropSignature bool
+	// Compact renumbers the string pool (dropping free slots) and
+	// re-encodes every table, as a repack does.
+	Compact bool
+}
+
+// SaveOptions controls Save.
+type SaveOptions struct {
+	DropSignature bool // see WriteOptions
+	Compact       bool // see WriteOptions
+	// InPlace allows Save to replace the file the database was opened
+	// from. The replacement is still atomic.
+	InPlace bool
+}
+
+// WriteTo writes the database as a compound file to w (see WriteToOptions).
+func (db *Database) WriteTo(w io.Writer) (int64, error) {
+	return db.WriteToOptions(w, nil)
+}
+
+// Save writes the database to path atomically: a temporary file in the
+// same folder is renamed over path only when everything was written and
+// synced. Saving over the file the database was opened from requires
+// InPlace.
+func (db *Database) Save(path string, opts *SaveOptions) error {
+	var o SaveOptions
+	if opts != nil {
+		o = *opts
+	}
+	if db.path != "" {
+		if err := safefile.CheckDistinct(db.path, path, o.InPlace); err != nil {
+			return fmt.Errorf("msi: %w", err)
+		}
+	}
+	wo := &WriteOptions{DropSignature: o.DropSignature, Compact: o.Compact}
+	// Plan first, so that a refused write (a signed package) never
+	// creates the temporary file.
+	if err := db.checkWritable(wo); err != nil {
+		return err
+	}
+	return safefile.Write(path, func(w io.Writer) error {
+		_, err := db.WriteToOptions(w, wo)
+		return err
+	})
+}
+
+// countingWriter counts bytes written.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func (db *Database) checkWritable(o *WriteOptions) error {
+	if db.closed {
+		return ErrClosed
+	}
+	if db.kind == KindTransform && (db.modified || o.Compact) {
+		return &UnsupportedError{Msg: "writing changed transforms is not supported"}
+	}
+	if db.Signed() && !o.DropSignature && (db.modified || o.Compact) {
+		return fmt.Errorf("msi: writing a changed package: %w", ErrSigned)
+	}
+	return nil
+}
+
+// WriteToOptions writes the database as a compound file to w. Changed
+// tables (all tables with Compact) are re-encoded with their rows sorted
+// by primary key, string keys by string-pool id; the string pool is
+// rebuilt with exact reference counts; every other stream and storage is
+// copied through with its metadata. Nothing is written to w before the
+// new tables and pool have been built.
+func (db *Database) WriteToOptions(w io.Writer, opts *WriteOptions) (int64, error) {
+	var o WriteOptions
+	if opts != nil {
+		o = *opts
+	}
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if err := db.checkWritable(&o); err != nil {
+		return 0, err
+	}
+	plan, err := db.plan(&o)
+	if err != nil {
+		return 0, err
+	}
+	cw := &countingWriter{w: w}
+	cwr := cfb.NewWriter(cw, &cfb.WriterOptions{Version: db.cf.Version})
+	if err := db.emit(cwr, plan, &o); err != nil {
+		return cw.n, err
+	}
+	if err := cwr.Close(); err != nil {
+		return cw.n, fmt.Errorf("msi: writing: %w", err)
+	}
+	return cw.n, nil
+}
+
+// writePlan is what a write produces besides copied streams.
+type writePlan struct {
+	tables map[string][]byte // table streams to write (decoded names)
+	omit   map[string]bool   // source table streams not to copy
+}
+
+// plan builds the new string pool and re-encodes the tables that need it.
+func (db *Database) plan(o *WriteOptions) (*writePlan, error) {
+	p := db.pool
+	if db.kind == KindTransform {
+		return &writePlan{tables: map[string][]byte{}, omit: map[string]bool{}}, nil
+	}
+	// Decode every table: exact refcounts need all references.
+	keepAll := false
+	for _, t := range db.tables {
+		if err := db.load(t); err != nil {
+			if t.dirty {
+				return nil, err
+			}
+			keepAll = true // cannot count its references: keep every source string
+		}
+	}
+	known := map[string]bool{"_Tables": true, "_Columns": true, poolStream: true, dataStream: true}
+	for _, t := range db.tables {
+		known[t.name] = true
+	}
+	for _, d := range db.dropped {
+		known[d] = true
+	}
+	for name := range db.tableStreams {
+		if !known[name] {
+			keepAll = true // a table stream without a schema: its strings must stay
+			db.Warnings = append(db.Warnings, fmt.Sprintf("table stream %q has no schema; all strings kept", name))
+		}
+	}
+	compact := o.Compact && !keepAll
+	if !db.modified && !compact {
+		// Nothing changed: copy everything, the pool included.
+		return &writePlan{tables: map[string][]byte{}, omit: map[string]bool{}}, nil
+	}
+
+	// System tables: regenerate when the schema changed.
+	sysT, sysC := db.sysTables["_Tables"], db.sysTables["_Columns"]
+	schemaDirty := db.schemaDirty
+	if schemaDirty {
+		sysT = &Table{db: db, name: "_Tables", cols: tablesCols, keys: keyIndexes(tablesCols), loaded: true}
+		sysC = &Table{db: db, name: "_Columns", cols: columnsCols, keys: keyIndexes(columnsCols), loaded: true}
+		for _, t := range db.tables {
+			tid := p.internRaw(mustEncode(p, t.name), t.name)
+			sysT.cells = append(sysT.cells, tid)
+			sysT.nrows++
+			for _, c := range t.cols {
+				cid := p.internRaw(mustEncode(p, c.Name), c.Name)
+				sysC.cells = append(sysC.cells, tid, uint32(uint16(c.Number)^0x8000), cid, uint32(c.bits()^0x8000))
+				sysC.nrows++
+			}
+		}
+	}
+	all := append([]*Table{sysT, sysC}, db.tables...)
+
+	// Count references (in-memory ids).
+	refs := make([]uint32, len(p.ents))
+	for _, t := range all {
+		if t.err != nil {
+			continue
+		}
+		n := len(t.cols)
+		for ci, c := range t.cols {
+			if c.Type != ColString {
+				continue
+			}
+			for r := 0; r < t.nrows; r++ {
+				refs[t.cells[r*n+ci]]++
+			}
+		}
+	}
+	refs[0] = 0
+
+	// Assign output ids.
+	remap := make([]uint32, len(p.ents))
+	var strs [][]byte
+	var outRefs []uint32
+	strs = append(strs, nil)
+	outRefs = append(outRefs, 0)
+	used := func(id int) bool {
+		if len(p.ents[id].raw) == 0 {
+			return false
+		}
+		return refs[id] > 0 || keepAll && id < p.nsrc
+	}
+	if compact {
+		for id := 1; id < len(p.ents); id++ {
+			if used(id) {
+				remap[id] = uint32(len(strs))
+				strs = append(strs, p.ents[id].raw)
+				outRefs = append(outRefs, refs[id])
+			}
+		}
+	} else {
+		for id := 1; id < p.nsrc; id++ {
+			if used(id) {
+				remap[id] = uint32(id)
+				strs = append(strs, p.ents[id].raw)
+				r := refs[id]
+				if r == 0 {
+					r = uint32(p.ents[id].refs)
+				}
+				outRefs = append(outRefs, r)
+			} else {
+				strs = append(strs, nil)
+				outRefs = append(outRefs, 0)
+			}
+		}
+		// Drop trailing free slots, then append new strings.
+		for len(strs) > 1 && len(strs[len(strs)-1]) == 0 {
+			strs = strs[:len(strs)-1]
+			outRefs = outRefs[:len(outRefs)-1]
+		}
+		for id := p.nsrc; id < len(p.ents); id++ {
+			if used(id) {
+				remap[id] = uint32(len(strs))
+				strs = append(strs, p.ents[id].raw)
+				outRefs = append(outRefs, refs[id])
+			}
+		}
+	}
+	long := len(strs)-1 > 0xffff
+	refSize := 2
+	if long {
+		refSize = 3
+	}
+	reencodeAll := compact || long != p.longRefs
+	if reencodeAll && keepAll && long != p.longRefs {
+		return nil, &UnsupportedError{Msg: "string references must change width but some tables cannot be decoded"}
+	}
+
+	plan := &writePlan{tables: map[string][]byte{}, omit: map[string]bool{poolStream: true, dataStream: true}}
+	poolBytes, dataBytes := encodePool(p.codec.cp, strs, outRefs, long)
+	plan.tables[poolStream] = poolBytes
+	plan.tables[dataStream] = dataBytes
+	for _, d := range db.dropped {
+		plan.omit[d] = true
+	}
+	for _, t := range all {
+		dirty := t.dirty || reencodeAll || (schemaDirty && (t == sysT || t == sysC))
+		if !dirty {
+			continue
+		}
+		if t.err != nil {
+			return nil, t.err
+		}
+		plan.omit[t.name] = true
+		if t.nrows == 0 {
+			continue
+		}
+		cells := sortRows(t.cols, t.keys, t.cells, t.nrows, remap)
+		plan.tables[t.name] = encodeTable(t.cols, refSize, cells, t.nrows, remap)
+	}
+	return plan, nil
+}
+
+func mustEncode(p *stringPool, s string) []byte {
+	b, ok := p.codec.encode(s)
+	if !ok {
+		return []byte(s)
+	}
+	return b
+}
+
+// emit adds every entry of the new file to w.
+func (db *Database) emit(w *cfb.Writer, plan *writePlan, o *WriteOptions) error {
+	root := db.cf.Root
+	w.SetRoot(cfb.Header{RawName: root.RawName, CLSID: root.CLSID, StateBits: root.StateBits, Created: root.Created, Modified: root.Modified})
+	written := map[string]bool{}
+	for _, e := range root.Children {
+		name, isTable := unpackName(e.RawName)
+		switch {
+		case e.Type == cfb.TypeStream && isTable:
+			if data, ok := plan.tables[name]; ok && !written["\x00"+name] {
+				written["\x00"+name] = true
+				h := headerOf(e)
+				if err := w.CreateHeaderFrom("", &h, bytes.NewReader(data), int64(len(data))); err != nil {
+					return err
+				}
+				continue
+			}
+			if plan.omit[name] {
+				continue
+			}
+			if err := w.Copy(e); err != nil {
+				return err
+			}
+		case e.Type == cfb.TypeStream:
+			if o.DropSignature && (name == sigStream || name == sigExStream) {
+				continue
+			}
+			if src, ok := db.overlay[name]; ok {
+				if src.deleted || written[name] {
+					continue
+				}
+				written[name] = true
+				h := headerOf(e)
+				if err := db.emitSource(w, &h, src); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := w.Copy(e); err != nil {
+				return err
+			}
+		default:
+			if err := w.Copy(e); err != nil {
+				return err
+			}
+		}
+	}
+	// New table streams (pool included when the source lacked one).
+	var names []string
+	for name := range plan.tables {
+		if !written["\x00"+name] {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		raw, err := packName(name, true)
+		if err != nil {
+			return fmt.Errorf("msi: table %s: %w", name, err)
+		}
+		data := plan.tables[name]
+		if err := w.CreateHeaderFrom("", &cfb.Header{RawName: raw}, bytes.NewReader(data), int64(len(data))); err != nil {
+			return err
+		}
+	}
+	// New streams.
+	names = names[:0]
+	for name, src := range db.overlay {
+		if !src.deleted && !written[name] && db.streamByName[name] == nil {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		raw, err := packName(name, false)
+		if err != nil {
+			return fmt.Errorf("msi: stream %q: %w", name, err)
+		}
+		h := cfb.Header{RawName: raw}
+		if err := db.emitSource(w, &h, db.overlay[name]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (db *Database) emitSource(w *cfb.Writer, h *cfb.Header, src streamSource) error {
+	if src.entry != nil {
+		s, err := src.entry.Open()
+		if err != nil {
+			return err
+		}
+		return w.CreateHeaderFrom("", h, s, src.entry.Size)
+	}
+	return w.CreateHeaderFrom("", h, src.r, src.size)
+}
+
+func headerOf(e *cfb.Entry) cfb.Header {
+	return cfb.Header{RawName: e.RawName, CLSID: e.CLSID, StateBits: e.StateBits, Created: e.Created, Modified: e.Modified}
+}
+
+var _ = errors.New
+var _ = os.Open
