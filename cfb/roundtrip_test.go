@@ -84,6 +84,7 @@ func TestCorpusRoundTrip(t *testing.T) {
 				if err != nil {
 					t.Fatalf("reading our output (%+v): %v", opts, err)
 				}
+				checkTrees(t, out)
 				if len(r2.Warnings) > 0 {
 					t.Errorf("our output has warnings: %q", r2.Warnings)
 				}
