@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // maxIDTLine bounds one line of an IDT file (a row). Column strings are at
@@ -311,6 +312,7 @@ func idtClass(c Column) byte {
 }
 
 // setStreamFromFile stores file as the stream of the row with values vals.
+// The file is read when the database is written, never buffered whole.
 func (db *Database) setStreamFromFile(t *Table, vals []Value, files fs.FS, file string) error {
 	var key []Value
 	for _, c := range t.KeyColumns() {
@@ -320,27 +322,47 @@ func (db *Database) setStreamFromFile(t *Table, vals []Value, files fs.FS, file 
 	if !ok {
 		return fmt.Errorf("msi: row just inserted into %s not found", t.Name())
 	}
-	f, err := files.Open(file)
+	fi, err := fs.Stat(files, file)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return err
+	return db.SetStream(row.StreamName(), &lazyFile{fsys: files, name: file, size: fi.Size()}, fi.Size())
+}
+
+// lazyFile is an io.ReaderAt over a file of an fs.FS that is opened on
+// the first read and closed once the last byte has been read, so that
+// importing thousands of binary cells does not hold thousands of open
+// files until the database is written.
+type lazyFile struct {
+	mu   sync.Mutex
+	fsys fs.FS
+	name string
+	size int64
+	f    fs.File
+	ra   io.ReaderAt
+}
+
+func (l *lazyFile) ReadAt(p []byte, off int64) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.ra == nil {
+		f, err := l.fsys.Open(l.name)
+		if err != nil {
+			return 0, err
+		}
+		ra, ok := f.(io.ReaderAt)
+		if !ok {
+			f.Close()
+			return 0, fmt.Errorf("msi: %s: file system gives no random access", l.name)
+		}
+		l.f, l.ra = f, ra
 	}
-	if ra, ok := f.(io.ReaderAt); ok {
-		return db.SetStream(row.StreamName(), ra, fi.Size())
+	n, err := l.ra.ReadAt(p, off)
+	if off+int64(n) >= l.size || (err != nil && err != io.EOF) {
+		l.f.Close()
+		l.f, l.ra = nil, nil
 	}
-	// Not an *os.File: read it (bounded by its stated size).
-	data, err := io.ReadAll(io.LimitReader(f, fi.Size()+1))
-	if err != nil {
-		return err
-	}
-	if int64(len(data)) != fi.Size() {
-		return fmt.Errorf("%s changed size while being read", file)
-	}
-	return db.SetStream(row.StreamName(), bytes.NewReader(data), int64(len(data)))
+	return n, err
 }
 
 // importSummaryIDT applies a _SummaryInformation IDT body: rows of

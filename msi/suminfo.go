@@ -624,11 +624,26 @@ func (db *Database) SummaryInfo() (*SummaryInfo, error) {
 	if !found {
 		return NewSummaryInfo(), nil
 	}
+	if r, size, ok := db.pendingStream(SummaryInfoStream); ok {
+		return readSummaryInfo(r, size)
+	}
 	st, err := db.OpenStream(SummaryInfoStream)
 	if err != nil {
 		return nil, err
 	}
 	return readSummaryInfo(st, st.Size())
+}
+
+// pendingStream returns the data given to SetStream for name, which
+// OpenStream does not serve before the database is written.
+func (db *Database) pendingStream(name string) (io.ReaderAt, int64, bool) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	o, ok := db.overlay[name]
+	if !ok || o.deleted || o.r == nil {
+		return nil, 0, false
+	}
+	return o.r, o.size, true
 }
 
 // SetSummaryInfo encodes si and stores it as the \x05SummaryInformation
