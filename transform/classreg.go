@@ -1,5 +1,15 @@
 package transform
 
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/msikit/msikit/msi"
+)
+
 // ClassToRegistryOptions are the options of ClassToRegistry. The zero value
 // is the safe default: every registration that can be written faithfully
 // as Registry rows is converted, anything else keeps its advertised form.
@@ -19,4 +29,400 @@ type ClassToRegistryOptions struct {
 	// (ALLUSERS=1); for other packages that folder is only known at
 	// install time and the icon is unexpressible.
 	NoIconCache bool
+}
+
+// ClassToRegistry rewrites the advertised COM and shell registration of an
+// installer database (the Class, ProgId, AppId, Extension, Verb and MIME
+// tables) as plain rows of the Registry table, so that msiexec no longer
+// writes darwin descriptors for them and no longer checks the health of
+// their features on every activation.
+//
+// For each registration msiexec would write, a Registry row (Root 0,
+// HKEY_CLASSES_ROOT) with the same key, name and value is added, under the
+// component msiexec tied it to; the converted rows are deleted. Generated
+// Registry keys are "reg" followed by 32 hex digits of a hash of the row's
+// root, key, name and component, so they are the same on every run. The
+// Registry table is created when absent, and WriteRegistryValues and
+// RemoveRegistryValues are added to InstallExecuteSequence when missing.
+// RegisterClassInfo and the other Register*/Unregister* actions are kept:
+// they do nothing on empty tables and still serve any registration left
+// advertised.
+//
+// Registration that cannot be written faithfully (an icon whose cache
+// folder depends on the install context, a ProgId_Parent cycle, two
+// components serving the same CLSID and context, a verb whose component has
+// no key file) keeps its advertised form with its whole group, or is
+// dropped with DropUnexpressible. Rows msiexec never registers (a class whose
+// component or feature is missing or has no key file, a ProgId no class or
+// extension reaches, ...) and TypeLib rows are left alone. Every such row
+// gets a Note; nothing is dropped silently. Running the pass again on its
+// output changes nothing.
+//
+// The mapping follows msiexec (checked against Wine's implementation and
+// WiX's compiler) with these decisions: DefInprocHandler 1 writes
+// InprocHandler = ole2.dll (Wine and current WiX; old WiX wrote ole.dll);
+// local server paths are quoted ("[#file]" args), as WiX writes them and as
+// a path with spaces needs; the relative-path class attribute writes the
+// key file's name only (Wine ignores it); ActivateAtStorage and
+// RunAsInteractiveUser are written when non-zero (Wine writes them for any
+// non-null value). Registry rows follow the component's 64-bit attribute
+// where msiexec registered classes by package platform: every class where
+// the two disagree gets a warning.
+func ClassToRegistry(db *msi.Database, opts ClassToRegistryOptions) (*Report, error) {
+	rep := &Report{Pass: "class-to-registry", Changes: []Change{}, Notes: []Note{}}
+	if k := db.Kind(); k != msi.KindInstaller && k != msi.KindMergeModule {
+		return nil, fmt.Errorf("transform: class-to-registry: %v is not an installer database", k)
+	}
+	in, err := readClassRegInput(db)
+	if err != nil {
+		return nil, err
+	}
+	plan := planClassRegistry(in, opts)
+	rep.Notes = append(rep.Notes, plan.Notes...)
+	if err := applyClassRegPlan(db, in, plan, rep); err != nil {
+		return rep, err
+	}
+	return rep, nil
+}
+
+// crTable returns the named table, or nil when the database has none.
+func crTable(db *msi.Database, name string) (*msi.Table, error) {
+	if !slices.Contains(db.TableNames(), name) {
+		return nil, nil
+	}
+	t, err := db.Table(name)
+	if err != nil {
+		return nil, fmt.Errorf("transform: class-to-registry: %w", err)
+	}
+	return t, nil
+}
+
+// crRows calls fn for each row of an optional table.
+func crRows(db *msi.Database, name string, fn func(r msi.Row)) error {
+	t, err := crTable(db, name)
+	if err != nil || t == nil {
+		return err
+	}
+	for r := range t.Rows() {
+		fn(r)
+	}
+	return nil
+}
+
+func crStr(r msi.Row, col string) string { return r.Get(col).Str() }
+
+func crOpt(r msi.Row, col string) crOptInt {
+	v := r.Get(col)
+	if v.Kind() != msi.KindInt {
+		return crOptInt{}
+	}
+	return crInt(v.Int())
+}
+
+// crRef returns a row's key and whole row as IDT text.
+func crRef(r msi.Row) rowRef {
+	var ref rowRef
+	for _, v := range r.Key() {
+		ref.Key = append(ref.Key, v.String())
+	}
+	for _, v := range r.Values() {
+		ref.Old = append(ref.Old, v.String())
+	}
+	return ref
+}
+
+func readClassRegInput(db *msi.Database) (*classRegInput, error) {
+	in := &classRegInput{}
+	var err error
+	step := func(name string, fn func(r msi.Row)) {
+		if err == nil {
+			err = crRows(db, name, fn)
+		}
+	}
+	step("Property", func(r msi.Row) {
+		switch crStr(r, "Property") {
+		case "ProductCode":
+			in.ProductCode = crStr(r, "Value")
+		case "ALLUSERS":
+			in.AllUsers = crStr(r, "Value")
+		}
+	})
+	step(tClass, func(r msi.Row) {
+		in.Classes = append(in.Classes, classRow{
+			CLSID: crStr(r, "CLSID"), Context: crStr(r, "Context"), Component: crStr(r, "Component_"),
+			ProgIDDefault: crStr(r, "ProgId_Default"), Description: crStr(r, "Description"),
+			AppID: crStr(r, "AppId_"), FileTypeMask: crStr(r, "FileTypeMask"), Icon: crStr(r, "Icon_"),
+			IconIndex: crOpt(r, "IconIndex"), DefInprocHandler: r.Get("DefInprocHandler").String(),
+			Argument: crStr(r, "Argument"), Feature: crStr(r, "Feature_"), Attributes: crOpt(r, "Attributes"),
+			ref: crRef(r),
+		})
+	})
+	step(tProgID, func(r msi.Row) {
+		in.ProgIDs = append(in.ProgIDs, progIDRow{
+			ProgID: crStr(r, "ProgId"), Parent: crStr(r, "ProgId_Parent"), Class: crStr(r, "Class_"),
+			Description: crStr(r, "Description"), Icon: crStr(r, "Icon_"), IconIndex: crOpt(r, "IconIndex"),
+			ref: crRef(r),
+		})
+	})
+	step(tAppID, func(r msi.Row) {
+		in.AppIDs = append(in.AppIDs, appIDRow{
+			AppID: crStr(r, "AppId"), RemoteServerName: crStr(r, "RemoteServerName"), LocalService: crStr(r, "LocalService"),
+			ServiceParameters: crStr(r, "ServiceParameters"), DllSurrogate: crStr(r, "DllSurrogate"),
+			ActivateAtStorage: crOpt(r, "ActivateAtStorage"), RunAsInteractiveUser: crOpt(r, "RunAsInteractiveUser"),
+			ref: crRef(r),
+		})
+	})
+	step(tExtension, func(r msi.Row) {
+		in.Extensions = append(in.Extensions, extensionRow{
+			Extension: crStr(r, "Extension"), Component: crStr(r, "Component_"), ProgID: crStr(r, "ProgId_"),
+			MIME: crStr(r, "MIME_"), Feature: crStr(r, "Feature_"), ref: crRef(r),
+		})
+	})
+	step(tVerb, func(r msi.Row) {
+		in.Verbs = append(in.Verbs, verbRow{
+			Extension: crStr(r, "Extension_"), Verb: crStr(r, "Verb"), Sequence: crOpt(r, "Sequence"),
+			Command: crStr(r, "Command"), Argument: crStr(r, "Argument"), ref: crRef(r),
+		})
+	})
+	step(tMIME, func(r msi.Row) {
+		in.MIMEs = append(in.MIMEs, mimeRow{ContentType: crStr(r, "ContentType"), Extension: crStr(r, "Extension_"), CLSID: crStr(r, "CLSID"), ref: crRef(r)})
+	})
+	step(tTypeLib, func(r msi.Row) {
+		in.TypeLibs = append(in.TypeLibs, typeLibRow{LibID: crStr(r, "LibID"), Component: crStr(r, "Component_"), ref: crRef(r)})
+	})
+	step("Component", func(r msi.Row) {
+		in.Components = append(in.Components, componentRow{Component: crStr(r, "Component"), Attributes: r.Get("Attributes").Int(), KeyPath: crStr(r, "KeyPath")})
+	})
+	step("File", func(r msi.Row) {
+		in.Files = append(in.Files, fileRow{File: crStr(r, "File"), Component: crStr(r, "Component_"), FileName: crStr(r, "FileName")})
+	})
+	step("Feature", func(r msi.Row) { in.Features = append(in.Features, crStr(r, "Feature")) })
+	step("FeatureComponents", func(r msi.Row) {
+		in.FeatureComponents = append(in.FeatureComponents, featureComponentRow{Feature: crStr(r, "Feature_"), Component: crStr(r, "Component_")})
+	})
+	step("Icon", func(r msi.Row) { in.Icons = append(in.Icons, crStr(r, "Name")) })
+	in.HasRegistryTable = slices.Contains(db.TableNames(), tRegistry)
+	step(tRegistry, func(r msi.Row) {
+		in.Registry = append(in.Registry, registryRow{ID: crStr(r, "Registry"), Root: int16(r.Get("Root").Int()),
+			Key: crStr(r, "Key"), Name: crStr(r, "Name"), Value: crStr(r, "Value"), Component: crStr(r, "Component_")})
+	})
+	for _, seq := range []string{"InstallExecuteSequence", "AdvtExecuteSequence"} {
+		step(seq, func(r msi.Row) {
+			in.Sequences = append(in.Sequences, sequenceRow{Table: seq, Action: crStr(r, "Action"), Condition: crStr(r, "Condition"), Sequence: crOpt(r, "Sequence")})
+		})
+	}
+	if err != nil {
+		return nil, err
+	}
+	in.Platform = crTemplatePlatform(db)
+	return in, nil
+}
+
+// crTemplatePlatform returns the platform part of the summary information
+// Template ("Intel;1033" -> "Intel"), or "" when it cannot be read.
+func crTemplatePlatform(db *msi.Database) string {
+	s, err := db.OpenStream("\x05SummaryInformation")
+	if err != nil {
+		return ""
+	}
+	tmpl, ok := summaryString(s, s.Size(), 7) // PIDSI_TEMPLATE
+	if !ok {
+		return ""
+	}
+	p, _, _ := strings.Cut(tmpl, ";")
+	return strings.TrimSpace(p)
+}
+
+// summaryString reads one VT_LPSTR property of the first section of a
+// property set stream. Every offset and length is checked against the
+// stream size; nothing larger than the stream is allocated.
+func summaryString(r io.ReaderAt, size int64, pid uint32) (string, bool) {
+	if size < 48 || size > 1<<24 {
+		return "", false
+	}
+	buf := make([]byte, size)
+	if _, err := r.ReadAt(buf, 0); err != nil && err != io.EOF {
+		return "", false
+	}
+	le := binary.LittleEndian
+	if le.Uint16(buf) != 0xFFFE || le.Uint32(buf[24:]) < 1 {
+		return "", false
+	}
+	sec := int64(le.Uint32(buf[44:]))
+	if sec+8 > size {
+		return "", false
+	}
+	n := int64(le.Uint32(buf[sec+4:]))
+	if n > (size-sec-8)/8 {
+		return "", false
+	}
+	for i := int64(0); i < n; i++ {
+		e := sec + 8 + 8*i
+		if le.Uint32(buf[e:]) != pid {
+			continue
+		}
+		off := sec + int64(le.Uint32(buf[e+4:]))
+		if off < 0 || off+8 > size || le.Uint32(buf[off:]) != 30 { // VT_LPSTR
+			return "", false
+		}
+		l := int64(le.Uint32(buf[off+4:]))
+		if l > size-off-8 {
+			return "", false
+		}
+		return strings.TrimRight(string(buf[off+8:off+8+l]), "\x00"), true
+	}
+	return "", false
+}
+
+// registryColumns is the standard schema of the Registry table.
+var registryColumns = []struct{ name, typ string }{
+	{"Registry", "s72"}, {"Root", "i2"}, {"Key", "l255"}, {"Name", "L255"}, {"Value", "L0"}, {"Component_", "s72"},
+}
+
+// registryValidation are the standard _Validation rows of the Registry
+// table: Column, Nullable, MinValue, MaxValue, KeyTable, KeyColumn,
+// Category, Set, Description.
+var registryValidation = [][]string{
+	{"Registry", "N", "", "", "", "", "Identifier", "", "Primary key, non-localized token."},
+	{"Root", "N", "-1", "3", "", "", "", "", "The predefined root key for the registry value, one of rrkEnum."},
+	{"Key", "N", "", "", "", "", "RegPath", "", "The key for the registry value."},
+	{"Name", "Y", "", "", "", "", "Formatted", "", "The registry value name."},
+	{"Value", "Y", "", "", "", "", "Formatted", "", "The registry value."},
+	{"Component_", "N", "", "", "Component", "1", "Identifier", "", "Foreign key into the Component table referencing component that controls the installing of the registry value."},
+}
+
+func crCreateRegistry(db *msi.Database) (*msi.Table, error) {
+	var cols []msi.Column
+	for i, c := range registryColumns {
+		col, err := msi.ParseIDTType(c.typ)
+		if err != nil {
+			return nil, err
+		}
+		col.Name = c.name
+		col.Key = i == 0
+		cols = append(cols, col)
+	}
+	t, err := db.CreateTable(tRegistry, cols)
+	if err != nil {
+		return nil, err
+	}
+	// Describe the new table in _Validation when the package validates.
+	val, err := crTable(db, "_Validation")
+	if err != nil || val == nil {
+		return t, err
+	}
+	for _, v := range registryValidation {
+		cells := append([]string{tRegistry}, v...)
+		vals := make([]msi.Value, 0, len(val.Columns()))
+		for i, col := range val.Columns() {
+			s := ""
+			if i < len(cells) {
+				s = cells[i]
+			}
+			vals = append(vals, crValue(col, s))
+		}
+		if _, exists := val.Lookup(vals[0], vals[1]); exists {
+			continue
+		}
+		if err := val.Insert(vals...); err != nil {
+			return t, err
+		}
+	}
+	return t, nil
+}
+
+// crValue converts IDT text to a Value of col's type ("" is null).
+func crValue(col msi.Column, s string) msi.Value {
+	if s == "" {
+		return msi.Null
+	}
+	if col.Type == msi.ColInt16 || col.Type == msi.ColInt32 {
+		var n int32
+		if _, err := fmt.Sscan(s, &n); err == nil {
+			return msi.IntValue(n)
+		}
+		return msi.Null
+	}
+	return msi.StrValue(s)
+}
+
+func applyClassRegPlan(db *msi.Database, in *classRegInput, plan *classRegPlan, rep *Report) error {
+	// Deletions first: a failure later leaves the report saying what was done.
+	byTable := map[string]map[string]crRemove{}
+	for _, r := range plan.Remove {
+		if byTable[r.Table] == nil {
+			byTable[r.Table] = map[string]crRemove{}
+		}
+		byTable[r.Table][strings.Join(r.Ref.Key, "\x00")] = r
+	}
+	for _, table := range []string{tClass, tProgID, tAppID, tExtension, tVerb, tMIME} {
+		want := byTable[table]
+		if len(want) == 0 {
+			continue
+		}
+		t, err := crTable(db, table)
+		if err != nil {
+			return err
+		}
+		if t == nil {
+			return fmt.Errorf("transform: class-to-registry: table %s vanished", table)
+		}
+		t.DeleteFunc(func(row msi.Row) bool {
+			ref := crRef(row)
+			r, ok := want[strings.Join(ref.Key, "\x00")]
+			if ok {
+				rep.add(Change{Op: OpRemove, Table: table, Key: ref.Key, Old: ref.Old, Reason: r.Reason})
+			}
+			return ok
+		})
+	}
+	if len(plan.Add) > 0 {
+		reg, err := crTable(db, tRegistry)
+		if err != nil {
+			return err
+		}
+		if reg == nil {
+			if reg, err = crCreateRegistry(db); err != nil {
+				return fmt.Errorf("transform: class-to-registry: creating the Registry table: %w", err)
+			}
+			rep.note(Info, tRegistry, nil, "created the Registry table (standard schema)")
+		}
+		cols := reg.Columns()
+		for _, a := range plan.Add {
+			cells := map[string]string{}
+			for i, c := range registryColumns {
+				cells[c.name] = a.Row.idt()[i]
+			}
+			vals := make([]msi.Value, len(cols))
+			text := make([]string, len(cols))
+			for i, col := range cols {
+				vals[i] = crValue(col, cells[col.Name])
+				text[i] = vals[i].String()
+			}
+			if err := reg.Insert(vals...); err != nil {
+				return fmt.Errorf("transform: class-to-registry: adding Registry row %s: %w", a.Row.ID, err)
+			}
+			rep.add(Change{Op: OpAdd, Table: tRegistry, Key: []string{a.Row.ID}, New: text, Reason: a.Reason})
+		}
+	}
+	if len(plan.Actions) > 0 {
+		seq, err := crTable(db, "InstallExecuteSequence")
+		if err != nil || seq == nil {
+			return err
+		}
+		for _, a := range plan.Actions {
+			cells := map[string]string{"Action": a.Action, "Sequence": crItoa(int(a.Sequence))}
+			vals := make([]msi.Value, len(seq.Columns()))
+			text := make([]string, len(vals))
+			for i, col := range seq.Columns() {
+				vals[i] = crValue(col, cells[col.Name])
+				text[i] = vals[i].String()
+			}
+			if err := seq.Insert(vals...); err != nil {
+				return fmt.Errorf("transform: class-to-registry: adding %s: %w", a.Action, err)
+			}
+			rep.add(Change{Op: OpAdd, Table: "InstallExecuteSequence", Key: []string{a.Action}, New: text, Reason: "the Registry rows need it"})
+		}
+	}
+	return nil
 }
