@@ -138,7 +138,7 @@ func TestEditsSeenByMsiinfo(t *testing.T) {
 	feat, _ := db.Table("Feature")
 	must(feat.Update([]Value{StrValue("Core")}, func(v []Value) error {
 		v[3] = StrValue("now described") // nullable column: null -> value
-		v[6] = Null                       // Directory_: value (if any) -> null
+		v[6] = Null                      // Directory_: value (if any) -> null
 		return nil
 	}))
 	icon, _ := db.Table("Icon")

@@ -284,6 +284,7 @@ func osslsignRoundTrip(t *testing.T, file string) {
 	if err != nil {
 		t.Fatalf("osslsigncode verify: %v\n%s", err, out)
 	}
+	t.Logf("osslsigncode verify:\n%s", out)
 	if !strings.Contains(string(out), "Signature verification: ok") {
 		t.Errorf("osslsigncode verify did not report success:\n%s", out)
 	}
