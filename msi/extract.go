@@ -86,6 +86,41 @@ var StandardFolders = map[string]string{
 	"CommonStartMenuFolder": "ProgramData/Microsoft/Windows/Start Menu",
 }
 
+// standardFolder looks key up in StandardFolders, also in its merge
+// module form "ProgramFilesFolder.<GUID>".
+func standardFolder(key string) (string, bool) {
+	if p, ok := StandardFolders[key]; ok {
+		return p, true
+	}
+	if i := strings.IndexByte(key, '.'); i > 0 && isModuleGUID(key[i+1:]) {
+		p, ok := StandardFolders[key[:i]]
+		return p, ok
+	}
+	return "", false
+}
+
+// isModuleGUID reports whether s is a merge module's key suffix: a GUID
+// with underscores for hyphens (8_4_4_4_12 hexadecimal digits).
+func isModuleGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '_' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // File attribute bits of the File table.
 const (
 	fileAttrNoncompressed = 0x2000
@@ -205,7 +240,7 @@ func (r *dirResolver) resolve(key string) (string, string, error) {
 		case !isRoot && r.parent[p] != "" && r.parent[p] != p:
 			tp, sp, err = joinDir(pt, ps, t, s)
 		default: // child of a root: standard folders live here
-			if std, ok := StandardFolders[c]; ok {
+			if std, ok := standardFolder(c); ok {
 				tp = std
 				sp, err = joinElem(ps, s)
 			} else {
