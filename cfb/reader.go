@@ -838,7 +838,10 @@ func (s *Stream) Seek(offset int64, whence int) (int64, error) {
 // WriteTo copies the rest of the stream to w in large chunks.
 func (s *Stream) WriteTo(w io.Writer) (int64, error) {
 	var total int64
-	buf := make([]byte, 64<<10)
+	if s.off >= s.size {
+		return 0, nil
+	}
+	buf := make([]byte, min(s.size-s.off, 64<<10))
 	for s.off < s.size {
 		n, err := s.ReadAt(buf, s.off)
 		if n > 0 {

@@ -432,6 +432,9 @@ type layout struct {
 	small    []*wnode
 	total    int64 // sectors after the header
 
+	raw io.Writer     // the Writer's destination
+	bw  *bufio.Writer // buffered view of raw that write uses
+
 	firstDIFAT, firstDir, firstMiniFAT, firstMini, firstBig int64
 }
 
@@ -448,6 +451,7 @@ func (w *Writer) Close() error {
 		return err
 	}
 	bw := bufio.NewWriterSize(w.w, 64<<10)
+	l.raw, l.bw = w.w, bw
 	if err := l.write(bw); err != nil {
 		w.err = err
 		return err
@@ -792,7 +796,7 @@ func (l *layout) write(w io.Writer) error {
 	// Big streams.
 	for _, n := range l.big {
 		sz := n.streamSize()
-		if err := copyStream(w, n, buf, sz); err != nil {
+		if err := l.copyBig(w, n, buf, sz); err != nil {
 			return err
 		}
 		if err := zeros(w, buf, ((sz+l.secSize-1)&^(l.secSize-1))-sz); err != nil {
@@ -814,13 +818,30 @@ func zeros(w io.Writer, buf []byte, n int64) error {
 	return nil
 }
 
+// copyBig writes a big stream, inside the kernel when it is a Stream of
+// a file being copied to a file.
+func (l *layout) copyBig(w io.Writer, n *wnode, buf []byte, size int64) error {
+	if s, ok := n.src.(*Stream); ok && w == io.Writer(l.bw) && size >= 1<<20 {
+		done, err := sendStream(l.bw, l.raw, s, size)
+		if err != nil {
+			return fmt.Errorf("cfb: copying %q: %w", decodeName(n.name), err)
+		}
+		return copyFrom(w, n, buf, done, size)
+	}
+	return copyStream(w, n, buf, size)
+}
+
 // copyStream writes the stream's size bytes from its buffer or source.
 func copyStream(w io.Writer, n *wnode, buf []byte, size int64) error {
 	if n.buf != nil {
 		_, err := w.Write(n.buf.Bytes())
 		return err
 	}
-	var off int64
+	return copyFrom(w, n, buf, 0, size)
+}
+
+// copyFrom writes bytes [off, size) of the stream's source.
+func copyFrom(w io.Writer, n *wnode, buf []byte, off, size int64) error {
 	for off < size {
 		k := min(size-off, int64(len(buf)))
 		m, err := n.src.ReadAt(buf[:k], off)

@@ -1,0 +1,73 @@
+package cfb
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"os"
+	"syscall"
+)
+
+// sendStream copies the stream s into raw with sendfile(2) when both ends
+// are regular files, so the bytes move inside the kernel (as cp does). It
+// returns how many leading bytes it copied; the caller copies the rest
+// the ordinary way (including when sendfile is unavailable, and the zeros
+// of a truncated source).
+func sendStream(bw *bufio.Writer, raw io.Writer, s *Stream, size int64) (int64, error) {
+	dst, ok := raw.(*os.File)
+	if !ok {
+		return 0, nil
+	}
+	src, ok := s.ra.(*os.File)
+	if !ok {
+		return 0, nil
+	}
+	dc, err := dst.SyscallConn()
+	if err != nil {
+		return 0, nil
+	}
+	sc, err := src.SyscallConn()
+	if err != nil {
+		return 0, nil
+	}
+	if err := bw.Flush(); err != nil {
+		return 0, err
+	}
+	var copied int64
+	var sendErr error
+	cerr := dc.Control(func(dfd uintptr) {
+		cerr := sc.Control(func(sfd uintptr) {
+			for _, e := range s.ext {
+				done := int64(0)
+				for done < e.n {
+					off := e.phys + done
+					k := int(min(e.n-done, 1<<30))
+					m, err := syscall.Sendfile(int(dfd), int(sfd), &off, k)
+					if m > 0 {
+						done += int64(m)
+						copied += int64(m)
+					}
+					switch {
+					case errors.Is(err, syscall.EINTR) || errors.Is(err, syscall.EAGAIN):
+						continue
+					case err != nil:
+						if copied == 0 && (errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOSYS)) {
+							return // not supported here: copy the ordinary way
+						}
+						sendErr = err
+						return
+					case m == 0:
+						return // end of the source file
+					}
+				}
+			}
+		})
+		if cerr != nil && sendErr == nil && copied == 0 {
+			return
+		}
+	})
+	if cerr != nil && copied == 0 {
+		return 0, nil
+	}
+	return min(copied, size), sendErr
+}
