@@ -29,7 +29,7 @@ type InstallFile struct {
 	// SourcePath is where an uncompressed copy lives below the package's
 	// folder (an administrative image or uncompressed media), from the
 	// Directory chain's source names; long or short names as the summary
-	// information says.
+	// information says. Empty when a source name would leave the folder.
 	SourcePath string
 	Size       int64 // FileSize
 	Sequence   int
@@ -242,7 +242,9 @@ func (r *dirResolver) resolve(key string) (string, string, error) {
 		default: // child of a root: standard folders live here
 			if std, ok := standardFolder(c); ok {
 				tp = std
-				sp, err = joinElem(ps, s)
+				if sp, err = joinElem(ps, s); err != nil {
+					sp, err = badSource, nil
+				}
 			} else {
 				tp, sp, err = joinDir(pt, ps, t, s)
 			}
@@ -255,17 +257,28 @@ func (r *dirResolver) resolve(key string) (string, string, error) {
 	return r.target[key], r.source[key], r.errs[key]
 }
 
+// joinDir appends a directory's target and source names to its parent's
+// paths. A bad target name is an error; a bad source name only makes the
+// source path invalid (badSource), which matters only for uncompressed
+// files.
 func joinDir(pt, ps, t, s string) (string, string, error) {
 	tp, err := joinElem(pt, t)
 	if err != nil {
 		return "", "", err
 	}
+	if ps == badSource {
+		return tp, badSource, nil
+	}
 	sp, err := joinElem(ps, s)
 	if err != nil {
-		return "", "", err
+		sp = badSource
 	}
 	return tp, sp, nil
 }
+
+// badSource marks a source path that cannot be used (a source name that
+// would escape the package's folder).
+const badSource = "\x00"
 
 // joinElem appends a DefaultDir name to a path; "." adds nothing.
 func joinElem(p, name string) (string, error) {
@@ -375,8 +388,10 @@ func (db *Database) InstallFiles() ([]InstallFile, error) {
 			if err == nil {
 				tp, err = joinElem(tp, f.Name)
 			}
-			if err == nil {
-				sp, err = joinElem(sp, srcName)
+			if err == nil && sp != badSource {
+				if sp, err = joinElem(sp, srcName); err != nil {
+					sp, err = badSource, nil
+				}
 			}
 			if err == nil && (f.Name == "" || f.Name == ".") {
 				err = fmt.Errorf("%w: empty file name", errPathEscapes)
@@ -385,6 +400,9 @@ func (db *Database) InstallFiles() ([]InstallFile, error) {
 				f.Err = fmt.Errorf("msi: File %q: %w", f.Key, err)
 			} else {
 				f.Path, f.SourcePath = tp, sp
+				if sp == badSource {
+					f.SourcePath = ""
+				}
 			}
 		}
 		files = append(files, f)
@@ -607,8 +625,8 @@ func (db *Database) Extract(opts *ExtractOptions, fn func(f *InstallFile, r io.R
 			fail(f.Key, f.Err.Error())
 			continue
 		}
-		if srcDir == "" {
-			fail(f.Key, "not in any cabinet, and no source folder to look for an uncompressed copy")
+		if srcDir == "" || f.SourcePath == "" {
+			fail(f.Key, "not in any cabinet, and no usable source path for an uncompressed copy")
 			continue
 		}
 		src := filepath.Join(srcDir, filepath.FromSlash(f.SourcePath))
