@@ -952,12 +952,13 @@ func (p *crPlanner) generate() {
 			if !strings.EqualFold(c.AppID, a.AppID) || !p.converted(crNode{crClass, ci}) || p.classClash[ci] != "" {
 				continue
 			}
+			// msiexec writes the AppID key once per class using it, with
+			// that class's Description: the last class wins.
 			if c.Description != "" {
-				if desc == "" {
-					desc, descFrom = c.Description, c.CLSID
-				} else if desc != c.Description {
-					p.note(Warning, tAppID, a.ref.Key, "classes %s and %s give different descriptions; AppID default = %q (the first)", descFrom, c.CLSID, desc)
+				if desc != "" && desc != c.Description {
+					p.note(Warning, tAppID, a.ref.Key, "classes %s and %s give different descriptions; AppID default = %q (the last, as msiexec leaves it)", descFrom, c.CLSID, c.Description)
 				}
+				desc, descFrom = c.Description, c.CLSID
 			}
 			if !seen[c.Component] {
 				seen[c.Component] = true

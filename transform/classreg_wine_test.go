@@ -19,13 +19,22 @@ import (
 // crWineCase is a package installed under Wine before and after the pass.
 type crWineCase struct {
 	name string
-	file string // corpus path
+	file string // corpus path, or a path under testdata/ (starting "testdata/")
 	// prepare edits the copy both packages are made from (with msibuild),
 	// and lays out its source files.
 	prepare func(t *testing.T, msibuild, dir, pkg string)
 }
 
 var crWineCases = []crWineCase{
+	{
+		// Built by testdata/classreg/gen-com64.sh: 64-bit components,
+		// DefInprocHandler 1 and 3 and text, several FileTypeMask
+		// patterns, a full AppId shared by two classes, a formatted local
+		// server argument, no registry actions in the sequence.
+		name:    "com64",
+		file:    "testdata/classreg/com64.msi",
+		prepare: func(t *testing.T, msibuild, dir, pkg string) {},
+	},
 	{
 		name: "synth-com-advertised",
 		file: "synthetic/synth-com-advertised.msi",
@@ -104,9 +113,6 @@ func crWinePrefixes(in *classRegInput) []string {
 func TestClassToRegistryWine(t *testing.T) {
 	wine := testenv.NeedWine(t)
 	msibuild := testenv.NeedTool(t, "msibuild", "msitools")
-	for _, tc := range crWineCases {
-		crCorpusFile(t, tc.file) // skips without the corpus
-	}
 	ctx := context.Background()
 	root := t.TempDir()
 	pfx, err := wineoracle.Boot(ctx, wine, filepath.Join(root, "prefix"))
@@ -122,7 +128,11 @@ func TestClassToRegistryWine(t *testing.T) {
 				t.Fatal(err)
 			}
 			orig := filepath.Join(dir, "original.msi")
-			crCopy(t, crCorpusFile(t, tc.file), orig)
+			src := tc.file
+			if !strings.HasPrefix(src, "testdata/") {
+				src = crCorpusFile(t, tc.file) // skips without the corpus
+			}
+			crCopy(t, src, orig)
 			tc.prepare(t, msibuild, dir, orig)
 
 			db, err := msi.Open(orig)
