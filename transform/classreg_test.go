@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -323,5 +324,69 @@ func TestClassToRegistryCorpus(t *testing.T) {
 				t.Errorf("second run changed %d rows after %d", len(again.Changes), len(rep.Changes))
 			}
 		})
+	}
+}
+
+// TestClassToRegistrySequence checks the sequence decision on com64.msi,
+// which has no registry actions: WriteRegistryValues and
+// RemoveRegistryValues are added at their standard places, and the
+// Register*/Unregister* actions stay.
+func TestClassToRegistrySequence(t *testing.T) {
+	msiinfo := testenv.NeedTool(t, "msiinfo", "msitools")
+	src := filepath.Join("testdata", "classreg", "com64.msi")
+	before := crExportAll(t, msiinfo, src)["InstallExecuteSequence"]
+	out, _ := crRewrite(t, src, t.TempDir(), ClassToRegistryOptions{})
+	after := crExportAll(t, msiinfo, out)["InstallExecuteSequence"]
+	seqs := func(tab crIDT) map[string]string {
+		m := map[string]string{}
+		for _, r := range tab.Rows {
+			m[tab.get(r, "Action")] = tab.get(r, "Sequence")
+		}
+		return m
+	}
+	want := seqs(before)
+	want["WriteRegistryValues"] = "5000"
+	want["RemoveRegistryValues"] = "2600"
+	for _, a := range []string{"RegisterClassInfo", "RegisterProgIdInfo", "RegisterExtensionInfo", "RegisterMIMEInfo", "UnregisterClassInfo"} {
+		if want[a] == "" {
+			t.Fatalf("fixture lacks %s", a)
+		}
+	}
+	if diff := cmp.Diff(want, seqs(after)); diff != "" {
+		t.Errorf("InstallExecuteSequence (-want +got):\n%s", diff)
+	}
+}
+
+// TestClassToRegistrySigned: the pass edits a signed package in memory;
+// saving it needs DropSignature, and the result can be signed again.
+func TestClassToRegistrySigned(t *testing.T) {
+	src := crCorpusFile(t, "synthetic/synth-all-signed.msi")
+	db, err := msi.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if !db.Signed() {
+		t.Fatal("fixture is not signed")
+	}
+	rep, err := ClassToRegistry(db, ClassToRegistryOptions{})
+	if err != nil || !rep.Changed() {
+		t.Fatalf("ClassToRegistry: %v, changed %v", err, rep.Changed())
+	}
+	dir := t.TempDir()
+	if err := db.Save(filepath.Join(dir, "kept.msi"), nil); !errors.Is(err, msi.ErrSigned) {
+		t.Errorf("Save of a changed signed package: %v, want ErrSigned", err)
+	}
+	out := filepath.Join(dir, "dropped.msi")
+	if err := db.Save(out, &msi.SaveOptions{DropSignature: true}); err != nil {
+		t.Fatalf("Save with DropSignature: %v", err)
+	}
+	back, err := msi.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer back.Close()
+	if back.Signed() {
+		t.Error("signature still present")
 	}
 }
