@@ -54,16 +54,24 @@ PYEOF
   cabs=("$tmp"/*.cab)
 fi
 
+# The machine may be busy: each figure is the best of ROUNDS rounds, the
+# two tools alternating.
+ROUNDS=${ROUNDS:-3}
+best() { awk 'BEGIN{m=0} {if ($1+0 > m) m=$1+0} END{printf "%.1f", m}'; }
 printf '%-12s %12s %14s %14s\n' cabinet bytes-out "gcab MB/s" "msikit MB/s"
 for cab in "${cabs[@]}"; do
-  rm -rf "$outdir"/*
+  rm -rf "${outdir:?}"/*
   gcab -x -n -C "$outdir" "$cab"
   bytes=$(du -sb "$outdir" | cut -f1)
-  start=$(date +%s.%N)
-  for _ in $(seq "$RUNS"); do gcab -x -n -C "$outdir" "$cab"; done
-  end=$(date +%s.%N)
-  gcab_mbs=$(awk -v b="$bytes" -v r="$RUNS" -v s="$start" -v e="$end" 'BEGIN{printf "%.1f", b*r/(e-s)/1e6}')
-  ours=$(MSIKIT_BENCH_CAB="$cab" go test ./cab -run '^$' -bench '^BenchmarkCabFile$' -benchtime 2s -count 1 |
-    awk '/^BenchmarkCabFile/{for(i=1;i<=NF;i++) if($(i)=="MB/s") print $(i-1)}')
-  printf '%-12s %12s %14s %14s\n' "$(basename "$cab")" "$bytes" "$gcab_mbs" "$ours"
+  g=(); m=()
+  for _ in $(seq "$ROUNDS"); do
+    start=$(date +%s.%N)
+    for _ in $(seq "$RUNS"); do gcab -x -n -C "$outdir" "$cab"; done
+    end=$(date +%s.%N)
+    g+=("$(awk -v b="$bytes" -v r="$RUNS" -v s="$start" -v e="$end" 'BEGIN{printf "%.1f", b*r/(e-s)/1e6}')")
+    m+=("$(MSIKIT_BENCH_CAB="$cab" go test ./cab -run '^$' -bench '^BenchmarkCabFile$' -benchtime 1s -count 1 |
+      awk '/^BenchmarkCabFile/{for(i=1;i<=NF;i++) if($(i)=="MB/s") print $(i-1)}')")
+  done
+  printf '%-12s %12s %14s %14s\n' "$(basename "$cab")" "$bytes" \
+    "$(printf '%s\n' "${g[@]}" | best)" "$(printf '%s\n' "${m[@]}" | best)"
 done
