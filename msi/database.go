@@ -290,7 +290,7 @@ func keyIndexes(cols []Column) []int {
 
 // newTable returns an unloaded table.
 func (db *Database) newTable(name string, cols []Column, system bool) *Table {
-	return &Table{db: db, name: name, cols: cols, keys: keyIndexes(cols), system: system, entry: db.tableStreams[name]}
+	return &Table{db: db, name: name, cols: cols, keys: keyIndexes(cols), system: system, entry: db.tableStreams[name], pool: db.pool}
 }
 
 // loadSchema decodes _Tables and _Columns and creates the (unloaded) tables.
@@ -462,8 +462,9 @@ func (db *Database) Table(name string) (*Table, error) {
 func (db *Database) streamsView() *Table {
 	t := db.newTable("_Streams", streamsCols, true)
 	t.loaded = true
+	t.pool = newEmptyPool(65001)
 	for _, si := range db.streamInfos() {
-		id := db.pool.internRaw([]byte(si.Name), si.Name)
+		id := t.pool.internRaw([]byte(si.Name), si.Name)
 		t.cells = append(t.cells, id, 1)
 		t.nrows++
 	}
@@ -474,8 +475,9 @@ func (db *Database) streamsView() *Table {
 func (db *Database) storagesView() *Table {
 	t := db.newTable("_Storages", storagesCols, true)
 	t.loaded = true
+	t.pool = newEmptyPool(65001)
 	for _, name := range db.storageNames() {
-		id := db.pool.internRaw([]byte(name), name)
+		id := t.pool.internRaw([]byte(name), name)
 		t.cells = append(t.cells, id, 1)
 		t.nrows++
 	}

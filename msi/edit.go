@@ -73,7 +73,7 @@ func (db *Database) CreateTable(name string, cols []Column) (*Table, error) {
 	if nkeys == 0 {
 		return nil, verr("", "a table needs at least one key column")
 	}
-	t := &Table{db: db, name: name, cols: out, keys: keyIndexes(out), loaded: true, dirty: true}
+	t := &Table{db: db, name: name, cols: out, keys: keyIndexes(out), loaded: true, dirty: true, pool: db.pool}
 	db.tables = append(db.tables, t)
 	db.byName[name] = t
 	db.schemaDirty = true

@@ -3,6 +3,7 @@ package msi
 import (
 	"encoding/binary"
 	"fmt"
+	"sync"
 )
 
 // stringPool is the database's string table in memory: the entries of
@@ -13,6 +14,7 @@ type stringPool struct {
 	longRefs bool // the source pool had 3-byte references
 	ents     []poolEnt
 	nsrc     int               // entries read from the file (including id 0)
+	mu       sync.Mutex        // guards byRaw and appends to ents
 	byRaw    map[string]uint32 // raw bytes -> first id; built on first intern
 	srcBytes int64             // size of the source _StringData
 }
@@ -141,6 +143,8 @@ func (p *stringPool) internRaw(b []byte, s string) uint32 {
 	if len(b) == 0 {
 		return 0
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.index()
 	if id, ok := p.byRaw[string(b)]; ok {
 		return id
@@ -156,6 +160,8 @@ func (p *stringPool) findRaw(b []byte) (uint32, bool) {
 	if len(b) == 0 {
 		return 0, true
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.index()
 	id, ok := p.byRaw[string(b)]
 	return id, ok

@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf16"
 
 	"github.com/msikit/msikit/cfb"
@@ -20,8 +21,11 @@ type Table struct {
 	db     *Database
 	name   string
 	cols   []Column
-	keys   []int // indexes of key columns
-	system bool  // _Tables, _Columns, _Streams, _Storages: read-only
+	keys   []int       // indexes of key columns
+	system bool        // _Tables, _Columns, _Streams, _Storages: read-only
+	pool   *stringPool // the database's pool; a private one for the views
+
+	mu sync.Mutex // guards index for concurrent lookups
 
 	loaded bool
 	err    error
@@ -180,7 +184,7 @@ func (t *Table) plainValue(cells []uint32, i int) Value {
 	case ColInt32:
 		return Value{kind: KindInt, n: int32(c ^ 0x80000000)}
 	case ColString:
-		return t.db.pool.value(c)
+		return t.pool.value(c)
 	}
 	return Value{kind: KindBinary}
 }
@@ -337,8 +341,10 @@ func (t *Table) Lookup(key ...Value) (Row, bool) {
 		}
 		cells[k] = c
 	}
+	t.mu.Lock()
 	t.buildIndex()
 	r, ok := t.index[t.keyBytes(cells)]
+	t.mu.Unlock()
 	if !ok {
 		return Row{}, false
 	}
@@ -375,10 +381,10 @@ func (t *Table) cellFromValue(i int, v Value, add bool) (uint32, error) {
 		if v.kind != KindString {
 			return 0, fmt.Errorf("want a string, got %s", v.kind)
 		}
-		id, ok := t.db.pool.idOf(v, add)
+		id, ok := t.pool.idOf(v, add)
 		if !ok {
 			if add {
-				return 0, fmt.Errorf("%q cannot be represented in codepage %d", v.s, t.db.pool.codec.cp)
+				return 0, fmt.Errorf("%q cannot be represented in codepage %d", v.s, t.pool.codec.cp)
 			}
 			return 0, errNotFound
 		}

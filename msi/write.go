@@ -111,7 +111,7 @@ func (db *Database) WriteToOptions(w io.Writer, opts *WriteOptions) (int64, erro
 	cw := &countingWriter{w: w}
 	cwr := cfb.NewWriter(cw, &cfb.WriterOptions{Version: db.cf.Version})
 	if err := db.emit(cwr, plan, &o); err != nil {
-		return cw.n, err
+		return cw.n, fmt.Errorf("msi: writing: %w", err)
 	}
 	if err := cwr.Close(); err != nil {
 		return cw.n, fmt.Errorf("msi: writing: %w", err)
@@ -164,8 +164,8 @@ func (db *Database) plan(o *WriteOptions) (*writePlan, error) {
 	sysT, sysC := db.sysTables["_Tables"], db.sysTables["_Columns"]
 	schemaDirty := db.schemaDirty
 	if schemaDirty {
-		sysT = &Table{db: db, name: "_Tables", cols: tablesCols, keys: keyIndexes(tablesCols), loaded: true}
-		sysC = &Table{db: db, name: "_Columns", cols: columnsCols, keys: keyIndexes(columnsCols), loaded: true}
+		sysT = &Table{db: db, name: "_Tables", cols: tablesCols, keys: keyIndexes(tablesCols), loaded: true, pool: p}
+		sysC = &Table{db: db, name: "_Columns", cols: columnsCols, keys: keyIndexes(columnsCols), loaded: true, pool: p}
 		for _, t := range db.tables {
 			tid := p.internRaw(mustEncode(p, t.name), t.name)
 			sysT.cells = append(sysT.cells, tid)

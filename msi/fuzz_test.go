@@ -1,0 +1,125 @@
+package msi
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestConcurrentReads reads every table, value and lookup from several
+// goroutines at once (run with -race).
+func TestConcurrentReads(t *testing.T) {
+	db, err := Open(coreSample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, name := range append(db.TableNames(), "_Streams", "_Storages") {
+				tab, err := db.Table(name)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				for r := range tab.Rows() {
+					for _, v := range r.Values() {
+						_ = v.String()
+					}
+					if row, ok := tab.Lookup(r.Key()...); !ok || row.Len() != r.Len() {
+						t.Errorf("%s: lookup of %v failed", name, r.Key())
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// fuzzDecode opens b and walks everything a reader can reach; when the
+// database decodes, it is written back and re-read.
+func fuzzDecode(t *testing.T, b []byte) {
+	db, err := NewDatabase(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return
+	}
+	ok := true
+	for _, name := range append(db.TableNames(), "_Tables", "_Columns", "_Streams", "_Storages") {
+		tab, err := db.Table(name)
+		if err != nil {
+			ok = false
+			continue
+		}
+		for _, c := range tab.Columns() {
+			_ = c.IDTType()
+		}
+		for r := range tab.Rows() {
+			for _, v := range r.Values() {
+				_ = v.String()
+			}
+			tab.Lookup(r.Key()...)
+		}
+	}
+	for _, s := range db.Streams() {
+		if st, err := db.OpenStream(s.Name); err == nil {
+			io.Copy(io.Discard, io.LimitReader(st, 1<<20))
+		}
+	}
+	if !ok || db.Kind() == KindTransform {
+		return
+	}
+	var buf bytes.Buffer
+	if _, err := db.WriteToOptions(&buf, &WriteOptions{Compact: true, DropSignature: true}); err != nil {
+		return
+	}
+	db2, err := NewDatabase(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatalf("rewritten database does not open: %v", err)
+	}
+	for _, name := range db.TableNames() {
+		t1, _ := db.Table(name)
+		t2, err := db2.Table(name)
+		if err != nil {
+			t.Fatalf("rewritten table %s: %v", name, err)
+		}
+		if t1.Len() != t2.Len() {
+			t.Fatalf("table %s: %d rows after rewrite, was %d", name, t2.Len(), t1.Len())
+		}
+	}
+}
+
+// FuzzDatabase feeds arbitrary bytes to NewDatabase and a full decode.
+// Each input must finish in under a second and allocate a bounded amount.
+func FuzzDatabase(f *testing.F) {
+	for _, name := range []string{coreSample} {
+		if b, err := os.ReadFile(name); err == nil {
+			f.Add(b)
+		}
+	}
+	s := &synthDB{}
+	s.schema([]tableDef{{"T", []colDef{{"K", 0x2d48}, {"V", 0x1502}}}})
+	f.Add(s.bytes(f))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) > 4<<20 {
+			return
+		}
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		start := time.Now()
+		fuzzDecode(t, b)
+		if el := time.Since(start); el > 2*time.Second {
+			t.Fatalf("took %v for %d bytes", el, len(b))
+		}
+		runtime.ReadMemStats(&after)
+		if a := after.TotalAlloc - before.TotalAlloc; a > 256<<20+64*uint64(len(b)) {
+			t.Fatalf("allocated %d bytes for %d input bytes", a, len(b))
+		}
+	})
+}
