@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // maxIDTLine bounds one line of an IDT file (a row). Column strings are at
@@ -105,19 +106,20 @@ func splitIDTFields(line []byte) []string {
 }
 
 // ImportIDTFile imports one IDT file into the database, as msibuild -i
-// does: see ImportIDT. Binary cells name files in the folder <Table>
+// does, and returns the table's name: see ImportIDT. Binary cells name files in the folder <Table>
 // beside the IDT file.
-func (db *Database) ImportIDTFile(name string) error {
+func (db *Database) ImportIDTFile(name string) (table string, err error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer f.Close()
 	return db.importIDT(f, os.DirFS(filepath.Dir(name)), name)
 }
 
 // ImportIDT imports one table from IDT text (the format ExportIDT and
-// msidb write), with the semantics of msibuild -i:
+// msidb write), with the semantics of msibuild -i, and returns the name of
+// the table it imported:
 //
 //   - A table the database lacks is created from the header: column
 //     names, types ("s72", "L255", "i2", "I4", "v0", ...) and the key
@@ -137,7 +139,7 @@ func (db *Database) ImportIDTFile(name string) error {
 // does not parse, a header that does not describe a table. The database is
 // changed only when the whole file is valid (a row the table refuses, such
 // as a duplicate key, stops the import with the rows before it applied).
-func (db *Database) ImportIDT(r io.Reader, files fs.FS) error {
+func (db *Database) ImportIDT(r io.Reader, files fs.FS) (table string, err error) {
 	return db.importIDT(r, files, "")
 }
 
@@ -145,7 +147,7 @@ type idtHeader struct {
 	names, types, labels []string
 }
 
-func (db *Database) importIDT(rd io.Reader, files fs.FS, name string) error {
+func (db *Database) importIDT(rd io.Reader, files fs.FS, name string) (string, error) {
 	r := newIDTReader(rd, name)
 	var lines [3][]string
 	for i := range lines {
@@ -156,10 +158,10 @@ func (db *Database) importIDT(rd io.Reader, files fs.FS, name string) error {
 				lines[2] = []string{""}
 				break
 			}
-			return &IDTError{File: name, Line: r.line, Msg: "missing header line " + strconv.Itoa(i+1)}
+			return "", &IDTError{File: name, Line: r.line, Msg: "missing header line " + strconv.Itoa(i+1)}
 		}
 		if err != nil {
-			return err
+			return "", err
 		}
 		lines[i] = splitIDTFields(line)
 	}
@@ -168,25 +170,33 @@ func (db *Database) importIDT(rd io.Reader, files fs.FS, name string) error {
 		len(h.types) == 2 && h.types[1] == ForceCodepageTable {
 		cp, err := strconv.Atoi(strings.TrimSpace(h.types[0]))
 		if err != nil || cp < 0 {
-			return &IDTError{File: name, Line: 2, Msg: fmt.Sprintf("bad codepage %q", h.types[0])}
+			return "", &IDTError{File: name, Line: 2, Msg: fmt.Sprintf("bad codepage %q", h.types[0])}
 		}
-		return db.importCodepage(cp)
+		return ForceCodepageTable, db.importCodepage(cp)
 	}
 	if len(h.names) != len(h.types) {
-		return &IDTError{File: name, Line: 2, Msg: fmt.Sprintf("%d column names but %d column types", len(h.names), len(h.types))}
+		return "", &IDTError{File: name, Line: 2, Msg: fmt.Sprintf("%d column names but %d column types", len(h.names), len(h.types))}
 	}
 	table := h.labels[0]
 	if table == "" {
-		return &IDTError{File: name, Line: 3, Msg: "no table name"}
+		return "", &IDTError{File: name, Line: 3, Msg: "no table name"}
+	}
+	if !validIDTName(table) {
+		return "", &IDTError{File: name, Line: 3, Msg: fmt.Sprintf("bad table name %q", table)}
+	}
+	for _, c := range h.names {
+		if !validIDTName(c) {
+			return "", &IDTError{File: name, Line: 1, Msg: fmt.Sprintf("bad column name %q", c)}
+		}
 	}
 	if table == SummaryInformationTable {
-		return db.importSummaryIDT(r, h)
+		return SummaryInformationTable, db.importSummaryIDT(r, h)
 	}
 	cols := make([]Column, len(h.names))
 	for i := range h.names {
 		c, err := ParseIDTType(h.types[i])
 		if err != nil {
-			return &IDTError{File: name, Line: 2, Msg: fmt.Sprintf("column %q", h.names[i]), Err: err}
+			return "", &IDTError{File: name, Line: 2, Msg: fmt.Sprintf("column %q", h.names[i]), Err: err}
 		}
 		c.Name = h.names[i]
 		c.Number = i + 1
@@ -201,7 +211,7 @@ func (db *Database) importIDT(rd io.Reader, files fs.FS, name string) error {
 			}
 		}
 		if !found {
-			return &IDTError{File: name, Line: 3, Msg: fmt.Sprintf("key column %q is not a column", k)}
+			return "", &IDTError{File: name, Line: 3, Msg: fmt.Sprintf("key column %q is not a column", k)}
 		}
 	}
 	var t *Table
@@ -209,15 +219,15 @@ func (db *Database) importIDT(rd io.Reader, files fs.FS, name string) error {
 	exists := hasTable(db, table)
 	if exists {
 		if t, err = db.Table(table); err != nil {
-			return err
+			return "", err
 		}
 		have := t.Columns()
 		if len(have) != len(cols) {
-			return &IDTError{File: name, Line: 1, Msg: fmt.Sprintf("table %s has %d columns, the file %d", table, len(have), len(cols))}
+			return "", &IDTError{File: name, Line: 1, Msg: fmt.Sprintf("table %s has %d columns, the file %d", table, len(have), len(cols))}
 		}
 		for i := range have {
 			if idtClass(have[i]) != idtClass(cols[i]) {
-				return &IDTError{File: name, Line: 2, Msg: fmt.Sprintf("column %d (%s) is %s in table %s but %s in the file",
+				return "", &IDTError{File: name, Line: 2, Msg: fmt.Sprintf("column %d (%s) is %s in table %s but %s in the file",
 					i+1, have[i].Name, have[i].IDTType(), table, cols[i].IDTType())}
 			}
 		}
@@ -236,11 +246,11 @@ func (db *Database) importIDT(rd io.Reader, files fs.FS, name string) error {
 			break
 		}
 		if err != nil {
-			return err
+			return "", err
 		}
 		f := splitIDTFields(line)
 		if len(f) != len(cols) {
-			return r.errorf("%d fields, table %s has %d columns", len(f), table, len(cols))
+			return "", r.errorf("%d fields, table %s has %d columns", len(f), table, len(cols))
 		}
 		vals := make([]Value, len(cols))
 		for i, s := range f {
@@ -251,15 +261,15 @@ func (db *Database) importIDT(rd io.Reader, files fs.FS, name string) error {
 			case ColInt16, ColInt32:
 				n, err := strconv.ParseInt(s, 10, 32)
 				if err != nil {
-					return r.errorf("column %s: %q is not an integer", cols[i].Name, s)
+					return "", r.errorf("column %s: %q is not an integer", cols[i].Name, s)
 				}
 				vals[i] = IntValue(int32(n))
 			case ColBinary:
 				if !fs.ValidPath(table+"/"+s) || strings.Contains(s, "/") {
-					return r.errorf("column %s: %q is not a file name", cols[i].Name, s)
+					return "", r.errorf("column %s: %q is not a file name", cols[i].Name, s)
 				}
 				if files == nil {
-					return r.errorf("column %s: binary cell %q but no folder to read it from", cols[i].Name, s)
+					return "", r.errorf("column %s: binary cell %q but no folder to read it from", cols[i].Name, s)
 				}
 				vals[i] = BinaryValue()
 				bins = append(bins, binCell{row: len(rows), col: i, file: path.Join(table, s)})
@@ -273,15 +283,15 @@ func (db *Database) importIDT(rd io.Reader, files fs.FS, name string) error {
 	for _, b := range bins {
 		fi, err := fs.Stat(files, b.file)
 		if err != nil {
-			return &IDTError{File: name, Msg: "binary cell", Err: err}
+			return "", &IDTError{File: name, Msg: "binary cell", Err: err}
 		}
 		if !fi.Mode().IsRegular() {
-			return &IDTError{File: name, Msg: fmt.Sprintf("binary cell file %s is not a regular file", b.file)}
+			return "", &IDTError{File: name, Msg: fmt.Sprintf("binary cell file %s is not a regular file", b.file)}
 		}
 	}
 	if !exists {
 		if t, err = db.CreateTable(table, cols); err != nil {
-			return err
+			return table, err
 		}
 	} else {
 		t.DeleteFunc(func(Row) bool { return true })
@@ -289,15 +299,30 @@ func (db *Database) importIDT(rd io.Reader, files fs.FS, name string) error {
 	bi := 0
 	for i, vals := range rows {
 		if err := t.Insert(vals...); err != nil {
-			return err
+			return table, err
 		}
 		for ; bi < len(bins) && bins[bi].row == i; bi++ {
 			if err := db.setStreamFromFile(t, vals, files, bins[bi].file); err != nil {
-				return &IDTError{File: name, Msg: "binary cell", Err: err}
+				return table, &IDTError{File: name, Msg: "binary cell", Err: err}
 			}
 		}
 	}
-	return nil
+	return table, nil
+}
+
+// validIDTName reports whether s can name a table or column: valid UTF-8
+// without control characters (names are stored in the string pool and, for
+// tables, in a stream name).
+func validIDTName(s string) bool {
+	if s == "" || !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // idtClass groups column types the way an IDT type letter does.

@@ -56,7 +56,7 @@ func TestImportIDTRoundTrip(t *testing.T) {
 					}
 				}
 			}
-			if err := db.ImportIDT(strings.NewReader(before), files); err != nil {
+			if _, err := db.ImportIDT(strings.NewReader(before), files); err != nil {
 				t.Fatalf("ImportIDT: %v", err)
 			}
 			if after := exportString(t, db, table); after != before {
@@ -75,7 +75,7 @@ func TestImportIDTSemantics(t *testing.T) {
 		"a\t\tone\x00two\r\n" +
 		"b\t-5\tline1\x11\x19line2\r\n\r\n\r\n" +
 		"c\t2147483647\t\x00\x00"
-	if err := db.ImportIDT(strings.NewReader(idt), nil); err != nil {
+	if _, err := db.ImportIDT(strings.NewReader(idt), nil); err != nil {
 		t.Fatal(err)
 	}
 	got := exportString(t, db, "NewTable")
@@ -87,7 +87,7 @@ func TestImportIDTSemantics(t *testing.T) {
 
 	// Replacing rows of an existing table keeps its columns.
 	prop := "Property\tValue\r\ns72\tl0\r\nProperty\tProperty\r\nOnly\tone row\r\n"
-	if err := db.ImportIDT(strings.NewReader(prop), nil); err != nil {
+	if _, err := db.ImportIDT(strings.NewReader(prop), nil); err != nil {
 		t.Fatal(err)
 	}
 	if got := exportString(t, db, "Property"); got != prop {
@@ -97,7 +97,7 @@ func TestImportIDTSemantics(t *testing.T) {
 	// _SummaryInformation sets properties, keeping the others.
 	si := "PropertyId\tValue\r\ni2\tl255\r\n_SummaryInformation\tPropertyId\r\n" +
 		"2\tNew title\r\n12\t2020/01/02 03:04:05\r\n15\t10\r\n"
-	if err := db.ImportIDT(strings.NewReader(si), nil); err != nil {
+	if _, err := db.ImportIDT(strings.NewReader(si), nil); err != nil {
 		t.Fatal(err)
 	}
 	// The set is stored with SetStream; read it back through a save.
@@ -128,7 +128,7 @@ func TestImportIDTSemantics(t *testing.T) {
 
 	// Same codepage: accepted as a no-op.
 	cp := exportString(t, db, ForceCodepageTable)
-	if err := db.ImportIDT(strings.NewReader(cp), nil); err != nil {
+	if _, err := db.ImportIDT(strings.NewReader(cp), nil); err != nil {
 		t.Errorf("re-importing _ForceCodepage: %v", err)
 	}
 }
@@ -138,7 +138,7 @@ func TestImportIDTBinary(t *testing.T) {
 	data := bytes.Repeat([]byte("icon bytes "), 1000)
 	idt := "Name\tData\r\ns72\tv0\r\nIcon\tName\r\nnew.ico\tnew.ico.file\r\n"
 	files := fstest.MapFS{"Icon/new.ico.file": &fstest.MapFile{Data: data}}
-	if err := db.ImportIDT(strings.NewReader(idt), files); err != nil {
+	if _, err := db.ImportIDT(strings.NewReader(idt), files); err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
@@ -194,7 +194,7 @@ func TestImportIDTErrors(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			db := openSample(t)
 			before := exportString(t, db, "Property")
-			err := db.ImportIDT(strings.NewReader(idt), nil)
+			_, err := db.ImportIDT(strings.NewReader(idt), nil)
 			var ie *IDTError
 			if !errors.As(err, &ie) {
 				t.Fatalf("err = %v, want *IDTError", err)
@@ -206,7 +206,7 @@ func TestImportIDTErrors(t *testing.T) {
 	}
 	// A duplicate key is refused by the table.
 	db := openSample(t)
-	if err := db.ImportIDT(strings.NewReader(header+"K\t1\r\nK\t2\r\n"), nil); err == nil {
+	if _, err := db.ImportIDT(strings.NewReader(header+"K\t1\r\nK\t2\r\n"), nil); err == nil {
 		t.Error("duplicate key accepted")
 	}
 }
@@ -274,7 +274,7 @@ func TestImportMatchesMsibuild(t *testing.T) {
 	}
 	defer db.Close()
 	for _, f := range order {
-		if err := db.ImportIDTFile(filepath.Join(idt, f)); err != nil {
+		if _, err := db.ImportIDTFile(filepath.Join(idt, f)); err != nil {
 			t.Fatalf("ImportIDTFile(%s): %v", f, err)
 		}
 	}

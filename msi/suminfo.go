@@ -334,7 +334,7 @@ func ParseSummaryInfo(b []byte) (*SummaryInfo, error) {
 			// property or the end of the section.
 			end := int64(len(sec))
 			for _, o := range ids {
-				if int64(o.off) > off && int64(o.off) < end {
+				if int64(o.off) >= off+4 && int64(o.off) < end {
 					end = int64(o.off)
 				}
 			}

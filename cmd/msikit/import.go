@@ -51,7 +51,7 @@ naming the file and line, and nothing is written.`,
 			}
 			defer db.Close()
 			for _, idt := range args[1:] {
-				if err := db.ImportIDTFile(idt); err != nil {
+				if _, err := db.ImportIDTFile(idt); err != nil {
 					return fileErr(idt, err)
 				}
 			}

@@ -1,0 +1,167 @@
+package fuzz
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/msikit/msikit/internal/testenv"
+	"github.com/msikit/msikit/msi"
+)
+
+// idtSeeds returns IDT texts: every table of testdata/sample.msi as
+// msikit exports it, plus hand-made edge cases.
+func idtSeeds(tb testing.TB, sample []byte) []string {
+	db, err := msi.NewDatabase(bytes.NewReader(sample), int64(len(sample)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var seeds []string
+	for _, table := range db.ExportTableNames() {
+		var b bytes.Buffer
+		if err := db.ExportIDT(&b, table, nil); err == nil {
+			seeds = append(seeds, b.String())
+		}
+	}
+	return append(seeds,
+		"A\tB\tC\r\ns72\tI2\tV0\r\nNew\tA\r\nk\t-1\tblob.bin\r\nl\t\t\r\n",
+		"Name\tData\r\ns72\tv0\r\nIcon\tName\r\nx.ico\tblob.bin\r\n",
+		"\r\n\r\n0\t_ForceCodepage\r\n",
+		"A\r\nl0\r\nT\tA\r\nline\x11\x19two\x00three\r\n\r\n\r\n",
+	)
+}
+
+// lineSet returns the lines of an IDT export after the header, sorted, so
+// that exports can be compared regardless of row order.
+func lineSet(s string) []string {
+	l := strings.Split(s, "\r\n")
+	if len(l) > 3 {
+		l = l[3:]
+	}
+	slices.Sort(l)
+	return l
+}
+
+// FuzzIDTImport imports arbitrary text as an IDT file into the sample
+// package, the way "msikit import" does. Malformed input must give an
+// error (never a panic, a hang or a huge allocation); accepted input must
+// survive writing the database and reading it back: the table exports to
+// the same rows before and after.
+func FuzzIDTImport(f *testing.F) {
+	sample, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "testdata", "sample.msi"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range idtSeeds(f, sample) {
+		f.Add(s)
+	}
+	files := fstest.MapFS{}
+	for _, table := range []string{"New", "Icon", "Binary", "T"} {
+		files[table+"/blob.bin"] = &fstest.MapFile{Data: []byte("binary cell data")}
+	}
+	f.Fuzz(func(t *testing.T, idt string) {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		start := time.Now()
+
+		db, err := msi.NewDatabase(bytes.NewReader(sample), int64(len(sample)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		table, err := db.ImportIDT(strings.NewReader(idt), files)
+		if err == nil {
+			if table == msi.ForceCodepageTable {
+				return
+			}
+			var exp1, exp2 bytes.Buffer
+			if err := db.ExportIDT(&exp1, table, nil); err != nil {
+				if table != msi.SummaryInformationTable {
+					t.Fatalf("import accepted but export of %q fails: %v", table, err)
+				}
+			}
+			var out bytes.Buffer
+			if _, err := db.WriteTo(&out); err != nil {
+				t.Fatalf("import accepted but WriteTo fails: %v", err)
+			}
+			db2, err := msi.NewDatabase(bytes.NewReader(out.Bytes()), int64(out.Len()))
+			if err != nil {
+				t.Fatalf("written database does not open: %v", err)
+			}
+			if err := db2.ExportIDT(&exp2, table, nil); err != nil {
+				t.Fatalf("export of %q after writing fails: %v", table, err)
+			}
+			if table != msi.SummaryInformationTable && !slices.Equal(lineSet(exp1.String()), lineSet(exp2.String())) {
+				t.Fatalf("table %q changed by writing:\nbefore %q\nafter  %q", table, exp1.String(), exp2.String())
+			}
+		} else {
+			var ie *msi.IDTError
+			var ve *msi.ValueError
+			var ue *msi.UnsupportedError
+			if !errors.As(err, &ie) && !errors.As(err, &ve) && !errors.As(err, &ue) && !strings.HasPrefix(err.Error(), "msi: ") {
+				t.Fatalf("unexpected error type %T: %v", err, err)
+			}
+		}
+
+		if d := time.Since(start); d > 2*time.Second {
+			t.Fatalf("input took %v (limit 2s)", d)
+		}
+		runtime.ReadMemStats(&after)
+		if a := after.TotalAlloc - before.TotalAlloc; a > 256<<20 {
+			t.Fatalf("input allocated %d MiB (limit 256 MiB)", a>>20)
+		}
+	})
+}
+
+// FuzzSummaryInfo decodes arbitrary bytes as a summary information
+// property set. Decoded sets must encode, and the encoding must decode to
+// the same properties.
+func FuzzSummaryInfo(f *testing.F) {
+	sample, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "testdata", "sample.msi"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	db, err := msi.NewDatabase(bytes.NewReader(sample), int64(len(sample)))
+	if err != nil {
+		f.Fatal(err)
+	}
+	st, err := db.OpenStream(msi.SummaryInfoStream)
+	if err != nil {
+		f.Fatal(err)
+	}
+	seed := make([]byte, st.Size())
+	st.ReadAt(seed, 0)
+	f.Add(seed)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		si, err := msi.ParseSummaryInfo(data)
+		if err != nil {
+			if !errors.Is(err, msi.ErrFormat) {
+				t.Fatalf("error does not match ErrFormat: %v", err)
+			}
+			return
+		}
+		enc, err := si.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		si2, err := msi.ParseSummaryInfo(enc)
+		if err != nil {
+			t.Fatalf("re-encoded set does not decode: %v", err)
+		}
+		p1, p2 := si.Properties(), si2.Properties()
+		if len(p1) != len(p2) {
+			t.Fatalf("%d properties, %d after re-encoding", len(p1), len(p2))
+		}
+		for i := range p1 {
+			if p1[i].ID != p2[i].ID || p1[i].Type != p2[i].Type || p1[i].Text() != p2[i].Text() {
+				t.Fatalf("property %d: %v became %v", i, p1[i], p2[i])
+			}
+		}
+	})
+}
