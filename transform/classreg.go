@@ -79,7 +79,7 @@ func ClassToRegistry(db *msi.Database, opts ClassToRegistryOptions) (*Report, er
 	}
 	plan := planClassRegistry(in, opts)
 	rep.Notes = append(rep.Notes, plan.Notes...)
-	if err := applyClassRegPlan(db, in, plan, rep); err != nil {
+	if err := applyClassRegPlan(db, plan, rep); err != nil {
 		return rep, err
 	}
 	return rep, nil
@@ -346,7 +346,7 @@ func crValue(col msi.Column, s string) msi.Value {
 	return msi.StrValue(s)
 }
 
-func applyClassRegPlan(db *msi.Database, in *classRegInput, plan *classRegPlan, rep *Report) error {
+func applyClassRegPlan(db *msi.Database, plan *classRegPlan, rep *Report) error {
 	// Deletions first: a failure later leaves the report saying what was done.
 	byTable := map[string]map[string]crRemove{}
 	for _, r := range plan.Remove {

@@ -224,14 +224,3 @@ func crReadGolden(t *testing.T, path string) []registryRow {
 func crSortRegistry(rows []registryRow) {
 	sort.Slice(rows, func(i, j int) bool { return rows[i].ID < rows[j].ID })
 }
-
-// registryIDT renders rows as a Registry IDT file (msiinfo export layout).
-func crRegistryIDT(rows []registryRow) string {
-	var b strings.Builder
-	b.WriteString("Registry\tRoot\tKey\tName\tValue\tComponent_\r\ns72\ti2\tl255\tL255\tL0\ts72\r\nRegistry\tRegistry\r\n")
-	for _, r := range rows {
-		b.WriteString(strings.Join(r.idt(), "\t"))
-		b.WriteString("\r\n")
-	}
-	return b.String()
-}

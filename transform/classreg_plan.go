@@ -1118,7 +1118,6 @@ func (p *crPlanner) versionIndependent(j int) int {
 func (p *crPlanner) emitExtension(i int) {
 	in := p.in
 	e := in.Extensions[i]
-	nd := crNode{crExtension, i}
 	comp := e.Component
 	ext := strings.TrimPrefix(e.Extension, ".")
 	why := "Extension ." + ext
@@ -1176,7 +1175,6 @@ func (p *crPlanner) emitExtension(i int) {
 	if best.Valid {
 		p.emit(pkey+`\shell`, "", crRegValue(fmtLiteral(bestVerb)), comp, why+" default verb")
 	}
-	_ = nd
 }
 
 func crFirst(s []int) int {
