@@ -396,3 +396,42 @@ func TestAdversarial(t *testing.T) {
 }
 
 func binary16(b []byte) int { return int(b[0]) | int(b[1])<<8 }
+
+// TestConcurrentOpen reads every file from several goroutines at once
+// (run with -race): streams share no state.
+func TestConcurrentOpen(t *testing.T) {
+	payload := sample(200000, 8)
+	var files []tcFile
+	for i := 0; i < 20; i++ {
+		files = append(files, tcFile{name: string(rune('a' + i)), size: 10000, offset: uint32(i * 10000)})
+	}
+	data := (&tcCab{folders: []tcFolder{{method: methodMSZIP, blocks: mszipBlocks(payload)}}, files: files}).bytes()
+	r, err := NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 4*len(r.Files))
+	for g := 0; g < 4; g++ {
+		go func(g int) {
+			for i := range r.Files {
+				f := r.Files[(i+g*5)%len(r.Files)]
+				rc, err := f.Open()
+				if err != nil {
+					errs <- err
+					continue
+				}
+				b, err := io.ReadAll(rc)
+				rc.Close()
+				if err == nil && !bytes.Equal(b, payload[f.Offset:f.Offset+f.Size]) {
+					err = errors.New(f.Name + ": content differs")
+				}
+				errs <- err
+			}
+		}(g)
+	}
+	for i := 0; i < 4*len(r.Files); i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
