@@ -32,5 +32,4 @@ func ExampleSplitAdvertised() {
 	// Core_App under Core, attributes 18
 	// Core_ComLocal under Core, attributes 18
 	// Core_ComServer under Core, attributes 18
-	// CoreExtras_App under CoreExtras, attributes 18
 }

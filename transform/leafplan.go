@@ -79,6 +79,8 @@ type leafEntry struct {
 	// Related describes rows that travel with this one (an Extension's Verb
 	// and MIME rows), for the report.
 	Related string
+
+	ref int // the reader's index for this row
 }
 
 // leafInput is what the pass reads from a database.
@@ -290,6 +292,17 @@ func planLeaves(in *leafInput, opts leafOptions, rep *Report) *leafPlan {
 			rep.note(Warning, e.Table, e.Key, "feature %q is not in a valid feature tree (%s); left alone", f.Name, s.bad)
 			continue
 		}
+		if !fcByFeature[f.Name][e.Component] {
+			// A leaf would add the component to the install selections of
+			// the feature's subtree (Wine, for one, then keeps it installed
+			// when the feature's parent is removed), so leave it.
+			if n := len(fcByFeature[f.Name]); n > 0 {
+				rep.note(Warning, e.Table, e.Key, "component %q is not in feature %q, whose health check covers its %d other components; left alone", e.Component, f.Name, n)
+			} else {
+				rep.note(Info, e.Table, e.Key, "component %q is not in feature %q, which holds no components; left alone", e.Component, f.Name)
+			}
+			continue
+		}
 		if isSingle(f.Name, e.Component) {
 			rep.note(Info, e.Table, e.Key, "feature %q already holds only component %q; left alone", f.Name, e.Component)
 			continue
@@ -363,14 +376,10 @@ func planLeaves(in *leafInput, opts leafOptions, rep *Report) *leafPlan {
 		}
 
 		old := leafFC{parent.Name, k.component}
-		if fcByFeature[parent.Name][k.component] {
-			if !opts.KeepInParent {
-				plan.RemoveFC = append(plan.RemoveFC, old)
-				rep.add(Change{Op: OpRemove, Table: "FeatureComponents", Key: old.row(), Old: old.row(),
-					Reason: "moved to leaf " + name})
-			}
-		} else {
-			rep.note(Warning, "FeatureComponents", old.row(), "component %q is not in feature %q although its entry points name that feature; the leaf adds it", k.component, parent.Name)
+		if !opts.KeepInParent {
+			plan.RemoveFC = append(plan.RemoveFC, old)
+			rep.add(Change{Op: OpRemove, Table: "FeatureComponents", Key: old.row(), Old: old.row(),
+				Reason: "moved to leaf " + name})
 		}
 		nfc := leafFC{name, k.component}
 		plan.AddFC = append(plan.AddFC, nfc)
