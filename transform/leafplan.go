@@ -189,13 +189,12 @@ func planLeaves(in *leafInput, opts leafOptions, rep *Report) *leafPlan {
 	}
 
 	tree := make(map[string]treeState, len(features))
-	var state func(name string) treeState
-	state = func(name string) treeState {
+	state := func(name string) treeState {
 		if s, ok := tree[name]; ok {
 			return s
 		}
-		// Walk up iteratively, bounded by the number of features, so a
-		// cycle or a very deep chain cannot recurse without limit.
+		// Walk up iteratively: a cycle or a very deep chain cannot recurse
+		// without limit, and each feature is resolved once.
 		var chain []string
 		seen := make(map[string]bool)
 		cur := name
