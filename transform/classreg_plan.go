@@ -100,6 +100,16 @@ type crPlanner struct {
 	appBy     map[string]int
 	extBy     map[string][]int // lower extension -> rows
 	mimeBy    map[string]int
+	// reverse indexes, so that no step is quadratic in hostile tables
+	classByProg map[string][]int // lower ProgId_Default -> class rows
+	classByApp  map[string][]int // lower AppId_ -> class rows
+	extByProg   map[string][]int // lower ProgId_ -> extension rows
+	verbsByExt  map[int][]int    // extension row -> its verbs
+	clsidLive   map[string]bool  // lower CLSID -> some class row is registered
+	progRootOf  []int            // top of each ProgId's chain, -1 on a cycle
+	progClassOf []int            // class row found on the chain, -1 none
+	progCLSID   []string         // CLSID found on the chain
+	viOf        map[int][]int    // chain top -> ProgIds below it, table order
 
 	// per-row facts
 	classDead   []string // reason msiexec never registers the row, or ""
@@ -140,6 +150,7 @@ func planClassRegistry(in *classRegInput, opts ClassToRegistryOptions) *classReg
 	p.index()
 	p.checkClasses()
 	p.checkProgIDs()
+	p.chains()
 	p.checkExtensions()
 	p.liveness()
 	p.group()
@@ -208,6 +219,25 @@ func (p *crPlanner) index() {
 	for i, r := range in.Extensions {
 		k := crLower(strings.TrimPrefix(r.Extension, "."))
 		p.extBy[k] = append(p.extBy[k], i)
+	}
+	p.classByProg = map[string][]int{}
+	p.classByApp = map[string][]int{}
+	for i, c := range in.Classes {
+		if c.ProgIDDefault != "" {
+			k := crLower(c.ProgIDDefault)
+			p.classByProg[k] = append(p.classByProg[k], i)
+		}
+		if c.AppID != "" {
+			k := crLower(c.AppID)
+			p.classByApp[k] = append(p.classByApp[k], i)
+		}
+	}
+	p.extByProg = map[string][]int{}
+	for i, e := range in.Extensions {
+		if e.ProgID != "" {
+			k := crLower(e.ProgID)
+			p.extByProg[k] = append(p.extByProg[k], i)
+		}
 	}
 	p.mimeBy = map[string]int{}
 	for i, r := range in.MIMEs {
@@ -335,38 +365,47 @@ func (p *crPlanner) checkClasses() {
 		}
 		p.checkBitness(c)
 	}
-	// Duplicate CLSIDs: several contexts share the CLSID-level keys; the
-	// same context from two components is a conflict.
-	for _, rows := range p.classesBy {
-		if len(rows) < 2 {
+	// Duplicate CLSIDs, in table order: several contexts share the
+	// CLSID-level keys; the same context from two components is a
+	// conflict. Linear in the number of rows, however many share a CLSID.
+	done := map[string]bool{}
+	for _, c0 := range in.Classes {
+		k := crLower(c0.CLSID)
+		rows := p.classesBy[k]
+		if len(rows) < 2 || done[k] {
 			continue
 		}
-		var live []int
-		for _, i := range rows {
-			if p.classDead[i] == "" {
-				live = append(live, i)
+		done[k] = true
+		var ctxs []string
+		for n, i := range rows {
+			if n == 8 {
+				ctxs = append(ctxs, fmt.Sprintf("and %d more", len(rows)-n))
+				break
 			}
-		}
-		ctxs := make([]string, 0, len(live))
-		for _, i := range live {
 			ctxs = append(ctxs, in.Classes[i].Context+" ("+in.Classes[i].Component+")")
 		}
+		list := strings.Join(ctxs, ", ")
+		first := map[string]int{} // lower context -> first live row
+		flagged := map[int]bool{}
 		for _, i := range rows {
 			c := in.Classes[i]
-			p.note(Info, tClass, c.ref.Key, "CLSID %s has %d Class rows (%s); the CLSID-level keys are written once per component", c.CLSID, len(rows), strings.Join(ctxs, ", "))
-		}
-		for a := 0; a < len(live); a++ {
-			for b := a + 1; b < len(live); b++ {
-				ca, cb := in.Classes[live[a]], in.Classes[live[b]]
-				if !strings.EqualFold(ca.Context, cb.Context) {
-					continue
-				}
-				why := fmt.Sprintf("CLSID %s context %s is registered by two components (%s and %s): the server path depends on install order", ca.CLSID, ca.Context, ca.Component, cb.Component)
-				if p.classClash[live[b]] == "" {
-					p.classClash[live[b]] = why
-				}
-				p.problem(crNode{crClass, live[a]}, "%s", why)
-				p.problem(crNode{crClass, live[b]}, "%s", why)
+			p.note(Info, tClass, c.ref.Key, "CLSID %s has %d Class rows (%s); the CLSID-level keys are written once per component", c.CLSID, len(rows), list)
+			if p.classDead[i] != "" {
+				continue
+			}
+			ctx := crLower(c.Context)
+			j, seen := first[ctx]
+			if !seen {
+				first[ctx] = i
+				continue
+			}
+			cj := in.Classes[j]
+			why := fmt.Sprintf("CLSID %s context %s is registered by two components (%s and %s): the server path depends on install order", c.CLSID, c.Context, cj.Component, c.Component)
+			p.classClash[i] = why
+			p.problem(crNode{crClass, i}, "%s", why)
+			if !flagged[j] {
+				flagged[j] = true
+				p.problem(crNode{crClass, j}, "%s", why)
 			}
 		}
 	}
@@ -446,6 +485,7 @@ func (p *crPlanner) checkProgIDs() {
 	for i, r := range in.ProgIDs {
 		if p.progCyclic[i] {
 			p.problem(crNode{crProgID, i}, "ProgId_Parent chain of %s never ends (a cycle)", r.ProgID)
+			p.note(Warning, tProgID, r.ref.Key, "ProgId_Parent chain never ends (a cycle); no CurVer, CLSID or VersionIndependentProgID can be derived from it")
 		}
 		if r.Class != "" {
 			if _, ok := p.classesBy[crLower(r.Class)]; !ok {
@@ -462,35 +502,75 @@ func (p *crPlanner) checkProgIDs() {
 
 // progRoot returns the top of a ProgId's parent chain (itself if none), or
 // -1 on a cycle.
-func (p *crPlanner) progRoot(i int) int {
-	if p.progCyclic[i] {
-		return -1
-	}
-	for p.progParent[i] >= 0 {
-		i = p.progParent[i]
-	}
-	return i
+func (p *crPlanner) progRoot(i int) int { return p.progRootOf[i] }
+
+// progClass returns the CLSID found first on a ProgId's chain (its own
+// Class_, then its parents'), as msiexec inherits CLSID through
+// ProgId_Parent, and the first registered Class row of that CLSID (-1 if
+// none is registered).
+func (p *crPlanner) progClass(i int) (clsid string, classRow int) {
+	return p.progCLSID[i], p.progClassOf[i]
 }
 
-// progClass returns the first live Class row found on a ProgId's chain
-// (its own Class_, then its parents'), and the CLSID text, as msiexec
-// inherits CLSID through ProgId_Parent.
-func (p *crPlanner) progClass(i int) (clsid string, classRow int) {
-	for steps := 0; i >= 0 && steps <= len(p.in.ProgIDs); steps++ {
-		r := p.in.ProgIDs[i]
-		if r.Class != "" {
-			if rows, ok := p.classesBy[crLower(r.Class)]; ok {
+// chains computes, in linear time, the top, the class and the CLSID of
+// every ProgId's parent chain, and the ProgIds below each top.
+func (p *crPlanner) chains() {
+	in := p.in
+	n := len(in.ProgIDs)
+	p.progRootOf = make([]int, n)
+	p.progClassOf = make([]int, n)
+	p.progCLSID = make([]string, n)
+	done := make([]bool, n)
+	for i := range in.ProgIDs {
+		if done[i] {
+			continue
+		}
+		// Walk up to a known or terminal ProgId, then fill the path back.
+		var path []int
+		j := i
+		for j >= 0 && !done[j] && !p.progCyclic[j] {
+			path = append(path, j)
+			j = p.progParent[j]
+		}
+		for k := len(path) - 1; k >= 0; k-- {
+			x := path[k]
+			parent := p.progParent[x]
+			r := in.ProgIDs[x]
+			rows, own := p.classesBy[crLower(r.Class)]
+			switch {
+			case r.Class != "" && own:
+				p.progCLSID[x] = in.Classes[rows[0]].CLSID
+				p.progClassOf[x] = -1
 				for _, ci := range rows {
 					if p.classDead[ci] == "" {
-						return p.in.Classes[ci].CLSID, ci
+						p.progClassOf[x], p.progCLSID[x] = ci, in.Classes[ci].CLSID
+						break
 					}
 				}
-				return p.in.Classes[rows[0]].CLSID, -1
+			case parent >= 0 && !p.progCyclic[parent]:
+				p.progCLSID[x], p.progClassOf[x] = p.progCLSID[parent], p.progClassOf[parent]
+			default:
+				p.progClassOf[x] = -1
 			}
+			if parent >= 0 && !p.progCyclic[parent] {
+				p.progRootOf[x] = p.progRootOf[parent]
+			} else {
+				p.progRootOf[x] = x
+			}
+			done[x] = true
 		}
-		i = p.progParent[i]
 	}
-	return "", -1
+	for i := range in.ProgIDs {
+		if p.progCyclic[i] {
+			p.progRootOf[i], p.progClassOf[i], p.progCLSID[i] = -1, -1, ""
+		}
+	}
+	p.viOf = map[int][]int{}
+	for i := range in.ProgIDs {
+		if r := p.progRootOf[i]; r >= 0 && r != i && p.progParent[i] >= 0 {
+			p.viOf[r] = append(p.viOf[r], i)
+		}
+	}
 }
 
 func (p *crPlanner) checkExtensions() {
@@ -519,10 +599,12 @@ func (p *crPlanner) checkExtensions() {
 		}
 	}
 	p.verbExt = make([]int, len(in.Verbs))
+	p.verbsByExt = map[int][]int{}
 	for i, v := range in.Verbs {
 		p.verbExt[i] = -1
 		if rows, ok := p.extBy[crLower(strings.TrimPrefix(v.Extension, "."))]; ok {
 			p.verbExt[i] = rows[0] // msiexec attaches verbs to the first row of that extension
+			p.verbsByExt[rows[0]] = append(p.verbsByExt[rows[0]], i)
 		}
 	}
 	p.mimeExt = make([]int, len(in.MIMEs))
@@ -535,14 +617,7 @@ func (p *crPlanner) checkExtensions() {
 }
 
 // extHasVerbs reports whether extension row e owns at least one verb.
-func (p *crPlanner) extHasVerbs(e int) bool {
-	for _, x := range p.verbExt {
-		if x == e {
-			return true
-		}
-	}
-	return false
-}
+func (p *crPlanner) extHasVerbs(e int) bool { return len(p.verbsByExt[e]) > 0 }
 
 // liveness decides which rows msiexec would register at all.
 func (p *crPlanner) liveness() {
@@ -565,8 +640,9 @@ func (p *crPlanner) liveness() {
 				continue
 			}
 		}
-		for e, ext := range in.Extensions {
-			if p.extDead[e] == "" && ext.ProgID != "" && strings.EqualFold(ext.ProgID, r.ProgID) && p.extHasVerbs(e) {
+		for _, e := range p.extByProg[crLower(r.ProgID)] {
+			if p.extDead[e] == "" && p.extHasVerbs(e) {
+				ext := in.Extensions[e]
 				p.progLive[i] = true
 				p.progComp[i] = ext.Component
 				p.progWhy[i] = "extension ." + ext.Extension
@@ -580,16 +656,22 @@ func (p *crPlanner) liveness() {
 		if !p.progCyclic[i] {
 			continue
 		}
-		for ci, c := range in.Classes {
-			if p.classDead[ci] == "" && (strings.EqualFold(c.ProgIDDefault, in.ProgIDs[i].ProgID) || strings.EqualFold(c.CLSID, in.ProgIDs[i].Class)) {
+		r := in.ProgIDs[i]
+		refs := append(append([]int(nil), p.classByProg[crLower(r.ProgID)]...), p.classesBy[crLower(r.Class)]...)
+		for _, ci := range refs {
+			if p.classDead[ci] == "" {
 				p.progLive[i] = true
-				p.progComp[i] = c.Component
+				p.progComp[i] = in.Classes[ci].Component
+				break
 			}
 		}
-		for e, ext := range in.Extensions {
-			if p.extDead[e] == "" && strings.EqualFold(ext.ProgID, in.ProgIDs[i].ProgID) {
-				p.progLive[i] = true
-				p.progComp[i] = ext.Component
+		if !p.progLive[i] {
+			for _, e := range p.extByProg[crLower(r.ProgID)] {
+				if p.extDead[e] == "" {
+					p.progLive[i] = true
+					p.progComp[i] = in.Extensions[e].Component
+					break
+				}
 			}
 		}
 	}
@@ -603,12 +685,18 @@ func (p *crPlanner) liveness() {
 			p.problem(crNode{crProgID, i}, "%s", p.progIcon[i].problem)
 		}
 	}
+	p.clsidLive = map[string]bool{}
+	for i, c := range in.Classes {
+		if p.classDead[i] == "" {
+			p.clsidLive[crLower(c.CLSID)] = true
+		}
+	}
 	p.appLive = make([]bool, len(in.AppIDs))
-	for _, c := range in.Classes {
-		if c.AppID == "" {
+	for i, c := range in.Classes {
+		if c.AppID == "" || p.classDead[i] != "" {
 			continue
 		}
-		if j, ok := p.appBy[crLower(c.AppID)]; ok && p.classDead[p.classIndex(c)] == "" {
+		if j, ok := p.appBy[crLower(c.AppID)]; ok {
 			p.appLive[j] = true
 		}
 	}
@@ -636,14 +724,7 @@ func (p *crPlanner) liveness() {
 	}
 	p.mimeLive = make([]bool, len(in.MIMEs))
 	for i, m := range in.MIMEs {
-		live := false
-		if m.CLSID != "" {
-			for _, ci := range p.classesBy[crLower(m.CLSID)] {
-				if p.classDead[ci] == "" {
-					live = true
-				}
-			}
-		}
+		live := m.CLSID != "" && p.clsidLive[crLower(m.CLSID)]
 		if e := p.mimeExt[i]; e >= 0 && p.extDead[e] == "" {
 			live = true
 		}
@@ -656,18 +737,6 @@ func (p *crPlanner) liveness() {
 			p.mimeLive[i] = true
 		}
 	}
-}
-
-// classIndex finds the row index of c (rows are values; CLSID, Context and
-// Component form the primary key).
-func (p *crPlanner) classIndex(c classRow) int {
-	for _, i := range p.classesBy[crLower(c.CLSID)] {
-		x := p.in.Classes[i]
-		if x.Context == c.Context && x.Component == c.Component {
-			return i
-		}
-	}
-	return -1
 }
 
 func (p *crPlanner) find(x int) int {
@@ -719,9 +788,7 @@ func (p *crPlanner) group() {
 		p.parent[i] = i
 	}
 	for i, c := range in.Classes {
-		for _, j := range p.classesBy[crLower(c.CLSID)] {
-			p.union(crNode{crClass, i}, crNode{crClass, j})
-		}
+		p.union(crNode{crClass, i}, crNode{crClass, p.classesBy[crLower(c.CLSID)][0]})
 		if j, ok := p.progBy[crLower(c.ProgIDDefault)]; ok && c.ProgIDDefault != "" {
 			p.union(crNode{crClass, i}, crNode{crProgID, j})
 		}
@@ -733,14 +800,12 @@ func (p *crPlanner) group() {
 		if p.progParent[i] >= 0 {
 			p.union(crNode{crProgID, i}, crNode{crProgID, p.progParent[i]})
 		}
-		for _, j := range p.classesBy[crLower(r.Class)] {
-			p.union(crNode{crProgID, i}, crNode{crClass, j})
+		if rows := p.classesBy[crLower(r.Class)]; len(rows) > 0 {
+			p.union(crNode{crProgID, i}, crNode{crClass, rows[0]})
 		}
 	}
 	for i, e := range in.Extensions {
-		for _, j := range p.extBy[crLower(strings.TrimPrefix(e.Extension, "."))] {
-			p.union(crNode{crExtension, i}, crNode{crExtension, j})
-		}
+		p.union(crNode{crExtension, i}, crNode{crExtension, p.extBy[crLower(strings.TrimPrefix(e.Extension, "."))][0]})
 		if j, ok := p.progBy[crLower(e.ProgID)]; ok && e.ProgID != "" {
 			p.union(crNode{crExtension, i}, crNode{crProgID, j})
 		}
@@ -757,8 +822,8 @@ func (p *crPlanner) group() {
 		if e := p.mimeExt[i]; e >= 0 {
 			p.union(crNode{crMIME, i}, crNode{crExtension, e})
 		}
-		for _, j := range p.classesBy[crLower(m.CLSID)] {
-			p.union(crNode{crMIME, i}, crNode{crClass, j})
+		if rows := p.classesBy[crLower(m.CLSID)]; len(rows) > 0 {
+			p.union(crNode{crMIME, i}, crNode{crClass, rows[0]})
 		}
 	}
 	// A group with a problem in one of its live rows keeps its advertised
@@ -778,7 +843,11 @@ func (p *crPlanner) group() {
 	for g, rs := range reasons {
 		p.keptGroup[g] = true
 		sort.Strings(rs)
-		reasons[g] = crDedupe(rs)
+		rs = crDedupe(rs)
+		if len(rs) > 5 {
+			rs = append(rs[:5], fmt.Sprintf("and %d more", len(rs)-5))
+		}
+		reasons[g] = rs
 	}
 	for _, nd := range p.nodes {
 		g := p.find(p.nodeIndex[nd])
@@ -948,8 +1017,9 @@ func (p *crPlanner) generate() {
 		descFrom := ""
 		var comps []string
 		seen := map[string]bool{}
-		for ci, c := range in.Classes {
-			if !strings.EqualFold(c.AppID, a.AppID) || !p.converted(crNode{crClass, ci}) || p.classClash[ci] != "" {
+		for _, ci := range p.classByApp[crLower(a.AppID)] {
+			c := in.Classes[ci]
+			if !p.converted(crNode{crClass, ci}) || p.classClash[ci] != "" {
 				continue
 			}
 			// msiexec writes the AppID key once per class using it, with
@@ -1101,15 +1171,20 @@ func (p *crPlanner) emitClass(i int) {
 // several candidates the last in table order is taken, as msiexec loads
 // them in order and the last one wins; that is reported.
 func (p *crPlanner) versionIndependent(j int) int {
-	vi := -1
-	var names []string
-	for i := range p.in.ProgIDs {
-		if i != j && p.progParent[i] >= 0 && p.progRoot(i) == j {
-			vi = i
+	below := p.viOf[j]
+	if len(below) == 0 {
+		return -1
+	}
+	vi := below[len(below)-1]
+	if len(below) > 1 {
+		var names []string
+		for n, i := range below {
+			if n == 8 {
+				names = append(names, fmt.Sprintf("and %d more", len(below)-n))
+				break
+			}
 			names = append(names, p.in.ProgIDs[i].ProgID)
 		}
-	}
-	if len(names) > 1 {
 		p.note(Warning, tProgID, p.in.ProgIDs[j].ref.Key, "several ProgIds descend from %s (%s); VersionIndependentProgID = %s (the last)", p.in.ProgIDs[j].ProgID, strings.Join(names, ", "), p.in.ProgIDs[vi].ProgID)
 	}
 	return vi
@@ -1149,10 +1224,8 @@ func (p *crPlanner) emitExtension(i int) {
 	f, fwhy := p.keyFile(comp)
 	best := crOptInt{}
 	bestVerb := ""
-	for vi, v := range in.Verbs {
-		if p.verbExt[vi] != i {
-			continue
-		}
+	for _, vi := range p.verbsByExt[i] {
+		v := in.Verbs[vi]
 		vnd := crNode{crVerb, vi}
 		vwhy := why + " verb " + v.Verb
 		if f == nil {

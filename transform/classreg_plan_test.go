@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/msikit/msikit/internal/testenv"
@@ -568,4 +569,65 @@ func crContains(rows []crKV, want crKV) bool {
 		}
 	}
 	return false
+}
+
+// crHostile builds n-sized worst cases for the mapping: n Class rows with
+// one CLSID and context from n components, a ProgId parent chain n long,
+// n extensions with one name, n verbs and n MIME types on them.
+func crHostile(n int) *classRegInput {
+	in := crOddBase()
+	const clsid = "{AAAAAAAA-0000-0000-0000-000000000001}"
+	for i := 0; i < n; i++ {
+		comp := "C" + crItoa(i)
+		file := "f" + crItoa(i)
+		in.Components = append(in.Components, componentRow{Component: comp, KeyPath: file})
+		in.Files = append(in.Files, fileRow{File: file, Component: comp, FileName: file})
+		in.FeatureComponents = append(in.FeatureComponents, featureComponentRow{"Main", comp})
+		in.Classes = append(in.Classes, classRow{CLSID: clsid, Context: "InprocServer32", Component: comp, ProgIDDefault: "P0", Feature: "Main",
+			ref: rowRef{Key: []string{clsid, "InprocServer32", comp}}})
+		parent := ""
+		if i > 0 {
+			parent = "P" + crItoa(i-1)
+		}
+		in.ProgIDs = append(in.ProgIDs, progIDRow{ProgID: "P" + crItoa(i), Parent: parent, Class: clsid, ref: rowRef{Key: []string{"P" + crItoa(i)}}})
+		in.Extensions = append(in.Extensions, extensionRow{Extension: "x", Component: comp, ProgID: "P" + crItoa(i), Feature: "Main", ref: rowRef{Key: []string{"x", comp}}})
+		in.Verbs = append(in.Verbs, verbRow{Extension: "x", Verb: "v" + crItoa(i), Sequence: crInt(int32(i)), ref: rowRef{Key: []string{"x", "v" + crItoa(i)}}})
+		in.MIMEs = append(in.MIMEs, mimeRow{ContentType: "t/" + crItoa(i), Extension: "x", CLSID: clsid, ref: rowRef{Key: []string{"t/" + crItoa(i)}}})
+	}
+	return in
+}
+
+// TestPlanHostileScale is the safety check on adversarial sizes: the
+// mapping is linear in the table sizes, and its notes stay bounded.
+func TestPlanHostileScale(t *testing.T) {
+	n := 20000
+	if testing.Short() {
+		n = 2000
+	}
+	in := crHostile(n)
+	done := make(chan *classRegPlan, 1)
+	go func() { done <- planClassRegistry(in, ClassToRegistryOptions{DropUnexpressible: true}) }()
+	select {
+	case plan := <-done:
+		total := 0
+		for _, note := range plan.Notes {
+			if len(note.Reason) > 4096 {
+				t.Fatalf("note of %d bytes: %.200s…", len(note.Reason), note.Reason)
+			}
+			total += len(note.Reason)
+		}
+		if len(plan.Notes) > 20*n || total > 1000*n {
+			t.Errorf("%d notes, %d bytes for %d-row tables", len(plan.Notes), total, n)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatalf("planning %d-row tables did not finish in 60 s", n)
+	}
+}
+
+func BenchmarkPlanClassRegistry(b *testing.B) {
+	in := crHostile(2000)
+	b.ReportAllocs()
+	for b.Loop() {
+		planClassRegistry(in, ClassToRegistryOptions{})
+	}
 }

@@ -254,6 +254,7 @@ func TestClassToRegistryOddDatabase(t *testing.T) {
 		{tClass, "has 2 Class rows"},
 		{tProgID, "ProgId_Parent Gone.1 is not in the ProgId table"},
 		{tProgID, "never registers this ProgId"},
+		{tProgID, "a cycle"},
 	} {
 		if !crReportHasNote(rep, want.table, want.substr) {
 			t.Errorf("no %s note containing %q", want.table, want.substr)
