@@ -28,6 +28,7 @@ func ExampleSplitAdvertised() {
 	}
 	// The caller saves the result, for example with
 	// db.Save("sample-leaf.msi", nil).
+
 	// Output:
 	// Core_App under Core, attributes 18
 	// Core_ComLocal under Core, attributes 18
