@@ -215,6 +215,7 @@ func readClassRegInput(db *msi.Database) (*classRegInput, error) {
 		return nil, err
 	}
 	in.Platform = crTemplatePlatform(db)
+	in.MergeModule = db.Kind() == msi.KindMergeModule
 	return in, nil
 }
 

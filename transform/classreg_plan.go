@@ -1088,11 +1088,22 @@ func (p *crPlanner) generate() {
 			continue
 		}
 		e := in.Extensions[p.mimeExt[i]]
+		// The keys follow the extension's component, or the class's
+		// when only the class is registered.
+		comp := e.Component
+		if p.extDead[p.mimeExt[i]] != "" {
+			for _, ci := range p.classesBy[crLower(m.CLSID)] {
+				if p.classDead[ci] == "" {
+					comp = in.Classes[ci].Component
+					break
+				}
+			}
+		}
 		key := `MIME\Database\Content Type\` + fmtLiteral(m.ContentType)
 		why := "MIME " + m.ContentType
-		p.emit(key, "Extension", crRegValue(fmtLiteral("."+strings.TrimPrefix(e.Extension, "."))), e.Component, why)
+		p.emit(key, "Extension", crRegValue(fmtLiteral("."+strings.TrimPrefix(e.Extension, "."))), comp, why)
 		if m.CLSID != "" {
-			p.emit(key, "CLSID", crRegValue(fmtLiteral(m.CLSID)), e.Component, why)
+			p.emit(key, "CLSID", crRegValue(fmtLiteral(m.CLSID)), comp, why)
 		}
 		p.remove(nd, "converted to Registry rows")
 	}
@@ -1263,6 +1274,10 @@ func crFirst(s []int) int {
 // RemoveRegistryValues are added to InstallExecuteSequence when missing.
 func (p *crPlanner) sequence() {
 	if len(p.plan.Add) == 0 {
+		return
+	}
+	if p.in.MergeModule {
+		p.note(Info, "ModuleInstallExecuteSequence", nil, "merge module: the package it is merged into must run WriteRegistryValues and RemoveRegistryValues (standard packages do)")
 		return
 	}
 	have := map[string]int32{}

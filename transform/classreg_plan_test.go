@@ -1,6 +1,9 @@
 package transform
 
 import (
+	"fmt"
+	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -630,4 +633,122 @@ func BenchmarkPlanClassRegistry(b *testing.B) {
 	for b.Loop() {
 		planClassRegistry(in, ClassToRegistryOptions{})
 	}
+}
+
+// TestPlanRandom plans many small random packages whose rows refer to each
+// other at random (dangling references, cycles, duplicates, odd values):
+// planning must not panic, added identifiers must be unique, every added
+// row must name an existing component, and a second run over the result
+// must change nothing.
+func TestPlanRandom(t *testing.T) {
+	iters := 3000
+	if testing.Short() {
+		iters = 300
+	}
+	rng := rand.New(rand.NewPCG(crSeed(), 2))
+	pick := func(s ...string) string { return s[rng.IntN(len(s))] }
+	clsids := []string{"", "{C0000000-0000-0000-0000-000000000001}", "{c0000000-0000-0000-0000-000000000001}", "{C0000000-0000-0000-0000-000000000002}", "{C0000000-0000-0000-0000-000000000003}"}
+	progs := []string{"", "P.1", "p.1", "P", "Q.1", "Q", "R"}
+	comps := []string{"A", "B", "Reg", "Dir", "Missing"}
+	exts := []string{"", "e1", "E1", ".e2", "e3"}
+	for it := 0; it < iters; it++ {
+		in := &classRegInput{
+			ProductCode: "{11111111-2222-3333-4444-555555555555}",
+			Platform:    pick("Intel", "x64", ""),
+			AllUsers:    pick("1", "", "2"),
+			Components: []componentRow{{Component: "A", KeyPath: "a.dll"}, {Component: "B", Attributes: comp64bit, KeyPath: "b.exe"},
+				{Component: "Reg", Attributes: compRegistryKeyPath, KeyPath: "r"}, {Component: "Dir"}},
+			Files:             []fileRow{{File: "a.dll", Component: "A", FileName: "a.dll"}, {File: "b.exe", Component: "B", FileName: "B~1.EXE|b [x].exe"}},
+			Features:          []string{"F"},
+			FeatureComponents: []featureComponentRow{{"F", "A"}, {"F", "B"}},
+			Icons:             []string{"i.ico"},
+			Sequences: []sequenceRow{{Table: "InstallExecuteSequence", Action: "InstallInitialize", Sequence: crInt(1500)},
+				{Table: "InstallExecuteSequence", Action: "InstallFinalize", Sequence: crInt(6600)}},
+		}
+		seen := map[string]bool{}
+		for n := rng.IntN(5); n > 0; n-- {
+			c := classRow{CLSID: pick(clsids[1:]...), Context: pick("InprocServer32", "LocalServer32", "localserver", "InprocHandler"), Component: pick(comps...),
+				ProgIDDefault: pick(progs...), Description: pick("", "D", "#d [x]"), AppID: pick("", "{A0000000-0000-0000-0000-000000000001}", "{A0000000-0000-0000-0000-000000000009}"),
+				FileTypeMask: pick("", "1;2", ";x", "a;;b"), Icon: pick("", "i.ico", "gone.ico"), DefInprocHandler: pick("", "1", "2", "3", "0", "h|hand.dll"),
+				Argument: pick("", "/x [P]"), Feature: pick("F", "F", "Nope"), Attributes: crOptInt{V: int32(rng.IntN(3)), Valid: rng.IntN(2) == 0}}
+			if rng.IntN(3) == 0 {
+				c.IconIndex = crInt(int32(rng.IntN(5) - 2))
+			}
+			k := crLower(c.CLSID) + "|" + c.Context + "|" + c.Component
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			c.ref = rowRef{Key: []string{c.CLSID, c.Context, c.Component}}
+			in.Classes = append(in.Classes, c)
+		}
+		for _, name := range progs[1:] {
+			if rng.IntN(2) == 0 || seen["p"+crLower(name)] {
+				continue
+			}
+			seen["p"+crLower(name)] = true
+			in.ProgIDs = append(in.ProgIDs, progIDRow{ProgID: name, Parent: pick(progs...), Class: pick(clsids...), Description: pick("", "x"),
+				Icon: pick("", "i.ico"), ref: rowRef{Key: []string{name}}})
+		}
+		if rng.IntN(2) == 0 {
+			in.AppIDs = append(in.AppIDs, appIDRow{AppID: "{A0000000-0000-0000-0000-000000000001}", RemoteServerName: pick("", "[H]"), DllSurrogate: pick("", "#s"),
+				ActivateAtStorage: crOptInt{V: int32(rng.IntN(2)), Valid: rng.IntN(2) == 0}, RunAsInteractiveUser: crInt(1), ref: rowRef{Key: []string{"{A0000000-0000-0000-0000-000000000001}"}}})
+		}
+		for n := rng.IntN(4); n > 0; n-- {
+			e := extensionRow{Extension: pick(exts[1:]...), Component: pick(comps...), ProgID: pick(progs...), MIME: pick("", "m/1", "m/2"), Feature: pick("F", "Nope")}
+			k := "e" + e.Extension + "|" + e.Component
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			e.ref = rowRef{Key: []string{e.Extension, e.Component}}
+			in.Extensions = append(in.Extensions, e)
+		}
+		for n := rng.IntN(4); n > 0; n-- {
+			v := verbRow{Extension: pick(exts[1:]...), Verb: pick("open", "print", "edit"), Command: pick("", "&Go", "#1"), Argument: pick("", `"%1"`)}
+			if rng.IntN(2) == 0 {
+				v.Sequence = crInt(int32(rng.IntN(3)))
+			}
+			k := "v" + v.Extension + "|" + v.Verb
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			v.ref = rowRef{Key: []string{v.Extension, v.Verb}}
+			in.Verbs = append(in.Verbs, v)
+		}
+		for _, ct := range []string{"m/1", "m/2"} {
+			if rng.IntN(2) == 0 {
+				in.MIMEs = append(in.MIMEs, mimeRow{ContentType: ct, Extension: pick(exts[1:]...), CLSID: pick(clsids...), ref: rowRef{Key: []string{ct}}})
+			}
+		}
+		if rng.IntN(3) == 0 {
+			in.Registry = []registryRow{{ID: "regX", Root: int16(rng.IntN(4) - 1), Key: pick(`CLSID\{C0000000-0000-0000-0000-000000000001}`, `Software\Classes\P.1`, ".e1"), Value: pick("v", "[~]"), Component: "A"}}
+		}
+		opts := ClassToRegistryOptions{DropUnexpressible: rng.IntN(2) == 0, NoIconCache: rng.IntN(4) == 0}
+		plan := planClassRegistry(in, opts)
+		ids := map[string]bool{"regX": true}
+		for _, a := range plan.Add {
+			if ids[a.Row.ID] {
+				t.Fatalf("iteration %d: duplicate identifier %s", it, a.Row.ID)
+			}
+			ids[a.Row.ID] = true
+			if a.Row.Component == "Missing" || a.Row.Component == "" {
+				t.Fatalf("iteration %d: row %+v under component %s", it, a.Row, a.Row.Component)
+			}
+		}
+		second := planClassRegistry(crApply(in, plan), opts)
+		if len(second.Add) != 0 || len(second.Remove) != 0 || len(second.Actions) != 0 {
+			t.Fatalf("iteration %d: second run adds %d, removes %d, actions %d\nfirst: %+v\nsecond: %+v", it, len(second.Add), len(second.Remove), len(second.Actions), plan, second)
+		}
+	}
+}
+
+// crSeed is 1, or $MSIKIT_CLASSREG_SEED for longer local runs.
+func crSeed() uint64 {
+	var n uint64 = 1
+	if s := os.Getenv("MSIKIT_CLASSREG_SEED"); s != "" {
+		fmt.Sscan(s, &n)
+	}
+	return n
 }

@@ -124,4 +124,7 @@ type classRegInput struct {
 	Sequences         []sequenceRow
 	// HasRegistryTable says whether the Registry table exists.
 	HasRegistryTable bool
+	// MergeModule is set for merge modules, whose actions come from the
+	// sequences of the package they are merged into.
+	MergeModule bool
 }
