@@ -30,14 +30,34 @@
 //
 // # Writing
 //
-// NewWriter collects entries (Create, CreateFrom, CreateHeaderFrom, Mkdir,
-// MkdirHeader, Copy, SetRoot) and plans the whole layout at Close, so a
-// plain io.Writer suffices. Stream data given as an io.ReaderAt
-// (CreateFrom, Copy) is read at Close and copied through in chunks, never
-// held whole. Version 3 (512-byte sectors) is the default; the writer
-// switches to version 4 when the content does not fit version 3, or when
-// asked. Streams under 4096 bytes go to the mini stream. Output is
-// deterministic: the same entries give the same bytes.
+// NewWriter returns a Writer that collects entries and plans the whole
+// layout at Close, so a plain io.Writer suffices:
+//
+//   - Mkdir(path, h) and MkdirHeader(parentPath, h) add storages;
+//   - CreateFrom(path, r, size) and CreateHeaderFrom(parentPath, h, r, size)
+//     add streams whose bytes are read from an io.ReaderAt at Close and
+//     copied through in chunks, never held whole;
+//   - Create(path) and CreateHeader(parentPath, h) return an io.Writer for a
+//     small stream buffered in memory;
+//   - Copy(e) passes through a stream, a storage subtree or (for the root)
+//     the whole file from a Reader, with names, CLSIDs, state bits, times
+//     and bytes;
+//   - SetRoot(h) sets the root's CLSID, state bits and times.
+//
+// Paths are "/"-separated names below the root; missing parent storages are
+// created with zero metadata. The Header variants take exact names (RawName)
+// and so reach names that contain "/". Sibling names must differ under CFB
+// comparison (case-insensitive).
+//
+// Version 3 (512-byte sectors) is the default; the writer switches to
+// version 4 (4096-byte sectors) when a stream exceeds version 3's 2 GiB
+// limit or the sector count does not fit, or when WriterOptions asks for
+// it. Streams under 4096 bytes go to the mini stream, DIFAT sectors are
+// added when the FAT needs more than 109 sectors, and each storage's
+// children form a balanced red-black tree in CFB name order. Output is
+// deterministic: the same entries give the same bytes whatever order they
+// were added in. When a Stream of a file is copied into an *os.File, Linux
+// moves the bytes inside the kernel (sendfile).
 //
 // [MS-CFB]: https://learn.microsoft.com/openspecs/windows_protocols/ms-cfb
 package cfb

@@ -321,8 +321,10 @@ func (w *Writer) createStream(parents [][]uint16, h *Header, r io.ReaderAt, size
 // Copy passes through entry e of a Reader at the same place (e's ancestry
 // of raw names): a stream with its metadata and bytes, or a storage (or
 // the root) with its metadata and its whole subtree. Missing ancestors are
-// created with the metadata of e's ancestors. Stream bytes are read from
-// the Reader at Close, so it must stay open until then.
+// created with the metadata of e's ancestors; a storage that exists only
+// as such an ancestor (or implicitly) is filled in rather than duplicated.
+// Stream bytes are read from the Reader at Close, so it must stay open
+// until then.
 func (w *Writer) Copy(e *Entry) error {
 	if err := w.check(); err != nil {
 		return err
@@ -333,38 +335,55 @@ func (w *Writer) Copy(e *Entry) error {
 	}
 	parent := w.root
 	for i := len(chain) - 1; i >= 0; i-- {
-		a := chain[i]
-		c := parent.byKey[nameKey(a.RawName)]
-		if c == nil {
-			if err := w.mkdirIn(parent, a); err != nil {
-				return err
-			}
-			c = parent.byKey[nameKey(a.RawName)]
-		} else if c.typ != TypeStorage {
-			return fmt.Errorf("cfb: %q is a stream, not a storage", a.Path)
+		c, err := w.mkdirIn(parent, chain[i], false)
+		if err != nil {
+			return err
 		}
 		parent = c
 	}
-	if e.Type == TypeRoot {
+	switch e.Type {
+	case TypeRoot:
 		w.SetRoot(Header{RawName: e.RawName, CLSID: e.CLSID, StateBits: e.StateBits, Created: e.Created, Modified: e.Modified})
 		return w.copyChildren(w.root, e)
-	}
-	if e.Type == TypeStream {
+	case TypeStream:
 		return w.copyStream(parent, e)
 	}
-	if err := w.mkdirIn(parent, e); err != nil {
+	c, err := w.mkdirIn(parent, e, true)
+	if err != nil {
 		return err
 	}
-	return w.copyChildren(parent.byKey[nameKey(e.RawName)], e)
+	return w.copyChildren(c, e)
 }
 
-func (w *Writer) mkdirIn(parent *wnode, e *Entry) error {
+// mkdirIn returns parent's child storage named like e, creating it with
+// e's metadata. An existing storage that was not created explicitly takes
+// e's metadata; explicit marks the result as explicitly created, and an
+// explicit storage may not be created twice.
+func (w *Writer) mkdirIn(parent *wnode, e *Entry, explicit bool) (*wnode, error) {
 	if err := checkName(e.RawName); err != nil {
-		return err
+		return nil, err
 	}
-	c := &wnode{name: slices.Clone(e.RawName), key: nameKey(e.RawName), typ: TypeStorage, explicit: true,
+	k := nameKey(e.RawName)
+	if c := parent.byKey[k]; c != nil {
+		if c.typ != TypeStorage {
+			return nil, fmt.Errorf("cfb: %q is a stream, not a storage", e.Path)
+		}
+		if !c.explicit {
+			c.name, c.clsid, c.state, c.created, c.modified = slices.Clone(e.RawName), e.CLSID, e.StateBits, e.Created, e.Modified
+			c.explicit = explicit
+			return c, nil
+		}
+		if explicit {
+			return nil, fmt.Errorf("cfb: duplicate entry name %q", decodeName(e.RawName))
+		}
+		return c, nil
+	}
+	c := &wnode{name: slices.Clone(e.RawName), key: k, typ: TypeStorage, explicit: explicit,
 		byKey: map[string]*wnode{}, clsid: e.CLSID, state: e.StateBits, created: e.Created, modified: e.Modified}
-	return w.add(parent, c)
+	if err := w.add(parent, c); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 func (w *Writer) copyStream(parent *wnode, e *Entry) error {
@@ -397,10 +416,11 @@ func (w *Writer) copyChildren(n *wnode, e *Entry) error {
 					return err
 				}
 			default:
-				if err := w.mkdirIn(it.n, c); err != nil {
+				n, err := w.mkdirIn(it.n, c, true)
+				if err != nil {
 					return err
 				}
-				stack = append(stack, item{it.n.byKey[nameKey(c.RawName)], c})
+				stack = append(stack, item{n, c})
 			}
 		}
 	}

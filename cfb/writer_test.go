@@ -384,3 +384,42 @@ func TestCompareNames(t *testing.T) {
 		t.Error("FormatError does not match ErrFormat")
 	}
 }
+
+// TestCopyEveryEntry copies a file entry by entry, deepest first, the way
+// a caller filtering entries might; ancestors created for a descendant are
+// filled in when the storage itself is copied, not duplicated.
+func TestCopyEveryEntry(t *testing.T) {
+	var src bytes.Buffer
+	w := NewWriter(&src, nil)
+	w.Mkdir("a", &Header{StateBits: 1, CLSID: GUID{9}})
+	w.Mkdir("a/b", &Header{StateBits: 2})
+	w.CreateFrom("a/b/s", strings.NewReader("x"), 1)
+	w.CreateFrom("t", strings.NewReader("y"), 1)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := mustRead(t, src.Bytes())
+	want := snapshot(t, r)
+
+	var dst bytes.Buffer
+	w = NewWriter(&dst, nil)
+	w.SetRoot(Header{})
+	entries := r.Entries()
+	for i := len(entries) - 1; i >= 1; i-- {
+		e := entries[i]
+		if e.Type == TypeStream {
+			if err := w.Copy(e); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := w.Copy(r.Lookup("a")); err == nil {
+		t.Fatal("copying a storage whose stream was already copied should report the duplicate stream")
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, snapshot(t, mustRead(t, dst.Bytes()))); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
