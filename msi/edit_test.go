@@ -65,8 +65,8 @@ func TestRowOrderByPoolID(t *testing.T) {
 	}
 	// "ProductName" is already in the pool (a low id); the others are new
 	// and get ids in the order they are interned: zeta, alpha, mid.
-	db.pool.idOf(StrValue("zeta"), true)
-	db.pool.idOf(StrValue("alpha"), true)
+	db.pool.idOf(StrValue("zeta"))
+	db.pool.idOf(StrValue("alpha"))
 	for i, k := range []string{"mid", "zeta", "ProductName", "alpha"} {
 		if err := tab.Insert(StrValue(k), IntValue(int32(i))); err != nil {
 			t.Fatal(err)

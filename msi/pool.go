@@ -8,20 +8,28 @@ import (
 
 // stringPool is the database's string table in memory: the entries of
 // _StringPool/_StringData as read (ids 1..nsrc-1), followed by strings
-// added by edits. Id 0 is the null string.
+// added by edits (ids nsrc..). Id 0 is the null string.
+//
+// Added strings are not matched against the source strings while editing
+// (that would need an index over the whole pool); the writer merges an
+// added string into the source string with the same bytes.
 type stringPool struct {
 	codec    codec
 	longRefs bool // the source pool had 3-byte references
+	data     []byte
+	text     string // string(data) of the source, for allocation-free substrings
 	ents     []poolEnt
-	nsrc     int               // entries read from the file (including id 0)
-	mu       sync.Mutex        // guards byRaw and appends to ents
-	byRaw    map[string]uint32 // raw bytes -> first id; built on first intern
-	srcBytes int64             // size of the source _StringData
+	nsrc     int // entries read from the file (including id 0)
+	srcBytes int64
+
+	mu    sync.Mutex        // guards added and appends to ents and data
+	added map[string]uint32 // bytes of added strings -> id
 }
 
 type poolEnt struct {
-	raw  []byte
-	str  string
+	str  string // decoded text
+	off  uint32 // bytes are data[off:off+n]
+	n    uint32
 	refs uint16 // refcount as stored in the source pool
 }
 
@@ -30,10 +38,11 @@ const (
 	dataStream = "_StringData"
 )
 
-// parsePool decodes _StringPool (pool) and _StringData (data).
+// parsePool decodes _StringPool (pool) and _StringData (data); it keeps
+// data.
 func parsePool(pool, data []byte) (*stringPool, []string, error) {
 	var warns []string
-	p := &stringPool{}
+	p := &stringPool{data: data}
 	cp := 0
 	if len(pool)%4 != 0 {
 		return nil, nil, formatErr("", poolStream, int64(len(pool)), "size %d is not a multiple of 4", len(pool))
@@ -70,16 +79,21 @@ func parsePool(pool, data []byte) (*stringPool, []string, error) {
 		if l > len(data)-off {
 			return nil, nil, formatErr("", poolStream, int64(at), "string %d of %d bytes runs past the end of _StringData (%d bytes)", len(p.ents), l, len(data))
 		}
-		e := poolEnt{raw: data[off : off+l : off+l], refs: refs}
+		p.ents = append(p.ents, poolEnt{off: uint32(off), n: uint32(l), refs: refs})
 		off += l
-		p.ents = append(p.ents, e)
 	}
 	if off != len(data) {
 		warns = append(warns, fmt.Sprintf("_StringData has %d bytes the pool does not use", len(data)-off))
 	}
-	for i := range p.ents {
-		if p.ents[i].raw != nil {
-			p.ents[i].str = p.codec.decode(p.ents[i].raw)
+	p.text = string(data)
+	direct := p.codec.cp == 65001
+	for i := 1; i < len(p.ents); i++ {
+		e := &p.ents[i]
+		b := data[e.off : e.off+e.n]
+		if direct || isASCII(b) {
+			e.str = p.text[e.off : e.off+e.n]
+		} else {
+			e.str = p.codec.decode(b)
 		}
 	}
 	p.nsrc = len(p.ents)
@@ -103,10 +117,11 @@ func (p *stringPool) refSize() int {
 func (p *stringPool) valid(id uint32) bool { return int64(id) < int64(len(p.ents)) }
 
 func (p *stringPool) raw(id uint32) []byte {
-	if !p.valid(id) {
+	if id == 0 || !p.valid(id) {
 		return nil
 	}
-	return p.ents[id].raw
+	e := p.ents[id]
+	return p.data[e.off : e.off+e.n : e.off+e.n]
 }
 
 func (p *stringPool) str(id uint32) string {
@@ -118,84 +133,86 @@ func (p *stringPool) str(id uint32) string {
 
 // value returns a string Value for id (Null for 0 and for empty entries).
 func (p *stringPool) value(id uint32) Value {
-	if id == 0 || !p.valid(id) || len(p.ents[id].raw) == 0 {
+	if id == 0 || !p.valid(id) || p.ents[id].n == 0 {
 		return Value{}
 	}
 	return Value{kind: KindString, s: p.ents[id].str, p: p, id: id}
 }
 
-// index builds byRaw (first id wins for duplicate strings).
-func (p *stringPool) index() {
-	if p.byRaw != nil {
-		return
-	}
-	p.byRaw = make(map[string]uint32, len(p.ents))
-	for i := len(p.ents) - 1; i > 0; i-- {
-		if len(p.ents[i].raw) > 0 {
-			p.byRaw[string(p.ents[i].raw)] = uint32(i)
-		}
-	}
-}
-
-// internRaw returns the id of the string with these exact bytes, adding it
-// when absent.
+// internRaw returns an id for a string with these bytes: the id of an
+// earlier added string with the same bytes, or a new one.
 func (p *stringPool) internRaw(b []byte, s string) uint32 {
 	if len(b) == 0 {
 		return 0
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.index()
-	if id, ok := p.byRaw[string(b)]; ok {
+	if p.added == nil {
+		p.added = map[string]uint32{}
+	}
+	if id, ok := p.added[string(b)]; ok {
 		return id
 	}
 	id := uint32(len(p.ents))
-	p.ents = append(p.ents, poolEnt{raw: b, str: s})
-	p.byRaw[string(b)] = id
+	off := len(p.data)
+	p.data = append(p.data, b...)
+	p.ents = append(p.ents, poolEnt{str: s, off: uint32(off), n: uint32(len(b))})
+	p.added[string(b)] = id
 	return id
 }
 
-// findRaw returns the id of the string with these bytes without adding it.
-func (p *stringPool) findRaw(b []byte) (uint32, bool) {
-	if len(b) == 0 {
-		return 0, true
+// rawOf returns the bytes a string Value has in this pool's codepage; ok
+// is false when the text cannot be represented.
+func (p *stringPool) rawOf(v Value) (b []byte, ok bool) {
+	if v.kind == KindNull {
+		return nil, true
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.index()
-	id, ok := p.byRaw[string(b)]
-	return id, ok
+	if v.p == p {
+		return p.raw(v.id), true
+	}
+	if v.p != nil && v.p.codec.cp == p.codec.cp {
+		return v.p.raw(v.id), true
+	}
+	return p.codec.encode(v.s)
 }
 
-// idOf returns the id for a string Value, interning it if needed. ok is
-// false when the text cannot be represented in the codepage.
-func (p *stringPool) idOf(v Value, add bool) (id uint32, ok bool) {
-	if v.kind == KindNull || v.s == "" && v.p == nil {
+// idOf returns the id for a string Value, adding it if needed. ok is false
+// when the text cannot be represented in the codepage.
+func (p *stringPool) idOf(v Value) (id uint32, ok bool) {
+	if v.kind == KindNull {
 		return 0, true
 	}
 	if v.p == p {
 		return v.id, true
 	}
-	if v.p != nil {
-		// From another database: keep its bytes when the codepages agree.
-		if v.p.codec.cp == p.codec.cp {
-			b := v.p.raw(v.id)
-			if add {
-				return p.internRaw(b, v.s), true
-			}
-			id, found := p.findRaw(b)
-			return id, found
-		}
-	}
-	b, good := p.codec.encode(v.s)
+	b, good := p.rawOf(v)
 	if !good {
 		return 0, false
 	}
-	if add {
-		return p.internRaw(b, v.s), true
+	return p.internRaw(b, v.s), true
+}
+
+// canonical maps every id to the first id with the same bytes among the
+// source strings, for added strings equal to a source string, and to
+// itself otherwise.
+func (p *stringPool) canonical() []uint32 {
+	c := make([]uint32, len(p.ents))
+	for i := range c {
+		c[i] = uint32(i)
 	}
-	id, found := p.findRaw(b)
-	return id, found
+	if len(p.added) == 0 {
+		return c
+	}
+	for i := p.nsrc - 1; i > 0; i-- { // descending: the first id wins
+		e := p.ents[i]
+		if e.n == 0 {
+			continue
+		}
+		if id, ok := p.added[p.text[e.off:e.off+e.n]]; ok {
+			c[id] = uint32(i)
+		}
+	}
+	return c
 }
 
 // encodePool builds _StringPool and _StringData for strs (index = id; index

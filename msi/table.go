@@ -304,10 +304,18 @@ func sortRows(cols []Column, keys []int, cells []uint32, nrows int, remap []uint
 	return out
 }
 
-// keyBytes returns the lookup key of a row (its key cells).
+// keyBytes returns the lookup key of a row: its key cells, with string
+// cells as their bytes (so that an added string equal to a source string
+// matches it).
 func (t *Table) keyBytes(cells []uint32) string {
-	b := make([]byte, 0, 4*len(t.keys))
+	b := make([]byte, 0, 8*len(t.keys))
 	for _, k := range t.keys {
+		if t.cols[k].Type == ColString {
+			raw := t.pool.raw(cells[k])
+			b = binary.LittleEndian.AppendUint32(b, uint32(len(raw)))
+			b = append(b, raw...)
+			continue
+		}
 		b = binary.LittleEndian.AppendUint32(b, cells[k])
 	}
 	return string(b)
@@ -333,26 +341,36 @@ func (t *Table) Lookup(key ...Value) (Row, bool) {
 	if len(key) != len(t.keys) || len(t.keys) == 0 {
 		return Row{}, false
 	}
-	cells := make([]uint32, len(t.cols))
+	b := make([]byte, 0, 8*len(t.keys))
 	for i, k := range t.keys {
-		c, err := t.cellFromValue(k, key[i], false)
+		v := key[i]
+		if t.cols[k].Type == ColString {
+			if v.kind != KindString && v.kind != KindNull {
+				return Row{}, false
+			}
+			raw, ok := t.pool.rawOf(v)
+			if !ok {
+				return Row{}, false
+			}
+			b = binary.LittleEndian.AppendUint32(b, uint32(len(raw)))
+			b = append(b, raw...)
+			continue
+		}
+		c, err := t.cellFromValue(k, v, false)
 		if err != nil {
 			return Row{}, false
 		}
-		cells[k] = c
+		b = binary.LittleEndian.AppendUint32(b, c)
 	}
 	t.mu.Lock()
 	t.buildIndex()
-	r, ok := t.index[t.keyBytes(cells)]
+	r, ok := t.index[string(b)]
 	t.mu.Unlock()
 	if !ok {
 		return Row{}, false
 	}
 	return t.Row(r), true
 }
-
-// errNotFound marks a string that is not in the pool during lookups.
-var errNotFound = fmt.Errorf("msi: string not in pool")
 
 // cellFromValue converts v for column i; add interns new strings.
 func (t *Table) cellFromValue(i int, v Value, add bool) (uint32, error) {
@@ -381,12 +399,15 @@ func (t *Table) cellFromValue(i int, v Value, add bool) (uint32, error) {
 		if v.kind != KindString {
 			return 0, fmt.Errorf("want a string, got %s", v.kind)
 		}
-		id, ok := t.pool.idOf(v, add)
-		if !ok {
-			if add {
+		if !add {
+			if _, ok := t.pool.rawOf(v); !ok {
 				return 0, fmt.Errorf("%q cannot be represented in codepage %d", v.s, t.pool.codec.cp)
 			}
-			return 0, errNotFound
+			return 0, nil
+		}
+		id, ok := t.pool.idOf(v)
+		if !ok {
+			return 0, fmt.Errorf("%q cannot be represented in codepage %d", v.s, t.pool.codec.cp)
 		}
 		return id, nil
 	case ColBinary:
@@ -427,7 +448,7 @@ func (t *Table) validate(vals []Value) ([]uint32, error) {
 			}
 			continue
 		}
-		if _, err := t.cellFromValue(i, v, false); err != nil && err != errNotFound {
+		if _, err := t.cellFromValue(i, v, false); err != nil {
 			return nil, verr(err.Error())
 		}
 		if c.Type == ColString && c.Size > 0 {

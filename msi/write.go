@@ -179,7 +179,9 @@ func (db *Database) plan(o *WriteOptions) (*writePlan, error) {
 	}
 	all := append([]*Table{sysT, sysC}, db.tables...)
 
-	// Count references (in-memory ids).
+	// Count references by canonical id (added strings equal to a source
+	// string count for, and are written as, the source string).
+	canon := p.canonical()
 	refs := make([]uint32, len(p.ents))
 	for _, t := range all {
 		if t.err != nil {
@@ -191,7 +193,7 @@ func (db *Database) plan(o *WriteOptions) (*writePlan, error) {
 				continue
 			}
 			for r := 0; r < t.nrows; r++ {
-				refs[t.cells[r*n+ci]]++
+				refs[canon[t.cells[r*n+ci]]]++
 			}
 		}
 	}
@@ -199,12 +201,10 @@ func (db *Database) plan(o *WriteOptions) (*writePlan, error) {
 
 	// Assign output ids.
 	remap := make([]uint32, len(p.ents))
-	var strs [][]byte
-	var outRefs []uint32
-	strs = append(strs, nil)
-	outRefs = append(outRefs, 0)
+	strs := make([][]byte, 1, len(p.ents))
+	outRefs := make([]uint32, 1, len(p.ents))
 	used := func(id int) bool {
-		if len(p.ents[id].raw) == 0 {
+		if p.ents[id].n == 0 || canon[id] != uint32(id) {
 			return false
 		}
 		return refs[id] > 0 || keepAll && id < p.nsrc
@@ -213,7 +213,7 @@ func (db *Database) plan(o *WriteOptions) (*writePlan, error) {
 		for id := 1; id < len(p.ents); id++ {
 			if used(id) {
 				remap[id] = uint32(len(strs))
-				strs = append(strs, p.ents[id].raw)
+				strs = append(strs, p.raw(uint32(id)))
 				outRefs = append(outRefs, refs[id])
 			}
 		}
@@ -221,7 +221,7 @@ func (db *Database) plan(o *WriteOptions) (*writePlan, error) {
 		for id := 1; id < p.nsrc; id++ {
 			if used(id) {
 				remap[id] = uint32(id)
-				strs = append(strs, p.ents[id].raw)
+				strs = append(strs, p.raw(uint32(id)))
 				r := refs[id]
 				if r == 0 {
 					r = uint32(p.ents[id].refs)
@@ -240,10 +240,13 @@ func (db *Database) plan(o *WriteOptions) (*writePlan, error) {
 		for id := p.nsrc; id < len(p.ents); id++ {
 			if used(id) {
 				remap[id] = uint32(len(strs))
-				strs = append(strs, p.ents[id].raw)
+				strs = append(strs, p.raw(uint32(id)))
 				outRefs = append(outRefs, refs[id])
 			}
 		}
+	}
+	for id := range remap {
+		remap[id] = remap[canon[id]]
 	}
 	long := len(strs)-1 > 0xffff
 	refSize := 2

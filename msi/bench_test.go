@@ -1,0 +1,242 @@
+package msi
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+// benchRows is the row count of each big table in the benchmark database.
+const benchRows = 100000
+
+var (
+	bigOnce sync.Once
+	bigPath string
+	bigErr  error
+)
+
+// bigDatabase returns a database generated once per process: the sample
+// package plus benchRows rows each in File, Component, FeatureComponents
+// and Registry (rows in the style of ../shared/bench/gen_idt.py), built
+// with this package's own writer.
+func bigDatabase(b *testing.B) string {
+	b.Helper()
+	bigOnce.Do(func() {
+		db, err := Open(coreSample)
+		if err != nil {
+			bigErr = err
+			return
+		}
+		defer db.Close()
+		tab := func(name string) *Table {
+			t, err := db.Table(name)
+			if err != nil && bigErr == nil {
+				bigErr = err
+			}
+			return t
+		}
+		file, comp, fc, reg := tab("File"), tab("Component"), tab("FeatureComponents"), tab("Registry")
+		if bigErr != nil {
+			return
+		}
+		exts := []string{"dll", "exe", "txt", "xml", "json", "png", "cfg", "dat"}
+		ins := func(t *Table, v ...Value) {
+			if err := t.Insert(v...); err != nil && bigErr == nil {
+				bigErr = err
+			}
+		}
+		for i := 0; i < benchRows; i++ {
+			e := exts[i%len(exts)]
+			f, c := fmt.Sprintf("fil%06d", i), fmt.Sprintf("cmp%06d", i)
+			ver, lang := Null, Null
+			if e == "dll" || e == "exe" {
+				ver, lang = StrValue(fmt.Sprintf("1.%d.%d.%d", i%10, i%100, i)), StrValue("1033")
+			}
+			ins(file, StrValue(f), StrValue(c), StrValue(fmt.Sprintf("F%06d.%s|file_number_%06d.%s", i, e[:3], i, e)),
+				IntValue(int32(i*7919%(1<<24)+1)), ver, lang, IntValue(512), IntValue(int32(i+1)))
+			ins(comp, StrValue(c), StrValue(fmt.Sprintf("{%08X-0000-4000-8000-%012X}", i+1, i*2654435761&0xFFFFFFFFFFFF)),
+				StrValue("INSTALLDIR"), IntValue(0), Null, StrValue(f))
+			ins(fc, StrValue("Core"), StrValue(c))
+			ins(reg, StrValue(fmt.Sprintf("reg%06d", i)), IntValue(int32(i%4)), StrValue(fmt.Sprintf(`Software\msikit\bench\key%d`, i%1000)),
+				StrValue(fmt.Sprintf("value%d", i)), StrValue(fmt.Sprintf("data %d", i)), StrValue(c))
+		}
+		if bigErr != nil {
+			return
+		}
+		dir, err := os.MkdirTemp("", "msikit-bench-")
+		if err != nil {
+			bigErr = err
+			return
+		}
+		bigPath = filepath.Join(dir, "big.msi")
+		bigErr = db.Save(bigPath, nil)
+	})
+	if bigErr != nil {
+		b.Fatal(bigErr)
+	}
+	return bigPath
+}
+
+func fileSize(b *testing.B, p string) int64 {
+	fi, err := os.Stat(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return fi.Size()
+}
+
+// BenchmarkOpen measures Open alone (lazy: no table rows are decoded).
+func BenchmarkOpen(b *testing.B) {
+	p := bigDatabase(b)
+	b.SetBytes(fileSize(b, p))
+	b.ReportAllocs()
+	for b.Loop() {
+		db, err := Open(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		db.Close()
+	}
+}
+
+// BenchmarkOpenOneTable measures what a tool reading one small table pays
+// with lazy decoding: Open plus the Property table.
+func BenchmarkOpenOneTable(b *testing.B) {
+	p := bigDatabase(b)
+	b.SetBytes(fileSize(b, p))
+	b.ReportAllocs()
+	for b.Loop() {
+		db, err := Open(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := db.Table("Property"); err != nil {
+			b.Fatal(err)
+		}
+		db.Close()
+	}
+}
+
+// BenchmarkDecodeAll measures Open plus decoding every table and turning
+// every cell into its text: the cost eager decoding would add to every
+// Open, and what a full export needs.
+func BenchmarkDecodeAll(b *testing.B) {
+	p := bigDatabase(b)
+	b.SetBytes(fileSize(b, p))
+	b.ReportAllocs()
+	for b.Loop() {
+		db, err := Open(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for _, name := range db.TableNames() {
+			t, err := db.Table(name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for r := range t.Rows() {
+				for i := 0; i < r.Len(); i++ {
+					n += len(r.Index(i).String())
+				}
+			}
+		}
+		db.Close()
+	}
+}
+
+// BenchmarkWriteOneChange changes one Property row of the big database
+// and writes it (only Property and the pool are re-encoded).
+func BenchmarkWriteOneChange(b *testing.B) {
+	p := bigDatabase(b)
+	b.SetBytes(fileSize(b, p))
+	b.ReportAllocs()
+	for b.Loop() {
+		db, err := Open(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		t, _ := db.Table("Property")
+		if err := t.Update([]Value{StrValue("Manufacturer")}, func(v []Value) error {
+			v[1] = StrValue("Bench Corp")
+			return nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := db.WriteTo(io.Discard); err != nil {
+			b.Fatal(err)
+		}
+		db.Close()
+	}
+}
+
+// BenchmarkRepack re-encodes every table and the pool (Compact).
+func BenchmarkRepack(b *testing.B) {
+	p := bigDatabase(b)
+	b.SetBytes(fileSize(b, p))
+	b.ReportAllocs()
+	for b.Loop() {
+		db, err := Open(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := db.WriteToOptions(io.Discard, &WriteOptions{Compact: true}); err != nil {
+			b.Fatal(err)
+		}
+		db.Close()
+	}
+}
+
+// BenchmarkParsePool measures decoding the big database's string pool.
+func BenchmarkParsePool(b *testing.B) {
+	p := bigDatabase(b)
+	db, err := Open(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	pool, _ := db.readStream(db.tableStreams[poolStream], poolStream, "")
+	data, _ := db.readStream(db.tableStreams[dataStream], dataStream, "")
+	b.SetBytes(int64(len(pool) + len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := parsePool(pool, data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkInsert measures validated inserts into a fresh table.
+func BenchmarkInsert(b *testing.B) {
+	db, err := NewDatabase(bytes.NewReader(mustRead(b, coreSample)), int64(len(mustRead(b, coreSample))))
+	if err != nil {
+		b.Fatal(err)
+	}
+	t, err := db.CreateTable("BenchInsert", []Column{
+		{Name: "K", Type: ColString, Size: 72, Key: true},
+		{Name: "V", Type: ColInt32, Nullable: true},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if err := t.Insert(StrValue(fmt.Sprintf("key%d", i)), IntValue(int32(i))); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+func mustRead(b *testing.B, p string) []byte {
+	data, err := os.ReadFile(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return data
+}
