@@ -603,7 +603,7 @@ func crHostile(n int) *classRegInput {
 // TestPlanHostileScale is the safety check on adversarial sizes: the
 // mapping is linear in the table sizes, and its notes stay bounded.
 func TestPlanHostileScale(t *testing.T) {
-	n := 20000
+	n := 10000
 	if testing.Short() {
 		n = 2000
 	}
