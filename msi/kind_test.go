@@ -1,0 +1,63 @@
+package msi
+
+import (
+	"errors"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/msikit/msikit/internal/testenv"
+)
+
+// TestKinds checks package kinds, transform contents and patch storages
+// on corpus files.
+func TestKinds(t *testing.T) {
+	dir := testenv.CorpusDir()
+	if dir == "" {
+		t.Skip("corpus not available")
+	}
+	tests := []struct {
+		file     string
+		kind     Kind
+		tables   []string // some tables that must be listed
+		storages int      // minimum number of sub-storages
+	}{
+		{"real/wix3-MSIs-basicproduct.msi", KindInstaller, []string{"Property", "File"}, 0},
+		{"real/wixsharp-MyMergeModule.msm", KindMergeModule, []string{"ModuleSignature"}, 0},
+		{"real/wix3-GDR1-gdr1.msp", KindPatch, []string{"MsiPatchSequence"}, 4},
+		{"real/psmsi-Example.mst", KindTransform, []string{"Binary", "Directory"}, 0},
+		{"real/wix3-InstanceTransformTests-AutoGenProductId-expected.mst", KindTransform, []string{"Property"}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(filepath.Base(tt.file), func(t *testing.T) {
+			db, err := Open(filepath.Join(dir, tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if db.Kind() != tt.kind {
+				t.Errorf("kind %v, want %v", db.Kind(), tt.kind)
+			}
+			names := db.TableNames()
+			for _, want := range tt.tables {
+				if !slices.Contains(names, want) {
+					t.Errorf("tables %q lack %q", names, want)
+				}
+			}
+			if n := len(db.Storages()); n < tt.storages {
+				t.Errorf("%d storages, want at least %d", n, tt.storages)
+			}
+			if tt.kind == KindTransform {
+				_, err := db.Table(names[0])
+				var ue *UnsupportedError
+				if !errors.As(err, &ue) {
+					t.Errorf("Table on a transform: %v, want *UnsupportedError", err)
+				}
+			}
+			st, err := db.Table("_Storages")
+			if tt.kind != KindTransform && (err != nil || st.Len() != len(db.Storages())) {
+				t.Errorf("_Storages view: %v", err)
+			}
+		})
+	}
+}
