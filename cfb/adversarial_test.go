@@ -168,6 +168,8 @@ func checkSafeError(t *testing.T, data []byte, opts *ReaderOptions, want string)
 	var fe *FormatError
 	if !errors.As(err, &fe) {
 		t.Errorf("error %T is not a *FormatError", err)
+	} else if fe.Offset < -1 || fe.Offset >= int64(len(data)) {
+		t.Errorf("error offset %d is outside the %d-byte file", fe.Offset, len(data))
 	}
 	if !strings.Contains(err.Error(), want) {
 		t.Errorf("error %q does not mention %q", err, want)

@@ -169,7 +169,8 @@ type parser struct {
 	nmini     uint32
 	miniExt   []extent // where the mini stream lives
 
-	dir []byte
+	dir    []byte
+	dirExt []extent // where the directory lives in the file
 }
 
 func (p *parser) warnf(format string, args ...any) {
@@ -287,6 +288,7 @@ func (p *parser) parse() error {
 		return formatErr(p.sectorOffset(firstDir), "", "directory is empty")
 	}
 	p.dir = make([]byte, nslots*dirEntrySize)
+	p.dirExt = p.extents(dirRuns, int64(len(p.dir)))
 	off := int64(0)
 	for _, rn := range dirRuns {
 		n := int64(rn.count) << p.shift
@@ -444,10 +446,14 @@ func (p *parser) sectorsFor(size int64) int64 {
 // the chain to its end. Cycles, sectors out of range and sectors shared
 // with another chain are errors.
 func (p *parser) chain(table, owner []uint32, limit uint32, start uint32, need int64, what string) ([]run, error) {
-	return p.chainFor(table, owner, limit, start, need, what, "", false)
+	runs, err := p.chainFor(table, owner, limit, start, need, what, "", false)
+	if err != nil {
+		return nil, err
+	}
+	return runs, nil
 }
 
-func (p *parser) chainFor(table, owner []uint32, limit uint32, start uint32, need int64, what, path string, mini bool) ([]run, error) {
+func (p *parser) chainFor(table, owner []uint32, limit uint32, start uint32, need int64, what, path string, mini bool) ([]run, *FormatError) {
 	id := p.nextOwner
 	p.nextOwner++
 	unit := "sector"
@@ -544,7 +550,16 @@ func (p *parser) miniExtents(runs []run, size int64) []extent {
 	return ext
 }
 
-func (p *parser) dirOffset(id uint32) int64 { return int64(id) * dirEntrySize }
+// dirOffset returns the file offset of directory entry id.
+func (p *parser) dirOffset(id uint32) int64 {
+	off := int64(id) * dirEntrySize
+	for _, x := range p.dirExt {
+		if off < x.log+x.n {
+			return x.phys + off - x.log
+		}
+	}
+	return -1
+}
 
 func (p *parser) sibling(id uint32, field int) uint32 {
 	return binary.LittleEndian.Uint32(p.dir[int64(id)*dirEntrySize+int64(field):])
@@ -718,6 +733,7 @@ func (p *parser) streamExtents(e *Entry) error {
 		need := (e.Size + miniSectorSize - 1) / miniSectorSize
 		runs, err := p.chainFor(p.miniFAT, p.miniOwner, p.nmini, start, need, "stream", e.Path, true)
 		if err != nil {
+			err.Offset = p.dirOffset(e.id) + 0x74
 			return err
 		}
 		e.ext = p.miniExtents(runs, e.Size)
@@ -725,6 +741,7 @@ func (p *parser) streamExtents(e *Entry) error {
 	}
 	runs, err := p.chainFor(p.fat, p.owner, uint32(len(p.fat)), start, p.sectorsFor(e.Size), "stream", e.Path, false)
 	if err != nil {
+		err.Offset = p.dirOffset(e.id) + 0x74
 		return err
 	}
 	e.ext = p.extents(runs, e.Size)
