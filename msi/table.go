@@ -1,7 +1,6 @@
 package msi
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
 	"iter"
@@ -593,19 +592,4 @@ func (t *Table) writable() error {
 func (t *Table) touch() {
 	t.dirty = true
 	t.db.modified = true
-}
-
-// describe returns "Name(col type, ...)" for diagnostics.
-func (t *Table) describe() string {
-	var b bytes.Buffer
-	b.WriteString(t.name)
-	b.WriteByte('(')
-	for i, c := range t.cols {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(c.Name + " " + c.IDTType())
-	}
-	b.WriteByte(')')
-	return b.String()
 }
