@@ -153,7 +153,7 @@ func TestClassToRegistryWine(t *testing.T) {
 			db.Close()
 
 			prefixes := crWinePrefixes(in)
-			round := func(pkg string) (installed, removed []wineoracle.Entry) {
+			round := func(pkg string, installedCheck func()) (installed, removed []wineoracle.Entry) {
 				t.Helper()
 				if _, err := pfx.MsiExec(ctx, "/i", pkg); err != nil {
 					t.Fatal(err)
@@ -161,6 +161,7 @@ func TestClassToRegistryWine(t *testing.T) {
 				if installed, err = pfx.Dump(prefixes...); err != nil {
 					t.Fatal(err)
 				}
+				installedCheck()
 				if _, err := pfx.MsiExec(ctx, "/x", pkg); err != nil {
 					t.Fatal(err)
 				}
@@ -172,8 +173,17 @@ func TestClassToRegistryWine(t *testing.T) {
 			// The rewrite first, in a clean prefix: Wine's uninstall of the
 			// original leaves ProgId keys behind, which would otherwise show
 			// up in the rewrite's dumps.
-			rewIn, rewOut := round(rewritten)
-			origIn, origOut := round(orig)
+			rewIn, rewOut := round(rewritten, func() {
+				// A DefaultIcon row names the icon PublishProduct caches:
+				// the file must be there.
+				for _, ic := range in.Icons {
+					f := filepath.Join(pfx.Dir, "drive_c", "windows", "Installer", in.ProductCode, ic)
+					if _, err := os.Stat(f); err != nil {
+						t.Errorf("icon %s is not in the installer's icon cache after installing the rewrite: %v", ic, err)
+					}
+				}
+			})
+			origIn, origOut := round(orig, func() {})
 			if len(origIn) == 0 {
 				t.Fatal("the original package registered nothing under Wine; the comparison would be empty")
 			}
