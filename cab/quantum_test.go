@@ -1029,27 +1029,30 @@ func FuzzQuantum(f *testing.F) {
 	}
 	f.Add(uint8(5), uint16(100), uint16(100), []byte{}, []byte{0xff})
 	f.Fuzz(func(t *testing.T, wb uint8, n1, n2 uint16, b1, b2 []byte) {
-		windowBits := quantumMinWindowBits + int(wb)%(quantumMaxWindowBits-quantumMinWindowBits+1)
-		d, err := newQuantumDecompressor(1, windowBits)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, blk := range []struct {
-			n   int
-			src []byte
-		}{{int(n1) % (quantumFrameSize + 1), b1}, {int(n2) % (quantumFrameSize + 1), b2}} {
-			buf := make([]byte, blk.n+8)
-			err := d.decode(buf[:blk.n], blk.src)
-			if !bytes.Equal(buf[blk.n:], make([]byte, 8)) {
-				t.Fatal("decode wrote past len(dst)")
-			}
+		// Per-input deadline and heap ceiling, as for the other targets.
+		fuzzGuard(t, func() {
+			windowBits := quantumMinWindowBits + int(wb)%(quantumMaxWindowBits-quantumMinWindowBits+1)
+			d, err := newQuantumDecompressor(1, windowBits)
 			if err != nil {
-				if !errors.Is(err, ErrFormat) {
-					t.Fatalf("error %v does not match ErrFormat", err)
-				}
-				return
+				t.Fatal(err)
 			}
-		}
+			for _, blk := range []struct {
+				n   int
+				src []byte
+			}{{int(n1) % (quantumFrameSize + 1), b1}, {int(n2) % (quantumFrameSize + 1), b2}} {
+				buf := make([]byte, blk.n+8)
+				err := d.decode(buf[:blk.n], blk.src)
+				if !bytes.Equal(buf[blk.n:], make([]byte, 8)) {
+					t.Fatal("decode wrote past len(dst)")
+				}
+				if err != nil {
+					if !errors.Is(err, ErrFormat) {
+						t.Fatalf("error %v does not match ErrFormat", err)
+					}
+					return
+				}
+			}
+		})
 	})
 }
 

@@ -54,6 +54,8 @@ func corpusCabSeeds() [][]byte {
 // extractor does: list, open every file and folder, read them.
 func FuzzCab(f *testing.F) {
 	paths, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(), "cab", "testdata", "*.cab"))
+	crafted, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "*.cab"))
+	paths = append(paths, crafted...)
 	for _, p := range paths {
 		if b, err := os.ReadFile(p); err == nil {
 			f.Add(b)

@@ -73,7 +73,7 @@ func walkCFB(t *testing.T, r *cfb.Reader) []cfbEntry {
 // that writing is deterministic.
 func FuzzOpenCFB(f *testing.F) {
 	var paths []string
-	for _, pat := range []string{"cfb/testdata/*.cfb", "cfb/testdata/*/*.cfb"} {
+	for _, pat := range []string{"cfb/testdata/*.cfb", "cfb/testdata/*/*.cfb", "testdata/*.msi", "testdata/crafted/*.msi"} {
 		p, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(), pat))
 		paths = append(paths, p...)
 	}

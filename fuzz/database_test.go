@@ -72,6 +72,8 @@ func dumpDatabase(t *testing.T, db *msi.Database) (map[string][]string, bool) {
 // a bounded amount of memory.
 func FuzzOpenDatabase(f *testing.F) {
 	paths := []string{filepath.Join(testenv.RepoRoot(), "testdata", "sample.msi")}
+	crafted, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "*.msi"))
+	paths = append(paths, crafted...)
 	if dir := testenv.CorpusDir(); dir != "" {
 		p, _ := filepath.Glob(filepath.Join(dir, "*", "*"))
 		paths = append(paths, p...)

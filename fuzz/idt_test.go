@@ -139,6 +139,18 @@ func FuzzSummaryInfo(f *testing.F) {
 	st.ReadAt(seed, 0)
 	f.Add(seed)
 	f.Fuzz(func(t *testing.T, data []byte) {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		start := time.Now()
+		defer func() {
+			if d := time.Since(start); d > 2*time.Second {
+				t.Errorf("input took %v (limit 2s)", d)
+			}
+			runtime.ReadMemStats(&after)
+			if a := after.TotalAlloc - before.TotalAlloc; a > 256<<20 {
+				t.Errorf("input allocated %d MiB (limit 256 MiB)", a>>20)
+			}
+		}()
 		si, err := msi.ParseSummaryInfo(data)
 		if err != nil {
 			if !errors.Is(err, msi.ErrFormat) {
