@@ -1,7 +1,6 @@
 package transform
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io/fs"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/msikit/msikit/internal/testenv"
+	"github.com/msikit/msikit/internal/wineoracle"
 	"github.com/msikit/msikit/msi"
 )
 
@@ -68,7 +68,7 @@ func (p *leafWinePrefix) runQuiet(name string, args ...string) { _ = p.command(n
 func (p *leafWinePrefix) msiexec(args ...string) {
 	p.t.Helper()
 	log := filepath.Join(p.dir, "msiexec.log")
-	full := append(slices.Clone(args), "/qn", "/l*v", `Z:`+strings.ReplaceAll(log, "/", `\`))
+	full := append(slices.Clone(args), "/qn", "/l*v", wineoracle.WinPath(log))
 	if out, err := p.command(p.wine, append([]string{"msiexec"}, full...)...).CombinedOutput(); err != nil {
 		tail, _ := os.ReadFile(log)
 		if len(tail) > 4000 {
@@ -114,8 +114,8 @@ func (p *leafWinePrefix) snapshot() map[string]bool {
 	return out
 }
 
-// leafReadRegHive adds the values of a Wine registry file to out as
-// "hive [key] name=value".
+// leafReadRegHive adds the keys and values of a Wine registry file to out
+// as "hive key | name | type | value" (internal/wineoracle's parser).
 func leafReadRegHive(t *testing.T, path, hive string, out map[string]bool) {
 	t.Helper()
 	f, err := os.Open(path)
@@ -123,31 +123,12 @@ func leafReadRegHive(t *testing.T, path, hive string, out map[string]bool) {
 		t.Fatalf("read %s: %v", path, err)
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	key := ""
-	var pending string
-	for sc.Scan() {
-		line := pending + sc.Text()
-		pending = ""
-		if strings.HasSuffix(line, `\`) && !strings.HasSuffix(line, `\\`) {
-			pending = strings.TrimSuffix(line, `\`)
-			continue
-		}
-		line = strings.TrimLeft(line, " ")
-		switch {
-		case line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, ";") || strings.HasPrefix(line, "WINE REGISTRY"):
-		case strings.HasPrefix(line, "["):
-			if i := strings.LastIndex(line, "]"); i > 0 {
-				key = line[1:i]
-				out[hive+" ["+key+"]"] = true
-			}
-		default:
-			out[hive+" ["+key+"] "+line] = true
-		}
+	entries, err := wineoracle.ParseReg(f)
+	if err != nil {
+		t.Fatalf("parse %s: %v", path, err)
 	}
-	if err := sc.Err(); err != nil {
-		t.Fatalf("read %s: %v", path, err)
+	for _, e := range entries {
+		out[hive+" "+e.String()] = true
 	}
 }
 
@@ -175,10 +156,11 @@ func leafDelta(base, now map[string]bool, repl *strings.Replacer, skip func(stri
 // names the leaf features (and, for the cache, a random file name).
 func leafInstallerBookkeeping(s string) bool {
 	low := strings.ToLower(s)
-	return strings.Contains(low, `\\installer\\features\\`) || strings.Contains(low, `\\features]`) ||
-		strings.Contains(low, `\\installer\\userdata\\`) && strings.Contains(low, `\\features`) ||
-		strings.Contains(low, `"localpackage"=`) ||
-		strings.Contains(low, `"driverdatedata"=`) // Wine's display driver record, rewritten at every start
+	key, rest, _ := strings.Cut(low, " | ")
+	return strings.Contains(key, `\installer\features\`) ||
+		strings.Contains(key, `\installer\userdata\`) && strings.HasSuffix(key, `\features`) ||
+		strings.HasPrefix(rest, "localpackage |") ||
+		strings.HasPrefix(rest, "driverdatedata |") // Wine's display driver record, rewritten at every start
 }
 
 // TestSplitAdvertisedWine installs the original and the rewritten
@@ -265,7 +247,7 @@ func TestSplitAdvertisedWine(t *testing.T) {
 		}
 		for _, st := range steps {
 			args := slices.Clone(st.args)
-			args[1] = `Z:` + strings.ReplaceAll(pkg, "/", `\`)
+			args[1] = wineoracle.WinPath(pkg)
 			pfx.msiexec(args...)
 			results[variant.name] = append(results[variant.name], leafDelta(pfx.baseline, pfx.snapshot(), variant.repl, leafInstallerBookkeeping))
 		}
