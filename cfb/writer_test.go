@@ -207,15 +207,15 @@ func TestWriterDIFAT(t *testing.T) {
 	}
 }
 
-// headerKeeper keeps the first bytes written and counts the rest.
+// headerKeeper keeps the first cap(head) bytes written and counts the rest.
 type headerKeeper struct {
 	head []byte
 	n    int64
 }
 
 func (h *headerKeeper) Write(b []byte) (int, error) {
-	if len(h.head) < 4<<20 {
-		h.head = append(h.head, b[:min(len(b), 4<<20-len(h.head))]...)
+	if len(h.head) < cap(h.head) {
+		h.head = append(h.head, b[:min(len(b), cap(h.head)-len(h.head))]...)
 	}
 	h.n += int64(len(b))
 	return len(b), nil
@@ -421,5 +421,82 @@ func TestCopyEveryEntry(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, snapshot(t, mustRead(t, dst.Bytes()))); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// virtualFile is an io.ReaderAt over a recorded head of a file followed by
+// pattern bytes, so a multi-GiB file can be read without storing it.
+type virtualFile struct {
+	head      []byte
+	dataStart int64 // file offset where the pattern's offset 0 lies
+	size      int64
+	seed      byte
+}
+
+func (v *virtualFile) ReadAt(b []byte, off int64) (int, error) {
+	if off >= v.size {
+		return 0, io.EOF
+	}
+	n := int(min(int64(len(b)), v.size-off))
+	for i := 0; i < n; i++ {
+		o := off + int64(i)
+		if o < int64(len(v.head)) {
+			b[i] = v.head[o]
+		} else {
+			b[i] = patternByte(v.seed, o-v.dataStart)
+		}
+	}
+	if n < len(b) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// TestLargeV4Stream writes a 5 GiB stream (version 4 with DIFAT sectors)
+// and reads bytes beyond 4 GiB back through the reader's extents.
+func TestLargeV4Stream(t *testing.T) {
+	if testing.Short() {
+		t.Skip("lays out a 5 GiB file")
+	}
+	const size = 5 << 30
+	hk := headerKeeper{head: make([]byte, 0, 16<<20)}
+	w := NewWriter(&hk, &WriterOptions{Version: 4})
+	if err := w.CreateFrom("huge", pattern{size: size}, size); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	le := binary.LittleEndian
+	if n := le.Uint32(hk.head[0x48:]); n == 0 {
+		t.Error("no DIFAT sectors for a 5 GiB version 4 file")
+	}
+	// The stream is the last thing in the file: it starts size bytes
+	// (rounded to sectors) before the end.
+	dataStart := hk.n - (size+4095)&^4095
+	head := hk.head[:min(int64(len(hk.head)), dataStart)]
+	vf := &virtualFile{head: head, dataStart: dataStart, size: hk.n, seed: 5}
+	r, err := NewReader(vf, vf.size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := r.Lookup("huge")
+	if e == nil || e.Size != size || r.Version != 4 {
+		t.Fatalf("entry %+v, version %d", e, r.Version)
+	}
+	s, err := e.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, off := range []int64{0, 4<<30 - 3, 4 << 30, 4<<30 + 12345, size - 10} {
+		b := make([]byte, 10)
+		if _, err := s.ReadAt(b, off); err != nil {
+			t.Fatalf("ReadAt(%d): %v", off, err)
+		}
+		for i := range b {
+			if b[i] != patternByte(5, off+int64(i)) {
+				t.Fatalf("byte %d differs", off+int64(i))
+			}
+		}
 	}
 }
