@@ -484,6 +484,9 @@ func (w *Writer) Close() error {
 }
 
 func (w *Writer) plan() (*layout, error) {
+	if err := checkName(w.root.name); err != nil {
+		return nil, fmt.Errorf("%w (root entry)", err)
+	}
 	// Directory ids in pre-order with children in name order; each
 	// storage's children form a balanced binary tree.
 	var entries []*wnode

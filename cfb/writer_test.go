@@ -158,6 +158,10 @@ func TestWriterErrors(t *testing.T) {
 			w.CreateFrom("a", bytes.NewReader([]byte("abc")), 10000)
 			return w.Close()
 		}, "reading source of \"a\""},
+		{"long root name", func(w *Writer) error {
+			w.SetRoot(Header{Name: strings.Repeat("r", 40)})
+			return w.Close()
+		}, "root entry"},
 		{"use after close", func(w *Writer) error {
 			w.Close()
 			return w.Mkdir("a", nil)
