@@ -61,7 +61,10 @@ var leafEntryTables = []struct{ table, column string }{
 // rows key on the extension and travel with it), Shortcut rows whose
 // Target is a feature name, TypeLib and PublishComponent rows. They are
 // grouped by (feature, component); each group gets one new Feature row
-// (see leafName for the key) with Feature_Parent = the original feature,
+// keyed "<feature>_<component>" when that fits the 38-character Feature key
+// and no feature has it (compared without case), else the first 29
+// characters of it, "_" and 8 hex digits of an FNV-1a hash of feature,
+// component and an attempt number; with Feature_Parent = the original feature,
 // Display 0, Level = the parent's Level, Directory_ null and Attributes
 // msidbFeatureAttributesFollowParent|msidbFeatureAttributesUIDisallowAbsent
 // (18) plus the parent's advertise restrictions. The component's
@@ -72,7 +75,11 @@ var leafEntryTables = []struct{ table, column string }{
 //
 // Entry points that already name a feature holding only their component
 // (in particular the leaves of an earlier run) are left alone, so the pass
-// is idempotent. Odd data (features or components that do not exist,
+// is idempotent. So are entry points whose feature does not hold their
+// component: a leaf would add the component to what selecting that
+// feature installs (a warning, or a note when the feature holds no
+// components and its health check is already minimal). Components also
+// held by other features stay there (an info note names them). Odd data (features or components that do not exist,
 // Feature_Parent cycles, a tree already at the depth limit of 16) is left
 // alone with a warning in the report; it never makes the pass fail.
 //
