@@ -317,7 +317,7 @@ func (p *parser) parse() error {
 		}
 		p.miniExt = p.extents(runs, root.Size)
 		p.nmini = uint32((root.Size + miniSectorSize - 1) / miniSectorSize)
-		if numMiniFAT > 0 || firstMiniFAT != endOfChain {
+		if firstMiniFAT != endOfChain && firstMiniFAT != freeSect {
 			runs, err := p.chain(p.fat, p.owner, uint32(len(p.fat)), firstMiniFAT, -1, "mini FAT")
 			if err != nil {
 				return err
@@ -345,6 +345,8 @@ func (p *parser) parse() error {
 					}
 				}
 			}
+		} else if numMiniFAT > 0 {
+			p.warnf("header says %d mini FAT sectors but gives no first sector", numMiniFAT)
 		}
 		p.miniOwner = make([]uint32, p.nmini)
 	}

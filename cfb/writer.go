@@ -473,14 +473,23 @@ func (w *Writer) Close() error {
 	bw := bufio.NewWriterSize(w.w, 64<<10)
 	l.raw, l.bw = w.w, bw
 	if err := l.write(bw); err != nil {
-		w.err = err
-		return err
+		w.err = prefixed(err)
+		return w.err
 	}
 	if err := bw.Flush(); err != nil {
-		w.err = err
-		return err
+		w.err = prefixed(err)
+		return w.err
 	}
 	return nil
+}
+
+// prefixed gives errors from the destination writer (a full disk, say)
+// the package prefix, keeping the cause for errors.Is.
+func prefixed(err error) error {
+	if strings.HasPrefix(err.Error(), "cfb: ") {
+		return err
+	}
+	return fmt.Errorf("cfb: writing: %w", err)
 }
 
 func (w *Writer) plan() (*layout, error) {
