@@ -156,13 +156,6 @@ func planLeaves(in *leafInput, opts leafOptions, rep *Report) *leafPlan {
 		features[f.Name] = f
 		taken[strings.ToLower(f.Name)] = true
 	}
-	children := make(map[string]int)
-	for _, f := range features {
-		if f.Parent != "" {
-			children[f.Parent]++
-		}
-	}
-
 	fcByFeature := make(map[string]map[string]bool)
 	fcByComponent := make(map[string][]string)
 	for _, r := range in.FeatureComponents {
