@@ -50,8 +50,8 @@ func (s *synthDB) schema(defs []tableDef) {
 	if s.tables == nil {
 		s.tables = map[string][]byte{}
 	}
-	s.tables["_Tables"] = encodeTable(tablesCols, ref, sortRows(tablesCols, []int{0}, tcells, len(tcells), nil), len(tcells), nil)
-	s.tables["_Columns"] = encodeTable(columnsCols, ref, sortRows(columnsCols, []int{0, 1}, ccells, len(ccells)/4, nil), len(ccells)/4, nil)
+	s.tables["_Tables"] = encodeTable(tablesCols, ref, sortRows(tablesCols, tablesKeys, tcells, len(tcells), nil), len(tcells), nil)
+	s.tables["_Columns"] = encodeTable(columnsCols, ref, sortRows(columnsCols, columnsKeys, ccells, len(ccells)/4, nil), len(ccells)/4, nil)
 }
 
 type tableDef struct {

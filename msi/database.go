@@ -259,12 +259,17 @@ func (db *Database) readStream(e *cfb.Entry, stream, table string) ([]byte, erro
 
 // The schemas of the system tables.
 var (
+	// msiinfo shows no primary key for _Tables and _Columns (they are not
+	// described in _Columns), so their Columns are not marked Key; rows are
+	// still stored sorted by Name and by (Table, Number).
 	tablesCols = []Column{
-		{Name: "Name", Type: ColString, Size: 64, Key: true, Number: 1},
+		{Name: "Name", Type: ColString, Size: 64, Number: 1},
 	}
+	tablesKeys  = []int{0}
+	columnsKeys = []int{0, 1}
 	columnsCols = []Column{
-		{Name: "Table", Type: ColString, Size: 64, Key: true, Number: 1},
-		{Name: "Number", Type: ColInt16, Size: 2, Key: true, Number: 2},
+		{Name: "Table", Type: ColString, Size: 64, Number: 1},
+		{Name: "Number", Type: ColInt16, Size: 2, Number: 2},
 		{Name: "Name", Type: ColString, Size: 64, Number: 3},
 		{Name: "Type", Type: ColInt16, Size: 2, Number: 4},
 	}
@@ -297,6 +302,7 @@ func (db *Database) newTable(name string, cols []Column, system bool) *Table {
 func (db *Database) loadSchema() error {
 	tt := db.newTable("_Tables", tablesCols, true)
 	ct := db.newTable("_Columns", columnsCols, true)
+	tt.keys, ct.keys = tablesKeys, columnsKeys
 	for _, t := range []*Table{tt, ct} {
 		if err := db.load(t); err != nil {
 			return err

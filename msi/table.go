@@ -41,11 +41,14 @@ func (t *Table) Name() string { return t.name }
 // Columns returns a copy of the table's columns, in order.
 func (t *Table) Columns() []Column { return slices.Clone(t.cols) }
 
-// KeyColumns returns the primary-key columns, in order.
+// KeyColumns returns the primary-key columns, in order (none for the
+// system tables _Tables and _Columns, as msiinfo shows them).
 func (t *Table) KeyColumns() []Column {
-	out := make([]Column, len(t.keys))
-	for i, k := range t.keys {
-		out[i] = t.cols[k]
+	var out []Column
+	for _, k := range t.keys {
+		if t.cols[k].Key {
+			out = append(out, t.cols[k])
+		}
 	}
 	return out
 }

@@ -164,8 +164,8 @@ func (db *Database) plan(o *WriteOptions) (*writePlan, error) {
 	sysT, sysC := db.sysTables["_Tables"], db.sysTables["_Columns"]
 	schemaDirty := db.schemaDirty
 	if schemaDirty {
-		sysT = &Table{db: db, name: "_Tables", cols: tablesCols, keys: keyIndexes(tablesCols), loaded: true, pool: p}
-		sysC = &Table{db: db, name: "_Columns", cols: columnsCols, keys: keyIndexes(columnsCols), loaded: true, pool: p}
+		sysT = &Table{db: db, name: "_Tables", cols: tablesCols, keys: tablesKeys, loaded: true, pool: p}
+		sysC = &Table{db: db, name: "_Columns", cols: columnsCols, keys: columnsKeys, loaded: true, pool: p}
 		for _, t := range db.tables {
 			tid := p.internRaw(mustEncode(p, t.name), t.name)
 			sysT.cells = append(sysT.cells, tid)
