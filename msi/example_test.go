@@ -3,6 +3,8 @@ package msi_test
 import (
 	"fmt"
 	"log"
+	"os"
+	"path/filepath"
 
 	"github.com/msikit/msikit/msi"
 )
@@ -63,4 +65,50 @@ func ExampleTable_Lookup() {
 	fmt.Println(ok, row.Get("Value"))
 	// Output:
 	// true Synthetic Corpus
+}
+
+// Editing a row and saving the package to a new file.
+func ExampleTable_Update() {
+	db, err := msi.Open("../testdata/sample.msi")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	t, err := db.Table("Property")
+	if err != nil {
+		log.Fatal(err)
+	}
+	err = t.Update([]msi.Value{msi.StrValue("Manufacturer")}, func(vals []msi.Value) error {
+		vals[1] = msi.StrValue("Example Corp")
+		return nil
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := t.Insert(msi.StrValue("NEWPROPERTY"), msi.StrValue("42")); err != nil {
+		log.Fatal(err)
+	}
+	dir, err := os.MkdirTemp("", "msi-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	out := filepath.Join(dir, "edited.msi")
+	if err := db.Save(out, nil); err != nil {
+		log.Fatal(err)
+	}
+
+	edited, err := msi.Open(out)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer edited.Close()
+	t2, _ := edited.Table("Property")
+	for _, key := range []string{"Manufacturer", "NEWPROPERTY"} {
+		row, _ := t2.Lookup(msi.StrValue(key))
+		fmt.Println(key, "=", row.Get("Value"))
+	}
+	// Output:
+	// Manufacturer = Example Corp
+	// NEWPROPERTY = 42
 }
