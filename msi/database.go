@@ -484,7 +484,7 @@ func (db *Database) storagesView() *Table {
 	t.pool = newEmptyPool(65001)
 	for _, name := range db.storageNames() {
 		id := t.pool.internRaw([]byte(name), name)
-		t.cells = append(t.cells, id, 1)
+		t.cells = append(t.cells, id, 0) // Data is null, as msiinfo shows it
 		t.nrows++
 	}
 	return t

@@ -61,3 +61,31 @@ func TestKinds(t *testing.T) {
 		})
 	}
 }
+
+// TestStreamsView checks that the _Streams view lists the streams and its
+// binary cells open them.
+func TestStreamsView(t *testing.T) {
+	db, err := Open(coreSample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	v, err := db.Table("_Streams")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Len() != len(db.Streams()) || v.Len() == 0 {
+		t.Fatalf("_Streams has %d rows, Streams() %d", v.Len(), len(db.Streams()))
+	}
+	for r := range v.Rows() {
+		s, err := r.OpenStream("Data")
+		if err != nil {
+			t.Errorf("%s: %v", r.Get("Name"), err)
+			continue
+		}
+		st, _ := db.OpenStream(r.Get("Name").Str())
+		if s.Size() != st.Size() {
+			t.Errorf("%s: sizes differ", r.Get("Name"))
+		}
+	}
+}

@@ -138,8 +138,12 @@ func (r Row) Key() []Value {
 }
 
 // StreamName returns the name of the stream a Binary cell of this row
-// refers to: the table name and the key values joined with ".".
+// refers to: the table name and the key values joined with "." (for the
+// _Streams view, the stream's own name).
 func (r Row) StreamName() string {
+	if r.t.system && r.t.name == "_Streams" {
+		return r.t.plainValue(r.cells, 0).Str() // the view's rows are the streams themselves
+	}
 	var b strings.Builder
 	b.WriteString(r.t.name)
 	for _, k := range r.t.keys {
