@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -285,5 +286,53 @@ func TestTruncations(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// seedFiles are small valid files committed under testdata/seed as fuzz
+// seeds (the corpus files are large, so mutations rarely reach their
+// metadata).
+func seedFiles(t *testing.T) map[string][]byte {
+	out := map[string][]byte{}
+	for _, v := range []int{3, 4} {
+		var buf bytes.Buffer
+		w := NewWriter(&buf, &WriterOptions{Version: v})
+		w.SetRoot(Header{CLSID: GUID{0x84, 0x10, 0x0C, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46}, Modified: 1})
+		w.Mkdir("st", &Header{StateBits: 3, Created: 2, Modified: 3})
+		for i, size := range []int{0, 70, 600} {
+			data := bytes.Repeat([]byte{byte('a' + i)}, size)
+			if err := w.CreateFrom("st/"+strings.Repeat("s", i+1), bytes.NewReader(data), int64(size)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		big := bytes.Repeat([]byte("B"), 4100)
+		w.CreateHeaderFrom("", &Header{RawName: []uint16{5, 'x'}}, bytes.NewReader(big), int64(len(big)))
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		out[fmt.Sprintf("small-v%d.cfb", v)] = buf.Bytes()
+	}
+	return out
+}
+
+func TestSeedFiles(t *testing.T) {
+	for name, data := range seedFiles(t) {
+		path := filepath.Join("testdata", "seed", name)
+		if *update {
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		committed, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run go test -update to regenerate)", err)
+		}
+		if !bytes.Equal(committed, data) {
+			t.Errorf("%s differs from its generator (run go test -update)", path)
+		}
+		checkTrees(t, committed)
 	}
 }
