@@ -1,0 +1,611 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/msikit/msikit/cfb"
+	"github.com/msikit/msikit/internal/safefile"
+	"github.com/msikit/msikit/msi"
+	flag "github.com/spf13/pflag"
+)
+
+// repoRoot is the module root, two levels up from this package.
+func repoRoot(t testing.TB) string {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// hostileFiles lists every crafted fixture: testdata/crafted (msi and
+// cab level), cfb/testdata/adversarial (container level), and a package
+// whose storages nest 5,000 deep, generated here.
+func hostileFiles(t *testing.T) []string {
+	t.Helper()
+	root := repoRoot(t)
+	var files []string
+	for _, pat := range []string{"testdata/crafted/*.ms?", "testdata/crafted/*.cab", "cfb/testdata/adversarial/*.cfb"} {
+		p, _ := filepath.Glob(filepath.Join(root, pat))
+		files = append(files, p...)
+	}
+	if len(files) < 30 {
+		t.Fatalf("only %d crafted fixtures found", len(files))
+	}
+	var buf bytes.Buffer
+	w := cfb.NewWriter(&buf, &cfb.WriterOptions{Version: 4})
+	if err := w.Mkdir(strings.Repeat("a/", 4999)+"a", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	deep := filepath.Join(t.TempDir(), "deep-nesting.msi")
+	if err := os.WriteFile(deep, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return append(files, deep)
+}
+
+// checkOneLineError checks a failed run: exit status 1 and exactly one
+// stderr line "msikit: <file>: <reason>", no panic trace.
+func checkOneLineError(t *testing.T, code int, stderr, file string) {
+	t.Helper()
+	if code != exitFailure {
+		t.Errorf("exit status %d, want 1; stderr:\n%s", code, stderr)
+	}
+	if strings.Contains(stderr, "panic") || strings.Contains(stderr, "goroutine ") {
+		t.Fatalf("panic trace on stderr:\n%s", stderr)
+	}
+	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+	if len(lines) != 1 || !strings.HasSuffix(stderr, "\n") {
+		t.Fatalf("stderr is %d lines, want exactly one:\n%s", len(lines), stderr)
+	}
+	prefix := "msikit: " + file + ": "
+	if !strings.HasPrefix(lines[0], prefix) || len(strings.TrimSpace(strings.TrimPrefix(lines[0], prefix))) == 0 {
+		t.Errorf("stderr %q, want %q followed by a reason", lines[0], prefix+"<reason>")
+	}
+}
+
+// TestInfoOnHostileFiles runs "msikit info" on every crafted fixture.
+func TestInfoOnHostileFiles(t *testing.T) {
+	for _, f := range hostileFiles(t) {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			start := time.Now()
+			code, _, stderr := runCLI(t, "info", f)
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("took %v", d)
+			}
+			checkOneLineError(t, code, stderr, f)
+			t.Log(strings.TrimSpace(stderr))
+		})
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Data safety of the commands that write.
+
+func sha(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+func inode(t *testing.T, path string) uint64 {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Sys().(*syscall.Stat_t).Ino
+}
+
+// tempLeftovers lists safefile's temporary files left in dir.
+func tempLeftovers(t *testing.T, dir string) []string {
+	t.Helper()
+	p, err := filepath.Glob(filepath.Join(dir, ".*.tmp-*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// writer is a command that writes a package: its arguments for input in
+// and output out, and whether it has --in-place.
+type writer struct {
+	name    string
+	args    func(in, out string) []string
+	inPlace bool
+}
+
+// writers lists every command that writes a package. setup puts the
+// extra inputs they need (an IDT file) in dir.
+func writers(t *testing.T, dir string) []writer {
+	t.Helper()
+	db, err := msi.Open(filepath.Join(repoRoot(t), "testdata", "sample.msi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var idt bytes.Buffer
+	if err := db.ExportIDT(&idt, "Property", nil); err != nil {
+		t.Fatal(err)
+	}
+	idtPath := filepath.Join(dir, "Property.idt")
+	if err := os.WriteFile(idtPath, idt.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return []writer{
+		{"repack", func(in, out string) []string { return []string{"repack", in, "-o", out} }, true},
+		{"cfb repack", func(in, out string) []string { return []string{"cfb", "repack", in, "-o", out} }, false},
+		{"import", func(in, out string) []string { return []string{"import", in, idtPath, "-o", out} }, true},
+		{"rewrite", func(in, out string) []string { return []string{"rewrite", in, "-o", out} }, true},
+	}
+}
+
+// skipUnimplemented skips a command that is still a stub (it has no
+// --output flag yet, or says it is not implemented).
+func skipUnimplemented(t *testing.T, w writer, stderr string) {
+	t.Helper()
+	args := w.args("in", "out")
+	cmd := findCommand(commands(), args[0])
+	if cmd != nil && len(cmd.Sub) > 0 {
+		cmd = findCommand(cmd.Sub, args[1])
+	}
+	if cmd == nil {
+		t.Skipf("no command %q yet", w.name)
+	}
+	fs := flag.NewFlagSet(w.name, flag.ContinueOnError)
+	cmd.Setup(fs)
+	if fs.Lookup("output") == nil || strings.Contains(stderr, errNotImplemented.Error()) {
+		t.Skipf("msikit %s is not implemented yet", w.name)
+	}
+}
+
+// copySample copies testdata/sample.msi to dir/name.
+func copySample(t *testing.T, dir, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot(t), "testdata", "sample.msi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestWritersReplaceAtomically: a successful write replaces an existing
+// destination by rename (a new inode, keeping the old mode), leaves no
+// temporary file and never changes the input; --in-place replaces the
+// input the same way.
+func TestWritersReplaceAtomically(t *testing.T) {
+	dir := t.TempDir()
+	for _, w := range writers(t, dir) {
+		t.Run(w.name, func(t *testing.T) {
+			skipUnimplemented(t, w, "")
+			d := t.TempDir()
+			in := copySample(t, d, "in.msi")
+			out := filepath.Join(d, "out.msi")
+			if err := os.WriteFile(out, []byte("OLD"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			inSum, oldIno := sha(t, in), inode(t, out)
+			code, _, stderr := runCLI(t, w.args(in, out)...)
+			skipUnimplemented(t, w, stderr)
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			if sha(t, in) != inSum {
+				t.Error("the input changed")
+			}
+			if inode(t, out) == oldIno {
+				t.Error("the destination was written in place, not replaced by rename")
+			}
+			if fi, _ := os.Stat(out); fi.Mode().Perm() != 0o600 {
+				t.Errorf("destination mode %v, want the old 0600", fi.Mode().Perm())
+			}
+			if _, err := msi.Open(out); err != nil {
+				t.Errorf("output does not open: %v", err)
+			}
+			if l := tempLeftovers(t, d); len(l) > 0 {
+				t.Errorf("temporary files left: %q", l)
+			}
+			if !w.inPlace {
+				return
+			}
+			ino := inode(t, in)
+			code, _, stderr = runCLI(t, w.args(in, "")[:len(w.args(in, ""))-2]...)
+			if code != exitUsage {
+				t.Errorf("without -o or --in-place: exit %d, want 2 (%s)", code, stderr)
+			}
+			if sha(t, in) != inSum {
+				t.Error("the input changed without --in-place")
+			}
+			args := append(w.args(in, "")[:len(w.args(in, ""))-2], "--in-place")
+			if code, _, stderr = runCLI(t, args...); code != exitOK {
+				t.Fatalf("--in-place: exit %d: %s", code, stderr)
+			}
+			if inode(t, in) == ino {
+				t.Error("--in-place wrote into the input instead of replacing it by rename")
+			}
+			if _, err := msi.Open(in); err != nil {
+				t.Errorf("--in-place output does not open: %v", err)
+			}
+			if l := tempLeftovers(t, d); len(l) > 0 {
+				t.Errorf("temporary files left: %q", l)
+			}
+		})
+	}
+}
+
+// TestWritersRefuseSamePath: naming the input as the output, directly,
+// through another spelling or through a symbolic link, is refused without
+// --in-place and nothing is touched.
+func TestWritersRefuseSamePath(t *testing.T) {
+	dir := t.TempDir()
+	for _, w := range writers(t, dir) {
+		t.Run(w.name, func(t *testing.T) {
+			skipUnimplemented(t, w, "")
+			d := t.TempDir()
+			in := copySample(t, d, "in.msi")
+			link := filepath.Join(d, "link.msi")
+			if err := os.Symlink(in, link); err != nil {
+				t.Fatal(err)
+			}
+			inSum, ino := sha(t, in), inode(t, in)
+			for _, out := range []string{in, filepath.Join(d, ".", "x", "..", "in.msi"), link} {
+				code, _, stderr := runCLI(t, w.args(in, out)...)
+				skipUnimplemented(t, w, stderr)
+				checkOneLineError(t, code, stderr, out)
+				if !strings.Contains(stderr, "same file") {
+					t.Errorf("-o %s: %q does not say it is the same file", out, stderr)
+				}
+				if sha(t, in) != inSum || inode(t, in) != ino {
+					t.Fatalf("-o %s: the input was touched", out)
+				}
+				if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+					t.Fatalf("-o %s: the symbolic link was replaced", out)
+				}
+			}
+			if l := tempLeftovers(t, d); len(l) > 0 {
+				t.Errorf("temporary files left: %q", l)
+			}
+		})
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Child processes: failing writes and SIGKILL.
+
+const (
+	childArgsEnv  = "MSIKIT_SAFETY_CHILD_ARGS"
+	childFsizeEnv = "MSIKIT_SAFETY_CHILD_FSIZE"
+)
+
+// TestSafetyChild is not a test: it is the msikit process the tests below
+// start (the test binary re-executed), running the arguments in
+// $MSIKIT_SAFETY_CHILD_ARGS (JSON) with an optional file size limit.
+func TestSafetyChild(t *testing.T) {
+	args := os.Getenv(childArgsEnv)
+	if args == "" {
+		t.Skip("helper process for the data-safety tests")
+	}
+	var argv []string
+	if err := json.Unmarshal([]byte(args), &argv); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(99)
+	}
+	if s := os.Getenv(childFsizeEnv); s != "" {
+		n, _ := strconv.ParseUint(s, 10, 64)
+		// Writes past n bytes fail with EFBIG (Go ignores SIGXFSZ).
+		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: n, Max: n}); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(99)
+		}
+	}
+	os.Exit(run(context.Background(), argv, os.Stdin, os.Stdout, os.Stderr))
+}
+
+// child returns the command that runs msikit args in a child process.
+func child(t *testing.T, env []string, args ...string) *exec.Cmd {
+	t.Helper()
+	j, _ := json.Marshal(args)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSafetyChild$")
+	cmd.Env = append(append(os.Environ(), childArgsEnv+"="+string(j)), env...)
+	return cmd
+}
+
+// TestWritersFailedWrite: a write that fails part way (the file size limit
+// makes the temporary file's writes fail with EFBIG, as a full disk fails
+// them with ENOSPC) is reported on one line, leaves the old destination
+// and the input as they were, and leaves no temporary file.
+func TestWritersFailedWrite(t *testing.T) {
+	dir := t.TempDir()
+	for _, w := range writers(t, dir) {
+		t.Run(w.name, func(t *testing.T) {
+			skipUnimplemented(t, w, "")
+			d := t.TempDir()
+			in := copySample(t, d, "in.msi")
+			out := filepath.Join(d, "out.msi")
+			if err := os.WriteFile(out, []byte("OLD"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			inSum := sha(t, in)
+			cmd := child(t, []string{childFsizeEnv + "=8192"}, w.args(in, out)...)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			skipUnimplemented(t, w, stderr.String())
+			code := 0
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				code = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			checkOneLineError(t, code, stderr.String(), out)
+			if !strings.Contains(stderr.String(), "file too large") {
+				t.Errorf("stderr %q does not give the cause", stderr.String())
+			}
+			if b, _ := os.ReadFile(out); string(b) != "OLD" {
+				t.Errorf("destination is %d bytes, want the old 3", len(b))
+			}
+			if sha(t, in) != inSum {
+				t.Error("the input changed")
+			}
+			if l := tempLeftovers(t, d); len(l) > 0 {
+				t.Errorf("temporary files left: %q", l)
+			}
+		})
+	}
+}
+
+// bigInput writes a database of about 32 MiB (sample.msi with a big
+// stream), big enough that writing it takes a while.
+func bigInput(t *testing.T, dir string) string {
+	t.Helper()
+	r := rand.New(rand.NewPCG(1, 2))
+	blob := make([]byte, 32<<20)
+	for i := 0; i+8 <= len(blob); i += 8 {
+		v := r.Uint64()
+		for j := 0; j < 8; j++ {
+			blob[i+j] = byte(v >> (8 * j))
+		}
+	}
+	db, err := msi.Open(filepath.Join(repoRoot(t), "testdata", "sample.msi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.SetStream("BigPayload", bytes.NewReader(blob), int64(len(blob))); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "big.msi")
+	if err := db.Save(p, nil); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestSIGKILLDuringWrite kills a writing msikit process part way through
+// the write. The destination keeps its old content, the input its
+// SHA-256; and while it writes, the process holds the input open
+// read-only and never opens the destination path itself.
+func TestSIGKILLDuringWrite(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("uses /proc")
+	}
+	dir := t.TempDir()
+	in := bigInput(t, dir)
+	for _, w := range writers(t, dir) {
+		t.Run(w.name, func(t *testing.T) {
+			skipUnimplemented(t, w, "")
+			d := t.TempDir()
+			out := filepath.Join(d, "out.msi")
+			if err := os.WriteFile(out, []byte("OLD"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			inSum := sha(t, in)
+			cmd := child(t, nil, w.args(in, out)...)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			exited := make(chan error, 1)
+			go func() { exited <- cmd.Wait() }()
+			// Wait for the temporary file to hold part of the output,
+			// then stop the process there.
+			caught := false
+			deadline := time.Now().Add(60 * time.Second)
+		poll:
+			for time.Now().Before(deadline) {
+				select {
+				case err := <-exited:
+					skipUnimplemented(t, w, stderr.String())
+					t.Fatalf("the write finished (%v) before it could be killed; stderr: %s", err, stderr.String())
+				default:
+				}
+				for _, tmp := range tempLeftovers(t, d) {
+					if fi, err := os.Stat(tmp); err == nil && fi.Size() > 0 {
+						caught = true
+						break poll
+					}
+				}
+				time.Sleep(time.Millisecond)
+			}
+			if !caught {
+				cmd.Process.Kill()
+				t.Fatal("no partial output after 60s")
+			}
+			cmd.Process.Signal(syscall.SIGSTOP)
+			checkOpenFiles(t, cmd.Process.Pid, in, out)
+			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			err := <-exited
+			if ee, ok := err.(*exec.ExitError); !ok || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+				t.Fatalf("child ended with %v, want killed", err)
+			}
+			if b, _ := os.ReadFile(out); string(b) != "OLD" {
+				t.Errorf("destination is %d bytes after SIGKILL, want the old 3", len(b))
+			}
+			if sha(t, in) != inSum {
+				t.Error("the input changed")
+			}
+			// A killed process cannot remove its temporary file; it is
+			// hidden (".out.msi.tmp-*") and never mistaken for the output.
+			t.Logf("left by the kill: %q", tempLeftovers(t, d))
+		})
+	}
+}
+
+// checkOpenFiles checks the open files of process pid: in, if open, is
+// open read-only, and out itself is not open (only its temporary file).
+func checkOpenFiles(t *testing.T, pid int, in, out string) {
+	t.Helper()
+	fdDir := fmt.Sprintf("/proc/%d/fd", pid)
+	fds, err := os.ReadDir(fdDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inFi, _ := os.Stat(in)
+	outFi, _ := os.Stat(out)
+	sawIn := false
+	for _, fd := range fds {
+		target := filepath.Join(fdDir, fd.Name())
+		fi, err := os.Stat(target)
+		if err != nil {
+			continue
+		}
+		if os.SameFile(fi, outFi) {
+			t.Errorf("fd %s: the destination itself is open", fd.Name())
+		}
+		if !os.SameFile(fi, inFi) {
+			continue
+		}
+		sawIn = true
+		info, err := os.ReadFile(fmt.Sprintf("/proc/%d/fdinfo/%s", pid, fd.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(info), "\n") {
+			if v, ok := strings.CutPrefix(line, "flags:"); ok {
+				flags, err := strconv.ParseUint(strings.TrimSpace(v), 8, 64)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if flags&syscall.O_ACCMODE != syscall.O_RDONLY || flags&syscall.O_TRUNC != 0 {
+					t.Errorf("fd %s: the input is open with flags %o, want read-only", fd.Name(), flags)
+				}
+			}
+		}
+	}
+	if !sawIn {
+		t.Logf("the input is not open at the time of the kill")
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Disk full: the library's writers and safefile given an io.Writer that
+// fails with ENOSPC.
+
+// fullWriter accepts n bytes, then fails with ENOSPC.
+type fullWriter struct{ n int }
+
+func (w *fullWriter) Write(p []byte) (int, error) {
+	if len(p) <= w.n {
+		w.n -= len(p)
+		return len(p), nil
+	}
+	k := w.n
+	w.n = 0
+	return k, &os.PathError{Op: "write", Path: "out.msi", Err: syscall.ENOSPC}
+}
+
+func TestDiskFull(t *testing.T) {
+	sample := filepath.Join(repoRoot(t), "testdata", "sample.msi")
+	for _, n := range []int{0, 511, 4096, 12000} {
+		t.Run(fmt.Sprintf("msi-after-%d", n), func(t *testing.T) {
+			db, err := msi.Open(sample)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			_, err = db.WriteToOptions(&fullWriter{n: n}, &msi.WriteOptions{Compact: true})
+			checkDiskFull(t, err, "msi: ")
+		})
+		t.Run(fmt.Sprintf("cfb-after-%d", n), func(t *testing.T) {
+			rc, err := cfb.OpenReader(sample)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rc.Close()
+			w := cfb.NewWriter(&fullWriter{n: n}, nil)
+			if err := w.Copy(rc.Root); err != nil {
+				t.Fatal(err)
+			}
+			checkDiskFull(t, w.Close(), "cfb: ")
+		})
+	}
+	t.Run("safefile", func(t *testing.T) {
+		d := t.TempDir()
+		out := filepath.Join(d, "out.msi")
+		if err := os.WriteFile(out, []byte("OLD"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		err := safefile.Write(out, func(w io.Writer) error {
+			if _, err := w.Write(make([]byte, 10000)); err != nil {
+				return err
+			}
+			_, err := (&fullWriter{}).Write([]byte("x"))
+			return err
+		})
+		if !errors.Is(err, syscall.ENOSPC) {
+			t.Fatalf("got %v, want ENOSPC", err)
+		}
+		if b, _ := os.ReadFile(out); string(b) != "OLD" {
+			t.Errorf("destination is %d bytes, want the old 3", len(b))
+		}
+		if l := tempLeftovers(t, d); len(l) > 0 {
+			t.Errorf("temporary files left: %q", l)
+		}
+	})
+}
+
+// checkDiskFull wants a one-line error with the package prefix that
+// still matches ENOSPC.
+func checkDiskFull(t *testing.T, err error, prefix string) {
+	t.Helper()
+	if !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("got %v, want an error matching ENOSPC", err)
+	}
+	if msg := err.Error(); !strings.HasPrefix(msg, prefix) || strings.Contains(msg, "\n") {
+		t.Errorf("error %q: want one line starting %q", msg, prefix)
+	}
+	t.Log(err)
+}
