@@ -132,9 +132,6 @@ func (db *Database) SetStream(name string, r io.ReaderAt, size int64) error {
 	if _, err := packName(name, false); err != nil {
 		return fmt.Errorf("msi: stream %q: name longer than 31 units when packed", name)
 	}
-	if _, isTable := db.tableStreams[name]; isTable && (name == poolStream || name == dataStream) {
-		return fmt.Errorf("msi: stream %q is reserved", name)
-	}
 	db.overlay[name] = streamSource{r: r, size: size}
 	db.modified = true
 	return nil

@@ -321,3 +321,68 @@ func coreSHA(t *testing.T, path string) [32]byte {
 	}
 	return sha256.Sum256(b)
 }
+
+// TestDropTableAndDelete drops a table with a binary column and deletes a
+// binary row elsewhere, and checks with msiinfo that the tables, their
+// _Columns rows and their streams are gone.
+func TestDropTableAndDelete(t *testing.T) {
+	msiinfo := testenv.NeedTool(t, "msiinfo", "msitools")
+	db, in := coreOpenCopy(t, coreSample)
+	if err := db.DropTable("Icon"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.DropTable("Icon"); err == nil {
+		t.Error("dropping a missing table succeeded")
+	}
+	bin, err := db.CreateTable("BinTest", []Column{
+		{Name: "Name", Type: ColString, Size: 72, Key: true},
+		{Name: "Data", Type: ColBinary, Nullable: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"keep", "gone"} {
+		if err := bin.Insert(StrValue(k), BinaryValue()); err != nil {
+			t.Fatal(err)
+		}
+		data := []byte("data of " + k)
+		if err := db.SetStream("BinTest."+k, bytes.NewReader(data), int64(len(data))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := bin.DeleteFunc(func(r Row) bool { return r.Get("Name").Str() == "gone" }); n != 1 {
+		t.Fatalf("deleted %d", n)
+	}
+	out := filepath.Join(t.TempDir(), "dropped.msi")
+	if err := db.Save(out, nil); err != nil {
+		t.Fatal(err)
+	}
+	tables, _ := exec.Command(msiinfo, "tables", out).Output()
+	if strings.Contains(string(tables), "\nIcon\n") || !strings.Contains(string(tables), "\nBinTest\n") {
+		t.Errorf("msiinfo tables:\n%s", tables)
+	}
+	streams, _ := exec.Command(msiinfo, "streams", out).Output()
+	want := map[string]bool{"Icon.app.ico": false, "BinTest.keep": true, "BinTest.gone": false}
+	for name, present := range want {
+		if strings.Contains(string(streams), name) != present {
+			t.Errorf("stream %s present=%v, want %v:\n%s", name, !present, present, streams)
+		}
+	}
+	_, cols := coreExportLines(t, msiinfo, out, "_Columns")
+	_, colsBefore := coreExportLines(t, msiinfo, in, "_Columns")
+	var wantCols []string
+	for _, l := range colsBefore {
+		if !strings.HasPrefix(l, "Icon\t") {
+			wantCols = append(wantCols, l)
+		}
+	}
+	wantCols = append(wantCols, "BinTest\t1\tName\t11592", "BinTest\t2\tData\t6400")
+	slices.Sort(wantCols)
+	if d := cmp.Diff(wantCols, cols); d != "" {
+		t.Errorf("_Columns (-want +got):\n%s", d)
+	}
+	_, rows := coreExportLines(t, msiinfo, out, "BinTest")
+	if d := cmp.Diff([]string{"keep\tBinTest.keep"}, rows); d != "" {
+		t.Errorf("BinTest rows (-want +got):\n%s", d)
+	}
+}
