@@ -43,6 +43,7 @@ type FormatError struct {
 	Err    error  // underlying cause, if any
 }
 
+// Error formats the error as "cfb: \"path\": message (offset N): cause".
 func (e *FormatError) Error() string {
 	var b strings.Builder
 	b.WriteString("cfb: ")
