@@ -1,11 +1,509 @@
 package main
 
-import flag "github.com/spf13/pflag"
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	flag "github.com/spf13/pflag"
+
+	"github.com/msikit/msikit/internal/safefile"
+	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/transform"
+)
+
+// rewriteOpts holds the flags of one "msikit rewrite" invocation.
+type rewriteOpts struct {
+	out                    string
+	all                    bool
+	passSel                map[string]*bool
+	dryRun, jsonOut        bool
+	dropSignature, inPlace bool
+	jobs                   int
+	quiet                  bool
+	force                  bool
+	fileVersion            bool
+	source                 string
+	arch                   string
+	dropUnexpressible      bool
+	noIconCache            bool
+	leafKeep               bool
+	leafNoAdvertise        bool
+	leafAllowAbsent        bool
+}
+
+// A passSpec is one rewrite pass as the CLI knows it. The table order is
+// the order --all runs them in.
+type passSpec struct {
+	name  string
+	usage string
+	run   func(db *msi.Database, o *rewriteOpts) (*transform.Report, error)
+}
+
+// passes is the CLI's table of passes, in the order they run. The order:
+//
+//  1. class-to-registry first: every Class/Extension row it converts stops
+//     being an advertised entry point, so later passes see less.
+//  2. leaf-features second: it only restructures what is still advertised
+//     (shortcuts, type libraries, published components, and any Class or
+//     Extension row the first pass had to keep).
+//  3. assembly-names last: it is independent of the other two and touches
+//     only MsiAssemblyName.
+func passes() []passSpec {
+	return []passSpec{
+		{"class-to-registry", "express Class/ProgId/AppId/Extension/Verb/MIME rows as plain Registry rows", runClassToRegistry},
+		{"leaf-features", "move advertised components into hidden leaf features", runLeafFeatures},
+		{"assembly-names", "complete MsiAssemblyName identities from the assemblies' metadata", runAssemblyNames},
+	}
+}
 
 var cmdRewrite = &Command{
-	UsageLine: "msikit rewrite IN... -o OUT [passes] [--dry-run] [--json]",
-	Short:     "rewrite tables to stop resiliency repairs (Class to Registry, assembly names, leaf features)",
+	UsageLine: "msikit rewrite IN... (-o OUT | --in-place | --dry-run) [passes] [flags]",
+	Short:     "rewrite tables to stop resiliency repairs (Class to Registry, leaf features, assembly names)",
+	Long: `Rewrite runs table-rewriting passes that stop Windows Installer resiliency
+repairs ("Configuring…" and source prompts), and writes the result.
+
+Passes, in the order they run (with no pass flag, or with --all, every pass
+runs):
+
+  --class-to-registry  express advertised COM and shell registration (Class,
+                       ProgId, AppId, Extension, Verb, MIME) as plain Registry
+                       rows, so nothing is advertised or health-checked.
+  --leaf-features      move each component that is still advertised (shortcuts,
+                       type libraries, published components, rows the first
+                       pass had to keep) into a small hidden leaf feature under
+                       its old feature, so a health check covers only it.
+  --assembly-names     complete MsiAssemblyName rows (processorArchitecture,
+                       version, culture, publicKeyToken) from the assemblies
+                       themselves.
+
+class-to-registry runs first because every row it converts stops being an
+advertised entry point, leaving less for leaf-features to restructure;
+assembly-names is independent and runs last.
+
+With one input, -o names the output file. With several inputs or a folder
+(its .msi and .msm files), -o names an output folder, created if needed, and
+the packages are processed concurrently (--jobs); one bad package does not
+stop the others, and the exit status is 1 if any failed. The input is never
+modified unless --in-place is given. Outputs are written to a temporary file
+beside the target and renamed into place.
+
+Rewriting changes the package, which invalidates an Authenticode signature
+(\x05DigitalSignature). A signed package that would change is refused unless
+--drop-signature is given; the report then says the signature was dropped.
+To keep a vendor's signed package intact, ship a transform (.mst) instead.
+
+The report is a summary line per package plus one line per row change and
+per note. --json prints the same as one JSON document (schema in README).`,
+	Example: `msikit rewrite testdata/sample.msi -o sample-fixed.msi
+msikit rewrite --class-to-registry --dry-run product.msi
+msikit rewrite --all --jobs 2 -o fixed/ dist/*.msi
+msikit rewrite --drop-signature --in-place signed.msi`,
 	Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
-		return func(env *Env, args []string) error { return errNotImplemented }
+		o := &rewriteOpts{passSel: map[string]*bool{}}
+		fs.StringVarP(&o.out, "output", "o", "", "output file (one input) or folder (several inputs)")
+		for _, p := range passes() {
+			o.passSel[p.name] = fs.Bool(p.name, false, p.usage)
+		}
+		fs.BoolVarP(&o.all, "all", "a", false, "run every pass (the default when no pass is named)")
+		fs.BoolVarP(&o.dryRun, "dry-run", "n", false, "print the planned row changes as an IDT-style diff; write nothing")
+		fs.BoolVar(&o.jsonOut, "json", false, "print the report as JSON")
+		fs.BoolVar(&o.dropSignature, "drop-signature", false, "allow rewriting a signed package by removing its signature streams")
+		fs.BoolVar(&o.inPlace, "in-place", false, "overwrite each input (atomically) instead of writing -o")
+		fs.IntVarP(&o.jobs, "jobs", "j", runtime.NumCPU(), "packages processed at once in batch mode")
+		fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
+		fs.BoolVar(&o.dropUnexpressible, "drop-unexpressible", false, "class-to-registry: convert a registration even when part of it cannot be expressed (that part is dropped and reported)")
+		fs.BoolVar(&o.noIconCache, "no-icon-cache", false, "class-to-registry: treat Icon-table icons as unexpressible instead of naming msiexec's icon cache")
+		fs.BoolVar(&o.leafKeep, "leaf-keep-in-parent", false, "leaf-features: keep each moved component in its original feature too")
+		fs.BoolVar(&o.leafNoAdvertise, "leaf-disallow-advertise", false, "leaf-features: forbid advertising the leaves (default: as their parent)")
+		fs.BoolVar(&o.leafAllowAbsent, "leaf-allow-absent", false, "leaf-features: let the UI make a leaf absent on its own")
+		fs.BoolVar(&o.force, "force", false, "assembly-names: overwrite authored identities that differ from the file's metadata")
+		fs.BoolVar(&o.fileVersion, "file-version", false, "assembly-names: add fileVersion from the version resource, as WiX light -fv does")
+		fs.StringVar(&o.source, "source", "", "assembly-names: read files from this folder (the install layout) instead of the cabinets")
+		fs.StringVar(&o.arch, "processor-architecture", "", "assembly-names: value for rows whose file cannot be read (MSIL, x86, AMD64, IA64, ARM64)")
+		return func(env *Env, args []string) error { return runRewrite(env, o, args) }
 	},
+}
+
+// rewriteResult is one package's outcome; its JSON form is the documented
+// schema.
+type rewriteResult struct {
+	Input            string              `json:"input"`
+	Output           string              `json:"output,omitempty"`
+	OK               bool                `json:"ok"`
+	Error            string              `json:"error,omitempty"`
+	DryRun           bool                `json:"dry_run"`
+	Signed           bool                `json:"signed"`
+	SignatureDropped bool                `json:"signature_dropped"`
+	Changes          int                 `json:"changes"`
+	Passes           []*transform.Report `json:"passes"`
+}
+
+type rewriteSummary struct {
+	Packages  []*rewriteResult `json:"packages"`
+	Succeeded int              `json:"succeeded"`
+	Failed    int              `json:"failed"`
+}
+
+func runRewrite(env *Env, o *rewriteOpts, args []string) error {
+	if len(args) == 0 {
+		return usagef("no input package")
+	}
+	if o.jobs < 1 {
+		return usagef("--jobs must be at least 1")
+	}
+	var selected []passSpec
+	for _, p := range passes() {
+		if *o.passSel[p.name] || o.all {
+			selected = append(selected, p)
+		}
+	}
+	if len(selected) == 0 {
+		selected = passes()
+	}
+	inputs, batch, err := expandInputs(args)
+	if err != nil {
+		return err
+	}
+	switch {
+	case o.inPlace && o.out != "":
+		return usagef("--in-place and -o exclude each other")
+	case o.dryRun && o.inPlace:
+		return usagef("--dry-run and --in-place exclude each other")
+	case !o.dryRun && !o.inPlace && o.out == "":
+		return usagef("name an output with -o (or use --in-place or --dry-run)")
+	}
+	if o.arch != "" && !validArch(o.arch) {
+		return usagef("--processor-architecture %q: want MSIL, x86, AMD64, IA64, ARM or ARM64", o.arch)
+	}
+	outFor := func(in string) string { return o.out }
+	if o.inPlace {
+		outFor = func(in string) string { return in }
+	} else if o.out != "" && (batch || isDir(o.out)) {
+		if err := os.MkdirAll(o.out, 0o755); err != nil {
+			return err
+		}
+		outFor = func(in string) string { return filepath.Join(o.out, filepath.Base(in)) }
+	}
+	if o.dryRun {
+		outFor = func(string) string { return "" }
+	}
+
+	results := make([]*rewriteResult, len(inputs))
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		done int
+		sem  = make(chan struct{}, o.jobs)
+	)
+	progress := batch && env.StderrIsTerminal && !o.quiet
+	for i, in := range inputs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			r := rewriteOne(env, o, selected, in, outFor(in))
+			results[i] = r
+			if progress {
+				mu.Lock()
+				done++
+				status := "ok"
+				if !r.OK {
+					status = "FAILED"
+				}
+				fmt.Fprintf(env.Stderr, "\r[%d/%d] %s %s\x1b[K", done, len(inputs), filepath.Base(in), status)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if progress {
+		fmt.Fprint(env.Stderr, "\r\x1b[K")
+	}
+
+	sum := &rewriteSummary{Packages: results}
+	for _, r := range results {
+		if r.OK {
+			sum.Succeeded++
+		} else {
+			sum.Failed++
+		}
+	}
+	if o.jsonOut {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(sum); err != nil {
+			return err
+		}
+	} else if batch || sum.Failed == 0 {
+		// A single failed package is reported by the one-line error alone.
+		writeRewriteText(env.Stdout, sum, o)
+	}
+	if sum.Failed == 0 {
+		return nil
+	}
+	if !batch {
+		return errors.New(results[0].Error)
+	}
+	// Batch: every failure was listed on stdout; one line on stderr says
+	// the run failed.
+	for _, r := range results {
+		if !r.OK {
+			fmt.Fprintf(env.Stderr, "msikit: %s\n", r.Error)
+		}
+	}
+	return fmt.Errorf("rewrite: %d of %d packages failed", sum.Failed, len(results))
+}
+
+func validArch(a string) bool {
+	switch strings.ToLower(a) {
+	case "msil", "x86", "amd64", "ia64", "arm", "arm64":
+		return true
+	}
+	return false
+}
+
+func isDir(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
+}
+
+// expandInputs turns the arguments into package paths: files as given,
+// folders as their .msi and .msm files. batch reports whether there is more
+// than one package or a folder was named.
+func expandInputs(args []string) (inputs []string, batch bool, err error) {
+	batch = len(args) > 1
+	for _, a := range args {
+		fi, err := os.Stat(a)
+		if err != nil || !fi.IsDir() {
+			inputs = append(inputs, a) // a missing file fails in rewriteOne
+			continue
+		}
+		batch = true
+		ents, err := os.ReadDir(a)
+		if err != nil {
+			return nil, false, err
+		}
+		var found []string
+		for _, e := range ents {
+			ext := strings.ToLower(filepath.Ext(e.Name()))
+			if e.Type().IsRegular() && (ext == ".msi" || ext == ".msm") {
+				found = append(found, filepath.Join(a, e.Name()))
+			}
+		}
+		sort.Strings(found)
+		inputs = append(inputs, found...)
+	}
+	if len(inputs) == 0 {
+		return nil, false, usagef("no .msi or .msm files in %s", strings.Join(args, ", "))
+	}
+	return inputs, batch, nil
+}
+
+// rewriteOne runs the passes on one package and saves it. It never panics
+// the process: a failure becomes the result's Error.
+func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (r *rewriteResult) {
+	r = &rewriteResult{Input: in, Output: out, DryRun: o.dryRun}
+	fail := func(err error) *rewriteResult {
+		r.OK = false
+		r.Output = ""
+		var pe *fs.PathError
+		if errors.As(err, &pe) && pe.Path == in {
+			err = pe.Err
+		}
+		msg := oneLine(err.Error())
+		if !strings.HasPrefix(msg, in+": ") {
+			msg = in + ": " + msg
+		}
+		r.Error = msg
+		return r
+	}
+	if out != "" && !o.inPlace {
+		if err := safefile.CheckDistinct(in, out, false); err != nil {
+			return fail(err)
+		}
+	}
+	db, err := msi.Open(in)
+	if err != nil {
+		return fail(err)
+	}
+	defer db.Close()
+	r.Signed = db.Signed()
+	for _, p := range selected {
+		if err := env.Ctx.Err(); err != nil {
+			return fail(err)
+		}
+		rep, err := p.run(db, o)
+		if err != nil {
+			return fail(fmt.Errorf("%s: %w", p.name, err))
+		}
+		r.Passes = append(r.Passes, rep)
+		r.Changes += len(rep.Changes)
+	}
+	if o.dryRun {
+		r.OK = true
+		return r
+	}
+	if r.Signed && db.Modified() && !o.dropSignature {
+		return fail(fmt.Errorf("package is signed and %d rows would change, which invalidates its Authenticode signature; pass --drop-signature to write it unsigned (and re-sign it), or ship a transform (.mst) to leave the signed package untouched", r.Changes))
+	}
+	err = db.Save(out, &msi.SaveOptions{DropSignature: o.dropSignature, InPlace: o.inPlace})
+	if err != nil {
+		return fail(err)
+	}
+	r.SignatureDropped = r.Signed && db.Modified() && o.dropSignature
+	r.OK = true
+	return r
+}
+
+func writeRewriteText(w io.Writer, sum *rewriteSummary, o *rewriteOpts) {
+	for _, r := range sum.Packages {
+		if !r.OK {
+			fmt.Fprintf(w, "FAILED %s\n", r.Error)
+			continue
+		}
+		var parts []string
+		for _, p := range r.Passes {
+			parts = append(parts, fmt.Sprintf("%s %d changes, %d notes", p.Pass, len(p.Changes), len(p.Notes)))
+		}
+		dest := "-> " + r.Output
+		if r.DryRun {
+			dest = "(dry run, nothing written)"
+		}
+		fmt.Fprintf(w, "%s %s: %s\n", r.Input, dest, strings.Join(parts, "; "))
+		if r.SignatureDropped {
+			fmt.Fprintf(w, "  signature: dropped; %s is unsigned, sign it again before shipping\n", r.Output)
+		}
+		for _, p := range r.Passes {
+			if r.DryRun {
+				writeIDTDiff(w, p)
+			} else {
+				p.WriteText(indentWriter{w})
+			}
+		}
+	}
+	if len(sum.Packages) > 1 {
+		fmt.Fprintf(w, "%d succeeded, %d failed\n", sum.Succeeded, sum.Failed)
+	}
+}
+
+// writeIDTDiff prints a pass's changes as a diff of IDT rows, grouped by
+// table: "-" lines are rows removed, "+" lines rows added, an update is a
+// "-" line followed by a "+" line.
+func writeIDTDiff(w io.Writer, rep *transform.Report) {
+	byTable := map[string][]transform.Change{}
+	var tables []string
+	for _, c := range rep.Changes {
+		if _, ok := byTable[c.Table]; !ok {
+			tables = append(tables, c.Table)
+		}
+		byTable[c.Table] = append(byTable[c.Table], c)
+	}
+	for _, t := range tables {
+		fmt.Fprintf(w, "--- %s (%s)\n+++ %s\n", t, rep.Pass, t)
+		for _, c := range byTable[t] {
+			if c.Old != nil {
+				fmt.Fprintf(w, "-%s\n", strings.Join(c.Old, "\t"))
+			}
+			if c.New != nil {
+				fmt.Fprintf(w, "+%s\n", strings.Join(c.New, "\t"))
+			}
+		}
+	}
+	for _, n := range rep.Notes {
+		fmt.Fprintf(w, "# %s: %s", rep.Pass, n.Severity)
+		if n.Table != "" {
+			fmt.Fprintf(w, " %s [%s]", n.Table, strings.Join(n.Key, "\t"))
+		}
+		fmt.Fprintf(w, " %s\n", n.Reason)
+	}
+}
+
+type indentWriter struct{ w io.Writer }
+
+func (iw indentWriter) Write(p []byte) (int, error) {
+	s := strings.ReplaceAll(string(p), "\n", "\n  ")
+	s = strings.TrimSuffix(s, "  ")
+	if _, err := io.WriteString(iw.w, "  "+s); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+func runClassToRegistry(db *msi.Database, o *rewriteOpts) (*transform.Report, error) {
+	return transform.ClassToRegistry(db, transform.ClassToRegistryOptions{
+		DropUnexpressible: o.dropUnexpressible,
+		NoIconCache:       o.noIconCache,
+	})
+}
+
+func runLeafFeatures(db *msi.Database, o *rewriteOpts) (*transform.Report, error) {
+	return transform.SplitAdvertised(db, transform.SplitAdvertisedOptions{
+		KeepInParent:      o.leafKeep,
+		DisallowAdvertise: o.leafNoAdvertise,
+		AllowAbsent:       o.leafAllowAbsent,
+	})
+}
+
+func runAssemblyNames(db *msi.Database, o *rewriteOpts) (*transform.Report, error) {
+	return transform.AssemblyNames(db, transform.AssemblyNamesOptions{
+		Open:                  packageFileOpener(db),
+		Source:                o.source,
+		ProcessorArchitecture: o.arch,
+		Force:                 o.force,
+		FileVersion:           o.fileVersion,
+		// The signature decision is made once, at save time, for all
+		// passes (rewriteOne), so the pass itself may change the tables.
+		AllowSigned: true,
+	})
+}
+
+// maxAssemblyBytes bounds the size of one file read out of a package for
+// the assembly-names pass; assemblies and manifests are far smaller.
+const maxAssemblyBytes = 256 << 20
+
+// packageFileOpener returns an AssemblyNamesOptions.Open hook that reads a
+// file, by File key, out of the package's cabinets (embedded or beside the
+// package).
+func packageFileOpener(db *msi.Database) func(string) (io.ReaderAt, int64, error) {
+	return func(key string) (io.ReaderAt, int64, error) {
+		var data []byte
+		found := false
+		rep, err := db.Extract(&msi.ExtractOptions{Keys: []string{key}}, func(f *msi.InstallFile, r io.Reader) error {
+			if f.Key != key {
+				return nil
+			}
+			if f.Size > maxAssemblyBytes {
+				return fmt.Errorf("file %s is %d bytes, more than the %d this pass reads", key, f.Size, maxAssemblyBytes)
+			}
+			b, err := io.ReadAll(io.LimitReader(r, maxAssemblyBytes+1))
+			if err != nil {
+				return err
+			}
+			data, found = b, true
+			return nil
+		})
+		if err != nil {
+			return nil, 0, err
+		}
+		if !found {
+			reason := "not in the package's cabinets"
+			if rep != nil && len(rep.Failed) > 0 {
+				reason = strings.Join(rep.Failed, "; ")
+			} else if rep != nil && len(rep.MissingCabinets) > 0 {
+				reason = strings.Join(rep.MissingCabinets, "; ")
+			}
+			return nil, 0, fmt.Errorf("file %s: %s: %w", key, reason, fs.ErrNotExist)
+		}
+		return bytes.NewReader(data), int64(len(data)), nil
+	}
 }
