@@ -476,7 +476,8 @@ func checkTyped(t *testing.T, err error, isCab bool) {
 			t.Errorf("error %q names neither a stream nor a table", err)
 		}
 	case errors.As(err, &ue):
-	case errors.As(err, &cfe) && errors.Is(err, cfb.ErrFormat):
+	case errors.As(err, &cfe) && errors.Is(err, cfb.ErrFormat) && errors.Is(err, msi.ErrFormat):
+		// A malformed container: the cfb error, matching msi.ErrFormat too.
 	default:
 		t.Errorf("error %v (%T) is not a typed msi or cfb error", err, err)
 	}
@@ -568,4 +569,58 @@ func (c *cabSpec) bytes() []byte {
 	b = le.AppendUint16(b, 0x20) // archive
 	b = append(b, name...)
 	return append(b, data...)
+}
+
+// TestLimitsThroughOptions checks that the documented budgets are the
+// defaults and that msi.Options passes them on: a nesting past the
+// default depth fails by default and passes the depth check when raised,
+// and lowered entry and stream budgets refuse the sample package.
+func TestLimitsThroughOptions(t *testing.T) {
+	deep := DeepNesting(t, cfb.DefaultMaxDepth+2)
+	_, err := msi.NewDatabase(bytes.NewReader(deep), int64(len(deep)))
+	if !errors.Is(err, cfb.ErrFormat) || !strings.Contains(err.Error(), "limit of 64") {
+		t.Errorf("default depth: got %v, want the limit of 64", err)
+	}
+	_, err = msi.NewDatabaseOptions(bytes.NewReader(deep), int64(len(deep)), &msi.Options{MaxDepth: cfb.DefaultMaxDepth + 2})
+	if err != nil && strings.Contains(err.Error(), "limit") {
+		t.Errorf("raised depth: %v", err)
+	}
+
+	sample, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "testdata", "sample.msi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = msi.NewDatabaseOptions(bytes.NewReader(sample), int64(len(sample)), &msi.Options{MaxEntries: 10})
+	if !errors.Is(err, msi.ErrFormat) || !strings.Contains(err.Error(), "limit of 10") {
+		t.Errorf("MaxEntries 10: got %v", err)
+	}
+	db, err := msi.NewDatabaseOptions(bytes.NewReader(sample), int64(len(sample)), &msi.Options{MaxStreamBytes: 64})
+	if err == nil {
+		_, err = db.Table("Property")
+	}
+	if !errors.Is(err, msi.ErrFormat) || !strings.Contains(err.Error(), "limit of 64 bytes") {
+		t.Errorf("MaxStreamBytes 64: got %v", err)
+	}
+}
+
+// TestContainerFixturesThroughMSI opens every cfb/testdata/adversarial
+// file as a database: the error matches both cfb.ErrFormat and
+// msi.ErrFormat, within the time and heap budget.
+func TestContainerFixturesThroughMSI(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(), "cfb", "testdata", "adversarial", "*.cfb"))
+	if len(files) == 0 {
+		t.Fatal("no cfb/testdata/adversarial fixtures")
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = bounded(t, func() error { return msiFirstError(data) })
+			if !errors.Is(err, msi.ErrFormat) || !errors.Is(err, cfb.ErrFormat) {
+				t.Fatalf("got %v, want an error matching msi.ErrFormat and cfb.ErrFormat", err)
+			}
+		})
+	}
 }

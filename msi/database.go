@@ -143,9 +143,22 @@ func NewDatabaseOptions(r io.ReaderAt, size int64, opts *Options) (*Database, er
 	}
 	cf, err := cfb.NewReaderOptions(r, size, &cfb.ReaderOptions{MaxEntries: o.MaxEntries, MaxDepth: o.MaxDepth})
 	if err != nil {
-		return nil, fmt.Errorf("msi: %w", err)
+		return nil, &containerError{err}
 	}
 	return newDatabase(cf, size, o)
+}
+
+// containerError is a cfb error met while opening a database. It matches
+// ErrFormat as well as cfb.ErrFormat when the container is malformed, so
+// that callers checking errors.Is(err, msi.ErrFormat) see every bad package.
+type containerError struct{ err error }
+
+func (e *containerError) Error() string { return "msi: " + e.err.Error() }
+
+func (e *containerError) Unwrap() error { return e.err }
+
+func (e *containerError) Is(target error) bool {
+	return target == ErrFormat && errors.Is(e.err, cfb.ErrFormat)
 }
 
 // NewDatabaseFromCFB builds a Database on an already open container of

@@ -66,8 +66,9 @@ func hostileFiles(t *testing.T) []string {
 }
 
 // checkOneLineError checks a failed run: exit status 1 and exactly one
-// stderr line "msikit: <file>: <reason>", no panic trace.
-func checkOneLineError(t *testing.T, code int, stderr, file string) {
+// stderr line "msikit: <file>: <reason>", no panic trace, where file is
+// one of files (a writer may name its input or its output as context).
+func checkOneLineError(t *testing.T, code int, stderr string, files ...string) {
 	t.Helper()
 	if code != exitFailure {
 		t.Errorf("exit status %d, want 1; stderr:\n%s", code, stderr)
@@ -79,10 +80,13 @@ func checkOneLineError(t *testing.T, code int, stderr, file string) {
 	if len(lines) != 1 || !strings.HasSuffix(stderr, "\n") {
 		t.Fatalf("stderr is %d lines, want exactly one:\n%s", len(lines), stderr)
 	}
-	prefix := "msikit: " + file + ": "
-	if !strings.HasPrefix(lines[0], prefix) || len(strings.TrimSpace(strings.TrimPrefix(lines[0], prefix))) == 0 {
-		t.Errorf("stderr %q, want %q followed by a reason", lines[0], prefix+"<reason>")
+	for _, file := range files {
+		prefix := "msikit: " + file + ": "
+		if strings.HasPrefix(lines[0], prefix) && len(strings.TrimSpace(strings.TrimPrefix(lines[0], prefix))) > 0 {
+			return
+		}
 	}
+	t.Errorf("stderr %q, want \"msikit: <file>: <reason>\" with <file> one of %q", lines[0], files)
 }
 
 // TestInfoOnHostileFiles runs "msikit info" on every crafted fixture.
@@ -280,7 +284,7 @@ func TestWritersRefuseSamePath(t *testing.T) {
 			for _, out := range []string{in, filepath.Join(d, ".", "x", "..", "in.msi"), link} {
 				code, _, stderr := runCLI(t, w.args(in, out)...)
 				skipUnimplemented(t, w, stderr)
-				checkOneLineError(t, code, stderr, out)
+				checkOneLineError(t, code, stderr, out, in)
 				if !strings.Contains(stderr, "same file") {
 					t.Errorf("-o %s: %q does not say it is the same file", out, stderr)
 				}
@@ -367,7 +371,7 @@ func TestWritersFailedWrite(t *testing.T) {
 			} else if err != nil {
 				t.Fatal(err)
 			}
-			checkOneLineError(t, code, stderr.String(), out)
+			checkOneLineError(t, code, stderr.String(), out, in)
 			if !strings.Contains(stderr.String(), "file too large") {
 				t.Errorf("stderr %q does not give the cause", stderr.String())
 			}
