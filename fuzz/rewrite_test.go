@@ -3,7 +3,9 @@ package fuzz
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/msikit/msikit/cab"
 	"github.com/msikit/msikit/cfb"
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
@@ -54,17 +57,17 @@ func rewriteSeeds() [][]byte {
 }
 
 // passError reports whether err is one of the errors a pass may give on
-// hostile or unsuitable input: a malformed database, a signed package, an
+// hostile or unsuitable input: a malformed database or cabinet, a signed package, an
 // unsupported feature, or an edit the database's own rules refuse.
 func passError(err error) bool {
 	var ue *msi.UnsupportedError
 	var ve *msi.ValueError
-	return errors.Is(err, msi.ErrFormat) || errors.Is(err, msi.ErrSigned) ||
+	return errors.Is(err, msi.ErrFormat) || errors.Is(err, msi.ErrSigned) || errors.Is(err, cab.ErrFormat) ||
 		errors.As(err, &ue) || errors.As(err, &ve)
 }
 
 // runPasses runs every transform pass on db, in the order "msikit rewrite
-// --all" runs them, and returns the tables the reports say changed. ok is
+// --all" runs them (class-to-registry, leaf-features, assembly-names), and returns the tables the reports say changed. ok is
 // false when a pass refused the database (the caller then discards it, as
 // the passes' documentation asks).
 func runPasses(t *testing.T, db *msi.Database) (touched map[string]bool, ok bool) {
@@ -77,13 +80,15 @@ func runPasses(t *testing.T, db *msi.Database) (touched map[string]bool, ok bool
 		{"ClassToRegistry", func() (*transform.Report, error) {
 			return transform.ClassToRegistry(db, transform.ClassToRegistryOptions{})
 		}},
-		{"AssemblyNames", func() (*transform.Report, error) {
-			// No files to read: every row is unverified, and the
-			// fallback makes the pass edit the rows that need it.
-			return transform.AssemblyNames(db, transform.AssemblyNamesOptions{ProcessorArchitecture: "MSIL", AllowSigned: true})
-		}},
 		{"SplitAdvertised", func() (*transform.Report, error) {
 			return transform.SplitAdvertised(db, transform.SplitAdvertisedOptions{})
+		}},
+		{"AssemblyNames", func() (*transform.Report, error) {
+			// Files come out of the package's own cabinets, as in
+			// "msikit rewrite"; the fallback makes the pass edit the
+			// rows whose file cannot be read.
+			return transform.AssemblyNames(db, transform.AssemblyNamesOptions{
+				Open: packageFile(db, noCabinets), ProcessorArchitecture: "MSIL", AllowSigned: true})
 		}},
 	}
 	for _, p := range passes {
@@ -108,6 +113,42 @@ func runPasses(t *testing.T, db *msi.Database) (touched map[string]bool, ok bool
 		}
 	}
 	return touched, true
+}
+
+// noCabinets is an empty folder: external cabinets named by a fuzzed
+// Media table are looked for there (and never found), not in the
+// working directory.
+var noCabinets string
+
+// maxAssemblyFile bounds one file read out of a package for AssemblyNames.
+const maxAssemblyFile = 8 << 20
+
+// packageFile returns an AssemblyNamesOptions.Open hook that reads a file,
+// by File key, out of the package's embedded cabinets, the way "msikit
+// rewrite" does. Files that cannot be had are fs.ErrNotExist.
+func packageFile(db *msi.Database, dir string) func(string) (io.ReaderAt, int64, error) {
+	return func(key string) (io.ReaderAt, int64, error) {
+		var data []byte
+		found := false
+		_, err := db.Extract(&msi.ExtractOptions{SourceDir: dir, Keys: []string{key}}, func(f *msi.InstallFile, r io.Reader) error {
+			if f.Key != key || f.Size > maxAssemblyFile {
+				return nil
+			}
+			b, err := io.ReadAll(io.LimitReader(r, maxAssemblyFile))
+			if err != nil {
+				return err
+			}
+			data, found = b, true
+			return nil
+		})
+		if err != nil {
+			return nil, 0, err
+		}
+		if !found {
+			return nil, 0, fmt.Errorf("file %s: %w", key, fs.ErrNotExist)
+		}
+		return bytes.NewReader(data), int64(len(data)), nil
+	}
 }
 
 // msiAlphabet is the 64-character alphabet of MSI stream-name packing.
@@ -196,6 +237,7 @@ func FuzzRewrite(f *testing.F) {
 	for _, b := range rewriteSeeds() {
 		f.Add(b)
 	}
+	noCabinets = f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > 8<<20 {
 			return
