@@ -496,6 +496,18 @@ func TestPlanOddData(t *testing.T) {
 			},
 		},
 		{
+			name: "identifier taken by an unrelated row",
+			mutate: func(in *classRegInput) {
+				in.Registry = []registryRow{{ID: crRegistryID(0, crC1, "", "Comp"), Root: 2, Key: `Software\Other`, Value: "x", Component: "Comp"}}
+			},
+			check: func(t *testing.T, plan *classRegPlan) {
+				want := crRegistryID(0, crC1, "", "Comp") + "_2"
+				if len(plan.Add) == 0 || plan.Add[0].Row.ID != want || plan.Add[0].Row.Key != crC1 {
+					t.Errorf("first row %+v, want identifier %s", plan.Add[0].Row, want)
+				}
+			},
+		},
+		{
 			name: "missing registry actions are added",
 			mutate: func(in *classRegInput) {
 				in.Sequences = []sequenceRow{
