@@ -613,3 +613,67 @@ func checkDiskFull(t *testing.T, err error, prefix string) {
 	}
 	t.Log(err)
 }
+
+// TestExtractFailedWrite: extraction whose writes fail part way (file
+// size limit of 20 bytes) exits 1 and leaves only complete files (equal
+// to a normal extraction's) and no temporary files.
+func TestExtractFailedWrite(t *testing.T) {
+	d := t.TempDir()
+	in := copySample(t, d, "in.msi")
+	inSum := sha(t, in)
+	good := filepath.Join(d, "good")
+	if code, _, stderr := runCLI(t, "extract", in, "-d", good); code != exitOK {
+		t.Fatalf("normal extraction: exit %d: %s", code, stderr)
+	}
+	bad := filepath.Join(d, "bad")
+	cmd := child(t, []string{childFsizeEnv + "=20"}, "extract", in, "-d", bad)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitFailure {
+		t.Fatalf("got %v, want exit status 1; stderr:\n%s", err, stderr.String())
+	}
+	if s := stderr.String(); strings.Contains(s, "panic") || !strings.Contains(s, "file too large") {
+		t.Errorf("stderr does not give the cause (or panics):\n%s", s)
+	}
+	complete, failed := 0, 0
+	err = filepath.WalkDir(bad, func(p string, e os.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		if strings.Contains(e.Name(), ".tmp-") {
+			t.Errorf("temporary file left: %s", p)
+			return nil
+		}
+		rel, _ := filepath.Rel(bad, p)
+		want, err := os.ReadFile(filepath.Join(good, rel))
+		if err != nil {
+			t.Errorf("%s: not in the normal extraction", rel)
+			return nil
+		}
+		if got, _ := os.ReadFile(p); !bytes.Equal(got, want) {
+			t.Errorf("%s: partial file (%d of %d bytes)", rel, len(got), len(want))
+		}
+		complete++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	filepath.WalkDir(good, func(p string, e os.DirEntry, err error) error {
+		if err == nil && !e.IsDir() {
+			if fi, _ := e.Info(); fi != nil && fi.Size() > 20 {
+				failed++
+			}
+		}
+		return nil
+	})
+	if failed == 0 {
+		t.Fatal("no file over the limit: the test proves nothing")
+	}
+	if sha(t, in) != inSum {
+		t.Error("the input changed")
+	}
+	t.Logf("%d complete files written, %d files over the limit refused; stderr:\n%s", complete, failed, stderr.String())
+}
