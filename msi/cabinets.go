@@ -238,15 +238,15 @@ type Cabinet struct {
 }
 
 // Cabinets lists the package's cabinets: every Media row that names one
-// (in table order), then any other stream that starts with a cabinet
-// signature. Headers of embedded cabinets are read (bounded, nothing is
+// (in table order; a transform's Media changes are not read), then any
+// other stream that starts with a cabinet signature. Headers of embedded cabinets are read (bounded, nothing is
 // decompressed); a bad header is reported in Cabinet.Err, not as the
 // method's error. The error is non-nil only when the Media table itself
 // cannot be read.
 func (db *Database) Cabinets() ([]Cabinet, error) {
 	var cabs []Cabinet
 	named := map[string]bool{}
-	if hasTable(db, "Media") {
+	if db.Kind() != KindTransform && hasTable(db, "Media") {
 		t, err := db.Table("Media")
 		if err != nil {
 			return nil, err

@@ -121,9 +121,13 @@ func (db *Database) exportTableIDT(bw *bufio.Writer, table string, opts *IDTOpti
 	}
 	bw.WriteString("\r\n")
 	bw.WriteString(table)
-	for _, c := range t.KeyColumns() {
-		bw.WriteByte('\t')
-		bw.WriteString(c.Name)
+	if !systemTable(table) {
+		// The system tables are not described in _Columns, so (like
+		// msiinfo) no key columns are listed for them.
+		for _, c := range t.KeyColumns() {
+			bw.WriteByte('\t')
+			bw.WriteString(c.Name)
+		}
 	}
 	bw.WriteString("\r\n")
 	var num [16]byte
@@ -151,6 +155,16 @@ func (db *Database) exportTableIDT(bw *bufio.Writer, table string, opts *IDTOpti
 		bw.WriteString("\r\n")
 	}
 	return nil
+}
+
+// systemTable reports whether name is one of the tables and views the
+// database engine provides rather than _Tables lists.
+func systemTable(name string) bool {
+	switch name {
+	case "_Tables", "_Columns", "_Streams", "_Storages":
+		return true
+	}
+	return false
 }
 
 // safeFileName reports whether name can be used as one file name inside a
