@@ -120,8 +120,8 @@ func crOpt(r msi.Row, col string) crOptInt {
 }
 
 // crRef returns a row's key and whole row as IDT text.
-func crRef(r msi.Row) rowRef {
-	var ref rowRef
+func crRef(r msi.Row) crRowRef {
+	var ref crRowRef
 	for _, v := range r.Key() {
 		ref.Key = append(ref.Key, v.String())
 	}
@@ -147,7 +147,7 @@ func readClassRegInput(db *msi.Database) (*classRegInput, error) {
 			in.AllUsers = crStr(r, "Value")
 		}
 	})
-	step(tClass, func(r msi.Row) {
+	step(crTblClass, func(r msi.Row) {
 		in.Classes = append(in.Classes, classRow{
 			CLSID: crStr(r, "CLSID"), Context: crStr(r, "Context"), Component: crStr(r, "Component_"),
 			ProgIDDefault: crStr(r, "ProgId_Default"), Description: crStr(r, "Description"),
@@ -157,14 +157,14 @@ func readClassRegInput(db *msi.Database) (*classRegInput, error) {
 			ref: crRef(r),
 		})
 	})
-	step(tProgID, func(r msi.Row) {
+	step(crTblProgID, func(r msi.Row) {
 		in.ProgIDs = append(in.ProgIDs, progIDRow{
 			ProgID: crStr(r, "ProgId"), Parent: crStr(r, "ProgId_Parent"), Class: crStr(r, "Class_"),
 			Description: crStr(r, "Description"), Icon: crStr(r, "Icon_"), IconIndex: crOpt(r, "IconIndex"),
 			ref: crRef(r),
 		})
 	})
-	step(tAppID, func(r msi.Row) {
+	step(crTblAppID, func(r msi.Row) {
 		in.AppIDs = append(in.AppIDs, appIDRow{
 			AppID: crStr(r, "AppId"), RemoteServerName: crStr(r, "RemoteServerName"), LocalService: crStr(r, "LocalService"),
 			ServiceParameters: crStr(r, "ServiceParameters"), DllSurrogate: crStr(r, "DllSurrogate"),
@@ -172,43 +172,47 @@ func readClassRegInput(db *msi.Database) (*classRegInput, error) {
 			ref: crRef(r),
 		})
 	})
-	step(tExtension, func(r msi.Row) {
+	step(crTblExtension, func(r msi.Row) {
 		in.Extensions = append(in.Extensions, extensionRow{
 			Extension: crStr(r, "Extension"), Component: crStr(r, "Component_"), ProgID: crStr(r, "ProgId_"),
 			MIME: crStr(r, "MIME_"), Feature: crStr(r, "Feature_"), ref: crRef(r),
 		})
 	})
-	step(tVerb, func(r msi.Row) {
+	step(crTblVerb, func(r msi.Row) {
 		in.Verbs = append(in.Verbs, verbRow{
 			Extension: crStr(r, "Extension_"), Verb: crStr(r, "Verb"), Sequence: crOpt(r, "Sequence"),
 			Command: crStr(r, "Command"), Argument: crStr(r, "Argument"), ref: crRef(r),
 		})
 	})
-	step(tMIME, func(r msi.Row) {
+	step(crTblMIME, func(r msi.Row) {
 		in.MIMEs = append(in.MIMEs, mimeRow{ContentType: crStr(r, "ContentType"), Extension: crStr(r, "Extension_"), CLSID: crStr(r, "CLSID"), ref: crRef(r)})
 	})
-	step(tTypeLib, func(r msi.Row) {
-		in.TypeLibs = append(in.TypeLibs, typeLibRow{LibID: crStr(r, "LibID"), Component: crStr(r, "Component_"), ref: crRef(r)})
+	step(crTblTypeLib, func(r msi.Row) {
+		in.TypeLibs = append(in.TypeLibs, crTypeLibRow{LibID: crStr(r, "LibID"), Component: crStr(r, "Component_"), ref: crRef(r)})
 	})
 	step("Component", func(r msi.Row) {
-		in.Components = append(in.Components, componentRow{Component: crStr(r, "Component"), Attributes: r.Get("Attributes").Int(), KeyPath: crStr(r, "KeyPath")})
+		in.Components = append(in.Components, crComponentRow{Component: crStr(r, "Component"), Attributes: r.Get("Attributes").Int(), KeyPath: crStr(r, "KeyPath")})
 	})
 	step("File", func(r msi.Row) {
-		in.Files = append(in.Files, fileRow{File: crStr(r, "File"), Component: crStr(r, "Component_"), FileName: crStr(r, "FileName")})
+		in.Files = append(in.Files, crFileRow{File: crStr(r, "File"), Component: crStr(r, "Component_"), FileName: crStr(r, "FileName")})
 	})
-	step("Feature", func(r msi.Row) { in.Features = append(in.Features, crStr(r, "Feature")) })
+	in.FeatureAttributes = map[string]int32{}
+	step("Feature", func(r msi.Row) {
+		in.Features = append(in.Features, crStr(r, "Feature"))
+		in.FeatureAttributes[crStr(r, "Feature")] = r.Get("Attributes").Int()
+	})
 	step("FeatureComponents", func(r msi.Row) {
-		in.FeatureComponents = append(in.FeatureComponents, featureComponentRow{Feature: crStr(r, "Feature_"), Component: crStr(r, "Component_")})
+		in.FeatureComponents = append(in.FeatureComponents, crFeatureComponent{Feature: crStr(r, "Feature_"), Component: crStr(r, "Component_")})
 	})
 	step("Icon", func(r msi.Row) { in.Icons = append(in.Icons, crStr(r, "Name")) })
-	in.HasRegistryTable = slices.Contains(db.TableNames(), tRegistry)
-	step(tRegistry, func(r msi.Row) {
-		in.Registry = append(in.Registry, registryRow{ID: crStr(r, "Registry"), Root: int16(r.Get("Root").Int()),
+	in.HasRegistryTable = slices.Contains(db.TableNames(), crTblRegistry)
+	step(crTblRegistry, func(r msi.Row) {
+		in.Registry = append(in.Registry, crRegistryRow{ID: crStr(r, "Registry"), Root: int16(r.Get("Root").Int()),
 			Key: crStr(r, "Key"), Name: crStr(r, "Name"), Value: crStr(r, "Value"), Component: crStr(r, "Component_")})
 	})
 	for _, seq := range []string{"InstallExecuteSequence", "AdvtExecuteSequence"} {
 		step(seq, func(r msi.Row) {
-			in.Sequences = append(in.Sequences, sequenceRow{Table: seq, Action: crStr(r, "Action"), Condition: crStr(r, "Condition"), Sequence: crOpt(r, "Sequence")})
+			in.Sequences = append(in.Sequences, crSequenceRow{Table: seq, Action: crStr(r, "Action"), Condition: crStr(r, "Condition"), Sequence: crOpt(r, "Sequence")})
 		})
 	}
 	if err != nil {
@@ -226,7 +230,7 @@ func crTemplatePlatform(db *msi.Database) string {
 	if err != nil {
 		return ""
 	}
-	tmpl, ok := summaryString(s, s.Size(), 7) // PIDSI_TEMPLATE
+	tmpl, ok := crSummaryString(s, s.Size(), 7) // PIDSI_TEMPLATE
 	if !ok {
 		return ""
 	}
@@ -234,10 +238,10 @@ func crTemplatePlatform(db *msi.Database) string {
 	return strings.TrimSpace(p)
 }
 
-// summaryString reads one VT_LPSTR property of the first section of a
+// crSummaryString reads one VT_LPSTR property of the first section of a
 // property set stream. Every offset and length is checked against the
 // stream size; nothing larger than the stream is allocated.
-func summaryString(r io.ReaderAt, size int64, pid uint32) (string, bool) {
+func crSummaryString(r io.ReaderAt, size int64, pid uint32) (string, bool) {
 	if size < 48 || size > 1<<24 {
 		return "", false
 	}
@@ -275,15 +279,15 @@ func summaryString(r io.ReaderAt, size int64, pid uint32) (string, bool) {
 	return "", false
 }
 
-// registryColumns is the standard schema of the Registry table.
-var registryColumns = []struct{ name, typ string }{
+// crRegistryColumns is the standard schema of the Registry table.
+var crRegistryColumns = []struct{ name, typ string }{
 	{"Registry", "s72"}, {"Root", "i2"}, {"Key", "l255"}, {"Name", "L255"}, {"Value", "L0"}, {"Component_", "s72"},
 }
 
-// registryValidation are the standard _Validation rows of the Registry
+// crRegistryValidation are the standard _Validation rows of the Registry
 // table: Column, Nullable, MinValue, MaxValue, KeyTable, KeyColumn,
 // Category, Set, Description.
-var registryValidation = [][]string{
+var crRegistryValidation = [][]string{
 	{"Registry", "N", "", "", "", "", "Identifier", "", "Primary key, non-localized token."},
 	{"Root", "N", "-1", "3", "", "", "", "", "The predefined root key for the registry value, one of rrkEnum."},
 	{"Key", "N", "", "", "", "", "RegPath", "", "The key for the registry value."},
@@ -294,7 +298,7 @@ var registryValidation = [][]string{
 
 func crCreateRegistry(db *msi.Database) (*msi.Table, error) {
 	var cols []msi.Column
-	for i, c := range registryColumns {
+	for i, c := range crRegistryColumns {
 		col, err := msi.ParseIDTType(c.typ)
 		if err != nil {
 			return nil, err
@@ -303,7 +307,7 @@ func crCreateRegistry(db *msi.Database) (*msi.Table, error) {
 		col.Key = i == 0
 		cols = append(cols, col)
 	}
-	t, err := db.CreateTable(tRegistry, cols)
+	t, err := db.CreateTable(crTblRegistry, cols)
 	if err != nil {
 		return nil, err
 	}
@@ -312,8 +316,8 @@ func crCreateRegistry(db *msi.Database) (*msi.Table, error) {
 	if err != nil || val == nil {
 		return t, err
 	}
-	for _, v := range registryValidation {
-		cells := append([]string{tRegistry}, v...)
+	for _, v := range crRegistryValidation {
+		cells := append([]string{crTblRegistry}, v...)
 		vals := make([]msi.Value, 0, len(val.Columns()))
 		for i, col := range val.Columns() {
 			s := ""
@@ -356,7 +360,7 @@ func applyClassRegPlan(db *msi.Database, plan *classRegPlan, rep *Report) error 
 		}
 		byTable[r.Table][strings.Join(r.Ref.Key, "\x00")] = r
 	}
-	for _, table := range []string{tClass, tProgID, tAppID, tExtension, tVerb, tMIME} {
+	for _, table := range []string{crTblClass, crTblProgID, crTblAppID, crTblExtension, crTblVerb, crTblMIME} {
 		want := byTable[table]
 		if len(want) == 0 {
 			continue
@@ -378,7 +382,7 @@ func applyClassRegPlan(db *msi.Database, plan *classRegPlan, rep *Report) error 
 		})
 	}
 	if len(plan.Add) > 0 {
-		reg, err := crTable(db, tRegistry)
+		reg, err := crTable(db, crTblRegistry)
 		if err != nil {
 			return err
 		}
@@ -386,12 +390,12 @@ func applyClassRegPlan(db *msi.Database, plan *classRegPlan, rep *Report) error 
 			if reg, err = crCreateRegistry(db); err != nil {
 				return fmt.Errorf("transform: class-to-registry: creating the Registry table: %w", err)
 			}
-			rep.note(Info, tRegistry, nil, "created the Registry table (standard schema)")
+			rep.note(Info, crTblRegistry, nil, "created the Registry table (standard schema)")
 		}
 		cols := reg.Columns()
 		for _, a := range plan.Add {
 			cells := map[string]string{}
-			for i, c := range registryColumns {
+			for i, c := range crRegistryColumns {
 				cells[c.name] = a.Row.idt()[i]
 			}
 			vals := make([]msi.Value, len(cols))
@@ -403,7 +407,7 @@ func applyClassRegPlan(db *msi.Database, plan *classRegPlan, rep *Report) error 
 			if err := reg.Insert(vals...); err != nil {
 				return fmt.Errorf("transform: class-to-registry: adding Registry row %s: %w", a.Row.ID, err)
 			}
-			rep.add(Change{Op: OpAdd, Table: tRegistry, Key: []string{a.Row.ID}, New: text, Reason: a.Reason})
+			rep.add(Change{Op: OpAdd, Table: crTblRegistry, Key: []string{a.Row.ID}, New: text, Reason: a.Reason})
 		}
 	}
 	if len(plan.Actions) > 0 {

@@ -62,12 +62,12 @@ func (t crIDT) get(row []string, name string) string {
 	return ""
 }
 
-func (t crIDT) ref(row []string) rowRef {
+func (t crIDT) ref(row []string) crRowRef {
 	var key []string
 	for _, k := range t.Keys {
 		key = append(key, t.get(row, k))
 	}
-	return rowRef{Key: key, Old: append([]string(nil), row...)}
+	return crRowRef{Key: key, Old: append([]string(nil), row...)}
 }
 
 // msiinfoExport exports one table with msiinfo; a missing table is an
@@ -163,24 +163,27 @@ func inputFromMsiinfo(t *testing.T, path string) *classRegInput {
 	}
 	tl := ex("TypeLib")
 	for _, r := range tl.Rows {
-		in.TypeLibs = append(in.TypeLibs, typeLibRow{LibID: tl.get(r, "LibID"), Component: tl.get(r, "Component_"), ref: tl.ref(r)})
+		in.TypeLibs = append(in.TypeLibs, crTypeLibRow{LibID: tl.get(r, "LibID"), Component: tl.get(r, "Component_"), ref: tl.ref(r)})
 	}
 	co := ex("Component")
 	for _, r := range co.Rows {
 		n, _ := strconv.Atoi(co.get(r, "Attributes"))
-		in.Components = append(in.Components, componentRow{Component: co.get(r, "Component"), Attributes: int32(n), KeyPath: co.get(r, "KeyPath")})
+		in.Components = append(in.Components, crComponentRow{Component: co.get(r, "Component"), Attributes: int32(n), KeyPath: co.get(r, "KeyPath")})
 	}
 	f := ex("File")
 	for _, r := range f.Rows {
-		in.Files = append(in.Files, fileRow{File: f.get(r, "File"), Component: f.get(r, "Component_"), FileName: f.get(r, "FileName")})
+		in.Files = append(in.Files, crFileRow{File: f.get(r, "File"), Component: f.get(r, "Component_"), FileName: f.get(r, "FileName")})
 	}
 	fe := ex("Feature")
+	in.FeatureAttributes = map[string]int32{}
 	for _, r := range fe.Rows {
 		in.Features = append(in.Features, fe.get(r, "Feature"))
+		n, _ := strconv.Atoi(fe.get(r, "Attributes"))
+		in.FeatureAttributes[fe.get(r, "Feature")] = int32(n)
 	}
 	fc := ex("FeatureComponents")
 	for _, r := range fc.Rows {
-		in.FeatureComponents = append(in.FeatureComponents, featureComponentRow{Feature: fc.get(r, "Feature_"), Component: fc.get(r, "Component_")})
+		in.FeatureComponents = append(in.FeatureComponents, crFeatureComponent{Feature: fc.get(r, "Feature_"), Component: fc.get(r, "Component_")})
 	}
 	ic := ex("Icon")
 	for _, r := range ic.Rows {
@@ -194,26 +197,26 @@ func inputFromMsiinfo(t *testing.T, path string) *classRegInput {
 	for _, seq := range []string{"InstallExecuteSequence", "AdvtExecuteSequence", "InstallUISequence", "AdminExecuteSequence", "AdminUISequence"} {
 		s := ex(seq)
 		for _, r := range s.Rows {
-			in.Sequences = append(in.Sequences, sequenceRow{Table: seq, Action: s.get(r, "Action"), Condition: s.get(r, "Condition"), Sequence: crOptIntOf(s.get(r, "Sequence"))})
+			in.Sequences = append(in.Sequences, crSequenceRow{Table: seq, Action: s.get(r, "Action"), Condition: s.get(r, "Condition"), Sequence: crOptIntOf(s.get(r, "Sequence"))})
 		}
 	}
 	return in
 }
 
-func crRegistryRowOf(t crIDT, r []string) registryRow {
+func crRegistryRowOf(t crIDT, r []string) crRegistryRow {
 	root, _ := strconv.Atoi(t.get(r, "Root"))
-	return registryRow{ID: t.get(r, "Registry"), Root: int16(root), Key: t.get(r, "Key"), Name: t.get(r, "Name"), Value: t.get(r, "Value"), Component: t.get(r, "Component_")}
+	return crRegistryRow{ID: t.get(r, "Registry"), Root: int16(root), Key: t.get(r, "Key"), Name: t.get(r, "Name"), Value: t.get(r, "Value"), Component: t.get(r, "Component_")}
 }
 
 // readGoldenRegistry reads a golden Registry IDT file, rows sorted by key.
-func crReadGolden(t *testing.T, path string) []registryRow {
+func crReadGolden(t *testing.T, path string) []crRegistryRow {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tab := crParseIDT(string(b))
-	var rows []registryRow
+	var rows []crRegistryRow
 	for _, r := range tab.Rows {
 		rows = append(rows, crRegistryRowOf(tab, r))
 	}
@@ -221,6 +224,6 @@ func crReadGolden(t *testing.T, path string) []registryRow {
 	return rows
 }
 
-func crSortRegistry(rows []registryRow) {
+func crSortRegistry(rows []crRegistryRow) {
 	sort.Slice(rows, func(i, j int) bool { return rows[i].ID < rows[j].ID })
 }

@@ -14,29 +14,29 @@ import (
 
 // Table names of the source tables.
 const (
-	tClass     = "Class"
-	tProgID    = "ProgId"
-	tAppID     = "AppId"
-	tExtension = "Extension"
-	tVerb      = "Verb"
-	tMIME      = "MIME"
-	tTypeLib   = "TypeLib"
-	tRegistry  = "Registry"
+	crTblClass     = "Class"
+	crTblProgID    = "ProgId"
+	crTblAppID     = "AppId"
+	crTblExtension = "Extension"
+	crTblVerb      = "Verb"
+	crTblMIME      = "MIME"
+	crTblTypeLib   = "TypeLib"
+	crTblRegistry  = "Registry"
 )
 
 // Component attribute bits.
 const (
-	compRegistryKeyPath = 0x0004
-	compODBCKeyPath     = 0x0020
-	comp64bit           = 0x0100
+	crCompRegistryKeyPath = 0x0004
+	crCompODBCKeyPath     = 0x0020
+	crComp64              = 0x0100
 )
 
-// classAttrRelativePath is msidbClassAttributesRelativePath.
-const classAttrRelativePath = 1
+// crClassRelativePath is msidbClassAttributesRelativePath.
+const crClassRelativePath = 1
 
 // crAdd is a Registry row to insert.
 type crAdd struct {
-	Row    registryRow
+	Row    crRegistryRow
 	Reason string
 }
 
@@ -44,7 +44,7 @@ type crAdd struct {
 type crRemove struct {
 	Table  string
 	Index  int // index into the input slice of that table
-	Ref    rowRef
+	Ref    crRowRef
 	Reason string
 }
 
@@ -75,7 +75,7 @@ const (
 )
 
 func (k crKind) table() string {
-	return [...]string{tClass, tProgID, tAppID, tExtension, tVerb, tMIME}[k]
+	return [...]string{crTblClass, crTblProgID, crTblAppID, crTblExtension, crTblVerb, crTblMIME}[k]
 }
 
 type crNode struct {
@@ -89,8 +89,8 @@ type crPlanner struct {
 	opts ClassToRegistryOptions
 	plan classRegPlan
 
-	comps     map[string]*componentRow
-	files     map[string]*fileRow
+	comps     map[string]*crComponentRow
+	files     map[string]*crFileRow
 	features  map[string]bool
 	icons     map[string]bool
 	compFeats map[string]map[string]bool
@@ -132,9 +132,9 @@ type crPlanner struct {
 	nodeIndex   map[crNode]int
 	parent      []int // union-find
 	keptGroup   map[int]bool
-	existing    map[string]registryRow // lower key \x00 lower name -> existing Root-0 row
-	added       map[string]crAdd       // lower key \x00 lower name -> first added row
-	addedSlots  map[string]bool        // slot with component
+	existing    map[string]crRegistryRow // lower key \x00 lower name -> existing Root-0 row
+	added       map[string]crAdd         // lower key \x00 lower name -> first added row
+	addedSlots  map[string]bool          // slot with component
 	usedIDs     map[string]bool
 	bitnessSeen map[string]bool
 }
@@ -167,14 +167,14 @@ func (p *crPlanner) note(sev Severity, table string, key []string, format string
 
 func (p *crPlanner) index() {
 	in := p.in
-	p.comps = map[string]*componentRow{}
+	p.comps = map[string]*crComponentRow{}
 	for i := range in.Components {
 		c := &in.Components[i]
 		if _, dup := p.comps[c.Component]; !dup {
 			p.comps[c.Component] = c
 		}
 	}
-	p.files = map[string]*fileRow{}
+	p.files = map[string]*crFileRow{}
 	for i := range in.Files {
 		f := &in.Files[i]
 		if _, dup := p.files[f.File]; !dup {
@@ -246,7 +246,7 @@ func (p *crPlanner) index() {
 		}
 	}
 	p.problems = map[crNode][]string{}
-	p.existing = map[string]registryRow{}
+	p.existing = map[string]crRegistryRow{}
 	p.usedIDs = map[string]bool{}
 	for _, r := range in.Registry {
 		p.usedIDs[r.ID] = true
@@ -267,7 +267,7 @@ func (p *crPlanner) index() {
 // hkcrKey returns the HKEY_CLASSES_ROOT-relative key an existing Registry
 // row writes, if it writes one: Root 0, or a Software\Classes key under
 // HKLM (2) or the per-user/per-machine root (-1).
-func crHKCRKey(r registryRow) (string, bool) {
+func crHKCRKey(r crRegistryRow) (string, bool) {
 	switch r.Root {
 	case 0:
 		return r.Key, true
@@ -286,15 +286,15 @@ func (p *crPlanner) problem(n crNode, format string, args ...any) {
 
 // keyFile returns the File key of a component's key path when it is a
 // file, or a reason why not.
-func (p *crPlanner) keyFile(component string) (*fileRow, string) {
+func (p *crPlanner) keyFile(component string) (*crFileRow, string) {
 	c := p.comps[component]
 	if c == nil {
 		return nil, fmt.Sprintf("component %s is not in the Component table", component)
 	}
 	switch {
-	case c.Attributes&compRegistryKeyPath != 0:
+	case c.Attributes&crCompRegistryKeyPath != 0:
 		return nil, fmt.Sprintf("component %s has a registry key path, not a key file", component)
-	case c.Attributes&compODBCKeyPath != 0:
+	case c.Attributes&crCompODBCKeyPath != 0:
 		return nil, fmt.Sprintf("component %s has an ODBC data source key path, not a key file", component)
 	case c.KeyPath == "":
 		return nil, fmt.Sprintf("component %s has no key file (its key path is its folder)", component)
@@ -338,13 +338,13 @@ func (p *crPlanner) checkClasses() {
 			p.classDead[i] = fmt.Sprintf("feature %s is not in the Feature table", c.Feature)
 		}
 		if p.classDead[i] != "" {
-			p.note(Warning, tClass, c.ref.Key, "left alone: msiexec never registers this class: %s", p.classDead[i])
+			p.note(Warning, crTblClass, c.ref.Key, "left alone: msiexec never registers this class: %s", p.classDead[i])
 			continue
 		}
 		if c.Icon == "" && c.IconIndex.Valid {
-			p.note(Warning, tClass, c.ref.Key, "IconIndex %d without Icon_ is ignored (msiexec would write a broken icon path)", c.IconIndex.V)
+			p.note(Warning, crTblClass, c.ref.Key, "IconIndex %d without Icon_ is ignored (msiexec would write a broken icon path)", c.IconIndex.V)
 		} else if c.Icon != "" && !p.icons[c.Icon] {
-			p.note(Warning, tClass, c.ref.Key, "Icon_ %s is not in the Icon table; DefaultIcon will name a file that is never written", c.Icon)
+			p.note(Warning, crTblClass, c.ref.Key, "Icon_ %s is not in the Icon table; DefaultIcon will name a file that is never written", c.Icon)
 		}
 		p.classIcon[i] = p.iconPath(c.Icon, c.IconIndex)
 		if p.classIcon[i].problem != "" {
@@ -352,16 +352,17 @@ func (p *crPlanner) checkClasses() {
 		}
 		if c.AppID != "" {
 			if _, ok := p.appBy[crLower(c.AppID)]; !ok {
-				p.note(Warning, tClass, c.ref.Key, "AppId_ %s is not in the AppId table; msiexec writes no AppID value for it, and neither do the Registry rows", c.AppID)
+				p.note(Warning, crTblClass, c.ref.Key, "AppId_ %s is not in the AppId table; msiexec writes no AppID value for it, and neither do the Registry rows", c.AppID)
 			}
 		}
 		if c.ProgIDDefault != "" {
 			if _, ok := p.progBy[crLower(c.ProgIDDefault)]; !ok {
-				p.note(Warning, tClass, c.ref.Key, "ProgId_Default %s is not in the ProgId table; only CLSID\\%s\\ProgID is written for it", c.ProgIDDefault, c.CLSID)
+				p.note(Warning, crTblClass, c.ref.Key, "ProgId_Default %s is not in the ProgId table; only CLSID\\%s\\ProgID is written for it", c.ProgIDDefault, c.CLSID)
 			}
 		}
+		p.checkAdvertised(crTblClass, c.ref.Key, c.Feature)
 		if feats := p.compFeats[c.Component]; !feats[c.Feature] {
-			p.note(Warning, tClass, c.ref.Key, "Feature_ %s does not contain component %s: the Registry rows follow the component's features, not %s", c.Feature, c.Component, c.Feature)
+			p.note(Warning, crTblClass, c.ref.Key, "Feature_ %s does not contain component %s: the Registry rows follow the component's features, not %s", c.Feature, c.Component, c.Feature)
 		}
 		p.checkBitness(c)
 	}
@@ -389,7 +390,7 @@ func (p *crPlanner) checkClasses() {
 		flagged := map[int]bool{}
 		for _, i := range rows {
 			c := in.Classes[i]
-			p.note(Info, tClass, c.ref.Key, "CLSID %s has %d Class rows (%s); the CLSID-level keys are written once per component", c.CLSID, len(rows), list)
+			p.note(Info, crTblClass, c.ref.Key, "CLSID %s has %d Class rows (%s); the CLSID-level keys are written once per component", c.CLSID, len(rows), list)
 			if p.classDead[i] != "" {
 				continue
 			}
@@ -411,6 +412,22 @@ func (p *crPlanner) checkClasses() {
 	}
 }
 
+// Feature attribute bits.
+const (
+	crFeatFavorAdvertise    = 0x04
+	crFeatDisallowAdvertise = 0x08
+)
+
+// checkAdvertised notes rows whose feature favours being advertised: the
+// original registers them while the feature is only advertised (and
+// installs it on first use); the Registry rows appear only once the
+// component is installed locally.
+func (p *crPlanner) checkAdvertised(table string, key []string, feature string) {
+	if a := p.in.FeatureAttributes[feature]; a&crFeatFavorAdvertise != 0 && a&crFeatDisallowAdvertise == 0 {
+		p.note(Warning, table, key, "feature %s favours advertising: the original registers this while the feature is only advertised (install on demand); the Registry rows are written only when the component is installed", feature)
+	}
+}
+
 func crIs64(platform string) bool {
 	switch crLower(platform) {
 	case "x64", "intel64", "amd64", "arm64":
@@ -425,7 +442,7 @@ func (p *crPlanner) checkBitness(c classRow) {
 		return
 	}
 	pkg64 := crIs64(p.in.Platform)
-	comp64 := comp.Attributes&comp64bit != 0
+	comp64 := comp.Attributes&crComp64 != 0
 	if pkg64 == comp64 {
 		return
 	}
@@ -435,7 +452,7 @@ func (p *crPlanner) checkBitness(c classRow) {
 		}
 		return "32-bit"
 	}
-	p.note(Warning, tClass, c.ref.Key,
+	p.note(Warning, crTblClass, c.ref.Key,
 		"bitness: msiexec registered this class in the %s registry view (package platform %q), the Registry rows follow component %s (%s)",
 		view(pkg64), p.in.Platform, c.Component, view(comp64))
 }
@@ -454,9 +471,9 @@ func (p *crPlanner) checkProgIDs() {
 		j, ok := p.progBy[crLower(r.Parent)]
 		switch {
 		case !ok:
-			p.note(Warning, tProgID, r.ref.Key, "ProgId_Parent %s is not in the ProgId table; treated as no parent, as msiexec does", r.Parent)
+			p.note(Warning, crTblProgID, r.ref.Key, "ProgId_Parent %s is not in the ProgId table; treated as no parent, as msiexec does", r.Parent)
 		case j == i:
-			p.note(Info, tProgID, r.ref.Key, "ProgId_Parent names the ProgId itself; treated as no parent, as msiexec does")
+			p.note(Info, crTblProgID, r.ref.Key, "ProgId_Parent names the ProgId itself; treated as no parent, as msiexec does")
 		default:
 			p.progParent[i] = j
 		}
@@ -485,17 +502,17 @@ func (p *crPlanner) checkProgIDs() {
 	for i, r := range in.ProgIDs {
 		if p.progCyclic[i] {
 			p.problem(crNode{crProgID, i}, "ProgId_Parent chain of %s never ends (a cycle)", r.ProgID)
-			p.note(Warning, tProgID, r.ref.Key, "ProgId_Parent chain never ends (a cycle); no CurVer, CLSID or VersionIndependentProgID can be derived from it")
+			p.note(Warning, crTblProgID, r.ref.Key, "ProgId_Parent chain never ends (a cycle); no CurVer, CLSID or VersionIndependentProgID can be derived from it")
 		}
 		if r.Class != "" {
 			if _, ok := p.classesBy[crLower(r.Class)]; !ok {
-				p.note(Warning, tProgID, r.ref.Key, "Class_ %s is not in the Class table", r.Class)
+				p.note(Warning, crTblProgID, r.ref.Key, "Class_ %s is not in the Class table", r.Class)
 			}
 		}
 		if r.Icon == "" && r.IconIndex.Valid {
-			p.note(Warning, tProgID, r.ref.Key, "IconIndex %d without Icon_ is ignored", r.IconIndex.V)
+			p.note(Warning, crTblProgID, r.ref.Key, "IconIndex %d without Icon_ is ignored", r.IconIndex.V)
 		} else if r.Icon != "" && !p.icons[r.Icon] {
-			p.note(Warning, tProgID, r.ref.Key, "Icon_ %s is not in the Icon table; DefaultIcon will name a file that is never written", r.Icon)
+			p.note(Warning, crTblProgID, r.ref.Key, "Icon_ %s is not in the Icon table; DefaultIcon will name a file that is never written", r.Icon)
 		}
 	}
 }
@@ -584,17 +601,18 @@ func (p *crPlanner) checkExtensions() {
 			p.extDead[i] = fmt.Sprintf("feature %s is not in the Feature table", e.Feature)
 		}
 		if p.extDead[i] != "" {
-			p.note(Warning, tExtension, e.ref.Key, "left alone: msiexec never registers this extension: %s", p.extDead[i])
+			p.note(Warning, crTblExtension, e.ref.Key, "left alone: msiexec never registers this extension: %s", p.extDead[i])
 			continue
 		}
+		p.checkAdvertised(crTblExtension, e.ref.Key, e.Feature)
 		if e.MIME != "" {
 			if _, ok := p.mimeBy[crLower(e.MIME)]; !ok {
-				p.note(Warning, tExtension, e.ref.Key, "MIME_ %s is not in the MIME table; msiexec writes no Content Type for it, and neither do the Registry rows", e.MIME)
+				p.note(Warning, crTblExtension, e.ref.Key, "MIME_ %s is not in the MIME table; msiexec writes no Content Type for it, and neither do the Registry rows", e.MIME)
 			}
 		}
 		if e.ProgID != "" {
 			if _, ok := p.progBy[crLower(e.ProgID)]; !ok {
-				p.note(Warning, tExtension, e.ref.Key, "ProgId_ %s is not in the ProgId table; its name is used as is", e.ProgID)
+				p.note(Warning, crTblExtension, e.ref.Key, "ProgId_ %s is not in the ProgId table; its name is used as is", e.ProgID)
 			}
 		}
 	}
@@ -677,7 +695,7 @@ func (p *crPlanner) liveness() {
 	}
 	for i, r := range in.ProgIDs {
 		if !p.progLive[i] {
-			p.note(Info, tProgID, r.ref.Key, "left alone: msiexec never registers this ProgId (no registered class on its chain, no extension with verbs names it)")
+			p.note(Info, crTblProgID, r.ref.Key, "left alone: msiexec never registers this ProgId (no registered class on its chain, no extension with verbs names it)")
 			continue
 		}
 		p.progIcon[i] = p.iconPath(r.Icon, r.IconIndex)
@@ -702,7 +720,7 @@ func (p *crPlanner) liveness() {
 	}
 	for i, a := range in.AppIDs {
 		if !p.appLive[i] {
-			p.note(Info, tAppID, a.ref.Key, "left alone: no registered class refers to this AppId")
+			p.note(Info, crTblAppID, a.ref.Key, "left alone: no registered class refers to this AppId")
 		}
 	}
 	p.verbLive = make([]bool, len(in.Verbs))
@@ -710,11 +728,11 @@ func (p *crPlanner) liveness() {
 		e := p.verbExt[i]
 		switch {
 		case e < 0:
-			p.note(Warning, tVerb, v.ref.Key, "left alone: extension %s is not in the Extension table", v.Extension)
+			p.note(Warning, crTblVerb, v.ref.Key, "left alone: extension %s is not in the Extension table", v.Extension)
 		case p.extDead[e] != "":
-			p.note(Warning, tVerb, v.ref.Key, "left alone: its extension is never registered")
+			p.note(Warning, crTblVerb, v.ref.Key, "left alone: its extension is never registered")
 		case in.Extensions[e].ProgID == "":
-			p.note(Info, tVerb, v.ref.Key, "left alone: extension %s has no ProgId_, so msiexec registers no verbs for it", v.Extension)
+			p.note(Info, crTblVerb, v.ref.Key, "left alone: extension %s has no ProgId_, so msiexec registers no verbs for it", v.Extension)
 		default:
 			p.verbLive[i] = true
 			if _, why := p.keyFile(in.Extensions[e].Component); why != "" {
@@ -730,9 +748,9 @@ func (p *crPlanner) liveness() {
 		}
 		switch {
 		case p.mimeExt[i] < 0:
-			p.note(Warning, tMIME, m.ref.Key, "left alone: extension %s is not in the Extension table, so msiexec writes nothing for it", m.Extension)
+			p.note(Warning, crTblMIME, m.ref.Key, "left alone: extension %s is not in the Extension table, so msiexec writes nothing for it", m.Extension)
 		case !live:
-			p.note(Info, tMIME, m.ref.Key, "left alone: neither its class nor its extension is registered")
+			p.note(Info, crTblMIME, m.ref.Key, "left alone: neither its class nor its extension is registered")
 		default:
 			p.mimeLive[i] = true
 		}
@@ -886,7 +904,7 @@ func (p *crPlanner) isLive(nd crNode) bool {
 	return false
 }
 
-func (p *crPlanner) ref(nd crNode) rowRef {
+func (p *crPlanner) ref(nd crNode) crRowRef {
 	in := p.in
 	switch nd.kind {
 	case crClass:
@@ -902,7 +920,7 @@ func (p *crPlanner) ref(nd crNode) rowRef {
 	case crMIME:
 		return in.MIMEs[nd.idx].ref
 	}
-	return rowRef{}
+	return crRowRef{}
 }
 
 // converted reports whether a live row is converted (its group not kept).
@@ -915,15 +933,15 @@ func (p *crPlanner) emit(key, name, value, component, reason string) {
 	slot := crLower(key) + "\x00" + crLower(name)
 	if ex, ok := p.existing[slot]; ok {
 		if ex.Value == value {
-			p.note(Info, tRegistry, []string{ex.ID}, "%s%s already written by this existing Registry row; not added again (%s)", key, crValueName(name), reason)
+			p.note(Info, crTblRegistry, []string{ex.ID}, "%s%s already written by this existing Registry row; not added again (%s)", key, crValueName(name), reason)
 		} else {
-			p.note(Warning, tRegistry, []string{ex.ID}, "%s%s: the existing Registry row writes %q, the advertised registration wrote %q; the existing row already won (WriteRegistryValues runs after the Register* actions), so no row is added (%s)", key, crValueName(name), ex.Value, value, reason)
+			p.note(Warning, crTblRegistry, []string{ex.ID}, "%s%s: the existing Registry row writes %q, the advertised registration wrote %q; the existing row already won (WriteRegistryValues runs after the Register* actions), so no row is added (%s)", key, crValueName(name), ex.Value, value, reason)
 		}
 		return
 	}
 	if prev, ok := p.added[slot]; ok {
 		if prev.Row.Value != value {
-			p.note(Warning, tRegistry, []string{prev.Row.ID}, "%s%s: %s wants %q but %s already writes %q; the first is kept", key, crValueName(name), reason, value, prev.Reason, prev.Row.Value)
+			p.note(Warning, crTblRegistry, []string{prev.Row.ID}, "%s%s: %s wants %q but %s already writes %q; the first is kept", key, crValueName(name), reason, value, prev.Reason, prev.Row.Value)
 			return
 		}
 		if p.addedSlots[slot+"\x00"+component] {
@@ -935,7 +953,7 @@ func (p *crPlanner) emit(key, name, value, component, reason string) {
 		id = crRegistryID(0, key, name, component) + "_" + crItoa(n)
 	}
 	p.usedIDs[id] = true
-	a := crAdd{Row: registryRow{ID: id, Root: 0, Key: key, Name: name, Value: value, Component: component}, Reason: reason}
+	a := crAdd{Row: crRegistryRow{ID: id, Root: 0, Key: key, Name: name, Value: value, Component: component}, Reason: reason}
 	if _, ok := p.added[slot]; !ok {
 		p.added[slot] = a
 	}
@@ -1026,7 +1044,7 @@ func (p *crPlanner) generate() {
 			// that class's Description: the last class wins.
 			if c.Description != "" {
 				if desc != "" && desc != c.Description {
-					p.note(Warning, tAppID, a.ref.Key, "classes %s and %s give different descriptions; AppID default = %q (the last, as msiexec leaves it)", descFrom, c.CLSID, c.Description)
+					p.note(Warning, crTblAppID, a.ref.Key, "classes %s and %s give different descriptions; AppID default = %q (the last, as msiexec leaves it)", descFrom, c.CLSID, c.Description)
 				}
 				desc, descFrom = c.Description, c.CLSID
 			}
@@ -1124,7 +1142,7 @@ func (p *crPlanner) emitClass(i int) {
 	// path with spaces); then the formatted Argument.
 	f, _ := p.keyFile(comp)
 	server := "[#" + f.File + "]"
-	if c.Attributes.Valid && c.Attributes.V&classAttrRelativePath != 0 {
+	if c.Attributes.Valid && c.Attributes.V&crClassRelativePath != 0 {
 		server = fmtLiteral(crLongName(f.FileName))
 	}
 	if strings.EqualFold(c.Context, "LocalServer") || strings.EqualFold(c.Context, "LocalServer32") {
@@ -1196,7 +1214,7 @@ func (p *crPlanner) versionIndependent(j int) int {
 			}
 			names = append(names, p.in.ProgIDs[i].ProgID)
 		}
-		p.note(Warning, tProgID, p.in.ProgIDs[j].ref.Key, "several ProgIds descend from %s (%s); VersionIndependentProgID = %s (the last)", p.in.ProgIDs[j].ProgID, strings.Join(names, ", "), p.in.ProgIDs[vi].ProgID)
+		p.note(Warning, crTblProgID, p.in.ProgIDs[j].ref.Key, "several ProgIds descend from %s (%s); VersionIndependentProgID = %s (the last)", p.in.ProgIDs[j].ProgID, strings.Join(names, ", "), p.in.ProgIDs[vi].ProgID)
 	}
 	return vi
 }
@@ -1334,7 +1352,7 @@ func (p *crPlanner) sequence() {
 
 func (p *crPlanner) typeLibs() {
 	for _, t := range p.in.TypeLibs {
-		p.note(Warning, tTypeLib, t.ref.Key, "left alone: registering a type library needs the library's own contents (its interfaces); RegisterTypeLibraries keeps doing it")
+		p.note(Warning, crTblTypeLib, t.ref.Key, "left alone: registering a type library needs the library's own contents (its interfaces); RegisterTypeLibraries keeps doing it")
 	}
 }
 
@@ -1349,7 +1367,7 @@ func (p *crPlanner) advertisedRegistry() {
 			continue
 		}
 		if isDarwinValue(strings.ReplaceAll(v, "[~]", "|")) {
-			p.note(Warning, tRegistry, []string{r.ID}, "left alone: its value is a darwin descriptor (advertised registration written by hand); it keeps the health check")
+			p.note(Warning, crTblRegistry, []string{r.ID}, "left alone: its value is a darwin descriptor (advertised registration written by hand); it keeps the health check")
 		}
 	}
 }

@@ -38,7 +38,7 @@ func TestPlanGolden(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			in := inputFromMsiinfo(t, crCorpusFile(t, tc.file))
 			plan := planClassRegistry(in, ClassToRegistryOptions{})
-			got := append([]registryRow(nil), in.Registry...)
+			got := append([]crRegistryRow(nil), in.Registry...)
 			for _, a := range plan.Add {
 				got = append(got, a.Row)
 			}
@@ -58,17 +58,17 @@ func TestPlanGolden(t *testing.T) {
 					wantRemoved[table] = n
 				}
 			}
-			add(tClass, len(in.Classes))
-			add(tProgID, len(in.ProgIDs))
-			add(tAppID, len(in.AppIDs))
-			add(tExtension, len(in.Extensions))
-			add(tVerb, len(in.Verbs))
-			add(tMIME, len(in.MIMEs))
+			add(crTblClass, len(in.Classes))
+			add(crTblProgID, len(in.ProgIDs))
+			add(crTblAppID, len(in.AppIDs))
+			add(crTblExtension, len(in.Extensions))
+			add(crTblVerb, len(in.Verbs))
+			add(crTblMIME, len(in.MIMEs))
 			if diff := cmp.Diff(wantRemoved, removed); diff != "" {
 				t.Errorf("removed rows per table (-want +got):\n%s", diff)
 			}
 			for _, n := range plan.Notes {
-				if n.Severity == Warning && n.Table != tTypeLib {
+				if n.Severity == Warning && n.Table != crTblTypeLib {
 					t.Errorf("unexpected warning: %+v", n)
 				}
 			}
@@ -89,20 +89,20 @@ func crOddBase() *classRegInput {
 		Classes: []classRow{{
 			CLSID: "{AAAAAAAA-0000-0000-0000-000000000001}", Context: "InprocServer32", Component: "Comp",
 			ProgIDDefault: "Odd.Thing.1", Description: "Odd Thing", Feature: "Main",
-			ref: rowRef{Key: []string{"{AAAAAAAA-0000-0000-0000-000000000001}", "InprocServer32", "Comp"}},
+			ref: crRowRef{Key: []string{"{AAAAAAAA-0000-0000-0000-000000000001}", "InprocServer32", "Comp"}},
 		}},
 		ProgIDs: []progIDRow{
-			{ProgID: "Odd.Thing.1", Class: "{AAAAAAAA-0000-0000-0000-000000000001}", Description: "Odd Thing 1", ref: rowRef{Key: []string{"Odd.Thing.1"}}},
-			{ProgID: "Odd.Thing", Parent: "Odd.Thing.1", Description: "Odd Thing", ref: rowRef{Key: []string{"Odd.Thing"}}},
+			{ProgID: "Odd.Thing.1", Class: "{AAAAAAAA-0000-0000-0000-000000000001}", Description: "Odd Thing 1", ref: crRowRef{Key: []string{"Odd.Thing.1"}}},
+			{ProgID: "Odd.Thing", Parent: "Odd.Thing.1", Description: "Odd Thing", ref: crRowRef{Key: []string{"Odd.Thing"}}},
 		},
-		Extensions:        []extensionRow{{Extension: "odd", Component: "Comp", ProgID: "Odd.Thing.1", Feature: "Main", ref: rowRef{Key: []string{"odd", "Comp"}}}},
-		Verbs:             []verbRow{{Extension: "odd", Verb: "open", Sequence: crInt(1), Argument: `"%1"`, ref: rowRef{Key: []string{"odd", "open"}}}},
-		Components:        []componentRow{{Component: "Comp", KeyPath: "thing.dll"}, {Component: "RegComp", Attributes: compRegistryKeyPath, KeyPath: "reg1"}, {Component: "DirComp"}},
-		Files:             []fileRow{{File: "thing.dll", Component: "Comp", FileName: "thing~1.dll|thing.dll"}},
+		Extensions:        []extensionRow{{Extension: "odd", Component: "Comp", ProgID: "Odd.Thing.1", Feature: "Main", ref: crRowRef{Key: []string{"odd", "Comp"}}}},
+		Verbs:             []verbRow{{Extension: "odd", Verb: "open", Sequence: crInt(1), Argument: `"%1"`, ref: crRowRef{Key: []string{"odd", "open"}}}},
+		Components:        []crComponentRow{{Component: "Comp", KeyPath: "thing.dll"}, {Component: "RegComp", Attributes: crCompRegistryKeyPath, KeyPath: "reg1"}, {Component: "DirComp"}},
+		Files:             []crFileRow{{File: "thing.dll", Component: "Comp", FileName: "thing~1.dll|thing.dll"}},
 		Features:          []string{"Main"},
-		FeatureComponents: []featureComponentRow{{Feature: "Main", Component: "Comp"}},
+		FeatureComponents: []crFeatureComponent{{Feature: "Main", Component: "Comp"}},
 		HasRegistryTable:  true,
-		Sequences: []sequenceRow{
+		Sequences: []crSequenceRow{
 			{Table: "InstallExecuteSequence", Action: "InstallInitialize", Sequence: crInt(1500)},
 			{Table: "InstallExecuteSequence", Action: "RemoveRegistryValues", Sequence: crInt(2600)},
 			{Table: "InstallExecuteSequence", Action: "WriteRegistryValues", Sequence: crInt(5000)},
@@ -198,42 +198,42 @@ func crApply(in *classRegInput, plan *classRegPlan) *classRegInput {
 	}
 	out.Classes, out.ProgIDs, out.AppIDs, out.Extensions, out.Verbs, out.MIMEs = nil, nil, nil, nil, nil, nil
 	for i, r := range in.Classes {
-		if !drop[tClass][i] {
+		if !drop[crTblClass][i] {
 			out.Classes = append(out.Classes, r)
 		}
 	}
 	for i, r := range in.ProgIDs {
-		if !drop[tProgID][i] {
+		if !drop[crTblProgID][i] {
 			out.ProgIDs = append(out.ProgIDs, r)
 		}
 	}
 	for i, r := range in.AppIDs {
-		if !drop[tAppID][i] {
+		if !drop[crTblAppID][i] {
 			out.AppIDs = append(out.AppIDs, r)
 		}
 	}
 	for i, r := range in.Extensions {
-		if !drop[tExtension][i] {
+		if !drop[crTblExtension][i] {
 			out.Extensions = append(out.Extensions, r)
 		}
 	}
 	for i, r := range in.Verbs {
-		if !drop[tVerb][i] {
+		if !drop[crTblVerb][i] {
 			out.Verbs = append(out.Verbs, r)
 		}
 	}
 	for i, r := range in.MIMEs {
-		if !drop[tMIME][i] {
+		if !drop[crTblMIME][i] {
 			out.MIMEs = append(out.MIMEs, r)
 		}
 	}
-	out.Registry = append([]registryRow(nil), in.Registry...)
+	out.Registry = append([]crRegistryRow(nil), in.Registry...)
 	for _, a := range plan.Add {
 		out.Registry = append(out.Registry, a.Row)
 	}
-	out.Sequences = append([]sequenceRow(nil), in.Sequences...)
+	out.Sequences = append([]crSequenceRow(nil), in.Sequences...)
 	for _, a := range plan.Actions {
-		out.Sequences = append(out.Sequences, sequenceRow{Table: "InstallExecuteSequence", Action: a.Action, Sequence: crInt(a.Sequence)})
+		out.Sequences = append(out.Sequences, crSequenceRow{Table: "InstallExecuteSequence", Action: a.Action, Sequence: crInt(a.Sequence)})
 	}
 	return &out
 }
@@ -249,11 +249,11 @@ func TestPlanOddData(t *testing.T) {
 			name:   "missing component",
 			mutate: func(in *classRegInput) { in.Classes[0].Component = "Nope" },
 			check: func(t *testing.T, plan *classRegPlan) {
-				if !crHasNote(plan, Warning, tClass, "never registers this class: component Nope is not in the Component table") {
+				if !crHasNote(plan, Warning, crTblClass, "never registers this class: component Nope is not in the Component table") {
 					t.Errorf("no note: %+v", plan.Notes)
 				}
 				for _, r := range plan.Remove {
-					if r.Table == tClass {
+					if r.Table == crTblClass {
 						t.Errorf("dead class removed: %+v", r)
 					}
 				}
@@ -263,7 +263,7 @@ func TestPlanOddData(t *testing.T) {
 			name:   "component without key file",
 			mutate: func(in *classRegInput) { in.Classes[0].Component = "DirComp" },
 			check: func(t *testing.T, plan *classRegPlan) {
-				if !crHasNote(plan, Warning, tClass, "has no key file") {
+				if !crHasNote(plan, Warning, crTblClass, "has no key file") {
 					t.Errorf("no note: %+v", plan.Notes)
 				}
 			},
@@ -272,7 +272,7 @@ func TestPlanOddData(t *testing.T) {
 			name:   "registry key path",
 			mutate: func(in *classRegInput) { in.Classes[0].Component = "RegComp" },
 			check: func(t *testing.T, plan *classRegPlan) {
-				if !crHasNote(plan, Warning, tClass, "registry key path") {
+				if !crHasNote(plan, Warning, crTblClass, "registry key path") {
 					t.Errorf("no note: %+v", plan.Notes)
 				}
 			},
@@ -281,10 +281,10 @@ func TestPlanOddData(t *testing.T) {
 			name:   "dangling ProgId parent",
 			mutate: func(in *classRegInput) { in.ProgIDs[1].Parent = "Gone.1" },
 			check: func(t *testing.T, plan *classRegPlan) {
-				if !crHasNote(plan, Warning, tProgID, "ProgId_Parent Gone.1 is not in the ProgId table") {
+				if !crHasNote(plan, Warning, crTblProgID, "ProgId_Parent Gone.1 is not in the ProgId table") {
 					t.Errorf("no note: %+v", plan.Notes)
 				}
-				if !crHasNote(plan, Info, tProgID, "never registers this ProgId") {
+				if !crHasNote(plan, Info, crTblProgID, "never registers this ProgId") {
 					t.Errorf("orphan ProgId not reported: %+v", plan.Notes)
 				}
 				for _, r := range crKVs(plan) {
@@ -303,7 +303,7 @@ func TestPlanOddData(t *testing.T) {
 				if len(plan.Add) != 0 || len(plan.Remove) != 0 {
 					t.Errorf("cycle group converted: add %d remove %d", len(plan.Add), len(plan.Remove))
 				}
-				if !crHasNote(plan, Warning, tClass, "left advertised") || !crHasNote(plan, Warning, tProgID, "cycle") {
+				if !crHasNote(plan, Warning, crTblClass, "left advertised") || !crHasNote(plan, Warning, crTblProgID, "cycle") {
 					t.Errorf("notes: %+v", plan.Notes)
 				}
 			},
@@ -318,7 +318,7 @@ func TestPlanOddData(t *testing.T) {
 						t.Errorf("row for a cyclic ProgId: %+v", r)
 					}
 				}
-				if !crHasNote(plan, Warning, tProgID, "dropped the ProgId") {
+				if !crHasNote(plan, Warning, crTblProgID, "dropped the ProgId") {
 					t.Errorf("notes: %+v", plan.Notes)
 				}
 			},
@@ -329,11 +329,11 @@ func TestPlanOddData(t *testing.T) {
 				c := in.Classes[0]
 				c.Context = "LocalServer32"
 				c.Argument = "/auto [ProductName]"
-				c.ref = rowRef{Key: []string{c.CLSID, c.Context, c.Component}}
+				c.ref = crRowRef{Key: []string{c.CLSID, c.Context, c.Component}}
 				in.Classes = append(in.Classes, c)
 			},
 			check: func(t *testing.T, plan *classRegPlan) {
-				if !crHasNote(plan, Info, tClass, "has 2 Class rows") {
+				if !crHasNote(plan, Info, crTblClass, "has 2 Class rows") {
 					t.Errorf("notes: %+v", plan.Notes)
 				}
 				n := 0
@@ -353,16 +353,16 @@ func TestPlanOddData(t *testing.T) {
 		{
 			name: "same context from two components",
 			mutate: func(in *classRegInput) {
-				in.Components = append(in.Components, componentRow{Component: "Comp2", KeyPath: "other.dll"})
-				in.Files = append(in.Files, fileRow{File: "other.dll", Component: "Comp2", FileName: "other.dll"})
-				in.FeatureComponents = append(in.FeatureComponents, featureComponentRow{"Main", "Comp2"})
+				in.Components = append(in.Components, crComponentRow{Component: "Comp2", KeyPath: "other.dll"})
+				in.Files = append(in.Files, crFileRow{File: "other.dll", Component: "Comp2", FileName: "other.dll"})
+				in.FeatureComponents = append(in.FeatureComponents, crFeatureComponent{"Main", "Comp2"})
 				c := in.Classes[0]
 				c.Component = "Comp2"
-				c.ref = rowRef{Key: []string{c.CLSID, c.Context, c.Component}}
+				c.ref = crRowRef{Key: []string{c.CLSID, c.Context, c.Component}}
 				in.Classes = append(in.Classes, c)
 			},
 			check: func(t *testing.T, plan *classRegPlan) {
-				if len(plan.Add) != 0 || !crHasNote(plan, Warning, tClass, "registered by two components") {
+				if len(plan.Add) != 0 || !crHasNote(plan, Warning, crTblClass, "registered by two components") {
 					t.Errorf("conflict not kept: %+v", plan.Notes)
 				}
 			},
@@ -375,7 +375,7 @@ func TestPlanOddData(t *testing.T) {
 				in.Classes[0].Icon = "odd.ico"
 			},
 			check: func(t *testing.T, plan *classRegPlan) {
-				if len(plan.Add) != 0 || !crHasNote(plan, Warning, tClass, "not per-machine") {
+				if len(plan.Add) != 0 || !crHasNote(plan, Warning, crTblClass, "not per-machine") {
 					t.Errorf("icon group converted: %+v", plan.Notes)
 				}
 			},
@@ -407,7 +407,7 @@ func TestPlanOddData(t *testing.T) {
 						t.Errorf("DefaultIcon written: %+v", r)
 					}
 				}
-				if len(plan.Add) == 0 || !crHasNote(plan, Warning, tClass, "dropped DefaultIcon") {
+				if len(plan.Add) == 0 || !crHasNote(plan, Warning, crTblClass, "dropped DefaultIcon") {
 					t.Errorf("notes: %+v", plan.Notes)
 				}
 			},
@@ -417,7 +417,7 @@ func TestPlanOddData(t *testing.T) {
 			mutate: func(in *classRegInput) {
 				c := &in.Classes[0]
 				c.DefInprocHandler = "3"
-				c.Attributes = crInt(classAttrRelativePath)
+				c.Attributes = crInt(crClassRelativePath)
 				c.FileTypeMask = "0,2,FFFF,4D5A;;1,1,FF,00"
 				c.Description = "#1 [beta] {x}"
 			},
@@ -455,7 +455,7 @@ func TestPlanOddData(t *testing.T) {
 			mutate: func(in *classRegInput) {
 				in.Classes[0].AppID = "{BBBBBBBB-0000-0000-0000-000000000001}"
 				in.AppIDs = []appIDRow{{AppID: "{BBBBBBBB-0000-0000-0000-000000000001}", RemoteServerName: "[HOST]", LocalService: "Svc", DllSurrogate: "sur.exe",
-					ActivateAtStorage: crInt(0), RunAsInteractiveUser: crInt(1), ref: rowRef{Key: []string{"{BBBBBBBB-0000-0000-0000-000000000001}"}}}}
+					ActivateAtStorage: crInt(0), RunAsInteractiveUser: crInt(1), ref: crRowRef{Key: []string{"{BBBBBBBB-0000-0000-0000-000000000001}"}}}}
 			},
 			check: func(t *testing.T, plan *classRegPlan) {
 				got := crKVs(plan)
@@ -482,7 +482,7 @@ func TestPlanOddData(t *testing.T) {
 		{
 			name: "existing registry row wins",
 			mutate: func(in *classRegInput) {
-				in.Registry = []registryRow{{ID: "regOld", Root: 0, Key: crC1 + `\InprocServer32`, Value: "[#other]", Component: "Comp"}}
+				in.Registry = []crRegistryRow{{ID: "regOld", Root: 0, Key: crC1 + `\InprocServer32`, Value: "[#other]", Component: "Comp"}}
 			},
 			check: func(t *testing.T, plan *classRegPlan) {
 				for _, r := range crKVs(plan) {
@@ -490,7 +490,7 @@ func TestPlanOddData(t *testing.T) {
 						t.Errorf("duplicate of an existing row: %+v", r)
 					}
 				}
-				if !crHasNote(plan, Warning, tRegistry, "already won") {
+				if !crHasNote(plan, Warning, crTblRegistry, "already won") {
 					t.Errorf("notes: %+v", plan.Notes)
 				}
 			},
@@ -498,7 +498,7 @@ func TestPlanOddData(t *testing.T) {
 		{
 			name: "identifier taken by an unrelated row",
 			mutate: func(in *classRegInput) {
-				in.Registry = []registryRow{{ID: crRegistryID(0, crC1, "", "Comp"), Root: 2, Key: `Software\Other`, Value: "x", Component: "Comp"}}
+				in.Registry = []crRegistryRow{{ID: crRegistryID(0, crC1, "", "Comp"), Root: 2, Key: `Software\Other`, Value: "x", Component: "Comp"}}
 			},
 			check: func(t *testing.T, plan *classRegPlan) {
 				want := crRegistryID(0, crC1, "", "Comp") + "_2"
@@ -510,7 +510,7 @@ func TestPlanOddData(t *testing.T) {
 		{
 			name: "missing registry actions are added",
 			mutate: func(in *classRegInput) {
-				in.Sequences = []sequenceRow{
+				in.Sequences = []crSequenceRow{
 					{Table: "InstallExecuteSequence", Action: "InstallInitialize", Sequence: crInt(1500)},
 					{Table: "InstallExecuteSequence", Action: "InstallFinalize", Sequence: crInt(6600)},
 					{Table: "InstallExecuteSequence", Action: "Taken", Sequence: crInt(5000)},
@@ -526,10 +526,10 @@ func TestPlanOddData(t *testing.T) {
 		{
 			name: "64-bit component in a 32-bit package",
 			mutate: func(in *classRegInput) {
-				in.Components[0].Attributes = comp64bit
+				in.Components[0].Attributes = crComp64
 			},
 			check: func(t *testing.T, plan *classRegPlan) {
-				if !crHasNote(plan, Warning, tClass, "bitness") || len(plan.Add) == 0 {
+				if !crHasNote(plan, Warning, crTblClass, "bitness") || len(plan.Add) == 0 {
 					t.Errorf("notes: %+v", plan.Notes)
 				}
 			},
@@ -538,14 +538,25 @@ func TestPlanOddData(t *testing.T) {
 			name: "verb of an extension without ProgId, MIME without extension",
 			mutate: func(in *classRegInput) {
 				in.Extensions[0].ProgID = ""
-				in.MIMEs = []mimeRow{{ContentType: "x/odd", Extension: "nope", ref: rowRef{Key: []string{"x/odd"}}}}
+				in.MIMEs = []mimeRow{{ContentType: "x/odd", Extension: "nope", ref: crRowRef{Key: []string{"x/odd"}}}}
 			},
 			check: func(t *testing.T, plan *classRegPlan) {
-				if !crHasNote(plan, Info, tVerb, "no ProgId_") || !crHasNote(plan, Warning, tMIME, "not in the Extension table") {
+				if !crHasNote(plan, Info, crTblVerb, "no ProgId_") || !crHasNote(plan, Warning, crTblMIME, "not in the Extension table") {
 					t.Errorf("notes: %+v", plan.Notes)
 				}
 				if !crContains(crKVs(plan), crKV{".odd", "*", "", "Comp"}) {
 					t.Errorf("bare extension key missing: %+v", crKVs(plan))
+				}
+			},
+		},
+		{
+			name: "feature favours advertising",
+			mutate: func(in *classRegInput) {
+				in.FeatureAttributes = map[string]int32{"Main": crFeatFavorAdvertise}
+			},
+			check: func(t *testing.T, plan *classRegPlan) {
+				if !crHasNote(plan, Warning, crTblClass, "favours advertising") || !crHasNote(plan, Warning, crTblExtension, "favours advertising") || len(plan.Add) == 0 {
+					t.Errorf("notes: %+v", plan.Notes)
 				}
 			},
 		},
@@ -556,7 +567,7 @@ func TestPlanOddData(t *testing.T) {
 				in.Classes[0].Feature = "Other"
 			},
 			check: func(t *testing.T, plan *classRegPlan) {
-				if !crHasNote(plan, Warning, tClass, "does not contain component Comp") {
+				if !crHasNote(plan, Warning, crTblClass, "does not contain component Comp") {
 					t.Errorf("notes: %+v", plan.Notes)
 				}
 			},
@@ -595,19 +606,19 @@ func crHostile(n int) *classRegInput {
 	for i := 0; i < n; i++ {
 		comp := "C" + crItoa(i)
 		file := "f" + crItoa(i)
-		in.Components = append(in.Components, componentRow{Component: comp, KeyPath: file})
-		in.Files = append(in.Files, fileRow{File: file, Component: comp, FileName: file})
-		in.FeatureComponents = append(in.FeatureComponents, featureComponentRow{"Main", comp})
+		in.Components = append(in.Components, crComponentRow{Component: comp, KeyPath: file})
+		in.Files = append(in.Files, crFileRow{File: file, Component: comp, FileName: file})
+		in.FeatureComponents = append(in.FeatureComponents, crFeatureComponent{"Main", comp})
 		in.Classes = append(in.Classes, classRow{CLSID: clsid, Context: "InprocServer32", Component: comp, ProgIDDefault: "P0", Feature: "Main",
-			ref: rowRef{Key: []string{clsid, "InprocServer32", comp}}})
+			ref: crRowRef{Key: []string{clsid, "InprocServer32", comp}}})
 		parent := ""
 		if i > 0 {
 			parent = "P" + crItoa(i-1)
 		}
-		in.ProgIDs = append(in.ProgIDs, progIDRow{ProgID: "P" + crItoa(i), Parent: parent, Class: clsid, ref: rowRef{Key: []string{"P" + crItoa(i)}}})
-		in.Extensions = append(in.Extensions, extensionRow{Extension: "x", Component: comp, ProgID: "P" + crItoa(i), Feature: "Main", ref: rowRef{Key: []string{"x", comp}}})
-		in.Verbs = append(in.Verbs, verbRow{Extension: "x", Verb: "v" + crItoa(i), Sequence: crInt(int32(i)), ref: rowRef{Key: []string{"x", "v" + crItoa(i)}}})
-		in.MIMEs = append(in.MIMEs, mimeRow{ContentType: "t/" + crItoa(i), Extension: "x", CLSID: clsid, ref: rowRef{Key: []string{"t/" + crItoa(i)}}})
+		in.ProgIDs = append(in.ProgIDs, progIDRow{ProgID: "P" + crItoa(i), Parent: parent, Class: clsid, ref: crRowRef{Key: []string{"P" + crItoa(i)}}})
+		in.Extensions = append(in.Extensions, extensionRow{Extension: "x", Component: comp, ProgID: "P" + crItoa(i), Feature: "Main", ref: crRowRef{Key: []string{"x", comp}}})
+		in.Verbs = append(in.Verbs, verbRow{Extension: "x", Verb: "v" + crItoa(i), Sequence: crInt(int32(i)), ref: crRowRef{Key: []string{"x", "v" + crItoa(i)}}})
+		in.MIMEs = append(in.MIMEs, mimeRow{ContentType: "t/" + crItoa(i), Extension: "x", CLSID: clsid, ref: crRowRef{Key: []string{"t/" + crItoa(i)}}})
 	}
 	return in
 }
@@ -668,13 +679,13 @@ func TestPlanRandom(t *testing.T) {
 			ProductCode: "{11111111-2222-3333-4444-555555555555}",
 			Platform:    pick("Intel", "x64", ""),
 			AllUsers:    pick("1", "", "2"),
-			Components: []componentRow{{Component: "A", KeyPath: "a.dll"}, {Component: "B", Attributes: comp64bit, KeyPath: "b.exe"},
-				{Component: "Reg", Attributes: compRegistryKeyPath, KeyPath: "r"}, {Component: "Dir"}},
-			Files:             []fileRow{{File: "a.dll", Component: "A", FileName: "a.dll"}, {File: "b.exe", Component: "B", FileName: "B~1.EXE|b [x].exe"}},
+			Components: []crComponentRow{{Component: "A", KeyPath: "a.dll"}, {Component: "B", Attributes: crComp64, KeyPath: "b.exe"},
+				{Component: "Reg", Attributes: crCompRegistryKeyPath, KeyPath: "r"}, {Component: "Dir"}},
+			Files:             []crFileRow{{File: "a.dll", Component: "A", FileName: "a.dll"}, {File: "b.exe", Component: "B", FileName: "B~1.EXE|b [x].exe"}},
 			Features:          []string{"F"},
-			FeatureComponents: []featureComponentRow{{"F", "A"}, {"F", "B"}},
+			FeatureComponents: []crFeatureComponent{{"F", "A"}, {"F", "B"}},
 			Icons:             []string{"i.ico"},
-			Sequences: []sequenceRow{{Table: "InstallExecuteSequence", Action: "InstallInitialize", Sequence: crInt(1500)},
+			Sequences: []crSequenceRow{{Table: "InstallExecuteSequence", Action: "InstallInitialize", Sequence: crInt(1500)},
 				{Table: "InstallExecuteSequence", Action: "InstallFinalize", Sequence: crInt(6600)}},
 		}
 		seen := map[string]bool{}
@@ -691,7 +702,7 @@ func TestPlanRandom(t *testing.T) {
 				continue
 			}
 			seen[k] = true
-			c.ref = rowRef{Key: []string{c.CLSID, c.Context, c.Component}}
+			c.ref = crRowRef{Key: []string{c.CLSID, c.Context, c.Component}}
 			in.Classes = append(in.Classes, c)
 		}
 		for _, name := range progs[1:] {
@@ -700,11 +711,11 @@ func TestPlanRandom(t *testing.T) {
 			}
 			seen["p"+crLower(name)] = true
 			in.ProgIDs = append(in.ProgIDs, progIDRow{ProgID: name, Parent: pick(progs...), Class: pick(clsids...), Description: pick("", "x"),
-				Icon: pick("", "i.ico"), ref: rowRef{Key: []string{name}}})
+				Icon: pick("", "i.ico"), ref: crRowRef{Key: []string{name}}})
 		}
 		if rng.IntN(2) == 0 {
 			in.AppIDs = append(in.AppIDs, appIDRow{AppID: "{A0000000-0000-0000-0000-000000000001}", RemoteServerName: pick("", "[H]"), DllSurrogate: pick("", "#s"),
-				ActivateAtStorage: crOptInt{V: int32(rng.IntN(2)), Valid: rng.IntN(2) == 0}, RunAsInteractiveUser: crInt(1), ref: rowRef{Key: []string{"{A0000000-0000-0000-0000-000000000001}"}}})
+				ActivateAtStorage: crOptInt{V: int32(rng.IntN(2)), Valid: rng.IntN(2) == 0}, RunAsInteractiveUser: crInt(1), ref: crRowRef{Key: []string{"{A0000000-0000-0000-0000-000000000001}"}}})
 		}
 		for n := rng.IntN(4); n > 0; n-- {
 			e := extensionRow{Extension: pick(exts[1:]...), Component: pick(comps...), ProgID: pick(progs...), MIME: pick("", "m/1", "m/2"), Feature: pick("F", "Nope")}
@@ -713,7 +724,7 @@ func TestPlanRandom(t *testing.T) {
 				continue
 			}
 			seen[k] = true
-			e.ref = rowRef{Key: []string{e.Extension, e.Component}}
+			e.ref = crRowRef{Key: []string{e.Extension, e.Component}}
 			in.Extensions = append(in.Extensions, e)
 		}
 		for n := rng.IntN(4); n > 0; n-- {
@@ -726,16 +737,16 @@ func TestPlanRandom(t *testing.T) {
 				continue
 			}
 			seen[k] = true
-			v.ref = rowRef{Key: []string{v.Extension, v.Verb}}
+			v.ref = crRowRef{Key: []string{v.Extension, v.Verb}}
 			in.Verbs = append(in.Verbs, v)
 		}
 		for _, ct := range []string{"m/1", "m/2"} {
 			if rng.IntN(2) == 0 {
-				in.MIMEs = append(in.MIMEs, mimeRow{ContentType: ct, Extension: pick(exts[1:]...), CLSID: pick(clsids...), ref: rowRef{Key: []string{ct}}})
+				in.MIMEs = append(in.MIMEs, mimeRow{ContentType: ct, Extension: pick(exts[1:]...), CLSID: pick(clsids...), ref: crRowRef{Key: []string{ct}}})
 			}
 		}
 		if rng.IntN(3) == 0 {
-			in.Registry = []registryRow{{ID: "regX", Root: int16(rng.IntN(4) - 1), Key: pick(`CLSID\{C0000000-0000-0000-0000-000000000001}`, `Software\Classes\P.1`, ".e1"), Value: pick("v", "[~]"), Component: "A"}}
+			in.Registry = []crRegistryRow{{ID: "regX", Root: int16(rng.IntN(4) - 1), Key: pick(`CLSID\{C0000000-0000-0000-0000-000000000001}`, `Software\Classes\P.1`, ".e1"), Value: pick("v", "[~]"), Component: "A"}}
 		}
 		opts := ClassToRegistryOptions{DropUnexpressible: rng.IntN(2) == 0, NoIconCache: rng.IntN(4) == 0}
 		plan := planClassRegistry(in, opts)

@@ -13,9 +13,9 @@ type crOptInt struct {
 
 func crInt(v int32) crOptInt { return crOptInt{V: v, Valid: true} }
 
-// rowRef identifies a source row for the report: its primary key and the
+// crRowRef identifies a source row for the report: its primary key and the
 // whole row, each column as IDT text.
-type rowRef struct {
+type crRowRef struct {
 	Key []string
 	Old []string
 }
@@ -28,60 +28,60 @@ type classRow struct {
 	DefInprocHandler, Argument string
 	Feature                    string
 	Attributes                 crOptInt
-	ref                        rowRef
+	ref                        crRowRef
 }
 
 type progIDRow struct {
 	ProgID, Parent, Class, Description, Icon string
 	IconIndex                                crOptInt
-	ref                                      rowRef
+	ref                                      crRowRef
 }
 
 type appIDRow struct {
 	AppID, RemoteServerName, LocalService, ServiceParameters, DllSurrogate string
 	ActivateAtStorage, RunAsInteractiveUser                                crOptInt
-	ref                                                                    rowRef
+	ref                                                                    crRowRef
 }
 
 type extensionRow struct {
 	Extension, Component, ProgID, MIME, Feature string
-	ref                                         rowRef
+	ref                                         crRowRef
 }
 
 type verbRow struct {
 	Extension, Verb   string
 	Sequence          crOptInt
 	Command, Argument string
-	ref               rowRef
+	ref               crRowRef
 }
 
 type mimeRow struct {
 	ContentType, Extension, CLSID string
-	ref                           rowRef
+	ref                           crRowRef
 }
 
-type typeLibRow struct {
+type crTypeLibRow struct {
 	LibID, Component string
-	ref              rowRef
+	ref              crRowRef
 }
 
-type componentRow struct {
+type crComponentRow struct {
 	Component  string
 	Attributes int32
 	KeyPath    string
 }
 
-type fileRow struct {
+type crFileRow struct {
 	File, Component, FileName string
 }
 
-type featureComponentRow struct {
+type crFeatureComponent struct {
 	Feature, Component string
 }
 
-// registryRow is a row of the Registry table. Name "" is the key's default
+// crRegistryRow is a row of the Registry table. Name "" is the key's default
 // value; Value "" is null.
-type registryRow struct {
+type crRegistryRow struct {
 	ID        string
 	Root      int16
 	Key, Name string
@@ -90,12 +90,12 @@ type registryRow struct {
 }
 
 // idt returns the row as IDT text per column, in Registry column order.
-func (r registryRow) idt() []string {
+func (r crRegistryRow) idt() []string {
 	return []string{r.ID, crItoa(int(r.Root)), r.Key, r.Name, r.Value, r.Component}
 }
 
-// sequenceRow is a row of one of the sequence tables.
-type sequenceRow struct {
+// crSequenceRow is a row of one of the sequence tables.
+type crSequenceRow struct {
 	Table, Action, Condition string
 	Sequence                 crOptInt
 }
@@ -113,15 +113,16 @@ type classRegInput struct {
 	Extensions []extensionRow
 	Verbs      []verbRow
 	MIMEs      []mimeRow
-	TypeLibs   []typeLibRow
+	TypeLibs   []crTypeLibRow
 
-	Components        []componentRow
-	Files             []fileRow
+	Components        []crComponentRow
+	Files             []crFileRow
 	Features          []string
-	FeatureComponents []featureComponentRow
+	FeatureAttributes map[string]int32 // Feature.Attributes by feature
+	FeatureComponents []crFeatureComponent
 	Icons             []string
-	Registry          []registryRow
-	Sequences         []sequenceRow
+	Registry          []crRegistryRow
+	Sequences         []crSequenceRow
 	// HasRegistryTable says whether the Registry table exists.
 	HasRegistryTable bool
 	// MergeModule is set for merge modules, whose actions come from the

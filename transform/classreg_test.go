@@ -62,9 +62,9 @@ func TestClassToRegistryGolden(t *testing.T) {
 			out, rep := crRewrite(t, src, t.TempDir(), ClassToRegistryOptions{})
 			after := crExportAll(t, msiinfo, out)
 
-			var got []registryRow
-			for _, r := range after[tRegistry].Rows {
-				got = append(got, crRegistryRowOf(after[tRegistry], r))
+			var got []crRegistryRow
+			for _, r := range after[crTblRegistry].Rows {
+				got = append(got, crRegistryRowOf(after[crTblRegistry], r))
 			}
 			crSortRegistry(got)
 			want := crReadGolden(t, filepath.Join("testdata", "classreg", tc.golden))
@@ -80,7 +80,7 @@ func TestClassToRegistryGolden(t *testing.T) {
 					removed[c.Table]++
 				}
 			}
-			for _, table := range []string{tClass, tProgID, tAppID, tExtension, tVerb, tMIME} {
+			for _, table := range []string{crTblClass, crTblProgID, crTblAppID, crTblExtension, crTblVerb, crTblMIME} {
 				if n := len(after[table].Rows); n != 0 {
 					t.Errorf("%s still has %d rows: %v", table, n, after[table].Rows)
 				}
@@ -103,7 +103,7 @@ func TestClassToRegistryGolden(t *testing.T) {
 			// Untouched tables export identically.
 			for name, tab := range before {
 				switch name {
-				case tClass, tProgID, tAppID, tExtension, tVerb, tMIME, tRegistry:
+				case crTblClass, crTblProgID, crTblAppID, crTblExtension, crTblVerb, crTblMIME, crTblRegistry:
 					continue
 				}
 				if diff := cmp.Diff(tab, after[name]); diff != "" {
@@ -179,16 +179,16 @@ func TestClassToRegistryNewRegistryTable(t *testing.T) {
 	out, rep := crRewrite(t, src, dir, ClassToRegistryOptions{})
 	after := crExportAll(t, msiinfo, out)
 
-	reg := after[tRegistry]
+	reg := after[crTblRegistry]
 	if diff := cmp.Diff([]string{"s72", "i2", "l255", "L255", "L0", "s72"}, reg.Types); diff != "" {
 		t.Errorf("Registry column types (-want +got):\n%s", diff)
 	}
-	var got []registryRow
+	var got []crRegistryRow
 	for _, r := range reg.Rows {
 		got = append(got, crRegistryRowOf(reg, r))
 	}
 	crSortRegistry(got)
-	var want []registryRow
+	var want []crRegistryRow
 	for _, r := range crReadGolden(t, filepath.Join("testdata", "classreg", "wix-Class-OldClassTableDef.Registry.idt")) {
 		if strings.HasPrefix(r.ID, "reg") && len(r.ID) == 35 { // the generated rows only
 			want = append(want, r)
@@ -208,14 +208,14 @@ func TestClassToRegistryNewRegistryTable(t *testing.T) {
 	val := after["_Validation"]
 	n := 0
 	for _, r := range val.Rows {
-		if val.get(r, "Table") == tRegistry {
+		if val.get(r, "Table") == crTblRegistry {
 			n++
 		}
 	}
-	if n != len(registryColumns) {
-		t.Errorf("_Validation has %d Registry rows, want %d", n, len(registryColumns))
+	if n != len(crRegistryColumns) {
+		t.Errorf("_Validation has %d Registry rows, want %d", n, len(crRegistryColumns))
 	}
-	if !crReportHasNote(rep, tRegistry, "created the Registry table") {
+	if !crReportHasNote(rep, crTblRegistry, "created the Registry table") {
 		t.Errorf("report does not say the table was created: %+v", rep.Notes)
 	}
 }
@@ -250,11 +250,11 @@ func TestClassToRegistryOddDatabase(t *testing.T) {
 	}
 	out, rep := crRewrite(t, src, dir, ClassToRegistryOptions{})
 	for _, want := range []struct{ table, substr string }{
-		{tClass, "component NoSuchComp is not in the Component table"},
-		{tClass, "has 2 Class rows"},
-		{tProgID, "ProgId_Parent Gone.1 is not in the ProgId table"},
-		{tProgID, "never registers this ProgId"},
-		{tProgID, "a cycle"},
+		{crTblClass, "component NoSuchComp is not in the Component table"},
+		{crTblClass, "has 2 Class rows"},
+		{crTblProgID, "ProgId_Parent Gone.1 is not in the ProgId table"},
+		{crTblProgID, "never registers this ProgId"},
+		{crTblProgID, "a cycle"},
 	} {
 		if !crReportHasNote(rep, want.table, want.substr) {
 			t.Errorf("no %s note containing %q", want.table, want.substr)
@@ -262,16 +262,16 @@ func TestClassToRegistryOddDatabase(t *testing.T) {
 	}
 	after := crExportAll(t, msiinfo, out)
 	left := map[string]bool{}
-	for _, r := range after[tClass].Rows {
-		left[after[tClass].get(r, "CLSID")] = true
+	for _, r := range after[crTblClass].Rows {
+		left[after[crTblClass].get(r, "CLSID")] = true
 	}
-	if !left["{DEADBEEF-0000-0000-0000-000000000001}"] || len(after[tClass].Rows) != 1 {
-		t.Errorf("Class rows left: %v (want only the ghost class)", after[tClass].Rows)
+	if !left["{DEADBEEF-0000-0000-0000-000000000001}"] || len(after[crTblClass].Rows) != 1 {
+		t.Errorf("Class rows left: %v (want only the ghost class)", after[crTblClass].Rows)
 	}
 	var inproc string
-	for _, r := range after[tRegistry].Rows {
-		if after[tRegistry].get(r, "Key") == `CLSID\{23572545-7D83-6DE6-4554-E81806A5DB6A}\InprocServer32` {
-			inproc = after[tRegistry].get(r, "Value")
+	for _, r := range after[crTblRegistry].Rows {
+		if after[crTblRegistry].get(r, "Key") == `CLSID\{23572545-7D83-6DE6-4554-E81806A5DB6A}\InprocServer32` {
+			inproc = after[crTblRegistry].get(r, "Value")
 		}
 	}
 	if inproc != "[#comserver.dll]" {

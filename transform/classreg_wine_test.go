@@ -246,7 +246,7 @@ func TestClassToRegistryWine(t *testing.T) {
 func crWineNormalize(in *classRegInput, orig, rew []wineoracle.Entry) (want, got []string) {
 	relative := map[string]bool{}
 	for _, c := range in.Classes {
-		if c.Attributes.Valid && c.Attributes.V&classAttrRelativePath != 0 {
+		if c.Attributes.Valid && c.Attributes.V&crClassRelativePath != 0 {
 			relative[crLower(`\CLSID\`+c.CLSID+`\`+c.Context)] = true
 		}
 	}
