@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -99,4 +101,36 @@ func BenchmarkCabFile(b *testing.B) {
 		b.Fatal(err)
 	}
 	benchExtract(b, data)
+}
+
+// TestExtractForBench extracts the cabinet $MSIKIT_BENCH_EXTRACT into the
+// folder $MSIKIT_BENCH_OUT, as gcab -x does; bench/cab.sh times it against
+// gcab. It is skipped unless both are set.
+func TestExtractForBench(t *testing.T) {
+	name, out := os.Getenv("MSIKIT_BENCH_EXTRACT"), os.Getenv("MSIKIT_BENCH_OUT")
+	if name == "" || out == "" {
+		t.Skip("used by bench/cab.sh: set MSIKIT_BENCH_EXTRACT and MSIKIT_BENCH_OUT")
+	}
+	rc, err := OpenReader(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	for _, f := range rc.Files {
+		r, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := os.Create(filepath.Join(out, filepath.Base(strings.ReplaceAll(f.Name, `\`, "/"))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.Copy(w, r); err != nil {
+			t.Fatal(err)
+		}
+		r.Close()
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

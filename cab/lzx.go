@@ -1,6 +1,7 @@
 package cab
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 )
@@ -392,9 +393,33 @@ func (d *lzxDecompressor) copyRaw(frameEnd int64) error {
 	return nil
 }
 
+// refillBits tops a bit buffer up to more than 48 bits from src at ip
+// (16-bit little-endian words, zeros past the end). It is the hot-loop form
+// of refill, working on local copies of the reader state.
+func refillBits(src []byte, ip int, bits uint64, nb uint) (int, uint64, uint) {
+	if nb <= 16 && ip+8 <= len(src) {
+		w := binary.LittleEndian.Uint64(src[ip:])
+		v := (w&0xffff)<<48 | (w>>16&0xffff)<<32 | (w>>32&0xffff)<<16
+		return ip + 6, bits | v>>nb, nb + 48
+	}
+	for nb <= 48 {
+		var w uint64
+		if ip+1 < len(src) {
+			w = uint64(src[ip]) | uint64(src[ip+1])<<8
+		} else if ip < len(src) {
+			w = uint64(src[ip])
+		}
+		ip += 2
+		bits |= w << (48 - nb)
+		nb += 16
+	}
+	return ip, bits, nb
+}
+
 // decodeCompressed decodes symbols of a verbatim or aligned block until
-// the frame is full or the block ends.
-func (d *lzxDecompressor) decodeCompressed(frameEnd int64) error {
+// the frame is full or the block ends. The bit reader state lives in
+// locals here (the decoder's hot loop) and is written back on exit.
+func (d *lzxDecompressor) decodeCompressed(frameEnd int64) (err error) {
 	window := d.window
 	mask := d.mask
 	aligned := d.blockType == lzxBlockAligned
@@ -404,12 +429,36 @@ func (d *lzxDecompressor) decodeCompressed(frameEnd int64) error {
 	if blockEnd < end {
 		end = blockEnd
 	}
+	src, ip, bits, nb := d.src, d.ip, d.bits, d.nb
+	mainH, lenH, alH := d.main, d.length, d.aligned
+	mainTab, mainShift := mainH.table, 64-mainH.tableBits
+	lenTab, lenShift := lenH.table, 64-lenH.tableBits
+	limit := int64(len(src)+lzxOverrunAllowed) * 8
 	pos := d.pos
+	defer func() {
+		d.src, d.ip, d.bits, d.nb = src, ip, bits, nb
+		d.blockRemain -= int(pos - d.pos)
+		d.pos = pos
+	}()
 	for pos < end {
-		sym, err := d.decodeSym(d.main)
-		if err != nil {
-			d.pos = pos
-			return err
+		if nb < 48 {
+			ip, bits, nb = refillBits(src, ip, bits, nb)
+		}
+		// Main symbol.
+		var sym int
+		if e := mainTab[bits>>mainShift]; e != 0 {
+			n := uint(e & 31)
+			bits <<= n
+			nb -= n
+			sym = int(e >> 5)
+		} else {
+			s, n := mainH.decodeSlow(uint32(bits >> 48))
+			if n == 0 {
+				return lzxErr("invalid Huffman code")
+			}
+			bits <<= n
+			nb -= n
+			sym = int(s)
 		}
 		if sym < lzxNumChars {
 			window[pos&mask] = byte(sym)
@@ -419,12 +468,21 @@ func (d *lzxDecompressor) decodeCompressed(frameEnd int64) error {
 		sym -= lzxNumChars
 		length := sym&7 + lzxMinMatch
 		if sym&7 == 7 {
-			l, err := d.decodeSym(d.length)
-			if err != nil {
-				d.pos = pos
-				return err
+			// nb >= 48-16 here: enough for a 16-bit length code.
+			if e := lenTab[bits>>lenShift]; e != 0 {
+				n := uint(e & 31)
+				bits <<= n
+				nb -= n
+				length += int(e >> 5)
+			} else {
+				s, n := lenH.decodeSlow(uint32(bits >> 48))
+				if n == 0 {
+					return lzxErr("invalid Huffman code")
+				}
+				bits <<= n
+				nb -= n
+				length += int(s)
 			}
-			length += l
 		}
 		slot := sym >> 3
 		var off uint32
@@ -442,27 +500,42 @@ func (d *lzxDecompressor) decodeCompressed(frameEnd int64) error {
 		default:
 			extra := uint(lzxExtraBits[slot])
 			off = lzxBase[slot] - 2
+			if nb < 32 {
+				ip, bits, nb = refillBits(src, ip, bits, nb)
+			}
 			if aligned && extra >= 3 {
-				off += d.readBits(extra-3) << 3
-				a, err := d.decodeSym(d.aligned)
-				if err != nil {
-					d.pos = pos
-					return err
+				if k := extra - 3; k > 0 {
+					off += uint32(bits>>(64-k)) << 3
+					bits <<= k
+					nb -= k
 				}
+				if nb < 16 {
+					ip, bits, nb = refillBits(src, ip, bits, nb)
+				}
+				e := alH.table[bits>>(64-alH.tableBits)]
+				var a uint16
+				var n uint
+				if e != 0 {
+					a, n = e>>5, uint(e&31)
+				} else if a, n = alH.decodeSlow(uint32(bits >> 48)); n == 0 {
+					return lzxErr("invalid Huffman code")
+				}
+				bits <<= n
+				nb -= n
 				off += uint32(a)
 			} else if extra > 0 {
-				off += d.readBits(extra)
+				off += uint32(bits >> (64 - extra))
+				bits <<= extra
+				nb -= extra
 			}
 			d.r2 = d.r1
 			d.r1 = d.r0
 			d.r0 = off
 		}
 		if off == 0 || int64(off) > pos || int64(off) > wsize {
-			d.pos = pos
 			return lzxErr(fmt.Sprintf("match offset %d beyond the data decoded so far (%d bytes)", off, pos))
 		}
 		if pos+int64(length) > blockEnd {
-			d.pos = pos
 			return lzxErr("match runs past the end of its block")
 		}
 		if pos+int64(length) > frameEnd {
@@ -471,15 +544,28 @@ func (d *lzxDecompressor) decodeCompressed(frameEnd int64) error {
 			d.pendOff = off
 			length -= d.pendLen
 		}
-		d.copyMatch(pos, off, length)
+		// Copy the match; the common case (no wrap, no overlap, short)
+		// byte by byte without a call.
+		dp := pos & mask
+		sp := (pos - int64(off)) & mask
+		if int64(off) >= int64(length) && dp+int64(length) <= wsize && sp+int64(length) <= wsize {
+			if length <= 16 {
+				dst := window[dp : dp+int64(length)]
+				srcw := window[sp : sp+int64(length)]
+				for i := range dst {
+					dst[i] = srcw[i]
+				}
+			} else {
+				copy(window[dp:dp+int64(length)], window[sp:sp+int64(length)])
+			}
+		} else {
+			d.copyMatch(pos, off, length)
+		}
 		pos += int64(length)
-		if d.overrun() {
-			d.pos = pos
+		if int64(ip)*8-int64(nb) > limit {
 			return lzxErr("compressed data ends before the block's output is complete")
 		}
 	}
-	d.blockRemain -= int(pos - d.pos)
-	d.pos = pos
 	return nil
 }
 
@@ -517,7 +603,11 @@ func e8Translate(p []byte, base int64, size int32) {
 	limit := len(p) - 10
 	for i := 0; i < limit; i++ {
 		if p[i] != 0xe8 {
-			continue
+			j := bytes.IndexByte(p[i:limit], 0xe8)
+			if j < 0 {
+				return
+			}
+			i += j
 		}
 		abs := int32(binary.LittleEndian.Uint32(p[i+1:]))
 		cur := int32(base + int64(i))
