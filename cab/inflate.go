@@ -203,8 +203,7 @@ func (f *inflater) inflate(out []byte, start, n int, src []byte) error {
 			}
 			ln := int(bits & 0xffff)
 			nln := int(bits >> 16 & 0xffff)
-			bits >>= 32
-			nb -= 32
+			nb -= 32 // bits is reset below
 			if ln != ^nln&0xffff {
 				return formatErr(-1, "mszip: stored block length check fails", nil)
 			}
