@@ -5,8 +5,9 @@
 // Reader.Folders are the compressed streams, Reader.Files the files, each a
 // byte range of one folder. File.Open returns a fresh stream of a file's
 // contents on every call; Folder.Open streams a whole folder. Decoders are
-// stored (no compression), MSZIP (deflate blocks through compress/flate,
-// with the 32 KiB history carried from block to block), LZX (windows of
+// stored (no compression), MSZIP (a deflate block per CFDATA block, with
+// the 32 KiB history carried from block to block; decoded by a table-driven
+// inflater of its own, tested against compress/flate), LZX (windows of
 // 2^15 to 2^21 bytes, verbatim, aligned and uncompressed blocks, E8 call
 // translation) and Quantum. An unknown method gives an *UnsupportedError.
 //
