@@ -60,7 +60,11 @@ schema); summary times are RFC 3339 in UTC, strings are UTF-8.`,
 			}
 			for _, t := range info.Tables {
 				if t.Error != "" {
-					return fmt.Errorf("%s: table %s: %s", args[0], t.Name, t.Error)
+					msg := t.Error
+					if !strings.HasPrefix(msg, "table "+t.Name+":") {
+						msg = "table " + t.Name + ": " + msg
+					}
+					return fmt.Errorf("%s: %s", args[0], msg)
 				}
 			}
 			return nil
