@@ -643,15 +643,29 @@ func (p *crPlanner) liveness() {
 	p.progLive = make([]bool, len(in.ProgIDs))
 	p.progComp = make([]string, len(in.ProgIDs))
 	p.progWhy = make([]string, len(in.ProgIDs))
+	// withProg: lower CLSID -> first registered Class row whose
+	// ProgId_Default names a ProgId row.
+	withProg := map[string]int{}
+	for ci, c := range in.Classes {
+		k := crLower(c.CLSID)
+		if _, done := withProg[k]; done || p.classDead[ci] != "" || c.ProgIDDefault == "" {
+			continue
+		}
+		if _, ok := p.progBy[crLower(c.ProgIDDefault)]; ok {
+			withProg[k] = ci
+		}
+	}
 	for i, r := range in.ProgIDs {
 		if p.progCyclic[i] {
 			// A cycle is registered by nothing we can compute; it stays
 			// a problem of whatever refers to it.
 			continue
 		}
-		if _, ci := p.progClass(i); ci >= 0 {
-			c := in.Classes[ci]
-			if _, ok := p.progBy[crLower(c.ProgIDDefault)]; ok {
+		// Registered with its class: a registered Class row of the CLSID
+		// on its chain whose ProgId_Default names a ProgId row.
+		if clsid, ci := p.progClass(i); ci >= 0 {
+			if cj, ok := withProg[crLower(clsid)]; ok {
+				c := in.Classes[cj]
 				p.progLive[i] = true
 				p.progComp[i] = c.Component
 				p.progWhy[i] = "class " + c.CLSID

@@ -351,6 +351,23 @@ func TestPlanOddData(t *testing.T) {
 			},
 		},
 		{
+			name: "ProgId named by the second context of its class",
+			mutate: func(in *classRegInput) {
+				in.Components = append(in.Components, crComponentRow{Component: "Comp2", KeyPath: "other.exe"})
+				in.Files = append(in.Files, crFileRow{File: "other.exe", Component: "Comp2", FileName: "other.exe"})
+				c := in.Classes[0]
+				c.Context, c.Component = "LocalServer32", "Comp2"
+				c.ref = crRowRef{Key: []string{c.CLSID, c.Context, c.Component}}
+				in.Classes[0].ProgIDDefault = ""
+				in.Classes = append(in.Classes, c)
+			},
+			check: func(t *testing.T, plan *classRegPlan) {
+				if !crContains(crKVs(plan), crKV{"Odd.Thing.1", "", "Odd Thing 1", "Comp2"}) {
+					t.Errorf("ProgId not registered with the class row naming it: %+v", crKVs(plan))
+				}
+			},
+		},
+		{
 			name: "same context from two components",
 			mutate: func(in *classRegInput) {
 				in.Components = append(in.Components, crComponentRow{Component: "Comp2", KeyPath: "other.dll"})
