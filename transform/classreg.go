@@ -41,7 +41,8 @@ type ClassToRegistryOptions struct {
 // HKEY_CLASSES_ROOT) with the same key, name and value is added, under the
 // component msiexec tied it to; the converted rows are deleted. Generated
 // Registry keys are "reg" followed by 32 hex digits of a hash of the row's
-// root, key, name and component, so they are the same on every run. The
+// root, key, name and component, so they are the same on every run ("_2",
+// "_3"… is appended in the unlikely case the package already uses one). The
 // Registry table is created when absent, and WriteRegistryValues and
 // RemoveRegistryValues are added to InstallExecuteSequence when missing.
 // RegisterClassInfo and the other Register*/Unregister* actions are kept:
