@@ -71,8 +71,8 @@ type ClassToRegistryOptions struct {
 // the two disagree gets a warning.
 func ClassToRegistry(db *msi.Database, opts ClassToRegistryOptions) (*Report, error) {
 	rep := &Report{Pass: "class-to-registry", Changes: []Change{}, Notes: []Note{}}
-	if k := db.Kind(); k != msi.KindInstaller && k != msi.KindMergeModule {
-		return nil, fmt.Errorf("transform: class-to-registry: %v is not an installer database", k)
+	if k := db.Kind(); k == msi.KindPatch || k == msi.KindTransform {
+		return nil, fmt.Errorf("transform: class-to-registry: a %v is not an installer database", k)
 	}
 	in, err := readClassRegInput(db)
 	if err != nil {
