@@ -53,7 +53,7 @@ func generate(w io.Writer, mib, small int) error {
 		left -= n
 	}
 	for i := 0; i < small; i++ {
-		n := int64(64 + (i*2654435761)%8000)
+		n := 64 + (int64(i)*2654435761)%8000
 		if err := cw.CreateFrom(fmt.Sprintf("bin/s%05d", i), prng{uint64(1000 + i), n}, n); err != nil {
 			return err
 		}
@@ -205,7 +205,7 @@ func BenchmarkWrite(b *testing.B) {
 	const big = 64 << 20
 	var total int64 = big
 	for i := 0; i < 2000; i++ {
-		total += int64(64 + (i*2654435761)%8000)
+		total += 64 + (int64(i)*2654435761)%8000
 	}
 	b.SetBytes(total)
 	b.ReportAllocs()
@@ -215,7 +215,7 @@ func BenchmarkWrite(b *testing.B) {
 			b.Fatal(err)
 		}
 		for j := 0; j < 2000; j++ {
-			n := int64(64 + (j*2654435761)%8000)
+			n := 64 + (int64(j)*2654435761)%8000
 			if err := w.CreateFrom(fmt.Sprintf("bin/s%05d", j), zeroSource{}, n); err != nil {
 				b.Fatal(err)
 			}

@@ -6,14 +6,17 @@ import (
 	"io"
 	"os"
 	"syscall"
+	"unsafe"
 )
 
-// sendStream copies the stream s into raw with sendfile(2) when both ends
-// are regular files, so the bytes move inside the kernel (as cp does). It
+// sendStream copies the stream s into raw with copy_file_range(2) (as cp
+// does) or sendfile(2) when both ends are regular files, so the bytes move
+// inside the kernel. Both take the source offset explicitly, so the source
+// file's own offset is untouched and concurrent readers are unaffected. It
 // returns how many leading bytes it copied; the caller copies the rest
 // the ordinary way (including when sendfile is unavailable, and the zeros
 // of a truncated source).
-func sendStream(bw *bufio.Writer, raw io.Writer, s *Stream, size int64) (int64, error) {
+func sendStream(bw *bufio.Writer, raw io.Writer, s *Stream, size int64, noCopyRange bool) (int64, error) {
 	dst, ok := raw.(*os.File)
 	if !ok {
 		return 0, nil
@@ -35,6 +38,7 @@ func sendStream(bw *bufio.Writer, raw io.Writer, s *Stream, size int64) (int64, 
 	}
 	var copied int64
 	var sendErr error
+	useCFR := sysCopyFileRange != 0 && !noCopyRange
 	cerr := dc.Control(func(dfd uintptr) {
 		cerr := sc.Control(func(sfd uintptr) {
 			for _, e := range s.ext {
@@ -42,7 +46,17 @@ func sendStream(bw *bufio.Writer, raw io.Writer, s *Stream, size int64) (int64, 
 				for done < e.n {
 					off := e.phys + done
 					k := int(min(e.n-done, 1<<30))
-					m, err := syscall.Sendfile(int(dfd), int(sfd), &off, k)
+					var m int
+					var err error
+					if useCFR {
+						m, err = copyFileRange(dfd, sfd, &off, k)
+						if m <= 0 && copied == 0 && done == 0 && err != nil && !errors.Is(err, syscall.EINTR) && !errors.Is(err, syscall.EAGAIN) {
+							useCFR = false // not supported here (ENOSYS, EXDEV, EINVAL...): try sendfile
+							continue
+						}
+					} else {
+						m, err = syscall.Sendfile(int(dfd), int(sfd), &off, k)
+					}
 					if m > 0 {
 						done += int64(m)
 						copied += int64(m)
@@ -70,4 +84,14 @@ func sendStream(bw *bufio.Writer, raw io.Writer, s *Stream, size int64) (int64, 
 		return 0, nil
 	}
 	return min(copied, size), sendErr
+}
+
+// copyFileRange copies n bytes from sfd at *off to dfd at its current
+// position, advancing *off.
+func copyFileRange(dfd, sfd uintptr, off *int64, n int) (int, error) {
+	r, _, e := syscall.Syscall6(sysCopyFileRange, sfd, uintptr(unsafe.Pointer(off)), dfd, 0, uintptr(n), 0)
+	if e != 0 {
+		return 0, e
+	}
+	return int(r), nil
 }

@@ -50,6 +50,8 @@ type Writer struct {
 	closed  bool
 	err     error
 	nodes   int
+
+	noCopyRange bool // tests: kernel copies use sendfile only
 }
 
 // wnode is one entry being written.
@@ -452,8 +454,9 @@ type layout struct {
 	small    []*wnode
 	total    int64 // sectors after the header
 
-	raw io.Writer     // the Writer's destination
-	bw  *bufio.Writer // buffered view of raw that write uses
+	raw         io.Writer     // the Writer's destination
+	bw          *bufio.Writer // buffered view of raw that write uses
+	noCopyRange bool          // tests: use sendfile rather than copy_file_range
 
 	firstDIFAT, firstDir, firstMiniFAT, firstMini, firstBig int64
 }
@@ -471,7 +474,7 @@ func (w *Writer) Close() error {
 		return err
 	}
 	bw := bufio.NewWriterSize(w.w, 64<<10)
-	l.raw, l.bw = w.w, bw
+	l.raw, l.bw, l.noCopyRange = w.w, bw, w.noCopyRange
 	if err := l.write(bw); err != nil {
 		w.err = prefixed(err)
 		return w.err
@@ -854,7 +857,7 @@ func zeros(w io.Writer, buf []byte, n int64) error {
 // a file being copied to a file.
 func (l *layout) copyBig(w io.Writer, n *wnode, buf []byte, size int64) error {
 	if s, ok := n.src.(*Stream); ok && w == io.Writer(l.bw) && size >= 1<<20 {
-		done, err := sendStream(l.bw, l.raw, s, size)
+		done, err := sendStream(l.bw, l.raw, s, size, l.noCopyRange)
 		if err != nil {
 			return fmt.Errorf("cfb: copying %q: %w", decodeName(n.name), err)
 		}

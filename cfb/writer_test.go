@@ -256,7 +256,7 @@ func TestWriterAutoV4(t *testing.T) {
 		t.Fatalf("directory at %d not in the kept header", dir)
 	}
 	if got := le.Uint64(hk.head[dir+128+0x78:]); got != size {
-		t.Errorf("stream size field %d, want %d", got, size)
+		t.Errorf("stream size field %d, want %d", got, int64(size))
 	}
 	sectors := (int64(size) + 4095) / 4096
 	if hk.n < (sectors+1)*4096 {

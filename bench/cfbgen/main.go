@@ -78,7 +78,7 @@ func Generate(w io.Writer, mib, small int) error {
 		left -= n
 	}
 	for i := 0; i < small; i++ {
-		n := int64(64 + (i*2654435761)%8000)
+		n := 64 + (int64(i)*2654435761)%8000
 		if err := cw.CreateFrom(fmt.Sprintf("bin/s%05d", i), prng{uint64(1000 + i), n}, n); err != nil {
 			return err
 		}

@@ -1,0 +1,4 @@
+package cfb
+
+// sysCopyFileRange is copy_file_range(2)'s number on linux/arm64.
+const sysCopyFileRange = 285
