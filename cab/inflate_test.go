@@ -90,22 +90,25 @@ func FuzzInflate(f *testing.F) {
 		f.Add(buf.Bytes(), true)
 	}
 	f.Fuzz(func(t *testing.T, src []byte, withDict bool) {
-		var dict []byte
-		if withDict {
-			dict = []byte("history")
-		}
-		want, err := flateDecode(src, dict, 2*maxBlockSize)
-		if err != nil || len(want) > maxBlockSize {
-			// Not a valid stream for flate: ours must merely not misbehave.
-			inflateTest(dict, src, maxBlockSize/2)
-			return
-		}
-		got, err := inflateTest(dict, src, len(want))
-		if err != nil {
-			t.Fatalf("compress/flate decodes %d bytes, ours fails: %v", len(want), err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Fatalf("output differs from compress/flate")
-		}
+		// Per-input deadline and heap ceiling, as for the other targets.
+		fuzzGuard(t, func() {
+			var dict []byte
+			if withDict {
+				dict = []byte("history")
+			}
+			want, err := flateDecode(src, dict, 2*maxBlockSize)
+			if err != nil || len(want) > maxBlockSize {
+				// Not a valid stream for flate: ours must merely not misbehave.
+				inflateTest(dict, src, maxBlockSize/2)
+				return
+			}
+			got, err := inflateTest(dict, src, len(want))
+			if err != nil {
+				t.Fatalf("compress/flate decodes %d bytes, ours fails: %v", len(want), err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("output differs from compress/flate")
+			}
+		})
 	})
 }
