@@ -237,7 +237,8 @@ func TestStreamLimit(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 	binary.LittleEndian.PutUint32(b[:4], 0) // not a compound file any more
-	if _, err := NewDatabase(bytes.NewReader(b), int64(len(b))); err == nil {
-		t.Error("garbage accepted")
+	_, err = NewDatabase(bytes.NewReader(b), int64(len(b)))
+	if !errors.Is(err, ErrFormat) || !errors.Is(err, cfb.ErrFormat) {
+		t.Errorf("garbage: got %v, want an error matching msi.ErrFormat and cfb.ErrFormat", err)
 	}
 }
