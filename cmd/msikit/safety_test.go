@@ -281,7 +281,17 @@ func TestWritersRefuseSamePath(t *testing.T) {
 				t.Fatal(err)
 			}
 			inSum, ino := sha(t, in), inode(t, in)
-			for _, out := range []string{in, filepath.Join(d, ".", "x", "..", "in.msi"), link} {
+			if err := os.Mkdir(filepath.Join(d, "x"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			wd, _ := os.Getwd()
+			rel, err := filepath.Rel(wd, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The same file by name, by other spellings (not cleaned), by
+			// a relative path and through a symbolic link.
+			for _, out := range []string{in, d + "/./in.msi", d + "/x/../in.msi", rel, link} {
 				code, _, stderr := runCLI(t, w.args(in, out)...)
 				skipUnimplemented(t, w, stderr)
 				checkOneLineError(t, code, stderr, out, in)
