@@ -304,8 +304,10 @@ func (f *inflater) inflate(out []byte, start, n int, src []byte) error {
 					return err
 				}
 			}
-			litTab, litMask := lit.table, uint64(1)<<lit.tableBits-1
-			dstTab, dstMask := dist.table, uint64(1)<<dist.tableBits-1
+			// Fixed-size views with constant masks: no bounds checks.
+			litTab := (*[1 << inflateLitBits]uint32)(lit.table)
+			dstTab := (*[1 << inflateDistBits]uint32)(dist.table)
+			const litMask, dstMask = 1<<inflateLitBits - 1, 1<<inflateDistBits - 1
 			for {
 				if nb < 48 {
 					ip, bits, nb = inflRefill(src, ip, bits, nb)

@@ -431,8 +431,10 @@ func (d *lzxDecompressor) decodeCompressed(frameEnd int64) (err error) {
 	}
 	src, ip, bits, nb := d.src, d.ip, d.bits, d.nb
 	mainH, lenH, alH := d.main, d.length, d.aligned
-	mainTab, mainShift := mainH.table, 64-mainH.tableBits
-	lenTab, lenShift := lenH.table, 64-lenH.tableBits
+	// Fixed-size views with constant shifts: no bounds checks.
+	mainTab := (*[1 << lzxMainTableBits]uint16)(mainH.table)
+	lenTab := (*[1 << lzxLenTableBits]uint16)(lenH.table)
+	const mainShift, lenShift = 64 - lzxMainTableBits, 64 - lzxLenTableBits
 	limit := int64(len(src)+lzxOverrunAllowed) * 8
 	pos := d.pos
 	defer func() {
