@@ -20,6 +20,8 @@ type FormatError struct {
 	Err    error  // underlying cause, or nil
 }
 
+// Error formats the error as "cab: at offset N: message: cause", leaving out
+// the offset when it is -1 and the cause when Err is nil.
 func (e *FormatError) Error() string {
 	s := "cab: " + e.Msg
 	if e.Offset >= 0 {
@@ -49,6 +51,8 @@ type UnsupportedError struct {
 	Msg    string // what is unsupported
 }
 
+// Error formats the error as "cab: unsupported: message (compression method
+// N)", leaving out the method when it is -1.
 func (e *UnsupportedError) Error() string {
 	if e.Method >= 0 {
 		return fmt.Sprintf("cab: unsupported: %s (compression method %d)", e.Msg, e.Method)

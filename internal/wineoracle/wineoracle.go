@@ -156,6 +156,8 @@ type Entry struct {
 	Value string
 }
 
+// String formats the entry as one "key | name | type | value" line, the
+// shape the tests compare (a key prints as "key |  | KEY |").
 func (e Entry) String() string {
 	if e.Type == "KEY" {
 		return e.Key + " |  | KEY |"

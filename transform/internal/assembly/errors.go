@@ -31,6 +31,8 @@ type FormatError struct {
 	Err error
 }
 
+// Error formats the error as "assembly: part: message (offset 0xN): cause",
+// leaving out the offset when it is -1 and the cause when Err is nil.
 func (e *FormatError) Error() string {
 	s := "assembly: " + e.Part + ": " + e.Msg
 	if e.Offset >= 0 {
@@ -61,6 +63,8 @@ type UnsupportedError struct {
 	Err error
 }
 
+// Error formats the error as "assembly: unsupported: message"; Err is not
+// included (reach it with errors.Is).
 func (e *UnsupportedError) Error() string { return "assembly: unsupported: " + e.Msg }
 
 // Unwrap returns Err.
