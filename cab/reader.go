@@ -24,8 +24,10 @@ type Options struct {
 	// OpenCabinet opens another cabinet of the same set by the name stored
 	// in a cabinet header (PrevCabinet or NextCabinet). It is called only
 	// when a file or folder spans cabinets, possibly from several
-	// goroutines at once. When nil, reading data in another cabinet fails
-	// with an error matching ErrMissingCabinet.
+	// goroutines at once. The caller keeps ownership of what it returns
+	// (close it after the Reader is no longer used). When nil, reading
+	// data in another cabinet fails with an error matching
+	// ErrMissingCabinet.
 	OpenCabinet func(name string) (io.ReaderAt, int64, error)
 
 	// IgnoreChecksums turns off CFDATA checksum verification. By default
