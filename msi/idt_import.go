@@ -16,8 +16,8 @@ import (
 )
 
 // maxIDTLine bounds one line of an IDT file (a row). Column strings are at
-// most a few KiB in practice; 16 MiB leaves room for long-string tables.
-const maxIDTLine = 16 << 20
+// most a few KiB in practice; 8 MiB leaves room for long-string tables.
+const maxIDTLine = 8 << 20
 
 // idtReader splits IDT text into lines the way msibuild reads them: lines
 // end at LF or CR, a run of line ends counts as one (so blank lines are
@@ -49,10 +49,16 @@ func (r *idtReader) next() ([]byte, error) {
 		var line []byte
 		for {
 			chunk, err := r.br.ReadSlice('\n')
-			line = append(line, chunk...)
-			if len(line) > maxIDTLine {
+			if len(line)+len(chunk) > maxIDTLine {
 				return nil, r.errorf("line longer than %d bytes", maxIDTLine)
 			}
+			if need := len(line) + len(chunk); need > cap(line) {
+				// Double, so a long line costs at most twice its size.
+				grown := make([]byte, len(line), max(need, 2*cap(line)))
+				copy(grown, line)
+				line = grown
+			}
+			line = append(line, chunk...)
 			if err == bufio.ErrBufferFull {
 				continue
 			}
