@@ -38,10 +38,10 @@ type Entry struct {
 	Name      string   // decoded UTF-16 name (unpaired surrogates become U+FFFD)
 	RawName   []uint16 // exact on-disk name units, without the terminating NUL
 	Type      Type
-	CLSID     GUID
-	StateBits uint32
-	Created   Filetime
-	Modified  Filetime
+	CLSID     GUID     // class ID of a storage or the root; all zero for streams
+	StateBits uint32   // user-defined state bits, kept as stored
+	Created   Filetime // creation time exactly as stored; 0 when not recorded
+	Modified  Filetime // modification time exactly as stored; 0 when not recorded
 	Size      int64    // stream size in bytes; 0 for storages and the root
 	Path      string   // names below the root joined by "/"; "" for the root
 	Parent    *Entry   // nil for the root

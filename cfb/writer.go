@@ -122,11 +122,16 @@ func (w *Writer) check() error {
 	return nil
 }
 
-func splitPath(path string) ([]string, error) {
+// splitLast splits a path into its parent path and final name.
+func splitLast(path string) (parent, name string, err error) {
 	if path == "" {
-		return nil, errors.New("cfb: empty path")
+		return "", "", errors.New("cfb: empty path")
 	}
-	return strings.Split(path, "/"), nil
+	i := strings.LastIndexByte(path, '/')
+	if i < 0 {
+		return "", path, nil
+	}
+	return path[:i], path[i+1:], nil
 }
 
 func checkName(u []uint16) error {
@@ -142,25 +147,48 @@ func checkName(u []uint16) error {
 	return nil
 }
 
-// storage returns the storage reached by following names from the root,
-// creating missing storages with zero metadata.
-func (w *Writer) storage(names [][]uint16) (*wnode, error) {
+// storage returns the storage at the "/"-separated path below the root,
+// creating missing storages with zero metadata. At each level the longest
+// run of path elements that names an existing child is taken, so storages
+// whose names contain "/" are reachable once they exist.
+func (w *Writer) storage(path string) (*wnode, error) {
 	n := w.root
-	for _, u := range names {
-		if err := checkName(u); err != nil {
-			return nil, err
+	rest := path
+	for rest != "" {
+		var next *wnode
+		used := 0
+		for i := len(rest); i > 0; i = strings.LastIndexByte(rest[:i], '/') {
+			if c := n.byKey[nameKey(encodeName(rest[:i]))]; c != nil {
+				next, used = c, i
+				break
+			}
 		}
-		k := nameKey(u)
-		c := n.byKey[k]
-		if c == nil {
-			c = &wnode{name: slices.Clone(u), key: k, typ: TypeStorage, byKey: map[string]*wnode{}}
-			if err := w.add(n, c); err != nil {
+		if next == nil {
+			seg := rest
+			if i := strings.IndexByte(rest, '/'); i >= 0 {
+				seg = rest[:i]
+			}
+			u := encodeName(seg)
+			if err := checkName(u); err != nil {
 				return nil, err
 			}
-		} else if c.typ != TypeStorage {
-			return nil, fmt.Errorf("cfb: %q is a stream, not a storage", decodeName(u))
+			next = &wnode{name: u, key: nameKey(u), typ: TypeStorage, byKey: map[string]*wnode{}}
+			if err := w.add(n, next); err != nil {
+				return nil, err
+			}
+			used = len(seg)
 		}
-		n = c
+		if next.typ != TypeStorage {
+			return nil, fmt.Errorf("cfb: %q is a stream, not a storage", decodeName(next.name))
+		}
+		n = next
+		rest = rest[used:]
+		if rest != "" {
+			rest = rest[1:] // the "/" after the name
+			if rest == "" {
+				return nil, errors.New("cfb: empty entry name")
+			}
+		}
 	}
 	return n, nil
 }
@@ -176,14 +204,6 @@ func (w *Writer) add(parent, c *wnode) error {
 	return nil
 }
 
-func pathUnits(parts []string) [][]uint16 {
-	out := make([][]uint16, len(parts))
-	for i, p := range parts {
-		out[i] = encodeName(p)
-	}
-	return out
-}
-
 // Mkdir creates a storage at path ("/"-separated names below the root);
 // missing parents are created with zero metadata. If h is non-nil its
 // CLSID, state bits and times are used (its names are ignored). Mkdir on
@@ -192,7 +212,7 @@ func (w *Writer) Mkdir(path string, h *Header) error {
 	if err := w.check(); err != nil {
 		return err
 	}
-	parts, err := splitPath(path)
+	parent, name, err := splitLast(path)
 	if err != nil {
 		return err
 	}
@@ -200,26 +220,22 @@ func (w *Writer) Mkdir(path string, h *Header) error {
 	if h != nil {
 		hh = *h
 	}
-	hh.Name, hh.RawName = parts[len(parts)-1], nil
-	return w.mkdir(pathUnits(parts[:len(parts)-1]), &hh)
+	hh.Name, hh.RawName = name, nil
+	return w.mkdir(parent, &hh)
 }
 
 // MkdirHeader creates a storage named by h inside the storage at
-// parentPath ("" for the root). Use it for names containing "/".
+// parentPath ("" for the root). Use it for names containing "/"; such a
+// storage can then be named in parentPath arguments.
 func (w *Writer) MkdirHeader(parentPath string, h *Header) error {
 	if err := w.check(); err != nil {
 		return err
 	}
-	var parents [][]uint16
-	if parentPath != "" {
-		parts, _ := splitPath(parentPath)
-		parents = pathUnits(parts)
-	}
-	return w.mkdir(parents, h)
+	return w.mkdir(parentPath, h)
 }
 
-func (w *Writer) mkdir(parents [][]uint16, h *Header) error {
-	p, err := w.storage(parents)
+func (w *Writer) mkdir(parentPath string, h *Header) error {
+	p, err := w.storage(parentPath)
 	if err != nil {
 		return err
 	}
@@ -247,11 +263,11 @@ func (w *Writer) CreateFrom(path string, r io.ReaderAt, size int64) error {
 	if err := w.check(); err != nil {
 		return err
 	}
-	parts, err := splitPath(path)
+	parent, name, err := splitLast(path)
 	if err != nil {
 		return err
 	}
-	return w.createStream(pathUnits(parts[:len(parts)-1]), &Header{Name: parts[len(parts)-1]}, r, size, nil)
+	return w.createStream(parent, &Header{Name: name}, r, size, nil)
 }
 
 // CreateHeaderFrom is CreateFrom for a stream named and described by h
@@ -260,12 +276,7 @@ func (w *Writer) CreateHeaderFrom(parentPath string, h *Header, r io.ReaderAt, s
 	if err := w.check(); err != nil {
 		return err
 	}
-	var parents [][]uint16
-	if parentPath != "" {
-		parts, _ := splitPath(parentPath)
-		parents = pathUnits(parts)
-	}
-	return w.createStream(parents, h, r, size, nil)
+	return w.createStream(parentPath, h, r, size, nil)
 }
 
 // Create adds a stream at path and returns a writer for its bytes, which
@@ -274,12 +285,12 @@ func (w *Writer) Create(path string) (io.Writer, error) {
 	if err := w.check(); err != nil {
 		return nil, err
 	}
-	parts, err := splitPath(path)
+	parent, name, err := splitLast(path)
 	if err != nil {
 		return nil, err
 	}
 	buf := new(bytes.Buffer)
-	if err := w.createStream(pathUnits(parts[:len(parts)-1]), &Header{Name: parts[len(parts)-1]}, nil, 0, buf); err != nil {
+	if err := w.createStream(parent, &Header{Name: name}, nil, 0, buf); err != nil {
 		return nil, err
 	}
 	return buf, nil
@@ -291,23 +302,18 @@ func (w *Writer) CreateHeader(parentPath string, h *Header) (io.Writer, error) {
 	if err := w.check(); err != nil {
 		return nil, err
 	}
-	var parents [][]uint16
-	if parentPath != "" {
-		parts, _ := splitPath(parentPath)
-		parents = pathUnits(parts)
-	}
 	buf := new(bytes.Buffer)
-	if err := w.createStream(parents, h, nil, 0, buf); err != nil {
+	if err := w.createStream(parentPath, h, nil, 0, buf); err != nil {
 		return nil, err
 	}
 	return buf, nil
 }
 
-func (w *Writer) createStream(parents [][]uint16, h *Header, r io.ReaderAt, size int64, buf *bytes.Buffer) error {
+func (w *Writer) createStream(parentPath string, h *Header, r io.ReaderAt, size int64, buf *bytes.Buffer) error {
 	if size < 0 {
 		return fmt.Errorf("cfb: negative stream size %d", size)
 	}
-	p, err := w.storage(parents)
+	p, err := w.storage(parentPath)
 	if err != nil {
 		return err
 	}

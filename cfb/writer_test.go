@@ -504,3 +504,38 @@ func TestLargeV4Stream(t *testing.T) {
 		}
 	}
 }
+
+// TestSlashNames checks that names containing "/" can be created with the
+// Header variants and then named in parent paths.
+func TestSlashNames(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewWriter(&buf, nil)
+	if err := w.MkdirHeader("", &Header{Name: "x/y", StateBits: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.CreateHeaderFrom("x/y", &Header{Name: "in/slash"}, strings.NewReader("1"), 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.CreateFrom("x/y/plain", strings.NewReader("2"), 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.CreateFrom("x/z", strings.NewReader("3"), 1); err != nil { // a new storage "x"
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := mustRead(t, buf.Bytes())
+	var got [][]string
+	for _, e := range r.Entries()[1:] {
+		var names []string
+		for a := e; a.Parent != nil; a = a.Parent {
+			names = append([]string{a.Name}, names...)
+		}
+		got = append(got, names)
+	}
+	want := [][]string{{"x"}, {"x", "z"}, {"x/y"}, {"x/y", "plain"}, {"x/y", "in/slash"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("entries (-want +got):\n%s", diff)
+	}
+}
