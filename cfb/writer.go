@@ -64,6 +64,7 @@ type wnode struct {
 	created   Filetime
 	modified  Filetime
 	explicit  bool // storage created by Mkdir/Copy rather than implicitly
+	slashKids bool // some child's name contains "/"
 	children  []*wnode
 	byKey     map[string]*wnode
 	src       io.ReaderAt
@@ -157,10 +158,34 @@ func (w *Writer) storage(path string) (*wnode, error) {
 	for rest != "" {
 		var next *wnode
 		used := 0
-		for i := len(rest); i > 0; i = strings.LastIndexByte(rest[:i], '/') {
-			if c := n.byKey[nameKey(encodeName(rest[:i]))]; c != nil {
-				next, used = c, i
-				break
+		if n.slashKids {
+			// Try each run of elements that could be one name (at most
+			// 31 UTF-16 units, so at most 124 bytes), keeping the longest.
+			start := 0
+			for {
+				k := strings.IndexByte(rest[start:], '/')
+				end := len(rest)
+				if k >= 0 {
+					end = start + k
+				}
+				if end > 4*maxNameUnits {
+					break
+				}
+				if c := n.byKey[nameKey(encodeName(rest[:end]))]; c != nil {
+					next, used = c, end
+				}
+				if k < 0 {
+					break
+				}
+				start = end + 1
+			}
+		} else {
+			seg := rest
+			if i := strings.IndexByte(rest, '/'); i >= 0 {
+				seg = rest[:i]
+			}
+			if c := n.byKey[nameKey(encodeName(seg))]; c != nil {
+				next, used = c, len(seg)
 			}
 		}
 		if next == nil {
@@ -198,6 +223,9 @@ func (w *Writer) add(parent, c *wnode) error {
 		return fmt.Errorf("cfb: duplicate entry name %q", decodeName(c.name))
 	}
 	w.nodes++
+	if slices.Contains(c.name, '/') {
+		parent.slashKids = true
+	}
 	parent.byKey[c.key] = c
 	parent.children = append(parent.children, c)
 	c.parentDir = parent
