@@ -38,7 +38,7 @@ type Entry struct {
 	Name      string   // decoded UTF-16 name (unpaired surrogates become U+FFFD)
 	RawName   []uint16 // exact on-disk name units, without the terminating NUL
 	Type      Type
-	CLSID     GUID     // class ID of a storage or the root; all zero for streams
+	CLSID     GUID     // class ID as stored; meaningful for storages and the root only
 	StateBits uint32   // user-defined state bits, kept as stored
 	Created   Filetime // creation time exactly as stored; 0 when not recorded
 	Modified  Filetime // modification time exactly as stored; 0 when not recorded

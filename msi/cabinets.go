@@ -63,15 +63,15 @@ type CabFolder struct {
 // fields and the folder table. It is read by ReadCabHeader without
 // decompressing anything.
 type CabHeader struct {
-	Size        int64 // cbCabinet, the cabinet's declared size
-	Version     string
-	Files       int // cFiles
-	Flags       uint16
-	SetID       int
-	Index       int    // iCabinet, position in a set
-	PrevCabinet string // set when the cabinet continues a previous one
-	NextCabinet string // set when the cabinet continues in another one
-	Folders     []CabFolder
+	Size        int64       // cbCabinet, the cabinet's declared size
+	Version     string      // versionMajor.versionMinor, "1.3" in practice
+	Files       int         // cFiles
+	Flags       uint16      // 1 previous cabinet, 2 next cabinet, 4 reserve fields present
+	SetID       int         // setID shared by the cabinets of one set
+	Index       int         // iCabinet, position in a set
+	PrevCabinet string      // set when the cabinet continues a previous one
+	NextCabinet string      // set when the cabinet continues in another one
+	Folders     []CabFolder // one per CFFOLDER, in header order
 }
 
 // Compression summarizes the folders' methods: "MSZIP", "LZX:21", several

@@ -32,8 +32,8 @@ type InstallFile struct {
 	// information says. Empty when a source name would leave the folder.
 	SourcePath string
 	Size       int64 // FileSize
-	Sequence   int
-	Attributes int
+	Sequence   int   // File.Sequence: the file's position across the media
+	Attributes int   // File.Attributes bits (msidbFileAttributes*)
 	// Cabinet is the Media table's Cabinet value for the file's sequence
 	// ("#x.cab" embedded, "x.cab" beside the package), "" when no Media
 	// row with a cabinet covers it.
