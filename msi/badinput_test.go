@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
@@ -177,6 +178,15 @@ func TestBadInput(t *testing.T) {
 			}
 			return s
 		}, []string{"table Gap", "column numbers"}},
+		{"too many columns", func() *synthDB {
+			s := &synthDB{}
+			var cols []colDef
+			for i := 0; i < 40; i++ {
+				cols = append(cols, colDef{fmt.Sprintf("C%d", i), 0x2d48})
+			}
+			s.schema([]tableDef{{"Wide", cols}})
+			return s
+		}, []string{"table Wide", "40 columns"}},
 		{"absurd _Columns row count", func() *synthDB {
 			s := good()
 			s.tables["_Columns"] = bytes.Repeat([]byte{0xff}, 8*1000+1)

@@ -270,6 +270,9 @@ func (db *Database) readStream(e *cfb.Entry, stream, table string) ([]byte, erro
 	return buf, nil
 }
 
+// maxColumns is Windows Installer's limit on the columns of a table.
+const maxColumns = 32
+
 // The schemas of the system tables.
 var (
 	// msiinfo shows no primary key for _Tables and _Columns (they are not
@@ -353,6 +356,10 @@ func (db *Database) loadSchema() error {
 		}
 		t := db.newTable(name, nil, false)
 		d := slices.Clone(defs[id])
+		if len(d) > maxColumns {
+			t.err = formatErr(name, "_Columns", -1, "table has %d columns; at most %d are allowed", len(d), maxColumns)
+			d = nil
+		}
 		sort.SliceStable(d, func(i, j int) bool { return d[i].num < d[j].num })
 		for i, cd := range d {
 			if cd.null {

@@ -57,7 +57,7 @@ func parsePool(pool, data []byte) (*stringPool, []string, error) {
 		warns = append(warns, fmt.Sprintf("codepage %d has no conversion table; text decoded as Windows-1252", cp))
 	}
 	n := len(pool) / 4
-	p.ents = make([]poolEnt, 1, n)
+	p.ents = make([]poolEnt, 1, max(n, 1))
 	off := 0
 	for i := 1; i < n; {
 		at := i * 4

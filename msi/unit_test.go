@@ -98,6 +98,17 @@ func TestParsePool(t *testing.T) {
 	}
 }
 
+// TestParsePoolEmpty is a regression test: an empty _StringPool made
+// parsePool panic (found by a random-mutation run).
+func TestParsePoolEmpty(t *testing.T) {
+	for _, data := range [][]byte{nil, []byte("abc")} {
+		p, _, err := parsePool(nil, data)
+		if err != nil || len(p.ents) != 1 {
+			t.Errorf("empty pool with %d data bytes: %v", len(data), err)
+		}
+	}
+}
+
 func TestParsePoolErrors(t *testing.T) {
 	pool, data := poolBytes(0, false, "abc", "defg")
 	tests := []struct {
