@@ -1,0 +1,68 @@
+package testenv
+
+import (
+	"runtime"
+	"testing"
+	"time"
+)
+
+// Safety budgets for hostile input: an operation on a crafted file must
+// end (normally with an error) within TimeBudget and grow the heap by less
+// than HeapBudget.
+const (
+	TimeBudget = time.Second
+	HeapBudget = 64 << 20
+)
+
+// raceSlowdown scales TimeBudget under the race detector, whose
+// instrumentation makes code 2-20 times slower (Go's race detector
+// documentation); the limit stays a bound on runaway work, not a
+// benchmark.
+const raceSlowdown = 10
+
+// Scaled returns d, multiplied by the race detector's slowdown factor when
+// it is on.
+func Scaled(d time.Duration) time.Duration {
+	if RaceEnabled {
+		return d * raceSlowdown
+	}
+	return d
+}
+
+// Measure runs f once and returns its wall time and the growth of the
+// total bytes allocated (TotalAlloc) while it ran: an upper bound of the
+// heap it could have held.
+func Measure(f func()) (time.Duration, uint64) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	f()
+	elapsed := time.Since(start)
+	runtime.ReadMemStats(&after)
+	return elapsed, after.TotalAlloc - before.TotalAlloc
+}
+
+// CheckBudget runs f and fails t if it takes longer than TimeBudget
+// (scaled under the race detector) or allocates HeapBudget or more. A run
+// over the time budget is tried once more before failing, because a test
+// machine under load can stall any single run; a real runaway (a loop over
+// a cyclic chain, a quadratic walk) is over budget every time. f must be
+// repeatable.
+func CheckBudget(t testing.TB, what string, f func()) {
+	t.Helper()
+	limit := Scaled(TimeBudget)
+	var d time.Duration
+	var alloc uint64
+	for try := 0; try < 2; try++ {
+		d, alloc = Measure(f)
+		if alloc >= HeapBudget {
+			t.Errorf("%s: allocated %d bytes, budget %d", what, alloc, HeapBudget)
+			return
+		}
+		if d < limit {
+			return
+		}
+	}
+	t.Errorf("%s: took %v twice, budget %v", what, d, limit)
+}
