@@ -344,11 +344,15 @@ func TestSafetyChild(t *testing.T) {
 	os.Exit(run(context.Background(), argv, os.Stdin, os.Stdout, os.Stderr))
 }
 
-// child returns the command that runs msikit args in a child process.
+// child returns the command that runs msikit args in a child process,
+// killed if it runs for more than two minutes (a hung child then fails
+// its test instead of stalling the whole package).
 func child(t *testing.T, env []string, args ...string) *exec.Cmd {
 	t.Helper()
 	j, _ := json.Marshal(args)
-	cmd := exec.Command(os.Args[0], "-test.run=^TestSafetyChild$")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestSafetyChild$")
 	cmd.Env = append(append(os.Environ(), childArgsEnv+"="+string(j)), env...)
 	return cmd
 }
