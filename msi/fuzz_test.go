@@ -151,10 +151,16 @@ func FuzzTableStreams(f *testing.F) {
 			db.data = []byte{}
 		}
 		b := db.bytes(t)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
 		start := time.Now()
 		fuzzDecode(t, b)
 		if el := time.Since(start); el > 2*time.Second {
 			t.Fatalf("took %v", el)
+		}
+		runtime.ReadMemStats(&after)
+		if a := after.TotalAlloc - before.TotalAlloc; a > 256<<20+64*uint64(len(b)) {
+			t.Fatalf("allocated %d bytes for %d input bytes", a, len(b))
 		}
 	})
 }
