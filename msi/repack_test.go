@@ -183,3 +183,55 @@ func readAll(t *testing.T, path string, db *Database) []byte {
 	}
 	return b
 }
+
+// TestEditKeepsOtherStreams changes one table of corpus databases and
+// checks that every other stream (tables included) keeps its bytes: only
+// the changed table and the string pool are re-encoded.
+func TestEditKeepsOtherStreams(t *testing.T) {
+	files := []string{"../testdata/sample.msi"}
+	if dir := testenv.CorpusDir(); dir != "" {
+		files = append(files, filepath.Join(dir, "real", "wixsharp-MyProduct.msi"), filepath.Join(dir, "synthetic", "synth-cp1251.msi"),
+			filepath.Join(dir, "synthetic", "synth-manystrings.msi"))
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			db, err := Open(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			prop, err := db.Table("Property")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := prop.Insert(StrValue("MSIKIT_EDIT"), StrValue("yes")); err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			if _, err := db.WriteTo(&buf); err != nil {
+				t.Fatal(err)
+			}
+			db2, err := NewDatabase(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			changed := map[string]bool{"Property": true, poolStream: true, dataStream: true}
+			for _, e := range db.cf.Entries() {
+				if e.Type != 2 || e.Parent != db.cf.Root {
+					continue
+				}
+				name, isTable := unpackName(e.RawName)
+				if isTable && changed[name] {
+					continue
+				}
+				if a, b := readAll(t, e.Path, db), readAll(t, e.Path, db2); !bytes.Equal(a, b) {
+					t.Errorf("%q (table=%v) changed although only Property was edited", name, isTable)
+				}
+			}
+			p2, _ := db2.Table("Property")
+			if r, ok := p2.Lookup(StrValue("MSIKIT_EDIT")); !ok || r.Get("Value").Str() != "yes" {
+				t.Error("edit not read back")
+			}
+		})
+	}
+}
