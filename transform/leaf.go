@@ -149,7 +149,9 @@ func optTable(db *msi.Database, name string) (*msi.Table, error) {
 func needColumns(t *msi.Table, names ...string) error {
 	for _, n := range names {
 		if _, ok := t.Column(n); !ok {
-			return fmt.Errorf("transform: leaf-features: table %s has no column %s", t.Name(), n)
+			// A table with the standard name but not the standard
+			// columns: valid, but not something this pass can edit.
+			return fmt.Errorf("transform: leaf-features: %w", &msi.UnsupportedError{Table: t.Name(), Msg: "no column " + n + " (not the standard schema)"})
 		}
 	}
 	return nil
