@@ -2,10 +2,8 @@ package msi
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 
 	"github.com/msikit/msikit/cfb"
@@ -391,6 +389,3 @@ func (db *Database) emitSource(w *cfb.Writer, h *cfb.Header, src streamSource) e
 func headerOf(e *cfb.Entry) cfb.Header {
 	return cfb.Header{RawName: e.RawName, CLSID: e.CLSID, StateBits: e.StateBits, Created: e.Created, Modified: e.Modified}
 }
-
-var _ = errors.New
-var _ = os.Open
