@@ -29,8 +29,9 @@ DIR/TABLE/<stream name>, the file each cell names, so that
 created if needed. Without -d, --format json writes one JSON document with
 the tables (default: all) to standard output.
 
-TABLE may be _SummaryInformation (property id and value; times in UTC) or
-_ForceCodepage. In JSON, cells are null, numbers or strings, and binary
+TABLE may be _SummaryInformation (property id and value; times in UTC),
+_ForceCodepage, or one of the system tables _Tables, _Columns, _Streams and
+_Storages (not exported by default). In JSON, cells are null, numbers or strings, and binary
 cells are their stream name. testdata/known-msiinfo-differences.md lists the
 two cases where the IDT output deliberately differs from msiinfo.`,
 	Example: `	msikit export product.msi Property
