@@ -31,7 +31,9 @@ type FormatError struct {
 	Err    error
 }
 
-// Error implements the error interface.
+// Error formats the error as "msi: table T: stream S: offset N: message:
+// cause", leaving out each part that is empty (the stream when it equals
+// the table, the offset when it is -1).
 func (e *FormatError) Error() string {
 	var b strings.Builder
 	b.WriteString("msi: ")
@@ -70,7 +72,8 @@ type UnsupportedError struct {
 	Msg    string
 }
 
-// Error implements the error interface.
+// Error formats the error as "msi: unsupported: table T: message", naming
+// the stream instead when no table is set.
 func (e *UnsupportedError) Error() string {
 	s := "msi: unsupported: "
 	if e.Table != "" {
@@ -93,7 +96,8 @@ type ValueError struct {
 	Reason string
 }
 
-// Error implements the error interface.
+// Error formats the error as "msi: table T row [k1, k2] column C: reason",
+// leaving out the row and column when unknown.
 func (e *ValueError) Error() string {
 	var b strings.Builder
 	b.WriteString("msi: table ")

@@ -237,7 +237,8 @@ type IDTError struct {
 	Err  error
 }
 
-// Error implements the error interface.
+// Error formats the error as "msi: file: line N: message: cause", leaving
+// out the file, line and cause when unknown.
 func (e *IDTError) Error() string {
 	var b strings.Builder
 	b.WriteString("msi: ")

@@ -46,7 +46,11 @@ type Value struct {
 // Null is the null Value (the zero Value).
 var Null Value
 
-// IntValue returns an integer Value.
+// IntValue returns an integer Value. It is never null: IntValue(0) is a
+// stored 0, while the zero Value is null. A 2-byte column accepts
+// -32767..32767 and a 4-byte column every int32 but math.MinInt32 (-32768
+// and math.MinInt32 would encode as the on-disk null); Insert and Update
+// check the range.
 func IntValue(n int32) Value { return Value{kind: KindInt, n: n} }
 
 // StrValue returns a string Value. The empty string is null in a
