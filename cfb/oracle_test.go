@@ -68,13 +68,20 @@ func repackCorpus(t *testing.T) []repackedFile {
 
 const olefileScript = `
 import hashlib, json, sys, olefile
+def meta(d):
+    return "%s %d %d %d %d" % (d.clsid, d.entry_type, d.dwUserFlags, d.createTime, d.modifyTime)
 out = {}
 for path in sys.argv[1:]:
     res = {}
     try:
         ole = olefile.OleFileIO(path)
-        for entry in ole.listdir(streams=True, storages=False):
-            res["/".join(entry)] = hashlib.sha256(ole.openstream(entry).read()).hexdigest()
+        res["/"] = meta(ole.root)
+        for entry in ole.listdir(streams=True, storages=True):
+            d = ole.direntries[ole._find(entry)]
+            key = "/".join(entry)
+            res["meta:" + key] = meta(d)
+            if d.entry_type == olefile.STGTY_STREAM:
+                res[key] = hashlib.sha256(ole.openstream(entry).read()).hexdigest()
         ole.close()
     except Exception as e:
         res = {"!error": repr(e)}
@@ -83,8 +90,9 @@ json.dump(out, sys.stdout)
 `
 
 // TestOracleOlefile: python3-olefile lists the same streams with the same
-// SHA-256s for each original and its repacked file, and our reader agrees
-// with olefile on the repacked file.
+// SHA-256s, and the same CLSIDs, types, state bits and times for every
+// entry, for each original and its repacked file; and our reader agrees
+// with olefile on the repacked file's stream bytes.
 func TestOracleOlefile(t *testing.T) {
 	py := testenv.NeedOlefile(t)
 	files := repackCorpus(t)
@@ -128,7 +136,16 @@ func TestOracleOlefile(t *testing.T) {
 					ours[p] = hex.EncodeToString(sum[:])
 				}
 			}
-			if diff := cmp.Diff(repacked, ours); diff != "" {
+			streams := map[string]string{}
+			for k, v := range repacked {
+				if k != "/" && !strings.HasPrefix(k, "meta:") {
+					streams[k] = v
+				}
+			}
+			if len(streams) == 0 || len(repacked) == len(streams) {
+				t.Fatalf("olefile listing lacks streams or metadata: %d of %d keys", len(streams), len(repacked))
+			}
+			if diff := cmp.Diff(streams, ours); diff != "" {
 				t.Errorf("olefile vs our reader on the repacked file (-olefile +ours):\n%s", diff)
 			}
 		})
