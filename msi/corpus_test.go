@@ -74,6 +74,7 @@ func msiinfoExport(t testing.TB, msiinfo, file, table string) ([]byte, error) {
 // TestCorpusTablesMatchMsiinfo decodes every table of every corpus
 // database and compares its rows with msiinfo export.
 func TestCorpusTablesMatchMsiinfo(t *testing.T) {
+	t.Parallel() // long oracle runs overlap with the package's other tests
 	msiinfo := testenv.NeedTool(t, "msiinfo", "msitools")
 	files := testenv.CorpusFiles(t)
 	if testing.Short() {

@@ -63,6 +63,7 @@ func isTableStreamPath(p string) bool {
 // export of the original for every table; running msiinfo once per table
 // here halves the time this test takes.
 func TestRepackCorpus(t *testing.T) {
+	t.Parallel() // long oracle runs overlap with the package's other tests
 	msiinfo := testenv.NeedTool(t, "msiinfo", "msitools")
 	py := testenv.NeedOlefile(t)
 	files := testenv.CorpusFiles(t)

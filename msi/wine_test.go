@@ -17,6 +17,7 @@ import (
 // it with msiexec under a headless Wine prefix, checks the registry holds
 // the edited values, uninstalls it and checks they are gone.
 func TestEditedPackageInstallsUnderWine(t *testing.T) {
+	t.Parallel() // long oracle runs overlap with the package's other tests
 	wine := testenv.NeedWine(t)
 	wixl := testenv.NeedTool(t, "wixl", "wixl")
 	dir := t.TempDir()
