@@ -5,12 +5,13 @@ import (
 	"errors"
 	"io"
 	"os"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/msikit/msikit/internal/testenv"
 )
 
 // readAllFiles opens and reads every file of r, returning name → content.
@@ -291,23 +292,12 @@ func TestOpenReaderSet(t *testing.T) {
 	}
 }
 
-// mustBeQuick runs f and fails if it takes a second or more or allocates
-// 64 MiB or more.
+// mustBeQuick runs f and fails if it takes a second or more (scaled under
+// the race detector, tried twice) or allocates 64 MiB or more. f must be
+// repeatable.
 func mustBeQuick(t *testing.T, f func()) {
 	t.Helper()
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	start := time.Now()
-	f()
-	d := time.Since(start)
-	runtime.ReadMemStats(&after)
-	if d >= time.Second {
-		t.Errorf("took %v, want < 1s", d)
-	}
-	if alloc := after.TotalAlloc - before.TotalAlloc; alloc >= 64<<20 {
-		t.Errorf("allocated %d MiB, want < 64 MiB", alloc>>20)
-	}
+	testenv.CheckBudget(t, t.Name(), f)
 }
 
 func TestAdversarial(t *testing.T) {

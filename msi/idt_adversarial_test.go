@@ -7,29 +7,19 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"testing/fstest"
-	"time"
+
+	"github.com/msikit/msikit/internal/testenv"
 )
 
-// bounded runs f and fails if it takes more than a second or grows the
-// heap by more than 64 MiB (the safety budget for adversarial input).
+// bounded runs f and fails if it takes more than a second (scaled under
+// the race detector, tried twice) or grows the heap by more than 64 MiB
+// (the safety budget for adversarial input). f must be repeatable.
 func bounded(t *testing.T, f func()) {
 	t.Helper()
-	runtime.GC()
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	start := time.Now()
-	f()
-	if d := time.Since(start); d > time.Second {
-		t.Errorf("took %v (limit 1s)", d)
-	}
-	runtime.ReadMemStats(&after)
-	if grew := int64(after.TotalAlloc) - int64(before.TotalAlloc); grew > 64<<20 {
-		t.Errorf("allocated %d MiB (limit 64 MiB)", grew>>20)
-	}
+	testenv.CheckBudget(t, t.Name(), f)
 }
 
 // Hostile inputs to the summary information, cabinet header and IDT
@@ -70,8 +60,8 @@ func TestAdversarialInputsBounded(t *testing.T) {
 	})
 	t.Run("idt endless line", func(t *testing.T) {
 		db := openSample(t)
-		r := io.MultiReader(strings.NewReader("A\r\ns0\r\nT\tA\r\n"), &repeatReader{b: 'x', n: 64 << 20})
 		bounded(t, func() {
+			r := io.MultiReader(strings.NewReader("A\r\ns0\r\nT\tA\r\n"), &repeatReader{b: 'x', n: 64 << 20})
 			_, err := db.ImportIDT(r, nil)
 			var ie *IDTError
 			if !errors.As(err, &ie) {
