@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 
@@ -320,5 +321,73 @@ func msiinfoExport(t *testing.T, path, table string) {
 	cmd.Dir = t.TempDir()
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Errorf("msiinfo export %s %s: %v\n%s", filepath.Base(path), table, err, out)
+	}
+}
+
+// TestRewriteAssemblyNamesVendor holds the assembly-names pass, run from
+// the CLI and reading the assemblies out of the package's own cabinet,
+// against a vendor's authoring: every MsiAssemblyName row but "name" is
+// stripped from a copy of sigoa-SQLSysClrTypes.msi, and the rewrite must
+// give back each attribute. The one deliberate difference: the vendor's
+// version "11.0.0.00000000" is WiX v3's padding of 11.0.0.0 (Windows
+// compares versions numerically), so versions are compared as numbers.
+func TestRewriteAssemblyNamesVendor(t *testing.T) {
+	dir := testenv.CorpusDir()
+	if dir == "" {
+		t.Skip("shared corpus not found; vendor assembly-name test skipped")
+	}
+	src := filepath.Join(dir, "real", "sigoa-SQLSysClrTypes.msi")
+	want := tableRows(t, src, "MsiAssemblyName")
+	if len(want) < 10 {
+		t.Fatalf("%s has %d MsiAssemblyName rows; expected the vendor's complete sets", src, len(want))
+	}
+
+	tmp := t.TempDir()
+	stripped := filepath.Join(tmp, "stripped.msi")
+	db, err := msi.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb, err := db.Table("MsiAssemblyName")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := tb.DeleteFunc(func(r msi.Row) bool { return r.Get("Name").Str() != "name" }); n == 0 {
+		t.Fatal("nothing stripped")
+	}
+	if err := db.Save(stripped, &msi.SaveOptions{DropSignature: true}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	out := filepath.Join(tmp, "fixed.msi")
+	code, stdout, stderr := runCLI(t, "rewrite", "--assembly-names", "--file-version", stripped, "-o", out)
+	if code != exitOK {
+		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+	norm := func(rows [][]string) [][]string {
+		var out [][]string
+		for _, r := range rows {
+			r = append([]string(nil), r...)
+			r[1] = strings.ToLower(r[1])
+			if r[1] == "version" {
+				var parts []string
+				for _, p := range strings.Split(r[2], ".") {
+					p = strings.TrimLeft(p, "0")
+					if p == "" {
+						p = "0"
+					}
+					parts = append(parts, p)
+				}
+				r[2] = strings.Join(parts, ".")
+			}
+			r[2] = strings.ToLower(r[2]) // Windows ignores case in these values
+			out = append(out, r)
+		}
+		sort.Slice(out, func(i, j int) bool { return strings.Join(out[i], "\t") < strings.Join(out[j], "\t") })
+		return out
+	}
+	if diff := cmp.Diff(norm(want), norm(tableRows(t, out, "MsiAssemblyName"))); diff != "" {
+		t.Errorf("MsiAssemblyName after the rewrite differs from the vendor's (-vendor +ours):\n%s", diff)
 	}
 }
