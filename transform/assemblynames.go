@@ -13,15 +13,16 @@ import (
 	"github.com/msikit/msikit/transform/internal/assembly"
 )
 
-// AssemblyNamesOptions configures AssemblyNames. The zero value reads no
-// files: every row is then reported as unverified and only the fallback
-// (if set) is applied.
+// AssemblyNamesOptions configures AssemblyNames. The zero value reads each
+// assembly out of the package's own cabinets and applies no fallback.
 type AssemblyNamesOptions struct {
-	// Open, if set, returns the contents of the file with the given File
-	// table key (from the package's cabinets, say). If the returned
-	// io.ReaderAt is also an io.Closer it is closed after use. An error
-	// wrapping fs.ErrNotExist means "not available here": Source is then
-	// tried.
+	// Open returns the contents of the file with the given File table
+	// key. If the returned io.ReaderAt is also an io.Closer it is closed
+	// after use. An error wrapping fs.ErrNotExist means "not available
+	// here": Source is then tried. When Open is nil, files are read from
+	// the package's own cabinets (embedded, or beside a package opened
+	// from a path) with msi's Database.Extract; to read only from Source,
+	// set an Open that returns fs.ErrNotExist.
 	Open func(fileKey string) (io.ReaderAt, int64, error)
 
 	// Source, if set, is a folder holding the package's files. A file is
@@ -88,6 +89,9 @@ func AssemblyNames(db *msi.Database, opts AssemblyNamesOptions) (*Report, error)
 	}
 	if !asmHasTable(db, "MsiAssembly") {
 		return rep, nil
+	}
+	if opts.Open == nil {
+		opts.Open = packageFileOpener(db)
 	}
 	p, err := newAsmPass(db, opts, rep)
 	if err != nil {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -456,7 +455,6 @@ func runLeafFeatures(db *msi.Database, o *rewriteOpts) (*transform.Report, error
 
 func runAssemblyNames(db *msi.Database, o *rewriteOpts) (*transform.Report, error) {
 	return transform.AssemblyNames(db, transform.AssemblyNamesOptions{
-		Open:                  packageFileOpener(db),
 		Source:                o.source,
 		ProcessorArchitecture: o.arch,
 		Force:                 o.force,
@@ -465,45 +463,4 @@ func runAssemblyNames(db *msi.Database, o *rewriteOpts) (*transform.Report, erro
 		// passes (rewriteOne), so the pass itself may change the tables.
 		AllowSigned: true,
 	})
-}
-
-// maxAssemblyBytes bounds the size of one file read out of a package for
-// the assembly-names pass; assemblies and manifests are far smaller.
-const maxAssemblyBytes = 256 << 20
-
-// packageFileOpener returns an AssemblyNamesOptions.Open hook that reads a
-// file, by File key, out of the package's cabinets (embedded or beside the
-// package).
-func packageFileOpener(db *msi.Database) func(string) (io.ReaderAt, int64, error) {
-	return func(key string) (io.ReaderAt, int64, error) {
-		var data []byte
-		found := false
-		rep, err := db.Extract(&msi.ExtractOptions{Keys: []string{key}}, func(f *msi.InstallFile, r io.Reader) error {
-			if f.Key != key {
-				return nil
-			}
-			if f.Size > maxAssemblyBytes {
-				return fmt.Errorf("file %s is %d bytes, more than the %d this pass reads", key, f.Size, maxAssemblyBytes)
-			}
-			b, err := io.ReadAll(io.LimitReader(r, maxAssemblyBytes+1))
-			if err != nil {
-				return err
-			}
-			data, found = b, true
-			return nil
-		})
-		if err != nil {
-			return nil, 0, err
-		}
-		if !found {
-			reason := "not in the package's cabinets"
-			if rep != nil && len(rep.Failed) > 0 {
-				reason = strings.Join(rep.Failed, "; ")
-			} else if rep != nil && len(rep.MissingCabinets) > 0 {
-				reason = strings.Join(rep.MissingCabinets, "; ")
-			}
-			return nil, 0, fmt.Errorf("file %s: %s: %w", key, reason, fs.ErrNotExist)
-		}
-		return bytes.NewReader(data), int64(len(data)), nil
-	}
 }
