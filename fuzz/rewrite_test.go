@@ -3,9 +3,7 @@ package fuzz
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -14,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/msikit/msikit/cab"
 	"github.com/msikit/msikit/cfb"
 	"github.com/msikit/msikit/internal/testenv"
@@ -88,7 +87,7 @@ func runPasses(t *testing.T, db *msi.Database) (touched map[string]bool, ok bool
 			// "msikit rewrite"; the fallback makes the pass edit the
 			// rows whose file cannot be read.
 			return transform.AssemblyNames(db, transform.AssemblyNamesOptions{
-				Open: packageFile(db, noCabinets), ProcessorArchitecture: "MSIL", AllowSigned: true})
+				MaxFileBytes: maxAssemblyFile, ProcessorArchitecture: "MSIL", AllowSigned: true})
 		}},
 	}
 	for _, p := range passes {
@@ -115,41 +114,9 @@ func runPasses(t *testing.T, db *msi.Database) (touched map[string]bool, ok bool
 	return touched, true
 }
 
-// noCabinets is an empty folder: external cabinets named by a fuzzed
-// Media table are looked for there (and never found), not in the
-// working directory.
-var noCabinets string
-
-// maxAssemblyFile bounds one file read out of a package for AssemblyNames.
+// maxAssemblyFile bounds one file read out of a package for AssemblyNames,
+// well inside the target's heap ceiling.
 const maxAssemblyFile = 8 << 20
-
-// packageFile returns an AssemblyNamesOptions.Open hook that reads a file,
-// by File key, out of the package's embedded cabinets, the way "msikit
-// rewrite" does. Files that cannot be had are fs.ErrNotExist.
-func packageFile(db *msi.Database, dir string) func(string) (io.ReaderAt, int64, error) {
-	return func(key string) (io.ReaderAt, int64, error) {
-		var data []byte
-		found := false
-		_, err := db.Extract(&msi.ExtractOptions{SourceDir: dir, Keys: []string{key}}, func(f *msi.InstallFile, r io.Reader) error {
-			if f.Key != key || f.Size > maxAssemblyFile {
-				return nil
-			}
-			b, err := io.ReadAll(io.LimitReader(r, maxAssemblyFile))
-			if err != nil {
-				return err
-			}
-			data, found = b, true
-			return nil
-		})
-		if err != nil {
-			return nil, 0, err
-		}
-		if !found {
-			return nil, 0, fmt.Errorf("file %s: %w", key, fs.ErrNotExist)
-		}
-		return bytes.NewReader(data), int64(len(data)), nil
-	}
-}
 
 // msiAlphabet is the 64-character alphabet of MSI stream-name packing.
 const msiAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz._"
@@ -237,7 +204,6 @@ func FuzzRewrite(f *testing.F) {
 	for _, b := range rewriteSeeds() {
 		f.Add(b)
 	}
-	noCabinets = f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > 8<<20 {
 			return

@@ -25,6 +25,11 @@ type AssemblyNamesOptions struct {
 	// set an Open that returns fs.ErrNotExist.
 	Open func(fileKey string) (io.ReaderAt, int64, error)
 
+	// MaxFileBytes bounds the size of one file the default Open reads out
+	// of the package (it holds the file in memory while parsing it);
+	// 0 means 256 MiB. Larger files are reported as unreadable.
+	MaxFileBytes int64
+
 	// Source, if set, is a folder holding the package's files. A file is
 	// looked up, first match wins, as
 	//   Source/<source path from the Directory table>/<long name>  (an
@@ -91,7 +96,11 @@ func AssemblyNames(db *msi.Database, opts AssemblyNamesOptions) (*Report, error)
 		return rep, nil
 	}
 	if opts.Open == nil {
-		opts.Open = packageFileOpener(db)
+		limit := opts.MaxFileBytes
+		if limit <= 0 {
+			limit = defaultMaxAssemblyFileBytes
+		}
+		opts.Open = packageFileOpener(db, limit)
 	}
 	p, err := newAsmPass(db, opts, rep)
 	if err != nil {

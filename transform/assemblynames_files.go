@@ -10,17 +10,17 @@ import (
 	"github.com/msikit/msikit/msi"
 )
 
-// maxAssemblyFileBytes bounds one file read out of a package for the
-// assembly-names pass; assemblies and manifests are far smaller, and a
-// File row cannot make the pass buffer more than this.
-const maxAssemblyFileBytes = 256 << 20
+// defaultMaxAssemblyFileBytes is the default of
+// AssemblyNamesOptions.MaxFileBytes; assemblies and manifests are far
+// smaller.
+const defaultMaxAssemblyFileBytes = 256 << 20
 
 // packageFileOpener returns an AssemblyNamesOptions.Open that reads a file,
 // by File key, out of the package's own cabinets (embedded, or beside the
 // package when it was opened from a path) with msi's Database.Extract.
 // A file the package does not carry gives an error wrapping
 // fs.ErrNotExist, so that Source is tried next.
-func packageFileOpener(db *msi.Database) func(string) (io.ReaderAt, int64, error) {
+func packageFileOpener(db *msi.Database, limit int64) func(string) (io.ReaderAt, int64, error) {
 	return func(key string) (io.ReaderAt, int64, error) {
 		var data []byte
 		found := false
@@ -28,12 +28,15 @@ func packageFileOpener(db *msi.Database) func(string) (io.ReaderAt, int64, error
 			if f.Key != key {
 				return nil
 			}
-			if f.Size > maxAssemblyFileBytes {
-				return fmt.Errorf("file %s is %d bytes, more than the %d this pass reads", key, f.Size, maxAssemblyFileBytes)
+			if f.Size > limit {
+				return fmt.Errorf("file %s is %d bytes, more than the %d this pass reads", key, f.Size, limit)
 			}
-			b, err := io.ReadAll(io.LimitReader(r, maxAssemblyFileBytes+1))
+			b, err := io.ReadAll(io.LimitReader(r, limit+1))
 			if err != nil {
 				return err
+			}
+			if int64(len(b)) > limit {
+				return fmt.Errorf("file %s holds more than the %d bytes this pass reads", key, limit)
 			}
 			data, found = b, true
 			return nil
