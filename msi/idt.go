@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/msikit/msikit/internal/safefile"
 )
 
 // Pseudo-tables of IDT exports: they are not tables of the database but
@@ -188,14 +190,10 @@ func exportBinaryCell(dir, table, name string, row Row, column string) error {
 	if err := os.MkdirAll(tdir, 0o777); err != nil {
 		return err
 	}
-	f, err := os.Create(filepath.Join(tdir, name))
-	if err != nil {
+	err = safefile.Write(filepath.Join(tdir, name), func(w io.Writer) error {
+		_, err := io.Copy(w, io.NewSectionReader(st, 0, st.Size()))
 		return err
-	}
-	_, err = io.Copy(f, io.NewSectionReader(st, 0, st.Size()))
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
+	})
 	if err != nil {
 		return fmt.Errorf("msi: export %s: writing %s: %w", table, name, err)
 	}
@@ -205,6 +203,7 @@ func exportBinaryCell(dir, table, name string, row Row, column string) error {
 // ExportIDTDir writes each table as dir/<Table>.idt (with binary cells as
 // files under dir/<Table>/), like `msidump -t` plus the binary data. With
 // no tables it exports everything ExportTableNames lists. dir must exist.
+// Each file is written atomically (a temporary file renamed into place).
 func (db *Database) ExportIDTDir(dir string, tables ...string) error {
 	if len(tables) == 0 {
 		tables = db.ExportTableNames()
@@ -213,14 +212,9 @@ func (db *Database) ExportIDTDir(dir string, tables ...string) error {
 		if !safeFileName(table) {
 			return fmt.Errorf("msi: table name %q cannot be written as a file name", table)
 		}
-		f, err := os.Create(filepath.Join(dir, table+".idt"))
-		if err != nil {
-			return err
-		}
-		err = db.ExportIDT(f, table, &IDTOptions{BinaryDir: dir})
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
+		err := safefile.Write(filepath.Join(dir, table+".idt"), func(w io.Writer) error {
+			return db.ExportIDT(w, table, &IDTOptions{BinaryDir: dir})
+		})
 		if err != nil {
 			return err
 		}

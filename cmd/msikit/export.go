@@ -9,8 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/msikit/msikit/msi"
 	flag "github.com/spf13/pflag"
+
+	"github.com/msikit/msikit/internal/safefile"
+	"github.com/msikit/msikit/msi"
 )
 
 var cmdExport = &Command{
@@ -199,13 +201,5 @@ func writeJSONFile(name string, v any) error {
 	if strings.ContainsAny(filepath.Base(name), "/\\") {
 		return fmt.Errorf("%s: bad file name", name)
 	}
-	f, err := os.Create(name)
-	if err != nil {
-		return err
-	}
-	err = writeJSON(f, v)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return safefile.Write(name, func(w io.Writer) error { return writeJSON(w, v) })
 }
