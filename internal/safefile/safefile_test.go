@@ -1,0 +1,125 @@
+package safefile
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+func readDir(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func TestWriteNew(t *testing.T) {
+	dir := t.TempDir()
+	dst := filepath.Join(dir, "out.msi")
+	if err := Write(dst, func(w io.Writer) error {
+		_, err := io.WriteString(w, "hello")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(dst)
+	if err != nil || string(b) != "hello" {
+		t.Fatalf("content %q, %v", b, err)
+	}
+	if fi, _ := os.Stat(dst); fi.Mode().Perm() != 0o644 {
+		t.Errorf("mode %v, want 0644", fi.Mode().Perm())
+	}
+	if names := readDir(t, dir); len(names) != 1 {
+		t.Errorf("folder holds %v, want only out.msi", names)
+	}
+}
+
+// A failure at any point leaves the old destination and no temporary file.
+func TestWriteFailureKeepsOld(t *testing.T) {
+	enospc := &os.PathError{Op: "write", Path: "x", Err: syscall.ENOSPC}
+	for _, tt := range []struct {
+		name string
+		fill func(w io.Writer) error
+	}{
+		{"error before writing", func(io.Writer) error { return errors.New("boom") }},
+		{"error after writing", func(w io.Writer) error {
+			io.WriteString(w, strings.Repeat("x", 1<<20))
+			return enospc
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			dst := filepath.Join(dir, "out.msi")
+			if err := os.WriteFile(dst, []byte("old"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			err := Write(dst, tt.fill)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if b, _ := os.ReadFile(dst); string(b) != "old" {
+				t.Errorf("destination now %q, want the old content", b)
+			}
+			if names := readDir(t, dir); len(names) != 1 {
+				t.Errorf("folder holds %v, want only out.msi", names)
+			}
+		})
+	}
+	t.Run("ENOSPC is kept in the chain", func(t *testing.T) {
+		err := Write(filepath.Join(t.TempDir(), "o"), func(io.Writer) error { return enospc })
+		if !errors.Is(err, syscall.ENOSPC) {
+			t.Errorf("err = %v, want ENOSPC in the chain", err)
+		}
+	})
+}
+
+func TestWriteKeepsMode(t *testing.T) {
+	dst := filepath.Join(t.TempDir(), "out.msi")
+	if err := os.WriteFile(dst, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(dst, func(w io.Writer) error { _, err := io.WriteString(w, "new"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(dst); fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want the old 0600", fi.Mode().Perm())
+	}
+}
+
+func TestCheckDistinct(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "a.msi")
+	if err := os.WriteFile(in, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link.msi")
+	if err := os.Symlink(in, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		out     string
+		inPlace bool
+		same    bool
+	}{
+		{in, false, true},
+		{filepath.Join(dir, ".", "a.msi"), false, true},
+		{link, false, true},
+		{in, true, false},
+		{filepath.Join(dir, "b.msi"), false, false},
+	} {
+		err := CheckDistinct(in, tt.out, tt.inPlace)
+		if got := errors.Is(err, ErrSameFile); got != tt.same {
+			t.Errorf("CheckDistinct(%q, %q, %v) = %v, want same=%v", in, tt.out, tt.inPlace, err, tt.same)
+		}
+	}
+}
