@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 
 	"github.com/msikit/msikit/cfb"
@@ -106,15 +107,36 @@ func (db *Database) WriteToOptions(w io.Writer, opts *WriteOptions) (int64, erro
 	if err != nil {
 		return 0, err
 	}
-	cw := &countingWriter{w: w}
-	cwr := cfb.NewWriter(cw, &cfb.WriterOptions{Version: db.cf.Version})
+	dst, written := countWrites(w)
+	cwr := cfb.NewWriter(dst, &cfb.WriterOptions{Version: db.cf.Version})
 	if err := db.emit(cwr, plan, &o); err != nil {
-		return cw.n, fmt.Errorf("msi: writing: %w", err)
+		return written(), fmt.Errorf("msi: writing: %w", err)
 	}
 	if err := cwr.Close(); err != nil {
-		return cw.n, fmt.Errorf("msi: writing: %w", err)
+		return written(), fmt.Errorf("msi: writing: %w", err)
 	}
-	return cw.n, nil
+	return written(), nil
+}
+
+// countWrites returns the writer to give the cfb writer and a function
+// reporting how many bytes went to w. An *os.File is passed through
+// unwrapped, so that the cfb writer can copy unchanged streams inside the
+// kernel (copy_file_range), and the count comes from the file offset; any
+// other writer is wrapped in a countingWriter.
+func countWrites(w io.Writer) (io.Writer, func() int64) {
+	if f, ok := w.(*os.File); ok {
+		if start, err := f.Seek(0, io.SeekCurrent); err == nil {
+			return f, func() int64 {
+				end, err := f.Seek(0, io.SeekCurrent)
+				if err != nil {
+					return 0
+				}
+				return end - start
+			}
+		}
+	}
+	cw := &countingWriter{w: w}
+	return cw, func() int64 { return cw.n }
 }
 
 // writePlan is what a write produces besides copied streams.
