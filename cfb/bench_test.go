@@ -8,58 +8,11 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/msikit/msikit/cfb"
 	"github.com/richardlehane/mscfb"
+
+	"github.com/msikit/msikit/cfb"
+	"github.com/msikit/msikit/internal/cfbgen"
 )
-
-// prng is deterministic pseudo-random content usable as io.ReaderAt (the
-// same generator as bench/cfbgen).
-type prng struct {
-	seed uint64
-	size int64
-}
-
-func (p prng) ReadAt(b []byte, off int64) (int, error) {
-	if off >= p.size {
-		return 0, io.EOF
-	}
-	n := int(min(int64(len(b)), p.size-off))
-	for i := 0; i < n; {
-		word := uint64(off+int64(i)) / 8
-		x := word*0x9E3779B97F4A7C15 ^ p.seed
-		x ^= x << 13
-		x ^= x >> 7
-		x ^= x << 17
-		for j := int((off + int64(i)) % 8); j < 8 && i < n; j++ {
-			b[i] = byte(x >> (8 * j))
-			i++
-		}
-	}
-	if n < len(b) {
-		return n, io.EOF
-	}
-	return n, nil
-}
-
-// generate writes big streams totalling mib MiB plus small streams.
-func generate(w io.Writer, mib, small int) error {
-	cw := cfb.NewWriter(w, nil)
-	left := int64(mib) << 20
-	for i := 0; left > 0; i++ {
-		n := min(left, 100<<20)
-		if err := cw.CreateFrom(fmt.Sprintf("cab%02d", i), prng{uint64(i + 1), n}, n); err != nil {
-			return err
-		}
-		left -= n
-	}
-	for i := 0; i < small; i++ {
-		n := 64 + (int64(i)*2654435761)%8000
-		if err := cw.CreateFrom(fmt.Sprintf("bin/s%05d", i), prng{uint64(1000 + i), n}, n); err != nil {
-			return err
-		}
-	}
-	return cw.Close()
-}
 
 // largeFile generates the 400 MiB + 2,000 small streams file once per
 // benchmark run (only benchmarks call it, so go test never builds it).
@@ -70,7 +23,7 @@ func largeFile(b *testing.B) (path string, streamBytes int64) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := generate(f, 400, 2000); err != nil {
+	if err := cfbgen.Generate(f, 400, 2000); err != nil {
 		b.Fatal(err)
 	}
 	if err := f.Close(); err != nil {
@@ -153,7 +106,7 @@ func BenchmarkReadAtChunks(b *testing.B) {
 	var buf bytes.Buffer
 	const size = 100 << 20
 	w := cfb.NewWriter(&buf, nil)
-	if err := w.CreateFrom("s", prng{7, size}, size); err != nil {
+	if err := w.CreateFrom("s", cfbgen.PRNG{Seed: 7, Size: size}, size); err != nil {
 		b.Fatal(err)
 	}
 	if err := w.Close(); err != nil {

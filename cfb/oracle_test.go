@@ -2,15 +2,9 @@ package cfb
 
 import (
 	"bytes"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
-	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,9 +12,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/msikit/msikit/internal/testenv"
 )
 
@@ -232,17 +226,7 @@ var sigLine = regexp.MustCompile(`(?m)^(Current|Calculated) (DigitalSignature|Ms
 // signature holds.
 func TestOracleOsslsigncode(t *testing.T) {
 	bin := testenv.NeedTool(t, "osslsigncode", "osslsigncode")
-	dir := t.TempDir()
-	key, cert := filepath.Join(dir, "key.pem"), filepath.Join(dir, "cert.pem")
-	if openssl, err := exec.LookPath("openssl"); err == nil {
-		if out, err := exec.Command(openssl, "req", "-x509", "-newkey", "rsa:2048", "-keyout", key, "-out", cert,
-			"-days", "2", "-nodes", "-subj", "/CN=msikit test").CombinedOutput(); err != nil {
-			t.Fatalf("openssl: %v\n%s", err, out)
-		}
-	} else {
-		t.Log("openssl not found; making the throwaway certificate with crypto/x509")
-		selfSigned(t, key, cert)
-	}
+	cert, key := testenv.SigningCert(t)
 	files := repackCorpus(t)
 	rootCLSID := GUID{0x84, 0x10, 0x0C, 0x00, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46}
 	n := 0
@@ -271,39 +255,5 @@ func TestOracleOsslsigncode(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal("no installer databases in the corpus")
-	}
-}
-
-// selfSigned writes a throwaway RSA key and self-signed code-signing
-// certificate as PEM files.
-func selfSigned(t *testing.T, keyPath, certPath string) {
-	t.Helper()
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "msikit test"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(48 * time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
-		t.Fatal(err)
 	}
 }
