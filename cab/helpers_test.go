@@ -156,7 +156,7 @@ func gcabSums(t testing.TB, gcab string, data []byte) (map[string]string, error)
 // (tab-separated fields), or nil if the table does not exist.
 func oracleTable(t testing.TB, msiinfo, pkg, table string) [][]string {
 	t.Helper()
-	out, err := exec.Command(msiinfo, "export", pkg, table).Output()
+	out, err := testenv.Command(t, msiinfo, "export", pkg, table).Output()
 	if err != nil {
 		return nil
 	}

@@ -9,13 +9,13 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/msikit/msikit/cfb"
 	"github.com/msikit/msikit/internal/testenv"
 )
@@ -752,7 +752,7 @@ func quantumCorpus(t testing.TB) []quantumPackage {
 // the first column, each as a map from column name to value.
 func msiTable(t *testing.T, msiinfo, path, table string) map[string]map[string]string {
 	t.Helper()
-	out, err := exec.Command(msiinfo, "export", path, table).Output()
+	out, err := testenv.Command(t, msiinfo, "export", path, table).Output()
 	if err != nil {
 		t.Fatalf("msiinfo export %s %s: %v", filepath.Base(path), table, err)
 	}

@@ -148,9 +148,9 @@ func TestOracleOlefile(t *testing.T) {
 
 // msiinfo runs msiinfo with args and returns its output, or an error
 // carrying stderr.
-func msiinfo(bin string, args ...string) (string, error) {
+func msiinfo(t testing.TB, bin string, args ...string) (string, error) {
 	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(bin, args...)
+	cmd := testenv.Command(t, bin, args...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		return "", errors.New(err.Error() + ": " + stderr.String())
@@ -166,7 +166,7 @@ func TestOracleMsiinfo(t *testing.T) {
 	files := repackCorpus(t)
 	for _, f := range files {
 		t.Run(filepath.Base(f.orig), func(t *testing.T) {
-			tables, err := msiinfo(bin, "tables", f.orig)
+			tables, err := msiinfo(t, bin, "tables", f.orig)
 			if err != nil {
 				t.Skipf("msiinfo cannot read the original: %v", err)
 			}
@@ -195,7 +195,7 @@ func TestOracleMsiinfo(t *testing.T) {
 						sem <- struct{}{}
 						defer func() { <-sem }()
 						args := append([]string{c[0], file}, c[1:]...)
-						out, err := msiinfo(bin, args...)
+						out, err := msiinfo(t, bin, args...)
 						results[i][j] = result{out, err}
 					}()
 				}

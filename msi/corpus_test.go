@@ -2,7 +2,6 @@ package msi
 
 import (
 	"bytes"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -61,7 +60,7 @@ func dumpTable(t *Table, raw bool) []byte {
 
 // msiinfoExport runs msiinfo export.
 func msiinfoExport(t testing.TB, msiinfo, file, table string) ([]byte, error) {
-	cmd := exec.Command(msiinfo, "export", file, table)
+	cmd := testenv.Command(t, msiinfo, "export", file, table)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

@@ -40,7 +40,7 @@ func coreOpenCopy(t *testing.T, src string) (*Database, string) {
 // lines and the sorted row lines.
 func coreExportLines(t *testing.T, msiinfo, file, table string) (head, rows []string) {
 	t.Helper()
-	out, err := exec.Command(msiinfo, "export", file, table).Output()
+	out, err := testenv.Command(t, msiinfo, "export", file, table).Output()
 	if err != nil {
 		t.Fatalf("msiinfo export %s %s: %v", file, table, err)
 	}
@@ -99,7 +99,7 @@ func TestRowOrderByPoolID(t *testing.T) {
 		t.Errorf("key ids not ascending: %v", ids)
 	}
 	head, _ := coreExportLines(t, msiinfo, out, "OrderTest")
-	raw, _ := exec.Command(msiinfo, "export", out, "OrderTest").Output()
+	raw, _ := testenv.Command(t, msiinfo, "export", out, "OrderTest").Output()
 	wantText := strings.Join(head, "\r\n") + "\r\nProductName\t2\r\nzeta\t1\r\nalpha\t3\r\nmid\t0\r\n"
 	if d := cmp.Diff(wantText, string(raw)); d != "" {
 		t.Errorf("msiinfo export (-want +got):\n%s", d)

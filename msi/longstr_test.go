@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -26,7 +25,7 @@ func TestLongStringWrite(t *testing.T) {
 	if err := db.Save(out, nil); err != nil {
 		t.Fatal(err)
 	}
-	exp, err := exec.Command(msiinfo, "export", out, "Property").Output()
+	exp, err := testenv.Command(t, msiinfo, "export", out, "Property").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,13 +84,13 @@ func TestManyStringsLongRefs(t *testing.T) {
 		t.Error("bit 31 of the pool header not set")
 	}
 	for _, name := range []string{"Property", "File", "Feature"} {
-		want, err1 := exec.Command(msiinfo, "export", in, name).Output()
-		got, err2 := exec.Command(msiinfo, "export", out, name).Output()
+		want, err1 := testenv.Command(t, msiinfo, "export", in, name).Output()
+		got, err2 := testenv.Command(t, msiinfo, "export", out, name).Output()
 		if err1 != nil || err2 != nil || !bytes.Equal(want, got) {
 			t.Errorf("%s: msiinfo export differs after switching to 3-byte references (%v, %v)", name, err1, err2)
 		}
 	}
-	got, err := exec.Command(msiinfo, "export", out, "ManyStrings").Output()
+	got, err := testenv.Command(t, msiinfo, "export", out, "ManyStrings").Output()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ import (
 func asmExport(t *testing.T, file, table string) [][]string {
 	t.Helper()
 	msiinfo := testenv.NeedTool(t, "msiinfo", "msitools")
-	out, err := exec.Command(msiinfo, "export", file, table).Output()
+	out, err := testenv.Command(t, msiinfo, "export", file, table).Output()
 	if err != nil {
 		t.Fatalf("msiinfo export %s %s: %v", filepath.Base(file), table, err)
 	}

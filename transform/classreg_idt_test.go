@@ -74,7 +74,7 @@ func (t crIDT) ref(row []string) crRowRef {
 // empty crIDT.
 func crMsiinfoExport(t *testing.T, msiinfo, path, table string) crIDT {
 	t.Helper()
-	out, err := exec.Command(msiinfo, "export", path, table).Output()
+	out, err := testenv.Command(t, msiinfo, "export", path, table).Output()
 	if err != nil {
 		return crIDT{Name: table}
 	}

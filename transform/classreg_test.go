@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
 )
@@ -42,7 +43,7 @@ func crExportAll(t *testing.T, msiinfo, path string) map[string]crIDT {
 	}
 	tables := map[string]crIDT{}
 	for _, name := range strings.Fields(string(out)) {
-		b, err := exec.Command(msiinfo, "export", path, name).Output()
+		b, err := testenv.Command(t, msiinfo, "export", path, name).Output()
 		if err != nil {
 			t.Errorf("msiinfo export %s %s: %v", path, name, err)
 			continue

@@ -3,7 +3,6 @@ package transform
 import (
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -54,7 +53,7 @@ func saveAndCheckExports(t *testing.T, db *msi.Database, golden string) {
 		// One msidump run exports every table.
 		msidump := testenv.NeedTool(t, "msidump", "msitools")
 		dir := t.TempDir()
-		if b, err := exec.Command(msidump, "-t", "-d", dir, out).CombinedOutput(); err != nil {
+		if b, err := testenv.Command(t, msidump, "-t", "-d", dir, out).CombinedOutput(); err != nil {
 			t.Fatalf("msidump of the output: %v\n%s", err, b)
 		}
 		for _, table := range tables {

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
 )
@@ -239,7 +240,7 @@ func leafHasAdvertised(in *leafInput) bool {
 
 func leafMsiinfoExport(t *testing.T, msiinfo, path, table string) string {
 	t.Helper()
-	out, err := exec.Command(msiinfo, "export", path, table).Output()
+	out, err := testenv.Command(t, msiinfo, "export", path, table).Output()
 	if err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {

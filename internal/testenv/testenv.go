@@ -108,3 +108,27 @@ func CorpusFiles(t testing.TB) []string {
 func IsCorrupt(path string) bool {
 	return strings.HasPrefix(filepath.Base(path), "corrupt-")
 }
+
+// Command returns an exec.Cmd for an oracle tool that runs in a fresh
+// temporary folder of t's, removed when t ends. Oracles may write files
+// into their working folder (msiinfo export writes binary cells as
+// Table/Stream files there), which must never land in the source tree.
+// Arguments naming an existing regular file relative to the test's own
+// folder are made absolute, so they still name it from there.
+func Command(t testing.TB, name string, args ...string) *exec.Cmd {
+	t.Helper()
+	args = append([]string(nil), args...)
+	for i, a := range args {
+		if filepath.IsAbs(a) {
+			continue
+		}
+		if fi, err := os.Stat(a); err == nil && fi.Mode().IsRegular() {
+			if abs, err := filepath.Abs(a); err == nil {
+				args[i] = abs
+			}
+		}
+	}
+	cmd := exec.Command(name, args...)
+	cmd.Dir = t.TempDir()
+	return cmd
+}

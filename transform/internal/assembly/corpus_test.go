@@ -17,7 +17,7 @@ import (
 // them (three header lines skipped, one []string per row).
 func export(t *testing.T, msiinfo, file, table string) [][]string {
 	t.Helper()
-	out, err := exec.Command(msiinfo, "export", file, table).Output()
+	out, err := testenv.Command(t, msiinfo, "export", file, table).Output()
 	if err != nil {
 		t.Fatalf("msiinfo export %s %s: %v", filepath.Base(file), table, err)
 	}
