@@ -76,8 +76,6 @@ func usagef(format string, args ...any) error {
 	return &usageError{fmt.Sprintf(format, args...)}
 }
 
-var errNotImplemented = errors.New("not implemented yet")
-
 // commands is the table of top-level commands, in the order "msikit help"
 // lists them.
 func commands() []*Command {

@@ -352,10 +352,12 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 		r.OK = true
 		return r
 	}
-	if r.Signed && db.Modified() && !o.dropSignature {
+	// Save refuses a changed signed package (msi.ErrSigned) before it
+	// creates any file; the CLI only words the refusal for its users.
+	err = db.Save(out, &msi.SaveOptions{DropSignature: o.dropSignature, InPlace: o.inPlace})
+	if errors.Is(err, msi.ErrSigned) {
 		return fail(fmt.Errorf("package is signed and %d rows would change, which invalidates its Authenticode signature; pass --drop-signature to write it unsigned (and re-sign it), or ship a transform (.mst) to leave the signed package untouched", r.Changes))
 	}
-	err = db.Save(out, &msi.SaveOptions{DropSignature: o.dropSignature, InPlace: o.inPlace})
 	if err != nil {
 		return fail(err)
 	}
