@@ -193,22 +193,7 @@ func TestAdversarial(t *testing.T) {
 	for _, a := range adversarials() {
 		t.Run(a.name, func(t *testing.T) {
 			data := a.make()
-			path := filepath.Join("testdata", "adversarial", a.name+".cfb")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, data, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			committed, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to regenerate)", err)
-			}
-			if !bytes.Equal(committed, data) {
-				t.Errorf("%s differs from its generator (run go test -update)", path)
-			}
+			committed := checkGenerated(t, filepath.Join("testdata", "adversarial", a.name+".cfb"), data)
 			checkSafeError(t, committed, nil, a.want)
 		})
 	}
@@ -319,22 +304,30 @@ func seedFiles(t *testing.T) map[string][]byte {
 
 func TestSeedFiles(t *testing.T) {
 	for name, data := range seedFiles(t) {
-		path := filepath.Join("testdata", "seed", name)
-		if *update {
-			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(path, data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		committed, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (run go test -update to regenerate)", err)
-		}
-		if !bytes.Equal(committed, data) {
-			t.Errorf("%s differs from its generator (run go test -update)", path)
-		}
+		committed := checkGenerated(t, filepath.Join("testdata", "seed", name), data)
 		checkTrees(t, committed)
 	}
+}
+
+// checkGenerated compares a committed generated fixture with what its
+// generator makes now (rewriting it first with -update) and returns the
+// committed bytes.
+func checkGenerated(t *testing.T, path string, data []byte) []byte {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	committed, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to regenerate)", err)
+	}
+	if !bytes.Equal(committed, data) {
+		t.Errorf("%s differs from its generator (run go test -update)", path)
+	}
+	return committed
 }
