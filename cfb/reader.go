@@ -410,32 +410,55 @@ func (p *parser) loadFAT(h []byte, numFAT, firstDIFAT, numDIFAT uint32) error {
 	for i := range p.fat {
 		p.fat[i] = freeSect
 	}
-	buf := make([]byte, p.secSize)
-	for i, s := range fatSecs {
+	// FAT sectors are usually consecutive in the file: read runs of them
+	// (up to fatReadMax bytes) at once rather than a sector per call.
+	maxRun := max(1, fatReadMax>>p.shift)
+	var buf []byte
+	for i := 0; i < len(fatSecs); {
 		base := uint64(i) * uint64(perSec)
 		if base >= flen {
 			break
 		}
+		s := fatSecs[i]
 		if s == freeSect || s == endOfChain {
 			p.warnf("FAT sector %d is missing from the DIFAT", i)
+			i++
 			continue
 		}
 		if s > maxRegSect || s >= p.nsec {
 			if uint32(i) >= need {
 				p.warnf("FAT sector %d (at sector %d) is past the end of the file", i, s)
+				i++
 				continue
 			}
 			return formatErr(-1, "", "FAT sector %d is at sector %d, past the end of the file (%d sectors)", i, s, p.nsec)
 		}
-		if err := p.readFull(buf, p.sectorOffset(s)); err != nil {
+		n := 1
+		for i+n < len(fatSecs) && n < maxRun && fatSecs[i+n] == s+uint32(n) && s+uint32(n) < p.nsec &&
+			uint64(i+n)*uint64(perSec) < flen {
+			n++
+		}
+		if sz := n << p.shift; cap(buf) < sz {
+			buf = make([]byte, sz)
+		}
+		b := buf[:n<<p.shift]
+		if err := p.readFull(b, p.sectorOffset(s)); err != nil {
 			return err
 		}
-		for j := uint64(0); j < uint64(perSec) && base+j < flen; j++ {
-			p.fat[base+j] = le.Uint32(buf[4*j:])
+		for k := range n {
+			base := uint64(i+k) * uint64(perSec)
+			sec := b[k<<p.shift:]
+			for j := uint64(0); j < uint64(perSec) && base+j < flen; j++ {
+				p.fat[base+j] = le.Uint32(sec[4*j:])
+			}
 		}
+		i += n
 	}
 	return nil
 }
+
+// fatReadMax bounds one read of consecutive FAT sectors.
+const fatReadMax = 1 << 20
 
 // sectorsFor returns how many sectors hold size bytes.
 func (p *parser) sectorsFor(size int64) int64 {
