@@ -40,12 +40,21 @@ func sendStream(bw *bufio.Writer, raw io.Writer, s *Stream, size int64, noCopyRa
 	var sendErr error
 	useCFR := sysCopyFileRange != 0 && !noCopyRange
 	cerr := dc.Control(func(dfd uintptr) {
+		// The destination position, to align the calls (see copyAlign);
+		// -1 when unknown, which only costs speed.
+		dpos, err := syscall.Seek(int(dfd), 0, io.SeekCurrent)
+		if err != nil {
+			dpos = -1
+		}
 		cerr := sc.Control(func(sfd uintptr) {
 			for _, e := range s.ext {
 				done := int64(0)
 				for done < e.n {
 					off := e.phys + done
 					k := int(min(e.n-done, 1<<30))
+					if h := (copyAlign - dpos%copyAlign) % copyAlign; dpos >= 0 && h > 0 && h < int64(k) {
+						k = int(h)
+					}
 					var m int
 					var err error
 					if useCFR {
@@ -60,6 +69,9 @@ func sendStream(bw *bufio.Writer, raw io.Writer, s *Stream, size int64, noCopyRa
 					if m > 0 {
 						done += int64(m)
 						copied += int64(m)
+						if dpos >= 0 {
+							dpos += int64(m)
+						}
 					}
 					switch {
 					case errors.Is(err, syscall.EINTR) || errors.Is(err, syscall.EAGAIN):
@@ -85,6 +97,16 @@ func sendStream(bw *bufio.Writer, raw io.Writer, s *Stream, size int64, noCopyRa
 	}
 	return min(copied, size), sendErr
 }
+
+// copyAlign is the destination alignment sendStream gives its kernel
+// copies. Both calls move data through a 64 KiB pipe, so each write into the
+// destination's page cache is a 64 KiB piece starting where the call
+// started; ext4 (and other file systems with large folios) can only use
+// large folios for pieces aligned to their size. Measured on ext4, Linux 6.x:
+// 400 MiB copied to a destination offset of 12216320 took 121-131 ms with
+// unaligned calls and 89-94 ms when a short first call brought the offset to
+// a multiple of 64 KiB, the same as copying from offset 0 (as cp does).
+const copyAlign = 64 << 10
 
 // copyFileRange copies n bytes from sfd at *off to dfd at its current
 // position, advancing *off.
