@@ -457,8 +457,9 @@ func (p *parser) loadFAT(h []byte, numFAT, firstDIFAT, numDIFAT uint32) error {
 	return nil
 }
 
-// fatReadMax bounds one read of consecutive FAT sectors.
-const fatReadMax = 1 << 20
+// fatReadMax bounds one read of consecutive FAT sectors (a variable so
+// tests can make runs short).
+var fatReadMax = 1 << 20
 
 // sectorsFor returns how many sectors hold size bytes.
 func (p *parser) sectorsFor(size int64) int64 {
