@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Compares `msikit cfb repack` with `cp` on a large compound file (400 MiB
 # of big streams plus 2,000 small streams, made by bench/cfbgen): wall time
-# and peak RSS from /usr/bin/time -v. The three commands run interleaved,
-# RUNS rounds, page cache warm, and the median wall time of each is
-# reported (robust on a shared machine). repack writes atomically (temp
-# file, fsync, rename), so `cp` followed by `sync FILE` is shown as well.
+# and peak RSS from /usr/bin/time -v. The commands run interleaved, RUNS
+# rounds, page cache warm, and the median wall time of each is reported
+# (robust on a shared machine). The durable pair is shown as well: `cp`
+# followed by `sync FILE`, and repack --sync (temp file, fsync, rename).
 # The targets: repack wall time <= 1.5x cp, peak RSS <= 64 MiB.
 #
 #   bash bench/cfb.sh            # uses $TMPDIR (or /tmp)

@@ -3,8 +3,8 @@
 # with `cp` on a large installer package: testdata/sample.msi plus a
 # 420 MiB pseudo-random cabinet stream (bench/bigmsi). Wall time and peak
 # RSS from /usr/bin/time -v, RUNS interleaved rounds, page cache warm,
-# medians. repack writes atomically and durably (temp file, fsync,
-# rename), so `cp` followed by `sync FILE` is shown as well.
+# medians. The durable pair is shown as well: `cp` followed by
+# `sync FILE`, and repack --sync (temp file, fsync, rename).
 # The targets: repack wall time <= 1.5x cp, peak RSS <= 64 MiB.
 #
 #   bash bench/msi-repack.sh        # uses $TMPDIR (or /tmp)

@@ -1,6 +1,7 @@
-# Shared by bench/cfb.sh and bench/msi-repack.sh: times `cp`, `cp` + `sync`
-# and an msikit repack command on the same input, interleaved, and prints
-# medians, peak RSS and the ratios the issues ask for.
+# Shared by bench/cfb.sh and bench/msi-repack.sh: times `cp`, an msikit
+# repack command, `cp` + `sync` and the repack command with --sync on the
+# same input, interleaved, and prints medians, peak RSS and the ratios the
+# issues ask for (repack against cp; the durable pair against each other).
 #
 #   source bench/repack-lib.sh
 #   repack_compare WORKDIR INPUT RUNS LABEL msikit-repack-args...
@@ -21,24 +22,27 @@ repack_compare() {
   work=$1; local in=$2 runs=$3 label=$4; shift 4
   cat "$in" >/dev/null # warm the page cache
   local size; size=$(stat -c %s "$in")
-  rm -f "$work"/cp.txt "$work"/cpsync.txt "$work"/repack.txt
+  rm -f "$work"/cp.txt "$work"/cpsync.txt "$work"/repack.txt "$work"/repacksync.txt
   for _ in $(seq "$runs"); do
     once cp cp "$in" "$work/out"
-    once cpsync sh -c 'cp "$1" "$2" && sync "$2"' sh "$in" "$work/out"
     once repack "$@"
+    once cpsync sh -c 'cp "$1" "$2" && sync "$2"' sh "$in" "$work/out"
+    once repacksync "$@" --sync
   done
   local same="differs from the input"
   cmp -s "$in" "$work/out" && same="byte-identical to the input"
-  local cp_wall cps_wall rp_wall
+  local cp_wall cps_wall rp_wall rps_wall
   cp_wall=$(cut -d' ' -f1 "$work/cp.txt" | median)
   cps_wall=$(cut -d' ' -f1 "$work/cpsync.txt" | median)
   rp_wall=$(cut -d' ' -f1 "$work/repack.txt" | median)
+  rps_wall=$(cut -d' ' -f1 "$work/repacksync.txt" | median)
   echo "input: $size bytes ($label); median of $runs interleaved runs"
-  printf '%-8s wall %6.2fs  peak RSS %6s MiB\n' cp "$cp_wall" "$(maxrss <"$work/cp.txt")"
-  printf '%-8s wall %6.2fs  peak RSS %6s MiB\n' cp+sync "$cps_wall" "$(maxrss <"$work/cpsync.txt")"
-  printf '%-8s wall %6.2fs  peak RSS %6s MiB  (%s)\n' repack "$rp_wall" "$(maxrss <"$work/repack.txt")" "$same"
-  awk -v r="$rp_wall" -v c="$cp_wall" -v s="$cps_wall" 'BEGIN {
-    printf "repack/cp: %.2fx (target <= 1.5x); repack/(cp+sync): %.2fx\n", r/c, r/s }'
+  printf '%-14s wall %6.2fs  peak RSS %6s MiB\n' cp "$cp_wall" "$(maxrss <"$work/cp.txt")"
+  printf '%-14s wall %6.2fs  peak RSS %6s MiB  (%s)\n' repack "$rp_wall" "$(maxrss <"$work/repack.txt")" "$same"
+  printf '%-14s wall %6.2fs  peak RSS %6s MiB\n' cp+sync "$cps_wall" "$(maxrss <"$work/cpsync.txt")"
+  printf '%-14s wall %6.2fs  peak RSS %6s MiB\n' "repack --sync" "$rps_wall" "$(maxrss <"$work/repacksync.txt")"
+  awk -v r="$rp_wall" -v c="$cp_wall" -v s="$cps_wall" -v rs="$rps_wall" 'BEGIN {
+    printf "repack/cp: %.2fx (target <= 1.5x); (repack --sync)/(cp+sync): %.2fx\n", r/c, rs/s }'
   echo "all runs (wall s, peak RSS KiB):"
-  for n in cp cpsync repack; do printf '  %-7s %s\n' "$n" "$(tr '\n' ' ' <"$work/$n.txt")"; done
+  for n in cp repack cpsync repacksync; do printf '  %-10s %s\n' "$n" "$(tr '\n' ' ' <"$work/$n.txt")"; done
 }

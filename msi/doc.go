@@ -55,11 +55,13 @@
 // the database is written.
 //
 // Database.WriteTo (WriteToOptions) writes the package; Save writes it to
-// a path atomically (internal/safefile) and refuses the file the database
-// was opened from unless SaveOptions.InPlace is set. Only changed tables are re-encoded, with their rows sorted
-// by primary key the way msiexec requires (string keys by string-pool
-// id). The string pool is rebuilt with exact reference counts and without
-// unused strings, keeping the codepage and the ids of the strings that
+// a path atomically (internal/safefile), flushing it to disk first with
+// SaveOptions.Sync or when it replaces its own input, and refuses the file
+// the database was opened from unless SaveOptions.InPlace is set. Only
+// changed tables are re-encoded, with their rows sorted by primary key the
+// way msiexec requires (string keys by string-pool id). The string pool
+// is rebuilt with exact reference counts and without unused strings,
+// keeping the codepage and the ids of the strings that
 // stay, so untouched tables stay byte-identical; every other stream and
 // storage is copied through unchanged (cfb Writer.Copy: same bytes,
 // CLSIDs, state bits and times). References become 3 bytes wide only when

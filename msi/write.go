@@ -27,8 +27,17 @@ type SaveOptions struct {
 	DropSignature bool // see WriteOptions
 	Compact       bool // see WriteOptions
 	// InPlace allows Save to replace the file the database was opened
-	// from. The replacement is still atomic.
+	// from. The replacement is still atomic, and it is always flushed to
+	// stable storage (as with Sync), since the old file is the only copy.
 	InPlace bool
+	// Sync flushes the new file to stable storage before it is renamed
+	// into place, and the folder after, so that even a power cut leaves
+	// path either as it was or complete. Without it Save is as durable as
+	// cp: the rename is atomic for every reader and against the process
+	// being killed, but a power cut soon after may leave an empty or short
+	// file on some file systems. Syncing costs the time the disk needs to
+	// write the whole file.
+	Sync bool
 }
 
 // WriteTo writes the database as a compound file to w (see WriteToOptions).
@@ -37,9 +46,9 @@ func (db *Database) WriteTo(w io.Writer) (int64, error) {
 }
 
 // Save writes the database to path atomically: a temporary file in the
-// same folder is renamed over path only when everything was written and
-// synced. Saving over the file the database was opened from requires
-// InPlace.
+// same folder is renamed over path only when everything was written (and,
+// with SaveOptions.Sync, flushed to stable storage). Saving over the file
+// the database was opened from requires InPlace, and is always flushed.
 func (db *Database) Save(path string, opts *SaveOptions) error {
 	var o SaveOptions
 	if opts != nil {
@@ -56,10 +65,20 @@ func (db *Database) Save(path string, opts *SaveOptions) error {
 	if err := db.checkWritable(wo); err != nil {
 		return err
 	}
-	return safefile.Write(path, func(w io.Writer) error {
+	write := safefile.Write
+	if db.saveSyncs(path, &o) {
+		write = safefile.WriteSync
+	}
+	return write(path, func(w io.Writer) error {
 		_, err := db.WriteToOptions(w, wo)
 		return err
 	})
+}
+
+// saveSyncs reports whether Save flushes: when asked, and when path is the
+// file the database was opened from.
+func (db *Database) saveSyncs(path string, o *SaveOptions) bool {
+	return o.Sync || (db.path != "" && safefile.Same(db.path, path))
 }
 
 // countingWriter counts bytes written.

@@ -113,6 +113,36 @@ func TestSaveFailureKeepsOldFile(t *testing.T) {
 	}
 }
 
+// Save flushes to stable storage when asked, and always when it replaces
+// the file the database was opened from, however that file is named.
+func TestSaveSyncs(t *testing.T) {
+	db, in := coreOpenCopy(t, coreSample)
+	dir := filepath.Dir(in)
+	link := filepath.Join(t.TempDir(), "link.msi")
+	if err := os.Symlink(in, link); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(dir, "other.msi")
+	os.WriteFile(other, []byte("old"), 0o644)
+	for _, tt := range []struct {
+		path string
+		opts SaveOptions
+		want bool
+	}{
+		{filepath.Join(dir, "new.msi"), SaveOptions{}, false},
+		{other, SaveOptions{}, false},
+		{other, SaveOptions{InPlace: true}, false},
+		{filepath.Join(dir, "new.msi"), SaveOptions{Sync: true}, true},
+		{in, SaveOptions{InPlace: true}, true},
+		{filepath.Join(dir, ".", filepath.Base(in)), SaveOptions{InPlace: true}, true},
+		{link, SaveOptions{InPlace: true}, true},
+	} {
+		if got := db.saveSyncs(tt.path, &tt.opts); got != tt.want {
+			t.Errorf("saveSyncs(%s, %+v) = %v, want %v", tt.path, tt.opts, got, tt.want)
+		}
+	}
+}
+
 // TestSaveKilled re-executes the test binary to save a database slowly,
 // kills it with SIGKILL mid-write, and checks the destination is the old
 // file, never a partial one, and the input is unchanged.

@@ -107,11 +107,15 @@ state bits, times and bytes unchanged, to OUT through msikit's own writer:
 free sectors and slack are dropped and the layout is made canonical. Stream
 data is copied through, so memory use does not grow with the file. OUT is
 written atomically. Version 3 is written unless --version 4 is given or the
-content needs version 4.`,
+content needs version 4.
+
+` + durability,
 	Example: `	msikit cfb repack product.msi -o compact.msi`,
 	Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
 		out := fs.StringP("output", "o", "", "output file (required)")
 		version := fs.Int("version", 0, "compound file version to write: 3 or 4 (default: 3, or 4 when needed)")
+		var sync bool
+		syncFlag(fs, &sync)
 		return func(env *Env, args []string) error {
 			if len(args) != 1 {
 				return usagef("want exactly one input file")
@@ -132,7 +136,11 @@ content needs version 4.`,
 			}
 			defer rc.Close()
 			warn(env, in, rc.Warnings)
-			err = safefile.Write(*out, func(w io.Writer) error {
+			write := safefile.Write
+			if sync {
+				write = safefile.WriteSync
+			}
+			err = write(*out, func(w io.Writer) error {
 				cw := cfb.NewWriter(w, &cfb.WriterOptions{Version: *version})
 				if err := cw.Copy(rc.Root); err != nil {
 					return err

@@ -29,14 +29,18 @@ copied through byte for byte. The output is written atomically. A signed
 package is refused unless --drop-signature is given, since any change
 invalidates the signature. Malformed IDT input (a row with the wrong number
 of fields, an integer that does not parse, a duplicate key) is an error
-naming the file and line, and nothing is written.`,
+naming the file and line, and nothing is written.
+
+` + durability,
 	Example: `	msikit export product.msi Property > Property.idt
 	$EDITOR Property.idt
 	msikit import product.msi Property.idt -o product-new.msi`,
 	Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
 		out := fs.StringP("output", "o", "", "write the result to `OUT`")
-		inPlace := fs.Bool("in-place", false, "replace FILE itself (atomically) instead of writing -o OUT")
+		inPlace := fs.Bool("in-place", false, "replace FILE itself (atomically, flushed to disk) instead of writing -o OUT")
 		dropSig := fs.Bool("drop-signature", false, "remove the digital signature of a signed package (it would be invalid)")
+		var sync bool
+		syncFlag(fs, &sync)
 		return func(env *Env, args []string) error {
 			if len(args) < 2 {
 				return usagef("want FILE and at least one TABLE.idt")
@@ -55,7 +59,7 @@ naming the file and line, and nothing is written.`,
 					return fileErr(idt, err)
 				}
 			}
-			if err := db.Save(dst, &msi.SaveOptions{DropSignature: *dropSig, InPlace: *inPlace}); err != nil {
+			if err := db.Save(dst, &msi.SaveOptions{DropSignature: *dropSig, InPlace: *inPlace, Sync: sync}); err != nil {
 				return fileErr(dst, err)
 			}
 			if *dropSig && db.Signed() {
@@ -65,6 +69,17 @@ naming the file and line, and nothing is written.`,
 		}
 	},
 }
+
+// syncFlag defines --sync, shared by every command that writes a package.
+func syncFlag(fs *flag.FlagSet, p *bool) {
+	fs.BoolVar(p, "sync", false, "flush the output to disk before renaming it into place, so even a power cut cannot leave it empty or short")
+}
+
+// durability is the sentence every package-writing command's help uses.
+const durability = `Like cp, msikit leaves flushing the output to disk to the system unless
+--sync is given (or --in-place, which replaces the only copy). Either way
+the rename means no reader, and no kill of msikit, ever sees a partial
+file; --sync also covers a power cut.`
 
 // outputPath checks the -o/--in-place combination and returns where to
 // write.

@@ -20,12 +20,16 @@ copied byte for byte (with its CLSID, state bits and times).
 
 The output is written atomically; IN is never modified unless --in-place is
 given. A signed package is refused unless --drop-signature is given, since
-re-encoding invalidates the signature.`,
+re-encoding invalidates the signature.
+
+` + durability,
 	Example: `	msikit repack product.msi -o product-compact.msi`,
 	Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
 		out := fs.StringP("output", "o", "", "write the result to `OUT`")
-		inPlace := fs.Bool("in-place", false, "replace IN itself (atomically)")
+		inPlace := fs.Bool("in-place", false, "replace IN itself (atomically, flushed to disk)")
 		dropSig := fs.Bool("drop-signature", false, "remove the digital signature of a signed package (it would be invalid)")
+		var sync bool
+		syncFlag(fs, &sync)
 		return func(env *Env, args []string) error {
 			if len(args) != 1 {
 				return usagef("want exactly one IN file")
@@ -43,7 +47,7 @@ re-encoding invalidates the signature.`,
 				return fmt.Errorf("%s: cannot repack a transform (.mst): its tables are change records", args[0])
 			}
 			signed := db.Signed()
-			if err := db.Save(dst, &msi.SaveOptions{Compact: true, DropSignature: *dropSig, InPlace: *inPlace}); err != nil {
+			if err := db.Save(dst, &msi.SaveOptions{Compact: true, DropSignature: *dropSig, InPlace: *inPlace, Sync: sync}); err != nil {
 				return fileErr(dst, err)
 			}
 			if signed && *dropSig {

@@ -27,6 +27,7 @@ type rewriteOpts struct {
 	passSel                map[string]*bool
 	dryRun, jsonOut        bool
 	dropSignature, inPlace bool
+	sync                   bool
 	jobs                   int
 	quiet                  bool
 	force                  bool
@@ -96,6 +97,8 @@ stop the others, and the exit status is 1 if any failed. The input is never
 modified unless --in-place is given. Outputs are written to a temporary file
 beside the target and renamed into place.
 
+` + durability + `
+
 Rewriting changes the package, which invalidates an Authenticode signature
 (\x05DigitalSignature). A signed package that would change is refused unless
 --drop-signature is given; the report then says the signature was dropped.
@@ -117,7 +120,8 @@ msikit rewrite --drop-signature --in-place signed.msi`,
 		fs.BoolVarP(&o.dryRun, "dry-run", "n", false, "print the planned row changes as an IDT-style diff; write nothing")
 		fs.BoolVar(&o.jsonOut, "json", false, "print the report as JSON")
 		fs.BoolVar(&o.dropSignature, "drop-signature", false, "allow rewriting a signed package by removing its signature streams")
-		fs.BoolVar(&o.inPlace, "in-place", false, "overwrite each input (atomically) instead of writing -o")
+		fs.BoolVar(&o.inPlace, "in-place", false, "overwrite each input (atomically, flushed to disk) instead of writing -o")
+		syncFlag(fs, &o.sync)
 		fs.IntVarP(&o.jobs, "jobs", "j", runtime.NumCPU(), "packages processed at once in batch mode")
 		fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
 		fs.BoolVar(&o.dropUnexpressible, "drop-unexpressible", false, "class-to-registry: convert a registration even when part of it cannot be expressed (that part is dropped and reported)")
@@ -354,7 +358,7 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 	}
 	// Save refuses a changed signed package (msi.ErrSigned) before it
 	// creates any file; the CLI only words the refusal for its users.
-	err = db.Save(out, &msi.SaveOptions{DropSignature: o.dropSignature, InPlace: o.inPlace})
+	err = db.Save(out, &msi.SaveOptions{DropSignature: o.dropSignature, InPlace: o.inPlace, Sync: o.sync})
 	if errors.Is(err, msi.ErrSigned) {
 		return fail(fmt.Errorf("package is signed and %d rows would change, which invalidates its Authenticode signature; pass --drop-signature to write it unsigned (and re-sign it), or ship a transform (.mst) to leave the signed package untouched", r.Changes))
 	}

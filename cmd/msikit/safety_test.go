@@ -169,9 +169,10 @@ func writers(t *testing.T, dir string) []writer {
 	}
 }
 
-// skipUnimplemented skips a command that does not exist or has no
-// --output flag (stderr is kept for callers' context only).
-func skipUnimplemented(t *testing.T, w writer, stderr string) {
+// checkWriter fails for a command that does not exist or lacks the
+// --output and --sync flags every package writer has (stderr is kept for
+// callers' context only).
+func checkWriter(t *testing.T, w writer, stderr string) {
 	t.Helper()
 	args := w.args("in", "out")
 	cmd := findCommand(commands(), args[0])
@@ -179,12 +180,14 @@ func skipUnimplemented(t *testing.T, w writer, stderr string) {
 		cmd = findCommand(cmd.Sub, args[1])
 	}
 	if cmd == nil {
-		t.Skipf("no command %q yet", w.name)
+		t.Fatalf("no command %q", w.name)
 	}
 	fs := flag.NewFlagSet(w.name, flag.ContinueOnError)
 	cmd.Setup(fs)
-	if fs.Lookup("output") == nil {
-		t.Skipf("msikit %s is not implemented yet", w.name)
+	for _, f := range []string{"output", "sync"} {
+		if fs.Lookup(f) == nil {
+			t.Fatalf("msikit %s has no --%s flag", w.name, f)
+		}
 	}
 }
 
@@ -210,7 +213,7 @@ func TestWritersReplaceAtomically(t *testing.T) {
 	dir := t.TempDir()
 	for _, w := range writers(t, dir) {
 		t.Run(w.name, func(t *testing.T) {
-			skipUnimplemented(t, w, "")
+			checkWriter(t, w, "")
 			d := t.TempDir()
 			in := copySample(t, d, "in.msi")
 			out := filepath.Join(d, "out.msi")
@@ -219,7 +222,7 @@ func TestWritersReplaceAtomically(t *testing.T) {
 			}
 			inSum, oldIno := sha(t, in), inode(t, out)
 			code, _, stderr := runCLI(t, w.args(in, out)...)
-			skipUnimplemented(t, w, stderr)
+			checkWriter(t, w, stderr)
 			if code != exitOK {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}
@@ -237,6 +240,19 @@ func TestWritersReplaceAtomically(t *testing.T) {
 			}
 			if l := tempLeftovers(t, d); len(l) > 0 {
 				t.Errorf("temporary files left: %q", l)
+			}
+			oldIno = inode(t, out)
+			if code, _, stderr := runCLI(t, append(w.args(in, out), "--sync")...); code != exitOK {
+				t.Fatalf("--sync: exit %d: %s", code, stderr)
+			}
+			if inode(t, out) == oldIno {
+				t.Error("--sync: the destination was not replaced by rename")
+			}
+			if _, err := msi.Open(out); err != nil {
+				t.Errorf("--sync: output does not open: %v", err)
+			}
+			if l := tempLeftovers(t, d); len(l) > 0 {
+				t.Errorf("--sync: temporary files left: %q", l)
 			}
 			if !w.inPlace {
 				return
@@ -273,7 +289,7 @@ func TestWritersRefuseSamePath(t *testing.T) {
 	dir := t.TempDir()
 	for _, w := range writers(t, dir) {
 		t.Run(w.name, func(t *testing.T) {
-			skipUnimplemented(t, w, "")
+			checkWriter(t, w, "")
 			d := t.TempDir()
 			in := copySample(t, d, "in.msi")
 			link := filepath.Join(d, "link.msi")
@@ -293,7 +309,7 @@ func TestWritersRefuseSamePath(t *testing.T) {
 			// a relative path and through a symbolic link.
 			for _, out := range []string{in, d + "/./in.msi", d + "/x/../in.msi", rel, link} {
 				code, _, stderr := runCLI(t, w.args(in, out)...)
-				skipUnimplemented(t, w, stderr)
+				checkWriter(t, w, stderr)
 				checkOneLineError(t, code, stderr, out, in)
 				if !strings.Contains(stderr, "same file") {
 					t.Errorf("-o %s: %q does not say it is the same file", out, stderr)
@@ -365,7 +381,7 @@ func TestWritersFailedWrite(t *testing.T) {
 	dir := t.TempDir()
 	for _, w := range writers(t, dir) {
 		t.Run(w.name, func(t *testing.T) {
-			skipUnimplemented(t, w, "")
+			checkWriter(t, w, "")
 			d := t.TempDir()
 			in := copySample(t, d, "in.msi")
 			out := filepath.Join(d, "out.msi")
@@ -377,7 +393,7 @@ func TestWritersFailedWrite(t *testing.T) {
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			err := cmd.Run()
-			skipUnimplemented(t, w, stderr.String())
+			checkWriter(t, w, stderr.String())
 			code := 0
 			var ee *exec.ExitError
 			if errors.As(err, &ee) {
@@ -441,7 +457,7 @@ func TestSIGKILLDuringWrite(t *testing.T) {
 	in := bigInput(t, dir)
 	for _, w := range writers(t, dir) {
 		t.Run(w.name, func(t *testing.T) {
-			skipUnimplemented(t, w, "")
+			checkWriter(t, w, "")
 			d := t.TempDir()
 			out := filepath.Join(d, "out.msi")
 			if err := os.WriteFile(out, []byte("OLD"), 0o644); err != nil {
@@ -464,7 +480,7 @@ func TestSIGKILLDuringWrite(t *testing.T) {
 			for time.Now().Before(deadline) {
 				select {
 				case err := <-exited:
-					skipUnimplemented(t, w, stderr.String())
+					checkWriter(t, w, stderr.String())
 					t.Fatalf("the write finished (%v) before it could be killed; stderr: %s", err, stderr.String())
 				default:
 				}

@@ -1,5 +1,14 @@
 // Package safefile writes files atomically: the content goes to a temporary
-// file in the destination's folder, is synced, and is renamed over the
-// destination only when everything succeeded. A failure at any point leaves
-// the destination as it was (or absent) and removes the temporary file.
+// file in the destination's folder and is renamed over the destination only
+// when everything succeeded. A failure at any point, including the process
+// being killed, leaves the destination as it was (or absent) and, except
+// after a kill, removes the temporary file.
+//
+// Write does not flush to stable storage, like cp: after a power cut the
+// new file may be empty or short on some file systems, but whatever the
+// caller's input was is still there to redo the work. WriteSync flushes the
+// file before the rename and the folder after it, so the destination is the
+// old or the new content even across a power cut; it is what callers use
+// when the rename replaces the only copy of something (an input rewritten
+// in place) or when asked for durability.
 package safefile

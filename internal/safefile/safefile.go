@@ -12,9 +12,24 @@ import (
 // one of the inputs the caller named and overwriting was not allowed.
 var ErrSameFile = errors.New("output is the same file as the input (use --in-place to overwrite it)")
 
-// Write creates dst atomically with the bytes fill writes. The file mode of
-// a new file is 0o644; an existing destination keeps its mode.
-func Write(dst string, fill func(w io.Writer) error) (err error) {
+// Write creates dst atomically with the bytes fill writes, without flushing
+// them to stable storage (see the package documentation). The file mode of a
+// new file is 0o644; an existing destination keeps its mode.
+func Write(dst string, fill func(w io.Writer) error) error {
+	return write(dst, false, fill)
+}
+
+// WriteSync is Write, and also flushes the new file to stable storage
+// before the rename and the folder after it.
+func WriteSync(dst string, fill func(w io.Writer) error) error {
+	return write(dst, true, fill)
+}
+
+// syncFile is (*os.File).Sync; tests replace it to see which files are
+// flushed.
+var syncFile = (*os.File).Sync
+
+func write(dst string, sync bool, fill func(w io.Writer) error) (err error) {
 	dir := filepath.Dir(dst)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(dst)+".tmp-*")
 	if err != nil {
@@ -34,8 +49,10 @@ func Write(dst string, fill func(w io.Writer) error) (err error) {
 	if err = fill(f); err != nil {
 		return err
 	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", tmp, err)
+	if sync {
+		if err = syncFile(f); err != nil {
+			return fmt.Errorf("sync %s: %w", tmp, err)
+		}
 	}
 	if err = f.Chmod(mode); err != nil {
 		return err
@@ -46,9 +63,12 @@ func Write(dst string, fill func(w io.Writer) error) (err error) {
 	if err = os.Rename(tmp, dst); err != nil {
 		return err
 	}
+	if !sync {
+		return nil
+	}
 	// Make the rename durable; a failure here is not worth failing for.
 	if d, derr := os.Open(dir); derr == nil {
-		d.Sync()
+		syncFile(d)
 		d.Close()
 	}
 	return nil
@@ -57,19 +77,21 @@ func Write(dst string, fill func(w io.Writer) error) (err error) {
 // CheckDistinct returns ErrSameFile (wrapped with the path) if out names the
 // same file as in, unless inPlace is set. A missing out is always distinct.
 func CheckDistinct(in, out string, inPlace bool) error {
-	if inPlace {
-		return nil
-	}
-	a, err := os.Stat(in)
-	if err != nil {
-		return nil
-	}
-	b, err := os.Stat(out)
-	if err != nil {
-		return nil
-	}
-	if os.SameFile(a, b) {
+	if !inPlace && Same(in, out) {
 		return fmt.Errorf("%s: %w", out, ErrSameFile)
 	}
 	return nil
+}
+
+// Same reports whether a and b name the same existing file.
+func Same(a, b string) bool {
+	fa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	fb, err := os.Stat(b)
+	if err != nil {
+		return false
+	}
+	return os.SameFile(fa, fb)
 }

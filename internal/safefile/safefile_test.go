@@ -123,3 +123,58 @@ func TestCheckDistinct(t *testing.T) {
 		}
 	}
 }
+
+// Write leaves flushing to the kernel; WriteSync flushes the temporary file
+// before the rename and the folder after it.
+func TestWriteSyncFlushes(t *testing.T) {
+	var synced []string
+	old := syncFile
+	syncFile = func(f *os.File) error {
+		synced = append(synced, filepath.Base(f.Name()))
+		return old(f)
+	}
+	defer func() { syncFile = old }()
+	dir := t.TempDir()
+	fill := func(w io.Writer) error {
+		_, err := io.WriteString(w, "data")
+		return err
+	}
+	if err := Write(filepath.Join(dir, "plain.msi"), fill); err != nil {
+		t.Fatal(err)
+	}
+	if len(synced) != 0 {
+		t.Errorf("Write flushed %q, want nothing", synced)
+	}
+	if err := WriteSync(filepath.Join(dir, "durable.msi"), fill); err != nil {
+		t.Fatal(err)
+	}
+	if len(synced) != 2 || !strings.HasPrefix(synced[0], ".durable.msi.tmp-") || synced[1] != filepath.Base(dir) {
+		t.Errorf("WriteSync flushed %q, want the temporary file, then the folder", synced)
+	}
+}
+
+func TestSame(t *testing.T) {
+	dir := t.TempDir()
+	a := filepath.Join(dir, "a")
+	if err := os.WriteFile(a, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(a, link); err != nil {
+		t.Skip(err)
+	}
+	for _, tt := range []struct {
+		a, b string
+		want bool
+	}{
+		{a, a, true},
+		{a, link, true},
+		{a, filepath.Join(dir, ".", "a"), true},
+		{a, filepath.Join(dir, "missing"), false},
+		{filepath.Join(dir, "missing"), filepath.Join(dir, "missing"), false},
+	} {
+		if got := Same(tt.a, tt.b); got != tt.want {
+			t.Errorf("Same(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
