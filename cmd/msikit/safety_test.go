@@ -229,31 +229,15 @@ func TestWritersReplaceAtomically(t *testing.T) {
 			if sha(t, in) != inSum {
 				t.Error("the input changed")
 			}
-			if inode(t, out) == oldIno {
-				t.Error("the destination was written in place, not replaced by rename")
-			}
+			checkReplaced(t, "", out, oldIno)
 			if fi, _ := os.Stat(out); fi.Mode().Perm() != 0o600 {
 				t.Errorf("destination mode %v, want the old 0600", fi.Mode().Perm())
-			}
-			if _, err := msi.Open(out); err != nil {
-				t.Errorf("output does not open: %v", err)
-			}
-			if l := tempLeftovers(t, d); len(l) > 0 {
-				t.Errorf("temporary files left: %q", l)
 			}
 			oldIno = inode(t, out)
 			if code, _, stderr := runCLI(t, append(w.args(in, out), "--sync")...); code != exitOK {
 				t.Fatalf("--sync: exit %d: %s", code, stderr)
 			}
-			if inode(t, out) == oldIno {
-				t.Error("--sync: the destination was not replaced by rename")
-			}
-			if _, err := msi.Open(out); err != nil {
-				t.Errorf("--sync: output does not open: %v", err)
-			}
-			if l := tempLeftovers(t, d); len(l) > 0 {
-				t.Errorf("--sync: temporary files left: %q", l)
-			}
+			checkReplaced(t, "--sync: ", out, oldIno)
 			if !w.inPlace {
 				return
 			}
@@ -269,16 +253,23 @@ func TestWritersReplaceAtomically(t *testing.T) {
 			if code, _, stderr = runCLI(t, args...); code != exitOK {
 				t.Fatalf("--in-place: exit %d: %s", code, stderr)
 			}
-			if inode(t, in) == ino {
-				t.Error("--in-place wrote into the input instead of replacing it by rename")
-			}
-			if _, err := msi.Open(in); err != nil {
-				t.Errorf("--in-place output does not open: %v", err)
-			}
-			if l := tempLeftovers(t, d); len(l) > 0 {
-				t.Errorf("temporary files left: %q", l)
-			}
+			checkReplaced(t, "--in-place: ", in, ino)
 		})
+	}
+}
+
+// checkReplaced reports (prefixed by label) unless path is a new inode
+// that opens as a database, with no temporary file left beside it.
+func checkReplaced(t *testing.T, label, path string, oldIno uint64) {
+	t.Helper()
+	if inode(t, path) == oldIno {
+		t.Errorf("%sthe file was written in place, not replaced by rename", label)
+	}
+	if _, err := msi.Open(path); err != nil {
+		t.Errorf("%soutput does not open: %v", label, err)
+	}
+	if l := tempLeftovers(t, filepath.Dir(path)); len(l) > 0 {
+		t.Errorf("%stemporary files left: %q", label, l)
 	}
 }
 
