@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"sync"
+	"unsafe"
 )
 
 // stringPool is the database's string table in memory: the entries of
@@ -15,20 +16,21 @@ import (
 // added string into the source string with the same bytes.
 type stringPool struct {
 	codec    codec
-	longRefs bool // the source pool had 3-byte references
-	data     []byte
-	text     string // string(data) of the source, for allocation-free substrings
+	longRefs bool   // the source pool had 3-byte references
+	data     []byte // _StringData as read; never modified
+	text     string // the same bytes as a string, for allocation-free substrings
+	extra    []byte // bytes of added strings (ids nsrc..)
 	ents     []poolEnt
 	nsrc     int // entries read from the file (including id 0)
 	srcBytes int64
 
-	mu    sync.Mutex        // guards added and appends to ents and data
+	mu    sync.Mutex        // guards added and appends to ents and extra
 	added map[string]uint32 // bytes of added strings -> id
 }
 
 type poolEnt struct {
 	str  string // decoded text
-	off  uint32 // bytes are data[off:off+n]
+	off  uint32 // bytes are data[off:off+n], or extra[off:off+n] for an added string
 	n    uint32
 	refs uint16 // refcount as stored in the source pool
 }
@@ -39,7 +41,7 @@ const (
 )
 
 // parsePool decodes _StringPool (pool) and _StringData (data); it keeps
-// data.
+// data, which the caller must not change afterwards.
 func parsePool(pool, data []byte) (*stringPool, []string, error) {
 	var warns []string
 	p := &stringPool{data: data}
@@ -57,7 +59,9 @@ func parsePool(pool, data []byte) (*stringPool, []string, error) {
 		warns = append(warns, fmt.Sprintf("codepage %d has no conversion table; text decoded as Windows-1252", cp))
 	}
 	n := len(pool) / 4
-	p.ents = make([]poolEnt, 1, max(n, 1))
+	// Room for strings added by edits, so the first one does not copy
+	// every entry.
+	p.ents = make([]poolEnt, 1, n+addedHeadroom)
 	off := 0
 	for i := 1; i < n; {
 		at := i * 4
@@ -85,7 +89,10 @@ func parsePool(pool, data []byte) (*stringPool, []string, error) {
 	if off != len(data) {
 		warns = append(warns, fmt.Sprintf("_StringData has %d bytes the pool does not use", len(data)-off))
 	}
-	p.text = string(data)
+	// text shares data's bytes: parsePool owns data and nothing writes to
+	// it (added strings go to extra), so the string stays immutable. A copy
+	// would cost as much memory again as _StringData.
+	p.text = unsafe.String(unsafe.SliceData(data), len(data))
 	direct := p.codec.cp == 65001
 	for i := 1; i < len(p.ents); i++ {
 		e := &p.ents[i]
@@ -100,6 +107,9 @@ func parsePool(pool, data []byte) (*stringPool, []string, error) {
 	p.srcBytes = int64(len(data))
 	return p, warns, nil
 }
+
+// addedHeadroom is the spare capacity parsePool leaves in ents.
+const addedHeadroom = 1024
 
 func newEmptyPool(cp int) *stringPool {
 	return &stringPool{codec: newCodec(cp), ents: make([]poolEnt, 1), nsrc: 1}
@@ -121,6 +131,9 @@ func (p *stringPool) raw(id uint32) []byte {
 		return nil
 	}
 	e := p.ents[id]
+	if int(id) >= p.nsrc {
+		return p.extra[e.off : e.off+e.n : e.off+e.n]
+	}
 	return p.data[e.off : e.off+e.n : e.off+e.n]
 }
 
@@ -154,8 +167,8 @@ func (p *stringPool) internRaw(b []byte, s string) uint32 {
 		return id
 	}
 	id := uint32(len(p.ents))
-	off := len(p.data)
-	p.data = append(p.data, b...)
+	off := len(p.extra)
+	p.extra = append(p.extra, b...)
 	p.ents = append(p.ents, poolEnt{str: s, off: uint32(off), n: uint32(len(b))})
 	p.added[string(b)] = id
 	return id
@@ -218,12 +231,18 @@ func (p *stringPool) canonical() []uint32 {
 // encodePool builds _StringPool and _StringData for strs (index = id; index
 // 0 unused; nil or empty = free slot) with the given refcounts.
 func encodePool(cp int, strs [][]byte, refs []uint32, long bool) (pool, data []byte) {
+	return encodePoolFunc(cp, len(strs), func(i int) []byte { return strs[i] }, refs, long)
+}
+
+// encodePoolFunc is encodePool for n strings given by str.
+func encodePoolFunc(cp, n int, str func(i int) []byte, refs []uint32, long bool) (pool, data []byte) {
 	size := 0
 	slots := 1
-	for i := 1; i < len(strs); i++ {
-		size += len(strs[i])
+	for i := 1; i < n; i++ {
+		b := str(i)
+		size += len(b)
 		slots++
-		if len(strs[i]) >= 0x10000 {
+		if len(b) >= 0x10000 {
 			slots++
 		}
 	}
@@ -235,8 +254,8 @@ func encodePool(cp int, strs [][]byte, refs []uint32, long bool) (pool, data []b
 	}
 	binary.LittleEndian.PutUint32(pool, h)
 	at := 4
-	for i := 1; i < len(strs); i++ {
-		b := strs[i]
+	for i := 1; i < n; i++ {
+		b := str(i)
 		if len(b) == 0 {
 			at += 4 // free slot: (0, 0)
 			continue

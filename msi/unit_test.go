@@ -251,3 +251,32 @@ func TestCodepages(t *testing.T) {
 		t.Error("1252 encoded Japanese")
 	}
 }
+
+// Value.Bytes hands out a copy: changing it changes neither the value's
+// text nor what the database writes.
+func TestValueBytesIsACopy(t *testing.T) {
+	db, _ := coreOpenCopy(t, coreSample)
+	props, err := db.Table("Property")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row, ok := props.Lookup(StrValue("ProductName"))
+	if !ok {
+		t.Fatal("no ProductName")
+	}
+	v := row.Get("Value")
+	want := v.Str()
+	b := v.Bytes()
+	if string(b) != want {
+		t.Fatalf("Bytes %q, Str %q", b, want)
+	}
+	for i := range b {
+		b[i] = 'X'
+	}
+	if got := v.Str(); got != want {
+		t.Errorf("Str after changing Bytes' result: %q, want %q", got, want)
+	}
+	if got := string(v.Bytes()); got != want {
+		t.Errorf("Bytes after changing an earlier result: %q, want %q", got, want)
+	}
+}

@@ -1,6 +1,7 @@
 package msi
 
 import (
+	"bytes"
 	"strconv"
 )
 
@@ -80,12 +81,12 @@ func (v Value) Int() int32 { return v.n }
 // value read from a table, else "".
 func (v Value) Str() string { return v.s }
 
-// Bytes returns the bytes a String value has in the database's codepage
-// (the exact stored bytes for strings read from a database), or nil when
-// v is not a string read from a database.
+// Bytes returns a copy of the bytes a String value has in the database's
+// codepage (the exact stored bytes for strings read from a database), or
+// nil when v is not a string read from a database.
 func (v Value) Bytes() []byte {
 	if v.kind == KindString && v.p != nil {
-		return v.p.raw(v.id)
+		return bytes.Clone(v.p.raw(v.id))
 	}
 	return nil
 }

@@ -240,7 +240,7 @@ func (db *Database) plan(o *WriteOptions) (*writePlan, error) {
 
 	// Assign output ids.
 	remap := make([]uint32, len(p.ents))
-	strs := make([][]byte, 1, len(p.ents))
+	outIDs := make([]uint32, 1, len(p.ents)) // output id -> pool id (0: free slot)
 	outRefs := make([]uint32, 1, len(p.ents))
 	used := func(id int) bool {
 		if p.ents[id].n == 0 || canon[id] != uint32(id) {
@@ -251,8 +251,8 @@ func (db *Database) plan(o *WriteOptions) (*writePlan, error) {
 	if compact {
 		for id := 1; id < len(p.ents); id++ {
 			if used(id) {
-				remap[id] = uint32(len(strs))
-				strs = append(strs, p.raw(uint32(id)))
+				remap[id] = uint32(len(outIDs))
+				outIDs = append(outIDs, uint32(id))
 				outRefs = append(outRefs, refs[id])
 			}
 		}
@@ -260,26 +260,26 @@ func (db *Database) plan(o *WriteOptions) (*writePlan, error) {
 		for id := 1; id < p.nsrc; id++ {
 			if used(id) {
 				remap[id] = uint32(id)
-				strs = append(strs, p.raw(uint32(id)))
+				outIDs = append(outIDs, uint32(id))
 				r := refs[id]
 				if r == 0 {
 					r = uint32(p.ents[id].refs)
 				}
 				outRefs = append(outRefs, r)
 			} else {
-				strs = append(strs, nil)
+				outIDs = append(outIDs, 0)
 				outRefs = append(outRefs, 0)
 			}
 		}
 		// Drop trailing free slots, then append new strings.
-		for len(strs) > 1 && len(strs[len(strs)-1]) == 0 {
-			strs = strs[:len(strs)-1]
+		for len(outIDs) > 1 && outIDs[len(outIDs)-1] == 0 {
+			outIDs = outIDs[:len(outIDs)-1]
 			outRefs = outRefs[:len(outRefs)-1]
 		}
 		for id := p.nsrc; id < len(p.ents); id++ {
 			if used(id) {
-				remap[id] = uint32(len(strs))
-				strs = append(strs, p.raw(uint32(id)))
+				remap[id] = uint32(len(outIDs))
+				outIDs = append(outIDs, uint32(id))
 				outRefs = append(outRefs, refs[id])
 			}
 		}
@@ -287,7 +287,7 @@ func (db *Database) plan(o *WriteOptions) (*writePlan, error) {
 	for id := range remap {
 		remap[id] = remap[canon[id]]
 	}
-	long := len(strs)-1 > 0xffff
+	long := len(outIDs)-1 > 0xffff
 	refSize := 2
 	if long {
 		refSize = 3
@@ -298,7 +298,7 @@ func (db *Database) plan(o *WriteOptions) (*writePlan, error) {
 	}
 
 	plan := &writePlan{tables: map[string][]byte{}, omit: map[string]bool{poolStream: true, dataStream: true}}
-	poolBytes, dataBytes := encodePool(p.codec.cp, strs, outRefs, long)
+	poolBytes, dataBytes := encodePoolFunc(p.codec.cp, len(outIDs), func(i int) []byte { return p.raw(outIDs[i]) }, outRefs, long)
 	plan.tables[poolStream] = poolBytes
 	plan.tables[dataStream] = dataBytes
 	for _, d := range db.dropped {
