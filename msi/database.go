@@ -568,9 +568,10 @@ func (db *Database) streamOwner(name string) string {
 	return ""
 }
 
-// OpenStream opens a stream of the original file by its decoded name
-// ("Binary.Icon", "\x05SummaryInformation"). Streams replaced or added with
-// SetStream are not visible here until the database is saved and reopened.
+// OpenStream opens a stream by its decoded name ("Binary.Icon",
+// "\x05SummaryInformation"), as the database stands: a stream replaced or
+// added with SetStream reads from the source given to SetStream, and a
+// deleted one is an error.
 func (db *Database) OpenStream(name string) (*cfb.Stream, error) {
 	db.mu.Lock()
 	if o, ok := db.overlay[name]; ok {
@@ -581,7 +582,7 @@ func (db *Database) OpenStream(name string) (*cfb.Stream, error) {
 		if o.entry != nil {
 			return o.entry.Open()
 		}
-		return nil, fmt.Errorf("msi: stream %q was replaced and is readable only after saving", name)
+		return cfb.NewStream(o.r, o.size), nil
 	}
 	e := db.streamByName[name]
 	db.mu.Unlock()

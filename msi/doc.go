@@ -52,7 +52,8 @@
 // SetStrict(true), the _Validation table). Refused edits return a
 // *ValueError naming the table, column and key. SetStream and
 // DeleteStream change streams; SetStream reads its io.ReaderAt only when
-// the database is written.
+// the database is written or the stream is opened (OpenStream and
+// Row.OpenStream see the database as edited).
 //
 // Database.WriteTo (WriteToOptions) writes the package; Save writes it to
 // a path atomically (internal/safefile), flushing it to disk first with

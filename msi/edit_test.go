@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -384,5 +385,67 @@ func TestDropTableAndDelete(t *testing.T) {
 	_, rows := coreExportLines(t, msiinfo, out, "BinTest")
 	if d := cmp.Diff([]string{"keep\tBinTest.keep"}, rows); d != "" {
 		t.Errorf("BinTest rows (-want +got):\n%s", d)
+	}
+}
+
+// OpenStream, Row.OpenStream and ExportIDT see the database as edited:
+// a stream set with SetStream reads from its source before any save, a
+// renamed key's stream follows it, and a deleted stream is gone.
+func TestOpenStreamSeesEdits(t *testing.T) {
+	db, _ := coreOpenCopy(t, coreSample)
+	icon, err := db.Table("Icon")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := coreReadStream(t, db, "Icon.app.ico")
+	added := []byte("icon bytes set before saving")
+	if err := icon.Insert(StrValue("added.ico"), BinaryValue()); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetStream("Icon.added.ico", bytes.NewReader(added), int64(len(added))); err != nil {
+		t.Fatal(err)
+	}
+	if got := coreReadStream(t, db, "Icon.added.ico"); !bytes.Equal(got, added) {
+		t.Errorf("OpenStream of a set stream: %q, want %q", got, added)
+	}
+	replaced := []byte("replacement")
+	if err := db.SetStream("Icon.app.ico", bytes.NewReader(replaced), int64(len(replaced))); err != nil {
+		t.Fatal(err)
+	}
+	if got := coreReadStream(t, db, "Icon.app.ico"); !bytes.Equal(got, replaced) {
+		t.Errorf("OpenStream of a replaced stream: %q, want %q", got, replaced)
+	}
+	row, ok := icon.Lookup(StrValue("added.ico"))
+	if !ok {
+		t.Fatal("inserted row not found")
+	}
+	s, err := row.OpenStream("Data")
+	if err != nil {
+		t.Fatalf("Row.OpenStream: %v", err)
+	}
+	if got, _ := io.ReadAll(s); !bytes.Equal(got, added) {
+		t.Errorf("Row.OpenStream: %q, want %q", got, added)
+	}
+	dir := t.TempDir()
+	if err := db.ExportIDTDir(dir, "Icon"); err != nil {
+		t.Fatalf("ExportIDTDir with a set stream: %v", err)
+	}
+	if got, err := os.ReadFile(filepath.Join(dir, "Icon", "Icon.added.ico")); err != nil || !bytes.Equal(got, added) {
+		t.Errorf("exported binary cell: %q, %v; want %q", got, err, added)
+	}
+	if err := db.DeleteStream("Icon.app.ico"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.OpenStream("Icon.app.ico"); err == nil {
+		t.Error("OpenStream of a deleted stream succeeded")
+	}
+	// The original bytes were never touched: a fresh open still has them.
+	db2, err := Open(coreSample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	if got := coreReadStream(t, db2, "Icon.app.ico"); !bytes.Equal(got, old) {
+		t.Error("the source package's stream changed")
 	}
 }
