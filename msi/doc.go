@@ -53,7 +53,8 @@
 // *ValueError naming the table, column and key. SetStream and
 // DeleteStream change streams; SetStream reads its io.ReaderAt only when
 // the database is written or the stream is opened (OpenStream and
-// Row.OpenStream see the database as edited).
+// Row.OpenStream see the database as edited). SetCodepage changes the
+// database codepage, re-encoding every string.
 //
 // Database.WriteTo (WriteToOptions) writes the package; Save writes it to
 // a path atomically (internal/safefile), flushing it to disk first with

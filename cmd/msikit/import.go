@@ -22,7 +22,8 @@ given. For each file:
   - binary (v0) cells name a file in the folder TABLE beside the IDT file,
     which becomes the row's stream (as msiinfo export writes them);
   - _SummaryInformation.idt sets summary information properties and
-    _ForceCodepage.idt the codepage.
+    _ForceCodepage.idt the codepage (strings keep their text and are
+    re-encoded; a codepage that cannot represent one is refused).
 
 Only the tables and streams that change are re-encoded; everything else is
 copied through byte for byte. The output is written atomically. A signed

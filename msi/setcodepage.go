@@ -1,0 +1,92 @@
+package msi
+
+import (
+	"fmt"
+	"unsafe"
+)
+
+// SetCodepage changes the database codepage (the string pool's), as
+// importing a _ForceCodepage table does. Every string keeps its text and is
+// re-encoded in the new codepage, so string ids, rows and their order stay
+// as they are. If the new codepage cannot represent a string, or msikit has
+// no conversion table for it, SetCodepage returns an error and changes
+// nothing. Codepage 0 is language-neutral; Windows Installer recommends
+// starting from a neutral (ASCII-only) database when setting a codepage.
+//
+// The summary information has a codepage of its own (PIDCodepage, set with
+// SummaryInfo.SetInt).
+func (db *Database) SetCodepage(cp int) error {
+	if db.closed {
+		return ErrClosed
+	}
+	if db.kind == KindTransform {
+		return &UnsupportedError{Table: ForceCodepageTable, Msg: "editing transforms is not supported"}
+	}
+	p := db.pool
+	if cp == p.codec.cp {
+		return nil
+	}
+	if cp < 0 || cp > 0xFFFF {
+		return fmt.Errorf("msi: codepage %d is out of range", cp)
+	}
+	nc := newCodec(cp)
+	if !nc.known {
+		return &UnsupportedError{Table: ForceCodepageTable, Msg: fmt.Sprintf("codepage %d has no conversion table in msikit", cp)}
+	}
+	// Re-encode into new buffers first, so that a failure changes nothing.
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var data, extra []byte
+	offs := make([]uint32, len(p.ents))
+	lens := make([]uint32, len(p.ents))
+	for id := 1; id < len(p.ents); id++ {
+		e := &p.ents[id]
+		b := p.raw(uint32(id))
+		if !isASCII(b) {
+			var ok bool
+			if b, ok = nc.encode(e.str); !ok {
+				return fmt.Errorf("msi: codepage %d cannot represent string %d %q", cp, id, e.str)
+			}
+		}
+		if id < p.nsrc {
+			offs[id] = uint32(len(data))
+			data = append(data, b...)
+		} else {
+			offs[id] = uint32(len(extra))
+			extra = append(extra, b...)
+		}
+		lens[id] = uint32(len(b))
+	}
+	if int64(len(data)) > maxStringData || int64(len(extra)) > maxStringData {
+		return fmt.Errorf("msi: codepage %d: the string data would exceed %d bytes", cp, int64(maxStringData))
+	}
+	for id := 1; id < len(p.ents); id++ {
+		p.ents[id].off, p.ents[id].n = offs[id], lens[id]
+	}
+	p.data = data
+	p.text = unsafe.String(unsafe.SliceData(data), len(data))
+	p.extra = extra
+	p.codec = nc
+	if p.added != nil {
+		p.added = make(map[string]uint32, len(p.added))
+		for id := p.nsrc; id < len(p.ents); id++ {
+			if b := p.raw(uint32(id)); len(b) > 0 {
+				if _, dup := p.added[string(b)]; !dup {
+					p.added[string(b)] = uint32(id)
+				}
+			}
+		}
+	}
+	// Row indexes are keyed by string bytes: rebuild them on next use.
+	for _, t := range db.tables {
+		t.index = nil
+	}
+	for _, t := range db.sysTables {
+		t.index = nil
+	}
+	db.modified = true
+	return nil
+}
+
+// maxStringData bounds _StringData: offsets into it are uint32.
+const maxStringData = 1<<32 - 1
