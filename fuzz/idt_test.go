@@ -34,6 +34,9 @@ func idtSeeds(tb testing.TB, sample []byte) []string {
 		"A\tB\tC\r\ns72\tI2\tV0\r\nNew\tA\r\nk\t-1\tblob.bin\r\nl\t\t\r\n",
 		"Name\tData\r\ns72\tv0\r\nIcon\tName\r\nx.ico\tblob.bin\r\n",
 		"\r\n\r\n0\t_ForceCodepage\r\n",
+		"\r\n\r\n1252\t_ForceCodepage\r\n",
+		"\r\n\r\n65001\t_ForceCodepage\r\n",
+		"\r\n\r\n932\t_ForceCodepage\r\n",
 		"A\r\nl0\r\nT\tA\r\nline\x11\x19two\x00three\r\n\r\n\r\n",
 	)
 }
@@ -78,6 +81,7 @@ func FuzzIDTImport(f *testing.F) {
 		table, err := db.ImportIDT(strings.NewReader(idt), files)
 		if err == nil {
 			if table == msi.ForceCodepageTable {
+				checkCodepageChange(t, sample, db)
 				return
 			}
 			var exp1, exp2 bytes.Buffer
@@ -117,6 +121,41 @@ func FuzzIDTImport(f *testing.F) {
 			t.Fatalf("input allocated %d MiB (limit 256 MiB)", a>>20)
 		}
 	})
+}
+
+// checkCodepageChange writes db after an accepted _ForceCodepage import
+// and requires the written database to have the new codepage and every
+// table to read as in the sample (whose text is ASCII, so the exports match
+// byte for byte).
+func checkCodepageChange(t *testing.T, sample []byte, db *msi.Database) {
+	t.Helper()
+	orig, err := msi.NewDatabase(bytes.NewReader(sample), int64(len(sample)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if _, err := db.WriteTo(&out); err != nil {
+		t.Fatalf("codepage %d accepted but WriteTo fails: %v", db.Codepage(), err)
+	}
+	db2, err := msi.NewDatabase(bytes.NewReader(out.Bytes()), int64(out.Len()))
+	if err != nil {
+		t.Fatalf("written database does not open: %v", err)
+	}
+	if db2.Codepage() != db.Codepage() {
+		t.Fatalf("codepage %d written as %d", db.Codepage(), db2.Codepage())
+	}
+	for _, table := range orig.TableNames() {
+		var want, got bytes.Buffer
+		if err := orig.ExportIDT(&want, table, nil); err != nil {
+			continue
+		}
+		if err := db2.ExportIDT(&got, table, nil); err != nil {
+			t.Fatalf("export of %q after a codepage change fails: %v", table, err)
+		}
+		if want.String() != got.String() {
+			t.Fatalf("table %q changed with the codepage:\nbefore %q\nafter  %q", table, want.String(), got.String())
+		}
+	}
 }
 
 // FuzzSummaryInfo decodes arbitrary bytes as a summary information
