@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -81,7 +82,7 @@ func FuzzIDTImport(f *testing.F) {
 		table, err := db.ImportIDT(strings.NewReader(idt), files)
 		if err == nil {
 			if table == msi.ForceCodepageTable {
-				checkCodepageChange(t, sample, db)
+				checkCodepageChange(t, sample, idt, db)
 				return
 			}
 			var exp1, exp2 bytes.Buffer
@@ -127,8 +128,16 @@ func FuzzIDTImport(f *testing.F) {
 // and requires the written database to have the new codepage and every
 // table to read as in the sample (whose text is ASCII, so the exports match
 // byte for byte).
-func checkCodepageChange(t *testing.T, sample []byte, db *msi.Database) {
+func checkCodepageChange(t *testing.T, sample []byte, idt string, db *msi.Database) {
 	t.Helper()
+	for _, line := range strings.FieldsFunc(idt, func(r rune) bool { return r == '\n' || r == '\r' }) {
+		if f := strings.Split(line, "\t"); len(f) == 2 && f[1] == msi.ForceCodepageTable {
+			if cp, err := strconv.Atoi(strings.TrimSpace(f[0])); err == nil && cp != db.Codepage() {
+				t.Fatalf("_ForceCodepage %d accepted, but the codepage is %d", cp, db.Codepage())
+			}
+			break
+		}
+	}
 	orig, err := msi.NewDatabase(bytes.NewReader(sample), int64(len(sample)))
 	if err != nil {
 		t.Fatal(err)
