@@ -58,7 +58,7 @@ func bigDatabase(b *testing.B) string {
 			}
 			ins(file, StrValue(f), StrValue(c), StrValue(fmt.Sprintf("F%06d.%s|file_number_%06d.%s", i, e[:3], i, e)),
 				IntValue(int32(i*7919%(1<<24)+1)), ver, lang, IntValue(512), IntValue(int32(i+1)))
-			ins(comp, StrValue(c), StrValue(fmt.Sprintf("{%08X-0000-4000-8000-%012X}", i+1, i*2654435761&0xFFFFFFFFFFFF)),
+			ins(comp, StrValue(c), StrValue(fmt.Sprintf("{%08X-0000-4000-8000-%012X}", i+1, int64(i)*2654435761&0xFFFFFFFFFFFF)),
 				StrValue("INSTALLDIR"), IntValue(0), Null, StrValue(f))
 			ins(fc, StrValue("Core"), StrValue(c))
 			ins(reg, StrValue(fmt.Sprintf("reg%06d", i)), IntValue(int32(i%4)), StrValue(fmt.Sprintf(`Software\msikit\bench\key%d`, i%1000)),

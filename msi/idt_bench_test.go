@@ -46,7 +46,7 @@ func genBenchIDT(n int) map[string]string {
 		fmt.Fprintf(&fc, "Main\tcmp%06d\r\n", i)
 		val := fmt.Sprintf("string value %d", i)
 		if i%3 != 0 {
-			val = "#" + strconv.Itoa(rng.IntN(1<<31))
+			val = "#" + strconv.FormatInt(rng.Int64N(1<<31), 10)
 		}
 		fmt.Fprintf(&reg, "reg%06d\t%d\tSoftware\\Acme\\Product\\Section%04d\\Sub%03d\tValue%06d\t%s\tcmp%06d\r\n",
 			i, i%4, i/100, i%100, i, val, i)
