@@ -22,7 +22,6 @@ type stringPool struct {
 	extra    []byte // bytes of added strings (ids nsrc..)
 	ents     []poolEnt
 	nsrc     int // entries read from the file (including id 0)
-	srcBytes int64
 
 	mu    sync.Mutex        // guards added and appends to ents and extra
 	added map[string]uint32 // bytes of added strings -> id
@@ -104,7 +103,6 @@ func parsePool(pool, data []byte) (*stringPool, []string, error) {
 		}
 	}
 	p.nsrc = len(p.ents)
-	p.srcBytes = int64(len(data))
 	return p, warns, nil
 }
 
