@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"slices"
 	"strings"
 )
@@ -520,9 +521,14 @@ func (w *Writer) Close() error {
 	return nil
 }
 
-// prefixed gives errors from the destination writer (a full disk, say)
-// the package prefix, keeping the cause for errors.Is.
+// prefixed gives errors from the destination writer the package prefix,
+// keeping the cause for errors.Is. An *fs.PathError (a full disk, say)
+// already names the file and the operation: "cfb: write out.msi: no space
+// left on device".
 func prefixed(err error) error {
+	if _, ok := err.(*fs.PathError); ok {
+		return fmt.Errorf("cfb: %w", err)
+	}
 	if strings.HasPrefix(err.Error(), "cfb: ") {
 		return err
 	}

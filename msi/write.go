@@ -2,8 +2,10 @@ package msi
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"sort"
 
@@ -129,12 +131,24 @@ func (db *Database) WriteToOptions(w io.Writer, opts *WriteOptions) (int64, erro
 	dst, written := countWrites(w)
 	cwr := cfb.NewWriter(dst, &cfb.WriterOptions{Version: db.cf.Version})
 	if err := db.emit(cwr, plan, &o); err != nil {
-		return written(), fmt.Errorf("msi: writing: %w", err)
+		return written(), writeErr(err)
 	}
 	if err := cwr.Close(); err != nil {
-		return written(), fmt.Errorf("msi: writing: %w", err)
+		return written(), writeErr(err)
 	}
 	return written(), nil
+}
+
+// writeErr gives a write error the package prefix. A failed write to the
+// destination (an *fs.PathError with Op "write", a full disk say) already
+// names the file and the operation, so it is given the prefix alone, not
+// the cfb layer's as well: "msi: write out.msi: no space left on device".
+func writeErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Op == "write" {
+		return fmt.Errorf("msi: %w", pe)
+	}
+	return fmt.Errorf("msi: writing: %w", err)
 }
 
 // countWrites returns the writer to give the cfb writer and a function

@@ -392,6 +392,11 @@ func TestWritersFailedWrite(t *testing.T) {
 			if !strings.Contains(stderr.String(), "file too large") {
 				t.Errorf("stderr %q does not give the cause", stderr.String())
 			}
+			// The operating system's error names the file and the
+			// operation; package prefixes around it only add noise.
+			if msg := stderr.String(); strings.Contains(msg, "writing: ") || !strings.Contains(msg, ": write ") {
+				t.Errorf("stderr %q nests package prefixes around the system error", stderr.String())
+			}
 			if b, _ := os.ReadFile(out); string(b) != "OLD" {
 				t.Errorf("destination is %d bytes, want the old 3", len(b))
 			}
