@@ -181,8 +181,11 @@ func (db *Database) renameStream(from, to string) {
 }
 
 // SetStrict turns on (or off) checking edits against the _Validation table:
-// MinValue/MaxValue, Set, and the Identifier, Guid, UpperCase, LowerCase,
-// Integer, DoubleInteger, Property and Version categories. Columns the
+// Nullable, MinValue/MaxValue, Set, and the Identifier, Guid, UpperCase,
+// LowerCase, Integer, DoubleInteger, Property, Version, Language, Filename,
+// WildCardFilename, DefaultDir, Cabinet, Formatted, KeyFormatted and
+// RegPath categories. Condition, Text, Template, paths and the other
+// categories are not checked, nor are KeyTable references. Columns the
 // _Validation table does not describe are only checked against the schema.
 func (db *Database) SetStrict(strict bool) { db.strict = strict }
 
@@ -247,14 +250,18 @@ func (db *Database) checkValidation(t *Table, c Column, v Value) error {
 			return fmt.Errorf("%q is not LowerCase", text)
 		}
 	case "Integer", "DoubleInteger":
+		// The width is the column's (checked by the schema): WiX's own
+		// tables put 32-bit values in columns it categorises Integer.
 		n, err := strconv.ParseInt(text, 10, 64)
-		if err != nil || (cat == "Integer" && (n < -32767 || n > 32767)) || n < -math.MaxInt32 || n > math.MaxInt32 {
+		if err != nil || n < -math.MaxInt32 || n > math.MaxInt32 {
 			return fmt.Errorf("%q is not a valid %s", text, cat)
 		}
 	case "Version":
 		if !reVersion.MatchString(text) {
 			return fmt.Errorf("%q is not a Version", text)
 		}
+	default:
+		return checkCategory(cat, text)
 	}
 	return nil
 }

@@ -308,6 +308,29 @@ func TestStrictValidation(t *testing.T) {
 	if !errors.As(err, &ve) || ve.Column != "ComponentId" {
 		t.Errorf("strict mode accepted a bad GUID: %v", err)
 	}
+	// Categories with a syntax of their own: Filename, Language, Formatted.
+	file, err := db.Table("File")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, lang, col string
+	}{
+		{"dir/x.txt", "1033", "FileName"},
+		{"x.txt", "en-US", "Language"},
+		{"x.txt|Long name.txt", "0,1033", ""},
+	} {
+		err := file.Insert(StrValue("f"+tt.col), StrValue("NewComp"), StrValue(tt.name), IntValue(1), Null, StrValue(tt.lang), Null, IntValue(99))
+		if tt.col == "" {
+			if err != nil {
+				t.Errorf("strict mode refused a valid File row: %v", err)
+			}
+			continue
+		}
+		if !errors.As(err, &ve) || ve.Column != tt.col {
+			t.Errorf("strict mode: File row with bad %s: %v", tt.col, err)
+		}
+	}
 	db.SetStrict(false)
 	if err := comp.Insert(StrValue("NewComp"), StrValue("not-a-guid"), StrValue("INSTALLDIR"), IntValue(0), Null, Null); err != nil {
 		t.Errorf("non-strict insert: %v", err)

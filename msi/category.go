@@ -1,0 +1,117 @@
+package msi
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// checkCategory checks text against a _Validation category that has a
+// syntax of its own (the simple ones are checked in checkValidation).
+// Categories with no check here (Text, Condition, Template, Binary,
+// CustomSource, Shortcut, AnyPath, Paths, Path, FormattedSDDLText...) accept
+// any text: a false refusal would be worse than a missed one.
+func checkCategory(cat, text string) error {
+	switch cat {
+	case "Property":
+		if !reIdentifier.MatchString(strings.TrimPrefix(text, "%")) {
+			return fmt.Errorf("%q is not a Property name", text)
+		}
+	case "Language":
+		for _, l := range strings.Split(text, ",") {
+			if n, err := strconv.ParseUint(l, 10, 16); err != nil || n > 0xFFFF {
+				return fmt.Errorf("%q is not a comma-separated list of language ids", text)
+			}
+		}
+	case "Filename":
+		return checkFilename(text, false)
+	case "WildCardFilename":
+		return checkFilename(text, true)
+	case "DefaultDir":
+		// [target:]source, each a Filename or ".".
+		parts := strings.Split(text, ":")
+		if len(parts) > 2 {
+			return fmt.Errorf("%q is not a DefaultDir: more than one colon", text)
+		}
+		for _, p := range parts {
+			if p == "." {
+				continue
+			}
+			if err := checkFilename(p, false); err != nil {
+				return fmt.Errorf("%q is not a DefaultDir: %w", text, err)
+			}
+		}
+	case "Cabinet":
+		if name, ok := strings.CutPrefix(text, "#"); ok {
+			if name == "" {
+				return fmt.Errorf("%q is not a Cabinet: no stream name after #", text)
+			}
+			return nil
+		}
+		if text == "" || strings.ContainsAny(text, `\/:*?"<>|`) {
+			return fmt.Errorf("%q is not a Cabinet file name", text)
+		}
+	case "Formatted", "KeyFormatted":
+		return checkFormatted(text)
+	case "RegPath":
+		if strings.HasPrefix(text, `\`) {
+			return fmt.Errorf("%q is not a RegPath: it starts with a backslash", text)
+		}
+		return checkFormatted(text)
+	}
+	return nil
+}
+
+// checkFilename checks the Filename data type: a short (8.3) name,
+// optionally followed by "|" and a long name. Both exclude \ / ? | > < : *
+// and "; the short name also + , ; = [ ] and spaces. wild allows ? and *
+// (WildCardFilename). A lone name may also be a long name: the
+// documentation asks for a short name always, but packages that install
+// fine carry lone long names ("Test File.txt").
+func checkFilename(text string, wild bool) error {
+	short, long, hasLong := strings.Cut(text, "|")
+	bad := `\/?|><:*"`
+	if wild {
+		bad = `\/|><:"`
+	}
+	if !hasLong && short != "" && !strings.ContainsAny(short, bad) {
+		return nil
+	}
+	if short == "" || strings.ContainsAny(short, bad+"+,;=[] ") {
+		return fmt.Errorf("%q is not a Filename: bad short name %q", text, short)
+	}
+	name, ext, hasExt := strings.Cut(short, ".")
+	if len(name) > 8 || len(ext) > 3 || hasExt && strings.Contains(ext, ".") {
+		return fmt.Errorf("%q is not a Filename: short name %q is not 8.3", text, short)
+	}
+	if hasLong && (long == "" || strings.ContainsAny(long, bad)) {
+		return fmt.Errorf("%q is not a Filename: bad long name %q", text, long)
+	}
+	return nil
+}
+
+// checkFormatted checks that the brackets of a Formatted string pair up:
+// every "[" is closed (properties may nest: "[[P]]") and "[\x]" escapes one
+// character. Braces are not checked: "{" and "}" are literal text when they
+// do not pair up.
+func checkFormatted(text string) error {
+	depth := 0
+	for i := 0; i < len(text); i++ {
+		switch text[i] {
+		case '[':
+			if i+3 < len(text) && text[i+1] == '\\' && text[i+3] == ']' {
+				i += 3 // [\x]
+				continue
+			}
+			depth++
+		case ']':
+			if depth > 0 {
+				depth--
+			}
+		}
+	}
+	if depth != 0 {
+		return fmt.Errorf("%q is not Formatted: %d unclosed [", text, depth)
+	}
+	return nil
+}

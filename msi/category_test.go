@@ -1,0 +1,127 @@
+package msi
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/msikit/msikit/internal/testenv"
+)
+
+// knownInvalid lists corpus values that break their own package's
+// _Validation table, by "file: Table.Column". Strict mode refuses such
+// values, rightly.
+var knownInvalid = map[string]string{
+	// UIText keys written with a mnemonic "&" ("&SelAbsentCD"): not
+	// Identifiers, and not the keys Windows Installer looks up.
+	"lessmsi-VBRuntime.msi: UIText.Key": "Identifier",
+	// WiX 3's _Validation gives LockPermissions.Table the set
+	// "Directory;File;Registry"; WiX itself writes CreateFolder there, which
+	// the LockPermissions documentation allows. The packages' own
+	// _Validation is out of date.
+	"wix-Decompile-LockPermissions.msi: LockPermissions.Table":                                       "Identifier",
+	"wix3-CreateFolderTests-CreateFolderWithMultiplePermissions-expected.msi: LockPermissions.Table": "Identifier",
+	"wix3-CreateFolderTests-CreateFolderWithPermissions-expected.msi: LockPermissions.Table":         "Identifier",
+}
+
+// TestValidationAcceptsCorpus runs the strict-mode checks over every value
+// of every corpus package that has a _Validation table. Packages that
+// shipped must pass, except the values knownInvalid lists, so a failure here
+// is a check that would refuse a valid edit.
+func TestValidationAcceptsCorpus(t *testing.T) {
+	checked := 0
+	refused := map[string]string{} // "file: Table.Column" -> category
+	for _, path := range testenv.CorpusFiles(t) {
+		if strings.HasPrefix(filepath.Base(path), "corrupt-") {
+			continue
+		}
+		db, err := Open(path)
+		if err != nil {
+			continue
+		}
+		vt := db.byName["_Validation"]
+		if vt == nil || db.load(vt) != nil {
+			db.Close()
+			continue
+		}
+		for _, tbl := range db.tables {
+			if tbl.name == "_Validation" || db.load(tbl) != nil {
+				continue
+			}
+			for ci, c := range tbl.cols {
+				row, ok := vt.Lookup(StrValue(tbl.name), StrValue(c.Name))
+				if !ok {
+					continue
+				}
+				where := filepath.Base(path) + ": " + tbl.name + "." + c.Name
+				for r := range tbl.Rows() {
+					checked++
+					if err := db.checkValidation(tbl, c, r.Index(ci)); err != nil {
+						if _, seen := refused[where]; !seen && knownInvalid[where] == "" {
+							t.Errorf("%s (%s): %v", where, row.Get("Category").Str(), err)
+						}
+						refused[where] = row.Get("Category").Str()
+					}
+				}
+			}
+		}
+		db.Close()
+	}
+	if checked == 0 {
+		t.Skip("no corpus package has a _Validation table")
+	}
+	if diff := cmp.Diff(knownInvalid, refused); diff != "" {
+		t.Errorf("refused columns differ from knownInvalid (-known +refused):\n%s", diff)
+	}
+	t.Logf("%d values checked; %d columns refused, all known vendor errors", checked, len(refused))
+}
+
+func TestCategoryChecks(t *testing.T) {
+	for _, tt := range []struct {
+		cat, text string
+		ok        bool
+	}{
+		{"Property", "INSTALLDIR", true},
+		{"Property", "%TEMP", true},
+		{"Property", "1BAD", false},
+		{"Language", "1033", true},
+		{"Language", "0,1033,1031", true},
+		{"Language", "en-US", false},
+		{"Language", "70000", false},
+		{"Filename", "status.txt", true},
+		{"Filename", "projec~1.txt|Project Status.txt", true},
+		{"Filename", "Test File.txt", true}, // a lone long name
+		{"Filename", "toolongname.txt|Too long name.txt", false},
+		{"Filename", "a b.txt|A B.txt", false},
+		{"Filename", "dir/x.txt", false},
+		{"Filename", "x.txt|a:b", false},
+		{"Filename", "", false},
+		{"WildCardFilename", "*.txt", true},
+		{"WildCardFilename", "a?c.d*|long*.txt", true},
+		{"Filename", "*.txt", false},
+		{"DefaultDir", ".", true},
+		{"DefaultDir", "SourceDir", true},
+		{"DefaultDir", "PFiles:.", true},
+		{"DefaultDir", "ACME~1|Acme Corp:Acme", true},
+		{"DefaultDir", "a:b:c", false},
+		{"Cabinet", "#product.cab", true},
+		{"Cabinet", "disk1.cab", true},
+		{"Cabinet", "#", false},
+		{"Cabinet", `..\disk1.cab`, false},
+		{"Formatted", "[INSTALLDIR]bin", true},
+		{"Formatted", "[[PROP]] and [\\[] and {text}", true},
+		{"Formatted", "a ] b", true},
+		{"Formatted", "[INSTALLDIR", false},
+		{"RegPath", `Software\[Manufacturer]`, true},
+		{"RegPath", `\Software`, false},
+		{"Text", "anything [", true},
+		{"Condition", "NOT Installed AND (", true}, // not parsed
+	} {
+		err := checkCategory(tt.cat, tt.text)
+		if (err == nil) != tt.ok {
+			t.Errorf("checkCategory(%s, %q) = %v, want ok=%v", tt.cat, tt.text, err, tt.ok)
+		}
+	}
+}
