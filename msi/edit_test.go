@@ -73,15 +73,7 @@ func TestRowOrderByPoolID(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	out := filepath.Join(t.TempDir(), "order.msi")
-	if err := db.Save(out, nil); err != nil {
-		t.Fatal(err)
-	}
-	db2, err := Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db2.Close()
+	db2, out := saveReopen(t, db, "order.msi")
 	t2, err := db2.Table("OrderTest")
 	if err != nil {
 		t.Fatal(err)

@@ -294,18 +294,7 @@ func TestImportMatchesMsibuild(t *testing.T) {
 	wantDir, gotDir := filepath.Join(dir, "want"), filepath.Join(dir, "got")
 	os.Mkdir(wantDir, 0o777)
 	os.Mkdir(gotDir, 0o777)
-	for _, table := range tables {
-		want, err1 := runMsiinfo(t, msiinfo, wantDir, "export", theirs, table)
-		got, err2 := runMsiinfo(t, msiinfo, gotDir, "export", ours, table)
-		if err1 != nil || err2 != nil {
-			t.Errorf("msiinfo export %s: %v / %v", table, err1, err2)
-			continue
-		}
-		if !bytes.Equal(want, got) {
-			t.Errorf("msiinfo export %s differs (-msibuild +msikit):\n%s", table,
-				cmp.Diff(strings.Split(string(want), "\r\n"), strings.Split(string(got), "\r\n")))
-		}
-	}
+	compareExports(t, msiinfo, theirs, ours, wantDir, gotDir, tables)
 	n, err := compareTrees(wantDir, gotDir)
 	if err != nil {
 		t.Error(err)

@@ -64,15 +64,7 @@ func TestManyStringsLongRefs(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	out := filepath.Join(t.TempDir(), "many.msi")
-	if err := db.Save(out, nil); err != nil {
-		t.Fatal(err)
-	}
-	db2, err := Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db2.Close()
+	db2, out := saveReopen(t, db, "many.msi")
 	if !db2.pool.longRefs {
 		t.Error("pool of more than 65535 strings written without the long-reference flag")
 	}

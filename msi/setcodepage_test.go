@@ -14,6 +14,41 @@ import (
 	"github.com/msikit/msikit/internal/testenv"
 )
 
+// saveReopen saves db as name in a temporary folder and opens the result
+// (closed when the test ends); it returns the new database and its path.
+func saveReopen(t *testing.T, db *Database, name string) (*Database, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := db.Save(path, nil); err != nil {
+		t.Fatal(err)
+	}
+	db2, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db2.Close() })
+	return db2, path
+}
+
+// compareExports requires msiinfo export of every table to give the same
+// bytes for theirs (made by msitools) and ours, running msiinfo in wantDir
+// and gotDir (binary cells land there).
+func compareExports(t *testing.T, msiinfo, theirs, ours, wantDir, gotDir string, tables []string) {
+	t.Helper()
+	for _, table := range tables {
+		want, err1 := runMsiinfo(t, msiinfo, wantDir, "export", theirs, table)
+		got, err2 := runMsiinfo(t, msiinfo, gotDir, "export", ours, table)
+		if err1 != nil || err2 != nil {
+			t.Errorf("msiinfo export %s: %v / %v", table, err1, err2)
+			continue
+		}
+		if !bytes.Equal(want, got) {
+			t.Errorf("msiinfo export %s differs (-msibuild +msikit):\n%s", table,
+				cmp.Diff(strings.Split(string(want), "\r\n"), strings.Split(string(got), "\r\n")))
+		}
+	}
+}
+
 // withText returns the sample database in codepage 1252 with a Property
 // row whose key and value are non-ASCII, saved and reopened.
 func withText(t *testing.T) (*Database, string) {
@@ -29,16 +64,7 @@ func withText(t *testing.T) (*Database, string) {
 	if err := props.Insert(StrValue("Café"), StrValue("Ä€ — déjà vu")); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "text.msi")
-	if err := db.Save(path, nil); err != nil {
-		t.Fatal(err)
-	}
-	db2, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db2.Close() })
-	return db2, path
+	return saveReopen(t, db, "text.msi")
 }
 
 func TestSetCodepage(t *testing.T) {
@@ -86,15 +112,7 @@ func TestSetCodepage(t *testing.T) {
 	if err := props.Insert(StrValue("Café"), StrValue("dup")); err == nil {
 		t.Error("duplicate non-ASCII key accepted after the codepage change")
 	}
-	out := filepath.Join(t.TempDir(), "utf8.msi")
-	if err := db.Save(out, nil); err != nil {
-		t.Fatal(err)
-	}
-	db2, err := Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db2.Close()
+	db2, _ := saveReopen(t, db, "utf8.msi")
 	if db2.Codepage() != 65001 {
 		t.Errorf("codepage %d after save, want 65001", db2.Codepage())
 	}
@@ -150,18 +168,7 @@ func TestForceCodepageMatchesMsibuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	tables := append(strings.Fields(string(tablesOut)), ForceCodepageTable)
-	for _, table := range tables {
-		want, err1 := runMsiinfo(t, msiinfo, t.TempDir(), "export", theirs, table)
-		got, err2 := runMsiinfo(t, msiinfo, t.TempDir(), "export", ours, table)
-		if err1 != nil || err2 != nil {
-			t.Errorf("msiinfo export %s: %v / %v", table, err1, err2)
-			continue
-		}
-		if !bytes.Equal(want, got) {
-			t.Errorf("msiinfo export %s differs (-msibuild +msikit):\n%s", table,
-				cmp.Diff(strings.Split(string(want), "\r\n"), strings.Split(string(got), "\r\n")))
-		}
-	}
+	compareExports(t, msiinfo, theirs, ours, t.TempDir(), t.TempDir(), tables)
 	prop, _ := runMsiinfo(t, msiinfo, dir, "export", ours, "Property")
 	if !strings.Contains(string(prop), "Café\tÄ€ — déjà vu") {
 		t.Errorf("msiinfo export Property of the UTF-8 database lacks the text:\n%s", prop)
