@@ -8,7 +8,7 @@ import (
 
 // checkCategory checks text against a _Validation category that has a
 // syntax of its own (the simple ones are checked in checkValidation).
-// Categories with no check here (Text, Condition, Template, Binary,
+// Categories with no check here (Text, Template, Binary,
 // CustomSource, Shortcut, AnyPath, Paths, Path, FormattedSDDLText...) accept
 // any text: a false refusal would be worse than a missed one.
 func checkCategory(cat, text string) error {
@@ -51,6 +51,8 @@ func checkCategory(cat, text string) error {
 		if text == "" || strings.ContainsAny(text, `\/:*?"<>|`) {
 			return fmt.Errorf("%q is not a Cabinet file name", text)
 		}
+	case "Condition":
+		return checkCondition(text)
 	case "Formatted", "KeyFormatted":
 		return checkFormatted(text)
 	case "RegPath":

@@ -183,9 +183,9 @@ func (db *Database) renameStream(from, to string) {
 // SetStrict turns on (or off) checking edits against the _Validation table:
 // Nullable, MinValue/MaxValue, Set, and the Identifier, Guid, UpperCase,
 // LowerCase, Integer, DoubleInteger, Property, Version, Language, Filename,
-// WildCardFilename, DefaultDir, Cabinet, Formatted, KeyFormatted and
-// RegPath categories. Condition, Text, Template, paths and the other
-// categories are not checked, nor are KeyTable references. Columns the
+// WildCardFilename, DefaultDir, Cabinet, Formatted, KeyFormatted, RegPath
+// and Condition (syntax only) categories. Text, Template, paths and the
+// other categories are not checked, nor are KeyTable references. Columns the
 // _Validation table does not describe are only checked against the schema.
 func (db *Database) SetStrict(strict bool) { db.strict = strict }
 
