@@ -117,7 +117,9 @@ func TestCategoryChecks(t *testing.T) {
 		{"RegPath", `Software\[Manufacturer]`, true},
 		{"RegPath", `\Software`, false},
 		{"Text", "anything [", true},
-		{"Condition", "NOT Installed AND (", true}, // not parsed
+		{"Condition", "NOT Installed AND (VersionNT >= 600)", true},
+		{"Condition", "NOT Installed AND (", false},
+		{"Template", "anything [", true}, // not checked
 	} {
 		err := checkCategory(tt.cat, tt.text)
 		if (err == nil) != tt.ok {
