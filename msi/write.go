@@ -67,11 +67,7 @@ func (db *Database) Save(path string, opts *SaveOptions) error {
 	if err := db.checkWritable(wo); err != nil {
 		return err
 	}
-	write := safefile.Write
-	if db.saveSyncs(path, &o) {
-		write = safefile.WriteSync
-	}
-	return write(path, func(w io.Writer) error {
+	return safefile.WriteWith(path, db.saveSyncs(path, &o), func(w io.Writer) error {
 		_, err := db.WriteToOptions(w, wo)
 		return err
 	})

@@ -136,11 +136,7 @@ content needs version 4.
 			}
 			defer rc.Close()
 			warn(env, in, rc.Warnings)
-			write := safefile.Write
-			if sync {
-				write = safefile.WriteSync
-			}
-			err = write(*out, func(w io.Writer) error {
+			err = safefile.WriteWith(*out, sync, func(w io.Writer) error {
 				cw := cfb.NewWriter(w, &cfb.WriterOptions{Version: *version})
 				if err := cw.Copy(rc.Root); err != nil {
 					return err

@@ -16,20 +16,22 @@ var ErrSameFile = errors.New("output is the same file as the input (use --in-pla
 // them to stable storage (see the package documentation). The file mode of a
 // new file is 0o644; an existing destination keeps its mode.
 func Write(dst string, fill func(w io.Writer) error) error {
-	return write(dst, false, fill)
+	return WriteWith(dst, false, fill)
 }
 
 // WriteSync is Write, and also flushes the new file to stable storage
 // before the rename and the folder after it.
 func WriteSync(dst string, fill func(w io.Writer) error) error {
-	return write(dst, true, fill)
+	return WriteWith(dst, true, fill)
 }
 
 // syncFile is (*os.File).Sync; tests replace it to see which files are
 // flushed.
 var syncFile = (*os.File).Sync
 
-func write(dst string, sync bool, fill func(w io.Writer) error) (err error) {
+// WriteWith is WriteSync when sync is set and Write otherwise, for callers
+// whose choice is a flag.
+func WriteWith(dst string, sync bool, fill func(w io.Writer) error) (err error) {
 	dir := filepath.Dir(dst)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(dst)+".tmp-*")
 	if err != nil {
