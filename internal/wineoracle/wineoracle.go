@@ -35,6 +35,20 @@ func Boot(ctx context.Context, wine, dir string) (*Prefix, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
+	p := Attach(wine, dir)
+	if _, err := p.run(ctx, wine, "wineboot", "-i"); err != nil {
+		return nil, fmt.Errorf("wineoracle: wineboot: %w", err)
+	}
+	if err := p.wait(ctx); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Attach returns a Prefix for dir, a prefix that Boot has already set up
+// (for example in an earlier test process), without running wineboot.
+// Commands run in it with the same headless environment as Boot's.
+func Attach(wine, dir string) *Prefix {
 	env := []string{"WINEPREFIX=" + dir, "WINEDEBUG=-all", "WINEDLLOVERRIDES=mscoree,mshtml=;winemenubuilder.exe=d", "WINEARCH=win64"}
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
@@ -44,14 +58,37 @@ func Boot(ctx context.Context, wine, dir string) (*Prefix, error) {
 		}
 		env = append(env, kv)
 	}
-	p := &Prefix{Dir: dir, wine: wine, env: env}
-	if _, err := p.run(ctx, wine, "wineboot", "-i"); err != nil {
-		return nil, fmt.Errorf("wineoracle: wineboot: %w", err)
+	return &Prefix{Dir: dir, wine: wine, env: env}
+}
+
+// Command returns a command that runs "wine args..." in this prefix with
+// its headless environment, killed when ctx ends. The caller may append to
+// its Env (a later entry wins) and set its output: prefer files to pipes
+// (an io.Writer), since Wine services the run starts inherit the
+// descriptors and keep a pipe open after wine exits, so that Wait blocks.
+func (p *Prefix) Command(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, p.wine, args...)
+	cmd.Env = append([]string(nil), p.env...)
+	cmd.Dir = p.Dir
+	return cmd
+}
+
+// Persist starts this prefix's wineserver with a persistence delay of d,
+// unless one is running already: the server then outlives each wine
+// process by d, so that a sequence of short wine runs does not pay the
+// start of the server and the prefix's services (about a second, much
+// more under load) each time. The server exits by itself d after its
+// last client; Close or Flush stop it at once.
+func (p *Prefix) Persist(ctx context.Context, d time.Duration) error {
+	cmd := exec.CommandContext(ctx, p.wineserver(), fmt.Sprintf("-p%d", int(d/time.Second)))
+	cmd.Env = p.env
+	cmd.Dir = p.Dir
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) { // a server is running already
+		return nil
 	}
-	if err := p.wait(ctx); err != nil {
-		return nil, err
-	}
-	return p, nil
+	return err
 }
 
 // wineserver returns the wineserver command next to wine, or "wineserver".
