@@ -6,13 +6,17 @@ package cab
 // (rare) by walking the per-length counts.
 type huffman struct {
 	tableBits uint
-	table     []uint16 // sym<<5 | length; 0 = longer code or no code
+	table     []uint16 // sym<<5 | length; huffLong = longer code or no code
 	count     [maxCodeLen + 1]uint16
 	sorted    []uint16 // symbols ordered by (length, symbol)
 	empty     bool     // no codes at all
 }
 
 const maxCodeLen = 16
+
+// huffLong marks a table entry whose code is longer than the table (or
+// missing): decode it with decodeSlow. No real entry has this value.
+const huffLong = 0xffff
 
 func newHuffman(numSyms int, tableBits uint) *huffman {
 	return &huffman{
@@ -54,7 +58,9 @@ func (h *huffman) build(lens []uint8) error {
 			offs[l]++
 		}
 	}
-	clear(h.table)
+	for i := range h.table {
+		h.table[i] = huffLong
+	}
 	tb := h.tableBits
 	code := 0
 	idx := 0

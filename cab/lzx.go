@@ -29,6 +29,7 @@ const (
 	lzxLengthSyms     = 249
 	lzxMainTableBits  = 11
 	lzxLenTableBits   = 10
+	lzxAlignedBits    = 7
 	lzxE8Limit        = 1 << 30
 	lzxBlockVerbatim  = 1
 	lzxBlockAligned   = 2
@@ -61,21 +62,30 @@ func init() {
 // lzxSlots is the number of position slots for window sizes 2^15..2^21.
 var lzxSlots = map[int]int{15: 30, 16: 32, 17: 34, 18: 36, 19: 38, 20: 42, 21: 50}
 
-type lzxDecompressor struct {
-	window []byte
-	mask   int64
-	slots  int
+// The decoder keeps its history in a linear buffer rather than a ring:
+// win holds up to 2 window sizes of output plus a frame and some slack,
+// and when a frame would not fit, the last window's worth of data moves to
+// the front (one memmove of the window size per window size decoded). In
+// return, the hot loop never wraps an index: a match's source is always
+// pos-off, bytes at and after pos are free to be overwritten, so matches
+// are copied 8 bytes at a time and may spill a few bytes (never more than
+// lzxSlack) past their end, and a match may run past the end of a frame
+// straight into the next one.
+const lzxSlack = lzxMaxMatch + 16
 
-	pos        int64 // bytes decoded into the window so far (absolute)
-	frameStart int64 // absolute offset of the next frame to output
+type lzxDecompressor struct {
+	win   []byte // linear history, grown up to lzxWinLen(wsize) bytes
+	wsize int    // window size: the largest match offset
+	wpos  int    // index in win of the next byte to decode
+	wbase int64  // stream offset of win[0]
+	slots int
+
+	frameStart int64 // stream offset of the next frame to output
 	started    bool  // E8 header read
 	e8Size     int32 // translation size; 0 = off
 
-	pendLen int    // bytes of a match still to copy into the next frame
-	pendOff uint32 // its offset
-
 	blockType   int
-	blockRemain int
+	blockRemain int  // bytes of the current block not yet decoded
 	blockOdd    bool // current uncompressed block has odd size
 	r0, r1, r2  uint32
 
@@ -103,10 +113,9 @@ func newLZXDecompressor(windowBits int) (decompressor, error) {
 		return nil, &UnsupportedError{Method: methodLZX, Msg: fmt.Sprintf("LZX window of 2^%d bytes (cabinets use 2^15..2^21)", windowBits)}
 	}
 	d := &lzxDecompressor{
-		window: make([]byte, 1<<windowBits),
-		mask:   1<<windowBits - 1,
-		slots:  slots,
-		r0:     1, r1: 1, r2: 1,
+		wsize: 1 << windowBits,
+		slots: slots,
+		r0:    1, r1: 1, r2: 1,
 		main:    newHuffman(lzxNumChars+slots*8, lzxMainTableBits),
 		length:  newHuffman(lzxLengthSyms, lzxLenTableBits),
 		pre:     newHuffman(lzxPretreeSyms, 6),
@@ -115,22 +124,27 @@ func newLZXDecompressor(windowBits int) (decompressor, error) {
 	return d, nil
 }
 
+// lzxWinLen is the most history a decoder keeps for a window of wsize
+// bytes: two windows, so that sliding costs one window-sized move per
+// window of output, and a frame with room for a match to spill past it.
+func lzxWinLen(wsize int) int { return 2*wsize + lzxFrameSize + lzxSlack }
+
+// reset prepares the decoder for a new folder with the same window size,
+// keeping its buffers.
+func (d *lzxDecompressor) reset() {
+	*d = lzxDecompressor{
+		win: d.win, wsize: d.wsize, slots: d.slots,
+		r0: 1, r1: 1, r2: 1,
+		main: d.main, length: d.length, pre: d.pre, aligned: d.aligned,
+	}
+}
+
 func lzxErr(msg string) error { return formatErr(-1, "lzx: "+msg, nil) }
 
 // refill tops the bit buffer up to at least 48 bits, reading 16-bit
 // little-endian words; past the end of input it supplies zeros.
 func (d *lzxDecompressor) refill() {
-	for d.nb <= 48 {
-		var w uint64
-		if d.ip+1 < len(d.src) {
-			w = uint64(binary.LittleEndian.Uint16(d.src[d.ip:]))
-		} else if d.ip < len(d.src) {
-			w = uint64(d.src[d.ip])
-		}
-		d.ip += 2
-		d.bits |= w << (48 - d.nb)
-		d.nb += 16
-	}
+	d.ip, d.bits, d.nb = refillBits(d.src, d.ip, d.bits, d.nb)
 }
 
 // readBits reads n bits (n <= 32).
@@ -160,7 +174,7 @@ func (d *lzxDecompressor) decodeSym(h *huffman) (int, error) {
 		d.refill()
 	}
 	e := h.table[d.bits>>(64-h.tableBits)]
-	if e != 0 {
+	if e != huffLong {
 		n := uint(e & 31)
 		d.bits <<= n
 		d.nb -= n
@@ -293,6 +307,32 @@ func (d *lzxDecompressor) readBlockHeader() error {
 	return nil
 }
 
+// slide makes room for a frame of n bytes (plus the spill of a match past
+// its end) after the frame start: it grows the buffer while it is smaller
+// than lzxWinLen (a short folder never needs the whole window), then
+// moves the last window of history to the front.
+func (d *lzxDecompressor) slide(n int) {
+	fs := int(d.frameStart - d.wbase) // index of the frame start
+	need := fs + n + lzxSlack
+	if need <= len(d.win) {
+		return
+	}
+	if full := lzxWinLen(d.wsize); len(d.win) < full {
+		nw := make([]byte, min(full, max(need, 2*len(d.win), 64<<10)))
+		copy(nw, d.win[:d.wpos])
+		d.win = nw
+		if need <= len(d.win) {
+			return
+		}
+	}
+	// Keep wsize bytes before the frame start and what was decoded after
+	// it (the end of a match that ran past the previous frame).
+	cut := fs - d.wsize
+	copy(d.win, d.win[cut:d.wpos])
+	d.wpos -= cut
+	d.wbase += int64(cut)
+}
+
 func (d *lzxDecompressor) decode(dst, src []byte) error {
 	d.src, d.ip, d.bits, d.nb = src, 0, 0, 0
 	if !d.started {
@@ -303,19 +343,9 @@ func (d *lzxDecompressor) decode(dst, src []byte) error {
 			d.e8Size = int32(hi<<16 | lo)
 		}
 	}
-	frameEnd := d.frameStart + int64(len(dst))
-	if d.pendLen > 0 {
-		// The rest of a match that ran past the previous frame's end.
-		n := d.pendLen
-		if rem := int(frameEnd - d.pos); n > rem {
-			n = rem
-		}
-		d.copyMatch(d.pos, d.pendOff, n)
-		d.pos += int64(n)
-		d.pendLen -= n
-		d.blockRemain -= n
-	}
-	for d.pos < frameEnd {
+	d.slide(len(dst))
+	frameEnd := int(d.frameStart-d.wbase) + len(dst) // index in win
+	for d.wpos < frameEnd {
 		if d.blockRemain == 0 {
 			if d.blockType == lzxBlockUncompr && d.blockOdd {
 				// skip the pad byte after an odd-sized uncompressed block
@@ -352,55 +382,52 @@ func (d *lzxDecompressor) decode(dst, src []byte) error {
 		return lzxErr("compressed data ends before the block's output is complete")
 	}
 	// Copy the frame out of the window.
-	start := d.frameStart & d.mask
-	n := copy(dst, d.window[start:])
-	if n < len(dst) {
-		copy(dst[n:], d.window)
-	}
+	fs := int(d.frameStart - d.wbase)
+	copy(dst, d.win[fs:frameEnd])
 	if d.e8Size != 0 && d.frameStart < lzxE8Limit {
 		e8Translate(dst, d.frameStart, d.e8Size)
 	}
-	d.frameStart = frameEnd
+	d.frameStart += int64(len(dst))
 	d.src = nil
 	return nil
 }
 
 // copyRaw copies uncompressed-block bytes into the window.
-func (d *lzxDecompressor) copyRaw(frameEnd int64) error {
-	n := int64(d.blockRemain)
-	if rem := frameEnd - d.pos; n > rem {
-		n = rem
+func (d *lzxDecompressor) copyRaw(frameEnd int) error {
+	n := min(d.blockRemain, frameEnd-d.wpos)
+	avail := len(d.src) - d.ip
+	if avail < n {
+		return lzxErr("input ends inside an uncompressed block")
 	}
-	for n > 0 {
-		avail := len(d.src) - d.ip
-		if avail <= 0 {
-			return lzxErr("input ends inside an uncompressed block")
-		}
-		wp := int(d.pos & d.mask)
-		k := int(n)
-		if k > avail {
-			k = avail
-		}
-		if k > len(d.window)-wp {
-			k = len(d.window) - wp
-		}
-		copy(d.window[wp:wp+k], d.src[d.ip:d.ip+k])
-		d.ip += k
-		d.pos += int64(k)
-		d.blockRemain -= k
-		n -= int64(k)
-	}
+	copy(d.win[d.wpos:d.wpos+n], d.src[d.ip:d.ip+n])
+	d.ip += n
+	d.wpos += n
+	d.blockRemain -= n
 	return nil
 }
 
-// refillBits tops a bit buffer up to more than 48 bits from src at ip
-// (16-bit little-endian words, zeros past the end). It is the hot-loop form
-// of refill, working on local copies of the reader state.
+// refillBits tops a bit buffer up to at least 48 bits from src at ip
+// (16-bit little-endian words, most significant bit first; zeros past the
+// end). Bits below the nb valid ones may already hold the following
+// stream bits, which a later refill ORs in again unchanged.
 func refillBits(src []byte, ip int, bits uint64, nb uint) (int, uint64, uint) {
-	if nb <= 16 && ip+8 <= len(src) {
-		w := binary.LittleEndian.Uint64(src[ip:])
-		v := (w&0xffff)<<48 | (w>>16&0xffff)<<32 | (w>>32&0xffff)<<16
-		return ip + 6, bits | v>>nb, nb + 48
+	if ip+8 <= len(src) {
+		w := binary.BigEndian.Uint64(src[ip:])
+		// Swap the bytes of each 16-bit word: the stream's bit order.
+		w = w>>8&0x00ff00ff00ff00ff | w&0x00ff00ff00ff00ff<<8
+		k := (63 - nb) >> 4 // whole words that fit
+		return ip + int(k)*2, bits | w>>nb, nb + k*16
+	}
+	return refillSlow(src, ip, bits, nb)
+}
+
+func refillSlow(src []byte, ip int, bits uint64, nb uint) (int, uint64, uint) {
+	// Clear the look-ahead bits of an earlier fast refill: this one adds
+	// words one by one.
+	if nb > 0 {
+		bits &^= ^uint64(0) >> nb
+	} else {
+		bits = 0
 	}
 	for nb <= 48 {
 		var w uint64
@@ -419,36 +446,74 @@ func refillBits(src []byte, ip int, bits uint64, nb uint) (int, uint64, uint) {
 // decodeCompressed decodes symbols of a verbatim or aligned block until
 // the frame is full or the block ends. The bit reader state lives in
 // locals here (the decoder's hot loop) and is written back on exit.
-func (d *lzxDecompressor) decodeCompressed(frameEnd int64) (err error) {
-	window := d.window
-	mask := d.mask
+func (d *lzxDecompressor) decodeCompressed(frameEnd int) (err error) {
+	win := d.win
 	aligned := d.blockType == lzxBlockAligned
-	wsize := int64(len(window))
-	blockEnd := d.pos + int64(d.blockRemain)
-	end := frameEnd
-	if blockEnd < end {
-		end = blockEnd
-	}
+	blockEnd := d.wpos + d.blockRemain
+	end := min(frameEnd, blockEnd)
 	src, ip, bits, nb := d.src, d.ip, d.bits, d.nb
 	mainH, lenH, alH := d.main, d.length, d.aligned
 	// Fixed-size views with constant shifts: no bounds checks.
 	mainTab := (*[1 << lzxMainTableBits]uint16)(mainH.table)
 	lenTab := (*[1 << lzxLenTableBits]uint16)(lenH.table)
-	const mainShift, lenShift = 64 - lzxMainTableBits, 64 - lzxLenTableBits
-	limit := int64(len(src)+lzxOverrunAllowed) * 8
-	pos := d.pos
+	alTab := (*[1 << lzxAlignedBits]uint16)(alH.table)
+	const mainShift, lenShift, alShift = 64 - lzxMainTableBits, 64 - lzxLenTableBits, 64 - lzxAlignedBits
+	const litLimit = lzxNumChars << 5 // entries below: literals
+	r0, r1, r2 := d.r0, d.r1, d.r2
+	// The offset check below compares with the data before pos: all of
+	// it in win from the stream start, the window's worth later.
+	hist := int64(d.wpos) + d.wbase // stream offset of win[pos]
+	histBase := 0                   // matches may reach back to win[histBase:]
+	if hist > int64(d.wsize) {
+		histBase = d.wpos - d.wsize
+	}
+	pos := d.wpos
 	defer func() {
 		d.src, d.ip, d.bits, d.nb = src, ip, bits, nb
-		d.blockRemain -= int(pos - d.pos)
-		d.pos = pos
+		d.r0, d.r1, d.r2 = r0, r1, r2
+		d.blockRemain -= pos - d.wpos
+		d.wpos = pos
 	}()
 	for pos < end {
 		if nb < 48 {
-			ip, bits, nb = refillBits(src, ip, bits, nb)
+			// refillBits, by hand: the compiler does not inline it.
+			if ip+8 <= len(src) {
+				w := binary.BigEndian.Uint64(src[ip:])
+				w = w>>8&0x00ff00ff00ff00ff | w&0x00ff00ff00ff00ff<<8
+				k := (63 - nb) >> 4
+				bits |= w >> nb
+				ip += int(k) * 2
+				nb += k * 16
+			} else {
+				ip, bits, nb = refillSlow(src, ip, bits, nb)
+			}
 		}
-		// Main symbol.
+		// Up to two literals per refill: each code is at most 16 bits.
+		e := mainTab[bits>>mainShift]
+		if e < litLimit {
+			n := uint(e & 31)
+			bits <<= n
+			nb -= n
+			win[pos] = byte(e >> 5)
+			pos++
+			if pos >= end {
+				break
+			}
+			e = mainTab[bits>>mainShift]
+			if e < litLimit {
+				n := uint(e & 31)
+				bits <<= n
+				nb -= n
+				win[pos] = byte(e >> 5)
+				pos++
+				continue
+			}
+			if nb < 48 {
+				ip, bits, nb = refillBits(src, ip, bits, nb)
+			}
+		}
 		var sym int
-		if e := mainTab[bits>>mainShift]; e != 0 {
+		if e != huffLong {
 			n := uint(e & 31)
 			bits <<= n
 			nb -= n
@@ -461,17 +526,17 @@ func (d *lzxDecompressor) decodeCompressed(frameEnd int64) (err error) {
 			bits <<= n
 			nb -= n
 			sym = int(s)
-		}
-		if sym < lzxNumChars {
-			window[pos&mask] = byte(sym)
-			pos++
-			continue
+			if sym < lzxNumChars {
+				win[pos] = byte(sym)
+				pos++
+				continue
+			}
 		}
 		sym -= lzxNumChars
 		length := sym&7 + lzxMinMatch
 		if sym&7 == 7 {
 			// nb >= 48-16 here: enough for a 16-bit length code.
-			if e := lenTab[bits>>lenShift]; e != 0 {
+			if e := lenTab[bits>>lenShift]; e != huffLong {
 				n := uint(e & 31)
 				bits <<= n
 				nb -= n
@@ -490,18 +555,18 @@ func (d *lzxDecompressor) decodeCompressed(frameEnd int64) (err error) {
 		var off uint32
 		switch slot {
 		case 0:
-			off = d.r0
+			off = r0
 		case 1:
-			off = d.r1
-			d.r1 = d.r0
-			d.r0 = off
+			off = r1
+			r1 = r0
+			r0 = off
 		case 2:
-			off = d.r2
-			d.r2 = d.r0
-			d.r0 = off
+			off = r2
+			r2 = r0
+			r0 = off
 		default:
-			extra := uint(lzxExtraBits[slot])
-			off = lzxBase[slot] - 2
+			extra := uint(lzxExtraBits[slot&63])
+			off = lzxBase[slot&63] - 2
 			if nb < 32 {
 				ip, bits, nb = refillBits(src, ip, bits, nb)
 			}
@@ -514,10 +579,10 @@ func (d *lzxDecompressor) decodeCompressed(frameEnd int64) (err error) {
 				if nb < 16 {
 					ip, bits, nb = refillBits(src, ip, bits, nb)
 				}
-				e := alH.table[bits>>(64-alH.tableBits)]
+				e := alTab[bits>>alShift]
 				var a uint16
 				var n uint
-				if e != 0 {
+				if e != huffLong {
 					a, n = e>>5, uint(e&31)
 				} else if a, n = alH.decodeSlow(uint32(bits >> 48)); n == 0 {
 					return lzxErr("invalid Huffman code")
@@ -530,70 +595,37 @@ func (d *lzxDecompressor) decodeCompressed(frameEnd int64) (err error) {
 				bits <<= extra
 				nb -= extra
 			}
-			d.r2 = d.r1
-			d.r1 = d.r0
-			d.r0 = off
+			r2 = r1
+			r1 = r0
+			r0 = off
 		}
-		if off == 0 || int64(off) > pos || int64(off) > wsize {
-			return lzxErr(fmt.Sprintf("match offset %d beyond the data decoded so far (%d bytes)", off, pos))
+		if off == 0 || int(off) > pos-histBase {
+			return lzxErr(fmt.Sprintf("match offset %d beyond the data decoded so far (%d bytes)", off, int64(pos)+d.wbase))
 		}
-		if pos+int64(length) > blockEnd {
+		if pos+length > blockEnd {
 			return lzxErr("match runs past the end of its block")
 		}
-		if pos+int64(length) > frameEnd {
-			// Finish the match at the start of the next frame.
-			d.pendLen = int(pos + int64(length) - frameEnd)
-			d.pendOff = off
-			length -= d.pendLen
-		}
-		// Copy the match; the common case (no wrap, no overlap, short)
-		// byte by byte without a call.
-		dp := pos & mask
-		sp := (pos - int64(off)) & mask
-		if int64(off) >= int64(length) && dp+int64(length) <= wsize && sp+int64(length) <= wsize {
-			if length <= 16 {
-				dst := window[dp : dp+int64(length)]
-				srcw := window[sp : sp+int64(length)]
-				for i := range dst {
-					dst[i] = srcw[i]
-				}
-			} else {
-				copy(window[dp:dp+int64(length)], window[sp:sp+int64(length)])
+		// Copy the match. It may run past the end of the frame (into the
+		// next one) and the copy may spill up to 7 bytes past its end:
+		// win has lzxSlack bytes of room after the frame for both.
+		sp := pos - int(off)
+		if off >= 8 {
+			for i := 0; i < length; i += 8 {
+				binary.LittleEndian.PutUint64(win[pos+i:], binary.LittleEndian.Uint64(win[sp+i:]))
 			}
 		} else {
-			d.copyMatch(pos, off, length)
+			// Overlapping: repeat the off-byte pattern, doubling.
+			w := win[sp : pos+length]
+			for i := int(off); i < len(w); {
+				i += copy(w[i:], w[:i])
+			}
 		}
-		pos += int64(length)
-		if int64(ip)*8-int64(nb) > limit {
-			return lzxErr("compressed data ends before the block's output is complete")
-		}
+		pos += length
+	}
+	if int64(ip)*8-int64(nb) > int64(len(src)+lzxOverrunAllowed)*8 {
+		return lzxErr("compressed data ends before the block's output is complete")
 	}
 	return nil
-}
-
-// copyMatch copies length bytes from off bytes back to window position
-// pos, byte by byte in effect (the ranges may overlap), wrapping around the
-// window.
-func (d *lzxDecompressor) copyMatch(pos int64, off uint32, length int) {
-	window := d.window
-	wsize := int64(len(window))
-	dp := pos & d.mask
-	sp := (pos - int64(off)) & d.mask
-	if dp+int64(length) <= wsize && sp+int64(length) <= wsize {
-		if int64(off) >= int64(length) {
-			copy(window[dp:dp+int64(length)], window[sp:sp+int64(length)])
-			return
-		}
-		w := window[sp : dp+int64(length)]
-		o := int(off)
-		for i := o; i < len(w); i++ {
-			w[i] = w[i-o]
-		}
-		return
-	}
-	for i := int64(0); i < int64(length); i++ {
-		window[(dp+i)&d.mask] = window[(sp+i)&d.mask]
-	}
 }
 
 // e8Translate undoes the E8 call translation on one output frame that

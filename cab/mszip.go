@@ -16,6 +16,8 @@ type mszipDecompressor struct {
 	hist int    // bytes of history at the start of buf
 }
 
+func (d *mszipDecompressor) reset() { d.hist = 0 }
+
 func (d *mszipDecompressor) decode(dst, src []byte) error {
 	if len(src) < 2 || src[0] != 'C' || src[1] != 'K' {
 		return formatErr(-1, "mszip: block does not start with the CK signature", nil)

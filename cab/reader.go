@@ -59,6 +59,7 @@ type Reader struct {
 	r           io.ReaderAt
 	mu          sync.Mutex
 	idle        []idleCursor // decoders kept for reuse by File.Open
+	spare       []spareDecoder
 	size        int64        // usable length: min(size, cbCabinet)
 	flags       uint16
 	dataReserve int
