@@ -60,7 +60,7 @@ type Reader struct {
 	mu          sync.Mutex
 	idle        []idleCursor // decoders kept for reuse by File.Open
 	spare       []spareDecoder
-	size        int64        // usable length: min(size, cbCabinet)
+	size        int64 // usable length: min(size, cbCabinet)
 	flags       uint16
 	dataReserve int
 	opts        Options

@@ -158,4 +158,3 @@ func write(name string, folders []folder) error {
 	}
 	return o.Close()
 }
-
