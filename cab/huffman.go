@@ -18,10 +18,16 @@ const maxCodeLen = 16
 // missing): decode it with decodeSlow. No real entry has this value.
 const huffLong = 0xffff
 
-func newHuffman(numSyms int, tableBits uint) *huffman {
+// newHuffman returns a code of up to numSyms symbols with a lookup table
+// of tableBits bits: table, if not nil (it must have 1<<tableBits
+// entries), or a new one.
+func newHuffman(numSyms int, tableBits uint, table []uint16) *huffman {
+	if table == nil {
+		table = make([]uint16, 1<<tableBits)
+	}
 	return &huffman{
 		tableBits: tableBits,
-		table:     make([]uint16, 1<<tableBits),
+		table:     table,
 		sorted:    make([]uint16, 0, numSyms),
 	}
 }

@@ -27,7 +27,7 @@ const (
 	lzxPretreeSyms    = 20
 	lzxAlignedSyms    = 8
 	lzxLengthSyms     = 249
-	lzxMainTableBits  = 11
+	lzxMainTableBits  = 12
 	lzxLenTableBits   = 10
 	lzxAlignedBits    = 7
 	lzxE8Limit        = 1 << 30
@@ -98,11 +98,27 @@ type lzxDecompressor struct {
 	pre      *huffman
 	aligned  *huffman
 
+	// The lookup tables of main, length and aligned: arrays here, so the
+	// hot loop indexes them off d with no bounds checks.
+	mainTab [1 << lzxMainTableBits]uint16
+	lenTab  [1 << lzxLenTableBits]uint16
+	alTab   [1 << lzxAlignedBits]uint16
+
 	// bit reader over the current block's input
-	src  []byte
-	ip   int // virtual read position (may pass len(src): zero bytes)
-	bits uint64
-	nb   uint
+	src  []byte // the block's input, for uncompressed blocks
+	sw   []byte // what the bit reader reads: sw0 or sw1
+	ip   int    // read position in src (may pass its end: zero bytes)
+	bits uint64 // next bits of the stream, most significant first
+	nb   uint   // valid bits in bits
+
+	// The input with the bytes of each 16-bit word swapped (pairs starting
+	// at even offsets in sw0, at odd ones in sw1, which has a dummy first
+	// byte), so the bit reader reads plain big-endian bytes; the same
+	// offsets as src, zero-padded. sw1 is built only when an uncompressed
+	// block of odd size leaves the reader at an odd offset.
+	sw0, sw1 []byte
+	sw1OK    bool
+	parity   int // 1 when reading sw1
 }
 
 // newLZXDecompressor returns a decompressor for LZX folders with a window
@@ -116,11 +132,11 @@ func newLZXDecompressor(windowBits int) (decompressor, error) {
 		wsize: 1 << windowBits,
 		slots: slots,
 		r0:    1, r1: 1, r2: 1,
-		main:    newHuffman(lzxNumChars+slots*8, lzxMainTableBits),
-		length:  newHuffman(lzxLengthSyms, lzxLenTableBits),
-		pre:     newHuffman(lzxPretreeSyms, 6),
-		aligned: newHuffman(lzxAlignedSyms, 7),
+		pre:   newHuffman(lzxPretreeSyms, 6, nil),
 	}
+	d.main = newHuffman(lzxNumChars+slots*8, lzxMainTableBits, d.mainTab[:])
+	d.length = newHuffman(lzxLengthSyms, lzxLenTableBits, d.lenTab[:])
+	d.aligned = newHuffman(lzxAlignedSyms, lzxAlignedBits, d.alTab[:])
 	return d, nil
 }
 
@@ -141,10 +157,56 @@ func (d *lzxDecompressor) reset() {
 
 func lzxErr(msg string) error { return formatErr(-1, "lzx: "+msg, nil) }
 
-// refill tops the bit buffer up to at least 48 bits, reading 16-bit
-// little-endian words; past the end of input it supplies zeros.
+var errLZXCode = lzxErr("invalid Huffman code")
+
+// refill tops the bit buffer up to at least 56 bits; past the end of
+// input it supplies zeros.
 func (d *lzxDecompressor) refill() {
-	d.ip, d.bits, d.nb = refillBits(d.src, d.ip, d.bits, d.nb)
+	d.ip, d.bits, d.nb = refillBits(d.sw, d.ip, d.bits, d.nb)
+}
+
+// swapWords returns src with the bytes of each 16-bit word swapped, the
+// words starting at offset parity (0 or 1), in buf's storage: the LZX bit
+// stream (16-bit little-endian words, most significant bit first) as a
+// big-endian byte stream with the same offsets as src, followed by zeros.
+func swapWords(buf, src []byte, parity int) []byte {
+	n := len(src) + 2 + 8 // the last word may be partial; 8 bytes of zeros
+	if cap(buf) < n {
+		buf = make([]byte, n, n+maxBlockSlack)
+	}
+	buf = buf[:n]
+	i := parity
+	if parity == 1 {
+		buf[0] = 0
+	}
+	for ; i+8 <= len(src); i += 8 {
+		w := binary.LittleEndian.Uint64(src[i:])
+		binary.LittleEndian.PutUint64(buf[i:], w>>8&0x00ff00ff00ff00ff|w&0x00ff00ff00ff00ff<<8)
+	}
+	for ; i < len(src); i += 2 {
+		buf[i] = 0
+		if i+1 < len(src) {
+			buf[i] = src[i+1]
+		}
+		buf[i+1] = src[i]
+	}
+	clear(buf[i:])
+	return buf
+}
+
+// startBits points the bit reader at d.ip with an empty buffer.
+func (d *lzxDecompressor) startBits() {
+	d.bits, d.nb = 0, 0
+	d.parity = d.ip & 1
+	if d.parity == 0 {
+		d.sw = d.sw0
+		return
+	}
+	if !d.sw1OK {
+		d.sw1 = swapWords(d.sw1, d.src, 1)
+		d.sw1OK = true
+	}
+	d.sw = d.sw1
 }
 
 // readBits reads n bits (n <= 32).
@@ -280,18 +342,11 @@ func (d *lzxDecompressor) readBlockHeader() error {
 		}
 	case lzxBlockUncompr:
 		// 1 to 16 bits of padding to a 16-bit boundary, then bytes.
-		if d.nb%16 == 0 {
-			if d.nb < 16 {
-				d.refill()
-			}
-			d.bits <<= 16
-			d.nb -= 16
-		} else {
-			k := d.nb % 16
-			d.bits <<= k
-			d.nb -= k
-		}
-		d.ip -= int(d.nb / 8)
+		// The words are those the bit reader started on: at even offsets,
+		// or odd ones after an odd-sized uncompressed block.
+		at := d.ip*8 - int(d.nb) - d.parity*8 // bit offset of the next stream bit
+		at += 16 - at%16
+		d.ip = at/8 + d.parity
 		d.bits, d.nb = 0, 0
 		if d.ip+12 > len(d.src) {
 			return lzxErr("input ends inside an uncompressed block header")
@@ -334,7 +389,10 @@ func (d *lzxDecompressor) slide(n int) {
 }
 
 func (d *lzxDecompressor) decode(dst, src []byte) error {
-	d.src, d.ip, d.bits, d.nb = src, 0, 0, 0
+	d.src, d.ip = src, 0
+	d.sw0 = swapWords(d.sw0, src, 0)
+	d.sw1OK = false
+	d.startBits()
 	if !d.started {
 		d.started = true
 		if d.readBits(1) == 1 {
@@ -355,7 +413,7 @@ func (d *lzxDecompressor) decode(dst, src []byte) error {
 				}
 			}
 			if d.blockType == lzxBlockUncompr {
-				d.bits, d.nb = 0, 0
+				d.startBits()
 			}
 			if err := d.readBlockHeader(); err != nil {
 				return err
@@ -388,7 +446,7 @@ func (d *lzxDecompressor) decode(dst, src []byte) error {
 		e8Translate(dst, d.frameStart, d.e8Size)
 	}
 	d.frameStart += int64(len(dst))
-	d.src = nil
+	d.src, d.sw = nil, nil
 	return nil
 }
 
@@ -406,90 +464,64 @@ func (d *lzxDecompressor) copyRaw(frameEnd int) error {
 	return nil
 }
 
-// refillBits tops a bit buffer up to at least 48 bits from src at ip
-// (16-bit little-endian words, most significant bit first; zeros past the
-// end). Bits below the nb valid ones may already hold the following
-// stream bits, which a later refill ORs in again unchanged.
+// refillBits tops a bit buffer up to at least 56 bits from the byte
+// stream src at ip (zeros past its end). Bits below the nb valid ones may
+// already hold the following stream bits, which a later refill ORs in
+// again unchanged.
 func refillBits(src []byte, ip int, bits uint64, nb uint) (int, uint64, uint) {
 	if ip+8 <= len(src) {
-		w := binary.BigEndian.Uint64(src[ip:])
-		// Swap the bytes of each 16-bit word: the stream's bit order.
-		w = w>>8&0x00ff00ff00ff00ff | w&0x00ff00ff00ff00ff<<8
-		k := (63 - nb) >> 4 // whole words that fit
-		return ip + int(k)*2, bits | w>>nb, nb + k*16
+		k := (63 - nb) >> 3 // whole bytes that fit
+		return ip + int(k), bits | binary.BigEndian.Uint64(src[ip:])>>nb, nb + k*8
 	}
 	return refillSlow(src, ip, bits, nb)
 }
 
 func refillSlow(src []byte, ip int, bits uint64, nb uint) (int, uint64, uint) {
 	// Clear the look-ahead bits of an earlier fast refill: this one adds
-	// words one by one.
-	if nb > 0 {
-		bits &^= ^uint64(0) >> nb
-	} else {
-		bits = 0
-	}
-	for nb <= 48 {
-		var w uint64
-		if ip+1 < len(src) {
-			w = uint64(src[ip]) | uint64(src[ip+1])<<8
-		} else if ip < len(src) {
-			w = uint64(src[ip])
+	// bytes one by one.
+	bits &^= ^uint64(0) >> nb
+	for nb <= 56 {
+		var b uint64
+		if ip < len(src) {
+			b = uint64(src[ip])
 		}
-		ip += 2
-		bits |= w << (48 - nb)
-		nb += 16
+		ip++
+		bits |= b << (56 - nb)
+		nb += 8
 	}
 	return ip, bits, nb
 }
 
 // decodeCompressed decodes symbols of a verbatim or aligned block until
-// the frame is full or the block ends. The bit reader state lives in
-// locals here (the decoder's hot loop) and is written back on exit.
-func (d *lzxDecompressor) decodeCompressed(frameEnd int) (err error) {
+// the frame is full or the block ends. This is the decoder's hot loop,
+// written for the compiler: the bit reader state and the output position
+// live in locals (registers), written back once at the end; the Huffman
+// tables are arrays inside d (no bounds checks, no extra pointers), and
+// what matches alone need (repeated offsets, block end, window size) stays
+// in d, leaving registers to the symbol loop.
+func (d *lzxDecompressor) decodeCompressed(frameEnd int) error {
 	win := d.win
-	aligned := d.blockType == lzxBlockAligned
-	blockEnd := d.wpos + d.blockRemain
-	end := min(frameEnd, blockEnd)
-	src, ip, bits, nb := d.src, d.ip, d.bits, d.nb
-	mainH, lenH, alH := d.main, d.length, d.aligned
-	// Fixed-size views with constant shifts: no bounds checks.
-	mainTab := (*[1 << lzxMainTableBits]uint16)(mainH.table)
-	lenTab := (*[1 << lzxLenTableBits]uint16)(lenH.table)
-	alTab := (*[1 << lzxAlignedBits]uint16)(alH.table)
+	end := min(frameEnd, d.wpos+d.blockRemain)
+	src, ip, bits, nb := d.sw, d.ip, d.bits, d.nb
 	const mainShift, lenShift, alShift = 64 - lzxMainTableBits, 64 - lzxLenTableBits, 64 - lzxAlignedBits
 	const litLimit = lzxNumChars << 5 // entries below: literals
-	r0, r1, r2 := d.r0, d.r1, d.r2
-	// The offset check below compares with the data before pos: all of
-	// it in win from the stream start, the window's worth later.
-	hist := int64(d.wpos) + d.wbase // stream offset of win[pos]
-	histBase := 0                   // matches may reach back to win[histBase:]
-	if hist > int64(d.wsize) {
-		histBase = d.wpos - d.wsize
-	}
 	pos := d.wpos
-	defer func() {
-		d.src, d.ip, d.bits, d.nb = src, ip, bits, nb
-		d.r0, d.r1, d.r2 = r0, r1, r2
-		d.blockRemain -= pos - d.wpos
-		d.wpos = pos
-	}()
+	var err error
+loop:
 	for pos < end {
 		if nb < 48 {
 			// refillBits, by hand: the compiler does not inline it.
 			if ip+8 <= len(src) {
-				w := binary.BigEndian.Uint64(src[ip:])
-				w = w>>8&0x00ff00ff00ff00ff | w&0x00ff00ff00ff00ff<<8
-				k := (63 - nb) >> 4
-				bits |= w >> nb
-				ip += int(k) * 2
-				nb += k * 16
+				k := (63 - nb) >> 3
+				bits |= binary.BigEndian.Uint64(src[ip:]) >> nb
+				ip += int(k)
+				nb += k * 8
 			} else {
 				ip, bits, nb = refillSlow(src, ip, bits, nb)
 			}
 		}
 		// Up to two literals per refill: each code is at most 16 bits.
-		e := mainTab[bits>>mainShift]
+		e := d.mainTab[bits>>mainShift]
 		if e < litLimit {
 			n := uint(e & 31)
 			bits <<= n
@@ -499,7 +531,7 @@ func (d *lzxDecompressor) decodeCompressed(frameEnd int) (err error) {
 			if pos >= end {
 				break
 			}
-			e = mainTab[bits>>mainShift]
+			e = d.mainTab[bits>>mainShift]
 			if e < litLimit {
 				n := uint(e & 31)
 				bits <<= n
@@ -517,60 +549,60 @@ func (d *lzxDecompressor) decodeCompressed(frameEnd int) (err error) {
 			n := uint(e & 31)
 			bits <<= n
 			nb -= n
-			sym = int(e >> 5)
+			sym = int(e>>5) - lzxNumChars
 		} else {
-			s, n := mainH.decodeSlow(uint32(bits >> 48))
+			s, n := d.main.decodeSlow(uint32(bits >> 48))
 			if n == 0 {
-				return lzxErr("invalid Huffman code")
+				err = errLZXCode
+				break loop
 			}
 			bits <<= n
 			nb -= n
-			sym = int(s)
-			if sym < lzxNumChars {
-				win[pos] = byte(sym)
+			if s < lzxNumChars {
+				win[pos] = byte(s)
 				pos++
 				continue
 			}
+			sym = int(s) - lzxNumChars
 		}
-		sym -= lzxNumChars
 		length := sym&7 + lzxMinMatch
 		if sym&7 == 7 {
 			// nb >= 48-16 here: enough for a 16-bit length code.
-			if e := lenTab[bits>>lenShift]; e != huffLong {
+			if e := d.lenTab[bits>>lenShift]; e != huffLong {
 				n := uint(e & 31)
 				bits <<= n
 				nb -= n
 				length += int(e >> 5)
 			} else {
-				s, n := lenH.decodeSlow(uint32(bits >> 48))
+				s, n := d.length.decodeSlow(uint32(bits >> 48))
 				if n == 0 {
-					return lzxErr("invalid Huffman code")
+					err = errLZXCode
+					break loop
 				}
 				bits <<= n
 				nb -= n
 				length += int(s)
 			}
 		}
-		slot := sym >> 3
 		var off uint32
-		switch slot {
+		switch slot := sym >> 3; slot {
 		case 0:
-			off = r0
+			off = d.r0
 		case 1:
-			off = r1
-			r1 = r0
-			r0 = off
+			off = d.r1
+			d.r1 = d.r0
+			d.r0 = off
 		case 2:
-			off = r2
-			r2 = r0
-			r0 = off
+			off = d.r2
+			d.r2 = d.r0
+			d.r0 = off
 		default:
 			extra := uint(lzxExtraBits[slot&63])
 			off = lzxBase[slot&63] - 2
 			if nb < 32 {
 				ip, bits, nb = refillBits(src, ip, bits, nb)
 			}
-			if aligned && extra >= 3 {
+			if extra >= 3 && d.blockType == lzxBlockAligned {
 				if k := extra - 3; k > 0 {
 					off += uint32(bits>>(64-k)) << 3
 					bits <<= k
@@ -579,13 +611,14 @@ func (d *lzxDecompressor) decodeCompressed(frameEnd int) (err error) {
 				if nb < 16 {
 					ip, bits, nb = refillBits(src, ip, bits, nb)
 				}
-				e := alTab[bits>>alShift]
+				e := d.alTab[bits>>alShift]
 				var a uint16
 				var n uint
 				if e != huffLong {
 					a, n = e>>5, uint(e&31)
-				} else if a, n = alH.decodeSlow(uint32(bits >> 48)); n == 0 {
-					return lzxErr("invalid Huffman code")
+				} else if a, n = d.aligned.decodeSlow(uint32(bits >> 48)); n == 0 {
+					err = errLZXCode
+					break loop
 				}
 				bits <<= n
 				nb -= n
@@ -595,21 +628,32 @@ func (d *lzxDecompressor) decodeCompressed(frameEnd int) (err error) {
 				bits <<= extra
 				nb -= extra
 			}
-			r2 = r1
-			r1 = r0
-			r0 = off
+			d.r2 = d.r1
+			d.r1 = d.r0
+			d.r0 = off
 		}
-		if off == 0 || int(off) > pos-histBase {
-			return lzxErr(fmt.Sprintf("match offset %d beyond the data decoded so far (%d bytes)", off, int64(pos)+d.wbase))
+		// Before the first slide win[0] is the stream start, after it
+		// pos >= wsize: off <= pos and off <= wsize keep the source in
+		// the data decoded so far and within the window.
+		if off == 0 || int(off) > pos || int(off) > d.wsize {
+			err = lzxErr(fmt.Sprintf("match offset %d beyond the data decoded so far (%d bytes)", off, int64(pos)+d.wbase))
+			break
 		}
-		if pos+length > blockEnd {
-			return lzxErr("match runs past the end of its block")
+		if pos+length > d.wpos+d.blockRemain {
+			err = lzxErr("match runs past the end of its block")
+			break
 		}
 		// Copy the match. It may run past the end of the frame (into the
-		// next one) and the copy may spill up to 7 bytes past its end:
+		// next one) and the copy may spill up to 15 bytes past its end:
 		// win has lzxSlack bytes of room after the frame for both.
 		sp := pos - int(off)
-		if off >= 8 {
+		if off >= 16 {
+			// Most matches: one 16-byte move.
+			*(*[16]byte)(win[pos:]) = *(*[16]byte)(win[sp:])
+			for i := 16; i < length; i += 16 {
+				*(*[16]byte)(win[pos+i:]) = *(*[16]byte)(win[sp+i:])
+			}
+		} else if off >= 8 {
 			for i := 0; i < length; i += 8 {
 				binary.LittleEndian.PutUint64(win[pos+i:], binary.LittleEndian.Uint64(win[sp+i:]))
 			}
@@ -622,10 +666,13 @@ func (d *lzxDecompressor) decodeCompressed(frameEnd int) (err error) {
 		}
 		pos += length
 	}
-	if int64(ip)*8-int64(nb) > int64(len(src)+lzxOverrunAllowed)*8 {
-		return lzxErr("compressed data ends before the block's output is complete")
+	d.ip, d.bits, d.nb = ip, bits, nb
+	d.blockRemain -= pos - d.wpos
+	d.wpos = pos
+	if err == nil && int64(ip)*8-int64(nb) > int64(len(d.src)+lzxOverrunAllowed)*8 {
+		err = lzxErr("compressed data ends before the block's output is complete")
 	}
-	return nil
+	return err
 }
 
 // e8Translate undoes the E8 call translation on one output frame that
