@@ -132,7 +132,7 @@ func newLZXDecompressor(windowBits int) (decompressor, error) {
 		wsize: 1 << windowBits,
 		slots: slots,
 		r0:    1, r1: 1, r2: 1,
-		pre:   newHuffman(lzxPretreeSyms, 6, nil),
+		pre: newHuffman(lzxPretreeSyms, 6, nil),
 	}
 	d.main = newHuffman(lzxNumChars+slots*8, lzxMainTableBits, d.mainTab[:])
 	d.length = newHuffman(lzxLengthSyms, lzxLenTableBits, d.lenTab[:])
