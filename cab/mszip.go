@@ -24,7 +24,7 @@ func (d *mszipDecompressor) decode(dst, src []byte) error {
 	}
 	if d.inf == nil {
 		d.inf = newInflater()
-		d.buf = make([]byte, mszipWindow+maxBlockSize)
+		d.buf = make([]byte, mszipWindow+maxBlockSize+inflateSlack)
 	}
 	if err := d.inf.inflate(d.buf, d.hist, len(dst), src[2:]); err != nil {
 		return err
