@@ -49,28 +49,31 @@ type poolEnt struct {
 const poolChunk = 1 << 20
 
 // addedSet is a hash set of the ids of added strings, keyed by their
-// bytes (which live in the pool, so the set holds 4 bytes per string):
-// open addressing with linear probing, at most 3/4 full.
+// bytes (which live in the pool, so the set holds 5 bytes per slot: the
+// id and 8 bits of the hash, which spare most lookups a visit to the
+// string's bytes): open addressing with linear probing, at most 3/4 full.
 type addedSet struct {
 	seed  maphash.Seed
 	slots []uint32 // ids; 0 = empty; len is a power of two
+	tags  []uint8  // the top 8 bits of each slot's hash
 	n     int
 }
 
-// find returns the id of the added string with bytes b (given as a string
-// or, if b is nil, the bytes of s), or 0.
+// findAdded returns the id of the added string with bytes s, or 0.
 func (p *stringPool) findAdded(s string) uint32 {
 	a := &p.added
 	if a.n == 0 {
 		return 0
 	}
+	h := maphash.String(a.seed, s)
+	tag := uint8(h >> 56)
 	mask := uint64(len(a.slots) - 1)
-	for i := maphash.String(a.seed, s) & mask; ; i = (i + 1) & mask {
+	for i := h & mask; ; i = (i + 1) & mask {
 		id := a.slots[i]
 		if id == 0 {
 			return 0
 		}
-		if string(p.raw(id)) == s {
+		if a.tags[i] == tag && string(p.raw(id)) == s {
 			return id
 		}
 	}
@@ -80,24 +83,30 @@ func (p *stringPool) findAdded(s string) uint32 {
 func (p *stringPool) addAdded(id uint32) {
 	a := &p.added
 	if (a.n+1)*4 > len(a.slots)*3 {
-		old := a.slots
-		if len(old) == 0 {
+		if len(a.slots) == 0 {
 			a.seed = maphash.MakeSeed()
 		}
-		a.slots = make([]uint32, max(1024, 2*len(old)))
-		a.n = 0
+		old := a.slots
+		size := max(1024, 2*len(old))
+		a.slots, a.tags, a.n = make([]uint32, size), make([]uint8, size), 0
 		for _, o := range old {
 			if o != 0 {
-				p.addAdded(o)
+				p.put(o)
 			}
 		}
 	}
+	p.put(id)
+}
+
+func (p *stringPool) put(id uint32) {
+	a := &p.added
+	h := maphash.Bytes(a.seed, p.raw(id))
 	mask := uint64(len(a.slots) - 1)
-	i := maphash.Bytes(a.seed, p.raw(id)) & mask
+	i := h & mask
 	for a.slots[i] != 0 {
 		i = (i + 1) & mask
 	}
-	a.slots[i] = id
+	a.slots[i], a.tags[i] = id, uint8(h>>56)
 	a.n++
 }
 
