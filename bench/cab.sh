@@ -1,19 +1,26 @@
 #!/usr/bin/env bash
-# Compares cab decoding throughput with gcab -x on the same cabinets: the
-# largest MSZIP and LZX cabinets embedded in the shared corpus (or the
-# cabinet files given as arguments).
+# Compares cab decoding with gcab -x (zlib, libmspack-free LZX of its own)
+# and, when installed, 7-Zip (7zz x) on the same cabinets: by default
+#   - big-lzx.cab: ~210 MB of LZX:21, the corpus's makecab-written LZX:21
+#     folders repeated into one cabinet (go run ./bench/cabgen; no Linux
+#     tool writes LZX cabinets), and
+#   - big-mszip.cab: the same 210 MB of files compressed by gcab -c -z,
+# or the cabinet files given as arguments (BIG=0 uses the largest corpus
+# cabinets instead).
 #
-#   bash bench/cab.sh [FILE.cab...]
+#   bash bench/cab.sh [FILE.cab...]        # RUNS=5 interleaved runs
 #
-# Both tools run as separate processes that extract every file into a
-# folder (/dev/shm when available); the figures are MB/s of uncompressed
-# output per CPU second (user+sys), which a busy machine disturbs much less
-# than wall time.
+# Every tool runs as a separate process that extracts every file into a
+# folder (/dev/shm when available); the figures are CPU seconds (user +
+# sys; medians and ranges over interleaved runs), which a busy machine
+# disturbs much less than wall time, and MB/s of output per CPU second.
+# Outputs are checked identical (sha256 of every file) between the tools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v gcab >/dev/null || { echo "gcab not installed (apt-get install gcab)"; exit 1; }
 PY=/usr/bin/python3
-RUNS=${RUNS:-30}
+RUNS=${RUNS:-5}
+BIG=${BIG:-1}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cabbench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 out=/dev/shm; [ -d "$out" ] && [ -w "$out" ] || out=$tmp
@@ -21,10 +28,12 @@ outdir=$(mktemp -d "$out/cabbench-out.XXXXXX")
 trap 'rm -rf "$tmp" "$outdir"' EXIT
 
 cabs=("$@")
+corpus=${MSIKIT_CORPUS:-../shared/corpus}
 if [ ${#cabs[@]} -eq 0 ]; then
-  corpus=${MSIKIT_CORPUS:-../shared/corpus}
   [ -d "$corpus" ] || { echo "no corpus at $corpus; pass cabinet files"; exit 1; }
-  # Dump every embedded cabinet, then keep the largest of each method.
+  # Dump every embedded cabinet not part of a set (gcab cannot read those
+  # alone), by method.
+  mkdir -p "$tmp/lzx" "$tmp/mszip"
   "$PY" - "$tmp" "$corpus"/real/* "$corpus"/synthetic/* <<'PYEOF'
 import olefile, sys, os, struct
 out = sys.argv[1]
@@ -34,40 +43,68 @@ for path in sys.argv[2:]:
         ole = olefile.OleFileIO(path)
     except Exception:
         continue
-    for entry in ole.listdir(streams=True, storages=False):
+    for i, entry in enumerate(ole.listdir(streams=True, storages=False)):
         data = ole.openstream(entry).read()
         if data[:4] != b'MSCF' or len(data) < 44:
             continue
         flags = struct.unpack_from('<H', data, 30)[0]
-        if flags & 3:       # part of a cabinet set: gcab cannot read it alone
+        if flags & 3:
             continue
         off = 36
         if flags & 4:
             off += 4 + struct.unpack_from('<H', data, 36)[0]
         method = struct.unpack_from('<H', data, off + 6)[0] & 0xf
-        name = {1: 'MSZIP', 3: 'LZX'}.get(method)
-        if name and (name not in best or len(data) > len(best[name][1])):
-            best[name] = (os.path.basename(path), data)
+        name = {1: 'mszip', 3: 'lzx'}.get(method)
+        if name:
+            open(os.path.join(out, name, '%s_%d.cab' % (os.path.basename(path), i)), 'wb').write(data)
+            if name not in best or len(data) > len(best[name][1]):
+                best[name] = (os.path.basename(path), data)
 for name, (src, data) in best.items():
-    open(os.path.join(out, name + '.cab'), 'wb').write(data)
-    print(f"{name}: {src} ({len(data)} bytes)", file=sys.stderr)
+    open(os.path.join(out, name.upper() + '.cab'), 'wb').write(data)
 PYEOF
-  cabs=("$tmp"/*.cab)
+  if [ "$BIG" = 1 ]; then
+    go run ./bench/cabgen -o "$tmp/big-lzx.cab" -method LZX:21 -mib 200 "$tmp"/lzx/*.cab
+    rm -rf "${outdir:?}"/*
+    gcab -x -n -C "$outdir" "$tmp/big-lzx.cab"
+    (cd "$outdir" && gcab -c -z "$tmp/big-mszip.cab" ./*)
+    cabs=("$tmp/big-lzx.cab" "$tmp/big-mszip.cab")
+  else
+    cabs=("$tmp"/LZX.cab "$tmp"/MSZIP.cab)
+  fi
 fi
 
-# CPU time (user+sys) of RUNS extractions to a folder, both as separate
-# processes (gcab -x, and the cab test binary's TestExtractForBench): CPU
-# time is robust against a busy machine, unlike wall time.
+# CPU time (user+sys) of one extraction to a folder, each tool as its
+# own process (msikit: the cab test binary's TestExtractForBench).
 go test -c -o "$tmp/cab.test" ./cab
-cpu() { /usr/bin/time -f '%U %S' -o "$tmp/time" "$@" >/dev/null 2>&1; awk '{print $1+$2}' "$tmp/time"; }
-printf '%-12s %12s %14s %14s %10s\n' cabinet bytes-out "gcab MB/s" "msikit MB/s" ratio
-for cab in "${cabs[@]}"; do
+tools=(msikit gcab)
+command -v 7zz >/dev/null && tools+=(7zz)
+extract() { # TOOL CAB: empty the folder, then extract (under $TIME, if set)
   rm -rf "${outdir:?}"/*
-  gcab -x -n -C "$outdir" "$cab"
+  case $1 in
+  msikit) $TIME env MSIKIT_BENCH_EXTRACT="$2" MSIKIT_BENCH_OUT="$outdir" "$tmp/cab.test" -test.run '^TestExtractForBench$' ;;
+  gcab) $TIME gcab -x -n -C "$outdir" "$2" ;;
+  7zz) $TIME 7zz x -y -o"$outdir" "$2" ;;
+  esac
+}
+TIME=
+cpu() { TIME="/usr/bin/time -f %U+%S -o $tmp/time" "$@" >/dev/null 2>&1; awk -F+ '{print $1+$2}' "$tmp/time"; }
+stats() { sort -n | awk '{a[NR]=$1} END{printf "%.2f (%.2f-%.2f)", a[int((NR+1)/2)], a[1], a[NR]}'; }
+for cab in "${cabs[@]}"; do
+  extract gcab "$cab" >/dev/null
   bytes=$(du -sb "$outdir" | cut -f1)
-  g=$(cpu bash -c "for i in \$(seq $RUNS); do gcab -x -n -C '$outdir' '$cab'; done")
-  m=$(cpu env MSIKIT_BENCH_EXTRACT="$cab" MSIKIT_BENCH_OUT="$outdir" bash -c \
-    "for i in \$(seq $RUNS); do '$tmp/cab.test' -test.run '^TestExtractForBench\$' || exit 1; done")
-  awk -v n="$(basename "$cab")" -v b="$bytes" -v r="$RUNS" -v g="$g" -v m="$m" \
-    'BEGIN{gm=b*r/g/1e6; mm=b*r/m/1e6; printf "%-12s %12d %14.1f %14.1f %9.2fx\n", n, b, gm, mm, mm/gm}'
+  want=$(cd "$outdir" && find . -type f -exec sha256sum {} + | sort -k2 | sha256sum)
+  for t in "${tools[@]}"; do
+    extract "$t" "$cab" >/dev/null
+    got=$(cd "$outdir" && find . -type f -exec sha256sum {} + | sort -k2 | sha256sum)
+    [ "$got" = "$want" ] || { echo "$t: output of $(basename "$cab") differs from gcab's"; exit 1; }
+    : >"$tmp/$t.cpu"
+  done
+  for i in $(seq "$RUNS"); do
+    for t in "${tools[@]}"; do cpu extract "$t" "$cab" >>"$tmp/$t.cpu"; done
+  done
+  echo "$(basename "$cab"): $bytes bytes out, CPU seconds median (range) of $RUNS interleaved runs"
+  for t in "${tools[@]}"; do
+    m=$(stats <"$tmp/$t.cpu")
+    awk -v t="$t" -v m="$m" -v b="$bytes" 'BEGIN{split(m, a, " "); printf "  %-7s %-20s %7.0f MB/s\n", t, m, b/a[1]/1e6}'
+  done
 done

@@ -22,6 +22,13 @@ type decompressor interface {
 	decode(dst, src []byte) error
 }
 
+// A resetter is a decompressor that can start a new folder of the same
+// method, keeping its buffers: a Reader reuses the decoders of folders read
+// to their end instead of allocating (and zeroing) a new window for each.
+type resetter interface {
+	reset()
+}
+
 // Compression methods: the low 4 bits of CFFOLDER.typeCompress.
 const (
 	methodNone    = 0

@@ -167,8 +167,9 @@ func FuzzMSZIP(f *testing.F) {
 	})
 }
 
-// FuzzLZX feeds arbitrary blocks to the LZX decoder; the first byte picks
-// the window size.
+// FuzzLZX feeds arbitrary blocks to the LZX decoder, and checks that they
+// decode (or fail) as with the reference decoder of lzxref_test.go; the
+// first byte picks the window size.
 func FuzzLZX(f *testing.F) {
 	for _, wb := range []int{15, 16, 21} {
 		chunks, want := lzxEncode(wb, wb == 16, runOps(sample(200, 5), 170))
@@ -184,10 +185,16 @@ func FuzzLZX(f *testing.F) {
 		if len(data) == 0 {
 			return
 		}
-		d, err := newLZXDecompressor(15 + int(data[0])%7)
+		wb := 15 + int(data[0])%7
+		d, err := newLZXDecompressor(wb)
 		if err != nil {
 			t.Fatal(err)
 		}
 		fuzzDecoder(t, d, data[1:])
+		// The same blocks must decode as the simple reference does.
+		sizes, blocks := splitBlocks(data[1:])
+		if msg := lzxDiff(wb, sizes, blocks); msg != "" {
+			t.Fatal(msg)
+		}
 	})
 }

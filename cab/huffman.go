@@ -6,7 +6,7 @@ package cab
 // (rare) by walking the per-length counts.
 type huffman struct {
 	tableBits uint
-	table     []uint16 // sym<<5 | length; 0 = longer code or no code
+	table     []uint16 // sym<<5 | length; huffLong = longer code or no code
 	count     [maxCodeLen + 1]uint16
 	sorted    []uint16 // symbols ordered by (length, symbol)
 	empty     bool     // no codes at all
@@ -14,10 +14,20 @@ type huffman struct {
 
 const maxCodeLen = 16
 
-func newHuffman(numSyms int, tableBits uint) *huffman {
+// huffLong marks a table entry whose code is longer than the table (or
+// missing): decode it with decodeSlow. No real entry has this value.
+const huffLong = 0xffff
+
+// newHuffman returns a code of up to numSyms symbols with a lookup table
+// of tableBits bits: table, if not nil (it must have 1<<tableBits
+// entries), or a new one.
+func newHuffman(numSyms int, tableBits uint, table []uint16) *huffman {
+	if table == nil {
+		table = make([]uint16, 1<<tableBits)
+	}
 	return &huffman{
 		tableBits: tableBits,
-		table:     make([]uint16, 1<<tableBits),
+		table:     table,
 		sorted:    make([]uint16, 0, numSyms),
 	}
 }
@@ -54,7 +64,9 @@ func (h *huffman) build(lens []uint8) error {
 			offs[l]++
 		}
 	}
-	clear(h.table)
+	for i := range h.table {
+		h.table[i] = huffLong
+	}
 	tb := h.tableBits
 	code := 0
 	idx := 0

@@ -2,6 +2,7 @@ package cab
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"sync"
 )
 
@@ -13,9 +14,14 @@ import (
 // through compress/flate's streaming reader for 32 KiB blocks.
 
 const (
-	inflateLitBits  = 10 // first-level table bits for literal/length codes
+	inflateLitBits  = 11 // first-level table bits for literal/length codes
 	inflateDistBits = 8  // and for distance codes
 	inflateMaxBits  = 15
+
+	// inflateSlack is the room inflate needs in out after the declared
+	// output: matches are copied 16 bytes at a time and may spill up to 15
+	// bytes past their end (the spill is overwritten or ignored).
+	inflateSlack = 16
 )
 
 // inflateHuff is a canonical Huffman code for deflate: codes are read from
@@ -66,10 +72,7 @@ func (h *inflateHuff) build(lens []uint8) error {
 			e := uint32(h.sorted[idx])<<8 | uint32(l)
 			idx++
 			// Reverse the l-bit code: the stream delivers it low bit first.
-			r := 0
-			for b := uint(0); b < l; b++ {
-				r |= (code >> b & 1) << (l - 1 - b)
-			}
+			r := int(bits.Reverse16(uint16(code)) >> (16 - l))
 			for j := r; j < 1<<tb; j += 1 << l {
 				h.table[j] = e
 			}
@@ -174,17 +177,26 @@ func newInflater() *inflater {
 	}
 }
 
+var (
+	errInflateTrunc = formatErr(-1, "mszip: deflate stream ends early", nil)
+	errInflateLong  = formatErr(-1, "mszip: block decodes to more bytes than declared", nil)
+)
+
 // inflate decodes the complete deflate stream src into out[start:start+n],
 // where out[:start] is the history; it fails unless the stream ends (final
-// block) exactly after n bytes.
+// block) exactly after n bytes. out must have inflateSlack bytes of room
+// after start+n.
 func (f *inflater) inflate(out []byte, start, n int, src []byte) error {
 	var bits uint64
 	var nb uint
 	ip := 0
 	pos := start
 	end := start + n
+	if len(out) < end+inflateSlack {
+		return formatErr(-1, "mszip: output buffer without slack", nil)
+	}
 	overrun := func(ip int, nb uint) bool { return int64(ip)*8-int64(nb) > int64(len(src))*8 }
-	errTrunc := formatErr(-1, "mszip: deflate stream ends early", nil)
+	errTrunc := errInflateTrunc
 	for {
 		if nb < 3 {
 			ip, bits, nb = inflRefill(src, ip, bits, nb)
@@ -318,6 +330,28 @@ func (f *inflater) inflate(out []byte, start, n int, src []byte) error {
 					bits >>= l
 					nb -= l
 					sym = int(e >> 8)
+					if sym < 256 {
+						// A literal; with 33+ bits left, another symbol
+						// (codes are at most 15 bits) without a refill.
+						if pos >= end {
+							return errInflateLong
+						}
+						out[pos] = byte(sym)
+						pos++
+						e := litTab[bits&litMask]
+						if e == 0 || e>>8 >= 256 {
+							continue
+						}
+						l := uint(e & 0xff)
+						bits >>= l
+						nb -= l
+						if pos >= end {
+							return errInflateLong
+						}
+						out[pos] = byte(e >> 8)
+						pos++
+						continue
+					}
 				} else {
 					s, l := lit.decodeSlow(bits)
 					if l == 0 {
@@ -326,14 +360,14 @@ func (f *inflater) inflate(out []byte, start, n int, src []byte) error {
 					bits >>= l
 					nb -= l
 					sym = int(s)
-				}
-				if sym < 256 {
-					if pos >= end {
-						return formatErr(-1, "mszip: block decodes to more bytes than declared", nil)
+					if sym < 256 {
+						if pos >= end {
+							return errInflateLong
+						}
+						out[pos] = byte(sym)
+						pos++
+						continue
 					}
-					out[pos] = byte(sym)
-					pos++
-					continue
 				}
 				if sym == 256 {
 					break
@@ -379,21 +413,24 @@ func (f *inflater) inflate(out []byte, start, n int, src []byte) error {
 					return formatErr(-1, "mszip: distance reaches before the history", nil)
 				}
 				if length > end-pos {
-					return formatErr(-1, "mszip: block decodes to more bytes than declared", nil)
+					return errInflateLong
 				}
-				if distance >= length {
-					if length <= 16 {
-						d, sr := out[pos:pos+length], out[pos-distance:pos-distance+length]
-						for i := range d {
-							d[i] = sr[i]
-						}
-					} else {
-						copy(out[pos:pos+length], out[pos-distance:])
+				// Copy the match; the copy may spill up to 15 bytes past its
+				// end, into the slack or bytes still to be decoded.
+				sp := pos - distance
+				if distance >= 16 {
+					for i := 0; i < length; i += 16 {
+						*(*[16]byte)(out[pos+i:]) = *(*[16]byte)(out[sp+i:])
+					}
+				} else if distance >= 8 {
+					for i := 0; i < length; i += 8 {
+						binary.LittleEndian.PutUint64(out[pos+i:], binary.LittleEndian.Uint64(out[sp+i:]))
 					}
 				} else {
-					w := out[pos-distance : pos+length]
-					for i := distance; i < len(w); i++ {
-						w[i] = w[i-distance]
+					// Overlapping: repeat the pattern, doubling.
+					w := out[sp : pos+length]
+					for i := distance; i < len(w); {
+						i += copy(w[i:], w[:i])
 					}
 				}
 				pos += length

@@ -17,10 +17,10 @@ func flateDecode(src, dict []byte, limit int) ([]byte, error) {
 }
 
 func inflateTest(history, src []byte, n int) ([]byte, error) {
-	out := make([]byte, len(history)+n)
+	out := make([]byte, len(history)+n+inflateSlack)
 	copy(out, history)
 	err := newInflater().inflate(out, len(history), n, src)
-	return out[len(history):], err
+	return out[len(history) : len(history)+n], err
 }
 
 // TestInflateMatchesFlate compresses varied data with compress/flate at

@@ -27,8 +27,9 @@ const (
 	lzxPretreeSyms    = 20
 	lzxAlignedSyms    = 8
 	lzxLengthSyms     = 249
-	lzxMainTableBits  = 11
+	lzxMainTableBits  = 12
 	lzxLenTableBits   = 10
+	lzxAlignedBits    = 7
 	lzxE8Limit        = 1 << 30
 	lzxBlockVerbatim  = 1
 	lzxBlockAligned   = 2
@@ -61,21 +62,30 @@ func init() {
 // lzxSlots is the number of position slots for window sizes 2^15..2^21.
 var lzxSlots = map[int]int{15: 30, 16: 32, 17: 34, 18: 36, 19: 38, 20: 42, 21: 50}
 
-type lzxDecompressor struct {
-	window []byte
-	mask   int64
-	slots  int
+// The decoder keeps its history in a linear buffer rather than a ring:
+// win holds up to 2 window sizes of output plus a frame and some slack,
+// and when a frame would not fit, the last window's worth of data moves to
+// the front (one memmove of the window size per window size decoded). In
+// return, the hot loop never wraps an index: a match's source is always
+// pos-off, bytes at and after pos are free to be overwritten, so matches
+// are copied 8 bytes at a time and may spill a few bytes (never more than
+// lzxSlack) past their end, and a match may run past the end of a frame
+// straight into the next one.
+const lzxSlack = lzxMaxMatch + 16
 
-	pos        int64 // bytes decoded into the window so far (absolute)
-	frameStart int64 // absolute offset of the next frame to output
+type lzxDecompressor struct {
+	win   []byte // linear history, grown up to lzxWinLen(wsize) bytes
+	wsize int    // window size: the largest match offset
+	wpos  int    // index in win of the next byte to decode
+	wbase int64  // stream offset of win[0]
+	slots int
+
+	frameStart int64 // stream offset of the next frame to output
 	started    bool  // E8 header read
 	e8Size     int32 // translation size; 0 = off
 
-	pendLen int    // bytes of a match still to copy into the next frame
-	pendOff uint32 // its offset
-
 	blockType   int
-	blockRemain int
+	blockRemain int  // bytes of the current block not yet decoded
 	blockOdd    bool // current uncompressed block has odd size
 	r0, r1, r2  uint32
 
@@ -88,11 +98,27 @@ type lzxDecompressor struct {
 	pre      *huffman
 	aligned  *huffman
 
+	// The lookup tables of main, length and aligned: arrays here, so the
+	// hot loop indexes them off d with no bounds checks.
+	mainTab [1 << lzxMainTableBits]uint16
+	lenTab  [1 << lzxLenTableBits]uint16
+	alTab   [1 << lzxAlignedBits]uint16
+
 	// bit reader over the current block's input
-	src  []byte
-	ip   int // virtual read position (may pass len(src): zero bytes)
-	bits uint64
-	nb   uint
+	src  []byte // the block's input, for uncompressed blocks
+	sw   []byte // what the bit reader reads: sw0 or sw1
+	ip   int    // read position in src (may pass its end: zero bytes)
+	bits uint64 // next bits of the stream, most significant first
+	nb   uint   // valid bits in bits
+
+	// The input with the bytes of each 16-bit word swapped (pairs starting
+	// at even offsets in sw0, at odd ones in sw1, which has a dummy first
+	// byte), so the bit reader reads plain big-endian bytes; the same
+	// offsets as src, zero-padded. sw1 is built only when an uncompressed
+	// block of odd size leaves the reader at an odd offset.
+	sw0, sw1 []byte
+	sw1OK    bool
+	parity   int // 1 when reading sw1
 }
 
 // newLZXDecompressor returns a decompressor for LZX folders with a window
@@ -103,34 +129,84 @@ func newLZXDecompressor(windowBits int) (decompressor, error) {
 		return nil, &UnsupportedError{Method: methodLZX, Msg: fmt.Sprintf("LZX window of 2^%d bytes (cabinets use 2^15..2^21)", windowBits)}
 	}
 	d := &lzxDecompressor{
-		window: make([]byte, 1<<windowBits),
-		mask:   1<<windowBits - 1,
-		slots:  slots,
-		r0:     1, r1: 1, r2: 1,
-		main:    newHuffman(lzxNumChars+slots*8, lzxMainTableBits),
-		length:  newHuffman(lzxLengthSyms, lzxLenTableBits),
-		pre:     newHuffman(lzxPretreeSyms, 6),
-		aligned: newHuffman(lzxAlignedSyms, 7),
+		wsize: 1 << windowBits,
+		slots: slots,
+		r0:    1, r1: 1, r2: 1,
+		pre: newHuffman(lzxPretreeSyms, 6, nil),
 	}
+	d.main = newHuffman(lzxNumChars+slots*8, lzxMainTableBits, d.mainTab[:])
+	d.length = newHuffman(lzxLengthSyms, lzxLenTableBits, d.lenTab[:])
+	d.aligned = newHuffman(lzxAlignedSyms, lzxAlignedBits, d.alTab[:])
 	return d, nil
+}
+
+// lzxWinLen is the most history a decoder keeps for a window of wsize
+// bytes: two windows, so that sliding costs one window-sized move per
+// window of output, and a frame with room for a match to spill past it.
+func lzxWinLen(wsize int) int { return 2*wsize + lzxFrameSize + lzxSlack }
+
+// reset prepares the decoder for a new folder with the same window size,
+// keeping its buffers.
+func (d *lzxDecompressor) reset() {
+	*d = lzxDecompressor{
+		win: d.win, wsize: d.wsize, slots: d.slots,
+		r0: 1, r1: 1, r2: 1,
+		main: d.main, length: d.length, pre: d.pre, aligned: d.aligned,
+	}
 }
 
 func lzxErr(msg string) error { return formatErr(-1, "lzx: "+msg, nil) }
 
-// refill tops the bit buffer up to at least 48 bits, reading 16-bit
-// little-endian words; past the end of input it supplies zeros.
+var errLZXCode = lzxErr("invalid Huffman code")
+
+// refill tops the bit buffer up to at least 56 bits; past the end of
+// input it supplies zeros.
 func (d *lzxDecompressor) refill() {
-	for d.nb <= 48 {
-		var w uint64
-		if d.ip+1 < len(d.src) {
-			w = uint64(binary.LittleEndian.Uint16(d.src[d.ip:]))
-		} else if d.ip < len(d.src) {
-			w = uint64(d.src[d.ip])
-		}
-		d.ip += 2
-		d.bits |= w << (48 - d.nb)
-		d.nb += 16
+	d.ip, d.bits, d.nb = refillBits(d.sw, d.ip, d.bits, d.nb)
+}
+
+// swapWords returns src with the bytes of each 16-bit word swapped, the
+// words starting at offset parity (0 or 1), in buf's storage: the LZX bit
+// stream (16-bit little-endian words, most significant bit first) as a
+// big-endian byte stream with the same offsets as src, followed by zeros.
+func swapWords(buf, src []byte, parity int) []byte {
+	n := len(src) + 2 + 8 // the last word may be partial; 8 bytes of zeros
+	if cap(buf) < n {
+		buf = make([]byte, n, n+maxBlockSlack)
 	}
+	buf = buf[:n]
+	i := parity
+	if parity == 1 {
+		buf[0] = 0
+	}
+	for ; i+8 <= len(src); i += 8 {
+		w := binary.LittleEndian.Uint64(src[i:])
+		binary.LittleEndian.PutUint64(buf[i:], w>>8&0x00ff00ff00ff00ff|w&0x00ff00ff00ff00ff<<8)
+	}
+	for ; i < len(src); i += 2 {
+		buf[i] = 0
+		if i+1 < len(src) {
+			buf[i] = src[i+1]
+		}
+		buf[i+1] = src[i]
+	}
+	clear(buf[i:])
+	return buf
+}
+
+// startBits points the bit reader at d.ip with an empty buffer.
+func (d *lzxDecompressor) startBits() {
+	d.bits, d.nb = 0, 0
+	d.parity = d.ip & 1
+	if d.parity == 0 {
+		d.sw = d.sw0
+		return
+	}
+	if !d.sw1OK {
+		d.sw1 = swapWords(d.sw1, d.src, 1)
+		d.sw1OK = true
+	}
+	d.sw = d.sw1
 }
 
 // readBits reads n bits (n <= 32).
@@ -160,7 +236,7 @@ func (d *lzxDecompressor) decodeSym(h *huffman) (int, error) {
 		d.refill()
 	}
 	e := h.table[d.bits>>(64-h.tableBits)]
-	if e != 0 {
+	if e != huffLong {
 		n := uint(e & 31)
 		d.bits <<= n
 		d.nb -= n
@@ -266,18 +342,11 @@ func (d *lzxDecompressor) readBlockHeader() error {
 		}
 	case lzxBlockUncompr:
 		// 1 to 16 bits of padding to a 16-bit boundary, then bytes.
-		if d.nb%16 == 0 {
-			if d.nb < 16 {
-				d.refill()
-			}
-			d.bits <<= 16
-			d.nb -= 16
-		} else {
-			k := d.nb % 16
-			d.bits <<= k
-			d.nb -= k
-		}
-		d.ip -= int(d.nb / 8)
+		// The words are those the bit reader started on: at even offsets,
+		// or odd ones after an odd-sized uncompressed block.
+		at := d.ip*8 - int(d.nb) - d.parity*8 // bit offset of the next stream bit
+		at += 16 - at%16
+		d.ip = at/8 + d.parity
 		d.bits, d.nb = 0, 0
 		if d.ip+12 > len(d.src) {
 			return lzxErr("input ends inside an uncompressed block header")
@@ -293,8 +362,37 @@ func (d *lzxDecompressor) readBlockHeader() error {
 	return nil
 }
 
+// slide makes room for a frame of n bytes (plus the spill of a match past
+// its end) after the frame start: it grows the buffer while it is smaller
+// than lzxWinLen (a short folder never needs the whole window), then
+// moves the last window of history to the front.
+func (d *lzxDecompressor) slide(n int) {
+	fs := int(d.frameStart - d.wbase) // index of the frame start
+	need := fs + n + lzxSlack
+	if need <= len(d.win) {
+		return
+	}
+	if full := lzxWinLen(d.wsize); len(d.win) < full {
+		nw := make([]byte, min(full, max(need, 2*len(d.win), 64<<10)))
+		copy(nw, d.win[:d.wpos])
+		d.win = nw
+		if need <= len(d.win) {
+			return
+		}
+	}
+	// Keep wsize bytes before the frame start and what was decoded after
+	// it (the end of a match that ran past the previous frame).
+	cut := fs - d.wsize
+	copy(d.win, d.win[cut:d.wpos])
+	d.wpos -= cut
+	d.wbase += int64(cut)
+}
+
 func (d *lzxDecompressor) decode(dst, src []byte) error {
-	d.src, d.ip, d.bits, d.nb = src, 0, 0, 0
+	d.src, d.ip = src, 0
+	d.sw0 = swapWords(d.sw0, src, 0)
+	d.sw1OK = false
+	d.startBits()
 	if !d.started {
 		d.started = true
 		if d.readBits(1) == 1 {
@@ -303,19 +401,9 @@ func (d *lzxDecompressor) decode(dst, src []byte) error {
 			d.e8Size = int32(hi<<16 | lo)
 		}
 	}
-	frameEnd := d.frameStart + int64(len(dst))
-	if d.pendLen > 0 {
-		// The rest of a match that ran past the previous frame's end.
-		n := d.pendLen
-		if rem := int(frameEnd - d.pos); n > rem {
-			n = rem
-		}
-		d.copyMatch(d.pos, d.pendOff, n)
-		d.pos += int64(n)
-		d.pendLen -= n
-		d.blockRemain -= n
-	}
-	for d.pos < frameEnd {
+	d.slide(len(dst))
+	frameEnd := int(d.frameStart-d.wbase) + len(dst) // index in win
+	for d.wpos < frameEnd {
 		if d.blockRemain == 0 {
 			if d.blockType == lzxBlockUncompr && d.blockOdd {
 				// skip the pad byte after an odd-sized uncompressed block
@@ -325,7 +413,7 @@ func (d *lzxDecompressor) decode(dst, src []byte) error {
 				}
 			}
 			if d.blockType == lzxBlockUncompr {
-				d.bits, d.nb = 0, 0
+				d.startBits()
 			}
 			if err := d.readBlockHeader(); err != nil {
 				return err
@@ -352,143 +440,152 @@ func (d *lzxDecompressor) decode(dst, src []byte) error {
 		return lzxErr("compressed data ends before the block's output is complete")
 	}
 	// Copy the frame out of the window.
-	start := d.frameStart & d.mask
-	n := copy(dst, d.window[start:])
-	if n < len(dst) {
-		copy(dst[n:], d.window)
-	}
+	fs := int(d.frameStart - d.wbase)
+	copy(dst, d.win[fs:frameEnd])
 	if d.e8Size != 0 && d.frameStart < lzxE8Limit {
 		e8Translate(dst, d.frameStart, d.e8Size)
 	}
-	d.frameStart = frameEnd
-	d.src = nil
+	d.frameStart += int64(len(dst))
+	d.src, d.sw = nil, nil
 	return nil
 }
 
 // copyRaw copies uncompressed-block bytes into the window.
-func (d *lzxDecompressor) copyRaw(frameEnd int64) error {
-	n := int64(d.blockRemain)
-	if rem := frameEnd - d.pos; n > rem {
-		n = rem
+func (d *lzxDecompressor) copyRaw(frameEnd int) error {
+	n := min(d.blockRemain, frameEnd-d.wpos)
+	avail := len(d.src) - d.ip
+	if avail < n {
+		return lzxErr("input ends inside an uncompressed block")
 	}
-	for n > 0 {
-		avail := len(d.src) - d.ip
-		if avail <= 0 {
-			return lzxErr("input ends inside an uncompressed block")
-		}
-		wp := int(d.pos & d.mask)
-		k := int(n)
-		if k > avail {
-			k = avail
-		}
-		if k > len(d.window)-wp {
-			k = len(d.window) - wp
-		}
-		copy(d.window[wp:wp+k], d.src[d.ip:d.ip+k])
-		d.ip += k
-		d.pos += int64(k)
-		d.blockRemain -= k
-		n -= int64(k)
-	}
+	copy(d.win[d.wpos:d.wpos+n], d.src[d.ip:d.ip+n])
+	d.ip += n
+	d.wpos += n
+	d.blockRemain -= n
 	return nil
 }
 
-// refillBits tops a bit buffer up to more than 48 bits from src at ip
-// (16-bit little-endian words, zeros past the end). It is the hot-loop form
-// of refill, working on local copies of the reader state.
+// refillBits tops a bit buffer up to at least 56 bits from the byte
+// stream src at ip (zeros past its end). Bits below the nb valid ones may
+// already hold the following stream bits, which a later refill ORs in
+// again unchanged.
 func refillBits(src []byte, ip int, bits uint64, nb uint) (int, uint64, uint) {
-	if nb <= 16 && ip+8 <= len(src) {
-		w := binary.LittleEndian.Uint64(src[ip:])
-		v := (w&0xffff)<<48 | (w>>16&0xffff)<<32 | (w>>32&0xffff)<<16
-		return ip + 6, bits | v>>nb, nb + 48
+	if ip+8 <= len(src) {
+		k := (63 - nb) >> 3 // whole bytes that fit
+		return ip + int(k), bits | binary.BigEndian.Uint64(src[ip:])>>nb, nb + k*8
 	}
-	for nb <= 48 {
-		var w uint64
-		if ip+1 < len(src) {
-			w = uint64(src[ip]) | uint64(src[ip+1])<<8
-		} else if ip < len(src) {
-			w = uint64(src[ip])
+	return refillSlow(src, ip, bits, nb)
+}
+
+func refillSlow(src []byte, ip int, bits uint64, nb uint) (int, uint64, uint) {
+	// Clear the look-ahead bits of an earlier fast refill: this one adds
+	// bytes one by one.
+	bits &^= ^uint64(0) >> nb
+	for nb <= 56 {
+		var b uint64
+		if ip < len(src) {
+			b = uint64(src[ip])
 		}
-		ip += 2
-		bits |= w << (48 - nb)
-		nb += 16
+		ip++
+		bits |= b << (56 - nb)
+		nb += 8
 	}
 	return ip, bits, nb
 }
 
 // decodeCompressed decodes symbols of a verbatim or aligned block until
-// the frame is full or the block ends. The bit reader state lives in
-// locals here (the decoder's hot loop) and is written back on exit.
-func (d *lzxDecompressor) decodeCompressed(frameEnd int64) (err error) {
-	window := d.window
-	mask := d.mask
-	aligned := d.blockType == lzxBlockAligned
-	wsize := int64(len(window))
-	blockEnd := d.pos + int64(d.blockRemain)
-	end := frameEnd
-	if blockEnd < end {
-		end = blockEnd
-	}
-	src, ip, bits, nb := d.src, d.ip, d.bits, d.nb
-	mainH, lenH, alH := d.main, d.length, d.aligned
-	// Fixed-size views with constant shifts: no bounds checks.
-	mainTab := (*[1 << lzxMainTableBits]uint16)(mainH.table)
-	lenTab := (*[1 << lzxLenTableBits]uint16)(lenH.table)
-	const mainShift, lenShift = 64 - lzxMainTableBits, 64 - lzxLenTableBits
-	limit := int64(len(src)+lzxOverrunAllowed) * 8
-	pos := d.pos
-	defer func() {
-		d.src, d.ip, d.bits, d.nb = src, ip, bits, nb
-		d.blockRemain -= int(pos - d.pos)
-		d.pos = pos
-	}()
+// the frame is full or the block ends. This is the decoder's hot loop,
+// written for the compiler: the bit reader state and the output position
+// live in locals (registers), written back once at the end; the Huffman
+// tables are arrays inside d (no bounds checks, no extra pointers), and
+// what matches alone need (repeated offsets, block end, window size) stays
+// in d, leaving registers to the symbol loop.
+func (d *lzxDecompressor) decodeCompressed(frameEnd int) error {
+	win := d.win
+	end := min(frameEnd, d.wpos+d.blockRemain)
+	src, ip, bits, nb := d.sw, d.ip, d.bits, d.nb
+	const mainShift, lenShift, alShift = 64 - lzxMainTableBits, 64 - lzxLenTableBits, 64 - lzxAlignedBits
+	const litLimit = lzxNumChars << 5 // entries below: literals
+	pos := d.wpos
+	var err error
+loop:
 	for pos < end {
 		if nb < 48 {
-			ip, bits, nb = refillBits(src, ip, bits, nb)
+			// refillBits, by hand: the compiler does not inline it.
+			if ip+8 <= len(src) {
+				k := (63 - nb) >> 3
+				bits |= binary.BigEndian.Uint64(src[ip:]) >> nb
+				ip += int(k)
+				nb += k * 8
+			} else {
+				ip, bits, nb = refillSlow(src, ip, bits, nb)
+			}
 		}
-		// Main symbol.
-		var sym int
-		if e := mainTab[bits>>mainShift]; e != 0 {
+		// Up to two literals per refill: each code is at most 16 bits.
+		e := d.mainTab[bits>>mainShift]
+		if e < litLimit {
 			n := uint(e & 31)
 			bits <<= n
 			nb -= n
-			sym = int(e >> 5)
+			win[pos] = byte(e >> 5)
+			pos++
+			if pos >= end {
+				break
+			}
+			e = d.mainTab[bits>>mainShift]
+			if e < litLimit {
+				n := uint(e & 31)
+				bits <<= n
+				nb -= n
+				win[pos] = byte(e >> 5)
+				pos++
+				continue
+			}
+			if nb < 48 {
+				ip, bits, nb = refillBits(src, ip, bits, nb)
+			}
+		}
+		var sym int
+		if e != huffLong {
+			n := uint(e & 31)
+			bits <<= n
+			nb -= n
+			sym = int(e>>5) - lzxNumChars
 		} else {
-			s, n := mainH.decodeSlow(uint32(bits >> 48))
+			s, n := d.main.decodeSlow(uint32(bits >> 48))
 			if n == 0 {
-				return lzxErr("invalid Huffman code")
+				err = errLZXCode
+				break loop
 			}
 			bits <<= n
 			nb -= n
-			sym = int(s)
+			if s < lzxNumChars {
+				win[pos] = byte(s)
+				pos++
+				continue
+			}
+			sym = int(s) - lzxNumChars
 		}
-		if sym < lzxNumChars {
-			window[pos&mask] = byte(sym)
-			pos++
-			continue
-		}
-		sym -= lzxNumChars
 		length := sym&7 + lzxMinMatch
 		if sym&7 == 7 {
 			// nb >= 48-16 here: enough for a 16-bit length code.
-			if e := lenTab[bits>>lenShift]; e != 0 {
+			if e := d.lenTab[bits>>lenShift]; e != huffLong {
 				n := uint(e & 31)
 				bits <<= n
 				nb -= n
 				length += int(e >> 5)
 			} else {
-				s, n := lenH.decodeSlow(uint32(bits >> 48))
+				s, n := d.length.decodeSlow(uint32(bits >> 48))
 				if n == 0 {
-					return lzxErr("invalid Huffman code")
+					err = errLZXCode
+					break loop
 				}
 				bits <<= n
 				nb -= n
 				length += int(s)
 			}
 		}
-		slot := sym >> 3
 		var off uint32
-		switch slot {
+		switch slot := sym >> 3; slot {
 		case 0:
 			off = d.r0
 		case 1:
@@ -500,12 +597,12 @@ func (d *lzxDecompressor) decodeCompressed(frameEnd int64) (err error) {
 			d.r2 = d.r0
 			d.r0 = off
 		default:
-			extra := uint(lzxExtraBits[slot])
-			off = lzxBase[slot] - 2
+			extra := uint(lzxExtraBits[slot&63])
+			off = lzxBase[slot&63] - 2
 			if nb < 32 {
 				ip, bits, nb = refillBits(src, ip, bits, nb)
 			}
-			if aligned && extra >= 3 {
+			if extra >= 3 && d.blockType == lzxBlockAligned {
 				if k := extra - 3; k > 0 {
 					off += uint32(bits>>(64-k)) << 3
 					bits <<= k
@@ -514,13 +611,14 @@ func (d *lzxDecompressor) decodeCompressed(frameEnd int64) (err error) {
 				if nb < 16 {
 					ip, bits, nb = refillBits(src, ip, bits, nb)
 				}
-				e := alH.table[bits>>(64-alH.tableBits)]
+				e := d.alTab[bits>>alShift]
 				var a uint16
 				var n uint
-				if e != 0 {
+				if e != huffLong {
 					a, n = e>>5, uint(e&31)
-				} else if a, n = alH.decodeSlow(uint32(bits >> 48)); n == 0 {
-					return lzxErr("invalid Huffman code")
+				} else if a, n = d.aligned.decodeSlow(uint32(bits >> 48)); n == 0 {
+					err = errLZXCode
+					break loop
 				}
 				bits <<= n
 				nb -= n
@@ -534,66 +632,47 @@ func (d *lzxDecompressor) decodeCompressed(frameEnd int64) (err error) {
 			d.r1 = d.r0
 			d.r0 = off
 		}
-		if off == 0 || int64(off) > pos || int64(off) > wsize {
-			return lzxErr(fmt.Sprintf("match offset %d beyond the data decoded so far (%d bytes)", off, pos))
+		// Before the first slide win[0] is the stream start, after it
+		// pos >= wsize: off <= pos and off <= wsize keep the source in
+		// the data decoded so far and within the window.
+		if off == 0 || int(off) > pos || int(off) > d.wsize {
+			err = lzxErr(fmt.Sprintf("match offset %d beyond the data decoded so far (%d bytes)", off, int64(pos)+d.wbase))
+			break
 		}
-		if pos+int64(length) > blockEnd {
-			return lzxErr("match runs past the end of its block")
+		if pos+length > d.wpos+d.blockRemain {
+			err = lzxErr("match runs past the end of its block")
+			break
 		}
-		if pos+int64(length) > frameEnd {
-			// Finish the match at the start of the next frame.
-			d.pendLen = int(pos + int64(length) - frameEnd)
-			d.pendOff = off
-			length -= d.pendLen
-		}
-		// Copy the match; the common case (no wrap, no overlap, short)
-		// byte by byte without a call.
-		dp := pos & mask
-		sp := (pos - int64(off)) & mask
-		if int64(off) >= int64(length) && dp+int64(length) <= wsize && sp+int64(length) <= wsize {
-			if length <= 16 {
-				dst := window[dp : dp+int64(length)]
-				srcw := window[sp : sp+int64(length)]
-				for i := range dst {
-					dst[i] = srcw[i]
-				}
-			} else {
-				copy(window[dp:dp+int64(length)], window[sp:sp+int64(length)])
+		// Copy the match. It may run past the end of the frame (into the
+		// next one) and the copy may spill up to 15 bytes past its end:
+		// win has lzxSlack bytes of room after the frame for both.
+		sp := pos - int(off)
+		if off >= 16 {
+			// Most matches: one 16-byte move.
+			*(*[16]byte)(win[pos:]) = *(*[16]byte)(win[sp:])
+			for i := 16; i < length; i += 16 {
+				*(*[16]byte)(win[pos+i:]) = *(*[16]byte)(win[sp+i:])
+			}
+		} else if off >= 8 {
+			for i := 0; i < length; i += 8 {
+				binary.LittleEndian.PutUint64(win[pos+i:], binary.LittleEndian.Uint64(win[sp+i:]))
 			}
 		} else {
-			d.copyMatch(pos, off, length)
+			// Overlapping: repeat the off-byte pattern, doubling.
+			w := win[sp : pos+length]
+			for i := int(off); i < len(w); {
+				i += copy(w[i:], w[:i])
+			}
 		}
-		pos += int64(length)
-		if int64(ip)*8-int64(nb) > limit {
-			return lzxErr("compressed data ends before the block's output is complete")
-		}
+		pos += length
 	}
-	return nil
-}
-
-// copyMatch copies length bytes from off bytes back to window position
-// pos, byte by byte in effect (the ranges may overlap), wrapping around the
-// window.
-func (d *lzxDecompressor) copyMatch(pos int64, off uint32, length int) {
-	window := d.window
-	wsize := int64(len(window))
-	dp := pos & d.mask
-	sp := (pos - int64(off)) & d.mask
-	if dp+int64(length) <= wsize && sp+int64(length) <= wsize {
-		if int64(off) >= int64(length) {
-			copy(window[dp:dp+int64(length)], window[sp:sp+int64(length)])
-			return
-		}
-		w := window[sp : dp+int64(length)]
-		o := int(off)
-		for i := o; i < len(w); i++ {
-			w[i] = w[i-o]
-		}
-		return
+	d.ip, d.bits, d.nb = ip, bits, nb
+	d.blockRemain -= pos - d.wpos
+	d.wpos = pos
+	if err == nil && int64(ip)*8-int64(nb) > int64(len(d.src)+lzxOverrunAllowed)*8 {
+		err = lzxErr("compressed data ends before the block's output is complete")
 	}
-	for i := int64(0); i < int64(length); i++ {
-		window[(dp+i)&d.mask] = window[(sp+i)&d.mask]
-	}
+	return err
 }
 
 // e8Translate undoes the E8 call translation on one output frame that

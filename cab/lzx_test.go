@@ -359,7 +359,7 @@ func TestLZXE8(t *testing.T) {
 			chunks := lzxUncompressed(size, frame)
 			d, _ := newLZXDecompressor(16)
 			ld := d.(*lzxDecompressor)
-			ld.pos, ld.frameStart = tt.base, tt.base
+			ld.wbase, ld.frameStart = tt.base, tt.base
 			got := make([]byte, len(frame))
 			if err := d.decode(got, chunks[0]); err != nil {
 				t.Fatal(err)

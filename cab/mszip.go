@@ -16,13 +16,15 @@ type mszipDecompressor struct {
 	hist int    // bytes of history at the start of buf
 }
 
+func (d *mszipDecompressor) reset() { d.hist = 0 }
+
 func (d *mszipDecompressor) decode(dst, src []byte) error {
 	if len(src) < 2 || src[0] != 'C' || src[1] != 'K' {
 		return formatErr(-1, "mszip: block does not start with the CK signature", nil)
 	}
 	if d.inf == nil {
 		d.inf = newInflater()
-		d.buf = make([]byte, mszipWindow+maxBlockSize)
+		d.buf = make([]byte, mszipWindow+maxBlockSize+inflateSlack)
 	}
 	if err := d.inf.inflate(d.buf, d.hist, len(dst), src[2:]); err != nil {
 		return err

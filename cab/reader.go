@@ -59,7 +59,8 @@ type Reader struct {
 	r           io.ReaderAt
 	mu          sync.Mutex
 	idle        []idleCursor // decoders kept for reuse by File.Open
-	size        int64        // usable length: min(size, cbCabinet)
+	spare       []spareDecoder
+	size        int64 // usable length: min(size, cbCabinet)
 	flags       uint16
 	dataReserve int
 	opts        Options

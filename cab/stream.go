@@ -72,9 +72,77 @@ func (cr *Reader) putCursor(folder *Folder, fr *folderReader) {
 	cr.mu.Lock()
 	defer cr.mu.Unlock()
 	if len(cr.idle) >= maxIdleCursors {
+		// Evict the oldest; its decoder may serve a new folder.
+		if old := cr.idle[0].fr; old.dec != nil {
+			if _, ok := old.dec.(resetter); ok {
+				if len(cr.spare) >= maxSpareDecoders {
+					cr.spare = cr.spare[1:]
+				}
+				cr.spare = append(cr.spare, spareDecoder{old.method, old.dec})
+				old.dec = nil
+			}
+		}
 		cr.idle = cr.idle[1:]
 	}
 	cr.idle = append(cr.idle, idleCursor{folder, fr})
+}
+
+// maxSpareDecoders bounds the decoders of finished folders a Reader keeps
+// for new folders (each holds up to a window of memory).
+const maxSpareDecoders = 2
+
+// A spareDecoder is the decoder of a folder read to its end, kept for
+// another folder of the same method.
+type spareDecoder struct {
+	method uint16
+	dec    decompressor
+}
+
+// newDecoder returns a decoder for a folder of the given method: a spare
+// one, reset; or one taken from an idle cursor that has reached the end of
+// its folder (it can serve no later file there that needs decoding); or
+// a new one.
+func (cr *Reader) newDecoder(method uint16) (decompressor, error) {
+	cr.mu.Lock()
+	var dec decompressor
+	for i, s := range cr.spare {
+		if s.method == method {
+			dec = s.dec
+			cr.spare = append(cr.spare[:i], cr.spare[i+1:]...)
+			break
+		}
+	}
+	if dec == nil {
+		for i, c := range cr.idle {
+			if uint16(c.fr.folder.Method) == method && c.fr.exhausted() {
+				if _, ok := c.fr.dec.(resetter); ok {
+					dec = c.fr.dec
+					c.fr.dec = nil
+					cr.idle = append(cr.idle[:i], cr.idle[i+1:]...)
+					break
+				}
+			}
+		}
+	}
+	cr.mu.Unlock()
+	if dec != nil {
+		dec.(resetter).reset()
+		return dec, nil
+	}
+	return newDecompressor(method)
+}
+
+// putSpare offers the decoder of a closed folder stream for reuse.
+func (cr *Reader) putSpare(method uint16, dec decompressor) {
+	if _, ok := dec.(resetter); !ok {
+		return
+	}
+	cr.mu.Lock()
+	defer cr.mu.Unlock()
+	if len(cr.spare) >= maxSpareDecoders {
+		cr.spare = cr.spare[1:]
+	}
+	cr.spare = append(cr.spare, spareDecoder{method, dec})
 }
 
 // Open returns a reader of the folder's whole uncompressed data, decoded
@@ -102,11 +170,13 @@ func (f *Folder) open() (*folderReader, error) {
 			return nil, formatErr(-1, "cabinet set is longer than 1024 cabinets (a loop?)", nil)
 		}
 	}
-	dec, err := newDecompressor(uint16(start.Method))
+	dec, err := f.cab.newDecoder(uint16(start.Method))
 	if err != nil {
 		return nil, err
 	}
 	return &folderReader{
+		owner:  f.cab,
+		method: uint16(start.Method),
 		folder: start,
 		off:    start.DataOffset,
 		dec:    dec,
@@ -141,6 +211,8 @@ func (cr *Reader) openSibling(name string, dir int) (*Reader, error) {
 // folderReader decodes a folder's CFDATA blocks in order, following the
 // folder into later cabinets of a set.
 type folderReader struct {
+	owner  *Reader // where the decoder goes back when closed
+	method uint16
 	folder *Folder // current part of the folder
 	block  int     // blocks of the current part already read
 	off    int64   // offset of the next CFDATA in the current cabinet
@@ -194,9 +266,17 @@ func (r *folderReader) discard(n int64) error {
 	return nil
 }
 
+// exhausted reports whether the reader has returned all of its folder.
+func (r *folderReader) exhausted() bool {
+	return r.dec != nil && r.pos == r.n && r.block >= r.folder.NumBlocks && !r.folder.contNext
+}
+
 func (r *folderReader) Close() error {
 	if r.err == nil {
 		r.err = errors.New("cab: read from closed stream")
+	}
+	if r.dec != nil && r.owner != nil {
+		r.owner.putSpare(r.method, r.dec)
 	}
 	r.out, r.src, r.dec = nil, nil, nil
 	r.pos, r.n = 0, 0

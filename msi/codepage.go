@@ -68,6 +68,16 @@ func isASCII(b []byte) bool {
 	return true
 }
 
+// isASCIIString is isASCII for a string.
+func isASCIIString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
 // decode converts stored bytes to a Go string. It never fails: bytes that
 // do not decode become U+FFFD (the original bytes stay in the pool).
 func (c codec) decode(b []byte) string {

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -210,4 +211,99 @@ func BenchmarkImportIDT(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// benchRowSeries are the row counts of the scaling series (issue 23 #4):
+// cost per row should stay flat across them.
+var benchRowSeries = []int{10000, 100000, 1000000}
+
+// BenchmarkImportRows imports an n-row File table into the sample package
+// and writes the package (what "msikit import -o" does), for each n of
+// the series; it reports bytes allocated and CPU time per row, and the
+// heap in use after the import per row (the memory the table and its
+// strings keep). bench/rows.sh measures peak RSS of the command.
+func BenchmarkImportRows(b *testing.B) {
+	sample, err := os.ReadFile(sampleMSI())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, n := range benchRowSeries {
+		b.Run(fmt.Sprintf("rows=%d", n), func(b *testing.B) {
+			if n > 100000 && testing.Short() {
+				b.Skip("-short")
+			}
+			idt := genBenchIDT(n)["File"]
+			b.SetBytes(int64(len(idt)))
+			b.ReportAllocs()
+			var live uint64
+			defer reportCPU(b, processCPU())
+			b.ResetTimer()
+			for b.Loop() {
+				db, err := NewDatabase(bytes.NewReader(sample), int64(len(sample)))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := db.ImportIDT(strings.NewReader(idt), nil); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				live = heapInUse()
+				b.StartTimer()
+				if _, err := db.WriteTo(io.Discard); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(live)/float64(n), "live-B/row")
+		})
+	}
+}
+
+// BenchmarkExportRows opens a package holding an n-row File table and
+// exports that table as IDT (what "msikit export FILE File" does), for
+// each n of the series.
+func BenchmarkExportRows(b *testing.B) {
+	sample, err := os.ReadFile(sampleMSI())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, n := range benchRowSeries {
+		b.Run(fmt.Sprintf("rows=%d", n), func(b *testing.B) {
+			if n > 100000 && testing.Short() {
+				b.Skip("-short")
+			}
+			db, err := NewDatabase(bytes.NewReader(sample), int64(len(sample)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := db.ImportIDT(strings.NewReader(genBenchIDT(n)["File"]), nil); err != nil {
+				b.Fatal(err)
+			}
+			var pkg bytes.Buffer
+			if _, err := db.WriteTo(&pkg); err != nil {
+				b.Fatal(err)
+			}
+			data := pkg.Bytes()
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			defer reportCPU(b, processCPU())
+			b.ResetTimer()
+			for b.Loop() {
+				db, err := NewDatabase(bytes.NewReader(data), int64(len(data)))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := db.ExportIDT(io.Discard, "File", nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// heapInUse returns the bytes of heap in use after a collection.
+func heapInUse() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapInuse
 }

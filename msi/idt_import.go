@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
@@ -30,6 +31,7 @@ type idtReader struct {
 	first bool
 	eof   bool
 	name  string
+	buf   []byte // the last line; next overwrites it
 }
 
 func newIDTReader(r io.Reader, name string) *idtReader {
@@ -40,13 +42,14 @@ func (r *idtReader) errorf(format string, args ...any) error {
 	return &IDTError{File: r.name, Line: r.line, Msg: fmt.Sprintf(format, args...)}
 }
 
-// next returns the next line without its terminator, or io.EOF.
+// next returns the next line without its terminator, or io.EOF. The line
+// is valid until the next call.
 func (r *idtReader) next() ([]byte, error) {
 	for {
 		if r.eof {
 			return nil, io.EOF
 		}
-		var line []byte
+		line := r.buf[:0]
 		for {
 			chunk, err := r.br.ReadSlice('\n')
 			if len(line)+len(chunk) > maxIDTLine {
@@ -73,6 +76,7 @@ func (r *idtReader) next() ([]byte, error) {
 			}
 			break
 		}
+		r.buf = line // reused for the next line
 		r.line++
 		line = bytes.TrimRight(line, "\r\n")
 		// A CR inside a line ends it too; the rest is a further line.
@@ -101,14 +105,29 @@ func (r *idtReader) next() ([]byte, error) {
 // splitIDTFields splits a line at tabs and undoes msidb's escapes: a NUL
 // byte stands for LF and the pair 0x11 0x19 for CR LF.
 func splitIDTFields(line []byte) []string {
-	fields := strings.Split(string(line), "\t")
-	for i, f := range fields {
+	return appendIDTFields(nil, string(line))
+}
+
+// appendIDTFields is splitIDTFields for a line already in a string,
+// appending to fields: the fields are substrings of line (one allocation
+// per line, not per field) unless they hold escapes.
+func appendIDTFields(fields []string, line string) []string {
+	for {
+		i := strings.IndexByte(line, '\t')
+		f := line
+		if i >= 0 {
+			f = line[:i]
+		}
 		if strings.IndexByte(f, 0) >= 0 || strings.Contains(f, "\x11\x19") {
 			f = strings.ReplaceAll(f, "\x11\x19", "\r\n")
-			fields[i] = strings.ReplaceAll(f, "\x00", "\n")
+			f = strings.ReplaceAll(f, "\x00", "\n")
 		}
+		fields = append(fields, f)
+		if i < 0 {
+			return fields
+		}
+		line = line[i+1:]
 	}
-	return fields
 }
 
 // ImportIDTFile imports one IDT file into the database, as msibuild -i
@@ -239,13 +258,38 @@ func (db *Database) importIDT(rd io.Reader, files fs.FS, name string) (string, e
 		}
 		cols = have
 	}
-	// Read and check every row before changing anything.
-	type binCell struct {
-		row, col int
-		file     string
+	// Rows are checked and converted to cells as they are read, into one
+	// slice of cells (strings interned in the pool as they come; the
+	// writer drops strings no table uses): memory grows with the cells
+	// and the new strings, not with the text. Nothing changes in the
+	// table before the whole file has been read. A row the table refuses
+	// (a null in a non-null column, a string too long...) is remembered:
+	// the rows before it are applied, as if inserted one by one, once the
+	// rest of the file has parsed.
+	check := t
+	if check == nil {
+		// The table is created only once the file is known to be good;
+		// rows are checked against its columns as given.
+		check = &Table{db: db, name: table, cols: cols, pool: db.pool, loaded: true}
+		for i, c := range cols {
+			if c.Key {
+				check.keys = append(check.keys, i)
+			}
+		}
 	}
-	var rows [][]Value
-	var bins []binCell
+	type binCell struct {
+		row  int
+		file string
+	}
+	var (
+		cells   []uint32
+		nrows   int // rows in cells
+		rowNum  int // rows read
+		bins    []binCell
+		refused error // the first row the table refuses
+		fields  []string
+		vals    = make([]Value, len(cols))
+	)
 	for {
 		line, err := r.next()
 		if err == io.EOF {
@@ -254,22 +298,22 @@ func (db *Database) importIDT(rd io.Reader, files fs.FS, name string) (string, e
 		if err != nil {
 			return "", err
 		}
-		f := splitIDTFields(line)
-		if len(f) != len(cols) {
-			return "", r.errorf("%d fields, table %s has %d columns", len(f), table, len(cols))
+		fields = appendIDTFields(fields[:0], string(line))
+		if len(fields) != len(cols) {
+			return "", r.errorf("%d fields, table %s has %d columns", len(fields), table, len(cols))
 		}
-		vals := make([]Value, len(cols))
-		for i, s := range f {
+		clear(vals)
+		for i, s := range fields {
 			if s == "" {
 				continue
 			}
 			switch cols[i].Type {
 			case ColInt16, ColInt32:
-				n, err := strconv.ParseInt(s, 10, 32)
-				if err != nil {
+				n, ok := parseInt32(s)
+				if !ok {
 					return "", r.errorf("column %s: %q is not an integer", cols[i].Name, s)
 				}
-				vals[i] = IntValue(int32(n))
+				vals[i] = IntValue(n)
 			case ColBinary:
 				if !fs.ValidPath(table+"/"+s) || strings.Contains(s, "/") {
 					return "", r.errorf("column %s: %q is not a file name", cols[i].Name, s)
@@ -278,12 +322,20 @@ func (db *Database) importIDT(rd io.Reader, files fs.FS, name string) (string, e
 					return "", r.errorf("column %s: binary cell %q but no folder to read it from", cols[i].Name, s)
 				}
 				vals[i] = BinaryValue()
-				bins = append(bins, binCell{row: len(rows), col: i, file: path.Join(table, s)})
+				bins = append(bins, binCell{row: rowNum, file: path.Join(table, s)})
 			default:
 				vals[i] = StrValue(s)
 			}
 		}
-		rows = append(rows, vals)
+		rowNum++
+		if refused != nil {
+			continue // only parsing the rest
+		}
+		if cells, err = check.appendCells(cells, vals); err != nil {
+			refused = err
+			continue
+		}
+		nrows++
 	}
 	// Check the binary files exist before changing anything.
 	for _, b := range bins {
@@ -300,20 +352,54 @@ func (db *Database) importIDT(rd io.Reader, files fs.FS, name string) (string, e
 			return table, err
 		}
 	} else {
-		t.DeleteFunc(func(Row) bool { return true })
-	}
-	bi := 0
-	for i, vals := range rows {
-		if err := t.Insert(vals...); err != nil {
+		if err := t.writable(); err != nil {
 			return table, err
 		}
-		for ; bi < len(bins) && bins[bi].row == i; bi++ {
-			if err := db.setStreamFromFile(t, vals, files, bins[bi].file); err != nil {
-				return table, &IDTError{File: name, Msg: "binary cell", Err: err}
-			}
+		t.DeleteFunc(func(Row) bool { return true })
+	}
+	applied, err := t.adoptRows(cells, nrows)
+	for _, b := range bins {
+		if b.row >= applied {
+			break
+		}
+		if err := db.setStreamFromFile(t.Row(b.row), files, b.file); err != nil {
+			return table, &IDTError{File: name, Msg: "binary cell", Err: err}
 		}
 	}
-	return table, nil
+	if err != nil {
+		return table, err
+	}
+	return table, refused
+}
+
+// parseInt32 parses a decimal integer as strconv.ParseInt(s, 10, 32)
+// does, without allocating.
+func parseInt32(s string) (int32, bool) {
+	i, neg := 0, false
+	if len(s) > 0 && (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-'
+		i = 1
+	}
+	if i == len(s) {
+		return 0, false
+	}
+	var n int64
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		if n = n*10 + int64(c-'0'); n > 1<<31 {
+			return 0, false
+		}
+	}
+	if neg {
+		n = -n
+	}
+	if n < math.MinInt32 || n > math.MaxInt32 {
+		return 0, false
+	}
+	return int32(n), true
 }
 
 // validIDTName reports whether s can name a table or column: valid UTF-8
@@ -342,17 +428,9 @@ func idtClass(c Column) byte {
 	return 's'
 }
 
-// setStreamFromFile stores file as the stream of the row with values vals.
-// The file is read when the database is written, never buffered whole.
-func (db *Database) setStreamFromFile(t *Table, vals []Value, files fs.FS, file string) error {
-	var key []Value
-	for _, c := range t.KeyColumns() {
-		key = append(key, vals[c.Number-1])
-	}
-	row, ok := t.Lookup(key...)
-	if !ok {
-		return fmt.Errorf("msi: row just inserted into %s not found", t.Name())
-	}
+// setStreamFromFile stores file as the stream of row. The file is read
+// when the database is written, never buffered whole.
+func (db *Database) setStreamFromFile(row Row, files fs.FS, file string) error {
 	fi, err := fs.Stat(files, file)
 	if err != nil {
 		return err

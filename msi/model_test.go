@@ -159,7 +159,7 @@ func TestRandomEditsRoundTrip(t *testing.T) {
 			// Pool: no duplicate strings among used ones, refcounts exact.
 			seen := map[string]bool{}
 			p := db2.pool
-			for id := 1; id < len(p.ents); id++ {
+			for id := 1; id < p.size(); id++ {
 				b := string(p.raw(uint32(id)))
 				if b == "" {
 					continue
@@ -169,7 +169,7 @@ func TestRandomEditsRoundTrip(t *testing.T) {
 				}
 				seen[b] = true
 			}
-			counts := make([]int, len(p.ents))
+			counts := make([]int, p.size())
 			for _, tab := range append([]*Table{db2.sysTables["_Tables"], db2.sysTables["_Columns"]}, db2.tables...) {
 				if err := db2.load(tab); err != nil {
 					t.Fatal(err)
@@ -182,14 +182,14 @@ func TestRandomEditsRoundTrip(t *testing.T) {
 					}
 				}
 			}
-			for id := 1; id < len(p.ents); id++ {
-				if p.ents[id].n == 0 {
+			for id := 1; id < p.size(); id++ {
+				if p.ent(id).n == 0 {
 					continue
 				}
 				if counts[id] == 0 {
 					t.Errorf("string %q (id %d) unused but kept", p.str(uint32(id)), id)
-				} else if int(p.ents[id].refs) != min(counts[id], 0xffff) {
-					t.Errorf("string %q: refcount %d, used %d times", p.str(uint32(id)), p.ents[id].refs, counts[id])
+				} else if int(p.ent(id).refs) != min(counts[id], 0xffff) {
+					t.Errorf("string %q: refcount %d, used %d times", p.str(uint32(id)), p.ent(id).refs, counts[id])
 				}
 			}
 		})

@@ -3,6 +3,8 @@ package msi
 import (
 	"encoding/binary"
 	"fmt"
+	"hash/maphash"
+	"strings"
 	"sync"
 	"unsafe"
 )
@@ -16,22 +18,96 @@ import (
 // added string into the source string with the same bytes.
 type stringPool struct {
 	codec    codec
-	longRefs bool   // the source pool had 3-byte references
-	data     []byte // _StringData as read; never modified
-	text     string // the same bytes as a string, for allocation-free substrings
-	extra    []byte // bytes of added strings (ids nsrc..)
-	ents     []poolEnt
-	nsrc     int // entries read from the file (including id 0)
+	longRefs bool        // the source pool had 3-byte references
+	data     []byte      // _StringData as read; never modified
+	text     string      // the same bytes as a string, for allocation-free substrings
+	src      []poolEnt   // entries read from the file (ids 0..nsrc-1)
+	pages    [][]poolEnt // entries of added strings (ids nsrc..), poolPage a page
+	nsrc     int         // entries read from the file (including id 0)
+	nadded   int         // added strings
 
-	mu    sync.Mutex        // guards added and appends to ents and extra
-	added map[string]uint32 // bytes of added strings -> id
+	mu    sync.Mutex // guards added and appends to ents and chunks
+	added addedSet   // ids of added strings, by their bytes
+
+	// chunks hold the bytes of added strings (ids nsrc..), each string
+	// once: chunks are filled and never reallocated or changed, so the
+	// text of an added string that is its own bytes (ASCII, or any text
+	// in UTF-8 databases) shares them instead of being a second copy.
+	chunks [][]byte
 }
 
 type poolEnt struct {
-	str  string // decoded text
-	off  uint32 // bytes are data[off:off+n], or extra[off:off+n] for an added string
-	n    uint32
-	refs uint16 // refcount as stored in the source pool
+	str   string // decoded text
+	off   uint32 // bytes are data[off:off+n], or chunks[chunk][off:off+n] for an added string
+	n     uint32
+	refs  uint16 // refcount as stored in the source pool
+	chunk uint32
+}
+
+// poolChunk is the size of the chunks that hold added strings (a longer
+// string gets a chunk of its own).
+const poolChunk = 1 << 20
+
+// addedSet is a hash set of the ids of added strings, keyed by their
+// bytes (which live in the pool, so the set holds 5 bytes per slot: the
+// id and 8 bits of the hash, which spare most lookups a visit to the
+// string's bytes): open addressing with linear probing, at most 3/4 full.
+type addedSet struct {
+	seed  maphash.Seed
+	slots []uint32 // ids; 0 = empty; len is a power of two
+	tags  []uint8  // the top 8 bits of each slot's hash
+	n     int
+}
+
+// findAdded returns the id of the added string with bytes s, or 0.
+func (p *stringPool) findAdded(s string) uint32 {
+	a := &p.added
+	if a.n == 0 {
+		return 0
+	}
+	h := maphash.String(a.seed, s)
+	tag := uint8(h >> 56)
+	mask := uint64(len(a.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		id := a.slots[i]
+		if id == 0 {
+			return 0
+		}
+		if a.tags[i] == tag && string(p.raw(id)) == s {
+			return id
+		}
+	}
+}
+
+// addAdded records id, an added string not yet in the set.
+func (p *stringPool) addAdded(id uint32) {
+	a := &p.added
+	if (a.n+1)*4 > len(a.slots)*3 {
+		if len(a.slots) == 0 {
+			a.seed = maphash.MakeSeed()
+		}
+		old := a.slots
+		size := max(1024, 2*len(old))
+		a.slots, a.tags, a.n = make([]uint32, size), make([]uint8, size), 0
+		for _, o := range old {
+			if o != 0 {
+				p.put(o)
+			}
+		}
+	}
+	p.put(id)
+}
+
+func (p *stringPool) put(id uint32) {
+	a := &p.added
+	h := maphash.Bytes(a.seed, p.raw(id))
+	mask := uint64(len(a.slots) - 1)
+	i := h & mask
+	for a.slots[i] != 0 {
+		i = (i + 1) & mask
+	}
+	a.slots[i], a.tags[i] = id, uint8(h>>56)
+	a.n++
 }
 
 const (
@@ -58,9 +134,7 @@ func parsePool(pool, data []byte) (*stringPool, []string, error) {
 		warns = append(warns, fmt.Sprintf("codepage %d has no conversion table; text decoded as Windows-1252", cp))
 	}
 	n := len(pool) / 4
-	// Room for strings added by edits, so the first one does not copy
-	// every entry.
-	p.ents = make([]poolEnt, 1, n+addedHeadroom)
+	p.src = make([]poolEnt, 1, max(n, 1))
 	off := 0
 	for i := 1; i < n; {
 		at := i * 4
@@ -70,19 +144,19 @@ func parsePool(pool, data []byte) (*stringPool, []string, error) {
 		if l == 0 && refs != 0 {
 			// A string of 64 KiB or more: the length follows as a uint32.
 			if i >= n {
-				return nil, nil, formatErr("", poolStream, int64(at), "extended entry for string %d truncated", len(p.ents))
+				return nil, nil, formatErr("", poolStream, int64(at), "extended entry for string %d truncated", len(p.src))
 			}
 			l64 := binary.LittleEndian.Uint32(pool[i*4:])
 			i++
 			if uint64(l64) > uint64(len(data)-off) {
-				return nil, nil, formatErr("", poolStream, int64(at), "string %d of %d bytes runs past the end of _StringData (%d bytes)", len(p.ents), l64, len(data))
+				return nil, nil, formatErr("", poolStream, int64(at), "string %d of %d bytes runs past the end of _StringData (%d bytes)", len(p.src), l64, len(data))
 			}
 			l = int(l64)
 		}
 		if l > len(data)-off {
-			return nil, nil, formatErr("", poolStream, int64(at), "string %d of %d bytes runs past the end of _StringData (%d bytes)", len(p.ents), l, len(data))
+			return nil, nil, formatErr("", poolStream, int64(at), "string %d of %d bytes runs past the end of _StringData (%d bytes)", len(p.src), l, len(data))
 		}
-		p.ents = append(p.ents, poolEnt{off: uint32(off), n: uint32(l), refs: refs})
+		p.src = append(p.src, poolEnt{off: uint32(off), n: uint32(l), refs: refs})
 		off += l
 	}
 	if off != len(data) {
@@ -93,8 +167,8 @@ func parsePool(pool, data []byte) (*stringPool, []string, error) {
 	// would cost as much memory again as _StringData.
 	p.text = unsafe.String(unsafe.SliceData(data), len(data))
 	direct := p.codec.cp == 65001
-	for i := 1; i < len(p.ents); i++ {
-		e := &p.ents[i]
+	for i := 1; i < len(p.src); i++ {
+		e := &p.src[i]
 		b := data[e.off : e.off+e.n]
 		if direct || isASCII(b) {
 			e.str = p.text[e.off : e.off+e.n]
@@ -102,16 +176,29 @@ func parsePool(pool, data []byte) (*stringPool, []string, error) {
 			e.str = p.codec.decode(b)
 		}
 	}
-	p.nsrc = len(p.ents)
+	p.nsrc = len(p.src)
 	return p, warns, nil
 }
 
-// addedHeadroom is the spare capacity parsePool leaves in ents.
-const addedHeadroom = 1024
-
 func newEmptyPool(cp int) *stringPool {
-	return &stringPool{codec: newCodec(cp), ents: make([]poolEnt, 1), nsrc: 1}
+	return &stringPool{codec: newCodec(cp), src: make([]poolEnt, 1), nsrc: 1}
 }
+
+// poolPage is the number of entries in a page of added strings: pages are
+// never reallocated, so adding strings costs no copies of the entries.
+const poolPage = 1 << 12
+
+// ent returns the entry of string id (0 <= id < size()).
+func (p *stringPool) ent(id int) *poolEnt {
+	if id < p.nsrc {
+		return &p.src[id]
+	}
+	k := id - p.nsrc
+	return &p.pages[k/poolPage][k%poolPage]
+}
+
+// size returns the number of ids (source and added strings, and id 0).
+func (p *stringPool) size() int { return p.nsrc + p.nadded }
 
 // refSize returns the width of a string reference in the source tables.
 func (p *stringPool) refSize() int {
@@ -122,15 +209,15 @@ func (p *stringPool) refSize() int {
 }
 
 // valid reports whether id names a string (0, the null string, is valid).
-func (p *stringPool) valid(id uint32) bool { return int64(id) < int64(len(p.ents)) }
+func (p *stringPool) valid(id uint32) bool { return int64(id) < int64(p.size()) }
 
 func (p *stringPool) raw(id uint32) []byte {
 	if id == 0 || !p.valid(id) {
 		return nil
 	}
-	e := p.ents[id]
+	e := *p.ent(int(id))
 	if int(id) >= p.nsrc {
-		return p.extra[e.off : e.off+e.n : e.off+e.n]
+		return p.chunks[e.chunk][e.off : e.off+e.n : e.off+e.n]
 	}
 	return p.data[e.off : e.off+e.n : e.off+e.n]
 }
@@ -139,36 +226,73 @@ func (p *stringPool) str(id uint32) string {
 	if !p.valid(id) {
 		return ""
 	}
-	return p.ents[id].str
+	return p.ent(int(id)).str
 }
 
 // value returns a string Value for id (Null for 0 and for empty entries).
 func (p *stringPool) value(id uint32) Value {
-	if id == 0 || !p.valid(id) || p.ents[id].n == 0 {
+	if id == 0 || !p.valid(id) || p.ent(int(id)).n == 0 {
 		return Value{}
 	}
-	return Value{kind: KindString, s: p.ents[id].str, p: p, id: id}
+	return Value{kind: KindString, s: p.ent(int(id)).str, p: p, id: id}
 }
 
-// internRaw returns an id for a string with these bytes: the id of an
-// earlier added string with the same bytes, or a new one.
+// internRaw returns an id for a string with these bytes and text s: the
+// id of an earlier added string with the same bytes, or a new one.
 func (p *stringPool) internRaw(b []byte, s string) uint32 {
 	if len(b) == 0 {
 		return 0
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.added == nil {
-		p.added = map[string]uint32{}
-	}
-	if id, ok := p.added[string(b)]; ok {
+	if id := p.findAdded(unsafe.String(unsafe.SliceData(b), len(b))); id != 0 {
 		return id
 	}
-	id := uint32(len(p.ents))
-	off := len(p.extra)
-	p.extra = append(p.extra, b...)
-	p.ents = append(p.ents, poolEnt{str: s, off: uint32(off), n: uint32(len(b))})
-	p.added[string(b)] = id
+	return p.appendAdded(b, s)
+}
+
+// internText is internRaw for text whose bytes in the pool's codepage are
+// the text itself (ASCII): no conversion, nothing allocated for a string
+// the pool already has.
+func (p *stringPool) internText(s string) uint32 {
+	if s == "" {
+		return 0
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if id := p.findAdded(s); id != 0 {
+		return id
+	}
+	return p.appendAdded(unsafe.Slice(unsafe.StringData(s), len(s)), s)
+}
+
+// appendAdded stores a new added string: its bytes b go to the current
+// chunk (which never moves), and its text shares them when it is the same
+// bytes; other text is copied, so that s itself (often a piece of a much
+// longer string, such as a line of an IDT file) is not kept.
+func (p *stringPool) appendAdded(b []byte, s string) uint32 {
+	id := uint32(p.size())
+	last := len(p.chunks) - 1
+	if last < 0 || cap(p.chunks[last])-len(p.chunks[last]) < len(b) {
+		p.chunks = append(p.chunks, make([]byte, 0, max(poolChunk, len(b))))
+		last++
+	}
+	c := p.chunks[last]
+	off := len(c)
+	c = append(c, b...)
+	p.chunks[last] = c
+	stored := c[off:]
+	if string(stored) == s {
+		s = unsafe.String(unsafe.SliceData(stored), len(stored))
+	} else {
+		s = strings.Clone(s)
+	}
+	if p.nadded%poolPage == 0 {
+		p.pages = append(p.pages, make([]poolEnt, poolPage))
+	}
+	*p.ent(int(id)) = poolEnt{str: s, off: uint32(off), n: uint32(len(b)), chunk: uint32(last)}
+	p.nadded++
+	p.addAdded(id)
 	return id
 }
 
@@ -196,6 +320,9 @@ func (p *stringPool) idOf(v Value) (id uint32, ok bool) {
 	if v.p == p {
 		return v.id, true
 	}
+	if v.p == nil && isASCIIString(v.s) {
+		return p.internText(v.s), true
+	}
 	b, good := p.rawOf(v)
 	if !good {
 		return 0, false
@@ -207,19 +334,19 @@ func (p *stringPool) idOf(v Value) (id uint32, ok bool) {
 // source strings, for added strings equal to a source string, and to
 // itself otherwise.
 func (p *stringPool) canonical() []uint32 {
-	c := make([]uint32, len(p.ents))
+	c := make([]uint32, p.size())
 	for i := range c {
 		c[i] = uint32(i)
 	}
-	if len(p.added) == 0 {
+	if p.added.n == 0 {
 		return c
 	}
 	for i := p.nsrc - 1; i > 0; i-- { // descending: the first id wins
-		e := p.ents[i]
+		e := *p.ent(i)
 		if e.n == 0 {
 			continue
 		}
-		if id, ok := p.added[p.text[e.off:e.off+e.n]]; ok {
+		if id := p.findAdded(p.text[e.off : e.off+e.n]); id != 0 {
 			c[id] = uint32(i)
 		}
 	}

@@ -36,12 +36,16 @@ func (db *Database) SetCodepage(cp int) error {
 	// Re-encode into new buffers first, so that a failure changes nothing.
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	var data, extra []byte
-	offs := make([]uint32, len(p.ents))
-	lens := make([]uint32, len(p.ents))
-	for id := 1; id < len(p.ents); id++ {
-		e := &p.ents[id]
+	var data []byte
+	var chunks [][]byte
+	offs := make([]uint32, p.size())
+	lens := make([]uint32, p.size())
+	chunkOf := make([]uint32, p.size())
+	strs := make([]string, p.size())
+	for id := 1; id < p.size(); id++ {
+		e := *p.ent(id)
 		b := p.raw(uint32(id))
+		strs[id] = e.str
 		if !isASCII(b) {
 			var ok bool
 			if b, ok = nc.encode(e.str); !ok {
@@ -52,28 +56,36 @@ func (db *Database) SetCodepage(cp int) error {
 			offs[id] = uint32(len(data))
 			data = append(data, b...)
 		} else {
-			offs[id] = uint32(len(extra))
-			extra = append(extra, b...)
+			last := len(chunks) - 1
+			if last < 0 || cap(chunks[last])-len(chunks[last]) < len(b) {
+				chunks = append(chunks, make([]byte, 0, max(poolChunk, len(b))))
+				last++
+			}
+			offs[id], chunkOf[id] = uint32(len(chunks[last])), uint32(last)
+			chunks[last] = append(chunks[last], b...)
+			// Text that shared the old bytes now shares the new ones.
+			if stored := chunks[last][offs[id]:]; string(stored) == e.str {
+				strs[id] = unsafe.String(unsafe.SliceData(stored), len(stored))
+			}
 		}
 		lens[id] = uint32(len(b))
 	}
-	if int64(len(data)) > maxStringData || int64(len(extra)) > maxStringData {
+	if int64(len(data)) > maxStringData {
 		return fmt.Errorf("msi: codepage %d: the string data would exceed %d bytes", cp, int64(maxStringData))
 	}
-	for id := 1; id < len(p.ents); id++ {
-		p.ents[id].off, p.ents[id].n = offs[id], lens[id]
+	for id := 1; id < p.size(); id++ {
+		e := p.ent(id)
+		e.off, e.n, e.chunk, e.str = offs[id], lens[id], chunkOf[id], strs[id]
 	}
 	p.data = data
 	p.text = unsafe.String(unsafe.SliceData(data), len(data))
-	p.extra = extra
+	p.chunks = chunks
 	p.codec = nc
-	if p.added != nil {
-		p.added = make(map[string]uint32, len(p.added))
-		for id := p.nsrc; id < len(p.ents); id++ {
-			if b := p.raw(uint32(id)); len(b) > 0 {
-				if _, dup := p.added[string(b)]; !dup {
-					p.added[string(b)] = uint32(id)
-				}
+	if p.added.n > 0 {
+		p.added = addedSet{}
+		for id := p.nsrc; id < p.size(); id++ {
+			if b := p.raw(uint32(id)); len(b) > 0 && p.findAdded(string(b)) == 0 {
+				p.addAdded(uint32(id))
 			}
 		}
 	}

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"unicode/utf16"
 
 	"github.com/msikit/msikit/cfb"
 )
@@ -439,8 +438,15 @@ func keyText(t *Table, vals []Value) []string {
 // validate checks vals against the schema (and _Validation in strict
 // mode) and converts them to cells.
 func (t *Table) validate(vals []Value) ([]uint32, error) {
+	return t.appendCells(make([]uint32, 0, len(vals)), vals)
+}
+
+// appendCells is validate appending the cells to dst (returned unchanged
+// with the error if vals are refused). It allocates nothing for values
+// that need no conversion, such as ASCII strings.
+func (t *Table) appendCells(dst []uint32, vals []Value) ([]uint32, error) {
 	if len(vals) != len(t.cols) {
-		return nil, &ValueError{Table: t.name, Key: keyText(t, vals), Reason: fmt.Sprintf("got %d values for %d columns", len(vals), len(t.cols))}
+		return dst, &ValueError{Table: t.name, Key: keyText(t, vals), Reason: fmt.Sprintf("got %d values for %d columns", len(vals), len(t.cols))}
 	}
 	// Convert without interning first, so a refused row adds no strings.
 	for i, v := range vals {
@@ -450,33 +456,52 @@ func (t *Table) validate(vals []Value) ([]uint32, error) {
 		}
 		if v.kind == KindNull {
 			if !c.Nullable {
-				return nil, verr("null in a non-nullable column")
+				return dst, verr("null in a non-nullable column")
 			}
 			continue
 		}
-		if _, err := t.cellFromValue(i, v, false); err != nil {
-			return nil, verr(err.Error())
-		}
-		if c.Type == ColString && c.Size > 0 {
-			if n := len(utf16.Encode([]rune(v.s))); n > c.Size {
-				return nil, verr(fmt.Sprintf("string of %d characters is longer than the column's %d", n, c.Size))
+		if c.Type == ColString && v.kind == KindString && isASCIIString(v.s) {
+			// Representable in every codepage; one UTF-16 unit a byte.
+			if c.Size > 0 && len(v.s) > c.Size {
+				return dst, verr(fmt.Sprintf("string of %d characters is longer than the column's %d", len(v.s), c.Size))
+			}
+		} else {
+			if _, err := t.cellFromValue(i, v, false); err != nil {
+				return dst, verr(err.Error())
+			}
+			if c.Type == ColString && c.Size > 0 {
+				if n := utf16Len(v.s); n > c.Size {
+					return dst, verr(fmt.Sprintf("string of %d characters is longer than the column's %d", n, c.Size))
+				}
 			}
 		}
 		if t.db.strict {
 			if err := t.db.checkValidation(t, c, v); err != nil {
-				return nil, verr(err.Error())
+				return dst, verr(err.Error())
 			}
 		}
 	}
-	cells := make([]uint32, len(vals))
+	n := len(dst)
 	for i, v := range vals {
 		c, err := t.cellFromValue(i, v, true)
 		if err != nil {
-			return nil, &ValueError{Table: t.name, Column: t.cols[i].Name, Key: keyText(t, vals), Reason: err.Error()}
+			return dst[:n], &ValueError{Table: t.name, Column: t.cols[i].Name, Key: keyText(t, vals), Reason: err.Error()}
 		}
-		cells[i] = c
+		dst = append(dst, c)
 	}
-	return cells, nil
+	return dst, nil
+}
+
+// utf16Len returns the length of s in UTF-16 code units.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n++
+		if r >= 0x10000 {
+			n++
+		}
+	}
+	return n
 }
 
 // Insert adds a row. It checks the number of values, their types, nulls,
@@ -500,6 +525,40 @@ func (t *Table) Insert(vals ...Value) error {
 	t.nrows++
 	t.touch()
 	return nil
+}
+
+// adoptRows makes cells (nrows rows, checked by appendCells) the rows of
+// the empty table t, as Insert of each row in turn would: a row whose key
+// an earlier row has stops it, with the rows before it kept. It returns
+// how many rows the table got. The table takes cells over.
+func (t *Table) adoptRows(cells []uint32, nrows int) (int, error) {
+	if err := t.writable(); err != nil {
+		return 0, err
+	}
+	if t.nrows != 0 {
+		return 0, fmt.Errorf("msi: table %s is not empty", t.name)
+	}
+	n := len(t.cols)
+	index := make(map[string]int, nrows)
+	for r := 0; r < nrows; r++ {
+		row := cells[r*n : (r+1)*n : (r+1)*n]
+		k := t.keyBytes(row)
+		if _, dup := index[k]; dup && len(t.keys) > 0 {
+			t.cells, t.nrows, t.index = cells[:r*n], r, index
+			t.touch()
+			key := make([]string, 0, len(t.keys))
+			for _, ki := range t.keys {
+				key = append(key, t.value(row, ki).String())
+			}
+			return r, &ValueError{Table: t.name, Key: key, Reason: "a row with this primary key already exists"}
+		}
+		index[k] = r
+	}
+	t.cells, t.nrows, t.index = cells[:nrows*n], nrows, index
+	if nrows > 0 {
+		t.touch()
+	}
+	return nrows, nil
 }
 
 // Update finds the row with primary key key, passes a copy of its values

@@ -103,7 +103,7 @@ func TestParsePool(t *testing.T) {
 func TestParsePoolEmpty(t *testing.T) {
 	for _, data := range [][]byte{nil, []byte("abc")} {
 		p, _, err := parsePool(nil, data)
-		if err != nil || len(p.ents) != 1 {
+		if err != nil || p.size() != 1 {
 			t.Errorf("empty pool with %d data bytes: %v", len(data), err)
 		}
 	}

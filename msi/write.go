@@ -231,7 +231,7 @@ func (db *Database) plan(o *WriteOptions) (*writePlan, error) {
 	// Count references by canonical id (added strings equal to a source
 	// string count for, and are written as, the source string).
 	canon := p.canonical()
-	refs := make([]uint32, len(p.ents))
+	refs := make([]uint32, p.size())
 	for _, t := range all {
 		if t.err != nil {
 			continue
@@ -249,17 +249,17 @@ func (db *Database) plan(o *WriteOptions) (*writePlan, error) {
 	refs[0] = 0
 
 	// Assign output ids.
-	remap := make([]uint32, len(p.ents))
-	outIDs := make([]uint32, 1, len(p.ents)) // output id -> pool id (0: free slot)
-	outRefs := make([]uint32, 1, len(p.ents))
+	remap := make([]uint32, p.size())
+	outIDs := make([]uint32, 1, p.size()) // output id -> pool id (0: free slot)
+	outRefs := make([]uint32, 1, p.size())
 	used := func(id int) bool {
-		if p.ents[id].n == 0 || canon[id] != uint32(id) {
+		if p.ent(id).n == 0 || canon[id] != uint32(id) {
 			return false
 		}
 		return refs[id] > 0 || keepAll && id < p.nsrc
 	}
 	if compact {
-		for id := 1; id < len(p.ents); id++ {
+		for id := 1; id < p.size(); id++ {
 			if used(id) {
 				remap[id] = uint32(len(outIDs))
 				outIDs = append(outIDs, uint32(id))
@@ -273,7 +273,7 @@ func (db *Database) plan(o *WriteOptions) (*writePlan, error) {
 				outIDs = append(outIDs, uint32(id))
 				r := refs[id]
 				if r == 0 {
-					r = uint32(p.ents[id].refs)
+					r = uint32(p.ent(id).refs)
 				}
 				outRefs = append(outRefs, r)
 			} else {
@@ -286,7 +286,7 @@ func (db *Database) plan(o *WriteOptions) (*writePlan, error) {
 			outIDs = outIDs[:len(outIDs)-1]
 			outRefs = outRefs[:len(outRefs)-1]
 		}
-		for id := p.nsrc; id < len(p.ents); id++ {
+		for id := p.nsrc; id < p.size(); id++ {
 			if used(id) {
 				remap[id] = uint32(len(outIDs))
 				outIDs = append(outIDs, uint32(id))
