@@ -394,7 +394,7 @@ func TestWritersFailedWrite(t *testing.T) {
 			}
 			// The operating system's error names the file and the
 			// operation; package prefixes around it only add noise.
-			if msg := stderr.String(); strings.Contains(msg, "writing: ") || !strings.Contains(msg, ": write ") {
+			if msg := stderr.String(); strings.Contains(msg, "writing: ") || !strings.Contains(msg, ": write: ") {
 				t.Errorf("stderr %q nests package prefixes around the system error", stderr.String())
 			}
 			if b, _ := os.ReadFile(out); string(b) != "OLD" {

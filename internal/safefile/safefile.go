@@ -38,6 +38,13 @@ var syncFile = (*os.File).Sync
 // nothing to the caller's user, so every error (from the file system or
 // from fill writing to the temporary file) is reported as being about dst.
 func WriteWith(dst string, sync bool, fill func(w io.Writer) error) (err error) {
+	mode := os.FileMode(0o644)
+	if fi, statErr := os.Stat(dst); statErr == nil {
+		if fi.IsDir() {
+			return &fs.PathError{Op: "create", Path: dst, Err: errIsDir}
+		}
+		mode = fi.Mode().Perm()
+	}
 	dir := filepath.Dir(dst)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(dst)+".tmp-*")
 	if err != nil {
@@ -58,10 +65,6 @@ func WriteWith(dst string, sync bool, fill func(w io.Writer) error) (err error) 
 			}
 		}
 	}()
-	mode := os.FileMode(0o644)
-	if fi, statErr := os.Stat(dst); statErr == nil {
-		mode = fi.Mode().Perm()
-	}
 	if err = fill(f); err != nil {
 		return err
 	}
@@ -81,7 +84,7 @@ func WriteWith(dst string, sync bool, fill func(w io.Writer) error) (err error) 
 		if errors.As(err, &le) {
 			err = &fs.PathError{Op: "rename", Path: dst, Err: le.Err}
 			if fi, serr := os.Stat(dst); serr == nil && fi.IsDir() {
-				err = &fs.PathError{Op: "write", Path: dst, Err: errIsDir}
+				err = &fs.PathError{Op: "create", Path: dst, Err: errIsDir}
 			}
 		}
 		return err
