@@ -20,5 +20,5 @@
 // TestReadmeFlags builds cmd/msikit and checks README.md against its help:
 // every command is covered by a README section, every flag of a command
 // appears in what its section says about it, and every --flag a section
-// mentions exists.
+// mentions exists. TestGoModTidy checks that go.mod and go.sum are tidy.
 package doccheck
