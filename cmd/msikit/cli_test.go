@@ -15,6 +15,7 @@ import (
 	flag "github.com/spf13/pflag"
 
 	"github.com/msikit/msikit/cfb"
+	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
 )
 
@@ -207,8 +208,11 @@ func TestErrorLines(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "out.msi")
+	badTable := filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "msi-table-not-row-multiple.msi")
 
 	tests := [][]string{
+		{"info", badTable}, {"tables", "-l", badTable}, {"export", badTable, "-d", filepath.Join(dir, "exp")},
+		{"rewrite", badTable, "-o", out}, {"rewrite", badTable, "--dry-run"},
 		{"info", missing}, {"info", garbage}, {"info", truncated}, {"info", folder},
 		{"tables", garbage}, {"tables", "-l", mst},
 		{"export", garbage, "Property"}, {"export", s, "NoSuchTable"}, {"export", mst, "Property"},
