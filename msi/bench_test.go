@@ -81,15 +81,6 @@ func bigDatabase(b *testing.B) string {
 	return bigPath
 }
 
-// TestMain removes the generated benchmark database.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if bigPath != "" {
-		os.RemoveAll(filepath.Dir(bigPath))
-	}
-	os.Exit(code)
-}
-
 func fileSize(b *testing.B, p string) int64 {
 	fi, err := os.Stat(p)
 	if err != nil {

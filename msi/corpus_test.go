@@ -112,7 +112,7 @@ func TestCorpusTablesMatchMsiinfo(t *testing.T) {
 				sem <- struct{}{}
 				go func() {
 					defer func() { <-sem; wg.Done() }()
-					want, err := msiinfoExport(t, msiinfo, file, name)
+					want, err := cachedMsiinfoExport(t, msiinfo, file, name)
 					if err != nil {
 						t.Errorf("%s: msiinfo export failed: %v", name, err)
 						return

@@ -285,9 +285,13 @@ func TestValueErrors(t *testing.T) {
 }
 
 func TestStrictValidation(t *testing.T) {
-	db, err := Open("../../shared/corpus/real/wix3-MSIs-basicproduct.msi")
+	dir := testenv.CorpusDir()
+	if dir == "" {
+		t.Skip("shared corpus not found (../shared/corpus or $MSIKIT_CORPUS)")
+	}
+	db, err := Open(filepath.Join(dir, "real", "wix3-MSIs-basicproduct.msi"))
 	if err != nil {
-		t.Skip("corpus file not available:", err)
+		t.Fatal(err)
 	}
 	defer db.Close()
 	db.SetStrict(true)

@@ -347,6 +347,9 @@ func (db *Database) importIDT(rd io.Reader, files fs.FS, name string) (string, e
 			return "", &IDTError{File: name, Msg: fmt.Sprintf("binary cell file %s is not a regular file", b.file)}
 		}
 	}
+	if exists && len(bins) == 0 && holdsExactly(t, rows) {
+		return table, nil // the file holds the table's rows: nothing changes
+	}
 	if !exists {
 		if t, err = db.CreateTable(table, cols); err != nil {
 			return table, err

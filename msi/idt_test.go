@@ -107,10 +107,10 @@ func TestExportIDTMatchesMsiinfo(t *testing.T) {
 				t.Fatalf("Open: %v", err)
 			}
 			defer db.Close()
-			tmp := t.TempDir()
-			ours, theirs := filepath.Join(tmp, "ours"), filepath.Join(tmp, "msiinfo")
-			os.Mkdir(ours, 0o777)
-			os.Mkdir(theirs, 0o777)
+			ours := t.TempDir()
+			// msiinfo export runs are shared with TestCorpusTablesMatchMsiinfo;
+			// theirs is where they write binary cells.
+			theirs := msiinfoDir(t, file)
 
 			names := db.ExportTableNames()
 			if db.Kind() == KindTransform {
@@ -129,7 +129,7 @@ func TestExportIDTMatchesMsiinfo(t *testing.T) {
 				names = append(names, "_Tables", "_Columns")
 			}
 			for _, table := range names {
-				want, err := runMsiinfo(t, msiinfo, theirs, "export", file, table)
+				want, err := cachedMsiinfoExport(t, msiinfo, file, table)
 				if err != nil {
 					t.Errorf("msiinfo export %s: %v", table, err)
 					continue

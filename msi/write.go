@@ -99,7 +99,7 @@ func (db *Database) checkWritable(o *WriteOptions) error {
 		return &UnsupportedError{Msg: "writing changed transforms is not supported"}
 	}
 	if db.Signed() && !o.DropSignature && (db.modified || o.Compact) {
-		return fmt.Errorf("msi: writing a changed package: %w", ErrSigned)
+		return ErrSigned
 	}
 	return nil
 }

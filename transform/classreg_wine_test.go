@@ -111,6 +111,7 @@ func crWinePrefixes(in *classRegInput) []string {
 // differences listed in crWineNormalize (each a documented decision or Wine
 // quirk). Uninstalling the rewrite must remove every key.
 func TestClassToRegistryWine(t *testing.T) {
+	t.Parallel() // Wine waits for its server much of the time; overlap the two Wine tests
 	wine := testenv.NeedWine(t)
 	msibuild := testenv.NeedTool(t, "msibuild", "msitools")
 	ctx := context.Background()

@@ -171,6 +171,7 @@ func leafInstallerBookkeeping(s string) bool {
 // by design, is not compared; leaf names in descriptors are mapped back to
 // their parents.
 func TestSplitAdvertisedWine(t *testing.T) {
+	t.Parallel() // Wine waits for its server much of the time; overlap the two Wine tests
 	wine := testenv.NeedWine(t)
 	testenv.NeedTool(t, "wineserver", "wine")
 

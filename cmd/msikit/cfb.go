@@ -43,7 +43,7 @@ damage go to standard error.`,
 			}
 			rc, err := cfb.OpenReader(args[0])
 			if err != nil {
-				return err
+				return fileErr(args[0], err)
 			}
 			defer rc.Close()
 			warn(env, args[0], rc.Warnings)
@@ -79,7 +79,7 @@ the path as "msikit cfb ls" prints it (escaped), or the literal path.`,
 			}
 			rc, err := cfb.OpenReader(args[0])
 			if err != nil {
-				return err
+				return fileErr(args[0], err)
 			}
 			defer rc.Close()
 			warn(env, args[0], rc.Warnings)
@@ -89,7 +89,7 @@ the path as "msikit cfb ls" prints it (escaped), or the literal path.`,
 			}
 			s, err := e.Open()
 			if err != nil {
-				return fmt.Errorf("%s: %w", args[0], err)
+				return fileErr(args[0], err)
 			}
 			if _, err := io.Copy(env.Stdout, s); err != nil {
 				return fmt.Errorf("%s: %s: %w", args[0], args[1], err)
@@ -109,11 +109,11 @@ data is copied through, so memory use does not grow with the file. OUT is
 written atomically. Version 3 is written unless --version 4 is given or the
 content needs version 4.
 
-` + durability,
+` + durabilityNoInPlace,
 	Example: `	msikit cfb repack product.msi -o compact.msi`,
 	Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
-		out := fs.StringP("output", "o", "", "output file (required)")
-		version := fs.Int("version", 0, "compound file version to write: 3 or 4 (default: 3, or 4 when needed)")
+		out := fs.StringP("output", "o", "", "write the result to `OUT` (required)")
+		version := fs.Int("version", 0, "compound file version `N` to write: 3 or 4 (default: 3, or 4 when needed)")
 		var sync bool
 		syncFlag(fs, &sync)
 		return func(env *Env, args []string) error {
@@ -132,7 +132,7 @@ content needs version 4.
 			}
 			rc, err := cfb.OpenReader(in)
 			if err != nil {
-				return err
+				return fileErr(in, err)
 			}
 			defer rc.Close()
 			warn(env, in, rc.Warnings)
@@ -144,7 +144,7 @@ content needs version 4.
 				return cw.Close()
 			})
 			if err != nil {
-				return fmt.Errorf("%s: %w", *out, err)
+				return fileErr(*out, err)
 			}
 			return nil
 		}

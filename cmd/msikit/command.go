@@ -108,11 +108,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "--version":
 		args = []string{"version"}
 	case "help":
-		return runHelp(env, args[1:])
+		return runCommand(env, helpCommand(), args[1:])
 	}
 	cmd := findCommand(commands(), args[0])
 	if cmd == nil {
-		fmt.Fprintf(stderr, "msikit: unknown command %q\nRun 'msikit help' for usage.\n", args[0])
+		fmt.Fprintf(stderr, "msikit: unknown command %q (run 'msikit help' for the list)\n", args[0])
 		return exitUsage
 	}
 	return runCommand(env, cmd, args[1:])
@@ -130,7 +130,7 @@ func runCommand(env *Env, cmd *Command, args []string) int {
 		}
 		sub := findCommand(cmd.Sub, args[0])
 		if sub == nil {
-			fmt.Fprintf(env.Stderr, "msikit %s: unknown command %q\nRun 'msikit help %s' for usage.\n", cmd.Name(), args[0], cmd.Name())
+			fmt.Fprintf(env.Stderr, "msikit %s: unknown command %q (run 'msikit help %s' for the list)\n", cmd.Name(), args[0], cmd.Name())
 			return exitUsage
 		}
 		return runCommand(env, sub, args[1:])
@@ -141,7 +141,7 @@ func runCommand(env *Env, cmd *Command, args []string) int {
 	runner := cmd.Setup(fs)
 	help := fs.BoolP("help", "h", false, "show this help")
 	if err := fs.Parse(args); err != nil {
-		fmt.Fprintf(env.Stderr, "msikit %s: %v\nRun 'msikit help %s' for usage.\n", fullName(cmd), err, fullName(cmd))
+		printUsageError(env.Stderr, cmd, err.Error())
 		return exitUsage
 	}
 	if *help {
@@ -154,11 +154,21 @@ func runCommand(env *Env, cmd *Command, args []string) int {
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(env.Stderr, "msikit %s: %s\nRun 'msikit help %s' for usage.\n", fullName(cmd), ue.msg, fullName(cmd))
+		printUsageError(env.Stderr, cmd, ue.msg)
 		return exitUsage
 	}
-	fmt.Fprintf(env.Stderr, "msikit: %s\n", oneLine(err.Error()))
+	fmt.Fprintf(env.Stderr, "msikit: %s\n", errorLine(err))
 	return exitFailure
+}
+
+// printUsageError prints a usage mistake as one line that names the
+// command and where its help is.
+func printUsageError(w io.Writer, cmd *Command, msg string) {
+	hint := "msikit help " + fullName(cmd)
+	if fullName(cmd) == "help" {
+		hint = "msikit help" // the list of commands
+	}
+	fmt.Fprintf(w, "msikit %s: %s (see '%s')\n", fullName(cmd), oneLine(msg), hint)
 }
 
 // fullName is the command path after "msikit": "info" or "cfb ls".
@@ -171,6 +181,42 @@ func fullName(cmd *Command) string {
 		return f[1] + " " + n
 	}
 	return f[1]
+}
+
+// errorLine is err's message as a command prints it after "msikit: ": on
+// one line, without the prefixes of msikit's own msi and transform
+// packages, since the line already names the file (and, for rewrite, the
+// pass) they would repeat. The prefixes of the container and cabinet
+// layers ("cfb: ", "cab: ") stay: they say which layer of the file is
+// damaged.
+func errorLine(err error) string {
+	return oneLine(trimLibPrefixes(err.Error()))
+}
+
+// libPrefixes are the package prefixes errorLine removes.
+var libPrefixes = []string{"msi: ", "transform: "}
+
+// trimLibPrefixes removes libPrefixes wherever they begin a segment of a
+// wrapped message: at its start or after ": ".
+func trimLibPrefixes(msg string) string {
+	var b strings.Builder
+	for {
+		for cut := true; cut; {
+			cut = false
+			for _, p := range libPrefixes {
+				if rest, ok := strings.CutPrefix(msg, p); ok {
+					msg, cut = rest, true
+				}
+			}
+		}
+		i := strings.Index(msg, ": ")
+		if i < 0 {
+			b.WriteString(msg)
+			return b.String()
+		}
+		b.WriteString(msg[:i+2])
+		msg = msg[i+2:]
+	}
 }
 
 // oneLine keeps error messages to a single line.
@@ -193,7 +239,7 @@ Commands:
 	for _, c := range commands() {
 		fmt.Fprintf(w, "\t%-10s %s\n", c.Name(), c.Short)
 	}
-	fmt.Fprintf(w, "\t%-10s %s\n", "help", "show help for msikit or one command")
+	fmt.Fprintf(w, "\t%-10s %s\n", "help", helpCommand().Short)
 	fmt.Fprint(w, "\nRun 'msikit help <command>' for more about a command.\n")
 }
 
@@ -222,10 +268,12 @@ func printUsage(w io.Writer, cmd *Command) {
 	}
 }
 
+// indent puts each line of s one tab in, whatever indentation it had, so
+// that every command's examples line up alike.
 func indent(s string) string {
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
-		lines[i] = "\t" + l
+		lines[i] = "\t" + strings.TrimLeft(l, " \t")
 	}
 	return strings.Join(lines, "\n")
 }

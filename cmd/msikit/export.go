@@ -16,7 +16,7 @@ import (
 )
 
 var cmdExport = &Command{
-	UsageLine: "msikit export FILE [TABLE...] [-d DIR] [--format idt|json]",
+	UsageLine: "msikit export FILE [TABLE...] [-d DIR] [--json | --format idt|json]",
 	Short:     "export tables as IDT files (msidb/msiinfo format) or JSON",
 	Long: `Export writes tables as IDT text, byte for byte what "msiinfo export FILE
 TABLE" writes (tab-separated, CR LF line ends, three header lines: column
@@ -28,26 +28,37 @@ _SummaryInformation and _ForceCodepage that msidb and msiinfo export) is
 written to DIR/TABLE.idt (or .json), and the data of binary cells to
 DIR/TABLE/<stream name>, the file each cell names, so that
 "msikit import" and "msibuild -i" (run in DIR) read the export back. DIR is
-created if needed. Without -d, --format json writes one JSON document with
-the tables (default: all) to standard output.
+created if needed. Without -d, --json (or --format json) writes one JSON
+document with the tables (default: all) to standard output.
 
 TABLE may be _SummaryInformation (property id and value; times in UTC),
 _ForceCodepage, or one of the system tables _Tables, _Columns, _Streams and
 _Storages (not exported by default). In JSON, cells are null, numbers or strings, and binary
 cells are their stream name. testdata/known-msiinfo-differences.md lists the
-two cases where the IDT output deliberately differs from msiinfo.`,
+two cases where the IDT output deliberately differs from msiinfo.
+
+A transform's (.mst) tables hold change records, which export does not
+write: only its _SummaryInformation and _ForceCodepage can be exported, and
+naming any other table, or none, is an error.`,
 	Example: `	msikit export product.msi Property
 	msikit export product.msi -d idt/
-	msikit export product.msi File Component --format json -d json/`,
+	msikit export product.msi File Component --json -d json/`,
 	Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
 		dir := fs.StringP("dir", "d", "", "write each table to `DIR`/TABLE.idt, binary cells to DIR/TABLE/")
-		format := fs.StringP("format", "f", "idt", "output format: idt or json")
+		format := fs.StringP("format", "f", "idt", "output `FORMAT`: idt or json")
+		asJSON := fs.Bool("json", false, "write JSON instead of IDT (the same as --format json)")
 		return func(env *Env, args []string) error {
 			if len(args) < 1 {
 				return usagef("want FILE and optionally TABLE names")
 			}
 			if *format != "idt" && *format != "json" {
 				return usagef("unknown --format %q (want idt or json)", *format)
+			}
+			if *asJSON {
+				if fs.Changed("format") && *format != "json" {
+					return usagef("--json and --format %s contradict each other", *format)
+				}
+				*format = "json"
 			}
 			file, tables := args[0], args[1:]
 			if *dir == "" && *format == "idt" && len(tables) != 1 {
@@ -63,6 +74,20 @@ two cases where the IDT output deliberately differs from msiinfo.`,
 			for _, n := range db.ExportTableNames() {
 				known[n] = true
 			}
+			if db.Kind() == msi.KindTransform {
+				// A transform's tables are change records; naming one, a
+				// table it does not change, or none (every table) is the
+				// same request, refused the same way before anything is
+				// written.
+				if len(tables) == 0 {
+					return fmt.Errorf("%s: is a transform: its tables hold change records, which export does not write; name %s or %s to export those", file, msi.SummaryInformationTable, msi.ForceCodepageTable)
+				}
+				for _, t := range tables {
+					if t != msi.SummaryInformationTable && t != msi.ForceCodepageTable {
+						return fmt.Errorf("%s: is a transform: its tables hold change records, which export does not write (table %s); only %s and %s can be exported", file, t, msi.SummaryInformationTable, msi.ForceCodepageTable)
+					}
+				}
+			}
 			for _, t := range tables {
 				if !known[t] {
 					return fmt.Errorf("%s: no table %s (see msikit tables)", file, t)
@@ -70,9 +95,6 @@ two cases where the IDT output deliberately differs from msiinfo.`,
 			}
 			if len(tables) == 0 {
 				tables = db.ExportTableNames()
-				if db.Kind() == msi.KindTransform {
-					tables = tables[:2] // a transform's tables are change records
-				}
 			}
 			if *dir == "" {
 				if *format == "idt" {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/msikit/msikit/msi"
@@ -60,15 +61,50 @@ naming the file and line, and nothing is written.
 					return fileErr(idt, err)
 				}
 			}
-			if err := db.Save(dst, &msi.SaveOptions{DropSignature: *dropSig, InPlace: *inPlace, Sync: sync}); err != nil {
+			signed := db.Signed()
+			err = db.Save(dst, &msi.SaveOptions{DropSignature: *dropSig, InPlace: *inPlace, Sync: sync})
+			if errors.Is(err, msi.ErrSigned) {
+				return signedRefusal(args[0], "the import changes it")
+			}
+			if err != nil {
 				return fileErr(dst, err)
 			}
-			if *dropSig && db.Signed() {
-				fmt.Fprintf(env.Stderr, "msikit: %s: digital signature removed (the package changed)\n", dst)
+			why := ""
+			if db.Modified() {
+				why = "the import changed the package"
 			}
+			reportDroppedSignature(env, dst, signed && *dropSig, why)
 			return nil
 		}
 	},
+}
+
+// signedRefusal is the error of a writer asked to change the signed
+// package in, for the reason why (what changes it).
+func signedRefusal(in, why string) error {
+	return fileErr(in, fmt.Errorf("package is signed and %s, which invalidates its Authenticode signature; pass --drop-signature to write it unsigned (and re-sign it)", why))
+}
+
+// reportDroppedSignature says on standard error whether the signature of
+// a signed package written with --drop-signature to dst is gone (asked
+// set): it checks the written file rather than assuming, and says why
+// (why is "" when the command changed nothing).
+func reportDroppedSignature(env *Env, dst string, asked bool, why string) {
+	if !asked {
+		return
+	}
+	out, err := msi.Open(dst)
+	if err != nil {
+		return // Save succeeded; a failure to reopen is not this report's business
+	}
+	gone := !out.Signed()
+	out.Close()
+	switch {
+	case gone && why != "":
+		fmt.Fprintf(env.Stderr, "msikit: %s: digital signature removed (%s; sign it again)\n", dst, why)
+	case gone:
+		fmt.Fprintf(env.Stderr, "msikit: %s: digital signature removed (--drop-signature), although nothing else changed\n", dst)
+	}
 }
 
 // syncFlag defines --sync, shared by every command that writes a package.
@@ -76,11 +112,17 @@ func syncFlag(fs *flag.FlagSet, p *bool) {
 	fs.BoolVar(p, "sync", false, "flush the output to disk before renaming it into place, so even a power cut cannot leave it empty or short")
 }
 
-// durability is the sentence every package-writing command's help uses.
+// durability is the paragraph the help of every package-writing command
+// with --in-place uses.
 const durability = `Like cp, msikit leaves flushing the output to disk to the system unless
 --sync is given (or --in-place, which replaces the only copy). Either way
 the rename means no reader, and no kill of msikit, ever sees a partial
 file; --sync also covers a power cut.`
+
+// durabilityNoInPlace is durability for a writer without --in-place.
+const durabilityNoInPlace = `Like cp, msikit leaves flushing the output to disk to the system unless
+--sync is given. Either way the rename means no reader, and no kill of
+msikit, ever sees a partial file; --sync also covers a power cut.`
 
 // outputPath checks the -o/--in-place combination and returns where to
 // write.

@@ -84,11 +84,17 @@ func openMSI(name string) (*msi.Database, error) {
 
 // fileErr formats err as "<file>: <reason>", without repeating the file
 // name (the reason from *fs.PathError or msi.Open may carry it already) or
-// the "msi: " package prefix.
+// the "msi: " package prefix. A *fs.PathError about name itself becomes
+// its reason, after the operation unless that was opening or looking at
+// the file ("out.msi: write: no space left on device", but
+// "in.msi: no such file or directory").
 func fileErr(name string, err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) && pe.Path == name {
 		err = pe.Err
+		if pe.Op != "open" && pe.Op != "stat" && pe.Op != "lstat" {
+			err = fmt.Errorf("%s: %w", pe.Op, pe.Err)
+		}
 	}
 	return &fileError{name: name, err: err}
 }

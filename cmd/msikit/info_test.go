@@ -94,8 +94,10 @@ func checkUsage(t *testing.T, cases ...[]string) {
 		if code != exitUsage {
 			t.Errorf("%q: exit %d, want %d", args, code, exitUsage)
 		}
-		if stdout != "" || !strings.Contains(stderr, "Run 'msikit help") {
-			t.Errorf("%q: stdout %q, stderr %q: want a usage error on stderr only", args, stdout, stderr)
+		// One line: "msikit CMD: <reason> (see 'msikit help CMD')".
+		if stdout != "" || strings.Count(stderr, "\n") != 1 || !strings.HasSuffix(stderr, "\n") ||
+			!strings.HasPrefix(stderr, "msikit "+args[0]+": ") || !strings.Contains(stderr, "(see 'msikit help "+args[0]) {
+			t.Errorf("%q: stdout %q, stderr %q: want a one-line usage error on stderr only", args, stdout, stderr)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/msikit/msikit/msi"
@@ -47,12 +48,14 @@ re-encoding invalidates the signature.
 				return fmt.Errorf("%s: cannot repack a transform (.mst): its tables are change records", args[0])
 			}
 			signed := db.Signed()
-			if err := db.Save(dst, &msi.SaveOptions{Compact: true, DropSignature: *dropSig, InPlace: *inPlace, Sync: sync}); err != nil {
+			err = db.Save(dst, &msi.SaveOptions{Compact: true, DropSignature: *dropSig, InPlace: *inPlace, Sync: sync})
+			if errors.Is(err, msi.ErrSigned) {
+				return signedRefusal(args[0], "repacking re-encodes it")
+			}
+			if err != nil {
 				return fileErr(dst, err)
 			}
-			if signed && *dropSig {
-				fmt.Fprintf(env.Stderr, "msikit: %s: digital signature removed (re-encoding invalidates it)\n", dst)
-			}
+			reportDroppedSignature(env, dst, signed && *dropSig, "re-encoding invalidates it")
 			return nil
 		}
 	},

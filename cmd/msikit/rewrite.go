@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -39,6 +40,8 @@ type rewriteOpts struct {
 	leafKeep               bool
 	leafNoAdvertise        bool
 	leafAllowAbsent        bool
+	// changed reports whether a flag was given on the command line.
+	changed func(name string) bool
 }
 
 // A passSpec is one rewrite pass as the CLI knows it. The table order is
@@ -47,6 +50,9 @@ type passSpec struct {
 	name  string
 	usage string
 	run   func(db *msi.Database, o *rewriteOpts) (*transform.Report, error)
+	// flags are the options that only this pass reads; giving one
+	// without running the pass is refused.
+	flags []string
 }
 
 // passes is the CLI's table of passes, in the order they run. The order:
@@ -60,9 +66,12 @@ type passSpec struct {
 //     only MsiAssemblyName.
 func passes() []passSpec {
 	return []passSpec{
-		{"class-to-registry", "express Class/ProgId/AppId/Extension/Verb/MIME rows as plain Registry rows", runClassToRegistry},
-		{"leaf-features", "move advertised components into hidden leaf features", runLeafFeatures},
-		{"assembly-names", "complete MsiAssemblyName identities from the assemblies' metadata", runAssemblyNames},
+		{"class-to-registry", "express Class/ProgId/AppId/Extension/Verb/MIME rows as plain Registry rows", runClassToRegistry,
+			[]string{"drop-unexpressible", "no-icon-cache"}},
+		{"leaf-features", "move advertised components into hidden leaf features", runLeafFeatures,
+			[]string{"leaf-keep-in-parent", "leaf-disallow-advertise", "leaf-allow-absent"}},
+		{"assembly-names", "complete MsiAssemblyName identities from the assemblies' metadata", runAssemblyNames,
+			[]string{"force", "file-version", "source", "processor-architecture"}},
 	}
 }
 
@@ -111,8 +120,8 @@ msikit rewrite --class-to-registry --dry-run product.msi
 msikit rewrite --all --jobs 2 -o fixed/ dist/*.msi
 msikit rewrite --drop-signature --in-place signed.msi`,
 	Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
-		o := &rewriteOpts{passSel: map[string]*bool{}}
-		fs.StringVarP(&o.out, "output", "o", "", "output file (one input) or folder (several inputs)")
+		o := &rewriteOpts{passSel: map[string]*bool{}, changed: fs.Changed}
+		fs.StringVarP(&o.out, "output", "o", "", "write to `OUT`: a file (one input) or a folder (several inputs, or a folder)")
 		for _, p := range passes() {
 			o.passSel[p.name] = fs.Bool(p.name, false, p.usage)
 		}
@@ -122,7 +131,7 @@ msikit rewrite --drop-signature --in-place signed.msi`,
 		fs.BoolVar(&o.dropSignature, "drop-signature", false, "allow rewriting a signed package by removing its signature streams")
 		fs.BoolVar(&o.inPlace, "in-place", false, "overwrite each input (atomically, flushed to disk) instead of writing -o")
 		syncFlag(fs, &o.sync)
-		fs.IntVarP(&o.jobs, "jobs", "j", runtime.NumCPU(), "packages processed at once in batch mode")
+		fs.IntVarP(&o.jobs, "jobs", "j", runtime.NumCPU(), "process `N` packages at once in batch mode")
 		fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
 		fs.BoolVar(&o.dropUnexpressible, "drop-unexpressible", false, "class-to-registry: convert a registration even when part of it cannot be expressed (that part is dropped and reported)")
 		fs.BoolVar(&o.noIconCache, "no-icon-cache", false, "class-to-registry: treat Icon-table icons as unexpressible instead of naming msiexec's icon cache")
@@ -131,8 +140,8 @@ msikit rewrite --drop-signature --in-place signed.msi`,
 		fs.BoolVar(&o.leafAllowAbsent, "leaf-allow-absent", false, "leaf-features: let the UI make a leaf absent on its own")
 		fs.BoolVar(&o.force, "force", false, "assembly-names: overwrite authored identities that differ from the file's metadata")
 		fs.BoolVar(&o.fileVersion, "file-version", false, "assembly-names: add fileVersion from the version resource, as WiX light -fv does")
-		fs.StringVar(&o.source, "source", "", "assembly-names: read files from this folder (the install layout) instead of the cabinets")
-		fs.StringVar(&o.arch, "processor-architecture", "", "assembly-names: value for rows whose file cannot be read (MSIL, x86, AMD64, IA64, ARM64)")
+		fs.StringVar(&o.source, "source", "", "assembly-names: read files from the folder `DIR` (the install layout) instead of the cabinets")
+		fs.StringVar(&o.arch, "processor-architecture", "", "assembly-names: `ARCH` for rows whose file cannot be read (MSIL, x86, AMD64, IA64, ARM, ARM64)")
 		return func(env *Env, args []string) error { return runRewrite(env, o, args) }
 	},
 }
@@ -161,44 +170,38 @@ func runRewrite(env *Env, o *rewriteOpts, args []string) error {
 	if len(args) == 0 {
 		return usagef("no input package")
 	}
-	if o.jobs < 1 {
-		return usagef("--jobs must be at least 1")
-	}
-	var selected []passSpec
-	for _, p := range passes() {
-		if *o.passSel[p.name] || o.all {
-			selected = append(selected, p)
-		}
-	}
-	if len(selected) == 0 {
-		selected = passes()
+	selected, err := checkRewriteFlags(o)
+	if err != nil {
+		return err
 	}
 	inputs, batch, err := expandInputs(args)
 	if err != nil {
 		return err
 	}
-	switch {
-	case o.inPlace && o.out != "":
-		return usagef("--in-place and -o exclude each other")
-	case o.dryRun && o.inPlace:
-		return usagef("--dry-run and --in-place exclude each other")
-	case !o.dryRun && !o.inPlace && o.out == "":
-		return usagef("name an output with -o (or use --in-place or --dry-run)")
-	}
-	if o.arch != "" && !validArch(o.arch) {
-		return usagef("--processor-architecture %q: want MSIL, x86, AMD64, IA64, ARM or ARM64", o.arch)
+	toFolder := o.out != "" && (batch || isDir(o.out) || strings.HasSuffix(o.out, "/") || strings.HasSuffix(o.out, string(filepath.Separator)))
+	if toFolder && batch {
+		if fi, err := os.Stat(o.out); err == nil && !fi.IsDir() {
+			return usagef("-o %s: several packages need an output folder, and %s is a file", o.out, o.out)
+		}
 	}
 	outFor := func(in string) string { return o.out }
-	if o.inPlace {
+	switch {
+	case o.dryRun:
+		outFor = func(string) string { return "" }
+	case o.inPlace:
 		outFor = func(in string) string { return in }
-	} else if o.out != "" && (batch || isDir(o.out)) {
-		if err := os.MkdirAll(o.out, 0o755); err != nil {
-			return err
-		}
+	case toFolder:
 		outFor = func(in string) string { return filepath.Join(o.out, filepath.Base(in)) }
 	}
-	if o.dryRun {
-		outFor = func(string) string { return "" }
+	if batch && !o.dryRun {
+		if err := checkCollisions(inputs, outFor, o.inPlace); err != nil {
+			return err
+		}
+	}
+	if toFolder && !o.dryRun {
+		if err := os.MkdirAll(o.out, 0o755); err != nil {
+			return fileErr(o.out, err)
+		}
 	}
 
 	results := make([]*rewriteResult, len(inputs))
@@ -249,7 +252,7 @@ func runRewrite(env *Env, o *rewriteOpts, args []string) error {
 		}
 	} else if batch || sum.Failed == 0 {
 		// A single failed package is reported by the one-line error alone.
-		writeRewriteText(env.Stdout, sum, o)
+		writeRewriteText(env.Stdout, sum)
 	}
 	if sum.Failed == 0 {
 		return nil
@@ -265,6 +268,110 @@ func runRewrite(env *Env, o *rewriteOpts, args []string) error {
 		}
 	}
 	return fmt.Errorf("rewrite: %d of %d packages failed", sum.Failed, len(results))
+}
+
+// checkRewriteFlags refuses contradictory flags and returns the passes to
+// run, before any file is looked at.
+func checkRewriteFlags(o *rewriteOpts) ([]passSpec, error) {
+	if o.jobs < 1 {
+		return nil, usagef("--jobs must be at least 1")
+	}
+	switch {
+	case o.inPlace && o.out != "":
+		return nil, usagef("--in-place and -o exclude each other")
+	case o.dryRun && o.inPlace:
+		return nil, usagef("--dry-run and --in-place exclude each other")
+	case o.dryRun && o.out != "":
+		return nil, usagef("--dry-run writes nothing, so -o %s would be ignored; drop one of them", o.out)
+	case o.dryRun && o.sync:
+		return nil, usagef("--dry-run writes nothing, so --sync would be ignored; drop one of them")
+	case !o.dryRun && !o.inPlace && o.out == "":
+		return nil, usagef("name an output with -o (or use --in-place or --dry-run)")
+	}
+	var selected []passSpec
+	for _, p := range passes() {
+		if *o.passSel[p.name] || o.all {
+			selected = append(selected, p)
+		}
+	}
+	if len(selected) == 0 {
+		selected = passes()
+	}
+	for _, p := range passes() {
+		if slices.ContainsFunc(selected, func(s passSpec) bool { return s.name == p.name }) {
+			continue
+		}
+		for _, f := range p.flags {
+			if o.changed != nil && o.changed(f) {
+				return nil, usagef("--%s is an option of the %s pass, which is not selected (add --%s)", f, p.name, p.name)
+			}
+		}
+	}
+	if o.arch != "" && !validArch(o.arch) {
+		return nil, usagef("--processor-architecture %q: want MSIL, x86, AMD64, IA64, ARM or ARM64", o.arch)
+	}
+	if o.changed != nil && o.changed("source") {
+		fi, err := os.Stat(o.source)
+		switch {
+		case o.source == "":
+			return nil, usagef("--source needs a folder")
+		case err != nil:
+			return nil, usagef("--source %s: %v", o.source, errorLine(unwrapPath(err)))
+		case !fi.IsDir():
+			return nil, usagef("--source %s: not a folder", o.source)
+		}
+	}
+	return selected, nil
+}
+
+// unwrapPath returns the reason of a *fs.PathError (its path is already
+// in the message the caller builds).
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// checkCollisions refuses, before anything is read or written, a batch in
+// which two inputs would be written to the same output. Output names are
+// compared ignoring case, since the output folder may be on a file system
+// that does (Windows, macOS). With inPlace, the same file named twice
+// (through any path) collides with itself.
+func checkCollisions(inputs []string, outFor func(string) string, inPlace bool) error {
+	type seenOut struct{ in, out, abs string }
+	seen := map[string]seenOut{}
+	var stats []os.FileInfo
+	var statIn []string
+	for _, in := range inputs {
+		out := outFor(in)
+		abs, err := filepath.Abs(out)
+		if err != nil {
+			abs = out
+		}
+		key := strings.ToLower(abs)
+		if prev, ok := seen[key]; ok {
+			if prev.abs == abs {
+				return usagef("%s and %s would both be written to %s", prev.in, in, out)
+			}
+			return usagef("%s and %s would be written to %s and %s, names that differ only in case", prev.in, in, prev.out, out)
+		}
+		seen[key] = seenOut{in, out, abs}
+		if inPlace {
+			fi, err := os.Stat(in)
+			if err != nil {
+				continue // fails on its own in rewriteOne
+			}
+			for i, prev := range stats {
+				if os.SameFile(prev, fi) {
+					return usagef("%s and %s are the same file; --in-place would rewrite it twice", statIn[i], in)
+				}
+			}
+			stats, statIn = append(stats, fi), append(statIn, in)
+		}
+	}
+	return nil
 }
 
 func validArch(a string) bool {
@@ -319,15 +426,11 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 	fail := func(err error) *rewriteResult {
 		r.OK = false
 		r.Output = ""
-		var pe *fs.PathError
-		if errors.As(err, &pe) && pe.Path == in {
-			err = pe.Err
+		var fe *fileError
+		if !errors.As(err, &fe) {
+			err = fileErr(in, err)
 		}
-		msg := oneLine(err.Error())
-		if !strings.HasPrefix(msg, in+": ") {
-			msg = in + ": " + msg
-		}
-		r.Error = msg
+		r.Error = errorLine(err)
 		return r
 	}
 	if out != "" && !o.inPlace {
@@ -347,7 +450,10 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 		}
 		rep, err := p.run(db, o)
 		if err != nil {
-			return fail(fmt.Errorf("%s: %w", p.name, err))
+			if !strings.Contains(err.Error(), p.name+": ") {
+				err = fmt.Errorf("%s: %w", p.name, err) // the pass's own errors name it
+			}
+			return fail(err)
 		}
 		r.Passes = append(r.Passes, rep)
 		r.Changes += len(rep.Changes)
@@ -363,14 +469,19 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 		return fail(fmt.Errorf("package is signed and %d rows would change, which invalidates its Authenticode signature; pass --drop-signature to write it unsigned (and re-sign it), or ship a transform (.mst) to leave the signed package untouched", r.Changes))
 	}
 	if err != nil {
-		return fail(err)
+		return fail(fileErr(out, err))
 	}
 	r.SignatureDropped = r.Signed && db.Modified() && o.dropSignature
 	r.OK = true
 	return r
 }
 
-func writeRewriteText(w io.Writer, sum *rewriteSummary, o *rewriteOpts) {
+// writeRewriteText prints the text report: per package a summary line (or
+// a FAILED line) at the start of a line, then its details: for a dry run
+// the IDT diff, otherwise each change and note indented by two spaces;
+// for a batch, a last line counting successes and failures. Every line
+// ends with a newline.
+func writeRewriteText(w io.Writer, sum *rewriteSummary) {
 	for _, r := range sum.Packages {
 		if !r.OK {
 			fmt.Fprintf(w, "FAILED %s\n", r.Error)
@@ -391,9 +502,11 @@ func writeRewriteText(w io.Writer, sum *rewriteSummary, o *rewriteOpts) {
 		for _, p := range r.Passes {
 			if r.DryRun {
 				writeIDTDiff(w, p)
-			} else {
-				p.WriteText(indentWriter{w})
+				continue
 			}
+			var b strings.Builder
+			p.WriteText(&b)
+			writeIndented(w, b.String())
 		}
 	}
 	if len(sum.Packages) > 1 {
@@ -433,15 +546,15 @@ func writeIDTDiff(w io.Writer, rep *transform.Report) {
 	}
 }
 
-type indentWriter struct{ w io.Writer }
-
-func (iw indentWriter) Write(p []byte) (int, error) {
-	s := strings.ReplaceAll(string(p), "\n", "\n  ")
-	s = strings.TrimSuffix(s, "  ")
-	if _, err := io.WriteString(iw.w, "  "+s); err != nil {
-		return 0, err
+// writeIndented writes each line of text to w indented by two spaces,
+// ending the last one with a newline; empty text writes nothing.
+func writeIndented(w io.Writer, text string) {
+	for line := range strings.Lines(text) {
+		fmt.Fprintf(w, "  %s", line)
+		if !strings.HasSuffix(line, "\n") {
+			fmt.Fprintln(w)
+		}
 	}
-	return len(p), nil
 }
 
 func runClassToRegistry(db *msi.Database, o *rewriteOpts) (*transform.Report, error) {

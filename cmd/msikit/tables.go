@@ -48,7 +48,8 @@ For a transform (.mst) the names are the tables it changes.`,
 			for _, name := range db.TableNames() {
 				t, err := db.Table(name)
 				if err != nil {
-					fmt.Fprintf(tw, "%s\terror: %s\t\t\n", name, strings.TrimPrefix(err.Error(), "msi: "))
+					msg := strings.TrimPrefix(errorLine(err), "table "+name+": ")
+					fmt.Fprintf(tw, "%s\terror: %s\t\t\n", name, msg)
 					if firstErr == nil {
 						firstErr = fmt.Errorf("%s: %w", args[0], err)
 					}

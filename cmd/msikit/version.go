@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+	"strings"
 
 	flag "github.com/spf13/pflag"
 )
@@ -29,23 +30,40 @@ for a build from a work tree), the Go version and the platform.`,
 	},
 }
 
-// runHelp implements "msikit help [COMMAND [SUBCOMMAND]]". It is not in
-// the command table, because it reads that table.
-func runHelp(env *Env, args []string) int {
+// helpCommand is "msikit help [COMMAND [SUBCOMMAND]]". It is not in the
+// command table, because it reads that table; it is built by a function
+// rather than held in a variable for the same reason (the variable would
+// refer to itself through "msikit help help").
+func helpCommand() *Command {
+	return &Command{
+		UsageLine: "msikit help [COMMAND [SUBCOMMAND]]",
+		Short:     "show help for msikit or one command",
+		Long: `Help prints the list of commands, or the help of one command: its usage
+line, description, flags and examples, the same text as "msikit COMMAND
+--help".`,
+		Example: `msikit help rewrite
+msikit help cfb repack`,
+		Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
+			return runHelp
+		},
+	}
+}
+
+// runHelp prints the help the arguments ask for.
+func runHelp(env *Env, args []string) error {
 	if len(args) == 0 {
 		printMainUsage(env.Stdout)
-		return exitOK
+		return nil
 	}
-	list := commands()
+	list := append(commands(), helpCommand())
 	var cmd *Command
 	for _, a := range args {
 		cmd = findCommand(list, a)
 		if cmd == nil {
-			fmt.Fprintf(env.Stderr, "msikit help: unknown command %q\nRun 'msikit help' for usage.\n", a)
-			return exitUsage
+			return usagef("unknown command %q", strings.Join(args, " "))
 		}
 		list = cmd.Sub
 	}
 	printUsage(env.Stdout, cmd)
-	return exitOK
+	return nil
 }

@@ -1,4 +1,4 @@
-// Package doccheck holds no code of its own: its test walks every package of
+// Package doccheck holds no code of its own: its tests walk every package of
 // the module and fails, listing file and line, for each exported identifier
 // that go doc would show without documentation, or whose doc comment does
 // not start with the identifier's name, and for each package that lacks a
@@ -16,4 +16,9 @@
 //     allowed). A constant or variable in a parenthesized group is covered by
 //     the group's comment, or by its own comment when the group has none.
 //     Struct fields and interface methods are not checked.
+//
+// TestReadmeFlags builds cmd/msikit and checks README.md against its help:
+// every command is covered by a README section, every flag of a command
+// appears in what its section says about it, and every --flag a section
+// mentions exists. TestGoModTidy checks that go.mod and go.sum are tidy.
 package doccheck

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // ErrSameFile is returned by Write when the destination is the same file as
@@ -31,10 +33,25 @@ var syncFile = (*os.File).Sync
 
 // WriteWith is WriteSync when sync is set and Write otherwise, for callers
 // whose choice is a flag.
+//
+// Errors name dst, never the temporary file: the temporary name means
+// nothing to the caller's user, so every error (from the file system or
+// from fill writing to the temporary file) is reported as being about dst.
 func WriteWith(dst string, sync bool, fill func(w io.Writer) error) (err error) {
+	mode := os.FileMode(0o644)
+	if fi, statErr := os.Stat(dst); statErr == nil {
+		if fi.IsDir() {
+			return &fs.PathError{Op: "create", Path: dst, Err: errIsDir}
+		}
+		mode = fi.Mode().Perm()
+	}
 	dir := filepath.Dir(dst)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(dst)+".tmp-*")
 	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return &fs.PathError{Op: "create", Path: dst, Err: pe.Err}
+		}
 		return err
 	}
 	tmp := f.Name()
@@ -42,12 +59,12 @@ func WriteWith(dst string, sync bool, fill func(w io.Writer) error) (err error) 
 		if err != nil {
 			f.Close()
 			os.Remove(tmp)
+			var pe *fs.PathError
+			if strings.Contains(err.Error(), tmp) || errors.As(err, &pe) && pe.Path == tmp {
+				err = &tempNameError{err: err, tmp: tmp, dst: dst}
+			}
 		}
 	}()
-	mode := os.FileMode(0o644)
-	if fi, statErr := os.Stat(dst); statErr == nil {
-		mode = fi.Mode().Perm()
-	}
 	if err = fill(f); err != nil {
 		return err
 	}
@@ -63,6 +80,13 @@ func WriteWith(dst string, sync bool, fill func(w io.Writer) error) (err error) 
 		return err
 	}
 	if err = os.Rename(tmp, dst); err != nil {
+		var le *os.LinkError
+		if errors.As(err, &le) {
+			err = &fs.PathError{Op: "rename", Path: dst, Err: le.Err}
+			if fi, serr := os.Stat(dst); serr == nil && fi.IsDir() {
+				err = &fs.PathError{Op: "create", Path: dst, Err: errIsDir}
+			}
+		}
 		return err
 	}
 	if !sync {
@@ -74,6 +98,45 @@ func WriteWith(dst string, sync bool, fill func(w io.Writer) error) (err error) 
 		d.Close()
 	}
 	return nil
+}
+
+// errIsDir is the reason given when dst is an existing folder, which
+// rename(2) words as "file exists" or "is a directory" depending on the
+// system.
+var errIsDir = errors.New("is a directory")
+
+// A tempNameError is an error of WriteWith that arose while the content
+// was in the temporary file. Its message, and any *fs.PathError found in
+// it with errors.As, name the destination instead of the temporary file;
+// Unwrap gives the original error, so errors.Is still matches the cause
+// (syscall.ENOSPC, say).
+type tempNameError struct {
+	err      error
+	tmp, dst string
+}
+
+func (e *tempNameError) Error() string {
+	return strings.ReplaceAll(e.err.Error(), e.tmp, e.dst)
+}
+
+func (e *tempNameError) Unwrap() error { return e.err }
+
+// As makes errors.As(err, &pathErr) see the destination's path when the
+// underlying *fs.PathError names the temporary file.
+func (e *tempNameError) As(target any) bool {
+	t, ok := target.(**fs.PathError)
+	if !ok {
+		return false
+	}
+	var pe *fs.PathError
+	if !errors.As(e.err, &pe) {
+		return false
+	}
+	if pe.Path == e.tmp {
+		pe = &fs.PathError{Op: pe.Op, Path: e.dst, Err: pe.Err}
+	}
+	*t = pe
+	return true
 }
 
 // CheckDistinct returns ErrSameFile (wrapped with the path) if out names the

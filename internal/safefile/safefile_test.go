@@ -2,7 +2,9 @@ package safefile
 
 import (
 	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -176,5 +178,64 @@ func TestSame(t *testing.T) {
 		if got := Same(tt.a, tt.b); got != tt.want {
 			t.Errorf("Same(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
 		}
+	}
+}
+
+// Errors name the destination the caller gave, never the temporary file,
+// whichever step fails: creating the temporary file, writing it (inside
+// fill, wrapped by the caller), or renaming it.
+func TestErrorsNameDestination(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		dst     func(dir string) string
+		fill    func(w io.Writer) error
+		wantErr error
+	}{
+		{"folder missing", func(dir string) string { return filepath.Join(dir, "nodir", "out.msi") },
+			func(io.Writer) error { return nil }, fs.ErrNotExist},
+		{"write fails inside fill", func(dir string) string { return filepath.Join(dir, "out.msi") },
+			func(w io.Writer) error {
+				w.(*os.File).Close()
+				_, err := w.Write([]byte("x"))
+				return fmt.Errorf("lib: writing: %w", err)
+			}, os.ErrClosed},
+		{"destination is a folder", func(dir string) string {
+			d := filepath.Join(dir, "out.msi")
+			if err := os.Mkdir(d, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(d, "keep"), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return d
+		}, func(io.Writer) error { return nil }, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			dst := tt.dst(dir)
+			err := Write(dst, tt.fill)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			msg := err.Error()
+			if strings.Contains(msg, ".tmp-") || !strings.Contains(msg, dst) {
+				t.Errorf("error %q: want it to name %s and no temporary file", msg, dst)
+			}
+			var pe *fs.PathError
+			if !errors.As(err, &pe) {
+				t.Fatalf("error %q: no *fs.PathError in the chain", msg)
+			}
+			if pe.Path != dst {
+				t.Errorf("errors.As gives Path %q, want %q", pe.Path, dst)
+			}
+			if tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+				t.Errorf("error %q does not match %v", msg, tt.wantErr)
+			}
+			for _, n := range readDir(t, dir) {
+				if strings.Contains(n, ".tmp-") {
+					t.Errorf("temporary file %s left behind", n)
+				}
+			}
+		})
 	}
 }

@@ -14,14 +14,35 @@ import (
 // skips (a fresh developer machine).
 func Required() bool { return os.Getenv("MSIKIT_REQUIRE_ORACLES") == "1" }
 
-// missing skips or fails t because what is absent.
+// missing skips or fails t because what is absent, and counts the skip
+// for Run's summary.
 func missing(t testing.TB, what, install string) {
 	t.Helper()
 	msg := what + " not found; install " + install + " (Debian: apt-get install " + install + ") to run this oracle test"
 	if Required() {
 		t.Fatal("MSIKIT_REQUIRE_ORACLES=1: " + msg)
 	}
+	skips.add(what, install)
 	t.Skip(msg)
+}
+
+// HaveTool reports whether the command name is installed, for a test that
+// runs an oracle check only when it can. When it is missing, the skipped
+// check is counted for Run's summary and logged, or, with
+// MSIKIT_REQUIRE_ORACLES=1, t fails. pkg is the Debian package that
+// provides it.
+func HaveTool(t testing.TB, name, pkg string) bool {
+	t.Helper()
+	if _, err := exec.LookPath(name); err == nil {
+		return true
+	}
+	msg := name + " not found; install " + pkg + " (Debian: apt-get install " + pkg + ") to run this oracle check"
+	if Required() {
+		t.Fatal("MSIKIT_REQUIRE_ORACLES=1: " + msg)
+	}
+	skips.add(name, pkg)
+	t.Log("skipped: " + msg)
+	return false
 }
 
 // NeedTool returns the path of the command name, or skips/fails t.
@@ -69,16 +90,27 @@ func RepoRoot() string {
 }
 
 // CorpusDir returns the shared corpus folder (../shared/corpus beside the
-// repository, or $MSIKIT_CORPUS), or "" if it does not exist.
+// repository, or $MSIKIT_CORPUS), or "" if it does not exist. A relative
+// $MSIKIT_CORPUS is taken from the repository root, where "go test ./..."
+// is typed, not from the package folder each test runs in.
 func CorpusDir() string {
-	dir := os.Getenv("MSIKIT_CORPUS")
-	if dir == "" {
-		dir = filepath.Join(RepoRoot(), "..", "shared", "corpus")
-	}
+	dir := corpusSetting()
 	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
 		return dir
 	}
 	return ""
+}
+
+// corpusSetting is the folder CorpusDir looks at.
+func corpusSetting() string {
+	dir := os.Getenv("MSIKIT_CORPUS")
+	if dir == "" {
+		return filepath.Join(RepoRoot(), "..", "shared", "corpus")
+	}
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(RepoRoot(), dir)
+	}
+	return dir
 }
 
 // CorpusFiles returns every package in the corpus's real and synthetic
@@ -88,6 +120,7 @@ func CorpusFiles(t testing.TB) []string {
 	t.Helper()
 	dir := CorpusDir()
 	if dir == "" {
+		skips.corpus.Store(true)
 		t.Skip("shared corpus not found (../shared/corpus or $MSIKIT_CORPUS); corpus tests skipped")
 	}
 	var files []string
