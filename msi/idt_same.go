@@ -1,38 +1,44 @@
 package msi
 
-import "strings"
+import "bytes"
 
-// holdsExactly reports whether t's rows are exactly rows (in any order):
-// the same number, each row of rows found by its primary key with equal
-// values, and no key twice. An import of such a file changes nothing, so
-// the importer leaves the table, and the database, unmodified. Tables
-// without a primary key are never reported as equal.
-func holdsExactly(t *Table, rows [][]Value) bool {
-	keys := t.KeyColumns()
-	if len(keys) == 0 || t.Len() != len(rows) {
+// holdsExactly reports whether t's rows are exactly the nrows rows in
+// cells (encoded by t.appendCells, in any order): the same number, each
+// found by its primary key with equal cells, and no key twice. An import
+// of such a file changes nothing, so the importer leaves the table, and the
+// database, unmodified. Tables without a primary key are never reported as
+// equal. Strings compare by their bytes: the importer interns text it
+// reads as new pool entries, so equal strings may have different ids.
+func holdsExactly(t *Table, cells []uint32, nrows int) bool {
+	if len(t.keys) == 0 || t.Len() != nrows {
 		return false
 	}
-	seen := make(map[string]bool, len(rows))
-	key := make([]Value, len(keys))
-	for _, vals := range rows {
-		var id strings.Builder
-		for i, c := range keys {
-			key[i] = vals[c.Number-1]
-			id.WriteString(key[i].String())
-			id.WriteByte(0)
-		}
-		if seen[id.String()] {
+	t.buildIndex()
+	n := len(t.cols)
+	seen := make(map[string]bool, nrows)
+	for r := 0; r < nrows; r++ {
+		row := cells[r*n : (r+1)*n]
+		k := t.keyBytes(row)
+		if seen[k] {
 			return false
 		}
-		seen[id.String()] = true
-		row, ok := t.Lookup(key...)
-		if !ok || row.Len() != len(vals) {
+		seen[k] = true
+		i, ok := t.index[k]
+		if !ok || !t.sameCells(t.cells[i*n:(i+1)*n], row) {
 			return false
 		}
-		for i, v := range vals {
-			if !row.Index(i).Equal(v) {
-				return false
-			}
+	}
+	return true
+}
+
+// sameCells reports whether two rows of t's cells hold equal values.
+func (t *Table) sameCells(a, b []uint32) bool {
+	for i, c := range t.cols {
+		if a[i] == b[i] {
+			continue
+		}
+		if c.Type != ColString || !bytes.Equal(t.pool.raw(a[i]), t.pool.raw(b[i])) {
+			return false
 		}
 	}
 	return true
