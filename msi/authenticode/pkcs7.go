@@ -13,39 +13,39 @@ import (
 
 // Object identifiers used by Authenticode signatures.
 var (
-	oidData                  = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}
-	oidSignedData            = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}
-	oidAttrContentType       = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 3}
-	oidAttrMessageDigest     = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 4}
-	oidAttrSigningTime       = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 5}
-	oidAttrCounterSignature  = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 6}
-	oidSpcIndirectData       = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 2, 1, 4}
-	oidSpcStatementType      = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 2, 1, 11}
-	oidSpcSpOpusInfo         = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 2, 1, 12}
-	oidSpcIndividualSigning  = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 2, 1, 21}
-	oidSpcSipInfo            = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 2, 1, 30}
-	oidSpcNestedSignature    = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 2, 4, 1}
-	oidSpcRFC3161            = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 3, 3, 1}
-	oidTSTInfo               = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 1, 4}
-	oidRSAEncryption         = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
-	oidRSAPSS                = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 10}
-	oidECPublicKey           = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
-	oidMD5                   = asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 5}
-	oidSHA1                  = asn1.ObjectIdentifier{1, 3, 14, 3, 2, 26}
-	oidSHA256                = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}
-	oidSHA384                = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 2}
-	oidSHA512                = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 3}
-	oidRSAWithMD5            = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 4}
-	oidRSAWithSHA1           = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 5}
-	oidRSAWithSHA256         = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 11}
-	oidRSAWithSHA384         = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 12}
-	oidRSAWithSHA512         = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 13}
-	oidECDSAWithSHA1         = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 1}
-	oidECDSAWithSHA256       = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}
-	oidECDSAWithSHA384       = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 3}
-	oidECDSAWithSHA512       = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 4}
-	msiSIPGUID               = []byte{0xf1, 0x10, 0x0c, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46}
-	digestOIDs               = []struct {
+	oidData                 = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}
+	oidSignedData           = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}
+	oidAttrContentType      = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 3}
+	oidAttrMessageDigest    = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 4}
+	oidAttrSigningTime      = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 5}
+	oidAttrCounterSignature = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 6}
+	oidSpcIndirectData      = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 2, 1, 4}
+	oidSpcStatementType     = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 2, 1, 11}
+	oidSpcSpOpusInfo        = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 2, 1, 12}
+	oidSpcIndividualSigning = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 2, 1, 21}
+	oidSpcSipInfo           = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 2, 1, 30}
+	oidSpcNestedSignature   = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 2, 4, 1}
+	oidSpcRFC3161           = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 3, 3, 1}
+	oidTSTInfo              = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 1, 4}
+	oidRSAEncryption        = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
+	oidRSAPSS               = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 10}
+	oidECPublicKey          = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
+	oidMD5                  = asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 5}
+	oidSHA1                 = asn1.ObjectIdentifier{1, 3, 14, 3, 2, 26}
+	oidSHA256               = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}
+	oidSHA384               = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 2}
+	oidSHA512               = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 3}
+	oidRSAWithMD5           = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 4}
+	oidRSAWithSHA1          = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 5}
+	oidRSAWithSHA256        = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 11}
+	oidRSAWithSHA384        = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 12}
+	oidRSAWithSHA512        = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 13}
+	oidECDSAWithSHA1        = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 1}
+	oidECDSAWithSHA256      = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}
+	oidECDSAWithSHA384      = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 3}
+	oidECDSAWithSHA512      = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 4}
+	msiSIPGUID              = []byte{0xf1, 0x10, 0x0c, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46}
+	digestOIDs              = []struct {
 		oid asn1.ObjectIdentifier
 		h   crypto.Hash
 	}{{oidMD5, crypto.MD5}, {oidSHA1, crypto.SHA1}, {oidSHA256, crypto.SHA256}, {oidSHA384, crypto.SHA384}, {oidSHA512, crypto.SHA512}}
