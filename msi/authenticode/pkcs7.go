@@ -13,7 +13,6 @@ import (
 
 // Object identifiers used by Authenticode signatures.
 var (
-	oidData                 = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}
 	oidSignedData           = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}
 	oidAttrContentType      = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 3}
 	oidAttrMessageDigest    = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 4}
@@ -29,7 +28,6 @@ var (
 	oidTSTInfo              = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 1, 4}
 	oidRSAEncryption        = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
 	oidRSAPSS               = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 10}
-	oidECPublicKey          = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
 	oidMD5                  = asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 5}
 	oidSHA1                 = asn1.ObjectIdentifier{1, 3, 14, 3, 2, 26}
 	oidSHA256               = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}
@@ -129,16 +127,6 @@ type spcAttributeTypeAndOptionalValue struct {
 type digestInfo struct {
 	DigestAlgorithm pkix.AlgorithmIdentifier
 	Digest          []byte
-}
-
-type spcSipInfo struct {
-	Version   int
-	GUID      []byte
-	Reserved1 int
-	Reserved2 int
-	Reserved3 int
-	Reserved4 int
-	Reserved5 int
 }
 
 // Parsed forms.
