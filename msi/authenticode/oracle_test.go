@@ -9,7 +9,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +20,19 @@ import (
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
 )
+
+var (
+	reOSSLDigestAlg = regexp.MustCompile(`(?m)^Message digest algorithm\s*:\s*(\S+)`)
+	reOSSLSubject   = regexp.MustCompile(`(?m)^\s*Subject: (/.*)$`)
+)
+
+// osslSubject turns osslsigncode's "/C=US/O=Org/CN=Name" into Go's
+// pkix.Name form "CN=Name,O=Org,C=US".
+func osslSubject(s string) string {
+	parts := strings.Split(strings.TrimPrefix(s, "/"), "/")
+	slices.Reverse(parts)
+	return strings.Join(parts, ",")
+}
 
 // signedCorpus returns the corpus packages that carry a signature.
 func signedCorpus(t *testing.T) []string {
@@ -78,6 +94,12 @@ func TestCorpusDigestsMatchOsslsigncode(t *testing.T) {
 				if got := hexUpper(prehash); got != want.calculateEx {
 					t.Errorf("pre-hash %s, osslsigncode calculated %s", got, want.calculateEx)
 				}
+			}
+			if m := reOSSLDigestAlg.FindStringSubmatch(want.out); m == nil || strings.Replace(m[1], "SHA", "SHA-", 1) != sig.Hash.String() {
+				t.Errorf("digest algorithm %v, osslsigncode says %q", sig.Hash, m)
+			}
+			if m := reOSSLSubject.FindStringSubmatch(want.out); want.digestsOK() && (m == nil || osslSubject(m[1]) != sig.Signer.Subject.String()) {
+				t.Errorf("signer %q, osslsigncode says %q", sig.Signer.Subject, m)
 			}
 			gotOK := !errors.Is(err, ErrDigestMismatch)
 			if gotOK != want.digestsOK() {

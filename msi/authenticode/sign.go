@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -95,21 +96,32 @@ func signPrepared(w io.Writer, cf *cfb.Reader, p *prepared) error {
 			continue
 		}
 		if err := cw.Copy(e); err != nil {
-			return fmt.Errorf("authenticode: writing: %w", err)
+			return writeErr(err)
 		}
 	}
 	if err := cw.CreateHeaderFrom("", &cfb.Header{Name: msi.DigitalSignatureStream}, bytes.NewReader(p.sig), int64(len(p.sig))); err != nil {
-		return fmt.Errorf("authenticode: writing: %w", err)
+		return writeErr(err)
 	}
 	if p.ex != nil {
 		if err := cw.CreateHeaderFrom("", &cfb.Header{Name: msi.DigitalSignatureExStream}, bytes.NewReader(p.ex), int64(len(p.ex))); err != nil {
-			return fmt.Errorf("authenticode: writing: %w", err)
+			return writeErr(err)
 		}
 	}
 	if err := cw.Close(); err != nil {
-		return fmt.Errorf("authenticode: writing: %w", err)
+		return writeErr(err)
 	}
 	return nil
+}
+
+// writeErr gives a write error the package prefix. A failed write to the
+// destination (an *fs.PathError with Op "write": a full disk) names the
+// file and the operation already, so it gets the prefix alone.
+func writeErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Op == "write" {
+		return fmt.Errorf("authenticode: %w", pe)
+	}
+	return fmt.Errorf("authenticode: writing: %w", err)
 }
 
 // SaveSigned saves db to path, signed: the hook every package writer
