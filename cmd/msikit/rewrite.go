@@ -17,6 +17,7 @@ import (
 
 	"github.com/msikit/msikit/internal/safefile"
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/authenticode"
 	"github.com/msikit/msikit/transform"
 )
 
@@ -39,6 +40,8 @@ type rewriteOpts struct {
 	leafKeep               bool
 	leafNoAdvertise        bool
 	leafAllowAbsent        bool
+	sign                   signFlags
+	signOpts               *authenticode.SignOptions // loaded once, shared by all packages
 }
 
 // A passSpec is one rewrite pass as the CLI knows it. The table order is
@@ -103,13 +106,17 @@ Rewriting changes the package, which invalidates an Authenticode signature
 (\x05DigitalSignature). A signed package that would change is refused unless
 --drop-signature is given; the report then says the signature was dropped.
 To keep a vendor's signed package intact, ship a transform (.mst) instead.
+With --sign-cert and --sign-key (or --pfx) each output is signed with that
+key instead, as msikit sign does: vendor package to rewritten, signed
+package in one step.
 
 The report is a summary line per package plus one line per row change and
 per note. --json prints the same as one JSON document (schema in README).`,
 	Example: `msikit rewrite testdata/sample.msi -o sample-fixed.msi
 msikit rewrite --class-to-registry --dry-run product.msi
 msikit rewrite --all --jobs 2 -o fixed/ dist/*.msi
-msikit rewrite --drop-signature --in-place signed.msi`,
+msikit rewrite --drop-signature --in-place signed.msi
+msikit rewrite --sign-cert chain.pem --sign-key key.pem --sign-ex -o fixed/ dist/`,
 	Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
 		o := &rewriteOpts{passSel: map[string]*bool{}}
 		fs.StringVarP(&o.out, "output", "o", "", "output file (one input) or folder (several inputs)")
@@ -133,6 +140,7 @@ msikit rewrite --drop-signature --in-place signed.msi`,
 		fs.BoolVar(&o.fileVersion, "file-version", false, "assembly-names: add fileVersion from the version resource, as WiX light -fv does")
 		fs.StringVar(&o.source, "source", "", "assembly-names: read files from this folder (the install layout) instead of the cabinets")
 		fs.StringVar(&o.arch, "processor-architecture", "", "assembly-names: value for rows whose file cannot be read (MSIL, x86, AMD64, IA64, ARM64)")
+		o.sign.define(fs, "sign-")
 		return func(env *Env, args []string) error { return runRewrite(env, o, args) }
 	},
 }
@@ -147,6 +155,8 @@ type rewriteResult struct {
 	DryRun           bool                `json:"dry_run"`
 	Signed           bool                `json:"signed"`
 	SignatureDropped bool                `json:"signature_dropped"`
+	OutputSigned     bool                `json:"output_signed"`
+	OutputSigner     string              `json:"output_signer,omitempty"`
 	Changes          int                 `json:"changes"`
 	Passes           []*transform.Report `json:"passes"`
 }
@@ -184,6 +194,17 @@ func runRewrite(env *Env, o *rewriteOpts, args []string) error {
 		return usagef("--dry-run and --in-place exclude each other")
 	case !o.dryRun && !o.inPlace && o.out == "":
 		return usagef("name an output with -o (or use --in-place or --dry-run)")
+	}
+	if err := o.sign.check(); err != nil {
+		return err
+	}
+	if o.sign.wanted() {
+		if o.dryRun {
+			return usagef("--dry-run writes nothing to sign")
+		}
+		if o.signOpts, err = o.sign.options(); err != nil {
+			return err
+		}
 	}
 	if o.arch != "" && !validArch(o.arch) {
 		return usagef("--processor-architecture %q: want MSIL, x86, AMD64, IA64, ARM or ARM64", o.arch)
@@ -356,6 +377,15 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 		r.OK = true
 		return r
 	}
+	if o.signOpts != nil {
+		// Signing replaces any signature: no --drop-signature needed.
+		if err := authenticode.SaveSigned(env.Ctx, db, out, &msi.SaveOptions{InPlace: o.inPlace, Sync: o.sync}, o.signOpts); err != nil {
+			return fail(signErr(in, err))
+		}
+		r.OutputSigned, r.OutputSigner = true, o.signOpts.Certificates[0].Subject.String()
+		r.OK = true
+		return r
+	}
 	// Save refuses a changed signed package (msi.ErrSigned) before it
 	// creates any file; the CLI only words the refusal for its users.
 	err = db.Save(out, &msi.SaveOptions{DropSignature: o.dropSignature, InPlace: o.inPlace, Sync: o.sync})
@@ -387,6 +417,9 @@ func writeRewriteText(w io.Writer, sum *rewriteSummary, o *rewriteOpts) {
 		fmt.Fprintf(w, "%s %s: %s\n", r.Input, dest, strings.Join(parts, "; "))
 		if r.SignatureDropped {
 			fmt.Fprintf(w, "  signature: dropped; %s is unsigned, sign it again before shipping\n", r.Output)
+		}
+		if r.OutputSigned {
+			fmt.Fprintf(w, "  signature: %s signed by %q\n", r.Output, r.OutputSigner)
 		}
 		for _, p := range r.Passes {
 			if r.DryRun {

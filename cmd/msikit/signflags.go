@@ -8,6 +8,7 @@ import (
 
 	flag "github.com/spf13/pflag"
 
+	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/authenticode"
 )
 
@@ -114,4 +115,27 @@ func (s *signFlags) options() (*authenticode.SignOptions, error) {
 		return nil, fmt.Errorf("%s, %s: %s", s.cert, s.key, strings.TrimPrefix(err.Error(), "authenticode: "))
 	}
 	return o, nil
+}
+
+// load checks the flags and, when a key was named, loads it; it returns
+// nil options when no signing was asked for.
+func (s *signFlags) load() (*authenticode.SignOptions, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	if !s.wanted() {
+		return nil, nil
+	}
+	return s.options()
+}
+
+// saveSigned is how the package writers save when asked to sign: through
+// authenticode.SaveSigned, then the line msikit sign prints.
+func saveSigned(env *Env, db *msi.Database, dst string, so *msi.SaveOptions, o *authenticode.SignOptions) error {
+	replaced := db.Signed()
+	if err := authenticode.SaveSigned(env.Ctx, db, dst, so, o); err != nil {
+		return signErr(dst, err)
+	}
+	fmt.Fprintln(env.Stdout, signSummary(dst, o, replaced))
+	return nil
 }

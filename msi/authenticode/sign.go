@@ -127,10 +127,13 @@ func writeErr(err error) error {
 // SaveSigned saves db to path, signed: the hook every package writer
 // (rewrite, import, repack, apply) calls instead of db.Save when asked to
 // sign. The database is written without its old signature to a hidden
-// temporary file beside path, signed into path atomically (as Save does,
-// with save's Sync and InPlace), and the temporary file is removed, so
-// the cost is one extra write of the package. save.DropSignature is
-// implied: the old signature is replaced.
+// temporary file beside path (".NAME.tmp-unsigned-*"), signed into path
+// atomically and the temporary file removed, so signing costs one more
+// write of the package. Like Save, it refuses the file db was opened from
+// unless save.InPlace is set, and flushes to stable storage with
+// save.Sync or when it replaces that file. save.DropSignature is implied
+// (the old signature is replaced); save.Compact is honoured. A refused key
+// or an unreachable timestamp authority leaves path as it was.
 func SaveSigned(ctx context.Context, db *msi.Database, path string, save *msi.SaveOptions, opts *SignOptions) error {
 	var so msi.SaveOptions
 	if save != nil {
@@ -139,7 +142,14 @@ func SaveSigned(ctx context.Context, db *msi.Database, path string, save *msi.Sa
 	if err := checkSignOptions(opts); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".unsigned-*")
+	sync := so.Sync
+	if src := db.Path(); src != "" {
+		if err := safefile.CheckDistinct(src, path, so.InPlace); err != nil {
+			return fmt.Errorf("authenticode: %w", err)
+		}
+		sync = sync || safefile.Same(src, path)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-unsigned-*")
 	if err != nil {
 		return err
 	}
@@ -152,7 +162,7 @@ func SaveSigned(ctx context.Context, db *msi.Database, path string, save *msi.Sa
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	return SignFile(ctx, path, tmpName, so.Sync || so.InPlace, opts)
+	return SignFile(ctx, path, tmpName, sync, opts)
 }
 
 // checkSignOptions validates opts before any work is done.
