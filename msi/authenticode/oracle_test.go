@@ -6,6 +6,9 @@ import (
 	"crypto"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -491,5 +494,57 @@ func TestResignAfterDropAndRepack(t *testing.T) {
 	rebuild(t, resigned, repacked, nil, nil)
 	if _, err := VerifyFile(repacked, verifyWith(pki)); err != nil {
 		t.Fatalf("repacked: %v", err)
+	}
+}
+
+// TestTimestampAuthorityFailures: a timestamp authority that fails,
+// answers garbage, refuses, or replays a token for another signature
+// makes signing fail with a clear error and writes nothing.
+func TestTimestampAuthorityFailures(t *testing.T) {
+	pki := testenv.NewPKI(t, "ecdsa", time.Time{}, time.Time{})
+	tsaURL := pki.TimestampServer(t)
+	// A token for some other signature, to replay.
+	first := loadPKISigner(t, pki, crypto.SHA256, false)
+	var replay []byte
+	recorder := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		resp, err := http.Post(tsaURL, "application/timestamp-query", r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		defer resp.Body.Close()
+		replay, _ = io.ReadAll(resp.Body)
+		w.Write(replay)
+	}))
+	defer recorder.Close()
+	first.TimestampURL = recorder.URL
+	signTo(t, samplePkg, first)
+	if len(replay) == 0 {
+		t.Fatal("no reply recorded")
+	}
+	refused := tlv(tagSequence, tlv(tagSequence, derInt(2)))
+	for _, c := range []struct {
+		name, want string
+		handler    http.HandlerFunc
+	}{
+		{"500", "answered 500", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", 500) }},
+		{"garbage", "bad reply", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("hello")) }},
+		{"refused", "refused (PKIStatus 2)", func(w http.ResponseWriter, r *http.Request) { w.Write(refused) }},
+		{"replayed token", "imprint is not the hash of this signature", func(w http.ResponseWriter, r *http.Request) { w.Write(replay) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv := httptest.NewServer(c.handler)
+			defer srv.Close()
+			opts := loadPKISigner(t, pki, crypto.SHA256, false)
+			opts.TimestampURL = srv.URL
+			dst := filepath.Join(t.TempDir(), "out.msi")
+			err := SignFile(context.Background(), dst, samplePkg, false, opts)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("err = %v, want %q", err, c.want)
+			}
+			if _, serr := os.Stat(dst); serr == nil {
+				t.Error("output written")
+			}
+		})
 	}
 }

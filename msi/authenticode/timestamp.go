@@ -219,11 +219,13 @@ func requestTimestamp(ctx context.Context, client *http.Client, url string, h cr
 	}
 	token := tr.Token.FullBytes
 	p := &parser{base: token, stream: "timestamp reply"}
-	ts, _, err := verifyToken(p, token, signature, nil)
-	if err != nil {
+	if _, _, err := verifyToken(p, token, signature, nil); err != nil {
 		return nil, fmt.Errorf("authenticode: timestamp: %w", err)
 	}
-	td, _ := p.parseSignedData(token)
+	td, err := p.parseSignedData(token) // decoded once already by verifyToken
+	if err != nil {
+		return nil, err
+	}
 	info, err := p.parseTSTInfo(td.content)
 	if err != nil {
 		return nil, err
@@ -231,6 +233,5 @@ func requestTimestamp(ctx context.Context, client *http.Client, url string, h cr
 	if info.nonce == nil || info.nonce.Cmp(nonce) != 0 {
 		return nil, errors.New("authenticode: timestamp: the token's nonce is not the request's")
 	}
-	_ = ts
 	return token, nil
 }
