@@ -25,7 +25,7 @@ re-encoding invalidates the signature, or unless --sign-cert and --sign-key
 
 ` + durability,
 	Example: `	msikit repack product.msi -o product-compact.msi
-	msikit repack signed.msi --sign-cert chain.pem --sign-key key.pem --sign-ex -o compact.msi`,
+msikit repack signed.msi --sign-cert chain.pem --sign-key key.pem --sign-ex -o compact.msi`,
 	Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
 		out := fs.StringP("output", "o", "", "write the result to `OUT`")
 		inPlace := fs.Bool("in-place", false, "replace IN itself (atomically, flushed to disk)")

@@ -33,7 +33,7 @@ func (s *signFlags) define(fs *flag.FlagSet, prefix string) {
 	fs.StringVar(&s.key, prefix+"key", "", "PEM `FILE` with the signing certificate's private key (unencrypted)")
 	fs.StringVar(&s.pfx, "pfx", "", "PKCS#12 `FILE` (.pfx, .p12) with the key and certificates, instead of --"+prefix+"cert and --"+prefix+"key")
 	fs.StringVar(&s.passwordFile, "password-file", "", "`FILE` whose first line is the --pfx password (default: no password)")
-	fs.StringVar(&s.digest, prefix+"digest", "sha256", "digest algorithm: sha256, sha384, sha512 or sha1")
+	fs.StringVar(&s.digest, prefix+"digest", "sha256", "digest `ALG`: sha256, sha384, sha512 or sha1")
 	fs.BoolVar(&s.ex, prefix+"ex", false, `also write \x05MsiDigitalSignatureEx (signs stream names, sizes and times too)`)
 	fs.StringVar(&s.timestamp, "timestamp", "", "RFC 3161 timestamp authority `URL` to countersign with")
 }
