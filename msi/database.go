@@ -620,3 +620,7 @@ const (
 
 // Modified reports whether anything was changed since the database was read.
 func (db *Database) Modified() bool { return db.modified }
+
+// Path returns the file name the database was opened from with Open, or
+// "" for a database read with NewDatabase.
+func (db *Database) Path() string { return db.path }

@@ -347,7 +347,7 @@ func (db *Database) importIDT(rd io.Reader, files fs.FS, name string) (string, e
 			return "", &IDTError{File: name, Msg: fmt.Sprintf("binary cell file %s is not a regular file", b.file)}
 		}
 	}
-	if exists && len(bins) == 0 && holdsExactly(t, rows) {
+	if exists && len(bins) == 0 && holdsExactly(t, cells, nrows) {
 		return table, nil // the file holds the table's rows: nothing changes
 	}
 	if !exists {

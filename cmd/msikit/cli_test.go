@@ -59,10 +59,10 @@ func sampleVariant(t *testing.T, dir, name string, clsid *cfb.GUID, extra map[st
 	return p
 }
 
-// signedSample is the sample with a \x05DigitalSignature stream, which is
+// fakeSignedSample is the sample with a \x05DigitalSignature stream, which is
 // all msikit needs to treat a package as signed (the signature is never
 // verified).
-func signedSample(t *testing.T, dir string) string {
+func fakeSignedSample(t *testing.T, dir string) string {
 	return sampleVariant(t, dir, "signed.msi", nil, map[string][]byte{"\x05DigitalSignature": []byte("not a real signature")})
 }
 
@@ -179,7 +179,7 @@ func TestErrorLines(t *testing.T) {
 		t.Fatal(err)
 	}
 	mst := transformSample(t, dir)
-	signed := signedSample(t, dir)
+	signed := fakeSignedSample(t, dir)
 	nodir := filepath.Join(dir, "nodir", "out.msi")
 	folder := filepath.Join(dir, "folder")
 	if err := os.Mkdir(folder, 0o755); err != nil {
@@ -286,7 +286,7 @@ func TestErrorLinesBatch(t *testing.T) {
 // refused without --drop-signature, naming the input.
 func TestImportUnchanged(t *testing.T) {
 	dir := t.TempDir()
-	signed := signedSample(t, dir)
+	signed := fakeSignedSample(t, dir)
 	db, err := msi.Open(signed)
 	if err != nil {
 		t.Fatal(err)

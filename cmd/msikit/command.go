@@ -81,7 +81,7 @@ func usagef(format string, args ...any) error {
 func commands() []*Command {
 	return []*Command{
 		cmdInfo, cmdTables, cmdExport, cmdImport, cmdStreams, cmdCat,
-		cmdExtract, cmdRepack, cmdRewrite, cmdCFB, cmdVersion,
+		cmdExtract, cmdRepack, cmdRewrite, cmdVerify, cmdSign, cmdCFB, cmdVersion,
 	}
 }
 

@@ -29,25 +29,33 @@ given. For each file:
 Only the tables and streams that change are re-encoded; everything else is
 copied through byte for byte. The output is written atomically. A signed
 package is refused unless --drop-signature is given, since any change
-invalidates the signature. Malformed IDT input (a row with the wrong number
+invalidates the signature, or unless --sign-cert and --sign-key (or --pfx)
+name a key to sign the output with, as msikit sign does. Malformed IDT input (a row with the wrong number
 of fields, an integer that does not parse, a duplicate key) is an error
 naming the file and line, and nothing is written.
 
 ` + durability,
 	Example: `	msikit export product.msi Property > Property.idt
 	$EDITOR Property.idt
-	msikit import product.msi Property.idt -o product-new.msi`,
+	msikit import product.msi Property.idt -o product-new.msi
+	msikit import signed.msi Property.idt --pfx code.pfx --password-file pw.txt -o resigned.msi`,
 	Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
 		out := fs.StringP("output", "o", "", "write the result to `OUT`")
 		inPlace := fs.Bool("in-place", false, "replace FILE itself (atomically, flushed to disk) instead of writing -o OUT")
 		dropSig := fs.Bool("drop-signature", false, "remove the digital signature of a signed package (it would be invalid)")
 		var sync bool
 		syncFlag(fs, &sync)
+		var sf signFlags
+		sf.define(fs, "sign-")
 		return func(env *Env, args []string) error {
 			if len(args) < 2 {
 				return usagef("want FILE and at least one TABLE.idt")
 			}
 			dst, err := outputPath(args[0], *out, *inPlace)
+			if err != nil {
+				return err
+			}
+			signOpts, err := sf.load()
 			if err != nil {
 				return err
 			}
@@ -60,6 +68,9 @@ naming the file and line, and nothing is written.
 				if _, err := db.ImportIDTFile(idt); err != nil {
 					return fileErr(idt, err)
 				}
+			}
+			if signOpts != nil {
+				return saveSigned(env, db, dst, &msi.SaveOptions{InPlace: *inPlace, Sync: sync}, signOpts)
 			}
 			signed := db.Signed()
 			err = db.Save(dst, &msi.SaveOptions{DropSignature: *dropSig, InPlace: *inPlace, Sync: sync})

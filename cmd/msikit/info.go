@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/authenticode"
 	flag "github.com/spf13/pflag"
 )
 
@@ -22,7 +23,8 @@ var cmdInfo = &Command{
 merge module, patch, transform), the database codepage, every summary
 information property with its stored type, the tables with their row
 counts, the streams that are not tables (with sizes), the sub-storages, the
-digital signature (if any: digest, signer, validity; not verified), and the
+digital signature (if any: whether it is valid, or each problem, then the
+digest, signer, validity and timestamp), and the
 cabinets listed in the Media table or embedded as streams (with the
 compression read from each cabinet's header).
 
@@ -147,17 +149,20 @@ type streamJSON struct {
 }
 
 type signatureJSON struct {
-	Signed       bool   `json:"signed"`
-	Size         int64  `json:"size,omitempty"`
-	Extended     bool   `json:"extended"`
-	ExtendedSize int64  `json:"extendedSize,omitempty"`
-	Digest       string `json:"digest,omitempty"`
-	Subject      string `json:"subject,omitempty"`
-	Issuer       string `json:"issuer,omitempty"`
-	NotBefore    string `json:"notBefore,omitempty"`
-	NotAfter     string `json:"notAfter,omitempty"`
-	Certificates int    `json:"certificates,omitempty"`
-	Error        string `json:"error,omitempty"`
+	Signed       bool     `json:"signed"`
+	Size         int64    `json:"size,omitempty"`
+	Extended     bool     `json:"extended"`
+	ExtendedSize int64    `json:"extendedSize,omitempty"`
+	Valid        bool     `json:"valid"`
+	Problems     []string `json:"problems,omitempty"`
+	Digest       string   `json:"digest,omitempty"`
+	Subject      string   `json:"subject,omitempty"`
+	Issuer       string   `json:"issuer,omitempty"`
+	NotBefore    string   `json:"notBefore,omitempty"`
+	NotAfter     string   `json:"notAfter,omitempty"`
+	Timestamp    string   `json:"timestamp,omitempty"`
+	Certificates int      `json:"certificates,omitempty"`
+	Error        string   `json:"error,omitempty"`
 }
 
 type cabinetJSON struct {
@@ -218,15 +223,9 @@ func gatherInfo(db *msi.Database, file string) (*infoJSON, error) {
 	if err != nil {
 		return nil, fileErr(file, err)
 	}
-	info.Signature = signatureJSON{Signed: sig.Signed, Size: sig.Size, Extended: sig.Extended,
-		ExtendedSize: sig.ExtendedSize, Digest: sig.Digest, Subject: sig.Subject, Issuer: sig.Issuer,
-		Certificates: sig.Certificates}
-	if !sig.NotBefore.IsZero() {
-		info.Signature.NotBefore = sig.NotBefore.Format(time.RFC3339)
-		info.Signature.NotAfter = sig.NotAfter.Format(time.RFC3339)
-	}
-	if sig.Err != nil {
-		info.Signature.Error = sig.Err.Error()
+	info.Signature = signatureJSON{Signed: sig.Signed, Size: sig.Size, Extended: sig.Extended, ExtendedSize: sig.ExtendedSize}
+	if sig.Signed || sig.Extended {
+		describeSignature(&info.Signature, db)
 	}
 	if db.Kind() != msi.KindTransform {
 		cabs, err := db.Cabinets()
@@ -248,6 +247,45 @@ func gatherInfo(db *msi.Database, file string) (*infoJSON, error) {
 		}
 	}
 	return info, nil
+}
+
+// describeSignature verifies the package's signature as msikit verify
+// --no-chain does (digests, signature, timestamp, validity at signing
+// time; not the chain's trust) and fills in what it found.
+func describeSignature(sj *signatureJSON, db *msi.Database) {
+	sig, err := authenticode.Verify(db.CFB(), &authenticode.VerifyOptions{NoChain: true})
+	var ve *authenticode.VerifyError
+	switch {
+	case err == nil:
+		sj.Valid = true
+	case errors.As(err, &ve):
+		for _, p := range ve.Problems {
+			sj.Problems = append(sj.Problems, problemText(p))
+		}
+	default:
+		sj.Error = problemText(err)
+	}
+	if sig == nil {
+		return
+	}
+	if sig.Hash != 0 {
+		sj.Digest = sig.Hash.String()
+	}
+	sj.Certificates = len(sig.Certificates)
+	if c := sig.Signer; c != nil {
+		sj.Subject, sj.Issuer = c.Subject.String(), c.Issuer.String()
+		sj.NotBefore = c.NotBefore.UTC().Format(time.RFC3339)
+		sj.NotAfter = c.NotAfter.UTC().Format(time.RFC3339)
+	}
+	if ts := sig.Timestamp; ts != nil {
+		sj.Timestamp = ts.Time.Format(time.RFC3339) + " (" + ts.Kind() + ")"
+	}
+}
+
+// problemText is one problem of a signature as one line, without the
+// package prefix.
+func problemText(err error) string {
+	return oneLine(strings.TrimPrefix(err.Error(), "authenticode: "))
 }
 
 func filetimeRFC3339(p msi.Property) string {
@@ -353,7 +391,20 @@ func printInfo(w io.Writer, info *infoJSON) error {
 		if sig.Extended {
 			parts = append(parts, fmt.Sprintf("\\x05MsiDigitalSignatureEx %d bytes", sig.ExtendedSize))
 		}
-		fmt.Fprintf(w, "signed (%s; not verified)\n", strings.Join(parts, ", "))
+		verdict := "valid"
+		switch {
+		case sig.Error != "":
+			verdict = "malformed"
+		case len(sig.Problems) > 0:
+			verdict = strings.SplitN(sig.Problems[0], ":", 2)[0]
+			if len(sig.Problems) > 1 {
+				verdict += fmt.Sprintf(" (and %d more)", len(sig.Problems)-1)
+			}
+		}
+		fmt.Fprintf(w, "signed, %s (%s; trust not checked: see msikit verify)\n", verdict, strings.Join(parts, ", "))
+		for _, p := range sig.Problems {
+			fmt.Fprintf(tw, "  Problem:\t%s\n", p)
+		}
 		if sig.Digest != "" {
 			fmt.Fprintf(tw, "  Digest:\t%s\n", sig.Digest)
 		}
@@ -361,6 +412,9 @@ func printInfo(w io.Writer, info *infoJSON) error {
 			fmt.Fprintf(tw, "  Signer:\t%s\n", sig.Subject)
 			fmt.Fprintf(tw, "  Issuer:\t%s\n", sig.Issuer)
 			fmt.Fprintf(tw, "  Valid:\t%s to %s\n", sig.NotBefore, sig.NotAfter)
+		}
+		if sig.Timestamp != "" {
+			fmt.Fprintf(tw, "  Timestamp:\t%s\n", sig.Timestamp)
 		}
 		if sig.Error != "" {
 			fmt.Fprintf(tw, "  Error:\t%s\n", sig.Error)

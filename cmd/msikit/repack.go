@@ -21,21 +21,29 @@ copied byte for byte (with its CLSID, state bits and times).
 
 The output is written atomically; IN is never modified unless --in-place is
 given. A signed package is refused unless --drop-signature is given, since
-re-encoding invalidates the signature.
+re-encoding invalidates the signature, or unless --sign-cert and --sign-key
+(or --pfx) name a key to sign the output with, as msikit sign does.
 
 ` + durability,
-	Example: `	msikit repack product.msi -o product-compact.msi`,
+	Example: `	msikit repack product.msi -o product-compact.msi
+msikit repack signed.msi --sign-cert chain.pem --sign-key key.pem --sign-ex -o compact.msi`,
 	Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
 		out := fs.StringP("output", "o", "", "write the result to `OUT`")
 		inPlace := fs.Bool("in-place", false, "replace IN itself (atomically, flushed to disk)")
 		dropSig := fs.Bool("drop-signature", false, "remove the digital signature of a signed package (it would be invalid)")
 		var sync bool
 		syncFlag(fs, &sync)
+		var sf signFlags
+		sf.define(fs, "sign-")
 		return func(env *Env, args []string) error {
 			if len(args) != 1 {
 				return usagef("want exactly one IN file")
 			}
 			dst, err := outputPath(args[0], *out, *inPlace)
+			if err != nil {
+				return err
+			}
+			signOpts, err := sf.load()
 			if err != nil {
 				return err
 			}
@@ -46,6 +54,9 @@ re-encoding invalidates the signature.
 			defer db.Close()
 			if db.Kind() == msi.KindTransform {
 				return fmt.Errorf("%s: cannot repack a transform (.mst): its tables are change records", args[0])
+			}
+			if signOpts != nil {
+				return saveSigned(env, db, dst, &msi.SaveOptions{Compact: true, InPlace: *inPlace, Sync: sync}, signOpts)
 			}
 			signed := db.Signed()
 			err = db.Save(dst, &msi.SaveOptions{Compact: true, DropSignature: *dropSig, InPlace: *inPlace, Sync: sync})

@@ -18,6 +18,7 @@ import (
 
 	"github.com/msikit/msikit/internal/safefile"
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/authenticode"
 	"github.com/msikit/msikit/transform"
 )
 
@@ -42,6 +43,8 @@ type rewriteOpts struct {
 	leafAllowAbsent        bool
 	// changed reports whether a flag was given on the command line.
 	changed func(name string) bool
+	sign                   signFlags
+	signOpts               *authenticode.SignOptions // loaded once, shared by all packages
 }
 
 // A passSpec is one rewrite pass as the CLI knows it. The table order is
@@ -112,13 +115,17 @@ Rewriting changes the package, which invalidates an Authenticode signature
 (\x05DigitalSignature). A signed package that would change is refused unless
 --drop-signature is given; the report then says the signature was dropped.
 To keep a vendor's signed package intact, ship a transform (.mst) instead.
+With --sign-cert and --sign-key (or --pfx) each output is signed with that
+key instead, as msikit sign does: vendor package to rewritten, signed
+package in one step.
 
 The report is a summary line per package plus one line per row change and
 per note. --json prints the same as one JSON document (schema in README).`,
 	Example: `msikit rewrite testdata/sample.msi -o sample-fixed.msi
 msikit rewrite --class-to-registry --dry-run product.msi
 msikit rewrite --all --jobs 2 -o fixed/ dist/*.msi
-msikit rewrite --drop-signature --in-place signed.msi`,
+msikit rewrite --drop-signature --in-place signed.msi
+msikit rewrite --sign-cert chain.pem --sign-key key.pem --sign-ex -o fixed/ dist/`,
 	Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
 		o := &rewriteOpts{passSel: map[string]*bool{}, changed: fs.Changed}
 		fs.StringVarP(&o.out, "output", "o", "", "write to `OUT`: a file (one input) or a folder (several inputs, or a folder)")
@@ -142,6 +149,7 @@ msikit rewrite --drop-signature --in-place signed.msi`,
 		fs.BoolVar(&o.fileVersion, "file-version", false, "assembly-names: add fileVersion from the version resource, as WiX light -fv does")
 		fs.StringVar(&o.source, "source", "", "assembly-names: read files from the folder `DIR` (the install layout) instead of the cabinets")
 		fs.StringVar(&o.arch, "processor-architecture", "", "assembly-names: `ARCH` for rows whose file cannot be read (MSIL, x86, AMD64, IA64, ARM, ARM64)")
+		o.sign.define(fs, "sign-")
 		return func(env *Env, args []string) error { return runRewrite(env, o, args) }
 	},
 }
@@ -156,6 +164,8 @@ type rewriteResult struct {
 	DryRun           bool                `json:"dry_run"`
 	Signed           bool                `json:"signed"`
 	SignatureDropped bool                `json:"signature_dropped"`
+	OutputSigned     bool                `json:"output_signed"`
+	OutputSigner     string              `json:"output_signer,omitempty"`
 	Changes          int                 `json:"changes"`
 	Passes           []*transform.Report `json:"passes"`
 }
@@ -305,6 +315,18 @@ func checkRewriteFlags(o *rewriteOpts) ([]passSpec, error) {
 			if o.changed != nil && o.changed(f) {
 				return nil, usagef("--%s is an option of the %s pass, which is not selected (add --%s)", f, p.name, p.name)
 			}
+		}
+	}
+	if err := o.sign.check(); err != nil {
+		return nil, err
+	}
+	if o.sign.wanted() {
+		if o.dryRun {
+			return nil, usagef("--dry-run writes nothing to sign")
+		}
+		var err error
+		if o.signOpts, err = o.sign.options(); err != nil {
+			return nil, err
 		}
 	}
 	if o.arch != "" && !validArch(o.arch) {
@@ -462,6 +484,15 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 		r.OK = true
 		return r
 	}
+	if o.signOpts != nil {
+		// Signing replaces any signature: no --drop-signature needed.
+		if err := authenticode.SaveSigned(env.Ctx, db, out, &msi.SaveOptions{InPlace: o.inPlace, Sync: o.sync}, o.signOpts); err != nil {
+			return fail(signErr(in, err))
+		}
+		r.OutputSigned, r.OutputSigner = true, o.signOpts.Certificates[0].Subject.String()
+		r.OK = true
+		return r
+	}
 	// Save refuses a changed signed package (msi.ErrSigned) before it
 	// creates any file; the CLI only words the refusal for its users.
 	err = db.Save(out, &msi.SaveOptions{DropSignature: o.dropSignature, InPlace: o.inPlace, Sync: o.sync})
@@ -498,6 +529,9 @@ func writeRewriteText(w io.Writer, sum *rewriteSummary) {
 		fmt.Fprintf(w, "%s %s: %s\n", r.Input, dest, strings.Join(parts, "; "))
 		if r.SignatureDropped {
 			fmt.Fprintf(w, "  signature: dropped; %s is unsigned, sign it again before shipping\n", r.Output)
+		}
+		if r.OutputSigned {
+			fmt.Fprintf(w, "  signature: %s signed by %q\n", r.Output, r.OutputSigner)
 		}
 		for _, p := range r.Passes {
 			if r.DryRun {

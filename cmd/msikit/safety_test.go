@@ -22,6 +22,7 @@ import (
 
 	"github.com/msikit/msikit/cfb"
 	"github.com/msikit/msikit/internal/safefile"
+	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
 	flag "github.com/spf13/pflag"
 )
@@ -161,6 +162,7 @@ func writers(t *testing.T, dir string) []writer {
 	// the table's own rows changes nothing, and its write is then often
 	// over before TestSIGKILLDuringWrite can catch it.
 	idt.WriteString("WritersTestProperty\t1\r\n")
+	pki := testenv.NewPKI(t, "ecdsa", time.Time{}, time.Time{})
 	idtPath := filepath.Join(dir, "Property.idt")
 	if err := os.WriteFile(idtPath, idt.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
@@ -170,6 +172,9 @@ func writers(t *testing.T, dir string) []writer {
 		{"cfb repack", func(in, out string) []string { return []string{"cfb", "repack", in, "-o", out} }, false},
 		{"import", func(in, out string) []string { return []string{"import", in, idtPath, "-o", out} }, true},
 		{"rewrite", func(in, out string) []string { return []string{"rewrite", in, "-o", out} }, true},
+		{"sign", func(in, out string) []string {
+			return []string{"sign", in, "--cert", pki.CertFile, "--key", pki.KeyFile, "-o", out}
+		}, true},
 	}
 }
 

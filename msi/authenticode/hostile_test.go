@@ -1,0 +1,146 @@
+package authenticode
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"math/big"
+	"testing"
+	"time"
+
+	"github.com/msikit/msikit/cfb"
+	"github.com/msikit/msikit/internal/testenv"
+)
+
+// signTiny returns a valid signature for the tiny package, made with opts.
+func signTiny(t *testing.T, opts *SignOptions) []byte {
+	t.Helper()
+	pkg, err := tinyPackage(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf, err := cfb.NewReader(bytes.NewReader(pkg), int64(len(pkg)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, _, err := signatureStreams(context.Background(), cf, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sig
+}
+
+// nest wraps inner in depth SEQUENCE headers (each with a 3-byte length,
+// written outside in, so building it is linear).
+func nest(depth int, inner []byte) []byte {
+	b := make([]byte, 0, 5*depth+len(inner))
+	for i := range depth {
+		n := 5*(depth-1-i) + len(inner)
+		b = append(b, tagSequence, 0x83, byte(n>>16), byte(n>>8), byte(n))
+	}
+	return append(b, inner...)
+}
+
+// loopCerts returns two CA certificates that issue each other, and a leaf
+// key and certificate issued by the first.
+func loopCerts(t *testing.T) (a, b, leaf *x509.Certificate, leafKey crypto.Signer) {
+	t.Helper()
+	key := func() *ecdsa.PrivateKey {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	ka, kb, kl := key(), key(), key()
+	now := time.Now()
+	tmpl := func(serial int64, cn string, ca bool) *x509.Certificate {
+		c := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: cn},
+			NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour), BasicConstraintsValid: true, IsCA: ca,
+			KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning}}
+		return c
+	}
+	mk := func(tm, parent *x509.Certificate, pub any, k crypto.Signer) *x509.Certificate {
+		der, err := x509.CreateCertificate(rand.Reader, tm, parent, pub, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	ta, tb := tmpl(10, "loop A", true), tmpl(11, "loop B", true)
+	a = mk(ta, tb, &ka.PublicKey, kb) // A issued by B
+	b = mk(tb, ta, &kb.PublicKey, ka) // B issued by A
+	leaf = mk(tmpl(12, "loop leaf", false), ta, &kl.PublicKey, ka)
+	return a, b, leaf, kl
+}
+
+// TestHostileSignatures: crafted signature streams give typed errors
+// within the time and memory budgets.
+func TestHostileSignatures(t *testing.T) {
+	pki := testenv.NewPKI(t, "ecdsa", time.Time{}, time.Time{})
+	valid := signTiny(t, &SignOptions{Signer: pki.LeafKey, Certificates: []*x509.Certificate{pki.Leaf, pki.Root}})
+	a, b, leaf, leafKey := loopCerts(t)
+	loop := signTiny(t, &SignOptions{Signer: leafKey, Certificates: []*x509.Certificate{leaf, a, b}})
+	manyCerts := func(n int) []byte {
+		// A SignedData whose certificate set holds n copies of the root.
+		var certs [][]byte
+		for range n {
+			certs = append(certs, pki.Root.Raw)
+		}
+		sd := tlv(tagSequence, derInt(1), tlv(tagSet), tlv(tagSequence, derOID(oidSpcIndirectData)), tlv(tagContext0, certs...), tlv(tagSet))
+		return tlv(tagSequence, derOID(oidSignedData), tlv(tagContext0, sd))
+	}
+	cases := []struct {
+		name string
+		sig  []byte
+		ex   []byte
+		want error
+	}{
+		{"empty", []byte{}, nil, ErrFormat},
+		{"over 4 MiB", append(bytes.Clone(valid), make([]byte, maxSignatureSize)...), nil, ErrFormat},
+		{"absurd length", []byte{0x30, 0x84, 0x7f, 0xff, 0xff, 0xff, 0x06, 0x09}, nil, ErrFormat},
+		{"length past the end", append([]byte{0x30, 0x83, 0x10, 0x00, 0x00}, valid...), nil, ErrFormat},
+		{"100,000 nested SEQUENCEs", nest(100000, nil), nil, ErrFormat},
+		{"nested SEQUENCEs as the content", tlv(tagSequence, derOID(oidSignedData), tlv(tagContext0, nest(50000, nil))), nil, ErrFormat},
+		{"300 certificates", manyCerts(300), nil, ErrFormat},
+		{"trailing garbage in SignedData", func() []byte {
+			var ci contentInfo
+			if _, err := unmarshalTest(valid, &ci); err != nil {
+				t.Fatal(err)
+			}
+			return tlv(tagSequence, derOID(oidSignedData), tlv(tagContext0, append(bytes.Clone(ci.Content.Bytes), 0x05, 0x00)))
+		}(), nil, ErrFormat},
+		{"certificate loop", loop, nil, ErrUntrusted},
+		{"Ex stream of 1 MiB", valid, make([]byte, 1<<20), ErrFormat},
+		{"Ex stream of the wrong length", valid, make([]byte, 7), ErrDigestMismatch},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			pkg, err := tinyPackage(c.sig, c.ex)
+			if err != nil {
+				t.Fatal(err)
+			}
+			testenv.CheckBudget(t, c.name, func() {
+				_, err = verifyBytes(pkg, &VerifyOptions{Roots: emptyPool})
+			})
+			if !errors.Is(err, c.want) || !typed(err) {
+				t.Errorf("err = %v, want %v", err, c.want)
+			}
+		})
+	}
+	// The valid signature, for contrast, verifies against its root.
+	pkg, _ := tinyPackage(valid, nil)
+	if _, err := verifyBytes(pkg, &VerifyOptions{Roots: newPool(pki.Root)}); err != nil {
+		t.Errorf("valid signature: %v", err)
+	}
+}

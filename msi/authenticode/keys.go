@@ -1,0 +1,121 @@
+package authenticode
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+
+	"software.sslmate.com/src/go-pkcs12"
+)
+
+// ParsePEM decodes a certificate chain and a private key from PEM text:
+// certPEM holds one or more CERTIFICATE blocks, keyPEM one private key
+// (PKCS#8 "PRIVATE KEY", PKCS#1 "RSA PRIVATE KEY" or SEC 1 "EC PRIVATE
+// KEY"; encrypted PEM keys are refused: use a PKCS#12 file). The
+// certificate matching the key comes first in the result, the others
+// follow in file order. Errors never contain key material.
+func ParsePEM(certPEM, keyPEM []byte) (crypto.Signer, []*x509.Certificate, error) {
+	var certs []*x509.Certificate
+	for rest := certPEM; ; {
+		var b *pem.Block
+		b, rest = pem.Decode(rest)
+		if b == nil {
+			break
+		}
+		if b.Type != "CERTIFICATE" {
+			continue
+		}
+		c, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			return nil, nil, fmt.Errorf("authenticode: certificate %d: %w", len(certs)+1, err)
+		}
+		certs = append(certs, c)
+	}
+	if len(certs) == 0 {
+		return nil, nil, errors.New("authenticode: no CERTIFICATE block in the certificate file")
+	}
+	key, err := parsePEMKey(keyPEM)
+	if err != nil {
+		return nil, nil, err
+	}
+	certs, err = leafFirst(key, certs)
+	if err != nil {
+		return nil, nil, err
+	}
+	return key, certs, nil
+}
+
+func parsePEMKey(keyPEM []byte) (crypto.Signer, error) {
+	for rest := keyPEM; ; {
+		var b *pem.Block
+		b, rest = pem.Decode(rest)
+		if b == nil {
+			return nil, errors.New("authenticode: no private key block in the key file")
+		}
+		if _, encrypted := b.Headers["Proc-Type"]; encrypted || b.Type == "ENCRYPTED PRIVATE KEY" {
+			return nil, errors.New("authenticode: the PEM key is encrypted; give it unencrypted or as a PKCS#12 (.pfx) file with a password")
+		}
+		var k any
+		var err error
+		switch b.Type {
+		case "PRIVATE KEY":
+			k, err = x509.ParsePKCS8PrivateKey(b.Bytes)
+		case "RSA PRIVATE KEY":
+			k, err = x509.ParsePKCS1PrivateKey(b.Bytes)
+		case "EC PRIVATE KEY":
+			k, err = x509.ParseECPrivateKey(b.Bytes)
+		default:
+			continue
+		}
+		if err != nil {
+			// The parsers' messages name the structure, never its bytes.
+			return nil, fmt.Errorf("authenticode: bad %s block: %w", b.Type, err)
+		}
+		return asSigner(k)
+	}
+}
+
+func asSigner(k any) (crypto.Signer, error) {
+	switch k := k.(type) {
+	case *rsa.PrivateKey:
+		return k, nil
+	case *ecdsa.PrivateKey:
+		return k, nil
+	}
+	return nil, &UnsupportedError{Msg: fmt.Sprintf("private key type %T (want RSA or ECDSA)", k)}
+}
+
+// ParsePFX decodes a PKCS#12 file (.pfx, .p12) with its password: the
+// private key, its certificate and the other certificates it holds (see
+// ParsePEM for the order).
+func ParsePFX(data []byte, password string) (crypto.Signer, []*x509.Certificate, error) {
+	k, leaf, cas, err := pkcs12.DecodeChain(data, password)
+	if err != nil {
+		return nil, nil, fmt.Errorf("authenticode: PKCS#12: %w", err)
+	}
+	key, err := asSigner(k)
+	if err != nil {
+		return nil, nil, err
+	}
+	return key, append([]*x509.Certificate{leaf}, cas...), nil
+}
+
+// leafFirst moves the certificate whose public key is key's to the front.
+func leafFirst(key crypto.Signer, certs []*x509.Certificate) ([]*x509.Certificate, error) {
+	type equaler interface{ Equal(crypto.PublicKey) bool }
+	pub, ok := key.Public().(equaler)
+	if !ok {
+		return nil, &UnsupportedError{Msg: fmt.Sprintf("public key type %T", key.Public())}
+	}
+	for i, c := range certs {
+		if pub.Equal(c.PublicKey) {
+			out := append([]*x509.Certificate{c}, certs[:i]...)
+			return append(out, certs[i+1:]...), nil
+		}
+	}
+	return nil, errors.New("authenticode: no certificate in the chain matches the private key")
+}
