@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 
 	flag "github.com/spf13/pflag"
@@ -101,7 +102,12 @@ func signSummary(dst string, o *authenticode.SignOptions, replaced bool) string 
 }
 
 // signErr words a signing failure as "<file>: <reason>" without the
-// package prefixes.
+// package prefixes. A failed write is reported against the file written,
+// with the system's own wording.
 func signErr(name string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Op == "write" {
+		return fileErr(pe.Path, pe)
+	}
 	return fileErr(name, errors.New(strings.TrimPrefix(strings.TrimPrefix(err.Error(), "authenticode: "), "cfb: ")))
 }

@@ -20,6 +20,7 @@ var readmeCommands = map[string][]string{
 	"cfb commands":       {"cfb ls", "cfb cat", "cfb repack"},
 	"msi read commands":  {"info", "tables", "export", "streams", "cat"},
 	"msi write commands": {"import", "repack"},
+	"signatures":         {"verify", "sign"},
 	"extract":            {"extract"},
 	"rewrite":            {"rewrite"},
 }
