@@ -91,8 +91,14 @@ type Database struct {
 	dropped     []string                // dropped tables (their streams are not written)
 	strict      bool
 	modified    bool
-	closed      bool
-	path        string // file name given to Open
+	// contentModified: tables, schema, codepage or streams other than
+	// the summary information changed (the package is another package).
+	contentModified bool
+	// packageCodeSet: the PackageCode was renewed (or set by the caller)
+	// since the database was read.
+	packageCodeSet bool
+	closed         bool
+	path           string // file name given to Open
 
 	// Warnings lists recoverable oddities found while reading (from the
 	// container and the database).
@@ -193,7 +199,18 @@ func newDatabase(cf *cfb.Reader, size int64, o Options) (*Database, error) {
 			db.tableStreams[name] = e
 		case e.Type == cfb.TypeStream:
 			db.streams = append(db.streams, e)
-			if _, dup := db.streamByName[name]; !dup {
+			prev, dup := db.streamByName[name]
+			if !dup {
+				db.streamByName[name] = e
+				continue
+			}
+			// Two streams decode to one name (one with a non-standard
+			// name encoding). The canonically named one is the stream
+			// other readers find; the other is kept as it is.
+			if len(db.Warnings) < 200 {
+				db.Warnings = append(db.Warnings, fmt.Sprintf("two streams are named %q; the one with the standard name encoding is used, the other is kept unchanged", name))
+			}
+			if canonicalName(e.RawName, name) && !canonicalName(prev.RawName, name) {
 				db.streamByName[name] = e
 			}
 		case e.Type == cfb.TypeStorage:
@@ -527,6 +544,7 @@ func (db *Database) streamInfos() []StreamInfo {
 			continue
 		}
 		seen[name] = true
+		e = db.streamByName[name] // of two copies, the one readers use
 		si := StreamInfo{Name: name, Size: e.Size, Entry: e, Table: db.streamOwner(name)}
 		if o, ok := db.overlay[name]; ok {
 			if o.deleted {

@@ -599,4 +599,5 @@ func (t *Table) writable() error {
 func (t *Table) touch() {
 	t.dirty = true
 	t.db.modified = true
+	t.db.contentModified = true
 }

@@ -53,7 +53,7 @@ two cases where the IDT output deliberately differs from msiinfo.`,
 			if *dir == "" && *format == "idt" && len(tables) != 1 {
 				return usagef("without -d DIR, name exactly one TABLE (the IDT goes to standard output)")
 			}
-			db, err := openMSI(file)
+			db, err := openMSI(env, file)
 			if err != nil {
 				return err
 			}

@@ -40,6 +40,7 @@ naming the file and line, and nothing is written.
 		out := fs.StringP("output", "o", "", "write the result to `OUT`")
 		inPlace := fs.Bool("in-place", false, "replace FILE itself (atomically, flushed to disk) instead of writing -o OUT")
 		dropSig := fs.Bool("drop-signature", false, "remove the digital signature of a signed package (it would be invalid)")
+		keepCode := fs.Bool("keep-package-code", false, "keep the PackageCode when tables change (by default the package gets a new one)")
 		var sync bool
 		syncFlag(fs, &sync)
 		return func(env *Env, args []string) error {
@@ -50,7 +51,7 @@ naming the file and line, and nothing is written.
 			if err != nil {
 				return err
 			}
-			db, err := openMSI(args[0])
+			db, err := openMSI(env, args[0])
 			if err != nil {
 				return err
 			}
@@ -60,10 +61,21 @@ naming the file and line, and nothing is written.
 					return fileErr(idt, err)
 				}
 			}
-			if err := db.Save(dst, &msi.SaveOptions{DropSignature: *dropSig, InPlace: *inPlace, Sync: sync}); err != nil {
+			var oldCode, newCode string
+			if db.ContentModified() && !*keepCode {
+				if oldCode, newCode, err = db.RenewPackageCode(); err != nil {
+					return fileErr(args[0], err)
+				}
+			}
+			wo := &msi.WriteOptions{DropSignature: *dropSig, KeepPackageCode: *keepCode}
+			dropped := db.DropsSignature(wo)
+			if err := db.Save(dst, &msi.SaveOptions{DropSignature: *dropSig, KeepPackageCode: *keepCode, InPlace: *inPlace, Sync: sync}); err != nil {
 				return fileErr(dst, err)
 			}
-			if *dropSig && db.Signed() {
+			if newCode != "" {
+				fmt.Fprintf(env.Stderr, "msikit: %s: new PackageCode %s (was %s): the tables changed\n", dst, newCode, oldCode)
+			}
+			if dropped {
 				fmt.Fprintf(env.Stderr, "msikit: %s: digital signature removed (the package changed)\n", dst)
 			}
 			return nil

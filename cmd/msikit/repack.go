@@ -38,7 +38,7 @@ re-encoding invalidates the signature.
 			if err != nil {
 				return err
 			}
-			db, err := openMSI(args[0])
+			db, err := openMSI(env, args[0])
 			if err != nil {
 				return err
 			}

@@ -39,6 +39,7 @@ type rewriteOpts struct {
 	leafKeep               bool
 	leafNoAdvertise        bool
 	leafAllowAbsent        bool
+	keepPackageCode        bool
 }
 
 // A passSpec is one rewrite pass as the CLI knows it. The table order is
@@ -120,6 +121,7 @@ msikit rewrite --drop-signature --in-place signed.msi`,
 		fs.BoolVarP(&o.dryRun, "dry-run", "n", false, "print the planned row changes as an IDT-style diff; write nothing")
 		fs.BoolVar(&o.jsonOut, "json", false, "print the report as JSON")
 		fs.BoolVar(&o.dropSignature, "drop-signature", false, "allow rewriting a signed package by removing its signature streams")
+		fs.BoolVar(&o.keepPackageCode, "keep-package-code", false, "keep the PackageCode of a changed package (by default it gets a new one, as Windows Installer caches packages by it)")
 		fs.BoolVar(&o.inPlace, "in-place", false, "overwrite each input (atomically, flushed to disk) instead of writing -o")
 		syncFlag(fs, &o.sync)
 		fs.IntVarP(&o.jobs, "jobs", "j", runtime.NumCPU(), "packages processed at once in batch mode")
@@ -148,6 +150,8 @@ type rewriteResult struct {
 	Signed           bool                `json:"signed"`
 	SignatureDropped bool                `json:"signature_dropped"`
 	Changes          int                 `json:"changes"`
+	// Warnings are the input's recovery warnings (also on stderr).
+	Warnings []string `json:"warnings,omitempty"`
 	Passes           []*transform.Report `json:"passes"`
 }
 
@@ -234,6 +238,9 @@ func runRewrite(env *Env, o *rewriteOpts, args []string) error {
 	}
 
 	sum := &rewriteSummary{Packages: results}
+	for _, r := range results {
+		warn(env, r.Input, r.Warnings)
+	}
 	for _, r := range results {
 		if r.OK {
 			sum.Succeeded++
@@ -340,6 +347,7 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 		return fail(err)
 	}
 	defer db.Close()
+	r.Warnings = db.Warnings
 	r.Signed = db.Signed()
 	for _, p := range selected {
 		if err := env.Ctx.Err(); err != nil {
@@ -352,20 +360,32 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 		r.Passes = append(r.Passes, rep)
 		r.Changes += len(rep.Changes)
 	}
+	if db.ContentModified() && !o.keepPackageCode {
+		rep, err := transform.NewPackageCode(db, r.Passes...)
+		if err != nil {
+			return fail(err)
+		}
+		if rep != nil {
+			r.Passes = append(r.Passes, rep)
+			r.Changes += len(rep.Changes)
+		}
+	}
 	if o.dryRun {
 		r.OK = true
 		return r
 	}
+	wo := &msi.WriteOptions{DropSignature: o.dropSignature, KeepPackageCode: o.keepPackageCode}
+	dropsSignature := db.DropsSignature(wo)
 	// Save refuses a changed signed package (msi.ErrSigned) before it
 	// creates any file; the CLI only words the refusal for its users.
-	err = db.Save(out, &msi.SaveOptions{DropSignature: o.dropSignature, InPlace: o.inPlace, Sync: o.sync})
+	err = db.Save(out, &msi.SaveOptions{DropSignature: o.dropSignature, KeepPackageCode: o.keepPackageCode, InPlace: o.inPlace, Sync: o.sync})
 	if errors.Is(err, msi.ErrSigned) {
 		return fail(fmt.Errorf("package is signed and %d rows would change, which invalidates its Authenticode signature; pass --drop-signature to write it unsigned (and re-sign it), or ship a transform (.mst) to leave the signed package untouched", r.Changes))
 	}
 	if err != nil {
 		return fail(err)
 	}
-	r.SignatureDropped = r.Signed && db.Modified() && o.dropSignature
+	r.SignatureDropped = dropsSignature
 	r.OK = true
 	return r
 }
@@ -470,3 +490,4 @@ func runAssemblyNames(db *msi.Database, o *rewriteOpts) (*transform.Report, erro
 		AllowSigned: true,
 	})
 }
+
