@@ -142,17 +142,17 @@ msikit rewrite --drop-signature --in-place signed.msi`,
 // rewriteResult is one package's outcome; its JSON form is the documented
 // schema.
 type rewriteResult struct {
-	Input            string              `json:"input"`
-	Output           string              `json:"output,omitempty"`
-	OK               bool                `json:"ok"`
-	Error            string              `json:"error,omitempty"`
-	DryRun           bool                `json:"dry_run"`
-	Signed           bool                `json:"signed"`
-	SignatureDropped bool                `json:"signature_dropped"`
-	Changes          int                 `json:"changes"`
+	Input            string `json:"input"`
+	Output           string `json:"output,omitempty"`
+	OK               bool   `json:"ok"`
+	Error            string `json:"error,omitempty"`
+	DryRun           bool   `json:"dry_run"`
+	Signed           bool   `json:"signed"`
+	SignatureDropped bool   `json:"signature_dropped"`
+	Changes          int    `json:"changes"`
 	// Warnings are the input's recovery warnings (also on stderr).
-	Warnings []string `json:"warnings,omitempty"`
-	Passes           []*transform.Report `json:"passes"`
+	Warnings []string            `json:"warnings,omitempty"`
+	Passes   []*transform.Report `json:"passes"`
 }
 
 type rewriteSummary struct {
@@ -490,4 +490,3 @@ func runAssemblyNames(db *msi.Database, o *rewriteOpts) (*transform.Report, erro
 		AllowSigned: true,
 	})
 }
-
