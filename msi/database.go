@@ -20,7 +20,7 @@ type Kind int
 const (
 	KindUnknown     Kind = iota // a compound file with an unrecognized root CLSID
 	KindInstaller               // an installer database (.msi, also .cub validation files)
-	KindMergeModule             // a merge module (.msm): an installer database with a ModuleSignature table
+	KindMergeModule             // a merge module (.msm): a ModuleSignature table, and no InstallExecuteSequence or ProductCode
 	KindPatch                   // a patch (.msp): a database plus sub-storages holding transforms
 	KindTransform               // a transform (.mst): change records, not a full database
 )
@@ -260,11 +260,30 @@ func newDatabase(cf *cfb.Reader, size int64, o Options) (*Database, error) {
 		return nil, err
 	}
 	if db.kind == KindInstaller || db.kind == KindUnknown {
-		if _, ok := db.byName["ModuleSignature"]; ok {
+		if _, ok := db.byName["ModuleSignature"]; ok && !db.installerEvidence() {
 			db.kind = KindMergeModule
 		}
 	}
 	return db, nil
+}
+
+// installerEvidence reports whether the database has what only an
+// installer database has: a ProductCode property, or rows in
+// InstallExecuteSequence. Installers built from merge modules keep the
+// modules' ModuleSignature table, so that table alone does not make a
+// merge module; a merge module has no ProductCode and sequences its
+// actions in the Module* sequence tables (WiX writes the standard
+// sequence tables into modules too, empty).
+func (db *Database) installerEvidence() bool {
+	if t := db.byName["InstallExecuteSequence"]; t != nil && db.load(t) == nil && t.nrows > 0 {
+		return true
+	}
+	t := db.byName["Property"]
+	if t == nil || db.load(t) != nil || len(t.keys) != 1 || t.keys[0] != 0 || len(t.cols) < 2 || t.cols[0].Type != ColString {
+		return false
+	}
+	_, ok := t.Lookup(StrValue("ProductCode"))
+	return ok
 }
 
 // readStream reads a whole stream that must fit the database's limits.
