@@ -101,7 +101,8 @@ type Database struct {
 	path           string // file name given to Open
 
 	// Warnings lists recoverable oddities found while reading (from the
-	// container and the database).
+	// container and the database) and while editing (values longer than
+	// their column's declared size).
 	Warnings []string
 }
 
@@ -654,6 +655,20 @@ const (
 	sigStream   = "\x05DigitalSignature"
 	sigExStream = "\x05MsiDigitalSignatureEx"
 )
+
+// maxWarnings bounds Warnings: hostile input could otherwise add one per
+// row.
+const maxWarnings = 1000
+
+// warnf adds a warning, up to maxWarnings.
+func (db *Database) warnf(format string, args ...any) {
+	switch {
+	case len(db.Warnings) < maxWarnings:
+		db.Warnings = append(db.Warnings, fmt.Sprintf(format, args...))
+	case len(db.Warnings) == maxWarnings:
+		db.Warnings = append(db.Warnings, "further warnings suppressed")
+	}
+}
 
 // Modified reports whether anything was changed since the database was read.
 func (db *Database) Modified() bool { return db.modified }

@@ -188,7 +188,10 @@ func (db *Database) renameStream(from, to string) {
 	db.contentModified = true
 }
 
-// SetStrict turns on (or off) checking edits against the _Validation table:
+// SetStrict turns on (or off) refusing strings longer than their column's
+// declared size (without it they are kept with a warning in Warnings:
+// Windows Installer does not enforce the sizes) and checking edits against
+// the _Validation table:
 // Nullable, MinValue/MaxValue, Set, and the Identifier, Guid, UpperCase,
 // LowerCase, Integer, DoubleInteger, Property, Version, Language, Filename,
 // WildCardFilename, DefaultDir, Cabinet, Formatted, KeyFormatted, RegPath

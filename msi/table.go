@@ -458,8 +458,16 @@ func (t *Table) validate(vals []Value) ([]uint32, error) {
 			return nil, verr(err.Error())
 		}
 		if c.Type == ColString && c.Size > 0 {
+			// Windows Installer does not enforce declared string sizes
+			// (the Archive File Format documentation says so, and real
+			// packages exceed them): an over-long value is a warning,
+			// refused only in strict mode.
 			if n := len(utf16.Encode([]rune(v.s))); n > c.Size {
-				return nil, verr(fmt.Sprintf("string of %d characters is longer than the column's %d", n, c.Size))
+				msg := fmt.Sprintf("string of %d characters is longer than the column's %d", n, c.Size)
+				if t.db.strict {
+					return nil, verr(msg)
+				}
+				t.db.warnf("table %s column %s row [%s]: %s (kept: Windows Installer does not enforce column sizes)", t.name, c.Name, strings.Join(keyText(t, vals), ", "), msg)
 			}
 		}
 		if t.db.strict {

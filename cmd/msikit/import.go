@@ -25,6 +25,17 @@ given. For each file:
     _ForceCodepage.idt the codepage (strings keep their text and are
     re-encoded; a codepage that cannot represent one is refused).
 
+Values are read as the Archive File Format writes them: the control
+characters 0x15, 0x1B, 0x10, 0x19, 0x18 and 0x11 stand for NUL, backspace,
+tab, line feed, form feed and carriage return (msikit export writes them
+so). A string longer than its column's declared size is kept with a warning,
+since Windows Installer does not enforce the sizes; --strict refuses it, and
+values the _Validation table does not allow.
+
+A changed package gets a new PackageCode (summary information Revision
+Number), reported on stderr, since Windows Installer caches packages by it;
+--keep-package-code keeps the old one.
+
 Only the tables and streams that change are re-encoded; everything else is
 copied through byte for byte. The output is written atomically. A signed
 package is refused unless --drop-signature is given, since any change
@@ -40,6 +51,7 @@ naming the file and line, and nothing is written.
 		out := fs.StringP("output", "o", "", "write the result to `OUT`")
 		inPlace := fs.Bool("in-place", false, "replace FILE itself (atomically, flushed to disk) instead of writing -o OUT")
 		dropSig := fs.Bool("drop-signature", false, "remove the digital signature of a signed package (it would be invalid)")
+		strict := fs.Bool("strict", false, "refuse values longer than their column's declared size or not allowed by _Validation (by default an over-long value is kept with a warning, as Windows Installer does not enforce the sizes)")
 		keepCode := fs.Bool("keep-package-code", false, "keep the PackageCode when tables change (by default the package gets a new one)")
 		var sync bool
 		syncFlag(fs, &sync)
@@ -56,11 +68,17 @@ naming the file and line, and nothing is written.
 				return err
 			}
 			defer db.Close()
+			db.SetStrict(*strict)
+			opened := len(db.Warnings)
 			for _, idt := range args[1:] {
 				if _, err := db.ImportIDTFile(idt); err != nil {
 					return fileErr(idt, err)
 				}
 			}
+			// Values longer than their column's declared size are kept
+			// (Windows Installer does not enforce the sizes), with a
+			// warning each.
+			warn(env, args[0], db.Warnings[opened:])
 			var oldCode, newCode string
 			if db.ContentModified() && !*keepCode {
 				if oldCode, newCode, err = db.RenewPackageCode(); err != nil {

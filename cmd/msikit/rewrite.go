@@ -347,7 +347,8 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 		return fail(err)
 	}
 	defer db.Close()
-	r.Warnings = db.Warnings
+	// The input's recovery warnings, and any the passes' edits add.
+	defer func() { r.Warnings = db.Warnings }()
 	r.Signed = db.Signed()
 	for _, p := range selected {
 		if err := env.Ctx.Err(); err != nil {

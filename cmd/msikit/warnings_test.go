@@ -88,3 +88,33 @@ func TestRecoveryWarnings(t *testing.T) {
 		})
 	}
 }
+
+// TestImportOverlongValue checks that a value longer than its column's
+// declared size is imported with a warning (Windows Installer does not
+// enforce the sizes) and refused with --strict.
+func TestImportOverlongValue(t *testing.T) {
+	dir := t.TempDir()
+	idt := filepath.Join(dir, "Property.idt")
+	long := strings.Repeat("P", 74) // the Property column is s72
+	if err := os.WriteFile(idt, []byte("Property\tValue\r\ns72\tl0\r\nProperty\tProperty\r\n"+long+"\tx\r\nProductCode\t{CA84CAB9-CFE5-8F89-0D70-EA88B4E9BBD4}\r\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.msi")
+	code, _, stderr := runCLI(t, "import", "../../testdata/sample.msi", idt, "-o", out)
+	if code != 0 || !strings.Contains(stderr, "msikit: warning: ../../testdata/sample.msi: table Property column Property row ["+long+"]: string of 74 characters is longer than the column's 72") {
+		t.Fatalf("import: exit %d, stderr %q", code, stderr)
+	}
+	db, err := msi.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	prop, _ := db.Table("Property")
+	if _, ok := prop.Lookup(msi.StrValue(long)); !ok {
+		t.Error("the over-long value was not kept")
+	}
+	code, _, stderr = runCLI(t, "import", "--strict", "../../testdata/sample.msi", idt, "-o", filepath.Join(dir, "strict.msi"))
+	if code != 1 || !strings.Contains(stderr, "longer than the column's 72") {
+		t.Errorf("import --strict: exit %d, stderr %q", code, stderr)
+	}
+}
