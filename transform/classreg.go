@@ -39,12 +39,25 @@ type ClassToRegistryOptions struct {
 //
 // For each registration msiexec would write, a Registry row (Root 0,
 // HKEY_CLASSES_ROOT) with the same key, name and value is added, under the
-// component msiexec tied it to; the converted rows are deleted. Generated
+// component msiexec tied it to; the converted rows are deleted. msiexec
+// registers a class or extension while the feature its row names is
+// installed or advertised, whatever other features hold its component, and
+// unregisters it when that feature is removed; when the component is in
+// other features too (or not in that one), the Registry rows go in a new
+// registry-only component held only by that feature: key "reg_" +
+// component + "_" + feature (shortened with a hash to fit the Component
+// key column), key path its first Registry value, the original
+// component's directory, condition, 64-bit and transitive bits, and a
+// ComponentId derived from the ProductCode, the original ComponentId and
+// the feature. Generated
 // Registry keys are "reg" followed by 32 hex digits of a hash of the row's
 // root, key, name and component, so they are the same on every run ("_2",
 // "_3"… is appended in the unlikely case the package already uses one). The
 // Registry table is created when absent, and WriteRegistryValues and
-// RemoveRegistryValues are added to InstallExecuteSequence when missing.
+// RemoveRegistryValues are added to InstallExecuteSequence when missing (in
+// a merge module, to ModuleInstallExecuteSequence, as standard actions:
+// the recommended sequence numbers 5000 and 2600 with BaseAction and After
+// null).
 // RegisterClassInfo and the other Register*/Unregister* actions are kept:
 // they do nothing on empty tables and still serve any registration left
 // advertised.
