@@ -328,13 +328,18 @@ func crCreateRegistry(db *msi.Database) (*msi.Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Describe the new table in _Validation when the package validates.
+	return t, crDescribe(db, crTblRegistry, crRegistryValidation)
+}
+
+// crDescribe adds the _Validation rows of a table the pass created, when
+// the package has a _Validation table (rows it already has are kept).
+func crDescribe(db *msi.Database, table string, rows [][]string) error {
 	val, err := crTable(db, "_Validation")
 	if err != nil || val == nil {
-		return t, err
+		return err
 	}
-	for _, v := range crRegistryValidation {
-		cells := append([]string{crTblRegistry}, v...)
+	for _, v := range rows {
+		cells := append([]string{table}, v...)
 		vals := make([]msi.Value, 0, len(val.Columns()))
 		for i, col := range val.Columns() {
 			s := ""
@@ -347,10 +352,10 @@ func crCreateRegistry(db *msi.Database) (*msi.Table, error) {
 			continue
 		}
 		if err := val.Insert(vals...); err != nil {
-			return t, err
+			return err
 		}
 	}
-	return t, nil
+	return nil
 }
 
 // crValue converts IDT text to a Value of col's type ("" is null).
@@ -467,6 +472,24 @@ var (
 	crInstallSequenceColumns = []crColumnDef{{"Action", "s72", true}, {"Condition", "S255", false}, {"Sequence", "I2", false}}
 )
 
+// The standard _Validation rows of the two sequence tables (Column,
+// Nullable, MinValue, MaxValue, KeyTable, KeyColumn, Category, Set,
+// Description).
+var (
+	crModuleSequenceValidation = [][]string{
+		{"Action", "N", "", "", "", "", "Identifier", "", "Action to insert"},
+		{"Sequence", "Y", "-4", "32767", "", "", "", "", "Standard Sequence number"},
+		{"BaseAction", "Y", "", "", crSeqModule, "1", "Identifier", "", "Base action to determine insert location."},
+		{"After", "Y", "0", "1", "", "", "", "", "Before (0) or After (1)"},
+		{"Condition", "Y", "", "", "", "", "Condition", "", ""},
+	}
+	crInstallSequenceValidation = [][]string{
+		{"Action", "N", "", "", "", "", "Identifier", "", "Name of action to invoke, either in the engine or the handler DLL."},
+		{"Condition", "Y", "", "", "", "", "Condition", "", "Optional expression which skips the action if evaluates to expFalse.If the expression syntax is invalid, the engine will terminate, returning iesBadActionData."},
+		{"Sequence", "Y", "-4", "32767", "", "", "", "", "Number that determines the sort order in which the actions are to be executed.  Leave blank to suppress action."},
+	}
+)
+
 type crColumnDef struct {
 	name, typ string
 	key       bool
@@ -495,10 +518,16 @@ func crCreateModuleSequence(db *msi.Database, rep *Report) (*msi.Table, error) {
 		if _, err := crCreateTable(db, crSeqInstall, crInstallSequenceColumns); err != nil {
 			return nil, err
 		}
+		if err := crDescribe(db, crSeqInstall, crInstallSequenceValidation); err != nil {
+			return nil, err
+		}
 		rep.note(Info, crSeqInstall, nil, "created the (empty) InstallExecuteSequence table a merge module with a ModuleInstallExecuteSequence table must carry")
 	}
 	t, err := crCreateTable(db, crSeqModule, crModuleSequenceColumns)
 	if err != nil {
+		return nil, err
+	}
+	if err := crDescribe(db, crSeqModule, crModuleSequenceValidation); err != nil {
 		return nil, err
 	}
 	rep.note(Info, crSeqModule, nil, "created the ModuleInstallExecuteSequence table (standard schema)")

@@ -372,7 +372,7 @@ func (p *crPlanner) checkClasses() {
 		nd := crNode{crClass, i}
 		if _, why := p.keyFile(c.Component); why != "" {
 			p.classDead[i] = why
-		} else if !p.features[c.Feature] {
+		} else if !p.featureExists(c.Feature) {
 			p.classDead[i] = fmt.Sprintf("feature %s is not in the Feature table", c.Feature)
 		}
 		if p.classDead[i] != "" {
@@ -448,6 +448,16 @@ func (p *crPlanner) checkClasses() {
 			}
 		}
 	}
+}
+
+// crNullGUID is the Feature_ value merge modules use: the merge tool
+// replaces it with the feature the module is merged into.
+const crNullGUID = "{00000000-0000-0000-0000-000000000000}"
+
+// featureExists reports whether a Feature_ value names a feature: one of
+// the Feature table, or in a merge module the null GUID placeholder.
+func (p *crPlanner) featureExists(f string) bool {
+	return p.features[f] || p.in.MergeModule && f == crNullGUID
 }
 
 // Feature attribute bits.
@@ -635,7 +645,7 @@ func (p *crPlanner) checkExtensions() {
 		switch {
 		case p.comps[e.Component] == nil:
 			p.extDead[i] = fmt.Sprintf("component %s is not in the Component table", e.Component)
-		case !p.features[e.Feature]:
+		case !p.featureExists(e.Feature):
 			p.extDead[i] = fmt.Sprintf("feature %s is not in the Feature table", e.Feature)
 		}
 		if p.extDead[i] != "" {
