@@ -14,7 +14,6 @@ func TestFitIdent(t *testing.T) {
 	long := strings.Repeat("Feature", 10) + "_" + strings.Repeat("Comp", 20)
 	for _, width := range []int{72, 38, 32, 12, 10, 9, 5, 2} {
 		taken := map[string]bool{}
-		var got []string
 		n := 20
 		if width == 2 {
 			n = 16 // "_" and one hex digit: 16 names in all
@@ -28,7 +27,6 @@ func TestFitIdent(t *testing.T) {
 				t.Errorf("width %d: not deterministic: %q then %q", width, name, again)
 			}
 			taken[strings.ToLower(name)] = true
-			got = append(got, name)
 		}
 	}
 	if got := fitIdent("9 bad-name", 38, "s", map[string]bool{}); got != "__bad_name" {
