@@ -273,3 +273,30 @@ func writeWithStaleSummaryCopy(t *testing.T, src, dst string) {
 		t.Fatal(err)
 	}
 }
+
+// TestImportedPackageCodeKept checks that a Revision Number the caller sets
+// (an imported _SummaryInformation.idt) is kept by the write, even when
+// tables changed too.
+func TestImportedPackageCodeKept(t *testing.T) {
+	db, err := Open(coreSample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	const code = "{11111111-2222-3333-4444-555555555555}"
+	idt := "PropertyId\tValue\r\ni2\tl255\r\n_SummaryInformation\tPropertyId\r\n9\t" + code + "\r\n"
+	if _, err := db.ImportIDT(strings.NewReader(idt), nil); err != nil {
+		t.Fatal(err)
+	}
+	prop, _ := db.Table("Property")
+	if err := prop.Insert(StrValue("MSIKIT_EDIT"), StrValue("yes")); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "out.msi")
+	if err := db.Save(out, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := packageCodeOf(t, out); got != code {
+		t.Errorf("PackageCode %q, want the imported %q", got, code)
+	}
+}

@@ -79,19 +79,17 @@ naming the file and line, and nothing is written.
 			// (Windows Installer does not enforce the sizes), with a
 			// warning each.
 			warn(env, args[0], db.Warnings[opened:])
-			var oldCode, newCode string
-			if db.ContentModified() && !*keepCode {
-				if oldCode, newCode, err = db.RenewPackageCode(); err != nil {
-					return fileErr(args[0], err)
-				}
-			}
+			// A changed package gets a new PackageCode when it is
+			// written (unless an imported _SummaryInformation.idt set
+			// one, or --keep-package-code); compare to report it.
+			oldCode, _ := db.PackageCode() // unreadable: the write says why
 			wo := &msi.WriteOptions{DropSignature: *dropSig, KeepPackageCode: *keepCode}
 			dropped := db.DropsSignature(wo)
 			if err := db.Save(dst, &msi.SaveOptions{DropSignature: *dropSig, KeepPackageCode: *keepCode, InPlace: *inPlace, Sync: sync}); err != nil {
 				return fileErr(dst, err)
 			}
-			if newCode != "" {
-				fmt.Fprintf(env.Stderr, "msikit: %s: new PackageCode %s (was %s): the tables changed\n", dst, newCode, oldCode)
+			if newCode, err := db.PackageCode(); err == nil && newCode != oldCode {
+				fmt.Fprintf(env.Stderr, "msikit: %s: new PackageCode %s (was %s)\n", dst, newCode, oldCode)
 			}
 			if dropped {
 				fmt.Fprintf(env.Stderr, "msikit: %s: digital signature removed (the package changed)\n", dst)
