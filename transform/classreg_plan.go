@@ -1478,6 +1478,8 @@ func (p *crPlanner) owner(component, feature string) string {
 	}
 	name := fitIdent("reg_"+component+"_"+feature, width, "classreg\x00"+component+"\x00"+feature, p.compTaken)
 	if name == "" {
+		p.note(Warning, "Component", []string{component}, "the Component key column (%d characters) is too narrow for a registry-only component of feature %s: the Registry rows follow component %s and its features", width, feature, component)
+		p.owners[key] = component
 		return component
 	}
 	p.compTaken[crLower(name)] = true
