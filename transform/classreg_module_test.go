@@ -126,3 +126,74 @@ func crMsiinfoTables(t *testing.T, msiinfo, path string) []string {
 	}
 	return strings.Fields(string(out))
 }
+
+// TestClassToRegistryInstallerFromModules converts a class in a real
+// installer built from merge modules (it keeps their ModuleSignature
+// table), whose InstallExecuteSequence lacks the registry actions: the
+// package is an installer, so WriteRegistryValues and RemoveRegistryValues
+// join its InstallExecuteSequence, and the Registry rows are written.
+// Before kinds came from evidence, such a package was taken for a merge
+// module and came out registering nothing.
+func TestClassToRegistryInstallerFromModules(t *testing.T) {
+	msiinfo := testenv.NeedTool(t, "msiinfo", "msitools")
+	src := crCorpusFile(t, "real/vfp-VFPODBC.msi")
+	db, err := msi.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if !slices.Contains(db.TableNames(), "ModuleSignature") || db.Kind() != msi.KindInstaller {
+		t.Fatalf("kind %v; the fixture must be an installer with ModuleSignature", db.Kind())
+	}
+	seq, err := db.Table(crSeqInstall)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq.DeleteFunc(func(r msi.Row) bool {
+		a := r.Get("Action").Str()
+		return a == "WriteRegistryValues" || a == "RemoveRegistryValues"
+	})
+	comp := firstComponentWithKeyFile(t, db)
+	feature := ""
+	fc, err := db.Table("FeatureComponents")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r := range fc.Rows() {
+		if r.Get("Component_").Str() == comp {
+			feature = r.Get("Feature_").Str()
+			break
+		}
+	}
+	const clsid = "{7E57C0DE-C1A5-4000-8000-0000000000BB}"
+	classIDT := "CLSID\tContext\tComponent_\tProgId_Default\tDescription\tAppId_\tFileTypeMask\tIcon_\tIconIndex\tDefInprocHandler\tArgument\tFeature_\tAttributes\r\n" +
+		"s38\ts32\ts72\tS255\tL255\tS38\tS255\tS72\tI2\tS32\tS255\ts38\tI2\r\nClass\tCLSID\tContext\tComponent_\r\n" +
+		clsid + "\tInprocServer32\t" + comp + "\t\tVendor Thing\t\t\t\t\t\t\t" + feature + "\t\r\n"
+	if _, err := db.ImportIDT(strings.NewReader(classIDT), nil); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := ClassToRegistry(db, ClassToRegistryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "out.msi")
+	if err := db.Save(out, nil); err != nil {
+		t.Fatal(err)
+	}
+	got := crMsiinfoExport(t, msiinfo, out, crSeqInstall)
+	actions := map[string]bool{}
+	for _, r := range got.Rows {
+		actions[got.get(r, "Action")] = true
+	}
+	if !actions["WriteRegistryValues"] || !actions["RemoveRegistryValues"] {
+		t.Errorf("InstallExecuteSequence lacks the registry actions after the pass; report %+v", rep)
+	}
+	reg := crMsiinfoExport(t, msiinfo, out, crTblRegistry)
+	found := false
+	for _, r := range reg.Rows {
+		found = found || strings.EqualFold(reg.get(r, "Key"), `CLSID\`+clsid+`\InprocServer32`)
+	}
+	if !found {
+		t.Error("no Registry row writes the class's server")
+	}
+}
