@@ -20,7 +20,7 @@ type Kind int
 const (
 	KindUnknown     Kind = iota // a compound file with an unrecognized root CLSID
 	KindInstaller               // an installer database (.msi, also .cub validation files)
-	KindMergeModule             // a merge module (.msm): an installer database with a ModuleSignature table
+	KindMergeModule             // a merge module (.msm): a ModuleSignature table, and no InstallExecuteSequence or ProductCode
 	KindPatch                   // a patch (.msp): a database plus sub-storages holding transforms
 	KindTransform               // a transform (.mst): change records, not a full database
 )
@@ -91,11 +91,18 @@ type Database struct {
 	dropped     []string                // dropped tables (their streams are not written)
 	strict      bool
 	modified    bool
-	closed      bool
-	path        string // file name given to Open
+	// contentModified: tables, schema, codepage or streams other than
+	// the summary information changed (the package is another package).
+	contentModified bool
+	// packageCodeSet: the PackageCode was renewed (or set by the caller)
+	// since the database was read.
+	packageCodeSet bool
+	closed         bool
+	path           string // file name given to Open
 
 	// Warnings lists recoverable oddities found while reading (from the
-	// container and the database).
+	// container and the database) and while editing (values longer than
+	// their column's declared size).
 	Warnings []string
 }
 
@@ -193,7 +200,18 @@ func newDatabase(cf *cfb.Reader, size int64, o Options) (*Database, error) {
 			db.tableStreams[name] = e
 		case e.Type == cfb.TypeStream:
 			db.streams = append(db.streams, e)
-			if _, dup := db.streamByName[name]; !dup {
+			prev, dup := db.streamByName[name]
+			if !dup {
+				db.streamByName[name] = e
+				continue
+			}
+			// Two streams decode to one name (one with a non-standard
+			// name encoding). The canonically named one is the stream
+			// other readers find; the other is kept as it is.
+			if len(db.Warnings) < 200 {
+				db.Warnings = append(db.Warnings, fmt.Sprintf("two streams are named %q; the one with the standard name encoding is used, the other is kept unchanged", name))
+			}
+			if canonicalName(e.RawName, name) && !canonicalName(prev.RawName, name) {
 				db.streamByName[name] = e
 			}
 		case e.Type == cfb.TypeStorage:
@@ -243,11 +261,30 @@ func newDatabase(cf *cfb.Reader, size int64, o Options) (*Database, error) {
 		return nil, err
 	}
 	if db.kind == KindInstaller || db.kind == KindUnknown {
-		if _, ok := db.byName["ModuleSignature"]; ok {
+		if _, ok := db.byName["ModuleSignature"]; ok && !db.installerEvidence() {
 			db.kind = KindMergeModule
 		}
 	}
 	return db, nil
+}
+
+// installerEvidence reports whether the database has what only an
+// installer database has: a ProductCode property, or rows in
+// InstallExecuteSequence. Installers built from merge modules keep the
+// modules' ModuleSignature table, so that table alone does not make a
+// merge module; a merge module has no ProductCode and sequences its
+// actions in the Module* sequence tables (WiX writes the standard
+// sequence tables into modules too, empty).
+func (db *Database) installerEvidence() bool {
+	if t := db.byName["InstallExecuteSequence"]; t != nil && db.load(t) == nil && t.nrows > 0 {
+		return true
+	}
+	t := db.byName["Property"]
+	if t == nil || db.load(t) != nil || len(t.keys) != 1 || t.keys[0] != 0 || len(t.cols) < 2 || t.cols[0].Type != ColString {
+		return false
+	}
+	_, ok := t.Lookup(StrValue("ProductCode"))
+	return ok
 }
 
 // readStream reads a whole stream that must fit the database's limits.
@@ -527,6 +564,7 @@ func (db *Database) streamInfos() []StreamInfo {
 			continue
 		}
 		seen[name] = true
+		e = db.streamByName[name] // of two copies, the one readers use
 		si := StreamInfo{Name: name, Size: e.Size, Entry: e, Table: db.streamOwner(name)}
 		if o, ok := db.overlay[name]; ok {
 			if o.deleted {
@@ -617,6 +655,20 @@ const (
 	sigStream   = "\x05DigitalSignature"
 	sigExStream = "\x05MsiDigitalSignatureEx"
 )
+
+// maxWarnings bounds Warnings: hostile input could otherwise add one per
+// row.
+const maxWarnings = 1000
+
+// warnf adds a warning, up to maxWarnings.
+func (db *Database) warnf(format string, args ...any) {
+	switch {
+	case len(db.Warnings) < maxWarnings:
+		db.Warnings = append(db.Warnings, fmt.Sprintf(format, args...))
+	case len(db.Warnings) == maxWarnings:
+		db.Warnings = append(db.Warnings, "further warnings suppressed")
+	}
+}
 
 // Modified reports whether anything was changed since the database was read.
 func (db *Database) Modified() bool { return db.modified }

@@ -78,6 +78,7 @@ func (db *Database) CreateTable(name string, cols []Column) (*Table, error) {
 	db.byName[name] = t
 	db.schemaDirty = true
 	db.modified = true
+	db.contentModified = true
 	for i, d := range db.dropped {
 		if d == name {
 			db.dropped = append(db.dropped[:i], db.dropped[i+1:]...)
@@ -116,6 +117,7 @@ func (db *Database) DropTable(name string) error {
 	db.dropped = append(db.dropped, name)
 	db.schemaDirty = true
 	db.modified = true
+	db.contentModified = true
 	return nil
 }
 
@@ -134,6 +136,9 @@ func (db *Database) SetStream(name string, r io.ReaderAt, size int64) error {
 	}
 	db.overlay[name] = streamSource{r: r, size: size}
 	db.modified = true
+	if name != SummaryInfoStream {
+		db.contentModified = true
+	}
 	return nil
 }
 
@@ -152,11 +157,13 @@ func (db *Database) dropStream(name string) {
 		if _, ok := db.overlay[name]; ok {
 			delete(db.overlay, name)
 			db.modified = true
+			db.contentModified = true
 		}
 		return
 	}
 	db.overlay[name] = streamSource{deleted: true}
 	db.modified = true
+	db.contentModified = true
 }
 
 // renameStream moves a stream's data to a new name (after a key change).
@@ -178,9 +185,13 @@ func (db *Database) renameStream(from, to string) {
 	db.dropStream(from)
 	db.overlay[to] = src
 	db.modified = true
+	db.contentModified = true
 }
 
-// SetStrict turns on (or off) checking edits against the _Validation table:
+// SetStrict turns on (or off) refusing strings longer than their column's
+// declared size (without it they are kept with a warning in Warnings:
+// Windows Installer does not enforce the sizes) and checking edits against
+// the _Validation table:
 // Nullable, MinValue/MaxValue, Set, and the Identifier, Guid, UpperCase,
 // LowerCase, Integer, DoubleInteger, Property, Version, Language, Filename,
 // WildCardFilename, DefaultDir, Cabinet, Formatted, KeyFormatted, RegPath

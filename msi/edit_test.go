@@ -255,7 +255,11 @@ func TestValueErrors(t *testing.T) {
 		{"arity", func() error { return prop.Insert(StrValue("A")) }, "", "got 1 values for 2 columns"},
 		{"type", func() error { return prop.Insert(IntValue(1), StrValue("x")) }, "Property", "want a string"},
 		{"null", func() error { return prop.Insert(StrValue("A"), Null) }, "Value", "null in a non-nullable"},
-		{"size", func() error { return prop.Insert(StrValue(long), StrValue("x")) }, "Property", "longer than the column's 72"},
+		{"size (strict)", func() error {
+			db.SetStrict(true)
+			defer db.SetStrict(false)
+			return prop.Insert(StrValue(long), StrValue("x"))
+		}, "Property", "longer than the column's 72"},
 		{"duplicate", func() error { return prop.Insert(StrValue("Manufacturer"), StrValue("x")) }, "", "already exists"},
 		{"int16 range", func() error {
 			return feat.Update([]Value{StrValue("Core")}, func(v []Value) error { v[5] = IntValue(40000); return nil })

@@ -85,9 +85,9 @@ func (e *UnsupportedError) Error() string {
 }
 
 // ValueError reports an edit that was refused: a wrong number of values,
-// a value of the wrong type, a null in a non-nullable column, a string
-// longer than the column allows, a duplicate primary key, or (in strict
-// mode) a value the _Validation table does not allow. Key holds the row's
+// a value of the wrong type, a null in a non-nullable column, a duplicate
+// primary key, or (in strict mode) a string longer than the column's
+// declared size or a value the _Validation table does not allow. Key holds the row's
 // primary key values as text, when known.
 type ValueError struct {
 	Table  string

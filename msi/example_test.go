@@ -2,6 +2,7 @@ package msi_test
 
 import (
 	"fmt"
+	"io"
 	"log"
 	"os"
 	"path/filepath"
@@ -111,4 +112,33 @@ func ExampleTable_Update() {
 	// Output:
 	// Manufacturer = Example Corp
 	// NEWPROPERTY = 42
+}
+
+// Writing a changed package: it gets a new PackageCode (Windows Installer
+// caches packages by it) unless KeepPackageCode is set; a signed package
+// loses its signature only if the write changes it.
+func ExampleDatabase_DropsSignature() {
+	db, err := msi.Open("../testdata/sample.msi")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	opts := &msi.WriteOptions{DropSignature: true}
+	fmt.Println("changed:", db.ContentModified(), "drops a signature:", db.DropsSignature(opts))
+	prop, err := db.Table("Property")
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := prop.Insert(msi.StrValue("EXAMPLE"), msi.StrValue("1")); err != nil {
+		log.Fatal(err)
+	}
+	old, _ := db.PackageCode()
+	if _, err := db.WriteToOptions(io.Discard, opts); err != nil {
+		log.Fatal(err)
+	}
+	code, _ := db.PackageCode()
+	fmt.Println("changed:", db.ContentModified(), "new PackageCode:", code != old)
+	// Output:
+	// changed: false drops a signature: false
+	// changed: true new PackageCode: true
 }

@@ -42,7 +42,10 @@ func (db *Database) ExportTableNames() []string {
 // ends, a header of column names, column types ("s72", "I2", "v0", ...)
 // and the table name followed by its key columns, then one line per row in
 // stored order. Integers are decimal, nulls are empty, strings are UTF-8
-// and written as they are, binary cells show their stream name.
+// and written as they are except for the control characters the Archive
+// File Format translates (NUL, BS, HT, LF, FF and CR become 0x15, 0x1B,
+// 0x10, 0x19, 0x18 and 0x11; ImportIDT translates them back), binary cells
+// show their stream name.
 //
 // table may also be "_SummaryInformation" (the summary information
 // properties, FILETIMEs in UTC, strings in the property set's own
@@ -78,7 +81,7 @@ func (db *Database) exportSummaryIDT(bw *bufio.Writer) error {
 	for _, p := range summaryIDTProperties(si) {
 		bw.WriteString(strconv.Itoa(int(p.ID)))
 		bw.WriteByte('\t')
-		bw.WriteString(p.Text())
+		bw.WriteString(idtEscape(p.Text()))
 		bw.WriteString("\r\n")
 	}
 	return nil
@@ -143,7 +146,7 @@ func (db *Database) exportTableIDT(bw *bufio.Writer, table string, opts *IDTOpti
 			case KindInt:
 				bw.Write(strconv.AppendInt(num[:0], int64(v.Int()), 10))
 			case KindString:
-				bw.WriteString(v.Str())
+				bw.WriteString(idtEscape(v.Str()))
 			case KindBinary:
 				name := v.Str()
 				bw.WriteString(name)

@@ -102,8 +102,10 @@ func (r *idtReader) next() ([]byte, error) {
 	}
 }
 
-// splitIDTFields splits a line at tabs and undoes msidb's escapes: a NUL
-// byte stands for LF and the pair 0x11 0x19 for CR LF.
+// splitIDTFields splits a line at tabs and undoes the Archive File
+// Format's control character translation (see idtUnescape). A raw NUL
+// byte, which the translation never writes, stands for LF, as in files
+// some msidb versions wrote.
 func splitIDTFields(line []byte) []string {
 	return appendIDTFields(nil, string(line))
 }
@@ -118,11 +120,10 @@ func appendIDTFields(fields []string, line string) []string {
 		if i >= 0 {
 			f = line[:i]
 		}
-		if strings.IndexByte(f, 0) >= 0 || strings.Contains(f, "\x11\x19") {
-			f = strings.ReplaceAll(f, "\x11\x19", "\r\n")
+		if strings.IndexByte(f, 0) >= 0 {
 			f = strings.ReplaceAll(f, "\x00", "\n")
 		}
-		fields = append(fields, f)
+		fields = append(fields, idtUnescape(f))
 		if i < 0 {
 			return fields
 		}

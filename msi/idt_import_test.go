@@ -79,8 +79,19 @@ func TestImportIDTSemantics(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := exportString(t, db, "NewTable")
+	// The export writes LF and CR as the Archive File Format's 0x19 and
+	// 0x11; the stored values hold the real characters.
 	want := "Key\tNum\tText\r\ns10\tI4\tL0\r\nNewTable\tKey\r\n" +
-		"a\t\tone\ntwo\r\nb\t-5\tline1\r\nline2\r\nc\t2147483647\t\r\n"
+		"a\t\tone\x19two\r\nb\t-5\tline1\x11\x19line2\r\nc\t2147483647\t\r\n"
+	nt, err := db.Table("NewTable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, text := range map[string]string{"a": "one\ntwo", "b": "line1\r\nline2"} {
+		if r, ok := nt.Lookup(StrValue(key)); !ok || r.Get("Text").Str() != text {
+			t.Errorf("row %s: Text %q, want %q", key, r.Get("Text").Str(), text)
+		}
+	}
 	if got != want {
 		t.Errorf("NewTable export (-want +got):\n%s", cmp.Diff(want, got))
 	}

@@ -94,10 +94,10 @@ func exportParityFiles(t *testing.T) []string {
 func TestExportIDTMatchesMsiinfo(t *testing.T) {
 	msiinfo := testenv.NeedTool(t, "msiinfo", "msitools")
 	files := exportParityFiles(t)
-	var tablesCompared, filesCompared atomic.Int64
+	var tablesCompared, filesCompared, translated atomic.Int64
 	t.Cleanup(func() {
-		t.Logf("%d files, %d tables byte-identical to msiinfo export, %d binary cell files identical",
-			len(files), tablesCompared.Load(), filesCompared.Load())
+		t.Logf("%d files, %d tables byte-identical to msiinfo export (%d of them after undoing the control character translation), %d binary cell files identical",
+			len(files), tablesCompared.Load(), translated.Load(), filesCompared.Load())
 	})
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
@@ -139,6 +139,14 @@ func TestExportIDTMatchesMsiinfo(t *testing.T) {
 				if err := db.ExportIDT(&got, table, &IDTOptions{BinaryDir: ours}); err != nil {
 					t.Errorf("ExportIDT(%s): %v", table, err)
 					continue
+				}
+				if raw := rawControlChars(got.Bytes()); !bytes.Equal(raw, got.Bytes()) {
+					// msiinfo writes control characters raw, msikit as
+					// the Archive File Format translates them
+					// (known-msiinfo-differences.md, difference 3).
+					translated.Add(1)
+					got.Reset()
+					got.Write(raw)
 				}
 				if !bytes.Equal(want, got.Bytes()) {
 					t.Errorf("table %s differs from msiinfo export (-msiinfo +ours):\n%s", table,
@@ -203,3 +211,18 @@ func compareTrees(want, got string) (int, error) {
 type errorString string
 
 func (e errorString) Error() string { return string(e) }
+
+// rawControlChars undoes the Archive File Format's control character
+// translation in the rows of an IDT export (after the three header lines),
+// giving what msiinfo writes.
+func rawControlChars(idt []byte) []byte {
+	head := 0
+	for i := 0; i < 3; i++ {
+		j := bytes.Index(idt[head:], []byte("\r\n"))
+		if j < 0 {
+			return idt
+		}
+		head += j + 2
+	}
+	return append(idt[:head:head], idtUnescape(string(idt[head:]))...)
+}

@@ -209,7 +209,9 @@ func TestEditKeepsOtherStreams(t *testing.T) {
 				t.Fatal(err)
 			}
 			var buf bytes.Buffer
-			if _, err := db.WriteTo(&buf); err != nil {
+			// The default new PackageCode changes the summary stream;
+			// TestNewPackageCode checks that.
+			if _, err := db.WriteToOptions(&buf, &WriteOptions{KeepPackageCode: true}); err != nil {
 				t.Fatal(err)
 			}
 			db2, err := NewDatabase(bytes.NewReader(buf.Bytes()), int64(buf.Len()))

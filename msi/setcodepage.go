@@ -97,6 +97,7 @@ func (db *Database) SetCodepage(cp int) error {
 		t.index = nil
 	}
 	db.modified = true
+	db.contentModified = true
 	return nil
 }
 

@@ -160,7 +160,8 @@ func TestForceCodepageMatchesMsibuild(t *testing.T) {
 	if _, err := db.ImportIDTFile(idt); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Save(ours, nil); err != nil {
+	// msibuild keeps the PackageCode; so does this comparison.
+	if err := db.Save(ours, &SaveOptions{KeepPackageCode: true}); err != nil {
 		t.Fatal(err)
 	}
 	tablesOut, err := runMsiinfo(t, msiinfo, dir, "tables", theirs)

@@ -2,6 +2,8 @@ package msi
 
 import (
 	"errors"
+	"slices"
+	"strings"
 	"unicode/utf16"
 )
 
@@ -39,9 +41,22 @@ func packable(r rune) int {
 var errNameTooLong = errors.New("msi: stream name too long")
 
 // packName encodes a decoded stream name; table selects the table prefix.
-// It fails when the packed name exceeds 31 UTF-16 units.
+// It fails when the packed name exceeds 31 UTF-16 units. Names that start
+// with U+0005 (\x05SummaryInformation, \x05DigitalSignature, ...) are
+// property sets and signatures that Windows Installer and every other
+// reader look up by their literal name: they are stored unpacked.
 func packName(name string, table bool) ([]uint16, error) {
 	out := make([]uint16, 0, len(name)+1)
+	if !table && strings.HasPrefix(name, "\x05") {
+		out = utf16.AppendRune(out[:0], 5)
+		for _, r := range name[1:] {
+			out = utf16.AppendRune(out, r)
+		}
+		if len(out) > maxStreamName {
+			return nil, errNameTooLong
+		}
+		return out, nil
+	}
 	if table {
 		out = append(out, tablePrefix)
 	}
@@ -87,4 +102,12 @@ func unpackName(raw []uint16) (name string, table bool) {
 		}
 	}
 	return string(utf16.Decode(buf)), table
+}
+
+// canonicalName reports whether raw is the form packName gives name: the
+// name every other reader (msiexec, msitools) looks a stream up by. Of two
+// streams that decode to the same name, the canonical one is the stream.
+func canonicalName(raw []uint16, name string) bool {
+	want, err := packName(name, false)
+	return err == nil && slices.Equal(raw, want)
 }

@@ -647,11 +647,21 @@ func (db *Database) pendingStream(name string) (io.ReaderAt, int64, bool) {
 }
 
 // SetSummaryInfo encodes si and stores it as the \x05SummaryInformation
-// stream (written when the database is saved).
+// stream (written when the database is saved). A Revision Number that
+// differs from the current one counts as a PackageCode the caller chose:
+// a later write keeps it (see WriteOptions.KeepPackageCode).
 func (db *Database) SetSummaryInfo(si *SummaryInfo) error {
 	b, err := si.MarshalBinary()
 	if err != nil {
 		return err
 	}
-	return db.SetStream(SummaryInfoStream, bytes.NewReader(b), int64(len(b)))
+	cur, err := db.SummaryInfo()
+	changedCode := err != nil || cur.String(PIDRevision) != si.String(PIDRevision)
+	if err := db.SetStream(SummaryInfoStream, bytes.NewReader(b), int64(len(b))); err != nil {
+		return err
+	}
+	if changedCode {
+		db.packageCodeSet = true
+	}
+	return nil
 }

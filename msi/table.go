@@ -463,7 +463,9 @@ func (t *Table) appendCells(dst []uint32, vals []Value) ([]uint32, error) {
 		if c.Type == ColString && v.kind == KindString && isASCIIString(v.s) {
 			// Representable in every codepage; one UTF-16 unit a byte.
 			if c.Size > 0 && len(v.s) > c.Size {
-				return dst, verr(fmt.Sprintf("string of %d characters is longer than the column's %d", len(v.s), c.Size))
+				if err := t.oversize(c, vals, len(v.s)); err != nil {
+					return dst, err
+				}
 			}
 		} else {
 			if _, err := t.cellFromValue(i, v, false); err != nil {
@@ -471,7 +473,9 @@ func (t *Table) appendCells(dst []uint32, vals []Value) ([]uint32, error) {
 			}
 			if c.Type == ColString && c.Size > 0 {
 				if n := utf16Len(v.s); n > c.Size {
-					return dst, verr(fmt.Sprintf("string of %d characters is longer than the column's %d", n, c.Size))
+					if err := t.oversize(c, vals, n); err != nil {
+						return dst, err
+					}
 				}
 			}
 		}
@@ -490,6 +494,20 @@ func (t *Table) appendCells(dst []uint32, vals []Value) ([]uint32, error) {
 		dst = append(dst, c)
 	}
 	return dst, nil
+}
+
+// oversize handles a string of n UTF-16 units for column c of the row
+// vals, longer than the column's declared size. Windows Installer does not
+// enforce declared string sizes (the Archive File Format documentation
+// says so, and real packages exceed them): the value is kept with a
+// warning, and refused only in strict mode.
+func (t *Table) oversize(c Column, vals []Value, n int) error {
+	msg := fmt.Sprintf("string of %d characters is longer than the column's %d", n, c.Size)
+	if t.db.strict {
+		return &ValueError{Table: t.name, Column: c.Name, Key: keyText(t, vals), Reason: msg}
+	}
+	t.db.warnf("table %s column %s row [%s]: %s (kept: Windows Installer does not enforce column sizes)", t.name, c.Name, strings.Join(keyText(t, vals), ", "), msg)
+	return nil
 }
 
 // utf16Len returns the length of s in UTF-16 code units.
@@ -658,4 +676,5 @@ func (t *Table) writable() error {
 func (t *Table) touch() {
 	t.dirty = true
 	t.db.modified = true
+	t.db.contentModified = true
 }

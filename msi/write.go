@@ -22,12 +22,17 @@ type WriteOptions struct {
 	// Compact renumbers the string pool (dropping free slots) and
 	// re-encodes every table, as a repack does.
 	Compact bool
+	// KeepPackageCode keeps the PackageCode of a package whose contents
+	// changed. By default such a write first calls RenewPackageCode, as
+	// two different packages must not share a PackageCode.
+	KeepPackageCode bool
 }
 
 // SaveOptions controls Save.
 type SaveOptions struct {
-	DropSignature bool // see WriteOptions
-	Compact       bool // see WriteOptions
+	DropSignature   bool // see WriteOptions
+	Compact         bool // see WriteOptions
+	KeepPackageCode bool // see WriteOptions
 	// InPlace allows Save to replace the file the database was opened
 	// from. The replacement is still atomic, and it is always flushed to
 	// stable storage (as with Sync), since the old file is the only copy.
@@ -61,7 +66,7 @@ func (db *Database) Save(path string, opts *SaveOptions) error {
 			return fmt.Errorf("msi: %w", err)
 		}
 	}
-	wo := &WriteOptions{DropSignature: o.DropSignature, Compact: o.Compact}
+	wo := &WriteOptions{DropSignature: o.DropSignature, Compact: o.Compact, KeepPackageCode: o.KeepPackageCode}
 	// Plan first, so that a refused write (a signed package) never
 	// creates the temporary file.
 	if err := db.checkWritable(wo); err != nil {
@@ -91,6 +96,21 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// DropsSignature reports whether writing with opts removes the digital
+// signature: the package is signed, DropSignature is set and the write
+// changes what the signature covers (an edit, or Compact). A write that
+// changes nothing copies every stream, the signature included, and keeps
+// it valid.
+func (db *Database) DropsSignature(opts *WriteOptions) bool {
+	return opts != nil && opts.DropSignature && db.Signed() && db.changesContents(opts)
+}
+
+// changesContents reports whether a write with o writes anything other
+// than a copy of what was read.
+func (db *Database) changesContents(o *WriteOptions) bool {
+	return db.modified || o.Compact || db.needsPackageCode(o)
+}
+
 func (db *Database) checkWritable(o *WriteOptions) error {
 	if db.closed {
 		return ErrClosed
@@ -115,11 +135,16 @@ func (db *Database) WriteToOptions(w io.Writer, opts *WriteOptions) (int64, erro
 	if opts != nil {
 		o = *opts
 	}
-	db.mu.Lock()
-	defer db.mu.Unlock()
 	if err := db.checkWritable(&o); err != nil {
 		return 0, err
 	}
+	if db.needsPackageCode(&o) {
+		if _, _, err := db.RenewPackageCode(); err != nil {
+			return 0, err
+		}
+	}
+	db.mu.Lock()
+	defer db.mu.Unlock()
 	plan, err := db.plan(&o)
 	if err != nil {
 		return 0, err
@@ -364,10 +389,12 @@ func (db *Database) emit(w *cfb.Writer, plan *writePlan, o *WriteOptions) error 
 				return err
 			}
 		case e.Type == cfb.TypeStream:
-			if o.DropSignature && (name == sigStream || name == sigExStream) {
+			if o.DropSignature && (db.modified || o.Compact) && (name == sigStream || name == sigExStream) {
 				continue
 			}
-			if src, ok := db.overlay[name]; ok {
+			if src, ok := db.overlay[name]; ok && db.streamByName[name] == e {
+				// Only the copy readers use changes; a second copy
+				// with a non-standard name is copied through below.
 				if src.deleted || written[name] {
 					continue
 				}

@@ -39,12 +39,25 @@ type ClassToRegistryOptions struct {
 //
 // For each registration msiexec would write, a Registry row (Root 0,
 // HKEY_CLASSES_ROOT) with the same key, name and value is added, under the
-// component msiexec tied it to; the converted rows are deleted. Generated
+// component msiexec tied it to; the converted rows are deleted. msiexec
+// registers a class or extension while the feature its row names is
+// installed or advertised, whatever other features hold its component, and
+// unregisters it when that feature is removed; when the component is in
+// other features too (or not in that one), the Registry rows go in a new
+// registry-only component held only by that feature: key "reg_" +
+// component + "_" + feature (shortened with a hash to fit the Component
+// key column), key path its first Registry value, the original
+// component's directory, condition, 64-bit and transitive bits, and a
+// ComponentId derived from the ProductCode, the original ComponentId and
+// the feature. Generated
 // Registry keys are "reg" followed by 32 hex digits of a hash of the row's
 // root, key, name and component, so they are the same on every run ("_2",
 // "_3"… is appended in the unlikely case the package already uses one). The
 // Registry table is created when absent, and WriteRegistryValues and
-// RemoveRegistryValues are added to InstallExecuteSequence when missing.
+// RemoveRegistryValues are added to InstallExecuteSequence when missing (in
+// a merge module, to ModuleInstallExecuteSequence, as standard actions:
+// the recommended sequence numbers 5000 and 2600 with BaseAction and After
+// null).
 // RegisterClassInfo and the other Register*/Unregister* actions are kept:
 // they do nothing on empty tables and still serve any registration left
 // advertised.
@@ -192,7 +205,8 @@ func readClassRegInput(db *msi.Database) (*classRegInput, error) {
 		in.TypeLibs = append(in.TypeLibs, crTypeLibRow{LibID: crStr(r, "LibID"), Component: crStr(r, "Component_"), ref: crRef(r)})
 	})
 	step("Component", func(r msi.Row) {
-		in.Components = append(in.Components, crComponentRow{Component: crStr(r, "Component"), Attributes: r.Get("Attributes").Int(), KeyPath: crStr(r, "KeyPath")})
+		in.Components = append(in.Components, crComponentRow{Component: crStr(r, "Component"), ComponentID: crStr(r, "ComponentId"),
+			Directory: crStr(r, "Directory_"), Attributes: r.Get("Attributes").Int(), Condition: crStr(r, "Condition"), KeyPath: crStr(r, "KeyPath")})
 	})
 	step("File", func(r msi.Row) {
 		in.Files = append(in.Files, crFileRow{File: crStr(r, "File"), Component: crStr(r, "Component_"), FileName: crStr(r, "FileName")})
@@ -211,7 +225,7 @@ func readClassRegInput(db *msi.Database) (*classRegInput, error) {
 		in.Registry = append(in.Registry, crRegistryRow{ID: crStr(r, "Registry"), Root: int16(r.Get("Root").Int()),
 			Key: crStr(r, "Key"), Name: crStr(r, "Name"), Value: crStr(r, "Value"), Component: crStr(r, "Component_")})
 	})
-	for _, seq := range []string{"InstallExecuteSequence", "AdvtExecuteSequence"} {
+	for _, seq := range []string{crSeqInstall, "AdvtExecuteSequence", crSeqModule} {
 		step(seq, func(r msi.Row) {
 			in.Sequences = append(in.Sequences, crSequenceRow{Table: seq, Action: crStr(r, "Action"), Condition: crStr(r, "Condition"), Sequence: crOpt(r, "Sequence")})
 		})
@@ -220,6 +234,8 @@ func readClassRegInput(db *msi.Database) (*classRegInput, error) {
 		return nil, err
 	}
 	in.Platform = crTemplatePlatform(db)
+	in.ComponentWidth = identWidth(db, 72, "Component.Component", "FeatureComponents.Component_", "Registry.Component_")
+	in.RegistryWidth = identWidth(db, 72, "Registry.Registry", "Component.KeyPath")
 	in.MergeModule = db.Kind() == msi.KindMergeModule
 	return in, nil
 }
@@ -312,13 +328,18 @@ func crCreateRegistry(db *msi.Database) (*msi.Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Describe the new table in _Validation when the package validates.
+	return t, crDescribe(db, crTblRegistry, crRegistryValidation)
+}
+
+// crDescribe adds the _Validation rows of a table the pass created, when
+// the package has a _Validation table (rows it already has are kept).
+func crDescribe(db *msi.Database, table string, rows [][]string) error {
 	val, err := crTable(db, "_Validation")
 	if err != nil || val == nil {
-		return t, err
+		return err
 	}
-	for _, v := range crRegistryValidation {
-		cells := append([]string{crTblRegistry}, v...)
+	for _, v := range rows {
+		cells := append([]string{table}, v...)
 		vals := make([]msi.Value, 0, len(val.Columns()))
 		for i, col := range val.Columns() {
 			s := ""
@@ -331,10 +352,10 @@ func crCreateRegistry(db *msi.Database) (*msi.Table, error) {
 			continue
 		}
 		if err := val.Insert(vals...); err != nil {
-			return t, err
+			return err
 		}
 	}
-	return t, nil
+	return nil
 }
 
 // crValue converts IDT text to a Value of col's type ("" is null).
@@ -382,6 +403,9 @@ func applyClassRegPlan(db *msi.Database, plan *classRegPlan, rep *Report) error 
 			return ok
 		})
 	}
+	if err := applyClassRegComponents(db, plan, rep); err != nil {
+		return err
+	}
 	if len(plan.Add) > 0 {
 		reg, err := crTable(db, crTblRegistry)
 		if err != nil {
@@ -411,23 +435,150 @@ func applyClassRegPlan(db *msi.Database, plan *classRegPlan, rep *Report) error 
 			rep.add(Change{Op: OpAdd, Table: crTblRegistry, Key: []string{a.Row.ID}, New: text, Reason: a.Reason})
 		}
 	}
-	if len(plan.Actions) > 0 {
-		seq, err := crTable(db, "InstallExecuteSequence")
-		if err != nil || seq == nil {
+	for _, a := range plan.Actions {
+		seq, err := crTable(db, a.Table)
+		if err != nil {
 			return err
 		}
-		for _, a := range plan.Actions {
-			cells := map[string]string{"Action": a.Action, "Sequence": crItoa(int(a.Sequence))}
-			vals := make([]msi.Value, len(seq.Columns()))
-			text := make([]string, len(vals))
-			for i, col := range seq.Columns() {
-				vals[i] = crValue(col, cells[col.Name])
-				text[i] = vals[i].String()
+		if seq == nil && a.Table == crSeqModule {
+			if seq, err = crCreateModuleSequence(db, rep); err != nil {
+				return fmt.Errorf("transform: class-to-registry: creating %s: %w", a.Table, err)
 			}
-			if err := seq.Insert(vals...); err != nil {
-				return fmt.Errorf("transform: class-to-registry: adding %s: %w", a.Action, err)
+		}
+		if seq == nil {
+			return nil
+		}
+		cells := map[string]string{"Action": a.Action, "Sequence": crItoa(int(a.Sequence))}
+		vals := make([]msi.Value, len(seq.Columns()))
+		text := make([]string, len(vals))
+		for i, col := range seq.Columns() {
+			vals[i] = crValue(col, cells[col.Name])
+			text[i] = vals[i].String()
+		}
+		if err := seq.Insert(vals...); err != nil {
+			return fmt.Errorf("transform: class-to-registry: adding %s: %w", a.Action, err)
+		}
+		rep.add(Change{Op: OpAdd, Table: a.Table, Key: []string{a.Action}, New: text, Reason: "the Registry rows need it"})
+	}
+	return nil
+}
+
+// crModuleSequenceColumns is the standard schema of a merge module's
+// ModuleInstallExecuteSequence table; crInstallSequenceColumns that of
+// InstallExecuteSequence, which a module with a Module*Sequence table must
+// also carry (empty) for the merge tool.
+var (
+	crModuleSequenceColumns  = []crColumnDef{{"Action", "s72", true}, {"Sequence", "I2", false}, {"BaseAction", "S72", false}, {"After", "I2", false}, {"Condition", "S255", false}}
+	crInstallSequenceColumns = []crColumnDef{{"Action", "s72", true}, {"Condition", "S255", false}, {"Sequence", "I2", false}}
+)
+
+// The standard _Validation rows of the two sequence tables (Column,
+// Nullable, MinValue, MaxValue, KeyTable, KeyColumn, Category, Set,
+// Description).
+var (
+	crModuleSequenceValidation = [][]string{
+		{"Action", "N", "", "", "", "", "Identifier", "", "Action to insert"},
+		{"Sequence", "Y", "-4", "32767", "", "", "", "", "Standard Sequence number"},
+		{"BaseAction", "Y", "", "", crSeqModule, "1", "Identifier", "", "Base action to determine insert location."},
+		{"After", "Y", "0", "1", "", "", "", "", "Before (0) or After (1)"},
+		{"Condition", "Y", "", "", "", "", "Condition", "", ""},
+	}
+	crInstallSequenceValidation = [][]string{
+		{"Action", "N", "", "", "", "", "Identifier", "", "Name of action to invoke, either in the engine or the handler DLL."},
+		{"Condition", "Y", "", "", "", "", "Condition", "", "Optional expression which skips the action if evaluates to expFalse.If the expression syntax is invalid, the engine will terminate, returning iesBadActionData."},
+		{"Sequence", "Y", "-4", "32767", "", "", "", "", "Number that determines the sort order in which the actions are to be executed.  Leave blank to suppress action."},
+	}
+)
+
+type crColumnDef struct {
+	name, typ string
+	key       bool
+}
+
+func crCreateTable(db *msi.Database, name string, defs []crColumnDef) (*msi.Table, error) {
+	var cols []msi.Column
+	for _, d := range defs {
+		col, err := msi.ParseIDTType(d.typ)
+		if err != nil {
+			return nil, err
+		}
+		col.Name, col.Key = d.name, d.key
+		cols = append(cols, col)
+	}
+	return db.CreateTable(name, cols)
+}
+
+// crCreateModuleSequence creates ModuleInstallExecuteSequence (and the
+// empty InstallExecuteSequence the merge tool needs beside it) in a merge
+// module that had none.
+func crCreateModuleSequence(db *msi.Database, rep *Report) (*msi.Table, error) {
+	if t, err := crTable(db, crSeqInstall); err != nil {
+		return nil, err
+	} else if t == nil {
+		if _, err := crCreateTable(db, crSeqInstall, crInstallSequenceColumns); err != nil {
+			return nil, err
+		}
+		if err := crDescribe(db, crSeqInstall, crInstallSequenceValidation); err != nil {
+			return nil, err
+		}
+		rep.note(Info, crSeqInstall, nil, "created the (empty) InstallExecuteSequence table a merge module with a ModuleInstallExecuteSequence table must carry")
+	}
+	t, err := crCreateTable(db, crSeqModule, crModuleSequenceColumns)
+	if err != nil {
+		return nil, err
+	}
+	if err := crDescribe(db, crSeqModule, crModuleSequenceValidation); err != nil {
+		return nil, err
+	}
+	rep.note(Info, crSeqModule, nil, "created the ModuleInstallExecuteSequence table (standard schema)")
+	return t, nil
+}
+
+// applyClassRegComponents adds the plan's registry-only components and
+// their FeatureComponents rows.
+func applyClassRegComponents(db *msi.Database, plan *classRegPlan, rep *Report) error {
+	if len(plan.Components) == 0 {
+		return nil
+	}
+	comp, err := crTable(db, "Component")
+	if err != nil {
+		return err
+	}
+	fc, err := crTable(db, "FeatureComponents")
+	if err != nil {
+		return err
+	}
+	if comp == nil || fc == nil {
+		return fmt.Errorf("transform: class-to-registry: a new component needs the Component and FeatureComponents tables")
+	}
+	insert := func(t *msi.Table, cells map[string]string, reason string) error {
+		cols := t.Columns()
+		vals := make([]msi.Value, len(cols))
+		text := make([]string, len(cols))
+		for i, col := range cols {
+			vals[i] = crValue(col, cells[col.Name])
+			text[i] = vals[i].String()
+		}
+		if err := t.Insert(vals...); err != nil {
+			return fmt.Errorf("transform: class-to-registry: adding %s row: %w", t.Name(), err)
+		}
+		var key []string
+		for i, col := range cols {
+			if col.Key {
+				key = append(key, text[i])
 			}
-			rep.add(Change{Op: OpAdd, Table: "InstallExecuteSequence", Key: []string{a.Action}, New: text, Reason: "the Registry rows need it"})
+		}
+		rep.add(Change{Op: OpAdd, Table: t.Name(), Key: key, New: text, Reason: reason})
+		return nil
+	}
+	for _, nc := range plan.Components {
+		why := "registry-only component: " + nc.Reason
+		if err := insert(comp, map[string]string{"Component": nc.Component, "ComponentId": nc.ComponentID, "Directory_": nc.Directory,
+			"Attributes": crItoa(int(nc.Attributes)), "Condition": nc.Condition, "KeyPath": nc.KeyPath}, why); err != nil {
+			return err
+		}
+		if err := insert(fc, map[string]string{"Feature_": nc.Feature, "Component_": nc.Component}, why); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"sort"
 	"strings"
@@ -48,18 +49,44 @@ type crRemove struct {
 	Reason string
 }
 
-// crAction is a standard action to add to InstallExecuteSequence.
+// crAction is a standard action to add to a sequence table
+// (InstallExecuteSequence, or ModuleInstallExecuteSequence for merge
+// modules).
 type crAction struct {
 	Action   string
 	Sequence int32
+	Table    string
 }
+
+// The sequence tables the pass adds actions to.
+const (
+	crSeqInstall = "InstallExecuteSequence"
+	crSeqModule  = "ModuleInstallExecuteSequence"
+)
 
 // classRegPlan is what ClassToRegistry will do.
 type classRegPlan struct {
-	Add     []crAdd
-	Remove  []crRemove
-	Actions []crAction
-	Notes   []Note
+	Add        []crAdd
+	Remove     []crRemove
+	Actions    []crAction
+	Components []crNewComponent
+	Notes      []Note
+}
+
+// crNewComponent is a registry-only component the pass adds so that
+// registration tied to a feature is installed and removed with that
+// feature alone: its Registry rows, a FeatureComponents row for Feature,
+// and the original component's directory, condition and 64-bit bit.
+type crNewComponent struct {
+	Component   string // new key
+	ComponentID string // GUID, derived from package data
+	From        string // the component the registration names
+	Feature     string
+	Directory   string
+	Attributes  int32 // registry key path, plus From's 64-bit and transitive bits
+	Condition   string
+	KeyPath     string // one of its own Registry rows
+	Reason      string
 }
 
 // crNode kinds of the registration graph.
@@ -118,6 +145,7 @@ type crPlanner struct {
 	progCyclic  []bool
 	progLive    []bool
 	progComp    []string // component the ProgId keys follow
+	progFeat    []string // feature of the class or extension the ProgId follows
 	progWhy     []string
 	appLive     []bool
 	verbExt     []int // extension row a verb belongs to (-1 none)
@@ -137,6 +165,10 @@ type crPlanner struct {
 	addedSlots  map[string]bool          // slot with component
 	usedIDs     map[string]bool
 	bitnessSeen map[string]bool
+	// owners maps component \x00 feature to the component that holds the
+	// Registry rows of registration tied to that feature (see owner).
+	owners    map[string]string
+	compTaken map[string]bool // lower-case Component keys in use
 }
 
 type crIcon struct {
@@ -155,6 +187,7 @@ func planClassRegistry(in *classRegInput, opts ClassToRegistryOptions) *classReg
 	p.liveness()
 	p.group()
 	p.generate()
+	p.finishComponents()
 	p.sequence()
 	p.typeLibs()
 	p.advertisedRegistry()
@@ -261,6 +294,11 @@ func (p *crPlanner) index() {
 	}
 	p.added = map[string]crAdd{}
 	p.addedSlots = map[string]bool{}
+	p.owners = map[string]string{}
+	p.compTaken = map[string]bool{}
+	for _, c := range in.Components {
+		p.compTaken[crLower(c.Component)] = true
+	}
 	p.bitnessSeen = map[string]bool{}
 }
 
@@ -334,7 +372,7 @@ func (p *crPlanner) checkClasses() {
 		nd := crNode{crClass, i}
 		if _, why := p.keyFile(c.Component); why != "" {
 			p.classDead[i] = why
-		} else if !p.features[c.Feature] {
+		} else if !p.featureExists(c.Feature) {
 			p.classDead[i] = fmt.Sprintf("feature %s is not in the Feature table", c.Feature)
 		}
 		if p.classDead[i] != "" {
@@ -361,8 +399,8 @@ func (p *crPlanner) checkClasses() {
 			}
 		}
 		p.checkAdvertised(crTblClass, c.ref.Key, c.Feature)
-		if feats := p.compFeats[c.Component]; !feats[c.Feature] {
-			p.note(Warning, crTblClass, c.ref.Key, "Feature_ %s does not contain component %s: the Registry rows follow the component's features, not %s", c.Feature, c.Component, c.Feature)
+		if feats := p.compFeats[c.Component]; !feats[c.Feature] && !p.in.MergeModule {
+			p.note(Warning, crTblClass, c.ref.Key, "Feature_ %s does not contain component %s: msiexec registers the class with %s but installs %s with its own features; the Registry rows go in a component of %s alone", c.Feature, c.Component, c.Feature, c.Component, c.Feature)
 		}
 		p.checkBitness(c)
 	}
@@ -410,6 +448,16 @@ func (p *crPlanner) checkClasses() {
 			}
 		}
 	}
+}
+
+// crNullGUID is the Feature_ value merge modules use: the merge tool
+// replaces it with the feature the module is merged into.
+const crNullGUID = "{00000000-0000-0000-0000-000000000000}"
+
+// featureExists reports whether a Feature_ value names a feature: one of
+// the Feature table, or in a merge module the null GUID placeholder.
+func (p *crPlanner) featureExists(f string) bool {
+	return p.features[f] || p.in.MergeModule && f == crNullGUID
 }
 
 // Feature attribute bits.
@@ -597,7 +645,7 @@ func (p *crPlanner) checkExtensions() {
 		switch {
 		case p.comps[e.Component] == nil:
 			p.extDead[i] = fmt.Sprintf("component %s is not in the Component table", e.Component)
-		case !p.features[e.Feature]:
+		case !p.featureExists(e.Feature):
 			p.extDead[i] = fmt.Sprintf("feature %s is not in the Feature table", e.Feature)
 		}
 		if p.extDead[i] != "" {
@@ -642,6 +690,7 @@ func (p *crPlanner) liveness() {
 	in := p.in
 	p.progLive = make([]bool, len(in.ProgIDs))
 	p.progComp = make([]string, len(in.ProgIDs))
+	p.progFeat = make([]string, len(in.ProgIDs))
 	p.progWhy = make([]string, len(in.ProgIDs))
 	// withProg: lower CLSID -> first registered Class row whose
 	// ProgId_Default names a ProgId row.
@@ -667,7 +716,7 @@ func (p *crPlanner) liveness() {
 			if cj, ok := withProg[crLower(clsid)]; ok {
 				c := in.Classes[cj]
 				p.progLive[i] = true
-				p.progComp[i] = c.Component
+				p.progComp[i], p.progFeat[i] = c.Component, c.Feature
 				p.progWhy[i] = "class " + c.CLSID
 				continue
 			}
@@ -676,7 +725,7 @@ func (p *crPlanner) liveness() {
 			if p.extDead[e] == "" && p.extHasVerbs(e) {
 				ext := in.Extensions[e]
 				p.progLive[i] = true
-				p.progComp[i] = ext.Component
+				p.progComp[i], p.progFeat[i] = ext.Component, ext.Feature
 				p.progWhy[i] = "extension ." + ext.Extension
 				break
 			}
@@ -693,7 +742,7 @@ func (p *crPlanner) liveness() {
 		for _, ci := range refs {
 			if p.classDead[ci] == "" {
 				p.progLive[i] = true
-				p.progComp[i] = in.Classes[ci].Component
+				p.progComp[i], p.progFeat[i] = in.Classes[ci].Component, in.Classes[ci].Feature
 				break
 			}
 		}
@@ -701,7 +750,7 @@ func (p *crPlanner) liveness() {
 			for _, e := range p.extByProg[crLower(r.ProgID)] {
 				if p.extDead[e] == "" {
 					p.progLive[i] = true
-					p.progComp[i] = in.Extensions[e].Component
+					p.progComp[i], p.progFeat[i] = in.Extensions[e].Component, in.Extensions[e].Feature
 					break
 				}
 			}
@@ -962,11 +1011,7 @@ func (p *crPlanner) emit(key, name, value, component, reason string) {
 			return
 		}
 	}
-	id := crRegistryID(0, key, name, component)
-	for n := 2; p.usedIDs[id]; n++ {
-		id = crRegistryID(0, key, name, component) + "_" + crItoa(n)
-	}
-	p.usedIDs[id] = true
+	id := p.registryID(key, name, component)
 	a := crAdd{Row: crRegistryRow{ID: id, Root: 0, Key: key, Name: name, Value: value, Component: component}, Reason: reason}
 	if _, ok := p.added[slot]; !ok {
 		p.added[slot] = a
@@ -1018,7 +1063,7 @@ func (p *crPlanner) generate() {
 			p.remove(nd, "dropped (ProgId_Parent cycle)")
 			continue
 		}
-		comp := p.progComp[i]
+		comp := p.owner(p.progComp[i], p.progFeat[i])
 		why := "ProgId " + r.ProgID
 		key := fmtLiteral(r.ProgID)
 		if r.Description != "" {
@@ -1062,9 +1107,9 @@ func (p *crPlanner) generate() {
 				}
 				desc, descFrom = c.Description, c.CLSID
 			}
-			if !seen[c.Component] {
-				seen[c.Component] = true
-				comps = append(comps, c.Component)
+			if comp := p.owner(c.Component, c.Feature); !seen[comp] {
+				seen[comp] = true
+				comps = append(comps, comp)
 			}
 		}
 		key := `AppID\` + fmtLiteral(a.AppID)
@@ -1122,11 +1167,11 @@ func (p *crPlanner) generate() {
 		e := in.Extensions[p.mimeExt[i]]
 		// The keys follow the extension's component, or the class's
 		// when only the class is registered.
-		comp := e.Component
+		comp := p.owner(e.Component, e.Feature)
 		if p.extDead[p.mimeExt[i]] != "" {
 			for _, ci := range p.classesBy[crLower(m.CLSID)] {
 				if p.classDead[ci] == "" {
-					comp = in.Classes[ci].Component
+					comp = p.owner(in.Classes[ci].Component, in.Classes[ci].Feature)
 					break
 				}
 			}
@@ -1145,7 +1190,7 @@ func (p *crPlanner) emitClass(i int) {
 	in := p.in
 	c := in.Classes[i]
 	nd := crNode{crClass, i}
-	comp := c.Component
+	comp := p.owner(c.Component, c.Feature)
 	why := "Class " + c.CLSID + " " + c.Context
 	key := `CLSID\` + fmtLiteral(c.CLSID)
 	if c.Description != "" {
@@ -1154,7 +1199,7 @@ func (p *crPlanner) emitClass(i int) {
 	// The server: the key file's path, or its name alone with the
 	// relative-path attribute; quoted for local servers (an executable
 	// path with spaces); then the formatted Argument.
-	f, _ := p.keyFile(comp)
+	f, _ := p.keyFile(c.Component)
 	server := "[#" + f.File + "]"
 	if c.Attributes.Valid && c.Attributes.V&crClassRelativePath != 0 {
 		server = fmtLiteral(crLongName(f.FileName))
@@ -1236,7 +1281,7 @@ func (p *crPlanner) versionIndependent(j int) int {
 func (p *crPlanner) emitExtension(i int) {
 	in := p.in
 	e := in.Extensions[i]
-	comp := e.Component
+	comp := p.owner(e.Component, e.Feature)
 	ext := strings.TrimPrefix(e.Extension, ".")
 	why := "Extension ." + ext
 	key := "." + fmtLiteral(ext)
@@ -1264,7 +1309,7 @@ func (p *crPlanner) emitExtension(i int) {
 	if i != crFirst(p.extBy[crLower(ext)]) {
 		return // verbs belong to the first row of the extension
 	}
-	f, fwhy := p.keyFile(comp)
+	f, fwhy := p.keyFile(e.Component)
 	best := crOptInt{}
 	bestVerb := ""
 	for _, vi := range p.verbsByExt[i] {
@@ -1309,7 +1354,7 @@ func (p *crPlanner) sequence() {
 		return
 	}
 	if p.in.MergeModule {
-		p.note(Info, "ModuleInstallExecuteSequence", nil, "merge module: the package it is merged into must run WriteRegistryValues and RemoveRegistryValues (standard packages do)")
+		p.moduleSequence()
 		return
 	}
 	have := map[string]int32{}
@@ -1351,16 +1396,37 @@ func (p *crPlanner) sequence() {
 	}
 	w, addW := pick("WriteRegistryValues", 5000, lo, hi)
 	if addW {
-		p.plan.Actions = append(p.plan.Actions, crAction{"WriteRegistryValues", w})
+		p.plan.Actions = append(p.plan.Actions, crAction{"WriteRegistryValues", w, crSeqInstall})
 	} else if w < 0 {
 		p.note(Warning, "InstallExecuteSequence", nil, "no free sequence number for WriteRegistryValues")
 		return
 	}
 	r, addR := pick("RemoveRegistryValues", 2600, lo, w)
 	if addR {
-		p.plan.Actions = append(p.plan.Actions, crAction{"RemoveRegistryValues", r})
+		p.plan.Actions = append(p.plan.Actions, crAction{"RemoveRegistryValues", r, crSeqInstall})
 	} else if r < 0 {
 		p.note(Warning, "InstallExecuteSequence", nil, "no free sequence number for RemoveRegistryValues")
+	}
+}
+
+// moduleSequence adds WriteRegistryValues and RemoveRegistryValues to a
+// merge module's ModuleInstallExecuteSequence as merge modules sequence
+// standard actions: the recommended sequence number (RemoveRegistryValues
+// 2600, WriteRegistryValues 5000) with BaseAction and After null. The
+// merge tool keeps the number the target package already uses for the
+// action, and adds the action when the target lacks it, so the Registry
+// rows are written and removed wherever the module is merged.
+func (p *crPlanner) moduleSequence() {
+	have := map[string]bool{}
+	for _, s := range p.in.Sequences {
+		if s.Table == crSeqModule {
+			have[s.Action] = true
+		}
+	}
+	for _, a := range []crAction{{"RemoveRegistryValues", 2600, crSeqModule}, {"WriteRegistryValues", 5000, crSeqModule}} {
+		if !have[a.Action] {
+			p.plan.Actions = append(p.plan.Actions, a)
+		}
 	}
 }
 
@@ -1384,4 +1450,122 @@ func (p *crPlanner) advertisedRegistry() {
 			p.note(Warning, crTblRegistry, []string{r.ID}, "left alone: its value is a darwin descriptor (advertised registration written by hand); it keeps the health check")
 		}
 	}
+}
+
+// owner returns the component whose Registry rows express registration
+// that msiexec ties to feature (a Class or Extension row's Feature_) and
+// that names component. msiexec registers it while that feature is
+// installed (or advertised) and removes it when that feature is removed,
+// whatever other features hold the component. When the component belongs
+// to that feature alone, its own Registry rows behave the same; otherwise
+// (the component is in other features too, or not in that one) the rows
+// go in a new registry-only component that only the feature holds, with
+// the original component's directory, condition and 64-bit attribute. In
+// a merge module every component goes into the features the module is
+// merged into, so the component itself is the owner.
+func (p *crPlanner) owner(component, feature string) string {
+	feats := p.compFeats[component]
+	if p.in.MergeModule || feature == "" || (len(feats) == 1 && feats[feature]) {
+		return component
+	}
+	key := component + "\x00" + feature
+	if name, ok := p.owners[key]; ok {
+		return name
+	}
+	width := p.in.ComponentWidth
+	if width <= 0 {
+		width = 72
+	}
+	name := fitIdent("reg_"+component+"_"+feature, width, "classreg\x00"+component+"\x00"+feature, p.compTaken)
+	if name == "" {
+		p.note(Warning, "Component", []string{component}, "the Component key column (%d characters) is too narrow for a registry-only component of feature %s: the Registry rows follow component %s and its features", width, feature, component)
+		p.owners[key] = component
+		return component
+	}
+	p.compTaken[crLower(name)] = true
+	p.owners[key] = name
+	src := p.comps[component]
+	nc := crNewComponent{Component: name, From: component, Feature: feature, Attributes: crCompRegistryKeyPath}
+	if src != nil {
+		nc.Directory, nc.Condition = src.Directory, src.Condition
+		nc.Attributes |= src.Attributes & (crComp64 | crCompTransitive)
+	}
+	nc.ComponentID = crComponentGUID(p.in.ProductCode, src, component, feature)
+	var others []string
+	for f := range feats {
+		if f != feature {
+			others = append(others, f)
+		}
+	}
+	sort.Strings(others)
+	if len(others) > 8 {
+		others = append(others[:8], fmt.Sprintf("and %d more", len(others)-8))
+	}
+	if feats[feature] {
+		nc.Reason = fmt.Sprintf("registration tied to feature %s; component %s is also in %s", feature, component, strings.Join(others, ", "))
+	} else {
+		nc.Reason = fmt.Sprintf("registration tied to feature %s, which does not hold component %s", feature, component)
+	}
+	p.plan.Components = append(p.plan.Components, nc)
+	return name
+}
+
+// Component attribute bits the new components copy.
+const crCompTransitive = 0x0040
+
+// finishComponents gives every new component its key path: its first
+// Registry row that writes a value. A component whose rows only create
+// keys ("*", as for an extension without ProgId or MIME type) keeps a null
+// KeyPath without the registry key path bit, so that its directory (the
+// original component's) is its key path.
+func (p *crPlanner) finishComponents() {
+	first := map[string]string{}
+	for _, a := range p.plan.Add {
+		switch a.Row.Name {
+		case "*", "+", "-":
+			continue // key creation and deletion markers are no values
+		}
+		if _, ok := first[a.Row.Component]; !ok {
+			first[a.Row.Component] = a.Row.ID
+		}
+	}
+	for i := range p.plan.Components {
+		nc := &p.plan.Components[i]
+		if kp, ok := first[nc.Component]; ok {
+			nc.KeyPath = kp
+		} else {
+			nc.Attributes &^= crCompRegistryKeyPath
+		}
+		p.note(Info, "Component", []string{nc.Component}, "new registry-only component for %s: %s; msiexec registers it only with that feature, so its Registry rows live in a component only that feature holds", nc.From, nc.Reason)
+	}
+}
+
+// crComponentGUID derives a new component's ComponentId from package data
+// (the ProductCode, the original component's ComponentId and key, and the
+// feature), so that the same package rewritten again gets the same GUID.
+func crComponentGUID(product string, src *crComponentRow, component, feature string) string {
+	id := ""
+	if src != nil {
+		id = src.ComponentID
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "msikit class registration component\x00%s\x00%s\x00%s\x00%s", product, id, component, feature)
+	return guidFromHash(h.Sum(nil))
+}
+
+// registryID returns a free primary key for a new Registry row (Root 0)
+// that fits this package's Registry key column, and marks it used.
+func (p *crPlanner) registryID(key, name, component string) string {
+	width := p.in.RegistryWidth
+	if width <= 0 {
+		width = 72
+	}
+	base := crRegistryID(0, key, name, component)
+	id := base[:min(len(base), width)]
+	for n := 2; p.usedIDs[id]; n++ {
+		suffix := "_" + crItoa(n)
+		id = base[:min(len(base), width-len(suffix))] + suffix
+	}
+	p.usedIDs[id] = true
+	return id
 }

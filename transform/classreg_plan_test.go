@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -233,10 +234,116 @@ func crApply(in *classRegInput, plan *classRegPlan) *classRegInput {
 	}
 	out.Sequences = append([]crSequenceRow(nil), in.Sequences...)
 	for _, a := range plan.Actions {
-		out.Sequences = append(out.Sequences, crSequenceRow{Table: "InstallExecuteSequence", Action: a.Action, Sequence: crInt(a.Sequence)})
+		out.Sequences = append(out.Sequences, crSequenceRow{Table: a.Table, Action: a.Action, Sequence: crInt(a.Sequence)})
+	}
+	out.Components = append([]crComponentRow(nil), in.Components...)
+	out.FeatureComponents = append([]crFeatureComponent(nil), in.FeatureComponents...)
+	for _, c := range plan.Components {
+		out.Components = append(out.Components, crComponentRow{Component: c.Component, ComponentID: c.ComponentID, Directory: c.Directory,
+			Attributes: c.Attributes, Condition: c.Condition, KeyPath: c.KeyPath})
+		out.FeatureComponents = append(out.FeatureComponents, crFeatureComponent{c.Feature, c.Component})
 	}
 	return &out
 }
+
+// TestPlanClassFeature checks that registration follows the Class (and
+// Extension) row's feature, as msiexec registers it: a component held by
+// that feature alone keeps the rows; a component also in other features,
+// or not in that feature, gets a new registry-only component held only
+// by the feature.
+func TestPlanClassFeature(t *testing.T) {
+	twoFeatures := func() *classRegInput {
+		in := crOddBase()
+		in.Features = append(in.Features, "Other")
+		in.FeatureComponents = append(in.FeatureComponents, crFeatureComponent{"Other", "Comp"})
+		in.Components[0].Attributes = crComp64 | 0x10 // 64-bit, permanent
+		in.Components[0].ComponentID = "{AAAAAAAA-1111-0000-0000-000000000001}"
+		in.Components[0].Directory = "INSTALLDIR"
+		in.Components[0].Condition = "VersionNT64"
+		in.Platform = "x64"
+		return in
+	}
+	t.Run("component in two features", func(t *testing.T) {
+		in := twoFeatures()
+		plan := planClassRegistry(in, ClassToRegistryOptions{})
+		if len(plan.Components) != 1 {
+			t.Fatalf("new components %+v, want one", plan.Components)
+		}
+		nc := plan.Components[0]
+		want := crNewComponent{Component: "reg_Comp_Main", From: "Comp", Feature: "Main", Directory: "INSTALLDIR",
+			Attributes: crCompRegistryKeyPath | crComp64, Condition: "VersionNT64"}
+		got := nc
+		got.ComponentID, got.KeyPath, got.Reason = "", "", ""
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("new component (-want +got):\n%s", diff)
+		}
+		if !reGUIDTest.MatchString(nc.ComponentID) {
+			t.Errorf("ComponentId %q is not a GUID", nc.ComponentID)
+		}
+		if again := planClassRegistry(twoFeatures(), ClassToRegistryOptions{}); again.Components[0].ComponentID != nc.ComponentID {
+			t.Error("ComponentId not deterministic")
+		}
+		keyPathOK := false
+		for _, a := range plan.Add {
+			if a.Row.Component != "reg_Comp_Main" {
+				t.Errorf("row %+v is not in the feature's component", a.Row)
+			}
+			keyPathOK = keyPathOK || a.Row.ID == nc.KeyPath
+		}
+		if !keyPathOK {
+			t.Errorf("key path %q is not one of the component's Registry rows", nc.KeyPath)
+		}
+		out := crApply(in, plan)
+		if second := planClassRegistry(out, ClassToRegistryOptions{}); len(second.Add)+len(second.Remove)+len(second.Components) != 0 {
+			t.Errorf("second run changes things: %+v", second)
+		}
+	})
+	t.Run("component in its feature only", func(t *testing.T) {
+		plan := planClassRegistry(crOddBase(), ClassToRegistryOptions{})
+		if len(plan.Components) != 0 {
+			t.Errorf("new components %+v for a component only its feature holds", plan.Components)
+		}
+	})
+	t.Run("feature does not hold the component", func(t *testing.T) {
+		in := crOddBase()
+		in.Features = append(in.Features, "Other")
+		in.FeatureComponents = []crFeatureComponent{{"Other", "Comp"}}
+		plan := planClassRegistry(in, ClassToRegistryOptions{})
+		if len(plan.Components) != 1 || plan.Components[0].Feature != "Main" {
+			t.Errorf("new components %+v, want one held by Main", plan.Components)
+		}
+	})
+	t.Run("merge module", func(t *testing.T) {
+		in := twoFeatures()
+		in.MergeModule = true
+		plan := planClassRegistry(in, ClassToRegistryOptions{})
+		if len(plan.Components) != 0 {
+			t.Errorf("new components %+v in a merge module", plan.Components)
+		}
+	})
+	t.Run("narrow columns", func(t *testing.T) {
+		in := twoFeatures()
+		in.ComponentWidth, in.RegistryWidth = 12, 20
+		plan := planClassRegistry(in, ClassToRegistryOptions{})
+		for _, c := range plan.Components {
+			if len(c.Component) > 12 || !reIdentTest.MatchString(c.Component) {
+				t.Errorf("component key %q does not fit 12 characters", c.Component)
+			}
+		}
+		seen := map[string]bool{}
+		for _, a := range plan.Add {
+			if len(a.Row.ID) > 20 || !reIdentTest.MatchString(a.Row.ID) || seen[a.Row.ID] {
+				t.Errorf("Registry key %q: longer than 20, invalid or repeated", a.Row.ID)
+			}
+			seen[a.Row.ID] = true
+		}
+	})
+}
+
+var (
+	reGUIDTest  = regexp.MustCompile(`^\{[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}\}$`)
+	reIdentTest = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*$`)
+)
 
 func TestPlanOddData(t *testing.T) {
 	tests := []struct {
@@ -355,6 +462,7 @@ func TestPlanOddData(t *testing.T) {
 			mutate: func(in *classRegInput) {
 				in.Components = append(in.Components, crComponentRow{Component: "Comp2", KeyPath: "other.exe"})
 				in.Files = append(in.Files, crFileRow{File: "other.exe", Component: "Comp2", FileName: "other.exe"})
+				in.FeatureComponents = append(in.FeatureComponents, crFeatureComponent{"Main", "Comp2"})
 				c := in.Classes[0]
 				c.Context, c.Component = "LocalServer32", "Comp2"
 				c.ref = crRowRef{Key: []string{c.CLSID, c.Context, c.Component}}
@@ -534,7 +642,23 @@ func TestPlanOddData(t *testing.T) {
 				}
 			},
 			check: func(t *testing.T, plan *classRegPlan) {
-				want := []crAction{{"WriteRegistryValues", 5001}, {"RemoveRegistryValues", 2600}}
+				want := []crAction{{"WriteRegistryValues", 5001, crSeqInstall}, {"RemoveRegistryValues", 2600, crSeqInstall}}
+				if diff := cmp.Diff(want, plan.Actions); diff != "" {
+					t.Errorf("actions (-want +got):\n%s", diff)
+				}
+			},
+		},
+		{
+			name: "merge module: registry actions go to ModuleInstallExecuteSequence",
+			mutate: func(in *classRegInput) {
+				in.MergeModule = true
+				in.Sequences = []crSequenceRow{
+					{Table: crSeqModule, Action: "WriteRegistryValues", Sequence: crInt(5000)},
+					{Table: crSeqInstall, Action: "InstallFinalize", Sequence: crInt(6600)},
+				}
+			},
+			check: func(t *testing.T, plan *classRegPlan) {
+				want := []crAction{{"RemoveRegistryValues", 2600, crSeqModule}}
 				if diff := cmp.Diff(want, plan.Actions); diff != "" {
 					t.Errorf("actions (-want +got):\n%s", diff)
 				}

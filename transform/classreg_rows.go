@@ -66,9 +66,12 @@ type crTypeLibRow struct {
 }
 
 type crComponentRow struct {
-	Component  string
-	Attributes int32
-	KeyPath    string
+	Component   string
+	ComponentID string
+	Directory   string
+	Attributes  int32
+	Condition   string
+	KeyPath     string
 }
 
 type crFileRow struct {
@@ -128,4 +131,7 @@ type classRegInput struct {
 	// MergeModule is set for merge modules, whose actions come from the
 	// sequences of the package they are merged into.
 	MergeModule bool
+	// ComponentWidth and RegistryWidth are the widest generated Component
+	// and Registry keys this package's columns accept (0: the standard 72).
+	ComponentWidth, RegistryWidth int
 }

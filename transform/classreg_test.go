@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -27,7 +28,8 @@ func crRewrite(t *testing.T, src, dir string, opts ClassToRegistryOptions) (stri
 		t.Fatalf("ClassToRegistry: %v", err)
 	}
 	out := filepath.Join(dir, "out.msi")
-	if err := db.Save(out, nil); err != nil {
+	// Only the pass's tables may differ: keep the PackageCode.
+	if err := db.Save(out, &msi.SaveOptions{KeepPackageCode: true}); err != nil {
 		t.Fatalf("Save: %v", err)
 	}
 	return out, rep
@@ -101,10 +103,30 @@ func TestClassToRegistryGolden(t *testing.T) {
 					}
 				}
 			}
-			// Untouched tables export identically.
+			// Untouched tables export identically; Component and
+			// FeatureComponents gain exactly the rows the report adds
+			// (registry-only components of feature-tied registration).
+			added := map[string][][]string{}
+			for _, c := range rep.Changes {
+				if c.Op == OpAdd {
+					added[c.Table] = append(added[c.Table], c.New)
+				}
+			}
 			for name, tab := range before {
 				switch name {
 				case crTblClass, crTblProgID, crTblAppID, crTblExtension, crTblVerb, crTblMIME, crTblRegistry:
+					continue
+				case "Component", "FeatureComponents":
+					tab.Rows = append(tab.Rows, added[name]...)
+					got := after[name]
+					sortRows := func(r [][]string) {
+						sort.Slice(r, func(i, j int) bool { return strings.Join(r[i], "\t") < strings.Join(r[j], "\t") })
+					}
+					sortRows(tab.Rows)
+					sortRows(got.Rows)
+					if diff := cmp.Diff(tab, got); diff != "" {
+						t.Errorf("table %s: rows other than the reported additions changed (-before+added +after):\n%s", name, diff)
+					}
 					continue
 				}
 				if diff := cmp.Diff(tab, after[name]); diff != "" {

@@ -8,6 +8,10 @@
 //   - SplitAdvertised moves advertised components into small hidden leaf
 //     features under their old parents.
 //
+// NewPackageCode then gives the changed package a new PackageCode derived
+// from the changes, as a Report of its own. Every identifier the passes
+// generate fits the columns as the package declares them.
+//
 // Each pass is one exported function taking a *msi.Database and its own
 // options struct, editing the database in memory and returning a *Report of
 // what changed and what could not be expressed. Nothing is written to disk;

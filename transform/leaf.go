@@ -196,6 +196,11 @@ func readLeafInput(db *msi.Database, rep *Report) (*leafReader, error) {
 		return nil, err
 	}
 	lr := &leafReader{db: db}
+	// A leaf's name goes into every feature column of this package, as
+	// wide as it declares them (some declare Feature.Feature 32 wide).
+	lr.in.FeatureWidth = identWidth(db, maxFeatureKey, "Feature.Feature", "Feature.Feature_Parent",
+		"FeatureComponents.Feature_", "Condition.Feature_", "Class.Feature_", "Extension.Feature_",
+		"Shortcut.Target", "TypeLib.Feature_", "PublishComponent.Feature_", "MsiAssembly.Feature_")
 	for row := range ft.Rows() {
 		d := row.Get("Display")
 		lr.in.Features = append(lr.in.Features, leafFeature{

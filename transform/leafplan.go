@@ -92,6 +92,9 @@ type leafInput struct {
 	Components []string
 	Conditions []leafCondition
 	Entries    []leafEntry
+	// FeatureWidth is the widest feature key every column a leaf's name
+	// goes into accepts in this package (0: the standard 38).
+	FeatureWidth int
 }
 
 // leafRepoint changes one entry's feature column.
@@ -331,7 +334,17 @@ func planLeaves(in *leafInput, opts leafOptions, rep *Report) *leafPlan {
 
 	for _, k := range keys {
 		parent := features[k.feature]
-		name := leafName(parent.Name, k.component, taken)
+		width := in.FeatureWidth
+		if width <= 0 || width > maxFeatureKey {
+			width = maxFeatureKey
+		}
+		name := leafName(parent.Name, k.component, width, taken)
+		if name == "" {
+			for _, e := range groups[k] {
+				rep.note(Warning, e.Table, e.Key, "left alone: this package's feature key columns are %d characters wide, too narrow for a leaf name", width)
+			}
+			continue
+		}
 		taken[strings.ToLower(name)] = true
 
 		attrs := int32(featFollowParent | featUIDisallowAbsent)

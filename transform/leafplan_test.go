@@ -426,10 +426,10 @@ func checkLeafInvariants(t *testing.T, before, after *leafInput, opts leafOption
 func TestLeafName(t *testing.T) {
 	taken := map[string]bool{"a_b": true}
 	got := []string{
-		leafName("Core", "ComServer", taken),
-		leafName("A", "B", taken),
-		leafName("9bad", "x-y", taken),
-		leafName(strings.Repeat("P", 38), strings.Repeat("C", 72), taken),
+		leafName("Core", "ComServer", maxFeatureKey, taken),
+		leafName("A", "B", maxFeatureKey, taken),
+		leafName("9bad", "x-y", maxFeatureKey, taken),
+		leafName(strings.Repeat("P", 38), strings.Repeat("C", 72), maxFeatureKey, taken),
 	}
 	want := []string{"Core_ComServer", "A_B_", "_bad_x_y", strings.Repeat("P", 29) + "_"}
 	for i := range got {
@@ -441,12 +441,12 @@ func TestLeafName(t *testing.T) {
 		}
 	}
 	// Deterministic and unique.
-	again := leafName(strings.Repeat("P", 38), strings.Repeat("C", 72), taken)
+	again := leafName(strings.Repeat("P", 38), strings.Repeat("C", 72), maxFeatureKey, taken)
 	if again != got[3] {
 		t.Errorf("leafName not deterministic: %q then %q", got[3], again)
 	}
 	taken[strings.ToLower(got[3])] = true
-	if third := leafName(strings.Repeat("P", 38), strings.Repeat("C", 72), taken); third == got[3] {
+	if third := leafName(strings.Repeat("P", 38), strings.Repeat("C", 72), maxFeatureKey, taken); third == got[3] {
 		t.Errorf("leafName returned a taken name %q", third)
 	}
 }

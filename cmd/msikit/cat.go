@@ -21,7 +21,7 @@ understood; a name that exists literally wins).`,
 			if len(args) != 2 {
 				return usagef("want FILE and STREAM")
 			}
-			db, err := openMSI(args[0])
+			db, err := openMSI(env, args[0])
 			if err != nil {
 				return err
 			}

@@ -64,7 +64,7 @@ naming any other table, or none, is an error.`,
 			if *dir == "" && *format == "idt" && len(tables) != 1 {
 				return usagef("without -d DIR, name exactly one TABLE (the IDT goes to standard output)")
 			}
-			db, err := openMSI(file)
+			db, err := openMSI(env, file)
 			if err != nil {
 				return err
 			}

@@ -48,7 +48,7 @@ standard error when it is a terminal.`,
 }
 
 func runExtract(env *Env, name, dir string, keys []string) error {
-	db, err := openMSI(name)
+	db, err := openMSI(env, name)
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,17 @@ given. For each file:
     _ForceCodepage.idt the codepage (strings keep their text and are
     re-encoded; a codepage that cannot represent one is refused).
 
+Values are read as the Archive File Format writes them: the control
+characters 0x15, 0x1B, 0x10, 0x19, 0x18 and 0x11 stand for NUL, backspace,
+tab, line feed, form feed and carriage return (msikit export writes them
+so). A string longer than its column's declared size is kept with a warning,
+since Windows Installer does not enforce the sizes; --strict refuses it, and
+values the _Validation table does not allow.
+
+A changed package gets a new PackageCode (summary information Revision
+Number), reported on stderr, since Windows Installer caches packages by it;
+--keep-package-code keeps the old one.
+
 Only the tables and streams that change are re-encoded; everything else is
 copied through byte for byte. The output is written atomically. A signed
 package is refused unless --drop-signature is given, since any change
@@ -43,6 +54,8 @@ naming the file and line, and nothing is written.
 		out := fs.StringP("output", "o", "", "write the result to `OUT`")
 		inPlace := fs.Bool("in-place", false, "replace FILE itself (atomically, flushed to disk) instead of writing -o OUT")
 		dropSig := fs.Bool("drop-signature", false, "remove the digital signature of a signed package (it would be invalid)")
+		strict := fs.Bool("strict", false, "refuse values longer than their column's declared size or not allowed by _Validation (by default an over-long value is kept with a warning, as Windows Installer does not enforce the sizes)")
+		keepCode := fs.Bool("keep-package-code", false, "keep the PackageCode when tables change (by default the package gets a new one)")
 		var sync bool
 		syncFlag(fs, &sync)
 		var sf signFlags
@@ -59,32 +72,44 @@ naming the file and line, and nothing is written.
 			if err != nil {
 				return err
 			}
-			db, err := openMSI(args[0])
+			db, err := openMSI(env, args[0])
 			if err != nil {
 				return err
 			}
 			defer db.Close()
+			db.SetStrict(*strict)
+			opened := len(db.Warnings)
 			for _, idt := range args[1:] {
 				if _, err := db.ImportIDTFile(idt); err != nil {
 					return fileErr(idt, err)
 				}
 			}
+			// Values longer than their column's declared size are kept
+			// (Windows Installer does not enforce the sizes), with a
+			// warning each.
+			warn(env, args[0], db.Warnings[opened:])
 			if signOpts != nil {
-				return saveSigned(env, db, dst, &msi.SaveOptions{InPlace: *inPlace, Sync: sync}, signOpts)
+				return saveSigned(env, db, dst, &msi.SaveOptions{KeepPackageCode: *keepCode, InPlace: *inPlace, Sync: sync}, signOpts)
 			}
-			signed := db.Signed()
-			err = db.Save(dst, &msi.SaveOptions{DropSignature: *dropSig, InPlace: *inPlace, Sync: sync})
+			// A changed package gets a new PackageCode when it is
+			// written (unless an imported _SummaryInformation.idt set
+			// one, or --keep-package-code); compare to report it.
+			oldCode, _ := db.PackageCode() // unreadable: the write says why
+			wo := &msi.WriteOptions{DropSignature: *dropSig, KeepPackageCode: *keepCode}
+			dropped := db.DropsSignature(wo)
+			err = db.Save(dst, &msi.SaveOptions{DropSignature: *dropSig, KeepPackageCode: *keepCode, InPlace: *inPlace, Sync: sync})
 			if errors.Is(err, msi.ErrSigned) {
 				return signedRefusal(args[0], "the import changes it")
 			}
 			if err != nil {
 				return fileErr(dst, err)
 			}
-			why := ""
-			if db.Modified() {
-				why = "the import changed the package"
+			if newCode, err := db.PackageCode(); err == nil && newCode != oldCode {
+				fmt.Fprintf(env.Stderr, "msikit: %s: new PackageCode %s (was %s)\n", dst, newCode, oldCode)
 			}
-			reportDroppedSignature(env, dst, signed && *dropSig, why)
+			if dropped {
+				fmt.Fprintf(env.Stderr, "msikit: %s: digital signature removed (the import changed the package; sign it again)\n", dst)
+			}
 			return nil
 		}
 	},

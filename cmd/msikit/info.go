@@ -42,7 +42,7 @@ schema); summary times are RFC 3339 in UTC, strings are UTF-8.`,
 			if len(args) != 1 {
 				return usagef("want exactly one FILE")
 			}
-			db, err := openMSI(args[0])
+			db, err := openMSI(env, args[0])
 			if err != nil {
 				return err
 			}
@@ -75,12 +75,15 @@ schema); summary times are RFC 3339 in UTC, strings are UTF-8.`,
 }
 
 // openMSI opens a package for the msi commands, turning errors into
-// "<file>: <reason>".
-func openMSI(name string) (*msi.Database, error) {
+// "<file>: <reason>", and prints the recovery warnings of the container
+// and the database on stderr ("msikit: warning: FILE: ..."), as cfb ls
+// does, so that damage msikit read past is never silent.
+func openMSI(env *Env, name string) (*msi.Database, error) {
 	db, err := msi.Open(name)
 	if err != nil {
 		return nil, fileErr(name, err)
 	}
+	warn(env, name, db.Warnings)
 	return db, nil
 }
 
@@ -127,6 +130,9 @@ type infoJSON struct {
 	Storages  []string        `json:"storages"`
 	Signature signatureJSON   `json:"signature"`
 	Cabinets  []cabinetJSON   `json:"cabinets"`
+	// Warnings lists the recoverable damage found while reading (the
+	// container's and the database's), also printed on stderr.
+	Warnings []string `json:"warnings"`
 }
 
 type summaryJSON struct {
@@ -181,7 +187,7 @@ type cabinetJSON struct {
 func gatherInfo(db *msi.Database, file string) (*infoJSON, error) {
 	info := &infoJSON{File: file, Kind: db.Kind().String(), Codepage: db.Codepage(),
 		Summary: []summaryJSON{}, Tables: []tableInfoJSON{}, Streams: []streamJSON{},
-		Storages: []string{}, Cabinets: []cabinetJSON{}}
+		Storages: []string{}, Cabinets: []cabinetJSON{}, Warnings: append([]string{}, db.Warnings...)}
 	si, err := db.SummaryInfo()
 	if err != nil {
 		return nil, fileErr(file, err)

@@ -47,7 +47,7 @@ msikit repack signed.msi --sign-cert chain.pem --sign-key key.pem --sign-ex -o c
 			if err != nil {
 				return err
 			}
-			db, err := openMSI(args[0])
+			db, err := openMSI(env, args[0])
 			if err != nil {
 				return err
 			}

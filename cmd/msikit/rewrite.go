@@ -42,9 +42,10 @@ type rewriteOpts struct {
 	leafNoAdvertise        bool
 	leafAllowAbsent        bool
 	// changed reports whether a flag was given on the command line.
-	changed func(name string) bool
-	sign                   signFlags
-	signOpts               *authenticode.SignOptions // loaded once, shared by all packages
+	changed         func(name string) bool
+	sign            signFlags
+	signOpts        *authenticode.SignOptions // loaded once, shared by all packages
+	keepPackageCode bool
 }
 
 // A passSpec is one rewrite pass as the CLI knows it. The table order is
@@ -136,6 +137,7 @@ msikit rewrite --sign-cert chain.pem --sign-key key.pem --sign-ex -o fixed/ dist
 		fs.BoolVarP(&o.dryRun, "dry-run", "n", false, "print the planned row changes as an IDT-style diff; write nothing")
 		fs.BoolVar(&o.jsonOut, "json", false, "print the report as JSON")
 		fs.BoolVar(&o.dropSignature, "drop-signature", false, "allow rewriting a signed package by removing its signature streams")
+		fs.BoolVar(&o.keepPackageCode, "keep-package-code", false, "keep the PackageCode of a changed package (by default it gets a new one, as Windows Installer caches packages by it)")
 		fs.BoolVar(&o.inPlace, "in-place", false, "overwrite each input (atomically, flushed to disk) instead of writing -o")
 		syncFlag(fs, &o.sync)
 		fs.IntVarP(&o.jobs, "jobs", "j", runtime.NumCPU(), "process `N` packages at once in batch mode")
@@ -157,17 +159,19 @@ msikit rewrite --sign-cert chain.pem --sign-key key.pem --sign-ex -o fixed/ dist
 // rewriteResult is one package's outcome; its JSON form is the documented
 // schema.
 type rewriteResult struct {
-	Input            string              `json:"input"`
-	Output           string              `json:"output,omitempty"`
-	OK               bool                `json:"ok"`
-	Error            string              `json:"error,omitempty"`
-	DryRun           bool                `json:"dry_run"`
-	Signed           bool                `json:"signed"`
-	SignatureDropped bool                `json:"signature_dropped"`
-	OutputSigned     bool                `json:"output_signed"`
-	OutputSigner     string              `json:"output_signer,omitempty"`
-	Changes          int                 `json:"changes"`
-	Passes           []*transform.Report `json:"passes"`
+	Input            string `json:"input"`
+	Output           string `json:"output,omitempty"`
+	OK               bool   `json:"ok"`
+	Error            string `json:"error,omitempty"`
+	DryRun           bool   `json:"dry_run"`
+	Signed           bool   `json:"signed"`
+	SignatureDropped bool   `json:"signature_dropped"`
+	OutputSigned     bool   `json:"output_signed"`
+	OutputSigner     string `json:"output_signer,omitempty"`
+	Changes          int    `json:"changes"`
+	// Warnings are the input's recovery warnings (also on stderr).
+	Warnings []string            `json:"warnings,omitempty"`
+	Passes   []*transform.Report `json:"passes"`
 }
 
 type rewriteSummary struct {
@@ -247,6 +251,9 @@ func runRewrite(env *Env, o *rewriteOpts, args []string) error {
 	}
 
 	sum := &rewriteSummary{Packages: results}
+	for _, r := range results {
+		warn(env, r.Input, r.Warnings)
+	}
 	for _, r := range results {
 		if r.OK {
 			sum.Succeeded++
@@ -465,6 +472,8 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 		return fail(err)
 	}
 	defer db.Close()
+	// The input's recovery warnings, and any the passes' edits add.
+	defer func() { r.Warnings = db.Warnings }()
 	r.Signed = db.Signed()
 	for _, p := range selected {
 		if err := env.Ctx.Err(); err != nil {
@@ -480,29 +489,41 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 		r.Passes = append(r.Passes, rep)
 		r.Changes += len(rep.Changes)
 	}
+	if db.ContentModified() && !o.keepPackageCode {
+		rep, err := transform.NewPackageCode(db, r.Passes...)
+		if err != nil {
+			return fail(err)
+		}
+		if rep != nil {
+			r.Passes = append(r.Passes, rep)
+			r.Changes += len(rep.Changes)
+		}
+	}
 	if o.dryRun {
 		r.OK = true
 		return r
 	}
 	if o.signOpts != nil {
 		// Signing replaces any signature: no --drop-signature needed.
-		if err := authenticode.SaveSigned(env.Ctx, db, out, &msi.SaveOptions{InPlace: o.inPlace, Sync: o.sync}, o.signOpts); err != nil {
+		if err := authenticode.SaveSigned(env.Ctx, db, out, &msi.SaveOptions{KeepPackageCode: o.keepPackageCode, InPlace: o.inPlace, Sync: o.sync}, o.signOpts); err != nil {
 			return fail(signErr(in, err))
 		}
 		r.OutputSigned, r.OutputSigner = true, o.signOpts.Certificates[0].Subject.String()
 		r.OK = true
 		return r
 	}
+	wo := &msi.WriteOptions{DropSignature: o.dropSignature, KeepPackageCode: o.keepPackageCode}
+	dropsSignature := db.DropsSignature(wo)
 	// Save refuses a changed signed package (msi.ErrSigned) before it
 	// creates any file; the CLI only words the refusal for its users.
-	err = db.Save(out, &msi.SaveOptions{DropSignature: o.dropSignature, InPlace: o.inPlace, Sync: o.sync})
+	err = db.Save(out, &msi.SaveOptions{DropSignature: o.dropSignature, KeepPackageCode: o.keepPackageCode, InPlace: o.inPlace, Sync: o.sync})
 	if errors.Is(err, msi.ErrSigned) {
 		return fail(fmt.Errorf("package is signed and %d rows would change, which invalidates its Authenticode signature; pass --drop-signature to write it unsigned (and re-sign it), or ship a transform (.mst) to leave the signed package untouched", r.Changes))
 	}
 	if err != nil {
 		return fail(fileErr(out, err))
 	}
-	r.SignatureDropped = r.Signed && db.Modified() && o.dropSignature
+	r.SignatureDropped = dropsSignature
 	r.OK = true
 	return r
 }

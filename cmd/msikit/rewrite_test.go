@@ -88,7 +88,7 @@ func TestRewriteSample(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 	first := strings.SplitN(stdout, "\n", 2)[0]
-	re := regexp.MustCompile(`^\S+sample\.msi -> \S+fixed\.msi: class-to-registry [1-9]\d* changes, \d+ notes; leaf-features [1-9]\d* changes, \d+ notes; assembly-names \d+ changes, \d+ notes$`)
+	re := regexp.MustCompile(`^\S+sample\.msi -> \S+fixed\.msi: class-to-registry [1-9]\d* changes, \d+ notes; leaf-features [1-9]\d* changes, \d+ notes; assembly-names \d+ changes, \d+ notes; package-code 1 changes, 0 notes$`)
 	if !re.MatchString(first) {
 		t.Errorf("summary line %q does not match %s", first, re)
 	}
@@ -180,7 +180,7 @@ func TestRewriteJSON(t *testing.T) {
 		t.Fatalf("summary %+v", doc)
 	}
 	p := doc.Packages[0]
-	if !p.OK || !p.DryRun || len(p.Passes) != 1 || p.Passes[0].Pass != "class-to-registry" {
+	if !p.OK || !p.DryRun || len(p.Passes) != 2 || p.Passes[0].Pass != "class-to-registry" || p.Passes[1].Pass != "package-code" {
 		t.Fatalf("package %+v", p)
 	}
 	ops := map[string]int{}

@@ -70,7 +70,7 @@ msikit sign --in-place --digest sha384 --cert chain.pem --key key.pem product.ms
 			}
 			// Only Windows Installer databases are signed: a compound
 			// file whose string pool or schema does not read is refused.
-			db, err := openMSI(in)
+			db, err := openMSI(env, in)
 			if err != nil {
 				return err
 			}

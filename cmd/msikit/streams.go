@@ -22,7 +22,7 @@ Binary). Table streams, the string pool and sub-storages are not listed;
 			if len(args) != 1 {
 				return usagef("want exactly one FILE")
 			}
-			db, err := openMSI(args[0])
+			db, err := openMSI(env, args[0])
 			if err != nil {
 				return err
 			}

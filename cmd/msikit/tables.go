@@ -28,7 +28,7 @@ For a transform (.mst) the names are the tables it changes.`,
 			if len(args) != 1 {
 				return usagef("want exactly one FILE")
 			}
-			db, err := openMSI(args[0])
+			db, err := openMSI(env, args[0])
 			if err != nil {
 				return err
 			}

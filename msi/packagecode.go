@@ -1,0 +1,106 @@
+package msi
+
+import (
+	"crypto/rand"
+	"fmt"
+)
+
+// Windows Installer identifies a package by its PackageCode, the summary
+// information Revision Number (PIDRevision) of an installer database or
+// merge module, and caches packages by it: two different packages with one
+// PackageCode make msiexec use the cached one for repairs and maintenance.
+// So a write that changes what a package contains gives it a new
+// PackageCode unless asked not to (WriteOptions.KeepPackageCode).
+
+// ContentModified reports whether the database's contents changed since it
+// was read: a table, the schema, the codepage or a stream other than the
+// summary information. Changing only the summary information, or
+// re-encoding (WriteOptions.Compact), leaves the contents as they were.
+func (db *Database) ContentModified() bool { return db.contentModified }
+
+// PackageCode returns the summary information Revision Number, which is
+// the PackageCode of installer databases and merge modules ("" when the
+// package has none).
+func (db *Database) PackageCode() (string, error) {
+	si, err := db.SummaryInfo()
+	if err != nil {
+		return "", err
+	}
+	return si.String(PIDRevision), nil
+}
+
+// RenewPackageCode gives an installer database or merge module a new
+// PackageCode: a fresh random GUID in the summary information Revision
+// Number. It returns the old and the new code. It does nothing (and
+// returns two empty strings) for patches and transforms, whose Revision
+// Number is not a PackageCode, and for a package without summary
+// information.
+// WriteToOptions calls it by default when the contents changed; call it
+// first to learn the new code, or set WriteOptions.KeepPackageCode.
+func (db *Database) RenewPackageCode() (old, code string, err error) {
+	if db.kind != KindInstaller && db.kind != KindMergeModule {
+		return "", "", nil
+	}
+	if !db.hasSummaryStream() {
+		return "", "", nil
+	}
+	code, err = newGUID()
+	if err != nil {
+		return "", "", fmt.Errorf("msi: new PackageCode: %w", err)
+	}
+	old, err = db.SetPackageCode(code)
+	if err != nil {
+		return "", "", err
+	}
+	return old, code, nil
+}
+
+// SetPackageCode sets the PackageCode (summary information Revision
+// Number) to code, an upper-case GUID in braces, and returns the old one.
+// A write after it keeps code (see WriteOptions.KeepPackageCode). Callers
+// that want reproducible output derive code from what they changed.
+func (db *Database) SetPackageCode(code string) (old string, err error) {
+	if !reGUID.MatchString(code) {
+		return "", fmt.Errorf("msi: PackageCode %q is not an upper-case GUID in braces", code)
+	}
+	si, err := db.SummaryInfo()
+	if err != nil {
+		return "", fmt.Errorf("msi: new PackageCode: %w", err)
+	}
+	old = si.String(PIDRevision)
+	if err := si.SetString(PIDRevision, code); err != nil {
+		return "", fmt.Errorf("msi: new PackageCode: %w", err)
+	}
+	if err := db.SetSummaryInfo(si); err != nil {
+		return "", fmt.Errorf("msi: new PackageCode: %w", err)
+	}
+	db.packageCodeSet = true
+	return old, nil
+}
+
+// needsPackageCode reports whether a write with o renews the PackageCode.
+func (db *Database) needsPackageCode(o *WriteOptions) bool {
+	return !o.KeepPackageCode && db.contentModified && !db.packageCodeSet &&
+		(db.kind == KindInstaller || db.kind == KindMergeModule) && db.hasSummaryStream()
+}
+
+func (db *Database) hasSummaryStream() bool {
+	for _, s := range db.Streams() {
+		if s.Name == SummaryInfoStream {
+			return true
+		}
+	}
+	return false
+}
+
+// newGUID returns a random (version 4) GUID in the registry format
+// Windows Installer uses: upper-case hex in braces.
+func newGUID() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("{%X-%X-%X-%X-%X}", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]), nil
+}

@@ -1,0 +1,75 @@
+package transform
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/msikit/msikit/msi"
+)
+
+// NewPackageCode gives a database whose contents the passes changed a new
+// PackageCode (summary information Revision Number) and returns the change
+// as a Report of its own (Pass "package-code"). Windows Installer caches
+// packages by PackageCode, so a changed package must not keep the
+// original's: msiexec would take the cached original for repairs.
+//
+// The new code is derived from the old one and the changes the reports
+// list (SHA-256, formatted as a GUID), so that rewriting the same package
+// the same way gives the same output, and different changes give different
+// codes. It returns a nil Report when nothing changed or the package has no
+// PackageCode to renew (patches, transforms, a package without summary
+// information).
+func NewPackageCode(db *msi.Database, reps ...*Report) (*Report, error) {
+	if !db.ContentModified() {
+		return nil, nil
+	}
+	if k := db.Kind(); k != msi.KindInstaller && k != msi.KindMergeModule {
+		return nil, nil
+	}
+	hasSummary := false
+	for _, s := range db.Streams() {
+		hasSummary = hasSummary || s.Name == msi.SummaryInfoStream
+	}
+	if !hasSummary {
+		return nil, nil
+	}
+	old, err := db.PackageCode()
+	if err != nil {
+		return nil, fmt.Errorf("transform: new PackageCode: %w", err)
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "msikit package code\x00%s\x00", old)
+	for _, r := range reps {
+		if r == nil {
+			continue
+		}
+		fmt.Fprintf(h, "%s\x00", r.Pass)
+		for _, c := range r.Changes {
+			fmt.Fprintf(h, "%s\x01%s\x01%s\x01%s\x01%s\x00", c.Op, c.Table, strings.Join(c.Key, "\x02"), strings.Join(c.Old, "\x02"), strings.Join(c.New, "\x02"))
+		}
+	}
+	code := guidFromHash(h.Sum(nil))
+	if code == old {
+		return nil, nil
+	}
+	if _, err := db.SetPackageCode(code); err != nil {
+		return nil, fmt.Errorf("transform: %w", err)
+	}
+	id := strconv.Itoa(int(msi.PIDRevision))
+	return &Report{Pass: "package-code", Notes: []Note{}, Changes: []Change{{
+		Op: OpUpdate, Table: msi.SummaryInformationTable, Key: []string{id},
+		Old: []string{id, old}, New: []string{id, code},
+		Reason: "a changed package needs a new PackageCode: Windows Installer caches packages by it",
+	}}}, nil
+}
+
+// guidFromHash formats the first 16 bytes of a hash as a name-based
+// (version 5 layout) GUID in upper case with braces.
+func guidFromHash(sum []byte) string {
+	b := sum[:16]
+	b[6] = b[6]&0x0f | 0x50
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("{%X-%X-%X-%X-%X}", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}

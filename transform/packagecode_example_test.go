@@ -1,0 +1,36 @@
+package transform_test
+
+import (
+	"fmt"
+	"log"
+
+	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/transform"
+)
+
+// ExampleNewPackageCode gives a package the passes changed a new
+// PackageCode, derived from the old one and the changes, and prints the
+// change as the report lists it.
+func ExampleNewPackageCode() {
+	db, err := msi.Open("../testdata/sample.msi")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	rep, err := transform.ClassToRegistry(db, transform.ClassToRegistryOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	code, err := transform.NewPackageCode(db, rep)
+	if err != nil {
+		log.Fatal(err)
+	}
+	c := code.Changes[0]
+	fmt.Println(code.Pass, c.Op, c.Table, c.Key)
+	fmt.Println("old:", c.Old[1])
+	fmt.Println("new:", c.New[1])
+	// Output:
+	// package-code update _SummaryInformation [9]
+	// old: {CA84CAB9-CFE5-8F89-0D70-EA88B4E9BBD4}
+	// new: {93D89EA3-8756-5690-AA68-F880B2ABF218}
+}
