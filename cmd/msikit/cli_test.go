@@ -317,7 +317,8 @@ func TestImportUnchanged(t *testing.T) {
 		t.Errorf("import that changes a signed package: exit %d, stderr %q", code, stderr)
 	}
 	code, _, stderr = runCLI(t, "import", signed, changed, "-o", out, "--drop-signature")
-	if code != exitOK || stderr != "msikit: "+out+": digital signature removed (the import changed the package; sign it again)\n" {
+	if code != exitOK || !strings.Contains(stderr, "msikit: "+out+": digital signature removed (the import changed the package; sign it again)\n") ||
+		!strings.Contains(stderr, "msikit: "+out+": new PackageCode ") || strings.Count(stderr, "\n") != 2 {
 		t.Errorf("import --drop-signature that changes: exit %d, stderr %q", code, stderr)
 	}
 	if isSigned(t, out) {
