@@ -22,6 +22,7 @@ type Error struct {
 	Reason string
 }
 
+// Error returns the refused name, quoted, and the reason.
 func (e *Error) Error() string {
 	return fmt.Sprintf("file name %q %s", e.Name, e.Reason)
 }
