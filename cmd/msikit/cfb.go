@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"unicode"
-	"unicode/utf16"
 
 	"github.com/msikit/msikit/cfb"
 	"github.com/msikit/msikit/internal/safefile"
@@ -153,7 +151,7 @@ content needs version 4.
 
 func warn(env *Env, file string, warnings []string) {
 	for _, w := range warnings {
-		fmt.Fprintf(env.Stderr, "msikit: warning: %s: %s\n", file, w)
+		fmt.Fprintf(env.Stderr, "msikit: warning: %s: %s\n", escapeText(file), escapeText(w))
 	}
 }
 
@@ -164,37 +162,6 @@ func fmtTime(f cfb.Filetime) string {
 	return f.Time().Format("2006-01-02T15:04:05.0000000Z")
 }
 
-// escapeName renders raw UTF-16 name units so every character is visible.
-func escapeName(raw []uint16) string {
-	var b strings.Builder
-	for i := 0; i < len(raw); i++ {
-		u := raw[i]
-		r := rune(u)
-		if utf16.IsSurrogate(r) {
-			if i+1 < len(raw) && u < 0xDC00 && raw[i+1] >= 0xDC00 && raw[i+1] <= 0xDFFF {
-				b.WriteRune(utf16.DecodeRune(r, rune(raw[i+1])))
-				i++
-				continue
-			}
-			fmt.Fprintf(&b, `\u%04x`, u)
-			continue
-		}
-		switch {
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '/':
-			b.WriteString(`\x2f`)
-		case r < 0x80 && !unicode.IsPrint(r) && r != ' ':
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r >= 0x80 && !unicode.IsPrint(r):
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
 // escapedPath is e's path with each name escaped; "/" for the root.
 func escapedPath(e *cfb.Entry) string {
 	if e.Parent == nil {
@@ -202,7 +169,7 @@ func escapedPath(e *cfb.Entry) string {
 	}
 	var parts []string
 	for a := e; a.Parent != nil; a = a.Parent {
-		parts = append(parts, escapeName(a.RawName))
+		parts = append(parts, escapeUTF16Name(a.RawName))
 	}
 	for i, j := 0, len(parts)-1; i < j; i, j = i+1, j-1 {
 		parts[i], parts[j] = parts[j], parts[i]

@@ -173,10 +173,11 @@ func fullName(cmd *Command) string {
 	return f[1]
 }
 
-// oneLine keeps error messages to a single line.
+// oneLine keeps error messages to a single line, with whatever they quote
+// from a package made harmless for a terminal (escapeText).
 func oneLine(s string) string {
 	s = strings.TrimSpace(s)
-	return strings.NewReplacer("\r\n", "; ", "\n", "; ", "\r", "; ").Replace(s)
+	return escapeText(strings.NewReplacer("\r\n", "; ", "\n", "; ", "\r", "; ").Replace(s))
 }
 
 func printMainUsage(w io.Writer) {

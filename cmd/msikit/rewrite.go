@@ -249,7 +249,7 @@ func runRewrite(env *Env, o *rewriteOpts, args []string) error {
 		}
 	} else if batch || sum.Failed == 0 {
 		// A single failed package is reported by the one-line error alone.
-		writeRewriteText(env.Stdout, sum, o)
+		writeRewriteText(textWriter{env.Stdout}, sum, o)
 	}
 	if sum.Failed == 0 {
 		return nil

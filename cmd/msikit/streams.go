@@ -34,7 +34,7 @@ Binary). Table streams, the string pool and sub-storages are not listed;
 				if table == "" {
 					table = "-"
 				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\n", s.Size, table, escapeStreamName(s.Name))
+				fmt.Fprintf(tw, "%d\t%s\t%s\n", s.Size, table, escapeName(s.Name))
 			}
 			return tw.Flush()
 		}

@@ -35,7 +35,7 @@ For a transform (.mst) the names are the tables it changes.`,
 			defer db.Close()
 			if !*long {
 				for _, name := range db.TableNames() {
-					fmt.Fprintln(env.Stdout, name)
+					fmt.Fprintln(env.Stdout, escapeName(name))
 				}
 				return nil
 			}
@@ -48,7 +48,7 @@ For a transform (.mst) the names are the tables it changes.`,
 			for _, name := range db.TableNames() {
 				t, err := db.Table(name)
 				if err != nil {
-					fmt.Fprintf(tw, "%s\terror: %s\t\t\n", name, strings.TrimPrefix(err.Error(), "msi: "))
+					fmt.Fprintf(tw, "%s\terror: %s\t\t\n", escapeName(name), escapeText(strings.TrimPrefix(err.Error(), "msi: ")))
 					if firstErr == nil {
 						firstErr = fmt.Errorf("%s: %w", args[0], err)
 					}
@@ -56,12 +56,12 @@ For a transform (.mst) the names are the tables it changes.`,
 				}
 				var cols, keys []string
 				for _, c := range t.Columns() {
-					cols = append(cols, c.Name+":"+c.IDTType())
+					cols = append(cols, escapeName(c.Name)+":"+c.IDTType())
 				}
 				for _, c := range t.KeyColumns() {
-					keys = append(keys, c.Name)
+					keys = append(keys, escapeName(c.Name))
 				}
-				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", name, t.Len(), strings.Join(keys, ","), strings.Join(cols, " "))
+				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", escapeName(name), t.Len(), strings.Join(keys, ","), strings.Join(cols, " "))
 			}
 			if err := tw.Flush(); err != nil {
 				return err
