@@ -2,16 +2,17 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	flag "github.com/spf13/pflag"
 
 	"github.com/msikit/msikit/internal/safefile"
+	"github.com/msikit/msikit/internal/safename"
 	"github.com/msikit/msikit/msi"
 )
 
@@ -63,10 +64,16 @@ two cases where the IDT output deliberately differs from msiinfo.`,
 			for _, n := range db.ExportTableNames() {
 				known[n] = true
 			}
-			for _, t := range tables {
-				if !known[t] {
-					return fmt.Errorf("%s: no table %s (see msikit tables)", file, t)
+			for i, t := range tables {
+				if known[t] {
+					continue
 				}
+				// A name as "msikit tables" prints it (escaped).
+				if u, ok := unescapeName(t); ok && known[u] {
+					tables[i] = u
+					continue
+				}
+				return fmt.Errorf("%s: no table %s (see msikit tables)", file, t)
 			}
 			if len(tables) == 0 {
 				tables = db.ExportTableNames()
@@ -81,125 +88,358 @@ two cases where the IDT output deliberately differs from msiinfo.`,
 					}
 					return nil
 				}
-				doc := struct {
-					File   string      `json:"file"`
-					Tables []tableJSON `json:"tables"`
-				}{File: file}
-				for _, t := range tables {
-					tj, err := exportJSON(db, t)
-					if err != nil {
-						return fileErr(file, err)
-					}
-					doc.Tables = append(doc.Tables, tj)
-				}
-				return writeJSON(env.Stdout, doc)
-			}
-			if err := os.MkdirAll(*dir, 0o777); err != nil {
-				return err
-			}
-			if *format == "idt" {
-				if err := db.ExportIDTDir(*dir, tables...); err != nil {
+				if err := writeJSONDoc(env.Stdout, db, file, tables); err != nil {
 					return fileErr(file, err)
 				}
 				return nil
 			}
-			for _, t := range tables {
-				tj, err := exportJSON(db, t)
-				if err != nil {
-					return fileErr(file, err)
-				}
-				// Binary cells become files, as in the IDT export.
-				if err := db.ExportIDT(io.Discard, t, &msi.IDTOptions{BinaryDir: *dir}); err != nil {
-					return fileErr(file, err)
-				}
-				if err := writeJSONFile(filepath.Join(*dir, t+".json"), tj); err != nil {
-					return err
-				}
+			if *format == "idt" {
+				err = db.ExportIDTDir(*dir, tables...)
+			} else {
+				err = exportJSONDir(db, *dir, tables)
 			}
-			return nil
+			return reportRefused(env, file, len(tables), err)
 		}
 	},
 }
 
-// tableJSON is the JSON form of one exported table.
-type tableJSON struct {
-	Name     string       `json:"name"`
-	Codepage *int         `json:"codepage,omitempty"` // _ForceCodepage only
-	Columns  []columnJSON `json:"columns"`
-	Rows     [][]any      `json:"rows"`
+// reportRefused turns the error of a folder export into what the command
+// reports: names refused as file names (the rest was exported) are listed
+// on standard error, one line each, before the one-line error that makes
+// the exit status 1; any other error is returned as it is.
+func reportRefused(env *Env, file string, tables int, err error) error {
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, msi.ErrUnsafeName) {
+		return fileErr(file, err)
+	}
+	var list []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		list = j.Unwrap()
+	} else {
+		list = []error{err}
+	}
+	for _, e := range list {
+		fmt.Fprintf(env.Stderr, "msikit: %s: refused: %s\n", escapeText(file), oneLine(strings.TrimPrefix(e.Error(), "msi: ")))
+	}
+	return fileErr(file, fmt.Errorf("%d names refused as file names (the rest of the %d tables was exported)", len(list), tables))
 }
 
-type columnJSON struct {
-	Name string `json:"name"`
-	Type string `json:"type"`
-	Key  bool   `json:"key,omitempty"`
+// The JSON form of a table is
+//
+//	{"name": ..., "codepage": N (only _ForceCodepage), "columns": [{"name", "type", "key"}], "rows": [[...], ...]}
+//
+// written as encoding/json's Encoder with two-space indentation writes it,
+// but row by row as the table is read: memory does not grow with the
+// output, however often the rows repeat one long string.
+
+// writeJSONDoc writes the tables as one JSON document {"file", "tables"}.
+func writeJSONDoc(w io.Writer, db *msi.Database, file string, tables []string) error {
+	j := newJSONWriter(w)
+	j.raw("{\n  \"file\": ")
+	j.str(file)
+	j.raw(",\n  \"tables\": [")
+	for i, t := range tables {
+		if i > 0 {
+			j.raw(",")
+		}
+		j.raw("\n    ")
+		if err := writeTableJSON(j, db, t, "    ", nil); err != nil {
+			return err
+		}
+	}
+	j.raw("\n  ]\n}\n")
+	return j.flush()
 }
 
-func exportJSON(db *msi.Database, table string) (tableJSON, error) {
-	tj := tableJSON{Name: table, Columns: []columnJSON{}, Rows: [][]any{}}
+// exportJSONDir writes DIR/TABLE.json for each table, and each binary
+// cell's data as DIR/TABLE/<stream name>, with the guarantees and refusals
+// of msi.(*Database).ExportIDTDir.
+func exportJSONDir(db *msi.Database, dir string, tables []string) error {
+	out, err := safefile.CreateDir(dir)
+	if err != nil {
+		return err
+	}
+	defer out.Abort()
+	var refused []error
+	for _, t := range tables {
+		err := safename.Check(t)
+		if err == nil {
+			err = safename.Check(t + ".json")
+		}
+		if err != nil {
+			refused = append(refused, fmt.Errorf("table %q cannot be written as a file: %w", t, err))
+			continue
+		}
+		cells := func(row msi.Row, col int, name string) error {
+			if err := safename.Check(name); err != nil {
+				refused = append(refused, fmt.Errorf("table %q: binary cell %q cannot be written as a file: %w", t, name, err))
+				return nil
+			}
+			st, err := row.OpenStream(row.Table().Columns()[col].Name)
+			if err != nil {
+				return err
+			}
+			return out.WriteFile(t+"/"+name, func(w io.Writer) error {
+				_, err := io.Copy(w, st)
+				return err
+			})
+		}
+		err = out.WriteFile(t+".json", func(w io.Writer) error {
+			j := newJSONWriter(w)
+			if err := writeTableJSON(j, db, t, "", cells); err != nil {
+				return err
+			}
+			j.raw("\n")
+			return j.flush()
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if err := out.Commit(); err != nil {
+		return err
+	}
+	return errors.Join(refused...)
+}
+
+// writeTableJSON writes one table as a JSON object whose lines after the
+// first start with indent. cells, when not nil, is called for every
+// non-null binary cell (col is its column index) before its row is
+// written.
+func writeTableJSON(j *jsonWriter, db *msi.Database, table, indent string, cells func(row msi.Row, col int, name string) error) error {
+	in1, in2, in3 := indent+"  ", indent+"    ", indent+"      "
+	j.raw("{\n" + in1 + "\"name\": ")
+	j.str(table)
+	j.raw(",\n")
 	switch table {
 	case msi.ForceCodepageTable:
-		cp := db.Codepage()
-		tj.Codepage = &cp
-		return tj, nil
+		j.raw(in1 + "\"codepage\": ")
+		j.int(int64(db.Codepage()))
+		j.raw(",\n" + in1 + "\"columns\": [],\n" + in1 + "\"rows\": []\n" + indent + "}")
+		return nil
 	case msi.SummaryInformationTable:
 		si, err := db.SummaryInfo()
 		if err != nil {
-			return tj, err
+			return err
 		}
-		tj.Columns = []columnJSON{{"PropertyId", "i2", true}, {"Value", "l255", false}}
+		j.columns(in1, []columnJSON{{"PropertyId", "i2", true}, {"Value", "l255", false}})
+		n := 0
 		for _, p := range si.Properties() {
-			var v any
 			switch p.Type {
-			case msi.PropInt16, msi.PropInt32:
-				v = p.Int
-			case msi.PropString:
-				v = p.Str
-			case msi.PropFiletime:
-				v = msi.FormatFiletime(p.Time)
+			case msi.PropInt16, msi.PropInt32, msi.PropString, msi.PropFiletime:
 			default:
 				continue
 			}
-			tj.Rows = append(tj.Rows, []any{int(p.ID), v})
+			j.rowStart(in1, n)
+			n++
+			j.raw(in3)
+			j.int(int64(p.ID))
+			j.raw(",\n" + in3)
+			switch p.Type {
+			case msi.PropInt16, msi.PropInt32:
+				j.int(int64(p.Int))
+			case msi.PropString:
+				j.str(p.Str)
+			case msi.PropFiletime:
+				j.str(msi.FormatFiletime(p.Time))
+			}
+			j.raw("\n" + in2 + "]")
 		}
-		return tj, nil
+		j.rowsEnd(in1, n)
+		j.raw("\n" + indent + "}")
+		return j.err
 	}
 	t, err := db.Table(table)
 	if err != nil {
-		return tj, err
-	}
-	for _, c := range t.Columns() {
-		tj.Columns = append(tj.Columns, columnJSON{c.Name, c.IDTType(), c.Key})
-	}
-	for row := range t.Rows() {
-		vals := make([]any, row.Len())
-		for i := range vals {
-			v := row.Index(i)
-			switch v.Kind() {
-			case msi.KindInt:
-				vals[i] = v.Int()
-			case msi.KindString, msi.KindBinary:
-				vals[i] = v.Str()
-			}
-		}
-		tj.Rows = append(tj.Rows, vals)
-	}
-	return tj, nil
-}
-
-func writeJSON(w io.Writer, v any) error {
-	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
 		return err
 	}
-	return bw.Flush()
+	var cols []columnJSON
+	for _, c := range t.Columns() {
+		cols = append(cols, columnJSON{c.Name, c.IDTType(), c.Key})
+	}
+	j.columns(in1, cols)
+	n := 0
+	for row := range t.Rows() {
+		if cells != nil {
+			for i := 0; i < row.Len(); i++ {
+				if v := row.Index(i); v.Kind() == msi.KindBinary {
+					if err := cells(row, i, v.Str()); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		j.rowStart(in1, n)
+		n++
+		for i := 0; i < row.Len(); i++ {
+			if i > 0 {
+				j.raw(",\n")
+			}
+			j.raw(in3)
+			switch v := row.Index(i); v.Kind() {
+			case msi.KindInt:
+				j.int(int64(v.Int()))
+			case msi.KindString, msi.KindBinary:
+				j.str(v.Str())
+			default:
+				j.raw("null")
+			}
+		}
+		j.raw("\n" + in2 + "]")
+		if j.err != nil {
+			return j.err
+		}
+	}
+	j.rowsEnd(in1, n)
+	j.raw("\n" + indent + "}")
+	return j.err
 }
 
-func writeJSONFile(name string, v any) error {
-	if strings.ContainsAny(filepath.Base(name), "/\\") {
-		return fmt.Errorf("%s: bad file name", name)
+type columnJSON struct {
+	Name string
+	Type string
+	Key  bool
+}
+
+// jsonWriter writes JSON text through a buffer, keeping the first error.
+type jsonWriter struct {
+	bw  *bufio.Writer
+	num []byte
+	err error
+}
+
+func newJSONWriter(w io.Writer) *jsonWriter {
+	return &jsonWriter{bw: bufio.NewWriterSize(w, 64<<10)}
+}
+
+func (j *jsonWriter) raw(s string) {
+	if j.err == nil {
+		_, j.err = j.bw.WriteString(s)
 	}
-	return safefile.Write(name, func(w io.Writer) error { return writeJSON(w, v) })
+}
+
+func (j *jsonWriter) int(n int64) {
+	j.num = strconv.AppendInt(j.num[:0], n, 10)
+	if j.err == nil {
+		_, j.err = j.bw.Write(j.num)
+	}
+}
+
+// str writes s as a JSON string, escaped exactly as encoding/json escapes
+// it (HTML-safe, invalid UTF-8 as U+FFFD), without copying it.
+func (j *jsonWriter) str(s string) {
+	if j.err == nil {
+		j.err = writeJSONString(j.bw, s)
+	}
+}
+
+func (j *jsonWriter) columns(in1 string, cols []columnJSON) {
+	in2, in3 := in1+"  ", in1+"    "
+	j.raw(in1 + "\"columns\": [")
+	if len(cols) == 0 {
+		j.raw("],\n")
+		return
+	}
+	for i, c := range cols {
+		if i > 0 {
+			j.raw(",")
+		}
+		j.raw("\n" + in2 + "{\n" + in3 + "\"name\": ")
+		j.str(c.Name)
+		j.raw(",\n" + in3 + "\"type\": ")
+		j.str(c.Type)
+		if c.Key {
+			j.raw(",\n" + in3 + "\"key\": true")
+		}
+		j.raw("\n" + in2 + "}")
+	}
+	j.raw("\n" + in1 + "],\n")
+}
+
+// rowStart opens row n of the "rows" array.
+func (j *jsonWriter) rowStart(in1 string, n int) {
+	if n == 0 {
+		j.raw(in1 + "\"rows\": [")
+	} else {
+		j.raw(",")
+	}
+	j.raw("\n" + in1 + "  [\n")
+}
+
+// rowsEnd closes the "rows" array after n rows.
+func (j *jsonWriter) rowsEnd(in1 string, n int) {
+	if n == 0 {
+		j.raw(in1 + "\"rows\": []")
+		return
+	}
+	j.raw("\n" + in1 + "]")
+}
+
+func (j *jsonWriter) flush() error {
+	if j.err != nil {
+		return j.err
+	}
+	return j.bw.Flush()
+}
+
+// writeJSONString writes s as a JSON string the way encoding/json does:
+// '<', '>' and '&' as \u003c, \u003e and \u0026, control characters as
+// \b, \f, \n, \r, \t or \u00XX, invalid UTF-8 as \ufffd, and U+2028 and
+// U+2029 as \u2028 and \u2029.
+func writeJSONString(w *bufio.Writer, s string) error {
+	const hex = "0123456789abcdef"
+	w.WriteByte('"')
+	start := 0
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
+				i++
+				continue
+			}
+			w.WriteString(s[start:i])
+			switch b {
+			case '\\', '"':
+				w.WriteByte('\\')
+				w.WriteByte(b)
+			case '\b':
+				w.WriteString(`\b`)
+			case '\f':
+				w.WriteString(`\f`)
+			case '\n':
+				w.WriteString(`\n`)
+			case '\r':
+				w.WriteString(`\r`)
+			case '\t':
+				w.WriteString(`\t`)
+			default:
+				w.WriteString(`\u00`)
+				w.WriteByte(hex[b>>4])
+				w.WriteByte(hex[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			w.WriteString(s[start:i])
+			w.WriteString(`\ufffd`)
+			i++
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			w.WriteString(s[start:i])
+			w.WriteString(`\u202`)
+			w.WriteByte(hex[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	w.WriteString(s[start:])
+	return w.WriteByte('"')
 }
