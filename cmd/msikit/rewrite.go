@@ -39,6 +39,7 @@ type rewriteOpts struct {
 	leafKeep               bool
 	leafNoAdvertise        bool
 	leafAllowAbsent        bool
+	maxChanges             int
 }
 
 // A passSpec is one rewrite pass as the CLI knows it. The table order is
@@ -133,6 +134,7 @@ msikit rewrite --drop-signature --in-place signed.msi`,
 		fs.BoolVar(&o.fileVersion, "file-version", false, "assembly-names: add fileVersion from the version resource, as WiX light -fv does")
 		fs.StringVar(&o.source, "source", "", "assembly-names: read files from this folder (the install layout) instead of the cabinets")
 		fs.StringVar(&o.arch, "processor-architecture", "", "assembly-names: value for rows whose file cannot be read (MSIL, x86, AMD64, IA64, ARM64)")
+		fs.IntVar(&o.maxChanges, "max-changes", transform.DefaultMaxChanges, "class-to-registry, leaf-features: most row changes a pass may make (a bound for hostile packages)")
 		return func(env *Env, args []string) error { return runRewrite(env, o, args) }
 	},
 }
@@ -184,6 +186,9 @@ func runRewrite(env *Env, o *rewriteOpts, args []string) error {
 		return usagef("--dry-run and --in-place exclude each other")
 	case !o.dryRun && !o.inPlace && o.out == "":
 		return usagef("name an output with -o (or use --in-place or --dry-run)")
+	}
+	if o.maxChanges < 1 {
+		return usagef("--max-changes must be at least 1")
 	}
 	if o.arch != "" && !validArch(o.arch) {
 		return usagef("--processor-architecture %q: want MSIL, x86, AMD64, IA64, ARM or ARM64", o.arch)
@@ -448,6 +453,7 @@ func runClassToRegistry(db *msi.Database, o *rewriteOpts) (*transform.Report, er
 	return transform.ClassToRegistry(db, transform.ClassToRegistryOptions{
 		DropUnexpressible: o.dropUnexpressible,
 		NoIconCache:       o.noIconCache,
+		MaxChanges:        o.maxChanges,
 	})
 }
 
@@ -456,6 +462,7 @@ func runLeafFeatures(db *msi.Database, o *rewriteOpts) (*transform.Report, error
 		KeepInParent:      o.leafKeep,
 		DisallowAdvertise: o.leafNoAdvertise,
 		AllowAbsent:       o.leafAllowAbsent,
+		MaxChanges:        o.maxChanges,
 	})
 }
 
