@@ -134,8 +134,12 @@ content needs version 4.
 			}
 			defer rc.Close()
 			warn(env, in, rc.Warnings)
-			err = safefile.WriteWith(*out, sync, func(w io.Writer) error {
-				cw := cfb.NewWriter(w, &cfb.WriterOptions{Version: *version})
+			err = safefile.WriteFile(*out, &safefile.Options{
+				Sync:          sync,
+				FollowSymlink: true,
+				Check:         func(r io.ReaderAt, size int64) error { return checkRepacked(rc.Reader, r, size) },
+			}, func(w io.Writer) error {
+				cw := cfb.NewWriter(cfbRepackHook(w), &cfb.WriterOptions{Version: *version})
 				if err := cw.Copy(rc.Root); err != nil {
 					return err
 				}
@@ -147,6 +151,30 @@ content needs version 4.
 			return nil
 		}
 	},
+}
+
+// cfbRepackHook wraps the writer cfb repack fills; tests replace it to
+// make the writer produce garbage.
+var cfbRepackHook = func(w io.Writer) io.Writer { return w }
+
+// checkRepacked reads back a repacked container before it is renamed into
+// place: it must open, and list the same entries (path, type, stream size)
+// as the source, in the same order.
+func checkRepacked(src *cfb.Reader, r io.ReaderAt, size int64) error {
+	got, err := cfb.NewReader(r, size)
+	if err != nil {
+		return err
+	}
+	a, b := src.Entries(), got.Entries()
+	if len(a) != len(b) {
+		return fmt.Errorf("cfb: %d entries written, %d in the source", len(b), len(a))
+	}
+	for i := range a {
+		if a[i].Path != b[i].Path || a[i].Type != b[i].Type || a[i].Type == cfb.TypeStream && a[i].Size != b[i].Size {
+			return fmt.Errorf("cfb: entry %s (%d bytes) written as %s (%d bytes)", escapeText(a[i].Path), a[i].Size, escapeText(b[i].Path), b[i].Size)
+		}
+	}
+	return nil
 }
 
 func warn(env *Env, file string, warnings []string) {

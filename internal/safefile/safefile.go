@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -31,7 +32,47 @@ var syncFile = (*os.File).Sync
 
 // WriteWith is WriteSync when sync is set and Write otherwise, for callers
 // whose choice is a flag.
-func WriteWith(dst string, sync bool, fill func(w io.Writer) error) (err error) {
+func WriteWith(dst string, sync bool, fill func(w io.Writer) error) error {
+	return WriteFile(dst, &Options{Sync: sync}, fill)
+}
+
+// Options controls WriteFile. The zero value is Write's behaviour.
+type Options struct {
+	// Sync flushes the new file to stable storage before the rename and
+	// the folder after it (WriteSync).
+	Sync bool
+
+	// FollowSymlink writes to the file a symbolic link at dst points to
+	// (through any chain of links), replacing that file and keeping the
+	// link, as cp and "sed -i --follow-symlinks" do; the temporary file
+	// is made beside the target. A link to nothing is refused. Without
+	// it a link at dst is itself replaced by the new file.
+	FollowSymlink bool
+
+	// Check, when not nil, is given the complete temporary file before it
+	// is renamed into place. An error from it stops the write: the
+	// destination stays as it was and the temporary file is removed. The
+	// package writers use it to read their output back.
+	Check func(r io.ReaderAt, size int64) error
+}
+
+// ErrCheck is wrapped by the error WriteFile returns when Options.Check
+// refused the new file.
+var ErrCheck = errors.New("the new file does not read back")
+
+// WriteFile creates dst atomically with the bytes fill writes: into a
+// temporary file beside it, checked (Options.Check) and renamed into
+// place. A new file gets mode 0o644; an existing destination keeps its
+// mode.
+func WriteFile(dst string, o *Options, fill func(w io.Writer) error) (err error) {
+	if o == nil {
+		o = &Options{}
+	}
+	if o.FollowSymlink {
+		if dst, err = resolveLink(dst); err != nil {
+			return err
+		}
+	}
 	dir := filepath.Dir(dst)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(dst)+".tmp-*")
 	if err != nil {
@@ -51,7 +92,16 @@ func WriteWith(dst string, sync bool, fill func(w io.Writer) error) (err error) 
 	if err = fill(f); err != nil {
 		return err
 	}
-	if sync {
+	if o.Check != nil {
+		fi, serr := f.Stat()
+		if serr != nil {
+			return serr
+		}
+		if cerr := o.Check(f, fi.Size()); cerr != nil {
+			return fmt.Errorf("%s: %w: %w", dst, ErrCheck, cerr)
+		}
+	}
+	if o.Sync {
 		if err = syncFile(f); err != nil {
 			return fmt.Errorf("sync %s: %w", tmp, err)
 		}
@@ -65,7 +115,7 @@ func WriteWith(dst string, sync bool, fill func(w io.Writer) error) (err error) 
 	if err = os.Rename(tmp, dst); err != nil {
 		return err
 	}
-	if !sync {
+	if !o.Sync {
 		return nil
 	}
 	// Make the rename durable; a failure here is not worth failing for.
@@ -74,6 +124,31 @@ func WriteWith(dst string, sync bool, fill func(w io.Writer) error) (err error) 
 		d.Close()
 	}
 	return nil
+}
+
+// resolveLink returns the file a chain of symbolic links at name ends at,
+// or name itself when it is not a link (or does not exist).
+func resolveLink(name string) (string, error) {
+	for hops := 0; ; hops++ {
+		fi, err := os.Lstat(name)
+		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+			return name, nil
+		}
+		if hops == 40 {
+			return "", &fs.PathError{Op: "resolve", Path: name, Err: errors.New("too many levels of symbolic links")}
+		}
+		target, err := os.Readlink(name)
+		if err != nil {
+			return "", err
+		}
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(filepath.Dir(name), target)
+		}
+		if _, err := os.Lstat(target); errors.Is(err, fs.ErrNotExist) {
+			return "", &fs.PathError{Op: "write", Path: name, Err: errors.New("is a symbolic link to a missing file")}
+		}
+		name = target
+	}
 }
 
 // CheckDistinct returns ErrSameFile (wrapped with the path) if out names the
