@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -200,5 +201,41 @@ func TestExportIDTDirFailureLeavesNothing(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(root); len(ents) != 0 {
 		t.Errorf("a failed export left %v", ents)
+	}
+}
+
+// ImportIDT and CreateTable refuse the names Windows Installer reserves;
+// the database is unchanged and still writes a readable package.
+func TestImportRefusesReservedNames(t *testing.T) {
+	for _, name := range []string{"_StringPool", "_StringData", "_Tables", "_Columns", "_Streams", "_Storages", "_TransformView"} {
+		db := openSample(t)
+		idt := "A\tB\r\ni2\ti2\r\n" + name + "\tA\r\n1\t2\r\n"
+		_, err := db.ImportIDT(strings.NewReader(idt), nil)
+		var ie *IDTError
+		if !errors.As(err, &ie) || ie.Line != 3 || !strings.Contains(err.Error(), "reserved") {
+			t.Errorf("import of %s: %v, want an IDTError on line 3 saying the name is reserved", name, err)
+		}
+		if _, err := db.CreateTable(name, []Column{{Name: "A", Type: ColInt16, Key: true}}); err == nil {
+			t.Errorf("CreateTable(%s) succeeded", name)
+		}
+		if db.Modified() {
+			t.Errorf("%s: the database changed", name)
+		}
+	}
+	db := openSample(t)
+	if _, err := db.CreateTable("_Validation", []Column{{Name: "Table", Type: ColString, Size: 32, Key: true}}); err != nil {
+		t.Errorf("CreateTable(_Validation): %v", err)
+	}
+}
+
+// SECURITY.md states the IDT line limit the importer enforces.
+func TestIDTLineLimitDocumented(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "SECURITY.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("| one IDT line (row) on import | %d MiB |", maxIDTLine>>20)
+	if !strings.Contains(string(b), want) {
+		t.Errorf("SECURITY.md lacks %q", want)
 	}
 }
