@@ -163,6 +163,7 @@ func exportJSONDir(db *msi.Database, dir string, tables []string) error {
 	}
 	defer out.Abort()
 	var refused []error
+	j := newJSONWriter(nil) // one buffer for every file
 	for _, t := range tables {
 		err := safename.Check(t)
 		if err == nil {
@@ -187,7 +188,7 @@ func exportJSONDir(db *msi.Database, dir string, tables []string) error {
 			})
 		}
 		err = out.WriteFile(t+".json", func(w io.Writer) error {
-			j := newJSONWriter(w)
+			j.reset(w)
 			if err := writeTableJSON(j, db, t, "", cells); err != nil {
 				return err
 			}
@@ -312,6 +313,12 @@ type jsonWriter struct {
 
 func newJSONWriter(w io.Writer) *jsonWriter {
 	return &jsonWriter{bw: bufio.NewWriterSize(w, 64<<10)}
+}
+
+// reset makes j write to w, keeping its buffer.
+func (j *jsonWriter) reset(w io.Writer) {
+	j.bw.Reset(w)
+	j.err = nil
 }
 
 func (j *jsonWriter) raw(s string) {

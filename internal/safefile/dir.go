@@ -110,7 +110,7 @@ func (d *Dir) WriteFile(rel string, fill func(w io.Writer) error) (err error) {
 			return err
 		}
 	}
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+	f, err := createNew(name)
 	if err != nil {
 		return err
 	}
