@@ -264,23 +264,22 @@ func (db *Database) exportIDTInto(out *safefile.Dir, tables []string) ([]error, 
 	var refused []error
 	var buf []byte
 	cell := func(table, name string, st *cfb.Stream) error {
-		return out.WriteFile(table+"/"+name, func(w io.Writer) error {
-			// Small streams (the usual binary cell) go through one reused
-			// buffer; big ones are copied in chunks.
-			if st.Size() > 1<<20 {
+		rel := table + "/" + name
+		if st.Size() > 1<<20 {
+			return out.WriteFile(rel, func(w io.Writer) error {
 				_, err := io.Copy(w, st)
 				return err
-			}
-			if int64(cap(buf)) < st.Size() {
-				buf = make([]byte, st.Size(), max(st.Size(), 64<<10))
-			}
-			b := buf[:st.Size()]
-			if _, err := st.ReadAt(b, 0); err != nil && err != io.EOF {
-				return err
-			}
-			_, err := w.Write(b)
+			})
+		}
+		// The usual binary cell, a few KiB: through one reused buffer.
+		if int64(cap(buf)) < st.Size() {
+			buf = make([]byte, max(st.Size(), 64<<10))
+		}
+		b := buf[:st.Size()]
+		if _, err := st.ReadAt(b, 0); err != nil && err != io.EOF {
 			return err
-		})
+		}
+		return out.WriteData(rel, b)
 	}
 	bw := bufio.NewWriterSize(nil, 64<<10)
 	for _, table := range tables {

@@ -37,6 +37,7 @@ type Dir struct {
 	tmp   string
 	merge bool // tmp is inside dst: move entries up
 	done  bool
+	made  map[string]bool // subfolders of tmp already created
 }
 
 // CreateDir starts writing the folder dst. Its parent folders are created
@@ -100,21 +101,53 @@ func (d *Dir) Path() string { return d.tmp }
 // whose parent folders are created as needed) with the bytes fill writes.
 // rel must be local (filepath.IsLocal) and name a file not yet written.
 func (d *Dir) WriteFile(rel string, fill func(w io.Writer) error) (err error) {
-	p := filepath.FromSlash(rel)
-	if !filepath.IsLocal(p) {
-		return fmt.Errorf("safefile: %q is not a path inside the folder", rel)
-	}
-	name := filepath.Join(d.tmp, p)
-	if dir := filepath.Dir(name); dir != d.tmp {
-		if err := os.MkdirAll(dir, 0o777); err != nil {
-			return err
-		}
+	name, err := d.prepare(rel)
+	if err != nil {
+		return err
 	}
 	f, err := createNew(name)
 	if err != nil {
 		return err
 	}
 	if err := fill(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// prepare checks rel and creates its parent folders; it returns the path
+// to create.
+func (d *Dir) prepare(rel string) (string, error) {
+	p := filepath.FromSlash(rel)
+	if !filepath.IsLocal(p) {
+		return "", fmt.Errorf("safefile: %q is not a path inside the folder", rel)
+	}
+	name := filepath.Join(d.tmp, p)
+	if dir := filepath.Dir(name); dir != d.tmp && !d.made[dir] {
+		if err := os.MkdirAll(dir, 0o777); err != nil {
+			return "", err
+		}
+		if d.made == nil {
+			d.made = map[string]bool{}
+		}
+		d.made[dir] = true
+	}
+	return name, nil
+}
+
+// WriteData creates the new file rel, as WriteFile does, with contents
+// data.
+func (d *Dir) WriteData(rel string, data []byte) error {
+	name, err := d.prepare(rel)
+	if err != nil {
+		return err
+	}
+	f, err := createNew(name)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
 		f.Close()
 		return err
 	}
