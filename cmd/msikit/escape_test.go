@@ -2,12 +2,15 @@ package main
 
 import (
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"testing"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/msikit/msikit/internal/testenv"
 )
 
 func TestEscape(t *testing.T) {
@@ -84,5 +87,33 @@ func TestTextWriter(t *testing.T) {
 	want := "a\tb\\x1b[1m\nkey CLSID\\{x}\\x0d\n"
 	if diff := cmp.Diff(want, b.String()); diff != "" {
 		t.Errorf("textWriter (-want +got):\n%s", diff)
+	}
+}
+
+// tables, info, streams and export print names from a package escaped: a
+// package cannot send a terminal control sequence through them. A name as
+// tables prints it selects the table in export.
+func TestCommandsEscapePackageNames(t *testing.T) {
+	file := filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "valid", "msi-names-escape.msi")
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"tables", file}, {"tables", "-l", file}, {"info", file}, {"streams", file},
+		{"export", file, "-d", filepath.Join(dir, "idt")}, {"export", file, "-d", filepath.Join(dir, "json"), "-f", "json"},
+		{"rewrite", "--dry-run", file},
+	} {
+		_, stdout, stderr := runCLI(t, args...)
+		for _, out := range []string{stdout, stderr} {
+			if i := strings.IndexFunc(out, func(r rune) bool { return r != '\n' && r != '\t' && !unicode.IsPrint(r) && r != ' ' }); i >= 0 {
+				t.Errorf("%v prints %q raw:\n%.300s", args[0:2], out[i], out[max(0, i-40):])
+			}
+		}
+	}
+	_, tables, _ := runCLI(t, "tables", file)
+	if !strings.Contains(tables, `\x1b[2Jred\x1b[0m`) || !strings.Contains(tables, `..\\escaped`) {
+		t.Errorf("tables:\n%s", tables)
+	}
+	code, idt, stderr := runCLI(t, "export", file, `\x1b[2Jred\x1b[0m`)
+	if code != exitOK || !strings.HasPrefix(idt, "K\r\ns72\r\n\x1b[2Jred\x1b[0m\tK\r\n") {
+		t.Errorf("export of the escaped name: exit %d, %q, %s", code, idt, stderr)
 	}
 }
