@@ -24,12 +24,19 @@ _SummaryInformation and _ForceCodepage that msidb and msiinfo export) is
 written to DIR/TABLE.idt (or .json), and the data of binary cells to
 DIR/TABLE/<stream name>, the file each cell names, so that
 "msikit import" and "msibuild -i" (run in DIR) read the export back. DIR is
-created if needed. Without -d, --format json writes one JSON document with
-the tables (default: all) to standard output.
+created if needed. The files are written into a hidden temporary folder
+that becomes DIR at the end (or whose files move into an existing DIR),
+so a failed export leaves DIR as it was. A table or cell whose name is not
+a safe file name (a path separator, "..", a drive letter, a control
+character, a name Windows reserves) is skipped and reported on standard
+error after the rest is exported, and the exit status is 1. Without -d,
+--format json writes one JSON document with the tables (default: all) to
+standard output, row by row.
 
 TABLE may be _SummaryInformation (property id and value; times in UTC),
 _ForceCodepage, or one of the system tables _Tables, _Columns, _Streams and
-_Storages (not exported by default). In JSON, cells are null, numbers or strings, and binary
+_Storages (not exported by default), and may be given as "msikit tables"
+prints it (escaped). In JSON, cells are null, numbers or strings, and binary
 cells are their stream name. testdata/known-msiinfo-differences.md lists the
 two cases where the IDT output deliberately differs from msiinfo.`,
 	Example: `	msikit export product.msi Property

@@ -23,7 +23,11 @@ given. For each file:
     which becomes the row's stream (as msiinfo export writes them);
   - _SummaryInformation.idt sets summary information properties and
     _ForceCodepage.idt the codepage (strings keep their text and are
-    re-encoded; a codepage that cannot represent one is refused).
+    re-encoded; a codepage that cannot represent one is refused);
+  - the names Windows Installer reserves (_StringPool, _StringData,
+    _Tables, _Columns, _Streams, _Storages, _TransformView) are refused;
+  - a symbolic link in the binary-cell folder (TABLE itself or a cell's
+    file) is refused.
 
 Only the tables and streams that change are re-encoded; everything else is
 copied through byte for byte. The output is written atomically. A signed
@@ -77,10 +81,14 @@ func syncFlag(fs *flag.FlagSet, p *bool) {
 }
 
 // durability is the sentence every package-writing command's help uses.
-const durability = `Like cp, msikit leaves flushing the output to disk to the system unless
---sync is given (or --in-place, which replaces the only copy). Either way
-the rename means no reader, and no kill of msikit, ever sees a partial
-file; --sync also covers a power cut.`
+const durability = `The output is read back (reopened, and every table written anew decoded)
+before it is renamed into place, so a file msikit cannot read never
+replaces anything. An output that is a symbolic link (--in-place or -o)
+is followed: the file it points to is replaced and the link kept. Like cp,
+msikit leaves flushing the output to disk to the system unless --sync is
+given (or --in-place, which replaces the only copy). Either way the rename
+means no reader, and no kill of msikit, ever sees a partial file; --sync
+also covers a power cut.`
 
 // outputPath checks the -o/--in-place combination and returns where to
 // write.
