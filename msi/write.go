@@ -125,8 +125,11 @@ func (db *Database) checkSaved(r io.ReaderAt, size int64, tables []string) error
 		}
 	}
 	if db.kind != KindTransform {
-		if got, want := out.TableNames(), db.TableNames(); !slices.Equal(got, want) {
-			return fmt.Errorf("msi: the new file lists %d tables, the database %d", len(got), len(want))
+		got, want := out.TableNames(), db.TableNames()
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			return fmt.Errorf("msi: the new file lists tables %q, the database %q", got, want)
 		}
 	}
 	db.mu.Lock()
