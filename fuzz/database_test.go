@@ -2,6 +2,8 @@ package fuzz
 
 import (
 	"bytes"
+	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/msikit/msikit/internal/jsonexport"
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
 )
@@ -65,8 +68,110 @@ func dumpDatabase(t *testing.T, db *msi.Database) (map[string][]string, bool) {
 	return out, ok
 }
 
+// jsonTable is what encoding/json reads back from a JSON table export.
+type jsonTable struct {
+	Name     string `json:"name"`
+	Codepage *int   `json:"codepage"`
+	Columns  []struct {
+		Name, Type string
+		Key        bool
+	} `json:"columns"`
+	Rows [][]any `json:"rows"`
+}
+
+// checkJSONExport exports every table (and the summary information and
+// codepage pseudo-tables) as "msikit export -f json" does, and checks
+// that encoding/json reads each back to the table's values. Exports whose
+// text would be large (rows sharing long strings) are only written, to a
+// counter: the export streams, so they cost no memory.
+func checkJSONExport(t *testing.T, db *msi.Database) {
+	t.Helper()
+	if db.Kind() == msi.KindTransform {
+		return
+	}
+	for _, name := range db.ExportTableNames() {
+		var size int64
+		var want [][]any
+		switch name {
+		case msi.ForceCodepageTable:
+		case msi.SummaryInformationTable:
+			si, err := db.SummaryInfo()
+			if err != nil {
+				continue
+			}
+			for _, p := range si.Properties() {
+				var v any
+				switch p.Type {
+				case msi.PropInt16, msi.PropInt32:
+					v = float64(p.Int)
+				case msi.PropString:
+					v = strings.ToValidUTF8(p.Str, "\uFFFD")
+				case msi.PropFiletime:
+					v = msi.FormatFiletime(p.Time)
+				default:
+					continue
+				}
+				size += int64(len(p.Str)) + 32
+				want = append(want, []any{float64(p.ID), v})
+			}
+		default:
+			tab, err := db.Table(name)
+			if err != nil {
+				continue
+			}
+			for r := range tab.Rows() {
+				row := make([]any, r.Len())
+				for i := range row {
+					switch v := r.Index(i); v.Kind() {
+					case msi.KindInt:
+						row[i] = float64(v.Int())
+					case msi.KindString, msi.KindBinary:
+						row[i] = strings.ToValidUTF8(v.Str(), "\uFFFD")
+						size += int64(len(v.Str()))
+					}
+					size += 16
+				}
+				want = append(want, row)
+			}
+		}
+		if size > 4<<20 {
+			if err := jsonexport.WriteTable(io.Discard, db, name); err != nil {
+				t.Fatalf("JSON export of %s: %v", name, err)
+			}
+			continue
+		}
+		var buf bytes.Buffer
+		if err := jsonexport.WriteTable(&buf, db, name); err != nil {
+			if name == msi.SummaryInformationTable && errors.Is(err, msi.ErrFormat) {
+				continue
+			}
+			t.Fatalf("JSON export of %s: %v", name, err)
+		}
+		var got jsonTable
+		if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+			t.Fatalf("JSON export of %s does not parse: %v\n%.500s", name, err, buf.Bytes())
+		}
+		if got.Name != name {
+			t.Fatalf("JSON export of %s names %q", name, got.Name)
+		}
+		if name == msi.ForceCodepageTable {
+			if got.Codepage == nil || *got.Codepage != db.Codepage() {
+				t.Fatalf("_ForceCodepage: %v, want %d", got.Codepage, db.Codepage())
+			}
+			continue
+		}
+		if want == nil {
+			want = [][]any{}
+		}
+		if d := cmp.Diff(want, got.Rows); d != "" {
+			t.Fatalf("JSON export of %s reads back differently (-table +json):\n%s", name, d)
+		}
+	}
+}
+
 // FuzzOpenDatabase opens arbitrary bytes with msi.NewDatabase, decodes
-// every table, value and stream, and for databases that decode completely
+// every table, value and stream, exports every table as JSON and reads it
+// back (checkJSONExport), and for databases that decode completely
 // rewrites them (re-encoding every table) and checks the rewrite reads
 // back to the same tables. Each input must finish within 2 s and allocate
 // a bounded amount of memory.
@@ -74,6 +179,8 @@ func FuzzOpenDatabase(f *testing.F) {
 	paths := []string{filepath.Join(testenv.RepoRoot(), "testdata", "sample.msi")}
 	crafted, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "*.msi"))
 	paths = append(paths, crafted...)
+	valid, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "valid", "*.msi"))
+	paths = append(paths, valid...)
 	if dir := testenv.CorpusDir(); dir != "" {
 		p, _ := filepath.Glob(filepath.Join(dir, "*", "*"))
 		paths = append(paths, p...)
@@ -101,6 +208,7 @@ func FuzzOpenDatabase(f *testing.F) {
 			}
 			return
 		}
+		checkJSONExport(t, db)
 		want, ok := dumpDatabase(t, db)
 		if ok && db.Kind() != msi.KindTransform {
 			var out bytes.Buffer

@@ -186,6 +186,9 @@ func FuzzSummaryInfo(f *testing.F) {
 	seed := make([]byte, st.Size())
 	st.ReadAt(seed, 0)
 	f.Add(seed)
+	// Property ids sharing one value: within the allowance, and past it.
+	f.Add(summaryShared(30, 1<<10))
+	f.Add(summaryShared(200, 1<<10))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
@@ -205,6 +208,15 @@ func FuzzSummaryInfo(f *testing.F) {
 				t.Fatalf("error does not match ErrFormat: %v", err)
 			}
 			return
+		}
+		// What the properties hold is bounded by the input, however many
+		// ids share one value.
+		held := 0
+		for _, p := range si.Properties() {
+			held += len(p.Raw)
+		}
+		if held > len(data)+64<<10 {
+			t.Fatalf("properties hold %d bytes of a %d-byte set", held, len(data))
 		}
 		enc, err := si.MarshalBinary()
 		if err != nil {

@@ -36,7 +36,7 @@ const (
 func rewriteSeeds() [][]byte {
 	root := testenv.RepoRoot()
 	var paths []string
-	for _, pat := range []string{"testdata/*.ms?", "testdata/crafted/*", "transform/testdata/*/*.ms?"} {
+	for _, pat := range []string{"testdata/*.ms?", "testdata/crafted/*", "testdata/crafted/valid/*", "transform/testdata/*/*.ms?"} {
 		p, _ := filepath.Glob(filepath.Join(root, pat))
 		paths = append(paths, p...)
 	}

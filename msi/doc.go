@@ -57,9 +57,12 @@
 // database codepage, re-encoding every string.
 //
 // Database.WriteTo (WriteToOptions) writes the package; Save writes it to
-// a path atomically (internal/safefile), flushing it to disk first with
-// SaveOptions.Sync or when it replaces its own input, and refuses the file
-// the database was opened from unless SaveOptions.InPlace is set. Only
+// a path atomically (internal/safefile), reads the new file back (the
+// string pool and every table written anew must decode) before renaming
+// it into place, flushes it to disk first with SaveOptions.Sync or when it
+// replaces its own input, follows a symbolic link at the path (the file it
+// points to is replaced), and refuses the file the database was opened
+// from unless SaveOptions.InPlace is set. Only
 // changed tables are re-encoded, with their rows sorted by primary key the
 // way msiexec requires (string keys by string-pool id). The string pool
 // is rebuilt with exact reference counts and without unused strings,
@@ -79,4 +82,11 @@
 // naming the stream or table and the offset), never a panic. Every count
 // is checked against the size of the stream it comes from, and no stream
 // larger than the file (or Options.MaxStreamBytes) is read into memory.
+// Summary information properties may not share values beyond 64 KiB (each
+// would hold its own copy). Names from the package become file names only
+// through one rule (no separators, "..", drive letters, control
+// characters or names Windows reserves): ExportIDTDir skips the others and
+// reports each with an error matching ErrUnsafeName. Table names Windows
+// Installer reserves (_StringPool, _StringData, _Tables, _Columns,
+// _Streams, _Storages, _TransformView) cannot be created or imported.
 package msi

@@ -17,8 +17,11 @@ func (db *Database) CreateTable(name string, cols []Column) (*Table, error) {
 		return nil, &UnsupportedError{Table: name, Msg: "editing transforms is not supported"}
 	}
 	verr := func(col, reason string) error { return &ValueError{Table: name, Column: col, Reason: reason} }
-	if name == "" || strings.HasPrefix(name, "_") && db.sysTables[name] != nil || name == "_Streams" || name == "_Storages" {
+	if name == "" {
 		return nil, verr("", "invalid table name")
+	}
+	if why := reservedTableName(name); why != "" {
+		return nil, verr("", "the name is reserved: "+why)
 	}
 	if db.byName[name] != nil {
 		return nil, verr("", "table already exists")
@@ -275,4 +278,32 @@ func (db *Database) checkValidation(t *Table, c Column, v Value) error {
 		return checkCategory(cat, text)
 	}
 	return nil
+}
+
+// reservedTableName returns why name cannot name a table of a database, or
+// "" if it can. Windows Installer keeps these names for itself:
+//
+//   - _Tables and _Columns, the catalog tables every database has;
+//   - _Streams, _Storages and _TransformView, views the database engine
+//     provides;
+//   - _StringPool and _StringData, the string pool: a table of that name
+//     would be stored in the pool's own stream and overwrite it, leaving a
+//     package nothing can open.
+//
+// _Validation is ordinary data (a table like any other), and
+// _SummaryInformation and _ForceCodepage are not tables but the names IDT
+// files use for the summary information and the codepage (importIDT
+// handles them before asking).
+func reservedTableName(name string) string {
+	switch name {
+	case "_Tables", "_Columns":
+		return name + " is the database's catalog"
+	case "_Streams", "_Storages", "_TransformView":
+		return name + " is a view the database engine provides"
+	case poolStream, dataStream:
+		return name + " is the string pool's stream"
+	case SummaryInformationTable, ForceCodepageTable:
+		return name + " is a pseudo-table of IDT files, not a table"
+	}
+	return ""
 }

@@ -2,6 +2,7 @@ package msi
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -9,7 +10,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/msikit/msikit/cfb"
 	"github.com/msikit/msikit/internal/safefile"
+	"github.com/msikit/msikit/internal/safename"
 )
 
 // Pseudo-tables of IDT exports: they are not tables of the database but
@@ -27,6 +30,10 @@ type IDTOptions struct {
 	// cell as the file BinaryDir/<Table>/<cell text>, where the cell text
 	// is the stream name ("Binary.Icon"): the layout msiinfo export writes
 	// and msibuild -i reads back (with BinaryDir as its working folder).
+	// The folder BinaryDir/<Table> is created if needed. Each file is written
+	// atomically (a temporary file renamed into place). A table or cell
+	// name that cannot be used as a file name (see ExportIDTDir) stops the
+	// export with an error matching ErrUnsafeName.
 	BinaryDir string
 }
 
@@ -106,6 +113,32 @@ func summaryIDTProperties(si *SummaryInfo) []Property {
 }
 
 func (db *Database) exportTableIDT(bw *bufio.Writer, table string, opts *IDTOptions) error {
+	var cell binaryCellFunc
+	if opts.BinaryDir != "" {
+		dir := opts.BinaryDir
+		cell = func(table, name string, st *cfb.Stream) error {
+			if err := os.MkdirAll(filepath.Join(dir, table), 0o777); err != nil {
+				return err
+			}
+			return safefile.Write(filepath.Join(dir, table, name), func(w io.Writer) error {
+				_, err := io.Copy(w, st)
+				return err
+			})
+		}
+	}
+	return db.writeTableIDT(bw, table, cell, nil)
+}
+
+// A binaryCellFunc stores the data of one binary cell of table, whose text
+// (the stream name) is name, already checked with safename.Check.
+type binaryCellFunc func(table, name string, st *cfb.Stream) error
+
+// writeTableIDT writes table as IDT text to bw and, when cell is not nil,
+// gives it the data of every non-null binary cell. A table or cell name
+// that cannot be a file name stops the export with an error matching
+// ErrUnsafeName, unless refused is not nil: then it is added to *refused
+// and the export goes on (the IDT text still names the cell).
+func (db *Database) writeTableIDT(bw *bufio.Writer, table string, cell binaryCellFunc, refused *[]error) error {
 	t, err := db.Table(table)
 	if err != nil {
 		return err
@@ -150,10 +183,27 @@ func (db *Database) exportTableIDT(bw *bufio.Writer, table string, opts *IDTOpti
 			case KindBinary:
 				name := v.Str()
 				bw.WriteString(name)
-				if opts.BinaryDir != "" {
-					if err := exportBinaryCell(opts.BinaryDir, table, name, row, cols[i].Name); err != nil {
+				if cell == nil {
+					continue
+				}
+				err := safename.Check(table)
+				if err != nil {
+					return fmt.Errorf("msi: table %q: binary cells cannot be written as files: %w", table, err)
+				}
+				if err := safename.Check(name); err != nil {
+					err = fmt.Errorf("msi: table %q: binary cell %q cannot be written as a file: %w", table, name, err)
+					if refused == nil {
 						return err
 					}
+					*refused = append(*refused, err)
+					continue
+				}
+				st, err := row.OpenStream(cols[i].Name)
+				if err != nil {
+					return fmt.Errorf("msi: export %s: %w", table, err)
+				}
+				if err := cell(table, name, st); err != nil {
+					return fmt.Errorf("msi: export %s: writing %s: %w", table, name, err)
 				}
 			}
 		}
@@ -172,57 +222,97 @@ func systemTable(name string) bool {
 	return false
 }
 
-// safeFileName reports whether name can be used as one file name inside a
-// folder without escaping it (names come from untrusted packages).
-func safeFileName(name string) bool {
-	if name == "" || name == "." || name == ".." || len(name) > 255 {
-		return false
-	}
-	return !strings.ContainsAny(name, "/\\\x00")
-}
-
-func exportBinaryCell(dir, table, name string, row Row, column string) error {
-	if !safeFileName(table) || !safeFileName(name) {
-		return fmt.Errorf("msi: export %s: binary cell %q cannot be written as a file name", table, name)
-	}
-	st, err := row.OpenStream(column)
-	if err != nil {
-		return fmt.Errorf("msi: export %s: %w", table, err)
-	}
-	tdir := filepath.Join(dir, table)
-	if err := os.MkdirAll(tdir, 0o777); err != nil {
-		return err
-	}
-	err = safefile.Write(filepath.Join(tdir, name), func(w io.Writer) error {
-		_, err := io.Copy(w, io.NewSectionReader(st, 0, st.Size()))
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("msi: export %s: writing %s: %w", table, name, err)
-	}
-	return nil
-}
-
-// ExportIDTDir writes each table as dir/<Table>.idt (with binary cells as
-// files under dir/<Table>/), like `msidump -t` plus the binary data. With
-// no tables it exports everything ExportTableNames lists. dir must exist.
-// Each file is written atomically (a temporary file renamed into place).
+// ExportIDTDir writes each table as dir/<Table>.idt and the data of its
+// binary cells as the files dir/<Table>/<cell text>, the layout msiinfo
+// export writes and ImportIDTFile and msibuild -i read back. With no
+// tables it exports everything ExportTableNames lists. dir and its parents
+// are created as needed.
+//
+// The export goes into a hidden temporary folder that is moved into place
+// once every table is written: a dir that did not exist appears complete
+// or not at all, and in an existing dir the new files appear together at
+// the end, replacing files of the same name (a symbolic link or an entry
+// of another type in the way is an error, and nothing is moved). Files are
+// not flushed to stable storage.
+//
+// Table names and binary cell names come from the package and must be
+// usable as one file name each: no path separators, "..", drive letters,
+// control characters or names Windows reserves (the rule is the same for
+// every command that writes files). A table or cell whose name is not is
+// skipped, and the rest is exported: the error returned then joins one
+// error per refused name, each matching ErrUnsafeName, and
+// errors.Is(err, ErrUnsafeName) reports that everything else is in place.
+// Any other error (a table that does not decode, a write that fails) is
+// returned alone and leaves dir as it was.
 func (db *Database) ExportIDTDir(dir string, tables ...string) error {
 	if len(tables) == 0 {
 		tables = db.ExportTableNames()
 	}
-	for _, table := range tables {
-		if !safeFileName(table) {
-			return fmt.Errorf("msi: table name %q cannot be written as a file name", table)
+	out, err := safefile.CreateDir(dir)
+	if err != nil {
+		return fmt.Errorf("msi: %w", err)
+	}
+	defer out.Abort()
+	refused, err := db.exportIDTInto(out, tables)
+	if err != nil {
+		return err
+	}
+	if err := out.Commit(); err != nil {
+		return fmt.Errorf("msi: %w", err)
+	}
+	return errors.Join(refused...)
+}
+
+func (db *Database) exportIDTInto(out *safefile.Dir, tables []string) ([]error, error) {
+	var refused []error
+	var buf []byte
+	cell := func(table, name string, st *cfb.Stream) error {
+		rel := table + "/" + name
+		if st.Size() > 1<<20 {
+			return out.WriteFile(rel, func(w io.Writer) error {
+				_, err := io.Copy(w, st)
+				return err
+			})
 		}
-		err := safefile.Write(filepath.Join(dir, table+".idt"), func(w io.Writer) error {
-			return db.ExportIDT(w, table, &IDTOptions{BinaryDir: dir})
-		})
-		if err != nil {
+		// The usual binary cell, a few KiB: through one reused buffer.
+		if int64(cap(buf)) < st.Size() {
+			buf = make([]byte, max(st.Size(), 64<<10))
+		}
+		b := buf[:st.Size()]
+		if _, err := st.ReadAt(b, 0); err != nil && err != io.EOF {
 			return err
 		}
+		return out.WriteData(rel, b)
 	}
-	return nil
+	bw := bufio.NewWriterSize(nil, 64<<10)
+	for _, table := range tables {
+		err := safename.Check(table)
+		if err == nil {
+			err = safename.Check(table + ".idt")
+		}
+		if err != nil {
+			refused = append(refused, fmt.Errorf("msi: table %q cannot be written as a file: %w", table, err))
+			continue
+		}
+		err = out.WriteFile(table+".idt", func(w io.Writer) error {
+			bw.Reset(w)
+			var err error
+			switch table {
+			case ForceCodepageTable, SummaryInformationTable:
+				err = db.ExportIDT(bw, table, nil)
+			default:
+				err = db.writeTableIDT(bw, table, cell, &refused)
+			}
+			if err != nil {
+				return err
+			}
+			return bw.Flush()
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return refused, nil
 }
 
 // IDTError reports a malformed IDT file: the file (when known), the line

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -130,5 +131,111 @@ func TestExportRefusesUnsafeNames(t *testing.T) {
 	var text bytes.Buffer
 	if err := db2.ExportIDT(&text, "Evil", nil); err != nil || !strings.Contains(text.String(), `Evil.x\..\..\y`) {
 		t.Errorf("text export: %v\n%s", err, text.String())
+	}
+}
+
+// ExportIDTDir skips tables and binary cells whose names cannot be file
+// names, exports the rest, and reports each refusal (matching
+// ErrUnsafeName); nothing appears outside the folder.
+func TestExportIDTDirRefusesAndContinues(t *testing.T) {
+	db := openSample(t)
+	key := []Column{{Name: "K", Type: ColString, Size: 72, Key: true}}
+	for _, name := range []string{"../escaped", "CON", "esc\x1b[2J", "Fine"} {
+		tab, err := db.CreateTable(name, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tab.Insert(StrValue("row")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	icon, _ := db.Table("Icon")
+	if err := icon.Insert(StrValue("bad\x07"), BinaryValue()); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetStream("Icon.bad\x07", strings.NewReader("x"), 1); err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	dir := filepath.Join(root, "sub", "export")
+	err := db.ExportIDTDir(dir)
+	if !errors.Is(err, ErrUnsafeName) {
+		t.Fatalf("err = %v, want one matching ErrUnsafeName", err)
+	}
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok || len(j.Unwrap()) != 4 {
+		t.Fatalf("err = %v, want 4 joined refusals", err)
+	}
+	for _, want := range []string{`"../escaped"`, `"CON"`, `"esc\x1b[2J"`, `"Icon.bad\a"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not name %s: %v", want, err)
+		}
+	}
+	for _, f := range []string{"Fine.idt", "Property.idt", "Icon.idt", "Icon/Icon.app.ico", "_SummaryInformation.idt"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	ents, _ := os.ReadDir(filepath.Join(root, "sub"))
+	if len(ents) != 1 || ents[0].Name() != "export" {
+		t.Errorf("beside the export folder: %v", ents)
+	}
+	ents, _ = os.ReadDir(root)
+	if len(ents) != 1 {
+		t.Errorf("files appeared outside the export folder: %v", ents)
+	}
+}
+
+// A table that does not decode stops ExportIDTDir, and the folder does not
+// appear at all (no partial export).
+func TestExportIDTDirFailureLeavesNothing(t *testing.T) {
+	db, err := Open(filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "msi-table-not-row-multiple.msi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	root := t.TempDir()
+	err = db.ExportIDTDir(filepath.Join(root, "export"))
+	if !errors.Is(err, ErrFormat) {
+		t.Fatalf("err = %v, want ErrFormat", err)
+	}
+	if ents, _ := os.ReadDir(root); len(ents) != 0 {
+		t.Errorf("a failed export left %v", ents)
+	}
+}
+
+// ImportIDT and CreateTable refuse the names Windows Installer reserves;
+// the database is unchanged and still writes a readable package.
+func TestImportRefusesReservedNames(t *testing.T) {
+	for _, name := range []string{"_StringPool", "_StringData", "_Tables", "_Columns", "_Streams", "_Storages", "_TransformView"} {
+		db := openSample(t)
+		idt := "A\tB\r\ni2\ti2\r\n" + name + "\tA\r\n1\t2\r\n"
+		_, err := db.ImportIDT(strings.NewReader(idt), nil)
+		var ie *IDTError
+		if !errors.As(err, &ie) || ie.Line != 3 || !strings.Contains(err.Error(), "reserved") {
+			t.Errorf("import of %s: %v, want an IDTError on line 3 saying the name is reserved", name, err)
+		}
+		if _, err := db.CreateTable(name, []Column{{Name: "A", Type: ColInt16, Key: true}}); err == nil {
+			t.Errorf("CreateTable(%s) succeeded", name)
+		}
+		if db.Modified() {
+			t.Errorf("%s: the database changed", name)
+		}
+	}
+	db := openSample(t)
+	if _, err := db.CreateTable("_Validation", []Column{{Name: "Table", Type: ColString, Size: 32, Key: true}}); err != nil {
+		t.Errorf("CreateTable(_Validation): %v", err)
+	}
+}
+
+// SECURITY.md states the IDT line limit the importer enforces.
+func TestIDTLineLimitDocumented(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "SECURITY.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("| one IDT line (row) on import | %d MiB |", maxIDTLine>>20)
+	if !strings.Contains(string(b), want) {
+		t.Errorf("SECURITY.md lacks %q", want)
 	}
 }

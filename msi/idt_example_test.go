@@ -1,8 +1,11 @@
 package msi_test
 
 import (
+	"errors"
 	"fmt"
 	"log"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/msikit/msikit/msi"
@@ -50,4 +53,37 @@ func ExampleDatabase_ImportIDT() {
 	// Output:
 	// ProductName = Renamed product
 	// ProductVersion = 2.0.0
+}
+
+// Exporting every table into a folder. Names that cannot be file names
+// (this package has a table called "../escaped") are skipped and reported;
+// the rest of the export is in place.
+func ExampleDatabase_ExportIDTDir() {
+	db, err := msi.Open("../testdata/crafted/valid/msi-names-escape.msi")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	dir, err := os.MkdirTemp("", "export-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	err = db.ExportIDTDir(filepath.Join(dir, "idt"))
+	if errors.Is(err, msi.ErrUnsafeName) {
+		for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+			fmt.Println("skipped:", e)
+		}
+	} else if err != nil {
+		log.Fatal(err)
+	}
+	files, _ := os.ReadDir(filepath.Join(dir, "idt"))
+	fmt.Println(len(files), "files and folders written")
+	// Output:
+	// skipped: msi: table "../escaped" cannot be written as a file: file name "../escaped" contains a path separator
+	// skipped: msi: table "..\\escaped" cannot be written as a file: file name "..\\escaped" contains a path separator
+	// skipped: msi: table "CON" cannot be written as a file: file name "CON" is a device name Windows reserves
+	// skipped: msi: table "\x1b[2Jred\x1b[0m" cannot be written as a file: file name "\x1b[2Jred\x1b[0m" contains a control character
+	// skipped: msi: table "Binary": binary cell "Binary.\x1b]0;pwned\a" cannot be written as a file: file name "Binary.\x1b]0;pwned\a" contains a control character
+	// 6 files and folders written
 }

@@ -3,6 +3,7 @@ package msi
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -132,15 +133,78 @@ func appendIDTFields(fields []string, line string) []string {
 }
 
 // ImportIDTFile imports one IDT file into the database, as msibuild -i
-// does, and returns the table's name: see ImportIDT. Binary cells name files in the folder <Table>
-// beside the IDT file.
+// does, and returns the table's name: see ImportIDT. Binary cells name
+// files in the folder <Table> beside the IDT file. Symbolic links there
+// (the folder <Table> itself or a cell's file) are refused, so that an IDT
+// file cannot pull a file from elsewhere into the package.
 func (db *Database) ImportIDTFile(name string) (table string, err error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
-	return db.importIDT(f, os.DirFS(filepath.Dir(name)), name)
+	return db.importIDT(f, noLinkFS(filepath.Dir(name)), name)
+}
+
+// errSymlink is the reason noLinkFS refuses a path.
+var errSymlink = errors.New("is a symbolic link (refused: binary cells are read from regular files in the folder)")
+
+// noLinkFS is the file system of the folder dir, like os.DirFS, except that
+// a path through a symbolic link (any element) does not open.
+type noLinkFS string
+
+func (dir noLinkFS) check(name string) (string, fs.FileInfo, error) {
+	if !fs.ValidPath(name) {
+		return "", nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	p := string(dir)
+	var fi fs.FileInfo
+	for _, elem := range strings.Split(name, "/") {
+		if elem == "." {
+			continue
+		}
+		p = filepath.Join(p, elem)
+		var err error
+		if fi, err = os.Lstat(p); err != nil {
+			return "", nil, err
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			return "", nil, &fs.PathError{Op: "open", Path: name, Err: errSymlink}
+		}
+	}
+	return p, fi, nil
+}
+
+// Open opens name after checking that no element of it is a symbolic link;
+// the file opened must be the one checked.
+func (dir noLinkFS) Open(name string) (fs.File, error) {
+	p, fi, err := dir.check(name)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	if fi != nil {
+		if got, err := f.Stat(); err != nil || !os.SameFile(fi, got) {
+			f.Close()
+			return nil, &fs.PathError{Op: "open", Path: name, Err: errors.New("changed while being opened")}
+		}
+	}
+	return f, nil
+}
+
+// Stat is Open's check without opening.
+func (dir noLinkFS) Stat(name string) (fs.FileInfo, error) {
+	_, fi, err := dir.check(name)
+	if err != nil {
+		return nil, err
+	}
+	if fi == nil {
+		return os.Stat(string(dir))
+	}
+	return fi, nil
 }
 
 // ImportIDT imports one table from IDT text (the format ExportIDT and
@@ -155,6 +219,10 @@ func (db *Database) ImportIDTFile(name string) (table string, err error) {
 //     agree with the table's).
 //   - Empty fields are null. Binary ("v") cells name a file, read from
 //     files as "<Table>/<cell>", that becomes the row's stream.
+//   - The names Windows Installer reserves (_Tables, _Columns, _Streams,
+//     _Storages, _TransformView, and _StringPool and _StringData, whose
+//     table would overwrite the string pool) are refused; _Validation is
+//     an ordinary table.
 //   - "_SummaryInformation" sets the listed summary information
 //     properties ("PropertyId<TAB>Value" rows; times as
 //     "YYYY/MM/DD hh:mm:ss" UTC; strings taken as bytes in the property
@@ -217,6 +285,9 @@ func (db *Database) importIDT(rd io.Reader, files fs.FS, name string) (string, e
 	}
 	if table == SummaryInformationTable {
 		return SummaryInformationTable, db.importSummaryIDT(r, h)
+	}
+	if why := reservedTableName(table); why != "" {
+		return "", &IDTError{File: name, Line: 3, Msg: fmt.Sprintf("table %s cannot be imported: the name is reserved (%s)", table, why)}
 	}
 	cols := make([]Column, len(h.names))
 	for i := range h.names {

@@ -176,6 +176,13 @@ var fmtidSummaryInformation = [16]byte{0xe0, 0x85, 0x9f, 0xf2, 0xf9, 0x4f, 0x68,
 // few hundred bytes; thumbnails can make them larger.
 const maxSummaryInfoSize = 16 << 20
 
+// maxSharedValueBytes is how far the sizes of a section's property values
+// may add up past the section's own size: values that several property
+// ids share, or that overlap, count once per property. Real property sets
+// never share values; the allowance keeps a writer that shares a few short
+// ones readable while bounding what a shared value can cost.
+const maxSharedValueBytes = 64 << 10
+
 // SummaryInfo is a decoded summary information property set: the typed
 // properties of its first section, plus everything needed to write it back
 // unchanged (header fields, further sections, unknown property types).
@@ -212,7 +219,10 @@ func siErr(off int64, format string, args ...any) error {
 
 // ParseSummaryInfo decodes a summary information property set (the bytes
 // of the \x05SummaryInformation stream). Errors match ErrFormat and name
-// the stream and offset.
+// the stream and offset. The property values may add up to at most the
+// size of their section plus 64 KiB: a set whose property ids share one
+// value (or whose values overlap) beyond that is refused, since each
+// property holds its own copy.
 func ParseSummaryInfo(b []byte) (*SummaryInfo, error) {
 	if len(b) > maxSummaryInfoSize {
 		return nil, siErr(0, "property set of %d bytes exceeds the %d-byte limit", len(b), maxSummaryInfoSize)
@@ -284,6 +294,10 @@ func ParseSummaryInfo(b []byte) (*SummaryInfo, error) {
 			cp = int(le.Uint16(sec[e.off+4:]))
 		}
 	}
+	// Values may not share or overlap bytes beyond a small allowance:
+	// thousands of ids pointing at one large string would otherwise cost
+	// a copy each (and as much again in every export of them).
+	valueBudget := int64(len(sec)) + maxSharedValueBytes
 	seen := make(map[PropertyID]bool, n)
 	for _, e := range ids {
 		off := int64(e.off)
@@ -322,6 +336,9 @@ func ParseSummaryInfo(b []byte) (*SummaryInfo, error) {
 			if int64(size) > int64(len(v))-4 {
 				return nil, siErr(at+4, "property %s: string of %d bytes exceeds the section", e.id, size)
 			}
+			if valueBudget -= 8 + int64(size); valueBudget < 0 {
+				return nil, siErr(at, "property %s: the property values add up to more than the %d-byte section holds (values shared by several properties or overlapping)", e.id, len(sec))
+			}
 			p.rawString = bytes.Clone(v[4 : 4+size])
 			s := p.rawString
 			if i := bytes.IndexByte(s, 0); i >= 0 {
@@ -337,6 +354,9 @@ func ParseSummaryInfo(b []byte) (*SummaryInfo, error) {
 				if int64(o.off) >= off+4 && int64(o.off) < end {
 					end = int64(o.off)
 				}
+			}
+			if valueBudget -= end - off; valueBudget < 0 {
+				return nil, siErr(at, "property %s: the property values add up to more than the %d-byte section holds (values shared by several properties or overlapping)", e.id, len(sec))
 			}
 			p.Raw = bytes.Clone(sec[off+4 : end])
 		}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"sort"
 
 	"github.com/msikit/msikit/cfb"
@@ -53,9 +54,15 @@ func (db *Database) WriteTo(w io.Writer) (int64, error) {
 }
 
 // Save writes the database to path atomically: a temporary file in the
-// same folder is renamed over path only when everything was written (and,
-// with SaveOptions.Sync, flushed to stable storage). Saving over the file
-// the database was opened from requires InPlace, and is always flushed.
+// same folder is renamed over path only when everything was written, read
+// back and (with SaveOptions.Sync) flushed to stable storage. The read-back
+// opens the new file as a database and decodes the string pool and every
+// table written anew, and checks that the other tables and the streams set
+// with SetStream are there: a file msikit could not read is never renamed
+// into place (the error then says the new file does not read back). Saving
+// over the file the database was opened from requires InPlace, and is
+// always flushed. A symbolic link at path is followed: the file it points
+// to is replaced and the link kept.
 func (db *Database) Save(path string, opts *SaveOptions) error {
 	var o SaveOptions
 	if opts != nil {
@@ -72,10 +79,90 @@ func (db *Database) Save(path string, opts *SaveOptions) error {
 	if err := db.checkWritable(wo); err != nil {
 		return err
 	}
-	return safefile.WriteWith(path, db.saveSyncs(path, &o), func(w io.Writer) error {
-		_, err := db.WriteToOptions(w, wo)
+	var written []string
+	return safefile.WriteFile(path, &safefile.Options{
+		Sync:          db.saveSyncs(path, &o),
+		FollowSymlink: true,
+		Check: func(r io.ReaderAt, size int64) error {
+			return db.checkSaved(r, size, written)
+		},
+	}, func(w io.Writer) error {
+		if saveHook != nil {
+			w = saveHook(w)
+		}
+		var err error
+		_, written, err = db.writeTo(w, wo)
 		return err
 	})
+}
+
+// Test hooks: saveHook wraps the writer Save fills, planHook sees each
+// write plan, so that tests can make a writer produce garbage.
+var (
+	saveHook func(io.Writer) io.Writer
+	planHook func(*writePlan)
+)
+
+// checkSaved reads back a file Save has just written, before it is renamed
+// into place: it must open as a database (container, string pool, _Tables
+// and _Columns), every table written anew (tables) must decode against the
+// new pool, every other table must still be there, and the streams set
+// with SetStream must be present with their sizes (summary information:
+// decoded). Unchanged table streams are copied byte for byte and not
+// decoded again, so the check costs about what decoding the changed
+// tables costs, whatever the size of the package.
+func (db *Database) checkSaved(r io.ReaderAt, size int64, tables []string) error {
+	out, err := NewDatabase(r, size)
+	if err != nil {
+		return err
+	}
+	defer out.Close()
+	if out.Kind() != db.Kind() {
+		return fmt.Errorf("msi: the new file is a %v, not a %v", out.Kind(), db.Kind())
+	}
+	for _, name := range tables {
+		switch name {
+		case poolStream, dataStream, "_Tables", "_Columns":
+			continue // read by NewDatabase
+		}
+		if _, err := out.Table(name); err != nil {
+			return err
+		}
+	}
+	if db.kind != KindTransform {
+		got, want := out.TableNames(), db.TableNames()
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			return fmt.Errorf("msi: the new file lists tables %q, the database %q", got, want)
+		}
+	}
+	db.mu.Lock()
+	set := map[string]int64{}
+	for name, src := range db.overlay {
+		if !src.deleted {
+			set[name] = src.size
+			if src.entry != nil {
+				set[name] = src.entry.Size
+			}
+		}
+	}
+	db.mu.Unlock()
+	have := map[string]int64{}
+	for _, s := range out.Streams() {
+		have[s.Name] = s.Size
+	}
+	for name, n := range set {
+		if got, ok := have[name]; !ok || got != n {
+			return fmt.Errorf("msi: stream %q was not written whole (%d of %d bytes)", name, got, n)
+		}
+	}
+	if _, ok := set[SummaryInfoStream]; ok {
+		if _, err := out.SummaryInfo(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // saveSyncs reports whether Save flushes: when asked, and when path is the
@@ -131,33 +218,48 @@ func (db *Database) checkWritable(o *WriteOptions) error {
 // copied through with its metadata. Nothing is written to w before the
 // new tables and pool have been built.
 func (db *Database) WriteToOptions(w io.Writer, opts *WriteOptions) (int64, error) {
+	n, _, err := db.writeTo(w, opts)
+	return n, err
+}
+
+// writeTo is WriteToOptions, also returning the names of the table streams
+// it encoded anew (the string pool's included).
+func (db *Database) writeTo(w io.Writer, opts *WriteOptions) (int64, []string, error) {
 	var o WriteOptions
 	if opts != nil {
 		o = *opts
 	}
 	if err := db.checkWritable(&o); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	if db.needsPackageCode(&o) {
 		if _, _, err := db.RenewPackageCode(); err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 	}
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	plan, err := db.plan(&o)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
+	}
+	if planHook != nil {
+		planHook(plan)
 	}
 	dst, written := countWrites(w)
 	cwr := cfb.NewWriter(dst, &cfb.WriterOptions{Version: db.cf.Version})
 	if err := db.emit(cwr, plan, &o); err != nil {
-		return written(), writeErr(err)
+		return written(), nil, writeErr(err)
 	}
 	if err := cwr.Close(); err != nil {
-		return written(), writeErr(err)
+		return written(), nil, writeErr(err)
 	}
-	return written(), nil
+	tables := make([]string, 0, len(plan.tables))
+	for name := range plan.tables {
+		tables = append(tables, name)
+	}
+	sort.Strings(tables)
+	return written(), tables, nil
 }
 
 // writeErr gives a write error the package prefix. A failed write to the

@@ -291,3 +291,85 @@ func osslsignRoundTrip(t *testing.T, file string) {
 		t.Errorf("osslsigncode verify did not report success:\n%s", out)
 	}
 }
+
+// garbageWriter replaces every byte from offset from on with 0xA5.
+type garbageWriter struct {
+	w    io.Writer
+	off  int64
+	from int64
+}
+
+func (g *garbageWriter) Write(p []byte) (int, error) {
+	b := append([]byte(nil), p...)
+	for i := range b {
+		if g.off+int64(i) >= g.from {
+			b[i] = 0xA5
+		}
+	}
+	g.off += int64(len(p))
+	return g.w.Write(b)
+}
+
+// Save reads its output back before renaming it into place: a writer that
+// produces garbage (a broken container, or a table stream that does not
+// decode) is caught, the destination keeps its old bytes and no temporary
+// file is left.
+func TestSaveChecksOutput(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		set  func()
+	}{
+		{"garbage from the start", func() {
+			saveHook = func(w io.Writer) io.Writer { return &garbageWriter{w: w} }
+		}},
+		{"garbage after the header", func() {
+			saveHook = func(w io.Writer) io.Writer { return &garbageWriter{w: w, from: 512} }
+		}},
+		{"a changed table cut mid-row", func() {
+			planHook = func(p *writePlan) {
+				if b := p.tables["Property"]; len(b) > 0 {
+					p.tables["Property"] = b[:len(b)-1]
+				}
+			}
+		}},
+		{"a string pool claiming more than its data", func() {
+			planHook = func(p *writePlan) {
+				p.tables[dataStream] = p.tables[dataStream][:len(p.tables[dataStream])/2]
+			}
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.set()
+			defer func() { saveHook, planHook = nil, nil }()
+			db := openSample(t)
+			props, _ := db.Table("Property")
+			if err := props.Insert(StrValue("NEWPROP"), StrValue("value")); err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			dst := filepath.Join(dir, "out.msi")
+			if err := os.WriteFile(dst, []byte("old"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			err := db.Save(dst, nil)
+			if err == nil || !strings.Contains(err.Error(), "does not read back") {
+				t.Fatalf("Save = %v, want a read-back failure", err)
+			}
+			if b, _ := os.ReadFile(dst); string(b) != "old" {
+				t.Errorf("destination now holds %d bytes, want the old file", len(b))
+			}
+			if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+				t.Errorf("folder holds %v", ents)
+			}
+		})
+	}
+	// Without the hooks the same save succeeds.
+	db := openSample(t)
+	props, _ := db.Table("Property")
+	if err := props.Insert(StrValue("NEWPROP"), StrValue("value")); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Save(filepath.Join(t.TempDir(), "out.msi"), nil); err != nil {
+		t.Fatal(err)
+	}
+}

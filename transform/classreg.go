@@ -29,6 +29,12 @@ type ClassToRegistryOptions struct {
 	// (ALLUSERS=1); for other packages that folder is only known at
 	// install time and the icon is unexpressible.
 	NoIconCache bool
+
+	// MaxChanges bounds the row changes the pass may make (rows added and
+	// removed), and the text of the rows it adds to MaxChanges × 512
+	// bytes. 0 means DefaultMaxChanges. Past either bound ClassToRegistry
+	// changes nothing and returns an error wrapping ErrTooManyChanges.
+	MaxChanges int
 }
 
 // ClassToRegistry rewrites the advertised COM and shell registration of an
@@ -92,6 +98,9 @@ func ClassToRegistry(db *msi.Database, opts ClassToRegistryOptions) (*Report, er
 		return nil, err
 	}
 	plan := planClassRegistry(in, opts)
+	if plan.over != "" {
+		return nil, tooMany(plan.over)
+	}
 	rep.Notes = append(rep.Notes, plan.Notes...)
 	if err := applyClassRegPlan(db, plan, rep); err != nil {
 		return rep, err

@@ -71,6 +71,9 @@ type classRegPlan struct {
 	Actions    []crAction
 	Components []crNewComponent
 	Notes      []Note
+	// over says which bound of MaxChanges the plan passed ("" if none);
+	// planning stops there.
+	over string
 }
 
 // crNewComponent is a registry-only component the pass adds so that
@@ -88,6 +91,11 @@ type crNewComponent struct {
 	KeyPath     string // one of its own Registry rows
 	Reason      string
 }
+
+// crMaxFileTypes is the most FileType values the pass writes for one
+// class: as many patterns as the standard 255-character FileTypeMask
+// column can hold. A class with more keeps its advertised form.
+const crMaxFileTypes = 128
 
 // crNode kinds of the registration graph.
 type crKind int
@@ -169,6 +177,9 @@ type crPlanner struct {
 	// Registry rows of registration tied to that feature (see owner).
 	owners    map[string]string
 	compTaken map[string]bool // lower-case Component keys in use
+
+	maxChanges int   // bound on len(plan.Add)+len(plan.Remove)
+	textLeft   int64 // bytes of added row text still allowed
 }
 
 type crIcon struct {
@@ -178,7 +189,11 @@ type crIcon struct {
 
 // planClassRegistry computes the plan for in.
 func planClassRegistry(in *classRegInput, opts ClassToRegistryOptions) *classRegPlan {
-	p := &crPlanner{in: in, opts: opts}
+	p := &crPlanner{in: in, opts: opts, maxChanges: opts.MaxChanges}
+	if p.maxChanges <= 0 {
+		p.maxChanges = DefaultMaxChanges
+	}
+	p.textLeft = int64(p.maxChanges) * 512
 	p.index()
 	p.checkClasses()
 	p.checkProgIDs()
@@ -387,6 +402,9 @@ func (p *crPlanner) checkClasses() {
 		p.classIcon[i] = p.iconPath(c.Icon, c.IconIndex)
 		if p.classIcon[i].problem != "" {
 			p.problem(nd, "%s", p.classIcon[i].problem)
+		}
+		if n := crFileTypes(c.FileTypeMask); n > crMaxFileTypes {
+			p.problem(nd, "%s", crFileTypesProblem(n))
 		}
 		if c.AppID != "" {
 			if _, ok := p.appBy[crLower(c.AppID)]; !ok {
@@ -991,8 +1009,20 @@ func (p *crPlanner) converted(nd crNode) bool {
 	return p.isLive(nd) && !p.keptGroup[p.find(p.nodeIndex[nd])]
 }
 
-// emit adds one Registry row (Root 0) unless an equal one exists.
+// emit adds one Registry row (Root 0) unless an equal one exists. Past
+// the MaxChanges bounds it records why in plan.over and adds nothing more.
 func (p *crPlanner) emit(key, name, value, component, reason string) {
+	if p.plan.over != "" {
+		return
+	}
+	if len(p.plan.Add)+len(p.plan.Remove) >= p.maxChanges {
+		p.plan.over = fmt.Sprintf("more than %d row changes", p.maxChanges)
+		return
+	}
+	if p.textLeft -= int64(len(key) + len(name) + len(value) + len(component)); p.textLeft < 0 {
+		p.plan.over = fmt.Sprintf("more than %d bytes of Registry row text", int64(p.maxChanges)*512)
+		return
+	}
 	slot := crLower(key) + "\x00" + crLower(name)
 	if ex, ok := p.existing[slot]; ok {
 		if ex.Value == value {
@@ -1028,6 +1058,12 @@ func crValueName(name string) string {
 }
 
 func (p *crPlanner) remove(nd crNode, reason string) {
+	if p.plan.over == "" && len(p.plan.Add)+len(p.plan.Remove) >= p.maxChanges {
+		p.plan.over = fmt.Sprintf("more than %d row changes", p.maxChanges)
+	}
+	if p.plan.over != "" {
+		return
+	}
 	p.plan.Remove = append(p.plan.Remove, crRemove{Table: nd.kind.table(), Index: nd.idx, Ref: p.ref(nd), Reason: reason})
 }
 
@@ -1041,6 +1077,9 @@ func (p *crPlanner) generate() {
 	// Classes.
 	for i := range in.Classes {
 		nd := crNode{crClass, i}
+		if p.plan.over != "" {
+			return
+		}
 		if !p.converted(nd) {
 			continue
 		}
@@ -1055,6 +1094,9 @@ func (p *crPlanner) generate() {
 	// ProgIds.
 	for i, r := range in.ProgIDs {
 		nd := crNode{crProgID, i}
+		if p.plan.over != "" {
+			return
+		}
 		if !p.converted(nd) {
 			continue
 		}
@@ -1087,6 +1129,9 @@ func (p *crPlanner) generate() {
 	// AppIds: once per component of the converted classes using them.
 	for i, a := range in.AppIDs {
 		nd := crNode{crAppID, i}
+		if p.plan.over != "" {
+			return
+		}
 		if !p.converted(nd) {
 			continue
 		}
@@ -1145,6 +1190,9 @@ func (p *crPlanner) generate() {
 	// Extensions and their verbs.
 	for i := range in.Extensions {
 		nd := crNode{crExtension, i}
+		if p.plan.over != "" {
+			return
+		}
 		if !p.converted(nd) {
 			continue
 		}
@@ -1161,6 +1209,9 @@ func (p *crPlanner) generate() {
 	// MIME types.
 	for i, m := range in.MIMEs {
 		nd := crNode{crMIME, i}
+		if p.plan.over != "" {
+			return
+		}
 		if !p.converted(nd) {
 			continue
 		}
@@ -1244,14 +1295,38 @@ func (p *crPlanner) emitClass(i int) {
 			p.emit(key+`\InprocHandler32`, "", crRegValue(fmtLiteral(crLongName(h))), comp, why)
 		}
 	}
-	if c.FileTypeMask != "" {
-		for n, mask := range strings.Split(c.FileTypeMask, ";") {
-			if mask == "" {
-				break // msiexec stops at an empty pattern
-			}
-			p.emit(`FileType\`+fmtLiteral(c.CLSID)+`\`+crItoa(n), "", crRegValue(fmtLiteral(mask)), comp, why)
+	if n := crFileTypes(c.FileTypeMask); n > crMaxFileTypes {
+		p.dropped(nd, "the FileType values", crFileTypesProblem(n))
+	} else if n > 0 {
+		rest := c.FileTypeMask
+		for i := 0; i < n; i++ {
+			mask, tail, _ := strings.Cut(rest, ";")
+			rest = tail
+			p.emit(`FileType\`+fmtLiteral(c.CLSID)+`\`+crItoa(i), "", crRegValue(fmtLiteral(mask)), comp, why)
 		}
 	}
+}
+
+// crFileTypes counts the patterns msiexec registers from a FileTypeMask:
+// those before the first empty one.
+func crFileTypes(mask string) int {
+	n := 0
+	for mask != "" {
+		pat, rest, found := strings.Cut(mask, ";")
+		if pat == "" {
+			break // msiexec stops at an empty pattern
+		}
+		n++
+		if !found {
+			break
+		}
+		mask = rest
+	}
+	return n
+}
+
+func crFileTypesProblem(n int) string {
+	return fmt.Sprintf("FileTypeMask has %d patterns; the pass writes at most %d FileType values for one class (as many as the standard 255-character column holds)", n, crMaxFileTypes)
 }
 
 // versionIndependent returns the ProgId whose chain ends at root j (the

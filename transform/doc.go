@@ -16,4 +16,12 @@
 // options struct, editing the database in memory and returning a *Report of
 // what changed and what could not be expressed. Nothing is written to disk;
 // the caller saves the database.
+//
+// What a pass generates is bounded: ClassToRegistry and SplitAdvertised
+// stop at their MaxChanges option (DefaultMaxChanges, 100,000 row
+// changes) with an error wrapping ErrTooManyChanges before changing
+// anything, so that a few megabytes of chained or shared rows cannot ask
+// for millions of rows; where one row would multiply (a FileTypeMask of
+// more than 128 patterns, a feature with more than 64 conditions copied
+// into each leaf) the row is kept as it is and reported.
 package transform

@@ -39,6 +39,11 @@ type SplitAdvertisedOptions struct {
 	// as a split entry point follow it into the leaf (unless KeepInParent),
 	// so that no row names a feature that no longer holds its component.
 	Tables []string
+
+	// MaxChanges bounds the row changes the pass may make. 0 means
+	// DefaultMaxChanges. Past it SplitAdvertised changes nothing and
+	// returns an error wrapping ErrTooManyChanges.
+	MaxChanges int
 }
 
 // leafEntryTables are the tables SplitAdvertised reads entry points from,
@@ -93,6 +98,7 @@ func SplitAdvertised(db *msi.Database, opts SplitAdvertisedOptions) (*Report, er
 		KeepInParent:      opts.KeepInParent,
 		DisallowAdvertise: opts.DisallowAdvertise,
 		AllowAbsent:       opts.AllowAbsent,
+		MaxChanges:        opts.MaxChanges,
 	}
 	if opts.Tables != nil {
 		lo.Tables = make(map[string]bool)
@@ -116,6 +122,9 @@ func SplitAdvertised(db *msi.Database, opts SplitAdvertisedOptions) (*Report, er
 		return rep, nil
 	}
 	plan := planLeaves(&r.in, lo, rep)
+	if plan.over != "" {
+		return nil, tooMany(plan.over)
+	}
 	if err := r.apply(plan); err != nil {
 		return nil, err
 	}

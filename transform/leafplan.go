@@ -1,6 +1,8 @@
 package transform
 
 import (
+	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,6 +28,15 @@ const (
 	maxFeatureKey   = 38
 	maxFeatureDepth = 16
 )
+
+// maxLeafConditions is the most Condition rows of a feature the pass
+// copies into each leaf under it. Real features have one or two; a
+// feature with more keeps its entry points (and is reported), since every
+// leaf would copy them all.
+const maxLeafConditions = 64
+
+// maxListed is how many names a note lists before "and N more".
+const maxListed = 8
 
 // leafFeature is one Feature row.
 type leafFeature struct {
@@ -110,6 +121,9 @@ type leafPlan struct {
 	RemoveFC   []leafFC
 	AddFC      []leafFC
 	Repoints   []leafRepoint
+	// over says why planning stopped at the MaxChanges bound ("" if it
+	// did not); the plan is then not to be applied.
+	over string
 }
 
 func (p *leafPlan) empty() bool {
@@ -122,6 +136,7 @@ type leafOptions struct {
 	DisallowAdvertise bool
 	AllowAbsent       bool
 	Tables            map[string]bool // nil = defaultLeafTables
+	MaxChanges        int             // 0 = DefaultMaxChanges
 }
 
 // defaultLeafTables are the entry-point tables that start a split unless
@@ -302,6 +317,10 @@ func planLeaves(in *leafInput, opts leafOptions, rep *Report) *leafPlan {
 			rep.note(Info, e.Table, e.Key, "feature %q already holds only component %q; left alone", f.Name, e.Component)
 			continue
 		}
+		if n := len(conditions[f.Name]); n > maxLeafConditions {
+			rep.note(Warning, e.Table, e.Key, "feature %q has %d Condition rows, which every leaf under it would copy; the pass copies at most %d; left alone", f.Name, n, maxLeafConditions)
+			continue
+		}
 		if s.depth+1 > maxFeatureDepth {
 			rep.note(Warning, e.Table, e.Key, "feature %q is %d levels deep; a leaf under it would exceed the limit of %d; left alone", f.Name, s.depth, maxFeatureDepth)
 			continue
@@ -332,7 +351,18 @@ func planLeaves(in *leafInput, opts leafOptions, rep *Report) *leafPlan {
 		return keys[i].component < keys[j].component
 	})
 
+	maxChanges := opts.MaxChanges
+	if maxChanges <= 0 {
+		maxChanges = DefaultMaxChanges
+	}
+	sortedFeatures := map[string][]string{} // component -> its features, sorted
 	for _, k := range keys {
+		// A leaf costs a Feature row, its copied conditions, one or two
+		// FeatureComponents rows and one update per entry point.
+		if n := len(rep.Changes) + 3 + len(conditions[k.feature]) + len(groups[k]); n > maxChanges {
+			plan.over = fmt.Sprintf("more than %d row changes", maxChanges)
+			return plan
+		}
 		parent := features[k.feature]
 		width := in.FeatureWidth
 		if width <= 0 || width > maxFeatureKey {
@@ -391,8 +421,16 @@ func planLeaves(in *leafInput, opts leafOptions, rep *Report) *leafPlan {
 		rep.add(Change{Op: OpAdd, Table: "FeatureComponents", Key: nfc.row(), New: nfc.row(),
 			Reason: "advertised component in its own leaf"})
 
-		if others := otherFeatures(fcByComponent[k.component], parent.Name); len(others) > 0 {
-			rep.note(Info, "FeatureComponents", old.row(), "component %q is shared with features %s, which keep it", k.component, strings.Join(others, ", "))
+		if len(fcByComponent[k.component]) > 1 {
+			sorted, ok := sortedFeatures[k.component]
+			if !ok {
+				sorted = slices.Clone(fcByComponent[k.component])
+				sort.Strings(sorted)
+				sortedFeatures[k.component] = sorted
+			}
+			if others := otherFeatures(sorted, parent.Name); others != "" {
+				rep.note(Info, "FeatureComponents", old.row(), "component %q is shared with features %s, which keep it", k.component, others)
+			}
 		}
 
 		for _, e := range entries {
@@ -411,16 +449,26 @@ func planLeaves(in *leafInput, opts leafOptions, rep *Report) *leafPlan {
 	return plan
 }
 
-// otherFeatures returns the features in list other than f, sorted.
-func otherFeatures(list []string, f string) []string {
+// otherFeatures lists the features of sorted other than f, joined with
+// ", ", the first maxListed of them and "and N more": a component in
+// thousands of features costs a short note per leaf, not a list of
+// thousands.
+func otherFeatures(sorted []string, f string) string {
 	var out []string
-	for _, g := range list {
-		if g != f {
+	n := 0
+	for _, g := range sorted {
+		if g == f {
+			continue
+		}
+		if n < maxListed {
 			out = append(out, g)
 		}
+		n++
 	}
-	sort.Strings(out)
-	return out
+	if n > maxListed {
+		out = append(out, fmt.Sprintf("and %d more", n-maxListed))
+	}
+	return strings.Join(out, ", ")
 }
 
 // looksLikeFeature reports whether a Shortcut Target could be meant as a

@@ -35,7 +35,7 @@ understood; a name that exists literally wins).`,
 				}
 			}
 			if !found {
-				if u, ok := unescapeStreamName(name); ok {
+				if u, ok := unescapeName(name); ok {
 					name = u
 				}
 			}

@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"unicode"
-	"unicode/utf16"
 
 	"github.com/msikit/msikit/cfb"
 	"github.com/msikit/msikit/internal/safefile"
@@ -136,8 +134,12 @@ content needs version 4.
 			}
 			defer rc.Close()
 			warn(env, in, rc.Warnings)
-			err = safefile.WriteWith(*out, sync, func(w io.Writer) error {
-				cw := cfb.NewWriter(w, &cfb.WriterOptions{Version: *version})
+			err = safefile.WriteFile(*out, &safefile.Options{
+				Sync:          sync,
+				FollowSymlink: true,
+				Check:         func(r io.ReaderAt, size int64) error { return checkRepacked(rc.Reader, r, size) },
+			}, func(w io.Writer) error {
+				cw := cfb.NewWriter(cfbRepackHook(w), &cfb.WriterOptions{Version: *version})
 				if err := cw.Copy(rc.Root); err != nil {
 					return err
 				}
@@ -151,9 +153,33 @@ content needs version 4.
 	},
 }
 
+// cfbRepackHook wraps the writer cfb repack fills; tests replace it to
+// make the writer produce garbage.
+var cfbRepackHook = func(w io.Writer) io.Writer { return w }
+
+// checkRepacked reads back a repacked container before it is renamed into
+// place: it must open, and list the same entries (path, type, stream size)
+// as the source, in the same order.
+func checkRepacked(src *cfb.Reader, r io.ReaderAt, size int64) error {
+	got, err := cfb.NewReader(r, size)
+	if err != nil {
+		return err
+	}
+	a, b := src.Entries(), got.Entries()
+	if len(a) != len(b) {
+		return fmt.Errorf("cfb: %d entries written, %d in the source", len(b), len(a))
+	}
+	for i := range a {
+		if a[i].Path != b[i].Path || a[i].Type != b[i].Type || a[i].Type == cfb.TypeStream && a[i].Size != b[i].Size {
+			return fmt.Errorf("cfb: entry %s (%d bytes) written as %s (%d bytes)", escapeText(a[i].Path), a[i].Size, escapeText(b[i].Path), b[i].Size)
+		}
+	}
+	return nil
+}
+
 func warn(env *Env, file string, warnings []string) {
 	for _, w := range warnings {
-		fmt.Fprintf(env.Stderr, "msikit: warning: %s: %s\n", file, w)
+		fmt.Fprintf(env.Stderr, "msikit: warning: %s: %s\n", escapeText(file), escapeText(w))
 	}
 }
 
@@ -164,37 +190,6 @@ func fmtTime(f cfb.Filetime) string {
 	return f.Time().Format("2006-01-02T15:04:05.0000000Z")
 }
 
-// escapeName renders raw UTF-16 name units so every character is visible.
-func escapeName(raw []uint16) string {
-	var b strings.Builder
-	for i := 0; i < len(raw); i++ {
-		u := raw[i]
-		r := rune(u)
-		if utf16.IsSurrogate(r) {
-			if i+1 < len(raw) && u < 0xDC00 && raw[i+1] >= 0xDC00 && raw[i+1] <= 0xDFFF {
-				b.WriteRune(utf16.DecodeRune(r, rune(raw[i+1])))
-				i++
-				continue
-			}
-			fmt.Fprintf(&b, `\u%04x`, u)
-			continue
-		}
-		switch {
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '/':
-			b.WriteString(`\x2f`)
-		case r < 0x80 && !unicode.IsPrint(r) && r != ' ':
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r >= 0x80 && !unicode.IsPrint(r):
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
 // escapedPath is e's path with each name escaped; "/" for the root.
 func escapedPath(e *cfb.Entry) string {
 	if e.Parent == nil {
@@ -202,7 +197,7 @@ func escapedPath(e *cfb.Entry) string {
 	}
 	var parts []string
 	for a := e; a.Parent != nil; a = a.Parent {
-		parts = append(parts, escapeName(a.RawName))
+		parts = append(parts, escapeUTF16Name(a.RawName))
 	}
 	for i, j := 0, len(parts)-1; i < j; i, j = i+1, j-1 {
 		parts[i], parts[j] = parts[j], parts[i]

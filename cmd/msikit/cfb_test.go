@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -149,4 +150,44 @@ func TestCFBErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// cfb repack reads its output back before the rename: a writer producing
+// garbage fails the command and leaves the destination as it was.
+func TestCFBRepackChecksOutput(t *testing.T) {
+	old := cfbRepackHook
+	defer func() { cfbRepackHook = old }()
+	cfbRepackHook = func(w io.Writer) io.Writer { return &garbageAfter{w: w, from: 512} }
+	dir := t.TempDir()
+	dst := filepath.Join(dir, "out.msi")
+	if err := os.WriteFile(dst, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, "cfb", "repack", samplePath(), "-o", dst)
+	if code != exitFailure || !strings.Contains(stderr, "does not read back") {
+		t.Fatalf("exit %d, stderr %q; want a read-back failure", code, stderr)
+	}
+	if b, _ := os.ReadFile(dst); string(b) != "old" {
+		t.Errorf("destination now holds %d bytes", len(b))
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("folder holds %v", ents)
+	}
+}
+
+// garbageAfter replaces every byte from offset from on with 0xA5.
+type garbageAfter struct {
+	w         io.Writer
+	from, off int64
+}
+
+func (g *garbageAfter) Write(p []byte) (int, error) {
+	b := append([]byte(nil), p...)
+	for i := range b {
+		if g.off+int64(i) >= g.from {
+			b[i] = 0xA5
+		}
+	}
+	g.off += int64(len(p))
+	return g.w.Write(b)
 }

@@ -219,10 +219,11 @@ func trimLibPrefixes(msg string) string {
 	}
 }
 
-// oneLine keeps error messages to a single line.
+// oneLine keeps error messages to a single line, with whatever they quote
+// from a package made harmless for a terminal (escapeText).
 func oneLine(s string) string {
 	s = strings.TrimSpace(s)
-	return strings.NewReplacer("\r\n", "; ", "\n", "; ", "\r", "; ").Replace(s)
+	return escapeText(strings.NewReplacer("\r\n", "; ", "\n", "; ", "\r", "; ").Replace(s))
 }
 
 func printMainUsage(w io.Writer) {

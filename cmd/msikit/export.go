@@ -1,17 +1,13 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	flag "github.com/spf13/pflag"
 
-	"github.com/msikit/msikit/internal/safefile"
+	"github.com/msikit/msikit/internal/jsonexport"
 	"github.com/msikit/msikit/msi"
 )
 
@@ -28,12 +24,19 @@ _SummaryInformation and _ForceCodepage that msidb and msiinfo export) is
 written to DIR/TABLE.idt (or .json), and the data of binary cells to
 DIR/TABLE/<stream name>, the file each cell names, so that
 "msikit import" and "msibuild -i" (run in DIR) read the export back. DIR is
-created if needed. Without -d, --json (or --format json) writes one JSON
-document with the tables (default: all) to standard output.
+created if needed. The files are written into a hidden temporary folder
+that becomes DIR at the end (or whose files move into an existing DIR),
+so a failed export leaves DIR as it was. A table or cell whose name is not
+a safe file name (a path separator, "..", a drive letter, a control
+character, a name Windows reserves) is skipped and reported on standard
+error after the rest is exported, and the exit status is 1. Without -d,
+--json (or --format json) writes one JSON document with the tables (default: all) to
+standard output, row by row.
 
 TABLE may be _SummaryInformation (property id and value; times in UTC),
 _ForceCodepage, or one of the system tables _Tables, _Columns, _Streams and
-_Storages (not exported by default). In JSON, cells are null, numbers or strings, and binary
+_Storages (not exported by default), and may be given as "msikit tables"
+prints it (escaped). In JSON, cells are null, numbers or strings, and binary
 cells are their stream name. testdata/known-msiinfo-differences.md lists the
 two cases where the IDT output deliberately differs from msiinfo.
 
@@ -88,10 +91,16 @@ naming any other table, or none, is an error.`,
 					}
 				}
 			}
-			for _, t := range tables {
-				if !known[t] {
-					return fmt.Errorf("%s: no table %s (see msikit tables)", file, t)
+			for i, t := range tables {
+				if known[t] {
+					continue
 				}
+				// A name as "msikit tables" prints it (escaped).
+				if u, ok := unescapeName(t); ok && known[u] {
+					tables[i] = u
+					continue
+				}
+				return fmt.Errorf("%s: no table %s (see msikit tables)", file, t)
 			}
 			if len(tables) == 0 {
 				tables = db.ExportTableNames()
@@ -103,125 +112,40 @@ naming any other table, or none, is an error.`,
 					}
 					return nil
 				}
-				doc := struct {
-					File   string      `json:"file"`
-					Tables []tableJSON `json:"tables"`
-				}{File: file}
-				for _, t := range tables {
-					tj, err := exportJSON(db, t)
-					if err != nil {
-						return fileErr(file, err)
-					}
-					doc.Tables = append(doc.Tables, tj)
-				}
-				return writeJSON(env.Stdout, doc)
-			}
-			if err := os.MkdirAll(*dir, 0o777); err != nil {
-				return err
-			}
-			if *format == "idt" {
-				if err := db.ExportIDTDir(*dir, tables...); err != nil {
+				if err := jsonexport.WriteDocument(env.Stdout, db, file, tables); err != nil {
 					return fileErr(file, err)
 				}
 				return nil
 			}
-			for _, t := range tables {
-				tj, err := exportJSON(db, t)
-				if err != nil {
-					return fileErr(file, err)
-				}
-				// Binary cells become files, as in the IDT export.
-				if err := db.ExportIDT(io.Discard, t, &msi.IDTOptions{BinaryDir: *dir}); err != nil {
-					return fileErr(file, err)
-				}
-				if err := writeJSONFile(filepath.Join(*dir, t+".json"), tj); err != nil {
-					return err
-				}
+			if *format == "idt" {
+				err = db.ExportIDTDir(*dir, tables...)
+			} else {
+				err = jsonexport.WriteDir(db, *dir, tables)
 			}
-			return nil
+			return reportRefused(env, file, len(tables), err)
 		}
 	},
 }
 
-// tableJSON is the JSON form of one exported table.
-type tableJSON struct {
-	Name     string       `json:"name"`
-	Codepage *int         `json:"codepage,omitempty"` // _ForceCodepage only
-	Columns  []columnJSON `json:"columns"`
-	Rows     [][]any      `json:"rows"`
-}
-
-type columnJSON struct {
-	Name string `json:"name"`
-	Type string `json:"type"`
-	Key  bool   `json:"key,omitempty"`
-}
-
-func exportJSON(db *msi.Database, table string) (tableJSON, error) {
-	tj := tableJSON{Name: table, Columns: []columnJSON{}, Rows: [][]any{}}
-	switch table {
-	case msi.ForceCodepageTable:
-		cp := db.Codepage()
-		tj.Codepage = &cp
-		return tj, nil
-	case msi.SummaryInformationTable:
-		si, err := db.SummaryInfo()
-		if err != nil {
-			return tj, err
-		}
-		tj.Columns = []columnJSON{{"PropertyId", "i2", true}, {"Value", "l255", false}}
-		for _, p := range si.Properties() {
-			var v any
-			switch p.Type {
-			case msi.PropInt16, msi.PropInt32:
-				v = p.Int
-			case msi.PropString:
-				v = p.Str
-			case msi.PropFiletime:
-				v = msi.FormatFiletime(p.Time)
-			default:
-				continue
-			}
-			tj.Rows = append(tj.Rows, []any{int(p.ID), v})
-		}
-		return tj, nil
+// reportRefused turns the error of a folder export into what the command
+// reports: names refused as file names (the rest was exported) are listed
+// on standard error, one line each, before the one-line error that makes
+// the exit status 1; any other error is returned as it is.
+func reportRefused(env *Env, file string, tables int, err error) error {
+	if err == nil {
+		return nil
 	}
-	t, err := db.Table(table)
-	if err != nil {
-		return tj, err
+	if !errors.Is(err, msi.ErrUnsafeName) {
+		return fileErr(file, err)
 	}
-	for _, c := range t.Columns() {
-		tj.Columns = append(tj.Columns, columnJSON{c.Name, c.IDTType(), c.Key})
+	var list []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		list = j.Unwrap()
+	} else {
+		list = []error{err}
 	}
-	for row := range t.Rows() {
-		vals := make([]any, row.Len())
-		for i := range vals {
-			v := row.Index(i)
-			switch v.Kind() {
-			case msi.KindInt:
-				vals[i] = v.Int()
-			case msi.KindString, msi.KindBinary:
-				vals[i] = v.Str()
-			}
-		}
-		tj.Rows = append(tj.Rows, vals)
+	for _, e := range list {
+		fmt.Fprintf(env.Stderr, "msikit: %s: refused: %s\n", escapeText(file), oneLine(strings.TrimPrefix(e.Error(), "msi: ")))
 	}
-	return tj, nil
-}
-
-func writeJSON(w io.Writer, v any) error {
-	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return err
-	}
-	return bw.Flush()
-}
-
-func writeJSONFile(name string, v any) error {
-	if strings.ContainsAny(filepath.Base(name), "/\\") {
-		return fmt.Errorf("%s: bad file name", name)
-	}
-	return safefile.Write(name, func(w io.Writer) error { return writeJSON(w, v) })
+	return fileErr(file, fmt.Errorf("%d names refused as file names (the rest of the %d tables was exported)", len(list), tables))
 }

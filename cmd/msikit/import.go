@@ -24,7 +24,11 @@ given. For each file:
     which becomes the row's stream (as msiinfo export writes them);
   - _SummaryInformation.idt sets summary information properties and
     _ForceCodepage.idt the codepage (strings keep their text and are
-    re-encoded; a codepage that cannot represent one is refused).
+    re-encoded; a codepage that cannot represent one is refused);
+  - the names Windows Installer reserves (_StringPool, _StringData,
+    _Tables, _Columns, _Streams, _Storages, _TransformView) are refused;
+  - a symbolic link in the binary-cell folder (TABLE itself or a cell's
+    file) is refused.
 
 Values are read as the Archive File Format writes them: the control
 characters 0x15, 0x1B, 0x10, 0x19, 0x18 and 0x11 stand for NUL, backspace,
@@ -148,12 +152,15 @@ func syncFlag(fs *flag.FlagSet, p *bool) {
 	fs.BoolVar(p, "sync", false, "flush the output to disk before renaming it into place, so even a power cut cannot leave it empty or short")
 }
 
-// durability is the paragraph the help of every package-writing command
-// with --in-place uses.
-const durability = `Like cp, msikit leaves flushing the output to disk to the system unless
---sync is given (or --in-place, which replaces the only copy). Either way
-the rename means no reader, and no kill of msikit, ever sees a partial
-file; --sync also covers a power cut.`
+// durability is the sentence every package-writing command's help uses.
+const durability = `The output is read back (reopened, and every table written anew decoded)
+before it is renamed into place, so a file msikit cannot read never
+replaces anything. An output that is a symbolic link (--in-place or -o)
+is followed: the file it points to is replaced and the link kept. Like cp,
+msikit leaves flushing the output to disk to the system unless --sync is
+given (or --in-place, which replaces the only copy). Either way the rename
+means no reader, and no kill of msikit, ever sees a partial file; --sync
+also covers a power cut.`
 
 // durabilityNoInPlace is durability for a writer without --in-place.
 const durabilityNoInPlace = `Like cp, msikit leaves flushing the output to disk to the system unless

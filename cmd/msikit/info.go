@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -299,62 +298,16 @@ func filetimeRFC3339(p msi.Property) string {
 	return strings.ReplaceAll(s[:10], "/", "-") + "T" + s[11:] + "Z"
 }
 
-// escapeStreamName shows a stream name with control characters and backslashes
-// escaped ("\x05SummaryInformation"), the form cat accepts back.
-func escapeStreamName(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// unescapeStreamName undoes escapeStreamName (\\ and \xNN).
-func unescapeStreamName(s string) (string, bool) {
-	if !strings.Contains(s, `\`) {
-		return s, true
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] != '\\' {
-			b.WriteByte(s[i])
-			continue
-		}
-		if i+1 < len(s) && s[i+1] == '\\' {
-			b.WriteByte('\\')
-			i++
-			continue
-		}
-		if i+3 < len(s) && s[i+1] == 'x' {
-			n, err := strconv.ParseUint(s[i+2:i+4], 16, 8)
-			if err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		return "", false
-	}
-	return b.String(), true
-}
-
 func printInfo(w io.Writer, info *infoJSON) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "File:\t%s\n", info.File)
+	fmt.Fprintf(tw, "File:\t%s\n", escapeText(info.File))
 	fmt.Fprintf(tw, "Kind:\t%s\n", info.Kind)
 	fmt.Fprintf(tw, "Codepage:\t%d\n", info.Codepage)
 	tw.Flush()
 
 	fmt.Fprintf(w, "\nSummary information (%d properties):\n", len(info.Summary))
 	for _, s := range info.Summary {
-		fmt.Fprintf(tw, "  %s\t%s\t%v\n", s.Name, s.Type, s.Value)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", s.Name, s.Type, escapeText(fmt.Sprint(s.Value)))
 	}
 	tw.Flush()
 
@@ -362,25 +315,25 @@ func printInfo(w io.Writer, info *infoJSON) error {
 	for _, t := range info.Tables {
 		switch {
 		case t.Error != "":
-			fmt.Fprintf(tw, "  %s\terror: %s\n", t.Name, t.Error)
+			fmt.Fprintf(tw, "  %s\terror: %s\n", escapeName(t.Name), escapeText(t.Error))
 		case t.Rows < 0:
-			fmt.Fprintf(tw, "  %s\t(transform changes)\n", t.Name)
+			fmt.Fprintf(tw, "  %s\t(transform changes)\n", escapeName(t.Name))
 		default:
-			fmt.Fprintf(tw, "  %s\t%d rows\n", t.Name, t.Rows)
+			fmt.Fprintf(tw, "  %s\t%d rows\n", escapeName(t.Name), t.Rows)
 		}
 	}
 	tw.Flush()
 
 	fmt.Fprintf(w, "\nStreams (%d):\n", len(info.Streams))
 	for _, s := range info.Streams {
-		fmt.Fprintf(tw, "  %s\t%d bytes\n", escapeStreamName(s.Name), s.Size)
+		fmt.Fprintf(tw, "  %s\t%d bytes\n", escapeName(s.Name), s.Size)
 	}
 	tw.Flush()
 
 	if len(info.Storages) > 0 {
 		fmt.Fprintf(w, "\nStorages (%d):\n", len(info.Storages))
 		for _, s := range info.Storages {
-			fmt.Fprintf(w, "  %s\n", escapeStreamName(s))
+			fmt.Fprintf(w, "  %s\n", escapeName(s))
 		}
 	}
 
@@ -412,27 +365,27 @@ func printInfo(w io.Writer, info *infoJSON) error {
 			fmt.Fprintf(tw, "  Problem:\t%s\n", p)
 		}
 		if sig.Digest != "" {
-			fmt.Fprintf(tw, "  Digest:\t%s\n", sig.Digest)
+			fmt.Fprintf(tw, "  Digest:\t%s\n", escapeText(sig.Digest))
 		}
 		if sig.Subject != "" {
-			fmt.Fprintf(tw, "  Signer:\t%s\n", sig.Subject)
-			fmt.Fprintf(tw, "  Issuer:\t%s\n", sig.Issuer)
+			fmt.Fprintf(tw, "  Signer:\t%s\n", escapeText(sig.Subject))
+			fmt.Fprintf(tw, "  Issuer:\t%s\n", escapeText(sig.Issuer))
 			fmt.Fprintf(tw, "  Valid:\t%s to %s\n", sig.NotBefore, sig.NotAfter)
 		}
 		if sig.Timestamp != "" {
 			fmt.Fprintf(tw, "  Timestamp:\t%s\n", sig.Timestamp)
 		}
 		if sig.Error != "" {
-			fmt.Fprintf(tw, "  Error:\t%s\n", sig.Error)
+			fmt.Fprintf(tw, "  Error:\t%s\n", escapeText(sig.Error))
 		}
 		tw.Flush()
 	}
 
 	fmt.Fprintf(w, "\nCabinets (%d):\n", len(info.Cabinets))
 	for _, c := range info.Cabinets {
-		name := c.Name
+		name := escapeName(c.Name)
 		if name == "" {
-			name = "(stream " + escapeStreamName(c.Stream) + ", no Media row)"
+			name = "(stream " + escapeName(c.Stream) + ", no Media row)"
 		}
 		where := "external"
 		if c.Embedded {
@@ -440,7 +393,7 @@ func printInfo(w io.Writer, info *infoJSON) error {
 		}
 		detail := ""
 		if c.Error != "" {
-			detail = "error: " + c.Error
+			detail = "error: " + escapeText(c.Error)
 		} else if c.Embedded {
 			detail = fmt.Sprintf("%s, %d folders, %d files", c.Compression, c.Folders, c.Files)
 		}

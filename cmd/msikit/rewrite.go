@@ -46,6 +46,7 @@ type rewriteOpts struct {
 	sign            signFlags
 	signOpts        *authenticode.SignOptions // loaded once, shared by all packages
 	keepPackageCode bool
+	maxChanges      int
 }
 
 // A passSpec is one rewrite pass as the CLI knows it. The table order is
@@ -152,6 +153,7 @@ msikit rewrite --sign-cert chain.pem --sign-key key.pem --sign-ex -o fixed/ dist
 		fs.StringVar(&o.source, "source", "", "assembly-names: read files from the folder `DIR` (the install layout) instead of the cabinets")
 		fs.StringVar(&o.arch, "processor-architecture", "", "assembly-names: `ARCH` for rows whose file cannot be read (MSIL, x86, AMD64, IA64, ARM, ARM64)")
 		o.sign.define(fs, "sign-")
+		fs.IntVar(&o.maxChanges, "max-changes", transform.DefaultMaxChanges, "class-to-registry, leaf-features: most row changes a pass may make (a bound for hostile packages)")
 		return func(env *Env, args []string) error { return runRewrite(env, o, args) }
 	},
 }
@@ -269,7 +271,7 @@ func runRewrite(env *Env, o *rewriteOpts, args []string) error {
 		}
 	} else if batch || sum.Failed == 0 {
 		// A single failed package is reported by the one-line error alone.
-		writeRewriteText(env.Stdout, sum)
+		writeRewriteText(textWriter{env.Stdout}, sum)
 	}
 	if sum.Failed == 0 {
 		return nil
@@ -335,6 +337,9 @@ func checkRewriteFlags(o *rewriteOpts) ([]passSpec, error) {
 		if o.signOpts, err = o.sign.options(); err != nil {
 			return nil, err
 		}
+	}
+	if o.maxChanges < 1 {
+		return nil, usagef("--max-changes must be at least 1")
 	}
 	if o.arch != "" && !validArch(o.arch) {
 		return nil, usagef("--processor-architecture %q: want MSIL, x86, AMD64, IA64, ARM or ARM64", o.arch)
@@ -616,6 +621,7 @@ func runClassToRegistry(db *msi.Database, o *rewriteOpts) (*transform.Report, er
 	return transform.ClassToRegistry(db, transform.ClassToRegistryOptions{
 		DropUnexpressible: o.dropUnexpressible,
 		NoIconCache:       o.noIconCache,
+		MaxChanges:        o.maxChanges,
 	})
 }
 
@@ -624,6 +630,7 @@ func runLeafFeatures(db *msi.Database, o *rewriteOpts) (*transform.Report, error
 		KeepInParent:      o.leafKeep,
 		DisallowAdvertise: o.leafNoAdvertise,
 		AllowAbsent:       o.leafAllowAbsent,
+		MaxChanges:        o.maxChanges,
 	})
 }
 

@@ -30,11 +30,11 @@ Binary). Table streams, the string pool and sub-storages are not listed;
 			tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
 			fmt.Fprintf(tw, "SIZE\tTABLE\tNAME\n")
 			for _, s := range db.Streams() {
-				table := s.Table
+				table := escapeName(s.Table)
 				if table == "" {
 					table = "-"
 				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\n", s.Size, table, escapeStreamName(s.Name))
+				fmt.Fprintf(tw, "%d\t%s\t%s\n", s.Size, table, escapeName(s.Name))
 			}
 			return tw.Flush()
 		}

@@ -35,7 +35,7 @@ For a transform (.mst) the names are the tables it changes.`,
 			defer db.Close()
 			if !*long {
 				for _, name := range db.TableNames() {
-					fmt.Fprintln(env.Stdout, name)
+					fmt.Fprintln(env.Stdout, escapeName(name))
 				}
 				return nil
 			}
@@ -49,7 +49,7 @@ For a transform (.mst) the names are the tables it changes.`,
 				t, err := db.Table(name)
 				if err != nil {
 					msg := strings.TrimPrefix(errorLine(err), "table "+name+": ")
-					fmt.Fprintf(tw, "%s\terror: %s\t\t\n", name, msg)
+					fmt.Fprintf(tw, "%s\terror: %s\t\t\n", escapeName(name), msg)
 					if firstErr == nil {
 						firstErr = fmt.Errorf("%s: %w", args[0], err)
 					}
@@ -57,12 +57,12 @@ For a transform (.mst) the names are the tables it changes.`,
 				}
 				var cols, keys []string
 				for _, c := range t.Columns() {
-					cols = append(cols, c.Name+":"+c.IDTType())
+					cols = append(cols, escapeName(c.Name)+":"+c.IDTType())
 				}
 				for _, c := range t.KeyColumns() {
-					keys = append(keys, c.Name)
+					keys = append(keys, escapeName(c.Name))
 				}
-				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", name, t.Len(), strings.Join(keys, ","), strings.Join(cols, " "))
+				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", escapeName(name), t.Len(), strings.Join(keys, ","), strings.Join(cols, " "))
 			}
 			if err := tw.Flush(); err != nil {
 				return err

@@ -11,4 +11,8 @@
 // old or the new content even across a power cut; it is what callers use
 // when the rename replaces the only copy of something (an input rewritten
 // in place) or when asked for durability.
+//
+// A Dir writes a whole folder of new files (an export) the same way: into a
+// hidden temporary folder that is renamed, or merged, into place at the
+// end, with no per-file temporary file, flush or rename.
 package safefile

@@ -33,15 +33,56 @@ var syncFile = (*os.File).Sync
 
 // WriteWith is WriteSync when sync is set and Write otherwise, for callers
 // whose choice is a flag.
+func WriteWith(dst string, sync bool, fill func(w io.Writer) error) error {
+	return WriteFile(dst, &Options{Sync: sync}, fill)
+}
+
+// Options controls WriteFile. The zero value is Write's behaviour.
+type Options struct {
+	// Sync flushes the new file to stable storage before the rename and
+	// the folder after it (WriteSync).
+	Sync bool
+
+	// FollowSymlink writes to the file a symbolic link at dst points to
+	// (through any chain of links), replacing that file and keeping the
+	// link, as cp and "sed -i --follow-symlinks" do; the temporary file
+	// is made beside the target. A link to nothing is refused. Without
+	// it a link at dst is itself replaced by the new file.
+	FollowSymlink bool
+
+	// Check, when not nil, is given the complete temporary file before it
+	// is renamed into place. An error from it stops the write: the
+	// destination stays as it was and the temporary file is removed. The
+	// package writers use it to read their output back.
+	Check func(r io.ReaderAt, size int64) error
+}
+
+// ErrCheck is wrapped by the error WriteFile returns when Options.Check
+// refused the new file.
+var ErrCheck = errors.New("the new file does not read back")
+
+// WriteFile creates dst atomically with the bytes fill writes: into a
+// temporary file beside it, checked (Options.Check) and renamed into
+// place. A new file gets mode 0o644; an existing destination keeps its
+// mode.
 //
 // Errors name dst, never the temporary file: the temporary name means
 // nothing to the caller's user, so every error (from the file system or
 // from fill writing to the temporary file) is reported as being about dst.
-func WriteWith(dst string, sync bool, fill func(w io.Writer) error) (err error) {
+func WriteFile(dst string, o *Options, fill func(w io.Writer) error) (err error) {
+	if o == nil {
+		o = &Options{}
+	}
+	name := dst // what errors call it: the caller's name, even for a link
+	if o.FollowSymlink {
+		if dst, err = resolveLink(dst); err != nil {
+			return err
+		}
+	}
 	mode := os.FileMode(0o644)
 	if fi, statErr := os.Stat(dst); statErr == nil {
 		if fi.IsDir() {
-			return &fs.PathError{Op: "create", Path: dst, Err: errIsDir}
+			return &fs.PathError{Op: "create", Path: name, Err: errIsDir}
 		}
 		mode = fi.Mode().Perm()
 	}
@@ -50,7 +91,7 @@ func WriteWith(dst string, sync bool, fill func(w io.Writer) error) (err error) 
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
-			return &fs.PathError{Op: "create", Path: dst, Err: pe.Err}
+			return &fs.PathError{Op: "create", Path: name, Err: pe.Err}
 		}
 		return err
 	}
@@ -61,14 +102,23 @@ func WriteWith(dst string, sync bool, fill func(w io.Writer) error) (err error) 
 			os.Remove(tmp)
 			var pe *fs.PathError
 			if strings.Contains(err.Error(), tmp) || errors.As(err, &pe) && pe.Path == tmp {
-				err = &tempNameError{err: err, tmp: tmp, dst: dst}
+				err = &tempNameError{err: err, tmp: tmp, dst: name}
 			}
 		}
 	}()
 	if err = fill(f); err != nil {
 		return err
 	}
-	if sync {
+	if o.Check != nil {
+		fi, serr := f.Stat()
+		if serr != nil {
+			return serr
+		}
+		if cerr := o.Check(f, fi.Size()); cerr != nil {
+			return fmt.Errorf("%s: %w: %w", name, ErrCheck, cerr)
+		}
+	}
+	if o.Sync {
 		if err = syncFile(f); err != nil {
 			return fmt.Errorf("sync %s: %w", tmp, err)
 		}
@@ -82,14 +132,14 @@ func WriteWith(dst string, sync bool, fill func(w io.Writer) error) (err error) 
 	if err = os.Rename(tmp, dst); err != nil {
 		var le *os.LinkError
 		if errors.As(err, &le) {
-			err = &fs.PathError{Op: "rename", Path: dst, Err: le.Err}
+			err = &fs.PathError{Op: "rename", Path: name, Err: le.Err}
 			if fi, serr := os.Stat(dst); serr == nil && fi.IsDir() {
-				err = &fs.PathError{Op: "create", Path: dst, Err: errIsDir}
+				err = &fs.PathError{Op: "create", Path: name, Err: errIsDir}
 			}
 		}
 		return err
 	}
-	if !sync {
+	if !o.Sync {
 		return nil
 	}
 	// Make the rename durable; a failure here is not worth failing for.
@@ -137,6 +187,31 @@ func (e *tempNameError) As(target any) bool {
 	}
 	*t = pe
 	return true
+}
+
+// resolveLink returns the file a chain of symbolic links at name ends at,
+// or name itself when it is not a link (or does not exist).
+func resolveLink(name string) (string, error) {
+	for hops := 0; ; hops++ {
+		fi, err := os.Lstat(name)
+		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+			return name, nil
+		}
+		if hops == 40 {
+			return "", &fs.PathError{Op: "resolve", Path: name, Err: errors.New("too many levels of symbolic links")}
+		}
+		target, err := os.Readlink(name)
+		if err != nil {
+			return "", err
+		}
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(filepath.Dir(name), target)
+		}
+		if _, err := os.Lstat(target); errors.Is(err, fs.ErrNotExist) {
+			return "", &fs.PathError{Op: "write", Path: name, Err: errors.New("is a symbolic link to a missing file")}
+		}
+		name = target
+	}
 }
 
 // CheckDistinct returns ErrSameFile (wrapped with the path) if out names the

@@ -239,3 +239,101 @@ func TestErrorsNameDestination(t *testing.T) {
 		})
 	}
 }
+
+// A Check that refuses the new file (garbage) leaves the destination as it
+// was and no temporary file, and the error says the check failed.
+func TestWriteFileCheck(t *testing.T) {
+	dir := t.TempDir()
+	dst := filepath.Join(dir, "out.msi")
+	if err := os.WriteFile(dst, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var seen []byte
+	check := func(r io.ReaderAt, size int64) error {
+		seen = make([]byte, size)
+		if _, err := r.ReadAt(seen, 0); err != nil && err != io.EOF {
+			return err
+		}
+		if !strings.HasPrefix(string(seen), "MAGIC") {
+			return errors.New("no magic")
+		}
+		return nil
+	}
+	err := WriteFile(dst, &Options{Check: check}, func(w io.Writer) error {
+		_, err := io.WriteString(w, "garbage")
+		return err
+	})
+	if !errors.Is(err, ErrCheck) || !strings.Contains(err.Error(), "no magic") {
+		t.Fatalf("err = %v, want ErrCheck with the reason", err)
+	}
+	if string(seen) != "garbage" {
+		t.Errorf("check saw %q, want the whole new file", seen)
+	}
+	if b, _ := os.ReadFile(dst); string(b) != "old" {
+		t.Errorf("destination now %q", b)
+	}
+	if names := readDir(t, dir); len(names) != 1 {
+		t.Errorf("folder holds %v", names)
+	}
+	if err := WriteFile(dst, &Options{Check: check}, func(w io.Writer) error {
+		_, err := io.WriteString(w, "MAGIC new")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(dst); string(b) != "MAGIC new" {
+		t.Errorf("destination now %q", b)
+	}
+}
+
+// With FollowSymlink a link at the destination is kept and the file it
+// points to (through a chain) is replaced; without it the link itself is
+// replaced; a link to nothing is refused.
+func TestWriteFileSymlink(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "sub", "real.msi")
+	os.Mkdir(filepath.Dir(real), 0o755)
+	if err := os.WriteFile(real, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mid := filepath.Join(dir, "mid.msi")
+	link := filepath.Join(dir, "link.msi")
+	if err := os.Symlink("sub/real.msi", mid); err != nil {
+		t.Skip(err)
+	}
+	os.Symlink("mid.msi", link)
+	fill := func(w io.Writer) error { _, err := io.WriteString(w, "new"); return err }
+	if err := WriteFile(link, &Options{FollowSymlink: true}, fill); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(real); string(b) != "new" {
+		t.Errorf("target now %q, want new", b)
+	}
+	if fi, _ := os.Stat(real); fi.Mode().Perm() != 0o600 {
+		t.Errorf("target mode %v, want its old 0600", fi.Mode().Perm())
+	}
+	for _, l := range []string{link, mid} {
+		if fi, err := os.Lstat(l); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			t.Errorf("%s is no longer a symbolic link", l)
+		}
+	}
+	if names := readDir(t, filepath.Dir(real)); len(names) != 1 {
+		t.Errorf("beside the target: %v", names)
+	}
+
+	dangling := filepath.Join(dir, "dangling.msi")
+	os.Symlink("missing.msi", dangling)
+	if err := WriteFile(dangling, &Options{FollowSymlink: true}, fill); err == nil {
+		t.Error("wrote through a link to nothing")
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "missing.msi")); err == nil {
+		t.Error("created the missing target")
+	}
+
+	if err := Write(link, fill); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Lstat(link); fi.Mode()&os.ModeSymlink != 0 {
+		t.Error("Write kept the link; it replaces it")
+	}
+}

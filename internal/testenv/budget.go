@@ -51,13 +51,23 @@ func Measure(f func()) (time.Duration, uint64) {
 // repeatable.
 func CheckBudget(t testing.TB, what string, f func()) {
 	t.Helper()
-	limit := Scaled(TimeBudget)
+	CheckBudgetOf(t, what, TimeBudget, HeapBudget, f)
+}
+
+// CheckBudgetOf is CheckBudget with other budgets, for work whose size a
+// documented limit bounds rather than the input alone (a rewrite pass
+// planning up to its MaxChanges, an export writing 50,000 files): f must
+// take less than limit (scaled under the race detector) and allocate less
+// than heap bytes in total.
+func CheckBudgetOf(t testing.TB, what string, limit time.Duration, heap uint64, f func()) {
+	t.Helper()
+	limit = Scaled(limit)
 	var d time.Duration
 	var alloc uint64
 	for try := 0; try < 2; try++ {
 		d, alloc = Measure(f)
-		if alloc >= HeapBudget {
-			t.Errorf("%s: allocated %d bytes, budget %d", what, alloc, HeapBudget)
+		if alloc >= heap {
+			t.Errorf("%s: allocated %d bytes, budget %d", what, alloc, heap)
 			return
 		}
 		if d < limit {

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"math/rand/v2"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/msikit/msikit/internal/testenv"
+)
+
+func TestEscape(t *testing.T) {
+	for _, tt := range []struct {
+		in, name, text string
+	}{
+		{"Property", "Property", "Property"},
+		{"\x05SummaryInformation", `\x05SummaryInformation`, `\x05SummaryInformation`},
+		{`CLSID\{x}`, `CLSID\\{x}`, `CLSID\{x}`},
+		{"\x1b[2Jred\x1b[0m", `\x1b[2Jred\x1b[0m`, `\x1b[2Jred\x1b[0m`},
+		{"a\rb\nc\td\x7f", `a\x0db\x0ac\x09d\x7f`, `a\x0db\x0ac\x09d\x7f`},
+		{"c1\u0085 bidi\u202e nbsp\u00a0", `c1\u0085 bidi\u202e nbsp\u00a0`, `c1\u0085 bidi\u202e nbsp\u00a0`},
+		{"tag\U000E0041", `tag\U000e0041`, `tag\U000e0041`},
+		{"bad\xff\xfeutf8", `bad\xff\xfeutf8`, `bad\xff\xfeutf8`},
+		{"Ŝtring ünicode 中文", "Ŝtring ünicode 中文", "Ŝtring ünicode 中文"},
+	} {
+		if got := escapeName(tt.in); got != tt.name {
+			t.Errorf("escapeName(%q) = %q, want %q", tt.in, got, tt.name)
+		}
+		if got := escapeText(tt.in); got != tt.text {
+			t.Errorf("escapeText(%q) = %q, want %q", tt.in, got, tt.text)
+		}
+		if got, ok := unescapeName(tt.name); !ok || got != tt.in {
+			t.Errorf("unescapeName(%q) = %q, %v, want %q", tt.name, got, ok, tt.in)
+		}
+	}
+	for _, bad := range []string{`a\`, `\q`, `\x1`, `\xzz`, `\u12`, `\U0000`} {
+		if got, ok := unescapeName(bad); ok {
+			t.Errorf("unescapeName(%q) = %q, want a refusal", bad, got)
+		}
+	}
+}
+
+// TestEscapeProperties checks, on every byte and on random strings mixing
+// control, format, invalid and ordinary characters, that escaped text
+// carries nothing a terminal acts on and that names unescape to the
+// original.
+func TestEscapeProperties(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	alphabet := []string{"a", "\\", "x", "\x00", "\x1b", "\x7f", "\xff", "\xc3", "\u0085", "\u202e", "\u00a0", "é", "中", "\U000e0041", " ", "\t"}
+	var inputs []string
+	for b := 0; b < 256; b++ {
+		inputs = append(inputs, string([]byte{byte(b)}))
+	}
+	for i := 0; i < 2000; i++ {
+		var sb strings.Builder
+		for n := r.IntN(12); n > 0; n-- {
+			sb.WriteString(alphabet[r.IntN(len(alphabet))])
+		}
+		inputs = append(inputs, sb.String())
+	}
+	for _, s := range inputs {
+		for _, esc := range []string{escapeName(s), escapeText(s)} {
+			if !utf8.ValidString(esc) {
+				t.Fatalf("escape(%q) = %q, not UTF-8", s, esc)
+			}
+			for _, r := range esc {
+				if r != ' ' && !unicode.IsPrint(r) {
+					t.Fatalf("escape(%q) = %q keeps %U", s, esc, r)
+				}
+			}
+		}
+		if got, ok := unescapeName(escapeName(s)); !ok || got != s {
+			t.Fatalf("unescapeName(escapeName(%q)) = %q, %v", s, got, ok)
+		}
+	}
+}
+
+func TestTextWriter(t *testing.T) {
+	var b strings.Builder
+	w := textWriter{&b}
+	w.Write([]byte("a\tb\x1b[1m\n"))
+	w.Write([]byte(`key CLSID\{x}` + "\r\n"))
+	want := "a\tb\\x1b[1m\nkey CLSID\\{x}\\x0d\n"
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("textWriter (-want +got):\n%s", diff)
+	}
+}
+
+// tables, info, streams and export print names from a package escaped: a
+// package cannot send a terminal control sequence through them. A name as
+// tables prints it selects the table in export.
+func TestCommandsEscapePackageNames(t *testing.T) {
+	file := filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "valid", "msi-names-escape.msi")
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"tables", file}, {"tables", "-l", file}, {"info", file}, {"streams", file},
+		{"export", file, "-d", filepath.Join(dir, "idt")}, {"export", file, "-d", filepath.Join(dir, "json"), "-f", "json"},
+		{"rewrite", "--dry-run", file},
+	} {
+		_, stdout, stderr := runCLI(t, args...)
+		for _, out := range []string{stdout, stderr} {
+			if i := strings.IndexFunc(out, func(r rune) bool { return r != '\n' && r != '\t' && !unicode.IsPrint(r) && r != ' ' }); i >= 0 {
+				t.Errorf("%v prints %q raw:\n%.300s", args[0:2], out[i], out[max(0, i-40):])
+			}
+		}
+	}
+	_, tables, _ := runCLI(t, "tables", file)
+	if !strings.Contains(tables, `\x1b[2Jred\x1b[0m`) || !strings.Contains(tables, `..\\escaped`) {
+		t.Errorf("tables:\n%s", tables)
+	}
+	code, idt, stderr := runCLI(t, "export", file, `\x1b[2Jred\x1b[0m`)
+	if code != exitOK || !strings.HasPrefix(idt, "K\r\ns72\r\n\x1b[2Jred\x1b[0m\tK\r\n") {
+		t.Errorf("export of the escaped name: exit %d, %q, %s", code, idt, stderr)
+	}
+}

@@ -1,0 +1,294 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/msikit/msikit/internal/testenv"
+)
+
+// Budgets every command must keep on any input under 5 MB (SECURITY.md),
+// measured as the process sees them: wall time and peak resident memory of
+// a child msikit process.
+const (
+	childTimeBudget = 5 * time.Second
+	childRSSBudget  = 256 << 20
+)
+
+// craftedCommand is one command line the harness runs on every fixture:
+// FILE is the fixture, OUT a path inside the run's own folder. out names
+// what the command may create there ("" for nothing).
+type craftedCommand struct {
+	args []string
+	out  string
+}
+
+var craftedCommands = []craftedCommand{
+	{[]string{"info", "FILE"}, ""},
+	{[]string{"info", "--json", "FILE"}, ""},
+	{[]string{"tables", "FILE"}, ""},
+	{[]string{"tables", "-l", "FILE"}, ""},
+	{[]string{"export", "FILE", "_SummaryInformation"}, ""},
+	{[]string{"export", "FILE", "-f", "json"}, ""},
+	{[]string{"export", "FILE", "-d", "OUT"}, "out"},
+	{[]string{"export", "FILE", "-d", "OUT", "-f", "json"}, "out"},
+	{[]string{"streams", "FILE"}, ""},
+	{[]string{"cat", "FILE", `\x05SummaryInformation`}, ""},
+	{[]string{"extract", "FILE", "-d", "OUT"}, "out"},
+	{[]string{"rewrite", "FILE", "--dry-run"}, ""},
+	{[]string{"rewrite", "FILE", "-o", "OUT.msi"}, "out.msi"},
+	{[]string{"repack", "FILE", "-o", "OUT.msi"}, "out.msi"},
+	{[]string{"import", "FILE", "IDT", "-o", "OUT.msi"}, "out.msi"},
+	{[]string{"cfb", "ls", "FILE"}, ""},
+	{[]string{"cfb", "cat", "FILE", `\x05SummaryInformation`}, ""},
+	{[]string{"cfb", "repack", "FILE", "-o", "OUT.msi"}, "out.msi"},
+}
+
+// craftedFiles lists every file below testdata/crafted (the malformed
+// fixtures, the valid but hostile ones in valid/, and whatever other
+// folder a later round adds), README files aside.
+func craftedFiles(t *testing.T) []string {
+	t.Helper()
+	var files []string
+	root := filepath.Join(testenv.RepoRoot(), "testdata", "crafted")
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() && !strings.HasSuffix(d.Name(), ".md") {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 25 {
+		t.Fatalf("only %d crafted fixtures", len(files))
+	}
+	return files
+}
+
+// buildMsikit builds the command into a temporary folder of t's, or
+// returns $MSIKIT_TEST_BIN when set (to hold another build, an older
+// release say, to the same promises).
+func buildMsikit(t *testing.T) string {
+	t.Helper()
+	if bin := os.Getenv("MSIKIT_TEST_BIN"); bin != "" {
+		return bin
+	}
+	gotool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go tool to build msikit with")
+	}
+	bin := filepath.Join(t.TempDir(), "msikit")
+	cmd := exec.Command(gotool, "build", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// snapshot records every path below dir: files with their size and
+// modification time, folders and links as such (a folder's time changes
+// with its entries, which are recorded themselves).
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if fi.Mode().IsRegular() {
+			out[rel] = fmt.Sprintf("%v %d %d", fi.Mode(), fi.Size(), fi.ModTime().UnixNano())
+		} else {
+			out[rel] = fi.Mode().String()
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// childResult is one finished child msikit.
+type childResult struct {
+	code   int
+	wall   time.Duration
+	rss    int64 // peak resident set, bytes
+	stderr string
+}
+
+// runChild runs bin args in dir with standard output discarded, killed after
+// a minute (a hang fails the test instead of stalling it).
+func runChild(t *testing.T, bin, dir string, args []string) childResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = dir
+	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devnull.Close()
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = devnull, &stderr
+	start := time.Now()
+	err = cmd.Run()
+	r := childResult{wall: time.Since(start), stderr: stderr.String()}
+	if cmd.ProcessState == nil {
+		t.Fatalf("%q did not run: %v", args, err)
+	}
+	r.code = cmd.ProcessState.ExitCode()
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.rss = int64(ru.Maxrss) << 10 // kilobytes on Linux
+	}
+	return r
+}
+
+// TestEveryCommandOnCraftedFixtures runs every command on every file in
+// testdata/crafted as a child msikit process (built once) and checks what
+// SECURITY.md promises for hostile input: exit status 0 or 1, standard
+// error made of "msikit: ..." lines (no panic or goroutine dump), at most
+// 5 s and 256 MiB peak RSS, and nothing written but the output the command
+// was given. A run over the time budget is tried once more: on a loaded
+// machine any run can stall once, a runaway does every time.
+//
+// Each run gets a fresh folder five levels below the test's base folder,
+// so that a name climbing out of the output folder ("../../x") lands in
+// the snapshot; the fixtures' own folder is compared too. Work folders are
+// on /dev/shm when there is one, so that the budget measures msikit and
+// not a disk shared with other jobs (-short: the valid/ fixtures only).
+func TestEveryCommandOnCraftedFixtures(t *testing.T) {
+	bin := buildMsikit(t)
+	files := craftedFiles(t)
+	if testing.Short() {
+		var valid []string
+		for _, f := range files {
+			if filepath.Base(filepath.Dir(f)) == "valid" {
+				valid = append(valid, f)
+			}
+		}
+		files = valid
+	}
+	base := t.TempDir()
+	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
+		if d, err := os.MkdirTemp("/dev/shm", "msikit-test-"); err == nil {
+			base = d
+			t.Cleanup(func() { os.RemoveAll(d) })
+		}
+	}
+	idt := filepath.Join(base, "Property.idt")
+	if err := os.WriteFile(idt, []byte("Property\tValue\r\ns72\tl0\r\nProperty\tProperty\r\nHOSTILE\t1\r\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fixtureDir := filepath.Join(testenv.RepoRoot(), "testdata", "crafted")
+	fixturesBefore := snapshot(t, fixtureDir)
+	var worst childResult
+	var worstWhat string
+	for _, f := range files {
+		rel, _ := filepath.Rel(fixtureDir, f)
+		t.Run(filepath.ToSlash(rel), func(t *testing.T) {
+			for _, c := range craftedCommands {
+				what := strings.Join(c.args, " ")
+				var r childResult
+				for try := 0; try < 2; try++ {
+					work := filepath.Join(base, "run", "a", "b", "c", "d")
+					os.RemoveAll(filepath.Join(base, "run"))
+					if err := os.MkdirAll(work, 0o755); err != nil {
+						t.Fatal(err)
+					}
+					before := snapshot(t, base)
+					args := make([]string, len(c.args))
+					for i, a := range c.args {
+						a = strings.ReplaceAll(a, "FILE", f)
+						a = strings.ReplaceAll(a, "IDT", idt)
+						args[i] = strings.ReplaceAll(a, "OUT", filepath.Join(work, "out"))
+					}
+					r = runChild(t, bin, work, args)
+					checkChild(t, what, r)
+					// Only the named output may have appeared, and only in
+					// the run's folder.
+					after := snapshot(t, base)
+					var extra []string
+					for p := range after {
+						if _, ok := before[p]; ok {
+							continue
+						}
+						inWork, _ := filepath.Rel(base, work)
+						if c.out != "" && (p == filepath.Join(inWork, c.out) || strings.HasPrefix(p, filepath.Join(inWork, c.out)+string(filepath.Separator))) {
+							continue
+						}
+						extra = append(extra, p)
+					}
+					for p, v := range before {
+						if after[p] != v {
+							extra = append(extra, p+" (changed or removed)")
+						}
+					}
+					sort.Strings(extra)
+					if len(extra) > 0 {
+						t.Errorf("%s: wrote outside its output: %q", what, extra)
+					}
+					if r.wall <= childTimeBudget {
+						break
+					}
+				}
+				if r.wall > childTimeBudget {
+					t.Errorf("%s: took %v twice, budget %v", what, r.wall, childTimeBudget)
+				}
+				if r.rss > worst.rss {
+					worst, worstWhat = r, what+" "+rel
+				}
+			}
+		})
+	}
+	os.RemoveAll(filepath.Join(base, "run"))
+	if diff := cmp.Diff(fixturesBefore, snapshot(t, fixtureDir)); diff != "" {
+		t.Errorf("the fixtures' folder changed (-before +after):\n%s", diff)
+	}
+	t.Logf("peak RSS %d MiB (%s, %v)", worst.rss>>20, worstWhat, worst.wall)
+}
+
+// checkChild checks one finished run against the promises for hostile
+// input.
+func checkChild(t *testing.T, what string, r childResult) {
+	t.Helper()
+	if r.code != exitOK && r.code != exitFailure {
+		t.Errorf("%s: exit status %d, want 0 or 1; stderr:\n%.2000s", what, r.code, r.stderr)
+	}
+	if strings.Contains(r.stderr, "panic") || strings.Contains(r.stderr, "goroutine ") || strings.Contains(r.stderr, "fatal error") {
+		t.Fatalf("%s: crash on stderr:\n%.4000s", what, r.stderr)
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n") {
+		if line != "" && !strings.HasPrefix(line, "msikit: ") {
+			t.Errorf("%s: stderr line %q is not \"msikit: ...\"", what, line)
+			break
+		}
+	}
+	if r.code == exitFailure && r.stderr == "" {
+		t.Errorf("%s: exit status 1 and nothing on stderr", what)
+	}
+	if r.rss > childRSSBudget {
+		t.Errorf("%s: peak RSS %d MiB, budget %d MiB", what, r.rss>>20, childRSSBudget>>20)
+	}
+}

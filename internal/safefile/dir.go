@@ -1,0 +1,262 @@
+package safefile
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// A Dir is a folder of new files written as a whole: the files go into a
+// hidden temporary folder and Commit moves them into place at the end, so
+// that a failure at any point (or a kill) leaves the destination as it
+// was, and no reader ever sees a partial file. The files are written
+// directly, without a temporary file, a flush or a rename each: one export
+// of 100,000 files costs what writing them costs.
+//
+//   - If the destination does not exist, the temporary folder is created
+//     beside it (".NAME.tmp-*", in the same parent) and Commit renames it
+//     to the destination: the destination appears complete or not at all.
+//   - If the destination is an existing folder (or a symbolic link to one),
+//     the temporary folder is created inside it (".msikit-tmp-*") and
+//     Commit moves each new file and folder up into it, replacing regular
+//     files of the same name. Before moving anything Commit checks that no
+//     new entry would replace a symbolic link, a folder with a file or a
+//     file with a folder; if one would, nothing is moved. A subfolder that
+//     exists on both sides is merged the same way.
+//
+// Files are created with mode 0o666 and folders with 0o777, less the umask.
+// Nothing is flushed to stable storage: like Write, a Dir is for output
+// that can be made again (exports).
+type Dir struct {
+	dst   string
+	tmp   string
+	merge bool // tmp is inside dst: move entries up
+	done  bool
+	made  map[string]bool // subfolders of tmp already created
+}
+
+// CreateDir starts writing the folder dst. Its parent folders are created
+// if needed. The caller writes below Path and ends with Commit, or Abort
+// to leave dst as it was.
+func CreateDir(dst string) (*Dir, error) {
+	fi, err := os.Stat(dst)
+	switch {
+	case err == nil && !fi.IsDir():
+		return nil, &fs.PathError{Op: "create folder", Path: dst, Err: errors.New("exists and is not a folder")}
+	case err == nil:
+		tmp, err := mkdirTemp(dst, ".msikit-tmp-")
+		if err != nil {
+			return nil, err
+		}
+		return &Dir{dst: dst, tmp: tmp, merge: true}, nil
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, err
+	}
+	if _, lerr := os.Lstat(dst); lerr == nil {
+		// A dangling symbolic link: do not replace it.
+		return nil, &fs.PathError{Op: "create folder", Path: dst, Err: errors.New("is a symbolic link to nothing")}
+	}
+	clean := filepath.Clean(dst)
+	parent := filepath.Dir(clean)
+	if err := os.MkdirAll(parent, 0o777); err != nil {
+		return nil, err
+	}
+	tmp, err := mkdirTemp(parent, "."+filepath.Base(clean)+".tmp-")
+	if err != nil {
+		return nil, err
+	}
+	return &Dir{dst: clean, tmp: tmp}, nil
+}
+
+// mkdirTemp creates a new folder named prefix + random in dir, with mode
+// 0o777 less the umask (os.MkdirTemp would make it 0o700, and the folder
+// becomes the destination).
+func mkdirTemp(dir, prefix string) (string, error) {
+	for try := 0; ; try++ {
+		var r [6]byte
+		if _, err := rand.Read(r[:]); err != nil {
+			return "", err
+		}
+		name := filepath.Join(dir, prefix+hex.EncodeToString(r[:]))
+		err := os.Mkdir(name, 0o777)
+		if err == nil {
+			return name, nil
+		}
+		if !errors.Is(err, fs.ErrExist) || try == 100 {
+			return "", err
+		}
+	}
+}
+
+// Path returns the folder to write the files in. Its contents become the
+// destination's at Commit.
+func (d *Dir) Path() string { return d.tmp }
+
+// WriteFile creates the new file rel (a slash-separated path below Path,
+// whose parent folders are created as needed) with the bytes fill writes.
+// rel must be local (filepath.IsLocal) and name a file not yet written.
+func (d *Dir) WriteFile(rel string, fill func(w io.Writer) error) (err error) {
+	name, err := d.prepare(rel)
+	if err != nil {
+		return err
+	}
+	f, err := createNew(name)
+	if err != nil {
+		return err
+	}
+	if err := fill(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// prepare checks rel and creates its parent folders; it returns the path
+// to create.
+func (d *Dir) prepare(rel string) (string, error) {
+	p := filepath.FromSlash(rel)
+	if !filepath.IsLocal(p) {
+		return "", fmt.Errorf("safefile: %q is not a path inside the folder", rel)
+	}
+	name := filepath.Join(d.tmp, p)
+	if dir := filepath.Dir(name); dir != d.tmp && !d.made[dir] {
+		if err := os.MkdirAll(dir, 0o777); err != nil {
+			return "", err
+		}
+		if d.made == nil {
+			d.made = map[string]bool{}
+		}
+		d.made[dir] = true
+	}
+	return name, nil
+}
+
+// WriteData creates the new file rel, as WriteFile does, with contents
+// data.
+func (d *Dir) WriteData(rel string, data []byte) error {
+	name, err := d.prepare(rel)
+	if err != nil {
+		return err
+	}
+	f, err := createNew(name)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// Commit moves the files written below Path into the destination (see Dir)
+// and removes the temporary folder. When a check fails (an entry would
+// replace a symbolic link or an entry of another type) nothing is moved;
+// only a rename failing part way through a merge into an existing folder
+// (a file system error) can leave some of the new files moved. The
+// temporary folder is removed after an error too.
+func (d *Dir) Commit() error {
+	if d.done {
+		return errors.New("safefile: folder already committed or aborted")
+	}
+	if !d.merge {
+		err := os.Rename(d.tmp, d.dst)
+		if err == nil {
+			d.done = true
+			return nil
+		}
+		// Someone made the destination in the meantime: merge into it
+		// if it is a folder.
+		if fi, serr := os.Stat(d.dst); serr != nil || !fi.IsDir() {
+			d.Abort()
+			return err
+		}
+	}
+	if err := checkMerge(d.tmp, d.dst); err != nil {
+		d.Abort()
+		return err
+	}
+	if err := moveInto(d.tmp, d.dst); err != nil {
+		d.Abort()
+		return err
+	}
+	d.done = true
+	return os.RemoveAll(d.tmp)
+}
+
+// Abort removes the temporary folder and everything written to it. It is
+// a no-op after Commit.
+func (d *Dir) Abort() error {
+	if d.done {
+		return nil
+	}
+	d.done = true
+	return os.RemoveAll(d.tmp)
+}
+
+// checkMerge reports the first entry of src that cannot be moved into dst:
+// one that would replace a symbolic link or something of another type.
+func checkMerge(src, dst string) error {
+	ents, err := os.ReadDir(src)
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		s, t := filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())
+		fi, err := os.Lstat(t)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			continue
+		case err != nil:
+			return err
+		case fi.Mode()&fs.ModeSymlink != 0:
+			return &fs.PathError{Op: "replace", Path: t, Err: errors.New("is a symbolic link; not written through")}
+		case e.IsDir() && fi.IsDir():
+			if err := checkMerge(s, t); err != nil {
+				return err
+			}
+		case e.IsDir() || !fi.Mode().IsRegular():
+			return &fs.PathError{Op: "replace", Path: t, Err: fmt.Errorf("is a %s, the new entry a %s", kind(fi.Mode()), kind(e.Type()))}
+		}
+	}
+	return nil
+}
+
+func kind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "folder"
+	case m.IsRegular():
+		return "file"
+	}
+	return "special file"
+}
+
+// moveInto renames every entry of src into dst, descending into folders
+// that exist on both sides.
+func moveInto(src, dst string) error {
+	ents, err := os.ReadDir(src)
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		s, t := filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())
+		if e.IsDir() {
+			if fi, err := os.Lstat(t); err == nil && fi.IsDir() {
+				if err := moveInto(s, t); err != nil {
+					return err
+				}
+				continue
+			}
+		}
+		if err := os.Rename(s, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}

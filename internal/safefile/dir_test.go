@@ -1,0 +1,209 @@
+package safefile
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// tree lists every path below dir with its contents ("" for folders and
+// "-> target" for symbolic links).
+func tree(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		switch {
+		case rel == ".":
+		case d.Type()&fs.ModeSymlink != 0:
+			l, _ := os.Readlink(p)
+			out[rel] = "-> " + l
+		case d.IsDir():
+			out[rel] = ""
+		default:
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			out[rel] = string(b)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func writeString(s string) func(io.Writer) error {
+	return func(w io.Writer) error { _, err := io.WriteString(w, s); return err }
+}
+
+func mustWrite(t *testing.T, d *Dir, rel, s string) {
+	t.Helper()
+	if err := d.WriteFile(rel, writeString(s)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A new folder appears complete at Commit, and not before; its mode is
+// the usual one for a new folder, not the temporary folder's 0700.
+func TestDirNew(t *testing.T) {
+	root := t.TempDir()
+	dst := filepath.Join(root, "a", "out")
+	d, err := CreateDir(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, d, "T.idt", "t")
+	mustWrite(t, d, "T/cell", "c")
+	if _, err := os.Stat(dst); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("destination visible before Commit: %v", err)
+	}
+	if err := d.WriteFile("T.idt", writeString("again")); err == nil {
+		t.Error("a file was written twice")
+	}
+	if err := d.WriteFile("../x", writeString("x")); err == nil {
+		t.Error("WriteFile accepted ../x")
+	}
+	if err := d.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"a": "", "a/out": "", "a/out/T.idt": "t", "a/out/T": "", "a/out/T/cell": "c"}
+	if diff := cmp.Diff(want, tree(t, root)); diff != "" {
+		t.Errorf("tree after Commit (-want +got):\n%s", diff)
+	}
+	fi, err := os.Stat(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := filepath.Join(root, "ref")
+	os.Mkdir(ref, 0o777)
+	if ri, _ := os.Stat(ref); fi.Mode().Perm() != ri.Mode().Perm() {
+		t.Errorf("folder mode %v, want %v (as os.Mkdir 0777 gives)", fi.Mode().Perm(), ri.Mode().Perm())
+	}
+	if err := d.Commit(); err == nil {
+		t.Error("a second Commit succeeded")
+	}
+}
+
+func TestDirAbort(t *testing.T) {
+	for _, existing := range []bool{false, true} {
+		root := t.TempDir()
+		dst := filepath.Join(root, "out")
+		if existing {
+			os.Mkdir(dst, 0o777)
+			os.WriteFile(filepath.Join(dst, "keep"), []byte("k"), 0o644)
+		}
+		before := tree(t, root)
+		d, err := CreateDir(dst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustWrite(t, d, "T/cell", "c")
+		if err := d.Abort(); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(before, tree(t, root)); diff != "" {
+			t.Errorf("existing=%v: Abort changed the tree (-before +after):\n%s", existing, diff)
+		}
+	}
+}
+
+// Into an existing folder the new files are merged: other files stay,
+// files of the same name are replaced, shared subfolders are merged.
+func TestDirMerge(t *testing.T) {
+	root := t.TempDir()
+	dst := filepath.Join(root, "out")
+	for p, s := range map[string]string{"keep.txt": "k", "T.idt": "old", "T/old": "o", "T/cell": "old cell"} {
+		os.MkdirAll(filepath.Dir(filepath.Join(dst, p)), 0o777)
+		os.WriteFile(filepath.Join(dst, p), []byte(s), 0o644)
+	}
+	d, err := CreateDir(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, d, "T.idt", "new")
+	mustWrite(t, d, "T/cell", "new cell")
+	mustWrite(t, d, "U/cell", "u")
+	if got := tree(t, dst)["T.idt"]; got != "old" {
+		t.Errorf("T.idt = %q before Commit, want the old content", got)
+	}
+	if err := d.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"keep.txt": "k", "T.idt": "new", "T": "", "T/old": "o", "T/cell": "new cell", "U": "", "U/cell": "u"}
+	if diff := cmp.Diff(want, tree(t, dst)); diff != "" {
+		t.Errorf("merged tree (-want +got):\n%s", diff)
+	}
+}
+
+// A merge that would replace a symbolic link, a folder with a file or a
+// file with a folder moves nothing; the destination stays as it was.
+func TestDirMergeConflicts(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		setup func(dst, outside string)
+		write string
+	}{
+		{"symlink to a folder outside", func(dst, outside string) { os.Symlink(outside, filepath.Join(dst, "T")) }, "T/cell"},
+		{"symlink to a file outside", func(dst, outside string) { os.Symlink(filepath.Join(outside, "f"), filepath.Join(dst, "T.idt")) }, "T.idt"},
+		{"folder where a file goes", func(dst, outside string) { os.Mkdir(filepath.Join(dst, "T.idt"), 0o777) }, "T.idt"},
+		{"file where a folder goes", func(dst, outside string) { os.WriteFile(filepath.Join(dst, "T"), nil, 0o644) }, "T/cell"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			dst, outside := filepath.Join(root, "out"), filepath.Join(root, "outside")
+			os.Mkdir(dst, 0o777)
+			os.Mkdir(outside, 0o777)
+			os.WriteFile(filepath.Join(outside, "f"), []byte("secret"), 0o644)
+			os.WriteFile(filepath.Join(dst, "A.idt"), []byte("old"), 0o644)
+			tt.setup(dst, outside)
+			before := tree(t, root)
+			d, err := CreateDir(dst)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustWrite(t, d, "A.idt", "new")
+			mustWrite(t, d, tt.write, "payload")
+			if err := d.Commit(); err == nil {
+				t.Fatal("Commit succeeded")
+			}
+			if diff := cmp.Diff(before, tree(t, root)); diff != "" {
+				t.Errorf("a refused merge changed the tree (-before +after):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestCreateDirRefuses(t *testing.T) {
+	root := t.TempDir()
+	file := filepath.Join(root, "file")
+	os.WriteFile(file, nil, 0o644)
+	dangling := filepath.Join(root, "dangling")
+	os.Symlink(filepath.Join(root, "nowhere"), dangling)
+	for _, dst := range []string{file, dangling} {
+		if d, err := CreateDir(dst); err == nil {
+			d.Abort()
+			t.Errorf("CreateDir(%s) succeeded", dst)
+		}
+	}
+	var names []string
+	for n := range tree(t, root) {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	if strings.Join(names, " ") != "dangling file" {
+		t.Errorf("folder holds %v", names)
+	}
+}
