@@ -57,9 +57,9 @@ type Reader struct {
 	Truncated bool
 
 	r           io.ReaderAt
-	mu          sync.Mutex
-	idle        []idleCursor // decoders kept for reuse by File.Open
-	size        int64        // usable length: min(size, cbCabinet)
+	set         *readerSet // shared with the other cabinets of the set reached from this one
+	prev, next  *Reader    // siblings already opened (guarded by set.mu)
+	size        int64      // usable length: min(size, cbCabinet)
 	flags       uint16
 	dataReserve int
 	opts        Options
@@ -144,10 +144,16 @@ func NewReader(r io.ReaderAt, size int64) (*Reader, error) {
 // NewReaderOptions reads the cabinet directory from r, which holds size
 // bytes. opts may be nil.
 func NewReaderOptions(r io.ReaderAt, size int64, opts *Options) (*Reader, error) {
-	cr := &Reader{r: r}
+	var o Options
 	if opts != nil {
-		cr.opts = *opts
+		o = *opts
 	}
+	return newReader(r, size, o, &readerSet{})
+}
+
+// newReader reads a cabinet directory for a Reader belonging to set.
+func newReader(r io.ReaderAt, size int64, opts Options, set *readerSet) (*Reader, error) {
+	cr := &Reader{r: r, opts: opts, set: set}
 	if err := cr.init(size); err != nil {
 		return nil, err
 	}
