@@ -301,12 +301,5 @@ func (db *Database) fillCabinet(c *Cabinet) {
 	c.Header, c.Err = ReadCabHeader(st, st.Size(), c.Stream)
 }
 
-// hasTable reports whether the database lists table name.
-func hasTable(db *Database, name string) bool {
-	for _, n := range db.TableNames() {
-		if n == name {
-			return true
-		}
-	}
-	return false
-}
+// hasTable reports whether the database has table name.
+func hasTable(db *Database, name string) bool { return db.HasTable(name) }

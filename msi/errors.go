@@ -16,6 +16,11 @@ var ErrFormat = errors.New("msi: invalid database")
 // it: any change invalidates \x05DigitalSignature.
 var ErrSigned = errors.New("msi: package is digitally signed; changing it invalidates the signature (drop the signature to write it)")
 
+// ErrNoTable is matched (with errors.Is) by the error Database.Table
+// returns for a table the database does not have; Database.HasTable tells
+// beforehand.
+var ErrNoTable = errors.New("msi: no table")
+
 // ErrClosed is returned by methods of a Database after Close.
 var ErrClosed = errors.New("msi: database is closed")
 
