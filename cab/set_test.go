@@ -217,3 +217,36 @@ func readInto(f *File, buf []byte) ([]byte, error) {
 	n, err := io.ReadFull(rc, buf[:f.Size])
 	return buf[:n], err
 }
+
+// countingReaderAt counts ReadAt calls.
+type countingReaderAt struct {
+	r     io.ReaderAt
+	calls int
+}
+
+func (c *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	c.calls++
+	return c.r.ReadAt(p, off)
+}
+
+// TestDirectoryReadInWindows: the directory of a cabinet of 65,535 files
+// (and a 60,000-byte header reserve) is read in a few dozen ReadAt calls,
+// not two per file: every read of an embedded cabinet is a system call.
+func TestDirectoryReadInWindows(t *testing.T) {
+	var files []tcFile
+	for i := 0; i < 65535; i++ {
+		files = append(files, tcFile{name: fmt.Sprintf("file%05d.txt", i)})
+	}
+	data := (&tcCab{hdrReserve: bytes.Repeat([]byte{7}, 60000), folders: []tcFolder{{method: methodNone}}, files: files}).bytes()
+	cr := &countingReaderAt{r: bytes.NewReader(data)}
+	r, err := NewReader(cr, int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Files) != 65535 || r.Files[65534].Name != "file65534.txt" || len(r.Reserve) != 60000 || r.Reserve[59999] != 7 {
+		t.Fatalf("%d files, last %q, reserve %d bytes", len(r.Files), r.Files[len(r.Files)-1].Name, len(r.Reserve))
+	}
+	if cr.calls > 100 {
+		t.Errorf("%d ReadAt calls for a %d-byte directory", cr.calls, len(data))
+	}
+}

@@ -398,6 +398,9 @@ func TestCraftedFixtures(t *testing.T) {
 	for _, fx := range craftedFixtures() {
 		names[fx.name] = true
 	}
+	for _, fx := range extractFixtures() {
+		names[fx.name] = true
+	}
 	files, _ := filepath.Glob(filepath.Join(dir, "*"))
 	for _, f := range files {
 		if b := filepath.Base(f); !names[b] && b != "README.md" {
