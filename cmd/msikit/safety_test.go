@@ -358,6 +358,7 @@ func TestWritersRefuseSamePath(t *testing.T) {
 const (
 	childArgsEnv  = "MSIKIT_SAFETY_CHILD_ARGS"
 	childFsizeEnv = "MSIKIT_SAFETY_CHILD_FSIZE"
+	childASEnv    = "MSIKIT_SAFETY_CHILD_AS" // address-space limit in bytes
 )
 
 // TestSafetyChild is not a test: it is the msikit process the tests below
@@ -377,6 +378,14 @@ func TestSafetyChild(t *testing.T) {
 		n, _ := strconv.ParseUint(s, 10, 64)
 		// Writes past n bytes fail with EFBIG (Go ignores SIGXFSZ).
 		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: n, Max: n}); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(99)
+		}
+	}
+	if s := os.Getenv(childASEnv); s != "" {
+		n, _ := strconv.ParseUint(s, 10, 64)
+		// A runaway allocation ends the child, not the machine.
+		if err := syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: n, Max: n}); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(99)
 		}
