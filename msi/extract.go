@@ -598,7 +598,7 @@ func (x *extraction) unlisted(label string, n int, cf *cab.File) error {
 		return nil
 	}
 	if err := safename.Check(base); err != nil {
-		fail(refusedName("member", err))
+		fail(refusedName("cabinet member", err))
 		return nil
 	}
 	p := dirName + "/" + base

@@ -251,6 +251,20 @@ func TestExtractMaxBytes(t *testing.T) {
 	if _, err := db.Extract(&ExtractOptions{MaxBytes: total}, count); err != nil || n != 17 {
 		t.Errorf("MaxBytes %d (the total): err %v, %d files", total, err, n)
 	}
+	// Cabinet files no File row lists (a patch): the limit stops the one
+	// that would pass it.
+	patch := openSample(t)
+	if err := patch.DropTable("File"); err != nil {
+		t.Fatal(err)
+	}
+	var got int64
+	_, err = patch.Extract(&ExtractOptions{MaxBytes: 50}, func(f *InstallFile, r io.Reader) error {
+		got += f.Size
+		return nil
+	})
+	if !errors.As(err, &le) || got > 50 || got == 0 || le.Size <= 50 {
+		t.Errorf("unlisted files, MaxBytes 50: err %v after %d bytes", err, got)
+	}
 	// The limit counts what is selected.
 	n = 0
 	if _, err := db.Extract(&ExtractOptions{MaxBytes: 12, Keys: []string{"app.exe"}}, count); err != nil || n != 1 {

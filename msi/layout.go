@@ -211,7 +211,12 @@ type unsafeName struct {
 
 func refusedName(what string, err error) error { return &unsafeName{what, err} }
 
-func (e *unsafeName) Error() string        { return e.what + ": " + e.err.Error() }
+func (e *unsafeName) Error() string {
+	if e.what == "" {
+		return e.err.Error()
+	}
+	return e.what + ": " + e.err.Error()
+}
 func (e *unsafeName) Unwrap() error        { return e.err }
 func (e *unsafeName) Is(target error) bool { return target == ErrUnsafePath }
 
@@ -668,7 +673,7 @@ func (lay *layout) place(f *fileRec, compDir map[string]string, taken map[canonK
 			return
 		}
 		if err := safename.Check(f.name); err != nil {
-			f.err = refusedName("file", err)
+			f.err = refusedName("", err)
 			return
 		}
 		f.placement, f.noComp = UnderDirectoryID, true
@@ -683,7 +688,7 @@ func (lay *layout) place(f *fileRec, compDir map[string]string, taken map[canonK
 		f.err = n.err
 		return
 	case safename.Check(f.name) != nil:
-		f.err = refusedName("file", safename.Check(f.name))
+		f.err = refusedName("", safename.Check(f.name))
 		return
 	}
 	canon := n.canon
