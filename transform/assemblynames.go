@@ -22,8 +22,9 @@ type AssemblyNamesOptions struct {
 	// after use. An error wrapping fs.ErrNotExist means "not available
 	// here": Source is then tried. When Open is nil, files are read from
 	// the package's own cabinets (embedded, or beside a package opened
-	// from a path) with msi's Database.Extract; to read only from Source,
-	// set an Open that returns fs.ErrNotExist.
+	// from a path) with msi's Database.Extract, every file the rows need
+	// in one pass over the cabinets; to read only from Source, set an
+	// Open that returns fs.ErrNotExist.
 	Open func(fileKey string) (io.ReaderAt, int64, error)
 
 	// MaxFileBytes bounds the size of one file the default Open reads out
@@ -33,9 +34,11 @@ type AssemblyNamesOptions struct {
 
 	// Source, if set, is a folder holding the package's files. A file is
 	// looked up, first match wins, as
-	//   Source/<source path from the Directory table>/<long name>  (an
-	//       administrative image or an uncompressed package's tree),
-	//   the same with the short name,
+	//   Source/<source path>  (an administrative image or an uncompressed
+	//       package's tree: msi's InstallFile.SourcePath, from the
+	//       Directory table's source names, long or short as the summary
+	//       information says),
+	//   the same folder with the long name, then the short name,
 	//   Source/<File key>  (a cabinet extracted as is, e.g. gcab -x),
 	//   Source/<long name>  (a flat folder).
 	// Paths that would leave Source are never opened.
