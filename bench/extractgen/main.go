@@ -141,9 +141,10 @@ func run(in, out string, nfiles, ndirs, size int) error {
 	le.PutUint16(cab[40:], uint16(len(blocks)))
 	le.PutUint16(cab[42:], 1) // MSZIP
 	for i, b := range blocks {
-		var h [8]byte // no checksum
+		var h [8]byte
 		le.PutUint16(h[4:], uint16(len(b)))
 		le.PutUint16(h[6:], uint16(uncomp[i]))
+		le.PutUint32(h[0:], checksum(h[4:8], checksum(b, 0)))
 		cab = append(cab, h[:]...)
 		cab = append(cab, b...)
 	}
@@ -152,4 +153,19 @@ func run(in, out string, nfiles, ndirs, size int) error {
 		return err
 	}
 	return db.Save(out, nil)
+}
+
+// checksum is the CFDATA checksum of MS-CAB (gcab, and so msiextract,
+// check it).
+func checksum(p []byte, seed uint32) uint32 {
+	c := seed
+	n := len(p) &^ 3
+	for i := 0; i < n; i += 4 {
+		c ^= binary.LittleEndian.Uint32(p[i:])
+	}
+	var t uint32
+	for _, b := range p[n:] {
+		t = t<<8 | uint32(b)
+	}
+	return c ^ t
 }

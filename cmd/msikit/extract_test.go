@@ -339,7 +339,7 @@ func TestExtractKeepsGoingAfterAWriteFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, _, stderr := runCLI(t, "extract", samplePath(), "-d", out)
-	if code != exitFailure || !strings.Contains(stderr, "not written: Program Files (x86)/SynthCorp/bin/app.exe: refusing to replace") {
+	if code != exitFailure || !strings.Contains(stderr, "not written: Program Files (x86)/SynthCorp/bin/app.exe: a folder is in the way\n") {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
 	if n := len(treeSums(t, out)); n != 16 {
