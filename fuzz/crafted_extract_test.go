@@ -502,9 +502,8 @@ func checkSizeBomb(t *testing.T, data []byte) {
 // pkgBuilder collects rows and streams for a package made from
 // testdata/sample.msi with only the tables extraction reads.
 type pkgBuilder struct {
-	t       *testing.T
-	db      *msi.Database
-	streams map[string][]byte
+	t  *testing.T
+	db *msi.Database
 }
 
 // buildPackage returns the bytes of a package holding the Directory,
