@@ -147,8 +147,9 @@ func TestFailedFolderFailsFast(t *testing.T) {
 			t.Fatal(err)
 		}
 		ok, failed := 0, 0
+		buf := make([]byte, len(payload)/nfiles)
 		for _, f := range r.Files {
-			b, err := readBytes(f)
+			b, err := readInto(f, buf)
 			end := f.Offset + f.Size
 			switch {
 			case end <= 500*maxBlockSize:
