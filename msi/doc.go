@@ -73,10 +73,26 @@
 // unless DropSignature is set, which removes \x05DigitalSignature and
 // \x05MsiDigitalSignatureEx.
 //
+// # Files and cabinets
+//
+// Cabinets lists the package's cabinets (Media rows and embedded cabinet
+// streams) with their headers. InstallFiles resolves File rows to their
+// install paths: the Directory table's target names, and the standard
+// folders as 64-bit Windows (LayoutX64, the default) or 32-bit Windows
+// (LayoutX86) sets them (StandardFolder). Extract decodes the files, from
+// embedded and external cabinets, cabinet sets and uncompressed copies,
+// and passes each with its InstallFile to a callback; every file found is
+// delivered at a path unique case-insensitively and made of safe names
+// (Placement says when it is not the install path), and what could not
+// be done is in the ExtractReport, typed (FileError, CabinetError).
+//
 // # Untrusted input
 //
 // Malformed databases give errors matching ErrFormat (a *FormatError
 // naming the stream or table and the offset), never a panic. Every count
 // is checked against the size of the stream it comes from, and no stream
 // larger than the file (or Options.MaxStreamBytes) is read into memory.
+// Extraction costs time and memory linear in the package, whatever its
+// Directory chains, Media rows and cabinet sets claim;
+// ExtractOptions.MaxBytes bounds what it delivers.
 package msi
