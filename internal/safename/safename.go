@@ -22,7 +22,7 @@ type Error struct {
 	Reason string
 }
 
-// Error returns "file name "NAME" REASON".
+// Error returns "file name NAME REASON".
 func (e *Error) Error() string {
 	return fmt.Sprintf("file name %q %s", e.Name, e.Reason)
 }
