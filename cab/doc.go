@@ -13,13 +13,20 @@
 //
 // Decoding state belongs to a folder, so a file is decoded from the start
 // of its folder. A Reader keeps a few decoders of files read to their end,
-// so reading a folder's files in offset order costs one pass over it.
+// so reading a folder's files in offset order costs one pass over it. When
+// reading a folder fails (a bad checksum or block, data that ends early),
+// the failure is remembered: later files that need data at or past that
+// point fail at once with an error wrapping the first, instead of decoding
+// the folder again from its start.
 //
 // Cabinet sets: a folder may begin in an earlier cabinet and continue in a
 // later one. Options.OpenCabinet opens a sibling by the name in the header
 // (OpenReader looks in the same directory); without it, data in another
 // cabinet gives an error matching ErrMissingCabinet. A block split across
-// two cabinets is joined before decoding.
+// two cabinets is joined before decoding. Each sibling is opened once and
+// shared: Reader.Next returns the next cabinet of the set, and reading the
+// cabinets one after the other that way (each one's files in order)
+// decodes a folder that runs through them once, however long the set.
 //
 // Checksums: a CFDATA block whose checksum field is non-zero must match
 // it, or reading fails with a *FormatError; a zero field means the writer

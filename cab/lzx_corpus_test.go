@@ -22,7 +22,7 @@ func TestCorpusLZXTranslation(t *testing.T) {
 				if fo.Method.Kind() != LZX || fo.NumBlocks == 0 || fo.ContinuedFromPrev() {
 					continue
 				}
-				fr, err := fo.open()
+				fr, err := fo.openAt()
 				if err != nil {
 					t.Fatal(err)
 				}

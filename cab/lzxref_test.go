@@ -716,7 +716,7 @@ func TestLZXMatchesReference(t *testing.T) {
 				continue
 			}
 			// Collect the folder's blocks through the reader's own parsing.
-			fr, err := fo.open()
+			fr, err := fo.openAt()
 			if err != nil {
 				continue
 			}

@@ -57,10 +57,9 @@ type Reader struct {
 	Truncated bool
 
 	r           io.ReaderAt
-	mu          sync.Mutex
-	idle        []idleCursor // decoders kept for reuse by File.Open
-	spare       []spareDecoder
-	size        int64 // usable length: min(size, cbCabinet)
+	set         *readerSet // shared with the other cabinets of the set reached from this one
+	prev, next  *Reader    // siblings already opened (guarded by set.mu)
+	size        int64      // usable length: min(size, cbCabinet)
 	flags       uint16
 	dataReserve int
 	opts        Options
@@ -145,38 +144,83 @@ func NewReader(r io.ReaderAt, size int64) (*Reader, error) {
 // NewReaderOptions reads the cabinet directory from r, which holds size
 // bytes. opts may be nil.
 func NewReaderOptions(r io.ReaderAt, size int64, opts *Options) (*Reader, error) {
-	cr := &Reader{r: r}
+	var o Options
 	if opts != nil {
-		cr.opts = *opts
+		o = *opts
 	}
+	return newReader(r, size, o, &readerSet{})
+}
+
+// newReader reads a cabinet directory for a Reader belonging to set.
+func newReader(r io.ReaderAt, size int64, opts Options, set *readerSet) (*Reader, error) {
+	cr := &Reader{r: r, opts: opts, set: set}
 	if err := cr.init(size); err != nil {
 		return nil, err
 	}
 	return cr, nil
 }
 
-// cursor reads the cabinet's directory sequentially with bounds checks.
+// cursor reads the cabinet's directory sequentially with bounds checks,
+// through a window of up to cursorWindow bytes read at once: a directory
+// of 65,535 files costs a few reads, not two per file.
 type cursor struct {
 	r   io.ReaderAt
 	off int64
 	end int64
-	buf [300]byte
+	win []byte // bytes at winOff
+	at  int64  // winOff
+}
+
+// cursorWindow is how much of the directory one read fetches.
+const cursorWindow = 64 << 10
+
+// peek returns the n bytes at c.off without consuming them (n must not
+// exceed cursorWindow), or fewer when the cabinet ends first.
+func (c *cursor) peek(n int) ([]byte, error) {
+	if rem := c.end - c.off; int64(n) > rem {
+		n = int(max(rem, 0))
+	}
+	if c.off >= c.at && c.off+int64(n) <= c.at+int64(len(c.win)) {
+		i := c.off - c.at
+		return c.win[i : i+int64(n)], nil
+	}
+	// The window starts small and doubles, so that the many small
+	// cabinets of a set do not each cost a large buffer.
+	w := int64(max(min(max(2*cap(c.win), 4096), cursorWindow), n))
+	if rem := c.end - c.off; rem < w {
+		w = rem
+	}
+	if int64(cap(c.win)) < w {
+		c.win = make([]byte, 0, w)
+	}
+	c.win = c.win[:w]
+	c.at = c.off
+	m, err := c.r.ReadAt(c.win, c.off)
+	if m < n {
+		c.win = c.win[:m]
+		if err == nil || err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	c.win = c.win[:m]
+	return c.win[:n], nil
 }
 
 func (c *cursor) read(n int, what string) ([]byte, error) {
 	if int64(n) > c.end-c.off {
 		return nil, formatErr(c.off, what+" runs past the end of the cabinet", io.ErrUnexpectedEOF)
 	}
-	var p []byte
-	if n <= len(c.buf) {
-		p = c.buf[:n]
-	} else {
-		p = make([]byte, n)
-	}
-	if _, err := c.r.ReadAt(p, c.off); err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
+	if n > cursorWindow {
+		p := make([]byte, n)
+		if _, err := c.r.ReadAt(p, c.off); err != nil {
+			return nil, formatErr(c.off, "reading "+what, unexpected(err))
 		}
+		c.off += int64(n)
+		return p, nil
+	}
+	p, err := c.peek(n)
+	if err != nil {
 		return nil, formatErr(c.off, "reading "+what, err)
 	}
 	c.off += int64(n)
@@ -193,8 +237,8 @@ func (c *cursor) cstring(what string) ([]byte, error) {
 	if n <= 0 {
 		return nil, formatErr(start, what+" runs past the end of the cabinet", io.ErrUnexpectedEOF)
 	}
-	p := c.buf[:n]
-	if _, err := c.r.ReadAt(p, c.off); err != nil && err != io.EOF {
+	p, err := c.peek(int(n))
+	if err != nil && len(p) == 0 {
 		return nil, formatErr(start, "reading "+what, err)
 	}
 	i := 0

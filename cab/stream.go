@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // maxCabinetHops bounds how many cabinets of a set one stream may walk
@@ -21,6 +22,13 @@ const maxCabinetHops = 1024
 // A file in a folder that began in an earlier cabinet of a set, or that
 // continues in a later one, needs Options.OpenCabinet; without it reading
 // fails with an error matching ErrMissingCabinet.
+//
+// Once reading a folder has failed (a bad checksum, a corrupt block,
+// data that ends early), Open fails at once for every file that needs the
+// folder's data at or past the point of failure, with an error wrapping
+// the first one: LZX, MSZIP and Quantum state cannot be recovered after a
+// bad block, so decoding the folder again from its start could only fail
+// the same way.
 func (f *File) Open() (io.ReadCloser, error) {
 	if !f.folder.contNext && !f.folder.contPrev {
 		// The whole folder is here: the file must fit in its blocks.
@@ -28,67 +36,91 @@ func (f *File) Open() (io.ReadCloser, error) {
 			return nil, formatErr(f.hdrOff, fmt.Sprintf("file %q: offset %d + size %d exceeds the %d blocks of folder %d", f.Name, f.Offset, f.Size, f.folder.NumBlocks, f.folder.index), nil)
 		}
 	}
+	start, err := f.folder.start()
+	if err != nil {
+		return nil, err
+	}
+	set := f.cab.set
+	if fail, ok := set.failure(start); ok && f.Offset+f.Size > fail.off {
+		// Not a FormatError of its own: the cause says what kind of
+		// failure it was (corrupt data, a missing cabinet of the set).
+		return nil, fmt.Errorf("cab: file %q: its folder could not be decoded past offset %d: %w", f.Name, fail.off, fail.err)
+	}
 	// Reuse a decoder left at or before this file by a file read to its
-	// end, so reading a folder's files in order decodes it once.
-	fr := f.cab.takeCursor(f.folder, f.Offset)
+	// end, so reading a folder's files in order decodes it once, also
+	// across the cabinets of a set.
+	fr := set.takeCursor(start, f.Offset)
 	if fr == nil {
-		var err error
-		if fr, err = f.folder.open(); err != nil {
+		if fr, err = start.openAt(); err != nil {
 			return nil, err
 		}
 	}
 	return &fileReader{fr: fr, f: f, skip: f.Offset - fr.offset(), remain: f.Size}, nil
 }
 
-// maxIdleCursors bounds the decoders a Reader keeps for reuse.
+// maxIdleCursors bounds the decoders a set of Readers keeps for reuse.
 const maxIdleCursors = 4
 
+// readerSet is shared by a Reader and the cabinets of its set opened from
+// it (Reader.Next, folders that span cabinets): each sibling is opened
+// once, decoders left by one cabinet's files serve the next cabinet's, and
+// a folder that failed to decode is remembered.
+type readerSet struct {
+	mu     sync.Mutex
+	idle   []idleCursor
+	spare  []spareDecoder
+	failed map[*Folder]folderFailure // by the folder where the data begins
+}
+
 type idleCursor struct {
-	folder *Folder
+	folder *Folder // where the folder's data begins
 	fr     *folderReader
 }
 
-// takeCursor returns an idle decoder of folder positioned at or before
-// off, removing it from the cache, or nil.
-func (cr *Reader) takeCursor(folder *Folder, off int64) *folderReader {
-	cr.mu.Lock()
-	defer cr.mu.Unlock()
+// folderFailure records where decoding a folder stopped and why.
+type folderFailure struct {
+	off int64 // bytes of the folder decoded before the failure
+	err error
+}
+
+// takeCursor returns an idle decoder of the folder whose data begins in
+// start, positioned at or before off, removing it from the cache, or nil.
+func (s *readerSet) takeCursor(start *Folder, off int64) *folderReader {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	best := -1
-	for i, c := range cr.idle {
-		if c.folder == folder && c.fr.offset() <= off && (best < 0 || c.fr.offset() > cr.idle[best].fr.offset()) {
+	for i, c := range s.idle {
+		if c.folder == start && c.fr.offset() <= off && (best < 0 || c.fr.offset() > s.idle[best].fr.offset()) {
 			best = i
 		}
 	}
 	if best < 0 {
 		return nil
 	}
-	fr := cr.idle[best].fr
-	cr.idle = append(cr.idle[:best], cr.idle[best+1:]...)
+	fr := s.idle[best].fr
+	s.idle = append(s.idle[:best], s.idle[best+1:]...)
 	return fr
 }
 
 // putCursor offers a healthy decoder for reuse.
-func (cr *Reader) putCursor(folder *Folder, fr *folderReader) {
-	cr.mu.Lock()
-	defer cr.mu.Unlock()
-	if len(cr.idle) >= maxIdleCursors {
+func (s *readerSet) putCursor(fr *folderReader) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.idle) >= maxIdleCursors {
 		// Evict the oldest; its decoder may serve a new folder.
-		if old := cr.idle[0].fr; old.dec != nil {
+		if old := s.idle[0].fr; old.dec != nil {
 			if _, ok := old.dec.(resetter); ok {
-				if len(cr.spare) >= maxSpareDecoders {
-					cr.spare = cr.spare[1:]
-				}
-				cr.spare = append(cr.spare, spareDecoder{old.method, old.dec})
+				s.addSpare(uint16(old.start.Method), old.dec)
 				old.dec = nil
 			}
 		}
-		cr.idle = cr.idle[1:]
+		s.idle = s.idle[1:]
 	}
-	cr.idle = append(cr.idle, idleCursor{folder, fr})
+	s.idle = append(s.idle, idleCursor{fr.start, fr})
 }
 
-// maxSpareDecoders bounds the decoders of finished folders a Reader keeps
-// for new folders (each holds up to a window of memory).
+// maxSpareDecoders bounds the decoders of finished folders a set of
+// Readers keeps for new folders (each holds up to a window of memory).
 const maxSpareDecoders = 2
 
 // A spareDecoder is the decoder of a folder read to its end, kept for
@@ -98,33 +130,42 @@ type spareDecoder struct {
 	dec    decompressor
 }
 
+// addSpare keeps dec for a later folder of the given method; s.mu is held.
+func (s *readerSet) addSpare(method uint16, dec decompressor) {
+	if len(s.spare) >= maxSpareDecoders {
+		s.spare = s.spare[1:]
+	}
+	s.spare = append(s.spare, spareDecoder{method, dec})
+}
+
 // newDecoder returns a decoder for a folder of the given method: a spare
 // one, reset; or one taken from an idle cursor that has reached the end of
 // its folder (it can serve no later file there that needs decoding); or
-// a new one.
-func (cr *Reader) newDecoder(method uint16) (decompressor, error) {
-	cr.mu.Lock()
+// a new one. Reusing a decoder saves allocating and zeroing its window
+// (2 MiB for LZX:21) for every folder.
+func (s *readerSet) newDecoder(method uint16) (decompressor, error) {
+	s.mu.Lock()
 	var dec decompressor
-	for i, s := range cr.spare {
-		if s.method == method {
-			dec = s.dec
-			cr.spare = append(cr.spare[:i], cr.spare[i+1:]...)
+	for i, sp := range s.spare {
+		if sp.method == method {
+			dec = sp.dec
+			s.spare = append(s.spare[:i], s.spare[i+1:]...)
 			break
 		}
 	}
 	if dec == nil {
-		for i, c := range cr.idle {
-			if uint16(c.fr.folder.Method) == method && c.fr.exhausted() {
+		for i, c := range s.idle {
+			if uint16(c.fr.start.Method) == method && c.fr.exhausted() {
 				if _, ok := c.fr.dec.(resetter); ok {
 					dec = c.fr.dec
 					c.fr.dec = nil
-					cr.idle = append(cr.idle[:i], cr.idle[i+1:]...)
+					s.idle = append(s.idle[:i], s.idle[i+1:]...)
 					break
 				}
 			}
 		}
 	}
-	cr.mu.Unlock()
+	s.mu.Unlock()
 	if dec != nil {
 		dec.(resetter).reset()
 		return dec, nil
@@ -133,16 +174,34 @@ func (cr *Reader) newDecoder(method uint16) (decompressor, error) {
 }
 
 // putSpare offers the decoder of a closed folder stream for reuse.
-func (cr *Reader) putSpare(method uint16, dec decompressor) {
+func (s *readerSet) putSpare(method uint16, dec decompressor) {
 	if _, ok := dec.(resetter); !ok {
 		return
 	}
-	cr.mu.Lock()
-	defer cr.mu.Unlock()
-	if len(cr.spare) >= maxSpareDecoders {
-		cr.spare = cr.spare[1:]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.addSpare(method, dec)
+}
+
+// fail records that decoding the folder beginning in start stopped after
+// off bytes; the first failure is kept.
+func (s *readerSet) fail(start *Folder, off int64, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.failed[start]; ok {
+		return
 	}
-	cr.spare = append(cr.spare, spareDecoder{method, dec})
+	if s.failed == nil {
+		s.failed = map[*Folder]folderFailure{}
+	}
+	s.failed[start] = folderFailure{off, err}
+}
+
+func (s *readerSet) failure(start *Folder) (folderFailure, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, ok := s.failed[start]
+	return f, ok
 }
 
 // Open returns a reader of the folder's whole uncompressed data, decoded
@@ -151,10 +210,18 @@ func (cr *Reader) putSpare(method uint16, dec decompressor) {
 // one that continues in later cabinets runs through them (both need
 // Options.OpenCabinet). Each call returns a new, independent stream.
 func (f *Folder) Open() (io.ReadCloser, error) {
-	return f.open()
+	start, err := f.start()
+	if err != nil {
+		return nil, err
+	}
+	return start.openAt()
 }
 
-func (f *Folder) open() (*folderReader, error) {
+// start returns the folder where f's data begins: f itself or, for a
+// folder continued from earlier cabinets of a set, the last folder of the
+// earliest one. Siblings are opened once per set, so walking back again
+// costs no parsing.
+func (f *Folder) start() (*Folder, error) {
 	start := f
 	hops := 0
 	for start.contPrev {
@@ -170,24 +237,52 @@ func (f *Folder) open() (*folderReader, error) {
 			return nil, formatErr(-1, "cabinet set is longer than 1024 cabinets (a loop?)", nil)
 		}
 	}
-	dec, err := f.cab.newDecoder(uint16(start.Method))
+	return start, nil
+}
+
+// openAt returns a decoder at the start of folder f, where a folder's data
+// begins.
+func (f *Folder) openAt() (*folderReader, error) {
+	dec, err := f.cab.set.newDecoder(uint16(f.Method))
 	if err != nil {
 		return nil, err
 	}
 	return &folderReader{
-		owner:  f.cab,
-		method: uint16(start.Method),
-		folder: start,
-		off:    start.DataOffset,
+		start:  f,
+		folder: f,
+		off:    f.DataOffset,
 		dec:    dec,
 		out:    make([]byte, maxBlockSize),
-		hops:   hops,
 	}, nil
 }
 
-// openSibling opens the cabinet name, the previous (dir -1) or next
-// (dir +1) one of cr's set, and checks that it belongs to the set.
+// Next returns the next cabinet of the set, the one NextCabinet names,
+// opened through Options.OpenCabinet and checked to belong to the set. It
+// is opened once: later calls, and reading a folder that continues into
+// it, use the same Reader, so reading its files after r's (in order)
+// continues decoding where r's last folder stopped instead of starting
+// the folder again. It fails with an error matching ErrMissingCabinet when
+// r is the last cabinet or the next one cannot be opened.
+func (r *Reader) Next() (*Reader, error) {
+	if r.NextCabinet == "" {
+		return nil, fmt.Errorf("%w: the cabinet header names no next cabinet", ErrMissingCabinet)
+	}
+	return r.openSibling(r.NextCabinet, +1)
+}
+
+// openSibling returns the cabinet name, the previous (dir -1) or next
+// (dir +1) one of cr's set, opening it on first use and checking that it
+// belongs to the set.
 func (cr *Reader) openSibling(name string, dir int) (*Reader, error) {
+	set := cr.set
+	set.mu.Lock()
+	defer set.mu.Unlock()
+	if dir < 0 && cr.prev != nil {
+		return cr.prev, nil
+	}
+	if dir > 0 && cr.next != nil {
+		return cr.next, nil
+	}
 	if cr.opts.OpenCabinet == nil {
 		return nil, fmt.Errorf("%w: %q (no Options.OpenCabinet)", ErrMissingCabinet, name)
 	}
@@ -198,12 +293,17 @@ func (cr *Reader) openSibling(name string, dir int) (*Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %q: %w", ErrMissingCabinet, name, err)
 	}
-	sib, err := NewReaderOptions(ra, size, &cr.opts)
+	sib, err := newReader(ra, size, cr.opts, set)
 	if err != nil {
 		return nil, fmt.Errorf("cabinet %q: %w", name, err)
 	}
 	if sib.SetID != cr.SetID || int(sib.Index) != int(cr.Index)+dir {
 		return nil, formatErr(-1, fmt.Sprintf("cabinet %q is set %d number %d, want set %d number %d", name, sib.SetID, sib.Index, cr.SetID, int(cr.Index)+dir), nil)
+	}
+	if dir < 0 {
+		cr.prev, sib.next = sib, cr
+	} else {
+		cr.next, sib.prev = sib, cr
 	}
 	return sib, nil
 }
@@ -211,8 +311,7 @@ func (cr *Reader) openSibling(name string, dir int) (*Reader, error) {
 // folderReader decodes a folder's CFDATA blocks in order, following the
 // folder into later cabinets of a set.
 type folderReader struct {
-	owner  *Reader // where the decoder goes back when closed
-	method uint16
+	start  *Folder // where the folder's data begins
 	folder *Folder // current part of the folder
 	block  int     // blocks of the current part already read
 	off    int64   // offset of the next CFDATA in the current cabinet
@@ -232,13 +331,23 @@ func (r *folderReader) Read(p []byte) (int, error) {
 			return 0, r.err
 		}
 		if err := r.nextBlock(); err != nil {
-			r.err = err
+			r.setErr(err)
 			return 0, err
 		}
 	}
 	n := copy(p, r.out[r.pos:r.n])
 	r.pos += n
 	return n, nil
+}
+
+// setErr makes err sticky and records the folder as failed after the
+// bytes decoded so far, so that later files of the folder fail at once.
+func (r *folderReader) setErr(err error) {
+	r.err = err
+	if err == io.EOF {
+		err = formatErr(-1, fmt.Sprintf("folder %d: data ends after %d bytes", r.start.index, r.total), io.ErrUnexpectedEOF)
+	}
+	r.start.cab.set.fail(r.start, r.total, err)
 }
 
 // offset returns the folder offset of the next byte Read returns.
@@ -252,7 +361,7 @@ func (r *folderReader) discard(n int64) error {
 				return r.err
 			}
 			if err := r.nextBlock(); err != nil {
-				r.err = err
+				r.setErr(err)
 				return err
 			}
 		}
@@ -275,8 +384,8 @@ func (r *folderReader) Close() error {
 	if r.err == nil {
 		r.err = errors.New("cab: read from closed stream")
 	}
-	if r.dec != nil && r.owner != nil {
-		r.owner.putSpare(r.method, r.dec)
+	if r.dec != nil {
+		r.start.cab.set.putSpare(uint16(r.start.Method), r.dec)
 	}
 	r.out, r.src, r.dec = nil, nil, nil
 	r.pos, r.n = 0, 0
@@ -460,7 +569,7 @@ func (r *fileReader) Close() error {
 		// Read to the end without trouble: the decoder can serve a later
 		// file of the same folder.
 		r.err = errors.New("cab: read from closed file")
-		r.f.cab.putCursor(r.f.folder, r.fr)
+		r.f.cab.set.putCursor(r.fr)
 		r.fr = nil
 		return nil
 	}

@@ -345,6 +345,9 @@ func TestValidHostileFixtures(t *testing.T) {
 			fx.check(t, db)
 		})
 	}
+	for _, fx := range extractFixtures() {
+		names[fx.name] = true // TestExtractFixtures checks them
+	}
 	files, _ := filepath.Glob(filepath.Join(dir, "*"))
 	for _, f := range files {
 		if !names[filepath.Base(f)] {

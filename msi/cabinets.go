@@ -72,17 +72,32 @@ type CabHeader struct {
 	PrevCabinet string      // set when the cabinet continues a previous one
 	NextCabinet string      // set when the cabinet continues in another one
 	Folders     []CabFolder // one per CFFOLDER, in header order
+
+	compression string // Compression, computed by ReadCabHeader
 }
 
 // Compression summarizes the folders' methods: "MSZIP", "LZX:21", several
-// joined by "+" when folders differ, or "" without folders.
+// joined by "+" when folders differ, or "" without folders. For a header
+// read by ReadCabHeader it is computed once, so asking per Media row of a
+// cabinet with 65,535 folders costs nothing.
 func (h *CabHeader) Compression() string {
+	if h.compression != "" {
+		return h.compression
+	}
+	return compressionOf(h.Folders)
+}
+
+func compressionOf(folders []CabFolder) string {
 	var names []string
-	seen := map[string]bool{}
-	for _, f := range h.Folders {
-		s := f.Compression.String()
-		if !seen[s] {
-			seen[s] = true
+	seenValue := map[CabCompression]bool{}
+	seenName := map[string]bool{}
+	for _, f := range folders {
+		if seenValue[f.Compression] {
+			continue
+		}
+		seenValue[f.Compression] = true
+		if s := f.Compression.String(); !seenName[s] {
+			seenName[s] = true
 			names = append(names, s)
 		}
 	}
@@ -213,6 +228,7 @@ func ReadCabHeader(r io.ReaderAt, size int64, name string) (*CabHeader, error) {
 			Compression: CabCompression(le.Uint16(fb[p+6:])),
 		}
 	}
+	h.compression = compressionOf(h.Folders)
 	return h, nil
 }
 
@@ -232,7 +248,8 @@ type Cabinet struct {
 	Stream   string
 	Size     int64
 	// Header is the cabinet's header (nil for external cabinets, or when
-	// the stream is missing or not a cabinet; Err then says why).
+	// the stream is missing or not a cabinet; Err then says why). Rows
+	// naming the same stream share one Header: do not modify it.
 	Header *CabHeader
 	Err    error
 }
@@ -246,6 +263,17 @@ type Cabinet struct {
 func (db *Database) Cabinets() ([]Cabinet, error) {
 	var cabs []Cabinet
 	named := map[string]bool{}
+	// Media rows may name one cabinet many times: its header is read
+	// once and shared.
+	headers := map[string]*Cabinet{}
+	fill := func(c *Cabinet) {
+		if h, ok := headers[c.Stream]; ok {
+			c.Size, c.Header, c.Err = h.Size, h.Header, h.Err
+			return
+		}
+		db.fillCabinet(c)
+		headers[c.Stream] = c
+	}
 	if db.Kind() != KindTransform && hasTable(db, "Media") {
 		t, err := db.Table("Media")
 		if err != nil {
@@ -265,7 +293,7 @@ func (db *Database) Cabinets() ([]Cabinet, error) {
 				c.Embedded = true
 				c.Stream = name[1:]
 				named[c.Stream] = true
-				db.fillCabinet(&c)
+				fill(&c)
 			}
 			cabs = append(cabs, c)
 		}
@@ -301,12 +329,5 @@ func (db *Database) fillCabinet(c *Cabinet) {
 	c.Header, c.Err = ReadCabHeader(st, st.Size(), c.Stream)
 }
 
-// hasTable reports whether the database lists table name.
-func hasTable(db *Database, name string) bool {
-	for _, n := range db.TableNames() {
-		if n == name {
-			return true
-		}
-	}
-	return false
-}
+// hasTable reports whether the database has table name.
+func hasTable(db *Database, name string) bool { return db.HasTable(name) }

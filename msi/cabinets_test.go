@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/msikit/msikit/internal/testenv"
 )
@@ -80,11 +81,15 @@ func TestReadCabHeader(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tc.want, *h); diff != "" {
+			if diff := cmp.Diff(tc.want, *h, cmpopts.IgnoreUnexported(CabHeader{})); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
+			// As read (computed once) and as built by hand.
 			if got := h.Compression(); got != tc.comp {
 				t.Errorf("Compression() = %q, want %q", got, tc.comp)
+			}
+			if got := tc.want.Compression(); got != tc.comp {
+				t.Errorf("Compression() of a CabHeader literal = %q, want %q", got, tc.comp)
 			}
 		})
 	}

@@ -495,9 +495,30 @@ func (db *Database) TableNames() []string {
 	return out
 }
 
+// HasTable reports whether the database has the table name: one that
+// TableNames lists, or one of the system tables and views _Tables,
+// _Columns, _Streams and _Storages. When it reports false, Table fails
+// with an error matching ErrNoTable (on a transform, Table fails for every
+// table, with an *UnsupportedError).
+func (db *Database) HasTable(name string) bool {
+	switch name {
+	case "_Tables", "_Columns", "_Streams", "_Storages":
+		return true
+	}
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.kind == KindTransform {
+		_, ok := db.tableStreams[name]
+		return ok && name != poolStream && name != dataStream
+	}
+	return db.byName[name] != nil
+}
+
 // Table returns the named table, decoding its rows on first use. The
 // system tables _Tables and _Columns and the views _Streams and _Storages
-// are available read-only. Errors match ErrFormat and name the table.
+// are available read-only. A table the database does not have gives an
+// error matching ErrNoTable (see HasTable); a table that cannot be decoded
+// gives one matching ErrFormat, naming the table.
 func (db *Database) Table(name string) (*Table, error) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
@@ -518,7 +539,7 @@ func (db *Database) Table(name string) (*Table, error) {
 	case "_Storages":
 		return db.storagesView(), nil
 	}
-	return nil, fmt.Errorf("msi: no table %s", name)
+	return nil, fmt.Errorf("%w %q", ErrNoTable, name)
 }
 
 // streamsView builds the _Streams view (Name, Data).

@@ -76,6 +76,19 @@
 // unless DropSignature is set, which removes \x05DigitalSignature and
 // \x05MsiDigitalSignatureEx.
 //
+// # Files and cabinets
+//
+// Cabinets lists the package's cabinets (Media rows and embedded cabinet
+// streams) with their headers. InstallFiles resolves File rows to their
+// install paths: the Directory table's target names, and the standard
+// folders as 64-bit Windows (LayoutX64, the default) or 32-bit Windows
+// (LayoutX86) sets them (StandardFolder). Extract decodes the files, from
+// embedded and external cabinets, cabinet sets and uncompressed copies,
+// and passes each with its InstallFile to a callback; every file found is
+// delivered at a path unique case-insensitively and made of safe names
+// (Placement says when it is not the install path), and what could not
+// be done is in the ExtractReport, typed (FileError, CabinetError).
+//
 // # Untrusted input
 //
 // Malformed databases give errors matching ErrFormat (a *FormatError
@@ -89,4 +102,8 @@
 // reports each with an error matching ErrUnsafeName. Table names Windows
 // Installer reserves (_StringPool, _StringData, _Tables, _Columns,
 // _Streams, _Storages, _TransformView) cannot be created or imported.
+//
+// Extraction costs time and memory linear in the package, whatever its
+// Directory chains, Media rows and cabinet sets claim;
+// ExtractOptions.MaxBytes bounds what it delivers.
 package msi

@@ -95,7 +95,7 @@ func (db *Database) CreateTable(name string, cols []Column) (*Table, error) {
 func (db *Database) DropTable(name string) error {
 	t := db.byName[name]
 	if t == nil {
-		return fmt.Errorf("msi: no table %s", name)
+		return fmt.Errorf("%w %q", ErrNoTable, name)
 	}
 	if err := t.writable(); err != nil {
 		return err

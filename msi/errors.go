@@ -24,6 +24,11 @@ var ErrSigned = errors.New("msi: package is digitally signed; changing it invali
 // drive letter, a control character, or a name Windows reserves.
 var ErrUnsafeName = safename.ErrUnsafe
 
+// ErrNoTable is matched (with errors.Is) by the error Database.Table
+// returns for a table the database does not have; Database.HasTable tells
+// beforehand.
+var ErrNoTable = errors.New("msi: no table")
+
 // ErrClosed is returned by methods of a Database after Close.
 var ErrClosed = errors.New("msi: database is closed")
 

@@ -31,34 +31,35 @@ func ExampleDatabase_Extract() {
 	}
 	fmt.Println("extracted", rep.Extracted, "problems", rep.Problems())
 	// Output:
-	// Program Files/SynthCorp/bin/comserver.dll (27 bytes from #synth.cab)
-	// Program Files/SynthCorp/bin/comserver.tlb (18 bytes from #synth.cab)
-	// Program Files/SynthCorp/bin/comlocal.exe (25 bytes from #synth.cab)
-	// Program Files/SynthCorp/bin/app.exe (12 bytes from #synth.cab)
-	// Program Files/SynthCorp/data/data1.txt (15 bytes from #synth.cab)
-	// Program Files/SynthCorp/data/data2.txt (15 bytes from #synth.cab)
-	// Program Files/SynthCorp/data/data3.txt (15 bytes from #synth.cab)
-	// Program Files/SynthCorp/data/data4.txt (15 bytes from #synth.cab)
-	// Program Files/SynthCorp/data/data5.txt (15 bytes from #synth.cab)
-	// Program Files/SynthCorp/data/data6.txt (15 bytes from #synth.cab)
-	// Program Files/SynthCorp/data/data7.txt (15 bytes from #synth.cab)
-	// Program Files/SynthCorp/data/data8.txt (15 bytes from #synth.cab)
-	// Program Files/SynthCorp/assemblies/Contoso.Core.dll (27 bytes from #synth.cab)
-	// Program Files/SynthCorp/assemblies/Contoso.Neutral.dll (27 bytes from #synth.cab)
-	// Program Files/SynthCorp/assemblies/Contoso.Good.dll (27 bytes from #synth.cab)
-	// Program Files/SynthCorp/assemblies/Contoso.Win32.dll (23 bytes from #synth.cab)
-	// Program Files/SynthCorp/assemblies/Contoso.Win32.manifest (96 bytes from #synth.cab)
+	// Program Files (x86)/SynthCorp/bin/comserver.dll (27 bytes from #synth.cab)
+	// Program Files (x86)/SynthCorp/bin/comserver.tlb (18 bytes from #synth.cab)
+	// Program Files (x86)/SynthCorp/bin/comlocal.exe (25 bytes from #synth.cab)
+	// Program Files (x86)/SynthCorp/bin/app.exe (12 bytes from #synth.cab)
+	// Program Files (x86)/SynthCorp/data/data1.txt (15 bytes from #synth.cab)
+	// Program Files (x86)/SynthCorp/data/data2.txt (15 bytes from #synth.cab)
+	// Program Files (x86)/SynthCorp/data/data3.txt (15 bytes from #synth.cab)
+	// Program Files (x86)/SynthCorp/data/data4.txt (15 bytes from #synth.cab)
+	// Program Files (x86)/SynthCorp/data/data5.txt (15 bytes from #synth.cab)
+	// Program Files (x86)/SynthCorp/data/data6.txt (15 bytes from #synth.cab)
+	// Program Files (x86)/SynthCorp/data/data7.txt (15 bytes from #synth.cab)
+	// Program Files (x86)/SynthCorp/data/data8.txt (15 bytes from #synth.cab)
+	// Program Files (x86)/SynthCorp/assemblies/Contoso.Core.dll (27 bytes from #synth.cab)
+	// Program Files (x86)/SynthCorp/assemblies/Contoso.Neutral.dll (27 bytes from #synth.cab)
+	// Program Files (x86)/SynthCorp/assemblies/Contoso.Good.dll (27 bytes from #synth.cab)
+	// Program Files (x86)/SynthCorp/assemblies/Contoso.Win32.dll (23 bytes from #synth.cab)
+	// Program Files (x86)/SynthCorp/assemblies/Contoso.Win32.manifest (96 bytes from #synth.cab)
 	// extracted 17 problems false
 }
 
-// Extracting one file by its File table key.
+// Extracting one file by its File table key, with the standard folder
+// names of 32-bit Windows.
 func ExampleExtractOptions() {
 	db, err := msi.Open("../testdata/sample.msi")
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer db.Close()
-	opts := &msi.ExtractOptions{Keys: []string{"app.exe"}}
+	opts := &msi.ExtractOptions{Keys: []string{"app.exe"}, Layout: msi.LayoutX86}
 	_, err = db.Extract(opts, func(f *msi.InstallFile, r io.Reader) error {
 		data, err := io.ReadAll(r)
 		fmt.Printf("%s %s %q\n", f.Key, f.Path, data)

@@ -1,6 +1,7 @@
 package msi_test
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -66,6 +67,28 @@ func ExampleTable_Lookup() {
 	fmt.Println(ok, row.Get("Value"))
 	// Output:
 	// true Synthetic Corpus
+}
+
+// Packages carry only the tables they need: a missing table is not a
+// corrupt package. HasTable tells beforehand; Table's error matches
+// ErrNoTable.
+func ExampleDatabase_HasTable() {
+	db, err := msi.Open("../testdata/sample.msi")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	fmt.Println(db.HasTable("File"), db.HasTable("Environment"))
+	_, err = db.Table("Environment")
+	switch {
+	case errors.Is(err, msi.ErrNoTable):
+		fmt.Println("no environment variables to set")
+	case err != nil:
+		log.Fatal(err) // the table exists but cannot be read
+	}
+	// Output:
+	// true false
+	// no environment variables to set
 }
 
 // Editing a row and saving the package to a new file.

@@ -9,9 +9,11 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/msikit/msikit/cab"
+	"github.com/msikit/msikit/internal/safename"
 )
 
 // An InstallFile is a File table row resolved to its place in the install
@@ -21,15 +23,24 @@ type InstallFile struct {
 	Component string // Component_
 	Directory string // the component's Directory_
 	Name      string // long file name (from "short|long")
-	// Path is the target path below the extraction root, slash-separated:
-	// the Directory chain's target names (standard folders such as
-	// ProgramFilesFolder map to names like "Program Files", see
-	// StandardFolders) and Name. Empty when Err is set.
-	Path string
+	// Path is where the file goes below the extraction root,
+	// slash-separated. It is unique among the package's files, compared
+	// case-insensitively as on Windows, and every element is a name
+	// Windows and POSIX systems can create (internal/safename's rule).
+	// Normally it is the install path: the Directory chain's target names
+	// (standard folders such as ProgramFilesFolder map to names like
+	// "Program Files (x86)", see StandardFolder and Layout) and Name;
+	// Placement says when it is not. Empty when Err is set.
+	Path      string
+	Placement Placement
+	// DuplicateOf is, for Placement BesideDuplicate, the File key of the
+	// earlier row that has this row's install path.
+	DuplicateOf string
 	// SourcePath is where an uncompressed copy lives below the package's
 	// folder (an administrative image or uncompressed media), from the
 	// Directory chain's source names; long or short names as the summary
-	// information says. Empty when a source name would leave the folder.
+	// information says. Empty when no usable source path exists (a source
+	// name that is unsafe, an unresolvable chain).
 	SourcePath string
 	Size       int64 // FileSize
 	Sequence   int   // File.Sequence: the file's position across the media
@@ -41,397 +52,161 @@ type InstallFile struct {
 	// Compressed reports whether the file is expected in a cabinet, from
 	// the summary information's source flags and the file's attributes.
 	Compressed bool
-	// Err says why the target path could not be resolved (a Directory
-	// loop, a missing component or directory, a name that would escape
-	// the root).
+	// Err says why the file has no Path: a name on its way that is not
+	// safe to create (matching ErrUnsafePath). Such files are refused.
 	Err error
 }
 
-// StandardFolders maps the standard folder properties to the folders they
-// become below the extraction root (as on a Windows installation whose
-// system drive is the root). A Directory row named by one of these
-// properties whose parent is the root gets this path instead of its
-// DefaultDir. The 64-bit program folders are kept apart from the 32-bit
-// ones so that files never collide.
-var StandardFolders = map[string]string{
-	"ProgramFilesFolder":    "Program Files",
-	"ProgramFiles64Folder":  "Program Files (x64)",
-	"CommonFilesFolder":     "Program Files/Common Files",
-	"CommonFiles64Folder":   "Program Files (x64)/Common Files",
-	"WindowsFolder":         "Windows",
-	"SystemFolder":          "Windows/System32",
-	"System64Folder":        "Windows/System64",
-	"System16Folder":        "Windows/System",
-	"FontsFolder":           "Windows/Fonts",
-	"WindowsVolume":         "",
-	"TempFolder":            "Temp",
-	"CommonAppDataFolder":   "ProgramData",
-	"AppDataFolder":         "Users/Default/AppData/Roaming",
-	"LocalAppDataFolder":    "Users/Default/AppData/Local",
-	"PersonalFolder":        "Users/Default/Documents",
-	"MyPicturesFolder":      "Users/Default/Pictures",
-	"DesktopFolder":         "Users/Default/Desktop",
-	"FavoritesFolder":       "Users/Default/Favorites",
-	"TemplateFolder":        "Users/Default/Templates",
-	"SendToFolder":          "Users/Default/SendTo",
-	"NetHoodFolder":         "Users/Default/NetHood",
-	"PrintHoodFolder":       "Users/Default/PrintHood",
-	"RecentFolder":          "Users/Default/Recent",
-	"StartMenuFolder":       "Users/Default/Start Menu",
-	"ProgramMenuFolder":     "Users/Default/Start Menu/Programs",
-	"StartupFolder":         "Users/Default/Start Menu/Programs/Startup",
-	"AdminToolsFolder":      "Users/Default/Start Menu/Programs/Administrative Tools",
-	"CommonDesktopFolder":   "Users/Public/Desktop",
-	"CommonProgramsFolder":  "ProgramData/Microsoft/Windows/Start Menu/Programs",
-	"CommonStartMenuFolder": "ProgramData/Microsoft/Windows/Start Menu",
-}
-
-// standardFolder looks key up in StandardFolders, also in its merge
-// module form "ProgramFilesFolder.<GUID>".
-func standardFolder(key string) (string, bool) {
-	if p, ok := StandardFolders[key]; ok {
-		return p, true
+// InstallFiles resolves File rows to their paths, source paths and
+// cabinets, as Extract places them: every row in File table order, or
+// only the rows opts.Keys names (opts may be nil; its Layout is used, its
+// other fields are not). Problems with single rows are reported in
+// InstallFile.Err; the error is non-nil only when a needed table cannot
+// be read. A package without a File table (a patch) has no install files.
+//
+// Every path listed is joined here, so memory grows with the number of
+// files times the length of their paths (at most MaxPathUnits each);
+// Extract joins one path at a time.
+func (db *Database) InstallFiles(opts *ExtractOptions) ([]InstallFile, error) {
+	if opts == nil {
+		opts = &ExtractOptions{}
 	}
-	if i := strings.IndexByte(key, '.'); i > 0 && isModuleGUID(key[i+1:]) {
-		p, ok := StandardFolders[key[:i]]
-		return p, ok
-	}
-	return "", false
-}
-
-// isModuleGUID reports whether s is a merge module's key suffix: a GUID
-// with underscores for hyphens (8_4_4_4_12 hexadecimal digits).
-func isModuleGUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '_' {
-				return false
-			}
-		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// File attribute bits of the File table.
-const (
-	fileAttrNoncompressed = 0x2000
-	fileAttrCompressed    = 0x4000
-)
-
-// Source flags (summary information WordCount).
-const (
-	sourceShortNames = 1
-	sourceCompressed = 2
-	sourceAdminImage = 4
-)
-
-// errPathEscapes is wrapped by InstallFile.Err for names that would leave
-// the extraction root.
-var errPathEscapes = errors.New("name would escape the extraction root")
-
-// splitDefaultDir splits a DefaultDir value "target[:source]" into target
-// and source parts, each "short|long" resolved to the long name (or the
-// short one when short is set).
-func splitDefaultDir(v string, short bool) (target, source string) {
-	t, s, ok := strings.Cut(v, ":")
-	if !ok {
-		s = t
-	}
-	return pickName(t, false), pickName(s, short)
-}
-
-// pickName returns the long part of "short|long", or the short part when
-// short is set.
-func pickName(v string, short bool) string {
-	s, l, ok := strings.Cut(v, "|")
-	if !ok {
-		return v
-	}
-	if short {
-		return s
-	}
-	return l
-}
-
-// checkComponent validates one path element from the database.
-func checkComponent(name string) error {
-	switch {
-	case name == "" || name == "." || name == "..":
-		return fmt.Errorf("%w: %q", errPathEscapes, name)
-	case strings.ContainsAny(name, "/\\\x00") || strings.Contains(name, ":"):
-		return fmt.Errorf("%w: %q", errPathEscapes, name)
-	}
-	return nil
-}
-
-// dirPaths resolves every Directory row to its target and source paths.
-type dirResolver struct {
-	parent, defaultDir map[string]string
-	short              bool
-	target, source     map[string]string
-	errs               map[string]error
-}
-
-func (r *dirResolver) resolve(key string) (string, string, error) {
-	if t, ok := r.target[key]; ok {
-		return t, r.source[key], r.errs[key]
-	}
-	// Walk up to a root or an already resolved directory, iteratively.
-	var chain []string
-	seen := map[string]bool{}
-	cur := key
-	for {
-		if _, ok := r.target[cur]; ok {
-			break
-		}
-		if seen[cur] {
-			err := fmt.Errorf("msi: Directory %q: parent chain loops", key)
-			for _, c := range chain {
-				r.target[c], r.source[c], r.errs[c] = "", "", err
-			}
-			return "", "", err
-		}
-		seen[cur] = true
-		chain = append(chain, cur)
-		if _, ok := r.defaultDir[cur]; !ok {
-			err := fmt.Errorf("msi: Directory %q not found", cur)
-			for _, c := range chain {
-				r.target[c], r.source[c], r.errs[c] = "", "", err
-			}
-			return "", "", err
-		}
-		p := r.parent[cur]
-		if p == "" || p == cur {
-			break // a root
-		}
-		cur = p
-	}
-	for i := len(chain) - 1; i >= 0; i-- {
-		c := chain[i]
-		p := r.parent[c]
-		isRoot := p == "" || p == c
-		t, s := splitDefaultDir(r.defaultDir[c], r.short)
-		var pt, ps string
-		var perr error
-		if !isRoot {
-			pt, ps, perr = r.target[p], r.source[p], r.errs[p]
-		}
-		var tp, sp string
-		var err error = perr
-		switch {
-		case err != nil:
-		case isRoot:
-			// TARGETDIR/SourceDir is the extraction root; another root
-			// directory becomes a top-level folder named after it.
-			if c != "TARGETDIR" && !strings.EqualFold(t, "SourceDir") && t != "." && t != "" {
-				if err = checkComponent(t); err == nil {
-					tp = t
-				}
-			}
-		case !isRoot && r.parent[p] != "" && r.parent[p] != p:
-			tp, sp, err = joinDir(pt, ps, t, s)
-		default: // child of a root: standard folders live here
-			if std, ok := standardFolder(c); ok {
-				tp = std
-				if sp, err = joinElem(ps, s); err != nil {
-					sp, err = badSource, nil
-				}
-			} else {
-				tp, sp, err = joinDir(pt, ps, t, s)
-			}
-		}
-		if err != nil {
-			tp, sp = "", ""
-		}
-		r.target[c], r.source[c], r.errs[c] = tp, sp, err
-	}
-	return r.target[key], r.source[key], r.errs[key]
-}
-
-// joinDir appends a directory's target and source names to its parent's
-// paths. A bad target name is an error; a bad source name only makes the
-// source path invalid (badSource), which matters only for uncompressed
-// files.
-func joinDir(pt, ps, t, s string) (string, string, error) {
-	tp, err := joinElem(pt, t)
-	if err != nil {
-		return "", "", err
-	}
-	if ps == badSource {
-		return tp, badSource, nil
-	}
-	sp, err := joinElem(ps, s)
-	if err != nil {
-		sp = badSource
-	}
-	return tp, sp, nil
-}
-
-// badSource marks a source path that cannot be used (a source name that
-// would escape the package's folder).
-const badSource = "\x00"
-
-// joinElem appends a DefaultDir name to a path; "." adds nothing.
-func joinElem(p, name string) (string, error) {
-	if name == "." || name == "" {
-		return p, nil
-	}
-	if err := checkComponent(name); err != nil {
-		return "", err
-	}
-	if p == "" {
-		return name, nil
-	}
-	return p + "/" + name, nil
-}
-
-// sourceFlags returns the summary information's WordCount (source flags),
-// or 0.
-func (db *Database) sourceFlags() int {
-	si, err := db.SummaryInfo()
-	if err != nil || si == nil {
-		return 0
-	}
-	n, _ := si.Int(PIDWordCount)
-	return int(n)
-}
-
-// InstallFiles resolves every File row to its target path, source path and
-// cabinet. Problems with single rows are reported in InstallFile.Err; the
-// error is non-nil only when a needed table cannot be read. A package
-// without a File table (a patch) has no install files.
-func (db *Database) InstallFiles() ([]InstallFile, error) {
-	if !hasTable(db, "File") {
-		return nil, nil
-	}
-	flags := db.sourceFlags()
-	res := &dirResolver{
-		parent: map[string]string{}, defaultDir: map[string]string{},
-		short:  flags&sourceShortNames != 0,
-		target: map[string]string{}, source: map[string]string{}, errs: map[string]error{},
-	}
-	if hasTable(db, "Directory") {
-		t, err := db.Table("Directory")
-		if err != nil {
-			return nil, err
-		}
-		for row := range t.Rows() {
-			k := row.Get("Directory").Str()
-			res.parent[k] = row.Get("Directory_Parent").Str()
-			res.defaultDir[k] = row.Get("DefaultDir").Str()
-		}
-	}
-	compDir := map[string]string{}
-	if hasTable(db, "Component") {
-		t, err := db.Table("Component")
-		if err != nil {
-			return nil, err
-		}
-		for row := range t.Rows() {
-			compDir[row.Get("Component").Str()] = row.Get("Directory_").Str()
-		}
-	}
-	type media struct {
-		last    int
-		cabinet string
-	}
-	var medias []media
-	if hasTable(db, "Media") {
-		t, err := db.Table("Media")
-		if err != nil {
-			return nil, err
-		}
-		for row := range t.Rows() {
-			medias = append(medias, media{int(row.Get("LastSequence").Int()), row.Get("Cabinet").Str()})
-		}
-		sort.SliceStable(medias, func(i, j int) bool { return medias[i].last < medias[j].last })
-	}
-	t, err := db.Table("File")
+	lay, err := db.newLayout(opts.Layout)
 	if err != nil {
 		return nil, err
 	}
-	files := make([]InstallFile, 0, t.Len())
-	for row := range t.Rows() {
-		f := InstallFile{
-			Key:        row.Get("File").Str(),
-			Component:  row.Get("Component_").Str(),
-			Name:       pickName(row.Get("FileName").Str(), false),
-			Size:       int64(uint32(row.Get("FileSize").Int())),
-			Sequence:   int(row.Get("Sequence").Int()),
-			Attributes: int(row.Get("Attributes").Int()),
+	var want map[string]bool
+	if len(opts.Keys) > 0 {
+		want = make(map[string]bool, len(opts.Keys))
+		for _, k := range opts.Keys {
+			want[k] = true
 		}
-		f.Compressed = f.Attributes&fileAttrCompressed != 0 ||
-			(flags&sourceCompressed != 0 && flags&sourceAdminImage == 0 && f.Attributes&fileAttrNoncompressed == 0)
-		for _, m := range medias {
-			if f.Sequence <= m.last {
-				f.Cabinet = m.cabinet
-				break
-			}
+	}
+	var files []InstallFile
+	for i := range lay.files {
+		if want == nil || want[lay.files[i].key] {
+			files = append(files, lay.installFile(i))
 		}
-		srcName := pickName(row.Get("FileName").Str(), flags&sourceShortNames != 0)
-		dir, ok := compDir[f.Component]
-		switch {
-		case !ok:
-			f.Err = fmt.Errorf("msi: File %q: component %q not found", f.Key, f.Component)
-		default:
-			f.Directory = dir
-			tp, sp, err := res.resolve(dir)
-			if err == nil {
-				tp, err = joinElem(tp, f.Name)
-			}
-			if err == nil && sp != badSource {
-				if sp, err = joinElem(sp, srcName); err != nil {
-					sp, err = badSource, nil
-				}
-			}
-			if err == nil && (f.Name == "" || f.Name == ".") {
-				err = fmt.Errorf("%w: empty file name", errPathEscapes)
-			}
-			if err != nil {
-				f.Err = fmt.Errorf("msi: File %q: %w", f.Key, err)
-			} else {
-				f.Path, f.SourcePath = tp, sp
-				if sp == badSource {
-					f.SourcePath = ""
-				}
-			}
-		}
-		files = append(files, f)
 	}
 	return files, nil
 }
 
 // ExtractOptions configures Database.Extract. The zero value extracts
-// every file, looking for external cabinets and uncompressed files in the
-// package's folder.
+// every file in the 64-bit Windows layout, looking for external cabinets
+// and uncompressed files in the package's folder, without a size limit.
 type ExtractOptions struct {
 	// SourceDir is the folder of external cabinets and uncompressed
 	// source files; "" means the folder of the file given to Open.
 	SourceDir string
 	// Keys restricts extraction to these File keys; empty means all.
 	Keys []string
+	// Layout chooses the folders the standard folder properties stand
+	// for (LayoutX64, the zero value, or LayoutX86).
+	Layout Layout
+	// MaxBytes, if positive, bounds the bytes Extract passes to its
+	// callback: when the selected files' FileSize values add up to more,
+	// Extract passes none of them; when the files delivered would exceed
+	// it anyway (cabinet members no File row lists), it stops before the
+	// one that would. Either way it returns a *SizeLimitError.
+	MaxBytes int64
 }
+
+// ErrTooLarge is matched by the *SizeLimitError Extract returns when the
+// package's files add up to more than ExtractOptions.MaxBytes.
+var ErrTooLarge = errors.New("msi: files exceed the size limit")
+
+// A SizeLimitError reports that the files to extract add up to more than
+// ExtractOptions.MaxBytes.
+type SizeLimitError struct {
+	Limit int64 // ExtractOptions.MaxBytes
+	Size  int64 // bytes the files add up to, at least
+}
+
+// Error formats the error as "msi: files add up to at least N bytes, more
+// than the limit of M".
+func (e *SizeLimitError) Error() string {
+	return fmt.Sprintf("msi: files add up to at least %d bytes, more than the limit of %d", e.Size, e.Limit)
+}
+
+// Is reports whether target is ErrTooLarge.
+func (e *SizeLimitError) Is(target error) bool { return target == ErrTooLarge }
+
+// ErrCabinetMissing is matched by the *CabinetError of a cabinet that
+// could not be found (an external cabinet absent from the source folder,
+// an embedded one whose stream is missing), and by the failures of the
+// files expected in it.
+var ErrCabinetMissing = errors.New("msi: cabinet not found")
+
+// A CabinetError reports a cabinet Extract could not read: missing, or
+// with a header that cannot be read.
+type CabinetError struct {
+	Name    string // as the Media table names it ("#x.cab" for an embedded cabinet)
+	Missing bool   // the cabinet was not found (errors.Is(e, ErrCabinetMissing))
+	// Files counts the selected files expected in the cabinet that were
+	// not found anywhere else (an uncompressed copy); each is also in
+	// ExtractReport.Failed, with this error.
+	Files int
+	Err   error // why: the open or format error
+}
+
+// Error formats the error as `msi: cabinet "x.cab" not found: cause` or
+// `msi: cabinet "x.cab": cause`.
+func (e *CabinetError) Error() string {
+	if e.Missing {
+		return fmt.Sprintf("msi: cabinet %q not found: %v", e.Name, e.Err)
+	}
+	return fmt.Sprintf("msi: cabinet %q: %v", e.Name, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *CabinetError) Unwrap() error { return e.Err }
+
+// Is reports whether target is ErrCabinetMissing and the cabinet was not
+// found.
+func (e *CabinetError) Is(target error) bool { return e.Missing && target == ErrCabinetMissing }
+
+// A FileError reports a file Extract could not deliver, and why: its
+// cabinet is missing or unreadable (Err is then the *CabinetError), its
+// data fails to decode, its path is refused (ErrUnsafePath), a key given
+// in ExtractOptions.Keys names no File row.
+type FileError struct {
+	// Key is the File key, or for a cabinet member no File row names,
+	// its name in the cabinet.
+	Key string
+	// Cabinet names the cabinet the file was read from or expected in,
+	// as the Media table does, or "".
+	Cabinet string
+	Err     error
+}
+
+// Error formats the error as `msi: File "KEY": cause`, adding the
+// cabinet when the cause does not name it.
+func (e *FileError) Error() string {
+	var ce *CabinetError
+	if e.Cabinet != "" && !errors.As(e.Err, &ce) {
+		return fmt.Sprintf("msi: File %q (cabinet %q): %v", e.Key, e.Cabinet, e.Err)
+	}
+	return fmt.Sprintf("msi: File %q: %v", e.Key, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *FileError) Unwrap() error { return e.Err }
 
 // An ExtractReport says what Extract did and what it could not do.
 type ExtractReport struct {
 	Extracted int // files passed to the callback
 	// EmptyCabinets names cabinets holding no files.
 	EmptyCabinets []string
-	// MissingCabinets names external cabinets that could not be opened,
-	// with the reason.
-	MissingCabinets []string
-	// Failed lists files (by File key) whose contents were not found or
-	// could not be decoded, with the reason.
-	Failed []string
+	// MissingCabinets lists the cabinets that could not be found or
+	// read, each once, with the number of files expected in it.
+	MissingCabinets []*CabinetError
+	// Failed lists the files whose contents were not found or could not
+	// be decoded, and those refused (unsafe names), sorted by key.
+	Failed []*FileError
+	// Warnings describe files placed away from their install path (see
+	// Placement), one per Directory for files below a Directory id and
+	// one per file for duplicates. Such files were still delivered.
+	Warnings []string
 	// Unlisted counts cabinet files matching no File row (as in patches
 	// and transforms); they are passed to the callback with Key set to
 	// their cabinet name and Path "<cabinet>/<name>".
@@ -443,18 +218,31 @@ func (r *ExtractReport) Problems() bool {
 	return len(r.MissingCabinets) > 0 || len(r.Failed) > 0
 }
 
+// errNoFileRow is the cause of a failure for a key in ExtractOptions.Keys
+// that names no File row.
+var errNoFileRow = errors.New("no such File row")
+
 // Extract decodes the package's files and calls fn with each one's
 // resolved InstallFile and contents, cabinet by cabinet, each cabinet's
-// files in order (so every folder is decoded once). Files of embedded
-// cabinets, external cabinets (beside the package) and uncompressed
-// source files (administrative images) are all covered. The reader passed
-// to fn is valid only during the call and yields exactly Size bytes or
-// fails.
+// files in order, and the cabinets of a set one after the other (so every
+// folder is decoded once). Files of embedded cabinets, external cabinets
+// (in ExtractOptions.SourceDir, by default beside the package) and
+// uncompressed source files (administrative images) are all covered. The
+// reader passed to fn is valid only during the call and yields exactly
+// Size bytes or fails.
 //
-// Extract returns an error only when fn does or the database cannot be
+// Extract returns an error only when fn does, the files exceed
+// ExtractOptions.MaxBytes (a *SizeLimitError) or the database cannot be
 // read; everything else (missing cabinets, empty cabinets, undecodable
-// files, unresolvable paths) is listed in the report, so one bad file does
-// not stop the rest.
+// files, refused paths) is listed in the report, so one bad file does not
+// stop the rest. Every file whose contents are found is delivered at a
+// Path: files whose install path cannot be used are placed elsewhere, as
+// Placement describes, with a warning in the report.
+//
+// Time and memory are linear in the package: the Directory tree is
+// resolved once and paths are joined one at a time, a cabinet named by
+// many Media rows is read once, and a folder that fails to decode is not
+// decoded again for its later files.
 func (db *Database) Extract(opts *ExtractOptions, fn func(f *InstallFile, r io.Reader) error) (*ExtractReport, error) {
 	if opts == nil {
 		opts = &ExtractOptions{}
@@ -463,208 +251,443 @@ func (db *Database) Extract(opts *ExtractOptions, fn func(f *InstallFile, r io.R
 	if srcDir == "" && db.path != "" {
 		srcDir = filepath.Dir(db.path)
 	}
-	files, err := db.InstallFiles()
+	lay, err := db.newLayout(opts.Layout)
 	if err != nil {
 		return nil, err
 	}
-	want := map[string]bool{}
-	for _, k := range opts.Keys {
-		want[k] = true
-	}
-	selected := func(key string) bool { return len(want) == 0 || want[key] }
-	byKey := make(map[string]*InstallFile, len(files))
-	for i := range files {
-		byKey[files[i].Key] = &files[i]
-	}
-	rep := &ExtractReport{}
-	done := map[string]bool{}
-	fail := func(key, msg string) {
-		rep.Failed = append(rep.Failed, key+": "+msg)
-		done[key] = true
-	}
-	for key := range want {
-		if byKey[key] == nil {
-			rep.Failed = append(rep.Failed, key+": no such File row")
+	x := &extraction{db: db, lay: lay, fn: fn, maxBytes: opts.MaxBytes, srcDir: srcDir,
+		rep: &ExtractReport{}, byKey: make(map[string]int, len(lay.files)), done: make([]bool, len(lay.files)),
+		missing: map[string]*CabinetError{}, unlistedTaken: map[string]bool{}}
+	for i := range lay.files {
+		if _, dup := x.byKey[lay.files[i].key]; !dup {
+			x.byKey[lay.files[i].key] = i
 		}
 	}
+	if len(opts.Keys) > 0 {
+		x.want = map[string]bool{}
+		for _, k := range opts.Keys {
+			x.want[k] = true
+			if _, ok := x.byKey[k]; !ok {
+				x.rep.Failed = append(x.rep.Failed, &FileError{Key: k, Err: errNoFileRow})
+			}
+		}
+	}
+	if x.maxBytes > 0 {
+		var total int64
+		for i := range lay.files {
+			if x.selected(i) && lay.files[i].err == nil {
+				total += lay.files[i].size
+			}
+		}
+		if total > x.maxBytes {
+			return x.rep, &SizeLimitError{Limit: x.maxBytes, Size: total}
+		}
+	}
+	defer x.close()
+	if err := x.cabinets(); err != nil {
+		x.finish()
+		return x.rep, err
+	}
+	if err := x.uncompressed(); err != nil {
+		x.finish()
+		return x.rep, err
+	}
+	x.finish()
+	return x.rep, nil
+}
 
+// extraction is the state of one Extract call.
+type extraction struct {
+	db       *Database
+	lay      *layout
+	fn       func(*InstallFile, io.Reader) error
+	maxBytes int64
+	srcDir   string
+	rep      *ExtractReport
+	want     map[string]bool // selected keys; nil means all
+	byKey    map[string]int  // File key → index in lay.files
+	done     []bool          // delivered or failed
+	missing  map[string]*CabinetError
+	closers  []io.Closer
+
+	delivered     int64 // bytes passed to fn
+	unlistedTaken map[string]bool
+	// Files delivered away from their install path, for the warnings.
+	under    map[int32]int  // pseudo-root or long-path node → files
+	longPath map[int32]bool // nodes of files too long for their install path
+	noComp   map[string]int // missing component → files
+	dups     []int          // files placed beside a duplicate
+}
+
+func (x *extraction) selected(i int) bool {
+	return x.want == nil || x.want[x.lay.files[i].key]
+}
+
+func (x *extraction) close() {
+	for _, c := range x.closers {
+		c.Close()
+	}
+}
+
+// fail records file i as not delivered.
+func (x *extraction) fail(i int, cabinet string, err error) {
+	x.rep.Failed = append(x.rep.Failed, &FileError{Key: x.lay.files[i].key, Cabinet: cabinet, Err: err})
+	x.done[i] = true
+}
+
+// deliver passes one file to fn, enforcing MaxBytes. An error it returns
+// stops Extract.
+func (x *extraction) deliver(f *InstallFile, r io.Reader) error {
+	if x.maxBytes > 0 && x.delivered+f.Size > x.maxBytes {
+		return &SizeLimitError{Limit: x.maxBytes, Size: x.delivered + f.Size}
+	}
+	x.delivered += f.Size
+	return x.fn(f, r)
+}
+
+// placed notes where file i went, for the warnings.
+func (x *extraction) placed(i int) {
+	f := &x.lay.files[i]
+	switch {
+	case f.noComp:
+		if x.noComp == nil {
+			x.noComp = map[string]int{}
+		}
+		x.noComp[f.comp]++
+	case f.placement == UnderDirectoryID:
+		if x.under == nil {
+			x.under, x.longPath = map[int32]int{}, map[int32]bool{}
+		}
+		n := f.dir
+		if f.longPath {
+			x.longPath[n] = true
+		} else {
+			n = x.lay.nodes[f.dir].pseudo
+		}
+		x.under[n]++
+	case f.placement == BesideDuplicate:
+		x.dups = append(x.dups, i)
+	}
+}
+
+// finish sorts the report and writes the warnings.
+func (x *extraction) finish() {
+	rep := x.rep
+	sort.SliceStable(rep.Failed, func(i, j int) bool { return rep.Failed[i].Key < rep.Failed[j].Key })
+	files := func(n int) string {
+		if n == 1 {
+			return "1 file"
+		}
+		return strconv.Itoa(n) + " files"
+	}
+	var w []string
+	for n, count := range x.under {
+		d := &x.lay.nodes[n]
+		switch {
+		case x.longPath[n]:
+			w = append(w, fmt.Sprintf("Directory %q: install path longer than %d characters (MAX_PATH), which Windows Installer cannot install: %s placed below %q", d.key, MaxPathUnits, files(count), d.key+"/"))
+		case d.missing:
+			w = append(w, fmt.Sprintf("Directory %q is not in the Directory table: %s placed below %q", d.key, files(count), d.key+"/"))
+		default:
+			w = append(w, fmt.Sprintf("Directory %q: its Directory_Parent chain loops: %s placed below %q", d.key, files(count), d.key+"/"))
+		}
+	}
+	for c, count := range x.noComp {
+		w = append(w, fmt.Sprintf("component %q is not in the Component table: %s placed below %q", c, files(count), c+"/"))
+	}
+	sort.Strings(w)
+	for _, i := range x.dups {
+		f := &x.lay.files[i]
+		w = append(w, fmt.Sprintf("File %q: install path %q is also File %q's: placed at %q", f.key, x.lay.installPath(i), x.lay.files[f.dupOf].key, x.lay.path(i)))
+	}
+	rep.Warnings = w
+}
+
+// cabinets extracts the files of every cabinet the package names or
+// embeds.
+func (x *extraction) cabinets() error {
+	db := x.db
 	cabs, err := db.Cabinets()
 	if err != nil {
-		return nil, err
-	}
-	// Cabinet names in the Media table may repeat; open each once.
-	opened := map[string]bool{}
-	var closers []io.Closer
-	defer func() {
-		for _, c := range closers {
-			c.Close()
-		}
-	}()
-	openCab := func(c Cabinet) (io.ReaderAt, int64, string, error) {
-		if c.Embedded {
-			st, err := db.OpenStream(c.Stream)
-			if err != nil {
-				return nil, 0, "#" + c.Stream, err
-			}
-			return st, st.Size(), "#" + c.Stream, nil
-		}
-		f, size, err := openBeside(srcDir, c.Name)
-		if err != nil {
-			return nil, 0, c.Name, err
-		}
-		closers = append(closers, f)
-		return f, size, c.Name, nil
+		return err
 	}
 	// Sibling cabinets of a set: embedded streams first, then files.
 	cabOpts := &cab.Options{OpenCabinet: func(name string) (io.ReaderAt, int64, error) {
 		if st, err := db.OpenStream(name); err == nil {
 			return st, st.Size(), nil
 		}
-		f, size, err := openBeside(srcDir, name)
+		f, size, err := openBeside(x.srcDir, name)
 		if err != nil {
 			return nil, 0, err
 		}
-		closers = append(closers, f)
+		x.closers = append(x.closers, f)
 		return f, size, nil
 	}}
+	type entry struct {
+		label string
+		r     *cab.Reader
+		done  bool
+	}
+	var entries []*entry
+	byName := map[string]*entry{} // lower-cased name without "#"
+	opened := map[string]bool{}   // by label: Media rows may repeat a cabinet
 	for _, c := range cabs {
-		id := c.Name
+		label := c.Name
 		if c.Embedded {
-			id = "#" + c.Stream
+			label = "#" + c.Stream
 		}
-		if opened[id] {
+		if opened[label] {
 			continue
 		}
-		opened[id] = true
-		if c.Embedded && c.Err != nil && c.Header == nil {
-			rep.Failed = append(rep.Failed, fmt.Sprintf("cabinet %s: %v", id, c.Err))
+		opened[label] = true
+		var ra io.ReaderAt
+		var size int64
+		switch {
+		case c.Embedded && c.Header == nil && c.Err != nil:
+			_, serr := db.OpenStream(c.Stream)
+			x.cabinetError(label, serr != nil, c.Err)
 			continue
-		}
-		ra, size, label, err := openCab(c)
-		if err != nil {
-			rep.MissingCabinets = append(rep.MissingCabinets, fmt.Sprintf("%s: %v", label, err))
-			continue
+		case c.Embedded:
+			st, err := db.OpenStream(c.Stream)
+			if err != nil {
+				x.cabinetError(label, true, err)
+				continue
+			}
+			ra, size = st, st.Size()
+		default:
+			f, n, err := openBeside(x.srcDir, c.Name)
+			if err != nil {
+				x.cabinetError(label, true, err)
+				continue
+			}
+			x.closers = append(x.closers, f)
+			ra, size = f, n
 		}
 		r, err := cab.NewReaderOptions(ra, size, cabOpts)
 		if err != nil {
-			rep.Failed = append(rep.Failed, fmt.Sprintf("cabinet %s: %v", label, err))
+			x.cabinetError(label, false, err)
 			continue
 		}
 		if len(r.Files) == 0 {
-			rep.EmptyCabinets = append(rep.EmptyCabinets, label)
+			x.rep.EmptyCabinets = append(x.rep.EmptyCabinets, label)
 			continue
 		}
-		// Files in folder order, then offset order: one pass per folder.
-		list := make([]*cab.File, 0, len(r.Files))
-		for _, cf := range r.Files {
-			if !cf.ContinuedFromPrev() {
-				list = append(list, cf)
-			}
+		e := &entry{label: label, r: r}
+		entries = append(entries, e)
+		byName[strings.ToLower(strings.TrimPrefix(label, "#"))] = e
+	}
+	// Read the cabinets of a set one after the other, from its first, so
+	// that a folder running through them is decoded once (cab.Reader.Next
+	// shares the decoders), whatever order the Media table lists them in.
+	next := func(e *entry) *entry {
+		if e.r.NextCabinet == "" {
+			return nil
 		}
-		sort.SliceStable(list, func(i, j int) bool {
-			if list[i].Folder() != list[j].Folder() {
-				return list[i].Folder().Index() < list[j].Folder().Index()
-			}
-			return list[i].Offset < list[j].Offset
-		})
-		for _, cf := range list {
-			f := byKey[cf.Name]
-			if f == nil {
-				if len(want) > 0 {
-					continue
-				}
-				// A cabinet file no File row names (patches, transforms).
-				base := path.Base(strings.ReplaceAll(cf.Name, "\\", "/"))
-				dirName := strings.TrimPrefix(label, "#")
-				if checkComponent(base) != nil || checkComponent(dirName) != nil {
-					rep.Failed = append(rep.Failed, fmt.Sprintf("cabinet %s: file %q: unsafe name", label, cf.Name))
-					continue
-				}
-				rep.Unlisted++
-				uf := &InstallFile{Key: cf.Name, Name: base, Path: dirName + "/" + base, Size: cf.Size, Compressed: true, Cabinet: label}
-				if err := extractOne(uf, cf, fn); err != nil {
-					if ce, ok := err.(*callbackError); ok {
-						return rep, ce.err
-					}
-					rep.Failed = append(rep.Failed, fmt.Sprintf("%s (cabinet %s): %v", cf.Name, label, err))
-					continue
-				}
-				rep.Extracted++
-				continue
-			}
-			if done[f.Key] || !selected(f.Key) {
-				continue
-			}
-			if f.Err != nil {
-				fail(f.Key, f.Err.Error())
-				continue
-			}
-			if cf.Size != f.Size {
-				fail(f.Key, fmt.Sprintf("cabinet %s holds %d bytes, File table FileSize is %d", label, cf.Size, f.Size))
-				continue
-			}
-			if err := extractOne(f, cf, fn); err != nil {
-				if ce, ok := err.(*callbackError); ok {
-					return rep, ce.err
-				}
-				fail(f.Key, fmt.Sprintf("cabinet %s: %v", label, err))
-				continue
-			}
-			done[f.Key] = true
-			rep.Extracted++
+		return byName[strings.ToLower(e.r.NextCabinet)]
+	}
+	hasPrev := map[*entry]bool{}
+	for _, e := range entries {
+		if n := next(e); n != nil && n != e {
+			hasPrev[n] = true
 		}
 	}
-
-	// Files not found in any cabinet: uncompressed sources.
-	for i := range files {
-		f := &files[i]
-		if done[f.Key] || !selected(f.Key) {
-			continue
-		}
-		if f.Err != nil {
-			fail(f.Key, f.Err.Error())
-			continue
-		}
-		if srcDir == "" || f.SourcePath == "" {
-			fail(f.Key, "not in any cabinet, and no usable source path for an uncompressed copy")
-			continue
-		}
-		src := filepath.Join(srcDir, filepath.FromSlash(f.SourcePath))
-		fh, err := os.Open(src)
-		if err != nil {
-			msg := fmt.Sprintf("not in any cabinet and no uncompressed copy: %v", err)
-			if f.Compressed && f.Cabinet != "" {
-				msg = fmt.Sprintf("expected in cabinet %s (sequence %d), not found there; no uncompressed copy either", f.Cabinet, f.Sequence)
+	run := func(e *entry) error {
+		for e != nil && !e.done {
+			e.done = true
+			if err := x.cabinet(e.label, e.r); err != nil {
+				return err
 			}
-			fail(f.Key, msg)
+			n := next(e)
+			if n == nil || n.done {
+				return nil
+			}
+			r, err := e.r.Next()
+			if err != nil {
+				return nil // read it on its own
+			}
+			n.r = r
+			e = n
+		}
+		return nil
+	}
+	for _, e := range entries {
+		if !hasPrev[e] {
+			if err := run(e); err != nil {
+				return err
+			}
+		}
+	}
+	for _, e := range entries {
+		if err := run(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cabinetError records a cabinet that could not be read.
+func (x *extraction) cabinetError(label string, missing bool, err error) {
+	ce := &CabinetError{Name: label, Missing: missing, Err: err}
+	x.rep.MissingCabinets = append(x.rep.MissingCabinets, ce)
+	x.missing[label] = ce
+}
+
+// cabinet extracts the files of one cabinet in folder order, then offset
+// order: one pass per folder.
+func (x *extraction) cabinet(label string, r *cab.Reader) error {
+	list := make([]*cab.File, 0, len(r.Files))
+	for _, cf := range r.Files {
+		if !cf.ContinuedFromPrev() {
+			list = append(list, cf)
+		}
+	}
+	sort.SliceStable(list, func(i, j int) bool {
+		if list[i].Folder() != list[j].Folder() {
+			return list[i].Folder().Index() < list[j].Folder().Index()
+		}
+		return list[i].Offset < list[j].Offset
+	})
+	for n, cf := range list {
+		i, ok := x.byKey[cf.Name]
+		if !ok {
+			if x.want != nil {
+				continue
+			}
+			if err := x.unlisted(label, n, cf); err != nil {
+				return err
+			}
 			continue
 		}
+		f := &x.lay.files[i]
+		if x.done[i] || !x.selected(i) {
+			continue
+		}
+		if f.err != nil {
+			x.fail(i, "", f.err)
+			continue
+		}
+		if cf.Size != f.size {
+			x.fail(i, label, fmt.Errorf("the cabinet holds %d bytes, File table FileSize is %d", cf.Size, f.size))
+			continue
+		}
+		inf := x.lay.installFile(i)
+		if err := extractOne(&inf, cf, x.deliver); err != nil {
+			if ce, ok := err.(*callbackError); ok {
+				return ce.err
+			}
+			x.fail(i, label, err)
+			continue
+		}
+		x.done[i] = true
+		x.placed(i)
+		x.rep.Extracted++
+	}
+	return nil
+}
+
+// unlisted extracts a cabinet file no File row names (patches,
+// transforms) to <cabinet>/<name>.
+func (x *extraction) unlisted(label string, n int, cf *cab.File) error {
+	base := path.Base(strings.ReplaceAll(cf.Name, "\\", "/"))
+	dirName := strings.TrimPrefix(label, "#")
+	fail := func(err error) {
+		x.rep.Failed = append(x.rep.Failed, &FileError{Key: cf.Name, Cabinet: label, Err: err})
+	}
+	if err := safename.Check(dirName); err != nil {
+		fail(refusedName("cabinet", err))
+		return nil
+	}
+	if err := safename.Check(base); err != nil {
+		fail(refusedName("cabinet member", err))
+		return nil
+	}
+	p := dirName + "/" + base
+	if x.unlistedTaken[strings.ToLower(p)] {
+		// The same name twice in a cabinet: beside it, numbered.
+		ext := path.Ext(base)
+		p = dirName + "/" + strings.TrimSuffix(base, ext) + " (" + strconv.Itoa(n+1) + ")" + ext
+	}
+	x.unlistedTaken[strings.ToLower(p)] = true
+	uf := &InstallFile{Key: cf.Name, Name: base, Path: p, Size: cf.Size, Compressed: true, Cabinet: label}
+	if err := extractOne(uf, cf, x.deliver); err != nil {
+		if ce, ok := err.(*callbackError); ok {
+			return ce.err
+		}
+		fail(err)
+		return nil
+	}
+	x.rep.Unlisted++
+	x.rep.Extracted++
+	return nil
+}
+
+// uncompressed extracts the files no cabinet held from uncompressed
+// copies in the source folder, and records the rest as failed.
+func (x *extraction) uncompressed() error {
+	for i := range x.lay.files {
+		f := &x.lay.files[i]
+		if x.done[i] || !x.selected(i) {
+			continue
+		}
+		if f.err != nil {
+			x.fail(i, "", f.err)
+			continue
+		}
+		// A missing or unreadable cabinet: files not found anywhere else
+		// count towards its error.
+		notFound := func(reason error) {
+			if ce := x.missing[f.cabinet]; ce != nil && f.compressed {
+				ce.Files++
+				x.fail(i, f.cabinet, ce)
+				return
+			}
+			x.fail(i, "", reason)
+		}
+		src := x.lay.sourcePath(i)
+		if x.srcDir == "" || src == "" {
+			notFound(errors.New("not in any cabinet, and no usable source path for an uncompressed copy"))
+			continue
+		}
+		full := filepath.Join(x.srcDir, filepath.FromSlash(src))
+		fh, err := os.Open(full)
+		if err != nil {
+			if f.compressed && f.cabinet != "" {
+				notFound(fmt.Errorf("expected in cabinet %q (sequence %d), not found there; no uncompressed copy either", f.cabinet, f.seq))
+			} else {
+				notFound(fmt.Errorf("not in any cabinet and no uncompressed copy: %w", err))
+			}
+			continue
+		}
+		inf := x.lay.installFile(i)
 		err = func() error {
 			defer fh.Close()
 			fi, err := fh.Stat()
 			if err != nil {
 				return err
 			}
-			if fi.Size() != f.Size {
-				return fmt.Errorf("uncompressed copy %s has %d bytes, File table FileSize is %d", src, fi.Size(), f.Size)
+			if !fi.Mode().IsRegular() {
+				return fmt.Errorf("uncompressed copy %s is not a regular file", full)
 			}
-			if err := fn(f, io.LimitReader(fh, f.Size)); err != nil {
+			if fi.Size() != f.size {
+				return fmt.Errorf("uncompressed copy %s has %d bytes, File table FileSize is %d", full, fi.Size(), f.size)
+			}
+			if err := x.deliver(&inf, io.LimitReader(fh, f.size)); err != nil {
 				return &callbackError{err}
 			}
 			return nil
 		}()
 		if err != nil {
 			if ce, ok := err.(*callbackError); ok {
-				return rep, ce.err
+				return ce.err
 			}
-			fail(f.Key, err.Error())
+			x.fail(i, "", err)
 			continue
 		}
-		done[f.Key] = true
-		rep.Extracted++
+		x.done[i] = true
+		x.placed(i)
+		x.rep.Extracted++
 	}
-	sort.Strings(rep.Failed)
-	return rep, nil
+	return nil
 }
 
 // callbackError carries an error returned by the caller's function, which

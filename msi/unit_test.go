@@ -280,3 +280,27 @@ func TestValueBytesIsACopy(t *testing.T) {
 		t.Errorf("Bytes after changing an earlier result: %q, want %q", got, want)
 	}
 }
+
+func TestNoTable(t *testing.T) {
+	db := openSample(t)
+	for _, name := range []string{"File", "_Tables", "_Columns", "_Streams", "_Storages"} {
+		if !db.HasTable(name) {
+			t.Errorf("HasTable(%q) = false", name)
+		}
+		if _, err := db.Table(name); err != nil {
+			t.Errorf("Table(%q): %v", name, err)
+		}
+	}
+	for _, name := range []string{"NoSuchTable", "file", ""} {
+		if db.HasTable(name) {
+			t.Errorf("HasTable(%q) = true", name)
+		}
+		_, err := db.Table(name)
+		if !errors.Is(err, ErrNoTable) || errors.Is(err, ErrFormat) {
+			t.Errorf("Table(%q): %v, want an error matching ErrNoTable only", name, err)
+		}
+		if err := db.DropTable(name); !errors.Is(err, ErrNoTable) {
+			t.Errorf("DropTable(%q): %v, want ErrNoTable", name, err)
+		}
+	}
+}

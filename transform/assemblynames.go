@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -21,8 +22,9 @@ type AssemblyNamesOptions struct {
 	// after use. An error wrapping fs.ErrNotExist means "not available
 	// here": Source is then tried. When Open is nil, files are read from
 	// the package's own cabinets (embedded, or beside a package opened
-	// from a path) with msi's Database.Extract; to read only from Source,
-	// set an Open that returns fs.ErrNotExist.
+	// from a path) with msi's Database.Extract, every file the rows need
+	// in one pass over the cabinets; to read only from Source, set an
+	// Open that returns fs.ErrNotExist.
 	Open func(fileKey string) (io.ReaderAt, int64, error)
 
 	// MaxFileBytes bounds the size of one file the default Open reads out
@@ -32,9 +34,11 @@ type AssemblyNamesOptions struct {
 
 	// Source, if set, is a folder holding the package's files. A file is
 	// looked up, first match wins, as
-	//   Source/<source path from the Directory table>/<long name>  (an
-	//       administrative image or an uncompressed package's tree),
-	//   the same with the short name,
+	//   Source/<source path>  (an administrative image or an uncompressed
+	//       package's tree: msi's InstallFile.SourcePath, from the
+	//       Directory table's source names, long or short as the summary
+	//       information says),
+	//   the same folder with the long name, then the short name,
 	//   Source/<File key>  (a cabinet extracted as is, e.g. gcab -x),
 	//   Source/<long name>  (a flat folder).
 	// Paths that would leave Source are never opened.
@@ -95,13 +99,6 @@ func AssemblyNames(db *msi.Database, opts AssemblyNamesOptions) (*Report, error)
 	if !asmHasTable(db, "MsiAssembly") {
 		return rep, nil
 	}
-	if opts.Open == nil {
-		limit := opts.MaxFileBytes
-		if limit <= 0 {
-			limit = defaultMaxAssemblyFileBytes
-		}
-		opts.Open = packageFileOpener(db, limit)
-	}
 	p, err := newAsmPass(db, opts, rep)
 	if err != nil {
 		return nil, err
@@ -109,6 +106,37 @@ func AssemblyNames(db *msi.Database, opts AssemblyNamesOptions) (*Report, error)
 	asmTab, err := db.Table("MsiAssembly")
 	if err != nil {
 		return nil, fmt.Errorf("transform: assembly-names: %w", err)
+	}
+	// The files the rows read, and how.
+	want := map[string]asmKinds{}
+	for row := range asmTab.Rows() {
+		win32, ok := asmKind(row)
+		if !ok {
+			continue
+		}
+		for _, fk := range p.candidates(row.Get("Component_").Str(), row, win32) {
+			if _, ok := p.files[fk]; !ok {
+				continue
+			}
+			k := want[fk]
+			if win32 {
+				k.manifest = true
+			} else {
+				k.dotNet = true
+			}
+			want[fk] = k
+		}
+	}
+	p.want = want
+	if opts.Open == nil {
+		// Read them all in one pass over the package's cabinets.
+		limit := opts.MaxFileBytes
+		if limit <= 0 {
+			limit = defaultMaxAssemblyFileBytes
+		}
+		if p.pkgFiles, p.pkgMissing, err = readPackageFiles(db, want, limit); err != nil {
+			return nil, fmt.Errorf("transform: assembly-names: %w", err)
+		}
 	}
 	var plan []asmEdit
 	for row := range asmTab.Rows() {
@@ -138,7 +166,15 @@ type asmPass struct {
 	names map[string][]asmAttr // component → its MsiAssemblyName rows
 	files map[string]msi.Row   // File key → row
 	comps map[string]msi.Row   // Component key → row
-	dirs  map[string]msi.Row   // Directory key → row
+
+	// Without an Open hook: what one pass over the package's cabinets
+	// read (pkgFiles), and why the other files are not there
+	// (pkgMissing, each wrapping fs.ErrNotExist).
+	pkgFiles   map[string]*asmRead
+	pkgMissing map[string]error
+
+	want     map[string]asmKinds // the files the rows read
+	srcPaths map[string]string   // File key → source path, for Source (lazily)
 }
 
 type asmAttr struct{ name, value string }
@@ -154,7 +190,7 @@ func asmHasTable(db *msi.Database, name string) bool {
 
 func newAsmPass(db *msi.Database, opts AssemblyNamesOptions, rep *Report) (*asmPass, error) {
 	p := &asmPass{db: db, opts: opts, rep: rep,
-		names: map[string][]asmAttr{}, files: map[string]msi.Row{}, comps: map[string]msi.Row{}, dirs: map[string]msi.Row{}}
+		names: map[string][]asmAttr{}, files: map[string]msi.Row{}, comps: map[string]msi.Row{}}
 	load := func(table, key string, f func(msi.Row)) error {
 		if !asmHasTable(db, table) {
 			return nil
@@ -180,22 +216,29 @@ func newAsmPass(db *msi.Database, opts AssemblyNamesOptions, rep *Report) (*asmP
 	if err := load("Component", "", func(r msi.Row) { p.comps[r.Get("Component").Str()] = r }); err != nil {
 		return nil, err
 	}
-	if err := load("Directory", "", func(r msi.Row) { p.dirs[r.Get("Directory").Str()] = r }); err != nil {
-		return nil, err
-	}
 	return p, nil
+}
+
+// asmKind reports whether an MsiAssembly row is a Win32 assembly
+// (Attributes 1) rather than a .NET one (0 or null); ok is false for
+// other values.
+func asmKind(row msi.Row) (win32, ok bool) {
+	attrs := row.Get("Attributes")
+	if !attrs.IsNull() && attrs.Int() != 0 && attrs.Int() != 1 {
+		return false, false
+	}
+	return !attrs.IsNull() && attrs.Int() == 1, true
 }
 
 // planRow decides the changes for one MsiAssembly row and records notes.
 func (p *asmPass) planRow(row msi.Row) []asmEdit {
 	comp := row.Get("Component_").Str()
 	key := []string{comp}
-	attrs := row.Get("Attributes")
-	if !attrs.IsNull() && attrs.Int() != 0 && attrs.Int() != 1 {
-		p.rep.note(Warning, "MsiAssembly", key, "Attributes %d is neither 0 (.NET) nor 1 (Win32); row skipped", attrs.Int())
+	win32, ok := asmKind(row)
+	if !ok {
+		p.rep.note(Warning, "MsiAssembly", key, "Attributes %d is neither 0 (.NET) nor 1 (Win32); row skipped", row.Get("Attributes").Int())
 		return nil
 	}
-	win32 := !attrs.IsNull() && attrs.Int() == 1
 	notesBefore := len(p.rep.Notes)
 	existing := map[string]asmAttr{}
 	for _, a := range p.names[comp] {
@@ -297,24 +340,13 @@ func (p *asmPass) fallback(comp string, key []string, win32 bool, existing map[s
 // identity reads the identity of the assembly of one MsiAssembly row and
 // returns the File key it came from.
 func (p *asmPass) identity(comp string, row msi.Row, win32 bool) (*assembly.Identity, string, error) {
-	var candidates []string
-	keyPath := ""
-	if c, ok := p.comps[comp]; ok {
-		keyPath = c.Get("KeyPath").Str()
-	} else {
+	if _, ok := p.comps[comp]; !ok {
 		return nil, "", fmt.Errorf("component %q is not in the Component table", comp)
 	}
-	manifest := row.Get("File_Manifest").Str()
-	if win32 {
-		// The key path of a Win32 assembly is its DLL; only the
-		// manifest names the assembly.
-		if manifest == "" {
-			return nil, "", errors.New("Win32 assembly without File_Manifest")
-		}
-		candidates = []string{manifest}
-	} else {
-		candidates = []string{keyPath, manifest}
+	if win32 && row.Get("File_Manifest").Str() == "" {
+		return nil, "", errors.New("Win32 assembly without File_Manifest")
 	}
+	candidates := p.candidates(comp, row, win32)
 	type failure struct {
 		key string
 		err error
@@ -350,6 +382,21 @@ func (p *asmPass) identity(comp string, row msi.Row, win32 bool) (*assembly.Iden
 	return nil, "", asmJoinErrors(errs)
 }
 
+// candidates lists the File keys an MsiAssembly row's identity is read
+// from, in order: a .NET assembly's key file, then File_Manifest; a Win32
+// assembly's manifest only (its key path is the DLL).
+func (p *asmPass) candidates(comp string, row msi.Row, win32 bool) []string {
+	manifest := row.Get("File_Manifest").Str()
+	if win32 {
+		return []string{manifest}
+	}
+	keyPath := ""
+	if c, ok := p.comps[comp]; ok {
+		keyPath = c.Get("KeyPath").Str()
+	}
+	return []string{keyPath, manifest}
+}
+
 // asmJoinErrors joins errors on one line ("a; b"), keeping them for
 // errors.Is.
 func asmJoinErrors(errs []error) error {
@@ -369,6 +416,19 @@ func (e *asmMultiError) Error() string   { return e.msg }
 func (e *asmMultiError) Unwrap() []error { return e.errs }
 
 func (p *asmPass) readFile(fileKey string, win32 bool) (*assembly.Identity, error) {
+	if p.opts.Open == nil {
+		// Read from the package's cabinets in the pass before planning.
+		if res, ok := p.pkgFiles[fileKey]; ok {
+			return res.result(win32)
+		}
+		err := p.pkgMissing[fileKey]
+		if err == nil {
+			err = fmt.Errorf("file %s: %w: %w", fileKey, errNotRead, os.ErrNotExist)
+		}
+		if p.opts.Source == "" {
+			return nil, err
+		}
+	}
 	r, size, err := p.open(fileKey)
 	if err != nil {
 		return nil, err
@@ -389,6 +449,8 @@ func (p *asmPass) readFile(fileKey string, win32 bool) (*assembly.Identity, erro
 // errNoSource says that neither Open nor Source could provide a file.
 var errNoSource = errors.New("file contents not available (no Open hook or Source folder provides it)")
 
+// open returns a file's contents from the Open hook or, failing that
+// with fs.ErrNotExist (or without a hook), from Source.
 func (p *asmPass) open(fileKey string) (io.ReaderAt, int64, error) {
 	if p.opts.Open != nil {
 		r, n, err := p.opts.Open(fileKey)
@@ -421,47 +483,32 @@ func (p *asmPass) open(fileKey string) (io.ReaderAt, int64, error) {
 }
 
 // sourceCandidates lists the relative paths under Source where a file may
-// be found, in order of preference.
+// be found, in order of preference: its source path from the Directory
+// table (as msi's InstallFile.SourcePath resolves it, long or short names
+// as the summary information says), the same folder with the long and
+// the short file name, the File key, and the long name alone.
 func (p *asmPass) sourceCandidates(fileKey string) []string {
+	if p.srcPaths == nil {
+		// Resolve the source paths of every file the rows may read, once.
+		p.srcPaths = map[string]string{}
+		keys := make([]string, 0, len(p.want))
+		for k := range p.want {
+			keys = append(keys, k)
+		}
+		if files, err := p.db.InstallFiles(&msi.ExtractOptions{Keys: keys}); err == nil {
+			for _, f := range files {
+				p.srcPaths[f.Key] = f.SourcePath
+			}
+		}
+	}
 	f := p.files[fileKey]
 	short, long := asmSplitName(f.Get("FileName").Str())
 	var out []string
-	if c, ok := p.comps[f.Get("Component_").Str()]; ok {
-		if dir, ok := p.sourceDir(c.Get("Directory_").Str(), 0); ok {
-			out = append(out, filepath.Join(dir, long), filepath.Join(dir, short))
-		}
+	if sp := p.srcPaths[fileKey]; sp != "" {
+		dir := path.Dir(sp)
+		out = append(out, filepath.FromSlash(sp), filepath.FromSlash(path.Join(dir, long)), filepath.FromSlash(path.Join(dir, short)))
 	}
 	return append(out, filepath.FromSlash(fileKey), long)
-}
-
-// sourceDir returns the source path of a Directory row relative to the
-// root: the long source names (DefaultDir after ':', or the target name) of
-// its ancestors below the root, "." parts skipped.
-func (p *asmPass) sourceDir(dir string, depth int) (string, bool) {
-	if depth > 64 {
-		return "", false // a cycle or absurd nesting
-	}
-	r, ok := p.dirs[dir]
-	if !ok {
-		return "", false
-	}
-	parent := r.Get("Directory_Parent").Str()
-	if parent == "" || parent == dir {
-		return "", true // the root (SourceDir/TARGETDIR)
-	}
-	up, ok := p.sourceDir(parent, depth+1)
-	if !ok {
-		return "", false
-	}
-	dd := r.Get("DefaultDir").Str()
-	if i := strings.IndexByte(dd, ':'); i >= 0 {
-		dd = dd[i+1:]
-	}
-	_, name := asmSplitName(dd)
-	if name == "." || name == "" {
-		return up, true
-	}
-	return filepath.Join(up, name), true
 }
 
 // asmSplitName splits "short|long" (or a lone name) into its two halves.

@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/msikit/msikit/internal/safefile"
 	"github.com/msikit/msikit/msi"
@@ -14,40 +17,78 @@ import (
 )
 
 var cmdExtract = &Command{
-	UsageLine: "msikit extract FILE [-d DIR] [--file KEY...]",
+	UsageLine: "msikit extract FILE [-d DIR] [--file KEY...] [--source DIR] [--layout x64|x86] [--max-bytes N]",
 	Short:     "extract files to their install layout",
 	Long: `Extract writes the package's files below DIR (default: the current
 folder) in their install layout: the Directory table resolved to target
 names ("target:source" and "short|long" DefaultDir values, TARGETDIR as the
-root, standard folders such as ProgramFilesFolder as "Program Files"; see
-the README for the full table).
+root) and the standard folders as 64-bit Windows installs them
+(ProgramFilesFolder is "Program Files (x86)", ProgramFiles64Folder
+"Program Files", SystemFolder "Windows/SysWOW64"); --layout x86 gives the
+32-bit Windows names instead. The README has the full table.
 
 Files come from cabinets embedded in the package, cabinets beside it
 (Media rows without "#"), and uncompressed copies beside it (administrative
-images). Cabinet files that no File row names (as in patches) are written
-to DIR/<cabinet>/<name>. With --file only the named File keys are
+images); --source DIR looks for external cabinets and uncompressed files
+in DIR instead. Cabinet files that no File row names (as in patches) are
+written to DIR/<cabinet>/<name>. With --file only the named File keys are
 extracted. Each extracted path is printed on standard output.
 
-Extract never writes outside DIR: a name that would leave it is refused
-and reported. Empty cabinets, missing external cabinets and files that
-cannot be found or decoded are reported on standard error, after the other
-files are extracted, and make the exit status 1. Progress is shown on
-standard error when it is a terminal.`,
+Every file found is written somewhere: a file whose Directory chain
+cannot be resolved goes below DIR/<Directory id>/, and a second File row
+with a path already taken goes beside it as "name (KEY).ext", each with a
+warning on standard error (exit status 0).
+
+Extract never writes outside DIR: a name from the package that is not a
+plain file name (separators, "..", control characters, names Windows
+cannot create) is refused. Missing cabinets (one line each, with the
+number of files they hold), files that cannot be found or decoded and
+refused paths are reported on standard error after the other files are
+extracted, and make the exit status 1. --max-bytes N refuses a package
+whose files add up to more than N bytes (before writing any, when the File
+table says so). Progress is shown on standard error when it is a terminal.`,
 	Example: `	msikit extract product.msi -d out
-	msikit extract product.msi -d out --file MainExe --file ReadmeTxt`,
+	msikit extract product.msi -d out --file MainExe --file ReadmeTxt
+	msikit extract product.msi -d out --source /mnt/cdrom --layout x86
+	msikit extract upload.msi -d scan --max-bytes 2000000000`,
 	Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
 		dir := fs.StringP("dir", "d", ".", "extract below `DIR`")
 		keys := fs.StringArray("file", nil, "extract only the File table row `KEY` (repeatable)")
+		source := fs.String("source", "", "look for external cabinets and uncompressed files in `DIR` (default: the package's folder)")
+		layout := fs.String("layout", "x64", "standard folders as `ARCH` Windows installs them: x64 or x86")
+		maxBytes := fs.Int64("max-bytes", 0, "refuse a package whose files add up to more than `N` bytes (0: no limit)")
 		return func(env *Env, args []string) error {
 			if len(args) != 1 {
 				return usagef("want exactly one FILE")
 			}
-			return runExtract(env, args[0], *dir, *keys)
+			opts := &msi.ExtractOptions{Keys: *keys, MaxBytes: *maxBytes}
+			switch *layout {
+			case "x64":
+				opts.Layout = msi.LayoutX64
+			case "x86":
+				opts.Layout = msi.LayoutX86
+			default:
+				return usagef("--layout %q: want x64 or x86", *layout)
+			}
+			if *maxBytes < 0 {
+				return usagef("--max-bytes %d: want a number of bytes, or 0 for no limit", *maxBytes)
+			}
+			if *source != "" {
+				fi, err := os.Stat(*source)
+				if err != nil {
+					return usagef("--source %s: %v", *source, errors.Unwrap(err))
+				}
+				if !fi.IsDir() {
+					return usagef("--source %s: not a folder", *source)
+				}
+				opts.SourceDir = *source
+			}
+			return runExtract(env, args[0], *dir, opts)
 		}
 	},
 }
 
-func runExtract(env *Env, name, dir string, keys []string) error {
+func runExtract(env *Env, name, dir string, opts *msi.ExtractOptions) error {
 	db, err := openMSI(env, name)
 	if err != nil {
 		return err
@@ -63,41 +104,31 @@ func runExtract(env *Env, name, dir string, keys []string) error {
 	if r, err := filepath.EvalSymlinks(root); err == nil {
 		root = r
 	}
-	total := 0
-	if files, err := db.InstallFiles(); err == nil {
-		total = len(files)
-		if len(keys) > 0 {
-			total = len(keys)
+	total := len(opts.Keys)
+	if total == 0 && db.HasTable("File") {
+		if t, err := db.Table("File"); err == nil {
+			total = t.Len()
 		}
 	}
-	written := map[string]string{} // lower-cased path → File key
-	var refused []string
+	w := &extractWriter{root: root, dirs: map[string]error{}}
+	var notWritten []string
 	n := 0
-	rep, err := db.Extract(&msi.ExtractOptions{Keys: keys}, func(f *msi.InstallFile, r io.Reader) error {
+	rep, err := db.Extract(opts, func(f *msi.InstallFile, r io.Reader) error {
 		if env.Ctx != nil {
 			if err := env.Ctx.Err(); err != nil {
 				return err
 			}
 		}
-		dst, err := safeJoin(root, f.Path)
-		if err != nil {
-			refused = append(refused, fmt.Sprintf("%s: %v", f.Key, err))
+		if err := w.write(f.Path, r); err != nil {
+			if fatalWriteError(err) {
+				return err
+			}
+			// One file that cannot be written does not stop the others.
+			notWritten = append(notWritten, fmt.Sprintf("%s: %v", escapeText(f.Path), err))
 			return nil
-		}
-		low := strings.ToLower(f.Path)
-		if prev, ok := written[low]; ok {
-			refused = append(refused, fmt.Sprintf("%s: path %s already written for %s", f.Key, f.Path, prev))
-			return nil
-		}
-		written[low] = f.Key
-		if err := safefile.Write(dst, func(w io.Writer) error {
-			_, err := io.Copy(w, r)
-			return err
-		}); err != nil {
-			return err
 		}
 		n++
-		fmt.Fprintln(env.Stdout, filepath.ToSlash(filepath.Join(dir, filepath.FromSlash(f.Path))))
+		fmt.Fprintln(env.Stdout, escapeText(path.Join(filepath.ToSlash(dir), f.Path)))
 		if env.StderrIsTerminal {
 			fmt.Fprintf(env.Stderr, "\rextracting %d/%d files", n, max(total, n))
 		}
@@ -107,50 +138,138 @@ func runExtract(env *Env, name, dir string, keys []string) error {
 		fmt.Fprintln(env.Stderr)
 	}
 	if err != nil {
+		var le *msi.SizeLimitError
+		if errors.As(err, &le) {
+			return fileErr(name, fmt.Errorf("files add up to at least %d bytes, more than --max-bytes %d; %d files written", le.Size, le.Limit, n))
+		}
 		return fileErr(name, err)
 	}
+	for _, warn := range rep.Warnings {
+		fmt.Fprintf(env.Stderr, "msikit: warning: %s: %s\n", name, escapeText(warn))
+	}
 	for _, c := range rep.EmptyCabinets {
-		fmt.Fprintf(env.Stderr, "msikit: %s: cabinet %s is empty\n", name, c)
+		fmt.Fprintf(env.Stderr, "msikit: %s: cabinet %s is empty\n", name, escapeText(c))
 	}
 	for _, c := range rep.MissingCabinets {
-		fmt.Fprintf(env.Stderr, "msikit: %s: missing cabinet %s\n", name, c)
+		what := "unreadable cabinet"
+		if c.Missing {
+			what = "missing cabinet"
+		}
+		fmt.Fprintf(env.Stderr, "msikit: %s: %s %s (%s): %s\n", name, what, escapeText(c.Name), plural(c.Files, "file"), escapeText(oneLine(c.Err.Error())))
 	}
+	refused, failed := 0, 0
 	for _, f := range rep.Failed {
-		fmt.Fprintf(env.Stderr, "msikit: %s: not extracted: %s\n", name, f)
+		var ce *msi.CabinetError
+		switch {
+		case errors.As(f.Err, &ce):
+			failed++ // counted on its cabinet's line
+		case errors.Is(f.Err, msi.ErrUnsafePath):
+			refused++
+			fmt.Fprintf(env.Stderr, "msikit: %s: refused: %s\n", name, escapeText(oneLine(strings.TrimPrefix(f.Error(), "msi: "))))
+		default:
+			failed++
+			fmt.Fprintf(env.Stderr, "msikit: %s: not extracted: %s\n", name, escapeText(oneLine(strings.TrimPrefix(f.Error(), "msi: "))))
+		}
 	}
-	for _, f := range refused {
-		fmt.Fprintf(env.Stderr, "msikit: %s: refused: %s\n", name, f)
+	for _, s := range notWritten {
+		fmt.Fprintf(env.Stderr, "msikit: %s: not written: %s\n", name, oneLine(s))
 	}
-	if rep.Problems() || len(refused) > 0 {
-		return fileErr(name, fmt.Errorf("%d files extracted, %d not (%d missing cabinets, %d refused paths)",
-			n, len(rep.Failed)+len(refused), len(rep.MissingCabinets), len(refused)))
+	if rep.Problems() || len(notWritten) > 0 {
+		return fileErr(name, fmt.Errorf("%d files extracted, %d not (%s, %d refused paths, %d not written)",
+			n, failed+refused+len(notWritten), plural(len(rep.MissingCabinets), "missing or unreadable cabinet"), refused, len(notWritten)))
 	}
 	return nil
 }
 
-// safeJoin returns root/rel for a slash-separated relative path that stays
-// inside root, creating the parent folders; it refuses absolute paths,
-// ".." elements and parents that resolve (through symbolic links) outside
-// root.
-func safeJoin(root, rel string) (string, error) {
+// plural formats a count and a noun: "1 file", "2 files".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// fatalWriteError reports whether a write failure will fail for every
+// later file too (a full disk or quota, a read-only file system), so that
+// extraction stops instead of reporting each file.
+func fatalWriteError(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || errors.Is(err, syscall.EROFS)
+}
+
+// extractWriter writes files below root. Folders are created and checked
+// once each (not once per file): a folder that resolves, through symbolic
+// links, outside root is refused, and so is every file below it.
+type extractWriter struct {
+	root string
+	dirs map[string]error // checked folders (relative, slash-separated) → nil or why refused
+	buf  []byte           // copy buffer, reused from file to file
+}
+
+// write creates root/rel atomically with r's bytes. rel comes from
+// msi.InstallFile.Path: relative and made of safe names; it is checked
+// again here.
+func (w *extractWriter) write(rel string, r io.Reader) error {
 	p := filepath.FromSlash(rel)
 	if rel == "" || !filepath.IsLocal(p) {
-		return "", fmt.Errorf("path %q would leave the output folder", rel)
+		return fmt.Errorf("path %q would leave the output folder", rel)
 	}
-	dst := filepath.Join(root, p)
-	parent := filepath.Dir(dst)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return "", err
+	if err := w.checkDir(path.Dir(rel)); err != nil {
+		return err
 	}
-	real, err := filepath.EvalSymlinks(parent)
-	if err != nil {
-		return "", err
+	dst := filepath.Join(w.root, p)
+	if w.buf == nil {
+		w.buf = make([]byte, 64<<10)
 	}
-	if r, err := filepath.Rel(root, real); err != nil || !filepath.IsLocal(r) && r != "." {
-		return "", fmt.Errorf("path %q would leave the output folder (through a symbolic link)", rel)
+	err := safefile.Write(dst, func(out io.Writer) error {
+		// Through the reused buffer: *os.File's ReadFrom would allocate
+		// one per file (30,000 files, 1 GB of garbage).
+		_, err := io.CopyBuffer(struct{ io.Writer }{out}, r, w.buf)
+		return err
+	})
+	if err == nil {
+		return nil
 	}
-	if fi, err := os.Lstat(dst); err == nil && !fi.Mode().IsRegular() {
-		return "", errors.New("refusing to replace " + dst + ": not a regular file")
+	// Checked only on failure: the rename replaces a file or a symbolic
+	// link (never writing through it) and fails on a folder.
+	if fi, lerr := os.Lstat(dst); lerr == nil && fi.IsDir() {
+		return errors.New("a folder is in the way")
 	}
-	return dst, nil
+	// The reason alone: the paths in *PathError and *LinkError name the
+	// hidden temporary file.
+	var pe *os.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Err
+	case errors.As(err, &le):
+		return le.Err
+	}
+	return err
+}
+
+// checkDir creates the folder rel below root, once, and checks that it
+// resolves inside root.
+func (w *extractWriter) checkDir(rel string) error {
+	if rel == "." {
+		return nil
+	}
+	if err, ok := w.dirs[rel]; ok {
+		return err
+	}
+	err := func() error {
+		abs := filepath.Join(w.root, filepath.FromSlash(rel))
+		if err := os.MkdirAll(abs, 0o755); err != nil {
+			return err
+		}
+		real, err := filepath.EvalSymlinks(abs)
+		if err != nil {
+			return err
+		}
+		if r, err := filepath.Rel(w.root, real); err != nil || !filepath.IsLocal(r) && r != "." {
+			return fmt.Errorf("folder %q would leave the output folder (through a symbolic link)", rel)
+		}
+		return nil
+	}()
+	w.dirs[rel] = err
+	return err
 }

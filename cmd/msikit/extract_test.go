@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -63,18 +64,25 @@ func TestExtractCommand(t *testing.T) {
 	if diff := cmp.Diff(written, listed); diff != "" {
 		t.Errorf("stdout vs files written (-written +listed):\n%s", diff)
 	}
-	if _, ok := got["Program Files/SynthCorp/bin/app.exe"]; !ok {
-		t.Errorf("Program Files/SynthCorp/bin/app.exe not extracted; got %v", written)
+	// The 64-bit layout: a 32-bit package's ProgramFilesFolder.
+	if _, ok := got["Program Files (x86)/SynthCorp/bin/app.exe"]; !ok {
+		t.Errorf("Program Files (x86)/SynthCorp/bin/app.exe not extracted; got %v", written)
 	}
 
-	// Oracle: msiextract writes the same contents at the same paths.
+	// Oracle: msiextract writes the same contents at the same paths as
+	// the 32-bit layout (msiextract maps ProgramFilesFolder to "Program
+	// Files").
+	x86 := t.TempDir()
+	if code, _, stderr := runCLI(t, "extract", samplePath(), "-d", x86, "--layout", "x86"); code != exitOK {
+		t.Fatalf("--layout x86: exit %d, stderr %q", code, stderr)
+	}
 	tool := testenv.NeedTool(t, "msiextract", "msitools")
 	theirs := t.TempDir()
 	if msg, err := exec.Command(tool, "-C", theirs, samplePath()).CombinedOutput(); err != nil {
 		t.Fatalf("msiextract: %v: %s", err, msg)
 	}
-	if diff := cmp.Diff(treeSums(t, theirs), got); diff != "" {
-		t.Errorf("msiextract (-) vs msikit extract (+):\n%s", diff)
+	if diff := cmp.Diff(treeSums(t, theirs), treeSums(t, x86)); diff != "" {
+		t.Errorf("msiextract (-) vs msikit extract --layout x86 (+):\n%s", diff)
 	}
 }
 
@@ -89,13 +97,13 @@ func TestExtractSelectedFiles(t *testing.T) {
 		got = append(got, p)
 	}
 	sort.Strings(got)
-	want := []string{"Program Files/SynthCorp/bin/app.exe", "Program Files/SynthCorp/data/data1.txt"}
+	want := []string{"Program Files (x86)/SynthCorp/bin/app.exe", "Program Files (x86)/SynthCorp/data/data1.txt"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 
 	code, _, stderr = runCLI(t, "extract", samplePath(), "-d", t.TempDir(), "--file", "nope")
-	if code != exitFailure || !strings.Contains(stderr, "nope: no such File row") {
+	if code != exitFailure || !strings.Contains(stderr, `not extracted: File "nope": no such File row`) {
 		t.Errorf("unknown key: exit %d, stderr %q", code, stderr)
 	}
 }
@@ -104,26 +112,20 @@ func TestExtractSelectedFiles(t *testing.T) {
 // DefaultDir replaced.
 func editedSample(t *testing.T, dirKey, defaultDir string) string {
 	t.Helper()
+	return editSample(t, func(db *msi.Database) {
+		setCells(t, db, "Directory", dirKey, map[string]string{"DefaultDir": defaultDir})
+	})
+}
+
+// editSample saves a copy of the sample changed by edit.
+func editSample(t *testing.T, edit func(db *msi.Database)) string {
+	t.Helper()
 	db, err := msi.Open(samplePath())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	tab, err := db.Table("Directory")
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = tab.Update([]msi.Value{msi.StrValue(dirKey)}, func(vals []msi.Value) error {
-		for i, c := range tab.Columns() {
-			if c.Name == "DefaultDir" {
-				vals[i] = msi.StrValue(defaultDir)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	edit(db)
 	p := filepath.Join(t.TempDir(), "edited.msi")
 	if err := db.Save(p, nil); err != nil {
 		t.Fatal(err)
@@ -131,8 +133,29 @@ func editedSample(t *testing.T, dirKey, defaultDir string) string {
 	return p
 }
 
+// setCells sets string columns of the row of table whose (single) key is
+// key.
+func setCells(t *testing.T, db *msi.Database, table, key string, set map[string]string) {
+	t.Helper()
+	tab, err := db.Table(table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = tab.Update([]msi.Value{msi.StrValue(key)}, func(vals []msi.Value) error {
+		for i, c := range tab.Columns() {
+			if v, ok := set[c.Name]; ok {
+				vals[i] = msi.StrValue(v)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestExtractRefusesEscapingPaths(t *testing.T) {
-	for _, dd := range []string{"..", "a/../../b", `..\..\evil`, "/etc", "bin:.."} {
+	for _, dd := range []string{"..", "a/../../b", `..\..\evil`, "/etc", "bin:..", "con", "x\x1b]0;pwned\x07y"} {
 		t.Run(dd, func(t *testing.T) {
 			pkg := editedSample(t, "BINDIR", dd)
 			parent := t.TempDir()
@@ -146,15 +169,20 @@ func TestExtractRefusesEscapingPaths(t *testing.T) {
 				}
 				return
 			}
-			if code != exitFailure || !strings.Contains(stderr, "escape") {
-				t.Errorf("exit %d, stderr %q; want failure naming the escape", code, stderr)
+			// One line per refused file (the four in BINDIR), after the
+			// others are written; no raw control characters.
+			if code != exitFailure || strings.Count(stderr, "refused: File ") != 4 || !strings.Contains(stderr, `Directory "BINDIR"`) {
+				t.Errorf("exit %d, stderr %q; want four refusals naming BINDIR", code, stderr)
+			}
+			if strings.ContainsAny(stderr, "\x1b\x07") {
+				t.Errorf("stderr holds raw control characters: %q", stderr)
 			}
 			for p := range treeSums(t, parent) {
 				if !strings.HasPrefix(p, "out/") {
 					t.Errorf("wrote %s outside the output folder", p)
 				}
 			}
-			if _, ok := treeSums(t, out)["Program Files/SynthCorp/data/data1.txt"]; !ok {
+			if _, ok := treeSums(t, out)["Program Files (x86)/SynthCorp/data/data1.txt"]; !ok {
 				t.Errorf("the other files were not extracted")
 			}
 		})
@@ -171,7 +199,7 @@ func TestExtractRefusesSymlinkEscape(t *testing.T) {
 	if err := os.Mkdir(outside, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Symlink(outside, filepath.Join(out, "Program Files")); err != nil {
+	if err := os.Symlink(outside, filepath.Join(out, "Program Files (x86)")); err != nil {
 		t.Skipf("symlinks unavailable: %v", err)
 	}
 	code, _, stderr := runCLI(t, "extract", samplePath(), "-d", out)
@@ -193,7 +221,7 @@ func TestExtractReportsCabinetProblems(t *testing.T) {
 		code     int
 		inStderr string
 	}{
-		{"lessmsi-msi_with_external_cab.msi", exitFailure, "missing cabinet msi_with_external_cab.cab"},
+		{"lessmsi-msi_with_external_cab.msi", exitFailure, "missing cabinet msi_with_external_cab.cab (1 file)"},
 		{"wix3-Baseliner-rtmldr.msp", exitOK, "cabinet #rtmldr.cab is empty"},
 	}
 	for _, tt := range tests {
@@ -212,5 +240,125 @@ func TestExtractReportsCabinetProblems(t *testing.T) {
 
 func TestExtractBadInput(t *testing.T) {
 	checkBadInputs(t, "extract", "FILE", "-d", t.TempDir())
-	checkUsage(t, []string{"extract"}, []string{"extract", "a.msi", "b.msi"})
+	notDir := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(notDir, nil, 0o644)
+	checkUsage(t, []string{"extract"}, []string{"extract", "a.msi", "b.msi"},
+		[]string{"extract", samplePath(), "--source", filepath.Join(t.TempDir(), "nonexistent")},
+		[]string{"extract", samplePath(), "--source", notDir},
+		[]string{"extract", samplePath(), "--layout", "arm64"},
+		[]string{"extract", samplePath(), "--max-bytes", "-1"},
+		[]string{"extract", samplePath(), "--max-bytes", "lots"})
+}
+
+// TestExtractPlacesEveryFile: a Directory the table lacks and two File
+// rows with one path: every file is written, with one warning each, and
+// the exit status is 0.
+func TestExtractPlacesEveryFile(t *testing.T) {
+	pkg := editSample(t, func(db *msi.Database) {
+		setCells(t, db, "Component", "App", map[string]string{"Directory_": "NODIR"})
+		setCells(t, db, "Component", "ComServer", map[string]string{"Directory_": "NODIR"})
+		setCells(t, db, "File", "data2.txt", map[string]string{"FileName": "data1.txt"})
+	})
+	out := t.TempDir()
+	code, stdout, stderr := runCLI(t, "extract", pkg, "-d", out)
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	want := []string{
+		"msikit: warning: " + pkg + `: Directory "NODIR" is not in the Directory table: 3 files placed below "NODIR/"`,
+		"msikit: warning: " + pkg + `: File "data2.txt": install path "Program Files (x86)/SynthCorp/data/data1.txt" is also File "data1.txt"'s: placed at "Program Files (x86)/SynthCorp/data/data1 (data2.txt).txt"`,
+	}
+	if diff := cmp.Diff(want, strings.Split(strings.TrimSpace(stderr), "\n")); diff != "" {
+		t.Errorf("stderr (-want +got):\n%s", diff)
+	}
+	got := treeSums(t, out)
+	if len(got) != 17 || strings.Count(stdout, "\n") != 17 {
+		t.Errorf("%d files written, %d listed; want 17", len(got), strings.Count(stdout, "\n"))
+	}
+	for _, p := range []string{"NODIR/app.exe", "NODIR/comserver.dll", "Program Files (x86)/SynthCorp/data/data1 (data2.txt).txt", "Program Files (x86)/SynthCorp/data/data1.txt"} {
+		if _, ok := got[p]; !ok {
+			t.Errorf("%s not written", p)
+		}
+	}
+}
+
+// TestExtractMissingCabinetOneLine: an external cabinet that is absent is
+// one line with the number of files it holds; --source finds it.
+func TestExtractMissingCabinetOneLine(t *testing.T) {
+	var cabData []byte
+	pkg := editSample(t, func(db *msi.Database) {
+		st, err := db.OpenStream("synth.cab")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cabData, err = io.ReadAll(st); err != nil {
+			t.Fatal(err)
+		}
+		tab, _ := db.Table("Media")
+		if err := tab.Update([]msi.Value{msi.IntValue(1)}, func(v []msi.Value) error { v[3] = msi.StrValue("synth.cab"); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.DeleteStream("synth.cab"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	code, _, stderr := runCLI(t, "extract", pkg, "-d", t.TempDir())
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	if code != exitFailure || len(lines) != 2 || !strings.Contains(lines[0], "missing cabinet synth.cab (17 files): open ") ||
+		!strings.Contains(lines[1], "0 files extracted, 17 not (1 missing or unreadable cabinet, ") {
+		t.Errorf("exit %d, stderr:\n%s", code, stderr)
+	}
+	src := t.TempDir()
+	if err := os.WriteFile(filepath.Join(src, "synth.cab"), cabData, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	if code, _, stderr := runCLI(t, "extract", pkg, "-d", out, "--source", src); code != exitOK || len(treeSums(t, out)) != 17 {
+		t.Errorf("--source: exit %d, %d files, stderr %q", code, len(treeSums(t, out)), stderr)
+	}
+}
+
+// TestExtractMaxBytes: --max-bytes refuses a package whose files add up
+// to more, before writing any.
+func TestExtractMaxBytes(t *testing.T) {
+	out := t.TempDir()
+	code, _, stderr := runCLI(t, "extract", samplePath(), "-d", out, "--max-bytes", "100")
+	if code != exitFailure || !strings.Contains(stderr, "more than --max-bytes 100; 0 files written") || len(treeSums(t, out)) != 0 {
+		t.Errorf("exit %d, %d files, stderr %q", code, len(treeSums(t, out)), stderr)
+	}
+	if code, _, stderr := runCLI(t, "extract", samplePath(), "-d", t.TempDir(), "--max-bytes", "100000"); code != exitOK {
+		t.Errorf("under the limit: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestExtractKeepsGoingAfterAWriteFailure: a file that cannot be written
+// (a folder is in its way) is reported; the others are written.
+func TestExtractKeepsGoingAfterAWriteFailure(t *testing.T) {
+	out := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(out, "Program Files (x86)", "SynthCorp", "bin", "app.exe"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, "extract", samplePath(), "-d", out)
+	if code != exitFailure || !strings.Contains(stderr, "not written: Program Files (x86)/SynthCorp/bin/app.exe: a folder is in the way\n") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	if n := len(treeSums(t, out)); n != 16 {
+		t.Errorf("%d files written, want the other 16", n)
+	}
+}
+
+// Extracted paths and names are printed through escapeText.
+func TestExtractPathsEscaped(t *testing.T) {
+	for in, want := range map[string]string{
+		"Program Files (x86)/a.txt": "Program Files (x86)/a.txt",
+		"a\x1b[31mb":                `a\x1b[31mb`,
+		"bell\x07":                  `bell\x07`,
+		"rtl\u202eexe.txt":          `rtl\u202eexe.txt`,
+		"bad\xffutf8":               `bad\xffutf8`,
+		"中文":                        "中文",
+	} {
+		if got := escapeText(in); got != want {
+			t.Errorf("escapeText(%q) = %q, want %q", in, got, want)
+		}
+	}
 }

@@ -168,16 +168,9 @@ func runVerify(env *Env, o *verifyOpts, args []string) error {
 		if !r.Signed {
 			return fmt.Errorf("%s: not signed", r.File)
 		}
-		return fmt.Errorf("%s: signature not valid (%d %s)", r.File, len(r.Problems), plural(len(r.Problems), "problem"))
+		return fmt.Errorf("%s: signature not valid (%s)", r.File, plural(len(r.Problems), "problem"))
 	}
 	return fmt.Errorf("verify: %d of %d packages not valid", sum.Invalid, len(results))
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return word
-	}
-	return word + "s"
 }
 
 // loadCAFile reads the PEM certificates of a --ca-file.

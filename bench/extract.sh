@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Compares "msikit extract" of two builds (or msikit and msiextract) on the
+# same packages: a generated package of 30,000 files in 300 folders (one
+# MSZIP cabinet, bench/extractgen) and the five largest corpus packages.
+#
+#   OLD=/path/to/old/msikit NEW=/path/to/new/msikit bash bench/extract.sh [PKG...]
+#
+# NEW defaults to a build of this tree; OLD may be "msiextract". Runs are
+# interleaved (RUNS each, default 7); the figures are medians of wall time,
+# CPU time (user+sys, which a busy machine disturbs less) and peak RSS.
+# Output goes to /dev/shm when available, so the disk is not measured.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-7}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/extractbench.XXXXXX")
+out=/dev/shm; [ -d "$out" ] && [ -w "$out" ] || out=$tmp
+outdir=$(mktemp -d "$out/extractbench-out.XXXXXX")
+trap 'rm -rf "$tmp" "$outdir"' EXIT
+if [ -z "${NEW:-}" ]; then
+  NEW=$tmp/msikit
+  go build -o "$NEW" ./cmd/msikit
+fi
+pkgs=("$@")
+if [ ${#pkgs[@]} -eq 0 ]; then
+  go run ./bench/extractgen -o "$out/extractbench-many.msi" -files 30000 -dirs 300 -kib 2
+  pkgs=("$out/extractbench-many.msi")
+  corpus=${MSIKIT_CORPUS:-../shared/corpus}
+  if [ -d "$corpus" ]; then
+    while read -r p; do pkgs+=("$p"); done < <(ls -S "$corpus"/real/*.msi | head -5)
+  fi
+  trap 'rm -rf "$tmp" "$outdir" "$out/extractbench-many.msi"' EXIT
+fi
+
+# one BIN PKG: prints "wall cpu rssKB"
+one() {
+  rm -rf "$outdir"/x; mkdir -p "$outdir"/x
+  if [ "$1" = msiextract ]; then
+    /usr/bin/time -f "%e %U %S %M" -o "$tmp/t" msiextract -C "$outdir/x" "$2" >/dev/null 2>&1 || true
+  else
+    /usr/bin/time -f "%e %U %S %M" -o "$tmp/t" "$1" extract "$2" -d "$outdir/x" >/dev/null 2>&1 || true
+  fi
+  tail -1 "$tmp/t" | awk '{printf "%s %.2f %s\n", $1, $2+$3, $4}'
+}
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+printf "%-40s %-6s %8s %8s %9s\n" package build wall cpu "rss MB"
+for p in "${pkgs[@]}"; do
+  : > "$tmp/new"; : > "$tmp/old"
+  for i in $(seq "$RUNS"); do
+    one "$NEW" "$p" >> "$tmp/new"
+    [ -n "${OLD:-}" ] && one "$OLD" "$p" >> "$tmp/old"
+  done
+  for b in old new; do
+    [ -s "$tmp/$b" ] || continue
+    printf "%-40s %-6s %7ss %7ss %9s\n" "$(basename "$p")" "$b" \
+      "$(cut -d' ' -f1 "$tmp/$b" | median)" "$(cut -d' ' -f2 "$tmp/$b" | median)" \
+      "$(( $(cut -d' ' -f3 "$tmp/$b" | median) / 1024 ))"
+  done
+done
