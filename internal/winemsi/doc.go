@@ -72,6 +72,10 @@
 //   - One-byte integer columns (type i1/I1) read as msiinfo reads them
 //     (2 bytes, 4-byte sign flip: 6 becomes -2147450874); see
 //     testdata/known-msiinfo-differences.md at the repository root.
+//   - Control characters in string values (a line break in a
+//     CustomAction's script, say) are written raw, as msiinfo writes them;
+//     msikit writes them as the Archive File Format translates them (LF as
+//     0x19, CR as 0x11, HT as 0x10...; same file).
 //
 // Everything else matched: on the shared corpus, every table of every
 // package exports byte for byte as "msikit export -d" writes it, once the

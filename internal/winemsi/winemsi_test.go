@@ -84,8 +84,11 @@ func msikitExport(t *testing.T, pkg string) map[string]string {
 //   - one-byte integer columns (i1, I1): the value is shown as Wine (and
 //     msiinfo) read it, the 2-byte cell with the 4-byte sign flip;
 //   - _SummaryInformation: only the properties whose ID is lower than the
-//     number of properties present.
+//     number of properties present;
+//   - string values: control characters raw, not as the Archive File
+//     Format translates them.
 func asWine(t *testing.T, files map[string]string) map[string]string {
+	untranslate := strings.NewReplacer("\x15", "\x00", "\x1b", "\b", "\x10", "\t", "\x19", "\n", "\x18", "\f", "\x11", "\r")
 	t.Helper()
 	out := map[string]string{}
 	renames := map[string]string{}
@@ -131,6 +134,8 @@ func asWine(t *testing.T, files map[string]string) map[string]string {
 					key := strings.TrimPrefix(f[c], table+".")
 					renames[table+"/"+f[c]] = table + "/" + key
 					f[c] = key
+				case typ[0] == 's' || typ[0] == 'S' || typ[0] == 'l' || typ[0] == 'L':
+					f[c] = untranslate.Replace(f[c])
 				case typ == "i1" || typ == "I1":
 					v, err := strconv.Atoi(f[c])
 					if err != nil {
