@@ -80,9 +80,27 @@ func SignFile(ctx context.Context, dst, src string, sync bool, opts *SignOptions
 		return err
 	}
 	pre := &prepared{sig: sig, ex: ex}
-	return safefile.WriteWith(dst, sync || safefile.Same(src, dst), func(w io.Writer) error {
+	o := &safefile.Options{Sync: sync || safefile.Same(src, dst), Check: checkSigned}
+	return safefile.WriteFile(dst, o, func(w io.Writer) error {
 		return signPrepared(w, rc.Reader, pre)
 	})
+}
+
+// checkSigned reads a signed package back before it is renamed into
+// place: the container must open and the signature's digests must match
+// its contents. Problems with the certificate (expired, untrusted) are
+// the signer's business, not the write's.
+func checkSigned(r io.ReaderAt, size int64) error {
+	cf, err := cfb.NewReader(r, size)
+	if err != nil {
+		return err
+	}
+	_, err = Verify(cf, &VerifyOptions{NoChain: true})
+	var fe *FormatError
+	if errors.Is(err, ErrNotSigned) || errors.Is(err, ErrDigestMismatch) || errors.As(err, &fe) {
+		return err
+	}
+	return nil
 }
 
 type prepared struct{ sig, ex []byte }
@@ -154,12 +172,13 @@ func SaveSigned(ctx context.Context, db *msi.Database, path string, save *msi.Sa
 		return err
 	}
 	tmpName := tmp.Name()
+	tmp.Close()
 	defer os.Remove(tmpName)
-	if _, err := db.WriteToOptions(tmp, &msi.WriteOptions{DropSignature: true, Compact: so.Compact}); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
+	// Save writes the unsigned package as it writes any: with a new
+	// PackageCode unless asked to keep it, read back before the rename.
+	unsigned := so
+	unsigned.DropSignature, unsigned.InPlace, unsigned.Sync = true, false, false
+	if err := db.Save(tmpName, &unsigned); err != nil {
 		return err
 	}
 	return SignFile(ctx, path, tmpName, sync, opts)
