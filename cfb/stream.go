@@ -22,19 +22,6 @@ type Stream struct {
 	off      int64
 }
 
-// NewStream returns a Stream that reads the first size bytes of r, so that
-// data not (yet) stored in a compound file can be handled like a stream
-// that is; package msi returns one for a stream set but not yet saved.
-// Reading past the end of r gives io.ErrUnexpectedEOF.
-func NewStream(r io.ReaderAt, size int64) *Stream {
-	size = max(size, 0)
-	s := &Stream{ra: r, fileSize: size, size: size}
-	if size > 0 {
-		s.ext = []extent{{log: 0, phys: 0, n: size}}
-	}
-	return s
-}
-
 // Size returns the stream's length in bytes.
 func (s *Stream) Size() int64 { return s.size }
 
