@@ -18,7 +18,8 @@ const (
 	minPathBudget = 16 << 20
 )
 
-// ReaderOptions sets the budgets the reader enforces on untrusted input.
+// ReaderOptions sets the budgets the reader enforces on untrusted input,
+// on top of checking every count from the file against the file's size.
 // The zero value (or a nil pointer) means the defaults.
 type ReaderOptions struct {
 	// MaxEntries limits the number of directory entries (slots in the
@@ -34,7 +35,7 @@ type ReaderOptions struct {
 type Entry struct {
 	Name      string   // decoded UTF-16 name (unpaired surrogates become U+FFFD)
 	RawName   []uint16 // exact on-disk name units, without the terminating NUL
-	Type      Type
+	Type      Type     // TypeRoot, TypeStorage or TypeStream
 	CLSID     GUID     // class ID as stored; meaningful for storages and the root only
 	StateBits uint32   // user-defined state bits, kept as stored
 	Created   Filetime // creation time exactly as stored; 0 when not recorded
@@ -63,9 +64,15 @@ func (e *Entry) Open() (*Stream, error) {
 	return &Stream{ra: e.r.ra, fileSize: e.r.size, size: e.Size, ext: e.ext}, nil
 }
 
-// A Reader gives access to the entries of a compound file.
+// A Reader gives access to the entries of a compound file. Opening one
+// checks every chain (acyclic, inside the file, long enough for the
+// declared size) and describes each stream by a list of extents, so
+// reading any part of a stream costs a binary search, never a FAT walk.
+// Real files are messy: recoverable oddities (a partial last sector, a FAT
+// longer than the file, a truncated stream, odd version fields) are
+// accepted and described in Warnings.
 type Reader struct {
-	Root       *Entry
+	Root       *Entry   // the root storage; its Children are the top-level entries
 	Version    int      // major version: 3 (512-byte sectors) or 4 (4096-byte sectors)
 	SectorSize int      // 512 or 4096
 	Warnings   []string // recoverable oddities found while reading

@@ -24,10 +24,10 @@ type WriterOptions struct {
 type Header struct {
 	Name      string   // the entry's name (at most 31 UTF-16 units)
 	RawName   []uint16 // when non-nil, used instead of Name (exact passthrough)
-	CLSID     GUID
-	StateBits uint32
-	Created   Filetime
-	Modified  Filetime
+	CLSID     GUID     // class ID (for streams too: kept as given)
+	StateBits uint32   // user-defined state bits
+	Created   Filetime // creation time; 0 for none
+	Modified  Filetime // modification time; 0 for none
 }
 
 func (h *Header) units() []uint16 {
@@ -43,6 +43,32 @@ const v3MaxStream = 0x80000000
 // A Writer builds a compound file. Entries are collected in memory (stream
 // data given as io.ReaderAt is only referenced) and the file is laid out and
 // written by Close. A Writer is not safe for concurrent use.
+//
+//   - Mkdir(path, h) and MkdirHeader(parentPath, h) add storages;
+//   - CreateFrom(path, r, size) and CreateHeaderFrom(parentPath, h, r, size)
+//     add streams whose bytes are read from an io.ReaderAt at Close and
+//     copied through in chunks, never held whole;
+//   - Create(path) and CreateHeader(parentPath, h) return an io.Writer for a
+//     small stream buffered in memory;
+//   - Copy(e) passes through a stream, a storage subtree or (for the root)
+//     the whole file from a Reader, with names, CLSIDs, state bits, times
+//     and bytes;
+//   - SetRoot(h) sets the root's CLSID, state bits and times.
+//
+// Paths are "/"-separated names below the root; missing parent storages are
+// created with zero metadata. The Header variants take exact names (RawName)
+// and so reach names that contain "/". Sibling names must differ under CFB
+// comparison (case-insensitive).
+//
+// Version 3 (512-byte sectors) is the default; the writer switches to
+// version 4 (4096-byte sectors) when a stream exceeds version 3's 2 GiB
+// limit or the sector count does not fit, or when WriterOptions asks for
+// it. Streams under 4096 bytes go to the mini stream, DIFAT sectors are
+// added when the FAT needs more than 109 sectors, and each storage's
+// children form a balanced red-black tree in CFB name order. Output is
+// deterministic: the same entries give the same bytes whatever order they
+// were added in. When a Stream of a file is copied into an *os.File, Linux
+// moves the bytes inside the kernel (copy_file_range or sendfile).
 type Writer struct {
 	w       io.Writer
 	version int
