@@ -94,35 +94,3 @@ func TestStreamAccess(t *testing.T) {
 		t.Error("opening the root as a stream succeeded")
 	}
 }
-
-// NewStream reads the first size bytes of its source through every
-// method, and a source shorter than size is an error, not zeros.
-func TestNewStream(t *testing.T) {
-	data := []byte("0123456789abcdef")
-	s := NewStream(bytes.NewReader(data), 10)
-	if s.Size() != 10 {
-		t.Fatalf("Size %d, want 10", s.Size())
-	}
-	all, err := io.ReadAll(s)
-	if err != nil || string(all) != "0123456789" {
-		t.Errorf("ReadAll: %q, %v", all, err)
-	}
-	b := make([]byte, 4)
-	if n, err := s.ReadAt(b, 8); n != 2 || err != io.EOF || string(b[:n]) != "89" {
-		t.Errorf("ReadAt past the end: %d %v %q", n, err, b[:n])
-	}
-	if _, err := s.Seek(3, io.SeekStart); err != nil {
-		t.Fatal(err)
-	}
-	var w bytes.Buffer
-	if n, err := s.WriteTo(&w); n != 7 || err != nil || w.String() != "3456789" {
-		t.Errorf("WriteTo after Seek: %d %v %q", n, err, w.String())
-	}
-	short := NewStream(bytes.NewReader(data[:5]), 10)
-	if n, err := short.ReadAt(make([]byte, 10), 0); err != io.ErrUnexpectedEOF || n != 5 {
-		t.Errorf("short source: %d, %v; want 5, io.ErrUnexpectedEOF", n, err)
-	}
-	if n, err := NewStream(bytes.NewReader(nil), -1).Read(b); n != 0 || err != io.EOF {
-		t.Errorf("negative size: %d, %v", n, err)
-	}
-}

@@ -11,25 +11,6 @@ import (
 	"unicode/utf16"
 )
 
-// On-disk constants (MS-CFB 2.1, 2.2).
-const (
-	headerSize     = 512
-	dirEntrySize   = 128
-	miniSectorSize = 64
-	miniCutoff     = 4096
-	headerDIFAT    = 109
-	maxNameUnits   = 31
-
-	maxRegSect uint32 = 0xFFFFFFFA
-	difSect    uint32 = 0xFFFFFFFC
-	fatSect    uint32 = 0xFFFFFFFD
-	endOfChain uint32 = 0xFFFFFFFE
-	freeSect   uint32 = 0xFFFFFFFF
-	noStream   uint32 = 0xFFFFFFFF
-)
-
-var magic = [8]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
-
 // ErrFormat is the sentinel every *FormatError matches with errors.Is.
 var ErrFormat = errors.New("cfb: invalid compound file")
 

@@ -3,7 +3,6 @@ package cfb
 import (
 	"bufio"
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -25,10 +24,10 @@ type WriterOptions struct {
 type Header struct {
 	Name      string   // the entry's name (at most 31 UTF-16 units)
 	RawName   []uint16 // when non-nil, used instead of Name (exact passthrough)
-	CLSID     GUID
-	StateBits uint32
-	Created   Filetime
-	Modified  Filetime
+	CLSID     GUID     // class ID (for streams too: kept as given)
+	StateBits uint32   // user-defined state bits
+	Created   Filetime // creation time; 0 for none
+	Modified  Filetime // modification time; 0 for none
 }
 
 func (h *Header) units() []uint16 {
@@ -44,6 +43,32 @@ const v3MaxStream = 0x80000000
 // A Writer builds a compound file. Entries are collected in memory (stream
 // data given as io.ReaderAt is only referenced) and the file is laid out and
 // written by Close. A Writer is not safe for concurrent use.
+//
+//   - Mkdir(path, h) and MkdirHeader(parentPath, h) add storages;
+//   - CreateFrom(path, r, size) and CreateHeaderFrom(parentPath, h, r, size)
+//     add streams whose bytes are read from an io.ReaderAt at Close and
+//     copied through in chunks, never held whole;
+//   - Create(path) and CreateHeader(parentPath, h) return an io.Writer for a
+//     small stream buffered in memory;
+//   - Copy(e) passes through a stream, a storage subtree or (for the root)
+//     the whole file from a Reader, with names, CLSIDs, state bits, times
+//     and bytes;
+//   - SetRoot(h) sets the root's CLSID, state bits and times.
+//
+// Paths are "/"-separated names below the root; missing parent storages are
+// created with zero metadata. The Header variants take exact names (RawName)
+// and so reach names that contain "/". Sibling names must differ under CFB
+// comparison (case-insensitive).
+//
+// Version 3 (512-byte sectors) is the default; the writer switches to
+// version 4 (4096-byte sectors) when a stream exceeds version 3's 2 GiB
+// limit or the sector count does not fit, or when WriterOptions asks for
+// it. Streams under 4096 bytes go to the mini stream, DIFAT sectors are
+// added when the FAT needs more than 109 sectors, and each storage's
+// children form a balanced red-black tree in CFB name order. Output is
+// deterministic: the same entries give the same bytes whatever order they
+// were added in. When a Stream of a file is copied into an *os.File, Linux
+// moves the bytes inside the kernel (copy_file_range or sendfile).
 type Writer struct {
 	w       io.Writer
 	version int
@@ -464,38 +489,6 @@ func (w *Writer) copyChildren(n *wnode, e *Entry) error {
 	return nil
 }
 
-// streamSize returns the final size of a stream node.
-func (n *wnode) streamSize() int64 {
-	if n.buf != nil {
-		return int64(n.buf.Len())
-	}
-	return n.size
-}
-
-// layout is the planned file.
-type layout struct {
-	version  int
-	shift    uint
-	secSize  int64
-	per      int64 // FAT entries per sector
-	entries  []*wnode
-	nFAT     int64
-	nDIFAT   int64
-	nDir     int64
-	nMiniFAT int64
-	nMini    int64 // mini sectors
-	nMiniSec int64 // sectors holding the mini stream
-	big      []*wnode
-	small    []*wnode
-	total    int64 // sectors after the header
-
-	raw         io.Writer     // the Writer's destination
-	bw          *bufio.Writer // buffered view of raw that write uses
-	noCopyRange bool          // tests: use sendfile rather than copy_file_range
-
-	firstDIFAT, firstDir, firstMiniFAT, firstMini, firstBig int64
-}
-
 // Close lays out and writes the compound file. It does not close the
 // underlying writer.
 func (w *Writer) Close() error {
@@ -533,403 +526,4 @@ func prefixed(err error) error {
 		return err
 	}
 	return fmt.Errorf("cfb: writing: %w", err)
-}
-
-func (w *Writer) plan() (*layout, error) {
-	if err := checkName(w.root.name); err != nil {
-		return nil, fmt.Errorf("%w (root entry)", err)
-	}
-	// Directory ids in pre-order with children in name order; each
-	// storage's children form a balanced binary tree.
-	var entries []*wnode
-	stack := []*wnode{w.root}
-	for len(stack) > 0 {
-		n := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		n.id = uint32(len(entries))
-		n.left, n.right, n.child = noStream, noStream, noStream
-		entries = append(entries, n)
-		slices.SortFunc(n.children, func(a, b *wnode) int { return compareNames(a.name, b.name) })
-		for i := len(n.children) - 1; i >= 0; i-- {
-			stack = append(stack, n.children[i])
-		}
-	}
-	if int64(len(entries)) > int64(maxRegSect) {
-		return nil, errors.New("cfb: too many entries")
-	}
-	for _, n := range entries {
-		if len(n.children) > 0 {
-			n.child = buildTree(n.children)
-		}
-	}
-	l := &layout{entries: entries}
-	var miniBytes int64
-	fitsV3 := true
-	for _, n := range entries {
-		if n.typ != TypeStream {
-			continue
-		}
-		sz := n.streamSize()
-		if sz > v3MaxStream {
-			fitsV3 = false
-		}
-		switch {
-		case sz == 0:
-			n.start = endOfChain
-		case sz < miniCutoff:
-			l.small = append(l.small, n)
-			n.start = uint32(miniBytes / miniSectorSize)
-			miniBytes += (sz + miniSectorSize - 1) &^ (miniSectorSize - 1)
-		default:
-			l.big = append(l.big, n)
-		}
-	}
-	l.nMini = miniBytes / miniSectorSize
-	version := w.version
-	if version == 3 && !fitsV3 {
-		version = 4
-	}
-	for {
-		if err := l.size(version); err != nil {
-			if version == 3 {
-				version = 4
-				continue
-			}
-			return nil, err
-		}
-		break
-	}
-	return l, nil
-}
-
-// buildTree links sorted siblings into a balanced binary search tree and
-// colours it so that it is a valid red-black tree: every level is full
-// except possibly the deepest, whose nodes are red. It returns the root id.
-func buildTree(sib []*wnode) uint32 {
-	full := 0 // number of full levels
-	for (1<<(full+1))-1 <= len(sib) {
-		full++
-	}
-	type span struct {
-		lo, hi, depth int
-		set           *uint32
-	}
-	var root uint32
-	stack := []span{{0, len(sib), 0, &root}}
-	for len(stack) > 0 {
-		s := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		if s.lo >= s.hi {
-			*s.set = noStream
-			continue
-		}
-		mid := s.lo + (s.hi-s.lo-1)/2
-		n := sib[mid]
-		*s.set = n.id
-		n.black = s.depth < full
-		stack = append(stack, span{s.lo, mid, s.depth + 1, &n.left}, span{mid + 1, s.hi, s.depth + 1, &n.right})
-	}
-	return root
-}
-
-// size computes sector counts and positions for the given version.
-func (l *layout) size(version int) error {
-	l.version = version
-	l.shift = 9
-	if version == 4 {
-		l.shift = 12
-	}
-	l.secSize = 1 << l.shift
-	l.per = l.secSize / 4
-	perDir := l.secSize / dirEntrySize
-	l.nDir = (int64(len(l.entries)) + perDir - 1) / perDir
-	l.nMiniFAT = (l.nMini + l.per - 1) / l.per
-	l.nMiniSec = (l.nMini*miniSectorSize + l.secSize - 1) >> l.shift
-	var bigSecs int64
-	for _, n := range l.big {
-		bigSecs += (n.streamSize() + l.secSize - 1) >> l.shift
-	}
-	data := l.nDir + l.nMiniFAT + l.nMiniSec + bigSecs
-	l.nFAT, l.nDIFAT = 0, 0
-	for {
-		total := data + l.nFAT + l.nDIFAT
-		f := (total + l.per - 1) / l.per
-		x := int64(0)
-		if f > headerDIFAT {
-			x = (f - headerDIFAT + l.per - 2) / (l.per - 1)
-		}
-		if f == l.nFAT && x == l.nDIFAT {
-			break
-		}
-		l.nFAT, l.nDIFAT = max(f, l.nFAT), max(x, l.nDIFAT)
-	}
-	l.total = data + l.nFAT + l.nDIFAT
-	if l.total > int64(maxRegSect) {
-		return fmt.Errorf("cfb: content needs %d sectors, more than version %d allows", l.total, version)
-	}
-	// Order: FAT, DIFAT, directory, mini FAT, mini stream, big streams.
-	l.firstDIFAT = l.nFAT
-	l.firstDir = l.firstDIFAT + l.nDIFAT
-	l.firstMiniFAT = l.firstDir + l.nDir
-	l.firstMini = l.firstMiniFAT + l.nMiniFAT
-	l.firstBig = l.firstMini + l.nMiniSec
-	next := l.firstBig
-	for _, n := range l.big {
-		n.start = uint32(next)
-		next += (n.streamSize() + l.secSize - 1) >> l.shift
-	}
-	return nil
-}
-
-// chainWriter emits allocation-table entries sector by sector.
-type chainWriter struct {
-	w   io.Writer
-	buf []byte
-	n   int
-	err error
-}
-
-func (c *chainWriter) put(v uint32) {
-	if c.err != nil {
-		return
-	}
-	binary.LittleEndian.PutUint32(c.buf[c.n:], v)
-	c.n += 4
-	if c.n == len(c.buf) {
-		_, c.err = c.w.Write(c.buf)
-		c.n = 0
-	}
-}
-
-// chain emits a chain of count consecutive sectors starting at first.
-func (c *chainWriter) chain(first, count int64) {
-	for i := int64(1); i < count; i++ {
-		c.put(uint32(first + i))
-	}
-	if count > 0 {
-		c.put(endOfChain)
-	}
-}
-
-// flush pads the last sector with FREESECT.
-func (c *chainWriter) flush() error {
-	for c.n != 0 && c.err == nil {
-		c.put(freeSect)
-	}
-	return c.err
-}
-
-func (l *layout) write(w io.Writer) error {
-	le := binary.LittleEndian
-	h := make([]byte, l.secSize) // v4 pads the header to a whole sector
-	copy(h, magic[:])
-	le.PutUint16(h[0x18:], 0x003E)
-	le.PutUint16(h[0x1A:], uint16(l.version))
-	le.PutUint16(h[0x1C:], 0xFFFE)
-	le.PutUint16(h[0x1E:], uint16(l.shift))
-	le.PutUint16(h[0x20:], 6)
-	if l.version == 4 {
-		le.PutUint32(h[0x28:], uint32(l.nDir))
-	}
-	le.PutUint32(h[0x2C:], uint32(l.nFAT))
-	le.PutUint32(h[0x30:], uint32(l.firstDir))
-	le.PutUint32(h[0x38:], miniCutoff)
-	if l.nMiniFAT > 0 {
-		le.PutUint32(h[0x3C:], uint32(l.firstMiniFAT))
-	} else {
-		le.PutUint32(h[0x3C:], endOfChain)
-	}
-	le.PutUint32(h[0x40:], uint32(l.nMiniFAT))
-	if l.nDIFAT > 0 {
-		le.PutUint32(h[0x44:], uint32(l.firstDIFAT))
-	} else {
-		le.PutUint32(h[0x44:], endOfChain)
-	}
-	le.PutUint32(h[0x48:], uint32(l.nDIFAT))
-	for i := int64(0); i < headerDIFAT; i++ {
-		v := freeSect
-		if i < l.nFAT {
-			v = uint32(i)
-		}
-		le.PutUint32(h[0x4C+4*i:], v)
-	}
-	if _, err := w.Write(h); err != nil {
-		return err
-	}
-
-	// FAT.
-	cw := &chainWriter{w: w, buf: make([]byte, l.secSize)}
-	for i := int64(0); i < l.nFAT; i++ {
-		cw.put(fatSect)
-	}
-	for i := int64(0); i < l.nDIFAT; i++ {
-		cw.put(difSect)
-	}
-	cw.chain(l.firstDir, l.nDir)
-	cw.chain(l.firstMiniFAT, l.nMiniFAT)
-	cw.chain(l.firstMini, l.nMiniSec)
-	for _, n := range l.big {
-		cw.chain(int64(n.start), (n.streamSize()+l.secSize-1)>>l.shift)
-	}
-	if err := cw.flush(); err != nil {
-		return err
-	}
-
-	// DIFAT sectors: FAT sector numbers beyond the header's 109.
-	if l.nDIFAT > 0 {
-		cw := &chainWriter{w: w, buf: make([]byte, l.secSize)}
-		fat := int64(headerDIFAT)
-		for d := int64(0); d < l.nDIFAT; d++ {
-			for j := int64(0); j < l.per-1; j++ {
-				if fat < l.nFAT {
-					cw.put(uint32(fat))
-					fat++
-				} else {
-					cw.put(freeSect)
-				}
-			}
-			if d+1 < l.nDIFAT {
-				cw.put(uint32(l.firstDIFAT + d + 1))
-			} else {
-				cw.put(endOfChain)
-			}
-		}
-		if cw.err != nil {
-			return cw.err
-		}
-	}
-
-	// Directory.
-	dbuf := make([]byte, l.nDir*l.secSize)
-	for i := range l.nDir * l.secSize / dirEntrySize {
-		b := dbuf[i*dirEntrySize:]
-		le.PutUint32(b[0x44:], noStream)
-		le.PutUint32(b[0x48:], noStream)
-		le.PutUint32(b[0x4C:], noStream)
-	}
-	for _, n := range l.entries {
-		b := dbuf[int64(n.id)*dirEntrySize:]
-		for i, u := range n.name {
-			le.PutUint16(b[2*i:], u)
-		}
-		le.PutUint16(b[0x40:], uint16(2*(len(n.name)+1)))
-		b[0x42] = byte(n.typ)
-		if n.black || n.typ == TypeRoot {
-			b[0x43] = 1
-		}
-		le.PutUint32(b[0x44:], n.left)
-		le.PutUint32(b[0x48:], n.right)
-		le.PutUint32(b[0x4C:], n.child)
-		copy(b[0x50:], n.clsid[:])
-		le.PutUint32(b[0x60:], n.state)
-		le.PutUint64(b[0x64:], uint64(n.created))
-		le.PutUint64(b[0x6C:], uint64(n.modified))
-		switch n.typ {
-		case TypeRoot:
-			if l.nMini > 0 {
-				le.PutUint32(b[0x74:], uint32(l.firstMini))
-				le.PutUint64(b[0x78:], uint64(l.nMini*miniSectorSize))
-			} else {
-				le.PutUint32(b[0x74:], endOfChain)
-			}
-		case TypeStream:
-			le.PutUint32(b[0x74:], n.start)
-			le.PutUint64(b[0x78:], uint64(n.streamSize()))
-		}
-	}
-	if _, err := w.Write(dbuf); err != nil {
-		return err
-	}
-
-	// Mini FAT.
-	cw = &chainWriter{w: w, buf: make([]byte, l.secSize)}
-	for _, n := range l.small {
-		cw.chain(int64(n.start), (n.streamSize()+miniSectorSize-1)/miniSectorSize)
-	}
-	if err := cw.flush(); err != nil {
-		return err
-	}
-
-	// Mini stream.
-	buf := make([]byte, 1<<20)
-	var written int64
-	for _, n := range l.small {
-		sz := n.streamSize()
-		if err := copyStream(w, n, buf, sz); err != nil {
-			return err
-		}
-		pad := (sz+miniSectorSize-1)&^(miniSectorSize-1) - sz
-		if err := zeros(w, buf, pad); err != nil {
-			return err
-		}
-		written += sz + pad
-	}
-	if err := zeros(w, buf, l.nMiniSec*l.secSize-written); err != nil {
-		return err
-	}
-
-	// Big streams.
-	for _, n := range l.big {
-		sz := n.streamSize()
-		if err := l.copyBig(w, n, buf, sz); err != nil {
-			return err
-		}
-		if err := zeros(w, buf, ((sz+l.secSize-1)&^(l.secSize-1))-sz); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func zeros(w io.Writer, buf []byte, n int64) error {
-	for n > 0 {
-		k := min(n, int64(len(buf)))
-		clear(buf[:k])
-		if _, err := w.Write(buf[:k]); err != nil {
-			return err
-		}
-		n -= k
-	}
-	return nil
-}
-
-// copyBig writes a big stream, inside the kernel when it is a Stream of
-// a file being copied to a file.
-func (l *layout) copyBig(w io.Writer, n *wnode, buf []byte, size int64) error {
-	if s, ok := n.src.(*Stream); ok && w == io.Writer(l.bw) && size >= 1<<20 {
-		done, err := sendStream(l.bw, l.raw, s, size, l.noCopyRange)
-		if err != nil {
-			return fmt.Errorf("cfb: copying %q: %w", decodeName(n.name), err)
-		}
-		return copyFrom(w, n, buf, done, size)
-	}
-	return copyStream(w, n, buf, size)
-}
-
-// copyStream writes the stream's size bytes from its buffer or source.
-func copyStream(w io.Writer, n *wnode, buf []byte, size int64) error {
-	if n.buf != nil {
-		_, err := w.Write(n.buf.Bytes())
-		return err
-	}
-	return copyFrom(w, n, buf, 0, size)
-}
-
-// copyFrom writes bytes [off, size) of the stream's source.
-func copyFrom(w io.Writer, n *wnode, buf []byte, off, size int64) error {
-	for off < size {
-		k := min(size-off, int64(len(buf)))
-		m, err := n.src.ReadAt(buf[:k], off)
-		if int64(m) < k {
-			if err == nil || err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			return fmt.Errorf("cfb: reading source of %q at offset %d: %w", decodeName(n.name), off+int64(m), err)
-		}
-		if _, err := w.Write(buf[:k]); err != nil {
-			return err
-		}
-		off += k
-	}
-	return nil
 }

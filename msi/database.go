@@ -630,8 +630,8 @@ func (db *Database) streamOwner(name string) string {
 // OpenStream opens a stream by its decoded name ("Binary.Icon",
 // "\x05SummaryInformation"), as the database stands: a stream replaced or
 // added with SetStream reads from the source given to SetStream, and a
-// deleted one is an error.
-func (db *Database) OpenStream(name string) (*cfb.Stream, error) {
+// deleted one is an error. Each call returns an independent reader.
+func (db *Database) OpenStream(name string) (*io.SectionReader, error) {
 	db.mu.Lock()
 	if o, ok := db.overlay[name]; ok {
 		db.mu.Unlock()
@@ -639,16 +639,40 @@ func (db *Database) OpenStream(name string) (*cfb.Stream, error) {
 			return nil, fmt.Errorf("msi: stream %q was deleted", name)
 		}
 		if o.entry != nil {
-			return o.entry.Open()
+			return openEntry(o.entry)
 		}
-		return cfb.NewStream(o.r, o.size), nil
+		return io.NewSectionReader(exactReaderAt{o.r}, 0, o.size), nil
 	}
 	e := db.streamByName[name]
 	db.mu.Unlock()
 	if e == nil {
 		return nil, fmt.Errorf("msi: no stream %q", name)
 	}
-	return e.Open()
+	return openEntry(e)
+}
+
+func openEntry(e *cfb.Entry) (*io.SectionReader, error) {
+	s, err := e.Open()
+	if err != nil {
+		return nil, err
+	}
+	return io.NewSectionReader(s, 0, s.Size()), nil
+}
+
+// exactReaderAt reads the source of a stream set with SetStream, which
+// must hold the size given there: a source that ends early is an
+// io.ErrUnexpectedEOF, never a silently shorter stream.
+type exactReaderAt struct{ r io.ReaderAt }
+
+func (x exactReaderAt) ReadAt(b []byte, off int64) (int, error) {
+	n, err := x.r.ReadAt(b, off)
+	if n == len(b) {
+		return n, nil
+	}
+	if err == nil || err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return n, err
 }
 
 // Storages returns the names of the sub-storages at the root (embedded

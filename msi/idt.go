@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/msikit/msikit/cfb"
 	"github.com/msikit/msikit/internal/safefile"
 	"github.com/msikit/msikit/internal/safename"
 )
@@ -116,7 +115,7 @@ func (db *Database) exportTableIDT(bw *bufio.Writer, table string, opts *IDTOpti
 	var cell binaryCellFunc
 	if opts.BinaryDir != "" {
 		dir := opts.BinaryDir
-		cell = func(table, name string, st *cfb.Stream) error {
+		cell = func(table, name string, st *io.SectionReader) error {
 			if err := os.MkdirAll(filepath.Join(dir, table), 0o777); err != nil {
 				return err
 			}
@@ -131,7 +130,7 @@ func (db *Database) exportTableIDT(bw *bufio.Writer, table string, opts *IDTOpti
 
 // A binaryCellFunc stores the data of one binary cell of table, whose text
 // (the stream name) is name, already checked with safename.Check.
-type binaryCellFunc func(table, name string, st *cfb.Stream) error
+type binaryCellFunc func(table, name string, st *io.SectionReader) error
 
 // writeTableIDT writes table as IDT text to bw and, when cell is not nil,
 // gives it the data of every non-null binary cell. A table or cell name
@@ -266,7 +265,7 @@ func (db *Database) ExportIDTDir(dir string, tables ...string) error {
 func (db *Database) exportIDTInto(out *safefile.Dir, tables []string) ([]error, error) {
 	var refused []error
 	var buf []byte
-	cell := func(table, name string, st *cfb.Stream) error {
+	cell := func(table, name string, st *io.SectionReader) error {
 		rel := table + "/" + name
 		if st.Size() > 1<<20 {
 			return out.WriteFile(rel, func(w io.Writer) error {

@@ -3,6 +3,7 @@ package msi
 import (
 	"encoding/binary"
 	"fmt"
+	"io"
 	"iter"
 	"math"
 	"slices"
@@ -153,7 +154,7 @@ func (r Row) StreamName() string {
 }
 
 // OpenStream opens the stream of the Binary column named column.
-func (r Row) OpenStream(column string) (*cfb.Stream, error) {
+func (r Row) OpenStream(column string) (*io.SectionReader, error) {
 	i := r.t.colIndex(column)
 	if i < 0 {
 		return nil, fmt.Errorf("msi: table %s has no column %s", r.t.name, column)
