@@ -120,10 +120,28 @@ func TestCategoryChecks(t *testing.T) {
 		{"Condition", "NOT Installed AND (VersionNT >= 600)", true},
 		{"Condition", "NOT Installed AND (", false},
 		{"Template", "anything [", true}, // not checked
+		{"Identifier", "Product.Feature_1", true},
+		{"Identifier", "1st", false},
+		{"Guid", "{0A1B2C3D-4E5F-6071-8293-A4B5C6D7E8F9}", true},
+		{"Guid", "{0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9}", false},
+		{"UpperCase", "ABC_1", true},
+		{"UpperCase", "Abc", false},
+		{"LowerCase", "abc", true},
+		{"LowerCase", "aBc", false},
+		{"Integer", "-32767", true},
+		{"Integer", "12x", false},
+		{"Version", "1.2.3.4", true},
+		{"Version", "1.2.3.4.5", false},
+		{"Shortcut", "MainFeature", true},
+		{"Shortcut", "[#App.exe]", true},
+		{"Shortcut", "[INSTALLDIR]app.exe", true},
+		{"Shortcut", "[INSTALLDIR", false},
+		{"Shortcut", `C:\app.exe`, false},
+		{"NoSuchCategory", "anything", true},
 	} {
-		err := checkCategory(tt.cat, tt.text)
+		err := CheckCategory(tt.cat, tt.text)
 		if (err == nil) != tt.ok {
-			t.Errorf("checkCategory(%s, %q) = %v, want ok=%v", tt.cat, tt.text, err, tt.ok)
+			t.Errorf("CheckCategory(%s, %q) = %v, want ok=%v", tt.cat, tt.text, err, tt.ok)
 		}
 	}
 }
