@@ -9,10 +9,28 @@ import (
 )
 
 var (
-	reIdentifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*$`)
-	reGUID       = regexp.MustCompile(`^\{[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}\}$`)
-	reVersion    = regexp.MustCompile(`^\d{1,5}(\.\d{1,5}){0,3}$`)
+	reGUID    = regexp.MustCompile(`^\{[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}\}$`)
+	reVersion = regexp.MustCompile(`^\d{1,5}(\.\d{1,5}){0,3}$`)
 )
+
+// isIdentifier reports whether s is an Identifier: a letter or underscore,
+// then letters, digits, underscores and periods. It is written out rather
+// than a regular expression because ICE03 checks every key of a package.
+func isIdentifier(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z':
+		case i > 0 && (c == '.' || c >= '0' && c <= '9'):
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // CheckCategory checks text against a _Validation table category (the
 // "Column Data Types" of the Windows Installer documentation), as
@@ -28,7 +46,7 @@ var (
 func CheckCategory(cat, text string) error {
 	switch cat {
 	case "Identifier":
-		if !reIdentifier.MatchString(text) {
+		if !isIdentifier(text) {
 			return fmt.Errorf("%q is not an Identifier", text)
 		}
 	case "Guid":
@@ -60,11 +78,11 @@ func CheckCategory(cat, text string) error {
 		if strings.Contains(text, "[") {
 			return checkFormatted(text)
 		}
-		if !reIdentifier.MatchString(text) {
+		if !isIdentifier(text) {
 			return fmt.Errorf("%q is not a Shortcut target: neither a Feature identifier nor Formatted text", text)
 		}
 	case "Property":
-		if !reIdentifier.MatchString(strings.TrimPrefix(text, "%")) {
+		if !isIdentifier(strings.TrimPrefix(text, "%")) {
 			return fmt.Errorf("%q is not a Property name", text)
 		}
 	case "Language":

@@ -2,6 +2,7 @@ package msi
 
 import (
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -76,6 +77,17 @@ func TestValidationAcceptsCorpus(t *testing.T) {
 		t.Errorf("refused columns differ from knownInvalid (-known +refused):\n%s", diff)
 	}
 	t.Logf("%d values checked; %d columns refused, all known vendor errors", checked, len(refused))
+}
+
+// TestIsIdentifier compares isIdentifier with the Identifier pattern of the
+// documentation as a regular expression.
+func TestIsIdentifier(t *testing.T) {
+	re := regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*$`)
+	for _, s := range []string{"", "a", "_", "A1.b_c", "1a", ".a", "a-b", "a b", "é", "a.", "Z9", "a\x00", "_.", "a[1]"} {
+		if got, want := isIdentifier(s), re.MatchString(s); got != want {
+			t.Errorf("isIdentifier(%q) = %v, want %v", s, got, want)
+		}
+	}
 }
 
 func TestCategoryChecks(t *testing.T) {

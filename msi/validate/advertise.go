@@ -163,7 +163,7 @@ func ice33(c *checker) {
 			continue
 		}
 		if table := regClass(k, progIDs); table != "" {
-			c.report(Warning, "Registry", "Key", r.rowKey, "Reg key %s registers %s through the Registry table, where ICE33 suggests the %s table (Microsoft documents this warning as obsolete)", quote(r.key), why[table], table)
+			c.report(Warning, "Registry", "Key", keyOf(r.row), "Reg key %s registers %s through the Registry table; ICE33 suggests the %s table (an obsolete warning)", quote(r.key), why[table], table)
 		}
 	}
 }
@@ -188,8 +188,7 @@ func (c *checker) progIDNames(regs []regRow) map[string]bool {
 			}
 		}
 	}
-	values := c.registryValues()
-	for i, r := range regs {
+	for _, r := range regs {
 		k, ok := classesKey(r.root, r.key)
 		if !ok {
 			continue
@@ -200,23 +199,10 @@ func (c *checker) progIDNames(regs []regRow) map[string]bool {
 			add(first)
 		case strings.EqualFold(first, "CLSID") && r.name == "" &&
 			(strings.HasSuffix(lr, `\PROGID`) || strings.HasSuffix(lr, `\VERSIONINDEPENDENTPROGID`)):
-			add(values[i])
+			add(r.value)
 		case strings.HasPrefix(first, ".") && rest == "" && r.name == "":
-			add(values[i])
+			add(r.value)
 		}
 	}
 	return names
-}
-
-// registryValues returns the Value of each Registry row, in row order.
-func (c *checker) registryValues() []string {
-	t := c.table("Registry")
-	if t == nil {
-		return nil
-	}
-	var out []string
-	for r := range t.Rows() {
-		out = append(out, str(r, "Value"))
-	}
-	return out
 }

@@ -45,9 +45,9 @@ func ice02(c *checker) {
 		belongs, ok := owner[cp.keyPath]
 		switch {
 		case !ok:
-			c.report(Error, "Component", "KeyPath", cp.key, "%s: %s not found in %s table", what, quote(cp.keyPath), table)
+			c.report(Error, "Component", "KeyPath", cp.key(), "%s: %s not found in %s table", what, quote(cp.keyPath), table)
 		case belongs != cp.name:
-			c.report(Error, "Component", "KeyPath", cp.key, "%s: %s cannot be the key path of Component: %s. It belongs to Component: %s", what, quote(cp.keyPath), quote(cp.name), quote(belongs))
+			c.report(Error, "Component", "KeyPath", cp.key(), "%s: %s cannot be the key path of Component: %s. It belongs to Component: %s", what, quote(cp.keyPath), quote(cp.name), quote(belongs))
 		}
 	}
 }
@@ -61,7 +61,7 @@ func ice08(c *checker) {
 		}
 		id := strings.ToUpper(cp.id)
 		if prev, ok := first[id]; ok {
-			c.report(Error, "Component", "ComponentId", cp.key, "Component %s has the same ComponentId %s as component %s", quote(cp.name), cp.id, quote(prev))
+			c.report(Error, "Component", "ComponentId", cp.key(), "Component %s has the same ComponentId %s as component %s", quote(cp.name), cp.id, quote(prev))
 			continue
 		}
 		first[id] = cp.name
@@ -72,7 +72,7 @@ func ice08(c *checker) {
 func ice09(c *checker) {
 	for _, cp := range c.comps().list {
 		if cp.dir == "SystemFolder" && cp.attr&compPermanent == 0 {
-			c.report(Warning, "Component", "Attributes", cp.key, "Component %s installs into SystemFolder but is not permanent (Attributes lacks msidbComponentAttributesPermanent, 16)", quote(cp.name))
+			c.report(Warning, "Component", "Attributes", cp.key(), "Component %s installs into SystemFolder but is not permanent (Attributes lacks msidbComponentAttributesPermanent, 16)", quote(cp.name))
 		}
 	}
 }
@@ -112,7 +112,7 @@ func ice18(c *checker) {
 			continue
 		}
 		if cp.dir != "" && !created[[2]string{cp.name, cp.dir}] {
-			c.report(Error, "Component", "Directory_", cp.key, "KeyPath for Component %s is Directory %s. The Directory/Component pair must be listed in the CreateFolder table", quote(cp.name), quote(cp.dir))
+			c.report(Error, "Component", "Directory_", cp.key(), "KeyPath for Component %s is Directory %s. The Directory/Component pair must be listed in the CreateFolder table", quote(cp.name), quote(cp.dir))
 		}
 	}
 }
@@ -122,7 +122,7 @@ func ice21(c *checker) {
 	fs := c.features()
 	for _, cp := range c.comps().list {
 		if len(fs[cp.name]) == 0 {
-			c.report(Error, "Component", "", cp.key, "Component %s does not belong to any Feature: no FeatureComponents row names it", quote(cp.name))
+			c.report(Error, "Component", "", cp.key(), "Component %s does not belong to any Feature: no FeatureComponents row names it", quote(cp.name))
 		}
 	}
 }

@@ -174,10 +174,14 @@ func ice03(c *checker) {
 				c.report(Error, name, col.Name, nil, "Missing data in _Validation table or old database: no _Validation row describes this column")
 			}
 		}
-		var keys map[string]bool
-		if len(t.KeyColumns()) > 0 {
-			keys = make(map[string]bool, t.Len())
+		var keyCols []int
+		for i, col := range cols {
+			if col.Key {
+				keyCols = append(keyCols, i)
+			}
 		}
+		keys := make(map[string]bool, t.Len())
+		var kb strings.Builder
 		for r := range t.Rows() {
 			vals := r.Values()
 			var rowKey []string
@@ -187,8 +191,18 @@ func ice03(c *checker) {
 				}
 				return rowKey
 			}
-			if keys != nil {
-				k := strings.Join(key(), "\x00")
+			if len(keyCols) > 0 {
+				var k string
+				if len(keyCols) == 1 {
+					k = vals[keyCols[0]].String()
+				} else {
+					kb.Reset()
+					for _, i := range keyCols {
+						kb.WriteString(vals[i].String())
+						kb.WriteByte(0)
+					}
+					k = kb.String()
+				}
 				if keys[k] {
 					c.report(Error, name, "", key(), "Duplicate primary key")
 				}

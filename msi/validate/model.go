@@ -25,6 +25,8 @@ type checker struct {
 	dirs    *dirTree
 	feats   map[string][]string // component -> features (FeatureComponents)
 	feature map[string]bool     // Feature keys
+	regs    []regRow
+	regByID map[string]regRow
 }
 
 func newChecker(db *msi.Database, kind pkgKind, max int) *checker {
@@ -96,8 +98,11 @@ const (
 type component struct {
 	name, id, dir, cond, keyPath string
 	attr                         int32
-	key                          []string
+	row                          msi.Row
 }
+
+// key returns the component row's primary key, for reports.
+func (c *component) key() []string { return keyOf(c.row) }
 
 // keyPathKind tells what a component's KeyPath names.
 func (c *component) keyPathKind() string {
@@ -127,7 +132,7 @@ func (c *checker) comps() *compIndex {
 		for r := range t.Rows() {
 			a, _ := num(r, "Attributes")
 			cp := &component{name: str(r, "Component"), id: str(r, "ComponentId"), dir: str(r, "Directory_"),
-				cond: str(r, "Condition"), keyPath: str(r, "KeyPath"), attr: a, key: keyOf(r)}
+				cond: str(r, "Condition"), keyPath: str(r, "KeyPath"), attr: a, row: r}
 			ci.list = append(ci.list, cp)
 			if _, dup := ci.by[cp.name]; !dup {
 				ci.by[cp.name] = cp
@@ -337,25 +342,40 @@ func (c *checker) inProfile(dir string) string {
 
 // regRow is one Registry row.
 type regRow struct {
-	id, key, name, comp string
-	root                int32
-	hasRoot             bool
-	rowKey              []string
+	id, key, name, value, comp string
+	root                       int32
+	hasRoot                    bool
+	row                        msi.Row
 }
 
 // registryRows returns the Registry table's rows.
 func (c *checker) registryRows() []regRow {
-	t := c.table("Registry")
-	if t == nil {
-		return nil
+	if c.regs != nil {
+		return c.regs
 	}
-	var out []regRow
-	for r := range t.Rows() {
-		root, ok := num(r, "Root")
-		out = append(out, regRow{id: str(r, "Registry"), key: str(r, "Key"), name: str(r, "Name"),
-			comp: str(r, "Component_"), root: root, hasRoot: ok, rowKey: keyOf(r)})
+	c.regs = []regRow{}
+	if t := c.table("Registry"); t != nil {
+		for r := range t.Rows() {
+			root, ok := num(r, "Root")
+			c.regs = append(c.regs, regRow{id: str(r, "Registry"), key: str(r, "Key"), name: str(r, "Name"),
+				value: str(r, "Value"), comp: str(r, "Component_"), root: root, hasRoot: ok, row: r})
+		}
 	}
-	return out
+	return c.regs
+}
+
+// registryByID returns the Registry rows by key.
+func (c *checker) registryByID() map[string]regRow {
+	if c.regByID == nil {
+		regs := c.registryRows()
+		c.regByID = make(map[string]regRow, len(regs))
+		for _, r := range regs {
+			if _, dup := c.regByID[r.id]; !dup {
+				c.regByID[r.id] = r
+			}
+		}
+	}
+	return c.regByID
 }
 
 // quote returns s quoted for a message, shortened when long.

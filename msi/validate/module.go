@@ -115,7 +115,7 @@ func icem05(c *checker) {
 	}
 	for _, cp := range ci.list {
 		if !listed[cp.name] {
-			c.report(Error, "Component", "", cp.key, "The component %s in the Component table is not listed in the ModuleComponents table", quote(cp.name))
+			c.report(Error, "Component", "", cp.key(), "The component %s in the Component table is not listed in the ModuleComponents table", quote(cp.name))
 		}
 	}
 }
@@ -200,7 +200,7 @@ func icem08(c *checker) {
 func icem09(c *checker) {
 	for _, cp := range c.comps().list {
 		if systemFolders[cp.dir] {
-			c.report(Warning, "Component", "Directory_", cp.key, "The component %s installs directly into the pre-defined directory %s. It is recommended that merge modules alias all such directories to unique names", quote(cp.name), quote(cp.dir))
+			c.report(Warning, "Component", "Directory_", cp.key(), "The component %s installs directly into the pre-defined directory %s. It is recommended that merge modules alias all such directories to unique names", quote(cp.name), quote(cp.dir))
 		}
 	}
 }

@@ -48,13 +48,13 @@ func ice80(c *checker) {
 	for _, cp := range c.comps().list {
 		comp64 := cp.attr&comp64Bit != 0
 		if comp64 && !is64 {
-			c.report(Error, "Component", "Attributes", cp.key, "This package contains 64 bit component %s but the Template Summary Property does not contain Intel64, x64, or Arm64", quote(cp.name))
+			c.report(Error, "Component", "Attributes", cp.key(), "This package contains 64 bit component %s but the Template Summary Property does not contain Intel64, x64, or Arm64", quote(cp.name))
 		}
 		if f := d.up(cp.dir, "f32", folders32); comp64 && f != "" {
-			c.report(Error, "Component", "Directory_", cp.key, "This 64BitComponent %s uses 32BitDirectory %s (in %s)", quote(cp.name), quote(cp.dir), f)
+			c.report(Error, "Component", "Directory_", cp.key(), "This 64BitComponent %s uses 32BitDirectory %s (in %s)", quote(cp.name), quote(cp.dir), f)
 		}
 		if f := d.up(cp.dir, "f64", folders64); !comp64 && f != "" {
-			c.report(Error, "Component", "Directory_", cp.key, "This 32BitComponent %s uses 64BitDirectory %s (in %s)", quote(cp.name), quote(cp.dir), f)
+			c.report(Error, "Component", "Directory_", cp.key(), "This 32BitComponent %s uses 64BitDirectory %s (in %s)", quote(cp.name), quote(cp.dir), f)
 		}
 	}
 	if t := c.table("CustomAction"); t != nil && !is64 {

@@ -5,17 +5,6 @@ import (
 	"unicode"
 )
 
-// registryByID returns the Registry rows by key.
-func registryByID(regs []regRow) map[string]regRow {
-	m := make(map[string]regRow, len(regs))
-	for _, r := range regs {
-		if _, dup := m[r.id]; !dup {
-			m[r.id] = r
-		}
-	}
-	return m
-}
-
 // checkHKCUKeyPath reports a component that does not use a registry entry
 // of its own under HKEY_CURRENT_USER as key path (ICE38, ICE43). Root -1
 // counts as HKCU: it is HKCU in a per-user installation, which is the one
@@ -27,22 +16,22 @@ func (c *checker) checkHKCUKeyPath(cp *component, regs map[string]regRow, has, m
 		r, ok := regs[cp.keyPath]
 		switch {
 		case !ok:
-			c.report(Error, "Component", "KeyPath", cp.key, "The KeyPath registry entry %s for component %s does not exist", quote(cp.keyPath), quote(cp.name))
+			c.report(Error, "Component", "KeyPath", cp.key(), "The KeyPath registry entry %s for component %s does not exist", quote(cp.keyPath), quote(cp.name))
 		case r.root != 1 && r.root != -1:
-			c.report(Error, "Component", "KeyPath", cp.key, "Component %s %s. Its KeyPath registry key %s must fall under HKCU (Root is %d)", quote(cp.name), has, quote(cp.keyPath), r.root)
+			c.report(Error, "Component", "KeyPath", cp.key(), "Component %s %s. Its KeyPath registry key %s must fall under HKCU (Root is %d)", quote(cp.name), has, quote(cp.keyPath), r.root)
 		case r.comp != cp.name:
-			c.report(Error, "Component", "KeyPath", cp.key, "The Registry entry %s is set as the KeyPath for component %s, but that registry entry does not belong to %s", quote(cp.keyPath), quote(cp.name), quote(cp.name))
+			c.report(Error, "Component", "KeyPath", cp.key(), "The Registry entry %s is set as the KeyPath for component %s, but that registry entry does not belong to %s", quote(cp.keyPath), quote(cp.name), quote(cp.name))
 		}
 	case "directory":
 		if cp.attr&compRegistryKeyPath != 0 {
-			c.report(Error, "Component", "KeyPath", cp.key, "%s. The KeyPath is currently null", lead)
+			c.report(Error, "Component", "KeyPath", cp.key(), "%s. The KeyPath is currently null", lead)
 		} else {
-			c.report(Error, "Component", "KeyPath", cp.key, "%s, not a folder (the KeyPath is null)", lead)
+			c.report(Error, "Component", "KeyPath", cp.key(), "%s, not a folder (the KeyPath is null)", lead)
 		}
 	case "odbc":
-		c.report(Error, "Component", "KeyPath", cp.key, "%s, not an ODBC data source", lead)
+		c.report(Error, "Component", "KeyPath", cp.key(), "%s, not an ODBC data source", lead)
 	default:
-		c.report(Error, "Component", "KeyPath", cp.key, "%s, not a file", lead)
+		c.report(Error, "Component", "KeyPath", cp.key(), "%s, not a file", lead)
 	}
 }
 
@@ -54,7 +43,7 @@ func ice38(c *checker) {
 	if len(comps) == 0 {
 		return
 	}
-	regs := registryByID(c.registryRows())
+	regs := c.registryByID()
 	for _, cp := range comps {
 		if c.inProfile(cp.dir) != "" {
 			c.checkHKCUKeyPath(cp, regs, "installs to user profile", "must")
@@ -73,7 +62,7 @@ func ice43(c *checker) {
 		return
 	}
 	ci := c.comps()
-	regs := registryByID(c.registryRows())
+	regs := c.registryByID()
 	seen := map[string]bool{}
 	for r := range t.Rows() {
 		comp := str(r, "Component_")
@@ -122,7 +111,7 @@ func ice57(c *checker) {
 		return
 	}
 	regs := c.registryRows()
-	byID := registryByID(regs)
+	byID := c.registryByID()
 	data := map[string]scope{}
 	for _, r := range regs {
 		if r.hasRoot {
@@ -165,13 +154,13 @@ func ice57(c *checker) {
 		d := data[cp.name] | kp
 		switch {
 		case kp == scopeMachine && d&scopeUser != 0:
-			c.report(Error, "Component", "", cp.key, "Component %s has both per-user and per-machine data with a per-machine KeyPath", quote(cp.name))
+			c.report(Error, "Component", "", cp.key(), "Component %s has both per-user and per-machine data with a per-machine KeyPath", quote(cp.name))
 		case kp == scopeMachine && d&scopeEither != 0:
-			c.report(Error, "Component", "", cp.key, "Component %s has a registry entry that can be either per-user or per-machine and a per-machine KeyPath", quote(cp.name))
+			c.report(Error, "Component", "", cp.key(), "Component %s has a registry entry that can be either per-user or per-machine and a per-machine KeyPath", quote(cp.name))
 		case kp == scopeUser && d&scopeMachine != 0:
-			c.report(Warning, "Component", "", cp.key, "Component %s has both per-user and per-machine data with a per-user KeyPath", quote(cp.name))
+			c.report(Warning, "Component", "", cp.key(), "Component %s has both per-user and per-machine data with a per-user KeyPath", quote(cp.name))
 		case kp == scopeEither && d&scopeUser != 0:
-			c.report(Error, "Component", "", cp.key, "Component %s has both per-user data and a KeyPath that can be either per-user or per-machine", quote(cp.name))
+			c.report(Error, "Component", "", cp.key(), "Component %s has both per-user data and a KeyPath that can be either per-user or per-machine", quote(cp.name))
 		}
 	}
 }

@@ -1,10 +1,13 @@
 package validate
 
-// reservedProperties are the properties Windows Installer defines or sets
-// (its Property Reference), except the folder properties, SourceDir and
-// TARGETDIR, which name directories on purpose; plus CustomActionData. A
-// directory of one of these names would be set by the installer, not by
-// the Directory table (ICE99).
+// reservedProperties are the properties Windows Installer reserves
+// (ICE99): those its Property Reference documents, except the folder
+// properties, SourceDir and TARGETDIR, which name directories on purpose;
+// CustomActionData; and the private and older names darice.cub's
+// _MSIPubProps table adds (WindowsVolume among them: WiX's standard
+// directory of that name draws ICE99 too). A directory of one of these
+// names is set by the installer, not by the Directory table.
+// TestReservedPropertiesMatchDarice compares the list with the cub's.
 var reservedProperties = setOf(
 	// Component location
 	"OriginalDatabase", "ParentOriginalDatabase",
@@ -54,6 +57,15 @@ var reservedProperties = setOf(
 	"UserLanguageID", "USERNAME", "UserSID",
 	// Set for deferred custom actions (the ICE99 documentation's example)
 	"CustomActionData",
+	// Private and older names that darice.cub's _MSIPubProps also lists
+	"ALL", "ALLOWSUSPEND", "AMD64", "CARRYINGNDP", "CCPTrigger", "CLIENTPROCESSID", "CLIENTUILEVEL",
+	"CURRENTDIRECTORY", "CURRENTMEDIAVOLUMELABEL", "DATABASE", "DateTime", "DiskSerial", "EnableUserControl",
+	"IA64", "MIGRATE", "MSIPACKAGEDOWNLOADLOCALCOPY", "MSIPATCHDOWNLOADLOCALCOPY", "MsiAMD64",
+	"MsiUIUACOnly", "NONE", "ODBCREINSTALL", "PRODUCTLANGUAGE", "PackageCode", "PackagecodeChanging",
+	"PatchedProductCode", "PatchedProductSourceList", "ProductToBeRegistered", "QFEUpgrade", "RUNONCEENTRY",
+	"RecacheTransforms", "RestrictedUserControl", "SCRIPT", "SCRIPTFILE", "SECONDSEQUENCE", "SOURCELIST",
+	"SecureCustomProperties", "SourceResFailedInUnreg", "SourcedirProduct", "TextHeightCorrection",
+	"URTREINSTALL", "URTUPGRADE", "Version95", "VersionHandler", "WIN9XPROFILESENABLED", "WindowsVolume", "x64",
 )
 
 // ice99: no Directory key is a property the installer reserves.
