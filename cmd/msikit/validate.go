@@ -276,6 +276,18 @@ func (wc *writeCheck) check(out string) (*validationReport, error) {
 	return rep, nil
 }
 
+// report validates the written output and prints the result on standard
+// output (nothing without --validate). It returns the error of a failed
+// check.
+func (wc *writeCheck) report(env *Env, out string) error {
+	if wc == nil {
+		return nil
+	}
+	rep, err := wc.check(out)
+	writeValidation(env.Stdout, rep, "")
+	return err
+}
+
 // writeValidation prints a --validate report: a summary line, then each
 // new error.
 func writeValidation(w io.Writer, rep *validationReport, indent string) {
