@@ -2,19 +2,87 @@ package msi
 
 import (
 	"fmt"
+	"math"
+	"regexp"
 	"strconv"
 	"strings"
 )
 
-// checkCategory checks text against a _Validation category that has a
-// syntax of its own (the simple ones are checked in checkValidation).
-// Categories with no check here (Text, Template, Binary,
-// CustomSource, Shortcut, AnyPath, Paths, Path, FormattedSDDLText...) accept
-// any text: a false refusal would be worse than a missed one.
-func checkCategory(cat, text string) error {
+var (
+	reGUID    = regexp.MustCompile(`^\{[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}\}$`)
+	reVersion = regexp.MustCompile(`^\d{1,5}(\.\d{1,5}){0,3}$`)
+)
+
+// isIdentifier reports whether s is an Identifier: a letter or underscore,
+// then letters, digits, underscores and periods. It is written out rather
+// than a regular expression because ICE03 checks every key of a package.
+func isIdentifier(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z':
+		case i > 0 && (c == '.' || c >= '0' && c <= '9'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// CheckCategory checks text against a _Validation table category (the
+// "Column Data Types" of the Windows Installer documentation), as
+// strict-mode edits (SetStrict) and ICE03 validation do. It checks
+// Identifier, Guid (upper-case, braced), UpperCase, LowerCase, Integer and
+// DoubleInteger (as text), Version, Property, Language, Filename,
+// WildCardFilename, DefaultDir, Cabinet, Condition (syntax only),
+// Formatted, KeyFormatted, RegPath and Shortcut (a Feature identifier, or
+// Formatted text when it holds a "["). Other categories (Text, Template,
+// Binary, CustomSource, AnyPath, Paths, Path, FormattedSDDLText, URL and
+// unknown names) accept any text: a false refusal would be worse than a
+// missed one. The error says why text does not fit.
+func CheckCategory(cat, text string) error {
 	switch cat {
+	case "Identifier":
+		if !isIdentifier(text) {
+			return fmt.Errorf("%q is not an Identifier", text)
+		}
+	case "Guid":
+		if !reGUID.MatchString(text) {
+			return fmt.Errorf("%q is not an upper-case braced GUID", text)
+		}
+	case "UpperCase":
+		if strings.ToUpper(text) != text {
+			return fmt.Errorf("%q is not UpperCase", text)
+		}
+	case "LowerCase":
+		if strings.ToLower(text) != text {
+			return fmt.Errorf("%q is not LowerCase", text)
+		}
+	case "Integer", "DoubleInteger":
+		// The width is the column's (checked by the schema): WiX's own
+		// tables put 32-bit values in columns it categorises Integer.
+		n, err := strconv.ParseInt(text, 10, 64)
+		if err != nil || n < -math.MaxInt32 || n > math.MaxInt32 {
+			return fmt.Errorf("%q is not a valid %s", text, cat)
+		}
+	case "Version":
+		if !reVersion.MatchString(text) {
+			return fmt.Errorf("%q is not a Version", text)
+		}
+	case "Shortcut":
+		// The Shortcut table's Target: a Feature key (an advertised
+		// shortcut) or, when it holds a "[", a Formatted string.
+		if strings.Contains(text, "[") {
+			return checkFormatted(text)
+		}
+		if !isIdentifier(text) {
+			return fmt.Errorf("%q is not a Shortcut target: neither a Feature identifier nor Formatted text", text)
+		}
 	case "Property":
-		if !reIdentifier.MatchString(strings.TrimPrefix(text, "%")) {
+		if !isIdentifier(strings.TrimPrefix(text, "%")) {
 			return fmt.Errorf("%q is not a Property name", text)
 		}
 	case "Language":

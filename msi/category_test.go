@@ -2,6 +2,7 @@ package msi
 
 import (
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -78,6 +79,17 @@ func TestValidationAcceptsCorpus(t *testing.T) {
 	t.Logf("%d values checked; %d columns refused, all known vendor errors", checked, len(refused))
 }
 
+// TestIsIdentifier compares isIdentifier with the Identifier pattern of the
+// documentation as a regular expression.
+func TestIsIdentifier(t *testing.T) {
+	re := regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*$`)
+	for _, s := range []string{"", "a", "_", "A1.b_c", "1a", ".a", "a-b", "a b", "é", "a.", "Z9", "a\x00", "_.", "a[1]"} {
+		if got, want := isIdentifier(s), re.MatchString(s); got != want {
+			t.Errorf("isIdentifier(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
 func TestCategoryChecks(t *testing.T) {
 	for _, tt := range []struct {
 		cat, text string
@@ -120,10 +132,28 @@ func TestCategoryChecks(t *testing.T) {
 		{"Condition", "NOT Installed AND (VersionNT >= 600)", true},
 		{"Condition", "NOT Installed AND (", false},
 		{"Template", "anything [", true}, // not checked
+		{"Identifier", "Product.Feature_1", true},
+		{"Identifier", "1st", false},
+		{"Guid", "{0A1B2C3D-4E5F-6071-8293-A4B5C6D7E8F9}", true},
+		{"Guid", "{0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9}", false},
+		{"UpperCase", "ABC_1", true},
+		{"UpperCase", "Abc", false},
+		{"LowerCase", "abc", true},
+		{"LowerCase", "aBc", false},
+		{"Integer", "-32767", true},
+		{"Integer", "12x", false},
+		{"Version", "1.2.3.4", true},
+		{"Version", "1.2.3.4.5", false},
+		{"Shortcut", "MainFeature", true},
+		{"Shortcut", "[#App.exe]", true},
+		{"Shortcut", "[INSTALLDIR]app.exe", true},
+		{"Shortcut", "[INSTALLDIR", false},
+		{"Shortcut", `C:\app.exe`, false},
+		{"NoSuchCategory", "anything", true},
 	} {
-		err := checkCategory(tt.cat, tt.text)
+		err := CheckCategory(tt.cat, tt.text)
 		if (err == nil) != tt.ok {
-			t.Errorf("checkCategory(%s, %q) = %v, want ok=%v", tt.cat, tt.text, err, tt.ok)
+			t.Errorf("CheckCategory(%s, %q) = %v, want ok=%v", tt.cat, tt.text, err, tt.ok)
 		}
 	}
 }

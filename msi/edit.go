@@ -3,9 +3,6 @@ package msi
 import (
 	"fmt"
 	"io"
-	"math"
-	"regexp"
-	"strconv"
 	"strings"
 )
 
@@ -203,12 +200,6 @@ func (db *Database) renameStream(from, to string) {
 // _Validation table does not describe are only checked against the schema.
 func (db *Database) SetStrict(strict bool) { db.strict = strict }
 
-var (
-	reIdentifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*$`)
-	reGUID       = regexp.MustCompile(`^\{[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}\}$`)
-	reVersion    = regexp.MustCompile(`^\d{1,5}(\.\d{1,5}){0,3}$`)
-)
-
 // checkValidation checks v against the _Validation row for t.c, if any.
 func (db *Database) checkValidation(t *Table, c Column, v Value) error {
 	vt := db.byName["_Validation"]
@@ -246,38 +237,7 @@ func (db *Database) checkValidation(t *Table, c Column, v Value) error {
 			return fmt.Errorf("%q not in the _Validation set %q", text, set)
 		}
 	}
-	switch cat := row.Get("Category").Str(); cat {
-	case "Identifier":
-		if !reIdentifier.MatchString(text) {
-			return fmt.Errorf("%q is not an Identifier", text)
-		}
-	case "Guid":
-		if !reGUID.MatchString(text) {
-			return fmt.Errorf("%q is not an upper-case braced GUID", text)
-		}
-	case "UpperCase":
-		if strings.ToUpper(text) != text {
-			return fmt.Errorf("%q is not UpperCase", text)
-		}
-	case "LowerCase":
-		if strings.ToLower(text) != text {
-			return fmt.Errorf("%q is not LowerCase", text)
-		}
-	case "Integer", "DoubleInteger":
-		// The width is the column's (checked by the schema): WiX's own
-		// tables put 32-bit values in columns it categorises Integer.
-		n, err := strconv.ParseInt(text, 10, 64)
-		if err != nil || n < -math.MaxInt32 || n > math.MaxInt32 {
-			return fmt.Errorf("%q is not a valid %s", text, cat)
-		}
-	case "Version":
-		if !reVersion.MatchString(text) {
-			return fmt.Errorf("%q is not a Version", text)
-		}
-	default:
-		return checkCategory(cat, text)
-	}
-	return nil
+	return CheckCategory(row.Get("Category").Str(), text)
 }
 
 // reservedTableName returns why name cannot name a table of a database, or

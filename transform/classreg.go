@@ -55,7 +55,9 @@ type ClassToRegistryOptions struct {
 // key column), key path its first Registry value, the original
 // component's directory, condition, 64-bit and transitive bits, and a
 // ComponentId derived from the ProductCode, the original ComponentId and
-// the feature. Generated
+// the feature (a component whose rows only create keys has its folder as
+// key path, which then gets a CreateFolder row, as ICE18 requires, so
+// that the component is never seen as absent). Generated
 // Registry keys are "reg" followed by 32 hex digits of a hash of the row's
 // root, key, name and component, so they are the same on every run ("_2",
 // "_3"… is appended in the unlikely case the package already uses one). The
@@ -589,6 +591,76 @@ func applyClassRegComponents(db *msi.Database, plan *classRegPlan, rep *Report) 
 		if err := insert(fc, map[string]string{"Feature_": nc.Feature, "Component_": nc.Component}, why); err != nil {
 			return err
 		}
+		if nc.KeyPath != "" {
+			continue
+		}
+		// Its rows only create keys, so its folder is its key path: the
+		// folder must be in CreateFolder (ICE18), or an install that does
+		// not otherwise create it leaves the component looking absent,
+		// and every health check of its feature starts a repair.
+		cf, err := crCreateFolderTable(db, rep)
+		if err != nil {
+			return err
+		}
+		if _, exists := cf.Lookup(msi.StrValue(nc.Directory), msi.StrValue(nc.Component)); !exists {
+			if err := insert(cf, map[string]string{"Directory_": nc.Directory, "Component_": nc.Component},
+				"the folder is the key path of registry-only component "+nc.Component+" (its rows only create keys), so it is created with it"); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
+}
+
+// crCreateFolderColumns is the standard schema of the CreateFolder table.
+var crCreateFolderColumns = []crColumnDef{{"Directory_", "s72", true}, {"Component_", "s72", true}}
+
+// crCreateFolderValidation are the standard _Validation rows of the
+// CreateFolder table (Column, Nullable, MinValue, MaxValue, KeyTable,
+// KeyColumn, Category, Set, Description).
+var crCreateFolderValidation = [][]string{
+	{"Directory_", "N", "", "", "Directory", "1", "Identifier", "", "Primary key, could be foreign key into the Directory table."},
+	{"Component_", "N", "", "", "Component", "1", "Identifier", "", "Foreign key into the Component table."},
+}
+
+// crCreateFolderTable returns the CreateFolder table, creating it (with
+// its _Validation rows, and the CreateFolders and RemoveFolders actions
+// when InstallExecuteSequence lacks them) when the package has none.
+func crCreateFolderTable(db *msi.Database, rep *Report) (*msi.Table, error) {
+	if t, err := crTable(db, "CreateFolder"); err != nil || t != nil {
+		return t, err
+	}
+	t, err := crCreateTable(db, "CreateFolder", crCreateFolderColumns)
+	if err != nil {
+		return nil, fmt.Errorf("transform: class-to-registry: creating the CreateFolder table: %w", err)
+	}
+	if err := crDescribe(db, "CreateFolder", crCreateFolderValidation); err != nil {
+		return nil, err
+	}
+	rep.note(Info, "CreateFolder", nil, "created the CreateFolder table (standard schema)")
+	seq, err := crTable(db, crSeqInstall)
+	if err != nil || seq == nil {
+		return t, err
+	}
+	// The recommended sequence numbers of the two actions.
+	for _, a := range []struct {
+		action string
+		seq    int
+	}{{"RemoveFolders", 3600}, {"CreateFolders", 3700}} {
+		if _, ok := seq.Lookup(msi.StrValue(a.action)); ok {
+			continue
+		}
+		cells := map[string]string{"Action": a.action, "Sequence": crItoa(a.seq)}
+		vals := make([]msi.Value, len(seq.Columns()))
+		text := make([]string, len(vals))
+		for i, col := range seq.Columns() {
+			vals[i] = crValue(col, cells[col.Name])
+			text[i] = vals[i].String()
+		}
+		if err := seq.Insert(vals...); err != nil {
+			return nil, fmt.Errorf("transform: class-to-registry: adding %s: %w", a.action, err)
+		}
+		rep.add(Change{Op: OpAdd, Table: crSeqInstall, Key: []string{a.action}, New: text, Reason: "the CreateFolder rows need it"})
+	}
+	return t, nil
 }

@@ -61,7 +61,7 @@ func Example() {
 		fmt.Printf("%s: %d rows\n", name, t.Len())
 	}
 	// Output:
-	// class-to-registry: 57 changes, 3 notes
+	// class-to-registry: 58 changes, 3 notes
 	// leaf-features: 10 changes, 0 notes
 	// assembly-names: 0 changes, 6 notes
 	// Class: 0 rows

@@ -32,5 +32,5 @@ func ExampleNewPackageCode() {
 	// Output:
 	// package-code update _SummaryInformation [9]
 	// old: {CA84CAB9-CFE5-8F89-0D70-EA88B4E9BBD4}
-	// new: {93D89EA3-8756-5690-AA68-F880B2ABF218}
+	// new: {AD6D5AA2-5784-57A3-9E24-63D0B91ACADD}
 }

@@ -114,6 +114,8 @@ content needs version 4.
 		version := fs.Int("version", 0, "compound file version `N` to write: 3 or 4 (default: 3, or 4 when needed)")
 		var sync bool
 		syncFlag(fs, &sync)
+		var check bool
+		validateFlag(fs, &check)
 		return func(env *Env, args []string) error {
 			if len(args) != 1 {
 				return usagef("want exactly one input file")
@@ -126,6 +128,10 @@ content needs version 4.
 			}
 			in := args[0]
 			if err := safefile.CheckDistinct(in, *out, false); err != nil {
+				return err
+			}
+			wc, err := validateInput(check, in)
+			if err != nil {
 				return err
 			}
 			rc, err := cfb.OpenReader(in)
@@ -148,7 +154,7 @@ content needs version 4.
 			if err != nil {
 				return fileErr(*out, err)
 			}
-			return nil
+			return wc.report(env, *out)
 		}
 	},
 }

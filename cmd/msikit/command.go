@@ -81,7 +81,7 @@ func usagef(format string, args ...any) error {
 func commands() []*Command {
 	return []*Command{
 		cmdInfo, cmdTables, cmdExport, cmdImport, cmdStreams, cmdCat,
-		cmdExtract, cmdRepack, cmdRewrite, cmdVerify, cmdSign, cmdCFB, cmdVersion,
+		cmdExtract, cmdRepack, cmdRewrite, cmdValidate, cmdVerify, cmdSign, cmdCFB, cmdVersion,
 	}
 }
 
@@ -194,7 +194,7 @@ func errorLine(err error) string {
 }
 
 // libPrefixes are the package prefixes errorLine removes.
-var libPrefixes = []string{"msi: ", "transform: "}
+var libPrefixes = []string{"msi: ", "transform: ", "validate: "}
 
 // trimLibPrefixes removes libPrefixes wherever they begin a segment of a
 // wrapped message: at its start or after ": ".

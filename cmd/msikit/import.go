@@ -64,6 +64,8 @@ naming the file and line, and nothing is written.
 		syncFlag(fs, &sync)
 		var sf signFlags
 		sf.define(fs, "sign-")
+		var check bool
+		validateFlag(fs, &check)
 		return func(env *Env, args []string) error {
 			if len(args) < 2 {
 				return usagef("want FILE and at least one TABLE.idt")
@@ -73,6 +75,10 @@ naming the file and line, and nothing is written.
 				return err
 			}
 			signOpts, err := sf.load()
+			if err != nil {
+				return err
+			}
+			wc, err := validateInput(check, args[0])
 			if err != nil {
 				return err
 			}
@@ -93,7 +99,10 @@ naming the file and line, and nothing is written.
 			// warning each.
 			warn(env, args[0], db.Warnings[opened:])
 			if signOpts != nil {
-				return saveSigned(env, db, dst, &msi.SaveOptions{KeepPackageCode: *keepCode, InPlace: *inPlace, Sync: sync}, signOpts)
+				if err := saveSigned(env, db, dst, &msi.SaveOptions{KeepPackageCode: *keepCode, InPlace: *inPlace, Sync: sync}, signOpts); err != nil {
+					return err
+				}
+				return wc.report(env, dst)
 			}
 			// A changed package gets a new PackageCode when it is
 			// written (unless an imported _SummaryInformation.idt set
@@ -114,7 +123,7 @@ naming the file and line, and nothing is written.
 			if dropped {
 				fmt.Fprintf(env.Stderr, "msikit: %s: digital signature removed (the import changed the package; sign it again)\n", dst)
 			}
-			return nil
+			return wc.report(env, dst)
 		}
 	},
 }

@@ -35,6 +35,8 @@ msikit repack signed.msi --sign-cert chain.pem --sign-key key.pem --sign-ex -o c
 		syncFlag(fs, &sync)
 		var sf signFlags
 		sf.define(fs, "sign-")
+		var check bool
+		validateFlag(fs, &check)
 		return func(env *Env, args []string) error {
 			if len(args) != 1 {
 				return usagef("want exactly one IN file")
@@ -47,6 +49,10 @@ msikit repack signed.msi --sign-cert chain.pem --sign-key key.pem --sign-ex -o c
 			if err != nil {
 				return err
 			}
+			wc, err := validateInput(check, args[0])
+			if err != nil {
+				return err
+			}
 			db, err := openMSI(env, args[0])
 			if err != nil {
 				return err
@@ -56,7 +62,10 @@ msikit repack signed.msi --sign-cert chain.pem --sign-key key.pem --sign-ex -o c
 				return fmt.Errorf("%s: cannot repack a transform (.mst): its tables are change records", args[0])
 			}
 			if signOpts != nil {
-				return saveSigned(env, db, dst, &msi.SaveOptions{Compact: true, InPlace: *inPlace, Sync: sync}, signOpts)
+				if err := saveSigned(env, db, dst, &msi.SaveOptions{Compact: true, InPlace: *inPlace, Sync: sync}, signOpts); err != nil {
+					return err
+				}
+				return wc.report(env, dst)
 			}
 			signed := db.Signed()
 			err = db.Save(dst, &msi.SaveOptions{Compact: true, DropSignature: *dropSig, InPlace: *inPlace, Sync: sync})
@@ -67,7 +76,7 @@ msikit repack signed.msi --sign-cert chain.pem --sign-key key.pem --sign-ex -o c
 				return fileErr(dst, err)
 			}
 			reportDroppedSignature(env, dst, signed && *dropSig, "re-encoding invalidates it")
-			return nil
+			return wc.report(env, dst)
 		}
 	},
 }

@@ -47,6 +47,7 @@ type rewriteOpts struct {
 	signOpts        *authenticode.SignOptions // loaded once, shared by all packages
 	keepPackageCode bool
 	maxChanges      int
+	validate        bool
 }
 
 // A passSpec is one rewrite pass as the CLI knows it. The table order is
@@ -154,6 +155,7 @@ msikit rewrite --sign-cert chain.pem --sign-key key.pem --sign-ex -o fixed/ dist
 		fs.StringVar(&o.arch, "processor-architecture", "", "assembly-names: `ARCH` for rows whose file cannot be read (MSIL, x86, AMD64, IA64, ARM, ARM64)")
 		o.sign.define(fs, "sign-")
 		fs.IntVar(&o.maxChanges, "max-changes", transform.DefaultMaxChanges, "class-to-registry, leaf-features: at most `N` row changes per pass (a bound for hostile packages)")
+		validateFlag(fs, &o.validate)
 		return func(env *Env, args []string) error { return runRewrite(env, o, args) }
 	},
 }
@@ -174,6 +176,8 @@ type rewriteResult struct {
 	// Warnings are the input's recovery warnings (also on stderr).
 	Warnings []string            `json:"warnings,omitempty"`
 	Passes   []*transform.Report `json:"passes"`
+	// Validation is what --validate found in the output.
+	Validation *validationReport `json:"validation,omitempty"`
 }
 
 type rewriteSummary struct {
@@ -272,6 +276,9 @@ func runRewrite(env *Env, o *rewriteOpts, args []string) error {
 	} else if batch || sum.Failed == 0 {
 		// A single failed package is reported by the one-line error alone.
 		writeRewriteText(textWriter{env.Stdout}, sum)
+	} else {
+		// ...and, when --validate failed it, the new errors.
+		writeValidation(env.Stdout, results[0].Validation, "")
 	}
 	if sum.Failed == 0 {
 		return nil
@@ -304,6 +311,8 @@ func checkRewriteFlags(o *rewriteOpts) ([]passSpec, error) {
 		return nil, usagef("--dry-run writes nothing, so -o %s would be ignored; drop one of them", o.out)
 	case o.dryRun && o.sync:
 		return nil, usagef("--dry-run writes nothing, so --sync would be ignored; drop one of them")
+	case o.dryRun && o.validate:
+		return nil, usagef("--dry-run writes nothing, so --validate would have no output to check; drop one of them")
 	case !o.dryRun && !o.inPlace && o.out == "":
 		return nil, usagef("name an output with -o (or use --in-place or --dry-run)")
 	}
@@ -472,6 +481,21 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 			return fail(err)
 		}
 	}
+	wc, err := validateInput(o.validate, in)
+	if err != nil {
+		return fail(err)
+	}
+	// checked validates the written output (--validate): a new error
+	// fails the package, and its output stays as written.
+	checked := func() *rewriteResult {
+		rep, err := wc.check(out)
+		r.Validation = rep
+		if err != nil {
+			r.OK = false
+			r.Error = errorLine(err)
+		}
+		return r
+	}
 	db, err := msi.Open(in)
 	if err != nil {
 		return fail(err)
@@ -515,7 +539,7 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 		}
 		r.OutputSigned, r.OutputSigner = true, o.signOpts.Certificates[0].Subject.String()
 		r.OK = true
-		return r
+		return checked()
 	}
 	wo := &msi.WriteOptions{DropSignature: o.dropSignature, KeepPackageCode: o.keepPackageCode}
 	dropsSignature := db.DropsSignature(wo)
@@ -530,7 +554,7 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 	}
 	r.SignatureDropped = dropsSignature
 	r.OK = true
-	return r
+	return checked()
 }
 
 // writeRewriteText prints the text report: per package a summary line (or
@@ -542,6 +566,7 @@ func writeRewriteText(w io.Writer, sum *rewriteSummary) {
 	for _, r := range sum.Packages {
 		if !r.OK {
 			fmt.Fprintf(w, "FAILED %s\n", r.Error)
+			writeValidation(w, r.Validation, "  ")
 			continue
 		}
 		var parts []string
@@ -559,6 +584,7 @@ func writeRewriteText(w io.Writer, sum *rewriteSummary) {
 		if r.OutputSigned {
 			fmt.Fprintf(w, "  signature: %s signed by %q\n", r.Output, r.OutputSigner)
 		}
+		writeValidation(w, r.Validation, "  ")
 		for _, p := range r.Passes {
 			if r.DryRun {
 				writeIDTDiff(w, p)

@@ -46,6 +46,8 @@ msikit sign --in-place --digest sha384 --cert chain.pem --key key.pem product.ms
 		sf.define(fs, "")
 		var sync bool
 		syncFlag(fs, &sync)
+		var check bool
+		validateFlag(fs, &check)
 		return func(env *Env, args []string) error {
 			if len(args) != 1 {
 				return usagef("want exactly one PKG")
@@ -76,11 +78,15 @@ msikit sign --in-place --digest sha384 --cert chain.pem --key key.pem product.ms
 			}
 			replaced := db.Signed()
 			db.Close()
+			wc, err := validateInput(check, in)
+			if err != nil {
+				return err
+			}
 			if err := authenticode.SignFile(env.Ctx, dst, in, sync || *inPlace, opts); err != nil {
 				return signErr(in, err)
 			}
 			fmt.Fprintf(env.Stdout, "%s\n", signSummary(dst, opts, replaced))
-			return nil
+			return wc.report(env, dst)
 		}
 	},
 }

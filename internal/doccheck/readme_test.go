@@ -23,6 +23,7 @@ var readmeCommands = map[string][]string{
 	"signatures":         {"verify", "sign"},
 	"extract":            {"extract"},
 	"rewrite":            {"rewrite"},
+	"validate":           {"validate"},
 }
 
 // undocumented are the commands without flags of their own, which need no

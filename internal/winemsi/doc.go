@@ -86,9 +86,11 @@
 // Merge is MsiDatabaseMergeW as is: Wine's merge drops the data of binary
 // streams and skips every table with a conflicting row, so a cub merge
 // for ICE validation must copy Binary rows with their streams and insert
-// the non-conflicting _Validation and Property rows itself (Script.Exec,
-// Script.Import). Running ICE custom actions needs an installation
-// session and, for the 32-bit ICE DLLs, Wine's 32-bit side (wine32),
-// which this package does not use. DecomposeDescriptor is msi.dll's own
-// descriptor parser, an oracle for the descriptor codec.
+// the non-conflicting _Validation and Property rows itself (msi/validate's
+// Wine test does the merge with msikit). Script.ICE runs one ICE custom
+// action in an installation session opened on the current database, as
+// msival2 does, and collects its messages; the 32-bit ICE DLLs need
+// Wine's 32-bit side (Have32Bit), without which MsiDoAction hangs, so
+// run each ICE with RunWithin and a time limit. DecomposeDescriptor is
+// msi.dll's own descriptor parser, an oracle for the descriptor codec.
 package winemsi

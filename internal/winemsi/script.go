@@ -165,6 +165,13 @@ func (s *Script) Storages(path string) *Script { return s.add("storages", win(pa
 // Output.Descriptors.
 func (s *Script) Descriptor(d string) *Script { return s.add("descriptor", d) }
 
+// ICE opens the current database as a package and runs the custom action
+// of that name (an ICE merged from a .cub) as msival2 does, collecting
+// the ICE's messages in Output.ICELines and its return code in
+// Output.Codes (Op "ice ACTION"). The 32-bit ICE DLLs need Wine's 32-bit
+// side (Have32Bit); without it the call hangs.
+func (s *Script) ICE(action string) *Script { return s.add("ice", action) }
+
 // Close closes the current database.
 func (s *Script) Close() *Script { return s.add("close") }
 
@@ -179,6 +186,7 @@ type Output struct {
 	Applied     []bool         // one per ApplyIfProduct: applied or skipped
 	Elements    []Element      // from Storages
 	Descriptors []Descriptor   // one per Descriptor
+	ICELines    [][]string     // the messages of ICE actions, split at tabs
 	Elapsed     time.Duration  // wall time of the tool process
 	lines       []string       // everything, for error messages
 	extra       map[string]int // unexpected line kinds
@@ -320,6 +328,16 @@ func parse(b []byte) (*Output, error) {
 			*last = append(*last, Property{ID: id, Type: f[2], Value: f[3]})
 		case "applyif":
 			out.Applied = append(out.Applied, f[1] == "applied")
+		case "iceline":
+			if len(f) > 1 {
+				out.ICELines = append(out.ICELines, strings.Split(f[1], "\t"))
+			}
+		case "ice":
+			if len(f) < 3 {
+				return out, fmt.Errorf("winemsi: bad ice line %q", line)
+			}
+			code, _ := strconv.ParseUint(f[2], 10, 32)
+			out.Codes = append(out.Codes, Code{Op: "ice " + f[1], Code: uint32(code)})
 		case "merge", "generate", "transforminfo":
 			code, _ := strconv.ParseUint(f[1], 10, 32)
 			out.Codes = append(out.Codes, Code{Op: f[0], Code: uint32(code)})

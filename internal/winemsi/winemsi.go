@@ -239,7 +239,23 @@ const (
 // fails t.
 func (w *Tool) Run(t testing.TB, s *Script) (*Output, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), CallTimeout)
+	out, err := w.RunWithin(t, s, CallTimeout)
+	if errors.Is(err, ErrTimeout) {
+		t.Fatal(err)
+	}
+	return out, err
+}
+
+// ErrTimeout is the error of a RunWithin that ran out of time.
+var ErrTimeout = errors.New("winemsi: timed out")
+
+// RunWithin is Run with a time limit of its own; running out of time is an
+// error wrapping ErrTimeout (with the tool's last output), not a failure
+// of t: some msi.dll calls deadlock under Wine (ICE38, ICE64 and ICE91, for
+// one), and a caller may go on without them.
+func (w *Tool) RunWithin(t testing.TB, s *Script, limit time.Duration) (*Output, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	if err := w.Prefix.Persist(ctx, serverPersistence); err != nil {
 		t.Fatalf("winemsi: starting the wineserver: %v", err)
@@ -269,7 +285,7 @@ func (w *Tool) Run(t testing.TB, s *Script) (*Output, error) {
 	}
 	stderr, _ := os.ReadFile(stderrF.Name())
 	if ctx.Err() != nil {
-		t.Fatalf("winemsi: %s timed out after %v\nstderr:\n%s", s, CallTimeout, tail(stderr))
+		return nil, fmt.Errorf("%w: %s after %v\nstderr:\n%s", ErrTimeout, s, limit, tail(stderr))
 	}
 	out, perr := parse(stdout)
 	if out != nil {
@@ -283,6 +299,19 @@ func (w *Tool) Run(t testing.TB, s *Script) (*Output, error) {
 		t.Fatalf("winemsi: %s: %v %v\nstdout:\n%s\nstderr:\n%s", s, err, perr, tail(stdout), tail(stderr))
 	}
 	return out, nil
+}
+
+// Have32Bit reports whether Wine's 32-bit side (Debian's wine32) is
+// installed: the 32-bit DLL custom actions of darice.cub's ICEs run only
+// with it, and MsiDoAction hangs without it.
+func Have32Bit() bool {
+	for _, p := range []string{"/usr/lib/wine/wine", "/usr/lib/i386-linux-gnu/wine/i386-unix/ntdll.so",
+		"/usr/lib/i386-linux-gnu/wine/i386-windows/ntdll.dll", "/usr/lib/wine/i386-unix/ntdll.so"} {
+		if _, err := os.Stat(p); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // tail returns at most the last 4000 bytes of b.

@@ -47,6 +47,14 @@
  *                           stream; names as stored, not unpacked)
  *   descriptor STRING       MsiDecomposeDescriptorW: prints
  *                           "descriptor PRODUCT FEATURE COMPONENT USED"
+ *   ice ACTION              opens the current database as a package
+ *                           (MsiOpenPackageW "#handle") and runs ACTION
+ *                           (an ICE custom action merged from a .cub) with
+ *                           MsiDoActionW, as msival2 does: prints
+ *                           "iceline MESSAGE" for each INSTALLMESSAGE_USER
+ *                           message (one ICE finding, its fields separated
+ *                           by tabs, escaped as a whole), then
+ *                           "ice ACTION RC". Never fails on RC.
  *   close                   closes the current database
  *
  * Every output line is UTF-8, its fields separated by tabs. Text fields
@@ -597,6 +605,36 @@ static void op_descriptor(const WCHAR *d)
     printf("\t%lu\n", (unsigned long)used);
 }
 
+/* ice_message receives the messages an ICE posts. */
+static INT CALLBACK ice_message(LPVOID ctx, UINT type, LPCWSTR msg)
+{
+    (void)ctx;
+    if ((type & 0xFF000000) == INSTALLMESSAGE_USER && msg) {
+        put_ascii("iceline\t");
+        put_field(msg, (int)wcslen(msg));
+        put_ascii("\n");
+    }
+    return IDOK;
+}
+
+static void op_ice(const WCHAR *action)
+{
+    WCHAR name[32];
+    MSIHANDLE pkg = 0;
+    need_db(L"ice");
+    swprintf(name, sizeof name / sizeof name[0], L"#%lu", (unsigned long)db);
+    MsiSetExternalUIW(ice_message, INSTALLLOGMODE_USER, NULL);
+    UINT rc = MsiOpenPackageW(name, &pkg);
+    if (rc != ERROR_SUCCESS)
+        fail(L"ice", rc);
+    rc = MsiDoActionW(pkg, action);
+    MsiCloseHandle(pkg);
+    MsiSetExternalUIW(NULL, 0, NULL);
+    put_ascii("ice\t");
+    put(action);
+    printf("\t%u\n", rc);
+}
+
 int wmain(int argc, WCHAR **argv)
 {
     _setmode(_fileno(stdout), _O_BINARY);
@@ -690,6 +728,9 @@ int wmain(int argc, WCHAR **argv)
         } else if (!wcscmp(op, L"descriptor")) {
             ARGS(1);
             op_descriptor(argv[i++]);
+        } else if (!wcscmp(op, L"ice")) {
+            ARGS(1);
+            op_ice(argv[i++]);
         } else if (!wcscmp(op, L"close")) {
             if (db)
                 MsiCloseHandle(db);

@@ -1,0 +1,88 @@
+package validate
+
+import (
+	"bytes"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/msikit/msikit/msi"
+)
+
+// benchRows is the row count of each big table of the benchmark package.
+const benchRows = 100000
+
+var (
+	bigOnce sync.Once
+	bigData []byte
+)
+
+// bigPackage returns the benchmark package, built once per process.
+func bigPackage(tb testing.TB) []byte {
+	tb.Helper()
+	bigOnce.Do(func() { bigData = buildBigPackage(tb) })
+	if bigData == nil {
+		tb.Fatal("the benchmark package could not be built")
+	}
+	return bigData
+}
+
+func buildBigPackage(tb testing.TB) []byte {
+	f := baseInstaller()
+	withValidation(nil)(f)
+	f.add("_Validation",
+		row("Registry", "Registry", "N", nil, nil, "", nil, "Identifier", "", ""),
+		row("Registry", "Root", "N", -1, 3, "", nil, "", "", ""),
+		row("Registry", "Key", "N", nil, nil, "", nil, "RegPath", "", ""),
+		row("Registry", "Name", "Y", nil, nil, "", nil, "Formatted", "", ""),
+		row("Registry", "Value", "Y", nil, nil, "", nil, "Formatted", "", ""),
+		row("Registry", "Component_", "N", nil, nil, "Component", 1, "Identifier", "", ""))
+	exts := []string{"dll", "exe", "txt", "xml", "json", "png", "cfg", "dat"}
+	for i := 0; i < benchRows; i++ {
+		e := exts[i%len(exts)]
+		file, comp := fmt.Sprintf("fil%06d", i), fmt.Sprintf("cmp%06d", i)
+		f.add("File", row(file, comp, fmt.Sprintf("F%06d.%s|file_number_%06d.%s", i, e[:3], i, e), i*7919%(1<<24)+1, "", "", 512, i+2))
+		f.add("Component", row(comp, fmt.Sprintf("{%08X-0000-4000-8000-%012X}", i+1, int64(i)*2654435761&0xFFFFFFFFFFFF), "INSTALLDIR", 0, "", file))
+		f.add("FeatureComponents", row("Main", comp))
+		f.add("Registry", row(fmt.Sprintf("reg%06d", i), 2, fmt.Sprintf(`Software\msikit\bench\key%d`, i%1000), fmt.Sprintf("value%d", i), fmt.Sprintf("data %d", i), comp))
+	}
+	// File.Sequence is at most 32767 in the base _Validation: widen it.
+	for _, r := range f.tables["_Validation"] {
+		if r[0] == "File" && r[1] == "Sequence" {
+			r[4] = 2147483647
+		}
+	}
+	var buf bytes.Buffer
+	if _, err := f.build(tb).WriteTo(&buf); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// BenchmarkValidate100k opens a package with 100,000 rows in each of File,
+// Component, FeatureComponents and Registry (and their _Validation rows)
+// from memory and runs every rule on it.
+func BenchmarkValidate100k(b *testing.B) {
+	data := bigPackage(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	start := processCPU()
+	for b.Loop() {
+		db, err := msi.NewDatabase(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		fs, err := Validate(db, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if e, _, _ := Counts(fs); e != 0 {
+			b.Fatalf("%d errors: %v", e, fs[:min(len(fs), 5)])
+		}
+	}
+	// CPU time (all goroutines, GC included) per validation: unlike
+	// ns/op, it does not depend on what else the machine runs.
+	if cpu := processCPU(); start != 0 && b.N > 0 {
+		b.ReportMetric(float64(cpu-start)/float64(b.N)/1e6, "cpu-ms/op")
+	}
+}

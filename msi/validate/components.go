@@ -1,0 +1,128 @@
+package validate
+
+import "strings"
+
+// ownerIndex maps the keys of a table to the Component_ of each row.
+func (c *checker) ownerIndex(table, keyColumn string) (map[string]string, bool) {
+	t := c.table(table)
+	if t == nil {
+		return nil, false
+	}
+	m := make(map[string]string, t.Len())
+	for r := range t.Rows() {
+		k := str(r, keyColumn)
+		if _, dup := m[k]; !dup {
+			m[k] = str(r, "Component_")
+		}
+	}
+	return m, true
+}
+
+// ice02: the KeyPath of a component names a file, registry entry or ODBC
+// data source that belongs to the component (the references must be
+// reciprocal for the installer to detect the component).
+func ice02(c *checker) {
+	comps := c.comps().list
+	if len(comps) == 0 {
+		return
+	}
+	files, _ := c.ownerIndex("File", "File")
+	regs, _ := c.ownerIndex("Registry", "Registry")
+	odbc, _ := c.ownerIndex("ODBCDataSource", "DataSource")
+	for _, cp := range comps {
+		var owner map[string]string
+		var what, table string
+		switch cp.keyPathKind() {
+		case "directory":
+			continue
+		case "registry":
+			owner, what, table = regs, "Registry", "Registry"
+		case "odbc":
+			owner, what, table = odbc, "ODBCDataSource", "ODBCDataSource"
+		default:
+			owner, what, table = files, "File", "File"
+		}
+		belongs, ok := owner[cp.keyPath]
+		switch {
+		case !ok:
+			c.report(Error, "Component", "KeyPath", cp.key(), "%s: %s not found in %s table", what, quote(cp.keyPath), table)
+		case belongs != cp.name:
+			c.report(Error, "Component", "KeyPath", cp.key(), "%s: %s cannot be the key path of Component: %s. It belongs to Component: %s", what, quote(cp.keyPath), quote(cp.name), quote(belongs))
+		}
+	}
+}
+
+// ice08: ComponentIds are unique (GUIDs compare without regard to case).
+func ice08(c *checker) {
+	first := map[string]string{}
+	for _, cp := range c.comps().list {
+		if cp.id == "" {
+			continue
+		}
+		id := strings.ToUpper(cp.id)
+		if prev, ok := first[id]; ok {
+			c.report(Error, "Component", "ComponentId", cp.key(), "Component %s has the same ComponentId %s as component %s", quote(cp.name), cp.id, quote(prev))
+			continue
+		}
+		first[id] = cp.name
+	}
+}
+
+// ice09: components installed into SystemFolder should be permanent.
+func ice09(c *checker) {
+	for _, cp := range c.comps().list {
+		if cp.dir == "SystemFolder" && cp.attr&compPermanent == 0 {
+			c.report(Warning, "Component", "Attributes", cp.key(), "Component %s installs into SystemFolder but is not permanent (Attributes lacks msidbComponentAttributesPermanent, 16)", quote(cp.name))
+		}
+	}
+}
+
+// ice18: a component whose key path is its folder (KeyPath null) and that
+// puts no file there lists the folder in CreateFolder, or the installer
+// removes the empty folder and reinstalls the component every time.
+func ice18(c *checker) {
+	comps := c.comps().list
+	if len(comps) == 0 {
+		return
+	}
+	hasFiles := map[string]bool{}
+	if t := c.table("File"); t != nil {
+		for r := range t.Rows() {
+			hasFiles[str(r, "Component_")] = true
+		}
+	}
+	// Rows of RemoveFile, DuplicateFile and MoveFile that act on a
+	// component's own folder also count as files there.
+	inOwnDir := map[[2]string]bool{} // component, folder
+	for _, tf := range [][2]string{{"RemoveFile", "DirProperty"}, {"DuplicateFile", "DestFolder"}, {"MoveFile", "DestFolder"}} {
+		if t := c.table(tf[0]); t != nil {
+			for r := range t.Rows() {
+				inOwnDir[[2]string{str(r, "Component_"), str(r, tf[1])}] = true
+			}
+		}
+	}
+	created := map[[2]string]bool{}
+	if t := c.table("CreateFolder"); t != nil {
+		for r := range t.Rows() {
+			created[[2]string{str(r, "Component_"), str(r, "Directory_")}] = true
+		}
+	}
+	for _, cp := range comps {
+		if cp.keyPath != "" || hasFiles[cp.name] || inOwnDir[[2]string{cp.name, cp.dir}] {
+			continue
+		}
+		if cp.dir != "" && !created[[2]string{cp.name, cp.dir}] {
+			c.report(Error, "Component", "Directory_", cp.key(), "KeyPath for Component %s is Directory %s. The Directory/Component pair must be listed in the CreateFolder table", quote(cp.name), quote(cp.dir))
+		}
+	}
+}
+
+// ice21: every component belongs to a feature (FeatureComponents).
+func ice21(c *checker) {
+	fs := c.features()
+	for _, cp := range c.comps().list {
+		if len(fs[cp.name]) == 0 {
+			c.report(Error, "Component", "", cp.key(), "Component %s does not belong to any Feature: no FeatureComponents row names it", quote(cp.name))
+		}
+	}
+}

@@ -1,0 +1,299 @@
+package validate
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/msikit/msikit/msi"
+)
+
+// valSpec is one _Validation row: what a column may hold.
+type valSpec struct {
+	nullable       bool
+	min, max       int32
+	hasMin, hasMax bool
+	keyTables      []string
+	keyColumn      int
+	category       string
+	set            []string // nil: no Set
+	rowKey         []string // the _Validation row's key, for reports
+}
+
+// knownCategories are the category names ICE03 accepts: the Column Data
+// Types of the Windows Installer documentation, plus KeyFormatted and URL,
+// which the standard _Validation table's own Category set lists.
+var knownCategories = setOf("Text", "UpperCase", "LowerCase", "Integer", "DoubleInteger", "TimeDate",
+	"Identifier", "Property", "Filename", "WildCardFilename", "Path", "Paths", "AnyPath", "DefaultDir",
+	"RegPath", "Formatted", "FormattedSDDLText", "Template", "Condition", "Guid", "Version", "Language",
+	"Binary", "CustomSource", "Cabinet", "Shortcut", "KeyFormatted", "URL")
+
+// moduleTables are the tables only merge modules have. mergemod.cub
+// brings their _Validation rows when Windows validates a module, so a
+// module without them is not missing anything.
+var moduleTables = setOf("ModuleSignature", "ModuleComponents", "ModuleDependency", "ModuleExclusion",
+	"ModuleIgnoreTable", "ModuleConfiguration", "ModuleSubstitution", "ModuleInstallExecuteSequence",
+	"ModuleInstallUISequence", "ModuleAdminExecuteSequence", "ModuleAdminUISequence",
+	"ModuleAdvtExecuteSequence", "ModuleAdvtUISequence")
+
+// categoryError is the ICE03 message title for a value its category
+// refuses.
+var categoryError = map[string]string{
+	"Identifier": "Invalid identifier", "Guid": "Invalid GUID string", "UpperCase": "All UPPER case required",
+	"LowerCase": "All lower case required", "Integer": "Invalid integer", "DoubleInteger": "Invalid integer",
+	"Version": "Invalid version string", "Property": "Invalid property string", "Language": "Invalid Language Id",
+	"Filename": "Invalid Filename", "WildCardFilename": "Invalid file name/usage of wildcards",
+	"DefaultDir": "Invalid DefaultDir string", "Cabinet": "Bad cabinet syntax/name",
+	"Condition": "Bad conditional string", "Formatted": "Invalid format string",
+	"KeyFormatted": "Invalid format string", "RegPath": "Invalid registry path", "Shortcut": "Bad shortcut target",
+}
+
+// intCell reads an integer column that may be stored as text in an odd
+// _Validation table.
+func intCell(r msi.Row, column string) (int32, bool) {
+	v := r.Get(column)
+	if v.IsNull() {
+		return 0, false
+	}
+	if s := v.Str(); s != "" {
+		n, err := strconv.ParseInt(s, 10, 32)
+		return int32(n), err == nil
+	}
+	return v.Int(), true
+}
+
+// readValidation reads the _Validation table and reports the errors in it
+// (ICE03's "_Validation table:" messages).
+func (c *checker) readValidation(vt *msi.Table) map[string]map[string]*valSpec {
+	specs := map[string]map[string]*valSpec{}
+	for r := range vt.Rows() {
+		table, column := str(r, "Table"), str(r, "Column")
+		s := &valSpec{nullable: str(r, "Nullable") != "N", category: str(r, "Category"), rowKey: keyOf(r)}
+		s.min, s.hasMin = intCell(r, "MinValue")
+		s.max, s.hasMax = intCell(r, "MaxValue")
+		if kt := str(r, "KeyTable"); kt != "" {
+			s.keyTables = strings.Split(kt, ";")
+			s.keyColumn = 1
+			if n, ok := intCell(r, "KeyColumn"); ok {
+				s.keyColumn = int(n)
+			}
+			if s.keyColumn < 1 || s.keyColumn > 32 {
+				c.report(Error, "_Validation", "KeyColumn", s.rowKey, "_Validation table: KeyColumn %d is outside 1-32", s.keyColumn)
+			}
+		}
+		if set := str(r, "Set"); set != "" {
+			s.set = strings.Split(set, ";")
+		}
+		if s.hasMin && s.hasMax && s.max < s.min {
+			c.report(Error, "_Validation", "MaxValue", s.rowKey, "_Validation table: Value in MaxValue column (%d) < that in MinValue column (%d)", s.max, s.min)
+		}
+		if s.category != "" && !knownCategories[s.category] {
+			c.report(Error, "_Validation", "Category", s.rowKey, "_Validation table: Invalid category string %s", quote(s.category))
+		}
+		if specs[table] == nil {
+			specs[table] = map[string]*valSpec{}
+		}
+		specs[table][column] = s
+	}
+	return specs
+}
+
+// fkIndex holds, per referenced table and column, the values present.
+type fkIndex struct {
+	c    *checker
+	sets map[string]map[string]bool
+}
+
+// values returns the values of column number col (1-based) of table, and
+// false when the database has no such table.
+func (f *fkIndex) values(table string, col int) (map[string]bool, bool) {
+	k := table + "\x00" + strconv.Itoa(col)
+	if s, ok := f.sets[k]; ok {
+		return s, s != nil
+	}
+	t := f.c.table(table)
+	if t == nil {
+		f.sets[k] = nil
+		return nil, false
+	}
+	set := map[string]bool{}
+	cols := t.Columns()
+	if col >= 1 && col <= len(cols) {
+		name := cols[col-1].Name
+		for r := range t.Rows() {
+			set[r.Get(name).String()] = true
+		}
+	}
+	f.sets[k] = set
+	return set, true
+}
+
+// utf16Len returns the length of s in UTF-16 code units, as Windows
+// Installer counts a string column's size.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x10000 {
+			n += 2 // a surrogate pair
+		} else {
+			n++ // an invalid byte decodes as one U+FFFD
+		}
+	}
+	return n
+}
+
+// ice03 checks every value against the _Validation table, as Windows
+// Installer's MsiViewModify(MSIMODIFY_VALIDATE) does for ICE03.
+func ice03(c *checker) {
+	var specs map[string]map[string]*valSpec
+	if vt := c.table("_Validation"); vt != nil {
+		specs = c.readValidation(vt)
+	} else {
+		c.report(Info, "", "", nil, "the package has no _Validation table (shipped packages often leave it out): only duplicate keys, nulls in columns _Columns declares not nullable and string lengths are checked, not categories, ranges, sets or foreign keys")
+	}
+	fk := &fkIndex{c: c, sets: map[string]map[string]bool{}}
+	badKeyTable := map[*valSpec]bool{}
+	for _, name := range c.db.TableNames() {
+		t := c.table(name)
+		if t == nil || t.Len() == 0 || name == "_Validation" {
+			// The _Validation table describes itself loosely (its KeyTable
+			// column holds lists such as "File;Registry", categorized
+			// Identifier): its rows are checked by readValidation.
+			continue
+		}
+		cols := t.Columns()
+		colSpec := make([]*valSpec, len(cols))
+		for i, col := range cols {
+			if col.Key && col.Localizable {
+				c.report(Error, name, col.Name, nil, "Column cannot be localized: it is part of the primary key")
+			}
+			if specs == nil {
+				continue
+			}
+			colSpec[i] = specs[name][col.Name]
+			if colSpec[i] == nil && !(c.kind == kindModule && moduleTables[name]) {
+				c.report(Error, name, col.Name, nil, "Missing data in _Validation table or old database: no _Validation row describes this column")
+			}
+		}
+		var keyCols []int
+		for i, col := range cols {
+			if col.Key {
+				keyCols = append(keyCols, i)
+			}
+		}
+		keys := make(map[string]bool, t.Len())
+		var kb strings.Builder
+		for r := range t.Rows() {
+			vals := r.Values()
+			var rowKey []string
+			key := func() []string {
+				if rowKey == nil {
+					rowKey = keyOf(r)
+				}
+				return rowKey
+			}
+			if len(keyCols) > 0 {
+				var k string
+				if len(keyCols) == 1 {
+					k = vals[keyCols[0]].String()
+				} else {
+					kb.Reset()
+					for _, i := range keyCols {
+						kb.WriteString(vals[i].String())
+						kb.WriteByte(0)
+					}
+					k = kb.String()
+				}
+				if keys[k] {
+					c.report(Error, name, "", key(), "Duplicate primary key")
+				}
+				keys[k] = true
+			}
+			for i, col := range cols {
+				c.checkValue(fk, badKeyTable, name, col, colSpec[i], specs != nil, vals[i], key)
+			}
+		}
+	}
+}
+
+// checkValue checks one cell. hasValidation tells whether the package has
+// a _Validation table at all (without one, only the schema is checked).
+func (c *checker) checkValue(fk *fkIndex, badKeyTable map[*valSpec]bool, table string, col msi.Column, s *valSpec, hasValidation bool, v msi.Value, key func() []string) {
+	if v.IsNull() {
+		if (s != nil && !s.nullable) || (!hasValidation && !col.Nullable) {
+			c.report(Error, table, col.Name, key(), "Not a nullable column: the value is null")
+		}
+		return
+	}
+	if isBinaryColumn(col) {
+		return
+	}
+	text := v.String()
+	if !isIntColumn(col) && col.Size > 0 {
+		if n := utf16Len(text); n > col.Size {
+			c.report(Error, table, col.Name, key(), "String overflow (greater than length permitted in column): %d characters, the column holds %d", n, col.Size)
+		}
+	}
+	if s == nil {
+		return
+	}
+	if isIntColumn(col) {
+		if n := v.Int(); s.hasMax && n > s.max {
+			c.report(Error, table, col.Name, key(), "Value exceeds MaxValue: %d > %d", n, s.max)
+		} else if s.hasMin && n < s.min {
+			c.report(Error, table, col.Name, key(), "Value below MinValue: %d < %d", n, s.min)
+		}
+	}
+	if s.set != nil {
+		found := false
+		for _, m := range s.set {
+			if m == text {
+				found = true
+				break
+			}
+		}
+		if !found {
+			c.report(Error, table, col.Name, key(), "Value not a member of the set: %s is not one of %s", quote(text), quote(strings.Join(s.set, ";")))
+		}
+	}
+	var catErr error
+	if !isIntColumn(col) && s.category != "" && knownCategories[s.category] {
+		catErr = checkCategory(s.category, text)
+	}
+	if s.category == "Version" && len(s.keyTables) > 0 {
+		// File.Version: a version, or the key of a companion file whose
+		// version stands for this one's.
+		if catErr == nil {
+			return
+		}
+		for _, kt := range s.keyTables {
+			if set, ok := fk.values(kt, s.keyColumn); ok && set[text] {
+				return
+			}
+		}
+		c.report(Error, table, col.Name, key(), "%s: %v, nor a key of %s (a companion file)", categoryError[s.category], catErr, strings.Join(s.keyTables, " or "))
+		return
+	}
+	if catErr != nil {
+		c.report(Error, table, col.Name, key(), "%s: %v", categoryError[s.category], catErr)
+	}
+	if len(s.keyTables) == 0 || badKeyTable[s] {
+		return
+	}
+	anyTable := false
+	for _, kt := range s.keyTables {
+		set, ok := fk.values(kt, s.keyColumn)
+		if !ok {
+			continue
+		}
+		anyTable = true
+		if set[text] {
+			return
+		}
+	}
+	if !anyTable {
+		badKeyTable[s] = true
+		c.report(Error, "_Validation", "KeyTable", s.rowKey, "_Validation table: Data in KeyTable column is incorrect: %s.%s references %s, which the database does not have", table, col.Name, quote(strings.Join(s.keyTables, ";")))
+		return
+	}
+	c.report(Error, table, col.Name, key(), "Not a valid foreign key: %s is not in %s (column %d)", quote(text), strings.Join(s.keyTables, " or "), s.keyColumn)
+}
