@@ -64,7 +64,7 @@ func FuzzReader(f *testing.F) {
 	addCabSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzGuard(t, func() {
-			opts := &Options{OpenCabinet: func(string) (io.ReaderAt, int64, error) {
+			opts := &ReaderOptions{OpenCabinet: func(string) (io.ReaderAt, int64, error) {
 				return bytes.NewReader(data), int64(len(data)), nil
 			}}
 			r, err := NewReaderOptions(bytes.NewReader(data), int64(len(data)), opts)

@@ -14,13 +14,13 @@ import (
 )
 
 // ErrMissingCabinet is matched by errors.Is when a file or folder continues
-// in another cabinet of a set that cannot be opened (no Options.OpenCabinet,
+// in another cabinet of a set that cannot be opened (no ReaderOptions.OpenCabinet,
 // or it failed).
 var ErrMissingCabinet = errors.New("cab: continuation cabinet not available")
 
-// Options configures NewReaderOptions. The zero value (or nil) verifies
+// ReaderOptions configures NewReaderOptions. The zero value (or nil) verifies
 // checksums and does not follow cabinet sets.
-type Options struct {
+type ReaderOptions struct {
 	// OpenCabinet opens another cabinet of the same set by the name stored
 	// in a cabinet header (PrevCabinet or NextCabinet). It is called only
 	// when a file or folder spans cabinets, possibly from several
@@ -62,7 +62,7 @@ type Reader struct {
 	size        int64      // usable length: min(size, cbCabinet)
 	flags       uint16
 	dataReserve int
-	opts        Options
+	opts        ReaderOptions
 }
 
 // A Folder is one compressed stream of a cabinet: a run of CFDATA blocks
@@ -143,8 +143,8 @@ func NewReader(r io.ReaderAt, size int64) (*Reader, error) {
 
 // NewReaderOptions reads the cabinet directory from r, which holds size
 // bytes. opts may be nil.
-func NewReaderOptions(r io.ReaderAt, size int64, opts *Options) (*Reader, error) {
-	var o Options
+func NewReaderOptions(r io.ReaderAt, size int64, opts *ReaderOptions) (*Reader, error) {
+	var o ReaderOptions
 	if opts != nil {
 		o = *opts
 	}
@@ -152,7 +152,7 @@ func NewReaderOptions(r io.ReaderAt, size int64, opts *Options) (*Reader, error)
 }
 
 // newReader reads a cabinet directory for a Reader belonging to set.
-func newReader(r io.ReaderAt, size int64, opts Options, set *readerSet) (*Reader, error) {
+func newReader(r io.ReaderAt, size int64, opts ReaderOptions, set *readerSet) (*Reader, error) {
 	cr := &Reader{r: r, opts: opts, set: set}
 	if err := cr.init(size); err != nil {
 		return nil, err
@@ -483,7 +483,7 @@ func OpenReader(name string) (*ReadCloser, error) {
 	}
 	rc := &ReadCloser{files: []*os.File{f}}
 	dir := filepath.Dir(name)
-	opts := &Options{OpenCabinet: func(n string) (io.ReaderAt, int64, error) {
+	opts := &ReaderOptions{OpenCabinet: func(n string) (io.ReaderAt, int64, error) {
 		return rc.openSibling(dir, n)
 	}}
 	r, err := NewReaderOptions(f, fi.Size(), opts)

@@ -69,7 +69,7 @@ func FuzzCab(f *testing.F) {
 		runtime.ReadMemStats(&before)
 		start := time.Now()
 
-		r, err := cab.NewReaderOptions(bytes.NewReader(data), int64(len(data)), &cab.Options{
+		r, err := cab.NewReaderOptions(bytes.NewReader(data), int64(len(data)), &cab.ReaderOptions{
 			OpenCabinet: func(string) (io.ReaderAt, int64, error) { return bytes.NewReader(data), int64(len(data)), nil },
 		})
 		if err == nil {

@@ -545,7 +545,7 @@ func buildPackage(t *testing.T, fill func(p *pkgBuilder)) []byte {
 	p := &pkgBuilder{t: t, db: db}
 	fill(p)
 	var out bytes.Buffer
-	if _, err := db.WriteToOptions(&out, &msi.WriteOptions{Compact: true, DropSignature: true}); err != nil {
+	if _, err := db.Write(&out, &msi.WriteOptions{Compact: true, DropSignature: true}); err != nil {
 		t.Fatal(err)
 	}
 	return out.Bytes()

@@ -230,7 +230,7 @@ func baseMSI(t testing.TB) []byte {
 		}
 	}
 	var out bytes.Buffer
-	if _, err := db.WriteToOptions(&out, &msi.WriteOptions{Compact: true, DropSignature: true}); err != nil {
+	if _, err := db.Write(&out, &msi.WriteOptions{Compact: true, DropSignature: true}); err != nil {
 		t.Fatal(err)
 	}
 	if err := msiFirstError(out.Bytes()); err != nil {
@@ -576,7 +576,7 @@ func (c *cabSpec) bytes() []byte {
 }
 
 // TestLimitsThroughOptions checks that the documented budgets are the
-// defaults and that msi.Options passes them on: a nesting past the
+// defaults and that msi.ReadOptions passes them on: a nesting past the
 // default depth fails by default and passes the depth check when raised,
 // and lowered entry and stream budgets refuse the sample package.
 func TestLimitsThroughOptions(t *testing.T) {
@@ -585,7 +585,7 @@ func TestLimitsThroughOptions(t *testing.T) {
 	if !errors.Is(err, cfb.ErrFormat) || !strings.Contains(err.Error(), "limit of 64") {
 		t.Errorf("default depth: got %v, want the limit of 64", err)
 	}
-	_, err = msi.NewDatabaseOptions(bytes.NewReader(deep), int64(len(deep)), &msi.Options{MaxDepth: cfb.DefaultMaxDepth + 2})
+	_, err = msi.NewDatabaseOptions(bytes.NewReader(deep), int64(len(deep)), &msi.ReadOptions{MaxDepth: cfb.DefaultMaxDepth + 2})
 	if err != nil && strings.Contains(err.Error(), "limit") {
 		t.Errorf("raised depth: %v", err)
 	}
@@ -594,11 +594,11 @@ func TestLimitsThroughOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = msi.NewDatabaseOptions(bytes.NewReader(sample), int64(len(sample)), &msi.Options{MaxEntries: 10})
+	_, err = msi.NewDatabaseOptions(bytes.NewReader(sample), int64(len(sample)), &msi.ReadOptions{MaxEntries: 10})
 	if !errors.Is(err, msi.ErrFormat) || !strings.Contains(err.Error(), "limit of 10") {
 		t.Errorf("MaxEntries 10: got %v", err)
 	}
-	db, err := msi.NewDatabaseOptions(bytes.NewReader(sample), int64(len(sample)), &msi.Options{MaxStreamBytes: 64})
+	db, err := msi.NewDatabaseOptions(bytes.NewReader(sample), int64(len(sample)), &msi.ReadOptions{MaxStreamBytes: 64})
 	if err == nil {
 		_, err = db.Table("Property")
 	}

@@ -86,7 +86,7 @@ type jsonTable struct {
 // counter: the export streams, so they cost no memory.
 func checkJSONExport(t *testing.T, db *msi.Database) {
 	t.Helper()
-	if db.Kind() == msi.KindTransform {
+	if db.Kind() == msi.PackageTransform {
 		return
 	}
 	for _, name := range db.ExportTableNames() {
@@ -122,7 +122,7 @@ func checkJSONExport(t *testing.T, db *msi.Database) {
 			for r := range tab.Rows() {
 				row := make([]any, r.Len())
 				for i := range row {
-					switch v := r.Index(i); v.Kind() {
+					switch v := r.At(i); v.Kind() {
 					case msi.KindInt:
 						row[i] = float64(v.Int())
 					case msi.KindString, msi.KindBinary:
@@ -210,9 +210,9 @@ func FuzzOpenDatabase(f *testing.F) {
 		}
 		checkJSONExport(t, db)
 		want, ok := dumpDatabase(t, db)
-		if ok && db.Kind() != msi.KindTransform {
+		if ok && db.Kind() != msi.PackageTransform {
 			var out bytes.Buffer
-			if _, err := db.WriteToOptions(&out, &msi.WriteOptions{Compact: true, DropSignature: true}); err == nil {
+			if _, err := db.Write(&out, &msi.WriteOptions{Compact: true, DropSignature: true}); err == nil {
 				db2, err := msi.NewDatabase(bytes.NewReader(out.Bytes()), int64(out.Len()))
 				if err != nil {
 					t.Fatalf("cannot read our own output: %v", err)

@@ -78,7 +78,7 @@ func baseDB(t testing.TB) *msi.Database {
 func saveDB(t testing.TB, db *msi.Database) []byte {
 	t.Helper()
 	var out bytes.Buffer
-	if _, err := db.WriteToOptions(&out, &msi.WriteOptions{Compact: true, DropSignature: true}); err != nil {
+	if _, err := db.Write(&out, &msi.WriteOptions{Compact: true, DropSignature: true}); err != nil {
 		t.Fatal(err)
 	}
 	return out.Bytes()

@@ -95,7 +95,7 @@ func runPasses(t *testing.T, db *msi.Database) (touched map[string]bool, ok bool
 		rep, err := p.run()
 		if err != nil {
 			// ClassToRegistry refuses patches with a plain error.
-			other := db.Kind() != msi.KindInstaller && db.Kind() != msi.KindMergeModule && strings.HasPrefix(err.Error(), "transform: ")
+			other := db.Kind() != msi.PackageInstaller && db.Kind() != msi.PackageMergeModule && strings.HasPrefix(err.Error(), "transform: ")
 			if !passError(err) && !other {
 				t.Fatalf("%s: untyped error %T: %v", p.name, err, err)
 			}
@@ -237,7 +237,7 @@ func fuzzRewrite(t *testing.T, data []byte) {
 		}
 		return
 	}
-	if db.Kind() == msi.KindTransform {
+	if db.Kind() == msi.PackageTransform {
 		return // a transform's tables are change records; rewrite refuses them
 	}
 	read, _ := dumpDatabase(t, db)
@@ -255,7 +255,7 @@ func fuzzRewrite(t *testing.T, data []byte) {
 	}
 
 	var out bytes.Buffer
-	if _, err := db.WriteToOptions(&out, &msi.WriteOptions{DropSignature: true}); err != nil {
+	if _, err := db.Write(&out, &msi.WriteOptions{DropSignature: true}); err != nil {
 		if !strings.HasPrefix(err.Error(), "msi: ") {
 			t.Fatalf("write error without the msi: prefix: %v", err)
 		}

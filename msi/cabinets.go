@@ -274,7 +274,7 @@ func (db *Database) Cabinets() ([]Cabinet, error) {
 		db.fillCabinet(c)
 		headers[c.Stream] = c
 	}
-	if db.Kind() != KindTransform && hasTable(db, "Media") {
+	if db.Kind() != PackageTransform && hasTable(db, "Media") {
 		t, err := db.Table("Media")
 		if err != nil {
 			return nil, err

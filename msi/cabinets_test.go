@@ -187,7 +187,7 @@ func TestCabinetsMatchManifest(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			if db.Kind() == KindTransform {
+			if db.Kind() == PackageTransform {
 				return
 			}
 			cabs, err := db.Cabinets()

@@ -39,7 +39,7 @@ func dumpTable(t *Table, raw bool) []byte {
 	for r := range t.Rows() {
 		var f []string
 		for i := 0; i < r.Len(); i++ {
-			v := r.Index(i)
+			v := r.At(i)
 			s := v.String()
 			if raw && v.Kind() == KindString {
 				s = string(v.Bytes())
@@ -92,7 +92,7 @@ func TestCorpusTablesMatchMsiinfo(t *testing.T) {
 			}
 			defer wg.Wait()
 			defer db.Close()
-			if db.Kind() == KindTransform {
+			if db.Kind() == PackageTransform {
 				if len(db.TableNames()) == 0 {
 					t.Error("transform lists no tables")
 				}

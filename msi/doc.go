@@ -4,7 +4,7 @@
 // # Reading
 //
 // Open (or NewDatabase over an io.ReaderAt, NewDatabaseOptions with
-// limits, NewDatabaseFromCFB over an open container) parses the container,
+// limits) parses the container,
 // the string pool (_StringPool/_StringData), _Tables and _Columns. Table
 // rows are decoded lazily, on the first Database.Table call for that table
 // (on a database with four 100,000-row tables, Open takes about a third of
@@ -21,7 +21,7 @@
 //		t, err := db.Table(name)
 //		...
 //		for row := range t.Rows() {
-//			fmt.Println(row.Get("Property").Str(), row.Index(1))
+//			fmt.Println(row.Get("Property").Str(), row.At(1))
 //		}
 //	}
 //
@@ -56,7 +56,7 @@
 // Row.OpenStream see the database as edited). SetCodepage changes the
 // database codepage, re-encoding every string.
 //
-// Database.WriteTo (WriteToOptions) writes the package; Save writes it to
+// Database.Write (and WriteTo, with the default options) writes the package; Save writes it to
 // a path atomically (internal/safefile), reads the new file back (the
 // string pool and every table written anew must decode) before renaming
 // it into place, flushes it to disk first with SaveOptions.Sync or when it
@@ -94,7 +94,7 @@
 // Malformed databases give errors matching ErrFormat (a *FormatError
 // naming the stream or table and the offset), never a panic. Every count
 // is checked against the size of the stream it comes from, and no stream
-// larger than the file (or Options.MaxStreamBytes) is read into memory.
+// larger than the file (or ReadOptions.MaxStreamBytes) is read into memory.
 // Summary information properties may not share values beyond 64 KiB (each
 // would hold its own copy). Names from the package become file names only
 // through one rule (no separators, "..", drive letters, control

@@ -10,7 +10,7 @@ import (
 // assigned from the position. At least one column must be a key column
 // and key columns must come first.
 func (db *Database) CreateTable(name string, cols []Column) (*Table, error) {
-	if db.kind == KindTransform {
+	if db.kind == PackageTransform {
 		return nil, &UnsupportedError{Table: name, Msg: "editing transforms is not supported"}
 	}
 	verr := func(col, reason string) error { return &ValueError{Table: name, Column: col, Reason: reason} }

@@ -81,7 +81,7 @@ func TestRowOrderByPoolID(t *testing.T) {
 	var keys []string
 	var ids []uint32
 	for r := range t2.Rows() {
-		keys = append(keys, r.Index(0).Str())
+		keys = append(keys, r.At(0).Str())
 		ids = append(ids, r.cells[0])
 	}
 	want := []string{"ProductName", "zeta", "alpha", "mid"}

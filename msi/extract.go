@@ -412,7 +412,7 @@ func (x *extraction) cabinets() error {
 		return err
 	}
 	// Sibling cabinets of a set: embedded streams first, then files.
-	cabOpts := &cab.Options{OpenCabinet: func(name string) (io.ReaderAt, int64, error) {
+	cabOpts := &cab.ReaderOptions{OpenCabinet: func(name string) (io.ReaderAt, int64, error) {
 		if st, err := db.OpenStream(name); err == nil {
 			return st, st.Size(), nil
 		}

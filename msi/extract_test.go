@@ -474,7 +474,7 @@ func fileHashes(t *testing.T, db *Database) map[string][16]byte {
 	for row := range tab.Rows() {
 		var sum [16]byte
 		for i := 0; i < 4; i++ {
-			binary.LittleEndian.PutUint32(sum[4*i:], uint32(row.Index(2+i).Int()))
+			binary.LittleEndian.PutUint32(sum[4*i:], uint32(row.At(2+i).Int()))
 		}
 		out[row.Get("File_").Str()] = sum
 	}

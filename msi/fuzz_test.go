@@ -72,11 +72,11 @@ func fuzzDecode(t *testing.T, b []byte) {
 			io.Copy(io.Discard, io.LimitReader(st, 1<<20))
 		}
 	}
-	if !ok || db.Kind() == KindTransform {
+	if !ok || db.Kind() == PackageTransform {
 		return
 	}
 	var buf bytes.Buffer
-	if _, err := db.WriteToOptions(&buf, &WriteOptions{Compact: true, DropSignature: true}); err != nil {
+	if _, err := db.Write(&buf, &WriteOptions{Compact: true, DropSignature: true}); err != nil {
 		return
 	}
 	db2, err := NewDatabase(bytes.NewReader(buf.Bytes()), int64(buf.Len()))

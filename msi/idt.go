@@ -173,7 +173,7 @@ func (db *Database) writeTableIDT(bw *bufio.Writer, table string, cell binaryCel
 			if i > 0 {
 				bw.WriteByte('\t')
 			}
-			v := row.Index(i)
+			v := row.At(i)
 			switch v.Kind() {
 			case KindInt:
 				bw.Write(strconv.AppendInt(num[:0], int64(v.Int()), 10))

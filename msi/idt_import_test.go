@@ -50,7 +50,7 @@ func TestImportIDTRoundTrip(t *testing.T) {
 			if tb != nil {
 				for row := range tb.Rows() {
 					for i, c := range tb.Columns() {
-						if v := row.Index(i); c.Type == ColBinary && !v.IsNull() {
+						if v := row.At(i); c.Type == ColBinary && !v.IsNull() {
 							files[table+"/"+v.Str()] = &fstest.MapFile{Data: []byte("data of " + v.Str())}
 						}
 					}
@@ -292,7 +292,7 @@ func TestImportMatchesMsibuild(t *testing.T) {
 	// msibuild keeps the PackageCode; msikit gives a changed package a new
 	// one unless asked not to (TestImportedPackageCodeKept and the
 	// PackageCode tests cover that).
-	if err := db.Save(ours, &SaveOptions{KeepPackageCode: true}); err != nil {
+	if err := db.Save(ours, &SaveOptions{WriteOptions: WriteOptions{KeepPackageCode: true}}); err != nil {
 		t.Fatal(err)
 	}
 

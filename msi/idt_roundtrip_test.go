@@ -38,7 +38,7 @@ func TestIDTRoundTripCorpus(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer orig.Close()
-			if orig.Kind() == KindTransform {
+			if orig.Kind() == PackageTransform {
 				t.Skip("a transform's tables are change records")
 			}
 			dir := t.TempDir()
@@ -69,7 +69,7 @@ func TestIDTRoundTripCorpus(t *testing.T) {
 				t.Logf("import warnings: %q", db.Warnings[warnings:])
 			}
 			out := filepath.Join(t.TempDir(), "out"+filepath.Ext(file))
-			if err := db.Save(out, &SaveOptions{DropSignature: true, KeepPackageCode: true}); err != nil {
+			if err := db.Save(out, &SaveOptions{WriteOptions: WriteOptions{DropSignature: true, KeepPackageCode: true}}); err != nil {
 				t.Fatalf("save: %v", err)
 			}
 			back, err := Open(out)

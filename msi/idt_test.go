@@ -113,7 +113,7 @@ func TestExportIDTMatchesMsiinfo(t *testing.T) {
 			theirs := msiinfoDir(t, file)
 
 			names := db.ExportTableNames()
-			if db.Kind() == KindTransform {
+			if db.Kind() == PackageTransform {
 				// Only the pseudo-tables are meaningful for a transform.
 				names = names[:2]
 			} else {

@@ -543,7 +543,7 @@ func cell(row Row, i int) Value {
 	if i < 0 {
 		return Value{}
 	}
-	return row.Index(i)
+	return row.At(i)
 }
 
 // installContext reports whether the package installs per machine: its
@@ -573,7 +573,7 @@ func (db *Database) newLayout(l Layout) (*layout, error) {
 	flags := db.sourceFlags()
 	lay := &layout{l: l, short: flags&sourceShortNames != 0, perMachine: installContext(db),
 		byKey: map[string]int32{}, canon: map[canonKey]int32{}}
-	if db.Kind() == KindTransform {
+	if db.Kind() == PackageTransform {
 		return lay, nil // its tables hold changes, not rows
 	}
 	if hasTable(db, "Directory") {

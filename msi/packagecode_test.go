@@ -47,7 +47,7 @@ func TestNewPackageCode(t *testing.T) {
 		renewed bool
 	}{
 		{"table edit", editProperty, nil, true},
-		{"table edit, KeepPackageCode", editProperty, &SaveOptions{KeepPackageCode: true}, false},
+		{"table edit, KeepPackageCode", editProperty, &SaveOptions{WriteOptions: WriteOptions{KeepPackageCode: true}}, false},
 		{"new table", func(db *Database) {
 			if _, err := db.CreateTable("Extra", []Column{{Name: "K", Type: ColString, Size: 72, Key: true}}); err != nil {
 				t.Fatal(err)
@@ -68,7 +68,7 @@ func TestNewPackageCode(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, nil, false},
-		{"compact (repack)", func(*Database) {}, &SaveOptions{Compact: true}, false},
+		{"compact (repack)", func(*Database) {}, &SaveOptions{WriteOptions: WriteOptions{Compact: true}}, false},
 		{"nothing", func(*Database) {}, nil, false},
 	}
 	for _, tt := range tests {
@@ -148,7 +148,7 @@ func TestDropSignatureUnchanged(t *testing.T) {
 		}
 		drops := db.DropsSignature(&WriteOptions{DropSignature: true})
 		out := filepath.Join(dir, "out.msi")
-		if err := db.Save(out, &SaveOptions{DropSignature: true}); err != nil {
+		if err := db.Save(out, &SaveOptions{WriteOptions: WriteOptions{DropSignature: true}}); err != nil {
 			t.Fatal(err)
 		}
 		db.Close()

@@ -19,7 +19,7 @@ func (db *Database) SetCodepage(cp int) error {
 	if db.closed {
 		return ErrClosed
 	}
-	if db.kind == KindTransform {
+	if db.kind == PackageTransform {
 		return &UnsupportedError{Table: ForceCodepageTable, Msg: "editing transforms is not supported"}
 	}
 	p := db.pool

@@ -161,7 +161,7 @@ func TestForceCodepageMatchesMsibuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	// msibuild keeps the PackageCode; so does this comparison.
-	if err := db.Save(ours, &SaveOptions{KeepPackageCode: true}); err != nil {
+	if err := db.Save(ours, &SaveOptions{WriteOptions: WriteOptions{KeepPackageCode: true}}); err != nil {
 		t.Fatal(err)
 	}
 	tablesOut, err := runMsiinfo(t, msiinfo, dir, "tables", theirs)

@@ -377,7 +377,7 @@ func TestAssemblyNamesRealRoundTrip(t *testing.T) {
 	if err := db.Save(out, &msi.SaveOptions{}); !errors.Is(err, msi.ErrSigned) {
 		t.Errorf("Save of a changed signed package without DropSignature: %v, want msi.ErrSigned", err)
 	}
-	if err := db.Save(out, &msi.SaveOptions{DropSignature: true}); err != nil {
+	if err := db.Save(out, &msi.SaveOptions{WriteOptions: msi.WriteOptions{DropSignature: true}}); err != nil {
 		t.Fatal(err)
 	}
 	got := asmVendorNames(t, out)

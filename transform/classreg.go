@@ -92,7 +92,7 @@ type ClassToRegistryOptions struct {
 // the two disagree gets a warning.
 func ClassToRegistry(db *msi.Database, opts ClassToRegistryOptions) (*Report, error) {
 	rep := &Report{Pass: "class-to-registry", Changes: []Change{}, Notes: []Note{}}
-	if k := db.Kind(); k == msi.KindPatch || k == msi.KindTransform {
+	if k := db.Kind(); k == msi.PackagePatch || k == msi.PackageTransform {
 		return nil, fmt.Errorf("transform: class-to-registry: a %v is not an installer database", k)
 	}
 	in, err := readClassRegInput(db)
@@ -247,7 +247,7 @@ func readClassRegInput(db *msi.Database) (*classRegInput, error) {
 	in.Platform = crTemplatePlatform(db)
 	in.ComponentWidth = identWidth(db, 72, "Component.Component", "FeatureComponents.Component_", "Registry.Component_")
 	in.RegistryWidth = identWidth(db, 72, "Registry.Registry", "Component.KeyPath")
-	in.MergeModule = db.Kind() == msi.KindMergeModule
+	in.MergeModule = db.Kind() == msi.PackageMergeModule
 	return in, nil
 }
 

@@ -31,7 +31,7 @@ func TestClassToRegistryMergeModule(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			if db.Kind() != msi.KindMergeModule {
+			if db.Kind() != msi.PackageMergeModule {
 				t.Fatalf("kind %v", db.Kind())
 			}
 			comp := tc.component
@@ -96,7 +96,7 @@ func TestClassToRegistryMergeModule(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db2.Close()
-			if db2.Kind() != msi.KindMergeModule {
+			if db2.Kind() != msi.PackageMergeModule {
 				t.Errorf("the output is a %v", db2.Kind())
 			}
 		})
@@ -142,7 +142,7 @@ func TestClassToRegistryInstallerFromModules(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if !slices.Contains(db.TableNames(), "ModuleSignature") || db.Kind() != msi.KindInstaller {
+	if !slices.Contains(db.TableNames(), "ModuleSignature") || db.Kind() != msi.PackageInstaller {
 		t.Fatalf("kind %v; the fixture must be an installer with ModuleSignature", db.Kind())
 	}
 	seq, err := db.Table(crSeqInstall)

@@ -29,7 +29,7 @@ func crRewrite(t *testing.T, src, dir string, opts ClassToRegistryOptions) (stri
 	}
 	out := filepath.Join(dir, "out.msi")
 	// Only the pass's tables may differ: keep the PackageCode.
-	if err := db.Save(out, &msi.SaveOptions{KeepPackageCode: true}); err != nil {
+	if err := db.Save(out, &msi.SaveOptions{WriteOptions: msi.WriteOptions{KeepPackageCode: true}}); err != nil {
 		t.Fatalf("Save: %v", err)
 	}
 	return out, rep
@@ -404,7 +404,7 @@ func TestClassToRegistrySigned(t *testing.T) {
 		t.Errorf("Save of a changed signed package: %v, want ErrSigned", err)
 	}
 	out := filepath.Join(dir, "dropped.msi")
-	if err := db.Save(out, &msi.SaveOptions{DropSignature: true}); err != nil {
+	if err := db.Save(out, &msi.SaveOptions{WriteOptions: msi.WriteOptions{DropSignature: true}}); err != nil {
 		t.Fatalf("Save with DropSignature: %v", err)
 	}
 	back, err := msi.Open(out)

@@ -28,7 +28,7 @@ func saveAndCheckExports(t *testing.T, db *msi.Database, golden string) {
 		if _, statErr := os.Stat(out); statErr == nil {
 			t.Fatalf("refused Save left %s behind", out)
 		}
-		opts = &msi.SaveOptions{DropSignature: true}
+		opts = &msi.SaveOptions{WriteOptions: msi.WriteOptions{DropSignature: true}}
 	}
 	if err := db.Save(out, opts); err != nil {
 		t.Fatalf("save: %v", err)
@@ -116,7 +116,7 @@ func TestSplitAdvertisedSigned(t *testing.T) {
 	if err := db.Save(out, nil); !errors.Is(err, msi.ErrSigned) {
 		t.Fatalf("Save: got %v, want an error wrapping msi.ErrSigned", err)
 	}
-	if err := db.Save(out, &msi.SaveOptions{DropSignature: true}); err != nil {
+	if err := db.Save(out, &msi.SaveOptions{WriteOptions: msi.WriteOptions{DropSignature: true}}); err != nil {
 		t.Fatal(err)
 	}
 	re := leafOpenDB(t, out)

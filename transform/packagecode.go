@@ -25,7 +25,7 @@ func NewPackageCode(db *msi.Database, reps ...*Report) (*Report, error) {
 	if !db.ContentModified() {
 		return nil, nil
 	}
-	if k := db.Kind(); k != msi.KindInstaller && k != msi.KindMergeModule {
+	if k := db.Kind(); k != msi.PackageInstaller && k != msi.PackageMergeModule {
 		return nil, nil
 	}
 	hasSummary := false

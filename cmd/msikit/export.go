@@ -77,7 +77,7 @@ naming any other table, or none, is an error.`,
 			for _, n := range db.ExportTableNames() {
 				known[n] = true
 			}
-			if db.Kind() == msi.KindTransform {
+			if db.Kind() == msi.PackageTransform {
 				// A transform's tables are change records; naming one, a
 				// table it does not change, or none (every table) is the
 				// same request, refused the same way before anything is

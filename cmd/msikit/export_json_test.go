@@ -71,7 +71,7 @@ func refTableJSON(t *testing.T, db *msi.Database, table string) refTable {
 	for row := range tab.Rows() {
 		vals := make([]any, row.Len())
 		for i := range vals {
-			switch v := row.Index(i); v.Kind() {
+			switch v := row.At(i); v.Kind() {
 			case msi.KindInt:
 				vals[i] = v.Int()
 			case msi.KindString, msi.KindBinary:
@@ -113,7 +113,7 @@ func TestJSONExportMatchesEncodingJSON(t *testing.T) {
 				t.Skip(err)
 			}
 			defer db.Close()
-			if db.Kind() == msi.KindTransform {
+			if db.Kind() == msi.PackageTransform {
 				t.Skip("transform")
 			}
 			tables := db.ExportTableNames()

@@ -99,7 +99,7 @@ naming the file and line, and nothing is written.
 			// warning each.
 			warn(env, args[0], db.Warnings[opened:])
 			if signOpts != nil {
-				if err := saveSigned(env, db, dst, &msi.SaveOptions{KeepPackageCode: *keepCode, InPlace: *inPlace, Sync: sync}, signOpts); err != nil {
+				if err := saveSigned(env, db, dst, &msi.SaveOptions{WriteOptions: msi.WriteOptions{KeepPackageCode: *keepCode}, InPlace: *inPlace, Sync: sync}, signOpts); err != nil {
 					return err
 				}
 				return wc.report(env, dst)
@@ -110,7 +110,7 @@ naming the file and line, and nothing is written.
 			oldCode, _ := db.PackageCode() // unreadable: the write says why
 			wo := &msi.WriteOptions{DropSignature: *dropSig, KeepPackageCode: *keepCode}
 			dropped := db.DropsSignature(wo)
-			err = db.Save(dst, &msi.SaveOptions{DropSignature: *dropSig, KeepPackageCode: *keepCode, InPlace: *inPlace, Sync: sync})
+			err = db.Save(dst, &msi.SaveOptions{WriteOptions: msi.WriteOptions{DropSignature: *dropSig, KeepPackageCode: *keepCode}, InPlace: *inPlace, Sync: sync})
 			if errors.Is(err, msi.ErrSigned) {
 				return signedRefusal(args[0], "the import changes it")
 			}

@@ -205,7 +205,7 @@ func gatherInfo(db *msi.Database, file string) (*infoJSON, error) {
 		}
 		info.Summary = append(info.Summary, s)
 	}
-	if db.Kind() != msi.KindTransform {
+	if db.Kind() != msi.PackageTransform {
 		for _, name := range db.TableNames() {
 			ti := tableInfoJSON{Name: name}
 			if t, err := db.Table(name); err != nil {
@@ -230,9 +230,9 @@ func gatherInfo(db *msi.Database, file string) (*infoJSON, error) {
 	}
 	info.Signature = signatureJSON{Signed: sig.Signed, Size: sig.Size, Extended: sig.Extended, ExtendedSize: sig.ExtendedSize}
 	if sig.Signed || sig.Extended {
-		describeSignature(&info.Signature, db)
+		describeSignature(&info.Signature, file)
 	}
-	if db.Kind() != msi.KindTransform {
+	if db.Kind() != msi.PackageTransform {
 		cabs, err := db.Cabinets()
 		if err != nil {
 			return nil, fileErr(file, err)
@@ -257,8 +257,8 @@ func gatherInfo(db *msi.Database, file string) (*infoJSON, error) {
 // describeSignature verifies the package's signature as msikit verify
 // --no-chain does (digests, signature, timestamp, validity at signing
 // time; not the chain's trust) and fills in what it found.
-func describeSignature(sj *signatureJSON, db *msi.Database) {
-	sig, err := authenticode.Verify(db.CFB(), &authenticode.VerifyOptions{NoChain: true})
+func describeSignature(sj *signatureJSON, file string) {
+	sig, err := authenticode.VerifyFile(file, &authenticode.VerifyOptions{NoChain: true})
 	var ve *authenticode.VerifyError
 	switch {
 	case err == nil:

@@ -58,17 +58,17 @@ msikit repack signed.msi --sign-cert chain.pem --sign-key key.pem --sign-ex -o c
 				return err
 			}
 			defer db.Close()
-			if db.Kind() == msi.KindTransform {
+			if db.Kind() == msi.PackageTransform {
 				return fmt.Errorf("%s: cannot repack a transform (.mst): its tables are change records", args[0])
 			}
 			if signOpts != nil {
-				if err := saveSigned(env, db, dst, &msi.SaveOptions{Compact: true, InPlace: *inPlace, Sync: sync}, signOpts); err != nil {
+				if err := saveSigned(env, db, dst, &msi.SaveOptions{WriteOptions: msi.WriteOptions{Compact: true}, InPlace: *inPlace, Sync: sync}, signOpts); err != nil {
 					return err
 				}
 				return wc.report(env, dst)
 			}
 			signed := db.Signed()
-			err = db.Save(dst, &msi.SaveOptions{Compact: true, DropSignature: *dropSig, InPlace: *inPlace, Sync: sync})
+			err = db.Save(dst, &msi.SaveOptions{WriteOptions: msi.WriteOptions{Compact: true, DropSignature: *dropSig}, InPlace: *inPlace, Sync: sync})
 			if errors.Is(err, msi.ErrSigned) {
 				return signedRefusal(args[0], "repacking re-encodes it")
 			}

@@ -534,7 +534,7 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 	}
 	if o.signOpts != nil {
 		// Signing replaces any signature: no --drop-signature needed.
-		if err := authenticode.SaveSigned(env.Ctx, db, out, &msi.SaveOptions{KeepPackageCode: o.keepPackageCode, InPlace: o.inPlace, Sync: o.sync}, o.signOpts); err != nil {
+		if err := authenticode.SaveSigned(env.Ctx, db, out, &msi.SaveOptions{WriteOptions: msi.WriteOptions{KeepPackageCode: o.keepPackageCode}, InPlace: o.inPlace, Sync: o.sync}, o.signOpts); err != nil {
 			return fail(signErr(in, err))
 		}
 		r.OutputSigned, r.OutputSigner = true, o.signOpts.Certificates[0].Subject.String()
@@ -545,7 +545,7 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 	dropsSignature := db.DropsSignature(wo)
 	// Save refuses a changed signed package (msi.ErrSigned) before it
 	// creates any file; the CLI only words the refusal for its users.
-	err = db.Save(out, &msi.SaveOptions{DropSignature: o.dropSignature, KeepPackageCode: o.keepPackageCode, InPlace: o.inPlace, Sync: o.sync})
+	err = db.Save(out, &msi.SaveOptions{WriteOptions: msi.WriteOptions{DropSignature: o.dropSignature, KeepPackageCode: o.keepPackageCode}, InPlace: o.inPlace, Sync: o.sync})
 	if errors.Is(err, msi.ErrSigned) {
 		return fail(fmt.Errorf("package is signed and %d rows would change, which invalidates its Authenticode signature; pass --drop-signature to write it unsigned (and re-sign it), or ship a transform (.mst) to leave the signed package untouched", r.Changes))
 	}

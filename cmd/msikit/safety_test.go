@@ -635,7 +635,7 @@ func TestDiskFull(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			_, err = db.WriteToOptions(&fullWriter{n: n}, &msi.WriteOptions{Compact: true})
+			_, err = db.Write(&fullWriter{n: n}, &msi.WriteOptions{Compact: true})
 			checkDiskFull(t, err, "msi: ")
 		})
 		t.Run(fmt.Sprintf("cfb-after-%d", n), func(t *testing.T) {

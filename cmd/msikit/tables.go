@@ -39,7 +39,7 @@ For a transform (.mst) the names are the tables it changes.`,
 				}
 				return nil
 			}
-			if db.Kind() == msi.KindTransform {
+			if db.Kind() == msi.PackageTransform {
 				return fmt.Errorf("%s: -l needs a database; a transform holds change records", args[0])
 			}
 			tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)

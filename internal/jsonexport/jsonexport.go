@@ -159,7 +159,7 @@ func writeTable(j *jsonWriter, db *msi.Database, table, indent string, cells fun
 	for row := range t.Rows() {
 		if cells != nil {
 			for i := 0; i < row.Len(); i++ {
-				if v := row.Index(i); v.Kind() == msi.KindBinary {
+				if v := row.At(i); v.Kind() == msi.KindBinary {
 					if err := cells(row, i, v.Str()); err != nil {
 						return err
 					}
@@ -173,7 +173,7 @@ func writeTable(j *jsonWriter, db *msi.Database, table, indent string, cells fun
 				j.raw(",\n")
 			}
 			j.raw(in3)
-			switch v := row.Index(i); v.Kind() {
+			switch v := row.At(i); v.Kind() {
 			case msi.KindInt:
 				j.int(int64(v.Int()))
 			case msi.KindString, msi.KindBinary:
