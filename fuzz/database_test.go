@@ -17,6 +17,7 @@ import (
 	"github.com/msikit/msikit/internal/jsonexport"
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/idt"
 )
 
 // dbSeedMax is the largest corpus file used as a FuzzOpenDatabase seed.
@@ -89,12 +90,12 @@ func checkJSONExport(t *testing.T, db *msi.Database) {
 	if db.Kind() == msi.PackageTransform {
 		return
 	}
-	for _, name := range db.ExportTableNames() {
+	for _, name := range idt.Tables(db) {
 		var size int64
 		var want [][]any
 		switch name {
-		case msi.ForceCodepageTable:
-		case msi.SummaryInformationTable:
+		case idt.ForceCodepageTable:
+		case idt.SummaryInformationTable:
 			si, err := db.SummaryInfo()
 			if err != nil {
 				continue
@@ -142,7 +143,7 @@ func checkJSONExport(t *testing.T, db *msi.Database) {
 		}
 		var buf bytes.Buffer
 		if err := jsonexport.WriteTable(&buf, db, name); err != nil {
-			if name == msi.SummaryInformationTable && errors.Is(err, msi.ErrFormat) {
+			if name == idt.SummaryInformationTable && errors.Is(err, msi.ErrFormat) {
 				continue
 			}
 			t.Fatalf("JSON export of %s: %v", name, err)
@@ -154,7 +155,7 @@ func checkJSONExport(t *testing.T, db *msi.Database) {
 		if got.Name != name {
 			t.Fatalf("JSON export of %s names %q", name, got.Name)
 		}
-		if name == msi.ForceCodepageTable {
+		if name == idt.ForceCodepageTable {
 			if got.Codepage == nil || *got.Codepage != db.Codepage() {
 				t.Fatalf("_ForceCodepage: %v, want %d", got.Codepage, db.Codepage())
 			}

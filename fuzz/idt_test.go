@@ -15,6 +15,7 @@ import (
 
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/idt"
 )
 
 // idtSeeds returns IDT texts: every table of testdata/sample.msi as
@@ -25,9 +26,9 @@ func idtSeeds(tb testing.TB, sample []byte) []string {
 		tb.Fatal(err)
 	}
 	var seeds []string
-	for _, table := range db.ExportTableNames() {
+	for _, table := range idt.Tables(db) {
 		var b bytes.Buffer
-		if err := db.ExportIDT(&b, table, nil); err == nil {
+		if err := idt.Export(&b, db, table, nil); err == nil {
 			seeds = append(seeds, b.String())
 		}
 	}
@@ -70,7 +71,7 @@ func FuzzIDTImport(f *testing.F) {
 	for _, table := range []string{"New", "Icon", "Binary", "T"} {
 		files[table+"/blob.bin"] = &fstest.MapFile{Data: []byte("binary cell data")}
 	}
-	f.Fuzz(func(t *testing.T, idt string) {
+	f.Fuzz(func(t *testing.T, text string) {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
 		start := time.Now()
@@ -79,15 +80,15 @@ func FuzzIDTImport(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		table, err := db.ImportIDT(strings.NewReader(idt), files)
+		table, err := idt.Import(db, strings.NewReader(text), files)
 		if err == nil {
-			if table == msi.ForceCodepageTable {
-				checkCodepageChange(t, sample, idt, db)
+			if table == idt.ForceCodepageTable {
+				checkCodepageChange(t, sample, text, db)
 				return
 			}
 			var exp1, exp2 bytes.Buffer
-			if err := db.ExportIDT(&exp1, table, nil); err != nil {
-				if table != msi.SummaryInformationTable {
+			if err := idt.Export(&exp1, db, table, nil); err != nil {
+				if table != idt.SummaryInformationTable {
 					t.Fatalf("import accepted but export of %q fails: %v", table, err)
 				}
 			}
@@ -99,17 +100,17 @@ func FuzzIDTImport(f *testing.F) {
 			if err != nil {
 				t.Fatalf("written database does not open: %v", err)
 			}
-			if err := db2.ExportIDT(&exp2, table, nil); err != nil {
+			if err := idt.Export(&exp2, db2, table, nil); err != nil {
 				t.Fatalf("export of %q after writing fails: %v", table, err)
 			}
-			if table != msi.SummaryInformationTable && !slices.Equal(lineSet(exp1.String()), lineSet(exp2.String())) {
+			if table != idt.SummaryInformationTable && !slices.Equal(lineSet(exp1.String()), lineSet(exp2.String())) {
 				t.Fatalf("table %q changed by writing:\nbefore %q\nafter  %q", table, exp1.String(), exp2.String())
 			}
 		} else {
-			var ie *msi.IDTError
+			var ie *idt.Error
 			var ve *msi.ValueError
 			var ue *msi.UnsupportedError
-			if !errors.As(err, &ie) && !errors.As(err, &ve) && !errors.As(err, &ue) && !strings.HasPrefix(err.Error(), "msi: ") {
+			if !errors.As(err, &ie) && !errors.As(err, &ve) && !errors.As(err, &ue) && !strings.HasPrefix(err.Error(), "msi: ") && !strings.HasPrefix(err.Error(), "idt: ") {
 				t.Fatalf("unexpected error type %T: %v", err, err)
 			}
 		}
@@ -128,10 +129,10 @@ func FuzzIDTImport(f *testing.F) {
 // and requires the written database to have the new codepage and every
 // table to read as in the sample (whose text is ASCII, so the exports match
 // byte for byte).
-func checkCodepageChange(t *testing.T, sample []byte, idt string, db *msi.Database) {
+func checkCodepageChange(t *testing.T, sample []byte, text string, db *msi.Database) {
 	t.Helper()
-	for _, line := range strings.FieldsFunc(idt, func(r rune) bool { return r == '\n' || r == '\r' }) {
-		if f := strings.Split(line, "\t"); len(f) == 2 && f[1] == msi.ForceCodepageTable {
+	for _, line := range strings.FieldsFunc(text, func(r rune) bool { return r == '\n' || r == '\r' }) {
+		if f := strings.Split(line, "\t"); len(f) == 2 && f[1] == idt.ForceCodepageTable {
 			if cp, err := strconv.Atoi(strings.TrimSpace(f[0])); err == nil && cp != db.Codepage() {
 				t.Fatalf("_ForceCodepage %d accepted, but the codepage is %d", cp, db.Codepage())
 			}
@@ -155,10 +156,10 @@ func checkCodepageChange(t *testing.T, sample []byte, idt string, db *msi.Databa
 	}
 	for _, table := range orig.TableNames() {
 		var want, got bytes.Buffer
-		if err := orig.ExportIDT(&want, table, nil); err != nil {
+		if err := idt.Export(&want, orig, table, nil); err != nil {
 			continue
 		}
-		if err := db2.ExportIDT(&got, table, nil); err != nil {
+		if err := idt.Export(&got, db2, table, nil); err != nil {
 			t.Fatalf("export of %q after a codepage change fails: %v", table, err)
 		}
 		if want.String() != got.String() {

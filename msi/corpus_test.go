@@ -92,6 +92,7 @@ func TestCorpusTablesMatchMsiinfo(t *testing.T) {
 			}
 			defer wg.Wait()
 			defer db.Close()
+			dir := t.TempDir() // msiinfo export writes binary cells there
 			if db.Kind() == PackageTransform {
 				if len(db.TableNames()) == 0 {
 					t.Error("transform lists no tables")
@@ -112,7 +113,7 @@ func TestCorpusTablesMatchMsiinfo(t *testing.T) {
 				sem <- struct{}{}
 				go func() {
 					defer func() { <-sem; wg.Done() }()
-					want, err := cachedMsiinfoExport(t, msiinfo, file, name)
+					want, err := testenv.Msiinfo(t, msiinfo, dir, "export", file, name)
 					if err != nil {
 						t.Errorf("%s: msiinfo export failed: %v", name, err)
 						return

@@ -252,7 +252,7 @@ func (db *Database) checkValidation(t *Table, c Column, v Value) error {
 //
 // _Validation is ordinary data (a table like any other), and
 // _SummaryInformation and _ForceCodepage are not tables but the names IDT
-// files use for the summary information and the codepage (importIDT
+// files use for the summary information and the codepage (msi/idt
 // handles them before asking).
 func reservedTableName(name string) string {
 	switch name {
@@ -262,8 +262,12 @@ func reservedTableName(name string) string {
 		return name + " is a view the database engine provides"
 	case poolStream, dataStream:
 		return name + " is the string pool's stream"
-	case SummaryInformationTable, ForceCodepageTable:
+	case "_SummaryInformation", forceCodepageTable:
 		return name + " is a pseudo-table of IDT files, not a table"
 	}
 	return ""
 }
+
+// forceCodepageTable is the IDT pseudo-table that sets the database
+// codepage (package msi/idt); errors of SetCodepage name it.
+const forceCodepageTable = "_ForceCodepage"

@@ -64,7 +64,7 @@ print(json.dumps(out))`
 			if got != PackageInstaller && got != PackageMergeModule {
 				return
 			}
-			tables, err := runMsiinfo(t, msiinfo, t.TempDir(), "tables", f)
+			tables, err := testenv.Msiinfo(t, msiinfo, t.TempDir(), "tables", f)
 			if err != nil {
 				t.Fatalf("msiinfo tables: %v", err)
 			}
@@ -78,7 +78,7 @@ print(json.dumps(out))`
 			}
 			productCode := false
 			if contains(names, "Property") {
-				prop, err := runMsiinfo(t, msiinfo, t.TempDir(), "export", f, "Property")
+				prop, err := testenv.Msiinfo(t, msiinfo, t.TempDir(), "export", f, "Property")
 				if err != nil {
 					t.Fatalf("msiinfo export Property: %v", err)
 				}
@@ -86,7 +86,7 @@ print(json.dumps(out))`
 			}
 			sequenced := false
 			if contains(names, "InstallExecuteSequence") {
-				seq, err := runMsiinfo(t, msiinfo, t.TempDir(), "export", f, "InstallExecuteSequence")
+				seq, err := testenv.Msiinfo(t, msiinfo, t.TempDir(), "export", f, "InstallExecuteSequence")
 				if err != nil {
 					t.Fatalf("msiinfo export InstallExecuteSequence: %v", err)
 				}

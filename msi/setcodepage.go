@@ -20,7 +20,7 @@ func (db *Database) SetCodepage(cp int) error {
 		return ErrClosed
 	}
 	if db.kind == PackageTransform {
-		return &UnsupportedError{Table: ForceCodepageTable, Msg: "editing transforms is not supported"}
+		return &UnsupportedError{Table: forceCodepageTable, Msg: "editing transforms is not supported"}
 	}
 	p := db.pool
 	if cp == p.codec.cp {
@@ -31,7 +31,7 @@ func (db *Database) SetCodepage(cp int) error {
 	}
 	nc := newCodec(cp)
 	if !nc.known {
-		return &UnsupportedError{Table: ForceCodepageTable, Msg: fmt.Sprintf("codepage %d has no conversion table in msikit", cp)}
+		return &UnsupportedError{Table: forceCodepageTable, Msg: fmt.Sprintf("codepage %d has no conversion table in msikit", cp)}
 	}
 	// Re-encode into new buffers first, so that a failure changes nothing.
 	p.mu.Lock()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/idt"
 )
 
 // TestClassToRegistryMergeModule converts a class in real merge modules
@@ -44,8 +45,8 @@ func TestClassToRegistryMergeModule(t *testing.T) {
 				clsid + "\tInprocServer32\t" + comp + "\tModule.Thing.1\tModule Thing\t\t\t\t\t\t\t" + crNullGUID + "\t\r\n"
 			progIDT := "ProgId\tProgId_Parent\tClass_\tDescription\tIcon_\tIconIndex\r\ns255\tS255\tS38\tL255\tS72\tI2\r\nProgId\tProgId\r\n" +
 				"Module.Thing.1\t\t" + clsid + "\tModule Thing 1\t\t\r\n"
-			for _, idt := range []string{classIDT, progIDT} {
-				if _, err := db.ImportIDT(strings.NewReader(idt), nil); err != nil {
+			for _, text := range []string{classIDT, progIDT} {
+				if _, err := idt.Import(db, strings.NewReader(text), nil); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -169,7 +170,7 @@ func TestClassToRegistryInstallerFromModules(t *testing.T) {
 	classIDT := "CLSID\tContext\tComponent_\tProgId_Default\tDescription\tAppId_\tFileTypeMask\tIcon_\tIconIndex\tDefInprocHandler\tArgument\tFeature_\tAttributes\r\n" +
 		"s38\ts32\ts72\tS255\tL255\tS38\tS255\tS72\tI2\tS32\tS255\ts38\tI2\r\nClass\tCLSID\tContext\tComponent_\r\n" +
 		clsid + "\tInprocServer32\t" + comp + "\t\tVendor Thing\t\t\t\t\t\t\t" + feature + "\t\r\n"
-	if _, err := db.ImportIDT(strings.NewReader(classIDT), nil); err != nil {
+	if _, err := idt.Import(db, strings.NewReader(classIDT), nil); err != nil {
 		t.Fatal(err)
 	}
 	rep, err := ClassToRegistry(db, ClassToRegistryOptions{})

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/idt"
 )
 
 // NewPackageCode gives a database whose contents the passes changed a new
@@ -59,7 +60,7 @@ func NewPackageCode(db *msi.Database, reps ...*Report) (*Report, error) {
 	}
 	id := strconv.Itoa(int(msi.PIDRevision))
 	return &Report{Pass: "package-code", Notes: []Note{}, Changes: []Change{{
-		Op: OpUpdate, Table: msi.SummaryInformationTable, Key: []string{id},
+		Op: OpUpdate, Table: idt.SummaryInformationTable, Key: []string{id},
 		Old: []string{id, old}, New: []string{id, code},
 		Reason: "a changed package needs a new PackageCode: Windows Installer caches packages by it",
 	}}}, nil

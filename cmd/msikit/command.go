@@ -194,7 +194,7 @@ func errorLine(err error) string {
 }
 
 // libPrefixes are the package prefixes errorLine removes.
-var libPrefixes = []string{"msi: ", "transform: ", "validate: "}
+var libPrefixes = []string{"msi: ", "idt: ", "install: ", "transform: ", "validate: "}
 
 // trimLibPrefixes removes libPrefixes wherever they begin a segment of a
 // wrapped message: at its start or after ": ".

@@ -12,6 +12,7 @@ import (
 
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/idt"
 )
 
 // The streaming JSON export must write exactly what encoding/json's
@@ -35,11 +36,11 @@ func refTableJSON(t *testing.T, db *msi.Database, table string) refTable {
 	t.Helper()
 	tj := refTable{Name: table, Columns: []refColumn{}, Rows: [][]any{}}
 	switch table {
-	case msi.ForceCodepageTable:
+	case idt.ForceCodepageTable:
 		cp := db.Codepage()
 		tj.Codepage = &cp
 		return tj
-	case msi.SummaryInformationTable:
+	case idt.SummaryInformationTable:
 		si, err := db.SummaryInfo()
 		if err != nil {
 			t.Fatal(err)
@@ -116,7 +117,7 @@ func TestJSONExportMatchesEncodingJSON(t *testing.T) {
 			if db.Kind() == msi.PackageTransform {
 				t.Skip("transform")
 			}
-			tables := db.ExportTableNames()
+			tables := idt.Tables(db)
 			doc := struct {
 				File   string     `json:"file"`
 				Tables []refTable `json:"tables"`

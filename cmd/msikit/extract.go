@@ -8,7 +8,6 @@ import (
 	"path"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 
 	"github.com/msikit/msikit/internal/safefile"
@@ -165,10 +164,10 @@ func runExtract(env *Env, name, dir string, opts *msi.ExtractOptions) error {
 			failed++ // counted on its cabinet's line
 		case errors.Is(f.Err, msi.ErrUnsafePath):
 			refused++
-			fmt.Fprintf(env.Stderr, "msikit: %s: refused: %s\n", name, escapeText(oneLine(strings.TrimPrefix(f.Error(), "msi: "))))
+			fmt.Fprintf(env.Stderr, "msikit: %s: refused: %s\n", name, escapeText(oneLine(trimPackage(f.Error()))))
 		default:
 			failed++
-			fmt.Fprintf(env.Stderr, "msikit: %s: not extracted: %s\n", name, escapeText(oneLine(strings.TrimPrefix(f.Error(), "msi: "))))
+			fmt.Fprintf(env.Stderr, "msikit: %s: not extracted: %s\n", name, escapeText(oneLine(trimPackage(f.Error()))))
 		}
 	}
 	for _, s := range notWritten {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/idt"
 	flag "github.com/spf13/pflag"
 )
 
@@ -89,9 +90,9 @@ naming the file and line, and nothing is written.
 			defer db.Close()
 			db.SetStrict(*strict)
 			opened := len(db.Warnings)
-			for _, idt := range args[1:] {
-				if _, err := db.ImportIDTFile(idt); err != nil {
-					return fileErr(idt, err)
+			for _, file := range args[1:] {
+				if _, err := idt.ImportFile(db, file); err != nil {
+					return fileErr(file, err)
 				}
 			}
 			// Values longer than their column's declared size are kept

@@ -109,11 +109,19 @@ type fileError struct {
 }
 
 func (e *fileError) Error() string {
-	msg := e.err.Error()
-	msg = strings.TrimPrefix(msg, "msi: ")
+	msg := trimPackage(e.err.Error())
 	msg = strings.TrimPrefix(msg, e.name+": ")
-	msg = strings.TrimPrefix(msg, "msi: ")
-	return e.name + ": " + msg
+	return e.name + ": " + trimPackage(msg)
+}
+
+// trimPackage drops the package prefix (libPrefixes) that begins msg.
+func trimPackage(msg string) string {
+	for _, p := range libPrefixes {
+		if strings.HasPrefix(msg, p) {
+			return msg[len(p):]
+		}
+	}
+	return msg
 }
 
 func (e *fileError) Unwrap() error { return e.err }
@@ -209,7 +217,7 @@ func gatherInfo(db *msi.Database, file string) (*infoJSON, error) {
 		for _, name := range db.TableNames() {
 			ti := tableInfoJSON{Name: name}
 			if t, err := db.Table(name); err != nil {
-				ti.Error = strings.TrimPrefix(err.Error(), "msi: ")
+				ti.Error = trimPackage(err.Error())
 			} else {
 				ti.Rows = t.Len()
 			}

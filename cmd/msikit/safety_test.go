@@ -24,6 +24,7 @@ import (
 	"github.com/msikit/msikit/internal/safefile"
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/idt"
 	flag "github.com/spf13/pflag"
 )
 
@@ -190,17 +191,17 @@ func writers(t *testing.T, dir string) []writer {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	var idt bytes.Buffer
-	if err := db.ExportIDT(&idt, "Property", nil); err != nil {
+	var text bytes.Buffer
+	if err := idt.Export(&text, db, "Property", nil); err != nil {
 		t.Fatal(err)
 	}
 	// One new row, so that the import changes the package: an import of
 	// the table's own rows changes nothing, and its write is then often
 	// over before TestSIGKILLDuringWrite can catch it.
-	idt.WriteString("WritersTestProperty\t1\r\n")
+	text.WriteString("WritersTestProperty\t1\r\n")
 	pki := testenv.NewPKI(t, "ecdsa", time.Time{}, time.Time{})
 	idtPath := filepath.Join(dir, "Property.idt")
-	if err := os.WriteFile(idtPath, idt.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(idtPath, text.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return []writer{

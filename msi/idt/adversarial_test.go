@@ -1,10 +1,10 @@
-package msi
+package idt
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/msikit/msikit/msi"
 	"io"
 	"os"
 	"path/filepath"
@@ -23,50 +23,17 @@ func bounded(t *testing.T, f func()) {
 	testenv.CheckBudget(t, t.Name(), f)
 }
 
-// Hostile inputs to the summary information, cabinet header and IDT
-// parsers fail fast, with little memory, and with the right error.
+// Hostile inputs to the IDT parser fail fast, with little memory, and
+// with the right error.
 func TestAdversarialInputsBounded(t *testing.T) {
-	t.Run("suminfo counts", func(t *testing.T) {
-		b := make([]byte, 28+20+8)
-		binary.LittleEndian.PutUint16(b, 0xFFFE)
-		binary.LittleEndian.PutUint32(b[24:], 1)
-		copy(b[28:], fmtidSummaryInformation[:])
-		binary.LittleEndian.PutUint32(b[44:], 48)
-		binary.LittleEndian.PutUint32(b[48:], 8)
-		binary.LittleEndian.PutUint32(b[52:], 0xFFFFFFFF) // property count
-		bounded(t, func() {
-			if _, err := ParseSummaryInfo(b); !errors.Is(err, ErrFormat) {
-				t.Errorf("err = %v", err)
-			}
-		})
-	})
-	t.Run("suminfo huge stream", func(t *testing.T) {
-		bounded(t, func() {
-			_, err := readSummaryInfo(bytes.NewReader(nil), 1<<40)
-			if !errors.Is(err, ErrFormat) {
-				t.Errorf("err = %v", err)
-			}
-		})
-	})
-	t.Run("cabinet claims", func(t *testing.T) {
-		h := cabBytes(4, nil, "", "", 255)
-		binary.LittleEndian.PutUint16(h[26:], 0xFFFF) // folders
-		bounded(t, func() {
-			// The stream claims to be 1 TiB but holds 40 bytes.
-			_, err := ReadCabHeader(bytes.NewReader(h), 1<<40, "x.cab")
-			if !errors.Is(err, ErrFormat) {
-				t.Errorf("err = %v", err)
-			}
-		})
-	})
 	t.Run("idt endless line", func(t *testing.T) {
 		db := openSample(t)
 		bounded(t, func() {
 			r := io.MultiReader(strings.NewReader("A\r\ns0\r\nT\tA\r\n"), &repeatReader{b: 'x', n: 64 << 20})
-			_, err := db.ImportIDT(r, nil)
-			var ie *IDTError
+			_, err := Import(db, r, nil)
+			var ie *Error
 			if !errors.As(err, &ie) {
-				t.Errorf("err = %v, want *IDTError", err)
+				t.Errorf("err = %v, want *Error", err)
 			}
 		})
 	})
@@ -75,7 +42,7 @@ func TestAdversarialInputsBounded(t *testing.T) {
 		names := strings.Repeat("c\t", 100000) + "c"
 		types := strings.Repeat("s0\t", 100000) + "s0"
 		bounded(t, func() {
-			if _, err := db.ImportIDT(strings.NewReader(names+"\r\n"+types+"\r\nT\tc\r\n"), nil); err == nil {
+			if _, err := Import(db, strings.NewReader(names+"\r\n"+types+"\r\nT\tc\r\n"), nil); err == nil {
 				t.Error("a table of 100,001 columns was accepted")
 			}
 		})
@@ -105,21 +72,21 @@ func TestExportRefusesUnsafeNames(t *testing.T) {
 	db := openSample(t)
 	idt := "Name\tData\r\ns72\tv0\r\nEvil\tName\r\nx\\..\\..\\y\tf.bin\r\n"
 	files := fstest.MapFS{"Evil/f.bin": &fstest.MapFile{Data: []byte("payload")}}
-	if _, err := db.ImportIDT(strings.NewReader(idt), files); err != nil {
+	if _, err := Import(db, strings.NewReader(idt), files); err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
 	if _, err := db.WriteTo(&out); err != nil {
 		t.Fatal(err)
 	}
-	db2, err := NewDatabase(bytes.NewReader(out.Bytes()), int64(out.Len()))
+	db2, err := msi.NewDatabase(bytes.NewReader(out.Bytes()), int64(out.Len()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	root := t.TempDir()
 	dir := filepath.Join(root, "export")
 	os.Mkdir(dir, 0o777)
-	if err := db2.ExportIDTDir(dir, "Evil"); err == nil {
+	if err := ExportDir(dir, db2, "Evil"); err == nil {
 		t.Error("an unsafe binary cell name was written as a file")
 	}
 	// Only the export folder may have been touched.
@@ -129,7 +96,7 @@ func TestExportRefusesUnsafeNames(t *testing.T) {
 	}
 	// The text export (no files) still works and shows the name.
 	var text bytes.Buffer
-	if err := db2.ExportIDT(&text, "Evil", nil); err != nil || !strings.Contains(text.String(), `Evil.x\..\..\y`) {
+	if err := Export(&text, db2, "Evil", nil); err != nil || !strings.Contains(text.String(), `Evil.x\..\..\y`) {
 		t.Errorf("text export: %v\n%s", err, text.String())
 	}
 }
@@ -139,18 +106,18 @@ func TestExportRefusesUnsafeNames(t *testing.T) {
 // ErrUnsafeName); nothing appears outside the folder.
 func TestExportIDTDirRefusesAndContinues(t *testing.T) {
 	db := openSample(t)
-	key := []Column{{Name: "K", Type: ColString, Size: 72, Key: true}}
+	key := []msi.Column{{Name: "K", Type: msi.ColString, Size: 72, Key: true}}
 	for _, name := range []string{"../escaped", "CON", "esc\x1b[2J", "Fine"} {
 		tab, err := db.CreateTable(name, key)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := tab.Insert(StrValue("row")); err != nil {
+		if err := tab.Insert(msi.StrValue("row")); err != nil {
 			t.Fatal(err)
 		}
 	}
 	icon, _ := db.Table("Icon")
-	if err := icon.Insert(StrValue("bad\x07"), BinaryValue()); err != nil {
+	if err := icon.Insert(msi.StrValue("bad\x07"), msi.BinaryValue()); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.SetStream("Icon.bad\x07", strings.NewReader("x"), 1); err != nil {
@@ -158,7 +125,7 @@ func TestExportIDTDirRefusesAndContinues(t *testing.T) {
 	}
 	root := t.TempDir()
 	dir := filepath.Join(root, "sub", "export")
-	err := db.ExportIDTDir(dir)
+	err := ExportDir(dir, db)
 	if !errors.Is(err, ErrUnsafeName) {
 		t.Fatalf("err = %v, want one matching ErrUnsafeName", err)
 	}
@@ -189,14 +156,14 @@ func TestExportIDTDirRefusesAndContinues(t *testing.T) {
 // A table that does not decode stops ExportIDTDir, and the folder does not
 // appear at all (no partial export).
 func TestExportIDTDirFailureLeavesNothing(t *testing.T) {
-	db, err := Open(filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "msi-table-not-row-multiple.msi"))
+	db, err := msi.Open(filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "msi-table-not-row-multiple.msi"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
 	root := t.TempDir()
-	err = db.ExportIDTDir(filepath.Join(root, "export"))
-	if !errors.Is(err, ErrFormat) {
+	err = ExportDir(filepath.Join(root, "export"), db)
+	if !errors.Is(err, msi.ErrFormat) {
 		t.Fatalf("err = %v, want ErrFormat", err)
 	}
 	if ents, _ := os.ReadDir(root); len(ents) != 0 {
@@ -210,12 +177,12 @@ func TestImportRefusesReservedNames(t *testing.T) {
 	for _, name := range []string{"_StringPool", "_StringData", "_Tables", "_Columns", "_Streams", "_Storages", "_TransformView"} {
 		db := openSample(t)
 		idt := "A\tB\r\ni2\ti2\r\n" + name + "\tA\r\n1\t2\r\n"
-		_, err := db.ImportIDT(strings.NewReader(idt), nil)
-		var ie *IDTError
+		_, err := Import(db, strings.NewReader(idt), nil)
+		var ie *Error
 		if !errors.As(err, &ie) || ie.Line != 3 || !strings.Contains(err.Error(), "reserved") {
-			t.Errorf("import of %s: %v, want an IDTError on line 3 saying the name is reserved", name, err)
+			t.Errorf("import of %s: %v, want an Error on line 3 saying the name is reserved", name, err)
 		}
-		if _, err := db.CreateTable(name, []Column{{Name: "A", Type: ColInt16, Key: true}}); err == nil {
+		if _, err := db.CreateTable(name, []msi.Column{{Name: "A", Type: msi.ColInt16, Key: true}}); err == nil {
 			t.Errorf("CreateTable(%s) succeeded", name)
 		}
 		if db.Modified() {
@@ -223,7 +190,7 @@ func TestImportRefusesReservedNames(t *testing.T) {
 		}
 	}
 	db := openSample(t)
-	if _, err := db.CreateTable("_Validation", []Column{{Name: "Table", Type: ColString, Size: 32, Key: true}}); err != nil {
+	if _, err := db.CreateTable("_Validation", []msi.Column{{Name: "Table", Type: msi.ColString, Size: 32, Key: true}}); err != nil {
 		t.Errorf("CreateTable(_Validation): %v", err)
 	}
 }
@@ -234,7 +201,7 @@ func TestIDTLineLimitDocumented(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := fmt.Sprintf("| one IDT line (row) on import | %d MiB |", maxIDTLine>>20)
+	want := fmt.Sprintf("| one IDT line (row) on import | %d MiB |", maxLine>>20)
 	if !strings.Contains(string(b), want) {
 		t.Errorf("SECURITY.md lacks %q", want)
 	}

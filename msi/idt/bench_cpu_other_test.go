@@ -1,6 +1,6 @@
 //go:build !unix
 
-package msi
+package idt
 
 import "time"
 

@@ -1,8 +1,10 @@
-package msi
+package idt
 
 import (
 	"bytes"
 	"fmt"
+	"github.com/msikit/msikit/internal/testenv"
+	"github.com/msikit/msikit/msi"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -88,7 +90,7 @@ func idtBenchDatabase(b *testing.B) []byte {
 			idtBenchDB.data = d
 			return
 		}
-		db, err := Open(sampleMSI())
+		db, err := msi.Open(testenv.SampleMSI())
 		if err != nil {
 			idtBenchDB.err = err
 			return
@@ -96,7 +98,7 @@ func idtBenchDatabase(b *testing.B) []byte {
 		defer db.Close()
 		idts := genBenchIDT(idtBenchRows)
 		for _, t := range []string{"File", "Component", "FeatureComponents", "Registry"} {
-			if _, err := db.ImportIDT(strings.NewReader(idts[t]), nil); err != nil {
+			if _, err := Import(db, strings.NewReader(idts[t]), nil); err != nil {
 				idtBenchDB.err = fmt.Errorf("import %s: %w", t, err)
 				return
 			}
@@ -126,12 +128,12 @@ func BenchmarkExportAllTables(b *testing.B) {
 	defer reportCPU(b, processCPU())
 	b.ResetTimer()
 	for b.Loop() {
-		db, err := NewDatabase(bytes.NewReader(data), int64(len(data)))
+		db, err := msi.NewDatabase(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			b.Fatal(err)
 		}
-		for _, t := range db.ExportTableNames() {
-			if err := db.ExportIDT(io.Discard, t, nil); err != nil {
+		for _, t := range Tables(db) {
+			if err := Export(io.Discard, db, t, nil); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -147,11 +149,11 @@ func BenchmarkExportFileTable(b *testing.B) {
 	defer reportCPU(b, processCPU())
 	b.ResetTimer()
 	for b.Loop() {
-		db, err := NewDatabase(bytes.NewReader(data), int64(len(data)))
+		db, err := msi.NewDatabase(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := db.ExportIDT(io.Discard, "File", nil); err != nil {
+		if err := Export(io.Discard, db, "File", nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -163,12 +165,12 @@ func BenchmarkExportFileTable(b *testing.B) {
 // bench/compare.sh.
 func BenchmarkChangePropertyAndWrite(b *testing.B) {
 	data := idtBenchDatabase(b)
-	db0, err := NewDatabase(bytes.NewReader(data), int64(len(data)))
+	db0, err := msi.NewDatabase(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		b.Fatal(err)
 	}
 	var prop bytes.Buffer
-	if err := db0.ExportIDT(&prop, "Property", nil); err != nil {
+	if err := Export(&prop, db0, "Property", nil); err != nil {
 		b.Fatal(err)
 	}
 	idt := prop.String() + "BenchChanged\tyes\r\n"
@@ -177,11 +179,11 @@ func BenchmarkChangePropertyAndWrite(b *testing.B) {
 	defer reportCPU(b, processCPU())
 	b.ResetTimer()
 	for b.Loop() {
-		db, err := NewDatabase(bytes.NewReader(data), int64(len(data)))
+		db, err := msi.NewDatabase(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := db.ImportIDT(strings.NewReader(idt), nil); err != nil {
+		if _, err := Import(db, strings.NewReader(idt), nil); err != nil {
 			b.Fatal(err)
 		}
 		if _, err := db.WriteTo(io.Discard); err != nil {
@@ -194,7 +196,7 @@ func BenchmarkChangePropertyAndWrite(b *testing.B) {
 // package (parsing, validation, insertion; no write).
 func BenchmarkImportIDT(b *testing.B) {
 	idt := genBenchIDT(idtBenchRows)["File"]
-	sample, err := os.ReadFile(sampleMSI())
+	sample, err := os.ReadFile(testenv.SampleMSI())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -203,11 +205,11 @@ func BenchmarkImportIDT(b *testing.B) {
 	defer reportCPU(b, processCPU())
 	b.ResetTimer()
 	for b.Loop() {
-		db, err := NewDatabase(bytes.NewReader(sample), int64(len(sample)))
+		db, err := msi.NewDatabase(bytes.NewReader(sample), int64(len(sample)))
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := db.ImportIDT(strings.NewReader(idt), nil); err != nil {
+		if _, err := Import(db, strings.NewReader(idt), nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -223,7 +225,7 @@ var benchRowSeries = []int{10000, 100000, 1000000}
 // heap in use after the import per row (the memory the table and its
 // strings keep). bench/rows.sh measures peak RSS of the command.
 func BenchmarkImportRows(b *testing.B) {
-	sample, err := os.ReadFile(sampleMSI())
+	sample, err := os.ReadFile(testenv.SampleMSI())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -239,11 +241,11 @@ func BenchmarkImportRows(b *testing.B) {
 			defer reportCPU(b, processCPU())
 			b.ResetTimer()
 			for b.Loop() {
-				db, err := NewDatabase(bytes.NewReader(sample), int64(len(sample)))
+				db, err := msi.NewDatabase(bytes.NewReader(sample), int64(len(sample)))
 				if err != nil {
 					b.Fatal(err)
 				}
-				if _, err := db.ImportIDT(strings.NewReader(idt), nil); err != nil {
+				if _, err := Import(db, strings.NewReader(idt), nil); err != nil {
 					b.Fatal(err)
 				}
 				b.StopTimer()
@@ -262,7 +264,7 @@ func BenchmarkImportRows(b *testing.B) {
 // exports that table as IDT (what "msikit export FILE File" does), for
 // each n of the series.
 func BenchmarkExportRows(b *testing.B) {
-	sample, err := os.ReadFile(sampleMSI())
+	sample, err := os.ReadFile(testenv.SampleMSI())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -271,11 +273,11 @@ func BenchmarkExportRows(b *testing.B) {
 			if n > 100000 && testing.Short() {
 				b.Skip("-short")
 			}
-			db, err := NewDatabase(bytes.NewReader(sample), int64(len(sample)))
+			db, err := msi.NewDatabase(bytes.NewReader(sample), int64(len(sample)))
 			if err != nil {
 				b.Fatal(err)
 			}
-			if _, err := db.ImportIDT(strings.NewReader(genBenchIDT(n)["File"]), nil); err != nil {
+			if _, err := Import(db, strings.NewReader(genBenchIDT(n)["File"]), nil); err != nil {
 				b.Fatal(err)
 			}
 			var pkg bytes.Buffer
@@ -288,11 +290,11 @@ func BenchmarkExportRows(b *testing.B) {
 			defer reportCPU(b, processCPU())
 			b.ResetTimer()
 			for b.Loop() {
-				db, err := NewDatabase(bytes.NewReader(data), int64(len(data)))
+				db, err := msi.NewDatabase(bytes.NewReader(data), int64(len(data)))
 				if err != nil {
 					b.Fatal(err)
 				}
-				if err := db.ExportIDT(io.Discard, "File", nil); err != nil {
+				if err := Export(io.Discard, db, "File", nil); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -1,4 +1,4 @@
-package msi
+package idt
 
 import "strings"
 
@@ -13,22 +13,22 @@ import "strings"
 // This is what Orca and msidb files contain; msiinfo writes the values raw
 // (testdata/known-msiinfo-differences.md).
 var (
-	idtEscaper   = strings.NewReplacer("\x00", "\x15", "\b", "\x1b", "\t", "\x10", "\n", "\x19", "\f", "\x18", "\r", "\x11")
-	idtUnescaper = strings.NewReplacer("\x15", "\x00", "\x1b", "\b", "\x10", "\t", "\x19", "\n", "\x18", "\f", "\x11", "\r")
+	escaper   = strings.NewReplacer("\x00", "\x15", "\b", "\x1b", "\t", "\x10", "\n", "\x19", "\f", "\x18", "\r", "\x11")
+	unescaper = strings.NewReplacer("\x15", "\x00", "\x1b", "\b", "\x10", "\t", "\x19", "\n", "\x18", "\f", "\x11", "\r")
 )
 
-// idtEscape translates the control characters of a value for an .idt file.
-func idtEscape(s string) string {
+// escape translates the control characters of a value for an .idt file.
+func escape(s string) string {
 	if !strings.ContainsAny(s, "\x00\b\t\n\f\r") {
 		return s
 	}
-	return idtEscaper.Replace(s)
+	return escaper.Replace(s)
 }
 
-// idtUnescape undoes idtEscape on a field read from an .idt file.
-func idtUnescape(s string) string {
+// unescape undoes escape on a field read from an .idt file.
+func unescape(s string) string {
 	if !strings.ContainsAny(s, "\x15\x1b\x10\x19\x18\x11") {
 		return s
 	}
-	return idtUnescaper.Replace(s)
+	return unescaper.Replace(s)
 }

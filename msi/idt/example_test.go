@@ -1,4 +1,4 @@
-package msi_test
+package idt_test
 
 import (
 	"errors"
@@ -9,21 +9,22 @@ import (
 	"strings"
 
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/idt"
 )
 
 // Exporting a table as IDT text, byte for byte what "msiinfo export" prints.
 // The lines end in CR LF; the example prints them with LF.
-func ExampleDatabase_ExportIDT() {
-	db, err := msi.Open("../testdata/sample.msi")
+func ExampleExport() {
+	db, err := msi.Open("../../testdata/sample.msi")
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer db.Close()
-	var idt strings.Builder
-	if err := db.ExportIDT(&idt, "Media", nil); err != nil {
+	var text strings.Builder
+	if err := idt.Export(&text, db, "Media", nil); err != nil {
 		log.Fatal(err)
 	}
-	fmt.Print(strings.ReplaceAll(idt.String(), "\r\n", "\n"))
+	fmt.Print(strings.ReplaceAll(text.String(), "\r\n", "\n"))
 	// Output:
 	// DiskId	LastSequence	DiskPrompt	Cabinet	VolumeLabel	Source
 	// i2	i4	L64	S255	S32	S72
@@ -33,15 +34,15 @@ func ExampleDatabase_ExportIDT() {
 
 // Importing an IDT file replaces a table's rows (or creates the table), as
 // msibuild -i does; the database is then saved with Save.
-func ExampleDatabase_ImportIDT() {
-	db, err := msi.Open("../testdata/sample.msi")
+func ExampleImport() {
+	db, err := msi.Open("../../testdata/sample.msi")
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer db.Close()
-	idt := "Property\tValue\r\ns72\tl0\r\nProperty\tProperty\r\n" +
+	text := "Property\tValue\r\ns72\tl0\r\nProperty\tProperty\r\n" +
 		"ProductName\tRenamed product\r\nProductVersion\t2.0.0\r\n"
-	table, err := db.ImportIDT(strings.NewReader(idt), nil)
+	table, err := idt.Import(db, strings.NewReader(text), nil)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -58,8 +59,8 @@ func ExampleDatabase_ImportIDT() {
 // Exporting every table into a folder. Names that cannot be file names
 // (this package has a table called "../escaped") are skipped and reported;
 // the rest of the export is in place.
-func ExampleDatabase_ExportIDTDir() {
-	db, err := msi.Open("../testdata/crafted/valid/msi-names-escape.msi")
+func ExampleExportDir() {
+	db, err := msi.Open("../../testdata/crafted/valid/msi-names-escape.msi")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -69,8 +70,8 @@ func ExampleDatabase_ExportIDTDir() {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	err = db.ExportIDTDir(filepath.Join(dir, "idt"))
-	if errors.Is(err, msi.ErrUnsafeName) {
+	err = idt.ExportDir(filepath.Join(dir, "idt"), db)
+	if errors.Is(err, idt.ErrUnsafeName) {
 		for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
 			fmt.Println("skipped:", e)
 		}
@@ -80,10 +81,10 @@ func ExampleDatabase_ExportIDTDir() {
 	files, _ := os.ReadDir(filepath.Join(dir, "idt"))
 	fmt.Println(len(files), "files and folders written")
 	// Output:
-	// skipped: msi: table "../escaped" cannot be written as a file: file name "../escaped" contains a path separator
-	// skipped: msi: table "..\\escaped" cannot be written as a file: file name "..\\escaped" contains a path separator
-	// skipped: msi: table "CON" cannot be written as a file: file name "CON" is a device name Windows reserves
-	// skipped: msi: table "\x1b[2Jred\x1b[0m" cannot be written as a file: file name "\x1b[2Jred\x1b[0m" contains a control character
-	// skipped: msi: table "Binary": binary cell "Binary.\x1b]0;pwned\a" cannot be written as a file: file name "Binary.\x1b]0;pwned\a" contains a control character
+	// skipped: idt: table "../escaped" cannot be written as a file: file name "../escaped" contains a path separator
+	// skipped: idt: table "..\\escaped" cannot be written as a file: file name "..\\escaped" contains a path separator
+	// skipped: idt: table "CON" cannot be written as a file: file name "CON" is a device name Windows reserves
+	// skipped: idt: table "\x1b[2Jred\x1b[0m" cannot be written as a file: file name "\x1b[2Jred\x1b[0m" contains a control character
+	// skipped: idt: table "Binary": binary cell "Binary.\x1b]0;pwned\a" cannot be written as a file: file name "Binary.\x1b]0;pwned\a" contains a control character
 	// 6 files and folders written
 }

@@ -1,4 +1,4 @@
-package msi
+package idt
 
 import (
 	"bufio"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/msikit/msikit/internal/safefile"
 	"github.com/msikit/msikit/internal/safename"
+	"github.com/msikit/msikit/msi"
 )
 
 // Pseudo-tables of IDT exports: they are not tables of the database but
@@ -22,35 +23,41 @@ const (
 	ForceCodepageTable      = "_ForceCodepage"
 )
 
-// IDTOptions controls ExportIDT. The zero value (or nil) writes only the
+// ErrUnsafeName is matched (with errors.Is) by the error an export gives
+// for a name from the package (a table name, a binary cell's stream name)
+// that cannot be used as a file name: one with a path separator, "..", a
+// drive letter, a control character, or a name Windows reserves.
+var ErrUnsafeName = safename.ErrUnsafe
+
+// ExportOptions controls Export. The zero value (or nil) writes only the
 // text.
-type IDTOptions struct {
+type ExportOptions struct {
 	// BinaryDir, when not "", receives the data of every non-null binary
 	// cell as the file BinaryDir/<Table>/<cell text>, where the cell text
 	// is the stream name ("Binary.Icon"): the layout msiinfo export writes
 	// and msibuild -i reads back (with BinaryDir as its working folder).
 	// The folder BinaryDir/<Table> is created if needed. Each file is written
 	// atomically (a temporary file renamed into place). A table or cell
-	// name that cannot be used as a file name (see ExportIDTDir) stops the
+	// name that cannot be used as a file name (see ExportDir) stops the
 	// export with an error matching ErrUnsafeName.
 	BinaryDir string
 }
 
-// ExportTableNames returns what a full IDT export contains, in msiinfo
+// Tables returns what a full IDT export of db contains, in msiinfo
 // tables order: the pseudo-tables _SummaryInformation and _ForceCodepage,
 // then every table of the database.
-func (db *Database) ExportTableNames() []string {
+func Tables(db *msi.Database) []string {
 	return append([]string{SummaryInformationTable, ForceCodepageTable}, db.TableNames()...)
 }
 
-// ExportIDT writes table in IDT text format to w, byte for byte as
+// Export writes table of db in IDT text format to w, byte for byte as
 // `msiinfo export FILE TABLE` writes it: tab-separated fields, CR LF line
 // ends, a header of column names, column types ("s72", "I2", "v0", ...)
 // and the table name followed by its key columns, then one line per row in
 // stored order. Integers are decimal, nulls are empty, strings are UTF-8
 // and written as they are except for the control characters the Archive
 // File Format translates (NUL, BS, HT, LF, FF and CR become 0x15, 0x1B,
-// 0x10, 0x19, 0x18 and 0x11; ImportIDT translates them back), binary cells
+// 0x10, 0x19, 0x18 and 0x11; Import translates them back), binary cells
 // show their stream name.
 //
 // table may also be "_SummaryInformation" (the summary information
@@ -58,9 +65,9 @@ func (db *Database) ExportTableNames() []string {
 // codepage) or "_ForceCodepage" (the database codepage). See
 // testdata/known-msiinfo-differences.md for the two places where msikit
 // deliberately differs from msiinfo.
-func (db *Database) ExportIDT(w io.Writer, table string, opts *IDTOptions) error {
+func Export(w io.Writer, db *msi.Database, table string, opts *ExportOptions) error {
 	if opts == nil {
-		opts = &IDTOptions{}
+		opts = &ExportOptions{}
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	var err error
@@ -68,9 +75,9 @@ func (db *Database) ExportIDT(w io.Writer, table string, opts *IDTOptions) error
 	case ForceCodepageTable:
 		fmt.Fprintf(bw, "\r\n\r\n%d\t%s\r\n", db.Codepage(), ForceCodepageTable)
 	case SummaryInformationTable:
-		err = db.exportSummaryIDT(bw)
+		err = exportSummary(bw, db)
 	default:
-		err = db.exportTableIDT(bw, table, opts)
+		err = exportTable(bw, db, table, opts)
 	}
 	if err != nil {
 		return err
@@ -78,32 +85,32 @@ func (db *Database) ExportIDT(w io.Writer, table string, opts *IDTOptions) error
 	return bw.Flush()
 }
 
-func (db *Database) exportSummaryIDT(bw *bufio.Writer) error {
+func exportSummary(bw *bufio.Writer, db *msi.Database) error {
 	si, err := db.SummaryInfo()
 	if err != nil {
 		return err
 	}
 	bw.WriteString("PropertyId\tValue\r\ni2\tl255\r\n_SummaryInformation\tPropertyId\r\n")
-	for _, p := range summaryIDTProperties(si) {
+	for _, p := range summaryProperties(si) {
 		bw.WriteString(strconv.Itoa(int(p.ID)))
 		bw.WriteByte('\t')
-		bw.WriteString(idtEscape(p.Text()))
+		bw.WriteString(escape(p.Text()))
 		bw.WriteString("\r\n")
 	}
 	return nil
 }
 
-// summaryIDTProperties returns the properties an IDT export lists: those
+// summaryProperties returns the properties an IDT export lists: those
 // with a defined meaning and a text form, in property-id order.
-func summaryIDTProperties(si *SummaryInfo) []Property {
-	var out []Property
-	for id := PIDCodepage; id <= PIDSecurity; id++ {
-		if id == PIDThumbnail {
+func summaryProperties(si *msi.SummaryInfo) []msi.Property {
+	var out []msi.Property
+	for id := msi.PIDCodepage; id <= msi.PIDSecurity; id++ {
+		if id == msi.PIDThumbnail {
 			continue
 		}
 		if p, ok := si.Get(id); ok {
 			switch p.Type {
-			case PropInt16, PropInt32, PropString, PropFiletime:
+			case msi.PropInt16, msi.PropInt32, msi.PropString, msi.PropFiletime:
 				out = append(out, p)
 			}
 		}
@@ -111,7 +118,7 @@ func summaryIDTProperties(si *SummaryInfo) []Property {
 	return out
 }
 
-func (db *Database) exportTableIDT(bw *bufio.Writer, table string, opts *IDTOptions) error {
+func exportTable(bw *bufio.Writer, db *msi.Database, table string, opts *ExportOptions) error {
 	var cell binaryCellFunc
 	if opts.BinaryDir != "" {
 		dir := opts.BinaryDir
@@ -125,19 +132,19 @@ func (db *Database) exportTableIDT(bw *bufio.Writer, table string, opts *IDTOpti
 			})
 		}
 	}
-	return db.writeTableIDT(bw, table, cell, nil)
+	return writeTable(bw, db, table, cell, nil)
 }
 
 // A binaryCellFunc stores the data of one binary cell of table, whose text
 // (the stream name) is name, already checked with safename.Check.
 type binaryCellFunc func(table, name string, st *io.SectionReader) error
 
-// writeTableIDT writes table as IDT text to bw and, when cell is not nil,
+// writeTable writes table as IDT text to bw and, when cell is not nil,
 // gives it the data of every non-null binary cell. A table or cell name
 // that cannot be a file name stops the export with an error matching
 // ErrUnsafeName, unless refused is not nil: then it is added to *refused
 // and the export goes on (the IDT text still names the cell).
-func (db *Database) writeTableIDT(bw *bufio.Writer, table string, cell binaryCellFunc, refused *[]error) error {
+func writeTable(bw *bufio.Writer, db *msi.Database, table string, cell binaryCellFunc, refused *[]error) error {
 	t, err := db.Table(table)
 	if err != nil {
 		return err
@@ -175,11 +182,11 @@ func (db *Database) writeTableIDT(bw *bufio.Writer, table string, cell binaryCel
 			}
 			v := row.At(i)
 			switch v.Kind() {
-			case KindInt:
+			case msi.KindInt:
 				bw.Write(strconv.AppendInt(num[:0], int64(v.Int()), 10))
-			case KindString:
-				bw.WriteString(idtEscape(v.Str()))
-			case KindBinary:
+			case msi.KindString:
+				bw.WriteString(escape(v.Str()))
+			case msi.KindBinary:
 				name := v.Str()
 				bw.WriteString(name)
 				if cell == nil {
@@ -187,10 +194,10 @@ func (db *Database) writeTableIDT(bw *bufio.Writer, table string, cell binaryCel
 				}
 				err := safename.Check(table)
 				if err != nil {
-					return fmt.Errorf("msi: table %q: binary cells cannot be written as files: %w", table, err)
+					return fmt.Errorf("idt: table %q: binary cells cannot be written as files: %w", table, err)
 				}
 				if err := safename.Check(name); err != nil {
-					err = fmt.Errorf("msi: table %q: binary cell %q cannot be written as a file: %w", table, name, err)
+					err = fmt.Errorf("idt: table %q: binary cell %q cannot be written as a file: %w", table, name, err)
 					if refused == nil {
 						return err
 					}
@@ -199,10 +206,10 @@ func (db *Database) writeTableIDT(bw *bufio.Writer, table string, cell binaryCel
 				}
 				st, err := row.OpenStream(cols[i].Name)
 				if err != nil {
-					return fmt.Errorf("msi: export %s: %w", table, err)
+					return fmt.Errorf("idt: export %s: %w", table, err)
 				}
 				if err := cell(table, name, st); err != nil {
-					return fmt.Errorf("msi: export %s: writing %s: %w", table, name, err)
+					return fmt.Errorf("idt: export %s: writing %s: %w", table, name, err)
 				}
 			}
 		}
@@ -221,10 +228,10 @@ func systemTable(name string) bool {
 	return false
 }
 
-// ExportIDTDir writes each table as dir/<Table>.idt and the data of its
+// ExportDir writes each table of db as dir/<Table>.idt and the data of its
 // binary cells as the files dir/<Table>/<cell text>, the layout msiinfo
-// export writes and ImportIDTFile and msibuild -i read back. With no
-// tables it exports everything ExportTableNames lists. dir and its parents
+// export writes and ImportFile and msibuild -i read back. With no
+// tables it exports everything Tables lists. dir and its parents
 // are created as needed.
 //
 // The export goes into a hidden temporary folder that is moved into place
@@ -243,26 +250,26 @@ func systemTable(name string) bool {
 // errors.Is(err, ErrUnsafeName) reports that everything else is in place.
 // Any other error (a table that does not decode, a write that fails) is
 // returned alone and leaves dir as it was.
-func (db *Database) ExportIDTDir(dir string, tables ...string) error {
+func ExportDir(dir string, db *msi.Database, tables ...string) error {
 	if len(tables) == 0 {
-		tables = db.ExportTableNames()
+		tables = Tables(db)
 	}
 	out, err := safefile.CreateDir(dir)
 	if err != nil {
-		return fmt.Errorf("msi: %w", err)
+		return fmt.Errorf("idt: %w", err)
 	}
 	defer out.Abort()
-	refused, err := db.exportIDTInto(out, tables)
+	refused, err := exportInto(out, db, tables)
 	if err != nil {
 		return err
 	}
 	if err := out.Commit(); err != nil {
-		return fmt.Errorf("msi: %w", err)
+		return fmt.Errorf("idt: %w", err)
 	}
 	return errors.Join(refused...)
 }
 
-func (db *Database) exportIDTInto(out *safefile.Dir, tables []string) ([]error, error) {
+func exportInto(out *safefile.Dir, db *msi.Database, tables []string) ([]error, error) {
 	var refused []error
 	var buf []byte
 	cell := func(table, name string, st *io.SectionReader) error {
@@ -290,7 +297,7 @@ func (db *Database) exportIDTInto(out *safefile.Dir, tables []string) ([]error, 
 			err = safename.Check(table + ".idt")
 		}
 		if err != nil {
-			refused = append(refused, fmt.Errorf("msi: table %q cannot be written as a file: %w", table, err))
+			refused = append(refused, fmt.Errorf("idt: table %q cannot be written as a file: %w", table, err))
 			continue
 		}
 		err = out.WriteFile(table+".idt", func(w io.Writer) error {
@@ -298,9 +305,9 @@ func (db *Database) exportIDTInto(out *safefile.Dir, tables []string) ([]error, 
 			var err error
 			switch table {
 			case ForceCodepageTable, SummaryInformationTable:
-				err = db.ExportIDT(bw, table, nil)
+				err = Export(bw, db, table, nil)
 			default:
-				err = db.writeTableIDT(bw, table, cell, &refused)
+				err = writeTable(bw, db, table, cell, &refused)
 			}
 			if err != nil {
 				return err
@@ -314,20 +321,20 @@ func (db *Database) exportIDTInto(out *safefile.Dir, tables []string) ([]error, 
 	return refused, nil
 }
 
-// IDTError reports a malformed IDT file: the file (when known), the line
+// Error reports a malformed IDT file: the file (when known), the line
 // (1-based) and what is wrong.
-type IDTError struct {
+type Error struct {
 	File string
 	Line int
 	Msg  string
 	Err  error
 }
 
-// Error formats the error as "msi: file: line N: message: cause", leaving
+// Error formats the error as "idt: file: line N: message: cause", leaving
 // out the file, line and cause when unknown.
-func (e *IDTError) Error() string {
+func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString("msi: ")
+	b.WriteString("idt: ")
 	if e.File != "" {
 		b.WriteString(e.File)
 		b.WriteString(": ")
@@ -344,4 +351,4 @@ func (e *IDTError) Error() string {
 }
 
 // Unwrap returns the underlying cause.
-func (e *IDTError) Unwrap() error { return e.Err }
+func (e *Error) Unwrap() error { return e.Err }

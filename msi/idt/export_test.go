@@ -1,7 +1,8 @@
-package msi
+package idt
 
 import (
 	"bytes"
+	"github.com/msikit/msikit/msi"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,22 +15,6 @@ import (
 
 	"github.com/msikit/msikit/internal/testenv"
 )
-
-// runMsiinfo runs msiinfo with args in dir (msiinfo export writes binary
-// cells into its working folder) with TZ=UTC, since it prints summary
-// information times in the local zone.
-func runMsiinfo(t testing.TB, msiinfo, dir string, args ...string) ([]byte, error) {
-	t.Helper()
-	cmd := exec.Command(msiinfo, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "TZ=UTC")
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		return out.Bytes(), &exec.ExitError{ProcessState: cmd.ProcessState, Stderr: errb.Bytes()}
-	}
-	return out.Bytes(), nil
-}
 
 // msiinfoFixups turns msiinfo's output into what msikit writes where
 // msiinfo is wrong; every case is listed with its evidence in
@@ -88,10 +73,10 @@ func exportParityFiles(t *testing.T) []string {
 	return out
 }
 
-// TestExportIDTMatchesMsiinfo exports every table (and the two
+// TestExportMatchesMsiinfo exports every table (and the two
 // pseudo-tables) of every corpus database and compares the bytes with
 // `msiinfo export`, including the binary cell files both write.
-func TestExportIDTMatchesMsiinfo(t *testing.T) {
+func TestExportMatchesMsiinfo(t *testing.T) {
 	msiinfo := testenv.NeedTool(t, "msiinfo", "msitools")
 	files := exportParityFiles(t)
 	var tablesCompared, filesCompared, translated atomic.Int64
@@ -102,22 +87,21 @@ func TestExportIDTMatchesMsiinfo(t *testing.T) {
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			t.Parallel() // msiinfo runs are the cost; use both cores
-			db, err := Open(file)
+			db, err := msi.Open(file)
 			if err != nil {
 				t.Fatalf("Open: %v", err)
 			}
 			defer db.Close()
 			ours := t.TempDir()
-			// msiinfo export runs are shared with TestCorpusTablesMatchMsiinfo;
-			// theirs is where they write binary cells.
-			theirs := msiinfoDir(t, file)
+			// theirs is where msiinfo export writes binary cells.
+			theirs := t.TempDir()
 
-			names := db.ExportTableNames()
-			if db.Kind() == PackageTransform {
+			names := Tables(db)
+			if db.Kind() == msi.PackageTransform {
 				// Only the pseudo-tables are meaningful for a transform.
 				names = names[:2]
 			} else {
-				out, err := runMsiinfo(t, msiinfo, theirs, "tables", file)
+				out, err := testenv.Msiinfo(t, msiinfo, theirs, "tables", file)
 				if err != nil {
 					t.Fatalf("msiinfo tables: %v", err)
 				}
@@ -129,15 +113,15 @@ func TestExportIDTMatchesMsiinfo(t *testing.T) {
 				names = append(names, "_Tables", "_Columns")
 			}
 			for _, table := range names {
-				want, err := cachedMsiinfoExport(t, msiinfo, file, table)
+				want, err := testenv.Msiinfo(t, msiinfo, theirs, "export", file, table)
 				if err != nil {
 					t.Errorf("msiinfo export %s: %v", table, err)
 					continue
 				}
 				want = msiinfoFixups(table, want)
 				var got bytes.Buffer
-				if err := db.ExportIDT(&got, table, &IDTOptions{BinaryDir: ours}); err != nil {
-					t.Errorf("ExportIDT(%s): %v", table, err)
+				if err := Export(&got, db, table, &ExportOptions{BinaryDir: ours}); err != nil {
+					t.Errorf("Export(%s): %v", table, err)
 					continue
 				}
 				if raw := rawControlChars(got.Bytes()); !bytes.Equal(raw, got.Bytes()) {
@@ -224,5 +208,29 @@ func rawControlChars(idt []byte) []byte {
 		}
 		head += j + 2
 	}
-	return append(idt[:head:head], idtUnescape(string(idt[head:]))...)
+	return append(idt[:head:head], unescape(string(idt[head:]))...)
+}
+
+// ExportDir sees the database as edited: a stream set with SetStream is
+// exported from its source before any save.
+func TestExportSeesEdits(t *testing.T) {
+	db := openSample(t)
+	icon, err := db.Table("Icon")
+	if err != nil {
+		t.Fatal(err)
+	}
+	added := []byte("icon bytes set before saving")
+	if err := icon.Insert(msi.StrValue("added.ico"), msi.BinaryValue()); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetStream("Icon.added.ico", bytes.NewReader(added), int64(len(added))); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := ExportDir(dir, db, "Icon"); err != nil {
+		t.Fatalf("ExportDir with a set stream: %v", err)
+	}
+	if got, err := os.ReadFile(filepath.Join(dir, "Icon", "Icon.added.ico")); err != nil || !bytes.Equal(got, added) {
+		t.Errorf("exported binary cell: %q, %v; want %q", got, err, added)
+	}
 }

@@ -1,4 +1,4 @@
-package msi
+package idt
 
 import (
 	"bufio"
@@ -15,18 +15,20 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/msikit/msikit/msi"
 )
 
-// maxIDTLine bounds one line of an IDT file (a row). Column strings are at
+// maxLine bounds one line of an IDT file (a row). Column strings are at
 // most a few KiB in practice; 8 MiB leaves room for long-string tables.
-const maxIDTLine = 8 << 20
+const maxLine = 8 << 20
 
-// idtReader splits IDT text into lines the way msibuild reads them: lines
+// reader splits IDT text into lines the way msibuild reads them: lines
 // end at LF or CR, a run of line ends counts as one (so blank lines are
 // skipped), except that the very first line may be empty (the
 // _ForceCodepage form starts with a blank line). Trailing NUL bytes at the
 // end of the file are ignored.
-type idtReader struct {
+type reader struct {
 	br    *bufio.Reader
 	line  int // number of the line returned last (1-based, physical)
 	first bool
@@ -35,17 +37,17 @@ type idtReader struct {
 	buf   []byte // the last line; next overwrites it
 }
 
-func newIDTReader(r io.Reader, name string) *idtReader {
-	return &idtReader{br: bufio.NewReaderSize(r, 64<<10), first: true, name: name}
+func newReader(r io.Reader, name string) *reader {
+	return &reader{br: bufio.NewReaderSize(r, 64<<10), first: true, name: name}
 }
 
-func (r *idtReader) errorf(format string, args ...any) error {
-	return &IDTError{File: r.name, Line: r.line, Msg: fmt.Sprintf(format, args...)}
+func (r *reader) errorf(format string, args ...any) error {
+	return &Error{File: r.name, Line: r.line, Msg: fmt.Sprintf(format, args...)}
 }
 
 // next returns the next line without its terminator, or io.EOF. The line
 // is valid until the next call.
-func (r *idtReader) next() ([]byte, error) {
+func (r *reader) next() ([]byte, error) {
 	for {
 		if r.eof {
 			return nil, io.EOF
@@ -53,8 +55,8 @@ func (r *idtReader) next() ([]byte, error) {
 		line := r.buf[:0]
 		for {
 			chunk, err := r.br.ReadSlice('\n')
-			if len(line)+len(chunk) > maxIDTLine {
-				return nil, r.errorf("line longer than %d bytes", maxIDTLine)
+			if len(line)+len(chunk) > maxLine {
+				return nil, r.errorf("line longer than %d bytes", maxLine)
 			}
 			if need := len(line) + len(chunk); need > cap(line) {
 				// Double, so a long line costs at most twice its size.
@@ -73,7 +75,7 @@ func (r *idtReader) next() ([]byte, error) {
 				break
 			}
 			if err != nil {
-				return nil, &IDTError{File: r.name, Line: r.line + 1, Msg: "read failed", Err: err}
+				return nil, &Error{File: r.name, Line: r.line + 1, Msg: "read failed", Err: err}
 			}
 			break
 		}
@@ -103,18 +105,18 @@ func (r *idtReader) next() ([]byte, error) {
 	}
 }
 
-// splitIDTFields splits a line at tabs and undoes the Archive File
-// Format's control character translation (see idtUnescape). A raw NUL
+// splitFields splits a line at tabs and undoes the Archive File
+// Format's control character translation (see unescape). A raw NUL
 // byte, which the translation never writes, stands for LF, as in files
 // some msidb versions wrote.
-func splitIDTFields(line []byte) []string {
-	return appendIDTFields(nil, string(line))
+func splitFields(line []byte) []string {
+	return appendFields(nil, string(line))
 }
 
-// appendIDTFields is splitIDTFields for a line already in a string,
+// appendFields is splitFields for a line already in a string,
 // appending to fields: the fields are substrings of line (one allocation
 // per line, not per field) unless they hold escapes.
-func appendIDTFields(fields []string, line string) []string {
+func appendFields(fields []string, line string) []string {
 	for {
 		i := strings.IndexByte(line, '\t')
 		f := line
@@ -124,7 +126,7 @@ func appendIDTFields(fields []string, line string) []string {
 		if strings.IndexByte(f, 0) >= 0 {
 			f = strings.ReplaceAll(f, "\x00", "\n")
 		}
-		fields = append(fields, idtUnescape(f))
+		fields = append(fields, unescape(f))
 		if i < 0 {
 			return fields
 		}
@@ -132,18 +134,18 @@ func appendIDTFields(fields []string, line string) []string {
 	}
 }
 
-// ImportIDTFile imports one IDT file into the database, as msibuild -i
-// does, and returns the table's name: see ImportIDT. Binary cells name
+// ImportFile imports one IDT file into db, as msibuild -i does, and
+// returns the table's name: see Import. Binary cells name
 // files in the folder <Table> beside the IDT file. Symbolic links there
 // (the folder <Table> itself or a cell's file) are refused, so that an IDT
 // file cannot pull a file from elsewhere into the package.
-func (db *Database) ImportIDTFile(name string) (table string, err error) {
+func ImportFile(db *msi.Database, name string) (table string, err error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
-	return db.importIDT(f, noLinkFS(filepath.Dir(name)), name)
+	return importIDT(db, f, noLinkFS(filepath.Dir(name)), name)
 }
 
 // errSymlink is the reason noLinkFS refuses a path.
@@ -207,7 +209,7 @@ func (dir noLinkFS) Stat(name string) (fs.FileInfo, error) {
 	return fi, nil
 }
 
-// ImportIDT imports one table from IDT text (the format ExportIDT and
+// Import imports one table into db from IDT text (the format Export and
 // msidb write), with the semantics of msibuild -i, and returns the name of
 // the table it imported:
 //
@@ -228,21 +230,21 @@ func (dir noLinkFS) Stat(name string) (fs.FileInfo, error) {
 //     "YYYY/MM/DD hh:mm:ss" UTC; strings taken as bytes in the property
 //     set's codepage), and "_ForceCodepage" sets the database codepage.
 //
-// Unlike msibuild, malformed input is refused with an *IDTError rather
+// Unlike msibuild, malformed input is refused with an *Error rather
 // than guessed at: a row with too few or too many fields, an integer that
 // does not parse, a header that does not describe a table. The database is
 // changed only when the whole file is valid (a row the table refuses, such
 // as a duplicate key, stops the import with the rows before it applied).
-func (db *Database) ImportIDT(r io.Reader, files fs.FS) (table string, err error) {
-	return db.importIDT(r, files, "")
+func Import(db *msi.Database, r io.Reader, files fs.FS) (table string, err error) {
+	return importIDT(db, r, files, "")
 }
 
-type idtHeader struct {
+type header struct {
 	names, types, labels []string
 }
 
-func (db *Database) importIDT(rd io.Reader, files fs.FS, name string) (string, error) {
-	r := newIDTReader(rd, name)
+func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string) (string, error) {
+	r := newReader(rd, name)
 	var lines [3][]string
 	for i := range lines {
 		line, err := r.next()
@@ -252,48 +254,45 @@ func (db *Database) importIDT(rd io.Reader, files fs.FS, name string) (string, e
 				lines[2] = []string{""}
 				break
 			}
-			return "", &IDTError{File: name, Line: r.line, Msg: "missing header line " + strconv.Itoa(i+1)}
+			return "", &Error{File: name, Line: r.line, Msg: "missing header line " + strconv.Itoa(i+1)}
 		}
 		if err != nil {
 			return "", err
 		}
-		lines[i] = splitIDTFields(line)
+		lines[i] = splitFields(line)
 	}
-	h := idtHeader{names: lines[0], types: lines[1], labels: lines[2]}
+	h := header{names: lines[0], types: lines[1], labels: lines[2]}
 	if len(h.names) == 1 && h.names[0] == "" && len(h.labels) == 1 && h.labels[0] == "" &&
 		len(h.types) == 2 && h.types[1] == ForceCodepageTable {
 		cp, err := strconv.Atoi(strings.TrimSpace(h.types[0]))
 		if err != nil || cp < 0 {
-			return "", &IDTError{File: name, Line: 2, Msg: fmt.Sprintf("bad codepage %q", h.types[0])}
+			return "", &Error{File: name, Line: 2, Msg: fmt.Sprintf("bad codepage %q", h.types[0])}
 		}
-		return ForceCodepageTable, db.importCodepage(cp)
+		return ForceCodepageTable, db.SetCodepage(cp)
 	}
 	if len(h.names) != len(h.types) {
-		return "", &IDTError{File: name, Line: 2, Msg: fmt.Sprintf("%d column names but %d column types", len(h.names), len(h.types))}
+		return "", &Error{File: name, Line: 2, Msg: fmt.Sprintf("%d column names but %d column types", len(h.names), len(h.types))}
 	}
 	table := h.labels[0]
 	if table == "" {
-		return "", &IDTError{File: name, Line: 3, Msg: "no table name"}
+		return "", &Error{File: name, Line: 3, Msg: "no table name"}
 	}
-	if !validIDTName(table) {
-		return "", &IDTError{File: name, Line: 3, Msg: fmt.Sprintf("bad table name %q", table)}
+	if !validName(table) {
+		return "", &Error{File: name, Line: 3, Msg: fmt.Sprintf("bad table name %q", table)}
 	}
 	for _, c := range h.names {
-		if !validIDTName(c) {
-			return "", &IDTError{File: name, Line: 1, Msg: fmt.Sprintf("bad column name %q", c)}
+		if !validName(c) {
+			return "", &Error{File: name, Line: 1, Msg: fmt.Sprintf("bad column name %q", c)}
 		}
 	}
 	if table == SummaryInformationTable {
-		return SummaryInformationTable, db.importSummaryIDT(r, h)
+		return SummaryInformationTable, importSummary(db, r, h)
 	}
-	if why := reservedTableName(table); why != "" {
-		return "", &IDTError{File: name, Line: 3, Msg: fmt.Sprintf("table %s cannot be imported: the name is reserved (%s)", table, why)}
-	}
-	cols := make([]Column, len(h.names))
+	cols := make([]msi.Column, len(h.names))
 	for i := range h.names {
-		c, err := ParseIDTType(h.types[i])
+		c, err := msi.ParseIDTType(h.types[i])
 		if err != nil {
-			return "", &IDTError{File: name, Line: 2, Msg: fmt.Sprintf("column %q", h.names[i]), Err: err}
+			return "", &Error{File: name, Line: 2, Msg: fmt.Sprintf("column %q", h.names[i]), Err: err}
 		}
 		c.Name = h.names[i]
 		c.Number = i + 1
@@ -308,59 +307,48 @@ func (db *Database) importIDT(rd io.Reader, files fs.FS, name string) (string, e
 			}
 		}
 		if !found {
-			return "", &IDTError{File: name, Line: 3, Msg: fmt.Sprintf("key column %q is not a column", k)}
+			return "", &Error{File: name, Line: 3, Msg: fmt.Sprintf("key column %q is not a column", k)}
 		}
 	}
-	var t *Table
-	var err error
-	exists := hasTable(db, table)
-	if exists {
-		if t, err = db.Table(table); err != nil {
-			return "", err
+	exists := db.HasTable(table)
+	load, err := db.LoadRows(table, cols)
+	if err != nil {
+		var ve *msi.ValueError
+		if errors.As(err, &ve) {
+			return "", &Error{File: name, Line: 3, Msg: fmt.Sprintf("table %s cannot be imported: %s", table, ve.Reason)}
 		}
-		have := t.Columns()
+		return "", err
+	}
+	if exists {
+		have := load.Columns()
 		if len(have) != len(cols) {
-			return "", &IDTError{File: name, Line: 1, Msg: fmt.Sprintf("table %s has %d columns, the file %d", table, len(have), len(cols))}
+			return "", &Error{File: name, Line: 1, Msg: fmt.Sprintf("table %s has %d columns, the file %d", table, len(have), len(cols))}
 		}
 		for i := range have {
-			if idtClass(have[i]) != idtClass(cols[i]) {
-				return "", &IDTError{File: name, Line: 2, Msg: fmt.Sprintf("column %d (%s) is %s in table %s but %s in the file",
+			if class(have[i]) != class(cols[i]) {
+				return "", &Error{File: name, Line: 2, Msg: fmt.Sprintf("column %d (%s) is %s in table %s but %s in the file",
 					i+1, have[i].Name, have[i].IDTType(), table, cols[i].IDTType())}
 			}
 		}
 		cols = have
 	}
-	// Rows are checked and converted to cells as they are read, into one
-	// slice of cells (strings interned in the pool as they come; the
-	// writer drops strings no table uses): memory grows with the cells
-	// and the new strings, not with the text. Nothing changes in the
-	// table before the whole file has been read. A row the table refuses
-	// (a null in a non-null column, a string too long...) is remembered:
-	// the rows before it are applied, as if inserted one by one, once the
-	// rest of the file has parsed.
-	check := t
-	if check == nil {
-		// The table is created only once the file is known to be good;
-		// rows are checked against its columns as given.
-		check = &Table{db: db, name: table, cols: cols, pool: db.pool, loaded: true}
-		for i, c := range cols {
-			if c.Key {
-				check.keys = append(check.keys, i)
-			}
-		}
-	}
+	// Rows are checked and converted to cells as they are read
+	// (msi.RowLoader): memory grows with the cells and the new strings,
+	// not with the text. Nothing changes in the table before the whole
+	// file has been read. A row the table refuses (a null in a non-null
+	// column, a string too long...) is remembered: the rows before it
+	// are applied, as if inserted one by one, once the rest of the file
+	// has parsed.
 	type binCell struct {
 		row  int
 		file string
 	}
 	var (
-		cells   []uint32
-		nrows   int // rows in cells
 		rowNum  int // rows read
 		bins    []binCell
 		refused error // the first row the table refuses
 		fields  []string
-		vals    = make([]Value, len(cols))
+		vals    = make([]msi.Value, len(cols))
 	)
 	for {
 		line, err := r.next()
@@ -370,7 +358,7 @@ func (db *Database) importIDT(rd io.Reader, files fs.FS, name string) (string, e
 		if err != nil {
 			return "", err
 		}
-		fields = appendIDTFields(fields[:0], string(line))
+		fields = appendFields(fields[:0], string(line))
 		if len(fields) != len(cols) {
 			return "", r.errorf("%d fields, table %s has %d columns", len(fields), table, len(cols))
 		}
@@ -380,65 +368,53 @@ func (db *Database) importIDT(rd io.Reader, files fs.FS, name string) (string, e
 				continue
 			}
 			switch cols[i].Type {
-			case ColInt16, ColInt32:
+			case msi.ColInt16, msi.ColInt32:
 				n, ok := parseInt32(s)
 				if !ok {
 					return "", r.errorf("column %s: %q is not an integer", cols[i].Name, s)
 				}
-				vals[i] = IntValue(n)
-			case ColBinary:
+				vals[i] = msi.IntValue(n)
+			case msi.ColBinary:
 				if !fs.ValidPath(table+"/"+s) || strings.Contains(s, "/") {
 					return "", r.errorf("column %s: %q is not a file name", cols[i].Name, s)
 				}
 				if files == nil {
 					return "", r.errorf("column %s: binary cell %q but no folder to read it from", cols[i].Name, s)
 				}
-				vals[i] = BinaryValue()
+				vals[i] = msi.BinaryValue()
 				bins = append(bins, binCell{row: rowNum, file: path.Join(table, s)})
 			default:
-				vals[i] = StrValue(s)
+				vals[i] = msi.StrValue(s)
 			}
 		}
 		rowNum++
-		if refused != nil {
-			continue // only parsing the rest
+		if refused == nil {
+			refused = load.Add(vals) // after a refusal, only parsing the rest
 		}
-		if cells, err = check.appendCells(cells, vals); err != nil {
-			refused = err
-			continue
-		}
-		nrows++
 	}
 	// Check the binary files exist before changing anything.
 	for _, b := range bins {
 		fi, err := fs.Stat(files, b.file)
 		if err != nil {
-			return "", &IDTError{File: name, Msg: "binary cell", Err: err}
+			return "", &Error{File: name, Msg: "binary cell", Err: err}
 		}
 		if !fi.Mode().IsRegular() {
-			return "", &IDTError{File: name, Msg: fmt.Sprintf("binary cell file %s is not a regular file", b.file)}
+			return "", &Error{File: name, Msg: fmt.Sprintf("binary cell file %s is not a regular file", b.file)}
 		}
 	}
-	if exists && len(bins) == 0 && holdsExactly(t, cells, nrows) {
+	if len(bins) == 0 && load.Unchanged() {
 		return table, nil // the file holds the table's rows: nothing changes
 	}
-	if !exists {
-		if t, err = db.CreateTable(table, cols); err != nil {
-			return table, err
-		}
-	} else {
-		if err := t.writable(); err != nil {
-			return table, err
-		}
-		t.DeleteFunc(func(Row) bool { return true })
+	t, applied, err := load.Commit()
+	if t == nil {
+		return table, err
 	}
-	applied, err := t.adoptRows(cells, nrows)
 	for _, b := range bins {
 		if b.row >= applied {
 			break
 		}
-		if err := db.setStreamFromFile(t.Row(b.row), files, b.file); err != nil {
-			return table, &IDTError{File: name, Msg: "binary cell", Err: err}
+		if err := setStreamFromFile(db, t.Row(b.row), files, b.file); err != nil {
+			return table, &Error{File: name, Msg: "binary cell", Err: err}
 		}
 	}
 	if err != nil {
@@ -477,10 +453,10 @@ func parseInt32(s string) (int32, bool) {
 	return int32(n), true
 }
 
-// validIDTName reports whether s can name a table or column: valid UTF-8
+// validName reports whether s can name a table or column: valid UTF-8
 // without control characters (names are stored in the string pool and, for
 // tables, in a stream name).
-func validIDTName(s string) bool {
+func validName(s string) bool {
 	if s == "" || !utf8.ValidString(s) {
 		return false
 	}
@@ -492,12 +468,12 @@ func validIDTName(s string) bool {
 	return true
 }
 
-// idtClass groups column types the way an IDT type letter does.
-func idtClass(c Column) byte {
+// class groups column types the way an IDT type letter does.
+func class(c msi.Column) byte {
 	switch c.Type {
-	case ColInt16, ColInt32:
+	case msi.ColInt16, msi.ColInt32:
 		return 'i'
-	case ColBinary:
+	case msi.ColBinary:
 		return 'v'
 	}
 	return 's'
@@ -505,7 +481,7 @@ func idtClass(c Column) byte {
 
 // setStreamFromFile stores file as the stream of row. The file is read
 // when the database is written, never buffered whole.
-func (db *Database) setStreamFromFile(row Row, files fs.FS, file string) error {
+func setStreamFromFile(db *msi.Database, row msi.Row, files fs.FS, file string) error {
 	fi, err := fs.Stat(files, file)
 	if err != nil {
 		return err
@@ -537,7 +513,7 @@ func (l *lazyFile) ReadAt(p []byte, off int64) (int, error) {
 		ra, ok := f.(io.ReaderAt)
 		if !ok {
 			f.Close()
-			return 0, fmt.Errorf("msi: %s: file system gives no random access", l.name)
+			return 0, fmt.Errorf("idt: %s: file system gives no random access", l.name)
 		}
 		l.f, l.ra = f, ra
 	}
@@ -549,15 +525,15 @@ func (l *lazyFile) ReadAt(p []byte, off int64) (int, error) {
 	return n, err
 }
 
-// importSummaryIDT applies a _SummaryInformation IDT body: rows of
+// importSummary applies a _SummaryInformation IDT body: rows of
 // (PropertyId, Value) pairs.
-func (db *Database) importSummaryIDT(r *idtReader, h idtHeader) error {
+func importSummary(db *msi.Database, r *reader, h header) error {
 	si, err := db.SummaryInfo()
 	if err != nil {
 		return err
 	}
 	if len(h.names)%2 != 0 {
-		return &IDTError{File: r.name, Line: 1, Msg: "_SummaryInformation needs PropertyId/Value column pairs"}
+		return &Error{File: r.name, Line: 1, Msg: "_SummaryInformation needs PropertyId/Value column pairs"}
 	}
 	for {
 		line, err := r.next()
@@ -567,36 +543,36 @@ func (db *Database) importSummaryIDT(r *idtReader, h idtHeader) error {
 		if err != nil {
 			return err
 		}
-		f := splitIDTFields(line)
+		f := splitFields(line)
 		if len(f) != len(h.names) {
 			return r.errorf("%d fields, want %d", len(f), len(h.names))
 		}
 		for j := 0; j+1 < len(f); j += 2 {
 			pid, err := strconv.ParseUint(strings.TrimSpace(f[j]), 10, 32)
-			id := PropertyID(pid)
-			if err != nil || expectedType(id) == PropEmpty || id == PIDThumbnail {
+			id := msi.PropertyID(pid)
+			if err != nil || id.Type() == msi.PropEmpty || id == msi.PIDThumbnail {
 				return r.errorf("unknown summary information property %q", f[j])
 			}
 			v := f[j+1]
-			switch expectedType(id) {
-			case PropInt16, PropInt32:
+			switch id.Type() {
+			case msi.PropInt16, msi.PropInt32:
 				n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 32)
 				if err != nil {
 					return r.errorf("property %s: %q is not an integer", id, v)
 				}
-				if id == PIDCodepage {
+				if id == msi.PIDCodepage {
 					// Strings stay as stored bytes, as msibuild keeps them.
-					si.set(Property{ID: id, Type: PropInt16, Int: int32(n) & 0xFFFF})
+					si.SetRawCodepage(int(n))
 				} else if err := si.SetInt(id, int32(n)); err != nil {
 					return r.errorf("%v", err)
 				}
-			case PropFiletime:
-				ft, err := ParseFiletime(strings.TrimSpace(v))
+			case msi.PropFiletime:
+				ft, err := msi.ParseFiletime(strings.TrimSpace(v))
 				if err != nil {
 					return r.errorf("property %s: %v", id, err)
 				}
 				si.SetFiletime(id, ft)
-			case PropString:
+			case msi.PropString:
 				if err := si.SetRawString(id, []byte(v)); err != nil {
 					return r.errorf("%v", err)
 				}

@@ -1,8 +1,9 @@
-package msi
+package idt
 
 import (
 	"bytes"
 	"errors"
+	"github.com/msikit/msikit/msi"
 	"io"
 	"os"
 	"os/exec"
@@ -16,12 +17,9 @@ import (
 	"github.com/msikit/msikit/internal/testenv"
 )
 
-// sampleMSI is the small package shipped in testdata/.
-func sampleMSI() string { return filepath.Join(testenv.RepoRoot(), "testdata", "sample.msi") }
-
-func openSample(t testing.TB) *Database {
+func openSample(t testing.TB) *msi.Database {
 	t.Helper()
-	db, err := Open(sampleMSI())
+	db, err := msi.Open(testenv.SampleMSI())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,11 +27,11 @@ func openSample(t testing.TB) *Database {
 	return db
 }
 
-func exportString(t testing.TB, db *Database, table string) string {
+func exportString(t testing.TB, db *msi.Database, table string) string {
 	t.Helper()
 	var b bytes.Buffer
-	if err := db.ExportIDT(&b, table, nil); err != nil {
-		t.Fatalf("ExportIDT(%s): %v", table, err)
+	if err := Export(&b, db, table, nil); err != nil {
+		t.Fatalf("Export(%s): %v", table, err)
 	}
 	return b.String()
 }
@@ -42,7 +40,7 @@ func exportString(t testing.TB, db *Database, table string) string {
 // exports to the same bytes.
 func TestImportIDTRoundTrip(t *testing.T) {
 	db := openSample(t)
-	for _, table := range db.ExportTableNames() {
+	for _, table := range Tables(db) {
 		t.Run(table, func(t *testing.T) {
 			before := exportString(t, db, table)
 			files := fstest.MapFS{}
@@ -50,13 +48,13 @@ func TestImportIDTRoundTrip(t *testing.T) {
 			if tb != nil {
 				for row := range tb.Rows() {
 					for i, c := range tb.Columns() {
-						if v := row.At(i); c.Type == ColBinary && !v.IsNull() {
+						if v := row.At(i); c.Type == msi.ColBinary && !v.IsNull() {
 							files[table+"/"+v.Str()] = &fstest.MapFile{Data: []byte("data of " + v.Str())}
 						}
 					}
 				}
 			}
-			if _, err := db.ImportIDT(strings.NewReader(before), files); err != nil {
+			if _, err := Import(db, strings.NewReader(before), files); err != nil {
 				t.Fatalf("ImportIDT: %v", err)
 			}
 			if after := exportString(t, db, table); after != before {
@@ -75,7 +73,7 @@ func TestImportIDTSemantics(t *testing.T) {
 		"a\t\tone\x00two\r\n" +
 		"b\t-5\tline1\x11\x19line2\r\n\r\n\r\n" +
 		"c\t2147483647\t\x00\x00"
-	if _, err := db.ImportIDT(strings.NewReader(idt), nil); err != nil {
+	if _, err := Import(db, strings.NewReader(idt), nil); err != nil {
 		t.Fatal(err)
 	}
 	got := exportString(t, db, "NewTable")
@@ -88,7 +86,7 @@ func TestImportIDTSemantics(t *testing.T) {
 		t.Fatal(err)
 	}
 	for key, text := range map[string]string{"a": "one\ntwo", "b": "line1\r\nline2"} {
-		if r, ok := nt.Lookup(StrValue(key)); !ok || r.Get("Text").Str() != text {
+		if r, ok := nt.Lookup(msi.StrValue(key)); !ok || r.Get("Text").Str() != text {
 			t.Errorf("row %s: Text %q, want %q", key, r.Get("Text").Str(), text)
 		}
 	}
@@ -98,7 +96,7 @@ func TestImportIDTSemantics(t *testing.T) {
 
 	// Replacing rows of an existing table keeps its columns.
 	prop := "Property\tValue\r\ns72\tl0\r\nProperty\tProperty\r\nOnly\tone row\r\n"
-	if _, err := db.ImportIDT(strings.NewReader(prop), nil); err != nil {
+	if _, err := Import(db, strings.NewReader(prop), nil); err != nil {
 		t.Fatal(err)
 	}
 	if got := exportString(t, db, "Property"); got != prop {
@@ -108,7 +106,7 @@ func TestImportIDTSemantics(t *testing.T) {
 	// _SummaryInformation sets properties, keeping the others.
 	si := "PropertyId\tValue\r\ni2\tl255\r\n_SummaryInformation\tPropertyId\r\n" +
 		"2\tNew title\r\n12\t2020/01/02 03:04:05\r\n15\t10\r\n"
-	if _, err := db.ImportIDT(strings.NewReader(si), nil); err != nil {
+	if _, err := Import(db, strings.NewReader(si), nil); err != nil {
 		t.Fatal(err)
 	}
 	// The set is stored with SetStream; read it back through a save.
@@ -116,7 +114,7 @@ func TestImportIDTSemantics(t *testing.T) {
 	if _, err := db.WriteTo(&out); err != nil {
 		t.Fatal(err)
 	}
-	db2, err := NewDatabase(bytes.NewReader(out.Bytes()), int64(out.Len()))
+	db2, err := msi.NewDatabase(bytes.NewReader(out.Bytes()), int64(out.Len()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,13 +122,13 @@ func TestImportIDTSemantics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.String(PIDTitle) != "New title" || s.String(PIDAuthor) != "make-synthetic.sh" {
-		t.Errorf("Title %q, Author %q", s.String(PIDTitle), s.String(PIDAuthor))
+	if s.String(msi.PIDTitle) != "New title" || s.String(msi.PIDAuthor) != "make-synthetic.sh" {
+		t.Errorf("Title %q, Author %q", s.String(msi.PIDTitle), s.String(msi.PIDAuthor))
 	}
-	if ft, _ := s.Filetime(PIDCreated); FormatFiletime(ft) != "2020/01/02 03:04:05" {
-		t.Errorf("Created = %s", FormatFiletime(ft))
+	if ft, _ := s.Filetime(msi.PIDCreated); msi.FormatFiletime(ft) != "2020/01/02 03:04:05" {
+		t.Errorf("Created = %s", msi.FormatFiletime(ft))
 	}
-	if n, _ := s.Int(PIDWordCount); n != 10 {
+	if n, _ := s.Int(msi.PIDWordCount); n != 10 {
 		t.Errorf("WordCount = %d", n)
 	}
 	if got := exportString(t, db2, "NewTable"); got != want {
@@ -139,7 +137,7 @@ func TestImportIDTSemantics(t *testing.T) {
 
 	// Same codepage: accepted as a no-op.
 	cp := exportString(t, db, ForceCodepageTable)
-	if _, err := db.ImportIDT(strings.NewReader(cp), nil); err != nil {
+	if _, err := Import(db, strings.NewReader(cp), nil); err != nil {
 		t.Errorf("re-importing _ForceCodepage: %v", err)
 	}
 }
@@ -149,14 +147,14 @@ func TestImportIDTBinary(t *testing.T) {
 	data := bytes.Repeat([]byte("icon bytes "), 1000)
 	idt := "Name\tData\r\ns72\tv0\r\nIcon\tName\r\nnew.ico\tnew.ico.file\r\n"
 	files := fstest.MapFS{"Icon/new.ico.file": &fstest.MapFile{Data: data}}
-	if _, err := db.ImportIDT(strings.NewReader(idt), files); err != nil {
+	if _, err := Import(db, strings.NewReader(idt), files); err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
 	if _, err := db.WriteTo(&out); err != nil {
 		t.Fatal(err)
 	}
-	db2, err := NewDatabase(bytes.NewReader(out.Bytes()), int64(out.Len()))
+	db2, err := msi.NewDatabase(bytes.NewReader(out.Bytes()), int64(out.Len()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,9 +178,9 @@ func TestImportIDTBinary(t *testing.T) {
 	}
 }
 
-// Malformed IDT input is refused with an *IDTError naming the line, and
+// Malformed IDT input is refused with an *Error naming the line, and
 // the table is left as it was.
-func TestImportIDTErrors(t *testing.T) {
+func TestImportErrors(t *testing.T) {
 	header := "Property\tValue\r\ns72\tl0\r\nProperty\tProperty\r\n"
 	tests := map[string]string{
 		"empty":             "",
@@ -205,10 +203,10 @@ func TestImportIDTErrors(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			db := openSample(t)
 			before := exportString(t, db, "Property")
-			_, err := db.ImportIDT(strings.NewReader(idt), nil)
-			var ie *IDTError
+			_, err := Import(db, strings.NewReader(idt), nil)
+			var ie *Error
 			if !errors.As(err, &ie) {
-				t.Fatalf("err = %v, want *IDTError", err)
+				t.Fatalf("err = %v, want *Error", err)
 			}
 			if after := exportString(t, db, "Property"); after != before {
 				t.Error("Property changed by a refused import")
@@ -217,7 +215,7 @@ func TestImportIDTErrors(t *testing.T) {
 	}
 	// A duplicate key is refused by the table.
 	db := openSample(t)
-	if _, err := db.ImportIDT(strings.NewReader(header+"K\t1\r\nK\t2\r\n"), nil); err == nil {
+	if _, err := Import(db, strings.NewReader(header+"K\t1\r\nK\t2\r\n"), nil); err == nil {
 		t.Error("duplicate key accepted")
 	}
 }
@@ -264,7 +262,7 @@ func TestImportMatchesMsibuild(t *testing.T) {
 	order := []string{"File.idt", "Component.idt", "FeatureComponents.idt", "Registry.idt", "Binary.idt",
 		"Custom.idt", "Property.idt", "_SummaryInformation.idt"}
 
-	src, err := os.ReadFile(sampleMSI())
+	src, err := os.ReadFile(testenv.SampleMSI())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,29 +277,29 @@ func TestImportMatchesMsibuild(t *testing.T) {
 			t.Fatalf("msibuild -i %s: %v\n%s", f, err, out)
 		}
 	}
-	db, err := Open(sampleMSI())
+	db, err := msi.Open(testenv.SampleMSI())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
 	for _, f := range order {
-		if _, err := db.ImportIDTFile(filepath.Join(idt, f)); err != nil {
+		if _, err := ImportFile(db, filepath.Join(idt, f)); err != nil {
 			t.Fatalf("ImportIDTFile(%s): %v", f, err)
 		}
 	}
 	// msibuild keeps the PackageCode; msikit gives a changed package a new
 	// one unless asked not to (TestImportedPackageCodeKept and the
 	// PackageCode tests cover that).
-	if err := db.Save(ours, &SaveOptions{WriteOptions: WriteOptions{KeepPackageCode: true}}); err != nil {
+	if err := db.Save(ours, &msi.SaveOptions{WriteOptions: msi.WriteOptions{KeepPackageCode: true}}); err != nil {
 		t.Fatal(err)
 	}
 
-	tablesOut, err := runMsiinfo(t, msiinfo, dir, "tables", theirs)
+	tablesOut, err := testenv.Msiinfo(t, msiinfo, dir, "tables", theirs)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tables := strings.Fields(string(tablesOut))
-	oursTables, _ := runMsiinfo(t, msiinfo, dir, "tables", ours)
+	oursTables, _ := testenv.Msiinfo(t, msiinfo, dir, "tables", ours)
 	if diff := cmp.Diff(tables, strings.Fields(string(oursTables))); diff != "" {
 		t.Errorf("msiinfo tables differ (-msibuild +msikit):\n%s", diff)
 	}

@@ -1,9 +1,10 @@
-package msi
+package idt
 
 import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"github.com/msikit/msikit/msi"
 	"io"
 	"path/filepath"
 	"sort"
@@ -33,16 +34,16 @@ func TestIDTRoundTripCorpus(t *testing.T) {
 		}
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			t.Parallel()
-			orig, err := Open(file)
+			orig, err := msi.Open(file)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer orig.Close()
-			if orig.Kind() == PackageTransform {
+			if orig.Kind() == msi.PackageTransform {
 				t.Skip("a transform's tables are change records")
 			}
 			dir := t.TempDir()
-			if err := orig.ExportIDTDir(dir); err != nil {
+			if err := ExportDir(dir, orig); err != nil {
 				t.Fatalf("export -d: %v", err)
 			}
 			before := exportAll(t, orig)
@@ -53,14 +54,14 @@ func TestIDTRoundTripCorpus(t *testing.T) {
 				}
 			}
 
-			db, err := Open(file)
+			db, err := msi.Open(file)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer db.Close()
 			warnings := len(db.Warnings)
-			for _, table := range orig.ExportTableNames() {
-				if _, err := db.ImportIDTFile(filepath.Join(dir, table+".idt")); err != nil {
+			for _, table := range Tables(orig) {
+				if _, err := ImportFile(db, filepath.Join(dir, table+".idt")); err != nil {
 					t.Fatalf("import %s: %v", table, err)
 				}
 			}
@@ -69,10 +70,10 @@ func TestIDTRoundTripCorpus(t *testing.T) {
 				t.Logf("import warnings: %q", db.Warnings[warnings:])
 			}
 			out := filepath.Join(t.TempDir(), "out"+filepath.Ext(file))
-			if err := db.Save(out, &SaveOptions{WriteOptions: WriteOptions{DropSignature: true, KeepPackageCode: true}}); err != nil {
+			if err := db.Save(out, &msi.SaveOptions{WriteOptions: msi.WriteOptions{DropSignature: true, KeepPackageCode: true}}); err != nil {
 				t.Fatalf("save: %v", err)
 			}
-			back, err := Open(out)
+			back, err := msi.Open(out)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -94,12 +95,12 @@ func TestIDTRoundTripCorpus(t *testing.T) {
 
 // exportAll returns the IDT export of every table and pseudo-table, rows
 // sorted (an import may store rows in another order: by string-pool id).
-func exportAll(t *testing.T, db *Database) map[string]string {
+func exportAll(t *testing.T, db *msi.Database) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	for _, table := range db.ExportTableNames() {
+	for _, table := range Tables(db) {
 		var b bytes.Buffer
-		if err := db.ExportIDT(&b, table, nil); err != nil {
+		if err := Export(&b, db, table, nil); err != nil {
 			t.Fatalf("export %s: %v", table, err)
 		}
 		lines := strings.Split(b.String(), "\r\n")
@@ -116,12 +117,12 @@ func exportAll(t *testing.T, db *Database) map[string]string {
 // signature streams (dropped by any changing write) and the summary
 // information (compared as a table). cmp.Diff of megabyte slices would
 // compare them byte by byte through reflection.
-func streamBytes(t *testing.T, db *Database) map[string]string {
+func streamBytes(t *testing.T, db *msi.Database) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	for _, s := range db.Streams() {
 		switch s.Name {
-		case sigStream, sigExStream, SummaryInfoStream:
+		case msi.DigitalSignatureStream, msi.DigitalSignatureExStream, msi.SummaryInfoStream:
 			continue
 		}
 		r, err := db.OpenStream(s.Name)

@@ -1,4 +1,4 @@
-package msi
+package idt
 
 import (
 	"strings"
@@ -30,14 +30,14 @@ func TestImportUnchangedTable(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			db := openSample(t)
 			// Start from a known table, then from a freshly opened state.
-			if _, err := db.ImportIDT(strings.NewReader(base), nil); err != nil {
+			if _, err := Import(db, strings.NewReader(base), nil); err != nil {
 				t.Fatal(err)
 			}
 			tmp, _ := saveReopen(t, db, "db.msi")
 			if tmp.Modified() {
 				t.Fatal("a freshly opened database reports Modified")
 			}
-			_, err := tmp.ImportIDT(strings.NewReader(tt.idt), nil)
+			_, err := Import(tmp, strings.NewReader(tt.idt), nil)
 			if (err != nil) != tt.fails {
 				t.Fatalf("ImportIDT: err %v, want failure %v", err, tt.fails)
 			}

@@ -1,8 +1,10 @@
-package msi
+package idt
 
 import (
 	"bytes"
 	"fmt"
+	"github.com/msikit/msikit/internal/testenv"
+	"github.com/msikit/msikit/msi"
 	"io"
 	"os"
 	"path/filepath"
@@ -23,7 +25,7 @@ func streamsBenchDatabase(b *testing.B, n int) string {
 	if _, err := os.Stat(cache); err == nil {
 		return cache
 	}
-	db, err := Open(sampleMSI())
+	db, err := msi.Open(testenv.SampleMSI())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -35,7 +37,7 @@ func streamsBenchDatabase(b *testing.B, n int) string {
 	data := make([]byte, streamBenchSize)
 	for i := 0; i < n; i++ {
 		name := fmt.Sprintf("b%06d", i)
-		if err := bin.Insert(StrValue(name), BinaryValue()); err != nil {
+		if err := bin.Insert(msi.StrValue(name), msi.BinaryValue()); err != nil {
 			b.Fatal(err)
 		}
 		for j := range data {
@@ -92,7 +94,7 @@ func BenchmarkReadStreams(b *testing.B) {
 			cpu := processCPU()
 			defer func() { reportCPU(b, cpu) }()
 			for i := 0; i < b.N; i++ {
-				db, err := Open(path)
+				db, err := msi.Open(path)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -134,11 +136,11 @@ func BenchmarkExportIDTDirStreams(b *testing.B) {
 				out := filepath.Join(base, fmt.Sprintf("out%d", i))
 				b.StartTimer()
 				cpu := processCPU()
-				db, err := Open(path)
+				db, err := msi.Open(path)
 				if err != nil {
 					b.Fatal(err)
 				}
-				if err := db.ExportIDTDir(out, "Binary"); err != nil {
+				if err := ExportDir(out, db, "Binary"); err != nil {
 					b.Fatal(err)
 				}
 				db.Close()
