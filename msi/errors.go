@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
 )
 
 // ErrFormat is matched (with errors.Is) by every error that reports a
