@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/msikit/msikit/internal/safefile"
 )
 
 // ErrMissingCabinet is matched by errors.Is when a file or folder continues
@@ -470,7 +472,7 @@ func decodeName(raw []byte, isUTF8 bool) string {
 
 // OpenReader opens the cabinet file name. Cabinets of the same set are
 // looked up in the same directory when a file spans them (names compared
-// exactly, then case-insensitively). Close the ReadCloser when done.
+// exactly, then case-insensitively; a name must stay inside the directory). Close the ReadCloser when done.
 func OpenReader(name string) (*ReadCloser, error) {
 	f, err := os.Open(name)
 	if err != nil {
@@ -505,36 +507,17 @@ type ReadCloser struct {
 }
 
 func (rc *ReadCloser) openSibling(dir, name string) (io.ReaderAt, int64, error) {
-	if name == "" || strings.ContainsAny(name, `/\`) || name == "." || name == ".." {
-		return nil, 0, fmt.Errorf("cab: refusing cabinet name %q", name)
-	}
-	path := filepath.Join(dir, name)
-	if _, err := os.Stat(path); err != nil {
-		if ents, derr := os.ReadDir(dir); derr == nil {
-			for _, e := range ents {
-				if strings.EqualFold(e.Name(), name) {
-					path = filepath.Join(dir, e.Name())
-					break
-				}
-			}
-		}
-	}
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	if rc.closed {
 		return nil, 0, errors.New("cab: reader closed")
 	}
-	f, err := os.Open(path)
+	f, size, err := safefile.OpenBeside(dir, name)
 	if err != nil {
-		return nil, 0, err
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
 		return nil, 0, err
 	}
 	rc.files = append(rc.files, f)
-	return f, fi.Size(), nil
+	return f, size, nil
 }
 
 // Close closes the cabinet files.

@@ -19,6 +19,7 @@ import (
 	"github.com/msikit/msikit/cfb"
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/install"
 )
 
 var update = flag.Bool("update", false, "regenerate the fixtures in ../testdata/crafted")
@@ -321,7 +322,7 @@ func msiFirstError(data []byte) error {
 			return err
 		}
 	}
-	_, err = db.Cabinets()
+	_, err = install.Cabinets(db)
 	return err
 }
 

@@ -10,8 +10,9 @@
 // (on a database with four 100,000-row tables, Open takes about a third of
 // the time of decoding everything, so tools that read a few tables do not
 // pay for the rest); streams are never read until opened. Kind tells
-// installer databases, merge modules, patches and transforms apart (root
-// CLSID, plus the ModuleSignature table for merge modules). Reading
+// installer databases, merge modules, patches and transforms apart
+// (PackageKind: root CLSID, plus the ModuleSignature table for merge
+// modules). Reading
 // methods may be called from several goroutines; edits need exclusive
 // access.
 //
@@ -49,7 +50,9 @@
 // Database.CreateTable and DropTable change the schema; Table.Insert,
 // Update and DeleteFunc change rows after checking arity, types, nulls,
 // string lengths, the codepage and primary-key uniqueness (and, after
-// SetStrict(true), the _Validation table). Refused edits return a
+// SetStrict(true), the _Validation table); LoadRows replaces a whole
+// table's rows at once, with the same checks, for importers. Refused edits
+// return a
 // *ValueError naming the table, column and key. SetStream and
 // DeleteStream change streams; SetStream reads its io.ReaderAt only when
 // the database is written or the stream is opened (OpenStream and
@@ -76,18 +79,13 @@
 // unless DropSignature is set, which removes \x05DigitalSignature and
 // \x05MsiDigitalSignatureEx.
 //
-// # Files and cabinets
+// # Related packages
 //
-// Cabinets lists the package's cabinets (Media rows and embedded cabinet
-// streams) with their headers. InstallFiles resolves File rows to their
-// install paths: the Directory table's target names, and the standard
-// folders as 64-bit Windows (LayoutX64, the default) or 32-bit Windows
-// (LayoutX86) sets them (StandardFolder). Extract decodes the files, from
-// embedded and external cabinets, cabinet sets and uncompressed copies,
-// and passes each with its InstallFile to a callback; every file found is
-// delivered at a path unique case-insensitively and made of safe names
-// (Placement says when it is not the install path), and what could not
-// be done is in the ExtractReport, typed (FileError, CabinetError).
+// Package msi/idt reads and writes tables as IDT text (msidb, msiinfo
+// export, msibuild -i); package msi/install resolves the install layout
+// and extracts the files from the cabinets; package msi/authenticode
+// signs and verifies the digital signature, whose streams msi only lists
+// (Database.Signature) and drops on request.
 //
 // # Untrusted input
 //
@@ -96,14 +94,7 @@
 // is checked against the size of the stream it comes from, and no stream
 // larger than the file (or ReadOptions.MaxStreamBytes) is read into memory.
 // Summary information properties may not share values beyond 64 KiB (each
-// would hold its own copy). Names from the package become file names only
-// through one rule (no separators, "..", drive letters, control
-// characters or names Windows reserves): ExportIDTDir skips the others and
-// reports each with an error matching ErrUnsafeName. Table names Windows
-// Installer reserves (_StringPool, _StringData, _Tables, _Columns,
-// _Streams, _Storages, _TransformView) cannot be created or imported.
-//
-// Extraction costs time and memory linear in the package, whatever its
-// Directory chains, Media rows and cabinet sets claim;
-// ExtractOptions.MaxBytes bounds what it delivers.
+// would hold its own copy). Table names Windows Installer reserves
+// (_StringPool, _StringData, _Tables, _Columns, _Streams, _Storages,
+// _TransformView) cannot be created or loaded.
 package msi

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/install"
 	"github.com/msikit/msikit/transform/internal/assembly"
 )
 
@@ -484,7 +485,7 @@ func (p *asmPass) open(fileKey string) (io.ReaderAt, int64, error) {
 
 // sourceCandidates lists the relative paths under Source where a file may
 // be found, in order of preference: its source path from the Directory
-// table (as msi's InstallFile.SourcePath resolves it, long or short names
+// table (as install.File.SourcePath resolves it, long or short names
 // as the summary information says), the same folder with the long and
 // the short file name, the File key, and the long name alone.
 func (p *asmPass) sourceCandidates(fileKey string) []string {
@@ -495,28 +496,20 @@ func (p *asmPass) sourceCandidates(fileKey string) []string {
 		for k := range p.want {
 			keys = append(keys, k)
 		}
-		if files, err := p.db.InstallFiles(&msi.ExtractOptions{Keys: keys}); err == nil {
-			for _, f := range files {
+		if files, err := install.Files(p.db, &install.Options{Keys: keys}); err == nil {
+			for f := range files {
 				p.srcPaths[f.Key] = f.SourcePath
 			}
 		}
 	}
 	f := p.files[fileKey]
-	short, long := asmSplitName(f.Get("FileName").Str())
+	short, long := msi.SplitFileName(f.Get("FileName").Str())
 	var out []string
 	if sp := p.srcPaths[fileKey]; sp != "" {
 		dir := path.Dir(sp)
 		out = append(out, filepath.FromSlash(sp), filepath.FromSlash(path.Join(dir, long)), filepath.FromSlash(path.Join(dir, short)))
 	}
 	return append(out, filepath.FromSlash(fileKey), long)
-}
-
-// asmSplitName splits "short|long" (or a lone name) into its two halves.
-func asmSplitName(s string) (short, long string) {
-	if i := strings.IndexByte(s, '|'); i >= 0 {
-		return s[:i], s[i+1:]
-	}
-	return s, s
 }
 
 // apply carries out the plan on the database and records the changes.

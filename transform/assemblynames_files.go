@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/install"
 	"github.com/msikit/msikit/transform/internal/assembly"
 )
 
@@ -56,7 +57,7 @@ func readPackageFiles(db *msi.Database, want map[string]asmKinds, limit int64) (
 	for k := range want {
 		keys = append(keys, k)
 	}
-	rep, err := db.Extract(&msi.ExtractOptions{Keys: keys}, func(f *msi.InstallFile, r io.Reader) error {
+	rep, err := install.Extract(db, &install.Options{Keys: keys}, func(f *install.File, r io.Reader) error {
 		kinds, ok := want[f.Key]
 		if !ok {
 			return nil

@@ -12,6 +12,7 @@ import (
 
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/authenticode"
+	"github.com/msikit/msikit/msi/install"
 	flag "github.com/spf13/pflag"
 )
 
@@ -241,17 +242,17 @@ func gatherInfo(db *msi.Database, file string) (*infoJSON, error) {
 		describeSignature(&info.Signature, file)
 	}
 	if db.Kind() != msi.PackageTransform {
-		cabs, err := db.Cabinets()
+		cabs, err := install.Cabinets(db)
 		if err != nil {
 			return nil, fileErr(file, err)
 		}
 		for _, c := range cabs {
 			cj := cabinetJSON{Name: c.Name, DiskID: c.DiskID, LastSequence: c.LastSequence,
 				Embedded: c.Embedded, Stream: c.Stream, Size: c.Size}
-			if c.Header != nil {
-				cj.Compression = c.Header.Compression()
-				cj.Folders = len(c.Header.Folders)
-				cj.Files = c.Header.Files
+			if c.Reader != nil {
+				cj.Compression = c.Compression
+				cj.Folders = len(c.Reader.Folders)
+				cj.Files = len(c.Reader.Files)
 			}
 			if c.Err != nil {
 				cj.Error = c.Err.Error()

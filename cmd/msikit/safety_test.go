@@ -25,6 +25,7 @@ import (
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/idt"
+	"github.com/msikit/msikit/msi/install"
 	flag "github.com/spf13/pflag"
 )
 
@@ -130,7 +131,7 @@ func readsCleanly(path string) bool {
 	if _, err := db.SummaryInfo(); err != nil {
 		return false
 	}
-	cabs, err := db.Cabinets()
+	cabs, err := install.Cabinets(db)
 	if err != nil {
 		return false
 	}

@@ -1,42 +1,33 @@
-package msi_test
+package install_test
 
 import (
 	"fmt"
 	"log"
 
-	"github.com/msikit/msikit/cab"
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/install"
 )
 
-// Listing the package's cabinets from the Media table and reading the
-// embedded one's file list with package cab, without decompressing.
-func ExampleDatabase_Cabinets() {
-	db, err := msi.Open("../testdata/sample.msi")
+// Listing the package's cabinets from the Media table with the embedded
+// one's directory (read by package cab), without decompressing.
+func ExampleCabinets() {
+	db, err := msi.Open("../../testdata/sample.msi")
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer db.Close()
-	cabs, err := db.Cabinets()
+	cabs, err := install.Cabinets(db)
 	if err != nil {
 		log.Fatal(err)
 	}
 	for _, c := range cabs {
 		fmt.Printf("disk %d %s: embedded %v, stream %q, %d bytes, last sequence %d\n",
 			c.DiskID, c.Name, c.Embedded, c.Stream, c.Size, c.LastSequence)
-		if c.Header != nil {
-			fmt.Printf("  %s, %d files in %d folders\n", c.Header.Compression(), c.Header.Files, len(c.Header.Folders))
-		}
-		if !c.Embedded {
+		if c.Reader == nil {
 			continue
 		}
-		s, err := db.OpenStream(c.Stream)
-		if err != nil {
-			log.Fatal(err)
-		}
-		r, err := cab.NewReader(s, s.Size())
-		if err != nil {
-			log.Fatal(err)
-		}
+		r := c.Reader // the cabinet's directory, from package cab
+		fmt.Printf("  %s, %d files in %d folders\n", c.Compression, len(r.Files), len(r.Folders))
 		for _, f := range r.Files[:3] {
 			fmt.Printf("  %s %d bytes\n", f.Name, f.Size)
 		}

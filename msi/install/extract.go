@@ -1,10 +1,11 @@
-package msi
+package install
 
 import (
 	"errors"
 	"fmt"
+	"github.com/msikit/msikit/msi"
 	"io"
-	"io/fs"
+	"iter"
 	"os"
 	"path"
 	"path/filepath"
@@ -13,12 +14,13 @@ import (
 	"strings"
 
 	"github.com/msikit/msikit/cab"
+	"github.com/msikit/msikit/internal/safefile"
 	"github.com/msikit/msikit/internal/safename"
 )
 
-// An InstallFile is a File table row resolved to its place in the install
+// An File is a File table row resolved to its place in the install
 // layout.
-type InstallFile struct {
+type File struct {
 	Key       string // File table key (also the file's name in its cabinet)
 	Component string // Component_
 	Directory string // the component's Directory_
@@ -57,21 +59,23 @@ type InstallFile struct {
 	Err error
 }
 
-// InstallFiles resolves File rows to their paths, source paths and
-// cabinets, as Extract places them: every row in File table order, or
-// only the rows opts.Keys names (opts may be nil; its Layout is used, its
-// other fields are not). Problems with single rows are reported in
-// InstallFile.Err; the error is non-nil only when a needed table cannot
-// be read. A package without a File table (a patch) has no install files.
+// Files resolves the File rows of db to their paths, source paths and
+// cabinets, as Extract places them, and returns an iterator over them:
+// every row in File table order, or only the rows opts.Keys names (opts
+// may be nil; its Layout and Keys are used, its other fields are not).
+// Problems with single rows are reported in File.Err; the error is
+// non-nil only when a needed table cannot be read. A package without a
+// File table (a patch) has no install files.
 //
-// Every path listed is joined here, so memory grows with the number of
-// files times the length of their paths (at most MaxPathUnits each);
-// Extract joins one path at a time.
-func (db *Database) InstallFiles(opts *ExtractOptions) ([]InstallFile, error) {
+// The Directory tree is resolved before Files returns, in time and memory
+// linear in the package's rows; each path is joined only when the
+// iteration reaches its file, so iterating costs no memory beyond the
+// File yielded (a new one each time), however many files there are.
+func Files(db *msi.Database, opts *Options) (iter.Seq[*File], error) {
 	if opts == nil {
-		opts = &ExtractOptions{}
+		opts = &Options{}
 	}
-	lay, err := db.newLayout(opts.Layout)
+	lay, err := newLayout(db, opts.Layout)
 	if err != nil {
 		return nil, err
 	}
@@ -82,19 +86,22 @@ func (db *Database) InstallFiles(opts *ExtractOptions) ([]InstallFile, error) {
 			want[k] = true
 		}
 	}
-	var files []InstallFile
-	for i := range lay.files {
-		if want == nil || want[lay.files[i].key] {
-			files = append(files, lay.installFile(i))
+	return func(yield func(*File) bool) {
+		for i := range lay.files {
+			if want == nil || want[lay.files[i].key] {
+				f := lay.installFile(i)
+				if !yield(&f) {
+					return
+				}
+			}
 		}
-	}
-	return files, nil
+	}, nil
 }
 
-// ExtractOptions configures Database.Extract. The zero value extracts
+// Options configures Files and Extract. The zero value extracts
 // every file in the 64-bit Windows layout, looking for external cabinets
 // and uncompressed files in the package's folder, without a size limit.
-type ExtractOptions struct {
+type Options struct {
 	// SourceDir is the folder of external cabinets and uncompressed
 	// source files; "" means the folder of the file given to Open.
 	SourceDir string
@@ -112,20 +119,20 @@ type ExtractOptions struct {
 }
 
 // ErrTooLarge is matched by the *SizeLimitError Extract returns when the
-// package's files add up to more than ExtractOptions.MaxBytes.
-var ErrTooLarge = errors.New("msi: files exceed the size limit")
+// package's files add up to more than Options.MaxBytes.
+var ErrTooLarge = errors.New("install: files exceed the size limit")
 
 // A SizeLimitError reports that the files to extract add up to more than
-// ExtractOptions.MaxBytes.
+// Options.MaxBytes.
 type SizeLimitError struct {
-	Limit int64 // ExtractOptions.MaxBytes
+	Limit int64 // Options.MaxBytes
 	Size  int64 // bytes the files add up to, at least
 }
 
-// Error formats the error as "msi: files add up to at least N bytes, more
+// Error formats the error as "install: files add up to at least N bytes, more
 // than the limit of M".
 func (e *SizeLimitError) Error() string {
-	return fmt.Sprintf("msi: files add up to at least %d bytes, more than the limit of %d", e.Size, e.Limit)
+	return fmt.Sprintf("install: files add up to at least %d bytes, more than the limit of %d", e.Size, e.Limit)
 }
 
 // Is reports whether target is ErrTooLarge.
@@ -135,7 +142,7 @@ func (e *SizeLimitError) Is(target error) bool { return target == ErrTooLarge }
 // could not be found (an external cabinet absent from the source folder,
 // an embedded one whose stream is missing), and by the failures of the
 // files expected in it.
-var ErrCabinetMissing = errors.New("msi: cabinet not found")
+var ErrCabinetMissing = errors.New("install: cabinet not found")
 
 // A CabinetError reports a cabinet Extract could not read: missing, or
 // with a header that cannot be read.
@@ -144,18 +151,18 @@ type CabinetError struct {
 	Missing bool   // the cabinet was not found (errors.Is(e, ErrCabinetMissing))
 	// Files counts the selected files expected in the cabinet that were
 	// not found anywhere else (an uncompressed copy); each is also in
-	// ExtractReport.Failed, with this error.
+	// Report.Failed, with this error.
 	Files int
 	Err   error // why: the open or format error
 }
 
-// Error formats the error as `msi: cabinet "x.cab" not found: cause` or
-// `msi: cabinet "x.cab": cause`.
+// Error formats the error as `install: cabinet "x.cab" not found: cause` or
+// `install: cabinet "x.cab": cause`.
 func (e *CabinetError) Error() string {
 	if e.Missing {
-		return fmt.Sprintf("msi: cabinet %q not found: %v", e.Name, e.Err)
+		return fmt.Sprintf("install: cabinet %q not found: %v", e.Name, e.Err)
 	}
-	return fmt.Sprintf("msi: cabinet %q: %v", e.Name, e.Err)
+	return fmt.Sprintf("install: cabinet %q: %v", e.Name, e.Err)
 }
 
 // Unwrap returns the cause.
@@ -168,7 +175,7 @@ func (e *CabinetError) Is(target error) bool { return e.Missing && target == Err
 // A FileError reports a file Extract could not deliver, and why: its
 // cabinet is missing or unreadable (Err is then the *CabinetError), its
 // data fails to decode, its path is refused (ErrUnsafePath), a key given
-// in ExtractOptions.Keys names no File row.
+// in Options.Keys names no File row.
 type FileError struct {
 	// Key is the File key, or for a cabinet member no File row names,
 	// its name in the cabinet.
@@ -179,21 +186,21 @@ type FileError struct {
 	Err     error
 }
 
-// Error formats the error as `msi: File "KEY": cause`, adding the
+// Error formats the error as `install: File "KEY": cause`, adding the
 // cabinet when the cause does not name it.
 func (e *FileError) Error() string {
 	var ce *CabinetError
 	if e.Cabinet != "" && !errors.As(e.Err, &ce) {
-		return fmt.Sprintf("msi: File %q (cabinet %q): %v", e.Key, e.Cabinet, e.Err)
+		return fmt.Sprintf("install: File %q (cabinet %q): %v", e.Key, e.Cabinet, e.Err)
 	}
-	return fmt.Sprintf("msi: File %q: %v", e.Key, e.Err)
+	return fmt.Sprintf("install: File %q: %v", e.Key, e.Err)
 }
 
 // Unwrap returns the cause.
 func (e *FileError) Unwrap() error { return e.Err }
 
-// An ExtractReport says what Extract did and what it could not do.
-type ExtractReport struct {
+// An Report says what Extract did and what it could not do.
+type Report struct {
 	Extracted int // files passed to the callback
 	// EmptyCabinets names cabinets holding no files.
 	EmptyCabinets []string
@@ -214,25 +221,25 @@ type ExtractReport struct {
 }
 
 // Problems reports whether anything was left out.
-func (r *ExtractReport) Problems() bool {
+func (r *Report) Problems() bool {
 	return len(r.MissingCabinets) > 0 || len(r.Failed) > 0
 }
 
-// errNoFileRow is the cause of a failure for a key in ExtractOptions.Keys
+// errNoFileRow is the cause of a failure for a key in Options.Keys
 // that names no File row.
 var errNoFileRow = errors.New("no such File row")
 
 // Extract decodes the package's files and calls fn with each one's
-// resolved InstallFile and contents, cabinet by cabinet, each cabinet's
+// resolved File and contents, cabinet by cabinet, each cabinet's
 // files in order, and the cabinets of a set one after the other (so every
 // folder is decoded once). Files of embedded cabinets, external cabinets
-// (in ExtractOptions.SourceDir, by default beside the package) and
+// (in Options.SourceDir, by default beside the package) and
 // uncompressed source files (administrative images) are all covered. The
 // reader passed to fn is valid only during the call and yields exactly
 // Size bytes or fails.
 //
 // Extract returns an error only when fn does, the files exceed
-// ExtractOptions.MaxBytes (a *SizeLimitError) or the database cannot be
+// Options.MaxBytes (a *SizeLimitError) or the database cannot be
 // read; everything else (missing cabinets, empty cabinets, undecodable
 // files, refused paths) is listed in the report, so one bad file does not
 // stop the rest. Every file whose contents are found is delivered at a
@@ -243,20 +250,20 @@ var errNoFileRow = errors.New("no such File row")
 // resolved once and paths are joined one at a time, a cabinet named by
 // many Media rows is read once, and a folder that fails to decode is not
 // decoded again for its later files.
-func (db *Database) Extract(opts *ExtractOptions, fn func(f *InstallFile, r io.Reader) error) (*ExtractReport, error) {
+func Extract(db *msi.Database, opts *Options, fn func(f *File, r io.Reader) error) (*Report, error) {
 	if opts == nil {
-		opts = &ExtractOptions{}
+		opts = &Options{}
 	}
 	srcDir := opts.SourceDir
-	if srcDir == "" && db.path != "" {
-		srcDir = filepath.Dir(db.path)
+	if srcDir == "" && db.Path() != "" {
+		srcDir = filepath.Dir(db.Path())
 	}
-	lay, err := db.newLayout(opts.Layout)
+	lay, err := newLayout(db, opts.Layout)
 	if err != nil {
 		return nil, err
 	}
 	x := &extraction{db: db, lay: lay, fn: fn, maxBytes: opts.MaxBytes, srcDir: srcDir,
-		rep: &ExtractReport{}, byKey: make(map[string]int, len(lay.files)), done: make([]bool, len(lay.files)),
+		rep: &Report{}, byKey: make(map[string]int, len(lay.files)), done: make([]bool, len(lay.files)),
 		missing: map[string]*CabinetError{}, unlistedTaken: map[string]bool{}}
 	for i := range lay.files {
 		if _, dup := x.byKey[lay.files[i].key]; !dup {
@@ -298,12 +305,12 @@ func (db *Database) Extract(opts *ExtractOptions, fn func(f *InstallFile, r io.R
 
 // extraction is the state of one Extract call.
 type extraction struct {
-	db       *Database
+	db       *msi.Database
 	lay      *layout
-	fn       func(*InstallFile, io.Reader) error
+	fn       func(*File, io.Reader) error
 	maxBytes int64
 	srcDir   string
-	rep      *ExtractReport
+	rep      *Report
 	want     map[string]bool // selected keys; nil means all
 	byKey    map[string]int  // File key → index in lay.files
 	done     []bool          // delivered or failed
@@ -337,7 +344,7 @@ func (x *extraction) fail(i int, cabinet string, err error) {
 
 // deliver passes one file to fn, enforcing MaxBytes. An error it returns
 // stops Extract.
-func (x *extraction) deliver(f *InstallFile, r io.Reader) error {
+func (x *extraction) deliver(f *File, r io.Reader) error {
 	if x.maxBytes > 0 && x.delivered+f.Size > x.maxBytes {
 		return &SizeLimitError{Limit: x.maxBytes, Size: x.delivered + f.Size}
 	}
@@ -407,7 +414,7 @@ func (x *extraction) finish() {
 // embeds.
 func (x *extraction) cabinets() error {
 	db := x.db
-	cabs, err := db.Cabinets()
+	cabs, err := Cabinets(db)
 	if err != nil {
 		return err
 	}
@@ -416,7 +423,7 @@ func (x *extraction) cabinets() error {
 		if st, err := db.OpenStream(name); err == nil {
 			return st, st.Size(), nil
 		}
-		f, size, err := openBeside(x.srcDir, name)
+		f, size, err := safefile.OpenBeside(x.srcDir, name)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -443,7 +450,7 @@ func (x *extraction) cabinets() error {
 		var ra io.ReaderAt
 		var size int64
 		switch {
-		case c.Embedded && c.Header == nil && c.Err != nil:
+		case c.Embedded && c.Reader == nil && c.Err != nil:
 			_, serr := db.OpenStream(c.Stream)
 			x.cabinetError(label, serr != nil, c.Err)
 			continue
@@ -455,7 +462,7 @@ func (x *extraction) cabinets() error {
 			}
 			ra, size = st, st.Size()
 		default:
-			f, n, err := openBeside(x.srcDir, c.Name)
+			f, n, err := safefile.OpenBeside(x.srcDir, c.Name)
 			if err != nil {
 				x.cabinetError(label, true, err)
 				continue
@@ -608,7 +615,7 @@ func (x *extraction) unlisted(label string, n int, cf *cab.File) error {
 		p = dirName + "/" + strings.TrimSuffix(base, ext) + " (" + strconv.Itoa(n+1) + ")" + ext
 	}
 	x.unlistedTaken[strings.ToLower(p)] = true
-	uf := &InstallFile{Key: cf.Name, Name: base, Path: p, Size: cf.Size, Compressed: true, Cabinet: label}
+	uf := &File{Key: cf.Name, Name: base, Path: p, Size: cf.Size, Compressed: true, Cabinet: label}
 	if err := extractOne(uf, cf, x.deliver); err != nil {
 		if ce, ok := err.(*callbackError); ok {
 			return ce.err
@@ -697,7 +704,7 @@ type callbackError struct{ err error }
 func (e *callbackError) Error() string { return e.err.Error() }
 
 // extractOne streams one cabinet file into fn, checking its length.
-func extractOne(f *InstallFile, cf *cab.File, fn func(*InstallFile, io.Reader) error) error {
+func extractOne(f *File, cf *cab.File, fn func(*File, io.Reader) error) error {
 	rc, err := cf.Open()
 	if err != nil {
 		return err
@@ -737,38 +744,4 @@ func (c *countingReader) Read(p []byte) (int, error) {
 		c.err = err
 	}
 	return n, err
-}
-
-// openBeside opens the file name in dir, matching case-insensitively when
-// the exact name is absent. name must be a plain file name or a relative
-// path without "..".
-func openBeside(dir, name string) (*os.File, int64, error) {
-	if dir == "" {
-		return nil, 0, fmt.Errorf("no folder to look for %q in", name)
-	}
-	clean := filepath.FromSlash(strings.ReplaceAll(name, "\\", "/"))
-	if !filepath.IsLocal(clean) {
-		return nil, 0, fmt.Errorf("refusing cabinet name %q", name)
-	}
-	p := filepath.Join(dir, clean)
-	f, err := os.Open(p)
-	if errors.Is(err, fs.ErrNotExist) && !strings.ContainsRune(clean, filepath.Separator) {
-		if ents, derr := os.ReadDir(dir); derr == nil {
-			for _, e := range ents {
-				if strings.EqualFold(e.Name(), clean) {
-					f, err = os.Open(filepath.Join(dir, e.Name()))
-					break
-				}
-			}
-		}
-	}
-	if err != nil {
-		return nil, 0, err
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, 0, err
-	}
-	return f, fi.Size(), nil
 }

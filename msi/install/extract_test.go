@@ -1,4 +1,4 @@
-package msi
+package install
 
 import (
 	"crypto/md5"
@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"github.com/msikit/msikit/msi"
 	"io"
 	"os"
 	"os/exec"
@@ -196,10 +197,10 @@ type extractedFile struct {
 	MD5    [16]byte
 }
 
-func extractAll(t *testing.T, db *Database, opts *ExtractOptions) (map[string]extractedFile, *ExtractReport) {
+func extractAll(t *testing.T, db *msi.Database, opts *Options) (map[string]extractedFile, *Report) {
 	t.Helper()
 	got := map[string]extractedFile{}
-	rep, err := db.Extract(opts, func(f *InstallFile, r io.Reader) error {
+	rep, err := Extract(db, opts, func(f *File, r io.Reader) error {
 		hs, hm := sha256.New(), md5.New()
 		n, err := io.Copy(io.MultiWriter(hs, hm), r)
 		if err != nil {
@@ -271,7 +272,7 @@ func TestExtractCorpus(t *testing.T) {
 	for _, path := range testenv.CorpusFiles(t) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			t.Parallel()
-			db, err := Open(path)
+			db, err := msi.Open(path)
 			if err != nil {
 				if testenv.IsCorrupt(path) {
 					return
@@ -279,7 +280,7 @@ func TestExtractCorpus(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			got, rep := extractAll(t, db, &ExtractOptions{Layout: LayoutX86})
+			got, rep := extractAll(t, db, &Options{Layout: LayoutX86})
 			for _, c := range rep.EmptyCabinets {
 				t.Logf("empty cabinet %s", c)
 			}
@@ -287,7 +288,7 @@ func TestExtractCorpus(t *testing.T) {
 				t.Logf("warning: %s", w)
 			}
 			embedded := false
-			if cabs, err := db.Cabinets(); err == nil {
+			if cabs, err := Cabinets(db); err == nil {
 				for _, c := range cabs {
 					embedded = embedded || c.Embedded
 				}
@@ -318,7 +319,7 @@ func TestExtractCorpus(t *testing.T) {
 				return
 			}
 
-			installFiles, err := db.InstallFiles(&ExtractOptions{Layout: LayoutX86})
+			installFiles, err := installFiles(db, &Options{Layout: LayoutX86})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -425,10 +426,10 @@ func TestExtractCorpus(t *testing.T) {
 // other than ProgramFilesFolder (msiextract maps only that one), or a root
 // other than TARGETDIR/SourceDir (such as SOURCEDIR, which msiextract
 // keeps as a folder).
-func msiextractDifference(t *testing.T, db *Database) func(dir string) string {
+func msiextractDifference(t *testing.T, db *msi.Database) func(dir string) string {
 	t.Helper()
 	parent, dd := map[string]string{}, map[string]string{}
-	if hasTable(db, "Directory") {
+	if db.HasTable("Directory") {
 		tab, err := db.Table("Directory")
 		if err != nil {
 			t.Fatal(err)
@@ -461,10 +462,10 @@ func msiextractDifference(t *testing.T, db *Database) func(dir string) string {
 
 // fileHashes reads MsiFileHash: File_ → MD5 (four int32 parts,
 // little-endian).
-func fileHashes(t *testing.T, db *Database) map[string][16]byte {
+func fileHashes(t *testing.T, db *msi.Database) map[string][16]byte {
 	t.Helper()
 	out := map[string][16]byte{}
-	if !hasTable(db, "MsiFileHash") {
+	if !db.HasTable("MsiFileHash") {
 		return out
 	}
 	tab, err := db.Table("MsiFileHash")
@@ -492,7 +493,7 @@ func TestExtractExternalCabinet(t *testing.T) {
 	if _, err := os.Stat(pkg); err != nil {
 		t.Skip("corpus lacks lessmsi-msi_with_external_cab.msi")
 	}
-	db, err := Open(pkg)
+	db, err := msi.Open(pkg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -505,7 +506,7 @@ func TestExtractExternalCabinet(t *testing.T) {
 
 	// Put a cabinet with the right file beside a copy of the package.
 	gcab := testenv.NeedTool(t, "gcab", "gcab")
-	files, err := db.InstallFiles(nil)
+	files, err := installFiles(db, nil)
 	if err != nil || len(files) != 1 {
 		t.Fatalf("InstallFiles: %v, %d files", err, len(files))
 	}
@@ -523,7 +524,7 @@ func TestExtractExternalCabinet(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("gcab: %v: %s", err, out)
 	}
-	got, rep = extractAll(t, db, &ExtractOptions{SourceDir: work})
+	got, rep = extractAll(t, db, &Options{SourceDir: work})
 	if rep.Problems() || len(got) != 1 {
 		t.Fatalf("with the cabinet (found case-insensitively): %d files, report %+v", len(got), rep)
 	}
@@ -544,12 +545,12 @@ func TestExtractAdminImage(t *testing.T) {
 	if _, err := os.Stat(pkg); err != nil {
 		t.Skip("corpus lacks lessmsi-msi_with_external_cab.msi")
 	}
-	db, err := Open(pkg)
+	db, err := msi.Open(pkg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	files, err := db.InstallFiles(nil)
+	files, err := installFiles(db, nil)
 	if err != nil || len(files) != 1 {
 		t.Fatalf("InstallFiles: %v, %d files", err, len(files))
 	}
@@ -563,7 +564,7 @@ func TestExtractAdminImage(t *testing.T) {
 	if err := os.WriteFile(src, content, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	got, rep := extractAll(t, db, &ExtractOptions{SourceDir: work})
+	got, rep := extractAll(t, db, &Options{SourceDir: work})
 	if len(got) != 1 || len(rep.Failed) != 0 {
 		t.Fatalf("got %d files, report %+v", len(got), rep)
 	}
@@ -574,7 +575,7 @@ func TestExtractAdminImage(t *testing.T) {
 	if err := os.WriteFile(src, content[:len(content)/2], 0o644); err != nil {
 		t.Fatal(err)
 	}
-	got, rep = extractAll(t, db, &ExtractOptions{SourceDir: work})
+	got, rep = extractAll(t, db, &Options{SourceDir: work})
 	if len(got) != 0 || len(rep.Failed) != 1 {
 		t.Errorf("short copy: got %d files, report %+v", len(got), rep)
 	}
@@ -583,7 +584,7 @@ func TestExtractAdminImage(t *testing.T) {
 func TestExtractCallbackError(t *testing.T) {
 	db := openSample(t)
 	stop := errors.New("stop")
-	_, err := db.Extract(nil, func(*InstallFile, io.Reader) error { return stop })
+	_, err := Extract(db, nil, func(*File, io.Reader) error { return stop })
 	if !errors.Is(err, stop) {
 		t.Errorf("err = %v, want the callback's error", err)
 	}

@@ -1,19 +1,21 @@
-package msi
+package install
 
 import (
 	"errors"
 	"fmt"
+	"github.com/msikit/msikit/msi"
 	"path"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/msikit/msikit/internal/safename"
 )
 
 // A Layout chooses what the standard folder properties (ProgramFilesFolder,
-// SystemFolder, ...) stand for when InstallFiles and Extract lay files out
+// SystemFolder, ...) stand for when Files and Extract lay files out
 // below the extraction root, which stands for the system drive.
 type Layout uint8
 
@@ -40,7 +42,7 @@ func (l Layout) String() string {
 }
 
 // MaxPathUnits is the longest install path, in UTF-16 code units below the
-// extraction root, that InstallFiles and Extract place a file at: Windows'
+// extraction root, that Files and Extract place a file at: Windows'
 // MAX_PATH (260). Windows Installer cannot install a file whose full path
 // is longer (it is not long-path aware), so such a path can only come from
 // a broken or hostile package (a Directory chain thousands deep); the
@@ -162,7 +164,7 @@ func isModuleGUID(s string) bool {
 	return true
 }
 
-// A Placement says how an InstallFile's Path was chosen.
+// A Placement says how a File's Path was chosen.
 type Placement uint8
 
 const (
@@ -195,12 +197,12 @@ func (p Placement) String() string {
 	return "install path"
 }
 
-// ErrUnsafePath is matched by InstallFile.Err (and the error in an
-// ExtractReport's failures) when a name from the package cannot be a path
+// ErrUnsafePath is matched by File.Err (and the error in a
+// Report's failures) when a name from the package cannot be a path
 // element below the extraction root: a separator, "..", a drive, a
 // control character, or a name Windows cannot create (internal/safename
 // has the rule). Such files are refused, never written.
-var ErrUnsafePath = errors.New("msi: unsafe name")
+var ErrUnsafePath = errors.New("install: unsafe name")
 
 // unsafeName reports a name from the package that is refused as a path
 // element: "what: why" (what names the row, why is safename's reason).
@@ -247,10 +249,7 @@ func splitDefaultDir(v string, short bool) (target, source string) {
 // pickName returns the long part of "short|long", or the short part when
 // short is set.
 func pickName(v string, short bool) string {
-	s, l, ok := strings.Cut(v, "|")
-	if !ok {
-		return v
-	}
+	s, l := msi.SplitFileName(v)
 	if short {
 		return s
 	}
@@ -292,7 +291,7 @@ type dirNode struct {
 }
 
 // layout resolves the Directory table and the File table's rows to their
-// places, once per InstallFiles or Extract call.
+// places, once per Files or Extract call.
 type layout struct {
 	l          Layout
 	perMachine bool
@@ -537,11 +536,29 @@ func (lay *layout) joinPath(tail int32, source bool, name string) string {
 	return b.String()
 }
 
+// colIndex returns the 0-based index of column name of t, or -1.
+func colIndex(t *msi.Table, name string) int {
+	if c, ok := t.Column(name); ok {
+		return c.Number - 1
+	}
+	return -1
+}
+
+// utf16Len returns the length of s in UTF-16 code units, as Windows
+// counts path lengths.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
 // cell returns column i of row, or Null when the table lacks the column
 // (i < 0).
-func cell(row Row, i int) Value {
+func cell(row msi.Row, i int) msi.Value {
 	if i < 0 {
-		return Value{}
+		return msi.Value{}
 	}
 	return row.At(i)
 }
@@ -549,15 +566,15 @@ func cell(row Row, i int) Value {
 // installContext reports whether the package installs per machine: its
 // ALLUSERS property is 1, or 2 (an administrator's installation, which
 // Windows Installer then makes per-machine).
-func installContext(db *Database) bool {
-	if !hasTable(db, "Property") {
+func installContext(db *msi.Database) bool {
+	if !db.HasTable("Property") {
 		return false
 	}
 	t, err := db.Table("Property")
 	if err != nil {
 		return false
 	}
-	row, ok := t.Lookup(StrValue("ALLUSERS"))
+	row, ok := t.Lookup(msi.StrValue("ALLUSERS"))
 	if !ok {
 		return false
 	}
@@ -569,20 +586,20 @@ func installContext(db *Database) bool {
 // resolves every File row's place. Nothing here is quadratic: the
 // Directory tree is resolved once (linear in its rows), files find their
 // Media row by binary search and duplicates by canonical folder ids.
-func (db *Database) newLayout(l Layout) (*layout, error) {
-	flags := db.sourceFlags()
+func newLayout(db *msi.Database, l Layout) (*layout, error) {
+	flags := sourceFlags(db)
 	lay := &layout{l: l, short: flags&sourceShortNames != 0, perMachine: installContext(db),
 		byKey: map[string]int32{}, canon: map[canonKey]int32{}}
-	if db.Kind() == PackageTransform {
+	if db.Kind() == msi.PackageTransform {
 		return lay, nil // its tables hold changes, not rows
 	}
-	if hasTable(db, "Directory") {
+	if db.HasTable("Directory") {
 		t, err := db.Table("Directory")
 		if err != nil {
 			return nil, err
 		}
 		lay.nodes = make([]dirNode, 0, t.Len())
-		ki, pi, di := t.colIndex("Directory"), t.colIndex("Directory_Parent"), t.colIndex("DefaultDir")
+		ki, pi, di := colIndex(t, "Directory"), colIndex(t, "Directory_Parent"), colIndex(t, "DefaultDir")
 		for row := range t.Rows() {
 			k := cell(row, ki).Str()
 			if _, dup := lay.byKey[k]; dup {
@@ -593,36 +610,36 @@ func (db *Database) newLayout(l Layout) (*layout, error) {
 		}
 	}
 	compDir := map[string]string{}
-	if hasTable(db, "Component") {
+	if db.HasTable("Component") {
 		t, err := db.Table("Component")
 		if err != nil {
 			return nil, err
 		}
-		ci, di := t.colIndex("Component"), t.colIndex("Directory_")
+		ci, di := colIndex(t, "Component"), colIndex(t, "Directory_")
 		for row := range t.Rows() {
 			compDir[cell(row, ci).Str()] = cell(row, di).Str()
 		}
 	}
-	if hasTable(db, "Media") {
+	if db.HasTable("Media") {
 		t, err := db.Table("Media")
 		if err != nil {
 			return nil, err
 		}
-		li, ci := t.colIndex("LastSequence"), t.colIndex("Cabinet")
+		li, ci := colIndex(t, "LastSequence"), colIndex(t, "Cabinet")
 		for row := range t.Rows() {
 			lay.medias = append(lay.medias, mediaRange{int(cell(row, li).Int()), cell(row, ci).Str()})
 		}
 		sort.SliceStable(lay.medias, func(i, j int) bool { return lay.medias[i].last < lay.medias[j].last })
 	}
-	if !hasTable(db, "File") {
+	if !db.HasTable("File") {
 		return lay, nil
 	}
 	t, err := db.Table("File")
 	if err != nil {
 		return nil, err
 	}
-	fi, ci, ni, si := t.colIndex("File"), t.colIndex("Component_"), t.colIndex("FileName"), t.colIndex("FileSize")
-	ai, qi := t.colIndex("Attributes"), t.colIndex("Sequence")
+	fi, ci, ni, si := colIndex(t, "File"), colIndex(t, "Component_"), colIndex(t, "FileName"), colIndex(t, "FileSize")
+	ai, qi := colIndex(t, "Attributes"), colIndex(t, "Sequence")
 	lay.files = make([]fileRec, 0, t.Len())
 	taken := map[canonKey]int32{} // (canonical folder, lower-cased name) → file
 	for row := range t.Rows() {
@@ -778,10 +795,10 @@ func (lay *layout) sourcePath(i int) string {
 	return lay.joinPath(n.srcTail, true, f.srcName)
 }
 
-// installFile returns file i as an InstallFile, its paths joined.
-func (lay *layout) installFile(i int) InstallFile {
+// installFile returns file i as a File, its paths joined.
+func (lay *layout) installFile(i int) File {
 	f := &lay.files[i]
-	out := InstallFile{
+	out := File{
 		Key: f.key, Component: f.comp, Name: f.name,
 		Size: f.size, Sequence: f.seq, Attributes: f.attrs,
 		Cabinet: f.cabinet, Compressed: f.compressed,
@@ -791,7 +808,7 @@ func (lay *layout) installFile(i int) InstallFile {
 		out.Directory = lay.nodes[f.dir].key
 	}
 	if f.err != nil {
-		out.Err = fmt.Errorf("msi: File %q: %w", f.key, f.err)
+		out.Err = fmt.Errorf("install: File %q: %w", f.key, f.err)
 		return out
 	}
 	out.Path = lay.path(i)
@@ -804,11 +821,11 @@ func (lay *layout) installFile(i int) InstallFile {
 
 // sourceFlags returns the summary information's WordCount (source flags),
 // or 0.
-func (db *Database) sourceFlags() int {
+func sourceFlags(db *msi.Database) int {
 	si, err := db.SummaryInfo()
 	if err != nil || si == nil {
 		return 0
 	}
-	n, _ := si.Int(PIDWordCount)
+	n, _ := si.Int(msi.PIDWordCount)
 	return int(n)
 }

@@ -1,7 +1,8 @@
-package msi
+package install
 
 import (
 	"errors"
+	"github.com/msikit/msikit/msi"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,13 +15,13 @@ import (
 )
 
 // editRow updates the row with key in table, setting the named columns.
-func editRow(t *testing.T, db *Database, table string, key []Value, set map[string]Value) {
+func editRow(t *testing.T, db *msi.Database, table string, key []msi.Value, set map[string]msi.Value) {
 	t.Helper()
 	tab, err := db.Table(table)
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = tab.Update(key, func(vals []Value) error {
+	err = tab.Update(key, func(vals []msi.Value) error {
 		for i, c := range tab.Columns() {
 			if v, ok := set[c.Name]; ok {
 				vals[i] = v
@@ -35,11 +36,11 @@ func editRow(t *testing.T, db *Database, table string, key []Value, set map[stri
 
 // deliveredPaths extracts and returns File key → Path, checking that every
 // path is unique case-insensitively and made of safe names.
-func deliveredPaths(t *testing.T, db *Database, opts *ExtractOptions) (map[string]string, *ExtractReport) {
+func deliveredPaths(t *testing.T, db *msi.Database, opts *Options) (map[string]string, *Report) {
 	t.Helper()
 	got := map[string]string{}
 	seen := map[string]string{}
-	rep, err := db.Extract(opts, func(f *InstallFile, r io.Reader) error {
+	rep, err := Extract(db, opts, func(f *File, r io.Reader) error {
 		if _, err := io.Copy(io.Discard, r); err != nil {
 			return err
 		}
@@ -69,19 +70,19 @@ func TestExtractPlacesEveryFile(t *testing.T) {
 	db := openSample(t)
 	// app.exe's component names a Directory the table lacks; data1.txt's
 	// names one whose parent is missing (the rest of its chain is kept).
-	editRow(t, db, "Component", []Value{StrValue("App")}, map[string]Value{"Directory_": StrValue("NODIR")})
+	editRow(t, db, "Component", []msi.Value{msi.StrValue("App")}, map[string]msi.Value{"Directory_": msi.StrValue("NODIR")})
 	dirs, _ := db.Table("Directory")
-	if err := dirs.Insert(StrValue("SUB"), StrValue("GONE"), StrValue("SUBD|Sub Dir")); err != nil {
+	if err := dirs.Insert(msi.StrValue("SUB"), msi.StrValue("GONE"), msi.StrValue("SUBD|Sub Dir")); err != nil {
 		t.Fatal(err)
 	}
-	editRow(t, db, "Component", []Value{StrValue("Data1")}, map[string]Value{"Directory_": StrValue("SUB")})
+	editRow(t, db, "Component", []msi.Value{msi.StrValue("Data1")}, map[string]msi.Value{"Directory_": msi.StrValue("SUB")})
 	// data2.txt (earlier in the File table) takes data4.txt's path;
 	// data3.txt (in other case, which Windows ignores) and data4.txt are
 	// placed beside it.
-	editRow(t, db, "File", []Value{StrValue("data2.txt")}, map[string]Value{"FileName": StrValue("data4.txt")})
-	editRow(t, db, "File", []Value{StrValue("data3.txt")}, map[string]Value{"FileName": StrValue("D3|DATA4.TXT")})
+	editRow(t, db, "File", []msi.Value{msi.StrValue("data2.txt")}, map[string]msi.Value{"FileName": msi.StrValue("data4.txt")})
+	editRow(t, db, "File", []msi.Value{msi.StrValue("data3.txt")}, map[string]msi.Value{"FileName": msi.StrValue("D3|DATA4.TXT")})
 	// comlocal.exe's component is not in the Component table.
-	editRow(t, db, "File", []Value{StrValue("comlocal.exe")}, map[string]Value{"Component_": StrValue("NoSuchComponent")})
+	editRow(t, db, "File", []msi.Value{msi.StrValue("comlocal.exe")}, map[string]msi.Value{"Component_": msi.StrValue("NoSuchComponent")})
 
 	got, rep := deliveredPaths(t, db, nil)
 	if rep.Problems() || rep.Extracted != 17 {
@@ -110,7 +111,7 @@ func TestExtractPlacesEveryFile(t *testing.T) {
 	if diff := cmp.Diff(want, rep.Warnings); diff != "" {
 		t.Errorf("warnings (-want +got):\n%s", diff)
 	}
-	files, err := db.InstallFiles(&ExtractOptions{Keys: []string{"data4.txt", "app.exe"}})
+	files, err := installFiles(db, &Options{Keys: []string{"data4.txt", "app.exe"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +130,7 @@ func TestExtractPlacesEveryFile(t *testing.T) {
 func TestExtractLongPath(t *testing.T) {
 	db := openSample(t)
 	long := strings.Repeat("n", 240) // 275 characters to data1.txt
-	editRow(t, db, "Directory", []Value{StrValue("INSTALLDIR")}, map[string]Value{"DefaultDir": StrValue("SYNTH|" + long)})
+	editRow(t, db, "Directory", []msi.Value{msi.StrValue("INSTALLDIR")}, map[string]msi.Value{"DefaultDir": msi.StrValue("SYNTH|" + long)})
 	got, rep := deliveredPaths(t, db, nil)
 	if rep.Problems() || rep.Extracted != 17 {
 		t.Fatalf("extracted %d, report %+v", rep.Extracted, rep)
@@ -148,8 +149,8 @@ func TestExtractRefusesUnsafeNames(t *testing.T) {
 	for _, name := range []string{"..", `..\..\x`, "/etc", "C:", "a\x1b[2Jb", "nul", "bidi\u202e"} {
 		t.Run(name, func(t *testing.T) {
 			db := openSample(t)
-			editRow(t, db, "Directory", []Value{StrValue("BINDIR")}, map[string]Value{"DefaultDir": StrValue(name)})
-			editRow(t, db, "File", []Value{StrValue("data1.txt")}, map[string]Value{"FileName": StrValue(name)})
+			editRow(t, db, "Directory", []msi.Value{msi.StrValue("BINDIR")}, map[string]msi.Value{"DefaultDir": msi.StrValue(name)})
+			editRow(t, db, "File", []msi.Value{msi.StrValue("data1.txt")}, map[string]msi.Value{"FileName": msi.StrValue(name)})
 			got, rep := deliveredPaths(t, db, nil)
 			var refused []string
 			for _, f := range rep.Failed {
@@ -188,11 +189,11 @@ func TestExtractRefusesUnsafeNames(t *testing.T) {
 // CabinetError counting its files; each file's failure is that error.
 func TestExtractMissingCabinet(t *testing.T) {
 	db := openSample(t)
-	editRow(t, db, "Media", []Value{IntValue(1)}, map[string]Value{"Cabinet": StrValue("synth.cab")})
+	editRow(t, db, "Media", []msi.Value{msi.IntValue(1)}, map[string]msi.Value{"Cabinet": msi.StrValue("synth.cab")})
 	if err := db.DeleteStream("synth.cab"); err != nil {
 		t.Fatal(err)
 	}
-	got, rep := deliveredPaths(t, db, &ExtractOptions{SourceDir: t.TempDir()})
+	got, rep := deliveredPaths(t, db, &Options{SourceDir: t.TempDir()})
 	if len(got) != 0 || len(rep.MissingCabinets) != 1 {
 		t.Fatalf("delivered %d, missing cabinets %v", len(got), rep.MissingCabinets)
 	}
@@ -223,7 +224,7 @@ func TestExtractMissingCabinet(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(src, "SYNTH.CAB"), b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	got, rep = deliveredPaths(t, db, &ExtractOptions{SourceDir: src})
+	got, rep = deliveredPaths(t, db, &Options{SourceDir: src})
 	if rep.Problems() || len(got) != 17 {
 		t.Errorf("with SourceDir: %d files, report %+v", len(got), rep)
 	}
@@ -233,7 +234,7 @@ func TestExtractMissingCabinet(t *testing.T) {
 // is refused before any file is delivered.
 func TestExtractMaxBytes(t *testing.T) {
 	db := openSample(t)
-	files, err := db.InstallFiles(nil)
+	files, err := installFiles(db, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,13 +243,13 @@ func TestExtractMaxBytes(t *testing.T) {
 		total += f.Size
 	}
 	n := 0
-	count := func(*InstallFile, io.Reader) error { n++; return nil }
-	rep, err := db.Extract(&ExtractOptions{MaxBytes: total - 1}, count)
+	count := func(*File, io.Reader) error { n++; return nil }
+	rep, err := Extract(db, &Options{MaxBytes: total - 1}, count)
 	var le *SizeLimitError
 	if !errors.As(err, &le) || !errors.Is(err, ErrTooLarge) || le.Size != total || le.Limit != total-1 || n != 0 || rep == nil {
 		t.Errorf("MaxBytes %d: err %v, %d files delivered", total-1, err, n)
 	}
-	if _, err := db.Extract(&ExtractOptions{MaxBytes: total}, count); err != nil || n != 17 {
+	if _, err := Extract(db, &Options{MaxBytes: total}, count); err != nil || n != 17 {
 		t.Errorf("MaxBytes %d (the total): err %v, %d files", total, err, n)
 	}
 	// Cabinet files no File row lists (a patch): the limit stops the one
@@ -258,7 +259,7 @@ func TestExtractMaxBytes(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got int64
-	_, err = patch.Extract(&ExtractOptions{MaxBytes: 50}, func(f *InstallFile, r io.Reader) error {
+	_, err = Extract(patch, &Options{MaxBytes: 50}, func(f *File, r io.Reader) error {
 		got += f.Size
 		return nil
 	})
@@ -267,7 +268,7 @@ func TestExtractMaxBytes(t *testing.T) {
 	}
 	// The limit counts what is selected.
 	n = 0
-	if _, err := db.Extract(&ExtractOptions{MaxBytes: 12, Keys: []string{"app.exe"}}, count); err != nil || n != 1 {
+	if _, err := Extract(db, &Options{MaxBytes: 12, Keys: []string{"app.exe"}}, count); err != nil || n != 1 {
 		t.Errorf("one file of 12 bytes under MaxBytes 12: err %v, %d files", err, n)
 	}
 }
