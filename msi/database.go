@@ -684,13 +684,8 @@ func (db *Database) storageNames() []string {
 // Signed reports whether the package carries a digital signature
 // (\x05DigitalSignature or \x05MsiDigitalSignatureEx).
 func (db *Database) Signed() bool {
-	return db.streamByName[sigStream] != nil || db.streamByName[sigExStream] != nil
+	return db.streamByName[DigitalSignatureStream] != nil || db.streamByName[DigitalSignatureExStream] != nil
 }
-
-const (
-	sigStream   = "\x05DigitalSignature"
-	sigExStream = "\x05MsiDigitalSignatureEx"
-)
 
 // maxWarnings bounds Warnings: hostile input could otherwise add one per
 // row.

@@ -491,7 +491,7 @@ func (db *Database) emit(w *cfb.Writer, plan *writePlan, o *WriteOptions) error 
 				return err
 			}
 		case e.Type == cfb.TypeStream:
-			if o.DropSignature && (db.modified || o.Compact) && (name == sigStream || name == sigExStream) {
+			if o.DropSignature && (db.modified || o.Compact) && (name == DigitalSignatureStream || name == DigitalSignatureExStream) {
 				continue
 			}
 			if src, ok := db.overlay[name]; ok && db.streamByName[name] == e {

@@ -399,22 +399,14 @@ func (p *asmPass) candidates(comp string, row msi.Row, win32 bool) []string {
 }
 
 // asmJoinErrors joins errors on one line ("a; b"), keeping them for
-// errors.Is.
+// errors.Is (errors.Join would put them on separate lines).
 func asmJoinErrors(errs []error) error {
-	msgs := make([]string, len(errs))
+	args := make([]any, len(errs))
 	for i, e := range errs {
-		msgs[i] = e.Error()
+		args[i] = e
 	}
-	return &asmMultiError{msg: strings.Join(msgs, "; "), errs: errs}
+	return fmt.Errorf(strings.TrimSuffix(strings.Repeat("%w; ", len(errs)), "; "), args...)
 }
-
-type asmMultiError struct {
-	msg  string
-	errs []error
-}
-
-func (e *asmMultiError) Error() string   { return e.msg }
-func (e *asmMultiError) Unwrap() []error { return e.errs }
 
 func (p *asmPass) readFile(fileKey string, win32 bool) (*assembly.Identity, error) {
 	if p.opts.Open == nil {

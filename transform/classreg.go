@@ -1,9 +1,7 @@
 package transform
 
 import (
-	"encoding/binary"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 
@@ -254,57 +252,12 @@ func readClassRegInput(db *msi.Database) (*classRegInput, error) {
 // crTemplatePlatform returns the platform part of the summary information
 // Template ("Intel;1033" -> "Intel"), or "" when it cannot be read.
 func crTemplatePlatform(db *msi.Database) string {
-	s, err := db.OpenStream("\x05SummaryInformation")
+	si, err := db.SummaryInfo()
 	if err != nil {
 		return ""
 	}
-	tmpl, ok := crSummaryString(s, s.Size(), 7) // PIDSI_TEMPLATE
-	if !ok {
-		return ""
-	}
-	p, _, _ := strings.Cut(tmpl, ";")
+	p, _, _ := strings.Cut(si.String(msi.PIDTemplate), ";")
 	return strings.TrimSpace(p)
-}
-
-// crSummaryString reads one VT_LPSTR property of the first section of a
-// property set stream. Every offset and length is checked against the
-// stream size; nothing larger than the stream is allocated.
-func crSummaryString(r io.ReaderAt, size int64, pid uint32) (string, bool) {
-	if size < 48 || size > 1<<24 {
-		return "", false
-	}
-	buf := make([]byte, size)
-	if _, err := r.ReadAt(buf, 0); err != nil && err != io.EOF {
-		return "", false
-	}
-	le := binary.LittleEndian
-	if le.Uint16(buf) != 0xFFFE || le.Uint32(buf[24:]) < 1 {
-		return "", false
-	}
-	sec := int64(le.Uint32(buf[44:]))
-	if sec+8 > size {
-		return "", false
-	}
-	n := int64(le.Uint32(buf[sec+4:]))
-	if n > (size-sec-8)/8 {
-		return "", false
-	}
-	for i := int64(0); i < n; i++ {
-		e := sec + 8 + 8*i
-		if le.Uint32(buf[e:]) != pid {
-			continue
-		}
-		off := sec + int64(le.Uint32(buf[e+4:]))
-		if off < 0 || off+8 > size || le.Uint32(buf[off:]) != 30 { // VT_LPSTR
-			return "", false
-		}
-		l := int64(le.Uint32(buf[off+4:]))
-		if l > size-off-8 {
-			return "", false
-		}
-		return strings.TrimRight(string(buf[off+8:off+8+l]), "\x00"), true
-	}
-	return "", false
 }
 
 // crRegistryColumns is the standard schema of the Registry table.

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/msikit/msikit/cfb"
 	"strings"
 )
 
@@ -38,46 +39,14 @@ type darwinDescriptor struct {
 	Args      string // text after the descriptor, without the separating space
 }
 
-// guidBytes parses "{8-4-4-4-12}" into the GUID's Windows memory layout.
+// crGUIDBytes parses "{8-4-4-4-12}" (braces required) into the GUID's
+// Windows memory layout.
 func crGUIDBytes(s string) ([16]byte, bool) {
-	var b [16]byte
-	if len(s) != 38 || s[0] != '{' || s[37] != '}' || s[9] != '-' || s[14] != '-' || s[19] != '-' || s[24] != '-' {
-		return b, false
+	if len(s) != 38 || s[0] != '{' || s[37] != '}' {
+		return [16]byte{}, false
 	}
-	hex := s[1:9] + s[10:14] + s[15:19] + s[20:24] + s[25:37]
-	var raw [16]byte
-	for i := 0; i < 16; i++ {
-		hi, ok1 := crHexVal(hex[2*i])
-		lo, ok2 := crHexVal(hex[2*i+1])
-		if !ok1 || !ok2 {
-			return b, false
-		}
-		raw[i] = hi<<4 | lo
-	}
-	// Data1 (4 bytes), Data2 and Data3 (2 bytes each) are little-endian in memory.
-	b[0], b[1], b[2], b[3] = raw[3], raw[2], raw[1], raw[0]
-	b[4], b[5] = raw[5], raw[4]
-	b[6], b[7] = raw[7], raw[6]
-	copy(b[8:], raw[8:])
-	return b, true
-}
-
-func crHexVal(c byte) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
-	case c >= 'A' && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
-}
-
-func crGUIDString(b [16]byte) string {
-	return fmt.Sprintf("{%08X-%04X-%04X-%04X-%012X}",
-		binary.LittleEndian.Uint32(b[0:4]), binary.LittleEndian.Uint16(b[4:6]),
-		binary.LittleEndian.Uint16(b[6:8]), b[8:10], b[10:16])
+	g, err := cfb.ParseGUID(s)
+	return g, err == nil
 }
 
 // encodeGUID85 returns the 20-character base-85 form of a "{…}" GUID.
@@ -118,7 +87,7 @@ func decodeGUID85(s string) (string, bool) {
 		}
 		binary.LittleEndian.PutUint32(b[4*w:], uint32(v))
 	}
-	return crGUIDString(b), true
+	return cfb.GUID(b).String(), true
 }
 
 // encodeDarwin builds a descriptor "product feature > component" (or
