@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 
@@ -194,7 +193,7 @@ func runRewrite(env *Env, o *rewriteOpts, args []string) error {
 	if err != nil {
 		return err
 	}
-	inputs, batch, err := expandInputs(args)
+	inputs, batch, err := expandPackages(args, ".msi", ".msm")
 	if err != nil {
 		return err
 	}
@@ -428,38 +427,6 @@ func validArch(a string) bool {
 func isDir(p string) bool {
 	fi, err := os.Stat(p)
 	return err == nil && fi.IsDir()
-}
-
-// expandInputs turns the arguments into package paths: files as given,
-// folders as their .msi and .msm files. batch reports whether there is more
-// than one package or a folder was named.
-func expandInputs(args []string) (inputs []string, batch bool, err error) {
-	batch = len(args) > 1
-	for _, a := range args {
-		fi, err := os.Stat(a)
-		if err != nil || !fi.IsDir() {
-			inputs = append(inputs, a) // a missing file fails in rewriteOne
-			continue
-		}
-		batch = true
-		ents, err := os.ReadDir(a)
-		if err != nil {
-			return nil, false, err
-		}
-		var found []string
-		for _, e := range ents {
-			ext := strings.ToLower(filepath.Ext(e.Name()))
-			if e.Type().IsRegular() && (ext == ".msi" || ext == ".msm") {
-				found = append(found, filepath.Join(a, e.Name()))
-			}
-		}
-		sort.Strings(found)
-		inputs = append(inputs, found...)
-	}
-	if len(inputs) == 0 {
-		return nil, false, usagef("no .msi or .msm files in %s", strings.Join(args, ", "))
-	}
-	return inputs, batch, nil
 }
 
 // rewriteOne runs the passes on one package and saves it. It never panics

@@ -232,7 +232,8 @@ func expandPackages(args []string, exts ...string) (inputs []string, batch bool,
 		inputs = append(inputs, found...)
 	}
 	if len(inputs) == 0 {
-		return nil, false, usagef("no %s files in %s", strings.Join(exts, ", "), strings.Join(args, ", "))
+		list := strings.Join(exts[:len(exts)-1], ", ") + " or " + exts[len(exts)-1]
+		return nil, false, usagef("no %s files in %s", list, strings.Join(args, ", "))
 	}
 	return inputs, batch, nil
 }
