@@ -10,10 +10,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/msikit/msikit/cab"
 	"github.com/msikit/msikit/cfb"
@@ -440,23 +438,12 @@ func DeepNesting(t testing.TB, depth int) []byte {
 	return buf.Bytes()
 }
 
-// bounded runs f and fails t if it takes a second or more or allocates
-// 64 MiB or more.
+// bounded runs f within the safety budget (testenv.CheckBudget) and
+// returns its error.
 func bounded(t *testing.T, f func() error) error {
 	t.Helper()
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	start := time.Now()
-	err := f()
-	d := time.Since(start)
-	runtime.ReadMemStats(&after)
-	if d >= time.Second {
-		t.Errorf("took %v, want under 1s", d)
-	}
-	if a := after.TotalAlloc - before.TotalAlloc; a >= 64<<20 {
-		t.Errorf("allocated %d MiB, want under 64 MiB", a>>20)
-	}
+	var err error
+	testenv.CheckBudget(t, t.Name(), func() { err = f() })
 	return err
 }
 

@@ -6,10 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/msikit/msikit/cab"
 	"github.com/msikit/msikit/internal/safename"
@@ -52,42 +50,34 @@ func FuzzExtract(f *testing.F) {
 		if len(data) > 8<<20 {
 			return
 		}
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		start := time.Now()
+		testenv.CheckFuzzBudget(t, len(data), func() {
 
-		db, err := msi.NewDatabase(bytes.NewReader(data), int64(len(data)))
-		if err != nil {
-			return
-		}
-		checkExtract(t, db, install.LayoutX64)
-		// The other layout differs only in paths: list them.
-		if files, err := install.Files(db, &install.Options{Layout: install.LayoutX86}); err == nil {
-			seen := map[string]bool{}
-			for f := range files {
-				if f.Err != nil {
-					continue
-				}
-				for _, e := range strings.Split(f.Path, "/") {
-					if err := safename.Check(e); err != nil {
-						t.Fatalf("x86 layout: %q: path %q: %v", f.Key, f.Path, err)
+			db, err := msi.NewDatabase(bytes.NewReader(data), int64(len(data)))
+			if err != nil {
+				return
+			}
+			checkExtract(t, db, install.LayoutX64)
+			// The other layout differs only in paths: list them.
+			if files, err := install.Files(db, &install.Options{Layout: install.LayoutX86}); err == nil {
+				seen := map[string]bool{}
+				for f := range files {
+					if f.Err != nil {
+						continue
+					}
+					for _, e := range strings.Split(f.Path, "/") {
+						if err := safename.Check(e); err != nil {
+							t.Fatalf("x86 layout: %q: path %q: %v", f.Key, f.Path, err)
+						}
+					}
+					if low := strings.ToLower(f.Path); seen[low] {
+						t.Fatalf("x86 layout: path %q twice", f.Path)
+					} else {
+						seen[low] = true
 					}
 				}
-				if low := strings.ToLower(f.Path); seen[low] {
-					t.Fatalf("x86 layout: path %q twice", f.Path)
-				} else {
-					seen[low] = true
-				}
 			}
-		}
 
-		if el := time.Since(start); el > testenv.Scaled(2*time.Second) && !testing.Short() {
-			t.Fatalf("took %v for %d bytes", el, len(data))
-		}
-		runtime.ReadMemStats(&after)
-		if a := after.TotalAlloc - before.TotalAlloc; a > 256<<20+64*uint64(len(data)) {
-			t.Fatalf("allocated %d bytes for %d input bytes", a, len(data))
-		}
+		})
 	})
 }
 

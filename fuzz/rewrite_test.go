@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -209,23 +208,7 @@ func FuzzRewrite(f *testing.F) {
 		if len(data) > 8<<20 {
 			return
 		}
-		for attempt := 1; ; attempt++ {
-			var before, after runtime.MemStats
-			runtime.ReadMemStats(&before)
-			start := time.Now()
-			fuzzRewrite(t, data)
-			d := time.Since(start)
-			runtime.ReadMemStats(&after)
-			if a := after.TotalAlloc - before.TotalAlloc; a > rewriteHeap {
-				t.Fatalf("input allocated %d MiB (limit %d MiB)", a>>20, rewriteHeap>>20)
-			}
-			if d <= rewriteDeadline {
-				return
-			}
-			if attempt == 2 {
-				t.Fatalf("input took %v twice (limit %v)", d, rewriteDeadline)
-			}
-		}
+		testenv.CheckFuzzBudget(t, len(data), func() { fuzzRewrite(t, data) })
 	})
 }
 
