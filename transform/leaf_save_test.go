@@ -15,7 +15,7 @@ import (
 // dropping its signature), checks that msitools reads every table of the
 // saved file, and, when golden names a synthetic package, compares the
 // leaf tables msiinfo exports with testdata/leaf/<golden>.<Table>.idt (or
-// rewrites them under -leaf.update).
+// rewrites them under -update).
 func saveAndCheckExports(t *testing.T, db *msi.Database, golden string) {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "out.msi")
@@ -68,7 +68,7 @@ func saveAndCheckExports(t *testing.T, db *msi.Database, golden string) {
 	for _, table := range leafGoldenTables {
 		path := filepath.Join("testdata", "leaf", golden+"."+table+".idt")
 		got := leafMsiinfoExport(t, msiinfo, out, table)
-		if *updateLeaf {
+		if *update {
 			if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 				t.Fatal(err)
 			}

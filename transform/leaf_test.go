@@ -17,7 +17,8 @@ import (
 	"github.com/msikit/msikit/msi"
 )
 
-var updateLeaf = flag.Bool("leaf.update", false, "rewrite the golden files under testdata/leaf/")
+// update rewrites the golden files under testdata/ (go test -update).
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // leafGoldenTables are the tables compared with testdata/leaf/*.idt.
 var leafGoldenTables = []string{"Feature", "FeatureComponents", "Shortcut", "Class", "Extension", "TypeLib"}
@@ -105,7 +106,7 @@ func TestSplitAdvertisedGolden(t *testing.T) {
 				t.Fatal("pass changed nothing")
 			}
 			for _, table := range leafGoldenTables {
-				if *updateLeaf {
+				if *update {
 					break // saveAndCheckExports rewrites the files from msiinfo
 				}
 				golden := filepath.Join("testdata", "leaf", pkg+"."+table+".idt")

@@ -54,8 +54,10 @@ type Note struct {
 
 // A Report is what one pass did to a database.
 type Report struct {
-	// Pass is the pass's CLI name: "class-to-registry", "assembly-names"
-	// or "leaf-features".
+	// Pass names the pass that made the report: "class-to-registry",
+	// "leaf-features", "assembly-names" or "package-code" as the functions
+	// set it; a caller may name its passes otherwise (msikit rewrite sets
+	// the names of its own pass table).
 	Pass    string   `json:"pass"`
 	Changes []Change `json:"changes"`
 	Notes   []Note   `json:"notes"`

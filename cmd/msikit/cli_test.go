@@ -588,7 +588,7 @@ func TestExportJSONFlag(t *testing.T) {
 func commandFlags(t *testing.T, path []string) *flag.FlagSet {
 	t.Helper()
 	cmd := lookupCommand(t, path)
-	fs := flag.NewFlagSet(cmd.Name(), flag.ContinueOnError)
+	fs := flag.NewFlagSet(cmd.Name, flag.ContinueOnError)
 	cmd.Setup(fs)
 	fs.BoolP("help", "h", false, "show this help")
 	return fs

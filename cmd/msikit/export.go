@@ -12,6 +12,7 @@ import (
 )
 
 var cmdExport = &Command{
+	Name:      "export",
 	UsageLine: "msikit export FILE [TABLE...] [-d DIR] [--json | --format idt|json]",
 	Short:     "export tables as IDT files (msidb/msiinfo format) or JSON",
 	Long: `Export writes tables as IDT text, byte for byte what "msiinfo export FILE

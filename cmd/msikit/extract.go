@@ -16,6 +16,7 @@ import (
 )
 
 var cmdExtract = &Command{
+	Name:      "extract",
 	UsageLine: "msikit extract FILE [-d DIR] [--file KEY...] [--source DIR] [--layout x64|x86] [--max-bytes N]",
 	Short:     "extract files to their install layout",
 	Long: `Extract writes the package's files below DIR (default: the current

@@ -17,6 +17,7 @@ import (
 )
 
 var cmdInfo = &Command{
+	Name:      "info",
 	UsageLine: "msikit info FILE [--json]",
 	Short:     "show a package's kind, codepage, summary information, tables, streams and signature",
 	Long: `Info describes a Windows Installer package: its kind (installer database,

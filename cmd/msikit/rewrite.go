@@ -23,33 +23,35 @@ import (
 
 // rewriteOpts holds the flags of one "msikit rewrite" invocation.
 type rewriteOpts struct {
-	out                    string
-	all                    bool
-	passSel                map[string]*bool
-	dryRun, jsonOut        bool
-	dropSignature, inPlace bool
-	sync                   bool
-	jobs                   int
-	quiet                  bool
-	force                  bool
-	fileVersion            bool
-	source                 string
-	arch                   string
-	dropUnexpressible      bool
-	noIconCache            bool
-	leafKeep               bool
-	leafNoAdvertise        bool
-	leafAllowAbsent        bool
+	// outputFlags: -o, --in-place, --sync, --drop-signature,
+	// --keep-package-code and the --sign-* flags.
+	outputFlags
+	all               bool
+	passSel           map[string]*bool
+	dryRun, jsonOut   bool
+	jobs              int
+	quiet             bool
+	force             bool
+	fileVersion       bool
+	source            string
+	arch              string
+	dropUnexpressible bool
+	noIconCache       bool
+	leafKeep          bool
+	leafNoAdvertise   bool
+	leafAllowAbsent   bool
 	// changed reports whether a flag was given on the command line.
-	changed         func(name string) bool
-	sign            signFlags
-	signOpts        *authenticode.SignOptions // loaded once, shared by all packages
-	keepPackageCode bool
-	maxChanges      int
-	validate        bool
+	changed    func(name string) bool
+	signOpts   *authenticode.SignOptions // loaded once, shared by all packages
+	maxChanges int
 }
 
-// A passSpec is one rewrite pass as the CLI knows it. The table order is
+// packageCodePass is the name rewrite prints for the PackageCode change
+// that follows the passes (transform.NewPackageCode).
+const packageCodePass = "package-code"
+
+// A passSpec is one rewrite pass as the CLI knows it: its name is the
+// flag that selects it and the name its report lines carry. The table order is
 // the order --all runs them in.
 type passSpec struct {
 	name  string
@@ -81,6 +83,7 @@ func passes() []passSpec {
 }
 
 var cmdRewrite = &Command{
+	Name:      "rewrite",
 	UsageLine: "msikit rewrite IN... (-o OUT | --in-place | --dry-run) [passes] [flags]",
 	Short:     "rewrite tables to stop resiliency repairs (Class to Registry, leaf features, assembly names)",
 	Long: `Rewrite runs table-rewriting passes that stop Windows Installer resiliency
@@ -130,17 +133,13 @@ msikit rewrite --drop-signature --in-place signed.msi
 msikit rewrite --sign-cert chain.pem --sign-key key.pem --sign-ex -o fixed/ dist/`,
 	Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
 		o := &rewriteOpts{passSel: map[string]*bool{}, changed: fs.Changed}
-		fs.StringVarP(&o.out, "output", "o", "", "write to `OUT`: a file (one input) or a folder (several inputs, or a folder)")
+		o.outputFlags.define(fs, "each input", "write to `OUT`: a file (one input) or a folder (several inputs, or a folder)", withInPlace|withDropSignature|withKeepPackageCode|withSignFlags)
 		for _, p := range passes() {
 			o.passSel[p.name] = fs.Bool(p.name, false, p.usage)
 		}
 		fs.BoolVarP(&o.all, "all", "a", false, "run every pass (the default when no pass is named)")
 		fs.BoolVarP(&o.dryRun, "dry-run", "n", false, "print the planned row changes as an IDT-style diff; write nothing")
 		fs.BoolVar(&o.jsonOut, "json", false, "print the report as JSON")
-		fs.BoolVar(&o.dropSignature, "drop-signature", false, "allow rewriting a signed package by removing its signature streams")
-		fs.BoolVar(&o.keepPackageCode, "keep-package-code", false, "keep the PackageCode of a changed package (by default it gets a new one, as Windows Installer caches packages by it)")
-		fs.BoolVar(&o.inPlace, "in-place", false, "overwrite each input (atomically, flushed to disk) instead of writing -o")
-		syncFlag(fs, &o.sync)
 		fs.IntVarP(&o.jobs, "jobs", "j", runtime.NumCPU(), "process `N` packages at once in batch mode")
 		fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
 		fs.BoolVar(&o.dropUnexpressible, "drop-unexpressible", false, "class-to-registry: convert a registration even when part of it cannot be expressed (that part is dropped and reported)")
@@ -152,7 +151,6 @@ msikit rewrite --sign-cert chain.pem --sign-key key.pem --sign-ex -o fixed/ dist
 		fs.BoolVar(&o.fileVersion, "file-version", false, "assembly-names: add fileVersion from the version resource, as WiX light -fv does")
 		fs.StringVar(&o.source, "source", "", "assembly-names: read files from the folder `DIR` (the install layout) instead of the cabinets")
 		fs.StringVar(&o.arch, "processor-architecture", "", "assembly-names: `ARCH` for rows whose file cannot be read (MSIL, x86, AMD64, IA64, ARM, ARM64)")
-		o.sign.define(fs, "sign-")
 		fs.IntVar(&o.maxChanges, "max-changes", transform.DefaultMaxChanges, "class-to-registry, leaf-features: at most `N` row changes per pass (a bound for hostile packages)")
 		validateFlag(fs, &o.validate)
 		return func(env *Env, args []string) error { return runRewrite(env, o, args) }
@@ -482,6 +480,7 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 			}
 			return fail(err)
 		}
+		rep.Pass = p.name // the names printed are this table's
 		r.Passes = append(r.Passes, rep)
 		r.Changes += len(rep.Changes)
 	}
@@ -491,6 +490,7 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 			return fail(err)
 		}
 		if rep != nil {
+			rep.Pass = packageCodePass
 			r.Passes = append(r.Passes, rep)
 			r.Changes += len(rep.Changes)
 		}

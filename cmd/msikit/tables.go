@@ -10,6 +10,7 @@ import (
 )
 
 var cmdTables = &Command{
+	Name:      "tables",
 	UsageLine: "msikit tables FILE [-l]",
 	Short:     "list a database's tables",
 	Long: `Tables prints the names of the database's tables, one per line, in the

@@ -21,6 +21,7 @@ import (
 )
 
 var cmdVerify = &Command{
+	Name:      "verify",
 	UsageLine: "msikit verify PKG... [--json] [--ca-file FILE] [--no-chain] [--jobs N]",
 	Short:     "verify packages' Authenticode signatures",
 	Long: `Verify checks the Authenticode signature of each package:
