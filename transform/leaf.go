@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"github.com/msikit/msikit/transform/internal/edit"
 	"slices"
 	"strings"
 
@@ -123,7 +124,7 @@ func SplitAdvertised(db *msi.Database, opts SplitAdvertisedOptions) (*Report, er
 	}
 	plan := planLeaves(&r.in, lo, rep)
 	if plan.over != "" {
-		return nil, tooMany(plan.over)
+		return nil, edit.TooMany(plan.over)
 	}
 	if err := r.apply(plan); err != nil {
 		return nil, err
@@ -207,7 +208,7 @@ func readLeafInput(db *msi.Database, rep *Report) (*leafReader, error) {
 	lr := &leafReader{db: db}
 	// A leaf's name goes into every feature column of this package, as
 	// wide as it declares them (some declare Feature.Feature 32 wide).
-	lr.in.FeatureWidth = identWidth(db, maxFeatureKey, "Feature.Feature", "Feature.Feature_Parent",
+	lr.in.FeatureWidth = edit.IdentWidth(db, maxFeatureKey, "Feature.Feature", "Feature.Feature_Parent",
 		"FeatureComponents.Feature_", "Condition.Feature_", "Class.Feature_", "Extension.Feature_",
 		"Shortcut.Target", "TypeLib.Feature_", "PublishComponent.Feature_", "MsiAssembly.Feature_")
 	for row := range ft.Rows() {

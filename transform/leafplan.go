@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"github.com/msikit/msikit/transform/internal/edit"
 	"slices"
 	"sort"
 	"strconv"
@@ -480,19 +481,9 @@ func looksLikeFeature(s string) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		if !identByte(s[i], i == 0) {
+		if !edit.IdentByte(s[i], i == 0) {
 			return false
 		}
 	}
 	return true
-}
-
-func identByte(c byte, first bool) bool {
-	switch {
-	case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c == '_':
-		return true
-	case c >= '0' && c <= '9', c == '.':
-		return !first
-	}
-	return false
 }

@@ -3,6 +3,7 @@ package transform
 import (
 	"crypto/sha256"
 	"fmt"
+	"github.com/msikit/msikit/transform/internal/edit"
 	"strconv"
 	"strings"
 
@@ -51,7 +52,7 @@ func NewPackageCode(db *msi.Database, reps ...*Report) (*Report, error) {
 			fmt.Fprintf(h, "%s\x01%s\x01%s\x01%s\x01%s\x00", c.Op, c.Table, strings.Join(c.Key, "\x02"), strings.Join(c.Old, "\x02"), strings.Join(c.New, "\x02"))
 		}
 	}
-	code := guidFromHash(h.Sum(nil))
+	code := edit.GUIDFromHash(h.Sum(nil))
 	if code == old {
 		return nil, nil
 	}
@@ -64,13 +65,4 @@ func NewPackageCode(db *msi.Database, reps ...*Report) (*Report, error) {
 		Old: []string{id, old}, New: []string{id, code},
 		Reason: "a changed package needs a new PackageCode: Windows Installer caches packages by it",
 	}}}, nil
-}
-
-// guidFromHash formats the first 16 bytes of a hash as a name-based
-// (version 5 layout) GUID in upper case with braces.
-func guidFromHash(sum []byte) string {
-	b := sum[:16]
-	b[6] = b[6]&0x0f | 0x50
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("{%X-%X-%X-%X-%X}", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

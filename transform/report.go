@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/msikit/msikit/transform/internal/edit"
 )
 
 // Op is the kind of a row change.
@@ -96,4 +98,20 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// newReport converts what an internal pass logged into the Report of pass
+// (nil when log is nil: the pass failed before changing anything).
+func newReport(pass string, log *edit.Log) *Report {
+	if log == nil {
+		return nil
+	}
+	r := &Report{Pass: pass, Changes: make([]Change, len(log.Changes)), Notes: make([]Note, len(log.Notes))}
+	for i, c := range log.Changes {
+		r.Changes[i] = Change{Op: Op(c.Op), Table: c.Table, Key: c.Key, Old: c.Old, New: c.New, Reason: c.Reason}
+	}
+	for i, n := range log.Notes {
+		r.Notes[i] = Note{Severity: Severity(n.Severity), Table: n.Table, Key: n.Key, Reason: n.Reason}
+	}
+	return r
 }

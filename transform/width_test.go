@@ -1,6 +1,9 @@
 package transform
 
 import (
+	"github.com/msikit/msikit/transform/internal/edit"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -19,20 +22,20 @@ func TestFitIdent(t *testing.T) {
 			n = 16 // "_" and one hex digit: 16 names in all
 		}
 		for i := 0; i < n; i++ {
-			name := fitIdent(long, width, "seed", taken)
+			name := edit.FitIdent(long, width, "seed", taken)
 			if name == "" || len(name) > width || !reIdentTest.MatchString(name) || taken[strings.ToLower(name)] {
 				t.Fatalf("width %d, attempt %d: %q (taken %v)", width, i, name, taken[strings.ToLower(name)])
 			}
-			if again := fitIdent(long, width, "seed", taken); again != name {
+			if again := edit.FitIdent(long, width, "seed", taken); again != name {
 				t.Errorf("width %d: not deterministic: %q then %q", width, name, again)
 			}
 			taken[strings.ToLower(name)] = true
 		}
 	}
-	if got := fitIdent("9 bad-name", 38, "s", map[string]bool{}); got != "__bad_name" {
+	if got := edit.FitIdent("9 bad-name", 38, "s", map[string]bool{}); got != "__bad_name" {
 		t.Errorf("sanitized %q", got)
 	}
-	if got := fitIdent("toolong", 1, "s", map[string]bool{}); got != "" {
+	if got := edit.FitIdent("toolong", 1, "s", map[string]bool{}); got != "" {
 		t.Errorf("width 1: %q, want \"\"", got)
 	}
 }
@@ -49,7 +52,7 @@ func TestLeafNarrowFeatureColumn(t *testing.T) {
 	}
 	defer db.Close()
 	narrowFeatureTable(t, db, 32)
-	if w := identWidth(db, maxFeatureKey, "Feature.Feature"); w != 32 {
+	if w := edit.IdentWidth(db, maxFeatureKey, "Feature.Feature"); w != 32 {
 		t.Fatalf("identWidth = %d, want 32", w)
 	}
 	// A 31-character parent: every "<parent>_<component>" is too long.
@@ -116,7 +119,7 @@ func renameFeature(t *testing.T, db *msi.Database, from, to string) {
 		{"Condition", "Feature_"}, {"Class", "Feature_"}, {"Extension", "Feature_"}, {"TypeLib", "Feature_"},
 		{"PublishComponent", "Feature_"}, {"MsiAssembly", "Feature_"}, {"Shortcut", "Target"},
 	} {
-		if !containsString(db.TableNames(), tc.table) {
+		if !slices.Contains(db.TableNames(), tc.table) {
 			continue
 		}
 		tb, err := db.Table(tc.table)
@@ -140,3 +143,6 @@ func renameFeature(t *testing.T, db *msi.Database, from, to string) {
 		}
 	}
 }
+
+// reIdentTest is the Identifier data type, as the tests check it.
+var reIdentTest = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*$`)

@@ -1,4 +1,4 @@
-package transform
+package classreg
 
 import (
 	"encoding/binary"
@@ -39,9 +39,9 @@ type darwinDescriptor struct {
 	Args      string // text after the descriptor, without the separating space
 }
 
-// crGUIDBytes parses "{8-4-4-4-12}" (braces required) into the GUID's
+// gUIDBytes parses "{8-4-4-4-12}" (braces required) into the GUID's
 // Windows memory layout.
-func crGUIDBytes(s string) ([16]byte, bool) {
+func gUIDBytes(s string) ([16]byte, bool) {
 	if len(s) != 38 || s[0] != '{' || s[37] != '}' {
 		return [16]byte{}, false
 	}
@@ -51,7 +51,7 @@ func crGUIDBytes(s string) ([16]byte, bool) {
 
 // encodeGUID85 returns the 20-character base-85 form of a "{…}" GUID.
 func encodeGUID85(guid string) (string, error) {
-	b, ok := crGUIDBytes(guid)
+	b, ok := gUIDBytes(guid)
 	if !ok {
 		return "", fmt.Errorf("transform: %q is not a GUID", guid)
 	}

@@ -1,71 +1,73 @@
-package transform
+package classreg
+
+import "strconv"
 
 // Plain row structs for the ClassToRegistry mapping. The mapping works on
 // these only, so it can be tested without a database; classreg.go fills them
 // from an *msi.Database. A string column's null is "" (Windows Installer
-// stores no empty strings); nullable integers use crOptInt.
+// stores no empty strings); nullable integers use OptInt.
 
-// crOptInt is a nullable integer cell.
-type crOptInt struct {
+// OptInt is a nullable integer cell.
+type OptInt struct {
 	V     int32
 	Valid bool
 }
 
-func crInt(v int32) crOptInt { return crOptInt{V: v, Valid: true} }
+func optInt(v int32) OptInt { return OptInt{V: v, Valid: true} }
 
-// crRowRef identifies a source row for the report: its primary key and the
+// RowRef identifies a source row for the report: its primary key and the
 // whole row, each column as IDT text.
-type crRowRef struct {
+type RowRef struct {
 	Key []string
 	Old []string
 }
 
-type classRow struct {
+type ClassRow struct {
 	CLSID, Context, Component  string
 	ProgIDDefault, Description string
 	AppID, FileTypeMask, Icon  string
-	IconIndex                  crOptInt
+	IconIndex                  OptInt
 	DefInprocHandler, Argument string
 	Feature                    string
-	Attributes                 crOptInt
-	ref                        crRowRef
+	Attributes                 OptInt
+	ref                        RowRef
 }
 
-type progIDRow struct {
+type ProgIDRow struct {
 	ProgID, Parent, Class, Description, Icon string
-	IconIndex                                crOptInt
-	ref                                      crRowRef
+	IconIndex                                OptInt
+	ref                                      RowRef
 }
 
-type appIDRow struct {
+type AppIDRow struct {
 	AppID, RemoteServerName, LocalService, ServiceParameters, DllSurrogate string
-	ActivateAtStorage, RunAsInteractiveUser                                crOptInt
-	ref                                                                    crRowRef
+	ActivateAtStorage, RunAsInteractiveUser                                OptInt
+	ref                                                                    RowRef
 }
 
-type extensionRow struct {
+type ExtensionRow struct {
 	Extension, Component, ProgID, MIME, Feature string
-	ref                                         crRowRef
+	ref                                         RowRef
 }
 
-type verbRow struct {
+type VerbRow struct {
 	Extension, Verb   string
-	Sequence          crOptInt
+	Sequence          OptInt
 	Command, Argument string
-	ref               crRowRef
+	ref               RowRef
 }
 
-type mimeRow struct {
+type MIMERow struct {
 	ContentType, Extension, CLSID string
-	ref                           crRowRef
+	ref                           RowRef
 }
 
-type crTypeLibRow struct {
+type TypeLibRow struct {
 	LibID, Component string
-	ref              crRowRef
+	ref              RowRef
 }
 
-type crComponentRow struct {
+type ComponentRow struct {
 	Component   string
 	ComponentID string
 	Directory   string
@@ -74,17 +76,17 @@ type crComponentRow struct {
 	KeyPath     string
 }
 
-type crFileRow struct {
+type FileRow struct {
 	File, Component, FileName string
 }
 
-type crFeatureComponent struct {
+type FeatureComponent struct {
 	Feature, Component string
 }
 
-// crRegistryRow is a row of the Registry table. Name "" is the key's default
+// RegistryRow is a row of the Registry table. Name "" is the key's default
 // value; Value "" is null.
-type crRegistryRow struct {
+type RegistryRow struct {
 	ID        string
 	Root      int16
 	Key, Name string
@@ -93,39 +95,39 @@ type crRegistryRow struct {
 }
 
 // idt returns the row as IDT text per column, in Registry column order.
-func (r crRegistryRow) idt() []string {
-	return []string{r.ID, crItoa(int(r.Root)), r.Key, r.Name, r.Value, r.Component}
+func (r RegistryRow) idt() []string {
+	return []string{r.ID, strconv.Itoa(int(r.Root)), r.Key, r.Name, r.Value, r.Component}
 }
 
-// crSequenceRow is a row of one of the sequence tables.
-type crSequenceRow struct {
+// SequenceRow is a row of one of the sequence tables.
+type SequenceRow struct {
 	Table, Action, Condition string
-	Sequence                 crOptInt
+	Sequence                 OptInt
 }
 
-// classRegInput is everything the mapping reads.
-type classRegInput struct {
+// Input is everything the mapping reads.
+type Input struct {
 	ProductCode string
 	// Platform is the summary information Template's platform ("Intel",
 	// "x64", "Arm64", ...); AllUsers the ALLUSERS property ("" if absent).
 	Platform, AllUsers string
 
-	Classes    []classRow
-	ProgIDs    []progIDRow
-	AppIDs     []appIDRow
-	Extensions []extensionRow
-	Verbs      []verbRow
-	MIMEs      []mimeRow
-	TypeLibs   []crTypeLibRow
+	Classes    []ClassRow
+	ProgIDs    []ProgIDRow
+	AppIDs     []AppIDRow
+	Extensions []ExtensionRow
+	Verbs      []VerbRow
+	MIMEs      []MIMERow
+	TypeLibs   []TypeLibRow
 
-	Components        []crComponentRow
-	Files             []crFileRow
+	Components        []ComponentRow
+	Files             []FileRow
 	Features          []string
 	FeatureAttributes map[string]int32 // Feature.Attributes by feature
-	FeatureComponents []crFeatureComponent
+	FeatureComponents []FeatureComponent
 	Icons             []string
-	Registry          []crRegistryRow
-	Sequences         []crSequenceRow
+	Registry          []RegistryRow
+	Sequences         []SequenceRow
 	// HasRegistryTable says whether the Registry table exists.
 	HasRegistryTable bool
 	// MergeModule is set for merge modules, whose actions come from the

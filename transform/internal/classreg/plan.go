@@ -1,9 +1,11 @@
-package transform
+package classreg
 
 import (
 	"crypto/sha256"
 	"fmt"
+	"github.com/msikit/msikit/transform/internal/edit"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -15,44 +17,44 @@ import (
 
 // Table names of the source tables.
 const (
-	crTblClass     = "Class"
-	crTblProgID    = "ProgId"
-	crTblAppID     = "AppId"
-	crTblExtension = "Extension"
-	crTblVerb      = "Verb"
-	crTblMIME      = "MIME"
-	crTblTypeLib   = "TypeLib"
-	crTblRegistry  = "Registry"
+	tblClass     = "Class"
+	tblProgID    = "ProgId"
+	tblAppID     = "AppId"
+	tblExtension = "Extension"
+	tblVerb      = "Verb"
+	tblMIME      = "MIME"
+	tblTypeLib   = "TypeLib"
+	tblRegistry  = "Registry"
 )
 
 // Component attribute bits.
 const (
-	crCompRegistryKeyPath = 0x0004
-	crCompODBCKeyPath     = 0x0020
-	crComp64              = 0x0100
+	compRegistryKeyPath = 0x0004
+	compODBCKeyPath     = 0x0020
+	comp64              = 0x0100
 )
 
-// crClassRelativePath is msidbClassAttributesRelativePath.
-const crClassRelativePath = 1
+// classRelativePath is msidbClassAttributesRelativePath.
+const classRelativePath = 1
 
-// crAdd is a Registry row to insert.
-type crAdd struct {
-	Row    crRegistryRow
+// Addition is a Registry row to insert.
+type Addition struct {
+	Row    RegistryRow
 	Reason string
 }
 
-// crRemove is a source row to delete.
-type crRemove struct {
+// Removal is a source row to delete.
+type Removal struct {
 	Table  string
 	Index  int // index into the input slice of that table
-	Ref    crRowRef
+	Ref    RowRef
 	Reason string
 }
 
-// crAction is a standard action to add to a sequence table
+// Action is a standard action to add to a sequence table
 // (InstallExecuteSequence, or ModuleInstallExecuteSequence for merge
 // modules).
-type crAction struct {
+type Action struct {
 	Action   string
 	Sequence int32
 	Table    string
@@ -60,27 +62,27 @@ type crAction struct {
 
 // The sequence tables the pass adds actions to.
 const (
-	crSeqInstall = "InstallExecuteSequence"
-	crSeqModule  = "ModuleInstallExecuteSequence"
+	seqInstall = "InstallExecuteSequence"
+	seqModule  = "ModuleInstallExecuteSequence"
 )
 
-// classRegPlan is what ClassToRegistry will do.
-type classRegPlan struct {
-	Add        []crAdd
-	Remove     []crRemove
-	Actions    []crAction
-	Components []crNewComponent
-	Notes      []Note
+// Plan is what ClassToRegistry will do.
+type Plan struct {
+	Add        []Addition
+	Remove     []Removal
+	Actions    []Action
+	Components []NewComponent
+	Notes      []edit.Note
 	// over says which bound of MaxChanges the plan passed ("" if none);
 	// planning stops there.
 	over string
 }
 
-// crNewComponent is a registry-only component the pass adds so that
+// NewComponent is a registry-only component the pass adds so that
 // registration tied to a feature is installed and removed with that
 // feature alone: its Registry rows, a FeatureComponents row for Feature,
 // and the original component's directory, condition and 64-bit bit.
-type crNewComponent struct {
+type NewComponent struct {
 	Component   string // new key
 	ComponentID string // GUID, derived from package data
 	From        string // the component the registration names
@@ -92,40 +94,40 @@ type crNewComponent struct {
 	Reason      string
 }
 
-// crMaxFileTypes is the most FileType values the pass writes for one
+// maxFileTypes is the most FileType values the pass writes for one
 // class: as many patterns as the standard 255-character FileTypeMask
 // column can hold. A class with more keeps its advertised form.
-const crMaxFileTypes = 128
+const maxFileTypes = 128
 
-// crNode kinds of the registration graph.
-type crKind int
+// node kinds of the registration graph.
+type kind int
 
 const (
-	crClass crKind = iota
-	crProgID
-	crAppID
-	crExtension
-	crVerb
-	crMIME
+	kindClass kind = iota
+	kindProgID
+	kindAppID
+	kindExtension
+	kindVerb
+	kindMIME
 )
 
-func (k crKind) table() string {
-	return [...]string{crTblClass, crTblProgID, crTblAppID, crTblExtension, crTblVerb, crTblMIME}[k]
+func (k kind) table() string {
+	return [...]string{tblClass, tblProgID, tblAppID, tblExtension, tblVerb, tblMIME}[k]
 }
 
-type crNode struct {
-	kind crKind
+type node struct {
+	kind kind
 	idx  int
 }
 
-// crPlanner holds the indexes and the state of one planning run.
-type crPlanner struct {
-	in   *classRegInput
-	opts ClassToRegistryOptions
-	plan classRegPlan
+// planner holds the indexes and the state of one planning run.
+type planner struct {
+	in   *Input
+	opts Options
+	plan Plan
 
-	comps     map[string]*crComponentRow
-	files     map[string]*crFileRow
+	comps     map[string]*ComponentRow
+	files     map[string]*FileRow
 	features  map[string]bool
 	icons     map[string]bool
 	compFeats map[string]map[string]bool
@@ -160,17 +162,17 @@ type crPlanner struct {
 	verbLive    []bool
 	mimeLive    []bool
 	mimeExt     []int
-	classIcon   []crIcon
-	progIcon    []crIcon
+	classIcon   []iconRef
+	progIcon    []iconRef
 	classClash  []string // duplicate CLSID/context conflict, or ""
-	problems    map[crNode][]string
-	nodes       []crNode
-	nodeIndex   map[crNode]int
+	problems    map[node][]string
+	nodes       []node
+	nodeIndex   map[node]int
 	parent      []int // union-find
 	keptGroup   map[int]bool
-	existing    map[string]crRegistryRow // lower key \x00 lower name -> existing Root-0 row
-	added       map[string]crAdd         // lower key \x00 lower name -> first added row
-	addedSlots  map[string]bool          // slot with component
+	existing    map[string]RegistryRow // lower key \x00 lower name -> existing Root-0 row
+	added       map[string]Addition    // lower key \x00 lower name -> first added row
+	addedSlots  map[string]bool        // slot with component
 	usedIDs     map[string]bool
 	bitnessSeen map[string]bool
 	// owners maps component \x00 feature to the component that holds the
@@ -182,16 +184,16 @@ type crPlanner struct {
 	textLeft   int64 // bytes of added row text still allowed
 }
 
-type crIcon struct {
+type iconRef struct {
 	value   string // DefaultIcon value, "" when none
 	problem string // why it cannot be expressed, "" when fine
 }
 
-// planClassRegistry computes the plan for in.
-func planClassRegistry(in *classRegInput, opts ClassToRegistryOptions) *classRegPlan {
-	p := &crPlanner{in: in, opts: opts, maxChanges: opts.MaxChanges}
+// makePlan computes the plan for in.
+func makePlan(in *Input, opts Options) *Plan {
+	p := &planner{in: in, opts: opts, maxChanges: opts.MaxChanges}
 	if p.maxChanges <= 0 {
-		p.maxChanges = DefaultMaxChanges
+		p.maxChanges = edit.DefaultMaxChanges
 	}
 	p.textLeft = int64(p.maxChanges) * 512
 	p.index()
@@ -209,20 +211,20 @@ func planClassRegistry(in *classRegInput, opts ClassToRegistryOptions) *classReg
 	return &p.plan
 }
 
-func (p *crPlanner) note(sev Severity, table string, key []string, format string, args ...any) {
-	p.plan.Notes = append(p.plan.Notes, Note{Severity: sev, Table: table, Key: key, Reason: fmt.Sprintf(format, args...)})
+func (p *planner) note(sev edit.Severity, table string, key []string, format string, args ...any) {
+	p.plan.Notes = append(p.plan.Notes, edit.Note{Severity: sev, Table: table, Key: key, Reason: fmt.Sprintf(format, args...)})
 }
 
-func (p *crPlanner) index() {
+func (p *planner) index() {
 	in := p.in
-	p.comps = map[string]*crComponentRow{}
+	p.comps = map[string]*ComponentRow{}
 	for i := range in.Components {
 		c := &in.Components[i]
 		if _, dup := p.comps[c.Component]; !dup {
 			p.comps[c.Component] = c
 		}
 	}
-	p.files = map[string]*crFileRow{}
+	p.files = map[string]*FileRow{}
 	for i := range in.Files {
 		f := &in.Files[i]
 		if _, dup := p.files[f.File]; !dup {
@@ -248,71 +250,71 @@ func (p *crPlanner) index() {
 	}
 	p.classesBy = map[string][]int{}
 	for i, c := range in.Classes {
-		k := crLower(c.CLSID)
+		k := strings.ToLower(c.CLSID)
 		p.classesBy[k] = append(p.classesBy[k], i)
 	}
 	p.progBy = map[string]int{}
 	for i, r := range in.ProgIDs {
-		if _, dup := p.progBy[crLower(r.ProgID)]; !dup {
-			p.progBy[crLower(r.ProgID)] = i
+		if _, dup := p.progBy[strings.ToLower(r.ProgID)]; !dup {
+			p.progBy[strings.ToLower(r.ProgID)] = i
 		}
 	}
 	p.appBy = map[string]int{}
 	for i, r := range in.AppIDs {
-		if _, dup := p.appBy[crLower(r.AppID)]; !dup {
-			p.appBy[crLower(r.AppID)] = i
+		if _, dup := p.appBy[strings.ToLower(r.AppID)]; !dup {
+			p.appBy[strings.ToLower(r.AppID)] = i
 		}
 	}
 	p.extBy = map[string][]int{}
 	for i, r := range in.Extensions {
-		k := crLower(strings.TrimPrefix(r.Extension, "."))
+		k := strings.ToLower(strings.TrimPrefix(r.Extension, "."))
 		p.extBy[k] = append(p.extBy[k], i)
 	}
 	p.classByProg = map[string][]int{}
 	p.classByApp = map[string][]int{}
 	for i, c := range in.Classes {
 		if c.ProgIDDefault != "" {
-			k := crLower(c.ProgIDDefault)
+			k := strings.ToLower(c.ProgIDDefault)
 			p.classByProg[k] = append(p.classByProg[k], i)
 		}
 		if c.AppID != "" {
-			k := crLower(c.AppID)
+			k := strings.ToLower(c.AppID)
 			p.classByApp[k] = append(p.classByApp[k], i)
 		}
 	}
 	p.extByProg = map[string][]int{}
 	for i, e := range in.Extensions {
 		if e.ProgID != "" {
-			k := crLower(e.ProgID)
+			k := strings.ToLower(e.ProgID)
 			p.extByProg[k] = append(p.extByProg[k], i)
 		}
 	}
 	p.mimeBy = map[string]int{}
 	for i, r := range in.MIMEs {
-		if _, dup := p.mimeBy[crLower(r.ContentType)]; !dup {
-			p.mimeBy[crLower(r.ContentType)] = i
+		if _, dup := p.mimeBy[strings.ToLower(r.ContentType)]; !dup {
+			p.mimeBy[strings.ToLower(r.ContentType)] = i
 		}
 	}
-	p.problems = map[crNode][]string{}
-	p.existing = map[string]crRegistryRow{}
+	p.problems = map[node][]string{}
+	p.existing = map[string]RegistryRow{}
 	p.usedIDs = map[string]bool{}
 	for _, r := range in.Registry {
 		p.usedIDs[r.ID] = true
-		key, ok := crHKCRKey(r)
+		key, ok := hKCRKey(r)
 		if !ok {
 			continue
 		}
-		slot := crLower(key) + "\x00" + crLower(r.Name)
+		slot := strings.ToLower(key) + "\x00" + strings.ToLower(r.Name)
 		if _, dup := p.existing[slot]; !dup {
 			p.existing[slot] = r
 		}
 	}
-	p.added = map[string]crAdd{}
+	p.added = map[string]Addition{}
 	p.addedSlots = map[string]bool{}
 	p.owners = map[string]string{}
 	p.compTaken = map[string]bool{}
 	for _, c := range in.Components {
-		p.compTaken[crLower(c.Component)] = true
+		p.compTaken[strings.ToLower(c.Component)] = true
 	}
 	p.bitnessSeen = map[string]bool{}
 }
@@ -320,34 +322,34 @@ func (p *crPlanner) index() {
 // hkcrKey returns the HKEY_CLASSES_ROOT-relative key an existing Registry
 // row writes, if it writes one: Root 0, or a Software\Classes key under
 // HKLM (2) or the per-user/per-machine root (-1).
-func crHKCRKey(r crRegistryRow) (string, bool) {
+func hKCRKey(r RegistryRow) (string, bool) {
 	switch r.Root {
 	case 0:
 		return r.Key, true
 	case -1, 2:
 		const pre = `software\classes\`
-		if len(r.Key) > len(pre) && crLower(r.Key[:len(pre)]) == pre {
+		if len(r.Key) > len(pre) && strings.ToLower(r.Key[:len(pre)]) == pre {
 			return r.Key[len(pre):], true
 		}
 	}
 	return "", false
 }
 
-func (p *crPlanner) problem(n crNode, format string, args ...any) {
+func (p *planner) problem(n node, format string, args ...any) {
 	p.problems[n] = append(p.problems[n], fmt.Sprintf(format, args...))
 }
 
 // keyFile returns the File key of a component's key path when it is a
 // file, or a reason why not.
-func (p *crPlanner) keyFile(component string) (*crFileRow, string) {
+func (p *planner) keyFile(component string) (*FileRow, string) {
 	c := p.comps[component]
 	if c == nil {
 		return nil, fmt.Sprintf("component %s is not in the Component table", component)
 	}
 	switch {
-	case c.Attributes&crCompRegistryKeyPath != 0:
+	case c.Attributes&compRegistryKeyPath != 0:
 		return nil, fmt.Sprintf("component %s has a registry key path, not a key file", component)
-	case c.Attributes&crCompODBCKeyPath != 0:
+	case c.Attributes&compODBCKeyPath != 0:
 		return nil, fmt.Sprintf("component %s has an ODBC data source key path, not a key file", component)
 	case c.KeyPath == "":
 		return nil, fmt.Sprintf("component %s has no key file (its key path is its folder)", component)
@@ -360,65 +362,65 @@ func (p *crPlanner) keyFile(component string) (*crFileRow, string) {
 }
 
 // iconPath expresses a DefaultIcon from the Icon table.
-func (p *crPlanner) iconPath(icon string, index crOptInt) crIcon {
+func (p *planner) iconPath(icon string, index OptInt) iconRef {
 	if icon == "" {
-		return crIcon{}
+		return iconRef{}
 	}
 	if p.opts.NoIconCache {
-		return crIcon{problem: fmt.Sprintf("icon %s exists only in the Icon table (icon cache paths disabled)", icon)}
+		return iconRef{problem: fmt.Sprintf("icon %s exists only in the Icon table (icon cache paths disabled)", icon)}
 	}
 	if strings.TrimSpace(p.in.AllUsers) != "1" {
-		return crIcon{problem: fmt.Sprintf("icon %s exists only in the Icon table and the package is not per-machine (ALLUSERS=%q), so the folder PublishProduct caches it in is only known at install time", icon, p.in.AllUsers)}
+		return iconRef{problem: fmt.Sprintf("icon %s exists only in the Icon table and the package is not per-machine (ALLUSERS=%q), so the folder PublishProduct caches it in is only known at install time", icon, p.in.AllUsers)}
 	}
 	v := `[WindowsFolder]Installer\[ProductCode]\` + fmtLiteral(icon)
 	if index.Valid {
-		v += "," + crItoa(int(index.V))
+		v += "," + strconv.Itoa(int(index.V))
 	}
-	return crIcon{value: v}
+	return iconRef{value: v}
 }
 
-func (p *crPlanner) checkClasses() {
+func (p *planner) checkClasses() {
 	in := p.in
 	n := len(in.Classes)
 	p.classDead = make([]string, n)
-	p.classIcon = make([]crIcon, n)
+	p.classIcon = make([]iconRef, n)
 	p.classClash = make([]string, n)
 	for i, c := range in.Classes {
-		nd := crNode{crClass, i}
+		nd := node{kindClass, i}
 		if _, why := p.keyFile(c.Component); why != "" {
 			p.classDead[i] = why
 		} else if !p.featureExists(c.Feature) {
 			p.classDead[i] = fmt.Sprintf("feature %s is not in the Feature table", c.Feature)
 		}
 		if p.classDead[i] != "" {
-			p.note(Warning, crTblClass, c.ref.Key, "left alone: msiexec never registers this class: %s", p.classDead[i])
+			p.note(edit.Warning, tblClass, c.ref.Key, "left alone: msiexec never registers this class: %s", p.classDead[i])
 			continue
 		}
 		if c.Icon == "" && c.IconIndex.Valid {
-			p.note(Warning, crTblClass, c.ref.Key, "IconIndex %d without Icon_ is ignored (msiexec would write a broken icon path)", c.IconIndex.V)
+			p.note(edit.Warning, tblClass, c.ref.Key, "IconIndex %d without Icon_ is ignored (msiexec would write a broken icon path)", c.IconIndex.V)
 		} else if c.Icon != "" && !p.icons[c.Icon] {
-			p.note(Warning, crTblClass, c.ref.Key, "Icon_ %s is not in the Icon table; DefaultIcon will name a file that is never written", c.Icon)
+			p.note(edit.Warning, tblClass, c.ref.Key, "Icon_ %s is not in the Icon table; DefaultIcon will name a file that is never written", c.Icon)
 		}
 		p.classIcon[i] = p.iconPath(c.Icon, c.IconIndex)
 		if p.classIcon[i].problem != "" {
 			p.problem(nd, "%s", p.classIcon[i].problem)
 		}
-		if n := crFileTypes(c.FileTypeMask); n > crMaxFileTypes {
-			p.problem(nd, "%s", crFileTypesProblem(n))
+		if n := fileTypes(c.FileTypeMask); n > maxFileTypes {
+			p.problem(nd, "%s", fileTypesProblem(n))
 		}
 		if c.AppID != "" {
-			if _, ok := p.appBy[crLower(c.AppID)]; !ok {
-				p.note(Warning, crTblClass, c.ref.Key, "AppId_ %s is not in the AppId table; msiexec writes no AppID value for it, and neither do the Registry rows", c.AppID)
+			if _, ok := p.appBy[strings.ToLower(c.AppID)]; !ok {
+				p.note(edit.Warning, tblClass, c.ref.Key, "AppId_ %s is not in the AppId table; msiexec writes no AppID value for it, and neither do the Registry rows", c.AppID)
 			}
 		}
 		if c.ProgIDDefault != "" {
-			if _, ok := p.progBy[crLower(c.ProgIDDefault)]; !ok {
-				p.note(Warning, crTblClass, c.ref.Key, "ProgId_Default %s is not in the ProgId table; only CLSID\\%s\\ProgID is written for it", c.ProgIDDefault, c.CLSID)
+			if _, ok := p.progBy[strings.ToLower(c.ProgIDDefault)]; !ok {
+				p.note(edit.Warning, tblClass, c.ref.Key, "ProgId_Default %s is not in the ProgId table; only CLSID\\%s\\ProgID is written for it", c.ProgIDDefault, c.CLSID)
 			}
 		}
-		p.checkAdvertised(crTblClass, c.ref.Key, c.Feature)
+		p.checkAdvertised(tblClass, c.ref.Key, c.Feature)
 		if feats := p.compFeats[c.Component]; !feats[c.Feature] && !p.in.MergeModule {
-			p.note(Warning, crTblClass, c.ref.Key, "Feature_ %s does not contain component %s: msiexec registers the class with %s but installs %s with its own features; the Registry rows go in a component of %s alone", c.Feature, c.Component, c.Feature, c.Component, c.Feature)
+			p.note(edit.Warning, tblClass, c.ref.Key, "Feature_ %s does not contain component %s: msiexec registers the class with %s but installs %s with its own features; the Registry rows go in a component of %s alone", c.Feature, c.Component, c.Feature, c.Component, c.Feature)
 		}
 		p.checkBitness(c)
 	}
@@ -427,7 +429,7 @@ func (p *crPlanner) checkClasses() {
 	// conflict. Linear in the number of rows, however many share a CLSID.
 	done := map[string]bool{}
 	for _, c0 := range in.Classes {
-		k := crLower(c0.CLSID)
+		k := strings.ToLower(c0.CLSID)
 		rows := p.classesBy[k]
 		if len(rows) < 2 || done[k] {
 			continue
@@ -446,11 +448,11 @@ func (p *crPlanner) checkClasses() {
 		flagged := map[int]bool{}
 		for _, i := range rows {
 			c := in.Classes[i]
-			p.note(Info, crTblClass, c.ref.Key, "CLSID %s has %d Class rows (%s); the CLSID-level keys are written once per component", c.CLSID, len(rows), list)
+			p.note(edit.Info, tblClass, c.ref.Key, "CLSID %s has %d Class rows (%s); the CLSID-level keys are written once per component", c.CLSID, len(rows), list)
 			if p.classDead[i] != "" {
 				continue
 			}
-			ctx := crLower(c.Context)
+			ctx := strings.ToLower(c.Context)
 			j, seen := first[ctx]
 			if !seen {
 				first[ctx] = i
@@ -459,56 +461,56 @@ func (p *crPlanner) checkClasses() {
 			cj := in.Classes[j]
 			why := fmt.Sprintf("CLSID %s context %s is registered by two components (%s and %s): the server path depends on install order", c.CLSID, c.Context, cj.Component, c.Component)
 			p.classClash[i] = why
-			p.problem(crNode{crClass, i}, "%s", why)
+			p.problem(node{kindClass, i}, "%s", why)
 			if !flagged[j] {
 				flagged[j] = true
-				p.problem(crNode{crClass, j}, "%s", why)
+				p.problem(node{kindClass, j}, "%s", why)
 			}
 		}
 	}
 }
 
-// crNullGUID is the Feature_ value merge modules use: the merge tool
+// nullGUID is the Feature_ value merge modules use: the merge tool
 // replaces it with the feature the module is merged into.
-const crNullGUID = "{00000000-0000-0000-0000-000000000000}"
+const nullGUID = "{00000000-0000-0000-0000-000000000000}"
 
 // featureExists reports whether a Feature_ value names a feature: one of
 // the Feature table, or in a merge module the null GUID placeholder.
-func (p *crPlanner) featureExists(f string) bool {
-	return p.features[f] || p.in.MergeModule && f == crNullGUID
+func (p *planner) featureExists(f string) bool {
+	return p.features[f] || p.in.MergeModule && f == nullGUID
 }
 
 // Feature attribute bits.
 const (
-	crFeatFavorAdvertise    = 0x04
-	crFeatDisallowAdvertise = 0x08
+	featFavorAdvertise    = 0x04
+	featDisallowAdvertise = 0x08
 )
 
 // checkAdvertised notes rows whose feature favours being advertised: the
 // original registers them while the feature is only advertised (and
 // installs it on first use); the Registry rows appear only once the
 // component is installed locally.
-func (p *crPlanner) checkAdvertised(table string, key []string, feature string) {
-	if a := p.in.FeatureAttributes[feature]; a&crFeatFavorAdvertise != 0 && a&crFeatDisallowAdvertise == 0 {
-		p.note(Warning, table, key, "feature %s favours advertising: the original registers this while the feature is only advertised (install on demand); the Registry rows are written only when the component is installed", feature)
+func (p *planner) checkAdvertised(table string, key []string, feature string) {
+	if a := p.in.FeatureAttributes[feature]; a&featFavorAdvertise != 0 && a&featDisallowAdvertise == 0 {
+		p.note(edit.Warning, table, key, "feature %s favours advertising: the original registers this while the feature is only advertised (install on demand); the Registry rows are written only when the component is installed", feature)
 	}
 }
 
-func crIs64(platform string) bool {
-	switch crLower(platform) {
+func is64(platform string) bool {
+	switch strings.ToLower(platform) {
 	case "x64", "intel64", "amd64", "arm64":
 		return true
 	}
 	return false
 }
 
-func (p *crPlanner) checkBitness(c classRow) {
+func (p *planner) checkBitness(c ClassRow) {
 	comp := p.comps[c.Component]
 	if comp == nil {
 		return
 	}
-	pkg64 := crIs64(p.in.Platform)
-	comp64 := comp.Attributes&crComp64 != 0
+	pkg64 := is64(p.in.Platform)
+	comp64 := comp.Attributes&comp64 != 0
 	if pkg64 == comp64 {
 		return
 	}
@@ -518,28 +520,28 @@ func (p *crPlanner) checkBitness(c classRow) {
 		}
 		return "32-bit"
 	}
-	p.note(Warning, crTblClass, c.ref.Key,
+	p.note(edit.Warning, tblClass, c.ref.Key,
 		"bitness: msiexec registered this class in the %s registry view (package platform %q), the Registry rows follow component %s (%s)",
 		view(pkg64), p.in.Platform, c.Component, view(comp64))
 }
 
-func (p *crPlanner) checkProgIDs() {
+func (p *planner) checkProgIDs() {
 	in := p.in
 	n := len(in.ProgIDs)
 	p.progParent = make([]int, n)
 	p.progCyclic = make([]bool, n)
-	p.progIcon = make([]crIcon, n)
+	p.progIcon = make([]iconRef, n)
 	for i, r := range in.ProgIDs {
 		p.progParent[i] = -1
 		if r.Parent == "" {
 			continue
 		}
-		j, ok := p.progBy[crLower(r.Parent)]
+		j, ok := p.progBy[strings.ToLower(r.Parent)]
 		switch {
 		case !ok:
-			p.note(Warning, crTblProgID, r.ref.Key, "ProgId_Parent %s is not in the ProgId table; treated as no parent, as msiexec does", r.Parent)
+			p.note(edit.Warning, tblProgID, r.ref.Key, "ProgId_Parent %s is not in the ProgId table; treated as no parent, as msiexec does", r.Parent)
 		case j == i:
-			p.note(Info, crTblProgID, r.ref.Key, "ProgId_Parent names the ProgId itself; treated as no parent, as msiexec does")
+			p.note(edit.Info, tblProgID, r.ref.Key, "ProgId_Parent names the ProgId itself; treated as no parent, as msiexec does")
 		default:
 			p.progParent[i] = j
 		}
@@ -567,37 +569,37 @@ func (p *crPlanner) checkProgIDs() {
 	}
 	for i, r := range in.ProgIDs {
 		if p.progCyclic[i] {
-			p.problem(crNode{crProgID, i}, "ProgId_Parent chain of %s never ends (a cycle)", r.ProgID)
-			p.note(Warning, crTblProgID, r.ref.Key, "ProgId_Parent chain never ends (a cycle); no CurVer, CLSID or VersionIndependentProgID can be derived from it")
+			p.problem(node{kindProgID, i}, "ProgId_Parent chain of %s never ends (a cycle)", r.ProgID)
+			p.note(edit.Warning, tblProgID, r.ref.Key, "ProgId_Parent chain never ends (a cycle); no CurVer, CLSID or VersionIndependentProgID can be derived from it")
 		}
 		if r.Class != "" {
-			if _, ok := p.classesBy[crLower(r.Class)]; !ok {
-				p.note(Warning, crTblProgID, r.ref.Key, "Class_ %s is not in the Class table", r.Class)
+			if _, ok := p.classesBy[strings.ToLower(r.Class)]; !ok {
+				p.note(edit.Warning, tblProgID, r.ref.Key, "Class_ %s is not in the Class table", r.Class)
 			}
 		}
 		if r.Icon == "" && r.IconIndex.Valid {
-			p.note(Warning, crTblProgID, r.ref.Key, "IconIndex %d without Icon_ is ignored", r.IconIndex.V)
+			p.note(edit.Warning, tblProgID, r.ref.Key, "IconIndex %d without Icon_ is ignored", r.IconIndex.V)
 		} else if r.Icon != "" && !p.icons[r.Icon] {
-			p.note(Warning, crTblProgID, r.ref.Key, "Icon_ %s is not in the Icon table; DefaultIcon will name a file that is never written", r.Icon)
+			p.note(edit.Warning, tblProgID, r.ref.Key, "Icon_ %s is not in the Icon table; DefaultIcon will name a file that is never written", r.Icon)
 		}
 	}
 }
 
 // progRoot returns the top of a ProgId's parent chain (itself if none), or
 // -1 on a cycle.
-func (p *crPlanner) progRoot(i int) int { return p.progRootOf[i] }
+func (p *planner) progRoot(i int) int { return p.progRootOf[i] }
 
 // progClass returns the CLSID found first on a ProgId's chain (its own
 // Class_, then its parents'), as msiexec inherits CLSID through
 // ProgId_Parent, and the first registered Class row of that CLSID (-1 if
 // none is registered).
-func (p *crPlanner) progClass(i int) (clsid string, classRow int) {
+func (p *planner) progClass(i int) (clsid string, ClassRow int) {
 	return p.progCLSID[i], p.progClassOf[i]
 }
 
 // chains computes, in linear time, the top, the class and the CLSID of
 // every ProgId's parent chain, and the ProgIds below each top.
-func (p *crPlanner) chains() {
+func (p *planner) chains() {
 	in := p.in
 	n := len(in.ProgIDs)
 	p.progRootOf = make([]int, n)
@@ -619,7 +621,7 @@ func (p *crPlanner) chains() {
 			x := path[k]
 			parent := p.progParent[x]
 			r := in.ProgIDs[x]
-			rows, own := p.classesBy[crLower(r.Class)]
+			rows, own := p.classesBy[strings.ToLower(r.Class)]
 			switch {
 			case r.Class != "" && own:
 				p.progCLSID[x] = in.Classes[rows[0]].CLSID
@@ -656,7 +658,7 @@ func (p *crPlanner) chains() {
 	}
 }
 
-func (p *crPlanner) checkExtensions() {
+func (p *planner) checkExtensions() {
 	in := p.in
 	p.extDead = make([]string, len(in.Extensions))
 	for i, e := range in.Extensions {
@@ -667,18 +669,18 @@ func (p *crPlanner) checkExtensions() {
 			p.extDead[i] = fmt.Sprintf("feature %s is not in the Feature table", e.Feature)
 		}
 		if p.extDead[i] != "" {
-			p.note(Warning, crTblExtension, e.ref.Key, "left alone: msiexec never registers this extension: %s", p.extDead[i])
+			p.note(edit.Warning, tblExtension, e.ref.Key, "left alone: msiexec never registers this extension: %s", p.extDead[i])
 			continue
 		}
-		p.checkAdvertised(crTblExtension, e.ref.Key, e.Feature)
+		p.checkAdvertised(tblExtension, e.ref.Key, e.Feature)
 		if e.MIME != "" {
-			if _, ok := p.mimeBy[crLower(e.MIME)]; !ok {
-				p.note(Warning, crTblExtension, e.ref.Key, "MIME_ %s is not in the MIME table; msiexec writes no Content Type for it, and neither do the Registry rows", e.MIME)
+			if _, ok := p.mimeBy[strings.ToLower(e.MIME)]; !ok {
+				p.note(edit.Warning, tblExtension, e.ref.Key, "MIME_ %s is not in the MIME table; msiexec writes no Content Type for it, and neither do the Registry rows", e.MIME)
 			}
 		}
 		if e.ProgID != "" {
-			if _, ok := p.progBy[crLower(e.ProgID)]; !ok {
-				p.note(Warning, crTblExtension, e.ref.Key, "ProgId_ %s is not in the ProgId table; its name is used as is", e.ProgID)
+			if _, ok := p.progBy[strings.ToLower(e.ProgID)]; !ok {
+				p.note(edit.Warning, tblExtension, e.ref.Key, "ProgId_ %s is not in the ProgId table; its name is used as is", e.ProgID)
 			}
 		}
 	}
@@ -686,7 +688,7 @@ func (p *crPlanner) checkExtensions() {
 	p.verbsByExt = map[int][]int{}
 	for i, v := range in.Verbs {
 		p.verbExt[i] = -1
-		if rows, ok := p.extBy[crLower(strings.TrimPrefix(v.Extension, "."))]; ok {
+		if rows, ok := p.extBy[strings.ToLower(strings.TrimPrefix(v.Extension, "."))]; ok {
 			p.verbExt[i] = rows[0] // msiexec attaches verbs to the first row of that extension
 			p.verbsByExt[rows[0]] = append(p.verbsByExt[rows[0]], i)
 		}
@@ -694,17 +696,17 @@ func (p *crPlanner) checkExtensions() {
 	p.mimeExt = make([]int, len(in.MIMEs))
 	for i, m := range in.MIMEs {
 		p.mimeExt[i] = -1
-		if rows, ok := p.extBy[crLower(strings.TrimPrefix(m.Extension, "."))]; ok {
+		if rows, ok := p.extBy[strings.ToLower(strings.TrimPrefix(m.Extension, "."))]; ok {
 			p.mimeExt[i] = rows[0]
 		}
 	}
 }
 
 // extHasVerbs reports whether extension row e owns at least one verb.
-func (p *crPlanner) extHasVerbs(e int) bool { return len(p.verbsByExt[e]) > 0 }
+func (p *planner) extHasVerbs(e int) bool { return len(p.verbsByExt[e]) > 0 }
 
 // liveness decides which rows msiexec would register at all.
-func (p *crPlanner) liveness() {
+func (p *planner) liveness() {
 	in := p.in
 	p.progLive = make([]bool, len(in.ProgIDs))
 	p.progComp = make([]string, len(in.ProgIDs))
@@ -714,11 +716,11 @@ func (p *crPlanner) liveness() {
 	// ProgId_Default names a ProgId row.
 	withProg := map[string]int{}
 	for ci, c := range in.Classes {
-		k := crLower(c.CLSID)
+		k := strings.ToLower(c.CLSID)
 		if _, done := withProg[k]; done || p.classDead[ci] != "" || c.ProgIDDefault == "" {
 			continue
 		}
-		if _, ok := p.progBy[crLower(c.ProgIDDefault)]; ok {
+		if _, ok := p.progBy[strings.ToLower(c.ProgIDDefault)]; ok {
 			withProg[k] = ci
 		}
 	}
@@ -731,7 +733,7 @@ func (p *crPlanner) liveness() {
 		// Registered with its class: a registered Class row of the CLSID
 		// on its chain whose ProgId_Default names a ProgId row.
 		if clsid, ci := p.progClass(i); ci >= 0 {
-			if cj, ok := withProg[crLower(clsid)]; ok {
+			if cj, ok := withProg[strings.ToLower(clsid)]; ok {
 				c := in.Classes[cj]
 				p.progLive[i] = true
 				p.progComp[i], p.progFeat[i] = c.Component, c.Feature
@@ -739,7 +741,7 @@ func (p *crPlanner) liveness() {
 				continue
 			}
 		}
-		for _, e := range p.extByProg[crLower(r.ProgID)] {
+		for _, e := range p.extByProg[strings.ToLower(r.ProgID)] {
 			if p.extDead[e] == "" && p.extHasVerbs(e) {
 				ext := in.Extensions[e]
 				p.progLive[i] = true
@@ -756,7 +758,7 @@ func (p *crPlanner) liveness() {
 			continue
 		}
 		r := in.ProgIDs[i]
-		refs := append(append([]int(nil), p.classByProg[crLower(r.ProgID)]...), p.classesBy[crLower(r.Class)]...)
+		refs := append(append([]int(nil), p.classByProg[strings.ToLower(r.ProgID)]...), p.classesBy[strings.ToLower(r.Class)]...)
 		for _, ci := range refs {
 			if p.classDead[ci] == "" {
 				p.progLive[i] = true
@@ -765,7 +767,7 @@ func (p *crPlanner) liveness() {
 			}
 		}
 		if !p.progLive[i] {
-			for _, e := range p.extByProg[crLower(r.ProgID)] {
+			for _, e := range p.extByProg[strings.ToLower(r.ProgID)] {
 				if p.extDead[e] == "" {
 					p.progLive[i] = true
 					p.progComp[i], p.progFeat[i] = in.Extensions[e].Component, in.Extensions[e].Feature
@@ -776,18 +778,18 @@ func (p *crPlanner) liveness() {
 	}
 	for i, r := range in.ProgIDs {
 		if !p.progLive[i] {
-			p.note(Info, crTblProgID, r.ref.Key, "left alone: msiexec never registers this ProgId (no registered class on its chain, no extension with verbs names it)")
+			p.note(edit.Info, tblProgID, r.ref.Key, "left alone: msiexec never registers this ProgId (no registered class on its chain, no extension with verbs names it)")
 			continue
 		}
 		p.progIcon[i] = p.iconPath(r.Icon, r.IconIndex)
 		if p.progIcon[i].problem != "" {
-			p.problem(crNode{crProgID, i}, "%s", p.progIcon[i].problem)
+			p.problem(node{kindProgID, i}, "%s", p.progIcon[i].problem)
 		}
 	}
 	p.clsidLive = map[string]bool{}
 	for i, c := range in.Classes {
 		if p.classDead[i] == "" {
-			p.clsidLive[crLower(c.CLSID)] = true
+			p.clsidLive[strings.ToLower(c.CLSID)] = true
 		}
 	}
 	p.appLive = make([]bool, len(in.AppIDs))
@@ -795,13 +797,13 @@ func (p *crPlanner) liveness() {
 		if c.AppID == "" || p.classDead[i] != "" {
 			continue
 		}
-		if j, ok := p.appBy[crLower(c.AppID)]; ok {
+		if j, ok := p.appBy[strings.ToLower(c.AppID)]; ok {
 			p.appLive[j] = true
 		}
 	}
 	for i, a := range in.AppIDs {
 		if !p.appLive[i] {
-			p.note(Info, crTblAppID, a.ref.Key, "left alone: no registered class refers to this AppId")
+			p.note(edit.Info, tblAppID, a.ref.Key, "left alone: no registered class refers to this AppId")
 		}
 	}
 	p.verbLive = make([]bool, len(in.Verbs))
@@ -809,36 +811,36 @@ func (p *crPlanner) liveness() {
 		e := p.verbExt[i]
 		switch {
 		case e < 0:
-			p.note(Warning, crTblVerb, v.ref.Key, "left alone: extension %s is not in the Extension table", v.Extension)
+			p.note(edit.Warning, tblVerb, v.ref.Key, "left alone: extension %s is not in the Extension table", v.Extension)
 		case p.extDead[e] != "":
-			p.note(Warning, crTblVerb, v.ref.Key, "left alone: its extension is never registered")
+			p.note(edit.Warning, tblVerb, v.ref.Key, "left alone: its extension is never registered")
 		case in.Extensions[e].ProgID == "":
-			p.note(Info, crTblVerb, v.ref.Key, "left alone: extension %s has no ProgId_, so msiexec registers no verbs for it", v.Extension)
+			p.note(edit.Info, tblVerb, v.ref.Key, "left alone: extension %s has no ProgId_, so msiexec registers no verbs for it", v.Extension)
 		default:
 			p.verbLive[i] = true
 			if _, why := p.keyFile(in.Extensions[e].Component); why != "" {
-				p.problem(crNode{crVerb, i}, "the verb command needs a key file path: %s", why)
+				p.problem(node{kindVerb, i}, "the verb command needs a key file path: %s", why)
 			}
 		}
 	}
 	p.mimeLive = make([]bool, len(in.MIMEs))
 	for i, m := range in.MIMEs {
-		live := m.CLSID != "" && p.clsidLive[crLower(m.CLSID)]
+		live := m.CLSID != "" && p.clsidLive[strings.ToLower(m.CLSID)]
 		if e := p.mimeExt[i]; e >= 0 && p.extDead[e] == "" {
 			live = true
 		}
 		switch {
 		case p.mimeExt[i] < 0:
-			p.note(Warning, crTblMIME, m.ref.Key, "left alone: extension %s is not in the Extension table, so msiexec writes nothing for it", m.Extension)
+			p.note(edit.Warning, tblMIME, m.ref.Key, "left alone: extension %s is not in the Extension table, so msiexec writes nothing for it", m.Extension)
 		case !live:
-			p.note(Info, crTblMIME, m.ref.Key, "left alone: neither its class nor its extension is registered")
+			p.note(edit.Info, tblMIME, m.ref.Key, "left alone: neither its class nor its extension is registered")
 		default:
 			p.mimeLive[i] = true
 		}
 	}
 }
 
-func (p *crPlanner) find(x int) int {
+func (p *planner) find(x int) int {
 	for p.parent[x] != x {
 		p.parent[x] = p.parent[p.parent[x]]
 		x = p.parent[x]
@@ -846,7 +848,7 @@ func (p *crPlanner) find(x int) int {
 	return x
 }
 
-func (p *crPlanner) union(a, b crNode) {
+func (p *planner) union(a, b node) {
 	ia, oka := p.nodeIndex[a]
 	ib, okb := p.nodeIndex[b]
 	if !oka || !okb {
@@ -866,63 +868,63 @@ func (p *crPlanner) union(a, b crNode) {
 // ProgIds, a ProgId and its parent, an extension with its verbs, MIME types
 // and ProgId, classes sharing a CLSID or an AppId) so that a group is
 // converted or kept advertised as a whole.
-func (p *crPlanner) group() {
+func (p *planner) group() {
 	in := p.in
-	p.nodeIndex = map[crNode]int{}
-	add := func(k crKind, n int) {
+	p.nodeIndex = map[node]int{}
+	add := func(k kind, n int) {
 		for i := 0; i < n; i++ {
-			nd := crNode{k, i}
+			nd := node{k, i}
 			p.nodeIndex[nd] = len(p.nodes)
 			p.nodes = append(p.nodes, nd)
 		}
 	}
-	add(crClass, len(in.Classes))
-	add(crProgID, len(in.ProgIDs))
-	add(crAppID, len(in.AppIDs))
-	add(crExtension, len(in.Extensions))
-	add(crVerb, len(in.Verbs))
-	add(crMIME, len(in.MIMEs))
+	add(kindClass, len(in.Classes))
+	add(kindProgID, len(in.ProgIDs))
+	add(kindAppID, len(in.AppIDs))
+	add(kindExtension, len(in.Extensions))
+	add(kindVerb, len(in.Verbs))
+	add(kindMIME, len(in.MIMEs))
 	p.parent = make([]int, len(p.nodes))
 	for i := range p.parent {
 		p.parent[i] = i
 	}
 	for i, c := range in.Classes {
-		p.union(crNode{crClass, i}, crNode{crClass, p.classesBy[crLower(c.CLSID)][0]})
-		if j, ok := p.progBy[crLower(c.ProgIDDefault)]; ok && c.ProgIDDefault != "" {
-			p.union(crNode{crClass, i}, crNode{crProgID, j})
+		p.union(node{kindClass, i}, node{kindClass, p.classesBy[strings.ToLower(c.CLSID)][0]})
+		if j, ok := p.progBy[strings.ToLower(c.ProgIDDefault)]; ok && c.ProgIDDefault != "" {
+			p.union(node{kindClass, i}, node{kindProgID, j})
 		}
-		if j, ok := p.appBy[crLower(c.AppID)]; ok && c.AppID != "" {
-			p.union(crNode{crClass, i}, crNode{crAppID, j})
+		if j, ok := p.appBy[strings.ToLower(c.AppID)]; ok && c.AppID != "" {
+			p.union(node{kindClass, i}, node{kindAppID, j})
 		}
 	}
 	for i, r := range in.ProgIDs {
 		if p.progParent[i] >= 0 {
-			p.union(crNode{crProgID, i}, crNode{crProgID, p.progParent[i]})
+			p.union(node{kindProgID, i}, node{kindProgID, p.progParent[i]})
 		}
-		if rows := p.classesBy[crLower(r.Class)]; len(rows) > 0 {
-			p.union(crNode{crProgID, i}, crNode{crClass, rows[0]})
+		if rows := p.classesBy[strings.ToLower(r.Class)]; len(rows) > 0 {
+			p.union(node{kindProgID, i}, node{kindClass, rows[0]})
 		}
 	}
 	for i, e := range in.Extensions {
-		p.union(crNode{crExtension, i}, crNode{crExtension, p.extBy[crLower(strings.TrimPrefix(e.Extension, "."))][0]})
-		if j, ok := p.progBy[crLower(e.ProgID)]; ok && e.ProgID != "" {
-			p.union(crNode{crExtension, i}, crNode{crProgID, j})
+		p.union(node{kindExtension, i}, node{kindExtension, p.extBy[strings.ToLower(strings.TrimPrefix(e.Extension, "."))][0]})
+		if j, ok := p.progBy[strings.ToLower(e.ProgID)]; ok && e.ProgID != "" {
+			p.union(node{kindExtension, i}, node{kindProgID, j})
 		}
-		if j, ok := p.mimeBy[crLower(e.MIME)]; ok && e.MIME != "" {
-			p.union(crNode{crExtension, i}, crNode{crMIME, j})
+		if j, ok := p.mimeBy[strings.ToLower(e.MIME)]; ok && e.MIME != "" {
+			p.union(node{kindExtension, i}, node{kindMIME, j})
 		}
 	}
 	for i := range in.Verbs {
 		if e := p.verbExt[i]; e >= 0 {
-			p.union(crNode{crVerb, i}, crNode{crExtension, e})
+			p.union(node{kindVerb, i}, node{kindExtension, e})
 		}
 	}
 	for i, m := range in.MIMEs {
 		if e := p.mimeExt[i]; e >= 0 {
-			p.union(crNode{crMIME, i}, crNode{crExtension, e})
+			p.union(node{kindMIME, i}, node{kindExtension, e})
 		}
-		if rows := p.classesBy[crLower(m.CLSID)]; len(rows) > 0 {
-			p.union(crNode{crMIME, i}, crNode{crClass, rows[0]})
+		if rows := p.classesBy[strings.ToLower(m.CLSID)]; len(rows) > 0 {
+			p.union(node{kindMIME, i}, node{kindClass, rows[0]})
 		}
 	}
 	// A group with a problem in one of its live rows keeps its advertised
@@ -942,7 +944,7 @@ func (p *crPlanner) group() {
 	for g, rs := range reasons {
 		p.keptGroup[g] = true
 		sort.Strings(rs)
-		rs = crDedupe(rs)
+		rs = dedupe(rs)
 		if len(rs) > 5 {
 			rs = append(rs[:5], fmt.Sprintf("and %d more", len(rs)-5))
 		}
@@ -953,11 +955,11 @@ func (p *crPlanner) group() {
 		if !p.keptGroup[g] || !p.isLive(nd) {
 			continue
 		}
-		p.note(Warning, nd.kind.table(), p.ref(nd).Key, "left advertised (registration group cannot be expressed faithfully): %s", strings.Join(reasons[g], "; "))
+		p.note(edit.Warning, nd.kind.table(), p.ref(nd).Key, "left advertised (registration group cannot be expressed faithfully): %s", strings.Join(reasons[g], "; "))
 	}
 }
 
-func crDedupe(s []string) []string {
+func dedupe(s []string) []string {
 	out := s[:0]
 	for i, x := range s {
 		if i == 0 || x != s[i-1] {
@@ -967,51 +969,51 @@ func crDedupe(s []string) []string {
 	return out
 }
 
-func (p *crPlanner) isLive(nd crNode) bool {
+func (p *planner) isLive(nd node) bool {
 	switch nd.kind {
-	case crClass:
+	case kindClass:
 		return p.classDead[nd.idx] == ""
-	case crProgID:
+	case kindProgID:
 		return p.progLive[nd.idx]
-	case crAppID:
+	case kindAppID:
 		return p.appLive[nd.idx]
-	case crExtension:
+	case kindExtension:
 		return p.extDead[nd.idx] == ""
-	case crVerb:
+	case kindVerb:
 		return p.verbLive[nd.idx]
-	case crMIME:
+	case kindMIME:
 		return p.mimeLive[nd.idx]
 	}
 	return false
 }
 
-func (p *crPlanner) ref(nd crNode) crRowRef {
+func (p *planner) ref(nd node) RowRef {
 	in := p.in
 	switch nd.kind {
-	case crClass:
+	case kindClass:
 		return in.Classes[nd.idx].ref
-	case crProgID:
+	case kindProgID:
 		return in.ProgIDs[nd.idx].ref
-	case crAppID:
+	case kindAppID:
 		return in.AppIDs[nd.idx].ref
-	case crExtension:
+	case kindExtension:
 		return in.Extensions[nd.idx].ref
-	case crVerb:
+	case kindVerb:
 		return in.Verbs[nd.idx].ref
-	case crMIME:
+	case kindMIME:
 		return in.MIMEs[nd.idx].ref
 	}
-	return crRowRef{}
+	return RowRef{}
 }
 
 // converted reports whether a live row is converted (its group not kept).
-func (p *crPlanner) converted(nd crNode) bool {
+func (p *planner) converted(nd node) bool {
 	return p.isLive(nd) && !p.keptGroup[p.find(p.nodeIndex[nd])]
 }
 
 // emit adds one Registry row (Root 0) unless an equal one exists. Past
 // the MaxChanges bounds it records why in plan.over and adds nothing more.
-func (p *crPlanner) emit(key, name, value, component, reason string) {
+func (p *planner) emit(key, name, value, component, reason string) {
 	if p.plan.over != "" {
 		return
 	}
@@ -1023,18 +1025,18 @@ func (p *crPlanner) emit(key, name, value, component, reason string) {
 		p.plan.over = fmt.Sprintf("more than %d bytes of Registry row text", int64(p.maxChanges)*512)
 		return
 	}
-	slot := crLower(key) + "\x00" + crLower(name)
+	slot := strings.ToLower(key) + "\x00" + strings.ToLower(name)
 	if ex, ok := p.existing[slot]; ok {
 		if ex.Value == value {
-			p.note(Info, crTblRegistry, []string{ex.ID}, "%s%s already written by this existing Registry row; not added again (%s)", key, crValueName(name), reason)
+			p.note(edit.Info, tblRegistry, []string{ex.ID}, "%s%s already written by this existing Registry row; not added again (%s)", key, valueName(name), reason)
 		} else {
-			p.note(Warning, crTblRegistry, []string{ex.ID}, "%s%s: the existing Registry row writes %q, the advertised registration wrote %q; the existing row already won (WriteRegistryValues runs after the Register* actions), so no row is added (%s)", key, crValueName(name), ex.Value, value, reason)
+			p.note(edit.Warning, tblRegistry, []string{ex.ID}, "%s%s: the existing Registry row writes %q, the advertised registration wrote %q; the existing row already won (WriteRegistryValues runs after the Register* actions), so no row is added (%s)", key, valueName(name), ex.Value, value, reason)
 		}
 		return
 	}
 	if prev, ok := p.added[slot]; ok {
 		if prev.Row.Value != value {
-			p.note(Warning, crTblRegistry, []string{prev.Row.ID}, "%s%s: %s wants %q but %s already writes %q; the first is kept", key, crValueName(name), reason, value, prev.Reason, prev.Row.Value)
+			p.note(edit.Warning, tblRegistry, []string{prev.Row.ID}, "%s%s: %s wants %q but %s already writes %q; the first is kept", key, valueName(name), reason, value, prev.Reason, prev.Row.Value)
 			return
 		}
 		if p.addedSlots[slot+"\x00"+component] {
@@ -1042,7 +1044,7 @@ func (p *crPlanner) emit(key, name, value, component, reason string) {
 		}
 	}
 	id := p.registryID(key, name, component)
-	a := crAdd{Row: crRegistryRow{ID: id, Root: 0, Key: key, Name: name, Value: value, Component: component}, Reason: reason}
+	a := Addition{Row: RegistryRow{ID: id, Root: 0, Key: key, Name: name, Value: value, Component: component}, Reason: reason}
 	if _, ok := p.added[slot]; !ok {
 		p.added[slot] = a
 	}
@@ -1050,33 +1052,33 @@ func (p *crPlanner) emit(key, name, value, component, reason string) {
 	p.plan.Add = append(p.plan.Add, a)
 }
 
-func crValueName(name string) string {
+func valueName(name string) string {
 	if name == "" {
 		return " (default)"
 	}
 	return " [" + name + "]"
 }
 
-func (p *crPlanner) remove(nd crNode, reason string) {
+func (p *planner) remove(nd node, reason string) {
 	if p.plan.over == "" && len(p.plan.Add)+len(p.plan.Remove) >= p.maxChanges {
 		p.plan.over = fmt.Sprintf("more than %d row changes", p.maxChanges)
 	}
 	if p.plan.over != "" {
 		return
 	}
-	p.plan.Remove = append(p.plan.Remove, crRemove{Table: nd.kind.table(), Index: nd.idx, Ref: p.ref(nd), Reason: reason})
+	p.plan.Remove = append(p.plan.Remove, Removal{Table: nd.kind.table(), Index: nd.idx, Ref: p.ref(nd), Reason: reason})
 }
 
 // dropped notes a part of a converted row that is not written.
-func (p *crPlanner) dropped(nd crNode, what string, why string) {
-	p.note(Warning, nd.kind.table(), p.ref(nd).Key, "dropped %s: %s", what, why)
+func (p *planner) dropped(nd node, what string, why string) {
+	p.note(edit.Warning, nd.kind.table(), p.ref(nd).Key, "dropped %s: %s", what, why)
 }
 
-func (p *crPlanner) generate() {
+func (p *planner) generate() {
 	in := p.in
 	// Classes.
 	for i := range in.Classes {
-		nd := crNode{crClass, i}
+		nd := node{kindClass, i}
 		if p.plan.over != "" {
 			return
 		}
@@ -1093,7 +1095,7 @@ func (p *crPlanner) generate() {
 	}
 	// ProgIds.
 	for i, r := range in.ProgIDs {
-		nd := crNode{crProgID, i}
+		nd := node{kindProgID, i}
 		if p.plan.over != "" {
 			return
 		}
@@ -1109,10 +1111,10 @@ func (p *crPlanner) generate() {
 		why := "ProgId " + r.ProgID
 		key := fmtLiteral(r.ProgID)
 		if r.Description != "" {
-			p.emit(key, "", crRegValue(fmtLiteral(r.Description)), comp, why)
+			p.emit(key, "", regValue(fmtLiteral(r.Description)), comp, why)
 		}
 		if clsid, _ := p.progClass(i); clsid != "" {
-			p.emit(key+`\CLSID`, "", crRegValue(fmtLiteral(clsid)), comp, why)
+			p.emit(key+`\CLSID`, "", regValue(fmtLiteral(clsid)), comp, why)
 		}
 		if ic := p.progIcon[i]; ic.value != "" {
 			p.emit(key+`\DefaultIcon`, "", ic.value, comp, why)
@@ -1121,14 +1123,14 @@ func (p *crPlanner) generate() {
 		}
 		if p.progParent[i] >= 0 {
 			if root := p.progRoot(i); root >= 0 && root != i {
-				p.emit(key+`\CurVer`, "", crRegValue(fmtLiteral(in.ProgIDs[root].ProgID)), comp, why)
+				p.emit(key+`\CurVer`, "", regValue(fmtLiteral(in.ProgIDs[root].ProgID)), comp, why)
 			}
 		}
 		p.remove(nd, "converted to Registry rows ("+p.progWhy[i]+")")
 	}
 	// AppIds: once per component of the converted classes using them.
 	for i, a := range in.AppIDs {
-		nd := crNode{crAppID, i}
+		nd := node{kindAppID, i}
 		if p.plan.over != "" {
 			return
 		}
@@ -1139,16 +1141,16 @@ func (p *crPlanner) generate() {
 		descFrom := ""
 		var comps []string
 		seen := map[string]bool{}
-		for _, ci := range p.classByApp[crLower(a.AppID)] {
+		for _, ci := range p.classByApp[strings.ToLower(a.AppID)] {
 			c := in.Classes[ci]
-			if !p.converted(crNode{crClass, ci}) || p.classClash[ci] != "" {
+			if !p.converted(node{kindClass, ci}) || p.classClash[ci] != "" {
 				continue
 			}
 			// msiexec writes the AppID key once per class using it, with
 			// that class's Description: the last class wins.
 			if c.Description != "" {
 				if desc != "" && desc != c.Description {
-					p.note(Warning, crTblAppID, a.ref.Key, "classes %s and %s give different descriptions; AppID default = %q (the last, as msiexec leaves it)", descFrom, c.CLSID, c.Description)
+					p.note(edit.Warning, tblAppID, a.ref.Key, "classes %s and %s give different descriptions; AppID default = %q (the last, as msiexec leaves it)", descFrom, c.CLSID, c.Description)
 				}
 				desc, descFrom = c.Description, c.CLSID
 			}
@@ -1161,19 +1163,19 @@ func (p *crPlanner) generate() {
 		why := "AppId " + a.AppID
 		for _, comp := range comps {
 			if desc != "" {
-				p.emit(key, "", crRegValue(fmtLiteral(desc)), comp, why)
+				p.emit(key, "", regValue(fmtLiteral(desc)), comp, why)
 			}
 			if a.RemoteServerName != "" {
-				p.emit(key, "RemoteServerName", crRegValue(a.RemoteServerName), comp, why) // Formatted column
+				p.emit(key, "RemoteServerName", regValue(a.RemoteServerName), comp, why) // Formatted column
 			}
 			if a.LocalService != "" {
-				p.emit(key, "LocalService", crRegValue(fmtLiteral(a.LocalService)), comp, why)
+				p.emit(key, "LocalService", regValue(fmtLiteral(a.LocalService)), comp, why)
 			}
 			if a.ServiceParameters != "" {
-				p.emit(key, "ServiceParameters", crRegValue(fmtLiteral(a.ServiceParameters)), comp, why)
+				p.emit(key, "ServiceParameters", regValue(fmtLiteral(a.ServiceParameters)), comp, why)
 			}
 			if a.DllSurrogate != "" {
-				p.emit(key, "DllSurrogate", crRegValue(fmtLiteral(a.DllSurrogate)), comp, why)
+				p.emit(key, "DllSurrogate", regValue(fmtLiteral(a.DllSurrogate)), comp, why)
 			}
 			if a.ActivateAtStorage.Valid && a.ActivateAtStorage.V != 0 {
 				p.emit(key, "ActivateAtStorage", "Y", comp, why)
@@ -1189,7 +1191,7 @@ func (p *crPlanner) generate() {
 	}
 	// Extensions and their verbs.
 	for i := range in.Extensions {
-		nd := crNode{crExtension, i}
+		nd := node{kindExtension, i}
 		if p.plan.over != "" {
 			return
 		}
@@ -1200,7 +1202,7 @@ func (p *crPlanner) generate() {
 		p.remove(nd, "converted to Registry rows")
 	}
 	for i := range in.Verbs {
-		nd := crNode{crVerb, i}
+		nd := node{kindVerb, i}
 		if !p.converted(nd) {
 			continue
 		}
@@ -1208,7 +1210,7 @@ func (p *crPlanner) generate() {
 	}
 	// MIME types.
 	for i, m := range in.MIMEs {
-		nd := crNode{crMIME, i}
+		nd := node{kindMIME, i}
 		if p.plan.over != "" {
 			return
 		}
@@ -1220,7 +1222,7 @@ func (p *crPlanner) generate() {
 		// when only the class is registered.
 		comp := p.owner(e.Component, e.Feature)
 		if p.extDead[p.mimeExt[i]] != "" {
-			for _, ci := range p.classesBy[crLower(m.CLSID)] {
+			for _, ci := range p.classesBy[strings.ToLower(m.CLSID)] {
 				if p.classDead[ci] == "" {
 					comp = p.owner(in.Classes[ci].Component, in.Classes[ci].Feature)
 					break
@@ -1229,31 +1231,31 @@ func (p *crPlanner) generate() {
 		}
 		key := `MIME\Database\Content Type\` + fmtLiteral(m.ContentType)
 		why := "MIME " + m.ContentType
-		p.emit(key, "Extension", crRegValue(fmtLiteral("."+strings.TrimPrefix(e.Extension, "."))), comp, why)
+		p.emit(key, "Extension", regValue(fmtLiteral("."+strings.TrimPrefix(e.Extension, "."))), comp, why)
 		if m.CLSID != "" {
-			p.emit(key, "CLSID", crRegValue(fmtLiteral(m.CLSID)), comp, why)
+			p.emit(key, "CLSID", regValue(fmtLiteral(m.CLSID)), comp, why)
 		}
 		p.remove(nd, "converted to Registry rows")
 	}
 }
 
-func (p *crPlanner) emitClass(i int) {
+func (p *planner) emitClass(i int) {
 	in := p.in
 	c := in.Classes[i]
-	nd := crNode{crClass, i}
+	nd := node{kindClass, i}
 	comp := p.owner(c.Component, c.Feature)
 	why := "Class " + c.CLSID + " " + c.Context
 	key := `CLSID\` + fmtLiteral(c.CLSID)
 	if c.Description != "" {
-		p.emit(key, "", crRegValue(fmtLiteral(c.Description)), comp, why)
+		p.emit(key, "", regValue(fmtLiteral(c.Description)), comp, why)
 	}
 	// The server: the key file's path, or its name alone with the
 	// relative-path attribute; quoted for local servers (an executable
 	// path with spaces); then the formatted Argument.
 	f, _ := p.keyFile(c.Component)
 	server := "[#" + f.File + "]"
-	if c.Attributes.Valid && c.Attributes.V&crClassRelativePath != 0 {
-		server = fmtLiteral(crLongName(f.FileName))
+	if c.Attributes.Valid && c.Attributes.V&classRelativePath != 0 {
+		server = fmtLiteral(longName(f.FileName))
 	}
 	if strings.EqualFold(c.Context, "LocalServer") || strings.EqualFold(c.Context, "LocalServer32") {
 		server = `"` + server + `"`
@@ -1261,20 +1263,20 @@ func (p *crPlanner) emitClass(i int) {
 	if c.Argument != "" {
 		server += " " + c.Argument
 	}
-	p.emit(key+`\`+fmtLiteral(c.Context), "", crRegValue(server), comp, why)
+	p.emit(key+`\`+fmtLiteral(c.Context), "", regValue(server), comp, why)
 	if c.ProgIDDefault != "" {
 		prog := c.ProgIDDefault
-		if j, ok := p.progBy[crLower(prog)]; ok {
+		if j, ok := p.progBy[strings.ToLower(prog)]; ok {
 			prog = in.ProgIDs[j].ProgID
 			if vi := p.versionIndependent(j); vi >= 0 {
-				p.emit(key+`\VersionIndependentProgID`, "", crRegValue(fmtLiteral(in.ProgIDs[vi].ProgID)), comp, why)
+				p.emit(key+`\VersionIndependentProgID`, "", regValue(fmtLiteral(in.ProgIDs[vi].ProgID)), comp, why)
 			}
 		}
-		p.emit(key+`\ProgID`, "", crRegValue(fmtLiteral(prog)), comp, why)
+		p.emit(key+`\ProgID`, "", regValue(fmtLiteral(prog)), comp, why)
 	}
 	if c.AppID != "" {
-		if j, ok := p.appBy[crLower(c.AppID)]; ok {
-			p.emit(key, "AppID", crRegValue(fmtLiteral(in.AppIDs[j].AppID)), comp, why)
+		if j, ok := p.appBy[strings.ToLower(c.AppID)]; ok {
+			p.emit(key, "AppID", regValue(fmtLiteral(in.AppIDs[j].AppID)), comp, why)
 		}
 	}
 	if ic := p.classIcon[i]; ic.value != "" {
@@ -1292,24 +1294,24 @@ func (p *crPlanner) emitClass(i int) {
 			p.emit(key+`\InprocHandler`, "", "ole2.dll", comp, why)
 			p.emit(key+`\InprocHandler32`, "", "ole32.dll", comp, why)
 		default:
-			p.emit(key+`\InprocHandler32`, "", crRegValue(fmtLiteral(crLongName(h))), comp, why)
+			p.emit(key+`\InprocHandler32`, "", regValue(fmtLiteral(longName(h))), comp, why)
 		}
 	}
-	if n := crFileTypes(c.FileTypeMask); n > crMaxFileTypes {
-		p.dropped(nd, "the FileType values", crFileTypesProblem(n))
+	if n := fileTypes(c.FileTypeMask); n > maxFileTypes {
+		p.dropped(nd, "the FileType values", fileTypesProblem(n))
 	} else if n > 0 {
 		rest := c.FileTypeMask
 		for i := 0; i < n; i++ {
 			mask, tail, _ := strings.Cut(rest, ";")
 			rest = tail
-			p.emit(`FileType\`+fmtLiteral(c.CLSID)+`\`+crItoa(i), "", crRegValue(fmtLiteral(mask)), comp, why)
+			p.emit(`FileType\`+fmtLiteral(c.CLSID)+`\`+strconv.Itoa(i), "", regValue(fmtLiteral(mask)), comp, why)
 		}
 	}
 }
 
-// crFileTypes counts the patterns msiexec registers from a FileTypeMask:
+// fileTypes counts the patterns msiexec registers from a FileTypeMask:
 // those before the first empty one.
-func crFileTypes(mask string) int {
+func fileTypes(mask string) int {
 	n := 0
 	for mask != "" {
 		pat, rest, found := strings.Cut(mask, ";")
@@ -1325,15 +1327,15 @@ func crFileTypes(mask string) int {
 	return n
 }
 
-func crFileTypesProblem(n int) string {
-	return fmt.Sprintf("FileTypeMask has %d patterns; the pass writes at most %d FileType values for one class (as many as the standard 255-character column holds)", n, crMaxFileTypes)
+func fileTypesProblem(n int) string {
+	return fmt.Sprintf("FileTypeMask has %d patterns; the pass writes at most %d FileType values for one class (as many as the standard 255-character column holds)", n, maxFileTypes)
 }
 
 // versionIndependent returns the ProgId whose chain ends at root j (the
 // version-independent ProgId of a class's default ProgId), or -1. With
 // several candidates the last in table order is taken, as msiexec loads
 // them in order and the last one wins; that is reported.
-func (p *crPlanner) versionIndependent(j int) int {
+func (p *planner) versionIndependent(j int) int {
 	below := p.viOf[j]
 	if len(below) == 0 {
 		return -1
@@ -1348,12 +1350,12 @@ func (p *crPlanner) versionIndependent(j int) int {
 			}
 			names = append(names, p.in.ProgIDs[i].ProgID)
 		}
-		p.note(Warning, crTblProgID, p.in.ProgIDs[j].ref.Key, "several ProgIds descend from %s (%s); VersionIndependentProgID = %s (the last)", p.in.ProgIDs[j].ProgID, strings.Join(names, ", "), p.in.ProgIDs[vi].ProgID)
+		p.note(edit.Warning, tblProgID, p.in.ProgIDs[j].ref.Key, "several ProgIds descend from %s (%s); VersionIndependentProgID = %s (the last)", p.in.ProgIDs[j].ProgID, strings.Join(names, ", "), p.in.ProgIDs[vi].ProgID)
 	}
 	return vi
 }
 
-func (p *crPlanner) emitExtension(i int) {
+func (p *planner) emitExtension(i int) {
 	in := p.in
 	e := in.Extensions[i]
 	comp := p.owner(e.Component, e.Feature)
@@ -1362,8 +1364,8 @@ func (p *crPlanner) emitExtension(i int) {
 	key := "." + fmtLiteral(ext)
 	wrote := false
 	if e.MIME != "" {
-		if j, ok := p.mimeBy[crLower(e.MIME)]; ok {
-			p.emit(key, "Content Type", crRegValue(fmtLiteral(in.MIMEs[j].ContentType)), comp, why)
+		if j, ok := p.mimeBy[strings.ToLower(e.MIME)]; ok {
+			p.emit(key, "Content Type", regValue(fmtLiteral(in.MIMEs[j].ContentType)), comp, why)
 			wrote = true
 		}
 	}
@@ -1376,20 +1378,20 @@ func (p *crPlanner) emitExtension(i int) {
 		return
 	}
 	prog := e.ProgID
-	if j, ok := p.progBy[crLower(prog)]; ok {
+	if j, ok := p.progBy[strings.ToLower(prog)]; ok {
 		prog = in.ProgIDs[j].ProgID
 	}
 	pkey := fmtLiteral(prog)
-	p.emit(key, "", crRegValue(pkey), comp, why)
-	if i != crFirst(p.extBy[crLower(ext)]) {
+	p.emit(key, "", regValue(pkey), comp, why)
+	if i != firstOf(p.extBy[strings.ToLower(ext)]) {
 		return // verbs belong to the first row of the extension
 	}
 	f, fwhy := p.keyFile(e.Component)
-	best := crOptInt{}
+	best := OptInt{}
 	bestVerb := ""
 	for _, vi := range p.verbsByExt[i] {
 		v := in.Verbs[vi]
-		vnd := crNode{crVerb, vi}
+		vnd := node{kindVerb, vi}
 		vwhy := why + " verb " + v.Verb
 		if f == nil {
 			p.dropped(vnd, "the verb", fwhy)
@@ -1400,20 +1402,20 @@ func (p *crPlanner) emitExtension(i int) {
 		if v.Argument != "" {
 			cmd += " " + v.Argument
 		}
-		p.emit(vkey+`\command`, "", crRegValue(cmd), comp, vwhy)
+		p.emit(vkey+`\command`, "", regValue(cmd), comp, vwhy)
 		if v.Command != "" {
-			p.emit(vkey, "", crRegValue(v.Command), comp, vwhy)
+			p.emit(vkey, "", regValue(v.Command), comp, vwhy)
 		}
 		if v.Sequence.Valid && (!best.Valid || v.Sequence.V < best.V) {
 			best, bestVerb = v.Sequence, v.Verb
 		}
 	}
 	if best.Valid {
-		p.emit(pkey+`\shell`, "", crRegValue(fmtLiteral(bestVerb)), comp, why+" default verb")
+		p.emit(pkey+`\shell`, "", regValue(fmtLiteral(bestVerb)), comp, why+" default verb")
 	}
 }
 
-func crFirst(s []int) int {
+func firstOf(s []int) int {
 	if len(s) == 0 {
 		return -1
 	}
@@ -1424,7 +1426,7 @@ func crFirst(s []int) int {
 // Register*/Unregister* actions are kept (harmless on empty tables, and
 // still needed by any group left advertised); WriteRegistryValues and
 // RemoveRegistryValues are added to InstallExecuteSequence when missing.
-func (p *crPlanner) sequence() {
+func (p *planner) sequence() {
 	if len(p.plan.Add) == 0 {
 		return
 	}
@@ -1448,7 +1450,7 @@ func (p *crPlanner) sequence() {
 	lo, okLo := have["InstallInitialize"]
 	hi, okHi := have["InstallFinalize"]
 	if !okLo || !okHi || lo < 0 || hi < 0 {
-		p.note(Warning, "InstallExecuteSequence", nil, "no InstallInitialize/InstallFinalize; WriteRegistryValues and RemoveRegistryValues not checked")
+		p.note(edit.Warning, "InstallExecuteSequence", nil, "no InstallInitialize/InstallFinalize; WriteRegistryValues and RemoveRegistryValues not checked")
 		return
 	}
 	pick := func(action string, want, min, max int32) (int32, bool) {
@@ -1471,16 +1473,16 @@ func (p *crPlanner) sequence() {
 	}
 	w, addW := pick("WriteRegistryValues", 5000, lo, hi)
 	if addW {
-		p.plan.Actions = append(p.plan.Actions, crAction{"WriteRegistryValues", w, crSeqInstall})
+		p.plan.Actions = append(p.plan.Actions, Action{"WriteRegistryValues", w, seqInstall})
 	} else if w < 0 {
-		p.note(Warning, "InstallExecuteSequence", nil, "no free sequence number for WriteRegistryValues")
+		p.note(edit.Warning, "InstallExecuteSequence", nil, "no free sequence number for WriteRegistryValues")
 		return
 	}
 	r, addR := pick("RemoveRegistryValues", 2600, lo, w)
 	if addR {
-		p.plan.Actions = append(p.plan.Actions, crAction{"RemoveRegistryValues", r, crSeqInstall})
+		p.plan.Actions = append(p.plan.Actions, Action{"RemoveRegistryValues", r, seqInstall})
 	} else if r < 0 {
-		p.note(Warning, "InstallExecuteSequence", nil, "no free sequence number for RemoveRegistryValues")
+		p.note(edit.Warning, "InstallExecuteSequence", nil, "no free sequence number for RemoveRegistryValues")
 	}
 }
 
@@ -1491,30 +1493,30 @@ func (p *crPlanner) sequence() {
 // merge tool keeps the number the target package already uses for the
 // action, and adds the action when the target lacks it, so the Registry
 // rows are written and removed wherever the module is merged.
-func (p *crPlanner) moduleSequence() {
+func (p *planner) moduleSequence() {
 	have := map[string]bool{}
 	for _, s := range p.in.Sequences {
-		if s.Table == crSeqModule {
+		if s.Table == seqModule {
 			have[s.Action] = true
 		}
 	}
-	for _, a := range []crAction{{"RemoveRegistryValues", 2600, crSeqModule}, {"WriteRegistryValues", 5000, crSeqModule}} {
+	for _, a := range []Action{{"RemoveRegistryValues", 2600, seqModule}, {"WriteRegistryValues", 5000, seqModule}} {
 		if !have[a.Action] {
 			p.plan.Actions = append(p.plan.Actions, a)
 		}
 	}
 }
 
-func (p *crPlanner) typeLibs() {
+func (p *planner) typeLibs() {
 	for _, t := range p.in.TypeLibs {
-		p.note(Warning, crTblTypeLib, t.ref.Key, "left alone: registering a type library needs the library's own contents (its interfaces); RegisterTypeLibraries keeps doing it")
+		p.note(edit.Warning, tblTypeLib, t.ref.Key, "left alone: registering a type library needs the library's own contents (its interfaces); RegisterTypeLibraries keeps doing it")
 	}
 }
 
 // advertisedRegistry reports existing Registry rows whose value is a darwin
 // descriptor: hand-written advertised registration the pass cannot turn
 // into a plain value (it does not know the server's path).
-func (p *crPlanner) advertisedRegistry() {
+func (p *planner) advertisedRegistry() {
 	for _, r := range p.in.Registry {
 		v := strings.TrimPrefix(r.Value, "[~]")
 		v = strings.TrimSuffix(v, "[~]")
@@ -1522,7 +1524,7 @@ func (p *crPlanner) advertisedRegistry() {
 			continue
 		}
 		if isDarwinValue(strings.ReplaceAll(v, "[~]", "|")) {
-			p.note(Warning, crTblRegistry, []string{r.ID}, "left alone: its value is a darwin descriptor (advertised registration written by hand); it keeps the health check")
+			p.note(edit.Warning, tblRegistry, []string{r.ID}, "left alone: its value is a darwin descriptor (advertised registration written by hand); it keeps the health check")
 		}
 	}
 }
@@ -1538,7 +1540,7 @@ func (p *crPlanner) advertisedRegistry() {
 // the original component's directory, condition and 64-bit attribute. In
 // a merge module every component goes into the features the module is
 // merged into, so the component itself is the owner.
-func (p *crPlanner) owner(component, feature string) string {
+func (p *planner) owner(component, feature string) string {
 	feats := p.compFeats[component]
 	if p.in.MergeModule || feature == "" || (len(feats) == 1 && feats[feature]) {
 		return component
@@ -1551,21 +1553,21 @@ func (p *crPlanner) owner(component, feature string) string {
 	if width <= 0 {
 		width = 72
 	}
-	name := fitIdent("reg_"+component+"_"+feature, width, "classreg\x00"+component+"\x00"+feature, p.compTaken)
+	name := edit.FitIdent("reg_"+component+"_"+feature, width, "classreg\x00"+component+"\x00"+feature, p.compTaken)
 	if name == "" {
-		p.note(Warning, "Component", []string{component}, "the Component key column (%d characters) is too narrow for a registry-only component of feature %s: the Registry rows follow component %s and its features", width, feature, component)
+		p.note(edit.Warning, "Component", []string{component}, "the Component key column (%d characters) is too narrow for a registry-only component of feature %s: the Registry rows follow component %s and its features", width, feature, component)
 		p.owners[key] = component
 		return component
 	}
-	p.compTaken[crLower(name)] = true
+	p.compTaken[strings.ToLower(name)] = true
 	p.owners[key] = name
 	src := p.comps[component]
-	nc := crNewComponent{Component: name, From: component, Feature: feature, Attributes: crCompRegistryKeyPath}
+	nc := NewComponent{Component: name, From: component, Feature: feature, Attributes: compRegistryKeyPath}
 	if src != nil {
 		nc.Directory, nc.Condition = src.Directory, src.Condition
-		nc.Attributes |= src.Attributes & (crComp64 | crCompTransitive)
+		nc.Attributes |= src.Attributes & (comp64 | compTransitive)
 	}
-	nc.ComponentID = crComponentGUID(p.in.ProductCode, src, component, feature)
+	nc.ComponentID = componentGUID(p.in.ProductCode, src, component, feature)
 	var others []string
 	for f := range feats {
 		if f != feature {
@@ -1586,14 +1588,14 @@ func (p *crPlanner) owner(component, feature string) string {
 }
 
 // Component attribute bits the new components copy.
-const crCompTransitive = 0x0040
+const compTransitive = 0x0040
 
 // finishComponents gives every new component its key path: its first
 // Registry row that writes a value. A component whose rows only create
 // keys ("*", as for an extension without ProgId or MIME type) keeps a null
 // KeyPath without the registry key path bit, so that its directory (the
 // original component's) is its key path.
-func (p *crPlanner) finishComponents() {
+func (p *planner) finishComponents() {
 	first := map[string]string{}
 	for _, a := range p.plan.Add {
 		switch a.Row.Name {
@@ -1609,36 +1611,36 @@ func (p *crPlanner) finishComponents() {
 		if kp, ok := first[nc.Component]; ok {
 			nc.KeyPath = kp
 		} else {
-			nc.Attributes &^= crCompRegistryKeyPath
+			nc.Attributes &^= compRegistryKeyPath
 		}
-		p.note(Info, "Component", []string{nc.Component}, "new registry-only component for %s: %s; msiexec registers it only with that feature, so its Registry rows live in a component only that feature holds", nc.From, nc.Reason)
+		p.note(edit.Info, "Component", []string{nc.Component}, "new registry-only component for %s: %s; msiexec registers it only with that feature, so its Registry rows live in a component only that feature holds", nc.From, nc.Reason)
 	}
 }
 
-// crComponentGUID derives a new component's ComponentId from package data
+// componentGUID derives a new component's ComponentId from package data
 // (the ProductCode, the original component's ComponentId and key, and the
 // feature), so that the same package rewritten again gets the same GUID.
-func crComponentGUID(product string, src *crComponentRow, component, feature string) string {
+func componentGUID(product string, src *ComponentRow, component, feature string) string {
 	id := ""
 	if src != nil {
 		id = src.ComponentID
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "msikit class registration component\x00%s\x00%s\x00%s\x00%s", product, id, component, feature)
-	return guidFromHash(h.Sum(nil))
+	return edit.GUIDFromHash(h.Sum(nil))
 }
 
 // registryID returns a free primary key for a new Registry row (Root 0)
 // that fits this package's Registry key column, and marks it used.
-func (p *crPlanner) registryID(key, name, component string) string {
+func (p *planner) registryID(key, name, component string) string {
 	width := p.in.RegistryWidth
 	if width <= 0 {
 		width = 72
 	}
-	base := crRegistryID(0, key, name, component)
+	base := registryID(0, key, name, component)
 	id := base[:min(len(base), width)]
 	for n := 2; p.usedIDs[id]; n++ {
-		suffix := "_" + crItoa(n)
+		suffix := "_" + strconv.Itoa(n)
 		id = base[:min(len(base), width-len(suffix))] + suffix
 	}
 	p.usedIDs[id] = true

@@ -1,11 +1,13 @@
-package transform
+package classreg
 
 import (
 	"fmt"
+	"github.com/msikit/msikit/transform/internal/edit"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,16 +16,16 @@ import (
 	"github.com/msikit/msikit/internal/testenv"
 )
 
-// crGoldenCases are the corpus packages with hand-written expected Registry
-// rows (testdata/classreg/README.md explains each row).
-var crGoldenCases = []struct {
+// goldenCases are the corpus packages with hand-written expected Registry
+// rows (testdata/README.md explains each row).
+var goldenCases = []struct {
 	name, file, golden string
 }{
 	{"synth-com-advertised", "synthetic/synth-com-advertised.msi", "synth-com-advertised.Registry.idt"},
 	{"wix-Class-OldClassTableDef", "real/wix-Class-OldClassTableDef.msi", "wix-Class-OldClassTableDef.Registry.idt"},
 }
 
-func crCorpusFile(t *testing.T, rel string) string {
+func corpusFile(t *testing.T, rel string) string {
 	t.Helper()
 	dir := testenv.CorpusDir()
 	if dir == "" {
@@ -35,16 +37,16 @@ func crCorpusFile(t *testing.T, rel string) string {
 // TestPlanGolden checks the mapping alone, on tables read by msitools (an
 // independent reader), against the hand-written golden Registry rows.
 func TestPlanGolden(t *testing.T) {
-	for _, tc := range crGoldenCases {
+	for _, tc := range goldenCases {
 		t.Run(tc.name, func(t *testing.T) {
-			in := inputFromMsiinfo(t, crCorpusFile(t, tc.file))
-			plan := planClassRegistry(in, ClassToRegistryOptions{})
-			got := append([]crRegistryRow(nil), in.Registry...)
+			in := inputFromMsiinfo(t, corpusFile(t, tc.file))
+			plan := makePlan(in, Options{})
+			got := append([]RegistryRow(nil), in.Registry...)
 			for _, a := range plan.Add {
 				got = append(got, a.Row)
 			}
-			crSortRegistry(got)
-			want := crReadGolden(t, filepath.Join("testdata", "classreg", tc.golden))
+			sortRegistry(got)
+			want := readGolden(t, filepath.Join("testdata", tc.golden))
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("Registry rows (-golden +plan):\n%s", diff)
 			}
@@ -59,17 +61,17 @@ func TestPlanGolden(t *testing.T) {
 					wantRemoved[table] = n
 				}
 			}
-			add(crTblClass, len(in.Classes))
-			add(crTblProgID, len(in.ProgIDs))
-			add(crTblAppID, len(in.AppIDs))
-			add(crTblExtension, len(in.Extensions))
-			add(crTblVerb, len(in.Verbs))
-			add(crTblMIME, len(in.MIMEs))
+			add(tblClass, len(in.Classes))
+			add(tblProgID, len(in.ProgIDs))
+			add(tblAppID, len(in.AppIDs))
+			add(tblExtension, len(in.Extensions))
+			add(tblVerb, len(in.Verbs))
+			add(tblMIME, len(in.MIMEs))
 			if diff := cmp.Diff(wantRemoved, removed); diff != "" {
 				t.Errorf("removed rows per table (-want +got):\n%s", diff)
 			}
 			for _, n := range plan.Notes {
-				if n.Severity == Warning && n.Table != crTblTypeLib {
+				if n.Severity == edit.Warning && n.Table != tblTypeLib {
 					t.Errorf("unexpected warning: %+v", n)
 				}
 			}
@@ -82,48 +84,48 @@ func TestPlanGolden(t *testing.T) {
 
 // oddBase is a small valid package: one in-process class with a ProgId
 // pair, one extension with a verb.
-func crOddBase() *classRegInput {
-	return &classRegInput{
+func oddBase() *Input {
+	return &Input{
 		ProductCode: "{11111111-2222-3333-4444-555555555555}",
 		Platform:    "Intel",
 		AllUsers:    "1",
-		Classes: []classRow{{
+		Classes: []ClassRow{{
 			CLSID: "{AAAAAAAA-0000-0000-0000-000000000001}", Context: "InprocServer32", Component: "Comp",
 			ProgIDDefault: "Odd.Thing.1", Description: "Odd Thing", Feature: "Main",
-			ref: crRowRef{Key: []string{"{AAAAAAAA-0000-0000-0000-000000000001}", "InprocServer32", "Comp"}},
+			ref: RowRef{Key: []string{"{AAAAAAAA-0000-0000-0000-000000000001}", "InprocServer32", "Comp"}},
 		}},
-		ProgIDs: []progIDRow{
-			{ProgID: "Odd.Thing.1", Class: "{AAAAAAAA-0000-0000-0000-000000000001}", Description: "Odd Thing 1", ref: crRowRef{Key: []string{"Odd.Thing.1"}}},
-			{ProgID: "Odd.Thing", Parent: "Odd.Thing.1", Description: "Odd Thing", ref: crRowRef{Key: []string{"Odd.Thing"}}},
+		ProgIDs: []ProgIDRow{
+			{ProgID: "Odd.Thing.1", Class: "{AAAAAAAA-0000-0000-0000-000000000001}", Description: "Odd Thing 1", ref: RowRef{Key: []string{"Odd.Thing.1"}}},
+			{ProgID: "Odd.Thing", Parent: "Odd.Thing.1", Description: "Odd Thing", ref: RowRef{Key: []string{"Odd.Thing"}}},
 		},
-		Extensions:        []extensionRow{{Extension: "odd", Component: "Comp", ProgID: "Odd.Thing.1", Feature: "Main", ref: crRowRef{Key: []string{"odd", "Comp"}}}},
-		Verbs:             []verbRow{{Extension: "odd", Verb: "open", Sequence: crInt(1), Argument: `"%1"`, ref: crRowRef{Key: []string{"odd", "open"}}}},
-		Components:        []crComponentRow{{Component: "Comp", KeyPath: "thing.dll"}, {Component: "RegComp", Attributes: crCompRegistryKeyPath, KeyPath: "reg1"}, {Component: "DirComp"}},
-		Files:             []crFileRow{{File: "thing.dll", Component: "Comp", FileName: "thing~1.dll|thing.dll"}},
+		Extensions:        []ExtensionRow{{Extension: "odd", Component: "Comp", ProgID: "Odd.Thing.1", Feature: "Main", ref: RowRef{Key: []string{"odd", "Comp"}}}},
+		Verbs:             []VerbRow{{Extension: "odd", Verb: "open", Sequence: optInt(1), Argument: `"%1"`, ref: RowRef{Key: []string{"odd", "open"}}}},
+		Components:        []ComponentRow{{Component: "Comp", KeyPath: "thing.dll"}, {Component: "RegComp", Attributes: compRegistryKeyPath, KeyPath: "reg1"}, {Component: "DirComp"}},
+		Files:             []FileRow{{File: "thing.dll", Component: "Comp", FileName: "thing~1.dll|thing.dll"}},
 		Features:          []string{"Main"},
-		FeatureComponents: []crFeatureComponent{{Feature: "Main", Component: "Comp"}},
+		FeatureComponents: []FeatureComponent{{Feature: "Main", Component: "Comp"}},
 		HasRegistryTable:  true,
-		Sequences: []crSequenceRow{
-			{Table: "InstallExecuteSequence", Action: "InstallInitialize", Sequence: crInt(1500)},
-			{Table: "InstallExecuteSequence", Action: "RemoveRegistryValues", Sequence: crInt(2600)},
-			{Table: "InstallExecuteSequence", Action: "WriteRegistryValues", Sequence: crInt(5000)},
-			{Table: "InstallExecuteSequence", Action: "InstallFinalize", Sequence: crInt(6600)},
+		Sequences: []SequenceRow{
+			{Table: "InstallExecuteSequence", Action: "InstallInitialize", Sequence: optInt(1500)},
+			{Table: "InstallExecuteSequence", Action: "RemoveRegistryValues", Sequence: optInt(2600)},
+			{Table: "InstallExecuteSequence", Action: "WriteRegistryValues", Sequence: optInt(5000)},
+			{Table: "InstallExecuteSequence", Action: "InstallFinalize", Sequence: optInt(6600)},
 		},
 	}
 }
 
 // kv is a Registry row without its identifier, for readable expectations.
-type crKV struct{ Key, Name, Value, Component string }
+type kV struct{ Key, Name, Value, Component string }
 
-func crKVs(plan *classRegPlan) []crKV {
-	var out []crKV
+func kVs(plan *Plan) []kV {
+	var out []kV
 	for _, a := range plan.Add {
-		out = append(out, crKV{a.Row.Key, a.Row.Name, a.Row.Value, a.Row.Component})
+		out = append(out, kV{a.Row.Key, a.Row.Name, a.Row.Value, a.Row.Component})
 	}
 	return out
 }
 
-func crHasNote(plan *classRegPlan, sev Severity, table, substr string) bool {
+func hasNote(plan *Plan, sev edit.Severity, table, substr string) bool {
 	for _, n := range plan.Notes {
 		if n.Severity == sev && n.Table == table && strings.Contains(n.Reason, substr) {
 			return true
@@ -132,7 +134,7 @@ func crHasNote(plan *classRegPlan, sev Severity, table, substr string) bool {
 	return false
 }
 
-func crRemovedKeys(plan *classRegPlan) []string {
+func removedKeys(plan *Plan) []string {
 	var out []string
 	for _, r := range plan.Remove {
 		out = append(out, r.Table+":"+strings.Join(r.Ref.Key, "/"))
@@ -140,15 +142,15 @@ func crRemovedKeys(plan *classRegPlan) []string {
 	return out
 }
 
-const crC1 = `CLSID\{AAAAAAAA-0000-0000-0000-000000000001}`
+const c1 = `CLSID\{AAAAAAAA-0000-0000-0000-000000000001}`
 
 func TestPlanBase(t *testing.T) {
-	plan := planClassRegistry(crOddBase(), ClassToRegistryOptions{})
-	want := []crKV{
-		{crC1, "", "Odd Thing", "Comp"},
-		{crC1 + `\InprocServer32`, "", "[#thing.dll]", "Comp"},
-		{crC1 + `\VersionIndependentProgID`, "", "Odd.Thing", "Comp"},
-		{crC1 + `\ProgID`, "", "Odd.Thing.1", "Comp"},
+	plan := makePlan(oddBase(), Options{})
+	want := []kV{
+		{c1, "", "Odd Thing", "Comp"},
+		{c1 + `\InprocServer32`, "", "[#thing.dll]", "Comp"},
+		{c1 + `\VersionIndependentProgID`, "", "Odd.Thing", "Comp"},
+		{c1 + `\ProgID`, "", "Odd.Thing.1", "Comp"},
 		{"Odd.Thing.1", "", "Odd Thing 1", "Comp"},
 		{`Odd.Thing.1\CLSID`, "", "{AAAAAAAA-0000-0000-0000-000000000001}", "Comp"},
 		{"Odd.Thing", "", "Odd Thing", "Comp"},
@@ -158,11 +160,11 @@ func TestPlanBase(t *testing.T) {
 		{`Odd.Thing.1\shell\open\command`, "", `"[#thing.dll]" "%1"`, "Comp"},
 		{`Odd.Thing.1\shell`, "", "open", "Comp"},
 	}
-	if diff := cmp.Diff(want, crKVs(plan)); diff != "" {
+	if diff := cmp.Diff(want, kVs(plan)); diff != "" {
 		t.Errorf("rows (-want +got):\n%s", diff)
 	}
 	wantRemoved := []string{"Class:{AAAAAAAA-0000-0000-0000-000000000001}/InprocServer32/Comp", "ProgId:Odd.Thing.1", "ProgId:Odd.Thing", "Extension:odd/Comp", "Verb:odd/open"}
-	if diff := cmp.Diff(wantRemoved, crRemovedKeys(plan)); diff != "" {
+	if diff := cmp.Diff(wantRemoved, removedKeys(plan)); diff != "" {
 		t.Errorf("removed (-want +got):\n%s", diff)
 	}
 	if len(plan.Notes) != 0 {
@@ -173,14 +175,14 @@ func TestPlanBase(t *testing.T) {
 // TestPlanIdempotent applies a plan to its input and plans again: nothing
 // more to do, and the identifiers are stable across runs.
 func TestPlanIdempotent(t *testing.T) {
-	in := crOddBase()
-	plan := planClassRegistry(in, ClassToRegistryOptions{})
-	again := planClassRegistry(crOddBase(), ClassToRegistryOptions{})
+	in := oddBase()
+	plan := makePlan(in, Options{})
+	again := makePlan(oddBase(), Options{})
 	if diff := cmp.Diff(plan.Add, again.Add); diff != "" {
 		t.Errorf("two runs differ:\n%s", diff)
 	}
-	out := crApply(in, plan)
-	second := planClassRegistry(out, ClassToRegistryOptions{})
+	out := apply(in, plan)
+	second := makePlan(out, Options{})
 	if len(second.Add) != 0 || len(second.Remove) != 0 || len(second.Actions) != 0 {
 		t.Errorf("second run changes things: %+v", second)
 	}
@@ -188,7 +190,7 @@ func TestPlanIdempotent(t *testing.T) {
 
 // applyPlanToInput is the plain-row equivalent of what ClassToRegistry does
 // to a database.
-func crApply(in *classRegInput, plan *classRegPlan) *classRegInput {
+func apply(in *Input, plan *Plan) *Input {
 	out := *in
 	drop := map[string]map[int]bool{}
 	for _, r := range plan.Remove {
@@ -199,49 +201,49 @@ func crApply(in *classRegInput, plan *classRegPlan) *classRegInput {
 	}
 	out.Classes, out.ProgIDs, out.AppIDs, out.Extensions, out.Verbs, out.MIMEs = nil, nil, nil, nil, nil, nil
 	for i, r := range in.Classes {
-		if !drop[crTblClass][i] {
+		if !drop[tblClass][i] {
 			out.Classes = append(out.Classes, r)
 		}
 	}
 	for i, r := range in.ProgIDs {
-		if !drop[crTblProgID][i] {
+		if !drop[tblProgID][i] {
 			out.ProgIDs = append(out.ProgIDs, r)
 		}
 	}
 	for i, r := range in.AppIDs {
-		if !drop[crTblAppID][i] {
+		if !drop[tblAppID][i] {
 			out.AppIDs = append(out.AppIDs, r)
 		}
 	}
 	for i, r := range in.Extensions {
-		if !drop[crTblExtension][i] {
+		if !drop[tblExtension][i] {
 			out.Extensions = append(out.Extensions, r)
 		}
 	}
 	for i, r := range in.Verbs {
-		if !drop[crTblVerb][i] {
+		if !drop[tblVerb][i] {
 			out.Verbs = append(out.Verbs, r)
 		}
 	}
 	for i, r := range in.MIMEs {
-		if !drop[crTblMIME][i] {
+		if !drop[tblMIME][i] {
 			out.MIMEs = append(out.MIMEs, r)
 		}
 	}
-	out.Registry = append([]crRegistryRow(nil), in.Registry...)
+	out.Registry = append([]RegistryRow(nil), in.Registry...)
 	for _, a := range plan.Add {
 		out.Registry = append(out.Registry, a.Row)
 	}
-	out.Sequences = append([]crSequenceRow(nil), in.Sequences...)
+	out.Sequences = append([]SequenceRow(nil), in.Sequences...)
 	for _, a := range plan.Actions {
-		out.Sequences = append(out.Sequences, crSequenceRow{Table: a.Table, Action: a.Action, Sequence: crInt(a.Sequence)})
+		out.Sequences = append(out.Sequences, SequenceRow{Table: a.Table, Action: a.Action, Sequence: optInt(a.Sequence)})
 	}
-	out.Components = append([]crComponentRow(nil), in.Components...)
-	out.FeatureComponents = append([]crFeatureComponent(nil), in.FeatureComponents...)
+	out.Components = append([]ComponentRow(nil), in.Components...)
+	out.FeatureComponents = append([]FeatureComponent(nil), in.FeatureComponents...)
 	for _, c := range plan.Components {
-		out.Components = append(out.Components, crComponentRow{Component: c.Component, ComponentID: c.ComponentID, Directory: c.Directory,
+		out.Components = append(out.Components, ComponentRow{Component: c.Component, ComponentID: c.ComponentID, Directory: c.Directory,
 			Attributes: c.Attributes, Condition: c.Condition, KeyPath: c.KeyPath})
-		out.FeatureComponents = append(out.FeatureComponents, crFeatureComponent{c.Feature, c.Component})
+		out.FeatureComponents = append(out.FeatureComponents, FeatureComponent{c.Feature, c.Component})
 	}
 	return &out
 }
@@ -252,11 +254,11 @@ func crApply(in *classRegInput, plan *classRegPlan) *classRegInput {
 // or not in that feature, gets a new registry-only component held only
 // by the feature.
 func TestPlanClassFeature(t *testing.T) {
-	twoFeatures := func() *classRegInput {
-		in := crOddBase()
+	twoFeatures := func() *Input {
+		in := oddBase()
 		in.Features = append(in.Features, "Other")
-		in.FeatureComponents = append(in.FeatureComponents, crFeatureComponent{"Other", "Comp"})
-		in.Components[0].Attributes = crComp64 | 0x10 // 64-bit, permanent
+		in.FeatureComponents = append(in.FeatureComponents, FeatureComponent{"Other", "Comp"})
+		in.Components[0].Attributes = comp64 | 0x10 // 64-bit, permanent
 		in.Components[0].ComponentID = "{AAAAAAAA-1111-0000-0000-000000000001}"
 		in.Components[0].Directory = "INSTALLDIR"
 		in.Components[0].Condition = "VersionNT64"
@@ -265,13 +267,13 @@ func TestPlanClassFeature(t *testing.T) {
 	}
 	t.Run("component in two features", func(t *testing.T) {
 		in := twoFeatures()
-		plan := planClassRegistry(in, ClassToRegistryOptions{})
+		plan := makePlan(in, Options{})
 		if len(plan.Components) != 1 {
 			t.Fatalf("new components %+v, want one", plan.Components)
 		}
 		nc := plan.Components[0]
-		want := crNewComponent{Component: "reg_Comp_Main", From: "Comp", Feature: "Main", Directory: "INSTALLDIR",
-			Attributes: crCompRegistryKeyPath | crComp64, Condition: "VersionNT64"}
+		want := NewComponent{Component: "reg_Comp_Main", From: "Comp", Feature: "Main", Directory: "INSTALLDIR",
+			Attributes: compRegistryKeyPath | comp64, Condition: "VersionNT64"}
 		got := nc
 		got.ComponentID, got.KeyPath, got.Reason = "", "", ""
 		if diff := cmp.Diff(want, got); diff != "" {
@@ -280,7 +282,7 @@ func TestPlanClassFeature(t *testing.T) {
 		if !reGUIDTest.MatchString(nc.ComponentID) {
 			t.Errorf("ComponentId %q is not a GUID", nc.ComponentID)
 		}
-		if again := planClassRegistry(twoFeatures(), ClassToRegistryOptions{}); again.Components[0].ComponentID != nc.ComponentID {
+		if again := makePlan(twoFeatures(), Options{}); again.Components[0].ComponentID != nc.ComponentID {
 			t.Error("ComponentId not deterministic")
 		}
 		keyPathOK := false
@@ -293,22 +295,22 @@ func TestPlanClassFeature(t *testing.T) {
 		if !keyPathOK {
 			t.Errorf("key path %q is not one of the component's Registry rows", nc.KeyPath)
 		}
-		out := crApply(in, plan)
-		if second := planClassRegistry(out, ClassToRegistryOptions{}); len(second.Add)+len(second.Remove)+len(second.Components) != 0 {
+		out := apply(in, plan)
+		if second := makePlan(out, Options{}); len(second.Add)+len(second.Remove)+len(second.Components) != 0 {
 			t.Errorf("second run changes things: %+v", second)
 		}
 	})
 	t.Run("component in its feature only", func(t *testing.T) {
-		plan := planClassRegistry(crOddBase(), ClassToRegistryOptions{})
+		plan := makePlan(oddBase(), Options{})
 		if len(plan.Components) != 0 {
 			t.Errorf("new components %+v for a component only its feature holds", plan.Components)
 		}
 	})
 	t.Run("feature does not hold the component", func(t *testing.T) {
-		in := crOddBase()
+		in := oddBase()
 		in.Features = append(in.Features, "Other")
-		in.FeatureComponents = []crFeatureComponent{{"Other", "Comp"}}
-		plan := planClassRegistry(in, ClassToRegistryOptions{})
+		in.FeatureComponents = []FeatureComponent{{"Other", "Comp"}}
+		plan := makePlan(in, Options{})
 		if len(plan.Components) != 1 || plan.Components[0].Feature != "Main" {
 			t.Errorf("new components %+v, want one held by Main", plan.Components)
 		}
@@ -316,7 +318,7 @@ func TestPlanClassFeature(t *testing.T) {
 	t.Run("merge module", func(t *testing.T) {
 		in := twoFeatures()
 		in.MergeModule = true
-		plan := planClassRegistry(in, ClassToRegistryOptions{})
+		plan := makePlan(in, Options{})
 		if len(plan.Components) != 0 {
 			t.Errorf("new components %+v in a merge module", plan.Components)
 		}
@@ -324,7 +326,7 @@ func TestPlanClassFeature(t *testing.T) {
 	t.Run("narrow columns", func(t *testing.T) {
 		in := twoFeatures()
 		in.ComponentWidth, in.RegistryWidth = 12, 20
-		plan := planClassRegistry(in, ClassToRegistryOptions{})
+		plan := makePlan(in, Options{})
 		for _, c := range plan.Components {
 			if len(c.Component) > 12 || !reIdentTest.MatchString(c.Component) {
 				t.Errorf("component key %q does not fit 12 characters", c.Component)
@@ -348,19 +350,19 @@ var (
 func TestPlanOddData(t *testing.T) {
 	tests := []struct {
 		name   string
-		opts   ClassToRegistryOptions
-		mutate func(in *classRegInput)
-		check  func(t *testing.T, plan *classRegPlan)
+		opts   Options
+		mutate func(in *Input)
+		check  func(t *testing.T, plan *Plan)
 	}{
 		{
 			name:   "missing component",
-			mutate: func(in *classRegInput) { in.Classes[0].Component = "Nope" },
-			check: func(t *testing.T, plan *classRegPlan) {
-				if !crHasNote(plan, Warning, crTblClass, "never registers this class: component Nope is not in the Component table") {
+			mutate: func(in *Input) { in.Classes[0].Component = "Nope" },
+			check: func(t *testing.T, plan *Plan) {
+				if !hasNote(plan, edit.Warning, tblClass, "never registers this class: component Nope is not in the Component table") {
 					t.Errorf("no note: %+v", plan.Notes)
 				}
 				for _, r := range plan.Remove {
-					if r.Table == crTblClass {
+					if r.Table == tblClass {
 						t.Errorf("dead class removed: %+v", r)
 					}
 				}
@@ -368,33 +370,33 @@ func TestPlanOddData(t *testing.T) {
 		},
 		{
 			name:   "component without key file",
-			mutate: func(in *classRegInput) { in.Classes[0].Component = "DirComp" },
-			check: func(t *testing.T, plan *classRegPlan) {
-				if !crHasNote(plan, Warning, crTblClass, "has no key file") {
+			mutate: func(in *Input) { in.Classes[0].Component = "DirComp" },
+			check: func(t *testing.T, plan *Plan) {
+				if !hasNote(plan, edit.Warning, tblClass, "has no key file") {
 					t.Errorf("no note: %+v", plan.Notes)
 				}
 			},
 		},
 		{
 			name:   "registry key path",
-			mutate: func(in *classRegInput) { in.Classes[0].Component = "RegComp" },
-			check: func(t *testing.T, plan *classRegPlan) {
-				if !crHasNote(plan, Warning, crTblClass, "registry key path") {
+			mutate: func(in *Input) { in.Classes[0].Component = "RegComp" },
+			check: func(t *testing.T, plan *Plan) {
+				if !hasNote(plan, edit.Warning, tblClass, "registry key path") {
 					t.Errorf("no note: %+v", plan.Notes)
 				}
 			},
 		},
 		{
 			name:   "dangling ProgId parent",
-			mutate: func(in *classRegInput) { in.ProgIDs[1].Parent = "Gone.1" },
-			check: func(t *testing.T, plan *classRegPlan) {
-				if !crHasNote(plan, Warning, crTblProgID, "ProgId_Parent Gone.1 is not in the ProgId table") {
+			mutate: func(in *Input) { in.ProgIDs[1].Parent = "Gone.1" },
+			check: func(t *testing.T, plan *Plan) {
+				if !hasNote(plan, edit.Warning, tblProgID, "ProgId_Parent Gone.1 is not in the ProgId table") {
 					t.Errorf("no note: %+v", plan.Notes)
 				}
-				if !crHasNote(plan, Info, crTblProgID, "never registers this ProgId") {
+				if !hasNote(plan, edit.Info, tblProgID, "never registers this ProgId") {
 					t.Errorf("orphan ProgId not reported: %+v", plan.Notes)
 				}
-				for _, r := range crKVs(plan) {
+				for _, r := range kVs(plan) {
 					if strings.Contains(r.Key, "VersionIndependentProgID") || strings.Contains(r.Key, "CurVer") {
 						t.Errorf("version-independent row from a dangling parent: %+v", r)
 					}
@@ -403,52 +405,52 @@ func TestPlanOddData(t *testing.T) {
 		},
 		{
 			name: "ProgId_Parent cycle keeps the group",
-			mutate: func(in *classRegInput) {
+			mutate: func(in *Input) {
 				in.ProgIDs[0].Parent = "Odd.Thing"
 			},
-			check: func(t *testing.T, plan *classRegPlan) {
+			check: func(t *testing.T, plan *Plan) {
 				if len(plan.Add) != 0 || len(plan.Remove) != 0 {
 					t.Errorf("cycle group converted: add %d remove %d", len(plan.Add), len(plan.Remove))
 				}
-				if !crHasNote(plan, Warning, crTblClass, "left advertised") || !crHasNote(plan, Warning, crTblProgID, "cycle") {
+				if !hasNote(plan, edit.Warning, tblClass, "left advertised") || !hasNote(plan, edit.Warning, tblProgID, "cycle") {
 					t.Errorf("notes: %+v", plan.Notes)
 				}
 			},
 		},
 		{
 			name:   "ProgId_Parent cycle dropped",
-			opts:   ClassToRegistryOptions{DropUnexpressible: true},
-			mutate: func(in *classRegInput) { in.ProgIDs[0].Parent = "Odd.Thing" },
-			check: func(t *testing.T, plan *classRegPlan) {
-				for _, r := range crKVs(plan) {
+			opts:   Options{DropUnexpressible: true},
+			mutate: func(in *Input) { in.ProgIDs[0].Parent = "Odd.Thing" },
+			check: func(t *testing.T, plan *Plan) {
+				for _, r := range kVs(plan) {
 					if strings.HasPrefix(r.Key, "Odd.Thing") && !strings.Contains(r.Key, `\shell`) {
 						t.Errorf("row for a cyclic ProgId: %+v", r)
 					}
 				}
-				if !crHasNote(plan, Warning, crTblProgID, "dropped the ProgId") {
+				if !hasNote(plan, edit.Warning, tblProgID, "dropped the ProgId") {
 					t.Errorf("notes: %+v", plan.Notes)
 				}
 			},
 		},
 		{
 			name: "duplicate CLSID across contexts",
-			mutate: func(in *classRegInput) {
+			mutate: func(in *Input) {
 				c := in.Classes[0]
 				c.Context = "LocalServer32"
 				c.Argument = "/auto [ProductName]"
-				c.ref = crRowRef{Key: []string{c.CLSID, c.Context, c.Component}}
+				c.ref = RowRef{Key: []string{c.CLSID, c.Context, c.Component}}
 				in.Classes = append(in.Classes, c)
 			},
-			check: func(t *testing.T, plan *classRegPlan) {
-				if !crHasNote(plan, Info, crTblClass, "has 2 Class rows") {
+			check: func(t *testing.T, plan *Plan) {
+				if !hasNote(plan, edit.Info, tblClass, "has 2 Class rows") {
 					t.Errorf("notes: %+v", plan.Notes)
 				}
 				n := 0
-				for _, r := range crKVs(plan) {
-					if r.Key == crC1 && r.Name == "" {
+				for _, r := range kVs(plan) {
+					if r.Key == c1 && r.Name == "" {
 						n++
 					}
-					if r.Key == crC1+`\LocalServer32` && r.Value != `"[#thing.dll]" /auto [ProductName]` {
+					if r.Key == c1+`\LocalServer32` && r.Value != `"[#thing.dll]" /auto [ProductName]` {
 						t.Errorf("local server = %q", r.Value)
 					}
 				}
@@ -459,103 +461,103 @@ func TestPlanOddData(t *testing.T) {
 		},
 		{
 			name: "ProgId named by the second context of its class",
-			mutate: func(in *classRegInput) {
-				in.Components = append(in.Components, crComponentRow{Component: "Comp2", KeyPath: "other.exe"})
-				in.Files = append(in.Files, crFileRow{File: "other.exe", Component: "Comp2", FileName: "other.exe"})
-				in.FeatureComponents = append(in.FeatureComponents, crFeatureComponent{"Main", "Comp2"})
+			mutate: func(in *Input) {
+				in.Components = append(in.Components, ComponentRow{Component: "Comp2", KeyPath: "other.exe"})
+				in.Files = append(in.Files, FileRow{File: "other.exe", Component: "Comp2", FileName: "other.exe"})
+				in.FeatureComponents = append(in.FeatureComponents, FeatureComponent{"Main", "Comp2"})
 				c := in.Classes[0]
 				c.Context, c.Component = "LocalServer32", "Comp2"
-				c.ref = crRowRef{Key: []string{c.CLSID, c.Context, c.Component}}
+				c.ref = RowRef{Key: []string{c.CLSID, c.Context, c.Component}}
 				in.Classes[0].ProgIDDefault = ""
 				in.Classes = append(in.Classes, c)
 			},
-			check: func(t *testing.T, plan *classRegPlan) {
-				if !crContains(crKVs(plan), crKV{"Odd.Thing.1", "", "Odd Thing 1", "Comp2"}) {
-					t.Errorf("ProgId not registered with the class row naming it: %+v", crKVs(plan))
+			check: func(t *testing.T, plan *Plan) {
+				if !contains(kVs(plan), kV{"Odd.Thing.1", "", "Odd Thing 1", "Comp2"}) {
+					t.Errorf("ProgId not registered with the class row naming it: %+v", kVs(plan))
 				}
 			},
 		},
 		{
 			name: "same context from two components",
-			mutate: func(in *classRegInput) {
-				in.Components = append(in.Components, crComponentRow{Component: "Comp2", KeyPath: "other.dll"})
-				in.Files = append(in.Files, crFileRow{File: "other.dll", Component: "Comp2", FileName: "other.dll"})
-				in.FeatureComponents = append(in.FeatureComponents, crFeatureComponent{"Main", "Comp2"})
+			mutate: func(in *Input) {
+				in.Components = append(in.Components, ComponentRow{Component: "Comp2", KeyPath: "other.dll"})
+				in.Files = append(in.Files, FileRow{File: "other.dll", Component: "Comp2", FileName: "other.dll"})
+				in.FeatureComponents = append(in.FeatureComponents, FeatureComponent{"Main", "Comp2"})
 				c := in.Classes[0]
 				c.Component = "Comp2"
-				c.ref = crRowRef{Key: []string{c.CLSID, c.Context, c.Component}}
+				c.ref = RowRef{Key: []string{c.CLSID, c.Context, c.Component}}
 				in.Classes = append(in.Classes, c)
 			},
-			check: func(t *testing.T, plan *classRegPlan) {
-				if len(plan.Add) != 0 || !crHasNote(plan, Warning, crTblClass, "registered by two components") {
+			check: func(t *testing.T, plan *Plan) {
+				if len(plan.Add) != 0 || !hasNote(plan, edit.Warning, tblClass, "registered by two components") {
 					t.Errorf("conflict not kept: %+v", plan.Notes)
 				}
 			},
 		},
 		{
 			name: "per-user icon is unexpressible",
-			mutate: func(in *classRegInput) {
+			mutate: func(in *Input) {
 				in.AllUsers = ""
 				in.Icons = []string{"odd.ico"}
 				in.Classes[0].Icon = "odd.ico"
 			},
-			check: func(t *testing.T, plan *classRegPlan) {
-				if len(plan.Add) != 0 || !crHasNote(plan, Warning, crTblClass, "not per-machine") {
+			check: func(t *testing.T, plan *Plan) {
+				if len(plan.Add) != 0 || !hasNote(plan, edit.Warning, tblClass, "not per-machine") {
 					t.Errorf("icon group converted: %+v", plan.Notes)
 				}
 			},
 		},
 		{
 			name: "per-machine icon uses the icon cache",
-			mutate: func(in *classRegInput) {
+			mutate: func(in *Input) {
 				in.Icons = []string{"odd.ico"}
 				in.Classes[0].Icon = "odd.ico"
-				in.Classes[0].IconIndex = crInt(-3)
+				in.Classes[0].IconIndex = optInt(-3)
 			},
-			check: func(t *testing.T, plan *classRegPlan) {
-				want := crKV{crC1 + `\DefaultIcon`, "", `[WindowsFolder]Installer\[ProductCode]\odd.ico,-3`, "Comp"}
-				if !crContains(crKVs(plan), want) {
-					t.Errorf("missing %+v in %+v", want, crKVs(plan))
+			check: func(t *testing.T, plan *Plan) {
+				want := kV{c1 + `\DefaultIcon`, "", `[WindowsFolder]Installer\[ProductCode]\odd.ico,-3`, "Comp"}
+				if !contains(kVs(plan), want) {
+					t.Errorf("missing %+v in %+v", want, kVs(plan))
 				}
 			},
 		},
 		{
 			name: "icon cache disabled, dropped",
-			opts: ClassToRegistryOptions{NoIconCache: true, DropUnexpressible: true},
-			mutate: func(in *classRegInput) {
+			opts: Options{NoIconCache: true, DropUnexpressible: true},
+			mutate: func(in *Input) {
 				in.Icons = []string{"odd.ico"}
 				in.Classes[0].Icon = "odd.ico"
 			},
-			check: func(t *testing.T, plan *classRegPlan) {
-				for _, r := range crKVs(plan) {
+			check: func(t *testing.T, plan *Plan) {
+				for _, r := range kVs(plan) {
 					if strings.HasSuffix(r.Key, "DefaultIcon") {
 						t.Errorf("DefaultIcon written: %+v", r)
 					}
 				}
-				if len(plan.Add) == 0 || !crHasNote(plan, Warning, crTblClass, "dropped DefaultIcon") {
+				if len(plan.Add) == 0 || !hasNote(plan, edit.Warning, tblClass, "dropped DefaultIcon") {
 					t.Errorf("notes: %+v", plan.Notes)
 				}
 			},
 		},
 		{
 			name: "handlers, relative path, file types, escaping",
-			mutate: func(in *classRegInput) {
+			mutate: func(in *Input) {
 				c := &in.Classes[0]
 				c.DefInprocHandler = "3"
-				c.Attributes = crInt(crClassRelativePath)
+				c.Attributes = optInt(classRelativePath)
 				c.FileTypeMask = "0,2,FFFF,4D5A;;1,1,FF,00"
 				c.Description = "#1 [beta] {x}"
 			},
-			check: func(t *testing.T, plan *classRegPlan) {
-				got := crKVs(plan)
-				for _, want := range []crKV{
-					{crC1, "", `##1 [\[]beta[\]] [\{]x[\}]`, "Comp"},
-					{crC1 + `\InprocServer32`, "", "thing.dll", "Comp"},
-					{crC1 + `\InprocHandler`, "", "ole2.dll", "Comp"},
-					{crC1 + `\InprocHandler32`, "", "ole32.dll", "Comp"},
+			check: func(t *testing.T, plan *Plan) {
+				got := kVs(plan)
+				for _, want := range []kV{
+					{c1, "", `##1 [\[]beta[\]] [\{]x[\}]`, "Comp"},
+					{c1 + `\InprocServer32`, "", "thing.dll", "Comp"},
+					{c1 + `\InprocHandler`, "", "ole2.dll", "Comp"},
+					{c1 + `\InprocHandler32`, "", "ole32.dll", "Comp"},
 					{`FileType\{AAAAAAAA-0000-0000-0000-000000000001}\0`, "", "0,2,FFFF,4D5A", "Comp"},
 				} {
-					if !crContains(got, want) {
+					if !contains(got, want) {
 						t.Errorf("missing %+v", want)
 					}
 				}
@@ -568,32 +570,32 @@ func TestPlanOddData(t *testing.T) {
 		},
 		{
 			name:   "handler text",
-			mutate: func(in *classRegInput) { in.Classes[0].DefInprocHandler = "MYHAND~1.DLL|myhandler.dll" },
-			check: func(t *testing.T, plan *classRegPlan) {
-				if !crContains(crKVs(plan), crKV{crC1 + `\InprocHandler32`, "", "myhandler.dll", "Comp"}) {
-					t.Errorf("rows: %+v", crKVs(plan))
+			mutate: func(in *Input) { in.Classes[0].DefInprocHandler = "MYHAND~1.DLL|myhandler.dll" },
+			check: func(t *testing.T, plan *Plan) {
+				if !contains(kVs(plan), kV{c1 + `\InprocHandler32`, "", "myhandler.dll", "Comp"}) {
+					t.Errorf("rows: %+v", kVs(plan))
 				}
 			},
 		},
 		{
 			name: "AppId values",
-			mutate: func(in *classRegInput) {
+			mutate: func(in *Input) {
 				in.Classes[0].AppID = "{BBBBBBBB-0000-0000-0000-000000000001}"
-				in.AppIDs = []appIDRow{{AppID: "{BBBBBBBB-0000-0000-0000-000000000001}", RemoteServerName: "[HOST]", LocalService: "Svc", DllSurrogate: "sur.exe",
-					ActivateAtStorage: crInt(0), RunAsInteractiveUser: crInt(1), ref: crRowRef{Key: []string{"{BBBBBBBB-0000-0000-0000-000000000001}"}}}}
+				in.AppIDs = []AppIDRow{{AppID: "{BBBBBBBB-0000-0000-0000-000000000001}", RemoteServerName: "[HOST]", LocalService: "Svc", DllSurrogate: "sur.exe",
+					ActivateAtStorage: optInt(0), RunAsInteractiveUser: optInt(1), ref: RowRef{Key: []string{"{BBBBBBBB-0000-0000-0000-000000000001}"}}}}
 			},
-			check: func(t *testing.T, plan *classRegPlan) {
-				got := crKVs(plan)
+			check: func(t *testing.T, plan *Plan) {
+				got := kVs(plan)
 				const k = `AppID\{BBBBBBBB-0000-0000-0000-000000000001}`
-				for _, want := range []crKV{
-					{crC1, "AppID", "{BBBBBBBB-0000-0000-0000-000000000001}", "Comp"},
+				for _, want := range []kV{
+					{c1, "AppID", "{BBBBBBBB-0000-0000-0000-000000000001}", "Comp"},
 					{k, "", "Odd Thing", "Comp"},
 					{k, "RemoteServerName", "[HOST]", "Comp"},
 					{k, "LocalService", "Svc", "Comp"},
 					{k, "DllSurrogate", "sur.exe", "Comp"},
 					{k, "RunAs", "Interactive User", "Comp"},
 				} {
-					if !crContains(got, want) {
+					if !contains(got, want) {
 						t.Errorf("missing %+v", want)
 					}
 				}
@@ -606,43 +608,43 @@ func TestPlanOddData(t *testing.T) {
 		},
 		{
 			name: "existing registry row wins",
-			mutate: func(in *classRegInput) {
-				in.Registry = []crRegistryRow{{ID: "regOld", Root: 0, Key: crC1 + `\InprocServer32`, Value: "[#other]", Component: "Comp"}}
+			mutate: func(in *Input) {
+				in.Registry = []RegistryRow{{ID: "regOld", Root: 0, Key: c1 + `\InprocServer32`, Value: "[#other]", Component: "Comp"}}
 			},
-			check: func(t *testing.T, plan *classRegPlan) {
-				for _, r := range crKVs(plan) {
-					if r.Key == crC1+`\InprocServer32` {
+			check: func(t *testing.T, plan *Plan) {
+				for _, r := range kVs(plan) {
+					if r.Key == c1+`\InprocServer32` {
 						t.Errorf("duplicate of an existing row: %+v", r)
 					}
 				}
-				if !crHasNote(plan, Warning, crTblRegistry, "already won") {
+				if !hasNote(plan, edit.Warning, tblRegistry, "already won") {
 					t.Errorf("notes: %+v", plan.Notes)
 				}
 			},
 		},
 		{
 			name: "identifier taken by an unrelated row",
-			mutate: func(in *classRegInput) {
-				in.Registry = []crRegistryRow{{ID: crRegistryID(0, crC1, "", "Comp"), Root: 2, Key: `Software\Other`, Value: "x", Component: "Comp"}}
+			mutate: func(in *Input) {
+				in.Registry = []RegistryRow{{ID: registryID(0, c1, "", "Comp"), Root: 2, Key: `Software\Other`, Value: "x", Component: "Comp"}}
 			},
-			check: func(t *testing.T, plan *classRegPlan) {
-				want := crRegistryID(0, crC1, "", "Comp") + "_2"
-				if len(plan.Add) == 0 || plan.Add[0].Row.ID != want || plan.Add[0].Row.Key != crC1 {
+			check: func(t *testing.T, plan *Plan) {
+				want := registryID(0, c1, "", "Comp") + "_2"
+				if len(plan.Add) == 0 || plan.Add[0].Row.ID != want || plan.Add[0].Row.Key != c1 {
 					t.Errorf("first row %+v, want identifier %s", plan.Add[0].Row, want)
 				}
 			},
 		},
 		{
 			name: "missing registry actions are added",
-			mutate: func(in *classRegInput) {
-				in.Sequences = []crSequenceRow{
-					{Table: "InstallExecuteSequence", Action: "InstallInitialize", Sequence: crInt(1500)},
-					{Table: "InstallExecuteSequence", Action: "InstallFinalize", Sequence: crInt(6600)},
-					{Table: "InstallExecuteSequence", Action: "Taken", Sequence: crInt(5000)},
+			mutate: func(in *Input) {
+				in.Sequences = []SequenceRow{
+					{Table: "InstallExecuteSequence", Action: "InstallInitialize", Sequence: optInt(1500)},
+					{Table: "InstallExecuteSequence", Action: "InstallFinalize", Sequence: optInt(6600)},
+					{Table: "InstallExecuteSequence", Action: "Taken", Sequence: optInt(5000)},
 				}
 			},
-			check: func(t *testing.T, plan *classRegPlan) {
-				want := []crAction{{"WriteRegistryValues", 5001, crSeqInstall}, {"RemoveRegistryValues", 2600, crSeqInstall}}
+			check: func(t *testing.T, plan *Plan) {
+				want := []Action{{"WriteRegistryValues", 5001, seqInstall}, {"RemoveRegistryValues", 2600, seqInstall}}
 				if diff := cmp.Diff(want, plan.Actions); diff != "" {
 					t.Errorf("actions (-want +got):\n%s", diff)
 				}
@@ -650,15 +652,15 @@ func TestPlanOddData(t *testing.T) {
 		},
 		{
 			name: "merge module: registry actions go to ModuleInstallExecuteSequence",
-			mutate: func(in *classRegInput) {
+			mutate: func(in *Input) {
 				in.MergeModule = true
-				in.Sequences = []crSequenceRow{
-					{Table: crSeqModule, Action: "WriteRegistryValues", Sequence: crInt(5000)},
-					{Table: crSeqInstall, Action: "InstallFinalize", Sequence: crInt(6600)},
+				in.Sequences = []SequenceRow{
+					{Table: seqModule, Action: "WriteRegistryValues", Sequence: optInt(5000)},
+					{Table: seqInstall, Action: "InstallFinalize", Sequence: optInt(6600)},
 				}
 			},
-			check: func(t *testing.T, plan *classRegPlan) {
-				want := []crAction{{"RemoveRegistryValues", 2600, crSeqModule}}
+			check: func(t *testing.T, plan *Plan) {
+				want := []Action{{"RemoveRegistryValues", 2600, seqModule}}
 				if diff := cmp.Diff(want, plan.Actions); diff != "" {
 					t.Errorf("actions (-want +got):\n%s", diff)
 				}
@@ -666,49 +668,49 @@ func TestPlanOddData(t *testing.T) {
 		},
 		{
 			name: "64-bit component in a 32-bit package",
-			mutate: func(in *classRegInput) {
-				in.Components[0].Attributes = crComp64
+			mutate: func(in *Input) {
+				in.Components[0].Attributes = comp64
 			},
-			check: func(t *testing.T, plan *classRegPlan) {
-				if !crHasNote(plan, Warning, crTblClass, "bitness") || len(plan.Add) == 0 {
+			check: func(t *testing.T, plan *Plan) {
+				if !hasNote(plan, edit.Warning, tblClass, "bitness") || len(plan.Add) == 0 {
 					t.Errorf("notes: %+v", plan.Notes)
 				}
 			},
 		},
 		{
 			name: "verb of an extension without ProgId, MIME without extension",
-			mutate: func(in *classRegInput) {
+			mutate: func(in *Input) {
 				in.Extensions[0].ProgID = ""
-				in.MIMEs = []mimeRow{{ContentType: "x/odd", Extension: "nope", ref: crRowRef{Key: []string{"x/odd"}}}}
+				in.MIMEs = []MIMERow{{ContentType: "x/odd", Extension: "nope", ref: RowRef{Key: []string{"x/odd"}}}}
 			},
-			check: func(t *testing.T, plan *classRegPlan) {
-				if !crHasNote(plan, Info, crTblVerb, "no ProgId_") || !crHasNote(plan, Warning, crTblMIME, "not in the Extension table") {
+			check: func(t *testing.T, plan *Plan) {
+				if !hasNote(plan, edit.Info, tblVerb, "no ProgId_") || !hasNote(plan, edit.Warning, tblMIME, "not in the Extension table") {
 					t.Errorf("notes: %+v", plan.Notes)
 				}
-				if !crContains(crKVs(plan), crKV{".odd", "*", "", "Comp"}) {
-					t.Errorf("bare extension key missing: %+v", crKVs(plan))
+				if !contains(kVs(plan), kV{".odd", "*", "", "Comp"}) {
+					t.Errorf("bare extension key missing: %+v", kVs(plan))
 				}
 			},
 		},
 		{
 			name: "feature favours advertising",
-			mutate: func(in *classRegInput) {
-				in.FeatureAttributes = map[string]int32{"Main": crFeatFavorAdvertise}
+			mutate: func(in *Input) {
+				in.FeatureAttributes = map[string]int32{"Main": featFavorAdvertise}
 			},
-			check: func(t *testing.T, plan *classRegPlan) {
-				if !crHasNote(plan, Warning, crTblClass, "favours advertising") || !crHasNote(plan, Warning, crTblExtension, "favours advertising") || len(plan.Add) == 0 {
+			check: func(t *testing.T, plan *Plan) {
+				if !hasNote(plan, edit.Warning, tblClass, "favours advertising") || !hasNote(plan, edit.Warning, tblExtension, "favours advertising") || len(plan.Add) == 0 {
 					t.Errorf("notes: %+v", plan.Notes)
 				}
 			},
 		},
 		{
 			name: "class feature does not hold the component",
-			mutate: func(in *classRegInput) {
+			mutate: func(in *Input) {
 				in.Features = append(in.Features, "Other")
 				in.Classes[0].Feature = "Other"
 			},
-			check: func(t *testing.T, plan *classRegPlan) {
-				if !crHasNote(plan, Warning, crTblClass, "does not contain component Comp") {
+			check: func(t *testing.T, plan *Plan) {
+				if !hasNote(plan, edit.Warning, tblClass, "does not contain component Comp") {
 					t.Errorf("notes: %+v", plan.Notes)
 				}
 			},
@@ -716,12 +718,12 @@ func TestPlanOddData(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			in := crOddBase()
+			in := oddBase()
 			tt.mutate(in)
-			plan := planClassRegistry(in, tt.opts)
+			plan := makePlan(in, tt.opts)
 			tt.check(t, plan)
 			// Whatever the data, a second run over the result is a no-op.
-			second := planClassRegistry(crApply(in, plan), tt.opts)
+			second := makePlan(apply(in, plan), tt.opts)
 			if len(second.Add) != 0 || len(second.Remove) != 0 {
 				t.Errorf("not idempotent: second run adds %d, removes %d", len(second.Add), len(second.Remove))
 			}
@@ -729,7 +731,7 @@ func TestPlanOddData(t *testing.T) {
 	}
 }
 
-func crContains(rows []crKV, want crKV) bool {
+func contains(rows []kV, want kV) bool {
 	for _, r := range rows {
 		if r == want {
 			return true
@@ -738,28 +740,28 @@ func crContains(rows []crKV, want crKV) bool {
 	return false
 }
 
-// crHostile builds n-sized worst cases for the mapping: n Class rows with
+// hostile builds n-sized worst cases for the mapping: n Class rows with
 // one CLSID and context from n components, a ProgId parent chain n long,
 // n extensions with one name, n verbs and n MIME types on them.
-func crHostile(n int) *classRegInput {
-	in := crOddBase()
+func hostile(n int) *Input {
+	in := oddBase()
 	const clsid = "{AAAAAAAA-0000-0000-0000-000000000001}"
 	for i := 0; i < n; i++ {
-		comp := "C" + crItoa(i)
-		file := "f" + crItoa(i)
-		in.Components = append(in.Components, crComponentRow{Component: comp, KeyPath: file})
-		in.Files = append(in.Files, crFileRow{File: file, Component: comp, FileName: file})
-		in.FeatureComponents = append(in.FeatureComponents, crFeatureComponent{"Main", comp})
-		in.Classes = append(in.Classes, classRow{CLSID: clsid, Context: "InprocServer32", Component: comp, ProgIDDefault: "P0", Feature: "Main",
-			ref: crRowRef{Key: []string{clsid, "InprocServer32", comp}}})
+		comp := "C" + strconv.Itoa(i)
+		file := "f" + strconv.Itoa(i)
+		in.Components = append(in.Components, ComponentRow{Component: comp, KeyPath: file})
+		in.Files = append(in.Files, FileRow{File: file, Component: comp, FileName: file})
+		in.FeatureComponents = append(in.FeatureComponents, FeatureComponent{"Main", comp})
+		in.Classes = append(in.Classes, ClassRow{CLSID: clsid, Context: "InprocServer32", Component: comp, ProgIDDefault: "P0", Feature: "Main",
+			ref: RowRef{Key: []string{clsid, "InprocServer32", comp}}})
 		parent := ""
 		if i > 0 {
-			parent = "P" + crItoa(i-1)
+			parent = "P" + strconv.Itoa(i-1)
 		}
-		in.ProgIDs = append(in.ProgIDs, progIDRow{ProgID: "P" + crItoa(i), Parent: parent, Class: clsid, ref: crRowRef{Key: []string{"P" + crItoa(i)}}})
-		in.Extensions = append(in.Extensions, extensionRow{Extension: "x", Component: comp, ProgID: "P" + crItoa(i), Feature: "Main", ref: crRowRef{Key: []string{"x", comp}}})
-		in.Verbs = append(in.Verbs, verbRow{Extension: "x", Verb: "v" + crItoa(i), Sequence: crInt(int32(i)), ref: crRowRef{Key: []string{"x", "v" + crItoa(i)}}})
-		in.MIMEs = append(in.MIMEs, mimeRow{ContentType: "t/" + crItoa(i), Extension: "x", CLSID: clsid, ref: crRowRef{Key: []string{"t/" + crItoa(i)}}})
+		in.ProgIDs = append(in.ProgIDs, ProgIDRow{ProgID: "P" + strconv.Itoa(i), Parent: parent, Class: clsid, ref: RowRef{Key: []string{"P" + strconv.Itoa(i)}}})
+		in.Extensions = append(in.Extensions, ExtensionRow{Extension: "x", Component: comp, ProgID: "P" + strconv.Itoa(i), Feature: "Main", ref: RowRef{Key: []string{"x", comp}}})
+		in.Verbs = append(in.Verbs, VerbRow{Extension: "x", Verb: "v" + strconv.Itoa(i), Sequence: optInt(int32(i)), ref: RowRef{Key: []string{"x", "v" + strconv.Itoa(i)}}})
+		in.MIMEs = append(in.MIMEs, MIMERow{ContentType: "t/" + strconv.Itoa(i), Extension: "x", CLSID: clsid, ref: RowRef{Key: []string{"t/" + strconv.Itoa(i)}}})
 	}
 	return in
 }
@@ -771,9 +773,9 @@ func TestPlanHostileScale(t *testing.T) {
 	if testing.Short() {
 		n = 2000
 	}
-	in := crHostile(n)
-	done := make(chan *classRegPlan, 1)
-	go func() { done <- planClassRegistry(in, ClassToRegistryOptions{DropUnexpressible: true}) }()
+	in := hostile(n)
+	done := make(chan *Plan, 1)
+	go func() { done <- makePlan(in, Options{DropUnexpressible: true}) }()
 	select {
 	case plan := <-done:
 		total := 0
@@ -792,10 +794,10 @@ func TestPlanHostileScale(t *testing.T) {
 }
 
 func BenchmarkPlanClassRegistry(b *testing.B) {
-	in := crHostile(2000)
+	in := hostile(2000)
 	b.ReportAllocs()
 	for b.Loop() {
-		planClassRegistry(in, ClassToRegistryOptions{})
+		makePlan(in, Options{})
 	}
 }
 
@@ -809,88 +811,88 @@ func TestPlanRandom(t *testing.T) {
 	if testing.Short() {
 		iters = 300
 	}
-	rng := rand.New(rand.NewPCG(crSeed(), 2))
+	rng := rand.New(rand.NewPCG(seed(), 2))
 	pick := func(s ...string) string { return s[rng.IntN(len(s))] }
 	clsids := []string{"", "{C0000000-0000-0000-0000-000000000001}", "{c0000000-0000-0000-0000-000000000001}", "{C0000000-0000-0000-0000-000000000002}", "{C0000000-0000-0000-0000-000000000003}"}
 	progs := []string{"", "P.1", "p.1", "P", "Q.1", "Q", "R"}
 	comps := []string{"A", "B", "Reg", "Dir", "Missing"}
 	exts := []string{"", "e1", "E1", ".e2", "e3"}
 	for it := 0; it < iters; it++ {
-		in := &classRegInput{
+		in := &Input{
 			ProductCode: "{11111111-2222-3333-4444-555555555555}",
 			Platform:    pick("Intel", "x64", ""),
 			AllUsers:    pick("1", "", "2"),
-			Components: []crComponentRow{{Component: "A", KeyPath: "a.dll"}, {Component: "B", Attributes: crComp64, KeyPath: "b.exe"},
-				{Component: "Reg", Attributes: crCompRegistryKeyPath, KeyPath: "r"}, {Component: "Dir"}},
-			Files:             []crFileRow{{File: "a.dll", Component: "A", FileName: "a.dll"}, {File: "b.exe", Component: "B", FileName: "B~1.EXE|b [x].exe"}},
+			Components: []ComponentRow{{Component: "A", KeyPath: "a.dll"}, {Component: "B", Attributes: comp64, KeyPath: "b.exe"},
+				{Component: "Reg", Attributes: compRegistryKeyPath, KeyPath: "r"}, {Component: "Dir"}},
+			Files:             []FileRow{{File: "a.dll", Component: "A", FileName: "a.dll"}, {File: "b.exe", Component: "B", FileName: "B~1.EXE|b [x].exe"}},
 			Features:          []string{"F"},
-			FeatureComponents: []crFeatureComponent{{"F", "A"}, {"F", "B"}},
+			FeatureComponents: []FeatureComponent{{"F", "A"}, {"F", "B"}},
 			Icons:             []string{"i.ico"},
-			Sequences: []crSequenceRow{{Table: "InstallExecuteSequence", Action: "InstallInitialize", Sequence: crInt(1500)},
-				{Table: "InstallExecuteSequence", Action: "InstallFinalize", Sequence: crInt(6600)}},
+			Sequences: []SequenceRow{{Table: "InstallExecuteSequence", Action: "InstallInitialize", Sequence: optInt(1500)},
+				{Table: "InstallExecuteSequence", Action: "InstallFinalize", Sequence: optInt(6600)}},
 		}
 		seen := map[string]bool{}
 		for n := rng.IntN(5); n > 0; n-- {
-			c := classRow{CLSID: pick(clsids[1:]...), Context: pick("InprocServer32", "LocalServer32", "localserver", "InprocHandler"), Component: pick(comps...),
+			c := ClassRow{CLSID: pick(clsids[1:]...), Context: pick("InprocServer32", "LocalServer32", "localserver", "InprocHandler"), Component: pick(comps...),
 				ProgIDDefault: pick(progs...), Description: pick("", "D", "#d [x]"), AppID: pick("", "{A0000000-0000-0000-0000-000000000001}", "{A0000000-0000-0000-0000-000000000009}"),
 				FileTypeMask: pick("", "1;2", ";x", "a;;b"), Icon: pick("", "i.ico", "gone.ico"), DefInprocHandler: pick("", "1", "2", "3", "0", "h|hand.dll"),
-				Argument: pick("", "/x [P]"), Feature: pick("F", "F", "Nope"), Attributes: crOptInt{V: int32(rng.IntN(3)), Valid: rng.IntN(2) == 0}}
+				Argument: pick("", "/x [P]"), Feature: pick("F", "F", "Nope"), Attributes: OptInt{V: int32(rng.IntN(3)), Valid: rng.IntN(2) == 0}}
 			if rng.IntN(3) == 0 {
-				c.IconIndex = crInt(int32(rng.IntN(5) - 2))
+				c.IconIndex = optInt(int32(rng.IntN(5) - 2))
 			}
-			k := crLower(c.CLSID) + "|" + c.Context + "|" + c.Component
+			k := strings.ToLower(c.CLSID) + "|" + c.Context + "|" + c.Component
 			if seen[k] {
 				continue
 			}
 			seen[k] = true
-			c.ref = crRowRef{Key: []string{c.CLSID, c.Context, c.Component}}
+			c.ref = RowRef{Key: []string{c.CLSID, c.Context, c.Component}}
 			in.Classes = append(in.Classes, c)
 		}
 		for _, name := range progs[1:] {
-			if rng.IntN(2) == 0 || seen["p"+crLower(name)] {
+			if rng.IntN(2) == 0 || seen["p"+strings.ToLower(name)] {
 				continue
 			}
-			seen["p"+crLower(name)] = true
-			in.ProgIDs = append(in.ProgIDs, progIDRow{ProgID: name, Parent: pick(progs...), Class: pick(clsids...), Description: pick("", "x"),
-				Icon: pick("", "i.ico"), ref: crRowRef{Key: []string{name}}})
+			seen["p"+strings.ToLower(name)] = true
+			in.ProgIDs = append(in.ProgIDs, ProgIDRow{ProgID: name, Parent: pick(progs...), Class: pick(clsids...), Description: pick("", "x"),
+				Icon: pick("", "i.ico"), ref: RowRef{Key: []string{name}}})
 		}
 		if rng.IntN(2) == 0 {
-			in.AppIDs = append(in.AppIDs, appIDRow{AppID: "{A0000000-0000-0000-0000-000000000001}", RemoteServerName: pick("", "[H]"), DllSurrogate: pick("", "#s"),
-				ActivateAtStorage: crOptInt{V: int32(rng.IntN(2)), Valid: rng.IntN(2) == 0}, RunAsInteractiveUser: crInt(1), ref: crRowRef{Key: []string{"{A0000000-0000-0000-0000-000000000001}"}}})
+			in.AppIDs = append(in.AppIDs, AppIDRow{AppID: "{A0000000-0000-0000-0000-000000000001}", RemoteServerName: pick("", "[H]"), DllSurrogate: pick("", "#s"),
+				ActivateAtStorage: OptInt{V: int32(rng.IntN(2)), Valid: rng.IntN(2) == 0}, RunAsInteractiveUser: optInt(1), ref: RowRef{Key: []string{"{A0000000-0000-0000-0000-000000000001}"}}})
 		}
 		for n := rng.IntN(4); n > 0; n-- {
-			e := extensionRow{Extension: pick(exts[1:]...), Component: pick(comps...), ProgID: pick(progs...), MIME: pick("", "m/1", "m/2"), Feature: pick("F", "Nope")}
+			e := ExtensionRow{Extension: pick(exts[1:]...), Component: pick(comps...), ProgID: pick(progs...), MIME: pick("", "m/1", "m/2"), Feature: pick("F", "Nope")}
 			k := "e" + e.Extension + "|" + e.Component
 			if seen[k] {
 				continue
 			}
 			seen[k] = true
-			e.ref = crRowRef{Key: []string{e.Extension, e.Component}}
+			e.ref = RowRef{Key: []string{e.Extension, e.Component}}
 			in.Extensions = append(in.Extensions, e)
 		}
 		for n := rng.IntN(4); n > 0; n-- {
-			v := verbRow{Extension: pick(exts[1:]...), Verb: pick("open", "print", "edit"), Command: pick("", "&Go", "#1"), Argument: pick("", `"%1"`)}
+			v := VerbRow{Extension: pick(exts[1:]...), Verb: pick("open", "print", "edit"), Command: pick("", "&Go", "#1"), Argument: pick("", `"%1"`)}
 			if rng.IntN(2) == 0 {
-				v.Sequence = crInt(int32(rng.IntN(3)))
+				v.Sequence = optInt(int32(rng.IntN(3)))
 			}
 			k := "v" + v.Extension + "|" + v.Verb
 			if seen[k] {
 				continue
 			}
 			seen[k] = true
-			v.ref = crRowRef{Key: []string{v.Extension, v.Verb}}
+			v.ref = RowRef{Key: []string{v.Extension, v.Verb}}
 			in.Verbs = append(in.Verbs, v)
 		}
 		for _, ct := range []string{"m/1", "m/2"} {
 			if rng.IntN(2) == 0 {
-				in.MIMEs = append(in.MIMEs, mimeRow{ContentType: ct, Extension: pick(exts[1:]...), CLSID: pick(clsids...), ref: crRowRef{Key: []string{ct}}})
+				in.MIMEs = append(in.MIMEs, MIMERow{ContentType: ct, Extension: pick(exts[1:]...), CLSID: pick(clsids...), ref: RowRef{Key: []string{ct}}})
 			}
 		}
 		if rng.IntN(3) == 0 {
-			in.Registry = []crRegistryRow{{ID: "regX", Root: int16(rng.IntN(4) - 1), Key: pick(`CLSID\{C0000000-0000-0000-0000-000000000001}`, `Software\Classes\P.1`, ".e1"), Value: pick("v", "[~]"), Component: "A"}}
+			in.Registry = []RegistryRow{{ID: "regX", Root: int16(rng.IntN(4) - 1), Key: pick(`CLSID\{C0000000-0000-0000-0000-000000000001}`, `Software\Classes\P.1`, ".e1"), Value: pick("v", "[~]"), Component: "A"}}
 		}
-		opts := ClassToRegistryOptions{DropUnexpressible: rng.IntN(2) == 0, NoIconCache: rng.IntN(4) == 0}
-		plan := planClassRegistry(in, opts)
+		opts := Options{DropUnexpressible: rng.IntN(2) == 0, NoIconCache: rng.IntN(4) == 0}
+		plan := makePlan(in, opts)
 		ids := map[string]bool{"regX": true}
 		for _, a := range plan.Add {
 			if ids[a.Row.ID] {
@@ -901,15 +903,15 @@ func TestPlanRandom(t *testing.T) {
 				t.Fatalf("iteration %d: row %+v under component %s", it, a.Row, a.Row.Component)
 			}
 		}
-		second := planClassRegistry(crApply(in, plan), opts)
+		second := makePlan(apply(in, plan), opts)
 		if len(second.Add) != 0 || len(second.Remove) != 0 || len(second.Actions) != 0 {
 			t.Fatalf("iteration %d: second run adds %d, removes %d, actions %d\nfirst: %+v\nsecond: %+v", it, len(second.Add), len(second.Remove), len(second.Actions), plan, second)
 		}
 	}
 }
 
-// crSeed is 1, or $MSIKIT_CLASSREG_SEED for longer local runs.
-func crSeed() uint64 {
+// seed is 1, or $MSIKIT_CLASSREG_SEED for longer local runs.
+func seed() uint64 {
 	var n uint64 = 1
 	if s := os.Getenv("MSIKIT_CLASSREG_SEED"); s != "" {
 		fmt.Sscan(s, &n)

@@ -1,25 +1,20 @@
-package transform
+package classreg
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strconv"
 	"strings"
+
+	"github.com/msikit/msikit/msi"
 )
 
-// Small helpers of the ClassToRegistry pass (kept in one file so that other
-// passes can see what exists before writing their own).
-
-func crItoa(n int) string { return strconv.Itoa(n) }
-
-func crLower(s string) string { return strings.ToLower(s) }
+// Helpers of the registry rows the pass writes.
 
 // longName returns the long half of a "short|long" Filename cell.
-func crLongName(s string) string {
-	if i := strings.IndexByte(s, '|'); i >= 0 {
-		return s[i+1:]
-	}
-	return s
+func longName(s string) string {
+	_, long := msi.SplitFileName(s)
+	return long
 }
 
 // fmtLiteral escapes text so that the Formatted columns of the Registry
@@ -46,7 +41,7 @@ func fmtLiteral(s string) string {
 
 // regValue protects a Registry Value that must be a string: a leading '#'
 // would make it a number or binary, so it is doubled ("##" is a literal '#').
-func crRegValue(s string) string {
+func regValue(s string) string {
 	if strings.HasPrefix(s, "#") {
 		return "#" + s
 	}
@@ -57,13 +52,13 @@ func crRegValue(s string) string {
 // row: "reg" and 32 hex digits of SHA-256 over root, key, name and
 // component (case-folded like the registry), so the same registration gets
 // the same identifier on every run.
-func crRegistryID(root int16, key, name, component string) string {
+func registryID(root int16, key, name, component string) string {
 	h := sha256.New()
-	h.Write([]byte(crItoa(int(root))))
+	h.Write([]byte(strconv.Itoa(int(root))))
 	h.Write([]byte{0})
-	h.Write([]byte(crLower(key)))
+	h.Write([]byte(strings.ToLower(key)))
 	h.Write([]byte{0})
-	h.Write([]byte(crLower(name)))
+	h.Write([]byte(strings.ToLower(name)))
 	h.Write([]byte{0})
 	h.Write([]byte(component))
 	return "reg" + strings.ToUpper(hex.EncodeToString(h.Sum(nil))[:32])

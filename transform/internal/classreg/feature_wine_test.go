@@ -1,7 +1,8 @@
-package transform
+package classreg
 
 import (
 	"context"
+	"github.com/msikit/msikit/transform/internal/edit"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,25 +41,25 @@ func TestClassToRegistryFeatureWine(t *testing.T) {
 	defer pfx.Close()
 
 	orig := filepath.Join(root, "original.msi")
-	crCopy(t, filepath.Join("testdata", "classreg", "com64.msi"), orig)
-	crRun(t, msibuild, orig, "-q", "INSERT INTO `Feature` (`Feature`, `Title`, `Display`, `Level`, `Attributes`) VALUES ('Second', 'Second', 3, 1, 0)")
-	crRun(t, msibuild, orig, "-q", "INSERT INTO `FeatureComponents` (`Feature_`, `Component_`) VALUES ('Second', 'ServerComp')")
+	copy(t, filepath.Join("testdata", "com64.msi"), orig)
+	run(t, msibuild, orig, "-q", "INSERT INTO `Feature` (`Feature`, `Title`, `Display`, `Level`, `Attributes`) VALUES ('Second', 'Second', 3, 1, 0)")
+	run(t, msibuild, orig, "-q", "INSERT INTO `FeatureComponents` (`Feature_`, `Component_`) VALUES ('Second', 'ServerComp')")
 
 	db, err := msi.Open(orig)
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, err := readClassRegInput(db)
+	in, err := readInput(db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := ClassToRegistry(db, ClassToRegistryOptions{})
+	rep, err := Run(db, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	newComps := 0
 	for _, c := range rep.Changes {
-		if c.Op == OpAdd && c.Table == "Component" {
+		if c.Op == edit.Add && c.Table == "Component" {
 			newComps++
 		}
 	}
@@ -71,7 +72,7 @@ func TestClassToRegistryFeatureWine(t *testing.T) {
 	}
 	db.Close()
 
-	prefixes := crWinePrefixes(in)
+	prefixes := winePrefixes(in)
 	dump := func() []wineoracle.Entry {
 		t.Helper()
 		e, err := pfx.Dump(prefixes...)
@@ -114,13 +115,13 @@ func TestClassToRegistryFeatureWine(t *testing.T) {
 		{"ADDLOCAL=Main", oMain, rMain},
 		{"REMOVE=Main (Second installed)", oRemoved, rRemoved},
 	} {
-		want, got := crWineNormalize(in, c.orig, c.rew)
+		want, got := wineNormalize(in, c.orig, c.rew)
 		if strings.HasPrefix(c.name, "REMOVE") {
 			// Wine's UnregisterProgIdInfo leaves ProgId keys of a
 			// removed registration behind (its own quirk, also seen on
 			// uninstall in TestClassToRegistryWine; Windows removes
 			// them). Those lines may be in the original only.
-			want = crWineDropProgIDs(in, want, got)
+			want = wineDropProgIDs(in, want, got)
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("%s: registry (-original +rewritten):\n%s", c.name, diff)
@@ -136,16 +137,16 @@ func TestClassToRegistryFeatureWine(t *testing.T) {
 	_ = os.Remove(rewritten)
 }
 
-// crWineDropProgIDs removes from want the lines under a ProgId key of the
+// wineDropProgIDs removes from want the lines under a ProgId key of the
 // package that got does not have.
-func crWineDropProgIDs(in *classRegInput, want, got []string) []string {
+func wineDropProgIDs(in *Input, want, got []string) []string {
 	have := map[string]bool{}
 	for _, l := range got {
 		have[l] = true
 	}
 	var out []string
 	for _, l := range want {
-		if !have[l] && crUnderProgID(in, l) {
+		if !have[l] && underProgID(in, l) {
 			continue
 		}
 		out = append(out, l)
@@ -153,10 +154,10 @@ func crWineDropProgIDs(in *classRegInput, want, got []string) []string {
 	return out
 }
 
-func crUnderProgID(in *classRegInput, line string) bool {
-	k := crLower(line)
+func underProgID(in *Input, line string) bool {
+	k := strings.ToLower(line)
 	for _, p := range in.ProgIDs {
-		pre := crLower(`software\classes\` + p.ProgID)
+		pre := strings.ToLower(`software\classes\` + p.ProgID)
 		if strings.HasPrefix(k, pre+" |") || strings.HasPrefix(k, pre+`\`) {
 			return true
 		}

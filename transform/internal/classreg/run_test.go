@@ -1,7 +1,8 @@
-package transform
+package classreg
 
 import (
 	"errors"
+	"github.com/msikit/msikit/transform/internal/edit"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,15 +16,15 @@ import (
 	"github.com/msikit/msikit/msi"
 )
 
-// crRewrite runs the pass on a copy of src and saves it to dir/out.msi.
-func crRewrite(t *testing.T, src, dir string, opts ClassToRegistryOptions) (string, *Report) {
+// rewrite runs the pass on a copy of src and saves it to dir/out.msi.
+func rewrite(t *testing.T, src, dir string, opts Options) (string, *edit.Log) {
 	t.Helper()
 	db, err := msi.Open(src)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	rep, err := ClassToRegistry(db, opts)
+	rep, err := Run(db, opts)
 	if err != nil {
 		t.Fatalf("ClassToRegistry: %v", err)
 	}
@@ -35,22 +36,22 @@ func crRewrite(t *testing.T, src, dir string, opts ClassToRegistryOptions) (stri
 	return out, rep
 }
 
-// crExportAll exports every table of path with msiinfo (each must work)
+// exportAll exports every table of path with msiinfo (each must work)
 // and returns them by name.
-func crExportAll(t *testing.T, msiinfo, path string) map[string]crIDT {
+func exportAll(t *testing.T, msiinfo, path string) map[string]iDT {
 	t.Helper()
 	out, err := exec.Command(msiinfo, "tables", path).Output()
 	if err != nil {
 		t.Fatalf("msiinfo tables %s: %v", path, err)
 	}
-	tables := map[string]crIDT{}
+	tables := map[string]iDT{}
 	for _, name := range strings.Fields(string(out)) {
 		b, err := testenv.Command(t, msiinfo, "export", path, name).Output()
 		if err != nil {
 			t.Errorf("msiinfo export %s %s: %v", path, name, err)
 			continue
 		}
-		tab := crParseIDT(string(b))
+		tab := parseIDT(string(b))
 		tab.Name = name
 		tables[name] = tab
 	}
@@ -59,31 +60,31 @@ func crExportAll(t *testing.T, msiinfo, path string) map[string]crIDT {
 
 func TestClassToRegistryGolden(t *testing.T) {
 	msiinfo := testenv.NeedTool(t, "msiinfo", "msitools")
-	for _, tc := range crGoldenCases {
+	for _, tc := range goldenCases {
 		t.Run(tc.name, func(t *testing.T) {
-			src := crCorpusFile(t, tc.file)
-			out, rep := crRewrite(t, src, t.TempDir(), ClassToRegistryOptions{})
-			after := crExportAll(t, msiinfo, out)
+			src := corpusFile(t, tc.file)
+			out, rep := rewrite(t, src, t.TempDir(), Options{})
+			after := exportAll(t, msiinfo, out)
 
-			var got []crRegistryRow
-			for _, r := range after[crTblRegistry].Rows {
-				got = append(got, crRegistryRowOf(after[crTblRegistry], r))
+			var got []RegistryRow
+			for _, r := range after[tblRegistry].Rows {
+				got = append(got, registryRowOf(after[tblRegistry], r))
 			}
-			crSortRegistry(got)
-			want := crReadGolden(t, filepath.Join("testdata", "classreg", tc.golden))
+			sortRegistry(got)
+			want := readGolden(t, filepath.Join("testdata", tc.golden))
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("msiinfo export Registry (-golden +got):\n%s", diff)
 			}
 			// Every row of these packages is converted: the tables are
 			// empty, and each removal is in the report with its old row.
-			before := crExportAll(t, msiinfo, src)
+			before := exportAll(t, msiinfo, src)
 			removed := map[string]int{}
 			for _, c := range rep.Changes {
-				if c.Op == OpRemove {
+				if c.Op == edit.Remove {
 					removed[c.Table]++
 				}
 			}
-			for _, table := range []string{crTblClass, crTblProgID, crTblAppID, crTblExtension, crTblVerb, crTblMIME} {
+			for _, table := range []string{tblClass, tblProgID, tblAppID, tblExtension, tblVerb, tblMIME} {
 				if n := len(after[table].Rows); n != 0 {
 					t.Errorf("%s still has %d rows: %v", table, n, after[table].Rows)
 				}
@@ -93,12 +94,12 @@ func TestClassToRegistryGolden(t *testing.T) {
 			}
 			for _, c := range rep.Changes {
 				switch c.Op {
-				case OpRemove:
-					if !crHasRow(before[c.Table], c.Old) {
+				case edit.Remove:
+					if !hasRow(before[c.Table], c.Old) {
 						t.Errorf("reported removed row %v is not a row of %s before", c.Old, c.Table)
 					}
-				case OpAdd:
-					if !crHasRow(after[c.Table], c.New) {
+				case edit.Add:
+					if !hasRow(after[c.Table], c.New) {
 						t.Errorf("reported added row %v is not a row of %s after", c.New, c.Table)
 					}
 				}
@@ -110,13 +111,13 @@ func TestClassToRegistryGolden(t *testing.T) {
 			// keys).
 			added := map[string][][]string{}
 			for _, c := range rep.Changes {
-				if c.Op == OpAdd {
+				if c.Op == edit.Add {
 					added[c.Table] = append(added[c.Table], c.New)
 				}
 			}
 			for name, tab := range before {
 				switch name {
-				case crTblClass, crTblProgID, crTblAppID, crTblExtension, crTblVerb, crTblMIME, crTblRegistry:
+				case tblClass, tblProgID, tblAppID, tblExtension, tblVerb, tblMIME, tblRegistry:
 					continue
 				case "Component", "FeatureComponents", "CreateFolder":
 					tab.Rows = append(tab.Rows, added[name]...)
@@ -139,7 +140,7 @@ func TestClassToRegistryGolden(t *testing.T) {
 	}
 }
 
-func crHasRow(tab crIDT, row []string) bool {
+func hasRow(tab iDT, row []string) bool {
 	for _, r := range tab.Rows {
 		if cmp.Equal(r, row) {
 			return true
@@ -149,19 +150,19 @@ func crHasRow(tab crIDT, row []string) bool {
 }
 
 func TestClassToRegistryIdempotent(t *testing.T) {
-	for _, tc := range crGoldenCases {
+	for _, tc := range goldenCases {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			out, first := crRewrite(t, crCorpusFile(t, tc.file), dir, ClassToRegistryOptions{})
-			if !first.Changed() {
+			out, first := rewrite(t, corpusFile(t, tc.file), dir, Options{})
+			if len(first.Changes) == 0 {
 				t.Fatal("first run changed nothing")
 			}
 			second := filepath.Join(dir, "second")
 			if err := os.Mkdir(second, 0o755); err != nil {
 				t.Fatal(err)
 			}
-			out2, rep := crRewrite(t, out, second, ClassToRegistryOptions{})
-			if rep.Changed() {
+			out2, rep := rewrite(t, out, second, Options{})
+			if len(rep.Changes) > 0 {
 				t.Errorf("second run changed %d rows: %+v", len(rep.Changes), rep.Changes)
 			}
 			a, _ := os.ReadFile(out)
@@ -179,12 +180,12 @@ func TestClassToRegistrySign(t *testing.T) {
 	ossl := testenv.NeedTool(t, "osslsigncode", "osslsigncode")
 	openssl := testenv.NeedTool(t, "openssl", "openssl")
 	dir := t.TempDir()
-	out, _ := crRewrite(t, crCorpusFile(t, crGoldenCases[0].file), dir, ClassToRegistryOptions{})
+	out, _ := rewrite(t, corpusFile(t, goldenCases[0].file), dir, Options{})
 	key, cert := filepath.Join(dir, "key.pem"), filepath.Join(dir, "cert.pem")
-	crRun(t, openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=msikit test")
+	run(t, openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=msikit test")
 	signed := filepath.Join(dir, "signed.msi")
-	crRun(t, ossl, "sign", "-certs", cert, "-key", key, "-h", "sha256", "-in", out, "-out", signed)
-	crRun(t, ossl, "verify", "-in", signed, "-CAfile", cert)
+	run(t, ossl, "sign", "-certs", cert, "-key", key, "-h", "sha256", "-in", out, "-out", signed)
+	run(t, ossl, "verify", "-in", signed, "-CAfile", cert)
 }
 
 // TestClassToRegistryNewRegistryTable drops the Registry table and the
@@ -195,26 +196,26 @@ func TestClassToRegistryNewRegistryTable(t *testing.T) {
 	msibuild := testenv.NeedTool(t, "msibuild", "msitools")
 	dir := t.TempDir()
 	src := filepath.Join(dir, "src.msi")
-	crCopy(t, crCorpusFile(t, "real/wix-Class-OldClassTableDef.msi"), src)
-	crRun(t, msibuild, src, "-q", "DROP TABLE `Registry`")
+	copy(t, corpusFile(t, "real/wix-Class-OldClassTableDef.msi"), src)
+	run(t, msibuild, src, "-q", "DROP TABLE `Registry`")
 	for _, a := range []string{"WriteRegistryValues", "RemoveRegistryValues"} {
-		crRun(t, msibuild, src, "-q", "DELETE FROM `InstallExecuteSequence` WHERE `Action` = '"+a+"'")
+		run(t, msibuild, src, "-q", "DELETE FROM `InstallExecuteSequence` WHERE `Action` = '"+a+"'")
 	}
-	crRun(t, msibuild, src, "-q", "DELETE FROM `_Validation` WHERE `Table` = 'Registry'")
-	out, rep := crRewrite(t, src, dir, ClassToRegistryOptions{})
-	after := crExportAll(t, msiinfo, out)
+	run(t, msibuild, src, "-q", "DELETE FROM `_Validation` WHERE `Table` = 'Registry'")
+	out, rep := rewrite(t, src, dir, Options{})
+	after := exportAll(t, msiinfo, out)
 
-	reg := after[crTblRegistry]
+	reg := after[tblRegistry]
 	if diff := cmp.Diff([]string{"s72", "i2", "l255", "L255", "L0", "s72"}, reg.Types); diff != "" {
 		t.Errorf("Registry column types (-want +got):\n%s", diff)
 	}
-	var got []crRegistryRow
+	var got []RegistryRow
 	for _, r := range reg.Rows {
-		got = append(got, crRegistryRowOf(reg, r))
+		got = append(got, registryRowOf(reg, r))
 	}
-	crSortRegistry(got)
-	var want []crRegistryRow
-	for _, r := range crReadGolden(t, filepath.Join("testdata", "classreg", "wix-Class-OldClassTableDef.Registry.idt")) {
+	sortRegistry(got)
+	var want []RegistryRow
+	for _, r := range readGolden(t, filepath.Join("testdata", "wix-Class-OldClassTableDef.Registry.idt")) {
 		if strings.HasPrefix(r.ID, "reg") && len(r.ID) == 35 { // the generated rows only
 			want = append(want, r)
 		}
@@ -233,19 +234,19 @@ func TestClassToRegistryNewRegistryTable(t *testing.T) {
 	val := after["_Validation"]
 	n := 0
 	for _, r := range val.Rows {
-		if val.get(r, "Table") == crTblRegistry {
+		if val.get(r, "Table") == tblRegistry {
 			n++
 		}
 	}
-	if n != len(crRegistryColumns) {
-		t.Errorf("_Validation has %d Registry rows, want %d", n, len(crRegistryColumns))
+	if n != len(registryColumns) {
+		t.Errorf("_Validation has %d Registry rows, want %d", n, len(registryColumns))
 	}
-	if !crReportHasNote(rep, crTblRegistry, "created the Registry table") {
+	if !reportHasNote(rep, tblRegistry, "created the Registry table") {
 		t.Errorf("report does not say the table was created: %+v", rep.Notes)
 	}
 }
 
-func crReportHasNote(rep *Report, table, substr string) bool {
+func reportHasNote(rep *edit.Log, table, substr string) bool {
 	for _, n := range rep.Notes {
 		if n.Table == table && strings.Contains(n.Reason, substr) {
 			return true
@@ -263,7 +264,7 @@ func TestClassToRegistryOddDatabase(t *testing.T) {
 	msibuild := testenv.NeedTool(t, "msibuild", "msitools")
 	dir := t.TempDir()
 	src := filepath.Join(dir, "src.msi")
-	crCopy(t, crCorpusFile(t, "synthetic/synth-com-advertised.msi"), src)
+	copy(t, corpusFile(t, "synthetic/synth-com-advertised.msi"), src)
 	for _, q := range []string{
 		"INSERT INTO `Class` (`CLSID`, `Context`, `Component_`, `Description`, `Feature_`) VALUES ('{DEADBEEF-0000-0000-0000-000000000001}', 'InprocServer32', 'NoSuchComp', 'Ghost', 'Core')",
 		"INSERT INTO `Class` (`CLSID`, `Context`, `Component_`, `Description`, `Feature_`) VALUES ('{23572545-7D83-6DE6-4554-E81806A5DB6A}', 'InprocServer32', 'ComServer', 'Synth Local Server', 'Core')",
@@ -271,32 +272,32 @@ func TestClassToRegistryOddDatabase(t *testing.T) {
 		"INSERT INTO `ProgId` (`ProgId`, `ProgId_Parent`, `Description`) VALUES ('Loop.B', 'Loop.A', 'B')",
 		"INSERT INTO `ProgId` (`ProgId`, `ProgId_Parent`, `Description`) VALUES ('Orphan.VI', 'Gone.1', 'orphan')",
 	} {
-		crRun(t, msibuild, src, "-q", q)
+		run(t, msibuild, src, "-q", q)
 	}
-	out, rep := crRewrite(t, src, dir, ClassToRegistryOptions{})
+	out, rep := rewrite(t, src, dir, Options{})
 	for _, want := range []struct{ table, substr string }{
-		{crTblClass, "component NoSuchComp is not in the Component table"},
-		{crTblClass, "has 2 Class rows"},
-		{crTblProgID, "ProgId_Parent Gone.1 is not in the ProgId table"},
-		{crTblProgID, "never registers this ProgId"},
-		{crTblProgID, "a cycle"},
+		{tblClass, "component NoSuchComp is not in the Component table"},
+		{tblClass, "has 2 Class rows"},
+		{tblProgID, "ProgId_Parent Gone.1 is not in the ProgId table"},
+		{tblProgID, "never registers this ProgId"},
+		{tblProgID, "a cycle"},
 	} {
-		if !crReportHasNote(rep, want.table, want.substr) {
+		if !reportHasNote(rep, want.table, want.substr) {
 			t.Errorf("no %s note containing %q", want.table, want.substr)
 		}
 	}
-	after := crExportAll(t, msiinfo, out)
+	after := exportAll(t, msiinfo, out)
 	left := map[string]bool{}
-	for _, r := range after[crTblClass].Rows {
-		left[after[crTblClass].get(r, "CLSID")] = true
+	for _, r := range after[tblClass].Rows {
+		left[after[tblClass].get(r, "CLSID")] = true
 	}
-	if !left["{DEADBEEF-0000-0000-0000-000000000001}"] || len(after[crTblClass].Rows) != 1 {
-		t.Errorf("Class rows left: %v (want only the ghost class)", after[crTblClass].Rows)
+	if !left["{DEADBEEF-0000-0000-0000-000000000001}"] || len(after[tblClass].Rows) != 1 {
+		t.Errorf("Class rows left: %v (want only the ghost class)", after[tblClass].Rows)
 	}
 	var inproc string
-	for _, r := range after[crTblRegistry].Rows {
-		if after[crTblRegistry].get(r, "Key") == `CLSID\{23572545-7D83-6DE6-4554-E81806A5DB6A}\InprocServer32` {
-			inproc = after[crTblRegistry].get(r, "Value")
+	for _, r := range after[tblRegistry].Rows {
+		if after[tblRegistry].get(r, "Key") == `CLSID\{23572545-7D83-6DE6-4554-E81806A5DB6A}\InprocServer32` {
+			inproc = after[tblRegistry].get(r, "Value")
 		}
 	}
 	if inproc != "[#comserver.dll]" {
@@ -313,7 +314,7 @@ func TestClassToRegistryRefusesPatches(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		if _, err := ClassToRegistry(db, ClassToRegistryOptions{}); err == nil {
+		if _, err := Run(db, Options{}); err == nil {
 			t.Errorf("%s: a patch was accepted", filepath.Base(f))
 		}
 		db.Close()
@@ -335,18 +336,18 @@ func TestClassToRegistryCorpus(t *testing.T) {
 				t.Skipf("not readable: %v", err)
 			}
 			defer db.Close()
-			rep, err := ClassToRegistry(db, ClassToRegistryOptions{})
+			rep, err := Run(db, Options{})
 			if err != nil {
 				if testenv.IsCorrupt(f) {
 					return
 				}
 				t.Fatalf("ClassToRegistry: %v", err)
 			}
-			again, err := ClassToRegistry(db, ClassToRegistryOptions{})
+			again, err := Run(db, Options{})
 			if err != nil {
 				t.Fatalf("second run: %v", err)
 			}
-			if again.Changed() {
+			if len(again.Changes) > 0 {
 				t.Errorf("second run changed %d rows after %d", len(again.Changes), len(rep.Changes))
 			}
 		})
@@ -359,11 +360,11 @@ func TestClassToRegistryCorpus(t *testing.T) {
 // Register*/Unregister* actions stay.
 func TestClassToRegistrySequence(t *testing.T) {
 	msiinfo := testenv.NeedTool(t, "msiinfo", "msitools")
-	src := filepath.Join("testdata", "classreg", "com64.msi")
-	before := crExportAll(t, msiinfo, src)["InstallExecuteSequence"]
-	out, _ := crRewrite(t, src, t.TempDir(), ClassToRegistryOptions{})
-	after := crExportAll(t, msiinfo, out)["InstallExecuteSequence"]
-	seqs := func(tab crIDT) map[string]string {
+	src := filepath.Join("testdata", "com64.msi")
+	before := exportAll(t, msiinfo, src)["InstallExecuteSequence"]
+	out, _ := rewrite(t, src, t.TempDir(), Options{})
+	after := exportAll(t, msiinfo, out)["InstallExecuteSequence"]
+	seqs := func(tab iDT) map[string]string {
 		m := map[string]string{}
 		for _, r := range tab.Rows {
 			m[tab.get(r, "Action")] = tab.get(r, "Sequence")
@@ -386,7 +387,7 @@ func TestClassToRegistrySequence(t *testing.T) {
 // TestClassToRegistrySigned: the pass edits a signed package in memory;
 // saving it needs DropSignature, and the result can be signed again.
 func TestClassToRegistrySigned(t *testing.T) {
-	src := crCorpusFile(t, "synthetic/synth-all-signed.msi")
+	src := corpusFile(t, "synthetic/synth-all-signed.msi")
 	db, err := msi.Open(src)
 	if err != nil {
 		t.Fatal(err)
@@ -395,9 +396,9 @@ func TestClassToRegistrySigned(t *testing.T) {
 	if !db.Signed() {
 		t.Fatal("fixture is not signed")
 	}
-	rep, err := ClassToRegistry(db, ClassToRegistryOptions{})
-	if err != nil || !rep.Changed() {
-		t.Fatalf("ClassToRegistry: %v, changed %v", err, rep.Changed())
+	rep, err := Run(db, Options{})
+	if err != nil || !(len(rep.Changes) > 0) {
+		t.Fatalf("ClassToRegistry: %v, changed %v", err, (len(rep.Changes) > 0))
 	}
 	dir := t.TempDir()
 	if err := db.Save(filepath.Join(dir, "kept.msi"), nil); !errors.Is(err, msi.ErrSigned) {

@@ -1,4 +1,4 @@
-package transform
+package classreg
 
 import (
 	"context"
@@ -16,8 +16,8 @@ import (
 	"github.com/msikit/msikit/msi"
 )
 
-// crWineCase is a package installed under Wine before and after the pass.
-type crWineCase struct {
+// wineCase is a package installed under Wine before and after the pass.
+type wineCase struct {
 	name string
 	file string // corpus path, or a path under testdata/ (starting "testdata/")
 	// prepare edits the copy both packages are made from (with msibuild),
@@ -25,14 +25,14 @@ type crWineCase struct {
 	prepare func(t *testing.T, msibuild, dir, pkg string)
 }
 
-var crWineCases = []crWineCase{
+var wineCases = []wineCase{
 	{
-		// Built by testdata/classreg/gen-com64.sh: 64-bit components,
+		// Built by testdata/gen-com64.sh: 64-bit components,
 		// DefInprocHandler 1 and 3 and text, several FileTypeMask
 		// patterns, a full AppId shared by two classes, a formatted local
 		// server argument, no registry actions in the sequence.
 		name:    "com64",
-		file:    "testdata/classreg/com64.msi",
+		file:    "testdata/com64.msi",
 		prepare: func(t *testing.T, msibuild, dir, pkg string) {},
 	},
 	{
@@ -42,7 +42,7 @@ var crWineCases = []crWineCase{
 			// The synthetic type library is not a real one, so Wine's
 			// RegisterTypeLibraries fails the install; TypeLib is not
 			// what this test is about, so both packages lose it.
-			crRun(t, msibuild, pkg, "-q", "DROP TABLE `TypeLib`")
+			run(t, msibuild, pkg, "-q", "DROP TABLE `TypeLib`")
 		},
 	},
 	{
@@ -61,14 +61,14 @@ var crWineCases = []crWineCase{
 	},
 }
 
-func crRun(t *testing.T, name string, args ...string) {
+func run(t *testing.T, name string, args ...string) {
 	t.Helper()
 	if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
 		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
 	}
 }
 
-func crCopy(t *testing.T, from, to string) {
+func copy(t *testing.T, from, to string) {
 	t.Helper()
 	b, err := os.ReadFile(from)
 	if err != nil {
@@ -79,9 +79,9 @@ func crCopy(t *testing.T, from, to string) {
 	}
 }
 
-// crWinePrefixes lists the registry keys (under HKLM) a package's
+// winePrefixes lists the registry keys (under HKLM) a package's
 // registration can touch, in both registry views.
-func crWinePrefixes(in *classRegInput) []string {
+func winePrefixes(in *Input) []string {
 	var keys []string
 	for _, c := range in.Classes {
 		keys = append(keys, `CLSID\`+c.CLSID, `FileType\`+c.CLSID)
@@ -108,7 +108,7 @@ func crWinePrefixes(in *classRegInput) []string {
 // TestClassToRegistryWine installs each package and its rewrite under Wine
 // and compares what they register. The registered values must be the same,
 // except the darwin descriptors, which only the original may have, and the
-// differences listed in crWineNormalize (each a documented decision or Wine
+// differences listed in wineNormalize (each a documented decision or Wine
 // quirk). Uninstalling the rewrite must remove every key.
 func TestClassToRegistryWine(t *testing.T) {
 	t.Parallel() // Wine waits for its server much of the time; overlap the two Wine tests
@@ -122,7 +122,7 @@ func TestClassToRegistryWine(t *testing.T) {
 	}
 	defer pfx.Close()
 
-	for _, tc := range crWineCases {
+	for _, tc := range wineCases {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join(root, tc.name)
 			if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -131,20 +131,20 @@ func TestClassToRegistryWine(t *testing.T) {
 			orig := filepath.Join(dir, "original.msi")
 			src := tc.file
 			if !strings.HasPrefix(src, "testdata/") {
-				src = crCorpusFile(t, tc.file) // skips without the corpus
+				src = corpusFile(t, tc.file) // skips without the corpus
 			}
-			crCopy(t, src, orig)
+			copy(t, src, orig)
 			tc.prepare(t, msibuild, dir, orig)
 
 			db, err := msi.Open(orig)
 			if err != nil {
 				t.Fatal(err)
 			}
-			in, err := readClassRegInput(db)
+			in, err := readInput(db)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := ClassToRegistry(db, ClassToRegistryOptions{}); err != nil {
+			if _, err := Run(db, Options{}); err != nil {
 				t.Fatal(err)
 			}
 			rewritten := filepath.Join(dir, "rewritten.msi")
@@ -153,7 +153,7 @@ func TestClassToRegistryWine(t *testing.T) {
 			}
 			db.Close()
 
-			prefixes := crWinePrefixes(in)
+			prefixes := winePrefixes(in)
 			round := func(pkg string, installedCheck func()) (installed, removed []wineoracle.Entry) {
 				t.Helper()
 				if _, err := pfx.MsiExec(ctx, "/i", pkg); err != nil {
@@ -207,7 +207,7 @@ func TestClassToRegistryWine(t *testing.T) {
 					t.Errorf("rewritten install has an advertised value: %s", e)
 				}
 			}
-			want, got := crWineNormalize(in, origIn, rewIn)
+			want, got := wineNormalize(in, origIn, rewIn)
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("registry after install (-original +rewritten):\n%s", diff)
 			}
@@ -225,7 +225,7 @@ func TestClassToRegistryWine(t *testing.T) {
 	}
 }
 
-// crWineNormalize returns the comparable lines of the two installs. From
+// wineNormalize returns the comparable lines of the two installs. From
 // the original it removes the darwin-descriptor values and Wine's quirks;
 // in both it rewrites what the pass writes differently on purpose:
 //
@@ -244,24 +244,24 @@ func TestClassToRegistryWine(t *testing.T) {
 //     Interface, DirectShow, Media Type, MediaFoundation); all others are
 //     shared by both views, so for them the view is not compared. CLSID
 //     keys are compared with their view.
-func crWineNormalize(in *classRegInput, orig, rew []wineoracle.Entry) (want, got []string) {
+func wineNormalize(in *Input, orig, rew []wineoracle.Entry) (want, got []string) {
 	relative := map[string]bool{}
 	for _, c := range in.Classes {
-		if c.Attributes.Valid && c.Attributes.V&crClassRelativePath != 0 {
-			relative[crLower(`\CLSID\`+c.CLSID+`\`+c.Context)] = true
+		if c.Attributes.Valid && c.Attributes.V&classRelativePath != 0 {
+			relative[strings.ToLower(`\CLSID\`+c.CLSID+`\`+c.Context)] = true
 		}
 	}
 	zeroFlag := map[string]bool{}
 	for _, a := range in.AppIDs {
 		if a.ActivateAtStorage.Valid && a.ActivateAtStorage.V == 0 {
-			zeroFlag[crLower(`\AppID\`+a.AppID)+"\x00activateatstorage"] = true
+			zeroFlag[strings.ToLower(`\AppID\`+a.AppID)+"\x00activateatstorage"] = true
 		}
 		if a.RunAsInteractiveUser.Valid && a.RunAsInteractiveUser.V == 0 {
-			zeroFlag[crLower(`\AppID\`+a.AppID)+"\x00runas"] = true
+			zeroFlag[strings.ToLower(`\AppID\`+a.AppID)+"\x00runas"] = true
 		}
 	}
 	isLocalServer := func(key string) bool {
-		k := crLower(key)
+		k := strings.ToLower(key)
 		return strings.HasSuffix(k, `\localserver32`) || strings.HasSuffix(k, `\localserver`)
 	}
 	unquote := func(v string) string {
@@ -273,14 +273,14 @@ func crWineNormalize(in *classRegInput, orig, rew []wineoracle.Entry) (want, got
 		return v
 	}
 	for _, e := range orig {
-		e.Key = crSharedView(e.Key)
-		k := crLower(e.Key)
+		e.Key = sharedView(e.Key)
+		k := strings.ToLower(e.Key)
 		switch {
 		case e.Type == "REG_MULTI_SZ" && isDarwinValue(e.Value):
 			continue
 		case e.IsKey() && strings.HasSuffix(k, `\shellnew`):
 			continue
-		case !e.IsKey() && strings.Contains(k, `\appid\`) && zeroFlag[k[strings.Index(k, `\appid\`):]+"\x00"+crLower(e.Name)]:
+		case !e.IsKey() && strings.Contains(k, `\appid\`) && zeroFlag[k[strings.Index(k, `\appid\`):]+"\x00"+strings.ToLower(e.Name)]:
 			continue
 		}
 		for suffix := range relative {
@@ -291,20 +291,20 @@ func crWineNormalize(in *classRegInput, orig, rew []wineoracle.Entry) (want, got
 		want = append(want, e.String())
 	}
 	for _, e := range rew {
-		e.Key = crSharedView(e.Key)
+		e.Key = sharedView(e.Key)
 		if !e.IsKey() && isLocalServer(e.Key) && e.Name == "(Default)" {
 			e.Value = unquote(e.Value)
 		}
 		got = append(got, e.String())
 	}
-	return crUniq(want), crUniq(got)
+	return uniq(want), uniq(got)
 }
 
-// crSharedView drops "Wow6432Node\" from a Classes key that Windows 7 and
+// sharedView drops "Wow6432Node\" from a Classes key that Windows 7 and
 // later share between the 32-bit and 64-bit views.
-func crSharedView(key string) string {
+func sharedView(key string) string {
 	const pre = `software\classes\wow6432node\`
-	k := crLower(key)
+	k := strings.ToLower(key)
 	if !strings.HasPrefix(k, pre) {
 		return key
 	}
@@ -317,7 +317,7 @@ func crSharedView(key string) string {
 	return key[:len(`software\classes\`)] + key[len(pre):]
 }
 
-func crUniq(s []string) []string {
+func uniq(s []string) []string {
 	sort.Strings(s)
 	return slices.Compact(s)
 }

@@ -1,4 +1,4 @@
-package transform
+package classreg
 
 import (
 	"os"
@@ -11,8 +11,8 @@ import (
 	"github.com/msikit/msikit/internal/testenv"
 )
 
-// crIDT is a table as IDT text: column names, types, and rows of cells.
-type crIDT struct {
+// iDT is a table as IDT text: column names, types, and rows of cells.
+type iDT struct {
 	Name    string
 	Columns []string
 	Types   []string
@@ -20,10 +20,10 @@ type crIDT struct {
 	Rows    [][]string
 }
 
-// crParseIDT parses the text msiinfo export writes (CRLF lines, tab cells).
-func crParseIDT(text string) crIDT {
+// parseIDT parses the text msiinfo export writes (CRLF lines, tab cells).
+func parseIDT(text string) iDT {
 	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
-	var t crIDT
+	var t iDT
 	if len(lines) < 3 {
 		return t
 	}
@@ -45,7 +45,7 @@ func crParseIDT(text string) crIDT {
 }
 
 // col returns the index of a column, or -1.
-func (t crIDT) col(name string) int {
+func (t iDT) col(name string) int {
 	for i, c := range t.Columns {
 		if c == name {
 			return i
@@ -55,50 +55,50 @@ func (t crIDT) col(name string) int {
 }
 
 // get returns a row's cell by column name ("" when absent).
-func (t crIDT) get(row []string, name string) string {
+func (t iDT) get(row []string, name string) string {
 	if i := t.col(name); i >= 0 && i < len(row) {
 		return row[i]
 	}
 	return ""
 }
 
-func (t crIDT) ref(row []string) crRowRef {
+func (t iDT) ref(row []string) RowRef {
 	var key []string
 	for _, k := range t.Keys {
 		key = append(key, t.get(row, k))
 	}
-	return crRowRef{Key: key, Old: append([]string(nil), row...)}
+	return RowRef{Key: key, Old: append([]string(nil), row...)}
 }
 
 // msiinfoExport exports one table with msiinfo; a missing table is an
-// empty crIDT.
-func crMsiinfoExport(t *testing.T, msiinfo, path, table string) crIDT {
+// empty iDT.
+func msiinfoExport(t *testing.T, msiinfo, path, table string) iDT {
 	t.Helper()
 	out, err := testenv.Command(t, msiinfo, "export", path, table).Output()
 	if err != nil {
-		return crIDT{Name: table}
+		return iDT{Name: table}
 	}
-	return crParseIDT(string(out))
+	return parseIDT(string(out))
 }
 
-func crOptIntOf(s string) crOptInt {
+func optIntOf(s string) OptInt {
 	if s == "" {
-		return crOptInt{}
+		return OptInt{}
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil {
-		return crOptInt{}
+		return OptInt{}
 	}
-	return crInt(int32(n))
+	return optInt(int32(n))
 }
 
 // inputFromMsiinfo builds the mapping's input from msiinfo exports: an
 // independent reader (msitools) for the golden tests of the mapping.
-func inputFromMsiinfo(t *testing.T, path string) *classRegInput {
+func inputFromMsiinfo(t *testing.T, path string) *Input {
 	t.Helper()
 	msiinfo := testenv.NeedTool(t, "msiinfo", "msitools")
-	in := &classRegInput{}
-	ex := func(name string) crIDT { return crMsiinfoExport(t, msiinfo, path, name) }
+	in := &Input{}
+	ex := func(name string) iDT { return msiinfoExport(t, msiinfo, path, name) }
 	props := ex("Property")
 	for _, r := range props.Rows {
 		switch props.get(r, "Property") {
@@ -117,62 +117,62 @@ func inputFromMsiinfo(t *testing.T, path string) *classRegInput {
 	}
 	c := ex("Class")
 	for _, r := range c.Rows {
-		in.Classes = append(in.Classes, classRow{
+		in.Classes = append(in.Classes, ClassRow{
 			CLSID: c.get(r, "CLSID"), Context: c.get(r, "Context"), Component: c.get(r, "Component_"),
 			ProgIDDefault: c.get(r, "ProgId_Default"), Description: c.get(r, "Description"),
 			AppID: c.get(r, "AppId_"), FileTypeMask: c.get(r, "FileTypeMask"), Icon: c.get(r, "Icon_"),
-			IconIndex: crOptIntOf(c.get(r, "IconIndex")), DefInprocHandler: c.get(r, "DefInprocHandler"),
-			Argument: c.get(r, "Argument"), Feature: c.get(r, "Feature_"), Attributes: crOptIntOf(c.get(r, "Attributes")),
+			IconIndex: optIntOf(c.get(r, "IconIndex")), DefInprocHandler: c.get(r, "DefInprocHandler"),
+			Argument: c.get(r, "Argument"), Feature: c.get(r, "Feature_"), Attributes: optIntOf(c.get(r, "Attributes")),
 			ref: c.ref(r),
 		})
 	}
 	pt := ex("ProgId")
 	for _, r := range pt.Rows {
-		in.ProgIDs = append(in.ProgIDs, progIDRow{
+		in.ProgIDs = append(in.ProgIDs, ProgIDRow{
 			ProgID: pt.get(r, "ProgId"), Parent: pt.get(r, "ProgId_Parent"), Class: pt.get(r, "Class_"),
-			Description: pt.get(r, "Description"), Icon: pt.get(r, "Icon_"), IconIndex: crOptIntOf(pt.get(r, "IconIndex")),
+			Description: pt.get(r, "Description"), Icon: pt.get(r, "Icon_"), IconIndex: optIntOf(pt.get(r, "IconIndex")),
 			ref: pt.ref(r),
 		})
 	}
 	a := ex("AppId")
 	for _, r := range a.Rows {
-		in.AppIDs = append(in.AppIDs, appIDRow{
+		in.AppIDs = append(in.AppIDs, AppIDRow{
 			AppID: a.get(r, "AppId"), RemoteServerName: a.get(r, "RemoteServerName"), LocalService: a.get(r, "LocalService"),
 			ServiceParameters: a.get(r, "ServiceParameters"), DllSurrogate: a.get(r, "DllSurrogate"),
-			ActivateAtStorage: crOptIntOf(a.get(r, "ActivateAtStorage")), RunAsInteractiveUser: crOptIntOf(a.get(r, "RunAsInteractiveUser")),
+			ActivateAtStorage: optIntOf(a.get(r, "ActivateAtStorage")), RunAsInteractiveUser: optIntOf(a.get(r, "RunAsInteractiveUser")),
 			ref: a.ref(r),
 		})
 	}
 	e := ex("Extension")
 	for _, r := range e.Rows {
-		in.Extensions = append(in.Extensions, extensionRow{
+		in.Extensions = append(in.Extensions, ExtensionRow{
 			Extension: e.get(r, "Extension"), Component: e.get(r, "Component_"), ProgID: e.get(r, "ProgId_"),
 			MIME: e.get(r, "MIME_"), Feature: e.get(r, "Feature_"), ref: e.ref(r),
 		})
 	}
 	v := ex("Verb")
 	for _, r := range v.Rows {
-		in.Verbs = append(in.Verbs, verbRow{
-			Extension: v.get(r, "Extension_"), Verb: v.get(r, "Verb"), Sequence: crOptIntOf(v.get(r, "Sequence")),
+		in.Verbs = append(in.Verbs, VerbRow{
+			Extension: v.get(r, "Extension_"), Verb: v.get(r, "Verb"), Sequence: optIntOf(v.get(r, "Sequence")),
 			Command: v.get(r, "Command"), Argument: v.get(r, "Argument"), ref: v.ref(r),
 		})
 	}
 	m := ex("MIME")
 	for _, r := range m.Rows {
-		in.MIMEs = append(in.MIMEs, mimeRow{ContentType: m.get(r, "ContentType"), Extension: m.get(r, "Extension_"), CLSID: m.get(r, "CLSID"), ref: m.ref(r)})
+		in.MIMEs = append(in.MIMEs, MIMERow{ContentType: m.get(r, "ContentType"), Extension: m.get(r, "Extension_"), CLSID: m.get(r, "CLSID"), ref: m.ref(r)})
 	}
 	tl := ex("TypeLib")
 	for _, r := range tl.Rows {
-		in.TypeLibs = append(in.TypeLibs, crTypeLibRow{LibID: tl.get(r, "LibID"), Component: tl.get(r, "Component_"), ref: tl.ref(r)})
+		in.TypeLibs = append(in.TypeLibs, TypeLibRow{LibID: tl.get(r, "LibID"), Component: tl.get(r, "Component_"), ref: tl.ref(r)})
 	}
 	co := ex("Component")
 	for _, r := range co.Rows {
 		n, _ := strconv.Atoi(co.get(r, "Attributes"))
-		in.Components = append(in.Components, crComponentRow{Component: co.get(r, "Component"), Attributes: int32(n), KeyPath: co.get(r, "KeyPath")})
+		in.Components = append(in.Components, ComponentRow{Component: co.get(r, "Component"), Attributes: int32(n), KeyPath: co.get(r, "KeyPath")})
 	}
 	f := ex("File")
 	for _, r := range f.Rows {
-		in.Files = append(in.Files, crFileRow{File: f.get(r, "File"), Component: f.get(r, "Component_"), FileName: f.get(r, "FileName")})
+		in.Files = append(in.Files, FileRow{File: f.get(r, "File"), Component: f.get(r, "Component_"), FileName: f.get(r, "FileName")})
 	}
 	fe := ex("Feature")
 	in.FeatureAttributes = map[string]int32{}
@@ -183,7 +183,7 @@ func inputFromMsiinfo(t *testing.T, path string) *classRegInput {
 	}
 	fc := ex("FeatureComponents")
 	for _, r := range fc.Rows {
-		in.FeatureComponents = append(in.FeatureComponents, crFeatureComponent{Feature: fc.get(r, "Feature_"), Component: fc.get(r, "Component_")})
+		in.FeatureComponents = append(in.FeatureComponents, FeatureComponent{Feature: fc.get(r, "Feature_"), Component: fc.get(r, "Component_")})
 	}
 	ic := ex("Icon")
 	for _, r := range ic.Rows {
@@ -192,38 +192,38 @@ func inputFromMsiinfo(t *testing.T, path string) *classRegInput {
 	rg := ex("Registry")
 	in.HasRegistryTable = len(rg.Columns) > 0
 	for _, r := range rg.Rows {
-		in.Registry = append(in.Registry, crRegistryRowOf(rg, r))
+		in.Registry = append(in.Registry, registryRowOf(rg, r))
 	}
 	for _, seq := range []string{"InstallExecuteSequence", "AdvtExecuteSequence", "InstallUISequence", "AdminExecuteSequence", "AdminUISequence"} {
 		s := ex(seq)
 		for _, r := range s.Rows {
-			in.Sequences = append(in.Sequences, crSequenceRow{Table: seq, Action: s.get(r, "Action"), Condition: s.get(r, "Condition"), Sequence: crOptIntOf(s.get(r, "Sequence"))})
+			in.Sequences = append(in.Sequences, SequenceRow{Table: seq, Action: s.get(r, "Action"), Condition: s.get(r, "Condition"), Sequence: optIntOf(s.get(r, "Sequence"))})
 		}
 	}
 	return in
 }
 
-func crRegistryRowOf(t crIDT, r []string) crRegistryRow {
+func registryRowOf(t iDT, r []string) RegistryRow {
 	root, _ := strconv.Atoi(t.get(r, "Root"))
-	return crRegistryRow{ID: t.get(r, "Registry"), Root: int16(root), Key: t.get(r, "Key"), Name: t.get(r, "Name"), Value: t.get(r, "Value"), Component: t.get(r, "Component_")}
+	return RegistryRow{ID: t.get(r, "Registry"), Root: int16(root), Key: t.get(r, "Key"), Name: t.get(r, "Name"), Value: t.get(r, "Value"), Component: t.get(r, "Component_")}
 }
 
 // readGoldenRegistry reads a golden Registry IDT file, rows sorted by key.
-func crReadGolden(t *testing.T, path string) []crRegistryRow {
+func readGolden(t *testing.T, path string) []RegistryRow {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tab := crParseIDT(string(b))
-	var rows []crRegistryRow
+	tab := parseIDT(string(b))
+	var rows []RegistryRow
 	for _, r := range tab.Rows {
-		rows = append(rows, crRegistryRowOf(tab, r))
+		rows = append(rows, registryRowOf(tab, r))
 	}
-	crSortRegistry(rows)
+	sortRegistry(rows)
 	return rows
 }
 
-func crSortRegistry(rows []crRegistryRow) {
+func sortRegistry(rows []RegistryRow) {
 	sort.Slice(rows, func(i, j int) bool { return rows[i].ID < rows[j].ID })
 }

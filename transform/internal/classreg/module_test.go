@@ -1,6 +1,7 @@
-package transform
+package classreg
 
 import (
+	"github.com/msikit/msikit/transform/internal/edit"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -26,7 +27,7 @@ func TestClassToRegistryMergeModule(t *testing.T) {
 		{"real/vfp-vfpodbc.msm", ""},
 	} {
 		t.Run(filepath.Base(tc.file), func(t *testing.T) {
-			src := crCorpusFile(t, tc.file)
+			src := corpusFile(t, tc.file)
 			db, err := msi.Open(src)
 			if err != nil {
 				t.Fatal(err)
@@ -42,7 +43,7 @@ func TestClassToRegistryMergeModule(t *testing.T) {
 			const clsid = "{7E57C0DE-C1A5-4000-8000-0000000000AA}"
 			classIDT := "CLSID\tContext\tComponent_\tProgId_Default\tDescription\tAppId_\tFileTypeMask\tIcon_\tIconIndex\tDefInprocHandler\tArgument\tFeature_\tAttributes\r\n" +
 				"s38\ts32\ts72\tS255\tL255\tS38\tS255\tS72\tI2\tS32\tS255\ts38\tI2\r\nClass\tCLSID\tContext\tComponent_\r\n" +
-				clsid + "\tInprocServer32\t" + comp + "\tModule.Thing.1\tModule Thing\t\t\t\t\t\t\t" + crNullGUID + "\t\r\n"
+				clsid + "\tInprocServer32\t" + comp + "\tModule.Thing.1\tModule Thing\t\t\t\t\t\t\t" + nullGUID + "\t\r\n"
 			progIDT := "ProgId\tProgId_Parent\tClass_\tDescription\tIcon_\tIconIndex\r\ns255\tS255\tS38\tL255\tS72\tI2\r\nProgId\tProgId\r\n" +
 				"Module.Thing.1\t\t" + clsid + "\tModule Thing 1\t\t\r\n"
 			for _, text := range []string{classIDT, progIDT} {
@@ -50,16 +51,16 @@ func TestClassToRegistryMergeModule(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			rep, err := ClassToRegistry(db, ClassToRegistryOptions{})
+			rep, err := Run(db, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			var seqAdds []string
 			for _, c := range rep.Changes {
-				if c.Table == crSeqModule && c.Op == OpAdd {
+				if c.Table == seqModule && c.Op == edit.Add {
 					seqAdds = append(seqAdds, strings.Join(c.New, "\t"))
 				}
-				if c.Table == crTblRegistry && c.Op == OpAdd && c.New[len(c.New)-1] != comp {
+				if c.Table == tblRegistry && c.Op == edit.Add && c.New[len(c.New)-1] != comp {
 					t.Errorf("Registry row %v is not the module component's", c.New)
 				}
 				if c.Table == "Component" {
@@ -73,7 +74,7 @@ func TestClassToRegistryMergeModule(t *testing.T) {
 			if err := db.Save(out, nil); err != nil {
 				t.Fatal(err)
 			}
-			got := crMsiinfoExport(t, msiinfo, out, crSeqModule)
+			got := msiinfoExport(t, msiinfo, out, seqModule)
 			rows := map[string][]string{}
 			for _, r := range got.Rows {
 				rows[got.get(r, "Action")] = r
@@ -81,16 +82,16 @@ func TestClassToRegistryMergeModule(t *testing.T) {
 			for action, seq := range map[string]string{"WriteRegistryValues": "5000", "RemoveRegistryValues": "2600"} {
 				r, ok := rows[action]
 				if !ok {
-					t.Errorf("msiinfo finds no %s in %s: %v", action, crSeqModule, got.Rows)
+					t.Errorf("msiinfo finds no %s in %s: %v", action, seqModule, got.Rows)
 					continue
 				}
 				if got.get(r, "Sequence") != seq || got.get(r, "BaseAction") != "" || got.get(r, "After") != "" {
 					t.Errorf("%s row %v: want Sequence %s, BaseAction and After null", action, r, seq)
 				}
 			}
-			tables := crMsiinfoTables(t, msiinfo, out)
+			tables := msiinfoTables(t, msiinfo, out)
 			if !slices.Contains(tables, "InstallExecuteSequence") {
-				t.Errorf("no InstallExecuteSequence beside %s: %v", crSeqModule, tables)
+				t.Errorf("no InstallExecuteSequence beside %s: %v", seqModule, tables)
 			}
 			db2, err := msi.Open(out)
 			if err != nil {
@@ -111,7 +112,7 @@ func firstComponentWithKeyFile(t *testing.T, db *msi.Database) string {
 		t.Fatal(err)
 	}
 	for r := range ct.Rows() {
-		if r.Get("KeyPath").Str() != "" && r.Get("Attributes").Int()&(crCompRegistryKeyPath|crCompODBCKeyPath) == 0 {
+		if r.Get("KeyPath").Str() != "" && r.Get("Attributes").Int()&(compRegistryKeyPath|compODBCKeyPath) == 0 {
 			return r.Get("Component").Str()
 		}
 	}
@@ -119,7 +120,7 @@ func firstComponentWithKeyFile(t *testing.T, db *msi.Database) string {
 	return ""
 }
 
-func crMsiinfoTables(t *testing.T, msiinfo, path string) []string {
+func msiinfoTables(t *testing.T, msiinfo, path string) []string {
 	t.Helper()
 	out, err := testenv.Command(t, msiinfo, "tables", path).Output()
 	if err != nil {
@@ -137,7 +138,7 @@ func crMsiinfoTables(t *testing.T, msiinfo, path string) []string {
 // module and came out registering nothing.
 func TestClassToRegistryInstallerFromModules(t *testing.T) {
 	msiinfo := testenv.NeedTool(t, "msiinfo", "msitools")
-	src := crCorpusFile(t, "real/vfp-VFPODBC.msi")
+	src := corpusFile(t, "real/vfp-VFPODBC.msi")
 	db, err := msi.Open(src)
 	if err != nil {
 		t.Fatal(err)
@@ -146,7 +147,7 @@ func TestClassToRegistryInstallerFromModules(t *testing.T) {
 	if !slices.Contains(db.TableNames(), "ModuleSignature") || db.Kind() != msi.PackageInstaller {
 		t.Fatalf("kind %v; the fixture must be an installer with ModuleSignature", db.Kind())
 	}
-	seq, err := db.Table(crSeqInstall)
+	seq, err := db.Table(seqInstall)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +174,7 @@ func TestClassToRegistryInstallerFromModules(t *testing.T) {
 	if _, err := idt.Import(db, strings.NewReader(classIDT), nil); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := ClassToRegistry(db, ClassToRegistryOptions{})
+	rep, err := Run(db, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +182,7 @@ func TestClassToRegistryInstallerFromModules(t *testing.T) {
 	if err := db.Save(out, nil); err != nil {
 		t.Fatal(err)
 	}
-	got := crMsiinfoExport(t, msiinfo, out, crSeqInstall)
+	got := msiinfoExport(t, msiinfo, out, seqInstall)
 	actions := map[string]bool{}
 	for _, r := range got.Rows {
 		actions[got.get(r, "Action")] = true
@@ -189,7 +190,7 @@ func TestClassToRegistryInstallerFromModules(t *testing.T) {
 	if !actions["WriteRegistryValues"] || !actions["RemoveRegistryValues"] {
 		t.Errorf("InstallExecuteSequence lacks the registry actions after the pass; report %+v", rep)
 	}
-	reg := crMsiinfoExport(t, msiinfo, out, crTblRegistry)
+	reg := msiinfoExport(t, msiinfo, out, tblRegistry)
 	found := false
 	for _, r := range reg.Rows {
 		found = found || strings.EqualFold(reg.get(r, "Key"), `CLSID\`+clsid+`\InprocServer32`)

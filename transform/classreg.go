@@ -1,0 +1,95 @@
+package transform
+
+import (
+	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/transform/internal/classreg"
+)
+
+// ClassToRegistryOptions are the options of ClassToRegistry. The zero value
+// is the safe default: every registration that can be written faithfully
+// as Registry rows is converted, anything else keeps its advertised form.
+type ClassToRegistryOptions struct {
+	// DropUnexpressible converts a registration group even when part of it
+	// cannot be written faithfully as Registry rows; that part is dropped
+	// and reported as a warning. By default the whole group (a class with
+	// its ProgIds, AppId, extensions, verbs and MIME types) keeps its
+	// advertised form and each of its rows is reported.
+	DropUnexpressible bool
+
+	// NoIconCache treats icons from the Icon table as unexpressible. By
+	// default a DefaultIcon naming an Icon table icon is written as the
+	// file PublishProduct caches that icon in,
+	// "[WindowsFolder]Installer\[ProductCode]\<icon>[,index]" (the value
+	// msiexec itself writes), when the package installs per machine
+	// (ALLUSERS=1); for other packages that folder is only known at
+	// install time and the icon is unexpressible.
+	NoIconCache bool
+
+	// MaxChanges bounds the row changes the pass may make (rows added and
+	// removed), and the text of the rows it adds to MaxChanges × 512
+	// bytes. 0 means DefaultMaxChanges. Past either bound ClassToRegistry
+	// changes nothing and returns an error wrapping ErrTooManyChanges.
+	MaxChanges int
+}
+
+// ClassToRegistry rewrites the advertised COM and shell registration of an
+// installer database (the Class, ProgId, AppId, Extension, Verb and MIME
+// tables) as plain rows of the Registry table, so that msiexec no longer
+// writes darwin descriptors for them and no longer checks the health of
+// their features on every activation.
+//
+// For each registration msiexec would write, a Registry row (Root 0,
+// HKEY_CLASSES_ROOT) with the same key, name and value is added, under the
+// component msiexec tied it to; the converted rows are deleted. msiexec
+// registers a class or extension while the feature its row names is
+// installed or advertised, whatever other features hold its component, and
+// unregisters it when that feature is removed; when the component is in
+// other features too (or not in that one), the Registry rows go in a new
+// registry-only component held only by that feature: key "reg_" +
+// component + "_" + feature (shortened with a hash to fit the Component
+// key column), key path its first Registry value, the original
+// component's directory, condition, 64-bit and transitive bits, and a
+// ComponentId derived from the ProductCode, the original ComponentId and
+// the feature (a component whose rows only create keys has its folder as
+// key path, which then gets a CreateFolder row, as ICE18 requires, so
+// that the component is never seen as absent). Generated
+// Registry keys are "reg" followed by 32 hex digits of a hash of the row's
+// root, key, name and component, so they are the same on every run ("_2",
+// "_3"… is appended in the unlikely case the package already uses one). The
+// Registry table is created when absent, and WriteRegistryValues and
+// RemoveRegistryValues are added to InstallExecuteSequence when missing (in
+// a merge module, to ModuleInstallExecuteSequence, as standard actions:
+// the recommended sequence numbers 5000 and 2600 with BaseAction and After
+// null).
+// RegisterClassInfo and the other Register*/Unregister* actions are kept:
+// they do nothing on empty tables and still serve any registration left
+// advertised.
+//
+// Registration that cannot be written faithfully (an icon whose cache
+// folder depends on the install context, a ProgId_Parent cycle, two
+// components serving the same CLSID and context, a verb whose component has
+// no key file) keeps its advertised form with its whole group, or is
+// dropped with DropUnexpressible. Rows msiexec never registers (a class whose
+// component or feature is missing or has no key file, a ProgId no class or
+// extension reaches, ...) and TypeLib rows are left alone. Every such row
+// gets a Note; nothing is dropped silently. Running the pass again on its
+// output changes nothing.
+//
+// The mapping follows msiexec (checked against Wine's implementation and
+// WiX's compiler) with these decisions: DefInprocHandler 1 writes
+// InprocHandler = ole2.dll (Wine and current WiX; old WiX wrote ole.dll);
+// local server paths are quoted ("[#file]" args), as WiX writes them and as
+// a path with spaces needs; the relative-path class attribute writes the
+// key file's name only (Wine ignores it); ActivateAtStorage and
+// RunAsInteractiveUser are written when non-zero (Wine writes them for any
+// non-null value). Registry rows follow the component's 64-bit attribute
+// where msiexec registered classes by package platform: every class where
+// the two disagree gets a warning.
+func ClassToRegistry(db *msi.Database, opts ClassToRegistryOptions) (*Report, error) {
+	log, err := classreg.Run(db, classreg.Options{
+		DropUnexpressible: opts.DropUnexpressible,
+		NoIconCache:       opts.NoIconCache,
+		MaxChanges:        opts.MaxChanges,
+	})
+	return newReport("class-to-registry", log), err
+}
