@@ -9,19 +9,15 @@ import (
 
 func (p *planner) checkClasses() {
 	in := p.in
-	n := len(in.Classes)
-	p.classDead = make([]string, n)
-	p.classIcon = make([]iconRef, n)
-	p.classClash = make([]string, n)
 	for i, c := range in.Classes {
 		nd := node{kindClass, i}
 		if _, why := p.keyFile(c.Component); why != "" {
-			p.classDead[i] = why
+			p.classes[i].dead = why
 		} else if !p.featureExists(c.Feature) {
-			p.classDead[i] = fmt.Sprintf("feature %s is not in the Feature table", c.Feature)
+			p.classes[i].dead = fmt.Sprintf("feature %s is not in the Feature table", c.Feature)
 		}
-		if p.classDead[i] != "" {
-			p.note(edit.Warning, tblClass, c.ref.Key, "left alone: msiexec never registers this class: %s", p.classDead[i])
+		if p.classes[i].dead != "" {
+			p.note(edit.Warning, tblClass, c.ref.Key, "left alone: msiexec never registers this class: %s", p.classes[i].dead)
 			continue
 		}
 		if c.Icon == "" && c.IconIndex.Valid {
@@ -29,9 +25,9 @@ func (p *planner) checkClasses() {
 		} else if c.Icon != "" && !p.icons[c.Icon] {
 			p.note(edit.Warning, tblClass, c.ref.Key, "Icon_ %s is not in the Icon table; DefaultIcon will name a file that is never written", c.Icon)
 		}
-		p.classIcon[i] = p.iconPath(c.Icon, c.IconIndex)
-		if p.classIcon[i].problem != "" {
-			p.problem(nd, "%s", p.classIcon[i].problem)
+		p.classes[i].icon = p.iconPath(c.Icon, c.IconIndex)
+		if p.classes[i].icon.problem != "" {
+			p.problem(nd, "%s", p.classes[i].icon.problem)
 		}
 		if n := fileTypes(c.FileTypeMask); n > maxFileTypes {
 			p.problem(nd, "%s", fileTypesProblem(n))
@@ -77,7 +73,7 @@ func (p *planner) checkClasses() {
 		for _, i := range rows {
 			c := in.Classes[i]
 			p.note(edit.Info, tblClass, c.ref.Key, "CLSID %s has %d Class rows (%s); the CLSID-level keys are written once per component", c.CLSID, len(rows), list)
-			if p.classDead[i] != "" {
+			if p.classes[i].dead != "" {
 				continue
 			}
 			ctx := strings.ToLower(c.Context)
@@ -88,7 +84,7 @@ func (p *planner) checkClasses() {
 			}
 			cj := in.Classes[j]
 			why := fmt.Sprintf("CLSID %s context %s is registered by two components (%s and %s): the server path depends on install order", c.CLSID, c.Context, cj.Component, c.Component)
-			p.classClash[i] = why
+			p.classes[i].clash = why
 			p.problem(node{kindClass, i}, "%s", why)
 			if !flagged[j] {
 				flagged[j] = true
@@ -156,11 +152,8 @@ func (p *planner) checkBitness(c ClassRow) {
 func (p *planner) checkProgIDs() {
 	in := p.in
 	n := len(in.ProgIDs)
-	p.progParent = make([]int, n)
-	p.progCyclic = make([]bool, n)
-	p.progIcon = make([]iconRef, n)
 	for i, r := range in.ProgIDs {
-		p.progParent[i] = -1
+		p.progs[i].parent = -1
 		if r.Parent == "" {
 			continue
 		}
@@ -171,7 +164,7 @@ func (p *planner) checkProgIDs() {
 		case j == i:
 			p.note(edit.Info, tblProgID, r.ref.Key, "ProgId_Parent names the ProgId itself; treated as no parent, as msiexec does")
 		default:
-			p.progParent[i] = j
+			p.progs[i].parent = j
 		}
 	}
 	// Cycle detection: colour 0 unvisited, 1 on the current walk, 2 done.
@@ -185,18 +178,18 @@ func (p *planner) checkProgIDs() {
 		for j >= 0 && state[j] == 0 {
 			state[j] = 1
 			path = append(path, j)
-			j = p.progParent[j]
+			j = p.progs[j].parent
 		}
-		bad := j >= 0 && (state[j] == 1 || p.progCyclic[j])
+		bad := j >= 0 && (state[j] == 1 || p.progs[j].cyclic)
 		for _, k := range path {
 			state[k] = 2
 			if bad {
-				p.progCyclic[k] = true
+				p.progs[k].cyclic = true
 			}
 		}
 	}
 	for i, r := range in.ProgIDs {
-		if p.progCyclic[i] {
+		if p.progs[i].cyclic {
 			p.problem(node{kindProgID, i}, "ProgId_Parent chain of %s never ends (a cycle)", r.ProgID)
 			p.note(edit.Warning, tblProgID, r.ref.Key, "ProgId_Parent chain never ends (a cycle); no CurVer, CLSID or VersionIndependentProgID can be derived from it")
 		}
@@ -215,14 +208,14 @@ func (p *planner) checkProgIDs() {
 
 // progRoot returns the top of a ProgId's parent chain (itself if none), or
 // -1 on a cycle.
-func (p *planner) progRoot(i int) int { return p.progRootOf[i] }
+func (p *planner) progRoot(i int) int { return p.progs[i].root }
 
 // progClass returns the CLSID found first on a ProgId's chain (its own
 // Class_, then its parents'), as msiexec inherits CLSID through
 // ProgId_Parent, and the first registered Class row of that CLSID (-1 if
 // none is registered).
 func (p *planner) progClass(i int) (clsid string, classRow int) {
-	return p.progCLSID[i], p.progClassOf[i]
+	return p.progs[i].clsid, p.progs[i].class
 }
 
 // chains computes, in linear time, the top, the class and the CLSID of
@@ -230,9 +223,6 @@ func (p *planner) progClass(i int) (clsid string, classRow int) {
 func (p *planner) chains() {
 	in := p.in
 	n := len(in.ProgIDs)
-	p.progRootOf = make([]int, n)
-	p.progClassOf = make([]int, n)
-	p.progCLSID = make([]string, n)
 	done := make([]bool, n)
 	for i := range in.ProgIDs {
 		if done[i] {
@@ -241,46 +231,46 @@ func (p *planner) chains() {
 		// Walk up to a known or terminal ProgId, then fill the path back.
 		var path []int
 		j := i
-		for j >= 0 && !done[j] && !p.progCyclic[j] {
+		for j >= 0 && !done[j] && !p.progs[j].cyclic {
 			path = append(path, j)
-			j = p.progParent[j]
+			j = p.progs[j].parent
 		}
 		for k := len(path) - 1; k >= 0; k-- {
 			x := path[k]
-			parent := p.progParent[x]
+			parent := p.progs[x].parent
 			r := in.ProgIDs[x]
 			rows, own := p.classesBy[strings.ToLower(r.Class)]
 			switch {
 			case r.Class != "" && own:
-				p.progCLSID[x] = in.Classes[rows[0]].CLSID
-				p.progClassOf[x] = -1
+				p.progs[x].clsid = in.Classes[rows[0]].CLSID
+				p.progs[x].class = -1
 				for _, ci := range rows {
-					if p.classDead[ci] == "" {
-						p.progClassOf[x], p.progCLSID[x] = ci, in.Classes[ci].CLSID
+					if p.classes[ci].dead == "" {
+						p.progs[x].class, p.progs[x].clsid = ci, in.Classes[ci].CLSID
 						break
 					}
 				}
-			case parent >= 0 && !p.progCyclic[parent]:
-				p.progCLSID[x], p.progClassOf[x] = p.progCLSID[parent], p.progClassOf[parent]
+			case parent >= 0 && !p.progs[parent].cyclic:
+				p.progs[x].clsid, p.progs[x].class = p.progs[parent].clsid, p.progs[parent].class
 			default:
-				p.progClassOf[x] = -1
+				p.progs[x].class = -1
 			}
-			if parent >= 0 && !p.progCyclic[parent] {
-				p.progRootOf[x] = p.progRootOf[parent]
+			if parent >= 0 && !p.progs[parent].cyclic {
+				p.progs[x].root = p.progs[parent].root
 			} else {
-				p.progRootOf[x] = x
+				p.progs[x].root = x
 			}
 			done[x] = true
 		}
 	}
 	for i := range in.ProgIDs {
-		if p.progCyclic[i] {
-			p.progRootOf[i], p.progClassOf[i], p.progCLSID[i] = -1, -1, ""
+		if p.progs[i].cyclic {
+			p.progs[i].root, p.progs[i].class, p.progs[i].clsid = -1, -1, ""
 		}
 	}
 	p.viOf = map[int][]int{}
 	for i := range in.ProgIDs {
-		if r := p.progRootOf[i]; r >= 0 && r != i && p.progParent[i] >= 0 {
+		if r := p.progs[i].root; r >= 0 && r != i && p.progs[i].parent >= 0 {
 			p.viOf[r] = append(p.viOf[r], i)
 		}
 	}
@@ -288,16 +278,15 @@ func (p *planner) chains() {
 
 func (p *planner) checkExtensions() {
 	in := p.in
-	p.extDead = make([]string, len(in.Extensions))
 	for i, e := range in.Extensions {
 		switch {
 		case p.comps[e.Component] == nil:
-			p.extDead[i] = fmt.Sprintf("component %s is not in the Component table", e.Component)
+			p.exts[i].dead = fmt.Sprintf("component %s is not in the Component table", e.Component)
 		case !p.featureExists(e.Feature):
-			p.extDead[i] = fmt.Sprintf("feature %s is not in the Feature table", e.Feature)
+			p.exts[i].dead = fmt.Sprintf("feature %s is not in the Feature table", e.Feature)
 		}
-		if p.extDead[i] != "" {
-			p.note(edit.Warning, tblExtension, e.ref.Key, "left alone: msiexec never registers this extension: %s", p.extDead[i])
+		if p.exts[i].dead != "" {
+			p.note(edit.Warning, tblExtension, e.ref.Key, "left alone: msiexec never registers this extension: %s", p.exts[i].dead)
 			continue
 		}
 		p.checkAdvertised(tblExtension, e.ref.Key, e.Feature)
@@ -312,20 +301,18 @@ func (p *planner) checkExtensions() {
 			}
 		}
 	}
-	p.verbExt = make([]int, len(in.Verbs))
 	p.verbsByExt = map[int][]int{}
 	for i, v := range in.Verbs {
-		p.verbExt[i] = -1
+		p.verbs[i].ext = -1
 		if rows, ok := p.extBy[strings.ToLower(strings.TrimPrefix(v.Extension, "."))]; ok {
-			p.verbExt[i] = rows[0] // msiexec attaches verbs to the first row of that extension
+			p.verbs[i].ext = rows[0] // msiexec attaches verbs to the first row of that extension
 			p.verbsByExt[rows[0]] = append(p.verbsByExt[rows[0]], i)
 		}
 	}
-	p.mimeExt = make([]int, len(in.MIMEs))
 	for i, m := range in.MIMEs {
-		p.mimeExt[i] = -1
+		p.mimes[i].ext = -1
 		if rows, ok := p.extBy[strings.ToLower(strings.TrimPrefix(m.Extension, "."))]; ok {
-			p.mimeExt[i] = rows[0]
+			p.mimes[i].ext = rows[0]
 		}
 	}
 }

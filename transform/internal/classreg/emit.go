@@ -73,167 +73,170 @@ func (p *planner) dropped(nd node, what string, why string) {
 
 func (p *planner) generate() {
 	in := p.in
-	// Classes.
-	for i := range in.Classes {
-		nd := node{kindClass, i}
-		if p.plan.over != "" {
-			return
+	// each runs emit on every converted row of one kind, in table order,
+	// until planning stops at MaxChanges.
+	each := func(k kind, n int, emit func(i int)) bool {
+		for i := 0; i < n; i++ {
+			if p.plan.over != "" {
+				return false
+			}
+			if p.converted(node{k, i}) {
+				emit(i)
+			}
 		}
-		if !p.converted(nd) {
+		return p.plan.over == ""
+	}
+	_ = each(kindClass, len(in.Classes), p.convertClass) &&
+		each(kindProgID, len(in.ProgIDs), p.emitProgID) &&
+		each(kindAppID, len(in.AppIDs), p.emitAppID) &&
+		each(kindExtension, len(in.Extensions), p.convertExtension) &&
+		p.removeVerbs() &&
+		each(kindMIME, len(in.MIMEs), p.emitMIME)
+}
+
+// convertClass converts Class row i (or drops it when its context
+// clashes with another component's).
+func (p *planner) convertClass(i int) {
+	nd := node{kindClass, i}
+	if p.classes[i].clash != "" {
+		p.dropped(nd, "the whole class row", p.classes[i].clash)
+		p.remove(nd, "dropped (conflicting context)")
+		return
+	}
+	p.emitClass(i)
+	p.remove(nd, "converted to Registry rows")
+}
+
+// convertExtension converts Extension row i with its verbs' keys.
+func (p *planner) convertExtension(i int) {
+	p.emitExtension(i)
+	p.remove(node{kindExtension, i}, "converted to Registry rows")
+}
+
+// removeVerbs removes the converted verbs (emitExtension wrote their
+// keys). It does not stop at MaxChanges, as before.
+func (p *planner) removeVerbs() bool {
+	for i := range p.in.Verbs {
+		if nd := (node{kindVerb, i}); p.converted(nd) {
+			p.remove(nd, "converted to Registry rows")
+		}
+	}
+	return true
+}
+
+// emitProgID writes the keys of ProgId row i (or drops a cyclic one).
+func (p *planner) emitProgID(i int) {
+	in := p.in
+	r := in.ProgIDs[i]
+	nd := node{kindProgID, i}
+	if p.progs[i].cyclic {
+		p.dropped(nd, "the ProgId", "its ProgId_Parent chain is a cycle")
+		p.remove(nd, "dropped (ProgId_Parent cycle)")
+		return
+	}
+	comp := p.owner(p.progs[i].comp, p.progs[i].feat)
+	why := "ProgId " + r.ProgID
+	key := fmtLiteral(r.ProgID)
+	if r.Description != "" {
+		p.emit(key, "", regValue(fmtLiteral(r.Description)), comp, why)
+	}
+	if clsid, _ := p.progClass(i); clsid != "" {
+		p.emit(key+`\CLSID`, "", regValue(fmtLiteral(clsid)), comp, why)
+	}
+	if ic := p.progs[i].icon; ic.value != "" {
+		p.emit(key+`\DefaultIcon`, "", ic.value, comp, why)
+	} else if ic.problem != "" {
+		p.dropped(nd, "DefaultIcon", ic.problem)
+	}
+	if p.progs[i].parent >= 0 {
+		if root := p.progRoot(i); root >= 0 && root != i {
+			p.emit(key+`\CurVer`, "", regValue(fmtLiteral(in.ProgIDs[root].ProgID)), comp, why)
+		}
+	}
+	p.remove(nd, "converted to Registry rows ("+p.progs[i].why+")")
+}
+
+// emitAppID writes the keys of AppId row i: once per component of the
+// converted classes using it.
+func (p *planner) emitAppID(i int) {
+	in := p.in
+	a := in.AppIDs[i]
+	nd := node{kindAppID, i}
+	desc := ""
+	descFrom := ""
+	var comps []string
+	seen := map[string]bool{}
+	for _, ci := range p.classByApp[strings.ToLower(a.AppID)] {
+		c := in.Classes[ci]
+		if !p.converted(node{kindClass, ci}) || p.classes[ci].clash != "" {
 			continue
 		}
-		if p.classClash[i] != "" {
-			p.dropped(nd, "the whole class row", p.classClash[i])
-			p.remove(nd, "dropped (conflicting context)")
-			continue
+		// msiexec writes the AppID key once per class using it, with
+		// that class's Description: the last class wins.
+		if c.Description != "" {
+			if desc != "" && desc != c.Description {
+				p.note(edit.Warning, tblAppID, a.ref.Key, "classes %s and %s give different descriptions; AppID default = %q (the last, as msiexec leaves it)", descFrom, c.CLSID, c.Description)
+			}
+			desc, descFrom = c.Description, c.CLSID
 		}
-		p.emitClass(i)
+		if comp := p.owner(c.Component, c.Feature); !seen[comp] {
+			seen[comp] = true
+			comps = append(comps, comp)
+		}
+	}
+	key := `AppID\` + fmtLiteral(a.AppID)
+	why := "AppId " + a.AppID
+	for _, comp := range comps {
+		if desc != "" {
+			p.emit(key, "", regValue(fmtLiteral(desc)), comp, why)
+		}
+		if a.RemoteServerName != "" {
+			p.emit(key, "RemoteServerName", regValue(a.RemoteServerName), comp, why) // Formatted column
+		}
+		if a.LocalService != "" {
+			p.emit(key, "LocalService", regValue(fmtLiteral(a.LocalService)), comp, why)
+		}
+		if a.ServiceParameters != "" {
+			p.emit(key, "ServiceParameters", regValue(fmtLiteral(a.ServiceParameters)), comp, why)
+		}
+		if a.DllSurrogate != "" {
+			p.emit(key, "DllSurrogate", regValue(fmtLiteral(a.DllSurrogate)), comp, why)
+		}
+		if a.ActivateAtStorage.Valid && a.ActivateAtStorage.V != 0 {
+			p.emit(key, "ActivateAtStorage", "Y", comp, why)
+		}
+		if a.RunAsInteractiveUser.Valid && a.RunAsInteractiveUser.V != 0 {
+			p.emit(key, "RunAs", "Interactive User", comp, why)
+		}
+	}
+	if len(comps) > 0 {
 		p.remove(nd, "converted to Registry rows")
 	}
-	// ProgIds.
-	for i, r := range in.ProgIDs {
-		nd := node{kindProgID, i}
-		if p.plan.over != "" {
-			return
-		}
-		if !p.converted(nd) {
-			continue
-		}
-		if p.progCyclic[i] {
-			p.dropped(nd, "the ProgId", "its ProgId_Parent chain is a cycle")
-			p.remove(nd, "dropped (ProgId_Parent cycle)")
-			continue
-		}
-		comp := p.owner(p.progComp[i], p.progFeat[i])
-		why := "ProgId " + r.ProgID
-		key := fmtLiteral(r.ProgID)
-		if r.Description != "" {
-			p.emit(key, "", regValue(fmtLiteral(r.Description)), comp, why)
-		}
-		if clsid, _ := p.progClass(i); clsid != "" {
-			p.emit(key+`\CLSID`, "", regValue(fmtLiteral(clsid)), comp, why)
-		}
-		if ic := p.progIcon[i]; ic.value != "" {
-			p.emit(key+`\DefaultIcon`, "", ic.value, comp, why)
-		} else if ic.problem != "" {
-			p.dropped(nd, "DefaultIcon", ic.problem)
-		}
-		if p.progParent[i] >= 0 {
-			if root := p.progRoot(i); root >= 0 && root != i {
-				p.emit(key+`\CurVer`, "", regValue(fmtLiteral(in.ProgIDs[root].ProgID)), comp, why)
+}
+
+// emitMIME writes the keys of MIME row i.
+func (p *planner) emitMIME(i int) {
+	in := p.in
+	m := in.MIMEs[i]
+	e := in.Extensions[p.mimes[i].ext]
+	// The keys follow the extension's component, or the class's when
+	// only the class is registered.
+	comp := p.owner(e.Component, e.Feature)
+	if p.exts[p.mimes[i].ext].dead != "" {
+		for _, ci := range p.classesBy[strings.ToLower(m.CLSID)] {
+			if p.classes[ci].dead == "" {
+				comp = p.owner(in.Classes[ci].Component, in.Classes[ci].Feature)
+				break
 			}
 		}
-		p.remove(nd, "converted to Registry rows ("+p.progWhy[i]+")")
 	}
-	// AppIds: once per component of the converted classes using them.
-	for i, a := range in.AppIDs {
-		nd := node{kindAppID, i}
-		if p.plan.over != "" {
-			return
-		}
-		if !p.converted(nd) {
-			continue
-		}
-		desc := ""
-		descFrom := ""
-		var comps []string
-		seen := map[string]bool{}
-		for _, ci := range p.classByApp[strings.ToLower(a.AppID)] {
-			c := in.Classes[ci]
-			if !p.converted(node{kindClass, ci}) || p.classClash[ci] != "" {
-				continue
-			}
-			// msiexec writes the AppID key once per class using it, with
-			// that class's Description: the last class wins.
-			if c.Description != "" {
-				if desc != "" && desc != c.Description {
-					p.note(edit.Warning, tblAppID, a.ref.Key, "classes %s and %s give different descriptions; AppID default = %q (the last, as msiexec leaves it)", descFrom, c.CLSID, c.Description)
-				}
-				desc, descFrom = c.Description, c.CLSID
-			}
-			if comp := p.owner(c.Component, c.Feature); !seen[comp] {
-				seen[comp] = true
-				comps = append(comps, comp)
-			}
-		}
-		key := `AppID\` + fmtLiteral(a.AppID)
-		why := "AppId " + a.AppID
-		for _, comp := range comps {
-			if desc != "" {
-				p.emit(key, "", regValue(fmtLiteral(desc)), comp, why)
-			}
-			if a.RemoteServerName != "" {
-				p.emit(key, "RemoteServerName", regValue(a.RemoteServerName), comp, why) // Formatted column
-			}
-			if a.LocalService != "" {
-				p.emit(key, "LocalService", regValue(fmtLiteral(a.LocalService)), comp, why)
-			}
-			if a.ServiceParameters != "" {
-				p.emit(key, "ServiceParameters", regValue(fmtLiteral(a.ServiceParameters)), comp, why)
-			}
-			if a.DllSurrogate != "" {
-				p.emit(key, "DllSurrogate", regValue(fmtLiteral(a.DllSurrogate)), comp, why)
-			}
-			if a.ActivateAtStorage.Valid && a.ActivateAtStorage.V != 0 {
-				p.emit(key, "ActivateAtStorage", "Y", comp, why)
-			}
-			if a.RunAsInteractiveUser.Valid && a.RunAsInteractiveUser.V != 0 {
-				p.emit(key, "RunAs", "Interactive User", comp, why)
-			}
-		}
-		if len(comps) == 0 {
-			continue
-		}
-		p.remove(nd, "converted to Registry rows")
+	key := `MIME\Database\Content Type\` + fmtLiteral(m.ContentType)
+	why := "MIME " + m.ContentType
+	p.emit(key, "Extension", regValue(fmtLiteral("."+strings.TrimPrefix(e.Extension, "."))), comp, why)
+	if m.CLSID != "" {
+		p.emit(key, "CLSID", regValue(fmtLiteral(m.CLSID)), comp, why)
 	}
-	// Extensions and their verbs.
-	for i := range in.Extensions {
-		nd := node{kindExtension, i}
-		if p.plan.over != "" {
-			return
-		}
-		if !p.converted(nd) {
-			continue
-		}
-		p.emitExtension(i)
-		p.remove(nd, "converted to Registry rows")
-	}
-	for i := range in.Verbs {
-		nd := node{kindVerb, i}
-		if !p.converted(nd) {
-			continue
-		}
-		p.remove(nd, "converted to Registry rows")
-	}
-	// MIME types.
-	for i, m := range in.MIMEs {
-		nd := node{kindMIME, i}
-		if p.plan.over != "" {
-			return
-		}
-		if !p.converted(nd) {
-			continue
-		}
-		e := in.Extensions[p.mimeExt[i]]
-		// The keys follow the extension's component, or the class's
-		// when only the class is registered.
-		comp := p.owner(e.Component, e.Feature)
-		if p.extDead[p.mimeExt[i]] != "" {
-			for _, ci := range p.classesBy[strings.ToLower(m.CLSID)] {
-				if p.classDead[ci] == "" {
-					comp = p.owner(in.Classes[ci].Component, in.Classes[ci].Feature)
-					break
-				}
-			}
-		}
-		key := `MIME\Database\Content Type\` + fmtLiteral(m.ContentType)
-		why := "MIME " + m.ContentType
-		p.emit(key, "Extension", regValue(fmtLiteral("."+strings.TrimPrefix(e.Extension, "."))), comp, why)
-		if m.CLSID != "" {
-			p.emit(key, "CLSID", regValue(fmtLiteral(m.CLSID)), comp, why)
-		}
-		p.remove(nd, "converted to Registry rows")
-	}
+	p.remove(node{kindMIME, i}, "converted to Registry rows")
 }
 
 func (p *planner) emitClass(i int) {
@@ -276,7 +279,7 @@ func (p *planner) emitClass(i int) {
 			p.emit(key, "AppID", regValue(fmtLiteral(in.AppIDs[j].AppID)), comp, why)
 		}
 	}
-	if ic := p.classIcon[i]; ic.value != "" {
+	if ic := p.classes[i].icon; ic.value != "" {
 		p.emit(key+`\DefaultIcon`, "", ic.value, comp, why)
 	} else if ic.problem != "" {
 		p.dropped(nd, "DefaultIcon", ic.problem)

@@ -8,19 +8,31 @@ import (
 	"github.com/msikit/msikit/transform/internal/edit"
 )
 
-// liveness decides which rows msiexec would register at all.
+// Reasons msiexec never registers a row (facts.dead), for the kinds whose
+// rows are registered only when something registered refers to them.
+const (
+	deadProgID = "msiexec never registers this ProgId (no registered class on its chain, no extension with verbs names it)"
+	deadAppID  = "no registered class refers to this AppId"
+)
+
+// liveness decides which rows msiexec would register at all: every row of
+// every kind ends with dead "" (registered) or the reason it is not. Class
+// and Extension rows were decided by the checks; ProgId, AppId, Verb and
+// MIME rows start dead and come alive through what refers to them.
 func (p *planner) liveness() {
 	in := p.in
-	p.progLive = make([]bool, len(in.ProgIDs))
-	p.progComp = make([]string, len(in.ProgIDs))
-	p.progFeat = make([]string, len(in.ProgIDs))
-	p.progWhy = make([]string, len(in.ProgIDs))
+	for i := range p.progs {
+		p.progs[i].dead = deadProgID
+	}
+	for i := range p.apps {
+		p.apps[i].dead = deadAppID
+	}
 	// withProg: lower CLSID -> first registered Class row whose
 	// ProgId_Default names a ProgId row.
 	withProg := map[string]int{}
 	for ci, c := range in.Classes {
 		k := strings.ToLower(c.CLSID)
-		if _, done := withProg[k]; done || p.classDead[ci] != "" || c.ProgIDDefault == "" {
+		if _, done := withProg[k]; done || p.classes[ci].dead != "" || c.ProgIDDefault == "" {
 			continue
 		}
 		if _, ok := p.progBy[strings.ToLower(c.ProgIDDefault)]; ok {
@@ -28,7 +40,7 @@ func (p *planner) liveness() {
 		}
 	}
 	for i, r := range in.ProgIDs {
-		if p.progCyclic[i] {
+		if p.progs[i].cyclic {
 			// A cycle is registered by nothing we can compute; it stays
 			// a problem of whatever refers to it.
 			continue
@@ -38,18 +50,18 @@ func (p *planner) liveness() {
 		if clsid, ci := p.progClass(i); ci >= 0 {
 			if cj, ok := withProg[strings.ToLower(clsid)]; ok {
 				c := in.Classes[cj]
-				p.progLive[i] = true
-				p.progComp[i], p.progFeat[i] = c.Component, c.Feature
-				p.progWhy[i] = "class " + c.CLSID
+				p.progs[i].dead = ""
+				p.progs[i].comp, p.progs[i].feat = c.Component, c.Feature
+				p.progs[i].why = "class " + c.CLSID
 				continue
 			}
 		}
 		for _, e := range p.extByProg[strings.ToLower(r.ProgID)] {
-			if p.extDead[e] == "" && p.extHasVerbs(e) {
+			if p.exts[e].dead == "" && p.extHasVerbs(e) {
 				ext := in.Extensions[e]
-				p.progLive[i] = true
-				p.progComp[i], p.progFeat[i] = ext.Component, ext.Feature
-				p.progWhy[i] = "extension ." + ext.Extension
+				p.progs[i].dead = ""
+				p.progs[i].comp, p.progs[i].feat = ext.Component, ext.Feature
+				p.progs[i].why = "extension ." + ext.Extension
 				break
 			}
 		}
@@ -57,88 +69,92 @@ func (p *planner) liveness() {
 	// Cyclic ProgIds referenced by a live class or extension are live (and
 	// a problem); otherwise dead.
 	for i := range in.ProgIDs {
-		if !p.progCyclic[i] {
+		if !p.progs[i].cyclic {
 			continue
 		}
 		r := in.ProgIDs[i]
 		refs := append(append([]int(nil), p.classByProg[strings.ToLower(r.ProgID)]...), p.classesBy[strings.ToLower(r.Class)]...)
 		for _, ci := range refs {
-			if p.classDead[ci] == "" {
-				p.progLive[i] = true
-				p.progComp[i], p.progFeat[i] = in.Classes[ci].Component, in.Classes[ci].Feature
+			if p.classes[ci].dead == "" {
+				p.progs[i].dead = ""
+				p.progs[i].comp, p.progs[i].feat = in.Classes[ci].Component, in.Classes[ci].Feature
 				break
 			}
 		}
-		if !p.progLive[i] {
+		if p.progs[i].dead != "" {
 			for _, e := range p.extByProg[strings.ToLower(r.ProgID)] {
-				if p.extDead[e] == "" {
-					p.progLive[i] = true
-					p.progComp[i], p.progFeat[i] = in.Extensions[e].Component, in.Extensions[e].Feature
+				if p.exts[e].dead == "" {
+					p.progs[i].dead = ""
+					p.progs[i].comp, p.progs[i].feat = in.Extensions[e].Component, in.Extensions[e].Feature
 					break
 				}
 			}
 		}
 	}
 	for i, r := range in.ProgIDs {
-		if !p.progLive[i] {
-			p.note(edit.Info, tblProgID, r.ref.Key, "left alone: msiexec never registers this ProgId (no registered class on its chain, no extension with verbs names it)")
+		if p.progs[i].dead != "" {
+			p.note(edit.Info, tblProgID, r.ref.Key, "left alone: %s", p.progs[i].dead)
 			continue
 		}
-		p.progIcon[i] = p.iconPath(r.Icon, r.IconIndex)
-		if p.progIcon[i].problem != "" {
-			p.problem(node{kindProgID, i}, "%s", p.progIcon[i].problem)
+		p.progs[i].icon = p.iconPath(r.Icon, r.IconIndex)
+		if p.progs[i].icon.problem != "" {
+			p.problem(node{kindProgID, i}, "%s", p.progs[i].icon.problem)
 		}
 	}
 	p.clsidLive = map[string]bool{}
 	for i, c := range in.Classes {
-		if p.classDead[i] == "" {
+		if p.classes[i].dead == "" {
 			p.clsidLive[strings.ToLower(c.CLSID)] = true
 		}
 	}
-	p.appLive = make([]bool, len(in.AppIDs))
 	for i, c := range in.Classes {
-		if c.AppID == "" || p.classDead[i] != "" {
+		if c.AppID == "" || p.classes[i].dead != "" {
 			continue
 		}
 		if j, ok := p.appBy[strings.ToLower(c.AppID)]; ok {
-			p.appLive[j] = true
+			p.apps[j].dead = ""
 		}
 	}
 	for i, a := range in.AppIDs {
-		if !p.appLive[i] {
-			p.note(edit.Info, tblAppID, a.ref.Key, "left alone: no registered class refers to this AppId")
+		if p.apps[i].dead != "" {
+			p.note(edit.Info, tblAppID, a.ref.Key, "left alone: %s", p.apps[i].dead)
 		}
 	}
-	p.verbLive = make([]bool, len(in.Verbs))
 	for i, v := range in.Verbs {
-		e := p.verbExt[i]
+		e := p.verbs[i].ext
+		sev := edit.Warning
 		switch {
 		case e < 0:
-			p.note(edit.Warning, tblVerb, v.ref.Key, "left alone: extension %s is not in the Extension table", v.Extension)
-		case p.extDead[e] != "":
-			p.note(edit.Warning, tblVerb, v.ref.Key, "left alone: its extension is never registered")
+			p.verbs[i].dead = fmt.Sprintf("extension %s is not in the Extension table", v.Extension)
+		case p.exts[e].dead != "":
+			p.verbs[i].dead = "its extension is never registered"
 		case in.Extensions[e].ProgID == "":
-			p.note(edit.Info, tblVerb, v.ref.Key, "left alone: extension %s has no ProgId_, so msiexec registers no verbs for it", v.Extension)
+			sev = edit.Info
+			p.verbs[i].dead = fmt.Sprintf("extension %s has no ProgId_, so msiexec registers no verbs for it", v.Extension)
 		default:
-			p.verbLive[i] = true
 			if _, why := p.keyFile(in.Extensions[e].Component); why != "" {
 				p.problem(node{kindVerb, i}, "the verb command needs a key file path: %s", why)
 			}
 		}
+		if p.verbs[i].dead != "" {
+			p.note(sev, tblVerb, v.ref.Key, "left alone: %s", p.verbs[i].dead)
+		}
 	}
-	p.mimeLive = make([]bool, len(in.MIMEs))
 	for i, m := range in.MIMEs {
 		live := m.CLSID != "" && p.clsidLive[strings.ToLower(m.CLSID)]
-		if e := p.mimeExt[i]; e >= 0 && p.extDead[e] == "" {
+		if e := p.mimes[i].ext; e >= 0 && p.exts[e].dead == "" {
 			live = true
 		}
+		sev := edit.Info
 		switch {
-		case p.mimeExt[i] < 0:
-			p.note(edit.Warning, tblMIME, m.ref.Key, "left alone: extension %s is not in the Extension table, so msiexec writes nothing for it", m.Extension)
+		case p.mimes[i].ext < 0:
+			sev = edit.Warning
+			p.mimes[i].dead = fmt.Sprintf("extension %s is not in the Extension table, so msiexec writes nothing for it", m.Extension)
 		case !live:
-			p.note(edit.Info, tblMIME, m.ref.Key, "left alone: neither its class nor its extension is registered")
-		default:
-			p.mimeLive[i] = true
+			p.mimes[i].dead = "neither its class nor its extension is registered"
+		}
+		if p.mimes[i].dead != "" {
+			p.note(sev, tblMIME, m.ref.Key, "left alone: %s", p.mimes[i].dead)
 		}
 	}
 }
@@ -201,8 +217,8 @@ func (p *planner) group() {
 		}
 	}
 	for i, r := range in.ProgIDs {
-		if p.progParent[i] >= 0 {
-			p.union(node{kindProgID, i}, node{kindProgID, p.progParent[i]})
+		if p.progs[i].parent >= 0 {
+			p.union(node{kindProgID, i}, node{kindProgID, p.progs[i].parent})
 		}
 		if rows := p.classesBy[strings.ToLower(r.Class)]; len(rows) > 0 {
 			p.union(node{kindProgID, i}, node{kindClass, rows[0]})
@@ -218,12 +234,12 @@ func (p *planner) group() {
 		}
 	}
 	for i := range in.Verbs {
-		if e := p.verbExt[i]; e >= 0 {
+		if e := p.verbs[i].ext; e >= 0 {
 			p.union(node{kindVerb, i}, node{kindExtension, e})
 		}
 	}
 	for i, m := range in.MIMEs {
-		if e := p.mimeExt[i]; e >= 0 {
+		if e := p.mimes[i].ext; e >= 0 {
 			p.union(node{kindMIME, i}, node{kindExtension, e})
 		}
 		if rows := p.classesBy[strings.ToLower(m.CLSID)]; len(rows) > 0 {
@@ -272,22 +288,25 @@ func dedupe(s []string) []string {
 	return out
 }
 
-func (p *planner) isLive(nd node) bool {
+func (p *planner) isLive(nd node) bool { return p.dead(nd) == "" }
+
+// dead is why msiexec never registers the row of nd, or "" when it does.
+func (p *planner) dead(nd node) string {
 	switch nd.kind {
 	case kindClass:
-		return p.classDead[nd.idx] == ""
+		return p.classes[nd.idx].dead
 	case kindProgID:
-		return p.progLive[nd.idx]
+		return p.progs[nd.idx].dead
 	case kindAppID:
-		return p.appLive[nd.idx]
+		return p.apps[nd.idx].dead
 	case kindExtension:
-		return p.extDead[nd.idx] == ""
+		return p.exts[nd.idx].dead
 	case kindVerb:
-		return p.verbLive[nd.idx]
+		return p.verbs[nd.idx].dead
 	case kindMIME:
-		return p.mimeLive[nd.idx]
+		return p.mimes[nd.idx].dead
 	}
-	return false
+	return "no such row"
 }
 
 func (p *planner) ref(nd node) RowRef {

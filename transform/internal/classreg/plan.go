@@ -2,6 +2,7 @@ package classreg
 
 import (
 	"fmt"
+
 	"github.com/msikit/msikit/transform/internal/edit"
 )
 
@@ -139,28 +140,16 @@ type planner struct {
 	extByProg   map[string][]int // lower ProgId_ -> extension rows
 	verbsByExt  map[int][]int    // extension row -> its verbs
 	clsidLive   map[string]bool  // lower CLSID -> some class row is registered
-	progRootOf  []int            // top of each ProgId's chain, -1 on a cycle
-	progClassOf []int            // class row found on the chain, -1 none
-	progCLSID   []string         // CLSID found on the chain
 	viOf        map[int][]int    // chain top -> ProgIds below it, table order
 
-	// per-row facts
-	classDead   []string // reason msiexec never registers the row, or ""
-	extDead     []string
-	progParent  []int // resolved parent row, -1 none
-	progCyclic  []bool
-	progLive    []bool
-	progComp    []string // component the ProgId keys follow
-	progFeat    []string // feature of the class or extension the ProgId follows
-	progWhy     []string
-	appLive     []bool
-	verbExt     []int // extension row a verb belongs to (-1 none)
-	verbLive    []bool
-	mimeLive    []bool
-	mimeExt     []int
-	classIcon   []iconRef
-	progIcon    []iconRef
-	classClash  []string // duplicate CLSID/context conflict, or ""
+	// What the phases find out about each row, one slice per kind,
+	// indexed like the Input's rows.
+	classes     []classFacts
+	progs       []progFacts
+	apps        []appFacts
+	exts        []extFacts
+	verbs       []verbFacts
+	mimes       []mimeFacts
 	problems    map[node][]string
 	nodes       []node
 	nodeIndex   map[node]int
@@ -180,6 +169,38 @@ type planner struct {
 	textLeft   int64 // bytes of added row text still allowed
 }
 
+// The facts of one row. dead is why msiexec never registers the row, ""
+// when it does (the checks decide it for classes and extensions; liveness
+// for the others, which are registered only through what refers to them).
+type (
+	classFacts struct {
+		dead  string
+		icon  iconRef
+		clash string // duplicate CLSID/context conflict, or ""
+	}
+	progFacts struct {
+		dead       string
+		parent     int  // resolved parent row, -1 none
+		cyclic     bool // on a ProgId_Parent cycle
+		root       int  // top of the chain, -1 on a cycle
+		class      int  // class row found on the chain, -1 none
+		clsid      string
+		comp, feat string // component and feature the ProgId's keys follow
+		why        string // what registers it ("class {...}", "extension .x")
+		icon       iconRef
+	}
+	appFacts  struct{ dead string }
+	extFacts  struct{ dead string }
+	verbFacts struct {
+		dead string
+		ext  int // extension row the verb belongs to, -1 none
+	}
+	mimeFacts struct {
+		dead string
+		ext  int // extension row, -1 none
+	}
+)
+
 type iconRef struct {
 	value   string // DefaultIcon value, "" when none
 	problem string // why it cannot be expressed, "" when fine
@@ -192,6 +213,12 @@ func makePlan(in *Input, opts Options) *Plan {
 		p.maxChanges = edit.DefaultMaxChanges
 	}
 	p.textLeft = int64(p.maxChanges) * 512
+	p.classes = make([]classFacts, len(in.Classes))
+	p.progs = make([]progFacts, len(in.ProgIDs))
+	p.apps = make([]appFacts, len(in.AppIDs))
+	p.exts = make([]extFacts, len(in.Extensions))
+	p.verbs = make([]verbFacts, len(in.Verbs))
+	p.mimes = make([]mimeFacts, len(in.MIMEs))
 	p.index()
 	p.checkClasses()
 	p.checkProgIDs()
