@@ -42,10 +42,7 @@ func Run(db *msi.Database, opts Options) (*edit.Log, error) {
 
 // optTable returns the named table, or nil when the database has none.
 func optTable(db *msi.Database, name string) (*msi.Table, error) {
-	if !slices.Contains(db.TableNames(), name) {
-		return nil, nil
-	}
-	t, err := db.Table(name)
+	t, err := edit.Table(db, name)
 	if err != nil {
 		return nil, fmt.Errorf("transform: class-to-registry: %w", err)
 	}
@@ -242,7 +239,7 @@ func describe(db *msi.Database, table string, rows [][]string) error {
 			if i < len(cells) {
 				s = cells[i]
 			}
-			vals = append(vals, value(col, s))
+			vals = append(vals, edit.Value(col, s))
 		}
 		if _, exists := val.Lookup(vals[0], vals[1]); exists {
 			continue
@@ -252,21 +249,6 @@ func describe(db *msi.Database, table string, rows [][]string) error {
 		}
 	}
 	return nil
-}
-
-// value converts IDT text to a Value of col's type ("" is null).
-func value(col msi.Column, s string) msi.Value {
-	if s == "" {
-		return msi.Null
-	}
-	if col.Type == msi.ColInt16 || col.Type == msi.ColInt32 {
-		var n int32
-		if _, err := fmt.Sscan(s, &n); err == nil {
-			return msi.IntValue(n)
-		}
-		return msi.Null
-	}
-	return msi.StrValue(s)
 }
 
 func applyPlan(db *msi.Database, plan *Plan, rep *edit.Log) error {
@@ -322,7 +304,7 @@ func applyPlan(db *msi.Database, plan *Plan, rep *edit.Log) error {
 			vals := make([]msi.Value, len(cols))
 			text := make([]string, len(cols))
 			for i, col := range cols {
-				vals[i] = value(col, cells[col.Name])
+				vals[i] = edit.Value(col, cells[col.Name])
 				text[i] = vals[i].String()
 			}
 			if err := reg.Insert(vals...); err != nil {
@@ -348,7 +330,7 @@ func applyPlan(db *msi.Database, plan *Plan, rep *edit.Log) error {
 		vals := make([]msi.Value, len(seq.Columns()))
 		text := make([]string, len(vals))
 		for i, col := range seq.Columns() {
-			vals[i] = value(col, cells[col.Name])
+			vals[i] = edit.Value(col, cells[col.Name])
 			text[i] = vals[i].String()
 		}
 		if err := seq.Insert(vals...); err != nil {
@@ -364,8 +346,8 @@ func applyPlan(db *msi.Database, plan *Plan, rep *edit.Log) error {
 // InstallExecuteSequence, which a module with a Module*Sequence table must
 // also carry (empty) for the merge tool.
 var (
-	moduleSequenceColumns  = []columnDef{{"Action", "s72", true}, {"Sequence", "I2", false}, {"BaseAction", "S72", false}, {"After", "I2", false}, {"Condition", "S255", false}}
-	installSequenceColumns = []columnDef{{"Action", "s72", true}, {"Condition", "S255", false}, {"Sequence", "I2", false}}
+	moduleSequenceColumns  = []edit.ColumnDef{{Name: "Action", Type: "s72", Key: true}, {Name: "Sequence", Type: "I2"}, {Name: "BaseAction", Type: "S72"}, {Name: "After", Type: "I2"}, {Name: "Condition", Type: "S255"}}
+	installSequenceColumns = []edit.ColumnDef{{Name: "Action", Type: "s72", Key: true}, {Name: "Condition", Type: "S255"}, {Name: "Sequence", Type: "I2"}}
 )
 
 // The standard _Validation rows of the two sequence tables (Column,
@@ -386,24 +368,6 @@ var (
 	}
 )
 
-type columnDef struct {
-	name, typ string
-	key       bool
-}
-
-func createTable(db *msi.Database, name string, defs []columnDef) (*msi.Table, error) {
-	var cols []msi.Column
-	for _, d := range defs {
-		col, err := msi.ParseIDTType(d.typ)
-		if err != nil {
-			return nil, err
-		}
-		col.Name, col.Key = d.name, d.key
-		cols = append(cols, col)
-	}
-	return db.CreateTable(name, cols)
-}
-
 // createModuleSequence creates ModuleInstallExecuteSequence (and the
 // empty InstallExecuteSequence the merge tool needs beside it) in a merge
 // module that had none.
@@ -411,7 +375,7 @@ func createModuleSequence(db *msi.Database, rep *edit.Log) (*msi.Table, error) {
 	if t, err := optTable(db, seqInstall); err != nil {
 		return nil, err
 	} else if t == nil {
-		if _, err := createTable(db, seqInstall, installSequenceColumns); err != nil {
+		if _, err := edit.CreateTable(db, seqInstall, installSequenceColumns); err != nil {
 			return nil, err
 		}
 		if err := describe(db, seqInstall, installSequenceValidation); err != nil {
@@ -419,7 +383,7 @@ func createModuleSequence(db *msi.Database, rep *edit.Log) (*msi.Table, error) {
 		}
 		rep.Note(edit.Info, seqInstall, nil, "created the (empty) InstallExecuteSequence table a merge module with a ModuleInstallExecuteSequence table must carry")
 	}
-	t, err := createTable(db, seqModule, moduleSequenceColumns)
+	t, err := edit.CreateTable(db, seqModule, moduleSequenceColumns)
 	if err != nil {
 		return nil, err
 	}
@@ -452,7 +416,7 @@ func applyComponents(db *msi.Database, plan *Plan, rep *edit.Log) error {
 		vals := make([]msi.Value, len(cols))
 		text := make([]string, len(cols))
 		for i, col := range cols {
-			vals[i] = value(col, cells[col.Name])
+			vals[i] = edit.Value(col, cells[col.Name])
 			text[i] = vals[i].String()
 		}
 		if err := t.Insert(vals...); err != nil {

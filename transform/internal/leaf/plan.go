@@ -1,4 +1,4 @@
-package transform
+package leaf
 
 import (
 	"fmt"
@@ -11,7 +11,7 @@ import (
 
 // This file holds the SplitAdvertised algorithm over plain row structs, with
 // no dependency on the msi package: leaf.go reads the tables into a
-// leafInput, planLeaves decides, and leaf.go applies the leafPlan.
+// Input, makePlan decides, and leaf.go applies the Plan.
 
 // Feature table Attributes bits (Microsoft's Feature table documentation,
 // msidbFeatureAttributes*).
@@ -39,8 +39,8 @@ const maxLeafConditions = 64
 // maxListed is how many names a note lists before "and N more".
 const maxListed = 8
 
-// leafFeature is one Feature row.
-type leafFeature struct {
+// Feature is one Feature row.
+type Feature struct {
 	Name        string
 	Parent      string // "" when null (a root feature)
 	Title       string
@@ -53,7 +53,7 @@ type leafFeature struct {
 }
 
 // row is the Feature row as IDT text per column, in the standard order.
-func (f leafFeature) row() []string {
+func (f Feature) row() []string {
 	disp := strconv.Itoa(int(f.Display))
 	if f.DisplayNull {
 		disp = ""
@@ -62,25 +62,25 @@ func (f leafFeature) row() []string {
 		strconv.Itoa(int(f.Level)), f.Directory, strconv.Itoa(int(f.Attributes))}
 }
 
-// leafFC is one FeatureComponents row.
-type leafFC struct{ Feature, Component string }
+// FeatureComponent is one FeatureComponents row.
+type FeatureComponent struct{ Feature, Component string }
 
-func (r leafFC) row() []string { return []string{r.Feature, r.Component} }
+func (r FeatureComponent) row() []string { return []string{r.Feature, r.Component} }
 
-// leafCondition is one Condition row.
-type leafCondition struct {
+// Condition is one Condition row.
+type Condition struct {
 	Feature   string
 	Level     int32
 	Condition string
 }
 
-func (c leafCondition) row() []string {
+func (c Condition) row() []string {
 	return []string{c.Feature, strconv.Itoa(int(c.Level)), c.Condition}
 }
 
-// A leafEntry is one row of an entry-point table (Class, Extension,
+// A Entry is one row of an entry-point table (Class, Extension,
 // Shortcut, TypeLib, PublishComponent) that may name a feature.
-type leafEntry struct {
+type Entry struct {
 	Table     string
 	Key       []string // primary key, IDT text
 	Row       []string // whole row, IDT text (for the report)
@@ -95,49 +95,49 @@ type leafEntry struct {
 	ref int // the reader's index for this row
 }
 
-// leafInput is what the pass reads from a database.
-type leafInput struct {
-	Features          []leafFeature
-	FeatureComponents []leafFC
+// Input is what the pass reads from a database.
+type Input struct {
+	Features          []Feature
+	FeatureComponents []FeatureComponent
 	// Components lists the Component table's keys; nil when the table is
 	// absent (then components are not checked).
 	Components []string
-	Conditions []leafCondition
-	Entries    []leafEntry
+	Conditions []Condition
+	Entries    []Entry
 	// FeatureWidth is the widest feature key every column a leaf's name
 	// goes into accepts in this package (0: the standard 38).
 	FeatureWidth int
 }
 
-// leafRepoint changes one entry's feature column.
-type leafRepoint struct {
-	Entry      leafEntry
+// repoint changes one entry's feature column.
+type repoint struct {
+	Entry      Entry
 	NewFeature string
 }
 
-// leafPlan is what the pass will change, in application order.
-type leafPlan struct {
-	Features   []leafFeature
-	Conditions []leafCondition
-	RemoveFC   []leafFC
-	AddFC      []leafFC
-	Repoints   []leafRepoint
+// Plan is what the pass will change, in application order.
+type Plan struct {
+	Features   []Feature
+	Conditions []Condition
+	RemoveFC   []FeatureComponent
+	AddFC      []FeatureComponent
+	Repoints   []repoint
 	// over says why planning stopped at the MaxChanges bound ("" if it
 	// did not); the plan is then not to be applied.
 	over string
 }
 
-func (p *leafPlan) empty() bool {
+func (p *Plan) empty() bool {
 	return len(p.Features)+len(p.Conditions)+len(p.RemoveFC)+len(p.AddFC)+len(p.Repoints) == 0
 }
 
-// leafOptions are the parts of SplitAdvertisedOptions the planner needs.
-type leafOptions struct {
+// Options are the parts of SplitAdvertisedOptions the planner needs.
+type Options struct {
 	KeepInParent      bool
 	DisallowAdvertise bool
 	AllowAbsent       bool
 	Tables            map[string]bool // nil = defaultLeafTables
-	MaxChanges        int             // 0 = DefaultMaxChanges
+	MaxChanges        int             // 0 = edit.DefaultMaxChanges
 }
 
 // defaultLeafTables are the entry-point tables that start a split unless
@@ -146,7 +146,7 @@ var defaultLeafTables = map[string]bool{
 	"Class": true, "Extension": true, "Shortcut": true, "TypeLib": true, "PublishComponent": true,
 }
 
-func (o leafOptions) splits(table string) bool {
+func (o Options) splits(table string) bool {
 	if o.Tables != nil {
 		return o.Tables[table]
 	}
@@ -159,17 +159,17 @@ type treeState struct {
 	bad   string // why the tree above this feature is broken, or ""
 }
 
-// planLeaves decides the leaf features for in and records every decision in
+// makePlan decides the leaf features for in and records every decision in
 // rep. It never fails: odd data becomes notes.
-func planLeaves(in *leafInput, opts leafOptions, rep *Report) *leafPlan {
-	plan := &leafPlan{}
+func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
+	plan := &Plan{}
 
-	features := make(map[string]*leafFeature, len(in.Features))
+	features := make(map[string]*Feature, len(in.Features))
 	taken := make(map[string]bool, len(in.Features))
 	for i := range in.Features {
 		f := &in.Features[i]
 		if _, dup := features[f.Name]; dup {
-			rep.note(Warning, "Feature", []string{f.Name}, "duplicate Feature key; the first row is used")
+			rep.Note(edit.Warning, "Feature", []string{f.Name}, "duplicate Feature key; the first row is used")
 			continue
 		}
 		features[f.Name] = f
@@ -195,7 +195,7 @@ func planLeaves(in *leafInput, opts leafOptions, rep *Report) *leafPlan {
 			components[c] = true
 		}
 	}
-	conditions := make(map[string][]leafCondition)
+	conditions := make(map[string][]Condition)
 	for _, c := range in.Conditions {
 		conditions[c.Feature] = append(conditions[c.Feature], c)
 	}
@@ -252,9 +252,9 @@ func planLeaves(in *leafInput, opts leafOptions, rep *Report) *leafPlan {
 		s := state(n)
 		switch {
 		case s.bad != "":
-			rep.note(Warning, "Feature", []string{n}, "%s; advertised entry points in this feature are left alone", s.bad)
+			rep.Note(edit.Warning, "Feature", []string{n}, "%s; advertised entry points in this feature are left alone", s.bad)
 		case s.depth > maxFeatureDepth:
-			rep.note(Warning, "Feature", []string{n}, "feature is %d levels deep, over the limit of %d", s.depth, maxFeatureDepth)
+			rep.Note(edit.Warning, "Feature", []string{n}, "feature is %d levels deep, over the limit of %d", s.depth, maxFeatureDepth)
 		}
 	}
 
@@ -266,8 +266,8 @@ func planLeaves(in *leafInput, opts leafOptions, rep *Report) *leafPlan {
 	}
 
 	type groupKey struct{ feature, component string }
-	groups := make(map[groupKey][]leafEntry)
-	var followers []leafEntry
+	groups := make(map[groupKey][]Entry)
+	var followers []Entry
 	for _, e := range in.Entries {
 		if !opts.splits(e.Table) {
 			// Not a kind that starts a split; it still follows its
@@ -280,27 +280,27 @@ func planLeaves(in *leafInput, opts leafOptions, rep *Report) *leafPlan {
 		if e.Table == "Shortcut" {
 			if _, ok := features[e.Feature]; !ok {
 				if looksLikeFeature(e.Feature) {
-					rep.note(Warning, e.Table, e.Key, "Target %q looks like a feature name but no such feature exists; left alone", e.Feature)
+					rep.Note(edit.Warning, e.Table, e.Key, "Target %q looks like a feature name but no such feature exists; left alone", e.Feature)
 				}
 				continue // not an advertised shortcut
 			}
 		}
 		f, ok := features[e.Feature]
 		if !ok {
-			rep.note(Warning, e.Table, e.Key, "%s %q names no feature; left alone", e.Column, e.Feature)
+			rep.Note(edit.Warning, e.Table, e.Key, "%s %q names no feature; left alone", e.Column, e.Feature)
 			continue
 		}
 		if e.Component == "" {
-			rep.note(Warning, e.Table, e.Key, "entry point has no component; left alone")
+			rep.Note(edit.Warning, e.Table, e.Key, "entry point has no component; left alone")
 			continue
 		}
 		if components != nil && !components[e.Component] {
-			rep.note(Warning, e.Table, e.Key, "Component_ %q names no component; left alone", e.Component)
+			rep.Note(edit.Warning, e.Table, e.Key, "Component_ %q names no component; left alone", e.Component)
 			continue
 		}
 		s := state(f.Name)
 		if s.bad != "" {
-			rep.note(Warning, e.Table, e.Key, "feature %q is not in a valid feature tree (%s); left alone", f.Name, s.bad)
+			rep.Note(edit.Warning, e.Table, e.Key, "feature %q is not in a valid feature tree (%s); left alone", f.Name, s.bad)
 			continue
 		}
 		if !fcByFeature[f.Name][e.Component] {
@@ -308,22 +308,22 @@ func planLeaves(in *leafInput, opts leafOptions, rep *Report) *leafPlan {
 			// the feature's subtree (Wine, for one, then keeps it installed
 			// when the feature's parent is removed), so leave it.
 			if n := len(fcByFeature[f.Name]); n > 0 {
-				rep.note(Warning, e.Table, e.Key, "component %q is not in feature %q, whose health check covers its %d other components; left alone", e.Component, f.Name, n)
+				rep.Note(edit.Warning, e.Table, e.Key, "component %q is not in feature %q, whose health check covers its %d other components; left alone", e.Component, f.Name, n)
 			} else {
-				rep.note(Info, e.Table, e.Key, "component %q is not in feature %q, which holds no components; left alone", e.Component, f.Name)
+				rep.Note(edit.Info, e.Table, e.Key, "component %q is not in feature %q, which holds no components; left alone", e.Component, f.Name)
 			}
 			continue
 		}
 		if isSingle(f.Name, e.Component) {
-			rep.note(Info, e.Table, e.Key, "feature %q already holds only component %q; left alone", f.Name, e.Component)
+			rep.Note(edit.Info, e.Table, e.Key, "feature %q already holds only component %q; left alone", f.Name, e.Component)
 			continue
 		}
 		if n := len(conditions[f.Name]); n > maxLeafConditions {
-			rep.note(Warning, e.Table, e.Key, "feature %q has %d Condition rows, which every leaf under it would copy; the pass copies at most %d; left alone", f.Name, n, maxLeafConditions)
+			rep.Note(edit.Warning, e.Table, e.Key, "feature %q has %d Condition rows, which every leaf under it would copy; the pass copies at most %d; left alone", f.Name, n, maxLeafConditions)
 			continue
 		}
 		if s.depth+1 > maxFeatureDepth {
-			rep.note(Warning, e.Table, e.Key, "feature %q is %d levels deep; a leaf under it would exceed the limit of %d; left alone", f.Name, s.depth, maxFeatureDepth)
+			rep.Note(edit.Warning, e.Table, e.Key, "feature %q is %d levels deep; a leaf under it would exceed the limit of %d; left alone", f.Name, s.depth, maxFeatureDepth)
 			continue
 		}
 		k := groupKey{f.Name, e.Component}
@@ -354,7 +354,7 @@ func planLeaves(in *leafInput, opts leafOptions, rep *Report) *leafPlan {
 
 	maxChanges := opts.MaxChanges
 	if maxChanges <= 0 {
-		maxChanges = DefaultMaxChanges
+		maxChanges = edit.DefaultMaxChanges
 	}
 	sortedFeatures := map[string][]string{} // component -> its features, sorted
 	for _, k := range keys {
@@ -369,10 +369,10 @@ func planLeaves(in *leafInput, opts leafOptions, rep *Report) *leafPlan {
 		if width <= 0 || width > maxFeatureKey {
 			width = maxFeatureKey
 		}
-		name := leafName(parent.Name, k.component, width, taken)
+		name := featureName(parent.Name, k.component, width, taken)
 		if name == "" {
 			for _, e := range groups[k] {
-				rep.note(Warning, e.Table, e.Key, "left alone: this package's feature key columns are %d characters wide, too narrow for a leaf name", width)
+				rep.Note(edit.Warning, e.Table, e.Key, "left alone: this package's feature key columns are %d characters wide, too narrow for a leaf name", width)
 			}
 			continue
 		}
@@ -389,10 +389,10 @@ func planLeaves(in *leafInput, opts leafOptions, rep *Report) *leafPlan {
 		if opts.DisallowAdvertise {
 			attrs |= featDisallowAdvertise
 			if parent.Attributes&featDisallowAdvertise == 0 {
-				rep.note(Warning, "Feature", []string{name}, "leaf disallows advertising while its parent %q allows it (ICE10); an advertise-only install of %q will not register its entry points", parent.Name, parent.Name)
+				rep.Note(edit.Warning, "Feature", []string{name}, "leaf disallows advertising while its parent %q allows it (ICE10); an advertise-only install of %q will not register its entry points", parent.Name, parent.Name)
 			}
 		}
-		leaf := leafFeature{
+		leaf := Feature{
 			Name:       name,
 			Parent:     parent.Name,
 			Display:    0,
@@ -401,25 +401,25 @@ func planLeaves(in *leafInput, opts leafOptions, rep *Report) *leafPlan {
 		}
 		entries := groups[k]
 		plan.Features = append(plan.Features, leaf)
-		rep.add(Change{Op: OpAdd, Table: "Feature", Key: []string{name}, New: leaf.row(),
+		rep.Change(edit.Change{Op: edit.Add, Table: "Feature", Key: []string{name}, New: leaf.row(),
 			Reason: "leaf for component " + k.component + " under " + parent.Name})
 
 		for _, c := range conditions[parent.Name] {
-			nc := leafCondition{Feature: name, Level: c.Level, Condition: c.Condition}
+			nc := Condition{Feature: name, Level: c.Level, Condition: c.Condition}
 			plan.Conditions = append(plan.Conditions, nc)
-			rep.add(Change{Op: OpAdd, Table: "Condition", Key: []string{name, strconv.Itoa(int(c.Level))}, New: nc.row(),
+			rep.Change(edit.Change{Op: edit.Add, Table: "Condition", Key: []string{name, strconv.Itoa(int(c.Level))}, New: nc.row(),
 				Reason: "copy of " + parent.Name + "'s condition so the leaf's level always equals its parent's"})
 		}
 
-		old := leafFC{parent.Name, k.component}
+		old := FeatureComponent{parent.Name, k.component}
 		if !opts.KeepInParent {
 			plan.RemoveFC = append(plan.RemoveFC, old)
-			rep.add(Change{Op: OpRemove, Table: "FeatureComponents", Key: old.row(), Old: old.row(),
+			rep.Change(edit.Change{Op: edit.Remove, Table: "FeatureComponents", Key: old.row(), Old: old.row(),
 				Reason: "moved to leaf " + name})
 		}
-		nfc := leafFC{name, k.component}
+		nfc := FeatureComponent{name, k.component}
 		plan.AddFC = append(plan.AddFC, nfc)
-		rep.add(Change{Op: OpAdd, Table: "FeatureComponents", Key: nfc.row(), New: nfc.row(),
+		rep.Change(edit.Change{Op: edit.Add, Table: "FeatureComponents", Key: nfc.row(), New: nfc.row(),
 			Reason: "advertised component in its own leaf"})
 
 		if len(fcByComponent[k.component]) > 1 {
@@ -430,12 +430,12 @@ func planLeaves(in *leafInput, opts leafOptions, rep *Report) *leafPlan {
 				sortedFeatures[k.component] = sorted
 			}
 			if others := otherFeatures(sorted, parent.Name); others != "" {
-				rep.note(Info, "FeatureComponents", old.row(), "component %q is shared with features %s, which keep it", k.component, others)
+				rep.Note(edit.Info, "FeatureComponents", old.row(), "component %q is shared with features %s, which keep it", k.component, others)
 			}
 		}
 
 		for _, e := range entries {
-			plan.Repoints = append(plan.Repoints, leafRepoint{Entry: e, NewFeature: name})
+			plan.Repoints = append(plan.Repoints, repoint{Entry: e, NewFeature: name})
 			nrow := append([]string(nil), e.Row...)
 			if e.ColIndex >= 0 && e.ColIndex < len(nrow) {
 				nrow[e.ColIndex] = name
@@ -444,7 +444,7 @@ func planLeaves(in *leafInput, opts leafOptions, rep *Report) *leafPlan {
 			if e.Related != "" {
 				reason += "; with " + e.Related
 			}
-			rep.add(Change{Op: OpUpdate, Table: e.Table, Key: e.Key, Old: e.Row, New: nrow, Reason: reason})
+			rep.Change(edit.Change{Op: edit.Update, Table: e.Table, Key: e.Key, Old: e.Row, New: nrow, Reason: reason})
 		}
 	}
 	return plan

@@ -1,7 +1,8 @@
-package transform
+package leaf
 
 import (
 	"fmt"
+	"github.com/msikit/msikit/transform/internal/edit"
 	"math/rand"
 	"strconv"
 	"strings"
@@ -10,13 +11,13 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// leafApplyPlan returns in with plan applied, as leaf.go applies it to a
+// applyPlan returns in with plan applied, as leaf.go applies it to a
 // database.
-func leafApplyPlan(in *leafInput, plan *leafPlan) *leafInput {
-	out := &leafInput{Components: in.Components}
-	out.Features = append(append([]leafFeature(nil), in.Features...), plan.Features...)
-	out.Conditions = append(append([]leafCondition(nil), in.Conditions...), plan.Conditions...)
-	rm := make(map[leafFC]bool)
+func applyPlan(in *Input, plan *Plan) *Input {
+	out := &Input{Components: in.Components}
+	out.Features = append(append([]Feature(nil), in.Features...), plan.Features...)
+	out.Conditions = append(append([]Condition(nil), in.Conditions...), plan.Conditions...)
+	rm := make(map[FeatureComponent]bool)
 	for _, r := range plan.RemoveFC {
 		rm[r] = true
 	}
@@ -41,20 +42,20 @@ func leafApplyPlan(in *leafInput, plan *leafPlan) *leafInput {
 	return out
 }
 
-func leafFeat(name, parent string, level, attrs int32) leafFeature {
-	return leafFeature{Name: name, Parent: parent, Title: name, Display: 1, Level: level, Attributes: attrs}
+func feat(name, parent string, level, attrs int32) Feature {
+	return Feature{Name: name, Parent: parent, Title: name, Display: 1, Level: level, Attributes: attrs}
 }
 
-func leafEntryRow(table, key, comp, feature string) leafEntry {
+func EntryRow(table, key, comp, feature string) Entry {
 	col := "Feature_"
 	if table == "Shortcut" {
 		col = "Target"
 	}
-	return leafEntry{Table: table, Key: []string{key}, Row: []string{key, comp, feature}, Column: col, ColIndex: 2, Component: comp, Feature: feature}
+	return Entry{Table: table, Key: []string{key}, Row: []string{key, comp, feature}, Column: col, ColIndex: 2, Component: comp, Feature: feature}
 }
 
 // summary is a compact, comparable view of a plan.
-type leafPlanSummary struct {
+type planSummary struct {
 	Features   []string // name<parent level attrs
 	Conditions []string
 	RemoveFC   []string
@@ -62,8 +63,8 @@ type leafPlanSummary struct {
 	Repoints   []string // table/key→feature
 }
 
-func leafSummarize(p *leafPlan) leafPlanSummary {
-	var s leafPlanSummary
+func summarize(p *Plan) planSummary {
+	var s planSummary
 	for _, f := range p.Features {
 		s.Features = append(s.Features, fmt.Sprintf("%s<%s L%d A%d D%d", f.Name, f.Parent, f.Level, f.Attributes, f.Display))
 	}
@@ -82,7 +83,7 @@ func leafSummarize(p *leafPlan) leafPlanSummary {
 	return s
 }
 
-func leafNoteReasons(r *Report) []string {
+func noteReasons(r *edit.Log) []string {
 	var out []string
 	for _, n := range r.Notes {
 		out = append(out, string(n.Severity)+": "+n.Reason)
@@ -90,46 +91,46 @@ func leafNoteReasons(r *Report) []string {
 	return out
 }
 
-func leafBaseInput() *leafInput {
-	return &leafInput{
-		Features: []leafFeature{
-			leafFeat("Complete", "", 1, 0),
-			leafFeat("Core", "Complete", 3, 0),
+func baseInput() *Input {
+	return &Input{
+		Features: []Feature{
+			feat("Complete", "", 1, 0),
+			feat("Core", "Complete", 3, 0),
 		},
-		FeatureComponents: []leafFC{{"Core", "Srv"}, {"Core", "App"}, {"Core", "Data"}},
+		FeatureComponents: []FeatureComponent{{"Core", "Srv"}, {"Core", "App"}, {"Core", "Data"}},
 		Components:        []string{"Srv", "App", "Data"},
-		Entries: []leafEntry{
-			leafEntryRow("Class", "{C1}", "Srv", "Core"),
-			leafEntryRow("Class", "{C2}", "Srv", "Core"),
-			leafEntryRow("Shortcut", "AppLnk", "App", "Core"),
-			leafEntryRow("Shortcut", "Plain", "App", "[#app.exe]"),
+		Entries: []Entry{
+			EntryRow("Class", "{C1}", "Srv", "Core"),
+			EntryRow("Class", "{C2}", "Srv", "Core"),
+			EntryRow("Shortcut", "AppLnk", "App", "Core"),
+			EntryRow("Shortcut", "Plain", "App", "[#app.exe]"),
 		},
 	}
 }
 
 func TestPlanLeaves(t *testing.T) {
-	deep := &leafInput{Components: []string{"A", "B"}}
+	deep := &Input{Components: []string{"A", "B"}}
 	parent := ""
 	for i := 1; i <= 16; i++ {
 		name := fmt.Sprintf("F%d", i)
-		deep.Features = append(deep.Features, leafFeat(name, parent, 1, 0))
+		deep.Features = append(deep.Features, feat(name, parent, 1, 0))
 		parent = name
 	}
-	deep.FeatureComponents = []leafFC{{"F15", "A"}, {"F15", "X"}, {"F16", "B"}, {"F16", "Y"}}
+	deep.FeatureComponents = []FeatureComponent{{"F15", "A"}, {"F15", "X"}, {"F16", "B"}, {"F16", "Y"}}
 	deep.Components = []string{"A", "B", "X", "Y"}
-	deep.Entries = []leafEntry{leafEntryRow("TypeLib", "T15", "A", "F15"), leafEntryRow("TypeLib", "T16", "B", "F16")}
+	deep.Entries = []Entry{EntryRow("TypeLib", "T15", "A", "F15"), EntryRow("TypeLib", "T16", "B", "F16")}
 
 	tests := []struct {
 		name  string
-		in    func() *leafInput
-		opts  leafOptions
-		want  leafPlanSummary
+		in    func() *Input
+		opts  Options
+		want  planSummary
 		notes []string
 	}{
 		{
 			name: "basic",
-			in:   leafBaseInput,
-			want: leafPlanSummary{
+			in:   baseInput,
+			want: planSummary{
 				Features: []string{"Core_App<Core L3 A18 D0", "Core_Srv<Core L3 A18 D0"},
 				RemoveFC: []string{"Core/App", "Core/Srv"},
 				AddFC:    []string{"Core_App/App", "Core_Srv/Srv"},
@@ -138,9 +139,9 @@ func TestPlanLeaves(t *testing.T) {
 		},
 		{
 			name: "keep in parent, allow absent, force disallow advertise",
-			in:   leafBaseInput,
-			opts: leafOptions{KeepInParent: true, AllowAbsent: true, DisallowAdvertise: true},
-			want: leafPlanSummary{
+			in:   baseInput,
+			opts: Options{KeepInParent: true, AllowAbsent: true, DisallowAdvertise: true},
+			want: planSummary{
 				Features: []string{"Core_App<Core L3 A10 D0", "Core_Srv<Core L3 A10 D0"},
 				AddFC:    []string{"Core_App/App", "Core_Srv/Srv"},
 				Repoints: []string{"Shortcut/AppLnk→Core_App", "Class/{C1}→Core_Srv", "Class/{C2}→Core_Srv"},
@@ -152,9 +153,9 @@ func TestPlanLeaves(t *testing.T) {
 		},
 		{
 			name: "only shortcuts",
-			in:   leafBaseInput,
-			opts: leafOptions{Tables: map[string]bool{"Shortcut": true}},
-			want: leafPlanSummary{
+			in:   baseInput,
+			opts: Options{Tables: map[string]bool{"Shortcut": true}},
+			want: planSummary{
 				Features: []string{"Core_App<Core L3 A18 D0"},
 				RemoveFC: []string{"Core/App"},
 				AddFC:    []string{"Core_App/App"},
@@ -163,13 +164,13 @@ func TestPlanLeaves(t *testing.T) {
 		},
 		{
 			name: "followers move with the component",
-			in: func() *leafInput {
-				in := leafBaseInput()
-				in.Entries = append(in.Entries, leafEntryRow("MsiAssembly", "App", "App", "Core"), leafEntryRow("MsiAssembly", "Data", "Data", "Core"))
+			in: func() *Input {
+				in := baseInput()
+				in.Entries = append(in.Entries, EntryRow("MsiAssembly", "App", "App", "Core"), EntryRow("MsiAssembly", "Data", "Data", "Core"))
 				return in
 			},
-			opts: leafOptions{Tables: map[string]bool{"Shortcut": true, "TypeLib": true}},
-			want: leafPlanSummary{
+			opts: Options{Tables: map[string]bool{"Shortcut": true, "TypeLib": true}},
+			want: planSummary{
 				Features: []string{"Core_App<Core L3 A18 D0"},
 				RemoveFC: []string{"Core/App"},
 				AddFC:    []string{"Core_App/App"},
@@ -178,13 +179,13 @@ func TestPlanLeaves(t *testing.T) {
 		},
 		{
 			name: "followers stay when the component stays",
-			in: func() *leafInput {
-				in := leafBaseInput()
-				in.Entries = append(in.Entries, leafEntryRow("MsiAssembly", "App", "App", "Core"))
+			in: func() *Input {
+				in := baseInput()
+				in.Entries = append(in.Entries, EntryRow("MsiAssembly", "App", "App", "Core"))
 				return in
 			},
-			opts: leafOptions{KeepInParent: true, Tables: map[string]bool{"Shortcut": true}},
-			want: leafPlanSummary{
+			opts: Options{KeepInParent: true, Tables: map[string]bool{"Shortcut": true}},
+			want: planSummary{
 				Features: []string{"Core_App<Core L3 A18 D0"},
 				AddFC:    []string{"Core_App/App"},
 				Repoints: []string{"Shortcut/AppLnk→Core_App"},
@@ -192,13 +193,13 @@ func TestPlanLeaves(t *testing.T) {
 		},
 		{
 			name: "assemblies opted in",
-			in: func() *leafInput {
-				in := leafBaseInput()
-				in.Entries = append(in.Entries, leafEntryRow("MsiAssembly", "Srv", "Srv", "Core"), leafEntryRow("MsiAssembly", "Data", "Data", "Core"))
+			in: func() *Input {
+				in := baseInput()
+				in.Entries = append(in.Entries, EntryRow("MsiAssembly", "Srv", "Srv", "Core"), EntryRow("MsiAssembly", "Data", "Data", "Core"))
 				return in
 			},
-			opts: leafOptions{Tables: map[string]bool{"Class": true, "MsiAssembly": true}},
-			want: leafPlanSummary{
+			opts: Options{Tables: map[string]bool{"Class": true, "MsiAssembly": true}},
+			want: planSummary{
 				Features: []string{"Core_Data<Core L3 A18 D0", "Core_Srv<Core L3 A18 D0"},
 				RemoveFC: []string{"Core/Data", "Core/Srv"},
 				AddFC:    []string{"Core_Data/Data", "Core_Srv/Srv"},
@@ -207,15 +208,15 @@ func TestPlanLeaves(t *testing.T) {
 		},
 		{
 			name: "parent attributes and conditions",
-			in: func() *leafInput {
-				in := leafBaseInput()
+			in: func() *Input {
+				in := baseInput()
 				in.Features[1].Attributes = featDisallowAdvertise | featNoUnsupportedAdvertise | 1
 				in.Features[1].Level = 0
-				in.Conditions = []leafCondition{{"Core", 1, "INSTALLCORE"}, {"Complete", 5, "X"}}
+				in.Conditions = []Condition{{"Core", 1, "INSTALLCORE"}, {"Complete", 5, "X"}}
 				in.Entries = in.Entries[:1]
 				return in
 			},
-			want: leafPlanSummary{
+			want: planSummary{
 				Features:   []string{"Core_Srv<Core L0 A58 D0"},
 				Conditions: []string{"Core_Srv 1 INSTALLCORE"},
 				RemoveFC:   []string{"Core/Srv"},
@@ -225,14 +226,14 @@ func TestPlanLeaves(t *testing.T) {
 		},
 		{
 			name: "shared component",
-			in: func() *leafInput {
-				in := leafBaseInput()
-				in.Features = append(in.Features, leafFeat("Other", "Complete", 1, 0))
-				in.FeatureComponents = append(in.FeatureComponents, leafFC{"Other", "Srv"}, leafFC{"Other", "Data"})
-				in.Entries = []leafEntry{leafEntryRow("Class", "{C1}", "Srv", "Core"), leafEntryRow("Extension", "ext", "Srv", "Other")}
+			in: func() *Input {
+				in := baseInput()
+				in.Features = append(in.Features, feat("Other", "Complete", 1, 0))
+				in.FeatureComponents = append(in.FeatureComponents, FeatureComponent{"Other", "Srv"}, FeatureComponent{"Other", "Data"})
+				in.Entries = []Entry{EntryRow("Class", "{C1}", "Srv", "Core"), EntryRow("Extension", "ext", "Srv", "Other")}
 				return in
 			},
-			want: leafPlanSummary{
+			want: planSummary{
 				Features: []string{"Core_Srv<Core L3 A18 D0", "Other_Srv<Other L1 A18 D0"},
 				RemoveFC: []string{"Core/Srv", "Other/Srv"},
 				AddFC:    []string{"Core_Srv/Srv", "Other_Srv/Srv"},
@@ -245,24 +246,24 @@ func TestPlanLeaves(t *testing.T) {
 		},
 		{
 			name: "odd data",
-			in: func() *leafInput {
-				in := leafBaseInput()
+			in: func() *Input {
+				in := baseInput()
 				in.Features = append(in.Features,
-					leafFeat("CycA", "CycB", 1, 0), leafFeat("CycB", "CycA", 1, 0),
-					leafFeat("Orphan", "Nowhere", 1, 0), leafFeat("Self", "Self", 1, 0))
-				in.FeatureComponents = append(in.FeatureComponents, leafFC{"CycA", "Srv"}, leafFC{"CycA", "App"})
-				in.Entries = []leafEntry{
-					leafEntryRow("Class", "{C1}", "Srv", "Missing"),
-					leafEntryRow("Class", "{C2}", "Srv", "CycA"),
-					leafEntryRow("Class", "{C3}", "Ghost", "Core"),
-					leafEntryRow("Class", "{C4}", "", "Core"),
-					leafEntryRow("PublishComponent", "{P}", "App", "Orphan"),
-					leafEntryRow("Shortcut", "Lnk", "App", "NoSuchFeature"),
-					leafEntryRow("Shortcut", "Lnk2", "App", "[ProgramFilesFolder]x.exe"),
+					feat("CycA", "CycB", 1, 0), feat("CycB", "CycA", 1, 0),
+					feat("Orphan", "Nowhere", 1, 0), feat("Self", "Self", 1, 0))
+				in.FeatureComponents = append(in.FeatureComponents, FeatureComponent{"CycA", "Srv"}, FeatureComponent{"CycA", "App"})
+				in.Entries = []Entry{
+					EntryRow("Class", "{C1}", "Srv", "Missing"),
+					EntryRow("Class", "{C2}", "Srv", "CycA"),
+					EntryRow("Class", "{C3}", "Ghost", "Core"),
+					EntryRow("Class", "{C4}", "", "Core"),
+					EntryRow("PublishComponent", "{P}", "App", "Orphan"),
+					EntryRow("Shortcut", "Lnk", "App", "NoSuchFeature"),
+					EntryRow("Shortcut", "Lnk2", "App", "[ProgramFilesFolder]x.exe"),
 				}
 				return in
 			},
-			want: leafPlanSummary{},
+			want: planSummary{},
 			notes: []string{
 				`warning: Feature_Parent chain has a cycle through "CycA"; advertised entry points in this feature are left alone`,
 				`warning: Feature_Parent chain has a cycle through "CycA"; advertised entry points in this feature are left alone`,
@@ -278,8 +279,8 @@ func TestPlanLeaves(t *testing.T) {
 		},
 		{
 			name: "depth limit",
-			in:   func() *leafInput { return deep },
-			want: leafPlanSummary{
+			in:   func() *Input { return deep },
+			want: planSummary{
 				Features: []string{"F15_A<F15 L1 A18 D0"},
 				RemoveFC: []string{"F15/A"},
 				AddFC:    []string{"F15_A/A"},
@@ -289,15 +290,15 @@ func TestPlanLeaves(t *testing.T) {
 		},
 		{
 			name: "component not in named feature, single-component feature",
-			in: func() *leafInput {
-				in := leafBaseInput()
-				in.Features = append(in.Features, leafFeat("Extras", "Core", 1, 0), leafFeat("Solo", "Core", 1, 0))
-				in.FeatureComponents = append(in.FeatureComponents, leafFC{"Extras", "Data"}, leafFC{"Solo", "Data"})
-				in.Features = append(in.Features, leafFeat("Empty", "Core", 1, 0))
-				in.Entries = []leafEntry{leafEntryRow("Extension", "syn2", "App", "Extras"), leafEntryRow("Class", "{E}", "Srv", "Empty"), leafEntryRow("Extension", "solo", "Data", "Solo")}
+			in: func() *Input {
+				in := baseInput()
+				in.Features = append(in.Features, feat("Extras", "Core", 1, 0), feat("Solo", "Core", 1, 0))
+				in.FeatureComponents = append(in.FeatureComponents, FeatureComponent{"Extras", "Data"}, FeatureComponent{"Solo", "Data"})
+				in.Features = append(in.Features, feat("Empty", "Core", 1, 0))
+				in.Entries = []Entry{EntryRow("Extension", "syn2", "App", "Extras"), EntryRow("Class", "{E}", "Srv", "Empty"), EntryRow("Extension", "solo", "Data", "Solo")}
 				return in
 			},
-			want: leafPlanSummary{},
+			want: planSummary{},
 			notes: []string{
 				`warning: component "App" is not in feature "Extras", whose health check covers its 1 other components; left alone`,
 				`info: component "Srv" is not in feature "Empty", which holds no components; left alone`,
@@ -306,16 +307,16 @@ func TestPlanLeaves(t *testing.T) {
 		},
 		{
 			name: "name collisions and long names",
-			in: func() *leafInput {
-				in := leafBaseInput()
-				in.Features = append(in.Features, leafFeat("core_srv", "Complete", 1, 0),
-					leafFeat("AVeryLongFeatureNameThatIsAlmost38Chars", "Complete", 1, 0))
-				in.FeatureComponents = append(in.FeatureComponents, leafFC{"core_srv", "Data"},
-					leafFC{"AVeryLongFeatureNameThatIsAlmost38Chars", "Srv"}, leafFC{"AVeryLongFeatureNameThatIsAlmost38Chars", "Data"})
-				in.Entries = []leafEntry{leafEntryRow("Class", "{C1}", "Srv", "Core"), leafEntryRow("Class", "{C2}", "Srv", "AVeryLongFeatureNameThatIsAlmost38Chars")}
+			in: func() *Input {
+				in := baseInput()
+				in.Features = append(in.Features, feat("core_srv", "Complete", 1, 0),
+					feat("AVeryLongFeatureNameThatIsAlmost38Chars", "Complete", 1, 0))
+				in.FeatureComponents = append(in.FeatureComponents, FeatureComponent{"core_srv", "Data"},
+					FeatureComponent{"AVeryLongFeatureNameThatIsAlmost38Chars", "Srv"}, FeatureComponent{"AVeryLongFeatureNameThatIsAlmost38Chars", "Data"})
+				in.Entries = []Entry{EntryRow("Class", "{C1}", "Srv", "Core"), EntryRow("Class", "{C2}", "Srv", "AVeryLongFeatureNameThatIsAlmost38Chars")}
 				return in
 			},
-			want: leafPlanSummary{
+			want: planSummary{
 				Features: []string{"AVeryLongFeatureNameThatIsAlm_08E9494D<AVeryLongFeatureNameThatIsAlmost38Chars L1 A18 D0", "Core_Srv_72B6C9BF<Core L3 A18 D0"},
 				RemoveFC: []string{"AVeryLongFeatureNameThatIsAlmost38Chars/Srv", "Core/Srv"},
 				AddFC:    []string{"AVeryLongFeatureNameThatIsAlm_08E9494D/Srv", "Core_Srv_72B6C9BF/Srv"},
@@ -329,12 +330,12 @@ func TestPlanLeaves(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			rep := &Report{Pass: "leaf-features"}
-			plan := planLeaves(tc.in(), tc.opts, rep)
-			if diff := cmp.Diff(tc.want, leafSummarize(plan)); diff != "" {
+			rep := &edit.Log{}
+			plan := makePlan(tc.in(), tc.opts, rep)
+			if diff := cmp.Diff(tc.want, summarize(plan)); diff != "" {
 				t.Errorf("plan (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff(tc.notes, leafNoteReasons(rep)); diff != "" {
+			if diff := cmp.Diff(tc.notes, noteReasons(rep)); diff != "" {
 				t.Errorf("notes (-want +got):\n%s", diff)
 			}
 			for _, f := range plan.Features {
@@ -342,13 +343,13 @@ func TestPlanLeaves(t *testing.T) {
 					t.Errorf("leaf name %q is not a valid 38-character Identifier", f.Name)
 				}
 			}
-			checkLeafInvariants(t, tc.in(), leafApplyPlan(tc.in(), plan), tc.opts)
+			checkLeafInvariants(t, tc.in(), applyPlan(tc.in(), plan), tc.opts)
 
 			// Idempotent: planning again over the result changes nothing.
-			rep2 := &Report{Pass: "leaf-features"}
-			plan2 := planLeaves(leafApplyPlan(tc.in(), plan), tc.opts, rep2)
-			if !plan2.empty() || rep2.Changed() {
-				t.Errorf("second run changed something: %+v", leafSummarize(plan2))
+			rep2 := &edit.Log{}
+			plan2 := makePlan(applyPlan(tc.in(), plan), tc.opts, rep2)
+			if !plan2.empty() || (len(rep2.Changes) > 0) {
+				t.Errorf("second run changed something: %+v", summarize(plan2))
 			}
 		})
 	}
@@ -360,9 +361,9 @@ func TestPlanLeaves(t *testing.T) {
 // features installing each component only grew by leaves whose parent
 // already installed it or holds the entry point, and the tree is a tree
 // within the depth limit.
-func checkLeafInvariants(t *testing.T, before, after *leafInput, opts leafOptions) {
+func checkLeafInvariants(t *testing.T, before, after *Input, opts Options) {
 	t.Helper()
-	feats := make(map[string]leafFeature)
+	feats := make(map[string]Feature)
 	for _, f := range after.Features {
 		feats[f.Name] = f
 	}
@@ -426,37 +427,37 @@ func checkLeafInvariants(t *testing.T, before, after *leafInput, opts leafOption
 func TestLeafName(t *testing.T) {
 	taken := map[string]bool{"a_b": true}
 	got := []string{
-		leafName("Core", "ComServer", maxFeatureKey, taken),
-		leafName("A", "B", maxFeatureKey, taken),
-		leafName("9bad", "x-y", maxFeatureKey, taken),
-		leafName(strings.Repeat("P", 38), strings.Repeat("C", 72), maxFeatureKey, taken),
+		featureName("Core", "ComServer", maxFeatureKey, taken),
+		featureName("A", "B", maxFeatureKey, taken),
+		featureName("9bad", "x-y", maxFeatureKey, taken),
+		featureName(strings.Repeat("P", 38), strings.Repeat("C", 72), maxFeatureKey, taken),
 	}
 	want := []string{"Core_ComServer", "A_B_", "_bad_x_y", strings.Repeat("P", 29) + "_"}
 	for i := range got {
 		if len(got[i]) > maxFeatureKey || !looksLikeFeature(got[i]) {
-			t.Errorf("leafName %d = %q: not a valid key", i, got[i])
+			t.Errorf("name %d = %q: not a valid key", i, got[i])
 		}
 		if !strings.HasPrefix(got[i], want[i]) {
-			t.Errorf("leafName %d = %q, want prefix %q", i, got[i], want[i])
+			t.Errorf("name %d = %q, want prefix %q", i, got[i], want[i])
 		}
 	}
 	// Deterministic and unique.
-	again := leafName(strings.Repeat("P", 38), strings.Repeat("C", 72), maxFeatureKey, taken)
+	again := featureName(strings.Repeat("P", 38), strings.Repeat("C", 72), maxFeatureKey, taken)
 	if again != got[3] {
-		t.Errorf("leafName not deterministic: %q then %q", got[3], again)
+		t.Errorf("name not deterministic: %q then %q", got[3], again)
 	}
 	taken[strings.ToLower(got[3])] = true
-	if third := leafName(strings.Repeat("P", 38), strings.Repeat("C", 72), maxFeatureKey, taken); third == got[3] {
-		t.Errorf("leafName returned a taken name %q", third)
+	if third := featureName(strings.Repeat("P", 38), strings.Repeat("C", 72), maxFeatureKey, taken); third == got[3] {
+		t.Errorf("name returned a taken name %q", third)
 	}
 }
 
 func TestPlanLeavesReport(t *testing.T) {
-	rep := &Report{Pass: "leaf-features"}
-	in := leafBaseInput()
+	rep := &edit.Log{}
+	in := baseInput()
 	in.Entries = in.Entries[:1]
 	in.Entries[0].Related = "Verb open"
-	planLeaves(in, leafOptions{}, rep)
+	makePlan(in, Options{}, rep)
 	var got []string
 	for _, c := range rep.Changes {
 		got = append(got, fmt.Sprintf("%s %s %v %v→%v (%s)", c.Op, c.Table, c.Key, c.Old, c.New, c.Reason))
@@ -479,7 +480,7 @@ func TestPlanLeavesRandom(t *testing.T) {
 	tables := []string{"Class", "Extension", "Shortcut", "TypeLib", "PublishComponent", "MsiAssembly"}
 	for seed := int64(1); seed <= 300; seed++ {
 		rng := rand.New(rand.NewSource(seed))
-		in := &leafInput{}
+		in := &Input{}
 		nf := 1 + rng.Intn(25)
 		name := func(i int) string {
 			if rng.Intn(10) == 0 {
@@ -501,29 +502,29 @@ func TestPlanLeavesRandom(t *testing.T) {
 			case r == 7:
 				parent = "Missing"
 			}
-			in.Features = append(in.Features, leafFeature{Name: n, Parent: parent, Level: int32(rng.Intn(4)), Attributes: int32(rng.Intn(64)), Display: int32(rng.Intn(3))})
+			in.Features = append(in.Features, Feature{Name: n, Parent: parent, Level: int32(rng.Intn(4)), Attributes: int32(rng.Intn(64)), Display: int32(rng.Intn(3))})
 		}
 		nc := 1 + rng.Intn(10)
 		for c := 0; c < nc; c++ {
 			in.Components = append(in.Components, "C"+strconv.Itoa(c))
 		}
 		for i := rng.Intn(40); i > 0; i-- {
-			in.FeatureComponents = append(in.FeatureComponents, leafFC{fnames[rng.Intn(nf)], "C" + strconv.Itoa(rng.Intn(nc+1))})
+			in.FeatureComponents = append(in.FeatureComponents, FeatureComponent{fnames[rng.Intn(nf)], "C" + strconv.Itoa(rng.Intn(nc+1))})
 		}
 		for i := rng.Intn(15); i > 0; i-- {
 			f := fnames[rng.Intn(nf)]
 			if rng.Intn(8) == 0 {
 				f = "Nowhere"
 			}
-			in.Entries = append(in.Entries, leafEntryRow(tables[rng.Intn(len(tables))], "K"+strconv.Itoa(i), "C"+strconv.Itoa(rng.Intn(nc+1)), f))
+			in.Entries = append(in.Entries, EntryRow(tables[rng.Intn(len(tables))], "K"+strconv.Itoa(i), "C"+strconv.Itoa(rng.Intn(nc+1)), f))
 		}
 		for i := rng.Intn(4); i > 0; i-- {
-			in.Conditions = append(in.Conditions, leafCondition{fnames[rng.Intn(nf)], int32(rng.Intn(3)), "X"})
+			in.Conditions = append(in.Conditions, Condition{fnames[rng.Intn(nf)], int32(rng.Intn(3)), "X"})
 		}
-		opts := leafOptions{KeepInParent: rng.Intn(2) == 0}
+		opts := Options{KeepInParent: rng.Intn(2) == 0}
 
-		rep := &Report{}
-		plan := planLeaves(in, opts, rep)
+		rep := &edit.Log{}
+		plan := makePlan(in, opts, rep)
 		seen := make(map[string]bool)
 		for _, f := range in.Features {
 			seen[strings.ToLower(f.Name)] = true
@@ -534,21 +535,21 @@ func TestPlanLeavesRandom(t *testing.T) {
 			}
 			seen[strings.ToLower(f.Name)] = true
 		}
-		out := leafApplyPlan(in, plan)
+		out := applyPlan(in, plan)
 		checkLeafInvariants(t, in, out, opts)
-		plan2 := planLeaves(out, opts, &Report{})
+		plan2 := makePlan(out, opts, &edit.Log{})
 		if !plan2.empty() {
-			t.Fatalf("seed %d: second run not empty: %+v", seed, leafSummarize(plan2))
+			t.Fatalf("seed %d: second run not empty: %+v", seed, summarize(plan2))
 		}
 	}
 }
 
 func BenchmarkPlanLeaves(b *testing.B) {
-	in := &leafInput{}
+	in := &Input{}
 	parent := ""
 	for i := 0; i < 2000; i++ {
 		name := "F" + strconv.Itoa(i)
-		in.Features = append(in.Features, leafFeature{Name: name, Parent: parent, Level: 1})
+		in.Features = append(in.Features, Feature{Name: name, Parent: parent, Level: 1})
 		if i%10 == 9 {
 			parent = ""
 		} else {
@@ -557,15 +558,15 @@ func BenchmarkPlanLeaves(b *testing.B) {
 		for c := 0; c < 50; c++ {
 			comp := "C" + strconv.Itoa(i*50+c)
 			in.Components = append(in.Components, comp)
-			in.FeatureComponents = append(in.FeatureComponents, leafFC{name, comp})
+			in.FeatureComponents = append(in.FeatureComponents, FeatureComponent{name, comp})
 			if c%5 == 0 {
-				in.Entries = append(in.Entries, leafEntryRow("Class", "{"+comp+"}", comp, name))
+				in.Entries = append(in.Entries, EntryRow("Class", "{"+comp+"}", comp, name))
 			}
 		}
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		planLeaves(in, leafOptions{}, &Report{})
+		makePlan(in, Options{}, &edit.Log{})
 	}
 }

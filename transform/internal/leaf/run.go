@@ -1,55 +1,16 @@
-package transform
+package leaf
 
 import (
 	"fmt"
 	"github.com/msikit/msikit/transform/internal/edit"
-	"slices"
 	"strings"
 
 	"github.com/msikit/msikit/msi"
 )
 
-// SplitAdvertisedOptions controls SplitAdvertised. The zero value is the
-// recommended setting.
-type SplitAdvertisedOptions struct {
-	// KeepInParent keeps each advertised component's FeatureComponents row
-	// in its original feature as well as adding it to the leaf. The
-	// component is then still covered by the big feature's health check
-	// (its repairs are not narrowed), but no row is removed. By default the
-	// row moves.
-	KeepInParent bool
-
-	// DisallowAdvertise sets msidbFeatureAttributesDisallowAdvertise (8)
-	// on every leaf. By default a leaf takes that bit (and
-	// msidbFeatureAttributesNoUnsupportedAdvertise, 32) from its parent:
-	// ICE10 forbids a child that disallows advertising under a parent that
-	// allows it, and such a leaf stays absent in an advertise-only install,
-	// leaving its entry points unregistered. Each leaf where this differs
-	// from the parent gets a warning.
-	DisallowAdvertise bool
-
-	// AllowAbsent leaves msidbFeatureAttributesUIDisallowAbsent (16) off
-	// the leaves. By default it is set, so that the leaf cannot be made
-	// absent on its own through a user interface.
-	AllowAbsent bool
-
-	// Tables lists the entry-point tables whose rows start a split. Nil
-	// means Class, Extension, Shortcut, TypeLib and PublishComponent.
-	// "MsiAssembly" may be added to split assemblies' features as well.
-	// Rows of the other tables that name the same feature and component
-	// as a split entry point follow it into the leaf (unless KeepInParent),
-	// so that no row names a feature that no longer holds its component.
-	Tables []string
-
-	// MaxChanges bounds the row changes the pass may make. 0 means
-	// DefaultMaxChanges. Past it SplitAdvertised changes nothing and
-	// returns an error wrapping ErrTooManyChanges.
-	MaxChanges int
-}
-
-// leafEntryTables are the tables SplitAdvertised reads entry points from,
+// entryTables are the tables SplitAdvertised reads entry points from,
 // with the column that names the feature.
-var leafEntryTables = []struct{ table, column string }{
+var entryTables = []struct{ table, column string }{
 	{"Class", "Feature_"},
 	{"Extension", "Feature_"},
 	{"Shortcut", "Target"},
@@ -58,71 +19,21 @@ var leafEntryTables = []struct{ table, column string }{
 	{"MsiAssembly", "Feature_"},
 }
 
-// SplitAdvertised moves each advertised component into a small hidden
-// leaf feature under the feature its entry points named, so that a
-// resiliency health check started by an entry point covers only that
-// component instead of every component of a big feature.
-//
-// Entry points are Class and Extension rows (an Extension's Verb and MIME
-// rows key on the extension and travel with it), Shortcut rows whose
-// Target is a feature name, TypeLib and PublishComponent rows. They are
-// grouped by (feature, component); each group gets one new Feature row
-// keyed "<feature>_<component>" when that fits the 38-character Feature key
-// and no feature has it (compared without case), else the first 29
-// characters of it, "_" and 8 hex digits of an FNV-1a hash of feature,
-// component and an attempt number; with Feature_Parent = the original feature,
-// Display 0, Level = the parent's Level, Directory_ null and Attributes
-// msidbFeatureAttributesFollowParent|msidbFeatureAttributesUIDisallowAbsent
-// (18) plus the parent's advertise restrictions. The component's
-// FeatureComponents row moves from the original feature to the leaf, the
-// entry points' feature columns are re-pointed to it, and the parent's
-// Condition rows are copied to it, so that its level equals its parent's
-// even when a condition enables a parent authored at level 0.
-//
-// Entry points that already name a feature holding only their component
-// (in particular the leaves of an earlier run) are left alone, so the pass
-// is idempotent. So are entry points whose feature does not hold their
-// component: a leaf would add the component to what selecting that
-// feature installs (a warning, or a note when the feature holds no
-// components and its health check is already minimal). Components also
-// held by other features stay there (an info note names them). Odd data (features or components that do not exist,
-// Feature_Parent cycles, a tree already at the depth limit of 16) is left
-// alone with a warning in the report; it never makes the pass fail.
-//
-// SplitAdvertised edits db in memory. If it returns an error the database
-// may be partly changed and should be discarded. Writing a changed signed
-// package fails with msi.ErrSigned unless the caller drops the signature
-// (msi.SaveOptions).
-func SplitAdvertised(db *msi.Database, opts SplitAdvertisedOptions) (*Report, error) {
-	rep := &Report{Pass: "leaf-features", Changes: []Change{}, Notes: []Note{}}
-	lo := leafOptions{
-		KeepInParent:      opts.KeepInParent,
-		DisallowAdvertise: opts.DisallowAdvertise,
-		AllowAbsent:       opts.AllowAbsent,
-		MaxChanges:        opts.MaxChanges,
-	}
-	if opts.Tables != nil {
-		lo.Tables = make(map[string]bool)
-		for _, name := range opts.Tables {
-			known := false
-			for _, et := range leafEntryTables {
-				known = known || et.table == name
-			}
-			if !known {
-				return nil, fmt.Errorf("transform: leaf-features: %q is not an entry-point table", name)
-			}
-			lo.Tables[name] = true
-		}
-	}
-
-	r, err := readLeafInput(db, rep)
+// Run moves each advertised component of db into a hidden leaf feature
+// (transform.SplitAdvertised documents what it does) and returns what it
+// did. Tables, when not nil, names the entry-point tables (checked by
+// transform); an error wrapping edit.ErrTooManyChanges leaves db
+// unchanged.
+func Run(db *msi.Database, opts Options) (*edit.Log, error) {
+	rep := &edit.Log{}
+	r, err := readInput(db, rep)
 	if err != nil {
 		return nil, err
 	}
 	if r == nil {
 		return rep, nil
 	}
-	plan := planLeaves(&r.in, lo, rep)
+	plan := makePlan(&r.in, opts, rep)
 	if plan.over != "" {
 		return nil, edit.TooMany(plan.over)
 	}
@@ -132,23 +43,27 @@ func SplitAdvertised(db *msi.Database, opts SplitAdvertisedOptions) (*Report, er
 	return rep, nil
 }
 
-// leafReader holds what readLeafInput read, with the tables to edit.
-type leafReader struct {
-	db   *msi.Database
-	in   leafInput
-	keys [][]msi.Value // primary key of in.Entries[i], by leafEntry.ref
-}
-
-func hasTable(db *msi.Database, name string) bool {
-	return slices.Contains(db.TableNames(), name)
-}
-
-// table returns the named table, or nil when the database has none.
-func optTable(db *msi.Database, name string) (*msi.Table, error) {
-	if !hasTable(db, name) {
-		return nil, nil
+// EntryTable reports whether name is a table the pass can read entry
+// points from.
+func EntryTable(name string) bool {
+	for _, et := range entryTables {
+		if et.table == name {
+			return true
+		}
 	}
-	t, err := db.Table(name)
+	return false
+}
+
+// reader holds what readInput read, with the tables to edit.
+type reader struct {
+	db   *msi.Database
+	in   Input
+	keys [][]msi.Value // primary key of in.Entries[i], by Entry.ref
+}
+
+// optTable returns the named table, or nil when the database has none.
+func optTable(db *msi.Database, name string) (*msi.Table, error) {
+	t, err := edit.Table(db, name)
 	if err != nil {
 		return nil, fmt.Errorf("transform: leaf-features: %w", err)
 	}
@@ -167,26 +82,9 @@ func needColumns(t *msi.Table, names ...string) error {
 	return nil
 }
 
-func rowText(r msi.Row) []string {
-	vals := r.Values()
-	out := make([]string, len(vals))
-	for i, v := range vals {
-		out[i] = v.String()
-	}
-	return out
-}
-
-func valuesText(vals []msi.Value) []string {
-	out := make([]string, len(vals))
-	for i, v := range vals {
-		out[i] = v.String()
-	}
-	return out
-}
-
-// readLeafInput reads the tables the pass needs. It returns nil (and a
+// readInput reads the tables the pass needs. It returns nil (and a
 // note) when the database has no Feature or FeatureComponents table.
-func readLeafInput(db *msi.Database, rep *Report) (*leafReader, error) {
+func readInput(db *msi.Database, rep *edit.Log) (*reader, error) {
 	ft, err := optTable(db, "Feature")
 	if err != nil {
 		return nil, err
@@ -196,7 +94,7 @@ func readLeafInput(db *msi.Database, rep *Report) (*leafReader, error) {
 		return nil, err
 	}
 	if ft == nil || fct == nil {
-		rep.note(Info, "", nil, "no Feature or FeatureComponents table (a merge module or patch?); nothing to split")
+		rep.Note(edit.Info, "", nil, "no Feature or FeatureComponents table (a merge module or patch?); nothing to split")
 		return nil, nil
 	}
 	if err := needColumns(ft, "Feature", "Feature_Parent", "Display", "Level", "Attributes"); err != nil {
@@ -205,7 +103,7 @@ func readLeafInput(db *msi.Database, rep *Report) (*leafReader, error) {
 	if err := needColumns(fct, "Feature_", "Component_"); err != nil {
 		return nil, err
 	}
-	lr := &leafReader{db: db}
+	lr := &reader{db: db}
 	// A leaf's name goes into every feature column of this package, as
 	// wide as it declares them (some declare Feature.Feature 32 wide).
 	lr.in.FeatureWidth = edit.IdentWidth(db, maxFeatureKey, "Feature.Feature", "Feature.Feature_Parent",
@@ -213,7 +111,7 @@ func readLeafInput(db *msi.Database, rep *Report) (*leafReader, error) {
 		"Shortcut.Target", "TypeLib.Feature_", "PublishComponent.Feature_", "MsiAssembly.Feature_")
 	for row := range ft.Rows() {
 		d := row.Get("Display")
-		lr.in.Features = append(lr.in.Features, leafFeature{
+		lr.in.Features = append(lr.in.Features, Feature{
 			Name:        row.Get("Feature").Str(),
 			Parent:      row.Get("Feature_Parent").Str(),
 			Title:       row.Get("Title").String(),
@@ -226,7 +124,7 @@ func readLeafInput(db *msi.Database, rep *Report) (*leafReader, error) {
 		})
 	}
 	for row := range fct.Rows() {
-		lr.in.FeatureComponents = append(lr.in.FeatureComponents, leafFC{row.Get("Feature_").Str(), row.Get("Component_").Str()})
+		lr.in.FeatureComponents = append(lr.in.FeatureComponents, FeatureComponent{row.Get("Feature_").Str(), row.Get("Component_").Str()})
 	}
 	ct, err := optTable(db, "Component")
 	if err != nil {
@@ -250,7 +148,7 @@ func readLeafInput(db *msi.Database, rep *Report) (*leafReader, error) {
 			return nil, err
 		}
 		for row := range cond.Rows() {
-			lr.in.Conditions = append(lr.in.Conditions, leafCondition{
+			lr.in.Conditions = append(lr.in.Conditions, Condition{
 				Feature: row.Get("Feature_").Str(), Level: row.Get("Level").Int(), Condition: row.Get("Condition").Str(),
 			})
 		}
@@ -260,7 +158,7 @@ func readLeafInput(db *msi.Database, rep *Report) (*leafReader, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, et := range leafEntryTables {
+	for _, et := range entryTables {
 		t, err := optTable(db, et.table)
 		if err != nil {
 			return nil, err
@@ -270,15 +168,15 @@ func readLeafInput(db *msi.Database, rep *Report) (*leafReader, error) {
 		}
 		col, ok := t.Column(et.column)
 		if _, ok2 := t.Column("Component_"); !ok || !ok2 {
-			rep.note(Warning, et.table, nil, "table has no %s or Component_ column; its rows are left alone", et.column)
+			rep.Note(edit.Warning, et.table, nil, "table has no %s or Component_ column; its rows are left alone", et.column)
 			continue
 		}
 		for row := range t.Rows() {
 			key := row.Key()
-			e := leafEntry{
+			e := Entry{
 				Table:     et.table,
-				Key:       valuesText(key),
-				Row:       rowText(row),
+				Key:       edit.ValuesText(key),
+				Row:       edit.Text(row),
 				Column:    et.column,
 				ColIndex:  col.Number - 1,
 				Component: row.Get("Component_").Str(),
@@ -329,7 +227,7 @@ func extensionRelated(db *msi.Database) (map[string]string, error) {
 }
 
 // apply makes the planned edits.
-func (lr *leafReader) apply(plan *leafPlan) error {
+func (lr *reader) apply(plan *Plan) error {
 	if plan.empty() {
 		return nil
 	}
@@ -381,12 +279,12 @@ func (lr *leafReader) apply(plan *leafPlan) error {
 		return wrap(err)
 	}
 	if len(plan.RemoveFC) > 0 {
-		rm := make(map[leafFC]bool, len(plan.RemoveFC))
+		rm := make(map[FeatureComponent]bool, len(plan.RemoveFC))
 		for _, r := range plan.RemoveFC {
 			rm[r] = true
 		}
 		fct.DeleteFunc(func(row msi.Row) bool {
-			return rm[leafFC{row.Get("Feature_").Str(), row.Get("Component_").Str()}]
+			return rm[FeatureComponent{row.Get("Feature_").Str(), row.Get("Component_").Str()}]
 		})
 	}
 	for _, r := range plan.AddFC {

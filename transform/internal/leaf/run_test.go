@@ -1,9 +1,10 @@
-package transform
+package leaf
 
 import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/msikit/msikit/transform/internal/edit"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,10 +21,10 @@ import (
 // update rewrites the golden files under testdata/ (go test -update).
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
-// leafGoldenTables are the tables compared with testdata/leaf/*.idt.
-var leafGoldenTables = []string{"Feature", "FeatureComponents", "Shortcut", "Class", "Extension", "TypeLib"}
+// goldenTables are the tables compared with testdata/*.idt.
+var goldenTables = []string{"Feature", "FeatureComponents", "Shortcut", "Class", "Extension", "TypeLib"}
 
-func leafSynthPath(t *testing.T, name string) string {
+func synthPath(t *testing.T, name string) string {
 	t.Helper()
 	dir := testenv.CorpusDir()
 	if dir == "" {
@@ -32,7 +33,7 @@ func leafSynthPath(t *testing.T, name string) string {
 	return filepath.Join(dir, "synthetic", name)
 }
 
-func leafOpenDB(t *testing.T, path string) *msi.Database {
+func openDB(t *testing.T, path string) *msi.Database {
 	t.Helper()
 	db, err := msi.Open(path)
 	if err != nil {
@@ -42,9 +43,9 @@ func leafOpenDB(t *testing.T, path string) *msi.Database {
 	return db
 }
 
-// leafIDTLines splits an IDT export into its three header lines and its data
+// iDTLines splits an IDT export into its three header lines and its data
 // rows (sorted, since stored order follows string-pool ids).
-func leafIDTLines(text string) (header, rows []string) {
+func iDTLines(text string) (header, rows []string) {
 	lines := strings.Split(strings.TrimRight(strings.ReplaceAll(text, "\r\n", "\n"), "\n"), "\n")
 	if len(lines) < 3 {
 		return lines, nil
@@ -54,9 +55,9 @@ func leafIDTLines(text string) (header, rows []string) {
 	return lines[:3], rows
 }
 
-// leafTableIDT renders a table the way msiinfo export does (without IDT
+// tableIDT renders a table the way msiinfo export does (without IDT
 // escaping, which none of the golden rows need).
-func leafTableIDT(t *testing.T, db *msi.Database, name string) string {
+func tableIDT(t *testing.T, db *msi.Database, name string) string {
 	t.Helper()
 	tab, err := db.Table(name)
 	if err != nil {
@@ -73,16 +74,16 @@ func leafTableIDT(t *testing.T, db *msi.Database, name string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\r\n%s\r\n%s\t%s\r\n", strings.Join(names, "\t"), strings.Join(types, "\t"), name, strings.Join(keys, "\t"))
 	for row := range tab.Rows() {
-		b.WriteString(strings.Join(rowText(row), "\t"))
+		b.WriteString(strings.Join(edit.Text(row), "\t"))
 		b.WriteString("\r\n")
 	}
 	return b.String()
 }
 
-func leafCompareIDT(t *testing.T, what, want, got string) {
+func compareIDT(t *testing.T, what, want, got string) {
 	t.Helper()
-	wh, wr := leafIDTLines(want)
-	gh, gr := leafIDTLines(got)
+	wh, wr := iDTLines(want)
+	gh, gr := iDTLines(got)
 	if diff := cmp.Diff(wh, gh); diff != "" {
 		t.Errorf("%s header (-want +got):\n%s", what, diff)
 	}
@@ -97,35 +98,35 @@ func leafCompareIDT(t *testing.T, what, want, got string) {
 func TestSplitAdvertisedGolden(t *testing.T) {
 	for _, pkg := range []string{"synth-com-advertised", "synth-all"} {
 		t.Run(pkg, func(t *testing.T) {
-			db := leafOpenDB(t, leafSynthPath(t, pkg+".msi"))
-			rep, err := SplitAdvertised(db, SplitAdvertisedOptions{})
+			db := openDB(t, synthPath(t, pkg+".msi"))
+			rep, err := Run(db, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !rep.Changed() {
+			if len(rep.Changes) == 0 {
 				t.Fatal("pass changed nothing")
 			}
-			for _, table := range leafGoldenTables {
+			for _, table := range goldenTables {
 				if *update {
 					break // saveAndCheckExports rewrites the files from msiinfo
 				}
-				golden := filepath.Join("testdata", "leaf", pkg+"."+table+".idt")
-				got := leafTableIDT(t, db, table)
+				golden := filepath.Join("testdata", pkg+"."+table+".idt")
+				got := tableIDT(t, db, table)
 				want, err := os.ReadFile(golden)
 				if err != nil {
 					t.Fatal(err)
 				}
-				leafCompareIDT(t, table+" (in memory)", string(want), got)
+				compareIDT(t, table+" (in memory)", string(want), got)
 			}
 
 			// Idempotent on real data.
-			rep2, err := SplitAdvertised(db, SplitAdvertisedOptions{})
+			rep2, err := Run(db, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if rep2.Changed() {
+			if len(rep2.Changes) > 0 {
 				var b strings.Builder
-				rep2.WriteText(&b)
+				fmt.Fprintf(&b, "%+v", rep2)
 				t.Errorf("second run changed rows:\n%s", b.String())
 			}
 
@@ -134,9 +135,9 @@ func TestSplitAdvertisedGolden(t *testing.T) {
 	}
 }
 
-// leafWarningKeys returns the entry points a report left alone with a
+// warningKeys returns the entry points a report left alone with a
 // warning.
-func leafWarningKeys(rep *Report) map[string]bool {
+func warningKeys(rep *edit.Log) map[string]bool {
 	out := make(map[string]bool)
 	for _, n := range rep.Notes {
 		out[n.Table+"\x00"+strings.Join(n.Key, "\x00")] = true
@@ -169,29 +170,29 @@ func TestSplitAdvertisedCorpus(t *testing.T) {
 				t.Skipf("msi cannot open it (not this pass's concern): %v", err)
 			}
 			defer db.Close()
-			before, err := readLeafInput(db, &Report{})
+			before, err := readInput(db, &edit.Log{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if before == nil || !leafHasAdvertised(&before.in) {
+			if before == nil || !hasAdvertised(&before.in) {
 				return
 			}
 			seen++
-			rep, err := SplitAdvertised(db, SplitAdvertisedOptions{})
+			rep, err := Run(db, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if testing.Verbose() {
 				var b strings.Builder
-				rep.WriteText(&b)
+				fmt.Fprintf(&b, "%+v", rep)
 				t.Logf("report:\n%s", b.String())
 			}
-			after, err := readLeafInput(db, &Report{})
+			after, err := readInput(db, &edit.Log{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkLeafInvariants(t, &before.in, &after.in, leafOptions{})
-			left := leafWarningKeys(rep)
+			checkLeafInvariants(t, &before.in, &after.in, Options{})
+			left := warningKeys(rep)
 			holds := make(map[string]map[string]bool)
 			for _, r := range after.in.FeatureComponents {
 				if holds[r.Feature] == nil {
@@ -203,18 +204,18 @@ func TestSplitAdvertisedCorpus(t *testing.T) {
 				if !defaultLeafTables[e.Table] || left[e.Table+"\x00"+strings.Join(e.Key, "\x00")] {
 					continue
 				}
-				if e.Table == "Shortcut" && !slices.ContainsFunc(after.in.Features, func(f leafFeature) bool { return f.Name == e.Feature }) {
+				if e.Table == "Shortcut" && !slices.ContainsFunc(after.in.Features, func(f Feature) bool { return f.Name == e.Feature }) {
 					continue // not advertised
 				}
 				if h := holds[e.Feature]; len(h) != 1 || !h[e.Component] {
 					t.Errorf("%s %v names feature %s holding %v, want exactly %s", e.Table, e.Key, e.Feature, h, e.Component)
 				}
 			}
-			rep2, err := SplitAdvertised(db, SplitAdvertisedOptions{})
+			rep2, err := Run(db, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if rep2.Changed() {
+			if len(rep2.Changes) > 0 {
 				t.Errorf("second run changed %d rows", len(rep2.Changes))
 			}
 			saveAndCheckExports(t, db, "")
@@ -225,8 +226,8 @@ func TestSplitAdvertisedCorpus(t *testing.T) {
 	}
 }
 
-// leafHasAdvertised reports whether in has an advertised entry point.
-func leafHasAdvertised(in *leafInput) bool {
+// hasAdvertised reports whether in has an advertised entry point.
+func hasAdvertised(in *Input) bool {
 	feats := make(map[string]bool)
 	for _, f := range in.Features {
 		feats[f.Name] = true
@@ -239,7 +240,7 @@ func leafHasAdvertised(in *leafInput) bool {
 	return false
 }
 
-func leafMsiinfoExport(t *testing.T, msiinfo, path, table string) string {
+func msiinfoExport(t *testing.T, msiinfo, path, table string) string {
 	t.Helper()
 	out, err := testenv.Command(t, msiinfo, "export", path, table).Output()
 	if err != nil {
@@ -253,100 +254,11 @@ func leafMsiinfoExport(t *testing.T, msiinfo, path, table string) string {
 	return string(out)
 }
 
-func leafMsiinfoTables(t *testing.T, msiinfo, path string) []string {
+func msiinfoTables(t *testing.T, msiinfo, path string) []string {
 	t.Helper()
 	out, err := exec.Command(msiinfo, "tables", path).Output()
 	if err != nil {
 		t.Fatalf("msiinfo tables %s: %v", filepath.Base(path), err)
 	}
 	return strings.Fields(string(out))
-}
-
-// TestSplitAdvertisedOptions runs the pass with each option on the
-// synthetic package and checks the rows that option is about.
-func TestSplitAdvertisedOptions(t *testing.T) {
-	type probe struct {
-		table string
-		key   []msi.Value
-		col   string
-		want  string // "" = row absent
-	}
-	fc := func(f, c string) []msi.Value { return []msi.Value{msi.StrValue(f), msi.StrValue(c)} }
-	ext := func(e, c string) []msi.Value { return []msi.Value{msi.StrValue(e), msi.StrValue(c)} }
-	cls := []msi.Value{msi.StrValue("{FDA36073-66C4-5C98-5F70-99959F7B05AA}"), msi.StrValue("InprocServer32"), msi.StrValue("ComServer")}
-	tests := []struct {
-		name    string
-		opts    SplitAdvertisedOptions
-		probes  []probe
-		wantErr bool
-	}{
-		{
-			name: "default",
-			probes: []probe{
-				{"FeatureComponents", fc("Core", "App"), "Component_", ""},
-				{"FeatureComponents", fc("Core_App", "App"), "Component_", "App"},
-				{"Feature", []msi.Value{msi.StrValue("Core_App")}, "Attributes", "18"},
-				{"Class", cls, "Feature_", "Core_ComServer"},
-			},
-		},
-		{
-			name: "keep in parent",
-			opts: SplitAdvertisedOptions{KeepInParent: true},
-			probes: []probe{
-				{"FeatureComponents", fc("Core", "App"), "Component_", "App"},
-				{"FeatureComponents", fc("Core_App", "App"), "Component_", "App"},
-				{"Extension", ext("synth", "App"), "Feature_", "Core_App"},
-			},
-		},
-		{
-			name: "shortcuts only; the extension on the same component follows",
-			opts: SplitAdvertisedOptions{Tables: []string{"Shortcut"}},
-			probes: []probe{
-				{"Shortcut", []msi.Value{msi.StrValue("AppStartMenu")}, "Target", "Core_App"},
-				{"Extension", ext("synth", "App"), "Feature_", "Core_App"},
-				{"Class", cls, "Feature_", "Core"},
-				{"Feature", []msi.Value{msi.StrValue("Core_ComServer")}, "Feature", ""},
-				{"FeatureComponents", fc("Core", "ComServer"), "Component_", "ComServer"},
-			},
-		},
-		{
-			name: "disallow advertise, allow absent",
-			opts: SplitAdvertisedOptions{DisallowAdvertise: true, AllowAbsent: true},
-			probes: []probe{
-				{"Feature", []msi.Value{msi.StrValue("Core_App")}, "Attributes", "10"},
-			},
-		},
-		{name: "unknown table", opts: SplitAdvertisedOptions{Tables: []string{"Klass"}}, wantErr: true},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			db := leafOpenDB(t, leafSynthPath(t, "synth-com-advertised.msi"))
-			_, err := SplitAdvertised(db, tc.opts)
-			if tc.wantErr {
-				if err == nil {
-					t.Fatal("no error")
-				}
-				if db.Modified() {
-					t.Error("database modified although the options were refused")
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, p := range tc.probes {
-				tab, err := db.Table(p.table)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got := ""
-				if row, ok := tab.Lookup(p.key...); ok {
-					got = row.Get(p.col).String()
-				}
-				if got != p.want {
-					t.Errorf("%s %v %s = %q, want %q", p.table, valuesText(p.key), p.col, got, p.want)
-				}
-			}
-		})
-	}
 }

@@ -1,4 +1,4 @@
-package transform
+package leaf
 
 import (
 	"errors"
@@ -14,7 +14,7 @@ import (
 // saveAndCheckExports saves db (refusing a signed package first, then
 // dropping its signature), checks that msitools reads every table of the
 // saved file, and, when golden names a synthetic package, compares the
-// leaf tables msiinfo exports with testdata/leaf/<golden>.<Table>.idt (or
+// leaf tables msiinfo exports with testdata/<golden>.<Table>.idt (or
 // rewrites them under -update).
 func saveAndCheckExports(t *testing.T, db *msi.Database, golden string) {
 	t.Helper()
@@ -34,7 +34,7 @@ func saveAndCheckExports(t *testing.T, db *msi.Database, golden string) {
 		t.Fatalf("save: %v", err)
 	}
 	msiinfo := testenv.NeedTool(t, "msiinfo", "msitools")
-	tables := leafMsiinfoTables(t, msiinfo, out)
+	tables := msiinfoTables(t, msiinfo, out)
 	for _, table := range []string{"Feature", "FeatureComponents"} {
 		if !slices.Contains(tables, table) {
 			t.Errorf("msiinfo does not list table %s in the output", table)
@@ -46,8 +46,8 @@ func saveAndCheckExports(t *testing.T, db *msi.Database, golden string) {
 		if testing.Short() {
 			t.Logf("-short: msitools check of the %d-byte output skipped", fi.Size())
 		} else {
-			leafMsiinfoExport(t, msiinfo, out, "Feature")
-			leafMsiinfoExport(t, msiinfo, out, "FeatureComponents")
+			msiinfoExport(t, msiinfo, out, "Feature")
+			msiinfoExport(t, msiinfo, out, "FeatureComponents")
 		}
 	} else {
 		// One msidump run exports every table.
@@ -65,9 +65,9 @@ func saveAndCheckExports(t *testing.T, db *msi.Database, golden string) {
 	if golden == "" {
 		return
 	}
-	for _, table := range leafGoldenTables {
-		path := filepath.Join("testdata", "leaf", golden+"."+table+".idt")
-		got := leafMsiinfoExport(t, msiinfo, out, table)
+	for _, table := range goldenTables {
+		path := filepath.Join("testdata", golden+"."+table+".idt")
+		got := msiinfoExport(t, msiinfo, out, table)
 		if *update {
 			if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 				t.Fatal(err)
@@ -78,7 +78,7 @@ func saveAndCheckExports(t *testing.T, db *msi.Database, golden string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		leafCompareIDT(t, table+" (msiinfo export of the saved file)", string(want), got)
+		compareIDT(t, table+" (msiinfo export of the saved file)", string(want), got)
 	}
 
 	// The saved file reads back the same through msikit and is already
@@ -88,11 +88,11 @@ func saveAndCheckExports(t *testing.T, db *msi.Database, golden string) {
 		t.Fatalf("reopen: %v", err)
 	}
 	defer re.Close()
-	rep, err := SplitAdvertised(re, SplitAdvertisedOptions{})
+	rep, err := Run(re, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Changed() {
+	if len(rep.Changes) > 0 {
 		t.Errorf("pass on the saved output changed %d rows", len(rep.Changes))
 	}
 }
@@ -101,15 +101,15 @@ func saveAndCheckExports(t *testing.T, db *msi.Database, golden string) {
 // pass is refused on save unless the caller drops the signature, and that
 // the saved result then carries none.
 func TestSplitAdvertisedSigned(t *testing.T) {
-	db := leafOpenDB(t, leafSynthPath(t, "synth-all-signed.msi"))
+	db := openDB(t, synthPath(t, "synth-all-signed.msi"))
 	if !db.Signed() {
 		t.Fatal("synth-all-signed.msi is not signed")
 	}
-	rep, err := SplitAdvertised(db, SplitAdvertisedOptions{})
+	rep, err := Run(db, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !rep.Changed() {
+	if len(rep.Changes) == 0 {
 		t.Fatal("pass changed nothing")
 	}
 	out := filepath.Join(t.TempDir(), "out.msi")
@@ -119,7 +119,7 @@ func TestSplitAdvertisedSigned(t *testing.T) {
 	if err := db.Save(out, &msi.SaveOptions{WriteOptions: msi.WriteOptions{DropSignature: true}}); err != nil {
 		t.Fatal(err)
 	}
-	re := leafOpenDB(t, out)
+	re := openDB(t, out)
 	if re.Signed() {
 		t.Error("saved package still carries a signature")
 	}

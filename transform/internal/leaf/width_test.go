@@ -1,6 +1,7 @@
-package transform
+package leaf
 
 import (
+	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/transform/internal/edit"
 	"regexp"
 	"slices"
@@ -46,7 +47,7 @@ func TestFitIdent(t *testing.T) {
 // leaves must fit 32 characters, stay valid and unique, and the pass must
 // not fail.
 func TestLeafNarrowFeatureColumn(t *testing.T) {
-	db, err := msi.Open("../testdata/sample.msi")
+	db, err := msi.Open(testenv.SampleMSI())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,14 +58,14 @@ func TestLeafNarrowFeatureColumn(t *testing.T) {
 	}
 	// A 31-character parent: every "<parent>_<component>" is too long.
 	renameFeature(t, db, "Core", "CoreFeatureWithAVeryLongName_31")
-	rep, err := SplitAdvertised(db, SplitAdvertisedOptions{})
+	rep, err := Run(db, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	leaves := 0
 	seen := map[string]bool{}
 	for _, c := range rep.Changes {
-		if c.Op != OpAdd || c.Table != "Feature" {
+		if c.Op != edit.Add || c.Table != "Feature" {
 			continue
 		}
 		leaves++

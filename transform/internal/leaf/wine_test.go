@@ -1,8 +1,9 @@
-package transform
+package leaf
 
 import (
 	"context"
 	"fmt"
+	"github.com/msikit/msikit/transform/internal/edit"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -19,9 +20,9 @@ import (
 	"github.com/msikit/msikit/msi"
 )
 
-// leafWinePrefix is a headless Wine prefix for msiexec runs, with a baseline
+// winePrefix is a headless Wine prefix for msiexec runs, with a baseline
 // snapshot of its registry and files taken after wineboot.
-type leafWinePrefix struct {
+type winePrefix struct {
 	t        *testing.T
 	wine     string
 	dir      string
@@ -29,9 +30,9 @@ type leafWinePrefix struct {
 	baseline map[string]bool
 }
 
-func newLeafWinePrefix(t *testing.T, wine string) *leafWinePrefix {
+func newLeafWinePrefix(t *testing.T, wine string) *winePrefix {
 	t.Helper()
-	p := &leafWinePrefix{t: t, wine: wine, dir: filepath.Join(t.TempDir(), "prefix")}
+	p := &winePrefix{t: t, wine: wine, dir: filepath.Join(t.TempDir(), "prefix")}
 	for _, kv := range os.Environ() {
 		if k, _, _ := strings.Cut(kv, "="); k == "DISPLAY" || k == "WAYLAND_DISPLAY" || k == "WINEPREFIX" || k == "WINEDEBUG" {
 			continue
@@ -46,7 +47,7 @@ func newLeafWinePrefix(t *testing.T, wine string) *leafWinePrefix {
 	return p
 }
 
-func (p *leafWinePrefix) command(name string, args ...string) *exec.Cmd {
+func (p *winePrefix) command(name string, args ...string) *exec.Cmd {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	p.t.Cleanup(cancel)
 	cmd := exec.CommandContext(ctx, name, args...)
@@ -54,18 +55,18 @@ func (p *leafWinePrefix) command(name string, args ...string) *exec.Cmd {
 	return cmd
 }
 
-func (p *leafWinePrefix) run(name string, args ...string) {
+func (p *winePrefix) run(name string, args ...string) {
 	p.t.Helper()
 	if out, err := p.command(name, args...).CombinedOutput(); err != nil {
 		p.t.Fatalf("%s %v: %v\n%s", name, args, err, out)
 	}
 }
 
-func (p *leafWinePrefix) runQuiet(name string, args ...string) { _ = p.command(name, args...).Run() }
+func (p *winePrefix) runQuiet(name string, args ...string) { _ = p.command(name, args...).Run() }
 
 // msiexec runs msiexec quietly with a verbose log, and fails the test if
 // it does not succeed.
-func (p *leafWinePrefix) msiexec(args ...string) {
+func (p *winePrefix) msiexec(args ...string) {
 	p.t.Helper()
 	log := filepath.Join(p.dir, "msiexec.log")
 	full := append(slices.Clone(args), "/qn", "/l*v", wineoracle.WinPath(log))
@@ -82,13 +83,13 @@ func (p *leafWinePrefix) msiexec(args ...string) {
 // returns its registry values and files, one string each. Paths that
 // differ between any two installs by nature (the cached package, logs,
 // temporary files) are left out.
-func (p *leafWinePrefix) snapshot() map[string]bool {
+func (p *winePrefix) snapshot() map[string]bool {
 	p.t.Helper()
 	p.runQuiet("wineserver", "-k")
 	p.runQuiet("wineserver", "-w")
 	out := make(map[string]bool)
 	for _, hive := range []string{"system.reg", "user.reg"} {
-		leafReadRegHive(p.t, filepath.Join(p.dir, hive), hive, out)
+		readRegHive(p.t, filepath.Join(p.dir, hive), hive, out)
 	}
 	root := filepath.Join(p.dir, "drive_c")
 	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -114,9 +115,9 @@ func (p *leafWinePrefix) snapshot() map[string]bool {
 	return out
 }
 
-// leafReadRegHive adds the keys and values of a Wine registry file to out
+// readRegHive adds the keys and values of a Wine registry file to out
 // as "hive key | name | type | value" (internal/wineoracle's parser).
-func leafReadRegHive(t *testing.T, path, hive string, out map[string]bool) {
+func readRegHive(t *testing.T, path, hive string, out map[string]bool) {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -132,10 +133,10 @@ func leafReadRegHive(t *testing.T, path, hive string, out map[string]bool) {
 	}
 }
 
-// leafDelta returns what changed against the baseline, sorted, with "+" for
+// delta returns what changed against the baseline, sorted, with "+" for
 // added and "-" for removed entries, after mapping names through repl and
 // dropping entries for which skip is true.
-func leafDelta(base, now map[string]bool, repl *strings.Replacer, skip func(string) bool) []string {
+func delta(base, now map[string]bool, repl *strings.Replacer, skip func(string) bool) []string {
 	var out []string
 	for s := range now {
 		if !base[s] && !skip(s) {
@@ -151,10 +152,10 @@ func leafDelta(base, now map[string]bool, repl *strings.Replacer, skip func(stri
 	return slices.Compact(out)
 }
 
-// leafInstallerBookkeeping reports whether a registry entry is Windows
+// installerBookkeeping reports whether a registry entry is Windows
 // Installer's own record of features and cached packages, which by design
 // names the leaf features (and, for the cache, a random file name).
-func leafInstallerBookkeeping(s string) bool {
+func installerBookkeeping(s string) bool {
 	low := strings.ToLower(s)
 	key, rest, _ := strings.Cut(low, " | ")
 	return strings.Contains(key, `\installer\features\`) ||
@@ -178,7 +179,7 @@ func TestSplitAdvertisedWine(t *testing.T) {
 	// comserver.dll in the synthetic package is no real type library, so
 	// Wine's RegisterTypeLibraries fails and rolls the install back: drop
 	// that action from the base both packages share.
-	db := leafOpenDB(t, leafSynthPath(t, "synth-com-advertised.msi"))
+	db := openDB(t, synthPath(t, "synth-com-advertised.msi"))
 	seq, err := db.Table("InstallExecuteSequence")
 	if err != nil {
 		t.Fatal(err)
@@ -191,7 +192,7 @@ func TestSplitAdvertisedWine(t *testing.T) {
 	if err := db.Save(orig, nil); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := SplitAdvertised(db, SplitAdvertisedOptions{})
+	rep, err := Run(db, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +203,7 @@ func TestSplitAdvertisedWine(t *testing.T) {
 	var pairs []string
 	var leaves []string
 	for _, c := range rep.Changes {
-		if c.Op == OpAdd && c.Table == "Feature" {
+		if c.Op == edit.Add && c.Table == "Feature" {
 			leaves = append(leaves, c.New[0]+"\x00"+c.New[1])
 		}
 	}
@@ -250,7 +251,7 @@ func TestSplitAdvertisedWine(t *testing.T) {
 			args := slices.Clone(st.args)
 			args[1] = wineoracle.WinPath(pkg)
 			pfx.msiexec(args...)
-			results[variant.name] = append(results[variant.name], leafDelta(pfx.baseline, pfx.snapshot(), variant.repl, leafInstallerBookkeeping))
+			results[variant.name] = append(results[variant.name], delta(pfx.baseline, pfx.snapshot(), variant.repl, installerBookkeeping))
 		}
 	}
 	for i, st := range steps {
