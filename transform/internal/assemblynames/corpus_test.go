@@ -1,8 +1,9 @@
-package transform
+package assemblynames
 
 import (
 	"bytes"
 	"errors"
+	"github.com/msikit/msikit/transform/internal/edit"
 	"io"
 	"io/fs"
 	"os"
@@ -17,8 +18,8 @@ import (
 	"github.com/msikit/msikit/msi"
 )
 
-// asmExport returns msiinfo export's rows of table (header lines skipped).
-func asmExport(t *testing.T, file, table string) [][]string {
+// export returns msiinfo export's rows of table (header lines skipped).
+func export(t *testing.T, file, table string) [][]string {
 	t.Helper()
 	msiinfo := testenv.NeedTool(t, "msiinfo", "msitools")
 	out, err := testenv.Command(t, msiinfo, "export", file, table).Output()
@@ -34,11 +35,11 @@ func asmExport(t *testing.T, file, table string) [][]string {
 	return rows
 }
 
-// asmVendorNames returns msiinfo's view of MsiAssemblyName: component →
+// vendorNames returns msiinfo's view of MsiAssemblyName: component →
 // attribute name → value.
-func asmVendorNames(t *testing.T, file string) map[string]map[string]string {
+func vendorNames(t *testing.T, file string) map[string]map[string]string {
 	m := map[string]map[string]string{}
-	for _, r := range asmExport(t, file, "MsiAssemblyName") {
+	for _, r := range export(t, file, "MsiAssemblyName") {
 		if len(r) == 3 {
 			if m[r[0]] == nil {
 				m[r[0]] = map[string]string{}
@@ -49,15 +50,15 @@ func asmVendorNames(t *testing.T, file string) map[string]map[string]string {
 	return m
 }
 
-// asmExtractCabs extracts the package's embedded cabinets with the
+// extractCabs extracts the package's embedded cabinets with the
 // oracles (msiinfo extract, gcab -x) into a folder of files named by their
 // File keys, and returns it.
-func asmExtractCabs(t *testing.T, file string) string {
+func extractCabs(t *testing.T, file string) string {
 	t.Helper()
 	msiinfo := testenv.NeedTool(t, "msiinfo", "msitools")
 	gcab := testenv.NeedTool(t, "gcab", "gcab")
 	dir := t.TempDir()
-	for _, r := range asmExport(t, file, "Media") {
+	for _, r := range export(t, file, "Media") {
 		if len(r) < 4 || !strings.HasPrefix(r[3], "#") {
 			continue
 		}
@@ -76,7 +77,7 @@ func asmExtractCabs(t *testing.T, file string) string {
 	return dir
 }
 
-func asmOpenDB(t *testing.T, file string) *msi.Database {
+func openDB(t *testing.T, file string) *msi.Database {
 	t.Helper()
 	db, err := msi.Open(file)
 	if err != nil {
@@ -86,8 +87,8 @@ func asmOpenDB(t *testing.T, file string) *msi.Database {
 	return db
 }
 
-// asmAllNames returns our view of MsiAssemblyName after the pass.
-func asmAllNames(t *testing.T, db *msi.Database) map[string]map[string]string {
+// allNames returns our view of MsiAssemblyName after the pass.
+func allNames(t *testing.T, db *msi.Database) map[string]map[string]string {
 	tb, err := db.Table("MsiAssemblyName")
 	if err != nil {
 		t.Fatal(err)
@@ -103,9 +104,9 @@ func asmAllNames(t *testing.T, db *msi.Database) map[string]map[string]string {
 	return m
 }
 
-// asmCorpusWithNames lists the corpus packages (real, not corrupt) that
+// corpusWithNames lists the corpus packages (real, not corrupt) that
 // carry MsiAssemblyName rows.
-func asmCorpusWithNames(t *testing.T) []string {
+func corpusWithNames(t *testing.T) []string {
 	var out []string
 	for _, f := range testenv.CorpusFiles(t) {
 		if testenv.IsCorrupt(f) || !strings.Contains(filepath.ToSlash(f), "/real/") {
@@ -116,7 +117,7 @@ func asmCorpusWithNames(t *testing.T) []string {
 		if err != nil || !strings.Contains("\n"+string(tables), "\nMsiAssemblyName\n") {
 			continue
 		}
-		if len(asmExport(t, f, "MsiAssemblyName")) > 0 {
+		if len(export(t, f, "MsiAssemblyName")) > 0 {
 			out = append(out, f)
 		}
 	}
@@ -132,22 +133,22 @@ func asmCorpusWithNames(t *testing.T) []string {
 // fileVersion's length for .NET 1.0 fusion).
 func TestAssemblyNamesVendorRows(t *testing.T) {
 	compared := 0
-	for _, file := range asmCorpusWithNames(t) {
+	for _, file := range corpusWithNames(t) {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			vendor := asmVendorNames(t, file)
+			vendor := vendorNames(t, file)
 			wantFileVersion := false
 			for _, attrs := range vendor {
 				if _, ok := attrs["fileVersion"]; ok {
 					wantFileVersion = true
 				}
 			}
-			db := asmOpenDB(t, file)
+			db := openDB(t, file)
 			tb, err := db.Table("MsiAssemblyName")
 			if err != nil {
 				t.Fatal(err)
 			}
 			tb.DeleteFunc(func(r msi.Row) bool { return !strings.EqualFold(r.Get("Name").Str(), "name") })
-			rep, err := AssemblyNames(db, AssemblyNamesOptions{Source: asmExtractCabs(t, file), FileVersion: wantFileVersion, AllowSigned: true})
+			rep, err := Run(db, Options{Source: extractCabs(t, file), FileVersion: wantFileVersion, AllowSigned: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -157,7 +158,7 @@ func TestAssemblyNamesVendorRows(t *testing.T) {
 					unread[n.Key[0]] = true
 				}
 			}
-			got := asmAllNames(t, db)
+			got := allNames(t, db)
 			for comp, want := range vendor {
 				if unread[comp] {
 					t.Logf("%s: file not in the package's cabinets (%d vendor attributes not checked)", comp, len(want))
@@ -175,7 +176,7 @@ func TestAssemblyNamesVendorRows(t *testing.T) {
 						t.Errorf("%s: attribute %s missing (vendor %q)", comp, name, wv)
 						continue
 					}
-					if !asmSame(strings.ToLower(name), gv, wv) {
+					if !same(strings.ToLower(name), gv, wv) {
 						t.Errorf("%s %s: derived %q, vendor %q", comp, name, gv, wv)
 					} else if gv != wv {
 						t.Logf("%s %s: derived %q, vendor %q (equal to Windows)", comp, name, gv, wv)
@@ -184,7 +185,7 @@ func TestAssemblyNamesVendorRows(t *testing.T) {
 				compared++
 			}
 			// Idempotent.
-			rep2, err := AssemblyNames(db, AssemblyNamesOptions{Source: asmExtractCabs(t, file), FileVersion: wantFileVersion, AllowSigned: true})
+			rep2, err := Run(db, Options{Source: extractCabs(t, file), FileVersion: wantFileVersion, AllowSigned: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -203,19 +204,19 @@ func TestAssemblyNamesVendorRows(t *testing.T) {
 // packages whose assemblies are not in their cabinets: the fallback must
 // restore the vendor's value and say it was guessed.
 func TestAssemblyNamesVendorFallback(t *testing.T) {
-	for _, file := range asmCorpusWithNames(t) {
+	for _, file := range corpusWithNames(t) {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			vendor := asmVendorNames(t, file)
-			db := asmOpenDB(t, file)
+			vendor := vendorNames(t, file)
+			db := openDB(t, file)
 			tb, _ := db.Table("MsiAssemblyName")
 			tb.DeleteFunc(func(r msi.Row) bool { return r.Get("Name").Str() == "processorArchitecture" })
 			// No file is readable: only the fallback can fill the rows.
 			noFiles := func(string) (io.ReaderAt, int64, error) { return nil, 0, fs.ErrNotExist }
-			rep, err := AssemblyNames(db, AssemblyNamesOptions{Open: noFiles, ProcessorArchitecture: "MSIL", AllowSigned: true})
+			rep, err := Run(db, Options{Open: noFiles, ProcessorArchitecture: "MSIL", AllowSigned: true})
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := asmAllNames(t, db)
+			got := allNames(t, db)
 			for comp, want := range vendor {
 				if g := got[comp]["processorArchitecture"]; !strings.EqualFold(g, want["processorArchitecture"]) {
 					t.Errorf("%s: processorArchitecture %q, vendor %q", comp, g, want["processorArchitecture"])
@@ -233,7 +234,7 @@ func TestAssemblyNamesVendorFallback(t *testing.T) {
 	}
 }
 
-func asmSynthetic(t *testing.T, name string) string {
+func synthetic(t *testing.T, name string) string {
 	dir := testenv.CorpusDir()
 	if dir == "" {
 		t.Skip("shared corpus not found")
@@ -247,25 +248,25 @@ func asmSynthetic(t *testing.T, name string) string {
 
 // TestAssemblyNamesSynthetic is acceptance test 2.
 func TestAssemblyNamesSynthetic(t *testing.T) {
-	file := asmSynthetic(t, "synth-assemblies.msi")
-	before := asmVendorNames(t, file)
-	db := asmOpenDB(t, file)
-	opts := AssemblyNamesOptions{Source: asmExtractCabs(t, file), ProcessorArchitecture: "MSIL"}
-	rep, err := AssemblyNames(db, opts)
+	file := synthetic(t, "synth-assemblies.msi")
+	before := vendorNames(t, file)
+	db := openDB(t, file)
+	opts := Options{Source: extractCabs(t, file), ProcessorArchitecture: "MSIL"}
+	rep, err := Run(db, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantChanges := []Change{
-		{Op: OpAdd, Table: "MsiAssemblyName", Key: []string{"AsmMissingArch", "processorArchitecture"},
+	wantChanges := []edit.Change{
+		{Op: edit.Add, Table: "MsiAssemblyName", Key: []string{"AsmMissingArch", "processorArchitecture"},
 			New: []string{"AsmMissingArch", "processorArchitecture", "MSIL"}, Reason: "guessed: fallback processor architecture, file not read"},
-		{Op: OpUpdate, Table: "MsiAssemblyName", Key: []string{"AsmNeutral", "processorArchitecture"},
+		{Op: edit.Update, Table: "MsiAssemblyName", Key: []string{"AsmNeutral", "processorArchitecture"},
 			Old: []string{"AsmNeutral", "processorArchitecture", "neutral"}, New: []string{"AsmNeutral", "processorArchitecture", "MSIL"},
 			Reason: `invalid "neutral"; guessed: fallback processor architecture, file not read`},
 	}
 	if diff := cmp.Diff(wantChanges, rep.Changes); diff != "" {
 		t.Errorf("changes (-want +got):\n%s", diff)
 	}
-	notes := asmNoteText(rep)
+	notes := noteText(rep)
 	for _, want := range []string{
 		"values not read from metadata: Contoso.Core.dll",
 		"values not read from metadata: Contoso.Neutral.dll",
@@ -277,13 +278,13 @@ func TestAssemblyNamesSynthetic(t *testing.T) {
 			t.Errorf("notes lack %q:\n%s", want, notes)
 		}
 	}
-	got := asmAllNames(t, db)
+	got := allNames(t, db)
 	for _, comp := range []string{"AsmGood", "AsmWin32"} {
 		if diff := cmp.Diff(before[comp], got[comp]); diff != "" {
 			t.Errorf("%s changed (-before +after):\n%s", comp, diff)
 		}
 	}
-	rep2, err := AssemblyNames(db, opts)
+	rep2, err := Run(db, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,20 +295,20 @@ func TestAssemblyNamesSynthetic(t *testing.T) {
 
 // TestAssemblyNamesSigned: a signed package is refused unless allowed.
 func TestAssemblyNamesSigned(t *testing.T) {
-	file := asmSynthetic(t, "synth-all-signed.msi")
-	db := asmOpenDB(t, file)
+	file := synthetic(t, "synth-all-signed.msi")
+	db := openDB(t, file)
 	if !db.Signed() {
 		t.Fatal("synth-all-signed.msi not seen as signed")
 	}
-	before := asmAllNames(t, db)
-	_, err := AssemblyNames(db, AssemblyNamesOptions{ProcessorArchitecture: "MSIL"})
+	before := allNames(t, db)
+	_, err := Run(db, Options{ProcessorArchitecture: "MSIL"})
 	if !errors.Is(err, msi.ErrSigned) {
 		t.Fatalf("error = %v, want msi.ErrSigned", err)
 	}
-	if diff := cmp.Diff(before, asmAllNames(t, db)); diff != "" {
+	if diff := cmp.Diff(before, allNames(t, db)); diff != "" {
 		t.Errorf("refused run changed rows:\n%s", diff)
 	}
-	rep, err := AssemblyNames(db, AssemblyNamesOptions{ProcessorArchitecture: "MSIL", AllowSigned: true})
+	rep, err := Run(db, Options{ProcessorArchitecture: "MSIL", AllowSigned: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -319,15 +320,15 @@ func TestAssemblyNamesSigned(t *testing.T) {
 // TestAssemblyNamesMsitools is acceptance test 4: the rewritten package
 // opens in msitools, which sees the same rows we wrote.
 func TestAssemblyNamesMsitools(t *testing.T) {
-	file := asmSynthetic(t, "synth-assemblies.msi")
-	db := asmOpenDB(t, file)
+	file := synthetic(t, "synth-assemblies.msi")
+	db := openDB(t, file)
 	w, ok := any(db).(interface {
 		WriteTo(io.Writer) (int64, error)
 	})
 	if !ok {
 		t.Skip("msi.Database has no WriteTo yet")
 	}
-	if _, err := AssemblyNames(db, AssemblyNamesOptions{ProcessorArchitecture: "x86"}); err != nil {
+	if _, err := Run(db, Options{ProcessorArchitecture: "x86"}); err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
@@ -338,11 +339,11 @@ func TestAssemblyNamesMsitools(t *testing.T) {
 	if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(asmAllNames(t, db), asmVendorNames(t, out)); diff != "" {
+	if diff := cmp.Diff(allNames(t, db), vendorNames(t, out)); diff != "" {
 		t.Errorf("msiinfo sees other rows than we wrote (-ours +msiinfo):\n%s", diff)
 	}
-	db2 := asmOpenDB(t, out)
-	rep, err := AssemblyNames(db2, AssemblyNamesOptions{ProcessorArchitecture: "x86"})
+	db2 := openDB(t, out)
+	rep, err := Run(db2, Options{ProcessorArchitecture: "x86"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -363,14 +364,14 @@ func TestAssemblyNamesRealRoundTrip(t *testing.T) {
 	if _, err := os.Stat(file); err != nil {
 		t.Skip("sigoa-SQLSysClrTypes.msi not in the corpus")
 	}
-	vendor := asmVendorNames(t, file)
-	db := asmOpenDB(t, file)
+	vendor := vendorNames(t, file)
+	db := openDB(t, file)
 	tb, err := db.Table("MsiAssemblyName")
 	if err != nil {
 		t.Fatal(err)
 	}
 	tb.DeleteFunc(func(r msi.Row) bool { return r.Get("Name").Str() != "name" })
-	if _, err := AssemblyNames(db, AssemblyNamesOptions{Source: asmExtractCabs(t, file), FileVersion: true, AllowSigned: true}); err != nil {
+	if _, err := Run(db, Options{Source: extractCabs(t, file), FileVersion: true, AllowSigned: true}); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "out.msi")
@@ -380,7 +381,7 @@ func TestAssemblyNamesRealRoundTrip(t *testing.T) {
 	if err := db.Save(out, &msi.SaveOptions{WriteOptions: msi.WriteOptions{DropSignature: true}}); err != nil {
 		t.Fatal(err)
 	}
-	got := asmVendorNames(t, out)
+	got := vendorNames(t, out)
 	if len(got) != len(vendor) {
 		t.Fatalf("msiinfo reads %d components, vendor has %d", len(got), len(vendor))
 	}
@@ -389,7 +390,7 @@ func TestAssemblyNamesRealRoundTrip(t *testing.T) {
 			t.Errorf("%s: %v, vendor %v", comp, got[comp], want)
 		}
 		for name, wv := range want {
-			if gv := got[comp][name]; !asmSame(strings.ToLower(name), gv, wv) {
+			if gv := got[comp][name]; !same(strings.ToLower(name), gv, wv) {
 				t.Errorf("%s %s: msiinfo reads %q, vendor %q", comp, name, gv, wv)
 			}
 		}

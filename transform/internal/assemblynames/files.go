@@ -1,4 +1,4 @@
-package transform
+package assemblynames
 
 import (
 	"bytes"
@@ -14,23 +14,23 @@ import (
 )
 
 // defaultMaxAssemblyFileBytes is the default of
-// AssemblyNamesOptions.MaxFileBytes; assemblies and manifests are far
+// Options.MaxFileBytes; assemblies and manifests are far
 // smaller.
 const defaultMaxAssemblyFileBytes = 256 << 20
 
-// asmKinds says how a file is read: as a .NET assembly, as a Win32
+// kinds says how a file is read: as a .NET assembly, as a Win32
 // manifest, or both (a key file of one row, the manifest of another).
-type asmKinds struct{ dotNet, manifest bool }
+type kinds struct{ dotNet, manifest bool }
 
-// asmRead is what the pass learned from one file of the package.
-type asmRead struct {
+// read is what the pass learned from one file of the package.
+type read struct {
 	dotNet, manifest       *assembly.Identity
 	dotNetErr, manifestErr error
 	err                    error // the file could not be read at all
 }
 
 // result returns the identity read for the kind asked for.
-func (r *asmRead) result(win32 bool) (*assembly.Identity, error) {
+func (r *read) result(win32 bool) (*assembly.Identity, error) {
 	switch {
 	case r.err != nil:
 		return nil, r.err
@@ -48,8 +48,8 @@ func (r *asmRead) result(win32 bool) (*assembly.Identity, error) {
 // memory at a time. Files the package does not deliver are absent from
 // the result; missing records why (each wraps fs.ErrNotExist, so that
 // Source is tried next).
-func readPackageFiles(db *msi.Database, want map[string]asmKinds, limit int64) (map[string]*asmRead, map[string]error, error) {
-	got := map[string]*asmRead{}
+func readPackageFiles(db *msi.Database, want map[string]kinds, limit int64) (map[string]*read, map[string]error, error) {
+	got := map[string]*read{}
 	if len(want) == 0 {
 		return got, nil, nil
 	}
@@ -62,7 +62,7 @@ func readPackageFiles(db *msi.Database, want map[string]asmKinds, limit int64) (
 		if !ok {
 			return nil
 		}
-		res := &asmRead{}
+		res := &read{}
 		got[f.Key] = res
 		if f.Size > limit {
 			res.err = fmt.Errorf("file %s is %d bytes, more than the %d this pass reads", f.Key, f.Size, limit)

@@ -1,8 +1,9 @@
-package transform
+package assemblynames
 
 import (
 	"errors"
 	"fmt"
+	"github.com/msikit/msikit/transform/internal/edit"
 	"io"
 	"os"
 	"path"
@@ -15,9 +16,9 @@ import (
 	"github.com/msikit/msikit/transform/internal/assembly"
 )
 
-// AssemblyNamesOptions configures AssemblyNames. The zero value reads each
-// assembly out of the package's own cabinets and applies no fallback.
-type AssemblyNamesOptions struct {
+// Options are the options of the pass (transform.AssemblyNamesOptions,
+// whose fields they repeat so that one converts to the other).
+type Options struct {
 	// Open returns the contents of the file with the given File table
 	// key. If the returned io.ReaderAt is also an io.Closer it is closed
 	// after use. An error wrapping fs.ErrNotExist means "not available
@@ -69,49 +70,33 @@ type AssemblyNamesOptions struct {
 
 // Canonical MsiAssemblyName attribute names, in the order the pass
 // considers (and adds) them.
-var asmAttrs = []string{"name", "version", "culture", "publicKeyToken", "processorArchitecture", "fileVersion", "type", "language"}
+var attrNames = []string{"name", "version", "culture", "publicKeyToken", "processorArchitecture", "fileVersion", "type", "language"}
 
-var asmDotNetArchs = []string{assembly.ArchMSIL, assembly.ArchX86, assembly.ArchAMD64, assembly.ArchIA64, assembly.ArchARM, assembly.ArchARM64}
+var dotNetArchs = []string{assembly.ArchMSIL, assembly.ArchX86, assembly.ArchAMD64, assembly.ArchIA64, assembly.ArchARM, assembly.ArchARM64}
 
-// AssemblyNames completes the MsiAssemblyName rows of every MsiAssembly
-// from the assembly files themselves. For a .NET assembly (Attributes 0)
-// it reads the component's key file (else File_Manifest): Name, Version,
-// Culture ("neutral" when empty), PublicKeyToken and processorArchitecture
-// from the CLI metadata and, with FileVersion, fileVersion from the version
-// resource. For a Win32 assembly (Attributes 1) it reads File_Manifest's
-// assemblyIdentity: type, name, version, processorArchitecture,
-// publicKeyToken and language.
-//
-// Missing or empty attributes are added, invalid ones (processorArchitecture
-// "neutral", a malformed version or token) are replaced, and correct ones
-// are left alone; comparisons ignore case, and versions compare by number
-// ("11.0.0.00000000" equals 11.0.0.0). A valid value that differs from the
-// file is reported and kept unless Force is set. Attributes the row has and
-// the file lacks are reported, never removed. When a file cannot be read
-// the report says why, and the ProcessorArchitecture fallback is applied
-// to .NET rows that need it, reported as guessed.
-//
-// The database is edited in memory; the caller saves it.
-func AssemblyNames(db *msi.Database, opts AssemblyNamesOptions) (*Report, error) {
-	rep := &Report{Pass: "assembly-names", Changes: []Change{}, Notes: []Note{}}
-	if opts.ProcessorArchitecture != "" && asmCanonArch(opts.ProcessorArchitecture) == "" {
-		return nil, fmt.Errorf("transform: assembly-names: fallback processor architecture %q is not one of %s", opts.ProcessorArchitecture, strings.Join(asmDotNetArchs, ", "))
+// Run completes the MsiAssemblyName rows of db from the assembly files
+// (transform.AssemblyNames documents what it does) and returns what it
+// did.
+func Run(db *msi.Database, opts Options) (*edit.Log, error) {
+	rep := &edit.Log{}
+	if opts.ProcessorArchitecture != "" && canonArch(opts.ProcessorArchitecture) == "" {
+		return nil, fmt.Errorf("transform: assembly-names: fallback processor architecture %q is not one of %s", opts.ProcessorArchitecture, strings.Join(dotNetArchs, ", "))
 	}
-	if !asmHasTable(db, "MsiAssembly") {
+	if !hasTable(db, "MsiAssembly") {
 		return rep, nil
 	}
-	p, err := newAsmPass(db, opts, rep)
+	p, err := newPass(db, opts, rep)
 	if err != nil {
 		return nil, err
 	}
-	asmTab, err := db.Table("MsiAssembly")
+	tab, err := db.Table("MsiAssembly")
 	if err != nil {
 		return nil, fmt.Errorf("transform: assembly-names: %w", err)
 	}
 	// The files the rows read, and how.
-	want := map[string]asmKinds{}
-	for row := range asmTab.Rows() {
-		win32, ok := asmKind(row)
+	want := map[string]kinds{}
+	for row := range tab.Rows() {
+		win32, ok := rowKind(row)
 		if !ok {
 			continue
 		}
@@ -139,8 +124,8 @@ func AssemblyNames(db *msi.Database, opts AssemblyNamesOptions) (*Report, error)
 			return nil, fmt.Errorf("transform: assembly-names: %w", err)
 		}
 	}
-	var plan []asmEdit
-	for row := range asmTab.Rows() {
+	var plan []change
+	for row := range tab.Rows() {
 		plan = append(plan, p.planRow(row)...)
 	}
 	if len(plan) > 0 && db.Signed() && !opts.AllowSigned {
@@ -152,35 +137,35 @@ func AssemblyNames(db *msi.Database, opts AssemblyNamesOptions) (*Report, error)
 	return rep, nil
 }
 
-// asmEdit is one planned MsiAssemblyName change.
-type asmEdit struct {
-	op                Op
+// change is one planned MsiAssemblyName change.
+type change struct {
+	op                edit.Op
 	comp, attr, value string // attr as stored (existing rows) or canonical
 	old               string
 	reason            string
 }
 
-type asmPass struct {
+type pass struct {
 	db    *msi.Database
-	opts  AssemblyNamesOptions
-	rep   *Report
-	names map[string][]asmAttr // component → its MsiAssemblyName rows
-	files map[string]msi.Row   // File key → row
-	comps map[string]msi.Row   // Component key → row
+	opts  Options
+	rep   *edit.Log
+	names map[string][]attr  // component → its MsiAssemblyName rows
+	files map[string]msi.Row // File key → row
+	comps map[string]msi.Row // Component key → row
 
 	// Without an Open hook: what one pass over the package's cabinets
 	// read (pkgFiles), and why the other files are not there
 	// (pkgMissing, each wrapping fs.ErrNotExist).
-	pkgFiles   map[string]*asmRead
+	pkgFiles   map[string]*read
 	pkgMissing map[string]error
 
-	want     map[string]asmKinds // the files the rows read
-	srcPaths map[string]string   // File key → source path, for Source (lazily)
+	want     map[string]kinds  // the files the rows read
+	srcPaths map[string]string // File key → source path, for Source (lazily)
 }
 
-type asmAttr struct{ name, value string }
+type attr struct{ name, value string }
 
-func asmHasTable(db *msi.Database, name string) bool {
+func hasTable(db *msi.Database, name string) bool {
 	for _, t := range db.TableNames() {
 		if t == name {
 			return true
@@ -189,11 +174,11 @@ func asmHasTable(db *msi.Database, name string) bool {
 	return false
 }
 
-func newAsmPass(db *msi.Database, opts AssemblyNamesOptions, rep *Report) (*asmPass, error) {
-	p := &asmPass{db: db, opts: opts, rep: rep,
-		names: map[string][]asmAttr{}, files: map[string]msi.Row{}, comps: map[string]msi.Row{}}
+func newPass(db *msi.Database, opts Options, rep *edit.Log) (*pass, error) {
+	p := &pass{db: db, opts: opts, rep: rep,
+		names: map[string][]attr{}, files: map[string]msi.Row{}, comps: map[string]msi.Row{}}
 	load := func(table, key string, f func(msi.Row)) error {
-		if !asmHasTable(db, table) {
+		if !hasTable(db, table) {
 			return nil
 		}
 		t, err := db.Table(table)
@@ -207,7 +192,7 @@ func newAsmPass(db *msi.Database, opts AssemblyNamesOptions, rep *Report) (*asmP
 	}
 	if err := load("MsiAssemblyName", "", func(r msi.Row) {
 		c := r.Get("Component_").Str()
-		p.names[c] = append(p.names[c], asmAttr{r.Get("Name").Str(), r.Get("Value").Str()})
+		p.names[c] = append(p.names[c], attr{r.Get("Name").Str(), r.Get("Value").Str()})
 	}); err != nil {
 		return nil, err
 	}
@@ -220,10 +205,10 @@ func newAsmPass(db *msi.Database, opts AssemblyNamesOptions, rep *Report) (*asmP
 	return p, nil
 }
 
-// asmKind reports whether an MsiAssembly row is a Win32 assembly
+// rowKind reports whether an MsiAssembly row is a Win32 assembly
 // (Attributes 1) rather than a .NET one (0 or null); ok is false for
 // other values.
-func asmKind(row msi.Row) (win32, ok bool) {
+func rowKind(row msi.Row) (win32, ok bool) {
 	attrs := row.Get("Attributes")
 	if !attrs.IsNull() && attrs.Int() != 0 && attrs.Int() != 1 {
 		return false, false
@@ -232,20 +217,20 @@ func asmKind(row msi.Row) (win32, ok bool) {
 }
 
 // planRow decides the changes for one MsiAssembly row and records notes.
-func (p *asmPass) planRow(row msi.Row) []asmEdit {
+func (p *pass) planRow(row msi.Row) []change {
 	comp := row.Get("Component_").Str()
 	key := []string{comp}
-	win32, ok := asmKind(row)
+	win32, ok := rowKind(row)
 	if !ok {
-		p.rep.note(Warning, "MsiAssembly", key, "Attributes %d is neither 0 (.NET) nor 1 (Win32); row skipped", row.Get("Attributes").Int())
+		p.rep.Note(edit.Warning, "MsiAssembly", key, "Attributes %d is neither 0 (.NET) nor 1 (Win32); row skipped", row.Get("Attributes").Int())
 		return nil
 	}
 	notesBefore := len(p.rep.Notes)
-	existing := map[string]asmAttr{}
+	existing := map[string]attr{}
 	for _, a := range p.names[comp] {
 		k := strings.ToLower(a.name)
 		if _, dup := existing[k]; dup {
-			p.rep.note(Warning, "MsiAssemblyName", []string{comp, a.name}, "attribute %q appears more than once (names differ only in case); the first is used", a.name)
+			p.rep.Note(edit.Warning, "MsiAssemblyName", []string{comp, a.name}, "attribute %q appears more than once (names differ only in case); the first is used", a.name)
 			continue
 		}
 		existing[k] = a
@@ -254,39 +239,39 @@ func (p *asmPass) planRow(row msi.Row) []asmEdit {
 	if readErr != nil {
 		return p.fallback(comp, key, win32, existing, fileKey, readErr)
 	}
-	want := asmWanted(id, win32, p.opts.FileVersion || existing["fileversion"].name != "")
-	var edits []asmEdit
-	for _, attr := range asmAttrs {
+	want := wanted(id, win32, p.opts.FileVersion || existing["fileversion"].name != "")
+	var edits []change
+	for _, attr := range attrNames {
 		k := strings.ToLower(attr)
 		w, derived := want[k]
 		cur, has := existing[k]
 		switch {
 		case !derived && has && cur.value != "":
-			p.rep.note(Warning, "MsiAssemblyName", []string{comp, cur.name}, "authored %s %q, but %s has no such attribute; left alone", cur.name, cur.value, fileKey)
+			p.rep.Note(edit.Warning, "MsiAssemblyName", []string{comp, cur.name}, "authored %s %q, but %s has no such attribute; left alone", cur.name, cur.value, fileKey)
 		case !derived:
 		case !has:
-			edits = append(edits, asmEdit{op: OpAdd, comp: comp, attr: attr, value: w, reason: "from " + fileKey})
+			edits = append(edits, change{op: edit.Add, comp: comp, attr: attr, value: w, reason: "from " + fileKey})
 		case cur.value == "":
-			edits = append(edits, asmEdit{op: OpUpdate, comp: comp, attr: cur.name, value: w, reason: "empty; from " + fileKey})
-		case asmSame(k, cur.value, w):
-		case !asmValid(k, cur.value, win32):
-			edits = append(edits, asmEdit{op: OpUpdate, comp: comp, attr: cur.name, value: w, old: cur.value,
+			edits = append(edits, change{op: edit.Update, comp: comp, attr: cur.name, value: w, reason: "empty; from " + fileKey})
+		case same(k, cur.value, w):
+		case !valid(k, cur.value, win32):
+			edits = append(edits, change{op: edit.Update, comp: comp, attr: cur.name, value: w, old: cur.value,
 				reason: fmt.Sprintf("invalid %q; from %s", cur.value, fileKey)})
 		case p.opts.Force:
-			edits = append(edits, asmEdit{op: OpUpdate, comp: comp, attr: cur.name, value: w, old: cur.value,
+			edits = append(edits, change{op: edit.Update, comp: comp, attr: cur.name, value: w, old: cur.value,
 				reason: fmt.Sprintf("forced: authored %q differs from %s", cur.value, fileKey)})
 		default:
-			p.rep.note(Warning, "MsiAssemblyName", []string{comp, cur.name}, "authored %s %q differs from %q in %s; left alone (Force overwrites)", cur.name, cur.value, w, fileKey)
+			p.rep.Note(edit.Warning, "MsiAssemblyName", []string{comp, cur.name}, "authored %s %q differs from %q in %s; left alone (Force overwrites)", cur.name, cur.value, w, fileKey)
 		}
 	}
 	if len(edits) == 0 && len(p.rep.Notes) == notesBefore {
-		p.rep.note(Info, "MsiAssembly", key, "identity matches %s", fileKey)
+		p.rep.Note(edit.Info, "MsiAssembly", key, "identity matches %s", fileKey)
 	}
 	return edits
 }
 
-// asmWanted lists the attributes derived from id, by lower-case name.
-func asmWanted(id *assembly.Identity, win32, fileVersion bool) map[string]string {
+// wanted lists the attributes derived from id, by lower-case name.
+func wanted(id *assembly.Identity, win32, fileVersion bool) map[string]string {
 	w := map[string]string{}
 	set := func(k, v string) {
 		if v != "" {
@@ -310,37 +295,37 @@ func asmWanted(id *assembly.Identity, win32, fileVersion bool) map[string]string
 }
 
 // fallback handles a row whose file could not be read.
-func (p *asmPass) fallback(comp string, key []string, win32 bool, existing map[string]asmAttr, fileKey string, readErr error) []asmEdit {
+func (p *pass) fallback(comp string, key []string, win32 bool, existing map[string]attr, fileKey string, readErr error) []change {
 	what := "its files"
 	if fileKey != "" {
 		what = fileKey
 	}
 	if fileKey != "" {
-		p.rep.note(Warning, "MsiAssembly", key, "values not read from metadata: %s: %v", fileKey, readErr)
+		p.rep.Note(edit.Warning, "MsiAssembly", key, "values not read from metadata: %s: %v", fileKey, readErr)
 	} else {
-		p.rep.note(Warning, "MsiAssembly", key, "values not read from metadata: %v", readErr)
+		p.rep.Note(edit.Warning, "MsiAssembly", key, "values not read from metadata: %v", readErr)
 	}
 	arch, has := existing["processorarchitecture"]
-	needs := !has || arch.value == "" || !asmValid("processorarchitecture", arch.value, win32)
+	needs := !has || arch.value == "" || !valid("processorarchitecture", arch.value, win32)
 	if win32 || !needs {
 		return nil
 	}
 	if p.opts.ProcessorArchitecture == "" {
-		p.rep.note(Warning, "MsiAssemblyName", key, "processorArchitecture is missing or invalid and cannot be derived; set a fallback processor architecture")
+		p.rep.Note(edit.Warning, "MsiAssemblyName", key, "processorArchitecture is missing or invalid and cannot be derived; set a fallback processor architecture")
 		return nil
 	}
-	fb := asmCanonArch(p.opts.ProcessorArchitecture)
+	fb := canonArch(p.opts.ProcessorArchitecture)
 	reason := "guessed: fallback processor architecture, file not read"
-	p.rep.note(Warning, "MsiAssemblyName", []string{comp, "processorArchitecture"}, "processorArchitecture %s is a guess (fallback), not read from %s", fb, what)
+	p.rep.Note(edit.Warning, "MsiAssemblyName", []string{comp, "processorArchitecture"}, "processorArchitecture %s is a guess (fallback), not read from %s", fb, what)
 	if !has {
-		return []asmEdit{{op: OpAdd, comp: comp, attr: "processorArchitecture", value: fb, reason: reason}}
+		return []change{{op: edit.Add, comp: comp, attr: "processorArchitecture", value: fb, reason: reason}}
 	}
-	return []asmEdit{{op: OpUpdate, comp: comp, attr: arch.name, value: fb, old: arch.value, reason: fmt.Sprintf("invalid %q; %s", arch.value, reason)}}
+	return []change{{op: edit.Update, comp: comp, attr: arch.name, value: fb, old: arch.value, reason: fmt.Sprintf("invalid %q; %s", arch.value, reason)}}
 }
 
 // identity reads the identity of the assembly of one MsiAssembly row and
 // returns the File key it came from.
-func (p *asmPass) identity(comp string, row msi.Row, win32 bool) (*assembly.Identity, string, error) {
+func (p *pass) identity(comp string, row msi.Row, win32 bool) (*assembly.Identity, string, error) {
 	if _, ok := p.comps[comp]; !ok {
 		return nil, "", fmt.Errorf("component %q is not in the Component table", comp)
 	}
@@ -380,13 +365,13 @@ func (p *asmPass) identity(comp string, row msi.Row, win32 bool) (*assembly.Iden
 	for _, f := range fails {
 		errs = append(errs, fmt.Errorf("%s: %w", f.key, f.err))
 	}
-	return nil, "", asmJoinErrors(errs)
+	return nil, "", joinErrors(errs)
 }
 
 // candidates lists the File keys an MsiAssembly row's identity is read
 // from, in order: a .NET assembly's key file, then File_Manifest; a Win32
 // assembly's manifest only (its key path is the DLL).
-func (p *asmPass) candidates(comp string, row msi.Row, win32 bool) []string {
+func (p *pass) candidates(comp string, row msi.Row, win32 bool) []string {
 	manifest := row.Get("File_Manifest").Str()
 	if win32 {
 		return []string{manifest}
@@ -398,9 +383,9 @@ func (p *asmPass) candidates(comp string, row msi.Row, win32 bool) []string {
 	return []string{keyPath, manifest}
 }
 
-// asmJoinErrors joins errors on one line ("a; b"), keeping them for
+// joinErrors joins errors on one line ("a; b"), keeping them for
 // errors.Is (errors.Join would put them on separate lines).
-func asmJoinErrors(errs []error) error {
+func joinErrors(errs []error) error {
 	args := make([]any, len(errs))
 	for i, e := range errs {
 		args[i] = e
@@ -408,7 +393,7 @@ func asmJoinErrors(errs []error) error {
 	return fmt.Errorf(strings.TrimSuffix(strings.Repeat("%w; ", len(errs)), "; "), args...)
 }
 
-func (p *asmPass) readFile(fileKey string, win32 bool) (*assembly.Identity, error) {
+func (p *pass) readFile(fileKey string, win32 bool) (*assembly.Identity, error) {
 	if p.opts.Open == nil {
 		// Read from the package's cabinets in the pass before planning.
 		if res, ok := p.pkgFiles[fileKey]; ok {
@@ -444,7 +429,7 @@ var errNoSource = errors.New("file contents not available (no Open hook or Sourc
 
 // open returns a file's contents from the Open hook or, failing that
 // with fs.ErrNotExist (or without a hook), from Source.
-func (p *asmPass) open(fileKey string) (io.ReaderAt, int64, error) {
+func (p *pass) open(fileKey string) (io.ReaderAt, int64, error) {
 	if p.opts.Open != nil {
 		r, n, err := p.opts.Open(fileKey)
 		if err == nil {
@@ -480,7 +465,7 @@ func (p *asmPass) open(fileKey string) (io.ReaderAt, int64, error) {
 // table (as install.File.SourcePath resolves it, long or short names
 // as the summary information says), the same folder with the long and
 // the short file name, the File key, and the long name alone.
-func (p *asmPass) sourceCandidates(fileKey string) []string {
+func (p *pass) sourceCandidates(fileKey string) []string {
 	if p.srcPaths == nil {
 		// Resolve the source paths of every file the rows may read, once.
 		p.srcPaths = map[string]string{}
@@ -505,7 +490,7 @@ func (p *asmPass) sourceCandidates(fileKey string) []string {
 }
 
 // apply carries out the plan on the database and records the changes.
-func (p *asmPass) apply(plan []asmEdit) error {
+func (p *pass) apply(plan []change) error {
 	if len(plan) == 0 {
 		return nil
 	}
@@ -516,13 +501,13 @@ func (p *asmPass) apply(plan []asmEdit) error {
 	for _, e := range plan {
 		key := []msi.Value{msi.StrValue(e.comp), msi.StrValue(e.attr)}
 		switch e.op {
-		case OpAdd:
+		case edit.Add:
 			if err := t.Insert(msi.StrValue(e.comp), msi.StrValue(e.attr), msi.StrValue(e.value)); err != nil {
 				return fmt.Errorf("transform: assembly-names: add %s %s: %w", e.comp, e.attr, err)
 			}
-			p.rep.add(Change{Op: OpAdd, Table: "MsiAssemblyName", Key: []string{e.comp, e.attr},
+			p.rep.Change(edit.Change{Op: edit.Add, Table: "MsiAssemblyName", Key: []string{e.comp, e.attr},
 				New: []string{e.comp, e.attr, e.value}, Reason: e.reason})
-		case OpUpdate:
+		case edit.Update:
 			err := t.Update(key, func(vals []msi.Value) error {
 				vals[2] = msi.StrValue(e.value)
 				return nil
@@ -530,7 +515,7 @@ func (p *asmPass) apply(plan []asmEdit) error {
 			if err != nil {
 				return fmt.Errorf("transform: assembly-names: update %s %s: %w", e.comp, e.attr, err)
 			}
-			p.rep.add(Change{Op: OpUpdate, Table: "MsiAssemblyName", Key: []string{e.comp, e.attr},
+			p.rep.Change(edit.Change{Op: edit.Update, Table: "MsiAssemblyName", Key: []string{e.comp, e.attr},
 				Old: []string{e.comp, e.attr, e.old}, New: []string{e.comp, e.attr, e.value}, Reason: e.reason})
 		}
 	}
@@ -539,8 +524,8 @@ func (p *asmPass) apply(plan []asmEdit) error {
 
 // nameTable returns the MsiAssemblyName table, creating it with the
 // standard schema when the package has none.
-func (p *asmPass) nameTable() (*msi.Table, error) {
-	if asmHasTable(p.db, "MsiAssemblyName") {
+func (p *pass) nameTable() (*msi.Table, error) {
+	if hasTable(p.db, "MsiAssemblyName") {
 		t, err := p.db.Table("MsiAssemblyName")
 		if err != nil {
 			return nil, fmt.Errorf("transform: assembly-names: %w", err)
@@ -555,14 +540,14 @@ func (p *asmPass) nameTable() (*msi.Table, error) {
 	if err != nil {
 		return nil, fmt.Errorf("transform: assembly-names: create MsiAssemblyName: %w", err)
 	}
-	p.rep.note(Info, "MsiAssemblyName", nil, "table created (the package had none)")
+	p.rep.Note(edit.Info, "MsiAssemblyName", nil, "table created (the package had none)")
 	return t, nil
 }
 
-// asmCanonArch returns the canonical spelling of a .NET processor
+// canonArch returns the canonical spelling of a .NET processor
 // architecture, or "" if s is not one.
-func asmCanonArch(s string) string {
-	for _, a := range asmDotNetArchs {
+func canonArch(s string) string {
+	for _, a := range dotNetArchs {
 		if strings.EqualFold(a, s) {
 			return a
 		}
@@ -570,27 +555,27 @@ func asmCanonArch(s string) string {
 	return ""
 }
 
-// asmSame reports whether an authored value equals the derived one, the
+// same reports whether an authored value equals the derived one, the
 // way Windows compares them: case-insensitively, versions by number.
-func asmSame(attr, authored, derived string) bool {
+func same(attr, authored, derived string) bool {
 	switch attr {
 	case "version", "fileversion":
-		a, ok1 := asmParseVersion(authored)
-		d, ok2 := asmParseVersion(derived)
+		a, ok1 := parseVersion(authored)
+		d, ok2 := parseVersion(derived)
 		return ok1 && ok2 && a == d
 	}
 	return strings.EqualFold(authored, derived)
 }
 
-// asmValid reports whether an authored value is acceptable for its
+// valid reports whether an authored value is acceptable for its
 // attribute at all (as opposed to merely different from the file).
-func asmValid(attr, v string, win32 bool) bool {
+func valid(attr, v string, win32 bool) bool {
 	switch attr {
 	case "version", "fileversion":
-		_, ok := asmParseVersion(v)
+		_, ok := parseVersion(v)
 		return ok
 	case "processorarchitecture":
-		return win32 || asmCanonArch(v) != ""
+		return win32 || canonArch(v) != ""
 	case "publickeytoken":
 		if strings.EqualFold(v, "null") {
 			return true
@@ -608,9 +593,9 @@ func asmValid(attr, v string, win32 bool) bool {
 	return v != ""
 }
 
-// asmParseVersion parses a four-part version of 16-bit numbers (leading
+// parseVersion parses a four-part version of 16-bit numbers (leading
 // zeros allowed).
-func asmParseVersion(s string) ([4]uint16, bool) {
+func parseVersion(s string) ([4]uint16, bool) {
 	var v [4]uint16
 	parts := strings.Split(s, ".")
 	if len(parts) != 4 {

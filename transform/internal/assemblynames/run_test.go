@@ -1,8 +1,9 @@
-package transform
+package assemblynames
 
 import (
 	"bytes"
 	"errors"
+	"github.com/msikit/msikit/transform/internal/edit"
 	"io"
 	"io/fs"
 	"os"
@@ -17,30 +18,30 @@ import (
 )
 
 // ecmaKey is the ECMA standard public key; its token is B77A5C561934E089.
-var asmECMAKey = []byte{0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0}
+var ecmaKey = []byte{0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0}
 
-// asmFixture builds a .NET assembly image in code.
-func asmFixture(corFlags uint32, signed bool) []byte {
+// fixture builds a .NET assembly image in code.
+func fixture(corFlags uint32, signed bool) []byte {
 	s := asmtest.Spec{
 		Machine: 0x14c, CorFlags: corFlags, Name: "Contoso.Lib", Ver: [4]uint16{1, 2, 0, 0},
 		Fills:       []asmtest.Fill{{Table: 0, Rows: 1, RowSize: 10}},
 		FileVersion: &[4]uint16{1, 2, 3, 4},
 	}
 	if signed {
-		s.PublicKey = asmECMAKey
+		s.PublicKey = ecmaKey
 	}
 	return asmtest.BuildPE(s)
 }
 
-const asmManifest = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+const manifestXML = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <assembly xmlns="urn:schemas-microsoft-com:asm.v1" manifestVersion="1.0">
   <assemblyIdentity type="win32" name="Contoso.Native" version="2.0.0.1" processorArchitecture="x86" publicKeyToken="6595b64144ccf1df"/>
 </assembly>`
 
-// asmTestDB opens the repository's sample package and replaces its
+// testDB opens the repository's sample package and replaces its
 // assemblies with one component C1 whose files are given by key (long
 // names equal to the keys, in BINDIR), and one MsiAssembly row.
-func asmTestDB(t *testing.T, attrs int32, keyPath, manifest string, fileKeys []string, authored [][2]string) *msi.Database {
+func testDB(t *testing.T, attrs int32, keyPath, manifest string, fileKeys []string, authored [][2]string) *msi.Database {
 	t.Helper()
 	db, err := msi.Open(filepath.Join(testenv.RepoRoot(), "testdata", "sample.msi"))
 	if err != nil {
@@ -74,8 +75,8 @@ func asmTestDB(t *testing.T, attrs int32, keyPath, manifest string, fileKeys []s
 	return db
 }
 
-// asmNames returns the MsiAssemblyName rows of a component as name → value.
-func asmNames(t *testing.T, db *msi.Database, comp string) map[string]string {
+// names returns the MsiAssemblyName rows of a component as name → value.
+func names(t *testing.T, db *msi.Database, comp string) map[string]string {
 	t.Helper()
 	tb, err := db.Table("MsiAssemblyName")
 	if err != nil {
@@ -90,7 +91,7 @@ func asmNames(t *testing.T, db *msi.Database, comp string) map[string]string {
 	return m
 }
 
-func asmOpenMap(files map[string][]byte) func(string) (io.ReaderAt, int64, error) {
+func openMap(files map[string][]byte) func(string) (io.ReaderAt, int64, error) {
 	return func(key string) (io.ReaderAt, int64, error) {
 		b, ok := files[key]
 		if !ok {
@@ -100,7 +101,7 @@ func asmOpenMap(files map[string][]byte) func(string) (io.ReaderAt, int64, error
 	}
 }
 
-func asmNoteText(rep *Report) string {
+func noteText(rep *edit.Log) string {
 	var b strings.Builder
 	for _, n := range rep.Notes {
 		b.WriteString(string(n.Severity) + ": " + n.Reason + "\n")
@@ -109,9 +110,9 @@ func asmNoteText(rep *Report) string {
 }
 
 func TestAssemblyNames(t *testing.T) {
-	anyCPU := asmFixture(1, true)
-	x86 := asmFixture(3, true)
-	unsigned := asmFixture(1, false)
+	anyCPU := fixture(1, true)
+	x86 := fixture(3, true)
+	unsigned := fixture(1, false)
 	full := map[string]string{"name": "Contoso.Lib", "version": "1.2.0.0", "culture": "neutral", "publicKeyToken": "B77A5C561934E089", "processorArchitecture": "MSIL"}
 	with := func(m map[string]string, kv ...string) map[string]string {
 		c := map[string]string{}
@@ -129,7 +130,7 @@ func TestAssemblyNames(t *testing.T) {
 	}
 	pairs := func(m map[string]string) [][2]string {
 		var p [][2]string
-		for _, k := range asmAttrs {
+		for _, k := range attrNames {
 			if v, ok := m[k]; ok {
 				p = append(p, [2]string{k, v})
 			}
@@ -140,9 +141,9 @@ func TestAssemblyNames(t *testing.T) {
 		name     string
 		attrs    int32
 		file     []byte // contents of key file "lib.dll" (nil: not available)
-		manifest bool   // add "lib.manifest" as File_Manifest with asmManifest
+		manifest bool   // add "lib.manifest" as File_Manifest with manifestXML
 		authored [][2]string
-		opts     AssemblyNamesOptions
+		opts     Options
 		want     map[string]string
 		changes  int
 		note     string // substring expected in the notes
@@ -150,7 +151,7 @@ func TestAssemblyNames(t *testing.T) {
 		{name: "fills missing attributes", file: anyCPU, authored: [][2]string{{"name", "Contoso.Lib"}},
 			want: full, changes: 4},
 		{name: "FileVersion adds fileVersion", file: anyCPU, authored: [][2]string{{"name", "Contoso.Lib"}},
-			opts: AssemblyNamesOptions{FileVersion: true}, want: with(full, "fileVersion", "1.2.3.4"), changes: 5},
+			opts: Options{FileVersion: true}, want: with(full, "fileVersion", "1.2.3.4"), changes: 5},
 		{name: "existing fileVersion checked without the option", file: anyCPU, authored: pairs(with(full, "fileVersion", "1.2.3.4")),
 			want: with(full, "fileVersion", "1.2.3.4"), changes: 0, note: "identity matches"},
 		{name: "neutral replaced by derived x86", file: x86, authored: pairs(with(full, "processorArchitecture", "neutral")),
@@ -164,7 +165,7 @@ func TestAssemblyNames(t *testing.T) {
 		{name: "different identity reported, kept", file: anyCPU, authored: pairs(with(full, "version", "9.9.9.9")),
 			want: with(full, "version", "9.9.9.9"), changes: 0, note: `authored version "9.9.9.9" differs from "1.2.0.0"`},
 		{name: "Force overwrites a different identity", file: anyCPU, authored: pairs(with(full, "version", "9.9.9.9")),
-			opts: AssemblyNamesOptions{Force: true}, want: full, changes: 1},
+			opts: Options{Force: true}, want: full, changes: 1},
 		{name: "invalid version replaced", file: anyCPU, authored: pairs(with(full, "version", "1.2")),
 			want: full, changes: 1},
 		{name: "invalid token replaced", file: anyCPU, authored: pairs(with(full, "publicKeyToken", "xyz")),
@@ -180,21 +181,21 @@ func TestAssemblyNames(t *testing.T) {
 			want:     map[string]string{"name": "Contoso.Native", "version": "2.0.0.1", "processorArchitecture": "amd64", "publicKeyToken": "6595b64144ccf1df", "type": "win32"}, changes: 3,
 			note: "differs"},
 		{name: "unreadable: fallback replaces neutral", authored: pairs(with(full, "processorArchitecture", "neutral")),
-			opts: AssemblyNamesOptions{ProcessorArchitecture: "x86"}, want: with(full, "processorArchitecture", "x86"), changes: 1, note: "guess"},
+			opts: Options{ProcessorArchitecture: "x86"}, want: with(full, "processorArchitecture", "x86"), changes: 1, note: "guess"},
 		{name: "unreadable: fallback adds missing", authored: [][2]string{{"name", "Contoso.Lib"}},
-			opts: AssemblyNamesOptions{ProcessorArchitecture: "amd64"}, want: map[string]string{"name": "Contoso.Lib", "processorArchitecture": "AMD64"}, changes: 1, note: "not read from metadata"},
+			opts: Options{ProcessorArchitecture: "amd64"}, want: map[string]string{"name": "Contoso.Lib", "processorArchitecture": "AMD64"}, changes: 1, note: "not read from metadata"},
 		{name: "unreadable: valid row left alone", authored: pairs(full),
-			opts: AssemblyNamesOptions{ProcessorArchitecture: "x86"}, want: full, changes: 0, note: "not read from metadata"},
+			opts: Options{ProcessorArchitecture: "x86"}, want: full, changes: 0, note: "not read from metadata"},
 		{name: "unreadable without fallback", authored: [][2]string{{"name", "Contoso.Lib"}},
 			want: map[string]string{"name": "Contoso.Lib"}, changes: 0, note: "cannot be derived"},
 		{name: "malformed file uses fallback", file: []byte("MZ but not a PE"), authored: [][2]string{{"name", "Contoso.Lib"}},
-			opts: AssemblyNamesOptions{ProcessorArchitecture: "MSIL"}, want: map[string]string{"name": "Contoso.Lib", "processorArchitecture": "MSIL"}, changes: 1, note: "dos header"},
+			opts: Options{ProcessorArchitecture: "MSIL"}, want: map[string]string{"name": "Contoso.Lib", "processorArchitecture": "MSIL"}, changes: 1, note: "dos header"},
 		{name: "native image uses fallback", file: func() []byte {
-			b := asmFixture(1, true)
+			b := fixture(1, true)
 			copy(b[0x58+96+14*8:], make([]byte, 8)) // no CLI header
 			return b
 		}(), authored: [][2]string{{"name", "Contoso.Lib"}},
-			opts: AssemblyNamesOptions{ProcessorArchitecture: "x86"}, want: map[string]string{"name": "Contoso.Lib", "processorArchitecture": "x86"}, changes: 1, note: "not a .NET assembly"},
+			opts: Options{ProcessorArchitecture: "x86"}, want: map[string]string{"name": "Contoso.Lib", "processorArchitecture": "x86"}, changes: 1, note: "not a .NET assembly"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -206,27 +207,27 @@ func TestAssemblyNames(t *testing.T) {
 			manifest := ""
 			if tt.manifest {
 				keys = append(keys, "lib.manifest")
-				files["lib.manifest"] = []byte(asmManifest)
+				files["lib.manifest"] = []byte(manifestXML)
 				manifest = "lib.manifest"
 			}
-			db := asmTestDB(t, tt.attrs, "lib.dll", manifest, keys, tt.authored)
+			db := testDB(t, tt.attrs, "lib.dll", manifest, keys, tt.authored)
 			opts := tt.opts
-			opts.Open = asmOpenMap(files)
-			rep, err := AssemblyNames(db, opts)
+			opts.Open = openMap(files)
+			rep, err := Run(db, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, asmNames(t, db, "C1")); diff != "" {
+			if diff := cmp.Diff(tt.want, names(t, db, "C1")); diff != "" {
 				t.Errorf("MsiAssemblyName rows (-want +got):\n%s", diff)
 			}
 			if len(rep.Changes) != tt.changes {
 				t.Errorf("%d changes, want %d: %+v", len(rep.Changes), tt.changes, rep.Changes)
 			}
-			if notes := asmNoteText(rep); !strings.Contains(notes, tt.note) {
+			if notes := noteText(rep); !strings.Contains(notes, tt.note) {
 				t.Errorf("notes do not mention %q:\n%s", tt.note, notes)
 			}
 			// A second run changes nothing.
-			rep2, err := AssemblyNames(db, opts)
+			rep2, err := Run(db, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -238,7 +239,7 @@ func TestAssemblyNames(t *testing.T) {
 }
 
 func TestAssemblyNamesSource(t *testing.T) {
-	lib := asmFixture(1, true)
+	lib := fixture(1, true)
 	tests := []struct {
 		name  string
 		place string // where the file goes, relative to the work dir
@@ -259,7 +260,7 @@ func TestAssemblyNamesSource(t *testing.T) {
 				t.Fatal(err)
 			}
 			os.MkdirAll(filepath.Join(work, "src"), 0o755)
-			db := asmTestDB(t, 0, "lib.dll", "", []string{"lib.dll"}, [][2]string{{"name", "Contoso.Lib"}})
+			db := testDB(t, 0, "lib.dll", "", []string{"lib.dll"}, [][2]string{{"name", "Contoso.Lib"}})
 			if !tt.found {
 				// A hostile long name pointing out of the Source folder.
 				ft, _ := db.Table("File")
@@ -270,12 +271,12 @@ func TestAssemblyNamesSource(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			rep, err := AssemblyNames(db, AssemblyNamesOptions{Source: filepath.Join(work, "src")})
+			rep, err := Run(db, Options{Source: filepath.Join(work, "src")})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := asmNames(t, db, "C1")["processorArchitecture"] == "MSIL"; got != tt.found {
-				t.Errorf("file found = %v, want %v; notes:\n%s", got, tt.found, asmNoteText(rep))
+			if got := names(t, db, "C1")["processorArchitecture"] == "MSIL"; got != tt.found {
+				t.Errorf("file found = %v, want %v; notes:\n%s", got, tt.found, noteText(rep))
 			}
 		})
 	}
@@ -295,12 +296,12 @@ func TestAssemblyNamesMissingFiles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			db := asmTestDB(t, tt.attrs, tt.keyPath, tt.manifest, []string{"lib.dll"}, [][2]string{{"name", "Contoso.Lib"}})
-			rep, err := AssemblyNames(db, AssemblyNamesOptions{Open: asmOpenMap(map[string][]byte{"lib.dll": asmFixture(1, true)}), ProcessorArchitecture: "x86"})
+			db := testDB(t, tt.attrs, tt.keyPath, tt.manifest, []string{"lib.dll"}, [][2]string{{"name", "Contoso.Lib"}})
+			rep, err := Run(db, Options{Open: openMap(map[string][]byte{"lib.dll": fixture(1, true)}), ProcessorArchitecture: "x86"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if notes := asmNoteText(rep); !strings.Contains(notes, tt.note) {
+			if notes := noteText(rep); !strings.Contains(notes, tt.note) {
 				t.Errorf("notes lack %q:\n%s", tt.note, notes)
 			}
 		})
@@ -311,10 +312,10 @@ func TestAssemblyNamesMissingFiles(t *testing.T) {
 // must not hang the Source lookup; the file is still found by its key.
 func TestAssemblyNamesDirectoryCycle(t *testing.T) {
 	work := t.TempDir()
-	if err := os.WriteFile(filepath.Join(work, "lib.dll"), asmFixture(3, true), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(work, "lib.dll"), fixture(3, true), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	db := asmTestDB(t, 0, "lib.dll", "", []string{"lib.dll"}, [][2]string{{"name", "Contoso.Lib"}})
+	db := testDB(t, 0, "lib.dll", "", []string{"lib.dll"}, [][2]string{{"name", "Contoso.Lib"}})
 	dt, err := db.Table("Directory")
 	if err != nil {
 		t.Fatal(err)
@@ -325,32 +326,32 @@ func TestAssemblyNamesDirectoryCycle(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := AssemblyNames(db, AssemblyNamesOptions{Source: work}); err != nil {
+	if _, err := Run(db, Options{Source: work}); err != nil {
 		t.Fatal(err)
 	}
-	if got := asmNames(t, db, "C1")["processorArchitecture"]; got != "x86" {
+	if got := names(t, db, "C1")["processorArchitecture"]; got != "x86" {
 		t.Errorf("processorArchitecture = %q, want x86", got)
 	}
 }
 
 func TestAssemblyNamesBadFallback(t *testing.T) {
-	db := asmTestDB(t, 0, "lib.dll", "", []string{"lib.dll"}, nil)
-	if _, err := AssemblyNames(db, AssemblyNamesOptions{ProcessorArchitecture: "neutral"}); err == nil {
+	db := testDB(t, 0, "lib.dll", "", []string{"lib.dll"}, nil)
+	if _, err := Run(db, Options{ProcessorArchitecture: "neutral"}); err == nil {
 		t.Fatal("fallback \"neutral\" accepted")
 	}
-	if got := asmNames(t, db, "C1"); len(got) != 0 {
+	if got := names(t, db, "C1"); len(got) != 0 {
 		t.Errorf("refused run changed rows: %v", got)
 	}
 }
 
 func TestAssemblyNamesOpenError(t *testing.T) {
-	db := asmTestDB(t, 0, "lib.dll", "", []string{"lib.dll"}, [][2]string{{"name", "Contoso.Lib"}})
+	db := testDB(t, 0, "lib.dll", "", []string{"lib.dll"}, [][2]string{{"name", "Contoso.Lib"}})
 	boom := errors.New("cabinet checksum mismatch")
-	rep, err := AssemblyNames(db, AssemblyNamesOptions{Open: func(string) (io.ReaderAt, int64, error) { return nil, 0, boom }})
+	rep, err := Run(db, Options{Open: func(string) (io.ReaderAt, int64, error) { return nil, 0, boom }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(asmNoteText(rep), boom.Error()) {
-		t.Errorf("notes do not carry the Open error:\n%s", asmNoteText(rep))
+	if !strings.Contains(noteText(rep), boom.Error()) {
+		t.Errorf("notes do not carry the Open error:\n%s", noteText(rep))
 	}
 }
