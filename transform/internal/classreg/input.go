@@ -22,6 +22,7 @@ type RowRef struct {
 	Old []string
 }
 
+// ClassRow is a row of the Class table.
 type ClassRow struct {
 	CLSID, Context, Component  string
 	ProgIDDefault, Description string
@@ -33,23 +34,27 @@ type ClassRow struct {
 	ref                        RowRef
 }
 
+// ProgIDRow is a row of the ProgId table.
 type ProgIDRow struct {
 	ProgID, Parent, Class, Description, Icon string
 	IconIndex                                OptInt
 	ref                                      RowRef
 }
 
+// AppIDRow is a row of the AppId table.
 type AppIDRow struct {
 	AppID, RemoteServerName, LocalService, ServiceParameters, DllSurrogate string
 	ActivateAtStorage, RunAsInteractiveUser                                OptInt
 	ref                                                                    RowRef
 }
 
+// ExtensionRow is a row of the Extension table.
 type ExtensionRow struct {
 	Extension, Component, ProgID, MIME, Feature string
 	ref                                         RowRef
 }
 
+// VerbRow is a row of the Verb table.
 type VerbRow struct {
 	Extension, Verb   string
 	Sequence          OptInt
@@ -57,16 +62,19 @@ type VerbRow struct {
 	ref               RowRef
 }
 
+// MIMERow is a row of the MIME table.
 type MIMERow struct {
 	ContentType, Extension, CLSID string
 	ref                           RowRef
 }
 
+// TypeLibRow is a row of the TypeLib table.
 type TypeLibRow struct {
 	LibID, Component string
 	ref              RowRef
 }
 
+// ComponentRow is a row of the Component table.
 type ComponentRow struct {
 	Component   string
 	ComponentID string
@@ -76,10 +84,12 @@ type ComponentRow struct {
 	KeyPath     string
 }
 
+// FileRow is a row of the File table.
 type FileRow struct {
 	File, Component, FileName string
 }
 
+// FeatureComponent is a row of the FeatureComponents table.
 type FeatureComponent struct {
 	Feature, Component string
 }
