@@ -68,12 +68,6 @@ type Report struct {
 // Changed reports whether the pass changed any row.
 func (r *Report) Changed() bool { return r != nil && len(r.Changes) > 0 }
 
-func (r *Report) add(c Change) { r.Changes = append(r.Changes, c) }
-
-func (r *Report) note(sev Severity, table string, key []string, format string, args ...any) {
-	r.Notes = append(r.Notes, Note{Severity: sev, Table: table, Key: key, Reason: fmt.Sprintf(format, args...)})
-}
-
 // WriteText writes the human form of the report: one line per change and
 // per note.
 func (r *Report) WriteText(w io.Writer) error {
