@@ -4,17 +4,15 @@
 // # Reading
 //
 // Open (or NewDatabase over an io.ReaderAt, NewDatabaseOptions with
-// limits) parses the container,
-// the string pool (_StringPool/_StringData), _Tables and _Columns. Table
-// rows are decoded lazily, on the first Database.Table call for that table
-// (on a database with four 100,000-row tables, Open takes about a third of
-// the time of decoding everything, so tools that read a few tables do not
-// pay for the rest); streams are never read until opened. Kind tells
-// installer databases, merge modules, patches and transforms apart
-// (PackageKind: root CLSID, plus the ModuleSignature table for merge
-// modules). Reading
-// methods may be called from several goroutines; edits need exclusive
-// access.
+// limits) parses the container, the string pool (_StringPool/_StringData),
+// _Tables and _Columns. Table rows are decoded lazily, on the first
+// Database.Table call for that table (on a database with four 100,000-row
+// tables, Open takes about a third of the time of decoding everything, so
+// tools that read a few tables do not pay for the rest); streams are never
+// read until opened. Kind tells installer databases, merge modules,
+// patches and transforms apart (PackageKind: root CLSID, plus the
+// ModuleSignature table for merge modules). Reading methods may be called
+// from several goroutines; edits need exclusive access.
 //
 //	db, err := msi.Open("product.msi")
 //	...
@@ -27,14 +25,14 @@
 //	}
 //
 // A Table has Columns (Name, Type, Size, Nullable, Key, Localizable,
-// Number) and Rows; Lookup finds a row by primary key. Column.IDTType gives
-// the IDT type ("s72", "L0", "I2", "v0") exactly as msiinfo export prints
-// it. A Value is a cell: its zero value is null; Kind tells null, integer,
-// string and binary apart; String gives the text msiinfo export prints.
-// Strings are decoded from the database codepage (0, 874, 932, 936, 949,
-// 950, 1250–1258, 65001) to UTF-8; Value.Bytes gives the stored bytes, and
-// a rewrite keeps them byte for byte. Binary cells name a stream
-// "Table.Key1.Key2"; Row.OpenStream opens it.
+// Number) and Rows; Lookup finds a row by primary key. Column.IDTType
+// gives the IDT type ("s72", "L0", "I2", "v0") exactly as msiinfo export
+// prints it. A Value is a cell: its zero value is null; Kind tells null,
+// integer, string and binary apart; String gives the text msiinfo export
+// prints. Strings are decoded from the database codepage (0, 874, 932,
+// 936, 949, 950, 1250–1258, 65001) to UTF-8; Value.Bytes gives the stored
+// bytes, and a rewrite keeps them byte for byte. Binary cells name a
+// stream "Table.Key1.Key2"; Row.OpenStream opens it.
 //
 // Database.Streams lists the non-table streams with their decoded names,
 // Database.OpenStream opens one, Database.Storages lists sub-storages
@@ -52,39 +50,38 @@
 // string lengths, the codepage and primary-key uniqueness (and, after
 // SetStrict(true), the _Validation table); LoadRows replaces a whole
 // table's rows at once, with the same checks, for importers. Refused edits
-// return a
-// *ValueError naming the table, column and key. SetStream and
+// return a *ValueError naming the table, column and key. SetStream and
 // DeleteStream change streams; SetStream reads its io.ReaderAt only when
 // the database is written or the stream is opened (OpenStream and
 // Row.OpenStream see the database as edited). SetCodepage changes the
 // database codepage, re-encoding every string.
 //
-// Database.Write (and WriteTo, with the default options) writes the package; Save writes it to
-// a path atomically (internal/safefile), reads the new file back (the
-// string pool and every table written anew must decode) before renaming
-// it into place, flushes it to disk first with SaveOptions.Sync or when it
-// replaces its own input, follows a symbolic link at the path (the file it
-// points to is replaced), and refuses the file the database was opened
-// from unless SaveOptions.InPlace is set. Only
-// changed tables are re-encoded, with their rows sorted by primary key the
-// way msiexec requires (string keys by string-pool id). The string pool
-// is rebuilt with exact reference counts and without unused strings,
-// keeping the codepage and the ids of the strings that
-// stay, so untouched tables stay byte-identical; every other stream and
-// storage is copied through unchanged (cfb Writer.Copy: same bytes,
-// CLSIDs, state bits and times). References become 3 bytes wide only when
-// more than 65535 string ids are needed. WriteOptions.Compact renumbers
-// the pool and re-encodes every table (a repack). A changed package that
-// carries a digital signature is refused with an error wrapping ErrSigned
-// unless DropSignature is set, which removes \x05DigitalSignature and
+// Database.Write (and WriteTo, with the default options) writes the
+// package; Save writes it to a path atomically (internal/safefile), reads
+// the new file back (the string pool and every table written anew must
+// decode) before renaming it into place, flushes it to disk first with
+// SaveOptions.Sync or when it replaces its own input, follows a symbolic
+// link at the path (the file it points to is replaced), and refuses the
+// file the database was opened from unless SaveOptions.InPlace is set.
+// Only changed tables are re-encoded, with their rows sorted by primary
+// key the way msiexec requires (string keys by string-pool id). The string
+// pool is rebuilt with exact reference counts and without unused strings,
+// keeping the codepage and the ids of the strings that stay, so untouched
+// tables stay byte-identical; every other stream and storage is copied
+// through unchanged (cfb Writer.Copy: same bytes, CLSIDs, state bits and
+// times). References become 3 bytes wide only when more than 65535 string
+// ids are needed. WriteOptions.Compact renumbers the pool and re-encodes
+// every table (a repack). A changed package that carries a digital
+// signature is refused with an error wrapping ErrSigned unless
+// DropSignature is set, which removes \x05DigitalSignature and
 // \x05MsiDigitalSignatureEx.
 //
 // # Related packages
 //
 // Package msi/idt reads and writes tables as IDT text (msidb, msiinfo
 // export, msibuild -i); package msi/install resolves the install layout
-// and extracts the files from the cabinets; package msi/authenticode
-// signs and verifies the digital signature, whose streams msi only lists
+// and extracts the files from the cabinets; package msi/authenticode signs
+// and verifies the digital signature, whose streams msi only lists
 // (Database.Signature) and drops on request.
 //
 // # Untrusted input
@@ -92,9 +89,9 @@
 // Malformed databases give errors matching ErrFormat (a *FormatError
 // naming the stream or table and the offset), never a panic. Every count
 // is checked against the size of the stream it comes from, and no stream
-// larger than the file (or ReadOptions.MaxStreamBytes) is read into memory.
-// Summary information properties may not share values beyond 64 KiB (each
-// would hold its own copy). Table names Windows Installer reserves
-// (_StringPool, _StringData, _Tables, _Columns, _Streams, _Storages,
-// _TransformView) cannot be created or loaded.
+// larger than the file (or ReadOptions.MaxStreamBytes) is read into
+// memory. Summary information properties may not share values beyond 64
+// KiB (each would hold its own copy). Table names Windows Installer
+// reserves (_StringPool, _StringData, _Tables, _Columns, _Streams,
+// _Storages, _TransformView) cannot be created or loaded.
 package msi
