@@ -57,24 +57,15 @@
 // database codepage, re-encoding every string.
 //
 // Database.Write (and WriteTo, with the default options) writes the
-// package; Save writes it to a path atomically (internal/safefile), reads
-// the new file back (the string pool and every table written anew must
-// decode) before renaming it into place, flushes it to disk first with
-// SaveOptions.Sync or when it replaces its own input, follows a symbolic
-// link at the path (the file it points to is replaced), and refuses the
-// file the database was opened from unless SaveOptions.InPlace is set.
-// Only changed tables are re-encoded, with their rows sorted by primary
-// key the way msiexec requires (string keys by string-pool id). The string
-// pool is rebuilt with exact reference counts and without unused strings,
-// keeping the codepage and the ids of the strings that stay, so untouched
-// tables stay byte-identical; every other stream and storage is copied
-// through unchanged (cfb Writer.Copy: same bytes, CLSIDs, state bits and
-// times). References become 3 bytes wide only when more than 65535 string
-// ids are needed. WriteOptions.Compact renumbers the pool and re-encodes
-// every table (a repack). A changed package that carries a digital
-// signature is refused with an error wrapping ErrSigned unless
-// DropSignature is set, which removes \x05DigitalSignature and
-// \x05MsiDigitalSignatureEx.
+// package; Save writes it to a path atomically, reads it back before
+// renaming it into place and refuses to replace its own input unless
+// SaveOptions.InPlace is set (Database.Save says more). Only changed
+// tables are re-encoded, rows sorted by primary key as msiexec requires;
+// the string pool is rebuilt keeping the ids of the strings that stay, so
+// untouched tables and every other stream and storage are copied byte for
+// byte. WriteOptions.Compact re-encodes everything (a repack). A changed
+// signed package is refused with an error wrapping ErrSigned unless
+// WriteOptions.DropSignature is set.
 //
 // # Related packages
 //

@@ -214,8 +214,11 @@ func (db *Database) checkWritable(o *WriteOptions) error {
 // Write writes the database as a compound file to w. Changed
 // tables (all tables with Compact) are re-encoded with their rows sorted
 // by primary key, string keys by string-pool id; the string pool is
-// rebuilt with exact reference counts; every other stream and storage is
-// copied through with its metadata. Nothing is written to w before the
+// rebuilt with exact reference counts and without unused strings, keeping
+// the codepage and the ids of the strings that stay (references become 3
+// bytes wide only when more than 65535 ids are needed); every other stream
+// and storage is copied through with its metadata (cfb Writer.Copy: same
+// bytes, CLSIDs, state bits and times). Nothing is written to w before the
 // new tables and pool have been built.
 func (db *Database) Write(w io.Writer, opts *WriteOptions) (int64, error) {
 	n, _, err := db.writeTo(w, opts)
