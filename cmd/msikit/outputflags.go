@@ -47,7 +47,7 @@ func (o *outputFlags) define(fs *flag.FlagSet, in, outHelp string, which outputF
 		fs.BoolVar(&o.keepPackageCode, "keep-package-code", false, "keep the PackageCode of a changed package (by default it gets a new one, as Windows Installer caches packages by it)")
 	}
 	fs.BoolVar(&o.sync, "sync", false, "flush the output to disk before renaming it into place, so even a power cut cannot leave it empty or short")
-	validateFlag(fs, &o.validate)
+	fs.BoolVar(&o.validate, "validate", false, "after writing, validate the output (as msikit validate) and fail if it has error findings the input did not have; the output is kept as written")
 	switch {
 	case which&withSignFlags != 0:
 		o.sign.define(fs, "sign-")

@@ -10,7 +10,7 @@ import (
 	"github.com/msikit/msikit/msi"
 )
 
-// Options are the options of the pass (transform.ClassToRegistryOptions).
+// Options are the options of the pass (transform.Options).
 type Options struct {
 	DropUnexpressible, NoIconCache bool
 	MaxChanges                     int
@@ -447,7 +447,7 @@ func applyComponents(db *msi.Database, plan *Plan, rep *edit.Log) error {
 		// folder must be in CreateFolder (ICE18), or an install that does
 		// not otherwise create it leaves the component looking absent,
 		// and every health check of its feature starts a repair.
-		cf, err := crCreateFolderTable(db, rep)
+		cf, err := createFolderTable(db, rep)
 		if err != nil {
 			return err
 		}
@@ -461,33 +461,33 @@ func applyComponents(db *msi.Database, plan *Plan, rep *edit.Log) error {
 	return nil
 }
 
-// crCreateFolderColumns is the standard schema of the CreateFolder table.
-var crCreateFolderColumns = []crColumnDef{{"Directory_", "s72", true}, {"Component_", "s72", true}}
+// createFolderColumns is the standard schema of the CreateFolder table.
+var createFolderColumns = []edit.ColumnDef{{Name: "Directory_", Type: "s72", Key: true}, {Name: "Component_", Type: "s72", Key: true}}
 
-// crCreateFolderValidation are the standard _Validation rows of the
+// createFolderValidation are the standard _Validation rows of the
 // CreateFolder table (Column, Nullable, MinValue, MaxValue, KeyTable,
 // KeyColumn, Category, Set, Description).
-var crCreateFolderValidation = [][]string{
+var createFolderValidation = [][]string{
 	{"Directory_", "N", "", "", "Directory", "1", "Identifier", "", "Primary key, could be foreign key into the Directory table."},
 	{"Component_", "N", "", "", "Component", "1", "Identifier", "", "Foreign key into the Component table."},
 }
 
-// crCreateFolderTable returns the CreateFolder table, creating it (with
+// createFolderTable returns the CreateFolder table, creating it (with
 // its _Validation rows, and the CreateFolders and RemoveFolders actions
 // when InstallExecuteSequence lacks them) when the package has none.
-func crCreateFolderTable(db *msi.Database, rep *Report) (*msi.Table, error) {
-	if t, err := crTable(db, "CreateFolder"); err != nil || t != nil {
+func createFolderTable(db *msi.Database, rep *edit.Log) (*msi.Table, error) {
+	if t, err := optTable(db, "CreateFolder"); err != nil || t != nil {
 		return t, err
 	}
-	t, err := crCreateTable(db, "CreateFolder", crCreateFolderColumns)
+	t, err := edit.CreateTable(db, "CreateFolder", createFolderColumns)
 	if err != nil {
 		return nil, fmt.Errorf("transform: class-to-registry: creating the CreateFolder table: %w", err)
 	}
-	if err := crDescribe(db, "CreateFolder", crCreateFolderValidation); err != nil {
+	if err := describe(db, "CreateFolder", createFolderValidation); err != nil {
 		return nil, err
 	}
-	rep.note(Info, "CreateFolder", nil, "created the CreateFolder table (standard schema)")
-	seq, err := crTable(db, crSeqInstall)
+	rep.Note(edit.Info, "CreateFolder", nil, "created the CreateFolder table (standard schema)")
+	seq, err := optTable(db, seqInstall)
 	if err != nil || seq == nil {
 		return t, err
 	}
@@ -499,17 +499,17 @@ func crCreateFolderTable(db *msi.Database, rep *Report) (*msi.Table, error) {
 		if _, ok := seq.Lookup(msi.StrValue(a.action)); ok {
 			continue
 		}
-		cells := map[string]string{"Action": a.action, "Sequence": crItoa(a.seq)}
+		cells := map[string]string{"Action": a.action, "Sequence": strconv.Itoa(a.seq)}
 		vals := make([]msi.Value, len(seq.Columns()))
 		text := make([]string, len(vals))
 		for i, col := range seq.Columns() {
-			vals[i] = crValue(col, cells[col.Name])
+			vals[i] = edit.Value(col, cells[col.Name])
 			text[i] = vals[i].String()
 		}
 		if err := seq.Insert(vals...); err != nil {
 			return nil, fmt.Errorf("transform: class-to-registry: adding %s: %w", a.action, err)
 		}
-		rep.add(Change{Op: OpAdd, Table: crSeqInstall, Key: []string{a.action}, New: text, Reason: "the CreateFolder rows need it"})
+		rep.Change(edit.Change{Op: edit.Add, Table: seqInstall, Key: []string{a.action}, New: text, Reason: "the CreateFolder rows need it"})
 	}
 	return t, nil
 }
