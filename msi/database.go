@@ -447,6 +447,9 @@ func (db *Database) load(t *Table) error {
 func (db *Database) Kind() PackageKind { return db.kind }
 
 // Codepage returns the codepage of the string pool (0 means neutral).
+// Strings are converted from and to it for 874, 932, 936, 949, 950,
+// 1250-1258 and 65001; text of other codepages reads as Windows-1252 and
+// keeps its bytes.
 func (db *Database) Codepage() int { return db.pool.codec.cp }
 
 // Close closes the file opened by Open. It is a no-op for databases from

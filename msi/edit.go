@@ -8,7 +8,10 @@ import (
 
 // CreateTable adds an empty table. Columns are given in order; Number is
 // assigned from the position. At least one column must be a key column
-// and key columns must come first.
+// and key columns must come first. The names Windows Installer reserves
+// (_StringPool, _StringData, _Tables, _Columns, _Streams, _Storages,
+// _TransformView) and the IDT pseudo-tables _SummaryInformation and
+// _ForceCodepage are refused.
 func (db *Database) CreateTable(name string, cols []Column) (*Table, error) {
 	if db.kind == PackageTransform {
 		return nil, &UnsupportedError{Table: name, Msg: "editing transforms is not supported"}
