@@ -20,7 +20,7 @@
 // the folder again from its start.
 //
 // Cabinet sets: a folder may begin in an earlier cabinet and continue in a
-// later one. Options.OpenCabinet opens a sibling by the name in the header
+// later one. ReaderOptions.OpenCabinet opens a sibling by the name in the header
 // (OpenReader looks in the same directory); without it, data in another
 // cabinet gives an error matching ErrMissingCabinet. A block split across
 // two cabinets is joined before decoding. Each sibling is opened once and
@@ -30,7 +30,7 @@
 //
 // Checksums: a CFDATA block whose checksum field is non-zero must match
 // it, or reading fails with a *FormatError; a zero field means the writer
-// did not compute one (allowed by MS-CAB). Options.IgnoreChecksums turns
+// did not compute one (allowed by MS-CAB). ReaderOptions.IgnoreChecksums turns
 // verification off, for damaged cabinets.
 //
 // Reading is hardened for untrusted input: every count and size from the

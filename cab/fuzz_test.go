@@ -1,105 +1,17 @@
 package cab
 
 import (
+	"github.com/msikit/msikit/internal/testenv"
+
 	"bytes"
 	"encoding/binary"
-	"io"
-	"os"
-	"path/filepath"
-	"runtime"
 	"testing"
-	"time"
 )
 
-// Fuzz limits per input: decoding must stay within these.
-const (
-	fuzzMaxOutput = 8 << 20         // bytes read from all files of one input
-	fuzzDeadline  = 2 * time.Second // per input, generous for -race
-	fuzzMaxHeap   = 256 << 20       // bytes allocated per input
-)
-
-// fuzzGuard fails the input if f exceeds the deadline or allocates more
-// than fuzzMaxHeap.
-func fuzzGuard(t *testing.T, f func()) {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	start := time.Now()
-	f()
-	if d := time.Since(start); d > fuzzDeadline {
-		t.Fatalf("input took %v (limit %v)", d, fuzzDeadline)
-	}
-	runtime.ReadMemStats(&after)
-	if a := after.TotalAlloc - before.TotalAlloc; a > fuzzMaxHeap {
-		t.Fatalf("input allocated %d MiB (limit %d MiB)", a>>20, fuzzMaxHeap>>20)
-	}
-}
-
-// addCabSeeds adds testdata cabinets and builder-made ones.
-func addCabSeeds(f *testing.F) {
-	paths, _ := filepath.Glob("testdata/*.cab")
-	for _, p := range paths {
-		if b, err := os.ReadFile(p); err == nil {
-			f.Add(b)
-		}
-	}
-	payload := bytes.Repeat(sample(700, 3), 60)
-	chunks, want := lzxEncode(16, true, runOps(sample(300, 3), 150))
-	var lzxBlocks []tcBlock
-	for i, c := range chunks {
-		n := min(lzxFrameSize, len(want)-i*lzxFrameSize)
-		lzxBlocks = append(lzxBlocks, tcBlock{data: c, uncomp: n})
-	}
-	f.Add((&tcCab{folders: []tcFolder{{method: methodLZX | 16<<8, blocks: lzxBlocks}},
-		files: []tcFile{{name: "l", size: uint32(len(want))}}}).bytes())
-	f.Add((&tcCab{folders: []tcFolder{{method: methodMSZIP, blocks: mszipBlocks(payload)}},
-		files: []tcFile{{name: "a", size: 1000}, {name: "b", size: 49000, offset: 1000}}}).bytes())
-	f.Add((&tcCab{dataReserve: 3, hdrReserve: []byte{1}, folderReserve: 1,
-		folders: []tcFolder{{method: methodNone, blocks: storedBlocks(payload[:5000], 700)}},
-		files:   []tcFile{{name: "s", size: 5000, attr: uint16(AttrNameIsUTF)}}}).bytes())
-}
-
-// FuzzReader opens arbitrary bytes as a cabinet (whose set siblings are the
-// same bytes) and reads every file and folder.
-func FuzzReader(f *testing.F) {
-	addCabSeeds(f)
-	f.Fuzz(func(t *testing.T, data []byte) {
-		fuzzGuard(t, func() {
-			opts := &Options{OpenCabinet: func(string) (io.ReaderAt, int64, error) {
-				return bytes.NewReader(data), int64(len(data)), nil
-			}}
-			r, err := NewReaderOptions(bytes.NewReader(data), int64(len(data)), opts)
-			if err != nil {
-				return
-			}
-			budget := int64(fuzzMaxOutput)
-			for _, fi := range r.Files {
-				rc, err := fi.Open()
-				if err != nil {
-					continue
-				}
-				n, _ := io.CopyN(io.Discard, rc, budget)
-				rc.Close()
-				if n > fi.Size {
-					t.Fatalf("file %q: read %d bytes, size %d", fi.Name, n, fi.Size)
-				}
-				if budget -= n; budget <= 0 {
-					return
-				}
-			}
-			for _, fo := range r.Folders {
-				rc, err := fo.Open()
-				if err != nil {
-					continue
-				}
-				n, _ := io.CopyN(io.Discard, rc, budget)
-				rc.Close()
-				if budget -= n; budget <= 0 {
-					return
-				}
-			}
-		})
-	})
-}
+// The cabinet reader itself is fuzzed through the public API by
+// fuzz.FuzzCab (seeded with this package's testdata cabinets and the
+// builder's cabinets in fuzz/testdata/fuzz/FuzzCab); the targets here
+// reach the decoders directly.
 
 // splitBlocks turns fuzz input into (uncompressed size, data) blocks: each
 // block is a little-endian uint16 size, a uint16 length and the data.
@@ -127,7 +39,7 @@ func joinBlocks(sizes []int, blocks [][]byte) []byte {
 
 func fuzzDecoder(t *testing.T, d decompressor, data []byte) {
 	sizes, blocks := splitBlocks(data)
-	fuzzGuard(t, func() {
+	testenv.CheckFuzzBudget(t, len(data), func() {
 		for i, src := range blocks {
 			dst := make([]byte, sizes[i]+1)
 			dst[sizes[i]] = 0x5a // canary: nothing may be written past dst

@@ -80,10 +80,10 @@ func packageCabs(t testing.TB, path string) []embeddedCab {
 	return cabs
 }
 
-// setOpener returns an Options whose OpenCabinet finds sibling cabinets
+// setOpener returns a ReaderOptions whose OpenCabinet finds sibling cabinets
 // among cabs by name (case-insensitively).
-func setOpener(cabs []embeddedCab) *Options {
-	return &Options{OpenCabinet: func(name string) (io.ReaderAt, int64, error) {
+func setOpener(cabs []embeddedCab) *ReaderOptions {
+	return &ReaderOptions{OpenCabinet: func(name string) (io.ReaderAt, int64, error) {
 		for _, c := range cabs {
 			if strings.EqualFold(c.name, name) {
 				return bytes.NewReader(c.data), int64(len(c.data)), nil

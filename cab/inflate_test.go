@@ -1,6 +1,8 @@
 package cab
 
 import (
+	"github.com/msikit/msikit/internal/testenv"
+
 	"bytes"
 	"compress/flate"
 	"io"
@@ -91,7 +93,7 @@ func FuzzInflate(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, src []byte, withDict bool) {
 		// Per-input deadline and heap ceiling, as for the other targets.
-		fuzzGuard(t, func() {
+		testenv.CheckFuzzBudget(t, len(src), func() {
 			var dict []byte
 			if withDict {
 				dict = []byte("history")

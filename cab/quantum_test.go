@@ -1017,7 +1017,7 @@ func FuzzQuantum(f *testing.F) {
 	f.Add(uint8(5), uint16(100), uint16(100), []byte{}, []byte{0xff})
 	f.Fuzz(func(t *testing.T, wb uint8, n1, n2 uint16, b1, b2 []byte) {
 		// Per-input deadline and heap ceiling, as for the other targets.
-		fuzzGuard(t, func() {
+		testenv.CheckFuzzBudget(t, len(b1)+len(b2), func() {
 			windowBits := quantumMinWindowBits + int(wb)%(quantumMaxWindowBits-quantumMinWindowBits+1)
 			d, err := newQuantumDecompressor(1, windowBits)
 			if err != nil {

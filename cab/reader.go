@@ -11,16 +11,18 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/msikit/msikit/internal/safefile"
 )
 
 // ErrMissingCabinet is matched by errors.Is when a file or folder continues
-// in another cabinet of a set that cannot be opened (no Options.OpenCabinet,
+// in another cabinet of a set that cannot be opened (no ReaderOptions.OpenCabinet,
 // or it failed).
 var ErrMissingCabinet = errors.New("cab: continuation cabinet not available")
 
-// Options configures NewReaderOptions. The zero value (or nil) verifies
+// ReaderOptions configures NewReaderOptions. The zero value (or nil) verifies
 // checksums and does not follow cabinet sets.
-type Options struct {
+type ReaderOptions struct {
 	// OpenCabinet opens another cabinet of the same set by the name stored
 	// in a cabinet header (PrevCabinet or NextCabinet). It is called only
 	// when a file or folder spans cabinets, possibly from several
@@ -62,7 +64,7 @@ type Reader struct {
 	size        int64      // usable length: min(size, cbCabinet)
 	flags       uint16
 	dataReserve int
-	opts        Options
+	opts        ReaderOptions
 }
 
 // A Folder is one compressed stream of a cabinet: a run of CFDATA blocks
@@ -143,8 +145,8 @@ func NewReader(r io.ReaderAt, size int64) (*Reader, error) {
 
 // NewReaderOptions reads the cabinet directory from r, which holds size
 // bytes. opts may be nil.
-func NewReaderOptions(r io.ReaderAt, size int64, opts *Options) (*Reader, error) {
-	var o Options
+func NewReaderOptions(r io.ReaderAt, size int64, opts *ReaderOptions) (*Reader, error) {
+	var o ReaderOptions
 	if opts != nil {
 		o = *opts
 	}
@@ -152,7 +154,7 @@ func NewReaderOptions(r io.ReaderAt, size int64, opts *Options) (*Reader, error)
 }
 
 // newReader reads a cabinet directory for a Reader belonging to set.
-func newReader(r io.ReaderAt, size int64, opts Options, set *readerSet) (*Reader, error) {
+func newReader(r io.ReaderAt, size int64, opts ReaderOptions, set *readerSet) (*Reader, error) {
 	cr := &Reader{r: r, opts: opts, set: set}
 	if err := cr.init(size); err != nil {
 		return nil, err
@@ -470,7 +472,7 @@ func decodeName(raw []byte, isUTF8 bool) string {
 
 // OpenReader opens the cabinet file name. Cabinets of the same set are
 // looked up in the same directory when a file spans them (names compared
-// exactly, then case-insensitively). Close the ReadCloser when done.
+// exactly, then case-insensitively; a name must stay inside the directory). Close the ReadCloser when done.
 func OpenReader(name string) (*ReadCloser, error) {
 	f, err := os.Open(name)
 	if err != nil {
@@ -483,7 +485,7 @@ func OpenReader(name string) (*ReadCloser, error) {
 	}
 	rc := &ReadCloser{files: []*os.File{f}}
 	dir := filepath.Dir(name)
-	opts := &Options{OpenCabinet: func(n string) (io.ReaderAt, int64, error) {
+	opts := &ReaderOptions{OpenCabinet: func(n string) (io.ReaderAt, int64, error) {
 		return rc.openSibling(dir, n)
 	}}
 	r, err := NewReaderOptions(f, fi.Size(), opts)
@@ -505,36 +507,17 @@ type ReadCloser struct {
 }
 
 func (rc *ReadCloser) openSibling(dir, name string) (io.ReaderAt, int64, error) {
-	if name == "" || strings.ContainsAny(name, `/\`) || name == "." || name == ".." {
-		return nil, 0, fmt.Errorf("cab: refusing cabinet name %q", name)
-	}
-	path := filepath.Join(dir, name)
-	if _, err := os.Stat(path); err != nil {
-		if ents, derr := os.ReadDir(dir); derr == nil {
-			for _, e := range ents {
-				if strings.EqualFold(e.Name(), name) {
-					path = filepath.Join(dir, e.Name())
-					break
-				}
-			}
-		}
-	}
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	if rc.closed {
 		return nil, 0, errors.New("cab: reader closed")
 	}
-	f, err := os.Open(path)
+	f, size, err := safefile.OpenBeside(dir, name)
 	if err != nil {
-		return nil, 0, err
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
 		return nil, 0, err
 	}
 	rc.files = append(rc.files, f)
-	return f, fi.Size(), nil
+	return f, size, nil
 }
 
 // Close closes the cabinet files.

@@ -147,14 +147,14 @@ func TestChecksums(t *testing.T) {
 	tests := []struct {
 		name    string
 		data    []byte
-		opts    *Options
+		opts    *ReaderOptions
 		wantErr bool
 	}{
 		{"valid", build(tcBlock{data: payload, uncomp: len(payload)}), nil, false},
 		{"zero means none", build(tcBlock{data: payload, uncomp: len(payload), nosum: true}), nil, false},
 		{"wrong", build(tcBlock{data: payload, uncomp: len(payload), csum: ptr(uint32(12345))}), nil, true},
 		{"corrupt data", corrupt, nil, true},
-		{"corrupt data, ignored", corrupt, &Options{IgnoreChecksums: true}, false},
+		{"corrupt data, ignored", corrupt, &ReaderOptions{IgnoreChecksums: true}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -227,7 +227,7 @@ func cabSet(t *testing.T) (map[string][]byte, map[string]string) {
 
 func TestCabinetSet(t *testing.T) {
 	cabs, want := cabSet(t)
-	opts := &Options{OpenCabinet: func(name string) (io.ReaderAt, int64, error) {
+	opts := &ReaderOptions{OpenCabinet: func(name string) (io.ReaderAt, int64, error) {
 		b, ok := cabs[name]
 		if !ok {
 			return nil, 0, os.ErrNotExist
@@ -263,7 +263,7 @@ func TestCabinetSet(t *testing.T) {
 	}
 	// A set whose next cabinet names the wrong set is refused.
 	bad := map[string][]byte{"one.cab": cabs["one.cab"], "two.cab": cabs["one.cab"]}
-	badOpts := &Options{OpenCabinet: func(name string) (io.ReaderAt, int64, error) {
+	badOpts := &ReaderOptions{OpenCabinet: func(name string) (io.ReaderAt, int64, error) {
 		return bytes.NewReader(bad[name]), int64(len(bad[name])), nil
 	}}
 	r, _ := NewReaderOptions(bytes.NewReader(bad["one.cab"]), int64(len(bad["one.cab"])), badOpts)

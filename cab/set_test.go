@@ -57,7 +57,7 @@ func TestSetReadInOrderDecodesOnce(t *testing.T) {
 	const n = 1000
 	cabs, want := chainSet(n)
 	opens := 0
-	opts := &Options{OpenCabinet: func(name string) (io.ReaderAt, int64, error) {
+	opts := &ReaderOptions{OpenCabinet: func(name string) (io.ReaderAt, int64, error) {
 		opens++
 		b, ok := cabs[name]
 		if !ok {

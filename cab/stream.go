@@ -20,7 +20,7 @@ const maxCabinetHops = 1024
 // Folder.Open and the files' Offset and Size.
 //
 // A file in a folder that began in an earlier cabinet of a set, or that
-// continues in a later one, needs Options.OpenCabinet; without it reading
+// continues in a later one, needs ReaderOptions.OpenCabinet; without it reading
 // fails with an error matching ErrMissingCabinet.
 //
 // Once reading a folder has failed (a bad checksum, a corrupt block,
@@ -208,7 +208,7 @@ func (s *readerSet) failure(start *Folder) (folderFailure, bool) {
 // block by block: the stream the files' Offset fields index. A folder
 // that began in an earlier cabinet is decoded from its real start, and
 // one that continues in later cabinets runs through them (both need
-// Options.OpenCabinet). Each call returns a new, independent stream.
+// ReaderOptions.OpenCabinet). Each call returns a new, independent stream.
 func (f *Folder) Open() (io.ReadCloser, error) {
 	start, err := f.start()
 	if err != nil {
@@ -257,7 +257,7 @@ func (f *Folder) openAt() (*folderReader, error) {
 }
 
 // Next returns the next cabinet of the set, the one NextCabinet names,
-// opened through Options.OpenCabinet and checked to belong to the set. It
+// opened through ReaderOptions.OpenCabinet and checked to belong to the set. It
 // is opened once: later calls, and reading a folder that continues into
 // it, use the same Reader, so reading its files after r's (in order)
 // continues decoding where r's last folder stopped instead of starting
@@ -284,7 +284,7 @@ func (cr *Reader) openSibling(name string, dir int) (*Reader, error) {
 		return cr.next, nil
 	}
 	if cr.opts.OpenCabinet == nil {
-		return nil, fmt.Errorf("%w: %q (no Options.OpenCabinet)", ErrMissingCabinet, name)
+		return nil, fmt.Errorf("%w: %q (no ReaderOptions.OpenCabinet)", ErrMissingCabinet, name)
 	}
 	if name == "" {
 		return nil, fmt.Errorf("%w: the cabinet header names none", ErrMissingCabinet)

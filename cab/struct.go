@@ -77,8 +77,8 @@ func (m Method) Level() int {
 	return 0
 }
 
-// String returns the method as in "LZX:21", "Quantum:7:18", "MSZIP" or
-// "none".
+// String returns the method as in "LZX:21", "Quantum:18" (the window
+// bits; Level gives Quantum's level), "MSZIP" or "none".
 func (m Method) String() string {
 	switch m.Kind() {
 	case None:
@@ -86,7 +86,7 @@ func (m Method) String() string {
 	case MSZIP:
 		return "MSZIP"
 	case Quantum:
-		return "Quantum:" + itoa(m.Level()) + ":" + itoa(m.WindowBits())
+		return "Quantum:" + itoa(m.WindowBits())
 	case LZX:
 		return "LZX:" + itoa(m.WindowBits())
 	}

@@ -16,7 +16,8 @@ import (
 // and checks that each native fuzz target measures, per input, both the
 // time taken (time.Since) and the memory allocated (runtime.ReadMemStats
 // or runtime/metrics), in its body or in a function of its package it
-// calls (directly or through a few calls, as fuzzGuard does).
+// calls (directly or through a few calls), or calls testenv's
+// CheckFuzzBudget (or CheckBudget), which does both.
 func TestEveryFuzzTargetHasBudgets(t *testing.T) {
 	root := testenv.RepoRoot()
 	// Test functions by package folder, and the fuzz targets.
@@ -83,6 +84,8 @@ func TestEveryFuzzTargetHasBudgets(t *testing.T) {
 									deadline = true
 								case "runtime.ReadMemStats", "metrics.Read":
 									heap = true
+								case "testenv.CheckFuzzBudget", "testenv.CheckBudget", "testenv.CheckBudgetOf":
+									deadline, heap = true, true
 								}
 							}
 						case *ast.CallExpr:

@@ -5,9 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
-	"time"
 
 	"github.com/msikit/msikit/cab"
 	"github.com/msikit/msikit/cfb"
@@ -65,48 +63,40 @@ func FuzzCab(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		start := time.Now()
+		testenv.CheckFuzzBudget(t, len(data), func() {
 
-		r, err := cab.NewReaderOptions(bytes.NewReader(data), int64(len(data)), &cab.Options{
-			OpenCabinet: func(string) (io.ReaderAt, int64, error) { return bytes.NewReader(data), int64(len(data)), nil },
-		})
-		if err == nil {
-			budget := int64(8 << 20)
-			for _, fi := range r.Files {
-				if budget <= 0 {
-					break
-				}
-				rc, err := fi.Open()
-				if err != nil {
-					continue
-				}
-				n, _ := io.CopyN(io.Discard, rc, budget)
-				rc.Close()
-				if n > fi.Size {
-					t.Fatalf("file %q: read %d bytes, size %d", fi.Name, n, fi.Size)
-				}
-				budget -= n
-			}
-			for _, fo := range r.Folders {
-				if budget <= 0 {
-					break
-				}
-				if rc, err := fo.Open(); err == nil {
+			r, err := cab.NewReaderOptions(bytes.NewReader(data), int64(len(data)), &cab.ReaderOptions{
+				OpenCabinet: func(string) (io.ReaderAt, int64, error) { return bytes.NewReader(data), int64(len(data)), nil },
+			})
+			if err == nil {
+				budget := int64(8 << 20)
+				for _, fi := range r.Files {
+					if budget <= 0 {
+						break
+					}
+					rc, err := fi.Open()
+					if err != nil {
+						continue
+					}
 					n, _ := io.CopyN(io.Discard, rc, budget)
 					rc.Close()
+					if n > fi.Size {
+						t.Fatalf("file %q: read %d bytes, size %d", fi.Name, n, fi.Size)
+					}
 					budget -= n
 				}
+				for _, fo := range r.Folders {
+					if budget <= 0 {
+						break
+					}
+					if rc, err := fo.Open(); err == nil {
+						n, _ := io.CopyN(io.Discard, rc, budget)
+						rc.Close()
+						budget -= n
+					}
+				}
 			}
-		}
 
-		if d := time.Since(start); d > 2*time.Second {
-			t.Fatalf("input took %v (limit 2s)", d)
-		}
-		runtime.ReadMemStats(&after)
-		if a := after.TotalAlloc - before.TotalAlloc; a > 256<<20 {
-			t.Fatalf("input allocated %d MiB (limit 256 MiB)", a>>20)
-		}
+		})
 	})
 }

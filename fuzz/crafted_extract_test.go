@@ -16,6 +16,7 @@ import (
 	"github.com/msikit/msikit/internal/safename"
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/install"
 	"github.com/msikit/msikit/transform"
 )
 
@@ -114,7 +115,7 @@ func openFixture(t *testing.T, data []byte) *msi.Database {
 
 // extractOutcome is what one Extract call delivered.
 type extractOutcome struct {
-	rep   *msi.ExtractReport
+	rep   *install.Report
 	err   error
 	paths map[string]string // File key → Path
 	bytes int64
@@ -124,12 +125,12 @@ type extractOutcome struct {
 // contents, and checks what every extraction must hold: the error and
 // the failures are typed, every path is relative, made of safe names and
 // unique case-insensitively.
-func extractData(t *testing.T, data []byte, opts *msi.ExtractOptions) extractOutcome {
+func extractData(t *testing.T, data []byte, opts *install.Options) extractOutcome {
 	t.Helper()
 	db := openFixture(t, data)
 	out := extractOutcome{paths: map[string]string{}}
 	seen := map[string]bool{}
-	out.rep, out.err = db.Extract(opts, func(f *msi.InstallFile, r io.Reader) error {
+	out.rep, out.err = install.Extract(db, opts, func(f *install.File, r io.Reader) error {
 		n, err := io.Copy(io.Discard, r)
 		out.bytes += n
 		if err != nil {
@@ -148,14 +149,14 @@ func extractData(t *testing.T, data []byte, opts *msi.ExtractOptions) extractOut
 		out.paths[f.Key] = f.Path
 		return nil
 	})
-	if out.err != nil && !errors.Is(out.err, msi.ErrTooLarge) {
+	if out.err != nil && !errors.Is(out.err, install.ErrTooLarge) {
 		checkTyped(t, out.err, false)
 	}
 	if out.rep != nil {
 		// The messages of the first failures (formatting all 50,000 of
 		// one fixture would be the test's own cost, not Extract's).
 		for _, f := range out.rep.Failed[:min(100, len(out.rep.Failed))] {
-			if msg := f.Error(); !strings.HasPrefix(msg, "msi: ") || strings.ContainsAny(msg, "\x00\x1b\a\n") {
+			if msg := f.Error(); !strings.HasPrefix(msg, "install: ") || strings.ContainsAny(msg, "\x00\x1b\a\n") {
 				t.Errorf("failure %q: want one printable line starting msi:", msg)
 			}
 		}
@@ -244,8 +245,8 @@ func buildManyFolders(t *testing.T) []byte {
 func checkManyFolders(t *testing.T, data []byte) {
 	budget(t, "cabinets and extract", func() {
 		db := openFixture(t, data)
-		cabs, err := db.Cabinets()
-		if err != nil || len(cabs) != mediaRows || cabs[0].Header == nil || len(cabs[0].Header.Folders) != manyFolders {
+		cabs, err := install.Cabinets(db)
+		if err != nil || len(cabs) != mediaRows || cabs[0].Reader == nil || len(cabs[0].Reader.Folders) != manyFolders {
 			t.Fatalf("Cabinets: %d, %v", len(cabs), err)
 		}
 		out := extractData(t, data, nil)
@@ -359,7 +360,7 @@ func buildMediaLinear(t *testing.T) []byte {
 
 func checkMediaLinear(t *testing.T, data []byte) {
 	budget(t, "extract", func() {
-		out := extractData(t, data, &msi.ExtractOptions{SourceDir: t.TempDir()})
+		out := extractData(t, data, &install.Options{SourceDir: t.TempDir()})
 		if out.err != nil || len(out.paths) != 0 || len(out.rep.MissingCabinets) != 1 || out.rep.MissingCabinets[0].Files != linearFiles || len(out.rep.Failed) != linearFiles {
 			t.Fatalf("err %v, %d files, report %v", out.err, len(out.paths), out.rep.MissingCabinets)
 		}
@@ -456,7 +457,7 @@ func checkBadNames(t *testing.T, data []byte) {
 		}
 		var refused []string
 		for _, f := range out.rep.Failed {
-			if !errors.Is(f, msi.ErrUnsafePath) {
+			if !errors.Is(f, install.ErrUnsafePath) {
 				t.Errorf("%v: want ErrUnsafePath", f)
 			}
 			refused = append(refused, f.Key)
@@ -489,9 +490,9 @@ func buildSizeBomb(t *testing.T) []byte {
 
 func checkSizeBomb(t *testing.T, data []byte) {
 	budget(t, "extract with MaxBytes", func() {
-		out := extractData(t, data, &msi.ExtractOptions{MaxBytes: sizeBombLimit})
-		var le *msi.SizeLimitError
-		if !errors.As(out.err, &le) || !errors.Is(out.err, msi.ErrTooLarge) || le.Size != sizeBombBytes+5 || len(out.paths) != 0 {
+		out := extractData(t, data, &install.Options{MaxBytes: sizeBombLimit})
+		var le *install.SizeLimitError
+		if !errors.As(out.err, &le) || !errors.Is(out.err, install.ErrTooLarge) || le.Size != sizeBombBytes+5 || len(out.paths) != 0 {
 			t.Fatalf("err %v, %d files delivered", out.err, len(out.paths))
 		}
 	})
@@ -545,7 +546,7 @@ func buildPackage(t *testing.T, fill func(p *pkgBuilder)) []byte {
 	p := &pkgBuilder{t: t, db: db}
 	fill(p)
 	var out bytes.Buffer
-	if _, err := db.WriteToOptions(&out, &msi.WriteOptions{Compact: true, DropSignature: true}); err != nil {
+	if _, err := db.Write(&out, &msi.WriteOptions{Compact: true, DropSignature: true}); err != nil {
 		t.Fatal(err)
 	}
 	return out.Bytes()

@@ -10,15 +10,14 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/msikit/msikit/cab"
 	"github.com/msikit/msikit/cfb"
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/install"
 )
 
 var update = flag.Bool("update", false, "regenerate the fixtures in ../testdata/crafted")
@@ -230,7 +229,7 @@ func baseMSI(t testing.TB) []byte {
 		}
 	}
 	var out bytes.Buffer
-	if _, err := db.WriteToOptions(&out, &msi.WriteOptions{Compact: true, DropSignature: true}); err != nil {
+	if _, err := db.Write(&out, &msi.WriteOptions{Compact: true, DropSignature: true}); err != nil {
 		t.Fatal(err)
 	}
 	if err := msiFirstError(out.Bytes()); err != nil {
@@ -321,7 +320,7 @@ func msiFirstError(data []byte) error {
 			return err
 		}
 	}
-	_, err = db.Cabinets()
+	_, err = install.Cabinets(db)
 	return err
 }
 
@@ -439,23 +438,12 @@ func DeepNesting(t testing.TB, depth int) []byte {
 	return buf.Bytes()
 }
 
-// bounded runs f and fails t if it takes a second or more or allocates
-// 64 MiB or more.
+// bounded runs f within the safety budget (testenv.CheckBudget) and
+// returns its error.
 func bounded(t *testing.T, f func() error) error {
 	t.Helper()
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	start := time.Now()
-	err := f()
-	d := time.Since(start)
-	runtime.ReadMemStats(&after)
-	if d >= time.Second {
-		t.Errorf("took %v, want under 1s", d)
-	}
-	if a := after.TotalAlloc - before.TotalAlloc; a >= 64<<20 {
-		t.Errorf("allocated %d MiB, want under 64 MiB", a>>20)
-	}
+	var err error
+	testenv.CheckBudget(t, t.Name(), func() { err = f() })
 	return err
 }
 
@@ -576,7 +564,7 @@ func (c *cabSpec) bytes() []byte {
 }
 
 // TestLimitsThroughOptions checks that the documented budgets are the
-// defaults and that msi.Options passes them on: a nesting past the
+// defaults and that msi.ReadOptions passes them on: a nesting past the
 // default depth fails by default and passes the depth check when raised,
 // and lowered entry and stream budgets refuse the sample package.
 func TestLimitsThroughOptions(t *testing.T) {
@@ -585,7 +573,7 @@ func TestLimitsThroughOptions(t *testing.T) {
 	if !errors.Is(err, cfb.ErrFormat) || !strings.Contains(err.Error(), "limit of 64") {
 		t.Errorf("default depth: got %v, want the limit of 64", err)
 	}
-	_, err = msi.NewDatabaseOptions(bytes.NewReader(deep), int64(len(deep)), &msi.Options{MaxDepth: cfb.DefaultMaxDepth + 2})
+	_, err = msi.NewDatabaseOptions(bytes.NewReader(deep), int64(len(deep)), &msi.ReadOptions{MaxDepth: cfb.DefaultMaxDepth + 2})
 	if err != nil && strings.Contains(err.Error(), "limit") {
 		t.Errorf("raised depth: %v", err)
 	}
@@ -594,11 +582,11 @@ func TestLimitsThroughOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = msi.NewDatabaseOptions(bytes.NewReader(sample), int64(len(sample)), &msi.Options{MaxEntries: 10})
+	_, err = msi.NewDatabaseOptions(bytes.NewReader(sample), int64(len(sample)), &msi.ReadOptions{MaxEntries: 10})
 	if !errors.Is(err, msi.ErrFormat) || !strings.Contains(err.Error(), "limit of 10") {
 		t.Errorf("MaxEntries 10: got %v", err)
 	}
-	db, err := msi.NewDatabaseOptions(bytes.NewReader(sample), int64(len(sample)), &msi.Options{MaxStreamBytes: 64})
+	db, err := msi.NewDatabaseOptions(bytes.NewReader(sample), int64(len(sample)), &msi.ReadOptions{MaxStreamBytes: 64})
 	if err == nil {
 		_, err = db.Table("Property")
 	}

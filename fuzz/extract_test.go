@@ -6,15 +6,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/msikit/msikit/cab"
 	"github.com/msikit/msikit/internal/safename"
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/install"
 )
 
 // extractSeedMax is the largest file used as a FuzzExtract seed.
@@ -51,58 +50,50 @@ func FuzzExtract(f *testing.F) {
 		if len(data) > 8<<20 {
 			return
 		}
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		start := time.Now()
+		testenv.CheckFuzzBudget(t, len(data), func() {
 
-		db, err := msi.NewDatabase(bytes.NewReader(data), int64(len(data)))
-		if err != nil {
-			return
-		}
-		checkExtract(t, db, msi.LayoutX64)
-		// The other layout differs only in paths: list them.
-		if files, err := db.InstallFiles(&msi.ExtractOptions{Layout: msi.LayoutX86}); err == nil {
-			seen := map[string]bool{}
-			for _, f := range files {
-				if f.Err != nil {
-					continue
-				}
-				for _, e := range strings.Split(f.Path, "/") {
-					if err := safename.Check(e); err != nil {
-						t.Fatalf("x86 layout: %q: path %q: %v", f.Key, f.Path, err)
+			db, err := msi.NewDatabase(bytes.NewReader(data), int64(len(data)))
+			if err != nil {
+				return
+			}
+			checkExtract(t, db, install.LayoutX64)
+			// The other layout differs only in paths: list them.
+			if files, err := install.Files(db, &install.Options{Layout: install.LayoutX86}); err == nil {
+				seen := map[string]bool{}
+				for f := range files {
+					if f.Err != nil {
+						continue
+					}
+					for _, e := range strings.Split(f.Path, "/") {
+						if err := safename.Check(e); err != nil {
+							t.Fatalf("x86 layout: %q: path %q: %v", f.Key, f.Path, err)
+						}
+					}
+					if low := strings.ToLower(f.Path); seen[low] {
+						t.Fatalf("x86 layout: path %q twice", f.Path)
+					} else {
+						seen[low] = true
 					}
 				}
-				if low := strings.ToLower(f.Path); seen[low] {
-					t.Fatalf("x86 layout: path %q twice", f.Path)
-				} else {
-					seen[low] = true
-				}
 			}
-		}
 
-		if el := time.Since(start); el > testenv.Scaled(2*time.Second) && !testing.Short() {
-			t.Fatalf("took %v for %d bytes", el, len(data))
-		}
-		runtime.ReadMemStats(&after)
-		if a := after.TotalAlloc - before.TotalAlloc; a > 256<<20+64*uint64(len(data)) {
-			t.Fatalf("allocated %d bytes for %d input bytes", a, len(data))
-		}
+		})
 	})
 }
 
 // checkExtract extracts db's files in layout l and checks the paths, the
 // report and the errors.
-func checkExtract(t *testing.T, db *msi.Database, l msi.Layout) {
+func checkExtract(t *testing.T, db *msi.Database, l install.Layout) {
 	t.Helper()
-	listed := map[string]msi.InstallFile{}
-	files, err := db.InstallFiles(&msi.ExtractOptions{Layout: l})
+	listed := map[string]install.File{}
+	files, err := install.Files(db, &install.Options{Layout: l})
 	if err != nil {
 		checkExtractError(t, err)
 		return
 	}
-	for _, f := range files {
+	for f := range files {
 		if _, dup := listed[f.Key]; !dup {
-			listed[f.Key] = f
+			listed[f.Key] = *f
 		}
 		if (f.Err == nil) == (f.Path == "") {
 			t.Fatalf("%q: path %q with error %v", f.Key, f.Path, f.Err)
@@ -110,7 +101,7 @@ func checkExtract(t *testing.T, db *msi.Database, l msi.Layout) {
 	}
 	seen := map[string]string{}
 	delivered := 0
-	rep, err := db.Extract(&msi.ExtractOptions{Layout: l, MaxBytes: 64 << 20}, func(f *msi.InstallFile, r io.Reader) error {
+	rep, err := install.Extract(db, &install.Options{Layout: l, MaxBytes: 64 << 20}, func(f *install.File, r io.Reader) error {
 		if f.Path == "" {
 			t.Fatalf("%q delivered without a path", f.Key)
 		}
@@ -137,7 +128,7 @@ func checkExtract(t *testing.T, db *msi.Database, l msi.Layout) {
 		return nil
 	})
 	if err != nil {
-		if !errors.Is(err, msi.ErrTooLarge) {
+		if !errors.Is(err, install.ErrTooLarge) {
 			checkExtractError(t, err)
 		}
 		return
@@ -146,7 +137,7 @@ func checkExtract(t *testing.T, db *msi.Database, l msi.Layout) {
 		t.Fatalf("report says %d extracted, %d read in full", rep.Extracted, delivered)
 	}
 	for _, fe := range rep.Failed {
-		if fe.Key == "" && !errors.Is(fe, msi.ErrUnsafePath) {
+		if fe.Key == "" && !errors.Is(fe, install.ErrUnsafePath) {
 			// A cabinet member may have an empty name; a File row may
 			// have an empty key only if the table holds one.
 			if _, ok := listed[""]; !ok {
@@ -154,8 +145,8 @@ func checkExtract(t *testing.T, db *msi.Database, l msi.Layout) {
 			}
 		}
 		msg := fe.Error()
-		if !strings.HasPrefix(msg, "msi: ") || strings.ContainsAny(msg, "\n\r") {
-			t.Fatalf("failure %q: want one line starting msi:", msg)
+		if !strings.HasPrefix(msg, "install: ") || strings.ContainsAny(msg, "\n\r") {
+			t.Fatalf("failure %q: want one line starting install:", msg)
 		}
 	}
 	for _, w := range rep.Warnings {
@@ -173,7 +164,7 @@ func checkExtractError(t *testing.T, err error) {
 	if !errors.Is(err, msi.ErrFormat) && !errors.Is(err, cab.ErrFormat) && !errors.As(err, &ue) {
 		t.Fatalf("untyped error %T: %v", err, err)
 	}
-	if !strings.HasPrefix(err.Error(), "msi: ") && !strings.HasPrefix(err.Error(), "cab: ") && !strings.HasPrefix(err.Error(), "cfb: ") {
+	if !strings.HasPrefix(err.Error(), "msi: ") && !strings.HasPrefix(err.Error(), "install: ") && !strings.HasPrefix(err.Error(), "cab: ") && !strings.HasPrefix(err.Error(), "cfb: ") {
 		t.Fatalf("error without a package prefix: %v", err)
 	}
 }

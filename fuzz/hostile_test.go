@@ -16,6 +16,7 @@ import (
 
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/idt"
 	"github.com/msikit/msikit/transform"
 )
 
@@ -78,7 +79,7 @@ func baseDB(t testing.TB) *msi.Database {
 func saveDB(t testing.TB, db *msi.Database) []byte {
 	t.Helper()
 	var out bytes.Buffer
-	if _, err := db.WriteToOptions(&out, &msi.WriteOptions{Compact: true, DropSignature: true}); err != nil {
+	if _, err := db.Write(&out, &msi.WriteOptions{Compact: true, DropSignature: true}); err != nil {
 		t.Fatal(err)
 	}
 	return out.Bytes()
@@ -364,9 +365,9 @@ func checkNamesEscape(t *testing.T, db *msi.Database) {
 	var err error
 	testenv.CheckBudget(t, "ExportIDTDir", func() {
 		os.RemoveAll(out)
-		err = db.ExportIDTDir(out)
+		err = idt.ExportDir(out, db)
 	})
-	if !errors.Is(err, msi.ErrUnsafeName) {
+	if !errors.Is(err, idt.ErrUnsafeName) {
 		t.Fatalf("ExportIDTDir: %v, want ErrUnsafeName", err)
 	}
 	if j, ok := err.(interface{ Unwrap() []error }); !ok || len(j.Unwrap()) != 5 {
@@ -400,7 +401,7 @@ func checkSharedString(t *testing.T, db *msi.Database) {
 	var err error
 	testenv.CheckBudget(t, "ExportIDT Blob", func() {
 		cw := &countWriter{}
-		err = db.ExportIDT(cw, "Blob", nil)
+		err = idt.Export(cw, db, "Blob", nil)
 		n = cw.n
 	})
 	if err != nil || n < 2000<<16 {
@@ -500,7 +501,7 @@ func checkEmptyTables(t *testing.T, db *msi.Database) {
 	var err error
 	testenv.CheckBudgetOf(t, "ExportIDTDir", 3*time.Second, 256<<20, func() {
 		os.RemoveAll(out)
-		err = db.ExportIDTDir(out)
+		err = idt.ExportDir(out, db)
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -5,16 +5,15 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
-	"time"
 
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/idt"
 )
 
 // idtSeeds returns IDT texts: every table of testdata/sample.msi as
@@ -25,9 +24,9 @@ func idtSeeds(tb testing.TB, sample []byte) []string {
 		tb.Fatal(err)
 	}
 	var seeds []string
-	for _, table := range db.ExportTableNames() {
+	for _, table := range idt.Tables(db) {
 		var b bytes.Buffer
-		if err := db.ExportIDT(&b, table, nil); err == nil {
+		if err := idt.Export(&b, db, table, nil); err == nil {
 			seeds = append(seeds, b.String())
 		}
 	}
@@ -70,68 +69,62 @@ func FuzzIDTImport(f *testing.F) {
 	for _, table := range []string{"New", "Icon", "Binary", "T"} {
 		files[table+"/blob.bin"] = &fstest.MapFile{Data: []byte("binary cell data")}
 	}
-	f.Fuzz(func(t *testing.T, idt string) {
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		start := time.Now()
-
-		db, err := msi.NewDatabase(bytes.NewReader(sample), int64(len(sample)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		table, err := db.ImportIDT(strings.NewReader(idt), files)
-		if err == nil {
-			if table == msi.ForceCodepageTable {
-				checkCodepageChange(t, sample, idt, db)
-				return
-			}
-			var exp1, exp2 bytes.Buffer
-			if err := db.ExportIDT(&exp1, table, nil); err != nil {
-				if table != msi.SummaryInformationTable {
-					t.Fatalf("import accepted but export of %q fails: %v", table, err)
-				}
-			}
-			var out bytes.Buffer
-			if _, err := db.WriteTo(&out); err != nil {
-				t.Fatalf("import accepted but WriteTo fails: %v", err)
-			}
-			db2, err := msi.NewDatabase(bytes.NewReader(out.Bytes()), int64(out.Len()))
-			if err != nil {
-				t.Fatalf("written database does not open: %v", err)
-			}
-			if err := db2.ExportIDT(&exp2, table, nil); err != nil {
-				t.Fatalf("export of %q after writing fails: %v", table, err)
-			}
-			if table != msi.SummaryInformationTable && !slices.Equal(lineSet(exp1.String()), lineSet(exp2.String())) {
-				t.Fatalf("table %q changed by writing:\nbefore %q\nafter  %q", table, exp1.String(), exp2.String())
-			}
-		} else {
-			var ie *msi.IDTError
-			var ve *msi.ValueError
-			var ue *msi.UnsupportedError
-			if !errors.As(err, &ie) && !errors.As(err, &ve) && !errors.As(err, &ue) && !strings.HasPrefix(err.Error(), "msi: ") {
-				t.Fatalf("unexpected error type %T: %v", err, err)
-			}
-		}
-
-		if d := time.Since(start); d > 2*time.Second {
-			t.Fatalf("input took %v (limit 2s)", d)
-		}
-		runtime.ReadMemStats(&after)
-		if a := after.TotalAlloc - before.TotalAlloc; a > 256<<20 {
-			t.Fatalf("input allocated %d MiB (limit 256 MiB)", a>>20)
-		}
+	f.Fuzz(func(t *testing.T, text string) {
+		testenv.CheckFuzzBudget(t, len(text), func() { fuzzImport(t, sample, files, text) })
 	})
+}
+
+// fuzzImport imports text into the sample database and checks the result.
+func fuzzImport(t *testing.T, sample []byte, files fstest.MapFS, text string) {
+
+	db, err := msi.NewDatabase(bytes.NewReader(sample), int64(len(sample)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	table, err := idt.Import(db, strings.NewReader(text), files)
+	if err == nil {
+		if table == idt.ForceCodepageTable {
+			checkCodepageChange(t, sample, text, db)
+			return
+		}
+		var exp1, exp2 bytes.Buffer
+		if err := idt.Export(&exp1, db, table, nil); err != nil {
+			if table != idt.SummaryInformationTable {
+				t.Fatalf("import accepted but export of %q fails: %v", table, err)
+			}
+		}
+		var out bytes.Buffer
+		if _, err := db.WriteTo(&out); err != nil {
+			t.Fatalf("import accepted but WriteTo fails: %v", err)
+		}
+		db2, err := msi.NewDatabase(bytes.NewReader(out.Bytes()), int64(out.Len()))
+		if err != nil {
+			t.Fatalf("written database does not open: %v", err)
+		}
+		if err := idt.Export(&exp2, db2, table, nil); err != nil {
+			t.Fatalf("export of %q after writing fails: %v", table, err)
+		}
+		if table != idt.SummaryInformationTable && !slices.Equal(lineSet(exp1.String()), lineSet(exp2.String())) {
+			t.Fatalf("table %q changed by writing:\nbefore %q\nafter  %q", table, exp1.String(), exp2.String())
+		}
+	} else {
+		var ie *idt.Error
+		var ve *msi.ValueError
+		var ue *msi.UnsupportedError
+		if !errors.As(err, &ie) && !errors.As(err, &ve) && !errors.As(err, &ue) && !strings.HasPrefix(err.Error(), "msi: ") && !strings.HasPrefix(err.Error(), "idt: ") {
+			t.Fatalf("unexpected error type %T: %v", err, err)
+		}
+	}
 }
 
 // checkCodepageChange writes db after an accepted _ForceCodepage import
 // and requires the written database to have the new codepage and every
 // table to read as in the sample (whose text is ASCII, so the exports match
 // byte for byte).
-func checkCodepageChange(t *testing.T, sample []byte, idt string, db *msi.Database) {
+func checkCodepageChange(t *testing.T, sample []byte, text string, db *msi.Database) {
 	t.Helper()
-	for _, line := range strings.FieldsFunc(idt, func(r rune) bool { return r == '\n' || r == '\r' }) {
-		if f := strings.Split(line, "\t"); len(f) == 2 && f[1] == msi.ForceCodepageTable {
+	for _, line := range strings.FieldsFunc(text, func(r rune) bool { return r == '\n' || r == '\r' }) {
+		if f := strings.Split(line, "\t"); len(f) == 2 && f[1] == idt.ForceCodepageTable {
 			if cp, err := strconv.Atoi(strings.TrimSpace(f[0])); err == nil && cp != db.Codepage() {
 				t.Fatalf("_ForceCodepage %d accepted, but the codepage is %d", cp, db.Codepage())
 			}
@@ -155,10 +148,10 @@ func checkCodepageChange(t *testing.T, sample []byte, idt string, db *msi.Databa
 	}
 	for _, table := range orig.TableNames() {
 		var want, got bytes.Buffer
-		if err := orig.ExportIDT(&want, table, nil); err != nil {
+		if err := idt.Export(&want, orig, table, nil); err != nil {
 			continue
 		}
-		if err := db2.ExportIDT(&got, table, nil); err != nil {
+		if err := idt.Export(&got, db2, table, nil); err != nil {
 			t.Fatalf("export of %q after a codepage change fails: %v", table, err)
 		}
 		if want.String() != got.String() {
@@ -190,50 +183,44 @@ func FuzzSummaryInfo(f *testing.F) {
 	f.Add(summaryShared(30, 1<<10))
 	f.Add(summaryShared(200, 1<<10))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		start := time.Now()
-		defer func() {
-			if d := time.Since(start); d > 2*time.Second {
-				t.Errorf("input took %v (limit 2s)", d)
-			}
-			runtime.ReadMemStats(&after)
-			if a := after.TotalAlloc - before.TotalAlloc; a > 256<<20 {
-				t.Errorf("input allocated %d MiB (limit 256 MiB)", a>>20)
-			}
-		}()
-		si, err := msi.ParseSummaryInfo(data)
-		if err != nil {
-			if !errors.Is(err, msi.ErrFormat) {
-				t.Fatalf("error does not match ErrFormat: %v", err)
-			}
-			return
-		}
-		// What the properties hold is bounded by the input, however many
-		// ids share one value.
-		held := 0
-		for _, p := range si.Properties() {
-			held += len(p.Raw)
-		}
-		if held > len(data)+64<<10 {
-			t.Fatalf("properties hold %d bytes of a %d-byte set", held, len(data))
-		}
-		enc, err := si.MarshalBinary()
-		if err != nil {
-			t.Fatal(err)
-		}
-		si2, err := msi.ParseSummaryInfo(enc)
-		if err != nil {
-			t.Fatalf("re-encoded set does not decode: %v", err)
-		}
-		p1, p2 := si.Properties(), si2.Properties()
-		if len(p1) != len(p2) {
-			t.Fatalf("%d properties, %d after re-encoding", len(p1), len(p2))
-		}
-		for i := range p1 {
-			if p1[i].ID != p2[i].ID || p1[i].Type != p2[i].Type || p1[i].Text() != p2[i].Text() {
-				t.Fatalf("property %d: %v became %v", i, p1[i], p2[i])
-			}
-		}
+		testenv.CheckFuzzBudget(t, len(data), func() { fuzzSummary(t, data) })
 	})
+}
+
+// fuzzSummary parses data as summary information and checks that what it
+// holds is bounded and survives re-encoding.
+func fuzzSummary(t *testing.T, data []byte) {
+	si, err := msi.ParseSummaryInfo(data)
+	if err != nil {
+		if !errors.Is(err, msi.ErrFormat) {
+			t.Fatalf("error does not match ErrFormat: %v", err)
+		}
+		return
+	}
+	// What the properties hold is bounded by the input, however many
+	// ids share one value.
+	held := 0
+	for _, p := range si.Properties() {
+		held += len(p.Raw)
+	}
+	if held > len(data)+64<<10 {
+		t.Fatalf("properties hold %d bytes of a %d-byte set", held, len(data))
+	}
+	enc, err := si.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	si2, err := msi.ParseSummaryInfo(enc)
+	if err != nil {
+		t.Fatalf("re-encoded set does not decode: %v", err)
+	}
+	p1, p2 := si.Properties(), si2.Properties()
+	if len(p1) != len(p2) {
+		t.Fatalf("%d properties, %d after re-encoding", len(p1), len(p2))
+	}
+	for i := range p1 {
+		if p1[i].ID != p2[i].ID || p1[i].Type != p2[i].Type || p1[i].Text() != p2[i].Text() {
+			t.Fatalf("property %d: %v became %v", i, p1[i], p2[i])
+		}
+	}
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -95,7 +94,7 @@ func runPasses(t *testing.T, db *msi.Database) (touched map[string]bool, ok bool
 		rep, err := p.run()
 		if err != nil {
 			// ClassToRegistry refuses patches with a plain error.
-			other := db.Kind() != msi.KindInstaller && db.Kind() != msi.KindMergeModule && strings.HasPrefix(err.Error(), "transform: ")
+			other := db.Kind() != msi.PackageInstaller && db.Kind() != msi.PackageMergeModule && strings.HasPrefix(err.Error(), "transform: ")
 			if !passError(err) && !other {
 				t.Fatalf("%s: untyped error %T: %v", p.name, err, err)
 			}
@@ -209,23 +208,7 @@ func FuzzRewrite(f *testing.F) {
 		if len(data) > 8<<20 {
 			return
 		}
-		for attempt := 1; ; attempt++ {
-			var before, after runtime.MemStats
-			runtime.ReadMemStats(&before)
-			start := time.Now()
-			fuzzRewrite(t, data)
-			d := time.Since(start)
-			runtime.ReadMemStats(&after)
-			if a := after.TotalAlloc - before.TotalAlloc; a > rewriteHeap {
-				t.Fatalf("input allocated %d MiB (limit %d MiB)", a>>20, rewriteHeap>>20)
-			}
-			if d <= rewriteDeadline {
-				return
-			}
-			if attempt == 2 {
-				t.Fatalf("input took %v twice (limit %v)", d, rewriteDeadline)
-			}
-		}
+		testenv.CheckFuzzBudget(t, len(data), func() { fuzzRewrite(t, data) })
 	})
 }
 
@@ -237,7 +220,7 @@ func fuzzRewrite(t *testing.T, data []byte) {
 		}
 		return
 	}
-	if db.Kind() == msi.KindTransform {
+	if db.Kind() == msi.PackageTransform {
 		return // a transform's tables are change records; rewrite refuses them
 	}
 	read, _ := dumpDatabase(t, db)
@@ -255,7 +238,7 @@ func fuzzRewrite(t *testing.T, data []byte) {
 	}
 
 	var out bytes.Buffer
-	if _, err := db.WriteToOptions(&out, &msi.WriteOptions{DropSignature: true}); err != nil {
+	if _, err := db.Write(&out, &msi.WriteOptions{DropSignature: true}); err != nil {
 		if !strings.HasPrefix(err.Error(), "msi: ") {
 			t.Fatalf("write error without the msi: prefix: %v", err)
 		}

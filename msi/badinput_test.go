@@ -227,7 +227,7 @@ func TestStreamLimit(t *testing.T) {
 	s.schema([]tableDef{{"Big", []colDef{{"K", 0x0104 | 0x2000}}}})
 	s.tables["Big"] = make([]byte, 4*50000)
 	b := s.bytes(t)
-	db, err := NewDatabaseOptions(bytes.NewReader(b), int64(len(b)), &Options{MaxStreamBytes: 100000})
+	db, err := NewDatabaseOptions(bytes.NewReader(b), int64(len(b)), &ReadOptions{MaxStreamBytes: 100000})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -141,7 +141,7 @@ func BenchmarkDecodeAll(b *testing.B) {
 			}
 			for r := range t.Rows() {
 				for i := 0; i < r.Len(); i++ {
-					n += len(r.Index(i).String())
+					n += len(r.At(i).String())
 				}
 			}
 		}
@@ -184,7 +184,7 @@ func BenchmarkRepack(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := db.WriteToOptions(io.Discard, &WriteOptions{Compact: true}); err != nil {
+		if _, err := db.Write(io.Discard, &WriteOptions{Compact: true}); err != nil {
 			b.Fatal(err)
 		}
 		db.Close()

@@ -132,6 +132,15 @@ func CheckCategory(cat, text string) error {
 	return nil
 }
 
+// SplitFileName splits a Filename cell "short|long" into its two names;
+// a lone name is both.
+func SplitFileName(v string) (short, long string) {
+	if s, l, ok := strings.Cut(v, "|"); ok {
+		return s, l
+	}
+	return v, v
+}
+
 // checkFilename checks the Filename data type: a short (8.3) name,
 // optionally followed by "|" and a long name. Both exclude \ / ? | > < : *
 // and "; the short name also + , ; = [ ] and spaces. wild allows ? and *

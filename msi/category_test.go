@@ -59,7 +59,7 @@ func TestValidationAcceptsCorpus(t *testing.T) {
 				where := filepath.Base(path) + ": " + tbl.name + "." + c.Name
 				for r := range tbl.Rows() {
 					checked++
-					if err := db.checkValidation(tbl, c, r.Index(ci)); err != nil {
+					if err := db.checkValidation(tbl, c, r.At(ci)); err != nil {
 						if _, seen := refused[where]; !seen && knownInvalid[where] == "" {
 							t.Errorf("%s (%s): %v", where, row.Get("Category").Str(), err)
 						}

@@ -18,43 +18,63 @@ type codec struct {
 	known bool
 }
 
+// encodingOf returns the encoding of a Windows codepage: nil for UTF-8
+// (65001). ok is false for codepage 0 (neutral) and for codepages msikit
+// has no table for; the two users decide what those mean:
+//
+//   - the database (newCodec) reads neutral text as UTF-8 when it is
+//     valid UTF-8, else as Windows-1252, and writes it as Windows-1252
+//     when it can; an unknown codepage reads as Windows-1252 and refuses
+//     new non-ASCII text;
+//   - summary information (summaryEncoding) reads and writes both as
+//     Windows-1252, the usual ANSI codepage of packages that leave it
+//     unset.
+func encodingOf(cp int) (enc encoding.Encoding, ok bool) {
+	switch cp {
+	case 65001:
+		return nil, true
+	case 874:
+		return charmap.Windows874, true
+	case 932:
+		return japanese.ShiftJIS, true
+	case 936:
+		return simplifiedchinese.GBK, true
+	case 949:
+		return korean.EUCKR, true
+	case 950:
+		return traditionalchinese.Big5, true
+	case 1250:
+		return charmap.Windows1250, true
+	case 1251:
+		return charmap.Windows1251, true
+	case 1252:
+		return charmap.Windows1252, true
+	case 1253:
+		return charmap.Windows1253, true
+	case 1254:
+		return charmap.Windows1254, true
+	case 1255:
+		return charmap.Windows1255, true
+	case 1256:
+		return charmap.Windows1256, true
+	case 1257:
+		return charmap.Windows1257, true
+	case 1258:
+		return charmap.Windows1258, true
+	}
+	return nil, false
+}
+
 func newCodec(cp int) codec {
 	c := codec{cp: cp, known: true}
-	switch cp {
-	case 0, 65001:
-	case 874:
-		c.enc = charmap.Windows874
-	case 932:
-		c.enc = japanese.ShiftJIS
-	case 936:
-		c.enc = simplifiedchinese.GBK
-	case 949:
-		c.enc = korean.EUCKR
-	case 950:
-		c.enc = traditionalchinese.Big5
-	case 1250:
-		c.enc = charmap.Windows1250
-	case 1251:
-		c.enc = charmap.Windows1251
-	case 1252:
-		c.enc = charmap.Windows1252
-	case 1253:
-		c.enc = charmap.Windows1253
-	case 1254:
-		c.enc = charmap.Windows1254
-	case 1255:
-		c.enc = charmap.Windows1255
-	case 1256:
-		c.enc = charmap.Windows1256
-	case 1257:
-		c.enc = charmap.Windows1257
-	case 1258:
-		c.enc = charmap.Windows1258
-	default:
+	if cp == 0 {
+		return c // neutral: see decode and encode
+	}
+	c.enc, c.known = encodingOf(cp)
+	if !c.known {
 		// Unknown codepage: text decodes as Windows-1252 (the bytes are
 		// kept, so nothing is lost on rewrite); new non-ASCII text is refused.
 		c.enc = charmap.Windows1252
-		c.known = false
 	}
 	return c
 }

@@ -2,10 +2,8 @@ package msi
 
 import (
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/msikit/msikit/internal/testenv"
 )
@@ -101,17 +99,10 @@ func FuzzCondition(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		start := time.Now()
-		err := checkCondition(s)
-		if el := time.Since(start); el > 2*time.Second {
-			t.Fatalf("%d bytes took %v (limit 2s)", len(s), el)
-		}
-		runtime.ReadMemStats(&after)
-		if a := after.TotalAlloc - before.TotalAlloc; a > 256<<20 {
-			t.Fatalf("%d bytes allocated %d MiB (limit 256 MiB)", len(s), a>>20)
-		}
+		var err error
+		testenv.CheckFuzzBudget(t, len(s), func() {
+			err = checkCondition(s)
+		})
 		if strings.TrimSpace(s) == "" || strings.Count(s, "(")+strings.Count(strings.ToUpper(s), "NOT") >= maxCondDepth-1 {
 			return // empty, or near the nesting limit one more level would pass
 		}

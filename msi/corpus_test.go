@@ -39,7 +39,7 @@ func dumpTable(t *Table, raw bool) []byte {
 	for r := range t.Rows() {
 		var f []string
 		for i := 0; i < r.Len(); i++ {
-			v := r.Index(i)
+			v := r.At(i)
 			s := v.String()
 			if raw && v.Kind() == KindString {
 				s = string(v.Bytes())
@@ -92,7 +92,8 @@ func TestCorpusTablesMatchMsiinfo(t *testing.T) {
 			}
 			defer wg.Wait()
 			defer db.Close()
-			if db.Kind() == KindTransform {
+			dir := t.TempDir() // msiinfo export writes binary cells there
+			if db.Kind() == PackageTransform {
 				if len(db.TableNames()) == 0 {
 					t.Error("transform lists no tables")
 				}
@@ -112,7 +113,7 @@ func TestCorpusTablesMatchMsiinfo(t *testing.T) {
 				sem <- struct{}{}
 				go func() {
 					defer func() { <-sem; wg.Done() }()
-					want, err := cachedMsiinfoExport(t, msiinfo, file, name)
+					want, err := testenv.Msiinfo(t, msiinfo, dir, "export", file, name)
 					if err != nil {
 						t.Errorf("%s: msiinfo export failed: %v", name, err)
 						return

@@ -13,29 +13,29 @@ import (
 	"github.com/msikit/msikit/cfb"
 )
 
-// Kind is the kind of package a database is.
-type Kind int
+// PackageKind is the kind of package a database is.
+type PackageKind int
 
 // The package kinds.
 const (
-	KindUnknown     Kind = iota // a compound file with an unrecognized root CLSID
-	KindInstaller               // an installer database (.msi, also .cub validation files)
-	KindMergeModule             // a merge module (.msm): a ModuleSignature table, and no InstallExecuteSequence or ProductCode
-	KindPatch                   // a patch (.msp): a database plus sub-storages holding transforms
-	KindTransform               // a transform (.mst): change records, not a full database
+	PackageUnknown     PackageKind = iota // a compound file with an unrecognized root CLSID
+	PackageInstaller                      // an installer database (.msi, also .cub validation files)
+	PackageMergeModule                    // a merge module (.msm): a ModuleSignature table, and no InstallExecuteSequence or ProductCode
+	PackagePatch                          // a patch (.msp): a database plus sub-storages holding transforms
+	PackageTransform                      // a transform (.mst): change records, not a full database
 )
 
 // String returns the kind's name: "unknown", "installer", "merge module",
 // "patch" or "transform".
-func (k Kind) String() string {
+func (k PackageKind) String() string {
 	switch k {
-	case KindInstaller:
+	case PackageInstaller:
 		return "installer"
-	case KindMergeModule:
+	case PackageMergeModule:
 		return "merge module"
-	case KindPatch:
+	case PackagePatch:
 		return "patch"
-	case KindTransform:
+	case PackageTransform:
 		return "transform"
 	}
 	return "unknown"
@@ -48,9 +48,9 @@ const (
 	clsidTransform = "{000C1082-0000-0000-C000-000000000046}"
 )
 
-// Options holds the limits NewDatabaseOptions enforces on untrusted input.
+// ReadOptions holds the limits NewDatabaseOptions enforces on untrusted input.
 // The zero value means the defaults.
-type Options struct {
+type ReadOptions struct {
 	// MaxEntries and MaxDepth are passed to the cfb reader (0 = its defaults).
 	MaxEntries, MaxDepth int
 	// MaxStreamBytes limits the size of any one table stream or string
@@ -75,7 +75,7 @@ type Database struct {
 	closer io.Closer
 	size   int64
 	limit  int64
-	kind   Kind
+	kind   PackageKind
 	pool   *stringPool
 
 	tables       []*Table // user tables in _Tables order, then created ones
@@ -143,8 +143,8 @@ func NewDatabase(r io.ReaderAt, size int64) (*Database, error) {
 // NewDatabaseOptions reads a package of the given size from r. It parses
 // the container, the string pool, _Tables and _Columns; table rows are
 // decoded on first use and streams are read only when opened.
-func NewDatabaseOptions(r io.ReaderAt, size int64, opts *Options) (*Database, error) {
-	var o Options
+func NewDatabaseOptions(r io.ReaderAt, size int64, opts *ReadOptions) (*Database, error) {
+	var o ReadOptions
 	if opts != nil {
 		o = *opts
 	}
@@ -168,13 +168,7 @@ func (e *containerError) Is(target error) bool {
 	return target == ErrFormat && errors.Is(e.err, cfb.ErrFormat)
 }
 
-// NewDatabaseFromCFB builds a Database on an already open container of
-// the given file size.
-func NewDatabaseFromCFB(cf *cfb.Reader, size int64) (*Database, error) {
-	return newDatabase(cf, size, Options{})
-}
-
-func newDatabase(cf *cfb.Reader, size int64, o Options) (*Database, error) {
+func newDatabase(cf *cfb.Reader, size int64, o ReadOptions) (*Database, error) {
 	db := &Database{
 		cf:           cf,
 		size:         size,
@@ -220,15 +214,15 @@ func newDatabase(cf *cfb.Reader, size int64, o Options) (*Database, error) {
 	}
 	switch cf.Root.CLSID.String() {
 	case clsidInstaller:
-		db.kind = KindInstaller
+		db.kind = PackageInstaller
 	case clsidPatch:
-		db.kind = KindPatch
+		db.kind = PackagePatch
 	case clsidTransform:
-		db.kind = KindTransform
+		db.kind = PackageTransform
 	}
 	pe, de := db.tableStreams[poolStream], db.tableStreams[dataStream]
 	if pe == nil || de == nil {
-		if db.kind == KindUnknown && db.tableStreams["_Tables"] == nil {
+		if db.kind == PackageUnknown && db.tableStreams["_Tables"] == nil {
 			return nil, &FormatError{Stream: poolStream, Offset: -1, Msg: "not a Windows Installer database (no string pool)"}
 		}
 		if pe != nil || de != nil || db.tableStreams["_Tables"] != nil {
@@ -251,18 +245,18 @@ func newDatabase(cf *cfb.Reader, size int64, o Options) (*Database, error) {
 		db.pool = p
 		db.Warnings = append(db.Warnings, warns...)
 	}
-	if db.kind == KindTransform {
+	if db.kind == PackageTransform {
 		return db, nil
 	}
-	if db.kind == KindUnknown && db.tableStreams["_Tables"] == nil {
+	if db.kind == PackageUnknown && db.tableStreams["_Tables"] == nil {
 		return nil, &FormatError{Stream: "_Tables", Offset: -1, Msg: "not a Windows Installer database (no _Tables stream)"}
 	}
 	if err := db.loadSchema(); err != nil {
 		return nil, err
 	}
-	if db.kind == KindInstaller || db.kind == KindUnknown {
+	if db.kind == PackageInstaller || db.kind == PackageUnknown {
 		if _, ok := db.byName["ModuleSignature"]; ok && !db.installerEvidence() {
-			db.kind = KindMergeModule
+			db.kind = PackageMergeModule
 		}
 	}
 	return db, nil
@@ -376,8 +370,8 @@ func (db *Database) loadSchema() error {
 			continue
 		}
 		defs[tid] = append(defs[tid], colDef{
-			num:  int(r.Index(1).Int()),
-			name: r.Index(2).Str(),
+			num:  int(r.At(1).Int()),
+			name: r.At(2).Str(),
 			bits: uint16(r.cells[3] ^ 0x8000),
 		})
 	}
@@ -450,13 +444,13 @@ func (db *Database) load(t *Table) error {
 }
 
 // Kind returns the package kind.
-func (db *Database) Kind() Kind { return db.kind }
+func (db *Database) Kind() PackageKind { return db.kind }
 
 // Codepage returns the codepage of the string pool (0 means neutral).
+// Strings are converted from and to it for 874, 932, 936, 949, 950,
+// 1250-1258 and 65001; text of other codepages reads as Windows-1252 and
+// keeps its bytes.
 func (db *Database) Codepage() int { return db.pool.codec.cp }
-
-// CFB returns the underlying compound file.
-func (db *Database) CFB() *cfb.Reader { return db.cf }
 
 // Close closes the file opened by Open. It is a no-op for databases from
 // NewDatabase.
@@ -478,7 +472,7 @@ func (db *Database) Close() error {
 func (db *Database) TableNames() []string {
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	if db.kind == KindTransform {
+	if db.kind == PackageTransform {
 		var out []string
 		for name := range db.tableStreams {
 			if name != poolStream && name != dataStream {
@@ -507,7 +501,7 @@ func (db *Database) HasTable(name string) bool {
 	}
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	if db.kind == KindTransform {
+	if db.kind == PackageTransform {
 		_, ok := db.tableStreams[name]
 		return ok && name != poolStream && name != dataStream
 	}
@@ -522,7 +516,7 @@ func (db *Database) HasTable(name string) bool {
 func (db *Database) Table(name string) (*Table, error) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	if db.kind == KindTransform {
+	if db.kind == PackageTransform {
 		return nil, &UnsupportedError{Table: name, Msg: "tables of a transform hold change records; applying transforms is not supported"}
 	}
 	if t := db.byName[name]; t != nil {
@@ -693,13 +687,8 @@ func (db *Database) storageNames() []string {
 // Signed reports whether the package carries a digital signature
 // (\x05DigitalSignature or \x05MsiDigitalSignatureEx).
 func (db *Database) Signed() bool {
-	return db.streamByName[sigStream] != nil || db.streamByName[sigExStream] != nil
+	return db.streamByName[DigitalSignatureStream] != nil || db.streamByName[DigitalSignatureExStream] != nil
 }
-
-const (
-	sigStream   = "\x05DigitalSignature"
-	sigExStream = "\x05MsiDigitalSignatureEx"
-)
 
 // maxWarnings bounds Warnings: hostile input could otherwise add one per
 // row.

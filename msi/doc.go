@@ -1,19 +1,13 @@
 // Package msi reads and writes Windows Installer databases (.msi, .msm,
-// .msp, .mst) stored in Compound File Binary containers (package cfb).
+// .msp, .mst) stored in Compound File Binary containers (package cfb):
+// the string pool, tables, rows, values, streams and summary information.
 //
-// # Reading
-//
-// Open (or NewDatabase over an io.ReaderAt, NewDatabaseOptions with
-// limits, NewDatabaseFromCFB over an open container) parses the container,
-// the string pool (_StringPool/_StringData), _Tables and _Columns. Table
-// rows are decoded lazily, on the first Database.Table call for that table
-// (on a database with four 100,000-row tables, Open takes about a third of
-// the time of decoding everything, so tools that read a few tables do not
-// pay for the rest); streams are never read until opened. Kind tells
-// installer databases, merge modules, patches and transforms apart (root
-// CLSID, plus the ModuleSignature table for merge modules). Reading
-// methods may be called from several goroutines; edits need exclusive
-// access.
+// Open (or NewDatabase, NewDatabaseOptions with ReadOptions limits) parses
+// the container, the string pool and the schema; a table's rows are
+// decoded on its first Database.Table call, streams only when opened.
+// Kind tells installers, merge modules, patches and transforms apart.
+// Reading methods may be called from several goroutines; edits need
+// exclusive access.
 //
 //	db, err := msi.Open("product.msi")
 //	...
@@ -21,89 +15,30 @@
 //		t, err := db.Table(name)
 //		...
 //		for row := range t.Rows() {
-//			fmt.Println(row.Get("Property").Str(), row.Index(1))
+//			fmt.Println(row.Get("Property").Str(), row.At(1))
 //		}
 //	}
 //
-// A Table has Columns (Name, Type, Size, Nullable, Key, Localizable,
-// Number) and Rows; Lookup finds a row by primary key. Column.IDTType gives
-// the IDT type ("s72", "L0", "I2", "v0") exactly as msiinfo export prints
-// it. A Value is a cell: its zero value is null; Kind tells null, integer,
-// string and binary apart; String gives the text msiinfo export prints.
-// Strings are decoded from the database codepage (0, 874, 932, 936, 949,
-// 950, 1250–1258, 65001) to UTF-8; Value.Bytes gives the stored bytes, and
-// a rewrite keeps them byte for byte. Binary cells name a stream
-// "Table.Key1.Key2"; Row.OpenStream opens it.
+// A Value is a cell: its zero value is null, Kind tells null, integer,
+// string and binary apart, String gives the text msiinfo export prints.
+// Strings are decoded from the database codepage to UTF-8 and keep their
+// stored bytes (Value.Bytes) through a rewrite.
 //
-// Database.Streams lists the non-table streams with their decoded names,
-// Database.OpenStream opens one, Database.Storages lists sub-storages
-// (embedded transforms of patches). The read-only views _Streams and
-// _Storages, and the system tables _Tables and _Columns, are available
-// through Database.Table.
+// Table.Insert, Update and DeleteFunc, Database.CreateTable, DropTable,
+// LoadRows (a whole table at once, for importers), SetStream and
+// SetCodepage edit the database, checking what the schema (and, after
+// SetStrict, _Validation) demands; refused edits are *ValueError.
+// Database.Write writes it, re-encoding only the changed tables and
+// copying every other stream byte for byte; Save writes a path atomically
+// and reads it back first. A changed signed package is refused with
+// ErrSigned unless WriteOptions.DropSignature is set.
 //
-// For a transform (.mst) TableNames lists the tables it changes; its
-// tables hold change records and Table returns an *UnsupportedError.
+// Package msi/idt reads and writes tables as IDT text, msi/install
+// resolves the install layout and extracts files, msi/authenticode signs
+// and verifies signatures, msi/validate runs the ICE rules.
 //
-// # Editing and writing
-//
-// Database.CreateTable and DropTable change the schema; Table.Insert,
-// Update and DeleteFunc change rows after checking arity, types, nulls,
-// string lengths, the codepage and primary-key uniqueness (and, after
-// SetStrict(true), the _Validation table). Refused edits return a
-// *ValueError naming the table, column and key. SetStream and
-// DeleteStream change streams; SetStream reads its io.ReaderAt only when
-// the database is written or the stream is opened (OpenStream and
-// Row.OpenStream see the database as edited). SetCodepage changes the
-// database codepage, re-encoding every string.
-//
-// Database.WriteTo (WriteToOptions) writes the package; Save writes it to
-// a path atomically (internal/safefile), reads the new file back (the
-// string pool and every table written anew must decode) before renaming
-// it into place, flushes it to disk first with SaveOptions.Sync or when it
-// replaces its own input, follows a symbolic link at the path (the file it
-// points to is replaced), and refuses the file the database was opened
-// from unless SaveOptions.InPlace is set. Only
-// changed tables are re-encoded, with their rows sorted by primary key the
-// way msiexec requires (string keys by string-pool id). The string pool
-// is rebuilt with exact reference counts and without unused strings,
-// keeping the codepage and the ids of the strings that
-// stay, so untouched tables stay byte-identical; every other stream and
-// storage is copied through unchanged (cfb Writer.Copy: same bytes,
-// CLSIDs, state bits and times). References become 3 bytes wide only when
-// more than 65535 string ids are needed. WriteOptions.Compact renumbers
-// the pool and re-encodes every table (a repack). A changed package that
-// carries a digital signature is refused with an error wrapping ErrSigned
-// unless DropSignature is set, which removes \x05DigitalSignature and
-// \x05MsiDigitalSignatureEx.
-//
-// # Files and cabinets
-//
-// Cabinets lists the package's cabinets (Media rows and embedded cabinet
-// streams) with their headers. InstallFiles resolves File rows to their
-// install paths: the Directory table's target names, and the standard
-// folders as 64-bit Windows (LayoutX64, the default) or 32-bit Windows
-// (LayoutX86) sets them (StandardFolder). Extract decodes the files, from
-// embedded and external cabinets, cabinet sets and uncompressed copies,
-// and passes each with its InstallFile to a callback; every file found is
-// delivered at a path unique case-insensitively and made of safe names
-// (Placement says when it is not the install path), and what could not
-// be done is in the ExtractReport, typed (FileError, CabinetError).
-//
-// # Untrusted input
-//
-// Malformed databases give errors matching ErrFormat (a *FormatError
-// naming the stream or table and the offset), never a panic. Every count
-// is checked against the size of the stream it comes from, and no stream
-// larger than the file (or Options.MaxStreamBytes) is read into memory.
-// Summary information properties may not share values beyond 64 KiB (each
-// would hold its own copy). Names from the package become file names only
-// through one rule (no separators, "..", drive letters, control
-// characters or names Windows reserves): ExportIDTDir skips the others and
-// reports each with an error matching ErrUnsafeName. Table names Windows
-// Installer reserves (_StringPool, _StringData, _Tables, _Columns,
-// _Streams, _Storages, _TransformView) cannot be created or imported.
-//
-// Extraction costs time and memory linear in the package, whatever its
-// Directory chains, Media rows and cabinet sets claim;
-// ExtractOptions.MaxBytes bounds what it delivers.
+// Malformed input gives errors matching ErrFormat (a *FormatError naming
+// the stream or table and the offset), never a panic; every count is
+// checked against the data it comes from, and nothing larger than the
+// file (or ReadOptions.MaxStreamBytes) is read into memory.
 package msi

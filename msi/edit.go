@@ -8,9 +8,12 @@ import (
 
 // CreateTable adds an empty table. Columns are given in order; Number is
 // assigned from the position. At least one column must be a key column
-// and key columns must come first.
+// and key columns must come first. The names Windows Installer reserves
+// (_StringPool, _StringData, _Tables, _Columns, _Streams, _Storages,
+// _TransformView) and the IDT pseudo-tables _SummaryInformation and
+// _ForceCodepage are refused.
 func (db *Database) CreateTable(name string, cols []Column) (*Table, error) {
-	if db.kind == KindTransform {
+	if db.kind == PackageTransform {
 		return nil, &UnsupportedError{Table: name, Msg: "editing transforms is not supported"}
 	}
 	verr := func(col, reason string) error { return &ValueError{Table: name, Column: col, Reason: reason} }
@@ -252,7 +255,7 @@ func (db *Database) checkValidation(t *Table, c Column, v Value) error {
 //
 // _Validation is ordinary data (a table like any other), and
 // _SummaryInformation and _ForceCodepage are not tables but the names IDT
-// files use for the summary information and the codepage (importIDT
+// files use for the summary information and the codepage (msi/idt
 // handles them before asking).
 func reservedTableName(name string) string {
 	switch name {
@@ -262,8 +265,12 @@ func reservedTableName(name string) string {
 		return name + " is a view the database engine provides"
 	case poolStream, dataStream:
 		return name + " is the string pool's stream"
-	case SummaryInformationTable, ForceCodepageTable:
+	case "_SummaryInformation", forceCodepageTable:
 		return name + " is a pseudo-table of IDT files, not a table"
 	}
 	return ""
 }
+
+// forceCodepageTable is the IDT pseudo-table that sets the database
+// codepage (package msi/idt); errors of SetCodepage name it.
+const forceCodepageTable = "_ForceCodepage"

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/msikit/msikit/internal/safename"
 )
 
 // ErrFormat is matched (with errors.Is) by every error that reports a
@@ -17,12 +15,6 @@ var ErrFormat = errors.New("msi: invalid database")
 // package carries a digital signature and the caller did not ask to drop
 // it: any change invalidates \x05DigitalSignature.
 var ErrSigned = errors.New("msi: package is digitally signed; changing it invalidates the signature (drop the signature to write it)")
-
-// ErrUnsafeName is matched (with errors.Is) by the error an export gives
-// for a name from the package (a table name, a binary cell's stream name)
-// that cannot be used as a file name: one with a path separator, "..", a
-// drive letter, a control character, or a name Windows reserves.
-var ErrUnsafeName = safename.ErrUnsafe
 
 // ErrNoTable is matched (with errors.Is) by the error Database.Table
 // returns for a table the database does not have; Database.HasTable tells

@@ -156,7 +156,7 @@ func ExampleDatabase_DropsSignature() {
 		log.Fatal(err)
 	}
 	old, _ := db.PackageCode()
-	if _, err := db.WriteToOptions(io.Discard, opts); err != nil {
+	if _, err := db.Write(io.Discard, opts); err != nil {
 		log.Fatal(err)
 	}
 	code, _ := db.PackageCode()

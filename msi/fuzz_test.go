@@ -2,12 +2,10 @@ package msi
 
 import (
 	"bytes"
+	"github.com/msikit/msikit/internal/testenv"
 	"io"
-	"os"
-	"runtime"
 	"sync"
 	"testing"
-	"time"
 )
 
 // TestConcurrentReads reads every table, value and lookup from several
@@ -44,7 +42,7 @@ func TestConcurrentReads(t *testing.T) {
 }
 
 // fuzzDecode opens b and walks everything a reader can reach; when the
-// database decodes, it is written back and re-read.
+// database decodes, it is written back and re-read (FuzzTableStreams).
 func fuzzDecode(t *testing.T, b []byte) {
 	db, err := NewDatabase(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
@@ -72,11 +70,11 @@ func fuzzDecode(t *testing.T, b []byte) {
 			io.Copy(io.Discard, io.LimitReader(st, 1<<20))
 		}
 	}
-	if !ok || db.Kind() == KindTransform {
+	if !ok || db.Kind() == PackageTransform {
 		return
 	}
 	var buf bytes.Buffer
-	if _, err := db.WriteToOptions(&buf, &WriteOptions{Compact: true, DropSignature: true}); err != nil {
+	if _, err := db.Write(&buf, &WriteOptions{Compact: true, DropSignature: true}); err != nil {
 		return
 	}
 	db2, err := NewDatabase(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
@@ -95,34 +93,10 @@ func fuzzDecode(t *testing.T, b []byte) {
 	}
 }
 
-// FuzzDatabase feeds arbitrary bytes to NewDatabase and a full decode.
-// Each input must finish in under a second and allocate a bounded amount.
-func FuzzDatabase(f *testing.F) {
-	for _, name := range []string{coreSample} {
-		if b, err := os.ReadFile(name); err == nil {
-			f.Add(b)
-		}
-	}
-	s := &synthDB{}
-	s.schema([]tableDef{{"T", []colDef{{"K", 0x2d48}, {"V", 0x1502}}}})
-	f.Add(s.bytes(f))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		if len(b) > 4<<20 {
-			return
-		}
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		start := time.Now()
-		fuzzDecode(t, b)
-		if el := time.Since(start); el > 2*time.Second {
-			t.Fatalf("took %v for %d bytes", el, len(b))
-		}
-		runtime.ReadMemStats(&after)
-		if a := after.TotalAlloc - before.TotalAlloc; a > 256<<20+64*uint64(len(b)) {
-			t.Fatalf("allocated %d bytes for %d input bytes", a, len(b))
-		}
-	})
-}
+// Whole packages are fuzzed through the public API by
+// fuzz.FuzzOpenDatabase (seeded with testdata/sample.msi and this
+// package's synthetic database in fuzz/testdata/fuzz/FuzzOpenDatabase);
+// FuzzTableStreams reaches the table decoding directly.
 
 // FuzzTableStreams builds a database from fuzzed string pool, _Tables,
 // _Columns and table streams (the container itself is valid), so that the
@@ -151,16 +125,8 @@ func FuzzTableStreams(f *testing.F) {
 			db.data = []byte{}
 		}
 		b := db.bytes(t)
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		start := time.Now()
-		fuzzDecode(t, b)
-		if el := time.Since(start); el > 2*time.Second {
-			t.Fatalf("took %v", el)
-		}
-		runtime.ReadMemStats(&after)
-		if a := after.TotalAlloc - before.TotalAlloc; a > 256<<20+64*uint64(len(b)) {
-			t.Fatalf("allocated %d bytes for %d input bytes", a, len(b))
-		}
+		testenv.CheckFuzzBudget(t, len(b), func() {
+			fuzzDecode(t, b)
+		})
 	})
 }

@@ -41,8 +41,8 @@ print(json.dumps(out))`
 	if err := json.Unmarshal(raw, &clsids); err != nil {
 		t.Fatal(err)
 	}
-	byExt := map[string]Kind{".msi": KindInstaller, ".cub": KindInstaller, ".msm": KindMergeModule, ".msp": KindPatch, ".mst": KindTransform}
-	counts := map[Kind]int{}
+	byExt := map[string]PackageKind{".msi": PackageInstaller, ".cub": PackageInstaller, ".msm": PackageMergeModule, ".msp": PackagePatch, ".mst": PackageTransform}
+	counts := map[PackageKind]int{}
 	for _, f := range paths {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			db, err := Open(f)
@@ -56,29 +56,29 @@ print(json.dumps(out))`
 				t.Errorf("kind %v, but the file is a %s", got, filepath.Ext(f))
 			}
 			switch clsid := "{" + strings.ToUpper(clsids[f]) + "}"; {
-			case clsid == clsidPatch && got != KindPatch, clsid == clsidTransform && got != KindTransform:
+			case clsid == clsidPatch && got != PackagePatch, clsid == clsidTransform && got != PackageTransform:
 				t.Errorf("kind %v, root CLSID %s", got, clsid)
-			case clsid == clsidInstaller && got != KindInstaller && got != KindMergeModule:
+			case clsid == clsidInstaller && got != PackageInstaller && got != PackageMergeModule:
 				t.Errorf("kind %v, root CLSID %s (a database)", got, clsid)
 			}
-			if got != KindInstaller && got != KindMergeModule {
+			if got != PackageInstaller && got != PackageMergeModule {
 				return
 			}
-			tables, err := runMsiinfo(t, msiinfo, t.TempDir(), "tables", f)
+			tables, err := testenv.Msiinfo(t, msiinfo, t.TempDir(), "tables", f)
 			if err != nil {
 				t.Fatalf("msiinfo tables: %v", err)
 			}
 			names := strings.Fields(string(tables))
 			hasModuleSig := contains(names, "ModuleSignature")
 			if !hasModuleSig {
-				if got == KindMergeModule {
+				if got == PackageMergeModule {
 					t.Errorf("merge module without ModuleSignature (msiinfo tables: %v)", names)
 				}
 				return
 			}
 			productCode := false
 			if contains(names, "Property") {
-				prop, err := runMsiinfo(t, msiinfo, t.TempDir(), "export", f, "Property")
+				prop, err := testenv.Msiinfo(t, msiinfo, t.TempDir(), "export", f, "Property")
 				if err != nil {
 					t.Fatalf("msiinfo export Property: %v", err)
 				}
@@ -86,19 +86,19 @@ print(json.dumps(out))`
 			}
 			sequenced := false
 			if contains(names, "InstallExecuteSequence") {
-				seq, err := runMsiinfo(t, msiinfo, t.TempDir(), "export", f, "InstallExecuteSequence")
+				seq, err := testenv.Msiinfo(t, msiinfo, t.TempDir(), "export", f, "InstallExecuteSequence")
 				if err != nil {
 					t.Fatalf("msiinfo export InstallExecuteSequence: %v", err)
 				}
 				sequenced = strings.Count(string(seq), "\n") > 3
 			}
-			if want := productCode || sequenced; (got == KindInstaller) != want {
+			if want := productCode || sequenced; (got == PackageInstaller) != want {
 				t.Errorf("kind %v with ModuleSignature: msiinfo finds ProductCode %v, InstallExecuteSequence rows %v", got, productCode, sequenced)
 			}
 		})
 	}
 	t.Logf("kinds: %v", counts)
-	if counts[KindMergeModule] == 0 || counts[KindPatch] == 0 || counts[KindTransform] == 0 || counts[KindInstaller] == 0 {
+	if counts[PackageMergeModule] == 0 || counts[PackagePatch] == 0 || counts[PackageTransform] == 0 || counts[PackageInstaller] == 0 {
 		t.Errorf("the corpus should hold every kind: %v", counts)
 	}
 }

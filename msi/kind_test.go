@@ -18,15 +18,15 @@ func TestKinds(t *testing.T) {
 	}
 	tests := []struct {
 		file     string
-		kind     Kind
+		kind     PackageKind
 		tables   []string // some tables that must be listed
 		storages int      // minimum number of sub-storages
 	}{
-		{"real/wix3-MSIs-basicproduct.msi", KindInstaller, []string{"Property", "File"}, 0},
-		{"real/wixsharp-MyMergeModule.msm", KindMergeModule, []string{"ModuleSignature"}, 0},
-		{"real/wix3-GDR1-gdr1.msp", KindPatch, []string{"MsiPatchSequence"}, 4},
-		{"real/psmsi-Example.mst", KindTransform, []string{"Binary", "Directory"}, 0},
-		{"real/wix3-InstanceTransformTests-AutoGenProductId-expected.mst", KindTransform, []string{"Property"}, 0},
+		{"real/wix3-MSIs-basicproduct.msi", PackageInstaller, []string{"Property", "File"}, 0},
+		{"real/wixsharp-MyMergeModule.msm", PackageMergeModule, []string{"ModuleSignature"}, 0},
+		{"real/wix3-GDR1-gdr1.msp", PackagePatch, []string{"MsiPatchSequence"}, 4},
+		{"real/psmsi-Example.mst", PackageTransform, []string{"Binary", "Directory"}, 0},
+		{"real/wix3-InstanceTransformTests-AutoGenProductId-expected.mst", PackageTransform, []string{"Property"}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(filepath.Base(tt.file), func(t *testing.T) {
@@ -47,7 +47,7 @@ func TestKinds(t *testing.T) {
 			if n := len(db.Storages()); n < tt.storages {
 				t.Errorf("%d storages, want at least %d", n, tt.storages)
 			}
-			if tt.kind == KindTransform {
+			if tt.kind == PackageTransform {
 				_, err := db.Table(names[0])
 				var ue *UnsupportedError
 				if !errors.As(err, &ue) {
@@ -55,7 +55,7 @@ func TestKinds(t *testing.T) {
 				}
 			}
 			st, err := db.Table("_Storages")
-			if tt.kind != KindTransform && (err != nil || st.Len() != len(db.Storages())) {
+			if tt.kind != PackageTransform && (err != nil || st.Len() != len(db.Storages())) {
 				t.Errorf("_Storages view: %v", err)
 			}
 		})

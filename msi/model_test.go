@@ -107,7 +107,7 @@ func TestRandomEditsRoundTrip(t *testing.T) {
 					}
 				case 2:
 					w := word()
-					n := tab.DeleteFunc(func(r Row) bool { return r.Index(0).Str() == w })
+					n := tab.DeleteFunc(func(r Row) bool { return r.At(0).Str() == w })
 					c := 0
 					for k, v := range m {
 						if v[0].Str() == w {
@@ -122,7 +122,7 @@ func TestRandomEditsRoundTrip(t *testing.T) {
 			}
 			t.Logf("model: %d Property rows, %d Model rows", len(model[prop]), len(model[mt]))
 			var buf bytes.Buffer
-			if _, err := db.WriteToOptions(&buf, &WriteOptions{Compact: compact}); err != nil {
+			if _, err := db.Write(&buf, &WriteOptions{Compact: compact}); err != nil {
 				t.Fatal(err)
 			}
 			db2, err := NewDatabase(bytes.NewReader(buf.Bytes()), int64(buf.Len()))

@@ -35,10 +35,10 @@ func (db *Database) PackageCode() (string, error) {
 // returns two empty strings) for patches and transforms, whose Revision
 // Number is not a PackageCode, and for a package without summary
 // information.
-// WriteToOptions calls it by default when the contents changed; call it
+// Write calls it by default when the contents changed; call it
 // first to learn the new code, or set WriteOptions.KeepPackageCode.
 func (db *Database) RenewPackageCode() (old, code string, err error) {
-	if db.kind != KindInstaller && db.kind != KindMergeModule {
+	if db.kind != PackageInstaller && db.kind != PackageMergeModule {
 		return "", "", nil
 	}
 	if !db.hasSummaryStream() {
@@ -81,7 +81,7 @@ func (db *Database) SetPackageCode(code string) (old string, err error) {
 // needsPackageCode reports whether a write with o renews the PackageCode.
 func (db *Database) needsPackageCode(o *WriteOptions) bool {
 	return !o.KeepPackageCode && db.contentModified && !db.packageCodeSet &&
-		(db.kind == KindInstaller || db.kind == KindMergeModule) && db.hasSummaryStream()
+		(db.kind == PackageInstaller || db.kind == PackageMergeModule) && db.hasSummaryStream()
 }
 
 func (db *Database) hasSummaryStream() bool {

@@ -47,7 +47,7 @@ func TestNewPackageCode(t *testing.T) {
 		renewed bool
 	}{
 		{"table edit", editProperty, nil, true},
-		{"table edit, KeepPackageCode", editProperty, &SaveOptions{KeepPackageCode: true}, false},
+		{"table edit, KeepPackageCode", editProperty, &SaveOptions{WriteOptions: WriteOptions{KeepPackageCode: true}}, false},
 		{"new table", func(db *Database) {
 			if _, err := db.CreateTable("Extra", []Column{{Name: "K", Type: ColString, Size: 72, Key: true}}); err != nil {
 				t.Fatal(err)
@@ -68,7 +68,7 @@ func TestNewPackageCode(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, nil, false},
-		{"compact (repack)", func(*Database) {}, &SaveOptions{Compact: true}, false},
+		{"compact (repack)", func(*Database) {}, &SaveOptions{WriteOptions: WriteOptions{Compact: true}}, false},
 		{"nothing", func(*Database) {}, nil, false},
 	}
 	for _, tt := range tests {
@@ -148,7 +148,7 @@ func TestDropSignatureUnchanged(t *testing.T) {
 		}
 		drops := db.DropsSignature(&WriteOptions{DropSignature: true})
 		out := filepath.Join(dir, "out.msi")
-		if err := db.Save(out, &SaveOptions{DropSignature: true}); err != nil {
+		if err := db.Save(out, &SaveOptions{WriteOptions: WriteOptions{DropSignature: true}}); err != nil {
 			t.Fatal(err)
 		}
 		db.Close()
@@ -192,15 +192,13 @@ func TestDuplicateSummaryStream(t *testing.T) {
 	if s := si.String(PIDSubject); s == "stale copy" {
 		t.Fatal("msikit reads the packed-name copy, msiinfo the literal stream")
 	}
-	idt := "PropertyId\tValue\r\ni2\tl255\r\n_SummaryInformation\tPropertyId\r\n3\tImported subject\r\n"
-	if _, err := db.ImportIDT(strings.NewReader(idt), nil); err != nil {
-		t.Fatal(err)
-	}
+	// What importing a _SummaryInformation IDT file does (msi/idt).
+	importSummaryString(t, db, PIDSubject, "Imported subject")
 	out := filepath.Join(dir, "out.msi")
 	if err := db.Save(out, nil); err != nil {
 		t.Fatal(err)
 	}
-	got, err := runMsiinfo(t, msiinfo, dir, "suminfo", out)
+	got, err := testenv.Msiinfo(t, msiinfo, dir, "suminfo", out)
 	if err != nil {
 		t.Fatalf("msiinfo suminfo: %v\n%s", err, got)
 	}
@@ -284,10 +282,7 @@ func TestImportedPackageCodeKept(t *testing.T) {
 	}
 	defer db.Close()
 	const code = "{11111111-2222-3333-4444-555555555555}"
-	idt := "PropertyId\tValue\r\ni2\tl255\r\n_SummaryInformation\tPropertyId\r\n9\t" + code + "\r\n"
-	if _, err := db.ImportIDT(strings.NewReader(idt), nil); err != nil {
-		t.Fatal(err)
-	}
+	importSummaryString(t, db, PIDRevision, code)
 	prop, _ := db.Table("Property")
 	if err := prop.Insert(StrValue("MSIKIT_EDIT"), StrValue("yes")); err != nil {
 		t.Fatal(err)
@@ -298,5 +293,22 @@ func TestImportedPackageCodeKept(t *testing.T) {
 	}
 	if got := packageCodeOf(t, out); got != code {
 		t.Errorf("PackageCode %q, want the imported %q", got, code)
+	}
+}
+
+// importSummaryString sets a summary information string the way msi/idt
+// imports a _SummaryInformation row: the bytes as given, then
+// SetSummaryInfo.
+func importSummaryString(t *testing.T, db *Database, id PropertyID, s string) {
+	t.Helper()
+	si, err := db.SummaryInfo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := si.SetRawString(id, []byte(s)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetSummaryInfo(si); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -81,11 +81,11 @@ func TestRepackCorpus(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			if db.Kind() == KindTransform {
+			if db.Kind() == PackageTransform {
 				t.Skip("transforms are not rewritten")
 			}
 			out := filepath.Join(dir, filepath.Base(file))
-			err = db.Save(out, &SaveOptions{Compact: true, DropSignature: db.Signed()})
+			err = db.Save(out, &SaveOptions{WriteOptions: WriteOptions{Compact: true, DropSignature: db.Signed()}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -211,7 +211,7 @@ func TestEditKeepsOtherStreams(t *testing.T) {
 			var buf bytes.Buffer
 			// The default new PackageCode changes the summary stream;
 			// TestNewPackageCode checks that.
-			if _, err := db.WriteToOptions(&buf, &WriteOptions{KeepPackageCode: true}); err != nil {
+			if _, err := db.Write(&buf, &WriteOptions{KeepPackageCode: true}); err != nil {
 				t.Fatal(err)
 			}
 			db2, err := NewDatabase(bytes.NewReader(buf.Bytes()), int64(buf.Len()))

@@ -19,8 +19,8 @@ func (db *Database) SetCodepage(cp int) error {
 	if db.closed {
 		return ErrClosed
 	}
-	if db.kind == KindTransform {
-		return &UnsupportedError{Table: ForceCodepageTable, Msg: "editing transforms is not supported"}
+	if db.kind == PackageTransform {
+		return &UnsupportedError{Table: forceCodepageTable, Msg: "editing transforms is not supported"}
 	}
 	p := db.pool
 	if cp == p.codec.cp {
@@ -31,7 +31,7 @@ func (db *Database) SetCodepage(cp int) error {
 	}
 	nc := newCodec(cp)
 	if !nc.known {
-		return &UnsupportedError{Table: ForceCodepageTable, Msg: fmt.Sprintf("codepage %d has no conversion table in msikit", cp)}
+		return &UnsupportedError{Table: forceCodepageTable, Msg: fmt.Sprintf("codepage %d has no conversion table in msikit", cp)}
 	}
 	// Re-encode into new buffers first, so that a failure changes nothing.
 	p.mu.Lock()

@@ -4,14 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/msikit/msikit/internal/testenv"
 )
 
 // saveReopen saves db as name in a temporary folder and opens the result
@@ -28,25 +25,6 @@ func saveReopen(t *testing.T, db *Database, name string) (*Database, string) {
 	}
 	t.Cleanup(func() { db2.Close() })
 	return db2, path
-}
-
-// compareExports requires msiinfo export of every table to give the same
-// bytes for theirs (made by msitools) and ours, running msiinfo in wantDir
-// and gotDir (binary cells land there).
-func compareExports(t *testing.T, msiinfo, theirs, ours, wantDir, gotDir string, tables []string) {
-	t.Helper()
-	for _, table := range tables {
-		want, err1 := runMsiinfo(t, msiinfo, wantDir, "export", theirs, table)
-		got, err2 := runMsiinfo(t, msiinfo, gotDir, "export", ours, table)
-		if err1 != nil || err2 != nil {
-			t.Errorf("msiinfo export %s: %v / %v", table, err1, err2)
-			continue
-		}
-		if !bytes.Equal(want, got) {
-			t.Errorf("msiinfo export %s differs (-msibuild +msikit):\n%s", table,
-				cmp.Diff(strings.Split(string(want), "\r\n"), strings.Split(string(got), "\r\n")))
-		}
-	}
 }
 
 // withText returns the sample database in codepage 1252 with a Property
@@ -126,52 +104,5 @@ func TestSetCodepage(t *testing.T) {
 	}
 	if sameFile, _ := os.ReadFile(path); len(sameFile) == 0 {
 		t.Error("input file gone")
-	}
-}
-
-// TestForceCodepageMatchesMsibuild imports _ForceCodepage.idt with msikit
-// and with msibuild into copies of one package holding non-ASCII text and
-// requires identical msiinfo output for every table.
-func TestForceCodepageMatchesMsibuild(t *testing.T) {
-	msibuild := testenv.NeedTool(t, "msibuild", "msitools")
-	msiinfo := testenv.NeedTool(t, "msiinfo", "msitools")
-	_, base := withText(t)
-	dir := t.TempDir()
-	idt := filepath.Join(dir, "_ForceCodepage.idt")
-	if err := os.WriteFile(idt, []byte("\r\n\r\n65001\t_ForceCodepage\r\n"), 0o666); err != nil {
-		t.Fatal(err)
-	}
-	src, err := os.ReadFile(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	theirs, ours := filepath.Join(dir, "msibuild.msi"), filepath.Join(dir, "msikit.msi")
-	if err := os.WriteFile(theirs, src, 0o666); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command(msibuild, theirs, "-i", idt).CombinedOutput(); err != nil {
-		t.Fatalf("msibuild -i _ForceCodepage.idt: %v\n%s", err, out)
-	}
-	db, err := Open(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.ImportIDTFile(idt); err != nil {
-		t.Fatal(err)
-	}
-	// msibuild keeps the PackageCode; so does this comparison.
-	if err := db.Save(ours, &SaveOptions{KeepPackageCode: true}); err != nil {
-		t.Fatal(err)
-	}
-	tablesOut, err := runMsiinfo(t, msiinfo, dir, "tables", theirs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tables := append(strings.Fields(string(tablesOut)), ForceCodepageTable)
-	compareExports(t, msiinfo, theirs, ours, t.TempDir(), t.TempDir(), tables)
-	prop, _ := runMsiinfo(t, msiinfo, dir, "export", ours, "Property")
-	if !strings.Contains(string(prop), "Café\tÄ€ — déjà vu") {
-		t.Errorf("msiinfo export Property of the UTF-8 database lacks the text:\n%s", prop)
 	}
 }

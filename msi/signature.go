@@ -25,10 +25,10 @@ type SignatureInfo struct {
 // read failures and is nil today.
 func (db *Database) Signature() (SignatureInfo, error) {
 	var si SignatureInfo
-	if e := db.streamByName[sigStream]; e != nil {
+	if e := db.streamByName[DigitalSignatureStream]; e != nil {
 		si.Signed, si.Size = true, e.Size
 	}
-	if e := db.streamByName[sigExStream]; e != nil {
+	if e := db.streamByName[DigitalSignatureExStream]; e != nil {
 		si.Extended, si.ExtendedSize = true, e.Size
 	}
 	return si, nil

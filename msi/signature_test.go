@@ -24,7 +24,7 @@ func TestSignatureStreams(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rc := db.CFB()
+		rc := db.cf
 		s, x := rc.Lookup(DigitalSignatureStream), rc.Lookup(DigitalSignatureExStream)
 		if sig.Signed != (s != nil) || sig.Extended != (x != nil) {
 			t.Errorf("%s: Signed, Extended = %v, %v; the container has %v, %v", file, sig.Signed, sig.Extended, s != nil, x != nil)

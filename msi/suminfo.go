@@ -416,8 +416,9 @@ func (si *SummaryInfo) Codepage() int {
 	return int(n)
 }
 
-// expectedType is the type Windows Installer uses for each property.
-func expectedType(id PropertyID) PropType {
+// Type returns the type Windows Installer stores property id with, or
+// PropEmpty for an id it does not define.
+func (id PropertyID) Type() PropType {
 	switch id {
 	case PIDCodepage:
 		return PropInt16
@@ -448,12 +449,20 @@ func (si *SummaryInfo) set(p Property) {
 	si.props = append(si.props, p)
 }
 
+// SetRawCodepage sets PIDCodepage to cp without re-encoding the string
+// properties: their stored bytes are kept and are read in codepage cp
+// from then on, as msibuild does when it imports a _SummaryInformation
+// IDT file. SetInt(PIDCodepage, cp) re-encodes them instead.
+func (si *SummaryInfo) SetRawCodepage(cp int) {
+	si.set(Property{ID: PIDCodepage, Type: PropInt16, Int: int32(cp) & 0xFFFF})
+}
+
 // SetString sets the string property id, encoding s in the property set's
 // codepage. It fails for properties that are not strings and for text the
 // codepage cannot represent.
 func (si *SummaryInfo) SetString(id PropertyID, s string) error {
-	if expectedType(id) != PropString {
-		return fmt.Errorf("%w: %s is %s, not a string", ErrPropertyType, id, expectedType(id))
+	if id.Type() != PropString {
+		return fmt.Errorf("%w: %s is %s, not a string", ErrPropertyType, id, id.Type())
 	}
 	raw, err := encodeSummaryString(si.Codepage(), s)
 	if err != nil {
@@ -466,8 +475,8 @@ func (si *SummaryInfo) SetString(id PropertyID, s string) error {
 // SetRawString sets the string property id to exactly the bytes b (in the
 // property set's codepage, without a terminator). b must not contain NUL.
 func (si *SummaryInfo) SetRawString(id PropertyID, b []byte) error {
-	if expectedType(id) != PropString {
-		return fmt.Errorf("%w: %s is %s, not a string", ErrPropertyType, id, expectedType(id))
+	if id.Type() != PropString {
+		return fmt.Errorf("%w: %s is %s, not a string", ErrPropertyType, id, id.Type())
 	}
 	if bytes.IndexByte(b, 0) >= 0 {
 		return fmt.Errorf("msi: summary information %s: string contains NUL", id)
@@ -481,7 +490,7 @@ func (si *SummaryInfo) SetRawString(id PropertyID, b []byte) error {
 // PIDSecurity as VT_I4). Changing the codepage re-encodes the string
 // properties and fails if one cannot be represented in the new codepage.
 func (si *SummaryInfo) SetInt(id PropertyID, n int32) error {
-	t := expectedType(id)
+	t := id.Type()
 	if t != PropInt16 && t != PropInt32 {
 		return fmt.Errorf("%w: %s is %s, not an integer", ErrPropertyType, id, t)
 	}
@@ -513,8 +522,8 @@ func (si *SummaryInfo) SetInt(id PropertyID, n int32) error {
 
 // SetFiletime sets the FILETIME property id.
 func (si *SummaryInfo) SetFiletime(id PropertyID, ft cfb.Filetime) error {
-	if expectedType(id) != PropFiletime {
-		return fmt.Errorf("%w: %s is %s, not a FILETIME", ErrPropertyType, id, expectedType(id))
+	if id.Type() != PropFiletime {
+		return fmt.Errorf("%w: %s is %s, not a FILETIME", ErrPropertyType, id, id.Type())
 	}
 	si.set(Property{ID: id, Type: PropFiletime, Time: ft})
 	return nil

@@ -6,45 +6,14 @@ import (
 
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
-	"golang.org/x/text/encoding/japanese"
-	"golang.org/x/text/encoding/korean"
-	"golang.org/x/text/encoding/simplifiedchinese"
-	"golang.org/x/text/encoding/traditionalchinese"
 )
 
 // summaryEncoding returns the encoding of a property set codepage, or nil
 // for UTF-8 (65001). Codepage 0 and unknown codepages are read as
-// Windows-1252, the usual ANSI codepage of packages that leave it unset.
+// Windows-1252 (see encodingOf).
 func summaryEncoding(cp int) encoding.Encoding {
-	switch cp {
-	case 65001:
-		return nil
-	case 874:
-		return charmap.Windows874
-	case 932:
-		return japanese.ShiftJIS
-	case 936:
-		return simplifiedchinese.GBK
-	case 949:
-		return korean.EUCKR
-	case 950:
-		return traditionalchinese.Big5
-	case 1250:
-		return charmap.Windows1250
-	case 1251:
-		return charmap.Windows1251
-	case 1253:
-		return charmap.Windows1253
-	case 1254:
-		return charmap.Windows1254
-	case 1255:
-		return charmap.Windows1255
-	case 1256:
-		return charmap.Windows1256
-	case 1257:
-		return charmap.Windows1257
-	case 1258:
-		return charmap.Windows1258
+	if enc, ok := encodingOf(cp); ok {
+		return enc
 	}
 	return charmap.Windows1252
 }

@@ -68,7 +68,7 @@ func TestSummaryInfoMatchesMsiinfo(t *testing.T) {
 			if err != nil {
 				t.Fatalf("SummaryInfo: %v", err)
 			}
-			want, err := runMsiinfo(t, msiinfo, t.TempDir(), "suminfo", file)
+			want, err := testenv.Msiinfo(t, msiinfo, t.TempDir(), "suminfo", file)
 			if err != nil {
 				t.Fatalf("msiinfo suminfo: %v", err)
 			}
@@ -77,7 +77,7 @@ func TestSummaryInfoMatchesMsiinfo(t *testing.T) {
 			}
 			compared++
 			for _, p := range si.Properties() {
-				if w := expectedType(p.ID); w != p.Type {
+				if w := p.ID.Type(); w != p.Type {
 					t.Errorf("property %s has type %s, want %s", p.ID, p.Type, w)
 				}
 			}

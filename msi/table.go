@@ -106,8 +106,8 @@ func (r Row) Table() *Table { return r.t }
 // Len returns the number of values (the table's column count).
 func (r Row) Len() int { return len(r.cells) }
 
-// Index returns the value of column i (0-based; Column.Number-1).
-func (r Row) Index(i int) Value { return r.t.value(r.cells, i) }
+// At returns the value of column i (0-based; Column.Number-1).
+func (r Row) At(i int) Value { return r.t.value(r.cells, i) }
 
 // Get returns the value of the named column, or Null if there is no such
 // column.
@@ -116,14 +116,14 @@ func (r Row) Get(column string) Value {
 	if i < 0 {
 		return Value{}
 	}
-	return r.Index(i)
+	return r.At(i)
 }
 
 // Values returns all values of the row, in column order.
 func (r Row) Values() []Value {
 	out := make([]Value, len(r.cells))
 	for i := range r.cells {
-		out[i] = r.Index(i)
+		out[i] = r.At(i)
 	}
 	return out
 }
@@ -132,7 +132,7 @@ func (r Row) Values() []Value {
 func (r Row) Key() []Value {
 	out := make([]Value, len(r.t.keys))
 	for i, k := range r.t.keys {
-		out[i] = r.Index(k)
+		out[i] = r.At(k)
 	}
 	return out
 }
@@ -668,7 +668,7 @@ func (t *Table) writable() error {
 	if t.system {
 		return fmt.Errorf("msi: table %s is read-only", t.name)
 	}
-	if t.db.kind == KindTransform {
+	if t.db.kind == PackageTransform {
 		return &UnsupportedError{Table: t.name, Msg: "editing transforms is not supported"}
 	}
 	return nil

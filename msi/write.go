@@ -14,7 +14,7 @@ import (
 	"github.com/msikit/msikit/internal/safefile"
 )
 
-// WriteOptions controls WriteToOptions.
+// WriteOptions controls Write and Save.
 type WriteOptions struct {
 	// DropSignature removes \x05DigitalSignature and
 	// \x05MsiDigitalSignatureEx. Without it, writing a changed signed
@@ -31,9 +31,8 @@ type WriteOptions struct {
 
 // SaveOptions controls Save.
 type SaveOptions struct {
-	DropSignature   bool // see WriteOptions
-	Compact         bool // see WriteOptions
-	KeepPackageCode bool // see WriteOptions
+	// WriteOptions are the options of the write itself.
+	WriteOptions
 	// InPlace allows Save to replace the file the database was opened
 	// from. The replacement is still atomic, and it is always flushed to
 	// stable storage (as with Sync), since the old file is the only copy.
@@ -48,9 +47,10 @@ type SaveOptions struct {
 	Sync bool
 }
 
-// WriteTo writes the database as a compound file to w (see WriteToOptions).
+// WriteTo writes the database as a compound file to w with the default
+// options (see Write). It makes Database an io.WriterTo.
 func (db *Database) WriteTo(w io.Writer) (int64, error) {
-	return db.WriteToOptions(w, nil)
+	return db.Write(w, nil)
 }
 
 // Save writes the database to path atomically: a temporary file in the
@@ -73,7 +73,7 @@ func (db *Database) Save(path string, opts *SaveOptions) error {
 			return fmt.Errorf("msi: %w", err)
 		}
 	}
-	wo := &WriteOptions{DropSignature: o.DropSignature, Compact: o.Compact, KeepPackageCode: o.KeepPackageCode}
+	wo := &o.WriteOptions
 	// Plan first, so that a refused write (a signed package) never
 	// creates the temporary file.
 	if err := db.checkWritable(wo); err != nil {
@@ -129,7 +129,7 @@ func (db *Database) checkSaved(r io.ReaderAt, size int64, tables []string) error
 			return err
 		}
 	}
-	if db.kind != KindTransform {
+	if db.kind != PackageTransform {
 		got, want := out.TableNames(), db.TableNames()
 		slices.Sort(got)
 		slices.Sort(want)
@@ -202,7 +202,7 @@ func (db *Database) checkWritable(o *WriteOptions) error {
 	if db.closed {
 		return ErrClosed
 	}
-	if db.kind == KindTransform && (db.modified || o.Compact) {
+	if db.kind == PackageTransform && (db.modified || o.Compact) {
 		return &UnsupportedError{Msg: "writing changed transforms is not supported"}
 	}
 	if db.Signed() && !o.DropSignature && (db.modified || o.Compact) {
@@ -211,18 +211,21 @@ func (db *Database) checkWritable(o *WriteOptions) error {
 	return nil
 }
 
-// WriteToOptions writes the database as a compound file to w. Changed
+// Write writes the database as a compound file to w. Changed
 // tables (all tables with Compact) are re-encoded with their rows sorted
 // by primary key, string keys by string-pool id; the string pool is
-// rebuilt with exact reference counts; every other stream and storage is
-// copied through with its metadata. Nothing is written to w before the
+// rebuilt with exact reference counts and without unused strings, keeping
+// the codepage and the ids of the strings that stay (references become 3
+// bytes wide only when more than 65535 ids are needed); every other stream
+// and storage is copied through with its metadata (cfb Writer.Copy: same
+// bytes, CLSIDs, state bits and times). Nothing is written to w before the
 // new tables and pool have been built.
-func (db *Database) WriteToOptions(w io.Writer, opts *WriteOptions) (int64, error) {
+func (db *Database) Write(w io.Writer, opts *WriteOptions) (int64, error) {
 	n, _, err := db.writeTo(w, opts)
 	return n, err
 }
 
-// writeTo is WriteToOptions, also returning the names of the table streams
+// writeTo is Write, also returning the names of the table streams
 // it encoded anew (the string pool's included).
 func (db *Database) writeTo(w io.Writer, opts *WriteOptions) (int64, []string, error) {
 	var o WriteOptions
@@ -304,7 +307,7 @@ type writePlan struct {
 // plan builds the new string pool and re-encodes the tables that need it.
 func (db *Database) plan(o *WriteOptions) (*writePlan, error) {
 	p := db.pool
-	if db.kind == KindTransform {
+	if db.kind == PackageTransform {
 		return &writePlan{tables: map[string][]byte{}, omit: map[string]bool{}}, nil
 	}
 	// Decode every table: exact refcounts need all references.
@@ -491,7 +494,7 @@ func (db *Database) emit(w *cfb.Writer, plan *writePlan, o *WriteOptions) error 
 				return err
 			}
 		case e.Type == cfb.TypeStream:
-			if o.DropSignature && (db.modified || o.Compact) && (name == sigStream || name == sigExStream) {
+			if o.DropSignature && (db.modified || o.Compact) && (name == DigitalSignatureStream || name == DigitalSignatureExStream) {
 				continue
 			}
 			if src, ok := db.overlay[name]; ok && db.streamByName[name] == e {

@@ -244,7 +244,7 @@ func TestSignedRefused(t *testing.T) {
 	if _, err := db.WriteTo(io.Discard); !errors.Is(err, ErrSigned) {
 		t.Errorf("WriteTo: got %v, want ErrSigned", err)
 	}
-	if err := db.Save(out, &SaveOptions{DropSignature: true}); err != nil {
+	if err := db.Save(out, &SaveOptions{WriteOptions: WriteOptions{DropSignature: true}}); err != nil {
 		t.Fatal(err)
 	}
 	if coreSHA(t, in) != inSum {
@@ -263,7 +263,7 @@ func TestSignedRefused(t *testing.T) {
 			t.Errorf("stream %q kept", s.Name)
 		}
 	}
-	if err := db.Save(in, &SaveOptions{DropSignature: true}); err == nil {
+	if err := db.Save(in, &SaveOptions{WriteOptions: WriteOptions{DropSignature: true}}); err == nil {
 		t.Error("Save over the input without InPlace succeeded")
 	}
 	if coreSHA(t, in) != inSum {

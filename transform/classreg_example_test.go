@@ -13,7 +13,7 @@ import (
 // small 64-bit package as Registry rows and prints what changed per table
 // and the rows written for its local server.
 func ExampleClassToRegistry() {
-	db, err := msi.Open("testdata/classreg/com64.msi")
+	db, err := msi.Open("internal/classreg/testdata/com64.msi")
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -2,10 +2,9 @@ package transform
 
 import (
 	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/transform/internal/leaf"
 )
 
 // SplitAdvertisedOptions controls SplitAdvertised. The zero value is the
@@ -46,17 +45,6 @@ type SplitAdvertisedOptions struct {
 	MaxChanges int
 }
 
-// leafEntryTables are the tables SplitAdvertised reads entry points from,
-// with the column that names the feature.
-var leafEntryTables = []struct{ table, column string }{
-	{"Class", "Feature_"},
-	{"Extension", "Feature_"},
-	{"Shortcut", "Target"},
-	{"TypeLib", "Feature_"},
-	{"PublishComponent", "Feature_"},
-	{"MsiAssembly", "Feature_"},
-}
-
 // SplitAdvertised moves each advertised component into a small hidden
 // leaf feature under the feature its entry points named, so that a
 // resiliency health check started by an entry point covers only that
@@ -93,8 +81,7 @@ var leafEntryTables = []struct{ table, column string }{
 // package fails with msi.ErrSigned unless the caller drops the signature
 // (msi.SaveOptions).
 func SplitAdvertised(db *msi.Database, opts SplitAdvertisedOptions) (*Report, error) {
-	rep := &Report{Pass: "leaf-features", Changes: []Change{}, Notes: []Note{}}
-	lo := leafOptions{
+	lo := leaf.Options{
 		KeepInParent:      opts.KeepInParent,
 		DisallowAdvertise: opts.DisallowAdvertise,
 		AllowAbsent:       opts.AllowAbsent,
@@ -103,322 +90,12 @@ func SplitAdvertised(db *msi.Database, opts SplitAdvertisedOptions) (*Report, er
 	if opts.Tables != nil {
 		lo.Tables = make(map[string]bool)
 		for _, name := range opts.Tables {
-			known := false
-			for _, et := range leafEntryTables {
-				known = known || et.table == name
-			}
-			if !known {
+			if !leaf.EntryTable(name) {
 				return nil, fmt.Errorf("transform: leaf-features: %q is not an entry-point table", name)
 			}
 			lo.Tables[name] = true
 		}
 	}
-
-	r, err := readLeafInput(db, rep)
-	if err != nil {
-		return nil, err
-	}
-	if r == nil {
-		return rep, nil
-	}
-	plan := planLeaves(&r.in, lo, rep)
-	if plan.over != "" {
-		return nil, tooMany(plan.over)
-	}
-	if err := r.apply(plan); err != nil {
-		return nil, err
-	}
-	return rep, nil
-}
-
-// leafReader holds what readLeafInput read, with the tables to edit.
-type leafReader struct {
-	db   *msi.Database
-	in   leafInput
-	keys [][]msi.Value // primary key of in.Entries[i], by leafEntry.ref
-}
-
-func hasTable(db *msi.Database, name string) bool {
-	return slices.Contains(db.TableNames(), name)
-}
-
-// table returns the named table, or nil when the database has none.
-func optTable(db *msi.Database, name string) (*msi.Table, error) {
-	if !hasTable(db, name) {
-		return nil, nil
-	}
-	t, err := db.Table(name)
-	if err != nil {
-		return nil, fmt.Errorf("transform: leaf-features: %w", err)
-	}
-	return t, nil
-}
-
-// needColumns returns an error naming the first missing column.
-func needColumns(t *msi.Table, names ...string) error {
-	for _, n := range names {
-		if _, ok := t.Column(n); !ok {
-			// A table with the standard name but not the standard
-			// columns: valid, but not something this pass can edit.
-			return fmt.Errorf("transform: leaf-features: %w", &msi.UnsupportedError{Table: t.Name(), Msg: "no column " + n + " (not the standard schema)"})
-		}
-	}
-	return nil
-}
-
-func rowText(r msi.Row) []string {
-	vals := r.Values()
-	out := make([]string, len(vals))
-	for i, v := range vals {
-		out[i] = v.String()
-	}
-	return out
-}
-
-func valuesText(vals []msi.Value) []string {
-	out := make([]string, len(vals))
-	for i, v := range vals {
-		out[i] = v.String()
-	}
-	return out
-}
-
-// readLeafInput reads the tables the pass needs. It returns nil (and a
-// note) when the database has no Feature or FeatureComponents table.
-func readLeafInput(db *msi.Database, rep *Report) (*leafReader, error) {
-	ft, err := optTable(db, "Feature")
-	if err != nil {
-		return nil, err
-	}
-	fct, err := optTable(db, "FeatureComponents")
-	if err != nil {
-		return nil, err
-	}
-	if ft == nil || fct == nil {
-		rep.note(Info, "", nil, "no Feature or FeatureComponents table (a merge module or patch?); nothing to split")
-		return nil, nil
-	}
-	if err := needColumns(ft, "Feature", "Feature_Parent", "Display", "Level", "Attributes"); err != nil {
-		return nil, err
-	}
-	if err := needColumns(fct, "Feature_", "Component_"); err != nil {
-		return nil, err
-	}
-	lr := &leafReader{db: db}
-	// A leaf's name goes into every feature column of this package, as
-	// wide as it declares them (some declare Feature.Feature 32 wide).
-	lr.in.FeatureWidth = identWidth(db, maxFeatureKey, "Feature.Feature", "Feature.Feature_Parent",
-		"FeatureComponents.Feature_", "Condition.Feature_", "Class.Feature_", "Extension.Feature_",
-		"Shortcut.Target", "TypeLib.Feature_", "PublishComponent.Feature_", "MsiAssembly.Feature_")
-	for row := range ft.Rows() {
-		d := row.Get("Display")
-		lr.in.Features = append(lr.in.Features, leafFeature{
-			Name:        row.Get("Feature").Str(),
-			Parent:      row.Get("Feature_Parent").Str(),
-			Title:       row.Get("Title").String(),
-			Description: row.Get("Description").String(),
-			Display:     d.Int(),
-			DisplayNull: d.IsNull(),
-			Level:       row.Get("Level").Int(),
-			Directory:   row.Get("Directory_").String(),
-			Attributes:  row.Get("Attributes").Int(),
-		})
-	}
-	for row := range fct.Rows() {
-		lr.in.FeatureComponents = append(lr.in.FeatureComponents, leafFC{row.Get("Feature_").Str(), row.Get("Component_").Str()})
-	}
-	ct, err := optTable(db, "Component")
-	if err != nil {
-		return nil, err
-	}
-	if ct != nil {
-		if err := needColumns(ct, "Component"); err != nil {
-			return nil, err
-		}
-		lr.in.Components = []string{}
-		for row := range ct.Rows() {
-			lr.in.Components = append(lr.in.Components, row.Get("Component").Str())
-		}
-	}
-	cond, err := optTable(db, "Condition")
-	if err != nil {
-		return nil, err
-	}
-	if cond != nil {
-		if err := needColumns(cond, "Feature_", "Level", "Condition"); err != nil {
-			return nil, err
-		}
-		for row := range cond.Rows() {
-			lr.in.Conditions = append(lr.in.Conditions, leafCondition{
-				Feature: row.Get("Feature_").Str(), Level: row.Get("Level").Int(), Condition: row.Get("Condition").Str(),
-			})
-		}
-	}
-
-	related, err := extensionRelated(db)
-	if err != nil {
-		return nil, err
-	}
-	for _, et := range leafEntryTables {
-		t, err := optTable(db, et.table)
-		if err != nil {
-			return nil, err
-		}
-		if t == nil {
-			continue
-		}
-		col, ok := t.Column(et.column)
-		if _, ok2 := t.Column("Component_"); !ok || !ok2 {
-			rep.note(Warning, et.table, nil, "table has no %s or Component_ column; its rows are left alone", et.column)
-			continue
-		}
-		for row := range t.Rows() {
-			key := row.Key()
-			e := leafEntry{
-				Table:     et.table,
-				Key:       valuesText(key),
-				Row:       rowText(row),
-				Column:    et.column,
-				ColIndex:  col.Number - 1,
-				Component: row.Get("Component_").Str(),
-				Feature:   row.Get(et.column).Str(),
-				ref:       len(lr.keys),
-			}
-			if et.table == "Extension" {
-				e.Related = related[row.Get("Extension").Str()]
-			}
-			lr.keys = append(lr.keys, key)
-			lr.in.Entries = append(lr.in.Entries, e)
-		}
-	}
-	return lr, nil
-}
-
-// extensionRelated describes each extension's Verb and MIME rows.
-func extensionRelated(db *msi.Database) (map[string]string, error) {
-	verbs := make(map[string][]string)
-	mimes := make(map[string][]string)
-	for _, src := range []struct {
-		table, col string
-		into       map[string][]string
-	}{{"Verb", "Verb", verbs}, {"MIME", "ContentType", mimes}} {
-		t, err := optTable(db, src.table)
-		if err != nil {
-			return nil, err
-		}
-		if t == nil {
-			continue
-		}
-		for row := range t.Rows() {
-			ext := row.Get("Extension_").Str()
-			src.into[ext] = append(src.into[ext], row.Get(src.col).String())
-		}
-	}
-	out := make(map[string]string)
-	for ext, v := range verbs {
-		out[ext] = "Verb " + strings.Join(v, ", ")
-	}
-	for ext, m := range mimes {
-		if out[ext] != "" {
-			out[ext] += "; "
-		}
-		out[ext] += "MIME " + strings.Join(m, ", ")
-	}
-	return out, nil
-}
-
-// apply makes the planned edits.
-func (lr *leafReader) apply(plan *leafPlan) error {
-	if plan.empty() {
-		return nil
-	}
-	db := lr.db
-	wrap := func(err error) error { return fmt.Errorf("transform: leaf-features: %w", err) }
-
-	ft, err := db.Table("Feature")
-	if err != nil {
-		return wrap(err)
-	}
-	for _, f := range plan.Features {
-		cols := ft.Columns()
-		vals := make([]msi.Value, len(cols))
-		for i, c := range cols {
-			switch c.Name {
-			case "Feature":
-				vals[i] = msi.StrValue(f.Name)
-			case "Feature_Parent":
-				vals[i] = msi.StrValue(f.Parent)
-			case "Display":
-				vals[i] = msi.IntValue(f.Display)
-			case "Level":
-				vals[i] = msi.IntValue(f.Level)
-			case "Attributes":
-				vals[i] = msi.IntValue(f.Attributes)
-			}
-		}
-		if err := ft.Insert(vals...); err != nil {
-			return wrap(err)
-		}
-	}
-
-	if len(plan.Conditions) > 0 {
-		ct, err := db.Table("Condition")
-		if err != nil {
-			return wrap(err)
-		}
-		for _, c := range plan.Conditions {
-			if err := insertNamed(ct, map[string]msi.Value{
-				"Feature_": msi.StrValue(c.Feature), "Level": msi.IntValue(c.Level), "Condition": msi.StrValue(c.Condition),
-			}); err != nil {
-				return wrap(err)
-			}
-		}
-	}
-
-	fct, err := db.Table("FeatureComponents")
-	if err != nil {
-		return wrap(err)
-	}
-	if len(plan.RemoveFC) > 0 {
-		rm := make(map[leafFC]bool, len(plan.RemoveFC))
-		for _, r := range plan.RemoveFC {
-			rm[r] = true
-		}
-		fct.DeleteFunc(func(row msi.Row) bool {
-			return rm[leafFC{row.Get("Feature_").Str(), row.Get("Component_").Str()}]
-		})
-	}
-	for _, r := range plan.AddFC {
-		if err := insertNamed(fct, map[string]msi.Value{
-			"Feature_": msi.StrValue(r.Feature), "Component_": msi.StrValue(r.Component),
-		}); err != nil {
-			return wrap(err)
-		}
-	}
-
-	for _, rp := range plan.Repoints {
-		t, err := db.Table(rp.Entry.Table)
-		if err != nil {
-			return wrap(err)
-		}
-		idx := rp.Entry.ColIndex
-		name := rp.NewFeature
-		if err := t.Update(lr.keys[rp.Entry.ref], func(vals []msi.Value) error {
-			vals[idx] = msi.StrValue(name)
-			return nil
-		}); err != nil {
-			return wrap(err)
-		}
-	}
-	return nil
-}
-
-// insertNamed inserts a row given by column name; other columns are null.
-func insertNamed(t *msi.Table, byName map[string]msi.Value) error {
-	cols := t.Columns()
-	vals := make([]msi.Value, len(cols))
-	for i, c := range cols {
-		vals[i] = byName[c.Name]
-	}
-	return t.Insert(vals...)
+	log, err := leaf.Run(db, lo)
+	return newReport("leaf-features", log), err
 }

@@ -1,9 +1,6 @@
 package transform
 
-import (
-	"errors"
-	"fmt"
-)
+import "github.com/msikit/msikit/transform/internal/edit"
 
 // DefaultMaxChanges is the number of row changes ClassToRegistry and
 // SplitAdvertised may make when their options leave MaxChanges at 0. Real
@@ -11,15 +8,9 @@ import (
 // megabytes could otherwise ask for millions (a ProgId chain of 60,000, a
 // feature whose conditions are copied into thousands of leaves), each
 // costing memory in the tables and the report.
-const DefaultMaxChanges = 100_000
+const DefaultMaxChanges = edit.DefaultMaxChanges
 
 // ErrTooManyChanges is wrapped by the error a pass returns when it would
 // make more row changes than its MaxChanges option allows. The database is
 // left unchanged.
-var ErrTooManyChanges = errors.New("transform: too many row changes")
-
-// tooMany is the error of a pass stopped at its MaxChanges bound; over says
-// which bound ("more than 100000 row changes").
-func tooMany(over string) error {
-	return fmt.Errorf("%w: %s; the limit is the MaxChanges option (msikit rewrite --max-changes)", ErrTooManyChanges, over)
-}
+var ErrTooManyChanges = edit.ErrTooManyChanges

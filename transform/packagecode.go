@@ -3,10 +3,12 @@ package transform
 import (
 	"crypto/sha256"
 	"fmt"
+	"github.com/msikit/msikit/transform/internal/edit"
 	"strconv"
 	"strings"
 
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/idt"
 )
 
 // NewPackageCode gives a database whose contents the passes changed a new
@@ -25,7 +27,7 @@ func NewPackageCode(db *msi.Database, reps ...*Report) (*Report, error) {
 	if !db.ContentModified() {
 		return nil, nil
 	}
-	if k := db.Kind(); k != msi.KindInstaller && k != msi.KindMergeModule {
+	if k := db.Kind(); k != msi.PackageInstaller && k != msi.PackageMergeModule {
 		return nil, nil
 	}
 	hasSummary := false
@@ -50,7 +52,7 @@ func NewPackageCode(db *msi.Database, reps ...*Report) (*Report, error) {
 			fmt.Fprintf(h, "%s\x01%s\x01%s\x01%s\x01%s\x00", c.Op, c.Table, strings.Join(c.Key, "\x02"), strings.Join(c.Old, "\x02"), strings.Join(c.New, "\x02"))
 		}
 	}
-	code := guidFromHash(h.Sum(nil))
+	code := edit.GUIDFromHash(h.Sum(nil))
 	if code == old {
 		return nil, nil
 	}
@@ -59,17 +61,8 @@ func NewPackageCode(db *msi.Database, reps ...*Report) (*Report, error) {
 	}
 	id := strconv.Itoa(int(msi.PIDRevision))
 	return &Report{Pass: "package-code", Notes: []Note{}, Changes: []Change{{
-		Op: OpUpdate, Table: msi.SummaryInformationTable, Key: []string{id},
+		Op: OpUpdate, Table: idt.SummaryInformationTable, Key: []string{id},
 		Old: []string{id, old}, New: []string{id, code},
 		Reason: "a changed package needs a new PackageCode: Windows Installer caches packages by it",
 	}}}, nil
-}
-
-// guidFromHash formats the first 16 bytes of a hash as a name-based
-// (version 5 layout) GUID in upper case with braces.
-func guidFromHash(sum []byte) string {
-	b := sum[:16]
-	b[6] = b[6]&0x0f | 0x50
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("{%X-%X-%X-%X-%X}", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/msikit/msikit/transform/internal/edit"
 )
 
 // Op is the kind of a row change.
@@ -54,8 +56,10 @@ type Note struct {
 
 // A Report is what one pass did to a database.
 type Report struct {
-	// Pass is the pass's CLI name: "class-to-registry", "assembly-names"
-	// or "leaf-features".
+	// Pass names the pass that made the report: "class-to-registry",
+	// "leaf-features", "assembly-names" or "package-code" as the functions
+	// set it; a caller may name its passes otherwise (msikit rewrite sets
+	// the names of its own pass table).
 	Pass    string   `json:"pass"`
 	Changes []Change `json:"changes"`
 	Notes   []Note   `json:"notes"`
@@ -63,12 +67,6 @@ type Report struct {
 
 // Changed reports whether the pass changed any row.
 func (r *Report) Changed() bool { return r != nil && len(r.Changes) > 0 }
-
-func (r *Report) add(c Change) { r.Changes = append(r.Changes, c) }
-
-func (r *Report) note(sev Severity, table string, key []string, format string, args ...any) {
-	r.Notes = append(r.Notes, Note{Severity: sev, Table: table, Key: key, Reason: fmt.Sprintf(format, args...)})
-}
 
 // WriteText writes the human form of the report: one line per change and
 // per note.
@@ -94,4 +92,20 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// newReport converts what an internal pass logged into the Report of pass
+// (nil when log is nil: the pass failed before changing anything).
+func newReport(pass string, log *edit.Log) *Report {
+	if log == nil {
+		return nil
+	}
+	r := &Report{Pass: pass, Changes: make([]Change, len(log.Changes)), Notes: make([]Note, len(log.Notes))}
+	for i, c := range log.Changes {
+		r.Changes[i] = Change{Op: Op(c.Op), Table: c.Table, Key: c.Key, Old: c.Old, New: c.New, Reason: c.Reason}
+	}
+	for i, n := range log.Notes {
+		r.Notes[i] = Note{Severity: Severity(n.Severity), Table: n.Table, Key: n.Key, Reason: n.Reason}
+	}
+	return r
 }

@@ -8,6 +8,7 @@ import (
 )
 
 var cmdCat = &Command{
+	Name:      "cat",
 	UsageLine: "msikit cat FILE STREAM",
 	Short:     "write one stream's bytes to standard output",
 	Long: `Cat writes the bytes of one stream to standard output. STREAM is a

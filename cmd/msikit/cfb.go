@@ -13,6 +13,7 @@ import (
 )
 
 var cmdCFB = &Command{
+	Name:      "cfb",
 	UsageLine: "msikit cfb <ls|cat|repack> ...",
 	Short:     "inspect and repack the Compound File Binary container",
 	Long: `The cfb commands work on the Compound File Binary container that every
@@ -24,6 +25,7 @@ var cmdCFB = &Command{
 }
 
 var cmdCFBLs = &Command{
+	Name:      "ls",
 	UsageLine: "msikit cfb ls FILE",
 	Short:     "list the storage tree with types, sizes, CLSIDs, state bits and times",
 	Long: `Ls lists every entry of the container in tree order (pre-order, children
@@ -65,6 +67,7 @@ damage go to standard error.`,
 }
 
 var cmdCFBCat = &Command{
+	Name:      "cat",
 	UsageLine: "msikit cfb cat FILE PATH",
 	Short:     "write a stream's bytes to standard output",
 	Long: `Cat writes the bytes of the stream at PATH to standard output. PATH is
@@ -98,6 +101,7 @@ the path as "msikit cfb ls" prints it (escaped), or the literal path.`,
 }
 
 var cmdCFBRepack = &Command{
+	Name:      "repack",
 	UsageLine: "msikit cfb repack IN -o OUT [--version 3|4]",
 	Short:     "rewrite the container through msikit's writer, dropping slack",
 	Long: `Repack reads IN and writes every storage and stream, with names, CLSIDs,
@@ -110,27 +114,24 @@ content needs version 4.
 ` + durabilityNoInPlace,
 	Example: `	msikit cfb repack product.msi -o compact.msi`,
 	Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
-		out := fs.StringP("output", "o", "", "write the result to `OUT` (required)")
+		var o outputFlags
+		o.define(fs, "IN", "write the result to `OUT` (required)", 0)
 		version := fs.Int("version", 0, "compound file version `N` to write: 3 or 4 (default: 3, or 4 when needed)")
-		var sync bool
-		syncFlag(fs, &sync)
-		var check bool
-		validateFlag(fs, &check)
 		return func(env *Env, args []string) error {
 			if len(args) != 1 {
 				return usagef("want exactly one input file")
 			}
-			if *out == "" {
+			if o.out == "" {
 				return usagef("-o OUT is required")
 			}
 			if *version != 0 && *version != 3 && *version != 4 {
 				return usagef("--version must be 3 or 4")
 			}
 			in := args[0]
-			if err := safefile.CheckDistinct(in, *out, false); err != nil {
+			if err := safefile.CheckDistinct(in, o.out, false); err != nil {
 				return err
 			}
-			wc, err := validateInput(check, in)
+			wc, err := validateInput(o.validate, in)
 			if err != nil {
 				return err
 			}
@@ -140,8 +141,8 @@ content needs version 4.
 			}
 			defer rc.Close()
 			warn(env, in, rc.Warnings)
-			err = safefile.WriteFile(*out, &safefile.Options{
-				Sync:          sync,
+			err = safefile.WriteFile(o.out, &safefile.Options{
+				Sync:          o.sync,
 				FollowSymlink: true,
 				Check:         func(r io.ReaderAt, size int64) error { return checkRepacked(rc.Reader, r, size) },
 			}, func(w io.Writer) error {
@@ -152,9 +153,9 @@ content needs version 4.
 				return cw.Close()
 			})
 			if err != nil {
-				return fileErr(*out, err)
+				return fileErr(o.out, err)
 			}
-			return wc.report(env, *out)
+			return wc.report(env, o.out)
 		}
 	},
 }

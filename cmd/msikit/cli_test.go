@@ -17,6 +17,7 @@ import (
 	"github.com/msikit/msikit/cfb"
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/idt"
 )
 
 // transformCLSID is the root CLSID of a transform (.mst).
@@ -189,22 +190,22 @@ func TestErrorLines(t *testing.T) {
 	if err := os.WriteFile(badIDT, []byte("A\tB\r\ns72\r\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var idt bytes.Buffer
+	var text bytes.Buffer
 	db, err := msi.Open(s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.ExportIDT(&idt, "Property", nil); err != nil {
+	if err := idt.Export(&text, db, "Property", nil); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
 	propIDT := filepath.Join(dir, "Property.idt")
 	changedIDT := filepath.Join(dir, "changed", "Property.idt")
 	os.Mkdir(filepath.Dir(changedIDT), 0o755)
-	if err := os.WriteFile(propIDT, idt.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(propIDT, text.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(changedIDT, append(idt.Bytes(), "NewProperty\tx\r\n"...), 0o644); err != nil {
+	if err := os.WriteFile(changedIDT, append(text.Bytes(), "NewProperty\tx\r\n"...), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "out.msi")
@@ -291,14 +292,14 @@ func TestImportUnchanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var idt bytes.Buffer
-	if err := db.ExportIDT(&idt, "Property", nil); err != nil {
+	var text bytes.Buffer
+	if err := idt.Export(&text, db, "Property", nil); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
 	same := filepath.Join(dir, "same", "Property.idt")
 	changed := filepath.Join(dir, "changed", "Property.idt")
-	for p, b := range map[string][]byte{same: idt.Bytes(), changed: append(bytes.Clone(idt.Bytes()), "NewProperty\tx\r\n"...)} {
+	for p, b := range map[string][]byte{same: text.Bytes(), changed: append(bytes.Clone(text.Bytes()), "NewProperty\tx\r\n"...)} {
 		os.MkdirAll(filepath.Dir(p), 0o755)
 		if err := os.WriteFile(p, b, 0o644); err != nil {
 			t.Fatal(err)
@@ -587,7 +588,7 @@ func TestExportJSONFlag(t *testing.T) {
 func commandFlags(t *testing.T, path []string) *flag.FlagSet {
 	t.Helper()
 	cmd := lookupCommand(t, path)
-	fs := flag.NewFlagSet(cmd.Name(), flag.ContinueOnError)
+	fs := flag.NewFlagSet(cmd.Name, flag.ContinueOnError)
 	cmd.Setup(fs)
 	fs.BoolP("help", "h", false, "show this help")
 	return fs

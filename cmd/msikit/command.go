@@ -19,6 +19,9 @@ const (
 
 // A Command is one msikit subcommand, in the manner of cmd/go's base.Command.
 type Command struct {
+	// Name is the word that selects the command: "info", or "ls" for
+	// "msikit cfb ls".
+	Name string
 	// UsageLine is the one-line usage: "msikit info FILE [--json]".
 	UsageLine string
 	// Short is the one-line description shown by "msikit help".
@@ -36,26 +39,6 @@ type Command struct {
 	// Sub lists subcommands (for "msikit cfb ls").
 	Sub []*Command
 }
-
-// Name is the command's name: the word after "msikit" in UsageLine (or the
-// second word for subcommands such as "cfb ls").
-func (c *Command) Name() string {
-	f := strings.Fields(c.UsageLine)
-	if len(f) < 2 {
-		return ""
-	}
-	name := f[1]
-	if len(c.Sub) == 0 && len(f) > 2 {
-		for _, p := range parents {
-			if name == p {
-				return f[2]
-			}
-		}
-	}
-	return name
-}
-
-var parents = []string{"cfb"}
 
 // Env is what a running command may touch: its context and standard streams.
 type Env struct {
@@ -87,7 +70,7 @@ func commands() []*Command {
 
 func findCommand(list []*Command, name string) *Command {
 	for _, c := range list {
-		if c.Name() == name {
+		if c.Name == name {
 			return c
 		}
 	}
@@ -130,12 +113,12 @@ func runCommand(env *Env, cmd *Command, args []string) int {
 		}
 		sub := findCommand(cmd.Sub, args[0])
 		if sub == nil {
-			fmt.Fprintf(env.Stderr, "msikit %s: unknown command %q (run 'msikit help %s' for the list)\n", cmd.Name(), args[0], cmd.Name())
+			fmt.Fprintf(env.Stderr, "msikit %s: unknown command %q (run 'msikit help %s' for the list)\n", cmd.Name, args[0], cmd.Name)
 			return exitUsage
 		}
 		return runCommand(env, sub, args[1:])
 	}
-	fs := flag.NewFlagSet(cmd.Name(), flag.ContinueOnError)
+	fs := flag.NewFlagSet(cmd.Name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.SortFlags = false
 	runner := cmd.Setup(fs)
@@ -177,7 +160,7 @@ func fullName(cmd *Command) string {
 	if len(f) < 2 {
 		return ""
 	}
-	if n := cmd.Name(); n != f[1] {
+	if n := cmd.Name; n != f[1] {
 		return f[1] + " " + n
 	}
 	return f[1]
@@ -194,7 +177,7 @@ func errorLine(err error) string {
 }
 
 // libPrefixes are the package prefixes errorLine removes.
-var libPrefixes = []string{"msi: ", "transform: ", "validate: "}
+var libPrefixes = []string{"msi: ", "idt: ", "install: ", "transform: ", "validate: "}
 
 // trimLibPrefixes removes libPrefixes wherever they begin a segment of a
 // wrapped message: at its start or after ": ".
@@ -238,7 +221,7 @@ Commands:
 
 `)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "\t%-10s %s\n", c.Name(), c.Short)
+		fmt.Fprintf(w, "\t%-10s %s\n", c.Name, c.Short)
 	}
 	fmt.Fprintf(w, "\t%-10s %s\n", "help", helpCommand().Short)
 	fmt.Fprint(w, "\nRun 'msikit help <command>' for more about a command.\n")
@@ -254,10 +237,10 @@ func printUsage(w io.Writer, cmd *Command) {
 	if len(cmd.Sub) > 0 {
 		fmt.Fprint(w, "\nCommands:\n\n")
 		for _, s := range cmd.Sub {
-			fmt.Fprintf(w, "\t%-10s %s\n", s.Name(), s.Short)
+			fmt.Fprintf(w, "\t%-10s %s\n", s.Name, s.Short)
 		}
 	}
-	fs := flag.NewFlagSet(cmd.Name(), flag.ContinueOnError)
+	fs := flag.NewFlagSet(cmd.Name, flag.ContinueOnError)
 	fs.SortFlags = false
 	if len(cmd.Sub) == 0 {
 		cmd.Setup(fs)

@@ -3,15 +3,16 @@ package main
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	flag "github.com/spf13/pflag"
 
 	"github.com/msikit/msikit/internal/jsonexport"
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/idt"
 )
 
 var cmdExport = &Command{
+	Name:      "export",
 	UsageLine: "msikit export FILE [TABLE...] [-d DIR] [--json | --format idt|json]",
 	Short:     "export tables as IDT files (msidb/msiinfo format) or JSON",
 	Long: `Export writes tables as IDT text, byte for byte what "msiinfo export FILE
@@ -74,20 +75,20 @@ naming any other table, or none, is an error.`,
 			defer db.Close()
 			// The system tables export too (not in the default set, as msidb).
 			known := map[string]bool{"_Tables": true, "_Columns": true, "_Streams": true, "_Storages": true}
-			for _, n := range db.ExportTableNames() {
+			for _, n := range idt.Tables(db) {
 				known[n] = true
 			}
-			if db.Kind() == msi.KindTransform {
+			if db.Kind() == msi.PackageTransform {
 				// A transform's tables are change records; naming one, a
 				// table it does not change, or none (every table) is the
 				// same request, refused the same way before anything is
 				// written.
 				if len(tables) == 0 {
-					return fmt.Errorf("%s: is a transform: its tables hold change records, which export does not write; name %s or %s to export those", file, msi.SummaryInformationTable, msi.ForceCodepageTable)
+					return fmt.Errorf("%s: is a transform: its tables hold change records, which export does not write; name %s or %s to export those", file, idt.SummaryInformationTable, idt.ForceCodepageTable)
 				}
 				for _, t := range tables {
-					if t != msi.SummaryInformationTable && t != msi.ForceCodepageTable {
-						return fmt.Errorf("%s: is a transform: its tables hold change records, which export does not write (table %s); only %s and %s can be exported", file, t, msi.SummaryInformationTable, msi.ForceCodepageTable)
+					if t != idt.SummaryInformationTable && t != idt.ForceCodepageTable {
+						return fmt.Errorf("%s: is a transform: its tables hold change records, which export does not write (table %s); only %s and %s can be exported", file, t, idt.SummaryInformationTable, idt.ForceCodepageTable)
 					}
 				}
 			}
@@ -103,11 +104,11 @@ naming any other table, or none, is an error.`,
 				return fmt.Errorf("%s: no table %s (see msikit tables)", file, t)
 			}
 			if len(tables) == 0 {
-				tables = db.ExportTableNames()
+				tables = idt.Tables(db)
 			}
 			if *dir == "" {
 				if *format == "idt" {
-					if err := db.ExportIDT(env.Stdout, tables[0], nil); err != nil {
+					if err := idt.Export(env.Stdout, db, tables[0], nil); err != nil {
 						return fileErr(file, err)
 					}
 					return nil
@@ -118,7 +119,7 @@ naming any other table, or none, is an error.`,
 				return nil
 			}
 			if *format == "idt" {
-				err = db.ExportIDTDir(*dir, tables...)
+				err = idt.ExportDir(*dir, db, tables...)
 			} else {
 				err = jsonexport.WriteDir(db, *dir, tables)
 			}
@@ -135,7 +136,7 @@ func reportRefused(env *Env, file string, tables int, err error) error {
 	if err == nil {
 		return nil
 	}
-	if !errors.Is(err, msi.ErrUnsafeName) {
+	if !errors.Is(err, idt.ErrUnsafeName) {
 		return fileErr(file, err)
 	}
 	var list []error
@@ -145,7 +146,7 @@ func reportRefused(env *Env, file string, tables int, err error) error {
 		list = []error{err}
 	}
 	for _, e := range list {
-		fmt.Fprintf(env.Stderr, "msikit: %s: refused: %s\n", escapeText(file), oneLine(strings.TrimPrefix(e.Error(), "msi: ")))
+		fmt.Fprintf(env.Stderr, "msikit: %s: refused: %s\n", escapeText(file), oneLine(trimPackage(e.Error())))
 	}
 	return fileErr(file, fmt.Errorf("%d names refused as file names (the rest of the %d tables was exported)", len(list), tables))
 }

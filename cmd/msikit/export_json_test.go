@@ -12,6 +12,7 @@ import (
 
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/idt"
 )
 
 // The streaming JSON export must write exactly what encoding/json's
@@ -35,11 +36,11 @@ func refTableJSON(t *testing.T, db *msi.Database, table string) refTable {
 	t.Helper()
 	tj := refTable{Name: table, Columns: []refColumn{}, Rows: [][]any{}}
 	switch table {
-	case msi.ForceCodepageTable:
+	case idt.ForceCodepageTable:
 		cp := db.Codepage()
 		tj.Codepage = &cp
 		return tj
-	case msi.SummaryInformationTable:
+	case idt.SummaryInformationTable:
 		si, err := db.SummaryInfo()
 		if err != nil {
 			t.Fatal(err)
@@ -71,7 +72,7 @@ func refTableJSON(t *testing.T, db *msi.Database, table string) refTable {
 	for row := range tab.Rows() {
 		vals := make([]any, row.Len())
 		for i := range vals {
-			switch v := row.Index(i); v.Kind() {
+			switch v := row.At(i); v.Kind() {
 			case msi.KindInt:
 				vals[i] = v.Int()
 			case msi.KindString, msi.KindBinary:
@@ -113,10 +114,10 @@ func TestJSONExportMatchesEncodingJSON(t *testing.T) {
 				t.Skip(err)
 			}
 			defer db.Close()
-			if db.Kind() == msi.KindTransform {
+			if db.Kind() == msi.PackageTransform {
 				t.Skip("transform")
 			}
-			tables := db.ExportTableNames()
+			tables := idt.Tables(db)
 			doc := struct {
 				File   string     `json:"file"`
 				Tables []refTable `json:"tables"`

@@ -8,15 +8,15 @@ import (
 	"path"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 
 	"github.com/msikit/msikit/internal/safefile"
-	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/install"
 	flag "github.com/spf13/pflag"
 )
 
 var cmdExtract = &Command{
+	Name:      "extract",
 	UsageLine: "msikit extract FILE [-d DIR] [--file KEY...] [--source DIR] [--layout x64|x86] [--max-bytes N]",
 	Short:     "extract files to their install layout",
 	Long: `Extract writes the package's files below DIR (default: the current
@@ -61,12 +61,12 @@ table says so). Progress is shown on standard error when it is a terminal.`,
 			if len(args) != 1 {
 				return usagef("want exactly one FILE")
 			}
-			opts := &msi.ExtractOptions{Keys: *keys, MaxBytes: *maxBytes}
+			opts := &install.Options{Keys: *keys, MaxBytes: *maxBytes}
 			switch *layout {
 			case "x64":
-				opts.Layout = msi.LayoutX64
+				opts.Layout = install.LayoutX64
 			case "x86":
-				opts.Layout = msi.LayoutX86
+				opts.Layout = install.LayoutX86
 			default:
 				return usagef("--layout %q: want x64 or x86", *layout)
 			}
@@ -88,7 +88,7 @@ table says so). Progress is shown on standard error when it is a terminal.`,
 	},
 }
 
-func runExtract(env *Env, name, dir string, opts *msi.ExtractOptions) error {
+func runExtract(env *Env, name, dir string, opts *install.Options) error {
 	db, err := openMSI(env, name)
 	if err != nil {
 		return err
@@ -113,7 +113,7 @@ func runExtract(env *Env, name, dir string, opts *msi.ExtractOptions) error {
 	w := &extractWriter{root: root, dirs: map[string]error{}}
 	var notWritten []string
 	n := 0
-	rep, err := db.Extract(opts, func(f *msi.InstallFile, r io.Reader) error {
+	rep, err := install.Extract(db, opts, func(f *install.File, r io.Reader) error {
 		if env.Ctx != nil {
 			if err := env.Ctx.Err(); err != nil {
 				return err
@@ -138,7 +138,7 @@ func runExtract(env *Env, name, dir string, opts *msi.ExtractOptions) error {
 		fmt.Fprintln(env.Stderr)
 	}
 	if err != nil {
-		var le *msi.SizeLimitError
+		var le *install.SizeLimitError
 		if errors.As(err, &le) {
 			return fileErr(name, fmt.Errorf("files add up to at least %d bytes, more than --max-bytes %d; %d files written", le.Size, le.Limit, n))
 		}
@@ -159,16 +159,16 @@ func runExtract(env *Env, name, dir string, opts *msi.ExtractOptions) error {
 	}
 	refused, failed := 0, 0
 	for _, f := range rep.Failed {
-		var ce *msi.CabinetError
+		var ce *install.CabinetError
 		switch {
 		case errors.As(f.Err, &ce):
 			failed++ // counted on its cabinet's line
-		case errors.Is(f.Err, msi.ErrUnsafePath):
+		case errors.Is(f.Err, install.ErrUnsafePath):
 			refused++
-			fmt.Fprintf(env.Stderr, "msikit: %s: refused: %s\n", name, escapeText(oneLine(strings.TrimPrefix(f.Error(), "msi: "))))
+			fmt.Fprintf(env.Stderr, "msikit: %s: refused: %s\n", name, escapeText(oneLine(trimPackage(f.Error()))))
 		default:
 			failed++
-			fmt.Fprintf(env.Stderr, "msikit: %s: not extracted: %s\n", name, escapeText(oneLine(strings.TrimPrefix(f.Error(), "msi: "))))
+			fmt.Fprintf(env.Stderr, "msikit: %s: not extracted: %s\n", name, escapeText(oneLine(trimPackage(f.Error()))))
 		}
 	}
 	for _, s := range notWritten {
@@ -206,7 +206,7 @@ type extractWriter struct {
 }
 
 // write creates root/rel atomically with r's bytes. rel comes from
-// msi.InstallFile.Path: relative and made of safe names; it is checked
+// install.File.Path: relative and made of safe names; it is checked
 // again here.
 func (w *extractWriter) write(rel string, r io.Reader) error {
 	p := filepath.FromSlash(rel)

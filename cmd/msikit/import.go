@@ -5,10 +5,12 @@ import (
 	"fmt"
 
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/idt"
 	flag "github.com/spf13/pflag"
 )
 
 var cmdImport = &Command{
+	Name:      "import",
 	UsageLine: "msikit import FILE TABLE.idt... [-o OUT]",
 	Short:     "import IDT files into a database (msibuild -i semantics)",
 	Long: `Import reads IDT files (the text format "msikit export", msiinfo export and
@@ -55,30 +57,22 @@ naming the file and line, and nothing is written.
 	msikit import product.msi Property.idt -o product-new.msi
 	msikit import signed.msi Property.idt --pfx code.pfx --password-file pw.txt -o resigned.msi`,
 	Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
-		out := fs.StringP("output", "o", "", "write the result to `OUT`")
-		inPlace := fs.Bool("in-place", false, "replace FILE itself (atomically, flushed to disk) instead of writing -o OUT")
-		dropSig := fs.Bool("drop-signature", false, "remove the digital signature of a signed package (it would be invalid)")
+		var o outputFlags
+		o.define(fs, "FILE", "", withInPlace|withDropSignature|withKeepPackageCode|withSignFlags)
 		strict := fs.Bool("strict", false, "refuse values longer than their column's declared size or not allowed by _Validation (by default an over-long value is kept with a warning, as Windows Installer does not enforce the sizes)")
-		keepCode := fs.Bool("keep-package-code", false, "keep the PackageCode when tables change (by default the package gets a new one)")
-		var sync bool
-		syncFlag(fs, &sync)
-		var sf signFlags
-		sf.define(fs, "sign-")
-		var check bool
-		validateFlag(fs, &check)
 		return func(env *Env, args []string) error {
 			if len(args) < 2 {
 				return usagef("want FILE and at least one TABLE.idt")
 			}
-			dst, err := outputPath(args[0], *out, *inPlace)
+			dst, err := o.path(args[0])
 			if err != nil {
 				return err
 			}
-			signOpts, err := sf.load()
+			signOpts, err := o.sign.load()
 			if err != nil {
 				return err
 			}
-			wc, err := validateInput(check, args[0])
+			wc, err := validateInput(o.validate, args[0])
 			if err != nil {
 				return err
 			}
@@ -89,9 +83,9 @@ naming the file and line, and nothing is written.
 			defer db.Close()
 			db.SetStrict(*strict)
 			opened := len(db.Warnings)
-			for _, idt := range args[1:] {
-				if _, err := db.ImportIDTFile(idt); err != nil {
-					return fileErr(idt, err)
+			for _, file := range args[1:] {
+				if _, err := idt.ImportFile(db, file); err != nil {
+					return fileErr(file, err)
 				}
 			}
 			// Values longer than their column's declared size are kept
@@ -99,7 +93,7 @@ naming the file and line, and nothing is written.
 			// warning each.
 			warn(env, args[0], db.Warnings[opened:])
 			if signOpts != nil {
-				if err := saveSigned(env, db, dst, &msi.SaveOptions{KeepPackageCode: *keepCode, InPlace: *inPlace, Sync: sync}, signOpts); err != nil {
+				if err := saveSigned(env, db, dst, &msi.SaveOptions{WriteOptions: msi.WriteOptions{KeepPackageCode: o.keepPackageCode}, InPlace: o.inPlace, Sync: o.sync}, signOpts); err != nil {
 					return err
 				}
 				return wc.report(env, dst)
@@ -108,9 +102,9 @@ naming the file and line, and nothing is written.
 			// written (unless an imported _SummaryInformation.idt set
 			// one, or --keep-package-code); compare to report it.
 			oldCode, _ := db.PackageCode() // unreadable: the write says why
-			wo := &msi.WriteOptions{DropSignature: *dropSig, KeepPackageCode: *keepCode}
-			dropped := db.DropsSignature(wo)
-			err = db.Save(dst, &msi.SaveOptions{DropSignature: *dropSig, KeepPackageCode: *keepCode, InPlace: *inPlace, Sync: sync})
+			wo := msi.WriteOptions{DropSignature: o.dropSignature, KeepPackageCode: o.keepPackageCode}
+			dropped := db.DropsSignature(&wo)
+			err = db.Save(dst, &msi.SaveOptions{WriteOptions: wo, InPlace: o.inPlace, Sync: o.sync})
 			if errors.Is(err, msi.ErrSigned) {
 				return signedRefusal(args[0], "the import changes it")
 			}
@@ -154,11 +148,6 @@ func reportDroppedSignature(env *Env, dst string, asked bool, why string) {
 	case gone:
 		fmt.Fprintf(env.Stderr, "msikit: %s: digital signature removed (--drop-signature), although nothing else changed\n", dst)
 	}
-}
-
-// syncFlag defines --sync, shared by every command that writes a package.
-func syncFlag(fs *flag.FlagSet, p *bool) {
-	fs.BoolVar(p, "sync", false, "flush the output to disk before renaming it into place, so even a power cut cannot leave it empty or short")
 }
 
 // durability is the sentence every package-writing command's help uses.

@@ -12,10 +12,12 @@ import (
 
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/authenticode"
+	"github.com/msikit/msikit/msi/install"
 	flag "github.com/spf13/pflag"
 )
 
 var cmdInfo = &Command{
+	Name:      "info",
 	UsageLine: "msikit info FILE [--json]",
 	Short:     "show a package's kind, codepage, summary information, tables, streams and signature",
 	Long: `Info describes a Windows Installer package: its kind (installer database,
@@ -109,11 +111,19 @@ type fileError struct {
 }
 
 func (e *fileError) Error() string {
-	msg := e.err.Error()
-	msg = strings.TrimPrefix(msg, "msi: ")
+	msg := trimPackage(e.err.Error())
 	msg = strings.TrimPrefix(msg, e.name+": ")
-	msg = strings.TrimPrefix(msg, "msi: ")
-	return e.name + ": " + msg
+	return e.name + ": " + trimPackage(msg)
+}
+
+// trimPackage drops the package prefix (libPrefixes) that begins msg.
+func trimPackage(msg string) string {
+	for _, p := range libPrefixes {
+		if strings.HasPrefix(msg, p) {
+			return msg[len(p):]
+		}
+	}
+	return msg
 }
 
 func (e *fileError) Unwrap() error { return e.err }
@@ -205,11 +215,11 @@ func gatherInfo(db *msi.Database, file string) (*infoJSON, error) {
 		}
 		info.Summary = append(info.Summary, s)
 	}
-	if db.Kind() != msi.KindTransform {
+	if db.Kind() != msi.PackageTransform {
 		for _, name := range db.TableNames() {
 			ti := tableInfoJSON{Name: name}
 			if t, err := db.Table(name); err != nil {
-				ti.Error = strings.TrimPrefix(err.Error(), "msi: ")
+				ti.Error = trimPackage(err.Error())
 			} else {
 				ti.Rows = t.Len()
 			}
@@ -230,20 +240,20 @@ func gatherInfo(db *msi.Database, file string) (*infoJSON, error) {
 	}
 	info.Signature = signatureJSON{Signed: sig.Signed, Size: sig.Size, Extended: sig.Extended, ExtendedSize: sig.ExtendedSize}
 	if sig.Signed || sig.Extended {
-		describeSignature(&info.Signature, db)
+		describeSignature(&info.Signature, file)
 	}
-	if db.Kind() != msi.KindTransform {
-		cabs, err := db.Cabinets()
+	if db.Kind() != msi.PackageTransform {
+		cabs, err := install.Cabinets(db)
 		if err != nil {
 			return nil, fileErr(file, err)
 		}
 		for _, c := range cabs {
 			cj := cabinetJSON{Name: c.Name, DiskID: c.DiskID, LastSequence: c.LastSequence,
 				Embedded: c.Embedded, Stream: c.Stream, Size: c.Size}
-			if c.Header != nil {
-				cj.Compression = c.Header.Compression()
-				cj.Folders = len(c.Header.Folders)
-				cj.Files = c.Header.Files
+			if c.Reader != nil {
+				cj.Compression = c.Compression
+				cj.Folders = len(c.Reader.Folders)
+				cj.Files = len(c.Reader.Files)
 			}
 			if c.Err != nil {
 				cj.Error = c.Err.Error()
@@ -257,8 +267,8 @@ func gatherInfo(db *msi.Database, file string) (*infoJSON, error) {
 // describeSignature verifies the package's signature as msikit verify
 // --no-chain does (digests, signature, timestamp, validity at signing
 // time; not the chain's trust) and fills in what it found.
-func describeSignature(sj *signatureJSON, db *msi.Database) {
-	sig, err := authenticode.Verify(db.CFB(), &authenticode.VerifyOptions{NoChain: true})
+func describeSignature(sj *signatureJSON, file string) {
+	sig, err := authenticode.VerifyFile(file, &authenticode.VerifyOptions{NoChain: true})
 	var ve *authenticode.VerifyError
 	switch {
 	case err == nil:

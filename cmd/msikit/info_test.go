@@ -14,7 +14,8 @@ import (
 	"github.com/msikit/msikit/internal/testenv"
 )
 
-var updateMSIGolden = stdflag.Bool("msi.update", false, "rewrite cmd/msikit/testdata/msi/*.golden")
+// update rewrites the golden files under testdata/ (go test -update).
+var update = stdflag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // samplePath is the package shipped in testdata/.
 func samplePath() string { return filepath.Join(testenv.RepoRoot(), "testdata", "sample.msi") }
@@ -103,7 +104,7 @@ func checkUsage(t *testing.T, cases ...[]string) {
 }
 
 // checkGolden runs args and compares stdout with testdata/msi/name.golden
-// (rewritten with -msi.update). The sample path is replaced by a fixed
+// (rewritten with -update). The sample path is replaced by a fixed
 // name so the golden files do not depend on the checkout location.
 func checkGolden(t *testing.T, name string, args ...string) {
 	t.Helper()
@@ -113,7 +114,7 @@ func checkGolden(t *testing.T, name string, args ...string) {
 	}
 	stdout = strings.ReplaceAll(stdout, samplePath(), "testdata/sample.msi")
 	golden := filepath.Join("testdata", "msi", name+".golden")
-	if *updateMSIGolden {
+	if *update {
 		if err := os.MkdirAll(filepath.Dir(golden), 0o777); err != nil {
 			t.Fatal(err)
 		}
@@ -124,7 +125,7 @@ func checkGolden(t *testing.T, name string, args ...string) {
 	}
 	want, err := os.ReadFile(golden)
 	if err != nil {
-		t.Fatalf("%v (run go test -msi.update to create it)", err)
+		t.Fatalf("%v (run go test -update to create it)", err)
 	}
 	if diff := cmp.Diff(string(want), stdout); diff != "" {
 		t.Errorf("%q: stdout differs from %s (-want +got):\n%s", args, golden, diff)

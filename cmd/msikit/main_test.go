@@ -20,11 +20,11 @@ func allCommands() [][]string {
 	var out [][]string
 	for _, c := range commands() {
 		if len(c.Sub) == 0 {
-			out = append(out, []string{c.Name()})
+			out = append(out, []string{c.Name})
 			continue
 		}
 		for _, s := range c.Sub {
-			out = append(out, []string{c.Name(), s.Name()})
+			out = append(out, []string{c.Name, s.Name})
 		}
 	}
 	return out

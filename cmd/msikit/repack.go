@@ -9,6 +9,7 @@ import (
 )
 
 var cmdRepack = &Command{
+	Name:      "repack",
 	UsageLine: "msikit repack IN -o OUT",
 	Short:     "re-encode a database: compact the string pool, drop slack",
 	Long: `Repack reads the database IN and writes it to OUT with every table
@@ -28,28 +29,21 @@ re-encoding invalidates the signature, or unless --sign-cert and --sign-key
 	Example: `	msikit repack product.msi -o product-compact.msi
 msikit repack signed.msi --sign-cert chain.pem --sign-key key.pem --sign-ex -o compact.msi`,
 	Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
-		out := fs.StringP("output", "o", "", "write the result to `OUT`")
-		inPlace := fs.Bool("in-place", false, "replace IN itself (atomically, flushed to disk)")
-		dropSig := fs.Bool("drop-signature", false, "remove the digital signature of a signed package (it would be invalid)")
-		var sync bool
-		syncFlag(fs, &sync)
-		var sf signFlags
-		sf.define(fs, "sign-")
-		var check bool
-		validateFlag(fs, &check)
+		var o outputFlags
+		o.define(fs, "IN", "", withInPlace|withDropSignature|withSignFlags)
 		return func(env *Env, args []string) error {
 			if len(args) != 1 {
 				return usagef("want exactly one IN file")
 			}
-			dst, err := outputPath(args[0], *out, *inPlace)
+			dst, err := o.path(args[0])
 			if err != nil {
 				return err
 			}
-			signOpts, err := sf.load()
+			signOpts, err := o.sign.load()
 			if err != nil {
 				return err
 			}
-			wc, err := validateInput(check, args[0])
+			wc, err := validateInput(o.validate, args[0])
 			if err != nil {
 				return err
 			}
@@ -58,24 +52,24 @@ msikit repack signed.msi --sign-cert chain.pem --sign-key key.pem --sign-ex -o c
 				return err
 			}
 			defer db.Close()
-			if db.Kind() == msi.KindTransform {
+			if db.Kind() == msi.PackageTransform {
 				return fmt.Errorf("%s: cannot repack a transform (.mst): its tables are change records", args[0])
 			}
 			if signOpts != nil {
-				if err := saveSigned(env, db, dst, &msi.SaveOptions{Compact: true, InPlace: *inPlace, Sync: sync}, signOpts); err != nil {
+				if err := saveSigned(env, db, dst, &msi.SaveOptions{WriteOptions: msi.WriteOptions{Compact: true}, InPlace: o.inPlace, Sync: o.sync}, signOpts); err != nil {
 					return err
 				}
 				return wc.report(env, dst)
 			}
 			signed := db.Signed()
-			err = db.Save(dst, &msi.SaveOptions{Compact: true, DropSignature: *dropSig, InPlace: *inPlace, Sync: sync})
+			err = db.Save(dst, &msi.SaveOptions{WriteOptions: msi.WriteOptions{Compact: true, DropSignature: o.dropSignature}, InPlace: o.inPlace, Sync: o.sync})
 			if errors.Is(err, msi.ErrSigned) {
 				return signedRefusal(args[0], "repacking re-encodes it")
 			}
 			if err != nil {
 				return fileErr(dst, err)
 			}
-			reportDroppedSignature(env, dst, signed && *dropSig, "re-encoding invalidates it")
+			reportDroppedSignature(env, dst, signed && o.dropSignature, "re-encoding invalidates it")
 			return wc.report(env, dst)
 		}
 	},

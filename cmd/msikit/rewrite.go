@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 
@@ -24,33 +23,35 @@ import (
 
 // rewriteOpts holds the flags of one "msikit rewrite" invocation.
 type rewriteOpts struct {
-	out                    string
-	all                    bool
-	passSel                map[string]*bool
-	dryRun, jsonOut        bool
-	dropSignature, inPlace bool
-	sync                   bool
-	jobs                   int
-	quiet                  bool
-	force                  bool
-	fileVersion            bool
-	source                 string
-	arch                   string
-	dropUnexpressible      bool
-	noIconCache            bool
-	leafKeep               bool
-	leafNoAdvertise        bool
-	leafAllowAbsent        bool
+	// outputFlags: -o, --in-place, --sync, --drop-signature,
+	// --keep-package-code and the --sign-* flags.
+	outputFlags
+	all               bool
+	passSel           map[string]*bool
+	dryRun, jsonOut   bool
+	jobs              int
+	quiet             bool
+	force             bool
+	fileVersion       bool
+	source            string
+	arch              string
+	dropUnexpressible bool
+	noIconCache       bool
+	leafKeep          bool
+	leafNoAdvertise   bool
+	leafAllowAbsent   bool
 	// changed reports whether a flag was given on the command line.
-	changed         func(name string) bool
-	sign            signFlags
-	signOpts        *authenticode.SignOptions // loaded once, shared by all packages
-	keepPackageCode bool
-	maxChanges      int
-	validate        bool
+	changed    func(name string) bool
+	signOpts   *authenticode.SignOptions // loaded once, shared by all packages
+	maxChanges int
 }
 
-// A passSpec is one rewrite pass as the CLI knows it. The table order is
+// packageCodePass is the name rewrite prints for the PackageCode change
+// that follows the passes (transform.NewPackageCode).
+const packageCodePass = "package-code"
+
+// A passSpec is one rewrite pass as the CLI knows it: its name is the
+// flag that selects it and the name its report lines carry. The table order is
 // the order --all runs them in.
 type passSpec struct {
 	name  string
@@ -82,6 +83,7 @@ func passes() []passSpec {
 }
 
 var cmdRewrite = &Command{
+	Name:      "rewrite",
 	UsageLine: "msikit rewrite IN... (-o OUT | --in-place | --dry-run) [passes] [flags]",
 	Short:     "rewrite tables to stop resiliency repairs (Class to Registry, leaf features, assembly names)",
 	Long: `Rewrite runs table-rewriting passes that stop Windows Installer resiliency
@@ -131,17 +133,13 @@ msikit rewrite --drop-signature --in-place signed.msi
 msikit rewrite --sign-cert chain.pem --sign-key key.pem --sign-ex -o fixed/ dist/`,
 	Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
 		o := &rewriteOpts{passSel: map[string]*bool{}, changed: fs.Changed}
-		fs.StringVarP(&o.out, "output", "o", "", "write to `OUT`: a file (one input) or a folder (several inputs, or a folder)")
+		o.outputFlags.define(fs, "each input", "write to `OUT`: a file (one input) or a folder (several inputs, or a folder)", withInPlace|withDropSignature|withKeepPackageCode|withSignFlags)
 		for _, p := range passes() {
 			o.passSel[p.name] = fs.Bool(p.name, false, p.usage)
 		}
 		fs.BoolVarP(&o.all, "all", "a", false, "run every pass (the default when no pass is named)")
 		fs.BoolVarP(&o.dryRun, "dry-run", "n", false, "print the planned row changes as an IDT-style diff; write nothing")
 		fs.BoolVar(&o.jsonOut, "json", false, "print the report as JSON")
-		fs.BoolVar(&o.dropSignature, "drop-signature", false, "allow rewriting a signed package by removing its signature streams")
-		fs.BoolVar(&o.keepPackageCode, "keep-package-code", false, "keep the PackageCode of a changed package (by default it gets a new one, as Windows Installer caches packages by it)")
-		fs.BoolVar(&o.inPlace, "in-place", false, "overwrite each input (atomically, flushed to disk) instead of writing -o")
-		syncFlag(fs, &o.sync)
 		fs.IntVarP(&o.jobs, "jobs", "j", runtime.NumCPU(), "process `N` packages at once in batch mode")
 		fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
 		fs.BoolVar(&o.dropUnexpressible, "drop-unexpressible", false, "class-to-registry: convert a registration even when part of it cannot be expressed (that part is dropped and reported)")
@@ -153,9 +151,7 @@ msikit rewrite --sign-cert chain.pem --sign-key key.pem --sign-ex -o fixed/ dist
 		fs.BoolVar(&o.fileVersion, "file-version", false, "assembly-names: add fileVersion from the version resource, as WiX light -fv does")
 		fs.StringVar(&o.source, "source", "", "assembly-names: read files from the folder `DIR` (the install layout) instead of the cabinets")
 		fs.StringVar(&o.arch, "processor-architecture", "", "assembly-names: `ARCH` for rows whose file cannot be read (MSIL, x86, AMD64, IA64, ARM, ARM64)")
-		o.sign.define(fs, "sign-")
 		fs.IntVar(&o.maxChanges, "max-changes", transform.DefaultMaxChanges, "class-to-registry, leaf-features: at most `N` row changes per pass (a bound for hostile packages)")
-		validateFlag(fs, &o.validate)
 		return func(env *Env, args []string) error { return runRewrite(env, o, args) }
 	},
 }
@@ -194,7 +190,7 @@ func runRewrite(env *Env, o *rewriteOpts, args []string) error {
 	if err != nil {
 		return err
 	}
-	inputs, batch, err := expandInputs(args)
+	inputs, batch, err := expandPackages(args, ".msi", ".msm")
 	if err != nil {
 		return err
 	}
@@ -430,38 +426,6 @@ func isDir(p string) bool {
 	return err == nil && fi.IsDir()
 }
 
-// expandInputs turns the arguments into package paths: files as given,
-// folders as their .msi and .msm files. batch reports whether there is more
-// than one package or a folder was named.
-func expandInputs(args []string) (inputs []string, batch bool, err error) {
-	batch = len(args) > 1
-	for _, a := range args {
-		fi, err := os.Stat(a)
-		if err != nil || !fi.IsDir() {
-			inputs = append(inputs, a) // a missing file fails in rewriteOne
-			continue
-		}
-		batch = true
-		ents, err := os.ReadDir(a)
-		if err != nil {
-			return nil, false, err
-		}
-		var found []string
-		for _, e := range ents {
-			ext := strings.ToLower(filepath.Ext(e.Name()))
-			if e.Type().IsRegular() && (ext == ".msi" || ext == ".msm") {
-				found = append(found, filepath.Join(a, e.Name()))
-			}
-		}
-		sort.Strings(found)
-		inputs = append(inputs, found...)
-	}
-	if len(inputs) == 0 {
-		return nil, false, usagef("no .msi or .msm files in %s", strings.Join(args, ", "))
-	}
-	return inputs, batch, nil
-}
-
 // rewriteOne runs the passes on one package and saves it. It never panics
 // the process: a failure becomes the result's Error.
 func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (r *rewriteResult) {
@@ -515,6 +479,7 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 			}
 			return fail(err)
 		}
+		rep.Pass = p.name // the names printed are this table's
 		r.Passes = append(r.Passes, rep)
 		r.Changes += len(rep.Changes)
 	}
@@ -524,6 +489,7 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 			return fail(err)
 		}
 		if rep != nil {
+			rep.Pass = packageCodePass
 			r.Passes = append(r.Passes, rep)
 			r.Changes += len(rep.Changes)
 		}
@@ -534,7 +500,7 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 	}
 	if o.signOpts != nil {
 		// Signing replaces any signature: no --drop-signature needed.
-		if err := authenticode.SaveSigned(env.Ctx, db, out, &msi.SaveOptions{KeepPackageCode: o.keepPackageCode, InPlace: o.inPlace, Sync: o.sync}, o.signOpts); err != nil {
+		if err := authenticode.SaveSigned(env.Ctx, db, out, &msi.SaveOptions{WriteOptions: msi.WriteOptions{KeepPackageCode: o.keepPackageCode}, InPlace: o.inPlace, Sync: o.sync}, o.signOpts); err != nil {
 			return fail(signErr(in, err))
 		}
 		r.OutputSigned, r.OutputSigner = true, o.signOpts.Certificates[0].Subject.String()
@@ -545,7 +511,7 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 	dropsSignature := db.DropsSignature(wo)
 	// Save refuses a changed signed package (msi.ErrSigned) before it
 	// creates any file; the CLI only words the refusal for its users.
-	err = db.Save(out, &msi.SaveOptions{DropSignature: o.dropSignature, KeepPackageCode: o.keepPackageCode, InPlace: o.inPlace, Sync: o.sync})
+	err = db.Save(out, &msi.SaveOptions{WriteOptions: msi.WriteOptions{DropSignature: o.dropSignature, KeepPackageCode: o.keepPackageCode}, InPlace: o.inPlace, Sync: o.sync})
 	if errors.Is(err, msi.ErrSigned) {
 		return fail(fmt.Errorf("package is signed and %d rows would change, which invalidates its Authenticode signature; pass --drop-signature to write it unsigned (and re-sign it), or ship a transform (.mst) to leave the signed package untouched", r.Changes))
 	}

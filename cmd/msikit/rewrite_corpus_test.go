@@ -137,7 +137,7 @@ func rewriteJSON(t *testing.T, in, out string) *rewriteResult {
 	return sum.Packages[0]
 }
 
-func kindOf(t *testing.T, path string) msi.Kind {
+func kindOf(t *testing.T, path string) msi.PackageKind {
 	db, err := msi.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -341,7 +341,7 @@ var (
 
 // integrityErrors lists the integrity errors of a package's tables, each
 // as a stable line (so that errors the input already had compare equal).
-func integrityErrors(tables map[string]*dumpTable, kind msi.Kind) map[string]bool {
+func integrityErrors(tables map[string]*dumpTable, kind msi.PackageKind) map[string]bool {
 	errs := map[string]bool{}
 	add := func(format string, args ...any) { errs[fmt.Sprintf(format, args...)] = true }
 	for _, d := range tables {
@@ -409,7 +409,7 @@ func integrityErrors(tables map[string]*dumpTable, kind msi.Kind) map[string]boo
 			if ci >= 0 && comps != nil && !comps[r[ci]] {
 				add("%s [%s]: component %s does not exist", d.name, d.key(r), r[ci])
 			}
-			if fi < 0 || ci < 0 || features == nil || kind == msi.KindMergeModule {
+			if fi < 0 || ci < 0 || features == nil || kind == msi.PackageMergeModule {
 				continue
 			}
 			f := r[fi]
@@ -515,7 +515,7 @@ func keySet(d *dumpTable) map[string]bool {
 // checkAdded checks what the report added: leaf features are Display 0,
 // have a parent and hold a component; added Registry rows are written and
 // removed by sequenced actions.
-func checkAdded(t *testing.T, after map[string]*dumpTable, changes []transform.Change, kind msi.Kind) {
+func checkAdded(t *testing.T, after map[string]*dumpTable, changes []transform.Change, kind msi.PackageKind) {
 	t.Helper()
 	registry := false
 	for _, c := range changes {
@@ -550,7 +550,7 @@ func checkAdded(t *testing.T, after map[string]*dumpTable, changes []transform.C
 		return
 	}
 	seq := "InstallExecuteSequence"
-	if kind == msi.KindMergeModule {
+	if kind == msi.PackageMergeModule {
 		seq = "ModuleInstallExecuteSequence"
 	}
 	have := keySet(after[seq])

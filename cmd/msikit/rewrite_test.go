@@ -349,7 +349,7 @@ func TestRewriteAssemblyNamesVendor(t *testing.T) {
 	if n := tb.DeleteFunc(func(r msi.Row) bool { return r.Get("Name").Str() != "name" }); n == 0 {
 		t.Fatal("nothing stripped")
 	}
-	if err := db.Save(stripped, &msi.SaveOptions{DropSignature: true}); err != nil {
+	if err := db.Save(stripped, &msi.SaveOptions{WriteOptions: msi.WriteOptions{DropSignature: true}}); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()

@@ -24,6 +24,8 @@ import (
 	"github.com/msikit/msikit/internal/safefile"
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/idt"
+	"github.com/msikit/msikit/msi/install"
 	flag "github.com/spf13/pflag"
 )
 
@@ -129,7 +131,7 @@ func readsCleanly(path string) bool {
 	if _, err := db.SummaryInfo(); err != nil {
 		return false
 	}
-	cabs, err := db.Cabinets()
+	cabs, err := install.Cabinets(db)
 	if err != nil {
 		return false
 	}
@@ -190,17 +192,17 @@ func writers(t *testing.T, dir string) []writer {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	var idt bytes.Buffer
-	if err := db.ExportIDT(&idt, "Property", nil); err != nil {
+	var text bytes.Buffer
+	if err := idt.Export(&text, db, "Property", nil); err != nil {
 		t.Fatal(err)
 	}
 	// One new row, so that the import changes the package: an import of
 	// the table's own rows changes nothing, and its write is then often
 	// over before TestSIGKILLDuringWrite can catch it.
-	idt.WriteString("WritersTestProperty\t1\r\n")
+	text.WriteString("WritersTestProperty\t1\r\n")
 	pki := testenv.NewPKI(t, "ecdsa", time.Time{}, time.Time{})
 	idtPath := filepath.Join(dir, "Property.idt")
-	if err := os.WriteFile(idtPath, idt.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(idtPath, text.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return []writer{
@@ -635,7 +637,7 @@ func TestDiskFull(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			_, err = db.WriteToOptions(&fullWriter{n: n}, &msi.WriteOptions{Compact: true})
+			_, err = db.Write(&fullWriter{n: n}, &msi.WriteOptions{Compact: true})
 			checkDiskFull(t, err, "msi: ")
 		})
 		t.Run(fmt.Sprintf("cfb-after-%d", n), func(t *testing.T) {

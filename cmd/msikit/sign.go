@@ -13,6 +13,7 @@ import (
 )
 
 var cmdSign = &Command{
+	Name:      "sign",
 	UsageLine: "msikit sign PKG (-o OUT | --in-place) (--cert FILE --key FILE | --pfx FILE [--password-file FILE]) [flags]",
 	Short:     "sign a package with Authenticode (replacing any signature)",
 	Long: `Sign computes the package's Authenticode digest and writes a copy of PKG
@@ -40,14 +41,9 @@ msikit sign product.msi --pfx codesign.pfx --password-file pw.txt --ex \
     --timestamp http://timestamp.example.com -o product-signed.msi
 msikit sign --in-place --digest sha384 --cert chain.pem --key key.pem product.msi`,
 	Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
-		out := fs.StringP("output", "o", "", "write the signed package to `OUT`")
-		inPlace := fs.Bool("in-place", false, "replace PKG itself (atomically, flushed to disk)")
-		var sf signFlags
-		sf.define(fs, "")
-		var sync bool
-		syncFlag(fs, &sync)
-		var check bool
-		validateFlag(fs, &check)
+		var o outputFlags
+		o.define(fs, "PKG", "write the signed package to `OUT`", withInPlace|withSignerFlags)
+		sf := &o.sign
 		return func(env *Env, args []string) error {
 			if len(args) != 1 {
 				return usagef("want exactly one PKG")
@@ -59,11 +55,11 @@ msikit sign --in-place --digest sha384 --cert chain.pem --key key.pem product.ms
 				return err
 			}
 			in := args[0]
-			dst, err := outputPath(in, *out, *inPlace)
+			dst, err := o.path(in)
 			if err != nil {
 				return err
 			}
-			if err := safefile.CheckDistinct(in, dst, *inPlace); err != nil {
+			if err := safefile.CheckDistinct(in, dst, o.inPlace); err != nil {
 				return fileErr(dst, err)
 			}
 			opts, err := sf.options()
@@ -78,11 +74,11 @@ msikit sign --in-place --digest sha384 --cert chain.pem --key key.pem product.ms
 			}
 			replaced := db.Signed()
 			db.Close()
-			wc, err := validateInput(check, in)
+			wc, err := validateInput(o.validate, in)
 			if err != nil {
 				return err
 			}
-			if err := authenticode.SignFile(env.Ctx, dst, in, sync || *inPlace, opts); err != nil {
+			if err := authenticode.SignFile(env.Ctx, dst, in, o.sync || o.inPlace, opts); err != nil {
 				return signErr(in, err)
 			}
 			fmt.Fprintf(env.Stdout, "%s\n", signSummary(dst, opts, replaced))

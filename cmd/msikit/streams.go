@@ -8,6 +8,7 @@ import (
 )
 
 var cmdStreams = &Command{
+	Name:      "streams",
 	UsageLine: "msikit streams FILE",
 	Short:     "list a package's streams with decoded names and sizes",
 	Long: `Streams lists the streams of the package that are not tables: their

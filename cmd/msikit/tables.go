@@ -10,6 +10,7 @@ import (
 )
 
 var cmdTables = &Command{
+	Name:      "tables",
 	UsageLine: "msikit tables FILE [-l]",
 	Short:     "list a database's tables",
 	Long: `Tables prints the names of the database's tables, one per line, in the
@@ -39,7 +40,7 @@ For a transform (.mst) the names are the tables it changes.`,
 				}
 				return nil
 			}
-			if db.Kind() == msi.KindTransform {
+			if db.Kind() == msi.PackageTransform {
 				return fmt.Errorf("%s: -l needs a database; a transform holds change records", args[0])
 			}
 			tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)

@@ -15,6 +15,7 @@ import (
 )
 
 var cmdValidate = &Command{
+	Name:      "validate",
 	UsageLine: "msikit validate FILE... [--json | --sarif] [--ice LIST] [--skip LIST] [--max-findings N]",
 	Short:     "check packages with Windows Installer's ICE rules (ICE03, ICE33, ...), off Windows",
 	Long: `Validate checks installer databases (.msi) and merge modules (.msm) with the
@@ -198,12 +199,6 @@ func msikitVersion() string {
 		return bi.Main.Version
 	}
 	return "(devel)"
-}
-
-// validateFlag binds --validate, which every command that writes a
-// package has.
-func validateFlag(fs *flag.FlagSet, p *bool) {
-	fs.BoolVar(p, "validate", false, "after writing, validate the output (as msikit validate) and fail if it has error findings the input did not have; the output is kept as written")
 }
 
 // writeCheck is --validate for one write: the input's findings, taken

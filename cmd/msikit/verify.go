@@ -21,6 +21,7 @@ import (
 )
 
 var cmdVerify = &Command{
+	Name:      "verify",
 	UsageLine: "msikit verify PKG... [--json] [--ca-file FILE] [--no-chain] [--jobs N]",
 	Short:     "verify packages' Authenticode signatures",
 	Long: `Verify checks the Authenticode signature of each package:
@@ -232,7 +233,8 @@ func expandPackages(args []string, exts ...string) (inputs []string, batch bool,
 		inputs = append(inputs, found...)
 	}
 	if len(inputs) == 0 {
-		return nil, false, usagef("no %s files in %s", strings.Join(exts, ", "), strings.Join(args, ", "))
+		list := strings.Join(exts[:len(exts)-1], ", ") + " or " + exts[len(exts)-1]
+		return nil, false, usagef("no %s files in %s", list, strings.Join(args, ", "))
 	}
 	return inputs, batch, nil
 }

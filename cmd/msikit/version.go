@@ -10,6 +10,7 @@ import (
 )
 
 var cmdVersion = &Command{
+	Name:      "version",
 	UsageLine: "msikit version",
 	Short:     "print msikit's version",
 	Long: `Version prints the module version msikit was built from (or "(devel)"
@@ -36,6 +37,7 @@ for a build from a work tree), the Go version and the platform.`,
 // refer to itself through "msikit help help").
 func helpCommand() *Command {
 	return &Command{
+		Name:      "help",
 		UsageLine: "msikit help [COMMAND [SUBCOMMAND]]",
 		Short:     "show help for msikit or one command",
 		Long: `Help prints the list of commands, or the help of one command: its usage

@@ -27,7 +27,7 @@ func truncatedPackage(t *testing.T) string {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if _, err := db.WriteToOptions(&buf, &msi.WriteOptions{KeepPackageCode: true}); err != nil {
+	if _, err := db.Write(&buf, &msi.WriteOptions{KeepPackageCode: true}); err != nil {
 		t.Fatal(err)
 	}
 	p := filepath.Join(t.TempDir(), "truncated.msi")

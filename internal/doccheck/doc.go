@@ -21,4 +21,7 @@
 // every command is covered by a README section, every flag of a command
 // appears in what its section says about it, and every --flag a section
 // mentions exists. TestGoModTidy checks that go.mod and go.sum are tidy.
+// TestImportLayers checks that dependencies point one way (cmd ->
+// transform -> msi/* -> msi -> cfb, cab; msi does not depend on cab), and
+// TestReadmeLayout that the README's Layout section names every package.
 package doccheck

@@ -11,6 +11,7 @@ import (
 	"github.com/msikit/msikit/internal/safefile"
 	"github.com/msikit/msikit/internal/safename"
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/idt"
 )
 
 // WriteDocument writes the tables as one JSON document {"file", "tables"}
@@ -49,7 +50,7 @@ func WriteTable(w io.Writer, db *msi.Database, table string) error {
 // data as DIR/TABLE/<stream name>, with the guarantees and refusals of
 // msi.(*Database).ExportIDTDir: one temporary folder moved into place at
 // the end; names that cannot be file names skipped and returned joined
-// (each matching msi.ErrUnsafeName) after the rest is in place; any other
+// (each matching idt.ErrUnsafeName) after the rest is in place; any other
 // error leaves dir as it was.
 func WriteDir(db *msi.Database, dir string, tables []string) error {
 	out, err := safefile.CreateDir(dir)
@@ -109,12 +110,12 @@ func writeTable(j *jsonWriter, db *msi.Database, table, indent string, cells fun
 	j.str(table)
 	j.raw(",\n")
 	switch table {
-	case msi.ForceCodepageTable:
+	case idt.ForceCodepageTable:
 		j.raw(in1 + "\"codepage\": ")
 		j.int(int64(db.Codepage()))
 		j.raw(",\n" + in1 + "\"columns\": [],\n" + in1 + "\"rows\": []\n" + indent + "}")
 		return nil
-	case msi.SummaryInformationTable:
+	case idt.SummaryInformationTable:
 		si, err := db.SummaryInfo()
 		if err != nil {
 			return err
@@ -159,7 +160,7 @@ func writeTable(j *jsonWriter, db *msi.Database, table, indent string, cells fun
 	for row := range t.Rows() {
 		if cells != nil {
 			for i := 0; i < row.Len(); i++ {
-				if v := row.Index(i); v.Kind() == msi.KindBinary {
+				if v := row.At(i); v.Kind() == msi.KindBinary {
 					if err := cells(row, i, v.Str()); err != nil {
 						return err
 					}
@@ -173,7 +174,7 @@ func writeTable(j *jsonWriter, db *msi.Database, table, indent string, cells fun
 				j.raw(",\n")
 			}
 			j.raw(in3)
-			switch v := row.Index(i); v.Kind() {
+			switch v := row.At(i); v.Kind() {
 			case msi.KindInt:
 				j.int(int64(v.Int()))
 			case msi.KindString, msi.KindBinary:

@@ -15,4 +15,7 @@
 // A Dir writes a whole folder of new files (an export) the same way: into a
 // hidden temporary folder that is renamed, or merged, into place at the
 // end, with no per-file temporary file, flush or rename.
+//
+// OpenBeside is the one rule for reading a file that package data names
+// beside the package (an external cabinet, the next cabinet of a set).
 package safefile

@@ -76,3 +76,38 @@ func CheckBudgetOf(t testing.TB, what string, limit time.Duration, heap uint64, 
 	}
 	t.Errorf("%s: took %v twice, budget %v", what, d, limit)
 }
+
+// Budgets of one fuzz input: whatever the input, a target's work on it
+// must end within FuzzTimeBudget (scaled under the race detector) and
+// allocate at most FuzzHeapBudget plus FuzzHeapPerByte per input byte.
+const (
+	FuzzTimeBudget  = 2 * time.Second
+	FuzzHeapBudget  = 256 << 20
+	FuzzHeapPerByte = 64
+)
+
+// CheckFuzzBudget runs f for a fuzz input of size bytes and fails t if it
+// exceeds the fuzz budgets. Unlike CheckBudget it does not collect garbage
+// first, so that fuzzing keeps its pace; like it, a run over the time
+// budget is tried once more before failing (f must be repeatable).
+func CheckFuzzBudget(t testing.TB, size int, f func()) {
+	t.Helper()
+	limit, heap := Scaled(FuzzTimeBudget), uint64(FuzzHeapBudget+FuzzHeapPerByte*size)
+	for try := 0; ; try++ {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		start := time.Now()
+		f()
+		d := time.Since(start)
+		runtime.ReadMemStats(&after)
+		if a := after.TotalAlloc - before.TotalAlloc; a > heap {
+			t.Fatalf("input of %d bytes allocated %d MiB (limit %d MiB)", size, a>>20, heap>>20)
+		}
+		if d <= limit {
+			return
+		}
+		if try == 1 {
+			t.Fatalf("input of %d bytes took %v twice (limit %v)", size, d, limit)
+		}
+	}
+}

@@ -165,3 +165,7 @@ func Command(t testing.TB, name string, args ...string) *exec.Cmd {
 	cmd.Dir = t.TempDir()
 	return cmd
 }
+
+// SampleMSI returns the path of testdata/sample.msi, the small installer
+// database most tests start from.
+func SampleMSI() string { return filepath.Join(RepoRoot(), "testdata", "sample.msi") }

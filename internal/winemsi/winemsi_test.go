@@ -19,6 +19,7 @@ import (
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/internal/winemsi"
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/idt"
 )
 
 var update = flag.Bool("update", false, "rewrite the reference exports in testdata/")
@@ -70,7 +71,7 @@ func msikitExport(t *testing.T, pkg string) map[string]string {
 	}
 	defer db.Close()
 	dir := t.TempDir()
-	if err := db.ExportIDTDir(dir); err != nil {
+	if err := idt.ExportDir(dir, db); err != nil {
 		t.Fatalf("msikit export %s: %v", pkg, err)
 	}
 	return readTree(t, dir)
@@ -424,7 +425,7 @@ func TestSummaryInfoMatchesMsikit(t *testing.T) {
 			}
 			defer db.Close()
 			var sb strings.Builder
-			if err := db.ExportIDT(&sb, "_SummaryInformation", nil); err != nil {
+			if err := idt.Export(&sb, db, "_SummaryInformation", nil); err != nil {
 				t.Fatal(err)
 			}
 			var want []string

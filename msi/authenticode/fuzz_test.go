@@ -8,7 +8,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -130,22 +129,14 @@ func FuzzSignature(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		start := time.Now()
-		// Chains are left to crypto/x509 (and its own bounds): under the
-		// fuzzer's instrumentation, building them for the corpus seeds
-		// takes seconds per input.
-		_, err = verifyBytes(pkg, &VerifyOptions{NoChain: true})
-		if !typed(err) {
-			t.Fatalf("untyped error: %T %v", err, err)
-		}
-		if el := time.Since(start); el > 2*time.Second {
-			t.Fatalf("%d bytes took %v (limit 2s)", len(sig), el)
-		}
-		runtime.ReadMemStats(&after)
-		if a := after.TotalAlloc - before.TotalAlloc; a > 256<<20 {
-			t.Fatalf("%d bytes allocated %d MiB (limit 256 MiB)", len(sig), a>>20)
-		}
+		testenv.CheckFuzzBudget(t, len(sig), func() {
+			// Chains are left to crypto/x509 (and its own bounds): under the
+			// fuzzer's instrumentation, building them for the corpus seeds
+			// takes seconds per input.
+			_, err = verifyBytes(pkg, &VerifyOptions{NoChain: true})
+			if !typed(err) {
+				t.Fatalf("untyped error: %T %v", err, err)
+			}
+		})
 	})
 }

@@ -468,7 +468,7 @@ func TestResignAfterDropAndRepack(t *testing.T) {
 	}
 	dir := t.TempDir()
 	unsigned := filepath.Join(dir, "unsigned.msi")
-	if err := db.Save(unsigned, &msi.SaveOptions{DropSignature: true}); err != nil {
+	if err := db.Save(unsigned, &msi.SaveOptions{WriteOptions: msi.WriteOptions{DropSignature: true}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := VerifyFile(unsigned, nil); !errors.Is(err, ErrNotSigned) {

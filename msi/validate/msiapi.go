@@ -24,11 +24,11 @@ const (
 // installer databases.
 func kindOf(db *msi.Database) pkgKind {
 	switch db.Kind() {
-	case msi.KindMergeModule:
+	case msi.PackageMergeModule:
 		return kindModule
-	case msi.KindPatch:
+	case msi.PackagePatch:
 		return kindPatch
-	case msi.KindTransform:
+	case msi.PackageTransform:
 		return kindTransform
 	}
 	return kindInstaller

@@ -113,7 +113,7 @@ func mergeCub(t *testing.T, pkg, cub, out string) {
 			}
 		}
 	}
-	if err := db.Save(out, &msi.SaveOptions{DropSignature: true}); err != nil {
+	if err := db.Save(out, &msi.SaveOptions{WriteOptions: msi.WriteOptions{DropSignature: true}}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,0 +1,63 @@
+package main
+
+import (
+	flag "github.com/spf13/pflag"
+)
+
+// outputFlags are the flags of the commands that write a package (import,
+// repack, rewrite, sign, cfb repack), defined here once: where the result
+// goes (-o, --in-place), whether it is flushed (--sync) and checked
+// (--validate), what becomes of
+// its signature (--drop-signature, and the signing flags) and of its
+// PackageCode (--keep-package-code). Each command takes the ones that
+// apply to it (outputFlag bits).
+type outputFlags struct {
+	out                                           string
+	inPlace, sync, dropSignature, keepPackageCode bool
+	validate                                      bool
+	sign                                          signFlags
+}
+
+// An outputFlag selects optional output flags; -o, --sync and --validate
+// are always defined.
+type outputFlag uint8
+
+const (
+	withInPlace         outputFlag = 1 << iota // --in-place
+	withDropSignature                          // --drop-signature
+	withKeepPackageCode                        // --keep-package-code
+	withSignFlags                              // --sign-cert, --sign-key, ... (signing the output)
+	withSignerFlags                            // --cert, --key, ... (msikit sign itself)
+)
+
+// define binds the flags to fs. in names the input in help texts ("FILE",
+// "each input"); outHelp, when not "", replaces -o's help text.
+func (o *outputFlags) define(fs *flag.FlagSet, in, outHelp string, which outputFlag) {
+	if outHelp == "" {
+		outHelp = "write the result to `OUT`"
+	}
+	fs.StringVarP(&o.out, "output", "o", "", outHelp)
+	if which&withInPlace != 0 {
+		fs.BoolVar(&o.inPlace, "in-place", false, "replace "+in+" itself (atomically, flushed to disk) instead of writing -o OUT")
+	}
+	if which&withDropSignature != 0 {
+		fs.BoolVar(&o.dropSignature, "drop-signature", false, "remove the digital signature of a signed package (a change would invalidate it)")
+	}
+	if which&withKeepPackageCode != 0 {
+		fs.BoolVar(&o.keepPackageCode, "keep-package-code", false, "keep the PackageCode of a changed package (by default it gets a new one, as Windows Installer caches packages by it)")
+	}
+	fs.BoolVar(&o.sync, "sync", false, "flush the output to disk before renaming it into place, so even a power cut cannot leave it empty or short")
+	fs.BoolVar(&o.validate, "validate", false, "after writing, validate the output (as msikit validate) and fail if it has error findings the input did not have; the output is kept as written")
+	switch {
+	case which&withSignFlags != 0:
+		o.sign.define(fs, "sign-")
+	case which&withSignerFlags != 0:
+		o.sign.define(fs, "")
+	}
+}
+
+// path returns where the output of input in goes: -o OUT, or in itself
+// with --in-place.
+func (o *outputFlags) path(in string) (string, error) {
+	return outputPath(in, o.out, o.inPlace)
+}

@@ -1,0 +1,208 @@
+package idt
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"github.com/msikit/msikit/msi"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/msikit/msikit/internal/testenv"
+)
+
+// bounded runs f and fails if it takes more than a second (scaled under
+// the race detector, tried twice) or grows the heap by more than 64 MiB
+// (the safety budget for adversarial input). f must be repeatable.
+func bounded(t *testing.T, f func()) {
+	t.Helper()
+	testenv.CheckBudget(t, t.Name(), f)
+}
+
+// Hostile inputs to the IDT parser fail fast, with little memory, and
+// with the right error.
+func TestAdversarialInputsBounded(t *testing.T) {
+	t.Run("idt endless line", func(t *testing.T) {
+		db := openSample(t)
+		bounded(t, func() {
+			r := io.MultiReader(strings.NewReader("A\r\ns0\r\nT\tA\r\n"), &repeatReader{b: 'x', n: 64 << 20})
+			_, err := Import(db, r, nil)
+			var ie *Error
+			if !errors.As(err, &ie) {
+				t.Errorf("err = %v, want *Error", err)
+			}
+		})
+	})
+	t.Run("idt many columns", func(t *testing.T) {
+		db := openSample(t)
+		names := strings.Repeat("c\t", 100000) + "c"
+		types := strings.Repeat("s0\t", 100000) + "s0"
+		bounded(t, func() {
+			if _, err := Import(db, strings.NewReader(names+"\r\n"+types+"\r\nT\tc\r\n"), nil); err == nil {
+				t.Error("a table of 100,001 columns was accepted")
+			}
+		})
+	})
+}
+
+type repeatReader struct {
+	b byte
+	n int
+}
+
+func (r *repeatReader) Read(p []byte) (int, error) {
+	if r.n == 0 {
+		return 0, io.EOF
+	}
+	n := min(len(p), r.n)
+	for i := range p[:n] {
+		p[i] = r.b
+	}
+	r.n -= n
+	return n, nil
+}
+
+// Binary cells whose stream names would escape the export folder are
+// refused, and nothing is written outside it.
+func TestExportRefusesUnsafeNames(t *testing.T) {
+	db := openSample(t)
+	idt := "Name\tData\r\ns72\tv0\r\nEvil\tName\r\nx\\..\\..\\y\tf.bin\r\n"
+	files := fstest.MapFS{"Evil/f.bin": &fstest.MapFile{Data: []byte("payload")}}
+	if _, err := Import(db, strings.NewReader(idt), files); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if _, err := db.WriteTo(&out); err != nil {
+		t.Fatal(err)
+	}
+	db2, err := msi.NewDatabase(bytes.NewReader(out.Bytes()), int64(out.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	dir := filepath.Join(root, "export")
+	os.Mkdir(dir, 0o777)
+	if err := ExportDir(dir, db2, "Evil"); err == nil {
+		t.Error("an unsafe binary cell name was written as a file")
+	}
+	// Only the export folder may have been touched.
+	ents, _ := os.ReadDir(root)
+	if len(ents) != 1 {
+		t.Errorf("files appeared beside the export folder: %v", ents)
+	}
+	// The text export (no files) still works and shows the name.
+	var text bytes.Buffer
+	if err := Export(&text, db2, "Evil", nil); err != nil || !strings.Contains(text.String(), `Evil.x\..\..\y`) {
+		t.Errorf("text export: %v\n%s", err, text.String())
+	}
+}
+
+// ExportIDTDir skips tables and binary cells whose names cannot be file
+// names, exports the rest, and reports each refusal (matching
+// ErrUnsafeName); nothing appears outside the folder.
+func TestExportIDTDirRefusesAndContinues(t *testing.T) {
+	db := openSample(t)
+	key := []msi.Column{{Name: "K", Type: msi.ColString, Size: 72, Key: true}}
+	for _, name := range []string{"../escaped", "CON", "esc\x1b[2J", "Fine"} {
+		tab, err := db.CreateTable(name, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tab.Insert(msi.StrValue("row")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	icon, _ := db.Table("Icon")
+	if err := icon.Insert(msi.StrValue("bad\x07"), msi.BinaryValue()); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetStream("Icon.bad\x07", strings.NewReader("x"), 1); err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	dir := filepath.Join(root, "sub", "export")
+	err := ExportDir(dir, db)
+	if !errors.Is(err, ErrUnsafeName) {
+		t.Fatalf("err = %v, want one matching ErrUnsafeName", err)
+	}
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok || len(j.Unwrap()) != 4 {
+		t.Fatalf("err = %v, want 4 joined refusals", err)
+	}
+	for _, want := range []string{`"../escaped"`, `"CON"`, `"esc\x1b[2J"`, `"Icon.bad\a"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not name %s: %v", want, err)
+		}
+	}
+	for _, f := range []string{"Fine.idt", "Property.idt", "Icon.idt", "Icon/Icon.app.ico", "_SummaryInformation.idt"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	ents, _ := os.ReadDir(filepath.Join(root, "sub"))
+	if len(ents) != 1 || ents[0].Name() != "export" {
+		t.Errorf("beside the export folder: %v", ents)
+	}
+	ents, _ = os.ReadDir(root)
+	if len(ents) != 1 {
+		t.Errorf("files appeared outside the export folder: %v", ents)
+	}
+}
+
+// A table that does not decode stops ExportIDTDir, and the folder does not
+// appear at all (no partial export).
+func TestExportIDTDirFailureLeavesNothing(t *testing.T) {
+	db, err := msi.Open(filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "msi-table-not-row-multiple.msi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	root := t.TempDir()
+	err = ExportDir(filepath.Join(root, "export"), db)
+	if !errors.Is(err, msi.ErrFormat) {
+		t.Fatalf("err = %v, want ErrFormat", err)
+	}
+	if ents, _ := os.ReadDir(root); len(ents) != 0 {
+		t.Errorf("a failed export left %v", ents)
+	}
+}
+
+// ImportIDT and CreateTable refuse the names Windows Installer reserves;
+// the database is unchanged and still writes a readable package.
+func TestImportRefusesReservedNames(t *testing.T) {
+	for _, name := range []string{"_StringPool", "_StringData", "_Tables", "_Columns", "_Streams", "_Storages", "_TransformView"} {
+		db := openSample(t)
+		idt := "A\tB\r\ni2\ti2\r\n" + name + "\tA\r\n1\t2\r\n"
+		_, err := Import(db, strings.NewReader(idt), nil)
+		var ie *Error
+		if !errors.As(err, &ie) || ie.Line != 3 || !strings.Contains(err.Error(), "reserved") {
+			t.Errorf("import of %s: %v, want an Error on line 3 saying the name is reserved", name, err)
+		}
+		if _, err := db.CreateTable(name, []msi.Column{{Name: "A", Type: msi.ColInt16, Key: true}}); err == nil {
+			t.Errorf("CreateTable(%s) succeeded", name)
+		}
+		if db.Modified() {
+			t.Errorf("%s: the database changed", name)
+		}
+	}
+	db := openSample(t)
+	if _, err := db.CreateTable("_Validation", []msi.Column{{Name: "Table", Type: msi.ColString, Size: 32, Key: true}}); err != nil {
+		t.Errorf("CreateTable(_Validation): %v", err)
+	}
+}
+
+// SECURITY.md states the IDT line limit the importer enforces.
+func TestIDTLineLimitDocumented(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "SECURITY.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("| one IDT line (row) on import | %d MiB |", maxLine>>20)
+	if !strings.Contains(string(b), want) {
+		t.Errorf("SECURITY.md lacks %q", want)
+	}
+}

@@ -1,0 +1,90 @@
+package idt_test
+
+import (
+	"errors"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/idt"
+)
+
+// Exporting a table as IDT text, byte for byte what "msiinfo export" prints.
+// The lines end in CR LF; the example prints them with LF.
+func ExampleExport() {
+	db, err := msi.Open("../../testdata/sample.msi")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	var text strings.Builder
+	if err := idt.Export(&text, db, "Media", nil); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(strings.ReplaceAll(text.String(), "\r\n", "\n"))
+	// Output:
+	// DiskId	LastSequence	DiskPrompt	Cabinet	VolumeLabel	Source
+	// i2	i4	L64	S255	S32	S72
+	// Media	DiskId
+	// 1	17		#synth.cab
+}
+
+// Importing an IDT file replaces a table's rows (or creates the table), as
+// msibuild -i does; the database is then saved with Save.
+func ExampleImport() {
+	db, err := msi.Open("../../testdata/sample.msi")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	text := "Property\tValue\r\ns72\tl0\r\nProperty\tProperty\r\n" +
+		"ProductName\tRenamed product\r\nProductVersion\t2.0.0\r\n"
+	table, err := idt.Import(db, strings.NewReader(text), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	t, _ := db.Table(table)
+	for row := range t.Rows() {
+		fmt.Printf("%s = %s\n", row.Get("Property"), row.Get("Value"))
+	}
+	// db.Save("out.msi", nil) writes the result atomically.
+	// Output:
+	// ProductName = Renamed product
+	// ProductVersion = 2.0.0
+}
+
+// Exporting every table into a folder. Names that cannot be file names
+// (this package has a table called "../escaped") are skipped and reported;
+// the rest of the export is in place.
+func ExampleExportDir() {
+	db, err := msi.Open("../../testdata/crafted/valid/msi-names-escape.msi")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	dir, err := os.MkdirTemp("", "export-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	err = idt.ExportDir(filepath.Join(dir, "idt"), db)
+	if errors.Is(err, idt.ErrUnsafeName) {
+		for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+			fmt.Println("skipped:", e)
+		}
+	} else if err != nil {
+		log.Fatal(err)
+	}
+	files, _ := os.ReadDir(filepath.Join(dir, "idt"))
+	fmt.Println(len(files), "files and folders written")
+	// Output:
+	// skipped: idt: table "../escaped" cannot be written as a file: file name "../escaped" contains a path separator
+	// skipped: idt: table "..\\escaped" cannot be written as a file: file name "..\\escaped" contains a path separator
+	// skipped: idt: table "CON" cannot be written as a file: file name "CON" is a device name Windows reserves
+	// skipped: idt: table "\x1b[2Jred\x1b[0m" cannot be written as a file: file name "\x1b[2Jred\x1b[0m" contains a control character
+	// skipped: idt: table "Binary": binary cell "Binary.\x1b]0;pwned\a" cannot be written as a file: file name "Binary.\x1b]0;pwned\a" contains a control character
+	// 6 files and folders written
+}

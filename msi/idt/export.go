@@ -1,0 +1,354 @@
+package idt
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/msikit/msikit/internal/safefile"
+	"github.com/msikit/msikit/internal/safename"
+	"github.com/msikit/msikit/msi"
+)
+
+// Pseudo-tables of IDT exports: they are not tables of the database but
+// carry its summary information and codepage, as msidb and msiinfo write
+// them.
+const (
+	SummaryInformationTable = "_SummaryInformation"
+	ForceCodepageTable      = "_ForceCodepage"
+)
+
+// ErrUnsafeName is matched (with errors.Is) by the error an export gives
+// for a name from the package (a table name, a binary cell's stream name)
+// that cannot be used as a file name: one with a path separator, "..", a
+// drive letter, a control character, or a name Windows reserves.
+var ErrUnsafeName = safename.ErrUnsafe
+
+// ExportOptions controls Export. The zero value (or nil) writes only the
+// text.
+type ExportOptions struct {
+	// BinaryDir, when not "", receives the data of every non-null binary
+	// cell as the file BinaryDir/<Table>/<cell text>, where the cell text
+	// is the stream name ("Binary.Icon"): the layout msiinfo export writes
+	// and msibuild -i reads back (with BinaryDir as its working folder).
+	// The folder BinaryDir/<Table> is created if needed. Each file is written
+	// atomically (a temporary file renamed into place). A table or cell
+	// name that cannot be used as a file name (see ExportDir) stops the
+	// export with an error matching ErrUnsafeName.
+	BinaryDir string
+}
+
+// Tables returns what a full IDT export of db contains, in msiinfo
+// tables order: the pseudo-tables _SummaryInformation and _ForceCodepage,
+// then every table of the database.
+func Tables(db *msi.Database) []string {
+	return append([]string{SummaryInformationTable, ForceCodepageTable}, db.TableNames()...)
+}
+
+// Export writes table of db in IDT text format to w, byte for byte as
+// `msiinfo export FILE TABLE` writes it: tab-separated fields, CR LF line
+// ends, a header of column names, column types ("s72", "I2", "v0", ...)
+// and the table name followed by its key columns, then one line per row in
+// stored order. Integers are decimal, nulls are empty, strings are UTF-8
+// and written as they are except for the control characters the Archive
+// File Format translates (NUL, BS, HT, LF, FF and CR become 0x15, 0x1B,
+// 0x10, 0x19, 0x18 and 0x11; Import translates them back), binary cells
+// show their stream name.
+//
+// table may also be "_SummaryInformation" (the summary information
+// properties, FILETIMEs in UTC, strings in the property set's own
+// codepage) or "_ForceCodepage" (the database codepage). See
+// testdata/known-msiinfo-differences.md for the two places where msikit
+// deliberately differs from msiinfo.
+func Export(w io.Writer, db *msi.Database, table string, opts *ExportOptions) error {
+	if opts == nil {
+		opts = &ExportOptions{}
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	var err error
+	switch table {
+	case ForceCodepageTable:
+		fmt.Fprintf(bw, "\r\n\r\n%d\t%s\r\n", db.Codepage(), ForceCodepageTable)
+	case SummaryInformationTable:
+		err = exportSummary(bw, db)
+	default:
+		err = exportTable(bw, db, table, opts)
+	}
+	if err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+func exportSummary(bw *bufio.Writer, db *msi.Database) error {
+	si, err := db.SummaryInfo()
+	if err != nil {
+		return err
+	}
+	bw.WriteString("PropertyId\tValue\r\ni2\tl255\r\n_SummaryInformation\tPropertyId\r\n")
+	for _, p := range summaryProperties(si) {
+		bw.WriteString(strconv.Itoa(int(p.ID)))
+		bw.WriteByte('\t')
+		bw.WriteString(escape(p.Text()))
+		bw.WriteString("\r\n")
+	}
+	return nil
+}
+
+// summaryProperties returns the properties an IDT export lists: those
+// with a defined meaning and a text form, in property-id order.
+func summaryProperties(si *msi.SummaryInfo) []msi.Property {
+	var out []msi.Property
+	for id := msi.PIDCodepage; id <= msi.PIDSecurity; id++ {
+		if id == msi.PIDThumbnail {
+			continue
+		}
+		if p, ok := si.Get(id); ok {
+			switch p.Type {
+			case msi.PropInt16, msi.PropInt32, msi.PropString, msi.PropFiletime:
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+func exportTable(bw *bufio.Writer, db *msi.Database, table string, opts *ExportOptions) error {
+	var cell binaryCellFunc
+	if opts.BinaryDir != "" {
+		dir := opts.BinaryDir
+		cell = func(table, name string, st *io.SectionReader) error {
+			if err := os.MkdirAll(filepath.Join(dir, table), 0o777); err != nil {
+				return err
+			}
+			return safefile.Write(filepath.Join(dir, table, name), func(w io.Writer) error {
+				_, err := io.Copy(w, st)
+				return err
+			})
+		}
+	}
+	return writeTable(bw, db, table, cell, nil)
+}
+
+// A binaryCellFunc stores the data of one binary cell of table, whose text
+// (the stream name) is name, already checked with safename.Check.
+type binaryCellFunc func(table, name string, st *io.SectionReader) error
+
+// writeTable writes table as IDT text to bw and, when cell is not nil,
+// gives it the data of every non-null binary cell. A table or cell name
+// that cannot be a file name stops the export with an error matching
+// ErrUnsafeName, unless refused is not nil: then it is added to *refused
+// and the export goes on (the IDT text still names the cell).
+func writeTable(bw *bufio.Writer, db *msi.Database, table string, cell binaryCellFunc, refused *[]error) error {
+	t, err := db.Table(table)
+	if err != nil {
+		return err
+	}
+	cols := t.Columns()
+	for i, c := range cols {
+		if i > 0 {
+			bw.WriteByte('\t')
+		}
+		bw.WriteString(c.Name)
+	}
+	bw.WriteString("\r\n")
+	for i, c := range cols {
+		if i > 0 {
+			bw.WriteByte('\t')
+		}
+		bw.WriteString(c.IDTType())
+	}
+	bw.WriteString("\r\n")
+	bw.WriteString(table)
+	if !systemTable(table) {
+		// The system tables are not described in _Columns, so (like
+		// msiinfo) no key columns are listed for them.
+		for _, c := range t.KeyColumns() {
+			bw.WriteByte('\t')
+			bw.WriteString(c.Name)
+		}
+	}
+	bw.WriteString("\r\n")
+	var num [16]byte
+	for row := range t.Rows() {
+		for i := range cols {
+			if i > 0 {
+				bw.WriteByte('\t')
+			}
+			v := row.At(i)
+			switch v.Kind() {
+			case msi.KindInt:
+				bw.Write(strconv.AppendInt(num[:0], int64(v.Int()), 10))
+			case msi.KindString:
+				bw.WriteString(escape(v.Str()))
+			case msi.KindBinary:
+				name := v.Str()
+				bw.WriteString(name)
+				if cell == nil {
+					continue
+				}
+				err := safename.Check(table)
+				if err != nil {
+					return fmt.Errorf("idt: table %q: binary cells cannot be written as files: %w", table, err)
+				}
+				if err := safename.Check(name); err != nil {
+					err = fmt.Errorf("idt: table %q: binary cell %q cannot be written as a file: %w", table, name, err)
+					if refused == nil {
+						return err
+					}
+					*refused = append(*refused, err)
+					continue
+				}
+				st, err := row.OpenStream(cols[i].Name)
+				if err != nil {
+					return fmt.Errorf("idt: export %s: %w", table, err)
+				}
+				if err := cell(table, name, st); err != nil {
+					return fmt.Errorf("idt: export %s: writing %s: %w", table, name, err)
+				}
+			}
+		}
+		bw.WriteString("\r\n")
+	}
+	return nil
+}
+
+// systemTable reports whether name is one of the tables and views the
+// database engine provides rather than _Tables lists.
+func systemTable(name string) bool {
+	switch name {
+	case "_Tables", "_Columns", "_Streams", "_Storages":
+		return true
+	}
+	return false
+}
+
+// ExportDir writes each table of db as dir/<Table>.idt and the data of its
+// binary cells as the files dir/<Table>/<cell text>, the layout msiinfo
+// export writes and ImportFile and msibuild -i read back. With no
+// tables it exports everything Tables lists. dir and its parents
+// are created as needed.
+//
+// The export goes into a hidden temporary folder that is moved into place
+// once every table is written: a dir that did not exist appears complete
+// or not at all, and in an existing dir the new files appear together at
+// the end, replacing files of the same name (a symbolic link or an entry
+// of another type in the way is an error, and nothing is moved). Files are
+// not flushed to stable storage.
+//
+// Table names and binary cell names come from the package and must be
+// usable as one file name each: no path separators, "..", drive letters,
+// control characters or names Windows reserves (the rule is the same for
+// every command that writes files). A table or cell whose name is not is
+// skipped, and the rest is exported: the error returned then joins one
+// error per refused name, each matching ErrUnsafeName, and
+// errors.Is(err, ErrUnsafeName) reports that everything else is in place.
+// Any other error (a table that does not decode, a write that fails) is
+// returned alone and leaves dir as it was.
+func ExportDir(dir string, db *msi.Database, tables ...string) error {
+	if len(tables) == 0 {
+		tables = Tables(db)
+	}
+	out, err := safefile.CreateDir(dir)
+	if err != nil {
+		return fmt.Errorf("idt: %w", err)
+	}
+	defer out.Abort()
+	refused, err := exportInto(out, db, tables)
+	if err != nil {
+		return err
+	}
+	if err := out.Commit(); err != nil {
+		return fmt.Errorf("idt: %w", err)
+	}
+	return errors.Join(refused...)
+}
+
+func exportInto(out *safefile.Dir, db *msi.Database, tables []string) ([]error, error) {
+	var refused []error
+	var buf []byte
+	cell := func(table, name string, st *io.SectionReader) error {
+		rel := table + "/" + name
+		if st.Size() > 1<<20 {
+			return out.WriteFile(rel, func(w io.Writer) error {
+				_, err := io.Copy(w, st)
+				return err
+			})
+		}
+		// The usual binary cell, a few KiB: through one reused buffer.
+		if int64(cap(buf)) < st.Size() {
+			buf = make([]byte, max(st.Size(), 64<<10))
+		}
+		b := buf[:st.Size()]
+		if _, err := st.ReadAt(b, 0); err != nil && err != io.EOF {
+			return err
+		}
+		return out.WriteData(rel, b)
+	}
+	bw := bufio.NewWriterSize(nil, 64<<10)
+	for _, table := range tables {
+		err := safename.Check(table)
+		if err == nil {
+			err = safename.Check(table + ".idt")
+		}
+		if err != nil {
+			refused = append(refused, fmt.Errorf("idt: table %q cannot be written as a file: %w", table, err))
+			continue
+		}
+		err = out.WriteFile(table+".idt", func(w io.Writer) error {
+			bw.Reset(w)
+			var err error
+			switch table {
+			case ForceCodepageTable, SummaryInformationTable:
+				err = Export(bw, db, table, nil)
+			default:
+				err = writeTable(bw, db, table, cell, &refused)
+			}
+			if err != nil {
+				return err
+			}
+			return bw.Flush()
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return refused, nil
+}
+
+// Error reports a malformed IDT file: the file (when known), the line
+// (1-based) and what is wrong.
+type Error struct {
+	File string
+	Line int
+	Msg  string
+	Err  error
+}
+
+// Error formats the error as "idt: file: line N: message: cause", leaving
+// out the file, line and cause when unknown.
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("idt: ")
+	if e.File != "" {
+		b.WriteString(e.File)
+		b.WriteString(": ")
+	}
+	if e.Line > 0 {
+		fmt.Fprintf(&b, "line %d: ", e.Line)
+	}
+	b.WriteString(e.Msg)
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the underlying cause.
+func (e *Error) Unwrap() error { return e.Err }

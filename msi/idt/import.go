@@ -1,0 +1,583 @@
+package idt
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/msikit/msikit/msi"
+)
+
+// maxLine bounds one line of an IDT file (a row). Column strings are at
+// most a few KiB in practice; 8 MiB leaves room for long-string tables.
+const maxLine = 8 << 20
+
+// reader splits IDT text into lines the way msibuild reads them: lines
+// end at LF or CR, a run of line ends counts as one (so blank lines are
+// skipped), except that the very first line may be empty (the
+// _ForceCodepage form starts with a blank line). Trailing NUL bytes at the
+// end of the file are ignored.
+type reader struct {
+	br    *bufio.Reader
+	line  int // number of the line returned last (1-based, physical)
+	first bool
+	eof   bool
+	name  string
+	buf   []byte // the last line; next overwrites it
+}
+
+func newReader(r io.Reader, name string) *reader {
+	return &reader{br: bufio.NewReaderSize(r, 64<<10), first: true, name: name}
+}
+
+func (r *reader) errorf(format string, args ...any) error {
+	return &Error{File: r.name, Line: r.line, Msg: fmt.Sprintf(format, args...)}
+}
+
+// next returns the next line without its terminator, or io.EOF. The line
+// is valid until the next call.
+func (r *reader) next() ([]byte, error) {
+	for {
+		if r.eof {
+			return nil, io.EOF
+		}
+		line := r.buf[:0]
+		for {
+			chunk, err := r.br.ReadSlice('\n')
+			if len(line)+len(chunk) > maxLine {
+				return nil, r.errorf("line longer than %d bytes", maxLine)
+			}
+			if need := len(line) + len(chunk); need > cap(line) {
+				// Double, so a long line costs at most twice its size.
+				grown := make([]byte, len(line), max(need, 2*cap(line)))
+				copy(grown, line)
+				line = grown
+			}
+			line = append(line, chunk...)
+			if err == bufio.ErrBufferFull {
+				continue
+			}
+			if err == io.EOF {
+				r.eof = true
+				// msibuild drops NUL bytes at the very end of the file.
+				line = bytes.TrimRight(line, "\x00")
+				break
+			}
+			if err != nil {
+				return nil, &Error{File: r.name, Line: r.line + 1, Msg: "read failed", Err: err}
+			}
+			break
+		}
+		r.buf = line // reused for the next line
+		r.line++
+		line = bytes.TrimRight(line, "\r\n")
+		// A CR inside a line ends it too; the rest is a further line.
+		if i := bytes.IndexByte(line, '\r'); i >= 0 {
+			rest := bytes.TrimLeft(line[i:], "\r")
+			line = line[:i]
+			if len(rest) > 0 {
+				return nil, r.errorf("bare CR inside a line")
+			}
+		}
+		first := r.first
+		r.first = false
+		if len(line) == 0 && !first {
+			if r.eof {
+				return nil, io.EOF
+			}
+			continue
+		}
+		if len(line) == 0 && r.eof && first {
+			return nil, io.EOF
+		}
+		return line, nil
+	}
+}
+
+// splitFields splits a line at tabs and undoes the Archive File
+// Format's control character translation (see unescape). A raw NUL
+// byte, which the translation never writes, stands for LF, as in files
+// some msidb versions wrote.
+func splitFields(line []byte) []string {
+	return appendFields(nil, string(line))
+}
+
+// appendFields is splitFields for a line already in a string,
+// appending to fields: the fields are substrings of line (one allocation
+// per line, not per field) unless they hold escapes.
+func appendFields(fields []string, line string) []string {
+	for {
+		i := strings.IndexByte(line, '\t')
+		f := line
+		if i >= 0 {
+			f = line[:i]
+		}
+		if strings.IndexByte(f, 0) >= 0 {
+			f = strings.ReplaceAll(f, "\x00", "\n")
+		}
+		fields = append(fields, unescape(f))
+		if i < 0 {
+			return fields
+		}
+		line = line[i+1:]
+	}
+}
+
+// ImportFile imports one IDT file into db, as msibuild -i does, and
+// returns the table's name: see Import. Binary cells name
+// files in the folder <Table> beside the IDT file. Symbolic links there
+// (the folder <Table> itself or a cell's file) are refused, so that an IDT
+// file cannot pull a file from elsewhere into the package.
+func ImportFile(db *msi.Database, name string) (table string, err error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	return importIDT(db, f, noLinkFS(filepath.Dir(name)), name)
+}
+
+// errSymlink is the reason noLinkFS refuses a path.
+var errSymlink = errors.New("is a symbolic link (refused: binary cells are read from regular files in the folder)")
+
+// noLinkFS is the file system of the folder dir, like os.DirFS, except that
+// a path through a symbolic link (any element) does not open.
+type noLinkFS string
+
+func (dir noLinkFS) check(name string) (string, fs.FileInfo, error) {
+	if !fs.ValidPath(name) {
+		return "", nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	p := string(dir)
+	var fi fs.FileInfo
+	for _, elem := range strings.Split(name, "/") {
+		if elem == "." {
+			continue
+		}
+		p = filepath.Join(p, elem)
+		var err error
+		if fi, err = os.Lstat(p); err != nil {
+			return "", nil, err
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			return "", nil, &fs.PathError{Op: "open", Path: name, Err: errSymlink}
+		}
+	}
+	return p, fi, nil
+}
+
+// Open opens name after checking that no element of it is a symbolic link;
+// the file opened must be the one checked.
+func (dir noLinkFS) Open(name string) (fs.File, error) {
+	p, fi, err := dir.check(name)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	if fi != nil {
+		if got, err := f.Stat(); err != nil || !os.SameFile(fi, got) {
+			f.Close()
+			return nil, &fs.PathError{Op: "open", Path: name, Err: errors.New("changed while being opened")}
+		}
+	}
+	return f, nil
+}
+
+// Stat is Open's check without opening.
+func (dir noLinkFS) Stat(name string) (fs.FileInfo, error) {
+	_, fi, err := dir.check(name)
+	if err != nil {
+		return nil, err
+	}
+	if fi == nil {
+		return os.Stat(string(dir))
+	}
+	return fi, nil
+}
+
+// Import imports one table into db from IDT text (the format Export and
+// msidb write), with the semantics of msibuild -i, and returns the name of
+// the table it imported:
+//
+//   - A table the database lacks is created from the header: column
+//     names, types ("s72", "L255", "i2", "I4", "v0", ...) and the key
+//     columns named on the third line.
+//   - An existing table keeps its columns; all its rows are replaced by
+//     the rows of the file (values by position; the file's types must
+//     agree with the table's).
+//   - Empty fields are null. Binary ("v") cells name a file, read from
+//     files as "<Table>/<cell>", that becomes the row's stream.
+//   - The names Windows Installer reserves (_Tables, _Columns, _Streams,
+//     _Storages, _TransformView, and _StringPool and _StringData, whose
+//     table would overwrite the string pool) are refused; _Validation is
+//     an ordinary table.
+//   - "_SummaryInformation" sets the listed summary information
+//     properties ("PropertyId<TAB>Value" rows; times as
+//     "YYYY/MM/DD hh:mm:ss" UTC; strings taken as bytes in the property
+//     set's codepage), and "_ForceCodepage" sets the database codepage.
+//
+// Unlike msibuild, malformed input is refused with an *Error rather
+// than guessed at: a row with too few or too many fields, an integer that
+// does not parse, a header that does not describe a table. The database is
+// changed only when the whole file is valid (a row the table refuses, such
+// as a duplicate key, stops the import with the rows before it applied).
+func Import(db *msi.Database, r io.Reader, files fs.FS) (table string, err error) {
+	return importIDT(db, r, files, "")
+}
+
+type header struct {
+	names, types, labels []string
+}
+
+func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string) (string, error) {
+	r := newReader(rd, name)
+	var lines [3][]string
+	for i := range lines {
+		line, err := r.next()
+		if err == io.EOF {
+			if i == 2 {
+				// "_ForceCodepage" files have nothing after the codepage line.
+				lines[2] = []string{""}
+				break
+			}
+			return "", &Error{File: name, Line: r.line, Msg: "missing header line " + strconv.Itoa(i+1)}
+		}
+		if err != nil {
+			return "", err
+		}
+		lines[i] = splitFields(line)
+	}
+	h := header{names: lines[0], types: lines[1], labels: lines[2]}
+	if len(h.names) == 1 && h.names[0] == "" && len(h.labels) == 1 && h.labels[0] == "" &&
+		len(h.types) == 2 && h.types[1] == ForceCodepageTable {
+		cp, err := strconv.Atoi(strings.TrimSpace(h.types[0]))
+		if err != nil || cp < 0 {
+			return "", &Error{File: name, Line: 2, Msg: fmt.Sprintf("bad codepage %q", h.types[0])}
+		}
+		return ForceCodepageTable, db.SetCodepage(cp)
+	}
+	if len(h.names) != len(h.types) {
+		return "", &Error{File: name, Line: 2, Msg: fmt.Sprintf("%d column names but %d column types", len(h.names), len(h.types))}
+	}
+	table := h.labels[0]
+	if table == "" {
+		return "", &Error{File: name, Line: 3, Msg: "no table name"}
+	}
+	if !validName(table) {
+		return "", &Error{File: name, Line: 3, Msg: fmt.Sprintf("bad table name %q", table)}
+	}
+	for _, c := range h.names {
+		if !validName(c) {
+			return "", &Error{File: name, Line: 1, Msg: fmt.Sprintf("bad column name %q", c)}
+		}
+	}
+	if table == SummaryInformationTable {
+		return SummaryInformationTable, importSummary(db, r, h)
+	}
+	cols := make([]msi.Column, len(h.names))
+	for i := range h.names {
+		c, err := msi.ParseIDTType(h.types[i])
+		if err != nil {
+			return "", &Error{File: name, Line: 2, Msg: fmt.Sprintf("column %q", h.names[i]), Err: err}
+		}
+		c.Name = h.names[i]
+		c.Number = i + 1
+		cols[i] = c
+	}
+	for _, k := range h.labels[1:] {
+		found := false
+		for i := range cols {
+			if cols[i].Name == k {
+				cols[i].Key = true
+				found = true
+			}
+		}
+		if !found {
+			return "", &Error{File: name, Line: 3, Msg: fmt.Sprintf("key column %q is not a column", k)}
+		}
+	}
+	exists := db.HasTable(table)
+	load, err := db.LoadRows(table, cols)
+	if err != nil {
+		var ve *msi.ValueError
+		if errors.As(err, &ve) {
+			return "", &Error{File: name, Line: 3, Msg: fmt.Sprintf("table %s cannot be imported: %s", table, ve.Reason)}
+		}
+		return "", err
+	}
+	if exists {
+		have := load.Columns()
+		if len(have) != len(cols) {
+			return "", &Error{File: name, Line: 1, Msg: fmt.Sprintf("table %s has %d columns, the file %d", table, len(have), len(cols))}
+		}
+		for i := range have {
+			if class(have[i]) != class(cols[i]) {
+				return "", &Error{File: name, Line: 2, Msg: fmt.Sprintf("column %d (%s) is %s in table %s but %s in the file",
+					i+1, have[i].Name, have[i].IDTType(), table, cols[i].IDTType())}
+			}
+		}
+		cols = have
+	}
+	// Rows are checked and converted to cells as they are read
+	// (msi.RowLoader): memory grows with the cells and the new strings,
+	// not with the text. Nothing changes in the table before the whole
+	// file has been read. A row the table refuses (a null in a non-null
+	// column, a string too long...) is remembered: the rows before it
+	// are applied, as if inserted one by one, once the rest of the file
+	// has parsed.
+	type binCell struct {
+		row  int
+		file string
+	}
+	var (
+		rowNum  int // rows read
+		bins    []binCell
+		refused error // the first row the table refuses
+		fields  []string
+		vals    = make([]msi.Value, len(cols))
+	)
+	for {
+		line, err := r.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", err
+		}
+		fields = appendFields(fields[:0], string(line))
+		if len(fields) != len(cols) {
+			return "", r.errorf("%d fields, table %s has %d columns", len(fields), table, len(cols))
+		}
+		clear(vals)
+		for i, s := range fields {
+			if s == "" {
+				continue
+			}
+			switch cols[i].Type {
+			case msi.ColInt16, msi.ColInt32:
+				n, ok := parseInt32(s)
+				if !ok {
+					return "", r.errorf("column %s: %q is not an integer", cols[i].Name, s)
+				}
+				vals[i] = msi.IntValue(n)
+			case msi.ColBinary:
+				if !fs.ValidPath(table+"/"+s) || strings.Contains(s, "/") {
+					return "", r.errorf("column %s: %q is not a file name", cols[i].Name, s)
+				}
+				if files == nil {
+					return "", r.errorf("column %s: binary cell %q but no folder to read it from", cols[i].Name, s)
+				}
+				vals[i] = msi.BinaryValue()
+				bins = append(bins, binCell{row: rowNum, file: path.Join(table, s)})
+			default:
+				vals[i] = msi.StrValue(s)
+			}
+		}
+		rowNum++
+		if refused == nil {
+			refused = load.Add(vals) // after a refusal, only parsing the rest
+		}
+	}
+	// Check the binary files exist before changing anything.
+	for _, b := range bins {
+		fi, err := fs.Stat(files, b.file)
+		if err != nil {
+			return "", &Error{File: name, Msg: "binary cell", Err: err}
+		}
+		if !fi.Mode().IsRegular() {
+			return "", &Error{File: name, Msg: fmt.Sprintf("binary cell file %s is not a regular file", b.file)}
+		}
+	}
+	if len(bins) == 0 && load.Unchanged() {
+		return table, nil // the file holds the table's rows: nothing changes
+	}
+	t, applied, err := load.Commit()
+	if t == nil {
+		return table, err
+	}
+	for _, b := range bins {
+		if b.row >= applied {
+			break
+		}
+		if err := setStreamFromFile(db, t.Row(b.row), files, b.file); err != nil {
+			return table, &Error{File: name, Msg: "binary cell", Err: err}
+		}
+	}
+	if err != nil {
+		return table, err
+	}
+	return table, refused
+}
+
+// parseInt32 parses a decimal integer as strconv.ParseInt(s, 10, 32)
+// does, without allocating.
+func parseInt32(s string) (int32, bool) {
+	i, neg := 0, false
+	if len(s) > 0 && (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-'
+		i = 1
+	}
+	if i == len(s) {
+		return 0, false
+	}
+	var n int64
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		if n = n*10 + int64(c-'0'); n > 1<<31 {
+			return 0, false
+		}
+	}
+	if neg {
+		n = -n
+	}
+	if n < math.MinInt32 || n > math.MaxInt32 {
+		return 0, false
+	}
+	return int32(n), true
+}
+
+// validName reports whether s can name a table or column: valid UTF-8
+// without control characters (names are stored in the string pool and, for
+// tables, in a stream name).
+func validName(s string) bool {
+	if s == "" || !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// class groups column types the way an IDT type letter does.
+func class(c msi.Column) byte {
+	switch c.Type {
+	case msi.ColInt16, msi.ColInt32:
+		return 'i'
+	case msi.ColBinary:
+		return 'v'
+	}
+	return 's'
+}
+
+// setStreamFromFile stores file as the stream of row. The file is read
+// when the database is written, never buffered whole.
+func setStreamFromFile(db *msi.Database, row msi.Row, files fs.FS, file string) error {
+	fi, err := fs.Stat(files, file)
+	if err != nil {
+		return err
+	}
+	return db.SetStream(row.StreamName(), &lazyFile{fsys: files, name: file, size: fi.Size()}, fi.Size())
+}
+
+// lazyFile is an io.ReaderAt over a file of an fs.FS that is opened on
+// the first read and closed once the last byte has been read, so that
+// importing thousands of binary cells does not hold thousands of open
+// files until the database is written.
+type lazyFile struct {
+	mu   sync.Mutex
+	fsys fs.FS
+	name string
+	size int64
+	f    fs.File
+	ra   io.ReaderAt
+}
+
+func (l *lazyFile) ReadAt(p []byte, off int64) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.ra == nil {
+		f, err := l.fsys.Open(l.name)
+		if err != nil {
+			return 0, err
+		}
+		ra, ok := f.(io.ReaderAt)
+		if !ok {
+			f.Close()
+			return 0, fmt.Errorf("idt: %s: file system gives no random access", l.name)
+		}
+		l.f, l.ra = f, ra
+	}
+	n, err := l.ra.ReadAt(p, off)
+	if off+int64(n) >= l.size || (err != nil && err != io.EOF) {
+		l.f.Close()
+		l.f, l.ra = nil, nil
+	}
+	return n, err
+}
+
+// importSummary applies a _SummaryInformation IDT body: rows of
+// (PropertyId, Value) pairs.
+func importSummary(db *msi.Database, r *reader, h header) error {
+	si, err := db.SummaryInfo()
+	if err != nil {
+		return err
+	}
+	if len(h.names)%2 != 0 {
+		return &Error{File: r.name, Line: 1, Msg: "_SummaryInformation needs PropertyId/Value column pairs"}
+	}
+	for {
+		line, err := r.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		f := splitFields(line)
+		if len(f) != len(h.names) {
+			return r.errorf("%d fields, want %d", len(f), len(h.names))
+		}
+		for j := 0; j+1 < len(f); j += 2 {
+			pid, err := strconv.ParseUint(strings.TrimSpace(f[j]), 10, 32)
+			id := msi.PropertyID(pid)
+			if err != nil || id.Type() == msi.PropEmpty || id == msi.PIDThumbnail {
+				return r.errorf("unknown summary information property %q", f[j])
+			}
+			v := f[j+1]
+			switch id.Type() {
+			case msi.PropInt16, msi.PropInt32:
+				n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 32)
+				if err != nil {
+					return r.errorf("property %s: %q is not an integer", id, v)
+				}
+				if id == msi.PIDCodepage {
+					// Strings stay as stored bytes, as msibuild keeps them.
+					si.SetRawCodepage(int(n))
+				} else if err := si.SetInt(id, int32(n)); err != nil {
+					return r.errorf("%v", err)
+				}
+			case msi.PropFiletime:
+				ft, err := msi.ParseFiletime(strings.TrimSpace(v))
+				if err != nil {
+					return r.errorf("property %s: %v", id, err)
+				}
+				si.SetFiletime(id, ft)
+			case msi.PropString:
+				if err := si.SetRawString(id, []byte(v)); err != nil {
+					return r.errorf("%v", err)
+				}
+			}
+		}
+	}
+	return db.SetSummaryInfo(si)
+}

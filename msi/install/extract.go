@@ -1,0 +1,747 @@
+package install
+
+import (
+	"errors"
+	"fmt"
+	"github.com/msikit/msikit/msi"
+	"io"
+	"iter"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/msikit/msikit/cab"
+	"github.com/msikit/msikit/internal/safefile"
+	"github.com/msikit/msikit/internal/safename"
+)
+
+// An File is a File table row resolved to its place in the install
+// layout.
+type File struct {
+	Key       string // File table key (also the file's name in its cabinet)
+	Component string // Component_
+	Directory string // the component's Directory_
+	Name      string // long file name (from "short|long")
+	// Path is where the file goes below the extraction root,
+	// slash-separated. It is unique among the package's files, compared
+	// case-insensitively as on Windows, and every element is a name
+	// Windows and POSIX systems can create (internal/safename's rule).
+	// Normally it is the install path: the Directory chain's target names
+	// (standard folders such as ProgramFilesFolder map to names like
+	// "Program Files (x86)", see StandardFolder and Layout) and Name;
+	// Placement says when it is not. Empty when Err is set.
+	Path      string
+	Placement Placement
+	// DuplicateOf is, for Placement BesideDuplicate, the File key of the
+	// earlier row that has this row's install path.
+	DuplicateOf string
+	// SourcePath is where an uncompressed copy lives below the package's
+	// folder (an administrative image or uncompressed media), from the
+	// Directory chain's source names; long or short names as the summary
+	// information says. Empty when no usable source path exists (a source
+	// name that is unsafe, an unresolvable chain).
+	SourcePath string
+	Size       int64 // FileSize
+	Sequence   int   // File.Sequence: the file's position across the media
+	Attributes int   // File.Attributes bits (msidbFileAttributes*)
+	// Cabinet is the Media table's Cabinet value for the file's sequence
+	// ("#x.cab" embedded, "x.cab" beside the package), "" when no Media
+	// row with a cabinet covers it.
+	Cabinet string
+	// Compressed reports whether the file is expected in a cabinet, from
+	// the summary information's source flags and the file's attributes.
+	Compressed bool
+	// Err says why the file has no Path: a name on its way that is not
+	// safe to create (matching ErrUnsafePath). Such files are refused.
+	Err error
+}
+
+// Files resolves the File rows of db to their paths, source paths and
+// cabinets, as Extract places them, and returns an iterator over them:
+// every row in File table order, or only the rows opts.Keys names (opts
+// may be nil; its Layout and Keys are used, its other fields are not).
+// Problems with single rows are reported in File.Err; the error is
+// non-nil only when a needed table cannot be read. A package without a
+// File table (a patch) has no install files.
+//
+// The Directory tree is resolved before Files returns, in time and memory
+// linear in the package's rows; each path is joined only when the
+// iteration reaches its file, so iterating costs no memory beyond the
+// File yielded (a new one each time), however many files there are.
+func Files(db *msi.Database, opts *Options) (iter.Seq[*File], error) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	lay, err := newLayout(db, opts.Layout)
+	if err != nil {
+		return nil, err
+	}
+	var want map[string]bool
+	if len(opts.Keys) > 0 {
+		want = make(map[string]bool, len(opts.Keys))
+		for _, k := range opts.Keys {
+			want[k] = true
+		}
+	}
+	return func(yield func(*File) bool) {
+		for i := range lay.files {
+			if want == nil || want[lay.files[i].key] {
+				f := lay.installFile(i)
+				if !yield(&f) {
+					return
+				}
+			}
+		}
+	}, nil
+}
+
+// Options configures Files and Extract. The zero value extracts
+// every file in the 64-bit Windows layout, looking for external cabinets
+// and uncompressed files in the package's folder, without a size limit.
+type Options struct {
+	// SourceDir is the folder of external cabinets and uncompressed
+	// source files; "" means the folder of the file given to Open.
+	SourceDir string
+	// Keys restricts extraction to these File keys; empty means all.
+	Keys []string
+	// Layout chooses the folders the standard folder properties stand
+	// for (LayoutX64, the zero value, or LayoutX86).
+	Layout Layout
+	// MaxBytes, if positive, bounds the bytes Extract passes to its
+	// callback: when the selected files' FileSize values add up to more,
+	// Extract passes none of them; when the files delivered would exceed
+	// it anyway (cabinet members no File row lists), it stops before the
+	// one that would. Either way it returns a *SizeLimitError.
+	MaxBytes int64
+}
+
+// ErrTooLarge is matched by the *SizeLimitError Extract returns when the
+// package's files add up to more than Options.MaxBytes.
+var ErrTooLarge = errors.New("install: files exceed the size limit")
+
+// A SizeLimitError reports that the files to extract add up to more than
+// Options.MaxBytes.
+type SizeLimitError struct {
+	Limit int64 // Options.MaxBytes
+	Size  int64 // bytes the files add up to, at least
+}
+
+// Error formats the error as "install: files add up to at least N bytes, more
+// than the limit of M".
+func (e *SizeLimitError) Error() string {
+	return fmt.Sprintf("install: files add up to at least %d bytes, more than the limit of %d", e.Size, e.Limit)
+}
+
+// Is reports whether target is ErrTooLarge.
+func (e *SizeLimitError) Is(target error) bool { return target == ErrTooLarge }
+
+// ErrCabinetMissing is matched by the *CabinetError of a cabinet that
+// could not be found (an external cabinet absent from the source folder,
+// an embedded one whose stream is missing), and by the failures of the
+// files expected in it.
+var ErrCabinetMissing = errors.New("install: cabinet not found")
+
+// A CabinetError reports a cabinet Extract could not read: missing, or
+// with a header that cannot be read.
+type CabinetError struct {
+	Name    string // as the Media table names it ("#x.cab" for an embedded cabinet)
+	Missing bool   // the cabinet was not found (errors.Is(e, ErrCabinetMissing))
+	// Files counts the selected files expected in the cabinet that were
+	// not found anywhere else (an uncompressed copy); each is also in
+	// Report.Failed, with this error.
+	Files int
+	Err   error // why: the open or format error
+}
+
+// Error formats the error as `install: cabinet "x.cab" not found: cause` or
+// `install: cabinet "x.cab": cause`.
+func (e *CabinetError) Error() string {
+	if e.Missing {
+		return fmt.Sprintf("install: cabinet %q not found: %v", e.Name, e.Err)
+	}
+	return fmt.Sprintf("install: cabinet %q: %v", e.Name, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *CabinetError) Unwrap() error { return e.Err }
+
+// Is reports whether target is ErrCabinetMissing and the cabinet was not
+// found.
+func (e *CabinetError) Is(target error) bool { return e.Missing && target == ErrCabinetMissing }
+
+// A FileError reports a file Extract could not deliver, and why: its
+// cabinet is missing or unreadable (Err is then the *CabinetError), its
+// data fails to decode, its path is refused (ErrUnsafePath), a key given
+// in Options.Keys names no File row.
+type FileError struct {
+	// Key is the File key, or for a cabinet member no File row names,
+	// its name in the cabinet.
+	Key string
+	// Cabinet names the cabinet the file was read from or expected in,
+	// as the Media table does, or "".
+	Cabinet string
+	Err     error
+}
+
+// Error formats the error as `install: File "KEY": cause`, adding the
+// cabinet when the cause does not name it.
+func (e *FileError) Error() string {
+	var ce *CabinetError
+	if e.Cabinet != "" && !errors.As(e.Err, &ce) {
+		return fmt.Sprintf("install: File %q (cabinet %q): %v", e.Key, e.Cabinet, e.Err)
+	}
+	return fmt.Sprintf("install: File %q: %v", e.Key, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *FileError) Unwrap() error { return e.Err }
+
+// An Report says what Extract did and what it could not do.
+type Report struct {
+	Extracted int // files passed to the callback
+	// EmptyCabinets names cabinets holding no files.
+	EmptyCabinets []string
+	// MissingCabinets lists the cabinets that could not be found or
+	// read, each once, with the number of files expected in it.
+	MissingCabinets []*CabinetError
+	// Failed lists the files whose contents were not found or could not
+	// be decoded, and those refused (unsafe names), sorted by key.
+	Failed []*FileError
+	// Warnings describe files placed away from their install path (see
+	// Placement), one per Directory for files below a Directory id and
+	// one per file for duplicates. Such files were still delivered.
+	Warnings []string
+	// Unlisted counts cabinet files matching no File row (as in patches
+	// and transforms); they are passed to the callback with Key set to
+	// their cabinet name and Path "<cabinet>/<name>".
+	Unlisted int
+}
+
+// Problems reports whether anything was left out.
+func (r *Report) Problems() bool {
+	return len(r.MissingCabinets) > 0 || len(r.Failed) > 0
+}
+
+// errNoFileRow is the cause of a failure for a key in Options.Keys
+// that names no File row.
+var errNoFileRow = errors.New("no such File row")
+
+// Extract decodes the package's files and calls fn with each one's
+// resolved File and contents, cabinet by cabinet, each cabinet's
+// files in order, and the cabinets of a set one after the other (so every
+// folder is decoded once). Files of embedded cabinets, external cabinets
+// (in Options.SourceDir, by default beside the package) and
+// uncompressed source files (administrative images) are all covered. The
+// reader passed to fn is valid only during the call and yields exactly
+// Size bytes or fails.
+//
+// Extract returns an error only when fn does, the files exceed
+// Options.MaxBytes (a *SizeLimitError) or the database cannot be
+// read; everything else (missing cabinets, empty cabinets, undecodable
+// files, refused paths) is listed in the report, so one bad file does not
+// stop the rest. Every file whose contents are found is delivered at a
+// Path: files whose install path cannot be used are placed elsewhere, as
+// Placement describes, with a warning in the report.
+//
+// Time and memory are linear in the package: the Directory tree is
+// resolved once and paths are joined one at a time, a cabinet named by
+// many Media rows is read once, and a folder that fails to decode is not
+// decoded again for its later files.
+func Extract(db *msi.Database, opts *Options, fn func(f *File, r io.Reader) error) (*Report, error) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	srcDir := opts.SourceDir
+	if srcDir == "" && db.Path() != "" {
+		srcDir = filepath.Dir(db.Path())
+	}
+	lay, err := newLayout(db, opts.Layout)
+	if err != nil {
+		return nil, err
+	}
+	x := &extraction{db: db, lay: lay, fn: fn, maxBytes: opts.MaxBytes, srcDir: srcDir,
+		rep: &Report{}, byKey: make(map[string]int, len(lay.files)), done: make([]bool, len(lay.files)),
+		missing: map[string]*CabinetError{}, unlistedTaken: map[string]bool{}}
+	for i := range lay.files {
+		if _, dup := x.byKey[lay.files[i].key]; !dup {
+			x.byKey[lay.files[i].key] = i
+		}
+	}
+	if len(opts.Keys) > 0 {
+		x.want = map[string]bool{}
+		for _, k := range opts.Keys {
+			x.want[k] = true
+			if _, ok := x.byKey[k]; !ok {
+				x.rep.Failed = append(x.rep.Failed, &FileError{Key: k, Err: errNoFileRow})
+			}
+		}
+	}
+	if x.maxBytes > 0 {
+		var total int64
+		for i := range lay.files {
+			if x.selected(i) && lay.files[i].err == nil {
+				total += lay.files[i].size
+			}
+		}
+		if total > x.maxBytes {
+			return x.rep, &SizeLimitError{Limit: x.maxBytes, Size: total}
+		}
+	}
+	defer x.close()
+	if err := x.cabinets(); err != nil {
+		x.finish()
+		return x.rep, err
+	}
+	if err := x.uncompressed(); err != nil {
+		x.finish()
+		return x.rep, err
+	}
+	x.finish()
+	return x.rep, nil
+}
+
+// extraction is the state of one Extract call.
+type extraction struct {
+	db       *msi.Database
+	lay      *layout
+	fn       func(*File, io.Reader) error
+	maxBytes int64
+	srcDir   string
+	rep      *Report
+	want     map[string]bool // selected keys; nil means all
+	byKey    map[string]int  // File key → index in lay.files
+	done     []bool          // delivered or failed
+	missing  map[string]*CabinetError
+	closers  []io.Closer
+
+	delivered     int64 // bytes passed to fn
+	unlistedTaken map[string]bool
+	// Files delivered away from their install path, for the warnings.
+	under    map[int32]int  // pseudo-root or long-path node → files
+	longPath map[int32]bool // nodes of files too long for their install path
+	noComp   map[string]int // missing component → files
+	dups     []int          // files placed beside a duplicate
+}
+
+func (x *extraction) selected(i int) bool {
+	return x.want == nil || x.want[x.lay.files[i].key]
+}
+
+func (x *extraction) close() {
+	for _, c := range x.closers {
+		c.Close()
+	}
+}
+
+// fail records file i as not delivered.
+func (x *extraction) fail(i int, cabinet string, err error) {
+	x.rep.Failed = append(x.rep.Failed, &FileError{Key: x.lay.files[i].key, Cabinet: cabinet, Err: err})
+	x.done[i] = true
+}
+
+// deliver passes one file to fn, enforcing MaxBytes. An error it returns
+// stops Extract.
+func (x *extraction) deliver(f *File, r io.Reader) error {
+	if x.maxBytes > 0 && x.delivered+f.Size > x.maxBytes {
+		return &SizeLimitError{Limit: x.maxBytes, Size: x.delivered + f.Size}
+	}
+	x.delivered += f.Size
+	return x.fn(f, r)
+}
+
+// placed notes where file i went, for the warnings.
+func (x *extraction) placed(i int) {
+	f := &x.lay.files[i]
+	switch {
+	case f.noComp:
+		if x.noComp == nil {
+			x.noComp = map[string]int{}
+		}
+		x.noComp[f.comp]++
+	case f.placement == UnderDirectoryID:
+		if x.under == nil {
+			x.under, x.longPath = map[int32]int{}, map[int32]bool{}
+		}
+		n := f.dir
+		if f.longPath {
+			x.longPath[n] = true
+		} else {
+			n = x.lay.nodes[f.dir].pseudo
+		}
+		x.under[n]++
+	case f.placement == BesideDuplicate:
+		x.dups = append(x.dups, i)
+	}
+}
+
+// finish sorts the report and writes the warnings.
+func (x *extraction) finish() {
+	rep := x.rep
+	sort.SliceStable(rep.Failed, func(i, j int) bool { return rep.Failed[i].Key < rep.Failed[j].Key })
+	files := func(n int) string {
+		if n == 1 {
+			return "1 file"
+		}
+		return strconv.Itoa(n) + " files"
+	}
+	var w []string
+	for n, count := range x.under {
+		d := &x.lay.nodes[n]
+		switch {
+		case x.longPath[n]:
+			w = append(w, fmt.Sprintf("Directory %q: install path longer than %d characters (MAX_PATH), which Windows Installer cannot install: %s placed below %q", d.key, MaxPathUnits, files(count), d.key+"/"))
+		case d.missing:
+			w = append(w, fmt.Sprintf("Directory %q is not in the Directory table: %s placed below %q", d.key, files(count), d.key+"/"))
+		default:
+			w = append(w, fmt.Sprintf("Directory %q: its Directory_Parent chain loops: %s placed below %q", d.key, files(count), d.key+"/"))
+		}
+	}
+	for c, count := range x.noComp {
+		w = append(w, fmt.Sprintf("component %q is not in the Component table: %s placed below %q", c, files(count), c+"/"))
+	}
+	sort.Strings(w)
+	for _, i := range x.dups {
+		f := &x.lay.files[i]
+		w = append(w, fmt.Sprintf("File %q: install path %q is also File %q's: placed at %q", f.key, x.lay.installPath(i), x.lay.files[f.dupOf].key, x.lay.path(i)))
+	}
+	rep.Warnings = w
+}
+
+// cabinets extracts the files of every cabinet the package names or
+// embeds.
+func (x *extraction) cabinets() error {
+	db := x.db
+	cabs, err := Cabinets(db)
+	if err != nil {
+		return err
+	}
+	// Sibling cabinets of a set: embedded streams first, then files.
+	cabOpts := &cab.ReaderOptions{OpenCabinet: func(name string) (io.ReaderAt, int64, error) {
+		if st, err := db.OpenStream(name); err == nil {
+			return st, st.Size(), nil
+		}
+		f, size, err := safefile.OpenBeside(x.srcDir, name)
+		if err != nil {
+			return nil, 0, err
+		}
+		x.closers = append(x.closers, f)
+		return f, size, nil
+	}}
+	type entry struct {
+		label string
+		r     *cab.Reader
+		done  bool
+	}
+	var entries []*entry
+	byName := map[string]*entry{} // lower-cased name without "#"
+	opened := map[string]bool{}   // by label: Media rows may repeat a cabinet
+	for _, c := range cabs {
+		label := c.Name
+		if c.Embedded {
+			label = "#" + c.Stream
+		}
+		if opened[label] {
+			continue
+		}
+		opened[label] = true
+		var ra io.ReaderAt
+		var size int64
+		switch {
+		case c.Embedded && c.Reader == nil && c.Err != nil:
+			_, serr := db.OpenStream(c.Stream)
+			x.cabinetError(label, serr != nil, c.Err)
+			continue
+		case c.Embedded:
+			st, err := db.OpenStream(c.Stream)
+			if err != nil {
+				x.cabinetError(label, true, err)
+				continue
+			}
+			ra, size = st, st.Size()
+		default:
+			f, n, err := safefile.OpenBeside(x.srcDir, c.Name)
+			if err != nil {
+				x.cabinetError(label, true, err)
+				continue
+			}
+			x.closers = append(x.closers, f)
+			ra, size = f, n
+		}
+		r, err := cab.NewReaderOptions(ra, size, cabOpts)
+		if err != nil {
+			x.cabinetError(label, false, err)
+			continue
+		}
+		if len(r.Files) == 0 {
+			x.rep.EmptyCabinets = append(x.rep.EmptyCabinets, label)
+			continue
+		}
+		e := &entry{label: label, r: r}
+		entries = append(entries, e)
+		byName[strings.ToLower(strings.TrimPrefix(label, "#"))] = e
+	}
+	// Read the cabinets of a set one after the other, from its first, so
+	// that a folder running through them is decoded once (cab.Reader.Next
+	// shares the decoders), whatever order the Media table lists them in.
+	next := func(e *entry) *entry {
+		if e.r.NextCabinet == "" {
+			return nil
+		}
+		return byName[strings.ToLower(e.r.NextCabinet)]
+	}
+	hasPrev := map[*entry]bool{}
+	for _, e := range entries {
+		if n := next(e); n != nil && n != e {
+			hasPrev[n] = true
+		}
+	}
+	run := func(e *entry) error {
+		for e != nil && !e.done {
+			e.done = true
+			if err := x.cabinet(e.label, e.r); err != nil {
+				return err
+			}
+			n := next(e)
+			if n == nil || n.done {
+				return nil
+			}
+			r, err := e.r.Next()
+			if err != nil {
+				return nil // read it on its own
+			}
+			n.r = r
+			e = n
+		}
+		return nil
+	}
+	for _, e := range entries {
+		if !hasPrev[e] {
+			if err := run(e); err != nil {
+				return err
+			}
+		}
+	}
+	for _, e := range entries {
+		if err := run(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cabinetError records a cabinet that could not be read.
+func (x *extraction) cabinetError(label string, missing bool, err error) {
+	ce := &CabinetError{Name: label, Missing: missing, Err: err}
+	x.rep.MissingCabinets = append(x.rep.MissingCabinets, ce)
+	x.missing[label] = ce
+}
+
+// cabinet extracts the files of one cabinet in folder order, then offset
+// order: one pass per folder.
+func (x *extraction) cabinet(label string, r *cab.Reader) error {
+	list := make([]*cab.File, 0, len(r.Files))
+	for _, cf := range r.Files {
+		if !cf.ContinuedFromPrev() {
+			list = append(list, cf)
+		}
+	}
+	sort.SliceStable(list, func(i, j int) bool {
+		if list[i].Folder() != list[j].Folder() {
+			return list[i].Folder().Index() < list[j].Folder().Index()
+		}
+		return list[i].Offset < list[j].Offset
+	})
+	for n, cf := range list {
+		i, ok := x.byKey[cf.Name]
+		if !ok {
+			if x.want != nil {
+				continue
+			}
+			if err := x.unlisted(label, n, cf); err != nil {
+				return err
+			}
+			continue
+		}
+		f := &x.lay.files[i]
+		if x.done[i] || !x.selected(i) {
+			continue
+		}
+		if f.err != nil {
+			x.fail(i, "", f.err)
+			continue
+		}
+		if cf.Size != f.size {
+			x.fail(i, label, fmt.Errorf("the cabinet holds %d bytes, File table FileSize is %d", cf.Size, f.size))
+			continue
+		}
+		inf := x.lay.installFile(i)
+		if err := extractOne(&inf, cf, x.deliver); err != nil {
+			if ce, ok := err.(*callbackError); ok {
+				return ce.err
+			}
+			x.fail(i, label, err)
+			continue
+		}
+		x.done[i] = true
+		x.placed(i)
+		x.rep.Extracted++
+	}
+	return nil
+}
+
+// unlisted extracts a cabinet file no File row names (patches,
+// transforms) to <cabinet>/<name>.
+func (x *extraction) unlisted(label string, n int, cf *cab.File) error {
+	base := path.Base(strings.ReplaceAll(cf.Name, "\\", "/"))
+	dirName := strings.TrimPrefix(label, "#")
+	fail := func(err error) {
+		x.rep.Failed = append(x.rep.Failed, &FileError{Key: cf.Name, Cabinet: label, Err: err})
+	}
+	if err := safename.Check(dirName); err != nil {
+		fail(refusedName("cabinet", err))
+		return nil
+	}
+	if err := safename.Check(base); err != nil {
+		fail(refusedName("cabinet member", err))
+		return nil
+	}
+	p := dirName + "/" + base
+	if x.unlistedTaken[strings.ToLower(p)] {
+		// The same name twice in a cabinet: beside it, numbered.
+		ext := path.Ext(base)
+		p = dirName + "/" + strings.TrimSuffix(base, ext) + " (" + strconv.Itoa(n+1) + ")" + ext
+	}
+	x.unlistedTaken[strings.ToLower(p)] = true
+	uf := &File{Key: cf.Name, Name: base, Path: p, Size: cf.Size, Compressed: true, Cabinet: label}
+	if err := extractOne(uf, cf, x.deliver); err != nil {
+		if ce, ok := err.(*callbackError); ok {
+			return ce.err
+		}
+		fail(err)
+		return nil
+	}
+	x.rep.Unlisted++
+	x.rep.Extracted++
+	return nil
+}
+
+// uncompressed extracts the files no cabinet held from uncompressed
+// copies in the source folder, and records the rest as failed.
+func (x *extraction) uncompressed() error {
+	for i := range x.lay.files {
+		f := &x.lay.files[i]
+		if x.done[i] || !x.selected(i) {
+			continue
+		}
+		if f.err != nil {
+			x.fail(i, "", f.err)
+			continue
+		}
+		// A missing or unreadable cabinet: files not found anywhere else
+		// count towards its error.
+		notFound := func(reason error) {
+			if ce := x.missing[f.cabinet]; ce != nil && f.compressed {
+				ce.Files++
+				x.fail(i, f.cabinet, ce)
+				return
+			}
+			x.fail(i, "", reason)
+		}
+		src := x.lay.sourcePath(i)
+		if x.srcDir == "" || src == "" {
+			notFound(errors.New("not in any cabinet, and no usable source path for an uncompressed copy"))
+			continue
+		}
+		full := filepath.Join(x.srcDir, filepath.FromSlash(src))
+		fh, err := os.Open(full)
+		if err != nil {
+			if f.compressed && f.cabinet != "" {
+				notFound(fmt.Errorf("expected in cabinet %q (sequence %d), not found there; no uncompressed copy either", f.cabinet, f.seq))
+			} else {
+				notFound(fmt.Errorf("not in any cabinet and no uncompressed copy: %w", err))
+			}
+			continue
+		}
+		inf := x.lay.installFile(i)
+		err = func() error {
+			defer fh.Close()
+			fi, err := fh.Stat()
+			if err != nil {
+				return err
+			}
+			if !fi.Mode().IsRegular() {
+				return fmt.Errorf("uncompressed copy %s is not a regular file", full)
+			}
+			if fi.Size() != f.size {
+				return fmt.Errorf("uncompressed copy %s has %d bytes, File table FileSize is %d", full, fi.Size(), f.size)
+			}
+			if err := x.deliver(&inf, io.LimitReader(fh, f.size)); err != nil {
+				return &callbackError{err}
+			}
+			return nil
+		}()
+		if err != nil {
+			if ce, ok := err.(*callbackError); ok {
+				return ce.err
+			}
+			x.fail(i, "", err)
+			continue
+		}
+		x.done[i] = true
+		x.placed(i)
+		x.rep.Extracted++
+	}
+	return nil
+}
+
+// callbackError carries an error returned by the caller's function, which
+// stops Extract.
+type callbackError struct{ err error }
+
+func (e *callbackError) Error() string { return e.err.Error() }
+
+// extractOne streams one cabinet file into fn, checking its length.
+func extractOne(f *File, cf *cab.File, fn func(*File, io.Reader) error) error {
+	rc, err := cf.Open()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	cr := &countingReader{r: rc}
+	if err := fn(f, cr); err != nil {
+		if cr.err != nil {
+			return cr.err // the decoder's error, seen by fn
+		}
+		return &callbackError{err}
+	}
+	if cr.err != nil {
+		return cr.err
+	}
+	if cr.n != f.Size {
+		// fn stopped early: drain to verify the data decodes.
+		if _, err := io.Copy(io.Discard, cr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// countingReader counts bytes and remembers the first read error other
+// than io.EOF.
+type countingReader struct {
+	r   io.Reader
+	n   int64
+	err error
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if err != nil && err != io.EOF && c.err == nil {
+		c.err = err
+	}
+	return n, err
+}

@@ -1,0 +1,114 @@
+package assemblynames
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"strings"
+
+	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/install"
+	"github.com/msikit/msikit/transform/internal/assembly"
+)
+
+// defaultMaxAssemblyFileBytes is the default of
+// Options.MaxFileBytes; assemblies and manifests are far
+// smaller.
+const defaultMaxAssemblyFileBytes = 256 << 20
+
+// kinds says how a file is read: as a .NET assembly, as a Win32
+// manifest, or both (a key file of one row, the manifest of another).
+type kinds struct{ dotNet, manifest bool }
+
+// read is what the pass learned from one file of the package.
+type read struct {
+	dotNet, manifest       *assembly.Identity
+	dotNetErr, manifestErr error
+	err                    error // the file could not be read at all
+}
+
+// result returns the identity read for the kind asked for.
+func (r *read) result(win32 bool) (*assembly.Identity, error) {
+	switch {
+	case r.err != nil:
+		return nil, r.err
+	case win32:
+		return r.manifest, r.manifestErr
+	default:
+		return r.dotNet, r.dotNetErr
+	}
+}
+
+// readPackageFiles reads every file in want out of the package's own
+// cabinets (embedded, or beside the package when it was opened from a
+// path) in one msi Database.Extract pass, parsing each as it streams by:
+// a package with many assemblies is decoded once, and only one file is in
+// memory at a time. Files the package does not deliver are absent from
+// the result; missing records why (each wraps fs.ErrNotExist, so that
+// Source is tried next).
+func readPackageFiles(db *msi.Database, want map[string]kinds, limit int64) (map[string]*read, map[string]error, error) {
+	got := map[string]*read{}
+	if len(want) == 0 {
+		return got, nil, nil
+	}
+	keys := make([]string, 0, len(want))
+	for k := range want {
+		keys = append(keys, k)
+	}
+	rep, err := install.Extract(db, &install.Options{Keys: keys}, func(f *install.File, r io.Reader) error {
+		kinds, ok := want[f.Key]
+		if !ok {
+			return nil
+		}
+		res := &read{}
+		got[f.Key] = res
+		if f.Size > limit {
+			res.err = fmt.Errorf("file %s is %d bytes, more than the %d this pass reads", f.Key, f.Size, limit)
+			return nil
+		}
+		b, err := io.ReadAll(io.LimitReader(r, limit+1))
+		if err != nil {
+			delete(got, f.Key)
+			return err // a decoding failure: Extract reports it
+		}
+		if int64(len(b)) > limit {
+			res.err = fmt.Errorf("file %s holds more than the %d bytes this pass reads", f.Key, limit)
+			return nil
+		}
+		if kinds.dotNet {
+			if d, err := assembly.ReadDotNet(bytes.NewReader(b), int64(len(b))); err != nil {
+				res.dotNetErr = err
+			} else {
+				res.dotNet = &d.Identity
+			}
+		}
+		if kinds.manifest {
+			res.manifest, res.manifestErr = assembly.ReadManifest(bytes.NewReader(b))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	missing := map[string]error{}
+	reasons := map[string][]string{}
+	for _, fe := range rep.Failed {
+		reasons[fe.Key] = append(reasons[fe.Key], strings.TrimPrefix(fe.Error(), "msi: "))
+	}
+	for k := range want {
+		if _, ok := got[k]; ok {
+			continue
+		}
+		reason := "not in the package's cabinets"
+		if r := reasons[k]; len(r) > 0 {
+			reason = strings.Join(r, "; ")
+		}
+		missing[k] = fmt.Errorf("file %s: %s: %w", k, reason, fs.ErrNotExist)
+	}
+	return got, missing, nil
+}
+
+// errNotRead is the cause for a file the pass did not ask the package for.
+var errNotRead = errors.New("file not read")

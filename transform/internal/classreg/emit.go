@@ -1,0 +1,423 @@
+package classreg
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/msikit/msikit/transform/internal/edit"
+)
+
+// emit adds one Registry row (Root 0) unless an equal one exists. Past
+// the MaxChanges bounds it records why in plan.over and adds nothing more.
+func (p *planner) emit(key, name, value, component, reason string) {
+	if p.plan.over != "" {
+		return
+	}
+	if len(p.plan.Add)+len(p.plan.Remove) >= p.maxChanges {
+		p.plan.over = fmt.Sprintf("more than %d row changes", p.maxChanges)
+		return
+	}
+	if p.textLeft -= int64(len(key) + len(name) + len(value) + len(component)); p.textLeft < 0 {
+		p.plan.over = fmt.Sprintf("more than %d bytes of Registry row text", int64(p.maxChanges)*512)
+		return
+	}
+	slot := strings.ToLower(key) + "\x00" + strings.ToLower(name)
+	if ex, ok := p.existing[slot]; ok {
+		if ex.Value == value {
+			p.note(edit.Info, tblRegistry, []string{ex.ID}, "%s%s already written by this existing Registry row; not added again (%s)", key, valueName(name), reason)
+		} else {
+			p.note(edit.Warning, tblRegistry, []string{ex.ID}, "%s%s: the existing Registry row writes %q, the advertised registration wrote %q; the existing row already won (WriteRegistryValues runs after the Register* actions), so no row is added (%s)", key, valueName(name), ex.Value, value, reason)
+		}
+		return
+	}
+	if prev, ok := p.added[slot]; ok {
+		if prev.Row.Value != value {
+			p.note(edit.Warning, tblRegistry, []string{prev.Row.ID}, "%s%s: %s wants %q but %s already writes %q; the first is kept", key, valueName(name), reason, value, prev.Reason, prev.Row.Value)
+			return
+		}
+		if p.addedSlots[slot+"\x00"+component] {
+			return
+		}
+	}
+	id := p.registryID(key, name, component)
+	a := Addition{Row: RegistryRow{ID: id, Root: 0, Key: key, Name: name, Value: value, Component: component}, Reason: reason}
+	if _, ok := p.added[slot]; !ok {
+		p.added[slot] = a
+	}
+	p.addedSlots[slot+"\x00"+component] = true
+	p.plan.Add = append(p.plan.Add, a)
+}
+
+func valueName(name string) string {
+	if name == "" {
+		return " (default)"
+	}
+	return " [" + name + "]"
+}
+
+func (p *planner) remove(nd node, reason string) {
+	if p.plan.over == "" && len(p.plan.Add)+len(p.plan.Remove) >= p.maxChanges {
+		p.plan.over = fmt.Sprintf("more than %d row changes", p.maxChanges)
+	}
+	if p.plan.over != "" {
+		return
+	}
+	p.plan.Remove = append(p.plan.Remove, Removal{Table: nd.kind.table(), Index: nd.idx, Ref: p.ref(nd), Reason: reason})
+}
+
+// dropped notes a part of a converted row that is not written.
+func (p *planner) dropped(nd node, what string, why string) {
+	p.note(edit.Warning, nd.kind.table(), p.ref(nd).Key, "dropped %s: %s", what, why)
+}
+
+func (p *planner) generate() {
+	in := p.in
+	// each runs emit on every converted row of one kind, in table order,
+	// until planning stops at MaxChanges.
+	each := func(k kind, n int, emit func(i int)) bool {
+		for i := 0; i < n; i++ {
+			if p.plan.over != "" {
+				return false
+			}
+			if p.converted(node{k, i}) {
+				emit(i)
+			}
+		}
+		return p.plan.over == ""
+	}
+	_ = each(kindClass, len(in.Classes), p.convertClass) &&
+		each(kindProgID, len(in.ProgIDs), p.emitProgID) &&
+		each(kindAppID, len(in.AppIDs), p.emitAppID) &&
+		each(kindExtension, len(in.Extensions), p.convertExtension) &&
+		p.removeVerbs() &&
+		each(kindMIME, len(in.MIMEs), p.emitMIME)
+}
+
+// convertClass converts Class row i (or drops it when its context
+// clashes with another component's).
+func (p *planner) convertClass(i int) {
+	nd := node{kindClass, i}
+	if p.classes[i].clash != "" {
+		p.dropped(nd, "the whole class row", p.classes[i].clash)
+		p.remove(nd, "dropped (conflicting context)")
+		return
+	}
+	p.emitClass(i)
+	p.remove(nd, "converted to Registry rows")
+}
+
+// convertExtension converts Extension row i with its verbs' keys.
+func (p *planner) convertExtension(i int) {
+	p.emitExtension(i)
+	p.remove(node{kindExtension, i}, "converted to Registry rows")
+}
+
+// removeVerbs removes the converted verbs (emitExtension wrote their
+// keys). It does not stop at MaxChanges, as before.
+func (p *planner) removeVerbs() bool {
+	for i := range p.in.Verbs {
+		if nd := (node{kindVerb, i}); p.converted(nd) {
+			p.remove(nd, "converted to Registry rows")
+		}
+	}
+	return true
+}
+
+// emitProgID writes the keys of ProgId row i (or drops a cyclic one).
+func (p *planner) emitProgID(i int) {
+	in := p.in
+	r := in.ProgIDs[i]
+	nd := node{kindProgID, i}
+	if p.progs[i].cyclic {
+		p.dropped(nd, "the ProgId", "its ProgId_Parent chain is a cycle")
+		p.remove(nd, "dropped (ProgId_Parent cycle)")
+		return
+	}
+	comp := p.owner(p.progs[i].comp, p.progs[i].feat)
+	why := "ProgId " + r.ProgID
+	key := fmtLiteral(r.ProgID)
+	if r.Description != "" {
+		p.emit(key, "", regValue(fmtLiteral(r.Description)), comp, why)
+	}
+	if clsid, _ := p.progClass(i); clsid != "" {
+		p.emit(key+`\CLSID`, "", regValue(fmtLiteral(clsid)), comp, why)
+	}
+	if ic := p.progs[i].icon; ic.value != "" {
+		p.emit(key+`\DefaultIcon`, "", ic.value, comp, why)
+	} else if ic.problem != "" {
+		p.dropped(nd, "DefaultIcon", ic.problem)
+	}
+	if p.progs[i].parent >= 0 {
+		if root := p.progRoot(i); root >= 0 && root != i {
+			p.emit(key+`\CurVer`, "", regValue(fmtLiteral(in.ProgIDs[root].ProgID)), comp, why)
+		}
+	}
+	p.remove(nd, "converted to Registry rows ("+p.progs[i].why+")")
+}
+
+// emitAppID writes the keys of AppId row i: once per component of the
+// converted classes using it.
+func (p *planner) emitAppID(i int) {
+	in := p.in
+	a := in.AppIDs[i]
+	nd := node{kindAppID, i}
+	desc := ""
+	descFrom := ""
+	var comps []string
+	seen := map[string]bool{}
+	for _, ci := range p.classByApp[strings.ToLower(a.AppID)] {
+		c := in.Classes[ci]
+		if !p.converted(node{kindClass, ci}) || p.classes[ci].clash != "" {
+			continue
+		}
+		// msiexec writes the AppID key once per class using it, with
+		// that class's Description: the last class wins.
+		if c.Description != "" {
+			if desc != "" && desc != c.Description {
+				p.note(edit.Warning, tblAppID, a.ref.Key, "classes %s and %s give different descriptions; AppID default = %q (the last, as msiexec leaves it)", descFrom, c.CLSID, c.Description)
+			}
+			desc, descFrom = c.Description, c.CLSID
+		}
+		if comp := p.owner(c.Component, c.Feature); !seen[comp] {
+			seen[comp] = true
+			comps = append(comps, comp)
+		}
+	}
+	key := `AppID\` + fmtLiteral(a.AppID)
+	why := "AppId " + a.AppID
+	for _, comp := range comps {
+		if desc != "" {
+			p.emit(key, "", regValue(fmtLiteral(desc)), comp, why)
+		}
+		if a.RemoteServerName != "" {
+			p.emit(key, "RemoteServerName", regValue(a.RemoteServerName), comp, why) // Formatted column
+		}
+		if a.LocalService != "" {
+			p.emit(key, "LocalService", regValue(fmtLiteral(a.LocalService)), comp, why)
+		}
+		if a.ServiceParameters != "" {
+			p.emit(key, "ServiceParameters", regValue(fmtLiteral(a.ServiceParameters)), comp, why)
+		}
+		if a.DllSurrogate != "" {
+			p.emit(key, "DllSurrogate", regValue(fmtLiteral(a.DllSurrogate)), comp, why)
+		}
+		if a.ActivateAtStorage.Valid && a.ActivateAtStorage.V != 0 {
+			p.emit(key, "ActivateAtStorage", "Y", comp, why)
+		}
+		if a.RunAsInteractiveUser.Valid && a.RunAsInteractiveUser.V != 0 {
+			p.emit(key, "RunAs", "Interactive User", comp, why)
+		}
+	}
+	if len(comps) > 0 {
+		p.remove(nd, "converted to Registry rows")
+	}
+}
+
+// emitMIME writes the keys of MIME row i.
+func (p *planner) emitMIME(i int) {
+	in := p.in
+	m := in.MIMEs[i]
+	e := in.Extensions[p.mimes[i].ext]
+	// The keys follow the extension's component, or the class's when
+	// only the class is registered.
+	comp := p.owner(e.Component, e.Feature)
+	if p.exts[p.mimes[i].ext].dead != "" {
+		for _, ci := range p.classesBy[strings.ToLower(m.CLSID)] {
+			if p.classes[ci].dead == "" {
+				comp = p.owner(in.Classes[ci].Component, in.Classes[ci].Feature)
+				break
+			}
+		}
+	}
+	key := `MIME\Database\Content Type\` + fmtLiteral(m.ContentType)
+	why := "MIME " + m.ContentType
+	p.emit(key, "Extension", regValue(fmtLiteral("."+strings.TrimPrefix(e.Extension, "."))), comp, why)
+	if m.CLSID != "" {
+		p.emit(key, "CLSID", regValue(fmtLiteral(m.CLSID)), comp, why)
+	}
+	p.remove(node{kindMIME, i}, "converted to Registry rows")
+}
+
+func (p *planner) emitClass(i int) {
+	in := p.in
+	c := in.Classes[i]
+	nd := node{kindClass, i}
+	comp := p.owner(c.Component, c.Feature)
+	why := "Class " + c.CLSID + " " + c.Context
+	key := `CLSID\` + fmtLiteral(c.CLSID)
+	if c.Description != "" {
+		p.emit(key, "", regValue(fmtLiteral(c.Description)), comp, why)
+	}
+	// The server: the key file's path, or its name alone with the
+	// relative-path attribute; quoted for local servers (an executable
+	// path with spaces); then the formatted Argument.
+	f, _ := p.keyFile(c.Component)
+	server := "[#" + f.File + "]"
+	if c.Attributes.Valid && c.Attributes.V&classRelativePath != 0 {
+		server = fmtLiteral(longName(f.FileName))
+	}
+	if strings.EqualFold(c.Context, "LocalServer") || strings.EqualFold(c.Context, "LocalServer32") {
+		server = `"` + server + `"`
+	}
+	if c.Argument != "" {
+		server += " " + c.Argument
+	}
+	p.emit(key+`\`+fmtLiteral(c.Context), "", regValue(server), comp, why)
+	if c.ProgIDDefault != "" {
+		prog := c.ProgIDDefault
+		if j, ok := p.progBy[strings.ToLower(prog)]; ok {
+			prog = in.ProgIDs[j].ProgID
+			if vi := p.versionIndependent(j); vi >= 0 {
+				p.emit(key+`\VersionIndependentProgID`, "", regValue(fmtLiteral(in.ProgIDs[vi].ProgID)), comp, why)
+			}
+		}
+		p.emit(key+`\ProgID`, "", regValue(fmtLiteral(prog)), comp, why)
+	}
+	if c.AppID != "" {
+		if j, ok := p.appBy[strings.ToLower(c.AppID)]; ok {
+			p.emit(key, "AppID", regValue(fmtLiteral(in.AppIDs[j].AppID)), comp, why)
+		}
+	}
+	if ic := p.classes[i].icon; ic.value != "" {
+		p.emit(key+`\DefaultIcon`, "", ic.value, comp, why)
+	} else if ic.problem != "" {
+		p.dropped(nd, "DefaultIcon", ic.problem)
+	}
+	if h := c.DefInprocHandler; h != "" {
+		switch h {
+		case "1":
+			p.emit(key+`\InprocHandler`, "", "ole2.dll", comp, why)
+		case "2":
+			p.emit(key+`\InprocHandler32`, "", "ole32.dll", comp, why)
+		case "3":
+			p.emit(key+`\InprocHandler`, "", "ole2.dll", comp, why)
+			p.emit(key+`\InprocHandler32`, "", "ole32.dll", comp, why)
+		default:
+			p.emit(key+`\InprocHandler32`, "", regValue(fmtLiteral(longName(h))), comp, why)
+		}
+	}
+	if n := fileTypes(c.FileTypeMask); n > maxFileTypes {
+		p.dropped(nd, "the FileType values", fileTypesProblem(n))
+	} else if n > 0 {
+		rest := c.FileTypeMask
+		for i := 0; i < n; i++ {
+			mask, tail, _ := strings.Cut(rest, ";")
+			rest = tail
+			p.emit(`FileType\`+fmtLiteral(c.CLSID)+`\`+strconv.Itoa(i), "", regValue(fmtLiteral(mask)), comp, why)
+		}
+	}
+}
+
+// fileTypes counts the patterns msiexec registers from a FileTypeMask:
+// those before the first empty one.
+func fileTypes(mask string) int {
+	n := 0
+	for mask != "" {
+		pat, rest, found := strings.Cut(mask, ";")
+		if pat == "" {
+			break // msiexec stops at an empty pattern
+		}
+		n++
+		if !found {
+			break
+		}
+		mask = rest
+	}
+	return n
+}
+
+func fileTypesProblem(n int) string {
+	return fmt.Sprintf("FileTypeMask has %d patterns; the pass writes at most %d FileType values for one class (as many as the standard 255-character column holds)", n, maxFileTypes)
+}
+
+// versionIndependent returns the ProgId whose chain ends at root j (the
+// version-independent ProgId of a class's default ProgId), or -1. With
+// several candidates the last in table order is taken, as msiexec loads
+// them in order and the last one wins; that is reported.
+func (p *planner) versionIndependent(j int) int {
+	below := p.viOf[j]
+	if len(below) == 0 {
+		return -1
+	}
+	vi := below[len(below)-1]
+	if len(below) > 1 {
+		var names []string
+		for n, i := range below {
+			if n == 8 {
+				names = append(names, fmt.Sprintf("and %d more", len(below)-n))
+				break
+			}
+			names = append(names, p.in.ProgIDs[i].ProgID)
+		}
+		p.note(edit.Warning, tblProgID, p.in.ProgIDs[j].ref.Key, "several ProgIds descend from %s (%s); VersionIndependentProgID = %s (the last)", p.in.ProgIDs[j].ProgID, strings.Join(names, ", "), p.in.ProgIDs[vi].ProgID)
+	}
+	return vi
+}
+
+func (p *planner) emitExtension(i int) {
+	in := p.in
+	e := in.Extensions[i]
+	comp := p.owner(e.Component, e.Feature)
+	ext := strings.TrimPrefix(e.Extension, ".")
+	why := "Extension ." + ext
+	key := "." + fmtLiteral(ext)
+	wrote := false
+	if e.MIME != "" {
+		if j, ok := p.mimeBy[strings.ToLower(e.MIME)]; ok {
+			p.emit(key, "Content Type", regValue(fmtLiteral(in.MIMEs[j].ContentType)), comp, why)
+			wrote = true
+		}
+	}
+	if e.ProgID == "" {
+		if !wrote {
+			// msiexec creates the bare key; "*" creates it on install and
+			// removes it on uninstall, as UnregisterExtensionInfo does.
+			p.emit(key, "*", "", comp, why)
+		}
+		return
+	}
+	prog := e.ProgID
+	if j, ok := p.progBy[strings.ToLower(prog)]; ok {
+		prog = in.ProgIDs[j].ProgID
+	}
+	pkey := fmtLiteral(prog)
+	p.emit(key, "", regValue(pkey), comp, why)
+	if i != firstOf(p.extBy[strings.ToLower(ext)]) {
+		return // verbs belong to the first row of the extension
+	}
+	f, fwhy := p.keyFile(e.Component)
+	best := OptInt{}
+	bestVerb := ""
+	for _, vi := range p.verbsByExt[i] {
+		v := in.Verbs[vi]
+		vnd := node{kindVerb, vi}
+		vwhy := why + " verb " + v.Verb
+		if f == nil {
+			p.dropped(vnd, "the verb", fwhy)
+			continue
+		}
+		vkey := pkey + `\shell\` + fmtLiteral(v.Verb)
+		cmd := `"[#` + f.File + `]"`
+		if v.Argument != "" {
+			cmd += " " + v.Argument
+		}
+		p.emit(vkey+`\command`, "", regValue(cmd), comp, vwhy)
+		if v.Command != "" {
+			p.emit(vkey, "", regValue(v.Command), comp, vwhy)
+		}
+		if v.Sequence.Valid && (!best.Valid || v.Sequence.V < best.V) {
+			best, bestVerb = v.Sequence, v.Verb
+		}
+	}
+	if best.Valid {
+		p.emit(pkey+`\shell`, "", regValue(fmtLiteral(bestVerb)), comp, why+" default verb")
+	}
+}
+
+func firstOf(s []int) int {
+	if len(s) == 0 {
+		return -1
+	}
+	return s[0]
+}

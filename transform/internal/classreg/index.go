@@ -1,0 +1,171 @@
+package classreg
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+func (p *planner) index() {
+	in := p.in
+	p.comps = map[string]*ComponentRow{}
+	for i := range in.Components {
+		c := &in.Components[i]
+		if _, dup := p.comps[c.Component]; !dup {
+			p.comps[c.Component] = c
+		}
+	}
+	p.files = map[string]*FileRow{}
+	for i := range in.Files {
+		f := &in.Files[i]
+		if _, dup := p.files[f.File]; !dup {
+			p.files[f.File] = f
+		}
+	}
+	p.features = map[string]bool{}
+	for _, f := range in.Features {
+		p.features[f] = true
+	}
+	p.icons = map[string]bool{}
+	for _, ic := range in.Icons {
+		p.icons[ic] = true
+	}
+	p.compFeats = map[string]map[string]bool{}
+	for _, fc := range in.FeatureComponents {
+		m := p.compFeats[fc.Component]
+		if m == nil {
+			m = map[string]bool{}
+			p.compFeats[fc.Component] = m
+		}
+		m[fc.Feature] = true
+	}
+	p.classesBy = map[string][]int{}
+	for i, c := range in.Classes {
+		k := strings.ToLower(c.CLSID)
+		p.classesBy[k] = append(p.classesBy[k], i)
+	}
+	p.progBy = map[string]int{}
+	for i, r := range in.ProgIDs {
+		if _, dup := p.progBy[strings.ToLower(r.ProgID)]; !dup {
+			p.progBy[strings.ToLower(r.ProgID)] = i
+		}
+	}
+	p.appBy = map[string]int{}
+	for i, r := range in.AppIDs {
+		if _, dup := p.appBy[strings.ToLower(r.AppID)]; !dup {
+			p.appBy[strings.ToLower(r.AppID)] = i
+		}
+	}
+	p.extBy = map[string][]int{}
+	for i, r := range in.Extensions {
+		k := strings.ToLower(strings.TrimPrefix(r.Extension, "."))
+		p.extBy[k] = append(p.extBy[k], i)
+	}
+	p.classByProg = map[string][]int{}
+	p.classByApp = map[string][]int{}
+	for i, c := range in.Classes {
+		if c.ProgIDDefault != "" {
+			k := strings.ToLower(c.ProgIDDefault)
+			p.classByProg[k] = append(p.classByProg[k], i)
+		}
+		if c.AppID != "" {
+			k := strings.ToLower(c.AppID)
+			p.classByApp[k] = append(p.classByApp[k], i)
+		}
+	}
+	p.extByProg = map[string][]int{}
+	for i, e := range in.Extensions {
+		if e.ProgID != "" {
+			k := strings.ToLower(e.ProgID)
+			p.extByProg[k] = append(p.extByProg[k], i)
+		}
+	}
+	p.mimeBy = map[string]int{}
+	for i, r := range in.MIMEs {
+		if _, dup := p.mimeBy[strings.ToLower(r.ContentType)]; !dup {
+			p.mimeBy[strings.ToLower(r.ContentType)] = i
+		}
+	}
+	p.problems = map[node][]string{}
+	p.existing = map[string]RegistryRow{}
+	p.usedIDs = map[string]bool{}
+	for _, r := range in.Registry {
+		p.usedIDs[r.ID] = true
+		key, ok := hkcrKey(r)
+		if !ok {
+			continue
+		}
+		slot := strings.ToLower(key) + "\x00" + strings.ToLower(r.Name)
+		if _, dup := p.existing[slot]; !dup {
+			p.existing[slot] = r
+		}
+	}
+	p.added = map[string]Addition{}
+	p.addedSlots = map[string]bool{}
+	p.owners = map[string]string{}
+	p.compTaken = map[string]bool{}
+	for _, c := range in.Components {
+		p.compTaken[strings.ToLower(c.Component)] = true
+	}
+	p.bitnessSeen = map[string]bool{}
+}
+
+// hkcrKey returns the HKEY_CLASSES_ROOT-relative key an existing Registry
+// row writes, if it writes one: Root 0, or a Software\Classes key under
+// HKLM (2) or the per-user/per-machine root (-1).
+func hkcrKey(r RegistryRow) (string, bool) {
+	switch r.Root {
+	case 0:
+		return r.Key, true
+	case -1, 2:
+		const pre = `software\classes\`
+		if len(r.Key) > len(pre) && strings.ToLower(r.Key[:len(pre)]) == pre {
+			return r.Key[len(pre):], true
+		}
+	}
+	return "", false
+}
+
+func (p *planner) problem(n node, format string, args ...any) {
+	p.problems[n] = append(p.problems[n], fmt.Sprintf(format, args...))
+}
+
+// keyFile returns the File key of a component's key path when it is a
+// file, or a reason why not.
+func (p *planner) keyFile(component string) (*FileRow, string) {
+	c := p.comps[component]
+	if c == nil {
+		return nil, fmt.Sprintf("component %s is not in the Component table", component)
+	}
+	switch {
+	case c.Attributes&compRegistryKeyPath != 0:
+		return nil, fmt.Sprintf("component %s has a registry key path, not a key file", component)
+	case c.Attributes&compODBCKeyPath != 0:
+		return nil, fmt.Sprintf("component %s has an ODBC data source key path, not a key file", component)
+	case c.KeyPath == "":
+		return nil, fmt.Sprintf("component %s has no key file (its key path is its folder)", component)
+	}
+	f := p.files[c.KeyPath]
+	if f == nil {
+		return nil, fmt.Sprintf("component %s's key path %s is not in the File table", component, c.KeyPath)
+	}
+	return f, ""
+}
+
+// iconPath expresses a DefaultIcon from the Icon table.
+func (p *planner) iconPath(icon string, index OptInt) iconRef {
+	if icon == "" {
+		return iconRef{}
+	}
+	if p.opts.NoIconCache {
+		return iconRef{problem: fmt.Sprintf("icon %s exists only in the Icon table (icon cache paths disabled)", icon)}
+	}
+	if strings.TrimSpace(p.in.AllUsers) != "1" {
+		return iconRef{problem: fmt.Sprintf("icon %s exists only in the Icon table and the package is not per-machine (ALLUSERS=%q), so the folder PublishProduct caches it in is only known at install time", icon, p.in.AllUsers)}
+	}
+	v := `[WindowsFolder]Installer\[ProductCode]\` + fmtLiteral(icon)
+	if index.Valid {
+		v += "," + strconv.Itoa(int(index.V))
+	}
+	return iconRef{value: v}
+}

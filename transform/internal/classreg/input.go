@@ -1,0 +1,149 @@
+package classreg
+
+import "strconv"
+
+// Plain row structs for the ClassToRegistry mapping. The mapping works on
+// these only, so it can be tested without a database; classreg.go fills them
+// from an *msi.Database. A string column's null is "" (Windows Installer
+// stores no empty strings); nullable integers use OptInt.
+
+// OptInt is a nullable integer cell.
+type OptInt struct {
+	V     int32
+	Valid bool
+}
+
+func optInt(v int32) OptInt { return OptInt{V: v, Valid: true} }
+
+// RowRef identifies a source row for the report: its primary key and the
+// whole row, each column as IDT text.
+type RowRef struct {
+	Key []string
+	Old []string
+}
+
+// ClassRow is a row of the Class table.
+type ClassRow struct {
+	CLSID, Context, Component  string
+	ProgIDDefault, Description string
+	AppID, FileTypeMask, Icon  string
+	IconIndex                  OptInt
+	DefInprocHandler, Argument string
+	Feature                    string
+	Attributes                 OptInt
+	ref                        RowRef
+}
+
+// ProgIDRow is a row of the ProgId table.
+type ProgIDRow struct {
+	ProgID, Parent, Class, Description, Icon string
+	IconIndex                                OptInt
+	ref                                      RowRef
+}
+
+// AppIDRow is a row of the AppId table.
+type AppIDRow struct {
+	AppID, RemoteServerName, LocalService, ServiceParameters, DllSurrogate string
+	ActivateAtStorage, RunAsInteractiveUser                                OptInt
+	ref                                                                    RowRef
+}
+
+// ExtensionRow is a row of the Extension table.
+type ExtensionRow struct {
+	Extension, Component, ProgID, MIME, Feature string
+	ref                                         RowRef
+}
+
+// VerbRow is a row of the Verb table.
+type VerbRow struct {
+	Extension, Verb   string
+	Sequence          OptInt
+	Command, Argument string
+	ref               RowRef
+}
+
+// MIMERow is a row of the MIME table.
+type MIMERow struct {
+	ContentType, Extension, CLSID string
+	ref                           RowRef
+}
+
+// TypeLibRow is a row of the TypeLib table.
+type TypeLibRow struct {
+	LibID, Component string
+	ref              RowRef
+}
+
+// ComponentRow is a row of the Component table.
+type ComponentRow struct {
+	Component   string
+	ComponentID string
+	Directory   string
+	Attributes  int32
+	Condition   string
+	KeyPath     string
+}
+
+// FileRow is a row of the File table.
+type FileRow struct {
+	File, Component, FileName string
+}
+
+// FeatureComponent is a row of the FeatureComponents table.
+type FeatureComponent struct {
+	Feature, Component string
+}
+
+// RegistryRow is a row of the Registry table. Name "" is the key's default
+// value; Value "" is null.
+type RegistryRow struct {
+	ID        string
+	Root      int16
+	Key, Name string
+	Value     string
+	Component string
+}
+
+// idt returns the row as IDT text per column, in Registry column order.
+func (r RegistryRow) idt() []string {
+	return []string{r.ID, strconv.Itoa(int(r.Root)), r.Key, r.Name, r.Value, r.Component}
+}
+
+// SequenceRow is a row of one of the sequence tables.
+type SequenceRow struct {
+	Table, Action, Condition string
+	Sequence                 OptInt
+}
+
+// Input is everything the mapping reads.
+type Input struct {
+	ProductCode string
+	// Platform is the summary information Template's platform ("Intel",
+	// "x64", "Arm64", ...); AllUsers the ALLUSERS property ("" if absent).
+	Platform, AllUsers string
+
+	Classes    []ClassRow
+	ProgIDs    []ProgIDRow
+	AppIDs     []AppIDRow
+	Extensions []ExtensionRow
+	Verbs      []VerbRow
+	MIMEs      []MIMERow
+	TypeLibs   []TypeLibRow
+
+	Components        []ComponentRow
+	Files             []FileRow
+	Features          []string
+	FeatureAttributes map[string]int32 // Feature.Attributes by feature
+	FeatureComponents []FeatureComponent
+	Icons             []string
+	Registry          []RegistryRow
+	Sequences         []SequenceRow
+	// HasRegistryTable says whether the Registry table exists.
+	HasRegistryTable bool
+	// MergeModule is set for merge modules, whose actions come from the
+	// sequences of the package they are merged into.
+	MergeModule bool
+	// ComponentWidth and RegistryWidth are the widest generated Component
+	// and Registry keys this package's columns accept (0: the standard 72).
+	ComponentWidth, RegistryWidth int
+}

@@ -1,0 +1,84 @@
+package classreg
+
+import (
+	"fmt"
+	"github.com/msikit/msikit/transform/internal/edit"
+	"strings"
+	"testing"
+)
+
+// A FileTypeMask of more patterns than the standard column holds keeps its
+// class advertised (or, with DropUnexpressible, loses its FileType values),
+// so that one shared string cannot make the pass write millions of rows.
+func TestPlanFileTypeMaskLimit(t *testing.T) {
+	masks := func(n int) string {
+		parts := make([]string, n)
+		for i := range parts {
+			parts[i] = fmt.Sprintf("0,2,FFFF,%04X", i)
+		}
+		return strings.Join(parts, ";")
+	}
+	fileTypes := func(plan *Plan) int {
+		n := 0
+		for _, kv := range kVs(plan) {
+			if strings.HasPrefix(kv.Key, `FileType\`) {
+				n++
+			}
+		}
+		return n
+	}
+	for _, tt := range []struct {
+		name      string
+		mask      string
+		drop      bool
+		wantTypes int
+		converted bool
+		note      string
+	}{
+		{"at the limit", masks(maxFileTypes), false, maxFileTypes, true, ""},
+		{"stops at an empty pattern", masks(3) + ";;" + masks(500), false, 3, true, ""},
+		{"over the limit", masks(maxFileTypes + 1), false, 0, false, "left advertised (registration group cannot be expressed faithfully): FileTypeMask has 129 patterns"},
+		{"over the limit, dropped", masks(32000), true, 0, true, "dropped the FileType values: FileTypeMask has 32000 patterns"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			in := oddBase()
+			in.Classes[0].FileTypeMask = tt.mask
+			plan := makePlan(in, Options{DropUnexpressible: tt.drop})
+			if got := fileTypes(plan); got != tt.wantTypes {
+				t.Errorf("%d FileType rows, want %d", got, tt.wantTypes)
+			}
+			converted := len(plan.Remove) > 0
+			if converted != tt.converted {
+				t.Errorf("converted = %v, want %v (removed %v)", converted, tt.converted, removedKeys(plan))
+			}
+			if tt.note != "" && !hasNote(plan, edit.Warning, tblClass, tt.note) {
+				t.Errorf("no warning %q in %+v", tt.note, plan.Notes)
+			}
+		})
+	}
+}
+
+// Planning stops at MaxChanges (rows) and at MaxChanges × 512 bytes of
+// added row text, however the input repeats itself.
+func TestPlanMaxChanges(t *testing.T) {
+	in := hostile(2000)
+	if plan := makePlan(in, Options{DropUnexpressible: true}); plan.over != "" {
+		t.Fatalf("default limit hit by %d-row tables: %s", 2000, plan.over)
+	}
+	plan := makePlan(in, Options{DropUnexpressible: true, MaxChanges: 100})
+	if !strings.Contains(plan.over, "more than 100 row changes") || len(plan.Add)+len(plan.Remove) > 100 {
+		t.Errorf("over = %q with %d adds and %d removes, want a stop at 100", plan.over, len(plan.Add), len(plan.Remove))
+	}
+	// One 100 KiB description shared by every class: the text bound.
+	in = hostile(200)
+	long := strings.Repeat("d", 100<<10)
+	for i := range in.Classes {
+		in.Classes[i].Description = long
+		in.Classes[i].CLSID = fmt.Sprintf("{AAAAAAAA-0000-0000-0000-%012d}", i)
+		in.Classes[i].ref.Key[0] = in.Classes[i].CLSID
+	}
+	plan = makePlan(in, Options{DropUnexpressible: true, MaxChanges: 100})
+	if !strings.Contains(plan.over, "bytes of Registry row text") {
+		t.Errorf("over = %q, want the text bound", plan.over)
+	}
+}

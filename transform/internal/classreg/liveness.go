@@ -1,0 +1,334 @@
+package classreg
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/msikit/msikit/transform/internal/edit"
+)
+
+// Reasons msiexec never registers a row (facts.dead), for the kinds whose
+// rows are registered only when something registered refers to them.
+const (
+	deadProgID = "msiexec never registers this ProgId (no registered class on its chain, no extension with verbs names it)"
+	deadAppID  = "no registered class refers to this AppId"
+)
+
+// liveness decides which rows msiexec would register at all: every row of
+// every kind ends with dead "" (registered) or the reason it is not. Class
+// and Extension rows were decided by the checks; ProgId, AppId, Verb and
+// MIME rows start dead and come alive through what refers to them.
+func (p *planner) liveness() {
+	in := p.in
+	for i := range p.progs {
+		p.progs[i].dead = deadProgID
+	}
+	for i := range p.apps {
+		p.apps[i].dead = deadAppID
+	}
+	// withProg: lower CLSID -> first registered Class row whose
+	// ProgId_Default names a ProgId row.
+	withProg := map[string]int{}
+	for ci, c := range in.Classes {
+		k := strings.ToLower(c.CLSID)
+		if _, done := withProg[k]; done || p.classes[ci].dead != "" || c.ProgIDDefault == "" {
+			continue
+		}
+		if _, ok := p.progBy[strings.ToLower(c.ProgIDDefault)]; ok {
+			withProg[k] = ci
+		}
+	}
+	for i, r := range in.ProgIDs {
+		if p.progs[i].cyclic {
+			// A cycle is registered by nothing we can compute; it stays
+			// a problem of whatever refers to it.
+			continue
+		}
+		// Registered with its class: a registered Class row of the CLSID
+		// on its chain whose ProgId_Default names a ProgId row.
+		if clsid, ci := p.progClass(i); ci >= 0 {
+			if cj, ok := withProg[strings.ToLower(clsid)]; ok {
+				c := in.Classes[cj]
+				p.progs[i].dead = ""
+				p.progs[i].comp, p.progs[i].feat = c.Component, c.Feature
+				p.progs[i].why = "class " + c.CLSID
+				continue
+			}
+		}
+		for _, e := range p.extByProg[strings.ToLower(r.ProgID)] {
+			if p.exts[e].dead == "" && p.extHasVerbs(e) {
+				ext := in.Extensions[e]
+				p.progs[i].dead = ""
+				p.progs[i].comp, p.progs[i].feat = ext.Component, ext.Feature
+				p.progs[i].why = "extension ." + ext.Extension
+				break
+			}
+		}
+	}
+	// Cyclic ProgIds referenced by a live class or extension are live (and
+	// a problem); otherwise dead.
+	for i := range in.ProgIDs {
+		if !p.progs[i].cyclic {
+			continue
+		}
+		r := in.ProgIDs[i]
+		refs := append(append([]int(nil), p.classByProg[strings.ToLower(r.ProgID)]...), p.classesBy[strings.ToLower(r.Class)]...)
+		for _, ci := range refs {
+			if p.classes[ci].dead == "" {
+				p.progs[i].dead = ""
+				p.progs[i].comp, p.progs[i].feat = in.Classes[ci].Component, in.Classes[ci].Feature
+				break
+			}
+		}
+		if p.progs[i].dead != "" {
+			for _, e := range p.extByProg[strings.ToLower(r.ProgID)] {
+				if p.exts[e].dead == "" {
+					p.progs[i].dead = ""
+					p.progs[i].comp, p.progs[i].feat = in.Extensions[e].Component, in.Extensions[e].Feature
+					break
+				}
+			}
+		}
+	}
+	for i, r := range in.ProgIDs {
+		if p.progs[i].dead != "" {
+			p.note(edit.Info, tblProgID, r.ref.Key, "left alone: %s", p.progs[i].dead)
+			continue
+		}
+		p.progs[i].icon = p.iconPath(r.Icon, r.IconIndex)
+		if p.progs[i].icon.problem != "" {
+			p.problem(node{kindProgID, i}, "%s", p.progs[i].icon.problem)
+		}
+	}
+	p.clsidLive = map[string]bool{}
+	for i, c := range in.Classes {
+		if p.classes[i].dead == "" {
+			p.clsidLive[strings.ToLower(c.CLSID)] = true
+		}
+	}
+	for i, c := range in.Classes {
+		if c.AppID == "" || p.classes[i].dead != "" {
+			continue
+		}
+		if j, ok := p.appBy[strings.ToLower(c.AppID)]; ok {
+			p.apps[j].dead = ""
+		}
+	}
+	for i, a := range in.AppIDs {
+		if p.apps[i].dead != "" {
+			p.note(edit.Info, tblAppID, a.ref.Key, "left alone: %s", p.apps[i].dead)
+		}
+	}
+	for i, v := range in.Verbs {
+		e := p.verbs[i].ext
+		sev := edit.Warning
+		switch {
+		case e < 0:
+			p.verbs[i].dead = fmt.Sprintf("extension %s is not in the Extension table", v.Extension)
+		case p.exts[e].dead != "":
+			p.verbs[i].dead = "its extension is never registered"
+		case in.Extensions[e].ProgID == "":
+			sev = edit.Info
+			p.verbs[i].dead = fmt.Sprintf("extension %s has no ProgId_, so msiexec registers no verbs for it", v.Extension)
+		default:
+			if _, why := p.keyFile(in.Extensions[e].Component); why != "" {
+				p.problem(node{kindVerb, i}, "the verb command needs a key file path: %s", why)
+			}
+		}
+		if p.verbs[i].dead != "" {
+			p.note(sev, tblVerb, v.ref.Key, "left alone: %s", p.verbs[i].dead)
+		}
+	}
+	for i, m := range in.MIMEs {
+		live := m.CLSID != "" && p.clsidLive[strings.ToLower(m.CLSID)]
+		if e := p.mimes[i].ext; e >= 0 && p.exts[e].dead == "" {
+			live = true
+		}
+		sev := edit.Info
+		switch {
+		case p.mimes[i].ext < 0:
+			sev = edit.Warning
+			p.mimes[i].dead = fmt.Sprintf("extension %s is not in the Extension table, so msiexec writes nothing for it", m.Extension)
+		case !live:
+			p.mimes[i].dead = "neither its class nor its extension is registered"
+		}
+		if p.mimes[i].dead != "" {
+			p.note(sev, tblMIME, m.ref.Key, "left alone: %s", p.mimes[i].dead)
+		}
+	}
+}
+
+func (p *planner) find(x int) int {
+	for p.parent[x] != x {
+		p.parent[x] = p.parent[p.parent[x]]
+		x = p.parent[x]
+	}
+	return x
+}
+
+func (p *planner) union(a, b node) {
+	ia, oka := p.nodeIndex[a]
+	ib, okb := p.nodeIndex[b]
+	if !oka || !okb {
+		return
+	}
+	ra, rb := p.find(ia), p.find(ib)
+	if ra != rb {
+		if ra < rb {
+			p.parent[rb] = ra
+		} else {
+			p.parent[ra] = rb
+		}
+	}
+}
+
+// group joins rows that write overlapping registration (a class and its
+// ProgIds, a ProgId and its parent, an extension with its verbs, MIME types
+// and ProgId, classes sharing a CLSID or an AppId) so that a group is
+// converted or kept advertised as a whole.
+func (p *planner) group() {
+	in := p.in
+	p.nodeIndex = map[node]int{}
+	add := func(k kind, n int) {
+		for i := 0; i < n; i++ {
+			nd := node{k, i}
+			p.nodeIndex[nd] = len(p.nodes)
+			p.nodes = append(p.nodes, nd)
+		}
+	}
+	add(kindClass, len(in.Classes))
+	add(kindProgID, len(in.ProgIDs))
+	add(kindAppID, len(in.AppIDs))
+	add(kindExtension, len(in.Extensions))
+	add(kindVerb, len(in.Verbs))
+	add(kindMIME, len(in.MIMEs))
+	p.parent = make([]int, len(p.nodes))
+	for i := range p.parent {
+		p.parent[i] = i
+	}
+	for i, c := range in.Classes {
+		p.union(node{kindClass, i}, node{kindClass, p.classesBy[strings.ToLower(c.CLSID)][0]})
+		if j, ok := p.progBy[strings.ToLower(c.ProgIDDefault)]; ok && c.ProgIDDefault != "" {
+			p.union(node{kindClass, i}, node{kindProgID, j})
+		}
+		if j, ok := p.appBy[strings.ToLower(c.AppID)]; ok && c.AppID != "" {
+			p.union(node{kindClass, i}, node{kindAppID, j})
+		}
+	}
+	for i, r := range in.ProgIDs {
+		if p.progs[i].parent >= 0 {
+			p.union(node{kindProgID, i}, node{kindProgID, p.progs[i].parent})
+		}
+		if rows := p.classesBy[strings.ToLower(r.Class)]; len(rows) > 0 {
+			p.union(node{kindProgID, i}, node{kindClass, rows[0]})
+		}
+	}
+	for i, e := range in.Extensions {
+		p.union(node{kindExtension, i}, node{kindExtension, p.extBy[strings.ToLower(strings.TrimPrefix(e.Extension, "."))][0]})
+		if j, ok := p.progBy[strings.ToLower(e.ProgID)]; ok && e.ProgID != "" {
+			p.union(node{kindExtension, i}, node{kindProgID, j})
+		}
+		if j, ok := p.mimeBy[strings.ToLower(e.MIME)]; ok && e.MIME != "" {
+			p.union(node{kindExtension, i}, node{kindMIME, j})
+		}
+	}
+	for i := range in.Verbs {
+		if e := p.verbs[i].ext; e >= 0 {
+			p.union(node{kindVerb, i}, node{kindExtension, e})
+		}
+	}
+	for i, m := range in.MIMEs {
+		if e := p.mimes[i].ext; e >= 0 {
+			p.union(node{kindMIME, i}, node{kindExtension, e})
+		}
+		if rows := p.classesBy[strings.ToLower(m.CLSID)]; len(rows) > 0 {
+			p.union(node{kindMIME, i}, node{kindClass, rows[0]})
+		}
+	}
+	// A group with a problem in one of its live rows keeps its advertised
+	// form unless the caller asked to drop what cannot be expressed.
+	p.keptGroup = map[int]bool{}
+	reasons := map[int][]string{}
+	for nd, probs := range p.problems {
+		if !p.isLive(nd) {
+			continue
+		}
+		g := p.find(p.nodeIndex[nd])
+		reasons[g] = append(reasons[g], probs...)
+	}
+	if p.opts.DropUnexpressible {
+		return
+	}
+	for g, rs := range reasons {
+		p.keptGroup[g] = true
+		sort.Strings(rs)
+		rs = dedupe(rs)
+		if len(rs) > 5 {
+			rs = append(rs[:5], fmt.Sprintf("and %d more", len(rs)-5))
+		}
+		reasons[g] = rs
+	}
+	for _, nd := range p.nodes {
+		g := p.find(p.nodeIndex[nd])
+		if !p.keptGroup[g] || !p.isLive(nd) {
+			continue
+		}
+		p.note(edit.Warning, nd.kind.table(), p.ref(nd).Key, "left advertised (registration group cannot be expressed faithfully): %s", strings.Join(reasons[g], "; "))
+	}
+}
+
+func dedupe(s []string) []string {
+	out := s[:0]
+	for i, x := range s {
+		if i == 0 || x != s[i-1] {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func (p *planner) isLive(nd node) bool { return p.dead(nd) == "" }
+
+// dead is why msiexec never registers the row of nd, or "" when it does.
+func (p *planner) dead(nd node) string {
+	switch nd.kind {
+	case kindClass:
+		return p.classes[nd.idx].dead
+	case kindProgID:
+		return p.progs[nd.idx].dead
+	case kindAppID:
+		return p.apps[nd.idx].dead
+	case kindExtension:
+		return p.exts[nd.idx].dead
+	case kindVerb:
+		return p.verbs[nd.idx].dead
+	case kindMIME:
+		return p.mimes[nd.idx].dead
+	}
+	return "no such row"
+}
+
+func (p *planner) ref(nd node) RowRef {
+	in := p.in
+	switch nd.kind {
+	case kindClass:
+		return in.Classes[nd.idx].ref
+	case kindProgID:
+		return in.ProgIDs[nd.idx].ref
+	case kindAppID:
+		return in.AppIDs[nd.idx].ref
+	case kindExtension:
+		return in.Extensions[nd.idx].ref
+	case kindVerb:
+		return in.Verbs[nd.idx].ref
+	case kindMIME:
+		return in.MIMEs[nd.idx].ref
+	}
+	return RowRef{}
+}
+
+// converted reports whether a live row is converted (its group not kept).
+func (p *planner) converted(nd node) bool {
+	return p.isLive(nd) && !p.keptGroup[p.find(p.nodeIndex[nd])]
+}

@@ -1,0 +1,239 @@
+package classreg
+
+import (
+	"fmt"
+
+	"github.com/msikit/msikit/transform/internal/edit"
+)
+
+// This file is the ClassToRegistry mapping: from plain rows of the Class,
+// ProgId, AppId, Extension, Verb and MIME tables to the Registry rows that
+// write the same keys and values, without a database. The rules follow what
+// msiexec writes (checked against Wine's implementation and WiX's compiler,
+// see the package documentation of ClassToRegistry for the decisions).
+
+// Table names of the source tables.
+const (
+	tblClass     = "Class"
+	tblProgID    = "ProgId"
+	tblAppID     = "AppId"
+	tblExtension = "Extension"
+	tblVerb      = "Verb"
+	tblMIME      = "MIME"
+	tblTypeLib   = "TypeLib"
+	tblRegistry  = "Registry"
+)
+
+// Component attribute bits.
+const (
+	compRegistryKeyPath = 0x0004
+	compODBCKeyPath     = 0x0020
+	comp64              = 0x0100
+)
+
+// classRelativePath is msidbClassAttributesRelativePath.
+const classRelativePath = 1
+
+// Addition is a Registry row to insert.
+type Addition struct {
+	Row    RegistryRow
+	Reason string
+}
+
+// Removal is a source row to delete.
+type Removal struct {
+	Table  string
+	Index  int // index into the input slice of that table
+	Ref    RowRef
+	Reason string
+}
+
+// Action is a standard action to add to a sequence table
+// (InstallExecuteSequence, or ModuleInstallExecuteSequence for merge
+// modules).
+type Action struct {
+	Action   string
+	Sequence int32
+	Table    string
+}
+
+// The sequence tables the pass adds actions to.
+const (
+	seqInstall = "InstallExecuteSequence"
+	seqModule  = "ModuleInstallExecuteSequence"
+)
+
+// Plan is what ClassToRegistry will do.
+type Plan struct {
+	Add        []Addition
+	Remove     []Removal
+	Actions    []Action
+	Components []NewComponent
+	Notes      []edit.Note
+	// over says which bound of MaxChanges the plan passed ("" if none);
+	// planning stops there.
+	over string
+}
+
+// NewComponent is a registry-only component the pass adds so that
+// registration tied to a feature is installed and removed with that
+// feature alone: its Registry rows, a FeatureComponents row for Feature,
+// and the original component's directory, condition and 64-bit bit.
+type NewComponent struct {
+	Component   string // new key
+	ComponentID string // GUID, derived from package data
+	From        string // the component the registration names
+	Feature     string
+	Directory   string
+	Attributes  int32 // registry key path, plus From's 64-bit and transitive bits
+	Condition   string
+	KeyPath     string // one of its own Registry rows
+	Reason      string
+}
+
+// maxFileTypes is the most FileType values the pass writes for one
+// class: as many patterns as the standard 255-character FileTypeMask
+// column can hold. A class with more keeps its advertised form.
+const maxFileTypes = 128
+
+// node kinds of the registration graph.
+type kind int
+
+const (
+	kindClass kind = iota
+	kindProgID
+	kindAppID
+	kindExtension
+	kindVerb
+	kindMIME
+)
+
+func (k kind) table() string {
+	return [...]string{tblClass, tblProgID, tblAppID, tblExtension, tblVerb, tblMIME}[k]
+}
+
+type node struct {
+	kind kind
+	idx  int
+}
+
+// planner holds the indexes and the state of one planning run.
+type planner struct {
+	in   *Input
+	opts Options
+	plan Plan
+
+	comps     map[string]*ComponentRow
+	files     map[string]*FileRow
+	features  map[string]bool
+	icons     map[string]bool
+	compFeats map[string]map[string]bool
+
+	classesBy map[string][]int // lower CLSID -> class rows
+	progBy    map[string]int   // lower ProgId -> first row
+	appBy     map[string]int
+	extBy     map[string][]int // lower extension -> rows
+	mimeBy    map[string]int
+	// reverse indexes, so that no step is quadratic in hostile tables
+	classByProg map[string][]int // lower ProgId_Default -> class rows
+	classByApp  map[string][]int // lower AppId_ -> class rows
+	extByProg   map[string][]int // lower ProgId_ -> extension rows
+	verbsByExt  map[int][]int    // extension row -> its verbs
+	clsidLive   map[string]bool  // lower CLSID -> some class row is registered
+	viOf        map[int][]int    // chain top -> ProgIds below it, table order
+
+	// What the phases find out about each row, one slice per kind,
+	// indexed like the Input's rows.
+	classes     []classFacts
+	progs       []progFacts
+	apps        []appFacts
+	exts        []extFacts
+	verbs       []verbFacts
+	mimes       []mimeFacts
+	problems    map[node][]string
+	nodes       []node
+	nodeIndex   map[node]int
+	parent      []int // union-find
+	keptGroup   map[int]bool
+	existing    map[string]RegistryRow // lower key \x00 lower name -> existing Root-0 row
+	added       map[string]Addition    // lower key \x00 lower name -> first added row
+	addedSlots  map[string]bool        // slot with component
+	usedIDs     map[string]bool
+	bitnessSeen map[string]bool
+	// owners maps component \x00 feature to the component that holds the
+	// Registry rows of registration tied to that feature (see owner).
+	owners    map[string]string
+	compTaken map[string]bool // lower-case Component keys in use
+
+	maxChanges int   // bound on len(plan.Add)+len(plan.Remove)
+	textLeft   int64 // bytes of added row text still allowed
+}
+
+// The facts of one row. dead is why msiexec never registers the row, ""
+// when it does (the checks decide it for classes and extensions; liveness
+// for the others, which are registered only through what refers to them).
+type (
+	classFacts struct {
+		dead  string
+		icon  iconRef
+		clash string // duplicate CLSID/context conflict, or ""
+	}
+	progFacts struct {
+		dead       string
+		parent     int  // resolved parent row, -1 none
+		cyclic     bool // on a ProgId_Parent cycle
+		root       int  // top of the chain, -1 on a cycle
+		class      int  // class row found on the chain, -1 none
+		clsid      string
+		comp, feat string // component and feature the ProgId's keys follow
+		why        string // what registers it ("class {...}", "extension .x")
+		icon       iconRef
+	}
+	appFacts  struct{ dead string }
+	extFacts  struct{ dead string }
+	verbFacts struct {
+		dead string
+		ext  int // extension row the verb belongs to, -1 none
+	}
+	mimeFacts struct {
+		dead string
+		ext  int // extension row, -1 none
+	}
+)
+
+type iconRef struct {
+	value   string // DefaultIcon value, "" when none
+	problem string // why it cannot be expressed, "" when fine
+}
+
+// makePlan computes the plan for in.
+func makePlan(in *Input, opts Options) *Plan {
+	p := &planner{in: in, opts: opts, maxChanges: opts.MaxChanges}
+	if p.maxChanges <= 0 {
+		p.maxChanges = edit.DefaultMaxChanges
+	}
+	p.textLeft = int64(p.maxChanges) * 512
+	p.classes = make([]classFacts, len(in.Classes))
+	p.progs = make([]progFacts, len(in.ProgIDs))
+	p.apps = make([]appFacts, len(in.AppIDs))
+	p.exts = make([]extFacts, len(in.Extensions))
+	p.verbs = make([]verbFacts, len(in.Verbs))
+	p.mimes = make([]mimeFacts, len(in.MIMEs))
+	p.index()
+	p.checkClasses()
+	p.checkProgIDs()
+	p.chains()
+	p.checkExtensions()
+	p.liveness()
+	p.group()
+	p.generate()
+	p.finishComponents()
+	p.sequence()
+	p.typeLibs()
+	p.advertisedRegistry()
+	return &p.plan
+}
+
+func (p *planner) note(sev edit.Severity, table string, key []string, format string, args ...any) {
+	p.plan.Notes = append(p.plan.Notes, edit.Note{Severity: sev, Table: table, Key: key, Reason: fmt.Sprintf(format, args...)})
+}

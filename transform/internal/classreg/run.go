@@ -1,0 +1,515 @@
+package classreg
+
+import (
+	"fmt"
+	"github.com/msikit/msikit/transform/internal/edit"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/msikit/msikit/msi"
+)
+
+// Options are the options of the pass (transform.Options).
+type Options struct {
+	DropUnexpressible, NoIconCache bool
+	MaxChanges                     int
+}
+
+// Run rewrites the advertised COM and shell registration of db as plain
+// Registry rows (transform.ClassToRegistry documents what it does) and
+// returns what it did. An error wrapping edit.ErrTooManyChanges leaves db
+// unchanged.
+func Run(db *msi.Database, opts Options) (*edit.Log, error) {
+	rep := &edit.Log{}
+	if k := db.Kind(); k == msi.PackagePatch || k == msi.PackageTransform {
+		return nil, fmt.Errorf("transform: class-to-registry: a %v is not an installer database", k)
+	}
+	in, err := readInput(db)
+	if err != nil {
+		return nil, err
+	}
+	plan := makePlan(in, opts)
+	if plan.over != "" {
+		return nil, edit.TooMany(plan.over)
+	}
+	rep.Notes = append(rep.Notes, plan.Notes...)
+	if err := applyPlan(db, plan, rep); err != nil {
+		return rep, err
+	}
+	return rep, nil
+}
+
+// optTable returns the named table, or nil when the database has none.
+func optTable(db *msi.Database, name string) (*msi.Table, error) {
+	t, err := edit.Table(db, name)
+	if err != nil {
+		return nil, fmt.Errorf("transform: class-to-registry: %w", err)
+	}
+	return t, nil
+}
+
+// eachRow calls fn for each row of an optional table.
+func eachRow(db *msi.Database, name string, fn func(r msi.Row)) error {
+	t, err := optTable(db, name)
+	if err != nil || t == nil {
+		return err
+	}
+	for r := range t.Rows() {
+		fn(r)
+	}
+	return nil
+}
+
+func str(r msi.Row, col string) string { return r.Get(col).Str() }
+
+func opt(r msi.Row, col string) OptInt {
+	v := r.Get(col)
+	if v.Kind() != msi.KindInt {
+		return OptInt{}
+	}
+	return optInt(v.Int())
+}
+
+// rowRef returns a row's key and whole row as IDT text.
+func rowRef(r msi.Row) RowRef {
+	var ref RowRef
+	for _, v := range r.Key() {
+		ref.Key = append(ref.Key, v.String())
+	}
+	for _, v := range r.Values() {
+		ref.Old = append(ref.Old, v.String())
+	}
+	return ref
+}
+
+func readInput(db *msi.Database) (*Input, error) {
+	in := &Input{}
+	var err error
+	step := func(name string, fn func(r msi.Row)) {
+		if err == nil {
+			err = eachRow(db, name, fn)
+		}
+	}
+	step("Property", func(r msi.Row) {
+		switch str(r, "Property") {
+		case "ProductCode":
+			in.ProductCode = str(r, "Value")
+		case "ALLUSERS":
+			in.AllUsers = str(r, "Value")
+		}
+	})
+	step(tblClass, func(r msi.Row) {
+		in.Classes = append(in.Classes, ClassRow{
+			CLSID: str(r, "CLSID"), Context: str(r, "Context"), Component: str(r, "Component_"),
+			ProgIDDefault: str(r, "ProgId_Default"), Description: str(r, "Description"),
+			AppID: str(r, "AppId_"), FileTypeMask: str(r, "FileTypeMask"), Icon: str(r, "Icon_"),
+			IconIndex: opt(r, "IconIndex"), DefInprocHandler: r.Get("DefInprocHandler").String(),
+			Argument: str(r, "Argument"), Feature: str(r, "Feature_"), Attributes: opt(r, "Attributes"),
+			ref: rowRef(r),
+		})
+	})
+	step(tblProgID, func(r msi.Row) {
+		in.ProgIDs = append(in.ProgIDs, ProgIDRow{
+			ProgID: str(r, "ProgId"), Parent: str(r, "ProgId_Parent"), Class: str(r, "Class_"),
+			Description: str(r, "Description"), Icon: str(r, "Icon_"), IconIndex: opt(r, "IconIndex"),
+			ref: rowRef(r),
+		})
+	})
+	step(tblAppID, func(r msi.Row) {
+		in.AppIDs = append(in.AppIDs, AppIDRow{
+			AppID: str(r, "AppId"), RemoteServerName: str(r, "RemoteServerName"), LocalService: str(r, "LocalService"),
+			ServiceParameters: str(r, "ServiceParameters"), DllSurrogate: str(r, "DllSurrogate"),
+			ActivateAtStorage: opt(r, "ActivateAtStorage"), RunAsInteractiveUser: opt(r, "RunAsInteractiveUser"),
+			ref: rowRef(r),
+		})
+	})
+	step(tblExtension, func(r msi.Row) {
+		in.Extensions = append(in.Extensions, ExtensionRow{
+			Extension: str(r, "Extension"), Component: str(r, "Component_"), ProgID: str(r, "ProgId_"),
+			MIME: str(r, "MIME_"), Feature: str(r, "Feature_"), ref: rowRef(r),
+		})
+	})
+	step(tblVerb, func(r msi.Row) {
+		in.Verbs = append(in.Verbs, VerbRow{
+			Extension: str(r, "Extension_"), Verb: str(r, "Verb"), Sequence: opt(r, "Sequence"),
+			Command: str(r, "Command"), Argument: str(r, "Argument"), ref: rowRef(r),
+		})
+	})
+	step(tblMIME, func(r msi.Row) {
+		in.MIMEs = append(in.MIMEs, MIMERow{ContentType: str(r, "ContentType"), Extension: str(r, "Extension_"), CLSID: str(r, "CLSID"), ref: rowRef(r)})
+	})
+	step(tblTypeLib, func(r msi.Row) {
+		in.TypeLibs = append(in.TypeLibs, TypeLibRow{LibID: str(r, "LibID"), Component: str(r, "Component_"), ref: rowRef(r)})
+	})
+	step("Component", func(r msi.Row) {
+		in.Components = append(in.Components, ComponentRow{Component: str(r, "Component"), ComponentID: str(r, "ComponentId"),
+			Directory: str(r, "Directory_"), Attributes: r.Get("Attributes").Int(), Condition: str(r, "Condition"), KeyPath: str(r, "KeyPath")})
+	})
+	step("File", func(r msi.Row) {
+		in.Files = append(in.Files, FileRow{File: str(r, "File"), Component: str(r, "Component_"), FileName: str(r, "FileName")})
+	})
+	in.FeatureAttributes = map[string]int32{}
+	step("Feature", func(r msi.Row) {
+		in.Features = append(in.Features, str(r, "Feature"))
+		in.FeatureAttributes[str(r, "Feature")] = r.Get("Attributes").Int()
+	})
+	step("FeatureComponents", func(r msi.Row) {
+		in.FeatureComponents = append(in.FeatureComponents, FeatureComponent{Feature: str(r, "Feature_"), Component: str(r, "Component_")})
+	})
+	step("Icon", func(r msi.Row) { in.Icons = append(in.Icons, str(r, "Name")) })
+	in.HasRegistryTable = slices.Contains(db.TableNames(), tblRegistry)
+	step(tblRegistry, func(r msi.Row) {
+		in.Registry = append(in.Registry, RegistryRow{ID: str(r, "Registry"), Root: int16(r.Get("Root").Int()),
+			Key: str(r, "Key"), Name: str(r, "Name"), Value: str(r, "Value"), Component: str(r, "Component_")})
+	})
+	for _, seq := range []string{seqInstall, "AdvtExecuteSequence", seqModule} {
+		step(seq, func(r msi.Row) {
+			in.Sequences = append(in.Sequences, SequenceRow{Table: seq, Action: str(r, "Action"), Condition: str(r, "Condition"), Sequence: opt(r, "Sequence")})
+		})
+	}
+	if err != nil {
+		return nil, err
+	}
+	in.Platform = templatePlatform(db)
+	in.ComponentWidth = edit.IdentWidth(db, 72, "Component.Component", "FeatureComponents.Component_", "Registry.Component_")
+	in.RegistryWidth = edit.IdentWidth(db, 72, "Registry.Registry", "Component.KeyPath")
+	in.MergeModule = db.Kind() == msi.PackageMergeModule
+	return in, nil
+}
+
+// templatePlatform returns the platform part of the summary information
+// Template ("Intel;1033" -> "Intel"), or "" when it cannot be read.
+func templatePlatform(db *msi.Database) string {
+	si, err := db.SummaryInfo()
+	if err != nil {
+		return ""
+	}
+	p, _, _ := strings.Cut(si.String(msi.PIDTemplate), ";")
+	return strings.TrimSpace(p)
+}
+
+// registryColumns is the standard schema of the Registry table.
+var registryColumns = []struct{ name, typ string }{
+	{"Registry", "s72"}, {"Root", "i2"}, {"Key", "l255"}, {"Name", "L255"}, {"Value", "L0"}, {"Component_", "s72"},
+}
+
+// registryValidation are the standard _Validation rows of the Registry
+// table: Column, Nullable, MinValue, MaxValue, KeyTable, KeyColumn,
+// Category, Set, Description.
+var registryValidation = [][]string{
+	{"Registry", "N", "", "", "", "", "Identifier", "", "Primary key, non-localized token."},
+	{"Root", "N", "-1", "3", "", "", "", "", "The predefined root key for the registry value, one of rrkEnum."},
+	{"Key", "N", "", "", "", "", "RegPath", "", "The key for the registry value."},
+	{"Name", "Y", "", "", "", "", "Formatted", "", "The registry value name."},
+	{"Value", "Y", "", "", "", "", "Formatted", "", "The registry value."},
+	{"Component_", "N", "", "", "Component", "1", "Identifier", "", "Foreign key into the Component table referencing component that controls the installing of the registry value."},
+}
+
+func createRegistry(db *msi.Database) (*msi.Table, error) {
+	var cols []msi.Column
+	for i, c := range registryColumns {
+		col, err := msi.ParseIDTType(c.typ)
+		if err != nil {
+			return nil, err
+		}
+		col.Name = c.name
+		col.Key = i == 0
+		cols = append(cols, col)
+	}
+	t, err := db.CreateTable(tblRegistry, cols)
+	if err != nil {
+		return nil, err
+	}
+	return t, describe(db, tblRegistry, registryValidation)
+}
+
+// describe adds the _Validation rows of a table the pass created, when
+// the package has a _Validation table (rows it already has are kept).
+func describe(db *msi.Database, table string, rows [][]string) error {
+	val, err := optTable(db, "_Validation")
+	if err != nil || val == nil {
+		return err
+	}
+	for _, v := range rows {
+		cells := append([]string{table}, v...)
+		vals := make([]msi.Value, 0, len(val.Columns()))
+		for i, col := range val.Columns() {
+			s := ""
+			if i < len(cells) {
+				s = cells[i]
+			}
+			vals = append(vals, edit.Value(col, s))
+		}
+		if _, exists := val.Lookup(vals[0], vals[1]); exists {
+			continue
+		}
+		if err := val.Insert(vals...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func applyPlan(db *msi.Database, plan *Plan, rep *edit.Log) error {
+	// Deletions first: a failure later leaves the report saying what was done.
+	byTable := map[string]map[string]Removal{}
+	for _, r := range plan.Remove {
+		if byTable[r.Table] == nil {
+			byTable[r.Table] = map[string]Removal{}
+		}
+		byTable[r.Table][strings.Join(r.Ref.Key, "\x00")] = r
+	}
+	for _, table := range []string{tblClass, tblProgID, tblAppID, tblExtension, tblVerb, tblMIME} {
+		want := byTable[table]
+		if len(want) == 0 {
+			continue
+		}
+		t, err := optTable(db, table)
+		if err != nil {
+			return err
+		}
+		if t == nil {
+			return fmt.Errorf("transform: class-to-registry: table %s vanished", table)
+		}
+		t.DeleteFunc(func(row msi.Row) bool {
+			ref := rowRef(row)
+			r, ok := want[strings.Join(ref.Key, "\x00")]
+			if ok {
+				rep.Change(edit.Change{Op: edit.Remove, Table: table, Key: ref.Key, Old: ref.Old, Reason: r.Reason})
+			}
+			return ok
+		})
+	}
+	if err := applyComponents(db, plan, rep); err != nil {
+		return err
+	}
+	if len(plan.Add) > 0 {
+		reg, err := optTable(db, tblRegistry)
+		if err != nil {
+			return err
+		}
+		if reg == nil {
+			if reg, err = createRegistry(db); err != nil {
+				return fmt.Errorf("transform: class-to-registry: creating the Registry table: %w", err)
+			}
+			rep.Note(edit.Info, tblRegistry, nil, "created the Registry table (standard schema)")
+		}
+		cols := reg.Columns()
+		for _, a := range plan.Add {
+			cells := map[string]string{}
+			for i, c := range registryColumns {
+				cells[c.name] = a.Row.idt()[i]
+			}
+			vals := make([]msi.Value, len(cols))
+			text := make([]string, len(cols))
+			for i, col := range cols {
+				vals[i] = edit.Value(col, cells[col.Name])
+				text[i] = vals[i].String()
+			}
+			if err := reg.Insert(vals...); err != nil {
+				return fmt.Errorf("transform: class-to-registry: adding Registry row %s: %w", a.Row.ID, err)
+			}
+			rep.Change(edit.Change{Op: edit.Add, Table: tblRegistry, Key: []string{a.Row.ID}, New: text, Reason: a.Reason})
+		}
+	}
+	for _, a := range plan.Actions {
+		seq, err := optTable(db, a.Table)
+		if err != nil {
+			return err
+		}
+		if seq == nil && a.Table == seqModule {
+			if seq, err = createModuleSequence(db, rep); err != nil {
+				return fmt.Errorf("transform: class-to-registry: creating %s: %w", a.Table, err)
+			}
+		}
+		if seq == nil {
+			return nil
+		}
+		cells := map[string]string{"Action": a.Action, "Sequence": strconv.Itoa(int(a.Sequence))}
+		vals := make([]msi.Value, len(seq.Columns()))
+		text := make([]string, len(vals))
+		for i, col := range seq.Columns() {
+			vals[i] = edit.Value(col, cells[col.Name])
+			text[i] = vals[i].String()
+		}
+		if err := seq.Insert(vals...); err != nil {
+			return fmt.Errorf("transform: class-to-registry: adding %s: %w", a.Action, err)
+		}
+		rep.Change(edit.Change{Op: edit.Add, Table: a.Table, Key: []string{a.Action}, New: text, Reason: "the Registry rows need it"})
+	}
+	return nil
+}
+
+// moduleSequenceColumns is the standard schema of a merge module's
+// ModuleInstallExecuteSequence table; installSequenceColumns that of
+// InstallExecuteSequence, which a module with a Module*Sequence table must
+// also carry (empty) for the merge tool.
+var (
+	moduleSequenceColumns  = []edit.ColumnDef{{Name: "Action", Type: "s72", Key: true}, {Name: "Sequence", Type: "I2"}, {Name: "BaseAction", Type: "S72"}, {Name: "After", Type: "I2"}, {Name: "Condition", Type: "S255"}}
+	installSequenceColumns = []edit.ColumnDef{{Name: "Action", Type: "s72", Key: true}, {Name: "Condition", Type: "S255"}, {Name: "Sequence", Type: "I2"}}
+)
+
+// The standard _Validation rows of the two sequence tables (Column,
+// Nullable, MinValue, MaxValue, KeyTable, KeyColumn, Category, Set,
+// Description).
+var (
+	moduleSequenceValidation = [][]string{
+		{"Action", "N", "", "", "", "", "Identifier", "", "Action to insert"},
+		{"Sequence", "Y", "-4", "32767", "", "", "", "", "Standard Sequence number"},
+		{"BaseAction", "Y", "", "", seqModule, "1", "Identifier", "", "Base action to determine insert location."},
+		{"After", "Y", "0", "1", "", "", "", "", "Before (0) or After (1)"},
+		{"Condition", "Y", "", "", "", "", "Condition", "", ""},
+	}
+	installSequenceValidation = [][]string{
+		{"Action", "N", "", "", "", "", "Identifier", "", "Name of action to invoke, either in the engine or the handler DLL."},
+		{"Condition", "Y", "", "", "", "", "Condition", "", "Optional expression which skips the action if evaluates to expFalse.If the expression syntax is invalid, the engine will terminate, returning iesBadActionData."},
+		{"Sequence", "Y", "-4", "32767", "", "", "", "", "Number that determines the sort order in which the actions are to be executed.  Leave blank to suppress action."},
+	}
+)
+
+// createModuleSequence creates ModuleInstallExecuteSequence (and the
+// empty InstallExecuteSequence the merge tool needs beside it) in a merge
+// module that had none.
+func createModuleSequence(db *msi.Database, rep *edit.Log) (*msi.Table, error) {
+	if t, err := optTable(db, seqInstall); err != nil {
+		return nil, err
+	} else if t == nil {
+		if _, err := edit.CreateTable(db, seqInstall, installSequenceColumns); err != nil {
+			return nil, err
+		}
+		if err := describe(db, seqInstall, installSequenceValidation); err != nil {
+			return nil, err
+		}
+		rep.Note(edit.Info, seqInstall, nil, "created the (empty) InstallExecuteSequence table a merge module with a ModuleInstallExecuteSequence table must carry")
+	}
+	t, err := edit.CreateTable(db, seqModule, moduleSequenceColumns)
+	if err != nil {
+		return nil, err
+	}
+	if err := describe(db, seqModule, moduleSequenceValidation); err != nil {
+		return nil, err
+	}
+	rep.Note(edit.Info, seqModule, nil, "created the ModuleInstallExecuteSequence table (standard schema)")
+	return t, nil
+}
+
+// applyComponents adds the plan's registry-only components and
+// their FeatureComponents rows.
+func applyComponents(db *msi.Database, plan *Plan, rep *edit.Log) error {
+	if len(plan.Components) == 0 {
+		return nil
+	}
+	comp, err := optTable(db, "Component")
+	if err != nil {
+		return err
+	}
+	fc, err := optTable(db, "FeatureComponents")
+	if err != nil {
+		return err
+	}
+	if comp == nil || fc == nil {
+		return fmt.Errorf("transform: class-to-registry: a new component needs the Component and FeatureComponents tables")
+	}
+	insert := func(t *msi.Table, cells map[string]string, reason string) error {
+		cols := t.Columns()
+		vals := make([]msi.Value, len(cols))
+		text := make([]string, len(cols))
+		for i, col := range cols {
+			vals[i] = edit.Value(col, cells[col.Name])
+			text[i] = vals[i].String()
+		}
+		if err := t.Insert(vals...); err != nil {
+			return fmt.Errorf("transform: class-to-registry: adding %s row: %w", t.Name(), err)
+		}
+		var key []string
+		for i, col := range cols {
+			if col.Key {
+				key = append(key, text[i])
+			}
+		}
+		rep.Change(edit.Change{Op: edit.Add, Table: t.Name(), Key: key, New: text, Reason: reason})
+		return nil
+	}
+	for _, nc := range plan.Components {
+		why := "registry-only component: " + nc.Reason
+		if err := insert(comp, map[string]string{"Component": nc.Component, "ComponentId": nc.ComponentID, "Directory_": nc.Directory,
+			"Attributes": strconv.Itoa(int(nc.Attributes)), "Condition": nc.Condition, "KeyPath": nc.KeyPath}, why); err != nil {
+			return err
+		}
+		if err := insert(fc, map[string]string{"Feature_": nc.Feature, "Component_": nc.Component}, why); err != nil {
+			return err
+		}
+		if nc.KeyPath != "" {
+			continue
+		}
+		// Its rows only create keys, so its folder is its key path: the
+		// folder must be in CreateFolder (ICE18), or an install that does
+		// not otherwise create it leaves the component looking absent,
+		// and every health check of its feature starts a repair.
+		cf, err := createFolderTable(db, rep)
+		if err != nil {
+			return err
+		}
+		if _, exists := cf.Lookup(msi.StrValue(nc.Directory), msi.StrValue(nc.Component)); !exists {
+			if err := insert(cf, map[string]string{"Directory_": nc.Directory, "Component_": nc.Component},
+				"the folder is the key path of registry-only component "+nc.Component+" (its rows only create keys), so it is created with it"); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// createFolderColumns is the standard schema of the CreateFolder table.
+var createFolderColumns = []edit.ColumnDef{{Name: "Directory_", Type: "s72", Key: true}, {Name: "Component_", Type: "s72", Key: true}}
+
+// createFolderValidation are the standard _Validation rows of the
+// CreateFolder table (Column, Nullable, MinValue, MaxValue, KeyTable,
+// KeyColumn, Category, Set, Description).
+var createFolderValidation = [][]string{
+	{"Directory_", "N", "", "", "Directory", "1", "Identifier", "", "Primary key, could be foreign key into the Directory table."},
+	{"Component_", "N", "", "", "Component", "1", "Identifier", "", "Foreign key into the Component table."},
+}
+
+// createFolderTable returns the CreateFolder table, creating it (with
+// its _Validation rows, and the CreateFolders and RemoveFolders actions
+// when InstallExecuteSequence lacks them) when the package has none.
+func createFolderTable(db *msi.Database, rep *edit.Log) (*msi.Table, error) {
+	if t, err := optTable(db, "CreateFolder"); err != nil || t != nil {
+		return t, err
+	}
+	t, err := edit.CreateTable(db, "CreateFolder", createFolderColumns)
+	if err != nil {
+		return nil, fmt.Errorf("transform: class-to-registry: creating the CreateFolder table: %w", err)
+	}
+	if err := describe(db, "CreateFolder", createFolderValidation); err != nil {
+		return nil, err
+	}
+	rep.Note(edit.Info, "CreateFolder", nil, "created the CreateFolder table (standard schema)")
+	seq, err := optTable(db, seqInstall)
+	if err != nil || seq == nil {
+		return t, err
+	}
+	// The recommended sequence numbers of the two actions.
+	for _, a := range []struct {
+		action string
+		seq    int
+	}{{"RemoveFolders", 3600}, {"CreateFolders", 3700}} {
+		if _, ok := seq.Lookup(msi.StrValue(a.action)); ok {
+			continue
+		}
+		cells := map[string]string{"Action": a.action, "Sequence": strconv.Itoa(a.seq)}
+		vals := make([]msi.Value, len(seq.Columns()))
+		text := make([]string, len(vals))
+		for i, col := range seq.Columns() {
+			vals[i] = edit.Value(col, cells[col.Name])
+			text[i] = vals[i].String()
+		}
+		if err := seq.Insert(vals...); err != nil {
+			return nil, fmt.Errorf("transform: class-to-registry: adding %s: %w", a.action, err)
+		}
+		rep.Change(edit.Change{Op: edit.Add, Table: seqInstall, Key: []string{a.action}, New: text, Reason: "the CreateFolder rows need it"})
+	}
+	return t, nil
+}

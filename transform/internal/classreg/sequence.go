@@ -1,0 +1,236 @@
+package classreg
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/msikit/msikit/transform/internal/edit"
+)
+
+// sequence makes sure the Registry rows are written and removed: the
+// Register*/Unregister* actions are kept (harmless on empty tables, and
+// still needed by any group left advertised); WriteRegistryValues and
+// RemoveRegistryValues are added to InstallExecuteSequence when missing.
+func (p *planner) sequence() {
+	if len(p.plan.Add) == 0 {
+		return
+	}
+	if p.in.MergeModule {
+		p.moduleSequence()
+		return
+	}
+	have := map[string]int32{}
+	used := map[int32]bool{}
+	for _, s := range p.in.Sequences {
+		if s.Table != "InstallExecuteSequence" {
+			continue
+		}
+		if s.Sequence.Valid {
+			have[s.Action] = s.Sequence.V
+			used[s.Sequence.V] = true
+		} else {
+			have[s.Action] = -1
+		}
+	}
+	lo, okLo := have["InstallInitialize"]
+	hi, okHi := have["InstallFinalize"]
+	if !okLo || !okHi || lo < 0 || hi < 0 {
+		p.note(edit.Warning, "InstallExecuteSequence", nil, "no InstallInitialize/InstallFinalize; WriteRegistryValues and RemoveRegistryValues not checked")
+		return
+	}
+	pick := func(action string, want, min, max int32) (int32, bool) {
+		if s, ok := have[action]; ok {
+			return s, false
+		}
+		for s := want; s < max; s++ {
+			if s > min && !used[s] {
+				used[s] = true
+				return s, true
+			}
+		}
+		for s := want; s > min; s-- {
+			if s < max && !used[s] {
+				used[s] = true
+				return s, true
+			}
+		}
+		return -1, false
+	}
+	w, addW := pick("WriteRegistryValues", 5000, lo, hi)
+	if addW {
+		p.plan.Actions = append(p.plan.Actions, Action{"WriteRegistryValues", w, seqInstall})
+	} else if w < 0 {
+		p.note(edit.Warning, "InstallExecuteSequence", nil, "no free sequence number for WriteRegistryValues")
+		return
+	}
+	r, addR := pick("RemoveRegistryValues", 2600, lo, w)
+	if addR {
+		p.plan.Actions = append(p.plan.Actions, Action{"RemoveRegistryValues", r, seqInstall})
+	} else if r < 0 {
+		p.note(edit.Warning, "InstallExecuteSequence", nil, "no free sequence number for RemoveRegistryValues")
+	}
+}
+
+// moduleSequence adds WriteRegistryValues and RemoveRegistryValues to a
+// merge module's ModuleInstallExecuteSequence as merge modules sequence
+// standard actions: the recommended sequence number (RemoveRegistryValues
+// 2600, WriteRegistryValues 5000) with BaseAction and After null. The
+// merge tool keeps the number the target package already uses for the
+// action, and adds the action when the target lacks it, so the Registry
+// rows are written and removed wherever the module is merged.
+func (p *planner) moduleSequence() {
+	have := map[string]bool{}
+	for _, s := range p.in.Sequences {
+		if s.Table == seqModule {
+			have[s.Action] = true
+		}
+	}
+	for _, a := range []Action{{"RemoveRegistryValues", 2600, seqModule}, {"WriteRegistryValues", 5000, seqModule}} {
+		if !have[a.Action] {
+			p.plan.Actions = append(p.plan.Actions, a)
+		}
+	}
+}
+
+func (p *planner) typeLibs() {
+	for _, t := range p.in.TypeLibs {
+		p.note(edit.Warning, tblTypeLib, t.ref.Key, "left alone: registering a type library needs the library's own contents (its interfaces); RegisterTypeLibraries keeps doing it")
+	}
+}
+
+// advertisedRegistry reports existing Registry rows whose value is a darwin
+// descriptor: hand-written advertised registration the pass cannot turn
+// into a plain value (it does not know the server's path).
+func (p *planner) advertisedRegistry() {
+	for _, r := range p.in.Registry {
+		v := strings.TrimPrefix(r.Value, "[~]")
+		v = strings.TrimSuffix(v, "[~]")
+		if v == "" {
+			continue
+		}
+		if isDarwinValue(strings.ReplaceAll(v, "[~]", "|")) {
+			p.note(edit.Warning, tblRegistry, []string{r.ID}, "left alone: its value is a darwin descriptor (advertised registration written by hand); it keeps the health check")
+		}
+	}
+}
+
+// owner returns the component whose Registry rows express registration
+// that msiexec ties to feature (a Class or Extension row's Feature_) and
+// that names component. msiexec registers it while that feature is
+// installed (or advertised) and removes it when that feature is removed,
+// whatever other features hold the component. When the component belongs
+// to that feature alone, its own Registry rows behave the same; otherwise
+// (the component is in other features too, or not in that one) the rows
+// go in a new registry-only component that only the feature holds, with
+// the original component's directory, condition and 64-bit attribute. In
+// a merge module every component goes into the features the module is
+// merged into, so the component itself is the owner.
+func (p *planner) owner(component, feature string) string {
+	feats := p.compFeats[component]
+	if p.in.MergeModule || feature == "" || (len(feats) == 1 && feats[feature]) {
+		return component
+	}
+	key := component + "\x00" + feature
+	if name, ok := p.owners[key]; ok {
+		return name
+	}
+	width := p.in.ComponentWidth
+	if width <= 0 {
+		width = 72
+	}
+	name := edit.FitIdent("reg_"+component+"_"+feature, width, "classreg\x00"+component+"\x00"+feature, p.compTaken)
+	if name == "" {
+		p.note(edit.Warning, "Component", []string{component}, "the Component key column (%d characters) is too narrow for a registry-only component of feature %s: the Registry rows follow component %s and its features", width, feature, component)
+		p.owners[key] = component
+		return component
+	}
+	p.compTaken[strings.ToLower(name)] = true
+	p.owners[key] = name
+	src := p.comps[component]
+	nc := NewComponent{Component: name, From: component, Feature: feature, Attributes: compRegistryKeyPath}
+	if src != nil {
+		nc.Directory, nc.Condition = src.Directory, src.Condition
+		nc.Attributes |= src.Attributes & (comp64 | compTransitive)
+	}
+	nc.ComponentID = componentGUID(p.in.ProductCode, src, component, feature)
+	var others []string
+	for f := range feats {
+		if f != feature {
+			others = append(others, f)
+		}
+	}
+	sort.Strings(others)
+	if len(others) > 8 {
+		others = append(others[:8], fmt.Sprintf("and %d more", len(others)-8))
+	}
+	if feats[feature] {
+		nc.Reason = fmt.Sprintf("registration tied to feature %s; component %s is also in %s", feature, component, strings.Join(others, ", "))
+	} else {
+		nc.Reason = fmt.Sprintf("registration tied to feature %s, which does not hold component %s", feature, component)
+	}
+	p.plan.Components = append(p.plan.Components, nc)
+	return name
+}
+
+// Component attribute bits the new components copy.
+const compTransitive = 0x0040
+
+// finishComponents gives every new component its key path: its first
+// Registry row that writes a value. A component whose rows only create
+// keys ("*", as for an extension without ProgId or MIME type) keeps a null
+// KeyPath without the registry key path bit, so that its directory (the
+// original component's) is its key path.
+func (p *planner) finishComponents() {
+	first := map[string]string{}
+	for _, a := range p.plan.Add {
+		switch a.Row.Name {
+		case "*", "+", "-":
+			continue // key creation and deletion markers are no values
+		}
+		if _, ok := first[a.Row.Component]; !ok {
+			first[a.Row.Component] = a.Row.ID
+		}
+	}
+	for i := range p.plan.Components {
+		nc := &p.plan.Components[i]
+		if kp, ok := first[nc.Component]; ok {
+			nc.KeyPath = kp
+		} else {
+			nc.Attributes &^= compRegistryKeyPath
+		}
+		p.note(edit.Info, "Component", []string{nc.Component}, "new registry-only component for %s: %s; msiexec registers it only with that feature, so its Registry rows live in a component only that feature holds", nc.From, nc.Reason)
+	}
+}
+
+// componentGUID derives a new component's ComponentId from package data
+// (the ProductCode, the original component's ComponentId and key, and the
+// feature), so that the same package rewritten again gets the same GUID.
+func componentGUID(product string, src *ComponentRow, component, feature string) string {
+	id := ""
+	if src != nil {
+		id = src.ComponentID
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "msikit class registration component\x00%s\x00%s\x00%s\x00%s", product, id, component, feature)
+	return edit.GUIDFromHash(h.Sum(nil))
+}
+
+// registryID returns a free primary key for a new Registry row (Root 0)
+// that fits this package's Registry key column, and marks it used.
+func (p *planner) registryID(key, name, component string) string {
+	width := p.in.RegistryWidth
+	if width <= 0 {
+		width = 72
+	}
+	base := registryID(0, key, name, component)
+	id := base[:min(len(base), width)]
+	for n := 2; p.usedIDs[id]; n++ {
+		suffix := "_" + strconv.Itoa(n)
+		id = base[:min(len(base), width-len(suffix))] + suffix
+	}
+	p.usedIDs[id] = true
+	return id
+}

@@ -1,0 +1,65 @@
+package classreg
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
+	"strings"
+
+	"github.com/msikit/msikit/msi"
+)
+
+// Helpers of the registry rows the pass writes.
+
+// longName returns the long half of a "short|long" Filename cell.
+func longName(s string) string {
+	_, long := msi.SplitFileName(s)
+	return long
+}
+
+// fmtLiteral escapes text so that the Formatted columns of the Registry
+// table (Key, Name, Value) reproduce it literally: '[' and ']' become
+// "[\[]" and "[\]]", and when the text has brackets the braces are escaped
+// too, so no "{…}" group can form around an escape.
+func fmtLiteral(s string) string {
+	if !strings.ContainsAny(s, "[]") {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '[', ']', '{', '}':
+			b.WriteString(`[\`)
+			b.WriteRune(r)
+			b.WriteByte(']')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// regValue protects a Registry Value that must be a string: a leading '#'
+// would make it a number or binary, so it is doubled ("##" is a literal '#').
+func regValue(s string) string {
+	if strings.HasPrefix(s, "#") {
+		return "#" + s
+	}
+	return s
+}
+
+// registryID returns the deterministic primary key of a generated Registry
+// row: "reg" and 32 hex digits of SHA-256 over root, key, name and
+// component (case-folded like the registry), so the same registration gets
+// the same identifier on every run.
+func registryID(root int16, key, name, component string) string {
+	h := sha256.New()
+	h.Write([]byte(strconv.Itoa(int(root))))
+	h.Write([]byte{0})
+	h.Write([]byte(strings.ToLower(key)))
+	h.Write([]byte{0})
+	h.Write([]byte(strings.ToLower(name)))
+	h.Write([]byte{0})
+	h.Write([]byte(component))
+	return "reg" + strings.ToUpper(hex.EncodeToString(h.Sum(nil))[:32])
+}

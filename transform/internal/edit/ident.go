@@ -1,0 +1,79 @@
+package edit
+
+import (
+	"fmt"
+	"hash/fnv"
+	"strings"
+)
+
+// FitIdent returns base as a valid Identifier of at most width characters
+// that taken (lower-cased keys) does not hold: base itself when it fits
+// and is free; otherwise its first width-9 characters, "_" and 8 hex
+// digits of an FNV-1a hash of seed and an attempt counter (in a column
+// narrower than 10 characters, "_" and as many hex digits as fit).
+// Characters that may not appear in an Identifier become '_'. It returns
+// "" only when width is below 2 and base does not fit.
+func FitIdent(base string, width int, seed string, taken map[string]bool) string {
+	base = SanitizeIdent(base)
+	if len(base) <= width && !taken[strings.ToLower(base)] {
+		return base
+	}
+	if width < 2 {
+		return ""
+	}
+	prefix := "_"
+	digits := width - 1
+	if width >= 10 {
+		prefix, digits = base[:min(len(base), width-9)]+"_", 8
+	}
+	for i := 0; i < 1<<20; i++ {
+		h := fnv.New32a()
+		fmt.Fprintf(h, "%s\x00%d", seed, i)
+		hex := fmt.Sprintf("%08X", h.Sum32())
+		if digits < 8 {
+			hex = hex[:digits]
+		}
+		if name := prefix + hex; !taken[strings.ToLower(name)] {
+			return name
+		}
+	}
+	return ""
+}
+
+// SanitizeIdent maps s to a valid Identifier: bytes outside letters,
+// digits, '_' and '.' become '_', and so does a leading digit or period.
+func SanitizeIdent(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if !IdentByte(c, i == 0) {
+			b[i] = '_'
+		}
+	}
+	if len(b) == 0 {
+		return "_"
+	}
+	return string(b)
+}
+
+// IdentByte reports whether c may appear in an Identifier: letters,
+// digits, '_' and '.', but not a digit or period first.
+func IdentByte(c byte, first bool) bool {
+	switch {
+	case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c == '_':
+		return true
+	case c >= '0' && c <= '9', c == '.':
+		return !first
+	}
+	return false
+}
+
+// GUIDFromHash formats the first 16 bytes of a hash as a name-based
+// (version 5 layout) GUID in upper case with braces: the same data always
+// gives the same GUID (a new component's ComponentId, a PackageCode
+// derived from the changes).
+func GUIDFromHash(sum []byte) string {
+	b := sum[:16]
+	b[6] = b[6]&0x0f | 0x50
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("{%X-%X-%X-%X-%X}", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}

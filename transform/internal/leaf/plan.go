@@ -1,0 +1,489 @@
+package leaf
+
+import (
+	"fmt"
+	"github.com/msikit/msikit/transform/internal/edit"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// This file holds the SplitAdvertised algorithm over plain row structs, with
+// no dependency on the msi package: leaf.go reads the tables into a
+// Input, makePlan decides, and leaf.go applies the Plan.
+
+// Feature table Attributes bits (Microsoft's Feature table documentation,
+// msidbFeatureAttributes*).
+const (
+	featFollowParent           = 2
+	featFavorAdvertise         = 4
+	featDisallowAdvertise      = 8
+	featUIDisallowAbsent       = 16
+	featNoUnsupportedAdvertise = 32
+)
+
+// Limits from the Feature table documentation: the Feature key is at most
+// 38 characters and no feature may be deeper than 16 (error 2701).
+const (
+	maxFeatureKey   = 38
+	maxFeatureDepth = 16
+)
+
+// maxLeafConditions is the most Condition rows of a feature the pass
+// copies into each leaf under it. Real features have one or two; a
+// feature with more keeps its entry points (and is reported), since every
+// leaf would copy them all.
+const maxLeafConditions = 64
+
+// maxListed is how many names a note lists before "and N more".
+const maxListed = 8
+
+// Feature is one Feature row.
+type Feature struct {
+	Name        string
+	Parent      string // "" when null (a root feature)
+	Title       string
+	Description string
+	Display     int32
+	DisplayNull bool
+	Level       int32
+	Directory   string
+	Attributes  int32
+}
+
+// row is the Feature row as IDT text per column, in the standard order.
+func (f Feature) row() []string {
+	disp := strconv.Itoa(int(f.Display))
+	if f.DisplayNull {
+		disp = ""
+	}
+	return []string{f.Name, f.Parent, f.Title, f.Description, disp,
+		strconv.Itoa(int(f.Level)), f.Directory, strconv.Itoa(int(f.Attributes))}
+}
+
+// FeatureComponent is one FeatureComponents row.
+type FeatureComponent struct{ Feature, Component string }
+
+func (r FeatureComponent) row() []string { return []string{r.Feature, r.Component} }
+
+// Condition is one Condition row.
+type Condition struct {
+	Feature   string
+	Level     int32
+	Condition string
+}
+
+func (c Condition) row() []string {
+	return []string{c.Feature, strconv.Itoa(int(c.Level)), c.Condition}
+}
+
+// A Entry is one row of an entry-point table (Class, Extension,
+// Shortcut, TypeLib, PublishComponent) that may name a feature.
+type Entry struct {
+	Table     string
+	Key       []string // primary key, IDT text
+	Row       []string // whole row, IDT text (for the report)
+	Column    string   // the column naming the feature: Feature_ or Target
+	ColIndex  int      // index of Column in Row
+	Component string
+	Feature   string // value of Column
+	// Related describes rows that travel with this one (an Extension's Verb
+	// and MIME rows), for the report.
+	Related string
+
+	ref int // the reader's index for this row
+}
+
+// Input is what the pass reads from a database.
+type Input struct {
+	Features          []Feature
+	FeatureComponents []FeatureComponent
+	// Components lists the Component table's keys; nil when the table is
+	// absent (then components are not checked).
+	Components []string
+	Conditions []Condition
+	Entries    []Entry
+	// FeatureWidth is the widest feature key every column a leaf's name
+	// goes into accepts in this package (0: the standard 38).
+	FeatureWidth int
+}
+
+// repoint changes one entry's feature column.
+type repoint struct {
+	Entry      Entry
+	NewFeature string
+}
+
+// Plan is what the pass will change, in application order.
+type Plan struct {
+	Features   []Feature
+	Conditions []Condition
+	RemoveFC   []FeatureComponent
+	AddFC      []FeatureComponent
+	Repoints   []repoint
+	// over says why planning stopped at the MaxChanges bound ("" if it
+	// did not); the plan is then not to be applied.
+	over string
+}
+
+func (p *Plan) empty() bool {
+	return len(p.Features)+len(p.Conditions)+len(p.RemoveFC)+len(p.AddFC)+len(p.Repoints) == 0
+}
+
+// Options are the parts of SplitAdvertisedOptions the planner needs.
+type Options struct {
+	KeepInParent      bool
+	DisallowAdvertise bool
+	AllowAbsent       bool
+	Tables            map[string]bool // nil = defaultLeafTables
+	MaxChanges        int             // 0 = edit.DefaultMaxChanges
+}
+
+// defaultLeafTables are the entry-point tables that start a split unless
+// the options name others.
+var defaultLeafTables = map[string]bool{
+	"Class": true, "Extension": true, "Shortcut": true, "TypeLib": true, "PublishComponent": true,
+}
+
+func (o Options) splits(table string) bool {
+	if o.Tables != nil {
+		return o.Tables[table]
+	}
+	return defaultLeafTables[table]
+}
+
+// treeState is a feature's place in the tree.
+type treeState struct {
+	depth int    // 1 for a root
+	bad   string // why the tree above this feature is broken, or ""
+}
+
+// makePlan decides the leaf features for in and records every decision in
+// rep. It never fails: odd data becomes notes.
+func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
+	plan := &Plan{}
+
+	features := make(map[string]*Feature, len(in.Features))
+	taken := make(map[string]bool, len(in.Features))
+	for i := range in.Features {
+		f := &in.Features[i]
+		if _, dup := features[f.Name]; dup {
+			rep.Note(edit.Warning, "Feature", []string{f.Name}, "duplicate Feature key; the first row is used")
+			continue
+		}
+		features[f.Name] = f
+		taken[strings.ToLower(f.Name)] = true
+	}
+	fcByFeature := make(map[string]map[string]bool)
+	fcByComponent := make(map[string][]string)
+	for _, r := range in.FeatureComponents {
+		m := fcByFeature[r.Feature]
+		if m == nil {
+			m = make(map[string]bool)
+			fcByFeature[r.Feature] = m
+		}
+		if !m[r.Component] {
+			m[r.Component] = true
+			fcByComponent[r.Component] = append(fcByComponent[r.Component], r.Feature)
+		}
+	}
+	var components map[string]bool
+	if in.Components != nil {
+		components = make(map[string]bool, len(in.Components))
+		for _, c := range in.Components {
+			components[c] = true
+		}
+	}
+	conditions := make(map[string][]Condition)
+	for _, c := range in.Conditions {
+		conditions[c.Feature] = append(conditions[c.Feature], c)
+	}
+
+	tree := make(map[string]treeState, len(features))
+	state := func(name string) treeState {
+		if s, ok := tree[name]; ok {
+			return s
+		}
+		// Walk up iteratively: a cycle or a very deep chain cannot recurse
+		// without limit, and each feature is resolved once.
+		var chain []string
+		seen := make(map[string]bool)
+		cur := name
+		var s treeState
+		for {
+			if known, ok := tree[cur]; ok {
+				s = known
+				break
+			}
+			if seen[cur] {
+				s = treeState{bad: "Feature_Parent chain has a cycle through " + strconv.Quote(cur)}
+				break
+			}
+			f, ok := features[cur]
+			if !ok {
+				s = treeState{bad: "Feature_Parent " + strconv.Quote(cur) + " names no feature"}
+				break
+			}
+			seen[cur] = true
+			chain = append(chain, cur)
+			if f.Parent == "" {
+				s = treeState{depth: 0}
+				break
+			}
+			cur = f.Parent
+		}
+		for i := len(chain) - 1; i >= 0; i-- {
+			if s.bad == "" {
+				s.depth++
+			}
+			tree[chain[i]] = s
+		}
+		return tree[name]
+	}
+
+	// Tree problems are reported once per feature, in key order.
+	names := make([]string, 0, len(features))
+	for n := range features {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		s := state(n)
+		switch {
+		case s.bad != "":
+			rep.Note(edit.Warning, "Feature", []string{n}, "%s; advertised entry points in this feature are left alone", s.bad)
+		case s.depth > maxFeatureDepth:
+			rep.Note(edit.Warning, "Feature", []string{n}, "feature is %d levels deep, over the limit of %d", s.depth, maxFeatureDepth)
+		}
+	}
+
+	// isSingle reports whether feature f already holds exactly component c
+	// and nothing else, so that a health check through f covers only c.
+	isSingle := func(f, c string) bool {
+		m := fcByFeature[f]
+		return len(m) == 1 && m[c]
+	}
+
+	type groupKey struct{ feature, component string }
+	groups := make(map[groupKey][]Entry)
+	var followers []Entry
+	for _, e := range in.Entries {
+		if !opts.splits(e.Table) {
+			// Not a kind that starts a split; it still follows its
+			// component into a leaf made for another entry point.
+			if _, ok := features[e.Feature]; ok && e.Component != "" {
+				followers = append(followers, e)
+			}
+			continue
+		}
+		if e.Table == "Shortcut" {
+			if _, ok := features[e.Feature]; !ok {
+				if looksLikeFeature(e.Feature) {
+					rep.Note(edit.Warning, e.Table, e.Key, "Target %q looks like a feature name but no such feature exists; left alone", e.Feature)
+				}
+				continue // not an advertised shortcut
+			}
+		}
+		f, ok := features[e.Feature]
+		if !ok {
+			rep.Note(edit.Warning, e.Table, e.Key, "%s %q names no feature; left alone", e.Column, e.Feature)
+			continue
+		}
+		if e.Component == "" {
+			rep.Note(edit.Warning, e.Table, e.Key, "entry point has no component; left alone")
+			continue
+		}
+		if components != nil && !components[e.Component] {
+			rep.Note(edit.Warning, e.Table, e.Key, "Component_ %q names no component; left alone", e.Component)
+			continue
+		}
+		s := state(f.Name)
+		if s.bad != "" {
+			rep.Note(edit.Warning, e.Table, e.Key, "feature %q is not in a valid feature tree (%s); left alone", f.Name, s.bad)
+			continue
+		}
+		if !fcByFeature[f.Name][e.Component] {
+			// A leaf would add the component to the install selections of
+			// the feature's subtree (Wine, for one, then keeps it installed
+			// when the feature's parent is removed), so leave it.
+			if n := len(fcByFeature[f.Name]); n > 0 {
+				rep.Note(edit.Warning, e.Table, e.Key, "component %q is not in feature %q, whose health check covers its %d other components; left alone", e.Component, f.Name, n)
+			} else {
+				rep.Note(edit.Info, e.Table, e.Key, "component %q is not in feature %q, which holds no components; left alone", e.Component, f.Name)
+			}
+			continue
+		}
+		if isSingle(f.Name, e.Component) {
+			rep.Note(edit.Info, e.Table, e.Key, "feature %q already holds only component %q; left alone", f.Name, e.Component)
+			continue
+		}
+		if n := len(conditions[f.Name]); n > maxLeafConditions {
+			rep.Note(edit.Warning, e.Table, e.Key, "feature %q has %d Condition rows, which every leaf under it would copy; the pass copies at most %d; left alone", f.Name, n, maxLeafConditions)
+			continue
+		}
+		if s.depth+1 > maxFeatureDepth {
+			rep.Note(edit.Warning, e.Table, e.Key, "feature %q is %d levels deep; a leaf under it would exceed the limit of %d; left alone", f.Name, s.depth, maxFeatureDepth)
+			continue
+		}
+		k := groupKey{f.Name, e.Component}
+		groups[k] = append(groups[k], e)
+	}
+
+	if !opts.KeepInParent {
+		// The component leaves the feature, so every other row naming
+		// that feature for that component moves with it.
+		for _, e := range followers {
+			k := groupKey{e.Feature, e.Component}
+			if _, ok := groups[k]; ok {
+				groups[k] = append(groups[k], e)
+			}
+		}
+	}
+
+	keys := make([]groupKey, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].feature != keys[j].feature {
+			return keys[i].feature < keys[j].feature
+		}
+		return keys[i].component < keys[j].component
+	})
+
+	maxChanges := opts.MaxChanges
+	if maxChanges <= 0 {
+		maxChanges = edit.DefaultMaxChanges
+	}
+	sortedFeatures := map[string][]string{} // component -> its features, sorted
+	for _, k := range keys {
+		// A leaf costs a Feature row, its copied conditions, one or two
+		// FeatureComponents rows and one update per entry point.
+		if n := len(rep.Changes) + 3 + len(conditions[k.feature]) + len(groups[k]); n > maxChanges {
+			plan.over = fmt.Sprintf("more than %d row changes", maxChanges)
+			return plan
+		}
+		parent := features[k.feature]
+		width := in.FeatureWidth
+		if width <= 0 || width > maxFeatureKey {
+			width = maxFeatureKey
+		}
+		name := featureName(parent.Name, k.component, width, taken)
+		if name == "" {
+			for _, e := range groups[k] {
+				rep.Note(edit.Warning, e.Table, e.Key, "left alone: this package's feature key columns are %d characters wide, too narrow for a leaf name", width)
+			}
+			continue
+		}
+		taken[strings.ToLower(name)] = true
+
+		attrs := int32(featFollowParent | featUIDisallowAbsent)
+		if opts.AllowAbsent {
+			attrs &^= featUIDisallowAbsent
+		}
+		// ICE10: a child may not disallow advertising while its parent
+		// allows it, so the advertise bits follow the parent unless the
+		// caller insists.
+		attrs |= parent.Attributes & (featDisallowAdvertise | featNoUnsupportedAdvertise)
+		if opts.DisallowAdvertise {
+			attrs |= featDisallowAdvertise
+			if parent.Attributes&featDisallowAdvertise == 0 {
+				rep.Note(edit.Warning, "Feature", []string{name}, "leaf disallows advertising while its parent %q allows it (ICE10); an advertise-only install of %q will not register its entry points", parent.Name, parent.Name)
+			}
+		}
+		leaf := Feature{
+			Name:       name,
+			Parent:     parent.Name,
+			Display:    0,
+			Level:      parent.Level,
+			Attributes: attrs,
+		}
+		entries := groups[k]
+		plan.Features = append(plan.Features, leaf)
+		rep.Change(edit.Change{Op: edit.Add, Table: "Feature", Key: []string{name}, New: leaf.row(),
+			Reason: "leaf for component " + k.component + " under " + parent.Name})
+
+		for _, c := range conditions[parent.Name] {
+			nc := Condition{Feature: name, Level: c.Level, Condition: c.Condition}
+			plan.Conditions = append(plan.Conditions, nc)
+			rep.Change(edit.Change{Op: edit.Add, Table: "Condition", Key: []string{name, strconv.Itoa(int(c.Level))}, New: nc.row(),
+				Reason: "copy of " + parent.Name + "'s condition so the leaf's level always equals its parent's"})
+		}
+
+		old := FeatureComponent{parent.Name, k.component}
+		if !opts.KeepInParent {
+			plan.RemoveFC = append(plan.RemoveFC, old)
+			rep.Change(edit.Change{Op: edit.Remove, Table: "FeatureComponents", Key: old.row(), Old: old.row(),
+				Reason: "moved to leaf " + name})
+		}
+		nfc := FeatureComponent{name, k.component}
+		plan.AddFC = append(plan.AddFC, nfc)
+		rep.Change(edit.Change{Op: edit.Add, Table: "FeatureComponents", Key: nfc.row(), New: nfc.row(),
+			Reason: "advertised component in its own leaf"})
+
+		if len(fcByComponent[k.component]) > 1 {
+			sorted, ok := sortedFeatures[k.component]
+			if !ok {
+				sorted = slices.Clone(fcByComponent[k.component])
+				sort.Strings(sorted)
+				sortedFeatures[k.component] = sorted
+			}
+			if others := otherFeatures(sorted, parent.Name); others != "" {
+				rep.Note(edit.Info, "FeatureComponents", old.row(), "component %q is shared with features %s, which keep it", k.component, others)
+			}
+		}
+
+		for _, e := range entries {
+			plan.Repoints = append(plan.Repoints, repoint{Entry: e, NewFeature: name})
+			nrow := append([]string(nil), e.Row...)
+			if e.ColIndex >= 0 && e.ColIndex < len(nrow) {
+				nrow[e.ColIndex] = name
+			}
+			reason := e.Column + " " + parent.Name + " → " + name
+			if e.Related != "" {
+				reason += "; with " + e.Related
+			}
+			rep.Change(edit.Change{Op: edit.Update, Table: e.Table, Key: e.Key, Old: e.Row, New: nrow, Reason: reason})
+		}
+	}
+	return plan
+}
+
+// otherFeatures lists the features of sorted other than f, joined with
+// ", ", the first maxListed of them and "and N more": a component in
+// thousands of features costs a short note per leaf, not a list of
+// thousands.
+func otherFeatures(sorted []string, f string) string {
+	var out []string
+	n := 0
+	for _, g := range sorted {
+		if g == f {
+			continue
+		}
+		if n < maxListed {
+			out = append(out, g)
+		}
+		n++
+	}
+	if n > maxListed {
+		out = append(out, fmt.Sprintf("and %d more", n-maxListed))
+	}
+	return strings.Join(out, ", ")
+}
+
+// looksLikeFeature reports whether a Shortcut Target could be meant as a
+// feature name: a non-empty Identifier (letters, digits, underscores and
+// periods, starting with a letter or underscore), not a formatted string
+// such as [#File].
+func looksLikeFeature(s string) bool {
+	if s == "" || len(s) > 72 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !edit.IdentByte(s[i], i == 0) {
+			return false
+		}
+	}
+	return true
+}
