@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -199,7 +198,9 @@ func msidumpTables(t *testing.T, msidump, path, dir string) map[string]*dumpTabl
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command(msidump, "-t", "-d", dir, path).CombinedOutput(); err != nil {
+	// msidump writes binary cells into its working folder whatever -d
+	// says: testenv.Command runs it in a temporary one.
+	if out, err := testenv.Command(t, msidump, "-t", "-d", dir, path).CombinedOutput(); err != nil {
 		t.Fatalf("msidump %s: %v\n%s", path, err, out)
 	}
 	ents, err := os.ReadDir(dir)
