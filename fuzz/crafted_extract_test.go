@@ -465,12 +465,19 @@ func checkBadNames(t *testing.T, data []byte) {
 		if fmt.Sprint(refused) != "[c1 e1 t1]" {
 			t.Errorf("refused %v, want [c1 e1 t1]", refused)
 		}
-		// The folder/file clash is the file system's business: both are
-		// delivered, one will fail to be written (the command reports it).
 		for _, k := range []string{"w1", "a1", "g0", "g4"} {
 			if _, ok := out.paths[k]; !ok {
 				t.Errorf("%s not delivered", k)
 			}
+		}
+		// App/a.txt is both file a1's install path and the folder file
+		// w1 is in: the file goes beside the folder, so both can be
+		// written.
+		if got, want := out.paths["w1"], "Program Files (x86)/App/a.txt/inside.txt"; got != want {
+			t.Errorf("w1 at %q, want %q", got, want)
+		}
+		if got, want := out.paths["a1"], "Program Files (x86)/App/a (a1).txt"; got != want {
+			t.Errorf("a1 at %q, want %q (beside the folder a.txt)", got, want)
 		}
 	})
 }

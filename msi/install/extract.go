@@ -372,7 +372,7 @@ func (x *extraction) placed(i int) {
 			n = x.lay.nodes[f.dir].pseudo
 		}
 		x.under[n]++
-	case f.placement == BesideDuplicate:
+	case f.placement == BesideDuplicate, f.placement == BesideFolder:
 		x.dups = append(x.dups, i)
 	}
 }
@@ -405,6 +405,10 @@ func (x *extraction) finish() {
 	sort.Strings(w)
 	for _, i := range x.dups {
 		f := &x.lay.files[i]
+		if f.placement == BesideFolder {
+			w = append(w, fmt.Sprintf("File %q: install path %q is also a folder other files are installed in: placed at %q", f.key, x.lay.installPath(i), x.lay.path(i)))
+			continue
+		}
 		w = append(w, fmt.Sprintf("File %q: install path %q is also File %q's: placed at %q", f.key, x.lay.installPath(i), x.lay.files[f.dupOf].key, x.lay.path(i)))
 	}
 	rep.Warnings = w

@@ -183,16 +183,23 @@ const (
 	// with exclusive conditions), so Path is beside it, named after this
 	// row's File key: "name (KEY).ext". DuplicateOf names the other row.
 	BesideDuplicate
+	// BesideFolder: the install path is also a folder that other files
+	// of the package are installed in (a file and a Directory with the
+	// same name), so Path is beside that folder, named after this row's
+	// File key: "name (KEY).ext".
+	BesideFolder
 )
 
-// String returns "install path", "under Directory id" or "beside a
-// duplicate".
+// String returns "install path", "under Directory id", "beside a
+// duplicate" or "beside a folder".
 func (p Placement) String() string {
 	switch p {
 	case UnderDirectoryID:
 		return "under Directory id"
 	case BesideDuplicate:
 		return "beside a duplicate"
+	case BesideFolder:
+		return "beside a folder"
 	}
 	return "install path"
 }
@@ -324,7 +331,8 @@ type fileRec struct {
 	placement                Placement
 	longPath                 bool   // UnderDirectoryID because the path is too long
 	noComp                   bool   // UnderDirectoryID because the component is missing
-	alt                      string // the file name used (BesideDuplicate)
+	alt                      string // the file name used (BesideDuplicate, BesideFolder)
+	folder                   int32  // canonical id of the folder the file is in
 	dupOf                    int32  // BesideDuplicate: the file whose path this one's install path is
 	err                      error
 }
@@ -664,7 +672,44 @@ func newLayout(db *msi.Database, l Layout) (*layout, error) {
 		lay.place(&f, compDir, taken, idx)
 		lay.files = append(lay.files, f)
 	}
+	lay.besideFolders(taken)
 	return lay, nil
+}
+
+// besideFolders moves each file whose path is also a folder holding other
+// files beside that folder: both could not exist (on Windows either). A
+// folder only some Directory row names, with no file below it, is left
+// alone: nothing creates it.
+func (lay *layout) besideFolders(taken map[canonKey]int32) {
+	if len(lay.canon) == 0 {
+		return
+	}
+	parent := make([]int32, len(lay.canon)+1)
+	for k, id := range lay.canon {
+		parent[id] = k.parent
+	}
+	used := make([]bool, len(lay.canon)+1)
+	for i := range lay.files {
+		if f := &lay.files[i]; f.err == nil {
+			for id := f.folder; id != 0 && !used[id]; id = parent[id] {
+				used[id] = true
+			}
+		}
+	}
+	for i := range lay.files {
+		f := &lay.files[i]
+		if f.err != nil {
+			continue
+		}
+		name := f.name
+		if f.alt != "" {
+			name = f.alt
+		}
+		if id, ok := lay.canon[canonKey{f.folder, strings.ToLower(name)}]; ok && used[id] {
+			f.placement, f.dupOf = BesideFolder, -1
+			lay.beside(f, f.folder, taken, int32(i))
+		}
+	}
 }
 
 // place resolves a file's folder and name, choosing its Placement.
@@ -719,6 +764,7 @@ func (lay *layout) place(f *fileRec, compDir map[string]string, taken map[canonK
 // claim takes f's path in folder canon, or a name beside it when an
 // earlier file has that path.
 func (lay *layout) claim(f *fileRec, canon int32, taken map[canonKey]int32, idx int32) {
+	f.folder = canon
 	k := canonKey{canon, strings.ToLower(f.name)}
 	first, dup := taken[k]
 	if !dup {
@@ -727,6 +773,13 @@ func (lay *layout) claim(f *fileRec, canon int32, taken map[canonKey]int32, idx 
 	}
 	// Another row has this path: beside it, named after this row.
 	f.placement, f.dupOf = BesideDuplicate, first
+	lay.beside(f, canon, taken, idx)
+}
+
+// beside gives file idx a free name in folder canon, made from its name
+// and its File key: "name (KEY).ext", or failing that from its row
+// number. A name that is also a folder there is not free either.
+func (lay *layout) beside(f *fileRec, canon int32, taken map[canonKey]int32, idx int32) {
 	ext := path.Ext(f.name)
 	stem := strings.TrimSuffix(f.name, ext)
 	if stem == "" {
@@ -743,6 +796,9 @@ func (lay *layout) claim(f *fileRec, canon int32, taken map[canonKey]int32, idx 
 		}
 		k := canonKey{canon, strings.ToLower(c)}
 		if _, used := taken[k]; used {
+			continue
+		}
+		if _, folder := lay.canon[k]; folder {
 			continue
 		}
 		taken[k] = idx

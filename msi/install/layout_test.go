@@ -125,6 +125,39 @@ func TestExtractPlacesEveryFile(t *testing.T) {
 	}
 }
 
+// TestExtractFileBesideFolder: a file whose install path is also the
+// folder other files are installed in (here met before them in the File
+// table) goes beside that folder, with one warning, and every file is
+// written.
+func TestExtractFileBesideFolder(t *testing.T) {
+	db := openSample(t)
+	editRow(t, db, "Component", []msi.Value{msi.StrValue("Data1")}, map[string]msi.Value{"Directory_": msi.StrValue("INSTALLDIR")})
+	editRow(t, db, "File", []msi.Value{msi.StrValue("data1.txt")}, map[string]msi.Value{"FileName": msi.StrValue("DATA")})
+	got, rep := deliveredPaths(t, db, nil)
+	if rep.Problems() || rep.Extracted != 17 {
+		t.Fatalf("extracted %d, report %+v", rep.Extracted, rep)
+	}
+	for key, want := range map[string]string{
+		"data1.txt": "Program Files (x86)/SynthCorp/DATA (data1.txt)",
+		"data2.txt": "Program Files (x86)/SynthCorp/data/data2.txt",
+	} {
+		if got[key] != want {
+			t.Errorf("%s at %q, want %q", key, got[key], want)
+		}
+	}
+	want := []string{`File "data1.txt": install path "Program Files (x86)/SynthCorp/DATA" is also a folder other files are installed in: placed at "Program Files (x86)/SynthCorp/DATA (data1.txt)"`}
+	if diff := cmp.Diff(want, rep.Warnings); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+	files, err := installFiles(db, &Options{Keys: []string{"data1.txt"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 1 || files[0].Placement != BesideFolder || files[0].DuplicateOf != "" {
+		t.Errorf("InstallFiles: %+v, want data1.txt beside a folder", files)
+	}
+}
+
 // TestExtractLongPath: a path longer than MAX_PATH goes below its
 // Directory's id.
 func TestExtractLongPath(t *testing.T) {
