@@ -1,0 +1,369 @@
+package transform
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/darwin"
+)
+
+// This file is where the audit meets the passes' internals (kept in one
+// file): which Class, ProgId, AppId, Extension, Verb and MIME rows msiexec
+// registers is the class-to-registry planner's decision (its liveness
+// analysis), and what msikit rewrite would change is what the three
+// passes do to a copy of the database.
+
+// descriptorOf returns the full descriptor naming feature and component,
+// or why it cannot be written.
+func (m *auditModel) descriptorOf(feature, component string) (string, string) {
+	if m.productCode == "" {
+		return "", "no ProductCode property (a merge module's descriptors name the product it is merged into)"
+	}
+	c := m.components[component]
+	if c == nil {
+		return "", fmt.Sprintf("component %s is not in the Component table", component)
+	}
+	if c.id == "" {
+		return "", fmt.Sprintf("component %s has no ComponentId, so Windows Installer does not register it", component)
+	}
+	d, err := darwin.Encode(darwin.Descriptor{Product: m.productCode, Feature: feature, Component: c.id})
+	if err != nil {
+		return "", strings.TrimPrefix(err.Error(), "darwin: ")
+	}
+	return d, ""
+}
+
+// covers is the number of components the health check of feature covers,
+// -1 when the feature is not in the Feature table.
+func (m *auditModel) covers(feature string) int {
+	if m.features[feature] == nil {
+		return -1
+	}
+	return len(m.check(feature).Components)
+}
+
+func (m *auditModel) componentID(c string) string {
+	if comp := m.components[c]; comp != nil {
+		return comp.id
+	}
+	return ""
+}
+
+// auditEntryPoints lists the entry points of db.
+func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
+	in, err := readClassRegInput(db)
+	if err != nil {
+		return nil, err
+	}
+	p := runClassRegPlanner(in, ClassToRegistryOptions{})
+	eps := []EntryPoint{}
+	newEP := func(kind, table string, key []string, name, feature, component string) EntryPoint {
+		return EntryPoint{Kind: kind, Table: table, Key: key, Name: name, Feature: feature, Component: component,
+			ComponentID: m.componentID(component), Covers: m.covers(feature), CoversAfter: -1}
+	}
+	classDesc := make([]WrittenDescriptor, len(in.Classes))
+	for i, c := range in.Classes {
+		d, problem := m.descriptorOf(c.Feature, c.Component)
+		classDesc[i] = WrittenDescriptor{Where: `HKCR\CLSID\` + c.CLSID + `\` + c.Context, Value: c.Context, Descriptor: d, Problem: problem}
+	}
+	verbDesc := make([]WrittenDescriptor, len(in.Verbs))
+	for i, v := range in.Verbs {
+		e := p.verbExt[i]
+		if e < 0 {
+			continue
+		}
+		ext := in.Extensions[e]
+		d, problem := m.descriptorOf(ext.Feature, ext.Component)
+		verbDesc[i] = WrittenDescriptor{Where: `HKCR\` + ext.ProgID + `\shell\` + v.Verb + `\command`, Value: "command", Descriptor: d, Args: v.Argument, Problem: problem}
+	}
+	classRef := func(i int) string { return "Class [" + strings.Join(in.Classes[i].ref.Key, ", ") + "]" }
+	verbRef := func(i int) string { return "Verb [" + strings.Join(in.Verbs[i].ref.Key, ", ") + "]" }
+	// liveVerbs returns the registered verbs of extension row e.
+	liveVerbs := func(e int) []int {
+		var out []int
+		for _, v := range p.verbsByExt[e] {
+			if p.verbLive[v] {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+
+	for i, c := range in.Classes {
+		ep := newEP("class", crTblClass, c.ref.Key, "CLSID "+c.CLSID+" "+c.Context, c.Feature, c.Component)
+		ep.Registered = p.classDead[i] == ""
+		ep.NotRegistered = p.classDead[i]
+		if ep.Registered {
+			ep.Descriptors = []WrittenDescriptor{classDesc[i]}
+		}
+		eps = append(eps, ep)
+	}
+	for i, r := range in.ProgIDs {
+		ep := newEP("progid", crTblProgID, r.ref.Key, r.ProgID, p.progFeat[i], p.progComp[i])
+		ep.Registered = p.progLive[i]
+		if !ep.Registered {
+			ep.NotRegistered = "no registered class is on its ProgId_Parent chain and no extension with verbs names it"
+			ep.Covers = -1
+		} else if _, ci := p.progClass(i); ci >= 0 {
+			ep.Reaches = append(ep.Reaches, classRef(ci))
+			ep.Descriptors = append(ep.Descriptors, classDesc[ci])
+		} else {
+			for _, e := range p.extByProg[crLower(r.ProgID)] {
+				for _, v := range liveVerbs(e) {
+					ep.Reaches = append(ep.Reaches, verbRef(v))
+					ep.Descriptors = append(ep.Descriptors, verbDesc[v])
+				}
+			}
+		}
+		eps = append(eps, ep)
+	}
+	for j, a := range in.AppIDs {
+		ep := newEP("appid", crTblAppID, a.ref.Key, "AppID "+a.AppID, "", "")
+		ep.Covers = -1
+		ep.Registered = p.appLive[j]
+		if !ep.Registered {
+			ep.NotRegistered = "no registered class refers to it"
+		}
+		for _, ci := range p.classByApp[crLower(a.AppID)] {
+			if p.classDead[ci] != "" {
+				continue
+			}
+			if ep.Feature == "" {
+				c := in.Classes[ci]
+				ep.Feature, ep.Component, ep.ComponentID, ep.Covers = c.Feature, c.Component, m.componentID(c.Component), m.covers(c.Feature)
+			}
+			ep.Reaches = append(ep.Reaches, classRef(ci))
+			ep.Descriptors = append(ep.Descriptors, classDesc[ci])
+		}
+		eps = append(eps, ep)
+	}
+	for i, e := range in.Extensions {
+		ep := newEP("extension", crTblExtension, e.ref.Key, "."+strings.TrimPrefix(e.Extension, "."), e.Feature, e.Component)
+		ep.Registered = p.extDead[i] == ""
+		ep.NotRegistered = p.extDead[i]
+		if ep.Registered {
+			for _, v := range liveVerbs(i) {
+				ep.Reaches = append(ep.Reaches, verbRef(v))
+				ep.Descriptors = append(ep.Descriptors, verbDesc[v])
+			}
+		}
+		eps = append(eps, ep)
+	}
+	for i, v := range in.Verbs {
+		e := p.verbExt[i]
+		ep := newEP("verb", crTblVerb, v.ref.Key, "."+strings.TrimPrefix(v.Extension, ".")+" "+v.Verb, "", "")
+		ep.Covers = -1
+		ep.Registered = p.verbLive[i]
+		switch {
+		case e < 0:
+			ep.NotRegistered = "extension " + v.Extension + " is not in the Extension table"
+		case p.extDead[e] != "":
+			ep.NotRegistered = "its extension is never registered: " + p.extDead[e]
+		case in.Extensions[e].ProgID == "":
+			ep.NotRegistered = "extension " + v.Extension + " has no ProgId_, so msiexec registers no verbs for it"
+		}
+		if e >= 0 {
+			ext := in.Extensions[e]
+			ep.Feature, ep.Component, ep.ComponentID, ep.Covers = ext.Feature, ext.Component, m.componentID(ext.Component), m.covers(ext.Feature)
+		}
+		if ep.Registered {
+			ep.Descriptors = []WrittenDescriptor{verbDesc[i]}
+		}
+		eps = append(eps, ep)
+	}
+	for i, mi := range in.MIMEs {
+		ep := newEP("mime", crTblMIME, mi.ref.Key, mi.ContentType, "", "")
+		ep.Covers = -1
+		ep.Registered = p.mimeLive[i]
+		if !ep.Registered {
+			ep.NotRegistered = "neither its class nor its extension is registered"
+		}
+		if e := p.mimeExt[i]; e >= 0 && p.extDead[e] == "" {
+			ext := in.Extensions[e]
+			ep.Feature, ep.Component, ep.ComponentID, ep.Covers = ext.Feature, ext.Component, m.componentID(ext.Component), m.covers(ext.Feature)
+			for _, v := range liveVerbs(e) {
+				ep.Reaches = append(ep.Reaches, verbRef(v))
+				ep.Descriptors = append(ep.Descriptors, verbDesc[v])
+			}
+		}
+		for _, ci := range p.classesBy[crLower(mi.CLSID)] {
+			if mi.CLSID == "" || p.classDead[ci] != "" {
+				continue
+			}
+			if ep.Feature == "" {
+				c := in.Classes[ci]
+				ep.Feature, ep.Component, ep.ComponentID, ep.Covers = c.Feature, c.Component, m.componentID(c.Component), m.covers(c.Feature)
+			}
+			ep.Reaches = append(ep.Reaches, classRef(ci))
+			ep.Descriptors = append(ep.Descriptors, classDesc[ci])
+		}
+		eps = append(eps, ep)
+	}
+	more, err := auditOtherEntryPoints(m, newEP)
+	if err != nil {
+		return nil, err
+	}
+	return append(eps, more...), nil
+}
+
+// auditOtherEntryPoints lists advertised shortcuts, type libraries and
+// published (qualified) components.
+func auditOtherEntryPoints(m *auditModel, newEP func(kind, table string, key []string, name, feature, component string) EntryPoint) ([]EntryPoint, error) {
+	var eps []EntryPoint
+	keyOf := func(r msi.Row) []string { return valuesText(r.Key()) }
+	registered := func(ep *EntryPoint) {
+		switch {
+		case m.features[ep.Feature] == nil:
+			ep.NotRegistered = fmt.Sprintf("feature %s is not in the Feature table", ep.Feature)
+		case m.components[ep.Component] == nil:
+			ep.NotRegistered = fmt.Sprintf("component %s is not in the Component table", ep.Component)
+		default:
+			ep.Registered = true
+		}
+	}
+	err := m.rows("Shortcut", func(r msi.Row) {
+		target := r.Get("Target").Str()
+		if strings.Contains(target, "[") {
+			return // a formatted target: not advertised
+		}
+		name := crLongName(r.Get("Name").Str())
+		ep := newEP("shortcut", "Shortcut", keyOf(r), name, target, r.Get("Component_").Str())
+		registered(&ep)
+		if ep.Registered {
+			d, problem := m.descriptorOf(ep.Feature, ep.Component)
+			ep.Descriptors = []WrittenDescriptor{{Where: r.Get("Directory_").Str() + `\` + name + ".lnk (DarwinDataBlock)", Descriptor: d, Args: r.Get("Arguments").Str(), Problem: problem}}
+		}
+		eps = append(eps, ep)
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = m.rows("TypeLib", func(r msi.Row) {
+		ep := newEP("typelib", "TypeLib", keyOf(r), "TypeLib "+r.Get("LibID").Str()+" language "+r.Get("Language").String(), r.Get("Feature_").Str(), r.Get("Component_").Str())
+		registered(&ep)
+		eps = append(eps, ep)
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = m.rows("PublishComponent", func(r msi.Row) {
+		category, qualifier := r.Get("ComponentId").Str(), r.Get("Qualifier").Str()
+		ep := newEP("qualified component", "PublishComponent", keyOf(r), "category "+category+" qualifier "+qualifier, r.Get("Feature_").Str(), r.Get("Component_").Str())
+		registered(&ep)
+		if ep.Registered {
+			root := `HKCU\Software\Microsoft\Installer\Components\`
+			if m.perMachine() {
+				root = `HKLM\Software\Classes\Installer\Components\`
+			}
+			packed, err := darwin.PackGUID(category)
+			if err != nil {
+				packed = "(" + category + ": not a GUID)"
+			}
+			d, problem := m.descriptorOf(ep.Feature, ep.Component)
+			ep.Descriptors = []WrittenDescriptor{{Where: root + packed, Value: qualifier, Descriptor: d, Args: r.Get("AppData").Str(), Problem: problem}}
+		}
+		eps = append(eps, ep)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return eps, nil
+}
+
+// auditRewrite runs msikit rewrite's passes, with their defaults, on a
+// copy of db and records what they change, for the report and for each
+// entry point.
+func auditRewrite(db *msi.Database, opts AuditOptions, rep *AuditReport) error {
+	cp, err := db.Reopen()
+	if err != nil {
+		return fmt.Errorf("transform: audit: %w", err)
+	}
+	defer cp.Close()
+	pr := &RewritePreview{Passes: []*Report{}}
+	rep.Rewrite = pr
+	passes := []func() (*Report, error){
+		func() (*Report, error) { return ClassToRegistry(cp, ClassToRegistryOptions{}) },
+		func() (*Report, error) { return SplitAdvertised(cp, SplitAdvertisedOptions{}) },
+		func() (*Report, error) {
+			return AssemblyNames(cp, AssemblyNamesOptions{Source: opts.Source, AllowSigned: true})
+		},
+	}
+	for _, run := range passes {
+		r, err := run()
+		if err != nil {
+			pr.Error = strings.TrimPrefix(err.Error(), "transform: ")
+			break
+		}
+		pr.Passes = append(pr.Passes, r)
+		pr.Changes += len(r.Changes)
+	}
+	if pr.Error == "" && cp.ContentModified() {
+		if r, err := NewPackageCode(cp, pr.Passes...); err != nil {
+			pr.Error = strings.TrimPrefix(err.Error(), "transform: ")
+		} else if r != nil {
+			pr.Passes = append(pr.Passes, r)
+			pr.Changes += len(r.Changes)
+		}
+	}
+	if pr.Error != "" {
+		for i := range rep.EntryPoints {
+			rep.EntryPoints[i].Rewrite = "msikit rewrite fails: " + pr.Error
+		}
+		return nil
+	}
+	after, err := readAuditModel(cp)
+	if err != nil {
+		return err
+	}
+	key := func(table string, k []string) string { return table + "\x00" + strings.Join(k, "\x00") }
+	removed := map[string]string{}
+	moved := map[string]string{}
+	notes := map[string][]string{}
+	for _, r := range pr.Passes {
+		for _, c := range r.Changes {
+			switch {
+			case c.Op == OpRemove && r.Pass == "class-to-registry":
+				removed[key(c.Table, c.Key)] = c.Reason
+			case c.Op == OpUpdate && r.Pass == "leaf-features":
+				for i := range c.New {
+					if i < len(c.Old) && c.Old[i] != c.New[i] {
+						moved[key(c.Table, c.Key)] = c.New[i]
+						break
+					}
+				}
+			}
+		}
+		if r.Pass == "class-to-registry" || r.Pass == "leaf-features" {
+			for _, n := range r.Notes {
+				if n.Table != "" && len(n.Key) > 0 {
+					k := key(n.Table, n.Key)
+					notes[k] = append(notes[k], r.Pass+": "+n.Reason)
+				}
+			}
+		}
+	}
+	for i := range rep.EntryPoints {
+		ep := &rep.EntryPoints[i]
+		k := key(ep.Table, ep.Key)
+		switch {
+		case removed[k] != "":
+			ep.Rewrite = "class-to-registry: " + removed[k] + "; no descriptor is written, nothing is checked"
+			ep.CoversAfter = -1
+		case moved[k] != "":
+			ep.Rewrite = "leaf-features: its feature becomes " + moved[k]
+			ep.CoversAfter = after.covers(moved[k])
+		case !ep.Registered:
+		default:
+			if n := notes[k]; len(n) > 0 {
+				ep.Rewrite = "left as it is: " + strings.Join(n, "; ")
+			} else {
+				ep.Rewrite = "left as it is"
+			}
+			if ep.Feature != "" {
+				ep.CoversAfter = after.covers(ep.Feature)
+			}
+		}
+	}
+	return nil
+}
