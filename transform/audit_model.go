@@ -31,6 +31,8 @@ type auditModel struct {
 	assemblies   map[string]*amAssembly // Component -> MsiAssembly row
 	// checks caches the health check of each feature.
 	checks map[string]*HealthCheck
+	// fileSeq is File key -> Sequence, filled by NewPackageIndex.
+	fileSeq map[string]int
 }
 
 type amFeature struct {
@@ -48,9 +50,9 @@ type amFile struct {
 }
 
 type amRegistry struct {
-	root            int16
-	key, name       string
-	component, text string
+	root      int16
+	key, name string
+	component string
 }
 
 type amAssembly struct {
