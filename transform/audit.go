@@ -62,6 +62,8 @@ type AuditReport struct {
 	Cache     CacheCost      `json:"cache"`
 	// Rewrite is what msikit rewrite would change (nil with NoRewrite).
 	Rewrite *RewritePreview `json:"rewrite,omitempty"`
+
+	after *auditModel // the rewritten copy's model (nil without a preview)
 }
 
 // An EntryPoint is a row that makes Windows Installer write a darwin
@@ -97,6 +99,8 @@ type EntryPoint struct {
 	// when it is no longer advertised or there is no preview).
 	Rewrite     string `json:"rewrite,omitempty"`
 	CoversAfter int    `json:"coversAfter"`
+
+	featureAfter string // the feature it names after the rewrite, "" when no longer advertised
 }
 
 // A WrittenDescriptor is one descriptor Windows Installer writes for an
@@ -337,14 +341,26 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 	// Which registered entry points check each component.
 	checkedBy := map[string][]string{}
 	for _, ep := range rep.EntryPoints {
-		if !ep.Registered || ep.Feature == "" || len(ep.Descriptors) == 0 {
+		if !ep.Registered || ep.Feature == "" || !ep.writes() {
 			continue
 		}
 		for _, c := range m.check(ep.Feature).Components {
 			checkedBy[c.Component] = append(checkedBy[c.Component], ep.Table+" ["+strings.Join(ep.Key, ", ")+"]")
 		}
 	}
-	// Components after the rewrite that some entry point still checks.
+	// Components the entry points left advertised still check after the
+	// rewrite.
+	checkedAfter := map[string][]string{}
+	if rep.after != nil {
+		for _, ep := range rep.EntryPoints {
+			if ep.featureAfter == "" || !ep.writes() {
+				continue
+			}
+			for _, c := range rep.after.check(ep.featureAfter).Components {
+				checkedAfter[c.Component] = append(checkedAfter[c.Component], ep.Table+" ["+strings.Join(ep.Key, ", ")+"]")
+			}
+		}
+	}
 	// Key paths: every component of the Component table, in key order.
 	comps := make([]string, 0, len(m.components))
 	for c := range m.components {
@@ -365,17 +381,25 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 		if len(by) > 0 {
 			who = "the health check of " + listSome(dedupe(by)) + " covers it"
 		}
+		fix := ""
+		if len(by) > 0 && rep.after != nil {
+			if still := checkedAfter[cname]; len(still) > 0 {
+				fix = "after it, the health check of " + listSome(dedupe(still)) + " still covers it"
+			} else {
+				fix = "after it, no advertised entry point's health check covers it"
+			}
+		}
 		rows := []string{"Component [" + cname + "]"}
 		switch {
 		case kp.Kind == "missing":
-			add("keypath-missing", sev(Error), rows, "", "make KeyPath name a file, registry value or ODBC data source the component installs",
+			add("keypath-missing", sev(Error), rows, fix, "make KeyPath name a file, registry value or ODBC data source the component installs",
 				"component %s: %s; %s", cname, kp.Problem, who)
 		case kp.Kind == "registry" && kp.Root == "HKCU" && m.perMachine():
-			add("keypath-hkcu-per-machine", sev(Warning), append(rows, "Registry ["+kp.Registry+"]"), "",
+			add("keypath-hkcu-per-machine", sev(Warning), append(rows, "Registry ["+kp.Registry+"]"), fix,
 				"give the component a per-machine key path (a file, or an HKLM value), or move its per-user data to a component no advertised entry point checks",
 				"component %s of a per-machine package (ALLUSERS=%s) has its key path under HKEY_CURRENT_USER (%s\\%s): it exists only for the installing user; %s", cname, m.allUsers, kp.Key, kp.Name, who)
 		case kp.Kind == "folder" && kp.Problem != "":
-			add("keypath-folder", sev(Warning), rows, "", "give the component a key file or registry key path, or a CreateFolder row for its folder",
+			add("keypath-folder", sev(Warning), rows, fix, "give the component a key file or registry key path, or a CreateFolder row for its folder",
 				"component %s: %s; %s", cname, kp.Problem, who)
 		}
 	}

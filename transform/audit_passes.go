@@ -316,6 +316,7 @@ func auditRewrite(db *msi.Database, opts AuditOptions, rep *AuditReport) error {
 	if err != nil {
 		return err
 	}
+	rep.after = after
 	key := func(table string, k []string) string { return table + "\x00" + strings.Join(k, "\x00") }
 	removed := map[string]string{}
 	moved := map[string]string{}
@@ -353,6 +354,7 @@ func auditRewrite(db *msi.Database, opts AuditOptions, rep *AuditReport) error {
 		case moved[k] != "":
 			ep.Rewrite = "leaf-features: its feature becomes " + moved[k]
 			ep.CoversAfter = after.covers(moved[k])
+			ep.featureAfter = moved[k]
 		case !ep.Registered:
 		default:
 			if n := notes[k]; len(n) > 0 {
@@ -362,6 +364,7 @@ func auditRewrite(db *msi.Database, opts AuditOptions, rep *AuditReport) error {
 			}
 			if ep.Feature != "" {
 				ep.CoversAfter = after.covers(ep.Feature)
+				ep.featureAfter = ep.Feature
 			}
 		}
 	}
