@@ -117,7 +117,11 @@ type WrittenDescriptor struct {
 	// Args follow the descriptor after a space (a verb's argument), or sit
 	// beside it (a shortcut's arguments, a qualified component's
 	// AppData).
-	Args    string `json:"args,omitempty"`
+	Args string `json:"args,omitempty"`
+	// Data is the registry value's data as written: the descriptor, then
+	// a space and a verb's argument, or directly a qualified component's
+	// AppData ("" for a shortcut, whose arguments are in the link).
+	Data    string `json:"data,omitempty"`
 	Problem string `json:"problem,omitempty"`
 }
 

@@ -65,7 +65,7 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 	classDesc := make([]WrittenDescriptor, len(in.Classes))
 	for i, c := range in.Classes {
 		d, problem := m.descriptorOf(c.Feature, c.Component)
-		classDesc[i] = WrittenDescriptor{Where: `HKCR\CLSID\` + c.CLSID + `\` + c.Context, Value: c.Context, Descriptor: d, Problem: problem}
+		classDesc[i] = WrittenDescriptor{Where: `HKCR\CLSID\` + c.CLSID + `\` + c.Context, Value: c.Context, Descriptor: d, Data: d, Problem: problem}
 	}
 	verbDesc := make([]WrittenDescriptor, len(in.Verbs))
 	for i, v := range in.Verbs {
@@ -75,7 +75,11 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 		}
 		ext := in.Extensions[e]
 		d, problem := m.descriptorOf(ext.Feature, ext.Component)
-		verbDesc[i] = WrittenDescriptor{Where: `HKCR\` + ext.ProgID + `\shell\` + v.Verb + `\command`, Value: "command", Descriptor: d, Args: v.Argument, Problem: problem}
+		data := d
+		if d != "" && v.Argument != "" {
+			data += " " + v.Argument
+		}
+		verbDesc[i] = WrittenDescriptor{Where: `HKCR\` + ext.ProgID + `\shell\` + v.Verb + `\command`, Value: "command", Descriptor: d, Args: v.Argument, Data: data, Problem: problem}
 	}
 	classRef := func(i int) string { return "Class [" + strings.Join(in.Classes[i].ref.Key, ", ") + "]" }
 	verbRef := func(i int) string { return "Verb [" + strings.Join(in.Verbs[i].ref.Key, ", ") + "]" }
@@ -261,7 +265,12 @@ func auditOtherEntryPoints(m *auditModel, newEP func(kind, table string, key []s
 				packed = "(" + category + ": not a GUID)"
 			}
 			d, problem := m.descriptorOf(ep.Feature, ep.Component)
-			ep.Descriptors = []WrittenDescriptor{{Where: root + packed, Value: qualifier, Descriptor: d, Args: r.Get("AppData").Str(), Problem: problem}}
+			appData := r.Get("AppData").Str()
+			data := ""
+			if d != "" {
+				data = d + appData
+			}
+			ep.Descriptors = []WrittenDescriptor{{Where: root + packed, Value: qualifier, Descriptor: d, Args: appData, Data: data, Problem: problem}}
 		}
 		eps = append(eps, ep)
 	})
