@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -52,8 +53,10 @@ type AuditReport struct {
 	// Verb, MIME, Shortcut, TypeLib, PublishComponent.
 	EntryPoints []EntryPoint `json:"entryPoints"`
 	// Checks are the health checks the entry points start, one per
-	// feature, in Feature table order.
-	Checks []*HealthCheck `json:"checks"`
+	// feature, in Feature table order; Features lists the components of
+	// every feature those checks cover, each feature once.
+	Checks   []*HealthCheck       `json:"checks"`
+	Features []*FeatureComponents `json:"features"`
 	// Findings are the causes of repair loops found, most severe first.
 	Findings []Finding `json:"findings"`
 	// Signature and Cache are what a signed package and the installer's
@@ -129,12 +132,22 @@ type WrittenDescriptor struct {
 // component of Feature through an advertised entry point: the key path of
 // every component of the feature and of each of its parents
 // (MsiProvideComponent, INSTALLMODE_DEFAULT). One missing key path starts
-// a repair of the feature.
+// a repair of the feature. The components are those the report's
+// Features list for each feature of the chain.
 type HealthCheck struct {
+	Feature  string   `json:"feature"`
+	Features []string `json:"features"` // the feature, then its parents
+	// Covers is the number of distinct components the check covers.
+	Covers  int    `json:"covers"`
+	Problem string `json:"problem,omitempty"` // a broken Feature_Parent chain
+}
+
+// FeatureComponents are the components a feature holds (its
+// FeatureComponents rows) with their key paths.
+type FeatureComponents struct {
 	Feature    string             `json:"feature"`
-	Features   []string           `json:"features"` // the feature, then its parents
+	Parent     string             `json:"parent,omitempty"`
 	Components []CoveredComponent `json:"components"`
-	Problem    string             `json:"problem,omitempty"` // a broken Feature_Parent chain
 }
 
 // A CoveredComponent is one component a health check covers.
@@ -268,7 +281,7 @@ func Audit(db *msi.Database, opts AuditOptions) (*AuditReport, error) {
 		return nil, err
 	}
 	rep := &AuditReport{Kind: db.Kind().String(), ProductCode: m.productCode, PerMachine: m.perMachine(), AllUsers: m.allUsers,
-		EntryPoints: []EntryPoint{}, Checks: []*HealthCheck{}, Findings: []Finding{}}
+		EntryPoints: []EntryPoint{}, Checks: []*HealthCheck{}, Features: []*FeatureComponents{}, Findings: []Finding{}}
 	eps, err := auditEntryPoints(db, m)
 	if err != nil {
 		return nil, err
@@ -290,9 +303,20 @@ func Audit(db *msi.Database, opts AuditOptions) (*AuditReport, error) {
 			used[ep.Feature] = true
 		}
 	}
+	listed := map[string]bool{}
 	for _, f := range m.featureOrder {
-		if used[f] {
-			rep.Checks = append(rep.Checks, m.check(f))
+		if !used[f] {
+			continue
+		}
+		hc := m.check(f)
+		rep.Checks = append(rep.Checks, hc)
+		for _, g := range hc.Features {
+			listed[g] = true
+		}
+	}
+	for _, f := range m.featureOrder {
+		if listed[f] {
+			rep.Features = append(rep.Features, m.own(f))
 		}
 	}
 	auditFindings(m, rep, opts)
@@ -342,28 +366,24 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 	add := func(rule string, sev Severity, rows []string, fix, remedy, format string, args ...any) {
 		out = append(out, Finding{Rule: rule, Severity: sev, Rows: rows, Message: fmt.Sprintf(format, args...), Remedy: remedy, Fix: fix})
 	}
-	// Which registered entry points check each component.
-	checkedBy := map[string][]string{}
-	for _, ep := range rep.EntryPoints {
-		if !ep.Registered || ep.Feature == "" || !ep.writes() {
-			continue
+	// Which registered entry points check each component: counted per
+	// feature of their chains (a few names kept), so that thousands of
+	// entry points over thousands of components cost their sum, not their
+	// product.
+	checkedBy := coverage(m, rep.EntryPoints, func(ep *EntryPoint) string {
+		if !ep.Registered || !ep.writes() {
+			return ""
 		}
-		for _, c := range m.check(ep.Feature).Components {
-			checkedBy[c.Component] = append(checkedBy[c.Component], ep.Table+" ["+strings.Join(ep.Key, ", ")+"]")
-		}
-	}
-	// Components the entry points left advertised still check after the
-	// rewrite.
-	checkedAfter := map[string][]string{}
+		return ep.Feature
+	})
+	var checkedAfter map[string]*covering
 	if rep.after != nil {
-		for _, ep := range rep.EntryPoints {
-			if ep.featureAfter == "" || !ep.writes() {
-				continue
+		checkedAfter = coverage(rep.after, rep.EntryPoints, func(ep *EntryPoint) string {
+			if !ep.writes() {
+				return ""
 			}
-			for _, c := range rep.after.check(ep.featureAfter).Components {
-				checkedAfter[c.Component] = append(checkedAfter[c.Component], ep.Table+" ["+strings.Join(ep.Key, ", ")+"]")
-			}
-		}
+			return ep.featureAfter
+		})
 	}
 	// Key paths: every component of the Component table, in key order.
 	comps := make([]string, 0, len(m.components))
@@ -374,21 +394,21 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 	for _, cname := range comps {
 		c := m.components[cname]
 		kp := m.keyPath(c)
-		by := checkedBy[cname]
+		by := componentCoverage(m, checkedBy, cname)
 		sev := func(s Severity) Severity {
-			if len(by) == 0 {
+			if by.n == 0 {
 				return Info
 			}
 			return s
 		}
 		who := "no advertised entry point's health check covers it"
-		if len(by) > 0 {
-			who = "the health check of " + listSome(dedupe(by)) + " covers it"
+		if by.n > 0 {
+			who = "the health check of " + by.String() + " covers it"
 		}
 		fix := ""
-		if len(by) > 0 && rep.after != nil {
-			if still := checkedAfter[cname]; len(still) > 0 {
-				fix = "after it, the health check of " + listSome(dedupe(still)) + " still covers it"
+		if by.n > 0 && rep.after != nil {
+			if still := componentCoverage(rep.after, checkedAfter, cname); still.n > 0 {
+				fix = "after it, the health check of " + still.String() + " still covers it"
 			} else {
 				fix = "after it, no advertised entry point's health check covers it"
 			}
@@ -501,6 +521,86 @@ func assemblyFix(rep *AuditReport, comp string) string {
 	return "assembly-names: " + strings.Join(changes, "; ")
 }
 
+// covering counts the entry points whose health checks cover a feature
+// (or a component), keeping the first few names.
+type covering struct {
+	names []string
+	n     int
+	upTo  bool // n may count an entry point twice
+}
+
+const coveringNames = 3
+
+func (c *covering) add(name string, n int) {
+	for _, x := range c.names {
+		if x == name {
+			return
+		}
+	}
+	if len(c.names) < coveringNames {
+		c.names = append(c.names, name)
+	}
+	c.n += n
+}
+
+// String lists the names and how many more there are.
+func (c covering) String() string {
+	s := strings.Join(c.names, ", ")
+	if more := c.n - len(c.names); more > 0 {
+		if c.upTo {
+			s += fmt.Sprintf(" and up to %d more", more)
+		} else {
+			s += fmt.Sprintf(" and %d more", more)
+		}
+	}
+	return s
+}
+
+// coverage returns, per feature, the entry points whose health checks
+// cover it: those whose feature (featureOf; "" to skip) has it in its
+// chain.
+func coverage(m *auditModel, eps []EntryPoint, featureOf func(*EntryPoint) string) map[string]*covering {
+	out := map[string]*covering{}
+	for i := range eps {
+		ep := &eps[i]
+		f := featureOf(ep)
+		if f == "" || m.features[f] == nil {
+			continue
+		}
+		name := ep.Table + " [" + strings.Join(ep.Key, ", ") + "]"
+		for _, g := range m.check(f).Features {
+			c := out[g]
+			if c == nil {
+				c = &covering{}
+				out[g] = c
+			}
+			c.add(name, 1)
+		}
+	}
+	return out
+}
+
+// componentCoverage sums the coverage of a component's features. An entry
+// point whose chain holds two of them is counted twice, so the count is
+// an upper bound then.
+func componentCoverage(m *auditModel, by map[string]*covering, component string) covering {
+	var out covering
+	feats := m.compFeatures[component]
+	for _, f := range feats {
+		if c := by[f]; c != nil {
+			for _, nm := range c.names {
+				out.add(nm, 0)
+			}
+			out.n += c.n
+		}
+	}
+	if out.n < len(out.names) {
+		out.n = len(out.names)
+	}
+	out.upTo = len(feats) > 1
+	return out
+}
+
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -508,27 +608,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func dedupe(s []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, x := range s {
-		if !seen[x] {
-			seen[x] = true
-			out = append(out, x)
-		}
-	}
-	return out
-}
-
-// listSome joins the first few items and says how many more there are.
-func listSome(s []string) string {
-	const n = 3
-	if len(s) <= n {
-		return strings.Join(s, ", ")
-	}
-	return strings.Join(s[:n], ", ") + fmt.Sprintf(" and %d more", len(s)-n)
 }
 
 // auditSignature verifies the signature (no chain check: trust is the
@@ -592,85 +671,121 @@ func auditCache(db *msi.Database, rep *AuditReport) error {
 // descriptors and health checks, the findings, the signature and the
 // cache cost. Text from the package is written as it is; callers that
 // print to a terminal escape it.
+//
+// Each line is one Write, so that a writer that escapes what it is given
+// sees whole lines; give it a buffered writer for speed.
 func (r *AuditReport) WriteText(w io.Writer) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Kind: %s; product code %s; %s (ALLUSERS=%q)\n", r.Kind, orDash(r.ProductCode), map[bool]string{true: "per machine", false: "per user"}[r.PerMachine], r.AllUsers)
-	fmt.Fprintf(&b, "\nAdvertised entry points: %d\n", countRegistered(r.EntryPoints))
+	b := &lineWriter{w: w}
+	fmt.Fprintf(b, "Kind: %s; product code %s; %s (ALLUSERS=%q)\n", r.Kind, orDash(r.ProductCode), map[bool]string{true: "per machine", false: "per user"}[r.PerMachine], r.AllUsers)
+	fmt.Fprintf(b, "\nAdvertised entry points: %d\n", countRegistered(r.EntryPoints))
 	for _, ep := range r.EntryPoints {
-		fmt.Fprintf(&b, "  %s %s (%s [%s])\n", ep.Kind, ep.Name, ep.Table, strings.Join(ep.Key, ", "))
+		fmt.Fprintf(b, "  %s %s (%s [%s])\n", ep.Kind, ep.Name, ep.Table, strings.Join(ep.Key, ", "))
 		if !ep.Registered {
-			fmt.Fprintf(&b, "    not registered: %s\n", ep.NotRegistered)
+			fmt.Fprintf(b, "    not registered: %s\n", ep.NotRegistered)
 			continue
 		}
 		if len(ep.Reaches) > 0 {
-			fmt.Fprintf(&b, "    reaches: %s\n", strings.Join(ep.Reaches, "; "))
+			fmt.Fprintf(b, "    reaches: %s\n", strings.Join(ep.Reaches, "; "))
 		}
 		for _, d := range ep.Descriptors {
-			fmt.Fprintf(&b, "    descriptor at %s", d.Where)
+			fmt.Fprintf(b, "    descriptor at %s", d.Where)
 			if d.Value != "" {
-				fmt.Fprintf(&b, " [%s]", d.Value)
+				fmt.Fprintf(b, " [%s]", d.Value)
 			}
 			if d.Descriptor != "" {
-				fmt.Fprintf(&b, ": %s", d.Descriptor)
+				fmt.Fprintf(b, ": %s", d.Descriptor)
 			} else {
-				fmt.Fprintf(&b, ": (%s)", d.Problem)
+				fmt.Fprintf(b, ": (%s)", d.Problem)
 			}
 			if d.Args != "" {
-				fmt.Fprintf(&b, " args %s", d.Args)
+				fmt.Fprintf(b, " args %s", d.Args)
 			}
 			b.WriteString("\n")
 		}
 		if ep.Feature != "" {
-			fmt.Fprintf(&b, "    checks feature %s for component %s %s: %d components\n", ep.Feature, ep.Component, ep.ComponentID, ep.Covers)
+			fmt.Fprintf(b, "    checks feature %s for component %s %s: %d components\n", ep.Feature, ep.Component, ep.ComponentID, ep.Covers)
 		}
 		if ep.Rewrite != "" {
 			after := ""
 			if ep.CoversAfter >= 0 {
 				after = fmt.Sprintf(" (then %d components)", ep.CoversAfter)
 			}
-			fmt.Fprintf(&b, "    rewrite: %s%s\n", ep.Rewrite, after)
+			fmt.Fprintf(b, "    rewrite: %s%s\n", ep.Rewrite, after)
 		}
+	}
+	if len(r.Checks) > 0 {
+		b.WriteString("\nHealth checks:\n")
 	}
 	for _, hc := range r.Checks {
-		fmt.Fprintf(&b, "\nHealth check of feature %s (%s): %d components\n", hc.Feature, strings.Join(hc.Features, " < "), len(hc.Components))
+		fmt.Fprintf(b, "  feature %s (%s): %d components\n", hc.Feature, strings.Join(hc.Features, " < "), hc.Covers)
 		if hc.Problem != "" {
-			fmt.Fprintf(&b, "  problem: %s\n", hc.Problem)
-		}
-		for _, c := range hc.Components {
-			fmt.Fprintf(&b, "  %s %s (%s): %s\n", c.Component, c.ComponentID, c.Feature, c.KeyPath.describe())
+			fmt.Fprintf(b, "    problem: %s\n", hc.Problem)
 		}
 	}
-	fmt.Fprintf(&b, "\nFindings: %d\n", len(r.Findings))
+	for _, fc := range r.Features {
+		fmt.Fprintf(b, "\nComponents of feature %s: %d\n", fc.Feature, len(fc.Components))
+		for _, c := range fc.Components {
+			fmt.Fprintf(b, "  %s %s: %s\n", c.Component, c.ComponentID, c.KeyPath.describe())
+		}
+	}
+	fmt.Fprintf(b, "\nFindings: %d\n", len(r.Findings))
 	for _, f := range r.Findings {
-		fmt.Fprintf(&b, "  %s %s: %s\n", f.Severity, f.Rule, f.Message)
-		fmt.Fprintf(&b, "    rows: %s\n", strings.Join(f.Rows, "; "))
-		fmt.Fprintf(&b, "    remedy: %s\n", f.Remedy)
+		fmt.Fprintf(b, "  %s %s: %s\n", f.Severity, f.Rule, f.Message)
+		fmt.Fprintf(b, "    rows: %s\n", strings.Join(f.Rows, "; "))
+		fmt.Fprintf(b, "    remedy: %s\n", f.Remedy)
 		if f.Fix != "" {
-			fmt.Fprintf(&b, "    msikit rewrite: %s\n", f.Fix)
+			fmt.Fprintf(b, "    msikit rewrite: %s\n", f.Fix)
 		}
 	}
 	s := r.Signature
-	fmt.Fprintf(&b, "\nSignature: ")
+	fmt.Fprintf(b, "\nSignature: ")
 	switch {
 	case !s.Signed:
 		b.WriteString("not signed\n")
 	case s.Valid:
-		fmt.Fprintf(&b, "signed, valid (%s)\n", s.Signer)
+		fmt.Fprintf(b, "signed, valid (%s)\n", s.Signer)
 	default:
-		fmt.Fprintf(&b, "signed, not valid: %s\n", strings.Join(s.Problems, "; "))
+		fmt.Fprintf(b, "signed, not valid: %s\n", strings.Join(s.Problems, "; "))
 	}
-	fmt.Fprintf(&b, "  %s\n", s.Rewrite)
-	fmt.Fprintf(&b, "\nCache: %s\n", r.Cache.Note)
+	fmt.Fprintf(b, "  %s\n", s.Rewrite)
+	fmt.Fprintf(b, "\nCache: %s\n", r.Cache.Note)
 	if r.Rewrite != nil {
 		if r.Rewrite.Error != "" {
-			fmt.Fprintf(&b, "\nRewrite: fails: %s\n", r.Rewrite.Error)
+			fmt.Fprintf(b, "\nRewrite: fails: %s\n", r.Rewrite.Error)
 		} else {
-			fmt.Fprintf(&b, "\nRewrite: %d row changes (msikit rewrite --dry-run lists them)\n", r.Rewrite.Changes)
+			fmt.Fprintf(b, "\nRewrite: %d row changes (msikit rewrite --dry-run lists them)\n", r.Rewrite.Changes)
 		}
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return b.err
 }
+
+// lineWriter writes formatted lines, one Write each, and keeps the first
+// error.
+type lineWriter struct {
+	w   io.Writer
+	buf []byte
+	err error
+}
+
+func (l *lineWriter) Write(p []byte) (int, error) {
+	if l.err != nil {
+		return 0, l.err
+	}
+	l.buf = append(l.buf, p...)
+	for {
+		i := bytes.IndexByte(l.buf, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		if _, err := l.w.Write(l.buf[:i+1]); err != nil {
+			l.err = err
+			return 0, err
+		}
+		l.buf = l.buf[:copy(l.buf, l.buf[i+1:])]
+	}
+}
+
+func (l *lineWriter) WriteString(s string) (int, error) { return l.Write([]byte(s)) }
 
 func orDash(s string) string {
 	if s == "" {

@@ -149,7 +149,7 @@ func (x *PackageIndex) Feature(name string) string {
 		return ""
 	}
 	hc := x.m.check(name)
-	s := fmt.Sprintf("feature %s (%s): its health check covers %d components", name, strings.Join(hc.Features, " < "), len(hc.Components))
+	s := fmt.Sprintf("feature %s (%s): its health check covers %d components", name, strings.Join(hc.Features, " < "), hc.Covers)
 	if hc.Problem != "" {
 		s += "; " + hc.Problem
 	}

@@ -29,8 +29,10 @@ type auditModel struct {
 	compFiles    map[string]int  // Component -> File rows
 	compFeatures map[string][]string
 	assemblies   map[string]*amAssembly // Component -> MsiAssembly row
-	// checks caches the health check of each feature.
+	// checks and owns cache the health check and the own components of
+	// each feature.
 	checks map[string]*HealthCheck
+	owns   map[string]*FeatureComponents
 	// fileSeq is File key -> Sequence, filled by NewPackageIndex.
 	fileSeq map[string]int
 }
@@ -81,7 +83,7 @@ func readAuditModel(db *msi.Database) (*auditModel, error) {
 	m := &auditModel{db: db, features: map[string]*amFeature{}, components: map[string]*amComponent{},
 		files: map[string]amFile{}, registry: map[string]amRegistry{}, odbc: map[string]bool{},
 		createFolder: map[string]bool{}, compFiles: map[string]int{}, compFeatures: map[string][]string{},
-		assemblies: map[string]*amAssembly{}, checks: map[string]*HealthCheck{}}
+		assemblies: map[string]*amAssembly{}, checks: map[string]*HealthCheck{}, owns: map[string]*FeatureComponents{}}
 	var err error
 	step := func(table string, fn func(r msi.Row)) {
 		if err == nil {
@@ -268,8 +270,14 @@ func assemblyIdentity(a *amAssembly) string {
 	return strings.Join(append([]string{name}, rest...), ", ")
 }
 
+// maxChain is the longest Feature_Parent chain the audit follows:
+// Windows Installer refuses trees deeper than 16 (error 2701); a longer
+// chain in a hostile package is cut there and reported.
+const maxChain = 64
+
 // chain returns a feature and its parents, the feature first, stopping at
-// a cycle or a parent that does not exist (problem says which).
+// a cycle, a parent that does not exist or maxChain features (problem
+// says which).
 func (m *auditModel) chain(feature string) (chain []string, problem string) {
 	seen := map[string]bool{}
 	for f := feature; f != ""; {
@@ -283,6 +291,9 @@ func (m *auditModel) chain(feature string) (chain []string, problem string) {
 		if seen[f] {
 			return chain, fmt.Sprintf("the Feature_Parent chain has a cycle through %q", f)
 		}
+		if len(chain) == maxChain {
+			return chain, fmt.Sprintf("the Feature_Parent chain is deeper than %d features (Windows Installer allows 16)", maxChain)
+		}
 		seen[f] = true
 		chain = append(chain, f)
 		f = ft.parent
@@ -290,10 +301,40 @@ func (m *auditModel) chain(feature string) (chain []string, problem string) {
 	return chain, ""
 }
 
-// check returns the health check of feature: the key paths of every
-// component of the feature and of its parents, which Windows Installer
-// verifies before it returns a component of the feature through an
-// advertised entry point.
+// own returns the components a feature holds (FeatureComponents), with
+// their key paths, each once; computed once per feature.
+func (m *auditModel) own(feature string) *FeatureComponents {
+	if fc, ok := m.owns[feature]; ok {
+		return fc
+	}
+	fc := &FeatureComponents{Feature: feature, Components: []CoveredComponent{}}
+	if ft := m.features[feature]; ft != nil {
+		fc.Parent = ft.parent
+		seen := map[string]bool{}
+		for _, cname := range ft.components {
+			if seen[cname] {
+				continue
+			}
+			seen[cname] = true
+			cc := CoveredComponent{Feature: feature, Component: cname}
+			if c := m.components[cname]; c != nil {
+				cc.ComponentID = c.id
+				cc.KeyPath = m.keyPath(c)
+			} else {
+				cc.KeyPath = KeyPath{Kind: "missing", Problem: "the component is not in the Component table"}
+			}
+			fc.Components = append(fc.Components, cc)
+		}
+	}
+	m.owns[feature] = fc
+	return fc
+}
+
+// check returns the health check of feature: the feature and its parents,
+// whose components' key paths Windows Installer verifies before it
+// returns a component of the feature through an advertised entry point,
+// and how many distinct components that is. The components themselves
+// are listed once per feature (own).
 func (m *auditModel) check(feature string) *HealthCheck {
 	if hc, ok := m.checks[feature]; ok {
 		return hc
@@ -301,23 +342,16 @@ func (m *auditModel) check(feature string) *HealthCheck {
 	hc := &HealthCheck{Feature: feature}
 	chain, problem := m.chain(feature)
 	hc.Features, hc.Problem = chain, problem
+	if hc.Features == nil {
+		hc.Features = []string{}
+	}
 	seen := map[string]bool{}
 	for _, f := range chain {
-		for _, cname := range m.features[f].components {
-			if seen[cname] {
-				continue
-			}
-			seen[cname] = true
-			cc := CoveredComponent{Feature: f, Component: cname}
-			if c := m.components[cname]; c != nil {
-				cc.ComponentID = c.id
-				cc.KeyPath = m.keyPath(c)
-			} else {
-				cc.KeyPath = KeyPath{Kind: "missing", Problem: "the component is not in the Component table"}
-			}
-			hc.Components = append(hc.Components, cc)
+		for _, c := range m.own(f).Components {
+			seen[c.Component] = true
 		}
 	}
+	hc.Covers = len(seen)
 	m.checks[feature] = hc
 	return hc
 }

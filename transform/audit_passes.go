@@ -40,7 +40,7 @@ func (m *auditModel) covers(feature string) int {
 	if m.features[feature] == nil {
 		return -1
 	}
-	return len(m.check(feature).Components)
+	return m.check(feature).Covers
 }
 
 func (m *auditModel) componentID(c string) string {
@@ -50,13 +50,29 @@ func (m *auditModel) componentID(c string) string {
 	return ""
 }
 
+// maxReach bounds the descriptors and rows an entry point lists as
+// reached (a MIME row over thousands of classes of one CLSID, say); the
+// rest are counted in its Reaches.
+const maxReach = 16
+
+// reach records that ep leads to row and its descriptor.
+func reach(ep *EntryPoint, row string, d WrittenDescriptor) {
+	switch {
+	case len(ep.Reaches) < maxReach:
+		ep.Reaches = append(ep.Reaches, row)
+		ep.Descriptors = append(ep.Descriptors, d)
+	case len(ep.Reaches) == maxReach:
+		ep.Reaches = append(ep.Reaches, "and more")
+	}
+}
+
 // auditEntryPoints lists the entry points of db.
 func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 	in, err := readClassRegInput(db)
 	if err != nil {
 		return nil, err
 	}
-	p := runClassRegPlanner(in, ClassToRegistryOptions{})
+	p := runClassRegPlanner(in, ClassToRegistryOptions{}, false)
 	eps := []EntryPoint{}
 	newEP := func(kind, table string, key []string, name, feature, component string) EntryPoint {
 		return EntryPoint{Kind: kind, Table: table, Key: key, Name: name, Feature: feature, Component: component,
@@ -110,13 +126,11 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 			ep.NotRegistered = "no registered class is on its ProgId_Parent chain and no extension with verbs names it"
 			ep.Covers = -1
 		} else if _, ci := p.progClass(i); ci >= 0 {
-			ep.Reaches = append(ep.Reaches, classRef(ci))
-			ep.Descriptors = append(ep.Descriptors, classDesc[ci])
+			reach(&ep, classRef(ci), classDesc[ci])
 		} else {
 			for _, e := range p.extByProg[crLower(r.ProgID)] {
 				for _, v := range liveVerbs(e) {
-					ep.Reaches = append(ep.Reaches, verbRef(v))
-					ep.Descriptors = append(ep.Descriptors, verbDesc[v])
+					reach(&ep, verbRef(v), verbDesc[v])
 				}
 			}
 		}
@@ -137,8 +151,7 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 				c := in.Classes[ci]
 				ep.Feature, ep.Component, ep.ComponentID, ep.Covers = c.Feature, c.Component, m.componentID(c.Component), m.covers(c.Feature)
 			}
-			ep.Reaches = append(ep.Reaches, classRef(ci))
-			ep.Descriptors = append(ep.Descriptors, classDesc[ci])
+			reach(&ep, classRef(ci), classDesc[ci])
 		}
 		eps = append(eps, ep)
 	}
@@ -148,8 +161,7 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 		ep.NotRegistered = p.extDead[i]
 		if ep.Registered {
 			for _, v := range liveVerbs(i) {
-				ep.Reaches = append(ep.Reaches, verbRef(v))
-				ep.Descriptors = append(ep.Descriptors, verbDesc[v])
+				reach(&ep, verbRef(v), verbDesc[v])
 			}
 		}
 		eps = append(eps, ep)
@@ -187,8 +199,7 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 			ext := in.Extensions[e]
 			ep.Feature, ep.Component, ep.ComponentID, ep.Covers = ext.Feature, ext.Component, m.componentID(ext.Component), m.covers(ext.Feature)
 			for _, v := range liveVerbs(e) {
-				ep.Reaches = append(ep.Reaches, verbRef(v))
-				ep.Descriptors = append(ep.Descriptors, verbDesc[v])
+				reach(&ep, verbRef(v), verbDesc[v])
 			}
 		}
 		for _, ci := range p.classesBy[crLower(mi.CLSID)] {
@@ -199,8 +210,7 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 				c := in.Classes[ci]
 				ep.Feature, ep.Component, ep.ComponentID, ep.Covers = c.Feature, c.Component, m.componentID(c.Component), m.covers(c.Feature)
 			}
-			ep.Reaches = append(ep.Reaches, classRef(ci))
-			ep.Descriptors = append(ep.Descriptors, classDesc[ci])
+			reach(&ep, classRef(ci), classDesc[ci])
 		}
 		eps = append(eps, ep)
 	}

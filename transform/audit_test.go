@@ -130,8 +130,15 @@ func TestAuditSample(t *testing.T) {
 		t.Fatal("no health check of Core")
 	}
 	var got []string
-	for _, c := range core.Components {
-		got = append(got, c.Component+" "+c.KeyPath.describe())
+	for _, fc := range rep.Features {
+		for _, c := range fc.Components {
+			if contains(core.Features, fc.Feature) {
+				got = append(got, c.Component+" "+c.KeyPath.describe())
+			}
+		}
+	}
+	if core.Covers != 12 {
+		t.Errorf("Core's check covers %d components, want 12", core.Covers)
 	}
 	want := []string{
 		`MenuDir registry HKCU\Software\SynthCorp\all [menu]`,

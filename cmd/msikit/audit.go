@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/url"
 	"path/filepath"
 	"runtime/debug"
@@ -97,9 +100,11 @@ func runAudit(env *Env, o *auditOpts, args []string) error {
 	}
 	switch {
 	case o.jsonOut:
-		enc := json.NewEncoder(env.Stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(auditJSON{File: pkg, AuditReport: rep, Failed: rep.Failed()}); err != nil {
+		bw := bufio.NewWriter(env.Stdout)
+		if err := writeAuditJSON(bw, pkg, rep); err != nil {
+			return err
+		}
+		if err := bw.Flush(); err != nil {
 			return err
 		}
 	case o.sarifOut:
@@ -111,7 +116,11 @@ func runAudit(env *Env, o *auditOpts, args []string) error {
 			return err
 		}
 	default:
-		if err := rep.WriteText(textWriter{env.Stdout}); err != nil {
+		bw := bufio.NewWriter(env.Stdout)
+		if err := rep.WriteText(textWriter{bw}); err != nil {
+			return err
+		}
+		if err := bw.Flush(); err != nil {
 			return err
 		}
 	}
@@ -121,12 +130,83 @@ func runAudit(env *Env, o *auditOpts, args []string) error {
 	return nil
 }
 
-// auditJSON is the --json document: the report with the file name and
-// the verdict.
-type auditJSON struct {
-	File string `json:"file"`
-	*transform.AuditReport
-	Failed bool `json:"failed"`
+// writeAuditJSON writes the --json document: the report with the file
+// name and the verdict, indented as the other commands' JSON. The lists
+// are written an element at a time, so that a package with tens of
+// thousands of entry points never has its whole document in memory.
+func writeAuditJSON(w io.Writer, pkg string, rep *transform.AuditReport) error {
+	head := struct {
+		File        string `json:"file"`
+		Failed      bool   `json:"failed"`
+		Kind        string `json:"kind"`
+		ProductCode string `json:"productCode"`
+		PerMachine  bool   `json:"perMachine"`
+		AllUsers    string `json:"allUsers"`
+	}{pkg, rep.Failed(), rep.Kind, rep.ProductCode, rep.PerMachine, rep.AllUsers}
+	b, err := json.MarshalIndent(head, "", "  ")
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(bytes.TrimSuffix(b, []byte("\n}"))); err != nil {
+		return err
+	}
+	list := func(name string, n int, elem func(i int) any) error {
+		if _, err := fmt.Fprintf(w, ",\n  %q: [", name); err != nil {
+			return err
+		}
+		for i := 0; i < n; i++ {
+			b, err := json.MarshalIndent(elem(i), "    ", "  ")
+			if err != nil {
+				return err
+			}
+			sep := ",\n    "
+			if i == 0 {
+				sep = "\n    "
+			}
+			if _, err := io.WriteString(w, sep); err != nil {
+				return err
+			}
+			if _, err := w.Write(b); err != nil {
+				return err
+			}
+		}
+		end := "]"
+		if n > 0 {
+			end = "\n  ]"
+		}
+		_, err := io.WriteString(w, end)
+		return err
+	}
+	field := func(name string, v any) error {
+		b, err := json.MarshalIndent(v, "  ", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(w, ",\n  %q: %s", name, b)
+		return err
+	}
+	for _, step := range []func() error{
+		func() error {
+			return list("entryPoints", len(rep.EntryPoints), func(i int) any { return rep.EntryPoints[i] })
+		},
+		func() error { return list("checks", len(rep.Checks), func(i int) any { return rep.Checks[i] }) },
+		func() error { return list("features", len(rep.Features), func(i int) any { return rep.Features[i] }) },
+		func() error { return list("findings", len(rep.Findings), func(i int) any { return rep.Findings[i] }) },
+		func() error { return field("signature", rep.Signature) },
+		func() error { return field("cache", rep.Cache) },
+		func() error {
+			if rep.Rewrite == nil {
+				return nil
+			}
+			return field("rewrite", rep.Rewrite)
+		},
+	} {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	_, err = io.WriteString(w, "\n}\n")
+	return err
 }
 
 func flagged(rep *transform.AuditReport) int {

@@ -55,7 +55,7 @@ func TestAuditCommand(t *testing.T) {
 	quiet := quietSample(t, dir)
 
 	code, out, stderr := runCLI(t, "audit", s)
-	if code != exitFailure || !strings.Contains(out, "Findings: ") || !strings.Contains(out, "Health check of feature Core (Core < Complete): 12 components") {
+	if code != exitFailure || !strings.Contains(out, "Findings: ") || !strings.Contains(out, "feature Core (Core < Complete): 12 components") {
 		t.Errorf("audit of the sample: exit %d\n%s", code, out)
 	}
 	if want := "msikit: " + s + ": 11 finding(s) at warning level or above\n"; stderr != want {
