@@ -437,9 +437,9 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 		a := m.assemblies[cname]
 		rows := []string{"MsiAssembly [" + cname + "]"}
 		fix := assemblyFix(rep, cname)
-		var arch *asmAttr
+		var arch *amName
 		for i, at := range a.names {
-			if at.value == "" || !asmValid(strings.ToLower(at.name), at.value, a.win32) {
+			if at.value == "" || !assemblyValueValid(at.name, at.value, a.win32) {
 				add("assembly-invalid-value", Error, append(rows, "MsiAssemblyName ["+cname+", "+at.name+"]"), fix,
 					"author the value the assembly's metadata holds (msikit rewrite --assembly-names)",
 					"assembly of component %s: %s %q is rejected by CreateAssemblyNameObject (error 1935 at install; the component is never found)", cname, at.name, at.value)

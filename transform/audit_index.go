@@ -55,7 +55,7 @@ func NewPackageIndex(db *msi.Database) (*PackageIndex, error) {
 	err = m.rows("File", func(r msi.Row) {
 		key := r.Get("File").Str()
 		seq[key] = int(r.Get("Sequence").Int())
-		long := strings.ToLower(crLongName(r.Get("FileName").Str()))
+		long := strings.ToLower(longName(r.Get("FileName").Str()))
 		x.files[strings.ToLower(key)] = append(x.files[strings.ToLower(key)], key)
 		if long != strings.ToLower(key) {
 			x.files[long] = append(x.files[long], key)

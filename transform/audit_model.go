@@ -61,8 +61,11 @@ type amAssembly struct {
 	win32   bool
 	private bool // File_Application set: installed beside an application, not in a global cache
 	attrs   int32
-	names   []asmAttr
+	names   []amName
 }
+
+// amName is one MsiAssemblyName row.
+type amName struct{ name, value string }
 
 // amTable calls fn for each row of table when the database has it.
 func (m *auditModel) rows(table string, fn func(r msi.Row)) error {
@@ -128,7 +131,7 @@ func readAuditModel(db *msi.Database) (*auditModel, error) {
 		c := r.Get("Component_").Str()
 		m.compFiles[c]++
 		if _, dup := m.files[key]; !dup {
-			m.files[key] = amFile{component: c, name: crLongName(r.Get("FileName").Str()), version: r.Get("Version").Str()}
+			m.files[key] = amFile{component: c, name: longName(r.Get("FileName").Str()), version: r.Get("Version").Str()}
 		}
 	})
 	step("Registry", func(r msi.Row) {
@@ -144,10 +147,10 @@ func readAuditModel(db *msi.Database) (*auditModel, error) {
 			m.createFolder[c] = true
 		}
 	})
-	names := map[string][]asmAttr{}
+	names := map[string][]amName{}
 	step("MsiAssemblyName", func(r msi.Row) {
 		c := r.Get("Component_").Str()
-		names[c] = append(names[c], asmAttr{r.Get("Name").Str(), r.Get("Value").Str()})
+		names[c] = append(names[c], amName{r.Get("Name").Str(), r.Get("Value").Str()})
 	})
 	step("MsiAssembly", func(r msi.Row) {
 		c := r.Get("Component_").Str()

@@ -14,6 +14,15 @@ import (
 // analysis), and what msikit rewrite would change is what the three
 // passes do to a copy of the database.
 
+// assemblyValueValid reports whether an MsiAssemblyName value is one the
+// assembly-names pass accepts for its attribute (it replaces the others).
+func assemblyValueValid(attr, value string, win32 bool) bool {
+	return asmValid(strings.ToLower(attr), value, win32)
+}
+
+// longName returns the long half of a "short|long" Filename cell.
+func longName(s string) string { return crLongName(s) }
+
 // descriptorOf returns the full descriptor naming feature and component,
 // or why it cannot be written.
 func (m *auditModel) descriptorOf(feature, component string) (string, string) {
@@ -241,7 +250,7 @@ func auditOtherEntryPoints(m *auditModel, newEP func(kind, table string, key []s
 		if strings.Contains(target, "[") {
 			return // a formatted target: not advertised
 		}
-		name := crLongName(r.Get("Name").Str())
+		name := longName(r.Get("Name").Str())
 		ep := newEP("shortcut", "Shortcut", keyOf(r), name, target, r.Get("Component_").Str())
 		registered(&ep)
 		if ep.Registered {
