@@ -8,9 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/url"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 
 	flag "github.com/spf13/pflag"
@@ -234,10 +232,6 @@ func sarifLevel(s transform.Severity) sarif.Level {
 // finding, located in the package file and, logically, at the rows
 // involved.
 func auditSARIF(pkg string, rep *transform.AuditReport) (*sarif.Log, error) {
-	version := "(devel)"
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		version = bi.Main.Version
-	}
 	var rules []sarif.Rule
 	for _, r := range transform.AuditRules {
 		rules = append(rules, sarif.Rule{ID: r.ID, Name: r.Name,
@@ -247,8 +241,8 @@ func auditSARIF(pkg string, rep *transform.AuditReport) (*sarif.Log, error) {
 			HelpURI:              "https://github.com/msikit/msikit#msikit-audit",
 			DefaultConfiguration: &sarif.Configuration{Level: sarifLevel(r.Severity)}})
 	}
-	l := sarif.New(sarif.Driver{Name: "msikit", Version: version, InformationURI: "https://github.com/msikit/msikit", Rules: rules})
-	uri := (&url.URL{Path: filepath.ToSlash(pkg)}).String()
+	l := sarif.New(sarif.Driver{Name: "msikit", Version: msikitVersion(), InformationURI: "https://github.com/msikit/msikit", Rules: rules})
+	uri := sarif.URI(pkg)
 	l.Runs[0].Artifacts = []sarif.Artifact{{Location: sarif.ArtifactLocation{URI: uri}, Length: rep.Cache.PackageBytes}}
 	for _, f := range rep.Findings {
 		loc := sarif.Location{PhysicalLocation: &sarif.PhysicalLocation{ArtifactLocation: sarif.ArtifactLocation{URI: uri}}}

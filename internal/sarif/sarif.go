@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
+	"path/filepath"
+	"strings"
 )
 
 // Schema and Version are the $schema and version of every log written.
@@ -60,6 +63,8 @@ type Rule struct {
 	Help                 *Message       `json:"help,omitempty"`
 	HelpURI              string         `json:"helpUri,omitempty"`
 	DefaultConfiguration *Configuration `json:"defaultConfiguration,omitempty"`
+	// Properties is the rule's property bag ("tags": []string{...}, ...).
+	Properties map[string]any `json:"properties,omitempty"`
 }
 
 // Configuration is a rule's default configuration.
@@ -128,6 +133,23 @@ type Artifact struct {
 	Location ArtifactLocation  `json:"location"`
 	Length   int64             `json:"length,omitempty"`
 	Hashes   map[string]string `json:"hashes,omitempty"`
+}
+
+// URI returns the artifact URI of a file named on the command line: a
+// relative URI reference for a relative path, a file URI for an absolute
+// one (C:\x becomes file:///C:/x), and a URI unchanged.
+func URI(path string) string {
+	if strings.Contains(path, "://") {
+		return path
+	}
+	slashed := filepath.ToSlash(path)
+	if filepath.IsAbs(path) {
+		if !strings.HasPrefix(slashed, "/") {
+			slashed = "/" + slashed
+		}
+		return (&url.URL{Scheme: "file", Path: slashed}).String()
+	}
+	return (&url.URL{Path: slashed}).String()
 }
 
 // New returns a log with one run of the named tool and its rules.

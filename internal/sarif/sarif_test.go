@@ -77,3 +77,16 @@ func TestAddUnknownRule(t *testing.T) {
 		t.Error("Add accepted a result for a rule the driver does not list")
 	}
 }
+
+func TestURI(t *testing.T) {
+	for in, want := range map[string]string{
+		"dist/with space.msi":       "dist/with%20space.msi",
+		"/abs/path/p.msm":           "file:///abs/path/p.msm",
+		"https://example.com/p.msi": "https://example.com/p.msi",
+		"a#b?.msi":                  "a%23b%3F.msi",
+	} {
+		if got := sarif.URI(in); got != want {
+			t.Errorf("URI(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -17,20 +18,31 @@ var schemaJSON []byte
 // SchemaID is the $id of the embedded schema.
 const SchemaID = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
-// Validate checks doc, a SARIF log as JSON, against the schema, and
-// returns the validation error (nil when it is valid).
-func Validate(doc []byte) error {
+// compiled is the schema, compiled once.
+var compiled = sync.OnceValues(func() (*jsonschema.Schema, error) {
 	schemaDoc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schemaJSON))
 	if err != nil {
-		return fmt.Errorf("sariftest: the embedded schema: %w", err)
+		return nil, fmt.Errorf("sariftest: the embedded schema: %w", err)
 	}
 	c := jsonschema.NewCompiler()
+	c.AssertFormat() // uri, uri-reference, date-time
 	if err := c.AddResource(SchemaID, schemaDoc); err != nil {
-		return err
+		return nil, err
 	}
 	sch, err := c.Compile(SchemaID)
 	if err != nil {
-		return fmt.Errorf("sariftest: compiling the schema: %w", err)
+		return nil, fmt.Errorf("sariftest: compiling the schema: %w", err)
+	}
+	return sch, nil
+})
+
+// Validate checks doc, a SARIF log as JSON, against the schema (with
+// format assertions on), and returns the validation error (nil when it is
+// valid).
+func Validate(doc []byte) error {
+	sch, err := compiled()
+	if err != nil {
+		return err
 	}
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
 	if err != nil {
