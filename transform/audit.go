@@ -10,6 +10,7 @@ import (
 
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/authenticode"
+	"github.com/msikit/msikit/msi/install"
 )
 
 // Error is the severity of an audit finding that breaks installs or
@@ -223,7 +224,9 @@ var AuditRules = []AuditRule{
 }
 
 // AuditSignature is the package's Authenticode signature and what a
-// rewrite does to it.
+// rewrite does to it. Valid is authenticode.VerifyFile's verdict on the
+// file the database was opened from (db.Path), without the chain check;
+// a database not read from a file is reported signed but not verified.
 type AuditSignature struct {
 	Signed   bool     `json:"signed"`
 	Valid    bool     `json:"valid"`
@@ -270,7 +273,7 @@ type RewritePreview struct {
 //
 // db is not changed. Patches and transforms are refused.
 func Audit(db *msi.Database, opts AuditOptions) (*AuditReport, error) {
-	if k := db.Kind(); k == msi.KindPatch || k == msi.KindTransform {
+	if k := db.Kind(); k == msi.PackagePatch || k == msi.PackageTransform {
 		return nil, fmt.Errorf("transform: audit: a %v is not an installer database", k)
 	}
 	if opts.BroadCheck <= 0 {
@@ -468,7 +471,7 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 		case hc.Problem != "" && ep.writes():
 			add("entry-point-broken", Warning, rows, ep.Rewrite, "make the entry point name a feature of a valid feature tree", "%s %s: %s", ep.Kind, ep.Name, hc.Problem)
 			continue
-		case ep.writes() && ep.Component != "" && !contains(m.compFeatures[ep.Component], ep.Feature) && m.db.Kind() != msi.KindMergeModule:
+		case ep.writes() && ep.Component != "" && !contains(m.compFeatures[ep.Component], ep.Feature) && m.db.Kind() != msi.PackageMergeModule:
 			add("entry-point-broken", Warning, append(rows, "FeatureComponents ["+ep.Feature+", "+ep.Component+"]"), ep.Rewrite,
 				"add the component to the feature, or make the entry point name a feature that holds it",
 				"%s %s names feature %s, which does not hold its component %s: its health check covers %d other components, not the one it returns", ep.Kind, ep.Name, ep.Feature, ep.Component, ep.Covers)
@@ -621,7 +624,11 @@ func auditSignature(db *msi.Database, rep *AuditReport) {
 		s.Rewrite = "not signed: a rewrite changes no signature"
 		return
 	}
-	sig, err := authenticode.Verify(db.CFB(), &authenticode.VerifyOptions{NoChain: true})
+	var sig *authenticode.Signature
+	err := errors.New("not verified: the database was not opened from a file (Audit verifies the file msi.Open read)")
+	if db.Path() != "" {
+		sig, err = authenticode.VerifyFile(db.Path(), &authenticode.VerifyOptions{NoChain: true})
+	}
 	var ve *authenticode.VerifyError
 	switch {
 	case err == nil:
@@ -651,7 +658,7 @@ func auditSignature(db *msi.Database, rep *AuditReport) {
 func auditCache(db *msi.Database, rep *AuditReport) error {
 	c := &rep.Cache
 	c.PackageBytes = db.Size()
-	cabs, err := db.Cabinets()
+	cabs, err := install.Cabinets(db)
 	if err != nil {
 		return fmt.Errorf("transform: audit: %w", err)
 	}

@@ -6,22 +6,30 @@ import (
 
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/darwin"
+	"github.com/msikit/msikit/transform/internal/assemblynames"
+	"github.com/msikit/msikit/transform/internal/classreg"
+	"github.com/msikit/msikit/transform/internal/edit"
 )
 
 // This file is where the audit meets the passes' internals (kept in one
 // file): which Class, ProgId, AppId, Extension, Verb and MIME rows msiexec
-// registers is the class-to-registry planner's decision (its liveness
-// analysis), and what msikit rewrite would change is what the three
-// passes do to a copy of the database.
+// registers is the class-to-registry pass's decision (classreg.Analyze:
+// its checks and liveness analysis), which MsiAssemblyName values are
+// wrong is the assembly-names pass's (assemblynames.ValueValid), and what
+// msikit rewrite would change is what the three passes do to a copy of
+// the database.
 
 // assemblyValueValid reports whether an MsiAssemblyName value is one the
 // assembly-names pass accepts for its attribute (it replaces the others).
 func assemblyValueValid(attr, value string, win32 bool) bool {
-	return asmValid(strings.ToLower(attr), value, win32)
+	return assemblynames.ValueValid(attr, value, win32)
 }
 
 // longName returns the long half of a "short|long" Filename cell.
-func longName(s string) string { return crLongName(s) }
+func longName(s string) string {
+	_, long := msi.SplitFileName(s)
+	return long
+}
 
 // descriptorOf returns the full descriptor naming feature and component,
 // or why it cannot be written.
@@ -77,11 +85,11 @@ func reach(ep *EntryPoint, row string, d WrittenDescriptor) {
 
 // auditEntryPoints lists the entry points of db.
 func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
-	in, err := readClassRegInput(db)
+	a, err := classreg.Analyze(db)
 	if err != nil {
 		return nil, err
 	}
-	p := runClassRegPlanner(in, ClassToRegistryOptions{}, false)
+	in := a.Input
 	eps := []EntryPoint{}
 	newEP := func(kind, table string, key []string, name, feature, component string) EntryPoint {
 		return EntryPoint{Kind: kind, Table: table, Key: key, Name: name, Feature: feature, Component: component,
@@ -94,7 +102,7 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 	}
 	verbDesc := make([]WrittenDescriptor, len(in.Verbs))
 	for i, v := range in.Verbs {
-		e := p.verbExt[i]
+		e := a.VerbExtension(i)
 		if e < 0 {
 			continue
 		}
@@ -106,87 +114,92 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 		}
 		verbDesc[i] = WrittenDescriptor{Where: `HKCR\` + ext.ProgID + `\shell\` + v.Verb + `\command`, Value: "command", Descriptor: d, Args: v.Argument, Data: data, Problem: problem}
 	}
-	classRef := func(i int) string { return "Class [" + strings.Join(in.Classes[i].ref.Key, ", ") + "]" }
-	verbRef := func(i int) string { return "Verb [" + strings.Join(in.Verbs[i].ref.Key, ", ") + "]" }
-	// liveVerbs returns the registered verbs of extension row e.
-	liveVerbs := func(e int) []int {
-		var out []int
-		for _, v := range p.verbsByExt[e] {
-			if p.verbLive[v] {
-				out = append(out, v)
+	const (
+		tClass, tProgID, tAppID = classreg.TableClass, classreg.TableProgID, classreg.TableAppID
+		tExt, tVerb, tMIME      = classreg.TableExtension, classreg.TableVerb, classreg.TableMIME
+	)
+	classRef := func(i int) string { return "Class [" + strings.Join(a.Key(tClass, i), ", ") + "]" }
+	verbRef := func(i int) string { return "Verb [" + strings.Join(a.Key(tVerb, i), ", ") + "]" }
+	// reachVerbs records the registered verbs of extension row e, up to
+	// what ep lists.
+	reachVerbs := func(ep *EntryPoint, e int) {
+		for _, v := range a.VerbsOf(e) {
+			if len(ep.Reaches) > maxReach {
+				return
+			}
+			if a.Dead(tVerb, v) == "" {
+				reach(ep, verbRef(v), verbDesc[v])
 			}
 		}
-		return out
 	}
-
-	for i, c := range in.Classes {
-		ep := newEP("class", crTblClass, c.ref.Key, "CLSID "+c.CLSID+" "+c.Context, c.Feature, c.Component)
-		ep.Registered = p.classDead[i] == ""
-		ep.NotRegistered = p.classDead[i]
-		if ep.Registered {
-			ep.Descriptors = []WrittenDescriptor{classDesc[i]}
-		}
-		eps = append(eps, ep)
-	}
-	for i, r := range in.ProgIDs {
-		ep := newEP("progid", crTblProgID, r.ref.Key, r.ProgID, p.progFeat[i], p.progComp[i])
-		ep.Registered = p.progLive[i]
-		if !ep.Registered {
-			ep.NotRegistered = "no registered class is on its ProgId_Parent chain and no extension with verbs names it"
-			ep.Covers = -1
-		} else if _, ci := p.progClass(i); ci >= 0 {
-			reach(&ep, classRef(ci), classDesc[ci])
-		} else {
-			for _, e := range p.extByProg[crLower(r.ProgID)] {
-				for _, v := range liveVerbs(e) {
-					reach(&ep, verbRef(v), verbDesc[v])
-				}
+	// reachClasses records the registered classes of rows, up to what ep
+	// lists, and gives ep the feature of the first when it has none.
+	reachClasses := func(ep *EntryPoint, rows []int) {
+		for _, ci := range rows {
+			if len(ep.Reaches) > maxReach {
+				return
 			}
-		}
-		eps = append(eps, ep)
-	}
-	for j, a := range in.AppIDs {
-		ep := newEP("appid", crTblAppID, a.ref.Key, "AppID "+a.AppID, "", "")
-		ep.Covers = -1
-		ep.Registered = p.appLive[j]
-		if !ep.Registered {
-			ep.NotRegistered = "no registered class refers to it"
-		}
-		for _, ci := range p.classByApp[crLower(a.AppID)] {
-			if p.classDead[ci] != "" {
+			if a.Dead(tClass, ci) != "" {
 				continue
 			}
 			if ep.Feature == "" {
 				c := in.Classes[ci]
 				ep.Feature, ep.Component, ep.ComponentID, ep.Covers = c.Feature, c.Component, m.componentID(c.Component), m.covers(c.Feature)
 			}
-			reach(&ep, classRef(ci), classDesc[ci])
+			reach(ep, classRef(ci), classDesc[ci])
+		}
+	}
+
+	for i, c := range in.Classes {
+		ep := newEP("class", tClass, a.Key(tClass, i), "CLSID "+c.CLSID+" "+c.Context, c.Feature, c.Component)
+		ep.NotRegistered = a.Dead(tClass, i)
+		ep.Registered = ep.NotRegistered == ""
+		if ep.Registered {
+			ep.Descriptors = []WrittenDescriptor{classDesc[i]}
 		}
 		eps = append(eps, ep)
 	}
-	for i, e := range in.Extensions {
-		ep := newEP("extension", crTblExtension, e.ref.Key, "."+strings.TrimPrefix(e.Extension, "."), e.Feature, e.Component)
-		ep.Registered = p.extDead[i] == ""
-		ep.NotRegistered = p.extDead[i]
-		if ep.Registered {
-			for _, v := range liveVerbs(i) {
-				reach(&ep, verbRef(v), verbDesc[v])
+	for i, r := range in.ProgIDs {
+		feature, component := a.ProgIDFollows(i)
+		ep := newEP("progid", tProgID, a.Key(tProgID, i), r.ProgID, feature, component)
+		ep.NotRegistered = a.Dead(tProgID, i)
+		ep.Registered = ep.NotRegistered == ""
+		if !ep.Registered {
+			ep.Covers = -1
+		} else if ci := a.ProgIDClass(i); ci >= 0 {
+			reach(&ep, classRef(ci), classDesc[ci])
+		} else {
+			for _, e := range a.ExtensionsByProgID(r.ProgID) {
+				reachVerbs(&ep, e)
 			}
 		}
 		eps = append(eps, ep)
 	}
-	for i, v := range in.Verbs {
-		e := p.verbExt[i]
-		ep := newEP("verb", crTblVerb, v.ref.Key, "."+strings.TrimPrefix(v.Extension, ".")+" "+v.Verb, "", "")
+	for j, app := range in.AppIDs {
+		ep := newEP("appid", tAppID, a.Key(tAppID, j), "AppID "+app.AppID, "", "")
 		ep.Covers = -1
-		ep.Registered = p.verbLive[i]
-		switch {
-		case e < 0:
-			ep.NotRegistered = "extension " + v.Extension + " is not in the Extension table"
-		case p.extDead[e] != "":
-			ep.NotRegistered = "its extension is never registered: " + p.extDead[e]
-		case in.Extensions[e].ProgID == "":
-			ep.NotRegistered = "extension " + v.Extension + " has no ProgId_, so msiexec registers no verbs for it"
+		ep.NotRegistered = a.Dead(tAppID, j)
+		ep.Registered = ep.NotRegistered == ""
+		reachClasses(&ep, a.ClassesByAppID(app.AppID))
+		eps = append(eps, ep)
+	}
+	for i, e := range in.Extensions {
+		ep := newEP("extension", tExt, a.Key(tExt, i), "."+strings.TrimPrefix(e.Extension, "."), e.Feature, e.Component)
+		ep.NotRegistered = a.Dead(tExt, i)
+		ep.Registered = ep.NotRegistered == ""
+		if ep.Registered {
+			reachVerbs(&ep, i)
+		}
+		eps = append(eps, ep)
+	}
+	for i, v := range in.Verbs {
+		e := a.VerbExtension(i)
+		ep := newEP("verb", tVerb, a.Key(tVerb, i), "."+strings.TrimPrefix(v.Extension, ".")+" "+v.Verb, "", "")
+		ep.Covers = -1
+		ep.NotRegistered = a.Dead(tVerb, i)
+		ep.Registered = ep.NotRegistered == ""
+		if e >= 0 && a.Dead(tExt, e) != "" {
+			ep.NotRegistered = "its extension is never registered: " + a.Dead(tExt, e)
 		}
 		if e >= 0 {
 			ext := in.Extensions[e]
@@ -198,28 +211,17 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 		eps = append(eps, ep)
 	}
 	for i, mi := range in.MIMEs {
-		ep := newEP("mime", crTblMIME, mi.ref.Key, mi.ContentType, "", "")
+		ep := newEP("mime", tMIME, a.Key(tMIME, i), mi.ContentType, "", "")
 		ep.Covers = -1
-		ep.Registered = p.mimeLive[i]
-		if !ep.Registered {
-			ep.NotRegistered = "neither its class nor its extension is registered"
-		}
-		if e := p.mimeExt[i]; e >= 0 && p.extDead[e] == "" {
+		ep.NotRegistered = a.Dead(tMIME, i)
+		ep.Registered = ep.NotRegistered == ""
+		if e := a.MIMEExtension(i); e >= 0 && a.Dead(tExt, e) == "" {
 			ext := in.Extensions[e]
 			ep.Feature, ep.Component, ep.ComponentID, ep.Covers = ext.Feature, ext.Component, m.componentID(ext.Component), m.covers(ext.Feature)
-			for _, v := range liveVerbs(e) {
-				reach(&ep, verbRef(v), verbDesc[v])
-			}
+			reachVerbs(&ep, e)
 		}
-		for _, ci := range p.classesBy[crLower(mi.CLSID)] {
-			if mi.CLSID == "" || p.classDead[ci] != "" {
-				continue
-			}
-			if ep.Feature == "" {
-				c := in.Classes[ci]
-				ep.Feature, ep.Component, ep.ComponentID, ep.Covers = c.Feature, c.Component, m.componentID(c.Component), m.covers(c.Feature)
-			}
-			reach(&ep, classRef(ci), classDesc[ci])
+		if mi.CLSID != "" {
+			reachClasses(&ep, a.ClassesByCLSID(mi.CLSID))
 		}
 		eps = append(eps, ep)
 	}
@@ -234,7 +236,7 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 // published (qualified) components.
 func auditOtherEntryPoints(m *auditModel, newEP func(kind, table string, key []string, name, feature, component string) EntryPoint) ([]EntryPoint, error) {
 	var eps []EntryPoint
-	keyOf := func(r msi.Row) []string { return valuesText(r.Key()) }
+	keyOf := func(r msi.Row) []string { return edit.ValuesText(r.Key()) }
 	registered := func(ep *EntryPoint) {
 		switch {
 		case m.features[ep.Feature] == nil:

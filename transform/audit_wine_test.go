@@ -14,6 +14,7 @@ import (
 	"github.com/msikit/msikit/internal/wineoracle"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/darwin"
+	"github.com/msikit/msikit/transform/internal/edit"
 )
 
 // auditWinePackage is the corpus's synth-com-advertised.msi without
@@ -37,8 +38,8 @@ func auditWinePackage(t *testing.T, dir string) string {
 	if n := seq.DeleteFunc(func(r msi.Row) bool { return r.Get("Action").Str() == "RegisterTypeLibraries" }); n != 1 {
 		t.Fatalf("deleted %d RegisterTypeLibraries rows", n)
 	}
-	pc, err := crCreateTable(db, "PublishComponent", []crColumnDef{{"ComponentId", "s38", true}, {"Qualifier", "s255", true},
-		{"Component_", "s72", true}, {"AppData", "L255", false}, {"Feature_", "s38", false}})
+	pc, err := edit.CreateTable(db, "PublishComponent", []edit.ColumnDef{{Name: "ComponentId", Type: "s38", Key: true}, {Name: "Qualifier", Type: "s255", Key: true},
+		{Name: "Component_", Type: "s72", Key: true}, {Name: "AppData", Type: "L255", Key: false}, {Name: "Feature_", Type: "s38", Key: false}})
 	if err != nil {
 		t.Fatal(err)
 	}

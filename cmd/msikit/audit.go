@@ -18,6 +18,7 @@ import (
 )
 
 var cmdAudit = &Command{
+	Name:      "audit",
 	UsageLine: "msikit audit PKG [--json | --sarif] [--broad-check N] [--no-rewrite] [--source DIR]",
 	Short:     "list advertised entry points, their health checks and the causes of repair loops",
 	Long: `Audit is a static resiliency audit. For every advertised entry point (Class,

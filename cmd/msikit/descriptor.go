@@ -21,6 +21,7 @@ import (
 )
 
 var cmdDescriptor = &Command{
+	Name:      "descriptor",
 	UsageLine: "msikit descriptor <decode|encode> ...",
 	Short:     "decode and encode darwin descriptors",
 	Long: `A darwin descriptor is the compressed "product, feature, component" string
@@ -37,6 +38,7 @@ msikit descriptor encode {90110409-6000-11D3-8CFE-0150048383C9} WORDFiles`,
 }
 
 var cmdDescriptorDecode = &Command{
+	Name:      "decode",
 	UsageLine: "msikit descriptor decode INPUT... [--package PKG] [--json]",
 	Short:     "decode descriptors from text, registry exports, logs or .lnk files",
 	Long: `Decode finds the darwin descriptors in each INPUT and prints the product code,
@@ -63,6 +65,7 @@ msikit descriptor decode --package product.msi export.reg "Start Menu/Product.ln
 }
 
 var cmdDescriptorEncode = &Command{
+	Name:      "encode",
 	UsageLine: "msikit descriptor encode (PRODUCT | --package PKG) FEATURE [COMPONENT] [--args ARGS]",
 	Short:     "build the descriptor of a product, feature and component",
 	Long: `Encode prints the darwin descriptor naming PRODUCT (a product code GUID),

@@ -13,6 +13,7 @@ import (
 )
 
 var cmdLog = &Command{
+	Name:      "log",
 	UsageLine: "msikit log <explain> ...",
 	Short:     "explain Windows Installer logs",
 	Long:      `The log commands read the logs msiexec writes (msiexec /l*v install.log).`,
@@ -21,6 +22,7 @@ var cmdLog = &Command{
 }
 
 var cmdLogExplain = &Command{
+	Name:      "explain",
 	UsageLine: "msikit log explain LOG [--package PKG] [--json]",
 	Short:     "explain a verbose install log: what failed, why, and what to do",
 	Long: `Explain reads a verbose Windows Installer log (msiexec /l*v; UTF-16 or ANSI
