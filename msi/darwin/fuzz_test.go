@@ -2,27 +2,11 @@ package darwin
 
 import (
 	"errors"
-	"runtime"
 	"strings"
 	"testing"
-	"time"
-)
 
-// fuzzGuard runs f and fails t when it takes more than 1 s or allocates
-// more than 64 MiB.
-func fuzzGuard(t *testing.T, what string, f func()) {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	start := time.Now()
-	f()
-	if el := time.Since(start); el > time.Second {
-		t.Fatalf("%s took %v (limit 1s)", what, el)
-	}
-	runtime.ReadMemStats(&after)
-	if a := after.TotalAlloc - before.TotalAlloc; a > 64<<20 {
-		t.Fatalf("%s allocated %d MiB (limit 64 MiB)", what, a>>20)
-	}
-}
+	"github.com/msikit/msikit/internal/testenv"
+)
 
 // FuzzDecode decodes any text as a descriptor: no panic, errors typed,
 // and whatever decodes encodes back to the same text (the codec is a
@@ -33,7 +17,7 @@ func FuzzDecode(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		fuzzGuard(t, "Decode", func() {
+		testenv.CheckFuzzBudget(t, len(s), func() {
 			d, args, err := Decode(s)
 			if err != nil {
 				if !errors.Is(err, ErrFormat) || strings.ContainsAny(err.Error(), "\n\r") {
@@ -60,14 +44,14 @@ func FuzzDecode(f *testing.F) {
 }
 
 // FuzzShortcut parses any bytes as a shell link: no panic, errors typed,
-// each input within 1 s and 64 MiB, and a darwin identifier found is
-// non-empty.
+// each input within the fuzz budgets (testenv.CheckFuzzBudget), and a
+// darwin identifier found is non-empty.
 func FuzzShortcut(f *testing.F) {
 	f.Add(linkSpec{idList: []byte{0, 0}, strs: [5]*string{str("n"), nil, str(`C:\`), str(`/a "%1"`), nil}, darwin: wineTest}.build())
 	f.Add(linkSpec{ansi: true, linkInfo: make([]byte, 24), strs: [5]*string{nil, str("r"), nil, str("x"), nil}, blocks: [][]byte{envBlock("e")}, darwin: officeWord}.build())
 	f.Add(linkSpec{noTerm: true}.build())
 	f.Fuzz(func(t *testing.T, b []byte) {
-		fuzzGuard(t, "ParseShortcut", func() {
+		testenv.CheckFuzzBudget(t, len(b), func() {
 			s, err := ParseShortcut(b)
 			if err != nil {
 				if !errors.Is(err, ErrFormat) {
