@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/authenticode"
@@ -38,6 +39,9 @@ type AuditOptions struct {
 	// Source is the folder assembly-names reads files from in the preview
 	// (AssemblyNamesOptions.Source), when the cabinets are elsewhere.
 	Source string
+	// Now is the time a signature without a timestamp is checked at
+	// (authenticode.VerifyOptions.CurrentTime); zero means time.Now().
+	Now time.Time
 }
 
 // An AuditReport is what Audit found in a package.
@@ -323,7 +327,7 @@ func Audit(db *msi.Database, opts AuditOptions) (*AuditReport, error) {
 		}
 	}
 	auditFindings(m, rep, opts)
-	auditSignature(db, rep)
+	auditSignature(db, opts.Now, rep)
 	if err := auditCache(db, rep); err != nil {
 		return nil, err
 	}
@@ -615,7 +619,7 @@ func contains(list []string, s string) bool {
 
 // auditSignature verifies the signature (no chain check: trust is the
 // verify command's job) and says what a rewrite does to it.
-func auditSignature(db *msi.Database, rep *AuditReport) {
+func auditSignature(db *msi.Database, now time.Time, rep *AuditReport) {
 	si, _ := db.Signature()
 	s := &rep.Signature
 	s.Signed, s.Extended = si.Signed, si.Extended
@@ -627,7 +631,7 @@ func auditSignature(db *msi.Database, rep *AuditReport) {
 	var sig *authenticode.Signature
 	err := errors.New("not verified: the database was not opened from a file (Audit verifies the file msi.Open read)")
 	if db.Path() != "" {
-		sig, err = authenticode.VerifyFile(db.Path(), &authenticode.VerifyOptions{NoChain: true})
+		sig, err = authenticode.VerifyFile(db.Path(), &authenticode.VerifyOptions{NoChain: true, CurrentTime: now})
 	}
 	var ve *authenticode.VerifyError
 	switch {
