@@ -12,6 +12,15 @@
 // from the changes, as a Report of its own. Every identifier the passes
 // generate fits the columns as the package declares them.
 //
+// Audit reads a package without changing it: its advertised entry points,
+// the darwin descriptors Windows Installer writes for them, the health
+// check each starts (the components and key paths of the feature and its
+// parents), the causes of repair loops it finds, and what the passes
+// would change (it runs them on a copy). It shares the passes' analysis:
+// which rows msiexec registers is the class-to-registry planner's
+// decision. PackageIndex names the rows behind the codes a log or a
+// descriptor mentions.
+//
 // Each pass is one exported function taking a *msi.Database and its own
 // options struct, editing the database in memory and returning a *Report of
 // what changed and what could not be expressed. Nothing is written to disk;

@@ -68,3 +68,33 @@ func Example() {
 	// Registry: 41 rows
 	// Feature: 10 rows
 }
+
+// Audit lists what each advertised entry point makes Windows Installer
+// check, and the causes of repair loops.
+func ExampleAudit() {
+	db, err := msi.Open("../testdata/sample.msi")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer db.Close()
+	rep, err := transform.Audit(db, transform.AuditOptions{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, ep := range rep.EntryPoints {
+		if ep.Kind == "shortcut" {
+			fmt.Printf("%s %s: feature %s, %d components checked; %s (then %d)\n", ep.Kind, ep.Key[0], ep.Feature, ep.Covers, ep.Rewrite, ep.CoversAfter)
+		}
+	}
+	for _, f := range rep.Findings {
+		if f.Rule == "keypath-hkcu-per-machine" {
+			fmt.Println(f.Severity, f.Rule, f.Rows)
+		}
+	}
+	// Output:
+	// shortcut AppStartMenu: feature Core, 12 components checked; leaf-features: its feature becomes Core_App (then 11)
+	// shortcut AppDesktop: feature Core, 12 components checked; leaf-features: its feature becomes Core_App (then 11)
+	// warning keypath-hkcu-per-machine [Component [MenuDir] Registry [reg2BC9C303D49B9942D95AC8BC1C605AF9]]
+}

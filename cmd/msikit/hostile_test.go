@@ -58,6 +58,11 @@ var craftedCommands = []craftedCommand{
 	{[]string{"cfb", "ls", "FILE"}, ""},
 	{[]string{"cfb", "cat", "FILE", `\x05SummaryInformation`}, ""},
 	{[]string{"cfb", "repack", "FILE", "-o", "OUT.msi"}, "out.msi"},
+	{[]string{"audit", "FILE"}, ""},
+	{[]string{"audit", "--sarif", "FILE"}, ""},
+	{[]string{"descriptor", "decode", "FILE"}, ""},
+	{[]string{"descriptor", "decode", "--package", "FILE", "']gAVn-}f(ZXfeAR6.jiF<"}, ""},
+	{[]string{"log", "explain", "--package", "FILE", "FILE"}, ""},
 }
 
 // craftedFiles lists every file below testdata/crafted (the malformed

@@ -24,7 +24,10 @@ var layers = []struct {
 	{"msi/authenticode", []string{"msi", "cfb", "internal/..."}},
 	{"msi/idt", []string{"msi", "cfb", "internal/..."}},
 	{"msi/install", []string{"msi", "cfb", "cab", "internal/..."}},
-	{"transform/...", []string{"transform/internal/...", "msi", "msi/idt", "msi/install", "cfb", "cab", "internal/..."}},
+	{"msi/validate", []string{"msi", "cfb", "internal/..."}},
+	{"msi/darwin", []string{"internal/..."}},
+	{"msi/msilog", []string{"msi/darwin", "internal/..."}},
+	{"transform/...", []string{"transform/internal/...", "msi", "msi/idt", "msi/install", "msi/authenticode", "msi/darwin", "cfb", "cab", "internal/..."}},
 }
 
 // matches reports whether rel matches the pattern p ("x" or "x/...").

@@ -24,6 +24,9 @@ var readmeCommands = map[string][]string{
 	"extract":            {"extract"},
 	"rewrite":            {"rewrite"},
 	"validate":           {"validate"},
+	"audit":              {"audit"},
+	"descriptors":        {"descriptor decode", "descriptor encode"},
+	"log explain":        {"log explain"},
 }
 
 // undocumented are the commands without flags of their own, which need no

@@ -4,7 +4,7 @@
 // merges and darwin descriptors against.
 //
 // A small C program, tool/winemsi.c (embedded), is built once with
-// Debian's MinGW (x86_64-w64-mingw32-gcc ... -lmsi -lole32) into a cache
+// Debian's MinGW (x86_64-w64-mingw32-gcc ... -lmsi -lole32 -lshell32 -luuid) into a cache
 // folder keyed by the hash of its source, flags and compiler version, and
 // runs headless under 64-bit wine in a prefix set up by
 // internal/wineoracle (booted once, then shared by every test process;
@@ -92,5 +92,14 @@
 // msival2 does, and collects its messages; the 32-bit ICE DLLs need
 // Wine's 32-bit side (Have32Bit), without which MsiDoAction hangs, so
 // run each ICE with RunWithin and a time limit. DecomposeDescriptor is
-// msi.dll's own descriptor parser, an oracle for the descriptor codec.
+// msi.dll's own descriptor parser, an oracle for the descriptor codec
+// (msi/darwin); Script.Decompose is the same without stopping on a
+// descriptor msi.dll rejects. Script.MakeLink and Script.ReadLink write
+// and read shell links with shell32's IShellLinkW, an oracle for
+// msi/darwin's .lnk reader. Wine 8.0's IShellLinkDataList::AddDataBlock
+// is a stub (E_NOTIMPL), so MakeLink gives a darwin identifier to
+// SetPath in the shell's advertise form
+// "::{9DB1186E-40DF-11D1-AA8C-00C04FB67863}:ID::", which Wine saves as an
+// EXP_DARWIN_LINK block; and Wine's msiexec installs advertised shortcuts
+// as plain links to their target, without a darwin block.
 package winemsi

@@ -172,6 +172,25 @@ func (s *Script) Descriptor(d string) *Script { return s.add("descriptor", d) }
 // side (Have32Bit); without it the call hangs.
 func (s *Script) ICE(action string) *Script { return s.add("ice", action) }
 
+// Decompose decomposes a darwin descriptor like Descriptor, but a
+// descriptor msi.dll rejects does not stop the script: its return code is
+// in the Output.Decomposed entry.
+func (s *Script) Decompose(d string) *Script { return s.add("decompose", d) }
+
+// MakeLink writes the shell link path (a host path) with shell32's
+// IShellLinkW: target and arguments, and unless darwinID is "", an
+// EXP_DARWIN_LINK data block holding it (IShellLinkDataList::AddDataBlock).
+func (s *Script) MakeLink(path, target, args, darwinID string) *Script {
+	if darwinID == "" {
+		darwinID = "-"
+	}
+	return s.add("makelink", win(path), target, args, darwinID)
+}
+
+// ReadLink loads the shell link path with shell32 and reports its flags,
+// darwin identifier and arguments in Output.Links.
+func (s *Script) ReadLink(path string) *Script { return s.add("readlink", win(path)) }
+
 // Close closes the current database.
 func (s *Script) Close() *Script { return s.add("close") }
 
@@ -187,6 +206,8 @@ type Output struct {
 	Elements    []Element      // from Storages
 	Descriptors []Descriptor   // one per Descriptor
 	ICELines    [][]string     // the messages of ICE actions, split at tabs
+	Decomposed  []Decomposed   // one per Decompose
+	Links       []Link         // one per ReadLink
 	Elapsed     time.Duration  // wall time of the tool process
 	lines       []string       // everything, for error messages
 	extra       map[string]int // unexpected line kinds
@@ -229,6 +250,22 @@ type Element struct {
 type Descriptor struct {
 	Product, Feature, Component string
 	Used                        int // characters of the input the descriptor spans
+}
+
+// A Decomposed is the outcome of one Decompose: msi.dll's return code
+// (0 when the descriptor decomposed) and, when it did, the parts.
+type Decomposed struct {
+	Code uint32
+	Descriptor
+}
+
+// A Link is a shell link as shell32 read it: its LinkFlags, the darwin
+// identifier of its EXP_DARWIN_LINK block (Null when it has none) and its
+// arguments.
+type Link struct {
+	Flags    uint32
+	DarwinID string
+	Args     string
 }
 
 // unescape undoes the tool's field escapes.
@@ -353,6 +390,19 @@ func parse(b []byte) (*Output, error) {
 			}
 			used, _ := strconv.Atoi(f[4])
 			out.Descriptors = append(out.Descriptors, Descriptor{Product: f[1], Feature: f[2], Component: f[3], Used: used})
+		case "decomposed":
+			if len(f) < 6 {
+				return out, fmt.Errorf("winemsi: bad decomposed line %q", line)
+			}
+			code, _ := strconv.ParseUint(f[1], 10, 32)
+			used, _ := strconv.Atoi(f[5])
+			out.Decomposed = append(out.Decomposed, Decomposed{Code: uint32(code), Descriptor: Descriptor{Product: f[2], Feature: f[3], Component: f[4], Used: used}})
+		case "link":
+			if len(f) < 4 {
+				return out, fmt.Errorf("winemsi: bad link line %q", line)
+			}
+			flags, _ := strconv.ParseUint(f[1], 10, 32)
+			out.Links = append(out.Links, Link{Flags: uint32(flags), DarwinID: f[2], Args: f[3]})
 		default:
 			if out.extra == nil {
 				out.extra = map[string]int{}

@@ -39,9 +39,12 @@ const (
 	compilerPk = "gcc-mingw-w64-x86-64"
 )
 
-// cflags are the compiler arguments before the source and output names;
-// they are part of the cache key.
-var cflags = []string{"-municode", "-O2", "-Wall", "-Wextra", "-Werror"}
+// cflags are the compiler arguments before the source and output names,
+// libs the libraries after them; both are part of the cache key.
+var (
+	cflags = []string{"-municode", "-O2", "-Wall", "-Wextra", "-Werror"}
+	libs   = []string{"-lmsi", "-lole32", "-lshell32", "-luuid"}
+)
 
 // Tool is the built winemsi.exe and the Wine prefix it runs in.
 type Tool struct {
@@ -136,7 +139,7 @@ func build(gcc, dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	exe := filepath.Join(dir, "winemsi-"+key(source, []byte(strings.Join(cflags, " ")), []byte(ver))+".exe")
+	exe := filepath.Join(dir, "winemsi-"+key(source, []byte(strings.Join(cflags, " ")), []byte(strings.Join(libs, " ")), []byte(ver))+".exe")
 	if _, err := os.Stat(exe); err == nil {
 		return exe, nil
 	}
@@ -152,7 +155,7 @@ func build(gcc, dir string) (string, error) {
 	out := filepath.Join(tmp, "winemsi.exe")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	args := append(append([]string(nil), cflags...), "-o", out, src, "-lmsi", "-lole32")
+	args := append(append(append([]string(nil), cflags...), "-o", out, src), libs...)
 	if msg, err := exec.CommandContext(ctx, gcc, args...).CombinedOutput(); err != nil {
 		return "", fmt.Errorf("building winemsi.exe: %s %s: %v\n%s", gcc, strings.Join(args, " "), err, msg)
 	}

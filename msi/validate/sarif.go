@@ -3,11 +3,10 @@ package validate
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"io"
-	"net/url"
-	"path/filepath"
 	"strings"
+
+	"github.com/msikit/msikit/internal/sarif"
 )
 
 // An Artifact is one validated package for WriteSARIF: the path or URI the
@@ -15,98 +14,6 @@ import (
 type Artifact struct {
 	Path     string
 	Findings []Finding
-}
-
-// The SARIF 2.1.0 objects WriteSARIF writes (a subset of the schema).
-type (
-	sarifLog struct {
-		Schema  string     `json:"$schema"`
-		Version string     `json:"version"`
-		Runs    []sarifRun `json:"runs"`
-	}
-	sarifRun struct {
-		Tool      sarifTool       `json:"tool"`
-		Artifacts []sarifArtifact `json:"artifacts"`
-		Results   []sarifResult   `json:"results"`
-	}
-	sarifTool struct {
-		Driver sarifDriver `json:"driver"`
-	}
-	sarifDriver struct {
-		Name           string      `json:"name"`
-		Version        string      `json:"version,omitempty"`
-		InformationURI string      `json:"informationUri"`
-		Rules          []sarifRule `json:"rules"`
-	}
-	sarifRule struct {
-		ID               string       `json:"id"`
-		Name             string       `json:"name"`
-		ShortDescription sarifText    `json:"shortDescription"`
-		HelpURI          string       `json:"helpUri"`
-		Properties       sarifRuleTag `json:"properties"`
-	}
-	sarifRuleTag struct {
-		Tags []string `json:"tags"`
-	}
-	sarifText struct {
-		Text string `json:"text"`
-	}
-	sarifArtifact struct {
-		Location sarifArtifactLocation `json:"location"`
-	}
-	sarifArtifactLocation struct {
-		URI   string `json:"uri"`
-		Index int    `json:"index"`
-	}
-	sarifResult struct {
-		RuleID              string            `json:"ruleId"`
-		RuleIndex           int               `json:"ruleIndex"`
-		Level               string            `json:"level"`
-		Message             sarifText         `json:"message"`
-		Locations           []sarifLocation   `json:"locations"`
-		PartialFingerprints map[string]string `json:"partialFingerprints"`
-		Properties          *sarifResultProps `json:"properties,omitempty"`
-	}
-	sarifLocation struct {
-		PhysicalLocation sarifPhysical  `json:"physicalLocation"`
-		LogicalLocations []sarifLogical `json:"logicalLocations,omitempty"`
-	}
-	sarifPhysical struct {
-		ArtifactLocation sarifArtifactLocation `json:"artifactLocation"`
-		Region           sarifRegion           `json:"region"`
-	}
-	sarifRegion struct {
-		StartLine int `json:"startLine"`
-	}
-	sarifLogical struct {
-		FullyQualifiedName string `json:"fullyQualifiedName"`
-	}
-	sarifResultProps struct {
-		Table   string   `json:"table,omitempty"`
-		Column  string   `json:"column,omitempty"`
-		Key     []string `json:"key,omitempty"`
-		Omitted int      `json:"omitted,omitempty"`
-	}
-)
-
-// sarifSchema is the URI of the SARIF 2.1.0 schema (OASIS Standard,
-// errata 01).
-const sarifSchema = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-
-// sarifURI returns the artifact URI of a path: a relative URI reference
-// for a relative path, a file URI for an absolute one.
-func sarifURI(p string) string {
-	if strings.Contains(p, "://") {
-		return p
-	}
-	slashed := filepath.ToSlash(p)
-	if filepath.IsAbs(p) {
-		if !strings.HasPrefix(slashed, "/") {
-			slashed = "/" + slashed // C:/x -> /C:/x
-		}
-		return (&url.URL{Scheme: "file", Path: slashed}).String()
-	}
-	return (&url.URL{Path: slashed}).String()
 }
 
 // fingerprint identifies a finding across runs: its rule and location, not
@@ -127,31 +34,28 @@ func fingerprint(f Finding) string {
 // rule, location and message, so that an unchanged finding keeps its
 // identity from run to run.
 func WriteSARIF(w io.Writer, version string, artifacts ...Artifact) error {
-	rules := Rules()
-	index := map[string]int{}
-	run := sarifRun{
-		Tool: sarifTool{Driver: sarifDriver{Name: "msikit", Version: version,
-			InformationURI: "https://github.com/msikit/msikit"}},
-		Artifacts: []sarifArtifact{},
-		Results:   []sarifResult{},
-	}
-	for i, r := range rules {
-		index[r.ICE] = i
+	driver := sarif.Driver{Name: "msikit", Version: version, InformationURI: "https://github.com/msikit/msikit"}
+	for _, r := range Rules() {
 		tags := []string{"windows-installer"}
 		if r.MergeModules && !r.Installers {
 			tags = append(tags, "merge-module")
 		}
-		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{ID: r.ICE, Name: r.ICE,
-			ShortDescription: sarifText{r.Summary}, HelpURI: r.URL, Properties: sarifRuleTag{tags}})
+		driver.Rules = append(driver.Rules, sarif.Rule{ID: r.ICE, Name: r.ICE,
+			ShortDescription: &sarif.Message{Text: r.Summary}, HelpURI: r.URL,
+			Properties: map[string]any{"tags": tags}})
 	}
+	log := sarif.New(driver)
+	run := &log.Runs[0]
+	run.Artifacts = []sarif.Artifact{}
 	for ai, a := range artifacts {
-		loc := sarifArtifactLocation{URI: sarifURI(a.Path), Index: ai}
-		run.Artifacts = append(run.Artifacts, sarifArtifact{Location: loc})
+		loc := sarif.ArtifactLocation{URI: sarif.URI(a.Path), Index: &ai}
+		run.Artifacts = append(run.Artifacts, sarif.Artifact{Location: loc})
 		for _, f := range a.Findings {
-			level := map[Severity]string{Error: "error", Warning: "warning", Info: "note"}[f.Severity]
-			res := sarifResult{RuleID: f.ICE, RuleIndex: index[f.ICE], Level: level,
-				Message:             sarifText{f.Message + " (" + f.URL + ")"},
-				Locations:           []sarifLocation{{PhysicalLocation: sarifPhysical{ArtifactLocation: loc, Region: sarifRegion{StartLine: 1}}}},
+			level := map[Severity]sarif.Level{Error: sarif.LevelError, Warning: sarif.LevelWarning, Info: sarif.LevelNote}[f.Severity]
+			res := sarif.Result{RuleID: f.ICE, Level: level,
+				Message: sarif.Message{Text: f.Message + " (" + f.URL + ")"},
+				Locations: []sarif.Location{{PhysicalLocation: &sarif.PhysicalLocation{ArtifactLocation: loc,
+					Region: &sarif.Region{StartLine: 1}}}},
 				PartialFingerprints: map[string]string{"msikitFinding/v1": fingerprint(f)},
 			}
 			if f.Table != "" {
@@ -162,15 +66,27 @@ func WriteSARIF(w io.Writer, version string, artifacts ...Artifact) error {
 				if f.Column != "" {
 					name += "." + f.Column
 				}
-				res.Locations[0].LogicalLocations = []sarifLogical{{FullyQualifiedName: name}}
+				res.Locations[0].LogicalLocations = []sarif.LogicalLocation{{FullyQualifiedName: name}}
 			}
 			if f.Table != "" || f.Omitted > 0 {
-				res.Properties = &sarifResultProps{Table: f.Table, Column: f.Column, Key: f.Key, Omitted: f.Omitted}
+				props := map[string]any{}
+				for k, v := range map[string]any{"table": f.Table, "column": f.Column} {
+					if v != "" {
+						props[k] = v
+					}
+				}
+				if len(f.Key) > 0 {
+					props["key"] = f.Key
+				}
+				if f.Omitted > 0 {
+					props["omitted"] = f.Omitted
+				}
+				res.Properties = props
 			}
-			run.Results = append(run.Results, res)
+			if err := log.Add(res); err != nil {
+				return err
+			}
 		}
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(sarifLog{Schema: sarifSchema, Version: "2.1.0", Runs: []sarifRun{run}})
+	return log.Write(w)
 }

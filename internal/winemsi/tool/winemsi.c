@@ -55,6 +55,20 @@
  *                           message (one ICE finding, its fields separated
  *                           by tabs, escaped as a whole), then
  *                           "ice ACTION RC". Never fails on RC.
+ *   decompose STRING        the same, but never fails: prints
+ *                           "decomposed RC PRODUCT FEATURE COMPONENT USED"
+ *   makelink PATH TARGET ARGS DARWINID
+ *                           writes the shell link PATH (shell32 IShellLinkW,
+ *                           IPersistFile::Save) to TARGET with arguments
+ *                           ARGS and, unless DARWINID is "-", an
+ *                           EXP_DARWIN_LINK data block holding DARWINID
+ *                           (IShellLinkDataList::AddDataBlock, or where that
+ *                           is not implemented, as in Wine 8, SetPath of the
+ *                           shell's advertise form ::{9DB1186E-...}:ID::)
+ *   readlink PATH           loads the shell link PATH and prints
+ *                           "link FLAGS DARWINID ARGS" (GetFlags,
+ *                           CopyDataBlock(EXP_DARWIN_ID_SIG), GetArguments;
+ *                           DARWINID \N when the link has none)
  *   close                   closes the current database
  *
  * Every output line is UTF-8, its fields separated by tabs. Text fields
@@ -68,6 +82,8 @@
 #define COBJMACROS
 #include <windows.h>
 #include <objbase.h>
+#include <shlobj.h>
+#include <shlguid.h>
 #include <msi.h>
 #include <msiquery.h>
 #include <stdio.h>
@@ -635,6 +651,108 @@ static void op_ice(const WCHAR *action)
     printf("\t%u\n", rc);
 }
 
+static void op_decompose(const WCHAR *d)
+{
+    WCHAR product[40], feature[MAX_FEATURE_CHARS + 1], component[40];
+    DWORD used = 0;
+    product[0] = feature[0] = component[0] = 0;
+    UINT rc = MsiDecomposeDescriptorW(d, product, feature, component, &used);
+    printf("decomposed\t%u\t", rc);
+    put_field(product, (int)wcslen(product));
+    put_ascii("\t");
+    put_field(feature, (int)wcslen(feature));
+    put_ascii("\t");
+    put_field(component, (int)wcslen(component));
+    printf("\t%lu\n", (unsigned long)used);
+}
+
+static IShellLinkW *new_link(const WCHAR *op)
+{
+    IShellLinkW *sl = NULL;
+    HRESULT hr = CoCreateInstance(&CLSID_ShellLink, NULL, CLSCTX_INPROC_SERVER, &IID_IShellLinkW, (void **)&sl);
+    if (FAILED(hr))
+        fail(op, (UINT)hr);
+    return sl;
+}
+
+static void op_makelink(const WCHAR *path, const WCHAR *target, const WCHAR *args, const WCHAR *darwin)
+{
+    IShellLinkW *sl = new_link(L"makelink");
+    IPersistFile *pf = NULL;
+    HRESULT hr = IShellLinkW_SetPath(sl, target);
+    if (SUCCEEDED(hr))
+        hr = IShellLinkW_SetArguments(sl, args);
+    if (SUCCEEDED(hr) && wcscmp(darwin, L"-")) {
+        IShellLinkDataList *dl = NULL;
+        EXP_DARWIN_LINK blk;
+        memset(&blk, 0, sizeof blk);
+        blk.cbSize = sizeof blk;
+        blk.dwSignature = EXP_DARWIN_ID_SIG;
+        WideCharToMultiByte(CP_ACP, 0, darwin, -1, blk.szDarwinID, MAX_PATH, NULL, NULL);
+        lstrcpynW(blk.szwDarwinID, darwin, MAX_PATH);
+        hr = IShellLinkW_QueryInterface(sl, &IID_IShellLinkDataList, (void **)&dl);
+        if (SUCCEEDED(hr)) {
+            hr = IShellLinkDataList_AddDataBlock(dl, &blk);
+            IShellLinkDataList_Release(dl);
+        }
+        if (hr == E_NOTIMPL) {
+            /* Wine's AddDataBlock is a stub; its SetPath takes the
+             * advertise form "::{9DB1186E-40DF-11D1-AA8C-00C04FB67863}:ID::"
+             * (the shell's advertised-shortcut component GUID). */
+            WCHAR adv[MAX_PATH + 64];
+            _snwprintf(adv, MAX_PATH + 64, L"::{9DB1186E-40DF-11D1-AA8C-00C04FB67863}:%ls::", darwin);
+            adv[MAX_PATH + 63] = 0;
+            hr = IShellLinkW_SetPath(sl, adv);
+        }
+    }
+    if (SUCCEEDED(hr))
+        hr = IShellLinkW_QueryInterface(sl, &IID_IPersistFile, (void **)&pf);
+    if (SUCCEEDED(hr)) {
+        hr = IPersistFile_Save(pf, path, TRUE);
+        IPersistFile_Release(pf);
+    }
+    IShellLinkW_Release(sl);
+    if (FAILED(hr))
+        fail(L"makelink", (UINT)hr);
+}
+
+static void op_readlink(const WCHAR *path)
+{
+    IShellLinkW *sl = new_link(L"readlink");
+    IPersistFile *pf = NULL;
+    IShellLinkDataList *dl = NULL;
+    WCHAR args[4096];
+    DWORD flags = 0;
+    void *blk = NULL;
+    HRESULT hr = IShellLinkW_QueryInterface(sl, &IID_IPersistFile, (void **)&pf);
+    if (SUCCEEDED(hr)) {
+        hr = IPersistFile_Load(pf, path, STGM_READ);
+        IPersistFile_Release(pf);
+    }
+    if (SUCCEEDED(hr))
+        hr = IShellLinkW_QueryInterface(sl, &IID_IShellLinkDataList, (void **)&dl);
+    if (SUCCEEDED(hr))
+        hr = IShellLinkDataList_GetFlags(dl, &flags);
+    args[0] = 0;
+    if (SUCCEEDED(hr))
+        hr = IShellLinkW_GetArguments(sl, args, 4096);
+    if (FAILED(hr))
+        fail(L"readlink", (UINT)hr);
+    printf("link\t%lu\t", (unsigned long)flags);
+    if (SUCCEEDED(IShellLinkDataList_CopyDataBlock(dl, EXP_DARWIN_ID_SIG, &blk)) && blk) {
+        const WCHAR *id = ((EXP_DARWIN_LINK *)blk)->szwDarwinID;
+        put_field(id, (int)wcsnlen(id, MAX_PATH));
+        LocalFree(blk);
+    } else {
+        put_ascii("\\N");
+    }
+    put_ascii("\t");
+    put_field(args, (int)wcslen(args));
+    put_ascii("\n");
+    IShellLinkDataList_Release(dl);
+    IShellLinkW_Release(sl);
+}
+
 int wmain(int argc, WCHAR **argv)
 {
     _setmode(_fileno(stdout), _O_BINARY);
@@ -731,6 +849,16 @@ int wmain(int argc, WCHAR **argv)
         } else if (!wcscmp(op, L"ice")) {
             ARGS(1);
             op_ice(argv[i++]);
+        } else if (!wcscmp(op, L"decompose")) {
+            ARGS(1);
+            op_decompose(argv[i++]);
+        } else if (!wcscmp(op, L"makelink")) {
+            ARGS(4);
+            op_makelink(argv[i], argv[i + 1], argv[i + 2], argv[i + 3]);
+            i += 4;
+        } else if (!wcscmp(op, L"readlink")) {
+            ARGS(1);
+            op_readlink(argv[i++]);
         } else if (!wcscmp(op, L"close")) {
             if (db)
                 MsiCloseHandle(db);

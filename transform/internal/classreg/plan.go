@@ -208,6 +208,19 @@ type iconRef struct {
 
 // makePlan computes the plan for in.
 func makePlan(in *Input, opts Options) *Plan {
+	p := analyze(in, opts)
+	p.generate()
+	p.finishComponents()
+	p.sequence()
+	p.typeLibs()
+	p.advertisedRegistry()
+	return &p.plan
+}
+
+// analyze runs the phases that decide about each source row (index,
+// checks, liveness, groups) and returns the planner before any Registry
+// row is made: what Analyze reports.
+func analyze(in *Input, opts Options) *planner {
 	p := &planner{in: in, opts: opts, maxChanges: opts.MaxChanges}
 	if p.maxChanges <= 0 {
 		p.maxChanges = edit.DefaultMaxChanges
@@ -226,12 +239,7 @@ func makePlan(in *Input, opts Options) *Plan {
 	p.checkExtensions()
 	p.liveness()
 	p.group()
-	p.generate()
-	p.finishComponents()
-	p.sequence()
-	p.typeLibs()
-	p.advertisedRegistry()
-	return &p.plan
+	return p
 }
 
 func (p *planner) note(sev edit.Severity, table string, key []string, format string, args ...any) {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/darwin"
 )
 
 // Helpers of the registry rows the pass writes.
@@ -62,4 +63,19 @@ func registryID(root int16, key, name, component string) string {
 	h.Write([]byte{0})
 	h.Write([]byte(component))
 	return "reg" + strings.ToUpper(hex.EncodeToString(h.Sum(nil))[:32])
+}
+
+// isDarwinValue reports whether a registry value's data (a REG_MULTI_SZ's
+// strings joined by '|', or a plain string) consists of darwin
+// descriptors, each optionally followed by arguments.
+func isDarwinValue(data string) bool {
+	if data == "" {
+		return false
+	}
+	for _, part := range strings.Split(data, "|") {
+		if _, _, err := darwin.Decode(part); err != nil {
+			return false
+		}
+	}
+	return true
 }

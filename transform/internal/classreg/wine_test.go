@@ -14,6 +14,7 @@ import (
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/internal/wineoracle"
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/darwin"
 )
 
 // wineCase is a package installed under Wine before and after the pass.
@@ -191,17 +192,17 @@ func TestClassToRegistryWine(t *testing.T) {
 
 			// Darwin descriptors: only in the original, and they name
 			// this product.
-			darwin := 0
+			descriptors := 0
 			for _, e := range origIn {
 				if e.Type == "REG_MULTI_SZ" && isDarwinValue(e.Value) {
-					darwin++
-					d, err := decodeDarwin(strings.Split(e.Value, "|")[0])
+					descriptors++
+					d, _, err := darwin.Decode(strings.Split(e.Value, "|")[0])
 					if err != nil || !strings.EqualFold(d.Product, in.ProductCode) {
 						t.Errorf("descriptor %s in %s decodes to %+v, %v; want product %s", e.Value, e.Key, d, err, in.ProductCode)
 					}
 				}
 			}
-			t.Logf("original: %d entries, %d darwin descriptor values; rewrite: %d entries", len(origIn), darwin, len(rewIn))
+			t.Logf("original: %d entries, %d darwin descriptor values; rewrite: %d entries", len(origIn), descriptors, len(rewIn))
 			for _, e := range rewIn {
 				if isDarwinValue(e.Value) {
 					t.Errorf("rewritten install has an advertised value: %s", e)

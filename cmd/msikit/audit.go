@@ -1,0 +1,266 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	flag "github.com/spf13/pflag"
+
+	"github.com/msikit/msikit/internal/sarif"
+	"github.com/msikit/msikit/transform"
+)
+
+var cmdAudit = &Command{
+	Name:      "audit",
+	UsageLine: "msikit audit PKG [--json | --sarif] [--broad-check N] [--no-rewrite] [--source DIR]",
+	Short:     "list advertised entry points, their health checks and the causes of repair loops",
+	Long: `Audit is a static resiliency audit. For every advertised entry point (Class,
+ProgId, AppId, Extension, Verb, MIME, advertised Shortcut, TypeLib,
+PublishComponent) it lists the darwin descriptors Windows Installer writes
+for it, the feature whose health check its activation starts, and the
+components and key paths that check covers (the feature's and its parents'):
+files with their version, registry values, folders, assemblies with their
+identity. Then it flags the classic causes of repair loops, each with the
+rows involved, what to do and what msikit rewrite would change:
+
+  keypath-missing           a key path that names no row (error)
+  keypath-hkcu-per-machine  a per-user key path in a per-machine package
+  keypath-folder            a folder key path that is missing or always there
+  assembly-no-architecture  a .NET assembly without processorArchitecture
+  assembly-invalid-value    an assembly identity Windows rejects (error)
+  broad-health-check        an entry point whose check covers more than
+                            --broad-check components
+  entry-point-broken        an entry point naming a feature or component
+                            that cannot work
+
+Key path findings are warnings (errors) when an advertised entry point's
+check covers the component, and info otherwise. It also says whether the
+package is signed, what a rewrite does to the signature and how a
+transform avoids that, and how much Windows Installer caches.
+
+The rewrite preview runs rewrite's three passes with their defaults on a
+copy of the package in memory (nothing is written); --no-rewrite skips it,
+and --source names the folder of uncompressed files for assembly-names.
+The exit status is 1 when any finding is at warning level or above, so
+that audit can gate a build; --json prints the report as JSON and --sarif
+as a SARIF 2.1.0 log for code-scanning dashboards (README has both).`,
+	Example: `msikit audit product.msi
+msikit audit --json product.msi | jq '.findings[] | select(.severity != "info")'
+msikit audit --sarif product.msi > audit.sarif`,
+	Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
+		var o auditOpts
+		fs.BoolVar(&o.jsonOut, "json", false, "print the report as JSON")
+		fs.BoolVar(&o.sarifOut, "sarif", false, "print the findings as a SARIF 2.1.0 log")
+		fs.IntVar(&o.broad, "broad-check", transform.DefaultBroadCheck, "report entry points whose health check covers more than `N` components")
+		fs.BoolVar(&o.noRewrite, "no-rewrite", false, "do not preview what msikit rewrite would change")
+		fs.StringVar(&o.source, "source", "", "the package's uncompressed files are in `DIR` (for the assembly-names preview)")
+		return func(env *Env, args []string) error { return runAudit(env, &o, args) }
+	},
+}
+
+type auditOpts struct {
+	jsonOut, sarifOut, noRewrite bool
+	broad                        int
+	source                       string
+}
+
+func runAudit(env *Env, o *auditOpts, args []string) error {
+	if len(args) != 1 {
+		return usagef("want exactly one PKG")
+	}
+	if o.jsonOut && o.sarifOut {
+		return usagef("--json and --sarif are exclusive")
+	}
+	if o.broad < 1 {
+		return usagef("--broad-check must be at least 1")
+	}
+	if o.noRewrite && o.source != "" {
+		return usagef("--source is for the rewrite preview, which --no-rewrite leaves out")
+	}
+	if o.source != "" && !isDir(o.source) {
+		return usagef("--source %s is not a folder", escapeName(o.source))
+	}
+	pkg := args[0]
+	db, err := openMSI(env, pkg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rep, err := transform.Audit(db, transform.AuditOptions{BroadCheck: o.broad, NoRewrite: o.noRewrite, Source: o.source})
+	if err != nil {
+		return fileErr(pkg, err)
+	}
+	switch {
+	case o.jsonOut:
+		bw := bufio.NewWriter(env.Stdout)
+		if err := writeAuditJSON(bw, pkg, rep); err != nil {
+			return err
+		}
+		if err := bw.Flush(); err != nil {
+			return err
+		}
+	case o.sarifOut:
+		l, err := auditSARIF(pkg, rep)
+		if err != nil {
+			return err
+		}
+		if err := l.Write(env.Stdout); err != nil {
+			return err
+		}
+	default:
+		bw := bufio.NewWriter(env.Stdout)
+		if err := rep.WriteText(textWriter{bw}); err != nil {
+			return err
+		}
+		if err := bw.Flush(); err != nil {
+			return err
+		}
+	}
+	if n := flagged(rep); n > 0 {
+		return fmt.Errorf("%s: %d finding(s) at warning level or above", pkg, n)
+	}
+	return nil
+}
+
+// writeAuditJSON writes the --json document: the report with the file
+// name and the verdict, indented as the other commands' JSON. The lists
+// are written an element at a time, so that a package with tens of
+// thousands of entry points never has its whole document in memory.
+func writeAuditJSON(w io.Writer, pkg string, rep *transform.AuditReport) error {
+	head := struct {
+		File        string `json:"file"`
+		Failed      bool   `json:"failed"`
+		Kind        string `json:"kind"`
+		ProductCode string `json:"productCode"`
+		PerMachine  bool   `json:"perMachine"`
+		AllUsers    string `json:"allUsers"`
+	}{pkg, rep.Failed(), rep.Kind, rep.ProductCode, rep.PerMachine, rep.AllUsers}
+	b, err := json.MarshalIndent(head, "", "  ")
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(bytes.TrimSuffix(b, []byte("\n}"))); err != nil {
+		return err
+	}
+	list := func(name string, n int, elem func(i int) any) error {
+		if _, err := fmt.Fprintf(w, ",\n  %q: [", name); err != nil {
+			return err
+		}
+		for i := 0; i < n; i++ {
+			b, err := json.MarshalIndent(elem(i), "    ", "  ")
+			if err != nil {
+				return err
+			}
+			sep := ",\n    "
+			if i == 0 {
+				sep = "\n    "
+			}
+			if _, err := io.WriteString(w, sep); err != nil {
+				return err
+			}
+			if _, err := w.Write(b); err != nil {
+				return err
+			}
+		}
+		end := "]"
+		if n > 0 {
+			end = "\n  ]"
+		}
+		_, err := io.WriteString(w, end)
+		return err
+	}
+	field := func(name string, v any) error {
+		b, err := json.MarshalIndent(v, "  ", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(w, ",\n  %q: %s", name, b)
+		return err
+	}
+	for _, step := range []func() error{
+		func() error {
+			return list("entryPoints", len(rep.EntryPoints), func(i int) any { return rep.EntryPoints[i] })
+		},
+		func() error { return list("checks", len(rep.Checks), func(i int) any { return rep.Checks[i] }) },
+		func() error { return list("features", len(rep.Features), func(i int) any { return rep.Features[i] }) },
+		func() error { return list("findings", len(rep.Findings), func(i int) any { return rep.Findings[i] }) },
+		func() error { return field("signature", rep.Signature) },
+		func() error { return field("cache", rep.Cache) },
+		func() error {
+			if rep.Rewrite == nil {
+				return nil
+			}
+			return field("rewrite", rep.Rewrite)
+		},
+	} {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	_, err = io.WriteString(w, "\n}\n")
+	return err
+}
+
+func flagged(rep *transform.AuditReport) int {
+	n := 0
+	for _, f := range rep.Findings {
+		if f.Severity == transform.Warning || f.Severity == transform.Error {
+			n++
+		}
+	}
+	return n
+}
+
+// sarifLevel maps a finding's severity to a SARIF level.
+func sarifLevel(s transform.Severity) sarif.Level {
+	switch s {
+	case transform.Error:
+		return sarif.LevelError
+	case transform.Warning:
+		return sarif.LevelWarning
+	}
+	return sarif.LevelNote
+}
+
+// auditSARIF turns the findings into a SARIF log: one result per
+// finding, located in the package file and, logically, at the rows
+// involved.
+func auditSARIF(pkg string, rep *transform.AuditReport) (*sarif.Log, error) {
+	var rules []sarif.Rule
+	for _, r := range transform.AuditRules {
+		rules = append(rules, sarif.Rule{ID: r.ID, Name: r.Name,
+			ShortDescription:     &sarif.Message{Text: r.Summary},
+			FullDescription:      &sarif.Message{Text: r.Help},
+			Help:                 &sarif.Message{Text: r.Help},
+			HelpURI:              "https://github.com/msikit/msikit#msikit-audit",
+			DefaultConfiguration: &sarif.Configuration{Level: sarifLevel(r.Severity)}})
+	}
+	l := sarif.New(sarif.Driver{Name: "msikit", Version: msikitVersion(), InformationURI: "https://github.com/msikit/msikit", Rules: rules})
+	uri := sarif.URI(pkg)
+	l.Runs[0].Artifacts = []sarif.Artifact{{Location: sarif.ArtifactLocation{URI: uri}, Length: rep.Cache.PackageBytes}}
+	for _, f := range rep.Findings {
+		loc := sarif.Location{PhysicalLocation: &sarif.PhysicalLocation{ArtifactLocation: sarif.ArtifactLocation{URI: uri}}}
+		for _, row := range f.Rows {
+			loc.LogicalLocations = append(loc.LogicalLocations, sarif.LogicalLocation{Name: row, FullyQualifiedName: filepath.Base(pkg) + "/" + row, Kind: "object"})
+		}
+		text := f.Message + ". To do: " + f.Remedy + "."
+		if f.Fix != "" {
+			text += " msikit rewrite: " + f.Fix + "."
+		}
+		sum := sha256.Sum256([]byte(f.Rule + "\x00" + strings.Join(f.Rows, "\x00")))
+		res := sarif.Result{RuleID: f.Rule, Level: sarifLevel(f.Severity), Message: sarif.Message{Text: text},
+			Locations:           []sarif.Location{loc},
+			PartialFingerprints: map[string]string{"msikitRows/v1": hex.EncodeToString(sum[:16])}}
+		if err := l.Add(res); err != nil {
+			return nil, err
+		}
+	}
+	return l, nil
+}

@@ -1,0 +1,345 @@
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf16"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/msikit/msikit/internal/sarif/sariftest"
+	"github.com/msikit/msikit/internal/testenv"
+	"github.com/msikit/msikit/msi"
+)
+
+// quietSample is the sample without anything the audit flags at warning
+// level: no advertised COM or shell registration, no shortcuts, no
+// assemblies, and MenuDir's per-user key path made per machine.
+func quietSample(t *testing.T, dir string) string {
+	t.Helper()
+	db, err := msi.Open(samplePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, n := range []string{"Class", "ProgId", "AppId", "Extension", "Verb", "MIME", "TypeLib", "Shortcut", "MsiAssembly", "MsiAssemblyName"} {
+		if err := db.DropTable(n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reg, err := db.Table("Registry")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.Update([]msi.Value{msi.StrValue("reg2BC9C303D49B9942D95AC8BC1C605AF9")}, func(v []msi.Value) error {
+		v[1] = msi.IntValue(2)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "quiet.msi")
+	if err := db.Save(p, nil); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestAuditCommand(t *testing.T) {
+	dir := t.TempDir()
+	s := copySample(t, dir, "in.msi")
+	quiet := quietSample(t, dir)
+
+	code, out, stderr := runCLI(t, "audit", s)
+	if code != exitFailure || !strings.Contains(out, "Findings: ") || !strings.Contains(out, "feature Core (Core < Complete): 12 components") {
+		t.Errorf("audit of the sample: exit %d\n%s", code, out)
+	}
+	if want := "msikit: " + s + ": 11 finding(s) at warning level or above\n"; stderr != want {
+		t.Errorf("stderr %q, want %q", stderr, want)
+	}
+	code, out, stderr = runCLI(t, "audit", quiet)
+	if code != exitOK || stderr != "" || !strings.Contains(out, "Advertised entry points: 0") {
+		t.Errorf("audit of a package with nothing to flag: exit %d, stderr %q\n%s", code, stderr, out)
+	}
+
+	// --json: the report, the file and the verdict.
+	code, out, _ = runCLI(t, "audit", "--json", s)
+	var doc struct {
+		File        string `json:"file"`
+		Failed      bool   `json:"failed"`
+		ProductCode string `json:"productCode"`
+		EntryPoints []struct {
+			Kind        string `json:"kind"`
+			Descriptors []struct {
+				Descriptor string `json:"descriptor"`
+			} `json:"descriptors"`
+		} `json:"entryPoints"`
+		Findings []struct {
+			Rule string `json:"rule"`
+		} `json:"findings"`
+		Rewrite *struct {
+			Changes int `json:"changes"`
+		} `json:"rewrite"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("--json: %v\n%s", err, out)
+	}
+	if code != exitFailure || doc.File != s || !doc.Failed || doc.ProductCode == "" || len(doc.EntryPoints) != 20 || len(doc.Findings) != 11 || doc.Rewrite == nil || doc.Rewrite.Changes == 0 {
+		t.Errorf("--json: exit %d, %+v", code, doc)
+	}
+
+	// --sarif validates against the official schema, one result per
+	// finding.
+	for _, pkg := range []string{s, quiet} {
+		_, out, _ = runCLI(t, "audit", "--sarif", pkg)
+		sariftest.Check(t, []byte(out))
+		var log struct {
+			Runs []struct {
+				Results []struct {
+					RuleID string `json:"ruleId"`
+					Level  string `json:"level"`
+				} `json:"results"`
+				Tool struct {
+					Driver struct {
+						Rules []struct {
+							ID string `json:"id"`
+						} `json:"rules"`
+					} `json:"driver"`
+				} `json:"tool"`
+			} `json:"runs"`
+		}
+		if err := json.Unmarshal([]byte(out), &log); err != nil {
+			t.Fatal(err)
+		}
+		want := 0
+		if pkg == s {
+			want = 11
+		}
+		if n := len(log.Runs[0].Results); n != want || len(log.Runs[0].Tool.Driver.Rules) != 7 {
+			t.Errorf("%s: %d SARIF results (want %d), %d rules", pkg, n, want, len(log.Runs[0].Tool.Driver.Rules))
+		}
+	}
+
+	// --no-rewrite, --broad-check.
+	_, out, _ = runCLI(t, "audit", "--no-rewrite", s)
+	if strings.Contains(out, "rewrite: ") || strings.Contains(out, "\nRewrite: ") {
+		t.Errorf("--no-rewrite still previews the rewrite:\n%s", out)
+	}
+	_, out, _ = runCLI(t, "audit", "--broad-check", "12", s)
+	if strings.Contains(out, "broad-health-check") {
+		t.Errorf("--broad-check 12 still reports checks of 12 components")
+	}
+
+	for _, args := range [][]string{
+		{"audit"}, {"audit", s, s}, {"audit", "--json", "--sarif", s}, {"audit", "--broad-check", "0", s},
+		{"audit", "--no-rewrite", "--source", dir, s}, {"audit", "--source", filepath.Join(dir, "nope"), s},
+	} {
+		if code, _, stderr := runCLI(t, args...); code != exitUsage || !strings.HasPrefix(stderr, "msikit audit: ") {
+			t.Errorf("%v: exit %d, stderr %q; want a usage error", args, code, stderr)
+		}
+	}
+}
+
+// lnkFile writes a minimal advertised shell link ([MS-SHLLINK]: header,
+// StringData arguments, a DarwinDataBlock, the terminal block).
+func lnkFile(t *testing.T, path, darwinID, args string) {
+	t.Helper()
+	var b bytes.Buffer
+	le := binary.LittleEndian
+	hdr := make([]byte, 0x4C)
+	le.PutUint32(hdr, 0x4C)
+	copy(hdr[4:], []byte{0x01, 0x14, 0x02, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46})
+	le.PutUint32(hdr[20:], 0x20|0x80|0x1000) // HasArguments, IsUnicode, HasDarwinID
+	b.Write(hdr)
+	u := utf16.Encode([]rune(args))
+	binary.Write(&b, le, uint16(len(u)))
+	binary.Write(&b, le, u)
+	blk := make([]byte, 0x314)
+	le.PutUint32(blk, 0x314)
+	le.PutUint32(blk[4:], 0xA0000006)
+	copy(blk[8:], darwinID)
+	for i, c := range utf16.Encode([]rune(darwinID)) {
+		le.PutUint16(blk[8+260+2*i:], c)
+	}
+	b.Write(blk)
+	b.Write([]byte{0, 0, 0, 0})
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// wordDescriptor is Word's descriptor (Laurie Rhodes's example), and
+// sampleVerb the sample's "open" verb descriptor for the Synth.Document
+// ProgId, as the audit computes it.
+const (
+	wordDescriptor = "']gAVn-}f(ZXfeAR6.jiWORDFiles>P`os,1@SW=P7v6GPl]Xh"
+	sampleVerb     = "i1~4%'&DgEz&,O?^&(1jCore>I&j9QIF,^5IB`9,+4dB9"
+)
+
+func TestDescriptorCommands(t *testing.T) {
+	dir := t.TempDir()
+	s := copySample(t, dir, "in.msi")
+	lnk := filepath.Join(dir, "Word.lnk")
+	lnkFile(t, lnk, wordDescriptor, `/n "%1"`)
+	// A .reg export as regedit writes it: UTF-16LE with a BOM, the
+	// REG_MULTI_SZ as hex(7) continued over lines.
+	var raw []byte
+	for _, c := range utf16.Encode([]rune(sampleVerb + ` "%1"` + "\x00\x00")) {
+		raw = append(raw, byte(c), byte(c>>8))
+	}
+	var hexs []string
+	for _, c := range raw {
+		hexs = append(hexs, fmt.Sprintf("%02x", c))
+	}
+	regText := "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CLASSES_ROOT\\Synth.Document\\shell\\open\\command]\r\n@=\"\\\"C:\\\\app.exe\\\" \\\"%1\\\"\"\r\n\"command\"=hex(7):" +
+		strings.Join(hexs[:24], ",") + ",\\\r\n  " + strings.Join(hexs[24:], ",") + "\r\n"
+	var reg []byte
+	reg = append(reg, 0xFF, 0xFE)
+	for _, c := range utf16.Encode([]rune(regText)) {
+		reg = append(reg, byte(c), byte(c>>8))
+	}
+	regFile := filepath.Join(dir, "export.reg")
+	if err := os.WriteFile(regFile, reg, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wineReg := filepath.Join(dir, "wine.reg")
+	if err := os.WriteFile(wineReg, []byte(`"command"=str(7):"`+sampleVerb+` /p \"%1\"\0"`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name string
+		args []string
+		want []string // descriptor, feature, component, args per line
+	}{
+		{"text", []string{wordDescriptor}, []string{wordDescriptor + " WORDFiles {1EBDE4BC-9A51-4630-B541-2561FA45CCC5} "}},
+		{"verb command", []string{sampleVerb + ` /p "%1"`}, []string{sampleVerb + ` Core {805D3563-7EEA-36D6-AC8C-CB1C120D5142} /p "%1"`}},
+		{"log line", []string{"MSI (c) (08:F4) [16:48:30:419]: Entering MsiProvideComponentFromDescriptor. Descriptor: " + wordDescriptor + ", PathBuf: 1EFF4F0"}, []string{wordDescriptor + " WORDFiles {1EBDE4BC-9A51-4630-B541-2561FA45CCC5} "}},
+		{"shortcut", []string{lnk}, []string{wordDescriptor + ` WORDFiles {1EBDE4BC-9A51-4630-B541-2561FA45CCC5} /n "%1"`}},
+		{".reg export", []string{regFile}, []string{sampleVerb + ` Core {805D3563-7EEA-36D6-AC8C-CB1C120D5142} "%1"`}},
+		{"Wine registry", []string{wineReg}, []string{sampleVerb + ` Core {805D3563-7EEA-36D6-AC8C-CB1C120D5142} /p "%1"`}},
+		{"short form", []string{"i1~4%'&DgEz&,O?^&(1j<"}, []string{"i1~4%'&DgEz&,O?^&(1j<   "}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, stderr := runCLI(t, append([]string{"descriptor", "decode", "--json"}, tt.args...)...)
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			var found []foundDescriptor
+			if err := json.Unmarshal([]byte(out), &found); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range found {
+				got = append(got, strings.Join([]string{f.Descriptor, f.Feature, f.Component, f.Args}, " "))
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+
+	// --package: the descriptor read against the sample.
+	code, out, _ := runCLI(t, "descriptor", "decode", "--package", s, sampleVerb)
+	for _, want := range []string{"package:   feature Core (Core < Complete): its health check covers 12 components", "package:   component App (in feature Core): key path file app.exe"} {
+		if code != exitOK || !strings.Contains(out, want) {
+			t.Errorf("--package: exit %d, no %q in\n%s", code, want, out)
+		}
+	}
+	_, out, _ = runCLI(t, "descriptor", "decode", "--package", s, wordDescriptor)
+	if !strings.Contains(out, "is not this package's") {
+		t.Errorf("a foreign descriptor is not flagged:\n%s", out)
+	}
+	// The short form: the product's feature and component are looked up.
+	_, out, _ = runCLI(t, "descriptor", "decode", "--package", s, "i1~4%'&DgEz&,O?^&(1jAssemblies<")
+	if !strings.Contains(out, "no component, and feature Assemblies holds 4") {
+		t.Errorf("short form:\n%s", out)
+	}
+
+	// encode is decode's inverse.
+	code, out, _ = runCLI(t, "descriptor", "encode", "{90110409-6000-11D3-8CFE-0150048383C9}", "WORDFiles", "{1EBDE4BC-9A51-4630-B541-2561FA45CCC5}")
+	if code != exitOK || out != wordDescriptor+"\n" {
+		t.Errorf("encode: exit %d, %q", code, out)
+	}
+	code, out, _ = runCLI(t, "descriptor", "encode", "--package", s, "Core", "App", "--args", `/p "%1"`)
+	if code != exitOK || out != sampleVerb+` /p "%1"`+"\n" {
+		t.Errorf("encode --package: exit %d, %q", code, out)
+	}
+	code, out, _ = runCLI(t, "descriptor", "encode", "{90110409-6000-11D3-8CFE-0150048383C9}", "")
+	if code != exitOK || out != "']gAVn-}f(ZXfeAR6.ji<\n" {
+		t.Errorf("encode of the short form: exit %d, %q", code, out)
+	}
+
+	// Failures: one line per input, exit 1; usage errors exit 2.
+	code, _, stderr := runCLI(t, "descriptor", "decode", "not a descriptor")
+	if code != exitFailure || stderr != "msikit: not a descriptor: no darwin descriptor\n" {
+		t.Errorf("no descriptor: exit %d, %q", code, stderr)
+	}
+	code, _, stderr = runCLI(t, "descriptor", "decode", wordDescriptor, "nothing here", s)
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	if code != exitFailure || len(lines) != 3 || lines[2] != "msikit: descriptor decode: 2 of 3 inputs hold no descriptor" {
+		t.Errorf("two failing inputs: exit %d, %q", code, stderr)
+	}
+	for _, l := range lines {
+		checkErrorLine(t, l)
+	}
+	for _, args := range [][]string{
+		{"descriptor", "decode"}, {"descriptor", "encode", "x"}, {"descriptor", "encode", "{bad}", "F"},
+		{"descriptor", "encode", "{90110409-6000-11D3-8CFE-0150048383C9}", "a>b"},
+	} {
+		if code, _, stderr := runCLI(t, args...); code != exitUsage || !strings.HasPrefix(stderr, "msikit descriptor ") {
+			t.Errorf("%v: exit %d, %q; want a usage error", args, code, stderr)
+		}
+	}
+	if code, _, stderr := runCLI(t, "descriptor", "encode", "--package", s, "Core", "NoSuchComponent"); code != exitFailure {
+		t.Errorf("unknown component: exit %d, %q", code, stderr)
+	}
+}
+
+func TestLogExplainCommand(t *testing.T) {
+	dir := t.TempDir()
+	s := copySample(t, dir, "in.msi")
+	wineLog := filepath.Join(testenv.RepoRoot(), "msi", "msilog", "testdata", "wine-nocab.log")
+	code, out, stderr := runCLI(t, "log", "explain", wineLog)
+	if code != exitOK || stderr != "" || !strings.Contains(out, "Failed action: InstallFiles (line 286)") || !strings.Contains(out, "the last file it logged is comserver.dll") {
+		t.Errorf("exit %d, stderr %q\n%s", code, stderr, out)
+	}
+	// --package ties the file to the sample's File row and cabinet.
+	_, out, _ = runCLI(t, "log", "explain", "--package", s, wineLog)
+	if !strings.Contains(out, "package: File comserver.dll (comserver.dll, component ComServer, sequence 1) in cabinet") {
+		t.Errorf("--package:\n%s", out)
+	}
+	code, out, _ = runCLI(t, "log", "explain", "--json", wineLog)
+	var x struct {
+		Outcome      string `json:"outcome"`
+		FailedAction struct {
+			Action string `json:"action"`
+		} `json:"failedAction"`
+	}
+	if err := json.Unmarshal([]byte(out), &x); err != nil || code != exitOK || x.Outcome != "failed" || x.FailedAction.Action != "InstallFiles" {
+		t.Errorf("--json: exit %d, %v, %+v", code, err, x)
+	}
+	// Standard input, and a package as a log: unknown lines are skipped.
+	var stdout, se bytes.Buffer
+	if code := run(t.Context(), []string{"log", "explain", "-"}, strings.NewReader("Action ended 1:00:00: INSTALL. Return value 1.\r\n"), &stdout, &se); code != exitOK || !strings.Contains(stdout.String(), "Outcome: succeeded") {
+		t.Errorf("stdin: exit %d, %q %q", code, stdout.String(), se.String())
+	}
+	if code, out, _ := runCLI(t, "log", "explain", s); code != exitOK || !strings.Contains(out, "Outcome: unknown") {
+		t.Errorf("a package as a log: exit %d\n%s", code, out)
+	}
+	for _, args := range [][]string{{"log", "explain", filepath.Join(dir, "missing.log")}, {"log", "explain", dir}} {
+		code, _, stderr := runCLI(t, args...)
+		if code != exitFailure || strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "msikit: "+args[2]+": ") {
+			t.Errorf("%v: exit %d, %q", args, code, stderr)
+		}
+		checkErrorLine(t, strings.TrimSpace(stderr))
+	}
+	if code, _, _ := runCLI(t, "log", "explain"); code != exitUsage {
+		t.Errorf("no LOG: exit %d", code)
+	}
+}

@@ -1,0 +1,182 @@
+package sarif
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"path/filepath"
+	"strings"
+)
+
+// Schema and Version are the $schema and version of every log written.
+const (
+	Schema  = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+	Version = "2.1.0"
+)
+
+// Level is a result's or a rule's level.
+type Level string
+
+// The levels SARIF defines.
+const (
+	LevelError   Level = "error"
+	LevelWarning Level = "warning"
+	LevelNote    Level = "note"
+	LevelNone    Level = "none"
+)
+
+// A Log is a SARIF log file.
+type Log struct {
+	Schema  string `json:"$schema"`
+	Version string `json:"version"`
+	Runs    []Run  `json:"runs"`
+}
+
+// A Run is one run of a tool and its results.
+type Run struct {
+	Tool    Tool     `json:"tool"`
+	Results []Result `json:"results"`
+	// Artifacts lists the files the results are about.
+	Artifacts []Artifact `json:"artifacts,omitempty"`
+}
+
+// Tool describes the analysis tool.
+type Tool struct {
+	Driver Driver `json:"driver"`
+}
+
+// Driver is the tool's main component: its name, version and rules.
+type Driver struct {
+	Name           string `json:"name"`
+	Version        string `json:"version,omitempty"`
+	InformationURI string `json:"informationUri,omitempty"`
+	Rules          []Rule `json:"rules,omitempty"`
+}
+
+// A Rule is a kind of finding.
+type Rule struct {
+	ID                   string         `json:"id"`
+	Name                 string         `json:"name,omitempty"`
+	ShortDescription     *Message       `json:"shortDescription,omitempty"`
+	FullDescription      *Message       `json:"fullDescription,omitempty"`
+	Help                 *Message       `json:"help,omitempty"`
+	HelpURI              string         `json:"helpUri,omitempty"`
+	DefaultConfiguration *Configuration `json:"defaultConfiguration,omitempty"`
+	// Properties is the rule's property bag ("tags": []string{...}, ...).
+	Properties map[string]any `json:"properties,omitempty"`
+}
+
+// Configuration is a rule's default configuration.
+type Configuration struct {
+	Level Level `json:"level,omitempty"`
+}
+
+// A Message is plain text (and, optionally, Markdown).
+type Message struct {
+	Text     string `json:"text"`
+	Markdown string `json:"markdown,omitempty"`
+}
+
+// A Result is one finding.
+type Result struct {
+	RuleID    string     `json:"ruleId"`
+	RuleIndex *int       `json:"ruleIndex,omitempty"`
+	Level     Level      `json:"level,omitempty"`
+	Message   Message    `json:"message"`
+	Locations []Location `json:"locations,omitempty"`
+	// PartialFingerprints identify the result across runs (so that a
+	// dashboard can tell a new finding from an old one).
+	PartialFingerprints map[string]string `json:"partialFingerprints,omitempty"`
+	Properties          map[string]any    `json:"properties,omitempty"`
+}
+
+// A Location is where a result is: a file and, within it, logical places
+// (a table row, a feature).
+type Location struct {
+	PhysicalLocation *PhysicalLocation `json:"physicalLocation,omitempty"`
+	LogicalLocations []LogicalLocation `json:"logicalLocations,omitempty"`
+	Message          *Message          `json:"message,omitempty"`
+}
+
+// A PhysicalLocation is a file (and, for text files, a region of it).
+type PhysicalLocation struct {
+	ArtifactLocation ArtifactLocation `json:"artifactLocation"`
+	Region           *Region          `json:"region,omitempty"`
+}
+
+// An ArtifactLocation names a file by URI (a relative reference for a
+// path given on the command line).
+type ArtifactLocation struct {
+	URI       string `json:"uri"`
+	URIBaseID string `json:"uriBaseId,omitempty"`
+	Index     *int   `json:"index,omitempty"`
+}
+
+// A Region is a range of lines in a text file.
+type Region struct {
+	StartLine int `json:"startLine,omitempty"`
+	EndLine   int `json:"endLine,omitempty"`
+}
+
+// A LogicalLocation is a named place that is not a range of a file.
+type LogicalLocation struct {
+	Name               string `json:"name,omitempty"`
+	FullyQualifiedName string `json:"fullyQualifiedName,omitempty"`
+	// Kind is one of SARIF's kinds ("object", "member", "resource", ...)
+	// or another word.
+	Kind string `json:"kind,omitempty"`
+}
+
+// An Artifact is a file the run analysed.
+type Artifact struct {
+	Location ArtifactLocation  `json:"location"`
+	Length   int64             `json:"length,omitempty"`
+	Hashes   map[string]string `json:"hashes,omitempty"`
+}
+
+// URI returns the artifact URI of a file named on the command line: a
+// relative URI reference for a relative path, a file URI for an absolute
+// one (C:\x becomes file:///C:/x), and a URI unchanged.
+func URI(path string) string {
+	if strings.Contains(path, "://") {
+		return path
+	}
+	slashed := filepath.ToSlash(path)
+	if filepath.IsAbs(path) {
+		if !strings.HasPrefix(slashed, "/") {
+			slashed = "/" + slashed
+		}
+		return (&url.URL{Scheme: "file", Path: slashed}).String()
+	}
+	return (&url.URL{Path: slashed}).String()
+}
+
+// New returns a log with one run of the named tool and its rules.
+func New(driver Driver) *Log {
+	return &Log{Schema: Schema, Version: Version, Runs: []Run{{Tool: Tool{Driver: driver}, Results: []Result{}}}}
+}
+
+// Add appends a result to the log's last run, filling its RuleIndex from
+// the driver's rules. A result whose rule the driver does not list is an
+// error (SARIF consumers look rules up by id).
+func (l *Log) Add(r Result) error {
+	run := &l.Runs[len(l.Runs)-1]
+	for i, rule := range run.Tool.Driver.Rules {
+		if rule.ID == r.RuleID {
+			i := i
+			r.RuleIndex = &i
+			run.Results = append(run.Results, r)
+			return nil
+		}
+	}
+	return fmt.Errorf("sarif: result for rule %q, which the tool does not list", r.RuleID)
+}
+
+// Write writes the log as indented JSON followed by a newline.
+func (l *Log) Write(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(l)
+}

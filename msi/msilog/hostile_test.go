@@ -1,0 +1,128 @@
+package msilog
+
+import (
+	"bytes"
+	"io"
+	"math/rand"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/msikit/msikit/internal/testenv"
+)
+
+// repeatReader yields n bytes: unit repeated.
+type repeatReader struct {
+	unit []byte
+	off  int
+	left int64
+}
+
+func (r *repeatReader) Read(p []byte) (int, error) {
+	if r.left <= 0 {
+		return 0, io.EOF
+	}
+	if len(r.unit) < 32<<10 {
+		r.unit = bytes.Repeat(r.unit, (32<<10)/len(r.unit)+1)
+	}
+	n := 0
+	for n < len(p) && r.left > 0 {
+		c := copy(p[n:], r.unit[r.off:])
+		if int64(c) > r.left {
+			c = int(r.left)
+		}
+		n += c
+		r.left -= int64(c)
+		r.off = (r.off + c) % len(r.unit)
+	}
+	return n, nil
+}
+
+// heapGrowth runs f and returns its wall time and how much the heap
+// obtained from the system grew (a bound on the peak live heap), whatever
+// f allocated and freed along the way.
+func heapGrowth(f func()) (time.Duration, uint64) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	f()
+	el := time.Since(start)
+	runtime.ReadMemStats(&after)
+	if after.HeapSys < before.HeapSys {
+		return el, 0
+	}
+	return el, after.HeapSys - before.HeapSys
+}
+
+// TestExplainHostile feeds Explain what no log holds: binary garbage, one
+// endless line, and a log of a gigabyte (256 MiB with -short or -race). Small
+// inputs must stay within the usual budgets; the large ones within a flat
+// heap and a time linear in their size.
+func TestExplainHostile(t *testing.T) {
+	garbage := make([]byte, 4<<20)
+	rand.New(rand.NewSource(1)).Read(garbage)
+	nulls := bytes.Repeat([]byte{0xFF, 0xFE, 0, 0, 0xD8, 0x00}, 1<<18) // a BOM, then NULs and unpaired surrogates
+	small := map[string][]byte{
+		"random bytes":         garbage,
+		"UTF-16 garbage":       nulls,
+		"4 MiB line":           bytes.Repeat([]byte("Action start 10:00:00: "), 4<<20/23),
+		"lines of descriptors": bytes.Repeat([]byte("Descriptor: !!!!!!!!!!!!!!!!!!!!"+string(bytes.Repeat([]byte("F"), 38))+"<\n"), 40000),
+		"every keyword":        bytes.Repeat([]byte("Action ended 1: X. Return value 3. Error 1935. Detection of product 'a', feature 'b', component 'c' failed\r\n"), 40000),
+	}
+	for name, b := range small {
+		testenv.CheckBudget(t, name, func() {
+			x, err := Explain(bytes.NewReader(b), nil)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if len(x.Events) > DefaultMaxEvents || len(x.Causes) > DefaultMaxEvents+16 {
+				t.Errorf("%s: %d events, %d causes", name, len(x.Events), len(x.Causes))
+			}
+		})
+	}
+
+	size := int64(1 << 30)
+	if testing.Short() || testenv.RaceEnabled {
+		size = 256 << 20
+	}
+	big := map[string]*repeatReader{
+		"endless line":    {unit: []byte("A"), left: size},
+		"gigabyte log":    {unit: []byte("MSI (s) (50:F4) [12:00:00:000]: Action start 12:00:00: InstallFiles.\r\nMSI (s) (50:F4) [12:00:00:000]: Executing op: FileCopy(SourceName=a.dll,SourceCabKey=a.dll,DestName=a.dll)\r\nProperty(S): X = y\r\n"), left: size},
+		"gigabyte UTF-16": {unit: utf16LE("MSI (s) (50:F4) [12:00:00:000]: Note: 1: 2205 2: 3: Error \r\nAction ended 1: X. Return value 1.\r\n", false), left: size},
+	}
+	for name, r := range big {
+		el, grew := heapGrowth(func() {
+			x, err := Explain(r, nil)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if x.Lines == 0 {
+				t.Errorf("%s: no lines read", name)
+			}
+		})
+		mbps := float64(size) / el.Seconds() / 1e6
+		t.Logf("%s: %d MiB in %v (%.0f MB/s), heap grew %d KiB", name, size>>20, el.Round(time.Millisecond), mbps, grew>>10)
+		if grew > 64<<20 {
+			t.Errorf("%s: the heap grew by %d MiB (limit 64 MiB)", name, grew>>20)
+		}
+		// A bound on runaway work, not a benchmark: 10 MB/s is far below
+		// what the reader does on a loaded machine.
+		if limit := testenv.Scaled(time.Duration(size/10e6) * time.Second); el > limit {
+			t.Errorf("%s took %v (limit %v)", name, el, limit)
+		}
+	}
+}
+
+// BenchmarkExplain measures Explain on a realistic Windows log line mix.
+func BenchmarkExplain(b *testing.B) {
+	unit := []byte("MSI (s) (50:F4) [12:00:00:000]: Action start 12:00:00: InstallFiles.\r\nMSI (s) (50:F4) [12:00:00:000]: Executing op: FileCopy(SourceName=a.dll,SourceCabKey=a.dll,DestName=a.dll)\r\nProperty(S): X = y\r\nMSI (s) (50:F4) [12:00:00:000]: Component: C; Installed: Absent;   Request: Local;   Action: Local\r\n")
+	const size = 64 << 20
+	b.SetBytes(size)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := Explain(&repeatReader{unit: unit, left: size}, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,845 @@
+package transform
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/authenticode"
+	"github.com/msikit/msikit/msi/install"
+)
+
+// Error is the severity of an audit finding that breaks installs or
+// repairs outright (a key path that names nothing, an assembly identity
+// Windows rejects).
+const Error Severity = "error"
+
+// DefaultBroadCheck is AuditOptions.BroadCheck's default: an advertised
+// entry point whose health check covers more components than this gets a
+// warning.
+const DefaultBroadCheck = 10
+
+// AuditOptions are the options of Audit. The zero value is the default.
+type AuditOptions struct {
+	// BroadCheck is the number of components a health check may cover
+	// before the entry points that start it are reported (0 means
+	// DefaultBroadCheck).
+	BroadCheck int
+	// NoRewrite leaves out the preview of what msikit rewrite would change:
+	// Audit runs the three passes (class-to-registry, leaf-features,
+	// assembly-names, with their defaults) on a copy of the database
+	// (Database.Reopen), which reads the assemblies out of the package's
+	// cabinets.
+	NoRewrite bool
+	// Source is the folder assembly-names reads files from in the preview
+	// (AssemblyNamesOptions.Source), when the cabinets are elsewhere.
+	Source string
+	// Now is the time a signature without a timestamp is checked at
+	// (authenticode.VerifyOptions.CurrentTime); zero means time.Now().
+	Now time.Time
+}
+
+// An AuditReport is what Audit found in a package.
+type AuditReport struct {
+	Kind        string `json:"kind"`
+	ProductCode string `json:"productCode"`
+	// PerMachine reports whether the package installs per machine
+	// (ALLUSERS 1, or 2 without MSIINSTALLPERUSER=1); AllUsers is the
+	// ALLUSERS property as authored.
+	PerMachine bool   `json:"perMachine"`
+	AllUsers   string `json:"allUsers"`
+	// EntryPoints are the package's advertised entry points and the rows
+	// that lead to them, in table order: Class, ProgId, AppId, Extension,
+	// Verb, MIME, Shortcut, TypeLib, PublishComponent.
+	EntryPoints []EntryPoint `json:"entryPoints"`
+	// Checks are the health checks the entry points start, one per
+	// feature, in Feature table order; Features lists the components of
+	// every feature those checks cover, each feature once.
+	Checks   []*HealthCheck       `json:"checks"`
+	Features []*FeatureComponents `json:"features"`
+	// Findings are the causes of repair loops found, most severe first.
+	Findings []Finding `json:"findings"`
+	// Signature and Cache are what a signed package and the installer's
+	// cache cost.
+	Signature AuditSignature `json:"signature"`
+	Cache     CacheCost      `json:"cache"`
+	// Rewrite is what msikit rewrite would change (nil with NoRewrite).
+	Rewrite *RewritePreview `json:"rewrite,omitempty"`
+
+	after *auditModel // the rewritten copy's model (nil without a preview)
+}
+
+// An EntryPoint is a row that makes Windows Installer write a darwin
+// descriptor (Class, Verb, advertised Shortcut, PublishComponent), or a
+// row whose activation reaches one (ProgId, AppId, MIME, Extension), or a
+// type library registered while its feature is only advertised.
+type EntryPoint struct {
+	Kind  string   `json:"kind"` // class, progid, appid, extension, verb, mime, shortcut, typelib, qualified component
+	Table string   `json:"table"`
+	Key   []string `json:"key"`
+	Name  string   `json:"name"` // what it is: "CLSID {…} InprocServer32", ".txt open", ...
+	// Registered is false for a row msiexec never registers or
+	// advertises; NotRegistered says why.
+	Registered    bool   `json:"registered"`
+	NotRegistered string `json:"notRegistered,omitempty"`
+	// Feature is the feature whose health check activation starts and
+	// Component (ComponentID) the component it asks for.
+	Feature     string `json:"feature,omitempty"`
+	Component   string `json:"component,omitempty"`
+	ComponentID string `json:"componentId,omitempty"`
+	// Descriptors are the descriptors Windows Installer writes for it (for
+	// ProgId, AppId, MIME and Extension rows, those of the classes and
+	// verbs they lead to).
+	Descriptors []WrittenDescriptor `json:"descriptors,omitempty"`
+	// Reaches names the rows whose descriptors a ProgId, AppId, MIME or
+	// Extension row leads to.
+	Reaches []string `json:"reaches,omitempty"`
+	// Covers is the number of components the health check covers (the
+	// blast radius), -1 when the feature is unknown.
+	Covers int `json:"covers"`
+	// Rewrite says what msikit rewrite does to the entry point, and
+	// CoversAfter the components its health check covers afterwards (-1
+	// when it is no longer advertised or there is no preview).
+	Rewrite     string `json:"rewrite,omitempty"`
+	CoversAfter int    `json:"coversAfter"`
+
+	featureAfter string // the feature it names after the rewrite, "" when no longer advertised
+}
+
+// A WrittenDescriptor is one descriptor Windows Installer writes for an
+// entry point, and where.
+type WrittenDescriptor struct {
+	// Where is the registry value or file: `HKCR\CLSID\{…}\InprocServer32`
+	// (value InprocServer32), a shortcut file, ...
+	Where string `json:"where"`
+	Value string `json:"value,omitempty"` // the registry value's name
+	// Descriptor is the full form (product, feature, '>' component), as
+	// Wine's msiexec writes it; "" when it cannot be computed (Problem
+	// says why).
+	Descriptor string `json:"descriptor,omitempty"`
+	// Args follow the descriptor after a space (a verb's argument), or sit
+	// beside it (a shortcut's arguments, a qualified component's
+	// AppData).
+	Args string `json:"args,omitempty"`
+	// Data is the registry value's data as written: the descriptor, then
+	// a space and a verb's argument, or directly a qualified component's
+	// AppData ("" for a shortcut, whose arguments are in the link).
+	Data    string `json:"data,omitempty"`
+	Problem string `json:"problem,omitempty"`
+}
+
+// A HealthCheck is what Windows Installer verifies before it returns a
+// component of Feature through an advertised entry point: the key path of
+// every component of the feature and of each of its parents
+// (MsiProvideComponent, INSTALLMODE_DEFAULT). One missing key path starts
+// a repair of the feature. The components are those the report's
+// Features list for each feature of the chain.
+type HealthCheck struct {
+	Feature  string   `json:"feature"`
+	Features []string `json:"features"` // the feature, then its parents
+	// Covers is the number of distinct components the check covers.
+	Covers  int    `json:"covers"`
+	Problem string `json:"problem,omitempty"` // a broken Feature_Parent chain
+}
+
+// FeatureComponents are the components a feature holds (its
+// FeatureComponents rows) with their key paths.
+type FeatureComponents struct {
+	Feature    string             `json:"feature"`
+	Parent     string             `json:"parent,omitempty"`
+	Components []CoveredComponent `json:"components"`
+}
+
+// A CoveredComponent is one component a health check covers.
+type CoveredComponent struct {
+	Feature     string  `json:"feature"` // the feature of the chain that holds it
+	Component   string  `json:"component"`
+	ComponentID string  `json:"componentId,omitempty"`
+	KeyPath     KeyPath `json:"keyPath"`
+}
+
+// A KeyPath is what Windows Installer looks for to decide that a
+// component is installed.
+type KeyPath struct {
+	// Kind is file, assembly (a file in a global assembly cache, found by
+	// its identity), registry, folder (the component's directory, when
+	// KeyPath is null), odbc or missing (KeyPath names nothing).
+	Kind     string `json:"kind"`
+	File     string `json:"file,omitempty"` // File key
+	FileName string `json:"fileName,omitempty"`
+	Version  string `json:"version,omitempty"`
+	// Registry is the Registry row; Root the hive it resolves to (HKMU
+	// resolved by the install context), Key and Name the value.
+	Registry     string `json:"registry,omitempty"`
+	Root         string `json:"root,omitempty"`
+	Key          string `json:"key,omitempty"`
+	Name         string `json:"name,omitempty"`
+	Directory    string `json:"directory,omitempty"`
+	ODBC         string `json:"odbc,omitempty"`
+	Assembly     string `json:"assembly,omitempty"`     // MsiAssemblyName as a display name
+	AssemblyKind string `json:"assemblyKind,omitempty"` // .net or win32
+	Problem      string `json:"problem,omitempty"`
+}
+
+// A Finding is one cause of repair loops, with the rows involved and what
+// to do.
+type Finding struct {
+	Rule     string   `json:"rule"`
+	Severity Severity `json:"severity"`
+	// Rows are the rows involved, each "Table [key]".
+	Rows    []string `json:"rows"`
+	Message string   `json:"message"`
+	Remedy  string   `json:"remedy"`
+	// Fix says what msikit rewrite changes about it ("" when it changes
+	// nothing).
+	Fix string `json:"fix,omitempty"`
+}
+
+// An AuditRule describes one kind of finding.
+type AuditRule struct {
+	ID       string
+	Name     string
+	Severity Severity // the most severe level its findings get
+	Summary  string
+	Help     string
+}
+
+// AuditRules lists the rules Audit applies.
+var AuditRules = []AuditRule{
+	{"keypath-missing", "KeyPathMissing", Error, "A component's key path names nothing",
+		"The component's KeyPath names no File, Registry or ODBCDataSource row (or the component is missing). Windows Installer can never find the key path, so every health check that covers the component fails and starts a repair (\"Searching for a Broken Feature or Component\"). Make KeyPath name a resource the component installs."},
+	{"keypath-hkcu-per-machine", "PerUserKeyPathInPerMachinePackage", Warning, "A per-machine package's component has a key path under HKEY_CURRENT_USER",
+		"The key path exists only for the user who installed the package. For every other user, a health check that covers the component finds it missing and repairs the feature (with a prompt for the source when it is gone). ICE57 warns about components that mix per-user and per-machine data. Give the component a per-machine key path, or keep per-user data out of the features that advertised entry points check."},
+	{"keypath-folder", "FolderKeyPath", Warning, "A component's key path is a folder that is missing or always present",
+		"With a null KeyPath the component's folder is its key path. A folder nothing creates (no CreateFolder row, no files) is removed when empty, so the key path goes missing and health checks repair it; a system folder is always present, so the component always looks installed (ICE18). Give the component a file or registry key path."},
+	{"assembly-no-architecture", "AssemblyWithoutProcessorArchitecture", Warning, "A .NET assembly's MsiAssemblyName has no processorArchitecture",
+		"Without processorArchitecture Windows Installer looks the assembly up in the .NET 1.x global assembly cache; an assembly built for .NET 2.0 or later is never found there, so its component looks missing and is repaired again and again. msikit rewrite (assembly-names) adds the value from the assembly's own metadata."},
+	{"assembly-invalid-value", "AssemblyIdentityRejected", Error, "An assembly identity holds a value Windows rejects",
+		"An empty value, or processorArchitecture \"neutral\", makes CreateAssemblyNameObject reject the identity: the assembly does not install (error 1935) and its component is never found. msikit rewrite (assembly-names) replaces the value with the one in the assembly's metadata."},
+	{"broad-health-check", "BroadHealthCheck", Warning, "An advertised entry point's health check covers many components",
+		"Activating the entry point checks the key path of every component of its feature and the feature's parents; one missing key path anywhere repairs the whole feature. msikit rewrite (leaf-features) moves the entry point's component into a hidden leaf feature of its own, so the check covers that component and the parents' components only."},
+	{"entry-point-broken", "BrokenEntryPoint", Warning, "An entry point names a feature or component that cannot work",
+		"The entry point names a feature that is not in the Feature table or sits in a broken Feature_Parent chain, or a component that is not in the feature it names: the health check it starts covers the wrong components or none."},
+}
+
+// AuditSignature is the package's Authenticode signature and what a
+// rewrite does to it. Valid is authenticode.VerifyFile's verdict on the
+// file the database was opened from (db.Path), without the chain check;
+// a database not read from a file is reported signed but not verified.
+type AuditSignature struct {
+	Signed   bool     `json:"signed"`
+	Valid    bool     `json:"valid"`
+	Problems []string `json:"problems,omitempty"`
+	Signer   string   `json:"signer,omitempty"`
+	Extended bool     `json:"extended"`
+	// Rewrite says what msikit rewrite does to the signature and how a
+	// transform avoids that.
+	Rewrite string `json:"rewrite"`
+}
+
+// CacheCost is what Windows Installer keeps of the package: since Windows
+// Installer 5 it caches the whole package, embedded cabinets included, in
+// %WINDIR%\Installer, for repairs and uninstall.
+type CacheCost struct {
+	PackageBytes         int64  `json:"packageBytes"`
+	EmbeddedCabinets     int    `json:"embeddedCabinets"`
+	EmbeddedCabinetBytes int64  `json:"embeddedCabinetBytes"`
+	Note                 string `json:"note"`
+}
+
+// A RewritePreview is what msikit rewrite would change: the passes'
+// reports, as rewrite --dry-run prints them.
+type RewritePreview struct {
+	Passes  []*Report `json:"passes"`
+	Changes int       `json:"changes"`
+	// Error is set when a pass failed (the package would not be
+	// rewritten).
+	Error string `json:"error,omitempty"`
+}
+
+// Audit is a static resiliency audit of an installer database or merge
+// module: for every advertised entry point, the darwin descriptors
+// Windows Installer writes for it, the feature whose health check its
+// activation starts and the components and key paths that check covers;
+// the classic causes of repair loops found (key paths that name nothing
+// or resolve to per-user data in a per-machine package, folders as key
+// paths, incomplete or invalid assembly identities, health checks that
+// cover many components), each with the rows involved and what to do;
+// the signature and the installer's cache cost; and what msikit rewrite
+// would change (the three passes run on a copy of db, see AuditOptions).
+// The rows msiexec registers are decided by the class-to-registry pass's
+// own planner, the rewrite preview by the passes themselves.
+//
+// db is not changed. Patches and transforms are refused.
+func Audit(db *msi.Database, opts AuditOptions) (*AuditReport, error) {
+	if k := db.Kind(); k == msi.PackagePatch || k == msi.PackageTransform {
+		return nil, fmt.Errorf("transform: audit: a %v is not an installer database", k)
+	}
+	if opts.BroadCheck <= 0 {
+		opts.BroadCheck = DefaultBroadCheck
+	}
+	m, err := readAuditModel(db)
+	if err != nil {
+		return nil, err
+	}
+	rep := &AuditReport{Kind: db.Kind().String(), ProductCode: m.productCode, PerMachine: m.perMachine(), AllUsers: m.allUsers,
+		EntryPoints: []EntryPoint{}, Checks: []*HealthCheck{}, Features: []*FeatureComponents{}, Findings: []Finding{}}
+	eps, err := auditEntryPoints(db, m)
+	if err != nil {
+		return nil, err
+	}
+	rep.EntryPoints = eps
+	if !opts.NoRewrite {
+		if err := auditRewrite(db, opts, rep); err != nil {
+			return nil, err
+		}
+	} else {
+		for i := range rep.EntryPoints {
+			rep.EntryPoints[i].CoversAfter = -1
+		}
+	}
+	// The checks the registered entry points start, in feature order.
+	used := map[string]bool{}
+	for _, ep := range rep.EntryPoints {
+		if ep.Registered && ep.Feature != "" {
+			used[ep.Feature] = true
+		}
+	}
+	listed := map[string]bool{}
+	for _, f := range m.featureOrder {
+		if !used[f] {
+			continue
+		}
+		hc := m.check(f)
+		rep.Checks = append(rep.Checks, hc)
+		for _, g := range hc.Features {
+			listed[g] = true
+		}
+	}
+	for _, f := range m.featureOrder {
+		if listed[f] {
+			rep.Features = append(rep.Features, m.own(f))
+		}
+	}
+	auditFindings(m, rep, opts)
+	auditSignature(db, opts.Now, rep)
+	if err := auditCache(db, rep); err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// writes reports whether Windows Installer writes the entry point's own
+// descriptor (a class, a verb, an advertised shortcut, a qualified
+// component), as opposed to a row that leads to one.
+func (ep *EntryPoint) writes() bool {
+	switch ep.Kind {
+	case "class", "verb", "shortcut", "qualified component":
+		return len(ep.Descriptors) > 0
+	}
+	return false
+}
+
+// severityRank orders findings, most severe first.
+func severityRank(s Severity) int {
+	switch s {
+	case Error:
+		return 0
+	case Warning:
+		return 1
+	}
+	return 2
+}
+
+// Failed reports whether any finding is at warning level or above (what
+// msikit audit exits with status 1 for).
+func (r *AuditReport) Failed() bool {
+	for _, f := range r.Findings {
+		if f.Severity == Warning || f.Severity == Error {
+			return true
+		}
+	}
+	return false
+}
+
+// auditFindings applies the rules.
+func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
+	var out []Finding
+	add := func(rule string, sev Severity, rows []string, fix, remedy, format string, args ...any) {
+		out = append(out, Finding{Rule: rule, Severity: sev, Rows: rows, Message: fmt.Sprintf(format, args...), Remedy: remedy, Fix: fix})
+	}
+	// Which registered entry points check each component: counted per
+	// feature of their chains (a few names kept), so that thousands of
+	// entry points over thousands of components cost their sum, not their
+	// product.
+	checkedBy := coverage(m, rep.EntryPoints, func(ep *EntryPoint) string {
+		if !ep.Registered || !ep.writes() {
+			return ""
+		}
+		return ep.Feature
+	})
+	var checkedAfter map[string]*covering
+	if rep.after != nil {
+		checkedAfter = coverage(rep.after, rep.EntryPoints, func(ep *EntryPoint) string {
+			if !ep.writes() {
+				return ""
+			}
+			return ep.featureAfter
+		})
+	}
+	// Key paths: every component of the Component table, in key order.
+	comps := make([]string, 0, len(m.components))
+	for c := range m.components {
+		comps = append(comps, c)
+	}
+	sort.Strings(comps)
+	for _, cname := range comps {
+		c := m.components[cname]
+		kp := m.keyPath(c)
+		by := componentCoverage(m, checkedBy, cname)
+		sev := func(s Severity) Severity {
+			if by.n == 0 {
+				return Info
+			}
+			return s
+		}
+		who := "no advertised entry point's health check covers it"
+		if by.n > 0 {
+			who = "the health check of " + by.String() + " covers it"
+		}
+		fix := ""
+		if by.n > 0 && rep.after != nil {
+			if still := componentCoverage(rep.after, checkedAfter, cname); still.n > 0 {
+				fix = "after it, the health check of " + still.String() + " still covers it"
+			} else {
+				fix = "after it, no advertised entry point's health check covers it"
+			}
+		}
+		rows := []string{"Component [" + cname + "]"}
+		switch {
+		case kp.Kind == "missing":
+			add("keypath-missing", sev(Error), rows, fix, "make KeyPath name a file, registry value or ODBC data source the component installs",
+				"component %s: %s; %s", cname, kp.Problem, who)
+		case kp.Kind == "registry" && kp.Root == "HKCU" && m.perMachine():
+			add("keypath-hkcu-per-machine", sev(Warning), append(rows, "Registry ["+kp.Registry+"]"), fix,
+				"give the component a per-machine key path (a file, or an HKLM value), or move its per-user data to a component no advertised entry point checks",
+				"component %s of a per-machine package (ALLUSERS=%s) has its key path under HKEY_CURRENT_USER (%s\\%s): it exists only for the installing user; %s", cname, m.allUsers, kp.Key, kp.Name, who)
+		case kp.Kind == "folder" && kp.Problem != "":
+			add("keypath-folder", sev(Warning), rows, fix, "give the component a key file or registry key path, or a CreateFolder row for its folder",
+				"component %s: %s; %s", cname, kp.Problem, who)
+		}
+	}
+	// Assembly identities.
+	asmComps := make([]string, 0, len(m.assemblies))
+	for c := range m.assemblies {
+		asmComps = append(asmComps, c)
+	}
+	sort.Strings(asmComps)
+	for _, cname := range asmComps {
+		a := m.assemblies[cname]
+		rows := []string{"MsiAssembly [" + cname + "]"}
+		fix := assemblyFix(rep, cname)
+		var arch *amName
+		for i, at := range a.names {
+			if at.value == "" || !assemblyValueValid(at.name, at.value, a.win32) {
+				add("assembly-invalid-value", Error, append(rows, "MsiAssemblyName ["+cname+", "+at.name+"]"), fix,
+					"author the value the assembly's metadata holds (msikit rewrite --assembly-names)",
+					"assembly of component %s: %s %q is rejected by CreateAssemblyNameObject (error 1935 at install; the component is never found)", cname, at.name, at.value)
+			}
+			if strings.EqualFold(at.name, "processorArchitecture") && arch == nil {
+				arch = &a.names[i]
+			}
+		}
+		if !a.win32 && !a.private && a.attrs == 0 && arch == nil && len(a.names) > 0 {
+			add("assembly-no-architecture", Warning, rows, fix,
+				"add processorArchitecture (MSIL, x86, AMD64...) from the assembly's metadata (msikit rewrite --assembly-names)",
+				"global .NET assembly of component %s (%s) has no processorArchitecture: Windows Installer looks for it in the .NET 1.x assembly cache, where a .NET 2.0 or later assembly never is, and repairs it on every check", cname, assemblyIdentity(a))
+		}
+	}
+	// Entry points.
+	for _, ep := range rep.EntryPoints {
+		if !ep.Registered {
+			continue
+		}
+		if ep.Feature == "" {
+			continue
+		}
+		rows := []string{ep.Table + " [" + strings.Join(ep.Key, ", ") + "]"}
+		hc := m.check(ep.Feature)
+		switch {
+		case hc.Problem != "" && ep.writes():
+			add("entry-point-broken", Warning, rows, ep.Rewrite, "make the entry point name a feature of a valid feature tree", "%s %s: %s", ep.Kind, ep.Name, hc.Problem)
+			continue
+		case ep.writes() && ep.Component != "" && !contains(m.compFeatures[ep.Component], ep.Feature) && m.db.Kind() != msi.PackageMergeModule:
+			add("entry-point-broken", Warning, append(rows, "FeatureComponents ["+ep.Feature+", "+ep.Component+"]"), ep.Rewrite,
+				"add the component to the feature, or make the entry point name a feature that holds it",
+				"%s %s names feature %s, which does not hold its component %s: its health check covers %d other components, not the one it returns", ep.Kind, ep.Name, ep.Feature, ep.Component, ep.Covers)
+		}
+		if ep.writes() && ep.Covers > opts.BroadCheck {
+			after := ""
+			if ep.CoversAfter >= 0 && ep.CoversAfter < ep.Covers {
+				after = fmt.Sprintf("; after msikit rewrite it covers %d", ep.CoversAfter)
+			}
+			add("broad-health-check", Warning, rows, ep.Rewrite,
+				"put the entry point's component in a small feature of its own (msikit rewrite --leaf-features), or stop advertising it (--class-to-registry for COM and shell registration)",
+				"activating %s %s checks the key paths of %d components of feature %s and its parents%s", ep.Kind, ep.Name, ep.Covers, ep.Feature, after)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return severityRank(out[i].Severity) < severityRank(out[j].Severity) })
+	rep.Findings = append(rep.Findings, out...)
+}
+
+// assemblyFix says what the assembly-names pass of the preview changes
+// for a component.
+func assemblyFix(rep *AuditReport, comp string) string {
+	if rep.Rewrite == nil {
+		return ""
+	}
+	var changes []string
+	for _, p := range rep.Rewrite.Passes {
+		if p.Pass != "assembly-names" {
+			continue
+		}
+		for _, c := range p.Changes {
+			if len(c.Key) >= 2 && c.Key[0] == comp {
+				v := ""
+				if len(c.New) >= 3 {
+					v = c.New[2]
+				}
+				changes = append(changes, fmt.Sprintf("%s %s=%s", c.Op, c.Key[1], v))
+			}
+		}
+		if len(changes) == 0 {
+			for _, n := range p.Notes {
+				if len(n.Key) >= 1 && n.Key[0] == comp && n.Severity == Warning {
+					return "assembly-names changes nothing: " + n.Reason
+				}
+			}
+		}
+	}
+	if len(changes) == 0 {
+		return ""
+	}
+	return "assembly-names: " + strings.Join(changes, "; ")
+}
+
+// covering counts the entry points whose health checks cover a feature
+// (or a component), keeping the first few names.
+type covering struct {
+	names []string
+	n     int
+	upTo  bool // n may count an entry point twice
+}
+
+const coveringNames = 3
+
+func (c *covering) add(name string, n int) {
+	for _, x := range c.names {
+		if x == name {
+			return
+		}
+	}
+	if len(c.names) < coveringNames {
+		c.names = append(c.names, name)
+	}
+	c.n += n
+}
+
+// String lists the names and how many more there are.
+func (c covering) String() string {
+	s := strings.Join(c.names, ", ")
+	if more := c.n - len(c.names); more > 0 {
+		if c.upTo {
+			s += fmt.Sprintf(" and up to %d more", more)
+		} else {
+			s += fmt.Sprintf(" and %d more", more)
+		}
+	}
+	return s
+}
+
+// coverage returns, per feature, the entry points whose health checks
+// cover it: those whose feature (featureOf; "" to skip) has it in its
+// chain.
+func coverage(m *auditModel, eps []EntryPoint, featureOf func(*EntryPoint) string) map[string]*covering {
+	out := map[string]*covering{}
+	for i := range eps {
+		ep := &eps[i]
+		f := featureOf(ep)
+		if f == "" || m.features[f] == nil {
+			continue
+		}
+		name := ep.Table + " [" + strings.Join(ep.Key, ", ") + "]"
+		for _, g := range m.check(f).Features {
+			c := out[g]
+			if c == nil {
+				c = &covering{}
+				out[g] = c
+			}
+			c.add(name, 1)
+		}
+	}
+	return out
+}
+
+// componentCoverage sums the coverage of a component's features. An entry
+// point whose chain holds two of them is counted twice, so the count is
+// an upper bound then.
+func componentCoverage(m *auditModel, by map[string]*covering, component string) covering {
+	var out covering
+	feats := m.compFeatures[component]
+	for _, f := range feats {
+		if c := by[f]; c != nil {
+			for _, nm := range c.names {
+				out.add(nm, 0)
+			}
+			out.n += c.n
+		}
+	}
+	if out.n < len(out.names) {
+		out.n = len(out.names)
+	}
+	out.upTo = len(feats) > 1
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// auditSignature verifies the signature (no chain check: trust is the
+// verify command's job) and says what a rewrite does to it.
+func auditSignature(db *msi.Database, now time.Time, rep *AuditReport) {
+	si, _ := db.Signature()
+	s := &rep.Signature
+	s.Signed, s.Extended = si.Signed, si.Extended
+	changes := rep.Rewrite != nil && rep.Rewrite.Changes > 0
+	if !si.Signed {
+		s.Rewrite = "not signed: a rewrite changes no signature"
+		return
+	}
+	var sig *authenticode.Signature
+	err := errors.New("not verified: the database was not opened from a file (Audit verifies the file msi.Open read)")
+	if db.Path() != "" {
+		sig, err = authenticode.VerifyFile(db.Path(), &authenticode.VerifyOptions{NoChain: true, CurrentTime: now})
+	}
+	var ve *authenticode.VerifyError
+	switch {
+	case err == nil:
+		s.Valid = true
+	case errors.As(err, &ve):
+		for _, p := range ve.Problems {
+			s.Problems = append(s.Problems, strings.TrimPrefix(p.Error(), "authenticode: "))
+		}
+	default:
+		s.Problems = append(s.Problems, strings.TrimPrefix(err.Error(), "authenticode: "))
+	}
+	if sig != nil && sig.Signer != nil {
+		s.Signer = sig.Signer.Subject.String()
+	}
+	const avoid = " A transform (.mst) applied at install (msiexec /i product.msi TRANSFORMS=fix.mst) leaves the signed package byte for byte as it is, so its signature stays valid and Windows caches both (msikit does not write transforms yet)."
+	if changes {
+		s.Rewrite = "msikit rewrite changes the tables, which invalidates the signature: it refuses without --drop-signature, or signs the output with --sign-cert/--sign-key or --pfx (your signature, not the vendor's)." + avoid
+	} else {
+		s.Rewrite = "msikit rewrite changes nothing in this package, so the signature stays."
+		if rep.Rewrite == nil {
+			s.Rewrite = "any change to the tables invalidates the signature: msikit rewrite refuses a signed package without --drop-signature, or signs the output with --sign-cert/--sign-key or --pfx." + avoid
+		}
+	}
+}
+
+// auditCache totals what the installer caches.
+func auditCache(db *msi.Database, rep *AuditReport) error {
+	c := &rep.Cache
+	c.PackageBytes = db.Size()
+	cabs, err := install.Cabinets(db)
+	if err != nil {
+		return fmt.Errorf("transform: audit: %w", err)
+	}
+	seen := map[string]bool{}
+	for _, cab := range cabs {
+		if cab.Embedded && !seen[cab.Stream] {
+			seen[cab.Stream] = true
+			c.EmbeddedCabinets++
+			c.EmbeddedCabinetBytes += cab.Size
+		}
+	}
+	c.Note = fmt.Sprintf("Windows Installer 5 and later cache the whole package, %d bytes with %d bytes of embedded cabinets, in %%WINDIR%%\\Installer for repairs and uninstall; earlier versions cached it without the embedded cabinets", c.PackageBytes, c.EmbeddedCabinetBytes)
+	return nil
+}
+
+// WriteText writes the report for people: the entry points with their
+// descriptors and health checks, the findings, the signature and the
+// cache cost. Text from the package is written as it is; callers that
+// print to a terminal escape it.
+//
+// Each line is one Write, so that a writer that escapes what it is given
+// sees whole lines; give it a buffered writer for speed.
+func (r *AuditReport) WriteText(w io.Writer) error {
+	b := &lineWriter{w: w}
+	fmt.Fprintf(b, "Kind: %s; product code %s; %s (ALLUSERS=%q)\n", r.Kind, orDash(r.ProductCode), map[bool]string{true: "per machine", false: "per user"}[r.PerMachine], r.AllUsers)
+	fmt.Fprintf(b, "\nAdvertised entry points: %d\n", countRegistered(r.EntryPoints))
+	for _, ep := range r.EntryPoints {
+		fmt.Fprintf(b, "  %s %s (%s [%s])\n", ep.Kind, ep.Name, ep.Table, strings.Join(ep.Key, ", "))
+		if !ep.Registered {
+			fmt.Fprintf(b, "    not registered: %s\n", ep.NotRegistered)
+			continue
+		}
+		if len(ep.Reaches) > 0 {
+			fmt.Fprintf(b, "    reaches: %s\n", strings.Join(ep.Reaches, "; "))
+		}
+		for _, d := range ep.Descriptors {
+			fmt.Fprintf(b, "    descriptor at %s", d.Where)
+			if d.Value != "" {
+				fmt.Fprintf(b, " [%s]", d.Value)
+			}
+			if d.Descriptor != "" {
+				fmt.Fprintf(b, ": %s", d.Descriptor)
+			} else {
+				fmt.Fprintf(b, ": (%s)", d.Problem)
+			}
+			if d.Args != "" {
+				fmt.Fprintf(b, " args %s", d.Args)
+			}
+			b.WriteString("\n")
+		}
+		if ep.Feature != "" {
+			fmt.Fprintf(b, "    checks feature %s for component %s %s: %d components\n", ep.Feature, ep.Component, ep.ComponentID, ep.Covers)
+		}
+		if ep.Rewrite != "" {
+			after := ""
+			if ep.CoversAfter >= 0 {
+				after = fmt.Sprintf(" (then %d components)", ep.CoversAfter)
+			}
+			fmt.Fprintf(b, "    rewrite: %s%s\n", ep.Rewrite, after)
+		}
+	}
+	if len(r.Checks) > 0 {
+		b.WriteString("\nHealth checks:\n")
+	}
+	for _, hc := range r.Checks {
+		fmt.Fprintf(b, "  feature %s (%s): %d components\n", hc.Feature, strings.Join(hc.Features, " < "), hc.Covers)
+		if hc.Problem != "" {
+			fmt.Fprintf(b, "    problem: %s\n", hc.Problem)
+		}
+	}
+	for _, fc := range r.Features {
+		fmt.Fprintf(b, "\nComponents of feature %s: %d\n", fc.Feature, len(fc.Components))
+		for _, c := range fc.Components {
+			fmt.Fprintf(b, "  %s %s: %s\n", c.Component, c.ComponentID, c.KeyPath.describe())
+		}
+	}
+	fmt.Fprintf(b, "\nFindings: %d\n", len(r.Findings))
+	for _, f := range r.Findings {
+		fmt.Fprintf(b, "  %s %s: %s\n", f.Severity, f.Rule, f.Message)
+		fmt.Fprintf(b, "    rows: %s\n", strings.Join(f.Rows, "; "))
+		fmt.Fprintf(b, "    remedy: %s\n", f.Remedy)
+		if f.Fix != "" {
+			fmt.Fprintf(b, "    msikit rewrite: %s\n", f.Fix)
+		}
+	}
+	s := r.Signature
+	fmt.Fprintf(b, "\nSignature: ")
+	switch {
+	case !s.Signed:
+		b.WriteString("not signed\n")
+	case s.Valid:
+		fmt.Fprintf(b, "signed, valid (%s)\n", s.Signer)
+	default:
+		fmt.Fprintf(b, "signed, not valid: %s\n", strings.Join(s.Problems, "; "))
+	}
+	fmt.Fprintf(b, "  %s\n", s.Rewrite)
+	fmt.Fprintf(b, "\nCache: %s\n", r.Cache.Note)
+	if r.Rewrite != nil {
+		if r.Rewrite.Error != "" {
+			fmt.Fprintf(b, "\nRewrite: fails: %s\n", r.Rewrite.Error)
+		} else {
+			fmt.Fprintf(b, "\nRewrite: %d row changes (msikit rewrite --dry-run lists them)\n", r.Rewrite.Changes)
+		}
+	}
+	return b.err
+}
+
+// lineWriter writes formatted lines, one Write each, and keeps the first
+// error.
+type lineWriter struct {
+	w   io.Writer
+	buf []byte
+	err error
+}
+
+func (l *lineWriter) Write(p []byte) (int, error) {
+	if l.err != nil {
+		return 0, l.err
+	}
+	l.buf = append(l.buf, p...)
+	for {
+		i := bytes.IndexByte(l.buf, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		if _, err := l.w.Write(l.buf[:i+1]); err != nil {
+			l.err = err
+			return 0, err
+		}
+		l.buf = l.buf[:copy(l.buf, l.buf[i+1:])]
+	}
+}
+
+func (l *lineWriter) WriteString(s string) (int, error) { return l.Write([]byte(s)) }
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func countRegistered(eps []EntryPoint) int {
+	n := 0
+	for _, ep := range eps {
+		if ep.Registered {
+			n++
+		}
+	}
+	return n
+}
+
+// describe is the key path on one line.
+func (k KeyPath) describe() string {
+	var s string
+	switch k.Kind {
+	case "file":
+		s = "file " + k.FileName
+		if k.Version != "" {
+			s += " version " + k.Version
+		}
+	case "assembly":
+		s = k.AssemblyKind + " assembly " + k.Assembly + " (file " + k.FileName + ")"
+	case "registry":
+		s = "registry " + k.Root + `\` + k.Key
+		if k.Name != "" {
+			s += " [" + k.Name + "]"
+		}
+	case "folder":
+		s = "folder " + k.Directory
+	case "odbc":
+		s = "ODBC data source " + k.ODBC
+	default:
+		s = k.Kind
+	}
+	if k.Problem != "" {
+		s += ": " + k.Problem
+	}
+	return s
+}

@@ -1,0 +1,360 @@
+package transform
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/msikit/msikit/msi"
+)
+
+// This file is the audit's model of a package's features, components and
+// key paths: what a feature health check covers. It reads plain rows; the
+// entry points and the passes' analysis are in audit_passes.go.
+
+// auditModel is what the audit reads from a database.
+type auditModel struct {
+	db          *msi.Database
+	productCode string
+	allUsers    string
+	perUser     string // MSIINSTALLPERUSER
+
+	features     map[string]*amFeature
+	featureOrder []string
+	components   map[string]*amComponent
+	files        map[string]amFile
+	registry     map[string]amRegistry
+	odbc         map[string]bool
+	createFolder map[string]bool // Component -> has a CreateFolder row for its own directory
+	compFiles    map[string]int  // Component -> File rows
+	compFeatures map[string][]string
+	assemblies   map[string]*amAssembly // Component -> MsiAssembly row
+	// checks and owns cache the health check and the own components of
+	// each feature.
+	checks map[string]*HealthCheck
+	owns   map[string]*FeatureComponents
+	// fileSeq is File key -> Sequence, filled by NewPackageIndex.
+	fileSeq map[string]int
+}
+
+type amFeature struct {
+	name, parent string
+	components   []string // FeatureComponents order
+}
+
+type amComponent struct {
+	name, id, directory, keyPath string
+	attributes                   int32
+}
+
+type amFile struct {
+	component, name, version string
+}
+
+type amRegistry struct {
+	root      int16
+	key, name string
+	component string
+}
+
+type amAssembly struct {
+	win32   bool
+	private bool // File_Application set: installed beside an application, not in a global cache
+	attrs   int32
+	names   []amName
+}
+
+// amName is one MsiAssemblyName row.
+type amName struct{ name, value string }
+
+// amTable calls fn for each row of table when the database has it.
+func (m *auditModel) rows(table string, fn func(r msi.Row)) error {
+	if !m.db.HasTable(table) {
+		return nil
+	}
+	t, err := m.db.Table(table)
+	if err != nil {
+		return fmt.Errorf("transform: audit: %w", err)
+	}
+	for r := range t.Rows() {
+		fn(r)
+	}
+	return nil
+}
+
+func readAuditModel(db *msi.Database) (*auditModel, error) {
+	m := &auditModel{db: db, features: map[string]*amFeature{}, components: map[string]*amComponent{},
+		files: map[string]amFile{}, registry: map[string]amRegistry{}, odbc: map[string]bool{},
+		createFolder: map[string]bool{}, compFiles: map[string]int{}, compFeatures: map[string][]string{},
+		assemblies: map[string]*amAssembly{}, checks: map[string]*HealthCheck{}, owns: map[string]*FeatureComponents{}}
+	var err error
+	step := func(table string, fn func(r msi.Row)) {
+		if err == nil {
+			err = m.rows(table, fn)
+		}
+	}
+	step("Property", func(r msi.Row) {
+		switch r.Get("Property").Str() {
+		case "ProductCode":
+			m.productCode = r.Get("Value").Str()
+		case "ALLUSERS":
+			m.allUsers = strings.TrimSpace(r.Get("Value").Str())
+		case "MSIINSTALLPERUSER":
+			m.perUser = strings.TrimSpace(r.Get("Value").Str())
+		}
+	})
+	step("Feature", func(r msi.Row) {
+		name := r.Get("Feature").Str()
+		if _, dup := m.features[name]; dup {
+			return
+		}
+		m.features[name] = &amFeature{name: name, parent: r.Get("Feature_Parent").Str()}
+		m.featureOrder = append(m.featureOrder, name)
+	})
+	step("Component", func(r msi.Row) {
+		name := r.Get("Component").Str()
+		if _, dup := m.components[name]; dup {
+			return
+		}
+		m.components[name] = &amComponent{name: name, id: r.Get("ComponentId").Str(), directory: r.Get("Directory_").Str(),
+			keyPath: r.Get("KeyPath").Str(), attributes: r.Get("Attributes").Int()}
+	})
+	step("FeatureComponents", func(r msi.Row) {
+		f, c := r.Get("Feature_").Str(), r.Get("Component_").Str()
+		if ft := m.features[f]; ft != nil {
+			ft.components = append(ft.components, c)
+		}
+		m.compFeatures[c] = append(m.compFeatures[c], f)
+	})
+	step("File", func(r msi.Row) {
+		key := r.Get("File").Str()
+		c := r.Get("Component_").Str()
+		m.compFiles[c]++
+		if _, dup := m.files[key]; !dup {
+			m.files[key] = amFile{component: c, name: longName(r.Get("FileName").Str()), version: r.Get("Version").Str()}
+		}
+	})
+	step("Registry", func(r msi.Row) {
+		key := r.Get("Registry").Str()
+		if _, dup := m.registry[key]; !dup {
+			m.registry[key] = amRegistry{root: int16(r.Get("Root").Int()), key: r.Get("Key").Str(), name: r.Get("Name").Str(), component: r.Get("Component_").Str()}
+		}
+	})
+	step("ODBCDataSource", func(r msi.Row) { m.odbc[r.Get("DataSource").Str()] = true })
+	step("CreateFolder", func(r msi.Row) {
+		c := r.Get("Component_").Str()
+		if comp := m.components[c]; comp != nil && comp.directory == r.Get("Directory_").Str() {
+			m.createFolder[c] = true
+		}
+	})
+	names := map[string][]amName{}
+	step("MsiAssemblyName", func(r msi.Row) {
+		c := r.Get("Component_").Str()
+		names[c] = append(names[c], amName{r.Get("Name").Str(), r.Get("Value").Str()})
+	})
+	step("MsiAssembly", func(r msi.Row) {
+		c := r.Get("Component_").Str()
+		a := r.Get("Attributes")
+		m.assemblies[c] = &amAssembly{win32: !a.IsNull() && a.Int() == 1, attrs: a.Int(), private: r.Get("File_Application").Str() != "", names: names[c]}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// perMachine reports whether the package installs per machine: ALLUSERS
+// 1, or 2 (per machine when an administrator installs it) without
+// MSIINSTALLPERUSER=1.
+func (m *auditModel) perMachine() bool {
+	switch m.allUsers {
+	case "1":
+		return true
+	case "2":
+		return m.perUser != "1"
+	}
+	return false
+}
+
+// Component attribute bits the key path depends on.
+const (
+	compRegistryKeyPath = 0x0004
+	compODBCKeyPath     = 0x0020
+)
+
+// Registry roots (the Registry table's Root column).
+var rootNames = map[int16]string{-1: "HKMU", 0: "HKCR", 1: "HKCU", 2: "HKLM", 3: "HKU"}
+
+// keyPath describes the key path of component c.
+func (m *auditModel) keyPath(c *amComponent) KeyPath {
+	kp := KeyPath{}
+	switch {
+	case c.attributes&compRegistryKeyPath != 0:
+		kp.Kind = "registry"
+		r, ok := m.registry[c.keyPath]
+		if c.keyPath == "" || !ok {
+			kp.Kind = "missing"
+			kp.Problem = fmt.Sprintf("the registry key path %q names no Registry row", c.keyPath)
+			return kp
+		}
+		kp.Registry = c.keyPath
+		kp.Root = rootNames[r.root]
+		if kp.Root == "" {
+			kp.Root = fmt.Sprint(r.root)
+		}
+		if r.root == -1 {
+			// HKMU: HKLM per machine, HKCU per user.
+			if m.perMachine() {
+				kp.Root = "HKLM"
+			} else {
+				kp.Root = "HKCU"
+			}
+		}
+		kp.Key, kp.Name = r.key, r.name
+		if r.component != c.name {
+			kp.Problem = fmt.Sprintf("the key path's Registry row belongs to component %s", r.component)
+		}
+	case c.attributes&compODBCKeyPath != 0:
+		kp.Kind = "odbc"
+		kp.ODBC = c.keyPath
+		if !m.odbc[c.keyPath] {
+			kp.Kind = "missing"
+			kp.Problem = fmt.Sprintf("the ODBC key path %q names no ODBCDataSource row", c.keyPath)
+		}
+	case c.keyPath == "":
+		kp.Kind = "folder"
+		kp.Directory = c.directory
+		switch {
+		case c.directory == "SystemFolder" || c.directory == "System64Folder" || c.directory == "WindowsFolder":
+			kp.Problem = fmt.Sprintf("the key path is %s, which every system has: the component is always detected, installed or not (ICE18)", c.directory)
+		case !m.createFolder[c.name] && m.compFiles[c.name] == 0:
+			kp.Problem = "the key path is the component's folder, which nothing creates (no CreateFolder row, no files): Windows Installer removes empty folders, so the key path goes missing (ICE18)"
+		}
+	default:
+		kp.Kind = "file"
+		f, ok := m.files[c.keyPath]
+		if !ok {
+			kp.Kind = "missing"
+			kp.Problem = fmt.Sprintf("the key file %q names no File row", c.keyPath)
+			return kp
+		}
+		kp.File, kp.FileName, kp.Version = c.keyPath, f.name, f.version
+		if f.component != c.name {
+			kp.Problem = fmt.Sprintf("the key file belongs to component %s", f.component)
+		}
+		if a := m.assemblies[c.name]; a != nil && !a.private {
+			// A global assembly's key path is checked in the assembly
+			// cache, by the identity MsiAssemblyName gives.
+			kp.Kind = "assembly"
+			kp.Assembly = assemblyIdentity(a)
+			if a.win32 {
+				kp.AssemblyKind = "win32"
+			} else {
+				kp.AssemblyKind = ".net"
+			}
+		}
+	}
+	return kp
+}
+
+// assemblyIdentity writes an assembly's MsiAssemblyName rows as a display
+// name: "name, attr=value, ...", name first.
+func assemblyIdentity(a *amAssembly) string {
+	var name string
+	var rest []string
+	for _, at := range a.names {
+		if strings.EqualFold(at.name, "name") && name == "" {
+			name = at.value
+			continue
+		}
+		rest = append(rest, at.name+"="+at.value)
+	}
+	sort.Strings(rest)
+	return strings.Join(append([]string{name}, rest...), ", ")
+}
+
+// maxChain is the longest Feature_Parent chain the audit follows:
+// Windows Installer refuses trees deeper than 16 (error 2701); a longer
+// chain in a hostile package is cut there and reported.
+const maxChain = 64
+
+// chain returns a feature and its parents, the feature first, stopping at
+// a cycle, a parent that does not exist or maxChain features (problem
+// says which).
+func (m *auditModel) chain(feature string) (chain []string, problem string) {
+	seen := map[string]bool{}
+	for f := feature; f != ""; {
+		ft := m.features[f]
+		if ft == nil {
+			if f == feature {
+				return nil, fmt.Sprintf("feature %q is not in the Feature table", f)
+			}
+			return chain, fmt.Sprintf("Feature_Parent %q names no feature", f)
+		}
+		if seen[f] {
+			return chain, fmt.Sprintf("the Feature_Parent chain has a cycle through %q", f)
+		}
+		if len(chain) == maxChain {
+			return chain, fmt.Sprintf("the Feature_Parent chain is deeper than %d features (Windows Installer allows 16)", maxChain)
+		}
+		seen[f] = true
+		chain = append(chain, f)
+		f = ft.parent
+	}
+	return chain, ""
+}
+
+// own returns the components a feature holds (FeatureComponents), with
+// their key paths, each once; computed once per feature.
+func (m *auditModel) own(feature string) *FeatureComponents {
+	if fc, ok := m.owns[feature]; ok {
+		return fc
+	}
+	fc := &FeatureComponents{Feature: feature, Components: []CoveredComponent{}}
+	if ft := m.features[feature]; ft != nil {
+		fc.Parent = ft.parent
+		seen := map[string]bool{}
+		for _, cname := range ft.components {
+			if seen[cname] {
+				continue
+			}
+			seen[cname] = true
+			cc := CoveredComponent{Feature: feature, Component: cname}
+			if c := m.components[cname]; c != nil {
+				cc.ComponentID = c.id
+				cc.KeyPath = m.keyPath(c)
+			} else {
+				cc.KeyPath = KeyPath{Kind: "missing", Problem: "the component is not in the Component table"}
+			}
+			fc.Components = append(fc.Components, cc)
+		}
+	}
+	m.owns[feature] = fc
+	return fc
+}
+
+// check returns the health check of feature: the feature and its parents,
+// whose components' key paths Windows Installer verifies before it
+// returns a component of the feature through an advertised entry point,
+// and how many distinct components that is. The components themselves
+// are listed once per feature (own).
+func (m *auditModel) check(feature string) *HealthCheck {
+	if hc, ok := m.checks[feature]; ok {
+		return hc
+	}
+	hc := &HealthCheck{Feature: feature}
+	chain, problem := m.chain(feature)
+	hc.Features, hc.Problem = chain, problem
+	if hc.Features == nil {
+		hc.Features = []string{}
+	}
+	seen := map[string]bool{}
+	for _, f := range chain {
+		for _, c := range m.own(f).Components {
+			seen[c.Component] = true
+		}
+	}
+	hc.Covers = len(seen)
+	m.checks[feature] = hc
+	return hc
+}
