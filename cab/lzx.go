@@ -86,6 +86,7 @@ type lzxDecompressor struct {
 
 	blockType   int
 	blockRemain int  // bytes of the current block not yet decoded
+	blockEnd    int  // index in win of the block's end (decodeCompressed)
 	blockOdd    bool // current uncompressed block has odd size
 	r0, r1, r2  uint32
 
@@ -105,20 +106,23 @@ type lzxDecompressor struct {
 	alTab   [1 << lzxAlignedBits]uint16
 
 	// bit reader over the current block's input
-	src  []byte // the block's input, for uncompressed blocks
-	sw   []byte // what the bit reader reads: sw0 or sw1
-	ip   int    // read position in src (may pass its end: zero bytes)
-	bits uint64 // next bits of the stream, most significant first
-	nb   uint   // valid bits in bits
+	src  []byte    // the block's input, for uncompressed blocks
+	sw   *lzxInput // what the bit reader reads: sw0 or sw1
+	ip   int       // read position in src (may pass its end: zero bytes)
+	bits uint64    // next bits of the stream, most significant first
+	nb   uint      // valid bits in bits
 
 	// The input with the bytes of each 16-bit word swapped (pairs starting
 	// at even offsets in sw0, at odd ones in sw1, which has a dummy first
 	// byte), so the bit reader reads plain big-endian bytes; the same
-	// offsets as src, zero-padded. sw1 is built only when an uncompressed
-	// block of odd size leaves the reader at an odd offset.
-	sw0, sw1 []byte
-	sw1OK    bool
-	parity   int // 1 when reading sw1
+	// offsets as src, followed by zeros. sw1 is built only when an
+	// uncompressed block of odd size leaves the reader at an odd offset.
+	// dirty0 and dirty1 bound the bytes written so far, which the next
+	// swap clears beyond its input.
+	sw0, sw1       *lzxInput
+	dirty0, dirty1 int
+	sw1OK          bool
+	parity         int // 1 when reading sw1
 }
 
 // newLZXDecompressor returns a decompressor for LZX folders with a window
@@ -152,6 +156,7 @@ func (d *lzxDecompressor) reset() {
 		win: d.win, wsize: d.wsize, slots: d.slots,
 		r0: 1, r1: 1, r2: 1,
 		main: d.main, length: d.length, pre: d.pre, aligned: d.aligned,
+		sw0: d.sw0, sw1: d.sw1, dirty0: d.dirty0, dirty1: d.dirty1,
 	}
 }
 
@@ -159,39 +164,54 @@ func lzxErr(msg string) error { return formatErr(-1, "lzx: "+msg, nil) }
 
 var errLZXCode = lzxErr("invalid Huffman code")
 
+// lzxInMax is the longest input of one decode call: a CFDATA block split
+// across two cabinets of a set, as the reader joins them.
+const lzxInMax = 2 * (maxBlockSize + maxBlockSlack)
+
+// An lzxInput holds the input of one decode call, byte-swapped (see
+// swapWords), followed by zeros to its end: at least 16 bytes of them, so
+// that the bit reader can load 8 bytes at any offset up to len-8 without
+// a bounds check (the length is a constant) and read zeros past the input
+// as the format asks.
+type lzxInput [lzxInMax + 16]byte
+
 // refill tops the bit buffer up to at least 56 bits; past the end of
 // input it supplies zeros.
 func (d *lzxDecompressor) refill() {
 	d.ip, d.bits, d.nb = refillBits(d.sw, d.ip, d.bits, d.nb)
 }
 
-// swapWords returns src with the bytes of each 16-bit word swapped, the
-// words starting at offset parity (0 or 1), in buf's storage: the LZX bit
+// swapWords writes src into buf with the bytes of each 16-bit word
+// swapped, the words starting at offset parity (0 or 1): the LZX bit
 // stream (16-bit little-endian words, most significant bit first) as a
-// big-endian byte stream with the same offsets as src, followed by zeros.
-func swapWords(buf, src []byte, parity int) []byte {
-	n := len(src) + 2 + 8 // the last word may be partial; 8 bytes of zeros
-	if cap(buf) < n {
-		buf = make([]byte, n, n+maxBlockSlack)
-	}
-	buf = buf[:n]
-	i := parity
+// big-endian byte stream with the same offsets as src. The bytes after it
+// are zero: swapWords clears those the previous use of buf wrote (up to
+// dirty) and returns the new bound. len(src) must be at most lzxInMax.
+func swapWords(buf *lzxInput, dirty int, src []byte, parity int) int {
+	n := len(src) &^ 1 // whole words at even offsets
 	if parity == 1 {
 		buf[0] = 0
+		n = (len(src)-1)&^1 + 1
 	}
-	for ; i+8 <= len(src); i += 8 {
+	i := parity
+	for ; i+8 <= n; i += 8 {
 		w := binary.LittleEndian.Uint64(src[i:])
 		binary.LittleEndian.PutUint64(buf[i:], w>>8&0x00ff00ff00ff00ff|w&0x00ff00ff00ff00ff<<8)
 	}
-	for ; i < len(src); i += 2 {
-		buf[i] = 0
-		if i+1 < len(src) {
-			buf[i] = src[i+1]
-		}
+	for ; i+2 <= n; i += 2 {
+		buf[i] = src[i+1]
 		buf[i+1] = src[i]
 	}
-	clear(buf[i:])
-	return buf
+	end := len(src)
+	if i < len(src) {
+		// A partial last word: its one byte is the high byte.
+		buf[i], buf[i+1] = 0, src[i]
+		end = i + 2
+	}
+	if dirty > end {
+		clear(buf[end:dirty])
+	}
+	return end
 }
 
 // startBits points the bit reader at d.ip with an empty buffer.
@@ -203,7 +223,10 @@ func (d *lzxDecompressor) startBits() {
 		return
 	}
 	if !d.sw1OK {
-		d.sw1 = swapWords(d.sw1, d.src, 1)
+		if d.sw1 == nil {
+			d.sw1 = new(lzxInput)
+		}
+		d.dirty1 = swapWords(d.sw1, d.dirty1, d.src, 1)
 		d.sw1OK = true
 	}
 	d.sw = d.sw1
@@ -389,8 +412,14 @@ func (d *lzxDecompressor) slide(n int) {
 }
 
 func (d *lzxDecompressor) decode(dst, src []byte) error {
+	if len(src) > lzxInMax {
+		return lzxErr(fmt.Sprintf("block of %d compressed bytes (limit %d)", len(src), lzxInMax))
+	}
 	d.src, d.ip = src, 0
-	d.sw0 = swapWords(d.sw0, src, 0)
+	if d.sw0 == nil {
+		d.sw0 = new(lzxInput)
+	}
+	d.dirty0 = swapWords(d.sw0, d.dirty0, src, 0)
 	d.sw1OK = false
 	d.startBits()
 	if !d.started {
@@ -464,100 +493,98 @@ func (d *lzxDecompressor) copyRaw(frameEnd int) error {
 	return nil
 }
 
-// refillBits tops a bit buffer up to at least 56 bits from the byte
-// stream src at ip (zeros past its end). Bits below the nb valid ones may
-// already hold the following stream bits, which a later refill ORs in
-// again unchanged.
-func refillBits(src []byte, ip int, bits uint64, nb uint) (int, uint64, uint) {
-	if ip+8 <= len(src) {
-		k := (63 - nb) >> 3 // whole bytes that fit
-		return ip + int(k), bits | binary.BigEndian.Uint64(src[ip:])>>nb, nb + k*8
-	}
-	return refillSlow(src, ip, bits, nb)
+// refillBits tops a bit buffer up to 56-63 bits from the byte stream in
+// at ip. Bits below the nb valid ones may already hold the following
+// stream bits, which a later refill ORs in again unchanged.
+func refillBits(in *lzxInput, ip int, bits uint64, nb uint) (int, uint64, uint) {
+	if uint(ip) <= uint(len(in)-8) {
+		bits |= binary.BigEndian.Uint64(in[ip:]) >> (nb & 63)
+	} // else: past the input, where every byte is zero
+	return ip + int((63-nb)>>3), bits, nb | 56
 }
 
-func refillSlow(src []byte, ip int, bits uint64, nb uint) (int, uint64, uint) {
-	// Clear the look-ahead bits of an earlier fast refill: this one adds
-	// bytes one by one.
-	bits &^= ^uint64(0) >> nb
-	for nb <= 56 {
-		var b uint64
-		if ip < len(src) {
-			b = uint64(src[ip])
-		}
-		ip++
-		bits |= b << (56 - nb)
-		nb += 8
-	}
-	return ip, bits, nb
-}
+// Bits of main-tree table entries below litLimit are literals.
+const litLimit = lzxNumChars << 5
+
+// lzxPeriod[off] is, for a match offset below 8, the smallest multiple
+// of it that is at least 8: once the first 8 bytes of such a match are
+// copied, the rest repeats them at that distance, 8 bytes at a time.
+var lzxPeriod = [8]int{0, 8, 8, 9, 8, 10, 12, 14}
+
+// Reasons decodeCompressed stops early.
+const (
+	lzxBadCode = 1 + iota
+	lzxBadOffset
+	lzxPastBlock
+)
 
 // decodeCompressed decodes symbols of a verbatim or aligned block until
 // the frame is full or the block ends. This is the decoder's hot loop,
-// written for the compiler: the bit reader state and the output position
-// live in locals (registers), written back once at the end; the Huffman
-// tables are arrays inside d (no bounds checks, no extra pointers), and
-// what matches alone need (repeated offsets, block end, window size) stays
-// in d, leaving registers to the symbol loop.
+// written for the compiler, whose registers it must not run out of:
+//
+//   - The bit reader is a bit position bp in the input and nothing else:
+//     each symbol starts by loading the 57-64 bits at bp (one load and a
+//     shift: the input is a fixed-size array, no bounds check), enough
+//     for a whole match: a main code and a length code (16 bits each)
+//     and the offset's extra bits (17 verbatim; 14 and a 7-bit aligned
+//     code in aligned blocks). A literal leaves at least 41 of them, so
+//     a second literal needs no load.
+//   - The Huffman tables are arrays inside d; what matches alone need
+//     (repeated offsets, block end, window size) stays in d; errors are
+//     built after the loop.
 func (d *lzxDecompressor) decodeCompressed(frameEnd int) error {
 	win := d.win
-	end := min(frameEnd, d.wpos+d.blockRemain)
-	src, ip, bits, nb := d.sw, d.ip, d.bits, d.nb
+	in := d.sw
+	d.blockEnd = d.wpos + d.blockRemain
+	end := min(frameEnd, d.blockEnd)
+	bp := uint(d.ip*8) - d.nb // bit position of the next bit
 	const mainShift, lenShift, alShift = 64 - lzxMainTableBits, 64 - lzxLenTableBits, 64 - lzxAlignedBits
-	const litLimit = lzxNumChars << 5 // entries below: literals
+	const inLast = uint(len(lzxInput{}) - 8) // last offset of an 8-byte load
 	pos := d.wpos
-	var err error
+	var fail int
+	var off uint32
 loop:
 	for pos < end {
-		if nb < 48 {
-			// refillBits, by hand: the compiler does not inline it.
-			if ip+8 <= len(src) {
-				k := (63 - nb) >> 3
-				bits |= binary.BigEndian.Uint64(src[ip:]) >> nb
-				ip += int(k)
-				nb += k * 8
-			} else {
-				ip, bits, nb = refillSlow(src, ip, bits, nb)
-			}
-		}
-		// Up to two literals per refill: each code is at most 16 bits.
-		e := d.mainTab[bits>>mainShift]
+		var v uint64 // the next bits, most significant first
+		if i := bp >> 3; i <= inLast {
+			v = binary.BigEndian.Uint64(in[i:]) << (bp & 7)
+		} // else past the input, where every byte is zero
+		e := d.mainTab[v>>mainShift]
 		if e < litLimit {
 			n := uint(e & 31)
-			bits <<= n
-			nb -= n
+			bp += n
 			win[pos] = byte(e >> 5)
 			pos++
 			if pos >= end {
 				break
 			}
-			e = d.mainTab[bits>>mainShift]
+			v <<= n
+			e = d.mainTab[v>>mainShift]
 			if e < litLimit {
-				n := uint(e & 31)
-				bits <<= n
-				nb -= n
+				bp += uint(e & 31)
 				win[pos] = byte(e >> 5)
 				pos++
 				continue
 			}
-			if nb < 48 {
-				ip, bits, nb = refillBits(src, ip, bits, nb)
+			v = 0
+			if i := bp >> 3; i <= inLast {
+				v = binary.BigEndian.Uint64(in[i:]) << (bp & 7)
 			}
 		}
 		var sym int
 		if e != huffLong {
 			n := uint(e & 31)
-			bits <<= n
-			nb -= n
+			v <<= n
+			bp += n
 			sym = int(e>>5) - lzxNumChars
 		} else {
-			s, n := d.main.decodeSlow(uint32(bits >> 48))
+			s, n := d.main.decodeSlow(uint32(v >> 48))
 			if n == 0 {
-				err = errLZXCode
-				break loop
+				fail = lzxBadCode
+				break
 			}
-			bits <<= n
-			nb -= n
+			v <<= n
+			bp += n
 			if s < lzxNumChars {
 				win[pos] = byte(s)
 				pos++
@@ -567,80 +594,67 @@ loop:
 		}
 		length := sym&7 + lzxMinMatch
 		if sym&7 == 7 {
-			// nb >= 48-16 here: enough for a 16-bit length code.
-			if e := d.lenTab[bits>>lenShift]; e != huffLong {
+			if e := d.lenTab[v>>lenShift]; e != huffLong {
 				n := uint(e & 31)
-				bits <<= n
-				nb -= n
+				v <<= n
+				bp += n
 				length += int(e >> 5)
 			} else {
-				s, n := d.length.decodeSlow(uint32(bits >> 48))
+				s, n := d.length.decodeSlow(uint32(v >> 48))
 				if n == 0 {
-					err = errLZXCode
-					break loop
+					fail = lzxBadCode
+					break
 				}
-				bits <<= n
-				nb -= n
+				v <<= n
+				bp += n
 				length += int(s)
 			}
 		}
-		var off uint32
-		switch slot := sym >> 3; slot {
-		case 0:
-			off = d.r0
-		case 1:
-			off = d.r1
-			d.r1 = d.r0
-			d.r0 = off
-		case 2:
-			off = d.r2
-			d.r2 = d.r0
-			d.r0 = off
-		default:
-			extra := uint(lzxExtraBits[slot&63])
-			off = lzxBase[slot&63] - 2
-			if nb < 32 {
-				ip, bits, nb = refillBits(src, ip, bits, nb)
-			}
+		if slot := uint(sym>>3) & 63; slot >= 3 {
+			extra := uint(lzxExtraBits[slot])
+			off = lzxBase[slot] - 2
 			if extra >= 3 && d.blockType == lzxBlockAligned {
-				if k := extra - 3; k > 0 {
-					off += uint32(bits>>(64-k)) << 3
-					bits <<= k
-					nb -= k
-				}
-				if nb < 16 {
-					ip, bits, nb = refillBits(src, ip, bits, nb)
-				}
-				e := d.alTab[bits>>alShift]
+				k := extra - 3
+				off += uint32(v>>1>>((63-k)&63)) << 3 // k may be 0
+				v <<= k
+				e := d.alTab[v>>alShift]
 				var a uint16
 				var n uint
 				if e != huffLong {
 					a, n = e>>5, uint(e&31)
-				} else if a, n = d.aligned.decodeSlow(uint32(bits >> 48)); n == 0 {
-					err = errLZXCode
-					break loop
+				} else if a, n = d.aligned.decodeSlow(uint32(v >> 48)); n == 0 {
+					fail = lzxBadCode
+					break
 				}
-				bits <<= n
-				nb -= n
+				bp += k + n
 				off += uint32(a)
-			} else if extra > 0 {
-				off += uint32(bits >> (64 - extra))
-				bits <<= extra
-				nb -= extra
+			} else {
+				off += uint32(v >> 1 >> ((63 - extra) & 63)) // extra may be 0
+				bp += extra
 			}
 			d.r2 = d.r1
 			d.r1 = d.r0
+			d.r0 = off
+		} else if slot == 0 {
+			off = d.r0
+		} else if slot == 1 {
+			off = d.r1
+			d.r1 = d.r0
+			d.r0 = off
+		} else {
+			off = d.r2
+			d.r2 = d.r0
 			d.r0 = off
 		}
 		// Before the first slide win[0] is the stream start, after it
 		// pos >= wsize: off <= pos and off <= wsize keep the source in
 		// the data decoded so far and within the window.
-		if off == 0 || int(off) > pos || int(off) > d.wsize {
-			err = lzxErr(fmt.Sprintf("match offset %d beyond the data decoded so far (%d bytes)", off, int64(pos)+d.wbase))
+		if uint(off)-1 >= uint(pos) || int(off) > d.wsize {
+			fail = lzxBadOffset
 			break
 		}
-		if pos+length > d.wpos+d.blockRemain {
-			err = lzxErr("match runs past the end of its block")
+		if pos+length > d.blockEnd {
+			fail = lzxPastBlock
 			break
 		}
 		// Copy the match. It may run past the end of the frame (into the
@@ -649,30 +663,52 @@ loop:
 		sp := pos - int(off)
 		if off >= 16 {
 			// Most matches: one 16-byte move.
-			*(*[16]byte)(win[pos:]) = *(*[16]byte)(win[sp:])
+			*(*[16]byte)(win[pos : pos+16]) = *(*[16]byte)(win[sp : sp+16])
 			for i := 16; i < length; i += 16 {
-				*(*[16]byte)(win[pos+i:]) = *(*[16]byte)(win[sp+i:])
+				*(*[16]byte)(win[pos+i : pos+i+16]) = *(*[16]byte)(win[sp+i : sp+i+16])
 			}
 		} else if off >= 8 {
 			for i := 0; i < length; i += 8 {
-				binary.LittleEndian.PutUint64(win[pos+i:], binary.LittleEndian.Uint64(win[sp+i:]))
+				*(*[8]byte)(win[pos+i : pos+i+8]) = *(*[8]byte)(win[sp+i : sp+i+8])
 			}
 		} else {
-			// Overlapping: repeat the off-byte pattern, doubling.
-			w := win[sp : pos+length]
-			for i := int(off); i < len(w); {
-				i += copy(w[i:], w[:i])
+			// Overlapping: 8 bytes one at a time, then 8 at a time from
+			// a multiple of the offset back.
+			w := win[sp : pos+lzxMaxMatch+8]
+			o := int(off)
+			for i := range 8 {
+				w[o+i] = w[i]
+			}
+			p := o - lzxPeriod[off&7] // p+8 >= 0: the source starts at or after sp
+			for i := 8; i < length; i += 8 {
+				*(*[8]byte)(w[o+i : o+i+8]) = *(*[8]byte)(w[p+i : p+i+8])
 			}
 		}
 		pos += length
+		continue loop
 	}
-	d.ip, d.bits, d.nb = ip, bits, nb
-	d.blockRemain -= pos - d.wpos
+	d.seekBits(bp)
 	d.wpos = pos
-	if err == nil && int64(ip)*8-int64(nb) > int64(len(d.src)+lzxOverrunAllowed)*8 {
-		err = lzxErr("compressed data ends before the block's output is complete")
+	d.blockRemain = d.blockEnd - pos
+	switch {
+	case fail == lzxBadCode:
+		return errLZXCode
+	case fail == lzxBadOffset:
+		return lzxErr(fmt.Sprintf("match offset %d beyond the data decoded so far (%d bytes)", off, int64(pos)+d.wbase))
+	case fail == lzxPastBlock:
+		return lzxErr("match runs past the end of its block")
+	case int64(bp) > int64(len(d.src)+lzxOverrunAllowed)*8:
+		return lzxErr("compressed data ends before the block's output is complete")
 	}
-	return err
+	return nil
+}
+
+// seekBits points the bit reader at bit position bp of the current input.
+func (d *lzxDecompressor) seekBits(bp uint) {
+	d.ip, d.bits, d.nb = int(bp>>3), 0, 0
+	d.refill()
+	d.bits <<= bp & 7
+	d.nb -= bp & 7
 }
 
 // e8Translate undoes the E8 call translation on one output frame that
