@@ -2,6 +2,7 @@ package cab
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"os"
@@ -190,6 +191,24 @@ func TestChecksumKnownValue(t *testing.T) {
 	for _, tt := range tests {
 		if got := checksum(tt.in, 0); got != tt.want {
 			t.Errorf("checksum(% x) = %#x, want %#x", tt.in, got, tt.want)
+		}
+	}
+	// Every length through the 32-byte fast path and its tails, against
+	// the definition one word at a time.
+	p := sample(200, 3)
+	for n := range len(p) {
+		want := uint32(0x5a5a1234)
+		i := 0
+		for ; i+4 <= n; i += 4 {
+			want ^= binary.LittleEndian.Uint32(p[i:])
+		}
+		var tail uint32
+		for ; i < n; i++ {
+			tail = tail<<8 | uint32(p[i])
+		}
+		want ^= tail
+		if got := checksum(p[:n], 0x5a5a1234); got != want {
+			t.Errorf("checksum of %d bytes = %#x, want %#x", n, got, want)
 		}
 	}
 }
