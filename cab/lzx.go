@@ -188,17 +188,32 @@ func (d *lzxDecompressor) refill() {
 // are zero: swapWords clears those the previous use of buf wrote (up to
 // dirty) and returns the new bound. len(src) must be at most lzxInMax.
 func swapWords(buf *lzxInput, dirty int, src []byte, parity int) int {
-	n := len(src) &^ 1 // whole words at even offsets
 	if parity == 1 {
-		buf[0] = 0
-		n = (len(src)-1)&^1 + 1
+		return swapWordsOdd(buf, dirty, src)
 	}
-	i := parity
-	for ; i+8 <= n; i += 8 {
-		w := binary.LittleEndian.Uint64(src[i:])
-		binary.LittleEndian.PutUint64(buf[i:], w>>8&0x00ff00ff00ff00ff|w&0x00ff00ff00ff00ff<<8)
+	// Copy, then swap in place, 16 bytes at a time: the indexes stay
+	// below a constant, so the loop has no bounds checks. A partial last
+	// word (one byte) becomes a zero byte and that byte.
+	n := copy(buf[:lzxInMax], src)
+	if dirty > n {
+		clear(buf[n:dirty])
 	}
-	for ; i+2 <= n; i += 2 {
+	const m = 0x00ff00ff00ff00ff
+	for j := 0; j < n; j += 16 {
+		w0 := binary.LittleEndian.Uint64(buf[j:])
+		w1 := binary.LittleEndian.Uint64(buf[j+8:])
+		binary.LittleEndian.PutUint64(buf[j:], w0>>8&m|w0&m<<8)
+		binary.LittleEndian.PutUint64(buf[j+8:], w1>>8&m|w1&m<<8)
+	}
+	return n + n&1
+}
+
+// swapWordsOdd is swapWords for words at odd offsets, after an
+// uncompressed block of odd size (rare): buf[0] is a dummy zero byte.
+func swapWordsOdd(buf *lzxInput, dirty int, src []byte) int {
+	buf[0] = 0
+	i := 1
+	for ; i+2 <= len(src); i += 2 {
 		buf[i] = src[i+1]
 		buf[i+1] = src[i]
 	}
