@@ -169,11 +169,11 @@ var errLZXCode = lzxErr("invalid Huffman code")
 const lzxInMax = 2 * (maxBlockSize + maxBlockSlack)
 
 // An lzxInput holds the input of one decode call, byte-swapped (see
-// swapWords), followed by zeros to its end: at least 16 bytes of them, so
-// that the bit reader can load 8 bytes at any offset up to len-8 without
-// a bounds check (the length is a constant) and read zeros past the input
-// as the format asks.
-type lzxInput [lzxInMax + 16]byte
+// swapWords), followed by zeros to its end: the bit reader reads zeros
+// past the input as the format asks, and loads 8 bytes at a time up to a
+// few bytes past the overrun it tolerates (lzxOverrunAllowed) with no
+// bounds check: the length is a constant.
+type lzxInput [lzxInMax + 32]byte
 
 // refill tops the bit buffer up to at least 56 bits; past the end of
 // input it supplies zeros.
@@ -526,13 +526,6 @@ const litLimit = lzxNumChars << 5
 // copied, the rest repeats them at that distance, 8 bytes at a time.
 var lzxPeriod = [8]int{0, 8, 8, 9, 8, 10, 12, 14}
 
-// Reasons decodeCompressed stops early.
-const (
-	lzxBadCode = 1 + iota
-	lzxBadOffset
-	lzxPastBlock
-)
-
 // decodeCompressed decodes symbols of a verbatim or aligned block until
 // the frame is full or the block ends. This is the decoder's hot loop,
 // written for the compiler, whose registers it must not run out of:
@@ -554,16 +547,15 @@ func (d *lzxDecompressor) decodeCompressed(frameEnd int) error {
 	end := min(frameEnd, d.blockEnd)
 	bp := uint(d.ip*8) - d.nb // bit position of the next bit
 	const mainShift, lenShift, alShift = 64 - lzxMainTableBits, 64 - lzxLenTableBits, 64 - lzxAlignedBits
-	const inLast = uint(len(lzxInput{}) - 8) // last offset of an 8-byte load
+	// Past bpMax the input has certainly run out (lzxInMax is its largest
+	// size): stop, and fail below. Up to it, and a symbol beyond, loads
+	// stay inside in.
+	const bpMax = (lzxInMax + lzxOverrunAllowed) * 8
 	pos := d.wpos
-	var fail int
-	var off uint32
+	var err error
 loop:
-	for pos < end {
-		var v uint64 // the next bits, most significant first
-		if i := bp >> 3; i <= inLast {
-			v = binary.BigEndian.Uint64(in[i:]) << (bp & 7)
-		} // else past the input, where every byte is zero
+	for pos < end && bp <= bpMax {
+		v := binary.BigEndian.Uint64(in[bp>>3:]) << (bp & 7) // the next bits
 		e := d.mainTab[v>>mainShift]
 		if e < litLimit {
 			n := uint(e & 31)
@@ -581,10 +573,7 @@ loop:
 				pos++
 				continue
 			}
-			v = 0
-			if i := bp >> 3; i <= inLast {
-				v = binary.BigEndian.Uint64(in[i:]) << (bp & 7)
-			}
+			v = binary.BigEndian.Uint64(in[bp>>3:]) << (bp & 7)
 		}
 		var sym int
 		if e != huffLong {
@@ -595,8 +584,7 @@ loop:
 		} else {
 			s, n := d.main.decodeSlow(uint32(v >> 48))
 			if n == 0 {
-				fail = lzxBadCode
-				break
+				goto badCode
 			}
 			v <<= n
 			bp += n
@@ -617,14 +605,14 @@ loop:
 			} else {
 				s, n := d.length.decodeSlow(uint32(v >> 48))
 				if n == 0 {
-					fail = lzxBadCode
-					break
+					goto badCode
 				}
 				v <<= n
 				bp += n
 				length += int(s)
 			}
 		}
+		var off uint32
 		if slot := uint(sym>>3) & 63; slot >= 3 {
 			extra := uint(lzxExtraBits[slot])
 			off = lzxBase[slot] - 2
@@ -638,8 +626,7 @@ loop:
 				if e != huffLong {
 					a, n = e>>5, uint(e&31)
 				} else if a, n = d.aligned.decodeSlow(uint32(v >> 48)); n == 0 {
-					fail = lzxBadCode
-					break
+					goto badCode
 				}
 				bp += k + n
 				off += uint32(a)
@@ -665,11 +652,11 @@ loop:
 		// pos >= wsize: off <= pos and off <= wsize keep the source in
 		// the data decoded so far and within the window.
 		if uint(off)-1 >= uint(pos) || int(off) > d.wsize {
-			fail = lzxBadOffset
+			err = lzxErr(fmt.Sprintf("match offset %d beyond the data decoded so far (%d bytes)", off, int64(pos)+d.wbase))
 			break
 		}
 		if pos+length > d.blockEnd {
-			fail = lzxPastBlock
+			err = lzxErr("match runs past the end of its block")
 			break
 		}
 		// Copy the match. It may run past the end of the frame (into the
@@ -705,17 +692,12 @@ loop:
 	d.seekBits(bp)
 	d.wpos = pos
 	d.blockRemain = d.blockEnd - pos
-	switch {
-	case fail == lzxBadCode:
-		return errLZXCode
-	case fail == lzxBadOffset:
-		return lzxErr(fmt.Sprintf("match offset %d beyond the data decoded so far (%d bytes)", off, int64(pos)+d.wbase))
-	case fail == lzxPastBlock:
-		return lzxErr("match runs past the end of its block")
-	case int64(bp) > int64(len(d.src)+lzxOverrunAllowed)*8:
-		return lzxErr("compressed data ends before the block's output is complete")
+	if err == nil && int64(bp) > int64(len(d.src)+lzxOverrunAllowed)*8 {
+		err = lzxErr("compressed data ends before the block's output is complete")
 	}
-	return nil
+	return err
+badCode:
+	return errLZXCode
 }
 
 // seekBits points the bit reader at bit position bp of the current input.
