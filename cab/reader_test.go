@@ -444,3 +444,104 @@ func TestConcurrentOpen(t *testing.T) {
 		}
 	}
 }
+
+// limitWriter accepts n bytes, then fails (or, if short, reports a short
+// write with no error).
+type limitWriter struct {
+	buf   bytes.Buffer
+	n     int
+	short bool
+}
+
+var errWriterFull = errors.New("writer full")
+
+func (w *limitWriter) Write(p []byte) (int, error) {
+	k := min(len(p), w.n-w.buf.Len())
+	w.buf.Write(p[:k])
+	if k < len(p) {
+		if w.short {
+			return k, nil
+		}
+		return k, errWriterFull
+	}
+	return k, nil
+}
+
+// TestFileWriteTo checks that io.Copy, which goes through File.Open's
+// WriteTo, writes what Read returns: files at offsets inside a folder of
+// several blocks, writers that fail or write short, and corrupt data.
+func TestFileWriteTo(t *testing.T) {
+	payload := sample(100000, 11)
+	cabData := (&tcCab{folders: []tcFolder{{method: methodMSZIP, blocks: mszipBlocks(payload)}},
+		files: []tcFile{{name: "a", size: 1000}, {name: "b", size: 70000, offset: 1000}, {name: "c", size: 29000, offset: 71000}}}).bytes()
+	corrupt := bytes.Clone(cabData)
+	corrupt[len(corrupt)-200] ^= 0x55
+	r, err := NewReader(bytes.NewReader(cabData), int64(len(cabData)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range r.Files {
+		t.Run(f.Name, func(t *testing.T) {
+			want := payload[f.Offset : f.Offset+f.Size]
+			// WriteTo into a plain writer, and Read through a wrapper that
+			// hides WriteTo.
+			var got bytes.Buffer
+			rd, err := f.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, err := io.Copy(struct{ io.Writer }{&got}, rd)
+			rd.Close()
+			if err != nil || n != int64(len(want)) || !bytes.Equal(got.Bytes(), want) {
+				t.Errorf("WriteTo: %d bytes, err %v; contents equal: %v", n, err, bytes.Equal(got.Bytes(), want))
+			}
+			rd, _ = f.Open()
+			all, err := io.ReadAll(struct{ io.Reader }{rd})
+			rd.Close()
+			if err != nil || !bytes.Equal(all, want) {
+				t.Errorf("Read: %d bytes, err %v", len(all), err)
+			}
+			for _, short := range []bool{false, true} {
+				w := &limitWriter{n: len(want) / 2, short: short}
+				rd, _ = f.Open()
+				n, err := rd.(io.WriterTo).WriteTo(w)
+				wantErr := errWriterFull
+				if short {
+					wantErr = io.ErrShortWrite
+				}
+				if n != int64(w.n) || !errors.Is(err, wantErr) || !bytes.Equal(w.buf.Bytes(), want[:w.n]) {
+					t.Errorf("WriteTo into a writer of %d bytes (short %v): %d, %v", w.n, short, n, err)
+				}
+				// The rest still reads after the writer's failure.
+				rest, err := io.ReadAll(struct{ io.Reader }{rd})
+				rd.Close()
+				if err != nil || !bytes.Equal(rest, want[w.n:]) {
+					t.Errorf("reading on after the failed write: %d bytes, %v", len(rest), err)
+				}
+			}
+			// Corrupt data (in c, caught by its checksum): the error as
+			// Read reports it. Each try reads a fresh Reader: a Reader
+			// remembers a failed folder.
+			var errs [2]error
+			for k, hide := range []bool{false, true} {
+				rc, err := NewReader(bytes.NewReader(corrupt), int64(len(corrupt)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				rd, err := rc.Files[i].Open()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if hide {
+					_, errs[k] = io.Copy(io.Discard, struct{ io.Reader }{rd})
+				} else {
+					_, errs[k] = io.Copy(io.Discard, rd)
+				}
+				rd.Close()
+			}
+			if (errs[0] == nil) != (errs[1] == nil) || (errs[0] != nil) != (f.Name == "c") || errs[0] != nil && !errors.Is(errs[0], ErrFormat) {
+				t.Errorf("corrupt data: WriteTo error %v, Read error %v", errs[0], errs[1])
+			}
+		})
+	}
+}

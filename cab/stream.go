@@ -326,18 +326,27 @@ type folderReader struct {
 }
 
 func (r *folderReader) Read(p []byte) (int, error) {
-	for r.pos == r.n {
-		if r.err != nil {
-			return 0, r.err
-		}
-		if err := r.nextBlock(); err != nil {
-			r.setErr(err)
-			return 0, err
-		}
+	if err := r.fill(); err != nil {
+		return 0, err
 	}
 	n := copy(p, r.out[r.pos:r.n])
 	r.pos += n
 	return n, nil
+}
+
+// fill makes sure r.out[r.pos:r.n] is not empty, decoding the next block
+// if needed.
+func (r *folderReader) fill() error {
+	for r.pos == r.n {
+		if r.err != nil {
+			return r.err
+		}
+		if err := r.nextBlock(); err != nil {
+			r.setErr(err)
+			return err
+		}
+	}
+	return nil
 }
 
 // setErr makes err sticky and records the folder as failed after the
@@ -529,18 +538,8 @@ type fileReader struct {
 }
 
 func (r *fileReader) Read(p []byte) (int, error) {
-	if r.err != nil {
-		return 0, r.err
-	}
-	if r.skip > 0 {
-		if err := r.fr.discard(r.skip); err != nil {
-			r.err = r.wrap(err)
-			return 0, r.err
-		}
-		r.skip = 0
-	}
-	if r.remain <= 0 {
-		return 0, io.EOF
+	if err := r.ready(); err != nil {
+		return 0, err
 	}
 	if int64(len(p)) > r.remain {
 		p = p[:r.remain]
@@ -555,6 +554,63 @@ func (r *fileReader) Read(p []byte) (int, error) {
 		return 0, r.err
 	}
 	return n, nil
+}
+
+// WriteTo writes the rest of the file to w straight from the decoder's
+// block buffer: io.Copy uses it, saving a copy of every byte.
+func (r *fileReader) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for {
+		if err := r.ready(); err != nil {
+			if err == io.EOF {
+				return total, nil
+			}
+			return total, err
+		}
+		if err := r.fr.fill(); err != nil {
+			r.err = r.wrap(err)
+			return total, r.err
+		}
+		p := r.fr.out[r.fr.pos:r.fr.n]
+		if int64(len(p)) > r.remain {
+			p = p[:r.remain]
+		}
+		n, err := w.Write(p)
+		if n < 0 || n > len(p) {
+			n = 0 // a broken writer (io.Copy has the same check)
+			if err == nil {
+				err = errors.New("cab: invalid write result")
+			}
+		}
+		r.fr.pos += n
+		r.remain -= int64(n)
+		total += int64(n)
+		if err != nil {
+			return total, err
+		}
+		if n < len(p) {
+			return total, io.ErrShortWrite
+		}
+	}
+}
+
+// ready returns the sticky error, skips to the file's first byte, and
+// returns io.EOF at its end.
+func (r *fileReader) ready() error {
+	if r.err != nil {
+		return r.err
+	}
+	if r.skip > 0 {
+		if err := r.fr.discard(r.skip); err != nil {
+			r.err = r.wrap(err)
+			return r.err
+		}
+		r.skip = 0
+	}
+	if r.remain <= 0 {
+		return io.EOF
+	}
+	return nil
 }
 
 func (r *fileReader) wrap(err error) error {
