@@ -556,21 +556,29 @@ func (d *lzxDecompressor) decodeCompressed(frameEnd int) error {
 loop:
 	for pos < end && bp <= bpMax {
 		v := binary.BigEndian.Uint64(in[bp>>3:]) << (bp & 7) // the next bits
+		lim := bp + 57 - maxCodeLen                          // v holds a whole code up to here
 		e := d.mainTab[v>>mainShift]
 		if e < litLimit {
-			n := uint(e & 31)
-			bp += n
-			win[pos] = byte(e >> 5)
-			pos++
-			if pos >= end {
-				break
-			}
-			v <<= n
-			e = d.mainTab[v>>mainShift]
-			if e < litLimit {
-				bp += uint(e & 31)
+			// A run of literals, decoded from v while it holds 16 bits.
+			for {
+				n := uint(e & 31)
+				bp += n
+				v <<= n
 				win[pos] = byte(e >> 5)
 				pos++
+				if pos >= end {
+					break loop
+				}
+				if bp > lim {
+					continue loop
+				}
+				e = d.mainTab[v>>mainShift]
+				if e >= litLimit {
+					break
+				}
+			}
+			// A match: load the next bits again (e stays valid).
+			if bp>>3 > bpMax/8 {
 				continue
 			}
 			v = binary.BigEndian.Uint64(in[bp>>3:]) << (bp & 7)
