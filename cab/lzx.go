@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"unsafe"
 )
 
 // LZX as used in cabinets (the LZX format description with the MS-CAB
@@ -545,6 +546,10 @@ func (d *lzxDecompressor) decodeCompressed(frameEnd int) error {
 	in := d.sw
 	d.blockEnd = d.wpos + d.blockRemain
 	end := min(frameEnd, d.blockEnd)
+	if d.wpos < 0 || len(win)-end < lzxSlack {
+		panic("lzx: window smaller than the frame") // slide makes room
+	}
+	base := unsafe.Pointer(unsafe.SliceData(win))
 	bp := uint(d.ip*8) - d.nb // bit position of the next bit
 	const mainShift, lenShift, alShift = 64 - lzxMainTableBits, 64 - lzxLenTableBits, 64 - lzxAlignedBits
 	// Past bpMax the input has certainly run out (lzxInMax is its largest
@@ -667,31 +672,40 @@ loop:
 			err = lzxErr("match runs past the end of its block")
 			break
 		}
-		// Copy the match. It may run past the end of the frame (into the
-		// next one) and the copy may spill up to 15 bytes past its end:
-		// win has lzxSlack bytes of room after the frame for both.
-		sp := pos - int(off)
+		// Copy the match, 16 bytes at a time (8 or 1 for short offsets).
+		// It may run past the end of the frame (into the next one), and
+		// the copy may spill up to 15 bytes past its end.
+		//
+		// This is the decoder's one use of unsafe: with bounds checks on
+		// each source and destination, the checks cost more than the
+		// copy. Every access is in range: 0 < off <= pos (checked above)
+		// puts the source inside win; pos < end, where win has lzxSlack
+		// (lzxMaxMatch+16) bytes after end (checked on entry), bounds
+		// every write (below pos+length+15) and every read (which trails
+		// the writes by off). FuzzLZX and TestLZXMatchesReference compare
+		// the output with the reference decoder's, whose copies are
+		// bounds-checked.
+		dst := unsafe.Add(base, pos)
+		src := unsafe.Add(dst, -int(off))
 		if off >= 16 {
-			// Most matches: one 16-byte move.
-			*(*[16]byte)(win[pos : pos+16]) = *(*[16]byte)(win[sp : sp+16])
+			*(*[16]byte)(dst) = *(*[16]byte)(src)
 			for i := 16; i < length; i += 16 {
-				*(*[16]byte)(win[pos+i : pos+i+16]) = *(*[16]byte)(win[sp+i : sp+i+16])
+				*(*[16]byte)(unsafe.Add(dst, i)) = *(*[16]byte)(unsafe.Add(src, i))
 			}
 		} else if off >= 8 {
 			for i := 0; i < length; i += 8 {
-				*(*[8]byte)(win[pos+i : pos+i+8]) = *(*[8]byte)(win[sp+i : sp+i+8])
+				*(*[8]byte)(unsafe.Add(dst, i)) = *(*[8]byte)(unsafe.Add(src, i))
 			}
 		} else {
 			// Overlapping: 8 bytes one at a time, then 8 at a time from
-			// a multiple of the offset back.
-			w := win[sp : pos+lzxMaxMatch+8]
-			o := int(off)
+			// a multiple of the offset back (at most 14 bytes: at or
+			// after src).
 			for i := range 8 {
-				w[o+i] = w[i]
+				*(*byte)(unsafe.Add(dst, i)) = *(*byte)(unsafe.Add(src, i))
 			}
-			p := o - lzxPeriod[off&7] // p+8 >= 0: the source starts at or after sp
+			p := lzxPeriod[off&7]
 			for i := 8; i < length; i += 8 {
-				*(*[8]byte)(w[o+i : o+i+8]) = *(*[8]byte)(w[p+i : p+i+8])
+				*(*[8]byte)(unsafe.Add(dst, i)) = *(*[8]byte)(unsafe.Add(dst, i-p))
 			}
 		}
 		pos += length
