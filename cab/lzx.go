@@ -85,6 +85,8 @@ type lzxDecompressor struct {
 	started    bool  // E8 header read
 	e8Size     int32 // translation size; 0 = off
 
+	sizeHint int // the folder's largest possible size, if known; else 0
+
 	blockType   int
 	blockRemain int  // bytes of the current block not yet decoded
 	blockEnd    int  // index in win of the block's end (decodeCompressed)
@@ -149,6 +151,13 @@ func newLZXDecompressor(windowBits int) (decompressor, error) {
 // bytes: two windows, so that sliding costs one window-sized move per
 // window of output, and a frame with room for a match to spill past it.
 func lzxWinLen(wsize int) int { return 2*wsize + lzxFrameSize + lzxSlack }
+
+// hintSize tells the decoder that the folder decodes to at most n bytes,
+// so that the window grows to what the folder needs at once rather than
+// by doubling (each step copying and faulting in fresh memory).
+func (d *lzxDecompressor) hintSize(n int64) {
+	d.sizeHint = int(min(n, int64(lzxWinLen(d.wsize))))
+}
 
 // reset prepares the decoder for a new folder with the same window size,
 // keeping its buffers.
@@ -412,7 +421,9 @@ func (d *lzxDecompressor) slide(n int) {
 		return
 	}
 	if full := lzxWinLen(d.wsize); len(d.win) < full {
-		nw := make([]byte, min(full, max(need, 2*len(d.win), 64<<10)))
+		// Grow to what the folder needs if it says (a folder's blocks
+		// bound its size), else by doubling.
+		nw := make([]byte, min(full, max(need, 2*len(d.win), 64<<10, d.sizeHint+lzxSlack)))
 		copy(nw, d.win[:d.wpos])
 		d.win = nw
 		if need <= len(d.win) {

@@ -247,6 +247,9 @@ func (f *Folder) openAt() (*folderReader, error) {
 	if err != nil {
 		return nil, err
 	}
+	if h, ok := dec.(sizeHinter); ok && !f.contNext {
+		h.hintSize(int64(f.NumBlocks) * maxBlockSize)
+	}
 	return &folderReader{
 		start:  f,
 		folder: f,
