@@ -319,7 +319,11 @@ type folderReader struct {
 	block  int     // blocks of the current part already read
 	off    int64   // offset of the next CFDATA in the current cabinet
 	dec    decompressor
-	src    []byte // compressed data of the current block (reused)
+	src    []byte // compressed data of the current block: in buf or ra
+	buf    []byte // compressed data of a block not wholly in ra (reused)
+	ra     []byte // cabinet bytes at raOff of raCab, read ahead
+	raOff  int64
+	raCab  *Reader
 	out    []byte // decoded block, maxBlockSize capacity
 	pos    int    // read position in out
 	n      int    // valid bytes in out
@@ -399,7 +403,7 @@ func (r *folderReader) Close() error {
 	if r.dec != nil {
 		r.start.cab.set.putSpare(uint16(r.start.Method), r.dec)
 	}
-	r.out, r.src, r.dec = nil, nil, nil
+	r.out, r.src, r.buf, r.ra, r.raCab, r.dec = nil, nil, nil, nil, nil, nil
 	r.pos, r.n = 0, 0
 	return nil
 }
@@ -423,6 +427,44 @@ func (r *folderReader) nextPart() error {
 	return nil
 }
 
+// blockReadAhead is how many bytes of a cabinet a folder reader reads at
+// once: the next block's header and data, and those after it, in one
+// system call rather than two per block.
+const blockReadAhead = 64 << 10
+
+// readAt returns the len bytes at off in cabinet cab: a view of the
+// read-ahead buffer (valid until the next call), or, for data longer than
+// half of it, a view of dst (len bytes, which readAt fills).
+func (r *folderReader) readAt(cab *Reader, dst []byte, off int64) ([]byte, error) {
+	n := len(dst)
+	if cab == r.raCab && off >= r.raOff && off-r.raOff+int64(n) <= int64(len(r.ra)) {
+		i := off - r.raOff
+		return r.ra[i : i+int64(n)], nil
+	}
+	if n > blockReadAhead/2 {
+		if _, err := cab.r.ReadAt(dst, off); err != nil {
+			return nil, err
+		}
+		return dst, nil
+	}
+	w := max(min(int64(blockReadAhead), cab.size-off), int64(n))
+	if r.ra == nil {
+		r.ra = make([]byte, 0, blockReadAhead)
+	}
+	r.raCab = nil
+	m, err := cab.r.ReadAt(r.ra[:w], off)
+	if m < n {
+		if err == nil || err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	// Bytes past what was asked for may be missing (a cabinet shorter
+	// than its header says): keep what was read.
+	r.ra, r.raOff, r.raCab = r.ra[:m], off, cab
+	return r.ra[:n], nil
+}
+
 // readBlock reads the next CFDATA of the current part, appending its data
 // to r.src, and returns its declared uncompressed size.
 func (r *folderReader) readBlock() (int, error) {
@@ -433,13 +475,15 @@ func (r *folderReader) readBlock() (int, error) {
 		return 0, formatErr(at, fmt.Sprintf("folder %d: data block %d header runs past the end of the cabinet", r.folder.index, r.block), io.ErrUnexpectedEOF)
 	}
 	var hb [dataHeaderSize + 255]byte
-	h := hb[:hlen]
-	if _, err := cab.r.ReadAt(h, at); err != nil {
+	h, err := r.readAt(cab, hb[:hlen], at)
+	if err != nil {
 		return 0, formatErr(at, "reading data block header", unexpected(err))
 	}
 	sum := binary.LittleEndian.Uint32(h)
 	cbData := int(binary.LittleEndian.Uint16(h[4:]))
 	cbUncomp := int(binary.LittleEndian.Uint16(h[6:]))
+	var hsum [4]byte // checksummed with the data
+	copy(hsum[:], h[4:8])
 	if cbUncomp > maxBlockSize {
 		return 0, formatErr(at+6, fmt.Sprintf("folder %d: data block %d claims %d uncompressed bytes (limit %d)", r.folder.index, r.block, cbUncomp, maxBlockSize), nil)
 	}
@@ -449,21 +493,33 @@ func (r *folderReader) readBlock() (int, error) {
 	if int64(cbData) > cab.size-at-int64(hlen) {
 		return 0, formatErr(at+4, fmt.Sprintf("folder %d: data block %d (%d bytes) runs past the end of the cabinet", r.folder.index, r.block, cbData), io.ErrUnexpectedEOF)
 	}
+	// The data goes to r.buf, where a block split across cabinets is
+	// joined; a whole block is decoded where readAt has it.
 	base := len(r.src)
-	if cap(r.src) < base+cbData {
-		ns := make([]byte, base, base+cbData+maxBlockSlack)
-		copy(ns, r.src)
-		r.src = ns
+	if cap(r.buf) < base+cbData {
+		r.buf = make([]byte, 0, base+cbData+maxBlockSlack)
 	}
-	r.src = r.src[:base+cbData]
-	data := r.src[base:]
-	if _, err := cab.r.ReadAt(data, at+int64(hlen)); err != nil {
+	if base > 0 {
+		// The first part may be a view of ra, which the read below
+		// overwrites: move it.
+		copy(r.buf[:base], r.src)
+		r.src = r.buf[:base]
+	}
+	buf := r.buf[base : base+cbData]
+	data, err := r.readAt(cab, buf, at+int64(hlen))
+	if err != nil {
 		return 0, formatErr(at+int64(hlen), "reading data block", unexpected(err))
 	}
 	if sum != 0 && !cab.opts.IgnoreChecksums {
-		if got := checksum(h[4:8], checksum(data, 0)); got != sum {
+		if got := checksum(hsum[:], checksum(data, 0)); got != sum {
 			return 0, formatErr(at, fmt.Sprintf("folder %d: data block %d checksum %#08x, want %#08x", r.folder.index, r.block, got, sum), nil)
 		}
+	}
+	if base == 0 {
+		r.src = data
+	} else {
+		copy(buf, data)
+		r.src = r.buf[:base+cbData]
 	}
 	r.off = at + int64(hlen) + int64(cbData)
 	r.block++
@@ -494,7 +550,7 @@ func (r *folderReader) nextBlock() error {
 		}
 	}
 	at := r.off
-	r.src = r.src[:0]
+	r.src = nil
 	cbUncomp, err := r.readBlock()
 	if err != nil {
 		return err
