@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"math/rand/v2"
 	"os"
 	"strings"
 	"testing"
@@ -541,6 +542,84 @@ func TestFileWriteTo(t *testing.T) {
 			}
 			if (errs[0] == nil) != (errs[1] == nil) || (errs[0] != nil) != (f.Name == "c") || errs[0] != nil && !errors.Is(errs[0], ErrFormat) {
 				t.Errorf("corrupt data: WriteTo error %v, Read error %v", errs[0], errs[1])
+			}
+		})
+	}
+}
+
+// shortReaderAt is a ReaderAt whose data ends at n, for a cabinet whose
+// size its caller overstates.
+type shortReaderAt struct {
+	b []byte
+	n int64
+}
+
+func (r shortReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if off >= r.n {
+		return 0, io.EOF
+	}
+	k, err := bytes.NewReader(r.b[:r.n]).ReadAt(p, off)
+	return k, err
+}
+
+// TestBlockReads reads folders through the reader's read-ahead: blocks
+// read ahead in groups, blocks too large for it (read directly), and a
+// cabinet whose data ends before the size its caller gave.
+func TestBlockReads(t *testing.T) {
+	random := make([]byte, 200000)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range random {
+		random[i] = byte(rng.Uint32())
+	}
+	text := sample(300000, 5)
+	build := func(payload []byte) []byte {
+		return (&tcCab{folders: []tcFolder{{method: methodMSZIP, blocks: mszipBlocks(payload)}},
+			files: []tcFile{{name: "f", size: uint32(len(payload))}}}).bytes()
+	}
+	tests := []struct {
+		name    string
+		payload []byte
+		big     bool // blocks larger than half the read-ahead
+		cut     int  // bytes of the cabinet the reader really has; 0 = all
+		wantErr bool
+	}{
+		{"compressible, read ahead", text, false, 0, false},
+		{"incompressible, blocks over 32 KiB", random, true, 0, false},
+		{"data ends early", text, false, 20000, true},
+		{"data ends early, large blocks", random, true, 100000, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := build(tt.payload)
+			var ra io.ReaderAt = bytes.NewReader(data)
+			if tt.cut > 0 {
+				ra = shortReaderAt{data, int64(tt.cut)}
+			}
+			r, err := NewReader(ra, int64(len(data)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			big := false
+			for _, b := range mszipBlocks(tt.payload) {
+				big = big || len(b.data) > blockReadAhead/2
+			}
+			if big != tt.big {
+				t.Fatalf("blocks over half the read-ahead: %v, want %v", big, tt.big)
+			}
+			rc, err := r.Files[0].Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(rc)
+			rc.Close()
+			if tt.wantErr {
+				if !errors.Is(err, ErrFormat) || !errors.Is(err, io.ErrUnexpectedEOF) {
+					t.Errorf("err = %v, want ErrFormat and io.ErrUnexpectedEOF", err)
+				}
+				return
+			}
+			if err != nil || !bytes.Equal(got, tt.payload) {
+				t.Errorf("read %d bytes, err %v; equal %v", len(got), err, bytes.Equal(got, tt.payload))
 			}
 		})
 	}

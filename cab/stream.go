@@ -432,16 +432,18 @@ func (r *folderReader) nextPart() error {
 // system call rather than two per block.
 const blockReadAhead = 64 << 10
 
-// readAt returns the len bytes at off in cabinet cab: a view of the
+// readAt returns the n bytes at off in cabinet cab: a view of the
 // read-ahead buffer (valid until the next call), or, for data longer than
-// half of it, a view of dst (len bytes, which readAt fills).
-func (r *folderReader) readAt(cab *Reader, dst []byte, off int64) ([]byte, error) {
-	n := len(dst)
+// half of it, dst (n bytes, which readAt fills).
+func (r *folderReader) readAt(cab *Reader, n int, dst []byte, off int64) ([]byte, error) {
 	if cab == r.raCab && off >= r.raOff && off-r.raOff+int64(n) <= int64(len(r.ra)) {
 		i := off - r.raOff
 		return r.ra[i : i+int64(n)], nil
 	}
 	if n > blockReadAhead/2 {
+		if len(dst) != n {
+			dst = make([]byte, n)
+		}
 		if _, err := cab.r.ReadAt(dst, off); err != nil {
 			return nil, err
 		}
@@ -474,8 +476,7 @@ func (r *folderReader) readBlock() (int, error) {
 	if int64(hlen) > cab.size-at {
 		return 0, formatErr(at, fmt.Sprintf("folder %d: data block %d header runs past the end of the cabinet", r.folder.index, r.block), io.ErrUnexpectedEOF)
 	}
-	var hb [dataHeaderSize + 255]byte
-	h, err := r.readAt(cab, hb[:hlen], at)
+	h, err := r.readAt(cab, hlen, nil, at)
 	if err != nil {
 		return 0, formatErr(at, "reading data block header", unexpected(err))
 	}
@@ -496,17 +497,20 @@ func (r *folderReader) readBlock() (int, error) {
 	// The data goes to r.buf, where a block split across cabinets is
 	// joined; a whole block is decoded where readAt has it.
 	base := len(r.src)
-	if cap(r.buf) < base+cbData {
-		r.buf = make([]byte, 0, base+cbData+maxBlockSlack)
+	var buf []byte // where readAt reads data it does not read ahead
+	if base > 0 || cbData > blockReadAhead/2 {
+		if cap(r.buf) < base+cbData {
+			r.buf = make([]byte, 0, base+cbData+maxBlockSlack)
+		}
+		if base > 0 {
+			// The first part may be a view of ra, which the read below
+			// overwrites: move it.
+			copy(r.buf[:base], r.src)
+			r.src = r.buf[:base]
+		}
+		buf = r.buf[base : base+cbData]
 	}
-	if base > 0 {
-		// The first part may be a view of ra, which the read below
-		// overwrites: move it.
-		copy(r.buf[:base], r.src)
-		r.src = r.buf[:base]
-	}
-	buf := r.buf[base : base+cbData]
-	data, err := r.readAt(cab, buf, at+int64(hlen))
+	data, err := r.readAt(cab, cbData, buf, at+int64(hlen))
 	if err != nil {
 		return 0, formatErr(at+int64(hlen), "reading data block", unexpected(err))
 	}
