@@ -658,26 +658,36 @@ loop:
 				off += uint32(v >> 1 >> ((63 - extra) & 63)) // extra may be 0
 				bp += extra
 			}
+			// Before the first slide win[0] is the stream start, after
+			// it pos >= wsize: off <= pos keeps the source in the data
+			// decoded so far. Such an offset is at least 1, and at most
+			// wsize: the slots of a window size reach no further
+			// (TestLZXSlotsWithinWindow).
+			if uint(off) > uint(pos) {
+				err = lzxErr(fmt.Sprintf("match offset %d beyond the data decoded so far (%d bytes)", off, int64(pos)+d.wbase))
+				break
+			}
 			d.r2 = d.r1
 			d.r1 = d.r0
 			d.r0 = off
-		} else if slot == 0 {
-			off = d.r0
-		} else if slot == 1 {
-			off = d.r1
-			d.r1 = d.r0
-			d.r0 = off
 		} else {
-			off = d.r2
-			d.r2 = d.r0
-			d.r0 = off
-		}
-		// Before the first slide win[0] is the stream start, after it
-		// pos >= wsize: off <= pos and off <= wsize keep the source in
-		// the data decoded so far and within the window.
-		if uint(off)-1 >= uint(pos) || int(off) > d.wsize {
-			err = lzxErr(fmt.Sprintf("match offset %d beyond the data decoded so far (%d bytes)", off, int64(pos)+d.wbase))
-			break
+			if slot == 0 {
+				off = d.r0
+			} else if slot == 1 {
+				off = d.r1
+				d.r1 = d.r0
+				d.r0 = off
+			} else {
+				off = d.r2
+				d.r2 = d.r0
+				d.r0 = off
+			}
+			// A repeated offset may come from an uncompressed block's
+			// header: 0 < off <= pos and off <= wsize.
+			if uint(off)-1 >= uint(pos) || int(off) > d.wsize {
+				err = lzxErr(fmt.Sprintf("match offset %d beyond the data decoded so far (%d bytes)", off, int64(pos)+d.wbase))
+				break
+			}
 		}
 		if pos+length > d.blockEnd {
 			err = lzxErr("match runs past the end of its block")

@@ -423,3 +423,17 @@ func TestLZXCorrupt(t *testing.T) {
 		})
 	}
 }
+
+// TestLZXSlotsWithinWindow checks what the decoder's hot loop relies on
+// to check explicit match offsets against the data decoded so far only:
+// the position slots a window size has give offsets from 1 up to at most
+// the window size.
+func TestLZXSlotsWithinWindow(t *testing.T) {
+	for wb, slots := range lzxSlots {
+		lo := lzxBase[3] - 2
+		hi := int(lzxBase[slots-1]) + 1<<lzxExtraBits[slots-1] - 1 - 2
+		if lo != 1 || hi > 1<<wb || hi < 1<<wb-3 {
+			t.Errorf("window 2^%d, %d slots: explicit offsets %d..%d, want 1..2^%d (or just under)", wb, slots, lo, hi, wb)
+		}
+	}
+}
