@@ -599,26 +599,25 @@ loop:
 			}
 			v = binary.BigEndian.Uint64(in[bp>>3:]) << (bp & 7)
 		}
-		var sym int
-		if e != huffLong {
-			n := uint(e & 31)
-			v <<= n
-			bp += n
-			sym = int(e>>5) - lzxNumChars
-		} else {
+		if e == huffLong {
+			// A code longer than the table: decode it the slow way, and
+			// go on with an entry made for it.
 			s, n := d.main.decodeSlow(uint32(v >> 48))
 			if n == 0 {
 				goto badCode
 			}
-			v <<= n
-			bp += n
 			if s < lzxNumChars {
+				bp += n
 				win[pos] = byte(s)
 				pos++
 				continue
 			}
-			sym = int(s) - lzxNumChars
+			e = s<<5 | uint16(n)
 		}
+		n := uint(e & 31)
+		v <<= n
+		bp += n
+		sym := int(e>>5) - lzxNumChars
 		length := sym&7 + lzxMinMatch
 		if sym&7 == 7 {
 			if e := d.lenTab[v>>lenShift]; e != huffLong {
