@@ -582,10 +582,7 @@ loop:
 				v <<= n
 				win[pos] = byte(e >> 5)
 				pos++
-				if pos >= end {
-					break loop
-				}
-				if bp > lim {
+				if pos >= end || bp > lim {
 					continue loop
 				}
 				e = d.mainTab[v>>mainShift]
