@@ -60,6 +60,25 @@ func init() {
 	}
 }
 
+// lzxMatchInfo describes the match a main-tree symbol (below 2048; the
+// literals are below 256) starts: bits 0-2 the length header, 3-7 the
+// number of extra offset bits, 8-9 the repeated offset it uses (0-2) or 3
+// for an explicit one, 10-31 the explicit offset's base (less the 2 the
+// format adds). The hot loop looks a symbol up once instead of deriving
+// its slot and looking that up twice.
+var lzxMatchInfo [2048]uint32
+
+func init() {
+	for sym := lzxNumChars; sym < lzxNumChars+50*8; sym++ {
+		hdr, slot := uint32(sym-lzxNumChars)&7, (sym-lzxNumChars)>>3
+		rep, base := uint32(3), lzxBase[slot]-2
+		if slot < 3 {
+			rep, base = uint32(slot), 0
+		}
+		lzxMatchInfo[sym] = base<<10 | rep<<8 | uint32(lzxExtraBits[slot])<<3 | hdr
+	}
+}
+
 // lzxSlots is the number of position slots for window sizes 2^15..2^21.
 var lzxSlots = map[int]int{15: 30, 16: 32, 17: 34, 18: 36, 19: 38, 20: 42, 21: 50}
 
@@ -614,9 +633,9 @@ loop:
 		n := uint(e & 31)
 		v <<= n
 		bp += n
-		sym := int(e>>5) - lzxNumChars
-		length := sym&7 + lzxMinMatch
-		if sym&7 == 7 {
+		info := lzxMatchInfo[e>>5]
+		length := int(info&7) + lzxMinMatch
+		if info&7 == 7 {
 			if e := d.lenTab[v>>lenShift]; e != huffLong {
 				n := uint(e & 31)
 				v <<= n
@@ -633,9 +652,9 @@ loop:
 			}
 		}
 		var off uint32
-		if slot := uint(sym>>3) & 63; slot >= 3 {
-			extra := uint(lzxExtraBits[slot])
-			off = lzxBase[slot] - 2
+		if rep := info >> 8 & 3; rep == 3 {
+			extra := uint(info >> 3 & 31)
+			off = info >> 10
 			if extra >= 3 && d.blockType == lzxBlockAligned {
 				k := extra - 3
 				off += uint32(v>>1>>((63-k)&63)) << 3 // k may be 0
@@ -667,9 +686,9 @@ loop:
 			d.r1 = d.r0
 			d.r0 = off
 		} else {
-			if slot == 0 {
+			if rep == 0 {
 				off = d.r0
-			} else if slot == 1 {
+			} else if rep == 1 {
 				off = d.r1
 				d.r1 = d.r0
 				d.r0 = off
