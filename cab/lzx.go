@@ -562,15 +562,27 @@ var lzxPeriod = [8]int{0, 8, 8, 9, 8, 10, 12, 14}
 // written for the compiler, whose registers it must not run out of:
 //
 //   - The bit reader is a bit position bp in the input and nothing else:
-//     each symbol starts by loading the 57-64 bits at bp (one load and a
+//     a symbol starts by loading the 57-64 bits at bp (one load and a
 //     shift: the input is a fixed-size array, no bounds check), enough
 //     for a whole match: a main code and a length code (16 bits each)
 //     and the offset's extra bits (17 verbatim; 14 and a 7-bit aligned
-//     code in aligned blocks). A literal leaves at least 41 of them, so
-//     a second literal needs no load.
+//     code in aligned blocks). Runs of literals decode from the same
+//     bits while they hold a whole code.
 //   - The Huffman tables are arrays inside d; what matches alone need
-//     (repeated offsets, block end, window size) stays in d; errors are
-//     built after the loop.
+//     (repeated offsets, block end, window size) stays in d; a symbol's
+//     match is described by one table entry (lzxMatchInfo).
+//   - The window is written through a pointer, without bounds checks.
+//     This is the decoder's one use of unsafe: with bounds checks on
+//     every literal and on each source and destination of a match copy,
+//     and the registers the window's length takes, the checks cost more
+//     than the copies (and safe code ran about 10% more instructions).
+//     Every access stays inside win: on entry, win has lzxSlack
+//     (lzxMaxMatch+16) bytes after end; a literal goes to pos < end; a
+//     match starts at pos < end, is at most lzxMaxMatch long and spills
+//     at most 15 bytes past its end; its source starts off bytes back,
+//     where 0 < off <= pos is checked before the copy. FuzzLZX and
+//     TestLZXMatchesReference compare the output with the reference
+//     decoder's (lzxref_test.go), whose accesses are bounds-checked.
 func (d *lzxDecompressor) decodeCompressed(frameEnd int) error {
 	win := d.win
 	in := d.sw
@@ -579,8 +591,8 @@ func (d *lzxDecompressor) decodeCompressed(frameEnd int) error {
 	if d.wpos < 0 || len(win)-end < lzxSlack {
 		panic("lzx: window smaller than the frame") // slide makes room
 	}
-	base := unsafe.Pointer(unsafe.SliceData(win))
-	bp := uint(d.ip*8) - d.nb // bit position of the next bit
+	base := unsafe.Pointer(unsafe.SliceData(win)) // win[0]
+	bp := uint(d.ip*8) - d.nb                     // bit position of the next bit
 	const mainShift, lenShift, alShift = 64 - lzxMainTableBits, 64 - lzxLenTableBits, 64 - lzxAlignedBits
 	// Past bpMax the input has certainly run out (lzxInMax is its largest
 	// size): stop, and fail below. Up to it, and a symbol beyond, loads
@@ -599,7 +611,7 @@ loop:
 				n := uint(e & 31)
 				bp += n
 				v <<= n
-				win[pos] = byte(e >> 5)
+				*(*byte)(unsafe.Add(base, pos)) = byte(e >> 5)
 				pos++
 				if pos >= end || bp > lim {
 					continue loop
@@ -624,7 +636,7 @@ loop:
 			}
 			if s < lzxNumChars {
 				bp += n
-				win[pos] = byte(s)
+				*(*byte)(unsafe.Add(base, pos)) = byte(s)
 				pos++
 				continue
 			}
@@ -708,19 +720,10 @@ loop:
 			err = lzxErr("match runs past the end of its block")
 			break
 		}
-		// Copy the match, 16 bytes at a time (8 or 1 for short offsets).
-		// It may run past the end of the frame (into the next one), and
-		// the copy may spill up to 15 bytes past its end.
-		//
-		// This is the decoder's one use of unsafe: with bounds checks on
-		// each source and destination, the checks cost more than the
-		// copy. Every access is in range: 0 < off <= pos (checked above)
-		// puts the source inside win; pos < end, where win has lzxSlack
-		// (lzxMaxMatch+16) bytes after end (checked on entry), bounds
-		// every write (below pos+length+15) and every read (which trails
-		// the writes by off). FuzzLZX and TestLZXMatchesReference compare
-		// the output with the reference decoder's, whose copies are
-		// bounds-checked.
+		// Copy the match, 16 bytes at a time (8 or 1 for short offsets;
+		// see above for why no access leaves win). It may run past the
+		// end of the frame (into the next one), and the copy may spill up
+		// to 15 bytes past its end.
 		dst := unsafe.Add(base, pos)
 		src := unsafe.Add(dst, -int(off))
 		if off >= 16 {
