@@ -2,7 +2,9 @@ package cab
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"io"
 	"math/rand/v2"
@@ -622,5 +624,42 @@ func TestBlockReads(t *testing.T) {
 				t.Errorf("read %d bytes, err %v; equal %v", len(got), err, bytes.Equal(got, tt.payload))
 			}
 		})
+	}
+}
+
+// TestSplitBlockReadAhead reads a block split across two cabinets whose
+// first part the reader holds in its read-ahead buffer, which reading the
+// second cabinet, larger than the first, overwrites.
+func TestSplitBlockReadAhead(t *testing.T) {
+	data := sample(120000, 21)
+	blocks := storedBlocks(data, 20000) // 6 blocks
+	b1 := blocks[1]
+	split1 := tcBlock{data: b1.data[:5000], uncomp: 0}
+	split2 := tcBlock{data: b1.data[5000:], uncomp: b1.uncomp}
+	cabs := map[string][]byte{
+		"a.cab": (&tcCab{setID: 5, index: 0, next: "b.cab", nextDisk: "d2",
+			folders: []tcFolder{{method: methodNone, blocks: []tcBlock{blocks[0], split1}}},
+			files:   []tcFile{{name: "f", size: uint32(len(data)), folder: ifoldContinuedToNext}}}).bytes(),
+		"b.cab": (&tcCab{setID: 5, index: 1, prev: "a.cab", prevDisk: "d1",
+			folders: []tcFolder{{method: methodNone, blocks: append([]tcBlock{split2}, blocks[2:]...)}},
+			files:   []tcFile{{name: "f", size: uint32(len(data)), folder: ifoldContinuedFromPrev}}}).bytes(),
+	}
+	if len(cabs["b.cab"]) < 2*len(cabs["a.cab"]) {
+		t.Fatal("the second cabinet must be larger than the first")
+	}
+	opts := &Options{OpenCabinet: func(name string) (io.ReaderAt, int64, error) {
+		return bytes.NewReader(cabs[name]), int64(len(cabs[name])), nil
+	}}
+	r, err := NewReaderOptions(bytes.NewReader(cabs["a.cab"]), int64(len(cabs["a.cab"])), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := readFile(r.Files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sha256.Sum256(data)
+	if got.SHA256 != hex.EncodeToString(want[:]) || got.Size != int64(len(data)) {
+		t.Errorf("read %d bytes, SHA-256 %s; want %d bytes, %x", got.Size, got.SHA256, len(data), want)
 	}
 }

@@ -476,6 +476,16 @@ func (r *folderReader) readBlock() (int, error) {
 	if int64(hlen) > cab.size-at {
 		return 0, formatErr(at, fmt.Sprintf("folder %d: data block %d header runs past the end of the cabinet", r.folder.index, r.block), io.ErrUnexpectedEOF)
 	}
+	base := len(r.src)
+	if base > 0 {
+		// The first part of a block split across cabinets: it may be a
+		// view of ra, which the reads below overwrite.
+		if cap(r.buf) < 2*(maxBlockSize+maxBlockSlack) {
+			r.buf = make([]byte, 0, 2*(maxBlockSize+maxBlockSlack))
+		}
+		r.buf = append(r.buf[:0], r.src...)
+		r.src = r.buf
+	}
 	h, err := r.readAt(cab, hlen, nil, at)
 	if err != nil {
 		return 0, formatErr(at, "reading data block header", unexpected(err))
@@ -496,17 +506,12 @@ func (r *folderReader) readBlock() (int, error) {
 	}
 	// The data goes to r.buf, where a block split across cabinets is
 	// joined; a whole block is decoded where readAt has it.
-	base := len(r.src)
 	var buf []byte // where readAt reads data it does not read ahead
 	if base > 0 || cbData > blockReadAhead/2 {
 		if cap(r.buf) < base+cbData {
-			r.buf = make([]byte, 0, base+cbData+maxBlockSlack)
-		}
-		if base > 0 {
-			// The first part may be a view of ra, which the read below
-			// overwrites: move it.
-			copy(r.buf[:base], r.src)
-			r.src = r.buf[:base]
+			nb := make([]byte, base, base+cbData+maxBlockSlack)
+			copy(nb, r.src)
+			r.buf, r.src = nb, nb
 		}
 		buf = r.buf[base : base+cbData]
 	}
