@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"unsafe"
 )
 
 // LZX as used in cabinets (the LZX format description with the MS-CAB
@@ -562,37 +561,21 @@ var lzxPeriod = [8]int{0, 8, 8, 9, 8, 10, 12, 14}
 // written for the compiler, whose registers it must not run out of:
 //
 //   - The bit reader is a bit position bp in the input and nothing else:
-//     a symbol starts by loading the 57-64 bits at bp (one load and a
+//     each symbol starts by loading the 57-64 bits at bp (one load and a
 //     shift: the input is a fixed-size array, no bounds check), enough
 //     for a whole match: a main code and a length code (16 bits each)
 //     and the offset's extra bits (17 verbatim; 14 and a 7-bit aligned
-//     code in aligned blocks). Runs of literals decode from the same
-//     bits while they hold a whole code.
+//     code in aligned blocks). A literal leaves at least 41 of them, so
+//     a second literal needs no load.
 //   - The Huffman tables are arrays inside d; what matches alone need
-//     (repeated offsets, block end, window size) stays in d; a symbol's
-//     match is described by one table entry (lzxMatchInfo).
-//   - The window is written through a pointer, without bounds checks.
-//     This is the decoder's one use of unsafe: with bounds checks on
-//     every literal and on each source and destination of a match copy,
-//     and the registers the window's length takes, the checks cost more
-//     than the copies (and safe code ran about 10% more instructions).
-//     Every access stays inside win: on entry, win has lzxSlack
-//     (lzxMaxMatch+16) bytes after end; a literal goes to pos < end; a
-//     match starts at pos < end, is at most lzxMaxMatch long and spills
-//     at most 15 bytes past its end; its source starts off bytes back,
-//     where 0 < off <= pos is checked before the copy. FuzzLZX and
-//     TestLZXMatchesReference compare the output with the reference
-//     decoder's (lzxref_test.go), whose accesses are bounds-checked.
+//     (repeated offsets, block end, window size) stays in d; errors are
+//     built after the loop.
 func (d *lzxDecompressor) decodeCompressed(frameEnd int) error {
 	win := d.win
 	in := d.sw
 	d.blockEnd = d.wpos + d.blockRemain
 	end := min(frameEnd, d.blockEnd)
-	if d.wpos < 0 || len(win)-end < lzxSlack {
-		panic("lzx: window smaller than the frame") // slide makes room
-	}
-	base := unsafe.Pointer(unsafe.SliceData(win)) // win[0]
-	bp := uint(d.ip*8) - d.nb                     // bit position of the next bit
+	bp := uint(d.ip*8) - d.nb // bit position of the next bit
 	const mainShift, lenShift, alShift = 64 - lzxMainTableBits, 64 - lzxLenTableBits, 64 - lzxAlignedBits
 	// Past bpMax the input has certainly run out (lzxInMax is its largest
 	// size): stop, and fail below. Up to it, and a symbol beyond, loads
@@ -611,7 +594,7 @@ loop:
 				n := uint(e & 31)
 				bp += n
 				v <<= n
-				*(*byte)(unsafe.Add(base, pos)) = byte(e >> 5)
+				win[pos] = byte(e >> 5)
 				pos++
 				if pos >= end || bp > lim {
 					continue loop
@@ -636,7 +619,7 @@ loop:
 			}
 			if s < lzxNumChars {
 				bp += n
-				*(*byte)(unsafe.Add(base, pos)) = byte(s)
+				win[pos] = byte(s)
 				pos++
 				continue
 			}
@@ -720,31 +703,31 @@ loop:
 			err = lzxErr("match runs past the end of its block")
 			break
 		}
-		// Copy the match, 16 bytes at a time (8 or 1 for short offsets;
-		// see above for why no access leaves win). It may run past the
-		// end of the frame (into the next one), and the copy may spill up
-		// to 15 bytes past its end.
-		dst := unsafe.Add(base, pos)
-		src := unsafe.Add(dst, -int(off))
+		// Copy the match. It may run past the end of the frame (into the
+		// next one) and the copy may spill up to 15 bytes past its end:
+		// win has lzxSlack bytes of room after the frame for both.
+		sp := pos - int(off)
 		if off >= 16 {
-			*(*[16]byte)(dst) = *(*[16]byte)(src)
+			// Most matches: one 16-byte move.
+			*(*[16]byte)(win[pos : pos+16]) = *(*[16]byte)(win[sp : sp+16])
 			for i := 16; i < length; i += 16 {
-				*(*[16]byte)(unsafe.Add(dst, i)) = *(*[16]byte)(unsafe.Add(src, i))
+				*(*[16]byte)(win[pos+i : pos+i+16]) = *(*[16]byte)(win[sp+i : sp+i+16])
 			}
 		} else if off >= 8 {
 			for i := 0; i < length; i += 8 {
-				*(*[8]byte)(unsafe.Add(dst, i)) = *(*[8]byte)(unsafe.Add(src, i))
+				*(*[8]byte)(win[pos+i : pos+i+8]) = *(*[8]byte)(win[sp+i : sp+i+8])
 			}
 		} else {
 			// Overlapping: 8 bytes one at a time, then 8 at a time from
-			// a multiple of the offset back (at most 14 bytes: at or
-			// after src).
+			// a multiple of the offset back.
+			w := win[sp : pos+lzxMaxMatch+8]
+			o := int(off)
 			for i := range 8 {
-				*(*byte)(unsafe.Add(dst, i)) = *(*byte)(unsafe.Add(src, i))
+				w[o+i] = w[i]
 			}
-			p := lzxPeriod[off&7]
+			p := o - lzxPeriod[off&7] // p+8 >= 0: the source starts at or after sp
 			for i := 8; i < length; i += 8 {
-				*(*[8]byte)(unsafe.Add(dst, i)) = *(*[8]byte)(unsafe.Add(dst, i-p))
+				*(*[8]byte)(w[o+i : o+i+8]) = *(*[8]byte)(w[p+i : p+i+8])
 			}
 		}
 		pos += length
