@@ -561,15 +561,20 @@ var lzxPeriod = [8]int{0, 8, 8, 9, 8, 10, 12, 14}
 // written for the compiler, whose registers it must not run out of:
 //
 //   - The bit reader is a bit position bp in the input and nothing else:
-//     each symbol starts by loading the 57-64 bits at bp (one load and a
+//     a symbol starts by loading the 57-64 bits at bp (one load and a
 //     shift: the input is a fixed-size array, no bounds check), enough
 //     for a whole match: a main code and a length code (16 bits each)
 //     and the offset's extra bits (17 verbatim; 14 and a 7-bit aligned
-//     code in aligned blocks). A literal leaves at least 41 of them, so
-//     a second literal needs no load.
+//     code in aligned blocks). Runs of literals decode from the same
+//     bits while they hold a whole code.
 //   - The Huffman tables are arrays inside d; what matches alone need
-//     (repeated offsets, block end, window size) stays in d; errors are
-//     built after the loop.
+//     (repeated offsets, block end, window size) stays in d; a symbol's
+//     match is described by one table entry (lzxMatchInfo); errors are
+//     built where they happen, outside the common path.
+//
+// The window stays bounds-checked: writing it through unsafe pointers
+// was measured at 17% fewer instructions but only about 4% less CPU
+// time, not enough to give the checks up.
 func (d *lzxDecompressor) decodeCompressed(frameEnd int) error {
 	win := d.win
 	in := d.sw
