@@ -647,7 +647,7 @@ func TestSplitBlockReadAhead(t *testing.T) {
 	if len(cabs["b.cab"]) < 2*len(cabs["a.cab"]) {
 		t.Fatal("the second cabinet must be larger than the first")
 	}
-	opts := &Options{OpenCabinet: func(name string) (io.ReaderAt, int64, error) {
+	opts := &ReaderOptions{OpenCabinet: func(name string) (io.ReaderAt, int64, error) {
 		return bytes.NewReader(cabs[name]), int64(len(cabs[name])), nil
 	}}
 	r, err := NewReaderOptions(bytes.NewReader(cabs["a.cab"]), int64(len(cabs["a.cab"])), opts)
