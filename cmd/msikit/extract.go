@@ -51,7 +51,7 @@ whose files add up to more than N bytes (before writing any, when the File
 table says so). Progress is shown on standard error when it is a terminal.
 
 Cabinet folders are decoded on --jobs N goroutines at once (default: one
-per CPU), each with its own decoder; files of different folders are then
+per CPU, at most 8), each with its own decoder; files of different folders are then
 written, and listed, in no fixed order. --jobs 1 extracts one file at a
 time, in cabinet order.`,
 	Example: `	msikit extract product.msi -d out
@@ -64,7 +64,7 @@ time, in cabinet order.`,
 		source := fs.String("source", "", "look for external cabinets and uncompressed files in `DIR` (default: the package's folder)")
 		layout := fs.String("layout", "x64", "standard folders as `ARCH` Windows installs them: x64 or x86")
 		maxBytes := fs.Int64("max-bytes", 0, "refuse a package whose files add up to more than `N` bytes (0: no limit)")
-		jobs := fs.Int("jobs", 0, "decode up to `N` cabinet folders at once (0: one per CPU)")
+		jobs := fs.Int("jobs", 0, "decode up to `N` cabinet folders at once (0: one per CPU, at most 8)")
 		return func(env *Env, args []string) error {
 			if len(args) != 1 {
 				return usagef("want exactly one FILE")
@@ -73,7 +73,9 @@ time, in cabinet order.`,
 				return usagef("--jobs %d: want a number of folders, or 0 for one per CPU", *jobs)
 			}
 			if *jobs == 0 {
-				*jobs = runtime.NumCPU()
+				// One per CPU, but not so many that decoders' windows
+				// (up to 4 MiB each) add up on a large machine.
+				*jobs = min(runtime.NumCPU(), maxDefaultJobs)
 			}
 			opts := &install.Options{Keys: *keys, MaxBytes: *maxBytes, Jobs: *jobs}
 			switch *layout {
@@ -101,6 +103,9 @@ time, in cabinet order.`,
 		}
 	},
 }
+
+// maxDefaultJobs caps the default of --jobs.
+const maxDefaultJobs = 8
 
 func runExtract(env *Env, name, dir string, opts *install.Options) error {
 	db, err := openMSI(env, name)
