@@ -50,10 +50,10 @@ extracted, and make the exit status 1. --max-bytes N refuses a package
 whose files add up to more than N bytes (before writing any, when the File
 table says so). Progress is shown on standard error when it is a terminal.
 
-Cabinet folders are decoded on --jobs N goroutines at once (default: one
-per CPU, at most 8), each with its own decoder; files of different folders are then
-written, and listed, in no fixed order. --jobs 1 extracts one file at a
-time, in cabinet order.`,
+Cabinet folders are decoded on --jobs N goroutines at once (default:
+one per CPU, at most 8), each with its own decoder; files of different
+folders are then written, and listed, in no fixed order. --jobs 1
+extracts one file at a time, in cabinet order.`,
 	Example: `	msikit extract product.msi -d out
 	msikit extract product.msi -d out --file MainExe --file ReadmeTxt
 	msikit extract product.msi -d out --source /mnt/cdrom --layout x86
