@@ -37,7 +37,9 @@
 // file is checked against the data before use, a block may declare at most
 // 32 KiB of output and 38 KiB of input, every decoder fills exactly the
 // declared size of each block and never more, and memory per open stream
-// is bounded by the window (at most 2 MiB for LZX) plus two block buffers.
+// is bounded by the decoder's history (for LZX two windows and a frame, at
+// most 4 MiB for LZX:21) and input buffers (2 × 76 KiB) plus the stream's
+// block buffers (under 200 KiB).
 // Bad input gives an error matching ErrFormat (a *FormatError with the
 // byte offset where possible), never a panic, a hang or an unbounded
 // allocation. A cabinet cut short (its header claims more bytes than

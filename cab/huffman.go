@@ -64,25 +64,27 @@ func (h *huffman) build(lens []uint8) error {
 			offs[l]++
 		}
 	}
-	for i := range h.table {
-		h.table[i] = huffLong
-	}
+	// Canonical codes of up to tableBits bits, taken in order, fill a
+	// prefix of the table: each code of length l takes the next
+	// 1<<(tableBits-l) entries. The rest belong to longer codes (or none).
+	t := h.table
 	tb := h.tableBits
-	code := 0
-	idx := 0
+	fill, idx := 0, 0
 	for l := uint(1); l <= tb; l++ {
-		for i := 0; i < int(h.count[l]); i++ {
-			sym := h.sorted[idx]
+		step := 1 << (tb - l)
+		for range h.count[l] {
+			e := h.sorted[idx]<<5 | uint16(l)
 			idx++
-			start := code << (tb - l)
-			end := (code + 1) << (tb - l)
-			e := sym<<5 | uint16(l)
-			for j := start; j < end; j++ {
-				h.table[j] = e
+			run := t[fill : fill+step]
+			for j := range run {
+				run[j] = e
 			}
-			code++
+			fill += step
 		}
-		code <<= 1
+	}
+	rest := t[fill:]
+	for j := range rest {
+		rest[j] = huffLong
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -421,5 +422,80 @@ func TestLZXCorrupt(t *testing.T) {
 				t.Log(err)
 			})
 		})
+	}
+}
+
+// TestLZXSlotsWithinWindow checks what the decoder's hot loop relies on
+// to check explicit match offsets against the data decoded so far only:
+// the position slots a window size has give offsets from 1 up to at most
+// the window size.
+func TestLZXSlotsWithinWindow(t *testing.T) {
+	for wb, slots := range lzxSlots {
+		lo := lzxBase[3] - 2
+		hi := int(lzxBase[slots-1]) + 1<<lzxExtraBits[slots-1] - 1 - 2
+		if lo != 1 || hi > 1<<wb || hi < 1<<wb-3 {
+			t.Errorf("window 2^%d, %d slots: explicit offsets %d..%d, want 1..2^%d (or just under)", wb, slots, lo, hi, wb)
+		}
+	}
+}
+
+// TestLZXRandomMatches decodes streams of random literals and matches
+// (every offset kind, short offsets that overlap their output, lengths
+// up to the longest, matches across frame ends), in verbatim and aligned
+// blocks, and compares the output with the ops applied directly and with
+// the reference decoder: the hot loop's unchecked window copies must
+// produce exactly the bytes the checked ones do.
+func TestLZXRandomMatches(t *testing.T) {
+	for _, wb := range []int{15, 17, 21} {
+		for _, aligned := range []bool{false, true} {
+			for seed := uint64(1); seed <= 3; seed++ {
+				rng := rand.New(rand.NewPCG(seed, uint64(wb)))
+				var ops []lzxOp
+				n := 0
+				for n < 150000 {
+					if k := rng.IntN(4); k > 0 || n == 0 {
+						lit := make([]byte, k+1)
+						for i := range lit {
+							lit[i] = byte(rng.IntN(8)) // few values: E8-free, compressible
+						}
+						ops = append(ops, lzxOp{lit: lit})
+						n += len(lit)
+						continue
+					}
+					length := 2 + rng.IntN(16)
+					if rng.IntN(8) == 0 {
+						length = 2 + rng.IntN(lzxMaxMatch-1)
+					}
+					op := lzxOp{length: length, slot: rng.IntN(6)}
+					if op.slot >= 3 {
+						op.slot = 3
+						maxOff := min(n, 1<<wb-3)
+						switch rng.IntN(3) {
+						case 0:
+							op.off = uint32(1 + rng.IntN(min(maxOff, 20)))
+						default:
+							op.off = uint32(1 + rng.IntN(maxOff))
+						}
+					}
+					ops = append(ops, op)
+					n += length
+				}
+				chunks, want := lzxEncode(wb, aligned, ops)
+				got, err := lzxDecodeChunks(wb, chunks, len(want))
+				if err != nil {
+					t.Fatalf("window 2^%d, aligned %v, seed %d: %v", wb, aligned, seed, err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Errorf("window 2^%d, aligned %v, seed %d: output differs from the ops applied", wb, aligned, seed)
+				}
+				sizes := make([]int, len(chunks))
+				for i := range chunks {
+					sizes[i] = min(lzxFrameSize, len(want)-i*lzxFrameSize)
+				}
+				if msg := lzxDiff(wb, sizes, chunks); msg != "" {
+					t.Errorf("window 2^%d, aligned %v, seed %d: %s", wb, aligned, seed, msg)
+				}
+			}
+		}
 	}
 }

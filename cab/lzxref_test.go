@@ -723,7 +723,7 @@ func TestLZXMatchesReference(t *testing.T) {
 			var sizes []int
 			var blocks [][]byte
 			for fr.block < fo.NumBlocks {
-				fr.src = fr.src[:0]
+				fr.src = nil
 				n, err := fr.readBlock()
 				if err != nil {
 					break

@@ -2,8 +2,12 @@ package cab
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"io"
+	"math/rand/v2"
 	"os"
 	"strings"
 	"testing"
@@ -190,6 +194,24 @@ func TestChecksumKnownValue(t *testing.T) {
 	for _, tt := range tests {
 		if got := checksum(tt.in, 0); got != tt.want {
 			t.Errorf("checksum(% x) = %#x, want %#x", tt.in, got, tt.want)
+		}
+	}
+	// Every length through the 32-byte fast path and its tails, against
+	// the definition one word at a time.
+	p := sample(200, 3)
+	for n := range len(p) {
+		want := uint32(0x5a5a1234)
+		i := 0
+		for ; i+4 <= n; i += 4 {
+			want ^= binary.LittleEndian.Uint32(p[i:])
+		}
+		var tail uint32
+		for ; i < n; i++ {
+			tail = tail<<8 | uint32(p[i])
+		}
+		want ^= tail
+		if got := checksum(p[:n], 0x5a5a1234); got != want {
+			t.Errorf("checksum of %d bytes = %#x, want %#x", n, got, want)
 		}
 	}
 }
@@ -423,5 +445,221 @@ func TestConcurrentOpen(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// limitWriter accepts n bytes, then fails (or, if short, reports a short
+// write with no error).
+type limitWriter struct {
+	buf   bytes.Buffer
+	n     int
+	short bool
+}
+
+var errWriterFull = errors.New("writer full")
+
+func (w *limitWriter) Write(p []byte) (int, error) {
+	k := min(len(p), w.n-w.buf.Len())
+	w.buf.Write(p[:k])
+	if k < len(p) {
+		if w.short {
+			return k, nil
+		}
+		return k, errWriterFull
+	}
+	return k, nil
+}
+
+// TestFileWriteTo checks that io.Copy, which goes through File.Open's
+// WriteTo, writes what Read returns: files at offsets inside a folder of
+// several blocks, writers that fail or write short, and corrupt data.
+func TestFileWriteTo(t *testing.T) {
+	payload := sample(100000, 11)
+	cabData := (&tcCab{folders: []tcFolder{{method: methodMSZIP, blocks: mszipBlocks(payload)}},
+		files: []tcFile{{name: "a", size: 1000}, {name: "b", size: 70000, offset: 1000}, {name: "c", size: 29000, offset: 71000}}}).bytes()
+	corrupt := bytes.Clone(cabData)
+	corrupt[len(corrupt)-200] ^= 0x55
+	r, err := NewReader(bytes.NewReader(cabData), int64(len(cabData)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range r.Files {
+		t.Run(f.Name, func(t *testing.T) {
+			want := payload[f.Offset : f.Offset+f.Size]
+			// WriteTo into a plain writer, and Read through a wrapper that
+			// hides WriteTo.
+			var got bytes.Buffer
+			rd, err := f.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, err := io.Copy(struct{ io.Writer }{&got}, rd)
+			rd.Close()
+			if err != nil || n != int64(len(want)) || !bytes.Equal(got.Bytes(), want) {
+				t.Errorf("WriteTo: %d bytes, err %v; contents equal: %v", n, err, bytes.Equal(got.Bytes(), want))
+			}
+			rd, _ = f.Open()
+			all, err := io.ReadAll(struct{ io.Reader }{rd})
+			rd.Close()
+			if err != nil || !bytes.Equal(all, want) {
+				t.Errorf("Read: %d bytes, err %v", len(all), err)
+			}
+			for _, short := range []bool{false, true} {
+				w := &limitWriter{n: len(want) / 2, short: short}
+				rd, _ = f.Open()
+				n, err := rd.(io.WriterTo).WriteTo(w)
+				wantErr := errWriterFull
+				if short {
+					wantErr = io.ErrShortWrite
+				}
+				if n != int64(w.n) || !errors.Is(err, wantErr) || !bytes.Equal(w.buf.Bytes(), want[:w.n]) {
+					t.Errorf("WriteTo into a writer of %d bytes (short %v): %d, %v", w.n, short, n, err)
+				}
+				// The rest still reads after the writer's failure.
+				rest, err := io.ReadAll(struct{ io.Reader }{rd})
+				rd.Close()
+				if err != nil || !bytes.Equal(rest, want[w.n:]) {
+					t.Errorf("reading on after the failed write: %d bytes, %v", len(rest), err)
+				}
+			}
+			// Corrupt data (in c, caught by its checksum): the error as
+			// Read reports it. Each try reads a fresh Reader: a Reader
+			// remembers a failed folder.
+			var errs [2]error
+			for k, hide := range []bool{false, true} {
+				rc, err := NewReader(bytes.NewReader(corrupt), int64(len(corrupt)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				rd, err := rc.Files[i].Open()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if hide {
+					_, errs[k] = io.Copy(io.Discard, struct{ io.Reader }{rd})
+				} else {
+					_, errs[k] = io.Copy(io.Discard, rd)
+				}
+				rd.Close()
+			}
+			if (errs[0] == nil) != (errs[1] == nil) || (errs[0] != nil) != (f.Name == "c") || errs[0] != nil && !errors.Is(errs[0], ErrFormat) {
+				t.Errorf("corrupt data: WriteTo error %v, Read error %v", errs[0], errs[1])
+			}
+		})
+	}
+}
+
+// shortReaderAt is a ReaderAt whose data ends at n, for a cabinet whose
+// size its caller overstates.
+type shortReaderAt struct {
+	b []byte
+	n int64
+}
+
+func (r shortReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if off >= r.n {
+		return 0, io.EOF
+	}
+	k, err := bytes.NewReader(r.b[:r.n]).ReadAt(p, off)
+	return k, err
+}
+
+// TestBlockReads reads folders through the reader's read-ahead: blocks
+// read ahead in groups, blocks too large for it (read directly), and a
+// cabinet whose data ends before the size its caller gave.
+func TestBlockReads(t *testing.T) {
+	random := make([]byte, 200000)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range random {
+		random[i] = byte(rng.Uint32())
+	}
+	text := sample(300000, 5)
+	build := func(payload []byte) []byte {
+		return (&tcCab{folders: []tcFolder{{method: methodMSZIP, blocks: mszipBlocks(payload)}},
+			files: []tcFile{{name: "f", size: uint32(len(payload))}}}).bytes()
+	}
+	tests := []struct {
+		name    string
+		payload []byte
+		big     bool // blocks larger than half the read-ahead
+		cut     int  // bytes of the cabinet the reader really has; 0 = all
+		wantErr bool
+	}{
+		{"compressible, read ahead", text, false, 0, false},
+		{"incompressible, blocks over 32 KiB", random, true, 0, false},
+		{"data ends early", text, false, 20000, true},
+		{"data ends early, large blocks", random, true, 100000, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := build(tt.payload)
+			var ra io.ReaderAt = bytes.NewReader(data)
+			if tt.cut > 0 {
+				ra = shortReaderAt{data, int64(tt.cut)}
+			}
+			r, err := NewReader(ra, int64(len(data)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			big := false
+			for _, b := range mszipBlocks(tt.payload) {
+				big = big || len(b.data) > blockReadAhead/2
+			}
+			if big != tt.big {
+				t.Fatalf("blocks over half the read-ahead: %v, want %v", big, tt.big)
+			}
+			rc, err := r.Files[0].Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(rc)
+			rc.Close()
+			if tt.wantErr {
+				if !errors.Is(err, ErrFormat) || !errors.Is(err, io.ErrUnexpectedEOF) {
+					t.Errorf("err = %v, want ErrFormat and io.ErrUnexpectedEOF", err)
+				}
+				return
+			}
+			if err != nil || !bytes.Equal(got, tt.payload) {
+				t.Errorf("read %d bytes, err %v; equal %v", len(got), err, bytes.Equal(got, tt.payload))
+			}
+		})
+	}
+}
+
+// TestSplitBlockReadAhead reads a block split across two cabinets whose
+// first part the reader holds in its read-ahead buffer, which reading the
+// second cabinet, larger than the first, overwrites.
+func TestSplitBlockReadAhead(t *testing.T) {
+	data := sample(120000, 21)
+	blocks := storedBlocks(data, 20000) // 6 blocks
+	b1 := blocks[1]
+	split1 := tcBlock{data: b1.data[:5000], uncomp: 0}
+	split2 := tcBlock{data: b1.data[5000:], uncomp: b1.uncomp}
+	cabs := map[string][]byte{
+		"a.cab": (&tcCab{setID: 5, index: 0, next: "b.cab", nextDisk: "d2",
+			folders: []tcFolder{{method: methodNone, blocks: []tcBlock{blocks[0], split1}}},
+			files:   []tcFile{{name: "f", size: uint32(len(data)), folder: ifoldContinuedToNext}}}).bytes(),
+		"b.cab": (&tcCab{setID: 5, index: 1, prev: "a.cab", prevDisk: "d1",
+			folders: []tcFolder{{method: methodNone, blocks: append([]tcBlock{split2}, blocks[2:]...)}},
+			files:   []tcFile{{name: "f", size: uint32(len(data)), folder: ifoldContinuedFromPrev}}}).bytes(),
+	}
+	if len(cabs["b.cab"]) < 2*len(cabs["a.cab"]) {
+		t.Fatal("the second cabinet must be larger than the first")
+	}
+	opts := &ReaderOptions{OpenCabinet: func(name string) (io.ReaderAt, int64, error) {
+		return bytes.NewReader(cabs[name]), int64(len(cabs[name])), nil
+	}}
+	r, err := NewReaderOptions(bytes.NewReader(cabs["a.cab"]), int64(len(cabs["a.cab"])), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := readFile(r.Files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sha256.Sum256(data)
+	if got.SHA256 != hex.EncodeToString(want[:]) || got.Size != int64(len(data)) {
+		t.Errorf("read %d bytes, SHA-256 %s; want %d bytes, %x", got.Size, got.SHA256, len(data), want)
 	}
 }

@@ -247,6 +247,9 @@ func (f *Folder) openAt() (*folderReader, error) {
 	if err != nil {
 		return nil, err
 	}
+	if h, ok := dec.(sizeHinter); ok && !f.contNext {
+		h.hintSize(int64(f.NumBlocks) * maxBlockSize)
+	}
 	return &folderReader{
 		start:  f,
 		folder: f,
@@ -316,7 +319,11 @@ type folderReader struct {
 	block  int     // blocks of the current part already read
 	off    int64   // offset of the next CFDATA in the current cabinet
 	dec    decompressor
-	src    []byte // compressed data of the current block (reused)
+	src    []byte // compressed data of the current block: in buf or ra
+	buf    []byte // compressed data of a block not wholly in ra (reused)
+	ra     []byte // cabinet bytes at raOff of raCab, read ahead
+	raOff  int64
+	raCab  *Reader
 	out    []byte // decoded block, maxBlockSize capacity
 	pos    int    // read position in out
 	n      int    // valid bytes in out
@@ -326,18 +333,27 @@ type folderReader struct {
 }
 
 func (r *folderReader) Read(p []byte) (int, error) {
-	for r.pos == r.n {
-		if r.err != nil {
-			return 0, r.err
-		}
-		if err := r.nextBlock(); err != nil {
-			r.setErr(err)
-			return 0, err
-		}
+	if err := r.fill(); err != nil {
+		return 0, err
 	}
 	n := copy(p, r.out[r.pos:r.n])
 	r.pos += n
 	return n, nil
+}
+
+// fill makes sure r.out[r.pos:r.n] is not empty, decoding the next block
+// if needed.
+func (r *folderReader) fill() error {
+	for r.pos == r.n {
+		if r.err != nil {
+			return r.err
+		}
+		if err := r.nextBlock(); err != nil {
+			r.setErr(err)
+			return err
+		}
+	}
+	return nil
 }
 
 // setErr makes err sticky and records the folder as failed after the
@@ -387,7 +403,7 @@ func (r *folderReader) Close() error {
 	if r.dec != nil {
 		r.start.cab.set.putSpare(uint16(r.start.Method), r.dec)
 	}
-	r.out, r.src, r.dec = nil, nil, nil
+	r.out, r.src, r.buf, r.ra, r.raCab, r.dec = nil, nil, nil, nil, nil, nil
 	r.pos, r.n = 0, 0
 	return nil
 }
@@ -411,6 +427,46 @@ func (r *folderReader) nextPart() error {
 	return nil
 }
 
+// blockReadAhead is how many bytes of a cabinet a folder reader reads at
+// once: the next block's header and data, and those after it, in one
+// system call rather than two per block.
+const blockReadAhead = 64 << 10
+
+// readAt returns the n bytes at off in cabinet cab: a view of the
+// read-ahead buffer (valid until the next call), or, for data longer than
+// half of it, dst (n bytes, which readAt fills).
+func (r *folderReader) readAt(cab *Reader, n int, dst []byte, off int64) ([]byte, error) {
+	if cab == r.raCab && off >= r.raOff && off-r.raOff+int64(n) <= int64(len(r.ra)) {
+		i := off - r.raOff
+		return r.ra[i : i+int64(n)], nil
+	}
+	if n > blockReadAhead/2 {
+		if len(dst) != n {
+			dst = make([]byte, n)
+		}
+		if _, err := cab.r.ReadAt(dst, off); err != nil {
+			return nil, err
+		}
+		return dst, nil
+	}
+	w := max(min(int64(blockReadAhead), cab.size-off), int64(n))
+	if r.ra == nil {
+		r.ra = make([]byte, 0, blockReadAhead)
+	}
+	r.raCab = nil
+	m, err := cab.r.ReadAt(r.ra[:w], off)
+	if m < n {
+		if err == nil || err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	// Bytes past what was asked for may be missing (a cabinet shorter
+	// than its header says): keep what was read.
+	r.ra, r.raOff, r.raCab = r.ra[:m], off, cab
+	return r.ra[:n], nil
+}
+
 // readBlock reads the next CFDATA of the current part, appending its data
 // to r.src, and returns its declared uncompressed size.
 func (r *folderReader) readBlock() (int, error) {
@@ -420,14 +476,25 @@ func (r *folderReader) readBlock() (int, error) {
 	if int64(hlen) > cab.size-at {
 		return 0, formatErr(at, fmt.Sprintf("folder %d: data block %d header runs past the end of the cabinet", r.folder.index, r.block), io.ErrUnexpectedEOF)
 	}
-	var hb [dataHeaderSize + 255]byte
-	h := hb[:hlen]
-	if _, err := cab.r.ReadAt(h, at); err != nil {
+	base := len(r.src)
+	if base > 0 {
+		// The first part of a block split across cabinets: it may be a
+		// view of ra, which the reads below overwrite.
+		if cap(r.buf) < 2*(maxBlockSize+maxBlockSlack) {
+			r.buf = make([]byte, 0, 2*(maxBlockSize+maxBlockSlack))
+		}
+		r.buf = append(r.buf[:0], r.src...)
+		r.src = r.buf
+	}
+	h, err := r.readAt(cab, hlen, nil, at)
+	if err != nil {
 		return 0, formatErr(at, "reading data block header", unexpected(err))
 	}
 	sum := binary.LittleEndian.Uint32(h)
 	cbData := int(binary.LittleEndian.Uint16(h[4:]))
 	cbUncomp := int(binary.LittleEndian.Uint16(h[6:]))
+	var hsum [4]byte // checksummed with the data
+	copy(hsum[:], h[4:8])
 	if cbUncomp > maxBlockSize {
 		return 0, formatErr(at+6, fmt.Sprintf("folder %d: data block %d claims %d uncompressed bytes (limit %d)", r.folder.index, r.block, cbUncomp, maxBlockSize), nil)
 	}
@@ -437,21 +504,31 @@ func (r *folderReader) readBlock() (int, error) {
 	if int64(cbData) > cab.size-at-int64(hlen) {
 		return 0, formatErr(at+4, fmt.Sprintf("folder %d: data block %d (%d bytes) runs past the end of the cabinet", r.folder.index, r.block, cbData), io.ErrUnexpectedEOF)
 	}
-	base := len(r.src)
-	if cap(r.src) < base+cbData {
-		ns := make([]byte, base, base+cbData+maxBlockSlack)
-		copy(ns, r.src)
-		r.src = ns
+	// The data goes to r.buf, where a block split across cabinets is
+	// joined; a whole block is decoded where readAt has it.
+	var buf []byte // where readAt reads data it does not read ahead
+	if base > 0 || cbData > blockReadAhead/2 {
+		if cap(r.buf) < base+cbData {
+			nb := make([]byte, base, base+cbData+maxBlockSlack)
+			copy(nb, r.src)
+			r.buf, r.src = nb, nb
+		}
+		buf = r.buf[base : base+cbData]
 	}
-	r.src = r.src[:base+cbData]
-	data := r.src[base:]
-	if _, err := cab.r.ReadAt(data, at+int64(hlen)); err != nil {
+	data, err := r.readAt(cab, cbData, buf, at+int64(hlen))
+	if err != nil {
 		return 0, formatErr(at+int64(hlen), "reading data block", unexpected(err))
 	}
 	if sum != 0 && !cab.opts.IgnoreChecksums {
-		if got := checksum(h[4:8], checksum(data, 0)); got != sum {
+		if got := checksum(hsum[:], checksum(data, 0)); got != sum {
 			return 0, formatErr(at, fmt.Sprintf("folder %d: data block %d checksum %#08x, want %#08x", r.folder.index, r.block, got, sum), nil)
 		}
+	}
+	if base == 0 {
+		r.src = data
+	} else {
+		copy(buf, data)
+		r.src = r.buf[:base+cbData]
 	}
 	r.off = at + int64(hlen) + int64(cbData)
 	r.block++
@@ -482,7 +559,7 @@ func (r *folderReader) nextBlock() error {
 		}
 	}
 	at := r.off
-	r.src = r.src[:0]
+	r.src = nil
 	cbUncomp, err := r.readBlock()
 	if err != nil {
 		return err
@@ -529,18 +606,8 @@ type fileReader struct {
 }
 
 func (r *fileReader) Read(p []byte) (int, error) {
-	if r.err != nil {
-		return 0, r.err
-	}
-	if r.skip > 0 {
-		if err := r.fr.discard(r.skip); err != nil {
-			r.err = r.wrap(err)
-			return 0, r.err
-		}
-		r.skip = 0
-	}
-	if r.remain <= 0 {
-		return 0, io.EOF
+	if err := r.ready(); err != nil {
+		return 0, err
 	}
 	if int64(len(p)) > r.remain {
 		p = p[:r.remain]
@@ -555,6 +622,63 @@ func (r *fileReader) Read(p []byte) (int, error) {
 		return 0, r.err
 	}
 	return n, nil
+}
+
+// WriteTo writes the rest of the file to w straight from the decoder's
+// block buffer: io.Copy uses it, saving a copy of every byte.
+func (r *fileReader) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for {
+		if err := r.ready(); err != nil {
+			if err == io.EOF {
+				return total, nil
+			}
+			return total, err
+		}
+		if err := r.fr.fill(); err != nil {
+			r.err = r.wrap(err)
+			return total, r.err
+		}
+		p := r.fr.out[r.fr.pos:r.fr.n]
+		if int64(len(p)) > r.remain {
+			p = p[:r.remain]
+		}
+		n, err := w.Write(p)
+		if n < 0 || n > len(p) {
+			n = 0 // a broken writer (io.Copy has the same check)
+			if err == nil {
+				err = errors.New("cab: invalid write result")
+			}
+		}
+		r.fr.pos += n
+		r.remain -= int64(n)
+		total += int64(n)
+		if err != nil {
+			return total, err
+		}
+		if n < len(p) {
+			return total, io.ErrShortWrite
+		}
+	}
+}
+
+// ready returns the sticky error, skips to the file's first byte, and
+// returns io.EOF at its end.
+func (r *fileReader) ready() error {
+	if r.err != nil {
+		return r.err
+	}
+	if r.skip > 0 {
+		if err := r.fr.discard(r.skip); err != nil {
+			r.err = r.wrap(err)
+			return r.err
+		}
+		r.skip = 0
+	}
+	if r.remain <= 0 {
+		return io.EOF
+	}
+	return nil
 }
 
 func (r *fileReader) wrap(err error) error {

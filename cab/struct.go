@@ -137,18 +137,22 @@ func dosTime(date, tm uint16) time.Time {
 // of p's little-endian 32-bit words, with the 1-3 trailing bytes taken
 // big-endian.
 func checksum(p []byte, seed uint32) uint32 {
-	c := seed
-	n := len(p) &^ 3
-	i := 0
-	for ; i+16 <= n; i += 16 {
-		c ^= binary.LittleEndian.Uint32(p[i:]) ^ binary.LittleEndian.Uint32(p[i+4:]) ^
-			binary.LittleEndian.Uint32(p[i+8:]) ^ binary.LittleEndian.Uint32(p[i+12:])
+	// The XOR of little-endian 64-bit words holds the XOR of the 32-bit
+	// words at even positions in its low half, odd ones in its high half.
+	var x uint64
+	q := p
+	for len(q) >= 32 {
+		x ^= binary.LittleEndian.Uint64(q) ^ binary.LittleEndian.Uint64(q[8:]) ^
+			binary.LittleEndian.Uint64(q[16:]) ^ binary.LittleEndian.Uint64(q[24:])
+		q = q[32:]
 	}
-	for ; i < n; i += 4 {
-		c ^= binary.LittleEndian.Uint32(p[i:])
+	for len(q) >= 4 {
+		x ^= uint64(binary.LittleEndian.Uint32(q))
+		q = q[4:]
 	}
+	c := seed ^ uint32(x) ^ uint32(x>>32)
 	var t uint32
-	for _, b := range p[n:] {
+	for _, b := range q {
 		t = t<<8 | uint32(b)
 	}
 	return c ^ t

@@ -18,16 +18,17 @@ func main() {
 	files := flag.Int("files", 30000, "number of files (at most 65535: one cabinet)")
 	dirs := flag.Int("dirs", 300, "number of folders")
 	kib := flag.Int("kib", 2, "size of each file in KiB")
+	folders := flag.Int("folders", 1, "number of cabinet folders (independent streams) the files are split into")
 	flag.Parse()
-	if err := run(*in, *out, *files, *dirs, *kib<<10); err != nil {
+	if err := run(*in, *out, *files, *dirs, *kib<<10, *folders); err != nil {
 		fmt.Fprintln(os.Stderr, "extractgen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(in, out string, nfiles, ndirs, size int) error {
-	if nfiles < 1 || nfiles > 65535 || ndirs < 1 || size < 0 {
-		return fmt.Errorf("want 1..65535 files, at least one folder and a size")
+func run(in, out string, nfiles, ndirs, size, nfolders int) error {
+	if nfiles < 1 || nfiles > 65535 || ndirs < 1 || size < 0 || nfolders < 1 || nfolders > nfiles {
+		return fmt.Errorf("want 1..65535 files, at least one folder, a size and 1..files cabinet folders")
 	}
 	db, err := msi.Open(in)
 	if err != nil {
@@ -79,10 +80,12 @@ func run(in, out string, nfiles, ndirs, size int) error {
 		}
 	}
 	rng := rand.New(rand.NewPCG(7, 7))
-	var stream []byte
+	// The files in nfolders contiguous groups, one stream each.
+	streams := make([][]byte, nfolders)
 	type entry struct {
 		name         string
 		size, offset uint32
+		folder       uint16
 	}
 	var entries []entry
 	for i := 0; i < nfiles; i++ {
@@ -102,51 +105,57 @@ func run(in, out string, nfiles, ndirs, size int) error {
 		for j := range data {
 			data[j] = "abcdefgh \n"[rng.IntN(10)]
 		}
-		entries = append(entries, entry{key, uint32(size), uint32(len(stream))})
-		stream = append(stream, data...)
+		fo := i * nfolders / nfiles
+		entries = append(entries, entry{key, uint32(size), uint32(len(streams[fo])), uint16(fo)})
+		streams[fo] = append(streams[fo], data...)
 	}
 	if err := insert("Media", msi.IntValue(1), msi.IntValue(int32(nfiles)), n, s("#bench.cab"), n, n); err != nil {
 		return err
 	}
-	// The cabinet: one MSZIP folder.
-	var blocks [][]byte
-	var uncomp []int
-	for off := 0; off < len(stream); off += 32768 {
-		end := min(off+32768, len(stream))
-		var b bytes.Buffer
-		b.WriteString("CK")
-		w, _ := flate.NewWriterDict(&b, flate.DefaultCompression, stream[max(0, off-32768):off])
-		w.Write(stream[off:end])
-		w.Close()
-		blocks = append(blocks, b.Bytes())
-		uncomp = append(uncomp, end-off)
+	// The cabinet: MSZIP folders, each a stream of its own.
+	blocks := make([][][]byte, nfolders)
+	uncomp := make([][]int, nfolders)
+	for fo, stream := range streams {
+		for off := 0; off < len(stream); off += 32768 {
+			end := min(off+32768, len(stream))
+			var b bytes.Buffer
+			b.WriteString("CK")
+			w, _ := flate.NewWriterDict(&b, flate.DefaultCompression, stream[max(0, off-32768):off])
+			w.Write(stream[off:end])
+			w.Close()
+			blocks[fo] = append(blocks[fo], b.Bytes())
+			uncomp[fo] = append(uncomp[fo], end-off)
+		}
 	}
 	le := binary.LittleEndian
-	cab := make([]byte, 36+8)
+	cab := make([]byte, 36+8*nfolders)
 	copy(cab, "MSCF")
 	cab[24], cab[25] = 3, 1
-	le.PutUint16(cab[26:], 1)
+	le.PutUint16(cab[26:], uint16(nfolders))
 	le.PutUint16(cab[28:], uint16(len(entries)))
 	le.PutUint32(cab[16:], uint32(len(cab)))
 	for _, e := range entries {
 		var h [16]byte
 		le.PutUint32(h[0:], e.size)
 		le.PutUint32(h[4:], e.offset)
+		le.PutUint16(h[8:], e.folder)
 		le.PutUint16(h[10:], 0x5821)
 		le.PutUint16(h[14:], 0x20)
 		cab = append(cab, h[:]...)
 		cab = append(cab, e.name+"\x00"...)
 	}
-	le.PutUint32(cab[36:], uint32(len(cab)))
-	le.PutUint16(cab[40:], uint16(len(blocks)))
-	le.PutUint16(cab[42:], 1) // MSZIP
-	for i, b := range blocks {
-		var h [8]byte
-		le.PutUint16(h[4:], uint16(len(b)))
-		le.PutUint16(h[6:], uint16(uncomp[i]))
-		le.PutUint32(h[0:], checksum(h[4:8], checksum(b, 0)))
-		cab = append(cab, h[:]...)
-		cab = append(cab, b...)
+	for fo := range streams {
+		le.PutUint32(cab[36+8*fo:], uint32(len(cab)))
+		le.PutUint16(cab[40+8*fo:], uint16(len(blocks[fo])))
+		le.PutUint16(cab[42+8*fo:], 1) // MSZIP
+		for i, b := range blocks[fo] {
+			var h [8]byte
+			le.PutUint16(h[4:], uint16(len(b)))
+			le.PutUint16(h[6:], uint16(uncomp[fo][i]))
+			le.PutUint32(h[0:], checksum(h[4:8], checksum(b, 0)))
+			cab = append(cab, h[:]...)
+			cab = append(cab, b...)
+		}
 	}
 	le.PutUint32(cab[8:], uint32(len(cab)))
 	if err := db.SetStream("bench.cab", bytes.NewReader(cab), int64(len(cab))); err != nil {

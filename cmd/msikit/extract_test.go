@@ -247,7 +247,9 @@ func TestExtractBadInput(t *testing.T) {
 		[]string{"extract", samplePath(), "--source", notDir},
 		[]string{"extract", samplePath(), "--layout", "arm64"},
 		[]string{"extract", samplePath(), "--max-bytes", "-1"},
-		[]string{"extract", samplePath(), "--max-bytes", "lots"})
+		[]string{"extract", samplePath(), "--max-bytes", "lots"},
+		[]string{"extract", samplePath(), "--jobs", "-1"},
+		[]string{"extract", samplePath(), "--jobs", "many"})
 }
 
 // TestExtractPlacesEveryFile: a Directory the table lacks and two File
@@ -360,5 +362,46 @@ func TestExtractPathsEscaped(t *testing.T) {
 		if got := escapeText(in); got != want {
 			t.Errorf("escapeText(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestExtractJobs: corpus packages whose cabinets have several folders
+// extract to the same files, listed and reported the same (in some order),
+// one folder at a time and with folders decoded at once.
+func TestExtractJobs(t *testing.T) {
+	want := map[string]bool{"hotools-Setup.msi": true, "vfp-VFPOLEDBSetup.msi": true}
+	ran := 0
+	for _, pkg := range testenv.CorpusFiles(t) {
+		if !want[filepath.Base(pkg)] {
+			continue
+		}
+		ran++
+		t.Run(filepath.Base(pkg), func(t *testing.T) {
+			type result struct {
+				code           int
+				files          map[string]string
+				stdout, stderr []string
+			}
+			run := func(jobs string) result {
+				out := t.TempDir()
+				code, stdout, stderr := runCLI(t, "extract", pkg, "-d", out, "--jobs", jobs)
+				lines := func(s string) []string {
+					l := strings.Split(strings.TrimSpace(strings.ReplaceAll(s, out, "OUT")), "\n")
+					sort.Strings(l)
+					return l
+				}
+				return result{code, treeSums(t, out), lines(stdout), lines(stderr)}
+			}
+			one, three := run("1"), run("3")
+			if diff := cmp.Diff(one, three, cmp.AllowUnexported(result{})); diff != "" {
+				t.Errorf("--jobs 1 (-) vs --jobs 3 (+):\n%s", diff)
+			}
+			if len(one.files) == 0 {
+				t.Error("nothing extracted")
+			}
+		})
+	}
+	if ran == 0 {
+		t.Skip("the corpus packages with several cabinet folders are not here")
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/msikit/msikit/cab"
 	"github.com/msikit/msikit/internal/safefile"
@@ -116,6 +118,16 @@ type Options struct {
 	// it anyway (cabinet members no File row lists), it stops before the
 	// one that would. Either way it returns a *SizeLimitError.
 	MaxBytes int64
+	// Jobs is how many cabinet folders Extract decodes at once, each on
+	// a goroutine of its own; 0 or 1 means one at a time. Above 1, the
+	// callback is called from that many goroutines at once, so it must be
+	// safe for concurrent use: the files of one folder still come in
+	// order from one goroutine, but files of different folders come in
+	// no fixed order. A folder that runs on into the next cabinet of a
+	// set is decoded with its continuation, in order. Each folder being
+	// decoded holds its decoder's memory (up to about 4 MiB for LZX), so
+	// memory grows with Jobs, not with the package.
+	Jobs int
 }
 
 // ErrTooLarge is matched by the *SizeLimitError Extract returns when the
@@ -232,7 +244,8 @@ var errNoFileRow = errors.New("no such File row")
 // Extract decodes the package's files and calls fn with each one's
 // resolved File and contents, cabinet by cabinet, each cabinet's
 // files in order, and the cabinets of a set one after the other (so every
-// folder is decoded once). Files of embedded cabinets, external cabinets
+// folder is decoded once); with Options.Jobs above 1, folders are decoded
+// concurrently and fn must be safe for concurrent use. Files of embedded cabinets, external cabinets
 // (in Options.SourceDir, by default beside the package) and
 // uncompressed source files (administrative images) are all covered. The
 // reader passed to fn is valid only during the call and yields exactly
@@ -291,7 +304,14 @@ func Extract(db *msi.Database, opts *Options, fn func(f *File, r io.Reader) erro
 		}
 	}
 	defer x.close()
-	if err := x.cabinets(); err != nil {
+	if opts.Jobs > 1 {
+		x.pool = newFolderPool(opts.Jobs)
+	}
+	err = x.cabinets()
+	if perr := x.pool.wait(); err == nil {
+		err = perr
+	}
+	if err != nil {
 		x.finish()
 		return x.rep, err
 	}
@@ -317,6 +337,12 @@ type extraction struct {
 	missing  map[string]*CabinetError
 	closers  []io.Closer
 
+	// pool runs the folders of cabinets on Options.Jobs goroutines; nil
+	// means one folder at a time, on the caller's goroutine. mu guards
+	// the report and the state below while folders run at once.
+	pool *folderPool
+	mu   sync.Mutex
+
 	delivered     int64 // bytes passed to fn
 	unlistedTaken map[string]bool
 	// Files delivered away from their install path, for the warnings.
@@ -336,19 +362,24 @@ func (x *extraction) close() {
 	}
 }
 
-// fail records file i as not delivered.
+// fail records file i as not delivered; x.mu is held while folders run
+// at once.
 func (x *extraction) fail(i int, cabinet string, err error) {
 	x.rep.Failed = append(x.rep.Failed, &FileError{Key: x.lay.files[i].key, Cabinet: cabinet, Err: err})
 	x.done[i] = true
 }
 
 // deliver passes one file to fn, enforcing MaxBytes. An error it returns
-// stops Extract.
+// stops Extract. It is called without x.mu held; fn runs unlocked.
 func (x *extraction) deliver(f *File, r io.Reader) error {
+	x.mu.Lock()
 	if x.maxBytes > 0 && x.delivered+f.Size > x.maxBytes {
-		return &SizeLimitError{Limit: x.maxBytes, Size: x.delivered + f.Size}
+		err := &SizeLimitError{Limit: x.maxBytes, Size: x.delivered + f.Size}
+		x.mu.Unlock()
+		return err
 	}
 	x.delivered += f.Size
+	x.mu.Unlock()
 	return x.fn(f, r)
 }
 
@@ -403,6 +434,7 @@ func (x *extraction) finish() {
 		w = append(w, fmt.Sprintf("component %q is not in the Component table: %s placed below %q", c, files(count), c+"/"))
 	}
 	sort.Strings(w)
+	sort.Ints(x.dups) // File table order, however the folders ran
 	for _, i := range x.dups {
 		f := &x.lay.files[i]
 		if f.placement == BesideFolder {
@@ -544,7 +576,10 @@ func (x *extraction) cabinetError(label string, missing bool, err error) {
 }
 
 // cabinet extracts the files of one cabinet in folder order, then offset
-// order: one pass per folder.
+// order: one pass per folder. With a pool, folders that neither continue
+// from the previous cabinet nor into the next one run on the pool's
+// goroutines; the others run here, in order, so that a folder spanning
+// cabinets is decoded once, as the cabinets of its set come.
 func (x *extraction) cabinet(label string, r *cab.Reader) error {
 	list := make([]*cab.File, 0, len(r.Files))
 	for _, cf := range r.Files {
@@ -558,59 +593,106 @@ func (x *extraction) cabinet(label string, r *cab.Reader) error {
 		}
 		return list[i].Offset < list[j].Offset
 	})
-	for n, cf := range list {
-		i, ok := x.byKey[cf.Name]
-		if !ok {
-			if x.want != nil {
-				continue
+	// Paths for the cabinet files no File row names, in cabinet order
+	// (numbered when a name repeats), before any folder runs.
+	var upaths map[*cab.File]string
+	if x.want == nil {
+		for n, cf := range list {
+			if _, ok := x.byKey[cf.Name]; !ok {
+				if p := x.unlistedPath(label, n, cf); p != "" {
+					if upaths == nil {
+						upaths = map[*cab.File]string{}
+					}
+					upaths[cf] = p
+				}
 			}
-			if err := x.unlisted(label, n, cf); err != nil {
-				return err
-			}
-			continue
 		}
-		f := &x.lay.files[i]
-		if x.done[i] || !x.selected(i) {
-			continue
+	}
+	for start := 0; start < len(list); {
+		fo := list[start].Folder()
+		end := start + 1
+		for end < len(list) && list[end].Folder() == fo {
+			end++
 		}
-		if f.err != nil {
-			x.fail(i, "", f.err)
-			continue
+		files := list[start:end]
+		start = end
+		alone := !fo.ContinuedFromPrev() && !fo.ContinuesInNext()
+		if err := x.pool.run(alone, func() error { return x.folder(label, files, upaths) }); err != nil {
+			return err
 		}
-		if cf.Size != f.size {
-			x.fail(i, label, fmt.Errorf("the cabinet holds %d bytes, File table FileSize is %d", cf.Size, f.size))
-			continue
-		}
-		inf := x.lay.installFile(i)
-		if err := extractOne(&inf, cf, x.deliver); err != nil {
-			if ce, ok := err.(*callbackError); ok {
-				return ce.err
-			}
-			x.fail(i, label, err)
-			continue
-		}
-		x.done[i] = true
-		x.placed(i)
-		x.rep.Extracted++
 	}
 	return nil
 }
 
-// unlisted extracts a cabinet file no File row names (patches,
-// transforms) to <cabinet>/<name>.
-func (x *extraction) unlisted(label string, n int, cf *cab.File) error {
+// folder extracts files, those of one folder of cabinet label in offset
+// order. It may run on a pool goroutine: it takes x.mu for the shared
+// state, never while fn runs.
+func (x *extraction) folder(label string, files []*cab.File, upaths map[*cab.File]string) error {
+	for _, cf := range files {
+		if x.pool.stopped() {
+			return nil
+		}
+		i, ok := x.byKey[cf.Name]
+		if !ok {
+			if p, ok := upaths[cf]; ok {
+				if err := x.unlisted(label, p, cf); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		f := &x.lay.files[i]
+		x.mu.Lock()
+		if x.done[i] || !x.selected(i) {
+			x.mu.Unlock()
+			continue
+		}
+		if f.err != nil {
+			x.fail(i, "", f.err)
+			x.mu.Unlock()
+			continue
+		}
+		if cf.Size != f.size {
+			x.fail(i, label, fmt.Errorf("the cabinet holds %d bytes, File table FileSize is %d", cf.Size, f.size))
+			x.mu.Unlock()
+			continue
+		}
+		x.done[i] = true // taken: another folder holding the same name skips it
+		x.mu.Unlock()
+		inf := x.lay.installFile(i)
+		err := extractOne(&inf, cf, x.deliver)
+		if ce, ok := err.(*callbackError); ok {
+			return ce.err
+		}
+		x.mu.Lock()
+		if err != nil {
+			x.fail(i, label, err)
+		} else {
+			x.placed(i)
+			x.rep.Extracted++
+		}
+		x.mu.Unlock()
+	}
+	return nil
+}
+
+// unlistedPath returns where a cabinet file no File row names (patches,
+// transforms) goes: <cabinet>/<name>, numbered when the name repeats in
+// the cabinet; or "" after recording why it cannot be written.
+func (x *extraction) unlistedPath(label string, n int, cf *cab.File) string {
 	base := path.Base(strings.ReplaceAll(cf.Name, "\\", "/"))
 	dirName := strings.TrimPrefix(label, "#")
-	fail := func(err error) {
+	fail := func(err error) string {
+		x.mu.Lock()
 		x.rep.Failed = append(x.rep.Failed, &FileError{Key: cf.Name, Cabinet: label, Err: err})
+		x.mu.Unlock()
+		return ""
 	}
 	if err := safename.Check(dirName); err != nil {
-		fail(refusedName("cabinet", err))
-		return nil
+		return fail(refusedName("cabinet", err))
 	}
 	if err := safename.Check(base); err != nil {
-		fail(refusedName("cabinet member", err))
-		return nil
+		return fail(refusedName("cabinet member", err))
 	}
 	p := dirName + "/" + base
 	if x.unlistedTaken[strings.ToLower(p)] {
@@ -619,17 +701,111 @@ func (x *extraction) unlisted(label string, n int, cf *cab.File) error {
 		p = dirName + "/" + strings.TrimSuffix(base, ext) + " (" + strconv.Itoa(n+1) + ")" + ext
 	}
 	x.unlistedTaken[strings.ToLower(p)] = true
-	uf := &File{Key: cf.Name, Name: base, Path: p, Size: cf.Size, Compressed: true, Cabinet: label}
-	if err := extractOne(uf, cf, x.deliver); err != nil {
-		if ce, ok := err.(*callbackError); ok {
-			return ce.err
-		}
-		fail(err)
+	return p
+}
+
+// unlisted extracts a cabinet file no File row names to p.
+func (x *extraction) unlisted(label, p string, cf *cab.File) error {
+	uf := &File{Key: cf.Name, Name: path.Base(p), Path: p, Size: cf.Size, Compressed: true, Cabinet: label}
+	err := extractOne(uf, cf, x.deliver)
+	if ce, ok := err.(*callbackError); ok {
+		return ce.err
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if err != nil {
+		x.rep.Failed = append(x.rep.Failed, &FileError{Key: cf.Name, Cabinet: label, Err: err})
 		return nil
 	}
 	x.rep.Unlisted++
 	x.rep.Extracted++
 	return nil
+}
+
+// A folderPool runs folder extractions on up to n goroutines at once,
+// counting those run on the caller's goroutine, and keeps the first error.
+// The nil pool runs everything on the caller's goroutine.
+type folderPool struct {
+	slots chan struct{}
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	err   error
+	pnc   any // a panic from a goroutine, raised again by wait
+	stop  atomic.Bool
+}
+
+func newFolderPool(n int) *folderPool {
+	return &folderPool{slots: make(chan struct{}, n)}
+}
+
+// run runs f on a goroutine of its own if async, else on the caller's,
+// once a slot is free, and returns the first error of any f so far.
+func (p *folderPool) run(async bool, f func() error) error {
+	if p == nil {
+		return f()
+	}
+	p.slots <- struct{}{}
+	if p.stop.Load() {
+		<-p.slots
+		return p.firstErr()
+	}
+	if !async {
+		err := f()
+		<-p.slots
+		p.setErr(err)
+		return p.firstErr()
+	}
+	p.wg.Add(1)
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				p.mu.Lock()
+				if p.pnc == nil {
+					p.pnc = v
+				}
+				p.mu.Unlock()
+				p.stop.Store(true)
+			}
+			<-p.slots
+			p.wg.Done()
+		}()
+		p.setErr(f())
+	}()
+	return p.firstErr()
+}
+
+func (p *folderPool) setErr(err error) {
+	if err == nil {
+		return
+	}
+	p.mu.Lock()
+	if p.err == nil {
+		p.err = err
+	}
+	p.mu.Unlock()
+	p.stop.Store(true)
+}
+
+func (p *folderPool) firstErr() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.err
+}
+
+// stopped reports whether an error (or panic) asks the folders to stop.
+func (p *folderPool) stopped() bool { return p != nil && p.stop.Load() }
+
+// wait waits for the folders running, raises a panic one of them had, and
+// returns the first error.
+func (p *folderPool) wait() error {
+	if p == nil {
+		return nil
+	}
+	p.wg.Wait()
+	if p.pnc != nil {
+		panic(p.pnc)
+	}
+	return p.err
 }
 
 // uncompressed extracts the files no cabinet held from uncompressed
