@@ -47,8 +47,12 @@ type SplitAdvertisedOptions struct {
 
 // SplitAdvertised moves each advertised component into a small hidden
 // leaf feature under the feature its entry points named, so that a
-// resiliency health check started by an entry point covers only that
-// component instead of every component of a big feature.
+// resiliency health check started by an entry point names a feature that
+// holds only that component. Windows Installer's documentation has the
+// check cover the features above it as well (MsiProvideComponent: "a
+// component in the requested feature, or a feature parent"), so the
+// components of the named feature and its ancestors may stay covered:
+// Audit counts them before and after.
 //
 // Entry points are Class and Extension rows (an Extension's Verb and MIME
 // rows key on the extension and travel with it), Shortcut rows whose

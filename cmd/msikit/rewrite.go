@@ -98,7 +98,9 @@ runs):
   --leaf-features      move each component that is still advertised (shortcuts,
                        type libraries, published components, rows the first
                        pass had to keep) into a small hidden leaf feature under
-                       its old feature, so a health check covers only it.
+                       its old feature. A health check then covers it and
+                       the features above it (msikit audit counts their
+                       components, before and after).
   --assembly-names     complete MsiAssemblyName rows (processorArchitecture,
                        version, culture, publicKeyToken) from the assemblies
                        themselves.
