@@ -3,7 +3,7 @@ package assembly
 import (
 	"bytes"
 	"errors"
-	"github.com/msikit/msikit/transform/internal/assembly/asmtest"
+	"github.com/msikit/msikit/internal/assembly/asmtest"
 	"runtime/metrics"
 	"testing"
 	"time"
