@@ -2,6 +2,7 @@ package sbom
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -88,4 +89,60 @@ func decode(t *testing.T, doc []byte) map[string]any {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// padSection returns the PE image img (as asmtest builds it: headers,
+// then one section) with n zero bytes (a multiple of 512) between its
+// headers and its section, which moves everything the parsers read past
+// the head of a forward reader.
+func padSection(img []byte, n int) []byte {
+	le := binary.LittleEndian
+	peOff := int(le.Uint32(img[0x3c:]))
+	optSize := int(le.Uint16(img[peOff+20:]))
+	sec := peOff + 24 + optSize
+	raw := int(le.Uint32(img[sec+20:]))
+	out := append([]byte{}, img[:raw]...)
+	out = append(out, make([]byte, n)...)
+	out = append(out, img[raw:]...)
+	le.PutUint32(out[sec+20:], uint32(raw+n))
+	return out
+}
+
+type cabEntry struct {
+	name string
+	data []byte
+}
+
+// storedCabinet builds a cabinet (MS-CAB) of one stored folder holding
+// the files one after the other, in 32 KiB blocks without checksums.
+func storedCabinet(files []cabEntry) []byte {
+	le := binary.LittleEndian
+	var stream []byte
+	dir := make([]byte, 36+8)
+	copy(dir, "MSCF")
+	dir[24], dir[25] = 3, 1
+	le.PutUint16(dir[26:], 1)
+	le.PutUint16(dir[28:], uint16(len(files)))
+	le.PutUint32(dir[16:], uint32(len(dir)))
+	for _, f := range files {
+		var h [16]byte
+		le.PutUint32(h[0:], uint32(len(f.data)))
+		le.PutUint32(h[4:], uint32(len(stream)))
+		le.PutUint16(h[10:], 0x5821)
+		dir = append(append(dir, h[:]...), f.name+"\x00"...)
+		stream = append(stream, f.data...)
+	}
+	le.PutUint32(dir[36:], uint32(len(dir)))
+	nblocks := 0
+	for off := 0; off < len(stream); off += 32768 {
+		end := min(off+32768, len(stream))
+		var h [8]byte
+		le.PutUint16(h[4:], uint16(end-off))
+		le.PutUint16(h[6:], uint16(end-off))
+		dir = append(append(dir, h[:]...), stream[off:end]...)
+		nblocks++
+	}
+	le.PutUint16(dir[40:], uint16(nblocks))
+	le.PutUint32(dir[8:], uint32(len(dir)))
+	return dir
 }

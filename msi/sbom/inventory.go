@@ -170,6 +170,17 @@ type VersionInfo struct {
 	Strings []VersionString
 }
 
+// String returns the value of the StringFileInfo entry key
+// ("CompanyName", "ProductName", ...), or "".
+func (v *VersionInfo) String(key string) string {
+	for _, s := range v.Strings {
+		if s.Key == key {
+			return s.Value
+		}
+	}
+	return ""
+}
+
 // A VersionString is a Key/Value entry of a version resource's
 // StringFileInfo.
 type VersionString struct {
