@@ -22,25 +22,25 @@ type Spec struct {
 	// Fills are the tables written before Assembly; ExtraRows only adds
 	// row counts (tables after Assembly need no data). FileVersion, if
 	// set, adds an RT_VERSION resource.
-	Machine      uint16
-	PE32Plus     bool
-	CorFlags     uint32
-	Name         string
-	Culture      string
-	PublicKey    []byte
-	Ver          [4]uint16
-	AsmFlags     uint32
-	HeapSizes    byte
-	Fills        []Fill
-	NoAssembly   bool
-	FileVersion  *[4]uint16
+	Machine     uint16
+	PE32Plus    bool
+	CorFlags    uint32
+	Name        string
+	Culture     string
+	PublicKey   []byte
+	Ver         [4]uint16
+	AsmFlags    uint32
+	HeapSizes   byte
+	Fills       []Fill
+	NoAssembly  bool
+	FileVersion *[4]uint16
 	// VersionStrings and Translations, if set with FileVersion, add a
 	// StringFileInfo table ("040904B0") of these Key/Value pairs and a
 	// VarFileInfo\Translation value of these language/codepage pairs.
 	VersionStrings [][2]string
 	Translations   []uint32
-	TablesStream string // "#~" unless set
-	ExtraRows    map[int]uint32
+	TablesStream   string // "#~" unless set
+	ExtraRows      map[int]uint32
 }
 
 func le16(b []byte, v uint16) []byte { return binary.LittleEndian.AppendUint16(b, v) }
