@@ -2,7 +2,6 @@ package sbom
 
 import (
 	"encoding/hex"
-	"encoding/json"
 	"io"
 	"strconv"
 	"time"
@@ -30,17 +29,6 @@ type WriteOptions struct {
 }
 
 // CycloneDX 1.6 JSON, as much of it as an Inventory fills in.
-type cdxBOM struct {
-	Schema       string           `json:"$schema"`
-	BOMFormat    string           `json:"bomFormat"`
-	SpecVersion  string           `json:"specVersion"`
-	SerialNumber string           `json:"serialNumber"`
-	Version      int              `json:"version"`
-	Metadata     cdxMetadata      `json:"metadata"`
-	Components   []*cdxComponent  `json:"components"`
-	Compositions []cdxComposition `json:"compositions"`
-}
-
 type cdxMetadata struct {
 	Timestamp string        `json:"timestamp,omitempty"`
 	Tools     cdxTools      `json:"tools"`
@@ -162,19 +150,32 @@ func (inv *Inventory) WriteCycloneDX(w io.Writer, opts *WriteOptions) error {
 	if serial == "" {
 		serial = "urn:uuid:" + uuid5("urn:msikit:sbom:"+inv.digest())
 	}
-	bom := &cdxBOM{
-		Schema:       "http://cyclonedx.org/schema/bom-1.6.schema.json",
-		BOMFormat:    "CycloneDX",
-		SpecVersion:  "1.6",
-		SerialNumber: serial,
-		Version:      1,
-		Metadata:     cdxMetadata{Tools: cdxTools{Components: []*cdxComponent{tool}}, Component: root},
-		Components:   []*cdxComponent{},
-	}
+	meta := cdxMetadata{Tools: cdxTools{Components: []*cdxComponent{tool}}, Component: root}
 	if !opts.Created.IsZero() {
-		bom.Metadata.Timestamp = opts.Created.UTC().Format(time.RFC3339)
+		meta.Timestamp = opts.Created.UTC().Format(time.RFC3339)
 	}
-	modules := map[string]*cdxComponent{}
+	agg := "complete"
+	if !inv.Complete() {
+		agg = "incomplete"
+	}
+	// Written component by component: a module's files are gathered
+	// first, as its component holds them.
+	byModule := map[string][]*File{}
+	for _, f := range inv.Files {
+		if f.Module != "" {
+			byModule[f.Module] = append(byModule[f.Module], f)
+		}
+	}
+	inModule := map[string]bool{}
+	j := newJSONOut(w)
+	j.open("", '{')
+	j.field("$schema", "http://cyclonedx.org/schema/bom-1.6.schema.json")
+	j.field("bomFormat", "CycloneDX")
+	j.field("specVersion", "1.6")
+	j.field("serialNumber", serial)
+	j.field("version", 1)
+	j.field("metadata", meta)
+	j.open("components", '[')
 	for _, m := range inv.Modules {
 		c := &cdxComponent{
 			Type:       "library",
@@ -183,29 +184,15 @@ func (inv *Inventory) WriteCycloneDX(w io.Writer, opts *WriteOptions) error {
 			Version:    m.Version,
 			Properties: cdxProps(moduleProps(m)),
 		}
-		modules[m.ID] = c
-		bom.Components = append(bom.Components, c)
+		for _, f := range byModule[m.ID] {
+			c.Components = append(c.Components, cdxFile(ids, f))
+		}
+		inModule[m.ID] = true
+		j.elem(c)
 	}
 	for _, f := range inv.Files {
-		c := &cdxComponent{
-			Type:       "file",
-			BOMRef:     ids.unique("file:" + f.Key),
-			Name:       f.Name,
-			Version:    f.version(),
-			Hashes:     cdxHashes(f.SHA256, f.SHA1, f.MD5),
-			Properties: cdxProps(fileProps(f)),
-		}
-		if c.Name == "" {
-			c.Name = f.Key
-		}
-		if f.Path != "" {
-			c.Evidence = &cdxEvidence{Occurrences: []cdxOccurrence{{Location: f.Path}}}
-		}
-		c.Components = cdxNested(ids, c.BOMRef, f.Nested)
-		if m := modules[f.Module]; m != nil {
-			m.Components = append(m.Components, c)
-		} else {
-			bom.Components = append(bom.Components, c)
+		if !inModule[f.Module] {
+			j.elem(cdxFile(ids, f))
 		}
 	}
 	for _, b := range inv.Binaries {
@@ -220,17 +207,32 @@ func (inv *Inventory) WriteCycloneDX(w io.Writer, opts *WriteOptions) error {
 			c.Version = b.PE.Version.FileVersion
 		}
 		c.Components = cdxNested(ids, c.BOMRef, b.Nested)
-		bom.Components = append(bom.Components, c)
+		j.elem(c)
 	}
-	agg := "complete"
-	if !inv.Complete() {
-		agg = "incomplete"
+	j.close(']')
+	j.field("compositions", []cdxComposition{{Aggregate: agg, Assemblies: []string{root.BOMRef}}})
+	j.close('}')
+	return j.end()
+}
+
+// cdxFile is the component of a file.
+func cdxFile(ids refs, f *File) *cdxComponent {
+	c := &cdxComponent{
+		Type:       "file",
+		BOMRef:     ids.unique("file:" + f.Key),
+		Name:       f.Name,
+		Version:    f.version(),
+		Hashes:     cdxHashes(f.SHA256, f.SHA1, f.MD5),
+		Properties: cdxProps(fileProps(f)),
 	}
-	bom.Compositions = []cdxComposition{{Aggregate: agg, Assemblies: []string{root.BOMRef}}}
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	return enc.Encode(bom)
+	if c.Name == "" {
+		c.Name = f.Key
+	}
+	if f.Path != "" {
+		c.Evidence = &cdxEvidence{Occurrences: []cdxOccurrence{{Location: f.Path}}}
+	}
+	c.Components = cdxNested(ids, c.BOMRef, f.Nested)
+	return c
 }
 
 // cdxNested lists a nested cabinet's files as components.

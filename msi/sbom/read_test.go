@@ -6,6 +6,7 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"flag"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -384,4 +386,57 @@ func TestSchemaCatchesErrors(t *testing.T) {
 			t.Errorf("%s schema accepts %s", tt.format, tt.doc)
 		}
 	}
+}
+
+// TestJSONPrintable checks that package data that is not printable
+// (control characters, DEL, C1 controls, BiDi overrides, characters
+// outside the BMP that are not printable) is escaped in both documents,
+// which still decode to the same strings and validate.
+func TestJSONPrintable(t *testing.T) {
+	hostile := "a\x1b[2Jb\x7fc\u0085d\u202ee\U000E0001f\x00g"
+	inv := &Inventory{
+		Package: Package{Kind: msi.PackageInstaller, Name: hostile, Manufacturer: hostile},
+		Files: []*File{{File: install.File{Key: "K", Name: hostile, Path: "dir/" + hostile}, Read: true,
+			SHA256: sum256(nil), SHA1: sum1(nil)}},
+	}
+	for _, format := range []string{"cyclonedx", "spdx"} {
+		doc := write(t, inv, format, nil)
+		for _, r := range string(doc) {
+			if r != '\n' && (r < 0x20 || r == 0x7f || r >= 0x80 && !unicode.IsPrint(r)) {
+				t.Errorf("%s: raw %U in the output", format, r)
+			}
+		}
+		checkSchema(t, format, doc)
+		if !strings.Contains(string(decodeRaw(t, doc)), hostile) {
+			t.Errorf("%s: the decoded document lost the name", format)
+		}
+	}
+}
+
+// decodeRaw decodes a JSON document and encodes it again with Go's
+// escaping, so that strings can be looked for in it as Go strings.
+func decodeRaw(t *testing.T, doc []byte) []byte {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(doc, &v); err != nil {
+		t.Fatal(err)
+	}
+	var out []byte
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case string:
+			out = append(append(out, v...), '\n')
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		case map[string]any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(v)
+	return out
 }

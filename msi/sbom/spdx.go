@@ -3,7 +3,6 @@ package sbom
 import (
 	"crypto/sha1"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -15,19 +14,6 @@ import (
 )
 
 // SPDX 2.3 JSON, as much of it as an Inventory fills in.
-type spdxDoc struct {
-	SPDXVersion       string         `json:"spdxVersion"`
-	DataLicense       string         `json:"dataLicense"`
-	SPDXID            string         `json:"SPDXID"`
-	Name              string         `json:"name"`
-	DocumentNamespace string         `json:"documentNamespace"`
-	CreationInfo      spdxCreation   `json:"creationInfo"`
-	Comment           string         `json:"comment,omitempty"`
-	Packages          []*spdxPackage `json:"packages"`
-	Files             []*spdxFile    `json:"files,omitempty"`
-	Relationships     []spdxRelation `json:"relationships"`
-}
-
 type spdxCreation struct {
 	Created  string   `json:"created"`
 	Creators []string `json:"creators"`
@@ -167,14 +153,6 @@ func (inv *Inventory) WriteSPDX(w io.Writer, opts *WriteOptions) error {
 	if opts.ToolVersion != "" {
 		creator += "-" + opts.ToolVersion
 	}
-	doc := &spdxDoc{
-		SPDXVersion:       "SPDX-2.3",
-		DataLicense:       "CC0-1.0",
-		SPDXID:            "SPDXRef-DOCUMENT",
-		Name:              name,
-		DocumentNamespace: ns,
-		CreationInfo:      spdxCreation{Created: created.UTC().Format(time.RFC3339), Creators: []string{creator}},
-	}
 	ids := refs{"SPDXRef-DOCUMENT": true}
 	rootProps := packageProps(p)
 	root := &spdxPackage{
@@ -197,8 +175,7 @@ func (inv *Inventory) WriteSPDX(w io.Writer, opts *WriteOptions) error {
 	if !p.Built.IsZero() {
 		root.BuiltDate = p.Built.UTC().Format(time.RFC3339)
 	}
-	doc.Packages = []*spdxPackage{root}
-	doc.Relationships = []spdxRelation{{"SPDXRef-DOCUMENT", "DESCRIBES", root.SPDXID}}
+	packages := []*spdxPackage{root}
 	modules := map[string]string{}
 	for _, m := range inv.Modules {
 		mp := &spdxPackage{
@@ -210,12 +187,15 @@ func (inv *Inventory) WriteSPDX(w io.Writer, opts *WriteOptions) error {
 			Comment:               moduleProps(m).spdxComment(),
 		}
 		modules[m.ID] = mp.SPDXID
-		doc.Packages = append(doc.Packages, mp)
-		doc.Relationships = append(doc.Relationships, spdxRelation{root.SPDXID, "CONTAINS", mp.SPDXID})
+		packages = append(packages, mp)
 	}
+	// First pass: identifiers, the files not read (named in the package's
+	// comment) and the verification code, which come before the files.
+	fileIDs := make([]string, len(inv.Files))
+	binIDs := make([]string, len(inv.Binaries))
 	var sha1s []string
 	notRead := 0
-	for _, f := range inv.Files {
+	for i, f := range inv.Files {
 		if !f.Read {
 			notRead++
 			what := f.Path
@@ -225,48 +205,89 @@ func (inv *Inventory) WriteSPDX(w io.Writer, opts *WriteOptions) error {
 			rootProps.add("notRead", what+": "+f.ReadErr.Error())
 			continue
 		}
-		sf := &spdxFile{
-			SPDXID:    ids.unique(spdxID("File", f.Key)),
-			FileName:  "./" + f.Path,
-			FileTypes: spdxFileTypes(f.PE, f.Nested),
-			Checksums: spdxChecksums(f.SHA1, f.SHA256, f.MD5),
-			Comment:   nestedComment(fileProps(f), f.Nested).spdxComment(),
-		}
-		doc.Files = append(doc.Files, sf)
+		fileIDs[i] = ids.unique(spdxID("File", f.Key))
 		sha1s = append(sha1s, hex.EncodeToString(f.SHA1))
-		doc.Relationships = append(doc.Relationships, spdxRelation{root.SPDXID, "CONTAINS", sf.SPDXID})
-		if m, ok := modules[f.Module]; ok && f.Module != "" {
-			doc.Relationships = append(doc.Relationships, spdxRelation{m, "CONTAINS", sf.SPDXID})
-		}
 	}
-	for _, b := range inv.Binaries {
+	for i, b := range inv.Binaries {
 		if b.ReadErr != nil {
 			notRead++
 			rootProps.add("notRead", b.Name+": "+b.ReadErr.Error())
 			continue
 		}
-		sf := &spdxFile{
-			SPDXID:    ids.unique(spdxID("Stream", b.Name)),
-			FileName:  "./" + b.Name,
-			FileTypes: spdxFileTypes(b.PE, b.Nested),
-			Checksums: spdxChecksums(b.SHA1, b.SHA256, nil),
-			Comment:   nestedComment(binaryProps(b), b.Nested).spdxComment(),
-		}
-		doc.Files = append(doc.Files, sf)
+		binIDs[i] = ids.unique(spdxID("Stream", b.Name))
 		sha1s = append(sha1s, hex.EncodeToString(b.SHA1))
-		doc.Relationships = append(doc.Relationships, spdxRelation{root.SPDXID, "CONTAINS", sf.SPDXID})
 	}
+	var comment string
 	if notRead == 0 {
 		// SPDX 2.3 section 7.9: SHA-1 of the sorted SHA-1s of the files.
 		sort.Strings(sha1s)
 		h := sha1.Sum([]byte(strings.Join(sha1s, "")))
 		root.PackageVerificationCode = &spdxVerification{hex.EncodeToString(h[:])}
 	} else {
-		doc.Comment = fmt.Sprintf("%d files of the package could not be read and are not listed as files; the package comment names them", notRead)
+		comment = fmt.Sprintf("%d files of the package could not be read and are not listed as files; the package comment names them", notRead)
 	}
 	root.Comment = rootProps.spdxComment()
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
+
+	j := newJSONOut(w)
+	j.open("", '{')
+	j.field("spdxVersion", "SPDX-2.3")
+	j.field("dataLicense", "CC0-1.0")
+	j.field("SPDXID", "SPDXRef-DOCUMENT")
+	j.field("name", name)
+	j.field("documentNamespace", ns)
+	j.field("creationInfo", spdxCreation{Created: created.UTC().Format(time.RFC3339), Creators: []string{creator}})
+	if comment != "" {
+		j.field("comment", comment)
+	}
+	j.field("packages", packages)
+	if len(sha1s) > 0 {
+		j.open("files", '[')
+		for i, f := range inv.Files {
+			if fileIDs[i] == "" {
+				continue
+			}
+			j.elem(&spdxFile{
+				SPDXID:    fileIDs[i],
+				FileName:  "./" + f.Path,
+				FileTypes: spdxFileTypes(f.PE, f.Nested),
+				Checksums: spdxChecksums(f.SHA1, f.SHA256, f.MD5),
+				Comment:   nestedComment(fileProps(f), f.Nested).spdxComment(),
+			})
+		}
+		for i, b := range inv.Binaries {
+			if binIDs[i] == "" {
+				continue
+			}
+			j.elem(&spdxFile{
+				SPDXID:    binIDs[i],
+				FileName:  "./" + b.Name,
+				FileTypes: spdxFileTypes(b.PE, b.Nested),
+				Checksums: spdxChecksums(b.SHA1, b.SHA256, nil),
+				Comment:   nestedComment(binaryProps(b), b.Nested).spdxComment(),
+			})
+		}
+		j.close(']')
+	}
+	j.open("relationships", '[')
+	j.elem(spdxRelation{"SPDXRef-DOCUMENT", "DESCRIBES", root.SPDXID})
+	for _, m := range packages[1:] {
+		j.elem(spdxRelation{root.SPDXID, "CONTAINS", m.SPDXID})
+	}
+	for i, f := range inv.Files {
+		if fileIDs[i] == "" {
+			continue
+		}
+		j.elem(spdxRelation{root.SPDXID, "CONTAINS", fileIDs[i]})
+		if m, ok := modules[f.Module]; ok && f.Module != "" {
+			j.elem(spdxRelation{m, "CONTAINS", fileIDs[i]})
+		}
+	}
+	for _, id := range binIDs {
+		if id != "" {
+			j.elem(spdxRelation{root.SPDXID, "CONTAINS", id})
+		}
+	}
+	j.close(']')
+	j.close('}')
+	return j.end()
 }
