@@ -152,6 +152,7 @@ func runSBOM(env *Env, o *sbomOpts, args []string) error {
 	sem := make(chan struct{}, o.jobs)
 	for i, in := range inputs {
 		if err := env.Ctx.Err(); err != nil {
+			wg.Wait() // the packages under way finish writing first
 			return err
 		}
 		wg.Add(1)
