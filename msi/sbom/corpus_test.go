@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -222,11 +223,15 @@ func TestReadCorpus(t *testing.T) {
 					mu.Unlock()
 				}
 			}
+			// Without options, and with what msikit sbom passes.
+			cli := &WriteOptions{Created: time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC), ToolVersion: "(devel)"}
 			for _, format := range []string{"cyclonedx", "spdx"} {
-				doc := write(t, inv, format, nil)
-				checkSchema(t, format, doc)
-				if again := write(t, inv, format, nil); !bytes.Equal(doc, again) {
-					t.Errorf("%s: two writes of one inventory differ", format)
+				for _, opts := range []*WriteOptions{nil, cli} {
+					doc := write(t, inv, format, opts)
+					checkSchema(t, format, doc)
+					if again := write(t, inv, format, opts); !bytes.Equal(doc, again) {
+						t.Errorf("%s: two writes of one inventory differ", format)
+					}
 				}
 			}
 			mu.Lock()
