@@ -64,7 +64,7 @@ func usagef(format string, args ...any) error {
 func commands() []*Command {
 	return []*Command{
 		cmdInfo, cmdTables, cmdExport, cmdImport, cmdStreams, cmdCat,
-		cmdExtract, cmdRepack, cmdRewrite, cmdValidate, cmdAudit, cmdDescriptor, cmdLog, cmdVerify, cmdSign, cmdCFB, cmdVersion,
+		cmdExtract, cmdSBOM, cmdRepack, cmdRewrite, cmdValidate, cmdAudit, cmdDescriptor, cmdLog, cmdVerify, cmdSign, cmdCFB, cmdVersion,
 	}
 }
 

@@ -50,6 +50,8 @@ var craftedCommands = []craftedCommand{
 	{[]string{"rewrite", "FILE", "--dry-run"}, ""},
 	{[]string{"rewrite", "FILE", "-o", "OUT.msi"}, "out.msi"},
 	{[]string{"rewrite", "FILE", "--validate", "-o", "OUT.msi"}, "out.msi"},
+	{[]string{"sbom", "FILE"}, ""},
+	{[]string{"sbom", "FILE", "--format", "spdx", "-o", "OUT.json"}, "out.json"},
 	{[]string{"validate", "FILE"}, ""},
 	{[]string{"validate", "--json", "FILE"}, ""},
 	{[]string{"validate", "--sarif", "FILE"}, ""},

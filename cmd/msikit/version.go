@@ -21,14 +21,18 @@ for a build from a work tree), the Go version and the platform.`,
 			if len(args) != 0 {
 				return usagef("version takes no arguments")
 			}
-			v := "(devel)"
-			if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-				v = bi.Main.Version
-			}
-			fmt.Fprintf(env.Stdout, "msikit %s %s %s/%s\n", v, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			fmt.Fprintf(env.Stdout, "msikit %s %s %s/%s\n", buildVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 			return nil
 		}
 	},
+}
+
+// buildVersion is the module version msikit was built from, or "(devel)".
+func buildVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
 }
 
 // helpCommand is "msikit help [COMMAND [SUBCOMMAND]]". It is not in the

@@ -28,6 +28,7 @@ var layers = []struct {
 	{"msi/darwin", []string{"internal/..."}},
 	{"msi/msilog", []string{"msi/darwin", "internal/..."}},
 	{"transform/...", []string{"transform/internal/...", "msi", "msi/idt", "msi/install", "msi/authenticode", "msi/darwin", "cfb", "cab", "internal/..."}},
+	{"msi/sbom", []string{"msi", "msi/install", "msi/authenticode", "cfb", "cab", "internal/..."}},
 }
 
 // matches reports whether rel matches the pattern p ("x" or "x/...").

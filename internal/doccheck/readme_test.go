@@ -22,6 +22,7 @@ var readmeCommands = map[string][]string{
 	"msi write commands": {"import", "repack"},
 	"signatures":         {"verify", "sign"},
 	"extract":            {"extract"},
+	"sbom":               {"sbom"},
 	"rewrite":            {"rewrite"},
 	"validate":           {"validate"},
 	"audit":              {"audit"},

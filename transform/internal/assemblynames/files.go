@@ -8,9 +8,9 @@ import (
 	"io/fs"
 	"strings"
 
+	"github.com/msikit/msikit/internal/assembly"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/install"
-	"github.com/msikit/msikit/transform/internal/assembly"
 )
 
 // defaultMaxAssemblyFileBytes is the default of

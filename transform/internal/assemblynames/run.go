@@ -11,9 +11,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/msikit/msikit/internal/assembly"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/install"
-	"github.com/msikit/msikit/transform/internal/assembly"
 )
 
 // Options are the options of the pass (transform.AssemblyNamesOptions,

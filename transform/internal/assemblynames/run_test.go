@@ -12,9 +12,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/msikit/msikit/internal/assembly/asmtest"
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
-	"github.com/msikit/msikit/transform/internal/assembly/asmtest"
 )
 
 // ecmaKey is the ECMA standard public key; its token is B77A5C561934E089.

@@ -3,6 +3,7 @@ package assembly
 import (
 	"crypto/sha1"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -62,6 +63,82 @@ func ReadDotNet(r io.ReaderAt, size int64) (*DotNet, error) {
 	if err != nil {
 		return nil, err
 	}
+	d, err := im.dotNet()
+	if err != nil {
+		return nil, err
+	}
+	if d.FileVersion, err = im.fileVersion(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// A PE describes a PE image as ReadPE reads it: its machine, its version
+// resource and, for a .NET assembly, its identity. The version resource
+// and the assembly identity are read independently: one failing does not
+// hide the other.
+type PE struct {
+	// Machine is the COFF header's machine type; PE32Plus tells the
+	// optional header's magic (0x20b).
+	Machine  uint16
+	PE32Plus bool
+	// Version is the version resource, nil when the image has none or
+	// it cannot be read (VersionErr says why, matching ErrFormat).
+	Version    *VersionInfo
+	VersionErr error
+	// DotNet is the identity of a .NET assembly (with FileVersion from
+	// Version), nil for a native image or a .NET module without an
+	// Assembly row, and when it cannot be read: DotNetErr then says why
+	// (ErrFormat, or an *UnsupportedError for an image the runtime
+	// rejects). DotNetErr is nil for images without a CLI header.
+	DotNet    *DotNet
+	DotNetErr error
+}
+
+// ReadPE reads the headers of the PE image r of the given size, its
+// version resource and, when it has a CLI header, its .NET assembly
+// identity. The error, matching ErrFormat, is for headers that cannot be
+// read (not a PE image at all, or a truncated one); problems with the
+// version resource or the metadata are in PE.VersionErr and PE.DotNetErr.
+//
+// ReadPE reads the CLI metadata and the version resource in the order
+// they lie in the file, and each of them front to back in the usual
+// layout, so r may be a reader that can only go forward past the first
+// few kilobytes of the image (as when the image is being decompressed
+// from a cabinet).
+func ReadPE(r io.ReaderAt, size int64) (*PE, error) {
+	im, err := parseImage(r, size)
+	if err != nil {
+		return nil, err
+	}
+	p := &PE{Machine: im.machine, PE32Plus: im.pe32Plus}
+	readVersion := func() { p.Version, p.VersionErr = im.versionInfo() }
+	readDotNet := func() {
+		d, err := im.dotNet()
+		switch {
+		case errors.Is(err, ErrNoManifest):
+		case err != nil:
+			p.DotNetErr = err
+		default:
+			p.DotNet = d
+		}
+	}
+	if cli, ver := im.cliOffset(), im.versionOffset(); ver >= 0 && (cli < 0 || ver < cli) {
+		readVersion()
+		readDotNet()
+	} else {
+		readDotNet()
+		readVersion()
+	}
+	if p.DotNet != nil && p.Version != nil {
+		p.DotNet.FileVersion = p.Version.FileVersion
+	}
+	return p, nil
+}
+
+// dotNet reads the assembly identity (all but FileVersion) of a parsed
+// image.
+func (im *image) dotNet() (*DotNet, error) {
 	ch, err := im.cliHeader()
 	if err != nil {
 		return nil, err
@@ -120,9 +197,6 @@ func ReadDotNet(r io.ReaderAt, size int64) (*DotNet, error) {
 	d.PublicKeyToken = PublicKeyToken(d.PublicKey)
 	d.Version = fmt.Sprintf("%d.%d.%d.%d", row.major, row.minor, row.build, row.revison)
 	if d.ProcessorArchitecture, err = Architecture(d.Machine, d.PE32Plus, d.CorFlags, d.AssemblyFlags); err != nil {
-		return nil, err
-	}
-	if d.FileVersion, err = im.fileVersion(); err != nil {
 		return nil, err
 	}
 	return d, nil

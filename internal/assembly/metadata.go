@@ -13,6 +13,20 @@ type cliHeader struct {
 	flags        uint32
 }
 
+// cliOffset returns the file offset of the CLI header, or -1 when the
+// image has none (or it cannot be mapped: cliHeader then says why).
+func (im *image) cliOffset() int64 {
+	d := im.dir(14)
+	if d.rva == 0 || d.size == 0 {
+		return -1
+	}
+	off, err := im.offset(d.rva, 72, "cli header")
+	if err != nil {
+		return -1
+	}
+	return off
+}
+
 func (im *image) cliHeader() (*cliHeader, error) {
 	d := im.dir(14)
 	if d.rva == 0 || d.size == 0 {

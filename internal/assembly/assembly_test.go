@@ -3,7 +3,7 @@ package assembly
 import (
 	"bytes"
 	"errors"
-	"github.com/msikit/msikit/transform/internal/assembly/asmtest"
+	"github.com/msikit/msikit/internal/assembly/asmtest"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"

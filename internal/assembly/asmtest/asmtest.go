@@ -22,20 +22,25 @@ type Spec struct {
 	// Fills are the tables written before Assembly; ExtraRows only adds
 	// row counts (tables after Assembly need no data). FileVersion, if
 	// set, adds an RT_VERSION resource.
-	Machine      uint16
-	PE32Plus     bool
-	CorFlags     uint32
-	Name         string
-	Culture      string
-	PublicKey    []byte
-	Ver          [4]uint16
-	AsmFlags     uint32
-	HeapSizes    byte
-	Fills        []Fill
-	NoAssembly   bool
-	FileVersion  *[4]uint16
-	TablesStream string // "#~" unless set
-	ExtraRows    map[int]uint32
+	Machine     uint16
+	PE32Plus    bool
+	CorFlags    uint32
+	Name        string
+	Culture     string
+	PublicKey   []byte
+	Ver         [4]uint16
+	AsmFlags    uint32
+	HeapSizes   byte
+	Fills       []Fill
+	NoAssembly  bool
+	FileVersion *[4]uint16
+	// VersionStrings and Translations, if set with FileVersion, add a
+	// StringFileInfo table ("040904B0") of these Key/Value pairs and a
+	// VarFileInfo\Translation value of these language/codepage pairs.
+	VersionStrings [][2]string
+	Translations   []uint32
+	TablesStream   string // "#~" unless set
+	ExtraRows      map[int]uint32
 }
 
 func le16(b []byte, v uint16) []byte { return binary.LittleEndian.AppendUint16(b, v) }
@@ -45,6 +50,29 @@ func pad4(b []byte) []byte {
 	for len(b)%4 != 0 {
 		b = append(b, 0)
 	}
+	return b
+}
+
+// utf16z encodes s as NUL-terminated UTF-16LE.
+func utf16z(s string) []byte {
+	var b []byte
+	for _, u := range utf16.Encode([]rune(s + "\x00")) {
+		b = le16(b, u)
+	}
+	return b
+}
+
+// verBlock builds one VS_VERSIONINFO node: wLength, wValueLength, wType,
+// the key, padding, the value, padding, the children. Each node starts
+// 4-byte aligned, so alignment within it is counted from its start.
+func verBlock(key string, valueLen, typ uint16, value []byte, children ...[]byte) []byte {
+	b := le16(le16(le16(nil, 0), valueLen), typ)
+	b = pad4(append(b, utf16z(key)...))
+	b = pad4(append(b, value...))
+	for _, c := range children {
+		b = pad4(append(b, c...))
+	}
+	binary.LittleEndian.PutUint16(b, uint16(len(b)))
 	return b
 }
 
@@ -190,6 +218,21 @@ func BuildPE(s Spec) []byte {
 		vi = le32(vi, uint32(fv[0])<<16|uint32(fv[1]))
 		vi = le32(vi, uint32(fv[2])<<16|uint32(fv[3]))
 		vi = append(vi, make([]byte, 52-16)...)
+		if len(s.VersionStrings) > 0 {
+			var strs [][]byte
+			for _, kv := range s.VersionStrings {
+				v := utf16z(kv[1])
+				strs = append(strs, verBlock(kv[0], uint16(len(v)/2), 1, v))
+			}
+			vi = append(vi, verBlock("StringFileInfo", 0, 1, nil, verBlock("040904B0", 0, 1, nil, strs...))...)
+		}
+		if len(s.Translations) > 0 {
+			var v []byte
+			for _, tr := range s.Translations {
+				v = le32(v, tr)
+			}
+			vi = append(vi, verBlock("VarFileInfo", 0, 1, nil, verBlock("Translation", uint16(len(v)), 0, v))...)
+		}
 		binary.LittleEndian.PutUint16(vi, uint16(len(vi)))
 		binary.LittleEndian.PutUint32(r[0x48:], rsrcRVA+0x58)
 		binary.LittleEndian.PutUint32(r[0x4c:], uint32(len(vi)))

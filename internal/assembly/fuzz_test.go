@@ -3,7 +3,7 @@ package assembly
 import (
 	"bytes"
 	"errors"
-	"github.com/msikit/msikit/transform/internal/assembly/asmtest"
+	"github.com/msikit/msikit/internal/assembly/asmtest"
 	"runtime/metrics"
 	"testing"
 	"time"
@@ -100,6 +100,47 @@ func FuzzReadManifest(f *testing.F) {
 			}
 			if id.Name == "" {
 				t.Fatal("identity without a name and no error")
+			}
+		})
+	})
+}
+
+// FuzzReadPE covers ReadPE: the headers, the version resource (fixed
+// part, string tables, translations) and the .NET metadata read in file
+// order. Whatever it returns must be consistent: errors typed, a .NET
+// identity complete.
+func FuzzReadPE(f *testing.F) {
+	for _, s := range fuzzSeeds() {
+		f.Add(s)
+	}
+	s := baseSpec()
+	s.FileVersion = fv(1, 2, 3, 4)
+	s.VersionStrings = [][2]string{{"CompanyName", "Contoso"}, {"ProductName", "Widget"}}
+	s.Translations = []uint32{0x04b00409, 0x04e40407}
+	f.Add(asmtest.BuildPE(s))
+	s.NoAssembly = true
+	f.Add(asmtest.BuildPE(s))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		guard(t, func() {
+			p, err := ReadPE(bytes.NewReader(b), int64(len(b)))
+			if err != nil {
+				if !errors.Is(err, ErrFormat) {
+					t.Fatalf("error %v (%T) is not ErrFormat", err, err)
+				}
+				return
+			}
+			var ue *UnsupportedError
+			if p.VersionErr != nil && !errors.Is(p.VersionErr, ErrFormat) {
+				t.Fatalf("version error %v is not ErrFormat", p.VersionErr)
+			}
+			if p.DotNetErr != nil && !errors.Is(p.DotNetErr, ErrFormat) && !errors.As(p.DotNetErr, &ue) {
+				t.Fatalf("metadata error %v (%T) is neither ErrFormat nor *UnsupportedError", p.DotNetErr, p.DotNetErr)
+			}
+			if d := p.DotNet; d != nil && (d.Name == "" || d.Culture == "" || d.Version == "") {
+				t.Fatalf("incomplete identity without error: %+v", d.Identity)
+			}
+			if v := p.Version; v != nil && (len(v.Strings) > maxVersionStrings || len(v.Languages) > maxVersionLanguages) {
+				t.Fatalf("%d strings, %d languages: over the limits", len(v.Strings), len(v.Languages))
 			}
 		})
 	})

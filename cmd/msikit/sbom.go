@@ -1,0 +1,305 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	flag "github.com/spf13/pflag"
+
+	"github.com/msikit/msikit/internal/safefile"
+	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/install"
+	"github.com/msikit/msikit/msi/sbom"
+)
+
+var cmdSBOM = &Command{
+	Name:      "sbom",
+	UsageLine: "msikit sbom PKG... [--format cyclonedx|spdx] [-o OUT] [--source DIR] [--layout x64|x86] [--jobs N]",
+	Short:     "write a software bill of materials of what packages install (CycloneDX, SPDX)",
+	Long: `Sbom writes a software bill of materials of each package: CycloneDX 1.6
+JSON (the default) or, with --format spdx, SPDX 2.3 JSON.
+
+The package is the document's subject: its name, version, manufacturer,
+ProductCode, UpgradeCode, PackageCode, language, platform, hashes and, when
+it is signed, its signer (the signature is verified; the certificate chain
+is not checked). Each file the package installs is listed at its install
+path as msikit extract lays it out (--layout, --source as for extract),
+with its size, its SHA-256 and SHA-1 computed from the cabinet contents,
+the MsiFileHash MD5 (checked: a mismatch is flagged and warned about), its
+File table version and language, and for executables and DLLs what the
+file says about itself: version resource (file and product version,
+languages, CompanyName...) and .NET assembly identity; the assembly
+identity the package declares (MsiAssemblyName, .NET or Win32
+side-by-side) too. Merged merge modules (ModuleSignature) are components
+holding their files; Binary streams that are PE files (custom action DLLs)
+or cabinets, and installed files that are cabinets, are listed as such.
+Merge modules get an SBOM of their own files, patches of the files their
+cabinets carry; transforms are refused. Every cabinet is read once, in
+memory independent of file sizes. The README lists the properties.
+
+With one package the document goes to standard output, or to -o OUT. With
+several packages or a folder (its .msi, .msm and .msp files), -o names a
+folder, created if needed, which gets one document per package named
+after it (product.msi.cdx.json, product.msi.spdx.json), and --jobs
+packages are read at once; a line per package on standard output says
+what was written.
+
+Files whose contents cannot be read (a missing external cabinet, a
+damaged one) are listed without hashes and the document says it is
+incomplete; each is reported on standard error and the exit status is 1.
+The document is the same for the same package, except its creation time:
+the current time, or $SOURCE_DATE_EPOCH (seconds since 1970) when set.`,
+	Example: `msikit sbom product.msi > product.cdx.json
+msikit sbom --format spdx product.msi -o product.spdx.json
+msikit sbom --jobs 2 -o sboms/ dist/
+msikit sbom product.msi --source /mnt/cdrom --layout x86`,
+	Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
+		o := &sbomOpts{}
+		fs.StringVarP(&o.format, "format", "f", "cyclonedx", "write `FORMAT`: cyclonedx (CycloneDX 1.6 JSON) or spdx (SPDX 2.3 JSON)")
+		fs.StringVarP(&o.out, "output", "o", "", "write to `OUT`: a file (one package) or a folder (several packages, or a folder); default: standard output")
+		fs.StringVar(&o.source, "source", "", "look for external cabinets and uncompressed files in `DIR` (default: the package's folder)")
+		fs.StringVar(&o.layout, "layout", "x64", "install paths as `ARCH` Windows lays them out: x64 or x86")
+		fs.IntVarP(&o.jobs, "jobs", "j", runtime.NumCPU(), "read `N` packages at once")
+		return func(env *Env, args []string) error { return runSBOM(env, o, args) }
+	},
+}
+
+type sbomOpts struct {
+	format, out, source, layout string
+	jobs                        int
+}
+
+// sbomResult is one package's outcome, printed once every package is
+// done, in the order given.
+type sbomResult struct {
+	in, out string
+	lines   []string // stderr lines about the package (escaped)
+	summary string   // what the document holds
+	err     error
+}
+
+func runSBOM(env *Env, o *sbomOpts, args []string) error {
+	if len(args) == 0 {
+		return usagef("no package")
+	}
+	if o.jobs < 1 {
+		return usagef("--jobs must be at least 1")
+	}
+	ext := ".cdx.json"
+	switch o.format {
+	case "cyclonedx":
+	case "spdx":
+		ext = ".spdx.json"
+	default:
+		return usagef("--format %q: want cyclonedx or spdx", o.format)
+	}
+	ropts := &sbom.Options{}
+	switch o.layout {
+	case "x64":
+	case "x86":
+		ropts.Layout = install.LayoutX86
+	default:
+		return usagef("--layout %q: want x64 or x86", o.layout)
+	}
+	if o.source != "" {
+		fi, err := os.Stat(o.source)
+		if err != nil {
+			return usagef("--source %s: %v", o.source, errors.Unwrap(err))
+		}
+		if !fi.IsDir() {
+			return usagef("--source %s: not a folder", o.source)
+		}
+		ropts.SourceDir = o.source
+	}
+	created, err := sbomTime()
+	if err != nil {
+		return err
+	}
+	wopts := &sbom.WriteOptions{Created: created, ToolVersion: buildVersion()}
+	inputs, batch, err := expandPackages(args, ".msi", ".msm", ".msp")
+	if err != nil {
+		return err
+	}
+	toFolder := o.out != "" && (batch || isDir(o.out) || strings.HasSuffix(o.out, "/") || strings.HasSuffix(o.out, string(filepath.Separator)))
+	if batch && o.out == "" {
+		return usagef("several packages need an output folder: add -o DIR")
+	}
+	if toFolder {
+		if fi, err := os.Stat(o.out); err == nil && !fi.IsDir() {
+			return usagef("-o %s: several packages need an output folder, and %s is a file", o.out, o.out)
+		}
+	}
+	outFor := func(in string) string { return o.out }
+	if toFolder {
+		outFor = func(in string) string { return filepath.Join(o.out, filepath.Base(in)+ext) }
+		if err := checkCollisions(inputs, outFor, false); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(o.out, 0o755); err != nil {
+			return fileErr(o.out, err)
+		}
+	}
+	results := make([]*sbomResult, len(inputs))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, o.jobs)
+	for i, in := range inputs {
+		if err := env.Ctx.Err(); err != nil {
+			wg.Wait() // the packages under way finish writing first
+			return err
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			r := &sbomResult{in: in, out: outFor(in)}
+			r.err = sbomOne(env, r, o.format, ropts, wopts)
+			results[i] = r
+		}()
+	}
+	wg.Wait()
+	failed := 0
+	for _, r := range results {
+		for _, l := range r.lines {
+			fmt.Fprintln(env.Stderr, l)
+		}
+		if r.err != nil {
+			failed++
+			if batch {
+				fmt.Fprintf(env.Stderr, "msikit: %s\n", errorLine(r.err))
+			}
+		}
+		if r.out != "" && r.summary != "" {
+			fmt.Fprintf(env.Stdout, "%s: %s: %s\n", escapeText(r.in), escapeText(r.out), r.summary)
+		}
+	}
+	switch {
+	case failed == 0:
+		return nil
+	case !batch:
+		return results[0].err
+	}
+	return fmt.Errorf("sbom: %d of %d packages failed", failed, len(results))
+}
+
+// sbomTime is the documents' creation time: $SOURCE_DATE_EPOCH when set
+// (the reproducible-builds convention), else now.
+func sbomTime() (time.Time, error) {
+	s := os.Getenv("SOURCE_DATE_EPOCH")
+	if s == "" {
+		return time.Now(), nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return time.Time{}, usagef("SOURCE_DATE_EPOCH=%q: want a number of seconds since 1970", s)
+	}
+	return time.Unix(n, 0).UTC(), nil
+}
+
+// sbomOne reads one package and writes its document to r.out, or to
+// standard output when r.out is "". It fills in r's lines and summary;
+// the error is the package's failure (the document may still have been
+// written, incomplete).
+func sbomOne(env *Env, r *sbomResult, format string, ropts *sbom.Options, wopts *sbom.WriteOptions) error {
+	in := r.in
+	if r.out != "" {
+		if err := safefile.CheckDistinct(in, r.out, false); err != nil {
+			return fileErr(in, err)
+		}
+	}
+	db, err := msi.Open(in)
+	if err != nil {
+		return fileErr(in, err)
+	}
+	defer db.Close()
+	for _, w := range db.Warnings {
+		r.lines = append(r.lines, fmt.Sprintf("msikit: warning: %s: %s", escapeText(in), escapeText(w)))
+	}
+	inv, err := sbom.Read(db, ropts)
+	if err != nil {
+		return fileErr(in, err)
+	}
+	write := func(w io.Writer) error {
+		if format == "spdx" {
+			return inv.WriteSPDX(w, wopts)
+		}
+		return inv.WriteCycloneDX(w, wopts)
+	}
+	if r.out == "" {
+		err = write(env.Stdout)
+	} else {
+		err = safefile.Write(r.out, write)
+	}
+	if err != nil {
+		if r.out != "" {
+			return fileErr(r.out, err)
+		}
+		return err
+	}
+	return sbomReport(r, inv)
+}
+
+// sbomReport adds the lines about what the document says is wrong, and
+// the summary, and returns the package's failure when files could not be
+// read.
+func sbomReport(r *sbomResult, inv *sbom.Inventory) error {
+	name := escapeText(r.in)
+	say := func(format string, args ...any) {
+		r.lines = append(r.lines, fmt.Sprintf("msikit: %s: ", name)+fmt.Sprintf(format, args...))
+	}
+	warn := func(format string, args ...any) {
+		r.lines = append(r.lines, fmt.Sprintf("msikit: warning: %s: ", name)+fmt.Sprintf(format, args...))
+	}
+	rep := inv.Report
+	if rep != nil {
+		for _, w := range rep.Warnings {
+			warn("%s", escapeText(w))
+		}
+		for _, c := range rep.MissingCabinets {
+			what := "unreadable cabinet"
+			if c.Missing {
+				what = "missing cabinet"
+			}
+			say("%s %s (%s): %s", what, escapeText(c.Name), plural(c.Files, "file"), oneLine(c.Err.Error()))
+		}
+	}
+	notRead, mismatch := 0, 0
+	for _, f := range inv.Files {
+		switch {
+		case !f.Read:
+			notRead++
+			var ce *install.CabinetError
+			if f.ReadErr != nil && !errors.As(f.ReadErr, &ce) {
+				say("not read: %s", oneLine(trimPackage(f.ReadErr.Error())))
+			}
+		case f.HashMismatch:
+			mismatch++
+			warn("File %q: MD5 %x, MsiFileHash says %x", escapeText(f.Key), f.MD5, f.MsiFileHash)
+		}
+	}
+	for _, b := range inv.Binaries {
+		if b.ReadErr != nil {
+			notRead++
+			say("stream %s not read: %s", escapeName(b.Name), oneLine(b.ReadErr.Error()))
+		}
+	}
+	if p := inv.Package; p.Signed && p.SignatureErr != nil {
+		warn("signature not valid: %s", oneLine(p.SignatureErr.Error()))
+	}
+	r.summary = fmt.Sprintf("%s, %s, %s", plural(len(inv.Files), "file"), plural(len(inv.Modules), "merge module"), plural(len(inv.Binaries), "stream"))
+	if mismatch > 0 {
+		r.summary += fmt.Sprintf(", %d MsiFileHash mismatches", mismatch)
+	}
+	if notRead > 0 {
+		r.summary += fmt.Sprintf(", %d not read (incomplete)", notRead)
+		return fileErr(r.in, fmt.Errorf("SBOM incomplete: %d of %d files and streams could not be read (the document names them)", notRead, len(inv.Files)+len(inv.Binaries)))
+	}
+	return nil
+}

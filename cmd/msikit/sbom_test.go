@@ -1,0 +1,310 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha1"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/msikit/msikit/internal/testenv"
+	"github.com/msikit/msikit/msi"
+)
+
+// cdxDoc is the part of a CycloneDX document the tests read.
+type cdxDoc struct {
+	Metadata struct {
+		Timestamp string       `json:"timestamp"`
+		Component cdxComponent `json:"component"`
+	} `json:"metadata"`
+	Components   []cdxComponent `json:"components"`
+	Compositions []struct {
+		Aggregate string `json:"aggregate"`
+	} `json:"compositions"`
+}
+
+type cdxComponent struct {
+	Type   string `json:"type"`
+	Name   string `json:"name"`
+	Hashes []struct {
+		Alg     string `json:"alg"`
+		Content string `json:"content"`
+	} `json:"hashes"`
+	Evidence *struct {
+		Occurrences []struct {
+			Location string `json:"location"`
+		} `json:"occurrences"`
+	} `json:"evidence"`
+	Components []cdxComponent `json:"components"`
+	Properties []struct {
+		Name  string `json:"name"`
+		Value string `json:"value"`
+	} `json:"properties"`
+}
+
+func (c *cdxComponent) hash(alg string) string {
+	for _, h := range c.Hashes {
+		if h.Alg == alg {
+			return h.Content
+		}
+	}
+	return ""
+}
+
+func (c *cdxComponent) prop(name string) string {
+	for _, p := range c.Properties {
+		if p.Name == name {
+			return p.Value
+		}
+	}
+	return ""
+}
+
+// files returns the file components with an install path, nested ones
+// (merge modules) included.
+func (d *cdxDoc) files() []cdxComponent {
+	var out []cdxComponent
+	var walk func(cs []cdxComponent)
+	walk = func(cs []cdxComponent) {
+		for _, c := range cs {
+			if c.Type == "file" && c.Evidence != nil {
+				out = append(out, c)
+			}
+			walk(c.Components)
+		}
+	}
+	walk(d.Components)
+	return out
+}
+
+func parseCDX(t *testing.T, b []byte) *cdxDoc {
+	t.Helper()
+	var d cdxDoc
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatalf("not a CycloneDX document: %v\n%.300s", err, b)
+	}
+	return &d
+}
+
+// TestSBOMMatchesExtract runs msikit extract and msikit sbom on every
+// corpus package and checks that the SBOM lists every file extract
+// writes, at the path extract writes it to, with the SHA-256 and SHA-1
+// of the written file; and that every MsiFileHash matches.
+func TestSBOMMatchesExtract(t *testing.T) {
+	var mu sync.Mutex
+	var pkgs, files, md5s int
+	t.Cleanup(func() {
+		t.Logf("%d packages, %d files compared with what extract writes, %d MsiFileHash checks", pkgs, files, md5s)
+		if pkgs > 0 && (files == 0 || md5s == 0) {
+			t.Error("checks did not engage")
+		}
+	})
+	for _, path := range testenv.CorpusFiles(t) {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			t.Parallel()
+			db, err := msi.Open(path)
+			if err != nil {
+				return // corrupt packages: both commands refuse them (TestErrorLines)
+			}
+			kind := db.Kind()
+			db.Close()
+			if kind == msi.PackageTransform {
+				return
+			}
+			dir := t.TempDir()
+			runCLI(t, "extract", path, "-d", filepath.Join(dir, "x"))
+			written := treeSums(t, filepath.Join(dir, "x"))
+			out := filepath.Join(dir, "sbom.json")
+			code, _, stderr := runCLI(t, "sbom", path, "-o", out)
+			if code != exitOK && code != exitFailure {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			b, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc := parseCDX(t, b)
+			listed := map[string]bool{}
+			n, nmd5 := 0, 0
+			for _, c := range doc.files() {
+				loc := c.Evidence.Occurrences[0].Location
+				sum, ok := written[loc]
+				if c.hash("SHA-256") == "" {
+					if ok {
+						t.Errorf("%s: no hashes in the SBOM, but extract writes it", loc)
+					}
+					continue
+				}
+				if !ok {
+					t.Errorf("%s: in the SBOM, extract does not write it", loc)
+					continue
+				}
+				listed[loc] = true
+				n++
+				if c.hash("SHA-256") != sum {
+					t.Errorf("%s: SBOM SHA-256 %s, extract writes %s", loc, c.hash("SHA-256"), sum)
+				}
+				data, err := os.ReadFile(filepath.Join(dir, "x", filepath.FromSlash(loc)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if h := sha1.Sum(data); c.hash("SHA-1") != hex.EncodeToString(h[:]) {
+					t.Errorf("%s: SBOM SHA-1 %s, the written file has %x", loc, c.hash("SHA-1"), h)
+				}
+				if m := c.prop("msikit:msiFileHashMatch"); m != "" {
+					nmd5++
+					if m != "true" {
+						t.Errorf("%s: MsiFileHash %s does not match MD5 %s", loc, c.prop("msikit:msiFileHash"), c.hash("MD5"))
+					}
+				}
+			}
+			for loc := range written {
+				if !listed[loc] {
+					t.Errorf("extract writes %s, the SBOM does not list it with hashes", loc)
+				}
+			}
+			mu.Lock()
+			pkgs++
+			files += n
+			md5s += nmd5
+			mu.Unlock()
+		})
+	}
+}
+
+// TestSBOMCommand covers the outputs: standard output, -o FILE in both
+// formats, the same bytes for the same package and $SOURCE_DATE_EPOCH,
+// and a folder of packages to a folder of documents.
+func TestSBOMCommand(t *testing.T) {
+	t.Setenv("SOURCE_DATE_EPOCH", "1700000000")
+	dir := t.TempDir()
+	code, stdout, stderr := runCLI(t, "sbom", samplePath())
+	if code != exitOK || stderr != "" {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	doc := parseCDX(t, []byte(stdout))
+	if doc.Metadata.Timestamp != "2023-11-14T22:13:20Z" || doc.Metadata.Component.Name != "Synthetic all" || len(doc.files()) != 17 {
+		t.Errorf("timestamp %q, package %q, %d files", doc.Metadata.Timestamp, doc.Metadata.Component.Name, len(doc.files()))
+	}
+	out := filepath.Join(dir, "sample.spdx.json")
+	code, stdout2, stderr := runCLI(t, "sbom", "--format", "spdx", samplePath(), "-o", out)
+	if code != exitOK || stderr != "" || !strings.Contains(stdout2, "17 files, 0 merge modules, 0 streams") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout2, stderr)
+	}
+	spdx, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(spdx, []byte(`"spdxVersion": "SPDX-2.3"`)) || !bytes.Contains(spdx, []byte(`"created": "2023-11-14T22:13:20Z"`)) {
+		t.Errorf("not the SPDX document expected:\n%.400s", spdx)
+	}
+	if _, again, _ := runCLI(t, "sbom", samplePath()); again != stdout {
+		t.Error("two runs on one package with SOURCE_DATE_EPOCH differ")
+	}
+
+	// A folder of packages: one document each, named after it.
+	in := filepath.Join(dir, "in")
+	os.Mkdir(in, 0o755)
+	copySample(t, in, "a.msi")
+	copySample(t, in, "b.msm")
+	os.WriteFile(filepath.Join(in, "notes.txt"), []byte("not a package"), 0o644)
+	outDir := filepath.Join(dir, "sboms")
+	code, stdout, stderr = runCLI(t, "sbom", "-j", "2", "-o", outDir, in)
+	if code != exitOK || stderr != "" {
+		t.Fatalf("batch: exit %d, stderr %q", code, stderr)
+	}
+	ents, err := os.ReadDir(outDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	if diff := cmp.Diff([]string{"a.msi.cdx.json", "b.msm.cdx.json"}, names); diff != "" {
+		t.Errorf("documents written (-want +got):\n%s", diff)
+	}
+	if lines := strings.Split(strings.TrimSpace(stdout), "\n"); len(lines) != 2 || !strings.HasPrefix(lines[0], filepath.Join(in, "a.msi")+": "+filepath.Join(outDir, "a.msi.cdx.json")+": 17 files") {
+		t.Errorf("batch stdout %q", stdout)
+	}
+}
+
+// TestSBOMUsage checks the refusals that read nothing: exit 2, one line.
+func TestSBOMUsage(t *testing.T) {
+	dir := t.TempDir()
+	a := copySample(t, dir, "a.msi")
+	b := copySample(t, dir, "b.msi")
+	file := filepath.Join(dir, "file.json")
+	os.WriteFile(file, []byte("{}"), 0o644)
+	for _, args := range [][]string{
+		{"sbom"},
+		{"sbom", a, "--format", "xml"},
+		{"sbom", a, "--layout", "arm"},
+		{"sbom", a, b},
+		{"sbom", a, b, "-o", file},
+		{"sbom", a, "--jobs", "0"},
+		{"sbom", a, "--source", filepath.Join(dir, "nope")},
+	} {
+		t.Run(strings.Join(args[1:], " "), func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, args...)
+			if code != exitUsage || stdout != "" || strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "msikit sbom: ") {
+				t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+			}
+		})
+	}
+}
+
+// TestSBOMIncomplete checks a package whose cabinet is missing: the
+// document is written, says it is incomplete and lists the files without
+// hashes; stderr says which cabinet and that the SBOM is incomplete;
+// exit 1.
+func TestSBOMIncomplete(t *testing.T) {
+	p := editSample(t, func(db *msi.Database) {
+		tab, err := db.Table("Media")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = tab.Update([]msi.Value{msi.IntValue(1)}, func(v []msi.Value) error {
+			v[3] = msi.StrValue("elsewhere.cab")
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.DeleteStream("synth.cab"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	out := filepath.Join(t.TempDir(), "sbom.json")
+	code, _, stderr := runCLI(t, "sbom", p, "-o", out)
+	if code != exitFailure {
+		t.Fatalf("exit %d, want 1; stderr %q", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+	want := []string{
+		"msikit: " + p + ": missing cabinet elsewhere.cab (17 files): ",
+		"msikit: " + p + ": SBOM incomplete: 17 of 17 files and streams could not be read (the document names them)",
+	}
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], want[0]) || lines[1] != want[1] {
+		t.Errorf("stderr:\n%s\nwant lines starting:\n%s", stderr, strings.Join(want, "\n"))
+	}
+	for _, l := range lines {
+		checkErrorLine(t, l)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := parseCDX(t, b)
+	if doc.Compositions[0].Aggregate != "incomplete" || len(doc.files()) != 17 || doc.files()[0].hash("SHA-256") != "" {
+		t.Errorf("composition %q, %d files", doc.Compositions[0].Aggregate, len(doc.files()))
+	}
+}
