@@ -94,10 +94,11 @@ func (db *Database) CreateTable(name string, cols []Column) (*Table, error) {
 }
 
 // AddColumn appends a column to the table, as SQL's ALTER TABLE ADD and
-// a transform's _Columns records do: every existing row gets Null in it,
-// so it must be nullable, and it cannot be a key column (keys come
-// first). Its Number is the next one; a name the table has, a 33rd column
-// or a system table are refused with a *ValueError.
+// a transform's _Columns records do: every existing row gets Null in it
+// (also in a column that is not nullable, as a transform leaves them until
+// its records update the rows: set them with Update). It cannot be a key
+// column (keys come first). Its Number is the next one; a name the table
+// has, a 33rd column or a system table are refused with a *ValueError.
 func (t *Table) AddColumn(c Column) error {
 	if err := t.writable(); err != nil {
 		return err
@@ -112,8 +113,6 @@ func (t *Table) AddColumn(c Column) error {
 		return verr(fmt.Sprintf("a table has at most %d columns", maxColumns))
 	case c.Key:
 		return verr("a key column cannot be added to an existing table")
-	case !c.Nullable && t.nrows > 0:
-		return verr("a column added to a table with rows must be nullable")
 	}
 	switch c.Type {
 	case ColInt16:
