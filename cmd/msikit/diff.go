@@ -120,7 +120,7 @@ func runDiff(env *Env, oldName, newName, out string, so *mst.SummaryOptions, syn
 	switch ndb.Kind() {
 	case msi.PackageTransform:
 		if out != "" {
-			return usagef("%s is a transform: -o writes the transform between two databases", newName)
+			return fileErr(newName, errors.New("a transform, not a database: -o writes the transform between two databases"))
 		}
 		t, err := mst.New(ndb)
 		if err != nil {
@@ -134,7 +134,7 @@ func runDiff(env *Env, oldName, newName, out string, so *mst.SummaryOptions, syn
 		return mst.WriteText(w, old, c)
 	case msi.PackagePatch:
 		if out != "" {
-			return usagef("%s is a patch: -o writes the transform between two databases", newName)
+			return fileErr(newName, errors.New("a patch, not a database: -o writes the transform between two databases"))
 		}
 		return diffPatch(env, w, old, oldName, ndb, newName)
 	}
