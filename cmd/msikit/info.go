@@ -65,7 +65,7 @@ schema); summary times are RFC 3339 in UTC, strings are UTF-8.`,
 			}
 			defer db.Close()
 			if *baseName != "" && db.Kind() != msi.PackageTransform {
-				return usagef("--base is for transforms, and %s is a %v", args[0], db.Kind())
+				return fileErr(args[0], fmt.Errorf("not a transform (kind %v): --base is for transforms", db.Kind()))
 			}
 			info, err := gatherInfo(db, args[0])
 			if err != nil {
