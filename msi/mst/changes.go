@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"math/bits"
 	"sort"
 	"strconv"
 	"strings"
@@ -303,6 +302,3 @@ func StreamName(table string, key []msi.Value) string {
 func (c *Changes) sortTables() {
 	sort.Slice(c.Tables, func(i, j int) bool { return c.Tables[i].Name < c.Tables[j].Name })
 }
-
-// popcount returns the number of cells a record with has carries.
-func popcount(has uint32) int { return bits.OnesCount32(has) }

@@ -152,10 +152,9 @@ func Write(w io.Writer, c *Changes, si *msi.SummaryInfo) error {
 	// First pass: intern every string in the order the records use them
 	// (ids are assigned by first use), remembering the cells' ids.
 	type encoded struct {
-		tc    *TableChange
-		recs  []Record
-		ids   [][]uint32 // per record, per column: the string id (strings only)
-		masks []uint16
+		tc   *TableChange
+		recs []Record
+		ids  [][]uint32 // per record, per column: the string id (strings only)
 	}
 	var tables, columns []Record
 	var tablesIDs, columnsIDs [][]uint32
