@@ -397,3 +397,37 @@ func TestTransformSeeds(t *testing.T) {
 		t.Errorf("%d transform seeds, want at least %d", n, want)
 	}
 }
+
+// FuzzTransformRecords fuzzes the change records themselves, which
+// mutations of a whole transform file rarely reach intact (most break the
+// container first): the fuzzer's bytes become the streams of Property,
+// _Tables, _Columns and a table Blob, and a binary-cell stream, of a
+// transform whose string pool names sample.msi's tables and columns and a
+// few values. The transform is then read and applied as FuzzTransform
+// does (applyTransformBytes), within the fuzz budgets, every error typed.
+func FuzzTransformRecords(f *testing.F) {
+	// String ids 1-8, as the crafted fixtures use them.
+	strs := []string{"Blob", "Name", "Data", "x", "Property", "ProductName", "value", "File"}
+	f.Add(words(0x0201, 6, 7), []byte{}, []byte{}, []byte{}, []byte{})             // insert a property
+	f.Add(words(0x0002, 6, 7, 0, 6), []byte{}, []byte{}, []byte{}, []byte("data")) // update, delete
+	f.Add([]byte{}, words(0x0101, 1), words(0x0401, 1, 0, 2, 0x2d48^0x8000, 0x0401, 1, 0, 3, 0x1900^0x8000), words(0x0201, 4, 1), []byte("blob"))
+	f.Add([]byte{}, []byte{}, words(0x0401, 5, 3, 2, 0x1d48^0x8000), []byte{}, []byte{}) // a column added to Property
+	f.Add([]byte{}, words(0, 8), []byte{}, []byte{}, []byte{})                           // drop File
+	f.Fuzz(func(t *testing.T, property, tables, columns, blob, stream []byte) {
+		if len(property)+len(tables)+len(columns)+len(blob)+len(stream) > 1<<20 {
+			return
+		}
+		recs := map[string][]byte{}
+		for name, b := range map[string][]byte{"Property": property, "_Tables": tables, "_Columns": columns, "Blob": blob} {
+			if len(b) > 0 {
+				recs[name] = b
+			}
+		}
+		data := rawTransform(t, 0, strs, recs, map[string][]byte{"Blob.x": stream})
+		testenv.CheckFuzzBudget(t, len(data), func() {
+			if err := applyTransformBytes(t, data); err != nil {
+				checkTransformError(t, err)
+			}
+		})
+	})
+}
