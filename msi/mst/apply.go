@@ -298,7 +298,11 @@ func applyRows(db *msi.Database, c *Changes, tc *TableChange, tr *TableReport, m
 		if len(pending) == 0 {
 			return
 		}
-		tr.Deleted += t.DeleteFunc(func(r msi.Row) bool { return pending[keyString(r.Key())] })
+		var kb []byte
+		tr.Deleted += t.DeleteFunc(func(r msi.Row) bool {
+			kb = appendKey(kb[:0], r.Key())
+			return pending[string(kb)]
+		})
 		clear(pending)
 	}
 	// streams sets or removes the binary cells' streams of a row written
@@ -330,19 +334,20 @@ func applyRows(db *msi.Database, c *Changes, tc *TableChange, tr *TableReport, m
 		return nil
 	}
 	keyBuf := make([]msi.Value, len(tc.keys))
+	var ks []byte // the key as appendKey writes it; map lookups with string(ks) do not allocate
 	for r := range tc.Records() {
 		if err := b.spend(valuesBytes(r.Values), tc.Name); err != nil {
 			return err
 		}
 		key := tc.keyInto(r, keyBuf)
-		ks := keyString(key)
+		ks = appendKey(ks[:0], key)
 		cur, exists := t.Lookup(key...)
 		if exists {
 			if err := b.spend(rowBytes(cur), tc.Name); err != nil {
 				return err
 			}
 		}
-		deleted := pending[ks]
+		deleted := pending[string(ks)]
 		if deleted {
 			exists = false
 		}
@@ -360,7 +365,7 @@ func applyRows(db *msi.Database, c *Changes, tc *TableChange, tr *TableReport, m
 					return err
 				}
 				if deleted {
-					delete(pending, ks)
+					delete(pending, string(ks))
 					tr.Deleted++
 					tr.Inserted++
 				} else {
@@ -407,24 +412,30 @@ func applyRows(db *msi.Database, c *Changes, tc *TableChange, tr *TableReport, m
 				}
 				continue
 			}
-			pending[ks] = true
+			pending[string(ks)] = true
 		}
 	}
 	flush()
 	return nil
 }
 
-// keyString identifies a key for the pending-delete set.
-func keyString(key []msi.Value) string {
-	var b strings.Builder
+// appendKey appends to b what identifies a key in the pending-delete set:
+// per value its kind, then an integer or a string with its length.
+func appendKey(b []byte, key []msi.Value) []byte {
 	for _, v := range key {
-		b.WriteString(strconv.Itoa(int(v.Kind())))
-		b.WriteByte(':')
-		b.WriteString(strconv.Itoa(len(v.String())))
-		b.WriteByte(':')
-		b.WriteString(v.String())
+		b = strconv.AppendInt(b, int64(v.Kind()), 10)
+		b = append(b, ':')
+		switch v.Kind() {
+		case msi.KindInt:
+			b = strconv.AppendInt(b, int64(v.Int()), 10)
+		case msi.KindString:
+			b = strconv.AppendInt(b, int64(len(v.Str())), 10)
+			b = append(b, ':')
+			b = append(b, v.Str()...)
+		}
+		b = append(b, ';')
 	}
-	return b.String()
+	return b
 }
 
 // keyText returns key values as text.

@@ -166,7 +166,14 @@ func (t *Transform) Decode(base *msi.Database) (*Changes, error) {
 	if err := t.readRecords(cols, b); err != nil {
 		return nil, err
 	}
-	added := map[string][]newColumn{}
+	// Count the columns per table first, so that each table's list is
+	// allocated once (1,000 new tables of 32 columns would otherwise
+	// reallocate each list as it grows).
+	counts := map[string]int{}
+	for r := range cols.Records() {
+		counts[r.Values[0].Str()]++
+	}
+	added := make(map[string][]newColumn, len(counts))
 	for r := range cols.Records() {
 		table := r.Values[0].Str()
 		if r.Op != Insert {
@@ -183,6 +190,9 @@ func (t *Transform) Decode(base *msi.Database) (*Changes, error) {
 		nc := newColumn{col: col}
 		if !r.Values[1].IsNull() {
 			nc.number = int(r.Values[1].Int())
+		}
+		if added[table] == nil {
+			added[table] = make([]newColumn, 0, counts[table])
 		}
 		added[table] = append(added[table], nc)
 		get(table)
@@ -244,7 +254,8 @@ func (t *Transform) Decode(base *msi.Database) (*Changes, error) {
 // transform cannot reorder columns). Added key columns must come first in
 // a new table and are refused on an existing one.
 func numberColumns(table string, cols []msi.Column, add []newColumn) ([]msi.Column, error) {
-	out := append([]msi.Column(nil), cols...)
+	out := make([]msi.Column, len(cols), len(cols)+len(add))
+	copy(out, cols)
 	existing := len(cols) > 0
 	for _, nc := range add {
 		col := nc.col

@@ -117,25 +117,25 @@ func writeTableText(w *bufio.Writer, base *msi.Database, c *Changes, tc *TableCh
 		switch r.Op {
 		case Insert:
 			if exists {
-				fmt.Fprintf(w, "! %s [%s] insert of a row the table has (add-existing-row): %s\n", name, keyText, rowText(c, tc, r, r.Values))
+				put(w, "! ", name, " [", keyText, "] insert of a row the table has (add-existing-row): ", rowText(c, tc, r, r.Values), "\n")
 				continue
 			}
-			fmt.Fprintf(w, "+ %s [%s]\t%s\n", name, keyText, rowText(c, tc, r, r.Values))
+			put(w, "+ ", name, " [", keyText, "]\t", rowText(c, tc, r, r.Values), "\n")
 		case Delete:
 			if bt == nil {
-				fmt.Fprintf(w, "- %s [%s]\n", name, keyText)
+				put(w, "- ", name, " [", keyText, "]\n")
 				continue
 			}
 			if !exists {
-				fmt.Fprintf(w, "! %s [%s] delete of a missing row (delete-missing-row)\n", name, keyText)
+				put(w, "! ", name, " [", keyText, "] delete of a missing row (delete-missing-row)\n")
 				continue
 			}
-			fmt.Fprintf(w, "- %s [%s]\t%s\n", name, keyText, baseRowText(cur))
+			put(w, "- ", name, " [", keyText, "]\t", baseRowText(cur), "\n")
 		case Update:
 			if !exists {
-				fmt.Fprintf(w, "! %s [%s] update of a missing row (update-missing-row):", name, keyText)
+				put(w, "! ", name, " [", keyText, "] update of a missing row (update-missing-row):")
 			} else {
-				fmt.Fprintf(w, "~ %s [%s]", name, keyText)
+				put(w, "~ ", name, " [", keyText, "]")
 			}
 			for i, col := range tc.Columns {
 				if !r.Present(i) || col.Key {
@@ -145,12 +145,21 @@ func writeTableText(w *bufio.Writer, base *msi.Database, c *Changes, tc *TableCh
 				if exists && i < cur.Len() {
 					old = cellText(cur.At(i), cur, i)
 				}
-				fmt.Fprintf(w, " %s: %s -> %s;", quoteText(col.Name), old, cellTextRecord(c, tc, r, i))
+				put(w, " ", quoteText(col.Name), ": ", old, " -> ", cellTextRecord(c, tc, r, i), ";")
 			}
-			fmt.Fprintln(w)
+			w.WriteByte('\n')
 		}
 	}
 	return nil
+}
+
+// put writes the strings to w: the per-record lines are written without
+// fmt, whose printers come from a sync.Pool (which the race detector
+// empties at random, making each line allocate a printer).
+func put(w *bufio.Writer, parts ...string) {
+	for _, p := range parts {
+		w.WriteString(p)
+	}
 }
 
 // columnsText lists columns as "Name type[ key]".
