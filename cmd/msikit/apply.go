@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -117,7 +118,10 @@ func runApply(env *Env, o *outputFlags, base string, transforms []string, opts *
 	case msi.PackageTransform, msi.PackagePatch:
 		return fileErr(base, fmt.Errorf("a %v is not a database to apply transforms to", db.Kind()))
 	}
-	w := textWriter{env.Stdout}
+	// The report is printed once the output is written: a failed apply
+	// prints only its error line.
+	var report bytes.Buffer
+	w := textWriter{&report}
 	fmt.Fprintf(w, "%s + %s -> %s\n", base, strings.Join(transforms, " + "), dst)
 	// The transforms and patches stay open until db is written: their
 	// streams (binary cells, cabinets) are read then.
@@ -157,6 +161,9 @@ func runApply(env *Env, o *outputFlags, base string, transforms []string, opts *
 	}
 	if newCode, err := db.PackageCode(); err == nil && newCode != oldCode {
 		fmt.Fprintf(w, "  package-code: %s (was %s)\n", newCode, oldCode)
+	}
+	if _, err := env.Stdout.Write(report.Bytes()); err != nil {
+		return err
 	}
 	return wc.report(env, dst)
 }

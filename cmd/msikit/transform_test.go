@@ -137,9 +137,12 @@ func TestDiffApplyCommands(t *testing.T) {
 		t.Skip("no corpus: the other product is a corpus package")
 	}
 	other := filepath.Join(testenv.CorpusDir(), "real", "wix3-PerMachineMsisMsps-prodAv100.msi")
-	code, _, stderr = runCLI(t, "apply", other, mst, "-o", filepath.Join(dir, "other.msi"))
-	if code != exitFailure || !strings.Contains(stderr, "ProductCode") {
-		t.Errorf("apply to another product: exit %d, stderr %q", code, stderr)
+	code, out, stderr = runCLI(t, "apply", other, mst, "-o", filepath.Join(dir, "other.msi"))
+	if code != exitFailure || !strings.Contains(stderr, "ProductCode") || out != "" {
+		t.Errorf("apply to another product: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "other.msi")); err == nil {
+		t.Error("a refused apply wrote its output")
 	}
 	checkOneLineError(t, code, stderr, other, mst)
 	code, _, stderr = runCLI(t, "apply", other, mst, "--skip-check", "all", "--ignore", "all", "-o", filepath.Join(dir, "other.msi"))
