@@ -23,6 +23,21 @@ import (
 // that asks for no validation and suppresses no error condition.
 func rawTransform(t testing.TB, cp int, strs []string, tables map[string][]byte, streams map[string][]byte) []byte {
 	t.Helper()
+	var buf bytes.Buffer
+	w := cfb.NewWriter(&buf, nil)
+	clsid, _ := cfb.ParseGUID(msi.CLSIDTransform)
+	w.SetRoot(cfb.Header{CLSID: clsid})
+	writeTransformInto(t, w, "", cp, strs, tables, streams)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// writeTransformInto writes the streams of a transform (as rawTransform
+// describes them) into the storage parent of w ("" for the root).
+func writeTransformInto(t testing.TB, w *cfb.Writer, parent string, cp int, strs []string, tables map[string][]byte, streams map[string][]byte) {
+	t.Helper()
 	pool := msi.NewStringPoolWriter(cp)
 	for i, s := range strs {
 		id, err := pool.Add(msi.StrValue(s))
@@ -31,16 +46,12 @@ func rawTransform(t testing.TB, cp int, strs []string, tables map[string][]byte,
 		}
 	}
 	p, d := pool.Encode()
-	var buf bytes.Buffer
-	w := cfb.NewWriter(&buf, nil)
-	clsid, _ := cfb.ParseGUID(msi.CLSIDTransform)
-	w.SetRoot(cfb.Header{CLSID: clsid})
 	add := func(name string, table bool, data []byte) {
 		raw, err := msi.EncodeStreamName(name, table)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := w.CreateHeaderFrom("", &cfb.Header{RawName: raw}, bytes.NewReader(data), int64(len(data))); err != nil {
+		if err := w.CreateHeaderFrom(parent, &cfb.Header{RawName: raw}, bytes.NewReader(data), int64(len(data))); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -60,6 +71,42 @@ func rawTransform(t testing.TB, cp int, strs []string, tables map[string][]byte,
 		t.Fatal(err)
 	}
 	add(msi.SummaryInfoStream, false, b)
+}
+
+// rawPatch builds a patch whose summary information names the
+// transforms order (PID 8, e.g. ":t;:#t") for the product of
+// testdata/sample.msi, holding each transform of subs as a substorage.
+// It has no database of its own (no _Tables), which a patch may lack.
+func rawPatch(t testing.TB, order string, subs map[string]func(w *cfb.Writer, parent string)) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w := cfb.NewWriter(&buf, nil)
+	clsid, _ := cfb.ParseGUID(msi.CLSIDPatch)
+	w.SetRoot(cfb.Header{CLSID: clsid})
+	tclsid, _ := cfb.ParseGUID(msi.CLSIDTransform)
+	for name, write := range subs {
+		if err := w.MkdirHeader("", &cfb.Header{Name: name, CLSID: tclsid}); err != nil {
+			t.Fatal(err)
+		}
+		write(w, name)
+	}
+	si := msi.NewSummaryInfo()
+	si.SetInt(msi.PIDCodepage, 1252)
+	si.SetString(msi.PIDTitle, "Patch")
+	si.SetString(msi.PIDTemplate, "{06D83F77-1CB2-5C83-5361-FE484B11B8CA}")
+	si.SetString(msi.PIDRevision, "{11111111-2222-3333-4444-555555555555}")
+	si.SetString(msi.PIDLastAuthor, order)
+	b, err := si.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := msi.EncodeStreamName(msi.SummaryInfoStream, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.CreateHeaderFrom("", &cfb.Header{RawName: raw}, bytes.NewReader(b), int64(len(b))); err != nil {
+		t.Fatal(err)
+	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -132,6 +179,19 @@ func transformFixtures() []transformFixture {
 			}
 			return rawTransform(t, 0, []string{"ProductName", "value"}, map[string][]byte{"Property": recs.Bytes()}, nil)
 		}, ""},
+		// A patch listing one transform (20,000 Property updates) 500,000
+		// times in PID 8: each mention must not cost a decode.
+		{"msp-one-transform-listed-500k-times.msp", func(t *testing.T) []byte {
+			var recs bytes.Buffer
+			for i := 0; i < 20000; i++ {
+				recs.Write(words(0x0002, 1, 2))
+			}
+			return rawPatch(t, strings.Repeat(":t;", 500000), map[string]func(*cfb.Writer, string){
+				"t": func(w *cfb.Writer, parent string) {
+					writeTransformInto(t, w, parent, 0, []string{"ProductName", "value"}, map[string][]byte{"Property": recs.Bytes()}, nil)
+				},
+			})
+		}, "names transform \"t\" twice"},
 		// 1,000 new tables of 32 columns with a row each.
 		{"mst-create-1000-tables.mst", func(t *testing.T) []byte {
 			var strs []string

@@ -69,8 +69,16 @@ func NewPatch(db *msi.Database) (*Patch, error) {
 			p.Targets = append(p.Targets, s)
 		}
 	}
+	// A real patch names each of its transforms once; a name repeated
+	// would have every reader decode (and an installation apply) the
+	// same transform again, as often as a few bytes of PID 8 repeat it.
+	seen := map[string]bool{}
 	for _, s := range strings.Split(si.String(msi.PIDLastAuthor), ";") {
 		if s = strings.TrimPrefix(strings.TrimSpace(s), ":"); s != "" {
+			if seen[s] {
+				return nil, &msi.FormatError{Stream: msi.SummaryInfoStream, Offset: -1, Msg: fmt.Sprintf("PID 8 (LastSavedBy) names transform %q twice: a patch applies each of its transforms once", s)}
+			}
+			seen[s] = true
 			p.Transforms = append(p.Transforms, s)
 		}
 	}
