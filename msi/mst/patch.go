@@ -3,7 +3,9 @@ package mst
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -105,9 +107,15 @@ func (p *Patch) Database() *msi.Database { return p.db }
 // SummaryInfo returns the patch's summary information.
 func (p *Patch) SummaryInfo() *msi.SummaryInfo { return p.info }
 
-// Transform opens the transform sub-storage name of the patch.
+// Transform opens the transform sub-storage name of the patch. A name
+// the patch lists (Transforms) that it does not hold is a format error of
+// the patch.
 func (p *Patch) Transform(name string) (*Transform, error) {
-	return OpenEmbedded(p.db, name)
+	t, err := OpenEmbedded(p.db, name)
+	if errors.Is(err, fs.ErrNotExist) && slices.Contains(p.Transforms, name) {
+		return nil, &msi.FormatError{Stream: msi.SummaryInfoStream, Offset: -1, Msg: fmt.Sprintf("PID 8 (LastSavedBy) names transform %q, which the patch does not hold", name), Err: err}
+	}
+	return t, err
 }
 
 // Rows returns the rows of one of the patch's own tables (MsiPatchMetadata,
