@@ -68,7 +68,7 @@ func (s *synthDB) bytes(t testing.TB) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	w := cfb.NewWriter(&buf, nil)
-	g, _ := cfb.ParseGUID(clsidInstaller)
+	g, _ := cfb.ParseGUID(CLSIDInstaller)
 	w.SetRoot(cfb.Header{CLSID: g})
 	pool, data := s.pool, s.data
 	if pool == nil {

@@ -87,6 +87,20 @@ func columnFromBits(bits uint16) (Column, error) {
 	return c, nil
 }
 
+// ColumnFromType decodes a column type as _Columns stores it (the cell's
+// value, after the 0x8000 bias is removed): 0x2D48 is a key string of 72
+// characters, 0x1502 a nullable 2-byte integer, 0x1900 a nullable binary
+// column. Name and Number are left zero. A type no column can have (an
+// integer of 3 bytes, no valid bit...) is an error.
+func ColumnFromType(bits uint16) (Column, error) {
+	return columnFromBits(bits)
+}
+
+// TypeBits returns the _Columns type value of c (without the 0x8000
+// bias): the value it was read with when it was read from a file and not
+// changed, else one computed from its fields.
+func (c Column) TypeBits() uint16 { return c.bits() }
+
 // bits returns the _Columns type value for c: the original value when c
 // was read from a file and not changed, else one computed from its fields.
 func (c Column) bits() uint16 {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"slices"
 	"sort"
@@ -41,11 +42,13 @@ func (k PackageKind) String() string {
 	return "unknown"
 }
 
-// Root CLSIDs of the package kinds.
+// The class IDs that tell the package kinds apart, on the root storage of
+// a file or on a sub-storage (a transform embedded in a package or a
+// patch), in the form cfb.GUID.String gives.
 const (
-	clsidInstaller = "{000C1084-0000-0000-C000-000000000046}"
-	clsidPatch     = "{000C1086-0000-0000-C000-000000000046}"
-	clsidTransform = "{000C1082-0000-0000-C000-000000000046}"
+	CLSIDInstaller = "{000C1084-0000-0000-C000-000000000046}"
+	CLSIDPatch     = "{000C1086-0000-0000-C000-000000000046}"
+	CLSIDTransform = "{000C1082-0000-0000-C000-000000000046}"
 )
 
 // ReadOptions holds the limits NewDatabaseOptions enforces on untrusted input.
@@ -72,6 +75,7 @@ type StreamInfo struct {
 type Database struct {
 	mu     sync.Mutex
 	cf     *cfb.Reader
+	root   *cfb.Entry // the storage the database lives in: cf.Root, or a sub-storage (OpenStorage)
 	closer io.Closer
 	size   int64
 	limit  int64
@@ -152,7 +156,7 @@ func NewDatabaseOptions(r io.ReaderAt, size int64, opts *ReadOptions) (*Database
 	if err != nil {
 		return nil, &containerError{err}
 	}
-	return newDatabase(cf, size, o)
+	return newDatabase(cf, cf.Root, size, o)
 }
 
 // containerError is a cfb error met while opening a database. It matches
@@ -168,9 +172,10 @@ func (e *containerError) Is(target error) bool {
 	return target == ErrFormat && errors.Is(e.err, cfb.ErrFormat)
 }
 
-func newDatabase(cf *cfb.Reader, size int64, o ReadOptions) (*Database, error) {
+func newDatabase(cf *cfb.Reader, root *cfb.Entry, size int64, o ReadOptions) (*Database, error) {
 	db := &Database{
 		cf:           cf,
+		root:         root,
 		size:         size,
 		limit:        size,
 		byName:       map[string]*Table{},
@@ -182,8 +187,10 @@ func newDatabase(cf *cfb.Reader, size int64, o ReadOptions) (*Database, error) {
 	if o.MaxStreamBytes > 0 && o.MaxStreamBytes < size {
 		db.limit = o.MaxStreamBytes
 	}
-	db.Warnings = append(db.Warnings, cf.Warnings...)
-	for _, e := range cf.Root.Children {
+	if root == cf.Root {
+		db.Warnings = append(db.Warnings, cf.Warnings...)
+	}
+	for _, e := range root.Children {
 		name, isTable := unpackName(e.RawName)
 		switch {
 		case e.Type == cfb.TypeStream && isTable:
@@ -212,12 +219,12 @@ func newDatabase(cf *cfb.Reader, size int64, o ReadOptions) (*Database, error) {
 			db.storages = append(db.storages, e)
 		}
 	}
-	switch cf.Root.CLSID.String() {
-	case clsidInstaller:
+	switch root.CLSID.String() {
+	case CLSIDInstaller:
 		db.kind = PackageInstaller
-	case clsidPatch:
+	case CLSIDPatch:
 		db.kind = PackagePatch
-	case clsidTransform:
+	case CLSIDTransform:
 		db.kind = PackageTransform
 	}
 	pe, de := db.tableStreams[poolStream], db.tableStreams[dataStream]
@@ -673,6 +680,30 @@ func (x exactReaderAt) ReadAt(b []byte, off int64) (int, error) {
 // transforms of patches, nested databases).
 func (db *Database) Storages() []string {
 	return db.storageNames()
+}
+
+// OpenStorage opens the sub-storage name at the root of db (as Storages
+// lists it) as a database of its own: an embedded transform (":1031" in
+// TRANSFORMS names the storage "1031"), a transform inside a patch, a
+// nested database. Its kind comes from the storage's CLSID, so an embedded
+// transform is a PackageTransform. It reads from db's file (closing db
+// closes it too) within db's limits (ReadOptions), and writing it writes
+// the storage as a file of its own, as msiexec extracts an embedded
+// transform. A missing storage is an error matching fs.ErrNotExist.
+func (db *Database) OpenStorage(name string) (*Database, error) {
+	if db.closed {
+		return nil, ErrClosed
+	}
+	for _, e := range db.storages {
+		if n, _ := unpackName(e.RawName); n == name {
+			sub, err := newDatabase(db.cf, e, db.size, ReadOptions{MaxStreamBytes: db.limit})
+			if err != nil {
+				return nil, fmt.Errorf("msi: storage %s: %w", name, err)
+			}
+			return sub, nil
+		}
+	}
+	return nil, fmt.Errorf("msi: storage %q: %w", name, fs.ErrNotExist)
 }
 
 func (db *Database) storageNames() []string {

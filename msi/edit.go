@@ -3,6 +3,7 @@ package msi
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -43,7 +44,9 @@ func (db *Database) CreateTable(name string, cols []Column) (*Table, error) {
 		seen[c.Name] = true
 		switch c.Type {
 		case ColInt16:
-			c.Size = 2
+			if c.Size != 1 {
+				c.Size = 2 // 1: a one-byte integer column ("i1"), stored as 2 bytes
+			}
 		case ColInt32:
 			c.Size = 4
 		case ColString:
@@ -70,8 +73,7 @@ func (db *Database) CreateTable(name string, cols []Column) (*Table, error) {
 			keysDone = true
 		}
 		c.Number = i + 1
-		c.raw = 0
-		out[i] = c
+		out[i] = c // a type read from a file (Column.TypeBits) is kept when it still fits
 	}
 	if nkeys == 0 {
 		return nil, verr("", "a table needs at least one key column")
@@ -89,6 +91,60 @@ func (db *Database) CreateTable(name string, cols []Column) (*Table, error) {
 		}
 	}
 	return t, nil
+}
+
+// AddColumn appends a column to the table, as SQL's ALTER TABLE ADD and
+// a transform's _Columns records do: every existing row gets Null in it
+// (also in a column that is not nullable, as a transform leaves them until
+// its records update the rows: set them with Update). It cannot be a key
+// column (keys come first). Its Number is the next one; a name the table
+// has, a 33rd column or a system table are refused with a *ValueError.
+func (t *Table) AddColumn(c Column) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	verr := func(reason string) error { return &ValueError{Table: t.name, Column: c.Name, Reason: reason} }
+	switch {
+	case c.Name == "":
+		return verr("empty column name")
+	case t.colIndex(c.Name) >= 0:
+		return verr("the table already has this column")
+	case len(t.cols) >= maxColumns:
+		return verr(fmt.Sprintf("a table has at most %d columns", maxColumns))
+	case c.Key:
+		return verr("a key column cannot be added to an existing table")
+	}
+	switch c.Type {
+	case ColInt16:
+		if c.Size != 1 {
+			c.Size = 2
+		}
+	case ColInt32:
+		c.Size = 4
+	case ColString:
+		if c.Size < 0 || c.Size > 255 {
+			return verr("string size must be 0..255")
+		}
+	case ColBinary:
+		c.Size = 0
+	default:
+		return verr("unknown column type")
+	}
+	if c.Type != ColString {
+		c.Localizable = false
+	}
+	c.Number = len(t.cols) + 1
+	n := len(t.cols)
+	cells := make([]uint32, 0, (n+1)*t.nrows)
+	for r := 0; r < t.nrows; r++ {
+		cells = append(cells, t.cells[r*n:(r+1)*n]...)
+		cells = append(cells, 0)
+	}
+	t.cols = append(slices.Clone(t.cols), c)
+	t.cells = cells
+	t.db.schemaDirty = true
+	t.touch()
+	return nil
 }
 
 // DropTable removes a table, its rows and the streams of its Binary cells.

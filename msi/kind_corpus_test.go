@@ -56,9 +56,9 @@ print(json.dumps(out))`
 				t.Errorf("kind %v, but the file is a %s", got, filepath.Ext(f))
 			}
 			switch clsid := "{" + strings.ToUpper(clsids[f]) + "}"; {
-			case clsid == clsidPatch && got != PackagePatch, clsid == clsidTransform && got != PackageTransform:
+			case clsid == CLSIDPatch && got != PackagePatch, clsid == CLSIDTransform && got != PackageTransform:
 				t.Errorf("kind %v, root CLSID %s", got, clsid)
-			case clsid == clsidInstaller && got != PackageInstaller && got != PackageMergeModule:
+			case clsid == CLSIDInstaller && got != PackageInstaller && got != PackageMergeModule:
 				t.Errorf("kind %v, root CLSID %s (a database)", got, clsid)
 			}
 			if got != PackageInstaller && got != PackageMergeModule {

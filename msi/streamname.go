@@ -82,6 +82,16 @@ func packName(name string, table bool) ([]uint16, error) {
 	return out, nil
 }
 
+// EncodeStreamName returns the directory-entry name of the stream name
+// (a decoded name such as "Binary.Icon", or a table name with table set),
+// packed as Windows Installer stores it; names starting with U+0005 are
+// stored as they are. It fails when the result is longer than the 31
+// UTF-16 units a compound file allows. Writers of other files built on
+// the database encoding (transforms) name their streams with it.
+func EncodeStreamName(name string, table bool) ([]uint16, error) {
+	return packName(name, table)
+}
+
 // unpackName decodes raw directory-entry name units. table reports whether
 // the name had the table prefix (which is removed).
 func unpackName(raw []uint16) (name string, table bool) {

@@ -472,7 +472,7 @@ func mustEncode(p *stringPool, s string) []byte {
 
 // emit adds every entry of the new file to w.
 func (db *Database) emit(w *cfb.Writer, plan *writePlan, o *WriteOptions) error {
-	root := db.cf.Root
+	root := db.root
 	w.SetRoot(cfb.Header{RawName: root.RawName, CLSID: root.CLSID, StateBits: root.StateBits, Created: root.Created, Modified: root.Modified})
 	written := map[string]bool{}
 	for _, e := range root.Children {

@@ -64,7 +64,7 @@ func usagef(format string, args ...any) error {
 func commands() []*Command {
 	return []*Command{
 		cmdInfo, cmdTables, cmdExport, cmdImport, cmdStreams, cmdCat,
-		cmdExtract, cmdSBOM, cmdRepack, cmdRewrite, cmdValidate, cmdAudit, cmdDescriptor, cmdLog, cmdVerify, cmdSign, cmdCFB, cmdVersion,
+		cmdExtract, cmdSBOM, cmdRepack, cmdRewrite, cmdDiff, cmdApply, cmdValidate, cmdAudit, cmdDescriptor, cmdLog, cmdVerify, cmdSign, cmdCFB, cmdVersion,
 	}
 }
 
@@ -177,7 +177,7 @@ func errorLine(err error) string {
 }
 
 // libPrefixes are the package prefixes errorLine removes.
-var libPrefixes = []string{"msi: ", "idt: ", "install: ", "transform: ", "validate: "}
+var libPrefixes = []string{"msi: ", "idt: ", "install: ", "transform: ", "validate: ", "mst: "}
 
 // trimLibPrefixes removes libPrefixes wherever they begin a segment of a
 // wrapped message: at its start or after ": ".

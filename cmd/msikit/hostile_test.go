@@ -65,6 +65,15 @@ var craftedCommands = []craftedCommand{
 	{[]string{"descriptor", "decode", "FILE"}, ""},
 	{[]string{"descriptor", "decode", "--package", "FILE", "']gAVn-}f(ZXfeAR6.jiF<"}, ""},
 	{[]string{"log", "explain", "--package", "FILE", "FILE"}, ""},
+	// Transforms and patches: FILE read as one (against testdata/sample.msi,
+	// SAMPLE), as the base of one, and compared as a database.
+	{[]string{"info", "--base", "SAMPLE", "FILE"}, ""},
+	{[]string{"diff", "SAMPLE", "FILE"}, ""},
+	{[]string{"diff", "FILE", "SAMPLE"}, ""},
+	{[]string{"diff", "SAMPLE", "FILE", "-o", "OUT.mst"}, "out.mst"},
+	{[]string{"apply", "SAMPLE", "FILE", "--ignore", "all", "--skip-check", "all", "-o", "OUT.msi"}, "out.msi"},
+	{[]string{"apply", "FILE", "MST", "--ignore", "all", "--skip-check", "all", "-o", "OUT.msi"}, "out.msi"},
+	{[]string{"rewrite", "FILE", "--as-transform", "-o", "OUT.mst"}, "out.mst"},
 }
 
 // craftedFiles lists every file below testdata/crafted (the malformed
@@ -212,6 +221,20 @@ func TestEveryCommandOnCraftedFixtures(t *testing.T) {
 	if err := os.WriteFile(idt, []byte("Property\tValue\r\ns72\tl0\r\nProperty\tProperty\r\nHOSTILE\t1\r\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A package and a transform that fit it, for the commands that read
+	// FILE as the base of a transform or as a transform of it.
+	sample := filepath.Join(base, "sample.msi")
+	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "testdata", "sample.msi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(sample, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mst := filepath.Join(base, "sample.mst")
+	if r := runChild(t, bin, base, []string{"rewrite", sample, "--as-transform", "-o", mst}); r.code != exitOK {
+		t.Fatalf("rewrite --as-transform of sample.msi: exit %d\n%s", r.code, r.stderr)
+	}
 	fixtureDir := filepath.Join(testenv.RepoRoot(), "testdata", "crafted")
 	fixturesBefore := snapshot(t, fixtureDir)
 	var worst childResult
@@ -232,6 +255,8 @@ func TestEveryCommandOnCraftedFixtures(t *testing.T) {
 					args := make([]string, len(c.args))
 					for i, a := range c.args {
 						a = strings.ReplaceAll(a, "FILE", f)
+						a = strings.ReplaceAll(a, "SAMPLE", sample)
+						a = strings.ReplaceAll(a, "MST", mst)
 						a = strings.ReplaceAll(a, "IDT", idt)
 						args[i] = strings.ReplaceAll(a, "OUT", filepath.Join(work, "out"))
 					}

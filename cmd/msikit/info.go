@@ -13,12 +13,13 @@ import (
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/authenticode"
 	"github.com/msikit/msikit/msi/install"
+	"github.com/msikit/msikit/msi/mst"
 	flag "github.com/spf13/pflag"
 )
 
 var cmdInfo = &Command{
 	Name:      "info",
-	UsageLine: "msikit info FILE [--json]",
+	UsageLine: "msikit info FILE [--json] [--base BASE]",
 	Short:     "show a package's kind, codepage, summary information, tables, streams and signature",
 	Long: `Info describes a Windows Installer package: its kind (installer database,
 merge module, patch, transform), the database codepage, every summary
@@ -33,12 +34,27 @@ Every table is decoded, so info also checks that the database is readable:
 a table that fails to decode is listed with its error and info exits with
 status 1 after printing everything else.
 
+For a transform (.mst), a Transform section decodes its summary
+information (the product, version, platform and language it applies to and
+makes, its validation checks and suppressed error conditions, the minimum
+installer version) and lists its changes table by table: tables created and
+dropped, columns added, rows inserted, updated and deleted. The records of a
+table the transform does not create can only be decoded with the columns of
+the database it applies to: --base BASE gives it (otherwise they are counted
+in bytes). For a patch (.msp), a Patch section gives its patch code, the
+patch codes it obsoletes, its target ProductCodes, the transforms it carries
+in the order they apply (each described as a transform), and its
+MsiPatchMetadata and MsiPatchSequence rows.
+
 With --json the same information is one JSON object (see the README for the
 schema); summary times are RFC 3339 in UTC, strings are UTF-8.`,
 	Example: `	msikit info product.msi
-	msikit info --json product.msi | jq .summary`,
+	msikit info --json product.msi | jq .summary
+	msikit info fix.mst --base vendor.msi
+	msikit info patch.msp`,
 	Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
 		asJSON := fs.Bool("json", false, "print one JSON object instead of text")
+		baseName := fs.String("base", "", "decode a transform's records against the database `BASE` it applies to")
 		return func(env *Env, args []string) error {
 			if len(args) != 1 {
 				return usagef("want exactly one FILE")
@@ -48,9 +64,36 @@ schema); summary times are RFC 3339 in UTC, strings are UTF-8.`,
 				return err
 			}
 			defer db.Close()
+			if *baseName != "" && db.Kind() != msi.PackageTransform {
+				return fileErr(args[0], fmt.Errorf("not a transform (kind %v): --base is for transforms", db.Kind()))
+			}
 			info, err := gatherInfo(db, args[0])
 			if err != nil {
 				return err
+			}
+			switch db.Kind() {
+			case msi.PackageTransform:
+				var base *msi.Database
+				if *baseName != "" {
+					if base, err = openMSI(env, *baseName); err != nil {
+						return err
+					}
+					defer base.Close()
+				}
+				t, err := mst.New(db)
+				if err != nil {
+					return fileErr(args[0], err)
+				}
+				tj := describeTransform(t, base, *baseName)
+				info.Transform = &tj
+			case msi.PackagePatch:
+				p, err := mst.NewPatch(db)
+				if err != nil {
+					return fileErr(args[0], err)
+				}
+				if info.Patch, err = describePatch(p); err != nil {
+					return fileErr(args[0], err)
+				}
 			}
 			if *asJSON {
 				enc := json.NewEncoder(env.Stdout)
@@ -60,6 +103,9 @@ schema); summary times are RFC 3339 in UTC, strings are UTF-8.`,
 				}
 			} else if err := printInfo(env.Stdout, info); err != nil {
 				return err
+			}
+			if info.Transform != nil && info.Transform.Error != "" {
+				return fmt.Errorf("%s: %s", args[0], info.Transform.Error)
 			}
 			for _, t := range info.Tables {
 				if t.Error != "" {
@@ -142,6 +188,9 @@ type infoJSON struct {
 	// Warnings lists the recoverable damage found while reading (the
 	// container's and the database's), also printed on stderr.
 	Warnings []string `json:"warnings"`
+	// Transform and Patch describe a transform and a patch.
+	Transform *transformJSON `json:"transform,omitempty"`
+	Patch     *patchJSON     `json:"patch,omitempty"`
 }
 
 type summaryJSON struct {
@@ -389,6 +438,17 @@ func printInfo(w io.Writer, info *infoJSON) error {
 			fmt.Fprintf(tw, "  Error:\t%s\n", escapeText(sig.Error))
 		}
 		tw.Flush()
+	}
+
+	if info.Transform != nil {
+		fmt.Fprintf(w, "\nTransform:\n")
+		if info.Transform.Base != "" {
+			fmt.Fprintf(w, "  Decoded against %s\n", escapeText(info.Transform.Base))
+		}
+		printTransform(w, "  ", info.Transform)
+	}
+	if info.Patch != nil {
+		printPatch(w, info.Patch)
 	}
 
 	fmt.Fprintf(w, "\nCabinets (%d):\n", len(info.Cabinets))

@@ -18,6 +18,7 @@ import (
 	"github.com/msikit/msikit/internal/safefile"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/authenticode"
+	"github.com/msikit/msikit/msi/mst"
 	"github.com/msikit/msikit/transform"
 )
 
@@ -40,6 +41,7 @@ type rewriteOpts struct {
 	leafKeep          bool
 	leafNoAdvertise   bool
 	leafAllowAbsent   bool
+	asTransform       bool
 	// changed reports whether a flag was given on the command line.
 	changed    func(name string) bool
 	signOpts   *authenticode.SignOptions // loaded once, shared by all packages
@@ -126,13 +128,28 @@ With --sign-cert and --sign-key (or --pfx) each output is signed with that
 key instead, as msikit sign does: vendor package to rewritten, signed
 package in one step.
 
+With --as-transform the vendor package is not rewritten at all: the
+passes run in memory and their changes are written as a transform (.mst)
+from the package to its rewrite, -o naming the transform (with several
+inputs, a folder receiving NAME.mst for each NAME.msi). The package keeps
+its bytes, so a signed package keeps a valid signature; install it with
+msiexec /i vendor.msi TRANSFORMS=fix.mst. The transform asks Windows
+Installer to check the ProductCode and UpgradeCode (it was made for that
+product) and suppresses no error condition; the PackageCode is not
+renewed (a transform cannot change summary information). The report says
+the package was left untouched and lists anything a transform cannot
+carry. --in-place, --drop-signature, --keep-package-code, the signing
+flags and --validate do not apply (apply the transform with msikit apply
+--validate to check the result).
+
 The report is a summary line per package plus one line per row change and
 per note. --json prints the same as one JSON document (schema in README).`,
 	Example: `msikit rewrite testdata/sample.msi -o sample-fixed.msi
 msikit rewrite --class-to-registry --dry-run product.msi
 msikit rewrite --all --jobs 2 -o fixed/ dist/*.msi
 msikit rewrite --drop-signature --in-place signed.msi
-msikit rewrite --sign-cert chain.pem --sign-key key.pem --sign-ex -o fixed/ dist/`,
+msikit rewrite --sign-cert chain.pem --sign-key key.pem --sign-ex -o fixed/ dist/
+msikit rewrite --as-transform vendor.msi -o fix.mst`,
 	Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
 		o := &rewriteOpts{passSel: map[string]*bool{}, changed: fs.Changed}
 		o.outputFlags.define(fs, "each input", "write to `OUT`: a file (one input) or a folder (several inputs, or a folder)", withInPlace|withDropSignature|withKeepPackageCode|withSignFlags)
@@ -140,6 +157,7 @@ msikit rewrite --sign-cert chain.pem --sign-key key.pem --sign-ex -o fixed/ dist
 			o.passSel[p.name] = fs.Bool(p.name, false, p.usage)
 		}
 		fs.BoolVarP(&o.all, "all", "a", false, "run every pass (the default when no pass is named)")
+		fs.BoolVar(&o.asTransform, "as-transform", false, "write the passes' changes as a transform (.mst) to -o, leaving the package itself untouched (and its signature valid)")
 		fs.BoolVarP(&o.dryRun, "dry-run", "n", false, "print the planned row changes as an IDT-style diff; write nothing")
 		fs.BoolVar(&o.jsonOut, "json", false, "print the report as JSON")
 		fs.IntVarP(&o.jobs, "jobs", "j", runtime.NumCPU(), "process `N` packages at once in batch mode")
@@ -171,6 +189,11 @@ type rewriteResult struct {
 	OutputSigned     bool   `json:"output_signed"`
 	OutputSigner     string `json:"output_signer,omitempty"`
 	Changes          int    `json:"changes"`
+	// Transform is set for --as-transform: Output is a transform and the
+	// input was left untouched; NotInTransform lists the differences a
+	// transform cannot carry.
+	Transform      bool     `json:"transform,omitempty"`
+	NotInTransform []string `json:"not_in_transform,omitempty"`
 	// Warnings are the input's recovery warnings (also on stderr).
 	Warnings []string            `json:"warnings,omitempty"`
 	Passes   []*transform.Report `json:"passes"`
@@ -208,6 +231,11 @@ func runRewrite(env *Env, o *rewriteOpts, args []string) error {
 		outFor = func(string) string { return "" }
 	case o.inPlace:
 		outFor = func(in string) string { return in }
+	case toFolder && o.asTransform:
+		outFor = func(in string) string {
+			base := filepath.Base(in)
+			return filepath.Join(o.out, strings.TrimSuffix(base, filepath.Ext(base))+".mst")
+		}
 	case toFolder:
 		outFor = func(in string) string { return filepath.Join(o.out, filepath.Base(in)) }
 	}
@@ -313,6 +341,13 @@ func checkRewriteFlags(o *rewriteOpts) ([]passSpec, error) {
 		return nil, usagef("--dry-run writes nothing, so --validate would have no output to check; drop one of them")
 	case !o.dryRun && !o.inPlace && o.out == "":
 		return nil, usagef("name an output with -o (or use --in-place or --dry-run)")
+	}
+	if o.asTransform {
+		for _, f := range []string{"in-place", "drop-signature", "keep-package-code", "validate", "sign-cert", "sign-key", "pfx", "password-file", "sign-digest", "sign-ex", "timestamp"} {
+			if o.changed != nil && o.changed(f) {
+				return nil, usagef("--%s does not apply to --as-transform, which leaves the package untouched and writes a transform", f)
+			}
+		}
 	}
 	var selected []passSpec
 	for _, p := range passes() {
@@ -485,6 +520,9 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 		r.Passes = append(r.Passes, rep)
 		r.Changes += len(rep.Changes)
 	}
+	if o.asTransform {
+		return rewriteAsTransform(r, o, db, in, out, fail)
+	}
 	if db.ContentModified() && !o.keepPackageCode {
 		rep, err := transform.NewPackageCode(db, r.Passes...)
 		if err != nil {
@@ -542,10 +580,25 @@ func writeRewriteText(w io.Writer, sum *rewriteSummary) {
 			parts = append(parts, fmt.Sprintf("%s %d changes, %d notes", p.Pass, len(p.Changes), len(p.Notes)))
 		}
 		dest := "-> " + r.Output
-		if r.DryRun {
+		switch {
+		case r.DryRun:
 			dest = "(dry run, nothing written)"
+		case r.Transform && r.Output == "":
+			dest = "(no change, no transform written)"
+		case r.Transform:
+			dest = "-> " + r.Output + " (transform)"
 		}
 		fmt.Fprintf(w, "%s %s: %s\n", r.Input, dest, strings.Join(parts, "; "))
+		if r.Transform && !r.DryRun {
+			signed := ""
+			if r.Signed {
+				signed = ", its signature still valid"
+			}
+			fmt.Fprintf(w, "  %s: untouched (same bytes%s); install it with TRANSFORMS=%s\n", r.Input, signed, filepath.Base(r.Output))
+			for _, n := range r.NotInTransform {
+				fmt.Fprintf(w, "  not in the transform: %s\n", n)
+			}
+		}
 		if r.SignatureDropped {
 			fmt.Fprintf(w, "  signature: dropped; %s is unsigned, sign it again before shipping\n", r.Output)
 		}
@@ -638,4 +691,41 @@ func runAssemblyNames(db *msi.Database, o *rewriteOpts) (*transform.Report, erro
 		// passes (rewriteOne), so the pass itself may change the tables.
 		AllowSigned: true,
 	})
+}
+
+// rewriteAsTransform writes the changes the passes made to db (read from
+// in) as a transform from in to the rewrite, at out; in is not touched.
+func rewriteAsTransform(r *rewriteResult, o *rewriteOpts, db *msi.Database, in, out string, fail func(error) *rewriteResult) *rewriteResult {
+	r.Transform = true
+	pristine, err := msi.Open(in)
+	if err != nil {
+		return fail(err)
+	}
+	defer pristine.Close()
+	c, err := mst.Diff(pristine, db)
+	if err != nil {
+		return fail(err)
+	}
+	for _, d := range c.Unexpressible {
+		r.NotInTransform = append(r.NotInTransform, d.Kind+" "+d.Name+": "+d.Reason)
+	}
+	if o.dryRun {
+		r.OK = true
+		return r
+	}
+	si, err := mst.NewSummary(pristine, db, &mst.SummaryOptions{Validation: mst.ValidateProduct | mst.ValidateUpgradeCode})
+	if err != nil {
+		return fail(err)
+	}
+	err = mst.Save(out, c, si, &mst.SaveOptions{Sync: o.sync, Base: pristine})
+	if errors.Is(err, mst.ErrNoChanges) {
+		r.Output = ""
+		r.OK = true
+		return r
+	}
+	if err != nil {
+		return fail(fileErr(out, err))
+	}
+	r.OK = true
+	return r
 }

@@ -27,6 +27,7 @@ var layers = []struct {
 	{"msi/validate", []string{"msi", "cfb", "internal/..."}},
 	{"msi/darwin", []string{"internal/..."}},
 	{"msi/msilog", []string{"msi/darwin", "internal/..."}},
+	{"msi/mst", []string{"msi", "cfb", "internal/..."}},
 	{"transform/...", []string{"transform/internal/...", "msi", "msi/idt", "msi/install", "msi/authenticode", "msi/darwin", "cfb", "cab", "internal/..."}},
 	{"msi/sbom", []string{"msi", "msi/install", "msi/authenticode", "cfb", "cab", "internal/..."}},
 }

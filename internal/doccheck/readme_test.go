@@ -24,6 +24,8 @@ var readmeCommands = map[string][]string{
 	"extract":            {"extract"},
 	"sbom":               {"sbom"},
 	"rewrite":            {"rewrite"},
+	"diff":               {"diff"},
+	"apply":              {"apply"},
 	"validate":           {"validate"},
 	"audit":              {"audit"},
 	"descriptors":        {"descriptor decode", "descriptor encode"},

@@ -149,10 +149,31 @@ func exportError(failed []Code) *ExportError {
 // *ExportError and its dir; the others carry on.
 func ExportEach(t testing.TB, pkgs ...string) (dirs []string, errs []error) {
 	t.Helper()
+	jobs := make([]Job, len(pkgs))
+	for i, p := range pkgs {
+		jobs[i] = Job{Base: p}
+	}
+	return ExportEachTransformed(t, jobs...)
+}
+
+// A Job is one export of ExportEachTransformed: the package Base with
+// Transforms applied in order (files, or ":Name").
+type Job struct {
+	Base       string
+	Transforms []Transform
+}
+
+// ExportEachTransformed is ExportEach for packages with transforms
+// applied: each job's base is opened read-only, its transforms applied
+// and every table exported, as ExportTransformed does, in as few tool
+// processes as ExportEach runs. A job whose open or transform msi.dll
+// refuses gets its *Error and an empty dir.
+func ExportEachTransformed(t testing.TB, jobs ...Job) (dirs []string, errs []error) {
+	t.Helper()
 	w := New(t)
 	root := t.TempDir()
-	dirs = make([]string, len(pkgs))
-	errs = make([]error, len(pkgs))
+	dirs = make([]string, len(jobs))
+	errs = make([]error, len(jobs))
 	dirOf := func(i, cp int) string { return filepath.Join(root, strconv.Itoa(i), "cp"+strconv.Itoa(cp)) }
 	// run exports the packages idx in ANSI codepage cp, restarting after
 	// each one msi.dll refuses.
@@ -163,7 +184,11 @@ func ExportEach(t testing.TB, pkgs ...string) (dirs []string, errs []error) {
 				if err := os.MkdirAll(dirOf(i, cp), 0o755); err != nil {
 					t.Fatal(err)
 				}
-				s.Open(pkgs[i], ReadOnly).Export(dirOf(i, cp)).Close()
+				s.Open(jobs[i].Base, ReadOnly)
+				for _, tr := range jobs[i].Transforms {
+					s.Apply(tr.Path, tr.Flags)
+				}
+				s.Export(dirOf(i, cp)).Close()
 			}
 			out, err := w.Run(t, s)
 			done := 0
@@ -196,13 +221,13 @@ func ExportEach(t testing.TB, pkgs ...string) (dirs []string, errs []error) {
 			idx = idx[done+1:]
 		}
 	}
-	all := make([]int, len(pkgs))
+	all := make([]int, len(jobs))
 	for i := range all {
 		all[i] = i
 	}
 	run(all, 1252)
 	again := map[int][]int{}
-	cps := make([]int, len(pkgs))
+	cps := make([]int, len(jobs))
 	for i, d := range dirs {
 		if d == "" {
 			continue

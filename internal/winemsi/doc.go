@@ -48,7 +48,7 @@
 //   - When it applies the transforms of a patch in an installation
 //     session, Wine takes the validation flags from the low 16 bits of
 //     PID 16 (it logs "validation flags 0x001f" for the corpus patch
-//     transforms whose PID 16 is 0x0921001F); the documentation (Character
+//     transforms whose PID 16 is 0x0922001F); the documentation (Character
 //     Count Summary property) puts the validation flags in the high word
 //     and the error conditions in the low word, which is what WiX and the
 //     corpus transforms do. Transforms given by TRANSFORMS= are applied

@@ -1,11 +1,9 @@
 package winemsi_test
 
 import (
-	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -39,28 +37,6 @@ func corpus(t *testing.T, name string) string {
 	return p
 }
 
-// readTree returns every file under dir by slash-separated relative path.
-func readTree(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	files := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		files[filepath.ToSlash(rel)] = string(b)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
-}
-
 // msikitExport returns msikit's export of every table of pkg (as
 // "msikit export -d" writes it), or nil if msikit cannot open it.
 func msikitExport(t *testing.T, pkg string) map[string]string {
@@ -74,97 +50,12 @@ func msikitExport(t *testing.T, pkg string) map[string]string {
 	if err := idt.ExportDir(dir, db); err != nil {
 		t.Fatalf("msikit export %s: %v", pkg, err)
 	}
-	return readTree(t, dir)
-}
-
-// asWine rewrites msikit's export into the form Wine's MsiDatabaseExportW
-// gives, undoing the differences the package documentation lists, each
-// with its own rule:
-//   - binary cells: the cell "Table.Key" and its file Table/Table.Key
-//     become "Key" and Table/Key;
-//   - one-byte integer columns (i1, I1): the value is shown as Wine (and
-//     msiinfo) read it, the 2-byte cell with the 4-byte sign flip;
-//   - _SummaryInformation: only the properties whose ID is lower than the
-//     number of properties present;
-//   - string values: control characters raw, not as the Archive File
-//     Format translates them.
-func asWine(t *testing.T, files map[string]string) map[string]string {
-	untranslate := strings.NewReplacer("\x15", "\x00", "\x1b", "\b", "\x10", "\t", "\x19", "\n", "\x18", "\f", "\x11", "\r")
-	t.Helper()
-	out := map[string]string{}
-	renames := map[string]string{}
-	for name, text := range files {
-		if !strings.HasSuffix(name, ".idt") || strings.Contains(name, "/") {
-			continue
-		}
-		table := strings.TrimSuffix(name, ".idt")
-		lines := strings.Split(text, "\r\n")
-		if table == "_SummaryInformation" {
-			n := 0
-			for _, l := range lines[3:] {
-				if l != "" {
-					n++
-				}
-			}
-			kept := lines[:3]
-			for _, l := range lines[3:] {
-				id, _, _ := strings.Cut(l, "\t")
-				if v, err := strconv.Atoi(id); err == nil && v < n {
-					kept = append(kept, l)
-				}
-			}
-			out[name] = strings.Join(kept, "\r\n") + "\r\n"
-			continue
-		}
-		if len(lines) < 3 || table == "_ForceCodepage" {
-			out[name] = text
-			continue
-		}
-		types := strings.Split(lines[1], "\t")
-		for i := 3; i < len(lines); i++ {
-			if lines[i] == "" {
-				continue
-			}
-			f := strings.Split(lines[i], "\t")
-			for c, typ := range types {
-				if c >= len(f) || f[c] == "" {
-					continue
-				}
-				switch {
-				case typ[0] == 'v' || typ[0] == 'V':
-					key := strings.TrimPrefix(f[c], table+".")
-					renames[table+"/"+f[c]] = table + "/" + key
-					f[c] = key
-				case typ[0] == 's' || typ[0] == 'S' || typ[0] == 'l' || typ[0] == 'L':
-					f[c] = untranslate.Replace(f[c])
-				case typ == "i1" || typ == "I1":
-					v, err := strconv.Atoi(f[c])
-					if err != nil {
-						t.Fatalf("%s: %v", name, err)
-					}
-					cell := uint32(uint16(v + 0x8000))
-					f[c] = strconv.Itoa(int(int32(cell ^ 0x80000000)))
-				}
-			}
-			lines[i] = strings.Join(f, "\t")
-		}
-		out[name] = strings.Join(lines, "\r\n")
-	}
-	for name, text := range files {
-		if _, done := out[name]; done {
-			continue
-		}
-		if to, ok := renames[name]; ok {
-			name = to
-		}
-		out[name] = text
-	}
-	return out
+	return winemsi.ReadTree(t, dir)
 }
 
 // TestExportMatchesMsikit exports every corpus package with Wine's msi.dll
 // and compares each table, file by file, with msikit's export: they must
-// agree except for the documented Wine differences (see asWine).
+// agree except for the documented Wine differences (see winemsi.AsWine).
 func TestExportMatchesMsikit(t *testing.T) {
 	var pkgs []string
 	for _, f := range testenv.CorpusFiles(t) {
@@ -187,7 +78,7 @@ func TestExportMatchesMsikit(t *testing.T) {
 			if want == nil {
 				t.Fatalf("Wine exports a package msikit cannot open")
 			}
-			want = asWine(t, want)
+			want = winemsi.AsWine(t, want)
 			if errs[i] != nil {
 				// Wine fails to export the summary information of a
 				// package that has none (ERROR_FUNCTION_FAILED); msikit
@@ -198,7 +89,7 @@ func TestExportMatchesMsikit(t *testing.T) {
 				}
 				delete(want, "_SummaryInformation.idt")
 			}
-			if d := cmp.Diff(want, readTree(t, dirs[i])); d != "" {
+			if d := cmp.Diff(want, winemsi.ReadTree(t, dirs[i])); d != "" {
 				t.Errorf("msikit export (adjusted as documented) vs Wine's MsiDatabaseExport (-msikit +wine):\n%s", d)
 			}
 			compared++
@@ -207,40 +98,6 @@ func TestExportMatchesMsikit(t *testing.T) {
 	if compared == 0 {
 		t.Error("no package compared")
 	}
-}
-
-// dump renders an export folder as one reviewable text: each IDT file
-// (line ends as LF) and, for binary cells, the file's size and SHA-256,
-// then the tables err says could not be exported.
-func dump(t *testing.T, dir string, err error) string {
-	t.Helper()
-	var ee *winemsi.ExportError
-	if err != nil && !errors.As(err, &ee) {
-		t.Fatal(err)
-	}
-	files := readTree(t, dir)
-	var names []string
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var b strings.Builder
-	for _, n := range names {
-		if strings.HasSuffix(n, ".idt") && !strings.Contains(n, "/") {
-			fmt.Fprintf(&b, "== %s\n%s\n", n, strings.ReplaceAll(files[n], "\r\n", "\n"))
-		} else {
-			fmt.Fprintf(&b, "== %s: %d bytes, sha256 %x\n", n, len(files[n]), sha256.Sum256([]byte(files[n])))
-		}
-	}
-	if ee != nil {
-		var failed []string
-		for table, code := range ee.Failed {
-			failed = append(failed, fmt.Sprintf("== %s.idt: not exported, error %d\n", table, code))
-		}
-		sort.Strings(failed)
-		b.WriteString(strings.Join(failed, ""))
-	}
-	return b.String()
 }
 
 // checkReference compares got with testdata/reference/name.txt (rewritten
@@ -293,7 +150,7 @@ func TestApplyReference(t *testing.T) {
 				ts = append(ts, winemsi.Transform{Path: a})
 			}
 			dir, err := winemsi.ExportTransformed(t, base, ts...)
-			checkReference(t, tc.name, dump(t, dir, err))
+			checkReference(t, tc.name, winemsi.Dump(t, dir, err))
 		})
 	}
 	patches := []struct {
@@ -316,7 +173,7 @@ func TestApplyReference(t *testing.T) {
 			if d := cmp.Diff(tc.skipped, skipped); d != "" {
 				t.Errorf("transforms skipped (-want +got):\n%s", d)
 			}
-			checkReference(t, tc.name, dump(t, dir, nil))
+			checkReference(t, tc.name, winemsi.Dump(t, dir, nil))
 		})
 	}
 }
@@ -338,7 +195,7 @@ func TestApplyQuirks(t *testing.T) {
 	if d := cmp.Diff(want, err); d != "" {
 		t.Errorf("export after the transform with flags 0x3F (-want +got):\n%s", d)
 	}
-	if d := cmp.Diff(readTree(t, none), readTree(t, all)); d != "" {
+	if d := cmp.Diff(winemsi.ReadTree(t, none), winemsi.ReadTree(t, all)); d != "" {
 		t.Errorf("error-condition flags 0x3F changed the result (-flags 0 +flags 0x3F):\n%s", d)
 	}
 	dir := winemsi.Query(t, base, "SELECT `Directory`, `Directory_Parent`, `DefaultDir` FROM `Directory`", mst)
@@ -507,8 +364,8 @@ func TestExtractedTransformApplies(t *testing.T) {
 	if v, _ := winemsi.Prop(ps, 9); !strings.Contains(v, "{4014E041-A968-4DE3-B43C-322DF9A19359}") {
 		t.Errorf("extracted transform's PID 9 = %q, want the base product code first", v)
 	}
-	byFile := readTree(t, winemsi.Apply(t, base, mst))
-	byName := readTree(t, winemsi.Apply(t, base, ":Instance2"))
+	byFile := winemsi.ReadTree(t, winemsi.Apply(t, base, mst))
+	byName := winemsi.ReadTree(t, winemsi.Apply(t, base, ":Instance2"))
 	if d := cmp.Diff(byName, byFile); d != "" {
 		t.Errorf("applied by name vs extracted file (-name +file):\n%s", d)
 	}
@@ -627,7 +484,7 @@ func guid85(t *testing.T, guid string) string {
 // one Media row has DiskId 100).
 func TestPatchAsOnWindows(t *testing.T) {
 	dir, _, _ := winemsi.ApplyPatch(t, corpus(t, "psmsi-Example.msi"), corpus(t, "psmsi-Example.msp"))
-	files := readTree(t, dir)
+	files := winemsi.ReadTree(t, dir)
 	tables := 0
 	for n := range files {
 		if strings.HasSuffix(n, ".idt") && !strings.Contains(n, "/") && !strings.HasPrefix(n, "_SummaryInformation") && !strings.HasPrefix(n, "_ForceCodepage") {

@@ -1,0 +1,452 @@
+package mst
+
+import (
+	"bytes"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"sort"
+
+	"github.com/msikit/msikit/msi"
+)
+
+// A Difference is a difference between two databases that Diff found but
+// a transform cannot carry: Windows Installer transforms change tables
+// only ("Transforms cannot modify any part of an installation package
+// that is not in a database table, such as information in the summary
+// information stream, information in substorages, or files in embedded
+// cabinets", About Transforms), never remove or redefine columns, and a
+// neutral transform leaves the codepage as it is.
+type Difference struct {
+	Kind     string // "summary", "stream", "storage", "table", "column", "codepage"
+	Name     string // the property, stream, storage, table or column
+	Old, New string // the values or sizes, "" when absent
+	Reason   string
+}
+
+// String formats the difference on one line.
+func (d Difference) String() string {
+	return fmt.Sprintf("%s %s: %q -> %q: %s", d.Kind, d.Name, d.Old, d.New, d.Reason)
+}
+
+// Diff computes the changes that turn the database old into new, as a
+// transform generated between them (MsiDatabaseGenerateTransform) holds
+// them: tables created and dropped, non-key columns appended, rows
+// inserted, deleted and updated (an update carries only the columns that
+// changed, binary cells compared by their streams' bytes), and the
+// codepage. What a transform cannot carry is listed in
+// Changes.Unexpressible and otherwise left out: summary information,
+// streams that are not binary cells (embedded cabinets), sub-storages,
+// removed or redefined columns (the table's rows are still compared when
+// their cells keep their types), a change to the neutral codepage.
+//
+// Updates of columns past the 16th, which the 16-bit record mask cannot
+// name, are written as a delete and an insert of the row (listed too).
+// The changes read streams from new when they are applied or written.
+func Diff(old, new *msi.Database) (*Changes, error) {
+	c := &Changes{Codepage: new.Codepage(), streams: new, size: new.Size()}
+	b := newBudget("the rows compared", old.Size(), new.Size())
+	c.CodepageChange = old.Codepage() != new.Codepage() && new.Codepage() != 0
+	if old.Codepage() != new.Codepage() && new.Codepage() == 0 {
+		c.Codepage = 0
+		c.Unexpressible = append(c.Unexpressible, Difference{Kind: "codepage", Name: "codepage", Old: fmt.Sprint(old.Codepage()), New: "0",
+			Reason: "a transform in the neutral codepage leaves the database's codepage as it is"})
+	}
+	oldNames, newNames := setOf(old.TableNames()), setOf(new.TableNames())
+	var names []string
+	for n := range oldNames {
+		names = append(names, n)
+	}
+	for n := range newNames {
+		if !oldNames[n] {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		var ot, nt *msi.Table
+		var err error
+		if oldNames[name] {
+			if ot, err = old.Table(name); err != nil {
+				return nil, err
+			}
+		}
+		if newNames[name] {
+			if nt, err = new.Table(name); err != nil {
+				return nil, err
+			}
+		}
+		tc, err := diffTable(c, b, old, new, name, ot, nt)
+		if err != nil {
+			return nil, err
+		}
+		if tc != nil {
+			c.Tables = append(c.Tables, tc)
+		}
+	}
+	if err := diffOutside(c, old, new); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func setOf(list []string) map[string]bool {
+	m := make(map[string]bool, len(list))
+	for _, s := range list {
+		m[s] = true
+	}
+	return m
+}
+
+// diffTable compares one table; nil means no change.
+func diffTable(c *Changes, b *budget, old, new *msi.Database, name string, ot, nt *msi.Table) (*TableChange, error) {
+	switch {
+	case ot == nil:
+		tc := &TableChange{Name: name, Created: true}
+		tc.setColumns(nt.Columns())
+		tc.Added = nt.Columns()
+		all := uint32(1)<<len(tc.Columns) - 1
+		for r := range nt.Rows() {
+			if err := b.spend(rowBytes(r), name); err != nil {
+				return nil, err
+			}
+			tc.recs = append(tc.recs, Record{Op: Insert, Has: all, Values: r.Values()})
+		}
+		return tc, nil
+	case nt == nil:
+		tc := &TableChange{Name: name, Dropped: true}
+		tc.setColumns(ot.Columns())
+		return tc, nil
+	}
+	oc, nc := ot.Columns(), nt.Columns()
+	tc := &TableChange{Name: name}
+	if len(nc) < len(oc) {
+		c.Unexpressible = append(c.Unexpressible, Difference{Kind: "table", Name: name, Old: fmt.Sprintf("%d columns", len(oc)), New: fmt.Sprintf("%d columns", len(nc)),
+			Reason: "a transform cannot remove columns; the table's rows are not compared"})
+		return nil, nil
+	}
+	comparable := true
+	for i, o := range oc {
+		n := nc[i]
+		if o.Name == n.Name && sameShape(o, n) {
+			continue
+		}
+		c.Unexpressible = append(c.Unexpressible, Difference{Kind: "column", Name: name + "." + o.Name, Old: o.Name + " " + o.IDTType(), New: n.Name + " " + n.IDTType(),
+			Reason: "a transform cannot change a column's name or definition"})
+		if o.Type != n.Type || o.Key != n.Key {
+			comparable = false
+		}
+	}
+	if !comparable {
+		c.Unexpressible[len(c.Unexpressible)-1].Reason += "; the table's rows are not compared"
+		return nil, nil
+	}
+	for _, n := range nc[len(oc):] {
+		if n.Key {
+			c.Unexpressible = append(c.Unexpressible, Difference{Kind: "column", Name: name + "." + n.Name, New: n.Name + " " + n.IDTType(),
+				Reason: "a transform cannot add a key column; the table's rows are not compared"})
+			return nil, nil
+		}
+	}
+	tc.Added = nc[len(oc):]
+	tc.setColumns(nc)
+	all := uint32(1)<<len(nc) - 1
+	keyMask := tc.keyMask()
+	for nr := range nt.Rows() {
+		if err := b.spend(rowBytes(nr), name); err != nil {
+			return nil, err
+		}
+		key := nr.Key()
+		or, ok := ot.Lookup(key...)
+		if ok {
+			if err := b.spend(rowBytes(or), name); err != nil {
+				return nil, err
+			}
+		}
+		if !ok {
+			tc.recs = append(tc.recs, Record{Op: Insert, Has: all, Values: nr.Values()})
+			continue
+		}
+		var changed uint32
+		for i := range nc {
+			var ov msi.Value
+			if i < len(oc) {
+				ov = or.At(i)
+			}
+			same, err := sameValue(old, new, name, nc[i], key, ov, nr.At(i))
+			if err != nil {
+				return nil, err
+			}
+			if !same {
+				changed |= 1 << i
+			}
+		}
+		if changed == 0 {
+			continue
+		}
+		nv := nr.Values()
+		if changed>>16 != 0 {
+			// The record mask names columns 1 to 16 only.
+			c.Unexpressible = append(c.Unexpressible, Difference{Kind: "table", Name: name, Old: fmt.Sprint(keyText(key)),
+				Reason: "a change of a column past the 16th, which an update record cannot name: written as a delete and an insert of the row"})
+			tc.recs = append(tc.recs, Record{Op: Delete, Has: keyMask, Values: keyOnly(nv, keyMask)}, Record{Op: Insert, Has: all, Values: nv})
+			continue
+		}
+		vals := make([]msi.Value, len(nc))
+		for i := range vals {
+			if (changed|keyMask)&(1<<i) != 0 {
+				vals[i] = nv[i]
+			}
+		}
+		tc.recs = append(tc.recs, Record{Op: Update, Has: changed | keyMask, Values: vals})
+	}
+	for or := range ot.Rows() {
+		if err := b.spend(rowBytes(or), name); err != nil {
+			return nil, err
+		}
+		key := or.Key()
+		if _, ok := nt.Lookup(key...); ok {
+			continue
+		}
+		vals := make([]msi.Value, len(nc))
+		copy(vals, keyOnly(or.Values(), keyMask))
+		tc.recs = append(tc.recs, Record{Op: Delete, Has: keyMask, Values: vals})
+	}
+	if len(tc.recs) == 0 && len(tc.Added) == 0 {
+		return nil, nil
+	}
+	return tc, nil
+}
+
+// keyOnly returns vals with the non-key cells Null.
+func keyOnly(vals []msi.Value, keyMask uint32) []msi.Value {
+	out := make([]msi.Value, len(vals))
+	for i := range vals {
+		if keyMask&(1<<i) != 0 {
+			out[i] = vals[i]
+		}
+	}
+	return out
+}
+
+// sameValue compares a cell of the old and new row with key: values by
+// kind and text (strings also by their bytes when both databases share a
+// codepage), binary cells by their streams' contents.
+func sameValue(old, new *msi.Database, table string, col msi.Column, key []msi.Value, ov, nv msi.Value) (bool, error) {
+	if ov.IsNull() || nv.IsNull() {
+		return ov.IsNull() == nv.IsNull(), nil
+	}
+	if col.Type != msi.ColBinary {
+		if !ov.Equal(nv) {
+			return false, nil
+		}
+		if ov.Kind() == msi.KindString && old.Codepage() == new.Codepage() && !isASCII(ov.Str()) {
+			return bytes.Equal(ov.Bytes(), nv.Bytes()), nil
+		}
+		return true, nil
+	}
+	name := StreamName(table, key)
+	a, err := old.OpenStream(name)
+	if err != nil {
+		return false, fmt.Errorf("mst: table %s: %w", table, err)
+	}
+	b, err := new.OpenStream(name)
+	if err != nil {
+		return false, fmt.Errorf("mst: table %s: %w", table, err)
+	}
+	return sameStream(a, b)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// sameStream compares two streams' bytes in pieces.
+func sameStream(a, b *io.SectionReader) (bool, error) {
+	if a.Size() != b.Size() {
+		return false, nil
+	}
+	const chunk = 64 << 10
+	ba, bb := make([]byte, chunk), make([]byte, chunk)
+	for off := int64(0); off < a.Size(); off += chunk {
+		n := int(min(chunk, a.Size()-off))
+		if _, err := a.ReadAt(ba[:n], off); err != nil && err != io.EOF {
+			return false, err
+		}
+		if _, err := b.ReadAt(bb[:n], off); err != nil && err != io.EOF {
+			return false, err
+		}
+		if !bytes.Equal(ba[:n], bb[:n]) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// diffOutside lists the differences outside the tables: summary
+// information, streams no binary cell owns, sub-storages.
+func diffOutside(c *Changes, old, new *msi.Database) error {
+	osi, err := old.SummaryInfo()
+	if err != nil {
+		return err
+	}
+	nsi, err := new.SummaryInfo()
+	if err != nil {
+		return err
+	}
+	ids := map[msi.PropertyID]bool{}
+	for _, p := range osi.Properties() {
+		ids[p.ID] = true
+	}
+	for _, p := range nsi.Properties() {
+		ids[p.ID] = true
+	}
+	var pids []msi.PropertyID
+	for id := range ids {
+		pids = append(pids, id)
+	}
+	sort.Slice(pids, func(i, j int) bool { return pids[i] < pids[j] })
+	for _, id := range pids {
+		op, oOK := osi.Get(id)
+		np, nOK := nsi.Get(id)
+		ot, nt := propText(op, oOK), propText(np, nOK)
+		if ot == nt && op.Type == np.Type {
+			continue
+		}
+		c.Unexpressible = append(c.Unexpressible, Difference{Kind: "summary", Name: fmt.Sprintf("%d %s", id, id), Old: ot, New: nt,
+			Reason: "a transform cannot change summary information"})
+	}
+
+	ostreams, nstreams := map[string]msi.StreamInfo{}, map[string]msi.StreamInfo{}
+	for _, s := range old.Streams() {
+		ostreams[s.Name] = s
+	}
+	for _, s := range new.Streams() {
+		nstreams[s.Name] = s
+	}
+	var names []string
+	for n := range ostreams {
+		names = append(names, n)
+	}
+	for n := range nstreams {
+		if _, ok := ostreams[n]; !ok {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if name == msi.SummaryInfoStream {
+			continue
+		}
+		os, oOK := ostreams[name]
+		ns, nOK := nstreams[name]
+		if oOK && nOK && os.Table != "" || !oOK && ns.Table != "" || !nOK && os.Table != "" {
+			continue // a binary cell: compared with its row
+		}
+		switch {
+		case !oOK:
+			c.Unexpressible = append(c.Unexpressible, Difference{Kind: "stream", Name: name, New: fmt.Sprintf("%d bytes", ns.Size), Reason: "a transform cannot add a stream that is not a binary cell"})
+		case !nOK:
+			c.Unexpressible = append(c.Unexpressible, Difference{Kind: "stream", Name: name, Old: fmt.Sprintf("%d bytes", os.Size), Reason: "a transform cannot remove a stream that is not a binary cell"})
+		default:
+			a, err := old.OpenStream(name)
+			if err != nil {
+				return err
+			}
+			b, err := new.OpenStream(name)
+			if err != nil {
+				return err
+			}
+			same, err := sameStream(a, b)
+			if err != nil {
+				return err
+			}
+			if !same {
+				c.Unexpressible = append(c.Unexpressible, Difference{Kind: "stream", Name: name, Old: fmt.Sprintf("%d bytes", os.Size), New: fmt.Sprintf("%d bytes", ns.Size),
+					Reason: "a transform cannot change a stream that is not a binary cell"})
+			}
+		}
+	}
+
+	ost, nst := setOf(old.Storages()), setOf(new.Storages())
+	var snames []string
+	for n := range ost {
+		snames = append(snames, n)
+	}
+	for n := range nst {
+		if !ost[n] {
+			snames = append(snames, n)
+		}
+	}
+	sort.Strings(snames)
+	for _, name := range snames {
+		switch {
+		case !ost[name]:
+			c.Unexpressible = append(c.Unexpressible, Difference{Kind: "storage", Name: name, New: "present", Reason: "a transform cannot add a sub-storage"})
+		case !nst[name]:
+			c.Unexpressible = append(c.Unexpressible, Difference{Kind: "storage", Name: name, Old: "present", Reason: "a transform cannot remove a sub-storage"})
+		default:
+			a, b := storageSignature(old, name), storageSignature(new, name)
+			if a != b {
+				c.Unexpressible = append(c.Unexpressible, Difference{Kind: "storage", Name: name, Old: a, New: b, Reason: "a transform cannot change a sub-storage"})
+			}
+		}
+	}
+	return nil
+}
+
+// storageSignature describes a sub-storage by its streams (tables,
+// string pool and the others): names, sizes and a hash of their bytes.
+// Sub-storages are small (embedded transforms); a nested one is named,
+// not described.
+func storageSignature(db *msi.Database, name string) string {
+	sub, err := db.OpenStorage(name)
+	if err != nil {
+		return "unreadable: " + err.Error()
+	}
+	var b bytes.Buffer
+	names := append([]string{"_StringPool", "_StringData"}, sub.TableNames()...)
+	for _, t := range names {
+		data, ok, err := sub.RawTableStream(t)
+		switch {
+		case err != nil:
+			fmt.Fprintf(&b, "table stream %s: %v; ", t, err)
+		case ok:
+			h := fnv.New64a()
+			h.Write(data)
+			fmt.Fprintf(&b, "table stream %s %d bytes %x; ", t, len(data), h.Sum64())
+		}
+	}
+	for _, s := range sub.Streams() {
+		h := fnv.New64a()
+		r, err := sub.OpenStream(s.Name)
+		if err == nil {
+			_, err = io.Copy(h, r)
+		}
+		if err != nil {
+			fmt.Fprintf(&b, "stream %s: %v; ", s.Name, err)
+			continue
+		}
+		fmt.Fprintf(&b, "stream %s %d bytes %x; ", s.Name, s.Size, h.Sum64())
+	}
+	for _, st := range sub.Storages() {
+		fmt.Fprintf(&b, "storage %s; ", st)
+	}
+	return b.String()
+}
+
+// propText returns a summary property as text ("" when absent).
+func propText(p msi.Property, ok bool) string {
+	if !ok {
+		return ""
+	}
+	if t := p.Text(); t != "" || p.Type == msi.PropString || p.Type == msi.PropInt16 || p.Type == msi.PropInt32 {
+		return t
+	}
+	return fmt.Sprintf("%d bytes", len(p.Raw))
+}

@@ -1,0 +1,413 @@
+package mst
+
+import (
+	"encoding/binary"
+	"fmt"
+	"sort"
+
+	"github.com/msikit/msikit/msi"
+)
+
+// Transform is an open transform: a .mst file, or a transform stored in a
+// package (an embedded transform) or in a patch.
+type Transform struct {
+	db      *msi.Database
+	name    string
+	owned   bool // Close closes db
+	info    *msi.SummaryInfo
+	summary Summary
+}
+
+// Open opens the transform file name. Close releases it.
+func Open(name string) (*Transform, error) {
+	db, err := msi.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	t, err := newTransform(db, name)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	t.owned = true
+	return t, nil
+}
+
+// New reads the transform db: a database of kind msi.PackageTransform,
+// from msi.Open or msi.NewDatabase, or a sub-storage
+// (Database.OpenStorage) of a package or a patch. The transform reads
+// from db, which the caller keeps open.
+func New(db *msi.Database) (*Transform, error) {
+	return newTransform(db, db.Path())
+}
+
+func newTransform(db *msi.Database, name string) (*Transform, error) {
+	if db.Kind() != msi.PackageTransform {
+		return nil, &msi.UnsupportedError{Msg: fmt.Sprintf("a %v is not a transform (its root CLSID is not %s)", db.Kind(), msi.CLSIDTransform)}
+	}
+	si, err := db.SummaryInfo()
+	if err != nil {
+		return nil, err
+	}
+	return &Transform{db: db, name: name, info: si, summary: ParseSummary(si)}, nil
+}
+
+// OpenEmbedded opens the transform name stored in the package or patch db (a
+// sub-storage: name is what follows the ":" in TRANSFORMS=:name, or a
+// transform a patch lists in its PID 8).
+func OpenEmbedded(db *msi.Database, name string) (*Transform, error) {
+	sub, err := db.OpenStorage(name)
+	if err != nil {
+		return nil, err
+	}
+	t, err := newTransform(sub, name)
+	if err != nil {
+		return nil, fmt.Errorf("mst: storage %s: %w", name, err)
+	}
+	return t, nil
+}
+
+// Close closes the file Open opened; for a transform from New or
+// OpenEmbedded it does nothing.
+func (t *Transform) Close() error {
+	if t.owned {
+		return t.db.Close()
+	}
+	return nil
+}
+
+// Name returns the file name or storage name the transform was opened by.
+func (t *Transform) Name() string { return t.name }
+
+// Database returns the transform's storage as a database (its string
+// pool, streams and summary information).
+func (t *Transform) Database() *msi.Database { return t.db }
+
+// Summary returns the transform fields of the summary information.
+func (t *Transform) Summary() Summary { return t.summary }
+
+// SummaryInfo returns the transform's summary information.
+func (t *Transform) SummaryInfo() *msi.SummaryInfo { return t.info }
+
+// Codepage returns the codepage of the transform's string pool.
+func (t *Transform) Codepage() int { return t.db.Codepage() }
+
+// The schema of the system tables as a transform stores their records.
+var (
+	tablesColumns = []msi.Column{
+		{Name: "Name", Type: msi.ColString, Size: 64, Key: true, Number: 1},
+	}
+	columnsColumns = []msi.Column{
+		{Name: "Table", Type: msi.ColString, Size: 64, Key: true, Number: 1},
+		{Name: "Number", Type: msi.ColInt16, Size: 2, Key: true, Number: 2},
+		{Name: "Name", Type: msi.ColString, Size: 64, Number: 3},
+		{Name: "Type", Type: msi.ColInt16, Size: 2, Number: 4},
+	}
+)
+
+// newColumn is a _Columns record that adds a column.
+type newColumn struct {
+	number int // 0: the next one
+	col    msi.Column
+}
+
+// Decode reads the transform's change records against base, the database
+// it is to be applied to: the columns of the tables it changes come from
+// base, with the transform's own _Columns records, and the records are
+// decoded with them. base may be nil: then only the tables the transform
+// creates are decoded, and the others keep Columns nil and their Size.
+//
+// Malformed records give errors matching msi.ErrFormat that name the
+// table stream and offset; schema changes Windows Installer cannot make
+// (removing or changing a column) are *msi.UnsupportedError.
+func (t *Transform) Decode(base *msi.Database) (*Changes, error) {
+	c := &Changes{Codepage: t.db.Codepage(), streams: t.db, size: t.db.Size()}
+	b := newBudget("the records", t.db.Size())
+	c.CodepageChange = c.Codepage != 0 && (base == nil || base.Codepage() != c.Codepage)
+	byName := map[string]*TableChange{}
+	get := func(name string) *TableChange {
+		tc := byName[name]
+		if tc == nil {
+			tc = &TableChange{Name: name}
+			byName[name] = tc
+			c.Tables = append(c.Tables, tc)
+		}
+		return tc
+	}
+
+	// _Tables: tables created and dropped.
+	sys := &TableChange{Name: "_Tables", pool: t.db}
+	sys.setColumns(tablesColumns)
+	if err := t.readRecords(sys, b); err != nil {
+		return nil, err
+	}
+	for r := range sys.Records() {
+		name := r.Values[0].Str()
+		if name == "" {
+			return nil, &msi.FormatError{Table: "_Tables", Stream: "_Tables", Offset: -1, Msg: "a record names no table"}
+		}
+		tc := get(name)
+		switch r.Op {
+		case Insert:
+			if tc.Created {
+				return nil, &msi.FormatError{Table: "_Tables", Stream: "_Tables", Offset: -1, Msg: fmt.Sprintf("table %s is created twice", name)}
+			}
+			tc.Created = true
+		case Delete:
+			tc.Dropped = true
+		default:
+			return nil, &msi.UnsupportedError{Table: "_Tables", Msg: fmt.Sprintf("an update of the _Tables row of %s", name)}
+		}
+	}
+
+	// _Columns: columns of new tables, columns added to existing ones.
+	cols := &TableChange{Name: "_Columns", pool: t.db}
+	cols.setColumns(columnsColumns)
+	if err := t.readRecords(cols, b); err != nil {
+		return nil, err
+	}
+	// Count the columns per table first, so that each table's list is
+	// allocated once (1,000 new tables of 32 columns would otherwise
+	// reallocate each list as it grows).
+	counts := map[string]int{}
+	for r := range cols.Records() {
+		counts[r.Values[0].Str()]++
+	}
+	added := make(map[string][]newColumn, len(counts))
+	for r := range cols.Records() {
+		table := r.Values[0].Str()
+		if r.Op != Insert {
+			return nil, &msi.UnsupportedError{Table: "_Columns", Msg: fmt.Sprintf("a %s of column %s of table %s: a transform can only add columns", r.Op, r.Values[1], table)}
+		}
+		if table == "" || r.Values[2].IsNull() || r.Values[3].IsNull() {
+			return nil, &msi.FormatError{Table: "_Columns", Stream: "_Columns", Offset: -1, Msg: fmt.Sprintf("column record of table %q without a name or type", table)}
+		}
+		col, err := msi.ColumnFromType(uint16(r.Values[3].Int()))
+		if err != nil {
+			return nil, &msi.FormatError{Table: "_Columns", Stream: "_Columns", Offset: -1, Msg: fmt.Sprintf("table %s column %s", table, r.Values[2].Str()), Err: err}
+		}
+		col.Name = r.Values[2].Str()
+		nc := newColumn{col: col}
+		if !r.Values[1].IsNull() {
+			nc.number = int(r.Values[1].Int())
+		}
+		if added[table] == nil {
+			added[table] = make([]newColumn, 0, counts[table])
+		}
+		added[table] = append(added[table], nc)
+		get(table)
+	}
+
+	// The other table streams: their records.
+	for _, name := range t.db.TableNames() {
+		switch name {
+		case "_Tables", "_Columns":
+			continue
+		}
+		get(name)
+	}
+
+	c.sortTables()
+	for _, tc := range c.Tables {
+		tc.pool = t.db
+		var baseCols []msi.Column
+		if base != nil && !tc.Created && base.HasTable(tc.Name) {
+			bt, err := base.Table(tc.Name)
+			if err != nil {
+				return nil, err
+			}
+			baseCols = bt.Columns()
+		}
+		switch {
+		case tc.Created:
+			all, err := numberColumns(tc.Name, nil, added[tc.Name])
+			if err != nil {
+				return nil, err
+			}
+			tc.Added = all
+			tc.setColumns(all)
+		case baseCols != nil:
+			all, err := numberColumns(tc.Name, baseCols, added[tc.Name])
+			if err != nil {
+				return nil, err
+			}
+			tc.Added = all[len(baseCols):]
+			tc.setColumns(all)
+		default:
+			// Unknown table: keep what the transform adds, undecoded.
+			for _, nc := range added[tc.Name] {
+				col := nc.col
+				col.Number = nc.number
+				tc.Added = append(tc.Added, col)
+			}
+		}
+		if err := t.readRecords(tc, b); err != nil {
+			return nil, err
+		}
+	}
+	c.Unused = t.unusedStreams(c)
+	return c, nil
+}
+
+// numberColumns appends the added columns to cols, numbering them: a null
+// Number takes the next one; a given Number must be the next one (a
+// transform cannot reorder columns). Added key columns must come first in
+// a new table and are refused on an existing one.
+func numberColumns(table string, cols []msi.Column, add []newColumn) ([]msi.Column, error) {
+	out := make([]msi.Column, len(cols), len(cols)+len(add))
+	copy(out, cols)
+	existing := len(cols) > 0
+	for _, nc := range add {
+		col := nc.col
+		next := len(out) + 1
+		if nc.number != 0 && nc.number != next {
+			return nil, &msi.UnsupportedError{Table: table, Msg: fmt.Sprintf("column %s is numbered %d where the next column is %d", col.Name, nc.number, next)}
+		}
+		if next > 32 {
+			return nil, &msi.FormatError{Table: table, Stream: "_Columns", Offset: -1, Msg: "more than 32 columns"}
+		}
+		if col.Key && (existing || len(out) > 0 && !out[len(out)-1].Key) {
+			return nil, &msi.UnsupportedError{Table: table, Msg: fmt.Sprintf("key column %s added after non-key columns", col.Name)}
+		}
+		for _, o := range out {
+			if o.Name == col.Name {
+				return nil, &msi.FormatError{Table: table, Stream: "_Columns", Offset: -1, Msg: fmt.Sprintf("column %s defined twice", col.Name)}
+			}
+		}
+		col.Number = next
+		out = append(out, col)
+	}
+	return out, nil
+}
+
+// readRecords decodes the change-record stream of tc (nothing when the
+// transform has none) with tc's columns; without columns it only records
+// the stream's size.
+func (t *Transform) readRecords(tc *TableChange, b *budget) error {
+	data, ok, err := t.db.RawTableStream(tc.Name)
+	if err != nil || !ok {
+		return err
+	}
+	tc.Size = len(data)
+	if tc.Columns == nil {
+		return nil
+	}
+	return decodeRecords(tc, data, t.db.StringRefSize(), t.db.PoolLen(), func(id uint32) int {
+		v, _ := t.db.PoolString(id)
+		return len(v.Str())
+	}, b)
+}
+
+// decodeRecords parses a table's change records into tc.raw and tc.cells.
+// Each record is a 16-bit mask and cells: bit 0 set, a full row of
+// mask>>8 cells (columns 1 to n); 0, a delete (key cells); otherwise a
+// bitmap of the columns present, keys always. Integer cells are 2 or 4
+// bytes, binary cells 2, string cells refSize; nothing is trusted: every
+// record must fit the stream and every string id the pool, and the
+// strings the records name (strLen gives their length) are spent from b.
+func decodeRecords(tc *TableChange, data []byte, refSize, poolLen int, strLen func(uint32) int, b *budget) error {
+	ncols := len(tc.Columns)
+	keyMask := tc.keyMask()
+	all := uint32(1)<<ncols - 1
+	ferr := func(off int, format string, args ...any) error {
+		return &msi.FormatError{Table: tc.Name, Stream: tc.Name, Offset: int64(off), Msg: fmt.Sprintf(format, args...)}
+	}
+	// Every record is at least 4 bytes (a mask and one cell).
+	tc.raw = make([]rawRecord, 0, len(data)/4)
+	tc.cells = make([]uint32, 0, len(data)/2)
+	for off := 0; off < len(data); {
+		start := off
+		if len(data)-off < 2 {
+			return ferr(off, "record truncated (%d byte left)", len(data)-off)
+		}
+		mask := uint32(binary.LittleEndian.Uint16(data[off:]))
+		off += 2
+		var rr rawRecord
+		switch {
+		case mask&1 != 0:
+			n := int(mask >> 8)
+			if n == 0 || n > ncols {
+				return ferr(start, "full row of %d cells for a table of %d columns", n, ncols)
+			}
+			rr.op, rr.has = Insert, uint32(1)<<n-1
+			if rr.has&keyMask != keyMask {
+				return ferr(start, "full row of %d cells without the whole key", n)
+			}
+		case mask == 0:
+			rr.op, rr.has = Delete, keyMask
+		default:
+			if mask&^all != 0 {
+				return ferr(start, "record mask 0x%04x names columns the table (%d columns) does not have", mask, ncols)
+			}
+			rr.op, rr.has = Update, mask|keyMask
+		}
+		rr.off = uint32(len(tc.cells))
+		for i, col := range tc.Columns {
+			if rr.has&(1<<i) == 0 {
+				continue
+			}
+			w := 2
+			switch col.Type {
+			case msi.ColInt32:
+				w = 4
+			case msi.ColString:
+				w = refSize
+			}
+			if len(data)-off < w {
+				return ferr(start, "record truncated in column %s", col.Name)
+			}
+			var v uint32
+			switch w {
+			case 2:
+				v = uint32(binary.LittleEndian.Uint16(data[off:]))
+			case 3:
+				v = uint32(data[off]) | uint32(data[off+1])<<8 | uint32(data[off+2])<<16
+			case 4:
+				v = binary.LittleEndian.Uint32(data[off:])
+			}
+			if col.Type == msi.ColString && v != 0 {
+				if int64(v) >= int64(poolLen) {
+					return ferr(off, "column %s: string id %d past the end of the transform's string pool (%d entries)", col.Name, v, poolLen)
+				}
+				if err := b.spend(strLen(v), tc.Name); err != nil {
+					return err
+				}
+			}
+			tc.cells = append(tc.cells, v)
+			off += w
+		}
+		tc.raw = append(tc.raw, rr)
+	}
+	return nil
+}
+
+// unusedStreams lists the transform's streams no binary cell names.
+func (t *Transform) unusedStreams(c *Changes) []string {
+	used := map[string]bool{msi.SummaryInfoStream: true}
+	for _, tc := range c.Tables {
+		var binary []int
+		for i, col := range tc.Columns {
+			if col.Type == msi.ColBinary {
+				binary = append(binary, i)
+			}
+		}
+		if binary == nil {
+			continue
+		}
+		for r := range tc.Records() {
+			for _, i := range binary {
+				if r.Op != Delete && r.Present(i) && !r.Values[i].IsNull() {
+					used[StreamName(tc.Name, tc.Key(r))] = true
+				}
+			}
+		}
+	}
+	var out []string
+	for _, s := range t.db.Streams() {
+		if !used[s.Name] {
+			out = append(out, s.Name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

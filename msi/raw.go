@@ -1,0 +1,108 @@
+package msi
+
+import "fmt"
+
+// Low-level access for formats built on the database's own encoding: a
+// transform (package msi/mst) stores change records in table streams, with
+// cells that are ids into its own string pool, and needs to read those
+// streams and that pool without a schema.
+
+// RawTableStream returns the bytes of the table stream name (a stream
+// whose packed name carries the table prefix, as every table, _StringPool
+// and the change records of a transform do), read whole within the
+// database's limits (ReadOptions.MaxStreamBytes, the file's size). ok is
+// false when there is no such stream. Errors match ErrFormat.
+func (db *Database) RawTableStream(name string) (data []byte, ok bool, err error) {
+	db.mu.Lock()
+	e := db.tableStreams[name]
+	db.mu.Unlock()
+	if e == nil {
+		return nil, false, nil
+	}
+	data, err = db.readStream(e, name, name)
+	if err != nil {
+		return nil, true, err
+	}
+	return data, true, nil
+}
+
+// PoolLen returns the number of string ids of the database's string pool
+// as read, id 0 (the null string) included: valid ids are 0 to PoolLen()-1.
+func (db *Database) PoolLen() int { return db.pool.nsrc }
+
+// PoolString returns the string with id in the database's string pool as
+// a string Value that keeps its stored bytes (Value.Bytes), Null for id 0
+// and for empty entries. An id past the end of the pool is an error
+// matching ErrFormat.
+func (db *Database) PoolString(id uint32) (Value, error) {
+	if int64(id) >= int64(db.pool.nsrc) {
+		return Value{}, formatErr("", poolStream, -1, "string id %d past the end of the string pool (%d entries)", id, db.pool.nsrc)
+	}
+	return db.pool.value(id), nil
+}
+
+// StringRefSize returns the width in bytes of a string reference in the
+// database's streams: 2, or 3 when the string pool's header says so
+// ("long string references").
+func (db *Database) StringRefSize() int { return db.pool.refSize() }
+
+// A StringPoolWriter builds a string pool (_StringPool and _StringData)
+// for a new file, such as a transform: each string added gets an id (ids
+// in order of first use, from 1; a string added again gets its id back)
+// and a reference count. It is not safe for concurrent use.
+type StringPoolWriter struct {
+	p    *stringPool
+	refs []uint32
+}
+
+// NewStringPoolWriter returns an empty pool in codepage cp.
+func NewStringPoolWriter(cp int) *StringPoolWriter {
+	return &StringPoolWriter{p: newEmptyPool(cp), refs: []uint32{0}}
+}
+
+// Add returns the id of the string v and counts one reference to it: 0
+// for Null. A string read from a database of the same codepage keeps its
+// stored bytes; other text is encoded in the pool's codepage, and text the
+// codepage cannot represent is an error.
+func (w *StringPoolWriter) Add(v Value) (uint32, error) {
+	if v.kind == KindNull {
+		return 0, nil
+	}
+	if v.kind != KindString {
+		return 0, fmt.Errorf("msi: string pool: a %s value is not a string", v.kind)
+	}
+	id, ok := w.p.idOf(v)
+	if !ok {
+		return 0, fmt.Errorf("msi: string pool: %q cannot be represented in codepage %d", v.s, w.p.codec.cp)
+	}
+	for int(id) >= len(w.refs) {
+		w.refs = append(w.refs, 0)
+	}
+	w.refs[id]++
+	return id, nil
+}
+
+// Len returns the number of ids, id 0 included.
+func (w *StringPoolWriter) Len() int { return w.p.size() }
+
+// RefSize returns the width of a string reference to this pool: 2 bytes,
+// or 3 when it has more than 65535 strings. Add every string before
+// encoding references.
+func (w *StringPoolWriter) RefSize() int {
+	if w.p.size()-1 > 0xffff {
+		return 3
+	}
+	return 2
+}
+
+// Encode returns the _StringPool and _StringData streams: the codepage
+// (with the long-reference bit when RefSize is 3), then each string's
+// length and reference count (a string of 64 KiB or more takes the
+// extended two-slot entry).
+func (w *StringPoolWriter) Encode() (pool, data []byte) {
+	p := w.p
+	for len(w.refs) < p.size() {
+		w.refs = append(w.refs, 0)
+	}
+	return encodePoolFunc(p.codec.cp, p.size(), func(i int) []byte { return p.raw(uint32(i)) }, w.refs, w.RefSize() == 3)
+}
