@@ -208,6 +208,17 @@ func rowWidth(cols []Column, refSize int) int {
 // decodeTable parses a table stream (column-major) into row-major cells.
 // npool is the number of string ids; string cells must be below it.
 func decodeTable(name string, cols []Column, refSize int, data []byte, npool int) ([]uint32, int, error) {
+	return decodeCells(name, cols, refSize, data, npool, true)
+}
+
+// checkTableData is decodeTable without keeping the cells: it checks that
+// the stream decodes.
+func checkTableData(name string, cols []Column, refSize int, data []byte, npool int) error {
+	_, _, err := decodeCells(name, cols, refSize, data, npool, false)
+	return err
+}
+
+func decodeCells(name string, cols []Column, refSize int, data []byte, npool int, keep bool) ([]uint32, int, error) {
 	if len(data) == 0 {
 		return nil, 0, nil
 	}
@@ -220,7 +231,10 @@ func decodeTable(name string, cols []Column, refSize int, data []byte, npool int
 	}
 	nrows := len(data) / w
 	ncols := len(cols)
-	cells := make([]uint32, nrows*ncols)
+	var cells []uint32
+	if keep {
+		cells = make([]uint32, nrows*ncols)
+	}
 	off := 0
 	for ci, c := range cols {
 		cw := c.width(refSize)
@@ -237,7 +251,9 @@ func decodeTable(name string, cols []Column, refSize int, data []byte, npool int
 			if c.Type == ColString && int64(v) >= int64(npool) {
 				return nil, 0, formatErr(name, name, int64(off), "row %d column %s: string id %d past the end of the string pool (%d entries)", r+1, c.Name, v, npool)
 			}
-			cells[r*ncols+ci] = v
+			if keep {
+				cells[r*ncols+ci] = v
+			}
 			off += cw
 		}
 	}

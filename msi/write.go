@@ -124,7 +124,7 @@ func (db *Database) checkSaved(r io.ReaderAt, size int64, tables []string) error
 		case poolStream, dataStream, "_Tables", "_Columns":
 			continue // read by NewDatabase
 		}
-		if _, err := out.Table(name); err != nil {
+		if err := out.checkTable(name); err != nil {
 			return err
 		}
 	}
@@ -162,6 +162,22 @@ func (db *Database) checkSaved(r io.ReaderAt, size int64, tables []string) error
 		}
 	}
 	return nil
+}
+
+// checkTable checks that table name's rows decode, as Table would,
+// without keeping them (the read-back of a big table costs no second copy
+// of its cells).
+func (db *Database) checkTable(name string) error {
+	t := db.byName[name]
+	if t == nil || t.loaded || t.err != nil || t.entry == nil {
+		_, err := db.Table(name)
+		return err
+	}
+	data, err := db.readStream(t.entry, t.name, t.name)
+	if err != nil {
+		return err
+	}
+	return checkTableData(t.name, t.cols, db.pool.refSize(), data, db.pool.nsrc)
 }
 
 // saveSyncs reports whether Save flushes: when asked, and when path is the
