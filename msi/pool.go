@@ -197,9 +197,6 @@ func (p *stringPool) refSize() int {
 	return 2
 }
 
-// valid reports whether id names a string (0, the null string, is valid).
-func (p *stringPool) valid(id uint32) bool { return int64(id) < int64(p.size()) }
-
 // raw returns the bytes of string id (nil for 0 and for ids past the end).
 func (p *stringPool) raw(id uint32) []byte {
 	if int(id) < p.nsrc {
