@@ -115,18 +115,14 @@ func holdsExactly(t *Table, cells []uint32, nrows int) bool {
 	}
 	t.buildIndex()
 	n := len(t.cols)
-	seen := make(map[string]bool, nrows)
+	matched := make([]bool, nrows) // table rows matched: a second match is a repeated key
 	for r := 0; r < nrows; r++ {
 		row := cells[r*n : (r+1)*n]
-		k := t.keyBytes(row)
-		if seen[k] {
+		i, ok := t.findRow(t.rowHash(row), row)
+		if !ok || matched[i] || !t.sameCells(t.cells[i*n:(i+1)*n], row) {
 			return false
 		}
-		seen[k] = true
-		i, ok := t.index[k]
-		if !ok || !t.sameCells(t.cells[i*n:(i+1)*n], row) {
-			return false
-		}
+		matched[i] = true
 	}
 	return true
 }

@@ -183,13 +183,13 @@ func TestRandomEditsRoundTrip(t *testing.T) {
 				}
 			}
 			for id := 1; id < p.size(); id++ {
-				if p.ent(id).n == 0 {
+				if len(p.raw(uint32(id))) == 0 {
 					continue
 				}
 				if counts[id] == 0 {
 					t.Errorf("string %q (id %d) unused but kept", p.str(uint32(id)), id)
-				} else if int(p.ent(id).refs) != min(counts[id], 0xffff) {
-					t.Errorf("string %q: refcount %d, used %d times", p.str(uint32(id)), p.ent(id).refs, counts[id])
+				} else if int(p.refs[id]) != min(counts[id], 0xffff) {
+					t.Errorf("string %q: refcount %d, used %d times", p.str(uint32(id)), p.refs[id], counts[id])
 				}
 			}
 		})

@@ -13,101 +13,85 @@ import (
 // _StringPool/_StringData as read (ids 1..nsrc-1), followed by strings
 // added by edits (ids nsrc..). Id 0 is the null string.
 //
+// A string is its bytes in the pool's codepage, kept once: a source
+// string as offsets into _StringData, an added string as a place in a
+// chunk. Its text is those same bytes (no copy, no string header kept)
+// unless the bytes are not the text (non-ASCII text in a codepage other
+// than UTF-8): such text is decoded once and kept in texts.
+//
 // Added strings are not matched against the source strings while editing
 // (that would need an index over the whole pool); the writer merges an
 // added string into the source string with the same bytes.
 type stringPool struct {
 	codec    codec
-	longRefs bool        // the source pool had 3-byte references
-	data     []byte      // _StringData as read; never modified
-	text     string      // the same bytes as a string, for allocation-free substrings
-	src      []poolEnt   // entries read from the file (ids 0..nsrc-1)
-	pages    [][]poolEnt // entries of added strings (ids nsrc..), poolPage a page
-	nsrc     int         // entries read from the file (including id 0)
-	nadded   int         // added strings
+	longRefs bool     // the source pool had 3-byte references
+	data     []byte   // _StringData as read; never modified
+	offs     []uint32 // source string id is data[offs[id]:offs[id+1]] (len nsrc+1)
+	refs     []uint16 // refcounts as stored in the source pool, by id
+	nsrc     int      // entries read from the file (including id 0)
 
-	mu    sync.Mutex // guards added and appends to ents and chunks
-	added addedSet   // ids of added strings, by their bytes
+	// texts holds the decoded text of the strings whose bytes are not
+	// their text; srcText marks such source ids (a bit each), and
+	// textFlag in an added entry's chunk marks such added ids.
+	texts   map[uint32]string
+	srcText []uint64
+
+	mu     sync.Mutex   // guards added and appends to pages and chunks
+	added  hashIndex    // ids of added strings, by the hash of their bytes
+	seed   maphash.Seed // of added's hashes
+	seeded bool
+	pages  [][]addedEnt // entries of added strings (ids nsrc..), poolPage a page
+	nadded int          // added strings
 
 	// chunks hold the bytes of added strings (ids nsrc..), each string
-	// once: chunks are filled and never reallocated or changed, so the
-	// text of an added string that is its own bytes (ASCII, or any text
-	// in UTF-8 databases) shares them instead of being a second copy.
+	// once, in id order: chunks are filled and never reallocated or
+	// changed, so the text of an added string can share its bytes.
 	chunks [][]byte
 }
 
-type poolEnt struct {
-	str   string // decoded text
-	off   uint32 // bytes are data[off:off+n], or chunks[chunk][off:off+n] for an added string
-	n     uint32
-	refs  uint16 // refcount as stored in the source pool
-	chunk uint32
+// addedEnt places an added string in the chunks: its bytes start at off
+// in chunks[chunk&^textFlag] and end where the next added string starts
+// in the same chunk, or at the end of the chunk. Only its start is kept
+// (8 bytes a string, with no string header).
+type addedEnt struct {
+	chunk uint32 // chunk index; textFlag: the text is in texts
+	off   uint32
 }
+
+// textFlag marks the added strings whose text is in stringPool.texts.
+const textFlag = 1 << 31
 
 // poolChunk is the size of the chunks that hold added strings (a longer
 // string gets a chunk of its own).
 const poolChunk = 1 << 20
 
-// addedSet is a hash set of the ids of added strings, keyed by their
-// bytes (which live in the pool, so the set holds 5 bytes per slot: the
-// id and 8 bits of the hash, which spare most lookups a visit to the
-// string's bytes): open addressing with linear probing, at most 3/4 full.
-type addedSet struct {
-	seed  maphash.Seed
-	slots []uint32 // ids; 0 = empty; len is a power of two
-	tags  []uint8  // the top 8 bits of each slot's hash
-	n     int
+// hashString is the hash of a string's bytes in the added-string index.
+func (p *stringPool) hashString(s string) uint32 {
+	if !p.seeded {
+		p.seed, p.seeded = maphash.MakeSeed(), true
+	}
+	return hash32(maphash.String(p.seed, s))
 }
 
-// findAdded returns the id of the added string with bytes s, or 0.
-func (p *stringPool) findAdded(s string) uint32 {
+// findAdded returns the id of the added string with bytes s, or 0, and
+// the hash of s (for appendAdded).
+func (p *stringPool) findAdded(s string) (uint32, uint32) {
+	h := p.hashString(s)
 	a := &p.added
 	if a.n == 0 {
-		return 0
+		return 0, h
 	}
-	h := maphash.String(a.seed, s)
-	tag := uint8(h >> 56)
-	mask := uint64(len(a.slots) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
-		id := a.slots[i]
-		if id == 0 {
-			return 0
+	for i := a.home(h); ; i = a.next(i) {
+		slot := a.slots[i]
+		if slot == 0 {
+			return 0, h
 		}
-		if a.tags[i] == tag && string(p.raw(id)) == s {
-			return id
-		}
-	}
-}
-
-// addAdded records id, an added string not yet in the set.
-func (p *stringPool) addAdded(id uint32) {
-	a := &p.added
-	if (a.n+1)*4 > len(a.slots)*3 {
-		if len(a.slots) == 0 {
-			a.seed = maphash.MakeSeed()
-		}
-		old := a.slots
-		size := max(1024, 2*len(old))
-		a.slots, a.tags, a.n = make([]uint32, size), make([]uint8, size), 0
-		for _, o := range old {
-			if o != 0 {
-				p.put(o)
+		if uint32(slot>>32) == h {
+			if id := uint32(slot) - 1; string(p.raw(id)) == s {
+				return id, h
 			}
 		}
 	}
-	p.put(id)
-}
-
-func (p *stringPool) put(id uint32) {
-	a := &p.added
-	h := maphash.Bytes(a.seed, p.raw(id))
-	mask := uint64(len(a.slots) - 1)
-	i := h & mask
-	for a.slots[i] != 0 {
-		i = (i + 1) & mask
-	}
-	a.slots[i], a.tags[i] = id, uint8(h>>56)
-	a.n++
 }
 
 const (
@@ -124,6 +108,9 @@ func parsePool(pool, data []byte) (*stringPool, []string, error) {
 	if len(pool)%4 != 0 {
 		return nil, nil, formatErr("", poolStream, int64(len(pool)), "size %d is not a multiple of 4", len(pool))
 	}
+	if int64(len(data)) > maxStringData {
+		return nil, nil, formatErr("", dataStream, -1, "%d bytes: more than the %d bytes string offsets can address", len(data), int64(maxStringData))
+	}
 	if len(pool) >= 4 {
 		v := binary.LittleEndian.Uint32(pool)
 		p.longRefs = v&0x80000000 != 0
@@ -134,7 +121,8 @@ func parsePool(pool, data []byte) (*stringPool, []string, error) {
 		warns = append(warns, fmt.Sprintf("codepage %d has no conversion table; text decoded as Windows-1252", cp))
 	}
 	n := len(pool) / 4
-	p.src = make([]poolEnt, 1, max(n, 1))
+	p.offs = make([]uint32, 2, max(n, 1)+1) // id 0: empty
+	p.refs = make([]uint16, 1, max(n, 1))
 	off := 0
 	for i := 1; i < n; {
 		at := i * 4
@@ -144,58 +132,59 @@ func parsePool(pool, data []byte) (*stringPool, []string, error) {
 		if l == 0 && refs != 0 {
 			// A string of 64 KiB or more: the length follows as a uint32.
 			if i >= n {
-				return nil, nil, formatErr("", poolStream, int64(at), "extended entry for string %d truncated", len(p.src))
+				return nil, nil, formatErr("", poolStream, int64(at), "extended entry for string %d truncated", len(p.refs))
 			}
 			l64 := binary.LittleEndian.Uint32(pool[i*4:])
 			i++
 			if uint64(l64) > uint64(len(data)-off) {
-				return nil, nil, formatErr("", poolStream, int64(at), "string %d of %d bytes runs past the end of _StringData (%d bytes)", len(p.src), l64, len(data))
+				return nil, nil, formatErr("", poolStream, int64(at), "string %d of %d bytes runs past the end of _StringData (%d bytes)", len(p.refs), l64, len(data))
 			}
 			l = int(l64)
 		}
 		if l > len(data)-off {
-			return nil, nil, formatErr("", poolStream, int64(at), "string %d of %d bytes runs past the end of _StringData (%d bytes)", len(p.src), l, len(data))
+			return nil, nil, formatErr("", poolStream, int64(at), "string %d of %d bytes runs past the end of _StringData (%d bytes)", len(p.refs), l, len(data))
 		}
-		p.src = append(p.src, poolEnt{off: uint32(off), n: uint32(l), refs: refs})
 		off += l
+		p.offs = append(p.offs, uint32(off))
+		p.refs = append(p.refs, refs)
 	}
 	if off != len(data) {
 		warns = append(warns, fmt.Sprintf("_StringData has %d bytes the pool does not use", len(data)-off))
 	}
-	// text shares data's bytes: parsePool owns data and nothing writes to
-	// it (added strings go to extra), so the string stays immutable. A copy
-	// would cost as much memory again as _StringData.
-	p.text = unsafe.String(unsafe.SliceData(data), len(data))
-	direct := p.codec.cp == 65001
-	for i := 1; i < len(p.src); i++ {
-		e := &p.src[i]
-		b := data[e.off : e.off+e.n]
-		if direct || isASCII(b) {
-			e.str = p.text[e.off : e.off+e.n]
-		} else {
-			e.str = p.codec.decode(b)
+	p.nsrc = len(p.refs)
+	if p.codec.cp != 65001 && !isASCII(data) {
+		// Text that is not its bytes is decoded once.
+		for id := 1; id < p.nsrc; id++ {
+			if b := p.raw(uint32(id)); !isASCII(b) {
+				p.setSrcText(uint32(id), p.codec.decode(b))
+			}
 		}
 	}
-	p.nsrc = len(p.src)
 	return p, warns, nil
 }
 
+// setSrcText records the text of source string id.
+func (p *stringPool) setSrcText(id uint32, s string) {
+	if p.srcText == nil {
+		p.srcText = make([]uint64, (p.nsrc+63)/64)
+	}
+	if p.texts == nil {
+		p.texts = map[uint32]string{}
+	}
+	p.srcText[id/64] |= 1 << (id % 64)
+	p.texts[id] = s
+}
+
 func newEmptyPool(cp int) *stringPool {
-	return &stringPool{codec: newCodec(cp), src: make([]poolEnt, 1), nsrc: 1}
+	return &stringPool{codec: newCodec(cp), offs: make([]uint32, 2), refs: make([]uint16, 1), nsrc: 1}
 }
 
 // poolPage is the number of entries in a page of added strings: pages are
 // never reallocated, so adding strings costs no copies of the entries.
 const poolPage = 1 << 12
 
-// ent returns the entry of string id (0 <= id < size()).
-func (p *stringPool) ent(id int) *poolEnt {
-	if id < p.nsrc {
-		return &p.src[id]
-	}
-	k := id - p.nsrc
-	return &p.pages[k/poolPage][k%poolPage]
-}
+// addedEnt returns the entry of the k-th added string.
+func (p *stringPool) addedEnt(k int) addedEnt { return p.pages[k/poolPage][k%poolPage] }
 
 // size returns the number of ids (source and added strings, and id 0).
 func (p *stringPool) size() int { return p.nsrc + p.nadded }
@@ -208,33 +197,60 @@ func (p *stringPool) refSize() int {
 	return 2
 }
 
-// valid reports whether id names a string (0, the null string, is valid).
-func (p *stringPool) valid(id uint32) bool { return int64(id) < int64(p.size()) }
-
+// raw returns the bytes of string id (nil for 0 and for ids past the end).
 func (p *stringPool) raw(id uint32) []byte {
-	if id == 0 || !p.valid(id) {
+	if int(id) < p.nsrc {
+		if id == 0 {
+			return nil
+		}
+		s, e := p.offs[id], p.offs[id+1]
+		return p.data[s:e:e]
+	}
+	k := int(id) - p.nsrc
+	if k >= p.nadded {
 		return nil
 	}
-	e := *p.ent(int(id))
-	if int(id) >= p.nsrc {
-		return p.chunks[e.chunk][e.off : e.off+e.n : e.off+e.n]
+	e := p.addedEnt(k)
+	c := p.chunks[e.chunk&^textFlag]
+	end := uint32(len(c))
+	if k+1 < p.nadded {
+		if f := p.addedEnt(k + 1); f.chunk&^textFlag == e.chunk&^textFlag {
+			end = f.off
+		}
 	}
-	return p.data[e.off : e.off+e.n : e.off+e.n]
+	return c[e.off:end:end]
 }
 
+// hasText reports whether the text of string id is kept in texts.
+func (p *stringPool) hasText(id uint32) bool {
+	if p.texts == nil {
+		return false
+	}
+	if int(id) < p.nsrc {
+		return p.srcText != nil && p.srcText[id/64]&(1<<(id%64)) != 0
+	}
+	return p.addedEnt(int(id)-p.nsrc).chunk&textFlag != 0
+}
+
+// str returns the text of string id ("" for 0 and for ids past the end).
 func (p *stringPool) str(id uint32) string {
-	if !p.valid(id) {
+	b := p.raw(id)
+	if len(b) == 0 {
 		return ""
 	}
-	return p.ent(int(id)).str
+	if p.hasText(id) {
+		return p.texts[id]
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
 // value returns a string Value for id (Null for 0 and for empty entries).
 func (p *stringPool) value(id uint32) Value {
-	if id == 0 || !p.valid(id) || p.ent(int(id)).n == 0 {
+	s := p.str(id)
+	if s == "" {
 		return Value{}
 	}
-	return Value{kind: KindString, s: p.ent(int(id)).str, p: p, id: id}
+	return Value{kind: KindString, s: s, p: p, id: id}
 }
 
 // internRaw returns an id for a string with these bytes and text s: the
@@ -245,10 +261,11 @@ func (p *stringPool) internRaw(b []byte, s string) uint32 {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if id := p.findAdded(unsafe.String(unsafe.SliceData(b), len(b))); id != 0 {
+	id, h := p.findAdded(unsafe.String(unsafe.SliceData(b), len(b)))
+	if id != 0 {
 		return id
 	}
-	return p.appendAdded(b, s)
+	return p.appendAdded(b, s, h)
 }
 
 // internText is internRaw for text whose bytes in the pool's codepage are
@@ -260,17 +277,26 @@ func (p *stringPool) internText(s string) uint32 {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if id := p.findAdded(s); id != 0 {
+	id, h := p.findAdded(s)
+	if id != 0 {
 		return id
 	}
-	return p.appendAdded(unsafe.Slice(unsafe.StringData(s), len(s)), s)
+	return p.appendAdded(unsafe.Slice(unsafe.StringData(s), len(s)), s, h)
 }
 
-// appendAdded stores a new added string: its bytes b go to the current
-// chunk (which never moves), and its text shares them when it is the same
-// bytes; other text is copied, so that s itself (often a piece of a much
-// longer string, such as a line of an IDT file) is not kept.
-func (p *stringPool) appendAdded(b []byte, s string) uint32 {
+// appendAdded stores a new added string with hash h and returns its id.
+func (p *stringPool) appendAdded(b []byte, s string, h uint32) uint32 {
+	id := p.storeAdded(b, s)
+	p.added.insert(h, id)
+	return id
+}
+
+// storeAdded stores a new added string, not in the index yet: its bytes
+// b go to the current chunk (which never moves), and its text is those
+// bytes when it is the same; other text is copied into texts, so that s
+// itself (often a piece of a much longer string, such as a line of an
+// IDT file) is not kept.
+func (p *stringPool) storeAdded(b []byte, s string) uint32 {
 	id := uint32(p.size())
 	last := len(p.chunks) - 1
 	if last < 0 || cap(p.chunks[last])-len(p.chunks[last]) < len(b) {
@@ -281,18 +307,19 @@ func (p *stringPool) appendAdded(b []byte, s string) uint32 {
 	off := len(c)
 	c = append(c, b...)
 	p.chunks[last] = c
-	stored := c[off:]
-	if string(stored) == s {
-		s = unsafe.String(unsafe.SliceData(stored), len(stored))
-	} else {
-		s = strings.Clone(s)
+	chunk := uint32(last)
+	if string(c[off:]) != s {
+		if p.texts == nil {
+			p.texts = map[uint32]string{}
+		}
+		p.texts[id] = strings.Clone(s)
+		chunk |= textFlag
 	}
 	if p.nadded%poolPage == 0 {
-		p.pages = append(p.pages, make([]poolEnt, poolPage))
+		p.pages = append(p.pages, make([]addedEnt, poolPage))
 	}
-	*p.ent(int(id)) = poolEnt{str: s, off: uint32(off), n: uint32(len(b)), chunk: uint32(last)}
+	p.pages[p.nadded/poolPage][p.nadded%poolPage] = addedEnt{chunk: chunk, off: uint32(off)}
 	p.nadded++
-	p.addAdded(id)
 	return id
 }
 
@@ -330,79 +357,61 @@ func (p *stringPool) idOf(v Value) (id uint32, ok bool) {
 	return p.internRaw(b, v.s), true
 }
 
-// canonical maps every id to the first id with the same bytes among the
-// source strings, for added strings equal to a source string, and to
-// itself otherwise.
-func (p *stringPool) canonical() []uint32 {
-	c := make([]uint32, p.size())
+// canonical sets c[id] (len(c) = size()) to the first source id with the
+// same bytes, for added strings equal to a source string, and to id
+// otherwise: a source string's id is always below an added one's.
+func (p *stringPool) canonical(c []uint32) {
 	for i := range c {
 		c[i] = uint32(i)
 	}
 	if p.added.n == 0 {
-		return c
+		return
 	}
 	for i := p.nsrc - 1; i > 0; i-- { // descending: the first id wins
-		e := *p.ent(i)
-		if e.n == 0 {
+		b := p.raw(uint32(i))
+		if len(b) == 0 {
 			continue
 		}
-		if id := p.findAdded(p.text[e.off : e.off+e.n]); id != 0 {
+		if id, _ := p.findAdded(unsafe.String(unsafe.SliceData(b), len(b))); id != 0 {
 			c[id] = uint32(i)
 		}
 	}
-	return c
 }
 
 // encodePool builds _StringPool and _StringData for strs (index = id; index
 // 0 unused; nil or empty = free slot) with the given refcounts.
 func encodePool(cp int, strs [][]byte, refs []uint32, long bool) (pool, data []byte) {
-	return encodePoolFunc(cp, len(strs), func(i int) []byte { return strs[i] }, refs, long)
+	pool = binary.LittleEndian.AppendUint32(nil, poolHeader(cp, long))
+	for i := 1; i < len(strs); i++ {
+		pool = appendPoolEntry(pool, len(strs[i]), refs[i])
+		data = append(data, strs[i]...)
+	}
+	return pool, data
 }
 
-// encodePoolFunc is encodePool for n strings given by str.
-func encodePoolFunc(cp, n int, str func(i int) []byte, refs []uint32, long bool) (pool, data []byte) {
-	size := 0
-	slots := 1
-	for i := 1; i < n; i++ {
-		b := str(i)
-		size += len(b)
-		slots++
-		if len(b) >= 0x10000 {
-			slots++
-		}
-	}
-	pool = make([]byte, 4*slots)
-	data = make([]byte, 0, size)
+// poolHeader is the first entry of _StringPool: the codepage, and the top
+// bit for 3-byte string references.
+func poolHeader(cp int, long bool) uint32 {
 	h := uint32(cp)
 	if long {
 		h |= 0x80000000
 	}
-	binary.LittleEndian.PutUint32(pool, h)
-	at := 4
-	for i := 1; i < n; i++ {
-		b := str(i)
-		if len(b) == 0 {
-			at += 4 // free slot: (0, 0)
-			continue
-		}
-		r := refs[i]
-		if r > 0xffff {
-			r = 0xffff
-		}
-		if r == 0 {
-			r = 1
-		}
-		if len(b) >= 0x10000 {
-			binary.LittleEndian.PutUint16(pool[at:], 0)
-			binary.LittleEndian.PutUint16(pool[at+2:], uint16(r))
-			binary.LittleEndian.PutUint32(pool[at+4:], uint32(len(b)))
-			at += 8
-		} else {
-			binary.LittleEndian.PutUint16(pool[at:], uint16(len(b)))
-			binary.LittleEndian.PutUint16(pool[at+2:], uint16(r))
-			at += 4
-		}
-		data = append(data, b...)
+	return h
+}
+
+// appendPoolEntry appends the _StringPool entry of a string of n bytes
+// with refcount refs (capped to 1..65535) to dst: 4 bytes, or 8 for a
+// string of 64 KiB or more; n = 0 is a free slot.
+func appendPoolEntry(dst []byte, n int, refs uint32) []byte {
+	if n == 0 {
+		return append(dst, 0, 0, 0, 0)
 	}
-	return pool, data
+	r := uint16(min(max(refs, 1), 0xffff))
+	if n >= 0x10000 {
+		dst = binary.LittleEndian.AppendUint16(dst, 0)
+		dst = binary.LittleEndian.AppendUint16(dst, r)
+		return binary.LittleEndian.AppendUint32(dst, uint32(n))
+	}
+	dst = binary.LittleEndian.AppendUint16(dst, uint16(n))
+	return binary.LittleEndian.AppendUint16(dst, r)
 }

@@ -1,9 +1,6 @@
 package msi
 
-import (
-	"fmt"
-	"unsafe"
-)
+import "fmt"
 
 // SetCodepage changes the database codepage (the string pool's), as
 // importing a _ForceCodepage table does. Every string keeps its text and is
@@ -33,62 +30,51 @@ func (db *Database) SetCodepage(cp int) error {
 	if !nc.known {
 		return &UnsupportedError{Table: forceCodepageTable, Msg: fmt.Sprintf("codepage %d has no conversion table in msikit", cp)}
 	}
-	// Re-encode into new buffers first, so that a failure changes nothing.
+	// Re-encode into a new pool first, so that a failure changes nothing.
+	// Ids stay as they are.
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	var data []byte
-	var chunks [][]byte
-	offs := make([]uint32, p.size())
-	lens := make([]uint32, p.size())
-	chunkOf := make([]uint32, p.size())
-	strs := make([]string, p.size())
-	for id := 1; id < p.size(); id++ {
-		e := *p.ent(id)
-		b := p.raw(uint32(id))
-		strs[id] = e.str
+	np := &stringPool{codec: nc, longRefs: p.longRefs, refs: p.refs, nsrc: p.nsrc, offs: make([]uint32, 2, p.nsrc+1)}
+	encode := func(id int) ([]byte, string, error) {
+		b, s := p.raw(uint32(id)), p.str(uint32(id))
 		if !isASCII(b) {
 			var ok bool
-			if b, ok = nc.encode(e.str); !ok {
-				return fmt.Errorf("msi: codepage %d cannot represent string %d %q", cp, id, e.str)
+			if b, ok = nc.encode(s); !ok {
+				return nil, "", fmt.Errorf("msi: codepage %d cannot represent string %d %q", cp, id, s)
 			}
 		}
-		if id < p.nsrc {
-			offs[id] = uint32(len(data))
-			data = append(data, b...)
-		} else {
-			last := len(chunks) - 1
-			if last < 0 || cap(chunks[last])-len(chunks[last]) < len(b) {
-				chunks = append(chunks, make([]byte, 0, max(poolChunk, len(b))))
-				last++
-			}
-			offs[id], chunkOf[id] = uint32(len(chunks[last])), uint32(last)
-			chunks[last] = append(chunks[last], b...)
-			// Text that shared the old bytes now shares the new ones.
-			if stored := chunks[last][offs[id]:]; string(stored) == e.str {
-				strs[id] = unsafe.String(unsafe.SliceData(stored), len(stored))
-			}
+		return b, s, nil
+	}
+	var data []byte
+	for id := 1; id < p.nsrc; id++ {
+		b, s, err := encode(id)
+		if err != nil {
+			return err
 		}
-		lens[id] = uint32(len(b))
-	}
-	if int64(len(data)) > maxStringData {
-		return fmt.Errorf("msi: codepage %d: the string data would exceed %d bytes", cp, int64(maxStringData))
-	}
-	for id := 1; id < p.size(); id++ {
-		e := p.ent(id)
-		e.off, e.n, e.chunk, e.str = offs[id], lens[id], chunkOf[id], strs[id]
-	}
-	p.data = data
-	p.text = unsafe.String(unsafe.SliceData(data), len(data))
-	p.chunks = chunks
-	p.codec = nc
-	if p.added.n > 0 {
-		p.added = addedSet{}
-		for id := p.nsrc; id < p.size(); id++ {
-			if b := p.raw(uint32(id)); len(b) > 0 && p.findAdded(string(b)) == 0 {
-				p.addAdded(uint32(id))
-			}
+		data = append(data, b...)
+		if int64(len(data)) > maxStringData {
+			return fmt.Errorf("msi: codepage %d: the string data would exceed %d bytes", cp, int64(maxStringData))
+		}
+		np.offs = append(np.offs, uint32(len(data)))
+		if string(b) != s {
+			np.setSrcText(uint32(id), s)
 		}
 	}
+	np.data = data
+	for id := p.nsrc; id < p.size(); id++ {
+		b, s, err := encode(id)
+		if err != nil {
+			return err
+		}
+		// Strings that became equal keep their ids; the index finds the
+		// first.
+		nid := np.storeAdded(b, s)
+		if found, h := np.findAdded(string(b)); found == 0 {
+			np.added.insert(h, nid)
+		}
+	}
+	p.codec, p.data, p.offs, p.texts, p.srcText = np.codec, np.data, np.offs, np.texts, np.srcText
+	p.chunks, p.pages, p.nadded, p.added, p.seed, p.seeded = np.chunks, np.pages, np.nadded, np.added, np.seed, np.seeded
 	// Row indexes are keyed by string bytes: rebuild them on next use.
 	for _, t := range db.tables {
 		t.index = nil

@@ -1,6 +1,7 @@
 package msi
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -32,7 +33,7 @@ type Table struct {
 	nrows  int
 	entry  *cfb.Entry // the table's stream in the source file, nil if none
 	dirty  bool
-	index  map[string]int // key bytes -> row, built on demand
+	index  *rowIndex // rows by key, built on demand
 }
 
 // Name returns the table's name.
@@ -207,6 +208,17 @@ func rowWidth(cols []Column, refSize int) int {
 // decodeTable parses a table stream (column-major) into row-major cells.
 // npool is the number of string ids; string cells must be below it.
 func decodeTable(name string, cols []Column, refSize int, data []byte, npool int) ([]uint32, int, error) {
+	return decodeCells(name, cols, refSize, data, npool, true)
+}
+
+// checkTableData is decodeTable without keeping the cells: it checks that
+// the stream decodes.
+func checkTableData(name string, cols []Column, refSize int, data []byte, npool int) error {
+	_, _, err := decodeCells(name, cols, refSize, data, npool, false)
+	return err
+}
+
+func decodeCells(name string, cols []Column, refSize int, data []byte, npool int, keep bool) ([]uint32, int, error) {
 	if len(data) == 0 {
 		return nil, 0, nil
 	}
@@ -219,7 +231,10 @@ func decodeTable(name string, cols []Column, refSize int, data []byte, npool int
 	}
 	nrows := len(data) / w
 	ncols := len(cols)
-	cells := make([]uint32, nrows*ncols)
+	var cells []uint32
+	if keep {
+		cells = make([]uint32, nrows*ncols)
+	}
 	off := 0
 	for ci, c := range cols {
 		cw := c.width(refSize)
@@ -236,109 +251,13 @@ func decodeTable(name string, cols []Column, refSize int, data []byte, npool int
 			if c.Type == ColString && int64(v) >= int64(npool) {
 				return nil, 0, formatErr(name, name, int64(off), "row %d column %s: string id %d past the end of the string pool (%d entries)", r+1, c.Name, v, npool)
 			}
-			cells[r*ncols+ci] = v
+			if keep {
+				cells[r*ncols+ci] = v
+			}
 			off += cw
 		}
 	}
 	return cells, nrows, nil
-}
-
-// encodeTable writes row-major cells column-major. remap, when non-nil,
-// maps string ids of the in-memory pool to the ids written.
-func encodeTable(cols []Column, refSize int, cells []uint32, nrows int, remap []uint32) []byte {
-	w := rowWidth(cols, refSize)
-	out := make([]byte, w*nrows)
-	ncols := len(cols)
-	off := 0
-	for ci, c := range cols {
-		cw := c.width(refSize)
-		for r := 0; r < nrows; r++ {
-			v := cells[r*ncols+ci]
-			if c.Type == ColString && remap != nil {
-				v = remap[v]
-			}
-			switch cw {
-			case 2:
-				binary.LittleEndian.PutUint16(out[off:], uint16(v))
-			case 3:
-				out[off], out[off+1], out[off+2] = byte(v), byte(v>>8), byte(v>>16)
-			case 4:
-				binary.LittleEndian.PutUint32(out[off:], v)
-			}
-			off += cw
-		}
-	}
-	return out
-}
-
-// sortRows orders row-major cells the way msiexec requires: by the key
-// columns in order, each compared as its stored unsigned value (string
-// keys by string-pool id, integers by their biased encoding, which is
-// numeric order). remap maps in-memory string ids to written ids.
-func sortRows(cols []Column, keys []int, cells []uint32, nrows int, remap []uint32) []uint32 {
-	ncols := len(cols)
-	if nrows < 2 || ncols == 0 {
-		return cells
-	}
-	order := make([]int, nrows)
-	for i := range order {
-		order[i] = i
-	}
-	keyOf := func(r, k int) uint32 {
-		v := cells[r*ncols+k]
-		if cols[k].Type == ColString && remap != nil {
-			v = remap[v]
-		}
-		return v
-	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		for _, k := range keys {
-			x, y := keyOf(a, k), keyOf(b, k)
-			if x != y {
-				if x < y {
-					return -1
-				}
-				return 1
-			}
-		}
-		return 0
-	})
-	out := make([]uint32, len(cells))
-	for i, r := range order {
-		copy(out[i*ncols:(i+1)*ncols], cells[r*ncols:(r+1)*ncols])
-	}
-	return out
-}
-
-// keyBytes returns the lookup key of a row: its key cells, with string
-// cells as their bytes (so that an added string equal to a source string
-// matches it).
-func (t *Table) keyBytes(cells []uint32) string {
-	b := make([]byte, 0, 8*len(t.keys))
-	for _, k := range t.keys {
-		if t.cols[k].Type == ColString {
-			raw := t.pool.raw(cells[k])
-			b = binary.LittleEndian.AppendUint32(b, uint32(len(raw)))
-			b = append(b, raw...)
-			continue
-		}
-		b = binary.LittleEndian.AppendUint32(b, cells[k])
-	}
-	return string(b)
-}
-
-func (t *Table) buildIndex() {
-	if t.index != nil {
-		return
-	}
-	t.index = make(map[string]int, t.nrows)
-	n := len(t.cols)
-	for r := 0; r < t.nrows; r++ {
-		k := t.keyBytes(t.cells[r*n : (r+1)*n])
-		if _, dup := t.index[k]; !dup {
-			t.index[k] = r
-		}
-	}
 }
 
 // Lookup returns the row whose primary key is key (one value per key
@@ -347,7 +266,7 @@ func (t *Table) Lookup(key ...Value) (Row, bool) {
 	if len(key) != len(t.keys) || len(t.keys) == 0 {
 		return Row{}, false
 	}
-	b := make([]byte, 0, 8*len(t.keys))
+	parts := make([]keyPart, len(t.keys))
 	for i, k := range t.keys {
 		v := key[i]
 		if t.cols[k].Type == ColString {
@@ -358,24 +277,40 @@ func (t *Table) Lookup(key ...Value) (Row, bool) {
 			if !ok {
 				return Row{}, false
 			}
-			b = binary.LittleEndian.AppendUint32(b, uint32(len(raw)))
-			b = append(b, raw...)
+			parts[i].raw = raw
 			continue
 		}
 		c, err := t.cellFromValue(k, v, false)
 		if err != nil {
 			return Row{}, false
 		}
-		b = binary.LittleEndian.AppendUint32(b, c)
+		parts[i].cell = c
 	}
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	t.buildIndex()
-	r, ok := t.index[string(b)]
-	t.mu.Unlock()
+	var h uint64
+	for i, k := range t.keys {
+		h = t.index.mixPart(h, t.cols[k].Type == ColString, parts[i].raw, parts[i].cell)
+	}
+	n := len(t.cols)
+	r, ok := t.index.find(hash32(h), func(r uint32) bool {
+		row := t.cells[int(r)*n : int(r+1)*n]
+		for i, k := range t.keys {
+			if t.cols[k].Type == ColString {
+				if !bytes.Equal(t.pool.raw(row[k]), parts[i].raw) {
+					return false
+				}
+			} else if row[k] != parts[i].cell {
+				return false
+			}
+		}
+		return true
+	})
 	if !ok {
 		return Row{}, false
 	}
-	return t.Row(r), true
+	return t.Row(int(r)), true
 }
 
 // cellFromValue converts v for column i; add interns new strings.
@@ -535,12 +470,14 @@ func (t *Table) Insert(vals ...Value) error {
 		return err
 	}
 	t.buildIndex()
-	k := t.keyBytes(cells)
-	if _, dup := t.index[k]; dup && len(t.keys) > 0 {
-		return &ValueError{Table: t.name, Key: keyText(t, vals), Reason: "a row with this primary key already exists"}
+	if len(t.keys) > 0 {
+		h := t.rowHash(cells)
+		if _, dup := t.findRow(h, cells); dup {
+			return &ValueError{Table: t.name, Key: keyText(t, vals), Reason: "a row with this primary key already exists"}
+		}
+		t.index.insert(h, uint32(t.nrows))
 	}
 	t.cells = append(t.cells, cells...)
-	t.index[k] = t.nrows
 	t.nrows++
 	t.touch()
 	return nil
@@ -558,22 +495,27 @@ func (t *Table) adoptRows(cells []uint32, nrows int) (int, error) {
 		return 0, fmt.Errorf("msi: table %s is not empty", t.name)
 	}
 	n := len(t.cols)
-	index := make(map[string]int, nrows)
-	for r := 0; r < nrows; r++ {
-		row := cells[r*n : (r+1)*n : (r+1)*n]
-		k := t.keyBytes(row)
-		if _, dup := index[k]; dup && len(t.keys) > 0 {
-			t.cells, t.nrows, t.index = cells[:r*n], r, index
-			t.touch()
-			key := make([]string, 0, len(t.keys))
-			for _, ki := range t.keys {
-				key = append(key, t.value(row, ki).String())
+	if len(t.keys) == 0 {
+		t.cells, t.nrows, t.index = cells[:nrows*n], nrows, nil
+	} else {
+		t.cells, t.nrows, t.index = cells, 0, newRowIndex(nrows)
+		for r := 0; r < nrows; r++ {
+			row := cells[r*n : (r+1)*n : (r+1)*n]
+			h := t.rowHash(row)
+			if _, dup := t.findRow(h, row); dup {
+				t.cells, t.nrows = cells[:r*n], r
+				t.touch()
+				key := make([]string, 0, len(t.keys))
+				for _, ki := range t.keys {
+					key = append(key, t.value(row, ki).String())
+				}
+				return r, &ValueError{Table: t.name, Key: key, Reason: "a row with this primary key already exists"}
 			}
-			return r, &ValueError{Table: t.name, Key: key, Reason: "a row with this primary key already exists"}
+			t.index.insert(h, uint32(r))
+			t.nrows++
 		}
-		index[k] = r
+		t.cells = cells[:nrows*n]
 	}
-	t.cells, t.nrows, t.index = cells[:nrows*n], nrows, index
 	if nrows > 0 {
 		t.touch()
 	}
@@ -606,19 +548,21 @@ func (t *Table) Update(key []Value, set func(vals []Value) error) error {
 		return err
 	}
 	t.buildIndex()
-	oldKey := t.keyBytes(row.cells)
-	ri := t.index[oldKey]
-	newKey := t.keyBytes(cells)
-	if newKey != oldKey {
-		if _, dup := t.index[newKey]; dup {
+	n := len(t.cols)
+	oldHash := t.rowHash(row.cells)
+	ri, _ := t.findRow(oldHash, row.cells)
+	keyChanged := !t.sameKey(row.cells, cells)
+	var newHash uint32
+	if keyChanged {
+		newHash = t.rowHash(cells)
+		if _, dup := t.findRow(newHash, cells); dup {
 			return &ValueError{Table: t.name, Key: keyText(t, vals), Reason: "a row with this primary key already exists"}
 		}
 	}
-	n := len(t.cols)
 	copy(t.cells[ri*n:(ri+1)*n], cells)
-	if newKey != oldKey {
-		delete(t.index, oldKey)
-		t.index[newKey] = ri
+	if keyChanged {
+		t.index.remove(oldHash, uint32(ri))
+		t.index.insert(newHash, uint32(ri))
 		newName := t.Row(ri).StreamName()
 		for i, c := range t.cols {
 			if c.Type == ColBinary && cells[i] != 0 {

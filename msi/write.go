@@ -1,7 +1,6 @@
 package msi
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -125,7 +124,7 @@ func (db *Database) checkSaved(r io.ReaderAt, size int64, tables []string) error
 		case poolStream, dataStream, "_Tables", "_Columns":
 			continue // read by NewDatabase
 		}
-		if _, err := out.Table(name); err != nil {
+		if err := out.checkTable(name); err != nil {
 			return err
 		}
 	}
@@ -163,6 +162,22 @@ func (db *Database) checkSaved(r io.ReaderAt, size int64, tables []string) error
 		}
 	}
 	return nil
+}
+
+// checkTable checks that table name's rows decode, as Table would,
+// without keeping them (the read-back of a big table costs no second copy
+// of its cells).
+func (db *Database) checkTable(name string) error {
+	t := db.byName[name]
+	if t == nil || t.loaded || t.err != nil || t.entry == nil {
+		_, err := db.Table(name)
+		return err
+	}
+	data, err := db.readStream(t.entry, t.name, t.name)
+	if err != nil {
+		return err
+	}
+	return checkTableData(t.name, t.cols, db.pool.refSize(), data, db.pool.nsrc)
 }
 
 // saveSyncs reports whether Save flushes: when asked, and when path is the
@@ -300,15 +315,22 @@ func countWrites(w io.Writer) (io.Writer, func() int64) {
 
 // writePlan is what a write produces besides copied streams.
 type writePlan struct {
-	tables map[string][]byte // table streams to write (decoded names)
-	omit   map[string]bool   // source table streams not to copy
+	tables map[string]planStream // table streams to write (decoded names)
+	omit   map[string]bool       // source table streams not to copy
+}
+
+// planStream is a stream a write encodes: its bytes are produced as the
+// cfb writer copies them.
+type planStream struct {
+	r    io.ReaderAt
+	size int64
 }
 
 // plan builds the new string pool and re-encodes the tables that need it.
 func (db *Database) plan(o *WriteOptions) (*writePlan, error) {
 	p := db.pool
 	if db.kind == PackageTransform {
-		return &writePlan{tables: map[string][]byte{}, omit: map[string]bool{}}, nil
+		return &writePlan{tables: map[string]planStream{}, omit: map[string]bool{}}, nil
 	}
 	// Decode every table: exact refcounts need all references.
 	keepAll := false
@@ -336,7 +358,7 @@ func (db *Database) plan(o *WriteOptions) (*writePlan, error) {
 	compact := o.Compact && !keepAll
 	if !db.modified && !compact {
 		// Nothing changed: copy everything, the pool included.
-		return &writePlan{tables: map[string][]byte{}, omit: map[string]bool{}}, nil
+		return &writePlan{tables: map[string]planStream{}, omit: map[string]bool{}}, nil
 	}
 
 	// System tables: regenerate when the schema changed.
@@ -359,9 +381,11 @@ func (db *Database) plan(o *WriteOptions) (*writePlan, error) {
 	all := append([]*Table{sysT, sysC}, db.tables...)
 
 	// Count references by canonical id (added strings equal to a source
-	// string count for, and are written as, the source string).
-	canon := p.canonical()
-	refs := make([]uint32, p.size())
+	// string count for, and are written as, the source string). remap
+	// holds the canonical ids first, then the output ids.
+	remap := make([]uint32, p.size())
+	p.canonical(remap)
+	refs := make([]uint16, p.size())
 	for _, t := range all {
 		if t.err != nil {
 			continue
@@ -372,62 +396,60 @@ func (db *Database) plan(o *WriteOptions) (*writePlan, error) {
 				continue
 			}
 			for r := 0; r < t.nrows; r++ {
-				refs[canon[t.cells[r*n+ci]]]++
+				if id := remap[t.cells[r*n+ci]]; refs[id] != 0xffff {
+					refs[id]++
+				}
 			}
 		}
 	}
 	refs[0] = 0
 
-	// Assign output ids.
-	remap := make([]uint32, p.size())
-	outIDs := make([]uint32, 1, p.size()) // output id -> pool id (0: free slot)
-	outRefs := make([]uint32, 1, p.size())
-	used := func(id int) bool {
-		if p.ent(id).n == 0 || canon[id] != uint32(id) {
-			return false
+	// Assign output ids, in order of pool ids: a canonical id keeps its
+	// string when it is referenced (or every source string is kept);
+	// another id is written as its canonical id, which is below it.
+	out := &poolOut{p: p, remap: remap, refs: refs}
+	next := uint32(1) // the next output id
+	// assign gives id the output id next if it keeps its string.
+	assign := func(id int) {
+		if c := remap[id]; c != uint32(id) {
+			remap[id] = remap[c]
+			return
 		}
-		return refs[id] > 0 || keepAll && id < p.nsrc
+		n := len(p.raw(uint32(id)))
+		if n == 0 || refs[id] == 0 && !(keepAll && id < p.nsrc) {
+			remap[id] = 0
+			return
+		}
+		remap[id] = next
+		next++
+		out.data += int64(n)
+		if n >= 0x10000 {
+			out.nLong++
+		}
 	}
 	if compact {
 		for id := 1; id < p.size(); id++ {
-			if used(id) {
-				remap[id] = uint32(len(outIDs))
-				outIDs = append(outIDs, uint32(id))
-				outRefs = append(outRefs, refs[id])
-			}
+			assign(id)
 		}
 	} else {
+		// Source strings keep their ids; the unused ones become free
+		// slots, and free slots after the last used one are dropped.
+		last := 0
 		for id := 1; id < p.nsrc; id++ {
-			if used(id) {
-				remap[id] = uint32(id)
-				outIDs = append(outIDs, uint32(id))
-				r := refs[id]
-				if r == 0 {
-					r = uint32(p.ent(id).refs)
-				}
-				outRefs = append(outRefs, r)
-			} else {
-				outIDs = append(outIDs, 0)
-				outRefs = append(outRefs, 0)
+			next = uint32(id)
+			if assign(id); remap[id] != 0 {
+				last = id
 			}
 		}
-		// Drop trailing free slots, then append new strings.
-		for len(outIDs) > 1 && outIDs[len(outIDs)-1] == 0 {
-			outIDs = outIDs[:len(outIDs)-1]
-			outRefs = outRefs[:len(outRefs)-1]
-		}
+		next = uint32(last) + 1
+		out.srcSlots = int(next)
 		for id := p.nsrc; id < p.size(); id++ {
-			if used(id) {
-				remap[id] = uint32(len(outIDs))
-				outIDs = append(outIDs, uint32(id))
-				outRefs = append(outRefs, refs[id])
-			}
+			assign(id)
 		}
 	}
-	for id := range remap {
-		remap[id] = remap[canon[id]]
-	}
-	long := len(outIDs)-1 > 0xffff
+	out.n = int(next)
+	long := out.n-1 > 0xffff
+	out.long = long
 	refSize := 2
 	if long {
 		refSize = 3
@@ -437,10 +459,10 @@ func (db *Database) plan(o *WriteOptions) (*writePlan, error) {
 		return nil, &UnsupportedError{Msg: "string references must change width but some tables cannot be decoded"}
 	}
 
-	plan := &writePlan{tables: map[string][]byte{}, omit: map[string]bool{poolStream: true, dataStream: true}}
-	poolBytes, dataBytes := encodePoolFunc(p.codec.cp, len(outIDs), func(i int) []byte { return p.raw(outIDs[i]) }, outRefs, long)
-	plan.tables[poolStream] = poolBytes
-	plan.tables[dataStream] = dataBytes
+	plan := &writePlan{tables: map[string]planStream{}, omit: map[string]bool{poolStream: true, dataStream: true}}
+	poolGen, dataGen := out.streams()
+	plan.tables[poolStream] = planStream{poolGen, poolGen.size}
+	plan.tables[dataStream] = planStream{dataGen, dataGen.size}
 	for _, d := range db.dropped {
 		plan.omit[d] = true
 	}
@@ -456,8 +478,9 @@ func (db *Database) plan(o *WriteOptions) (*writePlan, error) {
 		if t.nrows == 0 {
 			continue
 		}
-		cells := sortRows(t.cols, t.keys, t.cells, t.nrows, remap)
-		plan.tables[t.name] = encodeTable(t.cols, refSize, cells, t.nrows, remap)
+		order := sortOrder(t.cols, t.keys, t.cells, t.nrows, remap)
+		g := tableStream(t.cols, refSize, t.cells, t.nrows, order, remap)
+		plan.tables[t.name] = planStream{g, g.size}
 	}
 	return plan, nil
 }
@@ -482,7 +505,7 @@ func (db *Database) emit(w *cfb.Writer, plan *writePlan, o *WriteOptions) error 
 			if data, ok := plan.tables[name]; ok && !written["\x00"+name] {
 				written["\x00"+name] = true
 				h := headerOf(e)
-				if err := w.CreateHeaderFrom("", &h, bytes.NewReader(data), int64(len(data))); err != nil {
+				if err := w.CreateHeaderFrom("", &h, data.r, data.size); err != nil {
 					return err
 				}
 				continue
@@ -533,7 +556,7 @@ func (db *Database) emit(w *cfb.Writer, plan *writePlan, o *WriteOptions) error 
 			return fmt.Errorf("msi: table %s: %w", name, err)
 		}
 		data := plan.tables[name]
-		if err := w.CreateHeaderFrom("", &cfb.Header{RawName: raw}, bytes.NewReader(data), int64(len(data))); err != nil {
+		if err := w.CreateHeaderFrom("", &cfb.Header{RawName: raw}, data.r, data.size); err != nil {
 			return err
 		}
 	}

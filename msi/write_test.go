@@ -327,14 +327,15 @@ func TestSaveChecksOutput(t *testing.T) {
 		}},
 		{"a changed table cut mid-row", func() {
 			planHook = func(p *writePlan) {
-				if b := p.tables["Property"]; len(b) > 0 {
-					p.tables["Property"] = b[:len(b)-1]
+				if s := p.tables["Property"]; s.size > 0 {
+					p.tables["Property"] = planStream{s.r, s.size - 1}
 				}
 			}
 		}},
 		{"a string pool claiming more than its data", func() {
 			planHook = func(p *writePlan) {
-				p.tables[dataStream] = p.tables[dataStream][:len(p.tables[dataStream])/2]
+				s := p.tables[dataStream]
+				p.tables[dataStream] = planStream{s.r, s.size / 2}
 			}
 		}},
 	} {

@@ -31,13 +31,19 @@ import (
 //
 // Files are created with mode 0o666 and folders with 0o777, less the umask.
 // Nothing is flushed to stable storage: like Write, a Dir is for output
-// that can be made again (exports).
+// that can be made again (exports). A Dir is for one goroutine at a time.
 type Dir struct {
 	dst   string
 	tmp   string
 	merge bool // tmp is inside dst: move entries up
 	done  bool
-	made  map[string]bool // subfolders of tmp already created
+	dirState
+}
+
+var errDone = errors.New("safefile: folder already committed or aborted")
+
+func errNotInside(rel string) error {
+	return fmt.Errorf("safefile: %q is not a path inside the folder", rel)
 }
 
 // CreateDir starts writing the folder dst. Its parent folders are created
@@ -101,11 +107,7 @@ func (d *Dir) Path() string { return d.tmp }
 // whose parent folders are created as needed) with the bytes fill writes.
 // rel must be local (filepath.IsLocal) and name a file not yet written.
 func (d *Dir) WriteFile(rel string, fill func(w io.Writer) error) (err error) {
-	name, err := d.prepare(rel)
-	if err != nil {
-		return err
-	}
-	f, err := createNew(name)
+	f, err := d.create(rel)
 	if err != nil {
 		return err
 	}
@@ -116,42 +118,14 @@ func (d *Dir) WriteFile(rel string, fill func(w io.Writer) error) (err error) {
 	return f.Close()
 }
 
-// prepare checks rel and creates its parent folders; it returns the path
-// to create.
-func (d *Dir) prepare(rel string) (string, error) {
-	p := filepath.FromSlash(rel)
-	if !filepath.IsLocal(p) {
-		return "", fmt.Errorf("safefile: %q is not a path inside the folder", rel)
-	}
-	name := filepath.Join(d.tmp, p)
-	if dir := filepath.Dir(name); dir != d.tmp && !d.made[dir] {
-		if err := os.MkdirAll(dir, 0o777); err != nil {
-			return "", err
-		}
-		if d.made == nil {
-			d.made = map[string]bool{}
-		}
-		d.made[dir] = true
-	}
-	return name, nil
-}
-
 // WriteData creates the new file rel, as WriteFile does, with contents
-// data.
+// data. The caller may reuse data when WriteData returns, but the file may
+// not be written yet: on Linux small files are written by background
+// goroutines, and an error of theirs (a file that exists already, a full
+// disk) is returned by a later WriteData or by Commit, which then moves
+// nothing.
 func (d *Dir) WriteData(rel string, data []byte) error {
-	name, err := d.prepare(rel)
-	if err != nil {
-		return err
-	}
-	f, err := createNew(name)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return d.writeData(rel, data)
 }
 
 // Commit moves the files written below Path into the destination (see Dir)
@@ -162,8 +136,13 @@ func (d *Dir) WriteData(rel string, data []byte) error {
 // temporary folder is removed after an error too.
 func (d *Dir) Commit() error {
 	if d.done {
-		return errors.New("safefile: folder already committed or aborted")
+		return errDone
 	}
+	if err := d.wait(); err != nil {
+		d.Abort()
+		return err
+	}
+	d.closeDirs()
 	if !d.merge {
 		err := os.Rename(d.tmp, d.dst)
 		if err == nil {
@@ -196,6 +175,7 @@ func (d *Dir) Abort() error {
 		return nil
 	}
 	d.done = true
+	d.closeDirs()
 	return os.RemoveAll(d.tmp)
 }
 

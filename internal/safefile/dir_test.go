@@ -2,6 +2,7 @@ package safefile
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -205,5 +206,63 @@ func TestCreateDirRefuses(t *testing.T) {
 	sort.Strings(names)
 	if strings.Join(names, " ") != "dangling file" {
 		t.Errorf("folder holds %v", names)
+	}
+}
+
+// WriteData may write in the background; a failure of such a write (here
+// a file written twice) is reported at the latest by Commit, which then
+// leaves the destination as it was.
+func TestDirWriteDataFailureAtCommit(t *testing.T) {
+	dst := filepath.Join(t.TempDir(), "out")
+	d, err := CreateDir(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errs []error
+	for i := range 200 {
+		errs = append(errs, d.WriteData("T/"+strings.Repeat("x", i%100+1), []byte("data")))
+	}
+	errs = append(errs, d.Commit())
+	if errors.Join(errs...) == nil {
+		t.Fatal("writing 100 files twice each reported no error")
+	}
+	if _, err := os.Stat(dst); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("destination exists after a failed write: %v", err)
+	}
+	if ents, _ := os.ReadDir(filepath.Dir(dst)); len(ents) != 0 {
+		t.Errorf("left behind: %v", ents)
+	}
+}
+
+// Many small files over more subfolders than a Dir keeps open all arrive,
+// with their contents.
+func TestDirWriteDataMany(t *testing.T) {
+	dst := filepath.Join(t.TempDir(), "out")
+	d, err := CreateDir(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	buf := make([]byte, 0, 100)
+	for i := range 3000 {
+		dir := fmt.Sprintf("d%03d", i%150)
+		want[dir] = ""
+		rel := fmt.Sprintf("%s/f%d", dir, i)
+		buf = fmt.Appendf(buf[:0], "file %d", i)
+		want[filepath.FromSlash(rel)] = string(buf)
+		if err := d.WriteData(rel, buf); err != nil { // buf is reused at once
+			t.Fatal(err)
+		}
+	}
+	big := strings.Repeat("b", 100<<10)
+	want["big"] = big
+	if err := d.WriteData("big", []byte(big)); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, tree(t, dst)); diff != "" {
+		t.Errorf("tree (-want +got):\n%s", diff)
 	}
 }

@@ -115,23 +115,34 @@ func splitFields(line []byte) []string {
 
 // appendFields is splitFields for a line already in a string,
 // appending to fields: the fields are substrings of line (one allocation
-// per line, not per field) unless they hold escapes.
+// per line, not per field) unless they hold escapes. One pass over the
+// line finds the tabs and whether a field holds any control character
+// (every escape and NUL is one).
 func appendFields(fields []string, line string) []string {
-	for {
-		i := strings.IndexByte(line, '\t')
-		f := line
-		if i >= 0 {
-			f = line[:i]
+	start, ctl := 0, false
+	for i := 0; i < len(line); i++ {
+		switch c := line[i]; {
+		case c >= 0x20:
+		case c == '\t':
+			fields = append(fields, field(line[start:i], ctl))
+			start, ctl = i+1, false
+		default:
+			ctl = true
 		}
-		if strings.IndexByte(f, 0) >= 0 {
-			f = strings.ReplaceAll(f, "\x00", "\n")
-		}
-		fields = append(fields, unescape(f))
-		if i < 0 {
-			return fields
-		}
-		line = line[i+1:]
 	}
+	return append(fields, field(line[start:], ctl))
+}
+
+// field undoes the translations of one field that holds a control
+// character (ctl).
+func field(f string, ctl bool) string {
+	if !ctl {
+		return f
+	}
+	if strings.IndexByte(f, 0) >= 0 {
+		f = strings.ReplaceAll(f, "\x00", "\n")
+	}
+	return unescape(f)
 }
 
 // ImportFile imports one IDT file into db, as msibuild -i does, and

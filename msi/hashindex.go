@@ -1,0 +1,189 @@
+package msi
+
+import (
+	"bytes"
+	"hash/maphash"
+)
+
+// hashIndex is a hash table of uint32 values (the ids of added strings,
+// the rows of a table) whose keys live elsewhere: each slot holds a
+// value and the top 32 bits of its key's hash, so that growing never
+// looks at the keys and a lookup visits a key only when the whole 32
+// bits match. Open addressing with linear probing, at most 3/4 full; the
+// home slot of a hash is hash*len/2^32 (so slot order follows hash
+// order, and growing reads the old slots and writes the new ones in
+// order). A slot is 8 bytes; it grows by half.
+type hashIndex struct {
+	slots []uint64 // hash<<32 | value+1; 0 = empty
+	n     int
+}
+
+// hash32 is the part of a 64-bit hash a hashIndex keeps.
+func hash32(h uint64) uint32 { return uint32(h >> 32) }
+
+func (x *hashIndex) home(h uint32) int { return int(uint64(h) * uint64(len(x.slots)) >> 32) }
+
+// next returns the slot after i.
+func (x *hashIndex) next(i int) int {
+	if i++; i == len(x.slots) {
+		return 0
+	}
+	return i
+}
+
+// insert adds value v with hash h (v not present yet).
+func (x *hashIndex) insert(h uint32, v uint32) {
+	if (x.n+1)*4 > len(x.slots)*3 {
+		x.grow()
+	}
+	x.put(uint64(h)<<32 | uint64(v) + 1)
+	x.n++
+}
+
+func (x *hashIndex) put(s uint64) {
+	i := x.home(uint32(s >> 32))
+	for x.slots[i] != 0 {
+		i = x.next(i)
+	}
+	x.slots[i] = s
+}
+
+func (x *hashIndex) grow() {
+	old := x.slots
+	x.slots = make([]uint64, max(1024, len(old)+len(old)/2))
+	for _, s := range old {
+		if s != 0 {
+			x.put(s)
+		}
+	}
+}
+
+// remove deletes value v with hash h, moving later slots of its run back
+// (no tombstones).
+func (x *hashIndex) remove(h uint32, v uint32) {
+	if x.n == 0 {
+		return
+	}
+	want := uint64(h)<<32 | uint64(v) + 1
+	i := x.home(h)
+	for x.slots[i] != want {
+		if x.slots[i] == 0 {
+			return
+		}
+		i = x.next(i)
+	}
+	x.slots[i] = 0
+	x.n--
+	for j := x.next(i); x.slots[j] != 0; j = x.next(j) {
+		k := x.home(uint32(x.slots[j] >> 32))
+		// Leave the slot at j when its home is cyclically in (i, j].
+		if i <= j && i < k && k <= j || i > j && (i < k || k <= j) {
+			continue
+		}
+		x.slots[i], x.slots[j] = x.slots[j], 0
+		i = j
+	}
+}
+
+// A rowIndex finds a table's rows by primary key: a hashIndex of row
+// numbers keyed by the key cells (string cells by their bytes, so that an
+// added string equal to a source string matches it). It holds 8 bytes a
+// slot and no copy of the keys.
+type rowIndex struct {
+	hashIndex
+	seed maphash.Seed
+}
+
+func newRowIndex(nrows int) *rowIndex {
+	x := &rowIndex{seed: maphash.MakeSeed()}
+	x.slots = make([]uint64, max(1024, nrows+nrows/3+1))
+	return x
+}
+
+// keyPart is one key cell of a row or of a lookup: the bytes of a string
+// or the cell of another column.
+type keyPart struct {
+	raw  []byte
+	cell uint32
+}
+
+// mixPart adds the hash of one key part to h.
+func (x *rowIndex) mixPart(h uint64, str bool, raw []byte, cell uint32) uint64 {
+	var part uint64
+	if str {
+		part = maphash.Bytes(x.seed, raw)
+	} else {
+		part = maphash.Comparable(x.seed, cell)
+	}
+	return (h ^ part) * 0x9e3779b97f4a7c15
+}
+
+// rowHash returns the hash of a row's key cells.
+func (t *Table) rowHash(cells []uint32) uint32 {
+	var h uint64
+	for _, k := range t.keys {
+		str := t.cols[k].Type == ColString
+		var raw []byte
+		if str {
+			raw = t.pool.raw(cells[k])
+		}
+		h = t.index.mixPart(h, str, raw, cells[k])
+	}
+	return hash32(h)
+}
+
+// sameKey reports whether two rows' key cells hold equal values.
+func (t *Table) sameKey(a, b []uint32) bool {
+	for _, k := range t.keys {
+		if a[k] != b[k] && (t.cols[k].Type != ColString || !bytes.Equal(t.pool.raw(a[k]), t.pool.raw(b[k]))) {
+			return false
+		}
+	}
+	return true
+}
+
+// find returns the value with hash h for which eq is true.
+func (x *hashIndex) find(h uint32, eq func(v uint32) bool) (uint32, bool) {
+	if x.n == 0 {
+		return 0, false
+	}
+	for i := x.home(h); ; i = x.next(i) {
+		s := x.slots[i]
+		if s == 0 {
+			return 0, false
+		}
+		if uint32(s>>32) == h && eq(uint32(s)-1) {
+			return uint32(s) - 1, true
+		}
+	}
+}
+
+// findRow returns the indexed row whose key cells equal those of cells
+// (a row of t or not), whose hash is h.
+func (t *Table) findRow(h uint32, cells []uint32) (int, bool) {
+	n := len(t.cols)
+	r, ok := t.index.find(h, func(r uint32) bool {
+		return t.sameKey(t.cells[int(r)*n:int(r+1)*n], cells)
+	})
+	return int(r), ok
+}
+
+// buildIndex indexes the rows by key (the first of rows with equal keys).
+func (t *Table) buildIndex() {
+	if t.index != nil {
+		return
+	}
+	if len(t.keys) == 0 {
+		t.index = newRowIndex(0)
+		return
+	}
+	t.index = newRowIndex(t.nrows)
+	n := len(t.cols)
+	for r := 0; r < t.nrows; r++ {
+		row := t.cells[r*n : (r+1)*n]
+		h := t.rowHash(row)
+		if _, dup := t.findRow(h, row); !dup {
+			t.index.insert(h, uint32(r))
+		}
+	}
+}
