@@ -1,6 +1,9 @@
 package msi
 
-import "fmt"
+import (
+	"encoding/binary"
+	"fmt"
+)
 
 // Low-level access for formats built on the database's own encoding: a
 // transform (package msi/mst) stores change records in table streams, with
@@ -104,5 +107,11 @@ func (w *StringPoolWriter) Encode() (pool, data []byte) {
 	for len(w.refs) < p.size() {
 		w.refs = append(w.refs, 0)
 	}
-	return encodePoolFunc(p.codec.cp, p.size(), func(i int) []byte { return p.raw(uint32(i)) }, w.refs, w.RefSize() == 3)
+	pool = binary.LittleEndian.AppendUint32(nil, poolHeader(p.codec.cp, w.RefSize() == 3))
+	for i := 1; i < p.size(); i++ {
+		b := p.raw(uint32(i))
+		pool = appendPoolEntry(pool, len(b), w.refs[i])
+		data = append(data, b...)
+	}
+	return pool, data
 }

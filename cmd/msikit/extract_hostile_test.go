@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -97,7 +96,7 @@ func runBounded(t *testing.T, args []string) (int, string, string) {
 			t.Fatalf("%v; stderr: %.500s", err, e.String())
 		}
 		stdout, stderr = o.String(), e.String()
-		rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10
+		rss := maxRSS(cmd.ProcessState)
 		if code != exitOK && code != exitFailure {
 			t.Fatalf("exit %d; stderr: %.1000s", code, stderr)
 		}

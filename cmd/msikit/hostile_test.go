@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -179,9 +178,7 @@ func runChild(t *testing.T, bin, dir string, args []string) childResult {
 		t.Fatalf("%q did not run: %v", args, err)
 	}
 	r.code = cmd.ProcessState.ExitCode()
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.rss = int64(ru.Maxrss) << 10 // kilobytes on Linux
-	}
+	r.rss = maxRSS(cmd.ProcessState)
 	return r
 }
 
