@@ -52,17 +52,7 @@ func Diff(old, new *msi.Database) (*Changes, error) {
 		c.Unexpressible = append(c.Unexpressible, Difference{Kind: "codepage", Name: "codepage", Old: fmt.Sprint(old.Codepage()), New: "0",
 			Reason: "a transform in the neutral codepage leaves the database's codepage as it is"})
 	}
-	oldNames, newNames := setOf(old.TableNames()), setOf(new.TableNames())
-	var names []string
-	for n := range oldNames {
-		names = append(names, n)
-	}
-	for n := range newNames {
-		if !oldNames[n] {
-			names = append(names, n)
-		}
-	}
-	sort.Strings(names)
+	oldNames, newNames, names := union(old.TableNames(), new.TableNames())
 	for _, name := range names {
 		var ot, nt *msi.Table
 		var err error
@@ -88,6 +78,22 @@ func Diff(old, new *msi.Database) (*Changes, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// union returns the names of a and of b as sets, and every name of either
+// once, sorted.
+func union(a, b []string) (inA, inB map[string]bool, all []string) {
+	inA, inB = setOf(a), setOf(b)
+	for n := range inA {
+		all = append(all, n)
+	}
+	for n := range inB {
+		if !inA[n] {
+			all = append(all, n)
+		}
+	}
+	sort.Strings(all)
+	return inA, inB, all
 }
 
 func setOf(list []string) map[string]bool {
@@ -373,17 +379,7 @@ func diffOutside(c *Changes, old, new *msi.Database) error {
 		}
 	}
 
-	ost, nst := setOf(old.Storages()), setOf(new.Storages())
-	var snames []string
-	for n := range ost {
-		snames = append(snames, n)
-	}
-	for n := range nst {
-		if !ost[n] {
-			snames = append(snames, n)
-		}
-	}
-	sort.Strings(snames)
+	ost, nst, snames := union(old.Storages(), new.Storages())
 	for _, name := range snames {
 		switch {
 		case !ost[name]:
