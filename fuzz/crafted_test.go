@@ -22,6 +22,29 @@ import (
 
 var update = flag.Bool("update", false, "regenerate the fixtures in ../testdata/crafted")
 
+// committedFixture returns the committed bytes of fixture dir/name, after
+// writing data there first under -update. When they differ from data
+// (the generator's output) it says so through differ: t.Logf for fixtures
+// built through msi's and cfb's writers, whose layout may change (the
+// committed bytes are what is tested), t.Errorf where the bytes are the
+// generator's own. test is the test to rerun with -update.
+func committedFixture(t *testing.T, dir, name string, data []byte, test string, differ func(string, ...any)) []byte {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if *update {
+		must(t, os.MkdirAll(dir, 0o755))
+		must(t, os.WriteFile(path, data, 0o644))
+	}
+	committed, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (regenerate with go test ./fuzz -run %s -update)", err, test)
+	}
+	if !bytes.Equal(committed, data) {
+		differ("%s differs from its generator (go test ./fuzz -run %s -update)", path, test)
+	}
+	return committed
+}
+
 // A craftedFixture is one hostile file of a known attack class, kept in
 // testdata/crafted/<name> and rebuilt by its generator with -update.
 type craftedFixture struct {
@@ -352,31 +375,15 @@ func TestCraftedFixtures(t *testing.T) {
 	for _, fx := range craftedFixtures() {
 		t.Run(fx.name, func(t *testing.T) {
 			data := fx.build(t)
-			path := filepath.Join(dir, fx.name)
-			if *update {
-				if err := os.MkdirAll(dir, 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, data, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			committed, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (regenerate with go test ./fuzz -run TestCraftedFixtures -update)", err)
-			}
+			// The msi fixtures come through msi's and cfb's writers; the
+			// cabinets are the generator's own bytes.
 			isCab := strings.HasSuffix(fx.name, ".cab")
-			if !bytes.Equal(committed, data) {
-				// The msi fixtures come through msi's and cfb's writers,
-				// whose layout may change; the committed bytes are what
-				// is tested.
-				report := t.Errorf
-				if !isCab {
-					report = t.Logf
-				}
-				report("%s differs from its generator (go test ./fuzz -run TestCraftedFixtures -update)", path)
+			differ := t.Logf
+			if isCab {
+				differ = t.Errorf
 			}
-			err = bounded(t, func() error {
+			committed := committedFixture(t, dir, fx.name, data, "TestCraftedFixtures", differ)
+			err := bounded(t, func() error {
 				if isCab {
 					return cabFirstError(committed)
 				}

@@ -325,20 +325,7 @@ func TestValidHostileFixtures(t *testing.T) {
 		names[fx.name] = true
 		t.Run(fx.name, func(t *testing.T) {
 			data := fx.build(t)
-			path := filepath.Join(dir, fx.name)
-			if *update {
-				must(t, os.MkdirAll(dir, 0o755))
-				must(t, os.WriteFile(path, data, 0o644))
-			}
-			committed, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (regenerate with go test ./fuzz -run TestValidHostileFixtures -update)", err)
-			}
-			if !bytes.Equal(committed, data) {
-				// Built through msi's and cfb's writers, whose layout may
-				// change; the committed bytes are what is tested.
-				t.Logf("%s differs from its generator (go test ./fuzz -run TestValidHostileFixtures -update)", path)
-			}
+			committed := committedFixture(t, dir, fx.name, data, "TestValidHostileFixtures", t.Logf)
 			db, err := msi.NewDatabase(bytes.NewReader(committed), int64(len(committed)))
 			if err != nil {
 				t.Fatalf("a valid fixture does not open: %v", err)

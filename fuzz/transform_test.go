@@ -339,19 +339,8 @@ func TestCraftedTransforms(t *testing.T) {
 		names[fx.name] = true
 		t.Run(fx.name, func(t *testing.T) {
 			data := fx.build(t)
-			path := filepath.Join(dir, fx.name)
-			if *update {
-				must(t, os.MkdirAll(dir, 0o755))
-				must(t, os.WriteFile(path, data, 0o644))
-			}
-			committed, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (regenerate with go test ./fuzz -run TestCraftedTransforms -update)", err)
-			}
-			if !bytes.Equal(committed, data) {
-				t.Logf("%s differs from its generator (go test ./fuzz -run TestCraftedTransforms -update)", path)
-			}
-			err = bounded(t, func() error { return applyTransformBytes(t, committed) })
+			committed := committedFixture(t, dir, fx.name, data, "TestCraftedTransforms", t.Logf)
+			err := bounded(t, func() error { return applyTransformBytes(t, committed) })
 			if fx.want == "" {
 				if err != nil {
 					t.Fatalf("want success, got %v", err)
