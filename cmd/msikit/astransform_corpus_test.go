@@ -13,12 +13,10 @@ import (
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/internal/winemsi"
 	"github.com/msikit/msikit/msi"
-	"github.com/msikit/msikit/msi/idt"
 )
 
 // exportTables returns every table of the package at path as export -d
-// writes it (binary cells as files), without the summary information,
-// which a transform does not carry.
+// writes it, without the summary information (winemsi.ExportTables).
 func exportTables(t *testing.T, path string) map[string]string {
 	t.Helper()
 	db, err := msi.Open(path)
@@ -26,29 +24,7 @@ func exportTables(t *testing.T, path string) map[string]string {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	dir := t.TempDir()
-	if err := idt.ExportDir(dir, db); err != nil {
-		t.Fatal(err)
-	}
-	files := winemsi.ReadTree(t, dir)
-	delete(files, "_SummaryInformation.idt")
-	return files
-}
-
-// sortedIDT sorts the rows of each IDT file (rows are a set; two writers
-// store them in different string-pool orders).
-func sortedIDT(files map[string]string) map[string]string {
-	out := map[string]string{}
-	for n, text := range files {
-		lines := strings.Split(text, "\r\n")
-		if strings.HasSuffix(n, ".idt") && len(lines) > 3 {
-			rows := lines[3:]
-			slices.Sort(rows)
-			lines = append(lines[:3], rows...)
-		}
-		out[n] = strings.Join(lines, "\r\n")
-	}
-	return out
+	return winemsi.ExportTables(t, db)
 }
 
 // TestRewriteAsTransformCorpus runs rewrite --as-transform on every
@@ -107,7 +83,7 @@ func TestRewriteAsTransformCorpus(t *testing.T) {
 				if code, _, stderr := runCLI(t, "apply", in, fix, "--drop-signature", "--keep-package-code", "-o", applied); code != exitOK {
 					t.Fatalf("apply: exit %d: %s", code, stderr)
 				}
-				if d := cmp.Diff(sortedIDT(exportTables(t, rewritten)), sortedIDT(exportTables(t, applied))); d != "" {
+				if d := cmp.Diff(winemsi.SortedRows(exportTables(t, rewritten)), winemsi.SortedRows(exportTables(t, applied))); d != "" {
 					t.Errorf("apply(package, rewrite --as-transform) differs from rewrite -o (-rewrite +applied):\n%s", d)
 				}
 				mu.Lock()
@@ -139,7 +115,7 @@ func TestRewriteAsTransformCorpus(t *testing.T) {
 				wine := winemsi.ReadTree(t, dirs[i])
 				delete(wine, "_SummaryInformation.idt")
 				ours := winemsi.AsWine(t, exportTables(t, r.applied))
-				if d := cmp.Diff(sortedIDT(wine), sortedIDT(ours)); d != "" {
+				if d := cmp.Diff(winemsi.SortedRows(wine), winemsi.SortedRows(ours)); d != "" {
 					t.Errorf("Wine's apply vs msikit's (-wine +msikit):\n%s", d)
 				}
 			})

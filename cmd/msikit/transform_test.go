@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/msikit/msikit/internal/testenv"
+	"github.com/msikit/msikit/internal/winemsi"
 	"github.com/msikit/msikit/msi"
 )
 
@@ -115,7 +116,7 @@ func TestDiffApplyCommands(t *testing.T) {
 	if !strings.Contains(out, "Property: 1 inserted, 1 updated") {
 		t.Errorf("apply report:\n%s", out)
 	}
-	if d := cmp.Diff(sortedIDT(exportTables(t, edited)), sortedIDT(exportTables(t, applied))); d != "" {
+	if d := cmp.Diff(winemsi.SortedRows(exportTables(t, edited)), winemsi.SortedRows(exportTables(t, applied))); d != "" {
 		t.Errorf("apply(base, diff(base, edited)) differs from edited (-edited +applied):\n%s", d)
 	}
 	if sha(t, base) != before {

@@ -7,16 +7,51 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/idt"
 )
 
 // Helpers to compare msikit's exports with Wine's: msikit's IDT export
 // folder (idt.ExportDir) turned into the form MsiDatabaseExportW writes
 // (AsWine), and a folder rendered as one reviewable text (Dump), the form
 // of the reference files in testdata/reference.
+
+// ExportTables returns every table of db as msikit export -d writes it
+// (binary cells as files), by relative path, without the summary
+// information, which transforms do not change.
+func ExportTables(t testing.TB, db *msi.Database) map[string]string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := idt.ExportDir(dir, db); err != nil {
+		t.Fatal(err)
+	}
+	files := ReadTree(t, dir)
+	delete(files, "_SummaryInformation.idt")
+	return files
+}
+
+// SortedRows sorts the rows of each IDT file: a table is a set of rows,
+// stored in string-pool id order, which differs between two writers that
+// assign ids differently (both orders are what msiexec requires).
+func SortedRows(files map[string]string) map[string]string {
+	out := map[string]string{}
+	for n, text := range files {
+		lines := strings.Split(text, "\r\n")
+		if strings.HasSuffix(n, ".idt") && len(lines) > 3 {
+			rows := lines[3:]
+			slices.Sort(rows)
+			lines = append(lines[:3], rows...)
+		}
+		out[n] = strings.Join(lines, "\r\n")
+	}
+	return out
+}
 
 // ReadTree returns every file under dir by slash-separated relative path.
 func ReadTree(t testing.TB, dir string) map[string]string {

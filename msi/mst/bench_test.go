@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/msikit/msikit/internal/testenv"
+	"github.com/msikit/msikit/internal/winemsi"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/mst"
 )
@@ -248,7 +249,7 @@ func TestBenchPairRoundTrip(t *testing.T) {
 	if ins != 6000 || upd != 10000 || del != 5000 {
 		t.Errorf("the transform inserts %d, updates %d, deletes %d rows; want 6000, 10000, 5000", ins, upd, del)
 	}
-	if d := diffExports(t, exportTables(t, b), exportTables(t, got)); d != "" {
+	if d := diffExports(t, winemsi.ExportTables(t, b), winemsi.ExportTables(t, got)); d != "" {
 		t.Errorf("A + transform differs from B (-B +result):\n%s", d)
 	}
 }

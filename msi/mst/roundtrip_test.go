@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/msikit/msikit/internal/winemsi"
 	"github.com/msikit/msikit/msi"
-	"github.com/msikit/msikit/msi/idt"
 	"github.com/msikit/msikit/msi/mst"
 )
 
@@ -65,20 +63,6 @@ func generate(t testing.TB, old, new *msi.Database, o *mst.SummaryOptions) (stri
 		t.Fatal(err)
 	}
 	return path, c
-}
-
-// exportTables returns every table of the database at path as msikit
-// export -d writes it (binary cells as files), without the summary
-// information, which transforms do not change.
-func exportTables(t *testing.T, db *msi.Database) map[string]string {
-	t.Helper()
-	dir := t.TempDir()
-	if err := idt.ExportDir(dir, db); err != nil {
-		t.Fatal(err)
-	}
-	files := winemsi.ReadTree(t, dir)
-	delete(files, "_SummaryInformation.idt")
-	return files
 }
 
 // corpusPath returns name itself when it is a path, else the corpus file.
@@ -139,8 +123,8 @@ func TestRoundTripCorpus(t *testing.T) {
 		t.Run(filepath.Base(p[0])+"->"+filepath.Base(p[1]), func(t *testing.T) {
 			a, b := openCorpus(t, p[0]), openCorpus(t, p[1])
 			path, c := generate(t, a, b, &mst.SummaryOptions{Created: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)})
-			want := exportTables(t, b)
-			got := exportTables(t, applySaved(t, corpusPath(t, p[0]), path, nil))
+			want := winemsi.ExportTables(t, b)
+			got := winemsi.ExportTables(t, applySaved(t, corpusPath(t, p[0]), path, nil))
 			if c.Empty() {
 				t.Fatal("the pair does not differ")
 			}
@@ -166,28 +150,11 @@ func TestRoundTripCorpus(t *testing.T) {
 					t.Errorf("not expressible: %s", d)
 				}
 			}
-			if d := cmp.Diff(sortedIDT(want), sortedIDT(got)); d != "" {
+			if d := cmp.Diff(winemsi.SortedRows(want), winemsi.SortedRows(got)); d != "" {
 				t.Errorf("apply(A, diff(A, B)) differs from B (-B +result):\n%s", d)
 			}
 		})
 	}
-}
-
-// sortedIDT sorts the rows of each IDT file: a table is a set of rows,
-// stored in string-pool id order, which differs between two writers that
-// assign ids differently (both orders are what msiexec requires).
-func sortedIDT(files map[string]string) map[string]string {
-	out := map[string]string{}
-	for n, text := range files {
-		lines := strings.Split(text, "\r\n")
-		if strings.HasSuffix(n, ".idt") && len(lines) > 3 {
-			rows := lines[3:]
-			slices.Sort(rows)
-			lines = append(lines[:3], rows...)
-		}
-		out[n] = strings.Join(lines, "\r\n")
-	}
-	return out
 }
 
 // TestWineAppliesGeneratedTransforms has Wine's msi.dll apply the
@@ -268,11 +235,11 @@ func TestWineAppliesGeneratedTransforms(t *testing.T) {
 			if j.quirks != nil {
 				j.quirks(wine)
 			}
-			ours := winemsi.AsWine(t, exportTables(t, applySaved(t, j.base, j.transform, nil)))
-			if d := cmp.Diff(sortedIDT(wine), sortedIDT(ours)); d != "" {
+			ours := winemsi.AsWine(t, winemsi.ExportTables(t, applySaved(t, j.base, j.transform, nil)))
+			if d := cmp.Diff(winemsi.SortedRows(wine), winemsi.SortedRows(ours)); d != "" {
 				t.Errorf("Wine's apply vs msikit's (-wine +msikit):\n%s", d)
 			}
-			want := winemsi.AsWine(t, exportTables(t, j.target))
+			want := winemsi.AsWine(t, winemsi.ExportTables(t, j.target))
 			for _, d := range j.c.Unexpressible {
 				switch {
 				case d.Kind == "codepage":
@@ -283,7 +250,7 @@ func TestWineAppliesGeneratedTransforms(t *testing.T) {
 					delete(wine, d.Name+".idt")
 				}
 			}
-			if d := cmp.Diff(sortedIDT(want), sortedIDT(wine)); d != "" {
+			if d := cmp.Diff(winemsi.SortedRows(want), winemsi.SortedRows(wine)); d != "" {
 				t.Errorf("Wine's apply vs the target (-target +wine):\n%s", d)
 			}
 		})
@@ -294,5 +261,5 @@ func TestWineAppliesGeneratedTransforms(t *testing.T) {
 // any order.
 func diffExports(t *testing.T, want, got map[string]string) string {
 	t.Helper()
-	return cmp.Diff(sortedIDT(want), sortedIDT(got))
+	return cmp.Diff(winemsi.SortedRows(want), winemsi.SortedRows(got))
 }
