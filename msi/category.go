@@ -3,15 +3,54 @@ package msi
 import (
 	"fmt"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 )
 
-var (
-	reGUID    = regexp.MustCompile(`^\{[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}\}$`)
-	reVersion = regexp.MustCompile(`^\d{1,5}(\.\d{1,5}){0,3}$`)
-)
+// isGUID reports whether s is an upper-case GUID in braces,
+// {XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}. It and isVersion are written out
+// rather than regular expressions, which every command would compile at
+// start-up.
+func isGUID(s string) bool {
+	if len(s) != 38 || s[0] != '{' || s[37] != '}' {
+		return false
+	}
+	for i := 1; i < 37; i++ {
+		c := s[i]
+		switch i {
+		case 9, 14, 19, 24:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// isVersion reports whether s is a Version: one to four fields of one to
+// five decimal digits, separated by periods.
+func isVersion(s string) bool {
+	fields, digits := 1, 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+			if digits > 5 {
+				return false
+			}
+		case c == '.' && digits > 0 && fields < 4:
+			fields++
+			digits = 0
+		default:
+			return false
+		}
+	}
+	return digits > 0
+}
 
 // isIdentifier reports whether s is an Identifier: a letter or underscore,
 // then letters, digits, underscores and periods. It is written out rather
@@ -50,7 +89,7 @@ func CheckCategory(cat, text string) error {
 			return fmt.Errorf("%q is not an Identifier", text)
 		}
 	case "Guid":
-		if !reGUID.MatchString(text) {
+		if !isGUID(text) {
 			return fmt.Errorf("%q is not an upper-case braced GUID", text)
 		}
 	case "UpperCase":
@@ -69,7 +108,7 @@ func CheckCategory(cat, text string) error {
 			return fmt.Errorf("%q is not a valid %s", text, cat)
 		}
 	case "Version":
-		if !reVersion.MatchString(text) {
+		if !isVersion(text) {
 			return fmt.Errorf("%q is not a Version", text)
 		}
 	case "Shortcut":

@@ -157,3 +157,36 @@ func TestCategoryChecks(t *testing.T) {
 		}
 	}
 }
+
+// The regular expressions isGUID and isVersion replace, kept as their
+// oracle.
+var (
+	reGUID    = regexp.MustCompile(`^\{[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}\}$`)
+	reVersion = regexp.MustCompile(`^\d{1,5}(\.\d{1,5}){0,3}$`)
+)
+
+func TestIsGUIDAndVersionMatchRegexp(t *testing.T) {
+	inputs := []string{
+		"", "{", "{}", "1", "1.", ".1", "1..2", "1.2.3.4", "1.2.3.4.5", "12345.0", "123456", "65535.65535.65535.65535",
+		"0.0.0.0.", "1.2a", "１.2", "{12345678-1234-1234-1234-123456789ABC}", "{12345678-1234-1234-1234-123456789abc}",
+		"{12345678-1234-1234-1234-123456789ABC", "12345678-1234-1234-1234-123456789ABC", "{12345678-1234-1234-1234-123456789ABCD}",
+		"{12345678_1234-1234-1234-123456789ABC}", "{12345678-1234-1234-1234-123456789ABG}", "{1234567-81234-1234-1234-123456789ABC}",
+		"{12345678-1234-1234-1234-123456789AB}}", "{12345678-1234-1234-1234-123456789AB\n}",
+	}
+	// Every one-byte change of a valid GUID and Version as well.
+	for _, valid := range []string{"{0A1B2C3D-4E5F-6789-ABCD-EF0123456789}", "1.22.333.44444"} {
+		for i := range valid {
+			for _, c := range []byte{'0', '9', 'A', 'F', 'G', 'a', '-', '.', '{', '}', 0, 0xff} {
+				inputs = append(inputs, valid[:i]+string([]byte{c})+valid[i+1:], valid[:i]+valid[i+1:])
+			}
+		}
+	}
+	for _, s := range inputs {
+		if got, want := isGUID(s), reGUID.MatchString(s); got != want {
+			t.Errorf("isGUID(%q) = %v, the regexp says %v", s, got, want)
+		}
+		if got, want := isVersion(s), reVersion.MatchString(s); got != want {
+			t.Errorf("isVersion(%q) = %v, the regexp says %v", s, got, want)
+		}
+	}
+}

@@ -60,7 +60,7 @@ func (db *Database) RenewPackageCode() (old, code string, err error) {
 // A write after it keeps code (see WriteOptions.KeepPackageCode). Callers
 // that want reproducible output derive code from what they changed.
 func (db *Database) SetPackageCode(code string) (old string, err error) {
-	if !reGUID.MatchString(code) {
+	if !isGUID(code) {
 		return "", fmt.Errorf("msi: PackageCode %q is not an upper-case GUID in braces", code)
 	}
 	si, err := db.SummaryInfo()

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/msikit/msikit/msi/darwin"
 )
@@ -125,25 +126,35 @@ type Caching struct {
 	Unverified []int `json:"unverified,omitempty"`
 }
 
+// The log patterns, compiled by compilePatterns on first use rather than
+// at start-up: every msikit command links this package, few explain logs.
 var (
-	reEngine      = regexp.MustCompile(`MainEngineThread is returning ([0-9]+)`)
-	reStatus      = regexp.MustCompile(`Installation success or error status: ([0-9]+)`)
-	reProductName = regexp.MustCompile(`^Product: (.*?) -- `)
-	reNote        = regexp.MustCompile(`^(?:Note|DEBUG): (?:1: )?(?:Error )?([0-9]{4})\b`)
-	reAssembly    = regexp.MustCompile(`assembly '([^']*)'`)
-	reAsmName     = regexp.MustCompile(`assembly name: ([^,]+(?:,[^,:]+=[^,]+)*)`)
-	reHRESULT     = regexp.MustCompile(`HRESULT: (0x[0-9A-Fa-f]{8})`)
-	reGUID        = regexp.MustCompile(`\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}`)
-	reCustom      = regexp.MustCompile(`CustomAction (\S+) returned actual error code ([0-9]+)`)
-	reDetectReq   = regexp.MustCompile(`Detection of product '([^']*)', feature '([^']*)' failed during request for component '([^']*)'`)
-	reDetectComp  = regexp.MustCompile(`Detection of product '([^']*)', feature '([^']*)', component '([^']*)' failed\.?(?:\s+The resource '([^']*)' does not exist\.)?`)
-	reOriginal    = regexp.MustCompile(`Original package ==> (.+)$`)
-	reRunning     = regexp.MustCompile(`Package we're running from ==> (.+)$`)
-	reSRPSigned   = regexp.MustCompile(`SOFTWARE RESTRICTION POLICY: (.+?) (has a digital signature|is not digitally signed)`)
-	reLUAPath     = regexp.MustCompile(`packagepath = ([^,]*),`)
-	reProductCode = regexp.MustCompile(`ProductCode = (\{[0-9A-Fa-f-]{36}\})`)
-	reProductProp = regexp.MustCompile(`^Property\([A-Z]\): ProductName = (.*)$`)
+	reEngine, reStatus, reProductName, reNote, reAssembly, reAsmName, reHRESULT, reGUID, reCustom, reDetectReq, reDetectComp, reOriginal, reRunning, reSRPSigned, reLUAPath, reProductCode, reProductProp *regexp.Regexp
+
+	patternsOnce sync.Once
 )
+
+func compilePatterns() {
+	patternsOnce.Do(func() {
+		reEngine = regexp.MustCompile(`MainEngineThread is returning ([0-9]+)`)
+		reStatus = regexp.MustCompile(`Installation success or error status: ([0-9]+)`)
+		reProductName = regexp.MustCompile(`^Product: (.*?) -- `)
+		reNote = regexp.MustCompile(`^(?:Note|DEBUG): (?:1: )?(?:Error )?([0-9]{4})\b`)
+		reAssembly = regexp.MustCompile(`assembly '([^']*)'`)
+		reAsmName = regexp.MustCompile(`assembly name: ([^,]+(?:,[^,:]+=[^,]+)*)`)
+		reHRESULT = regexp.MustCompile(`HRESULT: (0x[0-9A-Fa-f]{8})`)
+		reGUID = regexp.MustCompile(`\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}`)
+		reCustom = regexp.MustCompile(`CustomAction (\S+) returned actual error code ([0-9]+)`)
+		reDetectReq = regexp.MustCompile(`Detection of product '([^']*)', feature '([^']*)' failed during request for component '([^']*)'`)
+		reDetectComp = regexp.MustCompile(`Detection of product '([^']*)', feature '([^']*)', component '([^']*)' failed\.?(?:\s+The resource '([^']*)' does not exist\.)?`)
+		reOriginal = regexp.MustCompile(`Original package ==> (.+)$`)
+		reRunning = regexp.MustCompile(`Package we're running from ==> (.+)$`)
+		reSRPSigned = regexp.MustCompile(`SOFTWARE RESTRICTION POLICY: (.+?) (has a digital signature|is not digitally signed)`)
+		reLUAPath = regexp.MustCompile(`packagepath = ([^,]*),`)
+		reProductCode = regexp.MustCompile(`ProductCode = (\{[0-9A-Fa-f-]{36}\})`)
+		reProductProp = regexp.MustCompile(`^Property\([A-Z]\): ProductName = (.*)$`)
+	})
+}
 
 // topLevel are the actions that run a whole sequence; their return value
 // is the install's, not a failing step's.
@@ -182,6 +193,7 @@ func Explain(r io.Reader, opts *Options) (*Explanation, error) {
 	if o.MaxLineLen <= 0 {
 		o.MaxLineLen = DefaultMaxLineLen
 	}
+	compilePatterns()
 	e := &explainer{ex: &Explanation{Events: []Event{}, Causes: []Cause{}}, opts: o, maxEvents: o.MaxEvents,
 		topValue: map[string]int{}, assemblyCache: map[string]bool{}}
 	if e.maxEvents <= 0 {
