@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -49,6 +51,11 @@ refused paths are reported on standard error after the other files are
 extracted, and make the exit status 1. --max-bytes N refuses a package
 whose files add up to more than N bytes (before writing any, when the File
 table says so). Progress is shown on standard error when it is a terminal.
+
+Into a new or empty DIR the files go into a temporary folder that
+becomes DIR at the end (and the paths are printed then), so that DIR
+appears whole or, when extraction stops part way, not at all; into a
+folder holding files already, each file replaces its namesake atomically.
 
 Cabinet folders are decoded on --jobs N goroutines at once (default:
 one per CPU, at most 8), each with its own decoder; files of different
@@ -113,27 +120,25 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 		return err
 	}
 	defer db.Close()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	root, err := filepath.Abs(dir)
+	w, err := newExtractWriter(dir)
 	if err != nil {
-		return err
+		return fileErr(name, err)
 	}
-	if r, err := filepath.EvalSymlinks(root); err == nil {
-		root = r
-	}
+	defer w.abort()
 	total := len(opts.Keys)
 	if total == 0 && db.HasTable("File") {
 		if t, err := db.Table("File"); err == nil {
 			total = t.Len()
 		}
 	}
-	w := &extractWriter{root: root, dirs: map[string]error{}}
 	// The callback runs on opts.Jobs goroutines: mu guards the counts,
 	// the list of files not written and the output.
 	var mu sync.Mutex
 	var notWritten []string
+	var listed []string // the paths to print once the folder is in place
+	// The list goes out in large writes, not one write call per file.
+	stdout := bufio.NewWriterSize(env.Stdout, 32<<10)
+	defer stdout.Flush()
 	n := 0
 	rep, err := install.Extract(db, opts, func(f *install.File, r io.Reader) error {
 		if env.Ctx != nil {
@@ -153,7 +158,12 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 			return nil
 		}
 		n++
-		fmt.Fprintln(env.Stdout, escapeText(path.Join(filepath.ToSlash(dir), f.Path)))
+		line := escapeText(path.Join(filepath.ToSlash(dir), f.Path))
+		if w.dir != nil {
+			listed = append(listed, line)
+		} else {
+			fmt.Fprintln(stdout, line)
+		}
 		if env.StderrIsTerminal {
 			fmt.Fprintf(env.Stderr, "\rextracting %d/%d files", n, max(total, n))
 		}
@@ -163,11 +173,24 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 		fmt.Fprintln(env.Stderr)
 	}
 	if err != nil {
+		stdout.Flush()
+		if w.dir != nil {
+			n = 0 // nothing is moved into place
+		}
 		var le *install.SizeLimitError
 		if errors.As(err, &le) {
 			return fileErr(name, fmt.Errorf("files add up to at least %d bytes, more than --max-bytes %d; %d files written", le.Size, le.Limit, n))
 		}
 		return fileErr(name, err)
+	}
+	if err := w.commit(); err != nil {
+		return fileErr(name, fmt.Errorf("nothing written: %w", err))
+	}
+	for _, line := range listed {
+		fmt.Fprintln(stdout, line)
+	}
+	if err := stdout.Flush(); err != nil {
+		return err
 	}
 	for _, warn := range rep.Warnings {
 		fmt.Fprintf(env.Stderr, "msikit: warning: %s: %s\n", name, escapeText(warn))
@@ -222,50 +245,132 @@ func fatalWriteError(err error) bool {
 }
 
 // extractWriter writes files below root, from several goroutines at once.
-// Folders are created and checked once each (not once per file): a folder
-// that resolves, through symbolic links, outside root is refused, and so
-// is every file below it.
+//
+// Into a new or empty folder the files go through a safefile.Dir: written
+// directly into a temporary folder (no temporary file, rename or check per
+// file) that becomes the folder at the end, so the folder appears with
+// every file written or, when extraction stops part way, not at all.
+// Into a folder that holds files already, each file is written to a
+// temporary file beside it and renamed into place (replacing a file of the
+// same name, never writing through a symbolic link), and folders are
+// created and checked once each (not once per file): a folder that
+// resolves, through symbolic links, outside root is refused, and so is
+// every file below it.
 type extractWriter struct {
 	root string
+	dir  *safefile.Dir    // nil: files replaced one at a time below root
 	mu   sync.Mutex       // guards dirs
 	dirs map[string]error // checked folders (relative, slash-separated) → nil or why refused
 	bufs sync.Pool        // copy buffers, reused from file to file
 }
 
-// write creates root/rel atomically with r's bytes. rel comes from
-// install.File.Path: relative and made of safe names; it is checked
+// newExtractWriter prepares writing below dir.
+func newExtractWriter(dir string) (*extractWriter, error) {
+	if fresh, err := newOrEmptyFolder(dir); err != nil {
+		return nil, err
+	} else if fresh {
+		d, err := safefile.CreateDir(dir)
+		if err != nil {
+			return nil, err
+		}
+		return &extractWriter{dir: d}, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	root, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	if r, err := filepath.EvalSymlinks(root); err == nil {
+		root = r
+	}
+	return &extractWriter{root: root, dirs: map[string]error{}}, nil
+}
+
+// newOrEmptyFolder reports whether dir does not exist or is an empty
+// folder (or a symbolic link to one).
+func newOrEmptyFolder(dir string) (bool, error) {
+	f, err := os.Open(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(1)
+	if err == io.EOF {
+		return true, nil
+	}
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) && errors.Is(pe.Err, syscall.ENOTDIR) {
+			return false, fmt.Errorf("%s is not a folder", dir)
+		}
+		return false, err
+	}
+	return len(names) == 0, nil
+}
+
+// commit moves the files written into place; abort (after commit, a
+// no-op) removes them.
+func (w *extractWriter) commit() error {
+	if w.dir == nil {
+		return nil
+	}
+	return w.dir.Commit()
+}
+
+func (w *extractWriter) abort() {
+	if w.dir != nil {
+		w.dir.Abort()
+	}
+}
+
+// write creates root/rel with r's bytes, whole or not at all. rel comes
+// from install.File.Path: relative and made of safe names; it is checked
 // again here.
 func (w *extractWriter) write(rel string, r io.Reader) error {
 	p := filepath.FromSlash(rel)
 	if rel == "" || !filepath.IsLocal(p) {
 		return fmt.Errorf("path %q would leave the output folder", rel)
 	}
-	if err := w.checkDir(path.Dir(rel)); err != nil {
-		return err
-	}
-	dst := filepath.Join(w.root, p)
 	buf, _ := w.bufs.Get().(*[]byte)
 	if buf == nil {
 		buf = new([]byte)
 		*buf = make([]byte, 64<<10)
 	}
 	defer w.bufs.Put(buf)
-	err := safefile.Write(dst, func(out io.Writer) error {
+	fill := func(out io.Writer) error {
 		// Through a reused buffer: *os.File's ReadFrom would allocate
 		// one per file (30,000 files, 1 GB of garbage).
 		_, err := io.CopyBuffer(struct{ io.Writer }{out}, r, *buf)
 		return err
-	})
+	}
+	var err error
+	if w.dir != nil {
+		err = w.dir.WriteFile(rel, fill)
+	} else {
+		if err := w.checkDir(path.Dir(rel)); err != nil {
+			return err
+		}
+		dst := filepath.Join(w.root, p)
+		err = safefile.Write(dst, fill)
+		if err == nil {
+			return nil
+		}
+		// Checked only on failure: the rename replaces a file or a symbolic
+		// link (never writing through it) and fails on a folder.
+		if fi, lerr := os.Lstat(dst); lerr == nil && fi.IsDir() {
+			return errors.New("a folder is in the way")
+		}
+	}
 	if err == nil {
 		return nil
 	}
-	// Checked only on failure: the rename replaces a file or a symbolic
-	// link (never writing through it) and fails on a folder.
-	if fi, lerr := os.Lstat(dst); lerr == nil && fi.IsDir() {
-		return errors.New("a folder is in the way")
-	}
 	// The reason alone: the paths in *PathError and *LinkError name the
-	// hidden temporary file.
+	// hidden temporary file or folder.
 	var pe *os.PathError
 	var le *os.LinkError
 	switch {

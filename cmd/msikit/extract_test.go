@@ -405,3 +405,78 @@ func TestExtractJobs(t *testing.T) {
 		t.Skip("the corpus packages with several cabinet folders are not here")
 	}
 }
+
+// TestExtractWriterModes: into a new or empty folder the files appear
+// together at commit (and not at all after an abort, with nothing left
+// beside or inside the folder); into a folder with files, each file is
+// replaced as it is written.
+func TestExtractWriterModes(t *testing.T) {
+	files := map[string]string{"a/b/one.txt": "one", "a/two.txt": "two", "three.txt": "three"}
+	write := func(t *testing.T, w *extractWriter) {
+		t.Helper()
+		for rel, data := range files {
+			if err := w.write(rel, strings.NewReader(data)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	listing := func(dir string) []string {
+		var got []string
+		filepath.WalkDir(dir, func(p string, e os.DirEntry, err error) error {
+			if err == nil && p != dir {
+				rel, _ := filepath.Rel(dir, p)
+				got = append(got, filepath.ToSlash(rel))
+			}
+			return nil
+		})
+		return got
+	}
+	all := []string{"a", "a/b", "a/b/one.txt", "a/two.txt", "three.txt"}
+	for _, tc := range []struct {
+		name    string
+		prepare func(dir string) // makes the output folder's starting state
+		commit  bool
+		whole   bool // files go through a temporary folder
+		want    []string
+	}{
+		{"new, committed", func(string) {}, true, true, all},
+		{"new, aborted", func(string) {}, false, true, nil},
+		{"empty, committed", func(dir string) { os.Mkdir(dir, 0o755) }, true, true, all},
+		{"empty, aborted", func(dir string) { os.Mkdir(dir, 0o755) }, false, true, nil},
+		{"with a file, aborted", func(dir string) { os.Mkdir(dir, 0o755); os.WriteFile(filepath.Join(dir, "three.txt"), []byte("old"), 0o644) }, false, false, all},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			parent := t.TempDir()
+			dir := filepath.Join(parent, "out")
+			tc.prepare(dir)
+			w, err := newExtractWriter(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := w.dir != nil; got != tc.whole {
+				t.Fatalf("through a temporary folder: %v, want %v", got, tc.whole)
+			}
+			write(t, w)
+			if tc.commit {
+				if err := w.commit(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			w.abort()
+			if diff := cmp.Diff(tc.want, listing(dir)); diff != "" {
+				t.Errorf("output folder (-want +got):\n%s", diff)
+			}
+			if tc.want != nil {
+				for rel, data := range files {
+					if got, err := os.ReadFile(filepath.Join(dir, rel)); err != nil || string(got) != data {
+						t.Errorf("%s: %q, %v; want %q", rel, got, err, data)
+					}
+				}
+			}
+			ents, _ := os.ReadDir(parent)
+			if len(ents) > 1 || len(ents) == 1 && ents[0].Name() != "out" {
+				t.Errorf("parent folder holds %v, want at most out", ents)
+			}
+		})
+	}
+}

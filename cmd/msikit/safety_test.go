@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/msikit/msikit/cfb"
 	"github.com/msikit/msikit/internal/safefile"
 	"github.com/msikit/msikit/internal/testenv"
@@ -751,6 +753,16 @@ func TestExtractFailedWrite(t *testing.T) {
 	}
 	if sha(t, in) != inSum {
 		t.Error("the input changed")
+	}
+	// Nothing beside the output either (a new folder is filled as a
+	// temporary folder beside it, then renamed).
+	var names []string
+	ents, _ := os.ReadDir(d)
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	if diff := cmp.Diff([]string{"bad", "good", "in.msi"}, names); diff != "" {
+		t.Errorf("entries of the parent folder (-want +got):\n%s", diff)
 	}
 	t.Logf("%d complete files written, %d files over the limit refused; stderr:\n%s", complete, failed, stderr.String())
 }

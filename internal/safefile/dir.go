@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 )
 
 // A Dir is a folder of new files written as a whole: the files go into a
@@ -31,12 +32,16 @@ import (
 //
 // Files are created with mode 0o666 and folders with 0o777, less the umask.
 // Nothing is flushed to stable storage: like Write, a Dir is for output
-// that can be made again (exports). A Dir is for one goroutine at a time.
+// that can be made again (exports, extractions). WriteFile and WriteData
+// may be called from several goroutines at once; Commit and Abort only
+// once they have all returned.
 type Dir struct {
 	dst   string
 	tmp   string
 	merge bool // tmp is inside dst: move entries up
 	done  bool
+
+	createMu sync.Mutex // serializes creating files and folders (dirState)
 	dirState
 }
 
@@ -106,16 +111,24 @@ func (d *Dir) Path() string { return d.tmp }
 // WriteFile creates the new file rel (a slash-separated path below Path,
 // whose parent folders are created as needed) with the bytes fill writes.
 // rel must be local (filepath.IsLocal) and name a file not yet written.
+// When fill or closing the file fails, the file is removed: Commit moves
+// only files written whole. Calls from several goroutines write their
+// files at the same time; only the creation is one at a time.
 func (d *Dir) WriteFile(rel string, fill func(w io.Writer) error) (err error) {
+	d.createMu.Lock()
 	f, err := d.create(rel)
+	d.createMu.Unlock()
 	if err != nil {
 		return err
 	}
-	if err := fill(f); err != nil {
-		f.Close()
-		return err
+	err = fill(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	return f.Close()
+	if err != nil {
+		os.Remove(filepath.Join(d.tmp, filepath.FromSlash(rel)))
+	}
+	return err
 }
 
 // WriteData creates the new file rel, as WriteFile does, with contents
@@ -125,6 +138,8 @@ func (d *Dir) WriteFile(rel string, fill func(w io.Writer) error) (err error) {
 // disk) is returned by a later WriteData or by Commit, which then moves
 // nothing.
 func (d *Dir) WriteData(rel string, data []byte) error {
+	d.createMu.Lock()
+	defer d.createMu.Unlock()
 	return d.writeData(rel, data)
 }
 

@@ -3,6 +3,7 @@
 package safefile
 
 import (
+	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -26,7 +27,8 @@ import (
 // ("") and subfolders, by slash-separated path, and the background
 // writers.
 type dirState struct {
-	fds map[string]int
+	fds  map[string]int
+	made map[string]bool // subfolders created (their descriptors may be closed)
 
 	jobs chan writeJob // nil when no writer runs
 	free chan []byte   // buffers of finished jobs
@@ -55,8 +57,9 @@ const (
 )
 
 // maxDirFDs bounds the open subfolders a Dir keeps; past it they are all
-// closed and opened again as needed.
-const maxDirFDs = 64
+// closed and opened again as needed (Go raises the soft limit of open
+// files to the hard one, commonly thousands or more).
+const maxDirFDs = 512
 
 // split checks rel and returns its parent folder (slash-separated, ""
 // for the top) and its base name.
@@ -90,14 +93,20 @@ func (d *Dir) dirFD(dir string) (int, error) {
 			return -1, err
 		}
 		name := filepath.Join(d.tmp, filepath.FromSlash(dir))
-		for {
-			err = syscall.Mkdirat(pfd, base, 0o777)
-			if err != syscall.EINTR {
-				break
+		if !d.made[dir] {
+			for {
+				err = syscall.Mkdirat(pfd, base, 0o777)
+				if err != syscall.EINTR {
+					break
+				}
 			}
-		}
-		if err != nil && err != syscall.EEXIST {
-			return -1, &os.PathError{Op: "mkdir", Path: name, Err: err}
+			if err != nil && err != syscall.EEXIST {
+				return -1, &os.PathError{Op: "mkdir", Path: name, Err: err}
+			}
+			if d.made == nil {
+				d.made = map[string]bool{}
+			}
+			d.made[dir] = true
 		}
 		fd, err = openat(pfd, base, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
 		if err != nil {
@@ -168,14 +177,57 @@ func (d *Dir) openNew(rel string) (int, string, error) {
 	return fd, base, nil
 }
 
-// create creates the new file rel. The file is not registered with the
-// network poller (see createNew).
-func (d *Dir) create(rel string) (*os.File, error) {
+// create creates the new file rel. It is written with raw write calls:
+// an os.File would cost a descriptor-flags query and a finalizer per file.
+func (d *Dir) create(rel string) (io.WriteCloser, error) {
 	fd, _, err := d.openNew(rel)
 	if err != nil {
 		return nil, err
 	}
-	return os.NewFile(uintptr(fd), filepath.Join(d.tmp, filepath.FromSlash(rel))), nil
+	return &rawFile{fd: fd, tmp: d.tmp, rel: rel}, nil
+}
+
+// A rawFile is a new file being written by WriteFile.
+type rawFile struct {
+	fd       int
+	tmp, rel string
+}
+
+func (f *rawFile) Write(p []byte) (int, error) {
+	if f.fd < 0 {
+		return 0, os.ErrClosed
+	}
+	n := 0
+	for n < len(p) {
+		m, err := syscall.Write(f.fd, p[n:])
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return n, f.pathErr("write", err)
+		}
+		if m == 0 {
+			return n, f.pathErr("write", io.ErrShortWrite)
+		}
+		n += m
+	}
+	return n, nil
+}
+
+func (f *rawFile) Close() error {
+	if f.fd < 0 {
+		return os.ErrClosed
+	}
+	err := syscall.Close(f.fd)
+	f.fd = -1
+	if err != nil {
+		return f.pathErr("close", err)
+	}
+	return nil
+}
+
+func (f *rawFile) pathErr(op string, err error) error {
+	return &os.PathError{Op: op, Path: filepath.Join(f.tmp, filepath.FromSlash(f.rel)), Err: err}
 }
 
 // writeData creates the new file rel with contents data: in the

@@ -3,6 +3,7 @@
 package safefile
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 )
@@ -34,7 +35,7 @@ func (d *Dir) prepare(rel string) (string, error) {
 }
 
 // create creates the new file rel.
-func (d *Dir) create(rel string) (*os.File, error) {
+func (d *Dir) create(rel string) (io.WriteCloser, error) {
 	if d.done {
 		return nil, errDone
 	}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -261,6 +262,67 @@ func TestDirWriteDataMany(t *testing.T) {
 	}
 	if err := d.Commit(); err != nil {
 		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, tree(t, dst)); diff != "" {
+		t.Errorf("tree (-want +got):\n%s", diff)
+	}
+}
+
+// WriteFile from several goroutines at once, over more subfolders than a
+// Dir keeps open; a file whose fill fails is removed, so Commit moves only
+// whole files.
+func TestDirWriteFileConcurrent(t *testing.T) {
+	dst := filepath.Join(t.TempDir(), "out")
+	d, err := CreateDir(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const workers, perWorker = 4, 500
+	fillErr := errors.New("decoding failed half-way")
+	var wg sync.WaitGroup
+	errs := make([]error, workers)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range perWorker {
+				n := w*perWorker + i
+				rel := fmt.Sprintf("d%03d/f%d", n%150, n)
+				err := d.WriteFile(rel, func(out io.Writer) error {
+					if _, err := fmt.Fprintf(out, "file %d", n); err != nil {
+						return err
+					}
+					if n%7 == 0 {
+						return fillErr
+					}
+					return nil
+				})
+				if n%7 == 0 {
+					if !errors.Is(err, fillErr) {
+						errs[w] = fmt.Errorf("%s: error %v, want the fill's", rel, err)
+						return
+					}
+				} else if err != nil {
+					errs[w] = err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	for n := range workers * perWorker {
+		dir := fmt.Sprintf("d%03d", n%150)
+		want[dir] = ""
+		if n%7 != 0 {
+			want[filepath.Join(dir, fmt.Sprintf("f%d", n))] = fmt.Sprintf("file %d", n)
+		}
 	}
 	if diff := cmp.Diff(want, tree(t, dst)); diff != "" {
 		t.Errorf("tree (-want +got):\n%s", diff)
