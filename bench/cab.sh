@@ -18,7 +18,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v gcab >/dev/null || { echo "gcab not installed (apt-get install gcab)"; exit 1; }
-PY=/usr/bin/python3
 RUNS=${RUNS:-5}
 BIG=${BIG:-1}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cabbench.XXXXXX")
@@ -31,42 +30,8 @@ cabs=("$@")
 corpus=${MSIKIT_CORPUS:-../shared/corpus}
 if [ ${#cabs[@]} -eq 0 ]; then
   [ -d "$corpus" ] || { echo "no corpus at $corpus; pass cabinet files"; exit 1; }
-  # Dump every embedded cabinet not part of a set (gcab cannot read those
-  # alone), by method.
-  mkdir -p "$tmp/lzx" "$tmp/mszip"
-  "$PY" - "$tmp" "$corpus"/real/* "$corpus"/synthetic/* <<'PYEOF'
-import olefile, sys, os, struct
-out = sys.argv[1]
-best = {}
-for path in sys.argv[2:]:
-    try:
-        ole = olefile.OleFileIO(path)
-    except Exception:
-        continue
-    for i, entry in enumerate(ole.listdir(streams=True, storages=False)):
-        data = ole.openstream(entry).read()
-        if data[:4] != b'MSCF' or len(data) < 44:
-            continue
-        flags = struct.unpack_from('<H', data, 30)[0]
-        if flags & 3:
-            continue
-        off = 36
-        if flags & 4:
-            off += 4 + struct.unpack_from('<H', data, 36)[0]
-        method = struct.unpack_from('<H', data, off + 6)[0] & 0xf
-        name = {1: 'mszip', 3: 'lzx'}.get(method)
-        if name:
-            open(os.path.join(out, name, '%s_%d.cab' % (os.path.basename(path), i)), 'wb').write(data)
-            if name not in best or len(data) > len(best[name][1]):
-                best[name] = (os.path.basename(path), data)
-for name, (src, data) in best.items():
-    open(os.path.join(out, name.upper() + '.cab'), 'wb').write(data)
-PYEOF
+  BIG=$BIG bash bench/make-cabs.sh "$tmp"
   if [ "$BIG" = 1 ]; then
-    go run ./bench/cabgen -o "$tmp/big-lzx.cab" -method LZX:21 -mib 200 "$tmp"/lzx/*.cab
-    rm -rf "${outdir:?}"/*
-    gcab -x -n -C "$outdir" "$tmp/big-lzx.cab"
-    (cd "$outdir" && gcab -c -z "$tmp/big-mszip.cab" ./*)
     cabs=("$tmp/big-lzx.cab" "$tmp/big-mszip.cab")
   else
     cabs=("$tmp"/LZX.cab "$tmp"/MSZIP.cab)

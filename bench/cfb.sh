@@ -17,7 +17,7 @@ SMALL=${SMALL:-2000}
 work=$(mktemp -d "${TMPDIR:-/tmp}/msikit-cfb-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-go build -o "$work/msikit" ./cmd/msikit
+CGO_ENABLED=0 go build -o "$work/msikit" ./cmd/msikit
 go run ./bench/cfbgen -o "$work/large.cfb" -mib "$MIB" -small "$SMALL"
 
 source bench/repack-lib.sh

@@ -26,7 +26,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/msikit-compare.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 for t in msiinfo msibuild; do command -v $t >/dev/null || { echo "need $t (apt-get install msitools)"; exit 1; }; done
 
-go build -o "$work/msikit" ./cmd/msikit
+CGO_ENABLED=0 go build -o "$work/msikit" ./cmd/msikit
 "$PY" "$GEN" "$work/idt" "$N" 0 >/dev/null
 
 # cpu LABEL CMD... : run CMD (stdout discarded), print "LABEL cpu_seconds"

@@ -22,7 +22,7 @@ outdir=$(mktemp -d "$out/extractbench-out.XXXXXX")
 trap 'rm -rf "$tmp" "$outdir"' EXIT
 if [ -z "${NEW:-}" ]; then
   NEW=$tmp/msikit
-  go build -o "$NEW" ./cmd/msikit
+  CGO_ENABLED=0 go build -o "$NEW" ./cmd/msikit
 fi
 pkgs=("$@")
 if [ ${#pkgs[@]} -eq 0 ]; then

@@ -16,7 +16,7 @@ MIB=${MIB:-420}
 work=$(mktemp -d "${TMPDIR:-/tmp}/msikit-msi-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-go build -o "$work/msikit" ./cmd/msikit
+CGO_ENABLED=0 go build -o "$work/msikit" ./cmd/msikit
 go run ./bench/bigmsi -o "$work/big.msi" -mib "$MIB"
 
 source bench/repack-lib.sh

@@ -21,7 +21,7 @@ trap 'rm -rf "$work"' EXIT
 if [ -n "${MSIKIT:-}" ]; then
   cp "$MSIKIT" "$work/msikit" # measure another build (e.g. main's)
 else
-  go build -o "$work/msikit" ./cmd/msikit
+  CGO_ENABLED=0 go build -o "$work/msikit" ./cmd/msikit
 fi
 
 # run LABEL N CMD...: append "cpu rss wall" of one run to $work/LABEL.N

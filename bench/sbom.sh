@@ -23,7 +23,7 @@ out=/dev/shm; [ -d "$out" ] && [ -w "$out" ] || out=$work
 xdir=$(mktemp -d "$out/msikit-sbom-bench-x.XXXXXX")
 trap 'rm -rf "$work" "$xdir"' EXIT
 
-go build -o "$work/msikit" ./cmd/msikit
+CGO_ENABLED=0 go build -o "$work/msikit" ./cmd/msikit
 go run ./bench/bigmsi -o "$work/big.msi" -mib "$MIB" -files 4
 go run ./bench/bigmsi -o "$work/small.msi" -mib "$SMALL" -files 4
 

@@ -17,7 +17,7 @@ MIB=${MIB:-420}
 work=$(mktemp -d "${TMPDIR:-/tmp}/msikit-sign-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-go build -o "$work/msikit" ./cmd/msikit
+CGO_ENABLED=0 go build -o "$work/msikit" ./cmd/msikit
 go run ./bench/bigmsi -o "$work/big.msi" -mib "$MIB"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" \
   -days 2 -subj "/CN=msikit bench" -addext extendedKeyUsage=codeSigning >/dev/null 2>&1

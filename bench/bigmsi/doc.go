@@ -8,8 +8,12 @@
 // below INSTALLDIR/big (File, Component, Directory and Media rows added),
 // the first a .NET DLL with a version resource at its end
 // (bench/sbom.sh and msi/sbom's BenchmarkReadBig: every byte is decoded,
-// hashed and, for the DLL, parsed).
+// hashed and, for the DLL, parsed). With -cab FILE the stream is that
+// cabinet, each of its files installed as INSTALLDIR/big/fNNNNN.bin
+// (bench/extract-big.sh: the cabinets of bench/cab.sh in a package, for
+// msikit extract against msiextract).
 //
 //	go run ./bench/bigmsi -o big.msi -mib 420
 //	go run ./bench/bigmsi -o big-files.msi -mib 420 -files 4
+//	go run ./bench/bigmsi -o lzx.msi -cab lzx.cab
 package main

@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 
+	"github.com/msikit/msikit/cab"
 	"github.com/msikit/msikit/internal/assembly"
 	"github.com/msikit/msikit/internal/assembly/asmtest"
 	"github.com/msikit/msikit/msi"
@@ -21,9 +22,12 @@ func main() {
 	mib := flag.Int("mib", 420, "size of the big stream in MiB")
 	in := flag.String("in", "testdata/sample.msi", "package to start from")
 	files := flag.Int("files", 0, "make the big stream a cabinet the package installs, of this many files (the first a .NET DLL); 0: pseudo-random bytes")
+	cabName := flag.String("cab", "", "embed this cabinet (e.g. from bench/cabgen) and install each of its files, instead of -mib and -files")
 	flag.Parse()
 	var err error
-	if *files > 0 {
+	if *cabName != "" {
+		err = runWithCabinet(*in, *out, *cabName)
+	} else if *files > 0 {
 		err = runCabinet(*in, *out, int64(*mib)<<20, *files)
 	} else {
 		err = run(*in, *out, int64(*mib)<<20)
@@ -191,6 +195,67 @@ func runCabinet(in, out string, size int64, nfiles int) error {
 		return err
 	}
 	if err := db.SetStream("big.cab", cabFile, cabSize); err != nil {
+		return err
+	}
+	return db.Save(out, nil)
+}
+
+// runWithCabinet writes the package with the cabinet file cabName as
+// "big.cab", each of its files installed below INSTALLDIR/big as
+// fNNNNN.bin (cabinets from bench/cabgen repeat names).
+func runWithCabinet(in, out, cabName string) error {
+	rc, err := cab.OpenReader(cabName)
+	if err != nil {
+		return err
+	}
+	nfiles := len(rc.Files)
+	rc.Close()
+	if nfiles == 0 || nfiles > 32767 {
+		return errors.New("want a cabinet of 1 to 32,767 files")
+	}
+	f, err := os.Open(cabName)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	db, err := msi.Open(in)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	insert := func(table string, vals ...msi.Value) error {
+		t, err := db.Table(table)
+		if err != nil {
+			return err
+		}
+		return t.Insert(vals...)
+	}
+	s, null := msi.StrValue, msi.Value{}
+	if err := insert("Directory", s("BIGDIR"), s("INSTALLDIR"), s("big")); err != nil {
+		return err
+	}
+	if err := insert("Component", s("Big"), s("{5B1A2E5C-0C43-4C2B-9A43-2B7C3F7F0B11}"), s("BIGDIR"), msi.IntValue(0), null, s("f00000")); err != nil {
+		return err
+	}
+	rc, err = cab.OpenReader(cabName)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	for i, cf := range rc.Files {
+		name := fmt.Sprintf("f%05d", i)
+		if err := insert("File", s(name), s("Big"), s(name+".bin"), msi.IntValue(int32(cf.Size)), null, null, msi.IntValue(0), msi.IntValue(int32(1000+i))); err != nil {
+			return err
+		}
+	}
+	if err := insert("Media", msi.IntValue(2), msi.IntValue(int32(1000+nfiles)), null, s("#big.cab"), null, null); err != nil {
+		return err
+	}
+	if err := db.SetStream("big.cab", f, st.Size()); err != nil {
 		return err
 	}
 	return db.Save(out, nil)
