@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf16"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -537,5 +539,26 @@ func TestSlashNames(t *testing.T) {
 	want := [][]string{{"x"}, {"x", "z"}, {"x/y"}, {"x/y", "plain"}, {"x/y", "in/slash"}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("entries (-want +got):\n%s", diff)
+	}
+}
+
+// TestUpperUnitMatchesUnicode: upperUnit's shortcuts give what
+// unicode.ToUpper gives for every code unit that is not a surrogate
+// (single-unit mappings only).
+func TestUpperUnitMatchesUnicode(t *testing.T) {
+	for u := 0; u < 0x10000; u++ {
+		if utf16.IsSurrogate(rune(u)) {
+			if got := upperUnit(uint16(u)); got != uint16(u) {
+				t.Errorf("upperUnit(%#04x) = %#04x, want a surrogate kept", u, got)
+			}
+			continue
+		}
+		want := uint16(u)
+		if r := unicode.ToUpper(rune(u)); r < 0x10000 {
+			want = uint16(r)
+		}
+		if got := upperUnit(uint16(u)); got != want {
+			t.Errorf("upperUnit(%#04x) = %#04x, want %#04x", u, got, want)
+		}
 	}
 }
