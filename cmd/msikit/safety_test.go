@@ -766,3 +766,39 @@ func TestExtractFailedWrite(t *testing.T) {
 	}
 	t.Logf("%d complete files written, %d files over the limit refused; stderr:\n%s", complete, failed, stderr.String())
 }
+
+// TestBufferedStdout: standard output that is a pipe or a file is buffered
+// (run flushes it): a child's output through a pipe equals the in-process
+// output, and a flush that fails (/dev/full) fails the command with one
+// line instead of losing the output silently.
+func TestBufferedStdout(t *testing.T) {
+	for _, args := range [][]string{
+		{"streams", samplePath()},
+		{"export", samplePath(), "File"},
+		{"info", samplePath()},
+	} {
+		code, want, _ := runCLI(t, args...)
+		cmd := child(t, nil, args...)
+		got, err := cmd.Output()
+		if err != nil || code != exitOK {
+			t.Fatalf("%v: in process exit %d; child: %v", args, code, err)
+		}
+		if diff := cmp.Diff(want, string(got)); diff != "" {
+			t.Errorf("%v: child's output through a pipe (-in process +child):\n%s", args, diff)
+		}
+	}
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Skipf("no /dev/full: %v", err)
+	}
+	defer full.Close()
+	cmd := child(t, nil, "export", samplePath(), "File")
+	cmd.Stdout = full
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitFailure || !strings.Contains(stderr.String(), "no space left on device") {
+		t.Errorf("export to /dev/full: %v, stderr %q; want exit status 1 naming the full device", err, stderr.String())
+	}
+}
