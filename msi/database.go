@@ -87,6 +87,8 @@ type Database struct {
 	sysTables    map[string]*Table
 	tableStreams map[string]*cfb.Entry // decoded table name -> stream
 	streams      []*cfb.Entry          // non-table streams at the root
+	streamNames  []string              // their decoded names, in the same order
+	dupStreams   bool                  // two of streams decode to one name
 	streamByName map[string]*cfb.Entry
 	storages     []*cfb.Entry
 
@@ -201,11 +203,13 @@ func newDatabase(cf *cfb.Reader, root *cfb.Entry, size int64, o ReadOptions) (*D
 			db.tableStreams[name] = e
 		case e.Type == cfb.TypeStream:
 			db.streams = append(db.streams, e)
+			db.streamNames = append(db.streamNames, name)
 			prev, dup := db.streamByName[name]
 			if !dup {
 				db.streamByName[name] = e
 				continue
 			}
+			db.dupStreams = true
 			// Two streams decode to one name (one with a non-standard
 			// name encoding). The canonically named one is the stream
 			// other readers find; the other is kept as it is.
@@ -578,27 +582,34 @@ func (db *Database) Streams() []StreamInfo {
 }
 
 func (db *Database) streamInfos() []StreamInfo {
-	var out []StreamInfo
-	seen := map[string]bool{}
-	for _, e := range db.streams {
-		name, _ := unpackName(e.RawName)
-		if seen[name] {
-			continue
-		}
-		seen[name] = true
-		e = db.streamByName[name] // of two copies, the one readers use
-		si := StreamInfo{Name: name, Size: e.Size, Entry: e, Table: db.streamOwner(name)}
-		if o, ok := db.overlay[name]; ok {
-			if o.deleted {
+	out := make([]StreamInfo, 0, len(db.streams))
+	var seen map[string]bool // only when two streams share a name
+	if db.dupStreams {
+		seen = map[string]bool{}
+	}
+	for i, e := range db.streams {
+		name := db.streamNames[i]
+		if seen != nil {
+			if seen[name] {
 				continue
 			}
-			si.Size, si.Entry = o.size, o.entry
+			seen[name] = true
+			e = db.streamByName[name] // of two copies, the one readers use
+		}
+		si := StreamInfo{Name: name, Size: e.Size, Entry: e, Table: db.streamOwner(name)}
+		if len(db.overlay) > 0 {
+			if o, ok := db.overlay[name]; ok {
+				if o.deleted {
+					continue
+				}
+				si.Size, si.Entry = o.size, o.entry
+			}
 		}
 		out = append(out, si)
 	}
 	var added []string
 	for name, o := range db.overlay {
-		if !seen[name] && !o.deleted {
+		if db.streamByName[name] == nil && !o.deleted {
 			added = append(added, name)
 		}
 	}
