@@ -128,6 +128,7 @@ type lzxDecompressor struct {
 	blockType   int
 	blockRemain int       // bytes of the current block not yet decoded
 	blockEnd    int       // index in win of the block's end (decodeCompressed)
+	end         int       // index in win where decodeCompressed stops
 	blockOdd    bool      // current uncompressed block has odd size
 	reps        [4]uint32 // the repeated offsets R0, R1, R2 (and one spare: indexes 0-3 need no checks)
 
@@ -632,7 +633,7 @@ func (d *lzxDecompressor) decodeCompressed(frameEnd int) error {
 	win := d.win
 	in := d.sw
 	d.blockEnd = d.wpos + d.blockRemain
-	end := min(frameEnd, d.blockEnd)
+	d.end = min(frameEnd, d.blockEnd)
 	bp := uint(d.ip*8) - d.nb // bit position of the next bit
 	const mainShift, lenShift, alShift = 64 - lzxMainTableBits, 64 - lzxLenTableBits, 64 - lzxAlignedBits
 	// Past bpMax the input has certainly run out (lzxInMax is its largest
@@ -640,9 +641,8 @@ func (d *lzxDecompressor) decodeCompressed(frameEnd int) error {
 	// stay inside in.
 	const bpMax = (lzxInMax + lzxOverrunAllowed) * 8
 	pos := d.wpos
-	var err error
 loop:
-	for pos < end && bp <= bpMax {
+	for pos < d.end && bp <= bpMax {
 		v := binary.BigEndian.Uint64(in[bp>>3:]) << (bp & 7) // the next bits
 		lim := bp + 57 - maxCodeLen                          // v holds a whole code up to here
 		e := d.mainTab[v>>mainShift]
@@ -654,7 +654,7 @@ loop:
 				v <<= n
 				win[pos] = byte(e >> 5)
 				pos++
-				if pos >= end || bp > lim {
+				if pos >= d.end || bp > lim {
 					continue loop
 				}
 				e = d.mainTab[v>>mainShift]
@@ -736,8 +736,7 @@ loop:
 			// wsize: the slots of a window size reach no further
 			// (TestLZXSlotsWithinWindow).
 			if uint(off) > uint(pos) {
-				err = lzxErr(fmt.Sprintf("match offset %d beyond the data decoded so far (%d bytes)", off, int64(pos)+d.wbase))
-				break
+				return lzxErr(fmt.Sprintf("match offset %d beyond the data decoded so far (%d bytes)", off, int64(pos)+d.wbase))
 			}
 			d.reps[2] = d.reps[1]
 			d.reps[1] = d.reps[0]
@@ -750,13 +749,11 @@ loop:
 			// A repeated offset may come from an uncompressed block's
 			// header: 0 < off <= pos and off <= wsize.
 			if uint(off)-1 >= uint(pos) || int(off) > d.wsize {
-				err = lzxErr(fmt.Sprintf("match offset %d beyond the data decoded so far (%d bytes)", off, int64(pos)+d.wbase))
-				break
+				return lzxErr(fmt.Sprintf("match offset %d beyond the data decoded so far (%d bytes)", off, int64(pos)+d.wbase))
 			}
 		}
 		if pos+length > d.blockEnd {
-			err = lzxErr("match runs past the end of its block")
-			break
+			return lzxErr("match runs past the end of its block")
 		}
 		// Copy the match. It may run past the end of the frame (into the
 		// next one) and the copy may spill up to 30 bytes past its end:
@@ -798,10 +795,10 @@ loop:
 	d.seekBits(bp)
 	d.wpos = pos
 	d.blockRemain = d.blockEnd - pos
-	if err == nil && int64(bp) > int64(len(d.src)+lzxOverrunAllowed)*8 {
-		err = lzxErr("compressed data ends before the block's output is complete")
+	if int64(bp) > int64(len(d.src)+lzxOverrunAllowed)*8 {
+		return lzxErr("compressed data ends before the block's output is complete")
 	}
-	return err
+	return nil
 badCode:
 	return errLZXCode
 }
