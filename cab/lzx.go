@@ -30,6 +30,7 @@ const (
 	lzxMainTableBits  = 12
 	lzxLenTableBits   = 10
 	lzxAlignedBits    = 7
+	lzxPreBits        = 6
 	lzxE8Limit        = 1 << 30
 	lzxBlockVerbatim  = 1
 	lzxBlockAligned   = 2
@@ -141,12 +142,13 @@ type lzxDecompressor struct {
 	pre      *huffman
 	aligned  *huffman
 
-	// The lookup tables of main, length and aligned: arrays here, so the
-	// hot loop indexes them off d with no bounds checks. Main-tree
-	// entries are lzxMainEntry[sym] | code length.
+	// The lookup tables of main, length, aligned and pre: arrays here,
+	// so the hot loop (and readLengths) index them off d with no bounds
+	// checks. Main-tree entries are lzxMainEntry[sym] | code length.
 	mainTab [1 << lzxMainTableBits]uint32
 	lenTab  [1 << lzxLenTableBits]uint16
 	alTab   [1 << lzxAlignedBits]uint16
+	preTab  [1 << lzxPreBits]uint16
 
 	// bit reader over the current block's input
 	src  []byte    // the block's input, for uncompressed blocks
@@ -179,8 +181,8 @@ func newLZXDecompressor(windowBits int) (decompressor, error) {
 		wsize: 1 << windowBits,
 		slots: slots,
 		reps:  [4]uint32{1, 1, 1},
-		pre:   newHuffman(lzxPretreeSyms, 6, nil),
 	}
+	d.pre = newHuffman(lzxPretreeSyms, lzxPreBits, d.preTab[:])
 	d.main = &huffman{tableBits: lzxMainTableBits, sorted: make([]uint16, 0, lzxNumChars+slots*8)} // fillMain fills mainTab
 	d.length = newHuffman(lzxLengthSyms, lzxLenTableBits, d.lenTab[:])
 	d.aligned = newHuffman(lzxAlignedSyms, lzxAlignedBits, d.alTab[:])
@@ -340,7 +342,8 @@ func (d *lzxDecompressor) decodeSym(h *huffman) (int, error) {
 }
 
 // readLengths reads code lengths lens[first:last] with the pretree and
-// delta coding against their previous values.
+// delta coding against their previous values. Pretree symbols decode
+// inline (decodeSym is too big to be inlined) from preTab.
 func (d *lzxDecompressor) readLengths(lens []uint8, first, last int) error {
 	for i := range d.preLens {
 		d.preLens[i] = uint8(d.readBits(4))
@@ -348,14 +351,35 @@ func (d *lzxDecompressor) readLengths(lens []uint8, first, last int) error {
 	if err := d.pre.build(d.preLens[:]); err != nil {
 		return err
 	}
+	// delta returns the length sym (0-16) codes after length l (0-16):
+	// (l - sym) mod 17.
+	delta := func(l uint8, sym int) uint8 {
+		v := int(l) - sym
+		if v < 0 {
+			v += 17
+		}
+		return uint8(v)
+	}
 	for i := first; i < last; {
-		sym, err := d.decodeSym(d.pre)
-		if err != nil {
-			return err
+		if d.nb < maxCodeLen {
+			d.refill()
+		}
+		var sym int
+		if e := d.preTab[d.bits>>(64-lzxPreBits)]; e != huffLong {
+			n := uint(e & 31)
+			d.bits <<= n
+			d.nb -= n
+			sym = int(e >> 5)
+		} else {
+			s, err := d.decodeSym(d.pre)
+			if err != nil {
+				return err
+			}
+			sym = s
 		}
 		switch {
 		case sym <= 16:
-			lens[i] = uint8((int(lens[i]) - sym + 17) % 17)
+			lens[i] = delta(lens[i], sym)
 			i++
 		case sym == 17, sym == 18:
 			var z int
@@ -377,7 +401,7 @@ func (d *lzxDecompressor) readLengths(lens []uint8, first, last int) error {
 			if s > 16 {
 				return lzxErr("invalid run in pretree-coded lengths")
 			}
-			v := uint8((int(lens[i]) - s + 17) % 17)
+			v := delta(lens[i], s)
 			for ; z > 0 && i < last; z-- {
 				lens[i] = v
 				i++
