@@ -9,6 +9,11 @@
 # cabinets instead).
 #
 #   bash bench/cab.sh [FILE.cab...]        # RUNS=5 interleaved runs
+#   BASE=main bash bench/cab.sh [FILE.cab...]
+#
+# BASE=REV adds the cab package as of git revision REV ("msikit@REV",
+# built from a copy of that tree) to the same interleaved runs: the
+# before and after of a change, measured under the same load.
 #
 # Every tool runs as a separate process that extracts every file into a
 # folder (/dev/shm when available); the figures are CPU seconds (user +
@@ -42,11 +47,18 @@ fi
 # own process (msikit: the cab test binary's TestExtractForBench).
 go test -c -o "$tmp/cab.test" ./cab
 tools=(msikit gcab)
+if [ -n "${BASE:-}" ]; then
+  mkdir -p "$tmp/base"
+  git archive "$BASE" | tar -x -C "$tmp/base"
+  (cd "$tmp/base" && go test -c -o "$tmp/base.test" ./cab)
+  tools=(msikit "msikit@$BASE" gcab)
+fi
 command -v 7zz >/dev/null && tools+=(7zz)
 extract() { # TOOL CAB: empty the folder, then extract (under $TIME, if set)
   rm -rf "${outdir:?}"/*
   case $1 in
   msikit) $TIME env MSIKIT_BENCH_EXTRACT="$2" MSIKIT_BENCH_OUT="$outdir" "$tmp/cab.test" -test.run '^TestExtractForBench$' ;;
+  msikit@*) $TIME env MSIKIT_BENCH_EXTRACT="$2" MSIKIT_BENCH_OUT="$outdir" "$tmp/base.test" -test.run '^TestExtractForBench$' ;;
   gcab) $TIME gcab -x -n -C "$outdir" "$2" ;;
   7zz) $TIME 7zz x -y -o"$outdir" "$2" ;;
   esac
@@ -62,14 +74,14 @@ for cab in "${cabs[@]}"; do
     extract "$t" "$cab" >/dev/null
     got=$(cd "$outdir" && find . -type f -exec sha256sum {} + | sort -k2 | sha256sum)
     [ "$got" = "$want" ] || { echo "$t: output of $(basename "$cab") differs from gcab's"; exit 1; }
-    : >"$tmp/$t.cpu"
+    : >"$tmp/${t//\//_}.cpu"
   done
   for i in $(seq "$RUNS"); do
-    for t in "${tools[@]}"; do cpu extract "$t" "$cab" >>"$tmp/$t.cpu"; done
+    for t in "${tools[@]}"; do cpu extract "$t" "$cab" >>"$tmp/${t//\//_}.cpu"; done
   done
   echo "$(basename "$cab"): $bytes bytes out, CPU seconds median (range) of $RUNS interleaved runs"
   for t in "${tools[@]}"; do
-    m=$(stats <"$tmp/$t.cpu")
-    awk -v t="$t" -v m="$m" -v b="$bytes" 'BEGIN{split(m, a, " "); printf "  %-7s %-20s %7.0f MB/s\n", t, m, b/a[1]/1e6}'
+    m=$(stats <"$tmp/${t//\//_}.cpu")
+    awk -v t="$t" -v m="$m" -v b="$bytes" 'BEGIN{split(m, a, " "); printf "  %-12s %-20s %7.0f MB/s\n", t, m, b/a[1]/1e6}'
   done
 done

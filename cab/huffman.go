@@ -10,6 +10,10 @@ type huffman struct {
 	count     [maxCodeLen + 1]uint16
 	sorted    []uint16 // symbols ordered by (length, symbol)
 	empty     bool     // no codes at all
+
+	// The first canonical code longer than tableBits and its index in
+	// sorted: where decodeSlow starts (no shorter code can match there).
+	longFirst, longIndex int
 }
 
 const maxCodeLen = 16
@@ -34,7 +38,9 @@ func newHuffman(numSyms int, tableBits uint, table []uint16) *huffman {
 
 // build prepares the table from code lengths (0 = unused symbol). An
 // over-subscribed set of lengths is an error; an incomplete one is
-// accepted, and decoding a missing code then fails.
+// accepted, and decoding a missing code then fails. A code with no table
+// (LZX's main tree, whose table has entries of its own) only gets its
+// counts and sorted symbols.
 func (h *huffman) build(lens []uint8) error {
 	h.count = [maxCodeLen + 1]uint16{}
 	for _, l := range lens {
@@ -58,15 +64,28 @@ func (h *huffman) build(lens []uint8) error {
 		offs[l+1] = offs[l] + h.count[l]
 	}
 	h.sorted = h.sorted[:int(offs[maxCodeLen+1])]
+	first := 0
+	for l := uint(1); l <= h.tableBits; l++ {
+		first = (first + int(h.count[l])) << 1
+	}
+	h.longFirst, h.longIndex = first, int(offs[h.tableBits+1])
 	for s, l := range lens {
 		if l != 0 {
 			h.sorted[offs[l]] = uint16(s)
 			offs[l]++
 		}
 	}
-	// Canonical codes of up to tableBits bits, taken in order, fill a
-	// prefix of the table: each code of length l takes the next
-	// 1<<(tableBits-l) entries. The rest belong to longer codes (or none).
+	if h.table != nil {
+		h.fill()
+	}
+	return nil
+}
+
+// fill fills h.table from the sorted symbols: canonical codes of up to
+// tableBits bits, taken in order, fill a prefix of the table: each code
+// of length l takes the next 1<<(tableBits-l) entries. The rest belong to
+// longer codes (or none).
+func (h *huffman) fill() {
 	t := h.table
 	tb := h.tableBits
 	fill, idx := 0, 0
@@ -86,15 +105,15 @@ func (h *huffman) build(lens []uint8) error {
 	for j := range rest {
 		rest[j] = huffLong
 	}
-	return nil
 }
 
 // decodeSlow decodes a code longer than tableBits (or a missing one) from
 // the next 16 bits of input v, returning the symbol and its length, or
-// length 0 if no code matches.
+// length 0 if no code matches. Codes up to tableBits long are in the
+// table, so the walk starts past them.
 func (h *huffman) decodeSlow(v uint32) (sym uint16, n uint) {
-	first, index := 0, 0
-	for l := uint(1); l <= maxCodeLen; l++ {
+	first, index := h.longFirst, h.longIndex
+	for l := h.tableBits + 1; l <= maxCodeLen; l++ {
 		code := int(v >> (maxCodeLen - l))
 		cnt := int(h.count[l])
 		if code-first < cnt {
