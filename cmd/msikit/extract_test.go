@@ -443,7 +443,10 @@ func TestExtractWriterModes(t *testing.T) {
 		{"new, aborted", func(string) {}, false, true, nil},
 		{"empty, committed", func(dir string) { os.Mkdir(dir, 0o755) }, true, true, all},
 		{"empty, aborted", func(dir string) { os.Mkdir(dir, 0o755) }, false, true, nil},
-		{"with a file, aborted", func(dir string) { os.Mkdir(dir, 0o755); os.WriteFile(filepath.Join(dir, "three.txt"), []byte("old"), 0o644) }, false, false, all},
+		{"with a file, aborted", func(dir string) {
+			os.Mkdir(dir, 0o755)
+			os.WriteFile(filepath.Join(dir, "three.txt"), []byte("old"), 0o644)
+		}, false, false, all},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			parent := t.TempDir()
