@@ -8,7 +8,8 @@
 # RSS each stream adds over the previous size of the series (the
 # process's fixed ~10 MB left out): flat columns mean linear cost. Then the in-process pair the goal is stated on:
 # BenchmarkReadStreams (open and read every cell) against
-# BenchmarkExportIDTDirStreams (open and export -d), with their ratio.
+# BenchmarkExportIDTDirStreams (open and export -d), with their ratio;
+# last, what creating the files costs the kernel alone (bench/createfloor).
 #
 #   bash bench/streams.sh                       # RUNS=3, a build of this tree
 #   MSIKIT=/path/to/msikit bash bench/streams.sh # another build (the
@@ -75,3 +76,12 @@ MSIKIT_BENCH_DIR=$outdir go test ./msi/idt -run '^$' -bench 'ReadStreams|ExportI
         printf "| %d | %.0f | %.0f | %.2f | %.0f | %.0f | %.2f |\n", n, rw, ew, ew / rw, rc, ec, ec / rc
       }
     }' | sort -t'|' -k2 -n
+echo
+# The floor: the kernel creating 100,000 files of 1 KiB in one new folder
+# and nothing else (bench/createfloor), on one goroutine and on one per CPU.
+go build -o "$work/createfloor" ./bench/createfloor
+for j in 1 "$(nproc)"; do
+  for i in $(seq "$RUNS"); do
+    "$work/createfloor" -dir "$outdir/floor" -n 100000 -size 1024 -jobs "$j"
+  done
+done
