@@ -289,28 +289,25 @@ func newExtractWriter(dir string) (*extractWriter, error) {
 }
 
 // newOrEmptyFolder reports whether dir does not exist or is an empty
-// folder (or a symbolic link to one).
+// folder (or a symbolic link to one). A folder it cannot list (no read
+// permission) counts as not empty: files are then written one at a time.
 func newOrEmptyFolder(dir string) (bool, error) {
 	f, err := os.Open(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return true, nil
 	}
 	if err != nil {
-		return false, err
+		return false, nil
 	}
 	defer f.Close()
 	names, err := f.Readdirnames(1)
 	if err == io.EOF {
 		return true, nil
 	}
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) && errors.Is(pe.Err, syscall.ENOTDIR) {
-			return false, fmt.Errorf("%s is not a folder", dir)
-		}
-		return false, err
+	if errors.Is(err, syscall.ENOTDIR) {
+		return false, fmt.Errorf("%s is not a folder", dir)
 	}
-	return len(names) == 0, nil
+	return err == nil && len(names) == 0, nil
 }
 
 // commit moves the files written into place; abort (after commit, a
