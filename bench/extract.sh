@@ -11,7 +11,8 @@
 # NEW defaults to a build of this tree; OLD may be "msiextract", or
 # "msikit" for the same build (OLDARGS and NEWARGS add flags). Runs are
 # interleaved (RUNS each, default 7); the figures are medians of wall time,
-# CPU time (user+sys, which a busy machine disturbs less) and peak RSS.
+# CPU time (user+sys, which a busy machine disturbs less), peak RSS and the
+# number of files written.
 # Output goes to /dev/shm when available, so the disk is not measured.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,11 +47,12 @@ one() {
     # shellcheck disable=SC2086 # ARGS are words
     /usr/bin/time -f "%e %U %S %M" -o "$tmp/t" "$1" extract "$2" -d "$outdir/x" ${3:-} >/dev/null 2>&1 || true
   fi
-  tail -1 "$tmp/t" | awk '{printf "%s %.2f %s\n", $1, $2+$3, $4}'
+  files=$(find "$outdir/x" -type f | wc -l)
+  tail -1 "$tmp/t" | awk -v f="$files" '{printf "%s %.2f %s %d\n", $1, $2+$3, $4, f}'
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-printf "%-40s %-6s %8s %8s %9s\n" package build wall cpu "rss MB"
+printf "%-40s %-6s %8s %8s %9s %7s\n" package build wall cpu "rss MB" files
 for p in "${pkgs[@]}"; do
   : > "$tmp/new"; : > "$tmp/old"
   for i in $(seq "$RUNS"); do
@@ -59,8 +61,8 @@ for p in "${pkgs[@]}"; do
   done
   for b in old new; do
     [ -s "$tmp/$b" ] || continue
-    printf "%-40s %-6s %7ss %7ss %9s\n" "$(basename "$p")" "$b" \
+    printf "%-40s %-6s %7ss %7ss %9s %7s\n" "$(basename "$p")" "$b" \
       "$(cut -d' ' -f1 "$tmp/$b" | median)" "$(cut -d' ' -f2 "$tmp/$b" | median)" \
-      "$(( $(cut -d' ' -f3 "$tmp/$b" | median) / 1024 ))"
+      "$(( $(cut -d' ' -f3 "$tmp/$b" | median) / 1024 ))" "$(cut -d' ' -f4 "$tmp/$b" | median)"
   done
 done

@@ -54,5 +54,5 @@ if [ "$BIG" = 1 ]; then
   trap 'rm -rf "$files"' EXIT
   go run ./bench/cabgen -o "$dir/big-lzx.cab" -method LZX:21 -mib 200 "$dir"/lzx/*.cab
   gcab -x -n -C "$files" "$dir/big-lzx.cab"
-  (cd "$files" && gcab -c -z "$dir/big-mszip.cab" ./*)
+  (cd "$files" && gcab -c -z "$dir/big-mszip.cab" -- *)
 fi

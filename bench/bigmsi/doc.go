@@ -9,8 +9,8 @@
 // the first a .NET DLL with a version resource at its end
 // (bench/sbom.sh and msi/sbom's BenchmarkReadBig: every byte is decoded,
 // hashed and, for the DLL, parsed). With -cab FILE the stream is that
-// cabinet, each of its files installed as INSTALLDIR/big/fNNNNN.bin
-// (bench/extract-big.sh: the cabinets of bench/cab.sh in a package, for
+// cabinet, each of its files installed as INSTALLDIR/big/NAME under its
+// name in the cabinet, which is also its File key (bench/extract-big.sh: the cabinets of bench/cab.sh in a package, for
 // msikit extract against msiextract).
 //
 //	go run ./bench/bigmsi -o big.msi -mib 420

@@ -161,25 +161,12 @@ func runCabinet(in, out string, size int64, nfiles int) error {
 		return err
 	}
 
-	db, err := msi.Open(in)
+	db, insert, err := openBig(in, "big000")
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	insert := func(table string, vals ...msi.Value) error {
-		t, err := db.Table(table)
-		if err != nil {
-			return err
-		}
-		return t.Insert(vals...)
-	}
 	s, null := msi.StrValue, msi.Value{}
-	if err := insert("Directory", s("BIGDIR"), s("INSTALLDIR"), s("big")); err != nil {
-		return err
-	}
-	if err := insert("Component", s("Big"), s("{5B1A2E5C-0C43-4C2B-9A43-2B7C3F7F0B11}"), s("BIGDIR"), msi.IntValue(0), null, s("big000")); err != nil {
-		return err
-	}
 	for i, sz := range sizes {
 		name := fmt.Sprintf("big%03d", i)
 		file := name + ".bin"
@@ -201,17 +188,23 @@ func runCabinet(in, out string, size int64, nfiles int) error {
 }
 
 // runWithCabinet writes the package with the cabinet file cabName as
-// "big.cab", each of its files installed below INSTALLDIR/big as
-// fNNNNN.bin (cabinets from bench/cabgen repeat names).
+// "big.cab", each of its files installed below INSTALLDIR/big under its
+// name in the cabinet.
 func runWithCabinet(in, out, cabName string) error {
 	rc, err := cab.OpenReader(cabName)
 	if err != nil {
 		return err
 	}
-	nfiles := len(rc.Files)
-	rc.Close()
-	if nfiles == 0 || nfiles > 32767 {
+	defer rc.Close()
+	if len(rc.Files) == 0 || len(rc.Files) > 32767 {
 		return errors.New("want a cabinet of 1 to 32,767 files")
+	}
+	// Windows Installer finds a file in its cabinet by its File key, so
+	// the members' names become the keys (and the file names).
+	for _, cf := range rc.Files {
+		if !validKey(cf.Name) {
+			return fmt.Errorf("cabinet member %q is not a valid File key", cf.Name)
+		}
 	}
 	f, err := os.Open(cabName)
 	if err != nil {
@@ -222,12 +215,49 @@ func runWithCabinet(in, out, cabName string) error {
 	if err != nil {
 		return err
 	}
-	db, err := msi.Open(in)
+	db, insert, err := openBig(in, rc.Files[0].Name)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	insert := func(table string, vals ...msi.Value) error {
+	s, null := msi.StrValue, msi.Value{}
+	for i, cf := range rc.Files {
+		if err := insert("File", s(cf.Name), s("Big"), s(cf.Name), msi.IntValue(int32(cf.Size)), null, null, msi.IntValue(0), msi.IntValue(int32(1000+i))); err != nil {
+			return err
+		}
+	}
+	if err := insert("Media", msi.IntValue(2), msi.IntValue(int32(1000+len(rc.Files))), null, s("#big.cab"), null, null); err != nil {
+		return err
+	}
+	if err := db.SetStream("big.cab", f, st.Size()); err != nil {
+		return err
+	}
+	return db.Save(out, nil)
+}
+
+// validKey reports whether name can be a File key and a file name: a
+// letter or underscore, then letters, digits, underscores and periods.
+func validKey(name string) bool {
+	for i, c := range name {
+		switch {
+		case c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z':
+		case i > 0 && (c == '.' || c >= '0' && c <= '9'):
+		default:
+			return false
+		}
+	}
+	return name != "" && len(name) <= 72
+}
+
+// openBig opens the package in and adds the folder INSTALLDIR/big and the
+// component "Big" whose key path is the File row keyFile; insert adds a
+// row to a table.
+func openBig(in, keyFile string) (db *msi.Database, insert func(table string, vals ...msi.Value) error, err error) {
+	db, err = msi.Open(in)
+	if err != nil {
+		return nil, nil, err
+	}
+	insert = func(table string, vals ...msi.Value) error {
 		t, err := db.Table(table)
 		if err != nil {
 			return err
@@ -236,29 +266,14 @@ func runWithCabinet(in, out, cabName string) error {
 	}
 	s, null := msi.StrValue, msi.Value{}
 	if err := insert("Directory", s("BIGDIR"), s("INSTALLDIR"), s("big")); err != nil {
-		return err
+		db.Close()
+		return nil, nil, err
 	}
-	if err := insert("Component", s("Big"), s("{5B1A2E5C-0C43-4C2B-9A43-2B7C3F7F0B11}"), s("BIGDIR"), msi.IntValue(0), null, s("f00000")); err != nil {
-		return err
+	if err := insert("Component", s("Big"), s("{5B1A2E5C-0C43-4C2B-9A43-2B7C3F7F0B11}"), s("BIGDIR"), msi.IntValue(0), null, s(keyFile)); err != nil {
+		db.Close()
+		return nil, nil, err
 	}
-	rc, err = cab.OpenReader(cabName)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	for i, cf := range rc.Files {
-		name := fmt.Sprintf("f%05d", i)
-		if err := insert("File", s(name), s("Big"), s(name+".bin"), msi.IntValue(int32(cf.Size)), null, null, msi.IntValue(0), msi.IntValue(int32(1000+i))); err != nil {
-			return err
-		}
-	}
-	if err := insert("Media", msi.IntValue(2), msi.IntValue(int32(1000+nfiles)), null, s("#big.cab"), null, null); err != nil {
-		return err
-	}
-	if err := db.SetStream("big.cab", f, st.Size()); err != nil {
-		return err
-	}
-	return db.Save(out, nil)
+	return db, insert, nil
 }
 
 // blockBuffer collects one compressed block.
