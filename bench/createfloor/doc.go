@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command createfloor measures what the kernel alone costs to create N
 // small files in one new folder (openat with O_CREAT|O_EXCL, one write,
 // close; no Go runtime files, no data to read), on J goroutines at once:

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command toolcmp compares `msikit extract` with msitools' `msiextract` on
 // every package of a folder (by default the shared corpus): for each
 // package both tools extract it into a new folder in /dev/shm (or the temp
