@@ -1,0 +1,57 @@
+package install
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/msikit/msikit/internal/extractgen"
+	"github.com/msikit/msikit/internal/testenv"
+	"github.com/msikit/msikit/msi"
+)
+
+// BenchmarkExtract decodes every file of a generated package (10,000
+// files of 2 KiB in 100 folders, one MSZIP cabinet; internal/extractgen,
+// as bench/extract.sh's packages) and passes it to a callback that reads
+// it: the library's share of `msikit extract`, without the files being
+// written. folders=8 splits the cabinet into 8 folders decoded on Jobs
+// goroutines.
+func BenchmarkExtract(b *testing.B) {
+	const files, size = 10000, 2 << 10
+	for _, c := range []struct{ folders, jobs int }{{1, 1}, {8, 1}, {8, 2}} {
+		b.Run(fmt.Sprintf("folders=%d/jobs=%d", c.folders, c.jobs), func(b *testing.B) {
+			pkg := filepath.Join(b.TempDir(), "bench.msi")
+			if err := extractgen.Write(testenv.SampleMSI(), pkg, files, 100, size, c.folders); err != nil {
+				b.Fatal(err)
+			}
+			db, err := msi.Open(pkg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			bufs := sync.Pool{New: func() any { return new([32 << 10]byte) }}
+			b.SetBytes(files * size)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				var mu sync.Mutex
+				n := 0
+				rep, err := Extract(db, &Options{Jobs: c.jobs}, func(f *File, r io.Reader) error {
+					buf := bufs.Get().(*[32 << 10]byte)
+					defer bufs.Put(buf)
+					_, err := io.CopyBuffer(io.Discard, struct{ io.Reader }{r}, buf[:])
+					mu.Lock()
+					n++
+					mu.Unlock()
+					return err
+				})
+				if err != nil || rep.Problems() || n != files {
+					b.Fatalf("%d files, problems %v, error %v", n, rep.Problems(), err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*files), "ns/file")
+		})
+	}
+}
