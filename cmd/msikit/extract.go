@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -136,9 +135,6 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 	var mu sync.Mutex
 	var notWritten []string
 	var listed []string // the paths to print once the folder is in place
-	// The list goes out in large writes, not one write call per file.
-	stdout := bufio.NewWriterSize(env.Stdout, 32<<10)
-	defer stdout.Flush()
 	n := 0
 	rep, err := install.Extract(db, opts, func(f *install.File, r io.Reader) error {
 		if env.Ctx != nil {
@@ -162,7 +158,7 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 		if w.dir != nil {
 			listed = append(listed, line)
 		} else {
-			fmt.Fprintln(stdout, line)
+			fmt.Fprintln(env.Stdout, line)
 		}
 		if env.StderrIsTerminal {
 			fmt.Fprintf(env.Stderr, "\rextracting %d/%d files", n, max(total, n))
@@ -173,7 +169,6 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 		fmt.Fprintln(env.Stderr)
 	}
 	if err != nil {
-		stdout.Flush()
 		if w.dir != nil {
 			n = 0 // nothing is moved into place
 		}
@@ -187,10 +182,7 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 		return fileErr(name, fmt.Errorf("nothing written: %w", err))
 	}
 	for _, line := range listed {
-		fmt.Fprintln(stdout, line)
-	}
-	if err := stdout.Flush(); err != nil {
-		return err
+		fmt.Fprintln(env.Stdout, line)
 	}
 	for _, warn := range rep.Warnings {
 		fmt.Fprintf(env.Stderr, "msikit: warning: %s: %s\n", name, escapeText(warn))

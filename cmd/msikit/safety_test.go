@@ -802,3 +802,38 @@ func TestBufferedStdout(t *testing.T) {
 		t.Errorf("export to /dev/full: %v, stderr %q; want exit status 1 naming the full device", err, stderr.String())
 	}
 }
+
+// TestIsTerminal: /dev/null is a character device but no terminal, and a
+// pipe or a regular file is neither.
+func TestIsTerminal(t *testing.T) {
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	f, err := os.Create(filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, c := range []struct {
+		name string
+		f    *os.File
+	}{{"/dev/null", null}, {"pipe", w}, {"file", f}} {
+		if isTerminal(c.f) {
+			t.Errorf("isTerminal(%s) = true", c.name)
+		}
+	}
+	if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
+		defer tty.Close()
+		if !isTerminal(tty) {
+			t.Error("isTerminal(/dev/tty) = false")
+		}
+	}
+}

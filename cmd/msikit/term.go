@@ -5,16 +5,18 @@ import (
 	"os"
 )
 
-// isTerminal reports whether w is a character device (a terminal), so that
-// progress output goes only to people watching.
+// isTerminal reports whether w is a terminal, so that progress output
+// goes only to people watching and standard output to a file, a pipe or
+// /dev/null is buffered (see run). /dev/null is a character device but
+// no terminal.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok {
 		return false
 	}
 	fi, err := f.Stat()
-	if err != nil {
+	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
 		return false
 	}
-	return fi.Mode()&os.ModeCharDevice != 0
+	return isTTY(f)
 }
