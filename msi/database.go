@@ -88,7 +88,6 @@ type Database struct {
 	tableStreams map[string]*cfb.Entry // decoded table name -> stream
 	streams      []*cfb.Entry          // non-table streams at the root
 	streamNames  []string              // their decoded names, in the same order
-	dupStreams   bool                  // two of streams decode to one name
 	streamByName map[string]*cfb.Entry
 	storages     []*cfb.Entry
 
@@ -209,7 +208,6 @@ func newDatabase(cf *cfb.Reader, root *cfb.Entry, size int64, o ReadOptions) (*D
 				db.streamByName[name] = e
 				continue
 			}
-			db.dupStreams = true
 			// Two streams decode to one name (one with a non-standard
 			// name encoding). The canonically named one is the stream
 			// other readers find; the other is kept as it is.
@@ -584,7 +582,7 @@ func (db *Database) Streams() []StreamInfo {
 func (db *Database) streamInfos() []StreamInfo {
 	out := make([]StreamInfo, 0, len(db.streams))
 	var seen map[string]bool // only when two streams share a name
-	if db.dupStreams {
+	if len(db.streamByName) < len(db.streams) {
 		seen = map[string]bool{}
 	}
 	for i, e := range db.streams {
