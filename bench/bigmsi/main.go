@@ -202,8 +202,8 @@ func runWithCabinet(in, out, cabName string) error {
 	// Windows Installer finds a file in its cabinet by its File key, so
 	// the members' names become the keys (and the file names).
 	for _, cf := range rc.Files {
-		if !validKey(cf.Name) {
-			return fmt.Errorf("cabinet member %q is not a valid File key", cf.Name)
+		if err := msi.CheckCategory("Identifier", cf.Name); err != nil || len(cf.Name) > 72 {
+			return fmt.Errorf("cabinet member %q is not a valid File key (an Identifier of at most 72 characters)", cf.Name)
 		}
 	}
 	f, err := os.Open(cabName)
@@ -233,20 +233,6 @@ func runWithCabinet(in, out, cabName string) error {
 		return err
 	}
 	return db.Save(out, nil)
-}
-
-// validKey reports whether name can be a File key and a file name: a
-// letter or underscore, then letters, digits, underscores and periods.
-func validKey(name string) bool {
-	for i, c := range name {
-		switch {
-		case c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z':
-		case i > 0 && (c == '.' || c >= '0' && c <= '9'):
-		default:
-			return false
-		}
-	}
-	return name != "" && len(name) <= 72
 }
 
 // openBig opens the package in and adds the folder INSTALLDIR/big and the
