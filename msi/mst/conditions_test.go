@@ -45,19 +45,8 @@ func deleteProp(name string) func(db *msi.Database) error {
 // PID 16 and reads it back.
 func transformBytes(t *testing.T, old, new *msi.Database, o *mst.SummaryOptions) *mst.Transform {
 	t.Helper()
-	c, err := mst.Diff(old, new)
-	if err != nil {
-		t.Fatal(err)
-	}
-	si, err := mst.NewSummary(old, new, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := mst.Write(&buf, c, si); err != nil {
-		t.Fatal(err)
-	}
-	db, err := msi.NewDatabase(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	data, _ := encode(t, old, new, o)
+	db, err := msi.NewDatabase(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
 	}

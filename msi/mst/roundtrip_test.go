@@ -43,8 +43,9 @@ var corpusPairs = [][2]string{
 	{"wix-DecompileNullComponent-example.msi", "wix-TestData-DecompileNullComponent-example.msi"},
 }
 
-// generate writes the transform from old to new into a temporary file.
-func generate(t testing.TB, old, new *msi.Database, o *mst.SummaryOptions) (string, *mst.Changes) {
+// encode returns the transform from old to new, with PID 16 from o, and
+// the changes it holds.
+func encode(t testing.TB, old, new *msi.Database, o *mst.SummaryOptions) ([]byte, *mst.Changes) {
 	t.Helper()
 	c, err := mst.Diff(old, new)
 	if err != nil {
@@ -58,8 +59,15 @@ func generate(t testing.TB, old, new *msi.Database, o *mst.SummaryOptions) (stri
 	if err := mst.Write(&buf, c, si); err != nil {
 		t.Fatal(err)
 	}
+	return buf.Bytes(), c
+}
+
+// generate writes the transform from old to new into a temporary file.
+func generate(t testing.TB, old, new *msi.Database, o *mst.SummaryOptions) (string, *mst.Changes) {
+	t.Helper()
+	data, c := encode(t, old, new, o)
 	path := filepath.Join(t.TempDir(), "changes.mst")
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return path, c
