@@ -49,8 +49,7 @@ func main() {
 	}
 	pkgs, err := packages(args)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "toolcmp:", err)
-		os.Exit(1)
+		fatal(err)
 	}
 	base := "/dev/shm"
 	if st, err := os.Stat(base); err != nil || !st.IsDir() {
@@ -58,8 +57,7 @@ func main() {
 	}
 	work, err := os.MkdirTemp(base, "toolcmp")
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "toolcmp:", err)
-		os.Exit(1)
+		fatal(err)
 	}
 	defer os.RemoveAll(work)
 	out := filepath.Join(work, "x")
@@ -126,6 +124,11 @@ func main() {
 	}
 }
 
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "toolcmp:", err)
+	os.Exit(1)
+}
+
 func ms(d time.Duration) float64 { return float64(d) / 1e6 }
 
 func (r *result) cell(m sample) string {
@@ -139,18 +142,17 @@ func (r *result) cell(m sample) string {
 // run runs one extraction into a new folder out and records its cost.
 func (r *result) run(out string, name string, args ...string) {
 	if err := os.RemoveAll(out); err != nil {
-		panic(err)
+		fatal(err)
 	}
 	if err := os.Mkdir(out, 0o755); err != nil {
-		panic(err)
+		fatal(err)
 	}
 	cmd := exec.Command(name, args...)
 	start := time.Now()
 	err := cmd.Run()
 	wall := time.Since(start)
 	if cmd.ProcessState == nil {
-		fmt.Fprintln(os.Stderr, "toolcmp:", err)
-		os.Exit(1)
+		fatal(err) // the tool did not start
 	}
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	r.samples = append(r.samples, sample{wall, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), ru.Maxrss})
