@@ -284,10 +284,15 @@ func newExtractWriter(dir string) (*extractWriter, error) {
 // folder (or a symbolic link to one). A folder it cannot list (no read
 // permission) counts as not empty: files are then written one at a time.
 func newOrEmptyFolder(dir string) (bool, error) {
-	f, err := os.Open(dir)
+	// Checked before opening: opening a named pipe waits for a writer.
+	fi, err := os.Stat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return true, nil
 	}
+	if err == nil && !fi.IsDir() {
+		return false, fmt.Errorf("%s is not a folder", dir)
+	}
+	f, err := os.Open(dir)
 	if err != nil {
 		return false, nil
 	}
@@ -295,9 +300,6 @@ func newOrEmptyFolder(dir string) (bool, error) {
 	names, err := f.Readdirnames(1)
 	if err == io.EOF {
 		return true, nil
-	}
-	if errors.Is(err, syscall.ENOTDIR) {
-		return false, fmt.Errorf("%s is not a folder", dir)
 	}
 	return err == nil && len(names) == 0, nil
 }
