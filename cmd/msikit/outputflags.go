@@ -9,7 +9,7 @@ import (
 )
 
 // outputFlags are the flags of the commands that write a package (import,
-// repack, rewrite, sign, cfb repack), defined here once: where the result
+// repack, rewrite, apply, sign, cfb repack), defined here once: where the result
 // goes (-o, --in-place), whether it is flushed (--sync) and checked
 // (--validate), what becomes of
 // its signature (--drop-signature, and the signing flags) and of its
