@@ -647,7 +647,7 @@ func auditSignature(db *msi.Database, now time.Time, rep *AuditReport) {
 	if sig != nil && sig.Signer != nil {
 		s.Signer = sig.Signer.Subject.String()
 	}
-	const avoid = " A transform (.mst) applied at install (msiexec /i product.msi TRANSFORMS=fix.mst) leaves the signed package byte for byte as it is, so its signature stays valid and Windows caches both (msikit does not write transforms yet)."
+	const avoid = " A transform (.mst) applied at install (msiexec /i product.msi TRANSFORMS=fix.mst) leaves the signed package byte for byte as it is, so its signature stays valid and Windows caches both (msikit rewrite --as-transform writes one)."
 	if changes {
 		s.Rewrite = "msikit rewrite changes the tables, which invalidates the signature: it refuses without --drop-signature, or signs the output with --sign-cert/--sign-key or --pfx (your signature, not the vendor's)." + avoid
 	} else {

@@ -455,6 +455,11 @@ func TestAuditCorpus(t *testing.T) {
 				t.Fatal(err)
 			}
 			if rep.Signature.Signed {
+				// Where the advice offers a transform, it names the
+				// command that writes one.
+				if strings.Contains(rep.Signature.Rewrite, "TRANSFORMS=") && !strings.Contains(rep.Signature.Rewrite, "--as-transform") {
+					t.Errorf("signature advice %q offers a transform without saying how to make it", rep.Signature.Rewrite)
+				}
 				_, verr := authenticode.VerifyFile(f, &authenticode.VerifyOptions{NoChain: true})
 				if rep.Signature.Valid != (verr == nil) {
 					t.Errorf("signature valid %v, but VerifyFile says %v", rep.Signature.Valid, verr)

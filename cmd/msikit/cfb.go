@@ -128,7 +128,7 @@ content needs version 4.
 				return usagef("--version must be 3 or 4")
 			}
 			in := args[0]
-			if err := safefile.CheckDistinct(in, o.out, false); err != nil {
+			if err := checkNotInput(in, o.out); err != nil {
 				return err
 			}
 			wc, err := validateInput(o.validate, in)

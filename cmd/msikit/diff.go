@@ -8,7 +8,6 @@ import (
 
 	flag "github.com/spf13/pflag"
 
-	"github.com/msikit/msikit/internal/safefile"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/mst"
 )
@@ -91,7 +90,7 @@ msikit diff vendor.msi customized.msi -o fix.mst --validate product,upgrade-code
 			}
 			if *out != "" {
 				for _, in := range args {
-					if err := safefile.CheckDistinct(in, *out, false); err != nil {
+					if err := checkNotInput(in, *out); err != nil {
 						return fileErr(*out, err)
 					}
 				}

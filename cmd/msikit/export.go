@@ -39,7 +39,7 @@ _ForceCodepage, or one of the system tables _Tables, _Columns, _Streams and
 _Storages (not exported by default), and may be given as "msikit tables"
 prints it (escaped). In JSON, cells are null, numbers or strings, and binary
 cells are their stream name. testdata/known-msiinfo-differences.md lists the
-two cases where the IDT output deliberately differs from msiinfo.
+three cases where the IDT output deliberately differs from msiinfo.
 
 A transform's (.mst) tables hold change records, which export does not
 write: only its _SummaryInformation and _ForceCodepage can be exported, and

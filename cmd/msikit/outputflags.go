@@ -1,11 +1,15 @@
 package main
 
 import (
+	"fmt"
+
 	flag "github.com/spf13/pflag"
+
+	"github.com/msikit/msikit/internal/safefile"
 )
 
 // outputFlags are the flags of the commands that write a package (import,
-// repack, rewrite, sign, cfb repack), defined here once: where the result
+// repack, rewrite, apply, sign, cfb repack), defined here once: where the result
 // goes (-o, --in-place), whether it is flushed (--sync) and checked
 // (--validate), what becomes of
 // its signature (--drop-signature, and the signing flags) and of its
@@ -60,4 +64,14 @@ func (o *outputFlags) define(fs *flag.FlagSet, in, outHelp string, which outputF
 // with --in-place.
 func (o *outputFlags) path(in string) (string, error) {
 	return outputPath(in, o.out, o.inPlace)
+}
+
+// checkNotInput refuses an output out that names the input in, for the
+// commands without --in-place (cfb repack, diff -o, sbom -o), whose error
+// must not advise --in-place as safefile.ErrSameFile does.
+func checkNotInput(in, out string) error {
+	if safefile.Same(in, out) {
+		return fmt.Errorf("%s: output is the same file as the input (-o must name another file)", out)
+	}
+	return nil
 }

@@ -365,6 +365,36 @@ func TestWritersRefuseSamePath(t *testing.T) {
 	}
 }
 
+// TestSameFileAdvice: the error for an output that is the input advises
+// --in-place only to commands that have the flag.
+func TestSameFileAdvice(t *testing.T) {
+	d := t.TempDir()
+	in := copySample(t, d, "in.msi")
+	other := copySample(t, d, "other.msi")
+	for _, tt := range []struct {
+		name    string
+		args    []string
+		inPlace bool
+	}{
+		{"repack", []string{"repack", in, "-o", in}, true},
+		{"rewrite", []string{"rewrite", in, "-o", in}, true},
+		{"cfb repack", []string{"cfb", "repack", in, "-o", in}, false},
+		{"diff -o", []string{"diff", other, in, "-o", in}, false},
+		{"sbom -o", []string{"sbom", in, "-o", in}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := runCLI(t, tt.args...)
+			checkOneLineError(t, code, stderr, in)
+			if !strings.Contains(stderr, "same file") {
+				t.Errorf("%q does not say it is the same file", stderr)
+			}
+			if got := strings.Contains(stderr, "--in-place"); got != tt.inPlace {
+				t.Errorf("%q: mentions --in-place: %v, want %v", stderr, got, tt.inPlace)
+			}
+		})
+	}
+}
+
 // ---------------------------------------------------------------------------
 // Child processes: failing writes and SIGKILL.
 

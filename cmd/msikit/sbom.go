@@ -210,7 +210,7 @@ func sbomTime() (time.Time, error) {
 func sbomOne(env *Env, r *sbomResult, format string, ropts *sbom.Options, wopts *sbom.WriteOptions) error {
 	in := r.in
 	if r.out != "" {
-		if err := safefile.CheckDistinct(in, r.out, false); err != nil {
+		if err := checkNotInput(in, r.out); err != nil {
 			return fileErr(in, err)
 		}
 	}

@@ -43,7 +43,7 @@ func (r *read) result(win32 bool) (*assembly.Identity, error) {
 
 // readPackageFiles reads every file in want out of the package's own
 // cabinets (embedded, or beside the package when it was opened from a
-// path) in one msi Database.Extract pass, parsing each as it streams by:
+// path) in one install.Extract pass, parsing each as it streams by:
 // a package with many assemblies is decoded once, and only one file is in
 // memory at a time. Files the package does not deliver are absent from
 // the result; missing records why (each wraps fs.ErrNotExist, so that

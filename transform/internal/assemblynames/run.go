@@ -24,7 +24,7 @@ type Options struct {
 	// after use. An error wrapping fs.ErrNotExist means "not available
 	// here": Source is then tried. When Open is nil, files are read from
 	// the package's own cabinets (embedded, or beside a package opened
-	// from a path) with msi's Database.Extract, every file the rows need
+	// from a path) with install.Extract, every file the rows need
 	// in one pass over the cabinets; to read only from Source, set an
 	// Open that returns fs.ErrNotExist.
 	Open func(fileKey string) (io.ReaderAt, int64, error)
