@@ -53,19 +53,22 @@ func (p *parser) dirOffset(id uint32) int64 {
 // entry decodes directory entry id (metadata only).
 func (p *parser) entry(id uint32, parentPath string) (*Entry, error) {
 	d := p.dirEntry(id)
-	e := &Entry{r: p.r, id: id, Type: Type(*d.typ())}
+	e := p.newEntry()
+	*e = Entry{r: p.r, id: id, Type: Type(*d.typ())}
 	nlen := int(d.nameLen().get())
-	units := make([]uint16, 0, maxNameUnits)
-	for i := 0; i < 32; i++ {
-		u := d.nameUnit(i).get()
-		if u == 0 {
-			break
-		}
-		units = append(units, u)
+	// The name is the units before the first NUL, in a slice of its own
+	// length (most are far shorter than the field).
+	n := 0
+	for n < 32 && d.nameUnit(n).get() != 0 {
+		n++
 	}
-	if len(units) > maxNameUnits {
-		units = units[:maxNameUnits]
+	if n > maxNameUnits {
+		n = maxNameUnits
 		p.warnf("entry %d: name has no terminating NUL", id)
+	}
+	units := make([]uint16, n)
+	for i := range units {
+		units[i] = d.nameUnit(i).get()
 	}
 	if nlen != 2*(len(units)+1) && !(nlen == 0 && len(units) == 0) {
 		p.warnf("entry %d (%q): name length field %d does not match the name", id, decodeName(units), nlen)
@@ -99,6 +102,20 @@ func (p *parser) entry(id uint32, parentPath string) (*Entry, error) {
 		return nil, &FormatError{Offset: p.dirOffset(id) + offType, Path: e.Path, Msg: fmt.Sprintf("directory entry %d has invalid type %d", id, *d.typ())}
 	}
 	return e, nil
+}
+
+// newEntry returns a zero Entry from a slab: directory entries are
+// allocated in chunks that grow from 16 to 256 entries, so that a large
+// directory costs a few hundred allocations rather than one per entry,
+// and a small one does not pay for a large chunk.
+func (p *parser) newEntry() *Entry {
+	if len(p.slab) == 0 {
+		p.slabSize = min(max(16, 2*p.slabSize), 256)
+		p.slab = make([]Entry, p.slabSize)
+	}
+	e := &p.slab[0]
+	p.slab = p.slab[1:]
+	return e
 }
 
 // walk builds the tree below the root iteratively, with a visited set and

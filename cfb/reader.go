@@ -151,6 +151,9 @@ type parser struct {
 	maxEntries int
 	maxDepth   int
 
+	slab     []Entry // unused entries of the current chunk (newEntry)
+	slabSize int     // size of the current chunk
+
 	shift     uint   // sector shift
 	secSize   int64  // sector size
 	nsec      uint32 // sectors present (the last may be partial)
