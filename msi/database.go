@@ -182,7 +182,7 @@ func newDatabase(cf *cfb.Reader, root *cfb.Entry, size int64, o ReadOptions) (*D
 		byName:       map[string]*Table{},
 		sysTables:    map[string]*Table{},
 		tableStreams: map[string]*cfb.Entry{},
-		streamByName: map[string]*cfb.Entry{},
+		streamByName: make(map[string]*cfb.Entry, len(root.Children)),
 		overlay:      map[string]streamSource{},
 	}
 	if o.MaxStreamBytes > 0 && o.MaxStreamBytes < size {
@@ -191,6 +191,8 @@ func newDatabase(cf *cfb.Reader, root *cfb.Entry, size int64, o ReadOptions) (*D
 	if root == cf.Root {
 		db.Warnings = append(db.Warnings, cf.Warnings...)
 	}
+	db.streams = make([]*cfb.Entry, 0, len(root.Children))
+	db.streamNames = make([]string, 0, len(root.Children))
 	for _, e := range root.Children {
 		name, isTable := unpackName(e.RawName)
 		switch {
