@@ -5,7 +5,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/msikit/msikit/cfb"
 	"github.com/msikit/msikit/internal/safefile"
@@ -47,21 +46,22 @@ damage go to standard error.`,
 			}
 			defer rc.Close()
 			warn(env, args[0], rc.Warnings)
-			tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintf(tw, "TYPE\tSIZE\tCLSID\tSTATE\tCREATED\tMODIFIED\tPATH\n")
-			for _, e := range rc.Entries() {
-				size := "-"
-				if e.Type == cfb.TypeStream {
-					size = strconv.FormatInt(e.Size, 10)
+			entries := rc.Entries()
+			return writeColumns(env.Stdout, func(row func(...string)) {
+				row("TYPE", "SIZE", "CLSID", "STATE", "CREATED", "MODIFIED", "PATH")
+				for _, e := range entries {
+					size := "-"
+					if e.Type == cfb.TypeStream {
+						size = strconv.FormatInt(e.Size, 10)
+					}
+					clsid := "-"
+					if !e.CLSID.IsZero() {
+						clsid = e.CLSID.String()
+					}
+					row(e.Type.String(), size, clsid, fmt.Sprintf("%08x", e.StateBits),
+						fmtTime(e.Created), fmtTime(e.Modified), escapedPath(e))
 				}
-				clsid := "-"
-				if !e.CLSID.IsZero() {
-					clsid = e.CLSID.String()
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%08x\t%s\t%s\t%s\n", e.Type, size, clsid, e.StateBits,
-					fmtTime(e.Created), fmtTime(e.Modified), escapedPath(e))
-			}
-			return tw.Flush()
+			})
 		}
 	},
 }

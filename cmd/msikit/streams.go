@@ -1,8 +1,7 @@
 package main
 
 import (
-	"fmt"
-	"text/tabwriter"
+	"strconv"
 
 	flag "github.com/spf13/pflag"
 )
@@ -28,16 +27,17 @@ Binary). Table streams, the string pool and sub-storages are not listed;
 				return err
 			}
 			defer db.Close()
-			tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintf(tw, "SIZE\tTABLE\tNAME\n")
-			for _, s := range db.Streams() {
-				table := escapeName(s.Table)
-				if table == "" {
-					table = "-"
+			streams := db.Streams()
+			return writeColumns(env.Stdout, func(row func(...string)) {
+				row("SIZE", "TABLE", "NAME")
+				for _, s := range streams {
+					table := escapeName(s.Table)
+					if table == "" {
+						table = "-"
+					}
+					row(strconv.FormatInt(s.Size, 10), table, escapeName(s.Name))
 				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\n", s.Size, table, escapeName(s.Name))
-			}
-			return tw.Flush()
+			})
 		}
 	},
 }
