@@ -89,6 +89,11 @@ func findCommand(list []*Command, name string) *Command {
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if f, ok := stdout.(*os.File); ok && !isTerminal(f) {
 		bw := bufio.NewWriterSize(f, 64<<10)
+		if !isTerminal(stderr) {
+			// Both may go to one file (> log 2>&1): what standard
+			// output holds comes before each diagnostic.
+			stderr = stdoutFirst{stderr, bw}
+		}
 		code := run(ctx, args, stdin, flushingWriter{bw}, stderr)
 		if err := bw.Flush(); err != nil && code == exitOK {
 			fmt.Fprintf(stderr, "msikit: standard output: %v\n", errors.Unwrap(err))
@@ -166,6 +171,19 @@ func runCommand(env *Env, cmd *Command, args []string) int {
 
 // flushingWriter is standard output buffered by run.
 type flushingWriter struct{ *bufio.Writer }
+
+// stdoutFirst is standard error, when it is not a terminal, while
+// standard output is buffered: each write flushes standard output first,
+// so that lines keep their order when both go to one file.
+type stdoutFirst struct {
+	io.Writer
+	stdout *bufio.Writer
+}
+
+func (w stdoutFirst) Write(p []byte) (int, error) {
+	w.stdout.Flush() // a failed flush is reported at the end
+	return w.Writer.Write(p)
+}
 
 // printUsageError prints a usage mistake as one line that names the
 // command and where its help is.

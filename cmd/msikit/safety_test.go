@@ -833,6 +833,48 @@ func TestBufferedStdout(t *testing.T) {
 	}
 }
 
+// TestStdoutStderrOrder: with standard output and standard error going to
+// one file (> log 2>&1), lines keep the order the command wrote them in,
+// although standard output is buffered: rewriting a folder of a good and
+// a broken package gives the good one's report, then the broken one's
+// error line, then the summary.
+func TestStdoutStderrOrder(t *testing.T) {
+	in := t.TempDir()
+	copySample(t, in, "a.msi")
+	if err := os.WriteFile(filepath.Join(in, "b.msi"), []byte("not a package"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	log, err := os.Create(filepath.Join(t.TempDir(), "log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	cmd := child(t, nil, "rewrite", in, "-o", filepath.Join(t.TempDir(), "out"))
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Run(); err == nil {
+		t.Fatal("rewrite of a folder holding a broken package succeeded")
+	}
+	b, err := os.ReadFile(log.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first line of each part, in the order they appear.
+	var got []string
+	for _, line := range strings.Split(string(b), "\n") {
+		switch {
+		case strings.HasPrefix(line, filepath.Join(in, "a.msi")+" -> "):
+			got = append(got, "a.msi report")
+		case strings.HasPrefix(line, "msikit: "+filepath.Join(in, "b.msi")+": "):
+			got = append(got, "b.msi error")
+		case strings.HasPrefix(line, "msikit: ") && strings.Contains(line, "failed"):
+			got = append(got, "summary")
+		}
+	}
+	if diff := cmp.Diff([]string{"a.msi report", "b.msi error", "summary"}, got); diff != "" {
+		t.Errorf("order of the lines in one file (-want +got):\n%s\nlog:\n%s", diff, b)
+	}
+}
+
 // TestIsTerminal: /dev/null is a character device but no terminal, and a
 // pipe or a regular file is neither.
 func TestIsTerminal(t *testing.T) {
