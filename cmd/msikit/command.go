@@ -169,6 +169,16 @@ func runCommand(env *Env, cmd *Command, args []string) int {
 	return exitFailure
 }
 
+// stopped returns nil while the command may go on, and once its context
+// is cancelled the reason: a *signalError after an interrupt or SIGTERM
+// (see signalContext).
+func (env *Env) stopped() error {
+	if env.Ctx == nil || env.Ctx.Err() == nil {
+		return nil
+	}
+	return context.Cause(env.Ctx)
+}
+
 // flushingWriter is standard output buffered by run.
 type flushingWriter struct{ *bufio.Writer }
 

@@ -137,10 +137,8 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 	var listed []string // the paths to print once the folder is in place
 	n := 0
 	rep, err := install.Extract(db, opts, func(f *install.File, r io.Reader) error {
-		if env.Ctx != nil {
-			if err := env.Ctx.Err(); err != nil {
-				return err
-			}
+		if err := env.stopped(); err != nil {
+			return err
 		}
 		werr := w.write(f.Path, r)
 		mu.Lock()

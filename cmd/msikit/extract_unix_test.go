@@ -3,13 +3,19 @@
 package main
 
 import (
+	"bytes"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/msikit/msikit/internal/extractgen"
+	"github.com/msikit/msikit/internal/testenv"
 )
 
 // TestExtractIntoNonFolder: -d naming something that is not a folder (a
@@ -53,5 +59,59 @@ func TestExtractIntoNonFolder(t *testing.T) {
 				t.Errorf("extract -d %s (-want +got):\n%s", tc.name, diff)
 			}
 		})
+	}
+}
+
+// TestExtractTerminated: SIGTERM (what a CI system sends a job that runs
+// out of time) stops an extraction into a new folder as an interrupt
+// does: exit status 1 with one line, and neither the folder nor its
+// temporary folder left behind.
+func TestExtractTerminated(t *testing.T) {
+	pkg := filepath.Join(t.TempDir(), "many.msi")
+	if err := extractgen.Write(testenv.SampleMSI(), pkg, 40000, 200, 1<<10, 1); err != nil {
+		t.Fatal(err)
+	}
+	parent := t.TempDir()
+	out := filepath.Join(parent, "out")
+	cmd := child(t, []string{childSignalsEnv + "=1"}, "extract", pkg, "-d", out)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	// Wait until files are being written into the temporary folder.
+	caught := false
+	for deadline := time.Now().Add(60 * time.Second); !caught && time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		select {
+		case err := <-exited:
+			t.Fatalf("extract finished (%v) before it could be terminated; stderr: %s", err, stderr.String())
+		default:
+		}
+		tmps, _ := filepath.Glob(filepath.Join(parent, ".out.tmp-*", "*"))
+		caught = len(tmps) > 0
+	}
+	if !caught {
+		cmd.Process.Kill()
+		t.Fatal("no temporary folder with files after 60 s")
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	err := <-exited
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitFailure {
+		t.Fatalf("extract ended with %v after SIGTERM, want exit status %d; stderr: %s", err, exitFailure, stderr.String())
+	}
+	if lines := strings.Split(strings.TrimSpace(stderr.String()), "\n"); len(lines) != 1 || lines[0] != "msikit: "+pkg+": stopped by a signal (terminated)" {
+		t.Errorf("stderr after SIGTERM: %q, want one line naming the package and the signal", stderr.String())
+	}
+	left, err := os.ReadDir(parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range left {
+		t.Errorf("left beside the output after SIGTERM: %s", e.Name())
 	}
 }

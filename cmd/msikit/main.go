@@ -4,11 +4,43 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"syscall"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signalContext()
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
+
+// signalContext returns a context cancelled by an interrupt (Ctrl-C) or a
+// termination request (SIGTERM, what CI systems and service managers send
+// when a job runs out of time), with a *signalError as its cause:
+// commands that write a folder or several files stop at the next file and
+// remove what they had written, and a single-file write finishes or
+// leaves its destination as it was.
+func signalContext() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case sig := <-ch:
+			cancel(&signalError{sig})
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		cancel(nil)
+	}
+}
+
+// signalError is why a signal stopped a command. It matches
+// context.Canceled.
+type signalError struct{ sig os.Signal }
+
+func (e *signalError) Error() string { return "stopped by a signal (" + e.sig.String() + ")" }
+
+func (e *signalError) Unwrap() error { return context.Canceled }

@@ -506,7 +506,7 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 	defer func() { r.Warnings = db.Warnings }()
 	r.Signed = db.Signed()
 	for _, p := range selected {
-		if err := env.Ctx.Err(); err != nil {
+		if err := env.stopped(); err != nil {
 			return fail(err)
 		}
 		rep, err := p.run(db, o)

@@ -402,6 +402,8 @@ const (
 	childArgsEnv  = "MSIKIT_SAFETY_CHILD_ARGS"
 	childFsizeEnv = "MSIKIT_SAFETY_CHILD_FSIZE"
 	childASEnv    = "MSIKIT_SAFETY_CHILD_AS" // address-space limit in bytes
+	// childSignalsEnv makes the child handle signals as main does.
+	childSignalsEnv = "MSIKIT_SAFETY_CHILD_SIGNALS"
 )
 
 // TestSafetyChild is not a test: it is the msikit process the tests below
@@ -433,7 +435,11 @@ func TestSafetyChild(t *testing.T) {
 			os.Exit(99)
 		}
 	}
-	os.Exit(run(context.Background(), argv, os.Stdin, os.Stdout, os.Stderr))
+	ctx := context.Background()
+	if os.Getenv(childSignalsEnv) != "" {
+		ctx, _ = signalContext()
+	}
+	os.Exit(run(ctx, argv, os.Stdin, os.Stdout, os.Stderr))
 }
 
 // child returns the command that runs msikit args in a child process,

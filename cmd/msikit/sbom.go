@@ -151,7 +151,7 @@ func runSBOM(env *Env, o *sbomOpts, args []string) error {
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, o.jobs)
 	for i, in := range inputs {
-		if err := env.Ctx.Err(); err != nil {
+		if err := env.stopped(); err != nil {
 			wg.Wait() // the packages under way finish writing first
 			return err
 		}

@@ -113,7 +113,7 @@ type validateResult struct {
 func runValidate(env *Env, files []string, opts *validate.Options, asJSON, asSARIF bool) error {
 	var results []*validateResult
 	for _, name := range files {
-		if err := env.Ctx.Err(); err != nil {
+		if err := env.stopped(); err != nil {
 			return err
 		}
 		results = append(results, validateOne(env, name, opts))
