@@ -207,8 +207,15 @@ func writers(t *testing.T, dir string) []writer {
 	if err := os.WriteFile(idtPath, text.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A transform of sample.msi for apply (any package it is applied to
+	// is a copy of sample.msi).
+	mstPath := filepath.Join(dir, "fix.mst")
+	if code, _, stderr := runCLI(t, "rewrite", "--as-transform", filepath.Join(repoRoot(t), "testdata", "sample.msi"), "-o", mstPath); code != exitOK {
+		t.Fatalf("rewrite --as-transform: exit %d: %s", code, stderr)
+	}
 	return []writer{
 		{"repack", func(in, out string) []string { return []string{"repack", in, "-o", out} }, true},
+		{"apply", func(in, out string) []string { return []string{"apply", in, mstPath, "-o", out} }, true},
 		{"cfb repack", func(in, out string) []string { return []string{"cfb", "repack", in, "-o", out} }, false},
 		{"import", func(in, out string) []string { return []string{"import", in, idtPath, "-o", out} }, true},
 		{"rewrite", func(in, out string) []string { return []string{"rewrite", in, "-o", out} }, true},
