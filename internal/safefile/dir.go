@@ -20,7 +20,8 @@ import (
 // of 100,000 files costs what writing them costs.
 //
 //   - If the destination does not exist, the temporary folder is created
-//     beside it (".NAME.tmp-*", in the same parent) and Commit renames it
+//     beside it (".NAME.tmp-*" in the same parent, or ".msikit-tmp-*"
+//     when NAME is too long for that) and Commit renames it
 //     to the destination: the destination appears complete or not at all.
 //   - If the destination is an existing folder (or a symbolic link to one),
 //     the temporary folder is created inside it (".msikit-tmp-*") and
@@ -62,7 +63,7 @@ func CreateDir(dst string) (*Dir, error) {
 	case err == nil:
 		tmp, err := mkdirTemp(dst, ".msikit-tmp-")
 		if err != nil {
-			return nil, err
+			return nil, createDirErr(dst, err)
 		}
 		return &Dir{dst: dst, tmp: tmp, merge: true}, nil
 	case !errors.Is(err, fs.ErrNotExist):
@@ -77,12 +78,25 @@ func CreateDir(dst string) (*Dir, error) {
 	if err := os.MkdirAll(parent, 0o777); err != nil {
 		return nil, err
 	}
-	tmp, err := mkdirTemp(parent, "."+filepath.Base(clean)+".tmp-")
+	tmp, err := mkdirTemp(parent, tempPrefix(filepath.Base(clean)))
 	if err != nil {
-		return nil, err
+		return nil, createDirErr(dst, err)
 	}
 	return &Dir{dst: clean, tmp: tmp}, nil
 }
+
+// createDirErr is a failure to make the temporary folder for dst, told
+// about dst: the temporary name means nothing to the caller's user.
+func createDirErr(dst string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return &fs.PathError{Op: "create folder", Path: dst, Err: pe.Err}
+	}
+	return err
+}
+
+// mkdir is os.Mkdir; tests replace it to make it fail.
+var mkdir = os.Mkdir
 
 // mkdirTemp creates a new folder named prefix + random in dir, with mode
 // 0o777 less the umask (os.MkdirTemp would make it 0o700, and the folder
@@ -94,7 +108,7 @@ func mkdirTemp(dir, prefix string) (string, error) {
 			return "", err
 		}
 		name := filepath.Join(dir, prefix+hex.EncodeToString(r[:]))
-		err := os.Mkdir(name, 0o777)
+		err := mkdir(name, 0o777)
 		if err == nil {
 			return name, nil
 		}

@@ -210,6 +210,65 @@ func TestCreateDirRefuses(t *testing.T) {
 	}
 }
 
+// TestCreateDirErrorNamesDestination: when the temporary folder cannot be
+// made, the error names the destination, not the temporary folder.
+func TestCreateDirErrorNamesDestination(t *testing.T) {
+	mkdir = func(name string, perm os.FileMode) error {
+		return &fs.PathError{Op: "mkdir", Path: name, Err: fs.ErrPermission}
+	}
+	defer func() { mkdir = os.Mkdir }()
+	root := t.TempDir()
+	empty := filepath.Join(root, "empty")
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, dst := range []string{filepath.Join(root, "new"), empty} {
+		d, err := CreateDir(dst)
+		if err == nil {
+			d.Abort()
+			t.Fatalf("CreateDir(%s) succeeded with a failing mkdir", dst)
+		}
+		var pe *fs.PathError
+		if !errors.As(err, &pe) || pe.Path != dst || !errors.Is(err, fs.ErrPermission) || strings.Contains(err.Error(), "tmp-") {
+			t.Errorf("CreateDir(%s): %v; want a permission error about it, not its temporary folder", dst, err)
+		}
+	}
+}
+
+// TestLongNames: a destination whose name is as long as a name may be
+// (255 bytes), too long to be part of the usual temporary name, is still
+// written, by WriteFile and by a Dir.
+func TestLongNames(t *testing.T) {
+	root := t.TempDir()
+	long := strings.Repeat("n", 255)
+	if err := os.WriteFile(filepath.Join(root, long), nil, 0o644); err != nil {
+		t.Skipf("this file system takes no 255-byte names: %v", err)
+	}
+	file := filepath.Join(root, "f", long)
+	os.Mkdir(filepath.Dir(file), 0o755)
+	if err := WriteFile(file, nil, func(w io.Writer) error { _, err := io.WriteString(w, "data"); return err }); err != nil {
+		t.Errorf("WriteFile(255-byte name): %v", err)
+	}
+	dst := filepath.Join(root, "d", long)
+	d, err := CreateDir(dst)
+	if err != nil {
+		t.Fatalf("CreateDir(255-byte name): %v", err)
+	}
+	if err := d.WriteFile("x", func(w io.Writer) error { _, err := io.WriteString(w, "x"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Commit(); err != nil {
+		t.Fatalf("Commit: %v", err)
+	}
+	want := map[string]string{"x": "x"}
+	if diff := cmp.Diff(want, tree(t, dst)); diff != "" {
+		t.Errorf("folder with a 255-byte name (-want +got):\n%s", diff)
+	}
+	if b, err := os.ReadFile(file); err != nil || string(b) != "data" {
+		t.Errorf("file with a 255-byte name: %q, %v", b, err)
+	}
+}
+
 // WriteData may write in the background; a failure of such a write (here
 // a file written twice) is reported at the latest by Commit, which then
 // leaves the destination as it was.

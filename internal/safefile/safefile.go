@@ -62,7 +62,8 @@ type Options struct {
 var ErrCheck = errors.New("the new file does not read back")
 
 // WriteFile creates dst atomically with the bytes fill writes: into a
-// temporary file beside it, checked (Options.Check) and renamed into
+// temporary file beside it (".NAME.tmp-*", or ".msikit-tmp-*" when NAME
+// is too long for that), checked (Options.Check) and renamed into
 // place. A new file gets mode 0o644; an existing destination keeps its
 // mode.
 //
@@ -87,7 +88,7 @@ func WriteFile(dst string, o *Options, fill func(w io.Writer) error) (err error)
 		mode = fi.Mode().Perm()
 	}
 	dir := filepath.Dir(dst)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(dst)+".tmp-*")
+	f, err := os.CreateTemp(dir, tempPrefix(filepath.Base(dst))+"*")
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
@@ -234,4 +235,17 @@ func Same(a, b string) bool {
 		return false
 	}
 	return os.SameFile(fa, fb)
+}
+
+// tempPrefix is the start of the name of a temporary file or folder that
+// becomes base: "." + base + ".tmp-", or ".msikit-tmp-" when that, with
+// the random part after it, would be longer than a name may be (255
+// bytes on most file systems), so that a destination whose name is valid
+// can always be written.
+func tempPrefix(base string) string {
+	const maxName, random = 255, 20
+	if p := "." + base + ".tmp-"; len(p)+random <= maxName {
+		return p
+	}
+	return ".msikit-tmp-"
 }
