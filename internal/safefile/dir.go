@@ -78,7 +78,7 @@ func CreateDir(dst string) (*Dir, error) {
 	if err := os.MkdirAll(parent, 0o777); err != nil {
 		return nil, err
 	}
-	tmp, err := mkdirTemp(parent, tempPrefix(filepath.Base(clean)))
+	tmp, err := mkdirTemp(parent, tempPrefix(filepath.Base(clean), ""))
 	if err != nil {
 		return nil, createDirErr(dst, err)
 	}

@@ -267,6 +267,15 @@ func TestLongNames(t *testing.T) {
 	if b, err := os.ReadFile(file); err != nil || string(b) != "data" {
 		t.Errorf("file with a 255-byte name: %q, %v", b, err)
 	}
+	f, err := CreateTemp(file, "unsigned-")
+	if err != nil {
+		t.Fatalf("CreateTemp(255-byte name): %v", err)
+	}
+	f.Close()
+	os.Remove(f.Name())
+	if !strings.HasPrefix(filepath.Base(f.Name()), ".msikit-tmp-unsigned-") {
+		t.Errorf("CreateTemp(255-byte name) made %s", filepath.Base(f.Name()))
+	}
 }
 
 // WriteData may write in the background; a failure of such a write (here

@@ -87,12 +87,11 @@ func WriteFile(dst string, o *Options, fill func(w io.Writer) error) (err error)
 		}
 		mode = fi.Mode().Perm()
 	}
-	dir := filepath.Dir(dst)
-	f, err := os.CreateTemp(dir, tempPrefix(filepath.Base(dst))+"*")
+	f, err := CreateTemp(dst, "")
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
-			return &fs.PathError{Op: "create", Path: name, Err: pe.Err}
+			pe.Path = name
 		}
 		return err
 	}
@@ -144,7 +143,7 @@ func WriteFile(dst string, o *Options, fill func(w io.Writer) error) (err error)
 		return nil
 	}
 	// Make the rename durable; a failure here is not worth failing for.
-	if d, derr := os.Open(dir); derr == nil {
+	if d, derr := os.Open(filepath.Dir(dst)); derr == nil {
 		syncFile(d)
 		d.Close()
 	}
@@ -238,14 +237,30 @@ func Same(a, b string) bool {
 }
 
 // tempPrefix is the start of the name of a temporary file or folder that
-// becomes base: "." + base + ".tmp-", or ".msikit-tmp-" when that, with
-// the random part after it, would be longer than a name may be (255
-// bytes on most file systems), so that a destination whose name is valid
-// can always be written.
-func tempPrefix(base string) string {
+// becomes base: "." + base + ".tmp-" + tag, or ".msikit-tmp-" + tag when
+// that, with the random part after it, would be longer than a name may be
+// (255 bytes on most file systems), so that a destination whose name is
+// valid can always be written.
+func tempPrefix(base, tag string) string {
 	const maxName, random = 255, 20
-	if p := "." + base + ".tmp-"; len(p)+random <= maxName {
+	if p := "." + base + ".tmp-" + tag; len(p)+random <= maxName {
 		return p
 	}
-	return ".msikit-tmp-"
+	return ".msikit-tmp-" + tag
+}
+
+// CreateTemp creates a new hidden file beside dst, named after it
+// (".NAME.tmp-" + tag + random, or ".msikit-tmp-" + tag + random when
+// NAME is too long for that), for a caller that makes dst in more than
+// one step. Its errors name dst.
+func CreateTemp(dst, tag string) (*os.File, error) {
+	f, err := os.CreateTemp(filepath.Dir(dst), tempPrefix(filepath.Base(dst), tag)+"*")
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return nil, &fs.PathError{Op: "create", Path: dst, Err: pe.Err}
+		}
+		return nil, err
+	}
+	return f, nil
 }

@@ -15,7 +15,6 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
-	"path/filepath"
 
 	"github.com/msikit/msikit/cfb"
 	"github.com/msikit/msikit/internal/safefile"
@@ -145,7 +144,8 @@ func writeErr(err error) error {
 // SaveSigned saves db to path, signed: the hook every package writer
 // (rewrite, import, repack, apply) calls instead of db.Save when asked to
 // sign. The database is written without its old signature to a hidden
-// temporary file beside path (".NAME.tmp-unsigned-*"), signed into path
+// temporary file beside path (".NAME.tmp-unsigned-*", see
+// safefile.CreateTemp), signed into path
 // atomically and the temporary file removed, so signing costs one more
 // write of the package. Like Save, it refuses the file db was opened from
 // unless save.InPlace is set, and flushes to stable storage with
@@ -167,9 +167,9 @@ func SaveSigned(ctx context.Context, db *msi.Database, path string, save *msi.Sa
 		}
 		sync = sync || safefile.Same(src, path)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-unsigned-*")
+	tmp, err := safefile.CreateTemp(path, "unsigned-")
 	if err != nil {
-		return err
+		return fmt.Errorf("authenticode: %w", err)
 	}
 	tmpName := tmp.Name()
 	tmp.Close()
