@@ -18,8 +18,9 @@ var cmdDiff = &Command{
 	Short:     "compare two databases row by row, show a transform's or patch's changes, or write the transform (.mst) between two databases",
 	Long: `Diff compares the database OLD with NEW and prints the differences, table by
 table, keyed by primary key: a reviewer's view of what changed. NEW may be
-a database, a transform (.mst: its change records read against OLD) or a
-patch (.msp: its database part applied to OLD, as msikit apply does).
+a database, a transform (.mst: its change records read against OLD; ":NAME"
+for a transform stored in OLD, such as a language transform) or a patch
+(.msp: its database part applied to OLD, as msikit apply does).
 Nothing is written unless -o is given.
 
 Each line is one change ("+" a row added, "-" a row removed with the values
@@ -62,6 +63,7 @@ transform is written to a temporary file beside OUT.mst, read back
 (decoded against OLD) and renamed into place; --sync flushes it first.`,
 	Example: `msikit diff v1.msi v2.msi
 msikit diff vendor.msi fix.mst
+msikit diff product.msi :1031
 msikit diff product.msi patch.msp
 msikit diff vendor.msi customized.msi -o fix.mst --validate product,upgrade-code`,
 	Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
@@ -110,12 +112,22 @@ func runDiff(env *Env, oldName, newName, out string, so *mst.SummaryOptions, syn
 	case msi.PackageTransform, msi.PackagePatch:
 		return fileErr(oldName, fmt.Errorf("a %v is not a database to compare", old.Kind()))
 	}
+	w := textWriter{env.Stdout}
+	if emb, ok := strings.CutPrefix(newName, ":"); ok {
+		if out != "" {
+			return fileErr(newName, errors.New("a transform, not a database: -o writes the transform between two databases"))
+		}
+		t, err := mst.OpenEmbedded(old, emb)
+		if err != nil {
+			return fileErr(newName, err)
+		}
+		return diffTransform(w, old, oldName, t, newName)
+	}
 	ndb, err := openMSI(env, newName)
 	if err != nil {
 		return err
 	}
 	defer ndb.Close()
-	w := textWriter{env.Stdout}
 	switch ndb.Kind() {
 	case msi.PackageTransform:
 		if out != "" {
@@ -125,12 +137,7 @@ func runDiff(env *Env, oldName, newName, out string, so *mst.SummaryOptions, syn
 		if err != nil {
 			return fileErr(newName, err)
 		}
-		c, err := t.Decode(old)
-		if err != nil {
-			return fileErr(newName, err)
-		}
-		fmt.Fprintf(w, "--- %s\n+++ %s + %s\n", oldName, oldName, newName)
-		return mst.WriteText(w, old, c)
+		return diffTransform(w, old, oldName, t, newName)
 	case msi.PackagePatch:
 		if out != "" {
 			return fileErr(newName, errors.New("a patch, not a database: -o writes the transform between two databases"))
@@ -158,6 +165,17 @@ func runDiff(env *Env, oldName, newName, out string, so *mst.SummaryOptions, syn
 	}
 	writeTransformSummary(w, out, oldName, newName, c, so)
 	return nil
+}
+
+// diffTransform prints the change records of transform t (named name)
+// read against old.
+func diffTransform(w io.Writer, old *msi.Database, oldName string, t *mst.Transform, name string) error {
+	c, err := t.Decode(old)
+	if err != nil {
+		return fileErr(name, err)
+	}
+	fmt.Fprintf(w, "--- %s\n+++ %s + %s\n", oldName, oldName, name)
+	return mst.WriteText(w, old, c)
 }
 
 // writeTransformSummary prints what a written transform carries and what

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/msikit/msikit/cfb"
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/internal/winemsi"
 	"github.com/msikit/msikit/msi"
@@ -199,5 +200,74 @@ func TestInfoCorpusTransformsAndPatches(t *testing.T) {
 	}
 	if n < 10 {
 		t.Errorf("only %d transforms and patches in the corpus", n)
+	}
+}
+
+// TestDiffEmbeddedTransform: "diff PKG :NAME" shows the transform stored
+// in PKG as the storage NAME exactly as "diff PKG FILE.mst" shows the
+// same transform as a file.
+func TestDiffEmbeddedTransform(t *testing.T) {
+	dir := t.TempDir()
+	mstPath := filepath.Join(dir, "fix.mst")
+	if code, _, stderr := runCLI(t, "rewrite", "--as-transform", samplePath(), "-o", mstPath); code != exitOK {
+		t.Fatalf("rewrite --as-transform: exit %d: %s", code, stderr)
+	}
+	// The sample with fix.mst's streams in a storage named "fix".
+	pkg := filepath.Join(dir, "with-transform.msi")
+	base, err := cfb.OpenReader(samplePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer base.Close()
+	tr, err := cfb.OpenReader(mstPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	f, err := os.Create(pkg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := cfb.NewWriter(f, nil)
+	if err := w.Copy(base.Root); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.MkdirHeader("", &cfb.Header{Name: "fix", CLSID: tr.Root.CLSID}); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range tr.Root.Children {
+		s, err := e.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.CreateHeaderFrom("fix", &cfb.Header{RawName: e.RawName}, s, e.Size); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	code, want, stderr := runCLI(t, "diff", pkg, mstPath)
+	if code != exitOK {
+		t.Fatalf("diff PKG FILE.mst: exit %d: %s", code, stderr)
+	}
+	code, got, stderr := runCLI(t, "diff", pkg, ":fix")
+	if code != exitOK {
+		t.Fatalf("diff PKG :fix: exit %d: %s", code, stderr)
+	}
+	want = strings.Replace(want, "+++ "+pkg+" + "+mstPath+"\n", "+++ "+pkg+" + :fix\n", 1)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("diff PKG :fix against diff PKG FILE.mst (-want +got):\n%s", diff)
+	}
+	if strings.Count(got, "\n") < 10 {
+		t.Errorf("diff PKG :fix shows almost nothing:\n%s", got)
+	}
+	code, _, stderr = runCLI(t, "diff", pkg, ":nosuch")
+	if code != exitFailure || !strings.HasPrefix(stderr, "msikit: :nosuch: ") {
+		t.Errorf("diff PKG :nosuch: exit %d, stderr %q; want one error line", code, stderr)
 	}
 }
