@@ -2,7 +2,11 @@ package msi
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"fmt"
+	"io"
+	"sort"
+	"strconv"
 )
 
 // Windows Installer identifies a package by its PackageCode, the summary
@@ -10,7 +14,9 @@ import (
 // merge module, and caches packages by it: two different packages with one
 // PackageCode make msiexec use the cached one for repairs and maintenance.
 // So a write that changes what a package contains gives it a new
-// PackageCode unless asked not to (WriteOptions.KeepPackageCode).
+// PackageCode unless asked not to (WriteOptions.KeepPackageCode), derived
+// from the change (see Database.PackageCode) so that output is
+// reproducible.
 
 // ContentModified reports whether the database's contents changed since it
 // was read: a table, the schema, the codepage or a stream other than the
@@ -21,6 +27,14 @@ func (db *Database) ContentModified() bool { return db.contentModified }
 // PackageCode returns the summary information Revision Number, which is
 // the PackageCode of installer databases and merge modules ("" when the
 // package has none).
+//
+// A write that changes what the package contains gives it a new
+// PackageCode (unless WriteOptions.KeepPackageCode is set or the caller
+// chose one with SetPackageCode): SHA-256 of the old code, the table
+// streams the write encodes anew and the streams set, renamed or deleted
+// since the package was read (the summary information left out),
+// formatted as a GUID. The same change to the same package gives the
+// same code and the same bytes; a different change, a different code.
 func (db *Database) PackageCode() (string, error) {
 	si, err := db.SummaryInfo()
 	if err != nil {
@@ -34,9 +48,10 @@ func (db *Database) PackageCode() (string, error) {
 // Number. It returns the old and the new code. It does nothing (and
 // returns two empty strings) for patches and transforms, whose Revision
 // Number is not a PackageCode, and for a package without summary
-// information.
-// Write calls it by default when the contents changed; call it
-// first to learn the new code, or set WriteOptions.KeepPackageCode.
+// information. A write after it keeps the code. Write does not call it:
+// by default a write that changes the contents derives the new code from
+// them instead (reproducible output); call RenewPackageCode when a random
+// code is wanted.
 func (db *Database) RenewPackageCode() (old, code string, err error) {
 	if db.kind != PackageInstaller && db.kind != PackageMergeModule {
 		return "", "", nil
@@ -76,6 +91,74 @@ func (db *Database) SetPackageCode(code string) (old string, err error) {
 	}
 	db.packageCodeSet = true
 	return old, nil
+}
+
+// derivePackageCode returns the PackageCode a write with plan gives the
+// package whose PackageCode is old (see the comment at the top of this
+// file). db.mu is held.
+func (db *Database) derivePackageCode(plan *writePlan, old string) (string, error) {
+	h := sha256.New()
+	field := func(s string) { io.WriteString(h, strconv.Itoa(len(s))+":"+s) }
+	data := func(what string, r io.ReaderAt, size int64) error {
+		field(strconv.FormatInt(size, 10))
+		if _, err := io.Copy(h, io.NewSectionReader(r, 0, size)); err != nil {
+			return fmt.Errorf("msi: new PackageCode: reading %s: %w", what, err)
+		}
+		return nil
+	}
+	field("msikit PackageCode 1")
+	field(old)
+	names := make([]string, 0, len(plan.tables))
+	for name := range plan.tables {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		field("table " + name)
+		if err := data("table "+name, plan.tables[name].r, plan.tables[name].size); err != nil {
+			return "", err
+		}
+	}
+	names = names[:0]
+	for name := range plan.omit {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		field("omit " + name)
+	}
+	names = names[:0]
+	for name := range db.overlay {
+		if name != SummaryInfoStream {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		src := db.overlay[name]
+		switch {
+		case src.deleted:
+			field("deleted " + name)
+		case src.entry != nil:
+			field("stream " + name)
+			s, err := src.entry.Open()
+			if err != nil {
+				return "", fmt.Errorf("msi: new PackageCode: stream %s: %w", name, err)
+			}
+			if err := data("stream "+name, s, src.entry.Size); err != nil {
+				return "", err
+			}
+		default:
+			field("stream " + name)
+			if err := data("stream "+name, src.r, src.size); err != nil {
+				return "", err
+			}
+		}
+	}
+	b := h.Sum(nil)[:16]
+	b[6] = b[6]&0x0f | 0x50 // a name-based (SHA) GUID
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("{%X-%X-%X-%X-%X}", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]), nil
 }
 
 // needsPackageCode reports whether a write with o renews the PackageCode.

@@ -99,6 +99,77 @@ func TestNewPackageCode(t *testing.T) {
 	}
 }
 
+// TestDerivedPackageCode: the PackageCode a write gives a changed package
+// depends on the change and the package only: the same edit of the same
+// package, made twice, gives the same code and byte-identical files;
+// another edit (of a table, of a binary stream) gives another code.
+func TestDerivedPackageCode(t *testing.T) {
+	insert := func(value string) func(*Database) error {
+		return func(db *Database) error {
+			prop, err := db.Table("Property")
+			if err != nil {
+				return err
+			}
+			return prop.Insert(StrValue("MSIKIT_EDIT"), StrValue(value))
+		}
+	}
+	stream := func(data string) func(*Database) error {
+		return func(db *Database) error {
+			return db.SetStream("Binary.Extra", strings.NewReader(data), int64(len(data)))
+		}
+	}
+	write := func(edit func(*Database) error) (code string, file []byte) {
+		t.Helper()
+		db, err := Open(coreSample)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if err := edit(db); err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if _, err := db.Write(&b, nil); err != nil {
+			t.Fatal(err)
+		}
+		out, err := NewDatabase(bytes.NewReader(b.Bytes()), int64(b.Len()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, err = out.PackageCode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return code, b.Bytes()
+	}
+	orig := packageCodeOf(t, coreSample)
+	codes := map[string]string{}
+	for _, tc := range []struct {
+		name string
+		edit func(*Database) error
+	}{
+		{"insert yes", insert("yes")},
+		{"insert no", insert("no")},
+		{"stream x", stream("x")},
+		{"stream y", stream("y")},
+	} {
+		code1, file1 := write(tc.edit)
+		code2, file2 := write(tc.edit)
+		if code1 != code2 || !bytes.Equal(file1, file2) {
+			t.Errorf("%s twice: PackageCodes %s and %s, files equal %v; want one code and equal files", tc.name, code1, code2, bytes.Equal(file1, file2))
+		}
+		if code1 == orig || !reGUID.MatchString(code1) {
+			t.Errorf("%s: PackageCode %q, want a new GUID (was %q)", tc.name, code1, orig)
+		}
+		for other, c := range codes {
+			if c == code1 {
+				t.Errorf("%s and %s give the same PackageCode %s", tc.name, other, c)
+			}
+		}
+		codes[tc.name] = code1
+	}
+}
+
 // TestRenewPackageCodeKinds checks that patches keep their Revision Number
 // (a patch code list, not a PackageCode).
 func TestRenewPackageCodeKinds(t *testing.T) {

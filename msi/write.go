@@ -23,8 +23,11 @@ type WriteOptions struct {
 	// re-encodes every table, as a repack does.
 	Compact bool
 	// KeepPackageCode keeps the PackageCode of a package whose contents
-	// changed. By default such a write first calls RenewPackageCode, as
-	// two different packages must not share a PackageCode.
+	// changed. By default such a write gives it a new one, as two
+	// different packages must not share a PackageCode: derived from the
+	// old one and the bytes the write produces anew (see
+	// Database.PackageCode), so that the same change to the same package
+	// gives the same output.
 	KeepPackageCode bool
 }
 
@@ -250,17 +253,33 @@ func (db *Database) writeTo(w io.Writer, opts *WriteOptions) (int64, []string, e
 	if err := db.checkWritable(&o); err != nil {
 		return 0, nil, err
 	}
-	if db.needsPackageCode(&o) {
-		if _, _, err := db.RenewPackageCode(); err != nil {
+	renew := db.needsPackageCode(&o)
+	var old string
+	if renew {
+		var err error
+		if old, err = db.PackageCode(); err != nil {
+			return 0, nil, fmt.Errorf("msi: new PackageCode: %w", err)
+		}
+	}
+	db.mu.Lock()
+	plan, err := db.plan(&o)
+	var code string
+	if err == nil && renew {
+		code, err = db.derivePackageCode(plan, old)
+	}
+	db.mu.Unlock()
+	if err != nil {
+		return 0, nil, err
+	}
+	if renew {
+		// The summary information is not part of the plan: setting it
+		// now leaves the plan as it is.
+		if _, err := db.SetPackageCode(code); err != nil {
 			return 0, nil, err
 		}
 	}
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	plan, err := db.plan(&o)
-	if err != nil {
-		return 0, nil, err
-	}
 	if planHook != nil {
 		planHook(plan)
 	}

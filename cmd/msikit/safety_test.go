@@ -225,6 +225,38 @@ func writers(t *testing.T, dir string) []writer {
 	}
 }
 
+// TestWritersReproducible: every package writer but sign (whose
+// signatures are randomised) writes the same bytes when given the same
+// input twice: a changed package's new PackageCode is derived from the
+// change, not drawn at random.
+func TestWritersReproducible(t *testing.T) {
+	dir := t.TempDir()
+	for _, w := range writers(t, dir) {
+		if w.name == "sign" {
+			continue
+		}
+		t.Run(w.name, func(t *testing.T) {
+			var outs [][]byte
+			for i := range 2 {
+				d := t.TempDir()
+				in := copySample(t, d, "in.msi")
+				out := filepath.Join(d, "out.msi")
+				if code, _, stderr := runCLI(t, w.args(in, out)...); code != exitOK {
+					t.Fatalf("run %d: exit %d: %s", i+1, code, stderr)
+				}
+				b, err := os.ReadFile(out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				outs = append(outs, b)
+			}
+			if !bytes.Equal(outs[0], outs[1]) {
+				t.Errorf("two runs on the same input wrote different files (%d and %d bytes)", len(outs[0]), len(outs[1]))
+			}
+		})
+	}
+}
+
 // checkWriter fails for a command that does not exist or lacks the
 // --output and --sync flags every package writer has.
 func checkWriter(t *testing.T, w writer) {
