@@ -68,7 +68,7 @@ func (o *outputFlags) path(in string) (string, error) {
 
 // checkNotInput refuses an output out that names the input in, for the
 // commands without --in-place (cfb repack, diff -o, sbom -o), whose error
-// must not advise --in-place as safefile.ErrSameFile does.
+// must not advise --in-place as outputPath's does.
 func checkNotInput(in, out string) error {
 	if safefile.Same(in, out) {
 		return fmt.Errorf("%s: output is the same file as the input (-o must name another file)", out)

@@ -15,7 +15,6 @@ import (
 
 	flag "github.com/spf13/pflag"
 
-	"github.com/msikit/msikit/internal/safefile"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/authenticode"
 	"github.com/msikit/msikit/msi/mst"
@@ -478,7 +477,7 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 		return r
 	}
 	if out != "" && !o.inPlace {
-		if err := safefile.CheckDistinct(in, out, false); err != nil {
+		if err := checkDistinct(in, out); err != nil {
 			return fail(err)
 		}
 	}

@@ -8,7 +8,6 @@ import (
 
 	flag "github.com/spf13/pflag"
 
-	"github.com/msikit/msikit/internal/safefile"
 	"github.com/msikit/msikit/msi/authenticode"
 )
 
@@ -58,9 +57,6 @@ msikit sign --in-place --digest sha384 --cert chain.pem --key key.pem product.ms
 			dst, err := o.path(in)
 			if err != nil {
 				return err
-			}
-			if err := safefile.CheckDistinct(in, dst, o.inPlace); err != nil {
-				return fileErr(dst, err)
 			}
 			opts, err := sf.options()
 			if err != nil {

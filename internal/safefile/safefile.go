@@ -12,7 +12,7 @@ import (
 
 // ErrSameFile is returned by Write when the destination is the same file as
 // one of the inputs the caller named and overwriting was not allowed.
-var ErrSameFile = errors.New("output is the same file as the input (use --in-place to overwrite it)")
+var ErrSameFile = errors.New("output is the same file as the input")
 
 // Write creates dst atomically with the bytes fill writes, without flushing
 // them to stable storage (see the package documentation). The file mode of a
