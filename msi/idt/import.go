@@ -414,7 +414,7 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string) (string
 		}
 	}
 	if len(bins) == 0 && load.Unchanged() {
-		return table, nil // the file holds the table's rows: nothing changes
+		return table, refused // the file holds the table's rows: nothing changes
 	}
 	t, applied, err := load.Commit()
 	if t == nil {

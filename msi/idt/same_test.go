@@ -25,6 +25,9 @@ func TestImportUnchangedTable(t *testing.T) {
 		{"a row fewer", head + "A\tone\r\nB\ttwo\r\n", true, false},
 		{"a row more", base + "D\tfour\r\n", true, false},
 		{"a key repeated, same count", head + "A\tone\r\nA\tone\r\nB\ttwo\r\n", true, true},
+		// The rows before a refused one are the table's: nothing changes,
+		// but the refusal is still an error.
+		{"same rows, then a null key", base + "\tfour\r\n", false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
