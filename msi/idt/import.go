@@ -246,6 +246,11 @@ func (dir noLinkFS) Stat(name string) (fs.FileInfo, error) {
 // does not parse, a header that does not describe a table. The database is
 // changed only when the whole file is valid (a row the table refuses, such
 // as a duplicate key, stops the import with the rows before it applied).
+// A file that holds exactly the table's rows, in any order, changes
+// nothing and leaves db unmodified (Database.Modified): its binary cells
+// too, when each cell's file holds the bytes of the stream db has for
+// that row (compared by size, then by contents, a chunk at a time). If
+// any of them differs, every cell file of the table is stored anew.
 func Import(db *msi.Database, r io.Reader, files fs.FS) (table string, err error) {
 	return importIDT(db, r, files, "")
 }
