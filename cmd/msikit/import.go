@@ -42,7 +42,10 @@ values the _Validation table does not allow.
 
 A changed package gets a new PackageCode (summary information Revision
 Number), reported on stderr, since Windows Installer caches packages by it;
---keep-package-code keeps the old one.
+--keep-package-code keeps the old one. An import that changes nothing
+(files that hold the rows a table has, and binary cell files that hold the
+bytes of its streams, as "msikit export -d" writes them) keeps the
+PackageCode and the signature.
 
 Only the tables and streams that change are re-encoded; everything else is
 copied through byte for byte. The output is written atomically. A signed

@@ -2,13 +2,20 @@ package main
 
 import (
 	"crypto/sha256"
+	"fmt"
+	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/msikit/msikit/internal/testenv"
+	"github.com/msikit/msikit/msi"
 )
 
 func fileHash(t *testing.T, name string) [32]byte {
@@ -135,4 +142,136 @@ func TestImportSignedPackage(t *testing.T) {
 	if fileHash(t, signed) != before {
 		t.Error("input modified")
 	}
+}
+
+// Exporting a table with binary cells (export -d) and importing it back
+// changes nothing: the PackageCode is kept, nothing is said, and a signed
+// package stays signed and valid without --drop-signature (and with it,
+// since nothing changes). A cell file changed by one byte is a change:
+// a new PackageCode, the file's bytes stored, a signed package refused
+// unless its signature is dropped.
+func TestImportUnchangedBinaryCells(t *testing.T) {
+	pki := testenv.NewPKI(t, "rsa", time.Time{}, time.Time{})
+	dir := t.TempDir()
+	signed := signedSample(t, pki, dir, "signed.msi")
+	same := filepath.Join(dir, "same")
+	if code, _, stderr := runCLI(t, "export", samplePath(), "Icon", "-d", same); code != exitOK {
+		t.Fatalf("export -d: %s", stderr)
+	}
+	cells := readDir(t, filepath.Join(same, "Icon"))
+	if len(cells) == 0 {
+		t.Fatal("the sample's Icon table has no binary cells")
+	}
+	// The same export with one byte of one cell file flipped.
+	changed := filepath.Join(dir, "changed")
+	if code, _, stderr := runCLI(t, "export", samplePath(), "Icon", "-d", changed); code != exitOK {
+		t.Fatalf("export -d: %s", stderr)
+	}
+	var first string
+	for name := range cells {
+		if first == "" || name < first {
+			first = name
+		}
+	}
+	b := []byte(cells[first])
+	b[len(b)-1] ^= 1
+	flipped := maps.Clone(cells)
+	flipped[first] = string(b)
+	if err := os.WriteFile(filepath.Join(changed, "Icon", first), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name      string
+		pkg       string
+		from      string // the export folder imported
+		args      []string
+		exit      int
+		newCode   bool              // the output has a new PackageCode
+		cells     map[string]string // the output's Icon cell files
+		signedOut bool              // the output is signed and valid
+	}{
+		{"unsigned, same", samplePath(), same, nil, exitOK, false, cells, false},
+		{"signed, same", signed, same, nil, exitOK, false, cells, true},
+		{"signed, same, --drop-signature", signed, same, []string{"--drop-signature"}, exitOK, false, cells, true},
+		{"unsigned, one byte differs", samplePath(), changed, nil, exitOK, true, flipped, false},
+		{"signed, one byte differs", signed, changed, nil, exitFailure, false, nil, false},
+		{"signed, one byte differs, --drop-signature", signed, changed, []string{"--drop-signature"}, exitOK, true, flipped, false},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := filepath.Join(dir, fmt.Sprintf("out%d.msi", i))
+			args := append([]string{"import", tt.pkg, filepath.Join(tt.from, "Icon.idt"), "-o", out}, tt.args...)
+			code, stdout, stderr := runCLI(t, args...)
+			if code != tt.exit || stdout != "" {
+				t.Fatalf("exit %d, want %d; stdout %q, stderr %q", code, tt.exit, stdout, stderr)
+			}
+			if tt.exit != exitOK {
+				if _, err := os.Stat(out); err == nil {
+					t.Error("output written for a refused import")
+				}
+				return
+			}
+			if !tt.newCode && stderr != "" {
+				t.Errorf("stderr %q, want nothing (nothing changed)", stderr)
+			}
+			if got := packageCode(t, out) != packageCode(t, tt.pkg); got != tt.newCode {
+				t.Errorf("new PackageCode: %v, want %v (stderr %q)", got, tt.newCode, stderr)
+			}
+			outCells := filepath.Join(dir, fmt.Sprintf("cells%d", i))
+			if code, _, stderr := runCLI(t, "export", out, "Icon", "-d", outCells); code != exitOK {
+				t.Fatalf("export -d of the output: %s", stderr)
+			}
+			if diff := cmp.Diff(tt.cells, readDir(t, filepath.Join(outCells, "Icon"))); diff != "" {
+				t.Errorf("Icon cells of the output (-want +got):\n%s", diff)
+			}
+			code, vout, _ := runCLI(t, "verify", "--ca-file", pki.CAFile, out)
+			if valid := code == exitOK; valid != tt.signedOut {
+				t.Errorf("output signed and valid: %v, want %v\n%s", valid, tt.signedOut, vout)
+			}
+			if !tt.signedOut {
+				return
+			}
+			if ossl, err := exec.LookPath("osslsigncode"); err == nil {
+				if msg, err := exec.Command(ossl, "verify", "-ignore-cdp", "-CAfile", pki.CAFile, "-in", out).CombinedOutput(); err != nil {
+					t.Errorf("osslsigncode verify: %v\n%s", err, msg)
+				}
+			} else if testenv.Required() {
+				t.Error("osslsigncode not found (MSIKIT_REQUIRE_ORACLES is set)")
+			}
+		})
+	}
+}
+
+// readDir returns the files of a folder with their contents.
+func readDir(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[e.Name()] = string(b)
+	}
+	return out
+}
+
+// packageCode returns the PackageCode of the package name.
+func packageCode(t *testing.T, name string) string {
+	t.Helper()
+	db, err := msi.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	code, err := db.PackageCode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
 }

@@ -309,3 +309,64 @@ func heapInUse() uint64 {
 	runtime.ReadMemStats(&ms)
 	return ms.HeapInuse
 }
+
+// BenchmarkImportUnchangedBinary imports a table with binary cells whose
+// files hold the bytes of the package's streams (what "msikit export -d"
+// then "msikit import" does): every cell file is compared with its
+// stream, and the database stays unmodified. Bytes are those compared.
+func BenchmarkImportUnchangedBinary(b *testing.B) {
+	for _, c := range []struct{ cells, size int }{{1000, 4 << 10}, {16, 1 << 20}} {
+		b.Run(fmt.Sprintf("cells=%d,size=%d", c.cells, c.size), func(b *testing.B) {
+			dir := b.TempDir()
+			if err := os.Mkdir(filepath.Join(dir, "Bin"), 0o755); err != nil {
+				b.Fatal(err)
+			}
+			var idt strings.Builder
+			idt.WriteString("Name\tData\r\ns72\tv0\r\nBin\tName\r\n")
+			rng := rand.New(rand.NewPCG(1, 2))
+			data := make([]byte, c.size)
+			for i := 0; i < c.cells; i++ {
+				for j := range data {
+					data[j] = byte(rng.Uint32())
+				}
+				name := fmt.Sprintf("cell%04d", i)
+				if err := os.WriteFile(filepath.Join(dir, "Bin", name), data, 0o644); err != nil {
+					b.Fatal(err)
+				}
+				fmt.Fprintf(&idt, "%s\t%s\r\n", name, name)
+			}
+			file := filepath.Join(dir, "Bin.idt")
+			if err := os.WriteFile(file, []byte(idt.String()), 0o644); err != nil {
+				b.Fatal(err)
+			}
+			db, err := msi.Open(testenv.SampleMSI())
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := ImportFile(db, file); err != nil {
+				b.Fatal(err)
+			}
+			var pkg bytes.Buffer
+			if _, err := db.WriteTo(&pkg); err != nil {
+				b.Fatal(err)
+			}
+			db.Close()
+			b.SetBytes(int64(c.cells * c.size))
+			b.ReportAllocs()
+			defer reportCPU(b, processCPU())
+			b.ResetTimer()
+			for b.Loop() {
+				db, err := msi.NewDatabase(bytes.NewReader(pkg.Bytes()), int64(pkg.Len()))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := ImportFile(db, file); err != nil {
+					b.Fatal(err)
+				}
+				if db.Modified() {
+					b.Fatal("the import of the same cells modified the database")
+				}
+			}
+		})
+	}
+}

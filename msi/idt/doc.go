@@ -20,7 +20,9 @@
 // full export holds. Import and ImportFile read one table back with the
 // semantics of msibuild -i, streaming its rows into the database through
 // msi.RowLoader; malformed input is refused with an *Error naming the file
-// and line.
+// and line. Importing the rows a table already has, with binary cell files
+// that hold the bytes of the rows' streams, leaves the database
+// unmodified, so a signed package can be written unchanged.
 //
 //	db, err := msi.Open("product.msi")
 //	...
@@ -36,6 +38,7 @@
 // separators, "..", drive letters, control characters or names Windows
 // reserves): ExportDir skips the others and reports each with an error
 // matching ErrUnsafeName. An imported line is at most 8 MiB; binary cell
-// files are read when the database is written, never buffered whole, and
-// ImportFile refuses symbolic links in the folder it reads them from.
+// files are read when the database is written (or compared with the
+// streams they would replace, a chunk at a time), never buffered whole,
+// and ImportFile refuses symbolic links in the folder it reads them from.
 package idt

@@ -246,6 +246,11 @@ func (dir noLinkFS) Stat(name string) (fs.FileInfo, error) {
 // does not parse, a header that does not describe a table. The database is
 // changed only when the whole file is valid (a row the table refuses, such
 // as a duplicate key, stops the import with the rows before it applied).
+// A file that holds exactly the table's rows, in any order, changes
+// nothing and leaves db unmodified (Database.Modified): its binary cells
+// too, when each cell's file holds the bytes of the stream db has for
+// that row (compared by size, then by contents, a chunk at a time). If
+// any of them differs, every cell file of the table is stored anew.
 func Import(db *msi.Database, r io.Reader, files fs.FS) (table string, err error) {
 	return importIDT(db, r, files, "")
 }
@@ -352,6 +357,8 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string) (string
 	// has parsed.
 	type binCell struct {
 		row  int
+		col  int         // column index
+		key  []msi.Value // the row's primary key, to find its stream
 		file string
 	}
 	var (
@@ -374,6 +381,7 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string) (string
 			return "", r.errorf("%d fields, table %s has %d columns", len(fields), table, len(cols))
 		}
 		clear(vals)
+		rowBins := len(bins)
 		for i, s := range fields {
 			if s == "" {
 				continue
@@ -393,9 +401,15 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string) (string
 					return "", r.errorf("column %s: binary cell %q but no folder to read it from", cols[i].Name, s)
 				}
 				vals[i] = msi.BinaryValue()
-				bins = append(bins, binCell{row: rowNum, file: path.Join(table, s)})
+				bins = append(bins, binCell{row: rowNum, col: i, file: path.Join(table, s)})
 			default:
 				vals[i] = msi.StrValue(s)
+			}
+		}
+		if len(bins) > rowBins {
+			key := keyValues(cols, vals)
+			for i := rowBins; i < len(bins); i++ {
+				bins[i].key = key
 			}
 		}
 		rowNum++
@@ -413,8 +427,26 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string) (string
 			return "", &Error{File: name, Msg: fmt.Sprintf("binary cell file %s is not a regular file", b.file)}
 		}
 	}
-	if len(bins) == 0 && load.Unchanged() {
-		return table, nil // the file holds the table's rows: nothing changes
+	if load.Unchanged() {
+		// The file holds the table's rows. Its binary cells change nothing
+		// either when each file holds the bytes of the row's stream.
+		same := true
+		for _, b := range bins {
+			if b.row >= load.Len() {
+				break // a row the table refused, not compared
+			}
+			eq, err := sameStream(db, table, cols[b.col].Name, b.key, files, b.file)
+			if err != nil {
+				return "", &Error{File: name, Msg: "binary cell", Err: err}
+			}
+			if !eq {
+				same = false
+				break
+			}
+		}
+		if same {
+			return table, refused // nothing changes
+		}
 	}
 	t, applied, err := load.Commit()
 	if t == nil {
@@ -489,6 +521,92 @@ func class(c msi.Column) byte {
 	}
 	return 's'
 }
+
+// keyValues returns the primary-key values of a row being read, with
+// strings copied out of the line they were read from.
+func keyValues(cols []msi.Column, vals []msi.Value) []msi.Value {
+	var key []msi.Value
+	for i, c := range cols {
+		if !c.Key {
+			continue
+		}
+		v := vals[i]
+		if v.Kind() == msi.KindString {
+			v = msi.StrValue(strings.Clone(v.Str()))
+		}
+		key = append(key, v)
+	}
+	return key
+}
+
+// compareChunk is how much of a binary cell file, and as much of the
+// stream it is compared with, sameStream reads at a time.
+const compareChunk = 32 << 10
+
+// sameStream reports whether file holds exactly the bytes of the stream
+// table already has in column for the row with primary key key. A row
+// that is not there, a null cell, a stream that is missing or cannot be
+// read: each is a difference (storing the file replaces the stream).
+// The sizes are compared first, then the contents, a chunk at a time,
+// never a whole file in memory. The error is for the file only: it
+// cannot be opened or read (it may have gone since it was checked).
+func sameStream(db *msi.Database, table, column string, key []msi.Value, files fs.FS, file string) (bool, error) {
+	t, err := db.Table(table)
+	if err != nil {
+		return false, nil
+	}
+	row, ok := t.Lookup(key...)
+	if !ok {
+		return false, nil
+	}
+	s, err := row.OpenStream(column)
+	if err != nil {
+		return false, nil
+	}
+	f, err := files.Open(file)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return false, err
+	}
+	size := s.Size()
+	if fi.Size() != size {
+		return false, nil
+	}
+	bufp := compareBufs.Get().(*[2 * compareChunk]byte)
+	defer compareBufs.Put(bufp)
+	a, b := bufp[:compareChunk], bufp[compareChunk:]
+	for off := int64(0); off < size; {
+		n := int(min(compareChunk, size-off))
+		if _, err := io.ReadFull(f, a[:n]); err != nil {
+			if err == io.EOF || err == io.ErrUnexpectedEOF {
+				return false, nil // the file shrank since its size was read
+			}
+			return false, err
+		}
+		if _, err := s.ReadAt(b[:n], off); err != nil {
+			return false, nil
+		}
+		if !bytes.Equal(a[:n], b[:n]) {
+			return false, nil
+		}
+		off += int64(n)
+	}
+	// The file ends where the stream does (it has not grown since).
+	switch n, err := io.ReadFull(f, a[:1]); {
+	case n != 0:
+		return false, nil
+	case err != io.EOF:
+		return false, err
+	}
+	return true, nil
+}
+
+// compareBufs holds sameStream's buffers.
+var compareBufs = sync.Pool{New: func() any { return new([2 * compareChunk]byte) }}
 
 // setStreamFromFile stores file as the stream of row. The file is read
 // when the database is written, never buffered whole.
