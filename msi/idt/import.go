@@ -700,12 +700,26 @@ func importSummary(db *msi.Database, r *reader, h header) error {
 				if err != nil {
 					return r.errorf("property %s: %v", id, err)
 				}
-				si.SetFiletime(id, ft)
+				// IDT times have whole seconds: a value within the
+				// second the package holds keeps its fraction.
+				if cur, ok := si.Filetime(id); !ok || msi.FormatFiletime(cur) != msi.FormatFiletime(ft) {
+					si.SetFiletime(id, ft)
+				}
 			case msi.PropString:
 				if err := si.SetRawString(id, []byte(v)); err != nil {
 					return r.errorf("%v", err)
 				}
 			}
+		}
+	}
+	// Values the package holds already change nothing: the summary
+	// information is written again only when the import changed it (an
+	// export re-imported keeps a signature valid).
+	if cur, err := db.SummaryInfo(); err == nil {
+		a, aerr := cur.MarshalBinary()
+		b, berr := si.MarshalBinary()
+		if aerr == nil && berr == nil && bytes.Equal(a, b) {
+			return nil
 		}
 	}
 	return db.SetSummaryInfo(si)

@@ -214,3 +214,58 @@ func streamsOf(t *testing.T, db *msi.Database, prefix string) map[string]string 
 	}
 	return out
 }
+
+// TestImportUnchangedSummary: importing the _SummaryInformation.idt that
+// Export writes changes nothing, even where the package's times have
+// fractions of a second (IDT times have whole seconds); changing a value,
+// or a time by a second, does.
+func TestImportUnchangedSummary(t *testing.T) {
+	// The sample with a LastPrinted time 0.7311 s past a whole second.
+	db := openSample(t)
+	si, err := db.SummaryInfo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const fraction = 7_311_000 // 100 ns units
+	si.SetFiletime(msi.PIDLastPrinted, 128463682240000000+fraction)
+	if err := db.SetSummaryInfo(si); err != nil {
+		t.Fatal(err)
+	}
+	_, path := saveReopen(t, db, "fraction.msi")
+	exported := exportString(t, openPath(t, path), SummaryInformationTable)
+	if !strings.Contains(exported, "\r\n11\t2008/02/01 19:37:04\r\n") {
+		t.Fatalf("export has no LastPrinted (PID 11) of 2008/02/01 19:37:04:\n%s", exported)
+	}
+	for _, tc := range []struct {
+		name     string
+		idt      string
+		modified bool
+	}{
+		{"as exported", exported, false},
+		{"title changed", strings.Replace(exported, "\r\n2\t", "\r\n2\tchanged ", 1), true},
+		{"a time a second later", strings.Replace(exported, "\r\n11\t2008/02/01 19:37:04", "\r\n11\t2008/02/01 19:37:05", 1), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.idt == exported && tc.modified {
+				t.Fatal("the edit did not change the export")
+			}
+			db := openPath(t, path)
+			if _, err := Import(db, strings.NewReader(tc.idt), nil); err != nil {
+				t.Fatal(err)
+			}
+			if db.Modified() != tc.modified {
+				t.Errorf("Modified() = %v after the import, want %v", db.Modified(), tc.modified)
+			}
+		})
+	}
+}
+
+func openPath(t *testing.T, path string) *msi.Database {
+	t.Helper()
+	db, err := msi.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
