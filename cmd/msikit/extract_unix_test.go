@@ -115,3 +115,51 @@ func TestExtractTerminated(t *testing.T) {
 		t.Errorf("left beside the output after SIGTERM: %s", e.Name())
 	}
 }
+
+// TestSecondSignal: a command that cannot stop at once (here verify,
+// blocked opening a named pipe no one writes to) is still running after
+// the first SIGTERM, which only asks it to stop; a second ends it at once
+// with one line.
+func TestSecondSignal(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "pipe.msi")
+	if err := syscall.Mkfifo(fifo, 0o666); err != nil {
+		t.Skip(err)
+	}
+	cmd := child(t, []string{childSignalsEnv + "=1"}, "verify", fifo)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		// Unblock the open if the child still waits in it.
+		if f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			f.Close()
+		}
+	}()
+	// Let the child reach the open, then ask it to stop: it cannot.
+	time.Sleep(300 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		t.Fatalf("verify ended (%v) on the first SIGTERM while blocked; stderr: %s", err, stderr.String())
+	case <-time.After(300 * time.Millisecond):
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != exitFailure || stderr.String() != "msikit: stopped by a second signal (terminated)\n" {
+			t.Errorf("after a second SIGTERM: %v, stderr %q; want exit status 1 and one line", err, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("verify still running 10 s after a second SIGTERM")
+	}
+}

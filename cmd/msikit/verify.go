@@ -133,6 +133,10 @@ func runVerify(env *Env, o *verifyOpts, args []string) error {
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, o.jobs)
 	for i, in := range inputs {
+		if err := env.stopped(); err != nil {
+			wg.Wait()
+			return err
+		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
