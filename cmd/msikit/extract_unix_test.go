@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"os"
 	"os/exec"
@@ -73,14 +72,7 @@ func TestExtractTerminated(t *testing.T) {
 	}
 	parent := t.TempDir()
 	out := filepath.Join(parent, "out")
-	cmd := child(t, []string{childSignalsEnv + "=1"}, "extract", pkg, "-d", out)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	cmd, stderr, exited := startChild(t, []string{childSignalsEnv + "=1"}, "extract", pkg, "-d", out)
 	// Wait until files are being written into the temporary folder.
 	caught := false
 	for deadline := time.Now().Add(60 * time.Second); !caught && time.Now().Before(deadline); time.Sleep(time.Millisecond) {
@@ -125,14 +117,7 @@ func TestSecondSignal(t *testing.T) {
 	if err := syscall.Mkfifo(fifo, 0o666); err != nil {
 		t.Skip(err)
 	}
-	cmd := child(t, []string{childSignalsEnv + "=1"}, "verify", fifo)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	cmd, stderr, exited := startChild(t, []string{childSignalsEnv + "=1"}, "verify", fifo)
 	defer func() {
 		// Unblock the open if the child still waits in it.
 		if f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {

@@ -494,6 +494,22 @@ func child(t *testing.T, env []string, args ...string) *exec.Cmd {
 	return cmd
 }
 
+// startChild starts msikit args in a child process (see child) and
+// returns it, its standard error and a channel that receives what Wait
+// returns.
+func startChild(t *testing.T, env []string, args ...string) (*exec.Cmd, *bytes.Buffer, <-chan error) {
+	t.Helper()
+	cmd := child(t, env, args...)
+	stderr := new(bytes.Buffer)
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	return cmd, stderr, exited
+}
+
 // TestWritersFailedWrite: a write that fails part way (the file size limit
 // makes the temporary file's writes fail with EFBIG, as a full disk fails
 // them with ENOSPC) is reported on one line, leaves the old destination
@@ -589,14 +605,7 @@ func TestSIGKILLDuringWrite(t *testing.T) {
 				t.Fatal(err)
 			}
 			inSum := sha(t, in)
-			cmd := child(t, nil, w.args(in, out)...)
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			exited := make(chan error, 1)
-			go func() { exited <- cmd.Wait() }()
+			cmd, stderr, exited := startChild(t, nil, w.args(in, out)...)
 			// Wait for the temporary file to hold part of the output,
 			// then stop the process there.
 			caught := false
