@@ -19,12 +19,7 @@ import (
 
 func openSample(t testing.TB) *msi.Database {
 	t.Helper()
-	db, err := msi.Open(testenv.SampleMSI())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return openPath(t, testenv.SampleMSI())
 }
 
 func exportString(t testing.TB, db *msi.Database, table string) string {

@@ -260,7 +260,8 @@ func TestImportUnchangedSummary(t *testing.T) {
 	}
 }
 
-func openPath(t *testing.T, path string) *msi.Database {
+// openPath opens the package path for the test.
+func openPath(t testing.TB, path string) *msi.Database {
 	t.Helper()
 	db, err := msi.Open(path)
 	if err != nil {
