@@ -71,6 +71,7 @@ func TestExtractHostileWholeCommand(t *testing.T) {
 // diagnostics and no raw control characters.
 func runBounded(t *testing.T, args []string) (int, string, string) {
 	t.Helper()
+	resetPeakRSS() // so that the child reports its own peak
 	var code int
 	var stdout, stderr string
 	for try := 0; try < 2; try++ {

@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/msikit/msikit/internal/extractgen"
-	"github.com/msikit/msikit/internal/testenv"
 )
 
 // TestExtractIntoNonFolder: -d naming something that is not a folder (a
@@ -67,9 +65,7 @@ func TestExtractIntoNonFolder(t *testing.T) {
 // temporary folder left behind.
 func TestExtractTerminated(t *testing.T) {
 	pkg := filepath.Join(t.TempDir(), "many.msi")
-	if err := extractgen.Write(testenv.SampleMSI(), pkg, 40000, 200, 1<<10, 1); err != nil {
-		t.Fatal(err)
-	}
+	generateInChild(t, pkg, 40000, 200, 1<<10, 1)
 	parent := t.TempDir()
 	out := filepath.Join(parent, "out")
 	cmd, stderr, exited := startChild(t, []string{childSignalsEnv + "=1"}, "extract", pkg, "-d", out)

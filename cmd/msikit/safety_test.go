@@ -23,6 +23,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/msikit/msikit/cfb"
+	"github.com/msikit/msikit/internal/extractgen"
 	"github.com/msikit/msikit/internal/safefile"
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
@@ -474,6 +475,18 @@ func TestSafetyChild(t *testing.T) {
 			os.Exit(99)
 		}
 	}
+	if len(argv) == 6 && argv[0] == childGenerate {
+		// Not a command: write a generated package (see generateInChild).
+		n := make([]int, 4)
+		for i := range n {
+			n[i], _ = strconv.Atoi(argv[2+i])
+		}
+		if err := extractgen.Write(testenv.SampleMSI(), argv[1], n[0], n[1], n[2], n[3]); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(99)
+		}
+		os.Exit(0)
+	}
 	ctx := context.Background()
 	if os.Getenv(childSignalsEnv) != "" {
 		ctx, _ = signalContext()
@@ -492,6 +505,26 @@ func child(t *testing.T, env []string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestSafetyChild$")
 	cmd.Env = append(append(os.Environ(), childArgsEnv+"="+string(j)), env...)
 	return cmd
+}
+
+// childGenerate is the pseudo-command TestSafetyChild takes to write a
+// package with internal/extractgen.
+const childGenerate = "__extractgen"
+
+// generateInChild writes a package of files files in dirs folders, size
+// bytes each, in folders cabinet folders to out (extractgen.Write) in a
+// child process, so that this process does not grow: on Linux every
+// later child would report this process's peak RSS as its own (see
+// maxRSS), more so under -race, which keeps what it once used.
+func generateInChild(t *testing.T, out string, files, dirs, size, folders int) {
+	t.Helper()
+	args := []string{childGenerate, out}
+	for _, n := range []int{files, dirs, size, folders} {
+		args = append(args, strconv.Itoa(n))
+	}
+	if b, err := child(t, nil, args...).CombinedOutput(); err != nil {
+		t.Fatalf("generating %s: %v\n%s", out, err, b)
+	}
 }
 
 // startChild starts msikit args in a child process (see child) and
