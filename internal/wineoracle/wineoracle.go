@@ -37,7 +37,20 @@ func Boot(ctx context.Context, wine, dir string) (*Prefix, error) {
 	}
 	p := Attach(wine, dir)
 	if _, err := p.run(ctx, wine, "wineboot", "-i"); err != nil {
-		return nil, fmt.Errorf("wineoracle: wineboot: %w", err)
+		// wineboot has been seen to fail at once (exit status 53) while
+		// other test packages boot prefixes of their own; a second try in
+		// a fresh prefix has always worked. A prefix that cannot boot
+		// twice is an error.
+		first := err
+		if err := os.RemoveAll(dir); err != nil {
+			return nil, fmt.Errorf("wineoracle: wineboot: %w (and removing the prefix: %v)", first, err)
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+		if _, err := p.run(ctx, wine, "wineboot", "-i"); err != nil {
+			return nil, fmt.Errorf("wineoracle: wineboot: %w (first try: %v)", err, first)
+		}
 	}
 	if err := p.wait(ctx); err != nil {
 		return nil, err
