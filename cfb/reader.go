@@ -227,6 +227,11 @@ func (p *parser) parse() error {
 	if d := p.dirEntry(0); d.left().get() != noStream || d.right().get() != noStream {
 		return formatErr(p.dirOffset(0)+offLeft, "", "root entry has siblings (%d, %d)", int32(d.left().get()), int32(d.right().get()))
 	}
+	if len(root.RawName) == 0 {
+		// Windows writes "Root Entry"; an empty name cannot be written
+		// back (Writer refuses empty names), as for any other entry.
+		p.warnf("entry 0 (the root) has an empty name")
+	}
 	p.r.Root = root
 	if root.Size > 0 {
 		if err := p.loadMiniStream(h, root.Size); err != nil {

@@ -130,7 +130,8 @@ func NewWriter(w io.Writer, opts *WriterOptions) *Writer {
 }
 
 // SetRoot sets the root entry's CLSID, state bits and times. A non-empty
-// Name or RawName also replaces the root's name (by default "Root Entry").
+// Name, or a RawName that is not nil, also replaces the root's name (by
+// default "Root Entry"); an empty one makes Close fail, as for any entry.
 func (w *Writer) SetRoot(h Header) {
 	r := w.root
 	if h.RawName != nil || h.Name != "" {
