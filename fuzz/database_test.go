@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/msikit/msikit/internal/jsonexport"
@@ -83,6 +84,26 @@ type jsonTable struct {
 // that encoding/json reads each back to the table's values. Exports whose
 // text would be large (rows sharing long strings) are only written, to a
 // counter: the export streams, so they cost no memory.
+// jsonText is s as a JSON string carries it: each byte that is not part
+// of valid UTF-8 becomes U+FFFD, as encoding/json writes it (not each
+// run of such bytes, as strings.ToValidUTF8 does).
+func jsonText(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.WriteRune(utf8.RuneError)
+		} else {
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
 func checkJSONExport(t *testing.T, db *msi.Database) {
 	t.Helper()
 	if db.Kind() == msi.PackageTransform {
@@ -104,7 +125,7 @@ func checkJSONExport(t *testing.T, db *msi.Database) {
 				case msi.PropInt16, msi.PropInt32:
 					v = float64(p.Int)
 				case msi.PropString:
-					v = strings.ToValidUTF8(p.Str, "\uFFFD")
+					v = jsonText(p.Str)
 				case msi.PropFiletime:
 					v = msi.FormatFiletime(p.Time)
 				default:
@@ -125,7 +146,7 @@ func checkJSONExport(t *testing.T, db *msi.Database) {
 					case msi.KindInt:
 						row[i] = float64(v.Int())
 					case msi.KindString, msi.KindBinary:
-						row[i] = strings.ToValidUTF8(v.Str(), "\uFFFD")
+						row[i] = jsonText(v.Str())
 						size += int64(len(v.Str()))
 					}
 					size += 16
