@@ -136,29 +136,24 @@ func (db *Database) derivePackageCode(plan *writePlan, old string) (string, erro
 	sort.Strings(names)
 	for _, name := range names {
 		src := db.overlay[name]
-		switch {
-		case src.deleted:
+		if src.deleted {
 			field("deleted " + name)
-		case src.entry != nil:
-			field("stream " + name)
+			continue
+		}
+		r, size := src.r, src.size
+		if src.entry != nil { // a renamed stream
 			s, err := src.entry.Open()
 			if err != nil {
 				return "", fmt.Errorf("msi: new PackageCode: stream %s: %w", name, err)
 			}
-			if err := data("stream "+name, s, src.entry.Size); err != nil {
-				return "", err
-			}
-		default:
-			field("stream " + name)
-			if err := data("stream "+name, src.r, src.size); err != nil {
-				return "", err
-			}
+			r, size = s, src.entry.Size
+		}
+		field("stream " + name)
+		if err := data("stream "+name, r, size); err != nil {
+			return "", err
 		}
 	}
-	b := h.Sum(nil)[:16]
-	b[6] = b[6]&0x0f | 0x50 // a name-based (SHA) GUID
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("{%X-%X-%X-%X-%X}", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]), nil
+	return formatGUID(h.Sum(nil), 5), nil // a name-based (SHA) GUID
 }
 
 // needsPackageCode reports whether a write with o renews the PackageCode.
@@ -183,7 +178,16 @@ func newGUID() (string, error) {
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", err
 	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("{%X-%X-%X-%X-%X}", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]), nil
+	return formatGUID(b[:], 4), nil
+}
+
+// formatGUID returns the first 16 bytes of b as a GUID of the given
+// version (4 random, 5 name-based) in the registry format: upper-case hex
+// in braces.
+func formatGUID(b []byte, version byte) string {
+	var g [16]byte
+	copy(g[:], b)
+	g[6] = g[6]&0x0f | version<<4
+	g[8] = g[8]&0x3f | 0x80
+	return fmt.Sprintf("{%X-%X-%X-%X-%X}", g[0:4], g[4:6], g[6:8], g[8:10], g[10:16])
 }
