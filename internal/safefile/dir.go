@@ -63,7 +63,7 @@ func CreateDir(dst string) (*Dir, error) {
 	case err == nil:
 		tmp, err := mkdirTemp(dst, ".msikit-tmp-")
 		if err != nil {
-			return nil, createDirErr(dst, err)
+			return nil, aboutDst("create folder", dst, err)
 		}
 		return &Dir{dst: dst, tmp: tmp, merge: true}, nil
 	case !errors.Is(err, fs.ErrNotExist):
@@ -80,19 +80,9 @@ func CreateDir(dst string) (*Dir, error) {
 	}
 	tmp, err := mkdirTemp(parent, tempPrefix(filepath.Base(clean), ""))
 	if err != nil {
-		return nil, createDirErr(dst, err)
+		return nil, aboutDst("create folder", dst, err)
 	}
 	return &Dir{dst: clean, tmp: tmp}, nil
-}
-
-// createDirErr is a failure to make the temporary folder for dst, told
-// about dst: the temporary name means nothing to the caller's user.
-func createDirErr(dst string, err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return &fs.PathError{Op: "create folder", Path: dst, Err: pe.Err}
-	}
-	return err
 }
 
 // mkdir is os.Mkdir; tests replace it to make it fail.

@@ -256,11 +256,18 @@ func tempPrefix(base, tag string) string {
 func CreateTemp(dst, tag string) (*os.File, error) {
 	f, err := os.CreateTemp(filepath.Dir(dst), tempPrefix(filepath.Base(dst), tag)+"*")
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			return nil, &fs.PathError{Op: "create", Path: dst, Err: pe.Err}
-		}
-		return nil, err
+		return nil, aboutDst("create", dst, err)
 	}
 	return f, nil
+}
+
+// aboutDst is a failure to make the temporary file or folder for dst,
+// told about dst (as op): the temporary name means nothing to the
+// caller's user.
+func aboutDst(op, dst string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return &fs.PathError{Op: op, Path: dst, Err: pe.Err}
+	}
+	return err
 }
