@@ -661,6 +661,7 @@ func importSummary(db *msi.Database, r *reader, h header) error {
 	if err != nil {
 		return err
 	}
+	before, berr := si.MarshalBinary() // to tell whether the import changes it
 	if len(h.names)%2 != 0 {
 		return &Error{File: r.name, Line: 1, Msg: "_SummaryInformation needs PropertyId/Value column pairs"}
 	}
@@ -715,12 +716,8 @@ func importSummary(db *msi.Database, r *reader, h header) error {
 	// Values the package holds already change nothing: the summary
 	// information is written again only when the import changed it (an
 	// export re-imported keeps a signature valid).
-	if cur, err := db.SummaryInfo(); err == nil {
-		a, aerr := cur.MarshalBinary()
-		b, berr := si.MarshalBinary()
-		if aerr == nil && berr == nil && bytes.Equal(a, b) {
-			return nil
-		}
+	if after, err := si.MarshalBinary(); err == nil && berr == nil && bytes.Equal(before, after) {
+		return nil
 	}
 	return db.SetSummaryInfo(si)
 }
