@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/msikit/msikit/internal/safefile"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/idt"
 	flag "github.com/spf13/pflag"
@@ -184,14 +183,4 @@ func outputPath(in, out string, inPlace bool) (string, error) {
 		return "", err
 	}
 	return out, nil
-}
-
-// checkDistinct refuses an output out that names the input in, for the
-// commands with --in-place, advising it (the library refuses it too, in
-// its own words).
-func checkDistinct(in, out string) error {
-	if err := safefile.CheckDistinct(in, out, false); err != nil {
-		return fmt.Errorf("%w (use --in-place to overwrite it)", err)
-	}
-	return nil
 }

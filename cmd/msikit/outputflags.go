@@ -66,12 +66,23 @@ func (o *outputFlags) path(in string) (string, error) {
 	return outputPath(in, o.out, o.inPlace)
 }
 
+// checkDistinct refuses an output out that names the input in, for the
+// commands with --in-place, advising it (the library refuses it too, in
+// its own words).
+func checkDistinct(in, out string) error {
+	return sameFileAdvice(in, out, "use --in-place to overwrite it")
+}
+
 // checkNotInput refuses an output out that names the input in, for the
-// commands without --in-place (cfb repack, diff -o, sbom -o), whose error
-// must not advise --in-place as outputPath's does.
+// commands without --in-place (cfb repack, diff -o, sbom -o).
 func checkNotInput(in, out string) error {
-	if safefile.Same(in, out) {
-		return fmt.Errorf("%s: output is the same file as the input (-o must name another file)", out)
+	return sameFileAdvice(in, out, "-o must name another file")
+}
+
+// sameFileAdvice is safefile.CheckDistinct's refusal with advice.
+func sameFileAdvice(in, out, advice string) error {
+	if err := safefile.CheckDistinct(in, out, false); err != nil {
+		return fmt.Errorf("%w (%s)", err, advice)
 	}
 	return nil
 }
