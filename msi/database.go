@@ -1,6 +1,8 @@
 package msi
 
 import (
+	"cmp"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -352,20 +354,47 @@ func keyIndexes(cols []Column) []int {
 }
 
 // newTable returns an unloaded table.
-func (db *Database) newTable(name string, cols []Column, system bool) *Table {
-	return &Table{db: db, name: name, cols: cols, keys: keyIndexes(cols), system: system, entry: db.tableStreams[name], pool: db.pool}
+func (db *Database) newTable(name string, s *tableSchema, system bool) *Table {
+	return &Table{tableSchema: s, db: db, name: name, system: system, entry: db.tableStreams[name]}
+}
+
+// maxSharedSchemas bounds the table shapes loadSchema remembers for
+// sharing: tables of as many shapes as tables cost no more than they
+// would unshared.
+const maxSharedSchemas = 1024
+
+// tableSchema is the columns of a table, the indexes of its key columns
+// and the string pool its cells name: a table's shape, shared by the
+// tables of a database read with the same columns (never changed in
+// place: AddColumn gives its table a new one).
+type tableSchema struct {
+	cols []Column
+	keys []int       // indexes of the key columns
+	pool *stringPool // the database's pool; a private one for the views
 }
 
 // loadSchema decodes _Tables and _Columns and creates the (unloaded) tables.
 func (db *Database) loadSchema() error {
-	tt := db.newTable("_Tables", tablesCols, true)
-	ct := db.newTable("_Columns", columnsCols, true)
-	tt.keys, ct.keys = tablesKeys, columnsKeys
+	tt := db.newTable("_Tables", &tableSchema{cols: tablesCols, keys: tablesKeys, pool: db.pool}, true)
+	ct := db.newTable("_Columns", &tableSchema{cols: columnsCols, keys: columnsKeys, pool: db.pool}, true)
 	for _, t := range []*Table{tt, ct} {
 		if err := db.load(t); err != nil {
 			return err
 		}
 		db.sysTables[t.name] = t
+	}
+	// The column definitions by table: _Columns rows ordered by their
+	// table's string id (stored so already, in real packages), found by
+	// binary search for each _Tables row. Tables with the same columns
+	// share one []Column (and key list): a database of many tables of
+	// one shape costs a Table each, not a copy of the shape each.
+	byTable := make([]uint32, ct.nrows)
+	for i := range byTable {
+		byTable[i] = uint32(i)
+	}
+	tableOf := func(r uint32) uint32 { return ct.cells[int(r)*len(ct.cols)] }
+	if !slices.IsSortedFunc(byTable, func(a, b uint32) int { return cmp.Compare(tableOf(a), tableOf(b)) }) {
+		slices.SortStableFunc(byTable, func(a, b uint32) int { return cmp.Compare(tableOf(a), tableOf(b)) })
 	}
 	type colDef struct {
 		num  int
@@ -373,19 +402,13 @@ func (db *Database) loadSchema() error {
 		bits uint16
 		null bool
 	}
-	defs := map[uint32][]colDef{}
-	for r := range ct.Rows() {
-		tid := r.cells[0]
-		if r.cells[1] == 0 || r.cells[3] == 0 {
-			defs[tid] = append(defs[tid], colDef{null: true})
-			continue
-		}
-		defs[tid] = append(defs[tid], colDef{
-			num:  int(r.At(1).Int()),
-			name: r.At(2).Str(),
-			bits: uint16(r.cells[3] ^ 0x8000),
-		})
-	}
+	var (
+		d       []colDef
+		scratch []Column
+		key     []byte
+	)
+	schemas := map[string]*tableSchema{}
+	noColumns := &tableSchema{pool: db.pool} // the tables that fail to load
 	for r := range tt.Rows() {
 		id := r.cells[0]
 		name := db.pool.str(id)
@@ -396,13 +419,30 @@ func (db *Database) loadSchema() error {
 			db.Warnings = append(db.Warnings, fmt.Sprintf("_Tables lists %q twice", name))
 			continue
 		}
-		t := db.newTable(name, nil, false)
-		d := slices.Clone(defs[id])
+		t := db.newTable(name, noColumns, false)
+		lo, _ := slices.BinarySearchFunc(byTable, id, func(r, id uint32) int { return cmp.Compare(tableOf(r), id) })
+		d = d[:0]
+		for _, cr := range byTable[lo:] {
+			if tableOf(cr) != id {
+				break
+			}
+			row := ct.Row(int(cr))
+			if row.cells[1] == 0 || row.cells[3] == 0 {
+				d = append(d, colDef{null: true})
+				continue
+			}
+			d = append(d, colDef{
+				num:  int(row.At(1).Int()),
+				name: row.At(2).Str(),
+				bits: uint16(row.cells[3] ^ 0x8000),
+			})
+		}
 		if len(d) > maxColumns {
 			t.err = formatErr(name, "_Columns", -1, "table has %d columns; at most %d are allowed", len(d), maxColumns)
-			d = nil
+			d = d[:0]
 		}
 		sort.SliceStable(d, func(i, j int) bool { return d[i].num < d[j].num })
+		scratch, key = scratch[:0], key[:0]
 		for i, cd := range d {
 			if cd.null {
 				t.err = formatErr(name, "_Columns", -1, "column definition with a null number or type")
@@ -418,15 +458,25 @@ func (db *Database) loadSchema() error {
 				break
 			}
 			c.Name, c.Number = cd.name, cd.num
-			t.cols = append(t.cols, c)
+			scratch = append(scratch, c)
+			key = binary.LittleEndian.AppendUint16(key, cd.bits)
+			key = binary.AppendUvarint(key, uint64(len(cd.name)))
+			key = append(key, cd.name...)
 		}
-		if t.err == nil && len(t.cols) == 0 {
+		if t.err == nil && len(scratch) == 0 {
 			t.err = formatErr(name, "_Columns", -1, "table has no columns")
 		}
-		if t.err != nil {
-			t.cols = nil
+		if t.err == nil {
+			s, ok := schemas[string(key)]
+			if !ok {
+				cols := slices.Clone(scratch)
+				s = &tableSchema{cols: cols, keys: keyIndexes(cols), pool: db.pool}
+				if len(schemas) < maxSharedSchemas {
+					schemas[string(key)] = s
+				}
+			}
+			t.tableSchema = s
 		}
-		t.keys = keyIndexes(t.cols)
 		db.tables = append(db.tables, t)
 		db.byName[name] = t
 	}
@@ -549,9 +599,8 @@ func (db *Database) Table(name string) (*Table, error) {
 
 // streamsView builds the _Streams view (Name, Data).
 func (db *Database) streamsView() *Table {
-	t := db.newTable("_Streams", streamsCols, true)
+	t := db.newTable("_Streams", &tableSchema{cols: streamsCols, keys: keyIndexes(streamsCols), pool: newEmptyPool(65001)}, true)
 	t.loaded = true
-	t.pool = newEmptyPool(65001)
 	for _, si := range db.streamInfos() {
 		id := t.pool.internRaw([]byte(si.Name), si.Name)
 		t.cells = append(t.cells, id, 1)
@@ -562,9 +611,8 @@ func (db *Database) streamsView() *Table {
 
 // storagesView builds the _Storages view (Name, Data).
 func (db *Database) storagesView() *Table {
-	t := db.newTable("_Storages", storagesCols, true)
+	t := db.newTable("_Storages", &tableSchema{cols: storagesCols, keys: keyIndexes(storagesCols), pool: newEmptyPool(65001)}, true)
 	t.loaded = true
-	t.pool = newEmptyPool(65001)
 	for _, name := range db.storageNames() {
 		id := t.pool.internRaw([]byte(name), name)
 		t.cells = append(t.cells, id, 0) // Data is null, as msiinfo shows it

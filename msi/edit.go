@@ -78,7 +78,7 @@ func (db *Database) CreateTable(name string, cols []Column) (*Table, error) {
 	if nkeys == 0 {
 		return nil, verr("", "a table needs at least one key column")
 	}
-	t := &Table{db: db, name: name, cols: out, keys: keyIndexes(out), loaded: true, dirty: true, pool: db.pool}
+	t := &Table{tableSchema: &tableSchema{cols: out, keys: keyIndexes(out), pool: db.pool}, db: db, name: name, loaded: true, dirty: true}
 	db.tables = append(db.tables, t)
 	db.byName[name] = t
 	db.schemaDirty = true
@@ -140,7 +140,7 @@ func (t *Table) AddColumn(c Column) error {
 		cells = append(cells, t.cells[r*n:(r+1)*n]...)
 		cells = append(cells, 0)
 	}
-	t.cols = append(slices.Clone(t.cols), c)
+	t.tableSchema = &tableSchema{cols: append(slices.Clone(t.cols), c), keys: t.keys, pool: t.pool}
 	t.cells = cells
 	t.db.schemaDirty = true
 	t.touch()

@@ -39,12 +39,7 @@ func (db *Database) LoadRows(name string, cols []Column) (*RowLoader, error) {
 	}
 	// The table is created only by Commit; rows are checked against its
 	// columns as given.
-	l.check = &Table{db: db, name: name, cols: cols, pool: db.pool, loaded: true}
-	for i, c := range cols {
-		if c.Key {
-			l.check.keys = append(l.check.keys, i)
-		}
-	}
+	l.check = &Table{tableSchema: &tableSchema{cols: cols, keys: keyIndexes(cols), pool: db.pool}, db: db, name: name, loaded: true}
 	return l, nil
 }
 

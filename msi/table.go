@@ -18,22 +18,23 @@ import (
 // Rows returned by a Table reflect its state at the time they were
 // returned; they stay valid until the table is next modified.
 type Table struct {
-	db     *Database
-	name   string
-	cols   []Column
-	keys   []int       // indexes of key columns
-	system bool        // _Tables, _Columns, _Streams, _Storages: read-only
-	pool   *stringPool // the database's pool; a private one for the views
+	// The columns, key indexes and string pool, shared with the other
+	// tables of the same shape (loadSchema): never change them in place
+	// (AddColumn gives the table a schema of its own).
+	*tableSchema
+	db   *Database
+	name string
 
 	mu sync.Mutex // guards index for concurrent lookups
 
+	system bool // _Tables, _Columns, _Streams, _Storages: read-only
 	loaded bool
+	dirty  bool
 	err    error
 	cells  []uint32 // row-major, len = nrows*len(cols); see cellFromValue
 	nrows  int
 	entry  *cfb.Entry // the table's stream in the source file, nil if none
-	dirty  bool
-	index  *rowIndex // rows by key, built on demand
+	index  *rowIndex  // rows by key, built on demand
 }
 
 // Name returns the table's name.
@@ -396,7 +397,18 @@ func (t *Table) appendCells(dst []uint32, vals []Value) ([]uint32, error) {
 			}
 			continue
 		}
-		if c.Type == ColString && v.kind == KindString && isASCIIString(v.s) {
+		if c.Type == ColString && v.kind == KindString && v.p == t.pool {
+			// Already a string of this database (an unchanged cell of an
+			// updated row, say): representable, and no longer in UTF-16
+			// units than in bytes, so only a long one is measured.
+			if c.Size > 0 && len(v.s) > c.Size {
+				if n := utf16Len(v.s); n > c.Size {
+					if err := t.oversize(c, vals, n); err != nil {
+						return dst, err
+					}
+				}
+			}
+		} else if c.Type == ColString && v.kind == KindString && isASCIIString(v.s) {
 			// Representable in every codepage; one UTF-16 unit a byte.
 			if c.Size > 0 && len(v.s) > c.Size {
 				if err := t.oversize(c, vals, len(v.s)); err != nil {

@@ -304,3 +304,24 @@ func TestNoTable(t *testing.T) {
 		}
 	}
 }
+
+// isASCII and isASCIIString, which look at eight bytes at a time, find a
+// byte of 0x80 or more at every position of strings of every length up to
+// 24, and accept every such string without one.
+func TestIsASCII(t *testing.T) {
+	for n := 0; n <= 24; n++ {
+		b := bytes.Repeat([]byte{0x7f}, n)
+		if !isASCII(b) || !isASCIIString(string(b)) {
+			t.Errorf("%d bytes of 0x7f: not ASCII", n)
+		}
+		for i := 0; i < n; i++ {
+			for _, c := range []byte{0x80, 0xff} {
+				b := bytes.Repeat([]byte{'a'}, n)
+				b[i] = c
+				if isASCII(b) || isASCIIString(string(b)) {
+					t.Errorf("%x at %d of %d bytes: ASCII", c, i, n)
+				}
+			}
+		}
+	}
+}

@@ -384,8 +384,8 @@ func (db *Database) plan(o *WriteOptions) (*writePlan, error) {
 	sysT, sysC := db.sysTables["_Tables"], db.sysTables["_Columns"]
 	schemaDirty := db.schemaDirty
 	if schemaDirty {
-		sysT = &Table{db: db, name: "_Tables", cols: tablesCols, keys: tablesKeys, loaded: true, pool: p}
-		sysC = &Table{db: db, name: "_Columns", cols: columnsCols, keys: columnsKeys, loaded: true, pool: p}
+		sysT = &Table{tableSchema: &tableSchema{cols: tablesCols, keys: tablesKeys, pool: p}, db: db, name: "_Tables", loaded: true}
+		sysC = &Table{tableSchema: &tableSchema{cols: columnsCols, keys: columnsKeys, pool: p}, db: db, name: "_Columns", loaded: true}
 		for _, t := range db.tables {
 			tid := p.internRaw(mustEncode(p, t.name), t.name)
 			sysT.cells = append(sysT.cells, tid)
