@@ -7,9 +7,11 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
+	"io"
 	"math/big"
 	"testing"
 	"time"
@@ -45,6 +47,51 @@ func nest(depth int, inner []byte) []byte {
 		b = append(b, tagSequence, 0x83, byte(n>>16), byte(n>>8), byte(n))
 	}
 	return append(b, inner...)
+}
+
+// bigKeySigner signs with an RSA public key it has no private key for:
+// its signatures are random numbers the size of the modulus, which is all
+// a verifier needs to do the work of checking one.
+type bigKeySigner struct{ pub *rsa.PublicKey }
+
+func (s bigKeySigner) Public() crypto.PublicKey { return s.pub }
+
+func (s bigKeySigner) Sign(_ io.Reader, _ []byte, _ crypto.SignerOpts) ([]byte, error) {
+	b := make([]byte, (s.pub.N.BitLen()+7)/8)
+	rand.Read(b)
+	b[0] = 0 // below the modulus
+	return b, nil
+}
+
+// bigKeySignature returns a signature of the tiny package by a
+// certificate whose RSA modulus has bits bits and whose public exponent
+// is the largest Go accepts.
+func bigKeySignature(t *testing.T, bits int) []byte {
+	t.Helper()
+	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), uint(bits)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.SetBit(n, bits-1, 1)
+	n.SetBit(n, 0, 1)
+	pub := &rsa.PublicKey{N: n, E: 1<<31 - 1}
+	issuer, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "big key"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, pub, issuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signTiny(t, &SignOptions{Signer: bigKeySigner{pub}, Certificates: []*x509.Certificate{cert}})
 }
 
 // loopCerts returns two CA certificates that issue each other, and a leaf
@@ -121,6 +168,10 @@ func TestHostileSignatures(t *testing.T) {
 			return tlv(tagSequence, derOID(oidSignedData), tlv(tagContext0, append(bytes.Clone(ci.Content.Bytes), 0x05, 0x00)))
 		}(), nil, ErrFormat},
 		{"certificate loop", loop, nil, ErrUntrusted},
+		// Checking a signature costs the square of the modulus size: 3 s
+		// for this one before keys over Windows' 16,384 bits were refused.
+		{"200,000-bit RSA key", bigKeySignature(t, 200000), nil, ErrFormat},
+		{"16,384-bit RSA key", bigKeySignature(t, 16384), nil, ErrBadSignature},
 		{"Ex stream of 1 MiB", valid, make([]byte, 1<<20), ErrFormat},
 		{"Ex stream of the wrong length", valid, make([]byte, 7), ErrDigestMismatch},
 	}

@@ -91,8 +91,13 @@ func asSigner(k any) (crypto.Signer, error) {
 
 // ParsePFX decodes a PKCS#12 file (.pfx, .p12) with its password: the
 // private key, its certificate and the other certificates it holds (see
-// ParsePEM for the order).
+// ParsePEM for the order). A file whose key derivations ask for more
+// than MaxPFXIterations iterations in all is refused with an
+// *UnsupportedError before any is run.
 func ParsePFX(data []byte, password string) (crypto.Signer, []*x509.Certificate, error) {
+	if err := checkPFXWork(data); err != nil {
+		return nil, nil, err
+	}
 	k, leaf, cas, err := pkcs12.DecodeChain(data, password)
 	if err != nil {
 		return nil, nil, fmt.Errorf("authenticode: PKCS#12: %w", err)
