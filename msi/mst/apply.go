@@ -333,7 +333,7 @@ func applyRows(db *msi.Database, c *Changes, tc *TableChange, tr *TableReport, m
 		}
 		return nil
 	}
-	keyBuf := make([]msi.Value, len(tc.keys))
+	keyBuf := make([]msi.Value, tc.nkeys())
 	var ks []byte // the key as appendKey writes it; map lookups with string(ks) do not allocate
 	for r := range tc.Records() {
 		if err := b.spend(valuesBytes(r.Values), tc.Name); err != nil {

@@ -1,9 +1,12 @@
 package mst
 
 import (
+	"encoding/binary"
 	"fmt"
 	"io"
 	"iter"
+	"math/bits"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,6 +56,11 @@ func (r Record) Present(i int) bool { return i < 32 && r.Has&(1<<i) != 0 }
 
 // TableChange is what a transform does to one table: create it, drop it,
 // add columns to it, and the change records of its rows.
+//
+// Columns and Added are read-only: they may share their arrays with each
+// other and with the TableChanges of other tables of the same shape (a
+// transform creating 50,000 tables of one shape holds their columns
+// once).
 type TableChange struct {
 	Name string
 	// Created is set when the transform creates the table (a _Tables
@@ -70,14 +78,38 @@ type TableChange struct {
 	// Size is the size of the table's change-record stream in bytes.
 	Size int
 
-	keys []int // indexes of the key columns
+	keys uint32 // the key columns: bit i for column i
 
-	// Records are kept either as values (built by Diff) or as the raw
-	// cells of a transform's stream, decoded on demand.
-	recs  []Record
-	raw   []rawRecord
+	// Records are kept either as references to the rows of the new
+	// database (built by Diff) or as the raw cells of a transform's
+	// stream, and decoded on demand; each behind a pointer, nil when
+	// there are none, so that a table without records (200,000 tables
+	// created empty) costs 96 bytes.
+	rows *rowRecords
+	raw  *rawRecords
+}
+
+// rowRecords are Diff's records of a table.
+type rowRecords struct {
+	recs   []rowRecord
+	src    *msi.Table  // the new database's table rows name
+	delKey []msi.Value // the keys of Diff's deletes, nkeys each
+}
+
+// rawRecords are the records of a transform's table stream as read.
+type rawRecords struct {
+	recs  []rawRecord
 	cells []uint32
-	pool  *msi.Database // the transform, whose string pool raw cells name
+	pool  *msi.Database // the transform, whose string pool the cells name
+}
+
+// rowRecord is one record of Diff's: an insert or an update takes the
+// cells has names from row of the new table; a delete takes the key
+// values at delKey[row*nkeys:].
+type rowRecord struct {
+	op  Op
+	has uint32
+	row uint32
 }
 
 // rawRecord is one record of a transform stream: its cells are
@@ -90,23 +122,26 @@ type rawRecord struct {
 
 // Len returns the number of change records (0 when they are unknown).
 func (tc *TableChange) Len() int {
-	if tc.raw != nil {
-		return len(tc.raw)
+	switch {
+	case tc.raw != nil:
+		return len(tc.raw.recs)
+	case tc.rows != nil:
+		return len(tc.rows.recs)
 	}
-	return len(tc.recs)
+	return 0
 }
 
 // Record returns record i (0 <= i < Len), in stream order.
 func (tc *TableChange) Record(i int) Record {
-	if tc.raw == nil {
-		return tc.recs[i]
-	}
 	return tc.decode(i, make([]msi.Value, len(tc.Columns)))
 }
 
-// decode returns raw record i with its values in vals (len(tc.Columns)).
+// decode returns record i with its values in vals (len(tc.Columns)).
 func (tc *TableChange) decode(i int, vals []msi.Value) Record {
-	rr := tc.raw[i]
+	if tc.raw == nil {
+		return tc.decodeRow(i, vals)
+	}
+	rr := tc.raw.recs[i]
 	r := Record{Op: rr.op, Has: rr.has, Values: vals}
 	at := int(rr.off)
 	for ci, c := range tc.Columns {
@@ -114,8 +149,31 @@ func (tc *TableChange) decode(i int, vals []msi.Value) Record {
 			vals[ci] = msi.Null
 			continue
 		}
-		vals[ci] = cellValue(tc.pool, c, tc.cells[at])
+		vals[ci] = cellValue(tc.raw.pool, c, tc.raw.cells[at])
 		at++
+	}
+	return r
+}
+
+// decodeRow returns Diff's record i with its values in vals.
+func (tc *TableChange) decodeRow(i int, vals []msi.Value) Record {
+	rr := tc.rows.recs[i]
+	r := Record{Op: rr.op, Has: rr.has, Values: vals}
+	clear(vals)
+	if rr.op == Delete {
+		k := tc.rows.delKey[int(rr.row)*tc.nkeys():]
+		j := 0
+		for m := tc.keys; m != 0; m &= m - 1 {
+			vals[bits.TrailingZeros32(m)] = k[j]
+			j++
+		}
+		return r
+	}
+	row := tc.rows.src.Row(int(rr.row))
+	for ci := range vals {
+		if rr.has&(1<<ci) != 0 && ci < row.Len() {
+			vals[ci] = row.At(ci)
+		}
 	}
 	return r
 }
@@ -125,16 +183,8 @@ func (tc *TableChange) decode(i int, vals []msi.Value) Record {
 // (Record returns values of their own).
 func (tc *TableChange) Records() iter.Seq[Record] {
 	return func(yield func(Record) bool) {
-		if tc.raw == nil {
-			for _, r := range tc.recs {
-				if !yield(r) {
-					return
-				}
-			}
-			return
-		}
 		vals := make([]msi.Value, len(tc.Columns))
-		for i := range tc.raw {
+		for i := range tc.Len() {
 			if !yield(tc.decode(i, vals)) {
 				return
 			}
@@ -144,16 +194,22 @@ func (tc *TableChange) Records() iter.Seq[Record] {
 
 // Key returns the key values of r (a record of this table).
 func (tc *TableChange) Key(r Record) []msi.Value {
-	return tc.keyInto(r, make([]msi.Value, len(tc.keys)))
+	return tc.keyInto(r, make([]msi.Value, tc.nkeys()))
 }
 
-// keyInto is Key with the values in buf (len(tc.keys)), for loops.
+// nkeys returns the number of key columns.
+func (tc *TableChange) nkeys() int { return bits.OnesCount32(tc.keys) }
+
+// keyInto is Key with the values in buf (len tc.nkeys()), for loops.
 func (tc *TableChange) keyInto(r Record, buf []msi.Value) []msi.Value {
-	for i, k := range tc.keys {
+	i := 0
+	for m := tc.keys; m != 0; m &= m - 1 {
+		k := bits.TrailingZeros32(m)
 		buf[i] = msi.Null
 		if k < len(r.Values) {
 			buf[i] = r.Values[k]
 		}
+		i++
 	}
 	return buf
 }
@@ -170,37 +226,32 @@ func (tc *TableChange) Counts() (inserts, updates, deletes int) {
 			deletes++
 		}
 	}
-	if tc.raw != nil {
-		for _, r := range tc.raw {
+	switch {
+	case tc.raw != nil:
+		for _, r := range tc.raw.recs {
 			count(r.op)
 		}
-		return
-	}
-	for _, r := range tc.recs {
-		count(r.Op)
+	case tc.rows != nil:
+		for _, r := range tc.rows.recs {
+			count(r.op)
+		}
 	}
 	return
 }
 
-// setColumns sets the columns and their key indexes.
+// setColumns sets the columns and their key bits.
 func (tc *TableChange) setColumns(cols []msi.Column) {
 	tc.Columns = cols
-	tc.keys = tc.keys[:0]
+	tc.keys = 0
 	for i, c := range cols {
-		if c.Key {
-			tc.keys = append(tc.keys, i)
+		if c.Key && i < 32 {
+			tc.keys |= 1 << i
 		}
 	}
 }
 
 // keyMask returns the bits of the key columns.
-func (tc *TableChange) keyMask() uint32 {
-	var m uint32
-	for _, k := range tc.keys {
-		m |= 1 << k
-	}
-	return m
-}
+func (tc *TableChange) keyMask() uint32 { return tc.keys }
 
 // cellValue decodes one raw cell of column c; string ids were checked
 // against the pool when the stream was read.
@@ -298,7 +349,50 @@ func StreamName(table string, key []msi.Value) string {
 	return b.String()
 }
 
-// sortTables puts the table changes in name order.
-func (c *Changes) sortTables() {
-	sort.Slice(c.Tables, func(i, j int) bool { return c.Tables[i].Name < c.Tables[j].Name })
+// maxShapes bounds the shapes a columnSets remembers.
+const maxShapes = 1024
+
+// columnSets shares one []msi.Column among the tables of one shape. It
+// remembers at most maxShapes shapes, so that tables of as many shapes
+// as tables cost no more than they would unshared.
+type columnSets struct {
+	m   map[string][]msi.Column
+	key []byte
+}
+
+// intern returns a slice equal to cols, shared with the earlier calls
+// given the same columns; cols itself is kept (not copied) when it is the
+// first of its shape.
+func (s *columnSets) intern(cols []msi.Column) []msi.Column { return s.share(cols, false) }
+
+// internCopy is intern for a cols the caller reuses: it is copied when
+// it is the first of its shape.
+func (s *columnSets) internCopy(cols []msi.Column) []msi.Column { return s.share(cols, true) }
+
+func (s *columnSets) share(cols []msi.Column, copyNew bool) []msi.Column {
+	if cols == nil {
+		return nil
+	}
+	if s.m == nil {
+		s.m = map[string][]msi.Column{}
+	}
+	k := s.key[:0]
+	for _, c := range cols {
+		k = binary.LittleEndian.AppendUint16(k, c.TypeBits())
+		k = binary.AppendUvarint(k, uint64(c.Size))
+		k = binary.AppendUvarint(k, uint64(c.Number))
+		k = binary.AppendUvarint(k, uint64(len(c.Name)))
+		k = append(k, c.Name...)
+	}
+	s.key = k
+	if shared, ok := s.m[string(k)]; ok {
+		return shared
+	}
+	if copyNew {
+		cols = slices.Clone(cols)
+	}
+	if len(s.m) < maxShapes {
+		s.m[string(k)] = cols
+	}
+	return cols
 }

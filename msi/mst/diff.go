@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"math/bits"
 	"sort"
 
 	"github.com/msikit/msikit/msi"
@@ -42,7 +43,9 @@ func (d Difference) String() string {
 //
 // Updates of columns past the 16th, which the 16-bit record mask cannot
 // name, are written as a delete and an insert of the row (listed too).
-// The changes read streams from new when they are applied or written.
+// The changes refer to new's rows and streams rather than copying them
+// (a record costs 12 bytes, a delete also its key): new must not change
+// while they are in use.
 func Diff(old, new *msi.Database) (*Changes, error) {
 	c := &Changes{Codepage: new.Codepage(), streams: new, size: new.Size()}
 	b := newBudget("the rows compared", old.Size(), new.Size())
@@ -53,6 +56,7 @@ func Diff(old, new *msi.Database) (*Changes, error) {
 			Reason: "a transform in the neutral codepage leaves the database's codepage as it is"})
 	}
 	oldNames, newNames, names := union(old.TableNames(), new.TableNames())
+	var shapes columnSets
 	for _, name := range names {
 		var ot, nt *msi.Table
 		var err error
@@ -66,7 +70,7 @@ func Diff(old, new *msi.Database) (*Changes, error) {
 				return nil, err
 			}
 		}
-		tc, err := diffTable(c, b, old, new, name, ot, nt)
+		tc, err := diffTable(c, b, &shapes, old, new, name, ot, nt)
 		if err != nil {
 			return nil, err
 		}
@@ -105,23 +109,28 @@ func setOf(list []string) map[string]bool {
 }
 
 // diffTable compares one table; nil means no change.
-func diffTable(c *Changes, b *budget, old, new *msi.Database, name string, ot, nt *msi.Table) (*TableChange, error) {
+func diffTable(c *Changes, b *budget, shapes *columnSets, old, new *msi.Database, name string, ot, nt *msi.Table) (*TableChange, error) {
 	switch {
 	case ot == nil:
 		tc := &TableChange{Name: name, Created: true}
-		tc.setColumns(nt.Columns())
-		tc.Added = nt.Columns()
+		tc.setColumns(shapes.intern(nt.Columns()))
+		tc.Added = tc.Columns
+		if nt.Len() == 0 {
+			return tc, nil
+		}
 		all := uint32(1)<<len(tc.Columns) - 1
-		for r := range nt.Rows() {
-			if err := b.spend(rowBytes(r), name); err != nil {
+		rows := &rowRecords{src: nt, recs: make([]rowRecord, 0, nt.Len())}
+		for ri := range nt.Len() {
+			if err := b.spend(rowBytes(nt.Row(ri)), name); err != nil {
 				return nil, err
 			}
-			tc.recs = append(tc.recs, Record{Op: Insert, Has: all, Values: r.Values()})
+			rows.recs = append(rows.recs, rowRecord{op: Insert, has: all, row: uint32(ri)})
 		}
+		tc.rows = rows
 		return tc, nil
 	case nt == nil:
 		tc := &TableChange{Name: name, Dropped: true}
-		tc.setColumns(ot.Columns())
+		tc.setColumns(shapes.intern(ot.Columns()))
 		return tc, nil
 	}
 	oc, nc := ot.Columns(), nt.Columns()
@@ -156,9 +165,19 @@ func diffTable(c *Changes, b *budget, old, new *msi.Database, name string, ot, n
 	}
 	tc.Added = nc[len(oc):]
 	tc.setColumns(nc)
+	rows := &rowRecords{src: nt}
 	all := uint32(1)<<len(nc) - 1
 	keyMask := tc.keyMask()
-	for nr := range nt.Rows() {
+	nkeys := tc.nkeys()
+	// deleteKey adds a delete of the row with the key values of vals.
+	deleteKey := func(vals func(int) msi.Value) {
+		rows.recs = append(rows.recs, rowRecord{op: Delete, has: keyMask, row: uint32(len(rows.delKey) / max(nkeys, 1))})
+		for m := keyMask; m != 0; m &= m - 1 {
+			rows.delKey = append(rows.delKey, vals(bits.TrailingZeros32(m)))
+		}
+	}
+	for ri := range nt.Len() {
+		nr := nt.Row(ri)
 		if err := b.spend(rowBytes(nr), name); err != nil {
 			return nil, err
 		}
@@ -170,7 +189,7 @@ func diffTable(c *Changes, b *budget, old, new *msi.Database, name string, ot, n
 			}
 		}
 		if !ok {
-			tc.recs = append(tc.recs, Record{Op: Insert, Has: all, Values: nr.Values()})
+			rows.recs = append(rows.recs, rowRecord{op: Insert, has: all, row: uint32(ri)})
 			continue
 		}
 		var changed uint32
@@ -190,21 +209,15 @@ func diffTable(c *Changes, b *budget, old, new *msi.Database, name string, ot, n
 		if changed == 0 {
 			continue
 		}
-		nv := nr.Values()
 		if changed>>16 != 0 {
 			// The record mask names columns 1 to 16 only.
 			c.Unexpressible = append(c.Unexpressible, Difference{Kind: "table", Name: name, Old: fmt.Sprint(keyText(key)),
 				Reason: "a change of a column past the 16th, which an update record cannot name: written as a delete and an insert of the row"})
-			tc.recs = append(tc.recs, Record{Op: Delete, Has: keyMask, Values: keyOnly(nv, keyMask)}, Record{Op: Insert, Has: all, Values: nv})
+			deleteKey(nr.At)
+			rows.recs = append(rows.recs, rowRecord{op: Insert, has: all, row: uint32(ri)})
 			continue
 		}
-		vals := make([]msi.Value, len(nc))
-		for i := range vals {
-			if (changed|keyMask)&(1<<i) != 0 {
-				vals[i] = nv[i]
-			}
-		}
-		tc.recs = append(tc.recs, Record{Op: Update, Has: changed | keyMask, Values: vals})
+		rows.recs = append(rows.recs, rowRecord{op: Update, has: changed | keyMask, row: uint32(ri)})
 	}
 	for or := range ot.Rows() {
 		if err := b.spend(rowBytes(or), name); err != nil {
@@ -214,25 +227,17 @@ func diffTable(c *Changes, b *budget, old, new *msi.Database, name string, ot, n
 		if _, ok := nt.Lookup(key...); ok {
 			continue
 		}
-		vals := make([]msi.Value, len(nc))
-		copy(vals, keyOnly(or.Values(), keyMask))
-		tc.recs = append(tc.recs, Record{Op: Delete, Has: keyMask, Values: vals})
+		deleteKey(or.At)
 	}
-	if len(tc.recs) == 0 && len(tc.Added) == 0 {
+	if len(rows.recs) == 0 && len(tc.Added) == 0 {
 		return nil, nil
 	}
-	return tc, nil
-}
-
-// keyOnly returns vals with the non-key cells Null.
-func keyOnly(vals []msi.Value, keyMask uint32) []msi.Value {
-	out := make([]msi.Value, len(vals))
-	for i := range vals {
-		if keyMask&(1<<i) != 0 {
-			out[i] = vals[i]
-		}
+	if len(rows.recs) > 0 {
+		tc.rows = rows
 	}
-	return out
+	nc = shapes.intern(nc)
+	tc.Columns, tc.Added = nc, nc[len(oc):]
+	return tc, nil
 }
 
 // sameValue compares a cell of the old and new row with key: values by

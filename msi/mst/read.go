@@ -3,7 +3,9 @@ package mst
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/msikit/msikit/msi"
 )
@@ -122,140 +124,212 @@ type newColumn struct {
 // (removing or changing a column) are *msi.UnsupportedError.
 func (t *Transform) Decode(base *msi.Database) (*Changes, error) {
 	c := &Changes{Codepage: t.db.Codepage(), streams: t.db, size: t.db.Size()}
-	b := newBudget("the records", t.db.Size())
 	c.CodepageChange = c.Codepage != 0 && (base == nil || base.Codepage() != c.Codepage)
-	byName := map[string]*TableChange{}
-	get := func(name string) *TableChange {
-		tc := byName[name]
-		if tc == nil {
-			tc = &TableChange{Name: name}
-			byName[name] = tc
-			c.Tables = append(c.Tables, tc)
+	var all []TableChange // allocated a chunk at a time, not a TableChange each
+	err := t.decodeEach(base, func(tc *TableChange) error {
+		// tc is reused for the next table: keep a copy.
+		if len(all) == cap(all) {
+			all = make([]TableChange, 0, min(max(2*cap(all), 16), 4096))
 		}
-		return tc
-	}
-
-	// _Tables: tables created and dropped.
-	sys := &TableChange{Name: "_Tables", pool: t.db}
-	sys.setColumns(tablesColumns)
-	if err := t.readRecords(sys, b); err != nil {
+		all = append(all, *tc)
+		c.Tables = append(c.Tables, &all[len(all)-1])
+		return nil
+	})
+	if err != nil {
 		return nil, err
-	}
-	for r := range sys.Records() {
-		name := r.Values[0].Str()
-		if name == "" {
-			return nil, &msi.FormatError{Table: "_Tables", Stream: "_Tables", Offset: -1, Msg: "a record names no table"}
-		}
-		tc := get(name)
-		switch r.Op {
-		case Insert:
-			if tc.Created {
-				return nil, &msi.FormatError{Table: "_Tables", Stream: "_Tables", Offset: -1, Msg: fmt.Sprintf("table %s is created twice", name)}
-			}
-			tc.Created = true
-		case Delete:
-			tc.Dropped = true
-		default:
-			return nil, &msi.UnsupportedError{Table: "_Tables", Msg: fmt.Sprintf("an update of the _Tables row of %s", name)}
-		}
-	}
-
-	// _Columns: columns of new tables, columns added to existing ones.
-	cols := &TableChange{Name: "_Columns", pool: t.db}
-	cols.setColumns(columnsColumns)
-	if err := t.readRecords(cols, b); err != nil {
-		return nil, err
-	}
-	// Count the columns per table first, so that each table's list is
-	// allocated once (1,000 new tables of 32 columns would otherwise
-	// reallocate each list as it grows).
-	counts := map[string]int{}
-	for r := range cols.Records() {
-		counts[r.Values[0].Str()]++
-	}
-	added := make(map[string][]newColumn, len(counts))
-	for r := range cols.Records() {
-		table := r.Values[0].Str()
-		if r.Op != Insert {
-			return nil, &msi.UnsupportedError{Table: "_Columns", Msg: fmt.Sprintf("a %s of column %s of table %s: a transform can only add columns", r.Op, r.Values[1], table)}
-		}
-		if table == "" || r.Values[2].IsNull() || r.Values[3].IsNull() {
-			return nil, &msi.FormatError{Table: "_Columns", Stream: "_Columns", Offset: -1, Msg: fmt.Sprintf("column record of table %q without a name or type", table)}
-		}
-		col, err := msi.ColumnFromType(uint16(r.Values[3].Int()))
-		if err != nil {
-			return nil, &msi.FormatError{Table: "_Columns", Stream: "_Columns", Offset: -1, Msg: fmt.Sprintf("table %s column %s", table, r.Values[2].Str()), Err: err}
-		}
-		col.Name = r.Values[2].Str()
-		nc := newColumn{col: col}
-		if !r.Values[1].IsNull() {
-			nc.number = int(r.Values[1].Int())
-		}
-		if added[table] == nil {
-			added[table] = make([]newColumn, 0, counts[table])
-		}
-		added[table] = append(added[table], nc)
-		get(table)
-	}
-
-	// The other table streams: their records.
-	for _, name := range t.db.TableNames() {
-		switch name {
-		case "_Tables", "_Columns":
-			continue
-		}
-		get(name)
-	}
-
-	c.sortTables()
-	for _, tc := range c.Tables {
-		tc.pool = t.db
-		var baseCols []msi.Column
-		if base != nil && !tc.Created && base.HasTable(tc.Name) {
-			bt, err := base.Table(tc.Name)
-			if err != nil {
-				return nil, err
-			}
-			baseCols = bt.Columns()
-		}
-		switch {
-		case tc.Created:
-			all, err := numberColumns(tc.Name, nil, added[tc.Name])
-			if err != nil {
-				return nil, err
-			}
-			tc.Added = all
-			tc.setColumns(all)
-		case baseCols != nil:
-			all, err := numberColumns(tc.Name, baseCols, added[tc.Name])
-			if err != nil {
-				return nil, err
-			}
-			tc.Added = all[len(baseCols):]
-			tc.setColumns(all)
-		default:
-			// Unknown table: keep what the transform adds, undecoded.
-			for _, nc := range added[tc.Name] {
-				col := nc.col
-				col.Number = nc.number
-				tc.Added = append(tc.Added, col)
-			}
-		}
-		if err := t.readRecords(tc, b); err != nil {
-			return nil, err
-		}
 	}
 	c.Unused = t.unusedStreams(c)
 	return c, nil
 }
 
-// numberColumns appends the added columns to cols, numbering them: a null
+// decodeEach is Decode giving the tables' changes to each, one at a
+// time in name order, with tc valid only during the call: the read-back
+// of a transform Save wrote holds one table's records at a time.
+//
+// The tables are gathered by name from the _Tables and _Columns records
+// and the table streams, without a map or a list of columns per table:
+// a transform creating 200,000 tables costs their names and the records
+// as read, and their columns once per shape.
+func (t *Transform) decodeEach(base *msi.Database, each func(tc *TableChange) error) error {
+	b := newBudget("the records", t.db.Size())
+	// _Tables: tables created and dropped.
+	sys := &TableChange{Name: "_Tables"}
+	sys.setColumns(tablesColumns)
+	if err := t.readRecords(sys, b); err != nil {
+		return err
+	}
+	names := make([]string, 0, sys.Len())
+	var bad error // the first record that is wrong by itself
+	var inserts []uint32
+	for r := range sys.Records() {
+		name := r.Values[0].Str()
+		if name == "" {
+			bad = &msi.FormatError{Table: "_Tables", Stream: "_Tables", Offset: -1, Msg: "a record names no table"}
+			break
+		}
+		switch r.Op {
+		case Insert:
+			inserts = append(inserts, uint32(len(names)))
+		case Delete:
+		default:
+			bad = &msi.UnsupportedError{Table: "_Tables", Msg: fmt.Sprintf("an update of the _Tables row of %s", name)}
+		}
+		if bad != nil {
+			break
+		}
+		names = append(names, name)
+	}
+	// A table created twice before that record: the first such second
+	// creation is the error, as reading the records in order finds it.
+	slices.SortStableFunc(inserts, func(a, b uint32) int { return strings.Compare(names[a], names[b]) })
+	twice := -1
+	for i := 1; i < len(inserts); i++ {
+		if names[inserts[i]] == names[inserts[i-1]] && (twice < 0 || inserts[i] < uint32(twice)) {
+			twice = int(inserts[i])
+		}
+	}
+	if twice >= 0 {
+		return &msi.FormatError{Table: "_Tables", Stream: "_Tables", Offset: -1, Msg: fmt.Sprintf("table %s is created twice", names[twice])}
+	}
+	if bad != nil {
+		return bad
+	}
+	inserts = nil
+	// The _Tables records by table name.
+	sysRecs := make([]uint32, len(names))
+	for i := range sysRecs {
+		sysRecs[i] = uint32(i)
+	}
+	sysNames := names
+	slices.SortStableFunc(sysRecs, func(a, b uint32) int { return strings.Compare(sysNames[a], sysNames[b]) })
+
+	// _Columns: columns of new tables, columns added to existing ones.
+	cols := &TableChange{Name: "_Columns"}
+	cols.setColumns(columnsColumns)
+	if err := t.readRecords(cols, b); err != nil {
+		return err
+	}
+	colNames := make([]string, 0, cols.Len())
+	for r := range cols.Records() {
+		table := r.Values[0].Str()
+		if r.Op != Insert {
+			return &msi.UnsupportedError{Table: "_Columns", Msg: fmt.Sprintf("a %s of column %s of table %s: a transform can only add columns", r.Op, r.Values[1], table)}
+		}
+		if table == "" || r.Values[2].IsNull() || r.Values[3].IsNull() {
+			return &msi.FormatError{Table: "_Columns", Stream: "_Columns", Offset: -1, Msg: fmt.Sprintf("column record of table %q without a name or type", table)}
+		}
+		if _, err := msi.ColumnFromType(uint16(r.Values[3].Int())); err != nil {
+			return &msi.FormatError{Table: "_Columns", Stream: "_Columns", Offset: -1, Msg: fmt.Sprintf("table %s column %s", table, r.Values[2].Str()), Err: err}
+		}
+		colNames = append(colNames, table)
+	}
+	tableNames := t.db.TableNames()
+	names = append(append(make([]string, 0, len(names)+len(colNames)+len(tableNames)), names...), colNames...)
+	// The column records by table, in record order within a table.
+	colRecs := make([]uint32, len(colNames))
+	for i := range colRecs {
+		colRecs[i] = uint32(i)
+	}
+	slices.SortStableFunc(colRecs, func(a, b uint32) int { return strings.Compare(colNames[a], colNames[b]) })
+
+	// The other table streams: their records.
+	for _, name := range tableNames {
+		switch name {
+		case "_Tables", "_Columns":
+			continue
+		}
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	names = slices.Compact(names)
+
+	// from returns the records of recs (sorted by their names) naming
+	// table.
+	from := func(recs []uint32, recNames []string, table string) []uint32 {
+		lo, _ := slices.BinarySearchFunc(recs, table, func(i uint32, name string) int { return strings.Compare(recNames[i], name) })
+		hi := lo
+		for hi < len(recs) && recNames[recs[hi]] == table {
+			hi++
+		}
+		return recs[lo:hi]
+	}
+	var shapes columnSets
+	var added []newColumn
+	colVals := make([]msi.Value, len(columnsColumns))
+	var scratch []msi.Column
+	var tc TableChange
+	for _, name := range names {
+		tc = TableChange{Name: name}
+		for _, ri := range from(sysRecs, sysNames, name) {
+			if sys.raw.recs[ri].op == Insert {
+				tc.Created = true
+			} else {
+				tc.Dropped = true
+			}
+		}
+		added = added[:0]
+		for _, ri := range from(colRecs, colNames, name) {
+			r := cols.decode(int(ri), colVals)
+			col, _ := msi.ColumnFromType(uint16(r.Values[3].Int())) // checked above
+			col.Name = r.Values[2].Str()
+			nc := newColumn{col: col}
+			if !r.Values[1].IsNull() {
+				nc.number = int(r.Values[1].Int())
+			}
+			added = append(added, nc)
+		}
+		var baseCols []msi.Column
+		if base != nil && !tc.Created && base.HasTable(tc.Name) {
+			bt, err := base.Table(tc.Name)
+			if err != nil {
+				return err
+			}
+			baseCols = bt.Columns()
+		}
+		switch {
+		case tc.Created:
+			all, err := numberColumns(scratch, tc.Name, nil, added)
+			if err != nil {
+				return err
+			}
+			scratch = all
+			all = shapes.internCopy(all)
+			tc.Added = all
+			tc.setColumns(all)
+		case baseCols != nil:
+			all, err := numberColumns(scratch, tc.Name, baseCols, added)
+			if err != nil {
+				return err
+			}
+			scratch = all
+			all = shapes.internCopy(all)
+			tc.Added = all[len(baseCols):]
+			tc.setColumns(all)
+		default:
+			// Unknown table: keep what the transform adds, undecoded.
+			for _, nc := range added {
+				col := nc.col
+				col.Number = nc.number
+				tc.Added = append(tc.Added, col)
+			}
+		}
+		if err := t.readRecords(&tc, b); err != nil {
+			return err
+		}
+		if err := each(&tc); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// numberColumns appends the added columns to cols, numbering them, into
+// dst (reused: its contents are overwritten): a null
 // Number takes the next one; a given Number must be the next one (a
 // transform cannot reorder columns). Added key columns must come first in
 // a new table and are refused on an existing one.
-func numberColumns(table string, cols []msi.Column, add []newColumn) ([]msi.Column, error) {
-	out := make([]msi.Column, len(cols), len(cols)+len(add))
-	copy(out, cols)
+func numberColumns(dst []msi.Column, table string, cols []msi.Column, add []newColumn) ([]msi.Column, error) {
+	out := append(dst[:0], cols...)
 	existing := len(cols) > 0
 	for _, nc := range add {
 		col := nc.col
@@ -292,20 +366,20 @@ func (t *Transform) readRecords(tc *TableChange, b *budget) error {
 	if tc.Columns == nil {
 		return nil
 	}
-	return decodeRecords(tc, data, t.db.StringRefSize(), t.db.PoolLen(), func(id uint32) int {
+	return decodeRecords(tc, t.db, data, t.db.StringRefSize(), t.db.PoolLen(), func(id uint32) int {
 		v, _ := t.db.PoolString(id)
 		return len(v.Str())
 	}, b)
 }
 
-// decodeRecords parses a table's change records into tc.raw and tc.cells.
+// decodeRecords parses a table's change records into tc.raw.
 // Each record is a 16-bit mask and cells: bit 0 set, a full row of
 // mask>>8 cells (columns 1 to n); 0, a delete (key cells); otherwise a
 // bitmap of the columns present, keys always. Integer cells are 2 or 4
 // bytes, binary cells 2, string cells refSize; nothing is trusted: every
 // record must fit the stream and every string id the pool, and the
 // strings the records name (strLen gives their length) are spent from b.
-func decodeRecords(tc *TableChange, data []byte, refSize, poolLen int, strLen func(uint32) int, b *budget) error {
+func decodeRecords(tc *TableChange, pool *msi.Database, data []byte, refSize, poolLen int, strLen func(uint32) int, b *budget) error {
 	ncols := len(tc.Columns)
 	keyMask := tc.keyMask()
 	all := uint32(1)<<ncols - 1
@@ -313,8 +387,8 @@ func decodeRecords(tc *TableChange, data []byte, refSize, poolLen int, strLen fu
 		return &msi.FormatError{Table: tc.Name, Stream: tc.Name, Offset: int64(off), Msg: fmt.Sprintf(format, args...)}
 	}
 	// Every record is at least 4 bytes (a mask and one cell).
-	tc.raw = make([]rawRecord, 0, len(data)/4)
-	tc.cells = make([]uint32, 0, len(data)/2)
+	raw := &rawRecords{recs: make([]rawRecord, 0, len(data)/4), cells: make([]uint32, 0, len(data)/2), pool: pool}
+	tc.raw = raw
 	for off := 0; off < len(data); {
 		start := off
 		if len(data)-off < 2 {
@@ -341,7 +415,7 @@ func decodeRecords(tc *TableChange, data []byte, refSize, poolLen int, strLen fu
 			}
 			rr.op, rr.has = Update, mask|keyMask
 		}
-		rr.off = uint32(len(tc.cells))
+		rr.off = uint32(len(raw.cells))
 		for i, col := range tc.Columns {
 			if rr.has&(1<<i) == 0 {
 				continue
@@ -373,10 +447,10 @@ func decodeRecords(tc *TableChange, data []byte, refSize, poolLen int, strLen fu
 					return err
 				}
 			}
-			tc.cells = append(tc.cells, v)
+			raw.cells = append(raw.cells, v)
 			off += w
 		}
-		tc.raw = append(tc.raw, rr)
+		raw.recs = append(raw.recs, rr)
 	}
 	return nil
 }

@@ -93,7 +93,7 @@ func writeTableText(w *bufio.Writer, base *msi.Database, c *Changes, tc *TableCh
 	if bt != nil && tc.Created {
 		bt = nil // the records are for the transform's table
 	}
-	keyBuf := make([]msi.Value, len(tc.keys))
+	keyBuf := make([]msi.Value, tc.nkeys())
 	for r := range tc.Records() {
 		if err := b.spend(valuesBytes(r.Values), tc.Name); err != nil {
 			return err
