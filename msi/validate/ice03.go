@@ -120,11 +120,26 @@ func (f *fkIndex) values(table string, col int) (map[string]bool, bool) {
 	if col >= 1 && col <= len(cols) {
 		name := cols[col-1].Name
 		for r := range t.Rows() {
-			set[r.Get(name).String()] = true
+			v := r.Get(name).String()
+			// A long value repeated in many rows is hashed once.
+			memoOf(f.c.memo, v, &set, func() bool { set[v] = true; return true })
 		}
 	}
 	f.sets[k] = set
 	return set, true
+}
+
+// has reports whether text is a value of column s.keyColumn of one of
+// s.keyTables (looking a long text up once, however many rows repeat it).
+func (f *fkIndex) has(s *valSpec, text string) bool {
+	return memoOf(f.c.memo, text, s, func() bool {
+		for _, kt := range s.keyTables {
+			if set, ok := f.values(kt, s.keyColumn); ok && set[text] {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 // utf16Len returns the length of s in UTF-16 code units, as Windows
@@ -192,17 +207,11 @@ func ice03(c *checker) {
 				return rowKey
 			}
 			if len(keyCols) > 0 {
-				var k string
-				if len(keyCols) == 1 {
-					k = vals[keyCols[0]].String()
-				} else {
-					kb.Reset()
-					for _, i := range keyCols {
-						kb.WriteString(vals[i].String())
-						kb.WriteByte(0)
-					}
-					k = kb.String()
+				kb.Reset()
+				for _, i := range keyCols {
+					c.writeKeyPart(&kb, vals[i].String())
 				}
+				k := kb.String()
 				if keys[k] {
 					c.report(Error, name, "", key(), "Duplicate primary key")
 				}
@@ -213,6 +222,34 @@ func ice03(c *checker) {
 			}
 		}
 	}
+}
+
+// writeKeyPart writes one primary key value to b for the duplicate key
+// check: a short value as itself, a long one as the number of its text,
+// so that a 64 KiB value repeated in every key is neither copied nor
+// hashed per row (equal texts get the same number, whichever pool entries
+// hold them).
+func (c *checker) writeKeyPart(b *strings.Builder, v string) {
+	if len(v) < memoMin {
+		b.WriteByte('s')
+		b.WriteString(v)
+		b.WriteByte(0)
+		return
+	}
+	n := memoOf(c.memo, v, "text number", func() int {
+		if c.textNum == nil {
+			c.textNum = map[string]int{}
+		}
+		n, ok := c.textNum[v]
+		if !ok {
+			n = len(c.textNum)
+			c.textNum[v] = n
+		}
+		return n
+	})
+	b.WriteByte('l')
+	b.WriteString(strconv.Itoa(n))
+	b.WriteByte(0)
 }
 
 // checkValue checks one cell. hasValidation tells whether the package has
@@ -229,7 +266,7 @@ func (c *checker) checkValue(fk *fkIndex, badKeyTable map[*valSpec]bool, table s
 	}
 	text := v.String()
 	if !isIntColumn(col) && col.Size > 0 {
-		if n := utf16Len(text); n > col.Size {
+		if n := memoOf(c.memo, text, "utf16Len", func() int { return utf16Len(text) }); n > col.Size {
 			c.report(Error, table, col.Name, key(), "String overflow (greater than length permitted in column): %d characters, the column holds %d", n, col.Size)
 		}
 	}
@@ -257,7 +294,7 @@ func (c *checker) checkValue(fk *fkIndex, badKeyTable map[*valSpec]bool, table s
 	}
 	var catErr error
 	if !isIntColumn(col) && s.category != "" && knownCategories[s.category] {
-		catErr = checkCategory(s.category, text)
+		catErr = memoOf(c.memo, text, s.category, func() error { return checkCategory(s.category, text) })
 	}
 	if s.category == "Version" && len(s.keyTables) > 0 {
 		// File.Version: a version, or the key of a companion file whose
@@ -265,10 +302,8 @@ func (c *checker) checkValue(fk *fkIndex, badKeyTable map[*valSpec]bool, table s
 		if catErr == nil {
 			return
 		}
-		for _, kt := range s.keyTables {
-			if set, ok := fk.values(kt, s.keyColumn); ok && set[text] {
-				return
-			}
+		if fk.has(s, text) {
+			return
 		}
 		c.report(Error, table, col.Name, key(), "%s: %v, nor a key of %s (a companion file)", categoryError[s.category], catErr, strings.Join(s.keyTables, " or "))
 		return
@@ -281,14 +316,13 @@ func (c *checker) checkValue(fk *fkIndex, badKeyTable map[*valSpec]bool, table s
 	}
 	anyTable := false
 	for _, kt := range s.keyTables {
-		set, ok := fk.values(kt, s.keyColumn)
-		if !ok {
-			continue
+		if _, ok := fk.values(kt, s.keyColumn); ok {
+			anyTable = true
+			break
 		}
-		anyTable = true
-		if set[text] {
-			return
-		}
+	}
+	if anyTable && fk.has(s, text) {
+		return
 	}
 	if !anyTable {
 		badKeyTable[s] = true

@@ -27,6 +27,9 @@ type checker struct {
 	feature map[string]bool     // Feature keys
 	regs    []regRow
 	regByID map[string]regRow
+
+	memo    textMemo       // checks of long texts, by identity (memo.go)
+	textNum map[string]int // long key values, numbered (writeKeyPart)
 }
 
 func newChecker(db *msi.Database, kind pkgKind, max int) *checker {
@@ -34,7 +37,7 @@ func newChecker(db *msi.Database, kind pkgKind, max int) *checker {
 		max = DefaultMaxFindings
 	}
 	return &checker{db: db, kind: kind, max: max, listed: map[ruleSev]int{}, omitted: map[ruleSev]int{},
-		tables: map[string]*msi.Table{}}
+		tables: map[string]*msi.Table{}, memo: textMemo{}}
 }
 
 func (c *checker) start(r *ruleEntry) { c.rule = r }

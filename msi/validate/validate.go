@@ -210,7 +210,33 @@ func (c *checker) report(sev Severity, table, column string, key []string, forma
 	c.listed[k]++
 	msg := fmt.Sprintf(format, args...)
 	c.out = append(c.out, Finding{ICE: c.rule.ICE, Severity: sev, Table: table, Column: column,
-		Key: key, Message: clip(msg, maxMessage), URL: c.rule.URL})
+		Key: clipKey(key), Message: clip(msg, maxMessage), URL: c.rule.URL})
+}
+
+// maxKeyPart bounds one primary key value as a finding quotes it: far
+// above what the standard columns hold (255 characters), so that only a
+// hostile key is cut, and a value of 64 KiB repeated in a thousand listed
+// findings cannot multiply output.
+const maxKeyPart = 1024
+
+// clipKey returns key with each value longer than maxKeyPart cut to a
+// prefix, marked with the value's full length in bytes. key is not
+// modified.
+func clipKey(key []string) []string {
+	var out []string
+	for i, k := range key {
+		if len(k) <= maxKeyPart {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(key)
+		}
+		out[i] = fmt.Sprintf("%s (%d bytes)", clip(k, 120), len(k))
+	}
+	if out == nil {
+		return key
+	}
+	return out
 }
 
 type ruleSev struct {

@@ -1,0 +1,118 @@
+package validate
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/msikit/msikit/internal/testenv"
+	"github.com/msikit/msikit/msi"
+)
+
+// sharedLongKey builds a package whose table Blob has n rows keyed by an
+// integer and one pooled 64 KiB string, each with a value its _Validation
+// category (Identifier) refuses, a 64 KiB Text value and a 64 KiB foreign
+// key into Property: n ICE03 errors whose key holds the long string, and
+// three checks per row of a long text that repeats.
+func sharedLongKey(t testing.TB, n int) *msi.Database {
+	t.Helper()
+	base := sample(t)
+	db, err := msi.NewDatabase(bytes.NewReader(base), int64(len(base)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := strings.Repeat("x", 64<<10)
+	vt, err := db.CreateTable("_Validation", columns(t, schemas["_Validation"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, null := msi.StrValue, msi.Null
+	for _, r := range [][]msi.Value{
+		{s("Blob"), s("K"), s("N"), null, null, null, null, null, null, null},
+		{s("Blob"), s("V"), s("N"), null, null, null, null, s("Text"), null, null},
+		{s("Blob"), s("X"), s("N"), null, null, null, null, s("Identifier"), null, null},
+		{s("Blob"), s("P"), s("N"), null, null, s("Property"), msi.IntValue(1), s("Text"), null, null},
+		{s("Property"), s("Property"), s("N"), null, null, null, null, s("Text"), null, null},
+		{s("Property"), s("Value"), s("N"), null, null, null, null, s("Text"), null, null},
+	} {
+		if err := vt.Insert(r...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	prop, err := db.CreateTable("Property", columns(t, "Property:s0* Value:l0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := prop.Insert(s(big), s("1")); err != nil {
+		t.Fatal(err)
+	}
+	tab, err := db.CreateTable("Blob", []msi.Column{
+		{Name: "K", Type: msi.ColInt32, Key: true},
+		{Name: "V", Type: msi.ColString, Key: true},
+		{Name: "X", Type: msi.ColString, Size: 72},
+		{Name: "P", Type: msi.ColString},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if err := tab.Insert(msi.IntValue(int32(i+1)), s(big), s("not an identifier!"), s(big)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if _, err := db.Write(&buf, &msi.WriteOptions{Compact: true}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := msi.NewDatabase(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestSharedLongValue checks that a long string repeated in every row is
+// checked once, not once per row, and that findings quote a bounded part
+// of it.
+func TestSharedLongValue(t *testing.T) {
+	const n = 40000
+	db := sharedLongKey(t, n)
+	var fs []Finding
+	testenv.CheckBudget(t, "Validate", func() {
+		var err error
+		fs, err = Validate(db, &Options{Rules: []string{"ICE03"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	errs, _, _ := Counts(fs)
+	if errs != n {
+		t.Errorf("got %d errors, want %d (one per row)", errs, n)
+	}
+	for _, f := range fs {
+		for _, k := range f.Key {
+			if len(k) > maxKeyPart {
+				t.Fatalf("%s quotes a key value of %d bytes", f.ICE, len(k))
+			}
+		}
+		if f.Omitted == 0 && f.Table == "Blob" && !strings.HasSuffix(f.Key[1], " (65536 bytes)") {
+			t.Errorf("key %q does not give the value's length", f.Key[1])
+		}
+	}
+}
+
+func TestClipKey(t *testing.T) {
+	long := strings.Repeat("é", 600) // 1200 bytes
+	key := []string{"a", long}
+	got := clipKey(key)
+	if got[0] != "a" || got[1] != clip(long, 120)+" (1200 bytes)" {
+		t.Errorf("clipKey = %q", got)
+	}
+	if key[1] != long {
+		t.Error("clipKey modified its argument")
+	}
+	short := []string{"F1", strings.Repeat("k", maxKeyPart)}
+	if g := clipKey(short); &g[0] != &short[0] {
+		t.Error("clipKey copied a key it did not cut")
+	}
+}
