@@ -1,14 +1,13 @@
 package safefile
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 )
 
@@ -93,11 +92,7 @@ var mkdir = os.Mkdir
 // becomes the destination).
 func mkdirTemp(dir, prefix string) (string, error) {
 	for try := 0; ; try++ {
-		var r [6]byte
-		if _, err := rand.Read(r[:]); err != nil {
-			return "", err
-		}
-		name := filepath.Join(dir, prefix+hex.EncodeToString(r[:]))
+		name := filepath.Join(dir, prefix+randomSuffix())
 		err := mkdir(name, 0o777)
 		if err == nil {
 			return name, nil
@@ -151,8 +146,9 @@ func (d *Dir) WriteData(rel string, data []byte) error {
 // and removes the temporary folder. When a check fails (an entry would
 // replace a symbolic link or an entry of another type) nothing is moved;
 // only a rename failing part way through a merge into an existing folder
-// (a file system error) can leave some of the new files moved. The
-// temporary folder is removed after an error too.
+// (a file system error) can leave some of the new files moved, and the
+// error is then a *MergeError that lists them. The temporary folder is
+// removed after an error too.
 func (d *Dir) Commit() error {
 	if d.done {
 		return errDone
@@ -179,8 +175,12 @@ func (d *Dir) Commit() error {
 		d.Abort()
 		return err
 	}
-	if err := moveInto(d.tmp, d.dst); err != nil {
+	var moved []string
+	if err := moveInto(d.tmp, d.dst, "", &moved); err != nil {
 		d.Abort()
+		if len(moved) > 0 {
+			return &MergeError{Dst: d.dst, Moved: moved, Err: err}
+		}
 		return err
 	}
 	d.done = true
@@ -236,9 +236,39 @@ func kind(m fs.FileMode) string {
 	return "special file"
 }
 
+// A MergeError reports a Commit into an existing folder that failed part
+// way: the entries in Moved are in place in Dst, the other new entries
+// were removed with the temporary folder.
+type MergeError struct {
+	Dst string
+	// Moved lists the entries moved in, as slash-separated paths relative
+	// to Dst, in the order they were moved: a new file, or a new folder
+	// with everything in it (a folder that existed already is merged
+	// entry by entry).
+	Moved []string
+	Err   error // why the next entry could not be moved
+}
+
+// Error says where and how many entries were moved, and why the next one
+// was not.
+func (e *MergeError) Error() string {
+	n := "1 new file or folder"
+	if len(e.Moved) != 1 {
+		n = strconv.Itoa(len(e.Moved)) + " new files or folders"
+	}
+	return fmt.Sprintf("%s: %s moved in before a move failed (the others removed): %v", e.Dst, n, e.Err)
+}
+
+// Unwrap returns the error of the move that failed.
+func (e *MergeError) Unwrap() error { return e.Err }
+
+// rename is os.Rename; tests replace it to make a move fail part way.
+var rename = os.Rename
+
 // moveInto renames every entry of src into dst, descending into folders
-// that exist on both sides.
-func moveInto(src, dst string) error {
+// that exist on both sides, and appends each entry it moved to *moved as
+// rel (dst's path relative to the destination) + its name.
+func moveInto(src, dst, rel string, moved *[]string) error {
 	ents, err := os.ReadDir(src)
 	if err != nil {
 		return err
@@ -247,15 +277,22 @@ func moveInto(src, dst string) error {
 		s, t := filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())
 		if e.IsDir() {
 			if fi, err := os.Lstat(t); err == nil && fi.IsDir() {
-				if err := moveInto(s, t); err != nil {
+				if err := moveInto(s, t, rel+e.Name()+"/", moved); err != nil {
 					return err
 				}
 				continue
 			}
 		}
-		if err := os.Rename(s, t); err != nil {
+		if err := rename(s, t); err != nil {
+			// About the destination: the temporary name means nothing
+			// to the caller's user.
+			var le *os.LinkError
+			if errors.As(err, &le) {
+				err = &fs.PathError{Op: "move", Path: t, Err: le.Err}
+			}
 			return err
 		}
+		*moved = append(*moved, rel+e.Name())
 	}
 	return nil
 }

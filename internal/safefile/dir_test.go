@@ -150,6 +150,73 @@ func TestDirMerge(t *testing.T) {
 	}
 }
 
+// TestDirMergeFailsPartWay: a move that fails part way through a merge
+// (a file system error after the checks) is reported as a *MergeError
+// that lists what was moved in, names the destination and not the
+// temporary folder, and wraps the cause; what was not moved is removed
+// with the temporary folder. A failure on the first move is a plain
+// error: nothing was written.
+func TestDirMergeFailsPartWay(t *testing.T) {
+	defer func() { rename = os.Rename }()
+	injected := errors.New("injected failure")
+	for _, tt := range []struct {
+		failOn string   // the destination path whose move fails
+		moved  []string // MergeError.Moved; nil: not a MergeError
+		want   map[string]string
+	}{
+		{"c", []string{"T/x", "T/y", "a", "b"}, map[string]string{"keep.txt": "k", "T": "", "T/old": "o", "T/x": "Tx", "T/y": "Ty", "a": "a", "b": "b"}},
+		{"T/y", []string{"T/x"}, map[string]string{"keep.txt": "k", "T": "", "T/old": "o", "T/x": "Tx"}},
+		{"zz", []string{"T/x", "T/y", "a", "b", "c"}, map[string]string{"keep.txt": "k", "T": "", "T/old": "o", "T/x": "Tx", "T/y": "Ty", "a": "a", "b": "b", "c": "", "c/x": "cx"}},
+		{"T/x", nil, map[string]string{"keep.txt": "k", "T": "", "T/old": "o"}},
+	} {
+		t.Run(tt.failOn, func(t *testing.T) {
+			root := t.TempDir()
+			dst := filepath.Join(root, "out")
+			for p, s := range map[string]string{"keep.txt": "k", "T/old": "o"} {
+				os.MkdirAll(filepath.Dir(filepath.Join(dst, p)), 0o777)
+				os.WriteFile(filepath.Join(dst, p), []byte(s), 0o644)
+			}
+			d, err := CreateDir(dst)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range []string{"T/x", "T/y", "a", "b", "c/x", "zz"} {
+				mustWrite(t, d, f, strings.ReplaceAll(f, "/", ""))
+			}
+			failing := filepath.Join(dst, filepath.FromSlash(tt.failOn))
+			rename = func(old, new string) error {
+				if new == failing {
+					return &os.LinkError{Op: "rename", Old: old, New: new, Err: injected}
+				}
+				return os.Rename(old, new)
+			}
+			defer func() { rename = os.Rename }()
+			err = d.Commit()
+			if !errors.Is(err, injected) || strings.Contains(err.Error(), "tmp-") || !strings.Contains(err.Error(), failing) {
+				t.Fatalf("Commit: %v; want the injected failure, about %s and not the temporary folder", err, failing)
+			}
+			var me *MergeError
+			if got := errors.As(err, &me); got != (tt.moved != nil) {
+				t.Fatalf("Commit: %v: a *MergeError: %v, want %v", err, got, tt.moved != nil)
+			}
+			if me != nil {
+				if me.Dst != dst || !strings.HasPrefix(err.Error(), dst+": ") {
+					t.Errorf("MergeError %q: Dst %q, want %q", err, me.Dst, dst)
+				}
+				if diff := cmp.Diff(tt.moved, me.Moved); diff != "" {
+					t.Errorf("Moved (-want +got):\n%s", diff)
+				}
+				if n := fmt.Sprintf(" %d new ", len(tt.moved)); !strings.Contains(err.Error(), n) {
+					t.Errorf("MergeError %q does not give the number moved", err)
+				}
+			}
+			if diff := cmp.Diff(tt.want, tree(t, dst)); diff != "" {
+				t.Errorf("the destination after the failed Commit (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 // A merge that would replace a symbolic link, a folder with a file or a
 // file with a folder moves nothing; the destination stays as it was.
 func TestDirMergeConflicts(t *testing.T) {

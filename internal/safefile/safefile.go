@@ -1,6 +1,8 @@
 package safefile
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -15,8 +17,8 @@ import (
 var ErrSameFile = errors.New("output is the same file as the input")
 
 // Write creates dst atomically with the bytes fill writes, without flushing
-// them to stable storage (see the package documentation). The file mode of a
-// new file is 0o644; an existing destination keeps its mode.
+// them to stable storage (see the package documentation). A new file gets
+// mode 0o666 less the umask; an existing destination keeps its mode.
 func Write(dst string, fill func(w io.Writer) error) error {
 	return WriteWith(dst, false, fill)
 }
@@ -64,8 +66,8 @@ var ErrCheck = errors.New("the new file does not read back")
 // WriteFile creates dst atomically with the bytes fill writes: into a
 // temporary file beside it (".NAME.tmp-*", or ".msikit-tmp-*" when NAME
 // is too long for that), checked (Options.Check) and renamed into
-// place. A new file gets mode 0o644; an existing destination keeps its
-// mode.
+// place. A new file gets mode 0o666 less the umask (as with cp, tar or a
+// shell redirection); an existing destination keeps its mode.
 //
 // Errors name dst, never the temporary file: the temporary name means
 // nothing to the caller's user, so every error (from the file system or
@@ -80,14 +82,18 @@ func WriteFile(dst string, o *Options, fill func(w io.Writer) error) (err error)
 			return err
 		}
 	}
-	mode := os.FileMode(0o644)
+	// A new file gets 0o666 less the umask, a replaced one its old mode
+	// (from the start, so that the new contents of a private file are
+	// never readable by others; set exactly once written, as the umask
+	// may have cleared some of its bits).
+	mode, replaces := os.FileMode(0o666), false
 	if fi, statErr := os.Stat(dst); statErr == nil {
 		if fi.IsDir() {
 			return &fs.PathError{Op: "create", Path: name, Err: errIsDir}
 		}
-		mode = fi.Mode().Perm()
+		mode, replaces = fi.Mode().Perm(), true
 	}
-	f, err := CreateTemp(dst, "")
+	f, err := createTemp(dst, "", mode)
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
@@ -123,8 +129,10 @@ func WriteFile(dst string, o *Options, fill func(w io.Writer) error) (err error)
 			return fmt.Errorf("sync %s: %w", tmp, err)
 		}
 	}
-	if err = f.Chmod(mode); err != nil {
-		return err
+	if replaces {
+		if err = f.Chmod(mode); err != nil {
+			return err
+		}
 	}
 	if err = f.Close(); err != nil {
 		return err
@@ -252,13 +260,34 @@ func tempPrefix(base, tag string) string {
 // CreateTemp creates a new hidden file beside dst, named after it
 // (".NAME.tmp-" + tag + random, or ".msikit-tmp-" + tag + random when
 // NAME is too long for that), for a caller that makes dst in more than
-// one step. Its errors name dst.
+// one step. The file is open for reading and writing and has mode 0o666
+// less the umask, as a new file made by cp or tar has (os.CreateTemp
+// would make it 0o600, and the file becomes the destination). Its errors
+// name dst.
 func CreateTemp(dst, tag string) (*os.File, error) {
-	f, err := os.CreateTemp(filepath.Dir(dst), tempPrefix(filepath.Base(dst), tag)+"*")
-	if err != nil {
-		return nil, aboutDst("create", dst, err)
+	return createTemp(dst, tag, 0o666)
+}
+
+// createTemp is CreateTemp with the mode perm (less the umask).
+func createTemp(dst, tag string, perm os.FileMode) (*os.File, error) {
+	dir, prefix := filepath.Dir(dst), tempPrefix(filepath.Base(dst), tag)
+	for try := 0; ; try++ {
+		f, err := os.OpenFile(filepath.Join(dir, prefix+randomSuffix()), os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		if err == nil {
+			return f, nil
+		}
+		if !errors.Is(err, fs.ErrExist) || try == 100 {
+			return nil, aboutDst("create", dst, err)
+		}
 	}
-	return f, nil
+}
+
+// randomSuffix is the random part of a temporary name: 12 hexadecimal
+// digits.
+func randomSuffix() string {
+	var r [6]byte
+	rand.Read(r[:]) // never fails (crypto/rand)
+	return hex.EncodeToString(r[:])
 }
 
 // aboutDst is a failure to make the temporary file or folder for dst,

@@ -25,6 +25,16 @@ func readDir(t *testing.T, dir string) []string {
 	return names
 }
 
+// perm is the permission bits of path.
+func perm(t *testing.T, path string) fs.FileMode {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Mode().Perm()
+}
+
 func TestWriteNew(t *testing.T) {
 	dir := t.TempDir()
 	dst := filepath.Join(dir, "out.msi")
@@ -38,11 +48,15 @@ func TestWriteNew(t *testing.T) {
 	if err != nil || string(b) != "hello" {
 		t.Fatalf("content %q, %v", b, err)
 	}
-	if fi, _ := os.Stat(dst); fi.Mode().Perm() != 0o644 {
-		t.Errorf("mode %v, want 0644", fi.Mode().Perm())
-	}
 	if names := readDir(t, dir); len(names) != 1 {
 		t.Errorf("folder holds %v, want only out.msi", names)
+	}
+	ref := filepath.Join(dir, "ref")
+	if err := os.WriteFile(ref, nil, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := perm(t, dst), perm(t, ref); got != want {
+		t.Errorf("mode %v, want %v (as a new file made with 0666)", got, want)
 	}
 }
 
