@@ -1,6 +1,7 @@
 package sarif
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -162,15 +163,23 @@ func New(driver Driver) *Log {
 // error (SARIF consumers look rules up by id).
 func (l *Log) Add(r Result) error {
 	run := &l.Runs[len(l.Runs)-1]
-	for i, rule := range run.Tool.Driver.Rules {
-		if rule.ID == r.RuleID {
-			i := i
-			r.RuleIndex = &i
-			run.Results = append(run.Results, r)
-			return nil
+	i := ruleIndex(run.Tool.Driver, r.RuleID)
+	if i < 0 {
+		return fmt.Errorf("sarif: result for rule %q, which the tool does not list", r.RuleID)
+	}
+	r.RuleIndex = &i
+	run.Results = append(run.Results, r)
+	return nil
+}
+
+// ruleIndex returns the index of the driver's rule id, or -1.
+func ruleIndex(d Driver, id string) int {
+	for i, rule := range d.Rules {
+		if rule.ID == id {
+			return i
 		}
 	}
-	return fmt.Errorf("sarif: result for rule %q, which the tool does not list", r.RuleID)
+	return -1
 }
 
 // Write writes the log as indented JSON followed by a newline.
@@ -179,4 +188,106 @@ func (l *Log) Write(w io.Writer) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(l)
+}
+
+// A Writer writes a log of one run a result at a time, so that a run with
+// many results never has them all in memory, nor the whole document. What
+// it writes is what Log.Write writes for the log New(driver) with the same
+// results added and its run's Artifacts set to artifacts.
+type Writer struct {
+	w         io.Writer
+	driver    Driver
+	artifacts []Artifact
+	n         int // results written
+	started   bool
+	buf       bytes.Buffer
+	err       error
+}
+
+// NewWriter returns a Writer of a log with one run of the tool driver
+// describes, about artifacts (listed after the results, as Log.Write
+// lists them). Nothing is written before the first Add or Close.
+func NewWriter(w io.Writer, driver Driver, artifacts []Artifact) *Writer {
+	return &Writer{w: w, driver: driver, artifacts: artifacts}
+}
+
+// encode writes v as Log.Write would at a depth whose lines start with
+// prefix (without the trailing newline), and keeps the first error.
+func (w *Writer) encode(prefix string, v any) {
+	if w.err != nil {
+		return
+	}
+	w.buf.Reset()
+	enc := json.NewEncoder(&w.buf)
+	enc.SetIndent(prefix, "  ")
+	enc.SetEscapeHTML(false)
+	if w.err = enc.Encode(v); w.err != nil {
+		return
+	}
+	w.write(bytes.TrimSuffix(w.buf.Bytes(), []byte("\n")))
+}
+
+func (w *Writer) write(b []byte) {
+	if w.err == nil {
+		_, w.err = w.w.Write(b)
+	}
+}
+
+func (w *Writer) writeString(s string) { w.write([]byte(s)) }
+
+// start writes what comes before the first result.
+func (w *Writer) start() {
+	if w.started {
+		return
+	}
+	w.started = true
+	head, err := json.MarshalIndent(struct {
+		Schema  string `json:"$schema"`
+		Version string `json:"version"`
+	}{Schema, Version}, "", "  ")
+	if err != nil {
+		w.err = err
+		return
+	}
+	w.write(bytes.TrimSuffix(head, []byte("\n}")))
+	w.writeString(",\n  \"runs\": [\n    {\n      \"tool\": ")
+	w.encode("      ", Tool{Driver: w.driver})
+	w.writeString(",\n      \"results\": [")
+}
+
+// Add writes a result, filling its RuleIndex from the driver's rules. A
+// result whose rule the driver does not list is an error, as with
+// Log.Add; a write error is kept and returned by every later call.
+func (w *Writer) Add(r Result) error {
+	i := ruleIndex(w.driver, r.RuleID)
+	if i < 0 {
+		return fmt.Errorf("sarif: result for rule %q, which the tool does not list", r.RuleID)
+	}
+	r.RuleIndex = &i
+	w.start()
+	if w.n == 0 {
+		w.writeString("\n        ")
+	} else {
+		w.writeString(",\n        ")
+	}
+	w.encode("        ", r)
+	w.n++
+	return w.err
+}
+
+// Close writes the rest of the log: the end of the results, the
+// artifacts and a newline. It does not close the underlying writer.
+func (w *Writer) Close() error {
+	w.start()
+	if w.n > 0 {
+		w.writeString("\n      ]")
+	} else {
+		w.writeString("]")
+	}
+	if len(w.artifacts) > 0 {
+		w.writeString(",\n      \"artifacts\": ")
+		w.encode("      ", w.artifacts)
+	}
+	w.writeString("\n    }\n  ]\n}\n")
+	return w.err
 }

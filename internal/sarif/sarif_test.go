@@ -2,8 +2,12 @@ package sarif_test
 
 import (
 	"bytes"
+	"errors"
+	"io"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/msikit/msikit/internal/sarif"
 	"github.com/msikit/msikit/internal/sarif/sariftest"
@@ -90,3 +94,120 @@ func TestURI(t *testing.T) {
 		}
 	}
 }
+
+// TestWriterMatchesLog checks that a Writer writes byte for byte what
+// Log.Write writes for the same run: no results, one, several, with and
+// without artifacts, with text JSON escapes differently with HTML
+// escaping on.
+func TestWriterMatchesLog(t *testing.T) {
+	driver := sample(t).Runs[0].Tool.Driver
+	results := []sarif.Result{
+		{RuleID: "MSI001", Message: sarif.Message{Text: "plain"}},
+		sample(t).Runs[0].Results[0],
+		{RuleID: "MSI002", Level: sarif.LevelNote, Message: sarif.Message{Text: "a & b <c> \u2028 \"q\" \x01 ünï"},
+			Locations: []sarif.Location{{LogicalLocations: []sarif.LogicalLocation{{Name: "x"}, {Name: "y", Kind: "object"}}}}},
+	}
+	artifacts := []sarif.Artifact{{Location: sarif.ArtifactLocation{URI: "dist/p.msi"}, Length: 42}}
+	for _, tc := range []struct {
+		name      string
+		results   []sarif.Result
+		artifacts []sarif.Artifact
+	}{
+		{"empty", nil, nil},
+		{"empty with artifacts", nil, artifacts},
+		{"one", results[1:2], nil},
+		{"several with artifacts", results, artifacts},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := sarif.New(driver)
+			l.Runs[0].Artifacts = tc.artifacts
+			var got bytes.Buffer
+			w := sarif.NewWriter(&got, driver, tc.artifacts)
+			for _, r := range tc.results {
+				if err := l.Add(r); err != nil {
+					t.Fatal(err)
+				}
+				if err := w.Add(r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			var want bytes.Buffer
+			if err := l.Write(&want); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want.String(), got.String()); diff != "" {
+				t.Errorf("Writer differs from Log.Write (-want +got):\n%s", diff)
+			}
+			sariftest.Check(t, got.Bytes())
+		})
+	}
+}
+
+func TestWriterUnknownRule(t *testing.T) {
+	var b bytes.Buffer
+	w := sarif.NewWriter(&b, sarif.Driver{Name: "msikit"}, nil)
+	if err := w.Add(sarif.Result{RuleID: "nope", Message: sarif.Message{Text: "x"}}); err == nil {
+		t.Error("Add accepted a result for a rule the driver does not list")
+	}
+}
+
+type failWriter struct{ n int }
+
+func (f *failWriter) Write(p []byte) (int, error) {
+	if f.n == 0 {
+		return 0, errors.New("disk full")
+	}
+	f.n--
+	return len(p), nil
+}
+
+// TestWriterKeepsError checks that a write error is returned by the call
+// that met it and by every later one.
+func TestWriterKeepsError(t *testing.T) {
+	driver := sample(t).Runs[0].Tool.Driver
+	for n := 0; n < 8; n++ {
+		w := sarif.NewWriter(&failWriter{n: n}, driver, nil)
+		var err error
+		for i := 0; i < 3 && err == nil; i++ {
+			err = w.Add(sarif.Result{RuleID: "MSI001", Message: sarif.Message{Text: "x"}})
+		}
+		if cerr := w.Close(); cerr == nil {
+			t.Errorf("write %d fails: Close returned nil", n)
+		}
+	}
+}
+
+// BenchmarkWriter writes a run of many results, as audit --sarif does
+// for a package with tens of thousands of findings.
+func BenchmarkWriter(b *testing.B) {
+	driver := sarif.Driver{Name: "msikit", Rules: []sarif.Rule{{ID: "MSI001"}}}
+	r := sarif.Result{RuleID: "MSI001", Level: sarif.LevelWarning, Message: sarif.Message{Text: strings.Repeat("finding text ", 10)},
+		Locations: []sarif.Location{{PhysicalLocation: &sarif.PhysicalLocation{ArtifactLocation: sarif.ArtifactLocation{URI: "p.msi"}},
+			LogicalLocations: []sarif.LogicalLocation{{Name: "Class [x]", FullyQualifiedName: "p.msi/Class [x]", Kind: "object"}}}},
+		PartialFingerprints: map[string]string{"msikitRows/v1": "0123456789abcdef0123456789abcdef"}}
+	write := func(out io.Writer) {
+		w := sarif.NewWriter(out, driver, nil)
+		for range 1000 {
+			if err := w.Add(r); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var cw countWriter
+	write(&cw)
+	b.SetBytes(cw.n)
+	b.ReportAllocs()
+	for b.Loop() {
+		write(io.Discard)
+	}
+}
+
+type countWriter struct{ n int64 }
+
+func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
