@@ -24,7 +24,14 @@ func Analyze(db *msi.Database) (*Analysis, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Analysis{Input: in, p: analyze(in, Options{})}, nil
+	p := analyze(in, Options{})
+	// Keep what the methods read, and let the indexes and state only
+	// planning needs go (the notes, the union-find, the index of a
+	// 180,000-long ProgId chain): the audit holds the analysis while it
+	// lists every entry point.
+	return &Analysis{Input: in, p: &planner{in: in,
+		classes: p.classes, progs: p.progs, apps: p.apps, exts: p.exts, verbs: p.verbs, mimes: p.mimes,
+		classesBy: p.classesBy, classByApp: p.classByApp, extByProg: p.extByProg, verbsByExt: p.verbsByExt}}, nil
 }
 
 // The source tables, for Dead and Key.

@@ -29,7 +29,7 @@ func (p *planner) checkClasses() {
 		if p.classes[i].icon.problem != "" {
 			p.problem(nd, "%s", p.classes[i].icon.problem)
 		}
-		if n := fileTypes(c.FileTypeMask); n > maxFileTypes {
+		if n := p.fileTypes(c.FileTypeMask); n > maxFileTypes {
 			p.problem(nd, "%s", fileTypesProblem(n))
 		}
 		if c.AppID != "" {

@@ -73,6 +73,22 @@ func (p *planner) dropped(nd node, what string, why string) {
 
 func (p *planner) generate() {
 	in := p.in
+	// Every converted Class, ProgId, Extension, Verb and MIME row is
+	// removed: when they alone pass MaxChanges the plan is over before
+	// any Registry row is made, so no planning work (and memory) grows
+	// past the bound.
+	removals := 0
+	for k, n := range []int{len(in.Classes), len(in.ProgIDs), 0, len(in.Extensions), len(in.Verbs), len(in.MIMEs)} {
+		for i := 0; i < n; i++ {
+			if p.converted(node{kind(k), i}) {
+				removals++
+			}
+		}
+	}
+	if removals > p.maxChanges {
+		p.plan.over = fmt.Sprintf("more than %d row changes", p.maxChanges)
+		return
+	}
 	// each runs emit on every converted row of one kind, in table order,
 	// until planning stops at MaxChanges.
 	each := func(k kind, n int, emit func(i int)) bool {
@@ -297,7 +313,7 @@ func (p *planner) emitClass(i int) {
 			p.emit(key+`\InprocHandler32`, "", regValue(fmtLiteral(longName(h))), comp, why)
 		}
 	}
-	if n := fileTypes(c.FileTypeMask); n > maxFileTypes {
+	if n := p.fileTypes(c.FileTypeMask); n > maxFileTypes {
 		p.dropped(nd, "the FileType values", fileTypesProblem(n))
 	} else if n > 0 {
 		rest := c.FileTypeMask
@@ -307,6 +323,25 @@ func (p *planner) emitClass(i int) {
 			p.emit(`FileType\`+fmtLiteral(c.CLSID)+`\`+strconv.Itoa(i), "", regValue(fmtLiteral(mask)), comp, why)
 		}
 	}
+}
+
+// fileTypes is the package-level fileTypes, computed once per distinct
+// mask: a hostile package can give thousands of classes one pooled
+// 64 KiB mask, which is then scanned once, not once per row (looking the
+// mask up hashes it, which is far cheaper than splitting it).
+func (p *planner) fileTypes(mask string) int {
+	if len(mask) < 256 {
+		return fileTypes(mask) // as cheap as the lookup
+	}
+	if n, ok := p.fileTypeCount[mask]; ok {
+		return n
+	}
+	if p.fileTypeCount == nil {
+		p.fileTypeCount = map[string]int{}
+	}
+	n := fileTypes(mask)
+	p.fileTypeCount[mask] = n
+	return n
 }
 
 // fileTypes counts the patterns msiexec registers from a FileTypeMask:

@@ -127,7 +127,7 @@ func hkcrKey(r RegistryRow) (string, bool) {
 }
 
 func (p *planner) problem(n node, format string, args ...any) {
-	p.problems[n] = append(p.problems[n], fmt.Sprintf(format, args...))
+	p.problems[n] = append(p.problems[n], p.texts.Intern(fmt.Sprintf(format, args...)))
 }
 
 // keyFile returns the File key of a component's key path when it is a

@@ -15,8 +15,9 @@ type OptInt struct {
 
 func optInt(v int32) OptInt { return OptInt{V: v, Valid: true} }
 
-// RowRef identifies a source row for the report: its primary key and the
-// whole row, each column as IDT text.
+// RowRef identifies a source row for the report: its primary key and, for
+// a removed row, the whole row, each column as IDT text (Input's rows
+// carry the key only).
 type RowRef struct {
 	Key []string
 	Old []string

@@ -2,9 +2,11 @@ package classreg
 
 import (
 	"fmt"
+	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/transform/internal/edit"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // A FileTypeMask of more patterns than the standard column holds keeps its
@@ -69,7 +71,14 @@ func TestPlanMaxChanges(t *testing.T) {
 	if !strings.Contains(plan.over, "more than 100 row changes") || len(plan.Add)+len(plan.Remove) > 100 {
 		t.Errorf("over = %q with %d adds and %d removes, want a stop at 100", plan.over, len(plan.Add), len(plan.Remove))
 	}
-	// One 100 KiB description shared by every class: the text bound.
+	// The converted rows alone (each one removal) pass 100: planning
+	// stops before it makes a single Registry row.
+	if len(plan.Add) != 0 {
+		t.Errorf("%d Registry rows planned although the removals alone pass MaxChanges", len(plan.Add))
+	}
+	// One 100 KiB description shared by every class: the text bound
+	// (MaxChanges above the removals, so that the text bound is what
+	// stops planning).
 	in = hostile(200)
 	long := strings.Repeat("d", 100<<10)
 	for i := range in.Classes {
@@ -77,8 +86,41 @@ func TestPlanMaxChanges(t *testing.T) {
 		in.Classes[i].CLSID = fmt.Sprintf("{AAAAAAAA-0000-0000-0000-%012d}", i)
 		in.Classes[i].ref.Key[0] = in.Classes[i].CLSID
 	}
-	plan = makePlan(in, Options{DropUnexpressible: true, MaxChanges: 100})
+	plan = makePlan(in, Options{DropUnexpressible: true, MaxChanges: 5000})
 	if !strings.Contains(plan.over, "bytes of Registry row text") {
 		t.Errorf("over = %q, want the text bound", plan.over)
+	}
+}
+
+// A pooled FileTypeMask shared by many classes is scanned once, not once
+// per row: 20,000 classes sharing one 64 KiB mask of 32,000 patterns
+// would mean 2.6 GB of splitting.
+func TestPlanSharedFileTypeMask(t *testing.T) {
+	in := oddBase()
+	mask := strings.TrimSuffix(strings.Repeat("a;", 32000), ";")
+	in.Components = append(in.Components, ComponentRow{Component: "Shared", KeyPath: "shared"})
+	in.Files = append(in.Files, FileRow{File: "shared", Component: "Shared", FileName: "shared.dll"})
+	in.FeatureComponents = append(in.FeatureComponents, FeatureComponent{"Main", "Shared"})
+	const n = 20000
+	for i := 0; i < n; i++ {
+		clsid := fmt.Sprintf("{BBBBBBBB-0000-0000-0000-%012d}", i)
+		in.Classes = append(in.Classes, ClassRow{CLSID: clsid, Context: "InprocServer32", Component: "Shared", Feature: "Main",
+			FileTypeMask: mask, ref: RowRef{Key: []string{clsid, "InprocServer32", "Shared"}}})
+	}
+	var plan *Plan
+	testenv.CheckBudget(t, "plan 20,000 classes sharing one 64 KiB FileTypeMask", func() { plan = makePlan(in, Options{}) })
+	kept := 0
+	reasons := map[*byte]bool{} // distinct strings, not texts
+	for _, nt := range plan.Notes {
+		if nt.Table == tblClass && strings.Contains(nt.Reason, "FileTypeMask has 32000 patterns") {
+			kept++
+			reasons[unsafe.StringData(nt.Reason)] = true
+		}
+	}
+	if len(reasons) != 1 {
+		t.Errorf("the %d notes of classes kept for their FileTypeMask hold %d copies of their reason, want 1", kept, len(reasons))
+	}
+	if kept != n {
+		t.Errorf("%d classes noted as kept for their FileTypeMask, want %d", kept, n)
 	}
 }

@@ -39,6 +39,9 @@ func (p *planner) liveness() {
 			withProg[k] = ci
 		}
 	}
+	// One text per class or extension, however many ProgIds it
+	// registers (a chain of 180,000 under one class).
+	classWhy, extWhy := map[int]string{}, map[int]string{}
 	for i, r := range in.ProgIDs {
 		if p.progs[i].cyclic {
 			// A cycle is registered by nothing we can compute; it stays
@@ -52,7 +55,10 @@ func (p *planner) liveness() {
 				c := in.Classes[cj]
 				p.progs[i].dead = ""
 				p.progs[i].comp, p.progs[i].feat = c.Component, c.Feature
-				p.progs[i].why = "class " + c.CLSID
+				if classWhy[cj] == "" {
+					classWhy[cj] = "class " + c.CLSID
+				}
+				p.progs[i].why = classWhy[cj]
 				continue
 			}
 		}
@@ -61,7 +67,10 @@ func (p *planner) liveness() {
 				ext := in.Extensions[e]
 				p.progs[i].dead = ""
 				p.progs[i].comp, p.progs[i].feat = ext.Component, ext.Feature
-				p.progs[i].why = "extension ." + ext.Extension
+				if extWhy[e] == "" {
+					extWhy[e] = "extension ." + ext.Extension
+				}
+				p.progs[i].why = extWhy[e]
 				break
 			}
 		}
@@ -168,8 +177,8 @@ func (p *planner) find(x int) int {
 }
 
 func (p *planner) union(a, b node) {
-	ia, oka := p.nodeIndex[a]
-	ib, okb := p.nodeIndex[b]
+	ia, oka := p.nodeID(a)
+	ib, okb := p.nodeID(b)
 	if !oka || !okb {
 		return
 	}
@@ -189,21 +198,14 @@ func (p *planner) union(a, b node) {
 // converted or kept advertised as a whole.
 func (p *planner) group() {
 	in := p.in
-	p.nodeIndex = map[node]int{}
-	add := func(k kind, n int) {
-		for i := 0; i < n; i++ {
-			nd := node{k, i}
-			p.nodeIndex[nd] = len(p.nodes)
-			p.nodes = append(p.nodes, nd)
-		}
+	// Nodes are numbered kind by kind in table order (nodeID), so the
+	// union-find needs no index of its own.
+	total := 0
+	for k, n := range []int{len(in.Classes), len(in.ProgIDs), len(in.AppIDs), len(in.Extensions), len(in.Verbs), len(in.MIMEs)} {
+		p.nodeBase[k], p.nodeCount[k] = total, n
+		total += n
 	}
-	add(kindClass, len(in.Classes))
-	add(kindProgID, len(in.ProgIDs))
-	add(kindAppID, len(in.AppIDs))
-	add(kindExtension, len(in.Extensions))
-	add(kindVerb, len(in.Verbs))
-	add(kindMIME, len(in.MIMEs))
-	p.parent = make([]int, len(p.nodes))
+	p.parent = make([]int, total)
 	for i := range p.parent {
 		p.parent[i] = i
 	}
@@ -248,19 +250,28 @@ func (p *planner) group() {
 	}
 	// A group with a problem in one of its live rows keeps its advertised
 	// form unless the caller asked to drop what cannot be expressed.
-	p.keptGroup = map[int]bool{}
-	reasons := map[int][]string{}
+	// Both by union-find root: a slice, not a map, since a package may
+	// hold tens of thousands of one-row groups.
+	p.keptGroup = make([]bool, len(p.parent))
+	if len(p.problems) == 0 {
+		return
+	}
+	reasons := make([][]string, len(p.parent))
 	for nd, probs := range p.problems {
 		if !p.isLive(nd) {
 			continue
 		}
-		g := p.find(p.nodeIndex[nd])
+		id, _ := p.nodeID(nd)
+		g := p.find(id)
 		reasons[g] = append(reasons[g], probs...)
 	}
 	if p.opts.DropUnexpressible {
 		return
 	}
 	for g, rs := range reasons {
+		if len(rs) == 0 {
+			continue
+		}
 		p.keptGroup[g] = true
 		sort.Strings(rs)
 		rs = dedupe(rs)
@@ -269,8 +280,9 @@ func (p *planner) group() {
 		}
 		reasons[g] = rs
 	}
-	for _, nd := range p.nodes {
-		g := p.find(p.nodeIndex[nd])
+	for id := range p.parent {
+		nd := p.nodeOf(id)
+		g := p.find(id)
 		if !p.keptGroup[g] || !p.isLive(nd) {
 			continue
 		}
@@ -330,5 +342,23 @@ func (p *planner) ref(nd node) RowRef {
 
 // converted reports whether a live row is converted (its group not kept).
 func (p *planner) converted(nd node) bool {
-	return p.isLive(nd) && !p.keptGroup[p.find(p.nodeIndex[nd])]
+	id, _ := p.nodeID(nd)
+	return p.isLive(nd) && !p.keptGroup[p.find(id)]
+}
+
+// nodeID returns the union-find number of nd (false when nd is no row).
+func (p *planner) nodeID(nd node) (int, bool) {
+	if nd.kind < kindClass || nd.kind > kindMIME || nd.idx < 0 || nd.idx >= p.nodeCount[nd.kind] {
+		return 0, false
+	}
+	return p.nodeBase[nd.kind] + nd.idx, true
+}
+
+// nodeOf is the node numbered id.
+func (p *planner) nodeOf(id int) node {
+	k := kindClass
+	for k < kindMIME && id >= p.nodeBase[k]+p.nodeCount[k] {
+		k++
+	}
+	return node{k, id - p.nodeBase[k]}
 }

@@ -151,10 +151,10 @@ type planner struct {
 	verbs       []verbFacts
 	mimes       []mimeFacts
 	problems    map[node][]string
-	nodes       []node
-	nodeIndex   map[node]int
-	parent      []int // union-find
-	keptGroup   map[int]bool
+	nodeBase    [kindMIME + 1]int // first union-find number of each kind
+	nodeCount   [kindMIME + 1]int
+	parent      []int                  // union-find
+	keptGroup   []bool                 // by union-find root
 	existing    map[string]RegistryRow // lower key \x00 lower name -> existing Root-0 row
 	added       map[string]Addition    // lower key \x00 lower name -> first added row
 	addedSlots  map[string]bool        // slot with component
@@ -164,6 +164,11 @@ type planner struct {
 	// Registry rows of registration tied to that feature (see owner).
 	owners    map[string]string
 	compTaken map[string]bool // lower-case Component keys in use
+	// fileTypeCount memoizes fileTypes of long FileTypeMask values.
+	fileTypeCount map[string]int
+
+	// texts shares the equal problems and note reasons of many rows.
+	texts edit.Texts
 
 	maxChanges int   // bound on len(plan.Add)+len(plan.Remove)
 	textLeft   int64 // bytes of added row text still allowed
@@ -243,5 +248,5 @@ func analyze(in *Input, opts Options) *planner {
 }
 
 func (p *planner) note(sev edit.Severity, table string, key []string, format string, args ...any) {
-	p.plan.Notes = append(p.plan.Notes, edit.Note{Severity: sev, Table: table, Key: key, Reason: fmt.Sprintf(format, args...)})
+	p.plan.Notes = append(p.plan.Notes, edit.Note{Severity: sev, Table: table, Key: key, Reason: p.texts.Intern(fmt.Sprintf(format, args...))})
 }

@@ -71,6 +71,18 @@ func opt(r msi.Row, col string) OptInt {
 	return optInt(v.Int())
 }
 
+// keyRef returns a row's key as IDT text: what the plan keeps of a source
+// row (the report's Old is read from the row when it is removed, so no
+// copy of every row is held while planning).
+func keyRef(r msi.Row) RowRef {
+	k := r.Key()
+	ref := RowRef{Key: make([]string, len(k))}
+	for i, v := range k {
+		ref.Key[i] = v.String()
+	}
+	return ref
+}
+
 // rowRef returns a row's key and whole row as IDT text.
 func rowRef(r msi.Row) RowRef {
 	var ref RowRef
@@ -83,8 +95,28 @@ func rowRef(r msi.Row) RowRef {
 	return ref
 }
 
+// sized returns an empty slice with room for the rows of an optional
+// table (nil when it has none): the Input's slices of a package with
+// 65,000 classes are made once, not regrown along the way.
+func sized[T any](db *msi.Database, table string) []T {
+	t, err := edit.Table(db, table)
+	if err != nil || t == nil || t.Len() == 0 {
+		return nil
+	}
+	return make([]T, 0, t.Len())
+}
+
 func readInput(db *msi.Database) (*Input, error) {
-	in := &Input{}
+	in := &Input{
+		Classes:    sized[ClassRow](db, tblClass),
+		ProgIDs:    sized[ProgIDRow](db, tblProgID),
+		AppIDs:     sized[AppIDRow](db, tblAppID),
+		Extensions: sized[ExtensionRow](db, tblExtension),
+		Verbs:      sized[VerbRow](db, tblVerb),
+		MIMEs:      sized[MIMERow](db, tblMIME),
+		TypeLibs:   sized[TypeLibRow](db, tblTypeLib),
+		Registry:   sized[RegistryRow](db, tblRegistry),
+	}
 	var err error
 	step := func(name string, fn func(r msi.Row)) {
 		if err == nil {
@@ -106,14 +138,14 @@ func readInput(db *msi.Database) (*Input, error) {
 			AppID: str(r, "AppId_"), FileTypeMask: str(r, "FileTypeMask"), Icon: str(r, "Icon_"),
 			IconIndex: opt(r, "IconIndex"), DefInprocHandler: r.Get("DefInprocHandler").String(),
 			Argument: str(r, "Argument"), Feature: str(r, "Feature_"), Attributes: opt(r, "Attributes"),
-			ref: rowRef(r),
+			ref: keyRef(r),
 		})
 	})
 	step(tblProgID, func(r msi.Row) {
 		in.ProgIDs = append(in.ProgIDs, ProgIDRow{
 			ProgID: str(r, "ProgId"), Parent: str(r, "ProgId_Parent"), Class: str(r, "Class_"),
 			Description: str(r, "Description"), Icon: str(r, "Icon_"), IconIndex: opt(r, "IconIndex"),
-			ref: rowRef(r),
+			ref: keyRef(r),
 		})
 	})
 	step(tblAppID, func(r msi.Row) {
@@ -121,26 +153,26 @@ func readInput(db *msi.Database) (*Input, error) {
 			AppID: str(r, "AppId"), RemoteServerName: str(r, "RemoteServerName"), LocalService: str(r, "LocalService"),
 			ServiceParameters: str(r, "ServiceParameters"), DllSurrogate: str(r, "DllSurrogate"),
 			ActivateAtStorage: opt(r, "ActivateAtStorage"), RunAsInteractiveUser: opt(r, "RunAsInteractiveUser"),
-			ref: rowRef(r),
+			ref: keyRef(r),
 		})
 	})
 	step(tblExtension, func(r msi.Row) {
 		in.Extensions = append(in.Extensions, ExtensionRow{
 			Extension: str(r, "Extension"), Component: str(r, "Component_"), ProgID: str(r, "ProgId_"),
-			MIME: str(r, "MIME_"), Feature: str(r, "Feature_"), ref: rowRef(r),
+			MIME: str(r, "MIME_"), Feature: str(r, "Feature_"), ref: keyRef(r),
 		})
 	})
 	step(tblVerb, func(r msi.Row) {
 		in.Verbs = append(in.Verbs, VerbRow{
 			Extension: str(r, "Extension_"), Verb: str(r, "Verb"), Sequence: opt(r, "Sequence"),
-			Command: str(r, "Command"), Argument: str(r, "Argument"), ref: rowRef(r),
+			Command: str(r, "Command"), Argument: str(r, "Argument"), ref: keyRef(r),
 		})
 	})
 	step(tblMIME, func(r msi.Row) {
-		in.MIMEs = append(in.MIMEs, MIMERow{ContentType: str(r, "ContentType"), Extension: str(r, "Extension_"), CLSID: str(r, "CLSID"), ref: rowRef(r)})
+		in.MIMEs = append(in.MIMEs, MIMERow{ContentType: str(r, "ContentType"), Extension: str(r, "Extension_"), CLSID: str(r, "CLSID"), ref: keyRef(r)})
 	})
 	step(tblTypeLib, func(r msi.Row) {
-		in.TypeLibs = append(in.TypeLibs, TypeLibRow{LibID: str(r, "LibID"), Component: str(r, "Component_"), ref: rowRef(r)})
+		in.TypeLibs = append(in.TypeLibs, TypeLibRow{LibID: str(r, "LibID"), Component: str(r, "Component_"), ref: keyRef(r)})
 	})
 	step("Component", func(r msi.Row) {
 		in.Components = append(in.Components, ComponentRow{Component: str(r, "Component"), ComponentID: str(r, "ComponentId"),

@@ -45,14 +45,39 @@ type Note struct {
 type Log struct {
 	Changes []Change
 	Notes   []Note
+	reasons Texts
 }
 
 // Change records a change.
 func (l *Log) Change(c Change) { l.Changes = append(l.Changes, c) }
 
-// Note records a note; the reason is formatted as fmt.Sprintf does.
+// Note records a note; the reason is formatted as fmt.Sprintf does. A
+// reason equal to a recent note's is stored once (Texts).
 func (l *Log) Note(sev Severity, table string, key []string, format string, args ...any) {
-	l.Notes = append(l.Notes, Note{Severity: sev, Table: table, Key: key, Reason: fmt.Sprintf(format, args...)})
+	l.Notes = append(l.Notes, Note{Severity: sev, Table: table, Key: key, Reason: l.reasons.Intern(fmt.Sprintf(format, args...))})
+}
+
+// maxTexts is how many distinct strings a Texts remembers before it
+// starts afresh.
+const maxTexts = 1024
+
+// Texts shares equal strings: a pass that notes the same reason for each
+// of thousands of rows (each class sharing one hostile FileTypeMask,
+// say) keeps one copy of the text, not one per row. It remembers at most
+// maxTexts distinct strings, so a pass whose texts all differ pays a
+// bounded map, not one entry per note. The zero Texts is ready to use.
+type Texts struct{ seen map[string]string }
+
+// Intern returns s, or an equal string Intern returned before.
+func (t *Texts) Intern(s string) string {
+	if prev, ok := t.seen[s]; ok {
+		return prev
+	}
+	if t.seen == nil || len(t.seen) >= maxTexts {
+		t.seen = make(map[string]string)
+	}
+	t.seen[s] = s
+	return s
 }
 
 // DefaultMaxChanges is the number of row changes a pass may make when its
@@ -67,4 +92,37 @@ var ErrTooManyChanges = errors.New("transform: too many row changes")
 // says which bound ("more than 100000 row changes").
 func TooMany(over string) error {
 	return fmt.Errorf("%w: %s; the limit is the MaxChanges option (msikit rewrite --max-changes)", ErrTooManyChanges, over)
+}
+
+// MaxUnchangedCell is the longest cell an update's report shows in full
+// when the update leaves it unchanged; a longer one is shown, in Old and
+// New alike, as Elided says. An update changes one small cell, but the
+// row it changes may hold a 64 KiB string the package stores once and
+// thousands of rows share: printed whole in every change, such a report
+// would grow with how often the package repeats the string.
+const MaxUnchangedCell = 1024
+
+// Elided is how a report shows an unchanged cell longer than
+// MaxUnchangedCell: its length in bytes, and that it is unchanged.
+func Elided(cell string) string {
+	return fmt.Sprintf("…(%d bytes, unchanged)", len(cell))
+}
+
+// UpdateRows returns the Old and New rows of an update's report: old and
+// updated, with every cell longer than MaxUnchangedCell that the update
+// leaves as it is shown as Elided says. The slices are new when a cell
+// is elided, old and updated themselves otherwise.
+func UpdateRows(old, updated []string) (o, n []string) {
+	o, n = old, updated
+	for i := range o {
+		if i >= len(n) || len(o[i]) <= MaxUnchangedCell || o[i] != n[i] {
+			continue
+		}
+		if &o[0] == &old[0] {
+			o, n = append([]string(nil), old...), append([]string(nil), updated...)
+		}
+		o[i] = Elided(old[i])
+		n[i] = o[i]
+	}
+	return o, n
 }

@@ -81,11 +81,14 @@ func (c Condition) row() []string {
 // A Entry is one row of an entry-point table (Class, Extension,
 // Shortcut, TypeLib, PublishComponent) that may name a feature.
 type Entry struct {
-	Table     string
-	Key       []string // primary key, IDT text
-	Row       []string // whole row, IDT text (for the report)
-	Column    string   // the column naming the feature: Feature_ or Target
-	ColIndex  int      // index of Column in Row
+	Table string
+	Key   []string // primary key, IDT text
+	// Row is the whole row as IDT text, for the report: the Old of the
+	// update that repoints it (edit.UpdateRows elides its long cells
+	// other than Column's; readInput reads them elided already).
+	Row       []string
+	Column    string // the column naming the feature: Feature_ or Target
+	ColIndex  int    // index of Column in Row
 	Component string
 	Feature   string // value of Column
 	// Related describes rows that travel with this one (an Extension's Verb
@@ -111,7 +114,7 @@ type Input struct {
 
 // repoint changes one entry's feature column.
 type repoint struct {
-	Entry      Entry
+	Entry      *Entry // in the Input
 	NewFeature string
 }
 
@@ -266,9 +269,10 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 	}
 
 	type groupKey struct{ feature, component string }
-	groups := make(map[groupKey][]Entry)
-	var followers []Entry
-	for _, e := range in.Entries {
+	groups := make(map[groupKey][]*Entry)
+	var followers []*Entry
+	for i := range in.Entries {
+		e := &in.Entries[i]
 		if !opts.splits(e.Table) {
 			// Not a kind that starts a split; it still follows its
 			// component into a leaf made for another entry point.
@@ -434,17 +438,26 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 			}
 		}
 
+		// The reason is the same for each entry of one column (bar an
+		// extension's related rows): one string for all of them.
+		var column, plain string
+		rep.Changes = slices.Grow(rep.Changes, len(entries))
+		plan.Repoints = slices.Grow(plan.Repoints, len(entries))
 		for _, e := range entries {
 			plan.Repoints = append(plan.Repoints, repoint{Entry: e, NewFeature: name})
 			nrow := append([]string(nil), e.Row...)
 			if e.ColIndex >= 0 && e.ColIndex < len(nrow) {
 				nrow[e.ColIndex] = name
 			}
-			reason := e.Column + " " + parent.Name + " → " + name
+			if e.Column != column {
+				column, plain = e.Column, e.Column+" "+parent.Name+" → "+name
+			}
+			reason := plain
 			if e.Related != "" {
 				reason += "; with " + e.Related
 			}
-			rep.Change(edit.Change{Op: edit.Update, Table: e.Table, Key: e.Key, Old: e.Row, New: nrow, Reason: reason})
+			old, nrow := edit.UpdateRows(e.Row, nrow)
+			rep.Change(edit.Change{Op: edit.Update, Table: e.Table, Key: e.Key, Old: old, New: nrow, Reason: reason})
 		}
 	}
 	return plan

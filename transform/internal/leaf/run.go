@@ -56,9 +56,12 @@ func EntryTable(name string) bool {
 
 // reader holds what readInput read, with the tables to edit.
 type reader struct {
-	db   *msi.Database
-	in   Input
-	keys [][]msi.Value // primary key of in.Entries[i], by Entry.ref
+	db *msi.Database
+	in Input
+	// rows holds the row number of in.Entries[i] in its table, by
+	// Entry.ref: the pass changes no entry table before it updates
+	// them, and an update leaves every row where it is.
+	rows []int
 }
 
 // optTable returns the named table, or nil when the database has none.
@@ -158,6 +161,7 @@ func readInput(db *msi.Database, rep *edit.Log) (*reader, error) {
 	if err != nil {
 		return nil, err
 	}
+	var elided elidedRows
 	for _, et := range entryTables {
 		t, err := optTable(db, et.table)
 		if err != nil {
@@ -171,26 +175,74 @@ func readInput(db *msi.Database, rep *edit.Log) (*reader, error) {
 			rep.Note(edit.Warning, et.table, nil, "table has no %s or Component_ column; its rows are left alone", et.column)
 			continue
 		}
-		for row := range t.Rows() {
-			key := row.Key()
+		var keyCols []int
+		for _, k := range t.KeyColumns() {
+			keyCols = append(keyCols, k.Number-1)
+		}
+		if lr.in.Entries == nil {
+			lr.in.Entries = make([]Entry, 0, entryCount(db))
+		}
+		for i := range t.Len() {
+			row := t.Row(i)
 			e := Entry{
 				Table:     et.table,
-				Key:       edit.ValuesText(key),
-				Row:       edit.Text(row),
+				Key:       make([]string, len(keyCols)),
+				Row:       elided.row(row, col.Number-1),
 				Column:    et.column,
 				ColIndex:  col.Number - 1,
 				Component: row.Get("Component_").Str(),
 				Feature:   row.Get(et.column).Str(),
-				ref:       len(lr.keys),
+				ref:       len(lr.rows),
+			}
+			for j, k := range keyCols {
+				e.Key[j] = row.At(k).String()
 			}
 			if et.table == "Extension" {
 				e.Related = related[row.Get("Extension").Str()]
 			}
-			lr.keys = append(lr.keys, key)
+			lr.rows = append(lr.rows, i)
 			lr.in.Entries = append(lr.in.Entries, e)
 		}
 	}
 	return lr, nil
+}
+
+// entryCount returns the number of rows of the entry tables db has.
+func entryCount(db *msi.Database) int {
+	n := 0
+	for _, et := range entryTables {
+		if t, err := edit.Table(db, et.table); err == nil && t != nil {
+			n += t.Len()
+		}
+	}
+	return n
+}
+
+// elidedRows makes the Row of an Entry: the row as IDT text, as an update
+// of its feature column shows it in the report, each other cell longer
+// than edit.MaxUnchangedCell elided (edit.UpdateRows). The elided text
+// of one length is made once: thousands of rows sharing a long pooled
+// string share one short text in the report too.
+type elidedRows map[int]string
+
+func (m *elidedRows) row(r msi.Row, keep int) []string {
+	out := make([]string, r.Len())
+	for i := range out {
+		s := r.At(i).String()
+		if i != keep && len(s) > edit.MaxUnchangedCell {
+			if *m == nil {
+				*m = make(elidedRows)
+			}
+			e, ok := (*m)[len(s)]
+			if !ok {
+				e = edit.Elided(s)
+				(*m)[len(s)] = e
+			}
+			s = e
+		}
+		out[i] = s
+	}
+	return out
 }
 
 // extensionRelated describes each extension's Verb and MIME rows.
@@ -302,7 +354,7 @@ func (lr *reader) apply(plan *Plan) error {
 		}
 		idx := rp.Entry.ColIndex
 		name := rp.NewFeature
-		if err := t.Update(lr.keys[rp.Entry.ref], func(vals []msi.Value) error {
+		if err := t.Update(t.Row(lr.rows[rp.Entry.ref]).Key(), func(vals []msi.Value) error {
 			vals[idx] = msi.StrValue(name)
 			return nil
 		}); err != nil {

@@ -1,0 +1,165 @@
+package leaf
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/msikit/msikit/internal/testenv"
+	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/transform/internal/edit"
+)
+
+// sharedMaskPackage returns testdata/sample.msi with n more Class rows of
+// component ComServer in feature Core, all sharing one 64 KiB pooled
+// FileTypeMask (the scaled hostile fixture msi-class-filetypemask.msi
+// holds 65,000 of them).
+func sharedMaskPackage(t testing.TB, n int) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "testdata", "sample.msi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := msi.NewDatabase(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := db.Table("Class")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols := old.Columns()
+	var rows [][]msi.Value
+	for r := range old.Rows() {
+		rows = append(rows, r.Values())
+	}
+	for i := range cols {
+		if cols[i].Name == "FileTypeMask" {
+			cols[i].Size = 0 // the standard column holds 255 characters
+		}
+	}
+	if err := db.DropTable("Class"); err != nil {
+		t.Fatal(err)
+	}
+	tab, err := db.CreateTable("Class", cols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mask := strings.TrimSuffix(strings.Repeat("a;", 32000), ";")
+	for i := 0; i < n; i++ {
+		vals := make([]msi.Value, len(cols))
+		for j, c := range cols {
+			switch c.Name {
+			case "CLSID":
+				vals[j] = msi.StrValue(fmt.Sprintf("{00000000-0000-0000-0000-%012d}", i))
+			case "Context":
+				vals[j] = msi.StrValue("InprocServer32")
+			case "Component_":
+				vals[j] = msi.StrValue("ComServer")
+			case "FileTypeMask":
+				vals[j] = msi.StrValue(mask)
+			case "Feature_":
+				vals[j] = msi.StrValue("Core")
+			}
+		}
+		rows = append(rows, vals)
+	}
+	for _, r := range rows {
+		if err := tab.Insert(r...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out bytes.Buffer
+	if _, err := db.Write(&out, &msi.WriteOptions{Compact: true, DropSignature: true}); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// Thousands of entry points sharing a long pooled cell cost the pass a
+// small constant each, in what it allocates and in what its report keeps:
+// no copy of the row per group and per planned change, one elided text
+// and one reason for all of them.
+func TestRunSharedLongCell(t *testing.T) {
+	const n = 20000
+	data := sharedMaskPackage(t, n)
+	open := func() *msi.Database {
+		db, err := msi.NewDatabase(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	// Opening and updating the rows (msi's share) are measured apart and
+	// subtracted, so that the budget is the pass's own.
+	var log *edit.Log
+	_, base := testenv.Measure(func() { open() })
+	testenv.CheckBudgetOf(t, "leaf-features on 20,000 Class rows sharing one 64 KiB FileTypeMask", testenv.TimeBudget, base+n*perRowAlloc, func() {
+		var err error
+		if log, err = Run(open(), Options{}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	updates := 0
+	for _, c := range log.Changes {
+		if c.Op == edit.Update && c.Table == "Class" && strings.HasPrefix(c.Key[0], "{00000000-") {
+			updates++
+			const elided = "…(63999 bytes, unchanged)"
+			if !slices.Contains(c.Old, elided) || !slices.Contains(c.New, elided) {
+				t.Fatalf("update of %v: FileTypeMask not shown as %q:\n%.200q\n%.200q", c.Key, elided, c.Old, c.New)
+			}
+		}
+	}
+	if updates != n {
+		t.Fatalf("%d Class rows repointed, want %d", updates, n)
+	}
+
+	// What the report keeps: measured with the database gone.
+	var ms runtime.MemStats
+	log = nil
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	before := ms.HeapAlloc
+	log, err := Run(open(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	if kept := int64(ms.HeapAlloc) - int64(before); kept > n*perRowKept {
+		t.Errorf("the report of %d repointed rows keeps %d bytes (%d a row), budget %d a row", n, kept, kept/n, perRowKept)
+	}
+	runtime.KeepAlive(log)
+}
+
+// Budgets of TestRunSharedLongCell per Class row. When the pass copied
+// each entry into its group and its plan, read rows through a []Value and
+// copied each report row twice to elide its long cell, it allocated 5.5
+// KB a row beyond opening the package, and its report kept 610 bytes; it
+// allocates 2.6 KB (most of it msi's Table.Update) and keeps 546 bytes now.
+const (
+	perRowAlloc = 3600
+	perRowKept  = 600
+)
+
+// BenchmarkRunSharedLongCell is leaf-features on 5,000 Class rows sharing
+// one 64 KiB FileTypeMask (opening the package included).
+func BenchmarkRunSharedLongCell(b *testing.B) {
+	data := sharedMaskPackage(b, 5000)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		db, err := msi.NewDatabase(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := Run(db, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
