@@ -42,6 +42,14 @@ type AuditOptions struct {
 	// Now is the time a signature without a timestamp is checked at
 	// (authenticode.VerifyOptions.CurrentTime); zero means time.Now().
 	Now time.Time
+	// NoPassReports leaves the passes' reports out of the preview
+	// (RewritePreview.Passes is empty): it still counts their changes,
+	// says what they do to each entry point and finding, and fails as
+	// they fail, but holds one pass's report at a time, not all of them
+	// (a pass that changes 65,000 rows reports tens of megabytes). For
+	// callers that do not list the changes, as msikit audit without
+	// --json.
+	NoPassReports bool
 }
 
 // An AuditReport is what Audit found in a package.
@@ -71,7 +79,8 @@ type AuditReport struct {
 	// Rewrite is what msikit rewrite would change (nil with NoRewrite).
 	Rewrite *RewritePreview `json:"rewrite,omitempty"`
 
-	after *auditModel // the rewritten copy's model (nil without a preview)
+	after         *auditModel       // the rewritten copy's model (nil without a preview)
+	assemblyFixes map[string]string // what the preview's assembly-names pass does, by component
 }
 
 // An EntryPoint is a row that makes Windows Installer write a darwin
@@ -289,19 +298,21 @@ func Audit(db *msi.Database, opts AuditOptions) (*AuditReport, error) {
 	}
 	rep := &AuditReport{Kind: db.Kind().String(), ProductCode: m.productCode, PerMachine: m.perMachine(), AllUsers: m.allUsers,
 		EntryPoints: []EntryPoint{}, Checks: []*HealthCheck{}, Features: []*FeatureComponents{}, Findings: []Finding{}}
+	// The preview first: its passes are done with before the entry
+	// points are listed.
+	var fx *rewriteEffects
+	if !opts.NoRewrite {
+		if fx, err = auditRewrite(db, opts, rep); err != nil {
+			return nil, err
+		}
+	}
 	eps, err := auditEntryPoints(db, m)
 	if err != nil {
 		return nil, err
 	}
 	rep.EntryPoints = eps
-	if !opts.NoRewrite {
-		if err := auditRewrite(db, opts, rep); err != nil {
-			return nil, err
-		}
-	} else {
-		for i := range rep.EntryPoints {
-			rep.EntryPoints[i].CoversAfter = -1
-		}
+	if fx != nil {
+		fx.apply(rep)
 	}
 	// The checks the registered entry points start, in feature order.
 	used := map[string]bool{}
@@ -496,36 +507,35 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 
 // assemblyFix says what the assembly-names pass of the preview changes
 // for a component.
-func assemblyFix(rep *AuditReport, comp string) string {
-	if rep.Rewrite == nil {
-		return ""
-	}
-	var changes []string
-	for _, p := range rep.Rewrite.Passes {
-		if p.Pass != "assembly-names" {
-			continue
+func assemblyFix(rep *AuditReport, comp string) string { return rep.assemblyFixes[comp] }
+
+// assemblyFixes says, per component, what the assembly-names pass
+// changes (its values, in the report's order) or, when it changes
+// nothing, its first warning. The texts are the report's own copies, not
+// views of the rewritten copy's string pool, so that the copy can go.
+func assemblyFixes(r *Report) map[string]string {
+	changes := map[string][]string{}
+	for _, c := range r.Changes {
+		if len(c.Key) >= 2 {
+			v := ""
+			if len(c.New) >= 3 {
+				v = c.New[2]
+			}
+			changes[c.Key[0]] = append(changes[c.Key[0]], fmt.Sprintf("%s %s=%s", c.Op, c.Key[1], v))
 		}
-		for _, c := range p.Changes {
-			if len(c.Key) >= 2 && c.Key[0] == comp {
-				v := ""
-				if len(c.New) >= 3 {
-					v = c.New[2]
-				}
-				changes = append(changes, fmt.Sprintf("%s %s=%s", c.Op, c.Key[1], v))
+	}
+	fixes := make(map[string]string, len(changes))
+	for comp, cs := range changes {
+		fixes[strings.Clone(comp)] = "assembly-names: " + strings.Join(cs, "; ")
+	}
+	for _, n := range r.Notes {
+		if len(n.Key) >= 1 && n.Severity == Warning {
+			if _, done := fixes[n.Key[0]]; !done {
+				fixes[strings.Clone(n.Key[0])] = "assembly-names changes nothing: " + n.Reason
 			}
 		}
-		if len(changes) == 0 {
-			for _, n := range p.Notes {
-				if len(n.Key) >= 1 && n.Key[0] == comp && n.Severity == Warning {
-					return "assembly-names changes nothing: " + n.Reason
-				}
-			}
-		}
 	}
-	if len(changes) == 0 {
-		return ""
-	}
-	return "assembly-names: " + strings.Join(changes, "; ")
+	return fixes
 }
 
 // covering counts the entry points whose health checks cover a feature

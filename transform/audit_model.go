@@ -35,6 +35,8 @@ type auditModel struct {
 	owns   map[string]*FeatureComponents
 	// fileSeq is File key -> Sequence, filled by NewPackageIndex.
 	fileSeq map[string]int
+	// descriptors caches descriptorOf by feature and component.
+	descriptors map[[2]string][2]string
 }
 
 type amFeature struct {
@@ -82,17 +84,47 @@ func (m *auditModel) rows(table string, fn func(r msi.Row)) error {
 	return nil
 }
 
-func readAuditModel(db *msi.Database) (*auditModel, error) {
+// count returns the number of rows of table (0 when the database has
+// none, or it does not load: rows reports that).
+func (m *auditModel) count(table string) int {
+	if !m.db.HasTable(table) {
+		return 0
+	}
+	t, err := m.db.Table(table)
+	if err != nil {
+		return 0
+	}
+	return t.Len()
+}
+
+func readAuditModel(db *msi.Database) (*auditModel, error) { return readModel(db, false) }
+
+// readFeatureModel reads the features and what they hold only: what
+// check and covers need (the rewritten copy's model, whose key paths the
+// audit never reports).
+func readFeatureModel(db *msi.Database) (*auditModel, error) { return readModel(db, true) }
+
+func readModel(db *msi.Database, featuresOnly bool) (*auditModel, error) {
 	m := &auditModel{db: db, features: map[string]*amFeature{}, components: map[string]*amComponent{},
 		files: map[string]amFile{}, registry: map[string]amRegistry{}, odbc: map[string]bool{},
 		createFolder: map[string]bool{}, compFiles: map[string]int{}, compFeatures: map[string][]string{},
 		assemblies: map[string]*amAssembly{}, checks: map[string]*HealthCheck{}, owns: map[string]*FeatureComponents{}}
 	var err error
+	// str is a string cell. The features-only model outlives its
+	// database: it keeps copies, not views of the database's string pool.
+	str := func(r msi.Row, col string) string { return r.Get(col).Str() }
+	if featuresOnly {
+		str = func(r msi.Row, col string) string { return strings.Clone(r.Get(col).Str()) }
+	}
 	step := func(table string, fn func(r msi.Row)) {
+		if featuresOnly && table != "Feature" && table != "FeatureComponents" {
+			return
+		}
 		if err == nil {
 			err = m.rows(table, fn)
 		}
 	}
+
 	step("Property", func(r msi.Row) {
 		switch r.Get("Property").Str() {
 		case "ProductCode":
@@ -104,11 +136,11 @@ func readAuditModel(db *msi.Database) (*auditModel, error) {
 		}
 	})
 	step("Feature", func(r msi.Row) {
-		name := r.Get("Feature").Str()
+		name := str(r, "Feature")
 		if _, dup := m.features[name]; dup {
 			return
 		}
-		m.features[name] = &amFeature{name: name, parent: r.Get("Feature_Parent").Str()}
+		m.features[name] = &amFeature{name: name, parent: str(r, "Feature_Parent")}
 		m.featureOrder = append(m.featureOrder, name)
 	})
 	step("Component", func(r msi.Row) {
@@ -120,7 +152,7 @@ func readAuditModel(db *msi.Database) (*auditModel, error) {
 			keyPath: r.Get("KeyPath").Str(), attributes: r.Get("Attributes").Int()}
 	})
 	step("FeatureComponents", func(r msi.Row) {
-		f, c := r.Get("Feature_").Str(), r.Get("Component_").Str()
+		f, c := str(r, "Feature_"), str(r, "Component_")
 		if ft := m.features[f]; ft != nil {
 			ft.components = append(ft.components, c)
 		}
@@ -348,10 +380,13 @@ func (m *auditModel) check(feature string) *HealthCheck {
 	if hc.Features == nil {
 		hc.Features = []string{}
 	}
+	// The components own lists, counted without their key paths.
 	seen := map[string]bool{}
 	for _, f := range chain {
-		for _, c := range m.own(f).Components {
-			seen[c.Component] = true
+		if ft := m.features[f]; ft != nil {
+			for _, c := range ft.components {
+				seen[c] = true
+			}
 		}
 	}
 	hc.Covers = len(seen)

@@ -32,8 +32,22 @@ func longName(s string) string {
 }
 
 // descriptorOf returns the full descriptor naming feature and component,
-// or why it cannot be written.
+// or why it cannot be written: one string for every entry point of the
+// same feature and component (65,000 classes of one component share it).
 func (m *auditModel) descriptorOf(feature, component string) (string, string) {
+	k := [2]string{feature, component}
+	if d, ok := m.descriptors[k]; ok {
+		return d[0], d[1]
+	}
+	d, problem := m.makeDescriptor(feature, component)
+	if m.descriptors == nil {
+		m.descriptors = map[[2]string][2]string{}
+	}
+	m.descriptors[k] = [2]string{d, problem}
+	return d, problem
+}
+
+func (m *auditModel) makeDescriptor(feature, component string) (string, string) {
 	if m.productCode == "" {
 		return "", "no ProductCode property (a merge module's descriptors name the product it is merged into)"
 	}
@@ -90,7 +104,10 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 		return nil, err
 	}
 	in := a.Input
-	eps := []EntryPoint{}
+	// Sized once: an entry point per row, and growing a slice of 180,000
+	// of them step by step would hold two copies at once.
+	eps := make([]EntryPoint, 0, len(in.Classes)+len(in.ProgIDs)+len(in.AppIDs)+len(in.Extensions)+len(in.Verbs)+len(in.MIMEs)+
+		m.count("Shortcut")+m.count("TypeLib")+m.count("PublishComponent"))
 	newEP := func(kind, table string, key []string, name, feature, component string) EntryPoint {
 		return EntryPoint{Kind: kind, Table: table, Key: key, Name: name, Feature: feature, Component: component,
 			ComponentID: m.componentID(component), Covers: m.covers(feature), CoversAfter: -1}
@@ -118,7 +135,15 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 		tClass, tProgID, tAppID = classreg.TableClass, classreg.TableProgID, classreg.TableAppID
 		tExt, tVerb, tMIME      = classreg.TableExtension, classreg.TableVerb, classreg.TableMIME
 	)
-	classRef := func(i int) string { return "Class [" + strings.Join(a.Key(tClass, i), ", ") + "]" }
+	// classRefs holds each class's "Class [key]" once, however many
+	// ProgIds (a 180,000-long ProgId_Parent chain) reach it.
+	classRefs := make([]string, len(in.Classes))
+	classRef := func(i int) string {
+		if classRefs[i] == "" {
+			classRefs[i] = "Class [" + strings.Join(a.Key(tClass, i), ", ") + "]"
+		}
+		return classRefs[i]
+	}
 	verbRef := func(i int) string { return "Verb [" + strings.Join(a.Key(tVerb, i), ", ") + "]" }
 	// reachVerbs records the registered verbs of extension row e, up to
 	// what ep lists.
@@ -155,7 +180,7 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 		ep.NotRegistered = a.Dead(tClass, i)
 		ep.Registered = ep.NotRegistered == ""
 		if ep.Registered {
-			ep.Descriptors = []WrittenDescriptor{classDesc[i]}
+			ep.Descriptors = classDesc[i : i+1 : i+1]
 		}
 		eps = append(eps, ep)
 	}
@@ -167,7 +192,11 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 		if !ep.Registered {
 			ep.Covers = -1
 		} else if ci := a.ProgIDClass(i); ci >= 0 {
-			reach(&ep, classRef(ci), classDesc[ci])
+			// The one class reached: the ProgIds of a chain share the
+			// class's name and descriptor (capacity-limited, so nothing
+			// appended to one entry point reaches another).
+			classRef(ci)
+			ep.Reaches, ep.Descriptors = classRefs[ci:ci+1:ci+1], classDesc[ci:ci+1:ci+1]
 		} else {
 			for _, e := range a.ExtensionsByProgID(r.ProgID) {
 				reachVerbs(&ep, e)
@@ -206,7 +235,7 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 			ep.Feature, ep.Component, ep.ComponentID, ep.Covers = ext.Feature, ext.Component, m.componentID(ext.Component), m.covers(ext.Feature)
 		}
 		if ep.Registered {
-			ep.Descriptors = []WrittenDescriptor{verbDesc[i]}
+			ep.Descriptors = verbDesc[i : i+1 : i+1]
 		}
 		eps = append(eps, ep)
 	}
@@ -225,17 +254,12 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 		}
 		eps = append(eps, ep)
 	}
-	more, err := auditOtherEntryPoints(m, newEP)
-	if err != nil {
-		return nil, err
-	}
-	return append(eps, more...), nil
+	return auditOtherEntryPoints(m, eps, newEP)
 }
 
-// auditOtherEntryPoints lists advertised shortcuts, type libraries and
-// published (qualified) components.
-func auditOtherEntryPoints(m *auditModel, newEP func(kind, table string, key []string, name, feature, component string) EntryPoint) ([]EntryPoint, error) {
-	var eps []EntryPoint
+// auditOtherEntryPoints appends advertised shortcuts, type libraries and
+// published (qualified) components to eps.
+func auditOtherEntryPoints(m *auditModel, eps []EntryPoint, newEP func(kind, table string, key []string, name, feature, component string) EntryPoint) ([]EntryPoint, error) {
 	keyOf := func(r msi.Row) []string { return edit.ValuesText(r.Key()) }
 	registered := func(ep *EntryPoint) {
 		switch {
@@ -301,13 +325,36 @@ func auditOtherEntryPoints(m *auditModel, newEP func(kind, table string, key []s
 	return eps, nil
 }
 
+// rewriteEffects is what the preview's passes do to each row, for the
+// entry points (rewriteEffects.apply).
+type rewriteEffects struct {
+	fails string                // the entry points' text when a pass fails
+	rows  map[string]*rowEffect // by rewriteKey
+	text  func(parts ...string) string
+}
+
+// rowEffect is what the passes do to one row.
+type rowEffect struct {
+	removed string   // why class-to-registry removes it
+	moved   string   // the feature leaf-features moves it to
+	notes   []string // the passes' notes about it
+}
+
+// rewriteKey names a row in rewriteEffects.
+func rewriteKey(table string, k []string) string { return table + "\x00" + strings.Join(k, "\x00") }
+
 // auditRewrite runs msikit rewrite's passes, with their defaults, on a
-// copy of db and records what they change, for the report and for each
-// entry point.
-func auditRewrite(db *msi.Database, opts AuditOptions, rep *AuditReport) error {
+// copy of db and records what they change: the preview for the report
+// (rep.Rewrite), and what they do to each row for the entry points. It
+// runs before the entry points are listed, so that a pass's memory and
+// theirs are not held at once. Each pass's report is read as the pass
+// ends: with opts.NoPassReports it is then dropped (hashed for the new
+// PackageCode first), so that the preview holds one pass's report at a
+// time.
+func auditRewrite(db *msi.Database, opts AuditOptions, rep *AuditReport) (*rewriteEffects, error) {
 	cp, err := db.Reopen()
 	if err != nil {
-		return fmt.Errorf("transform: audit: %w", err)
+		return nil, fmt.Errorf("transform: audit: %w", err)
 	}
 	defer cp.Close()
 	pr := &RewritePreview{Passes: []*Report{}}
@@ -319,47 +366,38 @@ func auditRewrite(db *msi.Database, opts AuditOptions, rep *AuditReport) error {
 			return AssemblyNames(cp, AssemblyNamesOptions{Source: opts.Source, AllowSigned: true})
 		},
 	}
-	for _, run := range passes {
-		r, err := run()
-		if err != nil {
-			pr.Error = strings.TrimPrefix(err.Error(), "transform: ")
-			break
+	// Thousands of entry points and notes share a few texts: each is
+	// kept once.
+	texts := map[string]string{}
+	text := func(parts ...string) string {
+		t := strings.Join(parts, "")
+		if prev, ok := texts[t]; ok {
+			return prev
 		}
-		pr.Passes = append(pr.Passes, r)
-		pr.Changes += len(r.Changes)
+		texts[t] = t
+		return t
 	}
-	if pr.Error == "" && cp.ContentModified() {
-		if r, err := NewPackageCode(cp, pr.Passes...); err != nil {
-			pr.Error = strings.TrimPrefix(err.Error(), "transform: ")
-		} else if r != nil {
-			pr.Passes = append(pr.Passes, r)
-			pr.Changes += len(r.Changes)
+	// One map entry per row a pass changes or notes, whatever it does to
+	// the row.
+	rows := map[string]*rowEffect{}
+	row := func(table string, k []string) *rowEffect {
+		key := rewriteKey(table, k)
+		e := rows[key]
+		if e == nil {
+			e = &rowEffect{}
+			rows[key] = e
 		}
+		return e
 	}
-	if pr.Error != "" {
-		for i := range rep.EntryPoints {
-			rep.EntryPoints[i].Rewrite = "msikit rewrite fails: " + pr.Error
-		}
-		return nil
-	}
-	after, err := readAuditModel(cp)
-	if err != nil {
-		return err
-	}
-	rep.after = after
-	key := func(table string, k []string) string { return table + "\x00" + strings.Join(k, "\x00") }
-	removed := map[string]string{}
-	moved := map[string]string{}
-	notes := map[string][]string{}
-	for _, r := range pr.Passes {
+	record := func(r *Report) {
 		for _, c := range r.Changes {
 			switch {
 			case c.Op == OpRemove && r.Pass == "class-to-registry":
-				removed[key(c.Table, c.Key)] = c.Reason
+				row(c.Table, c.Key).removed = c.Reason
 			case c.Op == OpUpdate && r.Pass == "leaf-features":
 				for i := range c.New {
 					if i < len(c.Old) && c.Old[i] != c.New[i] {
-						moved[key(c.Table, c.Key)] = c.New[i]
+						row(c.Table, c.Key).moved = c.New[i]
 						break
 					}
 				}
@@ -368,27 +406,96 @@ func auditRewrite(db *msi.Database, opts AuditOptions, rep *AuditReport) error {
 		if r.Pass == "class-to-registry" || r.Pass == "leaf-features" {
 			for _, n := range r.Notes {
 				if n.Table != "" && len(n.Key) > 0 {
-					k := key(n.Table, n.Key)
-					notes[k] = append(notes[k], r.Pass+": "+n.Reason)
+					e := row(n.Table, n.Key)
+					e.notes = append(e.notes, text(r.Pass, ": ", n.Reason))
 				}
 			}
 		}
+		if r.Pass == "assembly-names" {
+			rep.assemblyFixes = assemblyFixes(r)
+		}
 	}
+	var code *packageCodeHash
+	var codeErr error
+	if opts.NoPassReports {
+		code, codeErr = newPackageCodeHash(cp)
+	}
+	for _, run := range passes {
+		r, err := run()
+		if err != nil {
+			pr.Error = strings.TrimPrefix(err.Error(), "transform: ")
+			break
+		}
+		pr.Changes += len(r.Changes)
+		record(r)
+		if !opts.NoPassReports {
+			pr.Passes = append(pr.Passes, r)
+		} else if code != nil {
+			code.add(r)
+		}
+	}
+	if pr.Error == "" && cp.ContentModified() {
+		var r *Report
+		var err error
+		switch {
+		case !opts.NoPassReports:
+			r, err = NewPackageCode(cp, pr.Passes...)
+		case codeErr != nil:
+			err = codeErr
+		case code != nil:
+			r, err = code.renew(cp)
+		}
+		if err != nil {
+			pr.Error = strings.TrimPrefix(err.Error(), "transform: ")
+		} else if r != nil {
+			if !opts.NoPassReports {
+				pr.Passes = append(pr.Passes, r)
+			}
+			pr.Changes += len(r.Changes)
+		}
+	}
+	if pr.Error != "" {
+		return &rewriteEffects{fails: "msikit rewrite fails: " + pr.Error}, nil
+	}
+	after, err := readFeatureModel(cp)
+	if err != nil {
+		return nil, err
+	}
+	// The findings read the model's maps only: the copy and its tables
+	// go.
+	after.db = nil
+	rep.after = after
+	return &rewriteEffects{rows: rows, text: text}, nil
+}
+
+// apply says what the rewrite does to each entry point.
+func (fx *rewriteEffects) apply(rep *AuditReport) {
+	if fx.fails != "" {
+		for i := range rep.EntryPoints {
+			rep.EntryPoints[i].Rewrite = fx.fails
+		}
+		return
+	}
+	text, after := fx.text, rep.after
+	var untouched rowEffect
 	for i := range rep.EntryPoints {
 		ep := &rep.EntryPoints[i]
-		k := key(ep.Table, ep.Key)
+		e := fx.rows[rewriteKey(ep.Table, ep.Key)]
+		if e == nil {
+			e = &untouched
+		}
 		switch {
-		case removed[k] != "":
-			ep.Rewrite = "class-to-registry: " + removed[k] + "; no descriptor is written, nothing is checked"
+		case e.removed != "":
+			ep.Rewrite = text("class-to-registry: ", e.removed, "; no descriptor is written, nothing is checked")
 			ep.CoversAfter = -1
-		case moved[k] != "":
-			ep.Rewrite = "leaf-features: its feature becomes " + moved[k]
-			ep.CoversAfter = after.covers(moved[k])
-			ep.featureAfter = moved[k]
+		case e.moved != "":
+			ep.Rewrite = text("leaf-features: its feature becomes ", e.moved)
+			ep.CoversAfter = after.covers(e.moved)
+			ep.featureAfter = e.moved
 		case !ep.Registered:
 		default:
-			if n := notes[k]; len(n) > 0 {
-				ep.Rewrite = "left as it is: " + strings.Join(n, "; ")
+			if n := e.notes; len(n) > 0 {
+				ep.Rewrite = text("left as it is: ", strings.Join(n, "; "))
 			} else {
 				ep.Rewrite = "left as it is"
 			}
@@ -398,5 +505,4 @@ func auditRewrite(db *msi.Database, opts AuditOptions, rep *AuditReport) error {
 			}
 		}
 	}
-	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"github.com/msikit/msikit/transform/internal/edit"
+	"hash"
 	"strconv"
 	"strings"
 
@@ -27,6 +28,29 @@ func NewPackageCode(db *msi.Database, reps ...*Report) (*Report, error) {
 	if !db.ContentModified() {
 		return nil, nil
 	}
+	ph, err := newPackageCodeHash(db)
+	if ph == nil || err != nil {
+		return nil, err
+	}
+	for _, r := range reps {
+		ph.add(r)
+	}
+	return ph.renew(db)
+}
+
+// packageCodeHash is the hash NewPackageCode derives a new PackageCode
+// from, fed a report at a time, so that a caller that keeps no report
+// (Audit with NoPassReports) can hash each as its pass ends.
+type packageCodeHash struct {
+	old string
+	h   hash.Hash
+}
+
+// newPackageCodeHash starts the hash of db's PackageCode, or returns nil
+// when db has none to renew (patches, transforms, a package without
+// summary information). The passes change neither, so it may be called
+// before they run.
+func newPackageCodeHash(db *msi.Database) (*packageCodeHash, error) {
 	if k := db.Kind(); k != msi.PackageInstaller && k != msi.PackageMergeModule {
 		return nil, nil
 	}
@@ -41,18 +65,27 @@ func NewPackageCode(db *msi.Database, reps ...*Report) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("transform: new PackageCode: %w", err)
 	}
-	h := sha256.New()
-	fmt.Fprintf(h, "msikit package code\x00%s\x00", old)
-	for _, r := range reps {
-		if r == nil {
-			continue
-		}
-		fmt.Fprintf(h, "%s\x00", r.Pass)
-		for _, c := range r.Changes {
-			fmt.Fprintf(h, "%s\x01%s\x01%s\x01%s\x01%s\x00", c.Op, c.Table, strings.Join(c.Key, "\x02"), strings.Join(c.Old, "\x02"), strings.Join(c.New, "\x02"))
-		}
+	ph := &packageCodeHash{old: old, h: sha256.New()}
+	fmt.Fprintf(ph.h, "msikit package code\x00%s\x00", old)
+	return ph, nil
+}
+
+// add hashes what a pass changed.
+func (ph *packageCodeHash) add(r *Report) {
+	if r == nil {
+		return
 	}
-	code := edit.GUIDFromHash(h.Sum(nil))
+	fmt.Fprintf(ph.h, "%s\x00", r.Pass)
+	for _, c := range r.Changes {
+		fmt.Fprintf(ph.h, "%s\x01%s\x01%s\x01%s\x01%s\x00", c.Op, c.Table, strings.Join(c.Key, "\x02"), strings.Join(c.Old, "\x02"), strings.Join(c.New, "\x02"))
+	}
+}
+
+// renew sets db's new PackageCode and returns the change (nil when the
+// code comes out the same).
+func (ph *packageCodeHash) renew(db *msi.Database) (*Report, error) {
+	old := ph.old
+	code := edit.GUIDFromHash(ph.h.Sum(nil))
 	if code == old {
 		return nil, nil
 	}

@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"strings"
@@ -27,7 +28,11 @@ type Change struct {
 	// Old is the whole row before the change, as IDT text per column
 	// (remove and update).
 	Old []string `json:"old,omitempty"`
-	// New is the whole row after the change (add and update).
+	// New is the whole row after the change (add and update). In an
+	// update, a cell longer than 1024 bytes that the update leaves as it
+	// is appears in Old and New alike as "…(N bytes, unchanged)", so that
+	// a report never repeats a long string the package stores once for
+	// every row that shares it.
 	New []string `json:"new,omitempty"`
 	// Reason says why, in a few words ("from Class {…} InprocServer32").
 	Reason string `json:"reason,omitempty"`
@@ -71,27 +76,28 @@ func (r *Report) Changed() bool { return r != nil && len(r.Changes) > 0 }
 // WriteText writes the human form of the report: one line per change and
 // per note.
 func (r *Report) WriteText(w io.Writer) error {
-	var b strings.Builder
+	// Buffered, not built whole: the text of a pass that changed
+	// 100,000 rows is tens of megabytes.
+	b := bufio.NewWriter(w)
 	for _, c := range r.Changes {
 		row := c.New
 		if c.Op == OpRemove {
 			row = c.Old
 		}
-		fmt.Fprintf(&b, "%s: %-6s %s [%s]", r.Pass, c.Op, c.Table, strings.Join(row, "\t"))
+		fmt.Fprintf(b, "%s: %-6s %s [%s]", r.Pass, c.Op, c.Table, strings.Join(row, "\t"))
 		if c.Reason != "" {
-			fmt.Fprintf(&b, " (%s)", c.Reason)
+			fmt.Fprintf(b, " (%s)", c.Reason)
 		}
 		b.WriteByte('\n')
 	}
 	for _, n := range r.Notes {
-		fmt.Fprintf(&b, "%s: %-7s", r.Pass, n.Severity)
+		fmt.Fprintf(b, "%s: %-7s", r.Pass, n.Severity)
 		if n.Table != "" {
-			fmt.Fprintf(&b, " %s [%s]", n.Table, strings.Join(n.Key, "\t"))
+			fmt.Fprintf(b, " %s [%s]", n.Table, strings.Join(n.Key, "\t"))
 		}
-		fmt.Fprintf(&b, " %s\n", n.Reason)
+		fmt.Fprintf(b, " %s\n", n.Reason)
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return b.Flush()
 }
 
 // newReport converts what an internal pass logged into the Report of pass
