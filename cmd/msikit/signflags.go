@@ -3,7 +3,6 @@ package main
 import (
 	"crypto"
 	"fmt"
-	"os"
 	"strings"
 
 	flag "github.com/spf13/pflag"
@@ -83,30 +82,30 @@ func (s *signFlags) options() (*authenticode.SignOptions, error) {
 	}
 	o := &authenticode.SignOptions{Hash: h, Extended: s.ex, TimestampURL: s.timestamp}
 	if s.pfx != "" {
-		data, err := os.ReadFile(s.pfx)
+		data, err := readKeyFile(s.pfx)
 		if err != nil {
 			return nil, err
 		}
 		password := ""
 		if s.passwordFile != "" {
-			pw, err := os.ReadFile(s.passwordFile)
+			pw, err := readKeyFile(s.passwordFile)
 			if err != nil {
 				return nil, err
 			}
 			password, _, _ = strings.Cut(string(pw), "\n")
 			password = strings.TrimSuffix(password, "\r")
 		}
-		o.Signer, o.Certificates, err = authenticode.ParsePFX(data, password)
+		o.Signer, o.Certificates, err = parsePFXBounded(data, password)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s", s.pfx, strings.TrimPrefix(err.Error(), "authenticode: "))
 		}
 		return o, nil
 	}
-	certPEM, err := os.ReadFile(s.cert)
+	certPEM, err := readKeyFile(s.cert)
 	if err != nil {
 		return nil, err
 	}
-	keyPEM, err := os.ReadFile(s.key)
+	keyPEM, err := readKeyFile(s.key)
 	if err != nil {
 		return nil, err
 	}

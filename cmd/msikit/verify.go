@@ -180,7 +180,7 @@ func runVerify(env *Env, o *verifyOpts, args []string) error {
 
 // loadCAFile reads the PEM certificates of a --ca-file.
 func loadCAFile(path string) (*x509.CertPool, error) {
-	data, err := os.ReadFile(path)
+	data, err := readKeyFile(path)
 	if err != nil {
 		return nil, err
 	}
