@@ -11,7 +11,6 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
-	"syscall"
 
 	"github.com/msikit/msikit/internal/safefile"
 	"github.com/msikit/msikit/msi/install"
@@ -134,7 +133,7 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 	// the list of files not written and the output.
 	var mu sync.Mutex
 	var notWritten []string
-	var listed []string // the paths to print once the folder is in place
+	var listed []string // the files (f.Path) to print once the folder is in place
 	n := 0
 	rep, err := install.Extract(db, opts, func(f *install.File, r io.Reader) error {
 		if err := env.stopped(); err != nil {
@@ -152,11 +151,10 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 			return nil
 		}
 		n++
-		line := escapeText(path.Join(filepath.ToSlash(dir), f.Path))
 		if w.dir != nil {
-			listed = append(listed, line)
+			listed = append(listed, f.Path)
 		} else {
-			fmt.Fprintln(env.Stdout, line)
+			fmt.Fprintln(env.Stdout, extractedLine(dir, f.Path))
 		}
 		if env.StderrIsTerminal {
 			fmt.Fprintf(env.Stderr, "\rextracting %d/%d files", n, max(total, n))
@@ -177,10 +175,10 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 		return fileErr(name, err)
 	}
 	if err := w.commit(); err != nil {
-		return fileErr(name, fmt.Errorf("nothing written: %w", err))
+		return commitError(env, name, dir, listed, err)
 	}
-	for _, line := range listed {
-		fmt.Fprintln(env.Stdout, line)
+	for _, p := range listed {
+		fmt.Fprintln(env.Stdout, extractedLine(dir, p))
 	}
 	for _, warn := range rep.Warnings {
 		fmt.Fprintf(env.Stderr, "msikit: warning: %s: %s\n", name, escapeText(warn))
@@ -219,19 +217,46 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 	return nil
 }
 
+// extractedLine is the line that lists the file rel extracted below dir.
+func extractedLine(dir, rel string) string {
+	return escapeText(path.Join(filepath.ToSlash(dir), rel))
+}
+
+// commitError is the error of an extraction whose files, all written to
+// the temporary folder (listed), could not be moved into dir. Usually
+// nothing was; a merge into an existing folder that failed part way
+// (safefile.MergeError) left some files in place: they are listed on
+// standard output, as a complete extraction lists every file, and the
+// error says how many.
+func commitError(env *Env, name, dir string, listed []string, err error) error {
+	var me *safefile.MergeError
+	if !errors.As(err, &me) {
+		return fileErr(name, fmt.Errorf("nothing written: %w", err))
+	}
+	moved := make(map[string]bool, len(me.Moved))
+	for _, m := range me.Moved {
+		moved[m] = true
+	}
+	n := 0
+	for _, p := range listed {
+		// In place if p or a folder above it was moved.
+		for q := p; q != "." && q != "/"; q = path.Dir(q) {
+			if moved[q] {
+				fmt.Fprintln(env.Stdout, extractedLine(dir, p))
+				n++
+				break
+			}
+		}
+	}
+	return fileErr(name, fmt.Errorf("%d of %d files moved into %s before a move failed, the others removed: %w", n, len(listed), dir, me.Err))
+}
+
 // plural formats a count and a noun: "1 file", "2 files".
 func plural(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}
 	return strconv.Itoa(n) + " " + noun + "s"
-}
-
-// fatalWriteError reports whether a write failure will fail for every
-// later file too (a full disk or quota, a read-only file system), so that
-// extraction stops instead of reporting each file.
-func fatalWriteError(err error) bool {
-	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || errors.Is(err, syscall.EROFS)
 }
 
 // extractWriter writes files below root, from several goroutines at once.
@@ -265,7 +290,7 @@ func newExtractWriter(dir string) (*extractWriter, error) {
 		}
 		return &extractWriter{dir: d}, nil
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return nil, err
 	}
 	root, err := filepath.Abs(dir)
@@ -385,7 +410,7 @@ func (w *extractWriter) checkDir(rel string) error {
 	}
 	err := func() error {
 		abs := filepath.Join(w.root, filepath.FromSlash(rel))
-		if err := os.MkdirAll(abs, 0o755); err != nil {
+		if err := os.MkdirAll(abs, 0o777); err != nil {
 			return err
 		}
 		real, err := filepath.EvalSymlinks(abs)

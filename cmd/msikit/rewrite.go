@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -244,7 +246,7 @@ func runRewrite(env *Env, o *rewriteOpts, args []string) error {
 		}
 	}
 	if toFolder && !o.dryRun {
-		if err := os.MkdirAll(o.out, 0o755); err != nil {
+		if err := os.MkdirAll(o.out, 0o777); err != nil {
 			return fileErr(o.out, err)
 		}
 	}
@@ -293,9 +295,7 @@ func runRewrite(env *Env, o *rewriteOpts, args []string) error {
 		}
 	}
 	if o.jsonOut {
-		enc := json.NewEncoder(env.Stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(sum); err != nil {
+		if err := writeRewriteJSON(env.Stdout, sum); err != nil {
 			return err
 		}
 	} else if batch || sum.Failed == 0 {
@@ -610,9 +610,9 @@ func writeRewriteText(w io.Writer, sum *rewriteSummary) {
 				writeIDTDiff(w, p)
 				continue
 			}
-			var b strings.Builder
-			p.WriteText(&b)
-			writeIndented(w, b.String())
+			iw := &indentWriter{w: w}
+			p.WriteText(iw)
+			iw.end()
 		}
 	}
 	if len(sum.Packages) > 1 {
@@ -624,17 +624,19 @@ func writeRewriteText(w io.Writer, sum *rewriteSummary) {
 // table: "-" lines are rows removed, "+" lines rows added, an update is a
 // "-" line followed by a "+" line.
 func writeIDTDiff(w io.Writer, rep *transform.Report) {
-	byTable := map[string][]transform.Change{}
+	// Indexes, not copies, of each table's changes.
+	byTable := map[string][]int{}
 	var tables []string
-	for _, c := range rep.Changes {
+	for i, c := range rep.Changes {
 		if _, ok := byTable[c.Table]; !ok {
 			tables = append(tables, c.Table)
 		}
-		byTable[c.Table] = append(byTable[c.Table], c)
+		byTable[c.Table] = append(byTable[c.Table], i)
 	}
 	for _, t := range tables {
 		fmt.Fprintf(w, "--- %s (%s)\n+++ %s\n", t, rep.Pass, t)
-		for _, c := range byTable[t] {
+		for _, i := range byTable[t] {
+			c := &rep.Changes[i]
 			if c.Old != nil {
 				fmt.Fprintf(w, "-%s\n", strings.Join(c.Old, "\t"))
 			}
@@ -655,12 +657,52 @@ func writeIDTDiff(w io.Writer, rep *transform.Report) {
 // writeIndented writes each line of text to w indented by two spaces,
 // ending the last one with a newline; empty text writes nothing.
 func writeIndented(w io.Writer, text string) {
-	for line := range strings.Lines(text) {
-		fmt.Fprintf(w, "  %s", line)
-		if !strings.HasSuffix(line, "\n") {
-			fmt.Fprintln(w)
+	iw := &indentWriter{w: w}
+	io.WriteString(iw, text)
+	iw.end()
+}
+
+// An indentWriter writes what is written to it to w, each line indented
+// by two spaces, one Write on w per whole line (so that w may be a
+// textWriter, which needs whole characters); end writes a last line that
+// has no newline yet, ending it with one.
+type indentWriter struct {
+	w    io.Writer
+	line []byte // the start of a line not yet written
+	err  error
+}
+
+func (iw *indentWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 && iw.err == nil {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			if len(iw.line) == 0 {
+				iw.line = append(iw.line, "  "...)
+			}
+			iw.line = append(iw.line, p...)
+			break
 		}
+		if len(iw.line) == 0 {
+			iw.line = append(iw.line, "  "...)
+		}
+		iw.line = append(iw.line, p[:i+1]...)
+		_, iw.err = iw.w.Write(iw.line)
+		iw.line = iw.line[:0]
+		p = p[i+1:]
 	}
+	if iw.err != nil {
+		return 0, iw.err
+	}
+	return n, nil
+}
+
+func (iw *indentWriter) end() error {
+	if len(iw.line) > 0 && iw.err == nil {
+		_, iw.err = iw.w.Write(append(iw.line, '\n'))
+		iw.line = iw.line[:0]
+	}
+	return iw.err
 }
 
 func runClassToRegistry(db *msi.Database, o *rewriteOpts) (*transform.Report, error) {
@@ -727,4 +769,107 @@ func rewriteAsTransform(r *rewriteResult, o *rewriteOpts, db *msi.Database, in, 
 	}
 	r.OK = true
 	return r
+}
+
+// writeRewriteJSON writes sum as a json.Encoder with SetIndent("", "  ")
+// does, byte for byte, but one change and one note at a time: encoded
+// whole, the report of a pass that changed 65,000 rows is a 100 MB
+// document built, then indented, in memory.
+func writeRewriteJSON(w io.Writer, sum *rewriteSummary) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString("{\n  \"packages\": ")
+	if err := writeJSONArray(bw, "  ", sum.Packages, writeResultJSON); err != nil {
+		return err
+	}
+	fmt.Fprintf(bw, ",\n  \"succeeded\": %d,\n  \"failed\": %d\n}\n", sum.Succeeded, sum.Failed)
+	return bw.Flush()
+}
+
+// writeJSONArray writes s as json.Indent writes an array whose line
+// starts with prefix: null for nil, [] when empty, else one element a
+// line, each written by elem at prefix plus two spaces.
+func writeJSONArray[T any](w *bufio.Writer, prefix string, s []T, elem func(w *bufio.Writer, prefix string, v T) error) error {
+	switch {
+	case s == nil:
+		w.WriteString("null")
+		return nil
+	case len(s) == 0:
+		w.WriteString("[]")
+		return nil
+	}
+	w.WriteByte('[')
+	for i, v := range s {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		w.WriteString("\n" + prefix + "  ")
+		if err := elem(w, prefix+"  ", v); err != nil {
+			return err
+		}
+	}
+	w.WriteString("\n" + prefix + "]")
+	return nil
+}
+
+// writeJSONValue writes v as json.MarshalIndent does at prefix.
+func writeJSONValue[T any](w *bufio.Writer, prefix string, v T) error {
+	b, err := json.MarshalIndent(v, prefix, "  ")
+	if err != nil {
+		return err
+	}
+	w.Write(b)
+	return nil
+}
+
+// passesNull is how the passes of a result encoded without them appear.
+var passesNull = []byte(`"passes": null`)
+
+// writeResultJSON writes one package's result, its passes streamed.
+func writeResultJSON(w *bufio.Writer, prefix string, r *rewriteResult) error {
+	if r == nil || r.Passes == nil {
+		return writeJSONValue(w, prefix, r)
+	}
+	rest := *r
+	rest.Passes = nil
+	b, err := json.MarshalIndent(&rest, prefix, "  ")
+	if err != nil {
+		return err
+	}
+	// Every field before "passes" is a string, a number, a boolean or a
+	// list of strings, whose quotes inside are escaped: the first
+	// "passes": null is the field.
+	i := bytes.Index(b, passesNull)
+	if i < 0 {
+		return fmt.Errorf("rewrite: encoding the report: no passes field")
+	}
+	w.Write(b[:i+len(`"passes": `)])
+	if err := writeJSONArray(w, prefix+"  ", r.Passes, writeReportJSON); err != nil {
+		return err
+	}
+	w.Write(b[i+len(passesNull):])
+	return nil
+}
+
+// writeReportJSON writes one pass's report (transform.Report's three
+// fields), its changes and notes one at a time.
+func writeReportJSON(w *bufio.Writer, prefix string, rep *transform.Report) error {
+	if rep == nil {
+		w.WriteString("null")
+		return nil
+	}
+	in := prefix + "  "
+	w.WriteString("{\n" + in + `"pass": `)
+	if err := writeJSONValue(w, in, rep.Pass); err != nil {
+		return err
+	}
+	w.WriteString(",\n" + in + `"changes": `)
+	if err := writeJSONArray(w, in, rep.Changes, writeJSONValue[transform.Change]); err != nil {
+		return err
+	}
+	w.WriteString(",\n" + in + `"notes": `)
+	if err := writeJSONArray(w, in, rep.Notes, writeJSONValue[transform.Note]); err != nil {
+		return err
+	}
+	w.WriteString("\n" + prefix + "}")
+	return nil
 }

@@ -143,7 +143,7 @@ func runSBOM(env *Env, o *sbomOpts, args []string) error {
 		if err := checkCollisions(inputs, outFor, false); err != nil {
 			return err
 		}
-		if err := os.MkdirAll(o.out, 0o755); err != nil {
+		if err := os.MkdirAll(o.out, 0o777); err != nil {
 			return fileErr(o.out, err)
 		}
 	}
