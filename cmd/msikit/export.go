@@ -13,7 +13,7 @@ import (
 
 var cmdExport = &Command{
 	Name:      "export",
-	UsageLine: "msikit export FILE [TABLE...] [-d DIR] [--json | --format idt|json]",
+	UsageLine: "msikit export FILE [TABLE...] [-d DIR] [--json | --format idt|json] [--max-bytes N]",
 	Short:     "export tables as IDT files (msidb/msiinfo format) or JSON",
 	Long: `Export writes tables as IDT text, byte for byte what "msiinfo export FILE
 TABLE" writes (tab-separated, CR LF line ends, three header lines: column
@@ -43,7 +43,15 @@ three cases where the IDT output deliberately differs from msiinfo.
 
 A transform's (.mst) tables hold change records, which export does not
 write: only its _SummaryInformation and _ForceCodepage can be exported, and
-naming any other table, or none, is an error.`,
+naming any other table, or none, is an error.
+
+A table's text can be far bigger than the package: one pooled string is
+stored once however many cells use it, and the export writes it in each.
+Before writing anything, export adds up the text the tables would make
+and refuses when it passes --max-bytes N (default 1 GiB, far beyond real
+packages; 0 for no limit): a crafted package of a few megabytes could
+otherwise ask for tens of gigabytes. Binary cells' data (no bigger than
+the package) is not counted.`,
 	Example: `	msikit export product.msi Property
 	msikit export product.msi -d idt/
 	msikit export product.msi File Component --json -d json/`,
@@ -51,12 +59,16 @@ naming any other table, or none, is an error.`,
 		dir := fs.StringP("dir", "d", "", "write each table to `DIR`/TABLE.idt, binary cells to DIR/TABLE/")
 		format := fs.StringP("format", "f", "idt", "output `FORMAT`: idt or json")
 		asJSON := fs.Bool("json", false, "write JSON instead of IDT (the same as --format json)")
+		maxBytes := fs.Int64("max-bytes", defaultExportMaxBytes, "refuse an export whose text would pass `N` bytes (0: no limit)")
 		return func(env *Env, args []string) error {
 			if len(args) < 1 {
 				return usagef("want FILE and optionally TABLE names")
 			}
 			if *format != "idt" && *format != "json" {
 				return usagef("unknown --format %q (want idt or json)", *format)
+			}
+			if *maxBytes < 0 {
+				return usagef("--max-bytes %d: want a number of bytes, or 0 for no limit", *maxBytes)
 			}
 			if *asJSON {
 				if fs.Changed("format") && *format != "json" {
@@ -106,6 +118,11 @@ naming any other table, or none, is an error.`,
 			if len(tables) == 0 {
 				tables = idt.Tables(db)
 			}
+			if *maxBytes > 0 {
+				if err := checkTextSize(db, tables, *maxBytes); err != nil {
+					return fileErr(file, err)
+				}
+			}
 			if *dir == "" {
 				if *format == "idt" {
 					if err := idt.Export(env.Stdout, db, tables[0], nil); err != nil {
@@ -119,9 +136,9 @@ naming any other table, or none, is an error.`,
 				return nil
 			}
 			if *format == "idt" {
-				err = idt.ExportDir(*dir, db, tables...)
+				err = idt.ExportDirContext(env.Ctx, *dir, db, tables...)
 			} else {
-				err = jsonexport.WriteDir(db, *dir, tables)
+				err = jsonexport.WriteDir(env.Ctx, db, *dir, tables)
 			}
 			return reportRefused(env, file, len(tables), err)
 		}
@@ -149,4 +166,52 @@ func reportRefused(env *Env, file string, tables int, err error) error {
 		fmt.Fprintf(env.Stderr, "msikit: %s: refused: %s\n", escapeText(file), oneLine(trimPackage(e.Error())))
 	}
 	return fileErr(file, fmt.Errorf("%d names refused as file names (the rest of the %d tables was exported)", len(list), tables))
+}
+
+// defaultExportMaxBytes is export's default --max-bytes: 1 GiB of text.
+// The largest real packages' tables make tens of megabytes.
+const defaultExportMaxBytes = 1 << 30
+
+// checkTextSize refuses an export of tables whose text would pass limit
+// bytes, counted without writing it: each string cell's bytes, and for
+// each row a separator per cell, a line end, 11 per number and 64 per
+// binary cell (JSON adds quotes, names and escapes on top). It stops
+// counting once past the limit, so a hostile table costs no more than the
+// limit's worth of cells.
+func checkTextSize(db *msi.Database, tables []string, limit int64) error {
+	var n int64
+	for _, name := range tables {
+		if name == idt.SummaryInformationTable || name == idt.ForceCodepageTable {
+			continue // bounded: a few properties, a code page
+		}
+		t, err := db.Table(name)
+		if err != nil {
+			continue // the export reports it
+		}
+		// What every row adds whatever it holds: a separator per cell, a
+		// line end, up to 11 characters per number and a stream name per
+		// binary cell (about 64); strings are counted cell by cell.
+		var strs []int
+		fixed := int64(len(t.Columns()) + 2)
+		for i, c := range t.Columns() {
+			switch c.Type {
+			case msi.ColString:
+				strs = append(strs, i)
+			case msi.ColBinary:
+				fixed += 64
+			default:
+				fixed += 11
+			}
+		}
+		for r := range t.Rows() {
+			n += fixed
+			for _, i := range strs {
+				n += int64(len(r.At(i).Str()))
+			}
+			if n > limit {
+				return fmt.Errorf("table %s: the export's text would pass %d bytes (--max-bytes %d; 0 for no limit): its cells repeat strings the package stores once; nothing written", escapeName(name), limit, limit)
+			}
+		}
+	}
+	return nil
 }

@@ -1,10 +1,15 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/msikit/msikit/internal/testenv"
 )
 
 func TestExportCommand(t *testing.T) {
@@ -58,5 +63,61 @@ func TestExportCommand(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(jdir, f)); err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// A table whose cells repeat one long pooled string is refused before
+// anything is written when its text would pass --max-bytes, whatever the
+// format and destination; --max-bytes 0 (or a limit above the text)
+// exports it.
+func TestExportMaxBytes(t *testing.T) {
+	// 2,000 cells sharing one 64 KiB string: 128 MiB of text from 80 KB.
+	pkg := filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "valid", "msi-json-shared-64k-string.msi")
+	const text = 2000 << 16
+	for _, args := range [][]string{
+		{"Blob"},
+		{"-f", "json"},
+		{"-d", "DIR"},
+		{"-d", "DIR", "--json"},
+	} {
+		name := strings.Join(args, " ")
+		t.Run(name, func(t *testing.T) {
+			dir, toDir := filepath.Join(t.TempDir(), "out"), false
+			for i := range args {
+				if args[i] == "DIR" {
+					args[i], toDir = dir, true
+				}
+			}
+			run := append([]string{"export", pkg, "--max-bytes", fmt.Sprint(text / 2)}, args...)
+			code, stdout, stderr := runCLI(t, run...)
+			if code != exitFailure || stdout != "" || !strings.Contains(stderr, fmt.Sprintf("table Blob: the export's text would pass %d bytes (--max-bytes %[1]d", text/2)) {
+				t.Errorf("%q: exit %d, %d bytes on stdout, stderr %q; want a refusal and nothing written", run, code, len(stdout), stderr)
+			}
+			if _, err := os.Lstat(dir); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("%q: the folder exists after the refusal (%v)", run, err)
+			}
+			for _, limit := range []string{"0", fmt.Sprint(2 * text)} {
+				os.RemoveAll(dir)
+				run := append([]string{"export", pkg, "--max-bytes", limit}, args...)
+				code, stdout, stderr := runCLI(t, run...)
+				got := int64(len(stdout))
+				if toDir && code == exitOK {
+					got = 0
+					filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+						if err == nil && d.Type().IsRegular() {
+							fi, _ := d.Info()
+							got += fi.Size()
+						}
+						return err
+					})
+				}
+				if code != exitOK || got < text {
+					t.Errorf("%q: exit %d, %d bytes written, want at least %d; stderr %q", run, code, got, text, stderr)
+				}
+			}
+		})
+	}
+	if code, _, stderr := runCLI(t, "export", pkg, "Blob", "--max-bytes", "-1"); code != exitUsage {
+		t.Errorf("--max-bytes -1: exit %d, want a usage error; %s", code, stderr)
 	}
 }

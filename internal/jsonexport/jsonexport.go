@@ -2,6 +2,7 @@ package jsonexport
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -51,16 +52,38 @@ func WriteTable(w io.Writer, db *msi.Database, table string) error {
 // msi.(*Database).ExportIDTDir: one temporary folder moved into place at
 // the end; names that cannot be file names skipped and returned joined
 // (each matching idt.ErrUnsafeName) after the rest is in place; any other
-// error leaves dir as it was.
-func WriteDir(db *msi.Database, dir string, tables []string) error {
+// error leaves dir as it was (but for a move into an existing dir that
+// fails part way: a *safefile.MergeError). Once ctx is done it stops, as
+// idt.ExportDirContext does, before the next table or binary cell file,
+// leaves dir as it was and returns context.Cause(ctx).
+func WriteDir(ctx context.Context, db *msi.Database, dir string, tables []string) error {
 	out, err := safefile.CreateDir(dir)
 	if err != nil {
 		return err
 	}
 	defer out.Abort()
+	refused, err := writeDir(ctx, out, db, tables)
+	if ctx.Err() != nil {
+		// Stopped (the error of the write under way, if any, only
+		// wraps the context's): nothing is moved into place.
+		return context.Cause(ctx)
+	}
+	if err != nil {
+		return err
+	}
+	if err := out.Commit(); err != nil {
+		return err
+	}
+	return errors.Join(refused...)
+}
+
+func writeDir(ctx context.Context, out *safefile.Dir, db *msi.Database, tables []string) ([]error, error) {
 	var refused []error
 	j := newJSONWriter(nil) // one buffer for every file
 	for _, t := range tables {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		err := safename.Check(t)
 		if err == nil {
 			err = safename.Check(t + ".json")
@@ -70,6 +93,9 @@ func WriteDir(db *msi.Database, dir string, tables []string) error {
 			continue
 		}
 		cells := func(row msi.Row, col int, name string) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			if err := safename.Check(name); err != nil {
 				refused = append(refused, fmt.Errorf("table %q: binary cell %q cannot be written as a file: %w", t, name, err))
 				return nil
@@ -92,13 +118,10 @@ func WriteDir(db *msi.Database, dir string, tables []string) error {
 			return j.flush()
 		})
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
-	if err := out.Commit(); err != nil {
-		return err
-	}
-	return errors.Join(refused...)
+	return refused, nil
 }
 
 // writeTable writes one table as a JSON object whose lines after the first

@@ -1,10 +1,12 @@
 package idt_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
 
@@ -87,4 +89,33 @@ func ExampleExportDir() {
 	// skipped: idt: table "\x1b[2Jred\x1b[0m" cannot be written as a file: file name "\x1b[2Jred\x1b[0m" contains a control character
 	// skipped: idt: table "Binary": binary cell "Binary.\x1b]0;pwned\a" cannot be written as a file: file name "Binary.\x1b]0;pwned\a" contains a control character
 	// 6 files and folders written
+}
+
+// Exporting every table into a folder, stopped by Ctrl-C: once the
+// context is done the export stops before the next table or binary cell
+// file and leaves the folder as it was (here: not created).
+func ExampleExportDirContext() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	db, err := msi.Open("../../testdata/sample.msi")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	dir, err := os.MkdirTemp("", "export-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	err = idt.ExportDirContext(ctx, filepath.Join(dir, "idt"), db)
+	if errors.Is(err, context.Canceled) {
+		fmt.Println("interrupted: nothing written")
+		return
+	} else if err != nil {
+		log.Fatal(err)
+	}
+	files, _ := os.ReadDir(filepath.Join(dir, "idt"))
+	fmt.Println(len(files), "files and folders written")
+	// Output:
+	// 40 files and folders written
 }

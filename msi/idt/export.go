@@ -2,6 +2,7 @@ package idt
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -249,8 +250,23 @@ func systemTable(name string) bool {
 // error per refused name, each matching ErrUnsafeName, and
 // errors.Is(err, ErrUnsafeName) reports that everything else is in place.
 // Any other error (a table that does not decode, a write that fails) is
-// returned alone and leaves dir as it was.
+// returned alone and leaves dir as it was, with one exception: when the
+// file system refuses to move an entry into an existing dir part way
+// through (after the checks), the entries moved before it stay, and the
+// error says how many.
+//
+// ExportDir cannot be stopped; ExportDirContext can.
 func ExportDir(dir string, db *msi.Database, tables ...string) error {
+	return ExportDirContext(context.Background(), dir, db, tables...)
+}
+
+// ExportDirContext is ExportDir with a context: once ctx is done, the
+// export stops before the next table or binary cell file (or, when all
+// are written, before moving them into place), removes its temporary
+// folder, leaves dir as it was and returns context.Cause(ctx) (which
+// matches ctx.Err()). Moving the finished export into place is not
+// interrupted.
+func ExportDirContext(ctx context.Context, dir string, db *msi.Database, tables ...string) error {
 	if len(tables) == 0 {
 		tables = Tables(db)
 	}
@@ -259,7 +275,12 @@ func ExportDir(dir string, db *msi.Database, tables ...string) error {
 		return fmt.Errorf("idt: %w", err)
 	}
 	defer out.Abort()
-	refused, err := exportInto(out, db, tables)
+	refused, err := exportInto(ctx, out, db, tables)
+	if ctx.Err() != nil {
+		// Stopped (the error of the write under way, if any, only
+		// wraps the context's): nothing is moved into place.
+		return context.Cause(ctx)
+	}
 	if err != nil {
 		return err
 	}
@@ -269,10 +290,13 @@ func ExportDir(dir string, db *msi.Database, tables ...string) error {
 	return errors.Join(refused...)
 }
 
-func exportInto(out *safefile.Dir, db *msi.Database, tables []string) ([]error, error) {
+func exportInto(ctx context.Context, out *safefile.Dir, db *msi.Database, tables []string) ([]error, error) {
 	var refused []error
 	var buf []byte
 	cell := func(table, name string, st *io.SectionReader) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		rel := table + "/" + name
 		if st.Size() > 1<<20 {
 			return out.WriteFile(rel, func(w io.Writer) error {
@@ -292,6 +316,9 @@ func exportInto(out *safefile.Dir, db *msi.Database, tables []string) ([]error, 
 	}
 	bw := bufio.NewWriterSize(nil, 64<<10)
 	for _, table := range tables {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		err := safename.Check(table)
 		if err == nil {
 			err = safename.Check(table + ".idt")
