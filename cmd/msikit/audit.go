@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	flag "github.com/spf13/pflag"
@@ -93,10 +94,17 @@ func runAudit(env *Env, o *auditOpts, args []string) error {
 		return err
 	}
 	defer db.Close()
-	rep, err := transform.Audit(db, transform.AuditOptions{BroadCheck: o.broad, NoRewrite: o.noRewrite, Source: o.source})
+	rep, err := transform.Audit(db, transform.AuditOptions{BroadCheck: o.broad, NoRewrite: o.noRewrite, Source: o.source,
+		// Only --json lists the preview's changes.
+		NoPassReports: !o.jsonOut})
 	if err != nil {
 		return fileErr(pkg, err)
 	}
+	// What Audit held while it worked (the registration analysis, the
+	// preview's passes) is garbage now: collected before the report is
+	// written, the output's own garbage grows the heap to twice the
+	// report, not to twice Audit's peak.
+	runtime.GC()
 	switch {
 	case o.jsonOut:
 		bw := bufio.NewWriter(env.Stdout)
@@ -107,11 +115,11 @@ func runAudit(env *Env, o *auditOpts, args []string) error {
 			return err
 		}
 	case o.sarifOut:
-		l, err := auditSARIF(pkg, rep)
-		if err != nil {
+		bw := bufio.NewWriter(env.Stdout)
+		if err := writeAuditSARIF(bw, pkg, rep); err != nil {
 			return err
 		}
-		if err := l.Write(env.Stdout); err != nil {
+		if err := bw.Flush(); err != nil {
 			return err
 		}
 	default:
@@ -197,7 +205,7 @@ func writeAuditJSON(w io.Writer, pkg string, rep *transform.AuditReport) error {
 			if rep.Rewrite == nil {
 				return nil
 			}
-			return field("rewrite", rep.Rewrite)
+			return writeAuditRewriteJSON(w, rep.Rewrite)
 		},
 	} {
 		if err := step(); err != nil {
@@ -206,6 +214,30 @@ func writeAuditJSON(w io.Writer, pkg string, rep *transform.AuditReport) error {
 	}
 	_, err = io.WriteString(w, "\n}\n")
 	return err
+}
+
+// writeAuditRewriteJSON writes the "rewrite" member of the --json document
+// as json.MarshalIndent writes it (TestAuditRewriteJSONMatchesMarshal checks),
+// a change and a note at a time: the passes' reports of a package with
+// 65,000 classes are tens of megabytes of JSON.
+func writeAuditRewriteJSON(w io.Writer, pr *transform.RewritePreview) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString(",\n  \"rewrite\": {\n    \"passes\": ")
+	if err := writeJSONArray(bw, "    ", pr.Passes, writeReportJSON); err != nil {
+		return err
+	}
+	bw.WriteString(",\n    \"changes\": ")
+	if err := writeJSONValue(bw, "", pr.Changes); err != nil {
+		return err
+	}
+	if pr.Error != "" {
+		bw.WriteString(",\n    \"error\": ")
+		if err := writeJSONValue(bw, "", pr.Error); err != nil {
+			return err
+		}
+	}
+	bw.WriteString("\n  }")
+	return bw.Flush()
 }
 
 func flagged(rep *transform.AuditReport) int {
@@ -229,10 +261,11 @@ func sarifLevel(s transform.Severity) sarif.Level {
 	return sarif.LevelNote
 }
 
-// auditSARIF turns the findings into a SARIF log: one result per
+// writeAuditSARIF writes the findings as a SARIF log: one result per
 // finding, located in the package file and, logically, at the rows
-// involved.
-func auditSARIF(pkg string, rep *transform.AuditReport) (*sarif.Log, error) {
+// involved. The results are written one at a time, so that tens of
+// thousands of findings never have their whole log in memory.
+func writeAuditSARIF(w io.Writer, pkg string, rep *transform.AuditReport) error {
 	var rules []sarif.Rule
 	for _, r := range transform.AuditRules {
 		rules = append(rules, sarif.Rule{ID: r.ID, Name: r.Name,
@@ -242,13 +275,14 @@ func auditSARIF(pkg string, rep *transform.AuditReport) (*sarif.Log, error) {
 			HelpURI:              "https://github.com/msikit/msikit#msikit-audit",
 			DefaultConfiguration: &sarif.Configuration{Level: sarifLevel(r.Severity)}})
 	}
-	l := sarif.New(sarif.Driver{Name: "msikit", Version: msikitVersion(), InformationURI: "https://github.com/msikit/msikit", Rules: rules})
 	uri := sarif.URI(pkg)
-	l.Runs[0].Artifacts = []sarif.Artifact{{Location: sarif.ArtifactLocation{URI: uri}, Length: rep.Cache.PackageBytes}}
+	sw := sarif.NewWriter(w, sarif.Driver{Name: "msikit", Version: msikitVersion(), InformationURI: "https://github.com/msikit/msikit", Rules: rules},
+		[]sarif.Artifact{{Location: sarif.ArtifactLocation{URI: uri}, Length: rep.Cache.PackageBytes}})
+	base := filepath.Base(pkg) + "/"
 	for _, f := range rep.Findings {
 		loc := sarif.Location{PhysicalLocation: &sarif.PhysicalLocation{ArtifactLocation: sarif.ArtifactLocation{URI: uri}}}
 		for _, row := range f.Rows {
-			loc.LogicalLocations = append(loc.LogicalLocations, sarif.LogicalLocation{Name: row, FullyQualifiedName: filepath.Base(pkg) + "/" + row, Kind: "object"})
+			loc.LogicalLocations = append(loc.LogicalLocations, sarif.LogicalLocation{Name: row, FullyQualifiedName: base + row, Kind: "object"})
 		}
 		text := f.Message + ". To do: " + f.Remedy + "."
 		if f.Fix != "" {
@@ -258,9 +292,9 @@ func auditSARIF(pkg string, rep *transform.AuditReport) (*sarif.Log, error) {
 		res := sarif.Result{RuleID: f.Rule, Level: sarifLevel(f.Severity), Message: sarif.Message{Text: text},
 			Locations:           []sarif.Location{loc},
 			PartialFingerprints: map[string]string{"msikitRows/v1": hex.EncodeToString(sum[:16])}}
-		if err := l.Add(res); err != nil {
-			return nil, err
+		if err := sw.Add(res); err != nil {
+			return err
 		}
 	}
-	return l, nil
+	return sw.Close()
 }

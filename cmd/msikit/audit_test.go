@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf16"
@@ -15,6 +16,7 @@ import (
 	"github.com/msikit/msikit/internal/sarif/sariftest"
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/transform"
 )
 
 // quietSample is the sample without anything the audit flags at warning
@@ -341,5 +343,47 @@ func TestLogExplainCommand(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, "log", "explain"); code != exitUsage {
 		t.Errorf("no LOG: exit %d", code)
+	}
+}
+
+// TestAuditRewriteJSONMatchesMarshal checks that writeAuditRewriteJSON writes what
+// json.MarshalIndent writes for the rewrite preview, for previews with
+// and without passes, changes, notes and an error.
+func TestAuditRewriteJSONMatchesMarshal(t *testing.T) {
+	// writeAuditRewriteJSON names these fields itself: a new one must be
+	// added there.
+	if n := reflect.TypeFor[transform.RewritePreview]().NumField(); n != 3 {
+		t.Fatalf("RewritePreview has %d fields; writeAuditRewriteJSON writes 3", n)
+	}
+	if n := reflect.TypeFor[transform.Report]().NumField(); n != 3 {
+		t.Fatalf("Report has %d fields; writeAuditRewriteJSON writes 3", n)
+	}
+	full := &transform.Report{Pass: "class-to-registry",
+		Changes: []transform.Change{
+			{Op: transform.OpAdd, Table: "Registry", Key: []string{"reg1"}, New: []string{"reg1", "0", `CLSID\{X}`, "", "<&> é \u2028", "Comp"}, Reason: "from Class {X}"},
+			{Op: transform.OpRemove, Table: "Class", Key: []string{"{X}", "InprocServer32", "Comp"}, Old: []string{"{X}", "InprocServer32"}},
+		},
+		Notes: []transform.Note{{Severity: transform.Warning, Table: "ProgId", Key: []string{"P1"}, Reason: "left \"alone\""}, {Severity: transform.Info, Reason: "x"}}}
+	for name, pr := range map[string]*transform.RewritePreview{
+		"nil passes":   {Changes: 0},
+		"no passes":    {Passes: []*transform.Report{}, Error: "class-to-registry: too many row changes"},
+		"nil report":   {Passes: []*transform.Report{nil, full}, Changes: 2},
+		"empty report": {Passes: []*transform.Report{{Pass: "leaf-features"}, {Pass: "assembly-names", Changes: []transform.Change{}, Notes: []transform.Note{}}}},
+		"full":         {Passes: []*transform.Report{full, full}, Changes: 4},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var got bytes.Buffer
+			if err := writeAuditRewriteJSON(&got, pr); err != nil {
+				t.Fatal(err)
+			}
+			b, err := json.MarshalIndent(pr, "  ", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := ",\n  \"rewrite\": " + string(b)
+			if diff := cmp.Diff(want, got.String()); diff != "" {
+				t.Errorf("(-MarshalIndent +writeAuditRewriteJSON):\n%s", diff)
+			}
+		})
 	}
 }

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/msikit/msikit/transform"
+)
+
+// writeRewriteJSON writes what json.Encoder with SetIndent("", "  ")
+// writes, byte for byte, for results with and without passes, changes
+// and notes (nil, empty, and with text JSON escapes).
+func TestWriteRewriteJSON(t *testing.T) {
+	// writeReportJSON writes transform.Report's fields by hand: a field
+	// added to Report must be added there too.
+	if n := reflect.TypeFor[transform.Report]().NumField(); n != 3 {
+		t.Fatalf("transform.Report has %d fields; writeReportJSON writes 3", n)
+	}
+	full := &transform.Report{Pass: "leaf-features",
+		Changes: []transform.Change{
+			{Op: transform.OpUpdate, Table: "Class", Key: []string{"{C}", "<ctx>"}, Old: []string{"a&b", "…(63999 bytes, unchanged)"}, New: []string{"a\"b", "\x01"}, Reason: "Feature_ Core → Core_X"},
+			{Op: transform.OpAdd, Table: "Feature", Key: []string{"F"}, New: []string{"F", ""}},
+		},
+		Notes: []transform.Note{{Severity: transform.Warning, Table: "Class", Key: []string{"k"}, Reason: "why\nnot"}, {Severity: transform.Info, Reason: "r"}},
+	}
+	tests := []struct {
+		name string
+		sum  *rewriteSummary
+	}{
+		{"no packages", &rewriteSummary{}},
+		{"empty packages", &rewriteSummary{Packages: []*rewriteResult{}}},
+		{"failed", &rewriteSummary{Packages: []*rewriteResult{{Input: "a.msi", Error: "a.msi: bad"}}, Failed: 1}},
+		{"passes", &rewriteSummary{Packages: []*rewriteResult{
+			{Input: "a.msi", Output: "b.msi", OK: true, Changes: 2, Warnings: []string{"w"}, Passes: []*transform.Report{
+				full,
+				{Pass: "empty", Changes: []transform.Change{}, Notes: []transform.Note{}},
+				{Pass: "nil"},
+				nil,
+			}, Validation: &validationReport{}},
+			{Input: "c.msi", OK: true, Transform: true, NotInTransform: []string{"x"}, Passes: []*transform.Report{}},
+		}, Succeeded: 2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var want bytes.Buffer
+			enc := json.NewEncoder(&want)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(tt.sum); err != nil {
+				t.Fatal(err)
+			}
+			var got bytes.Buffer
+			if err := writeRewriteJSON(&got, tt.sum); err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(want.String(), got.String()); d != "" {
+				t.Errorf("writeRewriteJSON differs from json.Encoder (-want +got):\n%s", d)
+			}
+		})
+	}
+}
