@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/msikit/msikit/internal/safefile"
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
 )
@@ -479,6 +481,43 @@ func TestExtractWriterModes(t *testing.T) {
 			ents, _ := os.ReadDir(parent)
 			if len(ents) > 1 || len(ents) == 1 && ents[0].Name() != "out" {
 				t.Errorf("parent folder holds %v, want at most out", ents)
+			}
+		})
+	}
+}
+
+// TestExtractCommitError: when the files extracted into a temporary
+// folder cannot be moved into the output folder, the error says nothing
+// was written only when nothing was; after a merge that failed part way
+// (a *safefile.MergeError, made in internal/safefile's
+// TestDirMergeFailsPartWay) the files moved in are listed on standard
+// output, as a complete extraction lists its files, and the error says
+// how many of them are in place and why the rest are not.
+func TestExtractCommitError(t *testing.T) {
+	listed := []string{"Program Files/A/x.dll", "Program Files/A/y.dll", "Program Files/B/z.dll", "root.txt", "Windows/w.dll"}
+	cause := &fs.PathError{Op: "move", Path: "out/Windows", Err: fs.ErrPermission}
+	for _, tc := range []struct {
+		name      string
+		err       error
+		stdout    string
+		errorLine string
+	}{
+		{"nothing moved", cause, "", "pkg.msi: nothing written: move out/Windows: permission denied"},
+		{
+			"part moved",
+			&safefile.MergeError{Dst: "out", Moved: []string{"Program Files/A", "Program Files/B/z.dll", "root.txt"}, Err: cause},
+			"out/Program Files/A/x.dll\nout/Program Files/A/y.dll\nout/Program Files/B/z.dll\nout/root.txt\n",
+			"pkg.msi: 4 of 5 files moved into out before a move failed, the others removed: move out/Windows: permission denied",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout strings.Builder
+			err := commitError(&Env{Stdout: &stdout}, "pkg.msi", "out", listed, tc.err)
+			if diff := cmp.Diff(tc.stdout, stdout.String()); diff != "" {
+				t.Errorf("standard output (-want +got):\n%s", diff)
+			}
+			if got := errorLine(err); got != tc.errorLine {
+				t.Errorf("error line %q, want %q", got, tc.errorLine)
 			}
 		})
 	}

@@ -3,9 +3,13 @@
 package main
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -69,32 +73,7 @@ func TestExtractTerminated(t *testing.T) {
 	parent := t.TempDir()
 	out := filepath.Join(parent, "out")
 	cmd, stderr, exited := startChild(t, []string{childSignalsEnv + "=1"}, "extract", pkg, "-d", out)
-	// Wait until files are being written into the temporary folder.
-	caught := false
-	for deadline := time.Now().Add(60 * time.Second); !caught && time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-		select {
-		case err := <-exited:
-			t.Fatalf("extract finished (%v) before it could be terminated; stderr: %s", err, stderr.String())
-		default:
-		}
-		tmps, _ := filepath.Glob(filepath.Join(parent, ".out.tmp-*", "*"))
-		caught = len(tmps) > 0
-	}
-	if !caught {
-		cmd.Process.Kill()
-		t.Fatal("no temporary folder with files after 60 s")
-	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	err := <-exited
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != exitFailure {
-		t.Fatalf("extract ended with %v after SIGTERM, want exit status %d; stderr: %s", err, exitFailure, stderr.String())
-	}
-	if lines := strings.Split(strings.TrimSpace(stderr.String()), "\n"); len(lines) != 1 || lines[0] != "msikit: "+pkg+": stopped by a signal (terminated)" {
-		t.Errorf("stderr after SIGTERM: %q, want one line naming the package and the signal", stderr.String())
-	}
+	terminateWhenWriting(t, "extract", pkg, cmd, stderr, exited, filepath.Join(parent, ".out.tmp-*", "*"))
 	left, err := os.ReadDir(parent)
 	if err != nil {
 		t.Fatal(err)
@@ -142,5 +121,152 @@ func TestSecondSignal(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		cmd.Process.Kill()
 		t.Fatal("verify still running 10 s after a second SIGTERM")
+	}
+}
+
+// TestExtractModesFollowUmask: both ways extract writes (a new folder
+// filled as a whole; a folder holding files, one file at a time) give new
+// files 0666 and new folders 0777 less the umask, as cp, tar and
+// msiextract do; a file extract replaces keeps its mode, and so does the
+// folder itself. Not parallel: the umask is the process's.
+func TestExtractModesFollowUmask(t *testing.T) {
+	const replaced = "Program Files (x86)/SynthCorp/data/data1.txt"
+	for _, u := range []int{0o022, 0o077, 0o002} {
+		for _, existing := range []bool{false, true} {
+			name := fmt.Sprintf("umask %03o into a new folder", u)
+			if existing {
+				name = fmt.Sprintf("umask %03o into a folder holding files", u)
+			}
+			t.Run(name, func(t *testing.T) {
+				old := syscall.Umask(u)
+				defer syscall.Umask(old)
+				file, folder := fs.FileMode(0o666&^u), fs.FileMode(0o777&^u)
+				out := filepath.Join(t.TempDir(), "out")
+				want := map[string]fs.FileMode{}
+				if existing {
+					p := filepath.Join(out, filepath.FromSlash(replaced))
+					if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+						t.Fatal(err)
+					}
+					for _, f := range []string{p, filepath.Join(out, "keep.txt")} {
+						if err := os.WriteFile(f, []byte("old"), 0o600); err != nil {
+							t.Fatal(err)
+						}
+						if err := os.Chmod(f, 0o640); err != nil { // whatever the umask
+							t.Fatal(err)
+						}
+					}
+					want["keep.txt"] = 0o640
+				}
+				code, stdout, stderr := runCLI(t, "extract", samplePath(), "-d", out)
+				if code != exitOK {
+					t.Fatalf("exit %d: %s", code, stderr)
+				}
+				for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+					rel, err := filepath.Rel(out, line)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want[filepath.ToSlash(rel)] = file
+					for d := filepath.Dir(rel); d != "."; d = filepath.Dir(d) {
+						want[filepath.ToSlash(d)] = folder
+					}
+				}
+				if existing {
+					// Made before: they keep their modes.
+					want[replaced] = 0o640
+					for d := path.Dir(replaced); d != "."; d = path.Dir(d) {
+						want[d] = 0o700
+					}
+				}
+				if _, ok := want[replaced]; !ok {
+					t.Fatalf("%s is not extracted: the test proves nothing", replaced)
+				}
+				got := map[string]fs.FileMode{}
+				err := filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+					if err != nil || p == out {
+						return err
+					}
+					fi, err := d.Info()
+					if err != nil {
+						return err
+					}
+					rel, _ := filepath.Rel(out, p)
+					got[filepath.ToSlash(rel)] = fi.Mode().Perm()
+					return nil
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("modes below %s (-want +got):\n%s", out, diff)
+				}
+				if fi, err := os.Stat(out); err != nil {
+					t.Error(err)
+				} else if !existing && fi.Mode().Perm() != folder {
+					t.Errorf("the folder itself: %v, want %v", fi.Mode().Perm(), folder)
+				}
+			})
+		}
+	}
+}
+
+// TestWriterModesFollowUmask: every package writer gives a new output
+// 0666 less the umask, as extract and export -d give their files. Not
+// parallel: the umask is the process's.
+func TestWriterModesFollowUmask(t *testing.T) {
+	dir := t.TempDir()
+	for _, w := range writers(t, dir) {
+		for _, u := range []int{0o022, 0o077} {
+			t.Run(fmt.Sprintf("%s umask %03o", w.name, u), func(t *testing.T) {
+				checkWriter(t, w)
+				old := syscall.Umask(u)
+				defer syscall.Umask(old)
+				out := filepath.Join(t.TempDir(), "out.msi")
+				if code, _, stderr := runCLI(t, w.args(samplePath(), out)...); code != exitOK {
+					t.Fatalf("exit %d: %s", code, stderr)
+				}
+				fi, err := os.Stat(out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := fs.FileMode(0o666 &^ u); fi.Mode().Perm() != want {
+					t.Errorf("mode %v, want %v", fi.Mode().Perm(), want)
+				}
+			})
+		}
+	}
+}
+
+// terminateWhenWriting waits (up to 60 s) until files matching glob are
+// being written by the child command what started by startChild, sends it
+// SIGTERM, and checks that it exits with status 1 and one line naming pkg
+// and the signal.
+func terminateWhenWriting(t *testing.T, what, pkg string, cmd *exec.Cmd, stderr *bytes.Buffer, exited <-chan error, glob string) {
+	t.Helper()
+	caught := false
+	for deadline := time.Now().Add(60 * time.Second); !caught && time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		select {
+		case err := <-exited:
+			t.Fatalf("%s finished (%v) before it could be terminated; stderr: %s", what, err, stderr.String())
+		default:
+		}
+		m, _ := filepath.Glob(glob)
+		caught = len(m) > 0
+	}
+	if !caught {
+		cmd.Process.Kill()
+		t.Fatalf("no file matching %s after 60 s", glob)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	err := <-exited
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitFailure {
+		t.Fatalf("%s ended with %v after SIGTERM, want exit status %d; stderr: %s", what, err, exitFailure, stderr.String())
+	}
+	if lines := strings.Split(strings.TrimSpace(stderr.String()), "\n"); len(lines) != 1 || lines[0] != "msikit: "+pkg+": stopped by a signal (terminated)" {
+		t.Errorf("stderr after SIGTERM: %q, want one line naming the package and the signal", stderr.String())
 	}
 }

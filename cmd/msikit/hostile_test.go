@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -27,8 +28,9 @@ const (
 )
 
 // craftedCommand is one command line the harness runs on every fixture:
-// FILE is the fixture, OUT a path inside the run's own folder. out names
-// what the command may create there ("" for nothing).
+// FILE is the fixture, OUT a path inside the run's own folder, CERT and
+// KEY a throwaway signing certificate and key. out names what the command
+// may create there ("" for nothing).
 type craftedCommand struct {
 	args []string
 	out  string
@@ -47,6 +49,7 @@ var craftedCommands = []craftedCommand{
 	{[]string{"cat", "FILE", `\x05SummaryInformation`}, ""},
 	{[]string{"extract", "FILE", "-d", "OUT"}, "out"},
 	{[]string{"rewrite", "FILE", "--dry-run"}, ""},
+	{[]string{"rewrite", "FILE", "--dry-run", "--json"}, ""},
 	{[]string{"rewrite", "FILE", "-o", "OUT.msi"}, "out.msi"},
 	{[]string{"rewrite", "FILE", "--validate", "-o", "OUT.msi"}, "out.msi"},
 	{[]string{"sbom", "FILE"}, ""},
@@ -61,9 +64,13 @@ var craftedCommands = []craftedCommand{
 	{[]string{"cfb", "repack", "FILE", "-o", "OUT.msi"}, "out.msi"},
 	{[]string{"audit", "FILE"}, ""},
 	{[]string{"audit", "--sarif", "FILE"}, ""},
+	{[]string{"audit", "--json", "FILE"}, ""},
 	{[]string{"descriptor", "decode", "FILE"}, ""},
 	{[]string{"descriptor", "decode", "--package", "FILE", "']gAVn-}f(ZXfeAR6.jiF<"}, ""},
 	{[]string{"log", "explain", "--package", "FILE", "FILE"}, ""},
+	{[]string{"verify", "--no-chain", "FILE"}, ""},
+	{[]string{"verify", "--json", "FILE"}, ""},
+	{[]string{"sign", "FILE", "--cert", "CERT", "--key", "KEY", "-o", "OUT.msi"}, "out.msi"},
 	// Transforms and patches: FILE read as one (against testdata/sample.msi,
 	// SAMPLE), as the base of one, and compared as a database.
 	{[]string{"info", "--base", "SAMPLE", "FILE"}, ""},
@@ -171,6 +178,7 @@ func runChild(t *testing.T, bin, dir string, args []string) childResult {
 	defer devnull.Close()
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = devnull, &stderr
+	peak := measureRSS(t, cmd)
 	start := time.Now()
 	err = cmd.Run()
 	r := childResult{wall: time.Since(start), stderr: stderr.String()}
@@ -178,7 +186,7 @@ func runChild(t *testing.T, bin, dir string, args []string) childResult {
 		t.Fatalf("%q did not run: %v", args, err)
 	}
 	r.code = cmd.ProcessState.ExitCode()
-	r.rss = maxRSS(cmd.ProcessState)
+	r.rss = peak()
 	return r
 }
 
@@ -207,6 +215,54 @@ func TestEveryCommandOnCraftedFixtures(t *testing.T) {
 		}
 		files = valid
 	}
+	runCraftedCommands(t, bin, files, filepath.Join(testenv.RepoRoot(), "testdata", "crafted"), nil)
+}
+
+// TestEveryCommandOnScaledFixtures runs every command, with the same
+// budgets, on the growing attacks of fuzz's hostile fixtures (a chain, a
+// shared string, thousands of tables...) rebuilt just under 5 MB, the size
+// up to which the budgets are promised: fuzz's
+// TestWriteScaledHostileFixtures builds them, run as a child "go test".
+func TestEveryCommandOnScaledFixtures(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds eight packages of 5 MB and runs every command on them")
+	}
+	gotool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go tool to build the scaled fixtures with")
+	}
+	bin := buildMsikit(t)
+	dir := t.TempDir()
+	gen := exec.Command(gotool, "test", "-count=1", "-run", "^TestWriteScaledHostileFixtures$", "./fuzz")
+	gen.Dir = testenv.RepoRoot()
+	gen.Env = append(os.Environ(), "MSIKIT_SCALED_OUT="+dir)
+	if out, err := gen.CombinedOutput(); err != nil {
+		t.Fatalf("building the scaled fixtures: %v\n%s", err, out)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.msi"))
+	if len(files) < 8 {
+		t.Fatalf("%d scaled fixtures in %s, want 8", len(files), dir)
+	}
+	runCraftedCommands(t, bin, files, dir, scaledOverBudget)
+}
+
+// scaledOverBudget lists the runs of TestEveryCommandOnScaledFixtures
+// (fixture, then command line) known to break the time or memory budget
+// at 5 MB: open work, measured when the scaled fixtures were added (peak
+// RSS on a loaded 2-core machine). They are still run and checked for
+// their exit status, their stderr and what they write; their figures are
+// logged instead of failing the test. Remove an entry when it is fixed.
+var scaledOverBudget = map[string]string{
+	"msi-50k-empty-tables.msi export FILE -d OUT":         "200,000 files: kernel time creating them (2.6 s quiet, 0.8 s user; past 5 s when the CPUs or the disk are shared)",
+	"msi-50k-empty-tables.msi export FILE -d OUT -f json": "200,000 files: the kernel's time creating them",
+	"msi-class-filetypemask.msi audit --json FILE":        "250-290 MB: --json prints every pass report of the rewrite preview, so it holds them all",
+}
+
+// runCraftedCommands runs every craftedCommands entry on each of files
+// (below fixtureDir, which must not change) as a child process, checking
+// the budgets and that nothing is written outside the command's output.
+func runCraftedCommands(t *testing.T, bin string, files []string, fixtureDir string, known map[string]string) {
+	t.Helper()
 	base := t.TempDir()
 	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
 		if d, err := os.MkdirTemp("/dev/shm", "msikit-test-"); err == nil {
@@ -232,14 +288,13 @@ func TestEveryCommandOnCraftedFixtures(t *testing.T) {
 	if r := runChild(t, bin, base, []string{"rewrite", sample, "--as-transform", "-o", mst}); r.code != exitOK {
 		t.Fatalf("rewrite --as-transform of sample.msi: exit %d\n%s", r.code, r.stderr)
 	}
-	fixtureDir := filepath.Join(testenv.RepoRoot(), "testdata", "crafted")
+	cert, key := testenv.SigningCert(t)
 	fixturesBefore := snapshot(t, fixtureDir)
 	var worst childResult
 	var worstWhat string
 	for _, f := range files {
 		rel, _ := filepath.Rel(fixtureDir, f)
 		t.Run(filepath.ToSlash(rel), func(t *testing.T) {
-			resetPeakRSS() // so that children report their own peak
 			for _, c := range craftedCommands {
 				what := strings.Join(c.args, " ")
 				var r childResult
@@ -252,6 +307,12 @@ func TestEveryCommandOnCraftedFixtures(t *testing.T) {
 					before := snapshot(t, base)
 					args := make([]string, len(c.args))
 					for i, a := range c.args {
+						switch a {
+						case "CERT":
+							a = cert
+						case "KEY":
+							a = key
+						}
 						a = strings.ReplaceAll(a, "FILE", f)
 						a = strings.ReplaceAll(a, "SAMPLE", sample)
 						a = strings.ReplaceAll(a, "MST", mst)
@@ -259,7 +320,8 @@ func TestEveryCommandOnCraftedFixtures(t *testing.T) {
 						args[i] = strings.ReplaceAll(a, "OUT", filepath.Join(work, "out"))
 					}
 					r = runChild(t, bin, work, args)
-					checkChild(t, what, r)
+					_, over := known[filepath.Base(f)+" "+what]
+					checkChild(t, what, r, !over)
 					// Only the named output may have appeared, and only in
 					// the run's folder.
 					after := snapshot(t, base)
@@ -287,7 +349,9 @@ func TestEveryCommandOnCraftedFixtures(t *testing.T) {
 						break
 					}
 				}
-				if r.wall > childTimeBudget {
+				if why, over := known[filepath.Base(f)+" "+what]; over {
+					t.Logf("%s: %v, %d MiB (known over budget: %s)", what, r.wall.Round(time.Millisecond), r.rss>>20, why)
+				} else if r.wall > childTimeBudget {
 					t.Errorf("%s: took %v twice, budget %v", what, r.wall, childTimeBudget)
 				}
 				if r.rss > worst.rss {
@@ -300,12 +364,16 @@ func TestEveryCommandOnCraftedFixtures(t *testing.T) {
 	if diff := cmp.Diff(fixturesBefore, snapshot(t, fixtureDir)); diff != "" {
 		t.Errorf("the fixtures' folder changed (-before +after):\n%s", diff)
 	}
+	if !rssMeasured {
+		t.Logf("peak RSS not checked: measured on Linux only, not on %s", runtime.GOOS)
+		return
+	}
 	t.Logf("peak RSS %d MiB (%s, %v)", worst.rss>>20, worstWhat, worst.wall)
 }
 
 // checkChild checks one finished run against the promises for hostile
 // input.
-func checkChild(t *testing.T, what string, r childResult) {
+func checkChild(t *testing.T, what string, r childResult, budget bool) {
 	t.Helper()
 	if r.code != exitOK && r.code != exitFailure {
 		t.Errorf("%s: exit status %d, want 0 or 1; stderr:\n%.2000s", what, r.code, r.stderr)
@@ -322,35 +390,33 @@ func checkChild(t *testing.T, what string, r childResult) {
 	if r.code == exitFailure && r.stderr == "" {
 		t.Errorf("%s: exit status 1 and nothing on stderr", what)
 	}
-	if r.rss > childRSSBudget {
+	if budget && r.rss > childRSSBudget {
 		t.Errorf("%s: peak RSS %d MiB, budget %d MiB", what, r.rss>>20, childRSSBudget>>20)
 	}
 }
 
-// TestChildRSSIsTheChilds: a child's peak RSS as maxRSS reports it is the
-// child's own once resetPeakRSS has run, however big this process grew
-// before (on Linux the child otherwise inherits this process's peak; see
-// maxRSS).
+// TestChildRSSIsTheChilds: a child's peak RSS as measureRSS reports it is
+// the child's own, however big this process is when it starts the child
+// (on Linux a child's ru_maxrss otherwise starts from this process's
+// peak; see measureRSS).
 func TestChildRSSIsTheChilds(t *testing.T) {
-	if testing.Short() || testenv.RaceEnabled {
-		// Under -race this process keeps what it once used: the
-		// allocation would make every later child in the package look
-		// 300 MiB big.
-		t.Skip("allocates 300 MiB (and not under -race)")
+	if testing.Short() {
+		t.Skip("allocates 300 MiB")
 	}
+	bin := buildMsikit(t)
 	big := make([]byte, 300<<20)
 	for i := 0; i < len(big); i += 4096 {
 		big[i] = 1
 	}
-	big = nil
-	if !resetPeakRSS() {
-		t.Skip("this system cannot reset a process's peak RSS")
+	r := runChild(t, bin, t.TempDir(), []string{"version"})
+	runtime.KeepAlive(big)
+	if r.code != exitOK {
+		t.Fatalf("msikit version: exit %d\n%s", r.code, r.stderr)
 	}
-	cmd := child(t, nil, "version")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("msikit version: %v\n%s", err, out)
+	if !rssMeasured {
+		t.Skipf("peak RSS is measured on Linux only, not on %s", runtime.GOOS)
 	}
-	if rss := maxRSS(cmd.ProcessState); rss > 200<<20 {
-		t.Errorf("msikit version: peak RSS %d MiB after this process used 300 MiB; want the child's own", rss>>20)
+	if r.rss <= 0 || r.rss > 100<<20 {
+		t.Errorf("msikit version: peak RSS %d MiB while this process holds 300 MiB; want the child's own (a few MiB)", r.rss>>20)
 	}
 }

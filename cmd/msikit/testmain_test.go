@@ -1,11 +1,16 @@
 package main
 
 import (
+	"os"
 	"testing"
 
 	"github.com/msikit/msikit/internal/testenv"
 )
 
 // TestMain refuses a bad $MSIKIT_CORPUS and reports skipped oracle checks
-// (testenv.Main).
-func TestMain(m *testing.M) { testenv.Main(m) }
+// (testenv.Run), then removes the peak-RSS launcher measureRSS built.
+func TestMain(m *testing.M) {
+	code := testenv.Run(m)
+	removePeakRSS()
+	os.Exit(code)
+}
