@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/idt"
+	"github.com/msikit/msikit/msi/mst"
 	"github.com/msikit/msikit/transform"
 )
 
@@ -32,21 +34,26 @@ import (
 // cmd/msikit's TestEveryCommandOnCraftedFixtures.
 type hostileFixture struct {
 	name  string
-	class string // the attack, one line (testdata/crafted/README.md)
-	build func(t testing.TB) []byte
+	class string                               // the attack, one line (testdata/crafted/README.md)
+	build func(t testing.TB, scale int) []byte // scale multiplies the counts
 	check func(t *testing.T, db *msi.Database)
+	// big is the scale that makes the package just under 5 MB, the size
+	// up to which every command promises its budget
+	// (TestWriteScaledHostileFixtures); 0 for a fixed-size attack.
+	big int
 }
 
 func hostileFixtures() []hostileFixture {
 	return []hostileFixture{
-		{"msi-names-escape.msi", "table names ../escaped, ..\\escaped, CON and one with ESC; a binary cell named with control characters", buildNamesEscape, checkNamesEscape},
-		{"msi-suminfo-shared-string.msi", "20,000 summary information properties pointing at one 64 KiB string", buildSuminfoShared, checkSuminfoShared},
-		{"msi-json-shared-64k-string.msi", "2,000 rows referencing one 64 KiB pooled string (128 MB of output)", buildSharedString, checkSharedString},
-		{"msi-class-filetypemask.msi", "20 Class rows, each with a FileTypeMask of 32,000 patterns (one pooled string)", buildFileTypeMask, checkFileTypeMask},
-		{"msi-progid-chain-60k.msi", "a 60,000-long ProgId_Parent chain under a registered class", buildProgIDChain, checkProgIDChain},
-		{"msi-leaf-conditions.msi", "one feature with 2,000 Condition rows and 2,000 advertised components", buildLeafConditions, checkLeafConditions},
-		{"msi-leaf-shared-component.msi", "one advertised component in 3,000 features", buildLeafSharedComponent, checkLeafShared},
-		{"msi-50k-empty-tables.msi", "50,000 empty tables", buildEmptyTables, checkEmptyTables},
+		{"msi-names-escape.msi", "table names ../escaped, ..\\escaped, CON and one with ESC; a binary cell named with control characters", buildNamesEscape, checkNamesEscape, 0},
+		{"msi-suminfo-shared-string.msi", "20,000 summary information properties pointing at one 64 KiB string", buildSuminfoShared, checkSuminfoShared, 30},
+		{"msi-json-shared-64k-string.msi", "2,000 rows referencing one 64 KiB pooled string (128 MB of output)", buildSharedString, checkSharedString, 407},
+		{"msi-class-filetypemask.msi", "20 Class rows, each with a FileTypeMask of 32,000 patterns (one pooled string)", buildFileTypeMask, checkFileTypeMask, 3259},
+		{"msi-progid-chain-60k.msi", "a 60,000-long ProgId_Parent chain under a registered class", buildProgIDChain, checkProgIDChain, 3},
+		{"msi-leaf-conditions.msi", "one feature with 2,000 Condition rows and 2,000 advertised components", buildLeafConditions, checkLeafConditions, 13},
+		{"msi-leaf-shared-component.msi", "one advertised component in 3,000 features", buildLeafSharedComponent, checkLeafShared, 6},
+		{"msi-50k-empty-tables.msi", "50,000 empty tables", buildEmptyTables, checkEmptyTables, 4},
+		{"msi-int-rows-100k.msi", "one table of 100,000 integer rows, 4 bytes each: as many rows as a package's bytes allow", buildIntRows, checkIntRows, 12},
 	}
 }
 
@@ -102,7 +109,7 @@ func table(t testing.TB, db *msi.Database, name string) *msi.Table {
 func str(s string) msi.Value { return msi.StrValue(s) }
 func num(n int) msi.Value    { return msi.IntValue(int32(n)) }
 
-func buildNamesEscape(t testing.TB) []byte {
+func buildNamesEscape(t testing.TB, _ int) []byte {
 	db := baseDB(t)
 	key := []msi.Column{{Name: "K", Type: msi.ColString, Size: 72, Key: true}}
 	for _, name := range []string{"../escaped", `..\escaped`, "CON", "\x1b[2Jred\x1b[0m", "ok"} {
@@ -149,23 +156,26 @@ func summaryShared(n, size int) []byte {
 	return append(b, 0)
 }
 
-func buildSuminfoShared(t testing.TB) []byte {
+func buildSuminfoShared(t testing.TB, scale int) []byte {
 	db := baseDB(t)
-	si := summaryShared(20000, 64<<10)
+	si := summaryShared(20000*scale, 64<<10)
 	must(t, db.SetStream(msi.SummaryInfoStream, bytes.NewReader(si), int64(len(si))))
 	return saveDB(t, db)
 }
 
-func buildSharedString(t testing.TB) []byte {
+func buildSharedString(t testing.TB, scale int) []byte {
 	db := baseDB(t)
 	tab, err := db.CreateTable("Blob", []msi.Column{
 		{Name: "K", Type: msi.ColInt32, Key: true},
 		{Name: "V", Type: msi.ColString, Nullable: true},
 	})
 	must(t, err)
-	big := strings.Repeat("x", 64<<10)
-	for i := 0; i < 2000; i++ {
-		must(t, tab.Insert(num(i+1), str(big)))
+	big := str(strings.Repeat("x", 64<<10))
+	for i := 0; i < 2000*scale; i++ {
+		must(t, tab.Insert(num(i+1), big))
+		if i == 0 {
+			big = tab.Row(0).At(1) // the pooled string: not hashed again
+		}
 	}
 	return saveDB(t, db)
 }
@@ -195,12 +205,12 @@ func widen(t testing.TB, db *msi.Database, name, col string) *msi.Table {
 	return tab
 }
 
-func buildFileTypeMask(t testing.TB) []byte {
+func buildFileTypeMask(t testing.TB, scale int) []byte {
 	db := sampleDB(t)
 	tab := widen(t, db, "Class", "FileTypeMask")
 	mask := strings.Repeat("a;", 32000)
 	mask = mask[:len(mask)-1]
-	for i := 0; i < 20; i++ {
+	for i := 0; i < 20*scale; i++ {
 		clsid := fmt.Sprintf("{00000000-0000-0000-0000-%012d}", i)
 		vals := make([]msi.Value, len(tab.Columns()))
 		for j, c := range tab.Columns() {
@@ -224,10 +234,10 @@ func buildFileTypeMask(t testing.TB) []byte {
 	return saveDB(t, db)
 }
 
-func buildProgIDChain(t testing.TB) []byte {
+func buildProgIDChain(t testing.TB, scale int) []byte {
 	db := sampleDB(t)
 	tab := table(t, db, "ProgId")
-	const n = 60000
+	n := 60000 * scale
 	parent := "Synth.Widget.1"
 	for i := 0; i < n; i++ {
 		name := fmt.Sprintf("P%d", i)
@@ -270,7 +280,7 @@ func advertisedComponents(t testing.TB, db *msi.Database, n int, feature func(i 
 	}
 }
 
-func buildLeafConditions(t testing.TB) []byte {
+func buildLeafConditions(t testing.TB, scale int) []byte {
 	db := sampleDB(t)
 	feats := table(t, db, "Feature")
 	must(t, feats.Insert(str("Big"), msi.Value{}, msi.Value{}, msi.Value{}, num(1), num(1), msi.Value{}, num(0)))
@@ -280,17 +290,17 @@ func buildLeafConditions(t testing.TB) []byte {
 		{Name: "Condition", Type: msi.ColString, Size: 255, Nullable: true},
 	})
 	must(t, err)
-	for i := 0; i < 2000; i++ {
+	for i := 0; i < 2000*scale; i++ {
 		must(t, cond.Insert(str("Big"), num(i+1), str("VersionNT")))
 	}
-	advertisedComponents(t, db, 2000, func(int) string { return "Big" }, func(i int) string { return fmt.Sprintf("c%d", i) })
+	advertisedComponents(t, db, 2000*scale, func(int) string { return "Big" }, func(i int) string { return fmt.Sprintf("c%d", i) })
 	return saveDB(t, db)
 }
 
-func buildLeafSharedComponent(t testing.TB) []byte {
+func buildLeafSharedComponent(t testing.TB, scale int) []byte {
 	db := sampleDB(t)
 	feats := table(t, db, "Feature")
-	const n = 3000
+	n := 3000 * scale
 	for i := 0; i < n; i++ {
 		must(t, feats.Insert(str(fmt.Sprintf("F%d", i)), msi.Value{}, msi.Value{}, msi.Value{}, num(1), num(1), msi.Value{}, num(0)))
 	}
@@ -305,12 +315,26 @@ func buildLeafSharedComponent(t testing.TB) []byte {
 	return saveDB(t, db)
 }
 
-func buildEmptyTables(t testing.TB) []byte {
+func buildEmptyTables(t testing.TB, scale int) []byte {
 	db := baseDB(t)
 	cols := []msi.Column{{Name: "K", Type: msi.ColString, Size: 72, Key: true}}
-	for i := 0; i < 50000; i++ {
+	for i := 0; i < 50000*scale; i++ {
 		_, err := db.CreateTable(fmt.Sprintf("T%d", i), cols)
 		must(t, err)
+	}
+	return saveDB(t, db)
+}
+
+// buildIntRows: a table whose rows are a single 4-byte integer key, the
+// most rows a package's bytes can hold: at 5 MB, 1.2 million. Anything
+// that costs a fixed amount per row (a copy of its values, a record of a
+// transform) shows here.
+func buildIntRows(t testing.TB, scale int) []byte {
+	db := baseDB(t)
+	tb, err := db.CreateTable("Numbers", []msi.Column{{Name: "N", Type: msi.ColInt32, Key: true}})
+	must(t, err)
+	for i := range 100000 * scale {
+		must(t, tb.Insert(msi.IntValue(int32(i))))
 	}
 	return saveDB(t, db)
 }
@@ -324,7 +348,7 @@ func TestValidHostileFixtures(t *testing.T) {
 	for _, fx := range hostileFixtures() {
 		names[fx.name] = true
 		t.Run(fx.name, func(t *testing.T) {
-			data := fx.build(t)
+			data := fx.build(t, 1)
 			committed := committedFixture(t, dir, fx.name, data, "TestValidHostileFixtures", t.Logf)
 			db, err := msi.NewDatabase(bytes.NewReader(committed), int64(len(committed)))
 			if err != nil {
@@ -341,6 +365,32 @@ func TestValidHostileFixtures(t *testing.T) {
 		if !names[filepath.Base(f)] {
 			t.Errorf("%s has no generator", f)
 		}
+	}
+}
+
+// TestWriteScaledHostileFixtures writes each growing attack of
+// hostileFixtures at its big scale (just under 5 MB) into the folder
+// $MSIKIT_SCALED_OUT, for cmd/msikit's TestEveryCommandOnScaledFixtures,
+// which runs every command on them with the budgets (building them takes
+// a minute or two).
+func TestWriteScaledHostileFixtures(t *testing.T) {
+	out := os.Getenv("MSIKIT_SCALED_OUT")
+	if out == "" {
+		t.Skip("MSIKIT_SCALED_OUT not set (cmd/msikit's TestEveryCommandOnScaledFixtures sets it)")
+	}
+	for _, fx := range hostileFixtures() {
+		if fx.big == 0 {
+			continue
+		}
+		start := time.Now()
+		data := fx.build(t, fx.big)
+		// Just under 5 MB: a generator or writer change that moves the
+		// size needs the scale found again.
+		if len(data) >= 5_000_000 || len(data) < 4_500_000 {
+			t.Errorf("%s at scale %d: %d bytes, want just under 5,000,000", fx.name, fx.big, len(data))
+		}
+		must(t, os.WriteFile(filepath.Join(out, fx.name), data, 0o644))
+		t.Logf("%s: scale %d, %d bytes, built in %v", fx.name, fx.big, len(data), time.Since(start).Round(time.Millisecond))
 	}
 }
 
@@ -476,6 +526,28 @@ func checkLeafShared(t *testing.T, db *msi.Database) {
 // 50,000 files in one export: no per-file rename or flush. Written to
 // /dev/shm when there is one, so that the budget measures msikit and not a
 // disk shared with other jobs.
+func checkIntRows(t *testing.T, db *msi.Database) {
+	tb, err := db.Table("Numbers")
+	if err != nil || tb.Len() != 100000 {
+		t.Fatalf("Numbers: %v rows, %v", tb.Len(), err)
+	}
+	// The transform that creates the table (msikit diff BASE FILE -o).
+	base := baseDB(t)
+	var c *mst.Changes
+	testenv.CheckBudget(t, "mst.Diff and Write", func() {
+		c, err = mst.Diff(base, db)
+		if err == nil {
+			err = mst.Write(io.Discard, c, nil)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tc := c.Table("Numbers"); tc == nil || tc.Len() != 100000 {
+		t.Errorf("the transform does not insert the 100,000 rows")
+	}
+}
+
 func checkEmptyTables(t *testing.T, db *msi.Database) {
 	base := t.TempDir()
 	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
