@@ -50,6 +50,13 @@ type AuditOptions struct {
 	// callers that do not list the changes, as msikit audit without
 	// --json.
 	NoPassReports bool
+	// PassReport, when set, is handed each report of the preview as its
+	// pass ends (the package-code change last), in the order
+	// RewritePreview.Passes lists them, and the preview keeps none of
+	// them, as with NoPassReports: a caller that writes the reports out
+	// as they come never holds more than one. An error it returns ends
+	// Audit with that error.
+	PassReport func(*Report) error
 }
 
 // An AuditReport is what Audit found in a package.

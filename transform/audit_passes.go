@@ -348,9 +348,9 @@ func rewriteKey(table string, k []string) string { return table + "\x00" + strin
 // (rep.Rewrite), and what they do to each row for the entry points. It
 // runs before the entry points are listed, so that a pass's memory and
 // theirs are not held at once. Each pass's report is read as the pass
-// ends: with opts.NoPassReports it is then dropped (hashed for the new
-// PackageCode first), so that the preview holds one pass's report at a
-// time.
+// ends: with opts.NoPassReports or opts.PassReport it is then dropped
+// (hashed for the new PackageCode first, and handed to PassReport), so
+// that the preview holds one pass's report at a time.
 func auditRewrite(db *msi.Database, opts AuditOptions, rep *AuditReport) (*rewriteEffects, error) {
 	cp, err := db.Reopen()
 	if err != nil {
@@ -415,10 +415,18 @@ func auditRewrite(db *msi.Database, opts AuditOptions, rep *AuditReport) (*rewri
 			rep.assemblyFixes = assemblyFixes(r)
 		}
 	}
+	keep := !opts.NoPassReports && opts.PassReport == nil
 	var code *packageCodeHash
 	var codeErr error
-	if opts.NoPassReports {
+	if !keep {
 		code, codeErr = newPackageCodeHash(cp)
+	}
+	// hand gives a finished report to the caller's PassReport, if any.
+	hand := func(r *Report) error {
+		if opts.PassReport == nil {
+			return nil
+		}
+		return opts.PassReport(r)
 	}
 	for _, run := range passes {
 		r, err := run()
@@ -428,17 +436,20 @@ func auditRewrite(db *msi.Database, opts AuditOptions, rep *AuditReport) (*rewri
 		}
 		pr.Changes += len(r.Changes)
 		record(r)
-		if !opts.NoPassReports {
+		if keep {
 			pr.Passes = append(pr.Passes, r)
 		} else if code != nil {
 			code.add(r)
+		}
+		if err := hand(r); err != nil {
+			return nil, err
 		}
 	}
 	if pr.Error == "" && cp.ContentModified() {
 		var r *Report
 		var err error
 		switch {
-		case !opts.NoPassReports:
+		case keep:
 			r, err = NewPackageCode(cp, pr.Passes...)
 		case codeErr != nil:
 			err = codeErr
@@ -448,10 +459,13 @@ func auditRewrite(db *msi.Database, opts AuditOptions, rep *AuditReport) (*rewri
 		if err != nil {
 			pr.Error = strings.TrimPrefix(err.Error(), "transform: ")
 		} else if r != nil {
-			if !opts.NoPassReports {
+			if keep {
 				pr.Passes = append(pr.Passes, r)
 			}
 			pr.Changes += len(r.Changes)
+			if err := hand(r); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if pr.Error != "" {

@@ -3,6 +3,7 @@ package transform
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -360,6 +361,36 @@ func TestAuditNoRewrite(t *testing.T) {
 	}
 }
 
+// TestAuditPassReport hands the sample's pass reports to PassReport, in
+// the order the preview lists them, and stops at its error.
+func TestAuditPassReport(t *testing.T) {
+	db := openSample(t)
+	full, err := Audit(db, AuditOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(full.Rewrite.Passes) < 2 {
+		t.Fatalf("the sample's preview has %d pass reports; the test needs two or more", len(full.Rewrite.Passes))
+	}
+	var handed []*Report
+	rep, err := Audit(db, AuditOptions{PassReport: func(r *Report) error { handed = append(handed, r); return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(full.Rewrite.Passes, handed); diff != "" {
+		t.Errorf("reports handed (-kept +handed):\n%s", diff)
+	}
+	if len(rep.Rewrite.Passes) != 0 || rep.Rewrite.Changes != full.Rewrite.Changes {
+		t.Errorf("with PassReport the preview kept %d reports and counts %d changes; want none and %d", len(rep.Rewrite.Passes), rep.Rewrite.Changes, full.Rewrite.Changes)
+	}
+	stop := errors.New("stop")
+	calls := 0
+	_, err = Audit(db, AuditOptions{PassReport: func(*Report) error { calls++; return stop }})
+	if !errors.Is(err, stop) || calls != 1 {
+		t.Errorf("PassReport returning an error: Audit = %v after %d calls, want the error after 1", err, calls)
+	}
+}
+
 // TestAuditGolden compares the text and JSON reports of the sample with
 // golden files (go test -run TestAuditGolden -update rewrites them).
 func TestAuditGolden(t *testing.T) {
@@ -413,14 +444,21 @@ func TestAuditCorpus(t *testing.T) {
 				t.Skipf("does not open: %v", err)
 			}
 			defer db.Close()
-			var reps [2][]byte
-			// One "now" for both runs: a signature without a timestamp
+			// Three runs: keeping the pass reports, without them, and
+			// handing them to PassReport.
+			var reps [3][]byte
+			var kept, handed []*Report
+			// One "now" for every run: a signature without a timestamp
 			// is checked against it, and its problem says when.
 			now := time.Now()
 			for i := range reps {
 				var rep *AuditReport
 				var err error
-				el, alloc := testenv.Measure(func() { rep, err = Audit(db, AuditOptions{Now: now, NoPassReports: i == 1}) })
+				opts := AuditOptions{Now: now, NoPassReports: i == 1}
+				if i == 2 {
+					opts.PassReport = func(r *Report) error { handed = append(handed, r); return nil }
+				}
+				el, alloc := testenv.Measure(func() { rep, err = Audit(db, opts) })
 				if k := db.Kind(); k == msi.PackagePatch || k == msi.PackageTransform {
 					if err == nil {
 						t.Fatal("a patch or transform was audited")
@@ -434,8 +472,11 @@ func TestAuditCorpus(t *testing.T) {
 					t.Errorf("audit took %v and allocated %d MiB", el, alloc>>20)
 				}
 				if rep.Rewrite != nil {
-					if i == 1 && len(rep.Rewrite.Passes) > 0 {
-						t.Errorf("NoPassReports kept %d reports", len(rep.Rewrite.Passes))
+					if i > 0 && len(rep.Rewrite.Passes) > 0 {
+						t.Errorf("run %d (NoPassReports or PassReport) kept %d reports", i, len(rep.Rewrite.Passes))
+					}
+					if i == 0 {
+						kept = rep.Rewrite.Passes
 					}
 					rep.Rewrite.Passes = nil
 				}
@@ -456,6 +497,12 @@ func TestAuditCorpus(t *testing.T) {
 			}
 			if diff := cmp.Diff(string(reps[0]), string(reps[1])); diff != "" {
 				t.Errorf("two audits of the same package differ (-all reports +NoPassReports):\n%s", diff)
+			}
+			if diff := cmp.Diff(string(reps[0]), string(reps[2])); diff != "" {
+				t.Errorf("two audits of the same package differ (-all reports +PassReport):\n%s", diff)
+			}
+			if diff := cmp.Diff(kept, handed); diff != "" {
+				t.Errorf("the reports handed to PassReport are not those the preview keeps (-kept +handed):\n%s", diff)
 			}
 			var rep AuditReport
 			if err := json.Unmarshal(reps[0], &rep); err != nil {
