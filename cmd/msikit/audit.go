@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"compress/flate"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -94,9 +95,17 @@ func runAudit(env *Env, o *auditOpts, args []string) error {
 		return err
 	}
 	defer db.Close()
-	rep, err := transform.Audit(db, transform.AuditOptions{BroadCheck: o.broad, NoRewrite: o.noRewrite, Source: o.source,
+	opts := transform.AuditOptions{BroadCheck: o.broad, NoRewrite: o.noRewrite, Source: o.source,
 		// Only --json lists the preview's changes.
-		NoPassReports: !o.jsonOut})
+		NoPassReports: !o.jsonOut}
+	var spool *passSpool
+	if o.jsonOut {
+		// Written as the passes end, in the place they take in the
+		// document, and kept compressed until the document gets there.
+		spool = newPassSpool("      ")
+		opts.PassReport = spool.add
+	}
+	rep, err := transform.Audit(db, opts)
 	if err != nil {
 		return fileErr(pkg, err)
 	}
@@ -108,7 +117,7 @@ func runAudit(env *Env, o *auditOpts, args []string) error {
 	switch {
 	case o.jsonOut:
 		bw := bufio.NewWriter(env.Stdout)
-		if err := writeAuditJSON(bw, pkg, rep); err != nil {
+		if err := writeAuditJSON(bw, pkg, rep, spool); err != nil {
 			return err
 		}
 		if err := bw.Flush(); err != nil {
@@ -141,7 +150,10 @@ func runAudit(env *Env, o *auditOpts, args []string) error {
 // name and the verdict, indented as the other commands' JSON. The lists
 // are written an element at a time, so that a package with tens of
 // thousands of entry points never has its whole document in memory.
-func writeAuditJSON(w io.Writer, pkg string, rep *transform.AuditReport) error {
+//
+// With spool, the preview's pass reports are the ones spooled (Audit's
+// PassReport); without, those rep.Rewrite holds.
+func writeAuditJSON(w io.Writer, pkg string, rep *transform.AuditReport, spool *passSpool) error {
 	head := struct {
 		File        string `json:"file"`
 		Failed      bool   `json:"failed"`
@@ -205,7 +217,7 @@ func writeAuditJSON(w io.Writer, pkg string, rep *transform.AuditReport) error {
 			if rep.Rewrite == nil {
 				return nil
 			}
-			return writeAuditRewriteJSON(w, rep.Rewrite)
+			return writeAuditRewriteJSON(w, rep.Rewrite, spool)
 		},
 	} {
 		if err := step(); err != nil {
@@ -220,10 +232,14 @@ func writeAuditJSON(w io.Writer, pkg string, rep *transform.AuditReport) error {
 // as json.MarshalIndent writes it (TestAuditRewriteJSONMatchesMarshal checks),
 // a change and a note at a time: the passes' reports of a package with
 // 65,000 classes are tens of megabytes of JSON.
-func writeAuditRewriteJSON(w io.Writer, pr *transform.RewritePreview) error {
+func writeAuditRewriteJSON(w io.Writer, pr *transform.RewritePreview, spool *passSpool) error {
 	bw := bufio.NewWriter(w)
 	bw.WriteString(",\n  \"rewrite\": {\n    \"passes\": ")
-	if err := writeJSONArray(bw, "    ", pr.Passes, writeReportJSON); err != nil {
+	if spool != nil {
+		if err := spool.writeArray(bw, "    "); err != nil {
+			return err
+		}
+	} else if err := writeJSONArray(bw, "    ", pr.Passes, writeReportJSON); err != nil {
 		return err
 	}
 	bw.WriteString(",\n    \"changes\": ")
@@ -297,4 +313,57 @@ func writeAuditSARIF(w io.Writer, pkg string, rep *transform.AuditReport) error 
 		}
 	}
 	return sw.Close()
+}
+
+// A passSpool keeps the preview's pass reports of audit --json from the
+// end of their pass to their place near the end of the document, as the
+// JSON elements writeJSONArray would write at prefix, compressed: a pass
+// that changes 65,000 rows reports tens of megabytes of JSON, but the
+// text repeats itself and compresses about tenfold, and the reports
+// themselves are dropped as soon as each is written here.
+type passSpool struct {
+	prefix string
+	buf    bytes.Buffer  // the compressed elements
+	fw     *flate.Writer // compresses into buf
+	bw     *bufio.Writer // into fw
+	n      int           // reports spooled
+}
+
+func newPassSpool(prefix string) *passSpool {
+	s := &passSpool{prefix: prefix}
+	s.fw, _ = flate.NewWriter(&s.buf, flate.BestSpeed) // a valid level: no error
+	s.bw = bufio.NewWriterSize(s.fw, 64<<10)
+	return s
+}
+
+// add spools one report as an element of the passes array.
+func (s *passSpool) add(r *transform.Report) error {
+	if s.n > 0 {
+		s.bw.WriteByte(',')
+	}
+	s.n++
+	s.bw.WriteString("\n" + s.prefix)
+	return writeReportJSON(s.bw, s.prefix, r)
+}
+
+// writeArray writes the spooled reports to w as the JSON array that
+// writeJSONArray writes at prefix (s.prefix being prefix plus two spaces).
+func (s *passSpool) writeArray(w *bufio.Writer, prefix string) error {
+	if s.n == 0 {
+		w.WriteString("[]")
+		return nil
+	}
+	if err := s.bw.Flush(); err != nil {
+		return err
+	}
+	if err := s.fw.Close(); err != nil {
+		return err
+	}
+	w.WriteByte('[')
+	fr := flate.NewReader(&s.buf)
+	if _, err := io.Copy(w, fr); err != nil {
+		return fmt.Errorf("audit: reading the spooled pass reports back: %w", err)
+	}
+	w.WriteString("\n" + prefix + "]")
+	return nil
 }

@@ -346,6 +346,32 @@ func TestLogExplainCommand(t *testing.T) {
 	}
 }
 
+// TestAuditJSONSpooled checks that audit --json, which spools the
+// preview's pass reports as the passes end, writes the document that the
+// reports Audit keeps make, byte for byte.
+func TestAuditJSONSpooled(t *testing.T) {
+	dir := t.TempDir()
+	for _, pkg := range []string{copySample(t, dir, "in.msi"), quietSample(t, dir)} {
+		db, err := msi.Open(pkg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := transform.Audit(db, transform.AuditOptions{})
+		db.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want bytes.Buffer
+		if err := writeAuditJSON(&want, pkg, rep, nil); err != nil {
+			t.Fatal(err)
+		}
+		_, got, _ := runCLI(t, "audit", "--json", pkg)
+		if diff := cmp.Diff(want.String(), got); diff != "" {
+			t.Errorf("%s: (-kept reports +spooled):\n%s", filepath.Base(pkg), diff)
+		}
+	}
+}
+
 // TestAuditRewriteJSONMatchesMarshal checks that writeAuditRewriteJSON writes what
 // json.MarshalIndent writes for the rewrite preview, for previews with
 // and without passes, changes, notes and an error.
@@ -373,7 +399,7 @@ func TestAuditRewriteJSONMatchesMarshal(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			var got bytes.Buffer
-			if err := writeAuditRewriteJSON(&got, pr); err != nil {
+			if err := writeAuditRewriteJSON(&got, pr, nil); err != nil {
 				t.Fatal(err)
 			}
 			b, err := json.MarshalIndent(pr, "  ", "  ")

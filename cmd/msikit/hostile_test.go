@@ -255,7 +255,6 @@ func TestEveryCommandOnScaledFixtures(t *testing.T) {
 var scaledOverBudget = map[string]string{
 	"msi-50k-empty-tables.msi export FILE -d OUT":         "200,000 files: kernel time creating them (2.6 s quiet, 0.8 s user; past 5 s when the CPUs or the disk are shared)",
 	"msi-50k-empty-tables.msi export FILE -d OUT -f json": "200,000 files: the kernel's time creating them",
-	"msi-class-filetypemask.msi audit --json FILE":        "250-290 MB: --json prints every pass report of the rewrite preview, so it holds them all",
 }
 
 // runCraftedCommands runs every craftedCommands entry on each of files
