@@ -172,45 +172,18 @@ func reportRefused(env *Env, file string, tables int, err error) error {
 // The largest real packages' tables make tens of megabytes.
 const defaultExportMaxBytes = 1 << 30
 
-// checkTextSize refuses an export of tables whose text would pass limit
-// bytes, counted without writing it: each string cell's bytes, and for
-// each row a separator per cell, a line end, 11 per number and 64 per
-// binary cell (JSON adds quotes, names and escapes on top). It stops
-// counting once past the limit, so a hostile table costs no more than the
-// limit's worth of cells.
+// checkTextSize refuses an export of tables whose IDT text (the
+// binary cells' data aside) would pass limit bytes, counted without
+// writing it (idt.ExportSize); the JSON export's text is about as long.
 func checkTextSize(db *msi.Database, tables []string, limit int64) error {
 	var n int64
 	for _, name := range tables {
-		if name == idt.SummaryInformationTable || name == idt.ForceCodepageTable {
-			continue // bounded: a few properties, a code page
-		}
-		t, err := db.Table(name)
+		size, err := idt.ExportSize(db, name)
 		if err != nil {
 			continue // the export reports it
 		}
-		// What every row adds whatever it holds: a separator per cell, a
-		// line end, up to 11 characters per number and a stream name per
-		// binary cell (about 64); strings are counted cell by cell.
-		var strs []int
-		fixed := int64(len(t.Columns()) + 2)
-		for i, c := range t.Columns() {
-			switch c.Type {
-			case msi.ColString:
-				strs = append(strs, i)
-			case msi.ColBinary:
-				fixed += 64
-			default:
-				fixed += 11
-			}
-		}
-		for r := range t.Rows() {
-			n += fixed
-			for _, i := range strs {
-				n += int64(len(r.At(i).Str()))
-			}
-			if n > limit {
-				return fmt.Errorf("table %s: the export's text would pass %d bytes (--max-bytes %d; 0 for no limit): its cells repeat strings the package stores once; nothing written", escapeName(name), limit, limit)
-			}
+		if n += size; n > limit {
+			return fmt.Errorf("table %s: the export's text would pass %d bytes (--max-bytes %d; 0 for no limit): its cells repeat strings the package stores once; nothing written", escapeName(name), limit, limit)
 		}
 	}
 	return nil

@@ -34,6 +34,29 @@ func ExampleExport() {
 	// 1	17		#synth.cab
 }
 
+// Checking how much text an export of a package one does not trust would
+// write, before writing it: a string the package stores once is written
+// in every cell that uses it.
+func ExampleExportSize() {
+	db, err := msi.Open("../../testdata/crafted/valid/msi-json-shared-64k-string.msi")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	st, _ := os.Stat("../../testdata/crafted/valid/msi-json-shared-64k-string.msi")
+	n, err := idt.ExportSize(db, "Blob")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("a %d KB package, %d MB of text\n", st.Size()>>10, n>>20)
+	if n > 64<<20 {
+		fmt.Println("refused")
+	}
+	// Output:
+	// a 80 KB package, 125 MB of text
+	// refused
+}
+
 // Importing an IDT file replaces a table's rows (or creates the table), as
 // msibuild -i does; the database is then saved with Save.
 func ExampleImport() {

@@ -255,6 +255,10 @@ func systemTable(name string) bool {
 // through (after the checks), the entries moved before it stay, and the
 // error says how many.
 //
+// A table's text can be far larger than the package (a string stored
+// once is written in every cell that uses it): callers exporting packages
+// they do not trust add up ExportSize of the tables first.
+//
 // ExportDir cannot be stopped; ExportDirContext can.
 func ExportDir(dir string, db *msi.Database, tables ...string) error {
 	return ExportDirContext(context.Background(), dir, db, tables...)

@@ -1,0 +1,113 @@
+package idt
+
+import (
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/msikit/msikit/internal/testenv"
+	"github.com/msikit/msikit/msi"
+)
+
+// TestExportSize checks that ExportSize is the length of what Export
+// writes, for every table and pseudo-table of the sample and the crafted
+// well-formed packages (a string shared by thousands of cells, control
+// characters in names, 50,000 empty tables).
+func TestExportSize(t *testing.T) {
+	files := []string{filepath.Join(testenv.RepoRoot(), "testdata", "sample.msi")}
+	if !testing.Short() {
+		valid, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "valid", "*.msi"))
+		files = append(files, valid...)
+	}
+	checkExportSize(t, files)
+}
+
+// TestExportSizeCorpus is TestExportSize on every corpus database.
+func TestExportSizeCorpus(t *testing.T) {
+	var files []string
+	for _, f := range testenv.CorpusFiles(t) {
+		if !testenv.IsCorrupt(f) {
+			files = append(files, f)
+		}
+	}
+	checkExportSize(t, files)
+}
+
+func checkExportSize(t *testing.T, files []string) {
+	tables, dbs := 0, 0
+	for _, f := range files {
+		db, err := msi.Open(f)
+		if err != nil {
+			continue // not a database; the corpus tests say why
+		}
+		if db.Kind() == msi.PackageTransform {
+			db.Close()
+			continue
+		}
+		dbs++
+		got, want := map[string]int64{}, map[string]int64{}
+		for _, table := range Tables(db) {
+			var c countWriter
+			werr := Export(&c, db, table, nil)
+			n, err := ExportSize(db, table)
+			if (err != nil) != (werr != nil) {
+				t.Errorf("%s: table %s: ExportSize error %v, Export error %v", filepath.Base(f), table, err, werr)
+				continue
+			}
+			got[table], want[table] = n, c.n
+			tables++
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: (-written +ExportSize):\n%s", filepath.Base(f), diff)
+		}
+		db.Close()
+	}
+	if dbs == 0 {
+		t.Fatal("no database opened")
+	}
+	t.Logf("%d tables of %d databases", tables, dbs)
+}
+
+func TestDecimalLen(t *testing.T) {
+	for _, i := range []int64{0, 1, 9, 10, -1, -9, -10, 99, 100, 1<<31 - 1, -1 << 31, 1<<63 - 1, -1 << 63} {
+		if got, want := decimalLen(i), len(strconv.FormatInt(i, 10)); got != want {
+			t.Errorf("decimalLen(%d) = %d, want %d", i, got, want)
+		}
+	}
+}
+
+// BenchmarkExportSize counts the text of the sample's tables and of the
+// crafted table of 2,000 cells sharing one 64 KiB string (128 MiB of
+// text from an 80 KB package): the count costs a look per cell, not the
+// text.
+func BenchmarkExportSize(b *testing.B) {
+	for _, c := range []struct{ name, file, table string }{
+		{"sample-File", "sample.msi", "File"},
+		{"shared-64k-string", "crafted/valid/msi-json-shared-64k-string.msi", "Blob"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			db, err := msi.Open(filepath.Join(testenv.RepoRoot(), "testdata", filepath.FromSlash(c.file)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			t, err := db.Table(c.table)
+			if err != nil {
+				b.Fatal(err)
+			}
+			size, err := ExportSize(db, c.table)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.SetBytes(size) // the text counted, not written
+			for b.Loop() {
+				if _, err := ExportSize(db, c.table); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(t.Len()), "ns/row")
+		})
+	}
+}
