@@ -15,7 +15,8 @@
 // some) and returns Findings: the rule, a severity (error, warning, info),
 // the table, column and primary key of the row, a one-line message and the
 // rule's documentation link, in a stable order. WriteSARIF writes them as
-// a SARIF 2.1.0 log for code-scanning dashboards.
+// a SARIF 2.1.0 log for code-scanning dashboards; a SARIFWriter writes the
+// same log a package at a time, without holding it in memory.
 //
 // Installer databases get the ICE rules; merge modules get the ICE rules
 // that apply to modules plus the ICEM rules of mergemod.cub. Patches and
