@@ -59,7 +59,8 @@
 //
 // Every rule reads each table it needs once and resolves each Directory
 // row once (chains and loops of Directory_Parent cost no more than the
-// table), so time and memory are linear in the package. Findings are
+// table; a message renders a folder in at most 32 steps), so time and
+// memory are linear in the package. Findings are
 // listed up to Options.MaxFindings per rule and severity (1,000 by
 // default) and counted beyond, so that a package whose every row is wrong
 // cannot make the result grow with it; messages quote at most 120
