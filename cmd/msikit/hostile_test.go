@@ -248,7 +248,7 @@ func TestEveryCommandOnCraftedFixtures(t *testing.T) {
 // TestWriteScaledHostileFixtures builds them, run as a child "go test".
 func TestEveryCommandOnScaledFixtures(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds eight packages of 5 MB and runs every command on them")
+		t.Skip("builds ten packages of 5 MB and runs every command on them")
 	}
 	gotool, err := exec.LookPath("go")
 	if err != nil {
@@ -263,8 +263,8 @@ func TestEveryCommandOnScaledFixtures(t *testing.T) {
 		t.Fatalf("building the scaled fixtures: %v\n%s", err, out)
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "*.msi"))
-	if len(files) < 8 {
-		t.Fatalf("%d scaled fixtures in %s, want 8", len(files), dir)
+	if len(files) < 10 {
+		t.Fatalf("%d scaled fixtures in %s, want 10", len(files), dir)
 	}
 	runCraftedCommands(t, bin, files, dir, scaledOverBudget)
 }

@@ -111,12 +111,28 @@ type validateResult struct {
 }
 
 func runValidate(env *Env, files []string, opts *validate.Options, asJSON, asSARIF bool) error {
+	// --sarif writes each package's results once it is validated and keeps
+	// only its counts, so that neither all the findings nor the log are
+	// in memory at once.
+	var sw *validate.SARIFWriter
+	if asSARIF {
+		sw = validate.NewSARIFWriter(env.Stdout, msikitVersion())
+	}
 	var results []*validateResult
 	for _, name := range files {
 		if err := env.stopped(); err != nil {
 			return err
 		}
-		results = append(results, validateOne(env, name, opts))
+		r := validateOne(env, name, opts)
+		if sw != nil {
+			if r.err == nil {
+				if err := sw.Add(validate.Artifact{Path: r.File, Findings: r.Findings}); err != nil {
+					return err
+				}
+			}
+			r.Findings = nil
+		}
+		results = append(results, r)
 	}
 	switch {
 	case asJSON:
@@ -128,13 +144,7 @@ func runValidate(env *Env, files []string, opts *validate.Options, asJSON, asSAR
 			return err
 		}
 	case asSARIF:
-		var arts []validate.Artifact
-		for _, r := range results {
-			if r.err == nil {
-				arts = append(arts, validate.Artifact{Path: r.File, Findings: r.Findings})
-			}
-		}
-		if err := validate.WriteSARIF(env.Stdout, msikitVersion(), arts...); err != nil {
+		if err := sw.Close(); err != nil {
 			return err
 		}
 	default:

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/msikit/msikit/internal/sarif/sariftest"
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/validate"
@@ -119,6 +120,36 @@ func TestValidateCommand(t *testing.T) {
 			t.Errorf("%v: exit %d, %s", args, code, stderr)
 		}
 	}
+}
+
+// TestValidateSARIFStreamed checks that --sarif over several packages,
+// written a package at a time, is the log validate.WriteSARIF writes for
+// the packages that validated (its test compares that with the log built
+// whole in memory), and a valid SARIF log.
+func TestValidateSARIFStreamed(t *testing.T) {
+	dir := t.TempDir()
+	broken := brokenSample(t, dir, "broken.msi")
+	mst := transformSample(t, dir)
+	code, stdout, _ := runCLI(t, "validate", "--sarif", broken, mst, samplePath())
+	if code != exitFailure {
+		t.Errorf("exit %d", code)
+	}
+	var arts []validate.Artifact
+	for _, p := range []string{broken, samplePath()} {
+		fs, err := validateFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		arts = append(arts, validate.Artifact{Path: p, Findings: fs})
+	}
+	var want strings.Builder
+	if err := validate.WriteSARIF(&want, msikitVersion(), arts...); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want.String(), stdout); diff != "" {
+		t.Errorf("--sarif (-WriteSARIF +streamed):\n%s", diff)
+	}
+	sariftest.Check(t, []byte(stdout))
 }
 
 // TestWriteValidate runs --validate on every command that writes a

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -208,7 +209,16 @@ type Writer struct {
 // describes, about artifacts (listed after the results, as Log.Write
 // lists them). Nothing is written before the first Add or Close.
 func NewWriter(w io.Writer, driver Driver, artifacts []Artifact) *Writer {
-	return &Writer{w: w, driver: driver, artifacts: artifacts}
+	return &Writer{w: w, driver: driver, artifacts: slices.Clip(artifacts)}
+}
+
+// AddArtifact appends a to the run's artifacts and returns its index, for
+// the ArtifactLocation.Index of results about it. Artifacts are written
+// by Close, after the results, so that one can be added when its results
+// are known.
+func (w *Writer) AddArtifact(a Artifact) int {
+	w.artifacts = append(w.artifacts, a)
+	return len(w.artifacts) - 1
 }
 
 // encode writes v as Log.Write would at a depth whose lines start with

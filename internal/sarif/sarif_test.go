@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 
@@ -108,21 +109,36 @@ func TestWriterMatchesLog(t *testing.T) {
 			Locations: []sarif.Location{{LogicalLocations: []sarif.LogicalLocation{{Name: "x"}, {Name: "y", Kind: "object"}}}}},
 	}
 	artifacts := []sarif.Artifact{{Location: sarif.ArtifactLocation{URI: "dist/p.msi"}, Length: 42}}
+	artifacts2 := append(slices.Clone(artifacts), sarif.Artifact{Location: sarif.ArtifactLocation{URI: "file:///b.msm"}})
 	for _, tc := range []struct {
 		name      string
 		results   []sarif.Result
 		artifacts []sarif.Artifact
+		later     int // artifacts given by AddArtifact, after the first result
 	}{
-		{"empty", nil, nil},
-		{"empty with artifacts", nil, artifacts},
-		{"one", results[1:2], nil},
-		{"several with artifacts", results, artifacts},
+		{"empty", nil, nil, 0},
+		{"empty with artifacts", nil, artifacts, 0},
+		{"one", results[1:2], nil, 0},
+		{"several with artifacts", results, artifacts, 0},
+		{"artifacts added", results, artifacts2, 2},
+		{"one artifact added", results, artifacts2, 1},
+		{"empty, artifact added", nil, artifacts, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l := sarif.New(driver)
 			l.Runs[0].Artifacts = tc.artifacts
 			var got bytes.Buffer
-			w := sarif.NewWriter(&got, driver, tc.artifacts)
+			given := tc.artifacts[:len(tc.artifacts)-tc.later]
+			w := sarif.NewWriter(&got, driver, given)
+			added := tc.artifacts[len(given):]
+			addArtifacts := func() {
+				for i, a := range added {
+					if n := w.AddArtifact(a); n != len(given)+i {
+						t.Errorf("AddArtifact returned index %d, want %d", n, len(given)+i)
+					}
+				}
+				added = nil
+			}
 			for _, r := range tc.results {
 				if err := l.Add(r); err != nil {
 					t.Fatal(err)
@@ -130,7 +146,10 @@ func TestWriterMatchesLog(t *testing.T) {
 				if err := w.Add(r); err != nil {
 					t.Fatal(err)
 				}
+				addArtifacts()
 			}
+			addArtifacts()
+
 			if err := w.Close(); err != nil {
 				t.Fatal(err)
 			}
@@ -143,6 +162,17 @@ func TestWriterMatchesLog(t *testing.T) {
 			}
 			sariftest.Check(t, got.Bytes())
 		})
+	}
+}
+
+// TestAddArtifactKeepsCallerSlice checks that AddArtifact does not write
+// into the spare capacity of the slice NewWriter was given.
+func TestAddArtifactKeepsCallerSlice(t *testing.T) {
+	arts := []sarif.Artifact{{Location: sarif.ArtifactLocation{URI: "a"}}, {Location: sarif.ArtifactLocation{URI: "b"}}}
+	w := sarif.NewWriter(io.Discard, sarif.Driver{Name: "msikit"}, arts[:1])
+	w.AddArtifact(sarif.Artifact{Location: sarif.ArtifactLocation{URI: "c"}})
+	if arts[1].Location.URI != "b" {
+		t.Errorf("AddArtifact overwrote the caller's slice: %q", arts[1].Location.URI)
 	}
 }
 

@@ -15,7 +15,8 @@
 // some) and returns Findings: the rule, a severity (error, warning, info),
 // the table, column and primary key of the row, a one-line message and the
 // rule's documentation link, in a stable order. WriteSARIF writes them as
-// a SARIF 2.1.0 log for code-scanning dashboards.
+// a SARIF 2.1.0 log for code-scanning dashboards; a SARIFWriter writes the
+// same log a package at a time, without holding it in memory.
 //
 // Installer databases get the ICE rules; merge modules get the ICE rules
 // that apply to modules plus the ICEM rules of mergemod.cub. Patches and
@@ -58,7 +59,8 @@
 //
 // Every rule reads each table it needs once and resolves each Directory
 // row once (chains and loops of Directory_Parent cost no more than the
-// table), so time and memory are linear in the package. Findings are
+// table; a message renders a folder in at most 32 steps), so time and
+// memory are linear in the package. Findings are
 // listed up to Options.MaxFindings per rule and severity (1,000 by
 // default) and counted beyond, so that a package whose every row is wrong
 // cannot make the result grow with it; messages quote at most 120

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -10,13 +11,15 @@ import (
 // comparing names without regard to case. Properties are not evaluated,
 // as ICE30 does not evaluate them: a root folder is its own key. Each
 // directory is resolved once, so the cost is linear in the table whatever
-// its chains look like; a loop of parents counts as a root.
-func (d *dirTree) targetIDs(long bool) map[string]int {
+// its chains look like; a loop of parents counts as a root. The result is
+// indexed by node (dirTree.node); only the table's directories have one.
+func (d *dirTree) targetIDs(long bool) []int {
 	type node struct {
 		parent int
 		name   string
 	}
-	intern := map[node]int{}
+	n := len(d.order)
+	intern := make(map[node]int, n) // at most a folder per directory, and the roots
 	get := func(n node) int {
 		if id, ok := intern[n]; ok {
 			return id
@@ -29,32 +32,33 @@ func (d *dirTree) targetIDs(long bool) map[string]int {
 	if long {
 		names = d.long
 	}
-	ids := make(map[string]int, len(d.order))
-	onPath := map[string]int{} // directory -> walk number
-	for walk, key := range d.order {
-		var path []string
+	ids := make([]int, n)
+	for i := range ids {
+		ids[i] = -1
+	}
+	onPath := make([]int, n) // directory -> walk number + 1
+	var path []int32
+	for walk := range n {
+		path = path[:0]
 		base := -1
-		for cur := key; ; {
-			if id, ok := ids[cur]; ok {
+		for cur := int32(walk); ; {
+			if int(cur) >= n {
+				base = get(node{-1, strings.ToUpper(d.keys[cur])}) // a parent the table lacks
+				break
+			}
+			if id := ids[cur]; id >= 0 {
 				base = id
 				break
 			}
-			if w, ok := onPath[cur]; ok && w == walk {
-				base = get(node{-2, strings.ToUpper(cur)}) // a loop: its entry is a root
+			if onPath[cur] == walk+1 {
+				base = get(node{-2, strings.ToUpper(d.keys[cur])}) // a loop: its entry is a root
 				break
 			}
-			p, known := d.parent[cur]
-			if known && systemFolders[cur] {
-				p = "" // resolved by its key below
-			}
-			if !known {
-				base = get(node{-1, strings.ToUpper(cur)}) // a parent the table lacks
-				break
-			}
-			onPath[cur] = walk
+			onPath[cur] = walk + 1
 			path = append(path, cur)
-			if p == "" {
-				break
+			p := d.parent[cur]
+			if p < 0 || d.sys[cur] {
+				break // resolved by its key below
 			}
 			cur = p
 		}
@@ -66,11 +70,11 @@ func (d *dirTree) targetIDs(long bool) map[string]int {
 			}
 			var id int
 			switch name := names[k]; {
-			case d.parent[k] == "" || systemFolders[k]:
+			case d.parent[k] < 0 || d.sys[k]:
 				// A root, or a folder the installer sets from the system
 				// (SystemFolder, ProgramFilesFolder...): its key, a
 				// property, names it.
-				id = get(node{-1, strings.ToUpper(k)})
+				id = get(node{-1, strings.ToUpper(d.keys[k])})
 			case name == "." || name == "":
 				id = parent
 			default:
@@ -82,28 +86,55 @@ func (d *dirTree) targetIDs(long bool) map[string]int {
 	return ids
 }
 
+// maxRenderParts bounds the folder names render puts in a path.
+const maxRenderParts = 32
+
 // render returns a directory's target path for messages, from its root's
-// key down, using short or long names. Long paths are shortened.
+// key down, using short or long names: the last maxRenderParts names at
+// most, shortened to 200 bytes. Directories named "." (their parent) are
+// skipped through render's stops, so a call costs at most maxRenderParts
+// steps, however long the chain of such directories above.
 func (d *dirTree) render(key string, long bool) string {
+	if key == "" {
+		return ""
+	}
+	i, ok := d.index[key]
+	if !ok {
+		return clip(key, 200) // a root by its key, as a parent the table lacks
+	}
 	names := d.short
 	if long {
 		names = d.long
 	}
+	b := 0
+	if long {
+		b = 1
+	}
+	stops := d.stops[b]
+	if stops == nil {
+		// The nodes render names: roots, system folders, parents the
+		// table lacks, directories with a name of their own.
+		stops = d.first(func(i int32) bool {
+			if int(i) >= len(d.order) || d.parent[i] < 0 || d.sys[i] {
+				return true
+			}
+			n := names[i]
+			return n != "." && n != ""
+		})
+		d.stops[b] = stops
+	}
 	var parts []string
-	seen := map[string]bool{}
-	for cur := key; cur != "" && !seen[cur] && len(parts) < 32; cur = d.parent[cur] {
-		seen[cur] = true
-		if d.parent[cur] == "" || systemFolders[cur] {
-			parts = append(parts, cur)
+	var seen []int32 // named directories only: at most maxRenderParts
+	for cur := stops[i]; cur >= 0 && len(parts) < maxRenderParts && !slices.Contains(seen, cur); {
+		seen = append(seen, cur)
+		if int(cur) >= len(d.order) || d.parent[cur] < 0 || d.sys[cur] {
+			parts = append(parts, d.keys[cur])
 			break
 		}
-		if n := names[cur]; n != "." && n != "" {
-			parts = append(parts, n)
-		}
+		parts = append(parts, names[cur])
+		cur = stops[d.parent[cur]]
 	}
-	for i, j := 0, len(parts)-1; i < j; i, j = i+1, j-1 {
-		parts[i], parts[j] = parts[j], parts[i]
-	}
+	slices.Reverse(parts)
 	return clip(strings.Join(parts, `\`), 200)
 }
 
@@ -151,11 +182,11 @@ func ice30(c *checker) {
 		seen := map[member]bool{}
 		var order []slot
 		for i, f := range files {
-			id, ok := ids[ci.by[f.comp].dir]
+			node, ok := d.node(ci.by[f.comp].dir)
 			if !ok {
 				continue
 			}
-			s := slot{id, mode.names[i]}
+			s := slot{ids[node], mode.names[i]}
 			if m := (member{s, f.comp}); seen[m] {
 				continue // the component's first file of that name stands for it
 			} else {
@@ -183,16 +214,16 @@ func ice30(c *checker) {
 				}
 			}
 			h := files[hub]
+			where := d.render(ci.by[h.comp].dir, mode.long)
+			name := h.file
+			if mode.names[hub] != "" {
+				name = mode.names[hub]
+			}
 			for _, i := range g {
 				if i == hub {
 					continue
 				}
 				f := files[i]
-				where := d.render(ci.by[h.comp].dir, mode.long)
-				name := h.file
-				if mode.names[hub] != "" {
-					name = mode.names[hub]
-				}
 				for _, at := range []fileRef{h, f} {
 					switch {
 					case !h.cond && !f.cond:

@@ -214,12 +214,27 @@ func (c *checker) advertisedTarget(target string) bool {
 	return target != "" && !strings.Contains(target, "[") && c.isFeature(target)
 }
 
-// dirTree is the Directory table as parent links and target names.
+// dirTree is the Directory table as parent links and target names, each
+// directory numbered by its position, so that walking a chain follows
+// slice indexes, not a map lookup per step, and what a walk finds is
+// memoised in slices, not maps keyed by directory. (With maps, a chain of
+// 160,000 directories cost 1.34 s where 40,000 cost 0.24 s: each step a
+// cache miss in a map larger than the caches, and maps rehashed as they
+// grew. Numbered, 0.34 s and 0.064 s.)
 type dirTree struct {
-	parent      map[string]string // "" for a root
-	short, long map[string]string // target names; "." means the parent itself
-	order       []string          // keys in stored order
-	memo        map[string]map[string]string
+	// keys are the directories in stored order (the first row of each
+	// key), then the parents that the table lacks: nodes with no row.
+	keys  []string
+	order []string         // keys[:n]: the table's directories in stored order
+	index map[string]int32 // key -> node
+	// parent is each node's parent node, or -1 for a root (no parent or
+	// itself as parent) and for a parent the table lacks.
+	parent      []int32
+	parents     []string // Directory_Parent of each row, until link
+	sys         []bool   // a system folder (systemFolders) with a row
+	short, long []string // target names of the rows; "." means the parent itself
+	ups         map[string][]int32
+	stops       [2][]int32 // render's stops, by long
 }
 
 // directories returns the Directory table as a tree (empty when there is
@@ -228,26 +243,111 @@ func (c *checker) directories() *dirTree {
 	if c.dirs != nil {
 		return c.dirs
 	}
-	d := &dirTree{parent: map[string]string{}, short: map[string]string{}, long: map[string]string{},
-		memo: map[string]map[string]string{}}
-	if t := c.table("Directory"); t != nil {
+	var d *dirTree
+	if t := c.table("Directory"); t == nil {
+		d = newDirTree(0)
+	} else {
+		d = newDirTree(t.Len())
 		for r := range t.Rows() {
-			k := str(r, "Directory")
-			if _, dup := d.parent[k]; dup {
-				continue
-			}
-			p := str(r, "Directory_Parent")
-			if p == k {
-				p = ""
-			}
-			d.parent[k] = p
-			s, l := targetNames(str(r, "DefaultDir"))
-			d.short[k], d.long[k] = s, l
-			d.order = append(d.order, k)
+			d.add(str(r, "Directory"), str(r, "Directory_Parent"), str(r, "DefaultDir"))
 		}
 	}
+	d.link()
 	c.dirs = d
 	return d
+}
+
+// newDirTree returns an empty tree with room for rows directories (the
+// rows of a decoded table, not a count the file claims).
+func newDirTree(rows int) *dirTree {
+	return &dirTree{index: make(map[string]int32, rows), ups: map[string][]int32{},
+		keys: make([]string, 0, rows), parent: make([]int32, 0, rows), parents: make([]string, 0, rows),
+		sys: make([]bool, 0, rows), short: make([]string, 0, rows), long: make([]string, 0, rows)}
+}
+
+// add adds a Directory row (before link); a repeated key is ignored.
+func (d *dirTree) add(key, parent, defaultDir string) {
+	if _, dup := d.index[key]; dup {
+		return
+	}
+	d.index[key] = int32(len(d.keys))
+	d.keys = append(d.keys, key)
+	d.parent = append(d.parent, -1)
+	d.parents = append(d.parents, parent)
+	s, l := targetNames(defaultDir)
+	d.short, d.long = append(d.short, s), append(d.long, l)
+	d.sys = append(d.sys, systemFolders[key])
+}
+
+// link resolves the parents of the rows added, adding a node for each
+// parent the table lacks.
+func (d *dirTree) link() {
+	n := len(d.keys)
+	d.order = d.keys[:n:n]
+	for i, p := range d.parents {
+		if p == "" || p == d.keys[i] {
+			continue
+		}
+		j, ok := d.index[p]
+		if !ok {
+			j = int32(len(d.keys))
+			d.index[p] = j
+			d.keys = append(d.keys, p)
+			d.parent = append(d.parent, -1)
+		}
+		d.parent[i] = j
+	}
+	d.parents = nil
+}
+
+// node returns the node of a directory of the table (false for a key with
+// no row).
+func (d *dirTree) node(key string) (int32, bool) {
+	i, ok := d.index[key]
+	return i, ok && int(i) < len(d.order)
+}
+
+// first returns, for each node, the first node at or above it (following
+// parents, itself included) where stop holds, or -1 when its chain ends at
+// a root or comes back on itself before one does. Each node is visited
+// once (its walk stops at a node already resolved), so the cost is linear
+// in the table whatever its chains look like, and the walks are loops, not
+// recursion.
+func (d *dirTree) first(stop func(i int32) bool) []int32 {
+	const (
+		todo = iota
+		walking
+		done
+	)
+	res := make([]int32, len(d.keys))
+	state := make([]uint8, len(d.keys))
+	var path []int32
+	for i := range d.keys {
+		if state[i] == done {
+			continue
+		}
+		r := int32(-1)
+		path = path[:0]
+		for cur := int32(i); cur >= 0; cur = d.parent[cur] {
+			if state[cur] == done {
+				r = res[cur]
+				break
+			}
+			if state[cur] == walking {
+				break // a loop: no stop on it
+			}
+			state[cur] = walking
+			path = append(path, cur)
+			if stop(cur) {
+				r = cur
+				break
+			}
+		}
+		for _, j := range path {
+			res[j], state[j] = r, done
+		}
+	}
+	return res
 }
 
 // targetNames returns the short and long target names of a DefaultDir
@@ -271,38 +371,29 @@ func fileNames(fileName string) (short, long string) {
 }
 
 // up returns the first directory at or above key (following
-// Directory_Parent) that set names, or "" if none; setName keys the memo.
-// Each directory is visited once per set, whatever the chains look like
-// (loops end when a directory repeats).
+// Directory_Parent) that set names, or "" if none; a parent the table
+// lacks counts if set names it. setName keys the memo: the first call for
+// a set resolves every directory at once (first), later calls look up.
 func (d *dirTree) up(key, setName string, set map[string]bool) string {
-	memo := d.memo[setName]
-	if memo == nil {
-		memo = map[string]string{}
-		d.memo[setName] = memo
+	if key == "" {
+		return ""
 	}
-	var path []string
-	onPath := map[string]bool{}
-	res := ""
-	for cur := key; cur != ""; {
-		if r, ok := memo[cur]; ok {
-			res = r
-			break
+	i, ok := d.index[key]
+	if !ok {
+		if set[key] {
+			return key
 		}
-		if set[cur] {
-			res = cur
-			break
-		}
-		if onPath[cur] {
-			break // a loop: no folder of the set above
-		}
-		onPath[cur] = true
-		path = append(path, cur)
-		cur = d.parent[cur]
+		return ""
 	}
-	for _, k := range path {
-		memo[k] = res
+	res := d.ups[setName]
+	if res == nil {
+		res = d.first(func(i int32) bool { return set[d.keys[i]] })
+		d.ups[setName] = res
 	}
-	return res
+	if r := res[i]; r >= 0 {
+		return d.keys[r]
+	}
+	return ""
 }
 
 // The standard folders, by what they hold.

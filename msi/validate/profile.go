@@ -177,8 +177,8 @@ func ice64(c *checker) {
 			}
 		}
 	}
-	for _, k := range d.order {
-		if userProfileFolders[k] || d.long[k] == "." || removed[k] {
+	for i, k := range d.order {
+		if userProfileFolders[k] || d.long[i] == "." || removed[k] {
 			continue
 		}
 		if c.inProfile(k) != "" {

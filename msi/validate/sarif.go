@@ -33,7 +33,31 @@ func fingerprint(f Finding) string {
 // ("File[f1].Component_") and in its properties. Fingerprints hash the
 // rule, location and message, so that an unchanged finding keeps its
 // identity from run to run.
+//
+// WriteSARIF is NewSARIFWriter, Add of each artifact and Close.
 func WriteSARIF(w io.Writer, version string, artifacts ...Artifact) error {
+	sw := NewSARIFWriter(w, version)
+	for _, a := range artifacts {
+		if err := sw.Add(a); err != nil {
+			return err
+		}
+	}
+	return sw.Close()
+}
+
+// A SARIFWriter writes the log WriteSARIF writes a package at a time: Add
+// writes the results of one package as they come, so that neither the
+// findings of earlier packages nor the log need be in memory (the
+// artifacts, a path each, are listed by Close). After an error the log
+// written so far is incomplete.
+type SARIFWriter struct {
+	w *sarif.Writer
+	n int // artifacts added
+}
+
+// NewSARIFWriter returns a SARIFWriter writing to w, naming the tool's
+// version. Nothing is written before the first Add or Close.
+func NewSARIFWriter(w io.Writer, version string) *SARIFWriter {
 	driver := sarif.Driver{Name: "msikit", Version: version, InformationURI: "https://github.com/msikit/msikit"}
 	for _, r := range Rules() {
 		tags := []string{"windows-installer"}
@@ -44,49 +68,56 @@ func WriteSARIF(w io.Writer, version string, artifacts ...Artifact) error {
 			ShortDescription: &sarif.Message{Text: r.Summary}, HelpURI: r.URL,
 			Properties: map[string]any{"tags": tags}})
 	}
-	log := sarif.New(driver)
-	run := &log.Runs[0]
-	run.Artifacts = []sarif.Artifact{}
-	for ai, a := range artifacts {
-		loc := sarif.ArtifactLocation{URI: sarif.URI(a.Path), Index: &ai}
-		run.Artifacts = append(run.Artifacts, sarif.Artifact{Location: loc})
-		for _, f := range a.Findings {
-			level := map[Severity]sarif.Level{Error: sarif.LevelError, Warning: sarif.LevelWarning, Info: sarif.LevelNote}[f.Severity]
-			res := sarif.Result{RuleID: f.ICE, Level: level,
-				Message: sarif.Message{Text: f.Message + " (" + f.URL + ")"},
-				Locations: []sarif.Location{{PhysicalLocation: &sarif.PhysicalLocation{ArtifactLocation: loc,
-					Region: &sarif.Region{StartLine: 1}}}},
-				PartialFingerprints: map[string]string{"msikitFinding/v1": fingerprint(f)},
+	return &SARIFWriter{w: sarif.NewWriter(w, driver, nil)}
+}
+
+// Add writes the results of one package's findings and lists the package
+// as an artifact of the run.
+func (s *SARIFWriter) Add(a Artifact) error {
+	ai := s.n
+	s.n++
+	loc := sarif.ArtifactLocation{URI: sarif.URI(a.Path), Index: &ai}
+	s.w.AddArtifact(sarif.Artifact{Location: loc})
+	for _, f := range a.Findings {
+		level := map[Severity]sarif.Level{Error: sarif.LevelError, Warning: sarif.LevelWarning, Info: sarif.LevelNote}[f.Severity]
+		res := sarif.Result{RuleID: f.ICE, Level: level,
+			Message: sarif.Message{Text: f.Message + " (" + f.URL + ")"},
+			Locations: []sarif.Location{{PhysicalLocation: &sarif.PhysicalLocation{ArtifactLocation: loc,
+				Region: &sarif.Region{StartLine: 1}}}},
+			PartialFingerprints: map[string]string{"msikitFinding/v1": fingerprint(f)},
+		}
+		if f.Table != "" {
+			name := f.Table
+			if len(f.Key) > 0 {
+				name += "[" + strings.Join(f.Key, ", ") + "]"
 			}
-			if f.Table != "" {
-				name := f.Table
-				if len(f.Key) > 0 {
-					name += "[" + strings.Join(f.Key, ", ") + "]"
-				}
-				if f.Column != "" {
-					name += "." + f.Column
-				}
-				res.Locations[0].LogicalLocations = []sarif.LogicalLocation{{FullyQualifiedName: name}}
+			if f.Column != "" {
+				name += "." + f.Column
 			}
-			if f.Table != "" || f.Omitted > 0 {
-				props := map[string]any{}
-				for k, v := range map[string]any{"table": f.Table, "column": f.Column} {
-					if v != "" {
-						props[k] = v
-					}
+			res.Locations[0].LogicalLocations = []sarif.LogicalLocation{{FullyQualifiedName: name}}
+		}
+		if f.Table != "" || f.Omitted > 0 {
+			props := map[string]any{}
+			for k, v := range map[string]any{"table": f.Table, "column": f.Column} {
+				if v != "" {
+					props[k] = v
 				}
-				if len(f.Key) > 0 {
-					props["key"] = f.Key
-				}
-				if f.Omitted > 0 {
-					props["omitted"] = f.Omitted
-				}
-				res.Properties = props
 			}
-			if err := log.Add(res); err != nil {
-				return err
+			if len(f.Key) > 0 {
+				props["key"] = f.Key
 			}
+			if f.Omitted > 0 {
+				props["omitted"] = f.Omitted
+			}
+			res.Properties = props
+		}
+		if err := s.w.Add(res); err != nil {
+			return err
 		}
 	}
-	return log.Write(w)
+	return nil
 }
+
+// Close writes the end of the log: the artifacts added. It does not close
+// the underlying writer.
+func (s *SARIFWriter) Close() error { return s.w.Close() }

@@ -3,12 +3,14 @@ package validate
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/msikit/msikit/internal/sarif"
 	"github.com/msikit/msikit/internal/sarif/sariftest"
 	"github.com/msikit/msikit/internal/testenv"
 )
@@ -95,4 +97,103 @@ func TestSARIFSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	sariftest.Check(t, buf.Bytes())
+}
+
+// writeSARIFLog is WriteSARIF as it was before it streamed: the whole log
+// built with sarif.Log, then written. The reference for the streamed log.
+func writeSARIFLog(w io.Writer, version string, artifacts ...Artifact) error {
+	driver := sarif.Driver{Name: "msikit", Version: version, InformationURI: "https://github.com/msikit/msikit"}
+	for _, r := range Rules() {
+		tags := []string{"windows-installer"}
+		if r.MergeModules && !r.Installers {
+			tags = append(tags, "merge-module")
+		}
+		driver.Rules = append(driver.Rules, sarif.Rule{ID: r.ICE, Name: r.ICE,
+			ShortDescription: &sarif.Message{Text: r.Summary}, HelpURI: r.URL,
+			Properties: map[string]any{"tags": tags}})
+	}
+	log := sarif.New(driver)
+	run := &log.Runs[0]
+	run.Artifacts = []sarif.Artifact{}
+	for ai, a := range artifacts {
+		loc := sarif.ArtifactLocation{URI: sarif.URI(a.Path), Index: &ai}
+		run.Artifacts = append(run.Artifacts, sarif.Artifact{Location: loc})
+		for _, f := range a.Findings {
+			level := map[Severity]sarif.Level{Error: sarif.LevelError, Warning: sarif.LevelWarning, Info: sarif.LevelNote}[f.Severity]
+			res := sarif.Result{RuleID: f.ICE, Level: level,
+				Message: sarif.Message{Text: f.Message + " (" + f.URL + ")"},
+				Locations: []sarif.Location{{PhysicalLocation: &sarif.PhysicalLocation{ArtifactLocation: loc,
+					Region: &sarif.Region{StartLine: 1}}}},
+				PartialFingerprints: map[string]string{"msikitFinding/v1": fingerprint(f)},
+			}
+			if f.Table != "" {
+				name := f.Table
+				if len(f.Key) > 0 {
+					name += "[" + strings.Join(f.Key, ", ") + "]"
+				}
+				if f.Column != "" {
+					name += "." + f.Column
+				}
+				res.Locations[0].LogicalLocations = []sarif.LogicalLocation{{FullyQualifiedName: name}}
+			}
+			if f.Table != "" || f.Omitted > 0 {
+				props := map[string]any{}
+				for k, v := range map[string]any{"table": f.Table, "column": f.Column} {
+					if v != "" {
+						props[k] = v
+					}
+				}
+				if len(f.Key) > 0 {
+					props["key"] = f.Key
+				}
+				if f.Omitted > 0 {
+					props["omitted"] = f.Omitted
+				}
+				res.Properties = props
+			}
+			if err := log.Add(res); err != nil {
+				return err
+			}
+		}
+	}
+	return log.Write(w)
+}
+
+// TestSARIFStreamMatchesLog checks that the streamed log (WriteSARIF,
+// SARIFWriter) is byte for byte the log built in memory, on the synthetic
+// findings, the sample package, the corpus packages, and none.
+func TestSARIFStreamMatchesLog(t *testing.T) {
+	sampleFindings, err := validatePath(filepath.Join(testenv.RepoRoot(), "testdata", "sample.msi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var corpus []Artifact
+	for _, path := range testenv.CorpusFiles(t) {
+		if fs, err := validatePath(path); err == nil {
+			corpus = append(corpus, Artifact{Path: filepath.Base(path), Findings: fs})
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		arts []Artifact
+	}{
+		{"none", nil},
+		{"synthetic", []Artifact{{Path: "dist/with space.msi", Findings: sarifFixture(t)}, {Path: "/abs/path/p.msm"}}},
+		{"sample", []Artifact{{Path: "testdata/sample.msi", Findings: sampleFindings}}},
+		{"corpus", corpus},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var want, got bytes.Buffer
+			if err := writeSARIFLog(&want, "v1.2.3", tc.arts...); err != nil {
+				t.Fatal(err)
+			}
+			if err := WriteSARIF(&got, "v1.2.3", tc.arts...); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want.String(), got.String()); diff != "" {
+				t.Errorf("streamed log differs (-built +streamed):\n%s", diff)
+			}
+			t.Logf("%d artifacts, %d bytes", len(tc.arts), got.Len())
+		})
+	}
 }
