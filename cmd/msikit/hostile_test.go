@@ -28,7 +28,7 @@ const (
 	// childWaitLimit is the wall time past which a run breaks the budget
 	// however little CPU time it took (see overTime).
 	childWaitLimit = 30 * time.Second
-	childRSSBudget  = 256 << 20
+	childRSSBudget = 256 << 20
 )
 
 // craftedCommand is one command line the harness runs on every fixture:
