@@ -225,7 +225,14 @@ const lzxInMax = 2 * (maxBlockSize + maxBlockSlack)
 // past the input as the format asks, and loads 8 bytes at a time up to a
 // few bytes past the overrun it tolerates (lzxOverrunAllowed) with no
 // bounds check: the length is a constant.
-type lzxInput [lzxInMax + 32]byte
+type lzxInput [lzxInWrap + 8]byte
+
+// lzxInWrap is a power of two above lzxInMax: the hot loop reads input
+// byte offset i&(lzxInWrap-1), which the compiler knows stays inside an
+// lzxInput. A stream that runs past its input reads zeros up to there
+// (and then its input again, for as long as it takes to fill the frame
+// it is in), and fails once the frame or block ends: see decodeCompressed.
+const lzxInWrap = 1 << 17
 
 // refill tops the bit buffer up to at least 56 bits; past the end of
 // input it supplies zeros.
@@ -660,15 +667,17 @@ func (d *lzxDecompressor) decodeCompressed(frameEnd int) error {
 	d.end = min(frameEnd, d.blockEnd)
 	bp := uint(d.ip*8) - d.nb // bit position of the next bit
 	const mainShift, lenShift, alShift = 64 - lzxMainTableBits, 64 - lzxLenTableBits, 64 - lzxAlignedBits
-	// Past bpMax the input has certainly run out (lzxInMax is its largest
-	// size): stop, and fail below. Up to it, and a symbol beyond, loads
-	// stay inside in.
-	const bpMax = (lzxInMax + lzxOverrunAllowed) * 8
+	// Loads read in at a byte offset masked to lzxInWrap, with no bounds
+	// check and no test of the input's end in the loop: a stream that
+	// runs past its input decodes zeros (or, past lzxInWrap, its input
+	// again) until the frame or block is full, and fails below. That is
+	// at most a frame of symbols, and the decoded bytes are not output.
+	const inMask = lzxInWrap - 1
 	pos := d.wpos
 loop:
-	for pos < d.end && bp <= bpMax {
-		v := binary.BigEndian.Uint64(in[bp>>3:]) << (bp & 7) // the next bits
-		lim := bp + 57 - maxCodeLen                          // v holds a whole code up to here
+	for pos < d.end {
+		v := binary.BigEndian.Uint64(in[bp>>3&inMask:]) << (bp & 7) // the next bits
+		lim := bp + 57 - maxCodeLen                                 // v holds a whole code up to here
 		e := d.mainTab[v>>mainShift]
 		if e < litLimit {
 			// A run of literals, decoded from v while it holds 16 bits.
@@ -687,10 +696,7 @@ loop:
 				}
 			}
 			// A match: load the next bits again (e stays valid).
-			if bp>>3 > bpMax/8 {
-				continue
-			}
-			v = binary.BigEndian.Uint64(in[bp>>3:]) << (bp & 7)
+			v = binary.BigEndian.Uint64(in[bp>>3&inMask:]) << (bp & 7)
 		}
 		if e == lzxMainLong {
 			// A code longer than the table: decode it the slow way, and
