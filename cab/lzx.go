@@ -79,19 +79,35 @@ func init() {
 	}
 }
 
-// lzxMainEntry[sym] is the main-tree table entry of symbol sym, less its
-// code length (bits 0-4): the symbol in bits 5-15 and, for a match, the
-// number of its offset's extra bits in bits 16-20, so that the hot loop
-// knows how many bits the match takes without a second lookup.
-var lzxMainEntry [1024]uint32 // 656 used
+// lzxMainEntry[aligned][sym] is the main-tree table entry of symbol sym
+// in a verbatim (0) or aligned (1) block, less its code length (bits
+// 0-4): the symbol in bits 5-15 and, for a match, the number of its
+// offset's extra bits in bits 16-20, the repeated offset it uses (0-2) or
+// 3 for an explicit one in bits 21-22, and in bit 23 (lzxAlignedOff)
+// whether its offset ends with an aligned code (an explicit offset of 3
+// or more extra bits in an aligned block). The hot loop knows how many
+// bits the match takes and what kind of offset it has without a second
+// lookup, and needs lzxMatchInfo for explicit offsets only.
+var lzxMainEntry [2][1024]uint32 // 656 used
+
+const lzxAlignedOff = 1 << 23
 
 func init() {
 	for sym := range lzxNumChars + 50*8 {
 		e := uint32(sym) << 5
 		if sym >= lzxNumChars {
-			e |= lzxMatchInfo[sym] >> 3 & 31 << 16
+			info := lzxMatchInfo[sym]
+			extra := info >> 3 & 31
+			e |= extra<<16 | info>>8&3<<21
+			if info>>8&3 == 3 && extra >= 3 {
+				lzxMainEntry[1][sym] = e | lzxAlignedOff
+			} else {
+				lzxMainEntry[1][sym] = e
+			}
+		} else {
+			lzxMainEntry[1][sym] = e
 		}
-		lzxMainEntry[sym] = e
+		lzxMainEntry[0][sym] = e
 	}
 }
 
@@ -482,16 +498,26 @@ func (d *lzxDecompressor) readBlockHeader() error {
 	return nil
 }
 
+// mainEntries returns the main-tree entries (lzxMainEntry) of the
+// current block's type.
+func (d *lzxDecompressor) mainEntries() *[1024]uint32 {
+	if d.blockType == lzxBlockAligned {
+		return &lzxMainEntry[1]
+	}
+	return &lzxMainEntry[0]
+}
+
 // fillMain fills mainTab from the main tree as huffman.fill does, with
 // the entries of lzxMainEntry.
 func (d *lzxDecompressor) fillMain() {
 	h := d.main
 	t := d.mainTab[:]
+	ents := d.mainEntries()
 	fill, idx := 0, 0
 	for l := uint(1); l <= lzxMainTableBits; l++ {
 		step := 1 << (lzxMainTableBits - l)
 		for range h.count[l] {
-			e := lzxMainEntry[h.sorted[idx]&1023] | uint32(l)
+			e := ents[h.sorted[idx]&1023] | uint32(l)
 			idx++
 			run := t[fill : fill+step]
 			for j := range run {
@@ -711,7 +737,7 @@ loop:
 				pos++
 				continue
 			}
-			e = lzxMainEntry[s&1023] | uint32(n)
+			e = d.mainEntries()[s&1023] | uint32(n)
 		}
 		// The bits the match takes come from e (the code length, the
 		// length header and the number of extra offset bits), the rest
@@ -719,7 +745,6 @@ loop:
 		n := uint(e & 31)
 		v <<= n
 		bp += n
-		info := lzxMatchInfo[e>>5&2047]
 		hdr := e >> 5 & 7
 		length := int(hdr) + lzxMinMatch
 		if hdr == 7 {
@@ -739,10 +764,10 @@ loop:
 			}
 		}
 		var off uint32
-		if rep := info >> 8 & 3; rep == 3 {
-			extra := uint(e >> 16)
-			off = info >> 10
-			if extra >= 3 && d.blockType == lzxBlockAligned {
+		if rep := e >> 21 & 3; rep == 3 {
+			extra := uint(e >> 16 & 31)
+			off = lzxMatchInfo[e>>5&2047] >> 10
+			if e&lzxAlignedOff != 0 {
 				k := extra - 3
 				off += uint32(v>>1>>((63-k)&63)) << 3 // k may be 0
 				v <<= k
