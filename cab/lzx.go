@@ -807,9 +807,6 @@ loop:
 				return lzxErr(fmt.Sprintf("match offset %d beyond the data decoded so far (%d bytes)", off, int64(pos)+d.wbase))
 			}
 		}
-		if pos+length > d.blockEnd {
-			return lzxErr("match runs past the end of its block")
-		}
 		// Copy the match. It may run past the end of the frame (into the
 		// next one) and the copy may spill up to 30 bytes past its end:
 		// win has lzxSlack bytes of room after the frame for both.
@@ -846,6 +843,11 @@ loop:
 		}
 		pos += length
 		continue loop
+	}
+	if pos > d.blockEnd {
+		// Only the last match can run past the block's end: the loop
+		// stops at it.
+		return lzxErr("match runs past the end of its block")
 	}
 	d.seekBits(bp)
 	d.wpos = pos

@@ -395,6 +395,16 @@ func TestLZXCorrupt(t *testing.T) {
 	hugeUncompressed := lzxUncompressed(0, []byte("xy"))[0]
 	hugeUncompressed[1] |= 0x0f // block size now 0xf00002 or so
 
+	// A block of 4 bytes: "ab", then a match of 3 (the decoder checks
+	// this once its loop stops, at the match, rather than per match).
+	w = newLZXWriter(16)
+	w.bits(1, 0)
+	w.compressedHeader(false, 4, make([]uint8, lzxNumChars+50*8), make([]uint8, lzxLengthSyms))
+	w.literal('a')
+	w.literal('b')
+	w.match(false, 3, 3, 2)
+	pastBlock := w.finish()[0]
+
 	long, _ := lzxEncode(16, false, []lzxOp{{lit: sample(5000, 1)}})
 	truncated := long[0][:len(long[0])/2]
 
@@ -405,6 +415,8 @@ func TestLZXCorrupt(t *testing.T) {
 	}{
 		{"over-subscribed pretree", overSubscribed, 100},
 		{"match before the stream start", beyondStart, 5},
+		{"match past its block's end", pastBlock, 5},
+		{"match past its block's end and frame's", pastBlock, 4},
 		{"uncompressed block larger than its input", hugeUncompressed, maxBlockSize},
 		{"truncated verbatim block", truncated, 5000},
 		{"invalid block type", []byte{0x00, 0x00, 0, 0}, 10},
