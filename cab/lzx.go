@@ -430,9 +430,11 @@ func (d *lzxDecompressor) readLengths(lens []uint8, first, last int) error {
 				i++
 			}
 		}
-		if d.overrun() {
-			return lzxErr("input ends inside a code-length table")
-		}
+	}
+	// Past its input the reader reads zeros: one check once the table
+	// is read (every step above advances i) rather than one per length.
+	if d.overrun() {
+		return lzxErr("input ends inside a code-length table")
 	}
 	return nil
 }
