@@ -666,18 +666,26 @@ var lzxPeriod = [8]int{0, 8, 8, 9, 8, 10, 12, 14}
 // the frame is full or the block ends. This is the decoder's hot loop,
 // written for the compiler, whose registers it must not run out of:
 //
-//   - The bit reader is a bit position bp in the input and nothing else:
-//     a symbol starts by loading the 57-64 bits at bp (one load and a
-//     shift: the input is a fixed-size array, no bounds check), enough
-//     for a whole match: a main code and a length code (16 bits each)
-//     and the offset's extra bits (17 verbatim; 14 and a 7-bit aligned
-//     code in aligned blocks). Runs of literals decode from the same
-//     bits while they hold a whole code.
+//   - The bit reader is a bit position bp in the input and the bits v
+//     at bp: a load of the 57-64 bits at bp (one load and a shift: the
+//     input is a fixed-size array read at a masked offset, no bounds
+//     check), shifted as codes are consumed, holds a whole match: a main
+//     code and a length code (16 bits each) and the offset's extra bits
+//     (17 verbatim; 14 and a 7-bit aligned code in aligned blocks).
+//   - What bounds the loop is the chain from one symbol's table lookup
+//     to the next's, not its instruction count. So the next symbol's
+//     main code is looked up in the bits left in v, which do not wait
+//     for a load: literals decode from v until it holds fewer than the
+//     table's 12 bits (then v is loaded again), and a match loads the
+//     bits at its start for the rest of its codes while its main code
+//     comes from the old v, and leaves v shifted past its bits, which
+//     still hold the next main code unless the match took more than 45
+//     bits (an aligned offset after a long length code). Long codes go
+//     the slow way from the new load.
 //   - The Huffman tables are arrays inside d; what matches alone need
 //     (repeated offsets, block end, window size) stays in d; a symbol's
-//     match is described by one table entry (lzxMatchInfo), and the bits
-//     it takes by its main-tree entry (lzxMainEntry), so that the next
-//     symbol's load waits for one table lookup, not two; errors are
+//     kind of offset and the bits it takes come from its main-tree entry
+//     (lzxMainEntry), its offset's base from lzxMatchInfo; errors are
 //     built where they happen, outside the common path.
 //   - Branches that follow the data rather than the loop are costly
 //     (cachegrind's predictor misses about one in five of those on the
@@ -703,30 +711,42 @@ func (d *lzxDecompressor) decodeCompressed(frameEnd int) error {
 	const inMask = lzxInWrap - 1
 	pos := d.wpos
 	_ = in[0] // one nil check of in, before the loop rather than in it
+	// v holds the bits at bp, shifted as bits are consumed since it was
+	// loaded (at lim-lzxLookAhead): up to bit position lim, at least the
+	// main table's 12 bits.
+	const lzxLookAhead = 57 - lzxMainTableBits
+	v := binary.BigEndian.Uint64(in[bp>>3&inMask:]) << (bp & 7)
+	lim := bp + lzxLookAhead
 loop:
 	for pos < d.end {
-		v := binary.BigEndian.Uint64(in[bp>>3&inMask:]) << (bp & 7) // the next bits
-		lim := bp + 57 - maxCodeLen                                 // v holds a whole code up to here
 		e := d.mainTab[v>>mainShift]
 		if e < litLimit {
-			// A run of literals, decoded from v while it holds 16 bits.
+			// A run of literals, decoded from v, loaded again when it no
+			// longer holds 16 bits.
 			for {
 				n := uint(e & 31)
 				bp += n
 				v <<= n
 				win[pos] = byte(e >> 5)
 				pos++
-				if pos >= d.end || bp > lim {
-					continue loop
+				if bp > lim {
+					v = binary.BigEndian.Uint64(in[bp>>3&inMask:]) << (bp & 7)
+					lim = bp + lzxLookAhead
+				}
+				if pos >= d.end {
+					break loop
 				}
 				e = d.mainTab[v>>mainShift]
 				if e >= litLimit {
 					break
 				}
 			}
-			// A match: load the next bits again (e stays valid).
-			v = binary.BigEndian.Uint64(in[bp>>3&inMask:]) << (bp & 7)
 		}
+		// A match: its main code was looked up in v, its other bits come
+		// from a new load at bp, which the next symbol's lookup does not
+		// wait for unless the match takes more than 41 bits.
+		v = binary.BigEndian.Uint64(in[bp>>3&inMask:]) << (bp & 7)
+		lim = bp + lzxLookAhead
 		if e == lzxMainLong {
 			// A code longer than the table: decode it the slow way, and
 			// go on with an entry made for it.
@@ -736,6 +756,8 @@ loop:
 			}
 			if s < lzxNumChars {
 				bp += n
+				v = binary.BigEndian.Uint64(in[bp>>3&inMask:]) << (bp & 7)
+				lim = bp + lzxLookAhead
 				win[pos] = byte(s)
 				pos++
 				continue
@@ -782,10 +804,12 @@ loop:
 				} else if a, n = d.aligned.decodeSlow(uint32(v >> 48)); n == 0 {
 					goto badCode
 				}
+				v <<= n
 				bp += k + n
 				off += uint32(a)
 			} else {
 				off += uint32(v >> 1 >> ((63 - extra) & 63)) // extra may be 0
+				v <<= extra
 				bp += extra
 			}
 			// Before the first slide win[0] is the stream start, after
@@ -849,7 +873,10 @@ loop:
 			}
 		}
 		pos += length
-		continue loop
+		if bp > lim {
+			v = binary.BigEndian.Uint64(in[bp>>3&inMask:]) << (bp & 7)
+			lim = bp + lzxLookAhead
+		}
 	}
 	if pos > d.blockEnd {
 		// Only the last match can run past the block's end: the loop
