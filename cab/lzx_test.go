@@ -11,8 +11,8 @@ import (
 )
 
 // lzxWriter is a test-only LZX encoder with fixed, deliberately simple
-// codes (every main symbol 10 bits, every length symbol 8 bits, aligned
-// symbols 3 bits), enough to build streams that exercise the decoder's
+// codes (by default every main symbol 10 bits, every length symbol 8
+// bits, aligned symbols 3 bits), enough to build streams that exercise the decoder's
 // block types, matches, repeated offsets and frame handling.
 type lzxWriter struct {
 	slots  int
