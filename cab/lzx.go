@@ -744,7 +744,7 @@ loop:
 		}
 		// A match: its main code was looked up in v, its other bits come
 		// from a new load at bp, which the next symbol's lookup does not
-		// wait for unless the match takes more than 41 bits.
+		// wait for unless the match takes more than 45 bits.
 		v = binary.BigEndian.Uint64(in[bp>>3&inMask:]) << (bp & 7)
 		lim = bp + lzxLookAhead
 		if e == lzxMainLong {
