@@ -79,19 +79,35 @@ func init() {
 	}
 }
 
-// lzxMainEntry[sym] is the main-tree table entry of symbol sym, less its
-// code length (bits 0-4): the symbol in bits 5-15 and, for a match, the
-// number of its offset's extra bits in bits 16-20, so that the hot loop
-// knows how many bits the match takes without a second lookup.
-var lzxMainEntry [1024]uint32 // 656 used
+// lzxMainEntry[aligned][sym] is the main-tree table entry of symbol sym
+// in a verbatim (0) or aligned (1) block, less its code length (bits
+// 0-4): the symbol in bits 5-15 and, for a match, the number of its
+// offset's extra bits in bits 16-20, the repeated offset it uses (0-2) or
+// 3 for an explicit one in bits 21-22, and in bit 23 (lzxAlignedOff)
+// whether its offset ends with an aligned code (an explicit offset of 3
+// or more extra bits in an aligned block). The hot loop knows how many
+// bits the match takes and what kind of offset it has without a second
+// lookup, and needs lzxMatchInfo for explicit offsets only.
+var lzxMainEntry [2][1024]uint32 // 656 used
+
+const lzxAlignedOff = 1 << 23
 
 func init() {
 	for sym := range lzxNumChars + 50*8 {
 		e := uint32(sym) << 5
 		if sym >= lzxNumChars {
-			e |= lzxMatchInfo[sym] >> 3 & 31 << 16
+			info := lzxMatchInfo[sym]
+			extra := info >> 3 & 31
+			e |= extra<<16 | info>>8&3<<21
+			if info>>8&3 == 3 && extra >= 3 {
+				lzxMainEntry[1][sym] = e | lzxAlignedOff
+			} else {
+				lzxMainEntry[1][sym] = e
+			}
+		} else {
+			lzxMainEntry[1][sym] = e
 		}
-		lzxMainEntry[sym] = e
+		lzxMainEntry[0][sym] = e
 	}
 }
 
@@ -225,7 +241,14 @@ const lzxInMax = 2 * (maxBlockSize + maxBlockSlack)
 // past the input as the format asks, and loads 8 bytes at a time up to a
 // few bytes past the overrun it tolerates (lzxOverrunAllowed) with no
 // bounds check: the length is a constant.
-type lzxInput [lzxInMax + 32]byte
+type lzxInput [lzxInWrap + 8]byte
+
+// lzxInWrap is a power of two above lzxInMax: the hot loop reads input
+// byte offset i&(lzxInWrap-1), which the compiler knows stays inside an
+// lzxInput. A stream that runs past its input reads zeros up to there
+// (and then its input again, for as long as it takes to fill the frame
+// it is in), and fails once the frame or block ends: see decodeCompressed.
+const lzxInWrap = 1 << 17
 
 // refill tops the bit buffer up to at least 56 bits; past the end of
 // input it supplies zeros.
@@ -407,9 +430,11 @@ func (d *lzxDecompressor) readLengths(lens []uint8, first, last int) error {
 				i++
 			}
 		}
-		if d.overrun() {
-			return lzxErr("input ends inside a code-length table")
-		}
+	}
+	// Past its input the reader reads zeros: one check once the table
+	// is read (every step above advances i) rather than one per length.
+	if d.overrun() {
+		return lzxErr("input ends inside a code-length table")
 	}
 	return nil
 }
@@ -475,16 +500,26 @@ func (d *lzxDecompressor) readBlockHeader() error {
 	return nil
 }
 
+// mainEntries returns the main-tree entries (lzxMainEntry) of the
+// current block's type.
+func (d *lzxDecompressor) mainEntries() *[1024]uint32 {
+	if d.blockType == lzxBlockAligned {
+		return &lzxMainEntry[1]
+	}
+	return &lzxMainEntry[0]
+}
+
 // fillMain fills mainTab from the main tree as huffman.fill does, with
 // the entries of lzxMainEntry.
 func (d *lzxDecompressor) fillMain() {
 	h := d.main
 	t := d.mainTab[:]
+	ents := d.mainEntries()
 	fill, idx := 0, 0
 	for l := uint(1); l <= lzxMainTableBits; l++ {
 		step := 1 << (lzxMainTableBits - l)
 		for range h.count[l] {
-			e := lzxMainEntry[h.sorted[idx]&1023] | uint32(l)
+			e := ents[h.sorted[idx]&1023] | uint32(l)
 			idx++
 			run := t[fill : fill+step]
 			for j := range run {
@@ -631,18 +666,26 @@ var lzxPeriod = [8]int{0, 8, 8, 9, 8, 10, 12, 14}
 // the frame is full or the block ends. This is the decoder's hot loop,
 // written for the compiler, whose registers it must not run out of:
 //
-//   - The bit reader is a bit position bp in the input and nothing else:
-//     a symbol starts by loading the 57-64 bits at bp (one load and a
-//     shift: the input is a fixed-size array, no bounds check), enough
-//     for a whole match: a main code and a length code (16 bits each)
-//     and the offset's extra bits (17 verbatim; 14 and a 7-bit aligned
-//     code in aligned blocks). Runs of literals decode from the same
-//     bits while they hold a whole code.
+//   - The bit reader is a bit position bp in the input and the bits v
+//     at bp: a load of the 57-64 bits at bp (one load and a shift: the
+//     input is a fixed-size array read at a masked offset, no bounds
+//     check), shifted as codes are consumed, holds a whole match: a main
+//     code and a length code (16 bits each) and the offset's extra bits
+//     (17 verbatim; 14 and a 7-bit aligned code in aligned blocks).
+//   - What bounds the loop is the chain from one symbol's table lookup
+//     to the next's, not its instruction count. So the next symbol's
+//     main code is looked up in the bits left in v, which do not wait
+//     for a load: literals decode from v until it holds fewer than the
+//     table's 12 bits (then v is loaded again), and a match loads the
+//     bits at its start for the rest of its codes while its main code
+//     comes from the old v, and leaves v shifted past its bits, which
+//     still hold the next main code unless the match took more than 45
+//     bits (an aligned offset after a long length code). Long codes go
+//     the slow way from the new load.
 //   - The Huffman tables are arrays inside d; what matches alone need
 //     (repeated offsets, block end, window size) stays in d; a symbol's
-//     match is described by one table entry (lzxMatchInfo), and the bits
-//     it takes by its main-tree entry (lzxMainEntry), so that the next
-//     symbol's load waits for one table lookup, not two; errors are
+//     kind of offset and the bits it takes come from its main-tree entry
+//     (lzxMainEntry), its offset's base from lzxMatchInfo; errors are
 //     built where they happen, outside the common path.
 //   - Branches that follow the data rather than the loop are costly
 //     (cachegrind's predictor misses about one in five of those on the
@@ -654,44 +697,56 @@ var lzxPeriod = [8]int{0, 8, 8, 9, 8, 10, 12, 14}
 // was measured at 17% fewer instructions but only about 4% less CPU
 // time, not enough to give the checks up.
 func (d *lzxDecompressor) decodeCompressed(frameEnd int) error {
-	win := d.win
+	win := d.win[:len(d.win):len(d.win)] // cap = len: one register for both
 	in := d.sw
 	d.blockEnd = d.wpos + d.blockRemain
 	d.end = min(frameEnd, d.blockEnd)
 	bp := uint(d.ip*8) - d.nb // bit position of the next bit
 	const mainShift, lenShift, alShift = 64 - lzxMainTableBits, 64 - lzxLenTableBits, 64 - lzxAlignedBits
-	// Past bpMax the input has certainly run out (lzxInMax is its largest
-	// size): stop, and fail below. Up to it, and a symbol beyond, loads
-	// stay inside in.
-	const bpMax = (lzxInMax + lzxOverrunAllowed) * 8
+	// Loads read in at a byte offset masked to lzxInWrap, with no bounds
+	// check and no test of the input's end in the loop: a stream that
+	// runs past its input decodes zeros (or, past lzxInWrap, its input
+	// again) until the frame or block is full, and fails below. That is
+	// at most a frame of symbols, and the decoded bytes are not output.
+	const inMask = lzxInWrap - 1
 	pos := d.wpos
+	_ = in[0] // one nil check of in, before the loop rather than in it
+	// v holds the bits at bp, shifted as bits are consumed since it was
+	// loaded (at lim-lzxLookAhead): up to bit position lim, at least the
+	// main table's 12 bits.
+	const lzxLookAhead = 57 - lzxMainTableBits
+	v := binary.BigEndian.Uint64(in[bp>>3&inMask:]) << (bp & 7)
+	lim := bp + lzxLookAhead
 loop:
-	for pos < d.end && bp <= bpMax {
-		v := binary.BigEndian.Uint64(in[bp>>3:]) << (bp & 7) // the next bits
-		lim := bp + 57 - maxCodeLen                          // v holds a whole code up to here
+	for pos < d.end {
 		e := d.mainTab[v>>mainShift]
 		if e < litLimit {
-			// A run of literals, decoded from v while it holds 16 bits.
+			// A run of literals, decoded from v, loaded again when it no
+			// longer holds 16 bits.
 			for {
 				n := uint(e & 31)
 				bp += n
 				v <<= n
 				win[pos] = byte(e >> 5)
 				pos++
-				if pos >= d.end || bp > lim {
-					continue loop
+				if bp > lim {
+					v = binary.BigEndian.Uint64(in[bp>>3&inMask:]) << (bp & 7)
+					lim = bp + lzxLookAhead
+				}
+				if pos >= d.end {
+					break loop
 				}
 				e = d.mainTab[v>>mainShift]
 				if e >= litLimit {
 					break
 				}
 			}
-			// A match: load the next bits again (e stays valid).
-			if bp>>3 > bpMax/8 {
-				continue
-			}
-			v = binary.BigEndian.Uint64(in[bp>>3:]) << (bp & 7)
 		}
+		// A match: its main code was looked up in v, its other bits come
+		// from a new load at bp, which the next symbol's lookup does not
+		// wait for unless the match takes more than 45 bits.
+		v = binary.BigEndian.Uint64(in[bp>>3&inMask:]) << (bp & 7)
+		lim = bp + lzxLookAhead
 		if e == lzxMainLong {
 			// A code longer than the table: decode it the slow way, and
 			// go on with an entry made for it.
@@ -701,11 +756,13 @@ loop:
 			}
 			if s < lzxNumChars {
 				bp += n
+				v = binary.BigEndian.Uint64(in[bp>>3&inMask:]) << (bp & 7)
+				lim = bp + lzxLookAhead
 				win[pos] = byte(s)
 				pos++
 				continue
 			}
-			e = lzxMainEntry[s&1023] | uint32(n)
+			e = d.mainEntries()[s&1023] | uint32(n)
 		}
 		// The bits the match takes come from e (the code length, the
 		// length header and the number of extra offset bits), the rest
@@ -713,7 +770,6 @@ loop:
 		n := uint(e & 31)
 		v <<= n
 		bp += n
-		info := lzxMatchInfo[e>>5&2047]
 		hdr := e >> 5 & 7
 		length := int(hdr) + lzxMinMatch
 		if hdr == 7 {
@@ -733,10 +789,10 @@ loop:
 			}
 		}
 		var off uint32
-		if rep := info >> 8 & 3; rep == 3 {
-			extra := uint(e >> 16)
-			off = info >> 10
-			if extra >= 3 && d.blockType == lzxBlockAligned {
+		if rep := e >> 21 & 3; rep == 3 {
+			extra := uint(e >> 16 & 31)
+			off = lzxMatchInfo[e>>5&2047] >> 10
+			if e&lzxAlignedOff != 0 {
 				k := extra - 3
 				off += uint32(v>>1>>((63-k)&63)) << 3 // k may be 0
 				v <<= k
@@ -748,10 +804,12 @@ loop:
 				} else if a, n = d.aligned.decodeSlow(uint32(v >> 48)); n == 0 {
 					goto badCode
 				}
+				v <<= n
 				bp += k + n
 				off += uint32(a)
 			} else {
 				off += uint32(v >> 1 >> ((63 - extra) & 63)) // extra may be 0
+				v <<= extra
 				bp += extra
 			}
 			// Before the first slide win[0] is the stream start, after
@@ -776,9 +834,6 @@ loop:
 				return lzxErr(fmt.Sprintf("match offset %d beyond the data decoded so far (%d bytes)", off, int64(pos)+d.wbase))
 			}
 		}
-		if pos+length > d.blockEnd {
-			return lzxErr("match runs past the end of its block")
-		}
 		// Copy the match. It may run past the end of the frame (into the
 		// next one) and the copy may spill up to 30 bytes past its end:
 		// win has lzxSlack bytes of room after the frame for both.
@@ -801,20 +856,32 @@ loop:
 				*(*[8]byte)(win[pos+i : pos+i+8]) = *(*[8]byte)(win[sp+i : sp+i+8])
 			}
 		} else {
-			// Overlapping: 8 bytes one at a time, then 8 at a time from
-			// a multiple of the offset back.
+			// Overlapping: the first 8 bytes are the off bytes at sp
+			// repeated (built in a register), then 8 at a time from a
+			// multiple of the offset back.
 			w := win[sp : pos+lzxMaxMatch+8]
 			o := int(off)
-			for i := range 8 {
-				w[o+i] = w[i]
-			}
+			s := uint(off) * 8
+			x := binary.LittleEndian.Uint64(w[:8]) & (1<<s - 1)
+			x |= x << s
+			x |= x << (2 * s)
+			x |= x << (4 * s) // 0 when s >= 16: shifts past 63 bits give 0
+			binary.LittleEndian.PutUint64(w[o:o+8], x)
 			p := o - lzxPeriod[off&7] // p+8 >= 0: the source starts at or after sp
 			for i := 8; i < length; i += 8 {
 				*(*[8]byte)(w[o+i : o+i+8]) = *(*[8]byte)(w[p+i : p+i+8])
 			}
 		}
 		pos += length
-		continue loop
+		if bp > lim {
+			v = binary.BigEndian.Uint64(in[bp>>3&inMask:]) << (bp & 7)
+			lim = bp + lzxLookAhead
+		}
+	}
+	if pos > d.blockEnd {
+		// Only the last match can run past the block's end: the loop
+		// stops at it.
+		return lzxErr("match runs past the end of its block")
 	}
 	d.seekBits(bp)
 	d.wpos = pos

@@ -11,8 +11,8 @@ import (
 )
 
 // lzxWriter is a test-only LZX encoder with fixed, deliberately simple
-// codes (every main symbol 10 bits, every length symbol 8 bits, aligned
-// symbols 3 bits), enough to build streams that exercise the decoder's
+// codes (by default every main symbol 10 bits, every length symbol 8
+// bits, aligned symbols 3 bits), enough to build streams that exercise the decoder's
 // block types, matches, repeated offsets and frame handling.
 type lzxWriter struct {
 	slots  int
@@ -22,10 +22,14 @@ type lzxWriter struct {
 	chunks [][]byte // finished chunks, one per 32 KiB frame
 	out    int      // bytes of output represented so far
 	next   int      // output offset of the next frame end
+
+	// code lengths of every main-tree, length-tree and aligned-tree
+	// symbol (10, 8 and 3 unless set before compressedHeader)
+	mainBits, lenBits, alBits uint
 }
 
 func newLZXWriter(windowBits int) *lzxWriter {
-	return &lzxWriter{slots: lzxSlots[windowBits], next: lzxFrameSize}
+	return &lzxWriter{slots: lzxSlots[windowBits], next: lzxFrameSize, mainBits: 10, lenBits: 8, alBits: 3}
 }
 
 func (w *lzxWriter) bits(n uint, v uint32) {
@@ -79,7 +83,7 @@ func (w *lzxWriter) lengths(prev []uint8, l uint8) {
 }
 
 // compressedHeader starts a verbatim or aligned block of size bytes with
-// main codes of 10 bits and length codes of 8 bits.
+// main codes of w.mainBits bits and length codes of w.lenBits bits.
 func (w *lzxWriter) compressedHeader(aligned bool, size int, mainPrev, lenPrev []uint8) {
 	if aligned {
 		w.bits(3, lzxBlockAligned)
@@ -89,16 +93,16 @@ func (w *lzxWriter) compressedHeader(aligned bool, size int, mainPrev, lenPrev [
 	w.bits(24, uint32(size))
 	if aligned {
 		for i := 0; i < 8; i++ {
-			w.bits(3, 3)
+			w.bits(3, uint32(w.alBits))
 		}
 	}
-	w.lengths(mainPrev[:lzxNumChars], 10)
-	w.lengths(mainPrev[lzxNumChars:lzxNumChars+w.slots*8], 10)
-	w.lengths(lenPrev, 8)
+	w.lengths(mainPrev[:lzxNumChars], uint8(w.mainBits))
+	w.lengths(mainPrev[lzxNumChars:lzxNumChars+w.slots*8], uint8(w.mainBits))
+	w.lengths(lenPrev, uint8(w.lenBits))
 }
 
 func (w *lzxWriter) literal(b byte) {
-	w.bits(10, uint32(b))
+	w.bits(w.mainBits, uint32(b))
 	w.produced(1)
 }
 
@@ -120,14 +124,14 @@ func (w *lzxWriter) match(aligned bool, length int, slot int, off uint32) {
 		extra = uint(lzxExtraBits[slot])
 		verb = f - lzxBase[slot]
 	}
-	w.bits(10, uint32(256+slot*8+hdr))
+	w.bits(w.mainBits, uint32(256+slot*8+hdr))
 	if hdr == 7 {
-		w.bits(8, uint32(length-9))
+		w.bits(w.lenBits, uint32(length-9))
 	}
 	if slot >= 3 {
 		if aligned && extra >= 3 {
 			w.bits(extra-3, verb>>3)
-			w.bits(3, verb&7)
+			w.bits(w.alBits, verb&7)
 		} else {
 			w.bits(extra, verb)
 		}
@@ -180,8 +184,15 @@ func lzxReference(ops []lzxOp) []byte {
 
 // lzxEncode encodes ops as one verbatim or aligned block.
 func lzxEncode(windowBits int, aligned bool, ops []lzxOp) (chunks [][]byte, want []byte) {
+	return lzxEncodeCodes(windowBits, aligned, 10, 8, 3, ops)
+}
+
+// lzxEncodeCodes is lzxEncode with main, length and aligned codes of
+// mainBits, lenBits and alBits bits.
+func lzxEncodeCodes(windowBits int, aligned bool, mainBits, lenBits, alBits uint, ops []lzxOp) (chunks [][]byte, want []byte) {
 	want = lzxReference(ops)
 	w := newLZXWriter(windowBits)
+	w.mainBits, w.lenBits, w.alBits = mainBits, lenBits, alBits
 	w.bits(1, 0) // no E8 translation
 	mainPrev := make([]uint8, lzxNumChars+50*8)
 	lenPrev := make([]uint8, lzxLengthSyms)
@@ -395,6 +406,16 @@ func TestLZXCorrupt(t *testing.T) {
 	hugeUncompressed := lzxUncompressed(0, []byte("xy"))[0]
 	hugeUncompressed[1] |= 0x0f // block size now 0xf00002 or so
 
+	// A block of 4 bytes: "ab", then a match of 3 (the decoder checks
+	// this once its loop stops, at the match, rather than per match).
+	w = newLZXWriter(16)
+	w.bits(1, 0)
+	w.compressedHeader(false, 4, make([]uint8, lzxNumChars+50*8), make([]uint8, lzxLengthSyms))
+	w.literal('a')
+	w.literal('b')
+	w.match(false, 3, 3, 2)
+	pastBlock := w.finish()[0]
+
 	long, _ := lzxEncode(16, false, []lzxOp{{lit: sample(5000, 1)}})
 	truncated := long[0][:len(long[0])/2]
 
@@ -405,6 +426,8 @@ func TestLZXCorrupt(t *testing.T) {
 	}{
 		{"over-subscribed pretree", overSubscribed, 100},
 		{"match before the stream start", beyondStart, 5},
+		{"match past its block's end", pastBlock, 5},
+		{"match past its block's end and frame's", pastBlock, 4},
 		{"uncompressed block larger than its input", hugeUncompressed, maxBlockSize},
 		{"truncated verbatim block", truncated, 5000},
 		{"invalid block type", []byte{0x00, 0x00, 0, 0}, 10},
@@ -444,9 +467,17 @@ func TestLZXSlotsWithinWindow(t *testing.T) {
 // up to the longest, matches across frame ends), in verbatim and aligned
 // blocks, and compares the output with the ops applied directly and with
 // the reference decoder: the hot loop's unchecked window copies must
-// produce exactly the bytes the checked ones do.
+// produce exactly the bytes the checked ones do. Codes of 10, 8 and 3
+// bits (main, length and aligned trees), of 16 bits (the longest), and of
+// 12, 16 and 7 bits: main codes the hot loop's table holds, and matches
+// of up to 49 bits (length code, long offset, aligned code), more than
+// the bits it keeps for the next symbol without loading them again.
 func TestLZXRandomMatches(t *testing.T) {
-	for _, wb := range []int{15, 17, 21} {
+	for _, tc := range []struct {
+		wb                        int
+		mainBits, lenBits, alBits uint
+	}{{15, 10, 8, 3}, {17, 10, 8, 3}, {21, 10, 8, 3}, {21, 16, 16, 3}, {21, 12, 16, 7}} {
+		wb := tc.wb
 		for _, aligned := range []bool{false, true} {
 			for seed := uint64(1); seed <= 3; seed++ {
 				rng := rand.New(rand.NewPCG(seed, uint64(wb)))
@@ -480,20 +511,20 @@ func TestLZXRandomMatches(t *testing.T) {
 					ops = append(ops, op)
 					n += length
 				}
-				chunks, want := lzxEncode(wb, aligned, ops)
+				chunks, want := lzxEncodeCodes(wb, aligned, tc.mainBits, tc.lenBits, tc.alBits, ops)
 				got, err := lzxDecodeChunks(wb, chunks, len(want))
 				if err != nil {
-					t.Fatalf("window 2^%d, aligned %v, seed %d: %v", wb, aligned, seed, err)
+					t.Fatalf("window 2^%d, codes %d/%d, aligned %v, seed %d: %v", wb, tc.mainBits, tc.lenBits, aligned, seed, err)
 				}
 				if !bytes.Equal(got, want) {
-					t.Errorf("window 2^%d, aligned %v, seed %d: output differs from the ops applied", wb, aligned, seed)
+					t.Errorf("window 2^%d, codes %d/%d, aligned %v, seed %d: output differs from the ops applied", wb, tc.mainBits, tc.lenBits, aligned, seed)
 				}
 				sizes := make([]int, len(chunks))
 				for i := range chunks {
 					sizes[i] = min(lzxFrameSize, len(want)-i*lzxFrameSize)
 				}
 				if msg := lzxDiff(wb, sizes, chunks); msg != "" {
-					t.Errorf("window 2^%d, aligned %v, seed %d: %s", wb, aligned, seed, msg)
+					t.Errorf("window 2^%d, codes %d/%d, aligned %v, seed %d: %s", wb, tc.mainBits, tc.lenBits, aligned, seed, msg)
 				}
 			}
 		}
