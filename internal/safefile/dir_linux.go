@@ -17,9 +17,9 @@ import (
 // open, and creates files relative to them with openat(2): no path walk
 // per file, and files written whole (WriteData) go through raw open, write
 // and close calls without an os.File. Small files given to WriteData are
-// copied and written by background goroutines (one per CPU, at most
-// maxWriters) while the caller prepares the next: creating a file is
-// kernel time the caller need not wait for. For an export of 100,000
+// copied, in batches of up to 64, and written by background goroutines
+// (one per CPU, at most maxWriters) while the caller prepares the next:
+// creating a file is kernel time the caller need not wait for. For an export of 100,000
 // small files this removes most of the cost that is not the kernel's
 // creating the files, and overlaps that with reading them.
 
@@ -30,30 +30,47 @@ type dirState struct {
 	fds  map[string]int
 	made map[string]bool // subfolders created (their descriptors may be closed)
 
-	jobs chan writeJob // nil when no writer runs
-	free chan []byte   // buffers of finished jobs
-	wg   sync.WaitGroup
-	mu   sync.Mutex
-	err  error // the first background write's error
+	jobs    chan *writeBatch // nil when no writer runs
+	free    chan *writeBatch // batches written, for reuse
+	pending *writeBatch      // files not yet handed to a writer
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	err     error // the first background write's error
 }
 
-// A writeJob is a file for a background writer: its folder's descriptor,
-// its name there, the path for errors, and its contents (a buffer the
-// writer returns to free).
+// A writeBatch is files handed to a background writer at once: handing
+// files over one at a time costs a wake-up of the writer or of the caller
+// for most of them (the queue is empty or full: creating a file takes
+// longer than reading it), as much as the kernel takes to create a small
+// file.
+type writeBatch struct {
+	jobs []writeJob
+	buf  []byte // the files' contents, one after the other
+}
+
+// A writeJob is a file of a batch: its folder's descriptor, its name
+// there, the path for errors, and where its contents are in the batch's
+// buffer.
 type writeJob struct {
-	dirfd int
-	base  string
-	rel   string
-	data  []byte
+	dirfd  int
+	base   string
+	rel    string
+	off, n int
 }
 
 const (
 	maxWriters = 4
 	// asyncMax is the largest file written in the background; larger ones
-	// are written by the caller. With queueLen queued jobs the copies in
-	// flight stay below (queueLen + maxWriters) * asyncMax = 4.5 MiB.
+	// are written by the caller.
 	asyncMax = 64 << 10
-	queueLen = 64
+	// A batch is handed over once it holds batchFiles files or batchBytes
+	// bytes (its last file may pass that by up to asyncMax). With queueLen
+	// batches queued, one being filled and one per writer, the copies in
+	// flight stay below (queueLen + 1 + maxWriters) * (batchBytes +
+	// asyncMax) = 2.8 MiB.
+	batchFiles = 64
+	batchBytes = 256 << 10
+	queueLen   = 4
 )
 
 // maxDirFDs bounds the open subfolders a Dir keeps; past it they are all
@@ -258,26 +275,38 @@ func (d *Dir) writeData(rel string, data []byte) error {
 	if d.jobs == nil {
 		d.start()
 	}
-	var buf []byte
-	select {
-	case buf = <-d.free:
-	default:
+	b := d.pending
+	if b == nil {
+		select {
+		case b = <-d.free:
+			b.jobs, b.buf = b.jobs[:0], b.buf[:0]
+		default:
+			b = &writeBatch{jobs: make([]writeJob, 0, batchFiles), buf: make([]byte, 0, batchBytes+asyncMax)}
+		}
+		d.pending = b
 	}
-	if cap(buf) < len(data) {
-		buf = make([]byte, len(data), max(len(data), 4<<10))
+	b.jobs = append(b.jobs, writeJob{dirfd: dfd, base: base, rel: rel, off: len(b.buf), n: len(data)})
+	b.buf = append(b.buf, data...)
+	if len(b.jobs) >= batchFiles || len(b.buf) >= batchBytes {
+		d.flush()
 	}
-	buf = buf[:len(data)]
-	copy(buf, data)
-	d.jobs <- writeJob{dirfd: dfd, base: base, rel: rel, data: buf}
 	return nil
+}
+
+// flush hands the batch being filled to the writers.
+func (d *Dir) flush() {
+	if d.pending != nil {
+		d.jobs <- d.pending
+		d.pending = nil
+	}
 }
 
 // start starts the background writers.
 func (d *Dir) start() {
 	n := min(runtime.GOMAXPROCS(0), maxWriters)
-	d.jobs = make(chan writeJob, queueLen)
+	d.jobs = make(chan *writeBatch, queueLen)
 	if d.free == nil {
-		d.free = make(chan []byte, queueLen+maxWriters)
+		d.free = make(chan *writeBatch, queueLen+1+maxWriters)
 	}
 	d.wg.Add(n)
 	for range n {
@@ -287,15 +316,18 @@ func (d *Dir) start() {
 
 // writer writes the files of jobs until it is closed; after a failure it
 // drops the rest.
-func (d *Dir) writer(jobs <-chan writeJob) {
+func (d *Dir) writer(jobs <-chan *writeBatch) {
 	defer d.wg.Done()
-	for j := range jobs {
-		if d.bgErr() == nil {
+	for b := range jobs {
+		for _, j := range b.jobs {
+			if d.bgErr() != nil {
+				break
+			}
 			fd, err := openat(j.dirfd, j.base, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_EXCL|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o666)
 			if err != nil {
 				err = &os.PathError{Op: "open", Path: filepath.Join(d.tmp, filepath.FromSlash(j.rel)), Err: err}
 			} else {
-				err = writeClose(fd, d.tmp, j.rel, j.data)
+				err = writeClose(fd, d.tmp, j.rel, b.buf[j.off:j.off+j.n])
 			}
 			if err != nil {
 				d.mu.Lock()
@@ -306,7 +338,7 @@ func (d *Dir) writer(jobs <-chan writeJob) {
 			}
 		}
 		select {
-		case d.free <- j.data:
+		case d.free <- b:
 		default:
 		}
 	}
@@ -322,6 +354,7 @@ func (d *Dir) bgErr() error {
 // error of their writes.
 func (d *Dir) wait() error {
 	if d.jobs != nil {
+		d.flush()
 		close(d.jobs)
 		d.wg.Wait()
 		d.jobs = nil
