@@ -86,7 +86,28 @@ func reservedDevice(name string) bool {
 	if i := strings.IndexByte(base, '.'); i >= 0 {
 		base = base[:i]
 	}
-	base = strings.ToUpper(strings.TrimRight(base, " "))
+	base = strings.TrimRight(base, " ")
+	if len(base) > len("CONOUT$") {
+		return false // longer than every reserved name
+	}
+	// Upper-cased on the stack when ASCII (most names): no copy per name.
+	var up [len("CONOUT$")]byte
+	for i := 0; i < len(base); i++ {
+		c := base[i]
+		if c >= 0x80 {
+			return reservedUpper(strings.ToUpper(base))
+		}
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		up[i] = c
+	}
+	return reservedUpper(string(up[:len(base)]))
+}
+
+// reservedUpper is reservedDevice for an upper-cased name without its
+// extension.
+func reservedUpper(base string) bool {
 	switch base {
 	case "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$":
 		return true

@@ -22,7 +22,7 @@ func TestCheck(t *testing.T) {
 		"file.txt:stream", "a\x00b", "a\nb", "tab\there", "\x1b[31m", "del\x7f", "c1\u0085",
 		"a<b", "a>b", `a"b`, "a|b", "a?b", "a*b", "trail.", "trail ", "...",
 		"CON", "con", "Con.txt", "NUL.tar.gz", "aux", "PRN", "COM1", "com9.log", "LPT0",
-		"LPT¹", "nul .txt", "CONIN$", strings.Repeat("a", MaxLen+1), "bad\xffutf8",
+		"LPT¹", "com³.txt", "nul .txt", "CONIN$", "conout$ .log", strings.Repeat("a", MaxLen+1), "bad\xffutf8",
 	}
 	for _, name := range bad {
 		err := Check(name)
@@ -36,6 +36,16 @@ func TestCheck(t *testing.T) {
 		var e *Error
 		if !errors.As(err, &e) || e.Name != name || e.Reason == "" {
 			t.Errorf("Check(%q) = %#v, want an *Error naming it with a reason", name, err)
+		}
+	}
+}
+
+// Checking a name costs no allocation (an export checks one per binary
+// cell, 100,000 in a crafted package).
+func TestCheckAllocations(t *testing.T) {
+	for _, name := range []string{"Binary", "Binary.s12345", "comx.txt", "CONOUT", "a_long_file_name.ext"} {
+		if n := testing.AllocsPerRun(100, func() { Check(name) }); n != 0 {
+			t.Errorf("Check(%q): %v allocations", name, n)
 		}
 	}
 }
