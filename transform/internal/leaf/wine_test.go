@@ -164,6 +164,18 @@ func installerBookkeeping(s string) bool {
 		strings.HasPrefix(rest, "driverdatedata |") // Wine's display driver record, rewritten at every start
 }
 
+// wineCrashKey reports whether a registry entry is the key Wine's crash
+// handler (winedbg) creates the first time a Wine process crashes in a
+// prefix: Wine's own state, not what the package installs. It appeared
+// once in a CI run on 2026-12-03, in the rewritten package's first
+// install, every file and other registry entry of every step being the
+// same as the original's (and the test passed in the runs before and
+// after); TestSplitAdvertisedWine logs it instead of comparing it.
+func wineCrashKey(s string) bool {
+	key, _, _ := strings.Cut(strings.ToLower(s), " | ")
+	return strings.HasSuffix(key, `.reg software\wine\winedbg`)
+}
+
 // TestSplitAdvertisedWine installs the original and the rewritten
 // synth-com-advertised package under Wine with default settings, then
 // runs maintenance installs with REMOVE=Core and ADDLOCAL=Core, then
@@ -251,7 +263,15 @@ func TestSplitAdvertisedWine(t *testing.T) {
 			args := slices.Clone(st.args)
 			args[1] = wineoracle.WinPath(pkg)
 			pfx.msiexec(args...)
-			results[variant.name] = append(results[variant.name], delta(pfx.baseline, pfx.snapshot(), variant.repl, installerBookkeeping))
+			now := pfx.snapshot()
+			for s := range now {
+				if wineCrashKey(s) && !pfx.baseline[s] {
+					t.Logf("%s package, step %s: a Wine process crashed in the prefix so far (winedbg's key %q is there); Wine's own key is not compared", variant.name, st.name, s)
+					break
+				}
+			}
+			skip := func(s string) bool { return installerBookkeeping(s) || wineCrashKey(s) }
+			results[variant.name] = append(results[variant.name], delta(pfx.baseline, now, variant.repl, skip))
 		}
 	}
 	for i, st := range steps {
@@ -276,5 +296,22 @@ func TestSplitAdvertisedWine(t *testing.T) {
 	}
 	if hasFile(o[3], "SynthCorp") {
 		t.Errorf("uninstall left files: %v", o[3])
+	}
+}
+
+// TestWineCrashKey: the filter takes winedbg's key as the snapshot writes
+// it, and nothing a package installs.
+func TestWineCrashKey(t *testing.T) {
+	for s, want := range map[string]bool{
+		`user.reg Software\Wine\WineDbg |  | KEY |`:                  true,
+		`system.reg Software\Wine\WineDbg |  | KEY |`:                true,
+		`user.reg Software\Wine\WineDbg\Sub |  | KEY |`:              false,
+		`user.reg Software\SynthCorp\WineDbg |  | KEY |`:             false,
+		`user.reg Software\SynthCorp\com-advertised |  | KEY |`:      false,
+		`system.reg Software\Wine\Drivers | DriverDateData | REG_ |`: false,
+	} {
+		if got := wineCrashKey(s); got != want {
+			t.Errorf("wineCrashKey(%q) = %v, want %v", s, got, want)
+		}
 	}
 }
