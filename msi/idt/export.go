@@ -151,30 +151,7 @@ func writeTable(bw *bufio.Writer, db *msi.Database, table string, cell binaryCel
 		return err
 	}
 	cols := t.Columns()
-	for i, c := range cols {
-		if i > 0 {
-			bw.WriteByte('\t')
-		}
-		bw.WriteString(c.Name)
-	}
-	bw.WriteString("\r\n")
-	for i, c := range cols {
-		if i > 0 {
-			bw.WriteByte('\t')
-		}
-		bw.WriteString(c.IDTType())
-	}
-	bw.WriteString("\r\n")
-	bw.WriteString(table)
-	if !systemTable(table) {
-		// The system tables are not described in _Columns, so (like
-		// msiinfo) no key columns are listed for them.
-		for _, c := range t.KeyColumns() {
-			bw.WriteByte('\t')
-			bw.WriteString(c.Name)
-		}
-	}
-	bw.WriteString("\r\n")
+	writeHeader(bw, t, table, cols)
 	var num [16]byte
 	for row := range t.Rows() {
 		for i := range cols {
@@ -217,6 +194,35 @@ func writeTable(bw *bufio.Writer, db *msi.Database, table string, cell binaryCel
 		bw.WriteString("\r\n")
 	}
 	return nil
+}
+
+// writeHeader writes the three header lines of table's IDT text: column
+// names, column types, and the table name with its key columns.
+func writeHeader(bw *bufio.Writer, t *msi.Table, table string, cols []msi.Column) {
+	for i, c := range cols {
+		if i > 0 {
+			bw.WriteByte('\t')
+		}
+		bw.WriteString(c.Name)
+	}
+	bw.WriteString("\r\n")
+	for i, c := range cols {
+		if i > 0 {
+			bw.WriteByte('\t')
+		}
+		bw.WriteString(c.IDTType())
+	}
+	bw.WriteString("\r\n")
+	bw.WriteString(table)
+	if !systemTable(table) {
+		// The system tables are not described in _Columns, so (like
+		// msiinfo) no key columns are listed for them.
+		for _, c := range t.KeyColumns() {
+			bw.WriteByte('\t')
+			bw.WriteString(c.Name)
+		}
+	}
+	bw.WriteString("\r\n")
 }
 
 // systemTable reports whether name is one of the tables and views the

@@ -1,6 +1,7 @@
 package idt
 
 import (
+	"bufio"
 	"strconv"
 
 	"github.com/msikit/msikit/msi"
@@ -31,53 +32,29 @@ func ExportSize(db *msi.Database, table string) (int64, error) {
 		return 0, err
 	}
 	cols := t.Columns()
-	// The three header lines, as writeTable writes them.
-	n := int64(3 * 2)
-	for i, c := range cols {
-		if i > 0 {
-			n += 2 // a tab on each of the first two lines
-		}
-		n += int64(len(c.Name) + len(c.IDTType()))
-	}
-	n += int64(len(table))
-	if !systemTable(table) {
-		for _, c := range t.KeyColumns() {
-			n += int64(1 + len(c.Name))
-		}
-	}
+	// The header, as writeTable writes it (a few hundred bytes).
+	var c countWriter
+	bw := bufio.NewWriterSize(&c, 512)
+	writeHeader(bw, t, table, cols)
+	bw.Flush()
+	n := c.n
 	// Each row: a tab between cells, CR LF, and each cell's text
 	// (escape maps a byte to a byte, so a string's length is its own).
 	perRow := int64(max(len(cols)-1, 0)) + 2
+	var num [16]byte
 	for row := range t.Rows() {
 		n += perRow
 		for i := range cols {
 			v := row.At(i)
 			switch v.Kind() {
 			case msi.KindInt:
-				n += int64(decimalLen(int64(v.Int())))
+				n += int64(len(strconv.AppendInt(num[:0], int64(v.Int()), 10)))
 			case msi.KindString, msi.KindBinary:
 				n += int64(len(v.Str()))
 			}
 		}
 	}
 	return n, nil
-}
-
-// decimalLen is len(strconv.FormatInt(i, 10)).
-func decimalLen(i int64) int {
-	n := 1
-	if i < 0 {
-		n++
-		if i == -1<<63 {
-			return len(strconv.FormatInt(i, 10))
-		}
-		i = -i
-	}
-	for i >= 10 {
-		i /= 10
-		n++
-	}
-	return n
 }
 
 // countWriter counts the bytes written to it.

@@ -2,7 +2,6 @@ package idt
 
 import (
 	"path/filepath"
-	"strconv"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -67,14 +66,6 @@ func checkExportSize(t *testing.T, files []string) {
 		t.Fatal("no database opened")
 	}
 	t.Logf("%d tables of %d databases", tables, dbs)
-}
-
-func TestDecimalLen(t *testing.T) {
-	for _, i := range []int64{0, 1, 9, 10, -1, -9, -10, 99, 100, 1<<31 - 1, -1 << 31, 1<<63 - 1, -1 << 63} {
-		if got, want := decimalLen(i), len(strconv.FormatInt(i, 10)); got != want {
-			t.Errorf("decimalLen(%d) = %d, want %d", i, got, want)
-		}
-	}
 }
 
 // BenchmarkExportSize counts the text of the sample's tables and of the
