@@ -438,7 +438,17 @@ func TestTransformSeeds(t *testing.T) {
 			n++
 		}
 	}
-	want := len(transformFixtures()) - 2 // the two largest crafted ones exceed the seed size
+	// Every crafted transform small enough to be a seed.
+	want := 0
+	crafted, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "mst", "*.mst"))
+	for _, p := range crafted {
+		if fi, err := os.Stat(p); err == nil && fi.Size() <= dbSeedMax {
+			want++
+		}
+	}
+	if want < 6 {
+		t.Fatalf("%d small crafted transforms in testdata/crafted/mst, want at least 6", want)
+	}
 	if testenv.CorpusDir() != "" {
 		want += 5
 	}
