@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -124,6 +125,12 @@ func runValidate(env *Env, files []string, opts *validate.Options, asJSON, asSAR
 			return err
 		}
 		r := validateOne(env, name, opts)
+		if err := env.stopped(); err != nil {
+			if r.err != nil {
+				return r.err // cut short, and named: no findings of it
+			}
+			return err
+		}
 		if sw != nil {
 			if r.err == nil {
 				if err := sw.Add(validate.Artifact{Path: r.File, Findings: r.Findings}); err != nil {
@@ -192,7 +199,11 @@ func validateOne(env *Env, name string, opts *validate.Options) *validateResult 
 	}
 	defer db.Close()
 	r.Kind = db.Kind().String()
-	fs, err := validate.Validate(db, opts)
+	ctx := env.Ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	fs, err := validate.ValidateContext(ctx, db, opts)
 	if err != nil {
 		r.err = fileErr(name, err)
 		r.Error = errorLine(r.err)

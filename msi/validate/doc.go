@@ -17,6 +17,7 @@
 // rule's documentation link, in a stable order. WriteSARIF writes them as
 // a SARIF 2.1.0 log for code-scanning dashboards; a SARIFWriter writes the
 // same log a package at a time, without holding it in memory.
+// ValidateContext gives up between rules once its context is done.
 //
 // Installer databases get the ICE rules; merge modules get the ICE rules
 // that apply to modules plus the ICEM rules of mergemod.cub. Patches and

@@ -198,6 +198,9 @@ func ice03(c *checker) {
 		keys := make(map[string]bool, t.Len())
 		var kb strings.Builder
 		for r := range t.Rows() {
+			if c.stopped() {
+				return
+			}
 			vals := r.Values()
 			var rowKey []string
 			key := func() []string {

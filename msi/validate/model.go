@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"context"
 	"strings"
 
 	"github.com/msikit/msikit/msi"
@@ -9,10 +10,12 @@ import (
 // checker holds one validation run: the database, the tables read so far,
 // the models several rules share (built on first use) and the findings.
 type checker struct {
-	db   *msi.Database
-	kind pkgKind
-	max  int
-	err  error // the first table that could not be decoded
+	db    *msi.Database
+	kind  pkgKind
+	max   int
+	err   error // the first table that could not be decoded, or ctx's cause
+	ctx   context.Context
+	ticks int // calls of stopped
 
 	rule    *ruleEntry
 	out     []Finding
@@ -32,12 +35,28 @@ type checker struct {
 	textNum map[string]int // long key values, numbered (writeKeyPart)
 }
 
-func newChecker(db *msi.Database, kind pkgKind, max int) *checker {
+func newChecker(ctx context.Context, db *msi.Database, kind pkgKind, max int) *checker {
 	if max == 0 {
 		max = DefaultMaxFindings
 	}
-	return &checker{db: db, kind: kind, max: max, listed: map[ruleSev]int{}, omitted: map[ruleSev]int{},
+	return &checker{ctx: ctx, db: db, kind: kind, max: max, listed: map[ruleSev]int{}, omitted: map[ruleSev]int{},
 		tables: map[string]*msi.Table{}, memo: textMemo{}}
+}
+
+// stopped reports whether the run must stop: a table failed to decode, or
+// the context is done (looked at every 1024th call; c.err is then its
+// cause). Rules that walk every row call it a row at a time, so that an
+// interrupt does not wait for a rule over a table of 100,000 rows.
+func (c *checker) stopped() bool {
+	if c.err != nil {
+		return true
+	}
+	c.ticks++
+	if c.ticks%1024 == 0 && c.ctx.Err() != nil {
+		c.err = context.Cause(c.ctx)
+		return true
+	}
+	return false
 }
 
 func (c *checker) start(r *ruleEntry) { c.rule = r }

@@ -2,6 +2,7 @@ package validate
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -137,6 +138,13 @@ var ErrUnsupported = errors.New("validate: unsupported package")
 // error (matching msi.ErrFormat); an unknown rule name in opts is an error
 // too.
 func Validate(db *msi.Database, opts *Options) ([]Finding, error) {
+	return ValidateContext(context.Background(), db, opts)
+}
+
+// ValidateContext is Validate that gives up when ctx is done: it checks
+// ctx before each rule (a rule itself runs to its end) and then returns
+// nil and context.Cause(ctx).
+func ValidateContext(ctx context.Context, db *msi.Database, opts *Options) ([]Finding, error) {
 	var o Options
 	if opts != nil {
 		o = *opts
@@ -152,11 +160,14 @@ func Validate(db *msi.Database, opts *Options) ([]Finding, error) {
 	case kindTransform:
 		return nil, fmt.Errorf("%w: a transform (.mst): the rules check installer databases and merge modules; validate the target package with the transform applied", ErrUnsupported)
 	}
-	c := newChecker(db, kind, o.MaxFindings)
+	c := newChecker(ctx, db, kind, o.MaxFindings)
 	for i := range registry {
 		r := &registry[i]
 		if !run[r.ICE] || (kind == kindModule && !r.MergeModules) || (kind != kindModule && !r.Installers) {
 			continue
+		}
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx)
 		}
 		c.start(r)
 		r.run(c)

@@ -1,7 +1,9 @@
 package validate
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -187,5 +189,83 @@ func TestReservedPropertiesMatchDarice(t *testing.T) {
 	if len(onlyCub) > 0 {
 		sort.Strings(onlyCub)
 		t.Errorf("names the cub reserves that msikit does not: %v", onlyCub)
+	}
+}
+
+// doneAfter is a context whose Err turns to context.Canceled after n
+// calls: done part way through a validation, at a point a test chooses.
+type doneAfter struct {
+	context.Context
+	n, calls int
+}
+
+func (c *doneAfter) Err() error {
+	c.calls++
+	if c.calls > c.n {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestValidateContext: a context that is never done gives Validate's
+// findings; one done before the first rule, or after a few rules have run,
+// stops the validation there with the context's cause and no findings.
+func TestValidateContext(t *testing.T) {
+	f := baseInstaller()
+	f.add("Registry", row("R1", 0, `.acme`, "", "x", "C1"), row("R3", 1, `Software\Acme`, "", "x", "C1"))
+	db := f.build(t)
+	want, err := Validate(db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := &doneAfter{Context: context.Background(), n: 1 << 30}
+	got, err := ValidateContext(all, db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ValidateContext with a context never done (-Validate +ValidateContext):\n%s", diff)
+	}
+	rules := all.calls // one check per rule run
+	if rules < 10 {
+		t.Fatalf("%d context checks for a whole validation, want one per rule", rules)
+	}
+	for _, n := range []int{0, 3} {
+		ctx := &doneAfter{Context: context.Background(), n: n}
+		fs, err := ValidateContext(ctx, db, nil)
+		if !errors.Is(err, context.Canceled) || fs != nil {
+			t.Errorf("done after %d rules: %d findings, err %v; want none and context.Canceled", n, len(fs), err)
+		}
+		if ctx.calls > n+2 {
+			t.Errorf("done after %d rules: %d checks, want it to stop at the first done one", n, ctx.calls)
+		}
+	}
+	cause := errors.New("the job was cancelled")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(cause)
+	if _, err := ValidateContext(ctx, db, nil); !errors.Is(err, cause) {
+		t.Errorf("cancelled with a cause: err %v, want %v", err, cause)
+	}
+}
+
+// TestValidateContextInsideRule: ICE03 looks at the context as it walks a
+// table's rows, so a context done while it runs stops it part way (here
+// at the 1024th row of 5,000) instead of after the whole table.
+func TestValidateContextInsideRule(t *testing.T) {
+	f := baseInstaller()
+	var rows [][]any
+	for i := range 5000 {
+		rows = append(rows, row(fmt.Sprintf("R%d", i), 1, `Software\Acme`, fmt.Sprint(i), "x", "C1"))
+	}
+	f.add("Registry", rows...)
+	db := f.build(t)
+	ctx := &doneAfter{Context: context.Background(), n: 1} // the check before the rule passes
+	fs, err := ValidateContext(ctx, db, &Options{Rules: []string{"ICE03"}})
+	if !errors.Is(err, context.Canceled) || fs != nil {
+		t.Fatalf("%d findings, err %v; want none and context.Canceled", len(fs), err)
+	}
+	// Before ICE03, at its 1024th row, and context.Cause asking once more.
+	if ctx.calls != 3 {
+		t.Errorf("%d calls of Err, want 3: before ICE03, at its 1024th row and from context.Cause", ctx.calls)
 	}
 }
