@@ -155,7 +155,7 @@ func (r *result) run(out string, name string, args ...string) {
 		fatal(err) // the tool did not start
 	}
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	r.samples = append(r.samples, sample{wall, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), ru.Maxrss})
+	r.samples = append(r.samples, sample{wall, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), int64(ru.Maxrss)})
 	if err != nil {
 		r.failed = true
 	}
