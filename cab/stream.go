@@ -247,9 +247,6 @@ func (f *Folder) openAt() (*folderReader, error) {
 	if err != nil {
 		return nil, err
 	}
-	if h, ok := dec.(sizeHinter); ok && !f.contNext {
-		h.hintSize(int64(f.NumBlocks) * maxBlockSize)
-	}
 	return &folderReader{
 		start:  f,
 		folder: f,
