@@ -142,7 +142,7 @@ func (s *readerSet) addSpare(method uint16, dec decompressor) {
 // one, reset; or one taken from an idle cursor that has reached the end of
 // its folder (it can serve no later file there that needs decoding); or
 // a new one. Reusing a decoder saves allocating and zeroing its window
-// (2 MiB for LZX:21) for every folder.
+// (4 MiB for LZX) for every folder.
 func (s *readerSet) newDecoder(method uint16) (decompressor, error) {
 	s.mu.Lock()
 	var dec decompressor
