@@ -835,12 +835,6 @@ loop:
 				return lzxErr(fmt.Sprintf("match offset %d beyond the data decoded so far (%d bytes)", off, int64(pos)+d.wbase))
 			}
 		}
-		// Copy the match. It may run past the end of the frame (into the
-		// next one) and the copy may spill up to 30 bytes past its end:
-		// win has lzxSlack bytes of room after the frame for both.
-		// The views dw and sw of the destination and the source are
-		// taken at masked positions (see lzxWindow), which leaves them
-		// unchanged, and indexed below lzxView.
 		// The next symbol's entry, looked up before the copy, which
 		// does not wait for it.
 		if bp > lim {
@@ -848,6 +842,12 @@ loop:
 			lim = bp + lzxLookAhead
 		}
 		e = d.mainTab[v>>mainShift]
+		// Copy the match. It may run past the end of the frame (into the
+		// next one) and the copy may spill up to 30 bytes past its end:
+		// win has lzxSlack bytes of room after the frame for both. The
+		// views dw and sw of the destination and the source are taken at
+		// masked positions (see lzxWindow), which leaves them unchanged,
+		// and indexed below lzxView.
 		dw := (*[lzxView]byte)(win[uint(pos)&lzxWinMask:])
 		sw := (*[lzxView]byte)(win[uint(pos-int(off))&lzxWinMask:])
 		if off >= 16 {
