@@ -54,18 +54,29 @@ if [ -n "${BASE:-}" ]; then
   tools=(msikit "msikit@$BASE" gcab)
 fi
 command -v 7zz >/dev/null && tools+=(7zz)
-extract() { # TOOL CAB: empty the folder, then extract (under $TIME, if set)
+extract() { # TOOL CAB: empty the folder, then extract (timed, if $timed)
   rm -rf "${outdir:?}"/*
+  [ -z "$timed" ] || times >"$tmp/t0"
   case $1 in
-  msikit) $TIME env MSIKIT_BENCH_EXTRACT="$2" MSIKIT_BENCH_OUT="$outdir" "$tmp/cab.test" -test.run '^TestExtractForBench$' ;;
-  msikit@*) $TIME env MSIKIT_BENCH_EXTRACT="$2" MSIKIT_BENCH_OUT="$outdir" "$tmp/base.test" -test.run '^TestExtractForBench$' ;;
-  gcab) $TIME gcab -x -n -C "$outdir" "$2" ;;
-  7zz) $TIME 7zz x -y -o"$outdir" "$2" ;;
+  msikit) env MSIKIT_BENCH_EXTRACT="$2" MSIKIT_BENCH_OUT="$outdir" "$tmp/cab.test" -test.run '^TestExtractForBench$' ;;
+  msikit@*) env MSIKIT_BENCH_EXTRACT="$2" MSIKIT_BENCH_OUT="$outdir" "$tmp/base.test" -test.run '^TestExtractForBench$' ;;
+  gcab) gcab -x -n -C "$outdir" "$2" ;;
+  7zz) 7zz x -y -o"$outdir" "$2" ;;
   esac
+  [ -z "$timed" ] || times >"$tmp/t1"
 }
-TIME=
-cpu() { TIME="/usr/bin/time -f %U+%S -o $tmp/time" "$@" >/dev/null 2>&1; awk -F+ '{print $1+$2}' "$tmp/time"; }
-stats() { sort -n | awk '{a[NR]=$1} END{printf "%.2f (%.2f-%.2f)", a[int((NR+1)/2)], a[1], a[NR]}'; }
+timed=
+# cpu TOOL CAB prints the CPU seconds (user + system) of the extraction
+# alone, to the millisecond: the difference of the shell's children's
+# times (bash's times builtin; /usr/bin/time prints hundredths) before
+# and after it, with the emptying of the folder left out.
+cpu() {
+  timed=1 "$@" >/dev/null 2>&1
+  awk 'function s(x) { split(x, a, /[ms]/); return a[1]*60 + a[2] }
+    FNR == 2 { c = s($1) + s($2); if (FILENAME ~ /t0$/) c0 = c; else c1 = c }
+    END { printf "%.3f\n", c1 - c0 }' "$tmp/t0" "$tmp/t1"
+}
+stats() { sort -n | awk '{a[NR]=$1} END{printf "%.3f (%.3f-%.3f)", a[int((NR+1)/2)], a[1], a[NR]}'; }
 for cab in "${cabs[@]}"; do
   extract gcab "$cab" >/dev/null
   bytes=$(du -sb "$outdir" | cut -f1)
@@ -82,6 +93,6 @@ for cab in "${cabs[@]}"; do
   echo "$(basename "$cab"): $bytes bytes out, CPU seconds median (range) of $RUNS interleaved runs"
   for t in "${tools[@]}"; do
     m=$(stats <"$tmp/${t//\//_}.cpu")
-    awk -v t="$t" -v m="$m" -v b="$bytes" 'BEGIN{split(m, a, " "); printf "  %-12s %-20s %7.0f MB/s\n", t, m, b/a[1]/1e6}'
+    awk -v t="$t" -v m="$m" -v b="$bytes" 'BEGIN{split(m, a, " "); printf "  %-12s %-23s %7.0f MB/s\n", t, m, b/a[1]/1e6}'
   done
 done

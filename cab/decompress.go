@@ -29,12 +29,6 @@ type resetter interface {
 	reset()
 }
 
-// A sizeHinter is a decompressor told how much a folder can decode to at
-// most (its blocks times 32 KiB), before the first block.
-type sizeHinter interface {
-	hintSize(n int64)
-}
-
 // Compression methods: the low 4 bits of CFFOLDER.typeCompress.
 const (
 	methodNone    = 0

@@ -119,28 +119,46 @@ const lzxMainLong = 1<<32 - 1
 var lzxSlots = map[int]int{15: 30, 16: 32, 17: 34, 18: 36, 19: 38, 20: 42, 21: 50}
 
 // The decoder keeps its history in a linear buffer rather than a ring:
-// win holds up to 2 window sizes of output plus a frame and some slack,
-// and when a frame would not fit, the last window's worth of data moves to
-// the front (one memmove of the window size per window size decoded). In
-// return, the hot loop never wraps an index: a match's source is always
-// pos-off, bytes at and after pos are free to be overwritten, so matches
-// are copied 8 to 32 bytes at a time and may spill a few bytes (never more
-// than lzxSlack) past their end, and a match may run past the end of a frame
-// straight into the next one.
+// win holds the last window of output, the frame being decoded and some
+// slack, and when a frame would not fit below lzxWinSize, the last
+// window's worth of data moves to the front (one memmove of the window
+// size per window size or so decoded). In return, the hot loop never wraps
+// an index: a match's source is always pos-off, bytes at and after pos are
+// free to be overwritten, so matches are copied 8 to 32 bytes at a time and
+// may spill a few bytes (never more than lzxSlack) past their end, and a
+// match may run past the end of a frame straight into the next one.
 const lzxSlack = lzxMaxMatch + 16
 
+// An lzxWindow is the history buffer of every window size: lzxWinSize
+// bytes that positions stay below (two windows of 2^21 bytes) and room
+// for lzxView bytes after any of them. Its size is a constant, so the hot
+// loop indexes it at positions masked with lzxWinMask (which they never
+// exceed: the mask changes nothing) with no bounds checks, and needs no
+// register for its length. Its pages are touched (and count in the
+// resident size) only as far as a folder decodes, for a small folder
+// hardly more than its own size.
+type lzxWindow [lzxWinSize + lzxView]byte
+
+const (
+	lzxWinSize = 1 << 22
+	lzxWinMask = lzxWinSize - 1
+	// lzxView is how far past a (masked) position the hot loop reads
+	// or writes: a match copy's views of 512+16 bytes, indexed at
+	// offsets below 512.
+	lzxView    = 512 + 16
+	lzxViewIdx = 511
+)
+
 type lzxDecompressor struct {
-	win   []byte // linear history, grown up to lzxWinLen(wsize) bytes
-	wsize int    // window size: the largest match offset
-	wpos  int    // index in win of the next byte to decode
-	wbase int64  // stream offset of win[0]
+	win   *lzxWindow // linear history
+	wsize int        // window size: the largest match offset
+	wpos  int        // index in win of the next byte to decode
+	wbase int64      // stream offset of win[0]
 	slots int
 
 	frameStart int64 // stream offset of the next frame to output
 	started    bool  // E8 header read
 	e8Size     int32 // translation size; 0 = off
-
-	sizeHint int // the folder's largest possible size, if known; else 0
 
 	blockType   int
 	blockRemain int       // bytes of the current block not yet decoded
@@ -203,18 +221,6 @@ func newLZXDecompressor(windowBits int) (decompressor, error) {
 	d.length = newHuffman(lzxLengthSyms, lzxLenTableBits, d.lenTab[:])
 	d.aligned = newHuffman(lzxAlignedSyms, lzxAlignedBits, d.alTab[:])
 	return d, nil
-}
-
-// lzxWinLen is the most history a decoder keeps for a window of wsize
-// bytes: two windows, so that sliding costs one window-sized move per
-// window of output, and a frame with room for a match to spill past it.
-func lzxWinLen(wsize int) int { return 2*wsize + lzxFrameSize + lzxSlack }
-
-// hintSize tells the decoder that the folder decodes to at most n bytes,
-// so that the window grows to what the folder needs at once rather than
-// by doubling (each step copying and faulting in fresh memory).
-func (d *lzxDecompressor) hintSize(n int64) {
-	d.sizeHint = int(min(n, int64(lzxWinLen(d.wsize))))
 }
 
 // reset prepares the decoder for a new folder with the same window size,
@@ -535,29 +541,21 @@ func (d *lzxDecompressor) fillMain() {
 }
 
 // slide makes room for a frame of n bytes (plus the spill of a match past
-// its end) after the frame start: it grows the buffer while it is smaller
-// than lzxWinLen (a short folder never needs the whole window), then
-// moves the last window of history to the front.
+// its end) after the frame start: it allocates the window the first time,
+// then moves the last window of history to the front when the frame would
+// reach lzxWinSize.
 func (d *lzxDecompressor) slide(n int) {
-	fs := int(d.frameStart - d.wbase) // index of the frame start
-	need := fs + n + lzxSlack
-	if need <= len(d.win) {
-		return
+	if d.win == nil {
+		d.win = new(lzxWindow)
 	}
-	if full := lzxWinLen(d.wsize); len(d.win) < full {
-		// Grow to what the folder needs if it says (a folder's blocks
-		// bound its size), else by doubling.
-		nw := make([]byte, min(full, max(need, 2*len(d.win), 64<<10, d.sizeHint+lzxSlack)))
-		copy(nw, d.win[:d.wpos])
-		d.win = nw
-		if need <= len(d.win) {
-			return
-		}
+	fs := int(d.frameStart - d.wbase) // index of the frame start
+	if fs+n+lzxSlack <= lzxWinSize {
+		return
 	}
 	// Keep wsize bytes before the frame start and what was decoded after
 	// it (the end of a match that ran past the previous frame).
 	cut := fs - d.wsize
-	copy(d.win, d.win[cut:d.wpos])
+	copy(d.win[:], d.win[cut:d.wpos])
 	d.wpos -= cut
 	d.wbase += int64(cut)
 }
@@ -681,7 +679,8 @@ var lzxPeriod = [8]int{0, 8, 8, 9, 8, 10, 12, 14}
 //     comes from the old v, and leaves v shifted past its bits, which
 //     still hold the next main code unless the match took more than 45
 //     bits (an aligned offset after a long length code). Long codes go
-//     the slow way from the new load.
+//     the slow way from the new load. A match looks the next symbol up
+//     before its copy, which does not depend on it.
 //   - The Huffman tables are arrays inside d; what matches alone need
 //     (repeated offsets, block end, window size) stays in d; a symbol's
 //     kind of offset and the bits it takes come from its main-tree entry
@@ -693,11 +692,12 @@ var lzxPeriod = [8]int{0, 8, 8, 9, 8, 10, 12, 14}
 //     swapped with R0 through an index rather than a branch on which,
 //     and a match copy moves 32 bytes whatever its length.
 //
-// The window stays bounds-checked: writing it through unsafe pointers
-// was measured at 17% fewer instructions but only about 4% less CPU
-// time, not enough to give the checks up.
+// The window is a fixed-size array (lzxWindow) indexed at masked
+// positions: safe Go with no bounds checks, where writing it through
+// unsafe pointers was measured at 17% fewer instructions than the checked
+// slice it replaces.
 func (d *lzxDecompressor) decodeCompressed(frameEnd int) error {
-	win := d.win[:len(d.win):len(d.win)] // cap = len: one register for both
+	win := d.win
 	in := d.sw
 	d.blockEnd = d.wpos + d.blockRemain
 	d.end = min(frameEnd, d.blockEnd)
@@ -710,16 +710,16 @@ func (d *lzxDecompressor) decodeCompressed(frameEnd int) error {
 	// at most a frame of symbols, and the decoded bytes are not output.
 	const inMask = lzxInWrap - 1
 	pos := d.wpos
-	_ = in[0] // one nil check of in, before the loop rather than in it
+	_, _ = in[0], win[0] // one nil check of each, before the loop rather than in it
 	// v holds the bits at bp, shifted as bits are consumed since it was
 	// loaded (at lim-lzxLookAhead): up to bit position lim, at least the
 	// main table's 12 bits.
 	const lzxLookAhead = 57 - lzxMainTableBits
 	v := binary.BigEndian.Uint64(in[bp>>3&inMask:]) << (bp & 7)
 	lim := bp + lzxLookAhead
+	e := d.mainTab[v>>mainShift] // the next symbol's entry
 loop:
 	for pos < d.end {
-		e := d.mainTab[v>>mainShift]
 		if e < litLimit {
 			// A run of literals, decoded from v, loaded again when it no
 			// longer holds 16 bits.
@@ -727,7 +727,7 @@ loop:
 				n := uint(e & 31)
 				bp += n
 				v <<= n
-				win[pos] = byte(e >> 5)
+				win[uint(pos)&lzxWinMask] = byte(e >> 5)
 				pos++
 				if bp > lim {
 					v = binary.BigEndian.Uint64(in[bp>>3&inMask:]) << (bp & 7)
@@ -758,8 +758,9 @@ loop:
 				bp += n
 				v = binary.BigEndian.Uint64(in[bp>>3&inMask:]) << (bp & 7)
 				lim = bp + lzxLookAhead
-				win[pos] = byte(s)
+				win[uint(pos)&lzxWinMask] = byte(s)
 				pos++
+				e = d.mainTab[v>>mainShift]
 				continue
 			}
 			e = d.mainEntries()[s&1023] | uint32(n)
@@ -834,49 +835,51 @@ loop:
 				return lzxErr(fmt.Sprintf("match offset %d beyond the data decoded so far (%d bytes)", off, int64(pos)+d.wbase))
 			}
 		}
-		// Copy the match. It may run past the end of the frame (into the
-		// next one) and the copy may spill up to 30 bytes past its end:
-		// win has lzxSlack bytes of room after the frame for both.
-		sp := pos - int(off)
-		if off >= 16 {
-			// Most matches: two 16-byte moves, whatever the length (up
-			// to 32 is most of them: a branch on it would be hard to
-			// predict). The second reads what the first wrote when the
-			// offset is below 32, as a match copy must. Both stay in
-			// win: pos < frameEnd, and lzxSlack bytes follow the frame.
-			dw := (*[lzxSlack]byte)(win[pos : pos+lzxSlack])
-			sw := (*[lzxSlack]byte)(win[sp : sp+lzxSlack])
-			*(*[16]byte)(dw[0:]) = *(*[16]byte)(sw[0:])
-			*(*[16]byte)(dw[16:]) = *(*[16]byte)(sw[16:])
-			for i := 32; i < length; i += 16 {
-				*(*[16]byte)(win[pos+i : pos+i+16]) = *(*[16]byte)(win[sp+i : sp+i+16])
-			}
-		} else if off >= 8 {
-			for i := 0; i < length; i += 8 {
-				*(*[8]byte)(win[pos+i : pos+i+8]) = *(*[8]byte)(win[sp+i : sp+i+8])
-			}
-		} else {
-			// Overlapping: the first 8 bytes are the off bytes at sp
-			// repeated (built in a register), then 8 at a time from a
-			// multiple of the offset back.
-			w := win[sp : pos+lzxMaxMatch+8]
-			o := int(off)
-			s := uint(off) * 8
-			x := binary.LittleEndian.Uint64(w[:8]) & (1<<s - 1)
-			x |= x << s
-			x |= x << (2 * s)
-			x |= x << (4 * s) // 0 when s >= 16: shifts past 63 bits give 0
-			binary.LittleEndian.PutUint64(w[o:o+8], x)
-			p := o - lzxPeriod[off&7] // p+8 >= 0: the source starts at or after sp
-			for i := 8; i < length; i += 8 {
-				*(*[8]byte)(w[o+i : o+i+8]) = *(*[8]byte)(w[p+i : p+i+8])
-			}
-		}
-		pos += length
+		// The next symbol's entry, looked up before the copy, which
+		// does not wait for it.
 		if bp > lim {
 			v = binary.BigEndian.Uint64(in[bp>>3&inMask:]) << (bp & 7)
 			lim = bp + lzxLookAhead
 		}
+		e = d.mainTab[v>>mainShift]
+		// Copy the match. It may run past the end of the frame (into the
+		// next one) and the copy may spill up to 30 bytes past its end:
+		// win has lzxSlack bytes of room after the frame for both. The
+		// views dw and sw of the destination and the source are taken at
+		// masked positions (see lzxWindow), which leaves them unchanged,
+		// and indexed below lzxView.
+		dw := (*[lzxView]byte)(win[uint(pos)&lzxWinMask:])
+		sw := (*[lzxView]byte)(win[uint(pos-int(off))&lzxWinMask:])
+		if off >= 16 {
+			// Most matches: two 16-byte moves, whatever the length (up
+			// to 32 is most of them: a branch on it would be hard to
+			// predict). The second reads what the first wrote when the
+			// offset is below 32, as a match copy must.
+			*(*[16]byte)(dw[0:]) = *(*[16]byte)(sw[0:])
+			*(*[16]byte)(dw[16:]) = *(*[16]byte)(sw[16:])
+			for i := 32; i < length; i += 16 { // i <= 256
+				*(*[16]byte)(dw[i&lzxViewIdx:]) = *(*[16]byte)(sw[i&lzxViewIdx:])
+			}
+		} else if off >= 8 {
+			for i := 0; i < length; i += 8 {
+				*(*[8]byte)(dw[i&lzxViewIdx:]) = *(*[8]byte)(sw[i&lzxViewIdx:])
+			}
+		} else {
+			// Overlapping: the first 8 bytes are the off bytes at sw
+			// repeated (built in a register), then 8 at a time from a
+			// multiple of the offset back.
+			s := uint(off) * 8
+			x := binary.LittleEndian.Uint64(sw[:8]) & (1<<s - 1)
+			x |= x << s
+			x |= x << (2 * s)
+			x |= x << (4 * s) // 0 when s >= 16: shifts past 63 bits give 0
+			binary.LittleEndian.PutUint64(dw[:8], x)
+			p := int(off) - lzxPeriod[off&7] // p+8 >= 0: the source starts at or after sw
+			for i := 8; i < length; i += 8 {
+				*(*[8]byte)(dw[i&lzxViewIdx:]) = *(*[8]byte)(sw[(p+i)&lzxViewIdx:])
+			}
+		}
+		pos += length
 	}
 	if pos > d.blockEnd {
 		// Only the last match can run past the block's end: the loop

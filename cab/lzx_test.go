@@ -530,3 +530,47 @@ func TestLZXRandomMatches(t *testing.T) {
 		}
 	}
 }
+
+// TestLZXSlide decodes streams of 9 MiB, more than the window array holds
+// (lzxWinSize), so that its history moves to the front (slide) several
+// times, with matches reaching back as far as the window allows across
+// each move.
+func TestLZXSlide(t *testing.T) {
+	if testing.Short() {
+		t.Skip("9 MiB streams")
+	}
+	for _, wb := range []int{15, 21} {
+		rng := rand.New(rand.NewPCG(7, uint64(wb)))
+		var ops []lzxOp
+		n := 0
+		for n < 9<<20 {
+			if rng.IntN(4) == 0 || n == 0 {
+				lit := make([]byte, 1+rng.IntN(8))
+				for i := range lit {
+					lit[i] = byte(rng.IntN(256))
+				}
+				ops = append(ops, lzxOp{lit: lit})
+				n += len(lit)
+				continue
+			}
+			maxOff := min(n, 1<<wb-3)
+			op := lzxOp{length: 2 + rng.IntN(8), slot: 3, off: uint32(maxOff - rng.IntN(min(maxOff, 4)))}
+			if rng.IntN(8) == 0 {
+				op.length = 2 + rng.IntN(lzxMaxMatch-1)
+			}
+			if rng.IntN(2) == 0 {
+				op.off = uint32(1 + rng.IntN(maxOff))
+			}
+			ops = append(ops, op)
+			n += op.length
+		}
+		chunks, want := lzxEncode(wb, false, ops)
+		got, err := lzxDecodeChunks(wb, chunks, len(want))
+		if err != nil {
+			t.Fatalf("window 2^%d: %v", wb, err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("window 2^%d: output differs from the ops applied", wb)
+		}
+	}
+}

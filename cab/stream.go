@@ -142,7 +142,7 @@ func (s *readerSet) addSpare(method uint16, dec decompressor) {
 // one, reset; or one taken from an idle cursor that has reached the end of
 // its folder (it can serve no later file there that needs decoding); or
 // a new one. Reusing a decoder saves allocating and zeroing its window
-// (2 MiB for LZX:21) for every folder.
+// (4 MiB for LZX) for every folder.
 func (s *readerSet) newDecoder(method uint16) (decompressor, error) {
 	s.mu.Lock()
 	var dec decompressor
@@ -246,9 +246,6 @@ func (f *Folder) openAt() (*folderReader, error) {
 	dec, err := f.cab.set.newDecoder(uint16(f.Method))
 	if err != nil {
 		return nil, err
-	}
-	if h, ok := dec.(sizeHinter); ok && !f.contNext {
-		h.hintSize(int64(f.NumBlocks) * maxBlockSize)
 	}
 	return &folderReader{
 		start:  f,
