@@ -56,6 +56,7 @@ func hostileFixtures() []hostileFixture {
 		{"msi-50k-empty-tables.msi", "50,000 empty tables", buildEmptyTables, checkEmptyTables, 4},
 		{"msi-int-rows-100k.msi", "one table of 100,000 integer rows, 4 bytes each: as many rows as a package's bytes allow", buildIntRows, checkIntRows, 12},
 		{"msi-directory-chain.msi", "a Directory_Parent chain of 10,000 directories above the folder of eight files", buildDirectoryChain, checkDirectoryChain, 24},
+		{"msi-registry-shared-formatted.msi", "2,000 Registry rows whose Value is one pooled 64 KiB formatted multi-string of 4,369 [$ComServer] references, in a component of the same feature", buildRegistryShared, checkRegistryShared, 75},
 		{"msi-directory-dots-collisions.msi", "a chain of 1,000 directories named \".\" (their parent's folder), each with two components installing one file name: 1,000 collisions that name a folder 1,000 deep", buildDirectoryDots, checkDirectoryDots, 20},
 	}
 }
@@ -380,6 +381,51 @@ func buildDirectoryDots(t testing.TB, scale int) []byte {
 		}
 	}
 	return saveDB(t, db)
+}
+
+// buildRegistryShared adds 2,000 Registry rows of component App whose
+// Value is one pooled 64 KiB formatted multi-string: [$ComServer][~]
+// 4,369 times (ComServer shares feature Core with App). A check that scans or copies
+// the value once per row, or checks each reference of each row, does
+// 2,000 times (at 5 MB, 174,000 times) the work the string costs.
+func buildRegistryShared(t testing.TB, scale int) []byte {
+	db := sampleDB(t)
+	tab := widen(t, db, "Registry", "Value")
+	v := str(strings.Repeat("[$ComServer][~]", 64<<10/len("[$ComServer][~]")))
+	for i := range 2000 * scale {
+		must(t, tab.Insert(str(fmt.Sprintf("shared%d", i)), num(2), str("k"), msi.Value{}, v, str("App")))
+		if i == 0 {
+			v = tab.Row(tab.Len() - 1).At(4) // the pooled string: not hashed again
+		}
+	}
+	return saveDB(t, db)
+}
+
+// Validate reads each shared value once and reports one ICE69 warning
+// per row (not one per reference); class-to-registry decides once that
+// the value is not a darwin descriptor.
+func checkRegistryShared(t *testing.T, db *msi.Database) {
+	var fs []validate.Finding
+	var err error
+	testenv.CheckBudget(t, "Validate", func() {
+		fs, err = validate.Validate(db, &validate.Options{Rules: []string{"ICE69"}})
+	})
+	must(t, err)
+	n := 0
+	for _, f := range fs {
+		if f.Severity == validate.Warning && len(f.Key) == 1 && strings.HasPrefix(f.Key[0], "shared") && strings.Contains(f.Message, "'ComServer'") {
+			n++
+		} else if f.Severity == validate.Warning && f.Omitted > 0 {
+			n += f.Omitted
+		}
+	}
+	if n != 2000 {
+		t.Errorf("%d ICE69 warnings about the shared value, want 2000 (one a row)", n)
+	}
+	testenv.CheckBudget(t, "ClassToRegistry", func() {
+		_, err = transform.ClassToRegistry(db, transform.ClassToRegistryOptions{})
+	})
+	must(t, err)
 }
 
 // TestValidHostileFixtures checks that each fixture in
