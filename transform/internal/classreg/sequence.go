@@ -111,11 +111,7 @@ func (p *planner) typeLibs() {
 // once per row (11 s at 5 MB). Rows referencing one pooled string hold
 // the same bytes, so the text is known by its address and length.
 func (p *planner) advertisedRegistry() {
-	type text struct {
-		p *byte
-		n int
-	}
-	seen := map[text]bool{}
+	seen := map[textID]bool{}
 	for _, r := range p.in.Registry {
 		v := strings.TrimPrefix(r.Value, "[~]")
 		v = strings.TrimSuffix(v, "[~]")
@@ -126,7 +122,7 @@ func (p *planner) advertisedRegistry() {
 		if len(v) < 256 {
 			darwin = isDarwinValue(strings.ReplaceAll(v, "[~]", "|"))
 		} else {
-			k := text{unsafe.StringData(v), len(v)}
+			k := textID{unsafe.StringData(v), len(v)}
 			var ok bool
 			if darwin, ok = seen[k]; !ok {
 				darwin = isDarwinValue(strings.ReplaceAll(v, "[~]", "|"))
@@ -169,7 +165,7 @@ func (p *planner) owner(component, feature string) string {
 		p.owners[key] = component
 		return component
 	}
-	p.compTaken[strings.ToLower(name)] = true
+	p.compTaken[p.lower(name)] = true
 	p.owners[key] = name
 	src := p.comps[component]
 	nc := NewComponent{Component: name, From: component, Feature: feature, Attributes: compRegistryKeyPath}
@@ -186,12 +182,12 @@ func (p *planner) owner(component, feature string) string {
 	}
 	sort.Strings(others)
 	if len(others) > 8 {
-		others = append(others[:8], fmt.Sprintf("and %d more", len(others)-8))
+		others = append(others[:8], sprintf("and %d more", len(others)-8))
 	}
 	if feats[feature] {
-		nc.Reason = fmt.Sprintf("registration tied to feature %s; component %s is also in %s", feature, component, strings.Join(others, ", "))
+		nc.Reason = sprintf("registration tied to feature %s; component %s is also in %s", feature, component, strings.Join(others, ", "))
 	} else {
-		nc.Reason = fmt.Sprintf("registration tied to feature %s, which does not hold component %s", feature, component)
+		nc.Reason = sprintf("registration tied to feature %s, which does not hold component %s", feature, component)
 	}
 	p.plan.Components = append(p.plan.Components, nc)
 	return name
