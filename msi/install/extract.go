@@ -206,6 +206,8 @@ type OverlapError struct {
 	Copies       int64
 }
 
+// Error says which file shares whose bytes, or after how many bytes of
+// copies.
 func (e *OverlapError) Error() string {
 	if e.Copies > 0 {
 		return fmt.Sprintf("cabinet file %q (folder offset %d, %d bytes) is one more copy of the bytes of %q after %d bytes of copies: copies may add up to the folder's distinct bytes plus %d", e.Name, e.Offset, e.Size, e.Other, e.Copies, maxCopyBytes)
