@@ -50,7 +50,9 @@ const (
 	sizeBombBytes   = 64 << 20 // one file of this many zeros
 	sizeBombLimit   = 1 << 20  // the MaxBytes the check uses
 	longName255     = 255
-	extractFixtureN = 8
+	copyFiles       = 500     // files sharing the range of one ...
+	copyBytes       = 4 << 20 // ... file of this many zeros
+	extractFixtureN = 9
 )
 
 // extractFixtures lists the layout, cabinet and extraction attack classes
@@ -65,6 +67,7 @@ func extractFixtures() []extractFixture {
 		{"msi-cab-set-1000-reversed.msi", buildCabSet, checkCabSet},
 		{"msi-names-control-and-conflict.msi", buildBadNames, checkBadNames},
 		{"msi-size-bomb-64mib.msi", buildSizeBomb, checkSizeBomb},
+		{"msi-cab-500-copies-4mib.msi", buildCabCopies, checkCabCopies},
 	}
 }
 
@@ -487,6 +490,49 @@ func checkSizeBomb(t *testing.T, data []byte) {
 		var le *install.SizeLimitError
 		if !errors.As(out.err, &le) || !errors.Is(out.err, install.ErrTooLarge) || le.Size != sizeBombBytes+5 || len(out.paths) != 0 {
 			t.Fatalf("err %v, %d files delivered", out.err, len(out.paths))
+		}
+	})
+}
+
+// buildCabCopies: copyFiles files of copyBytes all point at the one range
+// of their folder (2 GiB claimed from a 120 KB package), and one more
+// starts a byte into it.
+func buildCabCopies(t *testing.T) []byte {
+	return buildPackage(t, func(p *pkgBuilder) {
+		p.row("Directory", msi.StrValue("TARGETDIR"), msi.Value{}, msi.StrValue("SourceDir"))
+		p.row("Component", msi.StrValue("C"), msi.StrValue(""), msi.StrValue("TARGETDIR"), msi.IntValue(0), msi.Value{}, msi.Value{})
+		c := cabOneFolder(cabMSZIP, []cabFileSpec{{name: "c0", data: make([]byte, copyBytes)}})
+		for i := 1; i < copyFiles; i++ {
+			c.files = append(c.files, cabFileEntry{name: fmt.Sprintf("c%d", i), size: copyBytes})
+		}
+		c.files = append(c.files, cabFileEntry{name: "skew", size: copyBytes - 1, offset: 1})
+		for i := range copyFiles {
+			p.file(fmt.Sprintf("c%d", i), "C", fmt.Sprintf("c%d.bin", i), copyBytes, i+1)
+		}
+		p.file("skew", "C", "skew.bin", copyBytes-1, copyFiles+1)
+		p.cabinet("#copies.cab", copyFiles+1, c)
+	})
+}
+
+// The first file and copies of it up to 64 MiB are delivered; the other
+// copies, and the file overlapping their range, are refused with an
+// *install.OverlapError: the work is the folder's bytes plus 64 MiB, not
+// 2 GiB.
+func checkCabCopies(t *testing.T, data []byte) {
+	budget(t, "extract", func() {
+		out := extractData(t, data, nil)
+		delivered := 1 + (64<<20)/copyBytes + 1 // the file, its copies up to 64 MiB + its size
+		if out.err != nil || len(out.paths) != delivered || out.bytes != int64(delivered)*copyBytes {
+			t.Fatalf("err %v, %d files and %d bytes delivered, want %d files", out.err, len(out.paths), out.bytes, delivered)
+		}
+		if n := len(out.rep.Failed); n != copyFiles+1-delivered {
+			t.Fatalf("%d files failed, want %d", n, copyFiles+1-delivered)
+		}
+		for _, f := range out.rep.Failed {
+			var oe *install.OverlapError
+			if !errors.As(f, &oe) || !errors.Is(f, cab.ErrFormat) || (oe.Copies == 0) != (f.Key == "skew") {
+				t.Fatalf("failure %v: want an *install.OverlapError, a copy's but for skew", f)
+			}
 		}
 	})
 }

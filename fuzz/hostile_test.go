@@ -18,6 +18,7 @@ import (
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/idt"
+	"github.com/msikit/msikit/msi/install"
 	"github.com/msikit/msikit/msi/mst"
 	"github.com/msikit/msikit/msi/validate"
 	"github.com/msikit/msikit/transform"
@@ -56,6 +57,8 @@ func hostileFixtures() []hostileFixture {
 		{"msi-50k-empty-tables.msi", "50,000 empty tables", buildEmptyTables, checkEmptyTables, 4},
 		{"msi-int-rows-100k.msi", "one table of 100,000 integer rows, 4 bytes each: as many rows as a package's bytes allow", buildIntRows, checkIntRows, 12},
 		{"msi-directory-chain.msi", "a Directory_Parent chain of 10,000 directories above the folder of eight files", buildDirectoryChain, checkDirectoryChain, 24},
+		{"msi-registry-shared-formatted.msi", "2,000 Registry rows whose Value is one pooled 64 KiB formatted multi-string of 4,369 [$ComServer] references, in a component of the same feature", buildRegistryShared, checkRegistryShared, 75},
+		{"msi-shared-64k-everywhere.msi", "300 rows in each table of the sample, every non-key string cell one of four pooled 60-72 KiB strings (formatted references, property names, a FileTypeMask)", buildSharedEverywhere, checkSharedEverywhere, 0},
 		{"msi-directory-dots-collisions.msi", "a chain of 1,000 directories named \".\" (their parent's folder), each with two components installing one file name: 1,000 collisions that name a folder 1,000 deep", buildDirectoryDots, checkDirectoryDots, 20},
 	}
 }
@@ -380,6 +383,136 @@ func buildDirectoryDots(t testing.TB, scale int) []byte {
 		}
 	}
 	return saveDB(t, db)
+}
+
+// buildRegistryShared adds 2,000 Registry rows of component App whose
+// Value is one pooled 64 KiB formatted multi-string: [$ComServer][~]
+// 4,369 times (ComServer shares feature Core with App). A check that scans or copies
+// the value once per row, or checks each reference of each row, does
+// 2,000 times (at 5 MB, 174,000 times) the work the string costs.
+func buildRegistryShared(t testing.TB, scale int) []byte {
+	db := sampleDB(t)
+	tab := widen(t, db, "Registry", "Value")
+	v := str(strings.Repeat("[$ComServer][~]", 64<<10/len("[$ComServer][~]")))
+	for i := range 2000 * scale {
+		must(t, tab.Insert(str(fmt.Sprintf("shared%d", i)), num(2), str("k"), msi.Value{}, v, str("App")))
+		if i == 0 {
+			v = tab.Row(tab.Len() - 1).At(4) // the pooled string: not hashed again
+		}
+	}
+	return saveDB(t, db)
+}
+
+// Validate reads each shared value once and reports one ICE69 warning
+// per row (not one per reference); class-to-registry decides once that
+// the value is not a darwin descriptor.
+func checkRegistryShared(t *testing.T, db *msi.Database) {
+	var fs []validate.Finding
+	var err error
+	testenv.CheckBudget(t, "Validate", func() {
+		fs, err = validate.Validate(db, &validate.Options{Rules: []string{"ICE69"}})
+	})
+	must(t, err)
+	n := 0
+	for _, f := range fs {
+		if f.Severity == validate.Warning && len(f.Key) == 1 && strings.HasPrefix(f.Key[0], "shared") && strings.Contains(f.Message, "'ComServer'") {
+			n++
+		} else if f.Severity == validate.Warning && f.Omitted > 0 {
+			n += f.Omitted
+		}
+	}
+	if n != 2000 {
+		t.Errorf("%d ICE69 warnings about the shared value, want 2000 (one a row)", n)
+	}
+	testenv.CheckBudget(t, "ClassToRegistry", func() {
+		_, err = transform.ClassToRegistry(db, transform.ClassToRegistryOptions{})
+	})
+	must(t, err)
+}
+
+// buildSharedEverywhere adds 300*scale rows to each table of the sample,
+// every non-key string cell (names, foreign keys, formatted values) one
+// of four pooled strings of 60-72 KiB: a pass that folds, copies or
+// quotes a cell once per row does 300 times what the strings cost.
+func buildSharedEverywhere(t testing.TB, scale int) []byte {
+	n := 300 * scale
+	db := sampleDB(t)
+	bigs := []string{strings.Repeat("[A]", 20000), strings.Repeat("[%X]", 16000), strings.Repeat("a;", 30000), strings.Repeat("[\\[]", 12000)}
+	for _, name := range db.TableNames() {
+		if strings.HasPrefix(name, "_") {
+			continue
+		}
+		old := table(t, db, name)
+		var cols []string
+		for _, c := range old.Columns() {
+			if !c.Key && (c.Type == msi.ColString) {
+				cols = append(cols, c.Name)
+			}
+		}
+		if len(cols) == 0 {
+			continue
+		}
+		for _, c := range cols {
+			widen(t, db, name, c)
+		}
+		tab := table(t, db, name)
+		shared := make([]msi.Value, len(bigs))
+		for i := 0; i < n; i++ {
+			vals := make([]msi.Value, len(tab.Columns()))
+			for j, c := range tab.Columns() {
+				switch {
+				case c.Key && c.Type == msi.ColString:
+					vals[j] = str(fmt.Sprintf("k%d", i))
+				case c.Key:
+					vals[j] = num(i + 1)
+				case c.Type == msi.ColString:
+					b := (j + i) % len(bigs)
+					if shared[b].Kind() == msi.KindString {
+						vals[j] = shared[b]
+					} else {
+						vals[j] = str(bigs[b])
+					}
+				default:
+					if !c.Nullable {
+						vals[j] = num(1)
+					}
+				}
+			}
+			if err := tab.Insert(vals...); err != nil {
+				break // a key that exists (Media's DiskId 1): the table keeps its rows
+			}
+			r := tab.Row(tab.Len() - 1)
+			for j, c := range tab.Columns() {
+				if !c.Key && c.Type == msi.ColString {
+					shared[(j+i)%len(bigs)] = r.At(j)
+				}
+			}
+		}
+	}
+	return saveDB(t, db)
+}
+
+// The passes, the file layout and the audit index quote these cells in
+// their notes and reasons clipped (internal/clip) and fold each long text
+// once: their work does not grow with how often the package repeats a
+// string.
+func checkSharedEverywhere(t *testing.T, db *msi.Database) {
+	testenv.CheckBudget(t, "install.Files", func() {
+		_, err := install.Files(db, nil)
+		must(t, err)
+	})
+	testenv.CheckBudget(t, "ClassToRegistry", func() {
+		_, err := transform.ClassToRegistry(db, transform.ClassToRegistryOptions{})
+		must(t, err)
+	})
+	testenv.CheckBudget(t, "SplitAdvertised", func() {
+		_, err := transform.SplitAdvertised(db, transform.SplitAdvertisedOptions{})
+		must(t, err)
+	})
+	testenv.CheckBudget(t, "NewPackageIndex", func() {
+		_, err := transform.NewPackageIndex(db)
+		must(t, err)
+	})
 }
 
 // TestValidHostileFixtures checks that each fixture in

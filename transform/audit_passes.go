@@ -53,10 +53,10 @@ func (m *auditModel) makeDescriptor(feature, component string) (string, string) 
 	}
 	c := m.components[component]
 	if c == nil {
-		return "", fmt.Sprintf("component %s is not in the Component table", component)
+		return "", sprintf("component %s is not in the Component table", component)
 	}
 	if c.id == "" {
-		return "", fmt.Sprintf("component %s has no ComponentId, so Windows Installer does not register it", component)
+		return "", sprintf("component %s has no ComponentId, so Windows Installer does not register it", component)
 	}
 	d, err := darwin.Encode(darwin.Descriptor{Product: m.productCode, Feature: feature, Component: c.id})
 	if err != nil {
@@ -264,9 +264,9 @@ func auditOtherEntryPoints(m *auditModel, eps []EntryPoint, newEP func(kind, tab
 	registered := func(ep *EntryPoint) {
 		switch {
 		case m.features[ep.Feature] == nil:
-			ep.NotRegistered = fmt.Sprintf("feature %s is not in the Feature table", ep.Feature)
+			ep.NotRegistered = sprintf("feature %s is not in the Feature table", ep.Feature)
 		case m.components[ep.Component] == nil:
-			ep.NotRegistered = fmt.Sprintf("component %s is not in the Component table", ep.Component)
+			ep.NotRegistered = sprintf("component %s is not in the Component table", ep.Component)
 		default:
 			ep.Registered = true
 		}

@@ -3,6 +3,7 @@ package safename
 import (
 	"errors"
 	"fmt"
+	"github.com/msikit/msikit/internal/clip"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -22,9 +23,9 @@ type Error struct {
 	Reason string
 }
 
-// Error returns "file name NAME REASON".
+// Error returns "file name NAME REASON", NAME clipped to clip.Max bytes.
 func (e *Error) Error() string {
-	return fmt.Sprintf("file name %q %s", e.Name, e.Reason)
+	return fmt.Sprintf("file name %q %s", clip.String(e.Name), e.Reason)
 }
 
 // Is makes errors.Is(err, ErrUnsafe) true.

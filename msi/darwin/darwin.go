@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	clipping "github.com/msikit/msikit/internal/clip"
 	"strings"
 	"unicode/utf16"
 )
@@ -52,7 +53,7 @@ func (e *FormatError) Error() string {
 func (e *FormatError) Is(target error) bool { return target == ErrFormat }
 
 func formatErr(off int, format string, args ...any) error {
-	return &FormatError{Offset: int64(off), Msg: fmt.Sprintf(format, args...)}
+	return &FormatError{Offset: int64(off), Msg: fmt.Sprintf(format, clipping.Args(args)...)}
 }
 
 // A Descriptor is what a darwin descriptor names: a product, one of its

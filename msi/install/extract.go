@@ -184,6 +184,40 @@ func (e *CabinetError) Unwrap() error { return e.Err }
 // found.
 func (e *CabinetError) Is(target error) bool { return e.Missing && target == ErrCabinetMissing }
 
+// maxCopyBytes is how many bytes a folder may deliver, beyond its
+// distinct bytes, for files sharing the range of the file before them
+// (identical files stored once).
+const maxCopyBytes = 64 << 20
+
+// An OverlapError reports a cabinet file Extract refuses because its bytes
+// are shared: they start inside the range of Other (delivered before it
+// from the same folder, its bytes ending at OtherEnd) without being an
+// exact copy of it, or they are a copy past the bytes copies may add up to
+// (Copies is then the copied bytes already delivered): the distinct bytes
+// the folder delivered plus 64 MiB. Cabinets store each file's bytes once
+// (identical files may share one range), and files sharing bytes without
+// limit would let a small cabinet claim its folder's data any number of
+// times. It matches cab.ErrFormat.
+type OverlapError struct {
+	Name         string // the file in the cabinet
+	Offset, Size int64  // its range in the folder's uncompressed data
+	Other        string
+	OtherEnd     int64
+	Copies       int64
+}
+
+// Error says which file shares whose bytes, or after how many bytes of
+// copies.
+func (e *OverlapError) Error() string {
+	if e.Copies > 0 {
+		return fmt.Sprintf("cabinet file %q (folder offset %d, %d bytes) is one more copy of the bytes of %q after %d bytes of copies: copies may add up to the folder's distinct bytes plus %d", e.Name, e.Offset, e.Size, e.Other, e.Copies, maxCopyBytes)
+	}
+	return fmt.Sprintf("cabinet file %q (folder offset %d, %d bytes) overlaps the bytes of %q, which end at offset %d, without being a copy of them", e.Name, e.Offset, e.Size, e.Other, e.OtherEnd)
+}
+
+// Is reports whether target is cab.ErrFormat.
+func (e *OverlapError) Is(target error) bool { return target == cab.ErrFormat }
+
 // A FileError reports a file Extract could not deliver, and why: its
 // cabinet is missing or unreadable (Err is then the *CabinetError), its
 // data fails to decode, its path is refused (ErrUnsafePath), a key given
@@ -627,7 +661,34 @@ func (x *extraction) cabinet(label string, r *cab.Reader) error {
 // folder extracts files, those of one folder of cabinet label in offset
 // order. It may run on a pool goroutine: it takes x.mu for the shared
 // state, never while fn runs.
+//
+// A cabinet stores each file's bytes once, one file after another, except
+// that files with identical contents may share one range (real packages
+// do). A file whose bytes start inside those already delivered from the
+// folder, other than an exact copy of the file before it, is refused (an
+// *OverlapError); copies are delivered while their bytes stay within the
+// folder's distinct bytes delivered plus maxCopyBytes. Files pointing at
+// one range cannot multiply the work: 2,000 copies of a 32 MiB range in a
+// 200 KB package would be 64 GiB to decode, hash or write.
 func (x *extraction) folder(label string, files []*cab.File, upaths map[*cab.File]string) error {
+	var end, distinct, copies int64 // where the delivered bytes end; distinct and copied bytes delivered
+	var last *cab.File              // the file delivered last (its range ends at end)
+	overlap := func(cf *cab.File) error {
+		switch {
+		case cf.Size == 0:
+			return nil
+		case cf.Offset >= end:
+			end, distinct, last = cf.Offset+cf.Size, distinct+cf.Size, cf
+			return nil
+		case cf.Offset == last.Offset && cf.Size == last.Size:
+			if copies+cf.Size <= distinct+maxCopyBytes {
+				copies += cf.Size
+				return nil
+			}
+			return &OverlapError{Name: cf.Name, Offset: cf.Offset, Size: cf.Size, Other: last.Name, OtherEnd: end, Copies: copies}
+		}
+		return &OverlapError{Name: cf.Name, Offset: cf.Offset, Size: cf.Size, Other: last.Name, OtherEnd: end}
+	}
 	for _, cf := range files {
 		if x.pool.stopped() {
 			return nil
@@ -635,6 +696,12 @@ func (x *extraction) folder(label string, files []*cab.File, upaths map[*cab.Fil
 		i, ok := x.byKey[cf.Name]
 		if !ok {
 			if p, ok := upaths[cf]; ok {
+				if err := overlap(cf); err != nil {
+					x.mu.Lock()
+					x.rep.Failed = append(x.rep.Failed, &FileError{Key: cf.Name, Cabinet: label, Err: err})
+					x.mu.Unlock()
+					continue
+				}
 				if err := x.unlisted(label, p, cf); err != nil {
 					return err
 				}
@@ -654,6 +721,11 @@ func (x *extraction) folder(label string, files []*cab.File, upaths map[*cab.Fil
 		}
 		if cf.Size != f.size {
 			x.fail(i, label, fmt.Errorf("the cabinet holds %d bytes, File table FileSize is %d", cf.Size, f.size))
+			x.mu.Unlock()
+			continue
+		}
+		if err := overlap(cf); err != nil {
+			x.fail(i, label, err)
 			x.mu.Unlock()
 			continue
 		}

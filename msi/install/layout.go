@@ -3,6 +3,7 @@ package install
 import (
 	"errors"
 	"fmt"
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/msi"
 	"path"
 	"sort"
@@ -436,7 +437,7 @@ func (lay *layout) finish(k, parent int32) {
 	case parent == -2 || n.missing:
 		// A chain that cannot be resolved: a folder named after the id.
 		if err := safename.Check(n.key); err != nil {
-			n.err = refusedName(fmt.Sprintf("Directory %q", n.key), err)
+			n.err = refusedName(fmt.Sprintf("Directory %q", clip.String(n.key)), err)
 		} else {
 			lay.setElem(k, -1, n.key)
 			n.pseudo = k
@@ -447,7 +448,7 @@ func (lay *layout) finish(k, parent int32) {
 		// top-level folder named after its DefaultDir.
 		if !strings.EqualFold(t, "SourceDir") && t != "." && t != "" {
 			if err := safename.Check(t); err != nil {
-				n.err = refusedName(fmt.Sprintf("Directory %q", n.key), err)
+				n.err = refusedName(fmt.Sprintf("Directory %q", clip.String(n.key)), err)
 			} else {
 				lay.setElem(k, -1, t)
 			}
@@ -459,7 +460,7 @@ func (lay *layout) finish(k, parent int32) {
 			if t == "." || t == "" {
 				n.tail, n.units, n.canon = p.tail, p.units, p.canon
 			} else if err := safename.Check(t); err != nil {
-				n.err = refusedName(fmt.Sprintf("Directory %q", n.key), err)
+				n.err = refusedName(fmt.Sprintf("Directory %q", clip.String(n.key)), err)
 			} else {
 				lay.setElem(k, parent, t)
 			}
@@ -719,7 +720,7 @@ func (lay *layout) place(f *fileRec, compDir map[string]string, taken map[canonK
 		// No component, so no Directory: below a folder named after the
 		// component.
 		if err := safename.Check(f.comp); err != nil {
-			f.err = refusedName(fmt.Sprintf("component %q (not in the Component table)", f.comp), err)
+			f.err = refusedName(fmt.Sprintf("component %q (not in the Component table)", clip.String(f.comp)), err)
 			return
 		}
 		if err := safename.Check(f.name); err != nil {
@@ -752,7 +753,7 @@ func (lay *layout) place(f *fileRec, compDir map[string]string, taken map[canonK
 	if units > MaxPathUnits {
 		// Windows cannot install it there: below the Directory's id.
 		if err := safename.Check(n.key); err != nil {
-			f.err = refusedName(fmt.Sprintf("install path longer than %d characters, and Directory %q", MaxPathUnits, n.key), err)
+			f.err = refusedName(fmt.Sprintf("install path longer than %d characters, and Directory %q", MaxPathUnits, clip.String(n.key)), err)
 			return
 		}
 		f.placement, f.longPath = UnderDirectoryID, true

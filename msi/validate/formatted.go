@@ -32,6 +32,44 @@ func formattedRefs(s string) []fmtRef {
 	return out
 }
 
+// maxCellRefs is the number of distinct references ICE69 checks in one
+// cell. Real formatted strings hold a few (a command line naming two
+// files); a pooled 64 KiB string can hold 10,000, and a package can
+// reference it from 200,000 rows: checking each reference of each row
+// would be 2 billion checks from 5 MB. The rest are reported as one note
+// per cell.
+const maxCellRefs = 64
+
+// cellRefs are the distinct references of one formatted text, in order
+// of first appearance, at most maxCellRefs; more counts those left out.
+type cellRefs struct {
+	refs []fmtRef
+	more int
+}
+
+// distinctRefs returns the distinct references of s, computed once per
+// long text (a text shared by many rows is scanned once, not per row).
+func (c *checker) distinctRefs(s string) cellRefs {
+	return memoOf(c.memo, s, "ice69 refs", func() cellRefs {
+		var out cellRefs
+		var past map[fmtRef]bool // the distinct references past the first maxCellRefs
+		for _, r := range formattedRefs(s) {
+			switch {
+			case slices.Contains(out.refs, r):
+			case len(out.refs) < maxCellRefs:
+				out.refs = append(out.refs, r)
+			case !past[r]:
+				if past == nil {
+					past = map[fmtRef]bool{}
+				}
+				past[r] = true
+				out.more++
+			}
+		}
+		return out
+	})
+}
+
 // ice69Tables are the tables ICE69 reads and the column naming each row's
 // component ("" for Verb and AppId, whose components are those of their
 // extension and of the classes naming them).
@@ -98,28 +136,45 @@ func ice69(c *checker) {
 				if !strings.Contains(v, "[") {
 					continue
 				}
-				for _, ref := range formattedRefs(v) {
-					comp, what := ref.name, "component "+quote(ref.name)
+				refs := c.distinctRefs(v)
+				if refs.more > 0 && !c.full(Info) {
+					if key == nil {
+						key = keyOf(r)
+					}
+					c.report(Info, tc.table, col, key, "The formatted string in column %s holds %d distinct component and file references: the first %d are checked", quote(col), len(refs.refs)+refs.more, maxCellRefs)
+				}
+				for _, ref := range refs.refs {
+					comp := ref.name
 					if ref.kind != '$' {
 						var ok bool
 						if comp, ok = files[ref.name]; !ok {
 							continue // ICE03 and the installer report unknown files
 						}
-						what = "file " + quote(ref.name) + " which belongs to component " + quote(comp)
 					} else if ci.by[comp] == nil {
 						continue
 					}
 					if slices.Contains(own, comp) {
 						continue
 					}
+					sev := Error
+					if tc.comp == "" || c.sameFeature(own[0], comp) {
+						sev = Warning
+					}
+					if c.full(sev) {
+						continue // counted: the message is not built
+					}
 					if key == nil {
 						key = keyOf(r)
+					}
+					what := "component " + quote(ref.name)
+					if ref.kind != '$' {
+						what = "file " + quote(ref.name) + " which belongs to component " + quote(comp)
 					}
 					entry := quote(strings.Join(key, "."))
 					switch {
 					case tc.comp == "":
 						c.report(Warning, tc.table, col, key, "Mismatched component reference. Entry %s of the %s table belongs to components %s. However, the formatted string in column %s references %s, which is none of them", entry, tc.table, quote(strings.Join(own, ", ")), quote(col), what)
-					case c.sameFeature(own[0], comp):
+					case sev == Warning:
 						c.report(Warning, tc.table, col, key, "Mismatched component reference. Entry %s of the %s table belongs to component %s. However, the formatted string in column %s references %s. Components are in the same feature", entry, tc.table, quote(own[0]), quote(col), what)
 					default:
 						c.report(Error, tc.table, col, key, "Mismatched component reference. Entry %s of the %s table belongs to component %s. However, the formatted string in column %s references %s. Components are not in the same feature", entry, tc.table, quote(own[0]), quote(col), what)

@@ -2,6 +2,7 @@ package validate
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/msikit/msikit/msi"
@@ -28,8 +29,10 @@ type checker struct {
 	dirs    *dirTree
 	feats   map[string][]string // component -> features (FeatureComponents)
 	feature map[string]bool     // Feature keys
-	regs    []regRow
-	regByID map[string]regRow
+	// featSets holds the features of components in many (sameFeature).
+	featSets map[string]map[string]bool
+	regs     []regRow
+	regByID  map[string]regRow
 
 	memo    textMemo       // checks of long texts, by identity (memo.go)
 	textNum map[string]int // long key values, numbered (writeKeyPart)
@@ -193,14 +196,39 @@ func (c *checker) features() map[string][]string {
 	return c.feats
 }
 
-// sameFeature reports whether components a and b share a feature.
+// sameFeature reports whether components a and b share a feature. It
+// looks the features of the component in fewer of them up in a set of
+// the other's (built once per component), so that components in a
+// thousand features each cost a thousand lookups, not a million
+// comparisons, each time a rule asks.
 func (c *checker) sameFeature(a, b string) bool {
 	fs := c.features()
-	for _, x := range fs[a] {
-		for _, y := range fs[b] {
-			if x == y {
+	x, y := fs[a], fs[b]
+	if len(x) > len(y) {
+		x, y, b = y, x, a
+	}
+	if len(x)*len(y) <= 64 {
+		for _, f := range x {
+			if slices.Contains(y, f) {
 				return true
 			}
+		}
+		return false
+	}
+	set := c.featSets[b]
+	if set == nil {
+		if c.featSets == nil {
+			c.featSets = map[string]map[string]bool{}
+		}
+		set = make(map[string]bool, len(y))
+		for _, f := range y {
+			set[f] = true
+		}
+		c.featSets[b] = set
+	}
+	for _, f := range x {
+		if set[f] {
+			return true
 		}
 	}
 	return false

@@ -224,6 +224,18 @@ func (c *checker) report(sev Severity, table, column string, key []string, forma
 		Key: clipKey(key), Message: clip(msg, maxMessage), URL: c.rule.URL})
 }
 
+// full reports whether the current rule has listed as many findings of
+// severity sev as it may, counting one more omitted when it has: a caller
+// about to report one can skip building its message.
+func (c *checker) full(sev Severity) bool {
+	k := ruleSev{c.rule.ICE, sev}
+	if c.max >= 0 && c.listed[k] >= c.max {
+		c.omitted[k]++
+		return true
+	}
+	return false
+}
+
 // maxKeyPart bounds one primary key value as a finding quotes it: far
 // above what the standard columns hold (255 characters), so that only a
 // hostile key is cut, and a value of 64 KiB repeated in a thousand listed

@@ -1,8 +1,6 @@
 package classreg
 
 import (
-	"strings"
-
 	"github.com/msikit/msikit/msi"
 )
 
@@ -97,15 +95,15 @@ func (a *Analysis) VerbsOf(e int) []int { return a.p.verbsByExt[e] }
 
 // ExtensionsByProgID returns the Extension rows whose ProgId_ is progID.
 func (a *Analysis) ExtensionsByProgID(progID string) []int {
-	return a.p.extByProg[strings.ToLower(progID)]
+	return a.p.extByProg[a.p.lower(progID)]
 }
 
 // ClassesByAppID returns the Class rows whose AppId_ is appID.
 func (a *Analysis) ClassesByAppID(appID string) []int {
-	return a.p.classByApp[strings.ToLower(appID)]
+	return a.p.classByApp[a.p.lower(appID)]
 }
 
 // ClassesByCLSID returns the Class rows of clsid.
 func (a *Analysis) ClassesByCLSID(clsid string) []int {
-	return a.p.classesBy[strings.ToLower(clsid)]
+	return a.p.classesBy[a.p.lower(clsid)]
 }

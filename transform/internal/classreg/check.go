@@ -1,7 +1,6 @@
 package classreg
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/msikit/msikit/transform/internal/edit"
@@ -14,7 +13,7 @@ func (p *planner) checkClasses() {
 		if _, why := p.keyFile(c.Component); why != "" {
 			p.classes[i].dead = why
 		} else if !p.featureExists(c.Feature) {
-			p.classes[i].dead = fmt.Sprintf("feature %s is not in the Feature table", c.Feature)
+			p.classes[i].dead = sprintf("feature %s is not in the Feature table", c.Feature)
 		}
 		if p.classes[i].dead != "" {
 			p.note(edit.Warning, tblClass, c.ref.Key, "left alone: msiexec never registers this class: %s", p.classes[i].dead)
@@ -33,12 +32,12 @@ func (p *planner) checkClasses() {
 			p.problem(nd, "%s", fileTypesProblem(n))
 		}
 		if c.AppID != "" {
-			if _, ok := p.appBy[strings.ToLower(c.AppID)]; !ok {
+			if _, ok := p.appBy[p.lower(c.AppID)]; !ok {
 				p.note(edit.Warning, tblClass, c.ref.Key, "AppId_ %s is not in the AppId table; msiexec writes no AppID value for it, and neither do the Registry rows", c.AppID)
 			}
 		}
 		if c.ProgIDDefault != "" {
-			if _, ok := p.progBy[strings.ToLower(c.ProgIDDefault)]; !ok {
+			if _, ok := p.progBy[p.lower(c.ProgIDDefault)]; !ok {
 				p.note(edit.Warning, tblClass, c.ref.Key, "ProgId_Default %s is not in the ProgId table; only CLSID\\%s\\ProgID is written for it", c.ProgIDDefault, c.CLSID)
 			}
 		}
@@ -53,7 +52,7 @@ func (p *planner) checkClasses() {
 	// conflict. Linear in the number of rows, however many share a CLSID.
 	done := map[string]bool{}
 	for _, c0 := range in.Classes {
-		k := strings.ToLower(c0.CLSID)
+		k := p.lower(c0.CLSID)
 		rows := p.classesBy[k]
 		if len(rows) < 2 || done[k] {
 			continue
@@ -62,7 +61,7 @@ func (p *planner) checkClasses() {
 		var ctxs []string
 		for n, i := range rows {
 			if n == 8 {
-				ctxs = append(ctxs, fmt.Sprintf("and %d more", len(rows)-n))
+				ctxs = append(ctxs, sprintf("and %d more", len(rows)-n))
 				break
 			}
 			ctxs = append(ctxs, in.Classes[i].Context+" ("+in.Classes[i].Component+")")
@@ -76,14 +75,14 @@ func (p *planner) checkClasses() {
 			if p.classes[i].dead != "" {
 				continue
 			}
-			ctx := strings.ToLower(c.Context)
+			ctx := p.lower(c.Context)
 			j, seen := first[ctx]
 			if !seen {
 				first[ctx] = i
 				continue
 			}
 			cj := in.Classes[j]
-			why := fmt.Sprintf("CLSID %s context %s is registered by two components (%s and %s): the server path depends on install order", c.CLSID, c.Context, cj.Component, c.Component)
+			why := sprintf("CLSID %s context %s is registered by two components (%s and %s): the server path depends on install order", c.CLSID, c.Context, cj.Component, c.Component)
 			p.classes[i].clash = why
 			p.problem(node{kindClass, i}, "%s", why)
 			if !flagged[j] {
@@ -157,7 +156,7 @@ func (p *planner) checkProgIDs() {
 		if r.Parent == "" {
 			continue
 		}
-		j, ok := p.progBy[strings.ToLower(r.Parent)]
+		j, ok := p.progBy[p.lower(r.Parent)]
 		switch {
 		case !ok:
 			p.note(edit.Warning, tblProgID, r.ref.Key, "ProgId_Parent %s is not in the ProgId table; treated as no parent, as msiexec does", r.Parent)
@@ -194,7 +193,7 @@ func (p *planner) checkProgIDs() {
 			p.note(edit.Warning, tblProgID, r.ref.Key, "ProgId_Parent chain never ends (a cycle); no CurVer, CLSID or VersionIndependentProgID can be derived from it")
 		}
 		if r.Class != "" {
-			if _, ok := p.classesBy[strings.ToLower(r.Class)]; !ok {
+			if _, ok := p.classesBy[p.lower(r.Class)]; !ok {
 				p.note(edit.Warning, tblProgID, r.ref.Key, "Class_ %s is not in the Class table", r.Class)
 			}
 		}
@@ -239,7 +238,7 @@ func (p *planner) chains() {
 			x := path[k]
 			parent := p.progs[x].parent
 			r := in.ProgIDs[x]
-			rows, own := p.classesBy[strings.ToLower(r.Class)]
+			rows, own := p.classesBy[p.lower(r.Class)]
 			switch {
 			case r.Class != "" && own:
 				p.progs[x].clsid = in.Classes[rows[0]].CLSID
@@ -281,9 +280,9 @@ func (p *planner) checkExtensions() {
 	for i, e := range in.Extensions {
 		switch {
 		case p.comps[e.Component] == nil:
-			p.exts[i].dead = fmt.Sprintf("component %s is not in the Component table", e.Component)
+			p.exts[i].dead = sprintf("component %s is not in the Component table", e.Component)
 		case !p.featureExists(e.Feature):
-			p.exts[i].dead = fmt.Sprintf("feature %s is not in the Feature table", e.Feature)
+			p.exts[i].dead = sprintf("feature %s is not in the Feature table", e.Feature)
 		}
 		if p.exts[i].dead != "" {
 			p.note(edit.Warning, tblExtension, e.ref.Key, "left alone: msiexec never registers this extension: %s", p.exts[i].dead)
@@ -291,12 +290,12 @@ func (p *planner) checkExtensions() {
 		}
 		p.checkAdvertised(tblExtension, e.ref.Key, e.Feature)
 		if e.MIME != "" {
-			if _, ok := p.mimeBy[strings.ToLower(e.MIME)]; !ok {
+			if _, ok := p.mimeBy[p.lower(e.MIME)]; !ok {
 				p.note(edit.Warning, tblExtension, e.ref.Key, "MIME_ %s is not in the MIME table; msiexec writes no Content Type for it, and neither do the Registry rows", e.MIME)
 			}
 		}
 		if e.ProgID != "" {
-			if _, ok := p.progBy[strings.ToLower(e.ProgID)]; !ok {
+			if _, ok := p.progBy[p.lower(e.ProgID)]; !ok {
 				p.note(edit.Warning, tblExtension, e.ref.Key, "ProgId_ %s is not in the ProgId table; its name is used as is", e.ProgID)
 			}
 		}
@@ -304,14 +303,14 @@ func (p *planner) checkExtensions() {
 	p.verbsByExt = map[int][]int{}
 	for i, v := range in.Verbs {
 		p.verbs[i].ext = -1
-		if rows, ok := p.extBy[strings.ToLower(strings.TrimPrefix(v.Extension, "."))]; ok {
+		if rows, ok := p.extBy[p.lower(strings.TrimPrefix(v.Extension, "."))]; ok {
 			p.verbs[i].ext = rows[0] // msiexec attaches verbs to the first row of that extension
 			p.verbsByExt[rows[0]] = append(p.verbsByExt[rows[0]], i)
 		}
 	}
 	for i, m := range in.MIMEs {
 		p.mimes[i].ext = -1
-		if rows, ok := p.extBy[strings.ToLower(strings.TrimPrefix(m.Extension, "."))]; ok {
+		if rows, ok := p.extBy[p.lower(strings.TrimPrefix(m.Extension, "."))]; ok {
 			p.mimes[i].ext = rows[0]
 		}
 	}

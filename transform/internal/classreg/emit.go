@@ -1,7 +1,6 @@
 package classreg
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -15,14 +14,14 @@ func (p *planner) emit(key, name, value, component, reason string) {
 		return
 	}
 	if len(p.plan.Add)+len(p.plan.Remove) >= p.maxChanges {
-		p.plan.over = fmt.Sprintf("more than %d row changes", p.maxChanges)
+		p.plan.over = sprintf("more than %d row changes", p.maxChanges)
 		return
 	}
 	if p.textLeft -= int64(len(key) + len(name) + len(value) + len(component)); p.textLeft < 0 {
-		p.plan.over = fmt.Sprintf("more than %d bytes of Registry row text", int64(p.maxChanges)*512)
+		p.plan.over = sprintf("more than %d bytes of Registry row text", int64(p.maxChanges)*512)
 		return
 	}
-	slot := strings.ToLower(key) + "\x00" + strings.ToLower(name)
+	slot := p.lower(key) + "\x00" + p.lower(name)
 	if ex, ok := p.existing[slot]; ok {
 		if ex.Value == value {
 			p.note(edit.Info, tblRegistry, []string{ex.ID}, "%s%s already written by this existing Registry row; not added again (%s)", key, valueName(name), reason)
@@ -58,7 +57,7 @@ func valueName(name string) string {
 
 func (p *planner) remove(nd node, reason string) {
 	if p.plan.over == "" && len(p.plan.Add)+len(p.plan.Remove) >= p.maxChanges {
-		p.plan.over = fmt.Sprintf("more than %d row changes", p.maxChanges)
+		p.plan.over = sprintf("more than %d row changes", p.maxChanges)
 	}
 	if p.plan.over != "" {
 		return
@@ -86,7 +85,7 @@ func (p *planner) generate() {
 		}
 	}
 	if removals > p.maxChanges {
-		p.plan.over = fmt.Sprintf("more than %d row changes", p.maxChanges)
+		p.plan.over = sprintf("more than %d row changes", p.maxChanges)
 		return
 	}
 	// each runs emit on every converted row of one kind, in table order,
@@ -182,7 +181,7 @@ func (p *planner) emitAppID(i int) {
 	descFrom := ""
 	var comps []string
 	seen := map[string]bool{}
-	for _, ci := range p.classByApp[strings.ToLower(a.AppID)] {
+	for _, ci := range p.classByApp[p.lower(a.AppID)] {
 		c := in.Classes[ci]
 		if !p.converted(node{kindClass, ci}) || p.classes[ci].clash != "" {
 			continue
@@ -239,7 +238,7 @@ func (p *planner) emitMIME(i int) {
 	// only the class is registered.
 	comp := p.owner(e.Component, e.Feature)
 	if p.exts[p.mimes[i].ext].dead != "" {
-		for _, ci := range p.classesBy[strings.ToLower(m.CLSID)] {
+		for _, ci := range p.classesBy[p.lower(m.CLSID)] {
 			if p.classes[ci].dead == "" {
 				comp = p.owner(in.Classes[ci].Component, in.Classes[ci].Feature)
 				break
@@ -282,7 +281,7 @@ func (p *planner) emitClass(i int) {
 	p.emit(key+`\`+fmtLiteral(c.Context), "", regValue(server), comp, why)
 	if c.ProgIDDefault != "" {
 		prog := c.ProgIDDefault
-		if j, ok := p.progBy[strings.ToLower(prog)]; ok {
+		if j, ok := p.progBy[p.lower(prog)]; ok {
 			prog = in.ProgIDs[j].ProgID
 			if vi := p.versionIndependent(j); vi >= 0 {
 				p.emit(key+`\VersionIndependentProgID`, "", regValue(fmtLiteral(in.ProgIDs[vi].ProgID)), comp, why)
@@ -291,7 +290,7 @@ func (p *planner) emitClass(i int) {
 		p.emit(key+`\ProgID`, "", regValue(fmtLiteral(prog)), comp, why)
 	}
 	if c.AppID != "" {
-		if j, ok := p.appBy[strings.ToLower(c.AppID)]; ok {
+		if j, ok := p.appBy[p.lower(c.AppID)]; ok {
 			p.emit(key, "AppID", regValue(fmtLiteral(in.AppIDs[j].AppID)), comp, why)
 		}
 	}
@@ -363,7 +362,7 @@ func fileTypes(mask string) int {
 }
 
 func fileTypesProblem(n int) string {
-	return fmt.Sprintf("FileTypeMask has %d patterns; the pass writes at most %d FileType values for one class (as many as the standard 255-character column holds)", n, maxFileTypes)
+	return sprintf("FileTypeMask has %d patterns; the pass writes at most %d FileType values for one class (as many as the standard 255-character column holds)", n, maxFileTypes)
 }
 
 // versionIndependent returns the ProgId whose chain ends at root j (the
@@ -380,7 +379,7 @@ func (p *planner) versionIndependent(j int) int {
 		var names []string
 		for n, i := range below {
 			if n == 8 {
-				names = append(names, fmt.Sprintf("and %d more", len(below)-n))
+				names = append(names, sprintf("and %d more", len(below)-n))
 				break
 			}
 			names = append(names, p.in.ProgIDs[i].ProgID)
@@ -399,7 +398,7 @@ func (p *planner) emitExtension(i int) {
 	key := "." + fmtLiteral(ext)
 	wrote := false
 	if e.MIME != "" {
-		if j, ok := p.mimeBy[strings.ToLower(e.MIME)]; ok {
+		if j, ok := p.mimeBy[p.lower(e.MIME)]; ok {
 			p.emit(key, "Content Type", regValue(fmtLiteral(in.MIMEs[j].ContentType)), comp, why)
 			wrote = true
 		}
@@ -413,12 +412,12 @@ func (p *planner) emitExtension(i int) {
 		return
 	}
 	prog := e.ProgID
-	if j, ok := p.progBy[strings.ToLower(prog)]; ok {
+	if j, ok := p.progBy[p.lower(prog)]; ok {
 		prog = in.ProgIDs[j].ProgID
 	}
 	pkey := fmtLiteral(prog)
 	p.emit(key, "", regValue(pkey), comp, why)
-	if i != firstOf(p.extBy[strings.ToLower(ext)]) {
+	if i != firstOf(p.extBy[p.lower(ext)]) {
 		return // verbs belong to the first row of the extension
 	}
 	f, fwhy := p.keyFile(e.Component)

@@ -1,7 +1,6 @@
 package classreg
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 )
@@ -41,49 +40,49 @@ func (p *planner) index() {
 	}
 	p.classesBy = map[string][]int{}
 	for i, c := range in.Classes {
-		k := strings.ToLower(c.CLSID)
+		k := p.lower(c.CLSID)
 		p.classesBy[k] = append(p.classesBy[k], i)
 	}
 	p.progBy = map[string]int{}
 	for i, r := range in.ProgIDs {
-		if _, dup := p.progBy[strings.ToLower(r.ProgID)]; !dup {
-			p.progBy[strings.ToLower(r.ProgID)] = i
+		if _, dup := p.progBy[p.lower(r.ProgID)]; !dup {
+			p.progBy[p.lower(r.ProgID)] = i
 		}
 	}
 	p.appBy = map[string]int{}
 	for i, r := range in.AppIDs {
-		if _, dup := p.appBy[strings.ToLower(r.AppID)]; !dup {
-			p.appBy[strings.ToLower(r.AppID)] = i
+		if _, dup := p.appBy[p.lower(r.AppID)]; !dup {
+			p.appBy[p.lower(r.AppID)] = i
 		}
 	}
 	p.extBy = map[string][]int{}
 	for i, r := range in.Extensions {
-		k := strings.ToLower(strings.TrimPrefix(r.Extension, "."))
+		k := p.lower(strings.TrimPrefix(r.Extension, "."))
 		p.extBy[k] = append(p.extBy[k], i)
 	}
 	p.classByProg = map[string][]int{}
 	p.classByApp = map[string][]int{}
 	for i, c := range in.Classes {
 		if c.ProgIDDefault != "" {
-			k := strings.ToLower(c.ProgIDDefault)
+			k := p.lower(c.ProgIDDefault)
 			p.classByProg[k] = append(p.classByProg[k], i)
 		}
 		if c.AppID != "" {
-			k := strings.ToLower(c.AppID)
+			k := p.lower(c.AppID)
 			p.classByApp[k] = append(p.classByApp[k], i)
 		}
 	}
 	p.extByProg = map[string][]int{}
 	for i, e := range in.Extensions {
 		if e.ProgID != "" {
-			k := strings.ToLower(e.ProgID)
+			k := p.lower(e.ProgID)
 			p.extByProg[k] = append(p.extByProg[k], i)
 		}
 	}
 	p.mimeBy = map[string]int{}
 	for i, r := range in.MIMEs {
-		if _, dup := p.mimeBy[strings.ToLower(r.ContentType)]; !dup {
-			p.mimeBy[strings.ToLower(r.ContentType)] = i
+		if _, dup := p.mimeBy[p.lower(r.ContentType)]; !dup {
+			p.mimeBy[p.lower(r.ContentType)] = i
 		}
 	}
 	p.problems = map[node][]string{}
@@ -95,7 +94,7 @@ func (p *planner) index() {
 		if !ok {
 			continue
 		}
-		slot := strings.ToLower(key) + "\x00" + strings.ToLower(r.Name)
+		slot := p.lower(key) + "\x00" + p.lower(r.Name)
 		if _, dup := p.existing[slot]; !dup {
 			p.existing[slot] = r
 		}
@@ -105,7 +104,7 @@ func (p *planner) index() {
 	p.owners = map[string]string{}
 	p.compTaken = map[string]bool{}
 	for _, c := range in.Components {
-		p.compTaken[strings.ToLower(c.Component)] = true
+		p.compTaken[p.lower(c.Component)] = true
 	}
 	p.bitnessSeen = map[string]bool{}
 }
@@ -127,7 +126,7 @@ func hkcrKey(r RegistryRow) (string, bool) {
 }
 
 func (p *planner) problem(n node, format string, args ...any) {
-	p.problems[n] = append(p.problems[n], p.texts.Intern(fmt.Sprintf(format, args...)))
+	p.problems[n] = append(p.problems[n], p.texts.Intern(sprintf(format, args...)))
 }
 
 // keyFile returns the File key of a component's key path when it is a
@@ -135,19 +134,19 @@ func (p *planner) problem(n node, format string, args ...any) {
 func (p *planner) keyFile(component string) (*FileRow, string) {
 	c := p.comps[component]
 	if c == nil {
-		return nil, fmt.Sprintf("component %s is not in the Component table", component)
+		return nil, sprintf("component %s is not in the Component table", component)
 	}
 	switch {
 	case c.Attributes&compRegistryKeyPath != 0:
-		return nil, fmt.Sprintf("component %s has a registry key path, not a key file", component)
+		return nil, sprintf("component %s has a registry key path, not a key file", component)
 	case c.Attributes&compODBCKeyPath != 0:
-		return nil, fmt.Sprintf("component %s has an ODBC data source key path, not a key file", component)
+		return nil, sprintf("component %s has an ODBC data source key path, not a key file", component)
 	case c.KeyPath == "":
-		return nil, fmt.Sprintf("component %s has no key file (its key path is its folder)", component)
+		return nil, sprintf("component %s has no key file (its key path is its folder)", component)
 	}
 	f := p.files[c.KeyPath]
 	if f == nil {
-		return nil, fmt.Sprintf("component %s's key path %s is not in the File table", component, c.KeyPath)
+		return nil, sprintf("component %s's key path %s is not in the File table", component, c.KeyPath)
 	}
 	return f, ""
 }
@@ -158,10 +157,10 @@ func (p *planner) iconPath(icon string, index OptInt) iconRef {
 		return iconRef{}
 	}
 	if p.opts.NoIconCache {
-		return iconRef{problem: fmt.Sprintf("icon %s exists only in the Icon table (icon cache paths disabled)", icon)}
+		return iconRef{problem: sprintf("icon %s exists only in the Icon table (icon cache paths disabled)", icon)}
 	}
 	if strings.TrimSpace(p.in.AllUsers) != "1" {
-		return iconRef{problem: fmt.Sprintf("icon %s exists only in the Icon table and the package is not per-machine (ALLUSERS=%q), so the folder PublishProduct caches it in is only known at install time", icon, p.in.AllUsers)}
+		return iconRef{problem: sprintf("icon %s exists only in the Icon table and the package is not per-machine (ALLUSERS=%q), so the folder PublishProduct caches it in is only known at install time", icon, p.in.AllUsers)}
 	}
 	v := `[WindowsFolder]Installer\[ProductCode]\` + fmtLiteral(icon)
 	if index.Valid {

@@ -1,7 +1,6 @@
 package classreg
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
@@ -31,11 +30,11 @@ func (p *planner) liveness() {
 	// ProgId_Default names a ProgId row.
 	withProg := map[string]int{}
 	for ci, c := range in.Classes {
-		k := strings.ToLower(c.CLSID)
+		k := p.lower(c.CLSID)
 		if _, done := withProg[k]; done || p.classes[ci].dead != "" || c.ProgIDDefault == "" {
 			continue
 		}
-		if _, ok := p.progBy[strings.ToLower(c.ProgIDDefault)]; ok {
+		if _, ok := p.progBy[p.lower(c.ProgIDDefault)]; ok {
 			withProg[k] = ci
 		}
 	}
@@ -51,7 +50,7 @@ func (p *planner) liveness() {
 		// Registered with its class: a registered Class row of the CLSID
 		// on its chain whose ProgId_Default names a ProgId row.
 		if clsid, ci := p.progClass(i); ci >= 0 {
-			if cj, ok := withProg[strings.ToLower(clsid)]; ok {
+			if cj, ok := withProg[p.lower(clsid)]; ok {
 				c := in.Classes[cj]
 				p.progs[i].dead = ""
 				p.progs[i].comp, p.progs[i].feat = c.Component, c.Feature
@@ -62,7 +61,7 @@ func (p *planner) liveness() {
 				continue
 			}
 		}
-		for _, e := range p.extByProg[strings.ToLower(r.ProgID)] {
+		for _, e := range p.extByProg[p.lower(r.ProgID)] {
 			if p.exts[e].dead == "" && p.extHasVerbs(e) {
 				ext := in.Extensions[e]
 				p.progs[i].dead = ""
@@ -82,7 +81,7 @@ func (p *planner) liveness() {
 			continue
 		}
 		r := in.ProgIDs[i]
-		refs := append(append([]int(nil), p.classByProg[strings.ToLower(r.ProgID)]...), p.classesBy[strings.ToLower(r.Class)]...)
+		refs := append(append([]int(nil), p.classByProg[p.lower(r.ProgID)]...), p.classesBy[p.lower(r.Class)]...)
 		for _, ci := range refs {
 			if p.classes[ci].dead == "" {
 				p.progs[i].dead = ""
@@ -91,7 +90,7 @@ func (p *planner) liveness() {
 			}
 		}
 		if p.progs[i].dead != "" {
-			for _, e := range p.extByProg[strings.ToLower(r.ProgID)] {
+			for _, e := range p.extByProg[p.lower(r.ProgID)] {
 				if p.exts[e].dead == "" {
 					p.progs[i].dead = ""
 					p.progs[i].comp, p.progs[i].feat = in.Extensions[e].Component, in.Extensions[e].Feature
@@ -113,14 +112,14 @@ func (p *planner) liveness() {
 	p.clsidLive = map[string]bool{}
 	for i, c := range in.Classes {
 		if p.classes[i].dead == "" {
-			p.clsidLive[strings.ToLower(c.CLSID)] = true
+			p.clsidLive[p.lower(c.CLSID)] = true
 		}
 	}
 	for i, c := range in.Classes {
 		if c.AppID == "" || p.classes[i].dead != "" {
 			continue
 		}
-		if j, ok := p.appBy[strings.ToLower(c.AppID)]; ok {
+		if j, ok := p.appBy[p.lower(c.AppID)]; ok {
 			p.apps[j].dead = ""
 		}
 	}
@@ -134,12 +133,12 @@ func (p *planner) liveness() {
 		sev := edit.Warning
 		switch {
 		case e < 0:
-			p.verbs[i].dead = fmt.Sprintf("extension %s is not in the Extension table", v.Extension)
+			p.verbs[i].dead = sprintf("extension %s is not in the Extension table", v.Extension)
 		case p.exts[e].dead != "":
 			p.verbs[i].dead = "its extension is never registered"
 		case in.Extensions[e].ProgID == "":
 			sev = edit.Info
-			p.verbs[i].dead = fmt.Sprintf("extension %s has no ProgId_, so msiexec registers no verbs for it", v.Extension)
+			p.verbs[i].dead = sprintf("extension %s has no ProgId_, so msiexec registers no verbs for it", v.Extension)
 		default:
 			if _, why := p.keyFile(in.Extensions[e].Component); why != "" {
 				p.problem(node{kindVerb, i}, "the verb command needs a key file path: %s", why)
@@ -150,7 +149,7 @@ func (p *planner) liveness() {
 		}
 	}
 	for i, m := range in.MIMEs {
-		live := m.CLSID != "" && p.clsidLive[strings.ToLower(m.CLSID)]
+		live := m.CLSID != "" && p.clsidLive[p.lower(m.CLSID)]
 		if e := p.mimes[i].ext; e >= 0 && p.exts[e].dead == "" {
 			live = true
 		}
@@ -158,7 +157,7 @@ func (p *planner) liveness() {
 		switch {
 		case p.mimes[i].ext < 0:
 			sev = edit.Warning
-			p.mimes[i].dead = fmt.Sprintf("extension %s is not in the Extension table, so msiexec writes nothing for it", m.Extension)
+			p.mimes[i].dead = sprintf("extension %s is not in the Extension table, so msiexec writes nothing for it", m.Extension)
 		case !live:
 			p.mimes[i].dead = "neither its class nor its extension is registered"
 		}
@@ -210,11 +209,11 @@ func (p *planner) group() {
 		p.parent[i] = i
 	}
 	for i, c := range in.Classes {
-		p.union(node{kindClass, i}, node{kindClass, p.classesBy[strings.ToLower(c.CLSID)][0]})
-		if j, ok := p.progBy[strings.ToLower(c.ProgIDDefault)]; ok && c.ProgIDDefault != "" {
+		p.union(node{kindClass, i}, node{kindClass, p.classesBy[p.lower(c.CLSID)][0]})
+		if j, ok := p.progBy[p.lower(c.ProgIDDefault)]; ok && c.ProgIDDefault != "" {
 			p.union(node{kindClass, i}, node{kindProgID, j})
 		}
-		if j, ok := p.appBy[strings.ToLower(c.AppID)]; ok && c.AppID != "" {
+		if j, ok := p.appBy[p.lower(c.AppID)]; ok && c.AppID != "" {
 			p.union(node{kindClass, i}, node{kindAppID, j})
 		}
 	}
@@ -222,16 +221,16 @@ func (p *planner) group() {
 		if p.progs[i].parent >= 0 {
 			p.union(node{kindProgID, i}, node{kindProgID, p.progs[i].parent})
 		}
-		if rows := p.classesBy[strings.ToLower(r.Class)]; len(rows) > 0 {
+		if rows := p.classesBy[p.lower(r.Class)]; len(rows) > 0 {
 			p.union(node{kindProgID, i}, node{kindClass, rows[0]})
 		}
 	}
 	for i, e := range in.Extensions {
-		p.union(node{kindExtension, i}, node{kindExtension, p.extBy[strings.ToLower(strings.TrimPrefix(e.Extension, "."))][0]})
-		if j, ok := p.progBy[strings.ToLower(e.ProgID)]; ok && e.ProgID != "" {
+		p.union(node{kindExtension, i}, node{kindExtension, p.extBy[p.lower(strings.TrimPrefix(e.Extension, "."))][0]})
+		if j, ok := p.progBy[p.lower(e.ProgID)]; ok && e.ProgID != "" {
 			p.union(node{kindExtension, i}, node{kindProgID, j})
 		}
-		if j, ok := p.mimeBy[strings.ToLower(e.MIME)]; ok && e.MIME != "" {
+		if j, ok := p.mimeBy[p.lower(e.MIME)]; ok && e.MIME != "" {
 			p.union(node{kindExtension, i}, node{kindMIME, j})
 		}
 	}
@@ -244,7 +243,7 @@ func (p *planner) group() {
 		if e := p.mimes[i].ext; e >= 0 {
 			p.union(node{kindMIME, i}, node{kindExtension, e})
 		}
-		if rows := p.classesBy[strings.ToLower(m.CLSID)]; len(rows) > 0 {
+		if rows := p.classesBy[p.lower(m.CLSID)]; len(rows) > 0 {
 			p.union(node{kindMIME, i}, node{kindClass, rows[0]})
 		}
 	}
@@ -276,7 +275,7 @@ func (p *planner) group() {
 		sort.Strings(rs)
 		rs = dedupe(rs)
 		if len(rs) > 5 {
-			rs = append(rs[:5], fmt.Sprintf("and %d more", len(rs)-5))
+			rs = append(rs[:5], sprintf("and %d more", len(rs)-5))
 		}
 		reasons[g] = rs
 	}

@@ -2,6 +2,7 @@ package leaf
 
 import (
 	"fmt"
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/transform/internal/edit"
 	"slices"
 	"sort"
@@ -220,12 +221,12 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 				break
 			}
 			if seen[cur] {
-				s = treeState{bad: "Feature_Parent chain has a cycle through " + strconv.Quote(cur)}
+				s = treeState{bad: "Feature_Parent chain has a cycle through " + strconv.Quote(clip.String(cur))}
 				break
 			}
 			f, ok := features[cur]
 			if !ok {
-				s = treeState{bad: "Feature_Parent " + strconv.Quote(cur) + " names no feature"}
+				s = treeState{bad: "Feature_Parent " + strconv.Quote(clip.String(cur)) + " names no feature"}
 				break
 			}
 			seen[cur] = true

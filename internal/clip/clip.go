@@ -1,0 +1,45 @@
+package clip
+
+import (
+	"strconv"
+	"unicode/utf8"
+)
+
+// Max is the most bytes of one value that String keeps: far above the
+// standard columns' widths (255 characters) and the lists a message
+// composes from a few of them, so only hostile values are cut (as
+// msi/validate cuts a key value in a finding).
+const Max = 1024
+
+// String returns s when it is at most Max bytes long, else its first
+// Max bytes (cut at a character boundary) followed by "…(N bytes)".
+func String(s string) string {
+	if len(s) <= Max {
+		return s
+	}
+	n := Max
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…(" + strconv.Itoa(len(s)) + " bytes)"
+}
+
+// Args returns args with each string longer than Max clipped by String,
+// for a fmt call quoting values from a package. args is not modified.
+func Args(args []any) []any {
+	var out []any
+	for i, a := range args {
+		s, ok := a.(string)
+		if !ok || len(s) <= Max {
+			continue
+		}
+		if out == nil {
+			out = append([]any(nil), args...)
+		}
+		out[i] = String(s)
+	}
+	if out == nil {
+		return args
+	}
+	return out
+}
