@@ -193,7 +193,7 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 		}
 		fmt.Fprintf(env.Stderr, "msikit: %s: %s %s (%s): %s\n", name, what, escapeText(c.Name), plural(c.Files, "file"), escapeText(oneLine(c.Err.Error())))
 	}
-	refused, failed := 0, 0
+	refused, failed, other := 0, 0, 0
 	for _, f := range rep.Failed {
 		var ce *install.CabinetError
 		switch {
@@ -204,6 +204,7 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 			fmt.Fprintf(env.Stderr, "msikit: %s: refused: %s\n", name, escapeText(oneLine(trimPackage(f.Error()))))
 		default:
 			failed++
+			other++
 			fmt.Fprintf(env.Stderr, "msikit: %s: not extracted: %s\n", name, escapeText(oneLine(trimPackage(f.Error()))))
 		}
 	}
@@ -211,8 +212,8 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 		fmt.Fprintf(env.Stderr, "msikit: %s: not written: %s\n", name, oneLine(s))
 	}
 	if rep.Problems() || len(notWritten) > 0 {
-		return fileErr(name, fmt.Errorf("%d files extracted, %d not (%s, %d refused paths, %d not written)",
-			n, failed+refused+len(notWritten), plural(len(rep.MissingCabinets), "missing or unreadable cabinet"), refused, len(notWritten)))
+		return fileErr(name, fmt.Errorf("%d files extracted, %d not (%s, %d refused paths, %d not decoded or refused by their cabinet, %d not written)",
+			n, failed+refused+len(notWritten), plural(len(rep.MissingCabinets), "missing or unreadable cabinet"), refused, other, len(notWritten)))
 	}
 	return nil
 }

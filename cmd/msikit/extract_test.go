@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -520,5 +521,31 @@ func TestExtractCommitError(t *testing.T) {
 				t.Errorf("error line %q, want %q", got, tc.errorLine)
 			}
 		})
+	}
+}
+
+// TestExtractSummaryCountsEveryKind: the last line's breakdown accounts
+// for every file not extracted. A cabinet whose 500 files all point at one
+// 4 MiB range has most of them refused by the cabinet (install.OverlapError,
+// one "not extracted" line each), and the summary must count those too,
+// not only missing cabinets, refused paths and files not written.
+func TestExtractSummaryCountsEveryKind(t *testing.T) {
+	pkg := filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "valid", "msi-cab-500-copies-4mib.msi")
+	out := filepath.Join(t.TempDir(), "out")
+	code, stdout, stderr := runCLI(t, "extract", pkg, "-d", out)
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	last := lines[len(lines)-1]
+	var extracted, not, cabs, refused, cabRefused, unwritten int
+	_, err := fmt.Sscanf(last[strings.LastIndex(last, ": ")+2:], "%d files extracted, %d not (%d missing or unreadable cabinets, %d refused paths, %d not decoded or refused by their cabinet, %d not written)",
+		&extracted, &not, &cabs, &refused, &cabRefused, &unwritten)
+	if code != exitFailure || err != nil {
+		t.Fatalf("exit %d, last line %q: %v", code, last, err)
+	}
+	notLines := strings.Count(stderr, ": not extracted: ")
+	if not == 0 || cabRefused != not || notLines != not || cabs != 0 || refused != 0 || unwritten != 0 {
+		t.Errorf("%d not extracted, of which %d counted as refused by the cabinet; %d \"not extracted\" lines; want all of them: %q", not, cabRefused, notLines, last)
+	}
+	if listed := strings.Count(stdout, "\n"); listed != extracted || len(treeSums(t, out)) != extracted {
+		t.Errorf("%d files listed, %d in the folder; the summary says %d", listed, len(treeSums(t, out)), extracted)
 	}
 }
