@@ -1,6 +1,9 @@
 package edit
 
-import "slices"
+import (
+	"iter"
+	"slices"
+)
 
 // Pairs is a relation between two sets of names, the features and
 // components of a FeatureComponents table: each name is held once (a
@@ -134,4 +137,17 @@ func (p *Pairs) Rights(l string) []string {
 		names[i] = p.right[uint32(x)]
 	}
 	return names
+}
+
+// All yields the distinct pairs, ordered by left name then right name,
+// each in the order it was first added.
+func (p *Pairs) All() iter.Seq2[string, string] {
+	return func(yield func(l, r string) bool) {
+		p.index()
+		for _, x := range p.pairs {
+			if !yield(p.left[x>>32], p.right[uint32(x)]) {
+				return
+			}
+		}
+	}
 }

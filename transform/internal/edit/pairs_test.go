@@ -3,6 +3,7 @@ package edit
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -59,6 +60,25 @@ func TestPairs(t *testing.T) {
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Fatalf("round %d: Rights(%s) (-want +got):\n%s", round, l, diff)
+			}
+		}
+		var all []string
+		for l, r := range p.All() {
+			all = append(all, l+"-"+r)
+		}
+		var wantAll []string
+		for l := range lefts {
+			for r := range lefts[l] {
+				wantAll = append(wantAll, l+"-"+r)
+			}
+		}
+		if len(all) != len(wantAll) {
+			t.Fatalf("round %d: All yields %d pairs, want %d", round, len(all), len(wantAll))
+		}
+		for _, x := range all {
+			l, r, _ := strings.Cut(x, "-")
+			if !lefts[l][r] {
+				t.Fatalf("round %d: All yields %s, which was not added", round, x)
 			}
 		}
 		for ri := range 16 {
