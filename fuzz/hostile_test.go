@@ -60,6 +60,7 @@ func hostileFixtures() []hostileFixture {
 		{"msi-registry-shared-formatted.msi", "2,000 Registry rows whose Value is one pooled 64 KiB formatted multi-string of 4,369 [$ComServer] references, in a component of the same feature", buildRegistryShared, checkRegistryShared, 75},
 		{"msi-shared-64k-everywhere.msi", "300 rows in each table of the sample, every non-key string cell one of four pooled 60-72 KiB strings (formatted references, property names, a FileTypeMask)", buildSharedEverywhere, checkSharedEverywhere, 0},
 		{"msi-directory-dots-collisions.msi", "a chain of 1,000 directories named \".\" (their parent's folder), each with two components installing one file name: 1,000 collisions that name a folder 1,000 deep", buildDirectoryDots, checkDirectoryDots, 20},
+		{"msi-feature-component-fanout.msi", "50 features x 50 components, every pair in FeatureComponents (at 5 MB 1,050 x 1,050: 1.1 million pairs), a tenth of the components advertised by a shortcut", buildFeatureFanout, checkFeatureFanout, 21},
 	}
 }
 
@@ -785,5 +786,111 @@ func checkEmptyTables(t *testing.T, db *msi.Database) {
 	}
 	if ents, _ := os.ReadDir(out); len(ents) != 50003 {
 		t.Errorf("%d files, want 50,003", len(ents))
+	}
+}
+
+// buildFeatureFanout adds 50*scale features and 50*scale components
+// (each with a key file in BINDIR) and puts every component in every
+// feature: (50*scale)^2 FeatureComponents rows, 1.1 million at 5 MB, four
+// bytes each. Every tenth component has an advertised shortcut to a
+// feature. A pass or a diff that keeps strings or map entries per pair
+// holds hundreds of bytes for each of these four.
+func buildFeatureFanout(t testing.TB, scale int) []byte {
+	db := sampleDB(t)
+	n := 50 * scale
+	feats, comps, files, fcs, scs := table(t, db, "Feature"), table(t, db, "Component"), table(t, db, "File"), table(t, db, "FeatureComponents"), table(t, db, "Shortcut")
+	fv := make([]msi.Value, n)
+	cv := make([]msi.Value, n)
+	for i := range n {
+		f, c := fmt.Sprintf("Fan%d", i), fmt.Sprintf("FanC%d", i)
+		must(t, feats.Insert(str(f), msi.Value{}, str("Feature "+f), msi.Value{}, num(2*i+1), num(1), msi.Value{}, num(0)))
+		must(t, comps.Insert(str(c), str(fmt.Sprintf("{30000000-0000-0000-0000-%012d}", i)), str("BINDIR"), num(0), msi.Value{}, str("f"+c)))
+		must(t, files.Insert(str("f"+c), str(c), str("f"+c+".dll"), num(1000+i), msi.Value{}, msi.Value{}, msi.Value{}, num(2000+i)))
+		fv[i], cv[i] = feats.Row(feats.Len()-1).At(0), comps.Row(comps.Len()-1).At(0)
+		if i%10 == 0 {
+			sc := make([]msi.Value, len(scs.Columns()))
+			for j, col := range scs.Columns() {
+				switch col.Name {
+				case "Shortcut":
+					sc[j] = str(fmt.Sprintf("fan%d", i))
+				case "Directory_":
+					sc[j] = str("BINDIR")
+				case "Name":
+					sc[j] = str("fan.lnk")
+				case "Component_":
+					sc[j] = str(c)
+				case "Target":
+					sc[j] = str(f)
+				}
+			}
+			must(t, scs.Insert(sc...))
+		}
+	}
+	for _, f := range fv {
+		for _, c := range cv {
+			must(t, fcs.Insert(f, c))
+		}
+	}
+	return saveDB(t, db)
+}
+
+// checkFeatureFanout: the passes, the audit and a diff against the sample
+// stay within the budgets, and what they allocate for each pair beyond
+// the committed fixture's 2,500 (measured against the same fan-out built
+// at 300 x 300) is a few words, not strings and map entries. The limits
+// include loading the table (about 60 bytes a row, the audit loads it in
+// its preview's copy too, and the passes' inserts regrow its index);
+// before the pairs were interned the passes took 300-330 bytes a pair,
+// the audit 1,100 and the diff 620.
+func checkFeatureFanout(t *testing.T, db *msi.Database) {
+	base := sampleDB(t)
+	big := func() *msi.Database {
+		b := buildFeatureFanout(t, 6)
+		d, err := msi.NewDatabase(bytes.NewReader(b), int64(len(b)))
+		must(t, err)
+		return d
+	}()
+	const extraPairs = 300*300 - 50*50
+	runs := []struct {
+		what    string
+		perPair uint64 // bytes allocated for each pair, at most
+		run     func(db *msi.Database) error
+	}{
+		{"ClassToRegistry", 96, func(db *msi.Database) error {
+			_, err := transform.ClassToRegistry(db, transform.ClassToRegistryOptions{})
+			return err
+		}},
+		{"SplitAdvertised", 96, func(db *msi.Database) error {
+			_, err := transform.SplitAdvertised(db, transform.SplitAdvertisedOptions{})
+			return err
+		}},
+		{"NewPackageIndex", 96, func(db *msi.Database) error {
+			_, err := transform.NewPackageIndex(db)
+			return err
+		}},
+		{"Audit", 384, func(db *msi.Database) error {
+			_, err := transform.Audit(db, transform.AuditOptions{})
+			return err
+		}},
+		{"mst.Diff", 192, func(db *msi.Database) error {
+			_, err := mst.Diff(db, base)
+			return err
+		}},
+	}
+	for _, r := range runs {
+		// Each run on a copy: the passes change the database.
+		measure := func(what string, db *msi.Database) (alloc uint64) {
+			testenv.CheckBudget(t, what, func() {
+				c, err := db.Reopen()
+				must(t, err)
+				_, alloc = testenv.Measure(func() { must(t, r.run(c)) })
+			})
+			return alloc
+		}
+		small, large := measure(r.what, db), measure(r.what+" at 300 x 300", big)
+		if large > small && (large-small)/extraPairs > r.perPair {
+			t.Errorf("%s: %d bytes allocated for each extra FeatureComponents pair, want at most %d", r.what, (large-small)/extraPairs, r.perPair)
+		}
+		t.Logf("%s: %d bytes (2,500 pairs), %d bytes (90,000 pairs)", r.what, small, large)
 	}
 }

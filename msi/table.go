@@ -139,6 +139,15 @@ func (r Row) Key() []Value {
 	return out
 }
 
+// AppendKey appends the row's primary-key values to dst and returns the
+// extended slice: Key without a new slice for each row.
+func (r Row) AppendKey(dst []Value) []Value {
+	for _, k := range r.t.keys {
+		dst = append(dst, r.At(k))
+	}
+	return dst
+}
+
 // StreamName returns the name of the stream a Binary cell of this row
 // refers to: the table name and the key values joined with "." (for the
 // _Streams view, the stream's own name).

@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -151,13 +152,9 @@ func readModel(db *msi.Database, featuresOnly bool) (*auditModel, error) {
 		m.components[name] = &amComponent{name: name, id: r.Get("ComponentId").Str(), directory: r.Get("Directory_").Str(),
 			keyPath: r.Get("KeyPath").Str(), attributes: r.Get("Attributes").Int()}
 	})
-	step("FeatureComponents", func(r msi.Row) {
-		f, c := str(r, "Feature_"), str(r, "Component_")
-		if ft := m.features[f]; ft != nil {
-			ft.components = append(ft.components, c)
-		}
-		m.compFeatures[c] = append(m.compFeatures[c], f)
-	})
+	fc := fcPairs{pairs: make([][2]int32, 0, m.count("FeatureComponents")), clone: featuresOnly}
+	step("FeatureComponents", func(r msi.Row) { fc.add(r.Get("Feature_").Str(), r.Get("Component_").Str()) })
+	fc.group(m)
 	step("File", func(r msi.Row) {
 		key := r.Get("File").Str()
 		c := r.Get("Component_").Str()
@@ -345,6 +342,7 @@ func (m *auditModel) own(feature string) *FeatureComponents {
 	fc := &FeatureComponents{Feature: feature, Components: []CoveredComponent{}}
 	if ft := m.features[feature]; ft != nil {
 		fc.Parent = ft.parent
+		fc.Components = make([]CoveredComponent, 0, len(ft.components))
 		seen := map[string]bool{}
 		for _, cname := range ft.components {
 			if seen[cname] {
@@ -392,4 +390,70 @@ func (m *auditModel) check(feature string) *HealthCheck {
 	hc.Covers = len(seen)
 	m.checks[feature] = hc
 	return hc
+}
+
+// fcPairs collects the FeatureComponents rows as pairs of ids (8 bytes a
+// row) and then hands each feature and each component its list in one
+// exactly sized array per direction: a slice appended to per feature and
+// per component regrew each many times (a table pairing 1,050 features
+// with 1,050 components allocated 240 MB so).
+type fcPairs struct {
+	fID, cID map[string]int32
+	f, c     []string
+	pairs    [][2]int32
+	clone    bool // keep copies of the names, not views of the string pool
+}
+
+func (p *fcPairs) add(f, c string) {
+	if p.fID == nil {
+		p.fID, p.cID = map[string]int32{}, map[string]int32{}
+	}
+	id := func(ids map[string]int32, names *[]string, s string) int32 {
+		n, ok := ids[s]
+		if !ok {
+			if p.clone {
+				s = strings.Clone(s)
+			}
+			n = int32(len(*names))
+			ids[s] = n
+			*names = append(*names, s)
+		}
+		return n
+	}
+	p.pairs = append(p.pairs, [2]int32{id(p.fID, &p.f, f), id(p.cID, &p.c, c)})
+}
+
+// group sets the features' components and m.compFeatures, each in table
+// order.
+func (p *fcPairs) group(m *auditModel) {
+	if len(p.pairs) == 0 {
+		return
+	}
+	fStart, cStart := make([]int, len(p.f)+1), make([]int, len(p.c)+1)
+	for _, pr := range p.pairs {
+		fStart[pr[0]+1]++
+		cStart[pr[1]+1]++
+	}
+	for i := 1; i < len(fStart); i++ {
+		fStart[i] += fStart[i-1]
+	}
+	for i := 1; i < len(cStart); i++ {
+		cStart[i] += cStart[i-1]
+	}
+	byF, byC := make([]string, len(p.pairs)), make([]string, len(p.pairs))
+	fNext, cNext := slices.Clone(fStart), slices.Clone(cStart)
+	for _, pr := range p.pairs {
+		byF[fNext[pr[0]]] = p.c[pr[1]]
+		fNext[pr[0]]++
+		byC[cNext[pr[1]]] = p.f[pr[0]]
+		cNext[pr[1]]++
+	}
+	for i, f := range p.f {
+		if ft := m.features[f]; ft != nil {
+			ft.components = byF[fStart[i]:fStart[i+1]:fStart[i+1]]
+		}
+	}
+	for i, c := range p.c {
+		m.compFeatures[c] = byC[cStart[i]:cStart[i+1]:cStart[i+1]]
+	}
 }

@@ -93,7 +93,8 @@ type TableChange struct {
 type rowRecords struct {
 	recs   []rowRecord
 	src    *msi.Table  // the new database's table rows name
-	delKey []msi.Value // the keys of Diff's deletes, nkeys each
+	old    *msi.Table  // the old database's table the fromOld deletes name
+	delKey []msi.Value // the keys of Diff's other deletes, nkeys each
 }
 
 // rawRecords are the records of a transform's table stream as read.
@@ -107,9 +108,10 @@ type rawRecords struct {
 // cells has names from row of the new table; a delete takes the key
 // values at delKey[row*nkeys:].
 type rowRecord struct {
-	op  Op
-	has uint32
-	row uint32
+	op      Op
+	fromOld bool // a delete whose key is that of row of the old table
+	has     uint32
+	row     uint32
 }
 
 // rawRecord is one record of a transform stream: its cells are
@@ -160,6 +162,14 @@ func (tc *TableChange) decodeRow(i int, vals []msi.Value) Record {
 	rr := tc.rows.recs[i]
 	r := Record{Op: rr.op, Has: rr.has, Values: vals}
 	clear(vals)
+	if rr.op == Delete && rr.fromOld {
+		row := tc.rows.old.Row(int(rr.row))
+		for m := tc.keys; m != 0; m &= m - 1 {
+			ci := bits.TrailingZeros32(m)
+			vals[ci] = row.At(ci)
+		}
+		return r
+	}
 	if rr.op == Delete {
 		k := tc.rows.delKey[int(rr.row)*tc.nkeys():]
 		j := 0

@@ -43,9 +43,9 @@ func (d Difference) String() string {
 //
 // Updates of columns past the 16th, which the 16-bit record mask cannot
 // name, are written as a delete and an insert of the row (listed too).
-// The changes refer to new's rows and streams rather than copying them
-// (a record costs 12 bytes, a delete also its key): new must not change
-// while they are in use.
+// The changes refer to new's rows and streams, and to old's rows for the
+// keys of deletes, rather than copying them (a record costs 12 bytes):
+// neither database may change while they are in use.
 func Diff(old, new *msi.Database) (*Changes, error) {
 	c := &Changes{Codepage: new.Codepage(), streams: new, size: new.Size()}
 	b := newBudget("the rows compared", old.Size(), new.Size())
@@ -165,7 +165,7 @@ func diffTable(c *Changes, b *budget, shapes *columnSets, old, new *msi.Database
 	}
 	tc.Added = nc[len(oc):]
 	tc.setColumns(nc)
-	rows := &rowRecords{src: nt}
+	rows := &rowRecords{src: nt, old: ot}
 	all := uint32(1)<<len(nc) - 1
 	keyMask := tc.keyMask()
 	nkeys := tc.nkeys()
@@ -176,12 +176,13 @@ func diffTable(c *Changes, b *budget, shapes *columnSets, old, new *msi.Database
 			rows.delKey = append(rows.delKey, vals(bits.TrailingZeros32(m)))
 		}
 	}
+	var key []msi.Value // one row's key at a time
 	for ri := range nt.Len() {
 		nr := nt.Row(ri)
 		if err := b.spend(rowBytes(nr), name); err != nil {
 			return nil, err
 		}
-		key := nr.Key()
+		key = nr.AppendKey(key[:0])
 		or, ok := ot.Lookup(key...)
 		if ok {
 			if err := b.spend(rowBytes(or), name); err != nil {
@@ -219,15 +220,17 @@ func diffTable(c *Changes, b *budget, shapes *columnSets, old, new *msi.Database
 		}
 		rows.recs = append(rows.recs, rowRecord{op: Update, has: changed | keyMask, row: uint32(ri)})
 	}
-	for or := range ot.Rows() {
+	for oi := range ot.Len() {
+		or := ot.Row(oi)
 		if err := b.spend(rowBytes(or), name); err != nil {
 			return nil, err
 		}
-		key := or.Key()
+		key = or.AppendKey(key[:0])
 		if _, ok := nt.Lookup(key...); ok {
 			continue
 		}
-		deleteKey(or.At)
+		// The key is read from the old row when the record is.
+		rows.recs = append(rows.recs, rowRecord{op: Delete, has: keyMask, row: uint32(oi), fromOld: true})
 	}
 	if len(rows.recs) == 0 && len(tc.Added) == 0 {
 		return nil, nil

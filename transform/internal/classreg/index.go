@@ -3,6 +3,8 @@ package classreg
 import (
 	"strconv"
 	"strings"
+
+	"github.com/msikit/msikit/transform/internal/edit"
 )
 
 func (p *planner) index() {
@@ -29,14 +31,12 @@ func (p *planner) index() {
 	for _, ic := range in.Icons {
 		p.icons[ic] = true
 	}
-	p.compFeats = map[string]map[string]bool{}
-	for _, fc := range in.FeatureComponents {
-		m := p.compFeats[fc.Component]
-		if m == nil {
-			m = map[string]bool{}
-			p.compFeats[fc.Component] = m
+	p.compFeats = in.featureComponents
+	if p.compFeats == nil {
+		p.compFeats = edit.NewPairs(len(in.FeatureComponents))
+		for _, fc := range in.FeatureComponents {
+			p.compFeats.Add(fc.Component, fc.Feature)
 		}
-		m[fc.Feature] = true
 	}
 	p.classesBy = map[string][]int{}
 	for i, c := range in.Classes {

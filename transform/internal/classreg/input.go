@@ -1,6 +1,10 @@
 package classreg
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/msikit/msikit/transform/internal/edit"
+)
 
 // Plain row structs for the ClassToRegistry mapping. The mapping works on
 // these only, so it can be tested without a database; classreg.go fills them
@@ -136,6 +140,10 @@ type Input struct {
 	Features          []string
 	FeatureAttributes map[string]int32 // Feature.Attributes by feature
 	FeatureComponents []FeatureComponent
+	// featureComponents holds the FeatureComponents pairs (component,
+	// feature) when readInput filled it instead of FeatureComponents: 8
+	// bytes a pair, not two strings.
+	featureComponents *edit.Pairs
 	Icons             []string
 	Registry          []RegistryRow
 	Sequences         []SequenceRow

@@ -130,7 +130,7 @@ type planner struct {
 	files     map[string]*FileRow
 	features  map[string]bool
 	icons     map[string]bool
-	compFeats map[string]map[string]bool
+	compFeats *edit.Pairs // component -> its features
 
 	classesBy map[string][]int // lower CLSID -> class rows
 	progBy    map[string]int   // lower ProgId -> first row

@@ -186,8 +186,11 @@ func readInput(db *msi.Database) (*Input, error) {
 		in.Features = append(in.Features, str(r, "Feature"))
 		in.FeatureAttributes[str(r, "Feature")] = r.Get("Attributes").Int()
 	})
+	if t, _ := edit.Table(db, "FeatureComponents"); t != nil {
+		in.featureComponents = edit.NewPairs(t.Len())
+	}
 	step("FeatureComponents", func(r msi.Row) {
-		in.FeatureComponents = append(in.FeatureComponents, FeatureComponent{Feature: str(r, "Feature_"), Component: str(r, "Component_")})
+		in.featureComponents.Add(str(r, "Component_"), str(r, "Feature_"))
 	})
 	step("Icon", func(r msi.Row) { in.Icons = append(in.Icons, str(r, "Name")) })
 	in.HasRegistryTable = slices.Contains(db.TableNames(), tblRegistry)

@@ -147,8 +147,7 @@ func (p *planner) advertisedRegistry() {
 // a merge module every component goes into the features the module is
 // merged into, so the component itself is the owner.
 func (p *planner) owner(component, feature string) string {
-	feats := p.compFeats[component]
-	if p.in.MergeModule || feature == "" || (len(feats) == 1 && feats[feature]) {
+	if p.in.MergeModule || feature == "" || (p.compFeats.NumRights(component) == 1 && p.compFeats.Has(component, feature)) {
 		return component
 	}
 	key := component + "\x00" + feature
@@ -175,7 +174,7 @@ func (p *planner) owner(component, feature string) string {
 	}
 	nc.ComponentID = componentGUID(p.in.ProductCode, src, component, feature)
 	var others []string
-	for f := range feats {
+	for _, f := range p.compFeats.Rights(component) {
 		if f != feature {
 			others = append(others, f)
 		}
@@ -184,7 +183,7 @@ func (p *planner) owner(component, feature string) string {
 	if len(others) > 8 {
 		others = append(others[:8], sprintf("and %d more", len(others)-8))
 	}
-	if feats[feature] {
+	if p.compFeats.Has(component, feature) {
 		nc.Reason = sprintf("registration tied to feature %s; component %s is also in %s", feature, component, strings.Join(others, ", "))
 	} else {
 		nc.Reason = sprintf("registration tied to feature %s, which does not hold component %s", feature, component)

@@ -103,6 +103,10 @@ type Entry struct {
 type Input struct {
 	Features          []Feature
 	FeatureComponents []FeatureComponent
+	// featureComponents holds the FeatureComponents pairs (feature,
+	// component) when the database was read into it instead of
+	// FeatureComponents: 8 bytes a pair, not two strings.
+	featureComponents *edit.Pairs
 	// Components lists the Component table's keys; nil when the table is
 	// absent (then components are not checked).
 	Components []string
@@ -179,17 +183,11 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 		features[f.Name] = f
 		taken[strings.ToLower(f.Name)] = true
 	}
-	fcByFeature := make(map[string]map[string]bool)
-	fcByComponent := make(map[string][]string)
-	for _, r := range in.FeatureComponents {
-		m := fcByFeature[r.Feature]
-		if m == nil {
-			m = make(map[string]bool)
-			fcByFeature[r.Feature] = m
-		}
-		if !m[r.Component] {
-			m[r.Component] = true
-			fcByComponent[r.Component] = append(fcByComponent[r.Component], r.Feature)
+	fc := in.featureComponents // feature -> its components
+	if fc == nil {
+		fc = edit.NewPairs(len(in.FeatureComponents))
+		for _, r := range in.FeatureComponents {
+			fc.Add(r.Feature, r.Component)
 		}
 	}
 	var components map[string]bool
@@ -265,8 +263,7 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 	// isSingle reports whether feature f already holds exactly component c
 	// and nothing else, so that a health check through f covers only c.
 	isSingle := func(f, c string) bool {
-		m := fcByFeature[f]
-		return len(m) == 1 && m[c]
+		return fc.NumRights(f) == 1 && fc.Has(f, c)
 	}
 
 	type groupKey struct{ feature, component string }
@@ -308,11 +305,11 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 			rep.Note(edit.Warning, e.Table, e.Key, "feature %q is not in a valid feature tree (%s); left alone", f.Name, s.bad)
 			continue
 		}
-		if !fcByFeature[f.Name][e.Component] {
+		if !fc.Has(f.Name, e.Component) {
 			// A leaf would add the component to the install selections of
 			// the feature's subtree (Wine, for one, then keeps it installed
 			// when the feature's parent is removed), so leave it.
-			if n := len(fcByFeature[f.Name]); n > 0 {
+			if n := fc.NumRights(f.Name); n > 0 {
 				rep.Note(edit.Warning, e.Table, e.Key, "component %q is not in feature %q, whose health check covers its %d other components; left alone", e.Component, f.Name, n)
 			} else {
 				rep.Note(edit.Info, e.Table, e.Key, "component %q is not in feature %q, which holds no components; left alone", e.Component, f.Name)
@@ -427,10 +424,10 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 		rep.Change(edit.Change{Op: edit.Add, Table: "FeatureComponents", Key: nfc.row(), New: nfc.row(),
 			Reason: "advertised component in its own leaf"})
 
-		if len(fcByComponent[k.component]) > 1 {
+		if fc.NumLefts(k.component) > 1 {
 			sorted, ok := sortedFeatures[k.component]
 			if !ok {
-				sorted = slices.Clone(fcByComponent[k.component])
+				sorted = fc.Lefts(k.component)
 				sort.Strings(sorted)
 				sortedFeatures[k.component] = sorted
 			}

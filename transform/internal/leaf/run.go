@@ -126,8 +126,9 @@ func readInput(db *msi.Database, rep *edit.Log) (*reader, error) {
 			Attributes:  row.Get("Attributes").Int(),
 		})
 	}
+	lr.in.featureComponents = edit.NewPairs(fct.Len())
 	for row := range fct.Rows() {
-		lr.in.FeatureComponents = append(lr.in.FeatureComponents, FeatureComponent{row.Get("Feature_").Str(), row.Get("Component_").Str()})
+		lr.in.featureComponents.Add(row.Get("Feature_").Str(), row.Get("Component_").Str())
 	}
 	ct, err := optTable(db, "Component")
 	if err != nil {

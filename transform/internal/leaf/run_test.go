@@ -174,6 +174,9 @@ func TestSplitAdvertisedCorpus(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if before != nil {
+				listPairs(&before.in)
+			}
 			if before == nil || !hasAdvertised(&before.in) {
 				return
 			}
@@ -191,6 +194,7 @@ func TestSplitAdvertisedCorpus(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			listPairs(&after.in)
 			checkLeafInvariants(t, &before.in, &after.in, Options{})
 			left := warningKeys(rep)
 			holds := make(map[string]map[string]bool)
@@ -261,4 +265,16 @@ func msiinfoTables(t *testing.T, msiinfo, path string) []string {
 		t.Fatalf("msiinfo tables %s: %v", filepath.Base(path), err)
 	}
 	return strings.Fields(string(out))
+}
+
+// listPairs sets in.FeatureComponents from the pairs readInput holds
+// instead, for the checks that walk them.
+func listPairs(in *Input) {
+	if in.featureComponents == nil {
+		return
+	}
+	in.FeatureComponents = nil
+	for f, c := range in.featureComponents.All() {
+		in.FeatureComponents = append(in.FeatureComponents, FeatureComponent{f, c})
+	}
 }
