@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -291,21 +290,6 @@ func TestRewriteCorpusValidate(t *testing.T) {
 	t.Logf("%d packages rewritten and validated; %d Registry rows added, each with its ICE33 warning", len(files), total)
 }
 
-// doneAfter is a context whose Err turns to context.Canceled after n
-// calls: an interrupt at a point the test chooses.
-type doneAfter struct {
-	context.Context
-	n, calls int
-}
-
-func (c *doneAfter) Err() error {
-	c.calls++
-	if c.calls > c.n {
-		return context.Canceled
-	}
-	return nil
-}
-
 // TestValidateStopsInsidePackage: an interrupt while a package is being
 // validated stops validate there (not after all its rules), naming the
 // package, with nothing on standard output: neither part of its findings
@@ -319,7 +303,7 @@ func TestValidateStopsInsidePackage(t *testing.T) {
 		}
 		// Err is asked before the package, then before each rule: the
 		// third call, before the second rule, is done.
-		ctx := &doneAfter{Context: context.Background(), n: 2}
+		ctx := testenv.NewDoneAfter(2)
 		var stdout, stderr bytes.Buffer
 		code := run(ctx, args, strings.NewReader(""), &stdout, &stderr)
 		if code != exitFailure || stdout.Len() != 0 {

@@ -192,21 +192,6 @@ func TestReservedPropertiesMatchDarice(t *testing.T) {
 	}
 }
 
-// doneAfter is a context whose Err turns to context.Canceled after n
-// calls: done part way through a validation, at a point a test chooses.
-type doneAfter struct {
-	context.Context
-	n, calls int
-}
-
-func (c *doneAfter) Err() error {
-	c.calls++
-	if c.calls > c.n {
-		return context.Canceled
-	}
-	return nil
-}
-
 // TestValidateContext: a context that is never done gives Validate's
 // findings; one done before the first rule, or after a few rules have run,
 // stops the validation there with the context's cause and no findings.
@@ -218,7 +203,7 @@ func TestValidateContext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	all := &doneAfter{Context: context.Background(), n: 1 << 30}
+	all := testenv.NewDoneAfter(1 << 30)
 	got, err := ValidateContext(all, db, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -226,18 +211,18 @@ func TestValidateContext(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("ValidateContext with a context never done (-Validate +ValidateContext):\n%s", diff)
 	}
-	rules := all.calls // one check per rule run
+	rules := all.Calls // one check per rule run
 	if rules < 10 {
 		t.Fatalf("%d context checks for a whole validation, want one per rule", rules)
 	}
 	for _, n := range []int{0, 3} {
-		ctx := &doneAfter{Context: context.Background(), n: n}
+		ctx := testenv.NewDoneAfter(n)
 		fs, err := ValidateContext(ctx, db, nil)
 		if !errors.Is(err, context.Canceled) || fs != nil {
 			t.Errorf("done after %d rules: %d findings, err %v; want none and context.Canceled", n, len(fs), err)
 		}
-		if ctx.calls > n+2 {
-			t.Errorf("done after %d rules: %d checks, want it to stop at the first done one", n, ctx.calls)
+		if ctx.Calls > n+2 {
+			t.Errorf("done after %d rules: %d checks, want it to stop at the first done one", n, ctx.Calls)
 		}
 	}
 	cause := errors.New("the job was cancelled")
@@ -259,13 +244,13 @@ func TestValidateContextInsideRule(t *testing.T) {
 	}
 	f.add("Registry", rows...)
 	db := f.build(t)
-	ctx := &doneAfter{Context: context.Background(), n: 1} // the check before the rule passes
+	ctx := testenv.NewDoneAfter(1) // the check before the rule passes
 	fs, err := ValidateContext(ctx, db, &Options{Rules: []string{"ICE03"}})
 	if !errors.Is(err, context.Canceled) || fs != nil {
 		t.Fatalf("%d findings, err %v; want none and context.Canceled", len(fs), err)
 	}
 	// Before ICE03, at its 1024th row, and context.Cause asking once more.
-	if ctx.calls != 3 {
-		t.Errorf("%d calls of Err, want 3: before ICE03, at its 1024th row and from context.Cause", ctx.calls)
+	if ctx.Calls != 3 {
+		t.Errorf("%d calls of Err, want 3: before ICE03, at its 1024th row and from context.Cause", ctx.Calls)
 	}
 }
