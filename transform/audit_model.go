@@ -38,6 +38,9 @@ type auditModel struct {
 	fileSeq map[string]int
 	// descriptors caches descriptorOf by feature and component.
 	descriptors map[[2]string][2]string
+	// featureErrs caches, by feature, darwin.Encode's error for the
+	// product code and the feature alone.
+	featureErrs map[string]error
 }
 
 type amFeature struct {
@@ -112,10 +115,23 @@ func readModel(db *msi.Database, featuresOnly bool) (*auditModel, error) {
 		assemblies: map[string]*amAssembly{}, checks: map[string]*HealthCheck{}, owns: map[string]*FeatureComponents{}}
 	var err error
 	// str is a string cell. The features-only model outlives its
-	// database: it keeps copies, not views of the database's string pool.
+	// database: it keeps copies, not views of the database's string pool,
+	// one copy of each long text however many rows share it.
 	str := func(r msi.Row, col string) string { return r.Get(col).Str() }
 	if featuresOnly {
-		str = func(r msi.Row, col string) string { return strings.Clone(r.Get(col).Str()) }
+		long := map[string]string{}
+		str = func(r msi.Row, col string) string {
+			s := r.Get(col).Str()
+			if len(s) < 256 {
+				return strings.Clone(s)
+			}
+			if c, ok := long[s]; ok {
+				return c
+			}
+			c := strings.Clone(s)
+			long[c] = c
+			return c
+		}
 	}
 	step := func(table string, fn func(r msi.Row)) {
 		if featuresOnly && table != "Feature" && table != "FeatureComponents" {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/darwin"
 	"github.com/msikit/msikit/transform/internal/assemblynames"
@@ -58,6 +59,20 @@ func (m *auditModel) makeDescriptor(feature, component string) (string, string) 
 	if c.id == "" {
 		return "", sprintf("component %s has no ComponentId, so Windows Installer does not register it", component)
 	}
+	// Whether the product code and the feature can be encoded is checked
+	// once per feature: a long feature shared by many rows is measured
+	// once, and the full encoding below only sees features that fit.
+	ferr, ok := m.featureErrs[feature]
+	if !ok {
+		_, ferr = darwin.Encode(darwin.Descriptor{Product: m.productCode, Feature: feature})
+		if m.featureErrs == nil {
+			m.featureErrs = map[string]error{}
+		}
+		m.featureErrs[feature] = ferr
+	}
+	if ferr != nil {
+		return "", strings.TrimPrefix(ferr.Error(), "darwin: ")
+	}
 	d, err := darwin.Encode(darwin.Descriptor{Product: m.productCode, Feature: feature, Component: c.id})
 	if err != nil {
 		return "", strings.TrimPrefix(err.Error(), "darwin: ")
@@ -109,7 +124,9 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 	eps := make([]EntryPoint, 0, len(in.Classes)+len(in.ProgIDs)+len(in.AppIDs)+len(in.Extensions)+len(in.Verbs)+len(in.MIMEs)+
 		m.count("Shortcut")+m.count("TypeLib")+m.count("PublishComponent"))
 	newEP := func(kind, table string, key []string, name, feature, component string) EntryPoint {
-		return EntryPoint{Kind: kind, Table: table, Key: key, Name: name, Feature: feature, Component: component,
+		// The name is for people: a long one is clipped, not kept whole
+		// for each row that shares it.
+		return EntryPoint{Kind: kind, Table: table, Key: key, Name: clip.String(name), Feature: feature, Component: component,
 			ComponentID: m.componentID(component), Covers: m.covers(feature), CoversAfter: -1}
 	}
 	classDesc := make([]WrittenDescriptor, len(in.Classes))
@@ -129,7 +146,9 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 		if d != "" && v.Argument != "" {
 			data += " " + v.Argument
 		}
-		verbDesc[i] = WrittenDescriptor{Where: `HKCR\` + ext.ProgID + `\shell\` + v.Verb + `\command`, Value: "command", Descriptor: d, Args: v.Argument, Data: data, Problem: problem}
+		// The key names the ProgId clipped: a long ProgId shared by many
+		// verbs is not copied into each.
+		verbDesc[i] = WrittenDescriptor{Where: `HKCR\` + clip.String(ext.ProgID) + `\shell\` + clip.String(v.Verb) + `\command`, Value: "command", Descriptor: d, Args: v.Argument, Data: data, Problem: problem}
 	}
 	const (
 		tClass, tProgID, tAppID = classreg.TableClass, classreg.TableProgID, classreg.TableAppID
@@ -176,7 +195,7 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 	}
 
 	for i, c := range in.Classes {
-		ep := newEP("class", tClass, a.Key(tClass, i), "CLSID "+c.CLSID+" "+c.Context, c.Feature, c.Component)
+		ep := newEP("class", tClass, a.Key(tClass, i), "CLSID "+clip.String(c.CLSID)+" "+clip.String(c.Context), c.Feature, c.Component)
 		ep.NotRegistered = a.Dead(tClass, i)
 		ep.Registered = ep.NotRegistered == ""
 		if ep.Registered {
@@ -205,7 +224,7 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 		eps = append(eps, ep)
 	}
 	for j, app := range in.AppIDs {
-		ep := newEP("appid", tAppID, a.Key(tAppID, j), "AppID "+app.AppID, "", "")
+		ep := newEP("appid", tAppID, a.Key(tAppID, j), "AppID "+clip.String(app.AppID), "", "")
 		ep.Covers = -1
 		ep.NotRegistered = a.Dead(tAppID, j)
 		ep.Registered = ep.NotRegistered == ""
@@ -213,7 +232,7 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 		eps = append(eps, ep)
 	}
 	for i, e := range in.Extensions {
-		ep := newEP("extension", tExt, a.Key(tExt, i), "."+strings.TrimPrefix(e.Extension, "."), e.Feature, e.Component)
+		ep := newEP("extension", tExt, a.Key(tExt, i), "."+clip.String(strings.TrimPrefix(e.Extension, ".")), e.Feature, e.Component)
 		ep.NotRegistered = a.Dead(tExt, i)
 		ep.Registered = ep.NotRegistered == ""
 		if ep.Registered {
@@ -223,7 +242,7 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 	}
 	for i, v := range in.Verbs {
 		e := a.VerbExtension(i)
-		ep := newEP("verb", tVerb, a.Key(tVerb, i), "."+strings.TrimPrefix(v.Extension, ".")+" "+v.Verb, "", "")
+		ep := newEP("verb", tVerb, a.Key(tVerb, i), "."+clip.String(strings.TrimPrefix(v.Extension, "."))+" "+clip.String(v.Verb), "", "")
 		ep.Covers = -1
 		ep.NotRegistered = a.Dead(tVerb, i)
 		ep.Registered = ep.NotRegistered == ""
@@ -289,7 +308,7 @@ func auditOtherEntryPoints(m *auditModel, eps []EntryPoint, newEP func(kind, tab
 		return nil, err
 	}
 	err = m.rows("TypeLib", func(r msi.Row) {
-		ep := newEP("typelib", "TypeLib", keyOf(r), "TypeLib "+r.Get("LibID").Str()+" language "+r.Get("Language").String(), r.Get("Feature_").Str(), r.Get("Component_").Str())
+		ep := newEP("typelib", "TypeLib", keyOf(r), "TypeLib "+clip.String(r.Get("LibID").Str())+" language "+r.Get("Language").String(), r.Get("Feature_").Str(), r.Get("Component_").Str())
 		registered(&ep)
 		eps = append(eps, ep)
 	})
@@ -298,7 +317,7 @@ func auditOtherEntryPoints(m *auditModel, eps []EntryPoint, newEP func(kind, tab
 	}
 	err = m.rows("PublishComponent", func(r msi.Row) {
 		category, qualifier := r.Get("ComponentId").Str(), r.Get("Qualifier").Str()
-		ep := newEP("qualified component", "PublishComponent", keyOf(r), "category "+category+" qualifier "+qualifier, r.Get("Feature_").Str(), r.Get("Component_").Str())
+		ep := newEP("qualified component", "PublishComponent", keyOf(r), "category "+clip.String(category)+" qualifier "+clip.String(qualifier), r.Get("Feature_").Str(), r.Get("Component_").Str())
 		registered(&ep)
 		if ep.Registered {
 			root := `HKCU\Software\Microsoft\Installer\Components\`

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	clipping "github.com/msikit/msikit/internal/clip"
 	"strings"
-	"unicode/utf16"
 )
 
 // alphabet lists the base-85 digits in value order.
@@ -84,7 +83,7 @@ func Encode(d Descriptor) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("darwin: product code: %w", err)
 	}
-	if n := len(utf16.Encode([]rune(d.Feature))); n > MaxFeatureLen {
+	if n := utf16Len(d.Feature); n > MaxFeatureLen {
 		return "", formatErr(0, "feature %q is %d characters long, more than the %d a descriptor can hold", d.Feature, n, MaxFeatureLen)
 	}
 	if i := strings.IndexAny(d.Feature, "<>\x00"); i >= 0 {
@@ -122,7 +121,7 @@ func Parse(s string) (Descriptor, int, error) {
 		return d, 0, formatErr(len(s), "no '<' or '>' after the feature name")
 	}
 	feature := rest[:i]
-	if n := len(utf16.Encode([]rune(feature))); n > MaxFeatureLen {
+	if n := utf16Len(feature); n > MaxFeatureLen {
 		return d, 0, formatErr(GUIDLen, "feature name of %d characters, more than %d", n, MaxFeatureLen)
 	}
 	if j := strings.IndexByte(feature, 0); j >= 0 {
@@ -327,4 +326,19 @@ func reverse(s string) []byte {
 		b[i], b[j] = b[j], b[i]
 	}
 	return b
+}
+
+// utf16Len is the number of UTF-16 code units of s, counted without
+// converting it (an invalid byte counts one, as utf16.Encode of []rune(s)
+// counts its U+FFFD).
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x10000 {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
 }

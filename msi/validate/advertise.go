@@ -178,7 +178,7 @@ func (c *checker) progIDNames(regs []regRow) map[string]bool {
 	names := map[string]bool{}
 	add := func(s string) {
 		if s != "" && !strings.Contains(s, "[") {
-			names[strings.ToUpper(s)] = true
+			names[upper(c.memo, s)] = true
 		}
 	}
 	for _, tc := range [][2]string{{"ProgId", "ProgId"}, {"Class", "ProgId_Default"}, {"Extension", "ProgId_"}} {
@@ -194,7 +194,7 @@ func (c *checker) progIDNames(regs []regRow) map[string]bool {
 			continue
 		}
 		first, rest, _ := strings.Cut(k, `\`)
-		switch lr := strings.ToUpper(rest); {
+		switch lr := upper(c.memo, rest); {
 		case lr == "CLSID" || lr == "CURVER":
 			add(first)
 		case strings.EqualFold(first, "CLSID") && r.name == "" &&

@@ -1,7 +1,5 @@
 package validate
 
-import "strings"
-
 // ownerIndex maps the keys of a table to the Component_ of each row.
 func (c *checker) ownerIndex(table, keyColumn string) (map[string]string, bool) {
 	t := c.table(table)
@@ -59,7 +57,7 @@ func ice08(c *checker) {
 		if cp.id == "" {
 			continue
 		}
-		id := strings.ToUpper(cp.id)
+		id := upper(c.memo, cp.id)
 		if prev, ok := first[id]; ok {
 			c.report(Error, "Component", "ComponentId", cp.key(), "Component %s has the same ComponentId %s as component %s", quote(cp.name), cp.id, quote(prev))
 			continue

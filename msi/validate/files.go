@@ -19,6 +19,7 @@ func (d *dirTree) targetIDs(long bool) []int {
 		name   string
 	}
 	n := len(d.order)
+	memo := textMemo{}              // a long name shared by many directories is folded once
 	intern := make(map[node]int, n) // at most a folder per directory, and the roots
 	get := func(n node) int {
 		if id, ok := intern[n]; ok {
@@ -43,7 +44,7 @@ func (d *dirTree) targetIDs(long bool) []int {
 		base := -1
 		for cur := int32(walk); ; {
 			if int(cur) >= n {
-				base = get(node{-1, strings.ToUpper(d.keys[cur])}) // a parent the table lacks
+				base = get(node{-1, upper(memo, d.keys[cur])}) // a parent the table lacks
 				break
 			}
 			if id := ids[cur]; id >= 0 {
@@ -51,7 +52,7 @@ func (d *dirTree) targetIDs(long bool) []int {
 				break
 			}
 			if onPath[cur] == walk+1 {
-				base = get(node{-2, strings.ToUpper(d.keys[cur])}) // a loop: its entry is a root
+				base = get(node{-2, upper(memo, d.keys[cur])}) // a loop: its entry is a root
 				break
 			}
 			onPath[cur] = walk + 1
@@ -74,11 +75,11 @@ func (d *dirTree) targetIDs(long bool) []int {
 				// A root, or a folder the installer sets from the system
 				// (SystemFolder, ProgramFilesFolder...): its key, a
 				// property, names it.
-				id = get(node{-1, strings.ToUpper(d.keys[k])})
+				id = get(node{-1, upper(memo, d.keys[k])})
 			case name == "." || name == "":
 				id = parent
 			default:
-				id = get(node{parent, strings.ToUpper(name)})
+				id = get(node{parent, upper(memo, name)})
 			}
 			ids[k] = id
 		}
@@ -162,7 +163,7 @@ func ice30(c *checker) {
 		}
 		s, l := fileNames(str(r, "FileName"))
 		files = append(files, fileRef{str(r, "File"), cp.name, cp.cond != "", keyOf(r)})
-		short, long = append(short, strings.ToUpper(s)), append(long, strings.ToUpper(l))
+		short, long = append(short, upper(c.memo, s)), append(long, upper(c.memo, l))
 	}
 	for _, mode := range []struct {
 		long  bool

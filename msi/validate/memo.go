@@ -1,6 +1,9 @@
 package validate
 
-import "unsafe"
+import (
+	"strings"
+	"unsafe"
+)
 
 // memoMin is the length from which a cell's checks are remembered. Shorter
 // texts are checked afresh: their checks cost about as much as a lookup.
@@ -45,4 +48,10 @@ func memoOf[T any](m textMemo, text string, op any, f func() T) T {
 	r := f()
 	m[k] = r
 	return r
+}
+
+// upper returns strings.ToUpper(s), computed once per long text in m: a
+// name or key shared by many rows is folded once.
+func upper(m textMemo, s string) string {
+	return memoOf(m, s, "upper", func() string { return strings.ToUpper(s) })
 }

@@ -202,7 +202,7 @@ func ice90(c *checker) {
 	}
 	for r := range t.Rows() {
 		dir := str(r, "Directory_")
-		if isPublicProperty(dir) && c.inProfile(dir) != "" {
+		if memoOf(c.memo, dir, "public property", func() bool { return isPublicProperty(dir) }) && c.inProfile(dir) != "" {
 			c.report(Warning, "Shortcut", "Directory_", keyOf(r), "The shortcut %s has a directory (%s) that is a public property (ALL CAPS) and is under the user profile directory. This results in a problem if the value of the ALLUSERS property changes in the UI sequence", quote(str(r, "Shortcut")), quote(dir))
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/msikit/msikit/internal/assembly"
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/install"
 )
@@ -105,7 +106,7 @@ func readPackageFiles(db *msi.Database, want map[string]kinds, limit int64) (map
 		if r := reasons[k]; len(r) > 0 {
 			reason = strings.Join(r, "; ")
 		}
-		missing[k] = fmt.Errorf("file %s: %s: %w", k, reason, fs.ErrNotExist)
+		missing[k] = fmt.Errorf("file %s: %s: %w", clip.String(k), reason, fs.ErrNotExist)
 	}
 	return got, missing, nil
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/msikit/msikit/internal/assembly"
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/install"
 )
@@ -327,7 +328,7 @@ func (p *pass) fallback(comp string, key []string, win32 bool, existing map[stri
 // returns the File key it came from.
 func (p *pass) identity(comp string, row msi.Row, win32 bool) (*assembly.Identity, string, error) {
 	if _, ok := p.comps[comp]; !ok {
-		return nil, "", fmt.Errorf("component %q is not in the Component table", comp)
+		return nil, "", fmt.Errorf("component %q is not in the Component table", clip.String(comp))
 	}
 	if win32 && row.Get("File_Manifest").Str() == "" {
 		return nil, "", errors.New("Win32 assembly without File_Manifest")
@@ -363,7 +364,7 @@ func (p *pass) identity(comp string, row msi.Row, win32 bool) (*assembly.Identit
 	// Several candidates failed: name each in the error.
 	var errs []error
 	for _, f := range fails {
-		errs = append(errs, fmt.Errorf("%s: %w", f.key, f.err))
+		errs = append(errs, fmt.Errorf("%s: %w", clip.String(f.key), f.err))
 	}
 	return nil, "", joinErrors(errs)
 }
@@ -401,7 +402,7 @@ func (p *pass) readFile(fileKey string, win32 bool) (*assembly.Identity, error) 
 		}
 		err := p.pkgMissing[fileKey]
 		if err == nil {
-			err = fmt.Errorf("file %s: %w: %w", fileKey, errNotRead, os.ErrNotExist)
+			err = fmt.Errorf("file %s: %w: %w", clip.String(fileKey), errNotRead, os.ErrNotExist)
 		}
 		if p.opts.Source == "" {
 			return nil, err
