@@ -1,7 +1,6 @@
 package mst
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -623,5 +622,8 @@ func parseVersion(s string) ([4]int, bool) {
 	return v, true
 }
 
-// errNoTransforms is returned for a patch that lists no transform.
-var errNoTransforms = errors.New("mst: the patch lists no transforms in its summary information (PID 8)")
+// errNoTransforms is the error for a patch that lists no transform: a
+// malformed patch (it matches msi.ErrFormat).
+func errNoTransforms() error {
+	return &msi.FormatError{Stream: msi.SummaryInfoStream, Offset: -1, Msg: "PID 8 (LastSavedBy) lists no transforms: a patch holds at least one"}
+}

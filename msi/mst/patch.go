@@ -185,7 +185,7 @@ func ApplyPatch(db *msi.Database, p *Patch, opts *ApplyOptions) (*PatchReport, e
 		o = *opts
 	}
 	if len(p.Transforms) == 0 {
-		return nil, errNoTransforms
+		return nil, errNoTransforms()
 	}
 	rep := &PatchReport{}
 	mediaBefore, err := cabinetRefs(db)
