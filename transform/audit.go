@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/authenticode"
 	"github.com/msikit/msikit/msi/install"
@@ -389,7 +390,7 @@ func (r *AuditReport) Failed() bool {
 func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 	var out []Finding
 	add := func(rule string, sev Severity, rows []string, fix, remedy, format string, args ...any) {
-		out = append(out, Finding{Rule: rule, Severity: sev, Rows: rows, Message: sprintf(format, args...), Remedy: remedy, Fix: fix})
+		out = append(out, Finding{Rule: rule, Severity: sev, Rows: rows, Message: clip.Sprintf(format, args...), Remedy: remedy, Fix: fix})
 	}
 	// Which registered entry points check each component: counted per
 	// feature of their chains (a few names kept), so that thousands of
@@ -501,7 +502,7 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 		if ep.writes() && ep.Covers > opts.BroadCheck {
 			after := ""
 			if ep.CoversAfter >= 0 && ep.CoversAfter < ep.Covers {
-				after = sprintf("; after msikit rewrite it covers %d", ep.CoversAfter)
+				after = clip.Sprintf("; after msikit rewrite it covers %d", ep.CoversAfter)
 			}
 			add("broad-health-check", Warning, rows, ep.Rewrite,
 				"put the entry point's component in a small feature of its own (msikit rewrite --leaf-features), or stop advertising it (--class-to-registry for COM and shell registration)",
@@ -528,7 +529,7 @@ func assemblyFixes(r *Report) map[string]string {
 			if len(c.New) >= 3 {
 				v = c.New[2]
 			}
-			changes[c.Key[0]] = append(changes[c.Key[0]], sprintf("%s %s=%s", c.Op, c.Key[1], v))
+			changes[c.Key[0]] = append(changes[c.Key[0]], clip.Sprintf("%s %s=%s", c.Op, c.Key[1], v))
 		}
 	}
 	fixes := make(map[string]string, len(changes))
@@ -572,9 +573,9 @@ func (c covering) String() string {
 	s := strings.Join(c.names, ", ")
 	if more := c.n - len(c.names); more > 0 {
 		if c.upTo {
-			s += sprintf(" and up to %d more", more)
+			s += clip.Sprintf(" and up to %d more", more)
 		} else {
-			s += sprintf(" and %d more", more)
+			s += clip.Sprintf(" and %d more", more)
 		}
 	}
 	return s
@@ -691,7 +692,7 @@ func auditCache(db *msi.Database, rep *AuditReport) error {
 			c.EmbeddedCabinetBytes += cab.Size
 		}
 	}
-	c.Note = sprintf("Windows Installer 5 and later cache the whole package, %d bytes with %d bytes of embedded cabinets, in %%WINDIR%%\\Installer for repairs and uninstall; earlier versions cached it without the embedded cabinets", c.PackageBytes, c.EmbeddedCabinetBytes)
+	c.Note = clip.Sprintf("Windows Installer 5 and later cache the whole package, %d bytes with %d bytes of embedded cabinets, in %%WINDIR%%\\Installer for repairs and uninstall; earlier versions cached it without the embedded cabinets", c.PackageBytes, c.EmbeddedCabinetBytes)
 	return nil
 }
 
@@ -736,7 +737,7 @@ func (r *AuditReport) WriteText(w io.Writer) error {
 		if ep.Rewrite != "" {
 			after := ""
 			if ep.CoversAfter >= 0 {
-				after = sprintf(" (then %d components)", ep.CoversAfter)
+				after = clip.Sprintf(" (then %d components)", ep.CoversAfter)
 			}
 			fmt.Fprintf(b, "    rewrite: %s%s\n", ep.Rewrite, after)
 		}

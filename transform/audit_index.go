@@ -1,12 +1,11 @@
 package transform
 
 import (
-	"fmt"
-	"github.com/msikit/msikit/internal/clip"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/darwin"
 )
@@ -68,7 +67,7 @@ func NewPackageIndex(db *msi.Database) (*PackageIndex, error) {
 	x.m.fileSeq = seq
 	err = m.rows("CustomAction", func(r msi.Row) {
 		t := r.Get("Type").Int()
-		x.cas[r.Get("Action").Str()] = sprintf("custom action %s: type %d (%s), source %q, target %q", r.Get("Action").Str(), t, caKind(t), r.Get("Source").Str(), clipString(r.Get("Target").Str(), 120))
+		x.cas[r.Get("Action").Str()] = clip.Sprintf("custom action %s: type %d (%s), source %q, target %q", r.Get("Action").Str(), t, caKind(t), r.Get("Source").Str(), clipString(r.Get("Target").Str(), 120))
 	})
 	if err != nil {
 		return nil, err
@@ -131,7 +130,7 @@ func (x *PackageIndex) Component(code string) string {
 	for _, name := range x.byID[g] {
 		c := x.m.components[name]
 		feats := x.m.compFeatures[name]
-		parts = append(parts, sprintf("component %s (in feature %s): key path %s", name, strings.Join(orNoneList(feats), ", "), x.m.keyPath(c).describe()))
+		parts = append(parts, clip.Sprintf("component %s (in feature %s): key path %s", name, strings.Join(orNoneList(feats), ", "), x.m.keyPath(c).describe()))
 	}
 	return strings.Join(parts, "; ")
 }
@@ -150,7 +149,7 @@ func (x *PackageIndex) Feature(name string) string {
 		return ""
 	}
 	hc := x.m.check(name)
-	s := sprintf("feature %s (%s): its health check covers %d components", name, strings.Join(hc.Features, " < "), hc.Covers)
+	s := clip.Sprintf("feature %s (%s): its health check covers %d components", name, strings.Join(hc.Features, " < "), hc.Covers)
 	if hc.Problem != "" {
 		s += "; " + hc.Problem
 	}
@@ -163,15 +162,15 @@ func (x *PackageIndex) File(name string) string {
 	var parts []string
 	for _, key := range x.files[strings.ToLower(name)] {
 		f := x.m.files[key]
-		s := sprintf("File %s (%s, component %s, sequence %d)", key, f.name, f.component, x.m.fileSeq[key])
+		s := clip.Sprintf("File %s (%s, component %s, sequence %d)", key, f.name, f.component, x.m.fileSeq[key])
 		if md := x.mediaOf(x.m.fileSeq[key]); md != nil {
 			switch {
 			case strings.HasPrefix(md.cabinet, "#"):
-				s += sprintf(" in cabinet %s embedded in the package (Media %d)", md.cabinet[1:], md.diskID)
+				s += clip.Sprintf(" in cabinet %s embedded in the package (Media %d)", md.cabinet[1:], md.diskID)
 			case md.cabinet != "":
-				s += sprintf(" in cabinet %s, a file beside the package (Media %d)", md.cabinet, md.diskID)
+				s += clip.Sprintf(" in cabinet %s, a file beside the package (Media %d)", md.cabinet, md.diskID)
 			default:
-				s += sprintf(" uncompressed beside the package (Media %d)", md.diskID)
+				s += clip.Sprintf(" uncompressed beside the package (Media %d)", md.diskID)
 			}
 		}
 		if a := x.m.assemblies[f.component]; a != nil && !a.private {
@@ -203,7 +202,7 @@ func (x *PackageIndex) Action(name string) string { return x.cas[name] }
 func (x *PackageIndex) Descriptor(d darwin.Descriptor) []string {
 	var out []string
 	if pc := x.m.productCode; pc != "" && !strings.EqualFold(pc, d.Product) {
-		out = append(out, sprintf("product %s is not this package's (%s)", d.Product, pc))
+		out = append(out, clip.Sprintf("product %s is not this package's (%s)", d.Product, pc))
 	}
 	feature := d.Feature
 	if feature == "" {
@@ -211,7 +210,7 @@ func (x *PackageIndex) Descriptor(d darwin.Descriptor) []string {
 			feature = x.m.featureOrder[0]
 			out = append(out, "no feature: the package's only feature is "+feature)
 		} else {
-			out = append(out, sprintf("no feature, and the package has %d", len(x.m.featureOrder)))
+			out = append(out, clip.Sprintf("no feature, and the package has %d", len(x.m.featureOrder)))
 		}
 	}
 	if feature != "" {
@@ -227,7 +226,7 @@ func (x *PackageIndex) Descriptor(d darwin.Descriptor) []string {
 			comp = x.m.componentID(cs[0])
 			out = append(out, "no component: the feature's only component is "+cs[0])
 		} else {
-			out = append(out, sprintf("no component, and feature %s holds %d", feature, len(cs)))
+			out = append(out, clip.Sprintf("no component, and feature %s holds %d", feature, len(cs)))
 		}
 	}
 	if comp != "" {
@@ -247,12 +246,4 @@ func (x *PackageIndex) Descriptor(d darwin.Descriptor) []string {
 		}
 	}
 	return out
-}
-
-// sprintf is fmt.Sprintf with each long string argument clipped
-// (clip.Args): the audit's problems and findings quote cells of the
-// package, and a pooled 64 KiB string named by thousands of rows would
-// be copied into each row's message.
-func sprintf(format string, args ...any) string {
-	return fmt.Sprintf(format, clip.Args(args)...)
 }

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/msi"
 )
 
@@ -239,7 +240,7 @@ func (m *auditModel) keyPath(c *amComponent) KeyPath {
 		r, ok := m.registry[c.keyPath]
 		if c.keyPath == "" || !ok {
 			kp.Kind = "missing"
-			kp.Problem = sprintf("the registry key path %q names no Registry row", c.keyPath)
+			kp.Problem = clip.Sprintf("the registry key path %q names no Registry row", c.keyPath)
 			return kp
 		}
 		kp.Registry = c.keyPath
@@ -257,21 +258,21 @@ func (m *auditModel) keyPath(c *amComponent) KeyPath {
 		}
 		kp.Key, kp.Name = r.key, r.name
 		if r.component != c.name {
-			kp.Problem = sprintf("the key path's Registry row belongs to component %s", r.component)
+			kp.Problem = clip.Sprintf("the key path's Registry row belongs to component %s", r.component)
 		}
 	case c.attributes&compODBCKeyPath != 0:
 		kp.Kind = "odbc"
 		kp.ODBC = c.keyPath
 		if !m.odbc[c.keyPath] {
 			kp.Kind = "missing"
-			kp.Problem = sprintf("the ODBC key path %q names no ODBCDataSource row", c.keyPath)
+			kp.Problem = clip.Sprintf("the ODBC key path %q names no ODBCDataSource row", c.keyPath)
 		}
 	case c.keyPath == "":
 		kp.Kind = "folder"
 		kp.Directory = c.directory
 		switch {
 		case c.directory == "SystemFolder" || c.directory == "System64Folder" || c.directory == "WindowsFolder":
-			kp.Problem = sprintf("the key path is %s, which every system has: the component is always detected, installed or not (ICE18)", c.directory)
+			kp.Problem = clip.Sprintf("the key path is %s, which every system has: the component is always detected, installed or not (ICE18)", c.directory)
 		case !m.createFolder[c.name] && m.compFiles[c.name] == 0:
 			kp.Problem = "the key path is the component's folder, which nothing creates (no CreateFolder row, no files): Windows Installer removes empty folders, so the key path goes missing (ICE18)"
 		}
@@ -280,12 +281,12 @@ func (m *auditModel) keyPath(c *amComponent) KeyPath {
 		f, ok := m.files[c.keyPath]
 		if !ok {
 			kp.Kind = "missing"
-			kp.Problem = sprintf("the key file %q names no File row", c.keyPath)
+			kp.Problem = clip.Sprintf("the key file %q names no File row", c.keyPath)
 			return kp
 		}
 		kp.File, kp.FileName, kp.Version = c.keyPath, f.name, f.version
 		if f.component != c.name {
-			kp.Problem = sprintf("the key file belongs to component %s", f.component)
+			kp.Problem = clip.Sprintf("the key file belongs to component %s", f.component)
 		}
 		if a := m.assemblies[c.name]; a != nil && !a.private {
 			// A global assembly's key path is checked in the assembly
@@ -332,15 +333,15 @@ func (m *auditModel) chain(feature string) (chain []string, problem string) {
 		ft := m.features[f]
 		if ft == nil {
 			if f == feature {
-				return nil, sprintf("feature %q is not in the Feature table", f)
+				return nil, clip.Sprintf("feature %q is not in the Feature table", f)
 			}
-			return chain, sprintf("Feature_Parent %q names no feature", f)
+			return chain, clip.Sprintf("Feature_Parent %q names no feature", f)
 		}
 		if seen[f] {
-			return chain, sprintf("the Feature_Parent chain has a cycle through %q", f)
+			return chain, clip.Sprintf("the Feature_Parent chain has a cycle through %q", f)
 		}
 		if len(chain) == maxChain {
-			return chain, sprintf("the Feature_Parent chain is deeper than %d features (Windows Installer allows 16)", maxChain)
+			return chain, clip.Sprintf("the Feature_Parent chain is deeper than %d features (Windows Installer allows 16)", maxChain)
 		}
 		seen[f] = true
 		chain = append(chain, f)

@@ -54,10 +54,10 @@ func (m *auditModel) makeDescriptor(feature, component string) (string, string) 
 	}
 	c := m.components[component]
 	if c == nil {
-		return "", sprintf("component %s is not in the Component table", component)
+		return "", clip.Sprintf("component %s is not in the Component table", component)
 	}
 	if c.id == "" {
-		return "", sprintf("component %s has no ComponentId, so Windows Installer does not register it", component)
+		return "", clip.Sprintf("component %s has no ComponentId, so Windows Installer does not register it", component)
 	}
 	// Whether the product code and the feature can be encoded is checked
 	// once per feature: a long feature shared by many rows is measured
@@ -283,9 +283,9 @@ func auditOtherEntryPoints(m *auditModel, eps []EntryPoint, newEP func(kind, tab
 	registered := func(ep *EntryPoint) {
 		switch {
 		case m.features[ep.Feature] == nil:
-			ep.NotRegistered = sprintf("feature %s is not in the Feature table", ep.Feature)
+			ep.NotRegistered = clip.Sprintf("feature %s is not in the Feature table", ep.Feature)
 		case m.components[ep.Component] == nil:
-			ep.NotRegistered = sprintf("component %s is not in the Component table", ep.Component)
+			ep.NotRegistered = clip.Sprintf("component %s is not in the Component table", ep.Component)
 		default:
 			ep.Registered = true
 		}

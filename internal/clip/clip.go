@@ -1,6 +1,7 @@
 package clip
 
 import (
+	"fmt"
 	"strconv"
 	"unicode/utf8"
 )
@@ -42,4 +43,12 @@ func Args(args []any) []any {
 		return args
 	}
 	return out
+}
+
+// Sprintf is fmt.Sprintf with each long string argument clipped (Args):
+// for messages and notes that quote cells of a package, where a pooled
+// 64 KiB string named by thousands of rows would otherwise be copied
+// into each row's message.
+func Sprintf(format string, args ...any) string {
+	return fmt.Sprintf(format, Args(args)...)
 }

@@ -3,10 +3,11 @@ package safename
 import (
 	"errors"
 	"fmt"
-	"github.com/msikit/msikit/internal/clip"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/msikit/msikit/internal/clip"
 )
 
 // ErrUnsafe is matched (with errors.Is) by every error Check returns.

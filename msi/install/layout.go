@@ -3,7 +3,6 @@ package install
 import (
 	"errors"
 	"fmt"
-	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/msi"
 	"path"
 	"sort"
@@ -12,6 +11,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/internal/safename"
 )
 

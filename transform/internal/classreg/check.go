@@ -3,6 +3,7 @@ package classreg
 import (
 	"strings"
 
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/transform/internal/edit"
 )
 
@@ -13,7 +14,7 @@ func (p *planner) checkClasses() {
 		if _, why := p.keyFile(c.Component); why != "" {
 			p.classes[i].dead = why
 		} else if !p.featureExists(c.Feature) {
-			p.classes[i].dead = sprintf("feature %s is not in the Feature table", c.Feature)
+			p.classes[i].dead = clip.Sprintf("feature %s is not in the Feature table", c.Feature)
 		}
 		if p.classes[i].dead != "" {
 			p.note(edit.Warning, tblClass, c.ref.Key, "left alone: msiexec never registers this class: %s", p.classes[i].dead)
@@ -61,7 +62,7 @@ func (p *planner) checkClasses() {
 		var ctxs []string
 		for n, i := range rows {
 			if n == 8 {
-				ctxs = append(ctxs, sprintf("and %d more", len(rows)-n))
+				ctxs = append(ctxs, clip.Sprintf("and %d more", len(rows)-n))
 				break
 			}
 			ctxs = append(ctxs, in.Classes[i].Context+" ("+in.Classes[i].Component+")")
@@ -82,7 +83,7 @@ func (p *planner) checkClasses() {
 				continue
 			}
 			cj := in.Classes[j]
-			why := sprintf("CLSID %s context %s is registered by two components (%s and %s): the server path depends on install order", c.CLSID, c.Context, cj.Component, c.Component)
+			why := clip.Sprintf("CLSID %s context %s is registered by two components (%s and %s): the server path depends on install order", c.CLSID, c.Context, cj.Component, c.Component)
 			p.classes[i].clash = why
 			p.problem(node{kindClass, i}, "%s", why)
 			if !flagged[j] {
@@ -280,9 +281,9 @@ func (p *planner) checkExtensions() {
 	for i, e := range in.Extensions {
 		switch {
 		case p.comps[e.Component] == nil:
-			p.exts[i].dead = sprintf("component %s is not in the Component table", e.Component)
+			p.exts[i].dead = clip.Sprintf("component %s is not in the Component table", e.Component)
 		case !p.featureExists(e.Feature):
-			p.exts[i].dead = sprintf("feature %s is not in the Feature table", e.Feature)
+			p.exts[i].dead = clip.Sprintf("feature %s is not in the Feature table", e.Feature)
 		}
 		if p.exts[i].dead != "" {
 			p.note(edit.Warning, tblExtension, e.ref.Key, "left alone: msiexec never registers this extension: %s", p.exts[i].dead)

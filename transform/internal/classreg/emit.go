@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/transform/internal/edit"
 )
 
@@ -14,11 +15,11 @@ func (p *planner) emit(key, name, value, component, reason string) {
 		return
 	}
 	if len(p.plan.Add)+len(p.plan.Remove) >= p.maxChanges {
-		p.plan.over = sprintf("more than %d row changes", p.maxChanges)
+		p.plan.over = clip.Sprintf("more than %d row changes", p.maxChanges)
 		return
 	}
 	if p.textLeft -= int64(len(key) + len(name) + len(value) + len(component)); p.textLeft < 0 {
-		p.plan.over = sprintf("more than %d bytes of Registry row text", int64(p.maxChanges)*512)
+		p.plan.over = clip.Sprintf("more than %d bytes of Registry row text", int64(p.maxChanges)*512)
 		return
 	}
 	slot := p.lower(key) + "\x00" + p.lower(name)
@@ -57,7 +58,7 @@ func valueName(name string) string {
 
 func (p *planner) remove(nd node, reason string) {
 	if p.plan.over == "" && len(p.plan.Add)+len(p.plan.Remove) >= p.maxChanges {
-		p.plan.over = sprintf("more than %d row changes", p.maxChanges)
+		p.plan.over = clip.Sprintf("more than %d row changes", p.maxChanges)
 	}
 	if p.plan.over != "" {
 		return
@@ -85,7 +86,7 @@ func (p *planner) generate() {
 		}
 	}
 	if removals > p.maxChanges {
-		p.plan.over = sprintf("more than %d row changes", p.maxChanges)
+		p.plan.over = clip.Sprintf("more than %d row changes", p.maxChanges)
 		return
 	}
 	// each runs emit on every converted row of one kind, in table order,
@@ -362,7 +363,7 @@ func fileTypes(mask string) int {
 }
 
 func fileTypesProblem(n int) string {
-	return sprintf("FileTypeMask has %d patterns; the pass writes at most %d FileType values for one class (as many as the standard 255-character column holds)", n, maxFileTypes)
+	return clip.Sprintf("FileTypeMask has %d patterns; the pass writes at most %d FileType values for one class (as many as the standard 255-character column holds)", n, maxFileTypes)
 }
 
 // versionIndependent returns the ProgId whose chain ends at root j (the
@@ -379,7 +380,7 @@ func (p *planner) versionIndependent(j int) int {
 		var names []string
 		for n, i := range below {
 			if n == 8 {
-				names = append(names, sprintf("and %d more", len(below)-n))
+				names = append(names, clip.Sprintf("and %d more", len(below)-n))
 				break
 			}
 			names = append(names, p.in.ProgIDs[i].ProgID)

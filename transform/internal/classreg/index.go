@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/transform/internal/edit"
 )
 
@@ -126,7 +127,7 @@ func hkcrKey(r RegistryRow) (string, bool) {
 }
 
 func (p *planner) problem(n node, format string, args ...any) {
-	p.problems[n] = append(p.problems[n], p.texts.Intern(sprintf(format, args...)))
+	p.problems[n] = append(p.problems[n], p.texts.Intern(clip.Sprintf(format, args...)))
 }
 
 // keyFile returns the File key of a component's key path when it is a
@@ -134,19 +135,19 @@ func (p *planner) problem(n node, format string, args ...any) {
 func (p *planner) keyFile(component string) (*FileRow, string) {
 	c := p.comps[component]
 	if c == nil {
-		return nil, sprintf("component %s is not in the Component table", component)
+		return nil, clip.Sprintf("component %s is not in the Component table", component)
 	}
 	switch {
 	case c.Attributes&compRegistryKeyPath != 0:
-		return nil, sprintf("component %s has a registry key path, not a key file", component)
+		return nil, clip.Sprintf("component %s has a registry key path, not a key file", component)
 	case c.Attributes&compODBCKeyPath != 0:
-		return nil, sprintf("component %s has an ODBC data source key path, not a key file", component)
+		return nil, clip.Sprintf("component %s has an ODBC data source key path, not a key file", component)
 	case c.KeyPath == "":
-		return nil, sprintf("component %s has no key file (its key path is its folder)", component)
+		return nil, clip.Sprintf("component %s has no key file (its key path is its folder)", component)
 	}
 	f := p.files[c.KeyPath]
 	if f == nil {
-		return nil, sprintf("component %s's key path %s is not in the File table", component, c.KeyPath)
+		return nil, clip.Sprintf("component %s's key path %s is not in the File table", component, c.KeyPath)
 	}
 	return f, ""
 }
@@ -157,10 +158,10 @@ func (p *planner) iconPath(icon string, index OptInt) iconRef {
 		return iconRef{}
 	}
 	if p.opts.NoIconCache {
-		return iconRef{problem: sprintf("icon %s exists only in the Icon table (icon cache paths disabled)", icon)}
+		return iconRef{problem: clip.Sprintf("icon %s exists only in the Icon table (icon cache paths disabled)", icon)}
 	}
 	if strings.TrimSpace(p.in.AllUsers) != "1" {
-		return iconRef{problem: sprintf("icon %s exists only in the Icon table and the package is not per-machine (ALLUSERS=%q), so the folder PublishProduct caches it in is only known at install time", icon, p.in.AllUsers)}
+		return iconRef{problem: clip.Sprintf("icon %s exists only in the Icon table and the package is not per-machine (ALLUSERS=%q), so the folder PublishProduct caches it in is only known at install time", icon, p.in.AllUsers)}
 	}
 	v := `[WindowsFolder]Installer\[ProductCode]\` + fmtLiteral(icon)
 	if index.Valid {

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/transform/internal/edit"
 )
 
@@ -133,12 +134,12 @@ func (p *planner) liveness() {
 		sev := edit.Warning
 		switch {
 		case e < 0:
-			p.verbs[i].dead = sprintf("extension %s is not in the Extension table", v.Extension)
+			p.verbs[i].dead = clip.Sprintf("extension %s is not in the Extension table", v.Extension)
 		case p.exts[e].dead != "":
 			p.verbs[i].dead = "its extension is never registered"
 		case in.Extensions[e].ProgID == "":
 			sev = edit.Info
-			p.verbs[i].dead = sprintf("extension %s has no ProgId_, so msiexec registers no verbs for it", v.Extension)
+			p.verbs[i].dead = clip.Sprintf("extension %s has no ProgId_, so msiexec registers no verbs for it", v.Extension)
 		default:
 			if _, why := p.keyFile(in.Extensions[e].Component); why != "" {
 				p.problem(node{kindVerb, i}, "the verb command needs a key file path: %s", why)
@@ -157,7 +158,7 @@ func (p *planner) liveness() {
 		switch {
 		case p.mimes[i].ext < 0:
 			sev = edit.Warning
-			p.mimes[i].dead = sprintf("extension %s is not in the Extension table, so msiexec writes nothing for it", m.Extension)
+			p.mimes[i].dead = clip.Sprintf("extension %s is not in the Extension table, so msiexec writes nothing for it", m.Extension)
 		case !live:
 			p.mimes[i].dead = "neither its class nor its extension is registered"
 		}
@@ -275,7 +276,7 @@ func (p *planner) group() {
 		sort.Strings(rs)
 		rs = dedupe(rs)
 		if len(rs) > 5 {
-			rs = append(rs[:5], sprintf("and %d more", len(rs)-5))
+			rs = append(rs[:5], clip.Sprintf("and %d more", len(rs)-5))
 		}
 		reasons[g] = rs
 	}

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"unsafe"
 
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/transform/internal/edit"
 )
 
@@ -251,7 +252,7 @@ func analyze(in *Input, opts Options) *planner {
 }
 
 func (p *planner) note(sev edit.Severity, table string, key []string, format string, args ...any) {
-	p.plan.Notes = append(p.plan.Notes, edit.Note{Severity: sev, Table: table, Key: key, Reason: p.texts.Intern(sprintf(format, args...))})
+	p.plan.Notes = append(p.plan.Notes, edit.Note{Severity: sev, Table: table, Key: key, Reason: p.texts.Intern(clip.Sprintf(format, args...))})
 }
 
 // textID names a text by its bytes' address and length: cells that

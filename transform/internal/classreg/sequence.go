@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unsafe"
 
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/transform/internal/edit"
 )
 
@@ -181,12 +182,12 @@ func (p *planner) owner(component, feature string) string {
 	}
 	sort.Strings(others)
 	if len(others) > 8 {
-		others = append(others[:8], sprintf("and %d more", len(others)-8))
+		others = append(others[:8], clip.Sprintf("and %d more", len(others)-8))
 	}
 	if p.compFeats.Has(component, feature) {
-		nc.Reason = sprintf("registration tied to feature %s; component %s is also in %s", feature, component, strings.Join(others, ", "))
+		nc.Reason = clip.Sprintf("registration tied to feature %s; component %s is also in %s", feature, component, strings.Join(others, ", "))
 	} else {
-		nc.Reason = sprintf("registration tied to feature %s, which does not hold component %s", feature, component)
+		nc.Reason = clip.Sprintf("registration tied to feature %s, which does not hold component %s", feature, component)
 	}
 	p.plan.Components = append(p.plan.Components, nc)
 	return name

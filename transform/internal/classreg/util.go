@@ -3,8 +3,6 @@ package classreg
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
-	"github.com/msikit/msikit/internal/clip"
 	"strconv"
 	"strings"
 
@@ -80,12 +78,4 @@ func isDarwinValue(data string) bool {
 		}
 	}
 	return true
-}
-
-// sprintf is fmt.Sprintf with each long string argument clipped
-// (clip.Args): the pass's reasons and notes quote cells of the package,
-// and a pooled 64 KiB string named by thousands of rows would be copied
-// into each row's reason.
-func sprintf(format string, args ...any) string {
-	return fmt.Sprintf(format, clip.Args(args)...)
 }

@@ -3,6 +3,7 @@ package edit
 import (
 	"errors"
 	"fmt"
+
 	"github.com/msikit/msikit/internal/clip"
 )
 
@@ -55,7 +56,7 @@ func (l *Log) Change(c Change) { l.Changes = append(l.Changes, c) }
 // Note records a note; the reason is formatted as fmt.Sprintf does. A
 // reason equal to a recent note's is stored once (Texts).
 func (l *Log) Note(sev Severity, table string, key []string, format string, args ...any) {
-	l.Notes = append(l.Notes, Note{Severity: sev, Table: table, Key: key, Reason: l.reasons.Intern(fmt.Sprintf(format, clip.Args(args)...))})
+	l.Notes = append(l.Notes, Note{Severity: sev, Table: table, Key: key, Reason: l.reasons.Intern(clip.Sprintf(format, args...))})
 }
 
 // maxTexts is how many distinct strings a Texts remembers before it
