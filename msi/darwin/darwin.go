@@ -4,8 +4,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	clipping "github.com/msikit/msikit/internal/clip"
 	"strings"
+	"unicode/utf16"
+
+	clipping "github.com/msikit/msikit/internal/clip"
 )
 
 // alphabet lists the base-85 digits in value order.
@@ -52,7 +54,7 @@ func (e *FormatError) Error() string {
 func (e *FormatError) Is(target error) bool { return target == ErrFormat }
 
 func formatErr(off int, format string, args ...any) error {
-	return &FormatError{Offset: int64(off), Msg: fmt.Sprintf(format, clipping.Args(args)...)}
+	return &FormatError{Offset: int64(off), Msg: clipping.Sprintf(format, args...)}
 }
 
 // A Descriptor is what a darwin descriptor names: a product, one of its
@@ -334,11 +336,7 @@ func reverse(s string) []byte {
 func utf16Len(s string) int {
 	n := 0
 	for _, r := range s {
-		if r >= 0x10000 {
-			n += 2
-		} else {
-			n++
-		}
+		n += utf16.RuneLen(r) // 1 or 2: range yields no surrogates
 	}
 	return n
 }
