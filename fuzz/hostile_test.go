@@ -268,22 +268,7 @@ func advertisedComponents(t testing.TB, db *msi.Database, n int, feature func(i 
 			must(t, files.Insert(str(f), str(c), str(f+".dll"), num(1), msi.Value{}, msi.Value{}, msi.Value{}, num(1000+i)))
 		}
 		must(t, fcs.Insert(str(feature(i)), str(c)))
-		sc := make([]msi.Value, len(scs.Columns()))
-		for j, col := range scs.Columns() {
-			switch col.Name {
-			case "Shortcut":
-				sc[j] = str(fmt.Sprintf("s%d", i))
-			case "Directory_":
-				sc[j] = str("BINDIR")
-			case "Name":
-				sc[j] = str("sc.lnk")
-			case "Component_":
-				sc[j] = str(c)
-			case "Target":
-				sc[j] = str(feature(i))
-			}
-		}
-		must(t, scs.Insert(sc...))
+		insertShortcut(t, scs, fmt.Sprintf("s%d", i), "sc.lnk", c, feature(i))
 	}
 }
 
@@ -808,22 +793,7 @@ func buildFeatureFanout(t testing.TB, scale int) []byte {
 		must(t, files.Insert(str("f"+c), str(c), str("f"+c+".dll"), num(1000+i), msi.Value{}, msi.Value{}, msi.Value{}, num(2000+i)))
 		fv[i], cv[i] = feats.Row(feats.Len()-1).At(0), comps.Row(comps.Len()-1).At(0)
 		if i%10 == 0 {
-			sc := make([]msi.Value, len(scs.Columns()))
-			for j, col := range scs.Columns() {
-				switch col.Name {
-				case "Shortcut":
-					sc[j] = str(fmt.Sprintf("fan%d", i))
-				case "Directory_":
-					sc[j] = str("BINDIR")
-				case "Name":
-					sc[j] = str("fan.lnk")
-				case "Component_":
-					sc[j] = str(c)
-				case "Target":
-					sc[j] = str(f)
-				}
-			}
-			must(t, scs.Insert(sc...))
+			insertShortcut(t, scs, fmt.Sprintf("fan%d", i), "fan.lnk", c, f)
 		}
 	}
 	for _, f := range fv {
@@ -893,4 +863,26 @@ func checkFeatureFanout(t *testing.T, db *msi.Database) {
 		}
 		t.Logf("%s: %d bytes (2,500 pairs), %d bytes (90,000 pairs)", r.what, small, large)
 	}
+}
+
+// insertShortcut adds an advertised shortcut in BINDIR to scs: key, file
+// name, its component and the feature it targets; other columns null.
+func insertShortcut(t testing.TB, scs *msi.Table, key, name, comp, feature string) {
+	t.Helper()
+	sc := make([]msi.Value, len(scs.Columns()))
+	for j, col := range scs.Columns() {
+		switch col.Name {
+		case "Shortcut":
+			sc[j] = str(key)
+		case "Directory_":
+			sc[j] = str("BINDIR")
+		case "Name":
+			sc[j] = str(name)
+		case "Component_":
+			sc[j] = str(comp)
+		case "Target":
+			sc[j] = str(feature)
+		}
+	}
+	must(t, scs.Insert(sc...))
 }
