@@ -270,6 +270,32 @@ func decodeCells(name string, cols []Column, refSize int, data []byte, npool int
 	return cells, nrows, nil
 }
 
+// DuplicateKeys returns, in stored order, the rows whose primary key
+// equals that of an earlier row: Insert and Update refuse to make them,
+// but a package read from a file can hold them (msi/validate's ICE03
+// reports them). It returns nil for a table without a primary key or
+// with no key repeated. It indexes the keys as Lookup does (about 11
+// bytes a row, kept for later lookups) and compares key cells, never a
+// copy of them, so a long string shared by every key costs nothing per
+// row.
+func (t *Table) DuplicateKeys() []int {
+	if len(t.keys) == 0 {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buildIndex()
+	var dups []int
+	n := len(t.cols)
+	for r := 0; r < t.nrows; r++ {
+		row := t.cells[r*n : (r+1)*n]
+		if first, ok := t.findRow(t.rowHash(row), row); ok && first != r {
+			dups = append(dups, r)
+		}
+	}
+	return dups
+}
+
 // Lookup returns the row whose primary key is key (one value per key
 // column, in order).
 func (t *Table) Lookup(key ...Value) (Row, bool) {

@@ -189,70 +189,33 @@ func ice03(c *checker) {
 				c.report(Error, name, col.Name, nil, "Missing data in _Validation table or old database: no _Validation row describes this column")
 			}
 		}
-		var keyCols []int
-		for i, col := range cols {
-			if col.Key {
-				keyCols = append(keyCols, i)
-			}
-		}
-		keys := make(map[string]bool, t.Len())
-		var kb strings.Builder
-		for r := range t.Rows() {
+		// Rows repeating an earlier row's key, in order: the table's own
+		// key index compares cells, so neither memory nor time grows with
+		// the keys' lengths.
+		dups := t.DuplicateKeys()
+		r := -1
+		for row := range t.Rows() {
+			r++
 			if c.stopped() {
 				return
 			}
-			vals := r.Values()
+			vals := row.Values()
 			var rowKey []string
 			key := func() []string {
 				if rowKey == nil {
-					rowKey = keyOf(r)
+					rowKey = keyOf(row)
 				}
 				return rowKey
 			}
-			if len(keyCols) > 0 {
-				kb.Reset()
-				for _, i := range keyCols {
-					c.writeKeyPart(&kb, vals[i].String())
-				}
-				k := kb.String()
-				if keys[k] {
-					c.report(Error, name, "", key(), "Duplicate primary key")
-				}
-				keys[k] = true
+			if len(dups) > 0 && dups[0] == r {
+				dups = dups[1:]
+				c.report(Error, name, "", key(), "Duplicate primary key")
 			}
 			for i, col := range cols {
 				c.checkValue(fk, badKeyTable, name, col, colSpec[i], specs != nil, vals[i], key)
 			}
 		}
 	}
-}
-
-// writeKeyPart writes one primary key value to b for the duplicate key
-// check: a short value as itself, a long one as the number of its text,
-// so that a 64 KiB value repeated in every key is neither copied nor
-// hashed per row (equal texts get the same number, whichever pool entries
-// hold them).
-func (c *checker) writeKeyPart(b *strings.Builder, v string) {
-	if len(v) < memoMin {
-		b.WriteByte('s')
-		b.WriteString(v)
-		b.WriteByte(0)
-		return
-	}
-	n := memoOf(c.memo, v, "text number", func() int {
-		if c.textNum == nil {
-			c.textNum = map[string]int{}
-		}
-		n, ok := c.textNum[v]
-		if !ok {
-			n = len(c.textNum)
-			c.textNum[v] = n
-		}
-		return n
-	})
-	b.WriteByte('l')
-	b.WriteString(strconv.Itoa(n))
-	b.WriteByte(0)
 }
 
 // checkValue checks one cell. hasValidation tells whether the package has

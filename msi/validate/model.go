@@ -34,8 +34,7 @@ type checker struct {
 	regs     []regRow
 	regByID  map[string]regRow
 
-	memo    textMemo       // checks of long texts, by identity (memo.go)
-	textNum map[string]int // long key values, numbered (writeKeyPart)
+	memo textMemo // checks of long texts, by identity (memo.go)
 }
 
 func newChecker(ctx context.Context, db *msi.Database, kind pkgKind, max int) *checker {
