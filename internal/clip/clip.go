@@ -6,19 +6,25 @@ import (
 	"unicode/utf8"
 )
 
-// Max is the most bytes of one value that String keeps: far above the
-// standard columns' widths (255 characters) and the lists a message
-// composes from a few of them, so only hostile values are cut (as
-// msi/validate cuts a key value in a finding).
+// Max is the longest value String quotes whole: far above the standard
+// columns' widths (255 characters) and the lists a message composes from
+// a few of them, so only hostile values are cut (msi/validate cuts a key
+// value in a finding at the same length).
 const Max = 1024
 
+// Keep is how many bytes of a value longer than Max String keeps. A
+// message quoting a value is kept for each row that names it: a pooled
+// 64 KiB string referenced by 100,000 rows costs them a few hundred
+// bytes each, as their keys do, not a kilobyte each.
+const Keep = 120
+
 // String returns s when it is at most Max bytes long, else its first
-// Max bytes (cut at a character boundary) followed by "…(N bytes)".
+// Keep bytes (cut at a character boundary) followed by "…(N bytes)".
 func String(s string) string {
 	if len(s) <= Max {
 		return s
 	}
-	n := Max
+	n := Keep
 	for n > 0 && !utf8.RuneStart(s[n]) {
 		n--
 	}

@@ -9,14 +9,14 @@ import (
 )
 
 func TestString(t *testing.T) {
-	long := strings.Repeat("a", Max-1) + "é" + strings.Repeat("b", 100)
+	long := strings.Repeat("a", Keep-1) + "é" + strings.Repeat("b", Max)
 	for _, tc := range []struct{ in, want string }{
 		{"", ""},
 		{"short", "short"},
 		{strings.Repeat("x", Max), strings.Repeat("x", Max)},
-		{strings.Repeat("x", Max+1), strings.Repeat("x", Max) + "…(" + strconv.Itoa(Max+1) + " bytes)"},
-		// é starts at Max-1 and ends past Max: cut before it.
-		{long, strings.Repeat("a", Max-1) + "…(" + strconv.Itoa(Max+101) + " bytes)"},
+		{strings.Repeat("x", Max+1), strings.Repeat("x", Keep) + "…(" + strconv.Itoa(Max+1) + " bytes)"},
+		// é starts at Keep-1 and ends past Keep: cut before it.
+		{long, strings.Repeat("a", Keep-1) + "…(" + strconv.Itoa(Keep+1+Max) + " bytes)"},
 	} {
 		if diff := cmp.Diff(tc.want, String(tc.in)); diff != "" {
 			t.Errorf("String(%d bytes) (-want +got):\n%s", len(tc.in), diff)
