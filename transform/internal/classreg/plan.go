@@ -2,9 +2,9 @@ package classreg
 
 import (
 	"strings"
-	"unsafe"
 
 	"github.com/msikit/msikit/internal/clip"
+	"github.com/msikit/msikit/internal/textmemo"
 	"github.com/msikit/msikit/transform/internal/edit"
 )
 
@@ -125,7 +125,7 @@ type planner struct {
 	opts Options
 	plan Plan
 
-	lowered map[textID]string // lower's results for long texts
+	lowered textmemo.Memo[string] // lower's results for long texts
 
 	comps     map[string]*ComponentRow
 	files     map[string]*FileRow
@@ -255,29 +255,8 @@ func (p *planner) note(sev edit.Severity, table string, key []string, format str
 	p.plan.Notes = append(p.plan.Notes, edit.Note{Severity: sev, Table: table, Key: key, Reason: p.texts.Intern(clip.Sprintf(format, args...))})
 }
 
-// textID names a text by its bytes' address and length: cells that
-// reference one pooled string hold the same bytes.
-type textID struct {
-	p *byte
-	n int
-}
-
 // lower returns strings.ToLower(s), computed once per long text: the
 // indexes and checks fold the same cells many times, and a pooled 64 KiB
 // string that thousands of rows name as their ProgId, AppId or CLSID
 // would otherwise be copied each time (436 MB for 5,000 rows).
-func (p *planner) lower(s string) string {
-	if len(s) < 256 {
-		return strings.ToLower(s)
-	}
-	k := textID{unsafe.StringData(s), len(s)}
-	if l, ok := p.lowered[k]; ok {
-		return l
-	}
-	if p.lowered == nil {
-		p.lowered = map[textID]string{}
-	}
-	l := strings.ToLower(s)
-	p.lowered[k] = l
-	return l
-}
+func (p *planner) lower(s string) string { return p.lowered.Get(s, strings.ToLower) }

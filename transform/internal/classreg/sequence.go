@@ -6,9 +6,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unsafe"
 
 	"github.com/msikit/msikit/internal/clip"
+	"github.com/msikit/msikit/internal/textmemo"
 	"github.com/msikit/msikit/transform/internal/edit"
 )
 
@@ -112,24 +112,14 @@ func (p *planner) typeLibs() {
 // once per row (11 s at 5 MB). Rows referencing one pooled string hold
 // the same bytes, so the text is known by its address and length.
 func (p *planner) advertisedRegistry() {
-	seen := map[textID]bool{}
+	var seen textmemo.Memo[bool]
 	for _, r := range p.in.Registry {
 		v := strings.TrimPrefix(r.Value, "[~]")
 		v = strings.TrimSuffix(v, "[~]")
 		if v == "" {
 			continue
 		}
-		var darwin bool
-		if len(v) < 256 {
-			darwin = isDarwinValue(strings.ReplaceAll(v, "[~]", "|"))
-		} else {
-			k := textID{unsafe.StringData(v), len(v)}
-			var ok bool
-			if darwin, ok = seen[k]; !ok {
-				darwin = isDarwinValue(strings.ReplaceAll(v, "[~]", "|"))
-				seen[k] = darwin
-			}
-		}
+		darwin := seen.Get(v, func(v string) bool { return isDarwinValue(strings.ReplaceAll(v, "[~]", "|")) })
 		if darwin {
 			p.note(edit.Warning, tblRegistry, []string{r.ID}, "left alone: its value is a darwin descriptor (advertised registration written by hand); it keeps the health check")
 		}
