@@ -3,6 +3,7 @@ package sbom_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log"
 	"time"
@@ -87,4 +88,29 @@ func ExampleInventory_WriteCycloneDX() {
 	// Output:
 	// CycloneDX 1.6 2024-01-02T03:04:05Z Synthetic all
 	// 17 components, the first: file Contoso.Core.dll
+}
+
+// Refuse a document past a size before writing any of it: a crafted
+// package can make a document thousands of times its own size, as each
+// file quotes strings the package stores once. The inventory is written
+// twice, first only counted; errors.Is(err, sbom.ErrTooLarge) tells the
+// refusal from a write error.
+func ExampleWriteOptions_maxBytes() {
+	db, err := msi.Open("../../testdata/sample.msi")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	inv, err := sbom.Read(db, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, limit := range []int64{1 << 10, 256 << 20} {
+		var buf bytes.Buffer
+		err := inv.WriteCycloneDX(&buf, &sbom.WriteOptions{MaxBytes: limit})
+		fmt.Printf("limit %d: refused %v, %d bytes written\n", limit, errors.Is(err, sbom.ErrTooLarge), buf.Len())
+	}
+	// Output:
+	// limit 1024: refused true, 0 bytes written
+	// limit 268435456: refused false, 31392 bytes written
 }

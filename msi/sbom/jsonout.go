@@ -2,13 +2,12 @@ package sbom
 
 import (
 	"bufio"
-	"bytes"
-	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
-	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/msikit/msikit/internal/jsonindent"
 )
 
 // jsonOut writes a JSON document piece by piece (an object's fields, an
@@ -18,16 +17,33 @@ import (
 // character that is not printable (DEL, C1 controls, format characters
 // such as U+202E, separators other than space and newline) is escaped as
 // \uXXXX too: package data cannot reach a terminal or a log as anything
-// but visible text.
+// but visible text. Values are written by a jsonindent.Encoder, which
+// escapes a long string once however many components quote it.
 type jsonOut struct {
 	w     *bufio.Writer
+	enc   valueEncoder
 	err   error
 	first []bool // per open object or array: nothing written in it yet
-	buf   bytes.Buffer
 }
 
-func newJSONOut(w io.Writer) *jsonOut {
-	return &jsonOut{w: bufio.NewWriterSize(w, 64<<10)}
+// A valueEncoder writes the values of a document: a jsonindent.Encoder
+// (TestWriterMatchesEncodingJSON compares it with encoding/json).
+type valueEncoder interface {
+	Reset(w *bufio.Writer)
+	Encode(prefix string, v any) error
+}
+
+// newJSONEncoder returns the Encoder of the documents' values.
+func newJSONEncoder() *jsonindent.Encoder {
+	return jsonindent.NewEncoder(nil, jsonindent.Options{Printable: true})
+}
+
+// newJSONOut returns a jsonOut writing to w with enc (which it resets to
+// w, keeping the long strings it has escaped).
+func newJSONOut(w io.Writer, enc valueEncoder) *jsonOut {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	enc.Reset(bw)
+	return &jsonOut{w: bw, enc: enc}
 }
 
 func (j *jsonOut) indent() string { return strings.Repeat("  ", len(j.first)) }
@@ -58,18 +74,9 @@ func (j *jsonOut) key(name string) {
 
 // value writes v, encoded and escaped, at the current indentation.
 func (j *jsonOut) value(v any) {
-	if j.err != nil {
-		return
+	if j.err == nil {
+		j.err = j.enc.Encode(j.indent(), v)
 	}
-	j.buf.Reset()
-	enc := json.NewEncoder(&j.buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent(j.indent(), "  ")
-	if j.err = enc.Encode(v); j.err != nil {
-		return
-	}
-	b := bytes.TrimSuffix(j.buf.Bytes(), []byte("\n"))
-	j.err = writePrintable(j.w, b)
 }
 
 // field writes "name": v.
@@ -115,50 +122,25 @@ func (j *jsonOut) end() error {
 	return j.w.Flush()
 }
 
-// writePrintable writes encoded JSON text, escaping the characters that
-// are not printable. They can only occur inside strings (the structure is
-// ASCII), where \uXXXX stands for them.
-func writePrintable(w *bufio.Writer, b []byte) error {
-	start := 0
-	for i := 0; i < len(b); {
-		c := b[i]
-		if c < utf8.RuneSelf {
-			if c == 0x7f {
-				w.Write(b[start:i])
-				w.WriteString(`\u007f`)
-				i++
-				start = i
-				continue
-			}
-			i++
-			continue
+// ErrTooLarge is wrapped by the error of WriteCycloneDX and WriteSPDX
+// when the document would be longer than WriteOptions.MaxBytes; nothing
+// has been written to the writer then.
+var ErrTooLarge = errors.New("sbom: document longer than WriteOptions.MaxBytes")
+
+// writeDoc writes the document render makes to w. With opts.MaxBytes,
+// render makes it first into a counter, which stops it as soon as it
+// passes the limit, and the document is refused before any of it is
+// written; the long strings escaped then are not escaped again.
+func writeDoc(w io.Writer, opts *WriteOptions, render func(j *jsonOut) error) error {
+	enc := newJSONEncoder()
+	if opts.MaxBytes > 0 {
+		err := render(newJSONOut(&jsonindent.Counter{Limit: opts.MaxBytes}, enc))
+		if errors.Is(err, jsonindent.ErrLimit) {
+			return fmt.Errorf("%w: it would pass %d bytes; nothing written", ErrTooLarge, opts.MaxBytes)
 		}
-		r, size := utf8.DecodeRune(b[i:])
-		if unicode.IsPrint(r) {
-			i += size
-			continue
+		if err != nil {
+			return err
 		}
-		w.Write(b[start:i])
-		if r > 0xffff {
-			r1, r2 := utf16Pair(r)
-			w.WriteString(uEscape(r1) + uEscape(r2))
-		} else {
-			w.WriteString(uEscape(r))
-		}
-		i += size
-		start = i
 	}
-	_, err := w.Write(b[start:])
-	return err
-}
-
-func uEscape(r rune) string {
-	h := strconv.FormatUint(uint64(r), 16)
-	return `\u` + strings.Repeat("0", 4-len(h)) + h
-}
-
-// utf16Pair splits a supplementary character into its surrogates.
-func utf16Pair(r rune) (rune, rune) {
-	r -= 0x10000
-	return 0xd800 + (r>>10)&0x3ff, 0xdc00 + r&0x3ff
+	return render(newJSONOut(w, enc))
 }

@@ -440,3 +440,35 @@ func decodeRaw(t *testing.T, doc []byte) []byte {
 	walk(v)
 	return out
 }
+
+// TestWriteMaxBytes checks that WriteOptions.MaxBytes refuses a document
+// one byte longer than the limit with ErrTooLarge before writing any of
+// it, and writes one exactly as long as the limit as without a limit.
+func TestWriteMaxBytes(t *testing.T) {
+	inv, err := Read(sample(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"cyclonedx", "spdx"} {
+		t.Run(format, func(t *testing.T) {
+			opts := &WriteOptions{Created: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+			doc := write(t, inv, format, opts)
+			n := int64(len(doc))
+			var w bytes.Buffer
+			limited := *opts
+			limited.MaxBytes = n - 1
+			if format == "spdx" {
+				err = inv.WriteSPDX(&w, &limited)
+			} else {
+				err = inv.WriteCycloneDX(&w, &limited)
+			}
+			if !errors.Is(err, ErrTooLarge) || w.Len() != 0 {
+				t.Errorf("MaxBytes %d: error %v, %d bytes written; want ErrTooLarge and nothing", n-1, err, w.Len())
+			}
+			limited.MaxBytes = n
+			if diff := cmp.Diff(string(doc), string(write(t, inv, format, &limited))); diff != "" {
+				t.Errorf("MaxBytes %d (the document's length) (-without +with):\n%s", n, diff)
+			}
+		})
+	}
+}

@@ -31,7 +31,7 @@ type spdxPackage struct {
 	Checksums               []spdxChecksum    `json:"checksums,omitempty"`
 	PrimaryPackagePurpose   string            `json:"primaryPackagePurpose,omitempty"`
 	BuiltDate               string            `json:"builtDate,omitempty"`
-	Comment                 string            `json:"comment,omitempty"`
+	Comment                 props             `json:"comment,omitempty"`
 }
 
 type spdxVerification struct {
@@ -48,7 +48,7 @@ type spdxFile struct {
 	FileName  string         `json:"fileName"`
 	FileTypes []string       `json:"fileTypes,omitempty"`
 	Checksums []spdxChecksum `json:"checksums"`
-	Comment   string         `json:"comment,omitempty"`
+	Comment   props          `json:"comment,omitempty"`
 }
 
 type spdxRelation struct {
@@ -130,6 +130,11 @@ func (inv *Inventory) WriteSPDX(w io.Writer, opts *WriteOptions) error {
 	if opts == nil {
 		opts = &WriteOptions{}
 	}
+	return writeDoc(w, opts, inv.spdxDoc(opts).write)
+}
+
+// spdxDoc works out the SPDX document of the inventory.
+func (inv *Inventory) spdxDoc(opts *WriteOptions) *spdxDoc {
 	p := &inv.Package
 	name := p.Name
 	if name == "" {
@@ -184,7 +189,7 @@ func (inv *Inventory) WriteSPDX(w io.Writer, opts *WriteOptions) error {
 			VersionInfo:           m.Version,
 			DownloadLocation:      "NOASSERTION",
 			PrimaryPackagePurpose: "LIBRARY",
-			Comment:               moduleProps(m).spdxComment(),
+			Comment:               moduleProps(m),
 		}
 		modules[m.ID] = mp.SPDXID
 		packages = append(packages, mp)
@@ -202,7 +207,7 @@ func (inv *Inventory) WriteSPDX(w io.Writer, opts *WriteOptions) error {
 			if what == "" {
 				what = f.Key
 			}
-			rootProps.add("notRead", what+": "+f.ReadErr.Error())
+			rootProps.addErr("notRead", what+": ", f.ReadErr)
 			continue
 		}
 		fileIDs[i] = ids.unique(spdxID("File", f.Key))
@@ -211,7 +216,7 @@ func (inv *Inventory) WriteSPDX(w io.Writer, opts *WriteOptions) error {
 	for i, b := range inv.Binaries {
 		if b.ReadErr != nil {
 			notRead++
-			rootProps.add("notRead", b.Name+": "+b.ReadErr.Error())
+			rootProps.addErr("notRead", b.Name+": ", b.ReadErr)
 			continue
 		}
 		binIDs[i] = ids.unique(spdxID("Stream", b.Name))
@@ -226,9 +231,27 @@ func (inv *Inventory) WriteSPDX(w io.Writer, opts *WriteOptions) error {
 	} else {
 		comment = fmt.Sprintf("%d files of the package could not be read and are not listed as files; the package comment names them", notRead)
 	}
-	root.Comment = rootProps.spdxComment()
+	root.Comment = rootProps
+	return &spdxDoc{inv: inv, name: name, namespace: ns, created: created, creator: creator, comment: comment,
+		packages: packages, modules: modules, fileIDs: fileIDs, binIDs: binIDs}
+}
 
-	j := newJSONOut(w)
+// spdxDoc is what an SPDX document says beyond the inventory, worked out
+// once however many times the document is written.
+type spdxDoc struct {
+	inv                               *Inventory
+	name, namespace, creator, comment string
+	created                           time.Time
+	packages                          []*spdxPackage    // the root first
+	modules                           map[string]string // module id → SPDX identifier
+	fileIDs, binIDs                   []string          // per file and stream: its identifier, "" for none
+}
+
+// write writes the document to j.
+func (d *spdxDoc) write(j *jsonOut) error {
+	inv, name, ns, created, creator, comment := d.inv, d.name, d.namespace, d.created, d.creator, d.comment
+	packages, modules, fileIDs, binIDs := d.packages, d.modules, d.fileIDs, d.binIDs
+	root := packages[0]
 	j.open("", '{')
 	j.field("spdxVersion", "SPDX-2.3")
 	j.field("dataLicense", "CC0-1.0")
@@ -240,7 +263,7 @@ func (inv *Inventory) WriteSPDX(w io.Writer, opts *WriteOptions) error {
 		j.field("comment", comment)
 	}
 	j.field("packages", packages)
-	if len(sha1s) > 0 {
+	if hasFiles(fileIDs) || hasFiles(binIDs) {
 		j.open("files", '[')
 		for i, f := range inv.Files {
 			if fileIDs[i] == "" {
@@ -251,7 +274,7 @@ func (inv *Inventory) WriteSPDX(w io.Writer, opts *WriteOptions) error {
 				FileName:  "./" + f.Path,
 				FileTypes: spdxFileTypes(f.PE, f.Nested),
 				Checksums: spdxChecksums(f.SHA1, f.SHA256, f.MD5),
-				Comment:   nestedComment(fileProps(f), f.Nested).spdxComment(),
+				Comment:   nestedComment(fileProps(f), f.Nested),
 			})
 		}
 		for i, b := range inv.Binaries {
@@ -263,7 +286,7 @@ func (inv *Inventory) WriteSPDX(w io.Writer, opts *WriteOptions) error {
 				FileName:  "./" + b.Name,
 				FileTypes: spdxFileTypes(b.PE, b.Nested),
 				Checksums: spdxChecksums(b.SHA1, b.SHA256, nil),
-				Comment:   nestedComment(binaryProps(b), b.Nested).spdxComment(),
+				Comment:   nestedComment(binaryProps(b), b.Nested),
 			})
 		}
 		j.close(']')
@@ -290,4 +313,14 @@ func (inv *Inventory) WriteSPDX(w io.Writer, opts *WriteOptions) error {
 	j.close(']')
 	j.close('}')
 	return j.end()
+}
+
+// hasFiles reports whether some file has an identifier.
+func hasFiles(ids []string) bool {
+	for _, id := range ids {
+		if id != "" {
+			return true
+		}
+	}
+	return false
 }
