@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
@@ -361,12 +362,9 @@ func TestAuditJSONSpooled(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var want bytes.Buffer
-		if err := writeAuditJSON(&want, pkg, rep, nil); err != nil {
-			t.Fatal(err)
-		}
+		want := auditJSON(t, pkg, rep)
 		_, got, _ := runCLI(t, "audit", "--json", pkg)
-		if diff := cmp.Diff(want.String(), got); diff != "" {
+		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("%s: (-kept reports +spooled):\n%s", filepath.Base(pkg), diff)
 		}
 	}
@@ -399,7 +397,11 @@ func TestAuditRewriteJSONMatchesMarshal(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			var got bytes.Buffer
-			if err := writeAuditRewriteJSON(&got, pr, nil); err != nil {
+			bw := bufio.NewWriter(&got)
+			if err := writeAuditRewriteJSON(bw, pr, nil, nil); err != nil {
+				t.Fatal(err)
+			}
+			if err := bw.Flush(); err != nil {
 				t.Fatal(err)
 			}
 			b, err := json.MarshalIndent(pr, "  ", "  ")
@@ -411,5 +413,114 @@ func TestAuditRewriteJSONMatchesMarshal(t *testing.T) {
 				t.Errorf("(-MarshalIndent +writeAuditRewriteJSON):\n%s", diff)
 			}
 		})
+	}
+}
+
+// auditJSON is the --json document of rep, its passes those rep keeps.
+func auditJSON(t *testing.T, pkg string, rep *transform.AuditReport) string {
+	t.Helper()
+	var b bytes.Buffer
+	bw := bufio.NewWriter(&b)
+	if err := writeAuditJSON(bw, newAuditEncoder(), pkg, rep, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := bw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// nonNil is s, or an empty slice for nil (writeAuditJSON writes the lists
+// as [] when they are empty or nil).
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// TestAuditJSONMatchesMarshal compares the --json document, written an
+// element at a time by writeAuditJSON, with json.MarshalIndent's
+// encoding of the whole report, byte for byte, for the sample, the
+// crafted packages of up to 1 MB (64 KiB strings shared by many rows
+// among them) and small corpus packages.
+func TestAuditJSONMatchesMarshal(t *testing.T) {
+	files := []string{samplePath()}
+	crafted, _ := filepath.Glob(filepath.Join(repoRoot(t), "testdata", "crafted", "valid", "*.msi"))
+	for _, f := range crafted {
+		if fi, err := os.Stat(f); err == nil && fi.Size() < 1<<20 {
+			files = append(files, f)
+		}
+	}
+	if testenv.CorpusDir() != "" {
+		for _, f := range testenv.CorpusFiles(t) {
+			if fi, err := os.Stat(f); err == nil && fi.Size() < 2<<20 && !testenv.IsCorrupt(f) && strings.HasSuffix(f, ".msi") {
+				files = append(files, f)
+			}
+		}
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			db, err := msi.Open(file)
+			if err != nil {
+				t.Skip(err)
+			}
+			defer db.Close()
+			rep, err := transform.Audit(db, transform.AuditOptions{})
+			if err != nil {
+				t.Skip(err)
+			}
+			doc := struct {
+				File        string                         `json:"file"`
+				Failed      bool                           `json:"failed"`
+				Kind        string                         `json:"kind"`
+				ProductCode string                         `json:"productCode"`
+				PerMachine  bool                           `json:"perMachine"`
+				AllUsers    string                         `json:"allUsers"`
+				EntryPoints []transform.EntryPoint         `json:"entryPoints"`
+				Checks      []*transform.HealthCheck       `json:"checks"`
+				Features    []*transform.FeatureComponents `json:"features"`
+				Findings    []transform.Finding            `json:"findings"`
+				Signature   transform.AuditSignature       `json:"signature"`
+				Cache       transform.CacheCost            `json:"cache"`
+				Rewrite     *transform.RewritePreview      `json:"rewrite,omitempty"`
+			}{file, rep.Failed(), rep.Kind, rep.ProductCode, rep.PerMachine, rep.AllUsers,
+				nonNil(rep.EntryPoints), nonNil(rep.Checks), nonNil(rep.Features), nonNil(rep.Findings),
+				rep.Signature, rep.Cache, rep.Rewrite}
+			b, err := json.MarshalIndent(doc, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(string(b)+"\n", auditJSON(t, file, rep)); diff != "" {
+				t.Errorf("(-MarshalIndent +writeAuditJSON):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestAuditMaxBytes checks that an audit --json report one byte longer
+// than --max-bytes is refused before anything is written, exit 1 with
+// the limit named, and that one exactly as long as the limit is written
+// as it is without a limit; a negative limit is a usage error.
+func TestAuditMaxBytes(t *testing.T) {
+	pkg := copySample(t, t.TempDir(), "in.msi")
+	code0, doc, stderr := runCLI(t, "audit", "--json", pkg, "--max-bytes", "0")
+	if doc == "" || !json.Valid([]byte(doc)) {
+		t.Fatalf("--max-bytes 0: exit %d, %d bytes; %s", code0, len(doc), stderr)
+	}
+	n := len(doc)
+	code, stdout, stderr := runCLI(t, "audit", "--json", pkg, "--max-bytes", fmt.Sprint(n-1))
+	want := fmt.Sprintf("msikit: %s: the report would pass %d bytes (--max-bytes %[2]d; 0 for no limit): its cells repeat strings the package stores once; nothing written\n", pkg, n-1)
+	if code != exitFailure || stdout != "" || stderr != want {
+		t.Errorf("--max-bytes %d: exit %d, %d bytes on stdout, stderr %q; want exit 1, nothing written and %q", n-1, code, len(stdout), stderr, want)
+	}
+	for _, limit := range []string{fmt.Sprint(n), fmt.Sprint(defaultJSONMaxBytes)} {
+		code, stdout, stderr := runCLI(t, "audit", "--json", pkg, "--max-bytes", limit)
+		if code != code0 || stdout != doc {
+			t.Errorf("--max-bytes %s: exit %d (want %d), %d bytes, want the %d of --max-bytes 0; %s", limit, code, code0, len(stdout), n, stderr)
+		}
+	}
+	if code, _, stderr := runCLI(t, "audit", "--json", pkg, "--max-bytes", "-1"); code != exitUsage {
+		t.Errorf("--max-bytes -1: exit %d, want a usage error; %s", code, stderr)
 	}
 }

@@ -278,11 +278,6 @@ func TestEveryCommandOnScaledFixtures(t *testing.T) {
 var scaledOverBudget = map[string]string{
 	"msi-50k-empty-tables.msi export FILE -d OUT":         "200,000 files: kernel time creating them (2.6 s quiet, 0.8 s user; past 5 s when the CPUs or the disk are shared)",
 	"msi-50k-empty-tables.msi export FILE -d OUT -f json": "200,000 files: the kernel's time creating them",
-	// 12,000 rows a table, every non-key string cell one of four pooled
-	// 60-72 KiB strings (measured 2026-12-03, load 2-3).
-	"msi-shared-64k-everywhere.msi sbom FILE":                           "22.7 s: 3.7 GB of CycloneDX, each file's name, version and component written whole (5 values of 60 KiB a file)",
-	"msi-shared-64k-everywhere.msi sbom FILE --format spdx -o OUT.json": "1.4 s but 377 MB peak RSS",
-	"msi-shared-64k-everywhere.msi audit --json FILE":                   "34 s, 505 MB: 6.5 GB of JSON, each entry point's feature and componentId written whole",
 }
 
 // runCraftedCommands runs every craftedCommands entry on each of files

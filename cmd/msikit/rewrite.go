@@ -17,6 +17,7 @@ import (
 
 	flag "github.com/spf13/pflag"
 
+	"github.com/msikit/msikit/internal/jsonindent"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/authenticode"
 	"github.com/msikit/msikit/msi/mst"
@@ -851,25 +852,27 @@ func writeResultJSON(w *bufio.Writer, prefix string, r *rewriteResult) error {
 }
 
 // writeReportJSON writes one pass's report (transform.Report's three
-// fields), its changes and notes one at a time.
+// fields), its changes and notes one at a time, with an Encoder that
+// escapes a long cell once however many changes quote it.
 func writeReportJSON(w *bufio.Writer, prefix string, rep *transform.Report) error {
 	if rep == nil {
 		w.WriteString("null")
 		return nil
 	}
+	enc := jsonindent.NewEncoder(w, jsonindent.Options{EscapeHTML: true})
 	in := prefix + "  "
 	w.WriteString("{\n" + in + `"pass": `)
-	if err := writeJSONValue(w, in, rep.Pass); err != nil {
+	if err := enc.Encode(in, rep.Pass); err != nil {
 		return err
 	}
 	w.WriteString(",\n" + in + `"changes": `)
-	if err := writeJSONArray(w, in, rep.Changes, writeJSONValue[transform.Change]); err != nil {
+	if err := writeJSONArray(w, in, rep.Changes, func(_ *bufio.Writer, prefix string, c transform.Change) error { return enc.Encode(prefix, &c) }); err != nil {
 		return err
 	}
 	w.WriteString(",\n" + in + `"notes": `)
-	if err := writeJSONArray(w, in, rep.Notes, writeJSONValue[transform.Note]); err != nil {
+	if err := writeJSONArray(w, in, rep.Notes, func(_ *bufio.Writer, prefix string, n transform.Note) error { return enc.Encode(prefix, &n) }); err != nil {
 		return err
 	}
-	w.WriteString("\n" + prefix + "}")
-	return nil
+	_, err := w.WriteString("\n" + prefix + "}")
+	return err
 }

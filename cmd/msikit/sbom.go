@@ -22,7 +22,7 @@ import (
 
 var cmdSBOM = &Command{
 	Name:      "sbom",
-	UsageLine: "msikit sbom PKG... [--format cyclonedx|spdx] [-o OUT] [--source DIR] [--layout x64|x86] [--jobs N]",
+	UsageLine: "msikit sbom PKG... [--format cyclonedx|spdx] [-o OUT] [--source DIR] [--layout x64|x86] [--jobs N] [--max-bytes N]",
 	Short:     "write a software bill of materials of what packages install (CycloneDX, SPDX)",
 	Long: `Sbom writes a software bill of materials of each package: CycloneDX 1.6
 JSON (the default) or, with --format spdx, SPDX 2.3 JSON.
@@ -56,7 +56,14 @@ Files whose contents cannot be read (a missing external cabinet, a
 damaged one) are listed without hashes and the document says it is
 incomplete; each is reported on standard error and the exit status is 1.
 The document is the same for the same package, except its creation time:
-the current time, or $SOURCE_DATE_EPOCH (seconds since 1970) when set.`,
+the current time, or $SOURCE_DATE_EPOCH (seconds since 1970) when set.
+
+A document can be far bigger than the package: a string the package
+stores once is written in every file that uses it. A document that would
+pass --max-bytes N (default 256 MiB; 0 for no limit) is refused before
+any of it is written: nothing on standard output, no -o file, exit
+status 1. Packages make far less (the corpus's largest: 0.6 MB; a crafted
+one of 50,000 files: 49 MB).`,
 	Example: `msikit sbom product.msi > product.cdx.json
 msikit sbom --format spdx product.msi -o product.spdx.json
 msikit sbom --jobs 2 -o sboms/ dist/
@@ -68,6 +75,7 @@ msikit sbom product.msi --source /mnt/cdrom --layout x86`,
 		fs.StringVar(&o.source, "source", "", "look for external cabinets and uncompressed files in `DIR` (default: the package's folder)")
 		fs.StringVar(&o.layout, "layout", "x64", "install paths as `ARCH` Windows lays them out: x64 or x86")
 		fs.IntVarP(&o.jobs, "jobs", "j", runtime.NumCPU(), "read `N` packages at once")
+		fs.Int64Var(&o.maxBytes, "max-bytes", defaultJSONMaxBytes, "refuse a document that would pass `N` bytes (0: no limit)")
 		return func(env *Env, args []string) error { return runSBOM(env, o, args) }
 	},
 }
@@ -75,6 +83,7 @@ msikit sbom product.msi --source /mnt/cdrom --layout x86`,
 type sbomOpts struct {
 	format, out, source, layout string
 	jobs                        int
+	maxBytes                    int64
 }
 
 // sbomResult is one package's outcome, printed once every package is
@@ -92,6 +101,9 @@ func runSBOM(env *Env, o *sbomOpts, args []string) error {
 	}
 	if o.jobs < 1 {
 		return usagef("--jobs must be at least 1")
+	}
+	if o.maxBytes < 0 {
+		return usagef("--max-bytes %d: want a number of bytes, or 0 for no limit", o.maxBytes)
 	}
 	ext := ".cdx.json"
 	switch o.format {
@@ -123,7 +135,7 @@ func runSBOM(env *Env, o *sbomOpts, args []string) error {
 	if err != nil {
 		return err
 	}
-	wopts := &sbom.WriteOptions{Created: created, ToolVersion: buildVersion()}
+	wopts := &sbom.WriteOptions{Created: created, ToolVersion: buildVersion(), MaxBytes: o.maxBytes}
 	inputs, batch, err := expandPackages(args, ".msi", ".msm", ".msp")
 	if err != nil {
 		return err
@@ -237,6 +249,9 @@ func sbomOne(env *Env, r *sbomResult, format string, ropts *sbom.Options, wopts 
 	} else {
 		err = safefile.Write(r.out, write)
 	}
+	if errors.Is(err, sbom.ErrTooLarge) {
+		return fileErr(in, tooLargeErr("the SBOM", wopts.MaxBytes))
+	}
 	if err != nil {
 		if r.out != "" {
 			return fileErr(r.out, err)
@@ -302,4 +317,15 @@ func sbomReport(r *sbomResult, inv *sbom.Inventory) error {
 		return fileErr(r.in, fmt.Errorf("SBOM incomplete: %d of %d files and streams could not be read (the document names them)", notRead, len(inv.Files)+len(inv.Binaries)))
 	}
 	return nil
+}
+
+// defaultJSONMaxBytes is the default --max-bytes of the JSON reports that
+// quote package data (sbom, audit --json): 256 MiB. The largest real
+// documents are tens of megabytes; a crafted package of 5 MB whose rows
+// all name one of a few 64 KiB strings asks for gigabytes.
+const defaultJSONMaxBytes = 256 << 20
+
+// tooLargeErr is the refusal of a document (what) past --max-bytes limit.
+func tooLargeErr(what string, limit int64) error {
+	return fmt.Errorf("%s would pass %d bytes (--max-bytes %d; 0 for no limit): its cells repeat strings the package stores once; nothing written", what, limit, limit)
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -252,6 +253,7 @@ func TestSBOMUsage(t *testing.T) {
 		{"sbom", a, b, "-o", file},
 		{"sbom", a, "--jobs", "0"},
 		{"sbom", a, "--source", filepath.Join(dir, "nope")},
+		{"sbom", a, "--max-bytes", "-1"},
 	} {
 		t.Run(strings.Join(args[1:], " "), func(t *testing.T) {
 			code, stdout, stderr := runCLI(t, args...)
@@ -306,5 +308,52 @@ func TestSBOMIncomplete(t *testing.T) {
 	doc := parseCDX(t, b)
 	if doc.Compositions[0].Aggregate != "incomplete" || len(doc.files()) != 17 || doc.files()[0].hash("SHA-256") != "" {
 		t.Errorf("composition %q, %d files", doc.Compositions[0].Aggregate, len(doc.files()))
+	}
+}
+
+// TestSBOMMaxBytes checks that a document one byte longer than --max-bytes
+// is refused before anything is written (nothing on stdout, no -o file,
+// nothing left in its folder), exit 1 with the limit named, and that one
+// exactly as long as the limit is written as it is without a limit.
+func TestSBOMMaxBytes(t *testing.T) {
+	t.Setenv("SOURCE_DATE_EPOCH", "1700000000")
+	dir := t.TempDir()
+	pkg := copySample(t, dir, "in.msi")
+	for _, format := range []string{"cyclonedx", "spdx"} {
+		t.Run(format, func(t *testing.T) {
+			code, doc, stderr := runCLI(t, "sbom", pkg, "--format", format, "--max-bytes", "0")
+			if code != exitOK || doc == "" {
+				t.Fatalf("--max-bytes 0: exit %d, %s", code, stderr)
+			}
+			if _, def, _ := runCLI(t, "sbom", pkg, "--format", format); def != doc {
+				t.Errorf("the default limit changed the document")
+			}
+			n := len(doc)
+			outDir := filepath.Join(dir, format)
+			os.Mkdir(outDir, 0o755)
+			out := filepath.Join(outDir, "out.json")
+			for _, args := range [][]string{nil, {"-o", out}} {
+				run := append([]string{"sbom", pkg, "--format", format, "--max-bytes", fmt.Sprint(n - 1)}, args...)
+				code, stdout, stderr := runCLI(t, run...)
+				want := fmt.Sprintf("msikit: %s: the SBOM would pass %d bytes (--max-bytes %[2]d; 0 for no limit): its cells repeat strings the package stores once; nothing written\n", pkg, n-1)
+				if code != exitFailure || stdout != "" || stderr != want {
+					t.Errorf("%q: exit %d, %d bytes on stdout, stderr %q; want exit 1, nothing written and %q", run, code, len(stdout), stderr, want)
+				}
+				if left, _ := os.ReadDir(outDir); len(left) != 0 {
+					t.Errorf("%q: %d files left in the output folder after the refusal", run, len(left))
+				}
+				run = append([]string{"sbom", pkg, "--format", format, "--max-bytes", fmt.Sprint(n)}, args...)
+				code, stdout, stderr = runCLI(t, run...)
+				got := stdout
+				if args != nil {
+					b, _ := os.ReadFile(out)
+					got = string(b)
+					os.Remove(out)
+				}
+				if code != exitOK || got != doc {
+					t.Errorf("%q: exit %d, %d bytes written, want the %d of --max-bytes 0; %s", run, code, len(got), n, stderr)
+				}
+			}
+		})
 	}
 }
