@@ -11,7 +11,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-	"unsafe"
+
+	"github.com/msikit/msikit/internal/textmemo"
 )
 
 // Options are the escaping rules beyond encoding/json's own.
@@ -48,15 +49,6 @@ const (
 // emptied.
 const memoMax = 16 << 20
 
-// A memoKey names a string by where its bytes are and its length: the
-// same pooled string used by many rows is the same key. The pointer
-// keeps the bytes alive while the memo holds it, so no other string can
-// take their place.
-type memoKey struct {
-	p *byte
-	n int
-}
-
 // An Encoder writes values to a bufio.Writer. Its first write error is
 // kept and returned by every later call, which then writes nothing.
 type Encoder struct {
@@ -64,7 +56,7 @@ type Encoder struct {
 	opts     Options
 	safe     [utf8.RuneSelf]bool // ASCII bytes written as they are
 	types    map[reflect.Type]*typeInfo
-	memo     map[memoKey][]byte // escaped form, nil when it is the string itself
+	memo     map[textmemo.Key][]byte // escaped form, nil when it is the string itself
 	memoSize int
 	ind      []byte // "\n", the prefix and the indentation of the current depth
 	scratch  []byte
@@ -73,7 +65,7 @@ type Encoder struct {
 
 // NewEncoder returns an Encoder writing to w.
 func NewEncoder(w *bufio.Writer, opts Options) *Encoder {
-	e := &Encoder{w: w, opts: opts, types: map[reflect.Type]*typeInfo{}, memo: map[memoKey][]byte{}}
+	e := &Encoder{w: w, opts: opts, types: map[reflect.Type]*typeInfo{}, memo: map[textmemo.Key][]byte{}}
 	for b := 0x20; b < utf8.RuneSelf; b++ {
 		e.safe[b] = true
 	}
@@ -364,7 +356,9 @@ func (e *Encoder) stringBody(s string) {
 			return
 		}
 	}
-	k := memoKey{unsafe.StringData(s), len(s)}
+	// The same pooled string used by many rows is the same key; the
+	// key keeps its bytes alive while the memo holds it.
+	k := textmemo.KeyAt(s)
 	if esc, ok := e.memo[k]; ok {
 		if esc == nil {
 			e.raw(s)

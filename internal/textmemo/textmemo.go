@@ -19,8 +19,12 @@ func KeyOf(s string) (Key, bool) {
 	if len(s) < Min {
 		return Key{}, false
 	}
-	return Key{unsafe.StringData(s), len(s)}, true
+	return KeyAt(s), true
 }
+
+// KeyAt returns the key of s whatever its length, for a memo that
+// decides for itself which texts are worth remembering.
+func KeyAt(s string) Key { return Key{unsafe.StringData(s), len(s)} }
 
 // A Memo remembers f(s) for each long text s. The zero value is ready.
 type Memo[T any] struct {
