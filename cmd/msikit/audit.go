@@ -73,7 +73,10 @@ msikit audit --sarif product.msi > audit.sarif`,
 		fs.IntVar(&o.broad, "broad-check", transform.DefaultBroadCheck, "report entry points whose health check covers more than `N` components")
 		fs.BoolVar(&o.noRewrite, "no-rewrite", false, "do not preview what msikit rewrite would change")
 		fs.StringVar(&o.source, "source", "", "the package's uncompressed files are in `DIR` (for the assembly-names preview)")
-		return func(env *Env, args []string) error { return runAudit(env, &o, args) }
+		return func(env *Env, args []string) error {
+			o.maxBytesSet = fs.Changed("max-bytes")
+			return runAudit(env, &o, args)
+		}
 	},
 }
 
@@ -82,6 +85,7 @@ type auditOpts struct {
 	broad                        int
 	source                       string
 	maxBytes                     int64
+	maxBytesSet                  bool
 }
 
 func runAudit(env *Env, o *auditOpts, args []string) error {
@@ -96,6 +100,9 @@ func runAudit(env *Env, o *auditOpts, args []string) error {
 	}
 	if o.maxBytes < 0 {
 		return usagef("--max-bytes %d: want a number of bytes, or 0 for no limit", o.maxBytes)
+	}
+	if o.maxBytesSet && !o.jsonOut {
+		return usagef("--max-bytes bounds the --json report; the text and --sarif outputs quote no row whole")
 	}
 	if o.noRewrite && o.source != "" {
 		return usagef("--source is for the rewrite preview, which --no-rewrite leaves out")

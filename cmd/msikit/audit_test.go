@@ -523,4 +523,11 @@ func TestAuditMaxBytes(t *testing.T) {
 	if code, _, stderr := runCLI(t, "audit", "--json", pkg, "--max-bytes", "-1"); code != exitUsage {
 		t.Errorf("--max-bytes -1: exit %d, want a usage error; %s", code, stderr)
 	}
+	// Without --json there is no report it bounds: a usage error, not a
+	// flag quietly ignored.
+	for _, args := range [][]string{{"audit", pkg, "--max-bytes", "10"}, {"audit", "--sarif", pkg, "--max-bytes", "0"}} {
+		if code, _, stderr := runCLI(t, args...); code != exitUsage || !strings.Contains(stderr, "--max-bytes bounds the --json report") {
+			t.Errorf("%q: exit %d, want a usage error; %s", args, code, stderr)
+		}
+	}
 }
