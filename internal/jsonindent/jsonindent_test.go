@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/msikit/msikit/internal/testenv"
 )
 
 // want is what encoding/json writes for v at prefix with opts (the
@@ -181,22 +183,24 @@ func TestStringsMatchEncodingJSON(t *testing.T) {
 func FuzzJSONString(f *testing.F) {
 	f.Add("a\u2028<b>\x7f\xff\u202e\U0001F600\"\\", false, false)
 	f.Fuzz(func(t *testing.T, s string, html, printable bool) {
-		opts := Options{EscapeHTML: html, Printable: printable}
-		long := strings.Repeat(s, memoMin/max(1, len(s))+1)
-		e := NewEncoder(nil, opts)
-		for _, v := range []string{s, long, long} {
-			if got, w := encode(t, e, "", v), want(t, "", v, opts); got != w {
-				t.Fatalf("%+v: %q: got %s, want %s", opts, v, got, w)
+		testenv.CheckFuzzBudget(t, len(s), func() {
+			opts := Options{EscapeHTML: html, Printable: printable}
+			long := strings.Repeat(s, memoMin/max(1, len(s))+1)
+			e := NewEncoder(nil, opts)
+			for _, v := range []string{s, long, long} {
+				if got, w := encode(t, e, "", v), want(t, "", v, opts); got != w {
+					t.Fatalf("%+v: %q: got %s, want %s", opts, v, got, w)
+				}
 			}
-		}
-		// As a Text cut in three at any place: the same string.
-		for i := 0; i <= len(s) && i < 8; i++ {
-			j := (i + len(s)) / 2
-			got := encode(t, e, "", pieces{s[:i], s[i:j], s[j:]})
-			if w := want(t, "", s, opts); got != w {
-				t.Fatalf("%+v: %q cut at %d and %d: got %s, want %s", opts, s, i, j, got, w)
+			// As a Text cut in three at any place: the same string.
+			for i := 0; i <= len(s) && i < 8; i++ {
+				j := (i + len(s)) / 2
+				got := encode(t, e, "", pieces{s[:i], s[i:j], s[j:]})
+				if w := want(t, "", s, opts); got != w {
+					t.Fatalf("%+v: %q cut at %d and %d: got %s, want %s", opts, s, i, j, got, w)
+				}
 			}
-		}
+		})
 	})
 }
 
