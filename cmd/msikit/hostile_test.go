@@ -10,7 +10,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -135,17 +137,26 @@ func buildMsikit(t *testing.T) string {
 // modification time, folders and links as such (a folder's time changes
 // with its entries, which are recorded themselves).
 func snapshot(t *testing.T, dir string) map[string]string {
+	return snapshotSkip(t, dir, nil)
+}
+
+// snapshotSkip is snapshot leaving out the folders below dir for which
+// skip (given their path relative to dir) is true.
+func snapshotSkip(t *testing.T, dir string, skip func(rel string) bool) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
+		rel, _ := filepath.Rel(dir, p)
+		if skip != nil && d.IsDir() && skip(rel) {
+			return fs.SkipDir
+		}
 		fi, err := d.Info()
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(dir, p)
 		if fi.Mode().IsRegular() {
 			out[rel] = fmt.Sprintf("%v %d %d", fi.Mode(), fi.Size(), fi.ModTime().UnixNano())
 		} else {
@@ -312,21 +323,43 @@ func runCraftedCommands(t *testing.T, bin string, files []string, fixtureDir str
 	}
 	cert, key := testenv.SigningCert(t)
 	fixturesBefore := snapshot(t, fixtureDir)
+	var mu sync.Mutex // guards worst and worstWhat
 	var worst childResult
 	var worstWhat string
-	for _, f := range files {
+	// The fixtures run in parallel (as many at a time as -parallel, the
+	// CPU count by default), each in its own folder below runs/, which the
+	// others' snapshots leave out; what they share (sample, transform,
+	// IDT, certificate) they only read. The checks that need every run
+	// done are cleanups: they run after the parallel subtests.
+	t.Cleanup(func() {
+		if diff := cmp.Diff(fixturesBefore, snapshot(t, fixtureDir)); diff != "" {
+			t.Errorf("the fixtures' folder changed (-before +after):\n%s", diff)
+		}
+		if !rssMeasured {
+			t.Logf("peak RSS not checked: measured on Linux only, not on %s", runtime.GOOS)
+			return
+		}
+		t.Logf("peak RSS %d MiB (%s, %v)", worst.rss>>20, worstWhat, worst.wall)
+	})
+	for i, f := range files {
 		rel, _ := filepath.Rel(fixtureDir, f)
+		runs := filepath.Join(base, "runs")
+		mine := filepath.Join("runs", strconv.Itoa(i))
+		others := func(p string) bool { return filepath.Dir(p) == "runs" && p != mine }
 		t.Run(filepath.ToSlash(rel), func(t *testing.T) {
+			t.Parallel()
+			run := filepath.Join(runs, strconv.Itoa(i))
+			defer os.RemoveAll(run)
 			for _, c := range craftedCommands {
 				what := strings.Join(c.args, " ")
 				var r childResult
 				for try := 0; try < 2; try++ {
-					work := filepath.Join(base, "run", "a", "b", "c", "d")
-					os.RemoveAll(filepath.Join(base, "run"))
+					work := filepath.Join(run, "a", "b", "c", "d")
+					os.RemoveAll(run)
 					if err := os.MkdirAll(work, 0o755); err != nil {
 						t.Fatal(err)
 					}
-					before := snapshot(t, base)
+					before := snapshotSkip(t, base, others)
 					args := make([]string, len(c.args))
 					for i, a := range c.args {
 						switch a {
@@ -346,7 +379,7 @@ func runCraftedCommands(t *testing.T, bin string, files []string, fixtureDir str
 					checkChild(t, what, r, !over)
 					// Only the named output may have appeared, and only in
 					// the run's folder.
-					after := snapshot(t, base)
+					after := snapshotSkip(t, base, others)
 					var extra []string
 					for p := range after {
 						if _, ok := before[p]; ok {
@@ -378,21 +411,14 @@ func runCraftedCommands(t *testing.T, bin string, files []string, fixtureDir str
 				} else if r.wall > childTimeBudget {
 					t.Logf("%s: took %v twice on a loaded machine, with %v of CPU time: within the budget of %v", what, r.wall.Round(time.Millisecond), r.cpu.Round(time.Millisecond), childTimeBudget)
 				}
+				mu.Lock()
 				if r.rss > worst.rss {
 					worst, worstWhat = r, what+" "+rel
 				}
+				mu.Unlock()
 			}
 		})
 	}
-	os.RemoveAll(filepath.Join(base, "run"))
-	if diff := cmp.Diff(fixturesBefore, snapshot(t, fixtureDir)); diff != "" {
-		t.Errorf("the fixtures' folder changed (-before +after):\n%s", diff)
-	}
-	if !rssMeasured {
-		t.Logf("peak RSS not checked: measured on Linux only, not on %s", runtime.GOOS)
-		return
-	}
-	t.Logf("peak RSS %d MiB (%s, %v)", worst.rss>>20, worstWhat, worst.wall)
 }
 
 // checkChild checks one finished run against the promises for hostile
