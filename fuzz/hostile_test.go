@@ -60,6 +60,7 @@ func hostileFixtures() []hostileFixture {
 		{"msi-registry-shared-formatted.msi", "2,000 Registry rows whose Value is one pooled 64 KiB formatted multi-string of 4,369 [$ComServer] references, in a component of the same feature", buildRegistryShared, checkRegistryShared, 75},
 		{"msi-shared-64k-everywhere.msi", "300 rows in each table of the sample, every non-key string cell one of four pooled 60-72 KiB strings (formatted references, property names, a FileTypeMask)", buildSharedEverywhere, checkSharedEverywhere, 40},
 		{"msi-directory-dots-collisions.msi", "a chain of 1,000 directories named \".\" (their parent's folder), each with two components installing one file name: 1,000 collisions that name a folder 1,000 deep", buildDirectoryDots, checkDirectoryDots, 20},
+		{"msi-validation-long-lists.msi", "a _Validation table whose Set for Numbers.N is one pooled 64 KiB list of 32,768 members and whose KeyTable for Numbers.M names 7,000 distinct tables, shared by 2,000 more _Validation rows; 20,000 Numbers rows (760,000 at 5 MB)", buildValidationLists, checkValidationLists, 38},
 		{"msi-feature-component-fanout.msi", "50 features x 50 components, every pair in FeatureComponents (at 5 MB 1,050 x 1,050: 1.1 million pairs), a tenth of the components advertised by a shortcut", buildFeatureFanout, checkFeatureFanout, 21},
 	}
 }
@@ -369,6 +370,78 @@ func buildDirectoryDots(t testing.TB, scale int) []byte {
 		}
 	}
 	return saveDB(t, db)
+}
+
+// buildValidationLists adds a _Validation table whose Set and KeyTable
+// cells are long lists (the standard schema holds 255 characters; these
+// columns are widened to 64 KiB): Numbers.N may only be "a" (a 64 KiB
+// list of 32,768 members, every row's value missing from it) and Numbers.M
+// is a key of one of 7,000 tables, all distinct, absent but Property.
+// 2,000 more _Validation rows, for columns Numbers does not have, share
+// the two lists. A check that splits a list per _Validation row, or
+// looks a value up in each member or each table per row, costs 20,000
+// (at 5 MB 760,000) times the list.
+func buildValidationLists(t testing.TB, scale int) []byte {
+	db := sampleDB(t)
+	vt, err := db.CreateTable("_Validation", []msi.Column{
+		{Name: "Table", Type: msi.ColString, Size: 32, Key: true},
+		{Name: "Column", Type: msi.ColString, Size: 32, Key: true},
+		{Name: "Nullable", Type: msi.ColString, Size: 4},
+		{Name: "MinValue", Type: msi.ColInt32, Nullable: true},
+		{Name: "MaxValue", Type: msi.ColInt32, Nullable: true},
+		{Name: "KeyTable", Type: msi.ColString, Nullable: true},
+		{Name: "KeyColumn", Type: msi.ColInt16, Nullable: true},
+		{Name: "Category", Type: msi.ColString, Size: 32, Nullable: true},
+		{Name: "Set", Type: msi.ColString, Nullable: true},
+		{Name: "Description", Type: msi.ColString, Size: 255, Nullable: true},
+	})
+	must(t, err)
+	set := str(strings.Repeat("a;", 32<<10-1) + "a")
+	var kt strings.Builder
+	for i := range 7000 {
+		fmt.Fprintf(&kt, "Missing%d;", i)
+	}
+	kt.WriteString("Property")
+	keyTable := str(kt.String())
+	null := msi.Value{}
+	must(t, vt.Insert(str("Numbers"), str("N"), str("N"), null, null, null, null, null, set, null))
+	must(t, vt.Insert(str("Numbers"), str("M"), str("N"), null, null, keyTable, num(1), null, null, null))
+	set, keyTable = vt.Row(0).Get("Set"), vt.Row(1).Get("KeyTable") // pooled: not hashed again
+	for i := range 2000 {
+		must(t, vt.Insert(str("Numbers"), str(fmt.Sprintf("X%d", i)), str("N"), null, null, keyTable, num(1), null, set, null))
+	}
+	tb, err := db.CreateTable("Numbers", []msi.Column{{Name: "N", Type: msi.ColInt32, Key: true}, {Name: "M", Type: msi.ColInt16}})
+	must(t, err)
+	for i := range 20000 * scale {
+		must(t, tb.Insert(msi.IntValue(int32(i)), num(1)))
+	}
+	return saveDB(t, db)
+}
+
+// ICE03 reads each list once: one error per Numbers.N value (not in the
+// set) and one _Validation error for the KeyTable list naming more tables
+// than are looked up.
+func checkValidationLists(t *testing.T, db *msi.Database) {
+	var fs []validate.Finding
+	var err error
+	testenv.CheckBudget(t, "Validate", func() {
+		fs, err = validate.Validate(db, &validate.Options{Rules: []string{"ICE03"}, MaxFindings: -1})
+	})
+	must(t, err)
+	var set, keyTable, fk int
+	for _, f := range fs {
+		switch {
+		case f.Table == "Numbers" && f.Column == "N" && strings.HasPrefix(f.Message, "Value not a member of the set"):
+			set++
+		case f.Table == "Numbers" && f.Column == "M":
+			fk++
+		case f.Table == "_Validation" && f.Column == "KeyTable" && strings.Contains(f.Message, "references 7001 tables"):
+			keyTable++
+		}
+	}
+	if set != 20000 || keyTable != 1 || fk != 0 {
+		t.Errorf("%d set errors (want 20000), %d KeyTable errors (want 1), %d foreign key errors (want 0)", set, keyTable, fk)
+	}
 }
 
 // buildRegistryShared adds 2,000 Registry rows of component App whose
