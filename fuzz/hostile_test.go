@@ -61,6 +61,8 @@ func hostileFixtures() []hostileFixture {
 		{"msi-shared-64k-everywhere.msi", "300 rows in each table of the sample, every non-key string cell one of four pooled 60-72 KiB strings (formatted references, property names, a FileTypeMask)", buildSharedEverywhere, checkSharedEverywhere, 40},
 		{"msi-directory-dots-collisions.msi", "a chain of 1,000 directories named \".\" (their parent's folder), each with two components installing one file name: 1,000 collisions that name a folder 1,000 deep", buildDirectoryDots, checkDirectoryDots, 20},
 		{"msi-validation-long-lists.msi", "a _Validation table whose Set for Numbers.N is one pooled 64 KiB list of 32,768 members and whose KeyTable for Numbers.M names 7,000 distinct tables, shared by 2,000 more _Validation rows; 20,000 Numbers rows (760,000 at 5 MB)", buildValidationLists, checkValidationLists, 38},
+		{"msi-quantum-folders.msi", "one embedded cabinet of 3,000 Quantum folders (54,000 at 5 MB), window sizes 2^19 to 2^21, each one 2-byte file decoded from 4 bytes of noise", buildQuantumFolders, checkQuantumFolders, 18},
+		{"msi-lzx-cabinets.msi", "2,000 embedded cabinets (14,000 at 5 MB), each a Media row and one LZX folder of one 2-byte file", buildLZXCabinets, checkLZXCabinets, 7},
 		{"msi-feature-component-fanout.msi", "50 features x 50 components, every pair in FeatureComponents (at 5 MB 1,050 x 1,050: 1.1 million pairs), a tenth of the components advertised by a shortcut", buildFeatureFanout, checkFeatureFanout, 21},
 	}
 }
@@ -441,6 +443,99 @@ func checkValidationLists(t *testing.T, db *msi.Database) {
 	}
 	if set != 20000 || keyTable != 1 || fk != 0 {
 		t.Errorf("%d set errors (want 20000), %d KeyTable errors (want 1), %d foreign key errors (want 0)", set, keyTable, fk)
+	}
+}
+
+// oneComponent is the start of a package for buildPackage: a TARGETDIR
+// and a component C, for File rows.
+func oneComponent(p *pkgBuilder) {
+	p.row("Directory", str("TARGETDIR"), msi.Value{}, str("SourceDir"))
+	p.row("Component", str("C"), str(""), str("TARGETDIR"), num(0), msi.Value{}, msi.Value{})
+}
+
+// buildQuantumFolders embeds one cabinet of 3,000 Quantum folders, of
+// window sizes 2^21, 2^20 and 2^19 in turn, each holding one 2-byte file
+// whose block is 4 bytes of noise (an arithmetic decoder decodes anything).
+// Each folder needs a decoder (a window of up to 2 MiB): one each is 6 GB
+// (at 5 MB 100 GB) to allocate and zero.
+func buildQuantumFolders(t testing.TB, scale int) []byte {
+	n := 3000 * scale
+	return buildPackage(t, func(p *pkgBuilder) {
+		oneComponent(p)
+		c := &cabSpecX{setID: 1}
+		for i := range n {
+			key := fmt.Sprintf("f%d", i)
+			p.file(key, "C", key+".txt", 2, i+1)
+			method := uint16(2 | 4<<4 | (21-i%3)<<8)
+			c.folders = append(c.folders, cabFolderSpec{method: method, blocks: []cabBlockSpec{{data: []byte{0xff, 0x00, 0x12, 0x34}, uncomp: 2}}})
+			c.files = append(c.files, cabFileEntry{name: key, size: 2, folder: uint16(i)})
+		}
+		p.cabinet("#q.cab", n, c)
+	})
+}
+
+// Every file is decoded, in budget.
+func checkQuantumFolders(t *testing.T, db *msi.Database) {
+	var rep *install.Report
+	var err error
+	var n int
+	testenv.CheckBudget(t, "Extract", func() {
+		n = 0
+		rep, err = install.Extract(db, nil, func(_ *install.File, r io.Reader) error {
+			b, err := io.ReadAll(r)
+			if len(b) == 2 {
+				n++
+			}
+			return err
+		})
+	})
+	if err != nil || rep.Problems() || n != 3000 {
+		t.Errorf("Extract: %v, %d files decoded, want 3000; report %+v", err, n, rep)
+	}
+}
+
+// lzxTinyBlock is an LZX stream of one uncompressed block holding "hi":
+// no E8 translation, block type 3, size 2, padding, R0-R2 = 1, the bytes.
+func lzxTinyBlock() []byte {
+	return []byte{0x00, 0x30, 0x20, 0x00, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 'h', 'i'}
+}
+
+// buildLZXCabinets embeds 2,000 cabinets, each named by its Media row and
+// holding one LZX:21 folder of one 2-byte file. A decoder per cabinet is
+// a 4 MiB window each: 8 GB (at 5 MB 56 GB) to allocate, or kept until
+// the end, 35 KB of memory per cabinet.
+func buildLZXCabinets(t testing.TB, scale int) []byte {
+	n := 2000 * scale
+	return buildPackage(t, func(p *pkgBuilder) {
+		oneComponent(p)
+		for i := 1; i <= n; i++ {
+			key := fmt.Sprintf("f%d", i)
+			p.file(key, "C", key+".txt", 2, i)
+			c := &cabSpecX{setID: uint16(i), folders: []cabFolderSpec{{method: 3 | 21<<8, blocks: []cabBlockSpec{{data: lzxTinyBlock(), uncomp: 2}}}},
+				files: []cabFileEntry{{name: key, size: 2}}}
+			p.stream(fmt.Sprintf("c%d.cab", i), c.bytes())
+			p.row("Media", num(i), num(i), msi.Value{}, str(fmt.Sprintf("#c%d.cab", i)), msi.Value{}, msi.Value{})
+		}
+	})
+}
+
+// Every file is delivered, in budget.
+func checkLZXCabinets(t *testing.T, db *msi.Database) {
+	var rep *install.Report
+	var err error
+	var n int
+	testenv.CheckBudget(t, "Extract", func() {
+		n = 0
+		rep, err = install.Extract(db, nil, func(_ *install.File, r io.Reader) error {
+			b, err := io.ReadAll(r)
+			if string(b) == "hi" {
+				n++
+			}
+			return err
+		})
+	})
+	if err != nil || rep.Problems() || n != 2000 {
+		t.Errorf("Extract: %v, %d files delivered, want 2000; report %+v", err, n, rep)
 	}
 }
 
