@@ -30,7 +30,8 @@ type auditModel struct {
 	createFolder map[string]bool // Component -> has a CreateFolder row for its own directory
 	compFiles    map[string]int  // Component -> File rows
 	compFeatures map[string][]string
-	assemblies   map[string]*amAssembly // Component -> MsiAssembly row
+	compFeatSets map[string]map[string]bool // compFeatures of a component in many features, as a set (inFeature)
+	assemblies   map[string]*amAssembly     // Component -> MsiAssembly row
 	// checks and owns cache the health check and the own components of
 	// each feature.
 	checks map[string]*HealthCheck
@@ -317,6 +318,30 @@ func assemblyIdentity(a *amAssembly) string {
 	}
 	sort.Strings(rest)
 	return strings.Join(append([]string{name}, rest...), ", ")
+}
+
+// inFeature reports whether FeatureComponents pairs component comp with
+// feature. A component in many features is looked up in a set built once:
+// thousands of entry points of a component in thousands of features cost
+// a lookup each, not a scan of its features each (31,500 entry points of
+// a component in 42,000 features: 1.3 billion comparisons, 3.4 s).
+func (m *auditModel) inFeature(comp, feature string) bool {
+	fs := m.compFeatures[comp]
+	if len(fs) <= 64 {
+		return slices.Contains(fs, feature)
+	}
+	set := m.compFeatSets[comp]
+	if set == nil {
+		if m.compFeatSets == nil {
+			m.compFeatSets = map[string]map[string]bool{}
+		}
+		set = make(map[string]bool, len(fs))
+		for _, f := range fs {
+			set[f] = true
+		}
+		m.compFeatSets[comp] = set
+	}
+	return set[feature]
 }
 
 // maxChain is the longest Feature_Parent chain the audit follows:
