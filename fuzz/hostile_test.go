@@ -64,6 +64,10 @@ func hostileFixtures() []hostileFixture {
 		{"msi-quantum-folders.msi", "one embedded cabinet of 3,000 Quantum folders (54,000 at 5 MB), window sizes 2^19 to 2^21, each one 2-byte file decoded from 4 bytes of noise", buildQuantumFolders, checkQuantumFolders, 18},
 		{"msi-lzx-cabinets.msi", "2,000 embedded cabinets (14,000 at 5 MB), each a Media row and one LZX folder of one 2-byte file", buildLZXCabinets, checkLZXCabinets, 7},
 		{"msi-shortcuts-of-shared-component.msi", "component App in 2,000 more features (42,000 at 5 MB) and 1,500 advertised shortcuts of it (31,500), all advertising a feature that does not hold it", buildShortcutsOfShared, checkShortcutsOfShared, 21},
+		// Open work (testdata/crafted/README.md): at 200,000 components
+		// and 5,000 children (3.8 MB) audit ran past 100 s; not in the
+		// scaled set, whose runs would each take minutes.
+		{"msi-root-components-children.msi", "feature Core holds 2,000 more components (FeatureComponents rows only) and has 500 child features, each advertised by a shortcut of App: each child's health check counts the components of its chain", buildRootComponentsChildren, checkRootComponentsChildren, 0},
 		{"msi-feature-component-fanout.msi", "50 features x 50 components, every pair in FeatureComponents (at 5 MB 1,050 x 1,050: 1.1 million pairs), a tenth of the components advertised by a shortcut", buildFeatureFanout, checkFeatureFanout, 21},
 	}
 }
@@ -516,6 +520,49 @@ func checkShortcutsOfSharedN(t *testing.T, db *msi.Database, want int) {
 	}
 	if n != want {
 		t.Errorf("%d ICE59 findings on the shortcuts of App, want %d", n, want)
+	}
+}
+
+// buildRootComponentsChildren gives feature Core 2,000 more components
+// (FeatureComponents rows naming components the package does not have)
+// and 500 child features of Core, each holding App and advertised by a
+// shortcut of it. The audit counts, for each feature an entry point
+// names, the distinct components of its Feature_Parent chain, visiting
+// Core's 2,000 components once per child: 1 million map insertions here,
+// 1 billion at 200,000 components and 5,000 children (3.8 MB), where
+// audit ran past 100 s (open work).
+func buildRootComponentsChildren(t testing.TB, scale int) []byte {
+	db := sampleDB(t)
+	ft, fc, scs := table(t, db, "Feature"), table(t, db, "FeatureComponents"), table(t, db, "Shortcut")
+	for i := range 2000 * scale {
+		must(t, fc.Insert(str("Core"), str(fmt.Sprintf("c%d", i))))
+	}
+	for i := range 500 * scale {
+		k := fmt.Sprintf("F%d", i)
+		must(t, ft.Insert(str(k), str("Core"), msi.Value{}, msi.Value{}, num(2), num(1), msi.Value{}, num(0)))
+		must(t, fc.Insert(str(k), str("App")))
+		insertShortcut(t, scs, fmt.Sprintf("s%d", i), "sc.lnk", "App", k)
+	}
+	return saveDB(t, db)
+}
+
+// The audit lists a health check per child, each covering Core's
+// components.
+func checkRootComponentsChildren(t *testing.T, db *msi.Database) {
+	var rep *transform.AuditReport
+	var err error
+	testenv.CheckBudgetOf(t, "Audit", testenv.TimeBudget, 1<<30, func() {
+		rep, err = transform.Audit(db, transform.AuditOptions{})
+	})
+	must(t, err)
+	n := 0
+	for _, hc := range rep.Checks {
+		if strings.HasPrefix(hc.Feature, "F") && hc.Covers > 2000 {
+			n++
+		}
+	}
+	if n != 500 {
+		t.Errorf("%d health checks of the children cover Core's components, want 500", n)
 	}
 }
 
