@@ -68,6 +68,10 @@ func hostileFixtures() []hostileFixture {
 		// and 5,000 children (3.8 MB) audit ran past 100 s; not in the
 		// scaled set, whose runs would each take minutes.
 		{"msi-root-components-children.msi", "feature Core holds 2,000 more components (FeatureComponents rows only) and has 500 child features, each advertised by a shortcut of App: each child's health check counts the components of its chain", buildRootComponentsChildren, checkRootComponentsChildren, 0},
+		// Open work: at 55,000 (5 MB) audit takes 436 MB (was 530 MB)
+		// and 2.3 s of CPU; not in the scaled set until it keeps the
+		// budget.
+		{"msi-feature-chain-entry-points.msi", "a Feature_Parent chain of 2,000 features under Core, each holding App and advertised by a shortcut of it: each entry point's health check lists a chain of 64 features", buildFeatureChainEntryPoints, checkFeatureChainEntryPoints, 0},
 		{"msi-feature-component-fanout.msi", "50 features x 50 components, every pair in FeatureComponents (at 5 MB 1,050 x 1,050: 1.1 million pairs), a tenth of the components advertised by a shortcut", buildFeatureFanout, checkFeatureFanout, 21},
 	}
 }
@@ -563,6 +567,43 @@ func checkRootComponentsChildren(t *testing.T, db *msi.Database) {
 	}
 	if n != 500 {
 		t.Errorf("%d health checks of the children cover Core's components, want 500", n)
+	}
+}
+
+// buildFeatureChainEntryPoints makes a chain of 2,000 features below
+// Core, each holding App and advertised by a shortcut of App: the audit's
+// health check of each lists its chain, cut at 64 features, 64 times the
+// features the package holds.
+func buildFeatureChainEntryPoints(t testing.TB, scale int) []byte {
+	db := sampleDB(t)
+	ft, fc, scs := table(t, db, "Feature"), table(t, db, "FeatureComponents"), table(t, db, "Shortcut")
+	parent := "Core"
+	for i := range 2000 * scale {
+		k := fmt.Sprintf("F%d", i)
+		must(t, ft.Insert(str(k), str(parent), msi.Value{}, msi.Value{}, num(2), num(1), msi.Value{}, num(0)))
+		must(t, fc.Insert(str(k), str("App")))
+		insertShortcut(t, scs, fmt.Sprintf("s%d", i), "sc.lnk", "App", k)
+		parent = k
+	}
+	return saveDB(t, db)
+}
+
+// Each child's check stops at 64 features and says so.
+func checkFeatureChainEntryPoints(t *testing.T, db *msi.Database) {
+	var rep *transform.AuditReport
+	var err error
+	testenv.CheckBudgetOf(t, "Audit", testenv.TimeBudget, 1<<30, func() {
+		rep, err = transform.Audit(db, transform.AuditOptions{})
+	})
+	must(t, err)
+	n := 0
+	for _, hc := range rep.Checks {
+		if len(hc.Features) == 64 && strings.Contains(hc.Problem, "deeper than 64") {
+			n++
+		}
+	}
+	if n != 2000-62 {
+		t.Errorf("%d health checks cut at 64 features, want %d", n, 2000-62)
 	}
 }
 
