@@ -25,8 +25,24 @@ type decompressor interface {
 // A resetter is a decompressor that can start a new folder of the same
 // method, keeping its buffers: a Reader reuses the decoders of folders read
 // to their end instead of allocating (and zeroing) a new window for each.
+//
+// reset is called only with a method compatible with the decoder's
+// (compatibleDecoder): the same method, or, for Quantum, any Quantum
+// method (the level does not matter to a decoder, and the window a
+// Quantum decoder holds serves every window size).
 type resetter interface {
-	reset()
+	reset(method uint16)
+}
+
+// compatibleDecoder reports whether a decoder made for folders of method
+// have can be reset for a folder of method want.
+func compatibleDecoder(have, want uint16) bool {
+	if have == want {
+		return true
+	}
+	bits := int(want>>8) & 0x1f
+	return have&0x000f == methodQuantum && want&0x000f == methodQuantum &&
+		bits >= quantumMinWindowBits && bits <= quantumMaxWindowBits
 }
 
 // Compression methods: the low 4 bits of CFFOLDER.typeCompress.
@@ -73,6 +89,10 @@ func newDecompressor(typeCompress uint16) (decompressor, error) {
 
 // storedDecompressor copies uncompressed (method 0) blocks.
 type storedDecompressor struct{}
+
+// reset does nothing: a stored folder keeps no state. It lets a reader's
+// buffers be reused with the decoder (spareDecoder).
+func (storedDecompressor) reset(uint16) {}
 
 func (storedDecompressor) decode(dst, src []byte) error {
 	if len(src) != len(dst) {

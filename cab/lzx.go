@@ -225,7 +225,7 @@ func newLZXDecompressor(windowBits int) (decompressor, error) {
 
 // reset prepares the decoder for a new folder with the same window size,
 // keeping its buffers.
-func (d *lzxDecompressor) reset() {
+func (d *lzxDecompressor) reset(uint16) {
 	*d = lzxDecompressor{
 		win: d.win, wsize: d.wsize, slots: d.slots,
 		reps: [4]uint32{1, 1, 1},

@@ -16,7 +16,7 @@ type mszipDecompressor struct {
 	hist int    // bytes of history at the start of buf
 }
 
-func (d *mszipDecompressor) reset() { d.hist = 0 }
+func (d *mszipDecompressor) reset(uint16) { d.hist = 0 }
 
 func (d *mszipDecompressor) decode(dst, src []byte) error {
 	if len(src) < 2 || src[0] != 'C' || src[1] != 'K' {

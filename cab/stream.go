@@ -110,8 +110,8 @@ func (s *readerSet) putCursor(fr *folderReader) {
 		// Evict the oldest; its decoder may serve a new folder.
 		if old := s.idle[0].fr; old.dec != nil {
 			if _, ok := old.dec.(resetter); ok {
-				s.addSpare(uint16(old.start.Method), old.dec)
-				old.dec = nil
+				s.addSpare(uint16(old.start.Method), old.dec, old.out, old.ra)
+				old.dec, old.out, old.ra, old.raCab = nil, nil, nil, nil
 			}
 		}
 		s.idle = s.idle[1:]
@@ -124,18 +124,22 @@ func (s *readerSet) putCursor(fr *folderReader) {
 const maxSpareDecoders = 2
 
 // A spareDecoder is the decoder of a folder read to its end, kept for
-// another folder of the same method.
+// another folder of the same method, with its reader's output and
+// read-ahead buffers (nil if it had none): a Reader reading thousands of
+// one-folder cabinets through a DecoderCache allocates neither again.
 type spareDecoder struct {
-	method uint16
-	dec    decompressor
+	method  uint16
+	dec     decompressor
+	out, ra []byte
 }
 
-// addSpare keeps dec for a later folder of the given method; s.mu is held.
-func (s *readerSet) addSpare(method uint16, dec decompressor) {
+// addSpare keeps dec (and the buffers out and ra) for a later folder of
+// the given method; s.mu is held.
+func (s *readerSet) addSpare(method uint16, dec decompressor, out, ra []byte) {
 	if len(s.spare) >= maxSpareDecoders {
 		s.spare = s.spare[1:]
 	}
-	s.spare = append(s.spare, spareDecoder{method, dec})
+	s.spare = append(s.spare, spareDecoder{method, dec, out, ra})
 }
 
 // newDecoder returns a decoder for a folder of the given method: a spare
@@ -143,22 +147,25 @@ func (s *readerSet) addSpare(method uint16, dec decompressor) {
 // its folder (it can serve no later file there that needs decoding); or
 // a new one. Reusing a decoder saves allocating and zeroing its window
 // (4 MiB for LZX) for every folder.
-func (s *readerSet) newDecoder(method uint16) (decompressor, error) {
+//
+// It also returns the output and read-ahead buffers that came with the
+// decoder, if any (out is maxBlockSize long, ra has blockReadAhead of
+// capacity), for the new folder's reader.
+func (s *readerSet) newDecoder(method uint16) (dec decompressor, out, ra []byte, err error) {
 	s.mu.Lock()
-	var dec decompressor
 	for i, sp := range s.spare {
-		if sp.method == method {
-			dec = sp.dec
+		if compatibleDecoder(sp.method, method) {
+			dec, out, ra = sp.dec, sp.out, sp.ra
 			s.spare = append(s.spare[:i], s.spare[i+1:]...)
 			break
 		}
 	}
 	if dec == nil {
 		for i, c := range s.idle {
-			if uint16(c.fr.start.Method) == method && c.fr.exhausted() {
+			if compatibleDecoder(uint16(c.fr.start.Method), method) && c.fr.exhausted() {
 				if _, ok := c.fr.dec.(resetter); ok {
-					dec = c.fr.dec
-					c.fr.dec = nil
+					dec, out, ra = c.fr.dec, c.fr.out, c.fr.ra
+					c.fr.dec, c.fr.out, c.fr.ra, c.fr.raCab = nil, nil, nil, nil
 					s.idle = append(s.idle[:i], s.idle[i+1:]...)
 					break
 				}
@@ -167,20 +174,22 @@ func (s *readerSet) newDecoder(method uint16) (decompressor, error) {
 	}
 	s.mu.Unlock()
 	if dec != nil {
-		dec.(resetter).reset()
-		return dec, nil
+		dec.(resetter).reset(method)
+		return dec, out, ra, nil
 	}
-	return newDecompressor(method)
+	dec, err = newDecompressor(method)
+	return dec, nil, nil, err
 }
 
-// putSpare offers the decoder of a closed folder stream for reuse.
-func (s *readerSet) putSpare(method uint16, dec decompressor) {
+// putSpare offers the decoder of a closed folder stream (and its buffers)
+// for reuse.
+func (s *readerSet) putSpare(method uint16, dec decompressor, out, ra []byte) {
 	if _, ok := dec.(resetter); !ok {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.addSpare(method, dec)
+	s.addSpare(method, dec, out, ra)
 }
 
 // fail records that decoding the folder beginning in start stopped after
@@ -243,16 +252,20 @@ func (f *Folder) start() (*Folder, error) {
 // openAt returns a decoder at the start of folder f, where a folder's data
 // begins.
 func (f *Folder) openAt() (*folderReader, error) {
-	dec, err := f.cab.set.newDecoder(uint16(f.Method))
+	dec, out, ra, err := f.cab.set.newDecoder(uint16(f.Method))
 	if err != nil {
 		return nil, err
+	}
+	if len(out) != maxBlockSize {
+		out = make([]byte, maxBlockSize)
 	}
 	return &folderReader{
 		start:  f,
 		folder: f,
 		off:    f.DataOffset,
 		dec:    dec,
-		out:    make([]byte, maxBlockSize),
+		out:    out,
+		ra:     ra[:0],
 	}, nil
 }
 
@@ -398,7 +411,7 @@ func (r *folderReader) Close() error {
 		r.err = errors.New("cab: read from closed stream")
 	}
 	if r.dec != nil {
-		r.start.cab.set.putSpare(uint16(r.start.Method), r.dec)
+		r.start.cab.set.putSpare(uint16(r.start.Method), r.dec, r.out, r.ra)
 	}
 	r.out, r.src, r.buf, r.ra, r.raCab, r.dec = nil, nil, nil, nil, nil, nil
 	r.pos, r.n = 0, 0

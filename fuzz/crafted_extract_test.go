@@ -542,14 +542,14 @@ func checkCabCopies(t *testing.T, data []byte) {
 // pkgBuilder collects rows and streams for a package made from
 // testdata/sample.msi with only the tables extraction reads.
 type pkgBuilder struct {
-	t  *testing.T
+	t  testing.TB
 	db *msi.Database
 }
 
 // buildPackage returns the bytes of a package holding the Directory,
 // Component, File, Media, MsiAssembly and Property tables of the sample
 // (only Property keeps its rows) plus what fill adds.
-func buildPackage(t *testing.T, fill func(p *pkgBuilder)) []byte {
+func buildPackage(t testing.TB, fill func(p *pkgBuilder)) []byte {
 	t.Helper()
 	sample, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "testdata", "sample.msi"))
 	if err != nil {

@@ -60,6 +60,18 @@ func hostileFixtures() []hostileFixture {
 		{"msi-registry-shared-formatted.msi", "2,000 Registry rows whose Value is one pooled 64 KiB formatted multi-string of 4,369 [$ComServer] references, in a component of the same feature", buildRegistryShared, checkRegistryShared, 75},
 		{"msi-shared-64k-everywhere.msi", "300 rows in each table of the sample, every non-key string cell one of four pooled 60-72 KiB strings (formatted references, property names, a FileTypeMask)", buildSharedEverywhere, checkSharedEverywhere, 40},
 		{"msi-directory-dots-collisions.msi", "a chain of 1,000 directories named \".\" (their parent's folder), each with two components installing one file name: 1,000 collisions that name a folder 1,000 deep", buildDirectoryDots, checkDirectoryDots, 20},
+		{"msi-validation-long-lists.msi", "a _Validation table whose Set for Numbers.N is one pooled 64 KiB list of 32,768 members and whose KeyTable for Numbers.M names 7,000 distinct tables, shared by 2,000 more _Validation rows; 20,000 Numbers rows (760,000 at 5 MB)", buildValidationLists, checkValidationLists, 38},
+		{"msi-quantum-folders.msi", "one embedded cabinet of 3,000 Quantum folders (54,000 at 5 MB), window sizes 2^19 to 2^21, each one 2-byte file decoded from 4 bytes of noise", buildQuantumFolders, checkQuantumFolders, 18},
+		{"msi-lzx-cabinets.msi", "2,000 embedded cabinets (14,000 at 5 MB), each a Media row and one LZX folder of one 2-byte file", buildLZXCabinets, checkLZXCabinets, 7},
+		{"msi-shortcuts-of-shared-component.msi", "component App in 2,000 more features (42,000 at 5 MB) and 1,500 advertised shortcuts of it (31,500), all advertising a feature that does not hold it", buildShortcutsOfShared, checkShortcutsOfShared, 21},
+		// Open work (testdata/crafted/README.md): at 200,000 components
+		// and 5,000 children (3.8 MB) audit ran past 100 s; not in the
+		// scaled set, whose runs would each take minutes.
+		{"msi-root-components-children.msi", "feature Core holds 2,000 more components (FeatureComponents rows only) and has 500 child features, each advertised by a shortcut of App: each child's health check counts the components of its chain", buildRootComponentsChildren, checkRootComponentsChildren, 0},
+		// Open work: at 55,000 (5 MB) audit takes 436 MB (was 530 MB)
+		// and 2.3 s of CPU; not in the scaled set until it keeps the
+		// budget.
+		{"msi-feature-chain-entry-points.msi", "a Feature_Parent chain of 2,000 features under Core, each holding App and advertised by a shortcut of it: each entry point's health check lists a chain of 64 features", buildFeatureChainEntryPoints, checkFeatureChainEntryPoints, 0},
 		{"msi-feature-component-fanout.msi", "50 features x 50 components, every pair in FeatureComponents (at 5 MB 1,050 x 1,050: 1.1 million pairs), a tenth of the components advertised by a shortcut", buildFeatureFanout, checkFeatureFanout, 21},
 	}
 }
@@ -369,6 +381,323 @@ func buildDirectoryDots(t testing.TB, scale int) []byte {
 		}
 	}
 	return saveDB(t, db)
+}
+
+// buildValidationLists adds a _Validation table whose Set and KeyTable
+// cells are long lists (the standard schema holds 255 characters; these
+// columns are widened to 64 KiB): Numbers.N may only be "a" (a 64 KiB
+// list of 32,768 members, every row's value missing from it) and Numbers.M
+// is a key of one of 7,000 tables, all distinct, absent but Property.
+// 2,000 more _Validation rows, for columns Numbers does not have, share
+// the two lists. A check that splits a list per _Validation row, or
+// looks a value up in each member or each table per row, costs 20,000
+// (at 5 MB 760,000) times the list.
+func buildValidationLists(t testing.TB, scale int) []byte {
+	db := sampleDB(t)
+	vt, err := db.CreateTable("_Validation", []msi.Column{
+		{Name: "Table", Type: msi.ColString, Size: 32, Key: true},
+		{Name: "Column", Type: msi.ColString, Size: 32, Key: true},
+		{Name: "Nullable", Type: msi.ColString, Size: 4},
+		{Name: "MinValue", Type: msi.ColInt32, Nullable: true},
+		{Name: "MaxValue", Type: msi.ColInt32, Nullable: true},
+		{Name: "KeyTable", Type: msi.ColString, Nullable: true},
+		{Name: "KeyColumn", Type: msi.ColInt16, Nullable: true},
+		{Name: "Category", Type: msi.ColString, Size: 32, Nullable: true},
+		{Name: "Set", Type: msi.ColString, Nullable: true},
+		{Name: "Description", Type: msi.ColString, Size: 255, Nullable: true},
+	})
+	must(t, err)
+	set := str(strings.Repeat("a;", 32<<10-1) + "a")
+	var kt strings.Builder
+	for i := range 7000 {
+		fmt.Fprintf(&kt, "Missing%d;", i)
+	}
+	kt.WriteString("Property")
+	keyTable := str(kt.String())
+	null := msi.Value{}
+	must(t, vt.Insert(str("Numbers"), str("N"), str("N"), null, null, null, null, null, set, null))
+	must(t, vt.Insert(str("Numbers"), str("M"), str("N"), null, null, keyTable, num(1), null, null, null))
+	set, keyTable = vt.Row(0).Get("Set"), vt.Row(1).Get("KeyTable") // pooled: not hashed again
+	for i := range 2000 {
+		must(t, vt.Insert(str("Numbers"), str(fmt.Sprintf("X%d", i)), str("N"), null, null, keyTable, num(1), null, set, null))
+	}
+	tb, err := db.CreateTable("Numbers", []msi.Column{{Name: "N", Type: msi.ColInt32, Key: true}, {Name: "M", Type: msi.ColInt16}})
+	must(t, err)
+	for i := range 20000 * scale {
+		must(t, tb.Insert(msi.IntValue(int32(i)), num(1)))
+	}
+	return saveDB(t, db)
+}
+
+// ICE03 reads each list once: one error per Numbers.N value (not in the
+// set) and one _Validation error for the KeyTable list naming more tables
+// than are looked up.
+func checkValidationLists(t *testing.T, db *msi.Database) {
+	var fs []validate.Finding
+	var err error
+	testenv.CheckBudget(t, "Validate", func() {
+		fs, err = validate.Validate(db, &validate.Options{Rules: []string{"ICE03"}, MaxFindings: -1})
+	})
+	must(t, err)
+	var set, keyTable, fk int
+	for _, f := range fs {
+		switch {
+		case f.Table == "Numbers" && f.Column == "N" && strings.HasPrefix(f.Message, "Value not a member of the set"):
+			set++
+		case f.Table == "Numbers" && f.Column == "M":
+			fk++
+		case f.Table == "_Validation" && f.Column == "KeyTable" && strings.Contains(f.Message, "references 7001 tables"):
+			keyTable++
+		}
+	}
+	if set != 20000 || keyTable != 1 || fk != 0 {
+		t.Errorf("%d set errors (want 20000), %d KeyTable errors (want 1), %d foreign key errors (want 0)", set, keyTable, fk)
+	}
+}
+
+// buildShortcutsOfShared puts the sample's component App in 2,000 more
+// features (one FeatureComponents row each) and adds 1,500 advertised
+// shortcuts of App, all advertising one more feature, which does not hold it:
+// each shortcut's FeatureComponents check (ICE59) that scans App's
+// features costs 2,000 comparisons of 38 bytes, 3 million in all (at 5 MB 42,000 x
+// 31,500: 1.3 billion).
+func buildShortcutsOfShared(t testing.TB, scale int) []byte {
+	db := sampleDB(t)
+	ft, fc, scs := table(t, db, "Feature"), table(t, db, "FeatureComponents"), table(t, db, "Shortcut")
+	// Names of the Feature column's 38 characters, alike but for the
+	// last ones: comparing two costs their length.
+	lone := fmt.Sprintf("%s%08d", strings.Repeat("f", 30), 99999999)
+	must(t, ft.Insert(str(lone), msi.Value{}, msi.Value{}, msi.Value{}, num(2), num(1), msi.Value{}, num(0)))
+	for i := range 2000 * scale {
+		k := fmt.Sprintf("%s%08d", strings.Repeat("f", 30), i)
+		must(t, ft.Insert(str(k), msi.Value{}, msi.Value{}, msi.Value{}, num(2), num(1), msi.Value{}, num(0)))
+		must(t, fc.Insert(str(k), str("App")))
+	}
+	for i := range 1500 * scale {
+		insertShortcut(t, scs, fmt.Sprintf("s%d", i), "sc.lnk", "App", lone)
+	}
+	return saveDB(t, db)
+}
+
+// ICE59 reports each shortcut once, in budget.
+func checkShortcutsOfShared(t *testing.T, db *msi.Database) {
+	checkShortcutsOfSharedN(t, db, 1500)
+}
+
+// TestShortcutsOfSharedAtScale runs the check, and the audit, on the
+// fixture at its 5 MB scale, built in memory: the committed one (3 million comparisons when
+// each shortcut scans its component's features) is too small for the
+// time budget to tell a scan from a lookup.
+func TestShortcutsOfSharedAtScale(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 5 MB package")
+	}
+	const scale = 21
+	data := buildShortcutsOfShared(t, scale)
+	db, err := msi.NewDatabase(bytes.NewReader(data), int64(len(data)))
+	must(t, err)
+	checkShortcutsOfSharedN(t, db, 1500*scale)
+	// The audit asks the same of each entry point (3.7 s before it
+	// looked a component in many features up in a set). Its memory is
+	// the model of the whole package, so only its time is held here.
+	testenv.CheckBudgetOf(t, "Audit", testenv.TimeBudget, 1<<30, func() {
+		_, err = transform.Audit(db, transform.AuditOptions{})
+	})
+	must(t, err)
+}
+
+func checkShortcutsOfSharedN(t *testing.T, db *msi.Database, want int) {
+	var fs []validate.Finding
+	var err error
+	testenv.CheckBudget(t, "Validate", func() {
+		fs, err = validate.Validate(db, &validate.Options{Rules: []string{"ICE59"}})
+	})
+	must(t, err)
+	n := 0
+	for _, f := range fs {
+		switch {
+		case f.ICE == "ICE59" && f.Omitted > 0:
+			n += f.Omitted
+		case f.ICE == "ICE59" && f.Table == "Shortcut" && strings.Contains(f.Message, "advertises feature 'ffffff"):
+			n++
+		}
+	}
+	if n != want {
+		t.Errorf("%d ICE59 findings on the shortcuts of App, want %d", n, want)
+	}
+}
+
+// buildRootComponentsChildren gives feature Core 2,000 more components
+// (FeatureComponents rows naming components the package does not have)
+// and 500 child features of Core, each holding App and advertised by a
+// shortcut of it. The audit counts, for each feature an entry point
+// names, the distinct components of its Feature_Parent chain, visiting
+// Core's 2,000 components once per child: 1 million map insertions here,
+// 1 billion at 200,000 components and 5,000 children (3.8 MB), where
+// audit ran past 100 s (open work).
+func buildRootComponentsChildren(t testing.TB, scale int) []byte {
+	db := sampleDB(t)
+	ft, fc, scs := table(t, db, "Feature"), table(t, db, "FeatureComponents"), table(t, db, "Shortcut")
+	for i := range 2000 * scale {
+		must(t, fc.Insert(str("Core"), str(fmt.Sprintf("c%d", i))))
+	}
+	for i := range 500 * scale {
+		k := fmt.Sprintf("F%d", i)
+		must(t, ft.Insert(str(k), str("Core"), msi.Value{}, msi.Value{}, num(2), num(1), msi.Value{}, num(0)))
+		must(t, fc.Insert(str(k), str("App")))
+		insertShortcut(t, scs, fmt.Sprintf("s%d", i), "sc.lnk", "App", k)
+	}
+	return saveDB(t, db)
+}
+
+// The audit lists a health check per child, each covering Core's
+// components.
+func checkRootComponentsChildren(t *testing.T, db *msi.Database) {
+	var rep *transform.AuditReport
+	var err error
+	testenv.CheckBudgetOf(t, "Audit", testenv.TimeBudget, 1<<30, func() {
+		rep, err = transform.Audit(db, transform.AuditOptions{})
+	})
+	must(t, err)
+	n := 0
+	for _, hc := range rep.Checks {
+		if strings.HasPrefix(hc.Feature, "F") && hc.Covers > 2000 {
+			n++
+		}
+	}
+	if n != 500 {
+		t.Errorf("%d health checks of the children cover Core's components, want 500", n)
+	}
+}
+
+// buildFeatureChainEntryPoints makes a chain of 2,000 features below
+// Core, each holding App and advertised by a shortcut of App: the audit's
+// health check of each lists its chain, cut at 64 features, 64 times the
+// features the package holds.
+func buildFeatureChainEntryPoints(t testing.TB, scale int) []byte {
+	db := sampleDB(t)
+	ft, fc, scs := table(t, db, "Feature"), table(t, db, "FeatureComponents"), table(t, db, "Shortcut")
+	parent := "Core"
+	for i := range 2000 * scale {
+		k := fmt.Sprintf("F%d", i)
+		must(t, ft.Insert(str(k), str(parent), msi.Value{}, msi.Value{}, num(2), num(1), msi.Value{}, num(0)))
+		must(t, fc.Insert(str(k), str("App")))
+		insertShortcut(t, scs, fmt.Sprintf("s%d", i), "sc.lnk", "App", k)
+		parent = k
+	}
+	return saveDB(t, db)
+}
+
+// Each child's check stops at 64 features and says so.
+func checkFeatureChainEntryPoints(t *testing.T, db *msi.Database) {
+	var rep *transform.AuditReport
+	var err error
+	testenv.CheckBudgetOf(t, "Audit", testenv.TimeBudget, 1<<30, func() {
+		rep, err = transform.Audit(db, transform.AuditOptions{})
+	})
+	must(t, err)
+	n := 0
+	for _, hc := range rep.Checks {
+		if len(hc.Features) == 64 && strings.Contains(hc.Problem, "deeper than 64") {
+			n++
+		}
+	}
+	if n != 2000-62 {
+		t.Errorf("%d health checks cut at 64 features, want %d", n, 2000-62)
+	}
+}
+
+// oneComponent is the start of a package for buildPackage: a TARGETDIR
+// and a component C, for File rows.
+func oneComponent(p *pkgBuilder) {
+	p.row("Directory", str("TARGETDIR"), msi.Value{}, str("SourceDir"))
+	p.row("Component", str("C"), str(""), str("TARGETDIR"), num(0), msi.Value{}, msi.Value{})
+}
+
+// buildQuantumFolders embeds one cabinet of 3,000 Quantum folders, of
+// window sizes 2^21, 2^20 and 2^19 in turn, each holding one 2-byte file
+// whose block is 4 bytes of noise (an arithmetic decoder decodes anything).
+// Each folder needs a decoder (a window of up to 2 MiB): one each is 6 GB
+// (at 5 MB 100 GB) to allocate and zero.
+func buildQuantumFolders(t testing.TB, scale int) []byte {
+	n := 3000 * scale
+	return buildPackage(t, func(p *pkgBuilder) {
+		oneComponent(p)
+		c := &cabSpecX{setID: 1}
+		for i := range n {
+			key := fmt.Sprintf("f%d", i)
+			p.file(key, "C", key+".txt", 2, i+1)
+			method := uint16(2 | 4<<4 | (21-i%3)<<8)
+			c.folders = append(c.folders, cabFolderSpec{method: method, blocks: []cabBlockSpec{{data: []byte{0xff, 0x00, 0x12, 0x34}, uncomp: 2}}})
+			c.files = append(c.files, cabFileEntry{name: key, size: 2, folder: uint16(i)})
+		}
+		p.cabinet("#q.cab", n, c)
+	})
+}
+
+// Every file is decoded, in budget.
+func checkQuantumFolders(t *testing.T, db *msi.Database) {
+	var rep *install.Report
+	var err error
+	var n int
+	testenv.CheckBudget(t, "Extract", func() {
+		n = 0
+		rep, err = install.Extract(db, nil, func(_ *install.File, r io.Reader) error {
+			b, err := io.ReadAll(r)
+			if len(b) == 2 {
+				n++
+			}
+			return err
+		})
+	})
+	if err != nil || rep.Problems() || n != 3000 {
+		t.Errorf("Extract: %v, %d files decoded, want 3000; report %+v", err, n, rep)
+	}
+}
+
+// lzxTinyBlock is an LZX stream of one uncompressed block holding "hi":
+// no E8 translation, block type 3, size 2, padding, R0-R2 = 1, the bytes.
+func lzxTinyBlock() []byte {
+	return []byte{0x00, 0x30, 0x20, 0x00, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 'h', 'i'}
+}
+
+// buildLZXCabinets embeds 2,000 cabinets, each named by its Media row and
+// holding one LZX:21 folder of one 2-byte file. A decoder per cabinet is
+// a 4 MiB window each: 8 GB (at 5 MB 56 GB) to allocate, or kept until
+// the end, 35 KB of memory per cabinet.
+func buildLZXCabinets(t testing.TB, scale int) []byte {
+	n := 2000 * scale
+	return buildPackage(t, func(p *pkgBuilder) {
+		oneComponent(p)
+		for i := 1; i <= n; i++ {
+			key := fmt.Sprintf("f%d", i)
+			p.file(key, "C", key+".txt", 2, i)
+			c := &cabSpecX{setID: uint16(i), folders: []cabFolderSpec{{method: 3 | 21<<8, blocks: []cabBlockSpec{{data: lzxTinyBlock(), uncomp: 2}}}},
+				files: []cabFileEntry{{name: key, size: 2}}}
+			p.stream(fmt.Sprintf("c%d.cab", i), c.bytes())
+			p.row("Media", num(i), num(i), msi.Value{}, str(fmt.Sprintf("#c%d.cab", i)), msi.Value{}, msi.Value{})
+		}
+	})
+}
+
+// Every file is delivered, in budget.
+func checkLZXCabinets(t *testing.T, db *msi.Database) {
+	var rep *install.Report
+	var err error
+	var n int
+	testenv.CheckBudget(t, "Extract", func() {
+		n = 0
+		rep, err = install.Extract(db, nil, func(_ *install.File, r io.Reader) error {
+			b, err := io.ReadAll(r)
+			if string(b) == "hi" {
+				n++
+			}
+			return err
+		})
+	})
+	if err != nil || rep.Problems() || n != 2000 {
+		t.Errorf("Extract: %v, %d files delivered, want 2000; report %+v", err, n, rep)
+	}
 }
 
 // buildRegistryShared adds 2,000 Registry rows of component App whose

@@ -494,7 +494,7 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 		case hc.Problem != "" && ep.writes():
 			add("entry-point-broken", Warning, rows, ep.Rewrite, "make the entry point name a feature of a valid feature tree", "%s %s: %s", ep.Kind, ep.Name, hc.Problem)
 			continue
-		case ep.writes() && ep.Component != "" && !contains(m.compFeatures[ep.Component], ep.Feature) && m.db.Kind() != msi.PackageMergeModule:
+		case ep.writes() && ep.Component != "" && !m.inFeature(ep.Component, ep.Feature) && m.db.Kind() != msi.PackageMergeModule:
 			add("entry-point-broken", Warning, append(rows, "FeatureComponents ["+ep.Feature+", "+ep.Component+"]"), ep.Rewrite,
 				"add the component to the feature, or make the entry point name a feature that holds it",
 				"%s %s names feature %s, which does not hold its component %s: its health check covers %d other components, not the one it returns", ep.Kind, ep.Name, ep.Feature, ep.Component, ep.Covers)
@@ -624,15 +624,6 @@ func componentCoverage(m *auditModel, by map[string]*covering, component string)
 	}
 	out.upTo = len(feats) > 1
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // auditSignature verifies the signature (no chain check: trust is the

@@ -235,7 +235,7 @@ func (x *PackageIndex) Descriptor(d darwin.Descriptor) []string {
 			if feature != "" {
 				in := false
 				for _, name := range x.byID[strings.ToUpper(comp)] {
-					in = in || contains(x.m.compFeatures[name], feature)
+					in = in || x.m.inFeature(name, feature)
 				}
 				if !in {
 					out = append(out, "the component is not in feature "+feature)

@@ -30,7 +30,8 @@ type auditModel struct {
 	createFolder map[string]bool // Component -> has a CreateFolder row for its own directory
 	compFiles    map[string]int  // Component -> File rows
 	compFeatures map[string][]string
-	assemblies   map[string]*amAssembly // Component -> MsiAssembly row
+	compFeatSets map[string]map[string]bool // compFeatures of a component in many features, as a set (inFeature)
+	assemblies   map[string]*amAssembly     // Component -> MsiAssembly row
 	// checks and owns cache the health check and the own components of
 	// each feature.
 	checks map[string]*HealthCheck
@@ -319,6 +320,30 @@ func assemblyIdentity(a *amAssembly) string {
 	return strings.Join(append([]string{name}, rest...), ", ")
 }
 
+// inFeature reports whether FeatureComponents pairs component comp with
+// feature. A component in many features is looked up in a set built once:
+// thousands of entry points of a component in thousands of features cost
+// a lookup each, not a scan of its features each (31,500 entry points of
+// a component in 42,000 features: 1.3 billion comparisons, 3.4 s).
+func (m *auditModel) inFeature(comp, feature string) bool {
+	fs := m.compFeatures[comp]
+	if len(fs) <= 64 {
+		return slices.Contains(fs, feature)
+	}
+	set := m.compFeatSets[comp]
+	if set == nil {
+		if m.compFeatSets == nil {
+			m.compFeatSets = map[string]map[string]bool{}
+		}
+		set = make(map[string]bool, len(fs))
+		for _, f := range fs {
+			set[f] = true
+		}
+		m.compFeatSets[comp] = set
+	}
+	return set[feature]
+}
+
 // maxChain is the longest Feature_Parent chain the audit follows:
 // Windows Installer refuses trees deeper than 16 (error 2701); a longer
 // chain in a hostile package is cut there and reported.
@@ -327,27 +352,44 @@ const maxChain = 64
 // chain returns a feature and its parents, the feature first, stopping at
 // a cycle, a parent that does not exist or maxChain features (problem
 // says which).
+//
+// The walk keeps the features in an array on the stack, so a cycle is
+// found by comparing pointers and the chain is allocated once, at its
+// length: tens of thousands of entry points, each naming a feature deep
+// in a chain, allocated a map of up to 64 names each (925 MB in all for
+// 55,000 of them).
 func (m *auditModel) chain(feature string) (chain []string, problem string) {
-	seen := map[string]bool{}
+	var walked [maxChain]*amFeature
+	n := 0
+	done := func() []string {
+		if n == 0 {
+			return nil
+		}
+		out := make([]string, n)
+		for i, ft := range walked[:n] {
+			out[i] = ft.name
+		}
+		return out
+	}
 	for f := feature; f != ""; {
 		ft := m.features[f]
 		if ft == nil {
 			if f == feature {
 				return nil, clip.Sprintf("feature %q is not in the Feature table", f)
 			}
-			return chain, clip.Sprintf("Feature_Parent %q names no feature", f)
+			return done(), clip.Sprintf("Feature_Parent %q names no feature", f)
 		}
-		if seen[f] {
-			return chain, clip.Sprintf("the Feature_Parent chain has a cycle through %q", f)
+		if slices.Contains(walked[:n], ft) {
+			return done(), clip.Sprintf("the Feature_Parent chain has a cycle through %q", f)
 		}
-		if len(chain) == maxChain {
-			return chain, clip.Sprintf("the Feature_Parent chain is deeper than %d features (Windows Installer allows 16)", maxChain)
+		if n == maxChain {
+			return done(), clip.Sprintf("the Feature_Parent chain is deeper than %d features (Windows Installer allows 16)", maxChain)
 		}
-		seen[f] = true
-		chain = append(chain, f)
+		walked[n] = ft
+		n++
 		f = ft.parent
 	}
-	return chain, ""
+	return done(), ""
 }
 
 // own returns the components a feature holds (FeatureComponents), with

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -138,7 +139,7 @@ func TestAuditSample(t *testing.T) {
 	var got []string
 	for _, fc := range rep.Features {
 		for _, c := range fc.Components {
-			if contains(core.Features, fc.Feature) {
+			if slices.Contains(core.Features, fc.Feature) {
 				got = append(got, c.Component+" "+c.KeyPath.describe())
 			}
 		}

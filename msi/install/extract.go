@@ -489,7 +489,9 @@ func (x *extraction) cabinets() error {
 		return err
 	}
 	// Sibling cabinets of a set: embedded streams first, then files.
-	cabOpts := &cab.ReaderOptions{OpenCabinet: func(name string) (io.ReaderAt, int64, error) {
+	// One decoder cache for every cabinet: a package of thousands of
+	// cabinets costs a few decoders, not one (an LZX window) each.
+	cabOpts := &cab.ReaderOptions{Cache: &cab.DecoderCache{}, OpenCabinet: func(name string) (io.ReaderAt, int64, error) {
 		if st, err := db.OpenStream(name); err == nil {
 			return st, st.Size(), nil
 		}

@@ -64,20 +64,12 @@ func ice59(c *checker) {
 	if t == nil {
 		return
 	}
-	fs := c.features()
 	for r := range t.Rows() {
 		target, comp := str(r, "Target"), str(r, "Component_")
 		if !c.advertisedTarget(target) {
 			continue
 		}
-		found := false
-		for _, f := range fs[comp] {
-			if f == target {
-				found = true
-				break
-			}
-		}
-		if !found {
+		if !c.inFeature(comp, target) {
 			c.report(Error, "Shortcut", "Target", keyOf(r), "The shortcut %s activates component %s and advertises feature %s, but there is no mapping between %s and %s in the FeatureComponents table", quote(str(r, "Shortcut")), quote(comp), quote(target), quote(target), quote(comp))
 		}
 	}

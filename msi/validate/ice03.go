@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -12,11 +13,29 @@ type valSpec struct {
 	nullable       bool
 	min, max       int32
 	hasMin, hasMax bool
-	keyTables      []string
+	keyTable       string // the KeyTable list as written ("" for none)
 	keyColumn      int
 	category       string
-	set            []string // nil: no Set
-	rowKey         []string // the _Validation row's key, for reports
+	set            string          // the Set list as written ("" for none)
+	members        map[string]bool // set's members, made on first use
+	rowKey         []string        // the _Validation row's key, for reports
+}
+
+// maxKeyTables bounds the distinct tables one KeyTable list may name:
+// each value of the column is looked up in each of them. Real
+// _Validation tables name at most five; a hostile one naming thousands
+// would make the work rows × tables. A list naming more is an ICE03
+// error and its foreign keys are not checked.
+const maxKeyTables = 32
+
+// keyRef is a KeyTable list resolved against the database once: the
+// value sets of the distinct tables it names that have rows, whether any
+// of them exists, and the names joined for messages (clipped).
+type keyRef struct {
+	sets   []map[string]bool
+	exists bool
+	tables int    // distinct tables named
+	names  string // "A or B", clipped
 }
 
 // knownCategories are the category names ICE03 accepts: the Column Data
@@ -70,8 +89,10 @@ func (c *checker) readValidation(vt *msi.Table) map[string]map[string]*valSpec {
 		s := &valSpec{nullable: str(r, "Nullable") != "N", category: str(r, "Category"), rowKey: keyOf(r)}
 		s.min, s.hasMin = intCell(r, "MinValue")
 		s.max, s.hasMax = intCell(r, "MaxValue")
+		// Lists are split when a column they describe is checked, not
+		// here: many rows may share one long list.
 		if kt := str(r, "KeyTable"); kt != "" {
-			s.keyTables = strings.Split(kt, ";")
+			s.keyTable = kt
 			s.keyColumn = 1
 			if n, ok := intCell(r, "KeyColumn"); ok {
 				s.keyColumn = int(n)
@@ -80,9 +101,7 @@ func (c *checker) readValidation(vt *msi.Table) map[string]map[string]*valSpec {
 				c.report(Error, "_Validation", "KeyColumn", s.rowKey, "_Validation table: KeyColumn %d is outside 1-32", s.keyColumn)
 			}
 		}
-		if set := str(r, "Set"); set != "" {
-			s.set = strings.Split(set, ";")
-		}
+		s.set = str(r, "Set")
 		if s.hasMin && s.hasMax && s.max < s.min {
 			c.report(Error, "_Validation", "MaxValue", s.rowKey, "_Validation table: Value in MaxValue column (%d) < that in MinValue column (%d)", s.max, s.min)
 		}
@@ -97,10 +116,56 @@ func (c *checker) readValidation(vt *msi.Table) map[string]map[string]*valSpec {
 	return specs
 }
 
-// fkIndex holds, per referenced table and column, the values present.
+// fkIndex holds, per referenced table and column, the values present,
+// and each spec's KeyTable list resolved.
 type fkIndex struct {
 	c    *checker
 	sets map[string]map[string]bool
+	refs map[*valSpec]*keyRef
+}
+
+// keyRefOp names the resolution of a KeyTable list for column col in the
+// text memo.
+type keyRefOp struct{ col int }
+
+// ref resolves s's KeyTable list once per spec (and once per long list
+// shared by many specs): its distinct tables, in order.
+func (f *fkIndex) ref(s *valSpec) *keyRef {
+	if r, ok := f.refs[s]; ok {
+		return r
+	}
+	r := memoOf(f.c.memo, s.keyTable, keyRefOp{s.keyColumn}, func() *keyRef {
+		r := &keyRef{}
+		seen := map[string]bool{}
+		var names []string
+		for kt := range strings.SplitSeq(s.keyTable, ";") {
+			if seen[kt] {
+				continue
+			}
+			seen[kt] = true
+			r.tables++
+			if r.tables > maxKeyTables {
+				continue // counted, not looked up
+			}
+			if len(names) < 8 {
+				names = append(names, kt)
+			}
+			if set, ok := f.values(kt, s.keyColumn); ok {
+				r.exists = true
+				if len(set) > 0 {
+					r.sets = append(r.sets, set)
+				}
+			}
+		}
+		r.names = strings.Join(names, " or ")
+		if r.tables > len(names) {
+			r.names += fmt.Sprintf(" or %d more", r.tables-len(names))
+		}
+		r.names = clip(r.names, 120)
+		return r
+	})
+	f.refs[s] = r
+	return r
 }
 
 // values returns the values of column number col (1-based) of table, and
@@ -132,9 +197,10 @@ func (f *fkIndex) values(table string, col int) (map[string]bool, bool) {
 // has reports whether text is a value of column s.keyColumn of one of
 // s.keyTables (looking a long text up once, however many rows repeat it).
 func (f *fkIndex) has(s *valSpec, text string) bool {
+	r := f.ref(s)
 	return memoOf(f.c.memo, text, s, func() bool {
-		for _, kt := range s.keyTables {
-			if set, ok := f.values(kt, s.keyColumn); ok && set[text] {
+		for _, set := range r.sets {
+			if set[text] {
 				return true
 			}
 		}
@@ -165,7 +231,7 @@ func ice03(c *checker) {
 	} else {
 		c.report(Info, "", "", nil, "the package has no _Validation table (shipped packages often leave it out): only duplicate keys, nulls in columns _Columns declares not nullable and string lengths are checked, not categories, ranges, sets or foreign keys")
 	}
-	fk := &fkIndex{c: c, sets: map[string]map[string]bool{}}
+	fk := &fkIndex{c: c, sets: map[string]map[string]bool{}, refs: map[*valSpec]*keyRef{}}
 	badKeyTable := map[*valSpec]bool{}
 	for _, name := range c.db.TableNames() {
 		t := c.table(name)
@@ -246,23 +312,26 @@ func (c *checker) checkValue(fk *fkIndex, badKeyTable map[*valSpec]bool, table s
 			c.report(Error, table, col.Name, key(), "Value below MinValue: %d < %d", n, s.min)
 		}
 	}
-	if s.set != nil {
-		found := false
-		for _, m := range s.set {
-			if m == text {
-				found = true
-				break
-			}
+	if s.set != "" {
+		if s.members == nil {
+			// Once per spec, and once per long list many specs share.
+			s.members = memoOf(c.memo, s.set, "set", func() map[string]bool {
+				m := map[string]bool{}
+				for v := range strings.SplitSeq(s.set, ";") {
+					m[v] = true
+				}
+				return m
+			})
 		}
-		if !found {
-			c.report(Error, table, col.Name, key(), "Value not a member of the set: %s is not one of %s", quote(text), quote(strings.Join(s.set, ";")))
+		if !s.members[text] {
+			c.report(Error, table, col.Name, key(), "Value not a member of the set: %s is not one of %s", quote(text), quote(s.set))
 		}
 	}
 	var catErr error
 	if !isIntColumn(col) && s.category != "" && knownCategories[s.category] {
 		catErr = memoOf(c.memo, text, s.category, func() error { return checkCategory(s.category, text) })
 	}
-	if s.category == "Version" && len(s.keyTables) > 0 {
+	if s.category == "Version" && s.keyTable != "" {
 		// File.Version: a version, or the key of a companion file whose
 		// version stands for this one's.
 		if catErr == nil {
@@ -271,29 +340,28 @@ func (c *checker) checkValue(fk *fkIndex, badKeyTable map[*valSpec]bool, table s
 		if fk.has(s, text) {
 			return
 		}
-		c.report(Error, table, col.Name, key(), "%s: %v, nor a key of %s (a companion file)", categoryError[s.category], catErr, strings.Join(s.keyTables, " or "))
+		c.report(Error, table, col.Name, key(), "%s: %v, nor a key of %s (a companion file)", categoryError[s.category], catErr, fk.ref(s).names)
 		return
 	}
 	if catErr != nil {
 		c.report(Error, table, col.Name, key(), "%s: %v", categoryError[s.category], catErr)
 	}
-	if len(s.keyTables) == 0 || badKeyTable[s] {
+	if s.keyTable == "" || badKeyTable[s] {
 		return
 	}
-	anyTable := false
-	for _, kt := range s.keyTables {
-		if _, ok := fk.values(kt, s.keyColumn); ok {
-			anyTable = true
-			break
-		}
-	}
-	if anyTable && fk.has(s, text) {
-		return
-	}
-	if !anyTable {
+	ref := fk.ref(s)
+	if ref.tables > maxKeyTables {
 		badKeyTable[s] = true
-		c.report(Error, "_Validation", "KeyTable", s.rowKey, "_Validation table: Data in KeyTable column is incorrect: %s.%s references %s, which the database does not have", table, col.Name, quote(strings.Join(s.keyTables, ";")))
+		c.report(Error, "_Validation", "KeyTable", s.rowKey, "_Validation table: Data in KeyTable column is incorrect: %s.%s references %d tables, more than %d: its foreign keys are not checked", table, col.Name, ref.tables, maxKeyTables)
 		return
 	}
-	c.report(Error, table, col.Name, key(), "Not a valid foreign key: %s is not in %s (column %d)", quote(text), strings.Join(s.keyTables, " or "), s.keyColumn)
+	if !ref.exists {
+		badKeyTable[s] = true
+		c.report(Error, "_Validation", "KeyTable", s.rowKey, "_Validation table: Data in KeyTable column is incorrect: %s.%s references %s, which the database does not have", table, col.Name, quote(s.keyTable))
+		return
+	}
+	if fk.has(s, text) {
+		return
+	}
+	c.report(Error, table, col.Name, key(), "Not a valid foreign key: %s is not in %s (column %d)", quote(text), ref.names, s.keyColumn)
 }
