@@ -67,7 +67,7 @@ func hostileFixtures() []hostileFixture {
 		// Open work (testdata/crafted/README.md): at 200,000 components
 		// and 5,000 children (3.8 MB) audit ran past 100 s; not in the
 		// scaled set, whose runs would each take minutes.
-		{"msi-root-components-children.msi", "feature Core holds 2,000 more components (FeatureComponents rows only) and has 500 child features, each advertised by a shortcut of App: each child's health check counts the components of its chain", buildRootComponentsChildren, checkRootComponentsChildren, 0},
+		{"msi-root-components-children.msi", "feature Core holds 2,000 more components (FeatureComponents rows only) and has 500 child features, each advertised by a shortcut of App: each child's health check counts the components of its chain", buildRootComponentsChildren, checkRootComponentsChildren, 62},
 		// Open work: at 55,000 (5 MB) audit takes 436 MB (was 530 MB)
 		// and 2.3 s of CPU; not in the scaled set until it keeps the
 		// budget.
@@ -548,6 +548,37 @@ func buildRootComponentsChildren(t testing.TB, scale int) []byte {
 		insertShortcut(t, scs, fmt.Sprintf("s%d", i), "sc.lnk", "App", k)
 	}
 	return saveDB(t, db)
+}
+
+// TestRootComponentsChildrenAtScale builds the root-components attack at
+// a tenth of its 5 MB size (20,000 components in Core, 5,000 children):
+// counting Core's components again for each child's health check took
+// seconds there (past 100 s at 5 MB); one walk down the feature tree
+// counts each row twice.
+func TestRootComponentsChildrenAtScale(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 1 MB package")
+	}
+	const scale = 10
+	data := buildRootComponentsChildren(t, scale)
+	db, err := msi.NewDatabase(bytes.NewReader(data), int64(len(data)))
+	must(t, err)
+	var rep *transform.AuditReport
+	testenv.CheckBudgetOf(t, "Audit", testenv.TimeBudget, 1<<30, func() {
+		rep, err = transform.Audit(db, transform.AuditOptions{})
+	})
+	must(t, err)
+	n := 0
+	for _, hc := range rep.Checks {
+		// The child, Core and Core's own components: App, the sample's
+		// and 20,000 more.
+		if strings.HasPrefix(hc.Feature, "F") && hc.Covers > 2000*scale {
+			n++
+		}
+	}
+	if n != 500*scale {
+		t.Errorf("%d health checks of the children cover Core's components, want %d", n, 500*scale)
+	}
 }
 
 // The audit lists a health check per child, each covering Core's

@@ -160,6 +160,9 @@ type HealthCheck struct {
 	Feature  string   `json:"feature"`
 	Features []string `json:"features"` // the feature, then its parents
 	// Covers is the number of distinct components the check covers.
+	// For a broken chain (Problem: a cycle, or deeper than the audit
+	// follows, which Windows Installer refuses anyway) it adds up each
+	// listed feature's distinct components.
 	Covers  int    `json:"covers"`
 	Problem string `json:"problem,omitempty"` // a broken Feature_Parent chain
 }
