@@ -5,16 +5,19 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
 )
 
 // TestCoversCountsDistinctComponents holds the one-walk count of each
-// health check (countCovered) to the distinct components of the
+// health check (walkTree) to the distinct components of the
 // features of its chain, counted directly, on every package at hand
 // whose model reads: the testdata, the crafted valid fixtures and the
 // corpus. A chain with a problem (cut or in a cycle) adds up its
-// features' distinct components.
+// features' distinct components. The shared chains must be the chains
+// walked one feature at a time.
 func TestCoversCountsDistinctComponents(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(), "testdata", "*.msi"))
 	crafted, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "valid", "*.msi"))
@@ -38,6 +41,14 @@ func TestCoversCountsDistinctComponents(t *testing.T) {
 		}
 		for _, name := range m.featureOrder {
 			hc := m.check(name)
+			// The chain walkTree shares is the one chain walks alone.
+			chain, problem := m.chain(name)
+			if chain == nil {
+				chain = []string{}
+			}
+			if diff := cmp.Diff(chain, hc.Features); diff != "" || problem != hc.Problem {
+				t.Errorf("%s: feature %.40q: chain (-walk alone +shared):\n%s\nproblem %q, want %q", filepath.Base(f), name, diff, hc.Problem, problem)
+			}
 			want := 0
 			if hc.Problem == "" {
 				seen := map[string]bool{}
@@ -69,4 +80,40 @@ func TestCoversCountsDistinctComponents(t *testing.T) {
 		t.Errorf("%d health checks compared, want at least 1,000 (the crafted fixtures alone hold thousands)", checked)
 	}
 	t.Logf("%d health checks in %d files", checked, len(files))
+}
+
+// TestChainsShareNames checks that the health checks along a long
+// Feature_Parent chain hold its names once: each feature's chain is its
+// name followed by its parent's chain, in the same array (a chain per
+// entry point, 64 names each, made the audit of a 55,000-feature chain
+// 430 MB).
+func TestChainsShareNames(t *testing.T) {
+	f := filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "valid", "msi-feature-chain-entry-points.msi")
+	db, err := msi.Open(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	m, err := readModel(db, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared, long := 0, 0
+	for _, name := range m.featureOrder {
+		hc := m.check(name)
+		if len(hc.Features) < 2 {
+			continue
+		}
+		long++
+		parent := m.check(hc.Features[1])
+		if &hc.Features[1] == &parent.Features[0] {
+			shared++
+		}
+	}
+	// A new array starts every maxChain features down the chain (it
+	// copies the parent's first 63 names), and a later sibling starts
+	// one: nearly every chain shares.
+	if long < 2000 || shared < long-long/maxChain-8 {
+		t.Errorf("%d of %d chains of two features or more share their parent's names, want all but one in %d of at least 2,000", shared, long, maxChain)
+	}
 }

@@ -36,9 +36,9 @@ type auditModel struct {
 	// each feature.
 	checks map[string]*HealthCheck
 	owns   map[string]*FeatureComponents
-	// covered is, per feature whose chain is whole, the number of
-	// distinct components of its chain (countCovered).
-	covered map[string]int
+	// walked holds, per feature below a root of the feature tree, its
+	// chain and the distinct components of it (walkTree).
+	walked map[string]walked
 	// fileSeq is File key -> Sequence, filled by NewPackageIndex.
 	fileSeq map[string]int
 	// descriptors caches descriptorOf by feature and component.
@@ -435,16 +435,21 @@ func (m *auditModel) check(feature string) *HealthCheck {
 		return hc
 	}
 	hc := &HealthCheck{Feature: feature}
-	chain, problem := m.chain(feature)
-	hc.Features, hc.Problem = chain, problem
+	if m.walked == nil {
+		m.walkTree()
+	}
+	var chain []string
+	if w, ok := m.walked[feature]; ok {
+		chain, hc.Problem = w.chain, w.problem
+	} else {
+		chain, hc.Problem = m.chain(feature)
+	}
+	hc.Features = chain
 	if hc.Features == nil {
 		hc.Features = []string{}
 	}
-	if m.covered == nil {
-		m.countCovered()
-	}
-	if n, ok := m.covered[feature]; ok {
-		hc.Covers = n
+	if n, ok := m.walked[feature]; ok && n.covers >= 0 {
+		hc.Covers = n.covers
 	} else {
 		// A chain cut at maxChain or running into a cycle (refused by
 		// Windows Installer): each feature's distinct components, added
@@ -458,18 +463,33 @@ func (m *auditModel) check(feature string) *HealthCheck {
 	return hc
 }
 
-// countCovered sets m.covered: for every feature whose Feature_Parent
-// chain is whole (no cycle, at most maxChain features; a parent that is
-// not in the Feature table ends it), the number of distinct components
-// its features hold. One walk down the feature tree from its roots
-// counts, per component, how many features of the current chain hold it:
-// entering a feature adds its components, leaving takes them away. Each
-// FeatureComponents row is counted in and out once, so a feature of
-// 200,000 components above 5,000 advertised features costs its rows
-// twice, not 5,000 times (the count per checked feature did that: over
-// 100 s at 3.8 MB).
-func (m *auditModel) countCovered() {
-	m.covered = map[string]int{}
+// walked is what walkTree finds for a feature reachable from a root of
+// the feature tree.
+type walked struct {
+	chain   []string // the feature, then its parents, at most maxChain
+	problem string   // as chain's
+	covers  int      // distinct components of the chain; -1 when cut
+}
+
+// walkTree sets m.walked for every feature reachable from a root of the
+// feature tree (a feature without a parent, or whose parent is not in
+// the Feature table); features in or below a cycle are left to chain.
+//
+// It counts, per component, how many features of the current chain hold
+// it: entering a feature adds its components, leaving takes them away,
+// so each FeatureComponents row is counted in and out once, and a feature
+// of 200,000 components above 5,000 advertised features costs its rows
+// twice, not 5,000 times (a count per checked feature did that: over
+// 100 s at 3.8 MB). Chains deeper than maxChain are cut and not counted
+// (check adds up their features' counts).
+//
+// The chains share their names: a feature's chain is written just before
+// its parent's in one array, so a Feature_Parent chain of 55,000
+// features holds its names once instead of 64 times (a chain per entry
+// point made the audit of such a package 430 MB). A later sibling, whose
+// slot the first one took, starts a new array.
+func (m *auditModel) walkTree() {
+	m.walked = map[string]walked{}
 	children := map[string][]*amFeature{}
 	var roots []*amFeature
 	for _, name := range m.featureOrder {
@@ -483,14 +503,42 @@ func (m *auditModel) countCovered() {
 			children[ft.parent] = append(children[ft.parent], ft)
 		}
 	}
+	// How many levels each feature's subtree has (1 for a leaf): a new
+	// chain array keeps that much room, at most maxChain, so a leaf's
+	// chain takes exactly its names and a long chain's array lasts.
+	height := map[*amFeature]int{}
+	{
+		type hframe struct {
+			ft   *amFeature
+			next int
+		}
+		var hs []hframe
+		for _, r := range roots {
+			hs = append(hs, hframe{ft: r})
+			for len(hs) > 0 {
+				top := &hs[len(hs)-1]
+				kids := children[top.ft.name]
+				if top.next < len(kids) {
+					ch := kids[top.next]
+					top.next++
+					if _, seen := height[ch]; !seen {
+						hs = append(hs, hframe{ft: ch})
+					}
+					continue
+				}
+				h := 1
+				for _, ch := range kids {
+					h = max(h, height[ch]+1)
+				}
+				height[top.ft] = h
+				hs = hs[:len(hs)-1]
+			}
+		}
+	}
 	ids := map[string]int32{}
 	var held []int32 // per component id: features of the chain holding it
 	distinct := 0
-	var walk func(ft *amFeature, depth int)
-	walk = func(ft *amFeature, depth int) {
-		if depth > maxChain {
-			return // its chain is cut: check adds up the features' counts
-		}
+	count := func(ft *amFeature, d int32) {
 		for _, c := range ft.components {
 			id, ok := ids[c]
 			if !ok {
@@ -501,22 +549,90 @@ func (m *auditModel) countCovered() {
 			if held[id] == 0 {
 				distinct++
 			}
-			held[id]++
-		}
-		m.covered[ft.name] = distinct
-		for _, ch := range children[ft.name] {
-			walk(ch, depth+1)
-		}
-		for _, c := range ft.components {
-			id := ids[c]
-			if held[id]--; held[id] == 0 {
+			if held[id] += d; held[id] == 0 {
 				distinct--
 			}
 		}
 	}
-	for _, r := range roots {
-		walk(r, 1)
+	cut := clip.Sprintf("the Feature_Parent chain is deeper than %d features (Windows Installer allows 16)", maxChain)
+	// A frame is a feature being walked: where its chain is, and which
+	// of its children comes next.
+	type frame struct {
+		ft      *amFeature
+		arr     *chainArray
+		off     int // arr.names[off] is the feature
+		depth   int
+		problem string
+		next    int
 	}
+	var stack []frame
+	enter := func(ft *amFeature, parent *frame, problem string) {
+		depth := 1
+		var a *chainArray
+		var off int
+		if parent != nil {
+			depth = parent.depth + 1
+			if parent.off == parent.arr.lo && parent.off > 0 {
+				a, off = parent.arr, parent.off-1 // the slot before the parent's chain is free
+			} else {
+				n := min(parent.depth, maxChain-1)
+				a = newChainArray(n, min(height[ft], maxChain))
+				off = a.lo - 1
+				copy(a.names[a.lo:], parent.arr.names[parent.off:parent.off+n])
+			}
+		} else {
+			a = newChainArray(0, min(height[ft], maxChain))
+			off = a.lo - 1
+		}
+		a.names[off], a.lo = ft.name, off
+		w := walked{chain: a.names[off : off+min(depth, maxChain) : off+min(depth, maxChain)], problem: problem, covers: -1}
+		if depth > maxChain {
+			w.problem = cut
+		} else {
+			count(ft, 1)
+			w.covers = distinct
+		}
+		m.walked[ft.name] = w
+		stack = append(stack, frame{ft: ft, arr: a, off: off, depth: depth, problem: problem})
+	}
+	for _, r := range roots {
+		problem := ""
+		if r.parent != "" {
+			problem = clip.Sprintf("Feature_Parent %q names no feature", r.parent)
+		}
+		enter(r, nil, problem)
+		for len(stack) > 0 {
+			top := &stack[len(stack)-1]
+			kids := children[top.ft.name]
+			if top.next < len(kids) {
+				ch := kids[top.next]
+				top.next++
+				if _, seen := m.walked[ch.name]; seen {
+					continue // a duplicate name's row
+				}
+				enter(ch, top, top.problem)
+				continue
+			}
+			if top.depth <= maxChain {
+				count(top.ft, -1)
+			}
+			stack = stack[:len(stack)-1]
+		}
+	}
+}
+
+// A chainArray holds chains written from its end towards its start:
+// names[lo:] are taken.
+type chainArray struct {
+	names []string
+	lo    int
+}
+
+// newChainArray returns an array with room for n names of a parent's
+// chain at its end and room more before them.
+func newChainArray(n, room int) *chainArray {
+	size := n + room
+	return &chainArray{names: make([]string, size), lo: size - n}
 }
 
 // distinct returns how many distinct components feature holds.
