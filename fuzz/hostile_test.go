@@ -563,27 +563,17 @@ func TestRootComponentsChildrenAtScale(t *testing.T) {
 	data := buildRootComponentsChildren(t, scale)
 	db, err := msi.NewDatabase(bytes.NewReader(data), int64(len(data)))
 	must(t, err)
-	var rep *transform.AuditReport
-	testenv.CheckBudgetOf(t, "Audit", testenv.TimeBudget, 1<<30, func() {
-		rep, err = transform.Audit(db, transform.AuditOptions{})
-	})
-	must(t, err)
-	n := 0
-	for _, hc := range rep.Checks {
-		// The child, Core and Core's own components: App, the sample's
-		// and 20,000 more.
-		if strings.HasPrefix(hc.Feature, "F") && hc.Covers > 2000*scale {
-			n++
-		}
-	}
-	if n != 500*scale {
-		t.Errorf("%d health checks of the children cover Core's components, want %d", n, 500*scale)
-	}
+	checkRootComponentsChildrenN(t, db, scale)
 }
 
 // The audit lists a health check per child, each covering Core's
 // components.
 func checkRootComponentsChildren(t *testing.T, db *msi.Database) {
+	checkRootComponentsChildrenN(t, db, 1)
+}
+
+// checkRootComponentsChildrenN checks the package at scale.
+func checkRootComponentsChildrenN(t *testing.T, db *msi.Database, scale int) {
 	var rep *transform.AuditReport
 	var err error
 	testenv.CheckBudgetOf(t, "Audit", testenv.TimeBudget, 1<<30, func() {
@@ -592,12 +582,14 @@ func checkRootComponentsChildren(t *testing.T, db *msi.Database) {
 	must(t, err)
 	n := 0
 	for _, hc := range rep.Checks {
-		if strings.HasPrefix(hc.Feature, "F") && hc.Covers > 2000 {
+		// The child, Core and Core's own components: App, the sample's
+		// and 2,000 a scale.
+		if strings.HasPrefix(hc.Feature, "F") && hc.Covers > 2000*scale {
 			n++
 		}
 	}
-	if n != 500 {
-		t.Errorf("%d health checks of the children cover Core's components, want 500", n)
+	if n != 500*scale {
+		t.Errorf("%d health checks of the children cover Core's components, want %d", n, 500*scale)
 	}
 }
 

@@ -360,31 +360,18 @@ func writeAuditSARIF(w io.Writer, pkg string, rep *transform.AuditReport) error 
 // then written) and its length is known without reading it back.
 type passSpool struct {
 	prefix string
-	buf    bytes.Buffer   // the compressed elements
-	fw     *flate.Writer  // compresses into buf
-	cw     countingWriter // into fw, counting
-	bw     *bufio.Writer  // into cw
-	n      int            // reports spooled
-	closed bool           // fw is closed: buf is complete
-}
-
-// countingWriter counts what it passes on.
-type countingWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
+	buf    bytes.Buffer       // the compressed elements
+	fw     *flate.Writer      // compresses into buf
+	text   jsonindent.Counter // the uncompressed length (no limit)
+	bw     *bufio.Writer      // into fw and text
+	n      int                // reports spooled
+	closed bool               // fw is closed: buf is complete
 }
 
 func newPassSpool(prefix string) *passSpool {
 	s := &passSpool{prefix: prefix}
 	s.fw, _ = flate.NewWriter(&s.buf, flate.BestSpeed) // a valid level: no error
-	s.cw.w = s.fw
-	s.bw = bufio.NewWriterSize(&s.cw, 64<<10)
+	s.bw = bufio.NewWriterSize(io.MultiWriter(s.fw, &s.text), 64<<10)
 	return s
 }
 
@@ -421,7 +408,7 @@ func (s *passSpool) writeArray(w *bufio.Writer, prefix string, count *jsonindent
 		if err := w.Flush(); err != nil {
 			return err
 		}
-		if err := count.Add(s.cw.n); err != nil {
+		if err := count.Add(s.text.N); err != nil {
 			return err
 		}
 	} else {
