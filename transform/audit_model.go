@@ -507,34 +507,13 @@ func (m *auditModel) walkTree() {
 	// chain array keeps that much room, at most maxChain, so a leaf's
 	// chain takes exactly its names and a long chain's array lasts.
 	height := map[*amFeature]int{}
-	{
-		type hframe struct {
-			ft   *amFeature
-			next int
+	descend(roots, children, func(*amFeature) {}, func(ft *amFeature) {
+		h := 1
+		for _, ch := range children[ft.name] {
+			h = max(h, height[ch]+1)
 		}
-		var hs []hframe
-		for _, r := range roots {
-			hs = append(hs, hframe{ft: r})
-			for len(hs) > 0 {
-				top := &hs[len(hs)-1]
-				kids := children[top.ft.name]
-				if top.next < len(kids) {
-					ch := kids[top.next]
-					top.next++
-					if _, seen := height[ch]; !seen {
-						hs = append(hs, hframe{ft: ch})
-					}
-					continue
-				}
-				h := 1
-				for _, ch := range kids {
-					h = max(h, height[ch]+1)
-				}
-				height[top.ft] = h
-				hs = hs[:len(hs)-1]
-			}
-		}
-	}
+		height[ft] = h
+	})
 	ids := map[string]int32{}
 	var held []int32 // per component id: features of the chain holding it
 	distinct := 0
@@ -555,67 +534,86 @@ func (m *auditModel) walkTree() {
 		}
 	}
 	cut := clip.Sprintf("the Feature_Parent chain is deeper than %d features (Windows Installer allows 16)", maxChain)
-	// A frame is a feature being walked: where its chain is, and which
-	// of its children comes next.
+	// The features being walked, root first: where each one's chain is.
 	type frame struct {
-		ft      *amFeature
 		arr     *chainArray
 		off     int // arr.names[off] is the feature
 		depth   int
 		problem string
-		next    int
 	}
 	var stack []frame
-	enter := func(ft *amFeature, parent *frame, problem string) {
-		depth := 1
-		var a *chainArray
-		var off int
-		if parent != nil {
-			depth = parent.depth + 1
+	enter := func(ft *amFeature) {
+		f := frame{depth: 1}
+		if len(stack) == 0 {
+			if ft.parent != "" {
+				f.problem = clip.Sprintf("Feature_Parent %q names no feature", ft.parent)
+			}
+			f.arr = newChainArray(0, min(height[ft], maxChain))
+			f.off = f.arr.lo - 1
+		} else {
+			parent := &stack[len(stack)-1]
+			f.depth, f.problem = parent.depth+1, parent.problem
 			if parent.off == parent.arr.lo && parent.off > 0 {
-				a, off = parent.arr, parent.off-1 // the slot before the parent's chain is free
+				f.arr, f.off = parent.arr, parent.off-1 // the slot before the parent's chain is free
 			} else {
 				n := min(parent.depth, maxChain-1)
-				a = newChainArray(n, min(height[ft], maxChain))
-				off = a.lo - 1
-				copy(a.names[a.lo:], parent.arr.names[parent.off:parent.off+n])
+				f.arr = newChainArray(n, min(height[ft], maxChain))
+				f.off = f.arr.lo - 1
+				copy(f.arr.names[f.arr.lo:], parent.arr.names[parent.off:parent.off+n])
 			}
-		} else {
-			a = newChainArray(0, min(height[ft], maxChain))
-			off = a.lo - 1
 		}
-		a.names[off], a.lo = ft.name, off
-		w := walked{chain: a.names[off : off+min(depth, maxChain) : off+min(depth, maxChain)], problem: problem, covers: -1}
-		if depth > maxChain {
+		f.arr.names[f.off], f.arr.lo = ft.name, f.off
+		k := min(f.depth, maxChain)
+		w := walked{chain: f.arr.names[f.off : f.off+k : f.off+k], problem: f.problem, covers: -1}
+		if f.depth > maxChain {
 			w.problem = cut
 		} else {
 			count(ft, 1)
 			w.covers = distinct
 		}
 		m.walked[ft.name] = w
-		stack = append(stack, frame{ft: ft, arr: a, off: off, depth: depth, problem: problem})
+		stack = append(stack, f)
 	}
-	for _, r := range roots {
-		problem := ""
-		if r.parent != "" {
-			problem = clip.Sprintf("Feature_Parent %q names no feature", r.parent)
+	leave := func(ft *amFeature) {
+		if stack[len(stack)-1].depth <= maxChain {
+			count(ft, -1)
 		}
-		enter(r, nil, problem)
+		stack = stack[:len(stack)-1]
+	}
+	descend(roots, children, enter, leave)
+}
+
+// descend walks the feature trees below roots depth first, without
+// recursion (a chain can be tens of thousands of features deep): enter
+// is called for each feature before its children, leave after them. A
+// feature is walked once.
+func descend(roots []*amFeature, children map[string][]*amFeature, enter, leave func(*amFeature)) {
+	type frame struct {
+		ft   *amFeature
+		next int // the child to walk next
+	}
+	var stack []frame
+	seen := map[*amFeature]bool{}
+	for _, r := range roots {
+		if seen[r] {
+			continue
+		}
+		seen[r] = true
+		enter(r)
+		stack = append(stack, frame{ft: r})
 		for len(stack) > 0 {
 			top := &stack[len(stack)-1]
-			kids := children[top.ft.name]
-			if top.next < len(kids) {
+			if kids := children[top.ft.name]; top.next < len(kids) {
 				ch := kids[top.next]
 				top.next++
-				if _, seen := m.walked[ch.name]; seen {
-					continue // a duplicate name's row
+				if !seen[ch] {
+					seen[ch] = true
+					enter(ch)
+					stack = append(stack, frame{ft: ch})
 				}
-				enter(ch, top, top.problem)
 				continue
 			}
-			if top.depth <= maxChain {
-				count(top.ft, -1)
-			}
+			leave(top.ft)
 			stack = stack[:len(stack)-1]
 		}
 	}
