@@ -1,6 +1,7 @@
 package cab_test
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"log"
@@ -63,4 +64,40 @@ func ExampleOpenReader() {
 	fmt.Printf("%s %q\n", f.Name, b)
 	// Output:
 	// hello.txt "hello cabinet\n"
+}
+
+// A program reading many cabinets one after another shares one
+// DecoderCache between their Readers: the decoders one cabinet's folders
+// leave serve the next cabinet's, so memory does not grow with the
+// number of cabinets.
+func ExampleDecoderCache() {
+	var cache cab.DecoderCache
+	for _, name := range []string{"testdata/mszip.cab", "testdata/stored.cab", "testdata/mszip.cab"} {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			log.Fatal(err)
+		}
+		r, err := cab.NewReaderOptions(bytes.NewReader(data), int64(len(data)), &cab.ReaderOptions{Cache: &cache})
+		if err != nil {
+			log.Fatal(err)
+		}
+		total := int64(0)
+		for _, file := range r.Files {
+			rc, err := file.Open()
+			if err != nil {
+				log.Fatal(err)
+			}
+			n, err := io.Copy(io.Discard, rc)
+			rc.Close()
+			if err != nil {
+				log.Fatal(err)
+			}
+			total += n
+		}
+		fmt.Printf("%s: %d files, %d bytes\n", name, len(r.Files), total)
+	}
+	// Output:
+	// testdata/mszip.cab: 2 files, 100907 bytes
+	// testdata/stored.cab: 1 files, 14 bytes
+	// testdata/mszip.cab: 2 files, 100907 bytes
 }
