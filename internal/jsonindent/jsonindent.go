@@ -386,44 +386,11 @@ func (e *Encoder) stringBody(s string) {
 	e.memo[k] = esc
 }
 
-// escape writes s escaped, straight to the writer: the runs that need
-// no escaping as they are.
+// escape writes a short string (under memoShort bytes) escaped, through
+// the scratch buffer.
 func (e *Encoder) escape(s string) {
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if e.safe[c] {
-				i++
-				continue
-			}
-			e.raw(s[start:i])
-			e.scratch = appendASCIIEscape(e.scratch[:0], c)
-			e.rawBytes(e.scratch)
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			e.raw(s[start:i])
-			e.raw(`\ufffd`)
-		case r == '\u2028' || r == '\u2029':
-			e.raw(s[start:i])
-			e.scratch = append(e.scratch[:0], '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			e.rawBytes(e.scratch)
-		case e.opts.Printable && !unicode.IsPrint(r):
-			e.raw(s[start:i])
-			e.uEscape(r)
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	e.raw(s[start:])
+	e.scratch = e.appendEscaped(e.scratch[:0], s)
+	e.rawBytes(e.scratch)
 }
 
 // appendEscaped appends s escaped.
