@@ -325,24 +325,10 @@ func (p *planner) emitClass(i int) {
 	}
 }
 
-// fileTypes is the package-level fileTypes, computed once per distinct
-// mask: a hostile package can give thousands of classes one pooled
-// 64 KiB mask, which is then scanned once, not once per row (looking the
-// mask up hashes it, which is far cheaper than splitting it).
-func (p *planner) fileTypes(mask string) int {
-	if len(mask) < 256 {
-		return fileTypes(mask) // as cheap as the lookup
-	}
-	if n, ok := p.fileTypeCount[mask]; ok {
-		return n
-	}
-	if p.fileTypeCount == nil {
-		p.fileTypeCount = map[string]int{}
-	}
-	n := fileTypes(mask)
-	p.fileTypeCount[mask] = n
-	return n
-}
+// fileTypes is the package-level fileTypes, computed once per long mask
+// (textmemo): a hostile package can give thousands of classes one pooled
+// 64 KiB mask, which is then scanned once, not once per row.
+func (p *planner) fileTypes(mask string) int { return p.fileTypeCount.Get(mask, fileTypes) }
 
 // fileTypes counts the patterns msiexec registers from a FileTypeMask:
 // those before the first empty one.

@@ -169,7 +169,7 @@ type planner struct {
 	owners    map[string]string
 	compTaken map[string]bool // lower-case Component keys in use
 	// fileTypeCount memoizes fileTypes of long FileTypeMask values.
-	fileTypeCount map[string]int
+	fileTypeCount textmemo.Memo[int]
 
 	// texts shares the equal problems and note reasons of many rows.
 	texts edit.Texts
