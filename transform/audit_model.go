@@ -438,18 +438,19 @@ func (m *auditModel) check(feature string) *HealthCheck {
 	if m.walked == nil {
 		m.walkTree()
 	}
-	var chain []string
-	if w, ok := m.walked[feature]; ok {
-		chain, hc.Problem = w.chain, w.problem
-	} else {
-		chain, hc.Problem = m.chain(feature)
+	w, ok := m.walked[feature]
+	if !ok {
+		// In or below a cycle: walked alone, and not counted.
+		w.chain, w.problem = m.chain(feature)
+		w.covers = -1
 	}
-	hc.Features = chain
+	chain := w.chain
+	hc.Features, hc.Problem = chain, w.problem
 	if hc.Features == nil {
 		hc.Features = []string{}
 	}
-	if n, ok := m.walked[feature]; ok && n.covers >= 0 {
-		hc.Covers = n.covers
+	if w.covers >= 0 {
+		hc.Covers = w.covers
 	} else {
 		// A chain cut at maxChain or running into a cycle (refused by
 		// Windows Installer): each feature's distinct components, added
