@@ -1,7 +1,6 @@
 package cab_test
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"log"
@@ -73,11 +72,15 @@ func ExampleOpenReader() {
 func ExampleDecoderCache() {
 	var cache cab.DecoderCache
 	for _, name := range []string{"testdata/mszip.cab", "testdata/stored.cab", "testdata/mszip.cab"} {
-		data, err := os.ReadFile(name)
+		f, err := os.Open(name)
 		if err != nil {
 			log.Fatal(err)
 		}
-		r, err := cab.NewReaderOptions(bytes.NewReader(data), int64(len(data)), &cab.ReaderOptions{Cache: &cache})
+		fi, err := f.Stat()
+		if err != nil {
+			log.Fatal(err)
+		}
+		r, err := cab.NewReaderOptions(f, fi.Size(), &cab.ReaderOptions{Cache: &cache})
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -94,6 +97,7 @@ func ExampleDecoderCache() {
 			}
 			total += n
 		}
+		f.Close()
 		fmt.Printf("%s: %d files, %d bytes\n", name, len(r.Files), total)
 	}
 	// Output:
