@@ -39,7 +39,9 @@
 // declared size of each block and never more, and memory per open stream
 // is bounded by the decoder's history (for LZX two windows and a frame, at
 // most 4 MiB for LZX:21) and input buffers (2 × 76 KiB) plus the stream's
-// block buffers (under 200 KiB).
+// block buffers (under 200 KiB). Time is what the data decodes to:
+// ReaderOptions.Limit bounds it, across cabinets and goroutines, against
+// decompression bombs (MSZIP stores 32 KiB of zeros in 58 bytes).
 // Bad input gives an error matching ErrFormat (a *FormatError with the
 // byte offset where possible), never a panic, a hang or an unbounded
 // allocation. A cabinet cut short (its header claims more bytes than

@@ -59,3 +59,25 @@ func (e *UnsupportedError) Error() string {
 	}
 	return "cab: unsupported: " + e.Msg
 }
+
+// ErrLimit is matched by errors.Is for the *LimitError of decoding past
+// ReaderOptions.Limit.
+var ErrLimit = errors.New("cab: decoding limit reached")
+
+// A LimitError reports that decoding a block would have taken the work
+// counted by a Limit past its bound. The cabinet is not malformed:
+// errors.Is(err, ErrFormat) does not hold.
+type LimitError struct {
+	Limit  int64 // the Limit's bound
+	Folder int   // index of the folder in its cabinet
+	Offset int64 // the folder's decoded bytes before the block
+}
+
+// Error formats the error as "cab: folder N: decoding past offset M would
+// pass the decoding limit of L bytes".
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("cab: folder %d: decoding past offset %d would pass the decoding limit of %d bytes", e.Folder, e.Offset, e.Limit)
+}
+
+// Is reports whether target is ErrLimit.
+func (e *LimitError) Is(target error) bool { return target == ErrLimit }

@@ -1,6 +1,7 @@
 package cab_test
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -104,4 +105,46 @@ func ExampleDecoderCache() {
 	// testdata/mszip.cab: 2 files, 100907 bytes
 	// testdata/stored.cab: 1 files, 14 bytes
 	// testdata/mszip.cab: 2 files, 100907 bytes
+}
+
+// A Limit bounds what cabinets may decode to. Real cabinets decode to a
+// few times their size, so a bound of 100 times the size plus some
+// allowance stops only decompression bombs; here a limit of 64 KiB stops
+// a cabinet of 7 KB that decodes to 100 KB.
+func ExampleLimit() {
+	f, err := os.Open("testdata/mszip.cab")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		log.Fatal(err)
+	}
+	lim := cab.NewLimit(64 << 10)
+	r, err := cab.NewReaderOptions(f, fi.Size(), &cab.ReaderOptions{Limit: lim})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, file := range r.Files {
+		rc, err := file.Open()
+		if err != nil {
+			log.Fatal(err)
+		}
+		n, err := io.Copy(io.Discard, rc)
+		rc.Close()
+		switch {
+		case errors.Is(err, cab.ErrLimit):
+			fmt.Printf("%s: %v\n", file.Name, err)
+		case err != nil:
+			log.Fatal(err)
+		default:
+			fmt.Printf("%s: %d bytes\n", file.Name, n)
+		}
+	}
+	fmt.Printf("decoded %d of at most %d bytes\n", lim.Used(), lim.Max())
+	// Output:
+	// hello.txt: 14 bytes
+	// rows.txt: cab: folder 0: decoding past offset 65536 would pass the decoding limit of 65536 bytes
+	// decoded 65536 of at most 65536 bytes
 }

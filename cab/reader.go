@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -42,6 +43,62 @@ type ReaderOptions struct {
 	// cabinets) serve the folders of the others. Without one, each Reader
 	// and the cabinets of its set keep their own.
 	Cache *DecoderCache
+
+	// Limit, when not nil, bounds the decoding work of every Reader
+	// sharing it (and the cabinets of their sets), on any goroutine:
+	// decoding a block that would take the total past it fails with a
+	// *LimitError, and the folder is then treated as failed at that
+	// point. Bytes decoded only to reach a file, and a range decoded again
+	// for a second file pointing at it, count as well: the bound is on
+	// the work, which a decompression bomb (a few bytes of data for every
+	// 32 KiB block) makes hundreds of times the cabinet's size.
+	Limit *Limit
+}
+
+// A Limit is a budget of decoding work shared through ReaderOptions.Limit,
+// counted in decoded bytes: a byte of a stored, MSZIP or LZX folder is
+// one, a byte of a Quantum folder QuantumCost, as its arithmetic decoder
+// takes that much longer a byte (about 50 MB/s, where the others decode
+// a bomb's long matches at several hundred). It is safe for concurrent
+// use.
+type Limit struct {
+	max  int64
+	used atomic.Int64
+}
+
+// QuantumCost is what a byte decoded from a Quantum folder counts
+// against a Limit.
+const QuantumCost = 8
+
+// limitCost is what decoding n bytes of a folder of method m counts.
+func limitCost(m Method, n int) int64 {
+	if m.Kind() == Quantum {
+		return QuantumCost * int64(n)
+	}
+	return int64(n)
+}
+
+// NewLimit returns a Limit of max bytes of decoding work.
+func NewLimit(max int64) *Limit { return &Limit{max: max} }
+
+// Max returns the limit's bound.
+func (l *Limit) Max() int64 { return l.max }
+
+// Used returns the work counted so far (at most Max).
+func (l *Limit) Used() int64 { return min(l.used.Load(), l.max) }
+
+// take counts n more, reporting false (and counting nothing) when they
+// would pass the bound.
+func (l *Limit) take(n int64) bool {
+	for {
+		u := l.used.Load()
+		if u+n > l.max {
+			return false
+		}
+		if l.used.CompareAndSwap(u, u+n) {
+			return true
+		}
+	}
 }
 
 // A DecoderCache keeps the decoders of folders read so far (positioned

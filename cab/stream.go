@@ -594,6 +594,9 @@ func (r *folderReader) nextBlock() error {
 			return formatErr(at+6, "continued data block declares 0 uncompressed bytes", nil)
 		}
 	}
+	if l := r.start.cab.opts.Limit; l != nil && !l.take(limitCost(r.start.Method, cbUncomp)) {
+		return &LimitError{Limit: l.max, Folder: r.start.index, Offset: r.total}
+	}
 	if err := r.dec.decode(r.out[:cbUncomp], r.src); err != nil {
 		var ue *UnsupportedError
 		if errors.As(err, &ue) {

@@ -1,0 +1,133 @@
+package cab
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"testing"
+)
+
+// bombCab builds a cabinet of folders MSZIP folders, each one file of
+// blocks 32 KiB blocks of zeros, every block the same 50-odd bytes.
+func bombCab(folders, blocks int) []byte {
+	z := make([]byte, maxBlockSize)
+	one := mszipBlocks(z)
+	c := &tcCab{}
+	for f := range folders {
+		fo := tcFolder{method: methodMSZIP}
+		for range blocks {
+			fo.blocks = append(fo.blocks, one[0])
+		}
+		c.folders = append(c.folders, fo)
+		c.files = append(c.files, tcFile{name: fmt.Sprint("f", f), size: uint32(blocks * maxBlockSize), folder: uint16(f)})
+	}
+	return c.bytes()
+}
+
+// A Limit shared by Readers bounds what they decode together, whichever
+// goroutines read, and a file it stops fails with a *LimitError, not a
+// format error.
+func TestLimitBoundsDecodedBytes(t *testing.T) {
+	const blocks = 64
+	data := bombCab(4, blocks)
+	lim := NewLimit(5*blocks*maxBlockSize/2 + 100) // two and a half folders
+	opts := &ReaderOptions{Limit: lim, Cache: &DecoderCache{}}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var ok, limited int
+	for range 2 { // two Readers of the same bytes, two goroutines each
+		r, err := NewReaderOptions(bytes.NewReader(data), int64(len(data)), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for half := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for _, f := range r.Files[2*half : 2*half+2] {
+					rc, err := f.Open()
+					if err == nil {
+						_, err = io.Copy(io.Discard, rc)
+						rc.Close()
+					}
+					mu.Lock()
+					switch {
+					case err == nil:
+						ok++
+					case errors.Is(err, ErrLimit) && !errors.Is(err, ErrFormat):
+						limited++
+					default:
+						t.Errorf("%s: %v, want nil or a *LimitError", f.Name, err)
+					}
+					mu.Unlock()
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	// Which files finish depends on how the goroutines interleave; the
+	// bytes decoded do not: 160 blocks, no block past the bound.
+	if ok > 2 || ok+limited != 8 {
+		t.Errorf("%d files read, %d stopped by the limit; want at most 2 and 8 in all", ok, limited)
+	}
+	if want := int64(5 * blocks * maxBlockSize / 2); lim.Used() != want {
+		t.Errorf("Used() = %d, want %d (no block past the bound)", lim.Used(), want)
+	}
+	var le *LimitError
+	r, _ := NewReaderOptions(bytes.NewReader(data), int64(len(data)), opts)
+	rc, err := r.Files[3].Open()
+	if err == nil {
+		_, err = io.Copy(io.Discard, rc)
+	}
+	if !errors.As(err, &le) || le.Limit != lim.Max() || le.Folder != 3 || le.Offset != 0 {
+		t.Errorf("another folder after the limit: %v, want a *LimitError of folder 3 at offset 0", err)
+	}
+}
+
+// A file read again decodes its folder again, and that counts: copies of
+// a range cannot multiply the work past the limit.
+func TestLimitCountsRangesReadAgain(t *testing.T) {
+	data := bombCab(1, 8)
+	r, err := NewReaderOptions(bytes.NewReader(data), int64(len(data)), &ReaderOptions{Limit: NewLimit(20 * maxBlockSize)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errs []string
+	for range 3 {
+		rc, err := r.Files[0].Open()
+		if err == nil {
+			_, err = io.Copy(io.Discard, rc)
+			rc.Close()
+		}
+		errs = append(errs, fmt.Sprint(errors.Is(err, ErrLimit)))
+	}
+	if got := fmt.Sprint(errs); got != "[false false true]" {
+		t.Errorf("limit reached on each of three reads: %s, want [false false true]", got)
+	}
+}
+
+// A byte of a Quantum folder counts QuantumCost against a Limit.
+func TestLimitQuantumCost(t *testing.T) {
+	payload := quantumSample(100_000, 7)
+	data := quantumFolders(t, [][]byte{payload}, []int{16})
+	for _, tc := range []struct {
+		max  int64
+		fail bool
+	}{{QuantumCost * int64(len(payload)), false}, {QuantumCost*int64(len(payload)) - 1, true}} {
+		r, err := NewReaderOptions(bytes.NewReader(data), int64(len(data)), &ReaderOptions{Limit: NewLimit(tc.max)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc, err := r.Files[0].Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(rc)
+		rc.Close()
+		if tc.fail != errors.Is(err, ErrLimit) || !tc.fail && !bytes.Equal(got, payload) {
+			t.Errorf("limit %d: %v, want a *LimitError: %v", tc.max, err, tc.fail)
+		}
+	}
+}
