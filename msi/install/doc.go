@@ -35,6 +35,8 @@
 // become paths only through one rule (no separators, "..", drive letters,
 // control characters or names Windows reserves): files whose names break
 // it are refused (ErrUnsafePath), never written. Options.MaxBytes bounds
-// what Extract delivers; external cabinets are looked up only inside
+// what Extract delivers; Options.MaxRatio bounds what it decodes, by
+// default 100 times the cabinets' bytes plus 256 MiB, against
+// decompression bombs; external cabinets are looked up only inside
 // Options.SourceDir.
 package install

@@ -6,6 +6,7 @@ import (
 	"github.com/msikit/msikit/msi"
 	"io"
 	"iter"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
@@ -128,10 +129,39 @@ type Options struct {
 	// decoded holds its decoder's memory (up to about 4 MiB for LZX), so
 	// memory grows with Jobs, not with the package.
 	Jobs int
+	// MaxRatio bounds decompression, against decompression bombs: a
+	// cabinet of a few megabytes can decode to gigabytes (MSZIP up to
+	// about 650 times its size, LZX and Quantum more), and cabinet files
+	// may point again and again at ranges far into a folder. The bytes
+	// Extract decodes, counting those decoded only to reach a file and
+	// ranges decoded again, may not pass DecodeAllowance plus MaxRatio
+	// times the bytes of the cabinets it opens; decoding stops there, and
+	// the files not delivered fail with a *RatioError. 0 means
+	// DefaultMaxRatio; a negative value, no bound. Real packages decode
+	// to a few times their cabinets' size (at most 4.6 times in the test
+	// corpus), so the default stops only bombs.
+	MaxRatio int
+}
+
+// DefaultMaxRatio is the Options.MaxRatio of the zero Options: the bound
+// Apache POI puts on a zip entry's expansion.
+const DefaultMaxRatio = 100
+
+// DecodeAllowance is what Options.MaxRatio allows on top of its ratio,
+// for small packages holding very compressible files.
+const DecodeAllowance = 256 << 20
+
+// ratioLimit is the decoding bound of ratio over compressed cabinet bytes.
+func ratioLimit(ratio int, compressed int64) int64 {
+	if compressed > (math.MaxInt64-DecodeAllowance)/int64(ratio) {
+		return math.MaxInt64
+	}
+	return DecodeAllowance + int64(ratio)*compressed
 }
 
 // ErrTooLarge is matched by the *SizeLimitError Extract returns when the
-// package's files add up to more than Options.MaxBytes.
+// package's files add up to more than Options.MaxBytes, and by the
+// *RatioError of a file that Options.MaxRatio stopped.
 var ErrTooLarge = errors.New("install: files exceed the size limit")
 
 // A SizeLimitError reports that the files to extract add up to more than
@@ -149,6 +179,35 @@ func (e *SizeLimitError) Error() string {
 
 // Is reports whether target is ErrTooLarge.
 func (e *SizeLimitError) Is(target error) bool { return target == ErrTooLarge }
+
+// A RatioError reports a file that was not delivered because decoding it
+// would pass the bound of Options.MaxRatio. errors.Is(err, ErrTooLarge)
+// holds for it.
+type RatioError struct {
+	Ratio      int   // the Options.MaxRatio applied
+	Compressed int64 // bytes of the cabinets opened
+	Limit      int64 // DecodeAllowance + Ratio × Compressed
+	Err        error // the *cab.LimitError where decoding stopped
+}
+
+// Error formats the error as "install: decoding stopped at offset O of
+// folder F: the cabinets would decode to more than L bytes, R times their
+// C bytes plus 256 MiB (a decompression bomb, or files far more
+// compressible than real ones)".
+func (e *RatioError) Error() string {
+	where := ""
+	var le *cab.LimitError
+	if errors.As(e.Err, &le) {
+		where = fmt.Sprintf(" at offset %d of folder %d", le.Offset, le.Folder)
+	}
+	return fmt.Sprintf("install: decoding stopped%s: the cabinets would decode to more than %d bytes, %d times their %d bytes plus %d MiB (a decompression bomb, or files far more compressible than real ones)", where, e.Limit, e.Ratio, e.Compressed, DecodeAllowance>>20)
+}
+
+// Unwrap returns the cabinet's error.
+func (e *RatioError) Unwrap() error { return e.Err }
+
+// Is reports whether target is ErrTooLarge.
+func (e *RatioError) Is(target error) bool { return target == ErrTooLarge }
 
 // ErrCabinetMissing is matched by the *CabinetError of a cabinet that
 // could not be found (an external cabinet absent from the source folder,
@@ -309,7 +368,7 @@ func Extract(db *msi.Database, opts *Options, fn func(f *File, r io.Reader) erro
 	if err != nil {
 		return nil, err
 	}
-	x := &extraction{db: db, lay: lay, fn: fn, maxBytes: opts.MaxBytes, srcDir: srcDir,
+	x := &extraction{db: db, lay: lay, fn: fn, maxBytes: opts.MaxBytes, maxRatio: opts.MaxRatio, srcDir: srcDir,
 		rep: &Report{}, byKey: make(map[string]int, len(lay.files)), done: make([]bool, len(lay.files)),
 		missing: map[string]*CabinetError{}, unlistedTaken: map[string]bool{}}
 	for i := range lay.files {
@@ -338,6 +397,9 @@ func Extract(db *msi.Database, opts *Options, fn func(f *File, r io.Reader) erro
 		}
 	}
 	defer x.close()
+	if x.maxRatio == 0 {
+		x.maxRatio = DefaultMaxRatio
+	}
 	if opts.Jobs > 1 {
 		x.pool = newFolderPool(opts.Jobs)
 	}
@@ -363,6 +425,8 @@ type extraction struct {
 	lay      *layout
 	fn       func(*File, io.Reader) error
 	maxBytes int64
+	maxRatio int         // Options.MaxRatio, the default applied
+	limit    *RatioError // the bound, once the cabinets are opened; nil for none
 	srcDir   string
 	rep      *Report
 	want     map[string]bool // selected keys; nil means all
@@ -399,8 +463,19 @@ func (x *extraction) close() {
 // fail records file i as not delivered; x.mu is held while folders run
 // at once.
 func (x *extraction) fail(i int, cabinet string, err error) {
-	x.rep.Failed = append(x.rep.Failed, &FileError{Key: x.lay.files[i].key, Cabinet: cabinet, Err: err})
+	x.rep.Failed = append(x.rep.Failed, &FileError{Key: x.lay.files[i].key, Cabinet: cabinet, Err: x.ratioErr(err)})
 	x.done[i] = true
+}
+
+// ratioErr returns err, or the *RatioError wrapping it when decoding
+// stopped at the limit of Options.MaxRatio.
+func (x *extraction) ratioErr(err error) error {
+	if x.limit == nil || !errors.Is(err, cab.ErrLimit) {
+		return err
+	}
+	re := *x.limit
+	re.Err = err
+	return &re
 }
 
 // deliver passes one file to fn, enforcing MaxBytes. An error it returns
@@ -507,9 +582,16 @@ func (x *extraction) cabinets() error {
 		r     *cab.Reader
 		done  bool
 	}
-	var entries []*entry
-	byName := map[string]*entry{} // lower-cased name without "#"
-	opened := map[string]bool{}   // by label: Media rows may repeat a cabinet
+	// Open every cabinet first: the decoding limit grows with their
+	// bytes.
+	type source struct {
+		label string
+		ra    io.ReaderAt
+		size  int64
+	}
+	var sources []source
+	var compressed int64
+	opened := map[string]bool{} // by label: Media rows may repeat a cabinet
 	for _, c := range cabs {
 		label := c.Name
 		if c.Embedded {
@@ -542,7 +624,18 @@ func (x *extraction) cabinets() error {
 			x.closers = append(x.closers, f)
 			ra, size = f, n
 		}
-		r, err := cab.NewReaderOptions(ra, size, cabOpts)
+		sources = append(sources, source{label, ra, size})
+		compressed += size
+	}
+	if x.maxRatio > 0 {
+		x.limit = &RatioError{Ratio: x.maxRatio, Compressed: compressed, Limit: ratioLimit(x.maxRatio, compressed)}
+		cabOpts.Limit = cab.NewLimit(x.limit.Limit)
+	}
+	var entries []*entry
+	byName := map[string]*entry{} // lower-cased name without "#"
+	for _, src := range sources {
+		label := src.label
+		r, err := cab.NewReaderOptions(src.ra, src.size, cabOpts)
 		if err != nil {
 			x.cabinetError(label, false, err)
 			continue
@@ -700,7 +793,7 @@ func (x *extraction) folder(label string, files []*cab.File, upaths map[*cab.Fil
 			if p, ok := upaths[cf]; ok {
 				if err := overlap(cf); err != nil {
 					x.mu.Lock()
-					x.rep.Failed = append(x.rep.Failed, &FileError{Key: cf.Name, Cabinet: label, Err: err})
+					x.rep.Failed = append(x.rep.Failed, &FileError{Key: cf.Name, Cabinet: label, Err: x.ratioErr(err)})
 					x.mu.Unlock()
 					continue
 				}
@@ -788,7 +881,7 @@ func (x *extraction) unlisted(label, p string, cf *cab.File) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if err != nil {
-		x.rep.Failed = append(x.rep.Failed, &FileError{Key: cf.Name, Cabinet: label, Err: err})
+		x.rep.Failed = append(x.rep.Failed, &FileError{Key: cf.Name, Cabinet: label, Err: x.ratioErr(err)})
 		return nil
 	}
 	x.rep.Unlisted++

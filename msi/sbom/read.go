@@ -50,6 +50,11 @@ type Options struct {
 	// certificate chain (authenticode.VerifyOptions.NoChain), so that the
 	// result does not depend on the machine's trusted roots.
 	Verify *authenticode.VerifyOptions
+	// MaxRatio bounds the decoding of cabinets against decompression
+	// bombs (install.Options.MaxRatio): 0 means install.DefaultMaxRatio,
+	// a negative value no bound. Files past it are listed without hashes,
+	// with a File.ReadErr matching install.ErrTooLarge.
+	MaxRatio int
 }
 
 // Read builds the inventory of db: the package's identity, every file
@@ -372,7 +377,7 @@ func (r *reader) readTables() error {
 
 // readFiles lists the package's files and reads their contents.
 func (r *reader) readFiles(opts *Options) error {
-	iopts := &install.Options{SourceDir: opts.SourceDir, Layout: opts.Layout}
+	iopts := &install.Options{SourceDir: opts.SourceDir, Layout: opts.Layout, MaxRatio: opts.MaxRatio}
 	files, err := install.Files(r.db, iopts)
 	if err != nil {
 		return err
