@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/msikit/msikit/cab"
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/idt"
@@ -72,6 +73,8 @@ func hostileFixtures() []hostileFixture {
 		// and 2.3 s of CPU; not in the scaled set until it keeps the
 		// budget.
 		{"msi-feature-chain-entry-points.msi", "a Feature_Parent chain of 2,000 features under Core, each holding App and advertised by a shortcut of it: each entry point's health check lists a chain of 64 features", buildFeatureChainEntryPoints, checkFeatureChainEntryPoints, 0},
+		{"msi-mszip-bomb.msi", "an embedded MSZIP cabinet of 16,000 blocks of zeros (80,000 at 5 MB), every block the same 58 bytes: 0.5 GB decoded from 1 MB (2.6 GB from 5 MB)", buildMSZIPBomb, checkMSZIPBomb, 5},
+		{"msi-cab-copies-far.msi", "a folder of 4,000 blocks of zeros (131 MB) whose last block is one cabinet file and 2,000 more (190,000 at 5 MB) pointing at it: each copy decodes the folder again from its start (262 GB)", buildCopiesFar, checkCopiesFar, 97},
 		{"msi-feature-component-fanout.msi", "50 features x 50 components, every pair in FeatureComponents (at 5 MB 1,050 x 1,050: 1.1 million pairs), a tenth of the components advertised by a shortcut", buildFeatureFanout, checkFeatureFanout, 21},
 	}
 }
@@ -721,6 +724,133 @@ func checkLZXCabinets(t *testing.T, db *msi.Database) {
 	if err != nil || rep.Problems() || n != 2000 {
 		t.Errorf("Extract: %v, %d files delivered, want 2000; report %+v", err, n, rep)
 	}
+}
+
+// zeroBlock is one MSZIP block of 32 KiB of zeros, with its history of
+// zeros: 58 bytes with its CFDATA header, repeated as often as needed.
+func zeroBlock() cabBlockSpec {
+	z := make([]byte, cabBlockSize)
+	return cabBlockSpec{data: mszipBlock(z, z), uncomp: cabBlockSize}
+}
+
+// buildMSZIPBomb embeds one cabinet of folders of 16,000 zero blocks,
+// one per scale, each one file of 524 MB named by a File row: MSZIP's
+// best ratio, 565:1.
+func buildMSZIPBomb(t testing.TB, scale int) []byte {
+	const blocks = 16000
+	blk := zeroBlock()
+	return buildPackage(t, func(p *pkgBuilder) {
+		oneComponent(p)
+		c := &cabSpecX{setID: 1}
+		for f := range scale {
+			fo := cabFolderSpec{method: cabMSZIP}
+			for range blocks {
+				fo.blocks = append(fo.blocks, blk)
+			}
+			c.folders = append(c.folders, fo)
+			key := fmt.Sprintf("zeros%d", f)
+			c.files = append(c.files, cabFileEntry{name: key, size: blocks * cabBlockSize, folder: uint16(f)})
+			p.file(key, "C", key+".bin", blocks*cabBlockSize, f+1)
+		}
+		p.cabinet("#bomb.cab", scale, c)
+	})
+}
+
+// Decoding stops at the default ratio: every file fails with a
+// *install.RatioError, and what was delivered before stays under its
+// bound.
+func checkMSZIPBomb(t *testing.T, db *msi.Database) {
+	checkRatioStops(t, db, func(t *testing.T, delivered int, failed []*install.FileError) {
+		if delivered != 0 || len(failed) == 0 {
+			t.Errorf("%d files delivered, %d failed; want none delivered", delivered, len(failed))
+		}
+		for _, f := range failed {
+			var re *install.RatioError
+			if !errors.As(f, &re) || !errors.Is(f, install.ErrTooLarge) || !errors.Is(f, cab.ErrLimit) || errors.Is(f, cab.ErrFormat) || re.Ratio != install.DefaultMaxRatio {
+				t.Errorf("%v: want an *install.RatioError of the default ratio", f)
+			}
+		}
+	})
+}
+
+// checkRatioStops extracts db with the default options in budget and
+// checks that the bytes read stay under the bound of its cabinets'
+// bytes, then hands what was delivered and what failed to check.
+func checkRatioStops(t *testing.T, db *msi.Database, check func(t *testing.T, delivered int, failed []*install.FileError)) {
+	var rep *install.Report
+	var err error
+	var n, delivered int64
+	var compressed int64
+	for _, s := range db.Streams() {
+		if strings.HasSuffix(s.Name, ".cab") {
+			compressed += s.Size
+		}
+	}
+	testenv.CheckBudget(t, "Extract", func() {
+		n, delivered = 0, 0
+		rep, err = install.Extract(db, nil, func(_ *install.File, r io.Reader) error {
+			k, err := io.Copy(io.Discard, r)
+			n += k
+			if err == nil {
+				delivered++
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatalf("Extract: %v", err)
+	}
+	if limit := install.DecodeAllowance + install.DefaultMaxRatio*compressed; n > limit {
+		t.Errorf("%d bytes read, more than the bound of %d", n, limit)
+	}
+	check(t, int(delivered), rep.Failed)
+}
+
+// buildCopiesFar embeds a folder of 4,000 zero blocks: file a holds all
+// but the last, file b the last, and 2,000 per scale more cabinet files
+// (no File rows: extracted beside, as a patch's are) point at b's range.
+// Reading a copy decodes the folder again from its start: 131 MB each.
+func buildCopiesFar(t testing.TB, scale int) []byte {
+	const blocks = 4000
+	blk := zeroBlock()
+	return buildPackage(t, func(p *pkgBuilder) {
+		oneComponent(p)
+		fo := cabFolderSpec{method: cabMSZIP}
+		for range blocks {
+			fo.blocks = append(fo.blocks, blk)
+		}
+		c := &cabSpecX{setID: 1, folders: []cabFolderSpec{fo}}
+		c.files = append(c.files, cabFileEntry{name: "a", size: (blocks - 1) * cabBlockSize}, cabFileEntry{name: "b", size: cabBlockSize, offset: (blocks - 1) * cabBlockSize})
+		for i := range 2000 * scale {
+			c.files = append(c.files, cabFileEntry{name: fmt.Sprint(i), size: cabBlockSize, offset: (blocks - 1) * cabBlockSize})
+		}
+		p.file("a", "C", "a.bin", (blocks-1)*cabBlockSize, 1)
+		p.file("b", "C", "b.bin", cabBlockSize, 2)
+		p.cabinet("#far.cab", 2, c)
+	})
+}
+
+// a and b are delivered; the copies fail, with an *install.RatioError
+// while the folder's copies stay within what install allows, an
+// *install.OverlapError after: the work stays under the bound.
+func checkCopiesFar(t *testing.T, db *msi.Database) {
+	checkRatioStops(t, db, func(t *testing.T, delivered int, failed []*install.FileError) {
+		ratio := 0
+		for _, f := range failed {
+			var re *install.RatioError
+			var oe *install.OverlapError
+			switch {
+			case errors.As(f, &re):
+				ratio++
+			case errors.As(f, &oe) && oe.Copies > 0:
+			default:
+				t.Errorf("%v: want an *install.RatioError or a copy's *install.OverlapError", f)
+			}
+		}
+		if delivered < 2 || ratio == 0 || delivered+len(failed) != 2002 {
+			t.Errorf("%d files delivered, %d failed (%d by the ratio); want a and b delivered, some copies stopped by the ratio, 2,002 in all", delivered, len(failed), ratio)
+		}
+	})
 }
 
 // buildRegistryShared adds 2,000 Registry rows of component App whose
