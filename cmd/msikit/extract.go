@@ -19,7 +19,7 @@ import (
 
 var cmdExtract = &Command{
 	Name:      "extract",
-	UsageLine: "msikit extract FILE [-d DIR] [--file KEY...] [--source DIR] [--layout x64|x86] [--max-bytes N] [--jobs N]",
+	UsageLine: "msikit extract FILE [-d DIR] [--file KEY...] [--source DIR] [--layout x64|x86] [--max-bytes N] [--max-ratio N] [--jobs N]",
 	Short:     "extract files to their install layout",
 	Long: `Extract writes the package's files below DIR (default: the current
 folder) in their install layout: the Directory table resolved to target
@@ -50,6 +50,13 @@ extracted, and make the exit status 1. --max-bytes N refuses a package
 whose files add up to more than N bytes (before writing any, when the File
 table says so). Progress is shown on standard error when it is a terminal.
 
+Decompression is bounded against bombs (a cabinet of a few megabytes can
+decode to gigabytes, and cabinet files can point again and again at one
+range): decoding stops once it passes --max-ratio N times the bytes of
+the package's cabinets plus 256 MiB (default 100; 0 for no limit), and
+the files not extracted are reported with why. Real packages decode to a
+few times their cabinets' size; a byte of a Quantum cabinet counts 8.
+
 Into a new or empty DIR the files go into a temporary folder that
 becomes DIR at the end (and the paths are printed then), so that DIR
 appears whole or, when extraction stops part way, not at all; into a
@@ -69,6 +76,7 @@ extracts one file at a time, in cabinet order.`,
 		source := fs.String("source", "", "look for external cabinets and uncompressed files in `DIR` (default: the package's folder)")
 		layout := fs.String("layout", "x64", "standard folders as `ARCH` Windows installs them: x64 or x86")
 		maxBytes := fs.Int64("max-bytes", 0, "refuse a package whose files add up to more than `N` bytes (0: no limit)")
+		maxRatio := fs.Int("max-ratio", install.DefaultMaxRatio, "stop decoding past `N` times the cabinets' bytes plus 256 MiB (0: no limit)")
 		jobs := fs.Int("jobs", 0, "decode up to `N` cabinet folders at once (0: one per CPU, at most 8)")
 		return func(env *Env, args []string) error {
 			if len(args) != 1 {
@@ -94,6 +102,11 @@ extracts one file at a time, in cabinet order.`,
 			if *maxBytes < 0 {
 				return usagef("--max-bytes %d: want a number of bytes, or 0 for no limit", *maxBytes)
 			}
+			mr, err := maxRatioOption(*maxRatio)
+			if err != nil {
+				return err
+			}
+			opts.MaxRatio = mr
 			if *source != "" {
 				fi, err := os.Stat(*source)
 				if err != nil {
@@ -107,6 +120,48 @@ extracts one file at a time, in cabinet order.`,
 			return runExtract(env, args[0], *dir, opts)
 		}
 	},
+}
+
+// maxRatioOption turns --max-ratio N into install.Options.MaxRatio: 0
+// means no limit on the command line, a negative value there.
+func maxRatioOption(n int) (int, error) {
+	switch {
+	case n < 0:
+		return 0, usagef("--max-ratio %d: want a ratio, or 0 for no limit", n)
+	case n == 0:
+		return -1, nil
+	}
+	return n, nil
+}
+
+// ratioHint is the line that follows the files --max-ratio stopped, or
+// "" when it stopped none.
+func ratioHint(failed []*install.FileError) string {
+	n := 0
+	var re *install.RatioError
+	for _, f := range failed {
+		if errors.As(f.Err, &re) {
+			n++
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s not read past --max-ratio %d: the cabinets' %d bytes would decode to more than %d; if the package is genuine, raise --max-ratio, or 0 for no limit", plural(n, "file"), re.Ratio, re.Compressed, re.Limit)
+}
+
+// readErrReader remembers the first error of its reader other than io.EOF.
+type readErrReader struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErrReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF && e.err == nil {
+		e.err = err
+	}
+	return n, err
 }
 
 // maxDefaultJobs caps the default of --jobs.
@@ -139,10 +194,16 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 		if err := env.stopped(); err != nil {
 			return err
 		}
-		werr := w.write(f.Path, r)
+		rr := &readErrReader{r: r}
+		werr := w.write(f.Path, rr)
 		mu.Lock()
 		defer mu.Unlock()
 		if werr != nil {
+			if rr.err != nil {
+				// The cabinet's data failed (corrupt, or stopped by
+				// --max-ratio): install reports the file once, with why.
+				return nil
+			}
 			if fatalWriteError(werr) {
 				return werr
 			}
@@ -210,6 +271,9 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 	}
 	for _, s := range notWritten {
 		fmt.Fprintf(env.Stderr, "msikit: %s: not written: %s\n", name, oneLine(s))
+	}
+	if h := ratioHint(rep.Failed); h != "" {
+		fmt.Fprintf(env.Stderr, "msikit: %s: %s\n", name, h)
 	}
 	if rep.Problems() || len(notWritten) > 0 {
 		return fileErr(name, fmt.Errorf("%d files extracted, %d not (%s, %d refused paths, %d not decoded or refused by their cabinet, %d not written)",

@@ -549,3 +549,38 @@ func TestExtractSummaryCountsEveryKind(t *testing.T) {
 		t.Errorf("%d files listed, %d in the folder; the summary says %d", listed, len(treeSums(t, out)), extracted)
 	}
 }
+
+// TestExtractCountsDecodeFailuresOnce: a file whose data fails to decode
+// part-way (a corrupt block) is one "not extracted" line and counted once,
+// not also "not written": extracted and not extracted add up to the File
+// rows.
+func TestExtractCountsDecodeFailuresOnce(t *testing.T) {
+	pkg := filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "valid", "msi-cab-corrupt-block-2000-files.msi")
+	code, _, stderr := runCLI(t, "extract", pkg, "-d", filepath.Join(t.TempDir(), "out"))
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	last := lines[len(lines)-1]
+	var extracted, not, cabs, refused, cabRefused, unwritten int
+	_, err := fmt.Sscanf(last[strings.LastIndex(last, ": ")+2:], "%d files extracted, %d not (%d missing or unreadable cabinets, %d refused paths, %d not decoded or refused by their cabinet, %d not written)",
+		&extracted, &not, &cabs, &refused, &cabRefused, &unwritten)
+	if code != exitFailure || err != nil {
+		t.Fatalf("exit %d, last line %q: %v", code, last, err)
+	}
+	if extracted+not != 2000 || unwritten != 0 || strings.Contains(stderr, "not written: ") {
+		t.Errorf("%d extracted + %d not, want 2,000 File rows, none \"not written\": %q", extracted, not, last)
+	}
+}
+
+// TestExtractMaxRatio: a decompression bomb is stopped at the default
+// --max-ratio, no file (or part of one) is left in the output folder, and
+// the last lines say why and how to lift the bound.
+func TestExtractMaxRatio(t *testing.T) {
+	pkg := filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "valid", "msi-mszip-bomb.msi")
+	out := filepath.Join(t.TempDir(), "out")
+	code, _, stderr := runCLI(t, "extract", pkg, "-d", out)
+	if files := treeSums(t, out); code != exitFailure || len(files) != 0 || !strings.Contains(stderr, "1 file not read past --max-ratio 100: ") || !strings.Contains(stderr, "a decompression bomb") {
+		t.Errorf("exit %d, files written %v; stderr:\n%s", code, files, stderr)
+	}
+	if code, _, stderr := runCLI(t, "extract", pkg, "-d", out, "--max-ratio", "-5"); code != exitUsage || !strings.Contains(stderr, "--max-ratio -5") {
+		t.Errorf("--max-ratio -5: exit %d, stderr %q; want a usage error", code, stderr)
+	}
+}

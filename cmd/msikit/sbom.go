@@ -22,7 +22,7 @@ import (
 
 var cmdSBOM = &Command{
 	Name:      "sbom",
-	UsageLine: "msikit sbom PKG... [--format cyclonedx|spdx] [-o OUT] [--source DIR] [--layout x64|x86] [--jobs N] [--max-bytes N]",
+	UsageLine: "msikit sbom PKG... [--format cyclonedx|spdx] [-o OUT] [--source DIR] [--layout x64|x86] [--jobs N] [--max-bytes N] [--max-ratio N]",
 	Short:     "write a software bill of materials of what packages install (CycloneDX, SPDX)",
 	Long: `Sbom writes a software bill of materials of each package: CycloneDX 1.6
 JSON (the default) or, with --format spdx, SPDX 2.3 JSON.
@@ -55,6 +55,10 @@ what was written.
 Files whose contents cannot be read (a missing external cabinet, a
 damaged one) are listed without hashes and the document says it is
 incomplete; each is reported on standard error and the exit status is 1.
+So are the files past the decompression bound, --max-ratio N (as for
+extract: decoding stops past N times the bytes of the package's cabinets
+plus 256 MiB; default 100, 0 for no limit), which only a decompression
+bomb reaches.
 The document is the same for the same package, except its creation time:
 the current time, or $SOURCE_DATE_EPOCH (seconds since 1970) when set.
 
@@ -76,13 +80,14 @@ msikit sbom product.msi --source /mnt/cdrom --layout x86`,
 		fs.StringVar(&o.layout, "layout", "x64", "install paths as `ARCH` Windows lays them out: x64 or x86")
 		fs.IntVarP(&o.jobs, "jobs", "j", runtime.NumCPU(), "read `N` packages at once")
 		fs.Int64Var(&o.maxBytes, "max-bytes", defaultJSONMaxBytes, "refuse a document that would pass `N` bytes (0: no limit)")
+		fs.IntVar(&o.maxRatio, "max-ratio", install.DefaultMaxRatio, "stop decoding cabinets past `N` times their bytes plus 256 MiB (0: no limit)")
 		return func(env *Env, args []string) error { return runSBOM(env, o, args) }
 	},
 }
 
 type sbomOpts struct {
 	format, out, source, layout string
-	jobs                        int
+	jobs, maxRatio              int
 	maxBytes                    int64
 }
 
@@ -113,7 +118,11 @@ func runSBOM(env *Env, o *sbomOpts, args []string) error {
 	default:
 		return usagef("--format %q: want cyclonedx or spdx", o.format)
 	}
-	ropts := &sbom.Options{}
+	mr, err := maxRatioOption(o.maxRatio)
+	if err != nil {
+		return err
+	}
+	ropts := &sbom.Options{MaxRatio: mr}
 	switch o.layout {
 	case "x64":
 	case "x86":
@@ -297,6 +306,11 @@ func sbomReport(r *sbomResult, inv *sbom.Inventory) error {
 		case f.HashMismatch:
 			mismatch++
 			warn("File %q: MD5 %x, MsiFileHash says %x", escapeText(f.Key), f.MD5, f.MsiFileHash)
+		}
+	}
+	if rep != nil {
+		if h := ratioHint(rep.Failed); h != "" {
+			say("%s", h)
 		}
 	}
 	for _, b := range inv.Binaries {

@@ -357,3 +357,36 @@ func TestSBOMMaxBytes(t *testing.T) {
 		})
 	}
 }
+
+// TestSBOMMaxRatio: a decompression bomb (0.5 GB of zeros in 1 MB) is
+// stopped at the default --max-ratio, with its files listed unhashed and
+// one line saying how to lift the bound; --max-ratio 0 lifts it, and a
+// negative ratio is a usage error.
+func TestSBOMMaxRatio(t *testing.T) {
+	pkg := filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "valid", "msi-mszip-bomb.msi")
+	code, stdout, stderr := runCLI(t, "sbom", pkg)
+	var doc cdxDoc
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatalf("exit %d: %v\n%s", code, err, stderr)
+	}
+	hashed := func() int {
+		n := 0
+		for _, c := range doc.Components {
+			if c.hash("SHA-256") != "" {
+				n++
+			}
+		}
+		return n
+	}
+	if code != exitFailure || hashed() != 0 || !strings.Contains(stderr, "1 file not read past --max-ratio 100: ") || !strings.Contains(stderr, "raise --max-ratio, or 0 for no limit") {
+		t.Errorf("default: exit %d, %d files hashed; stderr:\n%s", code, hashed(), stderr)
+	}
+	code, stdout, stderr = runCLI(t, "sbom", pkg, "--max-ratio", "0")
+	doc = cdxDoc{}
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil || code != 0 || hashed() != 1 {
+		t.Errorf("--max-ratio 0: exit %d, %v, %d files hashed; stderr:\n%s", code, err, hashed(), stderr)
+	}
+	if code, _, stderr := runCLI(t, "sbom", pkg, "--max-ratio", "-1"); code != exitUsage || !strings.Contains(stderr, "--max-ratio -1") {
+		t.Errorf("--max-ratio -1: exit %d, stderr %q; want a usage error", code, stderr)
+	}
+}
