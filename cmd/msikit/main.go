@@ -5,10 +5,16 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		if limit, ok := softMemoryLimit(os.Args[1:]); ok {
+			debug.SetMemoryLimit(limit)
+		}
+	}
 	ctx, stop := signalContext()
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
@@ -54,3 +60,43 @@ type signalError struct{ sig os.Signal }
 func (e *signalError) Error() string { return "stopped by a signal (" + e.sig.String() + ")" }
 
 func (e *signalError) Unwrap() error { return context.Canceled }
+
+// Soft memory limit: the garbage collector lets the heap grow to twice
+// what was live after its last cycle, so a command holding 130 MB of
+// reports reaches 250 MB of memory mostly in garbage. Under a limit set
+// with debug.SetMemoryLimit it collects sooner instead, as the heap nears
+// the limit: memory stays near what is live, for a few percent more CPU
+// (a 5 MB package whose audit holds 54,000 health checks: peak 245 ->
+// 197 MiB, 1.71 -> 1.83 s). The limit grows with the input, so large
+// packages, whose commands legitimately hold more, are not slowed down:
+// softMemoryBase + softMemoryPerByte times the bytes of the files named
+// on the command line. A command given a folder (batch modes, an
+// existing output folder) gets none, and neither does one run with
+// $GOMEMLIMIT set, which the Go runtime applies itself.
+const (
+	softMemoryBase    = 180 << 20
+	softMemoryPerByte = 8
+)
+
+// softMemoryLimit returns the soft memory limit for a command line, and
+// false when it should have none: an argument names a folder. Arguments
+// that are not files (flags, names of things to create) count nothing.
+func softMemoryLimit(args []string) (int64, bool) {
+	var total int64
+	for _, a := range args {
+		fi, err := os.Stat(a)
+		if err != nil {
+			continue
+		}
+		if fi.IsDir() {
+			return 0, false
+		}
+		if fi.Mode().IsRegular() {
+			total += fi.Size()
+		}
+	}
+	if total > (1<<62-softMemoryBase)/softMemoryPerByte {
+		return 0, false
+	}
+	return softMemoryBase + softMemoryPerByte*total, true
+}
