@@ -533,14 +533,7 @@ func TestExtractSummaryCountsEveryKind(t *testing.T) {
 	pkg := filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "valid", "msi-cab-500-copies-4mib.msi")
 	out := filepath.Join(t.TempDir(), "out")
 	code, stdout, stderr := runCLI(t, "extract", pkg, "-d", out)
-	lines := strings.Split(strings.TrimSpace(stderr), "\n")
-	last := lines[len(lines)-1]
-	var extracted, not, cabs, refused, cabRefused, unwritten int
-	_, err := fmt.Sscanf(last[strings.LastIndex(last, ": ")+2:], "%d files extracted, %d not (%d missing or unreadable cabinets, %d refused paths, %d not decoded or refused by their cabinet, %d not written)",
-		&extracted, &not, &cabs, &refused, &cabRefused, &unwritten)
-	if code != exitFailure || err != nil {
-		t.Fatalf("exit %d, last line %q: %v", code, last, err)
-	}
+	last, extracted, not, cabs, refused, cabRefused, unwritten := extractSummary(t, code, stderr)
 	notLines := strings.Count(stderr, ": not extracted: ")
 	if not == 0 || cabRefused != not || notLines != not || cabs != 0 || refused != 0 || unwritten != 0 {
 		t.Errorf("%d not extracted, of which %d counted as refused by the cabinet; %d \"not extracted\" lines; want all of them: %q", not, cabRefused, notLines, last)
@@ -550,6 +543,20 @@ func TestExtractSummaryCountsEveryKind(t *testing.T) {
 	}
 }
 
+// extractSummary parses the last line of a failed extraction (exit
+// status code), its counts in order.
+func extractSummary(t *testing.T, code int, stderr string) (last string, extracted, not, cabs, refused, cabRefused, unwritten int) {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	last = lines[len(lines)-1]
+	_, err := fmt.Sscanf(last[strings.LastIndex(last, ": ")+2:], "%d files extracted, %d not (%d missing or unreadable cabinets, %d refused paths, %d not decoded or refused by their cabinet, %d not written)",
+		&extracted, &not, &cabs, &refused, &cabRefused, &unwritten)
+	if code != exitFailure || err != nil {
+		t.Fatalf("exit %d, last line %q: %v", code, last, err)
+	}
+	return
+}
+
 // TestExtractCountsDecodeFailuresOnce: a file whose data fails to decode
 // part-way (a corrupt block) is one "not extracted" line and counted once,
 // not also "not written": extracted and not extracted add up to the File
@@ -557,14 +564,7 @@ func TestExtractSummaryCountsEveryKind(t *testing.T) {
 func TestExtractCountsDecodeFailuresOnce(t *testing.T) {
 	pkg := filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "valid", "msi-cab-corrupt-block-2000-files.msi")
 	code, _, stderr := runCLI(t, "extract", pkg, "-d", filepath.Join(t.TempDir(), "out"))
-	lines := strings.Split(strings.TrimSpace(stderr), "\n")
-	last := lines[len(lines)-1]
-	var extracted, not, cabs, refused, cabRefused, unwritten int
-	_, err := fmt.Sscanf(last[strings.LastIndex(last, ": ")+2:], "%d files extracted, %d not (%d missing or unreadable cabinets, %d refused paths, %d not decoded or refused by their cabinet, %d not written)",
-		&extracted, &not, &cabs, &refused, &cabRefused, &unwritten)
-	if code != exitFailure || err != nil {
-		t.Fatalf("exit %d, last line %q: %v", code, last, err)
-	}
+	last, extracted, not, _, _, _, unwritten := extractSummary(t, code, stderr)
 	if extracted+not != 2000 || unwritten != 0 || strings.Contains(stderr, "not written: ") {
 		t.Errorf("%d extracted + %d not, want 2,000 File rows, none \"not written\": %q", extracted, not, last)
 	}
