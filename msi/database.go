@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/msikit/msikit/cfb"
+	"github.com/msikit/msikit/internal/textmemo"
 )
 
 // PackageKind is the kind of package a database is.
@@ -97,6 +98,7 @@ type Database struct {
 	schemaDirty bool                    // tables created or dropped
 	dropped     []string                // dropped tables (their streams are not written)
 	strict      bool
+	validSets   textmemo.Memo[map[string]struct{}] // long _Validation Set lists, split (strict mode)
 	modified    bool
 	// contentModified: tables, schema, codepage or streams other than
 	// the summary information changed (the package is another package).

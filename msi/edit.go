@@ -5,6 +5,9 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/msikit/msikit/internal/clip"
+	"github.com/msikit/msikit/internal/textmemo"
 )
 
 // CreateTable adds an empty table. Columns are given in order; Number is
@@ -284,19 +287,34 @@ func (db *Database) checkValidation(t *Table, c Column, v Value) error {
 		}
 	}
 	text := v.String()
-	if set := row.Get("Set").Str(); set != "" {
-		found := false
-		for _, s := range strings.Split(set, ";") {
-			if s == text {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return fmt.Errorf("%q not in the _Validation set %q", text, set)
-		}
+	if set := row.Get("Set").Str(); set != "" && !db.inValidationSet(set, text) {
+		return fmt.Errorf("%q not in the _Validation set %q", clip.String(text), clip.String(set))
 	}
 	return CheckCategory(row.Get("Category").Str(), text)
+}
+
+// inValidationSet reports whether text is a member of set, a _Validation
+// Set list. A long list (a pooled string shared by many rows, as a
+// crafted package can make it: 32,768 members in 64 KiB) is split once
+// into a set of its members, not once per value checked.
+func (db *Database) inValidationSet(set, text string) bool {
+	if len(set) < textmemo.Min {
+		for s := range strings.SplitSeq(set, ";") {
+			if s == text {
+				return true
+			}
+		}
+		return false
+	}
+	members := db.validSets.Get(set, func(set string) map[string]struct{} {
+		m := map[string]struct{}{}
+		for s := range strings.SplitSeq(set, ";") {
+			m[s] = struct{}{}
+		}
+		return m
+	})
+	_, ok := members[text]
+	return ok
 }
 
 // reservedTableName returns why name cannot name a table of a database, or

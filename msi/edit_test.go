@@ -466,3 +466,51 @@ func TestOpenStreamSeesEdits(t *testing.T) {
 		t.Error("the source package's stream changed")
 	}
 }
+
+// TestStrictLongValidationSet: a _Validation Set list of 32,768 members in
+// one pooled 64 KiB string (testdata/crafted/valid) is split once, not
+// once per value checked, and a refusal quotes it clipped: 20,000 strict
+// inserts stay in budget.
+func TestStrictLongValidationSet(t *testing.T) {
+	db, err := Open(filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "valid", "msi-validation-long-lists.msi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetStrict(true)
+	nums, err := db.Table("Numbers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errs []error
+	testenv.CheckBudget(t, "20,000 strict inserts", func() {
+		errs = errs[:0]
+		for i := range 20000 {
+			errs = append(errs, nums.Insert(IntValue(int32(1_000_000+i)), IntValue(1)))
+		}
+	})
+	for _, err := range errs {
+		var ve *ValueError
+		if !errors.As(err, &ve) || ve.Column != "N" || !strings.Contains(err.Error(), "not in the _Validation set") || len(err.Error()) > 1024 {
+			t.Fatalf("insert: %.300v (%d bytes), want a short ValueError of column N", err, len(err.Error()))
+		}
+	}
+	// A long set that holds the value lets it in.
+	v, err := db.Table("_Validation")
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("x;", 20000) + "7000007"
+	if err := v.Update([]Value{StrValue("Numbers"), StrValue("N")}, func(vals []Value) error {
+		vals[8] = StrValue(long)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := nums.Insert(IntValue(7000007), IntValue(1)); err != nil {
+		t.Errorf("a member of a long set: %v", err)
+	}
+	if err := nums.Insert(IntValue(7000008), IntValue(1)); err == nil {
+		t.Errorf("7000008 is not in the set, but was inserted")
+	}
+}
