@@ -134,6 +134,17 @@ func maxRatioOption(n int) (int, error) {
 	return n, nil
 }
 
+// ratioListed is how many of the files --max-ratio stopped get a line of
+// their own: past the bound every later file fails for the same reason,
+// and a bomb can hold tens of thousands.
+const ratioListed = 10
+
+// isRatioErr reports whether err is a file's failure at --max-ratio.
+func isRatioErr(err error) bool {
+	var re *install.RatioError
+	return errors.As(err, &re)
+}
+
 // ratioHint is the line that follows the files --max-ratio stopped, or
 // "" when it stopped none.
 func ratioHint(failed []*install.FileError) string {
@@ -147,7 +158,11 @@ func ratioHint(failed []*install.FileError) string {
 	if n == 0 {
 		return ""
 	}
-	return fmt.Sprintf("%s not read past --max-ratio %d: the cabinets' %d bytes would decode to more than %d; if the package is genuine, raise --max-ratio, or 0 for no limit", plural(n, "file"), re.Ratio, re.Compressed, re.Limit)
+	listed := ""
+	if n > ratioListed {
+		listed = fmt.Sprintf(" (the first %d listed above)", ratioListed)
+	}
+	return fmt.Sprintf("%s not read past --max-ratio %d%s: the cabinets' %d bytes would decode to more than %d; if the package is genuine, raise --max-ratio, or 0 for no limit", plural(n, "file"), re.Ratio, listed, re.Compressed, re.Limit)
 }
 
 // readErrReader remembers the first error of its reader other than io.EOF.
@@ -254,7 +269,7 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 		}
 		fmt.Fprintf(env.Stderr, "msikit: %s: %s %s (%s): %s\n", name, what, escapeText(c.Name), plural(c.Files, "file"), escapeText(oneLine(c.Err.Error())))
 	}
-	refused, failed, other := 0, 0, 0
+	refused, failed, other, ratioSeen := 0, 0, 0, 0
 	for _, f := range rep.Failed {
 		var ce *install.CabinetError
 		switch {
@@ -266,6 +281,11 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 		default:
 			failed++
 			other++
+			if isRatioErr(f.Err) {
+				if ratioSeen++; ratioSeen > ratioListed {
+					continue // counted on the --max-ratio line
+				}
+			}
 			fmt.Fprintf(env.Stderr, "msikit: %s: not extracted: %s\n", name, escapeText(oneLine(trimPackage(f.Error()))))
 		}
 	}

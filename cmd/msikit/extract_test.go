@@ -583,4 +583,20 @@ func TestExtractMaxRatio(t *testing.T) {
 	if code, _, stderr := runCLI(t, "extract", pkg, "-d", out, "--max-ratio", "-5"); code != exitUsage || !strings.Contains(stderr, "--max-ratio -5") {
 		t.Errorf("--max-ratio -5: exit %d, stderr %q; want a usage error", code, stderr)
 	}
+	// Files pointing again and again far into a folder: past the bound
+	// each fails for the same reason, and only the first ten get a line.
+	far := filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "valid", "msi-cab-copies-far.msi")
+	code, _, stderr = runCLI(t, "extract", far, "-d", filepath.Join(t.TempDir(), "far"))
+	n, hint := 0, ""
+	for _, line := range strings.Split(stderr, "\n") {
+		switch {
+		case strings.Contains(line, ": not extracted: ") && strings.Contains(line, "decoding stopped"):
+			n++
+		case strings.Contains(line, "not read past --max-ratio"):
+			hint = line
+		}
+	}
+	if code != exitFailure || n != 10 || !strings.Contains(hint, "(the first 10 listed above)") {
+		t.Errorf("copies far into a folder: exit %d, %d lines of files stopped by the ratio, want 10; hint %q", code, n, hint)
+	}
 }

@@ -294,13 +294,18 @@ func sbomReport(r *sbomResult, inv *sbom.Inventory) error {
 			say("%s %s (%s): %s", what, escapeText(c.Name), plural(c.Files, "file"), oneLine(c.Err.Error()))
 		}
 	}
-	notRead, mismatch := 0, 0
+	notRead, mismatch, ratioSeen := 0, 0, 0
 	for _, f := range inv.Files {
 		switch {
 		case !f.Read:
 			notRead++
 			var ce *install.CabinetError
 			if f.ReadErr != nil && !errors.As(f.ReadErr, &ce) {
+				if isRatioErr(f.ReadErr) {
+					if ratioSeen++; ratioSeen > ratioListed {
+						continue // counted on the --max-ratio line
+					}
+				}
 				say("not read: %s", oneLine(trimPackage(f.ReadErr.Error())))
 			}
 		case f.HashMismatch:
