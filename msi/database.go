@@ -623,6 +623,16 @@ func (db *Database) storagesView() *Table {
 	return t
 }
 
+// hasStream reports whether Streams would list name, without listing
+// them all (a package may hold hundreds of thousands). The caller holds
+// db.mu.
+func (db *Database) hasStream(name string) bool {
+	if o, ok := db.overlay[name]; ok {
+		return !o.deleted
+	}
+	return db.streamByName[name] != nil
+}
+
 // Streams lists the streams at the root that are not tables, in directory
 // order, including streams added with SetStream and without deleted ones.
 func (db *Database) Streams() []StreamInfo {

@@ -417,15 +417,11 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string) (string
 			refused = load.Add(vals) // after a refusal, only parsing the rest
 		}
 	}
-	// Check the binary files exist before changing anything.
-	for _, b := range bins {
-		fi, err := fs.Stat(files, b.file)
-		if err != nil {
-			return "", &Error{File: name, Msg: "binary cell", Err: err}
-		}
-		if !fi.Mode().IsRegular() {
-			return "", &Error{File: name, Msg: fmt.Sprintf("binary cell file %s is not a regular file", b.file)}
-		}
+	// Check the binary files exist before changing anything, each
+	// file once however many cells name it.
+	cellFiles, err := statCells(files, len(bins), func(i int) string { return bins[i].file })
+	if err != nil {
+		return "", &Error{File: name, Msg: "binary cell", Err: err}
 	}
 	if load.Unchanged() {
 		// The file holds the table's rows. Its binary cells change nothing
@@ -456,7 +452,8 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string) (string
 		if b.row >= applied {
 			break
 		}
-		if err := setStreamFromFile(db, t.Row(b.row), files, b.file); err != nil {
+		lf := cellFiles[b.file]
+		if err := db.SetStream(t.Row(b.row).StreamName(), lf, lf.size); err != nil {
 			return table, &Error{File: name, Msg: "binary cell", Err: err}
 		}
 	}
@@ -608,32 +605,107 @@ func sameStream(db *msi.Database, table, column string, key []msi.Value, files f
 // compareBufs holds sameStream's buffers.
 var compareBufs = sync.Pool{New: func() any { return new([2 * compareChunk]byte) }}
 
-// setStreamFromFile stores file as the stream of row. The file is read
-// when the database is written, never buffered whole.
-func setStreamFromFile(db *msi.Database, row msi.Row, files fs.FS, file string) error {
-	fi, err := fs.Stat(files, file)
-	if err != nil {
-		return err
+// MaxCellCopies is how many bytes the binary cells of one imported file
+// may store beyond the bytes of the distinct files they name, a cell
+// counting at least 4 KiB: a file named by several cells becomes a
+// stream for each, so without a bound a 4 MB file named by the 1,000
+// lines of an 8 KB IDT file would make a 4 GB package, and a one-byte
+// file named by the 450,000 lines of a 4 MB one 450,000 streams. Files
+// are told apart by path, and by device and inode where the system
+// gives them (hard links are one file). Past the bound, Import and
+// ImportFile fail with an *Error wrapping ErrTooLarge and change nothing.
+const MaxCellCopies = 64 << 20
+
+// minCopyCost is what a cell counts against MaxCellCopies at least.
+const minCopyCost = 4 << 10
+
+// ErrTooLarge is wrapped by the error of an import whose binary cells
+// name files more often than MaxCellCopies allows.
+var ErrTooLarge = errors.New("idt: binary cells copy too many bytes")
+
+// maxKeptCell is the size up to which a cell file named by more than one
+// cell is kept in memory once read, instead of being opened again for
+// each stream (and each time the stream is read).
+const maxKeptCell = 64 << 10
+
+// statCells checks each distinct file the n cells name (file(i)) once,
+// however many cells name it: it exists, is a regular file reached
+// without symbolic links (when files is a noLinkFS) and is not copied
+// past MaxCellCopies. It returns one lazyFile per distinct file, shared
+// by the streams of the cells naming it.
+func statCells(files fs.FS, n int, file func(i int) string) (map[string]*lazyFile, error) {
+	byPath := make(map[string]*lazyFile)
+	distinct := make(map[any]bool) // files told apart by identity where the system says (hard links)
+	var total, unique int64
+	for i := range n {
+		p := file(i)
+		lf := byPath[p]
+		if lf == nil {
+			fi, err := fs.Stat(files, p)
+			if err != nil {
+				return nil, err
+			}
+			if !fi.Mode().IsRegular() {
+				return nil, fmt.Errorf("binary cell file %s is not a regular file", p)
+			}
+			lf = &lazyFile{fsys: files, name: p, size: fi.Size()}
+			byPath[p] = lf
+			key := any(p)
+			if id, ok := fileID(fi); ok {
+				key = id
+			}
+			if !distinct[key] {
+				distinct[key] = true
+				unique += max(lf.size, minCopyCost)
+			}
+		} else {
+			lf.shared = true
+		}
+		// A copy costs a stream however small the file: a directory
+		// entry and a mini sector written, an entry read back, a few
+		// hundred bytes of memory meanwhile.
+		total += max(lf.size, minCopyCost)
+		if total-unique > MaxCellCopies {
+			return nil, fmt.Errorf("%w: cell %d (%q) takes the copies of files other cells name past %d bytes (a cell counts at least %d)", ErrTooLarge, i+1, p, MaxCellCopies, minCopyCost)
+		}
 	}
-	return db.SetStream(row.StreamName(), &lazyFile{fsys: files, name: file, size: fi.Size()}, fi.Size())
+	return byPath, nil
 }
 
 // lazyFile is an io.ReaderAt over a file of an fs.FS that is opened on
 // the first read and closed once the last byte has been read, so that
 // importing thousands of binary cells does not hold thousands of open
-// files until the database is written.
+// files until the database is written. A small file that several cells
+// name (shared) is kept in memory once read whole.
 type lazyFile struct {
-	mu   sync.Mutex
-	fsys fs.FS
-	name string
-	size int64
-	f    fs.File
-	ra   io.ReaderAt
+	mu     sync.Mutex
+	fsys   fs.FS
+	name   string
+	size   int64
+	shared bool
+	kept   []byte
+	f      fs.File
+	ra     io.ReaderAt
 }
 
 func (l *lazyFile) ReadAt(p []byte, off int64) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.kept == nil && l.shared && l.size <= maxKeptCell {
+		if err := l.keep(); err != nil {
+			return 0, err
+		}
+	}
+	if l.kept != nil {
+		if off < 0 || off >= int64(len(l.kept)) {
+			return 0, io.EOF
+		}
+		n := copy(p, l.kept[off:])
+		if n < len(p) {
+			return n, io.EOF
+		}
+		return n, nil
+	}
 	if l.ra == nil {
 		f, err := l.fsys.Open(l.name)
 		if err != nil {
@@ -652,6 +724,21 @@ func (l *lazyFile) ReadAt(p []byte, off int64) (int, error) {
 		l.f, l.ra = nil, nil
 	}
 	return n, err
+}
+
+// keep reads the whole file into l.kept.
+func (l *lazyFile) keep() error {
+	f, err := l.fsys.Open(l.name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	kept := make([]byte, l.size)
+	if _, err := io.ReadFull(f, kept); err != nil {
+		return err
+	}
+	l.kept = kept
+	return nil
 }
 
 // importSummary applies a _SummaryInformation IDT body: rows of
