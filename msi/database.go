@@ -99,6 +99,7 @@ type Database struct {
 	dropped     []string                // dropped tables (their streams are not written)
 	strict      bool
 	validSets   textmemo.Memo[map[string]struct{}] // long _Validation Set lists, split (strict mode)
+	recoded     int64                              // work SetCodepage has done (see maxRecode)
 	modified    bool
 	// contentModified: tables, schema, codepage or streams other than
 	// the summary information changed (the package is another package).

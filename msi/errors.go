@@ -21,6 +21,10 @@ var ErrSigned = errors.New("msi: package is digitally signed; changing it invali
 // beforehand.
 var ErrNoTable = errors.New("msi: no table")
 
+// ErrLimit is wrapped by the error of an edit that asks for more work
+// than the database's size allows (SetCodepage called over and over).
+var ErrLimit = errors.New("msi: too much work for the size of the database")
+
 // ErrClosed is returned by methods of a Database after Close.
 var ErrClosed = errors.New("msi: database is closed")
 
