@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/msikit/msikit/internal/clip"
 )
 
 // ErrFormat is matched (with errors.Is) by every error that reports a
@@ -110,7 +112,7 @@ type ValueError struct {
 func (e *ValueError) Error() string {
 	var b strings.Builder
 	b.WriteString("msi: table ")
-	b.WriteString(e.Table)
+	b.WriteString(clip.String(e.Table)) // names from IDT headers may be megabytes long
 	if len(e.Key) > 0 {
 		b.WriteString(" row [")
 		b.WriteString(strings.Join(e.Key, ", "))
@@ -118,7 +120,7 @@ func (e *ValueError) Error() string {
 	}
 	if e.Column != "" {
 		b.WriteString(" column ")
-		b.WriteString(e.Column)
+		b.WriteString(clip.String(e.Column))
 	}
 	b.WriteString(": ")
 	b.WriteString(e.Reason)

@@ -266,3 +266,30 @@ func TestImportCellCopiesBounded(t *testing.T) {
 		}
 	}
 }
+
+// Errors about an IDT file quote its values clipped (internal/clip): a
+// 1 MiB table name, column type, key column, integer, cell file name or
+// summary property id gives a message of a few hundred bytes, not one as
+// long as the line.
+func TestImportErrorsClipped(t *testing.T) {
+	l := strings.Repeat("x", 1<<20)
+	for _, text := range []string{
+		"A\tB\r\ns72\ti2\r\n" + l + "\tA\r\nx\t1\r\n",
+		"A\tB\r\ns72\t" + l + "\r\nT\tA\r\n",
+		"A\tB\r\ns72\ti2\r\nT\t" + l + "\r\n",
+		"A\tB\r\ns72\ti2\r\nT\tA\r\nx\t" + l + "\r\n",
+		"A\tB\r\ns72\tv0\r\nT\tA\r\nx\t" + l + "/\r\n",
+		"1\t2\r\ni2\ts255\r\n_SummaryInformation\r\n" + l + "\t1\r\n",
+		"1\t2\r\ni2\ts255\r\n_SummaryInformation\r\n14\t" + l + "\r\n",
+	} {
+		db := openSample(t)
+		_, err := Import(db, strings.NewReader(text), fstest.MapFS{})
+		if err == nil {
+			t.Errorf("%.40q...: imported", text)
+			continue
+		}
+		if n := len(err.Error()); n > 1000 {
+			t.Errorf("%.40q...: a message of %d bytes: %.200s", text, n, err)
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/msi"
 )
 
@@ -42,7 +43,7 @@ func newReader(r io.Reader, name string) *reader {
 }
 
 func (r *reader) errorf(format string, args ...any) error {
-	return &Error{File: r.name, Line: r.line, Msg: fmt.Sprintf(format, args...)}
+	return &Error{File: r.name, Line: r.line, Msg: clip.Sprintf(format, args...)}
 }
 
 // next returns the next line without its terminator, or io.EOF. The line
@@ -282,23 +283,23 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string) (string
 		len(h.types) == 2 && h.types[1] == ForceCodepageTable {
 		cp, err := strconv.Atoi(strings.TrimSpace(h.types[0]))
 		if err != nil || cp < 0 {
-			return "", &Error{File: name, Line: 2, Msg: fmt.Sprintf("bad codepage %q", h.types[0])}
+			return "", &Error{File: name, Line: 2, Msg: clip.Sprintf("bad codepage %q", h.types[0])}
 		}
 		return ForceCodepageTable, db.SetCodepage(cp)
 	}
 	if len(h.names) != len(h.types) {
-		return "", &Error{File: name, Line: 2, Msg: fmt.Sprintf("%d column names but %d column types", len(h.names), len(h.types))}
+		return "", &Error{File: name, Line: 2, Msg: clip.Sprintf("%d column names but %d column types", len(h.names), len(h.types))}
 	}
 	table := h.labels[0]
 	if table == "" {
 		return "", &Error{File: name, Line: 3, Msg: "no table name"}
 	}
 	if !validName(table) {
-		return "", &Error{File: name, Line: 3, Msg: fmt.Sprintf("bad table name %q", table)}
+		return "", &Error{File: name, Line: 3, Msg: clip.Sprintf("bad table name %q", table)}
 	}
 	for _, c := range h.names {
 		if !validName(c) {
-			return "", &Error{File: name, Line: 1, Msg: fmt.Sprintf("bad column name %q", c)}
+			return "", &Error{File: name, Line: 1, Msg: clip.Sprintf("bad column name %q", c)}
 		}
 	}
 	if table == SummaryInformationTable {
@@ -308,7 +309,7 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string) (string
 	for i := range h.names {
 		c, err := msi.ParseIDTType(h.types[i])
 		if err != nil {
-			return "", &Error{File: name, Line: 2, Msg: fmt.Sprintf("column %q", h.names[i]), Err: err}
+			return "", &Error{File: name, Line: 2, Msg: clip.Sprintf("column %q", h.names[i]), Err: err}
 		}
 		c.Name = h.names[i]
 		c.Number = i + 1
@@ -323,7 +324,7 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string) (string
 			}
 		}
 		if !found {
-			return "", &Error{File: name, Line: 3, Msg: fmt.Sprintf("key column %q is not a column", k)}
+			return "", &Error{File: name, Line: 3, Msg: clip.Sprintf("key column %q is not a column", k)}
 		}
 	}
 	exists := db.HasTable(table)
@@ -331,18 +332,18 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string) (string
 	if err != nil {
 		var ve *msi.ValueError
 		if errors.As(err, &ve) {
-			return "", &Error{File: name, Line: 3, Msg: fmt.Sprintf("table %s cannot be imported: %s", table, ve.Reason)}
+			return "", &Error{File: name, Line: 3, Msg: clip.Sprintf("table %s cannot be imported: %s", table, ve.Reason)}
 		}
 		return "", err
 	}
 	if exists {
 		have := load.Columns()
 		if len(have) != len(cols) {
-			return "", &Error{File: name, Line: 1, Msg: fmt.Sprintf("table %s has %d columns, the file %d", table, len(have), len(cols))}
+			return "", &Error{File: name, Line: 1, Msg: clip.Sprintf("table %s has %d columns, the file %d", table, len(have), len(cols))}
 		}
 		for i := range have {
 			if class(have[i]) != class(cols[i]) {
-				return "", &Error{File: name, Line: 2, Msg: fmt.Sprintf("column %d (%s) is %s in table %s but %s in the file",
+				return "", &Error{File: name, Line: 2, Msg: clip.Sprintf("column %d (%s) is %s in table %s but %s in the file",
 					i+1, have[i].Name, have[i].IDTType(), table, cols[i].IDTType())}
 			}
 		}
