@@ -647,7 +647,7 @@ func statCells(files fs.FS, n int, file func(i int) string) (map[string]*lazyFil
 				return nil, err
 			}
 			if !fi.Mode().IsRegular() {
-				return nil, fmt.Errorf("binary cell file %s is not a regular file", p)
+				return nil, fmt.Errorf("file %q is not a regular file", p)
 			}
 			lf = &lazyFile{fsys: files, name: p, size: fi.Size()}
 			byPath[p] = lf
