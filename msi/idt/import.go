@@ -626,8 +626,14 @@ var ErrTooLarge = errors.New("idt: binary cells copy too many bytes")
 
 // maxKeptCell is the size up to which a cell file named by more than one
 // cell is kept in memory once read, instead of being opened again for
-// each stream (and each time the stream is read).
-const maxKeptCell = 64 << 10
+// each stream (and each time the stream is read). Other files that small
+// are kept too, up to maxKeptBytes in all: each stream is read twice
+// (for the new PackageCode, then to write it), and a folder of 250,000
+// one-byte cell files spent most of its time opening each file twice.
+const (
+	maxKeptCell  = 64 << 10
+	maxKeptBytes = 16 << 20
+)
 
 // statCells checks each distinct file the n cells name (file(i)) once,
 // however many cells name it: it exists, is a regular file reached
@@ -637,7 +643,7 @@ const maxKeptCell = 64 << 10
 func statCells(files fs.FS, n int, file func(i int) string) (map[string]*lazyFile, error) {
 	byPath := make(map[string]*lazyFile)
 	distinct := make(map[any]bool) // files told apart by identity where the system says (hard links)
-	var total, unique int64
+	var total, unique, kept int64
 	for i := range n {
 		p := file(i)
 		lf := byPath[p]
@@ -650,6 +656,9 @@ func statCells(files fs.FS, n int, file func(i int) string) (map[string]*lazyFil
 				return nil, fmt.Errorf("file %q is not a regular file", p)
 			}
 			lf = &lazyFile{fsys: files, name: p, size: fi.Size()}
+			if lf.size <= maxKeptCell && kept+lf.size <= maxKeptBytes {
+				lf.keep, kept = true, kept+lf.size
+			}
 			byPath[p] = lf
 			key := any(p)
 			if id, ok := fileID(fi); ok {
@@ -659,8 +668,8 @@ func statCells(files fs.FS, n int, file func(i int) string) (map[string]*lazyFil
 				distinct[key] = true
 				unique += max(lf.size, minCopyCost)
 			}
-		} else {
-			lf.shared = true
+		} else if lf.size <= maxKeptCell {
+			lf.keep = true // shared
 		}
 		// A copy costs a stream however small the file: a directory
 		// entry and a mini sector written, an entry read back, a few
@@ -676,24 +685,25 @@ func statCells(files fs.FS, n int, file func(i int) string) (map[string]*lazyFil
 // lazyFile is an io.ReaderAt over a file of an fs.FS that is opened on
 // the first read and closed once the last byte has been read, so that
 // importing thousands of binary cells does not hold thousands of open
-// files until the database is written. A small file that several cells
-// name (shared) is kept in memory once read whole.
+// files until the database is written. A small file (keep: named by
+// several cells, or among the first of maxKeptBytes) is kept in memory
+// once read whole.
 type lazyFile struct {
-	mu     sync.Mutex
-	fsys   fs.FS
-	name   string
-	size   int64
-	shared bool
-	kept   []byte
-	f      fs.File
-	ra     io.ReaderAt
+	mu   sync.Mutex
+	fsys fs.FS
+	name string
+	size int64
+	keep bool
+	kept []byte
+	f    fs.File
+	ra   io.ReaderAt
 }
 
 func (l *lazyFile) ReadAt(p []byte, off int64) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.kept == nil && l.shared && l.size <= maxKeptCell {
-		if err := l.keep(); err != nil {
+	if l.kept == nil && l.keep {
+		if err := l.readAll(); err != nil {
 			return 0, err
 		}
 	}
@@ -727,8 +737,8 @@ func (l *lazyFile) ReadAt(p []byte, off int64) (int, error) {
 	return n, err
 }
 
-// keep reads the whole file into l.kept.
-func (l *lazyFile) keep() error {
+// readAll reads the whole file into l.kept.
+func (l *lazyFile) readAll() error {
 	f, err := l.fsys.Open(l.name)
 	if err != nil {
 		return err
