@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/msikit/msikit/internal/clip"
 )
 
 // isGUID reports whether s is an upper-case GUID in braces,
@@ -86,30 +88,30 @@ func CheckCategory(cat, text string) error {
 	switch cat {
 	case "Identifier":
 		if !isIdentifier(text) {
-			return fmt.Errorf("%q is not an Identifier", text)
+			return fmt.Errorf("%q is not an Identifier", clip.String(text))
 		}
 	case "Guid":
 		if !isGUID(text) {
-			return fmt.Errorf("%q is not an upper-case braced GUID", text)
+			return fmt.Errorf("%q is not an upper-case braced GUID", clip.String(text))
 		}
 	case "UpperCase":
 		if strings.ToUpper(text) != text {
-			return fmt.Errorf("%q is not UpperCase", text)
+			return fmt.Errorf("%q is not UpperCase", clip.String(text))
 		}
 	case "LowerCase":
 		if strings.ToLower(text) != text {
-			return fmt.Errorf("%q is not LowerCase", text)
+			return fmt.Errorf("%q is not LowerCase", clip.String(text))
 		}
 	case "Integer", "DoubleInteger":
 		// The width is the column's (checked by the schema): WiX's own
 		// tables put 32-bit values in columns it categorises Integer.
 		n, err := strconv.ParseInt(text, 10, 64)
 		if err != nil || n < -math.MaxInt32 || n > math.MaxInt32 {
-			return fmt.Errorf("%q is not a valid %s", text, cat)
+			return fmt.Errorf("%q is not a valid %s", clip.String(text), cat)
 		}
 	case "Version":
 		if !isVersion(text) {
-			return fmt.Errorf("%q is not a Version", text)
+			return fmt.Errorf("%q is not a Version", clip.String(text))
 		}
 	case "Shortcut":
 		// The Shortcut table's Target: a Feature key (an advertised
@@ -118,16 +120,16 @@ func CheckCategory(cat, text string) error {
 			return checkFormatted(text)
 		}
 		if !isIdentifier(text) {
-			return fmt.Errorf("%q is not a Shortcut target: neither a Feature identifier nor Formatted text", text)
+			return fmt.Errorf("%q is not a Shortcut target: neither a Feature identifier nor Formatted text", clip.String(text))
 		}
 	case "Property":
 		if !isIdentifier(strings.TrimPrefix(text, "%")) {
-			return fmt.Errorf("%q is not a Property name", text)
+			return fmt.Errorf("%q is not a Property name", clip.String(text))
 		}
 	case "Language":
 		for _, l := range strings.Split(text, ",") {
 			if n, err := strconv.ParseUint(l, 10, 16); err != nil || n > 0xFFFF {
-				return fmt.Errorf("%q is not a comma-separated list of language ids", text)
+				return fmt.Errorf("%q is not a comma-separated list of language ids", clip.String(text))
 			}
 		}
 	case "Filename":
@@ -138,25 +140,25 @@ func CheckCategory(cat, text string) error {
 		// [target:]source, each a Filename or ".".
 		parts := strings.Split(text, ":")
 		if len(parts) > 2 {
-			return fmt.Errorf("%q is not a DefaultDir: more than one colon", text)
+			return fmt.Errorf("%q is not a DefaultDir: more than one colon", clip.String(text))
 		}
 		for _, p := range parts {
 			if p == "." {
 				continue
 			}
 			if err := checkFilename(p, false); err != nil {
-				return fmt.Errorf("%q is not a DefaultDir: %w", text, err)
+				return fmt.Errorf("%q is not a DefaultDir: %w", clip.String(text), err)
 			}
 		}
 	case "Cabinet":
 		if name, ok := strings.CutPrefix(text, "#"); ok {
 			if name == "" {
-				return fmt.Errorf("%q is not a Cabinet: no stream name after #", text)
+				return fmt.Errorf("%q is not a Cabinet: no stream name after #", clip.String(text))
 			}
 			return nil
 		}
 		if text == "" || strings.ContainsAny(text, `\/:*?"<>|`) {
-			return fmt.Errorf("%q is not a Cabinet file name", text)
+			return fmt.Errorf("%q is not a Cabinet file name", clip.String(text))
 		}
 	case "Condition":
 		return checkCondition(text)
@@ -164,7 +166,7 @@ func CheckCategory(cat, text string) error {
 		return checkFormatted(text)
 	case "RegPath":
 		if strings.HasPrefix(text, `\`) {
-			return fmt.Errorf("%q is not a RegPath: it starts with a backslash", text)
+			return fmt.Errorf("%q is not a RegPath: it starts with a backslash", clip.String(text))
 		}
 		return checkFormatted(text)
 	}
@@ -196,14 +198,14 @@ func checkFilename(text string, wild bool) error {
 		return nil
 	}
 	if short == "" || strings.ContainsAny(short, bad+"+,;=[] ") {
-		return fmt.Errorf("%q is not a Filename: bad short name %q", text, short)
+		return fmt.Errorf("%q is not a Filename: bad short name %q", clip.String(text), clip.String(short))
 	}
 	name, ext, hasExt := strings.Cut(short, ".")
 	if len(name) > 8 || len(ext) > 3 || hasExt && strings.Contains(ext, ".") {
-		return fmt.Errorf("%q is not a Filename: short name %q is not 8.3", text, short)
+		return fmt.Errorf("%q is not a Filename: short name %q is not 8.3", clip.String(text), clip.String(short))
 	}
 	if hasLong && (long == "" || strings.ContainsAny(long, bad)) {
-		return fmt.Errorf("%q is not a Filename: bad long name %q", text, long)
+		return fmt.Errorf("%q is not a Filename: bad long name %q", clip.String(text), clip.String(long))
 	}
 	return nil
 }
@@ -229,7 +231,7 @@ func checkFormatted(text string) error {
 		}
 	}
 	if depth != 0 {
-		return fmt.Errorf("%q is not Formatted: %d unclosed [", text, depth)
+		return fmt.Errorf("%q is not Formatted: %d unclosed [", clip.String(text), depth)
 	}
 	return nil
 }

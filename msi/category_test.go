@@ -1,6 +1,7 @@
 package msi
 
 import (
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -188,5 +189,52 @@ func TestIsGUIDAndVersionMatchRegexp(t *testing.T) {
 		if got, want := isVersion(s), reVersion.MatchString(s); got != want {
 			t.Errorf("isVersion(%q) = %v, the regexp says %v", s, got, want)
 		}
+	}
+}
+
+// A value refused by a category is quoted clipped (internal/clip), so
+// that a 4 MB cell imported with --strict does not become a 4 MB (or,
+// escaped, 16 MB) message; so is a long key in a ValueError.
+func TestCategoryErrorsClipped(t *testing.T) {
+	long := func(s string) string { return strings.Repeat(s, 1<<20/len(s)) }
+	for _, tc := range []struct{ cat, text string }{
+		{"Identifier", long("-")},
+		{"Guid", long("x")},
+		{"UpperCase", long("a")},
+		{"LowerCase", long("A")},
+		{"Integer", long("9")},
+		{"Version", long("1.")},
+		{"Shortcut", long("-")},
+		{"Property", long("-")},
+		{"Language", long("x,")},
+		{"Filename", long("a|b|")},
+		{"Filename", long("<")},
+		{"DefaultDir", long("a:")},
+		{"DefaultDir", "x:" + long("a b|")},
+		{"Cabinet", long("<")},
+		{"Condition", long("(")},
+		{"Condition", "A " + long("B")},
+		{"Condition", long("\"")},
+		{"Formatted", long("[")},
+		{"RegPath", `\` + long("a")},
+	} {
+		err := CheckCategory(tc.cat, tc.text)
+		if err == nil {
+			t.Errorf("%s: %.20q... accepted", tc.cat, tc.text)
+			continue
+		}
+		if n := len(err.Error()); n > 1000 {
+			t.Errorf("%s: a message of %d bytes: %.300s", tc.cat, n, err)
+		}
+	}
+	db := openSample(t)
+	db.SetStrict(true)
+	props, err := db.Table("Property")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = props.Insert(StrValue(long("k")), StrValue("v"))
+	if err == nil || len(err.Error()) > 1000 {
+		t.Errorf("a 1 MiB key too long for its column: %.300v (%d bytes)", err, len(fmt.Sprint(err)))
 	}
 }

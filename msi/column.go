@@ -3,6 +3,8 @@ package msi
 import (
 	"fmt"
 	"strconv"
+
+	"github.com/msikit/msikit/internal/clip"
 )
 
 // ColType is the storage type of a column.
@@ -164,11 +166,11 @@ func (c Column) IDTType() string {
 // "v0" into a Column (Name, Number and Key are left zero).
 func ParseIDTType(s string) (Column, error) {
 	if len(s) < 2 {
-		return Column{}, fmt.Errorf("msi: bad column type %q", s)
+		return Column{}, fmt.Errorf("msi: bad column type %q", clip.String(s))
 	}
 	n, err := strconv.Atoi(s[1:])
 	if err != nil || n < 0 || n > 255 {
-		return Column{}, fmt.Errorf("msi: bad column type %q", s)
+		return Column{}, fmt.Errorf("msi: bad column type %q", clip.String(s))
 	}
 	var c Column
 	ch := s[0]
@@ -188,12 +190,12 @@ func ParseIDTType(s string) (Column, error) {
 		case 4:
 			c.Type, c.Size = ColInt32, 4
 		default:
-			return Column{}, fmt.Errorf("msi: bad column type %q", s)
+			return Column{}, fmt.Errorf("msi: bad column type %q", clip.String(s))
 		}
 	case 'v':
 		c.Type = ColBinary
 	default:
-		return Column{}, fmt.Errorf("msi: bad column type %q", s)
+		return Column{}, fmt.Errorf("msi: bad column type %q", clip.String(s))
 	}
 	return c, nil
 }

@@ -3,6 +3,8 @@ package msi
 import (
 	"fmt"
 	"strings"
+
+	"github.com/msikit/msikit/internal/clip"
 )
 
 // checkCondition checks the syntax of a Windows Installer conditional
@@ -20,11 +22,11 @@ func checkCondition(text string) error {
 		return nil
 	}
 	if err := p.expr(0); err != nil {
-		return fmt.Errorf("%q is not a Condition: %w", text, err)
+		return fmt.Errorf("%q is not a Condition: %w", clip.String(text), err)
 	}
 	p.skipSpace()
 	if !p.eof() {
-		return fmt.Errorf("%q is not a Condition: unexpected %q at %d", text, p.s[p.i:], p.i)
+		return fmt.Errorf("%q is not a Condition: unexpected %q at %d", clip.String(text), clip.String(p.s[p.i:]), p.i)
 	}
 	return nil
 }
@@ -178,7 +180,7 @@ func (p *condParser) value() error {
 		p.i++
 	}
 	if p.i == start {
-		return fmt.Errorf("unexpected %q at %d", p.s[start:], start)
+		return fmt.Errorf("unexpected %q at %d", clip.String(p.s[start:]), start)
 	}
 	word := p.s[start:p.i]
 	for _, kw := range append([]string{"NOT"}, condLogical...) {

@@ -99,6 +99,7 @@ type Database struct {
 	dropped     []string                // dropped tables (their streams are not written)
 	strict      bool
 	validSets   textmemo.Memo[map[string]struct{}] // long _Validation Set lists, split (strict mode)
+	recoded     int64                              // work SetCodepage has done (see maxRecode)
 	modified    bool
 	// contentModified: tables, schema, codepage or streams other than
 	// the summary information changed (the package is another package).
@@ -621,6 +622,16 @@ func (db *Database) storagesView() *Table {
 		t.nrows++
 	}
 	return t
+}
+
+// hasStream reports whether Streams would list name, without listing
+// them all (a package may hold hundreds of thousands). The caller holds
+// db.mu.
+func (db *Database) hasStream(name string) bool {
+	if o, ok := db.overlay[name]; ok {
+		return !o.deleted
+	}
+	return db.streamByName[name] != nil
 }
 
 // Streams lists the streams at the root that are not tables, in directory

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/msikit/msikit/internal/clip"
 )
 
 // ErrFormat is matched (with errors.Is) by every error that reports a
@@ -20,6 +22,10 @@ var ErrSigned = errors.New("msi: package is digitally signed; changing it invali
 // returns for a table the database does not have; Database.HasTable tells
 // beforehand.
 var ErrNoTable = errors.New("msi: no table")
+
+// ErrLimit is wrapped by the error of an edit that asks for more work
+// than the database's size allows (SetCodepage called over and over).
+var ErrLimit = errors.New("msi: too much work for the size of the database")
 
 // ErrClosed is returned by methods of a Database after Close.
 var ErrClosed = errors.New("msi: database is closed")
@@ -106,7 +112,7 @@ type ValueError struct {
 func (e *ValueError) Error() string {
 	var b strings.Builder
 	b.WriteString("msi: table ")
-	b.WriteString(e.Table)
+	b.WriteString(clip.String(e.Table)) // names from IDT headers may be megabytes long
 	if len(e.Key) > 0 {
 		b.WriteString(" row [")
 		b.WriteString(strings.Join(e.Key, ", "))
@@ -114,7 +120,7 @@ func (e *ValueError) Error() string {
 	}
 	if e.Column != "" {
 		b.WriteString(" column ")
-		b.WriteString(e.Column)
+		b.WriteString(clip.String(e.Column))
 	}
 	b.WriteString(": ")
 	b.WriteString(e.Reason)

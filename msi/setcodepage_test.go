@@ -106,3 +106,41 @@ func TestSetCodepage(t *testing.T) {
 		t.Error("input file gone")
 	}
 }
+
+// Changing the codepage re-encodes the whole pool, so the changes made to
+// one database are bounded by its size: flipping between two codepages
+// (an IDT folder of thousands of _ForceCodepage files) ends with ErrLimit
+// after at most maxRecode's worth of pools, and the failing change leaves
+// the database as it was.
+func TestSetCodepageWorkBounded(t *testing.T) {
+	db, path := withText(t)
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := exportString(t, db, "Property")
+	cps := [2]int{65001, 1252}
+	n := 0
+	for ; n < 1_000_000; n++ {
+		err = db.SetCodepage(cps[n%2])
+		if err != nil {
+			break
+		}
+	}
+	if !errors.Is(err, ErrLimit) {
+		t.Fatalf("after %d changes: %v, want ErrLimit", n, err)
+	}
+	// Each change counts at least the pool's strings, 16 bytes each.
+	if most := maxRecode(fi.Size()) / (16 * int64(db.pool.size())); int64(n) > most {
+		t.Errorf("%d changes before ErrLimit, want at most %d", n, most)
+	}
+	if n < 100 {
+		t.Errorf("only %d changes allowed on a %d-byte database", n, fi.Size())
+	}
+	if want := cps[(n-1)%2]; db.Codepage() != want {
+		t.Errorf("codepage %d after the refused change, want %d", db.Codepage(), want)
+	}
+	if got := exportString(t, db, "Property"); got != before {
+		t.Errorf("Property changed (-before +after):\n%s", cmp.Diff(before, got))
+	}
+}

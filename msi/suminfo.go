@@ -643,13 +643,9 @@ func readSummaryInfo(r io.ReaderAt, size int64) (*SummaryInfo, error) {
 // the \x05SummaryInformation stream gives an empty set (NewSummaryInfo).
 // Errors match ErrFormat and name the stream.
 func (db *Database) SummaryInfo() (*SummaryInfo, error) {
-	found := false
-	for _, s := range db.Streams() {
-		if s.Name == SummaryInfoStream {
-			found = true
-			break
-		}
-	}
+	db.mu.Lock()
+	found := db.hasStream(SummaryInfoStream)
+	db.mu.Unlock()
 	if !found {
 		return NewSummaryInfo(), nil
 	}

@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/msikit/msikit/cfb"
+	"github.com/msikit/msikit/internal/clip"
 )
 
 // Table is one table of a database. Its rows are decoded on first use.
@@ -396,12 +397,13 @@ func (t *Table) cellFromValue(i int, v Value, add bool) (uint32, error) {
 	return 0, fmt.Errorf("unknown column type")
 }
 
-// keyText returns the key values of a candidate row as text.
+// keyText returns the key values of a candidate row as text, a value
+// longer than 1 KiB clipped (internal/clip): they are for messages.
 func keyText(t *Table, vals []Value) []string {
 	var out []string
 	for _, k := range t.keys {
 		if k < len(vals) {
-			out = append(out, vals[k].String())
+			out = append(out, clip.String(vals[k].String()))
 		}
 	}
 	return out

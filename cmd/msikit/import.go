@@ -23,7 +23,9 @@ given. For each file:
   - an existing table keeps its columns and all its rows are replaced by
     the file's rows;
   - binary (v0) cells name a file in the folder TABLE beside the IDT file,
-    which becomes the row's stream (as msiinfo export writes them);
+    which becomes the row's stream (as msiinfo export writes them); a
+    file several cells name is copied into each row's stream, up to 64 MiB
+    of copies in all (a cell counting at least 4 KiB);
   - _SummaryInformation.idt sets summary information properties and
     _ForceCodepage.idt the codepage (strings keep their text and are
     re-encoded; a codepage that cannot represent one is refused);

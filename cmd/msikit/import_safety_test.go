@@ -1,10 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/msikit/msikit/msi"
 )
 
 // import refuses every name Windows Installer reserves, with a clear error
@@ -117,5 +122,107 @@ func TestInPlaceThroughSymlink(t *testing.T) {
 				t.Errorf("folder holds %v, want real.msi and link.msi", ents)
 			}
 		})
+	}
+}
+
+// import bounds what binary cells copy: a file named by many cells becomes
+// a stream for each, so an IDT file of a few megabytes naming one file on
+// every line asked for gigabytes of package or hundreds of thousands of
+// streams (4 GB written in 11 s; 450,000 streams in 22 s and 420 MB).
+// Copies beyond the distinct files' bytes may add up to
+// idt.MaxCellCopies, a cell counting at least 4 KiB; hard links are one
+// file. Each run keeps the hostile-input budgets (checkChild, overTime);
+// a file named by a few cells is still imported.
+func TestImportHostileCellCopies(t *testing.T) {
+	bin := buildMsikit(t)
+	for _, tt := range []struct {
+		name  string
+		build func(t *testing.T, dir string) // writes dir/Binary.idt and dir/Binary/
+		ok    bool
+	}{
+		{"4 MB file in 1,000 cells", func(t *testing.T, dir string) {
+			writeCellFile(t, dir, "f", 4<<20)
+			writeCellIDT(t, dir, 1000, func(int) string { return "f" })
+		}, false},
+		{"one byte in 450,000 cells", func(t *testing.T, dir string) {
+			writeCellFile(t, dir, "f", 1)
+			writeCellIDT(t, dir, 450000, func(int) string { return "f" })
+		}, false},
+		{"4 MB file behind 1,000 hard links", func(t *testing.T, dir string) {
+			writeCellFile(t, dir, "f", 4<<20)
+			for i := range 1000 {
+				if err := os.Link(filepath.Join(dir, "Binary", "f"), filepath.Join(dir, "Binary", "l"+strconv.Itoa(i))); err != nil {
+					t.Skip(err)
+				}
+			}
+			writeCellIDT(t, dir, 1000, func(i int) string { return "l" + strconv.Itoa(i) })
+		}, false},
+		{"100 bytes in 10 cells", func(t *testing.T, dir string) {
+			writeCellFile(t, dir, "f", 100)
+			writeCellIDT(t, dir, 10, func(int) string { return "f" })
+		}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			tt.build(t, dir)
+			out := filepath.Join(dir, "out.msi")
+			r := runChild(t, bin, dir, []string{"import", samplePath(), filepath.Join(dir, "Binary.idt"), "-o", out})
+			checkChild(t, "import", r, true)
+			if overTime(r) {
+				t.Errorf("took %v (%v of CPU time), budget %v", r.wall, r.cpu, childTimeBudget)
+			}
+			_, err := os.Stat(out)
+			if !tt.ok {
+				if r.code != exitFailure || !strings.Contains(r.stderr, "copy too many bytes") {
+					t.Errorf("exit %d, stderr %q; want a refusal of the copies", r.code, r.stderr)
+				}
+				if err == nil {
+					t.Error("an output was written")
+				}
+				return
+			}
+			if r.code != exitOK || err != nil {
+				t.Fatalf("exit %d, stderr %q, output: %v", r.code, r.stderr, err)
+			}
+			db, err := msi.Open(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			var cells int
+			for _, s := range db.Streams() {
+				if s.Table == "Binary" && s.Size == 100 {
+					cells++
+				}
+			}
+			if cells != 10 {
+				t.Errorf("%d streams of 100 bytes in Binary, want 10", cells)
+			}
+		})
+	}
+}
+
+// writeCellFile writes a binary cell file of size bytes into dir/Binary.
+func writeCellFile(t *testing.T, dir, name string, size int) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Join(dir, "Binary"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Binary", name), bytes.Repeat([]byte{'x'}, size), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// writeCellIDT writes dir/Binary.idt with n rows, row i naming the cell
+// file cell(i).
+func writeCellIDT(t *testing.T, dir string, n int, cell func(i int) string) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("Name\tData\r\ns72\tv0\r\nBinary\tName\r\n")
+	for i := range n {
+		fmt.Fprintf(&b, "b%x\t%s\r\n", i, cell(i))
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Binary.idt"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

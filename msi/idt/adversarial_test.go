@@ -206,3 +206,90 @@ func TestIDTLineLimitDocumented(t *testing.T) {
 		t.Errorf("SECURITY.md lacks %q", want)
 	}
 }
+
+// Cells naming one file share it (one lazyFile, kept in memory when
+// small) up to MaxCellCopies of copies; past that the import fails with
+// ErrTooLarge and changes nothing. A file named by a few cells gives each
+// row a stream of its bytes.
+func TestImportCellCopiesBounded(t *testing.T) {
+	idtOf := func(n int) string {
+		var b strings.Builder
+		b.WriteString("Name\tData\r\ns72\tv0\r\nIcon\tName\r\n")
+		for i := range n {
+			fmt.Fprintf(&b, "i%d\tf\r\n", i)
+		}
+		return b.String()
+	}
+	small := bytes.Repeat([]byte("icon"), 25)
+	big := fstest.MapFS{"Icon/f": &fstest.MapFile{Data: make([]byte, 1<<20)}}
+	for _, tt := range []struct {
+		name  string
+		files fstest.MapFS
+		n     int
+	}{
+		{"1 MiB file in 66 cells", big, 66},
+		{"100 bytes in 16,386 cells", fstest.MapFS{"Icon/f": &fstest.MapFile{Data: small}}, MaxCellCopies/minCopyCost + 2},
+	} {
+		db := openSample(t)
+		_, err := Import(db, strings.NewReader(idtOf(tt.n)), tt.files)
+		if !errors.Is(err, ErrTooLarge) {
+			t.Errorf("%s: %v, want ErrTooLarge", tt.name, err)
+		}
+		if db.Modified() {
+			t.Errorf("%s: the database changed", tt.name)
+		}
+	}
+	db := openSample(t)
+	if _, err := Import(db, strings.NewReader(idtOf(65)), big); err != nil {
+		t.Fatalf("1 MiB file in 65 cells: %v", err)
+	}
+	db = openSample(t)
+	if _, err := Import(db, strings.NewReader(idtOf(50)), fstest.MapFS{"Icon/f": &fstest.MapFile{Data: small}}); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if _, err := db.WriteTo(&out); err != nil {
+		t.Fatal(err)
+	}
+	db2, err := msi.NewDatabase(bytes.NewReader(out.Bytes()), int64(out.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		st, err := db2.OpenStream(fmt.Sprintf("Icon.i%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(io.NewSectionReader(st, 0, st.Size()))
+		if !bytes.Equal(got, small) {
+			t.Fatalf("stream Icon.i%d: %q, want %q", i, got, small)
+		}
+	}
+}
+
+// Errors about an IDT file quote its values clipped (internal/clip): a
+// 1 MiB table name, column type, key column, integer, cell file name or
+// summary property id gives a message of a few hundred bytes, not one as
+// long as the line.
+func TestImportErrorsClipped(t *testing.T) {
+	l := strings.Repeat("x", 1<<20)
+	for _, text := range []string{
+		"A\tB\r\ns72\ti2\r\n" + l + "\tA\r\nx\t1\r\n",
+		"A\tB\r\ns72\t" + l + "\r\nT\tA\r\n",
+		"A\tB\r\ns72\ti2\r\nT\t" + l + "\r\n",
+		"A\tB\r\ns72\ti2\r\nT\tA\r\nx\t" + l + "\r\n",
+		"A\tB\r\ns72\tv0\r\nT\tA\r\nx\t" + l + "/\r\n",
+		"1\t2\r\ni2\ts255\r\n_SummaryInformation\r\n" + l + "\t1\r\n",
+		"1\t2\r\ni2\ts255\r\n_SummaryInformation\r\n14\t" + l + "\r\n",
+	} {
+		db := openSample(t)
+		_, err := Import(db, strings.NewReader(text), fstest.MapFS{})
+		if err == nil {
+			t.Errorf("%.40q...: imported", text)
+			continue
+		}
+		if n := len(err.Error()); n > 1000 {
+			t.Errorf("%.40q...: a message of %d bytes: %.200s", text, n, err)
+		}
+	}
+}

@@ -41,4 +41,6 @@
 // files are read when the database is written (or compared with the
 // streams they would replace, a chunk at a time), never buffered whole,
 // and ImportFile refuses symbolic links in the folder it reads them from.
+// A file several cells name is stored once per cell, up to MaxCellCopies
+// of copies (ErrTooLarge past it).
 package idt

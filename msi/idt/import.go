@@ -16,6 +16,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/msi"
 )
 
@@ -42,7 +43,7 @@ func newReader(r io.Reader, name string) *reader {
 }
 
 func (r *reader) errorf(format string, args ...any) error {
-	return &Error{File: r.name, Line: r.line, Msg: fmt.Sprintf(format, args...)}
+	return &Error{File: r.name, Line: r.line, Msg: clip.Sprintf(format, args...)}
 }
 
 // next returns the next line without its terminator, or io.EOF. The line
@@ -282,23 +283,23 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string) (string
 		len(h.types) == 2 && h.types[1] == ForceCodepageTable {
 		cp, err := strconv.Atoi(strings.TrimSpace(h.types[0]))
 		if err != nil || cp < 0 {
-			return "", &Error{File: name, Line: 2, Msg: fmt.Sprintf("bad codepage %q", h.types[0])}
+			return "", &Error{File: name, Line: 2, Msg: clip.Sprintf("bad codepage %q", h.types[0])}
 		}
 		return ForceCodepageTable, db.SetCodepage(cp)
 	}
 	if len(h.names) != len(h.types) {
-		return "", &Error{File: name, Line: 2, Msg: fmt.Sprintf("%d column names but %d column types", len(h.names), len(h.types))}
+		return "", &Error{File: name, Line: 2, Msg: clip.Sprintf("%d column names but %d column types", len(h.names), len(h.types))}
 	}
 	table := h.labels[0]
 	if table == "" {
 		return "", &Error{File: name, Line: 3, Msg: "no table name"}
 	}
 	if !validName(table) {
-		return "", &Error{File: name, Line: 3, Msg: fmt.Sprintf("bad table name %q", table)}
+		return "", &Error{File: name, Line: 3, Msg: clip.Sprintf("bad table name %q", table)}
 	}
 	for _, c := range h.names {
 		if !validName(c) {
-			return "", &Error{File: name, Line: 1, Msg: fmt.Sprintf("bad column name %q", c)}
+			return "", &Error{File: name, Line: 1, Msg: clip.Sprintf("bad column name %q", c)}
 		}
 	}
 	if table == SummaryInformationTable {
@@ -308,7 +309,7 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string) (string
 	for i := range h.names {
 		c, err := msi.ParseIDTType(h.types[i])
 		if err != nil {
-			return "", &Error{File: name, Line: 2, Msg: fmt.Sprintf("column %q", h.names[i]), Err: err}
+			return "", &Error{File: name, Line: 2, Msg: clip.Sprintf("column %q", h.names[i]), Err: err}
 		}
 		c.Name = h.names[i]
 		c.Number = i + 1
@@ -323,7 +324,7 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string) (string
 			}
 		}
 		if !found {
-			return "", &Error{File: name, Line: 3, Msg: fmt.Sprintf("key column %q is not a column", k)}
+			return "", &Error{File: name, Line: 3, Msg: clip.Sprintf("key column %q is not a column", k)}
 		}
 	}
 	exists := db.HasTable(table)
@@ -331,18 +332,18 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string) (string
 	if err != nil {
 		var ve *msi.ValueError
 		if errors.As(err, &ve) {
-			return "", &Error{File: name, Line: 3, Msg: fmt.Sprintf("table %s cannot be imported: %s", table, ve.Reason)}
+			return "", &Error{File: name, Line: 3, Msg: clip.Sprintf("table %s cannot be imported: %s", table, ve.Reason)}
 		}
 		return "", err
 	}
 	if exists {
 		have := load.Columns()
 		if len(have) != len(cols) {
-			return "", &Error{File: name, Line: 1, Msg: fmt.Sprintf("table %s has %d columns, the file %d", table, len(have), len(cols))}
+			return "", &Error{File: name, Line: 1, Msg: clip.Sprintf("table %s has %d columns, the file %d", table, len(have), len(cols))}
 		}
 		for i := range have {
 			if class(have[i]) != class(cols[i]) {
-				return "", &Error{File: name, Line: 2, Msg: fmt.Sprintf("column %d (%s) is %s in table %s but %s in the file",
+				return "", &Error{File: name, Line: 2, Msg: clip.Sprintf("column %d (%s) is %s in table %s but %s in the file",
 					i+1, have[i].Name, have[i].IDTType(), table, cols[i].IDTType())}
 			}
 		}
@@ -417,15 +418,11 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string) (string
 			refused = load.Add(vals) // after a refusal, only parsing the rest
 		}
 	}
-	// Check the binary files exist before changing anything.
-	for _, b := range bins {
-		fi, err := fs.Stat(files, b.file)
-		if err != nil {
-			return "", &Error{File: name, Msg: "binary cell", Err: err}
-		}
-		if !fi.Mode().IsRegular() {
-			return "", &Error{File: name, Msg: fmt.Sprintf("binary cell file %s is not a regular file", b.file)}
-		}
+	// Check the binary files exist before changing anything, each
+	// file once however many cells name it.
+	cellFiles, err := statCells(files, len(bins), func(i int) string { return bins[i].file })
+	if err != nil {
+		return "", &Error{File: name, Msg: "binary cell", Err: err}
 	}
 	if load.Unchanged() {
 		// The file holds the table's rows. Its binary cells change nothing
@@ -456,7 +453,8 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string) (string
 		if b.row >= applied {
 			break
 		}
-		if err := setStreamFromFile(db, t.Row(b.row), files, b.file); err != nil {
+		lf := cellFiles[b.file]
+		if err := db.SetStream(t.Row(b.row).StreamName(), lf, lf.size); err != nil {
 			return table, &Error{File: name, Msg: "binary cell", Err: err}
 		}
 	}
@@ -608,25 +606,95 @@ func sameStream(db *msi.Database, table, column string, key []msi.Value, files f
 // compareBufs holds sameStream's buffers.
 var compareBufs = sync.Pool{New: func() any { return new([2 * compareChunk]byte) }}
 
-// setStreamFromFile stores file as the stream of row. The file is read
-// when the database is written, never buffered whole.
-func setStreamFromFile(db *msi.Database, row msi.Row, files fs.FS, file string) error {
-	fi, err := fs.Stat(files, file)
-	if err != nil {
-		return err
+// MaxCellCopies is how many bytes the binary cells of one imported file
+// may store beyond the bytes of the distinct files they name, a cell
+// counting at least 4 KiB: a file named by several cells becomes a
+// stream for each, so without a bound a 4 MB file named by the 1,000
+// lines of an 8 KB IDT file would make a 4 GB package, and a one-byte
+// file named by the 450,000 lines of a 4 MB one 450,000 streams. Files
+// are told apart by path, and by device and inode where the system
+// gives them (hard links are one file). Past the bound, Import and
+// ImportFile fail with an *Error wrapping ErrTooLarge and change nothing.
+const MaxCellCopies = 64 << 20
+
+// minCopyCost is what a cell counts against MaxCellCopies at least.
+const minCopyCost = 4 << 10
+
+// ErrTooLarge is wrapped by the error of an import whose binary cells
+// name files more often than MaxCellCopies allows.
+var ErrTooLarge = errors.New("idt: binary cells copy too many bytes")
+
+// maxKeptCell is the size up to which a cell file named by more than one
+// cell is kept in memory once read, instead of being opened again for
+// each stream (and each time the stream is read). Other files that small
+// are kept too, up to maxKeptBytes in all: each stream is read twice
+// (for the new PackageCode, then to write it), and a folder of 250,000
+// one-byte cell files spent most of its time opening each file twice.
+const (
+	maxKeptCell  = 64 << 10
+	maxKeptBytes = 16 << 20
+)
+
+// statCells checks each distinct file the n cells name (file(i)) once,
+// however many cells name it: it exists, is a regular file reached
+// without symbolic links (when files is a noLinkFS) and is not copied
+// past MaxCellCopies. It returns one lazyFile per distinct file, shared
+// by the streams of the cells naming it.
+func statCells(files fs.FS, n int, file func(i int) string) (map[string]*lazyFile, error) {
+	byPath := make(map[string]*lazyFile)
+	distinct := make(map[any]bool) // files told apart by identity where the system says (hard links)
+	var total, unique, kept int64
+	for i := range n {
+		p := file(i)
+		lf := byPath[p]
+		if lf == nil {
+			fi, err := fs.Stat(files, p)
+			if err != nil {
+				return nil, err
+			}
+			if !fi.Mode().IsRegular() {
+				return nil, fmt.Errorf("file %q is not a regular file", p)
+			}
+			lf = &lazyFile{fsys: files, name: p, size: fi.Size()}
+			if lf.size <= maxKeptCell && kept+lf.size <= maxKeptBytes {
+				lf.keep, kept = true, kept+lf.size
+			}
+			byPath[p] = lf
+			key := any(p)
+			if id, ok := fileID(fi); ok {
+				key = id
+			}
+			if !distinct[key] {
+				distinct[key] = true
+				unique += max(lf.size, minCopyCost)
+			}
+		} else if lf.size <= maxKeptCell {
+			lf.keep = true // shared
+		}
+		// A copy costs a stream however small the file: a directory
+		// entry and a mini sector written, an entry read back, a few
+		// hundred bytes of memory meanwhile.
+		total += max(lf.size, minCopyCost)
+		if total-unique > MaxCellCopies {
+			return nil, fmt.Errorf("%w: cell %d (%q) takes the copies of files other cells name past %d bytes (a cell counts at least %d)", ErrTooLarge, i+1, p, MaxCellCopies, minCopyCost)
+		}
 	}
-	return db.SetStream(row.StreamName(), &lazyFile{fsys: files, name: file, size: fi.Size()}, fi.Size())
+	return byPath, nil
 }
 
 // lazyFile is an io.ReaderAt over a file of an fs.FS that is opened on
 // the first read and closed once the last byte has been read, so that
 // importing thousands of binary cells does not hold thousands of open
-// files until the database is written.
+// files until the database is written. A small file (keep: named by
+// several cells, or among the first of maxKeptBytes) is kept in memory
+// once read whole.
 type lazyFile struct {
 	mu   sync.Mutex
 	fsys fs.FS
 	name string
 	size int64
+	keep bool
+	kept []byte
 	f    fs.File
 	ra   io.ReaderAt
 }
@@ -634,6 +702,21 @@ type lazyFile struct {
 func (l *lazyFile) ReadAt(p []byte, off int64) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.kept == nil && l.keep {
+		if err := l.readAll(); err != nil {
+			return 0, err
+		}
+	}
+	if l.kept != nil {
+		if off < 0 || off >= int64(len(l.kept)) {
+			return 0, io.EOF
+		}
+		n := copy(p, l.kept[off:])
+		if n < len(p) {
+			return n, io.EOF
+		}
+		return n, nil
+	}
 	if l.ra == nil {
 		f, err := l.fsys.Open(l.name)
 		if err != nil {
@@ -652,6 +735,21 @@ func (l *lazyFile) ReadAt(p []byte, off int64) (int, error) {
 		l.f, l.ra = nil, nil
 	}
 	return n, err
+}
+
+// readAll reads the whole file into l.kept.
+func (l *lazyFile) readAll() error {
+	f, err := l.fsys.Open(l.name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	kept := make([]byte, l.size)
+	if _, err := io.ReadFull(f, kept); err != nil {
+		return err
+	}
+	l.kept = kept
+	return nil
 }
 
 // importSummary applies a _SummaryInformation IDT body: rows of
