@@ -76,6 +76,7 @@ func hostileFixtures() []hostileFixture {
 		{"msi-mszip-bomb.msi", "an embedded MSZIP cabinet of 16,000 blocks of zeros (80,000 at 5 MB), every block the same 58 bytes: 0.5 GB decoded from 1 MB (2.6 GB from 5 MB)", buildMSZIPBomb, checkMSZIPBomb, 5},
 		{"msi-cab-copies-far.msi", "a folder of 4,000 blocks of zeros (131 MB) whose last block is one cabinet file and 2,000 more (190,000 at 5 MB) pointing at it: each copy decodes the folder again from its start (262 GB)", buildCopiesFar, checkCopiesFar, 97},
 		{"msi-progid-cycle.msi", "8,000 ProgId rows in one ProgId_Parent cycle (176,000 at 5 MB), no class on it: a warning, a note and a problem a row", buildProgIDCycle, checkProgIDCycle, 22},
+		{"msi-verbs-of-one-extension.msi", "10,000 Verb rows of the extension .synth (200,000 at 5 MB): an entry point and a broad-health-check finding each, 200,000 SARIF results", buildVerbsOfOneExtension, checkVerbsOfOneExtension, 20},
 		{"msi-feature-component-fanout.msi", "50 features x 50 components, every pair in FeatureComponents (at 5 MB 1,050 x 1,050: 1.1 million pairs), a tenth of the components advertised by a shortcut", buildFeatureFanout, checkFeatureFanout, 21},
 	}
 }
@@ -310,7 +311,44 @@ func checkProgIDCycle(t *testing.T, db *msi.Database) {
 
 const progIDCycleBytesPerRow = 2600
 
-// advertisedComponents adds n components// advertisedComponents adds n components in folder BINDIR, each with a
+// buildVerbsOfOneExtension adds 10,000 verbs to the sample's extension
+// .synth (25 bytes a row): each is an advertised entry point with a
+// finding of its own, so `audit --sarif` writes one SARIF result a row.
+// Each result was encoded by a new json.Encoder, which grew its
+// indenting buffer again (2.1 KB allocated a result): at 5 MB (200,000
+// verbs) `audit --sarif` took 3.0-3.2 s of CPU and 3.6-5.9 s of wall time
+// on a loaded machine.
+func buildVerbsOfOneExtension(t testing.TB, scale int) []byte {
+	db := sampleDB(t)
+	tab := table(t, db, "Verb")
+	for i := range 10000 * scale {
+		must(t, tab.Insert(str("synth"), str(fmt.Sprintf("v%d", i)), num(i%30000), str("x"), str("%1")))
+	}
+	return saveDB(t, db)
+}
+
+// The audit lists every verb as a registered entry point, in budget
+// (internal/sarif's TestWriterAllocatesLittle holds the SARIF results to
+// a few hundred bytes each).
+func checkVerbsOfOneExtension(t *testing.T, db *msi.Database) {
+	var rep *transform.AuditReport
+	var err error
+	testenv.CheckBudgetOf(t, "Audit", testenv.TimeBudget, 1<<30, func() {
+		rep, err = transform.Audit(db, transform.AuditOptions{})
+	})
+	must(t, err)
+	n := 0
+	for _, ep := range rep.EntryPoints {
+		if ep.Table == "Verb" && ep.Registered && len(ep.Key) == 2 && ep.Key[0] == "synth" && strings.HasPrefix(ep.Key[1], "v") {
+			n++
+		}
+	}
+	if n != 10000 {
+		t.Errorf("%d registered verb entry points, want 10000", n)
+	}
+}
+
+// advertisedComponents adds n components// advertisedComponents adds n components// advertisedComponents adds n components in folder BINDIR, each with a
 // key file and an advertised shortcut naming feature (or features[i]).
 func advertisedComponents(t testing.TB, db *msi.Database, n int, feature func(i int) string, component func(i int) string) {
 	comps, files, fcs, scs := table(t, db, "Component"), table(t, db, "File"), table(t, db, "FeatureComponents"), table(t, db, "Shortcut")
