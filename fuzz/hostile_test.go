@@ -77,6 +77,7 @@ func hostileFixtures() []hostileFixture {
 		{"msi-cab-copies-far.msi", "a folder of 4,000 blocks of zeros (131 MB) whose last block is one cabinet file and 2,000 more (190,000 at 5 MB) pointing at it: each copy decodes the folder again from its start (262 GB)", buildCopiesFar, checkCopiesFar, 97},
 		{"msi-progid-cycle.msi", "8,000 ProgId rows in one ProgId_Parent cycle (176,000 at 5 MB), no class on it: a warning, a note and a problem a row", buildProgIDCycle, checkProgIDCycle, 22},
 		{"msi-verbs-of-one-extension.msi", "10,000 Verb rows of the extension .synth (200,000 at 5 MB): an entry point and a broad-health-check finding each, 200,000 SARIF results", buildVerbsOfOneExtension, checkVerbsOfOneExtension, 20},
+		{"msi-publish-grid.msi", "100 categories x 100 qualifiers in PublishComponent (at 5 MB 4,600 x 100: 460,000 rows of 10 bytes), each a qualified component entry point of App", buildPublishGrid, checkPublishGrid, 46},
 		{"msi-feature-component-fanout.msi", "50 features x 50 components, every pair in FeatureComponents (at 5 MB 1,050 x 1,050: 1.1 million pairs), a tenth of the components advertised by a shortcut", buildFeatureFanout, checkFeatureFanout, 21},
 	}
 }
@@ -348,7 +349,58 @@ func checkVerbsOfOneExtension(t *testing.T, db *msi.Database) {
 	}
 }
 
-// advertisedComponents adds n components// advertisedComponents adds n components// advertisedComponents adds n components in folder BINDIR, each with a
+// buildPublishGrid adds a PublishComponent table of 100*scale categories
+// (GUIDs) times 100 qualifiers, every row qualifying App in Core: a row
+// is 10 bytes (five string ids), the strings few, and each row is an
+// entry point the audit lists with its descriptor, about a kilobyte. At
+// 5 MB (460,000 rows) `audit` took 15-16 s and 520-540 MB of peak RSS
+// (the collector running without pause at the soft memory limit); 680
+// verbs of each of 680 extensions did the same (9-13 s, 425-435 MB).
+func buildPublishGrid(t testing.TB, scale int) []byte {
+	db := sampleDB(t)
+	tab, err := db.CreateTable("PublishComponent", []msi.Column{
+		{Name: "ComponentId", Type: msi.ColString, Size: 38, Key: true},
+		{Name: "Qualifier", Type: msi.ColString, Size: 255, Key: true},
+		{Name: "Component_", Type: msi.ColString, Size: 72, Key: true},
+		{Name: "AppData", Type: msi.ColString, Size: 255, Nullable: true},
+		{Name: "Feature_", Type: msi.ColString, Size: 38},
+	})
+	must(t, err)
+	for i := range 100 * scale {
+		for j := range 100 {
+			must(t, tab.Insert(str(fmt.Sprintf("{11111111-2222-3333-4444-%012d}", i)), str(fmt.Sprintf("q%d", j)), str("App"), msi.Value{}, str("Core")))
+		}
+	}
+	return saveDB(t, db)
+}
+
+// The audit lists the 10,000 qualified components in budget, and refuses
+// the package, before reading its rows, when MaxEntryPoints is lower.
+func checkPublishGrid(t *testing.T, db *msi.Database) {
+	var rep *transform.AuditReport
+	var err error
+	testenv.CheckBudget(t, "Audit (refused)", func() {
+		_, err = transform.Audit(db, transform.AuditOptions{MaxEntryPoints: 5000})
+	})
+	if !errors.Is(err, transform.ErrTooManyEntryPoints) {
+		t.Errorf("Audit with MaxEntryPoints 5000: %v, want ErrTooManyEntryPoints", err)
+	}
+	testenv.CheckBudgetOf(t, "Audit", testenv.TimeBudget, 1<<30, func() {
+		rep, err = transform.Audit(db, transform.AuditOptions{})
+	})
+	must(t, err)
+	n := 0
+	for _, ep := range rep.EntryPoints {
+		if ep.Table == "PublishComponent" && ep.Registered {
+			n++
+		}
+	}
+	if n != 10000 {
+		t.Errorf("%d registered qualified components, want 10000", n)
+	}
+}
+
+// advertisedComponents adds n components// advertisedComponents adds n components// advertisedComponents adds n components// advertisedComponents adds n components in folder BINDIR, each with a
 // key file and an advertised shortcut naming feature (or features[i]).
 func advertisedComponents(t testing.TB, db *msi.Database, n int, feature func(i int) string, component func(i int) string) {
 	comps, files, fcs, scs := table(t, db, "Component"), table(t, db, "File"), table(t, db, "FeatureComponents"), table(t, db, "Shortcut")
