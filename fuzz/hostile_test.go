@@ -75,6 +75,9 @@ func hostileFixtures() []hostileFixture {
 		{"msi-feature-chain-entry-points.msi", "a Feature_Parent chain of 2,000 features under Core (54,000 at 5 MB), each holding App and advertised by a shortcut of it: each entry point's health check lists a chain of 64 features", buildFeatureChainEntryPoints, checkFeatureChainEntryPoints, 27},
 		{"msi-mszip-bomb.msi", "an embedded MSZIP cabinet of 16,000 blocks of zeros (80,000 at 5 MB), every block the same 58 bytes: 0.5 GB decoded from 1 MB (2.6 GB from 5 MB)", buildMSZIPBomb, checkMSZIPBomb, 5},
 		{"msi-cab-copies-far.msi", "a folder of 4,000 blocks of zeros (131 MB) whose last block is one cabinet file and 2,000 more (190,000 at 5 MB) pointing at it: each copy decodes the folder again from its start (262 GB)", buildCopiesFar, checkCopiesFar, 97},
+		{"msi-progid-cycle.msi", "8,000 ProgId rows in one ProgId_Parent cycle (176,000 at 5 MB), no class on it: a warning, a note and a problem a row", buildProgIDCycle, checkProgIDCycle, 22},
+		{"msi-verbs-of-one-extension.msi", "10,000 Verb rows of the extension .synth (200,000 at 5 MB): an entry point and a broad-health-check finding each, 200,000 SARIF results", buildVerbsOfOneExtension, checkVerbsOfOneExtension, 20},
+		{"msi-publish-grid.msi", "100 categories x 100 qualifiers in PublishComponent (at 5 MB 4,600 x 100: 460,000 rows of 10 bytes), each a qualified component entry point of App", buildPublishGrid, checkPublishGrid, 46},
 		{"msi-feature-component-fanout.msi", "50 features x 50 components, every pair in FeatureComponents (at 5 MB 1,050 x 1,050: 1.1 million pairs), a tenth of the components advertised by a shortcut", buildFeatureFanout, checkFeatureFanout, 21},
 	}
 }
@@ -269,7 +272,135 @@ func buildProgIDChain(t testing.TB, scale int) []byte {
 	return saveDB(t, db)
 }
 
-// advertisedComponents adds n components in folder BINDIR, each with a
+// buildProgIDCycle adds 8,000 ProgIds whose ProgId_Parent chain is one
+// cycle through all of them, with no class and no extension: each is
+// left alone, with a warning for the cycle and a note, and the pass
+// records a problem for each. Each row costs the package 28 bytes; at 5
+// MB (176,000 rows) class-to-registry held 173 MB of live heap (the
+// notes copied into the report, a map entry and a message naming the
+// ProgId for each problem, the whole of every ProgId row read again when
+// deleting the converted ones): `rewrite -o` 266 MB of peak RSS.
+func buildProgIDCycle(t testing.TB, scale int) []byte {
+	db := sampleDB(t)
+	tab := table(t, db, "ProgId")
+	n := 8000 * scale
+	for i := range n {
+		must(t, tab.Insert(str(fmt.Sprintf("P%d", i)), str(fmt.Sprintf("P%d", (i+1)%n)), msi.Value{}, msi.Value{}, msi.Value{}, msi.Value{}))
+	}
+	return saveDB(t, db)
+}
+
+// Each ProgId of the cycle gets its warning, and the pass allocates at
+// most 2,600 bytes a row (3,050 before the fix, 2,170 after).
+func checkProgIDCycle(t *testing.T, db *msi.Database) {
+	var rep *transform.Report
+	var err error
+	testenv.CheckBudgetOf(t, "ClassToRegistry", testenv.TimeBudget, 8000*progIDCycleBytesPerRow, func() {
+		rep, err = transform.ClassToRegistry(db, transform.ClassToRegistryOptions{})
+	})
+	must(t, err)
+	n := 0
+	for _, nt := range rep.Notes {
+		if nt.Table == "ProgId" && len(nt.Key) == 1 && strings.HasPrefix(nt.Key[0], "P") && strings.Contains(nt.Reason, "never ends (a cycle)") {
+			n++
+		}
+	}
+	if n != 8000 {
+		t.Errorf("%d cycle warnings, want 8000", n)
+	}
+}
+
+const progIDCycleBytesPerRow = 2600
+
+// buildVerbsOfOneExtension adds 10,000 verbs to the sample's extension
+// .synth (25 bytes a row): each is an advertised entry point with a
+// finding of its own, so `audit --sarif` writes one SARIF result a row.
+// Each result was encoded by a new json.Encoder, which grew its
+// indenting buffer again (2.1 KB allocated a result): at 5 MB (200,000
+// verbs) `audit --sarif` took 3.0-3.2 s of CPU and 3.6-5.9 s of wall time
+// on a loaded machine.
+func buildVerbsOfOneExtension(t testing.TB, scale int) []byte {
+	db := sampleDB(t)
+	tab := table(t, db, "Verb")
+	for i := range 10000 * scale {
+		must(t, tab.Insert(str("synth"), str(fmt.Sprintf("v%d", i)), num(i%30000), str("x"), str("%1")))
+	}
+	return saveDB(t, db)
+}
+
+// The audit lists every verb as a registered entry point, in budget
+// (internal/sarif's TestWriterAllocatesLittle holds the SARIF results to
+// a few hundred bytes each).
+func checkVerbsOfOneExtension(t *testing.T, db *msi.Database) {
+	var rep *transform.AuditReport
+	var err error
+	testenv.CheckBudgetOf(t, "Audit", testenv.TimeBudget, 1<<30, func() {
+		rep, err = transform.Audit(db, transform.AuditOptions{})
+	})
+	must(t, err)
+	n := 0
+	for _, ep := range rep.EntryPoints {
+		if ep.Table == "Verb" && ep.Registered && len(ep.Key) == 2 && ep.Key[0] == "synth" && strings.HasPrefix(ep.Key[1], "v") {
+			n++
+		}
+	}
+	if n != 10000 {
+		t.Errorf("%d registered verb entry points, want 10000", n)
+	}
+}
+
+// buildPublishGrid adds a PublishComponent table of 100*scale categories
+// (GUIDs) times 100 qualifiers, every row qualifying App in Core: a row
+// is 10 bytes (five string ids), the strings few, and each row is an
+// entry point the audit lists with its descriptor, about a kilobyte. At
+// 5 MB (460,000 rows) `audit` took 15-16 s and 520-540 MB of peak RSS
+// (the collector running without pause at the soft memory limit); 680
+// verbs of each of 680 extensions did the same (9-13 s, 425-435 MB).
+func buildPublishGrid(t testing.TB, scale int) []byte {
+	db := sampleDB(t)
+	tab, err := db.CreateTable("PublishComponent", []msi.Column{
+		{Name: "ComponentId", Type: msi.ColString, Size: 38, Key: true},
+		{Name: "Qualifier", Type: msi.ColString, Size: 255, Key: true},
+		{Name: "Component_", Type: msi.ColString, Size: 72, Key: true},
+		{Name: "AppData", Type: msi.ColString, Size: 255, Nullable: true},
+		{Name: "Feature_", Type: msi.ColString, Size: 38},
+	})
+	must(t, err)
+	for i := range 100 * scale {
+		for j := range 100 {
+			must(t, tab.Insert(str(fmt.Sprintf("{11111111-2222-3333-4444-%012d}", i)), str(fmt.Sprintf("q%d", j)), str("App"), msi.Value{}, str("Core")))
+		}
+	}
+	return saveDB(t, db)
+}
+
+// The audit lists the 10,000 qualified components in budget, and refuses
+// the package, before reading its rows, when MaxEntryPoints is lower.
+func checkPublishGrid(t *testing.T, db *msi.Database) {
+	var rep *transform.AuditReport
+	var err error
+	testenv.CheckBudget(t, "Audit (refused)", func() {
+		_, err = transform.Audit(db, transform.AuditOptions{MaxEntryPoints: 5000})
+	})
+	if !errors.Is(err, transform.ErrTooManyEntryPoints) {
+		t.Errorf("Audit with MaxEntryPoints 5000: %v, want ErrTooManyEntryPoints", err)
+	}
+	testenv.CheckBudgetOf(t, "Audit", testenv.TimeBudget, 1<<30, func() {
+		rep, err = transform.Audit(db, transform.AuditOptions{})
+	})
+	must(t, err)
+	n := 0
+	for _, ep := range rep.EntryPoints {
+		if ep.Table == "PublishComponent" && ep.Registered {
+			n++
+		}
+	}
+	if n != 10000 {
+		t.Errorf("%d registered qualified components, want 10000", n)
+	}
+}
+
+// advertisedComponents adds n components// advertisedComponents adds n components// advertisedComponents adds n components// advertisedComponents adds n components in folder BINDIR, each with a
 // key file and an advertised shortcut naming feature (or features[i]).
 func advertisedComponents(t testing.TB, db *msi.Database, n int, feature func(i int) string, component func(i int) string) {
 	comps, files, fcs, scs := table(t, db, "Component"), table(t, db, "File"), table(t, db, "FeatureComponents"), table(t, db, "Shortcut")

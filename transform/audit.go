@@ -20,6 +20,29 @@ import (
 // Windows rejects).
 const Error Severity = "error"
 
+// entryPointTables are the tables whose rows Audit lists as entry points.
+var entryPointTables = []string{"Class", "ProgId", "AppId", "Extension", "Verb", "MIME", "Shortcut", "TypeLib", "PublishComponent"}
+
+// checkEntryPointRows refuses a package whose entry point tables hold
+// more than max rows together, from the tables' row counts alone.
+func checkEntryPointRows(db *msi.Database, max int) error {
+	n := 0
+	for _, name := range entryPointTables {
+		if !db.HasTable(name) {
+			continue
+		}
+		t, err := db.Table(name)
+		if err != nil {
+			return fmt.Errorf("transform: audit: %w", err)
+		}
+		n += t.Len()
+	}
+	if n > max {
+		return fmt.Errorf("transform: audit: %w: %d rows in %s, more than %d (the MaxEntryPoints option, msikit audit --max-entry-points)", ErrTooManyEntryPoints, n, strings.Join(entryPointTables, ", "), max)
+	}
+	return nil
+}
+
 // DefaultBroadCheck is AuditOptions.BroadCheck's default: an advertised
 // entry point whose health check covers more components than this gets a
 // warning.
@@ -31,6 +54,11 @@ type AuditOptions struct {
 	// before the entry points that start it are reported (0 means
 	// DefaultBroadCheck).
 	BroadCheck int
+	// MaxEntryPoints is the number of rows the tables that hold
+	// advertised entry points may have together (0 means
+	// DefaultMaxEntryPoints); past it Audit reads nothing and returns an
+	// error wrapping ErrTooManyEntryPoints.
+	MaxEntryPoints int
 	// NoRewrite leaves out the preview of what msikit rewrite would change:
 	// Audit runs the three passes (class-to-registry, leaf-features,
 	// assembly-names, with their defaults) on a copy of the database
@@ -302,6 +330,12 @@ func Audit(db *msi.Database, opts AuditOptions) (*AuditReport, error) {
 	}
 	if opts.BroadCheck <= 0 {
 		opts.BroadCheck = DefaultBroadCheck
+	}
+	if opts.MaxEntryPoints <= 0 {
+		opts.MaxEntryPoints = DefaultMaxEntryPoints
+	}
+	if err := checkEntryPointRows(db, opts.MaxEntryPoints); err != nil {
+		return nil, err
 	}
 	m, err := readAuditModel(db)
 	if err != nil {

@@ -1,6 +1,10 @@
 package transform
 
-import "github.com/msikit/msikit/transform/internal/edit"
+import (
+	"errors"
+
+	"github.com/msikit/msikit/transform/internal/edit"
+)
 
 // DefaultMaxChanges is the number of row changes ClassToRegistry and
 // SplitAdvertised may make when their options leave MaxChanges at 0. Real
@@ -14,3 +18,17 @@ const DefaultMaxChanges = edit.DefaultMaxChanges
 // make more row changes than its MaxChanges option allows. The database is
 // left unchanged.
 var ErrTooManyChanges = edit.ErrTooManyChanges
+
+// DefaultMaxEntryPoints is the number of rows of the tables that hold
+// advertised entry points (Class, ProgId, AppId, Extension, Verb, MIME,
+// Shortcut, TypeLib, PublishComponent) Audit accepts when its options
+// leave MaxEntryPoints at 0. Real packages hold a few thousand at most;
+// each entry point the audit lists costs about a kilobyte of memory, and
+// 5 MB of crafted rows (680 categories x 680 qualifiers in
+// PublishComponent, 10 bytes a row) hold 460,000.
+const DefaultMaxEntryPoints = 100_000
+
+// ErrTooManyEntryPoints is wrapped by the error Audit returns for a
+// package with more entry point rows than its MaxEntryPoints option
+// allows, before it reads them.
+var ErrTooManyEntryPoints = errors.New("too many advertised entry points")

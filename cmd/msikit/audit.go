@@ -22,7 +22,7 @@ import (
 
 var cmdAudit = &Command{
 	Name:      "audit",
-	UsageLine: "msikit audit PKG [--json [--max-bytes N] | --sarif] [--broad-check N] [--no-rewrite] [--source DIR]",
+	UsageLine: "msikit audit PKG [--json [--max-bytes N] | --sarif] [--broad-check N] [--max-entry-points N] [--no-rewrite] [--source DIR]",
 	Short:     "list advertised entry points, their health checks and the causes of repair loops",
 	Long: `Audit is a static resiliency audit. For every advertised entry point (Class,
 ProgId, AppId, Extension, Verb, MIME, advertised Shortcut, TypeLib,
@@ -61,7 +61,11 @@ written in every row that uses it. A report that would pass --max-bytes N
 (default 256 MiB; 0 for no limit) is refused before any of it is
 written: nothing on standard output, exit status 1. Real packages make
 far less (the corpus's largest: 82 KB; the preview of 65,000 classes
-tens of megabytes).`,
+tens of megabytes). A package whose entry point tables (Class, ProgId,
+AppId, Extension, Verb, MIME, Shortcut, TypeLib, PublishComponent) hold
+more than --max-entry-points rows together (default 100,000; real
+packages hold a few thousand) is refused before they are read: each
+entry point listed costs about a kilobyte of memory.`,
 	Example: `msikit audit product.msi
 msikit audit --json product.msi | jq '.findings[] | select(.severity != "info")'
 msikit audit --sarif product.msi > audit.sarif`,
@@ -71,6 +75,7 @@ msikit audit --sarif product.msi > audit.sarif`,
 		fs.BoolVar(&o.sarifOut, "sarif", false, "print the findings as a SARIF 2.1.0 log")
 		fs.Int64Var(&o.maxBytes, "max-bytes", defaultJSONMaxBytes, "with --json, refuse a report that would pass `N` bytes (0: no limit)")
 		fs.IntVar(&o.broad, "broad-check", transform.DefaultBroadCheck, "report entry points whose health check covers more than `N` components")
+		fs.IntVar(&o.maxEntryPoints, "max-entry-points", transform.DefaultMaxEntryPoints, "refuse a package whose entry point tables hold more than `N` rows")
 		fs.BoolVar(&o.noRewrite, "no-rewrite", false, "do not preview what msikit rewrite would change")
 		fs.StringVar(&o.source, "source", "", "the package's uncompressed files are in `DIR` (for the assembly-names preview)")
 		return func(env *Env, args []string) error {
@@ -82,7 +87,7 @@ msikit audit --sarif product.msi > audit.sarif`,
 
 type auditOpts struct {
 	jsonOut, sarifOut, noRewrite bool
-	broad                        int
+	broad, maxEntryPoints        int
 	source                       string
 	maxBytes                     int64
 	maxBytesSet                  bool
@@ -97,6 +102,9 @@ func runAudit(env *Env, o *auditOpts, args []string) error {
 	}
 	if o.broad < 1 {
 		return usagef("--broad-check must be at least 1")
+	}
+	if o.maxEntryPoints < 1 {
+		return usagef("--max-entry-points must be at least 1")
 	}
 	if o.maxBytes < 0 {
 		return usagef("--max-bytes %d: want a number of bytes, or 0 for no limit", o.maxBytes)
@@ -116,7 +124,7 @@ func runAudit(env *Env, o *auditOpts, args []string) error {
 		return err
 	}
 	defer db.Close()
-	opts := transform.AuditOptions{BroadCheck: o.broad, NoRewrite: o.noRewrite, Source: o.source,
+	opts := transform.AuditOptions{BroadCheck: o.broad, MaxEntryPoints: o.maxEntryPoints, NoRewrite: o.noRewrite, Source: o.source,
 		// Only --json lists the preview's changes.
 		NoPassReports: !o.jsonOut}
 	var spool *passSpool

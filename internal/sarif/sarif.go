@@ -202,6 +202,8 @@ type Writer struct {
 	n         int // results written
 	started   bool
 	buf       bytes.Buffer
+	enc       *json.Encoder // into buf, reused while the prefix is encPrefix
+	encPrefix string
 	err       error
 }
 
@@ -228,10 +230,14 @@ func (w *Writer) encode(prefix string, v any) {
 		return
 	}
 	w.buf.Reset()
-	enc := json.NewEncoder(&w.buf)
-	enc.SetIndent(prefix, "  ")
-	enc.SetEscapeHTML(false)
-	if w.err = enc.Encode(v); w.err != nil {
+	// One encoder for the results, which share a prefix: a new one
+	// grows its indenting buffer again for each of 200,000 results.
+	if w.enc == nil || w.encPrefix != prefix {
+		w.enc, w.encPrefix = json.NewEncoder(&w.buf), prefix
+		w.enc.SetIndent(prefix, "  ")
+		w.enc.SetEscapeHTML(false)
+	}
+	if w.err = w.enc.Encode(v); w.err != nil {
 		return
 	}
 	w.write(bytes.TrimSuffix(w.buf.Bytes(), []byte("\n")))

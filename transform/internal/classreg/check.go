@@ -190,7 +190,7 @@ func (p *planner) checkProgIDs() {
 	}
 	for i, r := range in.ProgIDs {
 		if p.progs[i].cyclic {
-			p.problem(node{kindProgID, i}, "ProgId_Parent chain of %s never ends (a cycle)", r.ProgID)
+			p.problem(node{kindProgID, i}, "a ProgId_Parent chain never ends (a cycle)")
 			p.note(edit.Warning, tblProgID, r.ref.Key, "ProgId_Parent chain never ends (a cycle); no CurVer, CLSID or VersionIndependentProgID can be derived from it")
 		}
 		if r.Class != "" {

@@ -86,7 +86,6 @@ func (p *planner) index() {
 			p.mimeBy[p.lower(r.ContentType)] = i
 		}
 	}
-	p.problems = map[node][]string{}
 	p.existing = map[string]RegistryRow{}
 	p.usedIDs = map[string]bool{}
 	for _, r := range in.Registry {
@@ -127,7 +126,7 @@ func hkcrKey(r RegistryRow) (string, bool) {
 }
 
 func (p *planner) problem(n node, format string, args ...any) {
-	p.problems[n] = append(p.problems[n], p.texts.Intern(clip.Sprintf(format, args...)))
+	p.problems = append(p.problems, nodeProblem{n, p.texts.Intern(clip.Sprintf(format, args...))})
 }
 
 // keyFile returns the File key of a component's key path when it is a

@@ -257,13 +257,13 @@ func (p *planner) group() {
 		return
 	}
 	reasons := make([][]string, len(p.parent))
-	for nd, probs := range p.problems {
-		if !p.isLive(nd) {
+	for _, pr := range p.problems {
+		if !p.isLive(pr.n) {
 			continue
 		}
-		id, _ := p.nodeID(nd)
+		id, _ := p.nodeID(pr.n)
 		g := p.find(id)
-		reasons[g] = append(reasons[g], probs...)
+		reasons[g] = append(reasons[g], pr.text)
 	}
 	if p.opts.DropUnexpressible {
 		return

@@ -154,7 +154,7 @@ type planner struct {
 	exts        []extFacts
 	verbs       []verbFacts
 	mimes       []mimeFacts
-	problems    map[node][]string
+	problems    []nodeProblem     // in the order found
 	nodeBase    [kindMIME + 1]int // first union-find number of each kind
 	nodeCount   [kindMIME + 1]int
 	parent      []int                  // union-find
@@ -209,6 +209,14 @@ type (
 		ext  int // extension row, -1 none
 	}
 )
+
+// nodeProblem is why a row's registration cannot be expressed: a pair in
+// a slice, not a map entry holding a slice, since a ProgId cycle gives
+// each of hundreds of thousands of rows one.
+type nodeProblem struct {
+	n    node
+	text string
+}
 
 type iconRef struct {
 	value   string // DefaultIcon value, "" when none

@@ -33,7 +33,9 @@ func Run(db *msi.Database, opts Options) (*edit.Log, error) {
 	if plan.over != "" {
 		return nil, edit.TooMany(plan.over)
 	}
-	rep.Notes = append(rep.Notes, plan.Notes...)
+	// The plan's notes become the report's, not copied: a package may
+	// hold a note for each of hundreds of thousands of rows.
+	rep.Notes, plan.Notes = plan.Notes, nil
 	if err := applyPlan(db, plan, rep); err != nil {
 		return rep, err
 	}
@@ -308,9 +310,12 @@ func applyPlan(db *msi.Database, plan *Plan, rep *edit.Log) error {
 			return fmt.Errorf("transform: class-to-registry: table %s vanished", table)
 		}
 		t.DeleteFunc(func(row msi.Row) bool {
-			ref := rowRef(row)
-			r, ok := want[strings.Join(ref.Key, "\x00")]
+			// The whole row is read only when it goes: the table may
+			// hold hundreds of thousands of rows the pass leaves alone.
+			key := keyRef(row).Key
+			r, ok := want[strings.Join(key, "\x00")]
 			if ok {
+				ref := rowRef(row)
 				rep.Change(edit.Change{Op: edit.Remove, Table: table, Key: ref.Key, Old: ref.Old, Reason: r.Reason})
 			}
 			return ok
