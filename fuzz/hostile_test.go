@@ -332,12 +332,7 @@ func buildVerbsOfOneExtension(t testing.TB, scale int) []byte {
 // (internal/sarif's TestWriterAllocatesLittle holds the SARIF results to
 // a few hundred bytes each).
 func checkVerbsOfOneExtension(t *testing.T, db *msi.Database) {
-	var rep *transform.AuditReport
-	var err error
-	testenv.CheckBudgetOf(t, "Audit", testenv.TimeBudget, 1<<30, func() {
-		rep, err = transform.Audit(db, transform.AuditOptions{})
-	})
-	must(t, err)
+	rep := auditInTime(t, db)
 	n := 0
 	for _, ep := range rep.EntryPoints {
 		if ep.Table == "Verb" && ep.Registered && len(ep.Key) == 2 && ep.Key[0] == "synth" && strings.HasPrefix(ep.Key[1], "v") {
@@ -708,12 +703,7 @@ func checkRootComponentsChildren(t *testing.T, db *msi.Database) {
 
 // checkRootComponentsChildrenN checks the package at scale.
 func checkRootComponentsChildrenN(t *testing.T, db *msi.Database, scale int) {
-	var rep *transform.AuditReport
-	var err error
-	testenv.CheckBudgetOf(t, "Audit", testenv.TimeBudget, 1<<30, func() {
-		rep, err = transform.Audit(db, transform.AuditOptions{})
-	})
-	must(t, err)
+	rep := auditInTime(t, db)
 	n := 0
 	for _, hc := range rep.Checks {
 		// The child, Core and Core's own components: App, the sample's
@@ -747,12 +737,7 @@ func buildFeatureChainEntryPoints(t testing.TB, scale int) []byte {
 
 // Each child's check stops at 64 features and says so.
 func checkFeatureChainEntryPoints(t *testing.T, db *msi.Database) {
-	var rep *transform.AuditReport
-	var err error
-	testenv.CheckBudgetOf(t, "Audit", testenv.TimeBudget, 1<<30, func() {
-		rep, err = transform.Audit(db, transform.AuditOptions{})
-	})
-	must(t, err)
+	rep := auditInTime(t, db)
 	n := 0
 	for _, hc := range rep.Checks {
 		if len(hc.Features) == 64 && strings.Contains(hc.Problem, "deeper than 64") {
@@ -762,6 +747,20 @@ func checkFeatureChainEntryPoints(t *testing.T, db *msi.Database) {
 	if n != 2000-62 {
 		t.Errorf("%d health checks cut at 64 features, want %d", n, 2000-62)
 	}
+}
+
+// auditInTime audits db with the default options within the time budget
+// (its memory is the model of the whole package, held to 1 GiB here; the
+// scaled set holds the command to the memory budget).
+func auditInTime(t *testing.T, db *msi.Database) *transform.AuditReport {
+	t.Helper()
+	var rep *transform.AuditReport
+	var err error
+	testenv.CheckBudgetOf(t, "Audit", testenv.TimeBudget, 1<<30, func() {
+		rep, err = transform.Audit(db, transform.AuditOptions{})
+	})
+	must(t, err)
+	return rep
 }
 
 // oneComponent is the start of a package for buildPackage: a TARGETDIR
