@@ -17,11 +17,16 @@ import (
 // as bench/extract.sh's packages) and passes it to a callback that reads
 // it: the library's share of `msikit extract`, without the files being
 // written. folders=8 splits the cabinet into 8 folders decoded on Jobs
-// goroutines.
+// goroutines; maxratio=none turns off the decoding bound (MaxRatio -1),
+// to show what counting against it costs.
 func BenchmarkExtract(b *testing.B) {
 	const files, size = 10000, 2 << 10
-	for _, c := range []struct{ folders, jobs int }{{1, 1}, {8, 1}, {8, 2}} {
-		b.Run(fmt.Sprintf("folders=%d/jobs=%d", c.folders, c.jobs), func(b *testing.B) {
+	for _, c := range []struct{ folders, jobs, ratio int }{{1, 1, 0}, {1, 1, -1}, {8, 1, 0}, {8, 2, 0}} {
+		name := fmt.Sprintf("folders=%d/jobs=%d", c.folders, c.jobs)
+		if c.ratio < 0 {
+			name += "/maxratio=none"
+		}
+		b.Run(name, func(b *testing.B) {
 			pkg := filepath.Join(b.TempDir(), "bench.msi")
 			if err := extractgen.Write(testenv.SampleMSI(), pkg, files, 100, size, c.folders); err != nil {
 				b.Fatal(err)
@@ -38,7 +43,7 @@ func BenchmarkExtract(b *testing.B) {
 			for range b.N {
 				var mu sync.Mutex
 				n := 0
-				rep, err := Extract(db, &Options{Jobs: c.jobs}, func(f *File, r io.Reader) error {
+				rep, err := Extract(db, &Options{Jobs: c.jobs, MaxRatio: c.ratio}, func(f *File, r io.Reader) error {
 					buf := bufs.Get().(*[32 << 10]byte)
 					defer bufs.Put(buf)
 					_, err := io.CopyBuffer(io.Discard, struct{ io.Reader }{r}, buf[:])
