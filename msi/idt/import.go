@@ -694,7 +694,7 @@ type lazyFile struct {
 	name string
 	size int64
 	keep bool
-	kept []byte
+	kept *bytes.Reader // the file's bytes, once read when keep
 	f    fs.File
 	ra   io.ReaderAt
 }
@@ -708,14 +708,7 @@ func (l *lazyFile) ReadAt(p []byte, off int64) (int, error) {
 		}
 	}
 	if l.kept != nil {
-		if off < 0 || off >= int64(len(l.kept)) {
-			return 0, io.EOF
-		}
-		n := copy(p, l.kept[off:])
-		if n < len(p) {
-			return n, io.EOF
-		}
-		return n, nil
+		return l.kept.ReadAt(p, off)
 	}
 	if l.ra == nil {
 		f, err := l.fsys.Open(l.name)
@@ -748,7 +741,7 @@ func (l *lazyFile) readAll() error {
 	if _, err := io.ReadFull(f, kept); err != nil {
 		return err
 	}
-	l.kept = kept
+	l.kept = bytes.NewReader(kept)
 	return nil
 }
 
