@@ -793,7 +793,7 @@ func (x *extraction) folder(label string, files []*cab.File, upaths map[*cab.Fil
 			if p, ok := upaths[cf]; ok {
 				if err := overlap(cf); err != nil {
 					x.mu.Lock()
-					x.rep.Failed = append(x.rep.Failed, &FileError{Key: cf.Name, Cabinet: label, Err: x.ratioErr(err)})
+					x.rep.Failed = append(x.rep.Failed, &FileError{Key: cf.Name, Cabinet: label, Err: err})
 					x.mu.Unlock()
 					continue
 				}
