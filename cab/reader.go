@@ -84,8 +84,8 @@ func NewLimit(max int64) *Limit { return &Limit{max: max} }
 // Max returns the limit's bound.
 func (l *Limit) Max() int64 { return l.max }
 
-// Used returns the work counted so far (at most Max).
-func (l *Limit) Used() int64 { return min(l.used.Load(), l.max) }
+// Used returns the work counted so far (at most Max: take never passes it).
+func (l *Limit) Used() int64 { return l.used.Load() }
 
 // take counts n more, reporting false (and counting nothing) when they
 // would pass the bound.
