@@ -66,8 +66,8 @@ func (e *signalError) Unwrap() error { return context.Canceled }
 // reports reaches 250 MB of memory mostly in garbage. Under a limit set
 // with debug.SetMemoryLimit it collects sooner instead, as the heap nears
 // the limit: memory stays near what is live, for a few percent more CPU
-// (a 5 MB package whose audit holds 54,000 health checks: peak 245 ->
-// 197 MiB, 1.71 -> 1.83 s). The limit grows with the input, so large
+// (a 4.9 MB package whose audit holds 54,000 health checks: peak 240-251
+// -> 211-213 MiB, about 5% more CPU). The limit grows with the input, so large
 // packages, whose commands legitimately hold more, are not slowed down:
 // softMemoryBase + softMemoryPerByte times the bytes of the files named
 // on the command line. A command given a folder (batch modes, an
