@@ -247,14 +247,7 @@ func TestImportCellCopiesBounded(t *testing.T) {
 	if _, err := Import(db, strings.NewReader(idtOf(50)), fstest.MapFS{"Icon/f": &fstest.MapFile{Data: small}}); err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
-	if _, err := db.WriteTo(&out); err != nil {
-		t.Fatal(err)
-	}
-	db2, err := msi.NewDatabase(bytes.NewReader(out.Bytes()), int64(out.Len()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db2, _ := saveReopen(t, db, "cells.msi")
 	for i := range 50 {
 		st, err := db2.OpenStream(fmt.Sprintf("Icon.i%d", i))
 		if err != nil {
