@@ -134,35 +134,53 @@ func maxRatioOption(n int) (int, error) {
 	return n, nil
 }
 
-// ratioListed is how many of the files --max-ratio stopped get a line of
-// their own: past the bound every later file fails for the same reason,
-// and a bomb can hold tens of thousands.
-const ratioListed = 10
+// sharedListed is how many of the files that fail for one shared reason
+// get a line of their own: past --max-ratio every later file fails for
+// the same reason, and so does every copy of bytes already read once the
+// copies a cabinet may hold are used up; a hostile package can hold tens
+// of thousands of either.
+const sharedListed = 10
 
-// isRatioErr reports whether err is a file's failure at --max-ratio.
-func isRatioErr(err error) bool {
-	var re *install.RatioError
-	return errors.As(err, &re)
+// sharedFailures lists the first sharedListed files of each shared
+// reason, then counts the rest on one line per reason (hints).
+type sharedFailures struct {
+	ratio, overlap int
+	ratioErr       *install.RatioError
 }
 
-// ratioHint is the line that follows the files --max-ratio stopped, or
-// "" when it stopped none.
-func ratioHint(failed []*install.FileError) string {
-	n := 0
+// list reports whether err, a file's failure, gets a line of its own.
+func (s *sharedFailures) list(err error) bool {
 	var re *install.RatioError
-	for _, f := range failed {
-		if errors.As(f.Err, &re) {
-			n++
-		}
+	var oe *install.OverlapError
+	switch {
+	case errors.As(err, &re):
+		s.ratio++
+		s.ratioErr = re
+		return s.ratio <= sharedListed
+	case errors.As(err, &oe):
+		s.overlap++
+		return s.overlap <= sharedListed
 	}
-	if n == 0 {
+	return true
+}
+
+// hints are the lines that count the files of each shared reason, and
+// for --max-ratio say how to lift the bound.
+func (s *sharedFailures) hints() []string {
+	listed := func(n int) string {
+		if n > sharedListed {
+			return fmt.Sprintf(" (the first %d listed above)", sharedListed)
+		}
 		return ""
 	}
-	listed := ""
-	if n > ratioListed {
-		listed = fmt.Sprintf(" (the first %d listed above)", ratioListed)
+	var h []string
+	if re := s.ratioErr; re != nil {
+		h = append(h, fmt.Sprintf("%s not read past --max-ratio %d%s: the cabinets' %d bytes would decode to more than %d; if the package is genuine, raise --max-ratio, or 0 for no limit", plural(s.ratio, "file"), re.Ratio, listed(s.ratio), re.Compressed, re.Limit))
 	}
-	return fmt.Sprintf("%s not read past --max-ratio %d%s: the cabinets' %d bytes would decode to more than %d; if the package is genuine, raise --max-ratio, or 0 for no limit", plural(n, "file"), re.Ratio, listed, re.Compressed, re.Limit)
+	if s.overlap > sharedListed {
+		h = append(h, fmt.Sprintf("%s not read because their bytes in the cabinet are shared with files before them beyond what a cabinet may share%s", plural(s.overlap, "file"), listed(s.overlap)))
+	}
+	return h
 }
 
 // readErrReader remembers the first error of its reader other than io.EOF.
@@ -269,7 +287,8 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 		}
 		fmt.Fprintf(env.Stderr, "msikit: %s: %s %s (%s): %s\n", name, what, escapeText(c.Name), plural(c.Files, "file"), escapeText(oneLine(c.Err.Error())))
 	}
-	refused, failed, other, ratioSeen := 0, 0, 0, 0
+	refused, failed, other := 0, 0, 0
+	var shared sharedFailures
 	for _, f := range rep.Failed {
 		var ce *install.CabinetError
 		switch {
@@ -281,10 +300,8 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 		default:
 			failed++
 			other++
-			if isRatioErr(f.Err) {
-				if ratioSeen++; ratioSeen > ratioListed {
-					continue // counted on the --max-ratio line
-				}
+			if !shared.list(f.Err) {
+				continue // counted on its reason's line
 			}
 			fmt.Fprintf(env.Stderr, "msikit: %s: not extracted: %s\n", name, escapeText(oneLine(trimPackage(f.Error()))))
 		}
@@ -292,7 +309,7 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 	for _, s := range notWritten {
 		fmt.Fprintf(env.Stderr, "msikit: %s: not written: %s\n", name, oneLine(s))
 	}
-	if h := ratioHint(rep.Failed); h != "" {
+	for _, h := range shared.hints() {
 		fmt.Fprintf(env.Stderr, "msikit: %s: %s\n", name, h)
 	}
 	if rep.Problems() || len(notWritten) > 0 {

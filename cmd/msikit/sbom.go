@@ -294,17 +294,16 @@ func sbomReport(r *sbomResult, inv *sbom.Inventory) error {
 			say("%s %s (%s): %s", what, escapeText(c.Name), plural(c.Files, "file"), oneLine(c.Err.Error()))
 		}
 	}
-	notRead, mismatch, ratioSeen := 0, 0, 0
+	notRead, mismatch := 0, 0
+	var shared sharedFailures
 	for _, f := range inv.Files {
 		switch {
 		case !f.Read:
 			notRead++
 			var ce *install.CabinetError
 			if f.ReadErr != nil && !errors.As(f.ReadErr, &ce) {
-				if isRatioErr(f.ReadErr) {
-					if ratioSeen++; ratioSeen > ratioListed {
-						continue // counted on the --max-ratio line
-					}
+				if !shared.list(f.ReadErr) {
+					continue // counted on its reason's line
 				}
 				say("not read: %s", oneLine(trimPackage(f.ReadErr.Error())))
 			}
@@ -313,10 +312,8 @@ func sbomReport(r *sbomResult, inv *sbom.Inventory) error {
 			warn("File %q: MD5 %x, MsiFileHash says %x", escapeText(f.Key), f.MD5, f.MsiFileHash)
 		}
 	}
-	if rep != nil {
-		if h := ratioHint(rep.Failed); h != "" {
-			say("%s", h)
-		}
+	for _, h := range shared.hints() {
+		say("%s", h)
 	}
 	for _, b := range inv.Binaries {
 		if b.ReadErr != nil {

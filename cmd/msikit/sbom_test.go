@@ -389,4 +389,11 @@ func TestSBOMMaxRatio(t *testing.T) {
 	if code, _, stderr := runCLI(t, "sbom", pkg, "--max-ratio", "-1"); code != exitUsage || !strings.Contains(stderr, "--max-ratio -1") {
 		t.Errorf("--max-ratio -1: exit %d, stderr %q; want a usage error", code, stderr)
 	}
+	// Copies past what a cabinet may share fail for one reason too: ten
+	// lines, then one counting them all.
+	copies := filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "valid", "msi-cab-500-copies-4mib.msi")
+	code, _, stderr = runCLI(t, "sbom", copies)
+	if n := strings.Count(stderr, ": not read: "); code != exitFailure || n != 10 || !strings.Contains(stderr, " files not read because their bytes in the cabinet are shared with files before them beyond what a cabinet may share (the first 10 listed above)\n") {
+		t.Errorf("copies: exit %d, %d \"not read\" lines, want 10 and a line counting all; stderr:\n%s", code, n, stderr)
+	}
 }
