@@ -25,6 +25,12 @@ type AssemblyNamesOptions struct {
 	// 0 means 256 MiB. Larger files are reported as unreadable.
 	MaxFileBytes int64
 
+	// MaxRatio bounds the decompression of the default Open, against
+	// decompression bombs, as install.Options.MaxRatio does (0 means
+	// install.DefaultMaxRatio, a negative value no bound): a file not
+	// read past it is reported as unreadable, with the *install.RatioError.
+	MaxRatio int
+
 	// Source, if set, is a folder holding the package's files. A file is
 	// looked up, first match wins, as
 	//   Source/<source path>  (an administrative image or an uncompressed

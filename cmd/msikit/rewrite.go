@@ -20,6 +20,7 @@ import (
 	"github.com/msikit/msikit/internal/jsonindent"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/authenticode"
+	"github.com/msikit/msikit/msi/install"
 	"github.com/msikit/msikit/msi/mst"
 	"github.com/msikit/msikit/transform"
 )
@@ -48,6 +49,7 @@ type rewriteOpts struct {
 	changed    func(name string) bool
 	signOpts   *authenticode.SignOptions // loaded once, shared by all packages
 	maxChanges int
+	maxRatio   int // install.Options.MaxRatio, from --max-ratio
 }
 
 // packageCodePass is the name rewrite prints for the PackageCode change
@@ -82,7 +84,7 @@ func passes() []passSpec {
 		{"leaf-features", "move advertised components into hidden leaf features", runLeafFeatures,
 			[]string{"leaf-keep-in-parent", "leaf-disallow-advertise", "leaf-allow-absent"}},
 		{"assembly-names", "complete MsiAssemblyName identities from the assemblies' metadata", runAssemblyNames,
-			[]string{"force", "file-version", "source", "processor-architecture"}},
+			[]string{"force", "file-version", "source", "processor-architecture", "max-ratio"}},
 	}
 }
 
@@ -173,6 +175,7 @@ msikit rewrite --as-transform vendor.msi -o fix.mst`,
 		fs.BoolVar(&o.fileVersion, "file-version", false, "assembly-names: add fileVersion from the version resource, as WiX light -fv does")
 		fs.StringVar(&o.source, "source", "", "assembly-names: read files from the folder `DIR` (the install layout) instead of the cabinets")
 		fs.StringVar(&o.arch, "processor-architecture", "", "assembly-names: `ARCH` for rows whose file cannot be read (MSIL, x86, AMD64, IA64, ARM, ARM64)")
+		fs.IntVar(&o.maxRatio, "max-ratio", install.DefaultMaxRatio, "assembly-names: stop decoding cabinets past `N` times their bytes plus 256 MiB (0: no limit)")
 		fs.IntVar(&o.maxChanges, "max-changes", transform.DefaultMaxChanges, "class-to-registry, leaf-features: at most `N` row changes per pass (a bound for hostile packages)")
 		return func(env *Env, args []string) error { return runRewrite(env, o, args) }
 	},
@@ -382,6 +385,10 @@ func checkRewriteFlags(o *rewriteOpts) ([]passSpec, error) {
 	}
 	if o.maxChanges < 1 {
 		return nil, usagef("--max-changes must be at least 1")
+	}
+	var err error
+	if o.maxRatio, err = maxRatioOption(o.maxRatio); err != nil {
+		return nil, err
 	}
 	if o.arch != "" && !validArch(o.arch) {
 		return nil, usagef("--processor-architecture %q: want MSIL, x86, AMD64, IA64, ARM or ARM64", o.arch)
@@ -729,6 +736,7 @@ func runAssemblyNames(db *msi.Database, o *rewriteOpts) (*transform.Report, erro
 		ProcessorArchitecture: o.arch,
 		Force:                 o.force,
 		FileVersion:           o.fileVersion,
+		MaxRatio:              o.maxRatio,
 		// The signature decision is made once, at save time, for all
 		// passes (rewriteOne), so the pass itself may change the tables.
 		AllowSigned: true,

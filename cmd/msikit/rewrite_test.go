@@ -69,6 +69,8 @@ func TestRewriteUsage(t *testing.T) {
 		[]string{"rewrite", s, "--dry-run", "--in-place"},    // exclusive
 		[]string{"rewrite", s, "-o", "x.msi", "--jobs", "0"}, // bad jobs
 		[]string{"rewrite", s, "-n", "--processor-architecture", "neutral"},
+		[]string{"rewrite", s, "-n", "--max-ratio", "-1"},
+		[]string{"rewrite", s, "-n", "--class-to-registry", "--max-ratio", "5"}, // an assembly-names flag
 		[]string{"rewrite", s, "-n", "--bogus"},
 	)
 	checkBadInputs(t, "rewrite", "FILE", "-o", filepath.Join(t.TempDir(), "out.msi"))

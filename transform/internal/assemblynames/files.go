@@ -42,6 +42,9 @@ func (r *read) result(win32 bool) (*assembly.Identity, error) {
 	}
 }
 
+// extract is install.Extract; a test records the options it is given.
+var extract = install.Extract
+
 // readPackageFiles reads every file in want out of the package's own
 // cabinets (embedded, or beside the package when it was opened from a
 // path) in one install.Extract pass, parsing each as it streams by:
@@ -49,7 +52,7 @@ func (r *read) result(win32 bool) (*assembly.Identity, error) {
 // memory at a time. Files the package does not deliver are absent from
 // the result; missing records why (each wraps fs.ErrNotExist, so that
 // Source is tried next).
-func readPackageFiles(db *msi.Database, want map[string]kinds, limit int64) (map[string]*read, map[string]error, error) {
+func readPackageFiles(db *msi.Database, want map[string]kinds, limit int64, maxRatio int) (map[string]*read, map[string]error, error) {
 	got := map[string]*read{}
 	if len(want) == 0 {
 		return got, nil, nil
@@ -58,7 +61,7 @@ func readPackageFiles(db *msi.Database, want map[string]kinds, limit int64) (map
 	for k := range want {
 		keys = append(keys, k)
 	}
-	rep, err := install.Extract(db, &install.Options{Keys: keys}, func(f *install.File, r io.Reader) error {
+	rep, err := extract(db, &install.Options{Keys: keys, MaxRatio: maxRatio}, func(f *install.File, r io.Reader) error {
 		kinds, ok := want[f.Key]
 		if !ok {
 			return nil

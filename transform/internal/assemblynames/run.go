@@ -35,6 +35,12 @@ type Options struct {
 	// 0 means 256 MiB. Larger files are reported as unreadable.
 	MaxFileBytes int64
 
+	// MaxRatio bounds the decompression of the default Open, against
+	// decompression bombs, as install.Options.MaxRatio does (0 means
+	// install.DefaultMaxRatio, a negative value no bound): a file not
+	// read past it is reported as unreadable, with the *install.RatioError.
+	MaxRatio int
+
 	// Source, if set, is a folder holding the package's files. A file is
 	// looked up, first match wins, as
 	//   Source/<source path>  (an administrative image or an uncompressed
@@ -121,7 +127,7 @@ func Run(db *msi.Database, opts Options) (*edit.Log, error) {
 		if limit <= 0 {
 			limit = defaultMaxAssemblyFileBytes
 		}
-		if p.pkgFiles, p.pkgMissing, err = readPackageFiles(db, want, limit); err != nil {
+		if p.pkgFiles, p.pkgMissing, err = readPackageFiles(db, want, limit, opts.MaxRatio); err != nil {
 			return nil, fmt.Errorf("transform: assembly-names: %w", err)
 		}
 	}

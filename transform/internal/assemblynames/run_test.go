@@ -15,6 +15,7 @@ import (
 	"github.com/msikit/msikit/internal/assembly/asmtest"
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/install"
 )
 
 // ecmaKey is the ECMA standard public key; its token is B77A5C561934E089.
@@ -353,5 +354,27 @@ func TestAssemblyNamesOpenError(t *testing.T) {
 	}
 	if !strings.Contains(noteText(rep), boom.Error()) {
 		t.Errorf("notes do not carry the Open error:\n%s", noteText(rep))
+	}
+}
+
+// TestAssemblyNamesMaxRatio: the pass reads assemblies out of the
+// package's cabinets with install's bound on decompression, which
+// Options.MaxRatio sets (install's tests check the bound itself; a bomb
+// decodes 256 MiB before it stops, too slow under the race detector).
+func TestAssemblyNamesMaxRatio(t *testing.T) {
+	t.Cleanup(func() { extract = install.Extract })
+	for _, ratio := range []int{0, 7, -1} {
+		var got []int
+		extract = func(db *msi.Database, opts *install.Options, fn func(*install.File, io.Reader) error) (*install.Report, error) {
+			got = append(got, opts.MaxRatio)
+			return install.Extract(db, opts, fn)
+		}
+		db := testDB(t, 0, "lib.dll", "", []string{"lib.dll"}, [][2]string{{"name", "Contoso.Lib"}})
+		if _, err := Run(db, Options{MaxRatio: ratio}); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]int{ratio}, got); diff != "" {
+			t.Errorf("MaxRatio %d: install.Options.MaxRatio (-want +got):\n%s", ratio, diff)
+		}
 	}
 }
