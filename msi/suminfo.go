@@ -452,7 +452,9 @@ func (si *SummaryInfo) set(p Property) {
 // SetRawCodepage sets PIDCodepage to cp without re-encoding the string
 // properties: their stored bytes are kept and are read in codepage cp
 // from then on, as msibuild does when it imports a _SummaryInformation
-// IDT file. SetInt(PIDCodepage, cp) re-encodes them instead.
+// IDT file. SetInt(PIDCodepage, cp) re-encodes them instead. The
+// property is 16 bits: cp is stored as its low 16 bits (callers check
+// the range, as SetInt does: -32768 to 65535).
 func (si *SummaryInfo) SetRawCodepage(cp int) {
 	si.set(Property{ID: PIDCodepage, Type: PropInt16, Int: int32(cp) & 0xFFFF})
 }

@@ -781,6 +781,9 @@ func importSummary(db *msi.Database, r *reader, h header) error {
 				if err != nil {
 					return r.errorf("property %s: %q is not an integer", id, v)
 				}
+				if id.Type() == msi.PropInt16 && (n < -32768 || n > 65535) {
+					return r.errorf("property %s: %d does not fit in 16 bits", id, n)
+				}
 				if id == msi.PIDCodepage {
 					// Strings stay as stored bytes, as msibuild keeps them.
 					si.SetRawCodepage(int(n))

@@ -192,6 +192,7 @@ func TestImportErrors(t *testing.T) {
 		"binary path":       "Name\tData\r\ns72\tv0\r\nIcon\tName\r\nx\t../x.bin\r\n",
 		"suminfo pid":       "PropertyId\tValue\r\ni2\tl255\r\n_SummaryInformation\tPropertyId\r\n99\tx\r\n",
 		"suminfo time":      "PropertyId\tValue\r\ni2\tl255\r\n_SummaryInformation\tPropertyId\r\n12\tyesterday\r\n",
+		"suminfo codepage":  "PropertyId\tValue\r\ni2\tl255\r\n_SummaryInformation\tPropertyId\r\n1\t70000\r\n", // 16 bits
 		"bare CR":           header + "K\rV\r\n",
 	}
 	for name, idt := range tests {
