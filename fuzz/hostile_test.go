@@ -81,6 +81,8 @@ func hostileFixtures() []hostileFixture {
 		{"msi-verbs-of-one-extension.msi", "10,000 Verb rows of the extension .synth (200,000 at 5 MB): an entry point and a broad-health-check finding each, 200,000 SARIF results", buildVerbsOfOneExtension, checkVerbsOfOneExtension, 20},
 		{"msi-publish-grid.msi", "100 categories x 100 qualifiers in PublishComponent (at 5 MB 4,600 x 100: 460,000 rows of 10 bytes), each a qualified component entry point of App", buildPublishGrid, checkPublishGrid, 46},
 		{"msi-feature-component-fanout.msi", "50 features x 50 components, every pair in FeatureComponents (at 5 MB 1,050 x 1,050: 1.1 million pairs), a tenth of the components advertised by a shortcut", buildFeatureFanout, checkFeatureFanout, 21},
+		{"msi-cfb-right-chain.msi", "the sample and 1,000 streams (25,000 at 5 MB) of 64 bytes named with control characters, the root's children one chain of right siblings, the streams' mini sectors in reverse order", buildCFBChain(false), checkCFBStreams(1000), 25},
+		{"msi-cfb-deep-storages.msi", "the sample and 63 storages each inside the previous one, 5,000 streams in the deepest (depth 64, the limit), every name 31 units of control characters: 16 MB of entry paths", buildCFBDeepStorages, checkCFBStreams(3), 0},
 		{"msi-components-one-id.msi", "10,000 more Component rows (120,000 at 5 MB) sharing App's ComponentId, each in feature Core, and App in 2,000 more features (24,000): every answer about App's code (log explain --package, descriptor decode --package) names them all", buildComponentsOneID, checkComponentsOneID, 12},
 	}
 }
