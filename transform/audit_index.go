@@ -14,7 +14,8 @@ import (
 // or a descriptor mentions: component codes, features, files and actions
 // of one package, described with the audit's model (key paths, health
 // checks). Its methods are what msikit log explain --package and msikit
-// descriptor decode --package print.
+// descriptor decode --package print. It remembers its answers, so it is
+// not safe for concurrent use.
 type PackageIndex struct {
 	m     *auditModel
 	byID  map[string][]string // upper-case ComponentId -> Component keys
