@@ -16,8 +16,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/msikit/msikit/cab"
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/darwin"
 	"github.com/msikit/msikit/msi/idt"
 	"github.com/msikit/msikit/msi/install"
 	"github.com/msikit/msikit/msi/mst"
@@ -79,6 +81,9 @@ func hostileFixtures() []hostileFixture {
 		{"msi-verbs-of-one-extension.msi", "10,000 Verb rows of the extension .synth (200,000 at 5 MB): an entry point and a broad-health-check finding each, 200,000 SARIF results", buildVerbsOfOneExtension, checkVerbsOfOneExtension, 20},
 		{"msi-publish-grid.msi", "100 categories x 100 qualifiers in PublishComponent (at 5 MB 4,600 x 100: 460,000 rows of 10 bytes), each a qualified component entry point of App", buildPublishGrid, checkPublishGrid, 46},
 		{"msi-feature-component-fanout.msi", "50 features x 50 components, every pair in FeatureComponents (at 5 MB 1,050 x 1,050: 1.1 million pairs), a tenth of the components advertised by a shortcut", buildFeatureFanout, checkFeatureFanout, 21},
+		{"msi-cfb-right-chain.msi", "the sample and 1,000 streams (25,000 at 5 MB) of 64 bytes named with control characters, the root's children one chain of right siblings, the streams' mini sectors in reverse order", buildCFBChain(false), checkCFBStreams(1000), 25},
+		{"msi-cfb-deep-storages.msi", "the sample and 63 storages each inside the previous one, 5,000 streams in the deepest (depth 64, the limit), every name 31 units of control characters: 16 MB of entry paths", buildCFBDeepStorages, checkCFBStreams(3), 0},
+		{"msi-components-one-id.msi", "10,000 more Component rows (120,000 at 5 MB) sharing App's ComponentId, each in feature Core, and App in 2,000 more features (24,000): every answer about App's code (log explain --package, descriptor decode --package) names them all", buildComponentsOneID, checkComponentsOneID, 12},
 	}
 }
 
@@ -1414,6 +1419,62 @@ func buildFeatureFanout(t testing.TB, scale int) []byte {
 		}
 	}
 	return saveDB(t, db)
+}
+
+// appID is the ComponentId of the sample's component App, appDescriptor
+// the descriptor of App in feature Core of the sample's product.
+const (
+	appID         = "{805D3563-7EEA-36D6-AC8C-CB1C120D5142}"
+	sampleProduct = "{06D83F77-1CB2-5C83-5361-FE484B11B8CA}"
+)
+
+// buildComponentsOneID gives App's ComponentId to 10,000 more components
+// a scale, each in feature Core, and puts App in 2,000 more features a
+// scale. A PackageIndex that lists every row sharing the ComponentId, or
+// every feature of App, once per question makes a log or a text file
+// naming App on each of its lines cost the package's size per line (at 5
+// MB: log explain --package 32-44 s, descriptor decode --package 11.6 s).
+func buildComponentsOneID(t testing.TB, scale int) []byte {
+	db := sampleDB(t)
+	comps, fcs, feats := table(t, db, "Component"), table(t, db, "FeatureComponents"), table(t, db, "Feature")
+	for i := range 10000 * scale {
+		c := fmt.Sprintf("c%d", i)
+		must(t, comps.Insert(str(c), str(appID), str("BINDIR"), num(0), msi.Value{}, msi.Value{}))
+		must(t, fcs.Insert(str("Core"), str(c)))
+	}
+	for i := range 2000 * scale {
+		f := fmt.Sprintf("F%d", i)
+		must(t, feats.Insert(str(f), msi.Value{}, msi.Value{}, msi.Value{}, num(2), num(1), msi.Value{}, num(0)))
+		must(t, fcs.Insert(str(f), str("App")))
+	}
+	return saveDB(t, db)
+}
+
+// The index answers for App's code name eight rows and count the rest,
+// and 20,000 questions about it (the descriptors of a text file, the
+// lines of a log), in 2,000 features, stay in budget.
+func checkComponentsOneID(t *testing.T, db *msi.Database) {
+	x, err := transform.NewPackageIndex(db)
+	must(t, err)
+	rows := table(t, db, "Component").Len()
+	var got string
+	testenv.CheckBudget(t, "PackageIndex questions", func() {
+		for i := range 20000 {
+			got = x.Component(appID)
+			x.Descriptor(darwin.Descriptor{Product: sampleProduct, Feature: fmt.Sprintf("F%d", i%2000), Component: appID})
+		}
+	})
+	// App and the 10,000 rows sharing its code: 8 listed.
+	want := fmt.Sprintf("; and %d more Component rows with this ComponentId", rows-16-8+1)
+	if !strings.HasSuffix(got, want) || strings.Count(got, "component ") != 8 {
+		t.Errorf("Component(App's code) = %.300q..., want 8 rows and %q", got, want)
+	}
+	if len(got) > 8*(clip.Max+200) {
+		t.Errorf("Component(App's code) is %d bytes", len(got))
+	}
+	if !strings.Contains(got, "component App (in feature Core, F0, F1, F2, F3, F4, F5, F6, and 1993 more)") {
+		t.Errorf("Component(App's code) = %.300q..., want App's first 8 features and a count", got)
+	}
 }
 
 // checkFeatureFanout: the passes, the audit and a diff against the sample

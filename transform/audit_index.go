@@ -14,13 +14,49 @@ import (
 // or a descriptor mentions: component codes, features, files and actions
 // of one package, described with the audit's model (key paths, health
 // checks). Its methods are what msikit log explain --package and msikit
-// descriptor decode --package print.
+// descriptor decode --package print. It remembers its answers, so it is
+// not safe for concurrent use.
 type PackageIndex struct {
 	m     *auditModel
 	byID  map[string][]string // upper-case ComponentId -> Component keys
 	media []amMedia
 	cas   map[string]string // custom action -> description
 	files map[string][]string
+
+	// Answers already given, by code or name: a log or a text file can
+	// name one component or feature on every line (msikit log explain and
+	// descriptor decode ask once per line), and a component's answer
+	// costs its features and the rows sharing its ComponentId.
+	compMemo map[string]string
+	featMemo map[string]string
+	inMemo   map[[2]string]bool // (upper-case ComponentId, feature) -> held
+}
+
+// maxListed bounds the rows an answer of a PackageIndex lists by name
+// (Component rows sharing one ComponentId, the features of a component,
+// File rows of one name); the rest are counted. A hostile package can
+// give one ComponentId to 300,000 rows, or put a component in 40,000
+// features: listed whole, each answer was megabytes.
+const maxListed = 8
+
+// listed joins at most maxListed of names (each clipped) with ", ", and
+// counts the rest.
+func listed(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	var b strings.Builder
+	for i, n := range names {
+		if i == maxListed {
+			b.WriteString(", and " + strconv.Itoa(len(names)-maxListed) + " more")
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(clip.String(n))
+	}
+	return b.String()
 }
 
 type amMedia struct {
@@ -34,7 +70,8 @@ func NewPackageIndex(db *msi.Database) (*PackageIndex, error) {
 	if err != nil {
 		return nil, err
 	}
-	x := &PackageIndex{m: m, byID: map[string][]string{}, cas: map[string]string{}, files: map[string][]string{}}
+	x := &PackageIndex{m: m, byID: map[string][]string{}, cas: map[string]string{}, files: map[string][]string{},
+		compMemo: map[string]string{}, featMemo: map[string]string{}, inMemo: map[[2]string]bool{}}
 	for name, c := range m.components {
 		if c.id != "" {
 			k := strings.ToUpper(c.id)
@@ -120,26 +157,31 @@ func clipString(s string, n int) string {
 func (x *PackageIndex) ProductCode() string { return x.m.productCode }
 
 // Component describes the components whose ComponentId is code: their
-// Component rows, features and key paths ("" when the package has none).
+// Component rows (at most maxListed, the rest counted), features and key
+// paths ("" when the package has none).
 func (x *PackageIndex) Component(code string) string {
 	g, err := darwin.NormalizeGUID(code)
 	if err != nil {
 		return ""
 	}
-	var parts []string
-	for _, name := range x.byID[g] {
+	if s, ok := x.compMemo[g]; ok {
+		return s
+	}
+	names := x.byID[g]
+	var b strings.Builder
+	for i, name := range names {
+		if i == maxListed {
+			b.WriteString("; and " + strconv.Itoa(len(names)-maxListed) + " more Component rows with this ComponentId")
+			break
+		}
+		if i > 0 {
+			b.WriteString("; ")
+		}
 		c := x.m.components[name]
-		feats := x.m.compFeatures[name]
-		parts = append(parts, clip.Sprintf("component %s (in feature %s): key path %s", name, strings.Join(orNoneList(feats), ", "), x.m.keyPath(c).describe()))
+		b.WriteString(clip.Sprintf("component %s (in feature %s): key path %s", name, listed(x.m.compFeatures[name]), x.m.keyPath(c).describe()))
 	}
-	return strings.Join(parts, "; ")
-}
-
-func orNoneList(s []string) []string {
-	if len(s) == 0 {
-		return []string{"none"}
-	}
-	return s
+	x.compMemo[g] = b.String()
+	return b.String()
 }
 
 // Feature describes a feature: its parents and the components its
@@ -148,11 +190,15 @@ func (x *PackageIndex) Feature(name string) string {
 	if x.m.features[name] == nil {
 		return ""
 	}
+	if s, ok := x.featMemo[name]; ok {
+		return s
+	}
 	hc := x.m.check(name)
 	s := clip.Sprintf("feature %s (%s): its health check covers %d components", name, strings.Join(hc.Features, " < "), hc.Covers)
 	if hc.Problem != "" {
 		s += "; " + hc.Problem
 	}
+	x.featMemo[name] = s
 	return s
 }
 
@@ -160,7 +206,12 @@ func (x *PackageIndex) Feature(name string) string {
 // their component and the cabinet their sequence falls in.
 func (x *PackageIndex) File(name string) string {
 	var parts []string
-	for _, key := range x.files[strings.ToLower(name)] {
+	keys := x.files[strings.ToLower(name)]
+	for i, key := range keys {
+		if i == maxListed {
+			parts = append(parts, "and "+strconv.Itoa(len(keys)-maxListed)+" more File rows of this name")
+			break
+		}
 		f := x.m.files[key]
 		s := clip.Sprintf("File %s (%s, component %s, sequence %d)", key, f.name, f.component, x.m.fileSeq[key])
 		if md := x.mediaOf(x.m.fileSeq[key]); md != nil {
@@ -233,11 +284,7 @@ func (x *PackageIndex) Descriptor(d darwin.Descriptor) []string {
 		if s := x.Component(comp); s != "" {
 			out = append(out, s)
 			if feature != "" {
-				in := false
-				for _, name := range x.byID[strings.ToUpper(comp)] {
-					in = in || x.m.inFeature(name, feature)
-				}
-				if !in {
+				if !x.inFeature(comp, feature) {
 					out = append(out, "the component is not in feature "+feature)
 				}
 			}
@@ -246,4 +293,34 @@ func (x *PackageIndex) Descriptor(d darwin.Descriptor) []string {
 		}
 	}
 	return out
+}
+
+// inFeature reports whether a component whose ComponentId is code is in
+// feature, walking the shorter of the two lists (the rows sharing the
+// ComponentId, the feature's components) once per pair.
+func (x *PackageIndex) inFeature(code, feature string) bool {
+	g := strings.ToUpper(code)
+	k := [2]string{g, feature}
+	if in, ok := x.inMemo[k]; ok {
+		return in
+	}
+	in := false
+	names := x.byID[g]
+	if f := x.m.features[feature]; f != nil && len(f.components) < len(names) {
+		for _, c := range f.components {
+			if strings.EqualFold(x.m.componentID(c), g) {
+				in = true
+				break
+			}
+		}
+	} else {
+		for _, name := range names {
+			if x.m.inFeature(name, feature) {
+				in = true
+				break
+			}
+		}
+	}
+	x.inMemo[k] = in
+	return in
 }

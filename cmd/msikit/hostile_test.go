@@ -74,6 +74,11 @@ var craftedCommands = []craftedCommand{
 	{[]string{"descriptor", "decode", "FILE"}, ""},
 	{[]string{"descriptor", "decode", "--package", "FILE", "']gAVn-}f(ZXfeAR6.jiF<"}, ""},
 	{[]string{"log", "explain", "--package", "FILE", "FILE"}, ""},
+	// A log and a text file naming the sample's component App, feature
+	// Core and product on each of their lines (APPLOG, APPDESCS): every
+	// line a question to the package's index.
+	{[]string{"log", "explain", "--package", "FILE", "APPLOG"}, ""},
+	{[]string{"descriptor", "decode", "--package", "FILE", "APPDESCS"}, ""},
 	{[]string{"verify", "--no-chain", "FILE"}, ""},
 	{[]string{"verify", "--json", "FILE"}, ""},
 	{[]string{"sign", "FILE", "--cert", "CERT", "--key", "KEY", "-o", "OUT.msi"}, "out.msi"},
@@ -307,6 +312,16 @@ func runCraftedCommands(t *testing.T, bin string, files []string, fixtureDir str
 	if err := os.WriteFile(idt, []byte("Property\tValue\r\ns72\tl0\r\nProperty\tProperty\r\nHOSTILE\t1\r\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	appLog, appDescs := filepath.Join(base, "app.log"), filepath.Join(base, "app-descriptors.txt")
+	const appDescriptor = "i1~4%'&DgEz&,O?^&(1jCore>I&j9QIF,^5IB`9,+4dB9" // App in Core of the sample's product
+	logLines := "MSI (c) (00:00) [00:00:00:000]: Detection of product '{06D83F77-1CB2-5C83-5361-FE484B11B8CA}', feature 'Core', component '{805D3563-7EEA-36D6-AC8C-CB1C120D5142}' failed.\r\n" +
+		"MSI (c) (00:00) [00:00:00:000]: Entering MsiProvideComponentFromDescriptor. Descriptor: " + appDescriptor + ", PathBuf: 0\r\n"
+	if err := os.WriteFile(appLog, []byte(strings.Repeat(logLines, 2000)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(appDescs, []byte(strings.Repeat(appDescriptor+"\n", 4000)), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	// A package and a transform that fit it, for the commands that read
 	// FILE as the base of a transform or as a transform of it.
 	sample := filepath.Join(base, "sample.msi")
@@ -372,6 +387,8 @@ func runCraftedCommands(t *testing.T, bin string, files []string, fixtureDir str
 						a = strings.ReplaceAll(a, "SAMPLE", sample)
 						a = strings.ReplaceAll(a, "MST", mst)
 						a = strings.ReplaceAll(a, "IDT", idt)
+						a = strings.ReplaceAll(a, "APPLOG", appLog)
+						a = strings.ReplaceAll(a, "APPDESCS", appDescs)
 						args[i] = strings.ReplaceAll(a, "OUT", filepath.Join(work, "out"))
 					}
 					r = runChild(t, bin, work, args)

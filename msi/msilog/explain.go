@@ -19,6 +19,10 @@ const DefaultMaxEvents = 500
 // maxText is the most bytes of a line an Event quotes.
 const maxText = 512
 
+// maxRepeated bounds what a log can add by repeating a line that is not
+// an event: causes of one pattern, signatures and unverified lines.
+const maxRepeated = 16
+
 // A Package answers what a log's codes mean in the package that was
 // installed (msikit log explain --package implements it with the audit's
 // model of the package).
@@ -172,6 +176,7 @@ type explainer struct {
 	lastFile       string
 	lastAction     string
 	proxyLine      int
+	proxyCauses    int
 	assemblyCache  map[string]bool
 }
 
@@ -329,9 +334,15 @@ func (e *explainer) line(n int, b []byte) {
 		return
 	}
 	if bytes.Contains(b, []byte("Failed to connect to server. Error: 0x80004005")) && e.proxyLine > 0 && n-e.proxyLine <= 50 {
-		e.ex.Causes = append(e.ex.Causes, Cause{Pattern: "proxy-hive-unloaded", Lines: []int{e.proxyLine, n},
-			Summary: "msiexec could not connect to the Windows Installer service: the installing account's registry hive was unloaded under it",
-			Remedy:  pattern("proxy-hive-unloaded").Remedy, Source: srcProxy})
+		// At most maxRepeated causes: a log repeating the pair (two
+		// lines, 110 bytes) would otherwise add one per pair, 45,000
+		// from 5 MB (21 MB of text); the first says what happened.
+		if e.proxyCauses < maxRepeated {
+			e.ex.Causes = append(e.ex.Causes, Cause{Pattern: "proxy-hive-unloaded", Lines: []int{e.proxyLine, n},
+				Summary: "msiexec could not connect to the Windows Installer service: the installing account's registry hive was unloaded under it",
+				Remedy:  pattern("proxy-hive-unloaded").Remedy, Source: srcProxy})
+			e.proxyCauses++
+		}
 		e.proxyLine = 0
 		return
 	}
@@ -377,7 +388,7 @@ func (e *explainer) line(n int, b []byte) {
 			if c.Signatures == nil {
 				c.Signatures = map[string]string{}
 			}
-			if len(c.Signatures) < 16 {
+			if len(c.Signatures) < maxRepeated {
 				state := "signed"
 				if bytes.HasPrefix(m[2], []byte("is not")) {
 					state = "not signed"
@@ -390,7 +401,7 @@ func (e *explainer) line(n int, b []byte) {
 	if bytes.Contains(b, []byte("MSI_LUA")) {
 		if m := reLUAPath.FindSubmatch(b); m != nil && len(bytes.TrimSpace(m[1])) == 0 {
 			c := e.caching()
-			if len(c.Unverified) < 16 {
+			if len(c.Unverified) < maxRepeated {
 				c.Unverified = append(c.Unverified, n)
 			}
 			e.add(Event{Line: n, Pattern: "cached-package-unverified", Text: clipText(b)})
@@ -575,7 +586,10 @@ func (e *explainer) detection(n int, b []byte, id, product, feature, component, 
 // component.
 func (e *explainer) resolve(ev *Event, product, feature, component string) {
 	p := e.opts.Package
-	if p == nil {
+	if p == nil || len(e.ex.Events) >= e.maxEvents {
+		// No package, or an event that will not be listed (add counts
+		// it): asking the package for each of a log's thousands of
+		// lines naming a code is work for nothing.
 		return
 	}
 	if product != "" && p.ProductCode() != "" && !strings.EqualFold(product, p.ProductCode()) {

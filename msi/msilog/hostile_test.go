@@ -5,6 +5,7 @@ import (
 	"io"
 	"math/rand"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,6 +70,7 @@ func TestExplainHostile(t *testing.T) {
 		"4 MiB line":           bytes.Repeat([]byte("Action start 10:00:00: "), 4<<20/23),
 		"lines of descriptors": bytes.Repeat([]byte("Descriptor: !!!!!!!!!!!!!!!!!!!!"+string(bytes.Repeat([]byte("F"), 38))+"<\n"), 40000),
 		"every keyword":        bytes.Repeat([]byte("Action ended 1: X. Return value 3. Error 1935. Detection of product 'a', feature 'b', component 'c' failed\r\n"), 40000),
+		"proxy pairs":          bytes.Repeat([]byte("Windows Installer proxy information not correctly registered\r\nFailed to connect to server. Error: 0x80004005\r\n"), 40000),
 	}
 	for name, b := range small {
 		testenv.CheckBudget(t, name, func() {
@@ -111,6 +113,35 @@ func TestExplainHostile(t *testing.T) {
 		if limit := testenv.Scaled(time.Duration(size/10e6) * time.Second); el > limit {
 			t.Errorf("%s took %v (limit %v)", name, el, limit)
 		}
+	}
+}
+
+// countingPackage is fakePackage counting the questions asked.
+type countingPackage struct {
+	fakePackage
+	n *int
+}
+
+func (p countingPackage) Component(code string) string { *p.n++; return p.fakePackage.Component(code) }
+func (p countingPackage) Feature(name string) string   { *p.n++; return p.fakePackage.Feature(name) }
+
+// TestExplainAsksForListedEvents: the package is asked about the events
+// Explain lists, not about each of a log's lines naming a code (with a
+// package whose answers cost its size, 30,000 such lines took 32 s).
+func TestExplainAsksForListedEvents(t *testing.T) {
+	line := "Detection of product '{90110409-6000-11D3-8CFE-0150048383C9}', feature 'WORDFiles', component '{1EBDE4BC-9A51-4630-B541-2561FA45CCC5}' failed.\r\n" +
+		"Descriptor: ']gAVn-}f(ZXfeAR6.jiWORDFiles>P`os,1@SW=P7v6GPl]Xh\r\n"
+	var n int
+	x, err := Explain(strings.NewReader(strings.Repeat(line, 20000)), &Options{Package: countingPackage{n: &n}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(x.Events) != DefaultMaxEvents || x.Dropped != 40000-DefaultMaxEvents {
+		t.Errorf("%d events, %d dropped; want %d and %d", len(x.Events), x.Dropped, DefaultMaxEvents, 40000-DefaultMaxEvents)
+	}
+	// A feature and a component an event.
+	if n != 2*DefaultMaxEvents {
+		t.Errorf("the package was asked %d questions, want %d (two for each listed event)", n, 2*DefaultMaxEvents)
 	}
 }
 
