@@ -714,3 +714,25 @@ func checkTinyBlocks(t *testing.T, db *msi.Database) {
 		t.Errorf("Extract: %v, %d files, %d not all zeros of their size; report %+v", err, n, bad, rep)
 	}
 }
+
+// buildTinyBlocksCopies embeds an MSZIP folder of 24 tiny-block blocks
+// per scale (mszipTinyBlocksFolder): file a holds all but the last, file
+// b the last, and 2,000 more cabinet files (no File rows: extracted
+// beside, as a patch's are) point at b's range. Reading a copy decodes
+// the folder again from its start: 80,000 deflate blocks with tables for
+// 32 KiB of output each time.
+func buildTinyBlocksCopies(t testing.TB, scale int) []byte {
+	blocks := mszipTinyBlocksFolder(24 * scale)
+	n := uint32(len(blocks))
+	return buildPackage(t, func(p *pkgBuilder) {
+		oneComponent(p)
+		c := &cabSpecX{setID: 1, folders: []cabFolderSpec{{method: cabMSZIP, blocks: blocks}}}
+		c.files = append(c.files, cabFileEntry{name: "a", size: (n - 1) * cabBlockSize}, cabFileEntry{name: "b", size: cabBlockSize, offset: (n - 1) * cabBlockSize})
+		for i := range 2000 {
+			c.files = append(c.files, cabFileEntry{name: fmt.Sprint(i), size: cabBlockSize, offset: (n - 1) * cabBlockSize})
+		}
+		p.file("a", "C", "a.bin", int(n-1)*cabBlockSize, 1)
+		p.file("b", "C", "b.bin", cabBlockSize, 2)
+		p.cabinet("#tiny.cab", 2, c)
+	})
+}
