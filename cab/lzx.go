@@ -161,7 +161,6 @@ type lzxDecompressor struct {
 	e8Size     int32 // translation size; 0 = off
 
 	blockType   int
-	blocks      int       // block headers read by the last decode call
 	blockRemain int       // bytes of the current block not yet decoded
 	blockEnd    int       // index in win of the block's end (decodeCompressed)
 	end         int       // index in win where decodeCompressed stops
@@ -203,6 +202,8 @@ type lzxDecompressor struct {
 	dirty0, dirty1 int
 	sw1OK          bool
 	parity         int // 1 when reading sw1
+
+	blocks int // block headers read by the last decode call
 }
 
 // newLZXDecompressor returns a decompressor for LZX folders with a window

@@ -84,10 +84,13 @@ type Limit struct {
 const QuantumCost = 8
 
 // BlockCost is the least a CFDATA block, and each block of the
-// compressed stream starting inside it, counts against a Limit: about
-// twice the time a deflate or LZX block header with Huffman tables takes
-// to read (3 µs on the development machine), in bytes of a bomb's long
-// matches (1.2-1.5 ns each).
+// compressed stream starting inside it, counts against a Limit (with the
+// compressed bytes): what reading a block header with its Huffman tables
+// takes, in bytes of a bomb's long matches (1.2-1.5 ns each). On the
+// development machine a one-byte dynamic deflate block takes 2.8 µs, a
+// small LZX block 3 µs, and the costliest LZX header (905 code lengths
+// one by one, 590 bytes of input) 6.5 µs (BenchmarkLZXTinyBlocks): 4,700
+// counted, 1.4 ns each.
 const BlockCost = 4096
 
 // blockCost is what a CFDATA block of a folder of method m counts: it
