@@ -20,8 +20,10 @@ import (
 // an LZX writer with hand-built trees, a deflate writer of dynamic and
 // fixed blocks, and a Quantum arithmetic coder over the format's adaptive
 // models (symbols with no raw bits only). Each writes what the attack
-// needs and nothing more; TestBombEncodersAgainst7zz checks their output
-// with 7-Zip, an independent decoder.
+// needs and nothing more; TestBombEncodersAgainst7zz checks the LZX and
+// deflate output with 7-Zip, an independent decoder (which refuses the
+// Quantum streams of cab's own test encoder too: the Quantum coder is
+// checked by msikit's decoder only).
 
 // huffCodes returns the canonical code of each symbol of lens (assigned
 // in order of length, then symbol: LZX and deflate alike), most
