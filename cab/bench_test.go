@@ -134,3 +134,44 @@ func TestExtractForBench(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkLZXTinyBlocks decodes frames of 32 verbatim blocks of 1 KiB,
+// each rebuilding its trees from all 905 code lengths (a literal and four
+// matches a block): what a block header costs, the figure BlockCost is
+// set from (ns/block).
+func BenchmarkLZXTinyBlocks(b *testing.B) {
+	const frames, perBlock = 8, 1024
+	w := newLZXWriter(21)
+	w.bits(1, 0) // no E8 translation
+	mainPrev := make([]uint8, lzxNumChars+50*8)
+	lenPrev := make([]uint8, lzxLengthSyms)
+	for range frames * lzxFrameSize / perBlock {
+		w.compressedHeader(false, perBlock, mainPrev, lenPrev)
+		w.literal(0)
+		for range 3 {
+			w.match(false, 257, 0, 0)
+		}
+		w.match(false, perBlock-1-3*257, 0, 0)
+	}
+	chunks := w.finish()
+	if _, err := lzxDecodeChunks(21, chunks, frames*lzxFrameSize); err != nil {
+		b.Fatal(err)
+	}
+	d, err := newLZXDecompressor(21)
+	if err != nil {
+		b.Fatal(err)
+	}
+	dst := make([]byte, lzxFrameSize)
+	b.SetBytes(frames * lzxFrameSize)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		d.(resetter).reset(methodLZX | 21<<8)
+		for _, c := range chunks {
+			if err := d.decode(dst, c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*frames*lzxFrameSize/perBlock), "ns/block")
+}

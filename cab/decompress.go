@@ -22,6 +22,15 @@ type decompressor interface {
 	decode(dst, src []byte) error
 }
 
+// A blockCounter is a decompressor whose stream has blocks of its own
+// inside CFDATA blocks (deflate's in MSZIP, LZX's), each starting with a
+// header that may rebuild Huffman tables whatever it decodes to:
+// innerBlocks returns how many headers the last decode call read. A Limit
+// counts them (BlockCost each).
+type blockCounter interface {
+	innerBlocks() int
+}
+
 // A resetter is a decompressor that can start a new folder of the same
 // method, keeping its buffers: a Reader reuses the decoders of folders read
 // to their end instead of allocating (and zeroing) a new window for each.

@@ -39,9 +39,11 @@
 // declared size of each block and never more, and memory per open stream
 // is bounded by the decoder's history (for LZX two windows and a frame, at
 // most 4 MiB for LZX:21) and input buffers (2 × 76 KiB) plus the stream's
-// block buffers (under 200 KiB). Time is what the data decodes to:
-// ReaderOptions.Limit bounds it, across cabinets and goroutines, against
-// decompression bombs (MSZIP stores 32 KiB of zeros in 58 bytes).
+// block buffers (under 200 KiB). Time is what the data decodes to, and
+// the blocks it is made of: ReaderOptions.Limit bounds both, across
+// cabinets and goroutines, against decompression bombs (MSZIP stores
+// 32 KiB of zeros in 58 bytes) and folders of tiny blocks (3,300 deflate
+// blocks with their own tables in one 38 KB block).
 // Bad input gives an error matching ErrFormat (a *FormatError with the
 // byte offset where possible), never a panic, a hang or an unbounded
 // allocation. A cabinet cut short (its header claims more bytes than

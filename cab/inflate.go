@@ -167,6 +167,7 @@ func inflRefill(src []byte, ip int, bits uint64, nb uint) (int, uint64, uint) {
 type inflater struct {
 	lit, dist, cl *inflateHuff
 	lens          [288 + 32]uint8
+	blocks        int // block headers read by the last inflate call
 }
 
 func newInflater() *inflater {
@@ -197,7 +198,9 @@ func (f *inflater) inflate(out []byte, start, n int, src []byte) error {
 	}
 	overrun := func(ip int, nb uint) bool { return int64(ip)*8-int64(nb) > int64(len(src))*8 }
 	errTrunc := errInflateTrunc
+	f.blocks = 0
 	for {
+		f.blocks++
 		if nb < 3 {
 			ip, bits, nb = inflRefill(src, ip, bits, nb)
 		}

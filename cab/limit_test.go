@@ -131,3 +131,68 @@ func TestLimitQuantumCost(t *testing.T) {
 		}
 	}
 }
+
+// A block whose stream starts many blocks of its own counts BlockCost for
+// each (and for itself) with its compressed bytes, what it decodes to
+// when less: a folder of tiny blocks cannot be read again and again for
+// the little it decodes to. Past the bound the block is not delivered.
+func TestLimitCountsInnerBlocks(t *testing.T) {
+	const inner = 100
+	payload := []byte("0123456789")
+	// MSZIP: 100 empty stored deflate blocks, then a final stored block
+	// of the payload.
+	mszip := []byte("CK")
+	for range inner {
+		mszip = append(mszip, 0, 0, 0, 0xff, 0xff)
+	}
+	mszip = append(mszip, 1, byte(len(payload)), 0, ^byte(len(payload)), 0xff)
+	mszip = append(mszip, payload...)
+	// LZX: 101 uncompressed blocks of 1 byte (and a pad byte each); an odd
+	// payload: the last has none.
+	var bytes1 [][]byte
+	for _, b := range payload {
+		bytes1 = append(bytes1, []byte{b})
+	}
+	for range inner + 1 - len(payload) {
+		bytes1 = append([][]byte{{'0'}}, bytes1...)
+	}
+	lzx := lzxUncompressed(0, bytes1...)
+	lzxWant := append(bytes.Repeat([]byte{'0'}, inner+1-len(payload)), payload...)
+	for _, tc := range []struct {
+		name   string
+		method uint16
+		data   []byte
+		want   []byte
+	}{
+		{"mszip", methodMSZIP, mszip, payload},
+		{"lzx", methodLZX | 16<<8, lzx[0], lzxWant},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if len(lzx) != 1 {
+				t.Fatalf("LZX stream of %d frames, want 1", len(lzx))
+			}
+			c := &tcCab{folders: []tcFolder{{method: tc.method, blocks: []tcBlock{{data: tc.data, uncomp: len(tc.want)}}}},
+				files: []tcFile{{name: "f", size: uint32(len(tc.want))}}}
+			data := c.bytes()
+			cost := int64(len(tc.data)) + BlockCost*(1+inner+1)
+			for _, max := range []int64{cost, cost - 1} {
+				lim := NewLimit(max)
+				r, err := NewReaderOptions(bytes.NewReader(data), int64(len(data)), &ReaderOptions{Limit: lim})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := readBytes(r.Files[0])
+				if max == cost {
+					if err != nil || !bytes.Equal(got, tc.want) || lim.Used() != cost {
+						t.Errorf("limit %d: %q, %v, %d used; want %q, nil, %d used", max, got, err, lim.Used(), tc.want, cost)
+					}
+					continue
+				}
+				var le *LimitError
+				if !errors.As(err, &le) || len(got) != 0 || lim.Used() >= cost {
+					t.Errorf("limit %d: %q, %v, %d used; want nothing and a *LimitError", max, got, err, lim.Used())
+				}
+			}
+		})
+	}
+}

@@ -202,6 +202,8 @@ type lzxDecompressor struct {
 	dirty0, dirty1 int
 	sw1OK          bool
 	parity         int // 1 when reading sw1
+
+	blocks int // block headers read by the last decode call
 }
 
 // newLZXDecompressor returns a decompressor for LZX folders with a window
@@ -233,6 +235,9 @@ func (d *lzxDecompressor) reset(uint16) {
 		sw0: d.sw0, sw1: d.sw1, dirty0: d.dirty0, dirty1: d.dirty1,
 	}
 }
+
+// innerBlocks returns the LZX blocks the last decode call started.
+func (d *lzxDecompressor) innerBlocks() int { return d.blocks }
 
 func lzxErr(msg string) error { return formatErr(-1, "lzx: "+msg, nil) }
 
@@ -447,6 +452,7 @@ func (d *lzxDecompressor) readLengths(lens []uint8, first, last int) error {
 
 // readBlockHeader starts a new LZX block.
 func (d *lzxDecompressor) readBlockHeader() error {
+	d.blocks++
 	d.blockType = int(d.readBits(3))
 	hi := d.readBits(16)
 	lo := d.readBits(8)
@@ -565,6 +571,7 @@ func (d *lzxDecompressor) decode(dst, src []byte) error {
 		return lzxErr(fmt.Sprintf("block of %d compressed bytes (limit %d)", len(src), lzxInMax))
 	}
 	d.src, d.ip = src, 0
+	d.blocks = 0
 	if d.sw0 == nil {
 		d.sw0 = new(lzxInput)
 	}

@@ -18,6 +18,14 @@ type mszipDecompressor struct {
 
 func (d *mszipDecompressor) reset(uint16) { d.hist = 0 }
 
+// innerBlocks returns the deflate blocks the last decode call started.
+func (d *mszipDecompressor) innerBlocks() int {
+	if d.inf == nil {
+		return 0
+	}
+	return d.inf.blocks
+}
+
 func (d *mszipDecompressor) decode(dst, src []byte) error {
 	if len(src) < 2 || src[0] != 'C' || src[1] != 'K' {
 		return formatErr(-1, "mszip: block does not start with the CK signature", nil)

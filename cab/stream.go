@@ -594,8 +594,12 @@ func (r *folderReader) nextBlock() error {
 			return formatErr(at+6, "continued data block declares 0 uncompressed bytes", nil)
 		}
 	}
-	if l := r.start.cab.opts.Limit; l != nil && !l.take(limitCost(r.start.Method, cbUncomp)) {
-		return &LimitError{Limit: l.max, Folder: r.start.index, Offset: r.total}
+	l := r.start.cab.opts.Limit
+	var cost int64
+	if l != nil {
+		if cost = blockCost(r.start.Method, cbUncomp, len(r.src), 0); !l.take(cost) {
+			return &LimitError{Limit: l.max, Folder: r.start.index, Offset: r.total}
+		}
 	}
 	if err := r.dec.decode(r.out[:cbUncomp], r.src); err != nil {
 		var ue *UnsupportedError
@@ -603,6 +607,14 @@ func (r *folderReader) nextBlock() error {
 			return err
 		}
 		return formatErr(at, fmt.Sprintf("folder %d (%v): data block %d", r.folder.index, r.folder.Method, r.block-1), err)
+	}
+	if bc, ok := r.dec.(blockCounter); ok && l != nil {
+		// The blocks inside it are known once it is decoded: the work
+		// of one CFDATA block may pass the bound, its bytes are not
+		// delivered.
+		if extra := blockCost(r.start.Method, cbUncomp, len(r.src), bc.innerBlocks()) - cost; extra > 0 && !l.take(extra) {
+			return &LimitError{Limit: l.max, Folder: r.start.index, Offset: r.total}
+		}
 	}
 	r.pos, r.n = 0, cbUncomp
 	r.total += int64(cbUncomp)

@@ -136,7 +136,11 @@ type Options struct {
 	// Extract decodes, counting those decoded only to reach a file and
 	// ranges decoded again, may not pass DecodeAllowance plus MaxRatio
 	// times the bytes of the cabinets it opens; decoding stops there, and
-	// the files not delivered fail with a *RatioError. 0 means
+	// the files not delivered fail with a *RatioError. A block of the
+	// cabinets counts at least cab.BlockCost (and its compressed bytes),
+	// and more for the deflate or LZX blocks starting inside it: a folder
+	// of tiny blocks, each rebuilding Huffman tables for a byte, counts
+	// its work, not the little it decodes to (cab.Limit). 0 means
 	// DefaultMaxRatio; a negative value, no bound. Real packages decode
 	// to a few times their cabinets' size (at most 4.6 times in the test
 	// corpus), so the default stops only bombs.
