@@ -200,19 +200,19 @@ func Verify(cf *cfb.Reader, opts *VerifyOptions) (*Signature, error) {
 			when = "at the timestamp"
 		}
 		if signedAt.Before(sig.Signer.NotBefore) || signedAt.After(sig.Signer.NotAfter) {
-			add(newProblem(ErrExpired, nil, "signer %q is valid from %s to %s, not %s (%s)", sig.Signer.Subject.String(),
+			add(newProblem(ErrExpired, nil, "signer %q is valid from %s to %s, not %s (%s)", FormatName(sig.Signer.Subject),
 				sig.Signer.NotBefore.UTC().Format(time.RFC3339), sig.Signer.NotAfter.UTC().Format(time.RFC3339), when, signedAt.UTC().Format(time.RFC3339)))
 		} else if !o.NoChain {
 			chains, err := verifyChain(sig.Signer, sd.certs, o.Roots, signedAt, x509.ExtKeyUsageCodeSigning)
 			if err != nil {
-				add(newProblem(ErrUntrusted, err, "signer %q", sig.Signer.Subject.String()))
+				add(newProblem(ErrUntrusted, err, "signer %q", FormatName(sig.Signer.Subject)))
 			}
 			sig.Chains = chains
 		}
 	}
 	if sig.Timestamp != nil && sig.Timestamp.Signer != nil && !o.NoChain {
 		if _, err := verifyChain(sig.Timestamp.Signer, append(tsCerts, sd.certs...), o.Roots, sig.Timestamp.Time, x509.ExtKeyUsageTimeStamping); err != nil {
-			add(newProblem(ErrUntrusted, err, "timestamp authority %q", sig.Timestamp.Signer.Subject.String()))
+			add(newProblem(ErrUntrusted, err, "timestamp authority %q", FormatName(sig.Timestamp.Signer.Subject)))
 		}
 	}
 	problems = compact(problems)
@@ -305,7 +305,7 @@ func checkSignerInfo(si *signerInfo, cert *x509.Certificate, content []byte, ct 
 		signed = si.authRaw
 	}
 	if err := checkSignature(cert.PublicKey, si, signed); err != nil {
-		return newProblem(ErrBadSignature, err, "signature by %q", cert.Subject.String())
+		return newProblem(ErrBadSignature, err, "signature by %q", FormatName(cert.Subject))
 	}
 	return nil
 }
