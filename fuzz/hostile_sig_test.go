@@ -229,11 +229,11 @@ func sigSignerInfo(t testing.TB, key *ecdsa.PrivateKey, issuer []byte, serial *b
 	return der(0x30, parts...)
 }
 
-// signedPackage signs base with a SignedData by leafKey (whose
-// certificate, the first of certs, has issuer and serial), with a legacy
-// countersignature by tsaKey (tsaIssuer, tsaSerial) when tsaKey is set,
-// and crls as the SignedData's CRL set when not empty; pad, when not
-// zero, adds a stream of that many bytes.
+// A sigPlan says how signedPackage signs a package: a SignedData by
+// leafKey (whose certificate, the first of certs, has issuer and serial),
+// with a legacy countersignature by tsaKey (tsaIssuer, tsaSerial) when
+// tsaKey is set, and crls as the SignedData's CRL set when not empty; pad,
+// when not zero, adds a stream of that many bytes.
 type sigPlan struct {
 	leafKey     *ecdsa.PrivateKey
 	issuer      []byte
@@ -245,6 +245,7 @@ type sigPlan struct {
 	pad         int
 }
 
+// signedPackage returns base signed as p says.
 func signedPackage(t testing.TB, base []byte, p sigPlan) []byte {
 	t.Helper()
 	cf, err := cfb.NewReader(bytes.NewReader(base), int64(len(base)))
