@@ -85,6 +85,12 @@ func hostileFixtures() []hostileFixture {
 		{"msi-progid-cycle.msi", "8,000 ProgId rows in one ProgId_Parent cycle (176,000 at 5 MB), no class on it: a warning, a note and a problem a row", buildProgIDCycle, checkProgIDCycle, 22},
 		{"msi-verbs-of-one-extension.msi", "10,000 Verb rows of the extension .synth (200,000 at 5 MB): an entry point and a broad-health-check finding each, 200,000 SARIF results", buildVerbsOfOneExtension, checkVerbsOfOneExtension, 20},
 		{"msi-publish-grid.msi", "100 categories x 100 qualifiers in PublishComponent (at 5 MB 4,600 x 100: 460,000 rows of 10 bytes), each a qualified component entry point of App", buildPublishGrid, checkPublishGrid, 46},
+		// Authenticode signatures (\x05DigitalSignature just under its
+		// 4 MiB limit at 5 MB): fuzz/hostile_sig_test.go.
+		{"msi-sig-same-subject-rsa16k.msi", "100 CA certificates of one subject with 16,384-bit RSA keys (254 at 5 MB, and 3 MB of CRLs), candidate issuers of the signer and of its countersigner, both signed with a 16,384-bit stand-in", buildSigSameSubject, checkSigSameSubject, 3},
+		{"msi-sig-long-names.msi", "a valid signature by a certificate whose subject is 64 attributes of terminal escape sequences, 2 KB each (62 KB at 5 MB)", buildSigLongNames, checkSigLongNames, 31},
+		{"msi-sig-name-flood.msi", "the signer's subject holds 2,000 empty organizational units (440,000 at 5 MB)", buildSigNameFlood, checkSigRefused(buildSigNameFlood, "subject name of more than 64 attributes"), 220},
+		{"msi-sig-long-serial.msi", "the signer's issuer, named by an organizational unit alone, has a serial number of 16 KB (4 MB at 5 MB) and did not sign it", buildSigLongSerial, checkSigRefused(buildSigLongSerial, "serial number of"), 250},
 		{"msi-feature-component-fanout.msi", "50 features x 50 components, every pair in FeatureComponents (at 5 MB 1,050 x 1,050: 1.1 million pairs), a tenth of the components advertised by a shortcut", buildFeatureFanout, checkFeatureFanout, 21},
 		{"msi-cfb-right-chain.msi", "the sample and 1,000 streams (25,000 at 5 MB) of 64 bytes named with control characters, the root's children one chain of right siblings, the streams' mini sectors in reverse order", buildCFBChain(false), checkCFBStreams(1000), 25},
 		{"msi-cfb-deep-storages.msi", "the sample and 63 storages each inside the previous one, 5,000 streams in the deepest (depth 64, the limit), every name 31 units of control characters: 16 MB of entry paths", buildCFBDeepStorages, checkCFBStreams(3), 0},

@@ -691,7 +691,7 @@ func auditSignature(db *msi.Database, now time.Time, rep *AuditReport) {
 		s.Problems = append(s.Problems, strings.TrimPrefix(err.Error(), "authenticode: "))
 	}
 	if sig != nil && sig.Signer != nil {
-		s.Signer = sig.Signer.Subject.String()
+		s.Signer = authenticode.FormatName(sig.Signer.Subject)
 	}
 	const avoid = " A transform (.mst) applied at install (msiexec /i product.msi TRANSFORMS=fix.mst) leaves the signed package byte for byte as it is, so its signature stays valid and Windows caches both (msikit rewrite --as-transform writes one)."
 	if changes {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/authenticode"
@@ -337,7 +338,7 @@ func describeSignature(sj *signatureJSON, file string) {
 	}
 	sj.Certificates = len(sig.Certificates)
 	if c := sig.Signer; c != nil {
-		sj.Subject, sj.Issuer = c.Subject.String(), c.Issuer.String()
+		sj.Subject, sj.Issuer = authenticode.FormatName(c.Subject), authenticode.FormatName(c.Issuer)
 		sj.NotBefore = c.NotBefore.UTC().Format(time.RFC3339)
 		sj.NotAfter = c.NotAfter.UTC().Format(time.RFC3339)
 	}
@@ -346,10 +347,23 @@ func describeSignature(sj *signatureJSON, file string) {
 	}
 }
 
+// maxProblemText bounds one problem of a signature as printed: what a
+// problem quotes from the signature (object identifiers, names in the
+// messages of crypto/x509) can be megabytes long.
+const maxProblemText = 4096
+
 // problemText is one problem of a signature as one line, without the
-// package prefix.
+// package prefix, escaped and clipped to maxProblemText bytes.
 func problemText(err error) string {
-	return oneLine(strings.TrimPrefix(err.Error(), "authenticode: "))
+	s := oneLine(strings.TrimPrefix(err.Error(), "authenticode: "))
+	if len(s) <= maxProblemText {
+		return s
+	}
+	i := maxProblemText
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return fmt.Sprintf("%s…(%d bytes more)", s[:i], len(s)-i)
 }
 
 func filetimeRFC3339(p msi.Property) string {

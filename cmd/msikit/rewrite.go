@@ -550,7 +550,7 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 		if err := authenticode.SaveSigned(env.Ctx, db, out, &msi.SaveOptions{WriteOptions: msi.WriteOptions{KeepPackageCode: o.keepPackageCode}, InPlace: o.inPlace, Sync: o.sync}, o.signOpts); err != nil {
 			return fail(signErr(in, err))
 		}
-		r.OutputSigned, r.OutputSigner = true, o.signOpts.Certificates[0].Subject.String()
+		r.OutputSigned, r.OutputSigner = true, authenticode.FormatName(o.signOpts.Certificates[0].Subject)
 		r.OK = true
 		return checked()
 	}

@@ -92,7 +92,7 @@ func signSummary(dst string, o *authenticode.SignOptions, replaced bool) string 
 	if o.TimestampURL != "" {
 		parts = append(parts, "timestamped")
 	}
-	s := fmt.Sprintf("%s: signed by %q (%s)", dst, o.Certificates[0].Subject.String(), strings.Join(parts, ", "))
+	s := fmt.Sprintf("%s: signed by %q (%s)", dst, authenticode.FormatName(o.Certificates[0].Subject), strings.Join(parts, ", "))
 	if replaced {
 		s += "; the previous signature was replaced"
 	}

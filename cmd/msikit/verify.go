@@ -272,18 +272,18 @@ func verifyOne(path string, opts *authenticode.VerifyOptions) *verifyResult {
 	}
 	r.Extended = sig.Extended
 	if c := sig.Signer; c != nil {
-		r.Signer = &certJSON{Subject: c.Subject.String(), Issuer: c.Issuer.String(), Serial: fmt.Sprintf("%X", c.SerialNumber),
+		r.Signer = &certJSON{Subject: authenticode.FormatName(c.Subject), Issuer: authenticode.FormatName(c.Issuer), Serial: fmt.Sprintf("%X", c.SerialNumber),
 			NotBefore: c.NotBefore.UTC().Format(time.RFC3339), NotAfter: c.NotAfter.UTC().Format(time.RFC3339)}
 	}
 	if ts := sig.Timestamp; ts != nil {
 		r.Timestamp = &timestampJSON{Time: ts.Time.Format(time.RFC3339), Kind: ts.Kind()}
 		if ts.Signer != nil {
-			r.Timestamp.Signer = ts.Signer.Subject.String()
+			r.Timestamp.Signer = authenticode.FormatName(ts.Signer.Subject)
 		}
 	}
 	if len(sig.Chains) > 0 {
 		for _, c := range sig.Chains[0] {
-			r.Chain = append(r.Chain, c.Subject.String())
+			r.Chain = append(r.Chain, authenticode.FormatName(c.Subject))
 		}
 	}
 	return r

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -119,3 +120,39 @@ func TestVerifyCommand(t *testing.T) {
 }
 
 var hexRun = regexp.MustCompile(`[0-9A-F]{40,}`)
+
+// TestSignatureTextEscapedAndClipped: the names of a hostile signer (64
+// attributes of terminal escape sequences, 2 KB each) and the problems
+// quoting them reach the terminal escaped and clipped, in verify's text
+// and info's; JSON escapes control characters itself and carries other
+// characters as they are (a JSON value is data, as in every --json).
+func TestSignatureTextEscapedAndClipped(t *testing.T) {
+	pkg := filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "valid", "msi-sig-long-names.msi")
+	for _, args := range [][]string{
+		{"verify", pkg},
+		{"verify", "--no-chain", pkg},
+		{"verify", "--json", pkg},
+		{"info", pkg},
+		{"info", "--json", pkg},
+	} {
+		code, stdout, stderr := runCLI(t, args...)
+		if code != exitOK && code != exitFailure {
+			t.Errorf("%q: exit %d: %s", args, code, stderr)
+		}
+		if !strings.Contains(stdout, "Hostile Signer") {
+			t.Errorf("%q: the signer is not named:\n%.500s", args, stdout)
+		}
+		raw := "\x1b\x07\u202e"
+		if slices.Contains(args, "--json") {
+			raw = "\x1b\x07"
+		}
+		for _, line := range strings.Split(stdout+stderr, "\n") {
+			if i := strings.IndexAny(line, raw); i >= 0 {
+				t.Errorf("%q: unescaped control character in %.200q", args, line[max(0, i-40):])
+			}
+			if len(line) > 1024 {
+				t.Errorf("%q: line of %d bytes: %.200q", args, len(line), line)
+			}
+		}
+	}
+}

@@ -65,6 +65,9 @@
 // The signature stream is read whole only up to 4 MiB; encoding/asn1
 // decodes it without recursion beyond the fixed shapes used here;
 // certificates (256), signers (16) and attributes (64 per set) are
-// bounded, and chain building is bounded by crypto/x509. Malformed
-// signatures give a *FormatError with the offset in the stream.
+// bounded, and so are a certificate's RSA key (16,384 bits), serial
+// number (64 bytes) and the attributes of its names (64); chain building
+// is bounded by crypto/x509 (100 signature checks a chain). Malformed
+// signatures give a *FormatError with the offset in the stream. Names in
+// Verify's problems are formatted by FormatName: clipped, in linear time.
 package authenticode

@@ -10,6 +10,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"errors"
 	"io"
 	"math/big"
@@ -131,6 +132,96 @@ func loopCerts(t *testing.T) (a, b, leaf *x509.Certificate, leafKey crypto.Signe
 	return a, b, leaf, kl
 }
 
+// floodSignature returns a signature of the tiny package by a
+// self-signed certificate whose subject holds ous empty organizational
+// units.
+func floodSignature(t *testing.T, ous int) []byte {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "\x1b[2J flood", OrganizationalUnit: make([]string, ous)},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signTiny(t, &SignOptions{Signer: key, Certificates: []*x509.Certificate{cert}})
+}
+
+// withSerial returns der with its serial number replaced (and its
+// signature no longer valid).
+func withSerial(t *testing.T, der []byte, serial *big.Int) []byte {
+	t.Helper()
+	var c lenientCert
+	var tbs lenientTBS
+	if _, err := asn1.Unmarshal(der, &c); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := asn1.Unmarshal(c.TBS.FullBytes, &tbs); err != nil {
+		t.Fatal(err)
+	}
+	tbs.Serial = serial
+	b, err := asn1.Marshal(tbs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.TBS = asn1.RawValue{FullBytes: b}
+	if der, err = asn1.Marshal(c); err != nil {
+		t.Fatal(err)
+	}
+	return der
+}
+
+// longSerialSignature returns a signature of the tiny package whose
+// signer's issuer, a CA named by an organizational unit alone, has a
+// serial number of size bytes and a key that did not sign the signer's
+// certificate: crypto/x509 names such a candidate issuer by the decimal
+// form of its serial in the error of a failed chain.
+func longSerialSignature(t *testing.T, size int) []byte {
+	t.Helper()
+	key := func() *ecdsa.PrivateKey {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	caKey, leafKey, otherKey := key(), key(), key()
+	now := time.Now()
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(5), Subject: pkix.Name{OrganizationalUnit: []string{"Hostile CA"}},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour), BasicConstraintsValid: true, IsCA: true,
+		KeyUsage: x509.KeyUsageCertSign}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serial := new(big.Int).Lsh(big.NewInt(1), uint(8*size-1))
+	ca, err := x509.ParseCertificate(withSerial(t, caDER, serial))
+	if err != nil {
+		t.Fatal(err)
+	}
+	leafTmpl := &x509.Certificate{SerialNumber: big.NewInt(6), Subject: pkix.Name{CommonName: "signer"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning}}
+	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, caTmpl, &leafKey.PublicKey, otherKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := x509.ParseCertificate(leafDER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signTiny(t, &SignOptions{Signer: leafKey, Certificates: []*x509.Certificate{leaf, ca}})
+}
+
 // TestHostileSignatures: crafted signature streams give typed errors
 // within the time and memory budgets.
 func TestHostileSignatures(t *testing.T) {
@@ -172,6 +263,15 @@ func TestHostileSignatures(t *testing.T) {
 		// for this one before keys over Windows' 16,384 bits were refused.
 		{"200,000-bit RSA key", bigKeySignature(t, 200000), nil, ErrFormat},
 		{"16,384-bit RSA key", bigKeySignature(t, 16384), nil, ErrBadSignature},
+		// pkix.Name's String is quadratic in the attributes: 2.4 s for
+		// this signer's name before problems named it with FormatName,
+		// and crypto/x509 allocated 70 MB decoding it.
+		{"signer name of 60,000 attributes", floodSignature(t, 60000), nil, ErrFormat},
+		{"signer name of 63 attributes", floodSignature(t, 62), nil, ErrUntrusted},
+		// crypto/x509's chain error names the CA by its serial in
+		// decimal: 5 s for this one before long serials were refused.
+		{"CA serial of 4 MB", longSerialSignature(t, 4_000_000), nil, ErrFormat},
+		{"CA serial of 64 bytes", longSerialSignature(t, 64), nil, ErrUntrusted},
 		{"Ex stream of 1 MiB", valid, make([]byte, 1<<20), ErrFormat},
 		{"Ex stream of the wrong length", valid, make([]byte, 7), ErrDigestMismatch},
 	}
@@ -181,11 +281,18 @@ func TestHostileSignatures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			var msg string
 			testenv.CheckBudget(t, c.name, func() {
 				_, err = verifyBytes(pkg, &VerifyOptions{Roots: emptyPool})
+				if err != nil {
+					msg = err.Error() // what a caller prints
+				}
 			})
+			if len(msg) > 8192 {
+				t.Errorf("error of %d bytes: %.200q", len(msg), msg)
+			}
 			if !errors.Is(err, c.want) || !typed(err) {
-				t.Errorf("err = %v, want %v", err, c.want)
+				t.Errorf("err = %.500v, want %v", err, c.want)
 			}
 		})
 	}

@@ -84,6 +84,18 @@ const (
 	// key, 25 KB of the stream, took 3 s to check, and 4 MiB holds
 	// hours of work.
 	maxRSABits = 16384
+	// maxSerialBytes bounds a certificate's serial number. RFC 5280
+	// allows 20 bytes; Go accepts any length, and its chain errors name
+	// a certificate without a common name or organization by the decimal
+	// form of its serial, whose cost grows faster than its length: 5 s
+	// for a serial of 4 MB.
+	maxSerialBytes = 64
+	// maxNameAttributes bounds the attributes of a certificate's issuer
+	// or subject name (real names have a dozen at most). crypto/x509
+	// keeps every attribute twice, at about 300 bytes allocated each: a
+	// name of 60,000 empty ones, 540 KB, cost 70 MB, and one filling the
+	// stream 150 MiB of peak memory.
+	maxNameAttributes = 64
 )
 
 // ASN.1 shapes (RFC 2315, RFC 5652, Authenticode).
@@ -373,8 +385,14 @@ func (p *parser) parseAttributes(b []byte) ([]attribute, error) {
 // the fields a verifier needs are decoded without its checks.
 //
 // A certificate whose RSA key is over maxRSABits is refused: every
-// signature it checks would cost more than the whole budget.
+// signature it checks would cost more than the whole budget; so is one
+// whose serial number is over maxSerialBytes, or whose issuer or subject
+// has more than maxNameAttributes attributes (checked before
+// crypto/x509 decodes them).
 func parseCertificate(der []byte) (*x509.Certificate, error) {
+	if err := checkNames(der); err != nil {
+		return nil, err
+	}
 	c, err := x509.ParseCertificate(der)
 	if err != nil {
 		lc, lerr := parseCertLenient(der)
@@ -383,10 +401,67 @@ func parseCertificate(der []byte) (*x509.Certificate, error) {
 		}
 		c = lc
 	}
+	if c.SerialNumber != nil && c.SerialNumber.BitLen() > 8*maxSerialBytes {
+		return nil, fmt.Errorf("serial number of %d bits, more than %d bytes", c.SerialNumber.BitLen(), maxSerialBytes)
+	}
 	if k, ok := c.PublicKey.(*rsa.PublicKey); ok && k.N != nil && k.N.BitLen() > maxRSABits {
 		return nil, fmt.Errorf("RSA key of %d bits, more than %d (Windows' limit)", k.N.BitLen(), maxRSABits)
 	}
 	return c, nil
+}
+
+// checkNames refuses a certificate whose issuer or subject name has more
+// than maxNameAttributes attributes. It only splits elements, allocating
+// nothing per attribute; a certificate it cannot split is left to the
+// parsers to refuse.
+func checkNames(der []byte) error {
+	var cert, tbs asn1.RawValue
+	if _, err := asn1.Unmarshal(der, &cert); err != nil {
+		return nil
+	}
+	if _, err := asn1.Unmarshal(cert.Bytes, &tbs); err != nil {
+		return nil
+	}
+	// [0] version (optional), serial, signature, issuer, validity, subject.
+	var fields [6]asn1.RawValue
+	n := 0
+	for b := tbs.Bytes; len(b) > 0 && n < len(fields); n++ {
+		rest, err := asn1.Unmarshal(b, &fields[n])
+		if err != nil {
+			return nil
+		}
+		if n == 0 && fields[0].Class != asn1.ClassContextSpecific {
+			fields[1], n = fields[0], 1 // no version
+		}
+		b = rest
+	}
+	if n < len(fields) {
+		return nil
+	}
+	for _, f := range []struct {
+		what string
+		name []byte
+	}{{"issuer", fields[3].Bytes}, {"subject", fields[5].Bytes}} {
+		count := 0
+		for rdns := f.name; len(rdns) > 0; {
+			var rdn asn1.RawValue
+			rest, err := asn1.Unmarshal(rdns, &rdn)
+			if err != nil {
+				return nil
+			}
+			for atvs := rdn.Bytes; len(atvs) > 0; count++ {
+				if count == maxNameAttributes {
+					return fmt.Errorf("%s name of more than %d attributes", f.what, maxNameAttributes)
+				}
+				var atv asn1.RawValue
+				if atvs, err = asn1.Unmarshal(atvs, &atv); err != nil {
+					return nil
+				}
+			}
+			rdns = rest
+		}
+	}
+	return nil
 }
 
 type lenientCert struct {

@@ -63,7 +63,7 @@ func verifyTimestamp(p *parser, si *signerInfo, certs []*x509.Certificate) (*Tim
 			return nil, nil, newProblem(ErrBadTimestamp, nil, "countersignature without a signing time")
 		}
 		if t.Before(cert.NotBefore) || t.After(cert.NotAfter) {
-			return nil, nil, newProblem(ErrBadTimestamp, nil, "timestamp authority %q is not valid at %s", cert.Subject.String(), t.Format(time.RFC3339))
+			return nil, nil, newProblem(ErrBadTimestamp, nil, "timestamp authority %q is not valid at %s", FormatName(cert.Subject), t.Format(time.RFC3339))
 		}
 		return &Timestamp{Time: t, Hash: cs.digest, Signer: cert}, nil, nil
 	}
@@ -105,7 +105,7 @@ func verifyToken(p *parser, token, signature []byte, outer []*x509.Certificate) 
 		return nil, nil, newProblem(ErrBadTimestamp, nil, "the token's imprint is not the hash of this signature")
 	}
 	if info.genTime.Before(cert.NotBefore) || info.genTime.After(cert.NotAfter) {
-		return nil, nil, newProblem(ErrBadTimestamp, nil, "timestamp authority %q is not valid at %s", cert.Subject.String(), info.genTime.Format(time.RFC3339))
+		return nil, nil, newProblem(ErrBadTimestamp, nil, "timestamp authority %q is not valid at %s", FormatName(cert.Subject), info.genTime.Format(time.RFC3339))
 	}
 	return &Timestamp{RFC3161: true, Time: info.genTime, Hash: h, Signer: cert}, td.certs, nil
 }

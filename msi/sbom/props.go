@@ -122,8 +122,8 @@ func signatureProps(ps *props, p *Package) {
 }
 
 func certProps(ps *props, prefix string, c *x509.Certificate) {
-	ps.add(prefix, c.Subject.String())
-	ps.add(prefix+"Issuer", c.Issuer.String())
+	ps.add(prefix, authenticode.FormatName(c.Subject))
+	ps.add(prefix+"Issuer", authenticode.FormatName(c.Issuer))
 	ps.add(prefix+"Serial", fmt.Sprintf("%X", c.SerialNumber))
 	fp := sha256.Sum256(c.Raw)
 	ps.add(prefix+"SHA256", hex.EncodeToString(fp[:]))
