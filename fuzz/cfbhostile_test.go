@@ -265,10 +265,10 @@ func rawCompound(ents []rawEnt, lay rawLayout) []byte {
 // units returns s as UTF-16 units.
 func units(s string) []uint16 { return utf16.Encode([]rune(s)) }
 
-// hostileName is a 31-unit name for entry i: control characters (ESC, a
+// hostileEntryName is a 31-unit name for entry i: control characters (ESC, a
 // terminal's clear-screen and title sequences, BEL, C1 controls, a BiDi
 // override) around the number.
-func hostileName(i int) []uint16 {
+func hostileEntryName(i int) []uint16 {
 	s := fmt.Sprintf("\x1b[2J\x1b]0;%06d\x07\u0085\u202e", i)
 	u := units(s)
 	for len(u) < 31 {
@@ -306,7 +306,7 @@ func sampleEnts(t testing.TB) []rawEnt {
 }
 
 // buildCFBChain adds 1,000 streams a scale (25,000 at 5 MB) of 64 bytes
-// to the sample, named with control characters (hostileName), and lays
+// to the sample, named with control characters (hostileEntryName), and lays
 // the root's children out as one chain of right siblings (left: left
 // siblings): a tree walked recursively goes as deep as it has entries.
 // Each stream's bytes are one mini sector, the last stream's first, so
@@ -316,7 +316,7 @@ func buildCFBChain(left bool) func(t testing.TB, scale int) []byte {
 	return func(t testing.TB, scale int) []byte {
 		ents := sampleEnts(t)
 		for i := range 1000 * scale {
-			ents = append(ents, rawEnt{name: hostileName(i), typ: cfb.TypeStream, data: []byte(fmt.Sprintf("%-64d", i))})
+			ents = append(ents, rawEnt{name: hostileEntryName(i), typ: cfb.TypeStream, data: []byte(fmt.Sprintf("%-64d", i))})
 		}
 		return rawCompound(ents, rawLayout{left: left})
 	}
@@ -330,11 +330,11 @@ func buildCFBDeepStorages(t testing.TB, _ int) []byte {
 	ents := sampleEnts(t)
 	parent := 0
 	for d := range cfb.DefaultMaxDepth - 1 {
-		ents = append(ents, rawEnt{name: hostileName(d), typ: cfb.TypeStorage, parent: parent})
+		ents = append(ents, rawEnt{name: hostileEntryName(d), typ: cfb.TypeStorage, parent: parent})
 		parent = len(ents) - 1
 	}
 	for i := range 5000 {
-		ents = append(ents, rawEnt{name: hostileName(i), typ: cfb.TypeStream, data: []byte{byte(i)}, parent: parent})
+		ents = append(ents, rawEnt{name: hostileEntryName(i), typ: cfb.TypeStream, data: []byte{byte(i)}, parent: parent})
 	}
 	return rawCompound(ents, rawLayout{})
 }
@@ -350,7 +350,7 @@ func buildCFBDIFAT(t testing.TB, scale int) []byte {
 func cfbCrossLinked(t testing.TB) []byte {
 	ents := sampleEnts(t)
 	for i := range 1000 {
-		ents = append(ents, rawEnt{name: hostileName(i), typ: cfb.TypeStream, data: make([]byte, 4096)})
+		ents = append(ents, rawEnt{name: hostileEntryName(i), typ: cfb.TypeStream, data: make([]byte, 4096)})
 	}
 	return rawCompound(ents, rawLayout{crossLink: true})
 }
