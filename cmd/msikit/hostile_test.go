@@ -264,7 +264,7 @@ func TestEveryCommandOnCraftedFixtures(t *testing.T) {
 // TestWriteScaledHostileFixtures builds them, run as a child "go test".
 func TestEveryCommandOnScaledFixtures(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds ten packages of 5 MB and runs every command on them")
+		t.Skip("builds the scaled fixtures (about 5 MB each) and runs every command on them")
 	}
 	gotool, err := exec.LookPath("go")
 	if err != nil {
