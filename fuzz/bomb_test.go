@@ -588,10 +588,7 @@ func bombCab(folders []cabFolderSpec) []byte {
 // TestBombEncodersAgainst7zz decodes small cabinets of each encoder with
 // msikit's cab reader and with 7-Zip, which must agree on every byte.
 func TestBombEncodersAgainst7zz(t *testing.T) {
-	sevenZ, err := exec.LookPath("7zz")
-	if err != nil {
-		t.Skip("no 7zz")
-	}
+	sevenZ := testenv.NeedTool(t, "7zz", "7zip")
 	lzx := func(frames [][]byte, sizes []int, total int) []cabFolderSpec {
 		return []cabFolderSpec{lzxFolder(frames, sizes, total)}
 	}
