@@ -45,16 +45,21 @@ func listed(names []string) string {
 	if len(names) == 0 {
 		return "none"
 	}
+	return joinListed(len(names), ", ", "", func(i int) string { return clip.String(names[i]) })
+}
+
+// joinListed joins item(i) of the first maxListed of n items with sep,
+// then counts the rest: "and N more" followed by what.
+func joinListed(n int, sep, what string, item func(i int) string) string {
 	var b strings.Builder
-	for i, n := range names {
-		if i == maxListed {
-			b.WriteString(", and " + strconv.Itoa(len(names)-maxListed) + " more")
-			break
-		}
+	for i := range min(n, maxListed) {
 		if i > 0 {
-			b.WriteString(", ")
+			b.WriteString(sep)
 		}
-		b.WriteString(clip.String(n))
+		b.WriteString(item(i))
+	}
+	if n > maxListed {
+		b.WriteString(sep + "and " + strconv.Itoa(n-maxListed) + " more" + what)
 	}
 	return b.String()
 }
@@ -168,20 +173,12 @@ func (x *PackageIndex) Component(code string) string {
 		return s
 	}
 	names := x.byID[g]
-	var b strings.Builder
-	for i, name := range names {
-		if i == maxListed {
-			b.WriteString("; and " + strconv.Itoa(len(names)-maxListed) + " more Component rows with this ComponentId")
-			break
-		}
-		if i > 0 {
-			b.WriteString("; ")
-		}
-		c := x.m.components[name]
-		b.WriteString(clip.Sprintf("component %s (in feature %s): key path %s", name, listed(x.m.compFeatures[name]), x.m.keyPath(c).describe()))
-	}
-	x.compMemo[g] = b.String()
-	return b.String()
+	s := joinListed(len(names), "; ", " Component rows with this ComponentId", func(i int) string {
+		c := x.m.components[names[i]]
+		return clip.Sprintf("component %s (in feature %s): key path %s", names[i], listed(x.m.compFeatures[names[i]]), x.m.keyPath(c).describe())
+	})
+	x.compMemo[g] = s
+	return s
 }
 
 // Feature describes a feature: its parents and the components its
@@ -205,13 +202,9 @@ func (x *PackageIndex) Feature(name string) string {
 // File describes the File rows a log names by key or long file name:
 // their component and the cabinet their sequence falls in.
 func (x *PackageIndex) File(name string) string {
-	var parts []string
 	keys := x.files[strings.ToLower(name)]
-	for i, key := range keys {
-		if i == maxListed {
-			parts = append(parts, "and "+strconv.Itoa(len(keys)-maxListed)+" more File rows of this name")
-			break
-		}
+	return joinListed(len(keys), "; ", " File rows of this name", func(i int) string {
+		key := keys[i]
 		f := x.m.files[key]
 		s := clip.Sprintf("File %s (%s, component %s, sequence %d)", key, f.name, f.component, x.m.fileSeq[key])
 		if md := x.mediaOf(x.m.fileSeq[key]); md != nil {
@@ -227,9 +220,8 @@ func (x *PackageIndex) File(name string) string {
 		if a := x.m.assemblies[f.component]; a != nil && !a.private {
 			s += "; its component installs an assembly into the global cache: " + assemblyIdentity(a)
 		}
-		parts = append(parts, s)
-	}
-	return strings.Join(parts, "; ")
+		return s
+	})
 }
 
 func (x *PackageIndex) mediaOf(seq int) *amMedia {
