@@ -9,8 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode/utf8"
 
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/authenticode"
 	"github.com/msikit/msikit/msi/install"
@@ -359,11 +359,8 @@ func problemText(err error) string {
 	if len(s) <= maxProblemText {
 		return s
 	}
-	i := maxProblemText
-	for i > 0 && !utf8.RuneStart(s[i]) {
-		i--
-	}
-	return fmt.Sprintf("%s…(%d bytes more)", s[:i], len(s)-i)
+	p := clip.Prefix(s, maxProblemText)
+	return fmt.Sprintf("%s…(%d bytes more)", p, len(s)-len(p))
 }
 
 func filetimeRFC3339(p msi.Property) string {

@@ -24,11 +24,19 @@ func String(s string) string {
 	if len(s) <= Max {
 		return s
 	}
-	n := Keep
+	return Prefix(s, Keep) + "…(" + strconv.Itoa(len(s)) + " bytes)"
+}
+
+// Prefix returns s when it is at most n bytes long, else its longest
+// prefix of at most n bytes that ends at a character boundary.
+func Prefix(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
 	for n > 0 && !utf8.RuneStart(s[n]) {
 		n--
 	}
-	return s[:n] + "…(" + strconv.Itoa(len(s)) + " bytes)"
+	return s[:n]
 }
 
 // Args returns args with each string longer than Max clipped by String,
