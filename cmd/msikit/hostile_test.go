@@ -31,6 +31,11 @@ const (
 	// however little CPU time it took (see overTime).
 	childWaitLimit = 30 * time.Second
 	childRSSBudget = 256 << 20
+	// childRSSMargin is how close to childRSSBudget a run's peak RSS may
+	// come before the harness names it in its log (go test -v): runs
+	// within the budget but this close to it are the ones a slightly
+	// bigger attack would break.
+	childRSSMargin = 64 << 20
 )
 
 // craftedCommand is one command line the harness runs on every fixture:
@@ -427,6 +432,9 @@ func runCraftedCommands(t *testing.T, bin string, files []string, fixtureDir str
 					t.Errorf("%s: took %v twice (%v of CPU time), budget %v", what, r.wall, r.cpu, childTimeBudget)
 				} else if r.wall > childTimeBudget {
 					t.Logf("%s: took %v twice on a loaded machine, with %v of CPU time: within the budget of %v", what, r.wall.Round(time.Millisecond), r.cpu.Round(time.Millisecond), childTimeBudget)
+				}
+				if r.rss > childRSSBudget-childRSSMargin && r.rss <= childRSSBudget {
+					t.Logf("%s: peak RSS %d MiB, within %d MiB of the budget (%v, %v of CPU)", what, r.rss>>20, childRSSMargin>>20, r.wall.Round(time.Millisecond), r.cpu.Round(time.Millisecond))
 				}
 				mu.Lock()
 				if r.rss > worst.rss {
