@@ -158,7 +158,7 @@ func (d *refDirTree) render(key string, long bool) string {
 	for i, j := 0, len(parts)-1; i < j; i, j = i+1, j-1 {
 		parts[i], parts[j] = parts[j], parts[i]
 	}
-	return clip(strings.Join(parts, `\`), 200)
+	return cut(strings.Join(parts, `\`), 200)
 }
 
 // randomDirRows returns a Directory table of n rows drawn from few keys,

@@ -101,7 +101,7 @@ func (d *dirTree) render(key string, long bool) string {
 	}
 	i, ok := d.index[key]
 	if !ok {
-		return clip(key, 200) // a root by its key, as a parent the table lacks
+		return cut(key, 200) // a root by its key, as a parent the table lacks
 	}
 	names := d.short
 	if long {
@@ -136,7 +136,7 @@ func (d *dirTree) render(key string, long bool) string {
 		cur = stops[d.parent[cur]]
 	}
 	slices.Reverse(parts)
-	return clip(strings.Join(parts, `\`), 200)
+	return cut(strings.Join(parts, `\`), 200)
 }
 
 // ice30: two components never install a file of the same name into the

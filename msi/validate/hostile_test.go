@@ -105,7 +105,7 @@ func TestClipKey(t *testing.T) {
 	long := strings.Repeat("é", 600) // 1200 bytes
 	key := []string{"a", long}
 	got := clipKey(key)
-	if got[0] != "a" || got[1] != clip(long, 120)+" (1200 bytes)" {
+	if got[0] != "a" || got[1] != cut(long, 120)+" (1200 bytes)" {
 		t.Errorf("clipKey = %q", got)
 	}
 	if key[1] != long {

@@ -161,7 +161,7 @@ func (f *fkIndex) ref(s *valSpec) *keyRef {
 		if r.tables > len(names) {
 			r.names += fmt.Sprintf(" or %d more", r.tables-len(names))
 		}
-		r.names = clip(r.names, 120)
+		r.names = cut(r.names, 120)
 		return r
 	})
 	f.refs[s] = r

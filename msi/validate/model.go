@@ -540,5 +540,5 @@ func (c *checker) registryByID() map[string]regRow {
 
 // quote returns s quoted for a message, shortened when long.
 func quote(s string) string {
-	return "'" + clip(s, 120) + "'"
+	return "'" + cut(s, 120) + "'"
 }

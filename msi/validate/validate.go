@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/msi"
 )
 
@@ -221,7 +221,7 @@ func (c *checker) report(sev Severity, table, column string, key []string, forma
 	c.listed[k]++
 	msg := fmt.Sprintf(format, args...)
 	c.out = append(c.out, Finding{ICE: c.rule.ICE, Severity: sev, Table: table, Column: column,
-		Key: clipKey(key), Message: clip(msg, maxMessage), URL: c.rule.URL})
+		Key: clipKey(key), Message: cut(msg, maxMessage), URL: c.rule.URL})
 }
 
 // full reports whether the current rule has listed as many findings of
@@ -254,7 +254,7 @@ func clipKey(key []string) []string {
 		if out == nil {
 			out = slices.Clone(key)
 		}
-		out[i] = fmt.Sprintf("%s (%d bytes)", clip(k, 120), len(k))
+		out[i] = fmt.Sprintf("%s (%d bytes)", cut(k, 120), len(k))
 	}
 	if out == nil {
 		return key
@@ -267,16 +267,13 @@ type ruleSev struct {
 	sev Severity
 }
 
-// clip shortens s to at most n bytes, at a rune boundary, marking the cut.
-func clip(s string, n int) string {
+// cut shortens s to at most n bytes, at a character boundary
+// (clip.Prefix), marking the cut with "…".
+func cut(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	i := n
-	for i > 0 && !utf8.RuneStart(s[i]) {
-		i--
-	}
-	return s[:i] + "…"
+	return clip.Prefix(s, n) + "…"
 }
 
 // finish adds the summaries of omitted findings and sorts the result.
