@@ -223,7 +223,7 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 	var notWritten []string
 	var listed []string // the files (f.Path) to print once the folder is in place
 	n := 0
-	rep, err := install.Extract(db, opts, func(f *install.File, r io.Reader) error {
+	rep, err := install.ExtractContext(env.context(), db, opts, func(f *install.File, r io.Reader) error {
 		if err := env.stopped(); err != nil {
 			return err
 		}
@@ -266,7 +266,7 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 		if errors.As(err, &le) {
 			return fileErr(name, fmt.Errorf("files add up to at least %d bytes, more than --max-bytes %d; %d files written", le.Size, le.Limit, n))
 		}
-		return fileErr(name, err)
+		return fileErr(name, signalCause(err))
 	}
 	if err := w.commit(); err != nil {
 		return commitError(env, name, dir, listed, err)

@@ -243,9 +243,9 @@ func sbomOne(env *Env, r *sbomResult, format string, ropts *sbom.Options, wopts 
 	for _, w := range db.Warnings {
 		r.lines = append(r.lines, fmt.Sprintf("msikit: warning: %s: %s", escapeText(in), escapeText(w)))
 	}
-	inv, err := sbom.Read(db, ropts)
+	inv, err := sbom.ReadContext(env.context(), db, ropts)
 	if err != nil {
-		return fileErr(in, err)
+		return fileErr(in, signalCause(err))
 	}
 	write := func(w io.Writer) error {
 		if format == "spdx" {
