@@ -61,6 +61,9 @@ Into a new or empty DIR the files go into a temporary folder that
 becomes DIR at the end (and the paths are printed then), so that DIR
 appears whole or, when extraction stops part way, not at all; into a
 folder holding files already, each file replaces its namesake atomically.
+An interrupt (Ctrl-C) or SIGTERM stops decoding within a cabinet block
+(32 KiB), also inside one file, and the file being written is removed
+(exit status 1).
 
 Cabinet folders are decoded on --jobs N goroutines at once (default:
 one per CPU, at most 8), each with its own decoder; files of different

@@ -59,6 +59,8 @@ So are the files past the decompression bound, --max-ratio N (as for
 extract: decoding stops past N times the bytes of the package's cabinets
 plus 256 MiB; default 100, 0 for no limit), which only a decompression
 bomb reaches.
+An interrupt (Ctrl-C) or SIGTERM stops decoding within a cabinet block,
+and no document is written for the packages not finished (exit status 1).
 The document is the same for the same package, except its creation time:
 the current time, or $SOURCE_DATE_EPOCH (seconds since 1970) when set.
 
