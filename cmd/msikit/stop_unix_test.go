@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/install"
@@ -22,10 +24,11 @@ import (
 // TestExtractTerminatedInFile: SIGTERM stops extract inside one file,
 // not only between files: the 0.5 GB file of the MSZIP bomb, with
 // --max-ratio 0 (no bound), is being written when the signal comes;
-// extract stops within a cabinet block, exits with status 1 and one
-// line, and leaves neither the output folder nor its temporary folder.
-// (Before, decoding went on to the file's end, and the extraction
-// finished with status 0.)
+// extract stops within a cabinet block and exits with status 1 and one
+// line. Into a new folder it leaves neither the folder nor its temporary
+// folder; into a folder holding files, the folder as it was, without the
+// file's temporary file. (Before, decoding went on to the file's end, and
+// the extraction finished with status 0.)
 func TestExtractTerminatedInFile(t *testing.T) {
 	pkg := filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "valid", "msi-mszip-bomb.msi")
 	db, err := msi.Open(pkg)
@@ -38,19 +41,40 @@ func TestExtractTerminatedInFile(t *testing.T) {
 	}
 	var rel string
 	for f := range files {
-		rel = f.Path
+		rel = filepath.FromSlash(f.Path)
 	}
 	db.Close()
-	parent := t.TempDir()
-	out := filepath.Join(parent, "out")
-	cmd, stderr, exited := startChild(t, []string{childSignalsEnv + "=1"}, "extract", pkg, "-d", out, "--max-ratio", "0")
-	terminateWhenWriting(t, "extract", pkg, cmd, stderr, exited, filepath.Join(parent, ".out.tmp-*", filepath.FromSlash(rel)))
-	left, err := os.ReadDir(parent)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range left {
-		t.Errorf("left after SIGTERM: %s", e.Name())
+	for _, exists := range []bool{false, true} {
+		name := "into a new folder"
+		if exists {
+			name = "into a folder holding files"
+		}
+		t.Run(name, func(t *testing.T) {
+			parent := t.TempDir()
+			out := filepath.Join(parent, "out")
+			writing := filepath.Join(parent, ".out.tmp-*", rel)
+			if exists {
+				if err := os.MkdirAll(filepath.Join(out, filepath.Dir(rel)), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(out, "keep.txt"), []byte("mine"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				writing = filepath.Join(out, filepath.Dir(rel), ".*")
+			}
+			before := treeSums(t, parent)
+			cmd, stderr, exited := startChild(t, []string{childSignalsEnv + "=1"}, "extract", pkg, "-d", out, "--max-ratio", "0")
+			terminateWhenWriting(t, "extract", pkg, cmd, stderr, exited, writing)
+			if diff := cmp.Diff(before, treeSums(t, parent)); diff != "" {
+				t.Errorf("the files after SIGTERM (-before +after):\n%s", diff)
+			}
+			if left, _ := filepath.Glob(filepath.Join(parent, ".*")); len(left) > 0 {
+				t.Errorf("left after SIGTERM: %q", left)
+			}
+			if left, _ := filepath.Glob(filepath.Join(out, filepath.Dir(rel), ".*")); len(left) > 0 {
+				t.Errorf("left after SIGTERM: %q", left)
+			}
+		})
 	}
 }
 
