@@ -44,6 +44,10 @@
 // cabinets and goroutines, against decompression bombs (MSZIP stores
 // 32 KiB of zeros in 58 bytes) and folders of tiny blocks (3,300 deflate
 // blocks with their own tables in one 38 KB block).
+// ReaderOptions.Interrupt is asked before every block whether to go on,
+// so a caller with a deadline or a cancelled context stops decoding
+// within a block (an *InterruptError), also while bytes are decoded only
+// to reach a file.
 // Bad input gives an error matching ErrFormat (a *FormatError with the
 // byte offset where possible), never a panic, a hang or an unbounded
 // allocation. A cabinet cut short (its header claims more bytes than

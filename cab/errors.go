@@ -81,3 +81,22 @@ func (e *LimitError) Error() string {
 
 // Is reports whether target is ErrLimit.
 func (e *LimitError) Is(target error) bool { return target == ErrLimit }
+
+// An InterruptError reports that ReaderOptions.Interrupt stopped decoding
+// a folder. The cabinet is not malformed: errors.Is(err, ErrFormat) does
+// not hold, and errors.Is matches what Interrupt returned (for a context,
+// context.Canceled or context.DeadlineExceeded).
+type InterruptError struct {
+	Folder int   // index of the folder in its cabinet
+	Offset int64 // the folder's decoded bytes when decoding stopped
+	Err    error // what Interrupt returned
+}
+
+// Error formats the error as "cab: folder N: decoding stopped at offset M:
+// cause".
+func (e *InterruptError) Error() string {
+	return fmt.Sprintf("cab: folder %d: decoding stopped at offset %d: %v", e.Folder, e.Offset, e.Err)
+}
+
+// Unwrap returns what Interrupt returned.
+func (e *InterruptError) Unwrap() error { return e.Err }

@@ -54,6 +54,18 @@ type ReaderOptions struct {
 	// 32 KiB block) makes hundreds of times the cabinet's size; so do
 	// blocks, each counting at least BlockCost (see Limit).
 	Limit *Limit
+
+	// Interrupt, when not nil, is asked before each CFDATA block is read
+	// and decoded whether decoding may go on, on the goroutine reading: a
+	// non-nil error stops it there, the read fails with an
+	// *InterruptError wrapping that error, and the folder is then treated
+	// as failed at that point. Blocks decoded only to reach a file are
+	// asked about too, so a caller stops a Reader within one block (32 KiB
+	// of output) of asking. For a context ctx,
+	// func() error { return context.Cause(ctx) } stops decoding once ctx
+	// is done. It is called once a block, possibly from several
+	// goroutines at once: it must be cheap and safe for concurrent use.
+	Interrupt func() error
 }
 
 // A Limit is a budget of decoding work shared through ReaderOptions.Limit,

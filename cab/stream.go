@@ -557,6 +557,11 @@ func (r *folderReader) nextBlock() error {
 	if r.dec == nil {
 		return errors.New("cab: read from closed stream")
 	}
+	if stop := r.start.cab.opts.Interrupt; stop != nil && (r.block < r.folder.NumBlocks || r.folder.contNext) {
+		if err := stop(); err != nil {
+			return &InterruptError{Folder: r.start.index, Offset: r.total, Err: err}
+		}
+	}
 	if r.block >= r.folder.NumBlocks {
 		if !r.folder.contNext {
 			return io.EOF

@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"context"
 	"io"
 
 	"github.com/msikit/msikit/msi"
@@ -30,6 +31,13 @@ type AssemblyNamesOptions struct {
 	// install.DefaultMaxRatio, a negative value no bound): a file not
 	// read past it is reported as unreadable, with the *install.RatioError.
 	MaxRatio int
+
+	// Context, if not nil, stops reading the package's files (the
+	// default Open) once it is done: decoding stops within a cabinet
+	// block (install.ExtractContext) and the pass returns an error
+	// matching ctx.Err(), leaving the database unchanged. nil means
+	// context.Background: the pass runs to its end.
+	Context context.Context
 
 	// Source, if set, is a folder holding the package's files. A file is
 	// looked up, first match wins, as

@@ -179,6 +179,28 @@ func (env *Env) stopped() error {
 	return context.Cause(env.Ctx)
 }
 
+// context returns the command's context: what library calls that can be
+// stopped (install.ExtractContext, sbom.ReadContext, ...) are given, so
+// that a signal stops them too. Background when the Env has none.
+func (env *Env) context() context.Context {
+	if env.Ctx == nil {
+		return context.Background()
+	}
+	return env.Ctx
+}
+
+// signalCause returns the *signalError err wraps, if any, else err: a
+// command stopped by a signal says so in the same words wherever it
+// stopped (a library's error says where, which a user who pressed Ctrl-C
+// does not need).
+func signalCause(err error) error {
+	var se *signalError
+	if errors.As(err, &se) {
+		return se
+	}
+	return err
+}
+
 // flushingWriter is standard output buffered by run.
 type flushingWriter struct{ *bufio.Writer }
 

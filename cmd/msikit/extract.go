@@ -61,6 +61,9 @@ Into a new or empty DIR the files go into a temporary folder that
 becomes DIR at the end (and the paths are printed then), so that DIR
 appears whole or, when extraction stops part way, not at all; into a
 folder holding files already, each file replaces its namesake atomically.
+An interrupt (Ctrl-C) or SIGTERM stops decoding within a cabinet block
+(32 KiB), also inside one file, and the file being written is removed
+(exit status 1).
 
 Cabinet folders are decoded on --jobs N goroutines at once (default:
 one per CPU, at most 8), each with its own decoder; files of different
@@ -223,7 +226,7 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 	var notWritten []string
 	var listed []string // the files (f.Path) to print once the folder is in place
 	n := 0
-	rep, err := install.Extract(db, opts, func(f *install.File, r io.Reader) error {
+	rep, err := install.ExtractContext(env.context(), db, opts, func(f *install.File, r io.Reader) error {
 		if err := env.stopped(); err != nil {
 			return err
 		}
@@ -266,7 +269,7 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 		if errors.As(err, &le) {
 			return fileErr(name, fmt.Errorf("files add up to at least %d bytes, more than --max-bytes %d; %d files written", le.Size, le.Limit, n))
 		}
-		return fileErr(name, err)
+		return fileErr(name, signalCause(err))
 	}
 	if err := w.commit(); err != nil {
 		return commitError(env, name, dir, listed, err)

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -62,7 +63,7 @@ const packageCodePass = "package-code"
 type passSpec struct {
 	name  string
 	usage string
-	run   func(db *msi.Database, o *rewriteOpts) (*transform.Report, error)
+	run   func(ctx context.Context, db *msi.Database, o *rewriteOpts) (*transform.Report, error)
 	// flags are the options that only this pass reads; giving one
 	// without running the pass is refused.
 	flags []string
@@ -516,8 +517,12 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 		if err := env.stopped(); err != nil {
 			return fail(err)
 		}
-		rep, err := p.run(db, o)
+		rep, err := p.run(env.context(), db, o)
 		if err != nil {
+			var se *signalError
+			if errors.As(err, &se) {
+				return fail(se) // as when stopped between passes
+			}
 			if !strings.Contains(err.Error(), p.name+": ") {
 				err = fmt.Errorf("%s: %w", p.name, err) // the pass's own errors name it
 			}
@@ -713,7 +718,7 @@ func (iw *indentWriter) end() error {
 	return iw.err
 }
 
-func runClassToRegistry(db *msi.Database, o *rewriteOpts) (*transform.Report, error) {
+func runClassToRegistry(_ context.Context, db *msi.Database, o *rewriteOpts) (*transform.Report, error) {
 	return transform.ClassToRegistry(db, transform.ClassToRegistryOptions{
 		DropUnexpressible: o.dropUnexpressible,
 		NoIconCache:       o.noIconCache,
@@ -721,7 +726,7 @@ func runClassToRegistry(db *msi.Database, o *rewriteOpts) (*transform.Report, er
 	})
 }
 
-func runLeafFeatures(db *msi.Database, o *rewriteOpts) (*transform.Report, error) {
+func runLeafFeatures(_ context.Context, db *msi.Database, o *rewriteOpts) (*transform.Report, error) {
 	return transform.SplitAdvertised(db, transform.SplitAdvertisedOptions{
 		KeepInParent:      o.leafKeep,
 		DisallowAdvertise: o.leafNoAdvertise,
@@ -730,8 +735,9 @@ func runLeafFeatures(db *msi.Database, o *rewriteOpts) (*transform.Report, error
 	})
 }
 
-func runAssemblyNames(db *msi.Database, o *rewriteOpts) (*transform.Report, error) {
+func runAssemblyNames(ctx context.Context, db *msi.Database, o *rewriteOpts) (*transform.Report, error) {
 	return transform.AssemblyNames(db, transform.AssemblyNamesOptions{
+		Context:               ctx,
 		Source:                o.source,
 		ProcessorArchitecture: o.arch,
 		Force:                 o.force,

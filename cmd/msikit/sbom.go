@@ -59,6 +59,8 @@ So are the files past the decompression bound, --max-ratio N (as for
 extract: decoding stops past N times the bytes of the package's cabinets
 plus 256 MiB; default 100, 0 for no limit), which only a decompression
 bomb reaches.
+An interrupt (Ctrl-C) or SIGTERM stops decoding within a cabinet block,
+and no document is written for the packages not finished (exit status 1).
 The document is the same for the same package, except its creation time:
 the current time, or $SOURCE_DATE_EPOCH (seconds since 1970) when set.
 
@@ -243,9 +245,9 @@ func sbomOne(env *Env, r *sbomResult, format string, ropts *sbom.Options, wopts 
 	for _, w := range db.Warnings {
 		r.lines = append(r.lines, fmt.Sprintf("msikit: warning: %s: %s", escapeText(in), escapeText(w)))
 	}
-	inv, err := sbom.Read(db, ropts)
+	inv, err := sbom.ReadContext(env.context(), db, ropts)
 	if err != nil {
-		return fileErr(in, err)
+		return fileErr(in, signalCause(err))
 	}
 	write := func(w io.Writer) error {
 		if format == "spdx" {

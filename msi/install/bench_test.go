@@ -1,6 +1,7 @@
 package install
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -18,13 +19,25 @@ import (
 // it: the library's share of `msikit extract`, without the files being
 // written. folders=8 splits the cabinet into 8 folders decoded on Jobs
 // goroutines; maxratio=none turns off the decoding bound (MaxRatio -1),
-// to show what counting against it costs.
+// to show what counting against it costs; ctx=cancel passes a context
+// that can be cancelled (ExtractContext), asked before every block and
+// file, to show what that costs.
 func BenchmarkExtract(b *testing.B) {
 	const files, size = 10000, 2 << 10
-	for _, c := range []struct{ folders, jobs, ratio int }{{1, 1, 0}, {1, 1, -1}, {8, 1, 0}, {8, 2, 0}} {
+	for _, c := range []struct {
+		folders, jobs, ratio int
+		ctx                  bool
+	}{{1, 1, 0, false}, {1, 1, -1, false}, {1, 1, 0, true}, {8, 1, 0, false}, {8, 2, 0, false}, {8, 2, 0, true}} {
 		name := fmt.Sprintf("folders=%d/jobs=%d", c.folders, c.jobs)
 		if c.ratio < 0 {
 			name += "/maxratio=none"
+		}
+		ctx := context.Background()
+		if c.ctx {
+			name += "/ctx=cancel"
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithCancel(ctx)
+			defer cancel()
 		}
 		b.Run(name, func(b *testing.B) {
 			pkg := filepath.Join(b.TempDir(), "bench.msi")
@@ -43,7 +56,7 @@ func BenchmarkExtract(b *testing.B) {
 			for range b.N {
 				var mu sync.Mutex
 				n := 0
-				rep, err := Extract(db, &Options{Jobs: c.jobs, MaxRatio: c.ratio}, func(f *File, r io.Reader) error {
+				rep, err := ExtractContext(ctx, db, &Options{Jobs: c.jobs, MaxRatio: c.ratio}, func(f *File, r io.Reader) error {
 					buf := bufs.Get().(*[32 << 10]byte)
 					defer bufs.Put(buf)
 					_, err := io.CopyBuffer(io.Discard, struct{ io.Reader }{r}, buf[:])

@@ -15,8 +15,12 @@
 // Extract decodes the files, from embedded and external cabinets (read
 // with package cab), cabinet sets and uncompressed copies, and passes each
 // with its File to a callback; what could not be done is in the Report,
-// typed (FileError, CabinetError). Cabinets lists the cabinets the Media
-// table names or the package embeds, with their directories.
+// typed (FileError, CabinetError). ExtractContext is Extract with a
+// context: once it is done (cancelled, or past its deadline) decoding
+// stops within a cabinet block, on every goroutine and also while bytes
+// are decoded only to reach a file, with a *StopError. Cabinets lists the
+// cabinets the Media table names or the package embeds, with their
+// directories.
 //
 //	db, err := msi.Open("product.msi")
 //	...
@@ -38,5 +42,6 @@
 // what Extract delivers; Options.MaxRatio bounds what it decodes, by
 // default 100 times the cabinets' bytes plus 256 MiB, against
 // decompression bombs; external cabinets are looked up only inside
-// Options.SourceDir.
+// Options.SourceDir. A caller with a deadline passes it to ExtractContext:
+// the bounds keep a file to seconds, the context stops it sooner.
 package install

@@ -1,9 +1,12 @@
 package install_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
+	"time"
 
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/install"
@@ -70,4 +73,33 @@ func ExampleOptions() {
 	}
 	// Output:
 	// app.exe Program Files/SynthCorp/bin/app.exe "MZ fake app\n"
+}
+
+// Extracting with a deadline, as a scanner reading untrusted packages
+// does: once the context is done, decoding stops within a cabinet block
+// (32 KiB), even inside one file of gigabytes, and ExtractContext returns
+// a *StopError that says where. Here the budget is one file: the
+// callback cancels after the first.
+func ExampleExtractContext() {
+	db, err := msi.Open("../../testdata/sample.msi")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ctx, stop := context.WithCancelCause(ctx)
+	rep, err := install.ExtractContext(ctx, db, nil, func(f *install.File, r io.Reader) error {
+		n, err := io.Copy(io.Discard, r)
+		fmt.Println(f.Key, n, "bytes")
+		stop(errors.New("one file is enough"))
+		return err
+	})
+	var se *install.StopError
+	if errors.As(err, &se) {
+		fmt.Println(rep.Extracted, "extracted;", err)
+	}
+	// Output:
+	// comserver.dll 27 bytes
+	// 1 extracted; install: stopped at File "comserver.tlb" (cabinet "#synth.cab"): one file is enough
 }

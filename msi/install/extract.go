@@ -1,6 +1,7 @@
 package install
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"github.com/msikit/msikit/msi"
@@ -308,6 +309,41 @@ func (e *FileError) Error() string {
 // Unwrap returns the cause.
 func (e *FileError) Unwrap() error { return e.Err }
 
+// A StopError is the error ExtractContext returns when its context is
+// done before every file is delivered: where extraction stopped, and why.
+// errors.Is matches the context's cause and its Err (context.Canceled or
+// context.DeadlineExceeded), whatever the cause.
+type StopError struct {
+	// Key is the File key (or, for a cabinet member no File row names,
+	// its name in the cabinet) of the file being read or about to be;
+	// "" when extraction stopped between cabinets.
+	Key string
+	// Cabinet names the file's cabinet as the Media table does, or the
+	// cabinet about to be read; "" for an uncompressed file.
+	Cabinet string
+	// Err is the *cab.InterruptError of a folder stopped while being
+	// decoded, which says where in the folder; else the context's cause.
+	Err error
+}
+
+// Error formats the error as `install: stopped at File "KEY" (cabinet
+// "x.cab"): cause`, leaving out what is not known.
+func (e *StopError) Error() string {
+	where := ""
+	switch {
+	case e.Key != "" && e.Cabinet != "":
+		where = fmt.Sprintf(" at File %q (cabinet %q)", e.Key, e.Cabinet)
+	case e.Key != "":
+		where = fmt.Sprintf(" at File %q", e.Key)
+	case e.Cabinet != "":
+		where = fmt.Sprintf(" at cabinet %q", e.Cabinet)
+	}
+	return fmt.Sprintf("install: stopped%s: %v", where, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *StopError) Unwrap() error { return e.Err }
+
 // An Report says what Extract did and what it could not do.
 type Report struct {
 	Extracted int // files passed to the callback
@@ -338,7 +374,12 @@ func (r *Report) Problems() bool {
 // that names no File row.
 var errNoFileRow = errors.New("no such File row")
 
-// Extract decodes the package's files and calls fn with each one's
+// Extract is ExtractContext with context.Background: it runs to its end.
+func Extract(db *msi.Database, opts *Options, fn func(f *File, r io.Reader) error) (*Report, error) {
+	return ExtractContext(context.Background(), db, opts, fn)
+}
+
+// ExtractContext decodes the package's files and calls fn with each one's
 // resolved File and contents, cabinet by cabinet, each cabinet's
 // files in order, and the cabinets of a set one after the other (so every
 // folder is decoded once); with Options.Jobs above 1, folders are decoded
@@ -348,9 +389,9 @@ var errNoFileRow = errors.New("no such File row")
 // reader passed to fn is valid only during the call and yields exactly
 // Size bytes or fails.
 //
-// Extract returns an error only when fn does, the files exceed
-// Options.MaxBytes (a *SizeLimitError) or the database cannot be
-// read; everything else (missing cabinets, empty cabinets, undecodable
+// ExtractContext returns an error only when fn does, ctx is done (a
+// *StopError), the files exceed Options.MaxBytes (a *SizeLimitError) or
+// the database cannot be read; everything else (missing cabinets, empty cabinets, undecodable
 // files, refused paths) is listed in the report, so one bad file does not
 // stop the rest. Every file whose contents are found is delivered at a
 // Path: files whose install path cannot be used are placed elsewhere, as
@@ -360,7 +401,16 @@ var errNoFileRow = errors.New("no such File row")
 // resolved once and paths are joined one at a time, a cabinet named by
 // many Media rows is read once, and a folder that fails to decode is not
 // decoded again for its later files.
-func Extract(db *msi.Database, opts *Options, fn func(f *File, r io.Reader) error) (*Report, error) {
+//
+// Once ctx is done, extraction stops within a cabinet block (32 KiB of
+// decoded data) on every goroutine, also while bytes are decoded only to
+// reach a file, and within a read of an uncompressed file: the reader
+// passed to fn fails, no further file is passed, and ExtractContext
+// returns a *StopError matching ctx.Err() (context.Canceled or
+// context.DeadlineExceeded) and context.Cause(ctx), with the report of
+// what was done until then. A context that is never done (such as
+// context.Background) costs nothing.
+func ExtractContext(ctx context.Context, db *msi.Database, opts *Options, fn func(f *File, r io.Reader) error) (*Report, error) {
 	if opts == nil {
 		opts = &Options{}
 	}
@@ -372,7 +422,7 @@ func Extract(db *msi.Database, opts *Options, fn func(f *File, r io.Reader) erro
 	if err != nil {
 		return nil, err
 	}
-	x := &extraction{db: db, lay: lay, fn: fn, maxBytes: opts.MaxBytes, maxRatio: opts.MaxRatio, srcDir: srcDir,
+	x := &extraction{ctx: ctx, ctxDone: ctx.Done(), db: db, lay: lay, fn: fn, maxBytes: opts.MaxBytes, maxRatio: opts.MaxRatio, srcDir: srcDir,
 		rep: &Report{}, byKey: make(map[string]int, len(lay.files)), done: make([]bool, len(lay.files)),
 		missing: map[string]*CabinetError{}, unlistedTaken: map[string]bool{}}
 	for i := range lay.files {
@@ -400,6 +450,9 @@ func Extract(db *msi.Database, opts *Options, fn func(f *File, r io.Reader) erro
 			return x.rep, &SizeLimitError{Limit: x.maxBytes, Size: total}
 		}
 	}
+	if err := x.stopped(); err != nil {
+		return x.rep, &StopError{Err: err}
+	}
 	defer x.close()
 	if x.maxRatio == 0 {
 		x.maxRatio = DefaultMaxRatio
@@ -425,6 +478,8 @@ func Extract(db *msi.Database, opts *Options, fn func(f *File, r io.Reader) erro
 
 // extraction is the state of one Extract call.
 type extraction struct {
+	ctx      context.Context
+	ctxDone  <-chan struct{} // ctx.Done(): nil when ctx is never done
 	db       *msi.Database
 	lay      *layout
 	fn       func(*File, io.Reader) error
@@ -453,6 +508,59 @@ type extraction struct {
 	noComp   map[string]int // missing component → files
 	dups     []int          // files placed beside a duplicate
 }
+
+// stopped returns nil while extraction may go on and, once ctx is done,
+// why (stopCause). It is what the cabinets' decoders ask before each
+// block (cab.ReaderOptions.Interrupt): a receive from a channel that is
+// not closed, a few nanoseconds a 32 KiB block.
+func (x *extraction) stopped() error {
+	select {
+	case <-x.ctxDone:
+		return stopCause(x.ctx)
+	default:
+		return nil
+	}
+}
+
+// stopErr returns the *StopError of the file key of cabinet label, whose
+// reading ended with err, when ctx is done; else nil.
+func (x *extraction) stopErr(key, label string, err error) error {
+	cause := x.stopped()
+	if cause == nil {
+		return nil
+	}
+	var ie *cab.InterruptError
+	if errors.As(err, &ie) {
+		cause = ie
+	}
+	return &StopError{Key: key, Cabinet: label, Err: cause}
+}
+
+// stopCause returns why the done context ctx is done: its cause, matching
+// ctx.Err() as well (a cause given to a context.CancelCauseFunc need not
+// wrap context.Canceled).
+func stopCause(ctx context.Context) error {
+	err, cause := ctx.Err(), context.Cause(ctx)
+	if cause == nil || errors.Is(cause, err) {
+		return cmpErr(cause, err)
+	}
+	return &causeError{cause, err}
+}
+
+// cmpErr returns a if not nil, else b.
+func cmpErr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// causeError is a context's cause that does not wrap its Err: it reads
+// as the cause and matches both.
+type causeError struct{ cause, err error }
+
+func (e *causeError) Error() string   { return e.cause.Error() }
+func (e *causeError) Unwrap() []error { return []error{e.cause, e.err} }
 
 func (x *extraction) selected(i int) bool {
 	return x.want == nil || x.want[x.lay.files[i].key]
@@ -631,6 +739,9 @@ func (x *extraction) cabinets() error {
 		sources = append(sources, source{label, ra, size})
 		compressed += size
 	}
+	if x.ctxDone != nil {
+		cabOpts.Interrupt = x.stopped
+	}
 	if x.maxRatio > 0 {
 		x.limit = &RatioError{Ratio: x.maxRatio, Compressed: compressed, Limit: ratioLimit(x.maxRatio, compressed)}
 		cabOpts.Limit = cab.NewLimit(x.limit.Limit)
@@ -669,6 +780,9 @@ func (x *extraction) cabinets() error {
 	}
 	run := func(e *entry) error {
 		for e != nil && !e.done {
+			if err := x.stopped(); err != nil {
+				return &StopError{Cabinet: e.label, Err: err}
+			}
 			e.done = true
 			if err := x.cabinet(e.label, e.r); err != nil {
 				return err
@@ -792,6 +906,9 @@ func (x *extraction) folder(label string, files []*cab.File, upaths map[*cab.Fil
 		if x.pool.stopped() {
 			return nil
 		}
+		if err := x.stopped(); err != nil {
+			return &StopError{Key: cf.Name, Cabinet: label, Err: err}
+		}
 		i, ok := x.byKey[cf.Name]
 		if !ok {
 			if p, ok := upaths[cf]; ok {
@@ -834,6 +951,11 @@ func (x *extraction) folder(label string, files []*cab.File, upaths map[*cab.Fil
 		err := extractOne(&inf, cf, x.deliver)
 		if ce, ok := err.(*callbackError); ok {
 			return ce.err
+		}
+		if err != nil {
+			if serr := x.stopErr(cf.Name, label, err); serr != nil {
+				return serr
+			}
 		}
 		x.mu.Lock()
 		if err != nil {
@@ -881,6 +1003,11 @@ func (x *extraction) unlisted(label, p string, cf *cab.File) error {
 	err := extractOne(uf, cf, x.deliver)
 	if ce, ok := err.(*callbackError); ok {
 		return ce.err
+	}
+	if err != nil {
+		if serr := x.stopErr(cf.Name, label, err); serr != nil {
+			return serr
+		}
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -987,6 +1114,9 @@ func (x *extraction) uncompressed() error {
 		if x.done[i] || !x.selected(i) {
 			continue
 		}
+		if err := x.stopped(); err != nil {
+			return &StopError{Key: f.key, Err: err}
+		}
 		if f.err != nil {
 			x.fail(i, "", f.err)
 			continue
@@ -1029,14 +1159,21 @@ func (x *extraction) uncompressed() error {
 			if fi.Size() != f.size {
 				return fmt.Errorf("uncompressed copy %s has %d bytes, File table FileSize is %d", full, fi.Size(), f.size)
 			}
-			if err := x.deliver(&inf, io.LimitReader(fh, f.size)); err != nil {
+			var r io.Reader = io.LimitReader(fh, f.size)
+			if x.ctxDone != nil {
+				r = &stopReader{r: r, stopped: x.stopped}
+			}
+			if err := x.deliver(&inf, r); err != nil {
 				return &callbackError{err}
 			}
-			return nil
+			return x.stopped() // fn may have ignored the stopped read
 		}()
 		if err != nil {
 			if ce, ok := err.(*callbackError); ok {
 				return ce.err
+			}
+			if x.stopped() != nil {
+				return &StopError{Key: f.key, Err: x.stopped()}
 			}
 			x.fail(i, "", err)
 			continue
@@ -1078,6 +1215,20 @@ func extractOne(f *File, cf *cab.File, fn func(*File, io.Reader) error) error {
 		}
 	}
 	return nil
+}
+
+// stopReader fails once stopped returns an error: an uncompressed file
+// of gigabytes stops as a cabinet does.
+type stopReader struct {
+	r       io.Reader
+	stopped func() error
+}
+
+func (s *stopReader) Read(p []byte) (int, error) {
+	if err := s.stopped(); err != nil {
+		return 0, err
+	}
+	return s.r.Read(p)
 }
 
 // countingReader counts bytes and remembers the first read error other

@@ -56,7 +56,10 @@
 // resource, 64 strings and 64 languages kept), and a structure that
 // points backwards in the file is reported (File.PEErr), not followed.
 // Nested cabinets are listed, not decompressed, and at most
-// MaxNestedFiles of their files are listed per package.
+// MaxNestedFiles of their files are listed per package. ReadContext takes
+// a context: once it is done (a scanner's deadline, a cancelled job),
+// decoding stops within a cabinet block and ReadContext returns an error
+// matching ctx.Err().
 //
 // # Determinism
 //

@@ -2,6 +2,7 @@ package sbom
 
 import (
 	"bytes"
+	"context"
 	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -76,13 +77,26 @@ type Options struct {
 // is for tables that cannot be read (matching msi.ErrFormat) and for
 // transforms (matching ErrUnsupported).
 func Read(db *msi.Database, opts *Options) (*Inventory, error) {
+	return ReadContext(context.Background(), db, opts)
+}
+
+// ReadContext is Read with a context: once ctx is done, decoding the
+// cabinets stops within a block (install.ExtractContext), hashing the
+// package file within a 64 KiB read and reading table streams before the
+// next, and ReadContext returns no inventory and an error matching
+// ctx.Err() and context.Cause(ctx): an *install.StopError that says where
+// decoding stopped, or one naming what was being read. A scanner reading
+// untrusted packages under a deadline passes it here: the decoding bound
+// (Options.MaxRatio) keeps a package to seconds, the context stops it
+// sooner.
+func ReadContext(ctx context.Context, db *msi.Database, opts *Options) (*Inventory, error) {
 	if opts == nil {
 		opts = &Options{}
 	}
 	if db.Kind() == msi.PackageTransform {
 		return nil, fmt.Errorf("%w: a transform (.mst) installs nothing of its own; read the package it applies to", ErrUnsupported)
 	}
-	r := &reader{db: db, inv: &Inventory{}, budget: MaxNestedFiles}
+	r := &reader{ctx: ctx, db: db, inv: &Inventory{}, budget: MaxNestedFiles}
 	if err := r.readPackage(); err != nil {
 		return nil, err
 	}
@@ -98,8 +112,7 @@ func Read(db *msi.Database, opts *Options) (*Inventory, error) {
 		if err := r.readFiles(opts); err != nil {
 			return err
 		}
-		r.readBinaries()
-		return nil
+		return r.readBinaries()
 	}()
 	if perr := <-pkgDone; err == nil {
 		err = perr
@@ -122,6 +135,7 @@ func Read(db *msi.Database, opts *Options) (*Inventory, error) {
 
 // reader is the state of one Read call.
 type reader struct {
+	ctx context.Context
 	db  *msi.Database
 	inv *Inventory
 
@@ -393,7 +407,7 @@ func (r *reader) readFiles(opts *Options) error {
 	r.buf = make([]byte, forwardHead+2*forwardBack)
 	r.sha256, r.sha1, r.md5 = sha256.New(), sha1.New(), md5.New()
 	r.unlisted = map[string]*File{}
-	rep, err := install.Extract(r.db, iopts, func(f *install.File, rd io.Reader) error {
+	rep, err := install.ExtractContext(r.ctx, r.db, iopts, func(f *install.File, rd io.Reader) error {
 		sf := r.byKey[f.Key]
 		if sf == nil || sf.Read {
 			// A cabinet file no File row names (a patch's): listed as
@@ -571,13 +585,16 @@ func convertPE(p *assembly.PE, fw *forward) *PE {
 }
 
 // readBinaries lists the table streams that hold a PE image or a cabinet.
-func (r *reader) readBinaries() {
+func (r *reader) readBinaries() error {
 	if r.buf == nil {
 		r.buf = make([]byte, forwardHead+2*forwardBack)
 	}
 	for _, st := range r.db.Streams() {
 		if st.Table == "" {
 			continue
+		}
+		if err := stopped(r.ctx); err != nil {
+			return fmt.Errorf("sbom: stopped before stream %q: %w", st.Name, err)
 		}
 		sr, err := r.db.OpenStream(st.Name)
 		if err != nil {
@@ -600,6 +617,34 @@ func (r *reader) readBinaries() {
 		b.PE, b.PEErr, b.Nested, b.NestedErr = c.pe, c.peErr, c.nested, c.nestedErr
 		r.inv.Binaries = append(r.inv.Binaries, b)
 	}
+	return nil
+}
+
+// stopped returns nil while ctx is not done, and then why: its cause,
+// matching ctx.Err() too (a cause given to a context.CancelCauseFunc need
+// not wrap context.Canceled).
+func stopped(ctx context.Context) error {
+	err := ctx.Err()
+	if err == nil {
+		return nil
+	}
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, err) {
+		return fmt.Errorf("%w (%w)", cause, err)
+	}
+	return context.Cause(ctx)
+}
+
+// stopReader fails once ctx is done.
+type stopReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (s *stopReader) Read(p []byte) (int, error) {
+	if err := stopped(s.ctx); err != nil {
+		return 0, err
+	}
+	return s.r.Read(p)
 }
 
 // readPackageFile hashes the package file and verifies its signature. It
@@ -625,7 +670,14 @@ func (r *reader) readPackageFile(opts *Options) error {
 	}
 	p := &r.inv.Package
 	h256, h1 := sha256.New(), sha1.New()
-	if _, err := io.CopyBuffer(io.MultiWriter(h256, h1), io.NewSectionReader(src, 0, size), make([]byte, 64<<10)); err != nil {
+	var pr io.Reader = io.NewSectionReader(src, 0, size)
+	if r.ctx.Done() != nil {
+		pr = &stopReader{r.ctx, pr}
+	}
+	if _, err := io.CopyBuffer(io.MultiWriter(h256, h1), pr, make([]byte, 64<<10)); err != nil {
+		if serr := stopped(r.ctx); serr != nil {
+			return fmt.Errorf("sbom: stopped hashing the package file: %w", serr)
+		}
 		return err
 	}
 	p.Size, p.SHA256, p.SHA1 = size, h256.Sum(nil), h1.Sum(nil)

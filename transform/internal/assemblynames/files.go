@@ -2,6 +2,7 @@ package assemblynames
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -42,8 +43,9 @@ func (r *read) result(win32 bool) (*assembly.Identity, error) {
 	}
 }
 
-// extract is install.Extract; a test records the options it is given.
-var extract = install.Extract
+// extract is install.ExtractContext; a test records the options it is
+// given.
+var extract = install.ExtractContext
 
 // readPackageFiles reads every file in want out of the package's own
 // cabinets (embedded, or beside the package when it was opened from a
@@ -52,7 +54,7 @@ var extract = install.Extract
 // memory at a time. Files the package does not deliver are absent from
 // the result; missing records why (each wraps fs.ErrNotExist, so that
 // Source is tried next).
-func readPackageFiles(db *msi.Database, want map[string]kinds, limit int64, maxRatio int) (map[string]*read, map[string]error, error) {
+func readPackageFiles(ctx context.Context, db *msi.Database, want map[string]kinds, limit int64, maxRatio int) (map[string]*read, map[string]error, error) {
 	got := map[string]*read{}
 	if len(want) == 0 {
 		return got, nil, nil
@@ -61,7 +63,7 @@ func readPackageFiles(db *msi.Database, want map[string]kinds, limit int64, maxR
 	for k := range want {
 		keys = append(keys, k)
 	}
-	rep, err := extract(db, &install.Options{Keys: keys, MaxRatio: maxRatio}, func(f *install.File, r io.Reader) error {
+	rep, err := extract(ctx, db, &install.Options{Keys: keys, MaxRatio: maxRatio}, func(f *install.File, r io.Reader) error {
 		kinds, ok := want[f.Key]
 		if !ok {
 			return nil

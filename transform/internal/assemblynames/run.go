@@ -1,6 +1,7 @@
 package assemblynames
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"github.com/msikit/msikit/transform/internal/edit"
@@ -40,6 +41,13 @@ type Options struct {
 	// install.DefaultMaxRatio, a negative value no bound): a file not
 	// read past it is reported as unreadable, with the *install.RatioError.
 	MaxRatio int
+
+	// Context, if not nil, stops reading the package's files (the
+	// default Open) once it is done: decoding stops within a cabinet
+	// block (install.ExtractContext) and the pass returns an error
+	// matching ctx.Err(), leaving the database unchanged. nil means
+	// context.Background: the pass runs to its end.
+	Context context.Context
 
 	// Source, if set, is a folder holding the package's files. A file is
 	// looked up, first match wins, as
@@ -127,7 +135,11 @@ func Run(db *msi.Database, opts Options) (*edit.Log, error) {
 		if limit <= 0 {
 			limit = defaultMaxAssemblyFileBytes
 		}
-		if p.pkgFiles, p.pkgMissing, err = readPackageFiles(db, want, limit, opts.MaxRatio); err != nil {
+		ctx := opts.Context
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		if p.pkgFiles, p.pkgMissing, err = readPackageFiles(ctx, db, want, limit, opts.MaxRatio); err != nil {
 			return nil, fmt.Errorf("transform: assembly-names: %w", err)
 		}
 	}

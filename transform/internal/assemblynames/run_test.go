@@ -2,6 +2,7 @@ package assemblynames
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"github.com/msikit/msikit/transform/internal/edit"
 	"io"
@@ -362,12 +363,12 @@ func TestAssemblyNamesOpenError(t *testing.T) {
 // Options.MaxRatio sets (install's tests check the bound itself; a bomb
 // decodes 256 MiB before it stops, too slow under the race detector).
 func TestAssemblyNamesMaxRatio(t *testing.T) {
-	t.Cleanup(func() { extract = install.Extract })
+	t.Cleanup(func() { extract = install.ExtractContext })
 	for _, ratio := range []int{0, 7, -1} {
 		var got []int
-		extract = func(db *msi.Database, opts *install.Options, fn func(*install.File, io.Reader) error) (*install.Report, error) {
+		extract = func(ctx context.Context, db *msi.Database, opts *install.Options, fn func(*install.File, io.Reader) error) (*install.Report, error) {
 			got = append(got, opts.MaxRatio)
-			return install.Extract(db, opts, fn)
+			return install.ExtractContext(ctx, db, opts, fn)
 		}
 		db := testDB(t, 0, "lib.dll", "", []string{"lib.dll"}, [][2]string{{"name", "Contoso.Lib"}})
 		if _, err := Run(db, Options{MaxRatio: ratio}); err != nil {
@@ -376,5 +377,35 @@ func TestAssemblyNamesMaxRatio(t *testing.T) {
 		if diff := cmp.Diff([]int{ratio}, got); diff != "" {
 			t.Errorf("MaxRatio %d: install.Options.MaxRatio (-want +got):\n%s", ratio, diff)
 		}
+	}
+}
+
+// TestAssemblyNamesContext: a done Options.Context stops reading the
+// package's files: the pass fails with an error matching the context's
+// and changes nothing. The sample's assemblies are in its cabinet.
+func TestAssemblyNamesContext(t *testing.T) {
+	db, err := msi.Open(filepath.Join(testenv.RepoRoot(), "testdata", "sample.msi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	all := func() map[string]string {
+		m := map[string]string{}
+		for _, c := range []string{"AsmMissingArch", "AsmNeutral", "AsmGood", "AsmWin32"} {
+			for k, v := range names(t, db, c) {
+				m[c+"/"+k] = v
+			}
+		}
+		return m
+	}
+	before := all()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var se *install.StopError
+	if _, err := Run(db, Options{Context: ctx}); !errors.Is(err, context.Canceled) || !errors.As(err, &se) {
+		t.Errorf("Run with a cancelled context: %v, want an *install.StopError matching context.Canceled", err)
+	}
+	if diff := cmp.Diff(before, all()); diff != "" || db.ContentModified() {
+		t.Errorf("MsiAssemblyName changed (-before +after):\n%s", diff)
 	}
 }
