@@ -190,7 +190,8 @@ func (p *planner) checkProgIDs() {
 	}
 	for i, r := range in.ProgIDs {
 		if p.progs[i].cyclic {
-			p.problem(node{kindProgID, i}, "a ProgId_Parent chain never ends (a cycle)")
+			// Its problem (cycleProblem) is group's to find: it counts
+			// only when the ProgId is registered, which liveness decides.
 			p.note(edit.Warning, tblProgID, r.ref.Key, "ProgId_Parent chain never ends (a cycle); no CurVer, CLSID or VersionIndependentProgID can be derived from it")
 		}
 		if r.Class != "" {

@@ -10,6 +10,10 @@ import (
 	"github.com/msikit/msikit/transform/internal/edit"
 )
 
+// cycleProblem is the problem of a registered ProgId on a ProgId_Parent
+// cycle.
+const cycleProblem = "a ProgId_Parent chain never ends (a cycle)"
+
 // Reasons msiexec never registers a row (facts.dead), for the kinds whose
 // rows are registered only when something registered refers to them.
 const (
@@ -242,15 +246,11 @@ func (p *planner) group() {
 	// Both by union-find root: a slice, not a map, since a package may
 	// hold tens of thousands of one-row groups.
 	p.keptGroup = make([]bool, len(p.parent))
-	if len(p.problems) == 0 {
-		return
-	}
 	if p.opts.DropUnexpressible {
 		return
 	}
 	// The live rows' problems by group: a pair per problem, not a list
-	// per row (a ProgId cycle has a problem on each of its rows, all
-	// dead).
+	// per row.
 	type groupProblem struct {
 		g    int
 		text string
@@ -262,6 +262,17 @@ func (p *planner) group() {
 		}
 		id, _ := p.nodeID(pr.n)
 		gps = append(gps, groupProblem{p.find(id), pr.text})
+	}
+	// A ProgId on a cycle has a problem when registered: found here, not
+	// listed for each of a cycle's 180,000 rows that nothing registers.
+	for i := range p.progs {
+		if nd := (node{kindProgID, i}); p.progs[i].cyclic && p.isLive(nd) {
+			id, _ := p.nodeID(nd)
+			gps = append(gps, groupProblem{p.find(id), cycleProblem})
+		}
+	}
+	if len(gps) == 0 {
+		return
 	}
 	slices.SortStableFunc(gps, func(a, b groupProblem) int { return cmp.Compare(a.g, b.g) })
 	reasons := map[int]string{} // kept group -> its reasons, joined

@@ -176,6 +176,8 @@ type planner struct {
 
 	// texts shares the equal problems and note reasons of many rows.
 	texts edit.Texts
+	// formatted memoizes reason's texts of one string argument.
+	formatted map[formatted]string
 
 	maxChanges int   // bound on len(plan.Add)+len(plan.Remove)
 	textLeft   int64 // bytes of added row text still allowed
@@ -289,8 +291,43 @@ func analyze(in *Input, opts Options) *planner {
 }
 
 func (p *planner) note(sev edit.Severity, table string, key []string, format string, args ...any) {
-	p.plan.notes.add(edit.Note{Severity: sev, Table: table, Key: key, Reason: p.texts.Intern(clip.Sprintf(format, args...))})
+	p.plan.notes.add(edit.Note{Severity: sev, Table: table, Key: key, Reason: p.reason(format, args)})
 }
+
+// reason returns clip.Sprintf(format, args...), shared with the equal
+// reasons of other rows (texts). A reason with no argument, or with one
+// string argument it had before, is not formatted again: the notes of a
+// 180,000-row ProgId cycle ("left alone: " and the same text on each
+// row) would otherwise format 20 MB of text to keep one copy of it.
+func (p *planner) reason(format string, args []any) string {
+	if len(args) == 0 && !strings.Contains(format, "%") {
+		return p.texts.Intern(format)
+	}
+	s, one := "", len(args) == 1
+	if one {
+		s, one = args[0].(string)
+	}
+	if !one {
+		return p.texts.Intern(clip.Sprintf(format, args...))
+	}
+	k := formatted{format, s}
+	if r, ok := p.formatted[k]; ok {
+		return r
+	}
+	r := p.texts.Intern(clip.Sprintf(format, args...))
+	if p.formatted == nil || len(p.formatted) >= maxFormatted {
+		p.formatted = make(map[formatted]string)
+	}
+	p.formatted[k] = r
+	return r
+}
+
+// formatted is a format and its one string argument.
+type formatted struct{ format, arg string }
+
+// maxFormatted is how many reasons planner.formatted remembers before
+// it starts afresh.
+const maxFormatted = 1024
 
 // noteChunk is the number of notes in one chunk of a noteChunks.
 const noteChunk = 1024
