@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"io"
 	"math/bits"
+	"slices"
 	"sort"
 
 	"github.com/msikit/msikit/msi"
@@ -55,17 +56,17 @@ func Diff(old, new *msi.Database) (*Changes, error) {
 		c.Unexpressible = append(c.Unexpressible, Difference{Kind: "codepage", Name: "codepage", Old: fmt.Sprint(old.Codepage()), New: "0",
 			Reason: "a transform in the neutral codepage leaves the database's codepage as it is"})
 	}
-	oldNames, newNames, names := union(old.TableNames(), new.TableNames())
 	var shapes columnSets
-	for _, name := range names {
+	for _, n := range union(old.TableNames(), new.TableNames()) {
+		name := n.name
 		var ot, nt *msi.Table
 		var err error
-		if oldNames[name] {
+		if n.inA {
 			if ot, err = old.Table(name); err != nil {
 				return nil, err
 			}
 		}
-		if newNames[name] {
+		if n.inB {
 			if nt, err = new.Table(name); err != nil {
 				return nil, err
 			}
@@ -84,28 +85,43 @@ func Diff(old, new *msi.Database) (*Changes, error) {
 	return c, nil
 }
 
-// union returns the names of a and of b as sets, and every name of either
-// once, sorted.
-func union(a, b []string) (inA, inB map[string]bool, all []string) {
-	inA, inB = setOf(a), setOf(b)
-	for n := range inA {
-		all = append(all, n)
-	}
-	for n := range inB {
-		if !inA[n] {
-			all = append(all, n)
-		}
-	}
-	sort.Strings(all)
-	return inA, inB, all
+// A presence is a name of union's, and which of its lists have it.
+type presence struct {
+	name     string
+	inA, inB bool
 }
 
-func setOf(list []string) map[string]bool {
-	m := make(map[string]bool, len(list))
-	for _, s := range list {
-		m[s] = true
+// union returns every name of a or b once, sorted, with which of the two
+// has it, merging a and b (which it sorts in place). Two sets of 200,000
+// table names (msi-50k-empty-tables.msi) cost two maps of ~6 MB and a
+// third list while the tables are compared; this costs 24 bytes a name.
+func union(a, b []string) []presence {
+	slices.Sort(a)
+	slices.Sort(b)
+	out := make([]presence, 0, max(len(a), len(b)))
+	add := func(name string, inA, inB bool) {
+		if n := len(out); n > 0 && out[n-1].name == name {
+			out[n-1].inA, out[n-1].inB = out[n-1].inA || inA, out[n-1].inB || inB
+			return
+		}
+		out = append(out, presence{name, inA, inB})
 	}
-	return m
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		switch {
+		case j == len(b) || i < len(a) && a[i] < b[j]:
+			add(a[i], true, false)
+			i++
+		case i == len(a) || b[j] < a[i]:
+			add(b[j], false, true)
+			j++
+		default:
+			add(a[i], true, true)
+			i++
+			j++
+		}
+	}
+	return out
 }
 
 // diffTable compares one table; nil means no change.
@@ -387,12 +403,12 @@ func diffOutside(c *Changes, old, new *msi.Database) error {
 		}
 	}
 
-	ost, nst, snames := union(old.Storages(), new.Storages())
-	for _, name := range snames {
+	for _, s := range union(old.Storages(), new.Storages()) {
+		name := s.name
 		switch {
-		case !ost[name]:
+		case !s.inA:
 			c.Unexpressible = append(c.Unexpressible, Difference{Kind: "storage", Name: name, New: "present", Reason: "a transform cannot add a sub-storage"})
-		case !nst[name]:
+		case !s.inB:
 			c.Unexpressible = append(c.Unexpressible, Difference{Kind: "storage", Name: name, Old: "present", Reason: "a transform cannot remove a sub-storage"})
 		default:
 			a, b := storageSignature(old, name), storageSignature(new, name)

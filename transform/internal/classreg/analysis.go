@@ -74,7 +74,8 @@ func (a *Analysis) Key(table string, i int) []string {
 // keys are written with (those of the class or extension that registers
 // it).
 func (a *Analysis) ProgIDFollows(i int) (feature, component string) {
-	return a.p.progs[i].feat, a.p.progs[i].comp
+	comp, feat, _ := a.p.progFollows(i)
+	return feat, comp
 }
 
 // ProgIDClass returns the Class row found on ProgId i's parent chain, or

@@ -153,7 +153,7 @@ func (p *planner) checkProgIDs() {
 	in := p.in
 	n := len(in.ProgIDs)
 	for i, r := range in.ProgIDs {
-		p.progs[i].parent = -1
+		p.progs[i].parent, p.progs[i].clsidRow = -1, -1
 		if r.Parent == "" {
 			continue
 		}
@@ -164,7 +164,7 @@ func (p *planner) checkProgIDs() {
 		case j == i:
 			p.note(edit.Info, tblProgID, r.ref.Key, "ProgId_Parent names the ProgId itself; treated as no parent, as msiexec does")
 		default:
-			p.progs[i].parent = j
+			p.progs[i].parent = int32(j)
 		}
 	}
 	// Cycle detection: colour 0 unvisited, 1 on the current walk, 2 done.
@@ -178,7 +178,7 @@ func (p *planner) checkProgIDs() {
 		for j >= 0 && state[j] == 0 {
 			state[j] = 1
 			path = append(path, j)
-			j = p.progs[j].parent
+			j = int(p.progs[j].parent)
 		}
 		bad := j >= 0 && (state[j] == 1 || p.progs[j].cyclic)
 		for _, k := range path {
@@ -190,7 +190,8 @@ func (p *planner) checkProgIDs() {
 	}
 	for i, r := range in.ProgIDs {
 		if p.progs[i].cyclic {
-			p.problem(node{kindProgID, i}, "a ProgId_Parent chain never ends (a cycle)")
+			// Its problem (cycleProblem) is group's to find: it counts
+			// only when the ProgId is registered, which liveness decides.
 			p.note(edit.Warning, tblProgID, r.ref.Key, "ProgId_Parent chain never ends (a cycle); no CurVer, CLSID or VersionIndependentProgID can be derived from it")
 		}
 		if r.Class != "" {
@@ -208,14 +209,41 @@ func (p *planner) checkProgIDs() {
 
 // progRoot returns the top of a ProgId's parent chain (itself if none), or
 // -1 on a cycle.
-func (p *planner) progRoot(i int) int { return p.progs[i].root }
+func (p *planner) progRoot(i int) int { return int(p.progs[i].root) }
 
 // progClass returns the CLSID found first on a ProgId's chain (its own
 // Class_, then its parents'), as msiexec inherits CLSID through
 // ProgId_Parent, and the first registered Class row of that CLSID (-1 if
 // none is registered).
 func (p *planner) progClass(i int) (clsid string, classRow int) {
-	return p.progs[i].clsid, p.progs[i].class
+	f := &p.progs[i]
+	if f.clsidRow >= 0 {
+		clsid = p.in.Classes[f.clsidRow].CLSID
+	}
+	return clsid, int(f.class)
+}
+
+// progFollows returns the component and feature a registered ProgId's
+// keys are written with (those of the class or extension that registers
+// it), and what registers it ("class {...}", "extension .x"; "" for a
+// cyclic ProgId).
+func (p *planner) progFollows(i int) (comp, feat, why string) {
+	f := &p.progs[i]
+	switch f.viaBy {
+	case viaClass:
+		c := &p.in.Classes[f.via]
+		if !f.cyclic {
+			why = "class " + c.CLSID
+		}
+		return c.Component, c.Feature, why
+	case viaExtension:
+		e := &p.in.Extensions[f.via]
+		if !f.cyclic {
+			why = "extension ." + e.Extension
+		}
+		return e.Component, e.Feature, why
+	}
+	return "", "", ""
 }
 
 // chains computes, in linear time, the top, the class and the CLSID of
@@ -233,7 +261,7 @@ func (p *planner) chains() {
 		j := i
 		for j >= 0 && !done[j] && !p.progs[j].cyclic {
 			path = append(path, j)
-			j = p.progs[j].parent
+			j = int(p.progs[j].parent)
 		}
 		for k := len(path) - 1; k >= 0; k-- {
 			x := path[k]
@@ -242,35 +270,35 @@ func (p *planner) chains() {
 			rows, own := p.classesBy[p.lower(r.Class)]
 			switch {
 			case r.Class != "" && own:
-				p.progs[x].clsid = in.Classes[rows[0]].CLSID
+				p.progs[x].clsidRow = int32(rows[0])
 				p.progs[x].class = -1
 				for _, ci := range rows {
 					if p.classes[ci].dead == "" {
-						p.progs[x].class, p.progs[x].clsid = ci, in.Classes[ci].CLSID
+						p.progs[x].class, p.progs[x].clsidRow = int32(ci), int32(ci)
 						break
 					}
 				}
 			case parent >= 0 && !p.progs[parent].cyclic:
-				p.progs[x].clsid, p.progs[x].class = p.progs[parent].clsid, p.progs[parent].class
+				p.progs[x].clsidRow, p.progs[x].class = p.progs[parent].clsidRow, p.progs[parent].class
 			default:
-				p.progs[x].class = -1
+				p.progs[x].class, p.progs[x].clsidRow = -1, -1
 			}
 			if parent >= 0 && !p.progs[parent].cyclic {
 				p.progs[x].root = p.progs[parent].root
 			} else {
-				p.progs[x].root = x
+				p.progs[x].root = int32(x)
 			}
 			done[x] = true
 		}
 	}
 	for i := range in.ProgIDs {
 		if p.progs[i].cyclic {
-			p.progs[i].root, p.progs[i].class, p.progs[i].clsid = -1, -1, ""
+			p.progs[i].root, p.progs[i].class, p.progs[i].clsidRow = -1, -1, -1
 		}
 	}
 	p.viOf = map[int][]int{}
 	for i := range in.ProgIDs {
-		if r := p.progs[i].root; r >= 0 && r != i && p.progs[i].parent >= 0 {
+		if r := int(p.progs[i].root); r >= 0 && r != i && p.progs[i].parent >= 0 {
 			p.viOf[r] = append(p.viOf[r], i)
 		}
 	}

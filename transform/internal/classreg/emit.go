@@ -150,7 +150,8 @@ func (p *planner) emitProgID(i int) {
 		p.remove(nd, "dropped (ProgId_Parent cycle)")
 		return
 	}
-	comp := p.owner(p.progs[i].comp, p.progs[i].feat)
+	comp, feat, via := p.progFollows(i)
+	comp = p.owner(comp, feat)
 	why := "ProgId " + r.ProgID
 	key := fmtLiteral(r.ProgID)
 	if r.Description != "" {
@@ -159,7 +160,7 @@ func (p *planner) emitProgID(i int) {
 	if clsid, _ := p.progClass(i); clsid != "" {
 		p.emit(key+`\CLSID`, "", regValue(fmtLiteral(clsid)), comp, why)
 	}
-	if ic := p.progs[i].icon; ic.value != "" {
+	if ic := p.iconPath(r.Icon, r.IconIndex); ic.value != "" {
 		p.emit(key+`\DefaultIcon`, "", ic.value, comp, why)
 	} else if ic.problem != "" {
 		p.dropped(nd, "DefaultIcon", ic.problem)
@@ -169,7 +170,7 @@ func (p *planner) emitProgID(i int) {
 			p.emit(key+`\CurVer`, "", regValue(fmtLiteral(in.ProgIDs[root].ProgID)), comp, why)
 		}
 	}
-	p.remove(nd, "converted to Registry rows ("+p.progs[i].why+")")
+	p.remove(nd, "converted to Registry rows ("+via+")")
 }
 
 // emitAppID writes the keys of AppId row i: once per component of the

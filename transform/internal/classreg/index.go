@@ -126,7 +126,7 @@ func hkcrKey(r RegistryRow) (string, bool) {
 }
 
 func (p *planner) problem(n node, format string, args ...any) {
-	p.problems = append(p.problems, nodeProblem{n, p.texts.Intern(clip.Sprintf(format, args...))})
+	p.problems = append(p.problems, nodeProblem{n, p.reason(format, args)})
 }
 
 // keyFile returns the File key of a component's key path when it is a

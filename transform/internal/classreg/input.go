@@ -19,12 +19,11 @@ type OptInt struct {
 
 func optInt(v int32) OptInt { return OptInt{V: v, Valid: true} }
 
-// RowRef identifies a source row for the report: its primary key and, for
-// a removed row, the whole row, each column as IDT text (Input's rows
-// carry the key only).
+// RowRef identifies a source row for the report: its primary key, each
+// column as IDT text. The whole row of a removed row is read from the
+// table when it is removed: a row of the Input costs its key only.
 type RowRef struct {
 	Key []string
-	Old []string
 }
 
 // ClassRow is a row of the Class table.

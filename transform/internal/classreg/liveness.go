@@ -1,12 +1,18 @@
 package classreg
 
 import (
+	"cmp"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/transform/internal/edit"
 )
+
+// cycleProblem is the problem of a registered ProgId on a ProgId_Parent
+// cycle.
+const cycleProblem = "a ProgId_Parent chain never ends (a cycle)"
 
 // Reasons msiexec never registers a row (facts.dead), for the kinds whose
 // rows are registered only when something registered refers to them.
@@ -39,9 +45,6 @@ func (p *planner) liveness() {
 			withProg[k] = ci
 		}
 	}
-	// One text per class or extension, however many ProgIds it
-	// registers (a chain of 180,000 under one class).
-	classWhy, extWhy := map[int]string{}, map[int]string{}
 	for i, r := range in.ProgIDs {
 		if p.progs[i].cyclic {
 			// A cycle is registered by nothing we can compute; it stays
@@ -52,25 +55,15 @@ func (p *planner) liveness() {
 		// on its chain whose ProgId_Default names a ProgId row.
 		if clsid, ci := p.progClass(i); ci >= 0 {
 			if cj, ok := withProg[p.lower(clsid)]; ok {
-				c := in.Classes[cj]
 				p.progs[i].dead = ""
-				p.progs[i].comp, p.progs[i].feat = c.Component, c.Feature
-				if classWhy[cj] == "" {
-					classWhy[cj] = "class " + c.CLSID
-				}
-				p.progs[i].why = classWhy[cj]
+				p.progs[i].via, p.progs[i].viaBy = int32(cj), viaClass
 				continue
 			}
 		}
 		for _, e := range p.extByProg[p.lower(r.ProgID)] {
 			if p.exts[e].dead == "" && p.extHasVerbs(e) {
-				ext := in.Extensions[e]
 				p.progs[i].dead = ""
-				p.progs[i].comp, p.progs[i].feat = ext.Component, ext.Feature
-				if extWhy[e] == "" {
-					extWhy[e] = "extension ." + ext.Extension
-				}
-				p.progs[i].why = extWhy[e]
+				p.progs[i].via, p.progs[i].viaBy = int32(e), viaExtension
 				break
 			}
 		}
@@ -86,7 +79,7 @@ func (p *planner) liveness() {
 		for _, ci := range refs {
 			if p.classes[ci].dead == "" {
 				p.progs[i].dead = ""
-				p.progs[i].comp, p.progs[i].feat = in.Classes[ci].Component, in.Classes[ci].Feature
+				p.progs[i].via, p.progs[i].viaBy = int32(ci), viaClass
 				break
 			}
 		}
@@ -94,7 +87,7 @@ func (p *planner) liveness() {
 			for _, e := range p.extByProg[p.lower(r.ProgID)] {
 				if p.exts[e].dead == "" {
 					p.progs[i].dead = ""
-					p.progs[i].comp, p.progs[i].feat = in.Extensions[e].Component, in.Extensions[e].Feature
+					p.progs[i].via, p.progs[i].viaBy = int32(e), viaExtension
 					break
 				}
 			}
@@ -105,9 +98,9 @@ func (p *planner) liveness() {
 			p.note(edit.Info, tblProgID, r.ref.Key, "left alone: %s", p.progs[i].dead)
 			continue
 		}
-		p.progs[i].icon = p.iconPath(r.Icon, r.IconIndex)
-		if p.progs[i].icon.problem != "" {
-			p.problem(node{kindProgID, i}, "%s", p.progs[i].icon.problem)
+		// Not kept: emitProgID computes it again.
+		if ic := p.iconPath(r.Icon, r.IconIndex); ic.problem != "" {
+			p.problem(node{kindProgID, i}, "%s", ic.problem)
 		}
 	}
 	p.clsidLive = map[string]bool{}
@@ -220,7 +213,7 @@ func (p *planner) group() {
 	}
 	for i, r := range in.ProgIDs {
 		if p.progs[i].parent >= 0 {
-			p.union(node{kindProgID, i}, node{kindProgID, p.progs[i].parent})
+			p.union(node{kindProgID, i}, node{kindProgID, int(p.progs[i].parent)})
 		}
 		if rows := p.classesBy[p.lower(r.Class)]; len(rows) > 0 {
 			p.union(node{kindProgID, i}, node{kindClass, rows[0]})
@@ -253,32 +246,51 @@ func (p *planner) group() {
 	// Both by union-find root: a slice, not a map, since a package may
 	// hold tens of thousands of one-row groups.
 	p.keptGroup = make([]bool, len(p.parent))
-	if len(p.problems) == 0 {
+	if p.opts.DropUnexpressible {
 		return
 	}
-	reasons := make([][]string, len(p.parent))
+	// The live rows' problems by group: a pair per problem, not a list
+	// per row.
+	type groupProblem struct {
+		g    int
+		text string
+	}
+	var gps []groupProblem
 	for _, pr := range p.problems {
 		if !p.isLive(pr.n) {
 			continue
 		}
 		id, _ := p.nodeID(pr.n)
-		g := p.find(id)
-		reasons[g] = append(reasons[g], pr.text)
+		gps = append(gps, groupProblem{p.find(id), pr.text})
 	}
-	if p.opts.DropUnexpressible {
+	// A ProgId on a cycle has a problem when registered: found here, not
+	// listed for each of a cycle's 180,000 rows that nothing registers.
+	for i := range p.progs {
+		if nd := (node{kindProgID, i}); p.progs[i].cyclic && p.isLive(nd) {
+			id, _ := p.nodeID(nd)
+			gps = append(gps, groupProblem{p.find(id), cycleProblem})
+		}
+	}
+	if len(gps) == 0 {
 		return
 	}
-	for g, rs := range reasons {
-		if len(rs) == 0 {
-			continue
+	slices.SortStableFunc(gps, func(a, b groupProblem) int { return cmp.Compare(a.g, b.g) })
+	reasons := map[int]string{} // kept group -> its reasons, joined
+	for i := 0; i < len(gps); {
+		j := i
+		var rs []string
+		for ; j < len(gps) && gps[j].g == gps[i].g; j++ {
+			rs = append(rs, gps[j].text)
 		}
+		g := gps[i].g
+		i = j
 		p.keptGroup[g] = true
 		sort.Strings(rs)
 		rs = dedupe(rs)
 		if len(rs) > 5 {
 			rs = append(rs[:5], clip.Sprintf("and %d more", len(rs)-5))
 		}
-		reasons[g] = rs
+		reasons[g] = strings.Join(rs, "; ")
 	}
 	for id := range p.parent {
 		nd := p.nodeOf(id)
@@ -286,7 +298,7 @@ func (p *planner) group() {
 		if !p.keptGroup[g] || !p.isLive(nd) {
 			continue
 		}
-		p.note(edit.Warning, nd.kind.table(), p.ref(nd).Key, "left advertised (registration group cannot be expressed faithfully): %s", strings.Join(reasons[g], "; "))
+		p.note(edit.Warning, nd.kind.table(), p.ref(nd).Key, "left advertised (registration group cannot be expressed faithfully): %s", reasons[g])
 	}
 }
 

@@ -67,7 +67,7 @@ func (t iDT) ref(row []string) RowRef {
 	for _, k := range t.Keys {
 		key = append(key, t.get(row, k))
 	}
-	return RowRef{Key: key, Old: append([]string(nil), row...)}
+	return RowRef{Key: key}
 }
 
 // msiinfoExport exports one table with msiinfo; a missing table is an

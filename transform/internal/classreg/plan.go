@@ -71,7 +71,10 @@ type Plan struct {
 	Remove     []Removal
 	Actions    []Action
 	Components []NewComponent
-	Notes      []edit.Note
+	// Notes are the plan's notes as makePlan returns it; planning keeps
+	// them in notes (Run moves them to the report).
+	Notes []edit.Note
+	notes noteChunks
 	// over says which bound of MaxChanges the plan passed ("" if none);
 	// planning stops there.
 	over string
@@ -173,6 +176,8 @@ type planner struct {
 
 	// texts shares the equal problems and note reasons of many rows.
 	texts edit.Texts
+	// formatted memoizes reason's texts of one string argument.
+	formatted map[formatted]string
 
 	maxChanges int   // bound on len(plan.Add)+len(plan.Remove)
 	textLeft   int64 // bytes of added row text still allowed
@@ -187,16 +192,24 @@ type (
 		icon  iconRef
 		clash string // duplicate CLSID/context conflict, or ""
 	}
+	// progFacts is small (40 bytes): a ProgId chain or cycle gives
+	// each of 180,000 rows one. What can be read from the Input is not
+	// copied: the CLSID and the component, feature and reason a ProgId
+	// follows are those of the Class or Extension row it names, its
+	// DefaultIcon is computed again when its keys are written.
 	progFacts struct {
-		dead       string
-		parent     int  // resolved parent row, -1 none
-		cyclic     bool // on a ProgId_Parent cycle
-		root       int  // top of the chain, -1 on a cycle
-		class      int  // class row found on the chain, -1 none
-		clsid      string
-		comp, feat string // component and feature the ProgId's keys follow
-		why        string // what registers it ("class {...}", "extension .x")
-		icon       iconRef
+		dead   string
+		parent int32 // resolved parent row, -1 none
+		root   int32 // top of the chain, -1 on a cycle
+		class  int32 // class row found on the chain, -1 none
+		// clsidRow is the Class row whose CLSID the chain carries (the
+		// CLSID found first on it), -1 none.
+		clsidRow int32
+		// via is the Class (viaClass) or Extension (viaExtension) row
+		// whose component and feature the ProgId's keys follow.
+		via    int32
+		viaBy  uint8
+		cyclic bool // on a ProgId_Parent cycle
 	}
 	appFacts  struct{ dead string }
 	extFacts  struct{ dead string }
@@ -218,20 +231,38 @@ type nodeProblem struct {
 	text string
 }
 
+// What registers a ProgId (progFacts.viaBy).
+const (
+	viaNone = iota
+	viaClass
+	viaExtension
+)
+
 type iconRef struct {
 	value   string // DefaultIcon value, "" when none
 	problem string // why it cannot be expressed, "" when fine
 }
 
-// makePlan computes the plan for in.
+// makePlan computes the plan for in, with its notes in Notes.
 func makePlan(in *Input, opts Options) *Plan {
+	plan := planFor(in, opts)
+	plan.Notes = plan.notes.take(nil)
+	return plan
+}
+
+// planFor computes the plan for in, with its notes in notes.
+func planFor(in *Input, opts Options) *Plan {
 	p := analyze(in, opts)
 	p.generate()
 	p.finishComponents()
 	p.sequence()
 	p.typeLibs()
 	p.advertisedRegistry()
-	return &p.plan
+	// A copy, not &p.plan: the planner (the Input, every row's facts,
+	// the indexes) is garbage once the plan is made, before the pass
+	// edits the database.
+	plan := p.plan
+	return &plan
 }
 
 // analyze runs the phases that decide about each source row (index,
@@ -260,7 +291,79 @@ func analyze(in *Input, opts Options) *planner {
 }
 
 func (p *planner) note(sev edit.Severity, table string, key []string, format string, args ...any) {
-	p.plan.Notes = append(p.plan.Notes, edit.Note{Severity: sev, Table: table, Key: key, Reason: p.texts.Intern(clip.Sprintf(format, args...))})
+	p.plan.notes.add(edit.Note{Severity: sev, Table: table, Key: key, Reason: p.reason(format, args)})
+}
+
+// reason returns clip.Sprintf(format, args...), shared with the equal
+// reasons of other rows (texts). A reason with no argument, or with one
+// string argument it had before, is not formatted again: the notes of a
+// 180,000-row ProgId cycle ("left alone: " and the same text on each
+// row) would otherwise format 20 MB of text to keep one copy of it.
+func (p *planner) reason(format string, args []any) string {
+	if len(args) == 0 && !strings.Contains(format, "%") {
+		return p.texts.Intern(format)
+	}
+	s, one := "", len(args) == 1
+	if one {
+		s, one = args[0].(string)
+	}
+	if !one {
+		return p.texts.Intern(clip.Sprintf(format, args...))
+	}
+	k := formatted{format, s}
+	if r, ok := p.formatted[k]; ok {
+		return r
+	}
+	r := p.texts.Intern(clip.Sprintf(format, args...))
+	if p.formatted == nil || len(p.formatted) >= maxFormatted {
+		p.formatted = make(map[formatted]string)
+	}
+	p.formatted[k] = r
+	return r
+}
+
+// formatted is a format and its one string argument.
+type formatted struct{ format, arg string }
+
+// maxFormatted is how many reasons planner.formatted remembers before
+// it starts afresh.
+const maxFormatted = 1024
+
+// noteChunk is the number of notes in one chunk of a noteChunks.
+const noteChunk = 1024
+
+// noteChunks holds notes in chunks of noteChunk: a plan that notes each
+// of hundreds of thousands of rows (twice each on a ProgId cycle) grows
+// without copying what it holds, where a slice grown by append holds its
+// old and its new array at once, while the rows' facts are held too.
+type noteChunks struct {
+	chunks [][]edit.Note
+	n      int
+}
+
+func (c *noteChunks) add(n edit.Note) {
+	if len(c.chunks) == 0 || len(c.chunks[len(c.chunks)-1]) == noteChunk {
+		c.chunks = append(c.chunks, make([]edit.Note, 0, noteChunk))
+	}
+	last := &c.chunks[len(c.chunks)-1]
+	*last = append(*last, n)
+	c.n++
+}
+
+// take returns the notes followed by more, in a slice of exactly that
+// length (nil when both are empty), and empties c, each chunk let go as
+// soon as it is copied.
+func (c *noteChunks) take(more []edit.Note) []edit.Note {
+	if c.n+len(more) == 0 {
+		return nil
+	}
+	out := make([]edit.Note, 0, c.n+len(more))
+	for i, ch := range c.chunks {
+		out = append(out, ch...)
+		c.chunks[i] = nil
+	}
+	c.chunks, c.n = nil, 0
+	return append(out, more...)
 }
 
 // lower returns strings.ToLower(s), computed once per long text: the

@@ -29,17 +29,17 @@ func Run(db *msi.Database, opts Options) (*edit.Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	plan := makePlan(in, opts)
+	plan := planFor(in, opts)
 	if plan.over != "" {
 		return nil, edit.TooMany(plan.over)
 	}
-	// The plan's notes become the report's, not copied: a package may
-	// hold a note for each of hundreds of thousands of rows.
-	rep.Notes, plan.Notes = plan.Notes, nil
-	if err := applyPlan(db, plan, rep); err != nil {
-		return rep, err
-	}
-	return rep, nil
+	// The plan's notes come first in the report, then those of
+	// applyPlan: moved there in one slice of the right length once the
+	// edits are made (a package may hold a note for each of hundreds of
+	// thousands of rows).
+	err = applyPlan(db, plan, rep)
+	rep.Notes = plan.notes.take(rep.Notes)
+	return rep, err
 }
 
 // optTable returns the named table, or nil when the database has none.
@@ -85,16 +85,15 @@ func keyRef(r msi.Row) RowRef {
 	return ref
 }
 
-// rowRef returns a row's key and whole row as IDT text.
-func rowRef(r msi.Row) RowRef {
-	var ref RowRef
+// rowText returns a row's key and whole row as IDT text.
+func rowText(r msi.Row) (key, row []string) {
 	for _, v := range r.Key() {
-		ref.Key = append(ref.Key, v.String())
+		key = append(key, v.String())
 	}
 	for _, v := range r.Values() {
-		ref.Old = append(ref.Old, v.String())
+		row = append(row, v.String())
 	}
-	return ref
+	return key, row
 }
 
 // sized returns an empty slice with room for the rows of an optional
@@ -315,8 +314,8 @@ func applyPlan(db *msi.Database, plan *Plan, rep *edit.Log) error {
 			key := keyRef(row).Key
 			r, ok := want[strings.Join(key, "\x00")]
 			if ok {
-				ref := rowRef(row)
-				rep.Change(edit.Change{Op: edit.Remove, Table: table, Key: ref.Key, Old: ref.Old, Reason: r.Reason})
+				key, old := rowText(row)
+				rep.Change(edit.Change{Op: edit.Remove, Table: table, Key: key, Old: old, Reason: r.Reason})
 			}
 			return ok
 		})

@@ -86,7 +86,10 @@ type Entry struct {
 	Key   []string // primary key, IDT text
 	// Row is the whole row as IDT text, for the report: the Old of the
 	// update that repoints it (edit.UpdateRows elides its long cells
-	// other than Column's; readInput reads them elided already).
+	// other than Column's; readInput reads them elided already). When
+	// nil, Input.rowText reads it: readInput leaves it nil, so that a
+	// package's every entry point (460,000 PublishComponent rows) does
+	// not hold its whole row as text, only those the pass changes.
 	Row       []string
 	Column    string // the column naming the feature: Feature_ or Target
 	ColIndex  int    // index of Column in Row
@@ -115,6 +118,16 @@ type Input struct {
 	// FeatureWidth is the widest feature key every column a leaf's name
 	// goes into accepts in this package (0: the standard 38).
 	FeatureWidth int
+	// rowText returns the Row of an Entry whose Row is nil.
+	rowText func(e *Entry) []string
+}
+
+// entryRow returns e's Row, read by rowText when e has none.
+func (in *Input) entryRow(e *Entry) []string {
+	if e.Row == nil && in.rowText != nil {
+		return in.rowText(e)
+	}
+	return e.Row
 }
 
 // repoint changes one entry's feature column.
@@ -443,7 +456,8 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 		plan.Repoints = slices.Grow(plan.Repoints, len(entries))
 		for _, e := range entries {
 			plan.Repoints = append(plan.Repoints, repoint{Entry: e, NewFeature: name})
-			nrow := append([]string(nil), e.Row...)
+			erow := in.entryRow(e)
+			nrow := append([]string(nil), erow...)
 			if e.ColIndex >= 0 && e.ColIndex < len(nrow) {
 				nrow[e.ColIndex] = name
 			}
@@ -454,7 +468,7 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 			if e.Related != "" {
 				reason += "; with " + e.Related
 			}
-			old, nrow := edit.UpdateRows(e.Row, nrow)
+			old, nrow := edit.UpdateRows(erow, nrow)
 			rep.Change(edit.Change{Op: edit.Update, Table: e.Table, Key: e.Key, Old: old, New: nrow, Reason: reason})
 		}
 	}

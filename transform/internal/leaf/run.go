@@ -163,6 +163,10 @@ func readInput(db *msi.Database, rep *edit.Log) (*reader, error) {
 		return nil, err
 	}
 	var elided elidedRows
+	tables := map[string]*msi.Table{}
+	lr.in.rowText = func(e *Entry) []string {
+		return elided.row(tables[e.Table].Row(lr.rows[e.ref]), e.ColIndex)
+	}
 	for _, et := range entryTables {
 		t, err := optTable(db, et.table)
 		if err != nil {
@@ -183,12 +187,12 @@ func readInput(db *msi.Database, rep *edit.Log) (*reader, error) {
 		if lr.in.Entries == nil {
 			lr.in.Entries = make([]Entry, 0, entryCount(db))
 		}
+		tables[et.table] = t
 		for i := range t.Len() {
 			row := t.Row(i)
 			e := Entry{
 				Table:     et.table,
 				Key:       make([]string, len(keyCols)),
-				Row:       elided.row(row, col.Number-1),
 				Column:    et.column,
 				ColIndex:  col.Number - 1,
 				Component: row.Get("Component_").Str(),

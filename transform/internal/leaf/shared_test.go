@@ -163,3 +163,42 @@ func BenchmarkRunSharedLongCell(b *testing.B) {
 		}
 	}
 }
+
+// TestReadInputKeepsNoRowText checks what readInput keeps per entry
+// point: the fields the plan reads, not the whole row as text, which
+// only the rows the pass changes (at most MaxChanges) need. A package
+// of 460,000 PublishComponent rows held 37 MB of row text that way
+// before the pass found it over MaxChanges.
+func TestReadInputKeepsNoRowText(t *testing.T) {
+	const n = 5000
+	data := sharedMaskPackage(t, n)
+	db, err := msi.NewDatabase(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The tables decoded first, so that only what readInput keeps counts.
+	if _, err := readInput(db, &edit.Log{}); err != nil {
+		t.Fatal(err)
+	}
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	before := ms.HeapAlloc
+	r, err := readInput(db, &edit.Log{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	kept := int64(ms.HeapAlloc) - int64(before)
+	if len(r.in.Entries) < n {
+		t.Fatalf("%d entries, want at least %d", len(r.in.Entries), n)
+	}
+	// An Entry is 144 bytes and its Class key three strings; its row
+	// as text was 13 more (an Entry with its row kept ~420 bytes).
+	if per := kept / int64(len(r.in.Entries)); per > 300 {
+		t.Errorf("readInput keeps %d bytes an entry point, budget 300", per)
+	}
+	runtime.KeepAlive(r)
+	runtime.KeepAlive(db)
+}
