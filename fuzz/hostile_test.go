@@ -1171,6 +1171,7 @@ func TestWriteScaledHostileFixtures(t *testing.T) {
 	if out == "" {
 		t.Skip("MSIKIT_SCALED_OUT not set (cmd/msikit's TestEveryCommandOnScaledFixtures sets it)")
 	}
+	must(t, os.MkdirAll(out, 0o755))
 	for _, fx := range hostileFixtures() {
 		if fx.big == 0 {
 			continue
