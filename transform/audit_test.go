@@ -92,7 +92,7 @@ func insertRow(t *testing.T, db *msi.Database, table string, cells map[string]ms
 // findingKeys lists the findings as "severity rule rows".
 func findingKeys(rep *AuditReport) []string {
 	var out []string
-	for _, f := range rep.Findings {
+	for _, f := range rep.Findings() {
 		out = append(out, string(f.Severity)+" "+f.Rule+" "+strings.Join(f.Rows, "; "))
 	}
 	sort.Strings(out)

@@ -185,7 +185,7 @@ func runAudit(env *Env, o *auditOpts, args []string) error {
 			return err
 		}
 	}
-	if n := flagged(rep); n > 0 {
+	if n := rep.Flagged(); n > 0 {
 		return fmt.Errorf("%s: %d finding(s) at warning level or above", pkg, n)
 	}
 	return nil
@@ -253,7 +253,9 @@ func writeAuditJSON(w *bufio.Writer, enc *jsonindent.Encoder, pkg string, rep *t
 		},
 		func() error { return list("checks", len(rep.Checks), func(i int) any { return rep.Checks[i] }) },
 		func() error { return list("features", len(rep.Features), func(i int) any { return rep.Features[i] }) },
-		func() error { return list("findings", len(rep.Findings), func(i int) any { return &rep.Findings[i] }) },
+		func() error {
+			return list("findings", rep.NumFindings(), func(i int) any { f := rep.Finding(i); return &f })
+		},
 		func() error { return field("signature", &rep.Signature) },
 		func() error { return field("cache", &rep.Cache) },
 		func() error {
@@ -299,16 +301,6 @@ func writeAuditRewriteJSON(w *bufio.Writer, pr *transform.RewritePreview, spool 
 	return err
 }
 
-func flagged(rep *transform.AuditReport) int {
-	n := 0
-	for _, f := range rep.Findings {
-		if f.Severity == transform.Warning || f.Severity == transform.Error {
-			n++
-		}
-	}
-	return n
-}
-
 // sarifLevel maps a finding's severity to a SARIF level.
 func sarifLevel(s transform.Severity) sarif.Level {
 	switch s {
@@ -338,7 +330,8 @@ func writeAuditSARIF(w io.Writer, pkg string, rep *transform.AuditReport) error 
 	sw := sarif.NewWriter(w, sarif.Driver{Name: "msikit", Version: msikitVersion(), InformationURI: "https://github.com/msikit/msikit", Rules: rules},
 		[]sarif.Artifact{{Location: sarif.ArtifactLocation{URI: uri}, Length: rep.Cache.PackageBytes}})
 	base := filepath.Base(pkg) + "/"
-	for _, f := range rep.Findings {
+	for i := range rep.NumFindings() {
+		f := rep.Finding(i)
 		loc := sarif.Location{PhysicalLocation: &sarif.PhysicalLocation{ArtifactLocation: sarif.ArtifactLocation{URI: uri}}}
 		for _, row := range f.Rows {
 			loc.LogicalLocations = append(loc.LogicalLocations, sarif.LogicalLocation{Name: row, FullyQualifiedName: base + row, Kind: "object"})
