@@ -778,7 +778,7 @@ func coverage(m *auditModel, eps []EntryPoint, featureOf func(*EntryPoint) strin
 // an upper bound then.
 func componentCoverage(m *auditModel, by map[string]*covering, component string) covering {
 	var out covering
-	feats := m.compFeatures[component]
+	feats := m.featuresOf(component)
 	for _, f := range feats {
 		if c := by[f]; c != nil {
 			for _, nm := range c.names {

@@ -29,8 +29,15 @@ type auditModel struct {
 	odbc         map[string]bool
 	createFolder map[string]bool // Component -> has a CreateFolder row for its own directory
 	compFiles    map[string]int  // Component -> File rows
-	compFeatures map[string][]string
-	compFeatSets map[string]map[string]bool // compFeatures of a component in many features, as a set (inFeature)
+	// The features holding each component of FeatureComponents, in
+	// table order (featuresOf): those of component compID[c] are
+	// compFeats[compStart[id]:compStart[id+1]]. A map of a slice per
+	// component took 40 bytes an entry more than the id (10 MB for
+	// 120,000 components).
+	compID       map[string]int32
+	compStart    []int32
+	compFeats    []string
+	compFeatSets map[string]map[string]bool // featuresOf a component in many features, as a set (inFeature)
 	assemblies   map[string]*amAssembly     // Component -> MsiAssembly row
 	// checks and owns cache the health check and the own components of
 	// each feature.
@@ -116,7 +123,7 @@ func readFeatureModel(db *msi.Database) (*auditModel, error) { return readModel(
 func readModel(db *msi.Database, featuresOnly bool) (*auditModel, error) {
 	m := &auditModel{db: db, features: map[string]*amFeature{}, components: map[string]*amComponent{},
 		files: map[string]amFile{}, registry: map[string]amRegistry{}, odbc: map[string]bool{},
-		createFolder: map[string]bool{}, compFiles: map[string]int{}, compFeatures: map[string][]string{},
+		createFolder: map[string]bool{}, compFiles: map[string]int{},
 		assemblies: map[string]*amAssembly{}, checks: map[string]*HealthCheck{}, owns: map[string]*FeatureComponents{}}
 	var err error
 	// str is a string cell. The features-only model outlives its
@@ -329,7 +336,7 @@ func assemblyIdentity(a *amAssembly) string {
 // a lookup each, not a scan of its features each (31,500 entry points of
 // a component in 42,000 features: 1.3 billion comparisons, 3.4 s).
 func (m *auditModel) inFeature(comp, feature string) bool {
-	fs := m.compFeatures[comp]
+	fs := m.featuresOf(comp)
 	if len(fs) <= 64 {
 		return slices.Contains(fs, feature)
 	}
@@ -677,8 +684,8 @@ func (p *fcPairs) add(f, c string) {
 	p.pairs = append(p.pairs, [2]int32{id(p.fID, &p.f, f), id(p.cID, &p.c, c)})
 }
 
-// group sets the features' components and m.compFeatures, each in table
-// order.
+// group sets the features' components and the components' features
+// (featuresOf), each in table order.
 func (p *fcPairs) group(m *auditModel) {
 	if len(p.pairs) == 0 {
 		return
@@ -707,7 +714,20 @@ func (p *fcPairs) group(m *auditModel) {
 			ft.components = byF[fStart[i]:fStart[i+1]:fStart[i+1]]
 		}
 	}
-	for i, c := range p.c {
-		m.compFeatures[c] = byC[cStart[i]:cStart[i+1]:cStart[i+1]]
+	m.compID, m.compFeats = p.cID, byC
+	m.compStart = make([]int32, len(cStart))
+	for i, n := range cStart {
+		m.compStart[i] = int32(n)
 	}
+}
+
+// featuresOf returns the features that hold component c, in
+// FeatureComponents order.
+func (m *auditModel) featuresOf(c string) []string {
+	id, ok := m.compID[c]
+	if !ok {
+		return nil
+	}
+	lo, hi := m.compStart[id], m.compStart[id+1]
+	return m.compFeats[lo:hi:hi]
 }
