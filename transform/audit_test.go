@@ -24,7 +24,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/au
 
 // openSample opens a copy of testdata/sample.msi (the copy is what an
 // edit changes; the original stays as it is).
-func openSample(t *testing.T) *msi.Database {
+func openSample(t testing.TB) *msi.Database {
 	t.Helper()
 	src, err := os.ReadFile("../testdata/sample.msi")
 	if err != nil {
@@ -44,7 +44,7 @@ func openSample(t *testing.T) *msi.Database {
 
 // saveReopen writes db's edits and opens the result (Audit reads the
 // stored package for its rewrite preview).
-func saveReopen(t *testing.T, db *msi.Database) *msi.Database {
+func saveReopen(t testing.TB, db *msi.Database) *msi.Database {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "edited.msi")
 	if err := db.Save(p, nil); err != nil {
