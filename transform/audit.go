@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"sort"
 	"strings"
 	"time"
@@ -103,10 +104,17 @@ type AuditReport struct {
 	// Verb, MIME, Shortcut, TypeLib, PublishComponent.
 	EntryPoints []EntryPoint `json:"entryPoints"`
 	// Checks are the health checks the entry points start, one per
-	// feature, in Feature table order; Features lists the components of
-	// every feature those checks cover, each feature once.
-	Checks   []*HealthCheck       `json:"checks"`
-	Features []*FeatureComponents `json:"features"`
+	// feature, in Feature table order. The components of every feature
+	// those checks cover, each feature once, are read with NumFeatures,
+	// Feature and CoveredComponents (or Features): the report writes
+	// them when they are read (one feature can hold 124,000 components,
+	// 36 MB as CoveredComponent values).
+	Checks []*HealthCheck `json:"checks"`
+	// features are the features listed, in Feature table order, and
+	// their number of distinct components; model is what their
+	// components are read from.
+	features []listedFeature
+	model    *auditModel
 	// The findings (the causes of repair loops found, most severe
 	// first) are read with NumFindings, Finding and Findings: the report
 	// keeps them compact and writes their texts when they are read (a
@@ -346,7 +354,7 @@ func Audit(db *msi.Database, opts AuditOptions) (*AuditReport, error) {
 		return nil, err
 	}
 	rep := &AuditReport{Kind: db.Kind().String(), ProductCode: m.productCode, PerMachine: m.perMachine(), AllUsers: m.allUsers,
-		EntryPoints: []EntryPoint{}, Checks: []*HealthCheck{}, Features: []*FeatureComponents{}}
+		EntryPoints: []EntryPoint{}, Checks: []*HealthCheck{}}
 	// The preview first: its passes are done with before the entry
 	// points are listed.
 	var fx *rewriteEffects
@@ -383,12 +391,16 @@ func Audit(db *msi.Database, opts AuditOptions) (*AuditReport, error) {
 	}
 	for _, f := range m.featureOrder {
 		if listed[f] {
-			rep.Features = append(rep.Features, m.own(f))
+			rep.features = append(rep.features, listedFeature{name: f, components: m.distinct(f)})
 		}
 	}
 	auditFindings(m, rep, opts)
-	// The findings hold what they need: the rewritten copy's model goes.
+	// The findings hold what they need: the rewritten copy's model goes,
+	// and of the package's model what the listed features' components
+	// are written from stays.
 	rep.after, rep.assemblyFixes = nil, nil
+	m.trim()
+	rep.model = m
 	auditSignature(db, opts.Now, rep)
 	if err := auditCache(db, rep); err != nil {
 		return nil, err
@@ -644,6 +656,54 @@ func (r *AuditReport) build(f *finding) Finding {
 	return out
 }
 
+// A listedFeature is a feature whose components the report lists.
+type listedFeature struct {
+	name       string
+	components int // distinct
+}
+
+// NumFeatures returns the number of features whose components the
+// report lists: those of the chains of Checks, in Feature table order.
+func (r *AuditReport) NumFeatures() int { return len(r.features) }
+
+// Feature returns listed feature i (0 <= i < NumFeatures()): its name,
+// its parent and the number of distinct components it holds, which
+// CoveredComponents(i) yields.
+func (r *AuditReport) Feature(i int) (feature, parent string, components int) {
+	f := r.features[i]
+	if ft := r.model.features[f.name]; ft != nil {
+		parent = ft.parent
+	}
+	return f.name, parent, f.components
+}
+
+// CoveredComponents yields the components listed feature i holds
+// (FeatureComponents), each once, in table order, with their key paths,
+// written as they are reached.
+func (r *AuditReport) CoveredComponents(i int) iter.Seq[CoveredComponent] {
+	f := r.features[i].name
+	return func(yield func(CoveredComponent) bool) {
+		r.model.own(f, func(c string) bool { return yield(r.model.covered(f, c)) })
+	}
+}
+
+// Features returns the listed features with their components (a
+// non-nil slice). Written at each call, they can take far more memory
+// than the report: a caller that writes them out reads them with
+// Feature and CoveredComponents.
+func (r *AuditReport) Features() []*FeatureComponents {
+	out := make([]*FeatureComponents, len(r.features))
+	for i := range r.features {
+		name, parent, n := r.Feature(i)
+		fc := &FeatureComponents{Feature: name, Parent: parent, Components: make([]CoveredComponent, 0, n)}
+		for c := range r.CoveredComponents(i) {
+			fc.Components = append(fc.Components, c)
+		}
+		out[i] = fc
+	}
+	return out
+}
+
 // NumFindings returns the number of findings.
 func (r *AuditReport) NumFindings() int { return len(r.findings) }
 
@@ -678,7 +738,7 @@ func (r *AuditReport) MarshalJSON() ([]byte, error) {
 		Signature   AuditSignature       `json:"signature"`
 		Cache       CacheCost            `json:"cache"`
 		Rewrite     *RewritePreview      `json:"rewrite,omitempty"`
-	}{r.Kind, r.ProductCode, r.PerMachine, r.AllUsers, r.EntryPoints, r.Checks, r.Features, r.Findings(), r.Signature, r.Cache, r.Rewrite})
+	}{r.Kind, r.ProductCode, r.PerMachine, r.AllUsers, r.EntryPoints, r.Checks, r.Features(), r.Findings(), r.Signature, r.Cache, r.Rewrite})
 }
 
 // assemblyFix says what the assembly-names pass of the preview changes
@@ -910,9 +970,9 @@ func (r *AuditReport) WriteText(w io.Writer) error {
 			fmt.Fprintf(b, "    problem: %s\n", hc.Problem)
 		}
 	}
-	for _, fc := range r.Features {
-		fmt.Fprintf(b, "\nComponents of feature %s: %d\n", fc.Feature, len(fc.Components))
-		for _, c := range fc.Components {
+	for i := range r.features {
+		fmt.Fprintf(b, "\nComponents of feature %s: %d\n", r.features[i].name, r.features[i].components)
+		for c := range r.CoveredComponents(i) {
 			fmt.Fprintf(b, "  %s %s: %s\n", c.Component, c.ComponentID, c.KeyPath.describe())
 		}
 	}

@@ -137,7 +137,7 @@ func TestAuditSample(t *testing.T) {
 		t.Fatal("no health check of Core")
 	}
 	var got []string
-	for _, fc := range rep.Features {
+	for _, fc := range rep.Features() {
 		for _, c := range fc.Components {
 			if slices.Contains(core.Features, fc.Feature) {
 				got = append(got, c.Component+" "+c.KeyPath.describe())

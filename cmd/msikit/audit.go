@@ -252,7 +252,7 @@ func writeAuditJSON(w *bufio.Writer, enc *jsonindent.Encoder, pkg string, rep *t
 			return list("entryPoints", len(rep.EntryPoints), func(i int) any { return &rep.EntryPoints[i] })
 		},
 		func() error { return list("checks", len(rep.Checks), func(i int) any { return rep.Checks[i] }) },
-		func() error { return list("features", len(rep.Features), func(i int) any { return rep.Features[i] }) },
+		func() error { return writeAuditFeaturesJSON(w, enc, rep) },
 		func() error {
 			return list("findings", rep.NumFindings(), func(i int) any { f := rep.Finding(i); return &f })
 		},
@@ -270,6 +270,51 @@ func writeAuditJSON(w *bufio.Writer, enc *jsonindent.Encoder, pkg string, rep *t
 		}
 	}
 	_, err := w.WriteString("\n}\n")
+	return err
+}
+
+// writeAuditFeaturesJSON writes the "features" member of the --json
+// document as json.MarshalIndent writes rep.Features(), a component at a
+// time: one feature can hold 124,000 components, 36 MB as a list.
+func writeAuditFeaturesJSON(w *bufio.Writer, enc *jsonindent.Encoder, rep *transform.AuditReport) error {
+	w.WriteString(",\n  \"features\": [")
+	for i := range rep.NumFeatures() {
+		if i > 0 {
+			w.WriteString(",")
+		}
+		feature, parent, _ := rep.Feature(i)
+		w.WriteString("\n    {\n      \"feature\": ")
+		if err := enc.Encode("      ", feature); err != nil {
+			return err
+		}
+		if parent != "" {
+			w.WriteString(",\n      \"parent\": ")
+			if err := enc.Encode("      ", parent); err != nil {
+				return err
+			}
+		}
+		w.WriteString(",\n      \"components\": [")
+		n := 0
+		for c := range rep.CoveredComponents(i) {
+			if n > 0 {
+				w.WriteString(",")
+			}
+			n++
+			w.WriteString("\n        ")
+			if err := enc.Encode("        ", &c); err != nil {
+				return err
+			}
+		}
+		if n > 0 {
+			w.WriteString("\n      ")
+		}
+		w.WriteString("]\n    }")
+	}
+	end := "]"
+	if rep.NumFeatures() > 0 {
+		end = "\n  ]"
+	}
+	_, err := w.WriteString(end)
 	return err
 }
 
