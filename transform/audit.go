@@ -349,20 +349,24 @@ func Audit(db *msi.Database, opts AuditOptions) (*AuditReport, error) {
 	if err := checkEntryPointRows(db, opts.MaxEntryPoints); err != nil {
 		return nil, err
 	}
+	rep := &AuditReport{Kind: db.Kind().String(), EntryPoints: []EntryPoint{}, Checks: []*HealthCheck{}}
+	// The preview first: its passes are done with before the package's
+	// model is read and the entry points are listed (the model of
+	// 120,000 components is 25 MB, held for nothing while they run). An
+	// error reading the model still comes before the preview's own.
+	var fx *rewriteEffects
+	var rewriteErr error
+	if !opts.NoRewrite {
+		fx, rewriteErr = auditRewrite(db, opts, rep)
+	}
 	m, err := readAuditModel(db)
 	if err != nil {
 		return nil, err
 	}
-	rep := &AuditReport{Kind: db.Kind().String(), ProductCode: m.productCode, PerMachine: m.perMachine(), AllUsers: m.allUsers,
-		EntryPoints: []EntryPoint{}, Checks: []*HealthCheck{}}
-	// The preview first: its passes are done with before the entry
-	// points are listed.
-	var fx *rewriteEffects
-	if !opts.NoRewrite {
-		if fx, err = auditRewrite(db, opts, rep); err != nil {
-			return nil, err
-		}
+	if rewriteErr != nil {
+		return nil, rewriteErr
 	}
+	rep.ProductCode, rep.PerMachine, rep.AllUsers = m.productCode, m.perMachine(), m.allUsers
 	eps, err := auditEntryPoints(db, m)
 	if err != nil {
 		return nil, err
