@@ -2,9 +2,11 @@ package transform
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"sort"
 	"strings"
 	"time"
@@ -102,12 +104,22 @@ type AuditReport struct {
 	// Verb, MIME, Shortcut, TypeLib, PublishComponent.
 	EntryPoints []EntryPoint `json:"entryPoints"`
 	// Checks are the health checks the entry points start, one per
-	// feature, in Feature table order; Features lists the components of
-	// every feature those checks cover, each feature once.
-	Checks   []*HealthCheck       `json:"checks"`
-	Features []*FeatureComponents `json:"features"`
-	// Findings are the causes of repair loops found, most severe first.
-	Findings []Finding `json:"findings"`
+	// feature, in Feature table order. The components of every feature
+	// those checks cover, each feature once, are read with NumFeatures,
+	// Feature and CoveredComponents (or Features): the report writes
+	// them when they are read (one feature can hold 124,000 components,
+	// 36 MB as CoveredComponent values).
+	Checks []*HealthCheck `json:"checks"`
+	// features are the features listed, in Feature table order, and
+	// their number of distinct components; model is what their
+	// components are read from.
+	features []listedFeature
+	model    *auditModel
+	// The findings (the causes of repair loops found, most severe
+	// first) are read with NumFindings, Finding and Findings: the report
+	// keeps them compact and writes their texts when they are read (a
+	// package can have a finding for each of 120,000 components).
+	findings []finding
 	// Signature and Cache are what a signed package and the installer's
 	// cache cost.
 	Signature AuditSignature `json:"signature"`
@@ -337,20 +349,24 @@ func Audit(db *msi.Database, opts AuditOptions) (*AuditReport, error) {
 	if err := checkEntryPointRows(db, opts.MaxEntryPoints); err != nil {
 		return nil, err
 	}
+	rep := &AuditReport{Kind: db.Kind().String(), EntryPoints: []EntryPoint{}, Checks: []*HealthCheck{}}
+	// The preview first: its passes are done with before the package's
+	// model is read and the entry points are listed (the model of
+	// 120,000 components is 25 MB, held for nothing while they run). An
+	// error reading the model still comes before the preview's own.
+	var fx *rewriteEffects
+	var rewriteErr error
+	if !opts.NoRewrite {
+		fx, rewriteErr = auditRewrite(db, opts, rep)
+	}
 	m, err := readAuditModel(db)
 	if err != nil {
 		return nil, err
 	}
-	rep := &AuditReport{Kind: db.Kind().String(), ProductCode: m.productCode, PerMachine: m.perMachine(), AllUsers: m.allUsers,
-		EntryPoints: []EntryPoint{}, Checks: []*HealthCheck{}, Features: []*FeatureComponents{}, Findings: []Finding{}}
-	// The preview first: its passes are done with before the entry
-	// points are listed.
-	var fx *rewriteEffects
-	if !opts.NoRewrite {
-		if fx, err = auditRewrite(db, opts, rep); err != nil {
-			return nil, err
-		}
+	if rewriteErr != nil {
+		return nil, rewriteErr
 	}
+	rep.ProductCode, rep.PerMachine, rep.AllUsers = m.productCode, m.perMachine(), m.allUsers
 	eps, err := auditEntryPoints(db, m)
 	if err != nil {
 		return nil, err
@@ -379,10 +395,16 @@ func Audit(db *msi.Database, opts AuditOptions) (*AuditReport, error) {
 	}
 	for _, f := range m.featureOrder {
 		if listed[f] {
-			rep.Features = append(rep.Features, m.own(f))
+			rep.features = append(rep.features, listedFeature{name: f, components: m.distinct(f)})
 		}
 	}
 	auditFindings(m, rep, opts)
+	// The findings hold what they need: the rewritten copy's model goes,
+	// and of the package's model what the listed features' components
+	// are written from stays.
+	rep.after, rep.assemblyFixes = nil, nil
+	m.trim()
+	rep.model = m
 	auditSignature(db, opts.Now, rep)
 	if err := auditCache(db, rep); err != nil {
 		return nil, err
@@ -414,20 +436,31 @@ func severityRank(s Severity) int {
 
 // Failed reports whether any finding is at warning level or above (what
 // msikit audit exits with status 1 for).
-func (r *AuditReport) Failed() bool {
-	for _, f := range r.Findings {
-		if f.Severity == Warning || f.Severity == Error {
-			return true
+func (r *AuditReport) Failed() bool { return r.Flagged() > 0 }
+
+// Flagged returns the number of findings at warning level or above.
+func (r *AuditReport) Flagged() int {
+	n := 0
+	for i := range r.findings {
+		if f := &r.findings[i]; f.sev == Warning || f.sev == Error {
+			n++
 		}
 	}
-	return false
+	return n
 }
 
 // auditFindings applies the rules.
 func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
-	var out []Finding
-	add := func(rule string, sev Severity, rows []string, fix, remedy, format string, args ...any) {
-		out = append(out, Finding{Rule: rule, Severity: sev, Rows: rows, Message: clip.Sprintf(format, args...), Remedy: remedy, Fix: fix})
+	var out []finding
+	// Thousands of components checked by the same entry points share
+	// the texts that say so: each is kept once.
+	texts := map[string]string{}
+	text := func(s string) string {
+		if t, ok := texts[s]; ok {
+			return t
+		}
+		texts[s] = s
+		return s
 	}
 	// Which registered entry points check each component: counted per
 	// feature of their chains (a few names kept), so that thousands of
@@ -464,31 +497,41 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 			}
 			return s
 		}
+		kind := fNone
+		switch {
+		case kp.Kind == "missing":
+			kind = fKeyPathMissing
+		case kp.Kind == "registry" && kp.Root == "HKCU" && m.perMachine():
+			kind = fKeyPathHKCU
+		case kp.Kind == "folder" && kp.Problem != "":
+			kind = fKeyPathFolder
+		}
+		if kind == fNone {
+			continue
+		}
 		who := "no advertised entry point's health check covers it"
 		if by.n > 0 {
-			who = "the health check of " + by.String() + " covers it"
+			who = text("the health check of " + by.String() + " covers it")
 		}
 		fix := ""
 		if by.n > 0 && rep.after != nil {
 			if still := componentCoverage(rep.after, checkedAfter, cname); still.n > 0 {
-				fix = "after it, the health check of " + still.String() + " still covers it"
+				fix = text("after it, the health check of " + still.String() + " still covers it")
 			} else {
 				fix = "after it, no advertised entry point's health check covers it"
 			}
 		}
-		rows := []string{"Component [" + cname + "]"}
-		switch {
-		case kp.Kind == "missing":
-			add("keypath-missing", sev(Error), rows, fix, "make KeyPath name a file, registry value or ODBC data source the component installs",
-				"component %s: %s; %s", cname, kp.Problem, who)
-		case kp.Kind == "registry" && kp.Root == "HKCU" && m.perMachine():
-			add("keypath-hkcu-per-machine", sev(Warning), append(rows, "Registry ["+kp.Registry+"]"), fix,
-				"give the component a per-machine key path (a file, or an HKLM value), or move its per-user data to a component no advertised entry point checks",
-				"component %s of a per-machine package (ALLUSERS=%s) has its key path under HKEY_CURRENT_USER (%s\\%s): it exists only for the installing user; %s", cname, m.allUsers, kp.Key, kp.Name, who)
-		case kp.Kind == "folder" && kp.Problem != "":
-			add("keypath-folder", sev(Warning), rows, fix, "give the component a key file or registry key path, or a CreateFolder row for its folder",
-				"component %s: %s; %s", cname, kp.Problem, who)
+		f := finding{kind: kind, sev: Warning, comp: cname, who: who, fix: fix}
+		switch kind {
+		case fKeyPathMissing:
+			f.sev, f.a = Error, text(kp.Problem)
+		case fKeyPathHKCU:
+			f.a, f.b, f.c = kp.Registry, kp.Key, kp.Name
+		case fKeyPathFolder:
+			f.a = text(kp.Problem)
 		}
+		f.sev = sev(f.sev)
+		out = append(out, f)
 	}
 	// Assembly identities.
 	asmComps := make([]string, 0, len(m.assemblies))
@@ -498,56 +541,208 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 	sort.Strings(asmComps)
 	for _, cname := range asmComps {
 		a := m.assemblies[cname]
-		rows := []string{"MsiAssembly [" + cname + "]"}
 		fix := assemblyFix(rep, cname)
 		var arch *amName
 		for i, at := range a.names {
 			if at.value == "" || !assemblyValueValid(at.name, at.value, a.win32) {
-				add("assembly-invalid-value", Error, append(rows, "MsiAssemblyName ["+cname+", "+at.name+"]"), fix,
-					"author the value the assembly's metadata holds (msikit rewrite --assembly-names)",
-					"assembly of component %s: %s %q is rejected by CreateAssemblyNameObject (error 1935 at install; the component is never found)", cname, at.name, at.value)
+				out = append(out, finding{kind: fAssemblyInvalid, sev: Error, comp: cname, a: at.name, b: at.value, fix: fix})
 			}
 			if strings.EqualFold(at.name, "processorArchitecture") && arch == nil {
 				arch = &a.names[i]
 			}
 		}
 		if !a.win32 && !a.private && a.attrs == 0 && arch == nil && len(a.names) > 0 {
-			add("assembly-no-architecture", Warning, rows, fix,
-				"add processorArchitecture (MSIL, x86, AMD64...) from the assembly's metadata (msikit rewrite --assembly-names)",
-				"global .NET assembly of component %s (%s) has no processorArchitecture: Windows Installer looks for it in the .NET 1.x assembly cache, where a .NET 2.0 or later assembly never is, and repairs it on every check", cname, assemblyIdentity(a))
+			out = append(out, finding{kind: fAssemblyNoArch, sev: Warning, comp: cname, a: assemblyIdentity(a), fix: fix})
 		}
 	}
 	// Entry points.
-	for _, ep := range rep.EntryPoints {
+	for i := range rep.EntryPoints {
+		ep := &rep.EntryPoints[i]
 		if !ep.Registered {
 			continue
 		}
 		if ep.Feature == "" {
 			continue
 		}
-		rows := []string{ep.Table + " [" + strings.Join(ep.Key, ", ") + "]"}
 		hc := m.check(ep.Feature)
 		switch {
 		case hc.Problem != "" && ep.writes():
-			add("entry-point-broken", Warning, rows, ep.Rewrite, "make the entry point name a feature of a valid feature tree", "%s %s: %s", ep.Kind, ep.Name, hc.Problem)
+			out = append(out, finding{kind: fEntryPointChain, sev: Warning, ep: int32(i), a: hc.Problem})
 			continue
 		case ep.writes() && ep.Component != "" && !m.inFeature(ep.Component, ep.Feature) && m.db.Kind() != msi.PackageMergeModule:
-			add("entry-point-broken", Warning, append(rows, "FeatureComponents ["+ep.Feature+", "+ep.Component+"]"), ep.Rewrite,
-				"add the component to the feature, or make the entry point name a feature that holds it",
-				"%s %s names feature %s, which does not hold its component %s: its health check covers %d other components, not the one it returns", ep.Kind, ep.Name, ep.Feature, ep.Component, ep.Covers)
+			out = append(out, finding{kind: fEntryPointComponent, sev: Warning, ep: int32(i)})
 		}
 		if ep.writes() && ep.Covers > opts.BroadCheck {
-			after := ""
-			if ep.CoversAfter >= 0 && ep.CoversAfter < ep.Covers {
-				after = clip.Sprintf("; after msikit rewrite it covers %d", ep.CoversAfter)
-			}
-			add("broad-health-check", Warning, rows, ep.Rewrite,
-				"put the entry point's component in a small feature of its own (msikit rewrite --leaf-features), or stop advertising it (--class-to-registry for COM and shell registration)",
-				"activating %s %s checks the key paths of %d components of feature %s and its parents%s", ep.Kind, ep.Name, ep.Covers, ep.Feature, after)
+			out = append(out, finding{kind: fBroadCheck, sev: Warning, ep: int32(i)})
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return severityRank(out[i].Severity) < severityRank(out[j].Severity) })
-	rep.Findings = append(rep.Findings, out...)
+	sort.SliceStable(out, func(i, j int) bool { return severityRank(out[i].sev) < severityRank(out[j].sev) })
+	rep.findings = append(rep.findings, out...)
+}
+
+// A finding is a Finding as the report keeps it: its kind and the
+// strings its texts are made of, most of them views of the database's
+// strings or texts many findings share (the component's name, the entry
+// points that check it), and the entry point it is about; its message
+// and rows are written when it is read (AuditReport.Finding). A Finding
+// made at once held about 500 bytes of text; this, about 120.
+type finding struct {
+	kind    findingKind
+	sev     Severity
+	ep      int32  // the entry point (rep.EntryPoints), for the entry point kinds
+	comp    string // the component, for the key path and assembly kinds
+	a, b, c string // what the kind's message quotes (see build)
+	who     string // the entry points whose health checks cover comp
+	fix     string
+}
+
+type findingKind uint8
+
+const (
+	fNone findingKind = iota
+	fKeyPathMissing
+	fKeyPathHKCU
+	fKeyPathFolder
+	fAssemblyInvalid
+	fAssemblyNoArch
+	fEntryPointChain     // names a feature of a broken Feature_Parent chain
+	fEntryPointComponent // names a feature that does not hold its component
+	fBroadCheck
+)
+
+// build writes out finding f of the report.
+func (r *AuditReport) build(f *finding) Finding {
+	out := Finding{Severity: f.sev, Fix: f.fix}
+	var ep *EntryPoint
+	if f.kind >= fEntryPointChain {
+		ep = &r.EntryPoints[f.ep]
+		out.Rows = []string{ep.Table + " [" + strings.Join(ep.Key, ", ") + "]"}
+		out.Fix = ep.Rewrite
+	}
+	switch f.kind {
+	case fKeyPathMissing:
+		out.Rule, out.Rows = "keypath-missing", []string{"Component [" + f.comp + "]"}
+		out.Remedy = "make KeyPath name a file, registry value or ODBC data source the component installs"
+		out.Message = clip.Sprintf("component %s: %s; %s", f.comp, f.a, f.who)
+	case fKeyPathHKCU:
+		out.Rule, out.Rows = "keypath-hkcu-per-machine", []string{"Component [" + f.comp + "]", "Registry [" + f.a + "]"}
+		out.Remedy = "give the component a per-machine key path (a file, or an HKLM value), or move its per-user data to a component no advertised entry point checks"
+		out.Message = clip.Sprintf("component %s of a per-machine package (ALLUSERS=%s) has its key path under HKEY_CURRENT_USER (%s\\%s): it exists only for the installing user; %s", f.comp, r.AllUsers, f.b, f.c, f.who)
+	case fKeyPathFolder:
+		out.Rule, out.Rows = "keypath-folder", []string{"Component [" + f.comp + "]"}
+		out.Remedy = "give the component a key file or registry key path, or a CreateFolder row for its folder"
+		out.Message = clip.Sprintf("component %s: %s; %s", f.comp, f.a, f.who)
+	case fAssemblyInvalid:
+		out.Rule, out.Rows = "assembly-invalid-value", []string{"MsiAssembly [" + f.comp + "]", "MsiAssemblyName [" + f.comp + ", " + f.a + "]"}
+		out.Remedy = "author the value the assembly's metadata holds (msikit rewrite --assembly-names)"
+		out.Message = clip.Sprintf("assembly of component %s: %s %q is rejected by CreateAssemblyNameObject (error 1935 at install; the component is never found)", f.comp, f.a, f.b)
+	case fAssemblyNoArch:
+		out.Rule, out.Rows = "assembly-no-architecture", []string{"MsiAssembly [" + f.comp + "]"}
+		out.Remedy = "add processorArchitecture (MSIL, x86, AMD64...) from the assembly's metadata (msikit rewrite --assembly-names)"
+		out.Message = clip.Sprintf("global .NET assembly of component %s (%s) has no processorArchitecture: Windows Installer looks for it in the .NET 1.x assembly cache, where a .NET 2.0 or later assembly never is, and repairs it on every check", f.comp, f.a)
+	case fEntryPointChain:
+		out.Rule = "entry-point-broken"
+		out.Remedy = "make the entry point name a feature of a valid feature tree"
+		out.Message = clip.Sprintf("%s %s: %s", ep.Kind, ep.Name, f.a)
+	case fEntryPointComponent:
+		out.Rule, out.Rows = "entry-point-broken", append(out.Rows, "FeatureComponents ["+ep.Feature+", "+ep.Component+"]")
+		out.Remedy = "add the component to the feature, or make the entry point name a feature that holds it"
+		out.Message = clip.Sprintf("%s %s names feature %s, which does not hold its component %s: its health check covers %d other components, not the one it returns", ep.Kind, ep.Name, ep.Feature, ep.Component, ep.Covers)
+	case fBroadCheck:
+		after := ""
+		if ep.CoversAfter >= 0 && ep.CoversAfter < ep.Covers {
+			after = clip.Sprintf("; after msikit rewrite it covers %d", ep.CoversAfter)
+		}
+		out.Rule = "broad-health-check"
+		out.Remedy = "put the entry point's component in a small feature of its own (msikit rewrite --leaf-features), or stop advertising it (--class-to-registry for COM and shell registration)"
+		out.Message = clip.Sprintf("activating %s %s checks the key paths of %d components of feature %s and its parents%s", ep.Kind, ep.Name, ep.Covers, ep.Feature, after)
+	}
+	return out
+}
+
+// A listedFeature is a feature whose components the report lists.
+type listedFeature struct {
+	name       string
+	components int // distinct
+}
+
+// NumFeatures returns the number of features whose components the
+// report lists: those of the chains of Checks, in Feature table order.
+func (r *AuditReport) NumFeatures() int { return len(r.features) }
+
+// Feature returns listed feature i (0 <= i < NumFeatures()): its name,
+// its parent and the number of distinct components it holds, which
+// CoveredComponents(i) yields.
+func (r *AuditReport) Feature(i int) (feature, parent string, components int) {
+	f := r.features[i]
+	if ft := r.model.features[f.name]; ft != nil {
+		parent = ft.parent
+	}
+	return f.name, parent, f.components
+}
+
+// CoveredComponents yields the components listed feature i holds
+// (FeatureComponents), each once, in table order, with their key paths,
+// written as they are reached.
+func (r *AuditReport) CoveredComponents(i int) iter.Seq[CoveredComponent] {
+	f := r.features[i].name
+	return func(yield func(CoveredComponent) bool) {
+		r.model.own(f, func(c string) bool { return yield(r.model.covered(f, c)) })
+	}
+}
+
+// Features returns the listed features with their components (a
+// non-nil slice). Written at each call, they can take far more memory
+// than the report: a caller that writes them out reads them with
+// Feature and CoveredComponents.
+func (r *AuditReport) Features() []*FeatureComponents {
+	out := make([]*FeatureComponents, len(r.features))
+	for i := range r.features {
+		name, parent, n := r.Feature(i)
+		fc := &FeatureComponents{Feature: name, Parent: parent, Components: make([]CoveredComponent, 0, n)}
+		for c := range r.CoveredComponents(i) {
+			fc.Components = append(fc.Components, c)
+		}
+		out[i] = fc
+	}
+	return out
+}
+
+// NumFindings returns the number of findings.
+func (r *AuditReport) NumFindings() int { return len(r.findings) }
+
+// Finding returns finding i (0 <= i < NumFindings()), most severe first.
+// Its texts are written at each call.
+func (r *AuditReport) Finding(i int) Finding { return r.build(&r.findings[i]) }
+
+// Findings returns the findings, the causes of repair loops found, most
+// severe first (a non-nil slice). Written at each call, they can take
+// far more memory than the report: a caller that writes them out reads
+// them one at a time with Finding.
+func (r *AuditReport) Findings() []Finding {
+	out := make([]Finding, len(r.findings))
+	for i := range r.findings {
+		out[i] = r.build(&r.findings[i])
+	}
+	return out
+}
+
+// MarshalJSON writes the report as a JSON object, the findings in it
+// (between features and signature).
+func (r *AuditReport) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Kind        string               `json:"kind"`
+		ProductCode string               `json:"productCode"`
+		PerMachine  bool                 `json:"perMachine"`
+		AllUsers    string               `json:"allUsers"`
+		EntryPoints []EntryPoint         `json:"entryPoints"`
+		Checks      []*HealthCheck       `json:"checks"`
+		Features    []*FeatureComponents `json:"features"`
+		Findings    []Finding            `json:"findings"`
+		Signature   AuditSignature       `json:"signature"`
+		Cache       CacheCost            `json:"cache"`
+		Rewrite     *RewritePreview      `json:"rewrite,omitempty"`
+	}{r.Kind, r.ProductCode, r.PerMachine, r.AllUsers, r.EntryPoints, r.Checks, r.Features(), r.Findings(), r.Signature, r.Cache, r.Rewrite})
 }
 
 // assemblyFix says what the assembly-names pass of the preview changes
@@ -647,7 +842,7 @@ func coverage(m *auditModel, eps []EntryPoint, featureOf func(*EntryPoint) strin
 // an upper bound then.
 func componentCoverage(m *auditModel, by map[string]*covering, component string) covering {
 	var out covering
-	feats := m.compFeatures[component]
+	feats := m.featuresOf(component)
 	for _, f := range feats {
 		if c := by[f]; c != nil {
 			for _, nm := range c.names {
@@ -779,14 +974,15 @@ func (r *AuditReport) WriteText(w io.Writer) error {
 			fmt.Fprintf(b, "    problem: %s\n", hc.Problem)
 		}
 	}
-	for _, fc := range r.Features {
-		fmt.Fprintf(b, "\nComponents of feature %s: %d\n", fc.Feature, len(fc.Components))
-		for _, c := range fc.Components {
+	for i := range r.features {
+		fmt.Fprintf(b, "\nComponents of feature %s: %d\n", r.features[i].name, r.features[i].components)
+		for c := range r.CoveredComponents(i) {
 			fmt.Fprintf(b, "  %s %s: %s\n", c.Component, c.ComponentID, c.KeyPath.describe())
 		}
 	}
-	fmt.Fprintf(b, "\nFindings: %d\n", len(r.Findings))
-	for _, f := range r.Findings {
+	fmt.Fprintf(b, "\nFindings: %d\n", len(r.findings))
+	for i := range r.findings {
+		f := r.Finding(i)
 		fmt.Fprintf(b, "  %s %s: %s\n", f.Severity, f.Rule, f.Message)
 		fmt.Fprintf(b, "    rows: %s\n", strings.Join(f.Rows, "; "))
 		fmt.Fprintf(b, "    remedy: %s\n", f.Remedy)

@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"io"
 	"runtime"
 	"testing"
 
@@ -71,5 +72,93 @@ func TestAuditHoldsLittlePerEntryPoint(t *testing.T) {
 			}
 			runtime.KeepAlive(rep)
 		})
+	}
+}
+
+// auditHeldPerFinding bounds the heap an audit report holds per key path
+// finding once Audit returns: the finding kept compact (its kind and the
+// strings it quotes, about 120 bytes; the message is written when it is
+// read) and the component's line in the list of its feature's components
+// (CoveredComponent, 288 bytes). A finding with its message written
+// held about 450 bytes more.
+const auditHeldPerFinding = 600
+
+// componentsInCore returns the sample with n more components in feature
+// Core, which advertised shortcuts check, each with its folder (INSTALLDIR,
+// where nothing creates a folder of its own for it) as its key path: a
+// keypath-folder finding each.
+func componentsInCore(t testing.TB, n int) *msi.Database {
+	t.Helper()
+	db := openSample(t)
+	comps, err := db.Table("Component")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc, err := db.Table("FeatureComponents")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		name := fmt.Sprintf("C%d", i)
+		id := fmt.Sprintf("{00000000-0000-0000-0000-%012d}", i)
+		if err := comps.Insert(msi.StrValue(name), msi.StrValue(id), msi.StrValue("INSTALLDIR"), msi.IntValue(0), msi.Value{}, msi.Value{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := fc.Insert(msi.StrValue("Core"), msi.StrValue(name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return saveReopen(t, db)
+}
+
+// TestAuditHoldsLittlePerFinding audits 30,000 components of a checked
+// feature whose key paths are folders nothing creates: the report holds
+// at most auditHeldPerFinding bytes per finding.
+func TestAuditHoldsLittlePerFinding(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a package of 30,000 components")
+	}
+	const n = 30000
+	db := componentsInCore(t, n)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	rep, err := Audit(db, AuditOptions{NoPassReports: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	held := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	folder := 0
+	for i := range rep.NumFindings() {
+		if f := rep.Finding(i); f.Rule == "keypath-folder" && f.Severity == Warning {
+			folder++
+		}
+	}
+	if folder < n {
+		t.Fatalf("%d keypath-folder warnings, want at least %d", folder, n)
+	}
+	t.Logf("%d findings: %d bytes held, %d per finding", rep.NumFindings(), held, held/int64(rep.NumFindings()))
+	if per := held / int64(rep.NumFindings()); per > auditHeldPerFinding {
+		t.Errorf("the report holds %d bytes per finding, want at most %d", per, auditHeldPerFinding)
+	}
+	runtime.KeepAlive(rep)
+}
+
+// BenchmarkAuditFindings audits 30,000 components of a checked feature
+// whose key paths are folders nothing creates (a finding each), and
+// writes the text report.
+func BenchmarkAuditFindings(b *testing.B) {
+	db := componentsInCore(b, 30000)
+	b.ReportAllocs()
+	for b.Loop() {
+		rep, err := Audit(db, AuditOptions{NoPassReports: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := rep.WriteText(io.Discard); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

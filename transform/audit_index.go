@@ -181,7 +181,7 @@ func (x *PackageIndex) Component(code string) string {
 	names := x.byID[g]
 	s := joinListed(len(names), "; ", " Component rows with this ComponentId", func(i int) string {
 		c := x.m.components[names[i]]
-		return clip.Sprintf("component %s (in feature %s): key path %s", names[i], listed(x.m.compFeatures[names[i]]), x.m.keyPath(c).describe())
+		return clip.Sprintf("component %s (in feature %s): key path %s", names[i], listed(x.m.featuresOf(names[i])), x.m.keyPath(c).describe())
 	})
 	x.compMemo[g] = s
 	return s

@@ -29,13 +29,20 @@ type auditModel struct {
 	odbc         map[string]bool
 	createFolder map[string]bool // Component -> has a CreateFolder row for its own directory
 	compFiles    map[string]int  // Component -> File rows
-	compFeatures map[string][]string
-	compFeatSets map[string]map[string]bool // compFeatures of a component in many features, as a set (inFeature)
+	// The features holding each component of FeatureComponents, in
+	// table order (featuresOf): those of component compID[c] are
+	// compFeats[compStart[id]:compStart[id+1]]. A map of a slice per
+	// component took 40 bytes an entry more than the id (10 MB for
+	// 120,000 components).
+	compID       map[string]int32
+	compStart    []int32
+	compFeats    []string
+	compFeatSets map[string]map[string]bool // featuresOf a component in many features, as a set (inFeature)
 	assemblies   map[string]*amAssembly     // Component -> MsiAssembly row
-	// checks and owns cache the health check and the own components of
-	// each feature.
-	checks map[string]*HealthCheck
-	owns   map[string]*FeatureComponents
+	// checks and distincts cache the health check of each feature and
+	// the number of distinct components it holds.
+	checks    map[string]*HealthCheck
+	distincts map[string]int
 	// walked holds, per feature below a root of the feature tree, its
 	// chain and the distinct components of it (walkTree).
 	walked map[string]walked
@@ -116,8 +123,8 @@ func readFeatureModel(db *msi.Database) (*auditModel, error) { return readModel(
 func readModel(db *msi.Database, featuresOnly bool) (*auditModel, error) {
 	m := &auditModel{db: db, features: map[string]*amFeature{}, components: map[string]*amComponent{},
 		files: map[string]amFile{}, registry: map[string]amRegistry{}, odbc: map[string]bool{},
-		createFolder: map[string]bool{}, compFiles: map[string]int{}, compFeatures: map[string][]string{},
-		assemblies: map[string]*amAssembly{}, checks: map[string]*HealthCheck{}, owns: map[string]*FeatureComponents{}}
+		createFolder: map[string]bool{}, compFiles: map[string]int{},
+		assemblies: map[string]*amAssembly{}, checks: map[string]*HealthCheck{}}
 	var err error
 	// str is a string cell. The features-only model outlives its
 	// database: it keeps copies, not views of the database's string pool,
@@ -211,6 +218,17 @@ func readModel(db *msi.Database, featuresOnly bool) (*auditModel, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// trim drops what the model keeps for the audit's analysis once it is
+// done: what stays is what the report's features and their components'
+// key paths are written from.
+func (m *auditModel) trim() {
+	m.db = nil
+	m.featureOrder = nil
+	m.compID, m.compStart, m.compFeats, m.compFeatSets = nil, nil, nil, nil
+	m.checks, m.distincts, m.walked = nil, nil, nil
+	m.descriptors, m.featureErrs, m.fileSeq = nil, nil, nil
 }
 
 // perMachine reports whether the package installs per machine: ALLUSERS
@@ -329,7 +347,7 @@ func assemblyIdentity(a *amAssembly) string {
 // a lookup each, not a scan of its features each (31,500 entry points of
 // a component in 42,000 features: 1.3 billion comparisons, 3.4 s).
 func (m *auditModel) inFeature(comp, feature string) bool {
-	fs := m.compFeatures[comp]
+	fs := m.featuresOf(comp)
 	if len(fs) <= 64 {
 		return slices.Contains(fs, feature)
 	}
@@ -395,34 +413,43 @@ func (m *auditModel) chain(feature string) (chain []string, problem string) {
 	return done(), ""
 }
 
-// own returns the components a feature holds (FeatureComponents), with
-// their key paths, each once; computed once per feature.
-func (m *auditModel) own(feature string) *FeatureComponents {
-	if fc, ok := m.owns[feature]; ok {
-		return fc
+// own calls fn with each component a feature holds (FeatureComponents),
+// each once, in table order, until fn returns false. Nothing is kept: a
+// CoveredComponent is 288 bytes, and one feature can hold 124,000
+// components (36 MB as a list).
+func (m *auditModel) own(feature string, fn func(cname string) bool) {
+	ft := m.features[feature]
+	if ft == nil {
+		return
 	}
-	fc := &FeatureComponents{Feature: feature, Components: []CoveredComponent{}}
-	if ft := m.features[feature]; ft != nil {
-		fc.Parent = ft.parent
-		fc.Components = make([]CoveredComponent, 0, len(ft.components))
-		seen := map[string]bool{}
-		for _, cname := range ft.components {
-			if seen[cname] {
-				continue
-			}
-			seen[cname] = true
-			cc := CoveredComponent{Feature: feature, Component: cname}
-			if c := m.components[cname]; c != nil {
-				cc.ComponentID = c.id
-				cc.KeyPath = m.keyPath(c)
-			} else {
-				cc.KeyPath = KeyPath{Kind: "missing", Problem: "the component is not in the Component table"}
-			}
-			fc.Components = append(fc.Components, cc)
+	if len(ft.components) <= 1 {
+		for _, c := range ft.components {
+			fn(c)
+		}
+		return
+	}
+	seen := make(map[string]struct{}, len(ft.components))
+	for _, cname := range ft.components {
+		if _, dup := seen[cname]; dup {
+			continue
+		}
+		seen[cname] = struct{}{}
+		if !fn(cname) {
+			return
 		}
 	}
-	m.owns[feature] = fc
-	return fc
+}
+
+// covered returns what the report says of component cname of feature.
+func (m *auditModel) covered(feature, cname string) CoveredComponent {
+	cc := CoveredComponent{Feature: feature, Component: cname}
+	if c := m.components[cname]; c != nil {
+		cc.ComponentID = c.id
+		cc.KeyPath = m.keyPath(c)
+	} else {
+		cc.KeyPath = KeyPath{Kind: "missing", Problem: "the component is not in the Component table"}
+	}
+	return cc
 }
 
 // check returns the health check of feature: the feature and its parents,
@@ -643,7 +670,16 @@ func (m *auditModel) distinct(feature string) int {
 	if len(ft.components) <= 1 {
 		return len(ft.components)
 	}
-	return len(m.own(feature).Components)
+	if n, ok := m.distincts[feature]; ok {
+		return n
+	}
+	n := 0
+	m.own(feature, func(string) bool { n++; return true })
+	if m.distincts == nil {
+		m.distincts = map[string]int{}
+	}
+	m.distincts[feature] = n
+	return n
 }
 
 // fcPairs collects the FeatureComponents rows as pairs of ids (8 bytes a
@@ -677,8 +713,8 @@ func (p *fcPairs) add(f, c string) {
 	p.pairs = append(p.pairs, [2]int32{id(p.fID, &p.f, f), id(p.cID, &p.c, c)})
 }
 
-// group sets the features' components and m.compFeatures, each in table
-// order.
+// group sets the features' components and the components' features
+// (featuresOf), each in table order.
 func (p *fcPairs) group(m *auditModel) {
 	if len(p.pairs) == 0 {
 		return
@@ -707,7 +743,20 @@ func (p *fcPairs) group(m *auditModel) {
 			ft.components = byF[fStart[i]:fStart[i+1]:fStart[i+1]]
 		}
 	}
-	for i, c := range p.c {
-		m.compFeatures[c] = byC[cStart[i]:cStart[i+1]:cStart[i+1]]
+	m.compID, m.compFeats = p.cID, byC
+	m.compStart = make([]int32, len(cStart))
+	for i, n := range cStart {
+		m.compStart[i] = int32(n)
 	}
+}
+
+// featuresOf returns the features that hold component c, in
+// FeatureComponents order.
+func (m *auditModel) featuresOf(c string) []string {
+	id, ok := m.compID[c]
+	if !ok {
+		return nil
+	}
+	lo, hi := m.compStart[id], m.compStart[id+1]
+	return m.compFeats[lo:hi:hi]
 }

@@ -24,7 +24,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/au
 
 // openSample opens a copy of testdata/sample.msi (the copy is what an
 // edit changes; the original stays as it is).
-func openSample(t *testing.T) *msi.Database {
+func openSample(t testing.TB) *msi.Database {
 	t.Helper()
 	src, err := os.ReadFile("../testdata/sample.msi")
 	if err != nil {
@@ -44,7 +44,7 @@ func openSample(t *testing.T) *msi.Database {
 
 // saveReopen writes db's edits and opens the result (Audit reads the
 // stored package for its rewrite preview).
-func saveReopen(t *testing.T, db *msi.Database) *msi.Database {
+func saveReopen(t testing.TB, db *msi.Database) *msi.Database {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "edited.msi")
 	if err := db.Save(p, nil); err != nil {
@@ -92,7 +92,7 @@ func insertRow(t *testing.T, db *msi.Database, table string, cells map[string]ms
 // findingKeys lists the findings as "severity rule rows".
 func findingKeys(rep *AuditReport) []string {
 	var out []string
-	for _, f := range rep.Findings {
+	for _, f := range rep.Findings() {
 		out = append(out, string(f.Severity)+" "+f.Rule+" "+strings.Join(f.Rows, "; "))
 	}
 	sort.Strings(out)
@@ -137,7 +137,7 @@ func TestAuditSample(t *testing.T) {
 		t.Fatal("no health check of Core")
 	}
 	var got []string
-	for _, fc := range rep.Features {
+	for _, fc := range rep.Features() {
 		for _, c := range fc.Components {
 			if slices.Contains(core.Features, fc.Feature) {
 				got = append(got, c.Component+" "+c.KeyPath.describe())

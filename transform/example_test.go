@@ -88,7 +88,7 @@ func ExampleAudit() {
 			fmt.Printf("%s %s: feature %s, %d components checked; %s (then %d)\n", ep.Kind, ep.Key[0], ep.Feature, ep.Covers, ep.Rewrite, ep.CoversAfter)
 		}
 	}
-	for _, f := range rep.Findings {
+	for _, f := range rep.Findings() {
 		if f.Rule == "keypath-hkcu-per-machine" {
 			fmt.Println(f.Severity, f.Rule, f.Rows)
 		}

@@ -185,7 +185,7 @@ func runAudit(env *Env, o *auditOpts, args []string) error {
 			return err
 		}
 	}
-	if n := flagged(rep); n > 0 {
+	if n := rep.Flagged(); n > 0 {
 		return fmt.Errorf("%s: %d finding(s) at warning level or above", pkg, n)
 	}
 	return nil
@@ -252,8 +252,10 @@ func writeAuditJSON(w *bufio.Writer, enc *jsonindent.Encoder, pkg string, rep *t
 			return list("entryPoints", len(rep.EntryPoints), func(i int) any { return &rep.EntryPoints[i] })
 		},
 		func() error { return list("checks", len(rep.Checks), func(i int) any { return rep.Checks[i] }) },
-		func() error { return list("features", len(rep.Features), func(i int) any { return rep.Features[i] }) },
-		func() error { return list("findings", len(rep.Findings), func(i int) any { return &rep.Findings[i] }) },
+		func() error { return writeAuditFeaturesJSON(w, enc, rep) },
+		func() error {
+			return list("findings", rep.NumFindings(), func(i int) any { f := rep.Finding(i); return &f })
+		},
 		func() error { return field("signature", &rep.Signature) },
 		func() error { return field("cache", &rep.Cache) },
 		func() error {
@@ -268,6 +270,51 @@ func writeAuditJSON(w *bufio.Writer, enc *jsonindent.Encoder, pkg string, rep *t
 		}
 	}
 	_, err := w.WriteString("\n}\n")
+	return err
+}
+
+// writeAuditFeaturesJSON writes the "features" member of the --json
+// document as json.MarshalIndent writes rep.Features(), a component at a
+// time: one feature can hold 124,000 components, 36 MB as a list.
+func writeAuditFeaturesJSON(w *bufio.Writer, enc *jsonindent.Encoder, rep *transform.AuditReport) error {
+	w.WriteString(",\n  \"features\": [")
+	for i := range rep.NumFeatures() {
+		if i > 0 {
+			w.WriteString(",")
+		}
+		feature, parent, _ := rep.Feature(i)
+		w.WriteString("\n    {\n      \"feature\": ")
+		if err := enc.Encode("      ", feature); err != nil {
+			return err
+		}
+		if parent != "" {
+			w.WriteString(",\n      \"parent\": ")
+			if err := enc.Encode("      ", parent); err != nil {
+				return err
+			}
+		}
+		w.WriteString(",\n      \"components\": [")
+		n := 0
+		for c := range rep.CoveredComponents(i) {
+			if n > 0 {
+				w.WriteString(",")
+			}
+			n++
+			w.WriteString("\n        ")
+			if err := enc.Encode("        ", &c); err != nil {
+				return err
+			}
+		}
+		if n > 0 {
+			w.WriteString("\n      ")
+		}
+		w.WriteString("]\n    }")
+	}
+	end := "]"
+	if rep.NumFeatures() > 0 {
+		end = "\n  ]"
+	}
+	_, err := w.WriteString(end)
 	return err
 }
 
@@ -299,16 +346,6 @@ func writeAuditRewriteJSON(w *bufio.Writer, pr *transform.RewritePreview, spool 
 	return err
 }
 
-func flagged(rep *transform.AuditReport) int {
-	n := 0
-	for _, f := range rep.Findings {
-		if f.Severity == transform.Warning || f.Severity == transform.Error {
-			n++
-		}
-	}
-	return n
-}
-
 // sarifLevel maps a finding's severity to a SARIF level.
 func sarifLevel(s transform.Severity) sarif.Level {
 	switch s {
@@ -338,7 +375,8 @@ func writeAuditSARIF(w io.Writer, pkg string, rep *transform.AuditReport) error 
 	sw := sarif.NewWriter(w, sarif.Driver{Name: "msikit", Version: msikitVersion(), InformationURI: "https://github.com/msikit/msikit", Rules: rules},
 		[]sarif.Artifact{{Location: sarif.ArtifactLocation{URI: uri}, Length: rep.Cache.PackageBytes}})
 	base := filepath.Base(pkg) + "/"
-	for _, f := range rep.Findings {
+	for i := range rep.NumFindings() {
+		f := rep.Finding(i)
 		loc := sarif.Location{PhysicalLocation: &sarif.PhysicalLocation{ArtifactLocation: sarif.ArtifactLocation{URI: uri}}}
 		for _, row := range f.Rows {
 			loc.LogicalLocations = append(loc.LogicalLocations, sarif.LogicalLocation{Name: row, FullyQualifiedName: base + row, Kind: "object"})

@@ -485,7 +485,7 @@ func TestAuditJSONMatchesMarshal(t *testing.T) {
 				Cache       transform.CacheCost            `json:"cache"`
 				Rewrite     *transform.RewritePreview      `json:"rewrite,omitempty"`
 			}{file, rep.Failed(), rep.Kind, rep.ProductCode, rep.PerMachine, rep.AllUsers,
-				nonNil(rep.EntryPoints), nonNil(rep.Checks), nonNil(rep.Features), nonNil(rep.Findings),
+				nonNil(rep.EntryPoints), nonNil(rep.Checks), rep.Features(), rep.Findings(),
 				rep.Signature, rep.Cache, rep.Rewrite}
 			b, err := json.MarshalIndent(doc, "", "  ")
 			if err != nil {
