@@ -1,0 +1,108 @@
+package textmemo
+
+import "iter"
+
+// An Index maps texts to values, as a map[string]V does, except that a
+// long key (Min bytes or more) is hashed once per distinct text, not once
+// per lookup. Go hashes every byte of a string key at each map access, so
+// rows looked up by a cell naming a 900 KB pooled string, thousands of
+// times over, would hash gigabytes; an Index recognizes the text by its
+// bytes' identity (Key) and looks up a small id instead. Keys equal in
+// content but held in different bytes are the same key, as in a map.
+//
+// The zero value is an empty Index ready to use. An Index is not safe for
+// concurrent use, and keeps the long texts it has seen alive.
+type Index[V any] struct {
+	short map[string]V
+	long  map[int32]V      // values of long keys, by text id
+	ids   map[Key]int32    // long texts seen, by identity -> text id
+	byTxt map[string]int32 // long texts seen, by content -> text id
+	texts []string         // text id -> the text
+}
+
+// id returns the id of long text s, giving it one when its content is
+// new: its content is hashed the first time these bytes are seen.
+func (x *Index[V]) id(s string) int32 {
+	k := KeyAt(s)
+	if id, ok := x.ids[k]; ok {
+		return id
+	}
+	if x.ids == nil {
+		x.ids, x.byTxt, x.long = map[Key]int32{}, map[string]int32{}, map[int32]V{}
+	}
+	id, ok := x.byTxt[s]
+	if !ok {
+		id = int32(len(x.texts))
+		x.texts = append(x.texts, s)
+		x.byTxt[s] = id
+	}
+	x.ids[k] = id
+	return id
+}
+
+// Lookup returns the value of key k and whether it is in the index.
+func (x *Index[V]) Lookup(k string) (V, bool) {
+	if len(k) < Min {
+		v, ok := x.short[k]
+		return v, ok
+	}
+	id := x.id(k)
+	v, ok := x.long[id]
+	return v, ok
+}
+
+// Get returns the value of key k, or the zero value.
+func (x *Index[V]) Get(k string) V {
+	v, _ := x.Lookup(k)
+	return v
+}
+
+// Has reports whether key k is in the index.
+func (x *Index[V]) Has(k string) bool {
+	_, ok := x.Lookup(k)
+	return ok
+}
+
+// Set sets the value of key k.
+func (x *Index[V]) Set(k string, v V) {
+	if len(k) < Min {
+		if x.short == nil {
+			x.short = map[string]V{}
+		}
+		x.short[k] = v
+		return
+	}
+	id := x.id(k) // before x.long is read: id makes it
+	x.long[id] = v
+}
+
+// Delete removes key k.
+func (x *Index[V]) Delete(k string) {
+	if len(k) < Min {
+		delete(x.short, k)
+		return
+	}
+	if x.long != nil {
+		id := x.id(k)
+		delete(x.long, id)
+	}
+}
+
+// Len returns the number of keys.
+func (x *Index[V]) Len() int { return len(x.short) + len(x.long) }
+
+// All yields the keys and their values, in no fixed order.
+func (x *Index[V]) All() iter.Seq2[string, V] {
+	return func(yield func(string, V) bool) {
+		for k, v := range x.short {
+			if !yield(k, v) {
+				return
+			}
+		}
+		for id, v := range x.long {
+			if !yield(x.texts[id], v) {
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,109 @@
+package textmemo
+
+import (
+	"maps"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// An Index answers as a map[string]int does under random sets, deletes
+// and lookups of short and long keys, long keys coming in fresh copies
+// of their bytes as well as in the same bytes again.
+func TestIndexLikeMap(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var texts []string
+	for i := range 6 {
+		texts = append(texts, "k"+strings.Repeat(string(rune('a'+i)), i)) // short
+		texts = append(texts, strings.Repeat(string(rune('A'+i)), Min+i*100))
+	}
+	texts = append(texts, strings.Repeat("A", Min-1)) // just short of Min
+	pick := func() string {
+		s := texts[rng.IntN(len(texts))]
+		if rng.IntN(2) == 0 {
+			s = strings.Clone(s) // the same text in other bytes
+		}
+		return s
+	}
+	var x Index[int]
+	want := map[string]int{}
+	for step := range 20000 {
+		k := pick()
+		switch rng.IntN(4) {
+		case 0:
+			x.Set(k, step)
+			want[k] = step
+		case 1:
+			x.Delete(k)
+			delete(want, k)
+		default:
+			v, ok := x.Lookup(k)
+			wv, wok := want[k]
+			if v != wv || ok != wok || x.Get(k) != wv || x.Has(k) != wok {
+				t.Fatalf("step %d: Lookup(%.10q… %d bytes) = %d, %v; want %d, %v", step, k, len(k), v, ok, wv, wok)
+			}
+		}
+		if x.Len() != len(want) {
+			t.Fatalf("step %d: Len() = %d, want %d", step, x.Len(), len(want))
+		}
+	}
+	if diff := cmp.Diff(want, maps.Collect(x.All())); diff != "" {
+		t.Errorf("All() (-want +got):\n%s", diff)
+	}
+}
+
+// A long key is hashed once per distinct bytes: looking up the same text
+// a thousand times allocates nothing and takes far less than hashing it
+// a thousand times would (checked through the text map's size: one entry
+// per distinct text, one identity per copy).
+func TestIndexLongKeysByIdentity(t *testing.T) {
+	big := strings.Repeat("x", 1<<20)
+	var x Index[int]
+	x.Set(big, 1)
+	copyOf := strings.Clone(big)
+	allocs := testing.AllocsPerRun(1000, func() {
+		if x.Get(big) != 1 || x.Get(copyOf) != 1 {
+			t.Fatal("lost the value")
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations per lookup, want 0", allocs)
+	}
+	if len(x.byTxt) != 1 || len(x.ids) != 2 {
+		t.Errorf("%d texts and %d identities remembered, want 1 and 2", len(x.byTxt), len(x.ids))
+	}
+}
+
+// BenchmarkIndexLongKey looks up one 900 KB text among 100 keys, the
+// cost each cell naming it pays: with a map[string] each lookup hashes
+// the whole text (a map of up to 8 keys compares instead).
+func BenchmarkIndexLongKey(b *testing.B) {
+	big := strings.Repeat("[A]", 300000)
+	b.Run("Index", func(b *testing.B) {
+		var x Index[int]
+		for i := range 100 {
+			x.Set(strings.Repeat("k", i), 2)
+		}
+		x.Set(big, 1)
+		b.ReportAllocs()
+		for b.Loop() {
+			if x.Get(big) != 1 {
+				b.Fatal("lost")
+			}
+		}
+	})
+	b.Run("map", func(b *testing.B) {
+		m := map[string]int{big: 1}
+		for i := range 100 {
+			m[strings.Repeat("k", i)] = 2
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if m[big] != 1 {
+				b.Fatal("lost")
+			}
+		}
+	})
+}
