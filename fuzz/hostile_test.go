@@ -62,6 +62,7 @@ func hostileFixtures() []hostileFixture {
 		{"msi-directory-chain.msi", "a Directory_Parent chain of 10,000 directories above the folder of eight files", buildDirectoryChain, checkDirectoryChain, 24},
 		{"msi-registry-shared-formatted.msi", "2,000 Registry rows whose Value is one pooled 64 KiB formatted multi-string of 4,369 [$ComServer] references, in a component of the same feature", buildRegistryShared, checkRegistryShared, 75},
 		{"msi-shared-64k-everywhere.msi", "300 rows in each table of the sample, every non-key string cell one of four pooled 60-72 KiB strings (formatted references, property names, a FileTypeMask)", buildSharedEverywhere, checkSharedEverywhere, 40},
+		{"msi-shared-long-strings.msi", "75 rows in each table of the sample (3,000 at 5 MB), every non-key string cell one of four pooled strings of 18-23 KB (0.7-0.9 MB at 5 MB): each lookup keyed by such a cell hashes the whole text", buildSharedLong, checkSharedEverywhere, 40},
 		{"msi-directory-dots-collisions.msi", "a chain of 1,000 directories named \".\" (their parent's folder), each with two components installing one file name: 1,000 collisions that name a folder 1,000 deep", buildDirectoryDots, checkDirectoryDots, 20},
 		{"msi-validation-long-lists.msi", "a _Validation table whose Set for Numbers.N is one pooled 64 KiB list of 32,768 members and whose KeyTable for Numbers.M names 7,000 distinct tables, shared by 2,000 more _Validation rows; 20,000 Numbers rows (760,000 at 5 MB)", buildValidationLists, checkValidationLists, 38},
 		{"msi-quantum-folders.msi", "one embedded cabinet of 3,000 Quantum folders (54,000 at 5 MB), window sizes 2^19 to 2^21, each one 2-byte file decoded from 4 bytes of noise", buildQuantumFolders, checkQuantumFolders, 18},
@@ -1049,9 +1050,20 @@ func checkRegistryShared(t *testing.T, db *msi.Database) {
 // of four pooled strings of 60-72 KiB: a pass that folds, copies or
 // quotes a cell once per row does 300 times what the strings cost.
 func buildSharedEverywhere(t testing.TB, scale int) []byte {
-	n := 300 * scale
+	return buildSharedEverywhereSized(t, 300*scale, 20000)
+}
+
+// buildSharedLong is buildSharedEverywhere with fewer rows and longer
+// strings: at 5 MB, 3,000 rows a table naming four strings of 0.7-0.9 MB.
+func buildSharedLong(t testing.TB, scale int) []byte {
+	return buildSharedEverywhereSized(t, 75*scale, 7500*scale)
+}
+
+// buildSharedEverywhereSized is buildSharedEverywhere with n rows a table
+// and four pooled strings of about 3 × rep bytes each.
+func buildSharedEverywhereSized(t testing.TB, n, rep int) []byte {
 	db := sampleDB(t)
-	bigs := []string{strings.Repeat("[A]", 20000), strings.Repeat("[%X]", 16000), strings.Repeat("a;", 30000), strings.Repeat("[\\[]", 12000)}
+	bigs := []string{strings.Repeat("[A]", rep), strings.Repeat("[%X]", rep*4/5), strings.Repeat("a;", rep*3/2), strings.Repeat("[\\[]", rep*3/5)}
 	for _, name := range db.TableNames() {
 		if strings.HasPrefix(name, "_") {
 			continue
