@@ -352,7 +352,8 @@ func auditOtherEntryPoints(m *auditModel, eps []EntryPoint, newEP func(kind, tab
 // entry points (rewriteEffects.apply).
 type rewriteEffects struct {
 	fails string                // the entry points' text when a pass fails
-	rows  map[string]*rowEffect // by rewriteKey
+	rows  map[string]*rowEffect // by keys.Key
+	keys  *edit.RowKeys
 	text  func(parts ...string) string
 }
 
@@ -362,9 +363,6 @@ type rowEffect struct {
 	moved   string   // the feature leaf-features moves it to
 	notes   []string // the passes' notes about it
 }
-
-// rewriteKey names a row in rewriteEffects.
-func rewriteKey(table string, k []string) string { return table + "\x00" + strings.Join(k, "\x00") }
 
 // auditRewrite runs msikit rewrite's passes, with their defaults, on a
 // copy of db and records what they change: the preview for the report
@@ -403,8 +401,9 @@ func auditRewrite(db *msi.Database, opts AuditOptions, rep *AuditReport) (*rewri
 	// One map entry per row a pass changes or notes, whatever it does to
 	// the row.
 	rows := map[string]*rowEffect{}
+	keys := new(edit.RowKeys)
 	row := func(table string, k []string) *rowEffect {
-		key := rewriteKey(table, k)
+		key := keys.Key(table, k)
 		e := rows[key]
 		if e == nil {
 			e = &rowEffect{}
@@ -502,7 +501,7 @@ func auditRewrite(db *msi.Database, opts AuditOptions, rep *AuditReport) (*rewri
 	// go.
 	after.db = nil
 	rep.after = after
-	return &rewriteEffects{rows: rows, text: text}, nil
+	return &rewriteEffects{rows: rows, keys: keys, text: text}, nil
 }
 
 // apply says what the rewrite does to each entry point.
@@ -517,7 +516,7 @@ func (fx *rewriteEffects) apply(rep *AuditReport) {
 	var untouched rowEffect
 	for i := range rep.EntryPoints {
 		ep := &rep.EntryPoints[i]
-		e := fx.rows[rewriteKey(ep.Table, ep.Key)]
+		e := fx.rows[fx.keys.Key(ep.Table, ep.Key)]
 		if e == nil {
 			e = &untouched
 		}
