@@ -482,13 +482,13 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 		})
 	}
 	// Key paths: every component of the Component table, in key order.
-	comps := make([]string, 0, len(m.components))
-	for c := range m.components {
+	comps := make([]string, 0, m.components.Len())
+	for c := range m.components.All() {
 		comps = append(comps, c)
 	}
 	sort.Strings(comps)
 	for _, cname := range comps {
-		c := m.components[cname]
+		c := m.components.Get(cname)
 		kp := m.keyPath(c)
 		by := componentCoverage(m, checkedBy, cname)
 		sev := func(s Severity) Severity {
@@ -675,7 +675,7 @@ func (r *AuditReport) NumFeatures() int { return len(r.features) }
 // CoveredComponents(i) yields.
 func (r *AuditReport) Feature(i int) (feature, parent string, components int) {
 	f := r.features[i]
-	if ft := r.model.features[f.name]; ft != nil {
+	if ft := r.model.features.Get(f.name); ft != nil {
 		parent = ft.parent
 	}
 	return f.name, parent, f.components
@@ -821,7 +821,7 @@ func coverage(m *auditModel, eps []EntryPoint, featureOf func(*EntryPoint) strin
 	for i := range eps {
 		ep := &eps[i]
 		f := featureOf(ep)
-		if f == "" || m.features[f] == nil {
+		if f == "" || m.features.Get(f) == nil {
 			continue
 		}
 		name := ep.Table + " [" + strings.Join(ep.Key, ", ") + "]"

@@ -53,7 +53,7 @@ func TestCoversCountsDistinctComponents(t *testing.T) {
 			if hc.Problem == "" {
 				seen := map[string]bool{}
 				for _, g := range hc.Features {
-					for _, c := range m.features[g].components {
+					for _, c := range m.features.Get(g).components {
 						seen[c] = true
 					}
 				}
@@ -61,7 +61,7 @@ func TestCoversCountsDistinctComponents(t *testing.T) {
 			} else {
 				for _, g := range hc.Features {
 					seen := map[string]bool{}
-					if ft := m.features[g]; ft != nil {
+					if ft := m.features.Get(g); ft != nil {
 						for _, c := range ft.components {
 							seen[c] = true
 						}

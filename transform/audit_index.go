@@ -82,7 +82,7 @@ func NewPackageIndex(db *msi.Database) (*PackageIndex, error) {
 	// a 64 KiB ComponentId or FileName shared by 100,000 rows would
 	// otherwise be folded 100,000 times (2 s of CPU at 5 MB).
 	var upper, lower textmemo.Memo[string]
-	for name, c := range m.components {
+	for name, c := range m.components.All() {
 		if c.id != "" {
 			k := upper.Get(c.id, strings.ToUpper)
 			x.byID[k] = append(x.byID[k], name)
@@ -180,7 +180,7 @@ func (x *PackageIndex) Component(code string) string {
 	}
 	names := x.byID[g]
 	s := joinListed(len(names), "; ", " Component rows with this ComponentId", func(i int) string {
-		c := x.m.components[names[i]]
+		c := x.m.components.Get(names[i])
 		return clip.Sprintf("component %s (in feature %s): key path %s", names[i], listed(x.m.featuresOf(names[i])), x.m.keyPath(c).describe())
 	})
 	x.compMemo[g] = s
@@ -190,7 +190,7 @@ func (x *PackageIndex) Component(code string) string {
 // Feature describes a feature: its parents and the components its
 // health check covers ("" when the package has no such feature).
 func (x *PackageIndex) Feature(name string) string {
-	if x.m.features[name] == nil {
+	if x.m.features.Get(name) == nil {
 		return ""
 	}
 	if s, ok := x.featMemo[name]; ok {
@@ -211,7 +211,7 @@ func (x *PackageIndex) File(name string) string {
 	keys := x.files[strings.ToLower(name)]
 	return joinListed(len(keys), "; ", " File rows of this name", func(i int) string {
 		key := keys[i]
-		f := x.m.files[key]
+		f := x.m.files.Get(key)
 		s := clip.Sprintf("File %s (%s, component %s, sequence %d)", key, f.name, f.component, x.m.fileSeq[key])
 		if md := x.mediaOf(x.m.fileSeq[key]); md != nil {
 			switch {
@@ -270,8 +270,8 @@ func (x *PackageIndex) Descriptor(d darwin.Descriptor) []string {
 		}
 	}
 	comp := d.Component
-	if comp == "" && feature != "" && x.m.features[feature] != nil {
-		if cs := x.m.features[feature].components; len(cs) == 1 {
+	if comp == "" && feature != "" && x.m.features.Get(feature) != nil {
+		if cs := x.m.features.Get(feature).components; len(cs) == 1 {
 			comp = x.m.componentID(cs[0])
 			out = append(out, "no component: the feature's only component is "+cs[0])
 		} else {
@@ -304,7 +304,7 @@ func (x *PackageIndex) inFeature(code, feature string) bool {
 	}
 	in := false
 	names := x.byID[g]
-	if f := x.m.features[feature]; f != nil && len(f.components) < len(names) {
+	if f := x.m.features.Get(feature); f != nil && len(f.components) < len(names) {
 		for _, c := range f.components {
 			if strings.EqualFold(x.m.componentID(c), g) {
 				in = true

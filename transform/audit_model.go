@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/msikit/msikit/internal/clip"
+	"github.com/msikit/msikit/internal/textmemo"
 	"github.com/msikit/msikit/msi"
 )
 
@@ -21,14 +22,14 @@ type auditModel struct {
 	allUsers    string
 	perUser     string // MSIINSTALLPERUSER
 
-	features     map[string]*amFeature
+	features     textmemo.Index[*amFeature]
 	featureOrder []string
-	components   map[string]*amComponent
-	files        map[string]amFile
+	components   textmemo.Index[*amComponent]
+	files        textmemo.Index[amFile]
 	registry     map[string]amRegistry
 	odbc         map[string]bool
-	createFolder map[string]bool // Component -> has a CreateFolder row for its own directory
-	compFiles    map[string]int  // Component -> File rows
+	createFolder map[string]bool     // Component -> has a CreateFolder row for its own directory
+	compFiles    textmemo.Index[int] // Component -> File rows
 	// The features holding each component of FeatureComponents, in
 	// table order (featuresOf): those of component compID[c] are
 	// compFeats[compStart[id]:compStart[id+1]]. A map of a slice per
@@ -48,8 +49,9 @@ type auditModel struct {
 	walked map[string]walked
 	// fileSeq is File key -> Sequence, filled by NewPackageIndex.
 	fileSeq map[string]int
-	// descriptors caches descriptorOf by feature and component.
-	descriptors map[[2]string][2]string
+	// descriptors caches descriptorOf by feature, then component:
+	// Indexes, since either may be a long cell.
+	descriptors textmemo.Index[*textmemo.Index[[2]string]]
 	// featureErrs caches, by feature, darwin.Encode's error for the
 	// product code and the feature alone.
 	featureErrs map[string]error
@@ -121,27 +123,25 @@ func readAuditModel(db *msi.Database) (*auditModel, error) { return readModel(db
 func readFeatureModel(db *msi.Database) (*auditModel, error) { return readModel(db, true) }
 
 func readModel(db *msi.Database, featuresOnly bool) (*auditModel, error) {
-	m := &auditModel{db: db, features: map[string]*amFeature{}, components: map[string]*amComponent{},
-		files: map[string]amFile{}, registry: map[string]amRegistry{}, odbc: map[string]bool{},
-		createFolder: map[string]bool{}, compFiles: map[string]int{},
-		assemblies: map[string]*amAssembly{}, checks: map[string]*HealthCheck{}}
+	m := &auditModel{db: db, registry: map[string]amRegistry{}, odbc: map[string]bool{},
+		createFolder: map[string]bool{}, assemblies: map[string]*amAssembly{}, checks: map[string]*HealthCheck{}}
 	var err error
 	// str is a string cell. The features-only model outlives its
 	// database: it keeps copies, not views of the database's string pool,
 	// one copy of each long text however many rows share it.
 	str := func(r msi.Row, col string) string { return r.Get(col).Str() }
 	if featuresOnly {
-		long := map[string]string{}
+		var long textmemo.Index[string] // a long text's one copy
 		str = func(r msi.Row, col string) string {
 			s := r.Get(col).Str()
 			if len(s) < 256 {
 				return strings.Clone(s)
 			}
-			if c, ok := long[s]; ok {
+			if c, ok := long.Lookup(s); ok {
 				return c
 			}
 			c := strings.Clone(s)
-			long[c] = c
+			long.Set(c, c)
 			return c
 		}
 	}
@@ -166,29 +166,30 @@ func readModel(db *msi.Database, featuresOnly bool) (*auditModel, error) {
 	})
 	step("Feature", func(r msi.Row) {
 		name := str(r, "Feature")
-		if _, dup := m.features[name]; dup {
+		if _, dup := m.features.Lookup(name); dup {
 			return
 		}
-		m.features[name] = &amFeature{name: name, parent: str(r, "Feature_Parent")}
+		m.features.Set(name, &amFeature{name: name, parent: str(r, "Feature_Parent")})
 		m.featureOrder = append(m.featureOrder, name)
 	})
 	step("Component", func(r msi.Row) {
 		name := r.Get("Component").Str()
-		if _, dup := m.components[name]; dup {
+		if _, dup := m.components.Lookup(name); dup {
 			return
 		}
-		m.components[name] = &amComponent{name: name, id: r.Get("ComponentId").Str(), directory: r.Get("Directory_").Str(),
-			keyPath: r.Get("KeyPath").Str(), attributes: r.Get("Attributes").Int()}
+		m.components.Set(name, &amComponent{name: name, id: r.Get("ComponentId").Str(), directory: r.Get("Directory_").Str(),
+			keyPath: r.Get("KeyPath").Str(), attributes: r.Get("Attributes").Int()})
 	})
 	fc := fcPairs{pairs: make([][2]int32, 0, m.count("FeatureComponents")), clone: featuresOnly}
 	step("FeatureComponents", func(r msi.Row) { fc.add(r.Get("Feature_").Str(), r.Get("Component_").Str()) })
 	fc.group(m)
+	var longNames textmemo.Memo[string] // longName of long FileNames
 	step("File", func(r msi.Row) {
 		key := r.Get("File").Str()
 		c := r.Get("Component_").Str()
-		m.compFiles[c]++
-		if _, dup := m.files[key]; !dup {
-			m.files[key] = amFile{component: c, name: longName(r.Get("FileName").Str()), version: r.Get("Version").Str()}
+		m.compFiles.Set(c, m.compFiles.Get(c)+1)
+		if _, dup := m.files.Lookup(key); !dup {
+			m.files.Set(key, amFile{component: c, name: longNames.Get(r.Get("FileName").Str(), longName), version: r.Get("Version").Str()})
 		}
 	})
 	step("Registry", func(r msi.Row) {
@@ -200,7 +201,7 @@ func readModel(db *msi.Database, featuresOnly bool) (*auditModel, error) {
 	step("ODBCDataSource", func(r msi.Row) { m.odbc[r.Get("DataSource").Str()] = true })
 	step("CreateFolder", func(r msi.Row) {
 		c := r.Get("Component_").Str()
-		if comp := m.components[c]; comp != nil && comp.directory == r.Get("Directory_").Str() {
+		if comp := m.components.Get(c); comp != nil && comp.directory == r.Get("Directory_").Str() {
 			m.createFolder[c] = true
 		}
 	})
@@ -228,7 +229,7 @@ func (m *auditModel) trim() {
 	m.featureOrder = nil
 	m.compID, m.compStart, m.compFeats, m.compFeatSets = nil, nil, nil, nil
 	m.checks, m.distincts, m.walked = nil, nil, nil
-	m.descriptors, m.featureErrs, m.fileSeq = nil, nil, nil
+	m.descriptors, m.featureErrs, m.fileSeq = textmemo.Index[*textmemo.Index[[2]string]]{}, nil, nil
 }
 
 // perMachine reports whether the package installs per machine: ALLUSERS
@@ -295,12 +296,12 @@ func (m *auditModel) keyPath(c *amComponent) KeyPath {
 		switch {
 		case c.directory == "SystemFolder" || c.directory == "System64Folder" || c.directory == "WindowsFolder":
 			kp.Problem = clip.Sprintf("the key path is %s, which every system has: the component is always detected, installed or not (ICE18)", c.directory)
-		case !m.createFolder[c.name] && m.compFiles[c.name] == 0:
+		case !m.createFolder[c.name] && m.compFiles.Get(c.name) == 0:
 			kp.Problem = "the key path is the component's folder, which nothing creates (no CreateFolder row, no files): Windows Installer removes empty folders, so the key path goes missing (ICE18)"
 		}
 	default:
 		kp.Kind = "file"
-		f, ok := m.files[c.keyPath]
+		f, ok := m.files.Lookup(c.keyPath)
 		if !ok {
 			kp.Kind = "missing"
 			kp.Problem = clip.Sprintf("the key file %q names no File row", c.keyPath)
@@ -393,7 +394,7 @@ func (m *auditModel) chain(feature string) (chain []string, problem string) {
 		return out
 	}
 	for f := feature; f != ""; {
-		ft := m.features[f]
+		ft := m.features.Get(f)
 		if ft == nil {
 			if f == feature {
 				return nil, clip.Sprintf("feature %q is not in the Feature table", f)
@@ -418,7 +419,7 @@ func (m *auditModel) chain(feature string) (chain []string, problem string) {
 // CoveredComponent is 288 bytes, and one feature can hold 124,000
 // components (36 MB as a list).
 func (m *auditModel) own(feature string, fn func(cname string) bool) {
-	ft := m.features[feature]
+	ft := m.features.Get(feature)
 	if ft == nil {
 		return
 	}
@@ -443,7 +444,7 @@ func (m *auditModel) own(feature string, fn func(cname string) bool) {
 // covered returns what the report says of component cname of feature.
 func (m *auditModel) covered(feature, cname string) CoveredComponent {
 	cc := CoveredComponent{Feature: feature, Component: cname}
-	if c := m.components[cname]; c != nil {
+	if c := m.components.Get(cname); c != nil {
 		cc.ComponentID = c.id
 		cc.KeyPath = m.keyPath(c)
 	} else {
@@ -521,11 +522,11 @@ func (m *auditModel) walkTree() {
 	children := map[string][]*amFeature{}
 	var roots []*amFeature
 	for _, name := range m.featureOrder {
-		ft := m.features[name]
+		ft := m.features.Get(name)
 		if ft == nil || ft.name != name {
 			continue
 		}
-		if _, ok := m.features[ft.parent]; ft.parent == "" || !ok {
+		if _, ok := m.features.Lookup(ft.parent); ft.parent == "" || !ok {
 			roots = append(roots, ft)
 		} else {
 			children[ft.parent] = append(children[ft.parent], ft)
@@ -663,7 +664,7 @@ func newChainArray(n, room int) *chainArray {
 
 // distinct returns how many distinct components feature holds.
 func (m *auditModel) distinct(feature string) int {
-	ft := m.features[feature]
+	ft := m.features.Get(feature)
 	if ft == nil {
 		return 0
 	}
@@ -739,7 +740,7 @@ func (p *fcPairs) group(m *auditModel) {
 		cNext[pr[1]]++
 	}
 	for i, f := range p.f {
-		if ft := m.features[f]; ft != nil {
+		if ft := m.features.Get(f); ft != nil {
 			ft.components = byF[fStart[i]:fStart[i+1]:fStart[i+1]]
 		}
 	}

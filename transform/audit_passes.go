@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/msikit/msikit/internal/clip"
+	"github.com/msikit/msikit/internal/textmemo"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/darwin"
 	"github.com/msikit/msikit/transform/internal/assemblynames"
@@ -36,15 +37,18 @@ func longName(s string) string {
 // or why it cannot be written: one string for every entry point of the
 // same feature and component (65,000 classes of one component share it).
 func (m *auditModel) descriptorOf(feature, component string) (string, string) {
-	k := [2]string{feature, component}
-	if d, ok := m.descriptors[k]; ok {
-		return d[0], d[1]
+	byComp := m.descriptors.Get(feature)
+	if byComp != nil {
+		if d, ok := byComp.Lookup(component); ok {
+			return d[0], d[1]
+		}
 	}
 	d, problem := m.makeDescriptor(feature, component)
-	if m.descriptors == nil {
-		m.descriptors = map[[2]string][2]string{}
+	if byComp == nil {
+		byComp = new(textmemo.Index[[2]string])
+		m.descriptors.Set(feature, byComp)
 	}
-	m.descriptors[k] = [2]string{d, problem}
+	byComp.Set(component, [2]string{d, problem})
 	return d, problem
 }
 
@@ -52,7 +56,7 @@ func (m *auditModel) makeDescriptor(feature, component string) (string, string) 
 	if m.productCode == "" {
 		return "", "no ProductCode property (a merge module's descriptors name the product it is merged into)"
 	}
-	c := m.components[component]
+	c := m.components.Get(component)
 	if c == nil {
 		return "", clip.Sprintf("component %s is not in the Component table", component)
 	}
@@ -83,14 +87,14 @@ func (m *auditModel) makeDescriptor(feature, component string) (string, string) 
 // covers is the number of components the health check of feature covers,
 // -1 when the feature is not in the Feature table.
 func (m *auditModel) covers(feature string) int {
-	if m.features[feature] == nil {
+	if m.features.Get(feature) == nil {
 		return -1
 	}
 	return m.check(feature).Covers
 }
 
 func (m *auditModel) componentID(c string) string {
-	if comp := m.components[c]; comp != nil {
+	if comp := m.components.Get(c); comp != nil {
 		return comp.id
 	}
 	return ""
@@ -282,9 +286,9 @@ func auditOtherEntryPoints(m *auditModel, eps []EntryPoint, newEP func(kind, tab
 	keyOf := func(r msi.Row) []string { return edit.ValuesText(r.Key()) }
 	registered := func(ep *EntryPoint) {
 		switch {
-		case m.features[ep.Feature] == nil:
+		case m.features.Get(ep.Feature) == nil:
 			ep.NotRegistered = clip.Sprintf("feature %s is not in the Feature table", ep.Feature)
-		case m.components[ep.Component] == nil:
+		case m.components.Get(ep.Component) == nil:
 			ep.NotRegistered = clip.Sprintf("component %s is not in the Component table", ep.Component)
 		default:
 			ep.Registered = true
@@ -348,7 +352,8 @@ func auditOtherEntryPoints(m *auditModel, eps []EntryPoint, newEP func(kind, tab
 // entry points (rewriteEffects.apply).
 type rewriteEffects struct {
 	fails string                // the entry points' text when a pass fails
-	rows  map[string]*rowEffect // by rewriteKey
+	rows  map[string]*rowEffect // by keys.Key
+	keys  *edit.RowKeys
 	text  func(parts ...string) string
 }
 
@@ -358,9 +363,6 @@ type rowEffect struct {
 	moved   string   // the feature leaf-features moves it to
 	notes   []string // the passes' notes about it
 }
-
-// rewriteKey names a row in rewriteEffects.
-func rewriteKey(table string, k []string) string { return table + "\x00" + strings.Join(k, "\x00") }
 
 // auditRewrite runs msikit rewrite's passes, with their defaults, on a
 // copy of db and records what they change: the preview for the report
@@ -399,8 +401,9 @@ func auditRewrite(db *msi.Database, opts AuditOptions, rep *AuditReport) (*rewri
 	// One map entry per row a pass changes or notes, whatever it does to
 	// the row.
 	rows := map[string]*rowEffect{}
+	keys := new(edit.RowKeys)
 	row := func(table string, k []string) *rowEffect {
-		key := rewriteKey(table, k)
+		key := keys.Key(table, k)
 		e := rows[key]
 		if e == nil {
 			e = &rowEffect{}
@@ -498,7 +501,7 @@ func auditRewrite(db *msi.Database, opts AuditOptions, rep *AuditReport) (*rewri
 	// go.
 	after.db = nil
 	rep.after = after
-	return &rewriteEffects{rows: rows, text: text}, nil
+	return &rewriteEffects{rows: rows, keys: keys, text: text}, nil
 }
 
 // apply says what the rewrite does to each entry point.
@@ -513,7 +516,7 @@ func (fx *rewriteEffects) apply(rep *AuditReport) {
 	var untouched rowEffect
 	for i := range rep.EntryPoints {
 		ep := &rep.EntryPoints[i]
-		e := fx.rows[rewriteKey(ep.Table, ep.Key)]
+		e := fx.rows[fx.keys.Key(ep.Table, ep.Key)]
 		if e == nil {
 			e = &untouched
 		}

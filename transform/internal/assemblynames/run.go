@@ -9,11 +9,13 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/msikit/msikit/internal/assembly"
 	"github.com/msikit/msikit/internal/clip"
+	"github.com/msikit/msikit/internal/textmemo"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/install"
 )
@@ -116,7 +118,7 @@ func Run(db *msi.Database, opts Options) (*edit.Log, error) {
 			continue
 		}
 		for _, fk := range p.candidates(row.Get("Component_").Str(), row, win32) {
-			if _, ok := p.files[fk]; !ok {
+			if _, ok := p.files.Lookup(fk); !ok {
 				continue
 			}
 			k := want[fk]
@@ -165,12 +167,14 @@ type change struct {
 }
 
 type pass struct {
-	db    *msi.Database
-	opts  Options
-	rep   *edit.Log
-	names map[string][]attr  // component → its MsiAssemblyName rows
-	files map[string]msi.Row // File key → row
-	comps map[string]msi.Row // Component key → row
+	db   *msi.Database
+	opts Options
+	rep  *edit.Log
+	// Indexes, not maps: they are looked up by cells, which may name
+	// long pooled texts.
+	names textmemo.Index[[]attr]  // component → its MsiAssemblyName rows
+	files textmemo.Index[msi.Row] // File key → row
+	comps textmemo.Index[msi.Row] // Component key → row
 
 	// Without an Open hook: what one pass over the package's cabinets
 	// read (pkgFiles), and why the other files are not there
@@ -194,8 +198,7 @@ func hasTable(db *msi.Database, name string) bool {
 }
 
 func newPass(db *msi.Database, opts Options, rep *edit.Log) (*pass, error) {
-	p := &pass{db: db, opts: opts, rep: rep,
-		names: map[string][]attr{}, files: map[string]msi.Row{}, comps: map[string]msi.Row{}}
+	p := &pass{db: db, opts: opts, rep: rep}
 	load := func(table, key string, f func(msi.Row)) error {
 		if !hasTable(db, table) {
 			return nil
@@ -211,14 +214,14 @@ func newPass(db *msi.Database, opts Options, rep *edit.Log) (*pass, error) {
 	}
 	if err := load("MsiAssemblyName", "", func(r msi.Row) {
 		c := r.Get("Component_").Str()
-		p.names[c] = append(p.names[c], attr{r.Get("Name").Str(), r.Get("Value").Str()})
+		p.names.Set(c, append(p.names.Get(c), attr{r.Get("Name").Str(), r.Get("Value").Str()}))
 	}); err != nil {
 		return nil, err
 	}
-	if err := load("File", "", func(r msi.Row) { p.files[r.Get("File").Str()] = r }); err != nil {
+	if err := load("File", "", func(r msi.Row) { p.files.Set(r.Get("File").Str(), r) }); err != nil {
 		return nil, err
 	}
-	if err := load("Component", "", func(r msi.Row) { p.comps[r.Get("Component").Str()] = r }); err != nil {
+	if err := load("Component", "", func(r msi.Row) { p.comps.Set(r.Get("Component").Str(), r) }); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -246,7 +249,7 @@ func (p *pass) planRow(row msi.Row) []change {
 	}
 	notesBefore := len(p.rep.Notes)
 	existing := map[string]attr{}
-	for _, a := range p.names[comp] {
+	for _, a := range p.names.Get(comp) {
 		k := strings.ToLower(a.name)
 		if _, dup := existing[k]; dup {
 			p.rep.Note(edit.Warning, "MsiAssemblyName", []string{comp, a.name}, "attribute %q appears more than once (names differ only in case); the first is used", a.name)
@@ -345,7 +348,7 @@ func (p *pass) fallback(comp string, key []string, win32 bool, existing map[stri
 // identity reads the identity of the assembly of one MsiAssembly row and
 // returns the File key it came from.
 func (p *pass) identity(comp string, row msi.Row, win32 bool) (*assembly.Identity, string, error) {
-	if _, ok := p.comps[comp]; !ok {
+	if _, ok := p.comps.Lookup(comp); !ok {
 		return nil, "", fmt.Errorf("component %q is not in the Component table", clip.String(comp))
 	}
 	if win32 && row.Get("File_Manifest").Str() == "" {
@@ -357,13 +360,11 @@ func (p *pass) identity(comp string, row msi.Row, win32 bool) (*assembly.Identit
 		err error
 	}
 	var fails []failure
-	tried := map[string]bool{}
-	for _, fk := range candidates {
-		if fk == "" || tried[fk] {
+	for i, fk := range candidates {
+		if fk == "" || slices.Contains(candidates[:i], fk) { // tried
 			continue
 		}
-		tried[fk] = true
-		if _, ok := p.files[fk]; !ok {
+		if _, ok := p.files.Lookup(fk); !ok {
 			fails = append(fails, failure{fk, errors.New("not in the File table")})
 			continue
 		}
@@ -396,7 +397,7 @@ func (p *pass) candidates(comp string, row msi.Row, win32 bool) []string {
 		return []string{manifest}
 	}
 	keyPath := ""
-	if c, ok := p.comps[comp]; ok {
+	if c, ok := p.comps.Lookup(comp); ok {
 		keyPath = c.Get("KeyPath").Str()
 	}
 	return []string{keyPath, manifest}
@@ -498,7 +499,7 @@ func (p *pass) sourceCandidates(fileKey string) []string {
 			}
 		}
 	}
-	f := p.files[fileKey]
+	f := p.files.Get(fileKey)
 	short, long := msi.SplitFileName(f.Get("FileName").Str())
 	var out []string
 	if sp := p.srcPaths[fileKey]; sp != "" {

@@ -96,15 +96,15 @@ func (a *Analysis) VerbsOf(e int) []int { return a.p.verbsByExt[e] }
 
 // ExtensionsByProgID returns the Extension rows whose ProgId_ is progID.
 func (a *Analysis) ExtensionsByProgID(progID string) []int {
-	return a.p.extByProg[a.p.lower(progID)]
+	return a.p.extByProg.Get(a.p.lower(progID))
 }
 
 // ClassesByAppID returns the Class rows whose AppId_ is appID.
 func (a *Analysis) ClassesByAppID(appID string) []int {
-	return a.p.classByApp[a.p.lower(appID)]
+	return a.p.classByApp.Get(a.p.lower(appID))
 }
 
 // ClassesByCLSID returns the Class rows of clsid.
 func (a *Analysis) ClassesByCLSID(clsid string) []int {
-	return a.p.classesBy[a.p.lower(clsid)]
+	return a.p.classesBy.Get(a.p.lower(clsid))
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/msikit/msikit/internal/clip"
+	"github.com/msikit/msikit/internal/textmemo"
 	"github.com/msikit/msikit/transform/internal/edit"
 )
 
@@ -22,7 +23,7 @@ func (p *planner) checkClasses() {
 		}
 		if c.Icon == "" && c.IconIndex.Valid {
 			p.note(edit.Warning, tblClass, c.ref.Key, "IconIndex %d without Icon_ is ignored (msiexec would write a broken icon path)", c.IconIndex.V)
-		} else if c.Icon != "" && !p.icons[c.Icon] {
+		} else if c.Icon != "" && !p.icons.Get(c.Icon) {
 			p.note(edit.Warning, tblClass, c.ref.Key, "Icon_ %s is not in the Icon table; DefaultIcon will name a file that is never written", c.Icon)
 		}
 		p.classes[i].icon = p.iconPath(c.Icon, c.IconIndex)
@@ -33,12 +34,12 @@ func (p *planner) checkClasses() {
 			p.problem(nd, "%s", fileTypesProblem(n))
 		}
 		if c.AppID != "" {
-			if _, ok := p.appBy[p.lower(c.AppID)]; !ok {
+			if _, ok := p.appBy.Lookup(p.lower(c.AppID)); !ok {
 				p.note(edit.Warning, tblClass, c.ref.Key, "AppId_ %s is not in the AppId table; msiexec writes no AppID value for it, and neither do the Registry rows", c.AppID)
 			}
 		}
 		if c.ProgIDDefault != "" {
-			if _, ok := p.progBy[p.lower(c.ProgIDDefault)]; !ok {
+			if _, ok := p.progBy.Lookup(p.lower(c.ProgIDDefault)); !ok {
 				p.note(edit.Warning, tblClass, c.ref.Key, "ProgId_Default %s is not in the ProgId table; only CLSID\\%s\\ProgID is written for it", c.ProgIDDefault, c.CLSID)
 			}
 		}
@@ -51,14 +52,14 @@ func (p *planner) checkClasses() {
 	// Duplicate CLSIDs, in table order: several contexts share the
 	// CLSID-level keys; the same context from two components is a
 	// conflict. Linear in the number of rows, however many share a CLSID.
-	done := map[string]bool{}
+	var done textmemo.Index[bool] // lower CLSIDs listed
 	for _, c0 := range in.Classes {
 		k := p.lower(c0.CLSID)
-		rows := p.classesBy[k]
-		if len(rows) < 2 || done[k] {
+		rows := p.classesBy.Get(k)
+		if len(rows) < 2 || done.Get(k) {
 			continue
 		}
-		done[k] = true
+		done.Set(k, true)
 		var ctxs []string
 		for n, i := range rows {
 			if n == 8 {
@@ -101,7 +102,7 @@ const nullGUID = "{00000000-0000-0000-0000-000000000000}"
 // featureExists reports whether a Feature_ value names a feature: one of
 // the Feature table, or in a merge module the null GUID placeholder.
 func (p *planner) featureExists(f string) bool {
-	return p.features[f] || p.in.MergeModule && f == nullGUID
+	return p.features.Get(f) || p.in.MergeModule && f == nullGUID
 }
 
 // Feature attribute bits.
@@ -129,7 +130,7 @@ func is64(platform string) bool {
 }
 
 func (p *planner) checkBitness(c ClassRow) {
-	comp := p.comps[c.Component]
+	comp := p.comps.Get(c.Component)
 	if comp == nil {
 		return
 	}
@@ -157,7 +158,7 @@ func (p *planner) checkProgIDs() {
 		if r.Parent == "" {
 			continue
 		}
-		j, ok := p.progBy[p.lower(r.Parent)]
+		j, ok := p.progBy.Lookup(p.lower(r.Parent))
 		switch {
 		case !ok:
 			p.note(edit.Warning, tblProgID, r.ref.Key, "ProgId_Parent %s is not in the ProgId table; treated as no parent, as msiexec does", r.Parent)
@@ -195,13 +196,13 @@ func (p *planner) checkProgIDs() {
 			p.note(edit.Warning, tblProgID, r.ref.Key, "ProgId_Parent chain never ends (a cycle); no CurVer, CLSID or VersionIndependentProgID can be derived from it")
 		}
 		if r.Class != "" {
-			if _, ok := p.classesBy[p.lower(r.Class)]; !ok {
+			if _, ok := p.classesBy.Lookup(p.lower(r.Class)); !ok {
 				p.note(edit.Warning, tblProgID, r.ref.Key, "Class_ %s is not in the Class table", r.Class)
 			}
 		}
 		if r.Icon == "" && r.IconIndex.Valid {
 			p.note(edit.Warning, tblProgID, r.ref.Key, "IconIndex %d without Icon_ is ignored", r.IconIndex.V)
-		} else if r.Icon != "" && !p.icons[r.Icon] {
+		} else if r.Icon != "" && !p.icons.Get(r.Icon) {
 			p.note(edit.Warning, tblProgID, r.ref.Key, "Icon_ %s is not in the Icon table; DefaultIcon will name a file that is never written", r.Icon)
 		}
 	}
@@ -267,7 +268,7 @@ func (p *planner) chains() {
 			x := path[k]
 			parent := p.progs[x].parent
 			r := in.ProgIDs[x]
-			rows, own := p.classesBy[p.lower(r.Class)]
+			rows, own := p.classesBy.Lookup(p.lower(r.Class))
 			switch {
 			case r.Class != "" && own:
 				p.progs[x].clsidRow = int32(rows[0])
@@ -308,7 +309,7 @@ func (p *planner) checkExtensions() {
 	in := p.in
 	for i, e := range in.Extensions {
 		switch {
-		case p.comps[e.Component] == nil:
+		case p.comps.Get(e.Component) == nil:
 			p.exts[i].dead = clip.Sprintf("component %s is not in the Component table", e.Component)
 		case !p.featureExists(e.Feature):
 			p.exts[i].dead = clip.Sprintf("feature %s is not in the Feature table", e.Feature)
@@ -319,12 +320,12 @@ func (p *planner) checkExtensions() {
 		}
 		p.checkAdvertised(tblExtension, e.ref.Key, e.Feature)
 		if e.MIME != "" {
-			if _, ok := p.mimeBy[p.lower(e.MIME)]; !ok {
+			if _, ok := p.mimeBy.Lookup(p.lower(e.MIME)); !ok {
 				p.note(edit.Warning, tblExtension, e.ref.Key, "MIME_ %s is not in the MIME table; msiexec writes no Content Type for it, and neither do the Registry rows", e.MIME)
 			}
 		}
 		if e.ProgID != "" {
-			if _, ok := p.progBy[p.lower(e.ProgID)]; !ok {
+			if _, ok := p.progBy.Lookup(p.lower(e.ProgID)); !ok {
 				p.note(edit.Warning, tblExtension, e.ref.Key, "ProgId_ %s is not in the ProgId table; its name is used as is", e.ProgID)
 			}
 		}
@@ -332,14 +333,14 @@ func (p *planner) checkExtensions() {
 	p.verbsByExt = map[int][]int{}
 	for i, v := range in.Verbs {
 		p.verbs[i].ext = -1
-		if rows, ok := p.extBy[p.lower(strings.TrimPrefix(v.Extension, "."))]; ok {
+		if rows, ok := p.extBy.Lookup(p.lower(strings.TrimPrefix(v.Extension, "."))); ok {
 			p.verbs[i].ext = rows[0] // msiexec attaches verbs to the first row of that extension
 			p.verbsByExt[rows[0]] = append(p.verbsByExt[rows[0]], i)
 		}
 	}
 	for i, m := range in.MIMEs {
 		p.mimes[i].ext = -1
-		if rows, ok := p.extBy[p.lower(strings.TrimPrefix(m.Extension, "."))]; ok {
+		if rows, ok := p.extBy.Lookup(p.lower(strings.TrimPrefix(m.Extension, "."))); ok {
 			p.mimes[i].ext = rows[0]
 		}
 	}

@@ -183,7 +183,7 @@ func (p *planner) emitAppID(i int) {
 	descFrom := ""
 	var comps []string
 	seen := map[string]bool{}
-	for _, ci := range p.classByApp[p.lower(a.AppID)] {
+	for _, ci := range p.classByApp.Get(p.lower(a.AppID)) {
 		c := in.Classes[ci]
 		if !p.converted(node{kindClass, ci}) || p.classes[ci].clash != "" {
 			continue
@@ -240,7 +240,7 @@ func (p *planner) emitMIME(i int) {
 	// only the class is registered.
 	comp := p.owner(e.Component, e.Feature)
 	if p.exts[p.mimes[i].ext].dead != "" {
-		for _, ci := range p.classesBy[p.lower(m.CLSID)] {
+		for _, ci := range p.classesBy.Get(p.lower(m.CLSID)) {
 			if p.classes[ci].dead == "" {
 				comp = p.owner(in.Classes[ci].Component, in.Classes[ci].Feature)
 				break
@@ -283,7 +283,7 @@ func (p *planner) emitClass(i int) {
 	p.emit(key+`\`+fmtLiteral(c.Context), "", regValue(server), comp, why)
 	if c.ProgIDDefault != "" {
 		prog := c.ProgIDDefault
-		if j, ok := p.progBy[p.lower(prog)]; ok {
+		if j, ok := p.progBy.Lookup(p.lower(prog)); ok {
 			prog = in.ProgIDs[j].ProgID
 			if vi := p.versionIndependent(j); vi >= 0 {
 				p.emit(key+`\VersionIndependentProgID`, "", regValue(fmtLiteral(in.ProgIDs[vi].ProgID)), comp, why)
@@ -292,7 +292,7 @@ func (p *planner) emitClass(i int) {
 		p.emit(key+`\ProgID`, "", regValue(fmtLiteral(prog)), comp, why)
 	}
 	if c.AppID != "" {
-		if j, ok := p.appBy[p.lower(c.AppID)]; ok {
+		if j, ok := p.appBy.Lookup(p.lower(c.AppID)); ok {
 			p.emit(key, "AppID", regValue(fmtLiteral(in.AppIDs[j].AppID)), comp, why)
 		}
 	}
@@ -386,7 +386,7 @@ func (p *planner) emitExtension(i int) {
 	key := "." + fmtLiteral(ext)
 	wrote := false
 	if e.MIME != "" {
-		if j, ok := p.mimeBy[p.lower(e.MIME)]; ok {
+		if j, ok := p.mimeBy.Lookup(p.lower(e.MIME)); ok {
 			p.emit(key, "Content Type", regValue(fmtLiteral(in.MIMEs[j].ContentType)), comp, why)
 			wrote = true
 		}
@@ -400,12 +400,12 @@ func (p *planner) emitExtension(i int) {
 		return
 	}
 	prog := e.ProgID
-	if j, ok := p.progBy[p.lower(prog)]; ok {
+	if j, ok := p.progBy.Lookup(p.lower(prog)); ok {
 		prog = in.ProgIDs[j].ProgID
 	}
 	pkey := fmtLiteral(prog)
 	p.emit(key, "", regValue(pkey), comp, why)
-	if i != firstOf(p.extBy[p.lower(ext)]) {
+	if i != firstOf(p.extBy.Get(p.lower(ext))) {
 		return // verbs belong to the first row of the extension
 	}
 	f, fwhy := p.keyFile(e.Component)

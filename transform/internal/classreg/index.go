@@ -10,27 +10,23 @@ import (
 
 func (p *planner) index() {
 	in := p.in
-	p.comps = map[string]*ComponentRow{}
 	for i := range in.Components {
 		c := &in.Components[i]
-		if _, dup := p.comps[c.Component]; !dup {
-			p.comps[c.Component] = c
+		if _, dup := p.comps.Lookup(c.Component); !dup {
+			p.comps.Set(c.Component, c)
 		}
 	}
-	p.files = map[string]*FileRow{}
 	for i := range in.Files {
 		f := &in.Files[i]
-		if _, dup := p.files[f.File]; !dup {
-			p.files[f.File] = f
+		if _, dup := p.files.Lookup(f.File); !dup {
+			p.files.Set(f.File, f)
 		}
 	}
-	p.features = map[string]bool{}
 	for _, f := range in.Features {
-		p.features[f] = true
+		p.features.Set(f, true)
 	}
-	p.icons = map[string]bool{}
 	for _, ic := range in.Icons {
-		p.icons[ic] = true
+		p.icons.Set(ic, true)
 	}
 	p.compFeats = in.featureComponents
 	if p.compFeats == nil {
@@ -39,51 +35,43 @@ func (p *planner) index() {
 			p.compFeats.Add(fc.Component, fc.Feature)
 		}
 	}
-	p.classesBy = map[string][]int{}
 	for i, c := range in.Classes {
 		k := p.lower(c.CLSID)
-		p.classesBy[k] = append(p.classesBy[k], i)
+		p.classesBy.Set(k, append(p.classesBy.Get(k), i))
 	}
-	p.progBy = map[string]int{}
 	for i, r := range in.ProgIDs {
-		if _, dup := p.progBy[p.lower(r.ProgID)]; !dup {
-			p.progBy[p.lower(r.ProgID)] = i
+		if _, dup := p.progBy.Lookup(p.lower(r.ProgID)); !dup {
+			p.progBy.Set(p.lower(r.ProgID), i)
 		}
 	}
-	p.appBy = map[string]int{}
 	for i, r := range in.AppIDs {
-		if _, dup := p.appBy[p.lower(r.AppID)]; !dup {
-			p.appBy[p.lower(r.AppID)] = i
+		if _, dup := p.appBy.Lookup(p.lower(r.AppID)); !dup {
+			p.appBy.Set(p.lower(r.AppID), i)
 		}
 	}
-	p.extBy = map[string][]int{}
 	for i, r := range in.Extensions {
 		k := p.lower(strings.TrimPrefix(r.Extension, "."))
-		p.extBy[k] = append(p.extBy[k], i)
+		p.extBy.Set(k, append(p.extBy.Get(k), i))
 	}
-	p.classByProg = map[string][]int{}
-	p.classByApp = map[string][]int{}
 	for i, c := range in.Classes {
 		if c.ProgIDDefault != "" {
 			k := p.lower(c.ProgIDDefault)
-			p.classByProg[k] = append(p.classByProg[k], i)
+			p.classByProg.Set(k, append(p.classByProg.Get(k), i))
 		}
 		if c.AppID != "" {
 			k := p.lower(c.AppID)
-			p.classByApp[k] = append(p.classByApp[k], i)
+			p.classByApp.Set(k, append(p.classByApp.Get(k), i))
 		}
 	}
-	p.extByProg = map[string][]int{}
 	for i, e := range in.Extensions {
 		if e.ProgID != "" {
 			k := p.lower(e.ProgID)
-			p.extByProg[k] = append(p.extByProg[k], i)
+			p.extByProg.Set(k, append(p.extByProg.Get(k), i))
 		}
 	}
-	p.mimeBy = map[string]int{}
 	for i, r := range in.MIMEs {
-		if _, dup := p.mimeBy[p.lower(r.ContentType)]; !dup {
-			p.mimeBy[p.lower(r.ContentType)] = i
+		if _, dup := p.mimeBy.Lookup(p.lower(r.ContentType)); !dup {
+			p.mimeBy.Set(p.lower(r.ContentType), i)
 		}
 	}
 	p.existing = map[string]RegistryRow{}
@@ -132,7 +120,7 @@ func (p *planner) problem(n node, format string, args ...any) {
 // keyFile returns the File key of a component's key path when it is a
 // file, or a reason why not.
 func (p *planner) keyFile(component string) (*FileRow, string) {
-	c := p.comps[component]
+	c := p.comps.Get(component)
 	if c == nil {
 		return nil, clip.Sprintf("component %s is not in the Component table", component)
 	}
@@ -144,7 +132,7 @@ func (p *planner) keyFile(component string) (*FileRow, string) {
 	case c.KeyPath == "":
 		return nil, clip.Sprintf("component %s has no key file (its key path is its folder)", component)
 	}
-	f := p.files[c.KeyPath]
+	f := p.files.Get(c.KeyPath)
 	if f == nil {
 		return nil, clip.Sprintf("component %s's key path %s is not in the File table", component, c.KeyPath)
 	}

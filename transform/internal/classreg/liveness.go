@@ -41,7 +41,7 @@ func (p *planner) liveness() {
 		if _, done := withProg[k]; done || p.classes[ci].dead != "" || c.ProgIDDefault == "" {
 			continue
 		}
-		if _, ok := p.progBy[p.lower(c.ProgIDDefault)]; ok {
+		if _, ok := p.progBy.Lookup(p.lower(c.ProgIDDefault)); ok {
 			withProg[k] = ci
 		}
 	}
@@ -60,7 +60,7 @@ func (p *planner) liveness() {
 				continue
 			}
 		}
-		for _, e := range p.extByProg[p.lower(r.ProgID)] {
+		for _, e := range p.extByProg.Get(p.lower(r.ProgID)) {
 			if p.exts[e].dead == "" && p.extHasVerbs(e) {
 				p.progs[i].dead = ""
 				p.progs[i].via, p.progs[i].viaBy = int32(e), viaExtension
@@ -75,7 +75,7 @@ func (p *planner) liveness() {
 			continue
 		}
 		r := in.ProgIDs[i]
-		refs := append(append([]int(nil), p.classByProg[p.lower(r.ProgID)]...), p.classesBy[p.lower(r.Class)]...)
+		refs := append(append([]int(nil), p.classByProg.Get(p.lower(r.ProgID))...), p.classesBy.Get(p.lower(r.Class))...)
 		for _, ci := range refs {
 			if p.classes[ci].dead == "" {
 				p.progs[i].dead = ""
@@ -84,7 +84,7 @@ func (p *planner) liveness() {
 			}
 		}
 		if p.progs[i].dead != "" {
-			for _, e := range p.extByProg[p.lower(r.ProgID)] {
+			for _, e := range p.extByProg.Get(p.lower(r.ProgID)) {
 				if p.exts[e].dead == "" {
 					p.progs[i].dead = ""
 					p.progs[i].via, p.progs[i].viaBy = int32(e), viaExtension
@@ -103,17 +103,16 @@ func (p *planner) liveness() {
 			p.problem(node{kindProgID, i}, "%s", ic.problem)
 		}
 	}
-	p.clsidLive = map[string]bool{}
 	for i, c := range in.Classes {
 		if p.classes[i].dead == "" {
-			p.clsidLive[p.lower(c.CLSID)] = true
+			p.clsidLive.Set(p.lower(c.CLSID), true)
 		}
 	}
 	for i, c := range in.Classes {
 		if c.AppID == "" || p.classes[i].dead != "" {
 			continue
 		}
-		if j, ok := p.appBy[p.lower(c.AppID)]; ok {
+		if j, ok := p.appBy.Lookup(p.lower(c.AppID)); ok {
 			p.apps[j].dead = ""
 		}
 	}
@@ -143,7 +142,7 @@ func (p *planner) liveness() {
 		}
 	}
 	for i, m := range in.MIMEs {
-		live := m.CLSID != "" && p.clsidLive[p.lower(m.CLSID)]
+		live := m.CLSID != "" && p.clsidLive.Get(p.lower(m.CLSID))
 		if e := p.mimes[i].ext; e >= 0 && p.exts[e].dead == "" {
 			live = true
 		}
@@ -203,11 +202,11 @@ func (p *planner) group() {
 		p.parent[i] = i
 	}
 	for i, c := range in.Classes {
-		p.union(node{kindClass, i}, node{kindClass, p.classesBy[p.lower(c.CLSID)][0]})
-		if j, ok := p.progBy[p.lower(c.ProgIDDefault)]; ok && c.ProgIDDefault != "" {
+		p.union(node{kindClass, i}, node{kindClass, p.classesBy.Get(p.lower(c.CLSID))[0]})
+		if j, ok := p.progBy.Lookup(p.lower(c.ProgIDDefault)); ok && c.ProgIDDefault != "" {
 			p.union(node{kindClass, i}, node{kindProgID, j})
 		}
-		if j, ok := p.appBy[p.lower(c.AppID)]; ok && c.AppID != "" {
+		if j, ok := p.appBy.Lookup(p.lower(c.AppID)); ok && c.AppID != "" {
 			p.union(node{kindClass, i}, node{kindAppID, j})
 		}
 	}
@@ -215,16 +214,16 @@ func (p *planner) group() {
 		if p.progs[i].parent >= 0 {
 			p.union(node{kindProgID, i}, node{kindProgID, int(p.progs[i].parent)})
 		}
-		if rows := p.classesBy[p.lower(r.Class)]; len(rows) > 0 {
+		if rows := p.classesBy.Get(p.lower(r.Class)); len(rows) > 0 {
 			p.union(node{kindProgID, i}, node{kindClass, rows[0]})
 		}
 	}
 	for i, e := range in.Extensions {
-		p.union(node{kindExtension, i}, node{kindExtension, p.extBy[p.lower(strings.TrimPrefix(e.Extension, "."))][0]})
-		if j, ok := p.progBy[p.lower(e.ProgID)]; ok && e.ProgID != "" {
+		p.union(node{kindExtension, i}, node{kindExtension, p.extBy.Get(p.lower(strings.TrimPrefix(e.Extension, ".")))[0]})
+		if j, ok := p.progBy.Lookup(p.lower(e.ProgID)); ok && e.ProgID != "" {
 			p.union(node{kindExtension, i}, node{kindProgID, j})
 		}
-		if j, ok := p.mimeBy[p.lower(e.MIME)]; ok && e.MIME != "" {
+		if j, ok := p.mimeBy.Lookup(p.lower(e.MIME)); ok && e.MIME != "" {
 			p.union(node{kindExtension, i}, node{kindMIME, j})
 		}
 	}
@@ -237,7 +236,7 @@ func (p *planner) group() {
 		if e := p.mimes[i].ext; e >= 0 {
 			p.union(node{kindMIME, i}, node{kindExtension, e})
 		}
-		if rows := p.classesBy[p.lower(m.CLSID)]; len(rows) > 0 {
+		if rows := p.classesBy.Get(p.lower(m.CLSID)); len(rows) > 0 {
 			p.union(node{kindMIME, i}, node{kindClass, rows[0]})
 		}
 	}

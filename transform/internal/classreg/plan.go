@@ -130,24 +130,24 @@ type planner struct {
 
 	lowered textmemo.Memo[string] // lower's results for long texts
 
-	comps     map[string]*ComponentRow
-	files     map[string]*FileRow
-	features  map[string]bool
-	icons     map[string]bool
+	comps     textmemo.Index[*ComponentRow]
+	files     textmemo.Index[*FileRow]
+	features  textmemo.Index[bool]
+	icons     textmemo.Index[bool]
 	compFeats *edit.Pairs // component -> its features
 
-	classesBy map[string][]int // lower CLSID -> class rows
-	progBy    map[string]int   // lower ProgId -> first row
-	appBy     map[string]int
-	extBy     map[string][]int // lower extension -> rows
-	mimeBy    map[string]int
+	classesBy textmemo.Index[[]int] // lower CLSID -> class rows
+	progBy    textmemo.Index[int]   // lower ProgId -> first row
+	appBy     textmemo.Index[int]
+	extBy     textmemo.Index[[]int] // lower extension -> rows
+	mimeBy    textmemo.Index[int]
 	// reverse indexes, so that no step is quadratic in hostile tables
-	classByProg map[string][]int // lower ProgId_Default -> class rows
-	classByApp  map[string][]int // lower AppId_ -> class rows
-	extByProg   map[string][]int // lower ProgId_ -> extension rows
-	verbsByExt  map[int][]int    // extension row -> its verbs
-	clsidLive   map[string]bool  // lower CLSID -> some class row is registered
-	viOf        map[int][]int    // chain top -> ProgIds below it, table order
+	classByProg textmemo.Index[[]int] // lower ProgId_Default -> class rows
+	classByApp  textmemo.Index[[]int] // lower AppId_ -> class rows
+	extByProg   textmemo.Index[[]int] // lower ProgId_ -> extension rows
+	verbsByExt  map[int][]int         // extension row -> its verbs
+	clsidLive   textmemo.Index[bool]  // lower CLSID -> some class row is registered
+	viOf        map[int][]int         // chain top -> ProgIds below it, table order
 
 	// What the phases find out about each row, one slice per kind,
 	// indexed like the Input's rows.
@@ -176,8 +176,11 @@ type planner struct {
 
 	// texts shares the equal problems and note reasons of many rows.
 	texts edit.Texts
-	// formatted memoizes reason's texts of one string argument.
-	formatted map[formatted]string
+	// formatted memoizes reason's texts of one string argument, by
+	// format then argument (an Index: the argument may be a long cell);
+	// nFormatted counts them.
+	formatted  map[string]*textmemo.Index[string]
+	nFormatted int
 
 	maxChanges int   // bound on len(plan.Add)+len(plan.Remove)
 	textLeft   int64 // bytes of added row text still allowed
@@ -310,20 +313,24 @@ func (p *planner) reason(format string, args []any) string {
 	if !one {
 		return p.texts.Intern(clip.Sprintf(format, args...))
 	}
-	k := formatted{format, s}
-	if r, ok := p.formatted[k]; ok {
-		return r
+	byArg := p.formatted[format]
+	if byArg != nil {
+		if r, ok := byArg.Lookup(s); ok {
+			return r
+		}
 	}
 	r := p.texts.Intern(clip.Sprintf(format, args...))
-	if p.formatted == nil || len(p.formatted) >= maxFormatted {
-		p.formatted = make(map[formatted]string)
+	if p.formatted == nil || p.nFormatted >= maxFormatted {
+		p.formatted, p.nFormatted, byArg = map[string]*textmemo.Index[string]{}, 0, nil
 	}
-	p.formatted[k] = r
+	if byArg == nil {
+		byArg = new(textmemo.Index[string])
+		p.formatted[format] = byArg
+	}
+	byArg.Set(s, r)
+	p.nFormatted++
 	return r
 }
-
-// formatted is a format and its one string argument.
-type formatted struct{ format, arg string }
 
 // maxFormatted is how many reasons planner.formatted remembers before
 // it starts afresh.

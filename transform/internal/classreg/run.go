@@ -289,12 +289,15 @@ func describe(db *msi.Database, table string, rows [][]string) error {
 
 func applyPlan(db *msi.Database, plan *Plan, rep *edit.Log) error {
 	// Deletions first: a failure later leaves the report saying what was done.
+	// By table, then by a name of the row's key cells that does not copy
+	// a long pooled text they name.
+	var keys edit.RowKeys
 	byTable := map[string]map[string]Removal{}
 	for _, r := range plan.Remove {
 		if byTable[r.Table] == nil {
 			byTable[r.Table] = map[string]Removal{}
 		}
-		byTable[r.Table][strings.Join(r.Ref.Key, "\x00")] = r
+		byTable[r.Table][keys.Key("", r.Ref.Key)] = r
 	}
 	for _, table := range []string{tblClass, tblProgID, tblAppID, tblExtension, tblVerb, tblMIME} {
 		want := byTable[table]
@@ -312,7 +315,7 @@ func applyPlan(db *msi.Database, plan *Plan, rep *edit.Log) error {
 			// The whole row is read only when it goes: the table may
 			// hold hundreds of thousands of rows the pass leaves alone.
 			key := keyRef(row).Key
-			r, ok := want[strings.Join(key, "\x00")]
+			r, ok := want[keys.Key("", key)]
 			if ok {
 				key, old := rowText(row)
 				rep.Change(edit.Change{Op: edit.Remove, Table: table, Key: key, Old: old, Reason: r.Reason})

@@ -157,7 +157,7 @@ func (p *planner) owner(component, feature string) string {
 	}
 	p.compTaken[p.lower(name)] = true
 	p.owners[key] = name
-	src := p.comps[component]
+	src := p.comps.Get(component)
 	nc := NewComponent{Component: name, From: component, Feature: feature, Attributes: compRegistryKeyPath}
 	if src != nil {
 		nc.Directory, nc.Condition = src.Directory, src.Condition

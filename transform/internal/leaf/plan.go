@@ -3,6 +3,7 @@ package leaf
 import (
 	"fmt"
 	"github.com/msikit/msikit/internal/clip"
+	"github.com/msikit/msikit/internal/textmemo"
 	"github.com/msikit/msikit/transform/internal/edit"
 	"slices"
 	"sort"
@@ -185,15 +186,15 @@ type treeState struct {
 func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 	plan := &Plan{}
 
-	features := make(map[string]*Feature, len(in.Features))
+	var features textmemo.Index[*Feature]
 	taken := make(map[string]bool, len(in.Features))
 	for i := range in.Features {
 		f := &in.Features[i]
-		if _, dup := features[f.Name]; dup {
+		if _, dup := features.Lookup(f.Name); dup {
 			rep.Note(edit.Warning, "Feature", []string{f.Name}, "duplicate Feature key; the first row is used")
 			continue
 		}
-		features[f.Name] = f
+		features.Set(f.Name, f)
 		taken[strings.ToLower(f.Name)] = true
 	}
 	fc := in.featureComponents // feature -> its components
@@ -203,11 +204,11 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 			fc.Add(r.Feature, r.Component)
 		}
 	}
-	var components map[string]bool
+	var components *textmemo.Index[bool]
 	if in.Components != nil {
-		components = make(map[string]bool, len(in.Components))
+		components = new(textmemo.Index[bool])
 		for _, c := range in.Components {
-			components[c] = true
+			components.Set(c, true)
 		}
 	}
 	conditions := make(map[string][]Condition)
@@ -215,9 +216,9 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 		conditions[c.Feature] = append(conditions[c.Feature], c)
 	}
 
-	tree := make(map[string]treeState, len(features))
+	var tree textmemo.Index[treeState]
 	state := func(name string) treeState {
-		if s, ok := tree[name]; ok {
+		if s, ok := tree.Lookup(name); ok {
 			return s
 		}
 		// Walk up iteratively: a cycle or a very deep chain cannot recurse
@@ -227,7 +228,7 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 		cur := name
 		var s treeState
 		for {
-			if known, ok := tree[cur]; ok {
+			if known, ok := tree.Lookup(cur); ok {
 				s = known
 				break
 			}
@@ -235,7 +236,7 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 				s = treeState{bad: "Feature_Parent chain has a cycle through " + strconv.Quote(clip.String(cur))}
 				break
 			}
-			f, ok := features[cur]
+			f, ok := features.Lookup(cur)
 			if !ok {
 				s = treeState{bad: "Feature_Parent " + strconv.Quote(clip.String(cur)) + " names no feature"}
 				break
@@ -252,14 +253,14 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 			if s.bad == "" {
 				s.depth++
 			}
-			tree[chain[i]] = s
+			tree.Set(chain[i], s)
 		}
-		return tree[name]
+		return tree.Get(name)
 	}
 
 	// Tree problems are reported once per feature, in key order.
-	names := make([]string, 0, len(features))
-	for n := range features {
+	names := make([]string, 0, features.Len())
+	for n := range features.All() {
 		names = append(names, n)
 	}
 	sort.Strings(names)
@@ -287,20 +288,20 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 		if !opts.splits(e.Table) {
 			// Not a kind that starts a split; it still follows its
 			// component into a leaf made for another entry point.
-			if _, ok := features[e.Feature]; ok && e.Component != "" {
+			if _, ok := features.Lookup(e.Feature); ok && e.Component != "" {
 				followers = append(followers, e)
 			}
 			continue
 		}
 		if e.Table == "Shortcut" {
-			if _, ok := features[e.Feature]; !ok {
+			if _, ok := features.Lookup(e.Feature); !ok {
 				if looksLikeFeature(e.Feature) {
 					rep.Note(edit.Warning, e.Table, e.Key, "Target %q looks like a feature name but no such feature exists; left alone", e.Feature)
 				}
 				continue // not an advertised shortcut
 			}
 		}
-		f, ok := features[e.Feature]
+		f, ok := features.Lookup(e.Feature)
 		if !ok {
 			rep.Note(edit.Warning, e.Table, e.Key, "%s %q names no feature; left alone", e.Column, e.Feature)
 			continue
@@ -309,7 +310,7 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 			rep.Note(edit.Warning, e.Table, e.Key, "entry point has no component; left alone")
 			continue
 		}
-		if components != nil && !components[e.Component] {
+		if components != nil && !components.Get(e.Component) {
 			rep.Note(edit.Warning, e.Table, e.Key, "Component_ %q names no component; left alone", e.Component)
 			continue
 		}
@@ -379,7 +380,7 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 			plan.over = fmt.Sprintf("more than %d row changes", maxChanges)
 			return plan
 		}
-		parent := features[k.feature]
+		parent := features.Get(k.feature)
 		width := in.FeatureWidth
 		if width <= 0 || width > maxFeatureKey {
 			width = maxFeatureKey

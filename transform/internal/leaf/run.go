@@ -2,6 +2,7 @@ package leaf
 
 import (
 	"fmt"
+	"github.com/msikit/msikit/internal/textmemo"
 	"github.com/msikit/msikit/transform/internal/edit"
 	"strings"
 
@@ -252,12 +253,12 @@ func (m *elidedRows) row(r msi.Row, keep int) []string {
 
 // extensionRelated describes each extension's Verb and MIME rows.
 func extensionRelated(db *msi.Database) (map[string]string, error) {
-	verbs := make(map[string][]string)
-	mimes := make(map[string][]string)
+	// Indexes: Extension_ is a cell, which may name a long pooled text.
+	var verbs, mimes textmemo.Index[[]string]
 	for _, src := range []struct {
 		table, col string
-		into       map[string][]string
-	}{{"Verb", "Verb", verbs}, {"MIME", "ContentType", mimes}} {
+		into       *textmemo.Index[[]string]
+	}{{"Verb", "Verb", &verbs}, {"MIME", "ContentType", &mimes}} {
 		t, err := optTable(db, src.table)
 		if err != nil {
 			return nil, err
@@ -267,14 +268,14 @@ func extensionRelated(db *msi.Database) (map[string]string, error) {
 		}
 		for row := range t.Rows() {
 			ext := row.Get("Extension_").Str()
-			src.into[ext] = append(src.into[ext], row.Get(src.col).String())
+			src.into.Set(ext, append(src.into.Get(ext), row.Get(src.col).String()))
 		}
 	}
 	out := make(map[string]string)
-	for ext, v := range verbs {
+	for ext, v := range verbs.All() {
 		out[ext] = "Verb " + strings.Join(v, ", ")
 	}
-	for ext, m := range mimes {
+	for ext, m := range mimes.All() {
 		if out[ext] != "" {
 			out[ext] += "; "
 		}
