@@ -2,19 +2,27 @@ package validate
 
 import "github.com/msikit/msikit/internal/textmemo"
 
-// ownerIndex maps the keys of a table to the Component_ of each row.
+// ownerIndex maps the keys of a table to the Component_ of each row,
+// built once per table (ICE02 and ICE69 both read File's).
 func (c *checker) ownerIndex(table, keyColumn string) (*textmemo.Index[string], bool) {
-	m := &textmemo.Index[string]{}
 	t := c.table(table)
 	if t == nil {
-		return m, false
+		return &textmemo.Index[string]{}, false
 	}
+	if m := c.owners[[2]string{table, keyColumn}]; m != nil {
+		return m, true
+	}
+	m := &textmemo.Index[string]{}
 	for r := range t.Rows() {
 		k := str(r, keyColumn)
 		if !m.Has(k) {
 			m.Set(k, str(r, "Component_"))
 		}
 	}
+	if c.owners == nil {
+		c.owners = map[[2]string]*textmemo.Index[string]{}
+	}
+	c.owners[[2]string{table, keyColumn}] = m
 	return m, true
 }
 

@@ -27,6 +27,7 @@ type checker struct {
 	tables map[string]*msi.Table // nil value: the database has no such table
 
 	compIdx *compIndex
+	owners  map[[2]string]*textmemo.Index[string] // ownerIndex, by table and key column
 	dirs    *dirTree
 	feats   map[string][]string   // component -> features (FeatureComponents)
 	feature *textmemo.Index[bool] // Feature keys
