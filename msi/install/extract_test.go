@@ -46,9 +46,9 @@ func TestSplitDefaultDir(t *testing.T) {
 // layoutRows builds a layout over Directory rows (key, parent,
 // DefaultDir) without a database.
 func layoutRows(rows [][3]string, l Layout, perMachine bool) *layout {
-	lay := &layout{l: l, perMachine: perMachine, byKey: map[string]int32{}, canon: map[canonKey]int32{}}
+	lay := &layout{l: l, perMachine: perMachine, canon: map[canonKey]int32{}}
 	for _, row := range rows {
-		lay.byKey[row[0]] = int32(len(lay.nodes))
+		lay.byKey.Set(row[0], int32(len(lay.nodes)))
 		lay.nodes = append(lay.nodes, dirNode{key: row[0], parent: row[1], defaultDir: row[2]})
 	}
 	return lay

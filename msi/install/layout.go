@@ -3,6 +3,7 @@ package install
 import (
 	"errors"
 	"fmt"
+	"github.com/msikit/msikit/internal/textmemo"
 	"github.com/msikit/msikit/msi"
 	"path"
 	"sort"
@@ -305,7 +306,7 @@ type layout struct {
 	perMachine bool
 	short      bool // source names are short (summary information)
 	nodes      []dirNode
-	byKey      map[string]int32
+	byKey      textmemo.Index[int32]
 	canon      map[canonKey]int32
 	files      []fileRec
 	medias     []mediaRange
@@ -359,12 +360,12 @@ func (lay *layout) intern(parent int32, elem string) int32 {
 // node returns the index of the node for Directory key, adding a node for
 // a key the table lacks.
 func (lay *layout) node(key string) int32 {
-	if i, ok := lay.byKey[key]; ok {
+	if i, ok := lay.byKey.Lookup(key); ok {
 		return i
 	}
 	i := int32(len(lay.nodes))
 	lay.nodes = append(lay.nodes, dirNode{key: key, missing: true})
-	lay.byKey[key] = i
+	lay.byKey.Set(key, i)
 	return i
 }
 
@@ -405,7 +406,7 @@ func (lay *layout) resolve(i int32) {
 		n := &lay.nodes[k]
 		parent := int32(-1)
 		if !n.missing && n.parent != "" && n.parent != n.key {
-			parent = lay.byKey[n.parent]
+			parent = lay.byKey.Get(n.parent)
 		}
 		lay.finish(k, parent)
 	}
@@ -598,7 +599,7 @@ func installContext(db *msi.Database) bool {
 func newLayout(db *msi.Database, l Layout) (*layout, error) {
 	flags := sourceFlags(db)
 	lay := &layout{l: l, short: flags&sourceShortNames != 0, perMachine: installContext(db),
-		byKey: map[string]int32{}, canon: map[canonKey]int32{}}
+		canon: map[canonKey]int32{}}
 	if db.Kind() == msi.PackageTransform {
 		return lay, nil // its tables hold changes, not rows
 	}
@@ -611,14 +612,14 @@ func newLayout(db *msi.Database, l Layout) (*layout, error) {
 		ki, pi, di := colIndex(t, "Directory"), colIndex(t, "Directory_Parent"), colIndex(t, "DefaultDir")
 		for row := range t.Rows() {
 			k := cell(row, ki).Str()
-			if _, dup := lay.byKey[k]; dup {
+			if lay.byKey.Has(k) {
 				continue
 			}
-			lay.byKey[k] = int32(len(lay.nodes))
+			lay.byKey.Set(k, int32(len(lay.nodes)))
 			lay.nodes = append(lay.nodes, dirNode{key: k, parent: cell(row, pi).Str(), defaultDir: cell(row, di).Str()})
 		}
 	}
-	compDir := map[string]string{}
+	var compDir textmemo.Index[string]
 	if db.HasTable("Component") {
 		t, err := db.Table("Component")
 		if err != nil {
@@ -626,7 +627,7 @@ func newLayout(db *msi.Database, l Layout) (*layout, error) {
 		}
 		ci, di := colIndex(t, "Component"), colIndex(t, "Directory_")
 		for row := range t.Rows() {
-			compDir[cell(row, ci).Str()] = cell(row, di).Str()
+			compDir.Set(cell(row, ci).Str(), cell(row, di).Str())
 		}
 	}
 	if db.HasTable("Media") {
@@ -650,19 +651,25 @@ func newLayout(db *msi.Database, l Layout) (*layout, error) {
 	fi, ci, ni, si := colIndex(t, "File"), colIndex(t, "Component_"), colIndex(t, "FileName"), colIndex(t, "FileSize")
 	ai, qi := colIndex(t, "Attributes"), colIndex(t, "Sequence")
 	lay.files = make([]fileRec, 0, t.Len())
-	taken := map[canonKey]int32{} // (canonical folder, lower-cased name) → file
+	taken := map[canonKey]int32{}      // (canonical folder, lower-cased name) → file
+	var split textmemo.Memo[[2]string] // a FileName shared by many rows is split once
 	for row := range t.Rows() {
-		fn := cell(row, ni).Str()
+		fn := split.Get(cell(row, ni).Str(), func(v string) [2]string {
+			return [2]string{pickName(v, true), pickName(v, false)}
+		})
 		f := fileRec{
 			key:     cell(row, fi).Str(),
 			comp:    cell(row, ci).Str(),
-			name:    pickName(fn, false),
-			srcName: pickName(fn, lay.short),
+			name:    fn[1],
+			srcName: fn[1],
 			size:    int64(uint32(cell(row, si).Int())),
 			attrs:   int(cell(row, ai).Int()),
 			seq:     int(cell(row, qi).Int()),
 			dir:     -1,
 			dupOf:   -1,
+		}
+		if lay.short {
+			f.srcName = fn[0]
 		}
 		f.compressed = f.attrs&fileAttrCompressed != 0 ||
 			(flags&sourceCompressed != 0 && flags&sourceAdminImage == 0 && f.attrs&fileAttrNoncompressed == 0)
@@ -670,7 +677,7 @@ func newLayout(db *msi.Database, l Layout) (*layout, error) {
 			f.cabinet = lay.medias[m].cabinet
 		}
 		idx := int32(len(lay.files))
-		lay.place(&f, compDir, taken, idx)
+		lay.place(&f, &compDir, taken, idx)
 		lay.files = append(lay.files, f)
 	}
 	lay.besideFolders(taken)
@@ -714,8 +721,8 @@ func (lay *layout) besideFolders(taken map[canonKey]int32) {
 }
 
 // place resolves a file's folder and name, choosing its Placement.
-func (lay *layout) place(f *fileRec, compDir map[string]string, taken map[canonKey]int32, idx int32) {
-	dir, ok := compDir[f.comp]
+func (lay *layout) place(f *fileRec, compDir *textmemo.Index[string], taken map[canonKey]int32, idx int32) {
+	dir, ok := compDir.Lookup(f.comp)
 	if !ok {
 		// No component, so no Directory: below a folder named after the
 		// component.

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"github.com/msikit/msikit/internal/textmemo"
 	"strings"
 )
 
@@ -12,7 +13,7 @@ import (
 func ice19(c *checker) {
 	ci := c.comps()
 	check := func(table, column string, key []string, what, comp string, fileOnly bool) {
-		cp := ci.by[comp]
+		cp := ci.by.Get(comp)
 		if cp == nil {
 			return // ICE03 reports the broken reference
 		}
@@ -50,7 +51,7 @@ func ice19(c *checker) {
 	if t := c.table("PublishComponent"); t != nil {
 		for r := range t.Rows() {
 			comp := str(r, "Component_")
-			if cp := ci.by[comp]; cp != nil && cp.id == "" {
+			if cp := ci.by.Get(comp); cp != nil && cp.id == "" {
 				c.report(Error, "PublishComponent", "Component_", keyOf(r), "PublishComponent %s references the component %s which does not have a ComponentId specified in the Component table", quote(str(r, "ComponentId")), quote(comp))
 			}
 		}
@@ -79,7 +80,7 @@ func ice59(c *checker) {
 // advertising table that could express it: "Class", "AppId", "TypeLib",
 // "MIME", "Extension", "Verb", "ProgId", or "" for none. progIDs holds the
 // names known to be ProgIds (upper-cased).
-func regClass(key string, progIDs map[string]bool) string {
+func regClass(key string, progIDs *textmemo.Index[bool]) string {
 	first, rest, _ := strings.Cut(key, `\`)
 	lf := strings.ToUpper(first)
 	switch {
@@ -96,7 +97,7 @@ func regClass(key string, progIDs map[string]bool) string {
 			return "Verb"
 		}
 		return "Extension"
-	case progIDs[lf]:
+	case progIDs.Get(lf):
 		if isVerbKey(rest) {
 			return "Verb"
 		}
@@ -166,11 +167,11 @@ func ice33(c *checker) {
 // CurVer subkey, the default values of CLSID\{...}\ProgID and
 // \VersionIndependentProgID keys, and the default values of extension
 // keys.
-func (c *checker) progIDNames(regs []regRow) map[string]bool {
-	names := map[string]bool{}
+func (c *checker) progIDNames(regs []regRow) *textmemo.Index[bool] {
+	names := &textmemo.Index[bool]{}
 	add := func(s string) {
-		if s != "" && !strings.Contains(s, "[") {
-			names[upper(c.memo, s)] = true
+		if s != "" && !hasBracket(c.memo, s) {
+			names.Set(upper(c.memo, s), true)
 		}
 	}
 	for _, tc := range [][2]string{{"ProgId", "ProgId"}, {"Class", "ProgId_Default"}, {"Extension", "ProgId_"}} {

@@ -1,18 +1,28 @@
 package validate
 
-// ownerIndex maps the keys of a table to the Component_ of each row.
-func (c *checker) ownerIndex(table, keyColumn string) (map[string]string, bool) {
+import "github.com/msikit/msikit/internal/textmemo"
+
+// ownerIndex maps the keys of a table to the Component_ of each row,
+// built once per table (ICE02 and ICE69 both read File's).
+func (c *checker) ownerIndex(table, keyColumn string) (*textmemo.Index[string], bool) {
 	t := c.table(table)
 	if t == nil {
-		return nil, false
+		return &textmemo.Index[string]{}, false
 	}
-	m := make(map[string]string, t.Len())
+	if m := c.owners[[2]string{table, keyColumn}]; m != nil {
+		return m, true
+	}
+	m := &textmemo.Index[string]{}
 	for r := range t.Rows() {
 		k := str(r, keyColumn)
-		if _, dup := m[k]; !dup {
-			m[k] = str(r, "Component_")
+		if !m.Has(k) {
+			m.Set(k, str(r, "Component_"))
 		}
 	}
+	if c.owners == nil {
+		c.owners = map[[2]string]*textmemo.Index[string]{}
+	}
+	c.owners[[2]string{table, keyColumn}] = m
 	return m, true
 }
 
@@ -28,7 +38,7 @@ func ice02(c *checker) {
 	regs, _ := c.ownerIndex("Registry", "Registry")
 	odbc, _ := c.ownerIndex("ODBCDataSource", "DataSource")
 	for _, cp := range comps {
-		var owner map[string]string
+		var owner *textmemo.Index[string]
 		var what, table string
 		switch cp.keyPathKind() {
 		case "directory":
@@ -40,7 +50,7 @@ func ice02(c *checker) {
 		default:
 			owner, what, table = files, "File", "File"
 		}
-		belongs, ok := owner[cp.keyPath]
+		belongs, ok := owner.Lookup(cp.keyPath)
 		switch {
 		case !ok:
 			c.report(Error, "Component", "KeyPath", cp.key(), "%s: %s not found in %s table", what, quote(cp.keyPath), table)
@@ -52,17 +62,17 @@ func ice02(c *checker) {
 
 // ice08: ComponentIds are unique (GUIDs compare without regard to case).
 func ice08(c *checker) {
-	first := map[string]string{}
+	var first textmemo.Index[string]
 	for _, cp := range c.comps().list {
 		if cp.id == "" {
 			continue
 		}
 		id := upper(c.memo, cp.id)
-		if prev, ok := first[id]; ok {
+		if prev, ok := first.Lookup(id); ok {
 			c.report(Error, "Component", "ComponentId", cp.key(), "Component %s has the same ComponentId %s as component %s", quote(cp.name), cp.id, quote(prev))
 			continue
 		}
-		first[id] = cp.name
+		first.Set(id, cp.name)
 	}
 }
 
@@ -83,33 +93,38 @@ func ice18(c *checker) {
 	if len(comps) == 0 {
 		return
 	}
-	hasFiles := map[string]bool{}
+	var hasFiles textmemo.Index[bool]
 	if t := c.table("File"); t != nil {
 		for r := range t.Rows() {
-			hasFiles[str(r, "Component_")] = true
+			hasFiles.Set(str(r, "Component_"), true)
 		}
 	}
+	var texts textIDs // the pairs' texts, numbered
 	// Rows of RemoveFile, DuplicateFile and MoveFile that act on a
 	// component's own folder also count as files there.
-	inOwnDir := map[[2]string]bool{} // component, folder
+	inOwnDir := map[[2]int32]bool{} // component, folder
 	for _, tf := range [][2]string{{"RemoveFile", "DirProperty"}, {"DuplicateFile", "DestFolder"}, {"MoveFile", "DestFolder"}} {
 		if t := c.table(tf[0]); t != nil {
 			for r := range t.Rows() {
-				inOwnDir[[2]string{str(r, "Component_"), str(r, tf[1])}] = true
+				inOwnDir[[2]int32{texts.id(str(r, "Component_")), texts.id(str(r, tf[1]))}] = true
 			}
 		}
 	}
-	created := map[[2]string]bool{}
+	created := map[[2]int32]bool{}
 	if t := c.table("CreateFolder"); t != nil {
 		for r := range t.Rows() {
-			created[[2]string{str(r, "Component_"), str(r, "Directory_")}] = true
+			created[[2]int32{texts.id(str(r, "Component_")), texts.id(str(r, "Directory_"))}] = true
 		}
 	}
 	for _, cp := range comps {
-		if cp.keyPath != "" || hasFiles[cp.name] || inOwnDir[[2]string{cp.name, cp.dir}] {
+		if cp.keyPath != "" || hasFiles.Get(cp.name) {
 			continue
 		}
-		if cp.dir != "" && !created[[2]string{cp.name, cp.dir}] {
+		pair := [2]int32{texts.id(cp.name), texts.id(cp.dir)}
+		if inOwnDir[pair] {
+			continue
+		}
+		if cp.dir != "" && !created[pair] {
 			c.report(Error, "Component", "Directory_", cp.key(), "KeyPath for Component %s is Directory %s. The Directory/Component pair must be listed in the CreateFolder table", quote(cp.name), quote(cp.dir))
 		}
 	}

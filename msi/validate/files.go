@@ -16,12 +16,14 @@ import (
 func (d *dirTree) targetIDs(long bool) []int {
 	type node struct {
 		parent int
-		name   string
+		name   int32 // the folded name's number in folded
 	}
 	n := len(d.order)
 	memo := textMemo{}              // a long name shared by many directories is folded once
+	var folded textIDs              // the folded names, numbered
 	intern := make(map[node]int, n) // at most a folder per directory, and the roots
-	get := func(n node) int {
+	get := func(parent int, name string) int {
+		n := node{parent, folded.id(name)}
 		if id, ok := intern[n]; ok {
 			return id
 		}
@@ -44,7 +46,7 @@ func (d *dirTree) targetIDs(long bool) []int {
 		base := -1
 		for cur := int32(walk); ; {
 			if int(cur) >= n {
-				base = get(node{-1, upper(memo, d.keys[cur])}) // a parent the table lacks
+				base = get(-1, upper(memo, d.keys[cur])) // a parent the table lacks
 				break
 			}
 			if id := ids[cur]; id >= 0 {
@@ -52,7 +54,7 @@ func (d *dirTree) targetIDs(long bool) []int {
 				break
 			}
 			if onPath[cur] == walk+1 {
-				base = get(node{-2, upper(memo, d.keys[cur])}) // a loop: its entry is a root
+				base = get(-2, upper(memo, d.keys[cur])) // a loop: its entry is a root
 				break
 			}
 			onPath[cur] = walk + 1
@@ -75,11 +77,11 @@ func (d *dirTree) targetIDs(long bool) []int {
 				// A root, or a folder the installer sets from the system
 				// (SystemFolder, ProgramFilesFolder...): its key, a
 				// property, names it.
-				id = get(node{-1, upper(memo, d.keys[k])})
+				id = get(-1, upper(memo, d.keys[k]))
 			case name == "." || name == "":
 				id = parent
 			default:
-				id = get(node{parent, upper(memo, name)})
+				id = get(parent, upper(memo, name))
 			}
 			ids[k] = id
 		}
@@ -99,7 +101,7 @@ func (d *dirTree) render(key string, long bool) string {
 	if key == "" {
 		return ""
 	}
-	i, ok := d.index[key]
+	i, ok := d.index.Lookup(key)
 	if !ok {
 		return cut(key, 200) // a root by its key, as a parent the table lacks
 	}
@@ -157,11 +159,16 @@ func ice30(c *checker) {
 	var files []fileRef
 	var short, long []string
 	for r := range t.Rows() {
-		cp := ci.by[str(r, "Component_")]
+		cp := ci.by.Get(str(r, "Component_"))
 		if cp == nil {
 			continue
 		}
-		s, l := fileNames(str(r, "FileName"))
+		fn := str(r, "FileName")
+		n := memoOf(c.memo, fn, "fileNames", func() [2]string {
+			s, l := fileNames(fn)
+			return [2]string{s, l}
+		})
+		s, l := n[0], n[1]
 		files = append(files, fileRef{str(r, "File"), cp.name, cp.cond != "", keyOf(r)})
 		short, long = append(short, upper(c.memo, s)), append(long, upper(c.memo, l))
 	}
@@ -173,22 +180,23 @@ func ice30(c *checker) {
 		ids := d.targetIDs(mode.long)
 		type slot struct {
 			dir  int
-			name string
+			name int32 // the name's number in texts
 		}
 		groups := map[slot][]int{}
 		type member struct {
 			slot
-			comp string
+			comp int32 // the component's number in texts
 		}
+		var texts textIDs
 		seen := map[member]bool{}
 		var order []slot
 		for i, f := range files {
-			node, ok := d.node(ci.by[f.comp].dir)
+			node, ok := d.node(ci.by.Get(f.comp).dir)
 			if !ok {
 				continue
 			}
-			s := slot{ids[node], mode.names[i]}
-			if m := (member{s, f.comp}); seen[m] {
+			s := slot{ids[node], texts.id(mode.names[i])}
+			if m := (member{s, texts.id(f.comp)}); seen[m] {
 				continue // the component's first file of that name stands for it
 			} else {
 				seen[m] = true
@@ -215,7 +223,7 @@ func ice30(c *checker) {
 				}
 			}
 			h := files[hub]
-			where := d.render(ci.by[h.comp].dir, mode.long)
+			where := d.render(ci.by.Get(h.comp).dir, mode.long)
 			name := h.file
 			if mode.names[hub] != "" {
 				name = mode.names[hub]

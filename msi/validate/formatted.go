@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"github.com/msikit/msikit/internal/textmemo"
 	"slices"
 	"strings"
 )
@@ -90,17 +91,17 @@ func ice69(c *checker) {
 	files, _ := c.ownerIndex("File", "File")
 	ci := c.comps()
 	// The components of each extension and of each AppId.
-	owners := map[string]map[string][]string{"Verb": {}, "AppId": {}}
+	owners := map[string]*textmemo.Index[[]string]{"Verb": {}, "AppId": {}}
 	if t := c.table("Extension"); t != nil {
 		for r := range t.Rows() {
 			e := str(r, "Extension")
-			owners["Verb"][e] = append(owners["Verb"][e], str(r, "Component_"))
+			owners["Verb"].Set(e, append(owners["Verb"].Get(e), str(r, "Component_")))
 		}
 	}
 	if t := c.table("Class"); t != nil {
 		for r := range t.Rows() {
 			if a := str(r, "AppId_"); a != "" {
-				owners["AppId"][a] = append(owners["AppId"][a], str(r, "Component_"))
+				owners["AppId"].Set(a, append(owners["AppId"].Get(a), str(r, "Component_")))
 			}
 		}
 	}
@@ -123,9 +124,9 @@ func ice69(c *checker) {
 			if tc.comp != "" {
 				own = []string{str(r, tc.comp)}
 			} else if tc.table == "Verb" {
-				own = owners["Verb"][str(r, "Extension_")]
+				own = owners["Verb"].Get(str(r, "Extension_"))
 			} else {
-				own = owners["AppId"][str(r, "AppId")]
+				own = owners["AppId"].Get(str(r, "AppId"))
 			}
 			if len(own) == 0 {
 				continue
@@ -133,7 +134,7 @@ func ice69(c *checker) {
 			var key []string
 			for _, col := range cols {
 				v := str(r, col)
-				if !strings.Contains(v, "[") {
+				if !hasBracket(c.memo, v) {
 					continue
 				}
 				refs := c.distinctRefs(v)
@@ -147,10 +148,10 @@ func ice69(c *checker) {
 					comp := ref.name
 					if ref.kind != '$' {
 						var ok bool
-						if comp, ok = files[ref.name]; !ok {
+						if comp, ok = files.Lookup(ref.name); !ok {
 							continue // ICE03 and the installer report unknown files
 						}
-					} else if ci.by[comp] == nil {
+					} else if ci.by.Get(comp) == nil {
 						continue
 					}
 					if slices.Contains(own, comp) {

@@ -105,7 +105,7 @@ func (c *checker) readValidation(vt *msi.Table) map[string]map[string]*valSpec {
 		if s.hasMin && s.hasMax && s.max < s.min {
 			c.report(Error, "_Validation", "MaxValue", s.rowKey, "_Validation table: Value in MaxValue column (%d) < that in MinValue column (%d)", s.max, s.min)
 		}
-		if s.category != "" && !knownCategories[s.category] {
+		if s.category != "" && !inSet(knownCategories, s.category) {
 			c.report(Error, "_Validation", "Category", s.rowKey, "_Validation table: Invalid category string %s", quote(s.category))
 		}
 		if specs[table] == nil {
@@ -251,7 +251,7 @@ func ice03(c *checker) {
 				continue
 			}
 			colSpec[i] = specs[name][col.Name]
-			if colSpec[i] == nil && !(c.kind == kindModule && moduleTables[name]) {
+			if colSpec[i] == nil && !(c.kind == kindModule && inSet(moduleTables, name)) {
 				c.report(Error, name, col.Name, nil, "Missing data in _Validation table or old database: no _Validation row describes this column")
 			}
 		}
@@ -328,7 +328,7 @@ func (c *checker) checkValue(fk *fkIndex, badKeyTable map[*valSpec]bool, table s
 		}
 	}
 	var catErr error
-	if !isIntColumn(col) && s.category != "" && knownCategories[s.category] {
+	if !isIntColumn(col) && s.category != "" && inSet(knownCategories, s.category) {
 		catErr = memoOf(c.memo, text, s.category, func() error { return checkCategory(s.category, text) })
 	}
 	if s.category == "Version" && s.keyTable != "" {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/msikit/msikit/internal/textmemo"
 	"github.com/msikit/msikit/msi"
 )
 
@@ -26,9 +27,10 @@ type checker struct {
 	tables map[string]*msi.Table // nil value: the database has no such table
 
 	compIdx *compIndex
+	owners  map[[2]string]*textmemo.Index[string] // ownerIndex, by table and key column
 	dirs    *dirTree
-	feats   map[string][]string // component -> features (FeatureComponents)
-	feature map[string]bool     // Feature keys
+	feats   map[string][]string   // component -> features (FeatureComponents)
+	feature *textmemo.Index[bool] // Feature keys
 	// featSets holds the features of components in many (sameFeature).
 	featSets map[string]map[string]bool
 	regs     []regRow
@@ -143,7 +145,7 @@ func (c *component) keyPathKind() string {
 
 type compIndex struct {
 	list []*component
-	by   map[string]*component
+	by   textmemo.Index[*component]
 }
 
 // comps returns the Component table's rows (empty when there is none).
@@ -151,15 +153,15 @@ func (c *checker) comps() *compIndex {
 	if c.compIdx != nil {
 		return c.compIdx
 	}
-	ci := &compIndex{by: map[string]*component{}}
+	ci := &compIndex{}
 	if t := c.table("Component"); t != nil {
 		for r := range t.Rows() {
 			a, _ := num(r, "Attributes")
 			cp := &component{name: str(r, "Component"), id: str(r, "ComponentId"), dir: str(r, "Directory_"),
 				cond: str(r, "Condition"), keyPath: str(r, "KeyPath"), attr: a, row: r}
 			ci.list = append(ci.list, cp)
-			if _, dup := ci.by[cp.name]; !dup {
-				ci.by[cp.name] = cp
+			if !ci.by.Has(cp.name) {
+				ci.by.Set(cp.name, cp)
 			}
 		}
 	}
@@ -256,14 +258,14 @@ func (c *checker) inFeature(comp, feature string) bool {
 // isFeature reports whether name is a key of the Feature table.
 func (c *checker) isFeature(name string) bool {
 	if c.feature == nil {
-		c.feature = map[string]bool{}
+		c.feature = &textmemo.Index[bool]{}
 		if t := c.table("Feature"); t != nil {
 			for r := range t.Rows() {
-				c.feature[str(r, "Feature")] = true
+				c.feature.Set(str(r, "Feature"), true)
 			}
 		}
 	}
-	return c.feature[name]
+	return c.feature.Get(name)
 }
 
 // nullGUID is the feature reference of merge modules: the merge tool puts
@@ -277,7 +279,7 @@ func (c *checker) advertisedTarget(target string) bool {
 	if c.kind == kindModule {
 		return target == nullGUID
 	}
-	return target != "" && !strings.Contains(target, "[") && c.isFeature(target)
+	return target != "" && !hasBracket(c.memo, target) && c.isFeature(target)
 }
 
 // dirTree is the Directory table as parent links and target names, each
@@ -291,8 +293,8 @@ type dirTree struct {
 	// keys are the directories in stored order (the first row of each
 	// key), then the parents that the table lacks: nodes with no row.
 	keys  []string
-	order []string         // keys[:n]: the table's directories in stored order
-	index map[string]int32 // key -> node
+	order []string              // keys[:n]: the table's directories in stored order
+	index textmemo.Index[int32] // key -> node
 	// parent is each node's parent node, or -1 for a root (no parent or
 	// itself as parent) and for a parent the table lacks.
 	parent      []int32
@@ -301,6 +303,7 @@ type dirTree struct {
 	short, long []string // target names of the rows; "." means the parent itself
 	ups         map[string][]int32
 	stops       [2][]int32 // render's stops, by long
+	memo        textMemo   // DefaultDir values split, by identity
 }
 
 // directories returns the Directory table as a tree (empty when there is
@@ -326,23 +329,27 @@ func (c *checker) directories() *dirTree {
 // newDirTree returns an empty tree with room for rows directories (the
 // rows of a decoded table, not a count the file claims).
 func newDirTree(rows int) *dirTree {
-	return &dirTree{index: make(map[string]int32, rows), ups: map[string][]int32{},
+	return &dirTree{ups: map[string][]int32{}, memo: textMemo{},
 		keys: make([]string, 0, rows), parent: make([]int32, 0, rows), parents: make([]string, 0, rows),
 		sys: make([]bool, 0, rows), short: make([]string, 0, rows), long: make([]string, 0, rows)}
 }
 
 // add adds a Directory row (before link); a repeated key is ignored.
 func (d *dirTree) add(key, parent, defaultDir string) {
-	if _, dup := d.index[key]; dup {
+	if d.index.Has(key) {
 		return
 	}
-	d.index[key] = int32(len(d.keys))
+	d.index.Set(key, int32(len(d.keys)))
 	d.keys = append(d.keys, key)
 	d.parent = append(d.parent, -1)
 	d.parents = append(d.parents, parent)
-	s, l := targetNames(defaultDir)
+	n := memoOf(d.memo, defaultDir, "targetNames", func() [2]string {
+		s, l := targetNames(defaultDir)
+		return [2]string{s, l}
+	})
+	s, l := n[0], n[1]
 	d.short, d.long = append(d.short, s), append(d.long, l)
-	d.sys = append(d.sys, systemFolders[key])
+	d.sys = append(d.sys, inSet(systemFolders, key))
 }
 
 // link resolves the parents of the rows added, adding a node for each
@@ -354,10 +361,10 @@ func (d *dirTree) link() {
 		if p == "" || p == d.keys[i] {
 			continue
 		}
-		j, ok := d.index[p]
+		j, ok := d.index.Lookup(p)
 		if !ok {
 			j = int32(len(d.keys))
-			d.index[p] = j
+			d.index.Set(p, j)
 			d.keys = append(d.keys, p)
 			d.parent = append(d.parent, -1)
 		}
@@ -369,7 +376,7 @@ func (d *dirTree) link() {
 // node returns the node of a directory of the table (false for a key with
 // no row).
 func (d *dirTree) node(key string) (int32, bool) {
-	i, ok := d.index[key]
+	i, ok := d.index.Lookup(key)
 	return i, ok && int(i) < len(d.order)
 }
 
@@ -444,16 +451,16 @@ func (d *dirTree) up(key, setName string, set map[string]bool) string {
 	if key == "" {
 		return ""
 	}
-	i, ok := d.index[key]
+	i, ok := d.index.Lookup(key)
 	if !ok {
-		if set[key] {
+		if inSet(set, key) {
 			return key
 		}
 		return ""
 	}
 	res := d.ups[setName]
 	if res == nil {
-		res = d.first(func(i int32) bool { return set[d.keys[i]] })
+		res = d.first(func(i int32) bool { return inSet(set, d.keys[i]) })
 		d.ups[setName] = res
 	}
 	if r := res[i]; r >= 0 {
@@ -487,12 +494,19 @@ var (
 		"WindowsFolder", "WindowsVolume", "TARGETDIR")
 )
 
+// setOf returns a set of names, each shorter than textmemo.Min (inSet).
 func setOf(names ...string) map[string]bool {
 	m := make(map[string]bool, len(names))
 	for _, n := range names {
 		m[n] = true
 	}
 	return m
+}
+
+// inSet reports whether set, made by setOf, holds name: a long name (a
+// cell naming a 900 KB pooled string) cannot be in it, and is not hashed.
+func inSet(set map[string]bool, name string) bool {
+	return len(name) < textmemo.Min && set[name]
 }
 
 // inProfile returns the user-profile folder directory key is in ("" if none).

@@ -108,7 +108,7 @@ func icem05(c *checker) {
 			if m := (moduleID{str(r, "ModuleID"), l}); ok && m != self {
 				c.report(Error, "ModuleComponents", "ModuleID", keyOf(r), "The component %s in the ModuleComponents table does not belong to this Merge Module: it names %s, the module is %s", quote(comp), m, self)
 			}
-			if ci.by[comp] == nil {
+			if ci.by.Get(comp) == nil {
 				c.report(Error, "ModuleComponents", "Component", keyOf(r), "The component %s in the ModuleComponents table is not listed in the Component table", quote(comp))
 			}
 		}
@@ -199,7 +199,7 @@ func icem08(c *checker) {
 // their own.
 func icem09(c *checker) {
 	for _, cp := range c.comps().list {
-		if systemFolders[cp.dir] {
+		if inSet(systemFolders, cp.dir) {
 			c.report(Warning, "Component", "Directory_", cp.key(), "The component %s installs directly into the pre-defined directory %s. It is recommended that merge modules alias all such directories to unique names", quote(cp.name), quote(cp.dir))
 		}
 	}

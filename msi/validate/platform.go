@@ -67,7 +67,7 @@ func ice80(c *checker) {
 	}
 	if !is64 {
 		for _, k := range d.order {
-			if folders64[k] {
+			if inSet(folders64, k) {
 				c.report(Error, "Directory", "", []string{k}, "This 32Bit Package is using 64 bit property %s", k)
 			}
 		}

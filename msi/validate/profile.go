@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"github.com/msikit/msikit/internal/textmemo"
 	"strings"
 	"unicode"
 )
@@ -70,7 +71,7 @@ func ice43(c *checker) {
 			continue
 		}
 		seen[comp] = true
-		if cp := ci.by[comp]; cp != nil {
+		if cp := ci.by.Get(comp); cp != nil {
 			c.checkHKCUKeyPath(cp, regs, "has non-advertised shortcuts", "should")
 		}
 	}
@@ -112,25 +113,26 @@ func ice57(c *checker) {
 	}
 	regs := c.registryRows()
 	byID := c.registryByID()
-	data := map[string]scope{}
+	var data textmemo.Index[scope]
+	or := func(comp string, s scope) { data.Set(comp, data.Get(comp)|s) }
 	for _, r := range regs {
 		if r.hasRoot {
-			data[r.comp] |= rootScope(r.root)
+			or(r.comp, rootScope(r.root))
 		}
 	}
 	if t := c.table("File"); t != nil {
 		ci := c.comps()
 		for r := range t.Rows() {
 			comp := str(r, "Component_")
-			if cp := ci.by[comp]; cp != nil {
-				data[comp] |= c.dirScope(cp.dir)
+			if cp := ci.by.Get(comp); cp != nil {
+				or(comp, c.dirScope(cp.dir))
 			}
 		}
 	}
 	if t := c.table("Shortcut"); t != nil {
 		for r := range t.Rows() {
 			if !c.advertisedTarget(str(r, "Target")) {
-				data[str(r, "Component_")] |= c.dirScope(str(r, "Directory_"))
+				or(str(r, "Component_"), c.dirScope(str(r, "Directory_")))
 			}
 		}
 	}
@@ -147,11 +149,11 @@ func ice57(c *checker) {
 			kp = scopeMachine
 		case "directory":
 			kp = c.dirScope(cp.dir)
-			data[cp.name] |= kp
+			or(cp.name, kp)
 		default:
 			kp = c.dirScope(cp.dir)
 		}
-		d := data[cp.name] | kp
+		d := data.Get(cp.name) | kp
 		switch {
 		case kp == scopeMachine && d&scopeUser != 0:
 			c.report(Error, "Component", "", cp.key(), "Component %s has both per-user and per-machine data with a per-machine KeyPath", quote(cp.name))
@@ -178,7 +180,7 @@ func ice64(c *checker) {
 		}
 	}
 	for i, k := range d.order {
-		if userProfileFolders[k] || d.long[i] == "." || removed[k] {
+		if inSet(userProfileFolders, k) || d.long[i] == "." || removed[k] {
 			continue
 		}
 		if c.inProfile(k) != "" {
@@ -217,7 +219,7 @@ func ice91(c *checker) {
 	if t := c.table("File"); t != nil {
 		ci := c.comps()
 		for r := range t.Rows() {
-			if cp := ci.by[str(r, "Component_")]; cp != nil {
+			if cp := ci.by.Get(str(r, "Component_")); cp != nil {
 				if f := perUser(cp.dir); f != "" {
 					c.report(Warning, "File", "", keyOf(r), "The file %s "+msg, quote(str(r, "File")), quote(cp.dir), f)
 				}

@@ -71,7 +71,7 @@ var reservedProperties = setOf(
 // ice99: no Directory key is a property the installer reserves.
 func ice99(c *checker) {
 	for _, k := range c.directories().order {
-		if reservedProperties[k] {
+		if inSet(reservedProperties, k) {
 			c.report(Error, "Directory", "Directory", []string{k}, "The directory name %s is the same as one of the MSI Public Properties and can cause unforeseen side effects", quote(k))
 		}
 	}

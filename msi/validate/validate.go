@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/msi"
@@ -219,10 +220,37 @@ func (c *checker) report(sev Severity, table, column string, key []string, forma
 		return
 	}
 	c.listed[k]++
-	msg := fmt.Sprintf(format, args...)
+	msg := fmt.Sprintf(format, clipArgs(args)...)
 	c.out = append(c.out, Finding{ICE: c.rule.ICE, Severity: sev, Table: table, Column: column,
 		Key: clipKey(key), Message: cut(msg, maxMessage), URL: c.rule.URL})
 }
+
+// clipArgs returns args with each string longer than maxArg cut to its
+// first maxArg bytes (args is not modified): a message quoting a 900 KB
+// value, cut to maxMessage bytes anyway, is not built in full first. The
+// message is the same, cut: every verb the rules use writes a string
+// argument's bytes in order and at least one byte for each (%s, %q, %v),
+// so the first maxArg-utf8.UTFMax bytes an argument writes are those of
+// its whole value, and these reach past the cut and the byte cut looks
+// at.
+func clipArgs(args []any) []any {
+	var out []any
+	for i, a := range args {
+		if s, ok := a.(string); ok && len(s) > maxArg {
+			if out == nil {
+				out = slices.Clone(args)
+			}
+			out[i] = s[:maxArg]
+		}
+	}
+	if out == nil {
+		return args
+	}
+	return out
+}
+
+// maxArg is the length to which clipArgs cuts a string argument.
+const maxArg = maxMessage + 2*utf8.UTFMax
 
 // full reports whether the current rule has listed as many findings of
 // severity sev as it may, counting one more omitted when it has: a caller
