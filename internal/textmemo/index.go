@@ -106,3 +106,21 @@ func (x *Index[V]) All() iter.Seq2[string, V] {
 		}
 	}
 }
+
+// IDs numbers distinct texts from 0 in the order they are first seen, as
+// a map[string]int32 would, hashing a long text once per distinct text
+// (an Index): a map keyed by a struct or a row name holding texts can be
+// keyed by their numbers instead. The zero value is ready to use.
+type IDs struct {
+	idx Index[int32]
+}
+
+// ID returns the number of text s, giving it the next one when s is new.
+func (t *IDs) ID(s string) int32 {
+	if id, ok := t.idx.Lookup(s); ok {
+		return id
+	}
+	id := int32(t.idx.Len())
+	t.idx.Set(s, id)
+	return id
+}

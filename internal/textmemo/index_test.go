@@ -107,3 +107,17 @@ func BenchmarkIndexLongKey(b *testing.B) {
 		}
 	})
 }
+
+// IDs numbers texts from 0 in the order first seen; the same text in
+// other bytes gets the same number.
+func TestIDs(t *testing.T) {
+	long := strings.Repeat("L", Min)
+	var ids IDs
+	var got []int32
+	for _, s := range []string{"a", long, "b", "a", strings.Clone(long), "b"} {
+		got = append(got, ids.ID(s))
+	}
+	if diff := cmp.Diff([]int32{0, 1, 2, 0, 1, 2}, got); diff != "" {
+		t.Errorf("IDs (-want +got):\n%s", diff)
+	}
+}

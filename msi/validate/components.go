@@ -99,28 +99,28 @@ func ice18(c *checker) {
 			hasFiles.Set(str(r, "Component_"), true)
 		}
 	}
-	var texts textIDs // the pairs' texts, numbered
+	var texts textmemo.IDs // the pairs' texts, numbered
 	// Rows of RemoveFile, DuplicateFile and MoveFile that act on a
 	// component's own folder also count as files there.
 	inOwnDir := map[[2]int32]bool{} // component, folder
 	for _, tf := range [][2]string{{"RemoveFile", "DirProperty"}, {"DuplicateFile", "DestFolder"}, {"MoveFile", "DestFolder"}} {
 		if t := c.table(tf[0]); t != nil {
 			for r := range t.Rows() {
-				inOwnDir[[2]int32{texts.id(str(r, "Component_")), texts.id(str(r, tf[1]))}] = true
+				inOwnDir[[2]int32{texts.ID(str(r, "Component_")), texts.ID(str(r, tf[1]))}] = true
 			}
 		}
 	}
 	created := map[[2]int32]bool{}
 	if t := c.table("CreateFolder"); t != nil {
 		for r := range t.Rows() {
-			created[[2]int32{texts.id(str(r, "Component_")), texts.id(str(r, "Directory_"))}] = true
+			created[[2]int32{texts.ID(str(r, "Component_")), texts.ID(str(r, "Directory_"))}] = true
 		}
 	}
 	for _, cp := range comps {
 		if cp.keyPath != "" || hasFiles.Get(cp.name) {
 			continue
 		}
-		pair := [2]int32{texts.id(cp.name), texts.id(cp.dir)}
+		pair := [2]int32{texts.ID(cp.name), texts.ID(cp.dir)}
 		if inOwnDir[pair] {
 			continue
 		}

@@ -3,6 +3,8 @@ package validate
 import (
 	"slices"
 	"strings"
+
+	"github.com/msikit/msikit/internal/textmemo"
 )
 
 // targetIDs gives each directory a number that two directories share
@@ -20,10 +22,10 @@ func (d *dirTree) targetIDs(long bool) []int {
 	}
 	n := len(d.order)
 	memo := textMemo{}              // a long name shared by many directories is folded once
-	var folded textIDs              // the folded names, numbered
+	var folded textmemo.IDs         // the folded names, numbered
 	intern := make(map[node]int, n) // at most a folder per directory, and the roots
 	get := func(parent int, name string) int {
-		n := node{parent, folded.id(name)}
+		n := node{parent, folded.ID(name)}
 		if id, ok := intern[n]; ok {
 			return id
 		}
@@ -187,7 +189,7 @@ func ice30(c *checker) {
 			slot
 			comp int32 // the component's number in texts
 		}
-		var texts textIDs
+		var texts textmemo.IDs
 		seen := map[member]bool{}
 		var order []slot
 		for i, f := range files {
@@ -195,8 +197,8 @@ func ice30(c *checker) {
 			if !ok {
 				continue
 			}
-			s := slot{ids[node], texts.id(mode.names[i])}
-			if m := (member{s, texts.id(f.comp)}); seen[m] {
+			s := slot{ids[node], texts.ID(mode.names[i])}
+			if m := (member{s, texts.ID(f.comp)}); seen[m] {
 				continue // the component's first file of that name stands for it
 			} else {
 				seen[m] = true

@@ -41,23 +41,6 @@ func upper(m textMemo, s string) string {
 	return memoOf(m, s, "upper", func() string { return strings.ToUpper(s) })
 }
 
-// textIDs numbers distinct texts from 0, as a map[string]int32 would,
-// hashing a long text once per distinct text (textmemo.Index): a model
-// keyed by a struct holding a text is keyed by its number instead.
-type textIDs struct {
-	idx textmemo.Index[int32]
-}
-
-// id returns the number of text s, giving it the next one when s is new.
-func (t *textIDs) id(s string) int32 {
-	if id, ok := t.idx.Lookup(s); ok {
-		return id
-	}
-	id := int32(t.idx.Len())
-	t.idx.Set(s, id)
-	return id
-}
-
 // hasBracket returns strings.Contains(s, "["), computed once per long text
 // in m: a formatted value shared by many rows is scanned once.
 func hasBracket(m textMemo, s string) bool {

@@ -10,7 +10,7 @@ import (
 // value is ready to use; the names of one RowKeys compare equal exactly
 // when the tables and key cells are equal.
 type RowKeys struct {
-	long textmemo.Index[int] // key cells of textmemo.Min bytes or more -> their number
+	long textmemo.IDs // key cells of textmemo.Min bytes or more, numbered
 }
 
 // Key names the row of table whose key cells are k: each part is written
@@ -32,12 +32,7 @@ func (ks *RowKeys) Key(table string, k []string) string {
 			b = append(b, c...)
 			continue
 		}
-		id, ok := ks.long.Lookup(c)
-		if !ok {
-			id = ks.long.Len()
-			ks.long.Set(c, id)
-		}
-		b = strconv.AppendInt(b, int64(id), 10)
+		b = strconv.AppendInt(b, int64(ks.long.ID(c)), 10)
 	}
 	return string(b)
 }
