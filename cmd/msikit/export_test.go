@@ -121,3 +121,66 @@ func TestExportMaxBytes(t *testing.T) {
 		t.Errorf("--max-bytes -1: exit %d, want a usage error; %s", code, stderr)
 	}
 }
+
+// export -d counts the files it would write before writing any: exactly
+// as many as it writes (a file per table and per binary cell), in both
+// formats; one fewer than that as --max-files is refused with nothing
+// written, and so is a limit below the number of tables, at once.
+func TestExportMaxFiles(t *testing.T) {
+	pkg := filepath.Join(testenv.RepoRoot(), "testdata", "sample.msi")
+	for _, format := range []string{"idt", "json"} {
+		t.Run(format, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "out")
+			code, _, stderr := runCLI(t, "export", pkg, "-d", dir, "-f", format, "--max-files", "0")
+			if code != exitOK {
+				t.Fatalf("export -d --max-files 0: exit %d, %s", code, stderr)
+			}
+			files, binary := 0, 0
+			filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+				if err == nil && d.Type().IsRegular() {
+					files++
+					if filepath.Dir(p) != dir {
+						binary++
+					}
+				}
+				return err
+			})
+			if binary == 0 {
+				t.Fatalf("the sample's export wrote no binary cell (%d files): the test needs one", files)
+			}
+			for _, c := range []struct {
+				limit  int
+				refuse string
+			}{
+				{files - 1, fmt.Sprintf("the export would write more than --max-files %d files", files-1)},
+				{1, "the export would write a file for each of its "},
+				{files, ""},
+			} {
+				os.RemoveAll(dir)
+				run := []string{"export", pkg, "-d", dir, "-f", format, "--max-files", fmt.Sprint(c.limit)}
+				code, stdout, stderr := runCLI(t, run...)
+				_, statErr := os.Lstat(dir)
+				if c.refuse == "" {
+					if code != exitOK || statErr != nil {
+						t.Errorf("%q: exit %d (%v), want the export; stderr %q", run, code, statErr, stderr)
+					}
+					continue
+				}
+				if code != exitFailure || stdout != "" || !strings.Contains(stderr, c.refuse) || !strings.Contains(stderr, "nothing written") {
+					t.Errorf("%q: exit %d, stderr %q; want a refusal containing %q", run, code, stderr, c.refuse)
+				}
+				if !errors.Is(statErr, fs.ErrNotExist) {
+					t.Errorf("%q: the folder exists after the refusal (%v)", run, statErr)
+				}
+			}
+		})
+	}
+	for _, args := range [][]string{
+		{"export", pkg, "-d", t.TempDir(), "--max-files", "-1"},
+		{"export", pkg, "Property", "--max-files", "10"},
+	} {
+		if code, _, stderr := runCLI(t, args...); code != exitUsage {
+			t.Errorf("%q: exit %d, want a usage error; %s", args, code, stderr)
+		}
+	}
+}

@@ -296,10 +296,7 @@ func TestEveryCommandOnScaledFixtures(t *testing.T) {
 // RSS on a loaded 2-core machine). They are still run and checked for
 // their exit status, their stderr and what they write; their figures are
 // logged instead of failing the test. Remove an entry when it is fixed.
-var scaledOverBudget = map[string]string{
-	"msi-50k-empty-tables.msi export FILE -d OUT":         "200,000 files: kernel time creating them (2.6 s quiet, 0.8 s user; past 5 s when the CPUs or the disk are shared)",
-	"msi-50k-empty-tables.msi export FILE -d OUT -f json": "200,000 files: the kernel's time creating them",
-}
+var scaledOverBudget = map[string]string{}
 
 // runCraftedCommands runs every craftedCommands entry on each of files
 // (below fixtureDir, which must not change) as a child process, checking

@@ -57,6 +57,29 @@ func ExampleExportSize() {
 	// refused
 }
 
+// Counting the files an export into a folder would write, before writing
+// any: a file per table and per binary cell. A package of a few megabytes
+// can name hundreds of thousands of empty tables.
+func ExampleExportFiles() {
+	db, err := msi.Open("../../testdata/sample.msi")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	var files int64
+	for _, table := range idt.Tables(db) {
+		n, err := idt.ExportFiles(db, table)
+		if err != nil {
+			log.Fatal(err)
+		}
+		files += n
+	}
+	icons, _ := idt.ExportFiles(db, "Icon")
+	fmt.Printf("%d tables, %d files (Icon: %d)\n", len(idt.Tables(db)), files, icons)
+	// Output:
+	// 39 tables, 40 files (Icon: 2)
+}
+
 // Importing an IDT file replaces a table's rows (or creates the table), as
 // msibuild -i does; the database is then saved with Save.
 func ExampleImport() {

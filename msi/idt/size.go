@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"strconv"
 
+	"github.com/msikit/msikit/internal/safename"
 	"github.com/msikit/msikit/msi"
 )
 
@@ -61,3 +62,47 @@ func ExportSize(db *msi.Database, table string) (int64, error) {
 type countWriter struct{ n int64 }
 
 func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+
+// ExportFiles returns the number of files ExportDir writes for table: its
+// IDT file, and one for each binary cell (the data of the stream the cell
+// names), counted without writing them or opening the streams. The
+// pseudo-tables _SummaryInformation and _ForceCodepage are one file each;
+// a table or cell whose name ExportDir refuses as a file name counts
+// none.
+//
+// Creating a file costs the system far more than the bytes of a small
+// one: a crafted package of a few megabytes can name 200,000 empty tables
+// (a few bytes each in _Tables), or a binary cell in each of a million
+// rows sharing one key. Callers exporting packages they do not trust
+// check the count first (msikit export -d refuses more than --max-files).
+func ExportFiles(db *msi.Database, table string) (int64, error) {
+	switch table {
+	case ForceCodepageTable, SummaryInformationTable:
+		return 1, nil
+	}
+	if safename.Check(table) != nil || safename.Check(table+".idt") != nil {
+		return 0, nil
+	}
+	t, err := db.Table(table)
+	if err != nil {
+		return 0, err
+	}
+	var binary []int
+	for i, c := range t.Columns() {
+		if c.Type == msi.ColBinary {
+			binary = append(binary, i)
+		}
+	}
+	n := int64(1)
+	if len(binary) == 0 {
+		return n, nil
+	}
+	for row := range t.Rows() {
+		for _, i := range binary {
+			if v := row.At(i); v.Kind() == msi.KindBinary && safename.Check(v.Str()) == nil {
+				n++
+			}
+		}
+	}
+	return n, nil
+}

@@ -1,6 +1,8 @@
 package idt
 
 import (
+	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -60,6 +62,13 @@ func checkExportSize(t *testing.T, files []string) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("%s: (-written +ExportSize):\n%s", filepath.Base(f), diff)
 		}
+		var text int64
+		for _, n := range want {
+			text += n
+		}
+		if text <= 16<<20 {
+			checkExportFiles(t, f, db)
+		}
 		db.Close()
 	}
 	if dbs == 0 {
@@ -101,4 +110,42 @@ func BenchmarkExportSize(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(t.Len()), "ns/row")
 		})
 	}
+}
+
+// checkExportFiles checks that ExportFiles is the number of files
+// ExportDir writes for each table of db (its IDT file and those in the
+// table's folder; none for a table whose name it refuses). Databases of
+// more than 1,000 tables are left out (the 50,000 empty tables of one
+// crafted package take 12 s to write on disk, and count as any other), and
+// so are those of more than 16 MiB of text (checkExportSize).
+func checkExportFiles(t *testing.T, file string, db *msi.Database) {
+	t.Helper()
+	if len(Tables(db)) > 1000 {
+		return
+	}
+	dir := filepath.Join(t.TempDir(), "out")
+	if err := ExportDir(dir, db); err != nil && !errors.Is(err, ErrUnsafeName) {
+		return // nothing written; the export's own tests check why
+	}
+	got, want := map[string]int64{}, map[string]int64{}
+	for _, table := range Tables(db) {
+		n, err := ExportFiles(db, table)
+		if err != nil {
+			t.Errorf("%s: table %s: ExportFiles: %v", filepath.Base(file), table, err)
+			continue
+		}
+		got[table] = n
+		written := int64(0)
+		if _, err := os.Lstat(filepath.Join(dir, table+".idt")); err == nil {
+			written++
+		}
+		if cells, err := os.ReadDir(filepath.Join(dir, table)); err == nil {
+			written += int64(len(cells))
+		}
+		want[table] = written
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("%s: (-written +ExportFiles):\n%s", filepath.Base(file), diff)
+	}
+	os.RemoveAll(dir)
 }
