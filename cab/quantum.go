@@ -49,6 +49,13 @@ import (
 //     every match the position slot and its raw extra bits give the offset
 //     base+extra+1 back from the current position. Raw extra bits are taken
 //     from the same bit stream, after the bits the coder has already read.
+//   - A frame ends with at least two zero bits after the 16 the decoder
+//     has read ahead, then zero bits to the next byte, the block's last:
+//     every block of the corpus's real Quantum cabinet leaves 2 to 9 such
+//     bits, and 7-Zip refuses a block that ends otherwise. This decoder
+//     does not check the end (what follows the last symbol cannot change
+//     the output); cab's tests have 7-Zip decode the test encoder's
+//     blocks, which end that way.
 //
 // The arithmetic decoder itself cannot fail: any input bits decode to some
 // symbol. Corruption shows up as a match reaching before the first byte of

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -26,7 +27,9 @@ import (
 // end of a block, windows of every size, many blocks), independently of the
 // one real Quantum cabinet in the corpus. It shares the model code with the
 // decoder, so agreement with it proves round-tripping only; correctness is
-// checked against real data in TestQuantumCorpus.
+// checked against real data in TestQuantumCorpus, and against 7-Zip, an
+// independent decoder, on the encoder's output in
+// TestQuantumEncoderAgainst7zz.
 
 // quantumOp is one LZ step: a literal (length 0) or a match.
 type quantumOp struct {
@@ -181,7 +184,13 @@ func (e *quantumEncoder) block(ops []quantumOp) ([]byte, error) {
 	} else {
 		e.emit(1)
 	}
-	need := 16 + e.shifts
+	// The decoder has taken 16 bits ahead of its shifts when the block's
+	// last symbol is decoded. Microsoft's encoder ends a frame with at
+	// least two more zero bits, then zeros to the next byte: every block
+	// of the corpus's Quantum cabinet leaves 2 to 9 zero bits after the
+	// look-ahead, and 7-Zip refuses a block that does not end so
+	// (TestQuantumEncoderAgainst7zz).
+	need := 16 + e.shifts + 2
 	if n := len(e.raws); n > 0 && e.raws[n-1].at > need {
 		need = e.raws[n-1].at
 	}
@@ -295,22 +304,29 @@ func quantumSample(n int, seed uint64) []byte {
 // ---------------------------------------------------------------------------
 // Synthetic tests (no corpus needed).
 
-func TestQuantumRoundTrip(t *testing.T) {
+// quantumCase is a round trip through the test encoder: data cut into
+// blocks of blockSize bytes, in a window of 2^windowBits.
+type quantumCase struct {
+	name       string
+	data       []byte
+	windowBits int
+	blockSize  int
+}
+
+// quantumCases are the round trips TestQuantumRoundTrip decodes with
+// msikit's decoder and TestQuantumEncoderAgainst7zz with 7-Zip's.
+func quantumCases() []quantumCase {
 	random := make([]byte, 70000)
 	r := rand.New(rand.NewPCG(7, 7))
 	for i := range random {
 		random[i] = byte(r.Uint32())
 	}
-	tests := []struct {
-		name       string
-		data       []byte
-		windowBits int
-		blockSize  int
-	}{
+	return []quantumCase{
 		{"text/w10/wraps", quantumSample(100000, 1), 10, quantumFrameSize},
 		{"text/w15", quantumSample(80000, 2), 15, quantumFrameSize},
 		{"text/w16/short-blocks", quantumSample(30000, 3), 16, 1000},
 		{"text/w21", quantumSample(100000, 4), 21, quantumFrameSize},
+		{"text/w19/far-matches", quantumSample(300000, 5), 19, quantumFrameSize},
 		{"zeros/w12/long-matches", make([]byte, 100000), 12, quantumFrameSize},
 		{"random/w18", random, 18, quantumFrameSize},
 		{"one-byte/w10", []byte{0x42}, 10, quantumFrameSize},
@@ -324,6 +340,10 @@ func TestQuantumRoundTrip(t *testing.T) {
 			return b
 		}(), 14, 4096},
 	}
+}
+
+func TestQuantumRoundTrip(t *testing.T) {
+	tests := quantumCases()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			blocks, sizes := quantumCompress(t, tt.data, tt.windowBits, tt.blockSize)
@@ -341,6 +361,46 @@ func TestQuantumRoundTrip(t *testing.T) {
 				if err == nil && bytes.Equal(fresh, tt.data[sizes[0]:sizes[0]+sizes[1]]) {
 					t.Errorf("block 1 decoded alone matched: test does not exercise carried state")
 				}
+			}
+		})
+	}
+}
+
+// TestQuantumEncoderAgainst7zz has 7-Zip, an independent decoder, decode
+// the test encoder's round trips (each a cabinet of one folder and one
+// file): it must give back the data byte for byte. So the encoder writes
+// Quantum as Microsoft's tools do, and TestQuantumRoundTrip's agreement
+// with msikit's decoder is more than the encoder agreeing with itself.
+// 7-Zip refuses a folder with more than one block of less than 32 KiB of
+// output, which real cabinets never make (only a folder's last block is
+// shorter): the cases of short blocks are left out.
+func TestQuantumEncoderAgainst7zz(t *testing.T) {
+	sevenZ := testenv.NeedTool(t, "7zz", "7zip")
+	dir := t.TempDir()
+	for _, tt := range quantumCases() {
+		if tt.blockSize < quantumFrameSize && len(tt.data) > tt.blockSize {
+			continue // several short blocks
+		}
+		t.Run(tt.name, func(t *testing.T) {
+			blocks, sizes := quantumCompress(t, tt.data, tt.windowBits, tt.blockSize)
+			f := tcFolder{method: methodQuantum | uint16(tt.windowBits)<<8}
+			for i := range blocks {
+				f.blocks = append(f.blocks, tcBlock{data: blocks[i], uncomp: sizes[i]})
+			}
+			c := &tcCab{folders: []tcFolder{f}, files: []tcFile{{name: "data.bin", size: uint32(len(tt.data))}}}
+			p := filepath.Join(dir, strings.ReplaceAll(tt.name, "/", "-")+".cab")
+			if err := os.WriteFile(p, c.bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var stderr bytes.Buffer
+			cmd := exec.Command(sevenZ, "x", "-so", p)
+			cmd.Stderr = &stderr
+			got, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("7zz: %v (%d of %d bytes out)\n%s", err, len(got), len(tt.data), stderr.Bytes())
+			}
+			if !bytes.Equal(got, tt.data) {
+				t.Fatalf("7-Zip's decoding differs: %s", firstDiff(tt.data, got))
 			}
 		})
 	}
@@ -900,6 +960,53 @@ func TestQuantumCorpus(t *testing.T) {
 				}
 			}
 			o.done()
+		})
+	}
+}
+
+// TestQuantumCorpusFrameEnds checks the fact the test encoder's frame end
+// rests on (see quantum.go), on every block of the corpus's Quantum
+// cabinets: after the decoder's 16 bits of look-ahead, 2 to 9 bits are
+// left in the block, all zero.
+func TestQuantumCorpusFrameEnds(t *testing.T) {
+	for _, p := range quantumCorpus(t) {
+		t.Run(filepath.Base(p.path), func(t *testing.T) {
+			left := map[int]int{}
+			for _, c := range p.cabs {
+				for _, f := range c.folders {
+					if !f.isQuantum() {
+						continue
+					}
+					dec, err := newDecompressor(f.typeCompress)
+					if err != nil {
+						t.Fatal(err)
+					}
+					d := dec.(*quantumDecompressor)
+					for i, src := range f.blocks {
+						if err := d.decode(make([]byte, f.sizes[i]), src); err != nil {
+							t.Fatalf("block %d: %v", i, err)
+						}
+						taken := (d.pos+d.overrun)*8 - int(d.nbits)
+						n := len(src)*8 - taken
+						left[n]++
+						for k := max(taken, 0); k < len(src)*8; k++ {
+							if src[k/8]>>(7-k%8)&1 != 0 {
+								t.Errorf("block %d: bit %d of the %d after the look-ahead is 1", i, k-taken, n)
+								break
+							}
+						}
+					}
+				}
+			}
+			if len(left) == 0 {
+				t.Fatal("no Quantum block")
+			}
+			for n, blocks := range left {
+				if n < 2 || n > 9 {
+					t.Errorf("%d blocks leave %d bits after the look-ahead, want 2 to 9", blocks, n)
+				}
+			}
+			t.Logf("bits left after the look-ahead: %v (bits: blocks)", left)
 		})
 	}
 }
