@@ -321,7 +321,8 @@ func TestImportUnchanged(t *testing.T) {
 	}
 	code, _, stderr = runCLI(t, "import", signed, changed, "-o", out, "--drop-signature")
 	if code != exitOK || !strings.Contains(stderr, "msikit: "+out+": digital signature removed (the import changed the package; sign it again)\n") ||
-		!strings.Contains(stderr, "msikit: "+out+": new PackageCode ") || strings.Count(stderr, "\n") != 2 {
+		!strings.Contains(stderr, "msikit: "+out+": new PackageCode ") ||
+		!strings.Contains(stderr, "msikit: "+out+": Property: 1 inserted; 9 rows now (") || strings.Count(stderr, "\n") != 3 {
 		t.Errorf("import --drop-signature that changes: exit %d, stderr %q", code, stderr)
 	}
 	if isSigned(t, out) {

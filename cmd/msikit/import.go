@@ -41,6 +41,12 @@ so). A string longer than its column's declared size is kept with a warning,
 since Windows Installer does not enforce the sizes; --strict refuses it, and
 values the _Validation table does not allow.
 
+Each IDT file that changes the package gets a line on stderr saying what it
+changed: "TABLE: 1 inserted, 2 deleted, 1 updated; 7 rows now (FILE.idt)",
+rows told apart by their primary key (a binary cell by its bytes), so rows
+a file leaves out show as deleted; "TABLE: created, N rows"; "summary
+information: N properties changed"; "codepage N (was M)".
+
 A changed package gets a new PackageCode (summary information Revision
 Number), reported on stderr, since Windows Installer caches packages by it;
 --keep-package-code keeps the old one. An import that changes nothing
@@ -88,10 +94,14 @@ naming the file and line, and nothing is written.
 			defer db.Close()
 			db.SetStrict(*strict)
 			opened := len(db.Warnings)
+			changes := make([]*importChange, 0, len(args)-1)
+			prints := newRowPrints()
 			for _, file := range args[1:] {
-				if _, err := idt.ImportFile(db, file); err != nil {
-					return fileErr(file, err)
+				c, err := importOne(db, file, prints)
+				if err != nil {
+					return err
 				}
+				changes = append(changes, c)
 			}
 			// Values longer than their column's declared size are kept
 			// (Windows Installer does not enforce the sizes), with a
@@ -101,6 +111,7 @@ naming the file and line, and nothing is written.
 				if err := saveSigned(env, db, dst, &msi.SaveOptions{WriteOptions: msi.WriteOptions{KeepPackageCode: o.keepPackageCode}, InPlace: o.inPlace, Sync: o.sync}, signOpts); err != nil {
 					return err
 				}
+				reportImport(env, dst, changes)
 				return wc.report(env, dst)
 			}
 			// A changed package gets a new PackageCode when it is
@@ -116,6 +127,7 @@ naming the file and line, and nothing is written.
 			if err != nil {
 				return fileErr(dst, err)
 			}
+			reportImport(env, dst, changes)
 			if newCode, err := db.PackageCode(); err == nil && newCode != oldCode {
 				fmt.Fprintf(env.Stderr, "msikit: %s: new PackageCode %s (was %s)\n", dst, newCode, oldCode)
 			}
@@ -125,6 +137,58 @@ naming the file and line, and nothing is written.
 			return wc.report(env, dst)
 		}
 	},
+}
+
+// importOne imports one IDT file into db and returns what it changed.
+func importOne(db *msi.Database, file string, prints *rowPrints) (*importChange, error) {
+	c := &importChange{file: file, table: idtTableName(file)}
+	var before *tableBefore
+	var props map[msi.PropertyID]string
+	switch c.table {
+	case idt.SummaryInformationTable:
+		props = summaryProps(db)
+	case idt.ForceCodepageTable:
+		c.codepage[0] = db.Codepage()
+	case "":
+	default:
+		var err error
+		if before, err = prints.snapshot(db, c.table); err != nil {
+			return nil, fileErr(file, fmt.Errorf("reading table %s before the import: %w", escapeName(c.table), err))
+		}
+	}
+	table, err := idt.ImportFile(db, file)
+	if err != nil {
+		return nil, fileErr(file, err)
+	}
+	switch {
+	case table == idt.SummaryInformationTable:
+		c.props = changedProps(props, summaryProps(db))
+	case table == idt.ForceCodepageTable:
+		c.codepage[1] = db.Codepage()
+	case table != c.table || before == nil:
+		// The header named the table otherwise than the import read it
+		// (it cannot): say it was read, without counts.
+		c.table, before = table, &tableBefore{}
+		fallthrough
+	default:
+		if err := prints.compare(db, table, before, c); err != nil {
+			return nil, fileErr(file, fmt.Errorf("reading table %s after the import: %w", escapeName(table), err))
+		}
+	}
+	c.table = table
+	return c, nil
+}
+
+// reportImport says on standard error what each IDT file changed in the
+// package written to dst; a file that changed nothing is not reported (an
+// import that changes nothing says nothing).
+func reportImport(env *Env, dst string, changes []*importChange) {
+	for _, c := range changes {
+		if !c.changed() {
+			continue
+		}
+		fmt.Fprintf(env.Stderr, "msikit: %s: %s\n", escapeText(dst), c)
+	}
 }
 
 // signedRefusal is the error of a writer asked to change the signed

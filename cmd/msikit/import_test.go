@@ -50,7 +50,7 @@ func TestImportCommand(t *testing.T) {
 	before := fileHash(t, samplePath())
 	out := filepath.Join(dir, "out.msi")
 	code, stdout, stderr := runCLI(t, "import", samplePath(), idt, "-o", out)
-	if code != exitOK || stdout != "" || !regexp.MustCompile(`^msikit: \S+out\.msi: new PackageCode \{[0-9A-F-]{36}\} \(was \{CA84CAB9-CFE5-8F89-0D70-EA88B4E9BBD4\}\)\n$`).MatchString(stderr) {
+	if code != exitOK || stdout != "" || !regexp.MustCompile(`^msikit: \S+out\.msi: Property: 1 inserted, 1 updated; 9 rows now \(\S+Property\.idt\)\nmsikit: \S+out\.msi: new PackageCode \{[0-9A-F-]{36}\} \(was \{CA84CAB9-CFE5-8F89-0D70-EA88B4E9BBD4\}\)\n$`).MatchString(stderr) {
 		t.Fatalf("import: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 	if fileHash(t, samplePath()) != before {
@@ -274,4 +274,81 @@ func packageCode(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	return code
+}
+
+// The import says what each IDT file changed, counted by primary key:
+// rows inserted, deleted (an import replaces a table's rows, so a file
+// that leaves rows out deletes them) and updated (a binary cell by its
+// bytes); a created table with its rows; summary properties; the
+// codepage. A file that changes nothing is not mentioned.
+func TestImportReport(t *testing.T) {
+	dir := t.TempDir()
+	exp := filepath.Join(dir, "exp")
+	if code, _, stderr := runCLI(t, "export", samplePath(), "-d", exp); code != exitOK {
+		t.Fatalf("export -d: %s", stderr)
+	}
+	edit := func(name string, f func(string) string) {
+		t.Helper()
+		p := filepath.Join(exp, name)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := f(string(b))
+		if s == string(b) {
+			t.Fatalf("%s: the edit changed nothing", name)
+		}
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	drop := func(prefix string) func(string) string {
+		return func(s string) string {
+			i := strings.Index(s, "\r\n"+prefix)
+			j := strings.Index(s[i+2:], "\r\n")
+			return s[:i] + s[i+2+j:]
+		}
+	}
+	edit("Property.idt", drop("ALLUSERS\t"))
+	edit("Property.idt", drop("Manufacturer\t"))
+	edit("Property.idt", func(s string) string {
+		return strings.Replace(s, "ProductVersion\t1.2.3", "ProductVersion\t2.0", 1) + "NEWPROP\tx\r\n"
+	})
+	edit("Icon/Icon.app.ico", func(s string) string { return s + "changed" })
+	edit("_SummaryInformation.idt", func(s string) string {
+		return strings.Replace(s, "\r\n3\tSynthetic all\r\n", "\r\n3\tRenamed\r\n", 1)
+	})
+	edit("_ForceCodepage.idt", func(s string) string {
+		return strings.Replace(s, "\r\n0\t_ForceCodepage", "\r\n1252\t_ForceCodepage", 1)
+	})
+	newTable := filepath.Join(dir, "NewT.idt")
+	if err := os.WriteFile(newTable, []byte("A\tB\r\ns72\ti2\r\nNewT\tA\r\nx\t1\r\ny\t2\r\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files := []string{"Property.idt", "File.idt", "Icon.idt", "_SummaryInformation.idt", "_ForceCodepage.idt"}
+	args := []string{"import", samplePath()}
+	for _, f := range files {
+		args = append(args, filepath.Join(exp, f))
+	}
+	out := filepath.Join(dir, "out.msi")
+	args = append(args, newTable, "-o", out)
+	code, stdout, stderr := runCLI(t, args...)
+	if code != exitOK || stdout != "" {
+		t.Fatalf("import: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	prefix := "msikit: " + out + ": "
+	want := []string{
+		prefix + "Property: 1 inserted, 2 deleted, 1 updated; 7 rows now (" + filepath.Join(exp, "Property.idt") + ")",
+		prefix + "Icon: 1 updated; 1 row now (" + filepath.Join(exp, "Icon.idt") + ")",
+		prefix + "summary information: 1 property changed (" + filepath.Join(exp, "_SummaryInformation.idt") + ")",
+		prefix + "codepage 1252 (was 0) (" + filepath.Join(exp, "_ForceCodepage.idt") + ")",
+		prefix + "NewT: created, 2 rows (" + newTable + ")",
+	}
+	got := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+	if len(got) != len(want)+1 || !strings.HasPrefix(got[len(want)], prefix+"new PackageCode ") {
+		t.Fatalf("stderr %q: want the %d lines of the changes, then the new PackageCode", stderr, len(want))
+	}
+	if diff := cmp.Diff(want, got[:len(want)]); diff != "" {
+		t.Errorf("import report (-want +got):\n%s", diff)
+	}
 }

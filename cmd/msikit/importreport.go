@@ -1,0 +1,287 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/msikit/msikit/internal/textmemo"
+	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/idt"
+)
+
+// What an import changed, table by table, for its report: rows are told
+// apart by their primary key (rows inserted: keys the table did not have;
+// deleted: keys it no longer has; updated: the same key with other values,
+// a binary cell counting by its stream's bytes), summary information by
+// property, the codepage by its number. An import replaces every row of a
+// table, so a file that leaves out rows deletes them: the report says so.
+
+// importChange is the report of one IDT file.
+type importChange struct {
+	file  string // the IDT file, as given
+	table string // the table it names ("" when its header has none)
+
+	created                    bool // the table did not exist
+	rows                       int  // rows of the table after the import
+	inserted, deleted, updated int
+
+	props    int // summary information properties changed (_SummaryInformation)
+	codepage [2]int
+}
+
+// changed reports whether the file changed anything.
+func (c *importChange) changed() bool {
+	switch c.table {
+	case idt.SummaryInformationTable:
+		return c.props > 0
+	case idt.ForceCodepageTable:
+		return c.codepage[0] != c.codepage[1]
+	}
+	return c.created || c.inserted+c.deleted+c.updated > 0
+}
+
+// String formats the change as the report's line (after "msikit: OUT: ").
+func (c *importChange) String() string {
+	var b strings.Builder
+	switch c.table {
+	case idt.SummaryInformationTable:
+		if c.props == 0 {
+			b.WriteString("summary information unchanged")
+		} else {
+			fmt.Fprintf(&b, "summary information: %s changed", nouns(c.props, "property", "properties"))
+		}
+	case idt.ForceCodepageTable:
+		if c.codepage[0] == c.codepage[1] {
+			fmt.Fprintf(&b, "codepage %d unchanged", c.codepage[1])
+		} else {
+			fmt.Fprintf(&b, "codepage %d (was %d)", c.codepage[1], c.codepage[0])
+		}
+	default:
+		b.WriteString(escapeName(c.table))
+		b.WriteString(": ")
+		switch {
+		case c.created:
+			fmt.Fprintf(&b, "created, %s", plural(c.rows, "row"))
+		case c.inserted+c.deleted+c.updated == 0:
+			fmt.Fprintf(&b, "unchanged, %s", plural(c.rows, "row"))
+		default:
+			var parts []string
+			for _, p := range []struct {
+				n    int
+				what string
+			}{{c.inserted, "inserted"}, {c.deleted, "deleted"}, {c.updated, "updated"}} {
+				if p.n > 0 {
+					parts = append(parts, fmt.Sprintf("%d %s", p.n, p.what))
+				}
+			}
+			fmt.Fprintf(&b, "%s; %s now", strings.Join(parts, ", "), plural(c.rows, "row"))
+		}
+	}
+	fmt.Fprintf(&b, " (%s)", escapeText(c.file))
+	return b.String()
+}
+
+// nouns formats a count and a noun of an irregular plural.
+func nouns(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// idtTableName returns the table an IDT file names: the first field of its
+// third line. It reads at most the three header lines, each bounded as
+// idt bounds a line; a file it cannot read names no table ("", and the
+// import reports why).
+func idtTableName(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	r := bufio.NewReader(io.LimitReader(f, 3*(8<<20)))
+	var line []byte
+	for range 3 {
+		line, err = r.ReadSlice('\n')
+		for errors.Is(err, bufio.ErrBufferFull) {
+			_, err = r.ReadSlice('\n') // a long line: not the table name's
+			line = nil
+		}
+		if err != nil {
+			return ""
+		}
+	}
+	line = bytes.TrimRight(line, "\r\n")
+	if i := bytes.IndexByte(line, '\t'); i >= 0 {
+		line = line[:i]
+	}
+	return string(line)
+}
+
+// rowPrints fingerprints a table's rows: for each primary key (a hash of
+// its cells), a hash of the row's other cells, binary cells by their
+// streams' bytes. A text is hashed once however many cells share it when
+// it is long (textmemo), so a pooled 1 MB string named by every row costs
+// one pass.
+type rowPrints struct {
+	seed  maphash.Seed
+	texts textmemo.Memo[uint64]
+	buf   []byte
+}
+
+func newRowPrints() *rowPrints { return &rowPrints{seed: maphash.MakeSeed()} }
+
+func (p *rowPrints) text(s string) uint64 {
+	return p.texts.Get(s, func(s string) uint64 { return maphash.String(p.seed, s) })
+}
+
+// cells hashes the cells of row at idx; a binary cell by its stream's
+// bytes when streams is set, else by its name.
+func (p *rowPrints) cells(row msi.Row, cols []msi.Column, idx []int, streams bool) uint64 {
+	b := p.buf[:0]
+	for _, i := range idx {
+		v := row.At(i)
+		b = append(b, byte(v.Kind()))
+		switch v.Kind() {
+		case msi.KindInt:
+			b = binary.LittleEndian.AppendUint32(b, uint32(v.Int()))
+		case msi.KindString:
+			b = binary.LittleEndian.AppendUint64(b, p.text(v.Str()))
+		case msi.KindBinary:
+			if !streams {
+				b = binary.LittleEndian.AppendUint64(b, p.text(v.Str()))
+				continue
+			}
+			// A stream that cannot be read (missing in a damaged
+			// package, say) counts as the name alone: the report must
+			// not stop an import the package allows.
+			var h maphash.Hash
+			h.SetSeed(p.seed)
+			st, err := row.OpenStream(cols[i].Name)
+			if err == nil {
+				_, err = io.Copy(&h, st)
+			}
+			if err != nil {
+				b = append(b, 0xff)
+				b = binary.LittleEndian.AppendUint64(b, p.text(v.Str()))
+				continue
+			}
+			b = binary.LittleEndian.AppendUint64(b, h.Sum64())
+		}
+	}
+	p.buf = b
+	return maphash.Bytes(p.seed, b)
+}
+
+// tableShape returns the positions of t's key cells and of the others,
+// and whether any column is binary.
+func tableShape(t *msi.Table) (cols []msi.Column, key, rest []int, binaryCols bool) {
+	cols = t.Columns()
+	for i, c := range cols {
+		if c.Key {
+			key = append(key, i)
+		} else {
+			rest = append(rest, i)
+		}
+		binaryCols = binaryCols || c.Type == msi.ColBinary
+	}
+	return cols, key, rest, binaryCols
+}
+
+// tableBefore is a table's fingerprint before an import.
+type tableBefore struct {
+	exists bool
+	cols   []msi.Column
+	rows   map[uint64]uint64 // key hash -> hash of the other cells
+}
+
+// snapshot fingerprints table of db before an import replaces its rows
+// (binary cells by their streams' bytes).
+func (p *rowPrints) snapshot(db *msi.Database, table string) (*tableBefore, error) {
+	t, err := db.Table(table)
+	if err != nil {
+		return &tableBefore{}, nil // a new table (or one the import refuses)
+	}
+	cols, key, rest, _ := tableShape(t)
+	s := &tableBefore{exists: true, cols: cols, rows: make(map[uint64]uint64, t.Len())}
+	for row := range t.Rows() {
+		s.rows[p.cells(row, cols, key, false)] = p.cells(row, cols, rest, true)
+	}
+	return s, nil
+}
+
+// compare counts what the import did to table against its fingerprint
+// before: rows inserted, deleted and updated. A table whose columns the
+// import changed (it cannot: an existing table keeps its columns) counts
+// every row as inserted and deleted.
+func (p *rowPrints) compare(db *msi.Database, table string, before *tableBefore, c *importChange) error {
+	t, err := db.Table(table)
+	if err != nil {
+		return err
+	}
+	c.rows = t.Len()
+	if !before.exists {
+		c.created = true
+		return nil
+	}
+	cols, key, rest, _ := tableShape(t)
+	if len(cols) != len(before.cols) {
+		c.deleted, c.inserted = len(before.rows), t.Len()
+		return nil
+	}
+	seen := make(map[uint64]bool, min(len(before.rows), t.Len()))
+	for row := range t.Rows() {
+		k := p.cells(row, cols, key, false)
+		old, ok := before.rows[k]
+		if !ok {
+			c.inserted++
+			continue
+		}
+		if seen[k] {
+			continue // a duplicate key: counted once
+		}
+		seen[k] = true
+		if p.cells(row, cols, rest, true) != old {
+			c.updated++
+		}
+	}
+	c.deleted = len(before.rows) - len(seen)
+	return nil
+}
+
+// summaryProps returns the summary information properties of db as text,
+// by id, for counting what an import changes.
+func summaryProps(db *msi.Database) map[msi.PropertyID]string {
+	si, err := db.SummaryInfo()
+	if err != nil {
+		return nil
+	}
+	m := map[msi.PropertyID]string{}
+	for _, p := range si.Properties() {
+		m[p.ID] = fmt.Sprintf("%d %d %v %q", p.Type, p.Int, p.Time, p.Raw)
+	}
+	return m
+}
+
+// changedProps counts the properties that differ between a and b.
+func changedProps(a, b map[msi.PropertyID]string) int {
+	n := 0
+	for id, v := range b {
+		if w, ok := a[id]; !ok || w != v {
+			n++
+		}
+	}
+	for id := range a {
+		if _, ok := b[id]; !ok {
+			n++
+		}
+	}
+	return n
+}
