@@ -189,7 +189,7 @@ func writeTransformSummary(w io.Writer, out, oldName, newName string, c *mst.Cha
 			tables++
 		}
 	}
-	fmt.Fprintf(w, "%s: transform from %s to %s: %s changed, %d rows inserted, %d updated, %d deleted", out, oldName, newName, plural(tables, "table"), ins, upd, del)
+	fmt.Fprintf(w, "%s: transform from %s to %s: %s changed, %s inserted, %d updated, %d deleted", out, oldName, newName, plural(tables, "table"), plural(ins, "row"), upd, del)
 	if c.CodepageChange {
 		fmt.Fprintf(w, ", codepage %d", c.Codepage)
 	}

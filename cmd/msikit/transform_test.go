@@ -86,7 +86,7 @@ func TestDiffApplyCommands(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("diff -o: exit %d: %s", code, stderr)
 	}
-	if !strings.Contains(out, "1 rows inserted, 1 updated, 0 deleted") || !strings.Contains(out, "validation product,upgrade-code") {
+	if !strings.Contains(out, "1 row inserted, 1 updated, 0 deleted") || !strings.Contains(out, "validation product,upgrade-code") {
 		t.Errorf("diff -o report:\n%s", out)
 	}
 
