@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"unicode/utf8"
 
 	"github.com/msikit/msikit/internal/clip"
@@ -183,10 +184,13 @@ type noLinkFS struct {
 	roots map[string]dirHandle // by folder (a slash path, "." for dir)
 }
 
-// dirHandle is a folder's handle, or why it could not be opened.
+// dirHandle is a folder's handle, or why it could not be opened, and
+// where readCellAt can use one, the folder opened as a file.
 type dirHandle struct {
 	root *os.Root
 	err  error
+	dir  *os.File
+	conn syscall.RawConn
 }
 
 func newNoLinkFS(dir string) *noLinkFS {
@@ -220,8 +224,40 @@ func (l *noLinkFS) folderLocked(name string) (*os.Root, error) {
 			h.root, h.err = l.subfolder(pr, elem, name)
 		}
 	}
+	if h.err == nil {
+		h.dir, h.conn = folderConn(h.root)
+	}
 	l.roots[name] = h
 	return h.root, h.err
+}
+
+// readKept reads name, checked by Stat as the file key names, into buf
+// (its whole size) with readCellAt where it can; done is false if it
+// cannot.
+func (l *noLinkFS) readKept(name string, key fileKey, buf []byte) (done bool, err error) {
+	dir, elem := path.Split(name)
+	if dir == "" {
+		dir = "."
+	} else {
+		dir = dir[:len(dir)-1]
+	}
+	if _, err := l.folder(dir); err != nil {
+		return false, nil
+	}
+	l.mu.Lock()
+	conn := l.roots[dir].conn
+	l.mu.Unlock()
+	if conn == nil {
+		return false, nil
+	}
+	done, err = readCellAt(conn, elem, key, buf)
+	if err != nil {
+		if err == errSymlink || err == errChanged {
+			return true, &fs.PathError{Op: "open", Path: name, Err: err}
+		}
+		return true, l.pathError("read", name, err)
+	}
+	return done, nil
 }
 
 // subfolder opens the folder elem of parent (name from dir), refusing a
@@ -892,6 +928,16 @@ func (l *lazyFile) openFile() (fs.File, error) {
 
 // readAll reads the whole file into l.kept.
 func (l *lazyFile) readAll() error {
+	if nl := l.set.nl; rawCellReads && nl != nil && l.hasKey {
+		kept := l.set.alloc(l.size)
+		if done, err := nl.readKept(l.name, l.key, kept); done {
+			if err != nil {
+				return err
+			}
+			l.kept = kept
+			return nil
+		}
+	}
 	f, err := l.openFile()
 	if err != nil {
 		return err
