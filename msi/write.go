@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/msikit/msikit/cfb"
 	"github.com/msikit/msikit/internal/safefile"
@@ -584,21 +585,21 @@ func (db *Database) emit(w *cfb.Writer, plan *writePlan, o *WriteOptions) error 
 			return err
 		}
 	}
-	// New streams.
-	names = names[:0]
+	// New streams, in name order.
+	var added []namedSource
 	for name, src := range db.overlay {
 		if !src.deleted && !written[name] && db.streamByName[name] == nil {
-			names = append(names, name)
+			added = append(added, namedSource{name, src})
 		}
 	}
-	sort.Strings(names)
-	for _, name := range names {
-		raw, err := packName(name, false)
+	slices.SortFunc(added, func(a, b namedSource) int { return strings.Compare(a.name, b.name) })
+	for _, ns := range added {
+		raw, err := packName(ns.name, false)
 		if err != nil {
-			return fmt.Errorf("msi: stream %q: %w", name, err)
+			return fmt.Errorf("msi: stream %q: %w", ns.name, err)
 		}
 		h := cfb.Header{RawName: raw}
-		if err := db.emitSource(w, &h, db.overlay[name]); err != nil {
+		if err := db.emitSource(w, &h, ns.src); err != nil {
 			return err
 		}
 	}
