@@ -185,12 +185,14 @@ type noLinkFS struct {
 }
 
 // dirHandle is a folder's handle, or why it could not be opened, and
-// where readCellAt can use one, the folder opened as a file.
+// where readCellAt can use one, the folder opened as a file (when a file
+// of it is first read).
 type dirHandle struct {
-	root *os.Root
-	err  error
-	dir  *os.File
-	conn syscall.RawConn
+	root   *os.Root
+	err    error
+	dir    *os.File
+	conn   syscall.RawConn
+	noConn bool // folderConn gave none
 }
 
 func newNoLinkFS(dir string) *noLinkFS {
@@ -224,9 +226,6 @@ func (l *noLinkFS) folderLocked(name string) (*os.Root, error) {
 			h.root, h.err = l.subfolder(pr, elem, name)
 		}
 	}
-	if h.err == nil {
-		h.dir, h.conn = folderConn(h.root)
-	}
 	l.roots[name] = h
 	return h.root, h.err
 }
@@ -241,11 +240,19 @@ func (l *noLinkFS) readKept(name string, key fileKey, buf []byte) (done bool, er
 	} else {
 		dir = dir[:len(dir)-1]
 	}
-	if _, err := l.folder(dir); err != nil {
+	l.mu.Lock()
+	if _, err := l.folderLocked(dir); err != nil {
+		l.mu.Unlock()
 		return false, nil
 	}
-	l.mu.Lock()
-	conn := l.roots[dir].conn
+	h := l.roots[dir]
+	if h.dir == nil && !h.noConn { // opened for the first file read
+		if h.dir, h.conn = folderConn(h.root); h.dir == nil {
+			h.noConn = true
+		}
+		l.roots[dir] = h
+	}
+	conn := h.conn
 	l.mu.Unlock()
 	if conn == nil {
 		return false, nil
