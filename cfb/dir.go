@@ -124,7 +124,6 @@ func (p *parser) walk(root *Entry) error {
 	nslots := uint32(len(p.dir) / dirEntrySize)
 	visited := make([]bool, nslots)
 	visited[0] = true
-	p.r.byPath = map[string]*Entry{"": root}
 	type work struct {
 		e     *Entry
 		depth int
@@ -206,11 +205,6 @@ func (p *parser) walk(root *Entry) error {
 		e := st[len(st)-1]
 		st = st[:len(st)-1]
 		p.r.entries = append(p.r.entries, e)
-		if e != root {
-			if _, dup := p.r.byPath[e.Path]; !dup {
-				p.r.byPath[e.Path] = e
-			}
-		}
 		for i := len(e.Children) - 1; i >= 0; i-- {
 			st = append(st, e.Children[i])
 		}

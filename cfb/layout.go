@@ -337,20 +337,30 @@ func (l *layout) writeDIFAT(w io.Writer) error {
 }
 
 // writeDir writes the directory sectors; slots past the last entry are
-// unused (no siblings, no child).
+// unused (no siblings, no child). It fills and writes dirChunk entries
+// at a time (entry i has id i): 250,000 streams would need a 32 MB
+// buffer at once.
 func (l *layout) writeDir(w io.Writer) error {
-	buf := make([]byte, l.nDir*l.secSize)
-	for i := range l.nDir * l.secSize / dirEntrySize {
-		d := dirEntryAt(buf, i)
-		d.left().set(noStream)
-		d.right().set(noStream)
-		d.child().set(noStream)
+	const dirChunk = 512 // 64 KiB, whole sectors of either size
+	slots := l.nDir * l.secSize / dirEntrySize
+	buf := make([]byte, min(slots, dirChunk)*dirEntrySize)
+	for start := int64(0); start < slots; start += dirChunk {
+		b := buf[:min(dirChunk, slots-start)*dirEntrySize]
+		clear(b)
+		for i := range int64(len(b)) / dirEntrySize {
+			d := dirEntryAt(b, i)
+			d.left().set(noStream)
+			d.right().set(noStream)
+			d.child().set(noStream)
+			if id := start + i; id < int64(len(l.entries)) {
+				l.putEntry(d, l.entries[id])
+			}
+		}
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
 	}
-	for _, n := range l.entries {
-		l.putEntry(dirEntryAt(buf, int64(n.id)), n)
-	}
-	_, err := w.Write(buf)
-	return err
+	return nil
 }
 
 // putEntry fills the directory entry d for node n.

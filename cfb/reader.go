@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 )
 
 // Default budgets for ReaderOptions.
@@ -80,7 +81,12 @@ type Reader struct {
 	ra      io.ReaderAt
 	size    int64
 	entries []*Entry
-	byPath  map[string]*Entry
+
+	// byPath is built by the first Lookup: a reader of 250,000
+	// streams that is never asked by path (most are not) saves a map
+	// of 250,000 paths.
+	byPathOnce sync.Once
+	byPath     map[string]*Entry
 }
 
 // A ReadCloser is a Reader that owns the file it reads; Close closes it.
@@ -143,7 +149,17 @@ func (r *Reader) Entries() []*Entry { return r.entries }
 
 // Lookup returns the entry whose Path is path, or nil. "" is the root.
 // If several siblings share a name, the first in name order wins.
-func (r *Reader) Lookup(path string) *Entry { return r.byPath[path] }
+func (r *Reader) Lookup(path string) *Entry {
+	r.byPathOnce.Do(func() {
+		r.byPath = make(map[string]*Entry, len(r.entries))
+		for _, e := range r.entries { // pre-order: the first of two siblings named alike wins
+			if _, dup := r.byPath[e.Path]; !dup {
+				r.byPath[e.Path] = e
+			}
+		}
+	})
+	return r.byPath[path]
+}
 
 // parser holds the state used while opening a file.
 type parser struct {

@@ -5,8 +5,10 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // Windows Installer identifies a package by its PackageCode, the summary
@@ -93,6 +95,12 @@ func (db *Database) SetPackageCode(code string) (old string, err error) {
 	return old, nil
 }
 
+// namedSource is a stream set and its name.
+type namedSource struct {
+	name string
+	src  streamSource
+}
+
 // derivePackageCode returns the PackageCode a write with plan gives the
 // package whose PackageCode is old (see the comment at the top of this
 // file). db.mu is held.
@@ -131,15 +139,18 @@ func (db *Database) derivePackageCode(plan *writePlan, old string) (string, erro
 	for _, name := range names {
 		field("omit " + name)
 	}
-	names = names[:0]
-	for name := range db.overlay {
+	// The streams set, in name order, with their sources: looking each
+	// name up again after sorting costs a cache miss per stream in a
+	// large map (0.2 s for 250,000).
+	streams := make([]namedSource, 0, len(db.overlay))
+	for name, src := range db.overlay {
 		if name != SummaryInfoStream {
-			names = append(names, name)
+			streams = append(streams, namedSource{name, src})
 		}
 	}
-	sort.Strings(names)
-	for _, name := range names {
-		src := db.overlay[name]
+	slices.SortFunc(streams, func(a, b namedSource) int { return strings.Compare(a.name, b.name) })
+	for _, ns := range streams {
+		name, src := ns.name, ns.src
 		if src.deleted {
 			field("deleted " + name)
 			continue

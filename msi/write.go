@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/msikit/msikit/cfb"
 	"github.com/msikit/msikit/internal/safefile"
@@ -139,27 +140,32 @@ func (db *Database) checkSaved(r io.ReaderAt, size int64, tables []string) error
 			return fmt.Errorf("msi: the new file lists tables %q, the database %q", got, want)
 		}
 	}
+	// Each stream set is looked up in the new file's directory, without
+	// a listing or a map of either side: 250,000 streams set would cost
+	// two maps of 250,000 names on top of the two databases.
 	db.mu.Lock()
-	set := map[string]int64{}
+	summarySet := false
 	for name, src := range db.overlay {
-		if !src.deleted {
-			set[name] = src.size
-			if src.entry != nil {
-				set[name] = src.entry.Size
-			}
+		if src.deleted {
+			continue
 		}
-	}
-	db.mu.Unlock()
-	have := map[string]int64{}
-	for _, s := range out.Streams() {
-		have[s.Name] = s.Size
-	}
-	for name, n := range set {
-		if got, ok := have[name]; !ok || got != n {
+		n := src.size
+		if src.entry != nil {
+			n = src.entry.Size
+		}
+		e := out.streamByName[name]
+		if e == nil || e.Size != n {
+			var got int64
+			if e != nil {
+				got = e.Size
+			}
+			db.mu.Unlock()
 			return fmt.Errorf("msi: stream %q was not written whole (%d of %d bytes)", name, got, n)
 		}
+		summarySet = summarySet || name == SummaryInfoStream
 	}
-	if _, ok := set[SummaryInfoStream]; ok {
+	db.mu.Unlock()
+	if summarySet {
 		if _, err := out.SummaryInfo(); err != nil {
 			return err
 		}
@@ -579,21 +585,21 @@ func (db *Database) emit(w *cfb.Writer, plan *writePlan, o *WriteOptions) error 
 			return err
 		}
 	}
-	// New streams.
-	names = names[:0]
+	// New streams, in name order.
+	var added []namedSource
 	for name, src := range db.overlay {
 		if !src.deleted && !written[name] && db.streamByName[name] == nil {
-			names = append(names, name)
+			added = append(added, namedSource{name, src})
 		}
 	}
-	sort.Strings(names)
-	for _, name := range names {
-		raw, err := packName(name, false)
+	slices.SortFunc(added, func(a, b namedSource) int { return strings.Compare(a.name, b.name) })
+	for _, ns := range added {
+		raw, err := packName(ns.name, false)
 		if err != nil {
-			return fmt.Errorf("msi: stream %q: %w", name, err)
+			return fmt.Errorf("msi: stream %q: %w", ns.name, err)
 		}
 		h := cfb.Header{RawName: raw}
-		if err := db.emitSource(w, &h, db.overlay[name]); err != nil {
+		if err := db.emitSource(w, &h, ns.src); err != nil {
 			return err
 		}
 	}

@@ -370,3 +370,37 @@ func BenchmarkImportUnchangedBinary(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkImportCellFiles imports a Binary table whose rows each name
+// their own one-byte cell file (bench/cellsgen's layout; SECURITY.md
+// measures `msikit import` of 250,000) into the sample package and saves
+// it: a stat and a read per file, a stream each, and Save's read-back.
+// ns/cell should stay flat across the series.
+func BenchmarkImportCellFiles(b *testing.B) {
+	for _, n := range []int{1000, 10000, 100000} {
+		b.Run(fmt.Sprintf("cells=%d", n), func(b *testing.B) {
+			dir := b.TempDir()
+			writeCellFolder(b, dir, n)
+			sample, err := os.ReadFile(testenv.SampleMSI())
+			if err != nil {
+				b.Fatal(err)
+			}
+			out := filepath.Join(dir, "out.msi")
+			b.ReportAllocs()
+			defer reportCPU(b, processCPU())
+			for b.Loop() {
+				db, err := msi.NewDatabase(bytes.NewReader(sample), int64(len(sample)))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := ImportFile(db, filepath.Join(dir, "Binary.idt")); err != nil {
+					b.Fatal(err)
+				}
+				if err := db.Save(out, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/cell")
+		})
+	}
+}

@@ -4,6 +4,9 @@ package idt
 
 import "io/fs"
 
-// fileID is the file's identity where the system gives one through
+// fileKey is a file's identity where the system gives one through
 // fs.FileInfo; elsewhere files are told apart by path.
-func fileID(fs.FileInfo) (any, bool) { return nil, false }
+type fileKey struct{}
+
+// keyOf returns false: see fileKey.
+func keyOf(fs.FileInfo) (fileKey, bool) { return fileKey{}, false }

@@ -7,13 +7,15 @@ import (
 	"syscall"
 )
 
-// fileID returns what tells fi's file apart from every other file of the
-// system (its device and inode: hard links share it), when fi came from
-// the operating system.
-func fileID(fi fs.FileInfo) (any, bool) {
+// fileKey tells a file apart from every other file of the system: its
+// device and inode (hard links share it).
+type fileKey [2]uint64
+
+// keyOf returns fi's fileKey, when fi came from the operating system.
+func keyOf(fi fs.FileInfo) (fileKey, bool) {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
-		return nil, false
+		return fileKey{}, false
 	}
-	return [2]uint64{uint64(st.Dev), uint64(st.Ino)}, true
+	return fileKey{uint64(st.Dev), uint64(st.Ino)}, true
 }

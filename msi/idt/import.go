@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"unicode/utf8"
 
 	"github.com/msikit/msikit/internal/clip"
@@ -157,66 +158,209 @@ func ImportFile(db *msi.Database, name string) (table string, err error) {
 		return "", err
 	}
 	defer f.Close()
-	return importIDT(db, f, noLinkFS(filepath.Dir(name)), name)
+	return importIDT(db, f, newNoLinkFS(filepath.Dir(name)), name)
 }
 
 // errSymlink is the reason noLinkFS refuses a path.
 var errSymlink = errors.New("is a symbolic link (refused: binary cells are read from regular files in the folder)")
 
-// noLinkFS is the file system of the folder dir, like os.DirFS, except that
-// a path through a symbolic link (any element) does not open.
-type noLinkFS string
+// errChanged is the reason noLinkFS refuses a file or folder replaced
+// between its check and its opening.
+var errChanged = errors.New("changed while being opened")
 
-func (dir noLinkFS) check(name string) (string, fs.FileInfo, error) {
-	if !fs.ValidPath(name) {
-		return "", nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+// noLinkFS is the file system of the folder dir, like os.DirFS, except that
+// a path through a symbolic link (any element below dir) does not open.
+// Files are reached through a handle on their folder (an os.Root),
+// opened once per folder after checking that the folder is no symbolic
+// link and is the folder checked, so that a cell's file costs one stat
+// to check it and one open to read it however deep it lies; a folder
+// swapped for a link afterwards changes nothing, as the handle stays on
+// the folder checked. The handles stay open while the file system is in
+// use (the database reads cell files when it is written); the garbage
+// collector closes them with the last lazyFile.
+type noLinkFS struct {
+	dir   string
+	mu    sync.Mutex
+	roots map[string]dirHandle // by folder (a slash path, "." for dir)
+}
+
+// dirHandle is a folder's handle, or why it could not be opened, and
+// where readCellAt can use one, the folder opened as a file (when a file
+// of it is first read).
+type dirHandle struct {
+	root   *os.Root
+	err    error
+	dir    *os.File
+	conn   syscall.RawConn
+	noConn bool // folderConn gave none
+}
+
+func newNoLinkFS(dir string) *noLinkFS {
+	return &noLinkFS{dir: dir, roots: map[string]dirHandle{}}
+}
+
+// folder returns the handle of the folder name (a valid path), opening
+// its parents first.
+func (l *noLinkFS) folder(name string) (*os.Root, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.folderLocked(name)
+}
+
+func (l *noLinkFS) folderLocked(name string) (*os.Root, error) {
+	if h, ok := l.roots[name]; ok {
+		return h.root, h.err
 	}
-	p := string(dir)
-	var fi fs.FileInfo
-	for _, elem := range strings.Split(name, "/") {
-		if elem == "." {
-			continue
+	var h dirHandle
+	if name == "." {
+		h.root, h.err = os.OpenRoot(l.dir)
+	} else {
+		parent, elem := path.Split(name)
+		if parent == "" {
+			parent = "."
+		} else {
+			parent = parent[:len(parent)-1]
 		}
-		p = filepath.Join(p, elem)
-		var err error
-		if fi, err = os.Lstat(p); err != nil {
-			return "", nil, err
-		}
-		if fi.Mode()&fs.ModeSymlink != 0 {
-			return "", nil, &fs.PathError{Op: "open", Path: name, Err: errSymlink}
+		var pr *os.Root
+		if pr, h.err = l.folderLocked(parent); h.err == nil {
+			h.root, h.err = l.subfolder(pr, elem, name)
 		}
 	}
-	return p, fi, nil
+	l.roots[name] = h
+	return h.root, h.err
+}
+
+// readKept reads name, checked by Stat as the file key names, into buf
+// (its whole size) with readCellAt where it can; done is false if it
+// cannot.
+func (l *noLinkFS) readKept(name string, key fileKey, buf []byte) (done bool, err error) {
+	dir, elem := path.Split(name)
+	if dir == "" {
+		dir = "."
+	} else {
+		dir = dir[:len(dir)-1]
+	}
+	l.mu.Lock()
+	if _, err := l.folderLocked(dir); err != nil {
+		l.mu.Unlock()
+		return false, nil
+	}
+	h := l.roots[dir]
+	if h.dir == nil && !h.noConn { // opened for the first file read
+		if h.dir, h.conn = folderConn(h.root); h.dir == nil {
+			h.noConn = true
+		}
+		l.roots[dir] = h
+	}
+	conn := h.conn
+	l.mu.Unlock()
+	if conn == nil {
+		return false, nil
+	}
+	done, err = readCellAt(conn, elem, key, buf)
+	if err != nil {
+		if err == errSymlink || err == errChanged {
+			return true, &fs.PathError{Op: "open", Path: name, Err: err}
+		}
+		return true, l.pathError("read", name, err)
+	}
+	return done, nil
+}
+
+// subfolder opens the folder elem of parent (name from dir), refusing a
+// symbolic link.
+func (l *noLinkFS) subfolder(parent *os.Root, elem, name string) (*os.Root, error) {
+	fi, err := parent.Lstat(elem)
+	if err != nil {
+		return nil, l.pathError("lstat", name, err)
+	}
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: errSymlink}
+	}
+	r, err := parent.OpenRoot(elem)
+	if err != nil {
+		return nil, l.pathError("open", name, err)
+	}
+	if got, err := r.Stat("."); err != nil || !os.SameFile(fi, got) {
+		r.Close()
+		return nil, &fs.PathError{Op: "open", Path: name, Err: errChanged}
+	}
+	return r, nil
+}
+
+// pathError is err, from an operation on the file name of a folder
+// handle, naming the file by its path from the working directory as
+// os.Open and os.Lstat do.
+func (l *noLinkFS) pathError(op, name string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return &fs.PathError{Op: op, Path: filepath.Join(l.dir, filepath.FromSlash(name)), Err: err}
+}
+
+// split returns the handle of name's folder and name's last element.
+func (l *noLinkFS) split(op, name string) (*os.Root, string, error) {
+	if !fs.ValidPath(name) || name == "." {
+		return nil, "", &fs.PathError{Op: op, Path: name, Err: fs.ErrInvalid}
+	}
+	dir, elem := path.Split(name)
+	if dir == "" {
+		dir = "."
+	} else {
+		dir = dir[:len(dir)-1]
+	}
+	r, err := l.folder(dir)
+	return r, elem, err
 }
 
 // Open opens name after checking that no element of it is a symbolic link;
 // the file opened must be the one checked.
-func (dir noLinkFS) Open(name string) (fs.File, error) {
-	p, fi, err := dir.check(name)
+func (l *noLinkFS) Open(name string) (fs.File, error) {
+	if name == "." {
+		return os.Open(l.dir)
+	}
+	fi, err := l.Stat(name)
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.Open(p)
+	return l.openSame(name, func(got fs.FileInfo) bool { return os.SameFile(fi, got) })
+}
+
+// openSame opens name, which Stat has checked, and returns it if same
+// says it is the file checked.
+func (l *noLinkFS) openSame(name string, same func(fs.FileInfo) bool) (*os.File, error) {
+	r, elem, err := l.split("open", name)
 	if err != nil {
 		return nil, err
 	}
-	if fi != nil {
-		if got, err := f.Stat(); err != nil || !os.SameFile(fi, got) {
-			f.Close()
-			return nil, &fs.PathError{Op: "open", Path: name, Err: errors.New("changed while being opened")}
-		}
+	f, err := r.Open(elem)
+	if err != nil {
+		return nil, l.pathError("open", name, err)
+	}
+	if got, err := f.Stat(); err != nil || !same(got) {
+		f.Close()
+		return nil, &fs.PathError{Op: "open", Path: name, Err: errChanged}
 	}
 	return f, nil
 }
 
-// Stat is Open's check without opening.
-func (dir noLinkFS) Stat(name string) (fs.FileInfo, error) {
-	_, fi, err := dir.check(name)
+// Stat is Open's check without opening: the file's own information (a
+// symbolic link is refused, not followed).
+func (l *noLinkFS) Stat(name string) (fs.FileInfo, error) {
+	if name == "." {
+		return os.Stat(l.dir)
+	}
+	r, elem, err := l.split("stat", name)
 	if err != nil {
 		return nil, err
 	}
-	if fi == nil {
-		return os.Stat(string(dir))
+	fi, err := r.Lstat(elem)
+	if err != nil {
+		return nil, l.pathError("lstat", name, err)
+	}
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: errSymlink}
 	}
 	return fi, nil
 }
@@ -641,8 +785,10 @@ const (
 // past MaxCellCopies. It returns one lazyFile per distinct file, shared
 // by the streams of the cells naming it.
 func statCells(files fs.FS, n int, file func(i int) string) (map[string]*lazyFile, error) {
+	set := &cellFiles{fsys: files}
+	set.nl, _ = files.(*noLinkFS)
 	byPath := make(map[string]*lazyFile)
-	distinct := make(map[any]bool) // files told apart by identity where the system says (hard links)
+	distinct := make(map[fileKey]struct{}) // files told apart by identity where the system says (hard links)
 	var total, unique, kept int64
 	for i := range n {
 		p := file(i)
@@ -655,17 +801,16 @@ func statCells(files fs.FS, n int, file func(i int) string) (map[string]*lazyFil
 			if !fi.Mode().IsRegular() {
 				return nil, fmt.Errorf("file %q is not a regular file", p)
 			}
-			lf = &lazyFile{fsys: files, name: p, size: fi.Size()}
+			lf = &lazyFile{set: set, name: p, size: fi.Size()}
 			if lf.size <= maxKeptCell && kept+lf.size <= maxKeptBytes {
 				lf.keep, kept = true, kept+lf.size
 			}
 			byPath[p] = lf
-			key := any(p)
-			if id, ok := fileID(fi); ok {
-				key = id
-			}
-			if !distinct[key] {
-				distinct[key] = true
+			lf.key, lf.hasKey = keyOf(fi)
+			if _, ok := distinct[lf.key]; !ok || !lf.hasKey {
+				if lf.hasKey {
+					distinct[lf.key] = struct{}{}
+				}
 				unique += max(lf.size, minCopyCost)
 			}
 		} else if lf.size <= maxKeptCell {
@@ -682,66 +827,134 @@ func statCells(files fs.FS, n int, file func(i int) string) (map[string]*lazyFil
 	return byPath, nil
 }
 
+// cellFiles is what the lazyFiles of one import share: the file system,
+// the chunks the bytes of small files are kept in, and the files open
+// for reading. One mutex guards them and the lazyFiles' kept bytes.
+type cellFiles struct {
+	mu    sync.Mutex
+	fsys  fs.FS
+	nl    *noLinkFS // fsys, when it is one
+	chunk []byte    // the free part of the last chunk of kept bytes
+	last  int       // the size of the last chunk
+	open  map[*lazyFile]fs.File
+}
+
+// keptChunk is the largest of the chunks the bytes of small files are
+// kept in (they grow from 4 KiB): 250,000 one-byte files make 1 MB of
+// chunks, not 250,000 objects for the garbage collector to look at. A
+// file larger than an eighth of it gets its own.
+const keptChunk = 256 << 10
+
+// alloc returns n bytes to keep a file in.
+func (s *cellFiles) alloc(n int64) []byte {
+	if n > keptChunk/8 {
+		return make([]byte, n)
+	}
+	if n > int64(len(s.chunk)) {
+		s.last = min(max(4<<10, 2*s.last), keptChunk)
+		s.chunk = make([]byte, max(s.last, int(n)))
+	}
+	b := s.chunk[:n:n]
+	s.chunk = s.chunk[n:]
+	return b
+}
+
 // lazyFile is an io.ReaderAt over a file of an fs.FS that is opened on
 // the first read and closed once the last byte has been read, so that
 // importing thousands of binary cells does not hold thousands of open
 // files until the database is written. A small file (keep: named by
 // several cells, or among the first of maxKeptBytes) is kept in memory
-// once read whole.
+// once read whole. A file checked through a noLinkFS is opened by its
+// identity: it must be the file statCells saw.
 type lazyFile struct {
-	mu   sync.Mutex
-	fsys fs.FS
-	name string
-	size int64
-	keep bool
-	kept *bytes.Reader // the file's bytes, once read when keep
-	f    fs.File
-	ra   io.ReaderAt
+	set    *cellFiles
+	name   string
+	size   int64
+	key    fileKey // the identity statCells saw, if hasKey
+	hasKey bool
+	keep   bool
+	kept   []byte // the file's bytes, once read when keep
 }
 
 func (l *lazyFile) ReadAt(p []byte, off int64) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.kept == nil && l.keep {
+	if off < 0 {
+		return 0, fmt.Errorf("idt: %s: negative offset", l.name)
+	}
+	s := l.set
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if l.kept == nil && l.keep && l.size > 0 {
 		if err := l.readAll(); err != nil {
 			return 0, err
 		}
 	}
-	if l.kept != nil {
-		return l.kept.ReadAt(p, off)
+	if l.kept != nil || l.keep {
+		if off >= int64(len(l.kept)) {
+			return 0, io.EOF
+		}
+		n := copy(p, l.kept[off:])
+		if n < len(p) {
+			return n, io.EOF
+		}
+		return n, nil
 	}
-	if l.ra == nil {
-		f, err := l.fsys.Open(l.name)
-		if err != nil {
+	f := s.open[l]
+	if f == nil {
+		var err error
+		if f, err = l.openFile(); err != nil {
 			return 0, err
 		}
-		ra, ok := f.(io.ReaderAt)
-		if !ok {
+		if _, ok := f.(io.ReaderAt); !ok {
 			f.Close()
 			return 0, fmt.Errorf("idt: %s: file system gives no random access", l.name)
 		}
-		l.f, l.ra = f, ra
+		if s.open == nil {
+			s.open = make(map[*lazyFile]fs.File)
+		}
+		s.open[l] = f
 	}
-	n, err := l.ra.ReadAt(p, off)
+	n, err := f.(io.ReaderAt).ReadAt(p, off)
 	if off+int64(n) >= l.size || (err != nil && err != io.EOF) {
-		l.f.Close()
-		l.f, l.ra = nil, nil
+		f.Close()
+		delete(s.open, l)
 	}
 	return n, err
 }
 
+// openFile opens the file: through a noLinkFS, the one statCells
+// checked.
+func (l *lazyFile) openFile() (fs.File, error) {
+	if nl := l.set.nl; nl != nil && l.hasKey {
+		return nl.openSame(l.name, func(got fs.FileInfo) bool {
+			key, ok := keyOf(got)
+			return ok && key == l.key
+		})
+	}
+	return l.set.fsys.Open(l.name)
+}
+
 // readAll reads the whole file into l.kept.
 func (l *lazyFile) readAll() error {
-	f, err := l.fsys.Open(l.name)
+	if nl := l.set.nl; rawCellReads && nl != nil && l.hasKey {
+		kept := l.set.alloc(l.size)
+		if done, err := nl.readKept(l.name, l.key, kept); done {
+			if err != nil {
+				return err
+			}
+			l.kept = kept
+			return nil
+		}
+	}
+	f, err := l.openFile()
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	kept := make([]byte, l.size)
+	kept := l.set.alloc(l.size)
 	if _, err := io.ReadFull(f, kept); err != nil {
 		return err
 	}
-	l.kept = bytes.NewReader(kept)
+	l.kept = kept
 	return nil
 }
 
