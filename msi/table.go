@@ -345,7 +345,9 @@ func (t *Table) Lookup(key ...Value) (Row, bool) {
 		row := t.cells[int(r)*n : int(r+1)*n]
 		for i, k := range t.keys {
 			if t.cols[k].Type == ColString {
-				if !bytes.Equal(t.pool.raw(row[k]), parts[i].raw) {
+				// The same string (a long one, known by its id) is equal
+				// without comparing its bytes.
+				if (parts[i].id == 0 || row[k] != parts[i].id) && !bytes.Equal(t.pool.raw(row[k]), parts[i].raw) {
 					return false
 				}
 			} else if row[k] != parts[i].cell {
