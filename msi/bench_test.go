@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -239,4 +240,54 @@ func mustRead(b *testing.B, p string) []byte {
 		b.Fatal(err)
 	}
 	return data
+}
+
+// BenchmarkInsertLongText inserts rows that each name the same 2 MB text
+// (as a library user, or a rewrite copying a pooled string, does), ASCII
+// and not, then updates such rows: the cost of a row should not grow
+// with the length of a text the pool already has.
+func BenchmarkInsertLongText(b *testing.B) {
+	data := mustRead(b, coreSample)
+	for _, tc := range []struct{ name, long string }{
+		{"ASCII", strings.Repeat("[LONG]", 350_000)},
+		{"NonASCII", strings.Repeat("[LÖNG]", 300_000)},
+	} {
+		db, err := NewDatabase(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		t, err := db.CreateTable("BenchLong", []Column{
+			{Name: "K", Type: ColString, Size: 72, Key: true},
+			{Name: "V", Type: ColString, Size: 255, Nullable: true},
+			{Name: "N", Type: ColInt32},
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		v := StrValue(tc.long)
+		i := 0
+		b.Run("Insert/"+tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := t.Insert(StrValue(fmt.Sprintf("key%d", i)), v, IntValue(0)); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+		b.Run("Update/"+tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			j := 0
+			for b.Loop() {
+				key := []Value{StrValue(fmt.Sprintf("key%d", j%i))}
+				if err := t.Update(key, func(vals []Value) error {
+					vals[2] = IntValue(int32(j))
+					return nil
+				}); err != nil {
+					b.Fatal(err)
+				}
+				j++
+			}
+		})
+	}
 }

@@ -3,6 +3,8 @@ package msi
 import (
 	"bytes"
 	"hash/maphash"
+
+	"github.com/msikit/msikit/internal/textmemo"
 )
 
 // hashIndex is a hash table of uint32 values (the ids of added strings,
@@ -92,6 +94,10 @@ func (x *hashIndex) remove(h uint32, v uint32) {
 type rowIndex struct {
 	hashIndex
 	seed maphash.Seed
+	// long holds the hashes of the long strings (textmemo.Min bytes or
+	// more) in key cells, by string id: a key naming a long pooled
+	// string, row after row, is hashed once, not once a row.
+	long map[uint32]uint64
 }
 
 func newRowIndex(nrows int) *rowIndex {
@@ -101,33 +107,47 @@ func newRowIndex(nrows int) *rowIndex {
 }
 
 // keyPart is one key cell of a row or of a lookup: the bytes of a string
-// or the cell of another column.
+// (and its id in the table's pool, or 0 when it has none) or the cell of
+// another column.
 type keyPart struct {
 	raw  []byte
+	id   uint32
 	cell uint32
 }
 
-// mixPart adds the hash of one key part to h.
-func (x *rowIndex) mixPart(h uint64, str bool, raw []byte, cell uint32) uint64 {
-	var part uint64
-	if str {
-		part = maphash.Bytes(x.seed, raw)
-	} else {
-		part = maphash.Comparable(x.seed, cell)
+// mix adds the hash of one key part to h.
+func mix(h, part uint64) uint64 { return (h ^ part) * 0x9e3779b97f4a7c15 }
+
+// cellPart returns the hash of a key cell of a column that is not a
+// string.
+func (x *rowIndex) cellPart(cell uint32) uint64 { return maphash.Comparable(x.seed, cell) }
+
+// strPart returns the hash of string id (0 for a string not in the pool)
+// whose bytes are raw; a long string's hash is remembered by its id.
+func (x *rowIndex) strPart(id uint32, raw []byte) uint64 {
+	if id == 0 || len(raw) < textmemo.Min {
+		return maphash.Bytes(x.seed, raw)
 	}
-	return (h ^ part) * 0x9e3779b97f4a7c15
+	if h, ok := x.long[id]; ok {
+		return h
+	}
+	h := maphash.Bytes(x.seed, raw)
+	if x.long == nil {
+		x.long = map[uint32]uint64{}
+	}
+	x.long[id] = h
+	return h
 }
 
 // rowHash returns the hash of a row's key cells.
 func (t *Table) rowHash(cells []uint32) uint32 {
 	var h uint64
 	for _, k := range t.keys {
-		str := t.cols[k].Type == ColString
-		var raw []byte
-		if str {
-			raw = t.pool.raw(cells[k])
+		if t.cols[k].Type == ColString {
+			h = mix(h, t.index.strPart(cells[k], t.pool.raw(cells[k])))
+		} else {
+			h = mix(h, t.index.cellPart(cells[k]))
 		}
-		h = t.index.mixPart(h, str, raw, cells[k])
 	}
 	return hash32(h)
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"unsafe"
+
+	"github.com/msikit/msikit/internal/textmemo"
 )
 
 // stringPool is the database's string table in memory: the entries of
@@ -47,6 +49,18 @@ type stringPool struct {
 	// once, in id order: chunks are filled and never reallocated or
 	// changed, so the text of an added string can share its bytes.
 	chunks [][]byte
+
+	// known remembers the long texts (textmemo.Min bytes or more) given
+	// as plain strings (StrValue) that were interned, by the identity of
+	// their bytes: naming one again, row after row, costs a lookup, not
+	// hashing, scanning and (for non-ASCII text) encoding all of it. One
+	// identity is kept per added string (the latest, in knownKey), so the
+	// callers' texts kept alive are at most one per long added string.
+	// units holds the lengths in UTF-16 code units of the long strings
+	// measured, by id. Guarded by mu.
+	known    map[textmemo.Key]uint32
+	knownKey map[uint32]textmemo.Key
+	units    map[uint32]int
 }
 
 // addedEnt places an added string in the chunks: its bytes start at off
@@ -335,6 +349,11 @@ func (p *stringPool) rawOf(v Value) (b []byte, ok bool) {
 	if v.p != nil && v.p.codec.cp == p.codec.cp {
 		return v.p.raw(v.id), true
 	}
+	if v.p == nil {
+		if id, ok := p.knownText(v.s); ok {
+			return p.raw(id), true
+		}
+	}
 	return p.codec.encode(v.s)
 }
 
@@ -347,14 +366,84 @@ func (p *stringPool) idOf(v Value) (id uint32, ok bool) {
 	if v.p == p {
 		return v.id, true
 	}
-	if v.p == nil && isASCIIString(v.s) {
-		return p.internText(v.s), true
+	if v.p != nil {
+		b, good := p.rawOf(v)
+		if !good {
+			return 0, false
+		}
+		return p.internRaw(b, v.s), true
 	}
-	b, good := p.rawOf(v)
-	if !good {
+	if id, ok := p.knownText(v.s); ok {
+		return id, true
+	}
+	if isASCIIString(v.s) {
+		id = p.internText(v.s)
+	} else {
+		b, good := p.codec.encode(v.s)
+		if !good {
+			return 0, false
+		}
+		id = p.internRaw(b, v.s)
+	}
+	if len(v.s) >= textmemo.Min {
+		p.remember(v.s, id)
+	}
+	return id, true
+}
+
+// knownText returns the id of text s, given as a plain string: ok is
+// false unless s is long and these very bytes were interned before (then
+// s is representable, its bytes are those of added string id, and
+// interning it again returns id).
+func (p *stringPool) knownText(s string) (uint32, bool) {
+	k, ok := textmemo.KeyOf(s)
+	if !ok {
 		return 0, false
 	}
-	return p.internRaw(b, v.s), true
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	id, ok := p.known[k]
+	return id, ok
+}
+
+// remember records that long text s, a plain string, is interned as
+// string id, forgetting the bytes remembered for id before (keeping at
+// most one caller's text alive for each added string).
+func (p *stringPool) remember(s string, id uint32) {
+	k := textmemo.KeyAt(s)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.known == nil {
+		p.known, p.knownKey = map[textmemo.Key]uint32{}, map[uint32]textmemo.Key{}
+	}
+	if old, ok := p.knownKey[id]; ok {
+		delete(p.known, old)
+	}
+	p.known[k] = id
+	p.knownKey[id] = k
+}
+
+// utf16Units returns the length in UTF-16 code units of s, the text of
+// string id: a long string is measured once (a long pooled string in a
+// sized column is measured for each row inserted or updated).
+func (p *stringPool) utf16Units(id uint32, s string) int {
+	if len(s) < textmemo.Min {
+		return utf16Len(s)
+	}
+	p.mu.Lock()
+	n, ok := p.units[id]
+	p.mu.Unlock()
+	if ok {
+		return n
+	}
+	n = utf16Len(s)
+	p.mu.Lock()
+	if p.units == nil {
+		p.units = map[uint32]int{}
+	}
+	p.units[id] = n
+	p.mu.Unlock()
+	return n
 }
 
 // canonical sets c[id] (len(c) = size()) to the first source id with the

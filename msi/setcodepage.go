@@ -88,6 +88,8 @@ func (db *Database) SetCodepage(cp int) error {
 	}
 	p.codec, p.data, p.offs, p.texts, p.srcText = np.codec, np.data, np.offs, np.texts, np.srcText
 	p.chunks, p.pages, p.nadded, p.added, p.seed, p.seeded = np.chunks, np.pages, np.nadded, np.added, np.seed, np.seeded
+	// The texts remembered were interned in the old codepage.
+	p.known, p.knownKey, p.units = nil, nil, nil
 	// Row indexes are keyed by string bytes: rebuild them on next use.
 	for _, t := range db.tables {
 		t.index = nil

@@ -13,6 +13,7 @@ import (
 
 	"github.com/msikit/msikit/cfb"
 	"github.com/msikit/msikit/internal/clip"
+	"github.com/msikit/msikit/internal/textmemo"
 )
 
 // Table is one table of a database. Its rows are decoded on first use.
@@ -315,6 +316,11 @@ func (t *Table) Lookup(key ...Value) (Row, bool) {
 				return Row{}, false
 			}
 			parts[i].raw = raw
+			if v.p == t.pool {
+				parts[i].id = v.id
+			} else if id, ok := t.knownString(t.cols[k], v); ok {
+				parts[i].id = id
+			}
 			continue
 		}
 		c, err := t.cellFromValue(k, v, false)
@@ -328,14 +334,20 @@ func (t *Table) Lookup(key ...Value) (Row, bool) {
 	t.buildIndex()
 	var h uint64
 	for i, k := range t.keys {
-		h = t.index.mixPart(h, t.cols[k].Type == ColString, parts[i].raw, parts[i].cell)
+		if t.cols[k].Type == ColString {
+			h = mix(h, t.index.strPart(parts[i].id, parts[i].raw))
+		} else {
+			h = mix(h, t.index.cellPart(parts[i].cell))
+		}
 	}
 	n := len(t.cols)
 	r, ok := t.index.find(hash32(h), func(r uint32) bool {
 		row := t.cells[int(r)*n : int(r+1)*n]
 		for i, k := range t.keys {
 			if t.cols[k].Type == ColString {
-				if !bytes.Equal(t.pool.raw(row[k]), parts[i].raw) {
+				// The same string (a long one, known by its id) is equal
+				// without comparing its bytes.
+				if (parts[i].id == 0 || row[k] != parts[i].id) && !bytes.Equal(t.pool.raw(row[k]), parts[i].raw) {
 					return false
 				}
 			} else if row[k] != parts[i].cell {
@@ -439,7 +451,17 @@ func (t *Table) appendCells(dst []uint32, vals []Value) ([]uint32, error) {
 			// updated row, say): representable, and no longer in UTF-16
 			// units than in bytes, so only a long one is measured.
 			if c.Size > 0 && len(v.s) > c.Size {
-				if n := utf16Len(v.s); n > c.Size {
+				if n := t.pool.utf16Units(v.id, v.s); n > c.Size {
+					if err := t.oversize(c, vals, n); err != nil {
+						return dst, err
+					}
+				}
+			}
+		} else if id, ok := t.knownString(c, v); ok {
+			// A long text interned before in these very bytes: known to
+			// be representable, and measured once.
+			if c.Size > 0 && len(v.s) > c.Size {
+				if n := t.pool.utf16Units(id, v.s); n > c.Size {
 					if err := t.oversize(c, vals, n); err != nil {
 						return dst, err
 					}
@@ -479,6 +501,15 @@ func (t *Table) appendCells(dst []uint32, vals []Value) ([]uint32, error) {
 		dst = append(dst, c)
 	}
 	return dst, nil
+}
+
+// knownString returns what the pool remembers of v, a plain string for
+// string column c (see stringPool.knownText).
+func (t *Table) knownString(c Column, v Value) (uint32, bool) {
+	if c.Type != ColString || v.kind != KindString || v.p != nil || len(v.s) < textmemo.Min {
+		return 0, false
+	}
+	return t.pool.knownText(v.s)
 }
 
 // oversize handles a string of n UTF-16 units for column c of the row

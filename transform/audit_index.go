@@ -22,7 +22,10 @@ type PackageIndex struct {
 	byID  map[string][]string // upper-case ComponentId -> Component keys
 	media []amMedia
 	cas   map[string]string // custom action -> description
-	files map[string][]string
+	// files holds the File keys by lower-case key and long file name
+	// (a textmemo.Index: thousands of rows may name one long pooled
+	// file name).
+	files textmemo.Index[[]string]
 
 	// Answers already given, by code or name: a log or a text file can
 	// name one component or feature on every line (msikit log explain and
@@ -76,7 +79,7 @@ func NewPackageIndex(db *msi.Database) (*PackageIndex, error) {
 	if err != nil {
 		return nil, err
 	}
-	x := &PackageIndex{m: m, byID: map[string][]string{}, cas: map[string]string{}, files: map[string][]string{},
+	x := &PackageIndex{m: m, byID: map[string][]string{}, cas: map[string]string{},
 		compMemo: map[string]string{}, featMemo: map[string]string{}, inMemo: map[[2]string]bool{}}
 	// Case is folded once per pooled string, not once per row naming it:
 	// a 64 KiB ComponentId or FileName shared by 100,000 rows would
@@ -99,14 +102,15 @@ func NewPackageIndex(db *msi.Database) (*PackageIndex, error) {
 	}
 	sort.Slice(x.media, func(i, j int) bool { return x.media[i].lastSequence < x.media[j].lastSequence })
 	seq := map[string]int{}
+	var longNames textmemo.Memo[string] // longName of long FileName cells
 	err = m.rows("File", func(r msi.Row) {
 		key := r.Get("File").Str()
 		seq[key] = int(r.Get("Sequence").Int())
-		long := lower.Get(longName(r.Get("FileName").Str()), strings.ToLower)
+		long := lower.Get(longNames.Get(r.Get("FileName").Str(), longName), strings.ToLower)
 		lkey := lower.Get(key, strings.ToLower)
-		x.files[lkey] = append(x.files[lkey], key)
+		x.files.Set(lkey, append(x.files.Get(lkey), key))
 		if long != lkey {
-			x.files[long] = append(x.files[long], key)
+			x.files.Set(long, append(x.files.Get(long), key))
 		}
 	})
 	if err != nil {
@@ -208,7 +212,7 @@ func (x *PackageIndex) Feature(name string) string {
 // File describes the File rows a log names by key or long file name:
 // their component and the cabinet their sequence falls in.
 func (x *PackageIndex) File(name string) string {
-	keys := x.files[strings.ToLower(name)]
+	keys := x.files.Get(strings.ToLower(name))
 	return joinListed(len(keys), "; ", " File rows of this name", func(i int) string {
 		key := keys[i]
 		f := x.m.files.Get(key)

@@ -83,3 +83,45 @@ func TestAuditSharedLongCells(t *testing.T) {
 		t.Errorf("%d Class entry points name the long feature, want %d", long, n)
 	}
 }
+
+// File rows whose FileName names one long pooled text are indexed by
+// their long name without splitting and hashing the text once per row:
+// 2,000 rows naming one 2 MiB name took 0.5 s.
+func TestPackageIndexSharedLongFileName(t *testing.T) {
+	const n = 2000
+	db := openSample(t)
+	tab, err := db.Table("File")
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("l", 2<<20)
+	name := msi.StrValue("short|" + long)
+	for i := range n {
+		vals := make([]msi.Value, len(tab.Columns()))
+		for j, c := range tab.Columns() {
+			switch c.Name {
+			case "File":
+				vals[j] = msi.StrValue(fmt.Sprintf("f%d", i))
+			case "Component_":
+				vals[j] = msi.StrValue("App")
+			case "FileName":
+				vals[j] = name
+			case "FileSize", "Sequence":
+				vals[j] = msi.IntValue(1)
+			}
+		}
+		if err := tab.Insert(vals...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db = saveReopen(t, db)
+	var x *PackageIndex
+	testenv.CheckBudgetOf(t, "NewPackageIndex", testenv.TimeBudget/10, testenv.HeapBudget, func() {
+		if x, err = NewPackageIndex(db); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if got, want := x.File(strings.ToUpper(long)), fmt.Sprintf("and %d more File rows of this name", n-maxListed); !strings.HasSuffix(got, want) {
+		t.Errorf("File(the long name) = %.200q…, want it to end in %q", got, want)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
 )
@@ -158,5 +159,49 @@ func TestSharedLongCells(t *testing.T) {
 	}
 	if dups != n-1 {
 		t.Errorf("ICE08: %d findings, want %d (each component after the first)", dups, n-1)
+	}
+}
+
+// TestSharedLongComponentCells checks the models keyed by component
+// names and Registry keys: thousands of FeatureComponents rows naming one
+// long component, and components whose KeyPath is one long text, look
+// it up without hashing it again (each lookup hashed 2 MiB: 1.5 s for
+// 2,000 of each).
+func TestSharedLongComponentCells(t *testing.T) {
+	const n = 2000
+	big := strings.Repeat("k", 2<<20)
+	f := baseInstaller()
+	f.add("Directory", row("AppDataFolder", "TARGETDIR", "."))
+	f.add("Component", row(big, "{11111111-1111-1111-1111-111111111112}", "INSTALLDIR", 0, "", nil))
+	for i := range 10 { // more than a small map holds: lookups hash
+		f.add("Registry", row(fmt.Sprintf("r%d", i), 1, `Software\Acme`, "", "v", "C1"))
+	}
+	for i := range n {
+		comp, feat := fmt.Sprintf("c%04d", i), fmt.Sprintf("f%04d", i)
+		f.add("Component", row(comp, nil, "AppDataFolder", 4, "", big)) // registry key path
+		f.add("Feature", row(feat, "", "F", "", 1, 1, "", 0))
+		f.add("FeatureComponents", row(feat, big))
+		f.add("FeatureComponents", row(feat, comp))
+	}
+	db := f.build(t)
+	var fs []Finding
+	// A quarter of TimeBudget: it takes 20-60 ms, and took 1.5 s.
+	testenv.CheckBudgetOf(t, "Validate", testenv.TimeBudget/4, testenv.HeapBudget, func() {
+		var err error
+		fs, err = Validate(db, &Options{MaxFindings: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	count := map[string]int{}
+	for _, f := range fs {
+		if f.ICE == "ICE21" || f.ICE == "ICE38" {
+			count[f.ICE]++
+		}
+	}
+	// Every component is in a feature; each in the profile names a
+	// Registry key path that does not exist.
+	if diff := cmp.Diff(map[string]int{"ICE38": n}, count); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
 	}
 }

@@ -10,11 +10,11 @@ import (
 // of its own under HKEY_CURRENT_USER as key path (ICE38, ICE43). Root -1
 // counts as HKCU: it is HKCU in a per-user installation, which is the one
 // these rules are about.
-func (c *checker) checkHKCUKeyPath(cp *component, regs map[string]regRow, has, must string) {
+func (c *checker) checkHKCUKeyPath(cp *component, regs *textmemo.Index[regRow], has, must string) {
 	lead := "Component " + quote(cp.name) + " " + has + ". It " + must + " use a registry key under HKCU as its KeyPath"
 	switch cp.keyPathKind() {
 	case "registry":
-		r, ok := regs[cp.keyPath]
+		r, ok := regs.Lookup(cp.keyPath)
 		switch {
 		case !ok:
 			c.report(Error, "Component", "KeyPath", cp.key(), "The KeyPath registry entry %s for component %s does not exist", quote(cp.keyPath), quote(cp.name))
@@ -140,7 +140,7 @@ func ice57(c *checker) {
 		var kp scope
 		switch cp.keyPathKind() {
 		case "registry":
-			r, ok := byID[cp.keyPath]
+			r, ok := byID.Lookup(cp.keyPath)
 			if !ok || !r.hasRoot {
 				continue // ICE02 reports it
 			}

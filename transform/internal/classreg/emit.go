@@ -22,7 +22,7 @@ func (p *planner) emit(key, name, value, component, reason string) {
 		p.plan.over = clip.Sprintf("more than %d bytes of Registry row text", int64(p.maxChanges)*512)
 		return
 	}
-	slot := p.lower(key) + "\x00" + p.lower(name)
+	slot := p.slot(key, name)
 	if ex, ok := p.existing[slot]; ok {
 		if ex.Value == value {
 			p.note(edit.Info, tblRegistry, []string{ex.ID}, "%s%s already written by this existing Registry row; not added again (%s)", key, valueName(name), reason)
@@ -36,7 +36,7 @@ func (p *planner) emit(key, name, value, component, reason string) {
 			p.note(edit.Warning, tblRegistry, []string{prev.Row.ID}, "%s%s: %s wants %q but %s already writes %q; the first is kept", key, valueName(name), reason, value, prev.Reason, prev.Row.Value)
 			return
 		}
-		if p.addedSlots[slot+"\x00"+component] {
+		if p.addedSlots[compSlot{slot, p.slotTexts.ID(component)}] {
 			return
 		}
 	}
@@ -45,7 +45,7 @@ func (p *planner) emit(key, name, value, component, reason string) {
 	if _, ok := p.added[slot]; !ok {
 		p.added[slot] = a
 	}
-	p.addedSlots[slot+"\x00"+component] = true
+	p.addedSlots[compSlot{slot, p.slotTexts.ID(component)}] = true
 	p.plan.Add = append(p.plan.Add, a)
 }
 

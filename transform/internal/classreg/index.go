@@ -74,7 +74,7 @@ func (p *planner) index() {
 			p.mimeBy.Set(p.lower(r.ContentType), i)
 		}
 	}
-	p.existing = map[string]RegistryRow{}
+	p.existing = map[regSlot]RegistryRow{}
 	p.usedIDs = map[string]bool{}
 	for _, r := range in.Registry {
 		p.usedIDs[r.ID] = true
@@ -82,19 +82,35 @@ func (p *planner) index() {
 		if !ok {
 			continue
 		}
-		slot := p.lower(key) + "\x00" + p.lower(r.Name)
+		slot := p.slot(key, r.Name)
 		if _, dup := p.existing[slot]; !dup {
 			p.existing[slot] = r
 		}
 	}
-	p.added = map[string]Addition{}
-	p.addedSlots = map[string]bool{}
-	p.owners = map[string]string{}
+	p.added = map[regSlot]Addition{}
+	p.addedSlots = map[compSlot]bool{}
+	p.owners = map[[2]int32]string{}
 	p.compTaken = map[string]bool{}
 	for _, c := range in.Components {
 		p.compTaken[p.lower(c.Component)] = true
 	}
 	p.bitnessSeen = map[string]bool{}
+}
+
+// A regSlot is a registry value of HKEY_CLASSES_ROOT: the numbers
+// (planner.slotTexts) of its key and value name, in lower case.
+type regSlot struct{ key, name int32 }
+
+// A compSlot is a regSlot written by a component (the number of its
+// name).
+type compSlot struct {
+	regSlot
+	comp int32
+}
+
+// slot returns the regSlot of the value name of key.
+func (p *planner) slot(key, name string) regSlot {
+	return regSlot{p.slotTexts.ID(p.lower(key)), p.slotTexts.ID(p.lower(name))}
 }
 
 // hkcrKey returns the HKEY_CLASSES_ROOT-relative key an existing Registry

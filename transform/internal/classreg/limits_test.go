@@ -2,11 +2,13 @@ package classreg
 
 import (
 	"fmt"
-	"github.com/msikit/msikit/internal/testenv"
-	"github.com/msikit/msikit/transform/internal/edit"
 	"strings"
 	"testing"
 	"unsafe"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/msikit/msikit/internal/testenv"
+	"github.com/msikit/msikit/transform/internal/edit"
 )
 
 // A FileTypeMask of more patterns than the standard column holds keeps its
@@ -156,5 +158,60 @@ func TestPlanSharedLongCells(t *testing.T) {
 	}
 	if dead != n {
 		t.Errorf("%d classes noted as naming no component, want %d", dead, n)
+	}
+}
+
+// Registry slots and registry-only components are keyed by long texts
+// too: 2,000 existing Registry rows under one 2 MiB key, and 2,000
+// classes of one 2 MiB component in a 2 MiB feature, joined key and name
+// (or component and feature) per row, allocated 4 and 8 GB (30 s).
+func TestPlanSharedLongSlots(t *testing.T) {
+	long := strings.Repeat("L", 2<<20)
+	long2 := strings.Repeat("F", 2<<20)
+	const n = 2000
+	in := oddBase()
+	for i := 0; i < n; i++ {
+		in.Registry = append(in.Registry, RegistryRow{ID: fmt.Sprintf("r%d", i), Key: long, Name: fmt.Sprintf("n%d", i), Value: "v", Component: "Comp"})
+	}
+	// A ProgId named by the long text writes its default value, which a
+	// Registry row already writes (under the key in another case).
+	in.ProgIDs = append(in.ProgIDs, ProgIDRow{ProgID: long, Class: "{AAAAAAAA-0000-0000-0000-000000000001}", Description: "Long", ref: RowRef{Key: []string{long}}})
+	in.Registry = append(in.Registry, RegistryRow{ID: "rdefault", Key: strings.ToLower(long), Value: "Long", Component: "Comp"})
+	var plan *Plan
+	testenv.CheckBudget(t, "plan with 2,000 Registry rows under one 2 MiB key", func() { plan = makePlan(in, Options{}) })
+	found := 0
+	for _, nt := range plan.Notes {
+		if nt.Table == tblRegistry && len(nt.Key) == 1 && nt.Key[0] == "rdefault" && strings.Contains(nt.Reason, "already written by this existing Registry row") {
+			found++
+		}
+	}
+	if found != 1 {
+		t.Errorf("%d notes of the existing row writing the long ProgId's default value, want 1", found)
+	}
+
+	in = oddBase()
+	in.Components = append(in.Components, ComponentRow{Component: long, KeyPath: "long.dll"})
+	in.Files = append(in.Files, FileRow{File: "long.dll", Component: long, FileName: "long.dll"})
+	in.Features = append(in.Features, long2)
+	in.FeatureComponents = append(in.FeatureComponents, FeatureComponent{"Main", long}, FeatureComponent{long2, long})
+	for i := 0; i < n; i++ {
+		clsid := fmt.Sprintf("{CCCCCCCC-0000-0000-0000-%012d}", i)
+		in.Classes = append(in.Classes, ClassRow{CLSID: clsid, Context: "InprocServer32", Component: long, Feature: long2,
+			ref: RowRef{Key: []string{clsid, "InprocServer32", long}}})
+	}
+	testenv.CheckBudget(t, "plan 2,000 classes of one 2 MiB component in a 2 MiB feature", func() { plan = makePlan(in, Options{}) })
+	// The component is in two features: its classes' rows go to one
+	// registry-only component of the long feature.
+	if len(plan.Components) != 1 {
+		t.Fatalf("%d new components, want 1", len(plan.Components))
+	}
+	comps := map[string]int{}
+	for _, a := range plan.Add {
+		if strings.HasPrefix(a.Row.Key, `CLSID\{CCCCCCCC`) {
+			comps[a.Row.Component]++
+		}
+	}
+	if diff := cmp.Diff(map[string]int{plan.Components[0].Component: n}, comps); diff != "" {
+		t.Errorf("components of the classes' rows (-want +got):\n%s", diff)
 	}
 }

@@ -151,25 +151,30 @@ type planner struct {
 
 	// What the phases find out about each row, one slice per kind,
 	// indexed like the Input's rows.
-	classes     []classFacts
-	progs       []progFacts
-	apps        []appFacts
-	exts        []extFacts
-	verbs       []verbFacts
-	mimes       []mimeFacts
-	problems    []nodeProblem     // in the order found
-	nodeBase    [kindMIME + 1]int // first union-find number of each kind
-	nodeCount   [kindMIME + 1]int
-	parent      []int                  // union-find
-	keptGroup   []bool                 // by union-find root
-	existing    map[string]RegistryRow // lower key \x00 lower name -> existing Root-0 row
-	added       map[string]Addition    // lower key \x00 lower name -> first added row
-	addedSlots  map[string]bool        // slot with component
+	classes   []classFacts
+	progs     []progFacts
+	apps      []appFacts
+	exts      []extFacts
+	verbs     []verbFacts
+	mimes     []mimeFacts
+	problems  []nodeProblem     // in the order found
+	nodeBase  [kindMIME + 1]int // first union-find number of each kind
+	nodeCount [kindMIME + 1]int
+	parent    []int  // union-find
+	keptGroup []bool // by union-find root
+	// The maps below are keyed by the numbers (slotTexts) of the texts
+	// they are keyed by, not by the texts joined: joining and hashing
+	// them per row would copy and hash a long pooled key, component or
+	// feature name once per row that names it.
+	slotTexts   textmemo.IDs
+	existing    map[regSlot]RegistryRow // existing Root-0 row of each slot
+	added       map[regSlot]Addition    // first added row of each slot
+	addedSlots  map[compSlot]bool       // slots given a row of a component
 	usedIDs     map[string]bool
 	bitnessSeen map[string]bool
-	// owners maps component \x00 feature to the component that holds the
-	// Registry rows of registration tied to that feature (see owner).
-	owners    map[string]string
+	// owners maps a component and feature to the component that holds
+	// the Registry rows of registration tied to that feature (see owner).
+	owners    map[[2]int32]string
 	compTaken map[string]bool // lower-case Component keys in use
 	// fileTypeCount memoizes fileTypes of long FileTypeMask values.
 	fileTypeCount textmemo.Memo[int]

@@ -141,7 +141,7 @@ func (p *planner) owner(component, feature string) string {
 	if p.in.MergeModule || feature == "" || (p.compFeats.NumRights(component) == 1 && p.compFeats.Has(component, feature)) {
 		return component
 	}
-	key := component + "\x00" + feature
+	key := [2]int32{p.slotTexts.ID(component), p.slotTexts.ID(feature)}
 	if name, ok := p.owners[key]; ok {
 		return name
 	}

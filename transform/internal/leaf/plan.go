@@ -211,9 +211,12 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 			components.Set(c, true)
 		}
 	}
-	conditions := make(map[string][]Condition)
+	// Feature and component names may be long pooled texts named by
+	// thousands of entry points: the maps keyed by them hash each text
+	// once (textmemo), not once per entry point.
+	var conditions textmemo.Index[[]Condition]
 	for _, c := range in.Conditions {
-		conditions[c.Feature] = append(conditions[c.Feature], c)
+		conditions.Set(c.Feature, append(conditions.Get(c.Feature), c))
 	}
 
 	var tree textmemo.Index[treeState]
@@ -280,8 +283,14 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 		return fc.NumRights(f) == 1 && fc.Has(f, c)
 	}
 
-	type groupKey struct{ feature, component string }
-	groups := make(map[groupKey][]*Entry)
+	// A group is the entry points of one component in one feature,
+	// keyed by the numbers of the two names.
+	type group struct {
+		feature, component string
+		entries            []*Entry
+	}
+	var groupTexts textmemo.IDs
+	groups := make(map[[2]int32]*group)
 	var followers []*Entry
 	for i := range in.Entries {
 		e := &in.Entries[i]
@@ -334,7 +343,7 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 			rep.Note(edit.Info, e.Table, e.Key, "feature %q already holds only component %q; left alone", f.Name, e.Component)
 			continue
 		}
-		if n := len(conditions[f.Name]); n > maxLeafConditions {
+		if n := len(conditions.Get(f.Name)); n > maxLeafConditions {
 			rep.Note(edit.Warning, e.Table, e.Key, "feature %q has %d Condition rows, which every leaf under it would copy; the pass copies at most %d; left alone", f.Name, n, maxLeafConditions)
 			continue
 		}
@@ -342,24 +351,28 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 			rep.Note(edit.Warning, e.Table, e.Key, "feature %q is %d levels deep; a leaf under it would exceed the limit of %d; left alone", f.Name, s.depth, maxFeatureDepth)
 			continue
 		}
-		k := groupKey{f.Name, e.Component}
-		groups[k] = append(groups[k], e)
+		k := [2]int32{groupTexts.ID(f.Name), groupTexts.ID(e.Component)}
+		g := groups[k]
+		if g == nil {
+			g = &group{feature: f.Name, component: e.Component}
+			groups[k] = g
+		}
+		g.entries = append(g.entries, e)
 	}
 
 	if !opts.KeepInParent {
 		// The component leaves the feature, so every other row naming
 		// that feature for that component moves with it.
 		for _, e := range followers {
-			k := groupKey{e.Feature, e.Component}
-			if _, ok := groups[k]; ok {
-				groups[k] = append(groups[k], e)
+			if g := groups[[2]int32{groupTexts.ID(e.Feature), groupTexts.ID(e.Component)}]; g != nil {
+				g.entries = append(g.entries, e)
 			}
 		}
 	}
 
-	keys := make([]groupKey, 0, len(groups))
-	for k := range groups {
-		keys = append(keys, k)
+	keys := make([]*group, 0, len(groups))
+	for _, g := range groups {
+		keys = append(keys, g)
 	}
 	sort.Slice(keys, func(i, j int) bool {
 		if keys[i].feature != keys[j].feature {
@@ -376,7 +389,7 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 	for _, k := range keys {
 		// A leaf costs a Feature row, its copied conditions, one or two
 		// FeatureComponents rows and one update per entry point.
-		if n := len(rep.Changes) + 3 + len(conditions[k.feature]) + len(groups[k]); n > maxChanges {
+		if n := len(rep.Changes) + 3 + len(conditions.Get(k.feature)) + len(k.entries); n > maxChanges {
 			plan.over = fmt.Sprintf("more than %d row changes", maxChanges)
 			return plan
 		}
@@ -387,7 +400,7 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 		}
 		name := featureName(parent.Name, k.component, width, taken)
 		if name == "" {
-			for _, e := range groups[k] {
+			for _, e := range k.entries {
 				rep.Note(edit.Warning, e.Table, e.Key, "left alone: this package's feature key columns are %d characters wide, too narrow for a leaf name", width)
 			}
 			continue
@@ -415,12 +428,12 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 			Level:      parent.Level,
 			Attributes: attrs,
 		}
-		entries := groups[k]
+		entries := k.entries
 		plan.Features = append(plan.Features, leaf)
 		rep.Change(edit.Change{Op: edit.Add, Table: "Feature", Key: []string{name}, New: leaf.row(),
 			Reason: "leaf for component " + k.component + " under " + parent.Name})
 
-		for _, c := range conditions[parent.Name] {
+		for _, c := range conditions.Get(parent.Name) {
 			nc := Condition{Feature: name, Level: c.Level, Condition: c.Condition}
 			plan.Conditions = append(plan.Conditions, nc)
 			rep.Change(edit.Change{Op: edit.Add, Table: "Condition", Key: []string{name, strconv.Itoa(int(c.Level))}, New: nc.row(),
