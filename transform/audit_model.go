@@ -24,6 +24,7 @@ type auditModel struct {
 
 	features     textmemo.Index[*amFeature]
 	featureOrder []string
+	numFeatures  int // len(featureOrder), which trim drops
 	components   textmemo.Index[*amComponent]
 	files        textmemo.Index[amFile]
 	registry     map[string]amRegistry
@@ -49,17 +50,22 @@ type auditModel struct {
 	walked map[string]walked
 	// fileSeq is File key -> Sequence, filled by NewPackageIndex.
 	fileSeq map[string]int
-	// descriptors caches descriptorOf by feature, then component:
-	// Indexes, since either may be a long cell.
-	descriptors textmemo.Index[*textmemo.Index[[2]string]]
+	// descriptors caches descriptorOf by feature and component rows;
+	// descriptorsByName, by feature, then component, those that are in
+	// no table (Indexes, since either may be a long cell).
+	descriptors       map[descKey][2]string
+	descriptorsByName textmemo.Index[*textmemo.Index[[2]string]]
 	// featureErrs caches, by feature, darwin.Encode's error for the
-	// product code and the feature alone.
-	featureErrs map[string]error
+	// product code and the feature alone; featureErrNames holds a stand-in
+	// row for each feature that is in no table.
+	featureErrs     map[*amFeature]error
+	featureErrNames textmemo.Index[*amFeature]
 }
 
 type amFeature struct {
 	name, parent string
 	components   []string // FeatureComponents order
+	idx          int32    // its place in featureOrder
 }
 
 type amComponent struct {
@@ -169,8 +175,9 @@ func readModel(db *msi.Database, featuresOnly bool) (*auditModel, error) {
 		if _, dup := m.features.Lookup(name); dup {
 			return
 		}
-		m.features.Set(name, &amFeature{name: name, parent: str(r, "Feature_Parent")})
+		m.features.Set(name, &amFeature{name: name, parent: str(r, "Feature_Parent"), idx: int32(len(m.featureOrder))})
 		m.featureOrder = append(m.featureOrder, name)
+		m.numFeatures = len(m.featureOrder)
 	})
 	step("Component", func(r msi.Row) {
 		name := r.Get("Component").Str()
@@ -229,7 +236,15 @@ func (m *auditModel) trim() {
 	m.featureOrder = nil
 	m.compID, m.compStart, m.compFeats, m.compFeatSets = nil, nil, nil, nil
 	m.checks, m.distincts, m.walked = nil, nil, nil
-	m.descriptors, m.featureErrs, m.fileSeq = textmemo.Index[*textmemo.Index[[2]string]]{}, nil, nil
+	m.dropDescriptors()
+	m.fileSeq = nil
+}
+
+// dropDescriptors drops the caches of descriptorOf: the entry points,
+// listed, hold their descriptors.
+func (m *auditModel) dropDescriptors() {
+	m.descriptors, m.featureErrs = nil, nil
+	m.descriptorsByName, m.featureErrNames = textmemo.Index[*textmemo.Index[[2]string]]{}, textmemo.Index[*amFeature]{}
 }
 
 // perMachine reports whether the package installs per machine: ALLUSERS
@@ -462,34 +477,42 @@ func (m *auditModel) check(feature string) *HealthCheck {
 	if hc, ok := m.checks[feature]; ok {
 		return hc
 	}
-	hc := &HealthCheck{Feature: feature}
+	chain, problem, covers := m.chainOf(feature)
+	hc := &HealthCheck{Feature: feature, Features: chain, Problem: problem, Covers: covers}
+	if hc.Features == nil {
+		hc.Features = []string{}
+	}
+	m.checks[feature] = hc
+	return hc
+}
+
+// chainOf returns what check says of feature without making it a
+// HealthCheck: the entry points' Covers and the coverage of their
+// features need the chain and its count only, and a HealthCheck kept for
+// each of 54,000 features, of the package and of the rewritten copy,
+// took 6 MB each.
+func (m *auditModel) chainOf(feature string) (chain []string, problem string, covers int) {
 	if m.walked == nil {
 		m.walkTree()
 	}
 	w, ok := m.walked[feature]
 	if !ok {
-		// In or below a cycle: walked alone, and not counted.
+		// In or below a cycle: walked alone (once), and not counted.
 		w.chain, w.problem = m.chain(feature)
 		w.covers = -1
-	}
-	chain := w.chain
-	hc.Features, hc.Problem = chain, w.problem
-	if hc.Features == nil {
-		hc.Features = []string{}
+		m.walked[feature] = w
 	}
 	if w.covers >= 0 {
-		hc.Covers = w.covers
-	} else {
-		// A chain cut at maxChain or running into a cycle (refused by
-		// Windows Installer): each feature's distinct components, added
-		// up, so that no big feature is counted again for every one of
-		// thousands of features below it.
-		for _, f := range chain {
-			hc.Covers += m.distinct(f)
-		}
+		return w.chain, w.problem, w.covers
 	}
-	m.checks[feature] = hc
-	return hc
+	// A chain cut at maxChain or running into a cycle (refused by
+	// Windows Installer): each feature's distinct components, added up,
+	// so that no big feature is counted again for every one of thousands
+	// of features below it.
+	for _, f := range w.chain {
+		covers += m.distinct(f)
+	}
+	return w.chain, w.problem, covers
 }
 
 // walked is what walkTree finds for a feature reachable from a root of
