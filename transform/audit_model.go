@@ -56,9 +56,9 @@ type auditModel struct {
 	descriptors       map[descKey][2]string
 	descriptorsByName textmemo.Index[*textmemo.Index[[2]string]]
 	// featureErrs caches, by feature, darwin.Encode's error for the
-	// product code and the feature alone; featureErrNames holds a stand-in
+	// product code and the feature alone, as text; featureErrNames holds a stand-in
 	// row for each feature that is in no table.
-	featureErrs     map[*amFeature]error
+	featureErrs     map[*amFeature]string
 	featureErrNames textmemo.Index[*amFeature]
 }
 

@@ -98,8 +98,8 @@ func (m *auditModel) makeDescriptor(feature, component string) (string, string) 
 	// Whether the product code and the feature can be encoded is checked
 	// once per feature: a long feature shared by many rows is measured
 	// once, and the full encoding below only sees features that fit.
-	if ferr := m.featureErr(feature); ferr != nil {
-		return "", strings.TrimPrefix(ferr.Error(), "darwin: ")
+	if problem := m.featureErr(feature); problem != "" {
+		return "", problem
 	}
 	d, err := darwin.Encode(darwin.Descriptor{Product: m.productCode, Feature: feature, Component: c.id})
 	if err != nil {
@@ -108,11 +108,13 @@ func (m *auditModel) makeDescriptor(feature, component string) (string, string) 
 	return d, ""
 }
 
-// featureErr returns darwin.Encode's error for the product code and
-// feature alone, computed once per feature.
-func (m *auditModel) featureErr(feature string) error {
+// featureErr returns why darwin.Encode refuses the product code and
+// feature alone ("" when it does not), written once per feature: the
+// error of a 64 KiB feature was written again for each component it was
+// paired with (6 MB for 87,000 classes).
+func (m *auditModel) featureErr(feature string) string {
 	if m.featureErrs == nil {
-		m.featureErrs = map[*amFeature]error{}
+		m.featureErrs = map[*amFeature]string{}
 	}
 	ft := m.features.Get(feature)
 	if ft == nil || ft.name != feature {
@@ -122,12 +124,14 @@ func (m *auditModel) featureErr(feature string) error {
 			m.featureErrNames.Set(feature, ft)
 		}
 	}
-	ferr, ok := m.featureErrs[ft]
+	problem, ok := m.featureErrs[ft]
 	if !ok {
-		_, ferr = darwin.Encode(darwin.Descriptor{Product: m.productCode, Feature: feature})
-		m.featureErrs[ft] = ferr
+		if _, err := darwin.Encode(darwin.Descriptor{Product: m.productCode, Feature: feature}); err != nil {
+			problem = strings.TrimPrefix(err.Error(), "darwin: ")
+		}
+		m.featureErrs[ft] = problem
 	}
-	return ferr
+	return problem
 }
 
 // covers is the number of components the health check of feature covers,
@@ -331,12 +335,24 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 // published (qualified) components to eps.
 func auditOtherEntryPoints(m *auditModel, eps []EntryPoint, newEP func(kind, table string, key []string, name, feature, component string) EntryPoint) ([]EntryPoint, error) {
 	keyOf := func(r msi.Row) []string { return edit.ValuesText(r.Key()) }
+	// Why a row is not registered, written once per feature or
+	// component: 87,000 shortcuts naming one missing 64 KiB feature held
+	// a copy each (3 MB).
+	var noFeature, noComponent textmemo.Index[string]
+	why := func(x *textmemo.Index[string], format, name string) string {
+		if s, ok := x.Lookup(name); ok {
+			return s
+		}
+		s := clip.Sprintf(format, name)
+		x.Set(name, s)
+		return s
+	}
 	registered := func(ep *EntryPoint) {
 		switch {
 		case m.features.Get(ep.Feature) == nil:
-			ep.NotRegistered = clip.Sprintf("feature %s is not in the Feature table", ep.Feature)
+			ep.NotRegistered = why(&noFeature, "feature %s is not in the Feature table", ep.Feature)
 		case m.components.Get(ep.Component) == nil:
-			ep.NotRegistered = clip.Sprintf("component %s is not in the Component table", ep.Component)
+			ep.NotRegistered = why(&noComponent, "component %s is not in the Component table", ep.Component)
 		default:
 			ep.Registered = true
 		}
