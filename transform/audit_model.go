@@ -45,9 +45,14 @@ type auditModel struct {
 	// the number of distinct components it holds.
 	checks    map[string]*HealthCheck
 	distincts map[string]int
-	// walked holds, per feature below a root of the feature tree, its
-	// chain and the distinct components of it (walkTree).
-	walked map[string]walked
+	// walked holds, by feature (amFeature.idx), its chain and the
+	// distinct components of it (walkTree, or chainOf for a feature in
+	// or below a cycle); walkedNames, those of names the Feature table
+	// lacks. A map by name took 110 bytes a feature more than the slice
+	// (6 MB for 54,000 features).
+	walked      []walked
+	walkedNames map[string]walked
+	treeWalked  bool
 	// fileSeq is File key -> Sequence, filled by NewPackageIndex.
 	fileSeq map[string]int
 	// descriptors caches descriptorOf by feature and component rows;
@@ -235,7 +240,7 @@ func (m *auditModel) trim() {
 	m.db = nil
 	m.featureOrder = nil
 	m.compID, m.compStart, m.compFeats, m.compFeatSets = nil, nil, nil, nil
-	m.checks, m.distincts, m.walked = nil, nil, nil
+	m.checks, m.distincts, m.walked, m.walkedNames, m.treeWalked = nil, nil, nil, nil, false
 	m.dropDescriptors()
 	m.fileSeq = nil
 }
@@ -492,15 +497,28 @@ func (m *auditModel) check(feature string) *HealthCheck {
 // each of 54,000 features, of the package and of the rewritten copy,
 // took 6 MB each.
 func (m *auditModel) chainOf(feature string) (chain []string, problem string, covers int) {
-	if m.walked == nil {
+	if !m.treeWalked {
 		m.walkTree()
 	}
-	w, ok := m.walked[feature]
-	if !ok {
+	ft := m.features.Get(feature)
+	var w walked
+	if ft != nil {
+		w = m.walked[ft.idx]
+	} else {
+		w = m.walkedNames[feature]
+	}
+	if !w.done {
 		// In or below a cycle: walked alone (once), and not counted.
 		w.chain, w.problem = m.chain(feature)
-		w.covers = -1
-		m.walked[feature] = w
+		w.covers, w.done = -1, true
+		if ft != nil {
+			m.walked[ft.idx] = w
+		} else {
+			if m.walkedNames == nil {
+				m.walkedNames = map[string]walked{}
+			}
+			m.walkedNames[feature] = w
+		}
 	}
 	if w.covers >= 0 {
 		return w.chain, w.problem, w.covers
@@ -521,9 +539,10 @@ type walked struct {
 	chain   []string // the feature, then its parents, at most maxChain
 	problem string   // as chain's
 	covers  int      // distinct components of the chain; -1 when cut
+	done    bool     // set: the zero value is a feature not walked yet
 }
 
-// walkTree sets m.walked for every feature reachable from a root of the
+// walkTree sets m.walked of every feature reachable from a root of the
 // feature tree (a feature without a parent, or whose parent is not in
 // the Feature table); features in or below a cycle are left to chain.
 //
@@ -541,7 +560,7 @@ type walked struct {
 // point made the audit of such a package 430 MB). A later sibling, whose
 // slot the first one took, starts a new array.
 func (m *auditModel) walkTree() {
-	m.walked = map[string]walked{}
+	m.walked, m.treeWalked = make([]walked, m.numFeatures), true
 	children := map[string][]*amFeature{}
 	var roots []*amFeature
 	for _, name := range m.featureOrder {
@@ -616,14 +635,14 @@ func (m *auditModel) walkTree() {
 		}
 		f.arr.names[f.off], f.arr.lo = ft.name, f.off
 		k := min(f.depth, maxChain)
-		w := walked{chain: f.arr.names[f.off : f.off+k : f.off+k], problem: f.problem, covers: -1}
+		w := walked{chain: f.arr.names[f.off : f.off+k : f.off+k], problem: f.problem, covers: -1, done: true}
 		if f.depth > maxChain {
 			w.problem = cut
 		} else {
 			count(ft, 1)
 			w.covers = distinct
 		}
-		m.walked[ft.name] = w
+		m.walked[ft.idx] = w
 		stack = append(stack, f)
 	}
 	leave := func(ft *amFeature) {
