@@ -478,6 +478,7 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 			return ep.featureAfter
 		})
 	}
+	rowNames := make([]string, len(rep.EntryPoints)) // covering.text's
 	// Key paths: every component of the Component table, in key order.
 	comps := make([]string, 0, m.components.Len())
 	for c := range m.components.All() {
@@ -508,12 +509,12 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 		}
 		who := "no advertised entry point's health check covers it"
 		if by.n > 0 {
-			who = text("the health check of " + by.text(rep.EntryPoints) + " covers it")
+			who = text("the health check of " + by.text(rep.EntryPoints, rowNames) + " covers it")
 		}
 		fix := ""
 		if by.n > 0 && rep.after != nil {
 			if still := componentCoverage(rep.after, checkedAfter, rep.EntryPoints, cname); still.n > 0 {
-				fix = text("after it, the health check of " + still.text(rep.EntryPoints) + " still covers it")
+				fix = text("after it, the health check of " + still.text(rep.EntryPoints, rowNames) + " still covers it")
 			} else {
 				fix = "after it, no advertised entry point's health check covers it"
 			}
@@ -839,13 +840,20 @@ func (c *covering) add(eps []EntryPoint, i int32, n int) {
 }
 
 // text lists the names of the entry points kept and how many more there
-// are.
-func (c *covering) text(eps []EntryPoint) string {
-	names := make([]string, c.k)
+// are. names holds the entry points' names (rowName) written so far, by
+// index: thousands of components covered by the same entry points have
+// them written once.
+func (c *covering) text(eps []EntryPoint, names []string) string {
+	var s string
 	for j, x := range c.eps[:c.k] {
-		names[j] = rowName(&eps[x])
+		if names[x] == "" {
+			names[x] = rowName(&eps[x])
+		}
+		if j > 0 {
+			s += ", "
+		}
+		s += names[x]
 	}
-	s := strings.Join(names, ", ")
 	if more := c.n - c.k; more > 0 {
 		if c.upTo {
 			s += clip.Sprintf(" and up to %d more", more)
