@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -358,6 +359,12 @@ func Audit(db *msi.Database, opts AuditOptions) (*AuditReport, error) {
 	var rewriteErr error
 	if !opts.NoRewrite {
 		fx, rewriteErr = auditRewrite(db, opts, rep)
+		// The passes' tables and reports are garbage now, and the
+		// collector, paced by what they held, would let the model and
+		// the entry points grow the heap on top of them (65,200
+		// classes: 155 MiB of heap, 22 live): collected here, the next
+		// phases start from what is live.
+		runtime.GC()
 	}
 	m, err := readAuditModel(db)
 	if err != nil {
@@ -372,6 +379,7 @@ func Audit(db *msi.Database, opts AuditOptions) (*AuditReport, error) {
 		return nil, err
 	}
 	rep.EntryPoints = eps
+	m.dropDescriptors() // the entry points hold theirs
 	if fx != nil {
 		fx.apply(rep)
 	}
@@ -423,17 +431,6 @@ func (ep *EntryPoint) writes() bool {
 	return false
 }
 
-// severityRank orders findings, most severe first.
-func severityRank(s Severity) int {
-	switch s {
-	case Error:
-		return 0
-	case Warning:
-		return 1
-	}
-	return 2
-}
-
 // Failed reports whether any finding is at warning level or above (what
 // msikit audit exits with status 1 for).
 func (r *AuditReport) Failed() bool { return r.Flagged() > 0 }
@@ -442,7 +439,7 @@ func (r *AuditReport) Failed() bool { return r.Flagged() > 0 }
 func (r *AuditReport) Flagged() int {
 	n := 0
 	for i := range r.findings {
-		if f := &r.findings[i]; f.sev == Warning || f.sev == Error {
+		if f := &r.findings[i]; f.sev == sevWarning || f.sev == sevError {
 			n++
 		}
 	}
@@ -472,7 +469,7 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 		}
 		return ep.Feature
 	})
-	var checkedAfter map[string]*covering
+	var checkedAfter []covering
 	if rep.after != nil {
 		checkedAfter = coverage(rep.after, rep.EntryPoints, func(ep *EntryPoint) string {
 			if !ep.writes() {
@@ -481,6 +478,7 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 			return ep.featureAfter
 		})
 	}
+	rowNames := make([]string, len(rep.EntryPoints)) // covering.text's
 	// Key paths: every component of the Component table, in key order.
 	comps := make([]string, 0, m.components.Len())
 	for c := range m.components.All() {
@@ -490,10 +488,10 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 	for _, cname := range comps {
 		c := m.components.Get(cname)
 		kp := m.keyPath(c)
-		by := componentCoverage(m, checkedBy, cname)
-		sev := func(s Severity) Severity {
+		by := componentCoverage(m, checkedBy, rep.EntryPoints, cname)
+		sev := func(s findingSeverity) findingSeverity {
 			if by.n == 0 {
-				return Info
+				return sevInfo
 			}
 			return s
 		}
@@ -511,22 +509,22 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 		}
 		who := "no advertised entry point's health check covers it"
 		if by.n > 0 {
-			who = text("the health check of " + by.String() + " covers it")
+			who = text("the health check of " + by.text(rep.EntryPoints, rowNames) + " covers it")
 		}
 		fix := ""
 		if by.n > 0 && rep.after != nil {
-			if still := componentCoverage(rep.after, checkedAfter, cname); still.n > 0 {
-				fix = text("after it, the health check of " + still.String() + " still covers it")
+			if still := componentCoverage(rep.after, checkedAfter, rep.EntryPoints, cname); still.n > 0 {
+				fix = text("after it, the health check of " + still.text(rep.EntryPoints, rowNames) + " still covers it")
 			} else {
 				fix = "after it, no advertised entry point's health check covers it"
 			}
 		}
-		f := finding{kind: kind, sev: Warning, comp: cname, who: who, fix: fix}
+		f := finding{kind: kind, sev: sevWarning, comp: cname, who: who, fix: fix}
 		switch kind {
 		case fKeyPathMissing:
-			f.sev, f.a = Error, text(kp.Problem)
+			f.sev, f.a = sevError, text(kp.Problem)
 		case fKeyPathHKCU:
-			f.a, f.b, f.c = kp.Registry, kp.Key, kp.Name
+			f.a = kp.Registry // its Key and Name are the model's (build)
 		case fKeyPathFolder:
 			f.a = text(kp.Problem)
 		}
@@ -545,14 +543,14 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 		var arch *amName
 		for i, at := range a.names {
 			if at.value == "" || !assemblyValueValid(at.name, at.value, a.win32) {
-				out = append(out, finding{kind: fAssemblyInvalid, sev: Error, comp: cname, a: at.name, b: at.value, fix: fix})
+				out = append(out, finding{kind: fAssemblyInvalid, sev: sevError, comp: cname, ep: int32(i), fix: fix})
 			}
 			if strings.EqualFold(at.name, "processorArchitecture") && arch == nil {
 				arch = &a.names[i]
 			}
 		}
 		if !a.win32 && !a.private && a.attrs == 0 && arch == nil && len(a.names) > 0 {
-			out = append(out, finding{kind: fAssemblyNoArch, sev: Warning, comp: cname, a: assemblyIdentity(a), fix: fix})
+			out = append(out, finding{kind: fAssemblyNoArch, sev: sevWarning, comp: cname, a: assemblyIdentity(a), fix: fix})
 		}
 	}
 	// Entry points.
@@ -567,33 +565,64 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 		hc := m.check(ep.Feature)
 		switch {
 		case hc.Problem != "" && ep.writes():
-			out = append(out, finding{kind: fEntryPointChain, sev: Warning, ep: int32(i), a: hc.Problem})
+			out = append(out, finding{kind: fEntryPointChain, sev: sevWarning, ep: int32(i), a: hc.Problem})
 			continue
 		case ep.writes() && ep.Component != "" && !m.inFeature(ep.Component, ep.Feature) && m.db.Kind() != msi.PackageMergeModule:
-			out = append(out, finding{kind: fEntryPointComponent, sev: Warning, ep: int32(i)})
+			out = append(out, finding{kind: fEntryPointComponent, sev: sevWarning, ep: int32(i)})
 		}
 		if ep.writes() && ep.Covers > opts.BroadCheck {
-			out = append(out, finding{kind: fBroadCheck, sev: Warning, ep: int32(i)})
+			out = append(out, finding{kind: fBroadCheck, sev: sevWarning, ep: int32(i)})
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return severityRank(out[i].sev) < severityRank(out[j].sev) })
-	rep.findings = append(rep.findings, out...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].sev < out[j].sev })
+	// Kept as they are: appended to the report's (empty) list, 120,000
+	// findings were held twice for a moment (14 MB).
+	rep.findings = out
 }
 
 // A finding is a Finding as the report keeps it: its kind and the
 // strings its texts are made of, most of them views of the database's
 // strings or texts many findings share (the component's name, the entry
 // points that check it), and the entry point it is about; its message
-// and rows are written when it is read (AuditReport.Finding). A Finding
-// made at once held about 500 bytes of text; this, about 120.
+// and rows are written when it is read (AuditReport.Finding), with what
+// the model keeps (a registry key path's key and name, an assembly's
+// name rows). A Finding made at once held about 500 bytes of text; this,
+// 72 bytes (120 when it held the registry and assembly values itself
+// and its severity as a string: 14 MB for 120,000 findings).
 type finding struct {
-	kind    findingKind
-	sev     Severity
-	ep      int32  // the entry point (rep.EntryPoints), for the entry point kinds
-	comp    string // the component, for the key path and assembly kinds
-	a, b, c string // what the kind's message quotes (see build)
-	who     string // the entry points whose health checks cover comp
-	fix     string
+	kind findingKind
+	sev  findingSeverity
+	// ep is the entry point (rep.EntryPoints) for the entry point kinds,
+	// the MsiAssemblyName row of the component's (amAssembly.names) for
+	// fAssemblyInvalid.
+	ep   int32
+	comp string // the component, for the key path and assembly kinds
+	// a is what the kind's message quotes (see build): the problem, the
+	// Registry row, the assembly's identity.
+	a   string
+	who string // the entry points whose health checks cover comp
+	fix string
+}
+
+// findingSeverity is a Severity as a finding keeps it, most severe
+// first.
+type findingSeverity uint8
+
+const (
+	sevError findingSeverity = iota
+	sevWarning
+	sevInfo
+)
+
+// Severity returns s as a Severity.
+func (s findingSeverity) Severity() Severity {
+	switch s {
+	case sevError:
+		return Error
+	case sevWarning:
+		return Warning
+	}
+	return Info
 }
 
 type findingKind uint8
@@ -612,7 +641,7 @@ const (
 
 // build writes out finding f of the report.
 func (r *AuditReport) build(f *finding) Finding {
-	out := Finding{Severity: f.sev, Fix: f.fix}
+	out := Finding{Severity: f.sev.Severity(), Fix: f.fix}
 	var ep *EntryPoint
 	if f.kind >= fEntryPointChain {
 		ep = &r.EntryPoints[f.ep]
@@ -627,15 +656,17 @@ func (r *AuditReport) build(f *finding) Finding {
 	case fKeyPathHKCU:
 		out.Rule, out.Rows = "keypath-hkcu-per-machine", []string{"Component [" + f.comp + "]", "Registry [" + f.a + "]"}
 		out.Remedy = "give the component a per-machine key path (a file, or an HKLM value), or move its per-user data to a component no advertised entry point checks"
-		out.Message = clip.Sprintf("component %s of a per-machine package (ALLUSERS=%s) has its key path under HKEY_CURRENT_USER (%s\\%s): it exists only for the installing user; %s", f.comp, r.AllUsers, f.b, f.c, f.who)
+		reg := r.model.registry[f.a]
+		out.Message = clip.Sprintf("component %s of a per-machine package (ALLUSERS=%s) has its key path under HKEY_CURRENT_USER (%s\\%s): it exists only for the installing user; %s", f.comp, r.AllUsers, reg.key, reg.name, f.who)
 	case fKeyPathFolder:
 		out.Rule, out.Rows = "keypath-folder", []string{"Component [" + f.comp + "]"}
 		out.Remedy = "give the component a key file or registry key path, or a CreateFolder row for its folder"
 		out.Message = clip.Sprintf("component %s: %s; %s", f.comp, f.a, f.who)
 	case fAssemblyInvalid:
-		out.Rule, out.Rows = "assembly-invalid-value", []string{"MsiAssembly [" + f.comp + "]", "MsiAssemblyName [" + f.comp + ", " + f.a + "]"}
+		at := r.model.assemblies[f.comp].names[f.ep]
+		out.Rule, out.Rows = "assembly-invalid-value", []string{"MsiAssembly [" + f.comp + "]", "MsiAssemblyName [" + f.comp + ", " + at.name + "]"}
 		out.Remedy = "author the value the assembly's metadata holds (msikit rewrite --assembly-names)"
-		out.Message = clip.Sprintf("assembly of component %s: %s %q is rejected by CreateAssemblyNameObject (error 1935 at install; the component is never found)", f.comp, f.a, f.b)
+		out.Message = clip.Sprintf("assembly of component %s: %s %q is rejected by CreateAssemblyNameObject (error 1935 at install; the component is never found)", f.comp, at.name, at.value)
 	case fAssemblyNoArch:
 		out.Rule, out.Rows = "assembly-no-architecture", []string{"MsiAssembly [" + f.comp + "]"}
 		out.Remedy = "add processorArchitecture (MSIL, x86, AMD64...) from the assembly's metadata (msikit rewrite --assembly-names)"
@@ -779,31 +810,51 @@ func assemblyFixes(r *Report) map[string]string {
 }
 
 // covering counts the entry points whose health checks cover a feature
-// (or a component), keeping the first few names.
+// (or a component), keeping the first few: by their index in the
+// report's EntryPoints, not their names, and in a slice by feature
+// (amFeature.idx), not a map (a map of names by feature name took 9 MB,
+// its names 11 MB, for the 54,000 features of 54,000 shortcuts, twice:
+// the package's and the rewritten copy's).
 type covering struct {
-	names []string
-	n     int
-	upTo  bool // n may count an entry point twice
+	eps  [coveringNames]int32 // the first entry points counted, distinct by row
+	k    int                  // how many of eps are set
+	n    int
+	upTo bool // n may count an entry point twice
 }
 
 const coveringNames = 3
 
-func (c *covering) add(name string, n int) {
-	for _, x := range c.names {
-		if x == name {
+// add counts entry point i (as n) unless it is, or has the row name of,
+// one of the entry points kept.
+func (c *covering) add(eps []EntryPoint, i int32, n int) {
+	for _, x := range c.eps[:c.k] {
+		if sameRowName(&eps[x], &eps[i]) {
 			return
 		}
 	}
-	if len(c.names) < coveringNames {
-		c.names = append(c.names, name)
+	if c.k < coveringNames {
+		c.eps[c.k] = i
+		c.k++
 	}
 	c.n += n
 }
 
-// String lists the names and how many more there are.
-func (c covering) String() string {
-	s := strings.Join(c.names, ", ")
-	if more := c.n - len(c.names); more > 0 {
+// text lists the names of the entry points kept and how many more there
+// are. names holds the entry points' names (rowName) written so far, by
+// index: thousands of components covered by the same entry points have
+// them written once.
+func (c *covering) text(eps []EntryPoint, names []string) string {
+	var s string
+	for j, x := range c.eps[:c.k] {
+		if names[x] == "" {
+			names[x] = rowName(&eps[x])
+		}
+		if j > 0 {
+			s += ", "
+		}
+		s += names[x]
+	}
+	if more := c.n - c.k; more > 0 {
 		if c.upTo {
 			s += clip.Sprintf(" and up to %d more", more)
 		} else {
@@ -813,25 +864,82 @@ func (c covering) String() string {
 	return s
 }
 
-// coverage returns, per feature, the entry points whose health checks
-// cover it: those whose feature (featureOf; "" to skip) has it in its
-// chain.
-func coverage(m *auditModel, eps []EntryPoint, featureOf func(*EntryPoint) string) map[string]*covering {
-	out := map[string]*covering{}
+// rowName is an entry point's row: "Table [key, ...]".
+func rowName(ep *EntryPoint) string { return ep.Table + " [" + strings.Join(ep.Key, ", ") + "]" }
+
+// sameRowName reports whether rowName(a) == rowName(b), without writing
+// them.
+func sameRowName(a, b *EntryPoint) bool {
+	if a == b {
+		return true
+	}
+	if a.Table != b.Table {
+		return false
+	}
+	joined := func(key []string) int {
+		n := 0
+		for j, k := range key {
+			if j > 0 {
+				n += 2
+			}
+			n += len(k)
+		}
+		return n
+	}
+	if joined(a.Key) != joined(b.Key) {
+		return false
+	}
+	// The same length: compare byte by byte, ", " between the cells.
+	next := func(key []string) func() (byte, bool) {
+		cell, off, sep := 0, 0, 0
+		return func() (byte, bool) {
+			for cell < len(key) {
+				if sep > 0 {
+					sep--
+					if sep == 1 {
+						return ',', true
+					}
+					return ' ', true
+				}
+				if off < len(key[cell]) {
+					off++
+					return key[cell][off-1], true
+				}
+				cell, off = cell+1, 0
+				if cell < len(key) {
+					sep = 2
+				}
+			}
+			return 0, false
+		}
+	}
+	na, nb := next(a.Key), next(b.Key)
+	for {
+		x, okA := na()
+		y, okB := nb()
+		if okA != okB || x != y {
+			return false
+		}
+		if !okA {
+			return true
+		}
+	}
+}
+
+// coverage returns, per feature (by amFeature.idx), the entry points
+// whose health checks cover it: those whose feature (featureOf; "" to
+// skip) has it in its chain.
+func coverage(m *auditModel, eps []EntryPoint, featureOf func(*EntryPoint) string) []covering {
+	out := make([]covering, m.numFeatures)
 	for i := range eps {
 		ep := &eps[i]
 		f := featureOf(ep)
 		if f == "" || m.features.Get(f) == nil {
 			continue
 		}
-		name := ep.Table + " [" + strings.Join(ep.Key, ", ") + "]"
-		for _, g := range m.check(f).Features {
-			c := out[g]
-			if c == nil {
-				c = &covering{}
-				out[g] = c
-			}
-			c.add(name, 1)
+		chain, _, _ := m.chainOf(f)
+		for _, g := range chain {
+			out[m.features.Get(g).idx].add(eps, int32(i), 1)
 		}
 	}
 	return out
@@ -840,19 +948,20 @@ func coverage(m *auditModel, eps []EntryPoint, featureOf func(*EntryPoint) strin
 // componentCoverage sums the coverage of a component's features. An entry
 // point whose chain holds two of them is counted twice, so the count is
 // an upper bound then.
-func componentCoverage(m *auditModel, by map[string]*covering, component string) covering {
+func componentCoverage(m *auditModel, by []covering, eps []EntryPoint, component string) covering {
 	var out covering
 	feats := m.featuresOf(component)
 	for _, f := range feats {
-		if c := by[f]; c != nil {
-			for _, nm := range c.names {
-				out.add(nm, 0)
+		if ft := m.features.Get(f); ft != nil {
+			c := &by[ft.idx]
+			for _, x := range c.eps[:c.k] {
+				out.add(eps, x, 0)
 			}
 			out.n += c.n
 		}
 	}
-	if out.n < len(out.names) {
-		out.n = len(out.names)
+	if out.n < out.k {
+		out.n = out.k
 	}
 	out.upTo = len(feats) > 1
 	return out

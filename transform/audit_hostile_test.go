@@ -76,12 +76,14 @@ func TestAuditHoldsLittlePerEntryPoint(t *testing.T) {
 }
 
 // auditHeldPerFinding bounds the heap an audit report holds per key path
-// finding once Audit returns: the finding kept compact (its kind and the
-// strings it quotes, about 120 bytes; the message is written when it is
-// read) and the component's line in the list of its feature's components
-// (CoveredComponent, 288 bytes). A finding with its message written
-// held about 450 bytes more.
-const auditHeldPerFinding = 600
+// finding once Audit returns: the finding kept compact (its kind, its
+// severity and the strings it quotes, 72 bytes; the message is written
+// when it is read) and what the model keeps of its component to write
+// the component's line in the list of its feature's components (about
+// 200 bytes). It measured 275; a finding of 120 bytes (the registry and
+// assembly values it quotes held in it, its severity as a string), 312,
+// and with its message written about 450 bytes more.
+const auditHeldPerFinding = 295
 
 // componentsInCore returns the sample with n more components in feature
 // Core, which advertised shortcuts check, each with its folder (INSTALLDIR,
@@ -144,6 +146,83 @@ func TestAuditHoldsLittlePerFinding(t *testing.T) {
 		t.Errorf("the report holds %d bytes per finding, want at most %d", per, auditHeldPerFinding)
 	}
 	runtime.KeepAlive(rep)
+}
+
+// auditListingPerFeature bounds the heap held per entry point, once the
+// entry points are listed, by a package whose advertised shortcuts each
+// name a feature of their own (msi-feature-chain-entry-points, scaled, has
+// 54,000): the model's feature, the entry point with its key and its
+// descriptor, the descriptor cache's entry, and the model's share of the
+// registration analysis. It measured 1,056 bytes; 1,671 when the cache
+// held a map per feature.
+const auditListingPerFeature = 1250
+
+// shortcutPerFeature returns the sample with n more features, each the
+// target of an advertised shortcut to component App.
+func shortcutPerFeature(t testing.TB, n int) *msi.Database {
+	t.Helper()
+	db := openSample(t)
+	feats, err := db.Table("Feature")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := db.Table("Shortcut")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		f := fmt.Sprintf("F%d", i)
+		if err := feats.Insert(msi.StrValue(f), msi.StrValue("Core"), msi.Value{}, msi.Value{}, msi.IntValue(2), msi.IntValue(1), msi.Value{}, msi.IntValue(0)); err != nil {
+			t.Fatal(err)
+		}
+		row := make([]msi.Value, len(sc.Columns()))
+		row[0], row[1], row[2], row[3], row[4] = msi.StrValue(fmt.Sprintf("S%d", i)), msi.StrValue("INSTALLDIR"), msi.StrValue("s.lnk"), msi.StrValue("App"), msi.StrValue(f)
+		if err := sc.Insert(row...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return saveReopen(t, db)
+}
+
+// TestAuditListsEntryPointsInLittle lists the entry points of 30,000
+// shortcuts, each naming a feature of its own: the heap the model and the
+// entry points hold then, the audit's peak, stays within
+// auditListingPerFeature bytes per shortcut.
+func TestAuditListsEntryPointsInLittle(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a package of 30,000 features and shortcuts")
+	}
+	const n = 30000
+	db := shortcutPerFeature(t, n)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	m, err := readAuditModel(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eps, err := auditEntryPoints(db, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	held := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	written := 0
+	for _, ep := range eps {
+		if ep.Kind == "shortcut" && ep.Registered && len(ep.Descriptors) == 1 && ep.Descriptors[0].Descriptor != "" {
+			written++
+		}
+	}
+	if written < n {
+		t.Fatalf("%d registered shortcuts with a descriptor, want at least %d", written, n)
+	}
+	t.Logf("%d entry points: %d bytes held, %d per shortcut", len(eps), held, held/n)
+	if per := held / n; per > auditListingPerFeature {
+		t.Errorf("listing the entry points holds %d bytes per shortcut, want at most %d", per, auditListingPerFeature)
+	}
+	runtime.KeepAlive(m)
+	runtime.KeepAlive(eps)
 }
 
 // BenchmarkAuditFindings audits 30,000 components of a checked feature

@@ -24,6 +24,7 @@ type auditModel struct {
 
 	features     textmemo.Index[*amFeature]
 	featureOrder []string
+	numFeatures  int // len(featureOrder), which trim drops
 	components   textmemo.Index[*amComponent]
 	files        textmemo.Index[amFile]
 	registry     map[string]amRegistry
@@ -31,10 +32,12 @@ type auditModel struct {
 	createFolder map[string]bool     // Component -> has a CreateFolder row for its own directory
 	compFiles    textmemo.Index[int] // Component -> File rows
 	// The features holding each component of FeatureComponents, in
-	// table order (featuresOf): those of component compID[c] are
-	// compFeats[compStart[id]:compStart[id+1]]. A map of a slice per
-	// component took 40 bytes an entry more than the id (10 MB for
-	// 120,000 components).
+	// table order (featuresOf): those of component id are
+	// compFeats[compStart[id]:compStart[id+1]], id being amComponent.fc-1
+	// for a component of the Component table, compID[c] for the others.
+	// A map of a slice per component took 40 bytes an entry more than
+	// the id (10 MB for 120,000 components), and a map of every
+	// component's id 55 bytes more than the field (6.5 MB).
 	compID       map[string]int32
 	compStart    []int32
 	compFeats    []string
@@ -44,27 +47,38 @@ type auditModel struct {
 	// the number of distinct components it holds.
 	checks    map[string]*HealthCheck
 	distincts map[string]int
-	// walked holds, per feature below a root of the feature tree, its
-	// chain and the distinct components of it (walkTree).
-	walked map[string]walked
+	// walked holds, by feature (amFeature.idx), its chain and the
+	// distinct components of it (walkTree, or chainOf for a feature in
+	// or below a cycle); walkedNames, those of names the Feature table
+	// lacks. A map by name took 110 bytes a feature more than the slice
+	// (6 MB for 54,000 features).
+	walked      []walked
+	walkedNames map[string]walked
+	treeWalked  bool
 	// fileSeq is File key -> Sequence, filled by NewPackageIndex.
 	fileSeq map[string]int
-	// descriptors caches descriptorOf by feature, then component:
-	// Indexes, since either may be a long cell.
-	descriptors textmemo.Index[*textmemo.Index[[2]string]]
+	// descriptors caches descriptorOf by feature and component rows;
+	// descriptorsByName, by feature, then component, those that are in
+	// no table (Indexes, since either may be a long cell).
+	descriptors       map[descKey][2]string
+	descriptorsByName textmemo.Index[*textmemo.Index[[2]string]]
 	// featureErrs caches, by feature, darwin.Encode's error for the
-	// product code and the feature alone.
-	featureErrs map[string]error
+	// product code and the feature alone, as text; featureErrNames holds a stand-in
+	// row for each feature that is in no table.
+	featureErrs     map[*amFeature]string
+	featureErrNames textmemo.Index[*amFeature]
 }
 
 type amFeature struct {
 	name, parent string
 	components   []string // FeatureComponents order
+	idx          int32    // its place in featureOrder
 }
 
 type amComponent struct {
 	name, id, directory, keyPath string
 	attributes                   int32
+	fc                           int32 // its FeatureComponents id + 1, 0 when it has none
 }
 
 type amFile struct {
@@ -169,8 +183,9 @@ func readModel(db *msi.Database, featuresOnly bool) (*auditModel, error) {
 		if _, dup := m.features.Lookup(name); dup {
 			return
 		}
-		m.features.Set(name, &amFeature{name: name, parent: str(r, "Feature_Parent")})
+		m.features.Set(name, &amFeature{name: name, parent: str(r, "Feature_Parent"), idx: int32(len(m.featureOrder))})
 		m.featureOrder = append(m.featureOrder, name)
+		m.numFeatures = len(m.featureOrder)
 	})
 	step("Component", func(r msi.Row) {
 		name := r.Get("Component").Str()
@@ -228,8 +243,16 @@ func (m *auditModel) trim() {
 	m.db = nil
 	m.featureOrder = nil
 	m.compID, m.compStart, m.compFeats, m.compFeatSets = nil, nil, nil, nil
-	m.checks, m.distincts, m.walked = nil, nil, nil
-	m.descriptors, m.featureErrs, m.fileSeq = textmemo.Index[*textmemo.Index[[2]string]]{}, nil, nil
+	m.checks, m.distincts, m.walked, m.walkedNames, m.treeWalked = nil, nil, nil, nil, false
+	m.dropDescriptors()
+	m.fileSeq = nil
+}
+
+// dropDescriptors drops the caches of descriptorOf: the entry points,
+// listed, hold their descriptors.
+func (m *auditModel) dropDescriptors() {
+	m.descriptors, m.featureErrs = nil, nil
+	m.descriptorsByName, m.featureErrNames = textmemo.Index[*textmemo.Index[[2]string]]{}, textmemo.Index[*amFeature]{}
 }
 
 // perMachine reports whether the package installs per machine: ALLUSERS
@@ -462,34 +485,55 @@ func (m *auditModel) check(feature string) *HealthCheck {
 	if hc, ok := m.checks[feature]; ok {
 		return hc
 	}
-	hc := &HealthCheck{Feature: feature}
-	if m.walked == nil {
-		m.walkTree()
-	}
-	w, ok := m.walked[feature]
-	if !ok {
-		// In or below a cycle: walked alone, and not counted.
-		w.chain, w.problem = m.chain(feature)
-		w.covers = -1
-	}
-	chain := w.chain
-	hc.Features, hc.Problem = chain, w.problem
+	chain, problem, covers := m.chainOf(feature)
+	hc := &HealthCheck{Feature: feature, Features: chain, Problem: problem, Covers: covers}
 	if hc.Features == nil {
 		hc.Features = []string{}
 	}
-	if w.covers >= 0 {
-		hc.Covers = w.covers
-	} else {
-		// A chain cut at maxChain or running into a cycle (refused by
-		// Windows Installer): each feature's distinct components, added
-		// up, so that no big feature is counted again for every one of
-		// thousands of features below it.
-		for _, f := range chain {
-			hc.Covers += m.distinct(f)
-		}
-	}
 	m.checks[feature] = hc
 	return hc
+}
+
+// chainOf returns what check says of feature without making it a
+// HealthCheck: the entry points' Covers and the coverage of their
+// features need the chain and its count only, and a HealthCheck kept for
+// each of 54,000 features, of the package and of the rewritten copy,
+// took 6 MB each.
+func (m *auditModel) chainOf(feature string) (chain []string, problem string, covers int) {
+	if !m.treeWalked {
+		m.walkTree()
+	}
+	ft := m.features.Get(feature)
+	var w walked
+	if ft != nil {
+		w = m.walked[ft.idx]
+	} else {
+		w = m.walkedNames[feature]
+	}
+	if !w.done {
+		// In or below a cycle: walked alone (once), and not counted.
+		w.chain, w.problem = m.chain(feature)
+		w.covers, w.done = -1, true
+		if ft != nil {
+			m.walked[ft.idx] = w
+		} else {
+			if m.walkedNames == nil {
+				m.walkedNames = map[string]walked{}
+			}
+			m.walkedNames[feature] = w
+		}
+	}
+	if w.covers >= 0 {
+		return w.chain, w.problem, w.covers
+	}
+	// A chain cut at maxChain or running into a cycle (refused by
+	// Windows Installer): each feature's distinct components, added up,
+	// so that no big feature is counted again for every one of thousands
+	// of features below it.
+	for _, f := range w.chain {
+		covers += m.distinct(f)
+	}
+	return w.chain, w.problem, covers
 }
 
 // walked is what walkTree finds for a feature reachable from a root of
@@ -498,9 +542,10 @@ type walked struct {
 	chain   []string // the feature, then its parents, at most maxChain
 	problem string   // as chain's
 	covers  int      // distinct components of the chain; -1 when cut
+	done    bool     // set: the zero value is a feature not walked yet
 }
 
-// walkTree sets m.walked for every feature reachable from a root of the
+// walkTree sets m.walked of every feature reachable from a root of the
 // feature tree (a feature without a parent, or whose parent is not in
 // the Feature table); features in or below a cycle are left to chain.
 //
@@ -518,7 +563,7 @@ type walked struct {
 // point made the audit of such a package 430 MB). A later sibling, whose
 // slot the first one took, starts a new array.
 func (m *auditModel) walkTree() {
-	m.walked = map[string]walked{}
+	m.walked, m.treeWalked = make([]walked, m.numFeatures), true
 	children := map[string][]*amFeature{}
 	var roots []*amFeature
 	for _, name := range m.featureOrder {
@@ -593,14 +638,14 @@ func (m *auditModel) walkTree() {
 		}
 		f.arr.names[f.off], f.arr.lo = ft.name, f.off
 		k := min(f.depth, maxChain)
-		w := walked{chain: f.arr.names[f.off : f.off+k : f.off+k], problem: f.problem, covers: -1}
+		w := walked{chain: f.arr.names[f.off : f.off+k : f.off+k], problem: f.problem, covers: -1, done: true}
 		if f.depth > maxChain {
 			w.problem = cut
 		} else {
 			count(ft, 1)
 			w.covers = distinct
 		}
-		m.walked[ft.name] = w
+		m.walked[ft.idx] = w
 		stack = append(stack, f)
 	}
 	leave := func(ft *amFeature) {
@@ -744,7 +789,17 @@ func (p *fcPairs) group(m *auditModel) {
 			ft.components = byF[fStart[i]:fStart[i+1]:fStart[i+1]]
 		}
 	}
-	m.compID, m.compFeats = p.cID, byC
+	m.compFeats = byC
+	for c, id := range p.cID {
+		if comp := m.components.Get(c); comp != nil {
+			comp.fc = id + 1
+			continue
+		}
+		if m.compID == nil {
+			m.compID = map[string]int32{}
+		}
+		m.compID[c] = id
+	}
 	m.compStart = make([]int32, len(cStart))
 	for i, n := range cStart {
 		m.compStart[i] = int32(n)
@@ -754,8 +809,15 @@ func (p *fcPairs) group(m *auditModel) {
 // featuresOf returns the features that hold component c, in
 // FeatureComponents order.
 func (m *auditModel) featuresOf(c string) []string {
-	id, ok := m.compID[c]
-	if !ok {
+	var id int32
+	if comp := m.components.Get(c); comp != nil {
+		if comp.fc == 0 {
+			return nil
+		}
+		id = comp.fc - 1
+	} else if n, ok := m.compID[c]; ok {
+		id = n
+	} else {
 		return nil
 	}
 	lo, hi := m.compStart[id], m.compStart[id+1]

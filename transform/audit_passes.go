@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/msikit/msikit/internal/clip"
@@ -36,8 +37,39 @@ func longName(s string) string {
 // descriptorOf returns the full descriptor naming feature and component,
 // or why it cannot be written: one string for every entry point of the
 // same feature and component (65,000 classes of one component share it).
+//
+// A feature and a component of the tables are remembered by their rows
+// (descKey), one map entry per pair: a map per feature, as this kept
+// before, took 400 bytes a feature, 22 MB for 54,000 shortcuts of as
+// many features. The names that are in no table, rarer, are remembered by
+// name (descriptorsByName).
 func (m *auditModel) descriptorOf(feature, component string) (string, string) {
-	byComp := m.descriptors.Get(feature)
+	ft, c := m.features.Get(feature), m.components.Get(component)
+	if ft == nil || c == nil || ft.name != feature {
+		return m.descriptorByName(feature, component)
+	}
+	k := descKey{ft, c}
+	if d, ok := m.descriptors[k]; ok {
+		return d[0], d[1]
+	}
+	d, problem := m.makeDescriptor(feature, component)
+	if m.descriptors == nil {
+		m.descriptors = map[descKey][2]string{}
+	}
+	m.descriptors[k] = [2]string{d, problem}
+	return d, problem
+}
+
+// descKey is a feature and a component of the tables.
+type descKey struct {
+	f *amFeature
+	c *amComponent
+}
+
+// descriptorByName is descriptorOf for a feature or a component that is
+// in no table.
+func (m *auditModel) descriptorByName(feature, component string) (string, string) {
+	byComp := m.descriptorsByName.Get(feature)
 	if byComp != nil {
 		if d, ok := byComp.Lookup(component); ok {
 			return d[0], d[1]
@@ -46,7 +78,7 @@ func (m *auditModel) descriptorOf(feature, component string) (string, string) {
 	d, problem := m.makeDescriptor(feature, component)
 	if byComp == nil {
 		byComp = new(textmemo.Index[[2]string])
-		m.descriptors.Set(feature, byComp)
+		m.descriptorsByName.Set(feature, byComp)
 	}
 	byComp.Set(component, [2]string{d, problem})
 	return d, problem
@@ -66,16 +98,8 @@ func (m *auditModel) makeDescriptor(feature, component string) (string, string) 
 	// Whether the product code and the feature can be encoded is checked
 	// once per feature: a long feature shared by many rows is measured
 	// once, and the full encoding below only sees features that fit.
-	ferr, ok := m.featureErrs[feature]
-	if !ok {
-		_, ferr = darwin.Encode(darwin.Descriptor{Product: m.productCode, Feature: feature})
-		if m.featureErrs == nil {
-			m.featureErrs = map[string]error{}
-		}
-		m.featureErrs[feature] = ferr
-	}
-	if ferr != nil {
-		return "", strings.TrimPrefix(ferr.Error(), "darwin: ")
+	if problem := m.featureErr(feature); problem != "" {
+		return "", problem
 	}
 	d, err := darwin.Encode(darwin.Descriptor{Product: m.productCode, Feature: feature, Component: c.id})
 	if err != nil {
@@ -84,13 +108,40 @@ func (m *auditModel) makeDescriptor(feature, component string) (string, string) 
 	return d, ""
 }
 
+// featureErr returns why darwin.Encode refuses the product code and
+// feature alone ("" when it does not), written once per feature: the
+// error of a 64 KiB feature was written again for each component it was
+// paired with (6 MB for 87,000 classes).
+func (m *auditModel) featureErr(feature string) string {
+	if m.featureErrs == nil {
+		m.featureErrs = map[*amFeature]string{}
+	}
+	ft := m.features.Get(feature)
+	if ft == nil || ft.name != feature {
+		ft = m.featureErrNames.Get(feature)
+		if ft == nil {
+			ft = &amFeature{name: feature}
+			m.featureErrNames.Set(feature, ft)
+		}
+	}
+	problem, ok := m.featureErrs[ft]
+	if !ok {
+		if _, err := darwin.Encode(darwin.Descriptor{Product: m.productCode, Feature: feature}); err != nil {
+			problem = strings.TrimPrefix(err.Error(), "darwin: ")
+		}
+		m.featureErrs[ft] = problem
+	}
+	return problem
+}
+
 // covers is the number of components the health check of feature covers,
 // -1 when the feature is not in the Feature table.
 func (m *auditModel) covers(feature string) int {
 	if m.features.Get(feature) == nil {
 		return -1
 	}
-	return m.check(feature).Covers
+	_, _, n := m.chainOf(feature)
+	return n
 }
 
 func (m *auditModel) componentID(c string) string {
@@ -284,12 +335,24 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 // published (qualified) components to eps.
 func auditOtherEntryPoints(m *auditModel, eps []EntryPoint, newEP func(kind, table string, key []string, name, feature, component string) EntryPoint) ([]EntryPoint, error) {
 	keyOf := func(r msi.Row) []string { return edit.ValuesText(r.Key()) }
+	// Why a row is not registered, written once per feature or
+	// component: 87,000 shortcuts naming one missing 64 KiB feature held
+	// a copy each (3 MB).
+	var noFeature, noComponent textmemo.Index[string]
+	why := func(x *textmemo.Index[string], format, name string) string {
+		if s, ok := x.Lookup(name); ok {
+			return s
+		}
+		s := clip.Sprintf(format, name)
+		x.Set(name, s)
+		return s
+	}
 	registered := func(ep *EntryPoint) {
 		switch {
 		case m.features.Get(ep.Feature) == nil:
-			ep.NotRegistered = clip.Sprintf("feature %s is not in the Feature table", ep.Feature)
+			ep.NotRegistered = why(&noFeature, "feature %s is not in the Feature table", ep.Feature)
 		case m.components.Get(ep.Component) == nil:
-			ep.NotRegistered = clip.Sprintf("component %s is not in the Component table", ep.Component)
+			ep.NotRegistered = why(&noComponent, "component %s is not in the Component table", ep.Component)
 		default:
 			ep.Registered = true
 		}
@@ -398,8 +461,10 @@ func auditRewrite(db *msi.Database, opts AuditOptions, rep *AuditReport) (*rewri
 		texts[t] = t
 		return t
 	}
-	// One map entry per row a pass changes or notes, whatever it does to
-	// the row.
+	// One map entry per row of an entry point table (apply looks up no
+	// other) a pass changes or notes, whatever it does to the row: the
+	// leaf-features notes about 54,000 Feature rows took 13 MB here for
+	// nothing.
 	rows := map[string]*rowEffect{}
 	keys := new(edit.RowKeys)
 	row := func(table string, k []string) *rowEffect {
@@ -414,6 +479,7 @@ func auditRewrite(db *msi.Database, opts AuditOptions, rep *AuditReport) (*rewri
 	record := func(r *Report) {
 		for _, c := range r.Changes {
 			switch {
+			case !slices.Contains(entryPointTables, c.Table):
 			case c.Op == OpRemove && r.Pass == "class-to-registry":
 				row(c.Table, c.Key).removed = c.Reason
 			case c.Op == OpUpdate && r.Pass == "leaf-features":
@@ -427,7 +493,7 @@ func auditRewrite(db *msi.Database, opts AuditOptions, rep *AuditReport) (*rewri
 		}
 		if r.Pass == "class-to-registry" || r.Pass == "leaf-features" {
 			for _, n := range r.Notes {
-				if n.Table != "" && len(n.Key) > 0 {
+				if len(n.Key) > 0 && slices.Contains(entryPointTables, n.Table) {
 					e := row(n.Table, n.Key)
 					e.notes = append(e.notes, text(r.Pass, ": ", n.Reason))
 				}
