@@ -89,10 +89,25 @@ func (x *hashIndex) remove(h uint32, v uint32) {
 // numbers keyed by the key cells (string cells by their bytes, so that an
 // added string equal to a source string matches it). It holds 8 bytes a
 // slot and no copy of the keys.
+//
+// A key cell naming a long string (longKey bytes or more) is hashed once
+// per string id, not once per row: a package can repeat one pooled 900 KB
+// string as the key of a million rows (all duplicates, which ICE03
+// reports), and hashing it per row would hash 900 GB. Likewise two ids
+// holding equal long texts are compared once: same records, for each
+// long id found equal to an earlier one, the first such id. An id's
+// bytes never change (source strings are read-only, added strings are
+// never moved), and the index is dropped when the pool is re-encoded.
 type rowIndex struct {
 	hashIndex
 	seed maphash.Seed
+	long map[uint32]uint64 // hashes of long string cells, by id
+	same map[uint32]uint32 // long id -> the first id with equal text
 }
+
+// longKey is the length from which a key string's hash is remembered by
+// its id (textmemo.Min).
+const longKey = 256
 
 func newRowIndex(nrows int) *rowIndex {
 	x := &rowIndex{seed: maphash.MakeSeed()}
@@ -101,21 +116,72 @@ func newRowIndex(nrows int) *rowIndex {
 }
 
 // keyPart is one key cell of a row or of a lookup: the bytes of a string
-// or the cell of another column.
+// (and its id in the table's pool, or 0 when not known) or the cell of
+// another column.
 type keyPart struct {
 	raw  []byte
 	cell uint32
 }
 
-// mixPart adds the hash of one key part to h.
+// mixPart adds the hash of one key part to h. For a string, cell is its
+// id in the table's pool, or 0.
 func (x *rowIndex) mixPart(h uint64, str bool, raw []byte, cell uint32) uint64 {
 	var part uint64
-	if str {
-		part = maphash.Bytes(x.seed, raw)
-	} else {
+	switch {
+	case !str:
 		part = maphash.Comparable(x.seed, cell)
+	case len(raw) < longKey || cell == 0:
+		part = maphash.Bytes(x.seed, raw)
+	default:
+		var ok bool
+		if part, ok = x.long[cell]; !ok {
+			part = maphash.Bytes(x.seed, raw)
+			if x.long == nil {
+				x.long = map[uint32]uint64{}
+			}
+			x.long[cell] = part
+		}
 	}
 	return (h ^ part) * 0x9e3779b97f4a7c15
+}
+
+// sameText reports whether strings a and b (ids in pool p, either 0 when
+// not known) hold equal bytes ra and rb, comparing two long texts' bytes
+// once per pair of ids.
+func (x *rowIndex) sameText(a, b uint32, ra, rb []byte) bool {
+	if a != 0 && a == b {
+		return true
+	}
+	if len(ra) != len(rb) {
+		return false
+	}
+	if len(ra) < longKey || a == 0 || b == 0 {
+		return bytes.Equal(ra, rb)
+	}
+	ca, cb := x.first(a), x.first(b)
+	if ca == cb {
+		return true
+	}
+	if !bytes.Equal(ra, rb) {
+		return false
+	}
+	if x.same == nil {
+		x.same = map[uint32]uint32{}
+	}
+	c := min(ca, cb)
+	x.same[a], x.same[b], x.same[ca], x.same[cb] = c, c, c, c
+	return true
+}
+
+// first returns the first id known to hold the same long text as id.
+func (x *rowIndex) first(id uint32) uint32 {
+	for {
+		c, ok := x.same[id]
+		if !ok || c == id {
+			return id
+		}
+		id = c
+	}
 }
 
 // rowHash returns the hash of a row's key cells.
@@ -135,7 +201,10 @@ func (t *Table) rowHash(cells []uint32) uint32 {
 // sameKey reports whether two rows' key cells hold equal values.
 func (t *Table) sameKey(a, b []uint32) bool {
 	for _, k := range t.keys {
-		if a[k] != b[k] && (t.cols[k].Type != ColString || !bytes.Equal(t.pool.raw(a[k]), t.pool.raw(b[k]))) {
+		if a[k] == b[k] {
+			continue
+		}
+		if t.cols[k].Type != ColString || !t.index.sameText(a[k], b[k], t.pool.raw(a[k]), t.pool.raw(b[k])) {
 			return false
 		}
 	}

@@ -1,7 +1,6 @@
 package msi
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -315,6 +314,9 @@ func (t *Table) Lookup(key ...Value) (Row, bool) {
 				return Row{}, false
 			}
 			parts[i].raw = raw
+			if v.p == t.pool {
+				parts[i].cell = v.id // a cell of this database: its long text is hashed once
+			}
 			continue
 		}
 		c, err := t.cellFromValue(k, v, false)
@@ -335,7 +337,7 @@ func (t *Table) Lookup(key ...Value) (Row, bool) {
 		row := t.cells[int(r)*n : int(r+1)*n]
 		for i, k := range t.keys {
 			if t.cols[k].Type == ColString {
-				if !bytes.Equal(t.pool.raw(row[k]), parts[i].raw) {
+				if !t.index.sameText(row[k], parts[i].cell, t.pool.raw(row[k]), parts[i].raw) {
 					return false
 				}
 			} else if row[k] != parts[i].cell {
