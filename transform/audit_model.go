@@ -35,7 +35,7 @@ type auditModel struct {
 	// compFeats[compStart[id]:compStart[id+1]]. A map of a slice per
 	// component took 40 bytes an entry more than the id (10 MB for
 	// 120,000 components).
-	compID       map[string]int32
+	compID       textmemo.Index[int32]
 	compStart    []int32
 	compFeats    []string
 	compFeatSets map[string]map[string]bool // featuresOf a component in many features, as a set (inFeature)
@@ -227,7 +227,7 @@ func readModel(db *msi.Database, featuresOnly bool) (*auditModel, error) {
 func (m *auditModel) trim() {
 	m.db = nil
 	m.featureOrder = nil
-	m.compID, m.compStart, m.compFeats, m.compFeatSets = nil, nil, nil, nil
+	m.compID, m.compStart, m.compFeats, m.compFeatSets = textmemo.Index[int32]{}, nil, nil, nil
 	m.checks, m.distincts, m.walked = nil, nil, nil
 	m.descriptors, m.featureErrs, m.fileSeq = textmemo.Index[*textmemo.Index[[2]string]]{}, nil, nil
 }
@@ -689,29 +689,26 @@ func (m *auditModel) distinct(feature string) int {
 // per component regrew each many times (a table pairing 1,050 features
 // with 1,050 components allocated 240 MB so).
 type fcPairs struct {
-	fID, cID map[string]int32
+	fID, cID textmemo.Index[int32] // long names hashed once per distinct text
 	f, c     []string
 	pairs    [][2]int32
-	clone    bool // keep copies of the names, not views of the string pool
+	clone    bool // keep copies of the names, not views of the string pool (but for long names, which the indexes see first as views)
 }
 
 func (p *fcPairs) add(f, c string) {
-	if p.fID == nil {
-		p.fID, p.cID = map[string]int32{}, map[string]int32{}
-	}
-	id := func(ids map[string]int32, names *[]string, s string) int32 {
-		n, ok := ids[s]
+	id := func(ids *textmemo.Index[int32], names *[]string, s string) int32 {
+		n, ok := ids.Lookup(s)
 		if !ok {
 			if p.clone {
 				s = strings.Clone(s)
 			}
 			n = int32(len(*names))
-			ids[s] = n
+			ids.Set(s, n)
 			*names = append(*names, s)
 		}
 		return n
 	}
-	p.pairs = append(p.pairs, [2]int32{id(p.fID, &p.f, f), id(p.cID, &p.c, c)})
+	p.pairs = append(p.pairs, [2]int32{id(&p.fID, &p.f, f), id(&p.cID, &p.c, c)})
 }
 
 // group sets the features' components and the components' features
@@ -754,7 +751,7 @@ func (p *fcPairs) group(m *auditModel) {
 // featuresOf returns the features that hold component c, in
 // FeatureComponents order.
 func (m *auditModel) featuresOf(c string) []string {
-	id, ok := m.compID[c]
+	id, ok := m.compID.Lookup(c)
 	if !ok {
 		return nil
 	}
