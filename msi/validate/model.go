@@ -29,10 +29,10 @@ type checker struct {
 	compIdx *compIndex
 	owners  map[[2]string]*textmemo.Index[string] // ownerIndex, by table and key column
 	dirs    *dirTree
-	feats   map[string][]string   // component -> features (FeatureComponents)
-	feature *textmemo.Index[bool] // Feature keys
+	feats   *textmemo.Index[[]string] // component -> features (FeatureComponents)
+	feature *textmemo.Index[bool]     // Feature keys
 	// featSets holds the features of components in many (sameFeature).
-	featSets map[string]map[string]bool
+	featSets textmemo.Index[*textmemo.Index[bool]]
 	regs     []regRow
 	regByID  map[string]regRow
 
@@ -172,17 +172,17 @@ func (c *checker) comps() *compIndex {
 // features returns the features each component belongs to
 // (FeatureComponents; in a merge module every component of ModuleComponents
 // belongs to the one feature the module is merged into, named "").
-func (c *checker) features() map[string][]string {
+func (c *checker) features() *textmemo.Index[[]string] {
 	if c.feats != nil {
 		return c.feats
 	}
-	c.feats = map[string][]string{}
+	c.feats = &textmemo.Index[[]string]{}
 	if c.kind == kindModule {
 		if t := c.table("ModuleComponents"); t != nil {
 			for r := range t.Rows() {
 				comp := str(r, "Component")
-				if len(c.feats[comp]) == 0 {
-					c.feats[comp] = []string{""}
+				if len(c.feats.Get(comp)) == 0 {
+					c.feats.Set(comp, []string{""})
 				}
 			}
 		}
@@ -191,7 +191,7 @@ func (c *checker) features() map[string][]string {
 	if t := c.table("FeatureComponents"); t != nil {
 		for r := range t.Rows() {
 			comp := str(r, "Component_")
-			c.feats[comp] = append(c.feats[comp], str(r, "Feature_"))
+			c.feats.Set(comp, append(c.feats.Get(comp), str(r, "Feature_")))
 		}
 	}
 	return c.feats
@@ -204,7 +204,7 @@ func (c *checker) features() map[string][]string {
 // comparisons, each time a rule asks.
 func (c *checker) sameFeature(a, b string) bool {
 	fs := c.features()
-	x, y := fs[a], fs[b]
+	x, y := fs.Get(a), fs.Get(b)
 	if len(x) > len(y) {
 		x, y, b = y, x, a
 	}
@@ -218,7 +218,7 @@ func (c *checker) sameFeature(a, b string) bool {
 	}
 	set := c.featSet(b)
 	for _, f := range x {
-		if set[f] {
+		if set.Get(f) {
 			return true
 		}
 	}
@@ -226,18 +226,14 @@ func (c *checker) sameFeature(a, b string) bool {
 }
 
 // featSet returns the features of component comp as a set, built once.
-func (c *checker) featSet(comp string) map[string]bool {
-	set := c.featSets[comp]
+func (c *checker) featSet(comp string) *textmemo.Index[bool] {
+	set := c.featSets.Get(comp)
 	if set == nil {
-		if c.featSets == nil {
-			c.featSets = map[string]map[string]bool{}
+		set = &textmemo.Index[bool]{}
+		for _, f := range c.features().Get(comp) {
+			set.Set(f, true)
 		}
-		y := c.features()[comp]
-		set = make(map[string]bool, len(y))
-		for _, f := range y {
-			set[f] = true
-		}
-		c.featSets[comp] = set
+		c.featSets.Set(comp, set)
 	}
 	return set
 }
@@ -248,11 +244,11 @@ func (c *checker) featSet(comp string) map[string]bool {
 // lookup each, not a scan each (ICE59 on 40,000 of both: 1.6 billion
 // comparisons).
 func (c *checker) inFeature(comp, feature string) bool {
-	fs := c.features()[comp]
+	fs := c.features().Get(comp)
 	if len(fs) <= 64 {
 		return slices.Contains(fs, feature)
 	}
-	return c.featSet(comp)[feature]
+	return c.featSet(comp).Get(feature)
 }
 
 // isFeature reports whether name is a key of the Feature table.
