@@ -10,6 +10,7 @@ import (
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/mst"
+	"github.com/msikit/msikit/msi/sbom"
 	"github.com/msikit/msikit/msi/validate"
 	"github.com/msikit/msikit/transform"
 )
@@ -177,4 +178,62 @@ func TestDuplicateLongKeysAtScale(t *testing.T) {
 		_, err := mst.ApplyChanges(db, changes, mst.AllErrorConditions)
 		must(t, err)
 	})
+}
+
+// buildDuplicateRows repeats rows of the sample as stored: component App
+// 4,000 times a scale, the first FeatureComponents row of Core 8,000
+// times, File app.exe 1,600 times and Shortcut AppStartMenu 800 times
+// (at 5 MB 560,000 rows, all duplicate keys). Whatever names a row by its
+// key (an SBOM's refs, a layout's folders, a pass's indexes) meets the
+// same name tens of thousands of times.
+func buildDuplicateRows(t testing.TB, scale int) []byte {
+	data := saveDB(t, sampleDB(t))
+	db, err := msi.NewDatabase(bytes.NewReader(data), int64(len(data)))
+	must(t, err)
+	edits := map[string]func([]byte) []byte{}
+	for _, sp := range []struct {
+		table, key string
+		n          int
+	}{{"Component", "App", 4000}, {"FeatureComponents", "Core", 8000}, {"File", "app.exe", 1600}, {"Shortcut", "AppStartMenu", 800}} {
+		tab := table(t, db, sp.table)
+		raw, _, err := db.RawTableStream(sp.table)
+		must(t, err)
+		n, row := tab.Len(), -1
+		for i := 0; i < n && row < 0; i++ {
+			if tab.Row(i).At(0).String() == sp.key {
+				row = i
+			}
+		}
+		if row < 0 {
+			t.Fatalf("%s: no row %s", sp.table, sp.key)
+		}
+		var out []byte
+		for _, c := range tab.Columns() {
+			w := db.StringRefSize()
+			switch c.Type {
+			case msi.ColInt16:
+				w = 2
+			case msi.ColInt32:
+				w = 4
+			}
+			col := raw[:n*w]
+			raw = raw[n*w:]
+			out = append(out, col...)
+			out = append(out, bytes.Repeat(col[row*w:(row+1)*w], sp.n*scale)...)
+		}
+		edits[sp.table] = func([]byte) []byte { return out }
+	}
+	return editStreams(t, data, edits)
+}
+
+// The SBOM names each repeated File row, with suffixes handed out in one
+// step each.
+func checkDuplicateRows(t *testing.T, db *msi.Database) {
+	inv, err := sbom.Read(db, nil)
+	must(t, err)
+	var n countWriter
+	testenv.CheckBudget(t, "WriteCycloneDX", func() { must(t, inv.WriteCycloneDX(&n, nil)) })
+	if files := table(t, db, "File").Len(); len(inv.Files) < files {
+		t.Errorf("the inventory lists %d files, the File table has %d rows", len(inv.Files), files)
+	}
 }
