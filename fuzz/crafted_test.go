@@ -264,7 +264,7 @@ func baseMSI(t testing.TB) []byte {
 // editStreams rewrites a compound file, replacing the bytes of the root
 // streams named (by decoded table name, or by name for other streams)
 // with what the edit functions return. Everything else is copied.
-func editStreams(t *testing.T, data []byte, edits map[string]func([]byte) []byte) []byte {
+func editStreams(t testing.TB, data []byte, edits map[string]func([]byte) []byte) []byte {
 	t.Helper()
 	r, err := cfb.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {

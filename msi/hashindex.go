@@ -91,14 +91,25 @@ func (x *hashIndex) remove(h uint32, v uint32) {
 // numbers keyed by the key cells (string cells by their bytes, so that an
 // added string equal to a source string matches it). It holds 8 bytes a
 // slot and no copy of the keys.
+//
+// A key cell naming a long string (longKey bytes or more) is hashed once
+// per string id, not once per row: a package can repeat one pooled 900 KB
+// string as the key of a million rows (all duplicates, which ICE03
+// reports), and hashing it per row would hash 900 GB. Likewise two ids
+// holding equal long texts are compared once: same records, for each
+// long id found equal to an earlier one, the first such id. An id's
+// bytes never change (source strings are read-only, added strings are
+// never moved), and the index is dropped when the pool is re-encoded.
 type rowIndex struct {
 	hashIndex
 	seed maphash.Seed
-	// long holds the hashes of the long strings (textmemo.Min bytes or
-	// more) in key cells, by string id: a key naming a long pooled
-	// string, row after row, is hashed once, not once a row.
-	long map[uint32]uint64
+	long map[uint32]uint64 // hashes of long string cells, by id
+	same map[uint32]uint32 // long id -> the first id with equal text
 }
+
+// longKey is the length from which a key string's hash is remembered by
+// its id.
+const longKey = textmemo.Min
 
 func newRowIndex(nrows int) *rowIndex {
 	x := &rowIndex{seed: maphash.MakeSeed()}
@@ -125,7 +136,7 @@ func (x *rowIndex) cellPart(cell uint32) uint64 { return maphash.Comparable(x.se
 // strPart returns the hash of string id (0 for a string not in the pool)
 // whose bytes are raw; a long string's hash is remembered by its id.
 func (x *rowIndex) strPart(id uint32, raw []byte) uint64 {
-	if id == 0 || len(raw) < textmemo.Min {
+	if id == 0 || len(raw) < longKey {
 		return maphash.Bytes(x.seed, raw)
 	}
 	if h, ok := x.long[id]; ok {
@@ -137,6 +148,45 @@ func (x *rowIndex) strPart(id uint32, raw []byte) uint64 {
 	}
 	x.long[id] = h
 	return h
+}
+
+// sameText reports whether strings a and b (ids in the table's pool,
+// either 0 when not known) hold equal bytes ra and rb, comparing two
+// long texts' bytes once per pair of ids.
+func (x *rowIndex) sameText(a, b uint32, ra, rb []byte) bool {
+	if a != 0 && a == b {
+		return true
+	}
+	if len(ra) != len(rb) {
+		return false
+	}
+	if len(ra) < longKey || a == 0 || b == 0 {
+		return bytes.Equal(ra, rb)
+	}
+	ca, cb := x.first(a), x.first(b)
+	if ca == cb {
+		return true
+	}
+	if !bytes.Equal(ra, rb) {
+		return false
+	}
+	if x.same == nil {
+		x.same = map[uint32]uint32{}
+	}
+	c := min(ca, cb)
+	x.same[a], x.same[b], x.same[ca], x.same[cb] = c, c, c, c
+	return true
+}
+
+// first returns the first id known to hold the same long text as id.
+func (x *rowIndex) first(id uint32) uint32 {
+	for {
+		c, ok := x.same[id]
+		if !ok || c == id {
+			return id
+		}
+		id = c
+	}
 }
 
 // rowHash returns the hash of a row's key cells.
@@ -155,7 +205,10 @@ func (t *Table) rowHash(cells []uint32) uint32 {
 // sameKey reports whether two rows' key cells hold equal values.
 func (t *Table) sameKey(a, b []uint32) bool {
 	for _, k := range t.keys {
-		if a[k] != b[k] && (t.cols[k].Type != ColString || !bytes.Equal(t.pool.raw(a[k]), t.pool.raw(b[k]))) {
+		if a[k] == b[k] {
+			continue
+		}
+		if t.cols[k].Type != ColString || !t.index.sameText(a[k], b[k], t.pool.raw(a[k]), t.pool.raw(b[k])) {
 			return false
 		}
 	}

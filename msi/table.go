@@ -1,7 +1,6 @@
 package msi
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -317,7 +316,7 @@ func (t *Table) Lookup(key ...Value) (Row, bool) {
 			}
 			parts[i].raw = raw
 			if v.p == t.pool {
-				parts[i].id = v.id
+				parts[i].id = v.id // a cell of this database: its long text is hashed once
 			} else if id, ok := t.knownString(t.cols[k], v); ok {
 				parts[i].id = id
 			}
@@ -345,9 +344,10 @@ func (t *Table) Lookup(key ...Value) (Row, bool) {
 		row := t.cells[int(r)*n : int(r+1)*n]
 		for i, k := range t.keys {
 			if t.cols[k].Type == ColString {
-				// The same string (a long one, known by its id) is equal
-				// without comparing its bytes.
-				if (parts[i].id == 0 || row[k] != parts[i].id) && !bytes.Equal(t.pool.raw(row[k]), parts[i].raw) {
+				// The same string (a long one, known by its id, or two
+				// ids found to hold the same text) is equal without
+				// comparing its bytes again.
+				if !t.index.sameText(row[k], parts[i].id, t.pool.raw(row[k]), parts[i].raw) {
 					return false
 				}
 			} else if row[k] != parts[i].cell {

@@ -38,7 +38,7 @@ type auditModel struct {
 	// A map of a slice per component took 40 bytes an entry more than
 	// the id (10 MB for 120,000 components), and a map of every
 	// component's id 55 bytes more than the field (6.5 MB).
-	compID       map[string]int32
+	compID       textmemo.Index[int32]
 	compStart    []int32
 	compFeats    []string
 	compFeatSets map[string]map[string]bool // featuresOf a component in many features, as a set (inFeature)
@@ -242,7 +242,7 @@ func readModel(db *msi.Database, featuresOnly bool) (*auditModel, error) {
 func (m *auditModel) trim() {
 	m.db = nil
 	m.featureOrder = nil
-	m.compID, m.compStart, m.compFeats, m.compFeatSets = nil, nil, nil, nil
+	m.compID, m.compStart, m.compFeats, m.compFeatSets = textmemo.Index[int32]{}, nil, nil, nil
 	m.checks, m.distincts, m.walked, m.walkedNames, m.treeWalked = nil, nil, nil, nil, false
 	m.dropDescriptors()
 	m.fileSeq = nil
@@ -734,29 +734,26 @@ func (m *auditModel) distinct(feature string) int {
 // per component regrew each many times (a table pairing 1,050 features
 // with 1,050 components allocated 240 MB so).
 type fcPairs struct {
-	fID, cID map[string]int32
+	fID, cID textmemo.Index[int32] // long names hashed once per distinct text
 	f, c     []string
 	pairs    [][2]int32
-	clone    bool // keep copies of the names, not views of the string pool
+	clone    bool // keep copies of the names, not views of the string pool (but for long names, which the indexes see first as views)
 }
 
 func (p *fcPairs) add(f, c string) {
-	if p.fID == nil {
-		p.fID, p.cID = map[string]int32{}, map[string]int32{}
-	}
-	id := func(ids map[string]int32, names *[]string, s string) int32 {
-		n, ok := ids[s]
+	id := func(ids *textmemo.Index[int32], names *[]string, s string) int32 {
+		n, ok := ids.Lookup(s)
 		if !ok {
 			if p.clone {
 				s = strings.Clone(s)
 			}
 			n = int32(len(*names))
-			ids[s] = n
+			ids.Set(s, n)
 			*names = append(*names, s)
 		}
 		return n
 	}
-	p.pairs = append(p.pairs, [2]int32{id(p.fID, &p.f, f), id(p.cID, &p.c, c)})
+	p.pairs = append(p.pairs, [2]int32{id(&p.fID, &p.f, f), id(&p.cID, &p.c, c)})
 }
 
 // group sets the features' components and the components' features
@@ -790,15 +787,12 @@ func (p *fcPairs) group(m *auditModel) {
 		}
 	}
 	m.compFeats = byC
-	for c, id := range p.cID {
+	for id, c := range p.c {
 		if comp := m.components.Get(c); comp != nil {
-			comp.fc = id + 1
+			comp.fc = int32(id) + 1
 			continue
 		}
-		if m.compID == nil {
-			m.compID = map[string]int32{}
-		}
-		m.compID[c] = id
+		m.compID.Set(c, int32(id))
 	}
 	m.compStart = make([]int32, len(cStart))
 	for i, n := range cStart {
@@ -815,7 +809,7 @@ func (m *auditModel) featuresOf(c string) []string {
 			return nil
 		}
 		id = comp.fc - 1
-	} else if n, ok := m.compID[c]; ok {
+	} else if n, ok := m.compID.Lookup(c); ok {
 		id = n
 	} else {
 		return nil

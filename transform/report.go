@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/transform/internal/edit"
 )
 
@@ -93,7 +94,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	for _, n := range r.Notes {
 		fmt.Fprintf(b, "%s: %-7s", r.Pass, n.Severity)
 		if n.Table != "" {
-			fmt.Fprintf(b, " %s [%s]", n.Table, strings.Join(n.Key, "\t"))
+			fmt.Fprintf(b, " %s [%s]", n.Table, strings.Join(clip.Strings(n.Key), "\t"))
 		}
 		fmt.Fprintf(b, " %s\n", n.Reason)
 	}

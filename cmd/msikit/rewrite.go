@@ -18,6 +18,7 @@ import (
 
 	flag "github.com/spf13/pflag"
 
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/internal/jsonindent"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/authenticode"
@@ -661,7 +662,7 @@ func writeIDTDiff(w io.Writer, rep *transform.Report) {
 	for _, n := range rep.Notes {
 		fmt.Fprintf(w, "# %s: %s", rep.Pass, n.Severity)
 		if n.Table != "" {
-			fmt.Fprintf(w, " %s [%s]", n.Table, strings.Join(n.Key, "\t"))
+			fmt.Fprintf(w, " %s [%s]", n.Table, strings.Join(clip.Strings(n.Key), "\t"))
 		}
 		fmt.Fprintf(w, " %s\n", n.Reason)
 	}
@@ -884,7 +885,10 @@ func writeReportJSON(w *bufio.Writer, prefix string, rep *transform.Report) erro
 		return err
 	}
 	w.WriteString(",\n" + in + `"notes": `)
-	if err := writeJSONArray(w, in, rep.Notes, func(_ *bufio.Writer, prefix string, n transform.Note) error { return enc.Encode(prefix, &n) }); err != nil {
+	if err := writeJSONArray(w, in, rep.Notes, func(_ *bufio.Writer, prefix string, n transform.Note) error {
+		n.Key = clip.Strings(n.Key) // a long key quoted by thousands of notes
+		return enc.Encode(prefix, &n)
+	}); err != nil {
 		return err
 	}
 	_, err := w.WriteString("\n" + prefix + "}")

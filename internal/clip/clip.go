@@ -39,6 +39,21 @@ func Prefix(s string, n int) string {
 	return s[:n]
 }
 
+// Strings returns ss when none is longer than Max, else a copy with each
+// such string clipped by String (a row key quoted by a report).
+func Strings(ss []string) []string {
+	for i, s := range ss {
+		if len(s) > Max {
+			out := append([]string(nil), ss...)
+			for j := i; j < len(out); j++ {
+				out[j] = String(out[j])
+			}
+			return out
+		}
+	}
+	return ss
+}
+
 // Args returns args with each string longer than Max clipped by String,
 // for a fmt call quoting values from a package. args is not modified.
 func Args(args []any) []any {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/msikit/msikit/internal/textmemo"
 	"github.com/msikit/msikit/msi"
 )
 
@@ -293,13 +294,14 @@ func applyRows(db *msi.Database, c *Changes, tc *TableChange, tr *TableReport, m
 		}
 	}
 	pending := map[string]bool{}
+	var texts textmemo.IDs // long key texts, numbered in the pending keys
 	flush := func() {
 		if len(pending) == 0 {
 			return
 		}
 		var kb []byte
 		tr.Deleted += t.DeleteFunc(func(r msi.Row) bool {
-			kb = appendKey(kb[:0], r.Key())
+			kb = appendKey(kb[:0], r.Key(), &texts)
 			return pending[string(kb)]
 		})
 		clear(pending)
@@ -339,7 +341,7 @@ func applyRows(db *msi.Database, c *Changes, tc *TableChange, tr *TableReport, m
 			return err
 		}
 		key := tc.keyInto(r, keyBuf)
-		ks = appendKey(ks[:0], key)
+		ks = appendKey(ks[:0], key, &texts)
 		cur, exists := t.Lookup(key...)
 		if exists {
 			if err := b.spend(rowBytes(cur), tc.Name); err != nil {
@@ -419,8 +421,11 @@ func applyRows(db *msi.Database, c *Changes, tc *TableChange, tr *TableReport, m
 }
 
 // appendKey appends to b what identifies a key in the pending-delete set:
-// per value its kind, then an integer or a string with its length.
-func appendKey(b []byte, key []msi.Value) []byte {
+// per value its kind, then an integer, a string with its length, or for
+// a long string (textmemo.Min bytes or more) L and its number in texts,
+// so that rows whose keys repeat one long pooled text (a table of
+// duplicate keys) neither copy nor hash it per row.
+func appendKey(b []byte, key []msi.Value, texts *textmemo.IDs) []byte {
 	for _, v := range key {
 		b = strconv.AppendInt(b, int64(v.Kind()), 10)
 		b = append(b, ':')
@@ -428,6 +433,11 @@ func appendKey(b []byte, key []msi.Value) []byte {
 		case msi.KindInt:
 			b = strconv.AppendInt(b, int64(v.Int()), 10)
 		case msi.KindString:
+			if len(v.Str()) >= textmemo.Min {
+				b = append(b, 'L')
+				b = strconv.AppendInt(b, int64(texts.ID(v.Str())), 10)
+				break
+			}
 			b = strconv.AppendInt(b, int64(len(v.Str())), 10)
 			b = append(b, ':')
 			b = append(b, v.Str()...)

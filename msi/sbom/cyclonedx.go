@@ -141,7 +141,7 @@ func (inv *Inventory) WriteCycloneDX(w io.Writer, opts *WriteOptions) error {
 
 // cycloneDX writes the CycloneDX document to j.
 func (inv *Inventory) cycloneDX(j *jsonOut, opts *WriteOptions) error {
-	ids := refs{}
+	ids := newRefs()
 	p := &inv.Package
 	root := &cdxComponent{
 		Type:       "application",
@@ -234,7 +234,7 @@ func (inv *Inventory) cycloneDX(j *jsonOut, opts *WriteOptions) error {
 }
 
 // cdxFile is the component of a file.
-func cdxFile(ids refs, f *File) *cdxComponent {
+func cdxFile(ids *refs, f *File) *cdxComponent {
 	c := &cdxComponent{
 		Type:       "file",
 		BOMRef:     ids.unique("file:" + f.Key),
@@ -254,7 +254,7 @@ func cdxFile(ids refs, f *File) *cdxComponent {
 }
 
 // cdxNested lists a nested cabinet's files as components.
-func cdxNested(ids refs, parent string, n *NestedCabinet) []*cdxComponent {
+func cdxNested(ids *refs, parent string, n *NestedCabinet) []*cdxComponent {
 	if n == nil {
 		return nil
 	}

@@ -310,18 +310,33 @@ func (inv *Inventory) digest() string {
 }
 
 // refs hands out identifiers that are unique within one document.
-type refs map[string]bool
+type refs struct {
+	taken map[string]bool
+	next  map[string]int // the suffix to try next for a name asked for again
+}
+
+func newRefs(taken ...string) *refs {
+	r := &refs{taken: map[string]bool{}, next: map[string]int{}}
+	for _, s := range taken {
+		r.taken[s] = true
+	}
+	return r
+}
 
 // unique returns s, or s with "-2", "-3"... appended when it is taken.
-func (r refs) unique(s string) string {
-	if !r[s] {
-		r[s] = true
+// The suffixes of a name asked for again start after the last one it
+// got, so that n files of one key (a package may repeat a key) cost n
+// steps, not n*n/2.
+func (r *refs) unique(s string) string {
+	if !r.taken[s] {
+		r.taken[s] = true
 		return s
 	}
-	for i := 2; ; i++ {
+	for i := max(r.next[s], 2); ; i++ {
 		t := s + "-" + strconv.Itoa(i)
-		if !r[t] {
-			r[t] = true
+		if !r.taken[t] {
+			r.taken[t] = true
+			r.next[s] = i + 1
 			return t
 		}
 	}

@@ -158,7 +158,7 @@ func (inv *Inventory) spdxDoc(opts *WriteOptions) *spdxDoc {
 	if opts.ToolVersion != "" {
 		creator += "-" + opts.ToolVersion
 	}
-	ids := refs{"SPDXRef-DOCUMENT": true}
+	ids := newRefs("SPDXRef-DOCUMENT")
 	rootProps := packageProps(p)
 	root := &spdxPackage{
 		SPDXID:                ids.unique("SPDXRef-Package"),

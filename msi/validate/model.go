@@ -32,7 +32,7 @@ type checker struct {
 	feats   *textmemo.Index[[]string] // component -> features (FeatureComponents)
 	feature *textmemo.Index[bool]     // Feature keys
 	// featSets holds the features of components in many (sameFeature).
-	featSets *textmemo.Index[map[string]bool]
+	featSets textmemo.Index[*textmemo.Index[bool]]
 	regs     []regRow
 	regByID  *textmemo.Index[regRow]
 
@@ -179,7 +179,7 @@ func (c *checker) features() *textmemo.Index[[]string] {
 	if c.feats != nil {
 		return c.feats
 	}
-	c.feats = new(textmemo.Index[[]string])
+	c.feats = &textmemo.Index[[]string]{}
 	if c.kind == kindModule {
 		if t := c.table("ModuleComponents"); t != nil {
 			for r := range t.Rows() {
@@ -221,7 +221,7 @@ func (c *checker) sameFeature(a, b string) bool {
 	}
 	set := c.featSet(b)
 	for _, f := range x {
-		if set[f] {
+		if set.Get(f) {
 			return true
 		}
 	}
@@ -229,16 +229,12 @@ func (c *checker) sameFeature(a, b string) bool {
 }
 
 // featSet returns the features of component comp as a set, built once.
-func (c *checker) featSet(comp string) map[string]bool {
-	if c.featSets == nil {
-		c.featSets = new(textmemo.Index[map[string]bool])
-	}
+func (c *checker) featSet(comp string) *textmemo.Index[bool] {
 	set := c.featSets.Get(comp)
 	if set == nil {
-		y := c.features().Get(comp)
-		set = make(map[string]bool, len(y))
-		for _, f := range y {
-			set[f] = true
+		set = &textmemo.Index[bool]{}
+		for _, f := range c.features().Get(comp) {
+			set.Set(f, true)
 		}
 		c.featSets.Set(comp, set)
 	}
@@ -255,7 +251,7 @@ func (c *checker) inFeature(comp, feature string) bool {
 	if len(fs) <= 64 {
 		return slices.Contains(fs, feature)
 	}
-	return c.featSet(comp)[feature]
+	return c.featSet(comp).Get(feature)
 }
 
 // isFeature reports whether name is a key of the Feature table.

@@ -116,7 +116,7 @@ const (
 // installs it on first use); the Registry rows appear only once the
 // component is installed locally.
 func (p *planner) checkAdvertised(table string, key []string, feature string) {
-	if a := p.in.FeatureAttributes[feature]; a&featFavorAdvertise != 0 && a&featDisallowAdvertise == 0 {
+	if a := p.in.FeatureAttributes.Get(feature); a&featFavorAdvertise != 0 && a&featDisallowAdvertise == 0 {
 		p.note(edit.Warning, table, key, "feature %s favours advertising: the original registers this while the feature is only advertised (install on demand); the Registry rows are written only when the component is installed", feature)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/msikit/msikit/internal/clip"
+	"github.com/msikit/msikit/internal/textmemo"
 	"github.com/msikit/msikit/transform/internal/edit"
 )
 
@@ -92,7 +93,12 @@ func (p *planner) index() {
 	p.owners = map[[2]int32]string{}
 	p.compTaken = map[string]bool{}
 	for _, c := range in.Components {
-		p.compTaken[p.lower(c.Component)] = true
+		// FitIdent asks only about names of at most the column's width
+		// (72 or less): a longer name, which may be a long text repeated
+		// in every row, is never asked about.
+		if len(c.Component) < textmemo.Min {
+			p.compTaken[p.lower(c.Component)] = true
+		}
 	}
 	p.bitnessSeen = map[string]bool{}
 }

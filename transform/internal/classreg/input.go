@@ -3,6 +3,7 @@ package classreg
 import (
 	"strconv"
 
+	"github.com/msikit/msikit/internal/textmemo"
 	"github.com/msikit/msikit/transform/internal/edit"
 )
 
@@ -137,7 +138,7 @@ type Input struct {
 	Components        []ComponentRow
 	Files             []FileRow
 	Features          []string
-	FeatureAttributes map[string]int32 // Feature.Attributes by feature
+	FeatureAttributes textmemo.Index[int32] // Feature.Attributes by feature (a long name hashed once)
 	FeatureComponents []FeatureComponent
 	// featureComponents holds the FeatureComponents pairs (component,
 	// feature) when readInput filled it instead of FeatureComponents: 8

@@ -175,11 +175,10 @@ func inputFromMsiinfo(t *testing.T, path string) *Input {
 		in.Files = append(in.Files, FileRow{File: f.get(r, "File"), Component: f.get(r, "Component_"), FileName: f.get(r, "FileName")})
 	}
 	fe := ex("Feature")
-	in.FeatureAttributes = map[string]int32{}
 	for _, r := range fe.Rows {
 		in.Features = append(in.Features, fe.get(r, "Feature"))
 		n, _ := strconv.Atoi(fe.get(r, "Attributes"))
-		in.FeatureAttributes[fe.get(r, "Feature")] = int32(n)
+		in.FeatureAttributes.Set(fe.get(r, "Feature"), int32(n))
 	}
 	fc := ex("FeatureComponents")
 	for _, r := range fc.Rows {

@@ -695,7 +695,7 @@ func TestPlanOddData(t *testing.T) {
 		{
 			name: "feature favours advertising",
 			mutate: func(in *Input) {
-				in.FeatureAttributes = map[string]int32{"Main": featFavorAdvertise}
+				in.FeatureAttributes.Set("Main", featFavorAdvertise)
 			},
 			check: func(t *testing.T, plan *Plan) {
 				if !hasNote(plan, edit.Warning, tblClass, "favours advertising") || !hasNote(plan, edit.Warning, tblExtension, "favours advertising") || len(plan.Add) == 0 {

@@ -182,10 +182,9 @@ func readInput(db *msi.Database) (*Input, error) {
 	step("File", func(r msi.Row) {
 		in.Files = append(in.Files, FileRow{File: str(r, "File"), Component: str(r, "Component_"), FileName: str(r, "FileName")})
 	})
-	in.FeatureAttributes = map[string]int32{}
 	step("Feature", func(r msi.Row) {
 		in.Features = append(in.Features, str(r, "Feature"))
-		in.FeatureAttributes[str(r, "Feature")] = r.Get("Attributes").Int()
+		in.FeatureAttributes.Set(str(r, "Feature"), r.Get("Attributes").Int())
 	})
 	if t, _ := edit.Table(db, "FeatureComponents"); t != nil {
 		in.featureComponents = edit.NewPairs(t.Len())

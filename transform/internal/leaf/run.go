@@ -337,12 +337,14 @@ func (lr *reader) apply(plan *Plan) error {
 		return wrap(err)
 	}
 	if len(plan.RemoveFC) > 0 {
-		rm := make(map[FeatureComponent]bool, len(plan.RemoveFC))
+		// Pairs numbers the names through textmemo.Index: rows repeating
+		// one long name are not hashed per row.
+		rm := edit.NewPairs(len(plan.RemoveFC))
 		for _, r := range plan.RemoveFC {
-			rm[r] = true
+			rm.Add(r.Feature, r.Component)
 		}
 		fct.DeleteFunc(func(row msi.Row) bool {
-			return rm[FeatureComponent{row.Get("Feature_").Str(), row.Get("Component_").Str()}]
+			return rm.Has(row.Get("Feature_").Str(), row.Get("Component_").Str())
 		})
 	}
 	for _, r := range plan.AddFC {

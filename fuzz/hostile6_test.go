@@ -1,0 +1,239 @@
+package fuzz
+
+import (
+	"bytes"
+	"encoding/binary"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/msikit/msikit/internal/testenv"
+	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/mst"
+	"github.com/msikit/msikit/msi/sbom"
+	"github.com/msikit/msikit/msi/validate"
+	"github.com/msikit/msikit/transform"
+)
+
+// duplicateKeyRows is how many rows a table gets per scale in
+// buildDuplicateLongKeys.
+var duplicateKeyRows = []struct {
+	table string
+	rows  int
+}{{"Property", 12000}, {"Directory", 6000}, {"FeatureComponents", 6000}, {"Component", 2000}, {"Feature", 800}}
+
+// buildDuplicateLongKeys adds rows to Property, Directory,
+// FeatureComponents, Component and Feature whose every string cell, keys
+// included, is one long text (24 KiB a scale) held by two pool entries:
+// each table's rows are all one key (duplicates, which a package read
+// from a file may hold and ICE03 reports), every feature and directory
+// its own parent. An index that hashes a row's key per row, or compares
+// the two entries' texts per row, does scale x 26,800 times the text's
+// work (at 5 MB, 715,000 rows of a 600 KiB text: 430 GB).
+func buildDuplicateLongKeys(t testing.TB, scale int) []byte {
+	db := sampleDB(t)
+	text := strings.Repeat("K", 24<<10*scale)
+	must(t, table(t, db, "Property").Insert(str("LONGVALUE"), str(text)))
+	data := saveDB(t, db)
+	db, err := msi.NewDatabase(bytes.NewReader(data), int64(len(data)))
+	must(t, err)
+	var id uint32
+	for i := 1; i < db.PoolLen() && id == 0; i++ {
+		if v, err := db.PoolString(uint32(i)); err == nil && v.Str() == text {
+			id = uint32(i)
+		}
+	}
+	if id == 0 || db.StringRefSize() != 2 {
+		t.Fatalf("the long text has id %d, references of %d bytes", id, db.StringRefSize())
+	}
+	// A second pool entry with the same text: id PoolLen().
+	ids := []uint32{id, uint32(db.PoolLen())}
+	edits := map[string]func([]byte) []byte{
+		"_StringPool": func(b []byte) []byte {
+			b = binary.LittleEndian.AppendUint16(b, 0)
+			b = binary.LittleEndian.AppendUint16(b, 1)
+			return binary.LittleEndian.AppendUint32(b, uint32(len(text)))
+		},
+		"_StringData": func(b []byte) []byte { return append(b, text...) },
+	}
+	for _, tr := range duplicateKeyRows {
+		tab := table(t, db, tr.table)
+		raw, _, err := db.RawTableStream(tr.table)
+		must(t, err)
+		cols, n := tab.Columns(), tab.Len()
+		var out []byte
+		for _, c := range cols {
+			w := 2
+			switch c.Type {
+			case msi.ColInt32:
+				w = 4
+			case msi.ColString, msi.ColInt16:
+			default:
+				t.Fatalf("%s.%s: type %v", tr.table, c.Name, c.Type)
+			}
+			out, raw = append(out, raw[:n*w]...), raw[n*w:]
+			for r := range tr.rows * scale {
+				switch c.Type {
+				case msi.ColString:
+					out = binary.LittleEndian.AppendUint16(out, uint16(ids[r%2]))
+				case msi.ColInt16:
+					out = binary.LittleEndian.AppendUint16(out, 0x8000)
+				case msi.ColInt32:
+					out = binary.LittleEndian.AppendUint32(out, 0x80000000)
+				}
+			}
+		}
+		if len(raw) != 0 {
+			t.Fatalf("%s: %d bytes left over", tr.table, len(raw))
+		}
+		edits[tr.table] = func([]byte) []byte { return out }
+	}
+	return editStreams(t, data, edits)
+}
+
+// Each table's repeated key is hashed once per pool entry and the two
+// entries compared once: validate (ICE03 lists the duplicates) and the
+// lookups stay within the budgets.
+func checkDuplicateLongKeys(t *testing.T, db *msi.Database) {
+	prop := table(t, db, "Property")
+	var dups []int
+	testenv.CheckBudget(t, "DuplicateKeys", func() { dups = prop.DuplicateKeys() })
+	if len(dups) < duplicateKeyRows[0].rows-1 {
+		t.Errorf("Property: %d duplicate keys, want at least %d", len(dups), duplicateKeyRows[0].rows-1)
+	}
+	var fs []validate.Finding
+	var err error
+	testenv.CheckBudget(t, "Validate ICE03", func() {
+		fs, err = validate.Validate(db, &validate.Options{Rules: []string{"ICE03"}})
+	})
+	must(t, err)
+	dupFindings := 0
+	for _, f := range fs {
+		if strings.Contains(f.Message, "uplicate") {
+			dupFindings += max(f.Omitted, 1)
+		}
+	}
+	if dupFindings == 0 {
+		t.Errorf("ICE03 reported no duplicate key in %d findings", len(fs))
+	}
+}
+
+// TestDuplicateLongKeysAtScale runs the readers of the scaled package
+// (715,000 rows naming one 600 KiB text through two pool entries) in
+// process: each hashed or compared the text once per row (the table's
+// key index, FeatureComponents pairs in the passes and the audit,
+// validate's features of each component, the pending deletes of
+// mst.Apply), or printed it in each of 20,000 notes. Each took from 2 s
+// to past a minute of CPU; now well under a second.
+func TestDuplicateLongKeysAtScale(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 4.9 MB package")
+	}
+	data := buildDuplicateLongKeys(t, 25)
+	open := func() *msi.Database {
+		db, err := msi.NewDatabase(bytes.NewReader(data), int64(len(data)))
+		must(t, err)
+		return db
+	}
+	const heap = 512 << 20
+	budget := func(what string, f func(db *msi.Database)) {
+		t.Helper()
+		testenv.CheckBudgetOf(t, what, 2*testenv.TimeBudget, heap, func() { f(open()) })
+	}
+	budget("Property.DuplicateKeys", func(db *msi.Database) { table(t, db, "Property").DuplicateKeys() })
+	budget("Validate", func(db *msi.Database) {
+		_, err := validate.Validate(db, nil)
+		must(t, err)
+	})
+	budget("ClassToRegistry", func(db *msi.Database) {
+		rep, err := transform.ClassToRegistry(db, transform.ClassToRegistryOptions{})
+		must(t, err)
+		must(t, rep.WriteText(io.Discard))
+	})
+	budget("SplitAdvertised", func(db *msi.Database) {
+		rep, err := transform.SplitAdvertised(db, transform.SplitAdvertisedOptions{})
+		must(t, err)
+		var n countWriter
+		must(t, rep.WriteText(&n))
+		if n.n > 16<<20 { // 20,000 notes quoting 600 KiB each were 12 GB
+			t.Errorf("SplitAdvertised's report: %d bytes, want the long keys of its notes clipped", n.n)
+		}
+	})
+	budget("Audit", func(db *msi.Database) {
+		_, err := transform.Audit(db, transform.AuditOptions{})
+		must(t, err)
+	})
+	budget("NewPackageIndex", func(db *msi.Database) {
+		_, err := transform.NewPackageIndex(db)
+		must(t, err)
+	})
+	// A transform of the sample (class-to-registry's edits, which delete
+	// rows of FeatureComponents) applied to the package.
+	sample, edited := sampleDB(t), sampleDB(t)
+	_, err := transform.ClassToRegistry(edited, transform.ClassToRegistryOptions{})
+	must(t, err)
+	changes, err := mst.Diff(sample, edited)
+	must(t, err)
+	budget("mst.ApplyChanges", func(db *msi.Database) {
+		_, err := mst.ApplyChanges(db, changes, mst.AllErrorConditions)
+		must(t, err)
+	})
+}
+
+// buildDuplicateRows repeats rows of the sample as stored: component App
+// 4,000 times a scale, the first FeatureComponents row of Core 8,000
+// times, File app.exe 1,600 times and Shortcut AppStartMenu 800 times
+// (at 5 MB 560,000 rows, all duplicate keys). Whatever names a row by its
+// key (an SBOM's refs, a layout's folders, a pass's indexes) meets the
+// same name tens of thousands of times.
+func buildDuplicateRows(t testing.TB, scale int) []byte {
+	data := saveDB(t, sampleDB(t))
+	db, err := msi.NewDatabase(bytes.NewReader(data), int64(len(data)))
+	must(t, err)
+	edits := map[string]func([]byte) []byte{}
+	for _, sp := range []struct {
+		table, key string
+		n          int
+	}{{"Component", "App", 4000}, {"FeatureComponents", "Core", 8000}, {"File", "app.exe", 1600}, {"Shortcut", "AppStartMenu", 800}} {
+		tab := table(t, db, sp.table)
+		raw, _, err := db.RawTableStream(sp.table)
+		must(t, err)
+		n, row := tab.Len(), -1
+		for i := 0; i < n && row < 0; i++ {
+			if tab.Row(i).At(0).String() == sp.key {
+				row = i
+			}
+		}
+		if row < 0 {
+			t.Fatalf("%s: no row %s", sp.table, sp.key)
+		}
+		var out []byte
+		for _, c := range tab.Columns() {
+			w := db.StringRefSize()
+			switch c.Type {
+			case msi.ColInt16:
+				w = 2
+			case msi.ColInt32:
+				w = 4
+			}
+			col := raw[:n*w]
+			raw = raw[n*w:]
+			out = append(out, col...)
+			out = append(out, bytes.Repeat(col[row*w:(row+1)*w], sp.n*scale)...)
+		}
+		edits[sp.table] = func([]byte) []byte { return out }
+	}
+	return editStreams(t, data, edits)
+}
+
+// The SBOM names each repeated File row, with suffixes handed out in one
+// step each.
+func checkDuplicateRows(t *testing.T, db *msi.Database) {
+	inv, err := sbom.Read(db, nil)
+	must(t, err)
+	var n countWriter
+	testenv.CheckBudget(t, "WriteCycloneDX", func() { must(t, inv.WriteCycloneDX(&n, nil)) })
+	if files := table(t, db, "File").Len(); len(inv.Files) < files {
+		t.Errorf("the inventory lists %d files, the File table has %d rows", len(inv.Files), files)
+	}
+}
