@@ -3,6 +3,8 @@ package edit
 import (
 	"iter"
 	"slices"
+
+	"github.com/msikit/msikit/internal/textmemo"
 )
 
 // Pairs is a relation between two sets of names, the features and
@@ -13,7 +15,9 @@ import (
 // Add the pairs, then ask; the first question sorts them (a Pairs is not
 // safe for concurrent use until then).
 type Pairs struct {
-	leftID, rightID map[string]int32
+	// The names' ids: a long name (a pooled text in thousands of rows)
+	// is hashed once, not at each Add and question (textmemo.Index).
+	leftID, rightID textmemo.Index[int32]
 	left, right     []string
 	pairs           []uint64 // left id << 32 | right id; sorted and unique once indexed
 	leftStart       []int32  // pairs[leftStart[l]:leftStart[l+1]] are left l's
@@ -24,14 +28,14 @@ type Pairs struct {
 
 // NewPairs returns an empty relation with room for n pairs.
 func NewPairs(n int) *Pairs {
-	return &Pairs{leftID: map[string]int32{}, rightID: map[string]int32{}, pairs: make([]uint64, 0, n)}
+	return &Pairs{pairs: make([]uint64, 0, n)}
 }
 
-func intern(ids map[string]int32, names *[]string, s string) int32 {
-	id, ok := ids[s]
+func intern(ids *textmemo.Index[int32], names *[]string, s string) int32 {
+	id, ok := ids.Lookup(s)
 	if !ok {
 		id = int32(len(*names))
-		ids[s] = id
+		ids.Set(s, id)
 		*names = append(*names, s)
 	}
 	return id
@@ -39,7 +43,7 @@ func intern(ids map[string]int32, names *[]string, s string) int32 {
 
 // Add records the pair (l, r); a pair added twice is held once.
 func (p *Pairs) Add(l, r string) {
-	li, ri := intern(p.leftID, &p.left, l), intern(p.rightID, &p.right, r)
+	li, ri := intern(&p.leftID, &p.left, l), intern(&p.rightID, &p.right, r)
 	p.pairs = append(p.pairs, uint64(li)<<32|uint64(uint32(ri)))
 	p.indexed = false
 }
@@ -74,11 +78,11 @@ func (p *Pairs) index() {
 
 // Has reports whether the pair (l, r) was added.
 func (p *Pairs) Has(l, r string) bool {
-	li, ok := p.leftID[l]
+	li, ok := p.leftID.Lookup(l)
 	if !ok {
 		return false
 	}
-	ri, ok := p.rightID[r]
+	ri, ok := p.rightID.Lookup(r)
 	if !ok {
 		return false
 	}
@@ -89,7 +93,7 @@ func (p *Pairs) Has(l, r string) bool {
 
 // NumRights returns how many distinct names l is paired with.
 func (p *Pairs) NumRights(l string) int {
-	li, ok := p.leftID[l]
+	li, ok := p.leftID.Lookup(l)
 	if !ok {
 		return 0
 	}
@@ -99,7 +103,7 @@ func (p *Pairs) NumRights(l string) int {
 
 // NumLefts returns how many distinct names r is paired with.
 func (p *Pairs) NumLefts(r string) int {
-	ri, ok := p.rightID[r]
+	ri, ok := p.rightID.Lookup(r)
 	if !ok {
 		return 0
 	}
@@ -110,7 +114,7 @@ func (p *Pairs) NumLefts(r string) int {
 // Lefts returns the distinct names r is paired with, in the order they
 // were first added (a new slice).
 func (p *Pairs) Lefts(r string) []string {
-	ri, ok := p.rightID[r]
+	ri, ok := p.rightID.Lookup(r)
 	if !ok {
 		return nil
 	}
@@ -126,7 +130,7 @@ func (p *Pairs) Lefts(r string) []string {
 // Rights returns the distinct names l is paired with, in the order they
 // were first added (a new slice).
 func (p *Pairs) Rights(l string) []string {
-	li, ok := p.leftID[l]
+	li, ok := p.leftID.Lookup(l)
 	if !ok {
 		return nil
 	}
