@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/transform/internal/edit"
 )
 
@@ -84,7 +85,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		if c.Op == OpRemove {
 			row = c.Old
 		}
-		fmt.Fprintf(b, "%s: %-6s %s [%s]", r.Pass, c.Op, c.Table, strings.Join(row, "\t"))
+		fmt.Fprintf(b, "%s: %-6s %s [%s]", r.Pass, c.Op, c.Table, JoinCells(row))
 		if c.Reason != "" {
 			fmt.Fprintf(b, " (%s)", c.Reason)
 		}
@@ -93,11 +94,20 @@ func (r *Report) WriteText(w io.Writer) error {
 	for _, n := range r.Notes {
 		fmt.Fprintf(b, "%s: %-7s", r.Pass, n.Severity)
 		if n.Table != "" {
-			fmt.Fprintf(b, " %s [%s]", n.Table, strings.Join(n.Key, "\t"))
+			fmt.Fprintf(b, " %s [%s]", n.Table, JoinCells(n.Key))
 		}
 		fmt.Fprintf(b, " %s\n", n.Reason)
 	}
 	return b.Flush()
+}
+
+// JoinCells joins the cells of a report row with tabs, for printing,
+// each cell longer than 1 KiB clipped (clip.Strings): a row added or
+// removed is printed whole, and 2,000 rows naming one pooled 1 MiB text
+// would print it 2,000 times. An update's unchanged long cells are
+// elided already (its Old and New say how long they are).
+func JoinCells(row []string) string {
+	return strings.Join(clip.Strings(row), "\t")
 }
 
 // newReport converts what an internal pass logged into the Report of pass

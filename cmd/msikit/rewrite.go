@@ -651,17 +651,17 @@ func writeIDTDiff(w io.Writer, rep *transform.Report) {
 		for _, i := range byTable[t] {
 			c := &rep.Changes[i]
 			if c.Old != nil {
-				fmt.Fprintf(w, "-%s\n", strings.Join(c.Old, "\t"))
+				fmt.Fprintf(w, "-%s\n", transform.JoinCells(c.Old))
 			}
 			if c.New != nil {
-				fmt.Fprintf(w, "+%s\n", strings.Join(c.New, "\t"))
+				fmt.Fprintf(w, "+%s\n", transform.JoinCells(c.New))
 			}
 		}
 	}
 	for _, n := range rep.Notes {
 		fmt.Fprintf(w, "# %s: %s", rep.Pass, n.Severity)
 		if n.Table != "" {
-			fmt.Fprintf(w, " %s [%s]", n.Table, strings.Join(n.Key, "\t"))
+			fmt.Fprintf(w, " %s [%s]", n.Table, transform.JoinCells(n.Key))
 		}
 		fmt.Fprintf(w, " %s\n", n.Reason)
 	}

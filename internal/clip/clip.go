@@ -66,3 +66,25 @@ func Args(args []any) []any {
 func Sprintf(format string, args ...any) string {
 	return fmt.Sprintf(format, Args(args)...)
 }
+
+// Strings returns ss with each string longer than Max clipped by String,
+// for printing a row or key whose cells come from a package (a row that
+// names a pooled 1 MiB text, printed for each of thousands of rows). ss
+// itself is returned when no string is longer than Max; it is not
+// modified.
+func Strings(ss []string) []string {
+	var out []string
+	for i, s := range ss {
+		if len(s) <= Max {
+			continue
+		}
+		if out == nil {
+			out = append([]string(nil), ss...)
+		}
+		out[i] = String(s)
+	}
+	if out == nil {
+		return ss
+	}
+	return out
+}
