@@ -337,12 +337,16 @@ func (lr *reader) apply(plan *Plan) error {
 		return wrap(err)
 	}
 	if len(plan.RemoveFC) > 0 {
-		rm := make(map[FeatureComponent]bool, len(plan.RemoveFC))
+		// Keyed by the names' numbers: a map keyed by the two strings
+		// hashed a pooled 4 MiB component for each of 2,000 removals and
+		// each FeatureComponents row.
+		var ids textmemo.IDs
+		rm := make(map[[2]int32]bool, len(plan.RemoveFC))
 		for _, r := range plan.RemoveFC {
-			rm[r] = true
+			rm[[2]int32{ids.ID(r.Feature), ids.ID(r.Component)}] = true
 		}
 		fct.DeleteFunc(func(row msi.Row) bool {
-			return rm[FeatureComponent{row.Get("Feature_").Str(), row.Get("Component_").Str()}]
+			return rm[[2]int32{ids.ID(row.Get("Feature_").Str()), ids.ID(row.Get("Component_").Str())}]
 		})
 	}
 	for _, r := range plan.AddFC {
