@@ -618,7 +618,16 @@ func (t *Table) Update(key []Value, set func(vals []Value) error) error {
 		}
 		return &ValueError{Table: t.name, Key: ks, Reason: "no row with this primary key"}
 	}
-	oldName := row.StreamName()
+	// The row's stream name is made only in a table with a Binary column
+	// (a key cell may be a 1 MiB pooled text, updated in thousands of
+	// rows).
+	var oldName string
+	for _, c := range t.cols {
+		if c.Type == ColBinary {
+			oldName = row.StreamName()
+			break
+		}
+	}
 	vals := row.Values()
 	if err := set(vals); err != nil {
 		return err
@@ -643,10 +652,9 @@ func (t *Table) Update(key []Value, set func(vals []Value) error) error {
 	if keyChanged {
 		t.index.remove(oldHash, uint32(ri))
 		t.index.insert(newHash, uint32(ri))
-		newName := t.Row(ri).StreamName()
 		for i, c := range t.cols {
 			if c.Type == ColBinary && cells[i] != 0 {
-				t.db.renameStream(oldName, newName)
+				t.db.renameStream(oldName, t.Row(ri).StreamName())
 				break
 			}
 		}

@@ -1040,7 +1040,7 @@ func (r *AuditReport) WriteText(w io.Writer) error {
 	fmt.Fprintf(b, "Kind: %s; product code %s; %s (ALLUSERS=%q)\n", r.Kind, orDash(r.ProductCode), map[bool]string{true: "per machine", false: "per user"}[r.PerMachine], r.AllUsers)
 	fmt.Fprintf(b, "\nAdvertised entry points: %d\n", countRegistered(r.EntryPoints))
 	for _, ep := range r.EntryPoints {
-		fmt.Fprintf(b, "  %s %s (%s [%s])\n", ep.Kind, ep.Name, ep.Table, strings.Join(ep.Key, ", "))
+		fmt.Fprintf(b, "  %s %s (%s [%s])\n", ep.Kind, ep.Name, ep.Table, strings.Join(clip.Strings(ep.Key), ", "))
 		if !ep.Registered {
 			fmt.Fprintf(b, "    not registered: %s\n", ep.NotRegistered)
 			continue

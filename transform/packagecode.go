@@ -2,11 +2,14 @@ package transform
 
 import (
 	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
-	"github.com/msikit/msikit/transform/internal/edit"
 	"hash"
+	"io"
 	"strconv"
-	"strings"
+
+	"github.com/msikit/msikit/internal/textmemo"
+	"github.com/msikit/msikit/transform/internal/edit"
 
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/idt"
@@ -44,6 +47,9 @@ func NewPackageCode(db *msi.Database, reps ...*Report) (*Report, error) {
 type packageCodeHash struct {
 	old string
 	h   hash.Hash
+	// digests holds what the hash takes of each cell longer than
+	// edit.MaxUnchangedCell (longCellDigest), by the text's identity.
+	digests textmemo.Memo[string]
 }
 
 // newPackageCodeHash starts the hash of db's PackageCode, or returns nil
@@ -77,8 +83,42 @@ func (ph *packageCodeHash) add(r *Report) {
 	}
 	fmt.Fprintf(ph.h, "%s\x00", r.Pass)
 	for _, c := range r.Changes {
-		fmt.Fprintf(ph.h, "%s\x01%s\x01%s\x01%s\x01%s\x00", c.Op, c.Table, strings.Join(c.Key, "\x02"), strings.Join(c.Old, "\x02"), strings.Join(c.New, "\x02"))
+		fmt.Fprintf(ph.h, "%s\x01%s\x01", c.Op, c.Table)
+		ph.cells(c.Key)
+		io.WriteString(ph.h, "\x01")
+		ph.cells(c.Old)
+		io.WriteString(ph.h, "\x01")
+		ph.cells(c.New)
+		io.WriteString(ph.h, "\x00")
 	}
+}
+
+// cells hashes a row's cells joined with "\x02", each cell longer than
+// edit.MaxUnchangedCell (only in hostile packages) by its digest
+// (longCellDigest): 2,000 rows naming one pooled 1 MiB component hash it
+// once, not 2,000 times.
+func (ph *packageCodeHash) cells(row []string) {
+	for i, s := range row {
+		if i > 0 {
+			io.WriteString(ph.h, "\x02")
+		}
+		if len(s) > edit.MaxUnchangedCell {
+			s = ph.digests.Get(s, longCellDigest)
+		}
+		io.WriteString(ph.h, s)
+	}
+}
+
+// longCellDigest returns "\x03", the length of s and its SHA-256 in hex.
+func longCellDigest(s string) string {
+	h := sha256.New()
+	var buf [4096]byte // not []byte(s): no copy of the text
+	for t := s; t != ""; {
+		n := copy(buf[:], t)
+		h.Write(buf[:n])
+		t = t[n:]
+	}
+	return "\x03" + strconv.Itoa(len(s)) + ":" + hex.EncodeToString(h.Sum(nil))
 }
 
 // renew sets db's new PackageCode and returns the change (nil when the

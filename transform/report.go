@@ -2,6 +2,7 @@ package transform
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -85,7 +86,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		if c.Op == OpRemove {
 			row = c.Old
 		}
-		fmt.Fprintf(b, "%s: %-6s %s [%s]", r.Pass, c.Op, c.Table, strings.Join(row, "\t"))
+		fmt.Fprintf(b, "%s: %-6s %s [%s]", r.Pass, c.Op, c.Table, JoinCells(row))
 		if c.Reason != "" {
 			fmt.Fprintf(b, " (%s)", c.Reason)
 		}
@@ -94,11 +95,40 @@ func (r *Report) WriteText(w io.Writer) error {
 	for _, n := range r.Notes {
 		fmt.Fprintf(b, "%s: %-7s", r.Pass, n.Severity)
 		if n.Table != "" {
-			fmt.Fprintf(b, " %s [%s]", n.Table, strings.Join(clip.Strings(n.Key), "\t"))
+			fmt.Fprintf(b, " %s [%s]", n.Table, JoinCells(n.Key))
 		}
 		fmt.Fprintf(b, " %s\n", n.Reason)
 	}
 	return b.Flush()
+}
+
+// MarshalJSON encodes the change with each cell longer than 1 KiB
+// clipped, as JoinCells and the text report clip them (its first 120
+// bytes and its length): 2,000 changes naming one pooled 1 MiB text
+// would otherwise write it 2,000 times. The Change keeps whole values.
+func (c Change) MarshalJSON() ([]byte, error) {
+	type change Change // without the method
+	v := change(c)
+	v.Key, v.Old, v.New = clip.Strings(v.Key), clip.Strings(v.Old), clip.Strings(v.New)
+	return json.Marshal(v)
+}
+
+// MarshalJSON encodes the note with each key cell longer than 1 KiB
+// clipped, as Change.MarshalJSON does.
+func (n Note) MarshalJSON() ([]byte, error) {
+	type note Note // without the method
+	v := note(n)
+	v.Key = clip.Strings(v.Key)
+	return json.Marshal(v)
+}
+
+// JoinCells joins the cells of a report row with tabs, for printing,
+// each cell longer than 1 KiB clipped (clip.Strings): a row added or
+// removed is printed whole, and 2,000 rows naming one pooled 1 MiB text
+// would print it 2,000 times. An update's unchanged long cells are
+// elided already (its Old and New say how long they are).
+func JoinCells(row []string) string {
+	return strings.Join(clip.Strings(row), "\t")
 }
 
 // newReport converts what an internal pass logged into the Report of pass

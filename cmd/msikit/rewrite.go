@@ -652,17 +652,17 @@ func writeIDTDiff(w io.Writer, rep *transform.Report) {
 		for _, i := range byTable[t] {
 			c := &rep.Changes[i]
 			if c.Old != nil {
-				fmt.Fprintf(w, "-%s\n", strings.Join(c.Old, "\t"))
+				fmt.Fprintf(w, "-%s\n", transform.JoinCells(c.Old))
 			}
 			if c.New != nil {
-				fmt.Fprintf(w, "+%s\n", strings.Join(c.New, "\t"))
+				fmt.Fprintf(w, "+%s\n", transform.JoinCells(c.New))
 			}
 		}
 	}
 	for _, n := range rep.Notes {
 		fmt.Fprintf(w, "# %s: %s", rep.Pass, n.Severity)
 		if n.Table != "" {
-			fmt.Fprintf(w, " %s [%s]", n.Table, strings.Join(clip.Strings(n.Key), "\t"))
+			fmt.Fprintf(w, " %s [%s]", n.Table, transform.JoinCells(n.Key))
 		}
 		fmt.Fprintf(w, " %s\n", n.Reason)
 	}
@@ -881,7 +881,12 @@ func writeReportJSON(w *bufio.Writer, prefix string, rep *transform.Report) erro
 		return err
 	}
 	w.WriteString(",\n" + in + `"changes": `)
-	if err := writeJSONArray(w, in, rep.Changes, func(_ *bufio.Writer, prefix string, c transform.Change) error { return enc.Encode(prefix, &c) }); err != nil {
+	// Cells over 1 KiB are clipped as the text report clips them: 2,000
+	// rows naming one pooled 1 MiB component wrote 12 GB.
+	if err := writeJSONArray(w, in, rep.Changes, func(_ *bufio.Writer, prefix string, c transform.Change) error {
+		c.Key, c.Old, c.New = clip.Strings(c.Key), clip.Strings(c.Old), clip.Strings(c.New)
+		return enc.Encode(prefix, &c)
+	}); err != nil {
 		return err
 	}
 	w.WriteString(",\n" + in + `"notes": `)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -60,5 +61,35 @@ func TestWriteRewriteJSON(t *testing.T) {
 				t.Errorf("writeRewriteJSON differs from json.Encoder (-want +got):\n%s", d)
 			}
 		})
+	}
+}
+
+// The JSON report clips cells over 1 KiB as the text report does: 2,000
+// rows naming one pooled 1 MiB component are a few hundred bytes each,
+// not 12 GB in all.
+func TestWriteRewriteJSONClipsLongCells(t *testing.T) {
+	text := strings.Repeat("C", 1<<20)
+	r := &transform.Report{Pass: "leaf-features", Notes: []transform.Note{{Severity: transform.Info, Table: "FeatureComponents", Key: []string{"F", text}, Reason: "r"}}}
+	for range 2000 {
+		r.Changes = append(r.Changes, transform.Change{Op: transform.OpRemove, Table: "FeatureComponents", Key: []string{"F", text}, Old: []string{"F", text}})
+	}
+	sum := &rewriteSummary{Packages: []*rewriteResult{{Input: "a.msi", OK: true, DryRun: true, Passes: []*transform.Report{r}}}, Succeeded: 1}
+	var got bytes.Buffer
+	if err := writeRewriteJSON(&got, sum); err != nil {
+		t.Fatal(err)
+	}
+	if got.Len() > 2001*1000 {
+		t.Fatalf("JSON report of 2,001 rows naming a 1 MiB text is %d bytes", got.Len())
+	}
+	var back rewriteSummary
+	if err := json.Unmarshal(got.Bytes(), &back); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"F", strings.Repeat("C", 120) + "…(1048576 bytes)"}
+	if diff := cmp.Diff(want, back.Packages[0].Passes[0].Changes[0].Old); diff != "" {
+		t.Errorf("Old of a change (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(want, back.Packages[0].Passes[0].Notes[0].Key); diff != "" {
+		t.Errorf("Key of a note (-want +got):\n%s", diff)
 	}
 }

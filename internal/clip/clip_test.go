@@ -40,3 +40,20 @@ func TestArgs(t *testing.T) {
 		t.Error("Args copied arguments that needed no clipping")
 	}
 }
+
+func TestStrings(t *testing.T) {
+	long := strings.Repeat("x", Max+1)
+	in := []string{"a", long, strings.Repeat("y", Max)}
+	got := Strings(in)
+	want := []string{"a", String(long), strings.Repeat("y", Max)}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Strings (-want +got):\n%s", diff)
+	}
+	if in[1] != long {
+		t.Error("Strings modified its argument")
+	}
+	short := []string{"a", "b"}
+	if got := Strings(short); &got[0] != &short[0] {
+		t.Error("Strings copied strings that needed no clipping")
+	}
+}

@@ -18,6 +18,8 @@ import (
 // Add the pairs, then ask; the first question sorts them (a Pairs is not
 // safe for concurrent use until then).
 type Pairs struct {
+	// The names' ids: a long name (a pooled text in thousands of rows)
+	// is hashed once, not at each Add and question (textmemo.Index).
 	leftID, rightID textmemo.Index[int32]
 	left, right     []string
 	pairs           []uint64 // left id << 32 | right id; sorted and unique once indexed

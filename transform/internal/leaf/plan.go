@@ -385,7 +385,9 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 	if maxChanges <= 0 {
 		maxChanges = edit.DefaultMaxChanges
 	}
-	sortedFeatures := map[string][]string{} // component -> its features, sorted
+	// component -> its features, sorted; keyed as the other maps are.
+	var sortedFeatures textmemo.Index[[]string]
+	var leafNames namer
 	for _, k := range keys {
 		// A leaf costs a Feature row, its copied conditions, one or two
 		// FeatureComponents rows and one update per entry point.
@@ -398,7 +400,7 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 		if width <= 0 || width > maxFeatureKey {
 			width = maxFeatureKey
 		}
-		name := featureName(parent.Name, k.component, width, taken)
+		name := leafNames.featureName(parent.Name, k.component, width, taken)
 		if name == "" {
 			for _, e := range k.entries {
 				rep.Note(edit.Warning, e.Table, e.Key, "left alone: this package's feature key columns are %d characters wide, too narrow for a leaf name", width)
@@ -431,13 +433,13 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 		entries := k.entries
 		plan.Features = append(plan.Features, leaf)
 		rep.Change(edit.Change{Op: edit.Add, Table: "Feature", Key: []string{name}, New: leaf.row(),
-			Reason: "leaf for component " + k.component + " under " + parent.Name})
+			Reason: "leaf for component " + clip.String(k.component) + " under " + clip.String(parent.Name)})
 
 		for _, c := range conditions.Get(parent.Name) {
 			nc := Condition{Feature: name, Level: c.Level, Condition: c.Condition}
 			plan.Conditions = append(plan.Conditions, nc)
 			rep.Change(edit.Change{Op: edit.Add, Table: "Condition", Key: []string{name, strconv.Itoa(int(c.Level))}, New: nc.row(),
-				Reason: "copy of " + parent.Name + "'s condition so the leaf's level always equals its parent's"})
+				Reason: "copy of " + clip.String(parent.Name) + "'s condition so the leaf's level always equals its parent's"})
 		}
 
 		old := FeatureComponent{parent.Name, k.component}
@@ -452,11 +454,11 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 			Reason: "advertised component in its own leaf"})
 
 		if fc.NumLefts(k.component) > 1 {
-			sorted, ok := sortedFeatures[k.component]
+			sorted, ok := sortedFeatures.Lookup(k.component)
 			if !ok {
 				sorted = fc.Lefts(k.component)
 				sort.Strings(sorted)
-				sortedFeatures[k.component] = sorted
+				sortedFeatures.Set(k.component, sorted)
 			}
 			if others := otherFeatures(sorted, parent.Name); others != "" {
 				rep.Note(edit.Info, "FeatureComponents", old.row(), "component %q is shared with features %s, which keep it", k.component, others)
@@ -476,7 +478,7 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 				nrow[e.ColIndex] = name
 			}
 			if e.Column != column {
-				column, plain = e.Column, e.Column+" "+parent.Name+" → "+name
+				column, plain = e.Column, e.Column+" "+clip.String(parent.Name)+" → "+name
 			}
 			reason := plain
 			if e.Related != "" {

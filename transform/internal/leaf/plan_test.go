@@ -427,10 +427,10 @@ func checkLeafInvariants(t *testing.T, before, after *Input, opts Options) {
 func TestLeafName(t *testing.T) {
 	taken := map[string]bool{"a_b": true}
 	got := []string{
-		featureName("Core", "ComServer", maxFeatureKey, taken),
-		featureName("A", "B", maxFeatureKey, taken),
-		featureName("9bad", "x-y", maxFeatureKey, taken),
-		featureName(strings.Repeat("P", 38), strings.Repeat("C", 72), maxFeatureKey, taken),
+		new(namer).featureName("Core", "ComServer", maxFeatureKey, taken),
+		new(namer).featureName("A", "B", maxFeatureKey, taken),
+		new(namer).featureName("9bad", "x-y", maxFeatureKey, taken),
+		new(namer).featureName(strings.Repeat("P", 38), strings.Repeat("C", 72), maxFeatureKey, taken),
 	}
 	want := []string{"Core_ComServer", "A_B_", "_bad_x_y", strings.Repeat("P", 29) + "_"}
 	for i := range got {
@@ -442,12 +442,12 @@ func TestLeafName(t *testing.T) {
 		}
 	}
 	// Deterministic and unique.
-	again := featureName(strings.Repeat("P", 38), strings.Repeat("C", 72), maxFeatureKey, taken)
+	again := new(namer).featureName(strings.Repeat("P", 38), strings.Repeat("C", 72), maxFeatureKey, taken)
 	if again != got[3] {
 		t.Errorf("name not deterministic: %q then %q", got[3], again)
 	}
 	taken[strings.ToLower(got[3])] = true
-	if third := featureName(strings.Repeat("P", 38), strings.Repeat("C", 72), maxFeatureKey, taken); third == got[3] {
+	if third := new(namer).featureName(strings.Repeat("P", 38), strings.Repeat("C", 72), maxFeatureKey, taken); third == got[3] {
 		t.Errorf("name returned a taken name %q", third)
 	}
 }
