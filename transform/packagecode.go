@@ -111,14 +111,8 @@ func (ph *packageCodeHash) cells(row []string) {
 
 // longCellDigest returns "\x03", the length of s and its SHA-256 in hex.
 func longCellDigest(s string) string {
-	h := sha256.New()
-	var buf [4096]byte // not []byte(s): no copy of the text
-	for t := s; t != ""; {
-		n := copy(buf[:], t)
-		h.Write(buf[:n])
-		t = t[n:]
-	}
-	return "\x03" + strconv.Itoa(len(s)) + ":" + hex.EncodeToString(h.Sum(nil))
+	sum := edit.TextSHA256(s)
+	return "\x03" + strconv.Itoa(len(s)) + ":" + hex.EncodeToString(sum[:])
 }
 
 // renew sets db's new PackageCode and returns the change (nil when the

@@ -1,6 +1,7 @@
 package edit
 
 import (
+	"crypto/sha256"
 	"strconv"
 	"strings"
 	"testing"
@@ -72,6 +73,17 @@ func TestLogNoteSharesReasons(t *testing.T) {
 	for _, n := range l.Notes[1:] {
 		if unsafe.StringData(n.Reason) != unsafe.StringData(l.Notes[0].Reason) {
 			t.Fatal("equal note reasons are separate strings")
+		}
+	}
+}
+
+// TextSHA256 is crypto/sha256's digest of the text, at every length
+// around its buffer's size.
+func TestTextSHA256(t *testing.T) {
+	for _, n := range []int{0, 1, 4095, 4096, 4097, 3*4096 + 17} {
+		s := strings.Repeat("ab\x00", n)[:n]
+		if got, want := TextSHA256(s), sha256.Sum256([]byte(s)); got != want {
+			t.Errorf("%d bytes: %x, want %x", n, got, want)
 		}
 	}
 }

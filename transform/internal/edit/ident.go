@@ -1,6 +1,7 @@
 package edit
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"hash/fnv"
 	"strings"
@@ -76,4 +77,20 @@ func GUIDFromHash(sum []byte) string {
 	b[6] = b[6]&0x0f | 0x50
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("{%X-%X-%X-%X-%X}", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// TextSHA256 returns the SHA-256 of s, written to the hash through a
+// small buffer rather than as []byte(s), which would copy the text (a
+// pooled 1 MiB component's name, digested once per text by the passes).
+func TextSHA256(s string) [sha256.Size]byte {
+	h := sha256.New()
+	var buf [4096]byte
+	for t := s; t != ""; {
+		n := copy(buf[:], t)
+		h.Write(buf[:n])
+		t = t[n:]
+	}
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return sum
 }

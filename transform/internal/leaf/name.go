@@ -1,7 +1,6 @@
 package leaf
 
 import (
-	"crypto/sha256"
 	"encoding/hex"
 
 	"github.com/msikit/msikit/internal/clip"
@@ -34,14 +33,8 @@ func (n *namer) shortName(s string) string {
 		return s
 	}
 	return n.short.Get(s, func(s string) string {
-		h := sha256.New()
-		var buf [4096]byte // not []byte(s): no copy of the text
-		for t := s; t != ""; {
-			n := copy(buf[:], t)
-			h.Write(buf[:n])
-			t = t[n:]
-		}
-		return clip.Prefix(s, namePrefix) + "\x00" + hex.EncodeToString(h.Sum(nil)[:8])
+		sum := edit.TextSHA256(s)
+		return clip.Prefix(s, namePrefix) + "\x00" + hex.EncodeToString(sum[:8])
 	})
 }
 
