@@ -142,7 +142,7 @@ naming the file and line, and nothing is written.
 // importOne imports one IDT file into db and returns what it changed.
 func importOne(db *msi.Database, file string, prints *rowPrints) (*importChange, error) {
 	c := &importChange{file: file, table: idtTableName(file)}
-	var before *tableBefore
+	var before tableBefore
 	var props map[msi.PropertyID]string
 	switch c.table {
 	case idt.SummaryInformationTable:
@@ -151,26 +151,23 @@ func importOne(db *msi.Database, file string, prints *rowPrints) (*importChange,
 		c.codepage[0] = db.Codepage()
 	case "":
 	default:
-		var err error
-		if before, err = prints.snapshot(db, c.table); err != nil {
-			return nil, fileErr(file, fmt.Errorf("reading table %s before the import: %w", escapeName(c.table), err))
-		}
+		before = prints.snapshot(db, c.table)
 	}
 	table, err := idt.ImportFile(db, file)
 	if err != nil {
 		return nil, fileErr(file, err)
 	}
-	switch {
-	case table == idt.SummaryInformationTable:
+	switch table {
+	case idt.SummaryInformationTable:
 		c.props = changedProps(props, summaryProps(db))
-	case table == idt.ForceCodepageTable:
+	case idt.ForceCodepageTable:
 		c.codepage[1] = db.Codepage()
-	case table != c.table || before == nil:
-		// The header named the table otherwise than the import read it
-		// (it cannot): say it was read, without counts.
-		c.table, before = table, &tableBefore{}
-		fallthrough
 	default:
+		if table != c.table {
+			// The header named the table otherwise than the import read
+			// it (it cannot): no fingerprint to compare, so "created".
+			before = nil
+		}
 		if err := prints.compare(db, table, before, c); err != nil {
 			return nil, fileErr(file, fmt.Errorf("reading table %s after the import: %w", escapeName(table), err))
 		}

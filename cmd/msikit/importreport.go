@@ -180,9 +180,9 @@ func (p *rowPrints) cells(row msi.Row, cols []msi.Column, idx []int, streams boo
 	return maphash.Bytes(p.seed, b)
 }
 
-// tableShape returns the positions of t's key cells and of the others,
-// and whether any column is binary.
-func tableShape(t *msi.Table) (cols []msi.Column, key, rest []int, binaryCols bool) {
+// tableShape returns t's columns and the positions of its key cells and
+// of the others.
+func tableShape(t *msi.Table) (cols []msi.Column, key, rest []int) {
 	cols = t.Columns()
 	for i, c := range cols {
 		if c.Key {
@@ -190,56 +190,47 @@ func tableShape(t *msi.Table) (cols []msi.Column, key, rest []int, binaryCols bo
 		} else {
 			rest = append(rest, i)
 		}
-		binaryCols = binaryCols || c.Type == msi.ColBinary
 	}
-	return cols, key, rest, binaryCols
+	return cols, key, rest
 }
 
-// tableBefore is a table's fingerprint before an import.
-type tableBefore struct {
-	exists bool
-	cols   []msi.Column
-	rows   map[uint64]uint64 // key hash -> hash of the other cells
-}
+// tableBefore is a table's fingerprint before an import: for each key
+// hash, the hash of the other cells (nil: the table did not exist).
+type tableBefore map[uint64]uint64
 
 // snapshot fingerprints table of db before an import replaces its rows
 // (binary cells by their streams' bytes).
-func (p *rowPrints) snapshot(db *msi.Database, table string) (*tableBefore, error) {
+func (p *rowPrints) snapshot(db *msi.Database, table string) tableBefore {
 	t, err := db.Table(table)
 	if err != nil {
-		return &tableBefore{}, nil // a new table (or one the import refuses)
+		return nil // a new table (or one the import refuses)
 	}
-	cols, key, rest, _ := tableShape(t)
-	s := &tableBefore{exists: true, cols: cols, rows: make(map[uint64]uint64, t.Len())}
+	cols, key, rest := tableShape(t)
+	s := make(tableBefore, t.Len())
 	for row := range t.Rows() {
-		s.rows[p.cells(row, cols, key, false)] = p.cells(row, cols, rest, true)
+		s[p.cells(row, cols, key, false)] = p.cells(row, cols, rest, true)
 	}
-	return s, nil
+	return s
 }
 
 // compare counts what the import did to table against its fingerprint
-// before: rows inserted, deleted and updated. A table whose columns the
-// import changed (it cannot: an existing table keeps its columns) counts
-// every row as inserted and deleted.
-func (p *rowPrints) compare(db *msi.Database, table string, before *tableBefore, c *importChange) error {
+// before: rows inserted, deleted and updated (an existing table keeps its
+// columns, so the hashes compare cell for cell).
+func (p *rowPrints) compare(db *msi.Database, table string, before tableBefore, c *importChange) error {
 	t, err := db.Table(table)
 	if err != nil {
 		return err
 	}
 	c.rows = t.Len()
-	if !before.exists {
+	if before == nil {
 		c.created = true
 		return nil
 	}
-	cols, key, rest, _ := tableShape(t)
-	if len(cols) != len(before.cols) {
-		c.deleted, c.inserted = len(before.rows), t.Len()
-		return nil
-	}
-	seen := make(map[uint64]bool, min(len(before.rows), t.Len()))
+	cols, key, rest := tableShape(t)
+	seen := make(map[uint64]bool, min(len(before), t.Len()))
 	for row := range t.Rows() {
 		k := p.cells(row, cols, key, false)
-		old, ok := before.rows[k]
+		old, ok := before[k]
 		if !ok {
 			c.inserted++
 			continue
@@ -252,7 +243,7 @@ func (p *rowPrints) compare(db *msi.Database, table string, before *tableBefore,
 			c.updated++
 		}
 	}
-	c.deleted = len(before.rows) - len(seen)
+	c.deleted = len(before) - len(seen)
 	return nil
 }
 
