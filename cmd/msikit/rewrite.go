@@ -18,7 +18,6 @@ import (
 
 	flag "github.com/spf13/pflag"
 
-	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/internal/jsonindent"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/authenticode"
@@ -881,17 +880,16 @@ func writeReportJSON(w *bufio.Writer, prefix string, rep *transform.Report) erro
 		return err
 	}
 	w.WriteString(",\n" + in + `"changes": `)
-	// Cells over 1 KiB are clipped as the text report clips them: 2,000
-	// rows naming one pooled 1 MiB component wrote 12 GB.
+	// A change's and a note's MarshalJSON clip cells over 1 KiB, as the
+	// text report does: 2,000 rows naming one pooled 1 MiB component
+	// wrote 12 GB.
 	if err := writeJSONArray(w, in, rep.Changes, func(_ *bufio.Writer, prefix string, c transform.Change) error {
-		c.Key, c.Old, c.New = clip.Strings(c.Key), clip.Strings(c.Old), clip.Strings(c.New)
 		return enc.Encode(prefix, &c)
 	}); err != nil {
 		return err
 	}
 	w.WriteString(",\n" + in + `"notes": `)
 	if err := writeJSONArray(w, in, rep.Notes, func(_ *bufio.Writer, prefix string, n transform.Note) error {
-		n.Key = clip.Strings(n.Key) // a long key quoted by thousands of notes
 		return enc.Encode(prefix, &n)
 	}); err != nil {
 		return err
