@@ -45,37 +45,6 @@ func longComponentPackage(t testing.TB, n, size, distinct int) []byte {
 		t.Fatal(err)
 	}
 	texts := longComponentTexts(size, distinct)
-	// rebuild recreates table with its component column unlimited and
-	// the rows more returns appended (given the columns).
-	rebuild := func(table, column string, more func(cols []msi.Column) [][]msi.Value) {
-		old, err := db.Table(table)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols := old.Columns()
-		var rows [][]msi.Value
-		for r := range old.Rows() {
-			rows = append(rows, r.Values())
-		}
-		for i := range cols {
-			if cols[i].Name == column {
-				cols[i].Size = 0
-			}
-		}
-		rows = append(rows, more(cols)...)
-		if err := db.DropTable(table); err != nil {
-			t.Fatal(err)
-		}
-		tab, err := db.CreateTable(table, cols)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range rows {
-			if err := tab.Insert(r...); err != nil {
-				t.Fatalf("%s: %v", table, err)
-			}
-		}
-	}
 	row := func(cols []msi.Column, vals map[string]msi.Value) []msi.Value {
 		out := make([]msi.Value, len(cols))
 		for j, c := range cols {
@@ -88,7 +57,7 @@ func longComponentPackage(t testing.TB, n, size, distinct int) []byte {
 		return out
 	}
 	feature := func(i int) string { return fmt.Sprintf("Long%04d", i) }
-	rebuild("Component", "Component", func(cols []msi.Column) [][]msi.Value {
+	rebuildTable(t, db, "Component", "Component", func(cols []msi.Column) [][]msi.Value {
 		var rows [][]msi.Value
 		for j, text := range texts {
 			rows = append(rows, row(cols, map[string]msi.Value{
@@ -99,7 +68,7 @@ func longComponentPackage(t testing.TB, n, size, distinct int) []byte {
 		}
 		return rows
 	})
-	rebuild("Feature", "", func(cols []msi.Column) [][]msi.Value {
+	rebuildTable(t, db, "Feature", "", func(cols []msi.Column) [][]msi.Value {
 		var rows [][]msi.Value
 		for i := range n {
 			rows = append(rows, row(cols, map[string]msi.Value{
@@ -110,7 +79,7 @@ func longComponentPackage(t testing.TB, n, size, distinct int) []byte {
 		}
 		return rows
 	})
-	rebuild("FeatureComponents", "Component_", func(cols []msi.Column) [][]msi.Value {
+	rebuildTable(t, db, "FeatureComponents", "Component_", func(cols []msi.Column) [][]msi.Value {
 		var rows [][]msi.Value
 		for i := range n {
 			for _, c := range []string{texts[i%distinct], "ComServer"} {
@@ -121,7 +90,7 @@ func longComponentPackage(t testing.TB, n, size, distinct int) []byte {
 		}
 		return rows
 	})
-	rebuild("Class", "Component_", func(cols []msi.Column) [][]msi.Value {
+	rebuildTable(t, db, "Class", "Component_", func(cols []msi.Column) [][]msi.Value {
 		var rows [][]msi.Value
 		for i := range n {
 			rows = append(rows, row(cols, map[string]msi.Value{
@@ -236,5 +205,39 @@ func TestFeatureNameLong(t *testing.T) {
 	}
 	if a != again || a == b {
 		t.Errorf("names %q, %q (same text in other bytes), %q (another text): want the first two equal, the third different", a, again, b)
+	}
+}
+
+// rebuildTable recreates table in db with column (if any) unlimited in
+// size, its rows kept and the rows more returns (given the columns)
+// appended.
+func rebuildTable(t testing.TB, db *msi.Database, table, column string, more func(cols []msi.Column) [][]msi.Value) {
+	t.Helper()
+	old, err := db.Table(table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols := old.Columns()
+	var rows [][]msi.Value
+	for r := range old.Rows() {
+		rows = append(rows, r.Values())
+	}
+	for i := range cols {
+		if cols[i].Name == column {
+			cols[i].Size = 0
+		}
+	}
+	rows = append(rows, more(cols)...)
+	if err := db.DropTable(table); err != nil {
+		t.Fatal(err)
+	}
+	tab, err := db.CreateTable(table, cols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if err := tab.Insert(r...); err != nil {
+			t.Fatalf("%s: %v", table, err)
+		}
 	}
 }

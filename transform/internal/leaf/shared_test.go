@@ -29,51 +29,30 @@ func sharedMaskPackage(t testing.TB, n int) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	old, err := db.Table("Class")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cols := old.Columns()
-	var rows [][]msi.Value
-	for r := range old.Rows() {
-		rows = append(rows, r.Values())
-	}
-	for i := range cols {
-		if cols[i].Name == "FileTypeMask" {
-			cols[i].Size = 0 // the standard column holds 255 characters
-		}
-	}
-	if err := db.DropTable("Class"); err != nil {
-		t.Fatal(err)
-	}
-	tab, err := db.CreateTable("Class", cols)
-	if err != nil {
-		t.Fatal(err)
-	}
 	mask := strings.TrimSuffix(strings.Repeat("a;", 32000), ";")
-	for i := 0; i < n; i++ {
-		vals := make([]msi.Value, len(cols))
-		for j, c := range cols {
-			switch c.Name {
-			case "CLSID":
-				vals[j] = msi.StrValue(fmt.Sprintf("{00000000-0000-0000-0000-%012d}", i))
-			case "Context":
-				vals[j] = msi.StrValue("InprocServer32")
-			case "Component_":
-				vals[j] = msi.StrValue("ComServer")
-			case "FileTypeMask":
-				vals[j] = msi.StrValue(mask)
-			case "Feature_":
-				vals[j] = msi.StrValue("Core")
+	// The standard FileTypeMask column holds 255 characters.
+	rebuildTable(t, db, "Class", "FileTypeMask", func(cols []msi.Column) [][]msi.Value {
+		var rows [][]msi.Value
+		for i := 0; i < n; i++ {
+			vals := make([]msi.Value, len(cols))
+			for j, c := range cols {
+				switch c.Name {
+				case "CLSID":
+					vals[j] = msi.StrValue(fmt.Sprintf("{00000000-0000-0000-0000-%012d}", i))
+				case "Context":
+					vals[j] = msi.StrValue("InprocServer32")
+				case "Component_":
+					vals[j] = msi.StrValue("ComServer")
+				case "FileTypeMask":
+					vals[j] = msi.StrValue(mask)
+				case "Feature_":
+					vals[j] = msi.StrValue("Core")
+				}
 			}
+			rows = append(rows, vals)
 		}
-		rows = append(rows, vals)
-	}
-	for _, r := range rows {
-		if err := tab.Insert(r...); err != nil {
-			t.Fatal(err)
-		}
-	}
+		return rows
+	})
 	var out bytes.Buffer
 	if _, err := db.Write(&out, &msi.WriteOptions{Compact: true, DropSignature: true}); err != nil {
 		t.Fatal(err)
