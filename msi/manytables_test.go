@@ -3,8 +3,9 @@ package msi
 import (
 	"bytes"
 	"fmt"
-	"runtime"
 	"testing"
+
+	"github.com/msikit/msikit/internal/testenv"
 )
 
 // manyTables returns a package holding n empty tables of one column, the
@@ -26,22 +27,6 @@ func manyTables(t testing.TB, n int) []byte {
 	return out.Bytes()
 }
 
-// liveBytes returns how much more heap is in use, after a collection,
-// while the value f returns is kept than before f ran.
-func liveBytes(f func() any) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	v := f()
-	runtime.GC()
-	runtime.ReadMemStats(&after)
-	runtime.KeepAlive(v)
-	if after.HeapAlloc < before.HeapAlloc {
-		return 0
-	}
-	return after.HeapAlloc - before.HeapAlloc
-}
-
 // TestManyTablesMemory checks what an open database holds per table of a
 // package of many empty tables of one shape. Every command opens its
 // package, and some open two (a written file is read back), so this is
@@ -52,7 +37,7 @@ func TestManyTablesMemory(t *testing.T) {
 	const n = 20000
 	data := manyTables(t, n)
 	var db *Database
-	live := liveBytes(func() any {
+	live := testenv.LiveBytes(func() any {
 		var err error
 		db, err = NewDatabase(bytes.NewReader(data), int64(len(data)))
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
 )
 
@@ -49,16 +50,14 @@ func TestAuditHoldsLittlePerEntryPoint(t *testing.T) {
 	for _, n := range []int{20000, 40000} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			db := progIDChain(t, n)
-			var before, after runtime.MemStats
-			runtime.GC()
-			runtime.ReadMemStats(&before)
-			rep, err := Audit(db, AuditOptions{NoPassReports: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			runtime.GC()
-			runtime.ReadMemStats(&after)
-			held := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+			var rep *AuditReport
+			held := int64(testenv.LiveBytes(func() any {
+				var err error
+				if rep, err = Audit(db, AuditOptions{NoPassReports: true}); err != nil {
+					t.Fatal(err)
+				}
+				return rep
+			}))
 			eps := len(rep.EntryPoints)
 			if eps < n {
 				t.Fatalf("%d entry points, want at least %d", eps, n)
@@ -122,16 +121,14 @@ func TestAuditHoldsLittlePerFinding(t *testing.T) {
 	}
 	const n = 30000
 	db := componentsInCore(t, n)
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	rep, err := Audit(db, AuditOptions{NoPassReports: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	runtime.GC()
-	runtime.ReadMemStats(&after)
-	held := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	var rep *AuditReport
+	held := int64(testenv.LiveBytes(func() any {
+		var err error
+		if rep, err = Audit(db, AuditOptions{NoPassReports: true}); err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}))
 	folder := 0
 	for i := range rep.NumFindings() {
 		if f := rep.Finding(i); f.Rule == "keypath-folder" && f.Severity == Warning {
@@ -194,20 +191,17 @@ func TestAuditListsEntryPointsInLittle(t *testing.T) {
 	}
 	const n = 30000
 	db := shortcutPerFeature(t, n)
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	m, err := readAuditModel(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eps, err := auditEntryPoints(db, m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	runtime.GC()
-	runtime.ReadMemStats(&after)
-	held := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	var eps []EntryPoint
+	held := int64(testenv.LiveBytes(func() any {
+		m, err := readAuditModel(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if eps, err = auditEntryPoints(db, m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}))
 	written := 0
 	for _, ep := range eps {
 		if ep.Kind == "shortcut" && ep.Registered && len(ep.Descriptors) == 1 && ep.Descriptors[0].Descriptor != "" {
@@ -221,7 +215,6 @@ func TestAuditListsEntryPointsInLittle(t *testing.T) {
 	if per := held / n; per > auditListingPerFeature {
 		t.Errorf("listing the entry points holds %d bytes per shortcut, want at most %d", per, auditListingPerFeature)
 	}
-	runtime.KeepAlive(m)
 	runtime.KeepAlive(eps)
 }
 

@@ -43,6 +43,24 @@ func Measure(f func()) (time.Duration, uint64) {
 	return elapsed, after.TotalAlloc - before.TotalAlloc
 }
 
+// LiveBytes returns how much the live heap grew while f ran, counting
+// what f's result keeps alive: the heap after a collection, with the
+// result still referenced, less the heap after a collection before f (0
+// when it shrank). For tests bounding what a value holds.
+func LiveBytes(f func() any) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	v := f()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(v)
+	if after.HeapAlloc < before.HeapAlloc {
+		return 0
+	}
+	return after.HeapAlloc - before.HeapAlloc
+}
+
 // CheckBudget runs f and fails t if it takes longer than TimeBudget
 // (scaled under the race detector) or allocates HeapBudget or more. A run
 // over the time budget is tried once more before failing, because a test
