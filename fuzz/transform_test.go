@@ -327,6 +327,22 @@ func checkTransformError(t testing.TB, err error) {
 	}
 }
 
+// TestTransformCodepageRefused applies transforms whose string pool claims
+// a codepage msikit cannot set: past 16 bits (the pool header holds 31),
+// and one without a conversion table. Each must be refused with a typed
+// error (FuzzTransform found the 31-bit one untyped).
+func TestTransformCodepageRefused(t *testing.T) {
+	for _, cp := range []int{0x20000000, 0x10000, 12345} {
+		data := rawTransform(t, cp, []string{"ProductName", "x"}, map[string][]byte{"Property": words(0x0002, 1, 2)}, nil)
+		err := applyTransformBytes(t, data)
+		if err == nil {
+			t.Errorf("codepage %d: applied, want an error", cp)
+			continue
+		}
+		checkTransformError(t, err)
+	}
+}
+
 // TestCraftedTransforms checks that each crafted transform matches its
 // generator (go test -run TestCraftedTransforms -update rewrites them)
 // and that reading and applying it to testdata/sample.msi takes under a

@@ -1,12 +1,17 @@
 package msi
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/msikit/msikit/internal/clip"
+)
 
 // SetCodepage changes the database codepage (the string pool's), as
 // importing a _ForceCodepage table does. Every string keeps its text and is
 // re-encoded in the new codepage, so string ids, rows and their order stay
-// as they are. If the new codepage cannot represent a string, or msikit has
-// no conversion table for it, SetCodepage returns an error and changes
+// as they are. If cp is outside 0 to 65535 or the new codepage cannot
+// represent a string (*ValueError), or msikit has no conversion table for
+// it (*UnsupportedError), SetCodepage returns an error and changes
 // nothing. Codepage 0 is language-neutral; Windows Installer recommends
 // starting from a neutral (ASCII-only) database when setting a codepage.
 //
@@ -29,7 +34,7 @@ func (db *Database) SetCodepage(cp int) error {
 		return nil
 	}
 	if cp < 0 || cp > 0xFFFF {
-		return fmt.Errorf("msi: codepage %d is out of range", cp)
+		return &ValueError{Table: forceCodepageTable, Reason: fmt.Sprintf("codepage %d is out of range (0 to 65535)", cp)}
 	}
 	nc := newCodec(cp)
 	if !nc.known {
@@ -53,7 +58,7 @@ func (db *Database) SetCodepage(cp int) error {
 		if !isASCII(b) {
 			var ok bool
 			if b, ok = nc.encode(s); !ok {
-				return nil, "", fmt.Errorf("msi: codepage %d cannot represent string %d %q", cp, id, s)
+				return nil, "", &ValueError{Table: forceCodepageTable, Reason: fmt.Sprintf("codepage %d cannot represent string %d %q", cp, id, clip.String(s))}
 			}
 		}
 		return b, s, nil
@@ -66,7 +71,7 @@ func (db *Database) SetCodepage(cp int) error {
 		}
 		data = append(data, b...)
 		if int64(len(data)) > maxStringData {
-			return fmt.Errorf("msi: codepage %d: the string data would exceed %d bytes", cp, int64(maxStringData))
+			return fmt.Errorf("%w: codepage %d: the string data would exceed %d bytes", ErrLimit, cp, int64(maxStringData))
 		}
 		np.offs = append(np.offs, uint32(len(data)))
 		if string(b) != s {

@@ -62,8 +62,15 @@ func TestSetCodepage(t *testing.T) {
 
 	// 1251 has no é: refused, and nothing changes.
 	err := db.SetCodepage(1251)
-	if err == nil || !strings.Contains(err.Error(), "Caf") {
-		t.Fatalf("SetCodepage(1251): %v, want an error naming the string", err)
+	var verr *ValueError
+	if !errors.As(err, &verr) || !strings.Contains(err.Error(), "Caf") {
+		t.Fatalf("SetCodepage(1251): %v, want a *ValueError naming the string", err)
+	}
+	// Codepages are 16-bit; a pool header can claim 31 bits.
+	for _, cp := range []int{-1, 0x10000, 0x20000000} {
+		if err := db.SetCodepage(cp); !errors.As(err, &verr) || !strings.Contains(err.Error(), "out of range") {
+			t.Errorf("SetCodepage(%d): %v, want a *ValueError (out of range)", cp, err)
+		}
 	}
 	if db.Codepage() != 1252 || exportString(t, db, "Property") != before {
 		t.Error("a refused SetCodepage changed the database")
