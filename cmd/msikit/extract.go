@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"io/fs"
 	"os"
@@ -146,9 +147,32 @@ const sharedListed = 10
 
 // sharedFailures lists the first sharedListed files of each shared
 // reason, then counts the rest on one line per reason (hints).
+// It also lists each failure line once: a package may repeat a File row
+// word for word (a key is unique only by ICE03's say), and 56,000 copies
+// of one row gave 56,000 identical lines; the copies are counted on one
+// line (hints).
 type sharedFailures struct {
 	ratio, overlap int
 	ratioErr       *install.RatioError
+	seed           maphash.Seed
+	lines          map[uint64]struct{} // hashes of the lines listed
+	repeats        int
+}
+
+// first reports whether line has not been listed before, and remembers
+// it. Lines are told apart by a 64-bit hash: a collision would hide a
+// line, with odds far below a row's worth of concern.
+func (s *sharedFailures) first(line string) bool {
+	if s.lines == nil {
+		s.seed, s.lines = maphash.MakeSeed(), map[uint64]struct{}{}
+	}
+	h := maphash.String(s.seed, line)
+	if _, ok := s.lines[h]; ok {
+		s.repeats++
+		return false
+	}
+	s.lines[h] = struct{}{}
+	return true
 }
 
 // list reports whether err, a file's failure, gets a line of its own.
@@ -182,6 +206,9 @@ func (s *sharedFailures) hints() []string {
 	}
 	if s.overlap > sharedListed {
 		h = append(h, fmt.Sprintf("%s not read because their bytes in the cabinet are shared with files before them beyond what a cabinet may share%s", plural(s.overlap, "file"), listed(s.overlap)))
+	}
+	if s.repeats > 0 {
+		h = append(h, fmt.Sprintf("%s failed exactly as a line above says (rows repeated in the package)", plural(s.repeats, "further file")))
 	}
 	return h
 }
@@ -299,14 +326,18 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 			failed++ // counted on its cabinet's line
 		case errors.Is(f.Err, install.ErrUnsafePath):
 			refused++
-			fmt.Fprintf(env.Stderr, "msikit: %s: refused: %s\n", name, escapeText(oneLine(trimPackage(f.Error()))))
+			if l := "refused: " + escapeText(oneLine(trimPackage(f.Error()))); shared.first(l) {
+				fmt.Fprintf(env.Stderr, "msikit: %s: %s\n", name, l)
+			}
 		default:
 			failed++
 			other++
 			if !shared.list(f.Err) {
 				continue // counted on its reason's line
 			}
-			fmt.Fprintf(env.Stderr, "msikit: %s: not extracted: %s\n", name, escapeText(oneLine(trimPackage(f.Error()))))
+			if l := "not extracted: " + escapeText(oneLine(trimPackage(f.Error()))); shared.first(l) {
+				fmt.Fprintf(env.Stderr, "msikit: %s: %s\n", name, l)
+			}
 		}
 	}
 	for _, s := range notWritten {

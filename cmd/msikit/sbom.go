@@ -307,7 +307,9 @@ func sbomReport(r *sbomResult, inv *sbom.Inventory) error {
 				if !shared.list(f.ReadErr) {
 					continue // counted on its reason's line
 				}
-				say("not read: %s", oneLine(trimPackage(f.ReadErr.Error())))
+				if l := "not read: " + oneLine(trimPackage(f.ReadErr.Error())); shared.first(l) {
+					say("%s", l)
+				}
 			}
 		case f.HashMismatch:
 			mismatch++

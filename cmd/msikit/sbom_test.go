@@ -397,3 +397,33 @@ func TestSBOMMaxRatio(t *testing.T) {
 		t.Errorf("copies: exit %d, %d \"not read\" lines, want 10 and a line counting all; stderr:\n%s", code, n, stderr)
 	}
 }
+
+// TestRepeatedRowFailuresListedOnce: a package that repeats a File row as
+// stored (1,600 copies of app.exe, whose cabinet does not hold it) gave
+// extract and sbom one identical line per copy (56,000 at 5 MB). Each
+// line is now listed once, and the copies are counted on one line.
+func TestRepeatedRowFailuresListedOnce(t *testing.T) {
+	pkg := filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "valid", "msi-duplicate-rows.msi")
+	for _, args := range [][]string{
+		{"extract", "-d", filepath.Join(t.TempDir(), "out"), pkg},
+		{"sbom", "--format", "spdx", pkg},
+		{"sbom", pkg},
+	} {
+		code, _, stderr := runCLI(t, args...)
+		if code != exitFailure {
+			t.Errorf("%s: exit %d, want %d; stderr:\n%s", args[0], code, exitFailure, stderr)
+		}
+		lines := map[string]int{}
+		for _, l := range strings.Split(strings.TrimSuffix(stderr, "\n"), "\n") {
+			lines[l]++
+		}
+		for l, n := range lines {
+			if n > 1 {
+				t.Errorf("%s: %d copies of the line %q", args[0], n, l)
+			}
+		}
+		if !strings.Contains(stderr, ": 1599 further files failed exactly as a line above says (rows repeated in the package)\n") {
+			t.Errorf("%s: no line counting the 1,599 repeats; stderr:\n%s", args[0], stderr)
+		}
+	}
+}
