@@ -3,6 +3,8 @@ package msi
 import (
 	"encoding/binary"
 	"fmt"
+
+	"github.com/msikit/msikit/internal/clip"
 )
 
 // Low-level access for formats built on the database's own encoding: a
@@ -76,7 +78,7 @@ func (w *StringPoolWriter) Add(v Value) (uint32, error) {
 	}
 	id, ok := w.p.idOf(v)
 	if !ok {
-		return 0, fmt.Errorf("msi: string pool: %q cannot be represented in codepage %d", v.s, w.p.codec.cp)
+		return 0, &ValueError{Table: poolStream, Reason: fmt.Sprintf("%q cannot be represented in codepage %d", clip.String(v.s), w.p.codec.cp)}
 	}
 	for int(id) >= len(w.refs) {
 		w.refs = append(w.refs, 0)
