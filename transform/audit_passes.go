@@ -503,8 +503,12 @@ func auditRewrite(db *msi.Database, opts AuditOptions, stop *edit.Stop, rep *Aud
 		}
 		return e
 	}
+	// record stops early once stop says to stop (the caller looks).
 	record := func(r *Report) {
 		for _, c := range r.Changes {
+			if stop.Tick() {
+				return
+			}
 			switch {
 			case !slices.Contains(entryPointTables, c.Table):
 			case c.Op == OpRemove && r.Pass == "class-to-registry":
@@ -520,6 +524,9 @@ func auditRewrite(db *msi.Database, opts AuditOptions, stop *edit.Stop, rep *Aud
 		}
 		if r.Pass == "class-to-registry" || r.Pass == "leaf-features" {
 			for _, n := range r.Notes {
+				if stop.Tick() {
+					return
+				}
 				if len(n.Key) > 0 && slices.Contains(entryPointTables, n.Table) {
 					e := row(n.Table, n.Key)
 					e.notes = append(e.notes, text(r.Pass, ": ", n.Reason))
@@ -553,7 +560,9 @@ func auditRewrite(db *msi.Database, opts AuditOptions, stop *edit.Stop, rep *Aud
 			break
 		}
 		pr.Changes += len(r.Changes)
-		record(r)
+		if record(r); stop.Stopped() {
+			return nil, stop.Err()
+		}
 		if keep {
 			pr.Passes = append(pr.Passes, r)
 		} else if code != nil {
