@@ -718,16 +718,18 @@ func (iw *indentWriter) end() error {
 	return iw.err
 }
 
-func runClassToRegistry(_ context.Context, db *msi.Database, o *rewriteOpts) (*transform.Report, error) {
+func runClassToRegistry(ctx context.Context, db *msi.Database, o *rewriteOpts) (*transform.Report, error) {
 	return transform.ClassToRegistry(db, transform.ClassToRegistryOptions{
+		Context:           ctx,
 		DropUnexpressible: o.dropUnexpressible,
 		NoIconCache:       o.noIconCache,
 		MaxChanges:        o.maxChanges,
 	})
 }
 
-func runLeafFeatures(_ context.Context, db *msi.Database, o *rewriteOpts) (*transform.Report, error) {
+func runLeafFeatures(ctx context.Context, db *msi.Database, o *rewriteOpts) (*transform.Report, error) {
 	return transform.SplitAdvertised(db, transform.SplitAdvertisedOptions{
+		Context:           ctx,
 		KeepInParent:      o.leafKeep,
 		DisallowAdvertise: o.leafNoAdvertise,
 		AllowAbsent:       o.leafAllowAbsent,

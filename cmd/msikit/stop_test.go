@@ -10,31 +10,46 @@ import (
 	"github.com/msikit/msikit/msi"
 )
 
-// TestPassesGetTheContext: rewrite hands its context to the passes, and
-// assembly-names, which reads the sample's assemblies out of its
-// cabinet, stops with the signal as its cause when the context is done
-// (the pass loop checks the context only between passes).
+// TestPassesGetTheContext: rewrite hands its context to every pass, and
+// each stops with the signal as its cause when the context is done,
+// changing nothing: class-to-registry and leaf-features while they read
+// and plan (every 1,024 rows or steps, and before they change anything),
+// assembly-names while it reads the sample's assemblies out of its
+// cabinet (the pass loop itself checks the context only between passes).
+// (Before, class-to-registry and leaf-features ran to their end.)
 func TestPassesGetTheContext(t *testing.T) {
-	db, err := msi.Open(testenv.SampleMSI())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	ctx, cancel := context.WithCancelCause(context.Background())
 	cancel(&signalError{os.Interrupt})
-	ran := false
+	names := map[string]bool{}
 	for _, p := range passes() {
-		if p.name != "assembly-names" {
-			continue
-		}
-		ran = true
-		_, err := p.run(ctx, db, &rewriteOpts{})
-		var se *signalError
-		if !errors.As(err, &se) || !errors.Is(err, context.Canceled) {
-			t.Errorf("assembly-names with a cancelled context: %v, want an error wrapping the *signalError", err)
-		}
+		names[p.name] = true
+		t.Run(p.name, func(t *testing.T) {
+			db, err := msi.Open(testenv.SampleMSI())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			_, err = p.run(ctx, db, &rewriteOpts{})
+			var se *signalError
+			if !errors.As(err, &se) || !errors.Is(err, context.Canceled) {
+				t.Errorf("%s with a cancelled context: %v, want an error wrapping the *signalError", p.name, err)
+			}
+			if db.ContentModified() {
+				t.Errorf("%s with a cancelled context changed the package", p.name)
+			}
+			// Not stopped, the pass runs; the first two change the
+			// sample, so the stopped run had something to leave undone.
+			if _, err := p.run(context.Background(), db, &rewriteOpts{}); err != nil {
+				t.Fatal(err)
+			}
+			if p.name != "assembly-names" && !db.ContentModified() {
+				t.Errorf("%s does not change the sample", p.name)
+			}
+		})
 	}
-	if !ran {
-		t.Fatal("no assembly-names pass")
+	for _, want := range []string{"class-to-registry", "leaf-features", "assembly-names"} {
+		if !names[want] {
+			t.Errorf("no %s pass", want)
+		}
 	}
 }
