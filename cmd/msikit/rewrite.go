@@ -532,6 +532,11 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 		r.Passes = append(r.Passes, rep)
 		r.Changes += len(rep.Changes)
 	}
+	// A signal that came while the last pass made its planned changes
+	// stops the rewrite before anything is written.
+	if err := env.stopped(); err != nil {
+		return fail(err)
+	}
 	if o.asTransform {
 		return rewriteAsTransform(r, o, db, in, out, fail)
 	}

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/msikit/msikit/internal/testenv"
@@ -51,5 +53,26 @@ func TestPassesGetTheContext(t *testing.T) {
 		if !names[want] {
 			t.Errorf("no %s pass", want)
 		}
+	}
+}
+
+// TestRewriteStoppedAfterItsPasses: a signal that comes once the last
+// pass has started (it then makes its planned changes whole) stops
+// rewrite before it writes anything. (Before, rewrite went on to write
+// the output.)
+func TestRewriteStoppedAfterItsPasses(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(&signalError{os.Interrupt})
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out.msi")
+	var stdout, stderr bytes.Buffer
+	env := &Env{Ctx: ctx, Stdout: &stdout, Stderr: &stderr}
+	// No pass left to run: the signal is seen after the passes.
+	r := rewriteOne(env, &rewriteOpts{}, nil, testenv.SampleMSI(), out)
+	if want := testenv.SampleMSI() + ": stopped by a signal (interrupt)"; r.OK || r.Error != want {
+		t.Errorf("rewrite with a signal after its passes: OK %v, error %q; want failed with %q", r.OK, r.Error, want)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "*")); len(left) > 0 {
+		t.Errorf("written after the signal: %q", left)
 	}
 }
