@@ -18,9 +18,9 @@ const stopEvery = 1024
 // says why. A nil *Stop, or one made from a nil context or one that is
 // never done, never stops.
 type Stop struct {
+	left int32 // ticks before the next look at the context
 	ctx  context.Context
 	done <-chan struct{}
-	n    uint32
 	err  error
 	pass string
 }
@@ -28,26 +28,38 @@ type Stop struct {
 // NewStop returns a Stop for ctx; pass names the pass in Err
 // ("class-to-registry").
 func NewStop(ctx context.Context, pass string) *Stop {
-	s := &Stop{ctx: ctx, pass: pass}
+	s := &Stop{left: stopEvery, ctx: ctx, pass: pass}
 	if ctx != nil {
 		s.done = ctx.Done()
 	}
 	return s
 }
 
-// Tick counts one step and reports whether the pass must stop.
+// Tick counts one step and reports whether the pass must stop. It is
+// small enough to be inlined in the loops that call it: a decrement and
+// a test, the look at the context out of line.
 func (s *Stop) Tick() bool {
-	if s == nil || s.done == nil {
+	if s == nil {
 		return false
 	}
-	if s.err != nil {
+	s.left--
+	if s.left > 0 {
+		return false
+	}
+	return s.look()
+}
+
+// look is Tick's look at the context, every stopEvery ticks (every tick
+// once stopped). Not inlined, so that Tick is.
+//
+//go:noinline
+func (s *Stop) look() bool {
+	if s.Stopped() {
+		s.left = 0
 		return true
 	}
-	s.n++
-	if s.n%stopEvery != 0 {
-		return false
-	}
-	return s.Stopped()
+	s.left = stopEvery
+	return false
 }
 
 // Stopped looks at the context now and reports whether the pass must
