@@ -2,6 +2,7 @@ package transform
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/authenticode"
 	"github.com/msikit/msikit/msi/install"
+	"github.com/msikit/msikit/transform/internal/edit"
 )
 
 // Error is the severity of an audit finding that breaks installs or
@@ -89,6 +91,14 @@ type AuditOptions struct {
 	// as they come never holds more than one. An error it returns ends
 	// Audit with that error.
 	PassReport func(*Report) error
+	// Context, if not nil, stops the audit once it is done: the
+	// preview's passes (their Context), reading the package's tables and
+	// the loops over its rows and entry points look at it every 1,024
+	// rows or steps, and Audit then returns no report and an error
+	// matching ctx.Err() and context.Cause(ctx). db is never changed
+	// either way. nil means context.Background: the audit runs to its
+	// end.
+	Context context.Context
 }
 
 // An AuditReport is what Audit found in a package.
@@ -350,6 +360,7 @@ func Audit(db *msi.Database, opts AuditOptions) (*AuditReport, error) {
 	if err := checkEntryPointRows(db, opts.MaxEntryPoints); err != nil {
 		return nil, err
 	}
+	stop := edit.NewStop(opts.Context, "audit")
 	rep := &AuditReport{Kind: db.Kind().String(), EntryPoints: []EntryPoint{}, Checks: []*HealthCheck{}}
 	// The preview first: its passes are done with before the package's
 	// model is read and the entry points are listed (the model of
@@ -358,7 +369,7 @@ func Audit(db *msi.Database, opts AuditOptions) (*AuditReport, error) {
 	var fx *rewriteEffects
 	var rewriteErr error
 	if !opts.NoRewrite {
-		fx, rewriteErr = auditRewrite(db, opts, rep)
+		fx, rewriteErr = auditRewrite(db, opts, stop, rep)
 		// The passes' tables and reports are garbage now, and the
 		// collector, paced by what they held, would let the model and
 		// the entry points grow the heap on top of them (65,200
@@ -366,7 +377,10 @@ func Audit(db *msi.Database, opts AuditOptions) (*AuditReport, error) {
 		// phases start from what is live.
 		runtime.GC()
 	}
-	m, err := readAuditModel(db)
+	if stop.Stopped() {
+		return nil, stop.Err()
+	}
+	m, err := readAuditModel(db, stop)
 	if err != nil {
 		return nil, err
 	}
@@ -386,12 +400,18 @@ func Audit(db *msi.Database, opts AuditOptions) (*AuditReport, error) {
 	// The checks the registered entry points start, in feature order.
 	used := map[string]bool{}
 	for _, ep := range rep.EntryPoints {
+		if stop.Tick() {
+			return nil, stop.Err()
+		}
 		if ep.Registered && ep.Feature != "" {
 			used[ep.Feature] = true
 		}
 	}
 	listed := map[string]bool{}
 	for _, f := range m.featureOrder {
+		if stop.Tick() {
+			return nil, stop.Err()
+		}
 		if !used[f] {
 			continue
 		}
@@ -402,11 +422,17 @@ func Audit(db *msi.Database, opts AuditOptions) (*AuditReport, error) {
 		}
 	}
 	for _, f := range m.featureOrder {
+		if stop.Tick() {
+			return nil, stop.Err()
+		}
 		if listed[f] {
 			rep.features = append(rep.features, listedFeature{name: f, components: m.distinct(f)})
 		}
 	}
 	auditFindings(m, rep, opts)
+	if stop.Stopped() {
+		return nil, stop.Err() // the findings are partial
+	}
 	// The findings hold what they need: the rewritten copy's model goes,
 	// and of the package's model what the listed features' components
 	// are written from stays.
@@ -482,10 +508,16 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 	// Key paths: every component of the Component table, in key order.
 	comps := make([]string, 0, m.components.Len())
 	for c := range m.components.All() {
+		if m.stop.Tick() {
+			return
+		}
 		comps = append(comps, c)
 	}
 	sort.Strings(comps)
 	for _, cname := range comps {
+		if m.stop.Tick() {
+			return
+		}
 		c := m.components.Get(cname)
 		kp := m.keyPath(c)
 		by := componentCoverage(m, checkedBy, rep.EntryPoints, cname)
@@ -534,10 +566,16 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 	// Assembly identities.
 	asmComps := make([]string, 0, len(m.assemblies))
 	for c := range m.assemblies {
+		if m.stop.Tick() {
+			return
+		}
 		asmComps = append(asmComps, c)
 	}
 	sort.Strings(asmComps)
 	for _, cname := range asmComps {
+		if m.stop.Tick() {
+			return
+		}
 		a := m.assemblies[cname]
 		fix := assemblyFix(rep, cname)
 		var arch *amName
@@ -555,6 +593,9 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 	}
 	// Entry points.
 	for i := range rep.EntryPoints {
+		if m.stop.Tick() {
+			return
+		}
 		ep := &rep.EntryPoints[i]
 		if !ep.Registered {
 			continue

@@ -34,7 +34,7 @@ func TestCoversCountsDistinctComponents(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		m, err := readModel(db, false)
+		m, err := readModel(db, false, nil)
 		if err != nil {
 			db.Close()
 			continue
@@ -94,7 +94,7 @@ func TestChainsShareNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	m, err := readModel(db, false)
+	m, err := readModel(db, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -193,7 +193,7 @@ func TestAuditListsEntryPointsInLittle(t *testing.T) {
 	db := shortcutPerFeature(t, n)
 	var eps []EntryPoint
 	held := int64(testenv.LiveBytes(func() any {
-		m, err := readAuditModel(db)
+		m, err := readAuditModel(db, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

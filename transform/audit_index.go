@@ -75,7 +75,7 @@ type amMedia struct {
 
 // NewPackageIndex reads what a PackageIndex needs from db.
 func NewPackageIndex(db *msi.Database) (*PackageIndex, error) {
-	m, err := readAuditModel(db)
+	m, err := readAuditModel(db, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/internal/textmemo"
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/transform/internal/edit"
 )
 
 // This file is the audit's model of a package's features, components and
@@ -67,6 +68,10 @@ type auditModel struct {
 	// row for each feature that is in no table.
 	featureErrs     map[*amFeature]string
 	featureErrNames textmemo.Index[*amFeature]
+
+	// stop ends reading the tables and the audit's long loops once the
+	// audit's context is done; nil never does.
+	stop *edit.Stop
 }
 
 type amFeature struct {
@@ -111,6 +116,9 @@ func (m *auditModel) rows(table string, fn func(r msi.Row)) error {
 		return fmt.Errorf("transform: audit: %w", err)
 	}
 	for r := range t.Rows() {
+		if m.stop.Tick() {
+			return m.stop.Err()
+		}
 		fn(r)
 	}
 	return nil
@@ -129,15 +137,21 @@ func (m *auditModel) count(table string) int {
 	return t.Len()
 }
 
-func readAuditModel(db *msi.Database) (*auditModel, error) { return readModel(db, false) }
+func readAuditModel(db *msi.Database, stop *edit.Stop) (*auditModel, error) {
+	return readModel(db, false, stop)
+}
 
 // readFeatureModel reads the features and what they hold only: what
 // check and covers need (the rewritten copy's model, whose key paths the
 // audit never reports).
-func readFeatureModel(db *msi.Database) (*auditModel, error) { return readModel(db, true) }
+func readFeatureModel(db *msi.Database, stop *edit.Stop) (*auditModel, error) {
+	return readModel(db, true, stop)
+}
 
-func readModel(db *msi.Database, featuresOnly bool) (*auditModel, error) {
-	m := &auditModel{db: db, registry: map[string]amRegistry{}, odbc: map[string]bool{},
+// readModel reads the model; once stop says to stop, it returns stop's
+// error.
+func readModel(db *msi.Database, featuresOnly bool, stop *edit.Stop) (*auditModel, error) {
+	m := &auditModel{db: db, stop: stop, registry: map[string]amRegistry{}, odbc: map[string]bool{},
 		createFolder: map[string]bool{}, assemblies: map[string]*amAssembly{}, checks: map[string]*HealthCheck{}}
 	var err error
 	// str is a string cell. The features-only model outlives its
@@ -197,7 +211,9 @@ func readModel(db *msi.Database, featuresOnly bool) (*auditModel, error) {
 	})
 	fc := fcPairs{pairs: make([][2]int32, 0, m.count("FeatureComponents")), clone: featuresOnly}
 	step("FeatureComponents", func(r msi.Row) { fc.add(r.Get("Feature_").Str(), r.Get("Component_").Str()) })
-	fc.group(m)
+	if err == nil && !stop.Stopped() {
+		fc.group(m)
+	}
 	var longNames textmemo.Memo[string] // longName of long FileNames
 	step("File", func(r msi.Row) {
 		key := r.Get("File").Str()

@@ -169,7 +169,7 @@ func reach(ep *EntryPoint, row string, d WrittenDescriptor) {
 
 // auditEntryPoints lists the entry points of db.
 func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
-	a, err := classreg.Analyze(db)
+	a, err := classreg.Analyze(db, m.stop)
 	if err != nil {
 		return nil, err
 	}
@@ -186,11 +186,17 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 	}
 	classDesc := make([]WrittenDescriptor, len(in.Classes))
 	for i, c := range in.Classes {
+		if m.stop.Tick() {
+			return nil, m.stop.Err()
+		}
 		d, problem := m.descriptorOf(c.Feature, c.Component)
 		classDesc[i] = WrittenDescriptor{Where: `HKCR\CLSID\` + c.CLSID + `\` + c.Context, Value: c.Context, Descriptor: d, Data: d, Problem: problem}
 	}
 	verbDesc := make([]WrittenDescriptor, len(in.Verbs))
 	for i, v := range in.Verbs {
+		if m.stop.Tick() {
+			return nil, m.stop.Err()
+		}
 		e := a.VerbExtension(i)
 		if e < 0 {
 			continue
@@ -250,6 +256,9 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 	}
 
 	for i, c := range in.Classes {
+		if m.stop.Tick() {
+			return nil, m.stop.Err()
+		}
 		ep := newEP("class", tClass, a.Key(tClass, i), "CLSID "+clip.String(c.CLSID)+" "+clip.String(c.Context), c.Feature, c.Component)
 		ep.NotRegistered = a.Dead(tClass, i)
 		ep.Registered = ep.NotRegistered == ""
@@ -259,6 +268,9 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 		eps = append(eps, ep)
 	}
 	for i, r := range in.ProgIDs {
+		if m.stop.Tick() {
+			return nil, m.stop.Err()
+		}
 		feature, component := a.ProgIDFollows(i)
 		ep := newEP("progid", tProgID, a.Key(tProgID, i), r.ProgID, feature, component)
 		ep.NotRegistered = a.Dead(tProgID, i)
@@ -279,6 +291,9 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 		eps = append(eps, ep)
 	}
 	for j, app := range in.AppIDs {
+		if m.stop.Tick() {
+			return nil, m.stop.Err()
+		}
 		ep := newEP("appid", tAppID, a.Key(tAppID, j), "AppID "+clip.String(app.AppID), "", "")
 		ep.Covers = -1
 		ep.NotRegistered = a.Dead(tAppID, j)
@@ -287,6 +302,9 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 		eps = append(eps, ep)
 	}
 	for i, e := range in.Extensions {
+		if m.stop.Tick() {
+			return nil, m.stop.Err()
+		}
 		ep := newEP("extension", tExt, a.Key(tExt, i), "."+clip.String(strings.TrimPrefix(e.Extension, ".")), e.Feature, e.Component)
 		ep.NotRegistered = a.Dead(tExt, i)
 		ep.Registered = ep.NotRegistered == ""
@@ -296,6 +314,9 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 		eps = append(eps, ep)
 	}
 	for i, v := range in.Verbs {
+		if m.stop.Tick() {
+			return nil, m.stop.Err()
+		}
 		e := a.VerbExtension(i)
 		ep := newEP("verb", tVerb, a.Key(tVerb, i), "."+clip.String(strings.TrimPrefix(v.Extension, "."))+" "+clip.String(v.Verb), "", "")
 		ep.Covers = -1
@@ -314,6 +335,9 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 		eps = append(eps, ep)
 	}
 	for i, mi := range in.MIMEs {
+		if m.stop.Tick() {
+			return nil, m.stop.Err()
+		}
 		ep := newEP("mime", tMIME, a.Key(tMIME, i), mi.ContentType, "", "")
 		ep.Covers = -1
 		ep.NotRegistered = a.Dead(tMIME, i)
@@ -435,7 +459,10 @@ type rowEffect struct {
 // ends: with opts.NoPassReports or opts.PassReport it is then dropped
 // (hashed for the new PackageCode first, and handed to PassReport), so
 // that the preview holds one pass's report at a time.
-func auditRewrite(db *msi.Database, opts AuditOptions, rep *AuditReport) (*rewriteEffects, error) {
+//
+// Once stop says to stop (the passes are given opts.Context), it returns
+// stop's error instead of recording the stopped pass as failing.
+func auditRewrite(db *msi.Database, opts AuditOptions, stop *edit.Stop, rep *AuditReport) (*rewriteEffects, error) {
 	cp, err := db.Reopen()
 	if err != nil {
 		return nil, fmt.Errorf("transform: audit: %w", err)
@@ -444,10 +471,10 @@ func auditRewrite(db *msi.Database, opts AuditOptions, rep *AuditReport) (*rewri
 	pr := &RewritePreview{Passes: []*Report{}}
 	rep.Rewrite = pr
 	passes := []func() (*Report, error){
-		func() (*Report, error) { return ClassToRegistry(cp, ClassToRegistryOptions{}) },
-		func() (*Report, error) { return SplitAdvertised(cp, SplitAdvertisedOptions{}) },
+		func() (*Report, error) { return ClassToRegistry(cp, ClassToRegistryOptions{Context: opts.Context}) },
+		func() (*Report, error) { return SplitAdvertised(cp, SplitAdvertisedOptions{Context: opts.Context}) },
 		func() (*Report, error) {
-			return AssemblyNames(cp, AssemblyNamesOptions{Source: opts.Source, AllowSigned: true})
+			return AssemblyNames(cp, AssemblyNamesOptions{Source: opts.Source, AllowSigned: true, Context: opts.Context})
 		},
 	}
 	// Thousands of entry points and notes share a few texts: each is
@@ -476,8 +503,12 @@ func auditRewrite(db *msi.Database, opts AuditOptions, rep *AuditReport) (*rewri
 		}
 		return e
 	}
+	// record stops early once stop says to stop (the caller looks).
 	record := func(r *Report) {
 		for _, c := range r.Changes {
+			if stop.Tick() {
+				return
+			}
 			switch {
 			case !slices.Contains(entryPointTables, c.Table):
 			case c.Op == OpRemove && r.Pass == "class-to-registry":
@@ -493,6 +524,9 @@ func auditRewrite(db *msi.Database, opts AuditOptions, rep *AuditReport) (*rewri
 		}
 		if r.Pass == "class-to-registry" || r.Pass == "leaf-features" {
 			for _, n := range r.Notes {
+				if stop.Tick() {
+					return
+				}
 				if len(n.Key) > 0 && slices.Contains(entryPointTables, n.Table) {
 					e := row(n.Table, n.Key)
 					e.notes = append(e.notes, text(r.Pass, ": ", n.Reason))
@@ -518,12 +552,17 @@ func auditRewrite(db *msi.Database, opts AuditOptions, rep *AuditReport) (*rewri
 	}
 	for _, run := range passes {
 		r, err := run()
+		if err != nil && stop.Stopped() {
+			return nil, stop.Err()
+		}
 		if err != nil {
 			pr.Error = strings.TrimPrefix(err.Error(), "transform: ")
 			break
 		}
 		pr.Changes += len(r.Changes)
-		record(r)
+		if record(r); stop.Stopped() {
+			return nil, stop.Err()
+		}
 		if keep {
 			pr.Passes = append(pr.Passes, r)
 		} else if code != nil {
@@ -559,7 +598,10 @@ func auditRewrite(db *msi.Database, opts AuditOptions, rep *AuditReport) (*rewri
 	if pr.Error != "" {
 		return &rewriteEffects{fails: "msikit rewrite fails: " + pr.Error}, nil
 	}
-	after, err := readFeatureModel(cp)
+	if stop.Stopped() {
+		return nil, stop.Err()
+	}
+	after, err := readFeatureModel(cp, stop)
 	if err != nil {
 		return nil, err
 	}

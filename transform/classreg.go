@@ -1,8 +1,11 @@
 package transform
 
 import (
+	"context"
+
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/transform/internal/classreg"
+	"github.com/msikit/msikit/transform/internal/edit"
 )
 
 // ClassToRegistryOptions are the options of ClassToRegistry. The zero value
@@ -30,6 +33,15 @@ type ClassToRegistryOptions struct {
 	// bytes. 0 means DefaultMaxChanges. Past either bound ClassToRegistry
 	// changes nothing and returns an error wrapping ErrTooManyChanges.
 	MaxChanges int
+
+	// Context, if not nil, stops the pass once it is done, while it
+	// reads the tables and plans (every 1,024 rows or steps): it then
+	// returns an error matching ctx.Err() and context.Cause(ctx), and
+	// leaves the database unchanged. Once planned, the changes (at
+	// most MaxChanges) are made whole, without looking at Context, so
+	// that a stopped pass never leaves a half-rewritten database. nil
+	// means context.Background: the pass runs to its end.
+	Context context.Context
 }
 
 // ClassToRegistry rewrites the advertised COM and shell registration of an
@@ -90,6 +102,7 @@ func ClassToRegistry(db *msi.Database, opts ClassToRegistryOptions) (*Report, er
 		DropUnexpressible: opts.DropUnexpressible,
 		NoIconCache:       opts.NoIconCache,
 		MaxChanges:        opts.MaxChanges,
+		Stop:              edit.NewStop(opts.Context, "class-to-registry"),
 	})
 	return newReport("class-to-registry", log), err
 }

@@ -26,6 +26,13 @@
 // what changed and what could not be expressed. Nothing is written to disk;
 // the caller saves the database.
 //
+// A pass or an audit given a Context in its options stops once it is
+// done, within 1,024 rows or steps of its loops, with an error matching
+// ctx.Err() and context.Cause(ctx): ClassToRegistry and SplitAdvertised
+// while they read and plan, before they change anything (a plan, once
+// made, is applied whole), AssemblyNames while it reads the package's
+// files, Audit anywhere in its preview and its own loops.
+//
 // What a pass generates is bounded: ClassToRegistry and SplitAdvertised
 // stop at their MaxChanges option (DefaultMaxChanges, 100,000 row
 // changes) with an error wrapping ErrTooManyChanges before changing

@@ -1,9 +1,11 @@
 package transform
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/transform/internal/edit"
 	"github.com/msikit/msikit/transform/internal/leaf"
 )
 
@@ -43,6 +45,15 @@ type SplitAdvertisedOptions struct {
 	// DefaultMaxChanges. Past it SplitAdvertised changes nothing and
 	// returns an error wrapping ErrTooManyChanges.
 	MaxChanges int
+
+	// Context, if not nil, stops the pass once it is done, while it
+	// reads the tables and plans (every 1,024 rows or steps): it then
+	// returns an error matching ctx.Err() and context.Cause(ctx), and
+	// leaves the database unchanged. Once planned, the changes (at
+	// most MaxChanges) are made whole, without looking at Context, so
+	// that a stopped pass never leaves a half-split feature tree. nil
+	// means context.Background: the pass runs to its end.
+	Context context.Context
 }
 
 // SplitAdvertised moves each advertised component into a small hidden
@@ -90,6 +101,7 @@ func SplitAdvertised(db *msi.Database, opts SplitAdvertisedOptions) (*Report, er
 		DisallowAdvertise: opts.DisallowAdvertise,
 		AllowAbsent:       opts.AllowAbsent,
 		MaxChanges:        opts.MaxChanges,
+		Stop:              edit.NewStop(opts.Context, "leaf-features"),
 	}
 	if opts.Tables != nil {
 		lo.Tables = make(map[string]bool)

@@ -126,7 +126,10 @@ func runAudit(env *Env, o *auditOpts, args []string) error {
 	defer db.Close()
 	opts := transform.AuditOptions{BroadCheck: o.broad, MaxEntryPoints: o.maxEntryPoints, NoRewrite: o.noRewrite, Source: o.source,
 		// Only --json lists the preview's changes.
-		NoPassReports: !o.jsonOut}
+		NoPassReports: !o.jsonOut,
+		// A signal stops the audit wherever it is (its passes, its
+		// loops over rows and entry points).
+		Context: env.context()}
 	var spool *passSpool
 	if o.jsonOut {
 		// Written as the passes end, in the place they take in the
@@ -136,7 +139,7 @@ func runAudit(env *Env, o *auditOpts, args []string) error {
 	}
 	rep, err := transform.Audit(db, opts)
 	if err != nil {
-		return fileErr(pkg, err)
+		return fileErr(pkg, signalCause(err))
 	}
 	// What Audit held while it worked (the registration analysis, the
 	// preview's passes) is garbage now: collected before the report is

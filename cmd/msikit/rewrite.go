@@ -532,6 +532,11 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 		r.Passes = append(r.Passes, rep)
 		r.Changes += len(rep.Changes)
 	}
+	// A signal that came while the last pass made its planned changes
+	// stops the rewrite before anything is written.
+	if err := env.stopped(); err != nil {
+		return fail(err)
+	}
 	if o.asTransform {
 		return rewriteAsTransform(r, o, db, in, out, fail)
 	}
@@ -718,16 +723,18 @@ func (iw *indentWriter) end() error {
 	return iw.err
 }
 
-func runClassToRegistry(_ context.Context, db *msi.Database, o *rewriteOpts) (*transform.Report, error) {
+func runClassToRegistry(ctx context.Context, db *msi.Database, o *rewriteOpts) (*transform.Report, error) {
 	return transform.ClassToRegistry(db, transform.ClassToRegistryOptions{
+		Context:           ctx,
 		DropUnexpressible: o.dropUnexpressible,
 		NoIconCache:       o.noIconCache,
 		MaxChanges:        o.maxChanges,
 	})
 }
 
-func runLeafFeatures(_ context.Context, db *msi.Database, o *rewriteOpts) (*transform.Report, error) {
+func runLeafFeatures(ctx context.Context, db *msi.Database, o *rewriteOpts) (*transform.Report, error) {
 	return transform.SplitAdvertised(db, transform.SplitAdvertisedOptions{
+		Context:           ctx,
 		KeepInParent:      o.leafKeep,
 		DisallowAdvertise: o.leafNoAdvertise,
 		AllowAbsent:       o.leafAllowAbsent,

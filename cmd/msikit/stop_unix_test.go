@@ -4,6 +4,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -110,6 +111,81 @@ func TestSBOMTerminated(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(dir); len(left) > 0 {
 		t.Errorf("left after SIGTERM: %v", left)
+	}
+}
+
+// progIDCycle writes the sample with n more ProgId rows in one
+// ProgId_Parent cycle (fuzz's msi-progid-cycle.msi, larger) to path:
+// class-to-registry and the audit read, check and note each row.
+func progIDCycle(t *testing.T, path string, n int) {
+	t.Helper()
+	db, err := msi.Open(testenv.SampleMSI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tab, err := db.Table("ProgId")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if err := tab.Insert(msi.StrValue(fmt.Sprintf("P%d", i)), msi.StrValue(fmt.Sprintf("P%d", (i+1)%n)), msi.Value{}, msi.Value{}, msi.Value{}, msi.Value{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Save(path, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRewriteAuditTerminated: SIGTERM stops rewrite --class-to-registry
+// and audit inside their loops over a package's rows: the sample with a
+// ProgId cycle of 480,000 rows (13 MB), whose rewrite takes about 2 s of
+// CPU and audit 5 s, is signalled 300 ms after the command opened it.
+// Each exits with status 1 and one line, and rewrite writes no output.
+// (Before, rewrite finished its one pass and wrote the output, status
+// 0, and audit ran to its end and printed its report.)
+func TestRewriteAuditTerminated(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 13 MB package")
+	}
+	dir := t.TempDir()
+	pkg := filepath.Join(dir, "cycle.msi")
+	progIDCycle(t, pkg, 480_000)
+	for _, tt := range []struct {
+		name string
+		args []string
+	}{
+		{"rewrite", []string{"rewrite", pkg, "--class-to-registry", "-o", filepath.Join(dir, "out.msi")}},
+		{"audit", []string{"audit", pkg, "--max-entry-points", "1000000"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd, stderr, exited := startChild(t, []string{childSignalsEnv + "=1"}, tt.args...)
+			waitOpened(t, cmd, pkg, exited, stderr)
+			time.Sleep(300 * time.Millisecond)
+			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			signalled := time.Now()
+			select {
+			case err := <-exited:
+				var ee *exec.ExitError
+				if !errors.As(err, &ee) || ee.ExitCode() != exitFailure {
+					t.Fatalf("%s ended with %v after SIGTERM, want exit status %d; stderr: %s", tt.name, err, exitFailure, stderr.String())
+				}
+				t.Logf("%s exited %v after SIGTERM", tt.name, time.Since(signalled).Round(time.Millisecond))
+			case <-time.After(20 * time.Second):
+				cmd.Process.Kill()
+				<-exited
+				t.Fatalf("%s still running 20 s after SIGTERM; stderr: %s", tt.name, stderr.String())
+			}
+			if got, want := stderr.String(), "msikit: "+pkg+": stopped by a signal (terminated)\n"; got != want {
+				t.Errorf("stderr after SIGTERM: %q, want %q", got, want)
+			}
+			if left, _ := filepath.Glob(filepath.Join(dir, "*")); len(left) != 1 {
+				t.Errorf("in the folder after SIGTERM: %q, want only the package", left)
+			}
+		})
 	}
 }
 

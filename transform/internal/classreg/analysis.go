@@ -2,6 +2,7 @@ package classreg
 
 import (
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/transform/internal/edit"
 )
 
 // An Analysis is what the pass decides about each source row before it
@@ -17,12 +18,16 @@ type Analysis struct {
 
 // Analyze reads db's registration tables and runs the pass's checks and
 // liveness analysis with the default options, without planning rows.
-func Analyze(db *msi.Database) (*Analysis, error) {
-	in, err := readInput(db)
+// Once stop says to stop it returns stop's error.
+func Analyze(db *msi.Database, stop *edit.Stop) (*Analysis, error) {
+	in, err := readInput(db, stop)
 	if err != nil {
 		return nil, err
 	}
-	p := analyze(in, Options{})
+	p := analyze(in, Options{Stop: stop})
+	if stop.Stopped() {
+		return nil, stop.Err()
+	}
 	// Keep what the methods read, and let the indexes and state only
 	// planning needs go (the notes, the union-find, the index of a
 	// 180,000-long ProgId chain): the audit holds the analysis while it

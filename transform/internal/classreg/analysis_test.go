@@ -26,7 +26,7 @@ func TestAnalysisAgreesWithPlan(t *testing.T) {
 				t.Skipf("not readable: %v", err)
 			}
 			defer db.Close()
-			a, err := Analyze(db)
+			a, err := Analyze(db, nil)
 			if err != nil {
 				if testenv.IsCorrupt(f) {
 					return

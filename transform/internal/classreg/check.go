@@ -11,6 +11,9 @@ import (
 func (p *planner) checkClasses() {
 	in := p.in
 	for i, c := range in.Classes {
+		if p.stop.Tick() {
+			return
+		}
 		nd := node{kindClass, i}
 		if _, why := p.keyFile(c.Component); why != "" {
 			p.classes[i].dead = why
@@ -54,6 +57,9 @@ func (p *planner) checkClasses() {
 	// conflict. Linear in the number of rows, however many share a CLSID.
 	var done textmemo.Index[bool] // lower CLSIDs listed
 	for _, c0 := range in.Classes {
+		if p.stop.Tick() {
+			return
+		}
 		k := p.lower(c0.CLSID)
 		rows := p.classesBy.Get(k)
 		if len(rows) < 2 || done.Get(k) {
@@ -62,6 +68,9 @@ func (p *planner) checkClasses() {
 		done.Set(k, true)
 		var ctxs []string
 		for n, i := range rows {
+			if p.stop.Tick() {
+				return
+			}
 			if n == 8 {
 				ctxs = append(ctxs, clip.Sprintf("and %d more", len(rows)-n))
 				break
@@ -72,6 +81,9 @@ func (p *planner) checkClasses() {
 		first := map[string]int{} // lower context -> first live row
 		flagged := map[int]bool{}
 		for _, i := range rows {
+			if p.stop.Tick() {
+				return
+			}
 			c := in.Classes[i]
 			p.note(edit.Info, tblClass, c.ref.Key, "CLSID %s has %d Class rows (%s); the CLSID-level keys are written once per component", c.CLSID, len(rows), list)
 			if p.classes[i].dead != "" {
@@ -154,6 +166,9 @@ func (p *planner) checkProgIDs() {
 	in := p.in
 	n := len(in.ProgIDs)
 	for i, r := range in.ProgIDs {
+		if p.stop.Tick() {
+			return
+		}
 		p.progs[i].parent, p.progs[i].clsidRow = -1, -1
 		if r.Parent == "" {
 			continue
@@ -171,18 +186,27 @@ func (p *planner) checkProgIDs() {
 	// Cycle detection: colour 0 unvisited, 1 on the current walk, 2 done.
 	state := make([]int, n)
 	for i := range in.ProgIDs {
+		if p.stop.Tick() {
+			return
+		}
 		if state[i] != 0 {
 			continue
 		}
 		var path []int
 		j := i
 		for j >= 0 && state[j] == 0 {
+			if p.stop.Tick() {
+				return
+			}
 			state[j] = 1
 			path = append(path, j)
 			j = int(p.progs[j].parent)
 		}
 		bad := j >= 0 && (state[j] == 1 || p.progs[j].cyclic)
 		for _, k := range path {
+			if p.stop.Tick() {
+				return
+			}
 			state[k] = 2
 			if bad {
 				p.progs[k].cyclic = true
@@ -190,6 +214,9 @@ func (p *planner) checkProgIDs() {
 		}
 	}
 	for i, r := range in.ProgIDs {
+		if p.stop.Tick() {
+			return
+		}
 		if p.progs[i].cyclic {
 			// Its problem (cycleProblem) is group's to find: it counts
 			// only when the ProgId is registered, which liveness decides.
@@ -254,6 +281,9 @@ func (p *planner) chains() {
 	n := len(in.ProgIDs)
 	done := make([]bool, n)
 	for i := range in.ProgIDs {
+		if p.stop.Tick() {
+			return
+		}
 		if done[i] {
 			continue
 		}
@@ -261,10 +291,16 @@ func (p *planner) chains() {
 		var path []int
 		j := i
 		for j >= 0 && !done[j] && !p.progs[j].cyclic {
+			if p.stop.Tick() {
+				return
+			}
 			path = append(path, j)
 			j = int(p.progs[j].parent)
 		}
 		for k := len(path) - 1; k >= 0; k-- {
+			if p.stop.Tick() {
+				return
+			}
 			x := path[k]
 			parent := p.progs[x].parent
 			r := in.ProgIDs[x]
@@ -274,6 +310,9 @@ func (p *planner) chains() {
 				p.progs[x].clsidRow = int32(rows[0])
 				p.progs[x].class = -1
 				for _, ci := range rows {
+					if p.stop.Tick() {
+						return
+					}
 					if p.classes[ci].dead == "" {
 						p.progs[x].class, p.progs[x].clsidRow = int32(ci), int32(ci)
 						break
@@ -293,12 +332,18 @@ func (p *planner) chains() {
 		}
 	}
 	for i := range in.ProgIDs {
+		if p.stop.Tick() {
+			return
+		}
 		if p.progs[i].cyclic {
 			p.progs[i].root, p.progs[i].class, p.progs[i].clsidRow = -1, -1, -1
 		}
 	}
 	p.viOf = map[int][]int{}
 	for i := range in.ProgIDs {
+		if p.stop.Tick() {
+			return
+		}
 		if r := int(p.progs[i].root); r >= 0 && r != i && p.progs[i].parent >= 0 {
 			p.viOf[r] = append(p.viOf[r], i)
 		}
@@ -308,6 +353,9 @@ func (p *planner) chains() {
 func (p *planner) checkExtensions() {
 	in := p.in
 	for i, e := range in.Extensions {
+		if p.stop.Tick() {
+			return
+		}
 		switch {
 		case p.comps.Get(e.Component) == nil:
 			p.exts[i].dead = clip.Sprintf("component %s is not in the Component table", e.Component)
@@ -332,6 +380,9 @@ func (p *planner) checkExtensions() {
 	}
 	p.verbsByExt = map[int][]int{}
 	for i, v := range in.Verbs {
+		if p.stop.Tick() {
+			return
+		}
 		p.verbs[i].ext = -1
 		if rows, ok := p.extBy.Lookup(p.lower(strings.TrimPrefix(v.Extension, "."))); ok {
 			p.verbs[i].ext = rows[0] // msiexec attaches verbs to the first row of that extension
@@ -339,6 +390,9 @@ func (p *planner) checkExtensions() {
 		}
 	}
 	for i, m := range in.MIMEs {
+		if p.stop.Tick() {
+			return
+		}
 		p.mimes[i].ext = -1
 		if rows, ok := p.extBy.Lookup(p.lower(strings.TrimPrefix(m.Extension, "."))); ok {
 			p.mimes[i].ext = rows[0]

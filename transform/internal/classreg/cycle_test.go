@@ -1,9 +1,12 @@
 package classreg
 
 import (
+	"context"
 	"runtime"
 	"strconv"
 	"testing"
+
+	"github.com/msikit/msikit/transform/internal/edit"
 )
 
 // progIDCycle is oddBase with n ProgIds in one ProgId_Parent cycle that
@@ -50,5 +53,18 @@ func BenchmarkPlanProgIDCycle(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		makePlan(in, Options{})
+	}
+}
+
+// BenchmarkPlanProgIDCycleStop is BenchmarkPlanProgIDCycle with a Stop
+// on a live context, as msikit rewrite runs the pass: what looking at
+// the context every 1,024 steps costs.
+func BenchmarkPlanProgIDCycleStop(b *testing.B) {
+	in := progIDCycle(50_000)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b.ReportAllocs()
+	for b.Loop() {
+		makePlan(in, Options{Stop: edit.NewStop(ctx, "class-to-registry")})
 	}
 }

@@ -79,7 +79,13 @@ func (p *planner) generate() {
 	// past the bound.
 	removals := 0
 	for k, n := range []int{len(in.Classes), len(in.ProgIDs), 0, len(in.Extensions), len(in.Verbs), len(in.MIMEs)} {
+		if p.stop.Tick() {
+			return
+		}
 		for i := 0; i < n; i++ {
+			if p.stop.Tick() {
+				return
+			}
 			if p.converted(node{kind(k), i}) {
 				removals++
 			}
@@ -93,6 +99,9 @@ func (p *planner) generate() {
 	// until planning stops at MaxChanges.
 	each := func(k kind, n int, emit func(i int)) bool {
 		for i := 0; i < n; i++ {
+			if p.stop.Tick() {
+				return false
+			}
 			if p.plan.over != "" {
 				return false
 			}
@@ -184,6 +193,9 @@ func (p *planner) emitAppID(i int) {
 	var comps []string
 	seen := map[string]bool{}
 	for _, ci := range p.classByApp.Get(p.lower(a.AppID)) {
+		if p.stop.Tick() {
+			return
+		}
 		c := in.Classes[ci]
 		if !p.converted(node{kindClass, ci}) || p.classes[ci].clash != "" {
 			continue
@@ -204,6 +216,9 @@ func (p *planner) emitAppID(i int) {
 	key := `AppID\` + fmtLiteral(a.AppID)
 	why := "AppId " + a.AppID
 	for _, comp := range comps {
+		if p.stop.Tick() {
+			return
+		}
 		if desc != "" {
 			p.emit(key, "", regValue(fmtLiteral(desc)), comp, why)
 		}
@@ -241,6 +256,9 @@ func (p *planner) emitMIME(i int) {
 	comp := p.owner(e.Component, e.Feature)
 	if p.exts[p.mimes[i].ext].dead != "" {
 		for _, ci := range p.classesBy.Get(p.lower(m.CLSID)) {
+			if p.stop.Tick() {
+				return
+			}
 			if p.classes[ci].dead == "" {
 				comp = p.owner(in.Classes[ci].Component, in.Classes[ci].Feature)
 				break
@@ -319,6 +337,9 @@ func (p *planner) emitClass(i int) {
 	} else if n > 0 {
 		rest := c.FileTypeMask
 		for i := 0; i < n; i++ {
+			if p.stop.Tick() {
+				return
+			}
 			mask, tail, _ := strings.Cut(rest, ";")
 			rest = tail
 			p.emit(`FileType\`+fmtLiteral(c.CLSID)+`\`+strconv.Itoa(i), "", regValue(fmtLiteral(mask)), comp, why)
@@ -412,6 +433,9 @@ func (p *planner) emitExtension(i int) {
 	best := OptInt{}
 	bestVerb := ""
 	for _, vi := range p.verbsByExt[i] {
+		if p.stop.Tick() {
+			return
+		}
 		v := in.Verbs[vi]
 		vnd := node{kindVerb, vi}
 		vwhy := why + " verb " + v.Verb

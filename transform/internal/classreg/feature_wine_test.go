@@ -49,7 +49,7 @@ func TestClassToRegistryFeatureWine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, err := readInput(db)
+	in, err := readInput(db, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,49 +12,79 @@ import (
 func (p *planner) index() {
 	in := p.in
 	for i := range in.Components {
+		if p.stop.Tick() {
+			return
+		}
 		c := &in.Components[i]
 		if _, dup := p.comps.Lookup(c.Component); !dup {
 			p.comps.Set(c.Component, c)
 		}
 	}
 	for i := range in.Files {
+		if p.stop.Tick() {
+			return
+		}
 		f := &in.Files[i]
 		if _, dup := p.files.Lookup(f.File); !dup {
 			p.files.Set(f.File, f)
 		}
 	}
 	for _, f := range in.Features {
+		if p.stop.Tick() {
+			return
+		}
 		p.features.Set(f, true)
 	}
 	for _, ic := range in.Icons {
+		if p.stop.Tick() {
+			return
+		}
 		p.icons.Set(ic, true)
 	}
 	p.compFeats = in.featureComponents
 	if p.compFeats == nil {
 		p.compFeats = edit.NewPairs(len(in.FeatureComponents))
 		for _, fc := range in.FeatureComponents {
+			if p.stop.Tick() {
+				return
+			}
 			p.compFeats.Add(fc.Component, fc.Feature)
 		}
 	}
 	for i, c := range in.Classes {
+		if p.stop.Tick() {
+			return
+		}
 		k := p.lower(c.CLSID)
 		p.classesBy.Set(k, append(p.classesBy.Get(k), i))
 	}
 	for i, r := range in.ProgIDs {
+		if p.stop.Tick() {
+			return
+		}
 		if _, dup := p.progBy.Lookup(p.lower(r.ProgID)); !dup {
 			p.progBy.Set(p.lower(r.ProgID), i)
 		}
 	}
 	for i, r := range in.AppIDs {
+		if p.stop.Tick() {
+			return
+		}
 		if _, dup := p.appBy.Lookup(p.lower(r.AppID)); !dup {
 			p.appBy.Set(p.lower(r.AppID), i)
 		}
 	}
 	for i, r := range in.Extensions {
+		if p.stop.Tick() {
+			return
+		}
 		k := p.lower(strings.TrimPrefix(r.Extension, "."))
 		p.extBy.Set(k, append(p.extBy.Get(k), i))
 	}
 	for i, c := range in.Classes {
+		if p.stop.Tick() {
+			return
+		}
 		if c.ProgIDDefault != "" {
 			k := p.lower(c.ProgIDDefault)
 			p.classByProg.Set(k, append(p.classByProg.Get(k), i))
@@ -65,12 +95,18 @@ func (p *planner) index() {
 		}
 	}
 	for i, e := range in.Extensions {
+		if p.stop.Tick() {
+			return
+		}
 		if e.ProgID != "" {
 			k := p.lower(e.ProgID)
 			p.extByProg.Set(k, append(p.extByProg.Get(k), i))
 		}
 	}
 	for i, r := range in.MIMEs {
+		if p.stop.Tick() {
+			return
+		}
 		if _, dup := p.mimeBy.Lookup(p.lower(r.ContentType)); !dup {
 			p.mimeBy.Set(p.lower(r.ContentType), i)
 		}
@@ -78,6 +114,9 @@ func (p *planner) index() {
 	p.existing = map[regSlot]RegistryRow{}
 	p.usedIDs = map[string]bool{}
 	for _, r := range in.Registry {
+		if p.stop.Tick() {
+			return
+		}
 		p.usedIDs[r.ID] = true
 		key, ok := hkcrKey(r)
 		if !ok {
@@ -93,6 +132,9 @@ func (p *planner) index() {
 	p.owners = map[[2]int32]string{}
 	p.compTaken = map[string]bool{}
 	for _, c := range in.Components {
+		if p.stop.Tick() {
+			return
+		}
 		// FitIdent asks only about names of at most the column's width
 		// (72 or less): a longer name, which may be a long text repeated
 		// in every row, is never asked about.

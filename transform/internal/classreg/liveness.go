@@ -28,15 +28,24 @@ const (
 func (p *planner) liveness() {
 	in := p.in
 	for i := range p.progs {
+		if p.stop.Tick() {
+			return
+		}
 		p.progs[i].dead = deadProgID
 	}
 	for i := range p.apps {
+		if p.stop.Tick() {
+			return
+		}
 		p.apps[i].dead = deadAppID
 	}
 	// withProg: lower CLSID -> first registered Class row whose
 	// ProgId_Default names a ProgId row.
 	withProg := map[string]int{}
 	for ci, c := range in.Classes {
+		if p.stop.Tick() {
+			return
+		}
 		k := p.lower(c.CLSID)
 		if _, done := withProg[k]; done || p.classes[ci].dead != "" || c.ProgIDDefault == "" {
 			continue
@@ -46,6 +55,9 @@ func (p *planner) liveness() {
 		}
 	}
 	for i, r := range in.ProgIDs {
+		if p.stop.Tick() {
+			return
+		}
 		if p.progs[i].cyclic {
 			// A cycle is registered by nothing we can compute; it stays
 			// a problem of whatever refers to it.
@@ -61,6 +73,9 @@ func (p *planner) liveness() {
 			}
 		}
 		for _, e := range p.extByProg.Get(p.lower(r.ProgID)) {
+			if p.stop.Tick() {
+				return
+			}
 			if p.exts[e].dead == "" && p.extHasVerbs(e) {
 				p.progs[i].dead = ""
 				p.progs[i].via, p.progs[i].viaBy = int32(e), viaExtension
@@ -71,12 +86,18 @@ func (p *planner) liveness() {
 	// Cyclic ProgIds referenced by a live class or extension are live (and
 	// a problem); otherwise dead.
 	for i := range in.ProgIDs {
+		if p.stop.Tick() {
+			return
+		}
 		if !p.progs[i].cyclic {
 			continue
 		}
 		r := in.ProgIDs[i]
 		refs := append(append([]int(nil), p.classByProg.Get(p.lower(r.ProgID))...), p.classesBy.Get(p.lower(r.Class))...)
 		for _, ci := range refs {
+			if p.stop.Tick() {
+				return
+			}
 			if p.classes[ci].dead == "" {
 				p.progs[i].dead = ""
 				p.progs[i].via, p.progs[i].viaBy = int32(ci), viaClass
@@ -85,6 +106,9 @@ func (p *planner) liveness() {
 		}
 		if p.progs[i].dead != "" {
 			for _, e := range p.extByProg.Get(p.lower(r.ProgID)) {
+				if p.stop.Tick() {
+					return
+				}
 				if p.exts[e].dead == "" {
 					p.progs[i].dead = ""
 					p.progs[i].via, p.progs[i].viaBy = int32(e), viaExtension
@@ -94,6 +118,9 @@ func (p *planner) liveness() {
 		}
 	}
 	for i, r := range in.ProgIDs {
+		if p.stop.Tick() {
+			return
+		}
 		if p.progs[i].dead != "" {
 			p.note(edit.Info, tblProgID, r.ref.Key, "left alone: %s", p.progs[i].dead)
 			continue
@@ -104,11 +131,17 @@ func (p *planner) liveness() {
 		}
 	}
 	for i, c := range in.Classes {
+		if p.stop.Tick() {
+			return
+		}
 		if p.classes[i].dead == "" {
 			p.clsidLive.Set(p.lower(c.CLSID), true)
 		}
 	}
 	for i, c := range in.Classes {
+		if p.stop.Tick() {
+			return
+		}
 		if c.AppID == "" || p.classes[i].dead != "" {
 			continue
 		}
@@ -117,11 +150,17 @@ func (p *planner) liveness() {
 		}
 	}
 	for i, a := range in.AppIDs {
+		if p.stop.Tick() {
+			return
+		}
 		if p.apps[i].dead != "" {
 			p.note(edit.Info, tblAppID, a.ref.Key, "left alone: %s", p.apps[i].dead)
 		}
 	}
 	for i, v := range in.Verbs {
+		if p.stop.Tick() {
+			return
+		}
 		e := p.verbs[i].ext
 		sev := edit.Warning
 		switch {
@@ -142,6 +181,9 @@ func (p *planner) liveness() {
 		}
 	}
 	for i, m := range in.MIMEs {
+		if p.stop.Tick() {
+			return
+		}
 		live := m.CLSID != "" && p.clsidLive.Get(p.lower(m.CLSID))
 		if e := p.mimes[i].ext; e >= 0 && p.exts[e].dead == "" {
 			live = true
@@ -194,14 +236,23 @@ func (p *planner) group() {
 	// union-find needs no index of its own.
 	total := 0
 	for k, n := range []int{len(in.Classes), len(in.ProgIDs), len(in.AppIDs), len(in.Extensions), len(in.Verbs), len(in.MIMEs)} {
+		if p.stop.Tick() {
+			return
+		}
 		p.nodeBase[k], p.nodeCount[k] = total, n
 		total += n
 	}
 	p.parent = make([]int, total)
 	for i := range p.parent {
+		if p.stop.Tick() {
+			return
+		}
 		p.parent[i] = i
 	}
 	for i, c := range in.Classes {
+		if p.stop.Tick() {
+			return
+		}
 		p.union(node{kindClass, i}, node{kindClass, p.classesBy.Get(p.lower(c.CLSID))[0]})
 		if j, ok := p.progBy.Lookup(p.lower(c.ProgIDDefault)); ok && c.ProgIDDefault != "" {
 			p.union(node{kindClass, i}, node{kindProgID, j})
@@ -211,6 +262,9 @@ func (p *planner) group() {
 		}
 	}
 	for i, r := range in.ProgIDs {
+		if p.stop.Tick() {
+			return
+		}
 		if p.progs[i].parent >= 0 {
 			p.union(node{kindProgID, i}, node{kindProgID, int(p.progs[i].parent)})
 		}
@@ -219,6 +273,9 @@ func (p *planner) group() {
 		}
 	}
 	for i, e := range in.Extensions {
+		if p.stop.Tick() {
+			return
+		}
 		p.union(node{kindExtension, i}, node{kindExtension, p.extBy.Get(p.lower(strings.TrimPrefix(e.Extension, ".")))[0]})
 		if j, ok := p.progBy.Lookup(p.lower(e.ProgID)); ok && e.ProgID != "" {
 			p.union(node{kindExtension, i}, node{kindProgID, j})
@@ -228,11 +285,17 @@ func (p *planner) group() {
 		}
 	}
 	for i := range in.Verbs {
+		if p.stop.Tick() {
+			return
+		}
 		if e := p.verbs[i].ext; e >= 0 {
 			p.union(node{kindVerb, i}, node{kindExtension, e})
 		}
 	}
 	for i, m := range in.MIMEs {
+		if p.stop.Tick() {
+			return
+		}
 		if e := p.mimes[i].ext; e >= 0 {
 			p.union(node{kindMIME, i}, node{kindExtension, e})
 		}
@@ -256,6 +319,9 @@ func (p *planner) group() {
 	}
 	var gps []groupProblem
 	for _, pr := range p.problems {
+		if p.stop.Tick() {
+			return
+		}
 		if !p.isLive(pr.n) {
 			continue
 		}
@@ -265,6 +331,9 @@ func (p *planner) group() {
 	// A ProgId on a cycle has a problem when registered: found here, not
 	// listed for each of a cycle's 180,000 rows that nothing registers.
 	for i := range p.progs {
+		if p.stop.Tick() {
+			return
+		}
 		if nd := (node{kindProgID, i}); p.progs[i].cyclic && p.isLive(nd) {
 			id, _ := p.nodeID(nd)
 			gps = append(gps, groupProblem{p.find(id), cycleProblem})
@@ -276,9 +345,15 @@ func (p *planner) group() {
 	slices.SortStableFunc(gps, func(a, b groupProblem) int { return cmp.Compare(a.g, b.g) })
 	reasons := map[int]string{} // kept group -> its reasons, joined
 	for i := 0; i < len(gps); {
+		if p.stop.Tick() {
+			return
+		}
 		j := i
 		var rs []string
 		for ; j < len(gps) && gps[j].g == gps[i].g; j++ {
+			if p.stop.Tick() {
+				return
+			}
 			rs = append(rs, gps[j].text)
 		}
 		g := gps[i].g
@@ -292,6 +367,9 @@ func (p *planner) group() {
 		reasons[g] = strings.Join(rs, "; ")
 	}
 	for id := range p.parent {
+		if p.stop.Tick() {
+			return
+		}
 		nd := p.nodeOf(id)
 		g := p.find(id)
 		if !p.keptGroup[g] || !p.isLive(nd) {

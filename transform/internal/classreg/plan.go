@@ -187,6 +187,10 @@ type planner struct {
 	formatted  map[string]*textmemo.Index[string]
 	nFormatted int
 
+	// stop ends the planning loops early once the pass's context is
+	// done (the caller then discards the partial plan); nil never does.
+	stop *edit.Stop
+
 	maxChanges int   // bound on len(plan.Add)+len(plan.Remove)
 	textLeft   int64 // bytes of added row text still allowed
 }
@@ -261,11 +265,14 @@ func makePlan(in *Input, opts Options) *Plan {
 // planFor computes the plan for in, with its notes in notes.
 func planFor(in *Input, opts Options) *Plan {
 	p := analyze(in, opts)
-	p.generate()
-	p.finishComponents()
-	p.sequence()
-	p.typeLibs()
-	p.advertisedRegistry()
+	// Each phase reads what the ones before it made: once stopped (a
+	// phase cut short), none runs and the partial plan is discarded.
+	for _, phase := range []func(){p.generate, p.finishComponents, p.sequence, p.typeLibs, p.advertisedRegistry} {
+		if p.stop.Stopped() {
+			break
+		}
+		phase()
+	}
 	// A copy, not &p.plan: the planner (the Input, every row's facts,
 	// the indexes) is garbage once the plan is made, before the pass
 	// edits the database.
@@ -277,7 +284,7 @@ func planFor(in *Input, opts Options) *Plan {
 // checks, liveness, groups) and returns the planner before any Registry
 // row is made: what Analyze reports.
 func analyze(in *Input, opts Options) *planner {
-	p := &planner{in: in, opts: opts, maxChanges: opts.MaxChanges}
+	p := &planner{in: in, opts: opts, stop: opts.Stop, maxChanges: opts.MaxChanges}
 	if p.maxChanges <= 0 {
 		p.maxChanges = edit.DefaultMaxChanges
 	}
@@ -288,13 +295,12 @@ func analyze(in *Input, opts Options) *planner {
 	p.exts = make([]extFacts, len(in.Extensions))
 	p.verbs = make([]verbFacts, len(in.Verbs))
 	p.mimes = make([]mimeFacts, len(in.MIMEs))
-	p.index()
-	p.checkClasses()
-	p.checkProgIDs()
-	p.chains()
-	p.checkExtensions()
-	p.liveness()
-	p.group()
+	for _, phase := range []func(){p.index, p.checkClasses, p.checkProgIDs, p.chains, p.checkExtensions, p.liveness, p.group} {
+		if p.stop.Stopped() {
+			break
+		}
+		phase()
+	}
 	return p
 }
 

@@ -14,22 +14,32 @@ import (
 type Options struct {
 	DropUnexpressible, NoIconCache bool
 	MaxChanges                     int
+	// Stop, if not nil, stops reading the tables and planning once its
+	// context is done: Run then returns Stop.Err() and changes nothing.
+	// The plan, once made, is applied whole (its size is bounded by
+	// MaxChanges).
+	Stop *edit.Stop
 }
 
 // Run rewrites the advertised COM and shell registration of db as plain
 // Registry rows (transform.ClassToRegistry documents what it does) and
-// returns what it did. An error wrapping edit.ErrTooManyChanges leaves db
-// unchanged.
+// returns what it did. An error wrapping edit.ErrTooManyChanges, or
+// opts.Stop's error, leaves db unchanged.
 func Run(db *msi.Database, opts Options) (*edit.Log, error) {
 	rep := &edit.Log{}
 	if k := db.Kind(); k == msi.PackagePatch || k == msi.PackageTransform {
 		return nil, fmt.Errorf("transform: class-to-registry: a %v is not an installer database", k)
 	}
-	in, err := readInput(db)
+	in, err := readInput(db, opts.Stop)
 	if err != nil {
 		return nil, err
 	}
 	plan := planFor(in, opts)
+	// Stopped while planning: the plan is partial, and nothing has been
+	// changed yet. Past this point the plan is applied whole.
+	if opts.Stop.Stopped() {
+		return nil, opts.Stop.Err()
+	}
 	if plan.over != "" {
 		return nil, edit.TooMany(plan.over)
 	}
@@ -51,13 +61,17 @@ func optTable(db *msi.Database, name string) (*msi.Table, error) {
 	return t, nil
 }
 
-// eachRow calls fn for each row of an optional table.
-func eachRow(db *msi.Database, name string, fn func(r msi.Row)) error {
+// eachRow calls fn for each row of an optional table, until stop says
+// to stop (then it returns stop's error).
+func eachRow(db *msi.Database, stop *edit.Stop, name string, fn func(r msi.Row)) error {
 	t, err := optTable(db, name)
 	if err != nil || t == nil {
 		return err
 	}
 	for r := range t.Rows() {
+		if stop.Tick() {
+			return stop.Err()
+		}
 		fn(r)
 	}
 	return nil
@@ -107,7 +121,9 @@ func sized[T any](db *msi.Database, table string) []T {
 	return make([]T, 0, t.Len())
 }
 
-func readInput(db *msi.Database) (*Input, error) {
+// readInput reads the tables the pass needs; it returns stop's error
+// once stop says to stop.
+func readInput(db *msi.Database, stop *edit.Stop) (*Input, error) {
 	in := &Input{
 		Classes:    sized[ClassRow](db, tblClass),
 		ProgIDs:    sized[ProgIDRow](db, tblProgID),
@@ -121,7 +137,7 @@ func readInput(db *msi.Database) (*Input, error) {
 	var err error
 	step := func(name string, fn func(r msi.Row)) {
 		if err == nil {
-			err = eachRow(db, name, fn)
+			err = eachRow(db, stop, name, fn)
 		}
 	}
 	step("Property", func(r msi.Row) {

@@ -99,6 +99,9 @@ func (p *planner) moduleSequence() {
 
 func (p *planner) typeLibs() {
 	for _, t := range p.in.TypeLibs {
+		if p.stop.Tick() {
+			return
+		}
 		p.note(edit.Warning, tblTypeLib, t.ref.Key, "left alone: registering a type library needs the library's own contents (its interfaces); RegisterTypeLibraries keeps doing it")
 	}
 }
@@ -114,6 +117,9 @@ func (p *planner) typeLibs() {
 func (p *planner) advertisedRegistry() {
 	var seen textmemo.Memo[bool]
 	for _, r := range p.in.Registry {
+		if p.stop.Tick() {
+			return
+		}
 		v := strings.TrimPrefix(r.Value, "[~]")
 		v = strings.TrimSuffix(v, "[~]")
 		if v == "" {

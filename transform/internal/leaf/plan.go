@@ -160,6 +160,10 @@ type Options struct {
 	AllowAbsent       bool
 	Tables            map[string]bool // nil = defaultLeafTables
 	MaxChanges        int             // 0 = edit.DefaultMaxChanges
+	// Stop, if not nil, ends reading and planning early once the
+	// pass's context is done (Run then discards the partial plan and
+	// changes nothing); a plan, once made, is applied whole.
+	Stop *edit.Stop
 }
 
 // defaultLeafTables are the entry-point tables that start a split unless
@@ -189,6 +193,9 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 	var features textmemo.Index[*Feature]
 	taken := make(map[string]bool, len(in.Features))
 	for i := range in.Features {
+		if opts.Stop.Tick() {
+			return plan
+		}
 		f := &in.Features[i]
 		if _, dup := features.Lookup(f.Name); dup {
 			rep.Note(edit.Warning, "Feature", []string{f.Name}, "duplicate Feature key; the first row is used")
@@ -201,6 +208,9 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 	if fc == nil {
 		fc = edit.NewPairs(len(in.FeatureComponents))
 		for _, r := range in.FeatureComponents {
+			if opts.Stop.Tick() {
+				return plan
+			}
 			fc.Add(r.Feature, r.Component)
 		}
 	}
@@ -208,6 +218,9 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 	if in.Components != nil {
 		components = new(textmemo.Index[bool])
 		for _, c := range in.Components {
+			if opts.Stop.Tick() {
+				return plan
+			}
 			components.Set(c, true)
 		}
 	}
@@ -216,6 +229,9 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 	// once (textmemo), not once per entry point.
 	var conditions textmemo.Index[[]Condition]
 	for _, c := range in.Conditions {
+		if opts.Stop.Tick() {
+			return plan
+		}
 		conditions.Set(c.Feature, append(conditions.Get(c.Feature), c))
 	}
 
@@ -231,6 +247,9 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 		cur := name
 		var s treeState
 		for {
+			if opts.Stop.Tick() {
+				return treeState{} // the plan is discarded
+			}
 			if known, ok := tree.Lookup(cur); ok {
 				s = known
 				break
@@ -264,10 +283,16 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 	// Tree problems are reported once per feature, in key order.
 	names := make([]string, 0, features.Len())
 	for n := range features.All() {
+		if opts.Stop.Tick() {
+			return plan
+		}
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
+		if opts.Stop.Tick() {
+			return plan
+		}
 		s := state(n)
 		switch {
 		case s.bad != "":
@@ -293,6 +318,9 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 	groups := make(map[[2]int32]*group)
 	var followers []*Entry
 	for i := range in.Entries {
+		if opts.Stop.Tick() {
+			return plan
+		}
 		e := &in.Entries[i]
 		if !opts.splits(e.Table) {
 			// Not a kind that starts a split; it still follows its
@@ -364,6 +392,9 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 		// The component leaves the feature, so every other row naming
 		// that feature for that component moves with it.
 		for _, e := range followers {
+			if opts.Stop.Tick() {
+				return plan
+			}
 			if g := groups[[2]int32{groupTexts.ID(e.Feature), groupTexts.ID(e.Component)}]; g != nil {
 				g.entries = append(g.entries, e)
 			}
@@ -372,6 +403,9 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 
 	keys := make([]*group, 0, len(groups))
 	for _, g := range groups {
+		if opts.Stop.Tick() {
+			return plan
+		}
 		keys = append(keys, g)
 	}
 	sort.Slice(keys, func(i, j int) bool {
@@ -389,6 +423,9 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 	var sortedFeatures textmemo.Index[[]string]
 	var leafNames namer
 	for _, k := range keys {
+		if opts.Stop.Tick() {
+			return plan
+		}
 		// A leaf costs a Feature row, its copied conditions, one or two
 		// FeatureComponents rows and one update per entry point.
 		if n := len(rep.Changes) + 3 + len(conditions.Get(k.feature)) + len(k.entries); n > maxChanges {
@@ -403,6 +440,9 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 		name := leafNames.featureName(parent.Name, k.component, width, taken)
 		if name == "" {
 			for _, e := range k.entries {
+				if opts.Stop.Tick() {
+					return plan
+				}
 				rep.Note(edit.Warning, e.Table, e.Key, "left alone: this package's feature key columns are %d characters wide, too narrow for a leaf name", width)
 			}
 			continue
@@ -436,6 +476,9 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 			Reason: "leaf for component " + clip.String(k.component) + " under " + clip.String(parent.Name)})
 
 		for _, c := range conditions.Get(parent.Name) {
+			if opts.Stop.Tick() {
+				return plan
+			}
 			nc := Condition{Feature: name, Level: c.Level, Condition: c.Condition}
 			plan.Conditions = append(plan.Conditions, nc)
 			rep.Change(edit.Change{Op: edit.Add, Table: "Condition", Key: []string{name, strconv.Itoa(int(c.Level))}, New: nc.row(),
@@ -471,6 +514,9 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 		rep.Changes = slices.Grow(rep.Changes, len(entries))
 		plan.Repoints = slices.Grow(plan.Repoints, len(entries))
 		for _, e := range entries {
+			if opts.Stop.Tick() {
+				return plan
+			}
 			plan.Repoints = append(plan.Repoints, repoint{Entry: e, NewFeature: name})
 			erow := in.entryRow(e)
 			nrow := append([]string(nil), erow...)

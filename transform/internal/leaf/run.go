@@ -23,11 +23,11 @@ var entryTables = []struct{ table, column string }{
 // Run moves each advertised component of db into a hidden leaf feature
 // (transform.SplitAdvertised documents what it does) and returns what it
 // did. Tables, when not nil, names the entry-point tables (checked by
-// transform); an error wrapping edit.ErrTooManyChanges leaves db
-// unchanged.
+// transform); an error wrapping edit.ErrTooManyChanges, or opts.Stop's
+// error, leaves db unchanged.
 func Run(db *msi.Database, opts Options) (*edit.Log, error) {
 	rep := &edit.Log{}
-	r, err := readInput(db, rep)
+	r, err := readInput(db, rep, opts.Stop)
 	if err != nil {
 		return nil, err
 	}
@@ -35,6 +35,11 @@ func Run(db *msi.Database, opts Options) (*edit.Log, error) {
 		return rep, nil
 	}
 	plan := makePlan(&r.in, opts, rep)
+	// Stopped while planning: the plan is partial, and nothing has been
+	// changed yet. Past this point the plan is applied whole.
+	if opts.Stop.Stopped() {
+		return nil, opts.Stop.Err()
+	}
 	if plan.over != "" {
 		return nil, edit.TooMany(plan.over)
 	}
@@ -87,8 +92,9 @@ func needColumns(t *msi.Table, names ...string) error {
 }
 
 // readInput reads the tables the pass needs. It returns nil (and a
-// note) when the database has no Feature or FeatureComponents table.
-func readInput(db *msi.Database, rep *edit.Log) (*reader, error) {
+// note) when the database has no Feature or FeatureComponents table, and
+// stop's error once stop says to stop.
+func readInput(db *msi.Database, rep *edit.Log, stop *edit.Stop) (*reader, error) {
 	ft, err := optTable(db, "Feature")
 	if err != nil {
 		return nil, err
@@ -114,6 +120,9 @@ func readInput(db *msi.Database, rep *edit.Log) (*reader, error) {
 		"FeatureComponents.Feature_", "Condition.Feature_", "Class.Feature_", "Extension.Feature_",
 		"Shortcut.Target", "TypeLib.Feature_", "PublishComponent.Feature_", "MsiAssembly.Feature_")
 	for row := range ft.Rows() {
+		if stop.Tick() {
+			return nil, stop.Err()
+		}
 		d := row.Get("Display")
 		lr.in.Features = append(lr.in.Features, Feature{
 			Name:        row.Get("Feature").Str(),
@@ -129,6 +138,9 @@ func readInput(db *msi.Database, rep *edit.Log) (*reader, error) {
 	}
 	lr.in.featureComponents = edit.NewPairs(fct.Len())
 	for row := range fct.Rows() {
+		if stop.Tick() {
+			return nil, stop.Err()
+		}
 		lr.in.featureComponents.Add(row.Get("Feature_").Str(), row.Get("Component_").Str())
 	}
 	ct, err := optTable(db, "Component")
@@ -141,6 +153,9 @@ func readInput(db *msi.Database, rep *edit.Log) (*reader, error) {
 		}
 		lr.in.Components = []string{}
 		for row := range ct.Rows() {
+			if stop.Tick() {
+				return nil, stop.Err()
+			}
 			lr.in.Components = append(lr.in.Components, row.Get("Component").Str())
 		}
 	}
@@ -153,13 +168,16 @@ func readInput(db *msi.Database, rep *edit.Log) (*reader, error) {
 			return nil, err
 		}
 		for row := range cond.Rows() {
+			if stop.Tick() {
+				return nil, stop.Err()
+			}
 			lr.in.Conditions = append(lr.in.Conditions, Condition{
 				Feature: row.Get("Feature_").Str(), Level: row.Get("Level").Int(), Condition: row.Get("Condition").Str(),
 			})
 		}
 	}
 
-	related, err := extensionRelated(db)
+	related, err := extensionRelated(db, stop)
 	if err != nil {
 		return nil, err
 	}
@@ -190,6 +208,9 @@ func readInput(db *msi.Database, rep *edit.Log) (*reader, error) {
 		}
 		tables[et.table] = t
 		for i := range t.Len() {
+			if stop.Tick() {
+				return nil, stop.Err()
+			}
 			row := t.Row(i)
 			e := Entry{
 				Table:     et.table,
@@ -252,7 +273,7 @@ func (m *elidedRows) row(r msi.Row, keep int) []string {
 }
 
 // extensionRelated describes each extension's Verb and MIME rows.
-func extensionRelated(db *msi.Database) (map[string]string, error) {
+func extensionRelated(db *msi.Database, stop *edit.Stop) (map[string]string, error) {
 	// Indexes: Extension_ is a cell, which may name a long pooled text.
 	var verbs, mimes textmemo.Index[[]string]
 	for _, src := range []struct {
@@ -267,6 +288,9 @@ func extensionRelated(db *msi.Database) (map[string]string, error) {
 			continue
 		}
 		for row := range t.Rows() {
+			if stop.Tick() {
+				return nil, stop.Err()
+			}
 			ext := row.Get("Extension_").Str()
 			src.into.Set(ext, append(src.into.Get(ext), row.Get(src.col).String()))
 		}
