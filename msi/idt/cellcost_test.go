@@ -2,6 +2,7 @@ package idt
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -9,6 +10,9 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/msikit/msikit/msi"
 )
 
 // writeCellFolder writes dir/Binary.idt with n rows, row i naming its own
@@ -147,21 +151,55 @@ func TestImportFileNoLinks(t *testing.T) {
 			t.Errorf("stream a/b.x: %q, %v; want %q", got, err, "nested")
 		}
 	})
-	t.Run("file replaced after the check", func(t *testing.T) {
-		dir := t.TempDir()
-		writeCellFolder(t, dir, 1) // Binary/0 holds one byte
-		db := openSample(t)
-		if _, err := ImportFile(db, filepath.Join(dir, "Binary.idt")); err != nil {
-			t.Fatal(err)
-		}
-		other := filepath.Join(dir, "other")
-		os.WriteFile(other, []byte{'!'}, 0o644)
-		if err := os.Rename(other, filepath.Join(dir, "Binary", "0")); err != nil {
-			t.Fatal(err)
-		}
-		err := db.Save(filepath.Join(dir, "out.msi"), nil)
-		if err == nil || !strings.Contains(err.Error(), "changed") {
-			t.Errorf("Save: %v, want a refusal of the changed file", err)
-		}
-	})
+	// A cell file replaced after the import checked it is never read
+	// into the package: a small one was read by the check itself (the
+	// package holds the bytes checked), a larger one is opened again by
+	// its identity when the package is written (Save refuses it).
+	for _, size := range []int{1, maxKeptCell + 1} {
+		t.Run(fmt.Sprintf("file of %d bytes replaced after the check", size), func(t *testing.T) {
+			dir := t.TempDir()
+			writeCellFolder(t, dir, 1)
+			cell := filepath.Join(dir, "Binary", "0")
+			checked := bytes.Repeat([]byte{'c'}, size)
+			if err := os.WriteFile(cell, checked, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			db := openSample(t)
+			if _, err := ImportFile(db, filepath.Join(dir, "Binary.idt")); err != nil {
+				t.Fatal(err)
+			}
+			other := filepath.Join(dir, "other")
+			os.WriteFile(other, bytes.Repeat([]byte{'!'}, size), 0o644)
+			if err := os.Rename(other, cell); err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(dir, "out.msi")
+			err := db.Save(out, nil)
+			if size > maxKeptCell {
+				if err == nil || !strings.Contains(err.Error(), "changed") {
+					t.Errorf("Save: %v, want a refusal of the changed file", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Save: %v", err)
+			}
+			saved, err := msi.Open(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer saved.Close()
+			s, err := saved.OpenStream("Binary.b0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(checked, got); diff != "" {
+				t.Errorf("stream Binary.b0 (-checked +saved):\n%s", diff)
+			}
+		})
+	}
 }

@@ -168,6 +168,9 @@ var errSymlink = errors.New("is a symbolic link (refused: binary cells are read 
 // between its check and its opening.
 var errChanged = errors.New("changed while being opened")
 
+// errNotRegular is why checkCellAt refuses a file.
+var errNotRegular = errors.New("not a regular file")
+
 // noLinkFS is the file system of the folder dir, like os.DirFS, except that
 // a path through a symbolic link (any element below dir) does not open.
 // Files are reached through a handle on their folder (an os.Root),
@@ -230,20 +233,14 @@ func (l *noLinkFS) folderLocked(name string) (*os.Root, error) {
 	return h.root, h.err
 }
 
-// readKept reads name, checked by Stat as the file key names, into buf
-// (its whole size) with readCellAt where it can; done is false if it
-// cannot.
-func (l *noLinkFS) readKept(name string, key fileKey, buf []byte) (done bool, err error) {
-	dir, elem := path.Split(name)
-	if dir == "" {
-		dir = "."
-	} else {
-		dir = dir[:len(dir)-1]
-	}
+// conn returns what readCellAt and checkCellAt read the files of the
+// folder dir (a valid path) through, opened for the first file read, or
+// nil when there is none.
+func (l *noLinkFS) conn(dir string) syscall.RawConn {
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	if _, err := l.folderLocked(dir); err != nil {
-		l.mu.Unlock()
-		return false, nil
+		return nil
 	}
 	h := l.roots[dir]
 	if h.dir == nil && !h.noConn { // opened for the first file read
@@ -252,8 +249,25 @@ func (l *noLinkFS) readKept(name string, key fileKey, buf []byte) (done bool, er
 		}
 		l.roots[dir] = h
 	}
-	conn := h.conn
-	l.mu.Unlock()
+	return h.conn
+}
+
+// splitPath returns the folder of the valid path name ("." for dir) and
+// its last element.
+func splitPath(name string) (dir, elem string) {
+	dir, elem = path.Split(name)
+	if dir == "" {
+		return ".", elem
+	}
+	return dir[:len(dir)-1], elem
+}
+
+// readKept reads name, checked by Stat as the file key names, into buf
+// (its whole size) with readCellAt where it can; done is false if it
+// cannot.
+func (l *noLinkFS) readKept(name string, key fileKey, buf []byte) (done bool, err error) {
+	dir, elem := splitPath(name)
+	conn := l.conn(dir)
 	if conn == nil {
 		return false, nil
 	}
@@ -265,6 +279,35 @@ func (l *noLinkFS) readKept(name string, key fileKey, buf []byte) (done bool, er
 		return true, l.pathError("read", name, err)
 	}
 	return done, nil
+}
+
+// checkCell is Stat for a cell file that reads it too, in one open (see
+// checkCellAt): want, given the file's size and identity, returns the
+// buffer to read the whole file into, or nil. It returns the file's
+// size and identity and whether it read the file; done is false when
+// checkCellAt cannot be used (the caller calls Stat).
+func (l *noLinkFS) checkCell(name string, want func(cellInfo) []byte) (info cellInfo, read, done bool, err error) {
+	if !fs.ValidPath(name) || name == "." {
+		return info, false, false, nil
+	}
+	dir, elem := splitPath(name)
+	conn := l.conn(dir)
+	if conn == nil {
+		return info, false, false, nil
+	}
+	done, err = checkCellAt(conn, elem, want, func(ci cellInfo, r bool) error {
+		info, read = ci, r
+		return nil
+	})
+	switch {
+	case err == errSymlink:
+		err = &fs.PathError{Op: "open", Path: name, Err: err}
+	case err == errNotRegular:
+		err = fmt.Errorf("file %q is not a regular file", name)
+	case err != nil:
+		err = l.pathError("open", name, err)
+	}
+	return info, read, done, err
 }
 
 // subfolder opens the folder elem of parent (name from dir), refusing a
@@ -794,19 +837,48 @@ func statCells(files fs.FS, n int, file func(i int) string) (map[string]*lazyFil
 		p := file(i)
 		lf := byPath[p]
 		if lf == nil {
-			fi, err := fs.Stat(files, p)
-			if err != nil {
-				return nil, err
+			var (
+				info       cellInfo
+				read, done bool
+				err        error
+				buf        []byte
+			)
+			if set.nl != nil && rawCellReads {
+				// One open checks the file and reads it when it is
+				// kept: four system calls, not a stat now and the
+				// four later.
+				info, read, done, err = set.nl.checkCell(p, func(ci cellInfo) []byte {
+					if ci.size > 0 && ci.size <= maxKeptCell && kept+ci.size <= maxKeptBytes {
+						buf = set.alloc(ci.size)
+					}
+					return buf
+				})
+				if err != nil {
+					return nil, err
+				}
 			}
-			if !fi.Mode().IsRegular() {
-				return nil, fmt.Errorf("file %q is not a regular file", p)
+			if done {
+				lf = &lazyFile{set: set, name: p, size: info.size, key: info.key, hasKey: true}
+				lf.keep = info.size <= maxKeptCell && kept+info.size <= maxKeptBytes
+				if read {
+					lf.kept = buf
+				}
+			} else {
+				fi, err := fs.Stat(files, p)
+				if err != nil {
+					return nil, err
+				}
+				if !fi.Mode().IsRegular() {
+					return nil, fmt.Errorf("file %q is not a regular file", p)
+				}
+				lf = &lazyFile{set: set, name: p, size: fi.Size()}
+				lf.key, lf.hasKey = keyOf(fi)
+				lf.keep = lf.size <= maxKeptCell && kept+lf.size <= maxKeptBytes
 			}
-			lf = &lazyFile{set: set, name: p, size: fi.Size()}
-			if lf.size <= maxKeptCell && kept+lf.size <= maxKeptBytes {
-				lf.keep, kept = true, kept+lf.size
+			if lf.keep {
+				kept += lf.size
 			}
 			byPath[p] = lf
-			lf.key, lf.hasKey = keyOf(fi)
 			if _, ok := distinct[lf.key]; !ok || !lf.hasKey {
 				if lf.hasKey {
 					distinct[lf.key] = struct{}{}
