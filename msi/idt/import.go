@@ -545,8 +545,7 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string) (string
 	// has parsed.
 	type binCell struct {
 		row  int
-		col  int         // column index
-		key  []msi.Value // the row's primary key, to find its stream
+		col  int // column index
 		file string
 	}
 	var (
@@ -569,7 +568,6 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string) (string
 			return "", r.errorf("%d fields, table %s has %d columns", len(fields), table, len(cols))
 		}
 		clear(vals)
-		rowBins := len(bins)
 		for i, s := range fields {
 			if s == "" {
 				continue
@@ -594,12 +592,6 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string) (string
 				vals[i] = msi.StrValue(s)
 			}
 		}
-		if len(bins) > rowBins {
-			key := keyValues(cols, vals)
-			for i := rowBins; i < len(bins); i++ {
-				bins[i].key = key
-			}
-		}
 		rowNum++
 		if refused == nil {
 			refused = load.Add(vals) // after a refusal, only parsing the rest
@@ -619,7 +611,12 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string) (string
 			if b.row >= load.Len() {
 				break // a row the table refused, not compared
 			}
-			eq, err := sameStream(db, table, cols[b.col].Name, b.key, files, b.file)
+			row, ok := load.Match(b.row)
+			if !ok {
+				same = false
+				break
+			}
+			eq, err := sameStream(row, cols[b.col].Name, files, b.file)
 			if err != nil {
 				return "", &Error{File: name, Msg: "binary cell", Err: err}
 			}
@@ -636,11 +633,11 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string) (string
 	if t == nil {
 		return table, err
 	}
-	for _, b := range bins {
+	for i, b := range bins {
 		if b.row >= applied {
 			break
 		}
-		lf := cellFiles[b.file]
+		lf := cellFiles[i]
 		if err := db.SetStream(t.Row(b.row).StreamName(), lf, lf.size); err != nil {
 			return table, &Error{File: name, Msg: "binary cell", Err: err}
 		}
@@ -707,43 +704,17 @@ func class(c msi.Column) byte {
 	return 's'
 }
 
-// keyValues returns the primary-key values of a row being read, with
-// strings copied out of the line they were read from.
-func keyValues(cols []msi.Column, vals []msi.Value) []msi.Value {
-	var key []msi.Value
-	for i, c := range cols {
-		if !c.Key {
-			continue
-		}
-		v := vals[i]
-		if v.Kind() == msi.KindString {
-			v = msi.StrValue(strings.Clone(v.Str()))
-		}
-		key = append(key, v)
-	}
-	return key
-}
-
 // compareChunk is how much of a binary cell file, and as much of the
 // stream it is compared with, sameStream reads at a time.
 const compareChunk = 32 << 10
 
 // sameStream reports whether file holds exactly the bytes of the stream
-// table already has in column for the row with primary key key. A row
-// that is not there, a null cell, a stream that is missing or cannot be
+// row has in column. A null cell, a stream that is missing or cannot be
 // read: each is a difference (storing the file replaces the stream).
 // The sizes are compared first, then the contents, a chunk at a time,
 // never a whole file in memory. The error is for the file only: it
 // cannot be opened or read (it may have gone since it was checked).
-func sameStream(db *msi.Database, table, column string, key []msi.Value, files fs.FS, file string) (bool, error) {
-	t, err := db.Table(table)
-	if err != nil {
-		return false, nil
-	}
-	row, ok := t.Lookup(key...)
-	if !ok {
-		return false, nil
-	}
+func sameStream(row msi.Row, column string, files fs.FS, file string) (bool, error) {
 	s, err := row.OpenStream(column)
 	if err != nil {
 		return false, nil
@@ -825,12 +796,13 @@ const (
 // statCells checks each distinct file the n cells name (file(i)) once,
 // however many cells name it: it exists, is a regular file reached
 // without symbolic links (when files is a noLinkFS) and is not copied
-// past MaxCellCopies. It returns one lazyFile per distinct file, shared
-// by the streams of the cells naming it.
-func statCells(files fs.FS, n int, file func(i int) string) (map[string]*lazyFile, error) {
+// past MaxCellCopies. It returns the lazyFile of each cell, one per
+// distinct file, shared by the streams of the cells naming it.
+func statCells(files fs.FS, n int, file func(i int) string) ([]*lazyFile, error) {
 	set := &cellFiles{fsys: files}
 	set.nl, _ = files.(*noLinkFS)
-	byPath := make(map[string]*lazyFile)
+	byPath := make(map[string]*lazyFile, n)
+	cells := make([]*lazyFile, n)
 	distinct := make(map[fileKey]struct{}) // files told apart by identity where the system says (hard links)
 	var total, unique, kept int64
 	for i := range n {
@@ -895,8 +867,9 @@ func statCells(files fs.FS, n int, file func(i int) string) (map[string]*lazyFil
 		if total-unique > MaxCellCopies {
 			return nil, fmt.Errorf("%w: cell %d (%q) takes the copies of files other cells name past %d bytes (a cell counts at least %d)", ErrTooLarge, i+1, p, MaxCellCopies, minCopyCost)
 		}
+		cells[i] = lf
 	}
-	return byPath, nil
+	return cells, nil
 }
 
 // cellFiles is what the lazyFiles of one import share: the file system,
