@@ -115,7 +115,41 @@ func (l *RowLoader) Commit() (*Table, int, error) {
 	}
 	n, err := t.adoptRows(l.cells, l.nrows)
 	l.cells = nil
+	l.db.reserveStreams(t.binaryCells())
 	return t, n, err
+}
+
+// binaryCells counts the binary cells of t that are not null: the
+// streams its rows name.
+func (t *Table) binaryCells() int {
+	n := len(t.cols)
+	count := 0
+	for i, c := range t.cols {
+		if c.Type != ColBinary {
+			continue
+		}
+		for r := 0; r < t.nrows; r++ {
+			if t.cells[r*n+i] != 0 {
+				count++
+			}
+		}
+	}
+	return count
+}
+
+// reserveStreams makes room for n more streams to be set (the rows
+// of a table a RowLoader committed, whose streams an importer sets
+// next): a map grown once rather than doubling as 250,000 streams are
+// set one by one, which cost a fifth of the time spent setting them.
+func (db *Database) reserveStreams(n int) {
+	if n <= len(db.overlay) {
+		return
+	}
+	m := make(map[string]streamSource, len(db.overlay)+n)
+	for name, src := range db.overlay {
+		m[name] = src
+	}
+	db.overlay = m
 }
 
 // holdsExactly reports whether t's rows are exactly the nrows rows in

@@ -149,6 +149,7 @@ func (db *Database) derivePackageCode(plan *writePlan, old string) (string, erro
 		}
 	}
 	slices.SortFunc(streams, func(a, b namedSource) int { return strings.Compare(a.name, b.name) })
+	plan.streams = streams // emit writes the new ones in this order
 	for _, ns := range streams {
 		name, src := ns.name, ns.src
 		if src.deleted {

@@ -342,6 +342,10 @@ func countWrites(w io.Writer) (io.Writer, func() int64) {
 type writePlan struct {
 	tables map[string]planStream // table streams to write (decoded names)
 	omit   map[string]bool       // source table streams not to copy
+	// streams are the streams set but the summary information, sorted
+	// by name, when derivePackageCode has listed them: emit takes the
+	// new ones from there rather than sorting them again.
+	streams []namedSource
 }
 
 // planStream is a stream a write encodes: its bytes are produced as the
@@ -586,13 +590,31 @@ func (db *Database) emit(w *cfb.Writer, plan *writePlan, o *WriteOptions) error 
 		}
 	}
 	// New streams, in name order.
-	var added []namedSource
-	for name, src := range db.overlay {
-		if !src.deleted && !written[name] && db.streamByName[name] == nil {
-			added = append(added, namedSource{name, src})
-		}
+	isNew := func(name string, src streamSource) bool {
+		return !src.deleted && !written[name] && db.streamByName[name] == nil
 	}
-	slices.SortFunc(added, func(a, b namedSource) int { return strings.Compare(a.name, b.name) })
+	var added []namedSource
+	if plan.streams != nil {
+		// Sorted already: only the summary information, which the new
+		// PackageCode may have set since, is put in its place.
+		added = make([]namedSource, 0, len(plan.streams)+1)
+		for _, ns := range plan.streams {
+			if isNew(ns.name, ns.src) {
+				added = append(added, ns)
+			}
+		}
+		if src, ok := db.overlay[SummaryInfoStream]; ok && isNew(SummaryInfoStream, src) {
+			i, _ := slices.BinarySearchFunc(added, SummaryInfoStream, func(ns namedSource, name string) int { return strings.Compare(ns.name, name) })
+			added = slices.Insert(added, i, namedSource{SummaryInfoStream, src})
+		}
+	} else {
+		for name, src := range db.overlay {
+			if isNew(name, src) {
+				added = append(added, namedSource{name, src})
+			}
+		}
+		slices.SortFunc(added, func(a, b namedSource) int { return strings.Compare(a.name, b.name) })
+	}
 	for _, ns := range added {
 		raw, err := packName(ns.name, false)
 		if err != nil {
