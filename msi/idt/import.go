@@ -819,10 +819,11 @@ func statCells(files fs.FS, n int, file func(i int) string) ([]*lazyFile, error)
 				err        error
 				buf        []byte
 			)
-			if set.nl != nil && rawCellReads {
+			if set.nl != nil && rawCellReads && kept < maxKeptBytes {
 				// One open checks the file and reads it when it is
 				// kept: four system calls, not a stat now and the
-				// four later.
+				// four later. (Once maxKeptBytes are kept, a stat
+				// checks the file, which is read when it is written.)
 				info, read, done, err = set.nl.checkCell(p, func(ci cellInfo) []byte {
 					if ci.size > 0 && ci.size <= maxKeptCell && kept+ci.size <= maxKeptBytes {
 						buf = set.alloc(ci.size)
