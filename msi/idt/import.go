@@ -151,7 +151,12 @@ func field(f string, ctl bool) string {
 // returns the table's name: see Import. Binary cells name
 // files in the folder <Table> beside the IDT file. Symbolic links there
 // (the folder <Table> itself or a cell's file) are refused, so that an IDT
-// file cannot pull a file from elsewhere into the package.
+// file cannot pull a file from elsewhere into the package. A cell's file
+// is read once: small files (up to 64 KiB each, 16 MiB in all) when the
+// import checks them, on Linux in the same open; others when the
+// database is written, refused then if they are no longer the file
+// checked. A file replaced after the check is never read into the
+// package.
 func ImportFile(db *msi.Database, name string) (table string, err error) {
 	f, err := os.Open(name)
 	if err != nil {
@@ -176,7 +181,8 @@ var errNotRegular = errors.New("not a regular file")
 // Files are reached through a handle on their folder (an os.Root),
 // opened once per folder after checking that the folder is no symbolic
 // link and is the folder checked, so that a cell's file costs one stat
-// to check it and one open to read it however deep it lies; a folder
+// to check it and one open to read it however deep it lies (on Linux,
+// checkCell does both in one open: openat, fstat, read, close); a folder
 // swapped for a link afterwards changes nothing, as the handle stays on
 // the folder checked. The handles stay open while the file system is in
 // use (the database reads cell files when it is written); the garbage
