@@ -291,3 +291,39 @@ func BenchmarkInsertLongText(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSaveStreams saves the sample package with n one-byte streams
+// set (what an import of n binary cell files leaves to Save): the new
+// PackageCode's hash, the write and the read-back, whose check of the
+// streams set is a digest (savecheck_test.go). Bytes are the streams'.
+func BenchmarkSaveStreams(b *testing.B) {
+	for _, n := range []int{10000, 100000} {
+		b.Run(fmt.Sprintf("streams=%d", n), func(b *testing.B) {
+			sample, err := os.ReadFile(coreSample)
+			if err != nil {
+				b.Fatal(err)
+			}
+			out := filepath.Join(b.TempDir(), "out.msi")
+			one := strings.NewReader("x")
+			b.SetBytes(int64(n))
+			b.ReportAllocs()
+			for b.Loop() {
+				b.StopTimer()
+				db, err := NewDatabase(bytes.NewReader(sample), int64(len(sample)))
+				if err != nil {
+					b.Fatal(err)
+				}
+				for i := range n {
+					if err := db.SetStream(fmt.Sprintf("Binary.s%d", i), one, 1); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StartTimer()
+				if err := db.Save(out, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/stream")
+		})
+	}
+}

@@ -162,7 +162,7 @@ func NewDatabaseOptions(r io.ReaderAt, size int64, opts *ReadOptions) (*Database
 	if err != nil {
 		return nil, &containerError{err}
 	}
-	return newDatabase(cf, cf.Root, size, o)
+	return newDatabase(cf, cf.Root, size, o, false)
 }
 
 // containerError is a cfb error met while opening a database. It matches
@@ -178,7 +178,13 @@ func (e *containerError) Is(target error) bool {
 	return target == ErrFormat && errors.Is(e.err, cfb.ErrFormat)
 }
 
-func newDatabase(cf *cfb.Reader, root *cfb.Entry, size int64, o ReadOptions) (*Database, error) {
+// newDatabase reads the database below root. With check (Save's
+// read-back), streams other than the tables' are not listed, nor
+// indexed by name but for those whose names start with \x05 (summary
+// information, signatures): checkSaved looks at root's entries itself,
+// and 250,000 streams cost no map of their names beside the database
+// being saved.
+func newDatabase(cf *cfb.Reader, root *cfb.Entry, size int64, o ReadOptions, check bool) (*Database, error) {
 	db := &Database{
 		cf:           cf,
 		root:         root,
@@ -187,8 +193,13 @@ func newDatabase(cf *cfb.Reader, root *cfb.Entry, size int64, o ReadOptions) (*D
 		byName:       map[string]*Table{},
 		sysTables:    map[string]*Table{},
 		tableStreams: map[string]*cfb.Entry{},
-		streamByName: make(map[string]*cfb.Entry, len(root.Children)),
+		streamByName: map[string]*cfb.Entry{},
 		overlay:      map[string]streamSource{},
+	}
+	if !check {
+		db.streamByName = make(map[string]*cfb.Entry, len(root.Children))
+		db.streams = make([]*cfb.Entry, 0, len(root.Children))
+		db.streamNames = make([]string, 0, len(root.Children))
 	}
 	if o.MaxStreamBytes > 0 && o.MaxStreamBytes < size {
 		db.limit = o.MaxStreamBytes
@@ -196,9 +207,10 @@ func newDatabase(cf *cfb.Reader, root *cfb.Entry, size int64, o ReadOptions) (*D
 	if root == cf.Root {
 		db.Warnings = append(db.Warnings, cf.Warnings...)
 	}
-	db.streams = make([]*cfb.Entry, 0, len(root.Children))
-	db.streamNames = make([]string, 0, len(root.Children))
 	for _, e := range root.Children {
+		if check && e.Type == cfb.TypeStream && !isTableOrControl(e.RawName) {
+			continue
+		}
 		name, isTable := unpackName(e.RawName)
 		switch {
 		case e.Type == cfb.TypeStream && isTable:
@@ -210,19 +222,8 @@ func newDatabase(cf *cfb.Reader, root *cfb.Entry, size int64, o ReadOptions) (*D
 		case e.Type == cfb.TypeStream:
 			db.streams = append(db.streams, e)
 			db.streamNames = append(db.streamNames, name)
-			prev, dup := db.streamByName[name]
-			if !dup {
-				db.streamByName[name] = e
-				continue
-			}
-			// Two streams decode to one name (one with a non-standard
-			// name encoding). The canonically named one is the stream
-			// other readers find; the other is kept as it is.
-			if len(db.Warnings) < 200 {
+			if pickStream(db.streamByName, name, e) && len(db.Warnings) < 200 {
 				db.Warnings = append(db.Warnings, fmt.Sprintf("two streams are named %q; the one with the standard name encoding is used, the other is kept unchanged", name))
-			}
-			if canonicalName(e.RawName, name) && !canonicalName(prev.RawName, name) {
-				db.streamByName[name] = e
 			}
 		case e.Type == cfb.TypeStorage:
 			db.storages = append(db.storages, e)
@@ -276,6 +277,25 @@ func newDatabase(cf *cfb.Reader, root *cfb.Entry, size int64, o ReadOptions) (*D
 		}
 	}
 	return db, nil
+}
+
+// pickStream records e, a stream named name, in byName and reports
+// whether another stream had the name (two streams decode to one name,
+// one with a non-standard name encoding): the canonically named one is
+// the stream other readers find, the other is kept as it is.
+func pickStream(byName map[string]*cfb.Entry, name string, e *cfb.Entry) (dup bool) {
+	prev, dup := byName[name]
+	if !dup || canonicalName(e.RawName, name) && !canonicalName(prev.RawName, name) {
+		byName[name] = e
+	}
+	return dup
+}
+
+// isTableOrControl reports whether raw, a stream's name as stored,
+// names a table or starts with a control character (\x05SummaryInformation,
+// \x05DigitalSignature): the streams a check-mode newDatabase lists.
+func isTableOrControl(raw []uint16) bool {
+	return len(raw) > 0 && (raw[0] == tablePrefix || raw[0] < 0x20)
 }
 
 // installerEvidence reports whether the database has what only an
@@ -768,7 +788,7 @@ func (db *Database) OpenStorage(name string) (*Database, error) {
 	}
 	for _, e := range db.storages {
 		if n, _ := unpackName(e.RawName); n == name {
-			sub, err := newDatabase(db.cf, e, db.size, ReadOptions{MaxStreamBytes: db.limit})
+			sub, err := newDatabase(db.cf, e, db.size, ReadOptions{MaxStreamBytes: db.limit}, false)
 			if err != nil {
 				return nil, fmt.Errorf("msi: storage %s: %w", name, err)
 			}

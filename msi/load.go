@@ -75,6 +75,27 @@ func (l *RowLoader) Unchanged() bool {
 	return l.t != nil && holdsExactly(l.t, l.cells, l.nrows)
 }
 
+// Match returns the row of the existing table that holds the values of
+// the i-th row added (found by its primary key, compared as Unchanged
+// compares them), and false when there is none: the table is new, has
+// no primary key, or no row of it holds those values. An importer that
+// finds the table unchanged uses it to reach the streams of the rows it
+// compares, without keeping each row's key as it reads.
+func (l *RowLoader) Match(i int) (Row, bool) {
+	t := l.t
+	if t == nil || len(t.keys) == 0 || i < 0 || i >= l.nrows {
+		return Row{}, false
+	}
+	t.buildIndex()
+	n := len(t.cols)
+	row := l.cells[i*n : (i+1)*n]
+	r, ok := t.findRow(t.rowHash(row), row)
+	if !ok || !t.sameCells(t.cells[r*n:(r+1)*n], row) {
+		return Row{}, false
+	}
+	return t.Row(r), true
+}
+
 // Commit creates the table (when it did not exist) or deletes its rows (with their streams), then gives it the rows added, as Insert
 // of each in turn would: a row whose primary key an earlier row has stops
 // it with a *ValueError, keeping the rows before it. It returns the table
@@ -94,7 +115,41 @@ func (l *RowLoader) Commit() (*Table, int, error) {
 	}
 	n, err := t.adoptRows(l.cells, l.nrows)
 	l.cells = nil
+	l.db.reserveStreams(t.binaryCells())
 	return t, n, err
+}
+
+// binaryCells counts the binary cells of t that are not null: the
+// streams its rows name.
+func (t *Table) binaryCells() int {
+	n := len(t.cols)
+	count := 0
+	for i, c := range t.cols {
+		if c.Type != ColBinary {
+			continue
+		}
+		for r := 0; r < t.nrows; r++ {
+			if t.cells[r*n+i] != 0 {
+				count++
+			}
+		}
+	}
+	return count
+}
+
+// reserveStreams makes room for n more streams to be set (the rows
+// of a table a RowLoader committed, whose streams an importer sets
+// next): a map grown once rather than doubling as 250,000 streams are
+// set one by one, which cost a fifth of the time spent setting them.
+func (db *Database) reserveStreams(n int) {
+	if n <= len(db.overlay) {
+		return
+	}
+	m := make(map[string]streamSource, len(db.overlay)+n)
+	for name, src := range db.overlay {
+		m[name] = src
+	}
+	db.overlay = m
 }
 
 // holdsExactly reports whether t's rows are exactly the nrows rows in

@@ -106,15 +106,42 @@ type namedSource struct {
 // file). db.mu is held.
 func (db *Database) derivePackageCode(plan *writePlan, old string) (string, error) {
 	h := sha256.New()
-	field := func(s string) { io.WriteString(h, strconv.Itoa(len(s))+":"+s) }
+	// field hashes prefix+s as "<length>:<bytes>", through one buffer:
+	// nothing is allocated per stream.
+	var fb []byte
+	field2 := func(prefix, s string) {
+		fb = strconv.AppendInt(fb[:0], int64(len(prefix)+len(s)), 10)
+		fb = append(fb, ':')
+		fb = append(fb, prefix...)
+		fb = append(fb, s...)
+		h.Write(fb)
+	}
+	field := func(s string) { field2("", s) }
 	// One buffer for every stream: io.Copy would allocate 32 KiB per
 	// stream (a section reader has no WriteTo, the hash no ReadFrom),
 	// 14 GB for the 450,000 one-byte binary cells of a 4 MB IDT file.
 	buf := make([]byte, 32<<10)
-	data := func(what string, r io.ReaderAt, size int64) error {
-		field(strconv.FormatInt(size, 10))
-		if _, err := io.CopyBuffer(h, io.NewSectionReader(r, 0, size), buf); err != nil {
-			return fmt.Errorf("msi: new PackageCode: reading %s: %w", what, err)
+	data := func(what, name string, r io.ReaderAt, size int64) error {
+		var num [20]byte
+		digits := strconv.AppendInt(num[:0], size, 10)
+		fb = strconv.AppendInt(fb[:0], int64(len(digits)), 10)
+		fb = append(fb, ':')
+		h.Write(append(fb, digits...))
+		// The bytes io.Copy of a section of r would hash: up to size,
+		// stopping at io.EOF.
+		for off := int64(0); off < size; {
+			n, err := r.ReadAt(buf[:min(int64(len(buf)), size-off)], off)
+			h.Write(buf[:n])
+			off += int64(n)
+			if err == io.EOF {
+				break
+			}
+			if err == nil && n == 0 {
+				err = io.ErrNoProgress
+			}
+			if err != nil {
+				return fmt.Errorf("msi: new PackageCode: reading %s%s: %w", what, name, err)
+			}
 		}
 		return nil
 	}
@@ -126,8 +153,8 @@ func (db *Database) derivePackageCode(plan *writePlan, old string) (string, erro
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		field("table " + name)
-		if err := data("table "+name, plan.tables[name].r, plan.tables[name].size); err != nil {
+		field2("table ", name)
+		if err := data("table ", name, plan.tables[name].r, plan.tables[name].size); err != nil {
 			return "", err
 		}
 	}
@@ -137,7 +164,7 @@ func (db *Database) derivePackageCode(plan *writePlan, old string) (string, erro
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		field("omit " + name)
+		field2("omit ", name)
 	}
 	// The streams set, in name order, with their sources: looking each
 	// name up again after sorting costs a cache miss per stream in a
@@ -149,10 +176,11 @@ func (db *Database) derivePackageCode(plan *writePlan, old string) (string, erro
 		}
 	}
 	slices.SortFunc(streams, func(a, b namedSource) int { return strings.Compare(a.name, b.name) })
+	plan.streams = streams // emit writes the new ones in this order
 	for _, ns := range streams {
 		name, src := ns.name, ns.src
 		if src.deleted {
-			field("deleted " + name)
+			field2("deleted ", name)
 			continue
 		}
 		r, size := src.r, src.size
@@ -163,8 +191,8 @@ func (db *Database) derivePackageCode(plan *writePlan, old string) (string, erro
 			}
 			r, size = s, src.entry.Size
 		}
-		field("stream " + name)
-		if err := data("stream "+name, r, size); err != nil {
+		field2("stream ", name)
+		if err := data("stream ", name, r, size); err != nil {
 			return "", err
 		}
 	}

@@ -15,7 +15,7 @@ func (db *Database) Reopen() (*Database, error) {
 	if closed {
 		return nil, ErrClosed
 	}
-	n, err := newDatabase(db.cf, db.root, db.size, ReadOptions{MaxStreamBytes: db.limit})
+	n, err := newDatabase(db.cf, db.root, db.size, ReadOptions{MaxStreamBytes: db.limit}, false)
 	if err != nil {
 		return nil, err
 	}

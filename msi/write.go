@@ -3,6 +3,7 @@ package msi
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"io/fs"
 	"os"
@@ -115,7 +116,11 @@ var (
 // decoded again, so the check costs about what decoding the changed
 // tables costs, whatever the size of the package.
 func (db *Database) checkSaved(r io.ReaderAt, size int64, tables []string) error {
-	out, err := NewDatabase(r, size)
+	cf, err := cfb.NewReader(r, size)
+	if err != nil {
+		return &containerError{err}
+	}
+	out, err := newDatabase(cf, cf.Root, size, ReadOptions{}, true)
 	if err != nil {
 		return err
 	}
@@ -140,34 +145,102 @@ func (db *Database) checkSaved(r io.ReaderAt, size int64, tables []string) error
 			return fmt.Errorf("msi: the new file lists tables %q, the database %q", got, want)
 		}
 	}
-	// Each stream set is looked up in the new file's directory, without
-	// a listing or a map of either side: 250,000 streams set would cost
-	// two maps of 250,000 names on top of the two databases.
+	// The streams set are checked by a digest, without a map of either
+	// side's names: each stream of the new file whose name is set must
+	// have the size set, and their names must be the names set, each
+	// once (the same count and the same sum of 64-bit hashes of the
+	// names). Anything else is looked at again stream by stream
+	// (streamsWritten), which says which stream is wrong, or finds that
+	// the difference is a second stream decoding to a name set (copied
+	// through as it was) beside the one written. 250,000 streams set
+	// would otherwise cost a map of 250,000 names beside both databases.
 	db.mu.Lock()
+	defer db.mu.Unlock()
+	seed := maphash.MakeSeed()
+	var want, got streamDigest
 	summarySet := false
+	for name, src := range db.overlay {
+		if !src.deleted {
+			want.add(seed, name)
+			summarySet = summarySet || name == SummaryInfoStream
+		}
+	}
+	sizesAgree := true
+	for _, e := range out.root.Children {
+		if e.Type != cfb.TypeStream {
+			continue
+		}
+		name, isTable := unpackName(e.RawName)
+		if isTable {
+			continue
+		}
+		if src, ok := db.overlay[name]; ok && !src.deleted {
+			got.add(seed, name)
+			sizesAgree = sizesAgree && e.Size == src.streamSize()
+		}
+	}
+	if !sizesAgree || got != want {
+		if err := db.streamsWritten(out.root); err != nil {
+			return err
+		}
+	}
+	if summarySet {
+		if _, err := out.SummaryInfo(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// streamDigest sums 64-bit hashes of stream names, and counts them: two
+// lists of names with the same digest hold the same names, as many
+// times each, but for a chance of one in 2⁶⁴.
+type streamDigest struct {
+	n   int
+	sum uint64
+}
+
+func (d *streamDigest) add(seed maphash.Seed, name string) {
+	d.n++
+	d.sum += maphash.String(seed, name)
+}
+
+// streamSize is the size of the stream src sets.
+func (src streamSource) streamSize() int64 {
+	if src.entry != nil {
+		return src.entry.Size
+	}
+	return src.size
+}
+
+// streamsWritten checks, stream by stream, that each stream set (db.mu
+// held) is in root, the new file's root, with its size: the stream
+// readers find under its name (the canonically named one, where two
+// decode to it).
+func (db *Database) streamsWritten(root *cfb.Entry) error {
+	byName := map[string]*cfb.Entry{}
+	for _, e := range root.Children {
+		if e.Type != cfb.TypeStream {
+			continue
+		}
+		if name, isTable := unpackName(e.RawName); !isTable {
+			if _, ok := db.overlay[name]; ok {
+				pickStream(byName, name, e)
+			}
+		}
+	}
 	for name, src := range db.overlay {
 		if src.deleted {
 			continue
 		}
-		n := src.size
-		if src.entry != nil {
-			n = src.entry.Size
-		}
-		e := out.streamByName[name]
+		n := src.streamSize()
+		e := byName[name]
 		if e == nil || e.Size != n {
 			var got int64
 			if e != nil {
 				got = e.Size
 			}
-			db.mu.Unlock()
 			return fmt.Errorf("msi: stream %q was not written whole (%d of %d bytes)", name, got, n)
-		}
-		summarySet = summarySet || name == SummaryInfoStream
-	}
-	db.mu.Unlock()
-	if summarySet {
-		if _, err := out.SummaryInfo(); err != nil {
-			return err
 		}
 	}
 	return nil
@@ -342,6 +415,10 @@ func countWrites(w io.Writer) (io.Writer, func() int64) {
 type writePlan struct {
 	tables map[string]planStream // table streams to write (decoded names)
 	omit   map[string]bool       // source table streams not to copy
+	// streams are the streams set but the summary information, sorted
+	// by name, when derivePackageCode has listed them: emit takes the
+	// new ones from there rather than sorting them again.
+	streams []namedSource
 }
 
 // planStream is a stream a write encodes: its bytes are produced as the
@@ -586,13 +663,31 @@ func (db *Database) emit(w *cfb.Writer, plan *writePlan, o *WriteOptions) error 
 		}
 	}
 	// New streams, in name order.
-	var added []namedSource
-	for name, src := range db.overlay {
-		if !src.deleted && !written[name] && db.streamByName[name] == nil {
-			added = append(added, namedSource{name, src})
-		}
+	isNew := func(name string, src streamSource) bool {
+		return !src.deleted && !written[name] && db.streamByName[name] == nil
 	}
-	slices.SortFunc(added, func(a, b namedSource) int { return strings.Compare(a.name, b.name) })
+	var added []namedSource
+	if plan.streams != nil {
+		// Sorted already: only the summary information, which the new
+		// PackageCode may have set since, is put in its place.
+		added = make([]namedSource, 0, len(plan.streams)+1)
+		for _, ns := range plan.streams {
+			if isNew(ns.name, ns.src) {
+				added = append(added, ns)
+			}
+		}
+		if src, ok := db.overlay[SummaryInfoStream]; ok && isNew(SummaryInfoStream, src) {
+			i, _ := slices.BinarySearchFunc(added, SummaryInfoStream, func(ns namedSource, name string) int { return strings.Compare(ns.name, name) })
+			added = slices.Insert(added, i, namedSource{SummaryInfoStream, src})
+		}
+	} else {
+		for name, src := range db.overlay {
+			if isNew(name, src) {
+				added = append(added, namedSource{name, src})
+			}
+		}
+		slices.SortFunc(added, func(a, b namedSource) int { return strings.Compare(a.name, b.name) })
+	}
 	for _, ns := range added {
 		raw, err := packName(ns.name, false)
 		if err != nil {

@@ -386,6 +386,7 @@ func BenchmarkImportCellFiles(b *testing.B) {
 				b.Fatal(err)
 			}
 			out := filepath.Join(dir, "out.msi")
+			b.SetBytes(int64(n)) // the cell files' bytes
 			b.ReportAllocs()
 			defer reportCPU(b, processCPU())
 			for b.Loop() {

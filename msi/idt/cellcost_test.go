@@ -2,6 +2,7 @@ package idt
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -9,6 +10,9 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/msikit/msikit/msi"
 )
 
 // writeCellFolder writes dir/Binary.idt with n rows, row i naming its own
@@ -39,19 +43,21 @@ func writeCellFolder(t testing.TB, dir string, n int) {
 	}
 }
 
-// A folder of distinct one-byte cell files costs each file a stat and an
-// open through handles on its folder, and keeps each file's byte in
-// shared chunks: ImportFile of 4,000 such files and reading every stream
-// once allocate at most maxAllocs objects and keep at most maxBytes
-// bytes per cell (the row, its stream and its file: 19 and 542-553
-// measured). Checking each path element with lstat on every stat and
-// open, and a bytes.Reader per file, cost 34 allocations and 623 bytes
-// per cell.
+// A folder of distinct one-byte cell files costs each file one open
+// through a handle on its folder, which checks it and reads it, and
+// keeps each file's byte in shared chunks, read through readers from
+// slabs: ImportFile of 4,000 such files and reading every stream once
+// allocate at most maxAllocs objects and keep at most maxBytes bytes per
+// cell (the row, its stream and its file: 13 and 474 measured). A stat
+// to check each file, its lazyFile kept as the stream's reader and a
+// copy of each row's key cost 19 allocations and 544 bytes per cell;
+// checking each path element with lstat on every stat and open, and a
+// bytes.Reader per file, 34 and 623.
 func TestImportCellFilesCost(t *testing.T) {
 	const (
 		n         = 4000
-		maxAllocs = 26
-		maxBytes  = 600
+		maxAllocs = 15
+		maxBytes  = 500
 	)
 	dir := t.TempDir()
 	writeCellFolder(t, dir, n)
@@ -147,21 +153,55 @@ func TestImportFileNoLinks(t *testing.T) {
 			t.Errorf("stream a/b.x: %q, %v; want %q", got, err, "nested")
 		}
 	})
-	t.Run("file replaced after the check", func(t *testing.T) {
-		dir := t.TempDir()
-		writeCellFolder(t, dir, 1) // Binary/0 holds one byte
-		db := openSample(t)
-		if _, err := ImportFile(db, filepath.Join(dir, "Binary.idt")); err != nil {
-			t.Fatal(err)
-		}
-		other := filepath.Join(dir, "other")
-		os.WriteFile(other, []byte{'!'}, 0o644)
-		if err := os.Rename(other, filepath.Join(dir, "Binary", "0")); err != nil {
-			t.Fatal(err)
-		}
-		err := db.Save(filepath.Join(dir, "out.msi"), nil)
-		if err == nil || !strings.Contains(err.Error(), "changed") {
-			t.Errorf("Save: %v, want a refusal of the changed file", err)
-		}
-	})
+	// A cell file replaced after the import checked it is never read
+	// into the package: a small one was read by the check itself (the
+	// package holds the bytes checked), a larger one is opened again by
+	// its identity when the package is written (Save refuses it).
+	for _, size := range []int{1, maxKeptCell + 1} {
+		t.Run(fmt.Sprintf("file of %d bytes replaced after the check", size), func(t *testing.T) {
+			dir := t.TempDir()
+			writeCellFolder(t, dir, 1)
+			cell := filepath.Join(dir, "Binary", "0")
+			checked := bytes.Repeat([]byte{'c'}, size)
+			if err := os.WriteFile(cell, checked, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			db := openSample(t)
+			if _, err := ImportFile(db, filepath.Join(dir, "Binary.idt")); err != nil {
+				t.Fatal(err)
+			}
+			other := filepath.Join(dir, "other")
+			os.WriteFile(other, bytes.Repeat([]byte{'!'}, size), 0o644)
+			if err := os.Rename(other, cell); err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(dir, "out.msi")
+			err := db.Save(out, nil)
+			if size > maxKeptCell {
+				if err == nil || !strings.Contains(err.Error(), "changed") {
+					t.Errorf("Save: %v, want a refusal of the changed file", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Save: %v", err)
+			}
+			saved, err := msi.Open(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer saved.Close()
+			s, err := saved.OpenStream("Binary.b0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(checked, got); diff != "" {
+				t.Errorf("stream Binary.b0 (-checked +saved):\n%s", diff)
+			}
+		})
+	}
 }

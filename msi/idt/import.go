@@ -151,7 +151,12 @@ func field(f string, ctl bool) string {
 // returns the table's name: see Import. Binary cells name
 // files in the folder <Table> beside the IDT file. Symbolic links there
 // (the folder <Table> itself or a cell's file) are refused, so that an IDT
-// file cannot pull a file from elsewhere into the package.
+// file cannot pull a file from elsewhere into the package. A cell's file
+// is read once: small files (up to 64 KiB each, 16 MiB in all) when the
+// import checks them, on Linux in the same open; others when the
+// database is written, refused then if they are no longer the file
+// checked. A file replaced after the check is never read into the
+// package.
 func ImportFile(db *msi.Database, name string) (table string, err error) {
 	f, err := os.Open(name)
 	if err != nil {
@@ -168,12 +173,16 @@ var errSymlink = errors.New("is a symbolic link (refused: binary cells are read 
 // between its check and its opening.
 var errChanged = errors.New("changed while being opened")
 
+// errNotRegular is why checkCellAt refuses a file.
+var errNotRegular = errors.New("not a regular file")
+
 // noLinkFS is the file system of the folder dir, like os.DirFS, except that
 // a path through a symbolic link (any element below dir) does not open.
 // Files are reached through a handle on their folder (an os.Root),
 // opened once per folder after checking that the folder is no symbolic
 // link and is the folder checked, so that a cell's file costs one stat
-// to check it and one open to read it however deep it lies; a folder
+// to check it and one open to read it however deep it lies (on Linux,
+// checkCell does both in one open: openat, fstat, read, close); a folder
 // swapped for a link afterwards changes nothing, as the handle stays on
 // the folder checked. The handles stay open while the file system is in
 // use (the database reads cell files when it is written); the garbage
@@ -230,20 +239,14 @@ func (l *noLinkFS) folderLocked(name string) (*os.Root, error) {
 	return h.root, h.err
 }
 
-// readKept reads name, checked by Stat as the file key names, into buf
-// (its whole size) with readCellAt where it can; done is false if it
-// cannot.
-func (l *noLinkFS) readKept(name string, key fileKey, buf []byte) (done bool, err error) {
-	dir, elem := path.Split(name)
-	if dir == "" {
-		dir = "."
-	} else {
-		dir = dir[:len(dir)-1]
-	}
+// conn returns what readCellAt and checkCellAt read the files of the
+// folder dir (a valid path) through, opened for the first file read, or
+// nil when there is none.
+func (l *noLinkFS) conn(dir string) syscall.RawConn {
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	if _, err := l.folderLocked(dir); err != nil {
-		l.mu.Unlock()
-		return false, nil
+		return nil
 	}
 	h := l.roots[dir]
 	if h.dir == nil && !h.noConn { // opened for the first file read
@@ -252,8 +255,25 @@ func (l *noLinkFS) readKept(name string, key fileKey, buf []byte) (done bool, er
 		}
 		l.roots[dir] = h
 	}
-	conn := h.conn
-	l.mu.Unlock()
+	return h.conn
+}
+
+// splitPath returns the folder of the valid path name ("." for dir) and
+// its last element.
+func splitPath(name string) (dir, elem string) {
+	dir, elem = path.Split(name)
+	if dir == "" {
+		return ".", elem
+	}
+	return dir[:len(dir)-1], elem
+}
+
+// readKept reads name, checked by Stat as the file key names, into buf
+// (its whole size) with readCellAt where it can; done is false if it
+// cannot.
+func (l *noLinkFS) readKept(name string, key fileKey, buf []byte) (done bool, err error) {
+	dir, elem := splitPath(name)
+	conn := l.conn(dir)
 	if conn == nil {
 		return false, nil
 	}
@@ -265,6 +285,35 @@ func (l *noLinkFS) readKept(name string, key fileKey, buf []byte) (done bool, er
 		return true, l.pathError("read", name, err)
 	}
 	return done, nil
+}
+
+// checkCell is Stat for a cell file that reads it too, in one open (see
+// checkCellAt): want, given the file's size and identity, returns the
+// buffer to read the whole file into, or nil. It returns the file's
+// size and identity and whether it read the file; done is false when
+// checkCellAt cannot be used (the caller calls Stat).
+func (l *noLinkFS) checkCell(name string, want func(cellInfo) []byte) (info cellInfo, read, done bool, err error) {
+	if !fs.ValidPath(name) || name == "." {
+		return info, false, false, nil
+	}
+	dir, elem := splitPath(name)
+	conn := l.conn(dir)
+	if conn == nil {
+		return info, false, false, nil
+	}
+	done, err = checkCellAt(conn, elem, want, func(ci cellInfo, r bool) error {
+		info, read = ci, r
+		return nil
+	})
+	switch {
+	case err == errSymlink:
+		err = &fs.PathError{Op: "open", Path: name, Err: err}
+	case err == errNotRegular:
+		err = fmt.Errorf("file %q is not a regular file", name)
+	case err != nil:
+		err = l.pathError("open", name, err)
+	}
+	return info, read, done, err
 }
 
 // subfolder opens the folder elem of parent (name from dir), refusing a
@@ -502,8 +551,7 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string) (string
 	// has parsed.
 	type binCell struct {
 		row  int
-		col  int         // column index
-		key  []msi.Value // the row's primary key, to find its stream
+		col  int // column index
 		file string
 	}
 	var (
@@ -526,7 +574,6 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string) (string
 			return "", r.errorf("%d fields, table %s has %d columns", len(fields), table, len(cols))
 		}
 		clear(vals)
-		rowBins := len(bins)
 		for i, s := range fields {
 			if s == "" {
 				continue
@@ -551,12 +598,6 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string) (string
 				vals[i] = msi.StrValue(s)
 			}
 		}
-		if len(bins) > rowBins {
-			key := keyValues(cols, vals)
-			for i := rowBins; i < len(bins); i++ {
-				bins[i].key = key
-			}
-		}
 		rowNum++
 		if refused == nil {
 			refused = load.Add(vals) // after a refusal, only parsing the rest
@@ -576,7 +617,12 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string) (string
 			if b.row >= load.Len() {
 				break // a row the table refused, not compared
 			}
-			eq, err := sameStream(db, table, cols[b.col].Name, b.key, files, b.file)
+			row, ok := load.Match(b.row)
+			if !ok {
+				same = false
+				break
+			}
+			eq, err := sameStream(row, cols[b.col].Name, files, b.file)
 			if err != nil {
 				return "", &Error{File: name, Msg: "binary cell", Err: err}
 			}
@@ -593,12 +639,16 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string) (string
 	if t == nil {
 		return table, err
 	}
-	for _, b := range bins {
+	for i, b := range bins {
 		if b.row >= applied {
 			break
 		}
-		lf := cellFiles[b.file]
-		if err := db.SetStream(t.Row(b.row).StreamName(), lf, lf.size); err != nil {
+		lf := cellFiles[i]
+		var r io.ReaderAt = lf
+		if lf.kept != nil {
+			r = lf.set.keptReader(lf.kept)
+		}
+		if err := db.SetStream(t.Row(b.row).StreamName(), r, lf.size); err != nil {
 			return table, &Error{File: name, Msg: "binary cell", Err: err}
 		}
 	}
@@ -664,43 +714,17 @@ func class(c msi.Column) byte {
 	return 's'
 }
 
-// keyValues returns the primary-key values of a row being read, with
-// strings copied out of the line they were read from.
-func keyValues(cols []msi.Column, vals []msi.Value) []msi.Value {
-	var key []msi.Value
-	for i, c := range cols {
-		if !c.Key {
-			continue
-		}
-		v := vals[i]
-		if v.Kind() == msi.KindString {
-			v = msi.StrValue(strings.Clone(v.Str()))
-		}
-		key = append(key, v)
-	}
-	return key
-}
-
 // compareChunk is how much of a binary cell file, and as much of the
 // stream it is compared with, sameStream reads at a time.
 const compareChunk = 32 << 10
 
 // sameStream reports whether file holds exactly the bytes of the stream
-// table already has in column for the row with primary key key. A row
-// that is not there, a null cell, a stream that is missing or cannot be
+// row has in column. A null cell, a stream that is missing or cannot be
 // read: each is a difference (storing the file replaces the stream).
 // The sizes are compared first, then the contents, a chunk at a time,
 // never a whole file in memory. The error is for the file only: it
 // cannot be opened or read (it may have gone since it was checked).
-func sameStream(db *msi.Database, table, column string, key []msi.Value, files fs.FS, file string) (bool, error) {
-	t, err := db.Table(table)
-	if err != nil {
-		return false, nil
-	}
-	row, ok := t.Lookup(key...)
-	if !ok {
-		return false, nil
-	}
+func sameStream(row msi.Row, column string, files fs.FS, file string) (bool, error) {
 	s, err := row.OpenStream(column)
 	if err != nil {
 		return false, nil
@@ -782,31 +806,63 @@ const (
 // statCells checks each distinct file the n cells name (file(i)) once,
 // however many cells name it: it exists, is a regular file reached
 // without symbolic links (when files is a noLinkFS) and is not copied
-// past MaxCellCopies. It returns one lazyFile per distinct file, shared
-// by the streams of the cells naming it.
-func statCells(files fs.FS, n int, file func(i int) string) (map[string]*lazyFile, error) {
+// past MaxCellCopies. It returns the lazyFile of each cell, one per
+// distinct file, shared by the streams of the cells naming it.
+func statCells(files fs.FS, n int, file func(i int) string) ([]*lazyFile, error) {
 	set := &cellFiles{fsys: files}
 	set.nl, _ = files.(*noLinkFS)
-	byPath := make(map[string]*lazyFile)
+	byPath := make(map[string]*lazyFile, n)
+	cells := make([]*lazyFile, n)
 	distinct := make(map[fileKey]struct{}) // files told apart by identity where the system says (hard links)
 	var total, unique, kept int64
 	for i := range n {
 		p := file(i)
 		lf := byPath[p]
 		if lf == nil {
-			fi, err := fs.Stat(files, p)
-			if err != nil {
-				return nil, err
+			var (
+				info       cellInfo
+				read, done bool
+				err        error
+				buf        []byte
+			)
+			if set.nl != nil && rawCellReads && kept < maxKeptBytes {
+				// One open checks the file and reads it when it is
+				// kept: four system calls, not a stat now and the
+				// four later. (Once maxKeptBytes are kept, a stat
+				// checks the file, which is read when it is written.)
+				info, read, done, err = set.nl.checkCell(p, func(ci cellInfo) []byte {
+					if ci.size > 0 && ci.size <= maxKeptCell && kept+ci.size <= maxKeptBytes {
+						buf = set.alloc(ci.size)
+					}
+					return buf
+				})
+				if err != nil {
+					return nil, err
+				}
 			}
-			if !fi.Mode().IsRegular() {
-				return nil, fmt.Errorf("file %q is not a regular file", p)
+			if done {
+				lf = set.newLazy()
+				*lf = lazyFile{set: set, name: p, size: info.size, key: info.key, hasKey: true}
+				lf.keep = info.size <= maxKeptCell && kept+info.size <= maxKeptBytes
+				if read {
+					lf.kept = buf
+				}
+			} else {
+				fi, err := fs.Stat(files, p)
+				if err != nil {
+					return nil, err
+				}
+				if !fi.Mode().IsRegular() {
+					return nil, fmt.Errorf("file %q is not a regular file", p)
+				}
+				lf = &lazyFile{set: set, name: p, size: fi.Size()}
+				lf.key, lf.hasKey = keyOf(fi)
+				lf.keep = lf.size <= maxKeptCell && kept+lf.size <= maxKeptBytes
 			}
-			lf = &lazyFile{set: set, name: p, size: fi.Size()}
-			if lf.size <= maxKeptCell && kept+lf.size <= maxKeptBytes {
-				lf.keep, kept = true, kept+lf.size
+			if lf.keep {
+				kept += lf.size
 			}
 			byPath[p] = lf
-			lf.key, lf.hasKey = keyOf(fi)
 			if _, ok := distinct[lf.key]; !ok || !lf.hasKey {
 				if lf.hasKey {
 					distinct[lf.key] = struct{}{}
@@ -823,8 +879,9 @@ func statCells(files fs.FS, n int, file func(i int) string) (map[string]*lazyFil
 		if total-unique > MaxCellCopies {
 			return nil, fmt.Errorf("%w: cell %d (%q) takes the copies of files other cells name past %d bytes (a cell counts at least %d)", ErrTooLarge, i+1, p, MaxCellCopies, minCopyCost)
 		}
+		cells[i] = lf
 	}
-	return byPath, nil
+	return cells, nil
 }
 
 // cellFiles is what the lazyFiles of one import share: the file system,
@@ -837,6 +894,20 @@ type cellFiles struct {
 	chunk []byte    // the free part of the last chunk of kept bytes
 	last  int       // the size of the last chunk
 	open  map[*lazyFile]fs.File
+	// readers and lazies are the free parts of the last slabs
+	// keptReader and newLazy take from.
+	readers []keptFile
+	lazies  []lazyFile
+}
+
+// newLazy returns a zero lazyFile from a slab.
+func (s *cellFiles) newLazy() *lazyFile {
+	if len(s.lazies) == 0 {
+		s.lazies = make([]lazyFile, 64)
+	}
+	lf := &s.lazies[0]
+	s.lazies = s.lazies[1:]
+	return lf
 }
 
 // keptChunk is the largest of the chunks the bytes of small files are
@@ -857,6 +928,38 @@ func (s *cellFiles) alloc(n int64) []byte {
 	b := s.chunk[:n:n]
 	s.chunk = s.chunk[n:]
 	return b
+}
+
+// keptReader returns an io.ReaderAt over b, the bytes of a file read
+// when it was checked. Readers come from slabs: the stream of each of
+// 250,000 one-byte files costs 24 bytes and no lock, where its lazyFile
+// (its name, size and identity, no longer needed) costs 100.
+func (s *cellFiles) keptReader(b []byte) *keptFile {
+	if len(s.readers) == 0 {
+		s.readers = make([]keptFile, 256)
+	}
+	r := &s.readers[0]
+	s.readers = s.readers[1:]
+	r.b = b
+	return r
+}
+
+// keptFile is an io.ReaderAt over the bytes of a file read when it was
+// checked.
+type keptFile struct{ b []byte }
+
+func (k *keptFile) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, errors.New("idt: negative offset")
+	}
+	if off >= int64(len(k.b)) {
+		return 0, io.EOF
+	}
+	n := copy(p, k.b[off:])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
 }
 
 // lazyFile is an io.ReaderAt over a file of an fs.FS that is opened on
