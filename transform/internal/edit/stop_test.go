@@ -42,7 +42,8 @@ func TestStop(t *testing.T) {
 	}
 
 	var nilStop *Stop
-	for _, s := range []*Stop{nilStop, NewStop(nil, "leaf-features"), NewStop(context.Background(), "leaf-features")} {
+	var unset context.Context // an options struct's Context left unset
+	for _, s := range []*Stop{nilStop, NewStop(unset, "leaf-features"), NewStop(context.Background(), "leaf-features")} {
 		for range 2 * stopEvery {
 			if s.Tick() {
 				t.Fatal("a Stop that cannot stop stopped")
