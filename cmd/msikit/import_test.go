@@ -351,4 +351,11 @@ func TestImportReport(t *testing.T) {
 	if diff := cmp.Diff(want, got[:len(want)]); diff != "" {
 		t.Errorf("import report (-want +got):\n%s", diff)
 	}
+
+	// The codepage file again, into the package already in 1252: nothing
+	// changes, so nothing is said (the report once took "was" as 0).
+	again := filepath.Join(dir, "again.msi")
+	if code, _, stderr := runCLI(t, "import", out, filepath.Join(exp, "_ForceCodepage.idt"), "-o", again); code != exitOK || stderr != "" {
+		t.Errorf("the same codepage again: exit %d, stderr %q; want nothing said", code, stderr)
+	}
 }

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"hash/maphash"
 	"io"
@@ -96,33 +93,16 @@ func nouns(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-// idtTableName returns the table an IDT file names: the first field of its
-// third line. It reads at most the three header lines, each bounded as
-// idt bounds a line; a file it cannot read names no table ("", and the
-// import reports why).
+// idtTableName returns the table an IDT file names (idt.TableName); a
+// file it cannot read names no table ("", and the import reports why).
 func idtTableName(path string) string {
 	f, err := os.Open(path)
 	if err != nil {
 		return ""
 	}
 	defer f.Close()
-	r := bufio.NewReader(io.LimitReader(f, 3*(8<<20)))
-	var line []byte
-	for range 3 {
-		line, err = r.ReadSlice('\n')
-		for errors.Is(err, bufio.ErrBufferFull) {
-			_, err = r.ReadSlice('\n') // a long line: not the table name's
-			line = nil
-		}
-		if err != nil {
-			return ""
-		}
-	}
-	line = bytes.TrimRight(line, "\r\n")
-	if i := bytes.IndexByte(line, '\t'); i >= 0 {
-		line = line[:i]
-	}
-	return string(line)
+	table, _ := idt.TableName(f)
+	return table
 }
 
 // rowPrints fingerprints a table's rows: for each primary key (a hash of

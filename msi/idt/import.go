@@ -449,12 +449,28 @@ func Import(db *msi.Database, r io.Reader, files fs.FS) (table string, err error
 	return importIDT(db, r, files, "")
 }
 
+// TableName returns the table an IDT file's header names, read as Import
+// reads it (ForceCodepageTable for a codepage file), from its first three
+// lines only: what a caller needs to look at the table before importing
+// the file. The header is not otherwise checked; Import does that.
+func TableName(r io.Reader) (string, error) {
+	h, err := readHeader(newReader(r, ""))
+	if err != nil {
+		return "", err
+	}
+	if h.forceCodepage() {
+		return ForceCodepageTable, nil
+	}
+	return h.labels[0], nil
+}
+
 type header struct {
 	names, types, labels []string
 }
 
-func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string) (string, error) {
-	r := newReader(rd, name)
+// readHeader reads the three header lines: column names, column types,
+// then the table name and key columns.
+func readHeader(r *reader) (header, error) {
 	var lines [3][]string
 	for i := range lines {
 		line, err := r.next()
@@ -464,16 +480,30 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string) (string
 				lines[2] = []string{""}
 				break
 			}
-			return "", &Error{File: name, Line: r.line, Msg: "missing header line " + strconv.Itoa(i+1)}
+			return header{}, &Error{File: r.name, Line: r.line, Msg: "missing header line " + strconv.Itoa(i+1)}
 		}
 		if err != nil {
-			return "", err
+			return header{}, err
 		}
 		lines[i] = splitFields(line)
 	}
-	h := header{names: lines[0], types: lines[1], labels: lines[2]}
-	if len(h.names) == 1 && h.names[0] == "" && len(h.labels) == 1 && h.labels[0] == "" &&
-		len(h.types) == 2 && h.types[1] == ForceCodepageTable {
+	return header{names: lines[0], types: lines[1], labels: lines[2]}, nil
+}
+
+// forceCodepage reports whether the header is a codepage file's: the
+// codepage and "_ForceCodepage" on the second line, nothing else.
+func (h header) forceCodepage() bool {
+	return len(h.names) == 1 && h.names[0] == "" && len(h.labels) == 1 && h.labels[0] == "" &&
+		len(h.types) == 2 && h.types[1] == ForceCodepageTable
+}
+
+func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string) (string, error) {
+	r := newReader(rd, name)
+	h, err := readHeader(r)
+	if err != nil {
+		return "", err
+	}
+	if h.forceCodepage() {
 		cp, err := strconv.Atoi(strings.TrimSpace(h.types[0]))
 		if err != nil || cp < 0 {
 			return "", &Error{File: name, Line: 2, Msg: clip.Sprintf("bad codepage %q", h.types[0])}
