@@ -166,12 +166,28 @@ func WinPath(path string) string {
 // MsiExec runs "wine msiexec <op> <package> /qn /l*v <log> props..." (op is
 // "/i" or "/x"), flushes the registry and returns the log's text. A
 // non-zero exit status is an error that quotes the end of the log.
+//
+// A run that fails before it writes its log never reached the installer:
+// Wine did not start msiexec (seen once in CI on 2026-12-04, under load:
+// exit status 1, no output, no log). Such a run is made once more after
+// the wineserver is stopped; a second one is an error.
 func (p *Prefix) MsiExec(ctx context.Context, op, pkg string, props ...string) (string, error) {
+	for attempt := 1; ; attempt++ {
+		text, started, err := p.msiexec(ctx, op, pkg, props...)
+		if err == nil || started || attempt > 1 || ctx.Err() != nil {
+			return text, err
+		}
+	}
+}
+
+// msiexec makes one run of MsiExec; started reports whether msiexec wrote
+// its log.
+func (p *Prefix) msiexec(ctx context.Context, op, pkg string, props ...string) (text string, started bool, err error) {
 	logPath := filepath.Join(p.Dir, fmt.Sprintf("msiexec-%d.log", time.Now().UnixNano()))
 	args := append([]string{"msiexec", op, WinPath(pkg), "/qn", "/l*v", WinPath(logPath)}, props...)
 	out, err := p.run(ctx, p.wine, args...)
 	log, _ := os.ReadFile(logPath)
-	text := decodeLog(log)
+	text = decodeLog(log)
 	if ferr := p.Flush(ctx); ferr != nil && err == nil {
 		err = ferr
 	}
@@ -180,9 +196,12 @@ func (p *Prefix) MsiExec(ctx context.Context, op, pkg string, props ...string) (
 		if len(tail) > 2000 {
 			tail = tail[len(tail)-2000:]
 		}
-		return text, fmt.Errorf("wineoracle: msiexec %s %s: %v: %s\n--- log tail:\n%s", op, filepath.Base(pkg), err, bytes.TrimSpace(out), tail)
+		if len(log) == 0 {
+			tail = "(msiexec wrote no log)"
+		}
+		return text, len(log) > 0, fmt.Errorf("wineoracle: msiexec %s %s: %v: %s\n--- log tail:\n%s", op, filepath.Base(pkg), err, bytes.TrimSpace(out), tail)
 	}
-	return text, nil
+	return text, true, nil
 }
 
 // decodeLog returns a msiexec log as text (Wine writes it in UTF-8 or

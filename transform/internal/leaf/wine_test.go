@@ -1,9 +1,10 @@
 package leaf
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
-	"github.com/msikit/msikit/transform/internal/edit"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -18,6 +19,7 @@ import (
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/internal/wineoracle"
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/transform/internal/edit"
 )
 
 // winePrefix is a headless Wine prefix for msiexec runs, with a baseline
@@ -40,8 +42,13 @@ func newLeafWinePrefix(t *testing.T, wine string) *winePrefix {
 		p.env = append(p.env, kv)
 	}
 	p.env = append(p.env, "WINEPREFIX="+p.dir, "WINEDEBUG=-all", "WINEDLLOVERRIDES=mscoree,mshtml=;winemenubuilder.exe=d", "WINEARCH=win64")
-	p.run(wine, "wineboot", "-i")
-	p.run("wineserver", "-w")
+	// wineoracle.Boot runs wineboot (once more if Wine fails to start it)
+	// in the environment built above, and waits for its wineserver.
+	ctx, cancel := context.WithTimeout(context.Background(), wineoracle.RoundTimeout)
+	defer cancel()
+	if _, err := wineoracle.Boot(ctx, wine, p.dir); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { p.runQuiet("wineserver", "-k") })
 	p.baseline = p.snapshot()
 	return p
@@ -55,27 +62,43 @@ func (p *winePrefix) command(name string, args ...string) *exec.Cmd {
 	return cmd
 }
 
-func (p *winePrefix) run(name string, args ...string) {
-	p.t.Helper()
-	if out, err := p.command(name, args...).CombinedOutput(); err != nil {
-		p.t.Fatalf("%s %v: %v\n%s", name, args, err, out)
-	}
-}
-
 func (p *winePrefix) runQuiet(name string, args ...string) { _ = p.command(name, args...).Run() }
 
 // msiexec runs msiexec quietly with a verbose log, and fails the test if
-// it does not succeed.
-func (p *winePrefix) msiexec(args ...string) {
+// it does not succeed; what names the package and step in the message.
+//
+// A run that fails before it writes a line of its log never reached the
+// installer: Wine did not start msiexec (seen once in CI on 2026-12-04
+// under load: "/x" exited 1 with no output, the log still the previous
+// step's). That run is logged and made once more, after the prefix's
+// wineserver is stopped; a second such failure, or any failure after the
+// installer started, fails the test.
+func (p *winePrefix) msiexec(what string, args ...string) {
 	p.t.Helper()
 	log := filepath.Join(p.dir, "msiexec.log")
 	full := append(slices.Clone(args), "/qn", "/l*v", wineoracle.WinPath(log))
-	if out, err := p.command(p.wine, append([]string{"msiexec"}, full...)...).CombinedOutput(); err != nil {
-		tail, _ := os.ReadFile(log)
+	for attempt := 1; ; attempt++ {
+		if err := os.Remove(log); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			p.t.Fatal(err)
+		}
+		out, err := p.command(p.wine, append([]string{"msiexec"}, full...)...).CombinedOutput()
+		if err == nil {
+			return
+		}
+		tail, rerr := os.ReadFile(log)
+		if errors.Is(rerr, fs.ErrNotExist) || rerr == nil && len(tail) == 0 {
+			if attempt == 1 {
+				p.t.Logf("%s: msiexec %v: %v before writing its log (%q): Wine did not start it; running it once more", what, args, err, bytes.TrimSpace(out))
+				p.runQuiet("wineserver", "-k")
+				p.runQuiet("wineserver", "-w")
+				continue
+			}
+			p.t.Fatalf("%s: msiexec %v: %v, twice before writing its log\n%s", what, args, err, out)
+		}
 		if len(tail) > 4000 {
 			tail = tail[len(tail)-4000:]
 		}
-		p.t.Fatalf("msiexec %v: %v\n%s\nlog tail:\n%s", args, err, out, tail)
+		p.t.Fatalf("%s: msiexec %v: %v\n%s\nlog tail:\n%s", what, args, err, out, tail)
 	}
 }
 
@@ -262,7 +285,7 @@ func TestSplitAdvertisedWine(t *testing.T) {
 		for _, st := range steps {
 			args := slices.Clone(st.args)
 			args[1] = wineoracle.WinPath(pkg)
-			pfx.msiexec(args...)
+			pfx.msiexec(variant.name+" package, step "+st.name, args...)
 			now := pfx.snapshot()
 			for s := range now {
 				if wineCrashKey(s) && !pfx.baseline[s] {
