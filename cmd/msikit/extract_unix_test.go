@@ -99,8 +99,11 @@ func TestSecondSignal(t *testing.T) {
 			f.Close()
 		}
 	}()
-	// Let the child reach the open, then ask it to stop: it cannot.
-	time.Sleep(300 * time.Millisecond)
+	// Let the child reach the open, then ask it to stop: it cannot. (A
+	// fixed 300 ms wait was too short on a loaded machine for this test
+	// binary, slower under -race, to start, and a SIGTERM before its
+	// handler killed it.)
+	waitBlockedOpening(t, cmd, exited, stderr)
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

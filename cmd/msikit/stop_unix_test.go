@@ -5,6 +5,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -219,4 +220,58 @@ func waitOpened(t *testing.T, cmd *exec.Cmd, path string, exited <-chan error, s
 	}
 	cmd.Process.Kill()
 	t.Fatalf("%s not opened within 60 s", path)
+}
+
+// openatSyscall is the number of openat, the call os.Open makes, on the
+// architectures where waitBlockedOpening reads it from /proc.
+var openatSyscall = map[string]string{"amd64": "257", "arm64": "56", "riscv64": "56", "loong64": "56", "386": "295"}
+
+// waitBlockedOpening waits (up to 60 s) until a thread of the child cmd
+// is blocked in openat opening a named pipe (/proc/PID/task/*/syscall
+// names the call a blocked thread is in; wchan, where the kernel shows
+// it, is wait_for_partner, the wait for the pipe's other end). Where
+// /proc does not tell, it waits 300 ms.
+func waitBlockedOpening(t *testing.T, cmd *exec.Cmd, exited <-chan error, stderr interface{ String() string }) {
+	t.Helper()
+	openat, ok := openatSyscall[runtime.GOARCH]
+	if runtime.GOOS != "linux" || !ok {
+		time.Sleep(300 * time.Millisecond)
+		return
+	}
+	tasks := filepath.Join("/proc", strconv.Itoa(cmd.Process.Pid), "task")
+	start := time.Now()
+	for deadline := start.Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		select {
+		case err := <-exited:
+			t.Fatalf("ended (%v) before blocking in an open; stderr: %s", err, stderr.String())
+		default:
+		}
+		ids, err := os.ReadDir(tasks)
+		if err != nil {
+			t.Logf("%v: waiting 300 ms instead", err)
+			time.Sleep(300 * time.Millisecond)
+			return
+		}
+		for _, id := range ids {
+			call, err := os.ReadFile(filepath.Join(tasks, id.Name(), "syscall"))
+			if err != nil {
+				if errors.Is(err, fs.ErrPermission) {
+					t.Logf("%v: waiting 300 ms instead", err)
+					time.Sleep(300 * time.Millisecond)
+					return
+				}
+				continue
+			}
+			if f := strings.Fields(string(call)); len(f) == 0 || f[0] != openat {
+				continue
+			}
+			wchan, _ := os.ReadFile(filepath.Join(tasks, id.Name(), "wchan"))
+			if w := strings.TrimSpace(string(wchan)); w == "wait_for_partner" || w == "" || w == "0" {
+				t.Logf("blocked opening after %v", time.Since(start).Round(time.Millisecond))
+				return
+			}
+		}
+	}
+	cmd.Process.Kill()
+	t.Fatal("not blocked in an open within 60 s")
 }

@@ -1,0 +1,82 @@
+package testenv
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// recorder is a testing.TB that records what CheckBudgetOf reports.
+type recorder struct {
+	testing.TB
+	errors, logs []string
+}
+
+func (r *recorder) Helper() {}
+func (r *recorder) Errorf(format string, args ...any) {
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+func (r *recorder) Logf(format string, args ...any) {
+	r.logs = append(r.logs, fmt.Sprintf(format, args...))
+}
+
+// spinCPU works until the process has used d more CPU time.
+func spinCPU(d time.Duration) {
+	start := processCPU()
+	for x := 0; processCPU()-start < d; x++ {
+		_ = strings.Repeat("x", x%64)
+	}
+}
+
+// TestCheckBudgetCPUTime: a run over its time budget in wall time twice
+// keeps the budget when the process used less CPU time than the budget
+// meanwhile (a machine busy with other jobs: here a sleep stands for the
+// time the scheduler gave them), unless it waited more than waitFactor
+// times the budget; a run that used more CPU time than the budget breaks
+// it. (Before, any second run over the budget in wall time broke it.)
+func TestCheckBudgetCPUTime(t *testing.T) {
+	if processCPU() == 0 {
+		t.Skip("the process's CPU time is not read on this system")
+	}
+	const limit = 50 * time.Millisecond
+	scaled := Scaled(limit)
+	for _, tt := range []struct {
+		name     string
+		f        func()
+		wantFail bool
+	}{
+		{"waits for the CPU", func() { spinCPU(scaled / 10); time.Sleep(2 * scaled) }, false},
+		{"works past the budget", func() { spinCPU(scaled + scaled/5) }, true},
+		{"waits past the wait limit", func() { spinCPU(scaled / 10); time.Sleep(waitFactor*scaled + scaled) }, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &recorder{TB: t}
+			CheckBudgetOf(r, tt.name, limit, 1<<30, tt.f)
+			if failed := len(r.errors) > 0; failed != tt.wantFail {
+				t.Errorf("failed %v (errors %q, logs %q), want %v", failed, r.errors, r.logs, tt.wantFail)
+			}
+			if !tt.wantFail && (len(r.logs) != 1 || !strings.Contains(r.logs[0], "on a loaded machine")) {
+				t.Errorf("logs %q, want one naming the loaded machine", r.logs)
+			}
+		})
+	}
+}
+
+func TestOverTime(t *testing.T) {
+	const s = time.Second
+	for _, tt := range []struct {
+		d, cpu time.Duration
+		want   bool
+	}{
+		{s / 2, 5 * s, false}, // within the budget in wall time
+		{2 * s, s / 2, false},
+		{2 * s, s, true},
+		{2 * s, 0, true}, // CPU time unknown
+		{6 * s, s / 2, true},
+	} {
+		if got := overTime(tt.d, tt.cpu, s); got != tt.want {
+			t.Errorf("overTime(%v, %v, 1s) = %v, want %v", tt.d, tt.cpu, got, tt.want)
+		}
+	}
+}
