@@ -323,6 +323,7 @@ func parse(b []byte) (*Output, error) {
 			f[i+1] = unescape(f[i+1])
 		}
 		switch f[0] {
+		case "start": // the tool's first line (see Tool.RunWithin)
 		case "done":
 			done = true
 		case "fail":

@@ -1,6 +1,7 @@
 package winemsi
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	_ "embed"
@@ -263,30 +264,20 @@ func (w *Tool) RunWithin(t testing.TB, s *Script, limit time.Duration) (*Output,
 	if err := w.Prefix.Persist(ctx, serverPersistence); err != nil {
 		t.Fatalf("winemsi: starting the wineserver: %v", err)
 	}
-	cmd := w.Prefix.Command(ctx, append([]string{w.Exe}, s.args...)...)
-	cmd.Env = append(cmd.Env, "LC_ALL="+localeFor(s.codepage))
-	// Output goes to files, not pipes: Wine services started by this run
-	// inherit the descriptors and keep pipes open after the tool exits.
-	dir := t.TempDir()
-	stdoutF, err := os.Create(filepath.Join(dir, "stdout"))
-	if err != nil {
-		t.Fatal(err)
+	var stdout, stderr []byte
+	var err error
+	var elapsed time.Duration
+	for attempt := 1; ; attempt++ {
+		stdout, stderr, elapsed, err = w.runOnce(ctx, t, s)
+		// A run that failed before the tool's first line never reached
+		// a msi.dll call: Wine did not start it (under load Wine has
+		// been seen to fail to start a process: wineboot exiting 53,
+		// msiexec exiting 1 with no output). It is made once more.
+		if err == nil || ctx.Err() != nil || bytes.HasPrefix(stdout, []byte("start\n")) || attempt > 1 {
+			break
+		}
+		t.Logf("winemsi: %s: %v before the tool started (stderr %q); running it once more", s, err, tail(stderr))
 	}
-	defer stdoutF.Close()
-	stderrF, err := os.Create(filepath.Join(dir, "stderr"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stderrF.Close()
-	cmd.Stdout, cmd.Stderr = stdoutF, stderrF
-	start := time.Now()
-	err = cmd.Run()
-	elapsed := time.Since(start)
-	stdout, rerr := os.ReadFile(stdoutF.Name())
-	if rerr != nil {
-		t.Fatal(rerr)
-	}
-	stderr, _ := os.ReadFile(stderrF.Name())
 	if ctx.Err() != nil {
 		return nil, fmt.Errorf("%w: %s after %v\nstderr:\n%s", ErrTimeout, s, limit, tail(stderr))
 	}
@@ -302,6 +293,36 @@ func (w *Tool) RunWithin(t testing.TB, s *Script, limit time.Duration) (*Output,
 		t.Fatalf("winemsi: %s: %v %v\nstdout:\n%s\nstderr:\n%s", s, err, perr, tail(stdout), tail(stderr))
 	}
 	return out, nil
+}
+
+// runOnce runs the tool once for RunWithin, with its output in files.
+func (w *Tool) runOnce(ctx context.Context, t testing.TB, s *Script) (stdout, stderr []byte, elapsed time.Duration, err error) {
+	t.Helper()
+	cmd := w.Prefix.Command(ctx, append([]string{w.Exe}, s.args...)...)
+	cmd.Env = append(cmd.Env, "LC_ALL="+localeFor(s.codepage))
+	// Output goes to files, not pipes: Wine services started by this run
+	// inherit the descriptors and keep pipes open after the tool exits.
+	dir := t.TempDir()
+	stdoutF, ferr := os.Create(filepath.Join(dir, "stdout"))
+	if ferr != nil {
+		t.Fatal(ferr)
+	}
+	defer stdoutF.Close()
+	stderrF, ferr := os.Create(filepath.Join(dir, "stderr"))
+	if ferr != nil {
+		t.Fatal(ferr)
+	}
+	defer stderrF.Close()
+	cmd.Stdout, cmd.Stderr = stdoutF, stderrF
+	start := time.Now()
+	err = cmd.Run()
+	elapsed = time.Since(start)
+	stdout, rerr := os.ReadFile(stdoutF.Name())
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	stderr, _ = os.ReadFile(stderrF.Name())
+	return stdout, stderr, elapsed, err
 }
 
 // Have32Bit reports whether Wine's 32-bit side (Debian's wine32) is

@@ -756,6 +756,10 @@ static void op_readlink(const WCHAR *path)
 int wmain(int argc, WCHAR **argv)
 {
     _setmode(_fileno(stdout), _O_BINARY);
+    /* The first line says the tool started: a run that fails without it
+       never reached a msi.dll call, and the caller may run it again. */
+    fputs("start\n", stdout);
+    fflush(stdout);
     CoInitialize(NULL);
     MsiSetInternalUI(INSTALLUILEVEL_NONE, NULL);
     for (int i = 1; i < argc;) {
