@@ -4,38 +4,29 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/msikit/msikit/internal/wineoracle"
 )
 
-// fakeTool returns a Tool whose wine is a shell script: its run numbered
-// n (1-based) prints outputs[n-1] and exits with exits[n-1]. It counts
-// its runs in the returned file.
-func fakeTool(t *testing.T, outputs []string, exits []int) (*Tool, string) {
+// fakeTool returns a Tool whose wine is wineoracle.FakeWine: its run
+// numbered n (1-based) prints outputs[n-1] and exits with exits[n-1].
+func fakeTool(t *testing.T, outputs []string, exits []int) (w *Tool, wine string) {
 	t.Helper()
 	dir := t.TempDir()
-	runs := filepath.Join(dir, "runs")
-	var b strings.Builder
-	b.WriteString("#!/bin/sh\nn=$(( $(cat '" + runs + "' 2>/dev/null | wc -l) + 1 ))\necho run >> '" + runs + "'\ncase $n in\n")
+	var runs []string
 	for i := range exits {
-		b.WriteString("  " + strconv.Itoa(i+1) + ") printf '" + outputs[i] + "'; exit " + strconv.Itoa(exits[i]) + ";;\n")
+		runs = append(runs, "printf '"+outputs[i]+"'; exit "+strconv.Itoa(exits[i]))
 	}
-	b.WriteString("esac\nexit 99\n")
-	wine := filepath.Join(dir, "wine")
-	if err := os.WriteFile(wine, []byte(b.String()), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	// Persist runs the wineserver beside wine.
-	if err := os.WriteFile(filepath.Join(dir, "wineserver"), []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+	wine, err := wineoracle.FakeWine(dir, runs)
+	if err != nil {
 		t.Fatal(err)
 	}
 	prefix := filepath.Join(dir, "prefix")
 	if err := os.MkdirAll(prefix, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return &Tool{Exe: "winemsi.exe", Prefix: wineoracle.Attach(wine, prefix)}, runs
+	return &Tool{Exe: "winemsi.exe", Prefix: wineoracle.Attach(wine, prefix)}, wine
 }
 
 // recorder is a testing.TB that records Fatal instead of ending the test.
@@ -85,16 +76,12 @@ func TestRunOnceMoreIfNotStarted(t *testing.T) {
 		{"crashed after it started", []string{`start\n`, `start\ndone\n`}, []int{5, 0}, true, 1},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			w, runs := fakeTool(t, tt.outputs, tt.exits)
+			w, wine := fakeTool(t, tt.outputs, tt.exits)
 			if got := runRecorded(t, w); got != tt.wantFail {
 				t.Errorf("Run failed: %v, want %v", got, tt.wantFail)
 			}
-			b, err := os.ReadFile(runs)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := strings.Count(string(b), "\n"); got != tt.wantRuns {
-				t.Errorf("the tool ran %d times, want %d", got, tt.wantRuns)
+			if got, err := wineoracle.FakeRuns(wine); err != nil || got != tt.wantRuns {
+				t.Errorf("the tool ran %d times (%v), want %d", got, err, tt.wantRuns)
 			}
 		})
 	}

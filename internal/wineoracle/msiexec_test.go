@@ -5,47 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 )
-
-// fakeWine writes a wine and a wineserver script into dir. Each run of
-// the wine script appends a line to dir/runs; the run numbered in
-// writeLogOn (1-based) writes its log (the argument after /l*v, a Z:
-// path), and every run exits with the status listed for it.
-func fakeWine(t *testing.T, dir string, exits []int, writeLogOn map[int]bool) string {
-	t.Helper()
-	var b strings.Builder
-	b.WriteString("#!/bin/sh\nn=$(( $(cat \"$0.runs\" 2>/dev/null | wc -l) + 1 ))\necho run >> \"$0.runs\"\nlog=\nprev=\nfor a in \"$@\"; do [ \"$prev\" = /l*v ] && log=$(printf '%s' \"$a\" | sed 's/^Z://; s#\\\\#/#g'); prev=$a; done\ncase $n in\n")
-	for i, code := range exits {
-		n := i + 1
-		b.WriteString("  " + itoa(n) + ") ")
-		if writeLogOn[n] {
-			b.WriteString("echo 'Action ended: INSTALL. Return value 3.' > \"$log\"; ")
-		}
-		b.WriteString("exit " + itoa(code) + ";;\n")
-	}
-	b.WriteString("esac\nexit 99\n")
-	wine := filepath.Join(dir, "wine")
-	if err := os.WriteFile(wine, []byte(b.String()), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "wineserver"), []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return wine
-}
-
-func itoa(n int) string { return strconv.Itoa(n) }
-
-func runs(t *testing.T, wine string) int {
-	t.Helper()
-	b, err := os.ReadFile(wine + ".runs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.Count(string(b), "\n")
-}
 
 // TestMsiExecOnceMoreIfNotStarted checks that MsiExec makes a second run
 // only when the first failed before msiexec wrote its log, and never a
@@ -66,17 +27,28 @@ func TestMsiExecOnceMoreIfNotStarted(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			wine := fakeWine(t, dir, tt.exits, tt.writeLogOn)
+			var runs []string
+			for i, code := range tt.exits {
+				r := "exit " + strconv.Itoa(code)
+				if tt.writeLogOn[i+1] {
+					r = "echo 'Action ended: INSTALL. Return value 3.' > \"$log\"; " + r
+				}
+				runs = append(runs, r)
+			}
+			wine, err := FakeWine(dir, runs)
+			if err != nil {
+				t.Fatal(err)
+			}
 			p := Attach(wine, filepath.Join(dir, "prefix"))
 			if err := os.MkdirAll(p.Dir, 0o755); err != nil {
 				t.Fatal(err)
 			}
-			_, err := p.MsiExec(context.Background(), "/x", filepath.Join(dir, "p.msi"))
+			_, err = p.MsiExec(context.Background(), "/x", filepath.Join(dir, "p.msi"))
 			if (err != nil) != tt.wantErr {
 				t.Errorf("MsiExec: %v, want error %v", err, tt.wantErr)
 			}
-			if got := runs(t, wine); got != tt.wantRuns {
-				t.Errorf("wine ran %d times, want %d", got, tt.wantRuns)
+			if got, err := FakeRuns(wine); err != nil || got != tt.wantRuns {
+				t.Errorf("wine ran %d times (%v), want %d", got, err, tt.wantRuns)
 			}
 		})
 	}
