@@ -27,10 +27,7 @@ import (
 // msikit process.
 const (
 	childTimeBudget = 5 * time.Second
-	// childWaitLimit is the wall time past which a run breaks the budget
-	// however little CPU time it took (see overTime).
-	childWaitLimit = 30 * time.Second
-	childRSSBudget = 256 << 20
+	childRSSBudget  = 256 << 20
 	// childRSSMargin is how close to childRSSBudget a run's peak RSS may
 	// come before the harness names it in its log (go test -v): runs
 	// within the budget but this close to it are the ones a slightly
@@ -217,19 +214,15 @@ func runChild(t *testing.T, bin, dir string, args []string) childResult {
 	return r
 }
 
-// overTime reports whether a child broke the time budget. The budget is
-// for a 2-core machine running the command, so a run slower than that in
-// wall time still keeps it when its CPU time (what a machine of its own
-// would have taken, the command being at most as parallel as its CPU
-// time is long) fits: other jobs sharing the CPUs (go test runs packages
-// at once; CI machines are shared) stretch wall time by several times. A
-// run that waits instead of working (a sleep, a blocked read) is over
-// budget past childWaitLimit whatever its CPU time.
+// overTime reports whether a child broke the time budget, by
+// testenv.OverTime with the child's own CPU time: the budget is for a
+// 2-core machine running the command, so a run slower than that in wall
+// time still keeps it when its CPU time (what a machine of its own would
+// have taken, the command being at most as parallel as its CPU time is
+// long) fits; a run that waits instead of working (a sleep, a blocked
+// read) is over budget past 6 times it (30 s) whatever its CPU time.
 func overTime(r childResult) bool {
-	if r.wall <= childTimeBudget {
-		return false
-	}
-	return r.cpu > childTimeBudget || r.wall > childWaitLimit
+	return testenv.OverTime(r.wall, r.cpu, childTimeBudget)
 }
 
 // TestEveryCommandOnCraftedFixtures runs every command on every file in

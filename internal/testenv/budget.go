@@ -33,15 +33,18 @@ func Scaled(d time.Duration) time.Duration {
 // total bytes allocated (TotalAlloc) while it ran: an upper bound of the
 // heap it could have held.
 func Measure(f func()) (time.Duration, uint64) {
-	d, _, alloc := measure(f)
+	d, _, alloc := measure(true, f)
 	return d, alloc
 }
 
 // measure is Measure that also returns the CPU time the whole process
-// used while f ran (0 where the system does not tell).
-func measure(f func()) (d, cpu time.Duration, alloc uint64) {
+// used while f ran (0 where the system does not tell); it collects
+// garbage first when gc is set.
+func measure(gc bool, f func()) (d, cpu time.Duration, alloc uint64) {
 	var before, after runtime.MemStats
-	runtime.GC()
+	if gc {
+		runtime.GC()
+	}
 	runtime.ReadMemStats(&before)
 	c0 := processCPU()
 	start := time.Now()
@@ -78,7 +81,7 @@ func LiveBytes(f func() any) uint64 {
 // machine under load can stall any single run; a real runaway (a loop over
 // a cyclic chain, a quadratic walk) is over budget every time. A second
 // run over the budget in wall time still keeps it when the CPU time the
-// process used meanwhile does (see overTime). f must be repeatable.
+// process used meanwhile does (see OverTime). f must be repeatable.
 func CheckBudget(t testing.TB, what string, f func()) {
 	t.Helper()
 	CheckBudgetOf(t, what, TimeBudget, HeapBudget, f)
@@ -95,7 +98,7 @@ func CheckBudgetOf(t testing.TB, what string, limit time.Duration, heap uint64, 
 	var d, cpu time.Duration
 	var alloc uint64
 	for try := 0; try < 2; try++ {
-		d, cpu, alloc = measure(f)
+		d, cpu, alloc = measure(true, f)
 		if alloc >= heap {
 			t.Errorf("%s: allocated %d bytes, budget %d", what, alloc, heap)
 			return
@@ -104,7 +107,7 @@ func CheckBudgetOf(t testing.TB, what string, limit time.Duration, heap uint64, 
 			return
 		}
 	}
-	if !overTime(d, cpu, limit) {
+	if !OverTime(d, cpu, limit) {
 		t.Logf("%s: took %v twice on a loaded machine, with %v of the process's CPU time: within the budget of %v", what, d.Round(time.Millisecond), cpu.Round(time.Millisecond), limit)
 		return
 	}
@@ -112,24 +115,22 @@ func CheckBudgetOf(t testing.TB, what string, limit time.Duration, heap uint64, 
 }
 
 // waitFactor bounds, as a multiple of a time budget, the wall time of a
-// run whose CPU time keeps the budget (see overTime).
+// run whose CPU time keeps the budget (see OverTime).
 const waitFactor = 6
 
-// overTime reports whether a run that took wall time d, while the whole
-// process used cpu of CPU time, broke the time budget limit. The budget is
-// for a machine running the work, so a run slower than limit in wall time
-// keeps it when its CPU time does: other jobs sharing the CPUs (go test
-// runs packages at once, CI machines are shared) stretch wall time several
-// times. Measured on a 2-core machine at load 9 (2026-12-04): fuzz's
-// mst-delete-insert-100k.mst took 12-14 s of wall time under -race, over
-// its 10 s, with about 2 s of CPU time each; 1.0-1.2 s without -race, over
-// 1 s, with 0.2 s. The process's CPU time bounds f's from above (it counts
-// the garbage collector and any other goroutine as well), so this never
-// passes work that used more CPU than the budget. A run that waits
-// instead of working (a sleep, a blocked read) still breaks the budget
-// past waitFactor times it. Where the CPU time is unknown (cpu 0), wall
-// time alone decides.
-func overTime(d, cpu, limit time.Duration) bool {
+// OverTime reports whether a run that took wall time d and cpu of CPU
+// time (its own, or an upper bound of it such as the whole process's)
+// broke the time budget limit. The budget is for a machine running the
+// work, so a run slower than limit in wall time keeps it when its CPU
+// time does: other jobs sharing the CPUs (go test runs packages at once,
+// CI machines are shared) stretch wall time several times. Measured on a
+// 2-core machine at load 9 (2026-12-04): fuzz's mst-delete-insert-100k.mst
+// took 12-14 s of wall time under -race, over its 10 s, with about 2 s of
+// CPU time each; 1.0-1.2 s without -race, over 1 s, with 0.2 s. A run
+// that waits instead of working (a sleep, a blocked read) still breaks
+// the budget past waitFactor times it. Where the CPU time is unknown
+// (cpu 0), wall time alone decides.
+func OverTime(d, cpu, limit time.Duration) bool {
 	if d < limit {
 		return false
 	}
@@ -149,30 +150,20 @@ const (
 // exceeds the fuzz budgets. Unlike CheckBudget it does not collect garbage
 // first, so that fuzzing keeps its pace; like it, a run over the time
 // budget is tried once more, and a second one over it in wall time keeps
-// it when its CPU time does (overTime; f must be repeatable).
+// it when its CPU time does (OverTime; f must be repeatable).
 func CheckFuzzBudget(t testing.TB, size int, f func()) {
 	t.Helper()
 	limit, heap := Scaled(FuzzTimeBudget), uint64(FuzzHeapBudget+FuzzHeapPerByte*size)
 	for try := 0; ; try++ {
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		c0 := processCPU()
-		start := time.Now()
-		f()
-		d := time.Since(start)
-		var cpu time.Duration
-		if c := processCPU(); c0 > 0 {
-			cpu = c - c0
-		}
-		runtime.ReadMemStats(&after)
-		if a := after.TotalAlloc - before.TotalAlloc; a > heap {
+		d, cpu, a := measure(false, f)
+		if a > heap {
 			t.Fatalf("input of %d bytes allocated %d MiB (limit %d MiB)", size, a>>20, heap>>20)
 		}
 		if d <= limit {
 			return
 		}
 		if try == 1 {
-			if !overTime(d, cpu, limit) {
+			if !OverTime(d, cpu, limit) {
 				t.Logf("input of %d bytes took %v twice on a loaded machine, with %v of the process's CPU time: within the limit of %v", size, d.Round(time.Millisecond), cpu.Round(time.Millisecond), limit)
 				return
 			}

@@ -75,8 +75,8 @@ func TestOverTime(t *testing.T) {
 		{2 * s, 0, true}, // CPU time unknown
 		{6 * s, s / 2, true},
 	} {
-		if got := overTime(tt.d, tt.cpu, s); got != tt.want {
-			t.Errorf("overTime(%v, %v, 1s) = %v, want %v", tt.d, tt.cpu, got, tt.want)
+		if got := OverTime(tt.d, tt.cpu, s); got != tt.want {
+			t.Errorf("OverTime(%v, %v, 1s) = %v, want %v", tt.d, tt.cpu, got, tt.want)
 		}
 	}
 }
