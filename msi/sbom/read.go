@@ -466,7 +466,10 @@ type repeated struct {
 // read. A key the package repeats hands out its rows one by one, each
 // once, so that each copy gets its own contents or failure (and a
 // failure is not listed as a file of its own, as if no File row named
-// it).
+// it). The order is install.Extract's: it delivers a key's first row in
+// layout order, and lists the failures of the others in that order
+// (Report.Failed is sorted by key, stably), after a failure of the
+// first row's contents.
 func (r *reader) rowOf(key string, failed bool) *File {
 	rp := r.repeats[key]
 	if rp == nil {
