@@ -9,11 +9,12 @@
 // or more (32 or more when it is not plain ASCII) is escaped once per
 // Encoder and its escaped form reused (remembered by where its bytes are
 // and how long it is, as long as the Encoder lives, up to 16 MiB of
-// strings at a time), so a long string repeated a thousand times costs
-// a thousand copies, not a thousand escapings. Strings must not change
-// while the Encoder is in use (a string made with unsafe.String over a
-// buffer that is then overwritten would be written as it was first
-// seen).
+// strings at a time, and 1 MiB of those under 256 bytes, which are most
+// often texts made for one value), so a long string repeated a thousand
+// times costs a thousand copies, not a thousand escapings. Strings must
+// not change while the Encoder is in use (a string made with
+// unsafe.String over a buffer that is then overwritten would be written
+// as it was first seen).
 //
 // The Encoder handles booleans, integers, strings, structs (json tags with
 // omitempty), pointers, interfaces and slices; anything else (maps,

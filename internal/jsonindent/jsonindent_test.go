@@ -167,12 +167,12 @@ func TestStringsMatchEncodingJSON(t *testing.T) {
 				if got := encode(t, e, "", s); got != w {
 					t.Errorf("%+v: %q: got %s, want %s", opts, s[:min(len(s), 16)], got[:min(len(got), 64)], w[:min(len(w), 64)])
 				}
-				full.memoSize = memoMax
+				full.memoSize, full.shortSize = memoMax, shortMemoMax
 				if got := encode(t, full, "", s); got != w {
 					t.Errorf("%+v, memo full: %q: got %s, want %s", opts, s[:min(len(s), 16)], got[:min(len(got), 64)], w[:min(len(w), 64)])
 				}
-				if len(full.memo) > 1 {
-					t.Errorf("%+v: a full memo was not emptied: %d strings", opts, len(full.memo))
+				if len(full.memo) > 1 || len(full.short) > 1 {
+					t.Errorf("%+v: a full memo was not emptied: %d long and %d short strings", opts, len(full.memo), len(full.short))
 				}
 			}
 		}

@@ -493,6 +493,10 @@ type extraction struct {
 	done     []bool          // delivered or failed
 	missing  map[string]*CabinetError
 	closers  []io.Closer
+	// notIn holds the error of the files a cabinet should hold and does
+	// not, one per cabinet and sequence: the copies of a File row a
+	// package repeats (56,000 in 5 MB) share one.
+	notIn map[cabinetSeq]error
 
 	// pool runs the folders of cabinets on Options.Jobs goroutines; nil
 	// means one folder at a time, on the caller's goroutine. mu guards
@@ -1133,14 +1137,14 @@ func (x *extraction) uncompressed() error {
 		}
 		src := x.lay.sourcePath(i)
 		if x.srcDir == "" || src == "" {
-			notFound(errors.New("not in any cabinet, and no usable source path for an uncompressed copy"))
+			notFound(errNoSourcePath)
 			continue
 		}
 		full := filepath.Join(x.srcDir, filepath.FromSlash(src))
 		fh, err := os.Open(full)
 		if err != nil {
 			if f.compressed && f.cabinet != "" {
-				notFound(fmt.Errorf("expected in cabinet %q (sequence %d), not found there; no uncompressed copy either", f.cabinet, f.seq))
+				notFound(x.notInCabinet(f.cabinet, f.seq))
 			} else {
 				notFound(fmt.Errorf("not in any cabinet and no uncompressed copy: %w", err))
 			}
@@ -1183,6 +1187,32 @@ func (x *extraction) uncompressed() error {
 		x.rep.Extracted++
 	}
 	return nil
+}
+
+// errNoSourcePath is why a file in no cabinet, without a source path, is
+// not delivered.
+var errNoSourcePath = errors.New("not in any cabinet, and no usable source path for an uncompressed copy")
+
+// cabinetSeq is a cabinet and a file sequence in it.
+type cabinetSeq struct {
+	cabinet string
+	seq     int
+}
+
+// notInCabinet returns why a file of sequence seq that cabinet should
+// hold, and has no uncompressed copy, is not delivered: one error for
+// every file of that cabinet and sequence.
+func (x *extraction) notInCabinet(cabinet string, seq int) error {
+	k := cabinetSeq{cabinet, seq}
+	if err := x.notIn[k]; err != nil {
+		return err
+	}
+	if x.notIn == nil {
+		x.notIn = map[cabinetSeq]error{}
+	}
+	err := fmt.Errorf("expected in cabinet %q (sequence %d), not found there; no uncompressed copy either", cabinet, seq)
+	x.notIn[k] = err
+	return err
 }
 
 // callbackError carries an error returned by the caller's function, which

@@ -92,11 +92,7 @@ type cdxComposition struct {
 func cdxProps(ps props) []cdxProperty {
 	out := make([]cdxProperty, len(ps))
 	for i, p := range ps {
-		v := p.value
-		if p.err != nil {
-			v += p.err.Error()
-		}
-		out[i] = cdxProperty{p.name, v}
+		out[i] = cdxProperty{p.name, p.value}
 	}
 	return out
 }

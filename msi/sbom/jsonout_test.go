@@ -69,9 +69,17 @@ func utf16Pair(r rune) (rune, rune) {
 // MarshalJSON writes the properties as the SPDX comment string they were
 // before they became a jsonindent.Text (only the tests' marshalEncoder
 // uses it: a Text is written as a Text).
-func (p props) MarshalJSON() ([]byte, error) {
+func (p props) MarshalJSON() ([]byte, error) { return marshalText(p) }
+
+// MarshalJSON writes the root package's SPDX comment as a string, as
+// props do.
+func (c *spdxRootComment) MarshalJSON() ([]byte, error) { return marshalText(c) }
+
+// marshalText writes a jsonindent.Text as the JSON string of its pieces
+// joined, with encoding/json.
+func marshalText(t interface{ JSONText(func(string) bool) }) ([]byte, error) {
 	var s strings.Builder
-	p.JSONText(func(piece string) bool { s.WriteString(piece); return true })
+	t.JSONText(func(piece string) bool { s.WriteString(piece); return true })
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

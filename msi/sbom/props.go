@@ -17,11 +17,9 @@ import (
 
 // A prop is one fact about a component, written as a CycloneDX property
 // and as a line of an SPDX comment. Names are in the "msikit:" namespace;
-// the README lists them. With err, the value is value followed by
-// err.Error(), made only as it is written.
+// the README lists them.
 type prop struct {
 	name, value string
-	err         error
 }
 
 type props []prop
@@ -32,23 +30,14 @@ func (p *props) add(name, value string) {
 	}
 }
 
-// addErr adds a property whose value is value and err's text.
-func (p *props) addErr(name, value string, err error) {
-	*p = append(*p, prop{name: "msikit:" + name, value: value, err: err})
-}
-
 // JSONText writes the properties as "name: value" lines, an SPDX
-// comment, never held whole (a package comment names every file not
-// read, with its error).
+// comment, never held whole.
 func (p props) JSONText(yield func(string) bool) {
 	for i, x := range p {
 		if i > 0 && !yield("\n") {
 			return
 		}
 		if !yield(x.name) || !yield(": ") || !yield(x.value) {
-			return
-		}
-		if x.err != nil && !yield(x.err.Error()) {
 			return
 		}
 	}

@@ -144,7 +144,8 @@ type reader struct {
 	fileHash map[string][]byte    // MsiFileHash: key → MD5
 	assembly map[string]*Assembly // key path File key → declared identity
 	moduleOf map[string]string    // component → ModuleID
-	byKey    map[string]*File     // File rows, by key
+	byKey    map[string]*File     // File rows, by key (the first of a repeated key)
+	repeats  map[string]*repeated // File rows of the keys repeated
 	buf      []byte               // forward reader windows, reused
 	sha256   hash.Hash
 	sha1     hash.Hash
@@ -396,20 +397,27 @@ func (r *reader) readFiles(opts *Options) error {
 	if err != nil {
 		return err
 	}
-	r.byKey = map[string]*File{}
+	r.byKey, r.repeats = map[string]*File{}, map[string]*repeated{}
 	for f := range files {
 		sf := r.newFile(f)
 		r.inv.Files = append(r.inv.Files, sf)
-		if _, dup := r.byKey[f.Key]; !dup {
+		if first, dup := r.byKey[f.Key]; !dup {
 			r.byKey[f.Key] = sf
+		} else {
+			rp := r.repeats[f.Key]
+			if rp == nil {
+				rp = &repeated{rows: []*File{first}}
+				r.repeats[f.Key] = rp
+			}
+			rp.rows = append(rp.rows, sf)
 		}
 	}
 	r.buf = make([]byte, forwardHead+2*forwardBack)
 	r.sha256, r.sha1, r.md5 = sha256.New(), sha1.New(), md5.New()
 	r.unlisted = map[string]*File{}
 	rep, err := install.ExtractContext(r.ctx, r.db, iopts, func(f *install.File, rd io.Reader) error {
-		sf := r.byKey[f.Key]
-		if sf == nil || sf.Read {
+		sf := r.rowOf(f.Key, false)
+		if sf == nil {
 			// A cabinet file no File row names (a patch's): listed as
 			// the cabinet holds it.
 			sf = r.newFile(f)
@@ -429,8 +437,8 @@ func (r *reader) readFiles(opts *Options) error {
 	}
 	r.inv.Report = rep
 	for _, fe := range rep.Failed {
-		sf := r.byKey[fe.Key]
-		if sf == nil || sf.Read {
+		sf := r.rowOf(fe.Key, true)
+		if sf == nil {
 			sf = r.unlisted[fe.Cabinet+"\x00"+fe.Key]
 		}
 		if sf == nil {
@@ -442,6 +450,46 @@ func (r *reader) readFiles(opts *Options) error {
 		sf.ReadErr = fe
 	}
 	return nil
+}
+
+// repeated lists the File rows of a key a package repeats (which a
+// crafted one can do tens of thousands of times), in layout order, and
+// how many of them have been handed out.
+type repeated struct {
+	rows []*File
+	used int
+}
+
+// rowOf returns the entry of the File row of key whose contents are
+// delivered (failed false) or reported failed (failed true) next, or nil
+// when there is none left: the key names no File row, or its row was
+// read. A key the package repeats hands out its rows one by one, each
+// once, so that each copy gets its own contents or failure (and a
+// failure is not listed as a file of its own, as if no File row named
+// it). The order is install.Extract's: it delivers a key's first row in
+// layout order, and lists the failures of the others in that order
+// (Report.Failed is sorted by key, stably), after a failure of the
+// first row's contents.
+func (r *reader) rowOf(key string, failed bool) *File {
+	rp := r.repeats[key]
+	if rp == nil {
+		sf := r.byKey[key]
+		if sf == nil || sf.Read {
+			return nil
+		}
+		return sf
+	}
+	for rp.used < len(rp.rows) && rp.rows[rp.used].Read {
+		rp.used++
+	}
+	if rp.used == len(rp.rows) {
+		return nil
+	}
+	sf := rp.rows[rp.used]
+	if failed {
+		rp.used++
+	}
+	return sf
 }
 
 // newFile makes the inventory entry of a file from its layout and tables.

@@ -56,9 +56,11 @@ func shortStringsInventory(n int) *Inventory {
 // strings, typical of real packages), a crafted package whose every row
 // names one of four shared 60-72 KiB strings
 // (testdata/crafted/valid/msi-shared-64k-everywhere.msi: 92 MB of
-// CycloneDX), 50,000 files of a crafted package (49 MB), and 20,000 files
+// CycloneDX), 50,000 files of a crafted package (49 MB), 20,000 files
 // named by shared short strings that are not plain ASCII (the slowest
-// text per byte). B/s is document bytes.
+// text per byte), and a crafted package repeating a File row 1,600 times
+// (msi-duplicate-rows.msi: each copy not read, with an error text of its
+// own to escape). B/s is document bytes.
 func BenchmarkWrite(b *testing.B) {
 	crafted := filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "valid")
 	invs := []struct {
@@ -73,6 +75,9 @@ func BenchmarkWrite(b *testing.B) {
 			return readInventory(tb, filepath.Join(crafted, "msi-media-32767-rows-50000-files.msi"))
 		}},
 		{"short-strings", func(testing.TB) *Inventory { return shortStringsInventory(20000) }},
+		{"duplicate-rows", func(tb testing.TB) *Inventory {
+			return readInventory(tb, filepath.Join(crafted, "msi-duplicate-rows.msi"))
+		}},
 	}
 	for _, tt := range invs {
 		var inv *Inventory
