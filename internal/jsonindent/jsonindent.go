@@ -375,7 +375,9 @@ func (e *Encoder) stringBody(s string) {
 	}
 	// The key keeps s alive: it counts, with the escaped form.
 	e.memoSize += len(s)
-	esc := e.appendEscaped(nil, s)
+	// Sized for a few escapes: grown from nil, a string with
+	// backslashes all along was copied again and again.
+	esc := e.appendEscaped(make([]byte, 0, len(s)+len(s)/8+16), s)
 	if string(esc) == s {
 		esc = nil
 		e.raw(s)
