@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -26,6 +27,11 @@ type Options struct {
 	// for a character past U+FFFF, so that package data reaches a
 	// terminal or a log only as visible text.
 	Printable bool
+	// NoMemo escapes every string as it is written, remembering none:
+	// for values whose long strings are built afresh for each element
+	// (a SARIF result's message), which the memo would only keep alive
+	// until it is full.
+	NoMemo bool
 }
 
 // A Text is a string value written from pieces, so that a long text
@@ -201,6 +207,8 @@ func (e *Encoder) value(v reflect.Value, ti *typeInfo) {
 		e.out()
 		e.rawBytes(e.ind)
 		e.byte(']')
+	case kMap:
+		e.mapValue(v, ti)
 	case kStruct:
 		first := true
 		for _, f := range ti.fields {
@@ -232,6 +240,39 @@ func (e *Encoder) value(v reflect.Value, ti *typeInfo) {
 	default:
 		e.fallback(v)
 	}
+}
+
+// mapValue writes a map with string keys as encoding/json does: null
+// when nil, its entries sorted by key.
+func (e *Encoder) mapValue(v reflect.Value, ti *typeInfo) {
+	if v.IsNil() {
+		e.raw("null")
+		return
+	}
+	if v.Len() == 0 {
+		e.raw("{}")
+		return
+	}
+	keys := v.MapKeys()
+	slices.SortFunc(keys, func(a, b reflect.Value) int { return strings.Compare(a.String(), b.String()) })
+	e.byte('{')
+	e.in()
+	for i, k := range keys {
+		if e.err != nil {
+			return
+		}
+		if i > 0 {
+			e.byte(',')
+		}
+		e.rawBytes(e.ind)
+		e.byte('"')
+		e.stringBody(k.String())
+		e.raw(`": `)
+		e.value(v.MapIndex(k), ti.elem)
+	}
+	e.out()
+	e.rawBytes(e.ind)
+	e.byte('}')
 }
 
 func (e *Encoder) in()  { e.ind = append(e.ind, ' ', ' ') }
@@ -356,6 +397,10 @@ func (e *Encoder) stringBody(s string) {
 			return
 		}
 	}
+	if e.opts.NoMemo {
+		e.escape(s)
+		return
+	}
 	// The same pooled string used by many rows is the same key; the
 	// key keeps its bytes alive while the memo holds it.
 	k := textmemo.KeyAt(s)
@@ -388,8 +433,8 @@ func (e *Encoder) stringBody(s string) {
 	e.memo[k] = esc
 }
 
-// escape writes a short string (under memoShort bytes) escaped, through
-// the scratch buffer.
+// escape writes a string escaped, through the scratch buffer (a short
+// one, under memoShort bytes, or any with NoMemo).
 func (e *Encoder) escape(s string) {
 	e.scratch = e.appendEscaped(e.scratch[:0], s)
 	e.rawBytes(e.scratch)
@@ -486,12 +531,13 @@ const (
 	kPointer
 	kInterface
 	kSlice
+	kMap
 	kStruct
 )
 
 type typeInfo struct {
 	kind   kind
-	elem   *typeInfo // kPointer, kSlice
+	elem   *typeInfo // kPointer, kSlice, kMap (the values)
 	fields []field   // kStruct
 }
 
@@ -516,7 +562,7 @@ func (e *Encoder) typeInfo(t reflect.Type) *typeInfo {
 	e.types[t] = ti // a recursive type finds itself (filled in below)
 	ti.kind = classify(t)
 	switch ti.kind {
-	case kPointer, kSlice:
+	case kPointer, kSlice, kMap:
 		ti.elem = e.typeInfo(t.Elem())
 	case kStruct:
 		fields, ok := structFields(t)
@@ -561,6 +607,13 @@ func classify(t reflect.Type) kind {
 			return kFallback // base64, or a byte slice type's own encoding
 		}
 		return kSlice
+	case reflect.Map:
+		// Keys of a string kind are written as they are (encoding/json
+		// ignores their MarshalText); other keys are encoding/json's.
+		if t.Key().Kind() == reflect.String {
+			return kMap
+		}
+		return kFallback
 	case reflect.Struct:
 		return kStruct
 	}
