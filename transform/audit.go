@@ -3,9 +3,11 @@ package transform
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"iter"
 	"runtime"
@@ -489,7 +491,8 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 	// feature of their chains (a few names kept), so that thousands of
 	// entry points over thousands of components cost their sum, not their
 	// product.
-	checkedBy := coverage(m, rep.EntryPoints, func(ep *EntryPoint) string {
+	rows := newEntryRows(rep.EntryPoints)
+	checkedBy := coverage(m, rows, func(ep *EntryPoint) string {
 		if !ep.Registered || !ep.writes() {
 			return ""
 		}
@@ -497,7 +500,7 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 	})
 	var checkedAfter []covering
 	if rep.after != nil {
-		checkedAfter = coverage(rep.after, rep.EntryPoints, func(ep *EntryPoint) string {
+		checkedAfter = coverage(rep.after, rows, func(ep *EntryPoint) string {
 			if !ep.writes() {
 				return ""
 			}
@@ -520,7 +523,7 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 		}
 		c := m.components.Get(cname)
 		kp := m.keyPath(c)
-		by := componentCoverage(m, checkedBy, rep.EntryPoints, cname)
+		by := componentCoverage(m, checkedBy, rows, cname)
 		sev := func(s findingSeverity) findingSeverity {
 			if by.n == 0 {
 				return sevInfo
@@ -545,7 +548,7 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 		}
 		fix := ""
 		if by.n > 0 && rep.after != nil {
-			if still := componentCoverage(rep.after, checkedAfter, rep.EntryPoints, cname); still.n > 0 {
+			if still := componentCoverage(rep.after, checkedAfter, rows, cname); still.n > 0 {
 				fix = text("after it, the health check of " + still.text(rep.EntryPoints, rowNames) + " still covers it")
 			} else {
 				fix = "after it, no advertised entry point's health check covers it"
@@ -867,9 +870,9 @@ const coveringNames = 3
 
 // add counts entry point i (as n) unless it is, or has the row name of,
 // one of the entry points kept.
-func (c *covering) add(eps []EntryPoint, i int32, n int) {
+func (c *covering) add(rows *entryRows, i int32, n int) {
 	for _, x := range c.eps[:c.k] {
-		if sameRowName(&eps[x], &eps[i]) {
+		if rows.same(x, i) {
 			return
 		}
 	}
@@ -903,6 +906,71 @@ func (c *covering) text(eps []EntryPoint, names []string) string {
 		}
 	}
 	return s
+}
+
+// entryRows are the report's entry points and a print of each one's row
+// name, so that most entry points of other rows are told apart by
+// comparing two numbers: coverage compares each entry point with those
+// kept by each feature of its chain (64 features for each of 54,000
+// shortcuts: 10 million comparisons).
+type entryRows struct {
+	eps    []EntryPoint
+	prints []uint64
+}
+
+func newEntryRows(eps []EntryPoint) *entryRows {
+	r := &entryRows{eps: eps, prints: make([]uint64, len(eps))}
+	seed := maphash.MakeSeed()
+	for i := range eps {
+		r.prints[i] = rowPrint(seed, &eps[i])
+	}
+	return r
+}
+
+// same reports whether entry points i and j have the same row name.
+func (r *entryRows) same(i, j int32) bool {
+	return i == j || r.prints[i] == r.prints[j] && sameRowName(&r.eps[i], &r.eps[j])
+}
+
+// rowPrintEnds is how many bytes of each end of the joined key a row
+// print hashes: a print costs the same whatever the key's length.
+const rowPrintEnds = 32
+
+// rowPrint returns a hash of what rowName(ep) says, the same for the
+// same name: its table, the length of its key joined with ", " and the
+// first and last rowPrintEnds bytes of that.
+func rowPrint(seed maphash.Seed, ep *EntryPoint) uint64 {
+	var h maphash.Hash
+	h.SetSeed(seed)
+	h.WriteString(ep.Table)
+	n := joinedLen(ep.Key)
+	var b [8 + 2*rowPrintEnds]byte
+	binary.LittleEndian.PutUint64(b[:8], uint64(n))
+	head := b[8 : 8+min(n, rowPrintEnds)]
+	c := keyCursor{key: ep.Key}
+	for k := 0; k < len(head); {
+		run := c.run()
+		m := copy(head[k:], run)
+		c.skip(m)
+		k += m
+	}
+	// The end, cell by cell from the last, each cell but the first
+	// after its ", ".
+	tail := b[8+rowPrintEnds : 8+rowPrintEnds+min(n, rowPrintEnds)]
+	k := len(tail)
+	put := func(s string) { // s's last k bytes or fewer, before tail[k:]
+		s = s[max(0, len(s)-k):]
+		k -= copy(tail[k-len(s):k], s)
+	}
+	for j := len(ep.Key) - 1; j >= 0 && k > 0; j-- {
+		put(ep.Key[j])
+		if j > 0 && k > 0 {
+			put(", ")
+		}
+	}
+	h.Write(b[:8+len(head)])
+	h.Write(tail)
+	return h.Sum64()
 }
 
 // rowName is an entry point's row: "Table [key, ...]".
@@ -979,10 +1047,10 @@ func (c *keyCursor) skip(n int) { c.off += n }
 // coverage returns, per feature (by amFeature.idx), the entry points
 // whose health checks cover it: those whose feature (featureOf; "" to
 // skip) has it in its chain.
-func coverage(m *auditModel, eps []EntryPoint, featureOf func(*EntryPoint) string) []covering {
+func coverage(m *auditModel, rows *entryRows, featureOf func(*EntryPoint) string) []covering {
 	out := make([]covering, m.numFeatures)
-	for i := range eps {
-		ep := &eps[i]
+	for i := range rows.eps {
+		ep := &rows.eps[i]
 		f := featureOf(ep)
 		if f == "" || m.features.Get(f) == nil {
 			continue
@@ -996,7 +1064,7 @@ func coverage(m *auditModel, eps []EntryPoint, featureOf func(*EntryPoint) strin
 			if ft == nil || ft.name != g {
 				ft = m.features.Get(g)
 			}
-			out[ft.idx].add(eps, int32(i), 1)
+			out[ft.idx].add(rows, int32(i), 1)
 			ft = ft.up
 		}
 	}
@@ -1006,14 +1074,14 @@ func coverage(m *auditModel, eps []EntryPoint, featureOf func(*EntryPoint) strin
 // componentCoverage sums the coverage of a component's features. An entry
 // point whose chain holds two of them is counted twice, so the count is
 // an upper bound then.
-func componentCoverage(m *auditModel, by []covering, eps []EntryPoint, component string) covering {
+func componentCoverage(m *auditModel, by []covering, rows *entryRows, component string) covering {
 	var out covering
 	feats := m.featuresOf(component)
 	for _, f := range feats {
 		if ft := m.features.Get(f); ft != nil {
 			c := &by[ft.idx]
 			for _, x := range c.eps[:c.k] {
-				out.add(eps, x, 0)
+				out.add(rows, x, 0)
 			}
 			out.n += c.n
 		}
