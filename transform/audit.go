@@ -1259,6 +1259,14 @@ func (l *lineWriter) Write(p []byte) (int, error) {
 	if l.err != nil {
 		return 0, l.err
 	}
+	if len(l.buf) == 0 && len(p) > 0 && bytes.IndexByte(p, '\n') == len(p)-1 {
+		// One whole line, as most writes are: not copied first.
+		if _, err := l.w.Write(p); err != nil {
+			l.err = err
+			return 0, err
+		}
+		return len(p), nil
+	}
 	l.buf = append(l.buf, p...)
 	for {
 		i := bytes.IndexByte(l.buf, '\n')
