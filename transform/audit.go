@@ -10,8 +10,10 @@ import (
 	"hash/maphash"
 	"io"
 	"iter"
+	"math/bits"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -940,9 +942,6 @@ const rowPrintEnds = 32
 // same name: its table, the length of its key joined with ", " and the
 // first and last rowPrintEnds bytes of that.
 func rowPrint(seed maphash.Seed, ep *EntryPoint) uint64 {
-	var h maphash.Hash
-	h.SetSeed(seed)
-	h.WriteString(ep.Table)
 	n := joinedLen(ep.Key)
 	var b [8 + 2*rowPrintEnds]byte
 	binary.LittleEndian.PutUint64(b[:8], uint64(n))
@@ -968,9 +967,8 @@ func rowPrint(seed maphash.Seed, ep *EntryPoint) uint64 {
 			put(", ")
 		}
 	}
-	h.Write(b[:8+len(head)])
-	h.Write(tail)
-	return h.Sum64()
+	copy(b[8+len(head):], tail) // head and tail side by side
+	return maphash.String(seed, ep.Table) ^ bits.RotateLeft64(maphash.Bytes(seed, b[:8+len(head)+len(tail)]), 1)
 }
 
 // rowName is an entry point's row: "Table [key, ...]".
@@ -1166,7 +1164,7 @@ func (r *AuditReport) WriteText(w io.Writer) error {
 	fmt.Fprintf(b, "Kind: %s; product code %s; %s (ALLUSERS=%q)\n", r.Kind, orDash(r.ProductCode), map[bool]string{true: "per machine", false: "per user"}[r.PerMachine], r.AllUsers)
 	fmt.Fprintf(b, "\nAdvertised entry points: %d\n", countRegistered(r.EntryPoints))
 	for _, ep := range r.EntryPoints {
-		fmt.Fprintf(b, "  %s %s (%s [%s])\n", ep.Kind, ep.Name, ep.Table, strings.Join(clip.Strings(ep.Key), ", "))
+		b.line("  ", ep.Kind, " ", ep.Name, " (", ep.Table, " [", strings.Join(clip.Strings(ep.Key), ", "), "])")
 		if !ep.Registered {
 			fmt.Fprintf(b, "    not registered: %s\n", ep.NotRegistered)
 			continue
@@ -1190,21 +1188,21 @@ func (r *AuditReport) WriteText(w io.Writer) error {
 			b.WriteString("\n")
 		}
 		if ep.Feature != "" {
-			fmt.Fprintf(b, "    checks feature %s for component %s %s: %d components\n", ep.Feature, ep.Component, ep.ComponentID, ep.Covers)
+			b.line("    checks feature ", ep.Feature, " for component ", ep.Component, " ", ep.ComponentID, ": ", strconv.Itoa(ep.Covers), " components")
 		}
 		if ep.Rewrite != "" {
 			after := ""
 			if ep.CoversAfter >= 0 {
 				after = clip.Sprintf(" (then %d components)", ep.CoversAfter)
 			}
-			fmt.Fprintf(b, "    rewrite: %s%s\n", ep.Rewrite, after)
+			b.line("    rewrite: ", ep.Rewrite, after)
 		}
 	}
 	if len(r.Checks) > 0 {
 		b.WriteString("\nHealth checks:\n")
 	}
 	for _, hc := range r.Checks {
-		fmt.Fprintf(b, "  feature %s (%s): %d components\n", hc.Feature, strings.Join(hc.Features, " < "), hc.Covers)
+		b.line("  feature ", hc.Feature, " (", strings.Join(hc.Features, " < "), "): ", strconv.Itoa(hc.Covers), " components")
 		if hc.Problem != "" {
 			fmt.Fprintf(b, "    problem: %s\n", hc.Problem)
 		}
@@ -1212,17 +1210,17 @@ func (r *AuditReport) WriteText(w io.Writer) error {
 	for i := range r.features {
 		fmt.Fprintf(b, "\nComponents of feature %s: %d\n", r.features[i].name, r.features[i].components)
 		for c := range r.CoveredComponents(i) {
-			fmt.Fprintf(b, "  %s %s: %s\n", c.Component, c.ComponentID, c.KeyPath.describe())
+			b.line("  ", c.Component, " ", c.ComponentID, ": ", c.KeyPath.describe())
 		}
 	}
 	fmt.Fprintf(b, "\nFindings: %d\n", len(r.findings))
 	for i := range r.findings {
 		f := r.Finding(i)
-		fmt.Fprintf(b, "  %s %s: %s\n", f.Severity, f.Rule, f.Message)
-		fmt.Fprintf(b, "    rows: %s\n", strings.Join(f.Rows, "; "))
-		fmt.Fprintf(b, "    remedy: %s\n", f.Remedy)
+		b.line("  ", string(f.Severity), " ", f.Rule, ": ", f.Message)
+		b.line("    rows: ", strings.Join(f.Rows, "; "))
+		b.line("    remedy: ", f.Remedy)
 		if f.Fix != "" {
-			fmt.Fprintf(b, "    msikit rewrite: %s\n", f.Fix)
+			b.line("    msikit rewrite: ", f.Fix)
 		}
 	}
 	s := r.Signature
@@ -1255,6 +1253,21 @@ type lineWriter struct {
 	err error
 }
 
+// line writes the line made of parts, as fmt.Fprintf with "%s" for each
+// part and a line feed would, without boxing each part (the lines of
+// entry points, components and findings, millions of them in the report
+// of a package of 120,000 components).
+func (l *lineWriter) line(parts ...string) {
+	if l.err != nil {
+		return
+	}
+	for _, p := range parts {
+		l.buf = append(l.buf, p...)
+	}
+	l.buf = append(l.buf, '\n')
+	l.emit()
+}
+
 func (l *lineWriter) Write(p []byte) (int, error) {
 	if l.err != nil {
 		return 0, l.err
@@ -1268,17 +1281,27 @@ func (l *lineWriter) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	l.buf = append(l.buf, p...)
-	for {
+	if err := l.emit(); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// emit writes the whole lines of l.buf, one Write each, and keeps the
+// rest.
+func (l *lineWriter) emit() error {
+	for l.err == nil {
 		i := bytes.IndexByte(l.buf, '\n')
 		if i < 0 {
-			return len(p), nil
+			break
 		}
 		if _, err := l.w.Write(l.buf[:i+1]); err != nil {
 			l.err = err
-			return 0, err
+			break
 		}
 		l.buf = l.buf[:copy(l.buf, l.buf[i+1:])]
 	}
+	return l.err
 }
 
 func (l *lineWriter) WriteString(s string) (int, error) { return l.Write([]byte(s)) }

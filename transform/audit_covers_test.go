@@ -1,6 +1,8 @@
 package transform
 
 import (
+	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -154,5 +156,33 @@ func TestCutChainsCountedOnce(t *testing.T) {
 	}
 	if cut < 1000 {
 		t.Errorf("%d cut chains, want at least 1,000 of the fixture's 2,000", cut)
+	}
+}
+
+// BenchmarkAuditFeatureChain audits the crafted Feature_Parent chain of
+// 2,000 features each advertised by a shortcut (a chain cut at 64
+// features for most of them; the scaled fixture holds 54,000), with the
+// rewrite preview, and writes the text report.
+func BenchmarkAuditFeatureChain(b *testing.B) {
+	f := filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "valid", "msi-feature-chain-entry-points.msi")
+	db, err := msi.Open(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	fi, err := os.Stat(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(fi.Size())
+	b.ReportAllocs()
+	for b.Loop() {
+		rep, err := Audit(db, AuditOptions{NoPassReports: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := rep.WriteText(io.Discard); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
