@@ -227,7 +227,7 @@ func writeAuditJSON(w *bufio.Writer, enc *jsonindent.Encoder, pkg string, rep *t
 	}
 	hw.Flush()
 	w.Write(bytes.TrimSuffix(b.Bytes(), []byte("\n}")))
-	list := func(name string, n int, elem func(i int) any) error {
+	list := func(name string, n int, elem func(i int) any, enc *jsonindent.Encoder) error {
 		fmt.Fprintf(w, ",\n  %q: [", name)
 		for i := 0; i < n; i++ {
 			sep := ",\n    "
@@ -252,12 +252,17 @@ func writeAuditJSON(w *bufio.Writer, enc *jsonindent.Encoder, pkg string, rep *t
 	}
 	for _, step := range []func() error{
 		func() error {
-			return list("entryPoints", len(rep.EntryPoints), func(i int) any { return &rep.EntryPoints[i] })
+			return list("entryPoints", len(rep.EntryPoints), func(i int) any { return &rep.EntryPoints[i] }, enc)
 		},
-		func() error { return list("checks", len(rep.Checks), func(i int) any { return rep.Checks[i] }) },
+		func() error { return list("checks", len(rep.Checks), func(i int) any { return rep.Checks[i] }, enc) },
 		func() error { return writeAuditFeaturesJSON(w, enc, rep) },
 		func() error {
-			return list("findings", rep.NumFindings(), func(i int) any { f := rep.Finding(i); return &f })
+			// A finding's texts are written afresh at each Finding: the
+			// memo would only keep them (120,000 messages of 400 bytes
+			// and more) until it is full. One variable for all.
+			fresh := jsonindent.NewEncoder(w, jsonindent.Options{EscapeHTML: true, NoMemo: true})
+			var f transform.Finding
+			return list("findings", rep.NumFindings(), func(i int) any { f = rep.Finding(i); return &f }, fresh)
 		},
 		func() error { return field("signature", &rep.Signature) },
 		func() error { return field("cache", &rep.Cache) },
