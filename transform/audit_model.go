@@ -599,10 +599,13 @@ type walked struct {
 // slot the first one took, starts a new array.
 func (m *auditModel) walkTree() {
 	m.walked, m.treeWalked = make([]walked, m.numFeatures), true
-	// Keyed by feature and component names, which may be one long pooled
-	// text in thousands of rows: a textmemo.Index hashes each text once
-	// (a 4 MiB component in 2,000 features took 1.1 s of hashing here).
-	children := &textmemo.Index[[]*amFeature]{}
+	// The children of each feature by its place (amFeature.idx), found
+	// through the parent links, not by name: a name may be one long
+	// pooled text in thousands of rows (a 4 MiB component in 2,000
+	// features took 1.1 s of hashing when the names were hashed each
+	// time), and a chain of 54,000 features was looked up by name twice
+	// per feature.
+	children := make([][]*amFeature, m.numFeatures)
 	var roots []*amFeature
 	for _, name := range m.featureOrder {
 		ft := m.features.Get(name)
@@ -613,19 +616,19 @@ func (m *auditModel) walkTree() {
 			roots = append(roots, ft)
 		} else {
 			ft.up = up
-			children.Set(ft.parent, append(children.Get(ft.parent), ft))
+			children[up.idx] = append(children[up.idx], ft)
 		}
 	}
 	// How many levels each feature's subtree has (1 for a leaf): a new
 	// chain array keeps that much room, at most maxChain, so a leaf's
 	// chain takes exactly its names and a long chain's array lasts.
-	height := map[*amFeature]int{}
+	height := make([]int32, m.numFeatures)
 	descend(roots, children, func(*amFeature) {}, func(ft *amFeature) {
-		h := 1
-		for _, ch := range children.Get(ft.name) {
-			h = max(h, height[ch]+1)
+		h := int32(1)
+		for _, ch := range children[ft.idx] {
+			h = max(h, height[ch.idx]+1)
 		}
-		height[ft] = h
+		height[ft.idx] = h
 	})
 	ids := &textmemo.Index[int32]{}
 	var held []int32 // per component id: features of the chain holding it
@@ -661,7 +664,7 @@ func (m *auditModel) walkTree() {
 			if ft.parent != "" {
 				f.problem = clip.Sprintf("Feature_Parent %q names no feature", ft.parent)
 			}
-			f.arr = newChainArray(0, min(height[ft], maxChain))
+			f.arr = newChainArray(0, min(int(height[ft.idx]), maxChain))
 			f.off = f.arr.lo - 1
 		} else {
 			parent := &stack[len(stack)-1]
@@ -670,7 +673,7 @@ func (m *auditModel) walkTree() {
 				f.arr, f.off = parent.arr, parent.off-1 // the slot before the parent's chain is free
 			} else {
 				n := min(parent.depth, maxChain-1)
-				f.arr = newChainArray(n, min(height[ft], maxChain))
+				f.arr = newChainArray(n, min(int(height[ft.idx]), maxChain))
 				f.off = f.arr.lo - 1
 				copy(f.arr.names[f.arr.lo:], parent.arr.names[parent.off:parent.off+n])
 			}
@@ -698,29 +701,29 @@ func (m *auditModel) walkTree() {
 
 // descend walks the feature trees below roots depth first, without
 // recursion (a chain can be tens of thousands of features deep): enter
-// is called for each feature before its children, leave after them. A
-// feature is walked once.
-func descend(roots []*amFeature, children *textmemo.Index[[]*amFeature], enter, leave func(*amFeature)) {
+// is called for each feature before its children (children, by
+// amFeature.idx), leave after them. A feature is walked once.
+func descend(roots []*amFeature, children [][]*amFeature, enter, leave func(*amFeature)) {
 	type frame struct {
 		ft   *amFeature
 		next int // the child to walk next
 	}
 	var stack []frame
-	seen := map[*amFeature]bool{}
+	seen := make([]bool, len(children))
 	for _, r := range roots {
-		if seen[r] {
+		if seen[r.idx] {
 			continue
 		}
-		seen[r] = true
+		seen[r.idx] = true
 		enter(r)
 		stack = append(stack, frame{ft: r})
 		for len(stack) > 0 {
 			top := &stack[len(stack)-1]
-			if kids := children.Get(top.ft.name); top.next < len(kids) {
+			if kids := children[top.ft.idx]; top.next < len(kids) {
 				ch := kids[top.next]
 				top.next++
-				if !seen[ch] {
-					seen[ch] = true
+				if !seen[ch.idx] {
+					seen[ch.idx] = true
 					enter(ch)
 					stack = append(stack, frame{ft: ch})
 				}
