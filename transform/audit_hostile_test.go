@@ -260,3 +260,33 @@ func TestAuditWriteTextAllocatesLittlePerLine(t *testing.T) {
 		t.Errorf("WriteText: %.1f allocations per component, want at most 10", per)
 	}
 }
+
+// The findings of components covered by the same entry points share the
+// text that says so, made once: it was made for each component and then
+// found among the texts already kept (110 MB of garbage for the 120,000
+// components of msi-components-one-id.msi in the scaled set): 1,418
+// bytes allocated per component before, 252 after.
+func TestAuditFindingsMakeSharedTextsOnce(t *testing.T) {
+	const n = 3000
+	db := componentsInCore(t, n)
+	m, err := readAuditModel(db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eps, err := auditEntryPoints(db, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	rep := &AuditReport{EntryPoints: eps}
+	auditFindings(m, rep, AuditOptions{})
+	runtime.ReadMemStats(&after)
+	if len(rep.findings) < n {
+		t.Fatalf("%d findings, want at least %d", len(rep.findings), n)
+	}
+	per := (after.TotalAlloc - before.TotalAlloc) / n
+	if per > 400 {
+		t.Errorf("auditFindings allocated %d bytes per component, want at most 400", per)
+	}
+}

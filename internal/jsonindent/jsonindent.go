@@ -66,6 +66,7 @@ type Encoder struct {
 	memoSize int
 	ind      []byte // "\n", the prefix and the indentation of the current depth
 	scratch  []byte
+	keys     []string // a map[string]string's keys, sorted
 	err      error
 }
 
@@ -251,6 +252,34 @@ func (e *Encoder) mapValue(v reflect.Value, ti *typeInfo) {
 	}
 	if v.Len() == 0 {
 		e.raw("{}")
+		return
+	}
+	if v.Type() == mapStringString {
+		// The common case (a SARIF result's fingerprints) without
+		// reflect's copies of each key and value.
+		m := v.Interface().(map[string]string) // a map is a pointer: no copy
+		e.keys = e.keys[:0]
+		for k := range m {
+			e.keys = append(e.keys, k)
+		}
+		slices.Sort(e.keys)
+		e.byte('{')
+		e.in()
+		for i, k := range e.keys {
+			if i > 0 {
+				e.byte(',')
+			}
+			e.rawBytes(e.ind)
+			e.byte('"')
+			e.stringBody(k)
+			e.raw(`": "`)
+			e.stringBody(m[k])
+			e.byte('"')
+		}
+		clear(e.keys) // keeps no key alive
+		e.out()
+		e.rawBytes(e.ind)
+		e.byte('}')
 		return
 	}
 	keys := v.MapKeys()
@@ -550,6 +579,7 @@ type field struct {
 
 var (
 	textType          = reflect.TypeFor[Text]()
+	mapStringString   = reflect.TypeFor[map[string]string]()
 	marshalerType     = reflect.TypeFor[json.Marshaler]()
 	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
 )
