@@ -991,6 +991,9 @@ func rowPrint(seed maphash.Seed, ep *EntryPoint) uint64 {
 	c := keyCursor{key: ep.Key}
 	for k := 0; k < len(head); {
 		run := c.run()
+		if run == "" {
+			break // not met: n counts the bytes run yields
+		}
 		m := copy(head[k:], run)
 		c.skip(m)
 		k += m
