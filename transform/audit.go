@@ -3,13 +3,17 @@ package transform
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"iter"
+	"math/bits"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -398,35 +402,48 @@ func Audit(db *msi.Database, opts AuditOptions) (*AuditReport, error) {
 		fx.apply(rep)
 	}
 	// The checks the registered entry points start, in feature order.
-	used := map[string]bool{}
+	// Marked by the features' places (amFeature.idx), not in maps of
+	// names: the chains of 54,000 checks name 3.5 million features.
+	used := make([]bool, m.numFeatures)
 	for _, ep := range rep.EntryPoints {
 		if stop.Tick() {
 			return nil, stop.Err()
 		}
 		if ep.Registered && ep.Feature != "" {
-			used[ep.Feature] = true
+			if ft := m.features.Get(ep.Feature); ft != nil {
+				used[ft.idx] = true
+			}
 		}
 	}
-	listed := map[string]bool{}
+	listed := make([]bool, m.numFeatures)
 	for _, f := range m.featureOrder {
 		if stop.Tick() {
 			return nil, stop.Err()
 		}
-		if !used[f] {
+		ft := m.features.Get(f)
+		if ft == nil || !used[ft.idx] {
 			continue
 		}
 		hc := m.check(f)
 		rep.Checks = append(rep.Checks, hc)
+		// A chain is a feature and its parents in turn (as coverage
+		// follows it).
 		for _, g := range hc.Features {
-			listed[g] = true
+			if ft == nil || ft.name != g {
+				ft = m.features.Get(g)
+			}
+			if ft != nil {
+				listed[ft.idx] = true
+				ft = ft.up
+			}
 		}
 	}
 	for _, f := range m.featureOrder {
 		if stop.Tick() {
 			return nil, stop.Err()
 		}
-		if listed[f] {
-			rep.features = append(rep.features, listedFeature{name: f, components: m.distinct(f)})
+		if ft := m.features.Get(f); ft != nil && listed[ft.idx] {
+			rep.features = append(rep.features, listedFeature{name: f, components: m.distinctOf(ft)})
 		}
 	}
 	auditFindings(m, rep, opts)
@@ -489,7 +506,8 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 	// feature of their chains (a few names kept), so that thousands of
 	// entry points over thousands of components cost their sum, not their
 	// product.
-	checkedBy := coverage(m, rep.EntryPoints, func(ep *EntryPoint) string {
+	rows := newEntryRows(rep.EntryPoints)
+	checkedBy := coverage(m, rows, func(ep *EntryPoint) string {
 		if !ep.Registered || !ep.writes() {
 			return ""
 		}
@@ -497,7 +515,7 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 	})
 	var checkedAfter []covering
 	if rep.after != nil {
-		checkedAfter = coverage(rep.after, rep.EntryPoints, func(ep *EntryPoint) string {
+		checkedAfter = coverage(rep.after, rows, func(ep *EntryPoint) string {
 			if !ep.writes() {
 				return ""
 			}
@@ -505,6 +523,10 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 		})
 	}
 	rowNames := make([]string, len(rep.EntryPoints)) // covering.text's
+	// The texts of the coverings met, by covering: 120,000 components
+	// covered by the same entry points had the same text written (and
+	// then found in texts) once each, 110 MB of garbage.
+	var whoTexts, fixTexts coveringTexts
 	// Key paths: every component of the Component table, in key order.
 	comps := make([]string, 0, m.components.Len())
 	for c := range m.components.All() {
@@ -520,7 +542,7 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 		}
 		c := m.components.Get(cname)
 		kp := m.keyPath(c)
-		by := componentCoverage(m, checkedBy, rep.EntryPoints, cname)
+		by := componentCoverage(m, checkedBy, rows, cname)
 		sev := func(s findingSeverity) findingSeverity {
 			if by.n == 0 {
 				return sevInfo
@@ -541,12 +563,16 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 		}
 		who := "no advertised entry point's health check covers it"
 		if by.n > 0 {
-			who = text("the health check of " + by.text(rep.EntryPoints, rowNames) + " covers it")
+			who = whoTexts.text(by, func() string {
+				return text("the health check of " + by.text(rep.EntryPoints, rowNames) + " covers it")
+			})
 		}
 		fix := ""
 		if by.n > 0 && rep.after != nil {
-			if still := componentCoverage(rep.after, checkedAfter, rep.EntryPoints, cname); still.n > 0 {
-				fix = text("after it, the health check of " + still.text(rep.EntryPoints, rowNames) + " still covers it")
+			if still := componentCoverage(rep.after, checkedAfter, rows, cname); still.n > 0 {
+				fix = fixTexts.text(still, func() string {
+					return text("after it, the health check of " + still.text(rep.EntryPoints, rowNames) + " still covers it")
+				})
 			} else {
 				fix = "after it, no advertised entry point's health check covers it"
 			}
@@ -867,9 +893,9 @@ const coveringNames = 3
 
 // add counts entry point i (as n) unless it is, or has the row name of,
 // one of the entry points kept.
-func (c *covering) add(eps []EntryPoint, i int32, n int) {
+func (c *covering) add(rows *entryRows, i int32, n int) {
 	for _, x := range c.eps[:c.k] {
-		if sameRowName(&eps[x], &eps[i]) {
+		if rows.same(x, i) {
 			return
 		}
 	}
@@ -905,82 +931,184 @@ func (c *covering) text(eps []EntryPoint, names []string) string {
 	return s
 }
 
+// coveringTexts remembers the text made of each covering (its entry
+// points, count and upTo say all the text says), up to
+// maxCoveringTexts of them: past that, texts are made again.
+type coveringTexts map[covering]string
+
+const maxCoveringTexts = 4096
+
+func (ct *coveringTexts) text(c covering, build func() string) string {
+	if t, ok := (*ct)[c]; ok {
+		return t
+	}
+	t := build()
+	if *ct == nil {
+		*ct = coveringTexts{}
+	}
+	if len(*ct) < maxCoveringTexts {
+		(*ct)[c] = t
+	}
+	return t
+}
+
+// entryRows are the report's entry points and a print of each one's row
+// name, so that most entry points of other rows are told apart by
+// comparing two numbers: coverage compares each entry point with those
+// kept by each feature of its chain (64 features for each of 54,000
+// shortcuts: 10 million comparisons).
+type entryRows struct {
+	eps    []EntryPoint
+	prints []uint64
+}
+
+func newEntryRows(eps []EntryPoint) *entryRows {
+	r := &entryRows{eps: eps, prints: make([]uint64, len(eps))}
+	seed := maphash.MakeSeed()
+	for i := range eps {
+		r.prints[i] = rowPrint(seed, &eps[i])
+	}
+	return r
+}
+
+// same reports whether entry points i and j have the same row name.
+func (r *entryRows) same(i, j int32) bool {
+	return i == j || r.prints[i] == r.prints[j] && sameRowName(&r.eps[i], &r.eps[j])
+}
+
+// rowPrintEnds is how many bytes of each end of the joined key a row
+// print hashes: a print costs the same whatever the key's length.
+const rowPrintEnds = 32
+
+// rowPrint returns a hash of what rowName(ep) says, the same for the
+// same name: its table, the length of its key joined with ", " and the
+// first and last rowPrintEnds bytes of that.
+func rowPrint(seed maphash.Seed, ep *EntryPoint) uint64 {
+	n := joinedLen(ep.Key)
+	var b [8 + 2*rowPrintEnds]byte
+	binary.LittleEndian.PutUint64(b[:8], uint64(n))
+	head := b[8 : 8+min(n, rowPrintEnds)]
+	c := keyCursor{key: ep.Key}
+	for k := 0; k < len(head); {
+		run := c.run()
+		if run == "" {
+			break // not met: n counts the bytes run yields
+		}
+		m := copy(head[k:], run)
+		c.skip(m)
+		k += m
+	}
+	// The end, cell by cell from the last, each cell but the first
+	// after its ", ".
+	tail := b[8+rowPrintEnds : 8+rowPrintEnds+min(n, rowPrintEnds)]
+	k := len(tail)
+	put := func(s string) { // s's last k bytes or fewer, before tail[k:]
+		s = s[max(0, len(s)-k):]
+		k -= copy(tail[k-len(s):k], s)
+	}
+	for j := len(ep.Key) - 1; j >= 0 && k > 0; j-- {
+		put(ep.Key[j])
+		if j > 0 && k > 0 {
+			put(", ")
+		}
+	}
+	copy(b[8+len(head):], tail) // head and tail side by side
+	return maphash.String(seed, ep.Table) ^ bits.RotateLeft64(maphash.Bytes(seed, b[:8+len(head)+len(tail)]), 1)
+}
+
 // rowName is an entry point's row: "Table [key, ...]".
 func rowName(ep *EntryPoint) string { return ep.Table + " [" + strings.Join(ep.Key, ", ") + "]" }
 
 // sameRowName reports whether rowName(a) == rowName(b), without writing
-// them.
+// them: the keys joined with ", " are compared a run of bytes at a time.
 func sameRowName(a, b *EntryPoint) bool {
 	if a == b {
 		return true
 	}
-	if a.Table != b.Table {
+	if a.Table != b.Table || joinedLen(a.Key) != joinedLen(b.Key) {
 		return false
 	}
-	joined := func(key []string) int {
-		n := 0
-		for j, k := range key {
-			if j > 0 {
-				n += 2
-			}
-			n += len(k)
-		}
-		return n
-	}
-	if joined(a.Key) != joined(b.Key) {
-		return false
-	}
-	// The same length: compare byte by byte, ", " between the cells.
-	next := func(key []string) func() (byte, bool) {
-		cell, off, sep := 0, 0, 0
-		return func() (byte, bool) {
-			for cell < len(key) {
-				if sep > 0 {
-					sep--
-					if sep == 1 {
-						return ',', true
-					}
-					return ' ', true
-				}
-				if off < len(key[cell]) {
-					off++
-					return key[cell][off-1], true
-				}
-				cell, off = cell+1, 0
-				if cell < len(key) {
-					sep = 2
-				}
-			}
-			return 0, false
-		}
-	}
-	na, nb := next(a.Key), next(b.Key)
+	ca, cb := keyCursor{key: a.Key}, keyCursor{key: b.Key}
 	for {
-		x, okA := na()
-		y, okB := nb()
-		if okA != okB || x != y {
+		sa, sb := ca.run(), cb.run()
+		if sa == "" || sb == "" {
+			return sa == sb
+		}
+		n := min(len(sa), len(sb))
+		if sa[:n] != sb[:n] {
 			return false
 		}
-		if !okA {
-			return true
-		}
+		ca.skip(n)
+		cb.skip(n)
 	}
 }
+
+// joinedLen returns len(strings.Join(key, ", ")).
+func joinedLen(key []string) int {
+	n := 0
+	for j, k := range key {
+		if j > 0 {
+			n += 2
+		}
+		n += len(k)
+	}
+	return n
+}
+
+// A keyCursor reads the cells of a key joined with ", " without joining
+// them: run is what is left of the current cell or separator.
+type keyCursor struct {
+	key  []string
+	cell int  // the cell being read
+	off  int  // bytes of it (or of the separator after it) read
+	sep  bool // reading the ", " after the cell
+}
+
+func (c *keyCursor) run() string {
+	for c.cell < len(c.key) {
+		if c.sep {
+			if c.off < 2 {
+				return ", "[c.off:]
+			}
+			c.cell, c.off, c.sep = c.cell+1, 0, false
+			continue
+		}
+		if k := c.key[c.cell]; c.off < len(k) {
+			return k[c.off:]
+		}
+		if c.cell == len(c.key)-1 {
+			c.cell++
+			break
+		}
+		c.off, c.sep = 0, true
+	}
+	return ""
+}
+
+func (c *keyCursor) skip(n int) { c.off += n }
 
 // coverage returns, per feature (by amFeature.idx), the entry points
 // whose health checks cover it: those whose feature (featureOf; "" to
 // skip) has it in its chain.
-func coverage(m *auditModel, eps []EntryPoint, featureOf func(*EntryPoint) string) []covering {
+func coverage(m *auditModel, rows *entryRows, featureOf func(*EntryPoint) string) []covering {
 	out := make([]covering, m.numFeatures)
-	for i := range eps {
-		ep := &eps[i]
+	for i := range rows.eps {
+		ep := &rows.eps[i]
 		f := featureOf(ep)
 		if f == "" || m.features.Get(f) == nil {
 			continue
 		}
 		chain, _, _ := m.chainOf(f)
+		// The chain is a feature and its parents in turn: followed
+		// through the rows' parent links, not looked up by name (64
+		// names for each of 54,000 entry points).
+		ft := m.features.Get(f)
 		for _, g := range chain {
-			out[m.features.Get(g).idx].add(eps, int32(i), 1)
+			if ft == nil || ft.name != g {
+				ft = m.features.Get(g)
+			}
+			out[ft.idx].add(rows, int32(i), 1)
+			ft = ft.up
 		}
 	}
 	return out
@@ -989,14 +1117,14 @@ func coverage(m *auditModel, eps []EntryPoint, featureOf func(*EntryPoint) strin
 // componentCoverage sums the coverage of a component's features. An entry
 // point whose chain holds two of them is counted twice, so the count is
 // an upper bound then.
-func componentCoverage(m *auditModel, by []covering, eps []EntryPoint, component string) covering {
+func componentCoverage(m *auditModel, by []covering, rows *entryRows, component string) covering {
 	var out covering
 	feats := m.featuresOf(component)
 	for _, f := range feats {
 		if ft := m.features.Get(f); ft != nil {
 			c := &by[ft.idx]
 			for _, x := range c.eps[:c.k] {
-				out.add(eps, x, 0)
+				out.add(rows, x, 0)
 			}
 			out.n += c.n
 		}
@@ -1081,7 +1209,7 @@ func (r *AuditReport) WriteText(w io.Writer) error {
 	fmt.Fprintf(b, "Kind: %s; product code %s; %s (ALLUSERS=%q)\n", r.Kind, orDash(r.ProductCode), map[bool]string{true: "per machine", false: "per user"}[r.PerMachine], r.AllUsers)
 	fmt.Fprintf(b, "\nAdvertised entry points: %d\n", countRegistered(r.EntryPoints))
 	for _, ep := range r.EntryPoints {
-		fmt.Fprintf(b, "  %s %s (%s [%s])\n", ep.Kind, ep.Name, ep.Table, strings.Join(clip.Strings(ep.Key), ", "))
+		b.line("  ", ep.Kind, " ", ep.Name, " (", ep.Table, " [", strings.Join(clip.Strings(ep.Key), ", "), "])")
 		if !ep.Registered {
 			fmt.Fprintf(b, "    not registered: %s\n", ep.NotRegistered)
 			continue
@@ -1105,21 +1233,21 @@ func (r *AuditReport) WriteText(w io.Writer) error {
 			b.WriteString("\n")
 		}
 		if ep.Feature != "" {
-			fmt.Fprintf(b, "    checks feature %s for component %s %s: %d components\n", ep.Feature, ep.Component, ep.ComponentID, ep.Covers)
+			b.line("    checks feature ", ep.Feature, " for component ", ep.Component, " ", ep.ComponentID, ": ", strconv.Itoa(ep.Covers), " components")
 		}
 		if ep.Rewrite != "" {
 			after := ""
 			if ep.CoversAfter >= 0 {
 				after = clip.Sprintf(" (then %d components)", ep.CoversAfter)
 			}
-			fmt.Fprintf(b, "    rewrite: %s%s\n", ep.Rewrite, after)
+			b.line("    rewrite: ", ep.Rewrite, after)
 		}
 	}
 	if len(r.Checks) > 0 {
 		b.WriteString("\nHealth checks:\n")
 	}
 	for _, hc := range r.Checks {
-		fmt.Fprintf(b, "  feature %s (%s): %d components\n", hc.Feature, strings.Join(hc.Features, " < "), hc.Covers)
+		b.line("  feature ", hc.Feature, " (", strings.Join(hc.Features, " < "), "): ", strconv.Itoa(hc.Covers), " components")
 		if hc.Problem != "" {
 			fmt.Fprintf(b, "    problem: %s\n", hc.Problem)
 		}
@@ -1127,17 +1255,17 @@ func (r *AuditReport) WriteText(w io.Writer) error {
 	for i := range r.features {
 		fmt.Fprintf(b, "\nComponents of feature %s: %d\n", r.features[i].name, r.features[i].components)
 		for c := range r.CoveredComponents(i) {
-			fmt.Fprintf(b, "  %s %s: %s\n", c.Component, c.ComponentID, c.KeyPath.describe())
+			b.line("  ", c.Component, " ", c.ComponentID, ": ", c.KeyPath.describe())
 		}
 	}
 	fmt.Fprintf(b, "\nFindings: %d\n", len(r.findings))
 	for i := range r.findings {
 		f := r.Finding(i)
-		fmt.Fprintf(b, "  %s %s: %s\n", f.Severity, f.Rule, f.Message)
-		fmt.Fprintf(b, "    rows: %s\n", strings.Join(f.Rows, "; "))
-		fmt.Fprintf(b, "    remedy: %s\n", f.Remedy)
+		b.line("  ", string(f.Severity), " ", f.Rule, ": ", f.Message)
+		b.line("    rows: ", strings.Join(f.Rows, "; "))
+		b.line("    remedy: ", f.Remedy)
 		if f.Fix != "" {
-			fmt.Fprintf(b, "    msikit rewrite: %s\n", f.Fix)
+			b.line("    msikit rewrite: ", f.Fix)
 		}
 	}
 	s := r.Signature
@@ -1170,22 +1298,55 @@ type lineWriter struct {
 	err error
 }
 
+// line writes the line made of parts, as fmt.Fprintf with "%s" for each
+// part and a line feed would, without boxing each part (the lines of
+// entry points, components and findings, millions of them in the report
+// of a package of 120,000 components).
+func (l *lineWriter) line(parts ...string) {
+	if l.err != nil {
+		return
+	}
+	for _, p := range parts {
+		l.buf = append(l.buf, p...)
+	}
+	l.buf = append(l.buf, '\n')
+	l.emit()
+}
+
 func (l *lineWriter) Write(p []byte) (int, error) {
 	if l.err != nil {
 		return 0, l.err
 	}
-	l.buf = append(l.buf, p...)
-	for {
-		i := bytes.IndexByte(l.buf, '\n')
-		if i < 0 {
-			return len(p), nil
-		}
-		if _, err := l.w.Write(l.buf[:i+1]); err != nil {
+	if len(l.buf) == 0 && len(p) > 0 && bytes.IndexByte(p, '\n') == len(p)-1 {
+		// One whole line, as most writes are: not copied first.
+		if _, err := l.w.Write(p); err != nil {
 			l.err = err
 			return 0, err
 		}
+		return len(p), nil
+	}
+	l.buf = append(l.buf, p...)
+	if err := l.emit(); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// emit writes the whole lines of l.buf, one Write each, and keeps the
+// rest.
+func (l *lineWriter) emit() error {
+	for l.err == nil {
+		i := bytes.IndexByte(l.buf, '\n')
+		if i < 0 {
+			break
+		}
+		if _, err := l.w.Write(l.buf[:i+1]); err != nil {
+			l.err = err
+			break
+		}
 		l.buf = l.buf[:copy(l.buf, l.buf[i+1:])]
 	}
+	return l.err
 }
 
 func (l *lineWriter) WriteString(s string) (int, error) { return l.Write([]byte(s)) }

@@ -234,3 +234,59 @@ func BenchmarkAuditFindings(b *testing.B) {
 		}
 	}
 }
+
+// WriteText writes the lines of components and findings without boxing
+// their parts for fmt: 30,000 components of a checked feature, each with
+// a finding, took 17 allocations apiece (a line of the feature's list
+// and the finding's 4, most of their strings boxed), and now take 8
+// (what remains builds the texts: the key path, the finding's message
+// and rows).
+func TestAuditWriteTextAllocatesLittlePerLine(t *testing.T) {
+	const n = 3000
+	db := componentsInCore(t, n)
+	rep, err := Audit(db, AuditOptions{NoPassReports: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.NumFindings() < n {
+		t.Fatalf("%d findings, want at least %d", rep.NumFindings(), n)
+	}
+	allocs := testing.AllocsPerRun(2, func() {
+		if err := rep.WriteText(io.Discard); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if per := allocs / n; per > 10 {
+		t.Errorf("WriteText: %.1f allocations per component, want at most 10", per)
+	}
+}
+
+// The findings of components covered by the same entry points share the
+// text that says so, made once: it was made for each component and then
+// found among the texts already kept (110 MB of garbage for the 120,000
+// components of msi-components-one-id.msi in the scaled set): 1,418
+// bytes allocated per component before, 252 after.
+func TestAuditFindingsMakeSharedTextsOnce(t *testing.T) {
+	const n = 3000
+	db := componentsInCore(t, n)
+	m, err := readAuditModel(db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eps, err := auditEntryPoints(db, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	rep := &AuditReport{EntryPoints: eps}
+	auditFindings(m, rep, AuditOptions{})
+	runtime.ReadMemStats(&after)
+	if len(rep.findings) < n {
+		t.Fatalf("%d findings, want at least %d", len(rep.findings), n)
+	}
+	per := (after.TotalAlloc - before.TotalAlloc) / n
+	if per > 400 {
+		t.Errorf("auditFindings allocated %d bytes per component, want at most 400", per)
+	}
+}

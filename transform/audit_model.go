@@ -76,8 +76,9 @@ type auditModel struct {
 
 type amFeature struct {
 	name, parent string
-	components   []string // FeatureComponents order
-	idx          int32    // its place in featureOrder
+	components   []string   // FeatureComponents order
+	idx          int32      // its place in featureOrder
+	up           *amFeature // the parent's row, set by walkTree (nil: none, or not walked)
 }
 
 type amComponent struct {
@@ -192,6 +193,13 @@ func readModel(db *msi.Database, featuresOnly bool, stop *edit.Stop) (*auditMode
 			m.perUser = strings.TrimSpace(r.Get("Value").Str())
 		}
 	})
+	// The indexes by name are sized for the rows they are filled from:
+	// grown step by step, those of 120,000 components were rehashed and
+	// copied again and again (a tenth of the audit's time).
+	m.features.Reserve(m.count("Feature"))
+	if !featuresOnly {
+		m.components.Reserve(m.count("Component"))
+	}
 	step("Feature", func(r msi.Row) {
 		name := str(r, "Feature")
 		if _, dup := m.features.Lookup(name); dup {
@@ -210,6 +218,8 @@ func readModel(db *msi.Database, featuresOnly bool, stop *edit.Stop) (*auditMode
 			keyPath: r.Get("KeyPath").Str(), attributes: r.Get("Attributes").Int()})
 	})
 	fc := fcPairs{pairs: make([][2]int32, 0, m.count("FeatureComponents")), clone: featuresOnly}
+	fc.fID.Reserve(m.count("Feature"))
+	fc.cID.Reserve(m.count("Component"))
 	step("FeatureComponents", func(r msi.Row) { fc.add(r.Get("Feature_").Str(), r.Get("Component_").Str()) })
 	if err == nil && !stop.Stopped() {
 		fc.group(m)
@@ -546,8 +556,26 @@ func (m *auditModel) chainOf(feature string) (chain []string, problem string, co
 	// Windows Installer): each feature's distinct components, added up,
 	// so that no big feature is counted again for every one of thousands
 	// of features below it.
+	// The chain's features followed through their parent links, not
+	// looked up by name (64 for each of 54,000 features).
+	at := ft
 	for _, f := range w.chain {
-		covers += m.distinct(f)
+		if at == nil || at.name != f {
+			at = m.features.Get(f)
+		}
+		covers += m.distinctOf(at)
+		if at != nil {
+			at = at.up
+		}
+	}
+	// Kept: each of 54,000 features of a chain cut at maxChain is asked
+	// for by its entry points' Covers, check and coverage, and adding up
+	// 64 counts by name each time was a fifth of the audit's time.
+	w.covers = covers
+	if ft != nil {
+		m.walked[ft.idx] = w
+	} else {
+		m.walkedNames[feature] = w
 	}
 	return w.chain, w.problem, covers
 }
@@ -580,35 +608,40 @@ type walked struct {
 // slot the first one took, starts a new array.
 func (m *auditModel) walkTree() {
 	m.walked, m.treeWalked = make([]walked, m.numFeatures), true
-	// Keyed by feature and component names, which may be one long pooled
-	// text in thousands of rows: a textmemo.Index hashes each text once
-	// (a 4 MiB component in 2,000 features took 1.1 s of hashing here).
-	children := &textmemo.Index[[]*amFeature]{}
+	// The children of each feature by its place (amFeature.idx), found
+	// through the parent links, not by name: a name may be one long
+	// pooled text in thousands of rows (a 4 MiB component in 2,000
+	// features took 1.1 s of hashing when the names were hashed each
+	// time), and a chain of 54,000 features was looked up by name twice
+	// per feature.
+	children := make([][]*amFeature, m.numFeatures)
 	var roots []*amFeature
 	for _, name := range m.featureOrder {
 		ft := m.features.Get(name)
 		if ft == nil || ft.name != name {
 			continue
 		}
-		if _, ok := m.features.Lookup(ft.parent); ft.parent == "" || !ok {
+		if up, ok := m.features.Lookup(ft.parent); ft.parent == "" || !ok {
 			roots = append(roots, ft)
 		} else {
-			children.Set(ft.parent, append(children.Get(ft.parent), ft))
+			ft.up = up
+			children[up.idx] = append(children[up.idx], ft)
 		}
 	}
 	// How many levels each feature's subtree has (1 for a leaf): a new
 	// chain array keeps that much room, at most maxChain, so a leaf's
 	// chain takes exactly its names and a long chain's array lasts.
-	height := map[*amFeature]int{}
+	height := make([]int32, m.numFeatures)
 	descend(roots, children, func(*amFeature) {}, func(ft *amFeature) {
-		h := 1
-		for _, ch := range children.Get(ft.name) {
-			h = max(h, height[ch]+1)
+		h := int32(1)
+		for _, ch := range children[ft.idx] {
+			h = max(h, height[ch.idx]+1)
 		}
-		height[ft] = h
+		height[ft.idx] = h
 	})
 	ids := &textmemo.Index[int32]{}
-	var held []int32 // per component id: features of the chain holding it
+	ids.Reserve(m.components.Len()) // most components are in a feature
+	var held []int32                // per component id: features of the chain holding it
 	distinct := 0
 	count := func(ft *amFeature, d int32) {
 		for _, c := range ft.components {
@@ -641,7 +674,7 @@ func (m *auditModel) walkTree() {
 			if ft.parent != "" {
 				f.problem = clip.Sprintf("Feature_Parent %q names no feature", ft.parent)
 			}
-			f.arr = newChainArray(0, min(height[ft], maxChain))
+			f.arr = newChainArray(0, min(int(height[ft.idx]), maxChain))
 			f.off = f.arr.lo - 1
 		} else {
 			parent := &stack[len(stack)-1]
@@ -650,7 +683,7 @@ func (m *auditModel) walkTree() {
 				f.arr, f.off = parent.arr, parent.off-1 // the slot before the parent's chain is free
 			} else {
 				n := min(parent.depth, maxChain-1)
-				f.arr = newChainArray(n, min(height[ft], maxChain))
+				f.arr = newChainArray(n, min(int(height[ft.idx]), maxChain))
 				f.off = f.arr.lo - 1
 				copy(f.arr.names[f.arr.lo:], parent.arr.names[parent.off:parent.off+n])
 			}
@@ -678,29 +711,29 @@ func (m *auditModel) walkTree() {
 
 // descend walks the feature trees below roots depth first, without
 // recursion (a chain can be tens of thousands of features deep): enter
-// is called for each feature before its children, leave after them. A
-// feature is walked once.
-func descend(roots []*amFeature, children *textmemo.Index[[]*amFeature], enter, leave func(*amFeature)) {
+// is called for each feature before its children (children, by
+// amFeature.idx), leave after them. A feature is walked once.
+func descend(roots []*amFeature, children [][]*amFeature, enter, leave func(*amFeature)) {
 	type frame struct {
 		ft   *amFeature
 		next int // the child to walk next
 	}
 	var stack []frame
-	seen := map[*amFeature]bool{}
+	seen := make([]bool, len(children))
 	for _, r := range roots {
-		if seen[r] {
+		if seen[r.idx] {
 			continue
 		}
-		seen[r] = true
+		seen[r.idx] = true
 		enter(r)
 		stack = append(stack, frame{ft: r})
 		for len(stack) > 0 {
 			top := &stack[len(stack)-1]
-			if kids := children.Get(top.ft.name); top.next < len(kids) {
+			if kids := children[top.ft.idx]; top.next < len(kids) {
 				ch := kids[top.next]
 				top.next++
-				if !seen[ch] {
-					seen[ch] = true
+				if !seen[ch.idx] {
+					seen[ch.idx] = true
 					enter(ch)
 					stack = append(stack, frame{ft: ch})
 				}
@@ -727,11 +760,14 @@ func newChainArray(n, room int) *chainArray {
 }
 
 // distinct returns how many distinct components feature holds.
-func (m *auditModel) distinct(feature string) int {
-	ft := m.features.Get(feature)
+func (m *auditModel) distinct(feature string) int { return m.distinctOf(m.features.Get(feature)) }
+
+// distinctOf returns how many distinct components ft holds (0 for nil).
+func (m *auditModel) distinctOf(ft *amFeature) int {
 	if ft == nil {
 		return 0
 	}
+	feature := ft.name
 	if len(ft.components) <= 1 {
 		return len(ft.components)
 	}

@@ -108,18 +108,30 @@ func (r *Report) WriteText(w io.Writer) error {
 // would otherwise write it 2,000 times. The Change keeps whole values.
 func (c Change) MarshalJSON() ([]byte, error) {
 	type change Change // without the method
-	v := change(c)
-	v.Key, v.Old, v.New = clip.Strings(v.Key), clip.Strings(v.Old), clip.Strings(v.New)
-	return json.Marshal(v)
+	return json.Marshal(change(c.Clipped()))
+}
+
+// Clipped returns the change as MarshalJSON encodes it: each cell longer
+// than 1 KiB clipped (c is not modified). A writer that encodes the
+// fields itself (a type without the method, converted from Change)
+// writes what MarshalJSON writes.
+func (c Change) Clipped() Change {
+	c.Key, c.Old, c.New = clip.Strings(c.Key), clip.Strings(c.Old), clip.Strings(c.New)
+	return c
 }
 
 // MarshalJSON encodes the note with each key cell longer than 1 KiB
 // clipped, as Change.MarshalJSON does.
 func (n Note) MarshalJSON() ([]byte, error) {
 	type note Note // without the method
-	v := note(n)
-	v.Key = clip.Strings(v.Key)
-	return json.Marshal(v)
+	return json.Marshal(note(n.Clipped()))
+}
+
+// Clipped returns the note as MarshalJSON encodes it: each key cell
+// longer than 1 KiB clipped (n is not modified), as Change.Clipped.
+func (n Note) Clipped() Note {
+	n.Key = clip.Strings(n.Key)
+	return n
 }
 
 // JoinCells joins the cells of a report row with tabs, for printing,

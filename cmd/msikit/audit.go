@@ -227,7 +227,7 @@ func writeAuditJSON(w *bufio.Writer, enc *jsonindent.Encoder, pkg string, rep *t
 	}
 	hw.Flush()
 	w.Write(bytes.TrimSuffix(b.Bytes(), []byte("\n}")))
-	list := func(name string, n int, elem func(i int) any) error {
+	list := func(name string, n int, elem func(i int) any, enc *jsonindent.Encoder) error {
 		fmt.Fprintf(w, ",\n  %q: [", name)
 		for i := 0; i < n; i++ {
 			sep := ",\n    "
@@ -252,12 +252,17 @@ func writeAuditJSON(w *bufio.Writer, enc *jsonindent.Encoder, pkg string, rep *t
 	}
 	for _, step := range []func() error{
 		func() error {
-			return list("entryPoints", len(rep.EntryPoints), func(i int) any { return &rep.EntryPoints[i] })
+			return list("entryPoints", len(rep.EntryPoints), func(i int) any { return &rep.EntryPoints[i] }, enc)
 		},
-		func() error { return list("checks", len(rep.Checks), func(i int) any { return rep.Checks[i] }) },
+		func() error { return list("checks", len(rep.Checks), func(i int) any { return rep.Checks[i] }, enc) },
 		func() error { return writeAuditFeaturesJSON(w, enc, rep) },
 		func() error {
-			return list("findings", rep.NumFindings(), func(i int) any { f := rep.Finding(i); return &f })
+			// A finding's texts are written afresh at each Finding: the
+			// memo would only keep them (120,000 messages of 400 bytes
+			// and more) until it is full. One variable for all.
+			fresh := jsonindent.NewEncoder(w, jsonindent.Options{EscapeHTML: true, NoMemo: true})
+			var f transform.Finding
+			return list("findings", rep.NumFindings(), func(i int) any { f = rep.Finding(i); return &f }, fresh)
 		},
 		func() error { return field("signature", &rep.Signature) },
 		func() error { return field("cache", &rep.Cache) },
@@ -378,20 +383,56 @@ func writeAuditSARIF(w io.Writer, pkg string, rep *transform.AuditReport) error 
 	sw := sarif.NewWriter(w, sarif.Driver{Name: "msikit", Version: msikitVersion(), InformationURI: "https://github.com/msikit/msikit", Rules: rules},
 		[]sarif.Artifact{{Location: sarif.ArtifactLocation{URI: uri}, Length: rep.Cache.PackageBytes}})
 	base := filepath.Base(pkg) + "/"
+	// What each result is made of is reused from one to the next (Add
+	// writes a result before it returns, keeping none of it): a map, a
+	// location and its list, a hash and the buffers of the message and
+	// the fingerprint are not made again for each of 120,000 findings.
+	var (
+		locs  = make([]sarif.Location, 1)
+		phys  = &sarif.PhysicalLocation{ArtifactLocation: sarif.ArtifactLocation{URI: uri}}
+		fps   = map[string]string{}
+		h     = sha256.New()
+		sum   []byte
+		text  strings.Builder
+		zero  = []byte{0}
+		logic []sarif.LogicalLocation
+	)
 	for i := range rep.NumFindings() {
 		f := rep.Finding(i)
-		loc := sarif.Location{PhysicalLocation: &sarif.PhysicalLocation{ArtifactLocation: sarif.ArtifactLocation{URI: uri}}}
+		logic = logic[:0]
 		for _, row := range f.Rows {
-			loc.LogicalLocations = append(loc.LogicalLocations, sarif.LogicalLocation{Name: row, FullyQualifiedName: base + row, Kind: "object"})
+			logic = append(logic, sarif.LogicalLocation{Name: row, FullyQualifiedName: base + row, Kind: "object"})
 		}
-		text := f.Message + ". To do: " + f.Remedy + "."
+		locs[0] = sarif.Location{PhysicalLocation: phys, LogicalLocations: logic}
+		if len(logic) == 0 {
+			locs[0].LogicalLocations = nil
+		}
+		text.Reset()
+		text.Grow(len(f.Message) + len(". To do: ") + len(f.Remedy) + len(". msikit rewrite: ") + len(f.Fix) + 1)
+		text.WriteString(f.Message)
+		text.WriteString(". To do: ")
+		text.WriteString(f.Remedy)
+		text.WriteString(".")
 		if f.Fix != "" {
-			text += " msikit rewrite: " + f.Fix + "."
+			text.WriteString(" msikit rewrite: ")
+			text.WriteString(f.Fix)
+			text.WriteString(".")
 		}
-		sum := sha256.Sum256([]byte(f.Rule + "\x00" + strings.Join(f.Rows, "\x00")))
-		res := sarif.Result{RuleID: f.Rule, Level: sarifLevel(f.Severity), Message: sarif.Message{Text: text},
-			Locations:           []sarif.Location{loc},
-			PartialFingerprints: map[string]string{"msikitRows/v1": hex.EncodeToString(sum[:16])}}
+		// The rule and the rows, each after a NUL.
+		h.Reset()
+		io.WriteString(h, f.Rule)
+		h.Write(zero)
+		for j, row := range f.Rows {
+			if j > 0 {
+				h.Write(zero)
+			}
+			io.WriteString(h, row)
+		}
+		sum = h.Sum(sum[:0])
+		fps["msikitRows/v1"] = hex.EncodeToString(sum[:16])
+		res := sarif.Result{RuleID: f.Rule, Level: sarifLevel(f.Severity), Message: sarif.Message{Text: text.String()},
+			Locations:           locs,
+			PartialFingerprints: fps}
 		if err := sw.Add(res); err != nil {
 			return err
 		}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bufio"
+	"io"
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
@@ -87,6 +89,42 @@ func TestTextWriter(t *testing.T) {
 	want := "a\tb\\x1b[1m\nkey CLSID\\{x}\\x0d\n"
 	if diff := cmp.Diff(want, b.String()); diff != "" {
 		t.Errorf("textWriter (-want +got):\n%s", diff)
+	}
+}
+
+// textWriter passes a line that needs no escape through as it is, without
+// allocating (it copied each line into a string and then a builder: two
+// allocations a line, millions of lines for audit's text report of a
+// package of 120,000 components), and writes any line as escapeText
+// would, line feeds and tabs kept.
+func TestTextWriterCleanLinesAsTheyAre(t *testing.T) {
+	lines := []string{"  component App {GUID}: file app.exe (1.0.0.0)\n", "a\tb\n", "", "no newline", "ünï\n", "a\x1b[1m\tb\x7f\n"}
+	var got strings.Builder
+	w := textWriter{&got}
+	want := ""
+	for _, l := range lines {
+		if n, err := w.Write([]byte(l)); n != len(l) || err != nil {
+			t.Fatalf("Write(%q) = %d, %v", l, n, err)
+		}
+		for i, part := range strings.Split(l, "\n") {
+			if i > 0 {
+				want += "\n"
+			}
+			for j, f := range strings.Split(part, "\t") {
+				if j > 0 {
+					want += "\t"
+				}
+				want += escapeText(f)
+			}
+		}
+	}
+	if diff := cmp.Diff(want, got.String()); diff != "" {
+		t.Errorf("textWriter (-want +got):\n%s", diff)
+	}
+	line := []byte(lines[0])
+	bw := bufio.NewWriter(io.Discard)
+	if allocs := testing.AllocsPerRun(100, func() { textWriter{bw}.Write(line) }); allocs > 0 {
+		t.Errorf("textWriter.Write of a line that needs no escape: %.0f allocations, want 0", allocs)
 	}
 }
 

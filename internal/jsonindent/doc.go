@@ -14,10 +14,12 @@
 // times costs a thousand copies, not a thousand escapings. Strings must
 // not change while the Encoder is in use (a string made with
 // unsafe.String over a buffer that is then overwritten would be written
-// as it was first seen).
+// as it was first seen). Options.NoMemo turns the memo off, for documents
+// whose long strings are each written once.
 //
 // The Encoder handles booleans, integers, strings, structs (json tags with
-// omitempty), pointers, interfaces and slices; anything else (maps,
+// omitempty), pointers, interfaces, slices and maps with string keys
+// (sorted, as encoding/json sorts them); anything else (other maps,
 // floats, byte slices, embedded fields, types with their own MarshalJSON
 // or MarshalText, ",string" and ",omitzero" tags) is handed to
 // encoding/json, which writes it as it always does.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -26,6 +27,11 @@ type Options struct {
 	// for a character past U+FFFF, so that package data reaches a
 	// terminal or a log only as visible text.
 	Printable bool
+	// NoMemo escapes every string as it is written, remembering none:
+	// for values whose long strings are built afresh for each element
+	// (a SARIF result's message), which the memo would only keep alive
+	// until it is full.
+	NoMemo bool
 }
 
 // A Text is a string value written from pieces, so that a long text
@@ -74,6 +80,7 @@ type Encoder struct {
 	shortSize int
 	ind       []byte // "\n", the prefix and the indentation of the current depth
 	scratch   []byte
+	keys      []string // a map[string]string's keys, sorted
 	err       error
 }
 
@@ -215,6 +222,8 @@ func (e *Encoder) value(v reflect.Value, ti *typeInfo) {
 		e.out()
 		e.rawBytes(e.ind)
 		e.byte(']')
+	case kMap:
+		e.mapValue(v, ti)
 	case kStruct:
 		first := true
 		for _, f := range ti.fields {
@@ -246,6 +255,67 @@ func (e *Encoder) value(v reflect.Value, ti *typeInfo) {
 	default:
 		e.fallback(v)
 	}
+}
+
+// mapValue writes a map with string keys as encoding/json does: null
+// when nil, its entries sorted by key.
+func (e *Encoder) mapValue(v reflect.Value, ti *typeInfo) {
+	if v.IsNil() {
+		e.raw("null")
+		return
+	}
+	if v.Len() == 0 {
+		e.raw("{}")
+		return
+	}
+	if v.Type() == mapStringString {
+		// The common case (a SARIF result's fingerprints) without
+		// reflect's copies of each key and value.
+		m := v.Interface().(map[string]string) // a map is a pointer: no copy
+		e.keys = e.keys[:0]
+		for k := range m {
+			e.keys = append(e.keys, k)
+		}
+		slices.Sort(e.keys)
+		e.byte('{')
+		e.in()
+		for i, k := range e.keys {
+			if i > 0 {
+				e.byte(',')
+			}
+			e.rawBytes(e.ind)
+			e.byte('"')
+			e.stringBody(k)
+			e.raw(`": "`)
+			e.stringBody(m[k])
+			e.byte('"')
+		}
+		clear(e.keys) // keeps no key alive
+		e.out()
+		e.rawBytes(e.ind)
+		e.byte('}')
+		return
+	}
+	keys := v.MapKeys()
+	slices.SortFunc(keys, func(a, b reflect.Value) int { return strings.Compare(a.String(), b.String()) })
+	e.byte('{')
+	e.in()
+	for i, k := range keys {
+		if e.err != nil {
+			return
+		}
+		if i > 0 {
+			e.byte(',')
+		}
+		e.rawBytes(e.ind)
+		e.byte('"')
+		e.stringBody(k.String())
+		e.raw(`": `)
+		e.value(v.MapIndex(k), ti.elem)
+	}
+	e.out()
+	e.rawBytes(e.ind)
+	e.byte('}')
 }
 
 func (e *Encoder) in()  { e.ind = append(e.ind, ' ', ' ') }
@@ -370,6 +440,10 @@ func (e *Encoder) stringBody(s string) {
 			return
 		}
 	}
+	if e.opts.NoMemo {
+		e.escape(s)
+		return
+	}
 	// The same pooled string used by many rows is the same key; the
 	// key keeps its bytes alive while the memo holds it.
 	memo, size, limit := e.memo, &e.memoSize, memoMax
@@ -397,7 +471,9 @@ func (e *Encoder) stringBody(s string) {
 	if len(s) < memoMin {
 		*size += memoEntry
 	}
-	esc := e.appendEscaped(nil, s)
+	// Sized for a few escapes: grown from nil, a string with
+	// backslashes all along was copied again and again.
+	esc := e.appendEscaped(make([]byte, 0, len(s)+len(s)/8+16), s)
 	if string(esc) == s {
 		esc = nil
 		e.raw(s)
@@ -408,8 +484,8 @@ func (e *Encoder) stringBody(s string) {
 	memo[k] = esc
 }
 
-// escape writes a short string (under memoShort bytes) escaped, through
-// the scratch buffer.
+// escape writes a string escaped, through the scratch buffer (a short
+// one, under memoShort bytes, or any with NoMemo).
 func (e *Encoder) escape(s string) {
 	e.scratch = e.appendEscaped(e.scratch[:0], s)
 	e.rawBytes(e.scratch)
@@ -506,12 +582,13 @@ const (
 	kPointer
 	kInterface
 	kSlice
+	kMap
 	kStruct
 )
 
 type typeInfo struct {
 	kind   kind
-	elem   *typeInfo // kPointer, kSlice
+	elem   *typeInfo // kPointer, kSlice, kMap (the values)
 	fields []field   // kStruct
 }
 
@@ -524,6 +601,7 @@ type field struct {
 
 var (
 	textType          = reflect.TypeFor[Text]()
+	mapStringString   = reflect.TypeFor[map[string]string]()
 	marshalerType     = reflect.TypeFor[json.Marshaler]()
 	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
 )
@@ -536,7 +614,7 @@ func (e *Encoder) typeInfo(t reflect.Type) *typeInfo {
 	e.types[t] = ti // a recursive type finds itself (filled in below)
 	ti.kind = classify(t)
 	switch ti.kind {
-	case kPointer, kSlice:
+	case kPointer, kSlice, kMap:
 		ti.elem = e.typeInfo(t.Elem())
 	case kStruct:
 		fields, ok := structFields(t)
@@ -581,6 +659,13 @@ func classify(t reflect.Type) kind {
 			return kFallback // base64, or a byte slice type's own encoding
 		}
 		return kSlice
+	case reflect.Map:
+		// Keys of a string kind are written as they are (encoding/json
+		// ignores their MarshalText); other keys are encoding/json's.
+		if t.Key().Kind() == reflect.String {
+			return kMap
+		}
+		return kFallback
 	case reflect.Struct:
 		return kStruct
 	}

@@ -63,7 +63,7 @@ func encode(t testing.TB, e *Encoder, prefix string, v any) string {
 	return buf.String()
 }
 
-var allOptions = []Options{{}, {EscapeHTML: true}, {Printable: true}, {EscapeHTML: true, Printable: true}}
+var allOptions = []Options{{}, {EscapeHTML: true}, {Printable: true}, {EscapeHTML: true, Printable: true}, {NoMemo: true}, {EscapeHTML: true, Printable: true, NoMemo: true}}
 
 type Severity string
 
@@ -100,6 +100,17 @@ type outer struct {
 	Anything map[string]*inner `json:"anything"`
 }
 
+// withMaps holds maps with string keys, which Encoder writes itself.
+type withMaps struct {
+	Fingerprints map[string]string   `json:"fingerprints,omitempty"`
+	Bag          map[string]any      `json:"bag,omitempty"`
+	Named        map[Severity][]int  `json:"named"`
+	Structs      map[string]inner    `json:"structs"`
+	Ints         map[int]string      `json:"ints"` // encoding/json's
+	Empty        map[string]string   `json:"empty"`
+	Nested       map[string][]string `json:"nested,omitempty"`
+}
+
 type embedding struct {
 	inner
 	Extra string `json:"extra"`
@@ -125,6 +136,11 @@ func values() []any {
 		outer{},
 		embedding{inner: in, Extra: "e"},
 		map[string]any{"k": []any{1, "two", nil}},
+		map[string]string(nil), map[string]string{}, map[string]string{"b<": "1", "a\u2028": long, "\x01": "", "é": "x"},
+		withMaps{Fingerprints: map[string]string{"msikitRows/v1": "0123", "a": "b"}, Bag: map[string]any{"tags": []string{"x"}, "n": 1.5, "in": in, "nil": nil},
+			Named: map[Severity][]int{"warning": {1}, "error": nil}, Structs: map[string]inner{"z": in, "a": {}}, Ints: map[int]string{2: "b", 1: "a"},
+			Empty: map[string]string{}, Nested: map[string][]string{long: {long}}},
+		withMaps{}, &withMaps{Bag: map[string]any{}},
 		[]any{1.25, "x", in, nil},
 	}
 }

@@ -40,6 +40,17 @@ func (x *Index[V]) id(s string) int32 {
 	return id
 }
 
+// Reserve makes room for n short keys ahead of Set, as make(map, n)
+// does, so that an index filled with the names of a table's rows is not
+// grown and rehashed step by step along the way. n should be the number
+// of rows read (a count of what is there, never one the input claims).
+// It does nothing once a short key is set.
+func (x *Index[V]) Reserve(n int) {
+	if x.short == nil && n > 0 {
+		x.short = make(map[string]V, n)
+	}
+}
+
 // Lookup returns the value of key k and whether it is in the index.
 func (x *Index[V]) Lookup(k string) (V, bool) {
 	if len(k) < Min {

@@ -133,6 +133,10 @@ func readInput(db *msi.Database, stop *edit.Stop) (*Input, error) {
 		MIMEs:      sized[MIMERow](db, tblMIME),
 		TypeLibs:   sized[TypeLibRow](db, tblTypeLib),
 		Registry:   sized[RegistryRow](db, tblRegistry),
+		// Sized too: grown by appending, the 120,000 Component rows of
+		// a package allocated 50 MB in copies (read twice by an audit).
+		Components: sized[ComponentRow](db, "Component"),
+		Files:      sized[FileRow](db, "File"),
 	}
 	var err error
 	step := func(name string, fn func(r msi.Row)) {
