@@ -759,9 +759,6 @@ func newChainArray(n, room int) *chainArray {
 	return &chainArray{names: make([]string, size), lo: size - n}
 }
 
-// distinct returns how many distinct components feature holds.
-func (m *auditModel) distinct(feature string) int { return m.distinctOf(m.features.Get(feature)) }
-
 // distinctOf returns how many distinct components ft holds (0 for nil).
 func (m *auditModel) distinctOf(ft *amFeature) int {
 	if ft == nil {
