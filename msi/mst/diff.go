@@ -200,16 +200,16 @@ func diffTable(c *Changes, b *budget, shapes *columnSets, old, new *msi.Database
 	// are compared as text converted from one to the other, which
 	// need not find the same rows both ways: they are all looked up.
 	var found []uint64
-	if old.Codepage() == new.Codepage() {
+	if old.Codepage() == new.Codepage() && ot.Len() > 0 && nt.Len() > 0 {
 		found = make([]uint64, (ot.Len()+63)/64)
 	}
 	foundBytes := 0
 	// Each row's values are read once, for its size, its key and the
 	// comparison (a string cell is a lookup in the pool, a binary cell
 	// a stream name made).
-	var keyCols []int
+	var keyCols []int // nothing made for an empty table
 	for i, col := range nc {
-		if col.Key {
+		if col.Key && nt.Len() > 0 {
 			keyCols = append(keyCols, i)
 		}
 	}
