@@ -286,6 +286,12 @@ func (t *Table) DuplicateKeys() []int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.buildIndex()
+	if t.index.n == t.nrows {
+		// Every row is indexed: the index holds one row a key, so no
+		// two rows share one (the usual case, known without looking
+		// each row up again).
+		return nil
+	}
 	var dups []int
 	n := len(t.cols)
 	for r := 0; r < t.nrows; r++ {
@@ -300,19 +306,36 @@ func (t *Table) DuplicateKeys() []int {
 // Lookup returns the row whose primary key is key (one value per key
 // column, in order).
 func (t *Table) Lookup(key ...Value) (Row, bool) {
-	if len(key) != len(t.keys) || len(t.keys) == 0 {
+	r, ok := t.LookupIndex(key...)
+	if !ok {
 		return Row{}, false
 	}
-	parts := make([]keyPart, len(t.keys))
+	return t.Row(r), true
+}
+
+// LookupIndex is Lookup returning the number of the row, as Row takes it
+// (for the first of rows sharing a key, the first in table order).
+func (t *Table) LookupIndex(key ...Value) (int, bool) {
+	if len(key) != len(t.keys) || len(t.keys) == 0 {
+		return 0, false
+	}
+	// Most keys have one to three cells: looking a row up allocates
+	// nothing (Diff looks up every row of both databases).
+	var buf [4]keyPart
+	parts := buf[:0]
+	if len(t.keys) > len(buf) {
+		parts = make([]keyPart, 0, len(t.keys))
+	}
+	parts = parts[:len(t.keys)]
 	for i, k := range t.keys {
 		v := key[i]
 		if t.cols[k].Type == ColString {
 			if v.kind != KindString && v.kind != KindNull {
-				return Row{}, false
+				return 0, false
 			}
 			raw, ok := t.pool.rawOf(v)
 			if !ok {
-				return Row{}, false
+				return 0, false
 			}
 			parts[i].raw = raw
 			if v.p == t.pool {
@@ -324,7 +347,7 @@ func (t *Table) Lookup(key ...Value) (Row, bool) {
 		}
 		c, err := t.cellFromValue(k, v, false)
 		if err != nil {
-			return Row{}, false
+			return 0, false
 		}
 		parts[i].cell = c
 	}
@@ -357,9 +380,9 @@ func (t *Table) Lookup(key ...Value) (Row, bool) {
 		return true
 	})
 	if !ok {
-		return Row{}, false
+		return 0, false
 	}
-	return t.Row(int(r)), true
+	return int(r), true
 }
 
 // cellFromValue converts v for column i; add interns new strings.
@@ -551,11 +574,9 @@ func (t *Table) Insert(vals ...Value) error {
 	}
 	t.buildIndex()
 	if len(t.keys) > 0 {
-		h := t.rowHash(cells)
-		if _, dup := t.findRow(h, cells); dup {
+		if _, added := t.addRow(t.rowHash(cells), t.nrows, cells); !added {
 			return &ValueError{Table: t.name, Key: keyText(t, vals), Reason: "a row with this primary key already exists"}
 		}
-		t.index.insert(h, uint32(t.nrows))
 	}
 	t.cells = append(t.cells, cells...)
 	t.nrows++
@@ -581,8 +602,7 @@ func (t *Table) adoptRows(cells []uint32, nrows int) (int, error) {
 		t.cells, t.nrows, t.index = cells, 0, newRowIndex(nrows)
 		for r := 0; r < nrows; r++ {
 			row := cells[r*n : (r+1)*n : (r+1)*n]
-			h := t.rowHash(row)
-			if _, dup := t.findRow(h, row); dup {
+			if _, added := t.addRow(t.rowHash(row), r, row); !added {
 				t.cells, t.nrows = cells[:r*n], r
 				t.touch()
 				key := make([]string, 0, len(t.keys))
@@ -591,7 +611,6 @@ func (t *Table) adoptRows(cells []uint32, nrows int) (int, error) {
 				}
 				return r, &ValueError{Table: t.name, Key: key, Reason: "a row with this primary key already exists"}
 			}
-			t.index.insert(h, uint32(r))
 			t.nrows++
 		}
 		t.cells = cells[:nrows*n]

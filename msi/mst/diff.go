@@ -193,16 +193,47 @@ func diffTable(c *Changes, b *budget, shapes *columnSets, old, new *msi.Database
 		}
 	}
 	var key []msi.Value // one row's key at a time
+	// The old rows a new row's key found: their keys are in new, so
+	// the deletes below need not look them up again (on a table of a
+	// million rows, a million lookups of a cache miss each). Their
+	// bytes are spent there still, all at once. Keys of two codepages
+	// are compared as text converted from one to the other, which
+	// need not find the same rows both ways: they are all looked up.
+	var found []uint64
+	if old.Codepage() == new.Codepage() && ot.Len() > 0 && nt.Len() > 0 {
+		found = make([]uint64, (ot.Len()+63)/64)
+	}
+	foundBytes := 0
+	// Each row's values are read once, for its size, its key and the
+	// comparison (a string cell is a lookup in the pool, a binary cell
+	// a stream name made).
+	var keyCols []int // nothing made for an empty table
+	for i, col := range nc {
+		if col.Key && nt.Len() > 0 {
+			keyCols = append(keyCols, i)
+		}
+	}
+	var nv, ov []msi.Value
 	for ri := range nt.Len() {
 		nr := nt.Row(ri)
-		if err := b.spend(rowBytes(nr), name); err != nil {
+		nv = appendValues(nv[:0], nr)
+		if err := b.spend(valuesBytes(nv), name); err != nil {
 			return nil, err
 		}
-		key = nr.AppendKey(key[:0])
-		or, ok := ot.Lookup(key...)
+		key = key[:0]
+		for _, k := range keyCols {
+			key = append(key, nv[k])
+		}
+		oi, ok := ot.LookupIndex(key...)
 		if ok {
-			if err := b.spend(rowBytes(or), name); err != nil {
+			ov = appendValues(ov[:0], ot.Row(oi))
+			n := valuesBytes(ov)
+			if err := b.spend(n, name); err != nil {
 				return nil, err
+			}
+			if found != nil && found[oi/64]&(1<<(oi%64)) == 0 {
+				found[oi/64] |= 1 << (oi % 64)
+				foundBytes += n
 			}
 		}
 		if !ok {
@@ -211,11 +242,11 @@ func diffTable(c *Changes, b *budget, shapes *columnSets, old, new *msi.Database
 		}
 		var changed uint32
 		for i := range nc {
-			var ov msi.Value
+			var o msi.Value
 			if i < len(oc) {
-				ov = or.At(i)
+				o = ov[i]
 			}
-			same, err := sameValue(old, new, name, nc[i], key, ov, nr.At(i))
+			same, err := sameValue(old, new, name, nc[i], key, o, nv[i])
 			if err != nil {
 				return nil, err
 			}
@@ -236,7 +267,13 @@ func diffTable(c *Changes, b *budget, shapes *columnSets, old, new *msi.Database
 		}
 		rows.recs = append(rows.recs, rowRecord{op: Update, has: changed | keyMask, row: uint32(ri)})
 	}
+	if err := b.spend(foundBytes, name); err != nil {
+		return nil, err
+	}
 	for oi := range ot.Len() {
+		if found != nil && found[oi/64]&(1<<(oi%64)) != 0 {
+			continue
+		}
 		or := ot.Row(oi)
 		if err := b.spend(rowBytes(or), name); err != nil {
 			return nil, err

@@ -52,7 +52,17 @@ func valuesBytes(vals []msi.Value) int {
 	return n
 }
 
-// rowBytes returns the bytes of the strings of a row.
+// appendValues appends the values of r to dst (Values without a new
+// slice a row).
+func appendValues(dst []msi.Value, r msi.Row) []msi.Value {
+	for i := range r.Len() {
+		dst = append(dst, r.At(i))
+	}
+	return dst
+}
+
+// rowBytes returns the bytes of the strings of a row (valuesBytes of its
+// values).
 func rowBytes(r msi.Row) int {
 	n := r.Len()
 	for i := 0; i < r.Len(); i++ {

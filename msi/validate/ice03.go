@@ -260,12 +260,15 @@ func ice03(c *checker) {
 		// the keys' lengths.
 		dups := t.DuplicateKeys()
 		r := -1
+		vals := make([]msi.Value, len(cols)) // one row's values at a time
 		for row := range t.Rows() {
 			r++
 			if c.stopped() {
 				return
 			}
-			vals := row.Values()
+			for i := range vals {
+				vals[i] = row.At(i)
+			}
 			var rowKey []string
 			key := func() []string {
 				if rowKey == nil {

@@ -192,9 +192,23 @@ func (c *checker) features() *textmemo.Index[[]string] {
 		return c.feats
 	}
 	if t := c.table("FeatureComponents"); t != nil {
+		// One lookup a row (of the component's list), not a Get and a
+		// Set: a package can pair a thousand features with a thousand
+		// components each.
+		var lists [][]string
+		var at textmemo.Index[int]
 		for r := range t.Rows() {
 			comp := str(r, "Component_")
-			c.feats.Set(comp, append(c.feats.Get(comp), str(r, "Feature_")))
+			i, ok := at.Lookup(comp)
+			if !ok {
+				i = len(lists)
+				lists = append(lists, nil)
+				at.Set(comp, i)
+			}
+			lists[i] = append(lists[i], str(r, "Feature_"))
+		}
+		for comp, i := range at.All() {
+			c.feats.Set(comp, lists[i])
 		}
 	}
 	return c.feats
