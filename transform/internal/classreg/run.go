@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/msi"
 )
 
@@ -42,6 +43,11 @@ func Run(db *msi.Database, opts Options) (*edit.Log, error) {
 	}
 	if plan.over != "" {
 		return nil, edit.TooMany(plan.over)
+	}
+	// Refused before anything is changed: a package without them cannot
+	// take the plan's new registry-only components.
+	if err := componentTables(db, plan); err != nil {
+		return nil, err
 	}
 	// The plan's notes come first in the report, then those of
 	// applyPlan: moved there in one slice of the right length once the
@@ -455,6 +461,29 @@ func createModuleSequence(db *msi.Database, rep *edit.Log) (*msi.Table, error) {
 	return t, nil
 }
 
+// componentTables returns an *msi.UnsupportedError when the plan adds a
+// registry-only component (registration tied to a feature that does not
+// hold its component alone) and the package has no Component or no
+// FeatureComponents table to add it to: a package outside the standard
+// schema, which a crafted one can be. The pass then changes nothing.
+func componentTables(db *msi.Database, plan *Plan) error {
+	if len(plan.Components) == 0 {
+		return nil
+	}
+	for _, name := range []string{"Component", "FeatureComponents"} {
+		t, err := optTable(db, name)
+		if err != nil {
+			return err
+		}
+		if t == nil {
+			nc := plan.Components[0]
+			return fmt.Errorf("transform: class-to-registry: %w", &msi.UnsupportedError{Table: name,
+				Msg: clip.Sprintf("no such table, and registration tied to feature %s needs a new registry-only component beside %s (not the standard schema)", nc.Feature, nc.From)})
+		}
+	}
+	return nil
+}
+
 // applyComponents adds the plan's registry-only components and
 // their FeatureComponents rows.
 func applyComponents(db *msi.Database, plan *Plan, rep *edit.Log) error {
@@ -470,7 +499,7 @@ func applyComponents(db *msi.Database, plan *Plan, rep *edit.Log) error {
 		return err
 	}
 	if comp == nil || fc == nil {
-		return fmt.Errorf("transform: class-to-registry: a new component needs the Component and FeatureComponents tables")
+		return componentTables(db, plan) // checked by Run before any change
 	}
 	insert := func(t *msi.Table, cells map[string]string, reason string) error {
 		cols := t.Columns()

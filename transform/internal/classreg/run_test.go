@@ -417,3 +417,49 @@ func TestClassToRegistrySigned(t *testing.T) {
 		t.Error("signature still present")
 	}
 }
+
+// TestClassToRegistryWithoutFeatureComponents runs the pass on the sample
+// without its FeatureComponents table: every class is tied to a feature
+// that does not hold its component, so its registration needs a new
+// registry-only component, which the package has no table to hold. The
+// pass refuses with an *msi.UnsupportedError naming the table (it was an
+// untyped error, after the Class rows had been deleted; found by
+// FuzzRewrite), and changes nothing.
+func TestClassToRegistryWithoutFeatureComponents(t *testing.T) {
+	db, err := msi.Open(testenv.SampleMSI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.DropTable("FeatureComponents"); err != nil {
+		t.Fatal(err)
+	}
+	before := dumpTables(t, db)
+	_, err = Run(db, Options{})
+	var ue *msi.UnsupportedError
+	if !errors.As(err, &ue) || ue.Table != "FeatureComponents" {
+		t.Fatalf("Run: %v, want an *msi.UnsupportedError naming FeatureComponents", err)
+	}
+	if diff := cmp.Diff(before, dumpTables(t, db)); diff != "" {
+		t.Errorf("the refused pass changed the database (-before +after):\n%s", diff)
+	}
+}
+
+// dumpTables returns every row of every table of db as text.
+func dumpTables(t *testing.T, db *msi.Database) map[string][][]string {
+	t.Helper()
+	out := map[string][][]string{}
+	for _, name := range db.TableNames() {
+		tab, err := db.Table(name)
+		if err != nil {
+			t.Fatalf("table %s: %v", name, err)
+		}
+		rows := [][]string{}
+		for r := range tab.Rows() {
+			_, row := rowText(r)
+			rows = append(rows, row)
+		}
+		out[name] = rows
+	}
+	return out
+}
