@@ -85,7 +85,10 @@ type ClassToRegistryOptions struct {
 // component or feature is missing or has no key file, a ProgId no class or
 // extension reaches, ...) and TypeLib rows are left alone. Every such row
 // gets a Note; nothing is dropped silently. Running the pass again on its
-// output changes nothing.
+// output changes nothing. A package that needs a registry-only component
+// and has no Component or FeatureComponents table (not the standard
+// schema) is refused with an *msi.UnsupportedError naming the table,
+// before anything changes.
 //
 // The mapping follows msiexec (checked against Wine's implementation and
 // WiX's compiler) with these decisions: DefInprocHandler 1 writes
