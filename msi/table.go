@@ -123,12 +123,15 @@ func (r Row) Get(column string) Value {
 }
 
 // Values returns all values of the row, in column order.
-func (r Row) Values() []Value {
-	out := make([]Value, len(r.cells))
+func (r Row) Values() []Value { return r.AppendValues(make([]Value, 0, len(r.cells))) }
+
+// AppendValues appends the row's values, in column order, to dst and
+// returns the extended slice: Values without a new slice for each row.
+func (r Row) AppendValues(dst []Value) []Value {
 	for i := range r.cells {
-		out[i] = r.At(i)
+		dst = append(dst, r.At(i))
 	}
-	return out
+	return dst
 }
 
 // Key returns the row's primary-key values.

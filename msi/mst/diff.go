@@ -216,7 +216,7 @@ func diffTable(c *Changes, b *budget, shapes *columnSets, old, new *msi.Database
 	var nv, ov []msi.Value
 	for ri := range nt.Len() {
 		nr := nt.Row(ri)
-		nv = appendValues(nv[:0], nr)
+		nv = nr.AppendValues(nv[:0])
 		if err := b.spend(valuesBytes(nv), name); err != nil {
 			return nil, err
 		}
@@ -226,7 +226,7 @@ func diffTable(c *Changes, b *budget, shapes *columnSets, old, new *msi.Database
 		}
 		oi, ok := ot.LookupIndex(key...)
 		if ok {
-			ov = appendValues(ov[:0], ot.Row(oi))
+			ov = ot.Row(oi).AppendValues(ov[:0])
 			n := valuesBytes(ov)
 			if err := b.spend(n, name); err != nil {
 				return nil, err

@@ -52,15 +52,6 @@ func valuesBytes(vals []msi.Value) int {
 	return n
 }
 
-// appendValues appends the values of r to dst (Values without a new
-// slice a row).
-func appendValues(dst []msi.Value, r msi.Row) []msi.Value {
-	for i := range r.Len() {
-		dst = append(dst, r.At(i))
-	}
-	return dst
-}
-
 // rowBytes returns the bytes of the strings of a row (valuesBytes of its
 // values).
 func rowBytes(r msi.Row) int {

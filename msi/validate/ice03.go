@@ -260,15 +260,13 @@ func ice03(c *checker) {
 		// the keys' lengths.
 		dups := t.DuplicateKeys()
 		r := -1
-		vals := make([]msi.Value, len(cols)) // one row's values at a time
+		var vals []msi.Value // one row's values at a time
 		for row := range t.Rows() {
 			r++
 			if c.stopped() {
 				return
 			}
-			for i := range vals {
-				vals[i] = row.At(i)
-			}
+			vals = row.AppendValues(vals[:0])
 			var rowKey []string
 			key := func() []string {
 				if rowKey == nil {
