@@ -426,17 +426,7 @@ func Audit(db *msi.Database, opts AuditOptions) (*AuditReport, error) {
 		}
 		hc := m.check(f)
 		rep.Checks = append(rep.Checks, hc)
-		// A chain is a feature and its parents in turn (as coverage
-		// follows it).
-		for _, g := range hc.Features {
-			if ft == nil || ft.name != g {
-				ft = m.features.Get(g)
-			}
-			if ft != nil {
-				listed[ft.idx] = true
-				ft = ft.up
-			}
-		}
+		m.chainFeatures(ft, hc.Features, func(g *amFeature) { listed[g.idx] = true })
 	}
 	for _, f := range m.featureOrder {
 		if stop.Tick() {
@@ -1095,21 +1085,15 @@ func coverage(m *auditModel, rows *entryRows, featureOf func(*EntryPoint) string
 	for i := range rows.eps {
 		ep := &rows.eps[i]
 		f := featureOf(ep)
-		if f == "" || m.features.Get(f) == nil {
+		if f == "" {
+			continue
+		}
+		ft := m.features.Get(f)
+		if ft == nil {
 			continue
 		}
 		chain, _, _ := m.chainOf(f)
-		// The chain is a feature and its parents in turn: followed
-		// through the rows' parent links, not looked up by name (64
-		// names for each of 54,000 entry points).
-		ft := m.features.Get(f)
-		for _, g := range chain {
-			if ft == nil || ft.name != g {
-				ft = m.features.Get(g)
-			}
-			out[ft.idx].add(rows, int32(i), 1)
-			ft = ft.up
-		}
+		m.chainFeatures(ft, chain, func(g *amFeature) { out[g.idx].add(rows, int32(i), 1) })
 	}
 	return out
 }
