@@ -387,7 +387,12 @@ func Extract(db *msi.Database, opts *Options, fn func(f *File, r io.Reader) erro
 // (in Options.SourceDir, by default beside the package) and
 // uncompressed source files (administrative images) are all covered. The
 // reader passed to fn is valid only during the call and yields exactly
-// Size bytes or fails.
+// Size bytes or fails; when it fails (data that does not decode, an
+// uncompressed copy that cannot be read or ends early), the file is in
+// Report.Failed with the reader's error, whether fn returns nil or an
+// error. Each call of fn is for one File row, which f.Path names: a
+// package repeating a File key has its copies delivered (and failed) in
+// File table order.
 //
 // ExtractContext returns an error only when fn does, ctx is done (a
 // *StopError), the files exceed Options.MaxBytes (a *SizeLimitError) or
@@ -1163,14 +1168,24 @@ func (x *extraction) uncompressed() error {
 			if fi.Size() != f.size {
 				return fmt.Errorf("uncompressed copy %s has %d bytes, File table FileSize is %d", full, fi.Size(), f.size)
 			}
-			var r io.Reader = io.LimitReader(fh, f.size)
+			var r io.Reader = &sizedReader{r: fh, left: f.size, name: full}
 			if x.ctxDone != nil {
 				r = &stopReader{r: r, stopped: x.stopped}
 			}
-			if err := x.deliver(&inf, r); err != nil {
+			cr := &countingReader{r: r}
+			if err := x.deliver(&inf, cr); err != nil {
+				if cr.err != nil && x.stopped() == nil {
+					return cr.err // the copy's read error, seen by fn
+				}
 				return &callbackError{err}
 			}
-			return x.stopped() // fn may have ignored the stopped read
+			if err := x.stopped(); err != nil {
+				return err // fn may have ignored the stopped read
+			}
+			// A read that failed (or a copy that shrank since its size
+			// was checked) is the file's failure, as a cabinet's data
+			// failing to decode is, even if fn went on.
+			return cr.err
 		}()
 		if err != nil {
 			if ce, ok := err.(*callbackError); ok {
@@ -1245,6 +1260,43 @@ func extractOne(f *File, cf *cab.File, fn func(*File, io.Reader) error) error {
 		}
 	}
 	return nil
+}
+
+// sizedReader reads the left bytes of an uncompressed copy, and fails
+// with io.ErrUnexpectedEOF when the copy ends sooner (it shrank after its
+// size was checked).
+type sizedReader struct {
+	r    io.Reader
+	left int64
+	name string
+	err  error // sticky
+}
+
+func (s *sizedReader) Read(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	if s.left <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > s.left {
+		p = p[:s.left]
+	}
+	n, err := s.r.Read(p)
+	s.left -= int64(n)
+	switch {
+	case err == io.EOF && s.left > 0:
+		err = fmt.Errorf("uncompressed copy %s ends %d bytes early: %w", s.name, s.left, io.ErrUnexpectedEOF)
+	case err == io.EOF:
+		return n, err
+	}
+	if err != nil {
+		s.err = err
+		if n > 0 {
+			return n, nil // the error comes on the next read, with no bytes
+		}
+	}
+	return n, err
 }
 
 // stopReader fails once stopped returns an error: an uncompressed file
