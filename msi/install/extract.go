@@ -74,32 +74,15 @@ type File struct {
 // The Directory tree is resolved before Files returns, in time and memory
 // linear in the package's rows; each path is joined only when the
 // iteration reaches its file, so iterating costs no memory beyond the
-// File yielded (a new one each time), however many files there are.
+// File yielded (a new one each time), however many files there are. To
+// list the files and then extract them, NewPlan resolves them once for
+// both.
 func Files(db *msi.Database, opts *Options) (iter.Seq[*File], error) {
-	if opts == nil {
-		opts = &Options{}
-	}
-	lay, err := newLayout(db, opts.Layout)
+	p, err := NewPlan(db, opts)
 	if err != nil {
 		return nil, err
 	}
-	var want map[string]bool
-	if len(opts.Keys) > 0 {
-		want = make(map[string]bool, len(opts.Keys))
-		for _, k := range opts.Keys {
-			want[k] = true
-		}
-	}
-	return func(yield func(*File) bool) {
-		for i := range lay.files {
-			if want == nil || want[lay.files[i].key] {
-				f := lay.installFile(i)
-				if !yield(&f) {
-					return
-				}
-			}
-		}
-	}, nil
+	return p.Files(), nil
 }
 
 // Options configures Files and Extract. The zero value extracts
@@ -416,16 +399,20 @@ func Extract(db *msi.Database, opts *Options, fn func(f *File, r io.Reader) erro
 // what was done until then. A context that is never done (such as
 // context.Background) costs nothing.
 func ExtractContext(ctx context.Context, db *msi.Database, opts *Options, fn func(f *File, r io.Reader) error) (*Report, error) {
-	if opts == nil {
-		opts = &Options{}
+	p, err := NewPlan(db, opts)
+	if err != nil {
+		return nil, err
 	}
+	return p.ExtractContext(ctx, fn)
+}
+
+// ExtractContext is the package's ExtractContext on the files p resolved:
+// the Directory tree is not resolved again.
+func (p *Plan) ExtractContext(ctx context.Context, fn func(f *File, r io.Reader) error) (*Report, error) {
+	db, opts, lay := p.db, &p.opts, p.lay
 	srcDir := opts.SourceDir
 	if srcDir == "" && db.Path() != "" {
 		srcDir = filepath.Dir(db.Path())
-	}
-	lay, err := newLayout(db, opts.Layout)
-	if err != nil {
-		return nil, err
 	}
 	x := &extraction{ctx: ctx, ctxDone: ctx.Done(), db: db, lay: lay, fn: fn, maxBytes: opts.MaxBytes, maxRatio: opts.MaxRatio, srcDir: srcDir,
 		rep: &Report{}, byKey: make(map[string]int, len(lay.files)), done: make([]bool, len(lay.files)),
@@ -465,7 +452,7 @@ func ExtractContext(ctx context.Context, db *msi.Database, opts *Options, fn fun
 	if opts.Jobs > 1 {
 		x.pool = newFolderPool(opts.Jobs)
 	}
-	err = x.cabinets()
+	err := x.cabinets()
 	if perr := x.pool.wait(); err == nil {
 		err = perr
 	}

@@ -392,13 +392,14 @@ func (r *reader) readTables() error {
 
 // readFiles lists the package's files and reads their contents.
 func (r *reader) readFiles(opts *Options) error {
-	iopts := &install.Options{SourceDir: opts.SourceDir, Layout: opts.Layout, MaxRatio: opts.MaxRatio}
-	files, err := install.Files(r.db, iopts)
+	// One plan for listing the files and extracting them: the Directory
+	// tree is resolved once.
+	plan, err := install.NewPlan(r.db, &install.Options{SourceDir: opts.SourceDir, Layout: opts.Layout, MaxRatio: opts.MaxRatio})
 	if err != nil {
 		return err
 	}
 	r.byKey, r.repeats = map[string]*File{}, map[string]*repeated{}
-	for f := range files {
+	for f := range plan.Files() {
 		sf := r.newFile(f)
 		r.inv.Files = append(r.inv.Files, sf)
 		if first, dup := r.byKey[f.Key]; !dup {
@@ -415,7 +416,7 @@ func (r *reader) readFiles(opts *Options) error {
 	r.buf = make([]byte, forwardHead+2*forwardBack)
 	r.sha256, r.sha1, r.md5 = sha256.New(), sha1.New(), md5.New()
 	r.unlisted = map[string]*File{}
-	rep, err := install.ExtractContext(r.ctx, r.db, iopts, func(f *install.File, rd io.Reader) error {
+	rep, err := plan.ExtractContext(r.ctx, func(f *install.File, rd io.Reader) error {
 		sf := r.deliveredRow(f)
 		if sf == nil {
 			// A cabinet file no File row names (a patch's): listed as
