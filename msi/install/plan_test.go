@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"io"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -44,6 +45,38 @@ func TestPlan(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestPlanAtOnce uses one Plan from several goroutines at once (the race
+// detector checks that nothing is shared but what the Plan resolved).
+func TestPlanAtOnce(t *testing.T) {
+	db := openSample(t)
+	p, err := install.NewPlan(db, &install.Options{Jobs: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n := 0
+			for range p.Files() {
+				n++
+			}
+			var mu sync.Mutex
+			rep, err := p.ExtractContext(context.Background(), func(f *install.File, r io.Reader) error {
+				_, err := io.Copy(io.Discard, r)
+				mu.Lock()
+				defer mu.Unlock()
+				return err
+			})
+			if err != nil || rep.Extracted != n || rep.Problems() {
+				t.Errorf("err %v, %d of %d files extracted, report %+v", err, rep.Extracted, n, rep)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // delivery is a file Extract delivered, with its contents' hash.
