@@ -299,7 +299,7 @@ type dirNode struct {
 
 	missing bool  // the Directory table has no row with this key
 	state   uint8 // 0 new, 1 being resolved, 2 resolved
-	srcBad  bool
+	srcBad  bool  // the source path cannot be used (see srcElem)
 }
 
 // layout resolves the Directory table and the File table's rows to their
