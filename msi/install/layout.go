@@ -622,8 +622,17 @@ func newLayout(db *msi.Database, l Layout) (*layout, error) {
 			return nil, err
 		}
 		lay.nodes = make([]dirNode, 0, t.Len())
-		lay.byKey.Reserve(t.Len())
 		ki, pi, di := colIndex(t, "Directory"), colIndex(t, "Directory_Parent"), colIndex(t, "DefaultDir")
+		// The index of ids sized once for the short keys (long ones go
+		// elsewhere: a package whose every key is one 24 KiB text would
+		// leave a map of all its rows empty).
+		short := 0
+		for row := range t.Rows() {
+			if len(cell(row, ki).Str()) < textmemo.Min {
+				short++
+			}
+		}
+		lay.byKey.Reserve(short)
 		for row := range t.Rows() {
 			k := cell(row, ki).Str()
 			if lay.byKey.Has(k) {
