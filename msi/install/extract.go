@@ -373,9 +373,9 @@ func Extract(db *msi.Database, opts *Options, fn func(f *File, r io.Reader) erro
 // Size bytes or fails; when it fails (data that does not decode, an
 // uncompressed copy that cannot be read or ends early), the file is in
 // Report.Failed with the reader's error, whether fn returns nil or an
-// error. Each call of fn is for one File row, which f.Path names: a
-// package repeating a File key has its copies delivered (and failed) in
-// File table order.
+// error. A File row is passed at most once, and f.Path tells it from the
+// others: the copies of a File key a package repeats share f.Key, and
+// are delivered (and listed in Report.Failed) in File table order.
 //
 // ExtractContext returns an error only when fn does, ctx is done (a
 // *StopError), the files exceed Options.MaxBytes (a *SizeLimitError) or
