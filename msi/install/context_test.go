@@ -265,39 +265,12 @@ func openSample(t *testing.T) *msi.Database {
 // sample's files as copies at their source paths, its cabinet removed.
 func TestExtractContextStopsUncompressed(t *testing.T) {
 	db := openSample(t)
-	dir := t.TempDir()
-	files, err := install.Files(db, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for f := range files {
-		if f.SourcePath == "" {
-			continue
-		}
-		p := filepath.Join(dir, filepath.FromSlash(f.SourcePath))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, make([]byte, f.Size), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	media, err := db.Table("Media")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for row := range media.Rows() {
-		if c := row.Get("Cabinet").Str(); len(c) > 1 && c[0] == '#' {
-			if err := db.DeleteStream(c[1:]); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	dir, _ := adminImage(t, db)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var keys []string
 	var n int64
-	_, err = install.ExtractContext(ctx, db, &install.Options{SourceDir: dir}, func(f *install.File, r io.Reader) error {
+	_, err := install.ExtractContext(ctx, db, &install.Options{SourceDir: dir}, func(f *install.File, r io.Reader) error {
 		keys = append(keys, f.Key)
 		cancel()
 		n, _ = io.Copy(io.Discard, r)

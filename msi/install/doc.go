@@ -18,9 +18,11 @@
 // typed (FileError, CabinetError). ExtractContext is Extract with a
 // context: once it is done (cancelled, or past its deadline) decoding
 // stops within a cabinet block, on every goroutine and also while bytes
-// are decoded only to reach a file, with a *StopError. Cabinets lists the
-// cabinets the Media table names or the package embeds, with their
-// directories.
+// are decoded only to reach a file, with a *StopError. A Plan (NewPlan)
+// resolves the rows once for both: a caller that lists every file and
+// then extracts them (msi/sbom) does not resolve the Directory tree
+// twice. Cabinets lists the cabinets the Media table names or the
+// package embeds, with their directories.
 //
 //	db, err := msi.Open("product.msi")
 //	...

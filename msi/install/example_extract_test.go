@@ -103,3 +103,38 @@ func ExampleExtractContext() {
 	// comserver.dll 27 bytes
 	// 1 extracted; install: stopped at File "comserver.tlb" (cabinet "#synth.cab"): one file is enough
 }
+
+// Listing a package's files and then extracting them, the Directory tree
+// resolved once: every File row is known (here, counted) before its
+// contents come, as an inventory needs.
+func ExamplePlan() {
+	db, err := msi.Open("../../testdata/sample.msi")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	plan, err := install.NewPlan(db, &install.Options{Keys: []string{"app.exe", "data1.txt"}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	listed := 0
+	for f := range plan.Files() {
+		fmt.Println("listed", f.Path)
+		listed++
+	}
+	rep, err := plan.ExtractContext(context.Background(), func(f *install.File, r io.Reader) error {
+		n, err := io.Copy(io.Discard, r)
+		fmt.Println("read", f.Key, n, "bytes")
+		return err
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(rep.Extracted, "of", listed, "extracted")
+	// Output:
+	// listed Program Files (x86)/SynthCorp/bin/app.exe
+	// listed Program Files (x86)/SynthCorp/data/data1.txt
+	// read app.exe 12 bytes
+	// read data1.txt 15 bytes
+	// 2 of 2 extracted
+}

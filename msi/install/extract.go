@@ -74,32 +74,15 @@ type File struct {
 // The Directory tree is resolved before Files returns, in time and memory
 // linear in the package's rows; each path is joined only when the
 // iteration reaches its file, so iterating costs no memory beyond the
-// File yielded (a new one each time), however many files there are.
+// File yielded (a new one each time), however many files there are. To
+// list the files and then extract them, NewPlan resolves them once for
+// both.
 func Files(db *msi.Database, opts *Options) (iter.Seq[*File], error) {
-	if opts == nil {
-		opts = &Options{}
-	}
-	lay, err := newLayout(db, opts.Layout)
+	p, err := NewPlan(db, opts)
 	if err != nil {
 		return nil, err
 	}
-	var want map[string]bool
-	if len(opts.Keys) > 0 {
-		want = make(map[string]bool, len(opts.Keys))
-		for _, k := range opts.Keys {
-			want[k] = true
-		}
-	}
-	return func(yield func(*File) bool) {
-		for i := range lay.files {
-			if want == nil || want[lay.files[i].key] {
-				f := lay.installFile(i)
-				if !yield(&f) {
-					return
-				}
-			}
-		}
-	}, nil
+	return p.Files(), nil
 }
 
 // Options configures Files and Extract. The zero value extracts
@@ -387,7 +370,12 @@ func Extract(db *msi.Database, opts *Options, fn func(f *File, r io.Reader) erro
 // (in Options.SourceDir, by default beside the package) and
 // uncompressed source files (administrative images) are all covered. The
 // reader passed to fn is valid only during the call and yields exactly
-// Size bytes or fails.
+// Size bytes or fails; when it fails (data that does not decode, an
+// uncompressed copy that cannot be read or ends early), the file is in
+// Report.Failed with the reader's error, whether fn returns nil or an
+// error. A File row is passed at most once, and f.Path tells it from the
+// others: the copies of a File key a package repeats share f.Key, and
+// are delivered (and listed in Report.Failed) in File table order.
 //
 // ExtractContext returns an error only when fn does, ctx is done (a
 // *StopError), the files exceed Options.MaxBytes (a *SizeLimitError) or
@@ -411,16 +399,20 @@ func Extract(db *msi.Database, opts *Options, fn func(f *File, r io.Reader) erro
 // what was done until then. A context that is never done (such as
 // context.Background) costs nothing.
 func ExtractContext(ctx context.Context, db *msi.Database, opts *Options, fn func(f *File, r io.Reader) error) (*Report, error) {
-	if opts == nil {
-		opts = &Options{}
+	p, err := NewPlan(db, opts)
+	if err != nil {
+		return nil, err
 	}
+	return p.ExtractContext(ctx, fn)
+}
+
+// ExtractContext is the package's ExtractContext on the files p resolved:
+// the Directory tree is not resolved again.
+func (p *Plan) ExtractContext(ctx context.Context, fn func(f *File, r io.Reader) error) (*Report, error) {
+	db, opts, lay := p.db, &p.opts, p.lay
 	srcDir := opts.SourceDir
 	if srcDir == "" && db.Path() != "" {
 		srcDir = filepath.Dir(db.Path())
-	}
-	lay, err := newLayout(db, opts.Layout)
-	if err != nil {
-		return nil, err
 	}
 	x := &extraction{ctx: ctx, ctxDone: ctx.Done(), db: db, lay: lay, fn: fn, maxBytes: opts.MaxBytes, maxRatio: opts.MaxRatio, srcDir: srcDir,
 		rep: &Report{}, byKey: make(map[string]int, len(lay.files)), done: make([]bool, len(lay.files)),
@@ -460,7 +452,7 @@ func ExtractContext(ctx context.Context, db *msi.Database, opts *Options, fn fun
 	if opts.Jobs > 1 {
 		x.pool = newFolderPool(opts.Jobs)
 	}
-	err = x.cabinets()
+	err := x.cabinets()
 	if perr := x.pool.wait(); err == nil {
 		err = perr
 	}
@@ -1163,14 +1155,24 @@ func (x *extraction) uncompressed() error {
 			if fi.Size() != f.size {
 				return fmt.Errorf("uncompressed copy %s has %d bytes, File table FileSize is %d", full, fi.Size(), f.size)
 			}
-			var r io.Reader = io.LimitReader(fh, f.size)
+			var r io.Reader = &sizedReader{r: fh, left: f.size, name: full}
 			if x.ctxDone != nil {
 				r = &stopReader{r: r, stopped: x.stopped}
 			}
-			if err := x.deliver(&inf, r); err != nil {
+			cr := &countingReader{r: r}
+			if err := x.deliver(&inf, cr); err != nil {
+				if cr.err != nil && x.stopped() == nil {
+					return cr.err // the copy's read error, seen by fn
+				}
 				return &callbackError{err}
 			}
-			return x.stopped() // fn may have ignored the stopped read
+			if err := x.stopped(); err != nil {
+				return err // fn may have ignored the stopped read
+			}
+			// A read that failed (or a copy that shrank since its size
+			// was checked) is the file's failure, as a cabinet's data
+			// failing to decode is, even if fn went on.
+			return cr.err
 		}()
 		if err != nil {
 			if ce, ok := err.(*callbackError); ok {
@@ -1245,6 +1247,43 @@ func extractOne(f *File, cf *cab.File, fn func(*File, io.Reader) error) error {
 		}
 	}
 	return nil
+}
+
+// sizedReader reads the left bytes of an uncompressed copy, and fails
+// with io.ErrUnexpectedEOF when the copy ends sooner (it shrank after its
+// size was checked).
+type sizedReader struct {
+	r    io.Reader
+	left int64
+	name string
+	err  error // sticky
+}
+
+func (s *sizedReader) Read(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	if s.left <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > s.left {
+		p = p[:s.left]
+	}
+	n, err := s.r.Read(p)
+	s.left -= int64(n)
+	switch {
+	case err == io.EOF && s.left > 0:
+		err = fmt.Errorf("uncompressed copy %s ends %d bytes early: %w", s.name, s.left, io.ErrUnexpectedEOF)
+	case err == io.EOF:
+		return n, err
+	}
+	if err != nil {
+		s.err = err
+		if n > 0 {
+			return n, nil // the error comes on the next read, with no bytes
+		}
+	}
+	return n, err
 }
 
 // stopReader fails once stopped returns an error: an uncompressed file

@@ -89,8 +89,8 @@ func TestDirectoryLayout(t *testing.T) {
 			i := lay.node(row[0])
 			lay.resolve(i)
 			n := &lay.nodes[i]
-			r := res{Err: n.err != nil}
-			if n.err == nil {
+			r := res{Err: n.err != 0}
+			if n.err == 0 {
 				r.Target = strings.TrimSuffix(lay.joinPath(n.tail, false, ""), "/")
 			}
 			if !n.srcBad {

@@ -272,31 +272,34 @@ func pickName(v string, short bool) string {
 // chain, and a path is joined only when asked for.
 type dirNode struct {
 	key, parent, defaultDir string
-	missing                 bool  // the Directory table has no row with this key
-	state                   uint8 // 0 new, 1 being resolved, 2 resolved
 
 	// Target path: elem (one or more slash-separated elements, "" for
 	// none) after the path of node prev (-1: the root); tail is the
 	// node whose elem ends this node's path (itself, or for a node
 	// adding nothing its parent's tail); units is the path's UTF-16
-	// length; canon identifies the path case-insensitively.
-	elem  string
-	prev  int32
-	tail  int32
-	units int
-	canon int32
+	// length (at most 1<<30); canon identifies the path
+	// case-insensitively.
+	elem string
+	// Source path (uncompressed files), kept the same way; srcBad marks a
+	// source path that cannot be used (an unsafe or over-long name).
+	srcElem string
+
+	prev, tail       int32
+	units, canon     int32
+	srcPrev, srcTail int32
+	srcUnits         int32
 	// pseudo is the node below whose id the path starts when the chain
 	// could not be resolved (a missing row or a loop), or -1.
 	pseudo int32
-	err    error // an unsafe name on the way: files here are refused
+	// err is 1 + the index in layout.errs of an unsafe name on the way
+	// (files here are refused), or 0. An index, not the error: a node
+	// is a Directory row, of which a package may hold hundreds of
+	// thousands, and errors are few and shared down the tree.
+	err int32
 
-	// Source path (uncompressed files), kept the same way; srcBad marks a
-	// source path that cannot be used (an unsafe or over-long name).
-	srcElem  string
-	srcPrev  int32
-	srcTail  int32
-	srcUnits int
-	srcBad   bool
+	missing bool  // the Directory table has no row with this key
+	state   uint8 // 0 new, 1 being resolved, 2 resolved
+	srcBad  bool  // the source path cannot be used (see srcElem)
 }
 
 // layout resolves the Directory table and the File table's rows to their
@@ -306,6 +309,7 @@ type layout struct {
 	perMachine bool
 	short      bool // source names are short (summary information)
 	nodes      []dirNode
+	errs       []error // the unsafe names of nodes (dirNode.err)
 	byKey      textmemo.Index[int32]
 	canon      map[canonKey]int32
 	files      []fileRec
@@ -342,7 +346,9 @@ type fileRec struct {
 // intern returns the canonical id of the folder elem (one or more
 // slash-separated elements) below the folder parent; 0 is the root.
 func (lay *layout) intern(parent int32, elem string) int32 {
-	for _, e := range strings.Split(elem, "/") {
+	for elem != "" {
+		var e string
+		e, elem, _ = strings.Cut(elem, "/")
 		if e == "" {
 			continue
 		}
@@ -438,7 +444,7 @@ func (lay *layout) finish(k, parent int32) {
 	case parent == -2 || n.missing:
 		// A chain that cannot be resolved: a folder named after the id.
 		if err := safename.Check(n.key); err != nil {
-			n.err = refusedName(fmt.Sprintf("Directory %q", clip.String(n.key)), err)
+			lay.refuse(n, err)
 		} else {
 			lay.setElem(k, -1, n.key)
 			n.pseudo = k
@@ -449,7 +455,7 @@ func (lay *layout) finish(k, parent int32) {
 		// top-level folder named after its DefaultDir.
 		if !strings.EqualFold(t, "SourceDir") && t != "." && t != "" {
 			if err := safename.Check(t); err != nil {
-				n.err = refusedName(fmt.Sprintf("Directory %q", clip.String(n.key)), err)
+				lay.refuse(n, err)
 			} else {
 				lay.setElem(k, -1, t)
 			}
@@ -457,11 +463,11 @@ func (lay *layout) finish(k, parent int32) {
 		return
 	default:
 		n.err, n.pseudo = p.err, p.pseudo
-		if n.err == nil {
+		if n.err == 0 {
 			if t == "." || t == "" {
 				n.tail, n.units, n.canon = p.tail, p.units, p.canon
 			} else if err := safename.Check(t); err != nil {
-				n.err = refusedName(fmt.Sprintf("Directory %q", clip.String(n.key)), err)
+				lay.refuse(n, err)
 			} else {
 				lay.setElem(k, parent, t)
 			}
@@ -484,10 +490,7 @@ func (lay *layout) finish(k, parent int32) {
 		return
 	}
 	n.srcElem, n.srcPrev, n.srcTail = s, p.srcTail, k
-	n.srcUnits = p.srcUnits + utf16Len(s)
-	if p.srcUnits > 0 {
-		n.srcUnits++
-	}
+	n.srcUnits = pathUnits(p.srcUnits, s)
 	if n.srcUnits > MaxPathUnits {
 		n.srcBad = true
 	}
@@ -497,8 +500,7 @@ func (lay *layout) finish(k, parent int32) {
 // root). An empty elem adds nothing (WindowsVolume).
 func (lay *layout) setElem(k, parent int32, elem string) {
 	n := &lay.nodes[k]
-	var pt int32 = -1
-	pu, pc := 0, int32(0)
+	pt, pu, pc := int32(-1), int32(0), int32(0)
 	if parent >= 0 {
 		p := &lay.nodes[parent]
 		pt, pu, pc = p.tail, p.units, p.canon
@@ -508,14 +510,25 @@ func (lay *layout) setElem(k, parent int32, elem string) {
 		return
 	}
 	n.elem, n.prev, n.tail = elem, pt, k
-	n.units = pu + utf16Len(elem)
-	if pu > 0 {
-		n.units++
-	}
-	if n.units > 1<<30 {
-		n.units = 1 << 30 // a chain millions deep: keep the sum from wrapping
-	}
+	n.units = pathUnits(pu, elem)
 	n.canon = lay.intern(pc, elem)
+}
+
+// pathUnits returns the UTF-16 length of a path of units units followed
+// by elem, at most 1<<30: a chain millions deep does not wrap the sum.
+func pathUnits(units int32, elem string) int32 {
+	n := int(units) + utf16Len(elem)
+	if units > 0 {
+		n++ // the separator
+	}
+	return int32(min(n, 1<<30))
+}
+
+// refuse records that node n's name is unsafe (err, safename's reason):
+// files below it are refused.
+func (lay *layout) refuse(n *dirNode, err error) {
+	lay.errs = append(lay.errs, refusedName(fmt.Sprintf("Directory %q", clip.String(n.key)), err))
+	n.err = int32(len(lay.errs))
 }
 
 // joinPath returns the path of the elements from tail back to the root,
@@ -610,6 +623,16 @@ func newLayout(db *msi.Database, l Layout) (*layout, error) {
 		}
 		lay.nodes = make([]dirNode, 0, t.Len())
 		ki, pi, di := colIndex(t, "Directory"), colIndex(t, "Directory_Parent"), colIndex(t, "DefaultDir")
+		// The index of ids sized once for the short keys (long ones go
+		// elsewhere: a package whose every key is one 24 KiB text would
+		// leave a map of all its rows empty).
+		short := 0
+		for row := range t.Rows() {
+			if len(cell(row, ki).Str()) < textmemo.Min {
+				short++
+			}
+		}
+		lay.byKey.Reserve(short)
 		for row := range t.Rows() {
 			k := cell(row, ki).Str()
 			if lay.byKey.Has(k) {
@@ -742,8 +765,8 @@ func (lay *layout) place(f *fileRec, compDir *textmemo.Index[string], taken map[
 	lay.resolve(f.dir)
 	n := &lay.nodes[f.dir]
 	switch {
-	case n.err != nil:
-		f.err = n.err
+	case n.err != 0:
+		f.err = lay.errs[n.err-1]
 		return
 	case safename.Check(f.name) != nil:
 		f.err = refusedName("", safename.Check(f.name))
@@ -753,7 +776,7 @@ func (lay *layout) place(f *fileRec, compDir *textmemo.Index[string], taken map[
 	if n.pseudo >= 0 {
 		f.placement = UnderDirectoryID
 	}
-	units := n.units + utf16Len(f.name)
+	units := int(n.units) + utf16Len(f.name)
 	if n.units > 0 {
 		units++
 	}
@@ -853,7 +876,7 @@ func (lay *layout) sourcePath(i int) string {
 		return ""
 	}
 	n := &lay.nodes[f.dir]
-	if n.srcBad || safename.Check(f.srcName) != nil || n.srcUnits+1+utf16Len(f.srcName) > MaxPathUnits {
+	if n.srcBad || safename.Check(f.srcName) != nil || int(n.srcUnits)+1+utf16Len(f.srcName) > MaxPathUnits {
 		return ""
 	}
 	return lay.joinPath(n.srcTail, true, f.srcName)

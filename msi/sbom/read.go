@@ -392,13 +392,14 @@ func (r *reader) readTables() error {
 
 // readFiles lists the package's files and reads their contents.
 func (r *reader) readFiles(opts *Options) error {
-	iopts := &install.Options{SourceDir: opts.SourceDir, Layout: opts.Layout, MaxRatio: opts.MaxRatio}
-	files, err := install.Files(r.db, iopts)
+	// One plan for listing the files and extracting them: the Directory
+	// tree is resolved once.
+	plan, err := install.NewPlan(r.db, &install.Options{SourceDir: opts.SourceDir, Layout: opts.Layout, MaxRatio: opts.MaxRatio})
 	if err != nil {
 		return err
 	}
 	r.byKey, r.repeats = map[string]*File{}, map[string]*repeated{}
-	for f := range files {
+	for f := range plan.Files() {
 		sf := r.newFile(f)
 		r.inv.Files = append(r.inv.Files, sf)
 		if first, dup := r.byKey[f.Key]; !dup {
@@ -415,8 +416,8 @@ func (r *reader) readFiles(opts *Options) error {
 	r.buf = make([]byte, forwardHead+2*forwardBack)
 	r.sha256, r.sha1, r.md5 = sha256.New(), sha1.New(), md5.New()
 	r.unlisted = map[string]*File{}
-	rep, err := install.ExtractContext(r.ctx, r.db, iopts, func(f *install.File, rd io.Reader) error {
-		sf := r.rowOf(f.Key, false)
+	rep, err := plan.ExtractContext(r.ctx, func(f *install.File, rd io.Reader) error {
+		sf := r.deliveredRow(f)
 		if sf == nil {
 			// A cabinet file no File row names (a patch's): listed as
 			// the cabinet holds it.
@@ -437,7 +438,7 @@ func (r *reader) readFiles(opts *Options) error {
 	}
 	r.inv.Report = rep
 	for _, fe := range rep.Failed {
-		sf := r.rowOf(fe.Key, true)
+		sf := r.failedRow(fe.Key)
 		if sf == nil {
 			sf = r.unlisted[fe.Cabinet+"\x00"+fe.Key]
 		}
@@ -453,24 +454,53 @@ func (r *reader) readFiles(opts *Options) error {
 }
 
 // repeated lists the File rows of a key a package repeats (which a
-// crafted one can do tens of thousands of times), in layout order, and
-// how many of them have been handed out.
+// crafted one can do tens of thousands of times), in layout order, with
+// where to look for the row delivered next and the row failed next.
 type repeated struct {
-	rows []*File
-	used int
+	rows      []*File
+	delivered int // the row after the one delivered last
+	failed    int // rows before it were read or given their failure
 }
 
-// rowOf returns the entry of the File row of key whose contents are
-// delivered (failed false) or reported failed (failed true) next, or nil
-// when there is none left: the key names no File row, or its row was
-// read. A key the package repeats hands out its rows one by one, each
-// once, so that each copy gets its own contents or failure (and a
-// failure is not listed as a file of its own, as if no File row named
-// it). The order is install.Extract's: it delivers a key's first row in
-// layout order, and lists the failures of the others in that order
-// (Report.Failed is sorted by key, stably), after a failure of the
-// first row's contents.
-func (r *reader) rowOf(key string, failed bool) *File {
+// deliveredRow returns the entry of the File row install delivered as f,
+// or nil when no File row has f's key and path (a cabinet file a patch
+// adds, which no File row names). Install delivers a row at most once,
+// at its own Path, unique among the package's files: the copies of a key
+// the package repeats are told apart by it (not by which copy is not
+// read yet, which gave a copy whose read failed partway the contents of
+// the copy delivered after it). Install delivers a key's copies in
+// layout order, so the search goes on from the copy delivered last.
+func (r *reader) deliveredRow(f *install.File) *File {
+	rp := r.repeats[f.Key]
+	if rp == nil {
+		if sf := r.byKey[f.Key]; sf != nil && sf.Path == f.Path {
+			return sf
+		}
+		return nil
+	}
+	n := len(rp.rows)
+	for k := range n {
+		i := (rp.delivered + k) % n
+		if rp.rows[i].Path == f.Path {
+			rp.delivered = i + 1
+			return rp.rows[i]
+		}
+	}
+	return nil
+}
+
+// failedRow returns the entry of the File row of key that
+// Report.Failed's next failure of key is about, or nil when there is
+// none left: the key names no File row, or its rows were read. The
+// report lists a key's failures in layout order (Report.Failed is sorted
+// by key, stably; install tries a key's first copy in the cabinets, then
+// every copy not delivered yet in layout order), one for each copy not
+// read: never delivered, or delivered and failing partway (which
+// readFiles records too, and the report's failure replaces). So a key
+// the package repeats hands out its copies not read, in layout order,
+// each once, and each copy gets its own failure (and a failure is not
+// listed as a file of its own, as if no File row named it).
+func (r *reader) failedRow(key string) *File {
 	rp := r.repeats[key]
 	if rp == nil {
 		sf := r.byKey[key]
@@ -479,17 +509,14 @@ func (r *reader) rowOf(key string, failed bool) *File {
 		}
 		return sf
 	}
-	for rp.used < len(rp.rows) && rp.rows[rp.used].Read {
-		rp.used++
+	for rp.failed < len(rp.rows) && rp.rows[rp.failed].Read {
+		rp.failed++
 	}
-	if rp.used == len(rp.rows) {
+	if rp.failed == len(rp.rows) {
 		return nil
 	}
-	sf := rp.rows[rp.used]
-	if failed {
-		rp.used++
-	}
-	return sf
+	rp.failed++
+	return rp.rows[rp.failed-1]
 }
 
 // newFile makes the inventory entry of a file from its layout and tables.
