@@ -77,6 +77,7 @@ type auditModel struct {
 type amFeature struct {
 	name, parent string
 	components   []string   // FeatureComponents order
+	repeats      bool       // components names one twice (duplicate FeatureComponents rows)
 	idx          int32      // its place in featureOrder
 	up           *amFeature // the parent's row, set by walkTree (nil: none, or not walked)
 }
@@ -472,9 +473,14 @@ func (m *auditModel) own(feature string, fn func(cname string) bool) {
 	if ft == nil {
 		return
 	}
-	if len(ft.components) <= 1 {
+	if !ft.repeats {
+		// No set of the names seen: the 120,000 components of one
+		// feature were hashed into one each time the report was
+		// written (twice for --json, counted then written).
 		for _, c := range ft.components {
-			fn(c)
+			if !fn(c) {
+				return
+			}
 		}
 		return
 	}
@@ -785,7 +791,7 @@ func (m *auditModel) distinctOf(ft *amFeature) int {
 		return 0
 	}
 	feature := ft.name
-	if len(ft.components) <= 1 {
+	if !ft.repeats {
 		return len(ft.components)
 	}
 	if n, ok := m.distincts[feature]; ok {
@@ -846,16 +852,28 @@ func (p *fcPairs) group(m *auditModel) {
 		cStart[i] += cStart[i-1]
 	}
 	byF, byC := make([]string, len(p.pairs)), make([]string, len(p.pairs))
+	byFID := make([]int32, len(p.pairs)) // byF's component ids
 	fNext, cNext := slices.Clone(fStart), slices.Clone(cStart)
 	for _, pr := range p.pairs {
 		byF[fNext[pr[0]]] = p.c[pr[1]]
+		byFID[fNext[pr[0]]] = pr[1]
 		fNext[pr[0]]++
 		byC[cNext[pr[1]]] = p.f[pr[0]]
 		cNext[pr[1]]++
 	}
+	// last[c] is 1 + the last feature found holding component id c: a
+	// feature whose list names a component twice (duplicate rows) is
+	// marked, so that own sets the names aside only for such a one.
+	last := make([]int32, len(p.c))
 	for i, f := range p.f {
+		repeats := false
+		for _, c := range byFID[fStart[i]:fStart[i+1]] {
+			repeats = repeats || last[c] == int32(i)+1
+			last[c] = int32(i) + 1
+		}
 		if ft := m.features.Get(f); ft != nil {
 			ft.components = byF[fStart[i]:fStart[i+1]:fStart[i+1]]
+			ft.repeats = repeats
 		}
 	}
 	m.compFeats = byC
