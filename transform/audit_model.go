@@ -39,8 +39,13 @@ type auditModel struct {
 	// A map of a slice per component took 40 bytes an entry more than
 	// the id (10 MB for 120,000 components), and a map of every
 	// component's id 55 bytes more than the field (6.5 MB).
-	compID       textmemo.Index[int32]
-	compStart    []int32
+	compID    textmemo.Index[int32]
+	compStart []int32
+	// fcIDs holds the id of each component of each feature's list
+	// (amFeature.firstID), of numCompIDs ids: walkTree counts a chain's
+	// components by them, not by their names hashed again.
+	fcIDs        []int32
+	numCompIDs   int
 	compFeats    []string
 	compFeatSets map[string]map[string]bool // featuresOf a component in many features, as a set (inFeature)
 	assemblies   map[string]*amAssembly     // Component -> MsiAssembly row
@@ -77,6 +82,8 @@ type auditModel struct {
 type amFeature struct {
 	name, parent string
 	components   []string   // FeatureComponents order
+	repeats      bool       // components names one twice (duplicate FeatureComponents rows)
+	firstID      int32      // components' ids (fcPairs) are auditModel.fcIDs[firstID:][:len(components)]
 	idx          int32      // its place in featureOrder
 	up           *amFeature // the parent's row, set by walkTree (nil: none, or not walked)
 }
@@ -472,9 +479,14 @@ func (m *auditModel) own(feature string, fn func(cname string) bool) {
 	if ft == nil {
 		return
 	}
-	if len(ft.components) <= 1 {
+	if !ft.repeats {
+		// No set of the names seen: the 120,000 components of one
+		// feature were hashed into one each time the report was
+		// written (twice for --json, counted then written).
 		for _, c := range ft.components {
-			fn(c)
+			if !fn(c) {
+				return
+			}
 		}
 		return
 	}
@@ -659,18 +671,10 @@ func (m *auditModel) walkTree() {
 		}
 		height[ft.idx] = h
 	})
-	ids := &textmemo.Index[int32]{}
-	ids.Reserve(m.components.Len()) // most components are in a feature
-	var held []int32                // per component id: features of the chain holding it
+	held := make([]int32, m.numCompIDs) // per component id: features of the chain holding it
 	distinct := 0
 	count := func(ft *amFeature, d int32) {
-		for _, c := range ft.components {
-			id, ok := ids.Lookup(c)
-			if !ok {
-				id = int32(len(held))
-				ids.Set(c, id)
-				held = append(held, 0)
-			}
+		for _, id := range m.fcIDs[ft.firstID:][:len(ft.components)] {
 			if held[id] == 0 {
 				distinct++
 			}
@@ -785,7 +789,7 @@ func (m *auditModel) distinctOf(ft *amFeature) int {
 		return 0
 	}
 	feature := ft.name
-	if len(ft.components) <= 1 {
+	if !ft.repeats {
 		return len(ft.components)
 	}
 	if n, ok := m.distincts[feature]; ok {
@@ -846,18 +850,32 @@ func (p *fcPairs) group(m *auditModel) {
 		cStart[i] += cStart[i-1]
 	}
 	byF, byC := make([]string, len(p.pairs)), make([]string, len(p.pairs))
+	byFID := make([]int32, len(p.pairs)) // byF's component ids
 	fNext, cNext := slices.Clone(fStart), slices.Clone(cStart)
 	for _, pr := range p.pairs {
 		byF[fNext[pr[0]]] = p.c[pr[1]]
+		byFID[fNext[pr[0]]] = pr[1]
 		fNext[pr[0]]++
 		byC[cNext[pr[1]]] = p.f[pr[0]]
 		cNext[pr[1]]++
 	}
+	// last[c] is 1 + the last feature found holding component id c: a
+	// feature whose list names a component twice (duplicate rows) is
+	// marked, so that own sets the names aside only for such a one.
+	last := make([]int32, len(p.c))
 	for i, f := range p.f {
+		repeats := false
+		for _, c := range byFID[fStart[i]:fStart[i+1]] {
+			repeats = repeats || last[c] == int32(i)+1
+			last[c] = int32(i) + 1
+		}
 		if ft := m.features.Get(f); ft != nil {
 			ft.components = byF[fStart[i]:fStart[i+1]:fStart[i+1]]
+			ft.repeats = repeats
+			ft.firstID = int32(fStart[i])
 		}
 	}
+	m.fcIDs, m.numCompIDs = byFID, len(p.c)
 	m.compFeats = byC
 	for id, c := range p.c {
 		if comp := m.components.Get(c); comp != nil {

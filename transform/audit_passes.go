@@ -479,12 +479,19 @@ func auditRewrite(db *msi.Database, opts AuditOptions, stop *edit.Stop, rep *Aud
 	}
 	// Thousands of entry points and notes share a few texts: each is
 	// kept once.
+	// The parts are joined in buf and looked up without a string of
+	// their own: one is made only for a text not seen yet.
 	texts := map[string]string{}
+	var buf []byte
 	text := func(parts ...string) string {
-		t := strings.Join(parts, "")
-		if prev, ok := texts[t]; ok {
+		buf = buf[:0]
+		for _, p := range parts {
+			buf = append(buf, p...)
+		}
+		if prev, ok := texts[string(buf)]; ok {
 			return prev
 		}
+		t := string(buf)
 		texts[t] = t
 		return t
 	}
