@@ -212,12 +212,12 @@ func readInput(db *msi.Database, stop *edit.Stop) (*Input, error) {
 		in.Features = append(in.Features, str(r, "Feature"))
 		in.FeatureAttributes.Set(str(r, "Feature"), r.Get("Attributes").Int())
 	})
-	if t, _ := edit.Table(db, "FeatureComponents"); t != nil {
-		in.featureComponents = edit.NewPairs(t.Len())
+	if err == nil {
+		var t *msi.Table
+		if t, err = optTable(db, "FeatureComponents"); t != nil {
+			in.featureComponents, err = edit.ReadPairs(t, "Component_", "Feature_", stop)
+		}
 	}
-	step("FeatureComponents", func(r msi.Row) {
-		in.featureComponents.Add(str(r, "Component_"), str(r, "Feature_"))
-	})
 	step("Icon", func(r msi.Row) { in.Icons = append(in.Icons, str(r, "Name")) })
 	in.HasRegistryTable = slices.Contains(db.TableNames(), tblRegistry)
 	step(tblRegistry, func(r msi.Row) {
