@@ -27,7 +27,7 @@ var entryTables = []struct{ table, column string }{
 // error, leaves db unchanged.
 func Run(db *msi.Database, opts Options) (*edit.Log, error) {
 	rep := &edit.Log{}
-	r, err := readInput(db, rep, opts.Stop)
+	r, err := readTables(db, rep, opts.Stop, opts.Shared)
 	if err != nil {
 		return nil, err
 	}
@@ -42,6 +42,11 @@ func Run(db *msi.Database, opts Options) (*edit.Log, error) {
 	}
 	if plan.over != "" {
 		return nil, edit.TooMany(plan.over)
+	}
+	if len(plan.RemoveFC)+len(plan.AddFC) > 0 {
+		// The pass changes FeatureComponents: the pairs held for later
+		// passes would no longer be the table's.
+		opts.Shared.Forget()
 	}
 	if err := r.apply(plan); err != nil {
 		return nil, err
@@ -95,6 +100,11 @@ func needColumns(t *msi.Table, names ...string) error {
 // note) when the database has no Feature or FeatureComponents table, and
 // stop's error once stop says to stop.
 func readInput(db *msi.Database, rep *edit.Log, stop *edit.Stop) (*reader, error) {
+	return readTables(db, rep, stop, nil)
+}
+
+// readTables is readInput reading FeatureComponents through shared.
+func readTables(db *msi.Database, rep *edit.Log, stop *edit.Stop, shared *edit.Shared) (*reader, error) {
 	ft, err := optTable(db, "Feature")
 	if err != nil {
 		return nil, err
@@ -136,7 +146,7 @@ func readInput(db *msi.Database, rep *edit.Log, stop *edit.Stop) (*reader, error
 			Attributes:  row.Get("Attributes").Int(),
 		})
 	}
-	if lr.in.featureComponents, err = edit.ReadPairs(fct, "Feature_", "Component_", stop); err != nil {
+	if lr.in.featureComponents, err = shared.FeatureComponents(db, fct, stop); err != nil {
 		return nil, err
 	}
 	ct, err := optTable(db, "Component")
