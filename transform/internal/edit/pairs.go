@@ -81,7 +81,9 @@ func intern(last *lastName, ids *textmemo.Index[int32], names *[]string, s strin
 // stop's error once stop says to stop. The columns are found once, not
 // by name in each row: FeatureComponents can hold a million rows.
 func ReadPairs(t *msi.Table, left, right string, stop *Stop) (*Pairs, error) {
-	p := NewPairs(t.Len())
+	// Room for the few rows a pass may add (edit.Shared) beyond the
+	// table's.
+	p := NewPairs(t.Len() + maxInserted)
 	li, ri := ColumnIndex(t, left), ColumnIndex(t, right)
 	for row := range t.Rows() {
 		if stop.Tick() {
@@ -126,7 +128,9 @@ func (p *Pairs) index() {
 	}
 	p.indexed = true
 	p.sortPairs()
-	p.pairs = slices.Clip(slices.Compact(p.pairs))
+	// Compacted in place, its room kept: a later Add (a row a pass
+	// appends, edit.Shared) grows into it, not into a copy.
+	p.pairs = slices.Compact(p.pairs)
 	p.leftStart = make([]int32, len(p.left)+1)
 	p.rightStart = make([]int32, len(p.right)+1)
 	for _, x := range p.pairs {
@@ -139,7 +143,11 @@ func (p *Pairs) index() {
 	for i := 1; i < len(p.rightStart); i++ {
 		p.rightStart[i] += p.rightStart[i-1]
 	}
-	p.byRight = make([]int32, len(p.pairs))
+	if cap(p.byRight) >= len(p.pairs) {
+		p.byRight = p.byRight[:len(p.pairs)] // indexed again: its room reused
+	} else {
+		p.byRight = make([]int32, len(p.pairs), cap(p.pairs))
+	}
 	next := slices.Clone(p.rightStart[:len(p.right)])
 	for _, x := range p.pairs {
 		r := uint32(x)
@@ -148,6 +156,10 @@ func (p *Pairs) index() {
 	}
 }
 
+// maxInserted is the most pairs out of order at the end of the others
+// that sortPairs moves into place one at a time.
+const maxInserted = 64
+
 // sortPairs sorts the pairs. The left ids are dense (0 to len(left)-1):
 // the pairs are first spread by left id, counted (a pass of the pairs,
 // not the n log n comparisons of sorting them whole), then each left's
@@ -155,7 +167,23 @@ func (p *Pairs) index() {
 // the order they first named them (sorted already, which the sort sees
 // in one pass). Pairs already in order are left as they are.
 func (p *Pairs) sortPairs() {
-	if slices.IsSorted(p.pairs) {
+	i := 1 // pairs[:i] are in order
+	for i < len(p.pairs) && p.pairs[i-1] <= p.pairs[i] {
+		i++
+	}
+	if i == len(p.pairs) {
+		return
+	}
+	if len(p.pairs)-i <= maxInserted {
+		// In order but for a few pairs added last (a pass's rows,
+		// appended to pairs indexed already): each is put in its
+		// place, the pairs after it moved up, in place.
+		for j := i; j < len(p.pairs); j++ {
+			x := p.pairs[j]
+			at, _ := slices.BinarySearch(p.pairs[:j], x)
+			copy(p.pairs[at+1:j+1], p.pairs[at:j])
+			p.pairs[at] = x
+		}
 		return
 	}
 	start := make([]int32, len(p.left)+1)
