@@ -171,39 +171,12 @@ func TestRewritePassesBytesPerRow(t *testing.T) {
 // changes, and write the package, they make and write reading it each.
 func TestSharedReadsFeatureComponentsOnce(t *testing.T) {
 	data := fanoutPackage(t, 30)
-	run := func(sh *Shared) ([]string, []byte) {
-		db, err := msi.NewDatabase(bytes.NewReader(data), int64(len(data)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var changes []string
-		for _, pass := range []func() (*Report, error){
-			func() (*Report, error) { return ClassToRegistry(db, ClassToRegistryOptions{Shared: sh}) },
-			func() (*Report, error) { return SplitAdvertised(db, SplitAdvertisedOptions{Shared: sh}) },
-		} {
-			rep, err := pass()
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, c := range rep.Changes {
-				changes = append(changes, fmt.Sprint(c.Op, c.Table, c.Key, c.New, c.Reason))
-			}
-			for _, n := range rep.Notes {
-				changes = append(changes, fmt.Sprint(n.Severity, n.Table, n.Key, n.Reason))
-			}
-		}
-		var out bytes.Buffer
-		if _, err := db.Write(&out, &msi.WriteOptions{KeepPackageCode: true}); err != nil {
-			t.Fatal(err)
-		}
-		return changes, out.Bytes()
-	}
 	sh := &Shared{}
-	gotChanges, gotBytes := run(sh)
+	gotChanges, gotBytes := runSharedPasses(t, data, sh, nil)
 	if n := sh.s.Reads(); n != 1 {
 		t.Errorf("FeatureComponents read %d times, want 1", n)
 	}
-	wantChanges, wantBytes := run(nil)
+	wantChanges, wantBytes := runSharedPasses(t, data, nil, nil)
 	if diff := cmp.Diff(wantChanges, gotChanges); diff != "" {
 		t.Errorf("changes and notes with a Shared (-without +with):\n%s", diff)
 	}
@@ -215,4 +188,77 @@ func TestSharedReadsFeatureComponentsOnce(t *testing.T) {
 	if !slices.ContainsFunc(gotChanges, func(s string) bool { return strings.HasPrefix(s, "addFeatureComponents") }) {
 		t.Errorf("no FeatureComponents row added; the test needs one: %q", gotChanges)
 	}
+}
+
+// TestSharedSeesChangesBetweenPasses: a caller that changes
+// FeatureComponents between the passes, keeping its number of rows (a row
+// deleted and another inserted), gets what it gets with no Shared: the
+// pairs are read again.
+func TestSharedSeesChangesBetweenPasses(t *testing.T) {
+	data := fanoutPackage(t, 30)
+	between := func(db *msi.Database) {
+		fc, err := db.Table("FeatureComponents")
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := fc.Len()
+		// FanC0 is advertised by a shortcut to Fan0: leaf-features
+		// would move it out of Fan0, had it still been there.
+		if fc.DeleteFunc(func(r msi.Row) bool { return r.At(0).Str() == "Fan0" && r.At(1).Str() == "FanC0" }) != 1 {
+			t.Fatal("no row (Fan0, FanC0) to delete")
+		}
+		if err := fc.Insert(msi.StrValue("Fan1"), msi.StrValue("ProductComponent")); err != nil {
+			t.Fatal(err)
+		}
+		if fc.Len() != n {
+			t.Fatalf("FeatureComponents has %d rows, want %d", fc.Len(), n)
+		}
+	}
+	sh := &Shared{}
+	gotChanges, gotBytes := runSharedPasses(t, data, sh, between)
+	if n := sh.s.Reads(); n != 2 {
+		t.Errorf("FeatureComponents read %d times, want 2 (once a pass)", n)
+	}
+	wantChanges, wantBytes := runSharedPasses(t, data, nil, between)
+	if diff := cmp.Diff(wantChanges, gotChanges); diff != "" {
+		t.Errorf("changes and notes with a Shared (-without +with):\n%s", diff)
+	}
+	if !bytes.Equal(gotBytes, wantBytes) {
+		t.Errorf("the package written with a Shared differs from the one written without")
+	}
+}
+
+// runSharedPasses runs class-to-registry and then leaf-features on the
+// package data, through sh, calling between (if not nil) between the
+// two, and returns their changes and notes and the package written.
+func runSharedPasses(t *testing.T, data []byte, sh *Shared, between func(*msi.Database)) ([]string, []byte) {
+	t.Helper()
+	db, err := msi.NewDatabase(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var changes []string
+	for i, pass := range []func() (*Report, error){
+		func() (*Report, error) { return ClassToRegistry(db, ClassToRegistryOptions{Shared: sh}) },
+		func() (*Report, error) { return SplitAdvertised(db, SplitAdvertisedOptions{Shared: sh}) },
+	} {
+		if i == 1 && between != nil {
+			between(db)
+		}
+		rep, err := pass()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range rep.Changes {
+			changes = append(changes, fmt.Sprint(c.Op, c.Table, c.Key, c.New, c.Reason))
+		}
+		for _, n := range rep.Notes {
+			changes = append(changes, fmt.Sprint(n.Severity, n.Table, n.Key, n.Reason))
+		}
+	}
+	var out bytes.Buffer
+	if _, err := db.Write(&out, &msi.WriteOptions{KeepPackageCode: true}); err != nil {
+		t.Fatal(err)
+	}
+	return changes, out.Bytes()
 }

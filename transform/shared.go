@@ -9,8 +9,8 @@ import "github.com/msikit/msikit/transform/internal/edit"
 // features with 1,050 components). Give the same Shared, through the
 // options, to passes run one after another on one database, which
 // nothing else changes in between: a pass that changes FeatureComponents
-// updates or drops what the Shared holds, and a table that has another
-// number of rows than the pairs held were read from is read again. The
+// updates or drops what the Shared holds, and a table changed since in
+// any other way (msi.Table.Changes) is read again. The
 // zero value holds nothing and is ready to use; a nil *Shared shares
 // nothing (each pass reads the table itself). A Shared is not safe for
 // concurrent use.
