@@ -31,12 +31,22 @@ type Table struct {
 	system bool // _Tables, _Columns, _Streams, _Storages: read-only
 	loaded bool
 	dirty  bool
-	err    error
-	cells  []uint32 // row-major, len = nrows*len(cols); see cellFromValue
-	nrows  int
-	entry  *cfb.Entry // the table's stream in the source file, nil if none
-	index  *rowIndex  // rows by key, built on demand
+	// changes counts the changes to the rows or columns (touch).
+	changes uint64
+	err     error
+	cells   []uint32 // row-major, len = nrows*len(cols); see cellFromValue
+	nrows   int
+	entry   *cfb.Entry // the table's stream in the source file, nil if none
+	index   *rowIndex  // rows by key, built on demand
 }
+
+// Changes returns a count of the changes to t's rows or columns since the
+// database was opened or the table created, which each Insert, Update,
+// DeleteFunc that deleted a row, AddColumn and import raises. A
+// caller that keeps what it read of a table tells by it whether that
+// still holds: an Update, or a row deleted and another inserted, leaves
+// Len as it was.
+func (t *Table) Changes() uint64 { return t.changes }
 
 // Name returns the table's name.
 func (t *Table) Name() string { return t.name }
@@ -730,6 +740,7 @@ func (t *Table) writable() error {
 
 func (t *Table) touch() {
 	t.dirty = true
+	t.changes++
 	t.db.modified = true
 	t.db.contentModified = true
 }

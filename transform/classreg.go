@@ -42,6 +42,11 @@ type ClassToRegistryOptions struct {
 	// that a stopped pass never leaves a half-rewritten database. nil
 	// means context.Background: the pass runs to its end.
 	Context context.Context
+
+	// Shared, if not nil, carries the FeatureComponents pairs the pass
+	// reads to the passes run after it on the same database (or those
+	// an earlier one read to this pass), and the row it adds there.
+	Shared *Shared
 }
 
 // ClassToRegistry rewrites the advertised COM and shell registration of an
@@ -106,6 +111,7 @@ func ClassToRegistry(db *msi.Database, opts ClassToRegistryOptions) (*Report, er
 		NoIconCache:       opts.NoIconCache,
 		MaxChanges:        opts.MaxChanges,
 		Stop:              edit.NewStop(opts.Context, "class-to-registry"),
+		Shared:            opts.Shared.shared(),
 	})
 	return newReport("class-to-registry", log), err
 }

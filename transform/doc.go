@@ -24,7 +24,11 @@
 // Each pass is one exported function taking a *msi.Database and its own
 // options struct, editing the database in memory and returning a *Report of
 // what changed and what could not be expressed. Nothing is written to disk;
-// the caller saves the database.
+// the caller saves the database. Passes run one after another on one
+// database can be given one Shared in their options: ClassToRegistry and
+// SplitAdvertised then read the FeatureComponents table once between
+// them (a million rows in a package pairing a thousand features with a
+// thousand components), as msikit rewrite runs them.
 //
 // A pass or an audit given a Context in its options stops once it is
 // done, within 1,024 rows or steps of its loops, with an error matching

@@ -54,6 +54,11 @@ type SplitAdvertisedOptions struct {
 	// that a stopped pass never leaves a half-split feature tree. nil
 	// means context.Background: the pass runs to its end.
 	Context context.Context
+
+	// Shared, if not nil, gives the pass the FeatureComponents pairs an
+	// earlier pass on the same database read (or carries those it reads
+	// to later passes, unless it changes the table).
+	Shared *Shared
 }
 
 // SplitAdvertised moves each advertised component into a small hidden
@@ -102,6 +107,7 @@ func SplitAdvertised(db *msi.Database, opts SplitAdvertisedOptions) (*Report, er
 		AllowAbsent:       opts.AllowAbsent,
 		MaxChanges:        opts.MaxChanges,
 		Stop:              edit.NewStop(opts.Context, "leaf-features"),
+		Shared:            opts.Shared.shared(),
 	}
 	if opts.Tables != nil {
 		lo.Tables = make(map[string]bool)

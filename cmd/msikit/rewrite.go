@@ -63,7 +63,7 @@ const packageCodePass = "package-code"
 type passSpec struct {
 	name  string
 	usage string
-	run   func(ctx context.Context, db *msi.Database, o *rewriteOpts) (*transform.Report, error)
+	run   func(ctx context.Context, db *msi.Database, o *rewriteOpts, sh *transform.Shared) (*transform.Report, error)
 	// flags are the options that only this pass reads; giving one
 	// without running the pass is refused.
 	flags []string
@@ -513,11 +513,14 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 	// The input's recovery warnings, and any the passes' edits add.
 	defer func() { r.Warnings = db.Warnings }()
 	r.Signed = db.Signed()
+	// What one pass reads of db (the FeatureComponents pairs) the next
+	// uses instead of reading it again.
+	sh := &transform.Shared{}
 	for _, p := range selected {
 		if err := env.stopped(); err != nil {
 			return fail(err)
 		}
-		rep, err := p.run(env.context(), db, o)
+		rep, err := p.run(env.context(), db, o, sh)
 		if err != nil {
 			var se *signalError
 			if errors.As(err, &se) {
@@ -723,18 +726,20 @@ func (iw *indentWriter) end() error {
 	return iw.err
 }
 
-func runClassToRegistry(ctx context.Context, db *msi.Database, o *rewriteOpts) (*transform.Report, error) {
+func runClassToRegistry(ctx context.Context, db *msi.Database, o *rewriteOpts, sh *transform.Shared) (*transform.Report, error) {
 	return transform.ClassToRegistry(db, transform.ClassToRegistryOptions{
 		Context:           ctx,
+		Shared:            sh,
 		DropUnexpressible: o.dropUnexpressible,
 		NoIconCache:       o.noIconCache,
 		MaxChanges:        o.maxChanges,
 	})
 }
 
-func runLeafFeatures(ctx context.Context, db *msi.Database, o *rewriteOpts) (*transform.Report, error) {
+func runLeafFeatures(ctx context.Context, db *msi.Database, o *rewriteOpts, sh *transform.Shared) (*transform.Report, error) {
 	return transform.SplitAdvertised(db, transform.SplitAdvertisedOptions{
 		Context:           ctx,
+		Shared:            sh,
 		KeepInParent:      o.leafKeep,
 		DisallowAdvertise: o.leafNoAdvertise,
 		AllowAbsent:       o.leafAllowAbsent,
@@ -742,7 +747,7 @@ func runLeafFeatures(ctx context.Context, db *msi.Database, o *rewriteOpts) (*tr
 	})
 }
 
-func runAssemblyNames(ctx context.Context, db *msi.Database, o *rewriteOpts) (*transform.Report, error) {
+func runAssemblyNames(ctx context.Context, db *msi.Database, o *rewriteOpts, _ *transform.Shared) (*transform.Report, error) {
 	return transform.AssemblyNames(db, transform.AssemblyNamesOptions{
 		Context:               ctx,
 		Source:                o.source,

@@ -31,7 +31,7 @@ func TestPassesGetTheContext(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			_, err = p.run(ctx, db, &rewriteOpts{})
+			_, err = p.run(ctx, db, &rewriteOpts{}, nil)
 			var se *signalError
 			if !errors.As(err, &se) || !errors.Is(err, context.Canceled) {
 				t.Errorf("%s with a cancelled context: %v, want an error wrapping the *signalError", p.name, err)
@@ -41,7 +41,7 @@ func TestPassesGetTheContext(t *testing.T) {
 			}
 			// Not stopped, the pass runs; the first two change the
 			// sample, so the stopped run had something to leave undone.
-			if _, err := p.run(context.Background(), db, &rewriteOpts{}); err != nil {
+			if _, err := p.run(context.Background(), db, &rewriteOpts{}, nil); err != nil {
 				t.Fatal(err)
 			}
 			if p.name != "assembly-names" && !db.ContentModified() {

@@ -134,7 +134,7 @@ func ice18(c *checker) {
 func ice21(c *checker) {
 	fs := c.features()
 	for _, cp := range c.comps().list {
-		if len(fs.Get(cp.name)) == 0 {
+		if len(fs.of(cp.name)) == 0 {
 			c.report(Error, "Component", "", cp.key(), "Component %s does not belong to any Feature: no FeatureComponents row names it", quote(cp.name))
 		}
 	}

@@ -29,10 +29,10 @@ type checker struct {
 	compIdx *compIndex
 	owners  map[[2]string]*textmemo.Index[string] // ownerIndex, by table and key column
 	dirs    *dirTree
-	feats   *textmemo.Index[[]string] // component -> features (FeatureComponents)
-	feature *textmemo.Index[bool]     // Feature keys
+	feats   *compFeatures         // component -> features (FeatureComponents)
+	feature *textmemo.Index[bool] // Feature keys
 	// featSets holds the features of components in many (sameFeature).
-	featSets textmemo.Index[*textmemo.Index[bool]]
+	featSets textmemo.Index[map[int32]bool]
 	regs     []regRow
 	regByID  *textmemo.Index[regRow]
 
@@ -169,49 +169,129 @@ func (c *checker) comps() *compIndex {
 	return ci
 }
 
+// compFeatures is the features each component belongs to, as numbers:
+// a component's features are a run of feature ids in one slice for all
+// (in table order, a feature listed twice held twice), not a slice of
+// strings each, which for a package pairing a thousand features with a
+// thousand components each took 16 bytes a row and as much again in
+// copies while the slices grew.
+type compFeatures struct {
+	comp  textmemo.Index[int32] // component -> its number
+	feat  textmemo.Index[int32] // feature -> its id
+	nfeat int32
+	start []int32 // ids[start[i]:start[i+1]] are component i's features
+	ids   []int32
+	// The feature last numbered: FeatureComponents rows name one
+	// feature in runs, held in the same bytes of the string pool, which
+	// are recognized without hashing them again (textmemo.KeyAt).
+	last   string
+	lastID int32
+	cached bool
+}
+
+// featureID returns the id of feature f, giving it one when it has none.
+func (cf *compFeatures) featureID(f string) int32 {
+	if cf.cached && textmemo.KeyAt(f) == textmemo.KeyAt(cf.last) {
+		return cf.lastID
+	}
+	id, ok := cf.feat.Lookup(f)
+	if !ok {
+		id = cf.nfeat
+		cf.nfeat++
+		cf.feat.Set(f, id)
+	}
+	cf.last, cf.lastID, cf.cached = f, id, true
+	return id
+}
+
+// of returns the ids of the features of component comp, in table order.
+func (cf *compFeatures) of(comp string) []int32 {
+	i, ok := cf.comp.Lookup(comp)
+	if !ok {
+		return nil
+	}
+	return cf.ids[cf.start[i]:cf.start[i+1]]
+}
+
 // features returns the features each component belongs to
 // (FeatureComponents; in a merge module every component of ModuleComponents
 // belongs to the one feature the module is merged into, named "").
 //
 // It is keyed by component names, which may be one long pooled text in
 // thousands of rows: a textmemo.Index hashes each text once.
-func (c *checker) features() *textmemo.Index[[]string] {
+func (c *checker) features() *compFeatures {
 	if c.feats != nil {
 		return c.feats
 	}
-	c.feats = &textmemo.Index[[]string]{}
+	cf := &compFeatures{}
+	c.feats = cf
+	// One (component number, feature id) a row, in table order, then
+	// counted and spread by component: one lookup of the component a
+	// row, and the feature's id found once per run of rows naming it.
+	var pairs []uint64
+	var ncomp int32
+	number := func(comp string) (int32, bool) {
+		i, ok := cf.comp.Lookup(comp)
+		if !ok {
+			i = ncomp
+			ncomp++
+			cf.comp.Set(comp, i)
+		}
+		return i, !ok
+	}
 	if c.kind == kindModule {
 		if t := c.table("ModuleComponents"); t != nil {
+			ci := colIndex(t, "Component")
 			for r := range t.Rows() {
-				comp := str(r, "Component")
-				if len(c.feats.Get(comp)) == 0 {
-					c.feats.Set(comp, []string{""})
+				if i, isNew := number(strAt(r, ci)); isNew {
+					pairs = append(pairs, uint64(i)<<32|uint64(uint32(cf.featureID(""))))
 				}
 			}
 		}
-		return c.feats
-	}
-	if t := c.table("FeatureComponents"); t != nil {
-		// One lookup a row (of the component's list), not a Get and a
-		// Set: a package can pair a thousand features with a thousand
-		// components each.
-		var lists [][]string
-		var at textmemo.Index[int]
+	} else if t := c.table("FeatureComponents"); t != nil {
+		pairs = make([]uint64, 0, t.Len())
+		ci, fi := colIndex(t, "Component_"), colIndex(t, "Feature_")
 		for r := range t.Rows() {
-			comp := str(r, "Component_")
-			i, ok := at.Lookup(comp)
-			if !ok {
-				i = len(lists)
-				lists = append(lists, nil)
-				at.Set(comp, i)
-			}
-			lists[i] = append(lists[i], str(r, "Feature_"))
-		}
-		for comp, i := range at.All() {
-			c.feats.Set(comp, lists[i])
+			i, _ := number(strAt(r, ci))
+			pairs = append(pairs, uint64(i)<<32|uint64(uint32(cf.featureID(strAt(r, fi)))))
 		}
 	}
-	return c.feats
+	cf.start = make([]int32, ncomp+1)
+	for _, p := range pairs {
+		cf.start[p>>32+1]++
+	}
+	for i := 1; i < len(cf.start); i++ {
+		cf.start[i] += cf.start[i-1]
+	}
+	cf.ids = make([]int32, len(pairs))
+	next := slices.Clone(cf.start[:ncomp])
+	for _, p := range pairs {
+		i := p >> 32
+		cf.ids[next[i]] = int32(uint32(p))
+		next[i]++
+	}
+	return cf
+}
+
+// colIndex returns the index of t's (first) column name, as Row.At takes
+// it, or -1 when it has none: a loop over a table's rows finds its
+// columns once, not by name in each row.
+func colIndex(t *msi.Table, name string) int {
+	for i, col := range t.Columns() {
+		if col.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// strAt returns the string of row's column i (colIndex's), "" for -1, as
+// str(r, name) does.
+func strAt(r msi.Row, i int) string {
+	if i < 0 {
+		return ""
+	}
+	return r.At(i).Str()
 }
 
 // sameFeature reports whether components a and b share a feature. It
@@ -221,7 +301,7 @@ func (c *checker) features() *textmemo.Index[[]string] {
 // comparisons, each time a rule asks.
 func (c *checker) sameFeature(a, b string) bool {
 	fs := c.features()
-	x, y := fs.Get(a), fs.Get(b)
+	x, y := fs.of(a), fs.of(b)
 	if len(x) > len(y) {
 		x, y, b = y, x, a
 	}
@@ -235,7 +315,7 @@ func (c *checker) sameFeature(a, b string) bool {
 	}
 	set := c.featSet(b)
 	for _, f := range x {
-		if set.Get(f) {
+		if set[f] {
 			return true
 		}
 	}
@@ -243,12 +323,13 @@ func (c *checker) sameFeature(a, b string) bool {
 }
 
 // featSet returns the features of component comp as a set, built once.
-func (c *checker) featSet(comp string) *textmemo.Index[bool] {
+func (c *checker) featSet(comp string) map[int32]bool {
 	set := c.featSets.Get(comp)
 	if set == nil {
-		set = &textmemo.Index[bool]{}
-		for _, f := range c.features().Get(comp) {
-			set.Set(f, true)
+		ids := c.features().of(comp)
+		set = make(map[int32]bool, len(ids))
+		for _, f := range ids {
+			set[f] = true
 		}
 		c.featSets.Set(comp, set)
 	}
@@ -261,11 +342,15 @@ func (c *checker) featSet(comp string) *textmemo.Index[bool] {
 // lookup each, not a scan each (ICE59 on 40,000 of both: 1.6 billion
 // comparisons).
 func (c *checker) inFeature(comp, feature string) bool {
-	fs := c.features().Get(comp)
-	if len(fs) <= 64 {
-		return slices.Contains(fs, feature)
+	fs := c.features()
+	id, ok := fs.feat.Lookup(feature)
+	if !ok {
+		return false // no component's
 	}
-	return c.featSet(comp).Get(feature)
+	if ids := fs.of(comp); len(ids) <= 64 {
+		return slices.Contains(ids, id)
+	}
+	return c.featSet(comp)[id]
 }
 
 // isFeature reports whether name is a key of the Feature table.

@@ -47,7 +47,7 @@ func (p *planner) checkClasses() {
 			}
 		}
 		p.checkAdvertised(tblClass, c.ref.Key, c.Feature)
-		if !p.compFeats.Has(c.Component, c.Feature) && !p.in.MergeModule {
+		if !p.compFeats.Has(c.Feature, c.Component) && !p.in.MergeModule {
 			p.note(edit.Warning, tblClass, c.ref.Key, "Feature_ %s does not contain component %s: msiexec registers the class with %s but installs %s with its own features; the Registry rows go in a component of %s alone", c.Feature, c.Component, c.Feature, c.Component, c.Feature)
 		}
 		p.checkBitness(c)

@@ -48,7 +48,7 @@ func (p *planner) index() {
 			if p.stop.Tick() {
 				return
 			}
-			p.compFeats.Add(fc.Component, fc.Feature)
+			p.compFeats.Add(fc.Feature, fc.Component)
 		}
 	}
 	for i, c := range in.Classes {

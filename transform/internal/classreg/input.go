@@ -140,9 +140,10 @@ type Input struct {
 	Features          []string
 	FeatureAttributes textmemo.Index[int32] // Feature.Attributes by feature (a long name hashed once)
 	FeatureComponents []FeatureComponent
-	// featureComponents holds the FeatureComponents pairs (component,
-	// feature) when readInput filled it instead of FeatureComponents: 8
-	// bytes a pair, not two strings.
+	// featureComponents holds the FeatureComponents pairs (feature,
+	// component) when readInput filled it instead of FeatureComponents:
+	// 8 bytes a pair, not two strings, and the pairs leaf-features reads
+	// too (edit.Shared).
 	featureComponents *edit.Pairs
 	Icons             []string
 	Registry          []RegistryRow

@@ -134,7 +134,7 @@ type planner struct {
 	files     textmemo.Index[*FileRow]
 	features  textmemo.Index[bool]
 	icons     textmemo.Index[bool]
-	compFeats *edit.Pairs // component -> its features
+	compFeats *edit.Pairs // FeatureComponents: feature -> its components, and back
 
 	classesBy textmemo.Index[[]int] // lower CLSID -> class rows
 	progBy    textmemo.Index[int]   // lower ProgId -> first row

@@ -20,6 +20,10 @@ type Options struct {
 	// The plan, once made, is applied whole (its size is bounded by
 	// MaxChanges).
 	Stop *edit.Stop
+	// Shared, if not nil, holds the FeatureComponents pairs for the
+	// passes run after this one (edit.Shared), or those an earlier one
+	// read.
+	Shared *edit.Shared
 }
 
 // Run rewrites the advertised COM and shell registration of db as plain
@@ -31,7 +35,7 @@ func Run(db *msi.Database, opts Options) (*edit.Log, error) {
 	if k := db.Kind(); k == msi.PackagePatch || k == msi.PackageTransform {
 		return nil, fmt.Errorf("transform: class-to-registry: a %v is not an installer database", k)
 	}
-	in, err := readInput(db, opts.Stop)
+	in, err := readTables(db, opts.Stop, opts.Shared)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +57,10 @@ func Run(db *msi.Database, opts Options) (*edit.Log, error) {
 	// applyPlan: moved there in one slice of the right length once the
 	// edits are made (a package may hold a note for each of hundreds of
 	// thousands of rows).
-	err = applyPlan(db, plan, rep)
+	err = applyPlan(db, plan, rep, opts.Shared)
+	if err != nil {
+		opts.Shared.Forget() // the tables may be partly changed
+	}
 	rep.Notes = plan.notes.take(rep.Notes)
 	return rep, err
 }
@@ -130,6 +137,11 @@ func sized[T any](db *msi.Database, table string) []T {
 // readInput reads the tables the pass needs; it returns stop's error
 // once stop says to stop.
 func readInput(db *msi.Database, stop *edit.Stop) (*Input, error) {
+	return readTables(db, stop, nil)
+}
+
+// readTables is readInput reading FeatureComponents through shared.
+func readTables(db *msi.Database, stop *edit.Stop, shared *edit.Shared) (*Input, error) {
 	in := &Input{
 		Classes:    sized[ClassRow](db, tblClass),
 		ProgIDs:    sized[ProgIDRow](db, tblProgID),
@@ -212,12 +224,12 @@ func readInput(db *msi.Database, stop *edit.Stop) (*Input, error) {
 		in.Features = append(in.Features, str(r, "Feature"))
 		in.FeatureAttributes.Set(str(r, "Feature"), r.Get("Attributes").Int())
 	})
-	if t, _ := edit.Table(db, "FeatureComponents"); t != nil {
-		in.featureComponents = edit.NewPairs(t.Len())
+	if err == nil {
+		var t *msi.Table
+		if t, err = optTable(db, "FeatureComponents"); t != nil {
+			in.featureComponents, err = shared.FeatureComponents(db, t, stop)
+		}
 	}
-	step("FeatureComponents", func(r msi.Row) {
-		in.featureComponents.Add(str(r, "Component_"), str(r, "Feature_"))
-	})
 	step("Icon", func(r msi.Row) { in.Icons = append(in.Icons, str(r, "Name")) })
 	in.HasRegistryTable = slices.Contains(db.TableNames(), tblRegistry)
 	step(tblRegistry, func(r msi.Row) {
@@ -312,7 +324,7 @@ func describe(db *msi.Database, table string, rows [][]string) error {
 	return nil
 }
 
-func applyPlan(db *msi.Database, plan *Plan, rep *edit.Log) error {
+func applyPlan(db *msi.Database, plan *Plan, rep *edit.Log, shared *edit.Shared) error {
 	// Deletions first: a failure later leaves the report saying what was done.
 	// By table, then by a name of the row's key cells that does not copy
 	// a long pooled text they name.
@@ -348,7 +360,7 @@ func applyPlan(db *msi.Database, plan *Plan, rep *edit.Log) error {
 			return ok
 		})
 	}
-	if err := applyComponents(db, plan, rep); err != nil {
+	if err := applyComponents(db, plan, rep, shared); err != nil {
 		return err
 	}
 	if len(plan.Add) > 0 {
@@ -485,8 +497,8 @@ func componentTables(db *msi.Database, plan *Plan) error {
 }
 
 // applyComponents adds the plan's registry-only components and
-// their FeatureComponents rows.
-func applyComponents(db *msi.Database, plan *Plan, rep *edit.Log) error {
+// their FeatureComponents rows (recorded in shared).
+func applyComponents(db *msi.Database, plan *Plan, rep *edit.Log, shared *edit.Shared) error {
 	if len(plan.Components) == 0 {
 		return nil
 	}
@@ -530,6 +542,7 @@ func applyComponents(db *msi.Database, plan *Plan, rep *edit.Log) error {
 		if err := insert(fc, map[string]string{"Feature_": nc.Feature, "Component_": nc.Component}, why); err != nil {
 			return err
 		}
+		shared.Appended(db, fc)
 		if nc.KeyPath != "" {
 			continue
 		}

@@ -144,7 +144,7 @@ func (p *planner) advertisedRegistry() {
 // a merge module every component goes into the features the module is
 // merged into, so the component itself is the owner.
 func (p *planner) owner(component, feature string) string {
-	if p.in.MergeModule || feature == "" || (p.compFeats.NumRights(component) == 1 && p.compFeats.Has(component, feature)) {
+	if p.in.MergeModule || feature == "" || (p.compFeats.NumLefts(component) == 1 && p.compFeats.Has(feature, component)) {
 		return component
 	}
 	key := [2]int32{p.slotTexts.ID(component), p.slotTexts.ID(feature)}
@@ -171,7 +171,7 @@ func (p *planner) owner(component, feature string) string {
 	}
 	nc.ComponentID = componentGUID(p.in.ProductCode, src, component, feature)
 	var others []string
-	for _, f := range p.compFeats.Rights(component) {
+	for _, f := range p.compFeats.Lefts(component) {
 		if f != feature {
 			others = append(others, f)
 		}
@@ -180,7 +180,7 @@ func (p *planner) owner(component, feature string) string {
 	if len(others) > 8 {
 		others = append(others[:8], clip.Sprintf("and %d more", len(others)-8))
 	}
-	if p.compFeats.Has(component, feature) {
+	if p.compFeats.Has(feature, component) {
 		nc.Reason = clip.Sprintf("registration tied to feature %s; component %s is also in %s", feature, component, strings.Join(others, ", "))
 	} else {
 		nc.Reason = clip.Sprintf("registration tied to feature %s, which does not hold component %s", feature, component)

@@ -112,3 +112,44 @@ func slicesSortBy(s []string, first map[string]int) {
 		}
 	}
 }
+
+// pairsState is what a Pairs answers, as text.
+func pairsState(p *Pairs, names int) []string {
+	var out []string
+	for l, r := range p.All() {
+		out = append(out, "pair "+l+" "+r)
+	}
+	for i := range names {
+		l, r := fmt.Sprintf("F%d", i), fmt.Sprintf("C%d", i)
+		out = append(out, fmt.Sprintf("%s: %d %q; %s: %d %q", l, p.NumRights(l), p.Rights(l), r, p.NumLefts(r), p.Lefts(r)))
+	}
+	return out
+}
+
+// A few pairs added to indexed ones (a pass's rows, edit.Shared), new
+// names, pairs already there and pairs out of order among them, are
+// answered for as when all are added before the first question: put in
+// their places one by one (up to maxInserted), or sorted with the rest.
+func TestPairsAddAfterIndex(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, added := range []int{1, 2, 7, maxInserted, maxInserted + 1, 300} {
+		var all [][2]string
+		for range 500 {
+			all = append(all, [2]string{fmt.Sprintf("F%d", rng.IntN(20)), fmt.Sprintf("C%d", rng.IntN(30))})
+		}
+		for range added {
+			all = append(all, [2]string{fmt.Sprintf("F%d", rng.IntN(25)), fmt.Sprintf("C%d", rng.IntN(35))})
+		}
+		late, whole := NewPairs(0), NewPairs(0)
+		for i, x := range all {
+			if i == 500 {
+				late.Has("F0", "C0") // indexed before the last ones
+			}
+			late.Add(x[0], x[1])
+			whole.Add(x[0], x[1])
+		}
+		if diff := cmp.Diff(pairsState(whole, 40), pairsState(late, 40)); diff != "" {
+			t.Errorf("%d pairs added after indexing (-all added first +added late):\n%s", added, diff)
+		}
+	}
+}

@@ -164,6 +164,9 @@ type Options struct {
 	// pass's context is done (Run then discards the partial plan and
 	// changes nothing); a plan, once made, is applied whole.
 	Stop *edit.Stop
+	// Shared, if not nil, holds the FeatureComponents pairs an earlier
+	// pass read (edit.Shared), or holds them for later passes.
+	Shared *edit.Shared
 }
 
 // defaultLeafTables are the entry-point tables that start a split unless

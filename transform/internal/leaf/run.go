@@ -27,7 +27,7 @@ var entryTables = []struct{ table, column string }{
 // error, leaves db unchanged.
 func Run(db *msi.Database, opts Options) (*edit.Log, error) {
 	rep := &edit.Log{}
-	r, err := readInput(db, rep, opts.Stop)
+	r, err := readTables(db, rep, opts.Stop, opts.Shared)
 	if err != nil {
 		return nil, err
 	}
@@ -42,6 +42,11 @@ func Run(db *msi.Database, opts Options) (*edit.Log, error) {
 	}
 	if plan.over != "" {
 		return nil, edit.TooMany(plan.over)
+	}
+	if len(plan.RemoveFC)+len(plan.AddFC) > 0 {
+		// The pass changes FeatureComponents: the pairs held for later
+		// passes would no longer be the table's.
+		opts.Shared.Forget()
 	}
 	if err := r.apply(plan); err != nil {
 		return nil, err
@@ -95,6 +100,11 @@ func needColumns(t *msi.Table, names ...string) error {
 // note) when the database has no Feature or FeatureComponents table, and
 // stop's error once stop says to stop.
 func readInput(db *msi.Database, rep *edit.Log, stop *edit.Stop) (*reader, error) {
+	return readTables(db, rep, stop, nil)
+}
+
+// readTables is readInput reading FeatureComponents through shared.
+func readTables(db *msi.Database, rep *edit.Log, stop *edit.Stop, shared *edit.Shared) (*reader, error) {
 	ft, err := optTable(db, "Feature")
 	if err != nil {
 		return nil, err
@@ -136,12 +146,8 @@ func readInput(db *msi.Database, rep *edit.Log, stop *edit.Stop) (*reader, error
 			Attributes:  row.Get("Attributes").Int(),
 		})
 	}
-	lr.in.featureComponents = edit.NewPairs(fct.Len())
-	for row := range fct.Rows() {
-		if stop.Tick() {
-			return nil, stop.Err()
-		}
-		lr.in.featureComponents.Add(row.Get("Feature_").Str(), row.Get("Component_").Str())
+	if lr.in.featureComponents, err = shared.FeatureComponents(db, fct, stop); err != nil {
+		return nil, err
 	}
 	ct, err := optTable(db, "Component")
 	if err != nil {
@@ -360,6 +366,20 @@ func (lr *reader) apply(plan *Plan) error {
 	if err != nil {
 		return wrap(err)
 	}
+	// The rows are added before the moved ones are removed: Insert looks
+	// keys up in the table's key index, which an earlier pass's Insert
+	// may have built already and DeleteFunc drops (a million rows
+	// indexed again). Each added row names a leaf, a feature no row had
+	// (no feature of the package, so never the parent a removed row
+	// names): none is removed, and the table ends as removing first
+	// leaves it, the kept rows in order, then the added ones.
+	for _, r := range plan.AddFC {
+		if err := insertNamed(fct, map[string]msi.Value{
+			"Feature_": msi.StrValue(r.Feature), "Component_": msi.StrValue(r.Component),
+		}); err != nil {
+			return wrap(err)
+		}
+	}
 	if len(plan.RemoveFC) > 0 {
 		// Pairs numbers the names through textmemo.Index: rows repeating
 		// one long name are not hashed per row.
@@ -367,16 +387,13 @@ func (lr *reader) apply(plan *Plan) error {
 		for _, r := range plan.RemoveFC {
 			rm.Add(r.Feature, r.Component)
 		}
+		fi, ci := edit.ColumnIndex(fct, "Feature_"), edit.ColumnIndex(fct, "Component_")
 		fct.DeleteFunc(func(row msi.Row) bool {
-			return rm.Has(row.Get("Feature_").Str(), row.Get("Component_").Str())
+			// The component is read only in the rows of a feature
+			// that lost one: most rows keep theirs.
+			f := edit.StrAt(row, fi)
+			return rm.NumRights(f) > 0 && rm.Has(f, edit.StrAt(row, ci))
 		})
-	}
-	for _, r := range plan.AddFC {
-		if err := insertNamed(fct, map[string]msi.Value{
-			"Feature_": msi.StrValue(r.Feature), "Component_": msi.StrValue(r.Component),
-		}); err != nil {
-			return wrap(err)
-		}
 	}
 
 	for _, rp := range plan.Repoints {
