@@ -170,19 +170,7 @@ func TestRewritePassesBytesPerRow(t *testing.T) {
 // row recorded in what it carries to leaf-features, and they make the
 // changes, and write the package, they make and write reading it each.
 func TestSharedReadsFeatureComponentsOnce(t *testing.T) {
-	data := fanoutPackage(t, 30)
-	sh := &Shared{}
-	gotChanges, gotBytes := runSharedPasses(t, data, sh, nil)
-	if n := sh.s.Reads(); n != 1 {
-		t.Errorf("FeatureComponents read %d times, want 1", n)
-	}
-	wantChanges, wantBytes := runSharedPasses(t, data, nil, nil)
-	if diff := cmp.Diff(wantChanges, gotChanges); diff != "" {
-		t.Errorf("changes and notes with a Shared (-without +with):\n%s", diff)
-	}
-	if !bytes.Equal(gotBytes, wantBytes) {
-		t.Errorf("the package written with a Shared differs from the one written without")
-	}
+	gotChanges := checkShared(t, fanoutPackage(t, 30), nil, 1)
 	// class-to-registry adds a FeatureComponents row here: the pairs
 	// leaf-features was given held it.
 	if !slices.ContainsFunc(gotChanges, func(s string) bool { return strings.HasPrefix(s, "addFeatureComponents") }) {
@@ -195,7 +183,6 @@ func TestSharedReadsFeatureComponentsOnce(t *testing.T) {
 // deleted and another inserted), gets what it gets with no Shared: the
 // pairs are read again.
 func TestSharedSeesChangesBetweenPasses(t *testing.T) {
-	data := fanoutPackage(t, 30)
 	between := func(db *msi.Database) {
 		fc, err := db.Table("FeatureComponents")
 		if err != nil {
@@ -214,10 +201,19 @@ func TestSharedSeesChangesBetweenPasses(t *testing.T) {
 			t.Fatalf("FeatureComponents has %d rows, want %d", fc.Len(), n)
 		}
 	}
+	checkShared(t, fanoutPackage(t, 30), between, 2) // once a pass
+}
+
+// checkShared runs the passes on data (runSharedPasses) with a Shared and
+// without, and checks that they read FeatureComponents reads times with
+// it and made the same changes and package both ways; it returns the
+// changes.
+func checkShared(t *testing.T, data []byte, between func(*msi.Database), reads int) []string {
+	t.Helper()
 	sh := &Shared{}
 	gotChanges, gotBytes := runSharedPasses(t, data, sh, between)
-	if n := sh.s.Reads(); n != 2 {
-		t.Errorf("FeatureComponents read %d times, want 2 (once a pass)", n)
+	if n := sh.s.Reads(); n != reads {
+		t.Errorf("FeatureComponents read %d times, want %d", n, reads)
 	}
 	wantChanges, wantBytes := runSharedPasses(t, data, nil, between)
 	if diff := cmp.Diff(wantChanges, gotChanges); diff != "" {
@@ -226,6 +222,7 @@ func TestSharedSeesChangesBetweenPasses(t *testing.T) {
 	if !bytes.Equal(gotBytes, wantBytes) {
 		t.Errorf("the package written with a Shared differs from the one written without")
 	}
+	return gotChanges
 }
 
 // runSharedPasses runs class-to-registry and then leaf-features on the
