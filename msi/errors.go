@@ -47,6 +47,7 @@ type FormatError struct {
 // the table, the offset when it is -1).
 func (e *FormatError) Error() string {
 	var b strings.Builder
+	b.Grow(len("msi: table : stream : offset 18446744073709551615: ") + len(e.Table) + len(e.Stream) + len(e.Msg))
 	b.WriteString("msi: ")
 	if e.Table != "" {
 		b.WriteString("table ")

@@ -2,7 +2,9 @@ package msi
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/msikit/msikit/internal/testenv"
@@ -104,5 +106,85 @@ func BenchmarkOpenManyTables(b *testing.B) {
 		if _, err := NewDatabase(bytes.NewReader(data), int64(len(data))); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// columnlessTables returns a package whose _Tables names n tables (of
+// names as short as they come) that _Columns gives no column, each name
+// listed repeat times: 3 bytes a row in _Tables, the most tables (and
+// table errors) a package's bytes can name: 450,000 at 5 MB.
+func columnlessTables(t testing.TB, n, repeat int) []byte {
+	t.Helper()
+	s := &synthDB{long: true}
+	for i := range n {
+		s.strs = append(s.strs, fmt.Sprintf("t%x", i))
+	}
+	var tables []byte
+	for range repeat {
+		for i := range n {
+			id := uint32(i + 1)
+			tables = append(tables, byte(id), byte(id>>8), byte(id>>16))
+		}
+	}
+	s.tables = map[string][]byte{"_Tables": tables, "_Columns": nil}
+	return s.bytes(t)
+}
+
+// TestColumnlessTablesMemory: an open database holds little for each
+// table _Tables names and _Columns does not describe, and no error of its
+// own until one is asked for (an error made for each of 450,000 such
+// tables at once cost 100 bytes a table, and a Table grew to 128 bytes):
+// 298 bytes a table before, with the tables' map and list regrown as they
+// were added, 177 now.
+func TestColumnlessTablesMemory(t *testing.T) {
+	const n = 20000
+	data := columnlessTables(t, n, 1)
+	var db *Database
+	live := testenv.LiveBytes(func() any {
+		var err error
+		db, err = NewDatabase(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db
+	})
+	if got := len(db.TableNames()); got != n {
+		t.Fatalf("%d tables, want %d", got, n)
+	}
+	perTable := live / n
+	t.Logf("%d bytes a table", perTable)
+	if perTable > 200 {
+		t.Errorf("an open database holds %d bytes a table (%d in all for %d tables), budget 200", perTable, live, n)
+	}
+	// Each table's error names it, and is the same each time.
+	for _, name := range []string{"t0", fmt.Sprintf("t%x", n-1)} {
+		for range 2 {
+			_, err := db.Table(name)
+			var fe *FormatError
+			if !errors.As(err, &fe) || !errors.Is(err, ErrFormat) || fe.Table != name || fe.Stream != "_Columns" || !strings.Contains(err.Error(), "no columns") {
+				t.Errorf("Table(%s): %v, want a FormatError naming the table, _Columns and no columns", name, err)
+			}
+		}
+	}
+}
+
+// TestRepeatedTablesRowsWarnings: _Tables rows that name tables again are
+// warned about a bounded number of times, not once a row (1.4 million
+// rows naming a few tables, 3 bytes each, were as many warnings: 200 MB).
+func TestRepeatedTablesRowsWarnings(t *testing.T) {
+	const n, repeat = 100, 200
+	data := columnlessTables(t, n, repeat)
+	db, err := NewDatabase(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(db.TableNames()); got != n {
+		t.Errorf("%d tables, want %d", got, n)
+	}
+	if got := len(db.Warnings); got > maxWarnings+1 {
+		t.Errorf("%d warnings for %d repeated rows, want at most %d", got, n*(repeat-1), maxWarnings+1)
+	}
+	if len(db.Warnings) == 0 || !strings.Contains(db.Warnings[0], `_Tables lists "t0" twice`) || db.Warnings[len(db.Warnings)-1] != "further warnings suppressed" {
+		t.Errorf("warnings %q ... %q, want the first repeat named and the rest suppressed", db.Warnings[:min(1, len(db.Warnings))], db.Warnings[max(0, len(db.Warnings)-1):])
 	}
 }

@@ -574,7 +574,7 @@ func (db *Database) plan(o *WriteOptions) (*writePlan, error) {
 			continue
 		}
 		if t.err != nil {
-			return nil, t.err
+			return nil, t.failure()
 		}
 		plan.omit[t.name] = true
 		if t.nrows == 0 {

@@ -18,7 +18,7 @@ type Shared struct {
 	// a table changed since (outside the passes, or by a pass that did
 	// not say) is read again.
 	rows    int
-	changes uint64
+	changes uint32
 	// reads counts the times FeatureComponents was read (for tests).
 	reads int
 }
