@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +11,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/msi"
@@ -97,9 +100,7 @@ schema); summary times are RFC 3339 in UTC, strings are UTF-8.`,
 				}
 			}
 			if *asJSON {
-				enc := json.NewEncoder(env.Stdout)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(info); err != nil {
+				if err := writeInfoJSON(env.Stdout, info); err != nil {
 					return err
 				}
 			} else if err := printInfo(env.Stdout, info); err != nil {
@@ -265,8 +266,10 @@ func gatherInfo(db *msi.Database, file string) (*infoJSON, error) {
 		}
 		info.Summary = append(info.Summary, s)
 	}
+	names := db.TableNames()
+	info.Tables = make([]tableInfoJSON, 0, len(names))
 	if db.Kind() != msi.PackageTransform {
-		for _, name := range db.TableNames() {
+		for _, name := range names {
 			ti := tableInfoJSON{Name: name}
 			if t, err := db.Table(name); err != nil {
 				ti.Error = trimPackage(err.Error())
@@ -276,7 +279,7 @@ func gatherInfo(db *msi.Database, file string) (*infoJSON, error) {
 			info.Tables = append(info.Tables, ti)
 		}
 	} else {
-		for _, name := range db.TableNames() {
+		for _, name := range names {
 			info.Tables = append(info.Tables, tableInfoJSON{Name: name, Rows: -1})
 		}
 	}
@@ -368,6 +371,47 @@ func filetimeRFC3339(p msi.Property) string {
 	return strings.ReplaceAll(s[:10], "/", "-") + "T" + s[11:] + "Z"
 }
 
+// writeInfoJSON writes info as one JSON document, indented by two spaces
+// (as a json.Encoder with SetIndent("", "  ") writes it), the tables
+// written one at a time: an Encoder holds the document three times over
+// (marshalled, indented, written), and a package can name 450,000 tables
+// (190 MB for 45 MB of JSON).
+func writeInfoJSON(w io.Writer, info *infoJSON) error {
+	head := *info
+	head.Tables = []tableInfoJSON{}
+	b, err := json.MarshalIndent(&head, "", "  ")
+	if err != nil {
+		return err
+	}
+	// The document's own "tables" (the fields before it hold no
+	// newline at that depth: JSON strings escape theirs).
+	const slot = "\n  \"tables\": []"
+	at := bytes.Index(b, []byte(slot))
+	if at < 0 {
+		return errors.New("info: no tables field in the JSON document")
+	}
+	at += len(slot) - 1 // at the "]"
+	bw := bufio.NewWriter(w)
+	bw.Write(b[:at])
+	for i, t := range info.Tables {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n    ")
+		tb, err := json.MarshalIndent(t, "    ", "  ")
+		if err != nil {
+			return err
+		}
+		bw.Write(tb)
+	}
+	if len(info.Tables) > 0 {
+		bw.WriteString("\n  ")
+	}
+	bw.Write(b[at:])
+	bw.WriteByte('\n')
+	return bw.Flush()
+}
+
 func printInfo(w io.Writer, info *infoJSON) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "File:\t%s\n", escapeText(info.File))
@@ -382,17 +426,32 @@ func printInfo(w io.Writer, info *infoJSON) error {
 	tw.Flush()
 
 	fmt.Fprintf(w, "\nTables (%d):\n", len(info.Tables))
+	// Aligned as tw aligns them, without holding the lines: a package
+	// can name 450,000 tables, each printed with its error (29 MB of
+	// text, which tw held in 60 MB of cells).
+	width := 0
 	for _, t := range info.Tables {
+		width = max(width, utf8.RuneCountInString(escapeName(t.Name)))
+	}
+	bw := bufio.NewWriter(w)
+	pad := strings.Repeat(" ", width+2)
+	for _, t := range info.Tables {
+		name := escapeName(t.Name)
+		bw.WriteString("  ")
+		bw.WriteString(name)
+		bw.WriteString(pad[utf8.RuneCountInString(name):])
 		switch {
 		case t.Error != "":
-			fmt.Fprintf(tw, "  %s\terror: %s\n", escapeName(t.Name), escapeText(t.Error))
+			fmt.Fprintf(bw, "error: %s\n", escapeText(t.Error))
 		case t.Rows < 0:
-			fmt.Fprintf(tw, "  %s\t(transform changes)\n", escapeName(t.Name))
+			bw.WriteString("(transform changes)\n")
 		default:
-			fmt.Fprintf(tw, "  %s\t%d rows\n", escapeName(t.Name), t.Rows)
+			fmt.Fprintf(bw, "%d rows\n", t.Rows)
 		}
 	}
-	tw.Flush()
+	if err := bw.Flush(); err != nil {
+		return err
+	}
 
 	fmt.Fprintf(w, "\nStreams (%d):\n", len(info.Streams))
 	for _, s := range info.Streams {
