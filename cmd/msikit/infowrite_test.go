@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"text/tabwriter"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/msikit/msikit/internal/testenv"
+	"github.com/msikit/msikit/msi"
+)
+
+// writeInfoJSON writes what a json.Encoder indenting by two spaces writes,
+// the tables streamed one at a time: with no table, one, and several
+// whose names and errors need escaping, with and without a transform's
+// own "tables" after them.
+func TestWriteInfoJSONAsEncoder(t *testing.T) {
+	db, err := msi.Open(testenv.SampleMSI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	sample, err := gatherInfo(db, "sample.msi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sample.Tables) < 10 {
+		t.Fatalf("the sample has %d tables", len(sample.Tables))
+	}
+	odd := *sample
+	odd.Tables = []tableInfoJSON{{Name: "<a>&\"b\"\n", Rows: 3}, {Name: "Тест", Error: "table Тест: stream _Columns: table has no columns"}, {Name: "T", Rows: -1}}
+	odd.Transform = &transformJSON{}
+	for name, info := range map[string]*infoJSON{
+		"sample":   sample,
+		"none":     {Tables: []tableInfoJSON{}},
+		"one":      {Tables: sample.Tables[:1], Warnings: []string{`"tables": []`}},
+		"escaping": &odd,
+	} {
+		var want, got bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(info); err != nil {
+			t.Fatal(err)
+		}
+		if err := writeInfoJSON(&got, info); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if diff := cmp.Diff(want.String(), got.String()); diff != "" {
+			t.Errorf("%s: writeInfoJSON (-Encoder +got):\n%s", name, diff)
+		}
+	}
+}
+
+// printInfo aligns the tables as text/tabwriter did (widths in runes).
+func TestPrintInfoTablesAsTabwriter(t *testing.T) {
+	info := &infoJSON{Tables: []tableInfoJSON{
+		{Name: "Property", Rows: 12},
+		{Name: "Тестовая", Error: "table Тестовая: stream _Columns: table has no columns"},
+		{Name: "a\x1bb", Rows: 0},
+		{Name: "T", Rows: -1},
+	}}
+	var out bytes.Buffer
+	if err := printInfo(&out, info); err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	fmt.Fprintf(&want, "\nTables (%d):\n", len(info.Tables))
+	tw := tabwriter.NewWriter(&want, 0, 0, 2, ' ', 0)
+	for _, t := range info.Tables {
+		switch {
+		case t.Error != "":
+			fmt.Fprintf(tw, "  %s\terror: %s\n", escapeName(t.Name), escapeText(t.Error))
+		case t.Rows < 0:
+			fmt.Fprintf(tw, "  %s\t(transform changes)\n", escapeName(t.Name))
+		default:
+			fmt.Fprintf(tw, "  %s\t%d rows\n", escapeName(t.Name), t.Rows)
+		}
+	}
+	tw.Flush()
+	got := out.String()
+	start := strings.Index(got, "\nTables (")
+	end := strings.Index(got, "\nStreams (")
+	if start < 0 || end < start {
+		t.Fatalf("no Tables section in:\n%s", got)
+	}
+	if diff := cmp.Diff(want.String(), got[start:end]); diff != "" {
+		t.Errorf("tables section (-tabwriter +got):\n%s", diff)
+	}
+}
