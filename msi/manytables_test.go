@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"slices"
 	"strings"
 	"testing"
 
@@ -186,5 +188,35 @@ func TestRepeatedTablesRowsWarnings(t *testing.T) {
 	}
 	if len(db.Warnings) == 0 || !strings.Contains(db.Warnings[0], `_Tables lists "t0" twice`) || db.Warnings[len(db.Warnings)-1] != "further warnings suppressed" {
 		t.Errorf("warnings %q ... %q, want the first repeat named and the rest suppressed", db.Warnings[:min(1, len(db.Warnings))], db.Warnings[max(0, len(db.Warnings)-1):])
+	}
+}
+
+// TestSchemalessStreamsWarnings: table streams no table describes are
+// warned about when the database is written, in name order and within
+// the bound of the warnings (one each, unbounded, in map order before).
+func TestSchemalessStreamsWarnings(t *testing.T) {
+	s := &synthDB{}
+	s.schema(nil)
+	for i := range maxWarnings + 500 {
+		s.tables[fmt.Sprintf("X%04d", i)] = []byte{1, 0}
+	}
+	data := s.bytes(t)
+	db, err := NewDatabase(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := len(db.Warnings)
+	if _, err := db.Write(io.Discard, &WriteOptions{Compact: true}); err != nil {
+		t.Fatal(err)
+	}
+	got := db.Warnings[before:]
+	if len(got) != maxWarnings+1-before || got[len(got)-1] != "further warnings suppressed" {
+		t.Fatalf("%d warnings written (%d before), want %d and the last saying the rest were suppressed", len(got), before, maxWarnings+1-before)
+	}
+	if want := `table stream "X0000" has no schema; all strings kept`; got[0] != want {
+		t.Errorf("first warning %q, want %q", got[0], want)
+	}
+	if !slices.IsSorted(got[:len(got)-1]) {
+		t.Errorf("warnings not in name order: %q ...", got[:3])
 	}
 }

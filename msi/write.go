@@ -451,11 +451,19 @@ func (db *Database) plan(o *WriteOptions) (*writePlan, error) {
 	for _, d := range db.dropped {
 		known[d] = true
 	}
+	var unknown []string
 	for name := range db.tableStreams {
 		if !known[name] {
-			keepAll = true // a table stream without a schema: its strings must stay
-			db.Warnings = append(db.Warnings, fmt.Sprintf("table stream %q has no schema; all strings kept", name))
+			unknown = append(unknown, name)
 		}
+	}
+	// A table stream without a schema: its strings must stay. Warned
+	// about in name order, within the bound of warnf (a stream each:
+	// 40,000 at 5 MB).
+	slices.Sort(unknown)
+	for _, name := range unknown {
+		keepAll = true
+		db.warnf("table stream %q has no schema; all strings kept", name)
 	}
 	compact := o.Compact && !keepAll
 	if !db.modified && !compact {
