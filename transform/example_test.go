@@ -20,13 +20,16 @@ func Example() {
 	}
 	defer db.Close()
 
+	// One Shared for the passes run one after another on db: the
+	// FeatureComponents table both of the first two read is read once.
+	sh := new(transform.Shared)
 	var reports []*transform.Report
-	rep, err := transform.ClassToRegistry(db, transform.ClassToRegistryOptions{})
+	rep, err := transform.ClassToRegistry(db, transform.ClassToRegistryOptions{Shared: sh})
 	if err != nil {
 		log.Fatal(err)
 	}
 	reports = append(reports, rep)
-	if rep, err = transform.SplitAdvertised(db, transform.SplitAdvertisedOptions{}); err != nil {
+	if rep, err = transform.SplitAdvertised(db, transform.SplitAdvertisedOptions{Shared: sh}); err != nil {
 		log.Fatal(err)
 	}
 	reports = append(reports, rep)
