@@ -59,6 +59,7 @@ func hostileFixtures() []hostileFixture {
 		{"msi-leaf-shared-component.msi", "one advertised component in 3,000 features", buildLeafSharedComponent, checkLeafShared, 6},
 		{"msi-50k-empty-tables.msi", "50,000 empty tables", buildEmptyTables, checkEmptyTables, 4},
 		{"msi-columnless-tables.msi", "10,000 tables (360,000 at 4.9 MB) that _Columns gives no column, names as short as they come, every fifth named twice in _Tables", buildColumnlessTables, checkColumnlessTables, 36},
+		{"msi-long-column-names.msi", "300 tables (17,100 at 4.9 MB) of 32 columns, each table's named by the same 32 pooled 8 KiB texts (256 KiB of names a table)", buildLongColumnNames, checkLongColumnNames, 57},
 		{"msi-int-rows-100k.msi", "one table of 100,000 integer rows, 4 bytes each: as many rows as a package's bytes allow", buildIntRows, checkIntRows, 12},
 		{"msi-directory-chain.msi", "a Directory_Parent chain of 10,000 directories above the folder of eight files", buildDirectoryChain, checkDirectoryChain, 24},
 		{"msi-registry-shared-formatted.msi", "2,000 Registry rows whose Value is one pooled 64 KiB formatted multi-string of 4,369 [$ComServer] references, in a component of the same feature", buildRegistryShared, checkRegistryShared, 75},
