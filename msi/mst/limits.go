@@ -24,6 +24,12 @@ type budget struct {
 	what        string // "the records", "the rows compared"
 }
 
+// maxColumnNameBytes bounds the names of the columns a transform's tables
+// add, a name counted for each table that has it (as msi bounds a
+// database's): 12,000 tables whose 32 columns share one pooled 64 KiB
+// name would have 24 GB of names to key their shapes by and to list.
+const maxColumnNameBytes = 16 << 20
+
 func newBudget(what string, sizes ...int64) *budget {
 	limit := int64(64 << 20)
 	for _, s := range sizes {

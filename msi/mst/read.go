@@ -258,6 +258,7 @@ func (t *Transform) decodeEach(base *msi.Database, each func(tc *TableChange) er
 	colVals := make([]msi.Value, len(columnsColumns))
 	var scratch []msi.Column
 	var tc TableChange
+	var nameBytes int64 // of the columns the tables add, a name counted for each (maxColumnNameBytes)
 	for _, name := range names {
 		tc = TableChange{Name: name}
 		for _, ri := range from(sysRecs, sysNames, name) {
@@ -272,6 +273,9 @@ func (t *Transform) decodeEach(base *msi.Database, each func(tc *TableChange) er
 			r := cols.decode(int(ri), colVals)
 			col, _ := msi.ColumnFromType(uint16(r.Values[3].Int())) // checked above
 			col.Name = r.Values[2].Str()
+			if nameBytes += int64(len(col.Name)); nameBytes > maxColumnNameBytes {
+				return fmt.Errorf("%w: table %s: the names of the columns the transform's tables add come to more than %d MiB (a name counts for each table that has it)", ErrLimit, name, maxColumnNameBytes>>20)
+			}
 			nc := newColumn{col: col}
 			if !r.Values[1].IsNull() {
 				nc.number = int(r.Values[1].Int())
