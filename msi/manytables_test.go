@@ -220,3 +220,55 @@ func TestSchemalessStreamsWarnings(t *testing.T) {
 		t.Errorf("warnings not in name order: %q ...", got[:3])
 	}
 }
+
+// TestLongColumnNamesOpen: tables whose columns are all named by one
+// pooled 64 KiB text (12 bytes a column in _Columns) open within the
+// budget, the tables told apart by the names' string ids (their texts,
+// 2 MiB a table, were copied and hashed: 2.9 s for these 12,000 tables),
+// and past 16 MiB of names a table is an error naming the bound.
+func TestLongColumnNamesOpen(t *testing.T) {
+	const ntab = 12000
+	s := &synthDB{long: true}
+	s.strs = append(s.strs, strings.Repeat("N", 64<<10-1)) // id 1
+	bits := Column{Type: ColInt16, Key: true}.bits()
+	var tcells, ccells []uint32
+	for i := range ntab {
+		s.strs = append(s.strs, fmt.Sprintf("t%x", i))
+		tid := uint32(len(s.strs))
+		tcells = append(tcells, tid)
+		for c := 1; c <= 32; c++ {
+			ccells = append(ccells, tid, uint32(uint16(c)^0x8000), 1, uint32(bits^0x8000))
+		}
+	}
+	s.tables = map[string][]byte{
+		"_Tables":  encodeTable(tablesCols, 3, tcells, len(tcells), nil),
+		"_Columns": encodeTable(columnsCols, 3, ccells, len(ccells)/4, nil),
+	}
+	data := s.bytes(t)
+	var db *Database
+	testenv.CheckBudget(t, "NewDatabase", func() {
+		var err error
+		db, err = NewDatabase(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	ok := 0
+	for _, name := range db.TableNames() {
+		tab, err := db.Table(name)
+		if err == nil {
+			if len(tab.Columns()) != 32 {
+				t.Fatalf("%s: %d columns", name, len(tab.Columns()))
+			}
+			ok++
+			continue
+		}
+		var fe *FormatError
+		if !errors.As(err, &fe) || fe.Table != name || !strings.Contains(err.Error(), "16 MiB") {
+			t.Fatalf("%s: %v, want an error naming the table and 16 MiB", name, err)
+		}
+	}
+	if ok != 8 {
+		t.Errorf("%d tables read, want 8 (16 MiB of 2 MiB of names a table)", ok)
+	}
+}
