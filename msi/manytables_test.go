@@ -39,7 +39,23 @@ func manyTables(t testing.TB, n int) []byte {
 // shape sharing them.
 func TestManyTablesMemory(t *testing.T) {
 	const n = 20000
-	data := manyTables(t, n)
+	db := openWithin(t, manyTables(t, n), n, 240)
+	// The tables still read as their own.
+	for _, name := range []string{"T0", fmt.Sprintf("T%d", n-1)} {
+		tab, err := db.Table(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cols := tab.Columns(); len(cols) != 1 || cols[0].Name != "K" || !cols[0].Key || tab.Len() != 0 {
+			t.Errorf("%s: columns %+v, %d rows", name, cols, tab.Len())
+		}
+	}
+}
+
+// openWithin opens data, a package of at least n tables, and fails t if
+// the open database holds more than budget bytes a table.
+func openWithin(t *testing.T, data []byte, n int, budget uint64) *Database {
+	t.Helper()
 	var db *Database
 	live := testenv.LiveBytes(func() any {
 		var err error
@@ -52,21 +68,12 @@ func TestManyTablesMemory(t *testing.T) {
 	if got := len(db.TableNames()); got < n {
 		t.Fatalf("%d tables, want at least %d", got, n)
 	}
-	perTable := live / n
+	perTable := live / uint64(n)
 	t.Logf("%d bytes a table", perTable)
-	if perTable > 240 {
-		t.Errorf("an open database holds %d bytes a table (%d in all for %d tables), budget 240", perTable, live, n)
+	if perTable > budget {
+		t.Errorf("an open database holds %d bytes a table (%d in all for %d tables), budget %d", perTable, live, n, budget)
 	}
-	// The tables still read as their own.
-	for _, name := range []string{"T0", fmt.Sprintf("T%d", n-1)} {
-		tab, err := db.Table(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if cols := tab.Columns(); len(cols) != 1 || cols[0].Name != "K" || !cols[0].Key || tab.Len() != 0 {
-			t.Errorf("%s: columns %+v, %d rows", name, cols, tab.Len())
-		}
-	}
+	return db
 }
 
 // TestSharedSchemaNotChanged checks that adding a column to one of many
@@ -140,23 +147,9 @@ func columnlessTables(t testing.TB, n, repeat int) []byte {
 // were added, 177 now.
 func TestColumnlessTablesMemory(t *testing.T) {
 	const n = 20000
-	data := columnlessTables(t, n, 1)
-	var db *Database
-	live := testenv.LiveBytes(func() any {
-		var err error
-		db, err = NewDatabase(bytes.NewReader(data), int64(len(data)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return db
-	})
+	db := openWithin(t, columnlessTables(t, n, 1), n, 200)
 	if got := len(db.TableNames()); got != n {
 		t.Fatalf("%d tables, want %d", got, n)
-	}
-	perTable := live / n
-	t.Logf("%d bytes a table", perTable)
-	if perTable > 200 {
-		t.Errorf("an open database holds %d bytes a table (%d in all for %d tables), budget 200", perTable, live, n)
 	}
 	// Each table's error names it, and is the same each time.
 	for _, name := range []string{"t0", fmt.Sprintf("t%x", n-1)} {
