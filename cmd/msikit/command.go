@@ -279,8 +279,16 @@ func trimLibPrefixes(msg string) string {
 // from a package made harmless for a terminal (escapeText).
 func oneLine(s string) string {
 	s = strings.TrimSpace(s)
-	return escapeText(strings.NewReplacer("\r\n", "; ", "\n", "; ", "\r", "; ").Replace(s))
+	if strings.ContainsAny(s, "\r\n") {
+		s = lineBreaks.Replace(s)
+	}
+	return escapeText(s)
 }
+
+// lineBreaks is oneLine's replacer, built once: building one (its lookup
+// tables) for each message was a fifth of tables -l's time on a package
+// of 360,000 tables, each with an error.
+var lineBreaks = strings.NewReplacer("\r\n", "; ", "\n", "; ", "\r", "; ")
 
 func printMainUsage(w io.Writer) {
 	fmt.Fprint(w, `msikit reads Windows Installer packages (.msi, .msm, .msp, .mst) and rewrites

@@ -8,10 +8,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode/utf8"
 
 	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/msi"
@@ -429,25 +429,22 @@ func printInfo(w io.Writer, info *infoJSON) error {
 	// Aligned as tw aligns them, without holding the lines: a package
 	// can name 450,000 tables, each printed with its error (29 MB of
 	// text, which tw held in 60 MB of cells).
-	width := 0
+	widths := make([]int, 1)
 	for _, t := range info.Tables {
-		width = max(width, utf8.RuneCountInString(escapeName(t.Name)))
+		fitWidths(widths, []string{"  " + escapeName(t.Name)})
 	}
 	bw := bufio.NewWriter(w)
-	pad := strings.Repeat(" ", width+2)
 	for _, t := range info.Tables {
-		name := escapeName(t.Name)
-		bw.WriteString("  ")
-		bw.WriteString(name)
-		bw.WriteString(pad[utf8.RuneCountInString(name):])
+		var rest string
 		switch {
 		case t.Error != "":
-			fmt.Fprintf(bw, "error: %s\n", escapeText(t.Error))
+			rest = "error: " + escapeText(t.Error)
 		case t.Rows < 0:
-			bw.WriteString("(transform changes)\n")
+			rest = "(transform changes)"
 		default:
-			fmt.Fprintf(bw, "%d rows\n", t.Rows)
+			rest = strconv.Itoa(t.Rows) + " rows"
 		}
+		writeAligned(bw, widths, []string{"  " + escapeName(t.Name)}, rest)
 	}
 	if err := bw.Flush(); err != nil {
 		return err

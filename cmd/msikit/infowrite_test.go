@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -89,5 +90,36 @@ func TestPrintInfoTablesAsTabwriter(t *testing.T) {
 	}
 	if diff := cmp.Diff(want.String(), got[start:end]); diff != "" {
 		t.Errorf("tables section (-tabwriter +got):\n%s", diff)
+	}
+}
+
+// writeAligned lays lines out as text/tabwriter did for tables -l: cells
+// in Cyrillic and CJK (widths in runes), empty cells, a last cell or none.
+func TestWriteAlignedAsTabwriter(t *testing.T) {
+	lines := [][4]string{
+		{"TABLE", "ROWS", "KEY", "COLUMNS"},
+		{"Property", "12", "Property", "Property:s72 Value:l0"},
+		{"Тестовая", "error: _Columns: table has no columns", "", ""},
+		{"表", "0", "键,列", "键:s72 列:i2"},
+		{"", "", "", "x"},
+	}
+	var want bytes.Buffer
+	tw := tabwriter.NewWriter(&want, 0, 0, 2, ' ', 0)
+	for _, l := range lines {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", l[0], l[1], l[2], l[3])
+	}
+	tw.Flush()
+	widths := make([]int, 3)
+	for _, l := range lines {
+		fitWidths(widths, l[:3])
+	}
+	var got bytes.Buffer
+	bw := bufio.NewWriter(&got)
+	for _, l := range lines {
+		writeAligned(bw, widths, l[:3], l[3])
+	}
+	bw.Flush()
+	if diff := cmp.Diff(want.String(), got.String()); diff != "" {
+		t.Errorf("writeAligned (-tabwriter +got):\n%s", diff)
 	}
 }
