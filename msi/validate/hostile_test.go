@@ -208,3 +208,52 @@ func TestSharedLongComponentCells(t *testing.T) {
 		t.Errorf("findings (-want +got):\n%s", diff)
 	}
 }
+
+// A column named by a 4 MiB text, each of 2,000 rows overflowing it: the
+// thousand findings listed quote the name clipped, with its length (whole,
+// validate printed 4.2 GB for a 4.2 MB package).
+func TestLongColumnNameFindings(t *testing.T) {
+	base := sample(t)
+	db, err := msi.NewDatabase(bytes.NewReader(base), int64(len(base)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("c", 4<<20)
+	tb, err := db.CreateTable("Wide", []msi.Column{{Name: "K", Type: msi.ColInt16, Key: true}, {Name: long, Type: msi.ColString, Size: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2000 {
+		if err := tb.Insert(msi.IntValue(int32(i)), msi.StrValue("abc")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var fs []Finding
+	testenv.CheckBudget(t, "Validate", func() {
+		fs, err = Validate(db, &Options{Rules: []string{"ICE03"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	n := 0
+	for _, f := range fs {
+		if f.Table != "Wide" || f.Omitted > 0 {
+			continue
+		}
+		n++
+		if want := fmt.Sprintf(" (%d bytes)", len(long)); len(f.Column) > maxKeyPart || !strings.HasSuffix(f.Column, want) {
+			t.Fatalf("a finding quotes the column as %d bytes (%.40q...), want it clipped, ending %q", len(f.Column), f.Column, want)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no finding of table Wide; the test needs some")
+	}
+	var out bytes.Buffer
+	for _, f := range fs {
+		out.WriteString(f.String())
+		out.WriteByte('\n')
+	}
+	if out.Len() > 4<<20 {
+		t.Errorf("the findings print as %d bytes, more than the package's 4 MiB name", out.Len())
+	}
+}
