@@ -273,14 +273,12 @@ func (c *checker) features() *compFeatures {
 	return cf
 }
 
-// colIndex returns the index of t's (first) column name, as Row.At takes
-// it, or -1 when it has none: a loop over a table's rows finds its
-// columns once, not by name in each row.
+// colIndex returns the index of t's column name, as Row.At takes it
+// (msi.Table.Column's Number - 1), or -1 when it has none: a loop over a
+// table's rows finds its columns once, not by name in each row.
 func colIndex(t *msi.Table, name string) int {
-	for i, col := range t.Columns() {
-		if col.Name == name {
-			return i
-		}
+	if col, ok := t.Column(name); ok {
+		return col.Number - 1
 	}
 	return -1
 }

@@ -94,14 +94,12 @@ func ReadPairs(t *msi.Table, left, right string, stop *Stop) (*Pairs, error) {
 	return p, nil
 }
 
-// ColumnIndex returns the index of t's (first) column name, as Row.At
-// takes it, or -1 when it has none: a loop over a table's rows finds its
-// columns once, not by name in each row.
+// ColumnIndex returns the index of t's column name, as Row.At takes it
+// (msi.Table.Column's Number - 1), or -1 when it has none: a loop over a
+// table's rows finds its columns once, not by name in each row.
 func ColumnIndex(t *msi.Table, name string) int {
-	for i, c := range t.Columns() {
-		if c.Name == name {
-			return i
-		}
+	if c, ok := t.Column(name); ok {
+		return c.Number - 1
 	}
 	return -1
 }
