@@ -20,7 +20,7 @@ type Analysis struct {
 // liveness analysis with the default options, without planning rows.
 // Once stop says to stop it returns stop's error.
 func Analyze(db *msi.Database, stop *edit.Stop) (*Analysis, error) {
-	in, err := readInput(db, stop)
+	in, err := readInput(db, stop, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -49,7 +49,7 @@ func TestClassToRegistryFeatureWine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, err := readInput(db, nil)
+	in, err := readInput(db, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,7 @@ func Run(db *msi.Database, opts Options) (*edit.Log, error) {
 	if k := db.Kind(); k == msi.PackagePatch || k == msi.PackageTransform {
 		return nil, fmt.Errorf("transform: class-to-registry: a %v is not an installer database", k)
 	}
-	in, err := readTables(db, opts.Stop, opts.Shared)
+	in, err := readInput(db, opts.Stop, opts.Shared)
 	if err != nil {
 		return nil, err
 	}
@@ -134,14 +134,10 @@ func sized[T any](db *msi.Database, table string) []T {
 	return make([]T, 0, t.Len())
 }
 
-// readInput reads the tables the pass needs; it returns stop's error
-// once stop says to stop.
-func readInput(db *msi.Database, stop *edit.Stop) (*Input, error) {
-	return readTables(db, stop, nil)
-}
-
-// readTables is readInput reading FeatureComponents through shared.
-func readTables(db *msi.Database, stop *edit.Stop, shared *edit.Shared) (*Input, error) {
+// readInput reads the tables the pass needs, FeatureComponents through
+// shared (nil: read here); it returns stop's error once stop says to
+// stop.
+func readInput(db *msi.Database, stop *edit.Stop, shared *edit.Shared) (*Input, error) {
 	in := &Input{
 		Classes:    sized[ClassRow](db, tblClass),
 		ProgIDs:    sized[ProgIDRow](db, tblProgID),
@@ -227,7 +223,7 @@ func readTables(db *msi.Database, stop *edit.Stop, shared *edit.Shared) (*Input,
 	if err == nil {
 		var t *msi.Table
 		if t, err = optTable(db, "FeatureComponents"); t != nil {
-			in.featureComponents, err = shared.FeatureComponents(db, t, stop)
+			in.featureComponents, err = shared.FeatureComponents(t, stop)
 		}
 	}
 	step("Icon", func(r msi.Row) { in.Icons = append(in.Icons, str(r, "Name")) })
@@ -542,7 +538,7 @@ func applyComponents(db *msi.Database, plan *Plan, rep *edit.Log, shared *edit.S
 		if err := insert(fc, map[string]string{"Feature_": nc.Feature, "Component_": nc.Component}, why); err != nil {
 			return err
 		}
-		shared.Appended(db, fc)
+		shared.Appended(fc)
 		if nc.KeyPath != "" {
 			continue
 		}

@@ -141,7 +141,7 @@ func TestClassToRegistryWine(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			in, err := readInput(db, nil)
+			in, err := readInput(db, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -11,25 +11,23 @@ import "github.com/msikit/msikit/msi"
 // nothing: each pass reads the table itself. Not safe for concurrent
 // use.
 type Shared struct {
-	db *msi.Database
 	t  *msi.Table
-	fc *Pairs // (Feature_, Component_) of t, db's FeatureComponents; nil: not held
-	// rows and changes are t's Len and Changes when fc held its pairs:
-	// a table changed since (outside the passes, or by a pass that did
-	// not say) is read again.
-	rows    int
+	fc *Pairs // (Feature_, Component_) of t, a FeatureComponents table; nil: not held
+	// changes is t's Changes when fc held its pairs: a table changed
+	// since (outside the passes, or by a pass that did not say; every
+	// Insert and delete counts) is read again.
 	changes uint32
 	// reads counts the times FeatureComponents was read (for tests).
 	reads int
 }
 
-// FeatureComponents returns the (Feature_, Component_) pairs of t, db's
+// FeatureComponents returns the (Feature_, Component_) pairs of t, a
 // FeatureComponents table: the ones s holds when it holds t's and t has
 // not changed since (msi.Table.Changes), else read now (ReadPairs) and
 // held for the next pass. The caller may ask the pairs questions, never
 // Add to them.
-func (s *Shared) FeatureComponents(db *msi.Database, t *msi.Table, stop *Stop) (*Pairs, error) {
-	if s.holds(db, t) {
+func (s *Shared) FeatureComponents(t *msi.Table, stop *Stop) (*Pairs, error) {
+	if s.holds(t) {
 		return s.fc, nil
 	}
 	p, err := ReadPairs(t, "Feature_", "Component_", stop)
@@ -37,31 +35,30 @@ func (s *Shared) FeatureComponents(db *msi.Database, t *msi.Table, stop *Stop) (
 		return nil, err
 	}
 	if s != nil {
-		s.db, s.t, s.fc, s.rows, s.changes = db, t, p, t.Len(), t.Changes()
+		s.t, s.fc, s.changes = t, p, t.Changes()
 		s.reads++
 	}
 	return p, nil
 }
 
-// Appended records the row a pass just appended to t, db's
+// Appended records the row a pass just appended to t, a
 // FeatureComponents table (one msi.Table.Insert since the pairs were read
 // or a row recorded; else s forgets them), read back from the table:
 // the pairs s holds are then those a reading of the table would find,
 // in the same order (the names the row adds numbered after the others).
-func (s *Shared) Appended(db *msi.Database, t *msi.Table) {
-	if s == nil || s.fc == nil || s.db != db || s.t != t || t.Len() != s.rows+1 || t.Changes() != s.changes+1 {
+func (s *Shared) Appended(t *msi.Table) {
+	if s == nil || s.fc == nil || s.t != t || t.Changes() != s.changes+1 {
 		s.Forget()
 		return
 	}
 	row := t.Row(t.Len() - 1)
 	s.fc.Add(StrAt(row, ColumnIndex(t, "Feature_")), StrAt(row, ColumnIndex(t, "Component_")))
-	s.rows, s.changes = t.Len(), t.Changes()
+	s.changes = t.Changes()
 }
 
-// holds reports whether s holds the pairs of t, db's FeatureComponents,
-// as the table is now.
-func (s *Shared) holds(db *msi.Database, t *msi.Table) bool {
-	return s != nil && s.fc != nil && s.db == db && s.t == t && s.rows == t.Len() && s.changes == t.Changes()
+// holds reports whether s holds the pairs of t as the table is now.
+func (s *Shared) holds(t *msi.Table) bool {
+	return s != nil && s.fc != nil && s.t == t && s.changes == t.Changes()
 }
 
 // Forget drops the pairs s holds: a pass changed FeatureComponents

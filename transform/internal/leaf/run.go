@@ -27,7 +27,7 @@ var entryTables = []struct{ table, column string }{
 // error, leaves db unchanged.
 func Run(db *msi.Database, opts Options) (*edit.Log, error) {
 	rep := &edit.Log{}
-	r, err := readTables(db, rep, opts.Stop, opts.Shared)
+	r, err := readInput(db, rep, opts.Stop, opts.Shared)
 	if err != nil {
 		return nil, err
 	}
@@ -96,15 +96,11 @@ func needColumns(t *msi.Table, names ...string) error {
 	return nil
 }
 
-// readInput reads the tables the pass needs. It returns nil (and a
-// note) when the database has no Feature or FeatureComponents table, and
-// stop's error once stop says to stop.
-func readInput(db *msi.Database, rep *edit.Log, stop *edit.Stop) (*reader, error) {
-	return readTables(db, rep, stop, nil)
-}
-
-// readTables is readInput reading FeatureComponents through shared.
-func readTables(db *msi.Database, rep *edit.Log, stop *edit.Stop, shared *edit.Shared) (*reader, error) {
+// readInput reads the tables the pass needs, FeatureComponents through
+// shared (nil: read here). It returns nil (and a note) when the database
+// has no Feature or FeatureComponents table, and stop's error once stop
+// says to stop.
+func readInput(db *msi.Database, rep *edit.Log, stop *edit.Stop, shared *edit.Shared) (*reader, error) {
 	ft, err := optTable(db, "Feature")
 	if err != nil {
 		return nil, err
@@ -146,7 +142,7 @@ func readTables(db *msi.Database, rep *edit.Log, stop *edit.Stop, shared *edit.S
 			Attributes:  row.Get("Attributes").Int(),
 		})
 	}
-	if lr.in.featureComponents, err = shared.FeatureComponents(db, fct, stop); err != nil {
+	if lr.in.featureComponents, err = shared.FeatureComponents(fct, stop); err != nil {
 		return nil, err
 	}
 	ct, err := optTable(db, "Component")

@@ -170,7 +170,7 @@ func TestSplitAdvertisedCorpus(t *testing.T) {
 				t.Skipf("msi cannot open it (not this pass's concern): %v", err)
 			}
 			defer db.Close()
-			before, err := readInput(db, &edit.Log{}, nil)
+			before, err := readInput(db, &edit.Log{}, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -190,7 +190,7 @@ func TestSplitAdvertisedCorpus(t *testing.T) {
 				fmt.Fprintf(&b, "%+v", rep)
 				t.Logf("report:\n%s", b.String())
 			}
-			after, err := readInput(db, &edit.Log{}, nil)
+			after, err := readInput(db, &edit.Log{}, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -156,14 +156,14 @@ func TestReadInputKeepsNoRowText(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The tables decoded first, so that only what readInput keeps counts.
-	if _, err := readInput(db, &edit.Log{}, nil); err != nil {
+	if _, err := readInput(db, &edit.Log{}, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	var ms runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
 	before := ms.HeapAlloc
-	r, err := readInput(db, &edit.Log{}, nil)
+	r, err := readInput(db, &edit.Log{}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
