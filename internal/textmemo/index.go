@@ -135,3 +135,10 @@ func (t *IDs) ID(s string) int32 {
 	t.idx.Set(s, id)
 	return id
 }
+
+// Lookup returns the number of text s and whether it has one, giving it
+// none.
+func (t *IDs) Lookup(s string) (int32, bool) { return t.idx.Lookup(s) }
+
+// Len returns how many texts have a number.
+func (t *IDs) Len() int { return t.idx.Len() }

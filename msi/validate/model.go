@@ -176,10 +176,9 @@ func (c *checker) comps() *compIndex {
 // thousand components each took 16 bytes a row and as much again in
 // copies while the slices grew.
 type compFeatures struct {
-	comp  textmemo.Index[int32] // component -> its number
-	feat  textmemo.Index[int32] // feature -> its id
-	nfeat int32
-	start []int32 // ids[start[i]:start[i+1]] are component i's features
+	comp  textmemo.IDs // component -> its number
+	feat  textmemo.IDs // feature -> its id
+	start []int32      // ids[start[i]:start[i+1]] are component i's features
 	ids   []int32
 	// The feature last numbered: FeatureComponents rows name one
 	// feature in runs, held in the same bytes of the string pool, which
@@ -194,12 +193,7 @@ func (cf *compFeatures) featureID(f string) int32 {
 	if cf.cached && textmemo.KeyAt(f) == textmemo.KeyAt(cf.last) {
 		return cf.lastID
 	}
-	id, ok := cf.feat.Lookup(f)
-	if !ok {
-		id = cf.nfeat
-		cf.nfeat++
-		cf.feat.Set(f, id)
-	}
+	id := cf.feat.ID(f)
 	cf.last, cf.lastID, cf.cached = f, id, true
 	return id
 }
@@ -229,15 +223,10 @@ func (c *checker) features() *compFeatures {
 	// counted and spread by component: one lookup of the component a
 	// row, and the feature's id found once per run of rows naming it.
 	var pairs []uint64
-	var ncomp int32
 	number := func(comp string) (int32, bool) {
-		i, ok := cf.comp.Lookup(comp)
-		if !ok {
-			i = ncomp
-			ncomp++
-			cf.comp.Set(comp, i)
-		}
-		return i, !ok
+		n := cf.comp.Len()
+		i := cf.comp.ID(comp)
+		return i, int(i) == n
 	}
 	if c.kind == kindModule {
 		if t := c.table("ModuleComponents"); t != nil {
@@ -256,6 +245,7 @@ func (c *checker) features() *compFeatures {
 			pairs = append(pairs, uint64(i)<<32|uint64(uint32(cf.featureID(strAt(r, fi)))))
 		}
 	}
+	ncomp := cf.comp.Len()
 	cf.start = make([]int32, ncomp+1)
 	for _, p := range pairs {
 		cf.start[p>>32+1]++
