@@ -109,9 +109,9 @@ schema); summary times are RFC 3339 in UTC, strings are UTF-8.`,
 			if info.Transform != nil && info.Transform.Error != "" {
 				return fmt.Errorf("%s: %s", args[0], info.Transform.Error)
 			}
-			for _, t := range info.Tables {
-				if t.Error != "" {
-					msg := t.Error
+			for i := range info.Tables {
+				t := &info.Tables[i]
+				if msg := t.tableError(db); msg != "" {
 					if !strings.HasPrefix(msg, "table "+t.Name+":") {
 						msg = "table " + t.Name + ": " + msg
 					}
@@ -193,6 +193,8 @@ type infoJSON struct {
 	// Transform and Patch describe a transform and a patch.
 	Transform *transformJSON `json:"transform,omitempty"`
 	Patch     *patchJSON     `json:"patch,omitempty"`
+
+	db *msi.Database // the package, for the tables' errors
 }
 
 type summaryJSON struct {
@@ -206,6 +208,21 @@ type tableInfoJSON struct {
 	Name  string `json:"name"`
 	Rows  int    `json:"rows"`
 	Error string `json:"error,omitempty"`
+	// failed says the table failed to decode and Error is to be read
+	// from db when written (tableError): a package can name 450,000
+	// tables that fail, and their errors held at once took 110 MB.
+	failed bool
+}
+
+// tableError is t's error: Error, or the one db gives when asked again.
+func (t *tableInfoJSON) tableError(db *msi.Database) string {
+	if t.Error != "" || !t.failed {
+		return t.Error
+	}
+	if _, err := db.Table(t.Name); err != nil {
+		return trimPackage(err.Error())
+	}
+	return ""
 }
 
 type streamJSON struct {
@@ -247,7 +264,7 @@ type cabinetJSON struct {
 func gatherInfo(db *msi.Database, file string) (*infoJSON, error) {
 	info := &infoJSON{File: file, Kind: db.Kind().String(), Codepage: db.Codepage(),
 		Summary: []summaryJSON{}, Tables: []tableInfoJSON{}, Streams: []streamJSON{},
-		Storages: []string{}, Cabinets: []cabinetJSON{}, Warnings: append([]string{}, db.Warnings...)}
+		Storages: []string{}, Cabinets: []cabinetJSON{}, Warnings: append([]string{}, db.Warnings...), db: db}
 	si, err := db.SummaryInfo()
 	if err != nil {
 		return nil, fileErr(file, err)
@@ -272,7 +289,7 @@ func gatherInfo(db *msi.Database, file string) (*infoJSON, error) {
 		for _, name := range names {
 			ti := tableInfoJSON{Name: name}
 			if t, err := db.Table(name); err != nil {
-				ti.Error = trimPackage(err.Error())
+				ti.failed = true
 			} else {
 				ti.Rows = t.Len()
 			}
@@ -398,6 +415,7 @@ func writeInfoJSON(w io.Writer, info *infoJSON) error {
 			bw.WriteByte(',')
 		}
 		bw.WriteString("\n    ")
+		t.Error = t.tableError(info.db)
 		tb, err := json.MarshalIndent(t, "    ", "  ")
 		if err != nil {
 			return err
@@ -436,9 +454,9 @@ func printInfo(w io.Writer, info *infoJSON) error {
 	bw := bufio.NewWriter(w)
 	for _, t := range info.Tables {
 		var rest string
-		switch {
-		case t.Error != "":
-			rest = "error: " + escapeText(t.Error)
+		switch msg := t.tableError(info.db); {
+		case msg != "":
+			rest = "error: " + escapeText(msg)
 		case t.Rows < 0:
 			rest = "(transform changes)"
 		default:
