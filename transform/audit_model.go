@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/msikit/msikit/internal/bucket"
 	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/internal/textmemo"
 	"github.com/msikit/msikit/msi"
@@ -838,27 +839,12 @@ func (p *fcPairs) group(m *auditModel) {
 	if len(p.pairs) == 0 {
 		return
 	}
-	fStart, cStart := make([]int, len(p.f)+1), make([]int, len(p.c)+1)
-	for _, pr := range p.pairs {
-		fStart[pr[0]+1]++
-		cStart[pr[1]+1]++
-	}
-	for i := 1; i < len(fStart); i++ {
-		fStart[i] += fStart[i-1]
-	}
-	for i := 1; i < len(cStart); i++ {
-		cStart[i] += cStart[i-1]
-	}
-	byF, byC := make([]string, len(p.pairs)), make([]string, len(p.pairs))
-	byFID := make([]int32, len(p.pairs)) // byF's component ids
-	fNext, cNext := slices.Clone(fStart), slices.Clone(cStart)
-	for _, pr := range p.pairs {
-		byF[fNext[pr[0]]] = p.c[pr[1]]
-		byFID[fNext[pr[0]]] = pr[1]
-		fNext[pr[0]]++
-		byC[cNext[pr[1]]] = p.f[pr[0]]
-		cNext[pr[1]]++
-	}
+	featOf := func(pr [2]int32) int32 { return pr[0] }
+	compOf := func(pr [2]int32) int32 { return pr[1] }
+	fStart, cStart := bucket.Starts(p.pairs, len(p.f), featOf), bucket.Starts(p.pairs, len(p.c), compOf)
+	byF := bucket.Place(nil, p.pairs, fStart, featOf, func(pr [2]int32) string { return p.c[pr[1]] })
+	byFID := bucket.Place(nil, p.pairs, fStart, featOf, compOf) // byF's component ids
+	byC := bucket.Place(nil, p.pairs, cStart, compOf, func(pr [2]int32) string { return p.f[pr[0]] })
 	// last[c] is 1 + the last feature found holding component id c: a
 	// feature whose list names a component twice (duplicate rows) is
 	// marked, so that own sets the names aside only for such a one.
@@ -872,7 +858,7 @@ func (p *fcPairs) group(m *auditModel) {
 		if ft := m.features.Get(f); ft != nil {
 			ft.components = byF[fStart[i]:fStart[i+1]:fStart[i+1]]
 			ft.repeats = repeats
-			ft.firstID = int32(fStart[i])
+			ft.firstID = fStart[i]
 		}
 	}
 	m.fcIDs, m.numCompIDs = byFID, len(p.c)
@@ -884,10 +870,7 @@ func (p *fcPairs) group(m *auditModel) {
 		}
 		m.compID.Set(c, int32(id))
 	}
-	m.compStart = make([]int32, len(cStart))
-	for i, n := range cStart {
-		m.compStart[i] = int32(n)
-	}
+	m.compStart = cStart
 }
 
 // featuresOf returns the features that hold component c, in

@@ -121,24 +121,45 @@ func (x *Index[V]) All() iter.Seq2[string, V] {
 // IDs numbers distinct texts from 0 in the order they are first seen, as
 // a map[string]int32 would, hashing a long text once per distinct text
 // (an Index): a map keyed by a struct or a row name holding texts can be
-// keyed by their numbers instead. The zero value is ready to use.
+// keyed by their numbers instead. The text last asked about is
+// remembered: the rows of a table name one text in runs (a thousand
+// FeatureComponents rows of one feature, then the next), held in the
+// same bytes of the string pool, which are recognized by their identity
+// (KeyAt) without hashing them again. The zero value is ready to use.
 type IDs struct {
 	idx Index[int32]
+	// The text last asked about (held, so that its bytes are not
+	// reused for another text while it is remembered) and its number,
+	// -1 for none.
+	last   string
+	lastID int32
+	cached bool
 }
 
 // ID returns the number of text s, giving it the next one when s is new.
 func (t *IDs) ID(s string) int32 {
-	if id, ok := t.idx.Lookup(s); ok {
+	if id, ok := t.Lookup(s); ok {
 		return id
 	}
 	id := int32(t.idx.Len())
 	t.idx.Set(s, id)
+	t.lastID = id // Lookup remembered s
 	return id
 }
 
 // Lookup returns the number of text s and whether it has one, giving it
 // none.
-func (t *IDs) Lookup(s string) (int32, bool) { return t.idx.Lookup(s) }
+func (t *IDs) Lookup(s string) (int32, bool) {
+	if t.cached && KeyAt(s) == KeyAt(t.last) {
+		return t.lastID, t.lastID >= 0
+	}
+	id, ok := t.idx.Lookup(s)
+	if !ok {
+		id = -1
+	}
+	t.last, t.lastID, t.cached = s, id, true
+	return id, ok
+}
 
 // Len returns how many texts have a number.
 func (t *IDs) Len() int { return t.idx.Len() }

@@ -123,6 +123,41 @@ func TestIDs(t *testing.T) {
 	}
 }
 
+// IDs answers from the text last asked about as from its index: a text
+// found missing by Lookup and then numbered by ID gets its number, runs of
+// one text in the same bytes and in other bytes agree, and Lookup gives
+// no number to a text it has not seen.
+func TestIDsLastText(t *testing.T) {
+	long := strings.Repeat("L", Min)
+	var ids IDs
+	type answer struct {
+		ID int32
+		OK bool
+	}
+	var got []answer
+	lookup := func(s string) {
+		id, ok := ids.Lookup(s)
+		got = append(got, answer{id, ok})
+	}
+	lookup("a")
+	got = append(got, answer{ids.ID("a"), true})
+	lookup("a")
+	lookup(long)
+	lookup(long)
+	got = append(got, answer{ids.ID(long), true})
+	got = append(got, answer{ids.ID(long), true})
+	lookup(strings.Clone(long))
+	lookup("b")
+	lookup("a")
+	want := []answer{{-1, false}, {0, true}, {0, true}, {-1, false}, {-1, false}, {1, true}, {1, true}, {1, true}, {-1, false}, {0, true}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Lookup and ID (-want +got):\n%s", diff)
+	}
+	if ids.Len() != 2 {
+		t.Errorf("Len %d, want 2", ids.Len())
+	}
+}
+
 // An Index reserved for n keys takes them without growing: filling it
 // with the names of a table's rows allocates nothing more (grown step by
 // step, the index of 120,000 component names was rehashed and copied a

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/msikit/msikit/internal/bucket"
 	"github.com/msikit/msikit/internal/textmemo"
 	"github.com/msikit/msikit/msi"
 )
@@ -180,22 +181,6 @@ type compFeatures struct {
 	feat  textmemo.IDs // feature -> its id
 	start []int32      // ids[start[i]:start[i+1]] are component i's features
 	ids   []int32
-	// The feature last numbered: FeatureComponents rows name one
-	// feature in runs, held in the same bytes of the string pool, which
-	// are recognized without hashing them again (textmemo.KeyAt).
-	last   string
-	lastID int32
-	cached bool
-}
-
-// featureID returns the id of feature f, giving it one when it has none.
-func (cf *compFeatures) featureID(f string) int32 {
-	if cf.cached && textmemo.KeyAt(f) == textmemo.KeyAt(cf.last) {
-		return cf.lastID
-	}
-	id := cf.feat.ID(f)
-	cf.last, cf.lastID, cf.cached = f, id, true
-	return id
 }
 
 // of returns the ids of the features of component comp, in table order.
@@ -233,7 +218,7 @@ func (c *checker) features() *compFeatures {
 			ci := colIndex(t, "Component")
 			for r := range t.Rows() {
 				if i, isNew := number(strAt(r, ci)); isNew {
-					pairs = append(pairs, uint64(i)<<32|uint64(uint32(cf.featureID(""))))
+					pairs = append(pairs, uint64(i)<<32|uint64(uint32(cf.feat.ID(""))))
 				}
 			}
 		}
@@ -242,24 +227,12 @@ func (c *checker) features() *compFeatures {
 		ci, fi := colIndex(t, "Component_"), colIndex(t, "Feature_")
 		for r := range t.Rows() {
 			i, _ := number(strAt(r, ci))
-			pairs = append(pairs, uint64(i)<<32|uint64(uint32(cf.featureID(strAt(r, fi)))))
+			pairs = append(pairs, uint64(i)<<32|uint64(uint32(cf.feat.ID(strAt(r, fi)))))
 		}
 	}
-	ncomp := cf.comp.Len()
-	cf.start = make([]int32, ncomp+1)
-	for _, p := range pairs {
-		cf.start[p>>32+1]++
-	}
-	for i := 1; i < len(cf.start); i++ {
-		cf.start[i] += cf.start[i-1]
-	}
-	cf.ids = make([]int32, len(pairs))
-	next := slices.Clone(cf.start[:ncomp])
-	for _, p := range pairs {
-		i := p >> 32
-		cf.ids[next[i]] = int32(uint32(p))
-		next[i]++
-	}
+	comp := func(p uint64) int32 { return int32(p >> 32) }
+	cf.start = bucket.Starts(pairs, cf.comp.Len(), comp)
+	cf.ids = bucket.Place(nil, pairs, cf.start, comp, func(p uint64) int32 { return int32(uint32(p)) })
 	return cf
 }
 

@@ -4,6 +4,7 @@ import (
 	"iter"
 	"slices"
 
+	"github.com/msikit/msikit/internal/bucket"
 	"github.com/msikit/msikit/internal/textmemo"
 	"github.com/msikit/msikit/msi"
 )
@@ -20,19 +21,16 @@ import (
 // safe for concurrent use.
 type Pairs struct {
 	// The names' ids: a long name (a pooled text in thousands of rows)
-	// is hashed once, not at each Add and question (textmemo.Index).
-	leftID, rightID textmemo.Index[int32]
-	// The last name added or asked about on each side: a table's rows
-	// name one feature in runs (a thousand rows of one feature, then
-	// the next), held in the same bytes of the string pool, which are
-	// recognized without hashing them again.
-	lastLeft, lastRight lastName
-	left, right         []string
-	pairs               []uint64 // left id << 32 | right id; sorted and unique once indexed
-	leftStart           []int32  // pairs[leftStart[l]:leftStart[l+1]] are left l's
-	rightStart          []int32  // byRight[rightStart[r]:rightStart[r+1]] are right r's lefts
-	byRight             []int32
-	indexed             bool
+	// is hashed once, not at each Add and question, and a run of rows
+	// naming one feature is recognized without hashing it again
+	// (textmemo.IDs).
+	leftID, rightID textmemo.IDs
+	left, right     []string
+	pairs           []uint64 // left id << 32 | right id; sorted and unique once indexed
+	leftStart       []int32  // pairs[leftStart[l]:leftStart[l+1]] are left l's
+	rightStart      []int32  // byRight[rightStart[r]:rightStart[r+1]] are right r's lefts
+	byRight         []int32
+	indexed         bool
 }
 
 // NewPairs returns an empty relation with room for n pairs.
@@ -40,38 +38,12 @@ func NewPairs(n int) *Pairs {
 	return &Pairs{pairs: make([]uint64, 0, n)}
 }
 
-// lastName is the id of the name last looked up on one side of a Pairs,
-// and the name itself (held, so its bytes are not reused for another
-// text while it is remembered).
-type lastName struct {
-	name string
-	id   int32 // -1: not a name of that side
-	set  bool
-}
-
-// lookup returns the id of name s on one side and whether it has one:
-// at once when s is held in the same bytes as the name last looked up
-// (textmemo.KeyAt: never comparing the bytes of a long text), else from
-// ids.
-func (last *lastName) lookup(ids *textmemo.Index[int32], s string) (int32, bool) {
-	if last.set && textmemo.KeyAt(s) == textmemo.KeyAt(last.name) {
-		return last.id, last.id >= 0
-	}
-	id, ok := ids.Lookup(s)
-	if !ok {
-		id = -1
-	}
-	*last = lastName{name: s, id: id, set: true}
-	return id, ok
-}
-
-func intern(last *lastName, ids *textmemo.Index[int32], names *[]string, s string) int32 {
-	id, ok := last.lookup(ids, s)
-	if !ok {
-		id = int32(len(*names))
-		ids.Set(s, id)
+// intern returns the id of name s on one side, giving it the next one
+// (and adding it to names) when it has none.
+func intern(ids *textmemo.IDs, names *[]string, s string) int32 {
+	id := ids.ID(s)
+	if int(id) == len(*names) {
 		*names = append(*names, s)
-		*last = lastName{name: s, id: id, set: true}
 	}
 	return id
 }
@@ -115,7 +87,7 @@ func StrAt(row msi.Row, i int) string {
 
 // Add records the pair (l, r); a pair added twice is held once.
 func (p *Pairs) Add(l, r string) {
-	li, ri := intern(&p.lastLeft, &p.leftID, &p.left, l), intern(&p.lastRight, &p.rightID, &p.right, r)
+	li, ri := intern(&p.leftID, &p.left, l), intern(&p.rightID, &p.right, r)
 	p.pairs = append(p.pairs, uint64(li)<<32|uint64(uint32(ri)))
 	p.indexed = false
 }
@@ -129,30 +101,17 @@ func (p *Pairs) index() {
 	// Compacted in place, its room kept: a later Add (a row a pass
 	// appends, edit.Shared) grows into it, not into a copy.
 	p.pairs = slices.Compact(p.pairs)
-	p.leftStart = make([]int32, len(p.left)+1)
-	p.rightStart = make([]int32, len(p.right)+1)
-	for _, x := range p.pairs {
-		p.leftStart[x>>32+1]++
-		p.rightStart[uint32(x)+1]++
+	p.leftStart = bucket.Starts(p.pairs, len(p.left), leftOf)
+	p.rightStart = bucket.Starts(p.pairs, len(p.right), rightOf)
+	if cap(p.byRight) < len(p.pairs) {
+		p.byRight = make([]int32, 0, cap(p.pairs)) // room for the pairs a pass appends
 	}
-	for i := 1; i < len(p.leftStart); i++ {
-		p.leftStart[i] += p.leftStart[i-1]
-	}
-	for i := 1; i < len(p.rightStart); i++ {
-		p.rightStart[i] += p.rightStart[i-1]
-	}
-	if cap(p.byRight) >= len(p.pairs) {
-		p.byRight = p.byRight[:len(p.pairs)] // indexed again: its room reused
-	} else {
-		p.byRight = make([]int32, len(p.pairs), cap(p.pairs))
-	}
-	next := slices.Clone(p.rightStart[:len(p.right)])
-	for _, x := range p.pairs {
-		r := uint32(x)
-		p.byRight[next[r]] = int32(x >> 32)
-		next[r]++
-	}
+	p.byRight = bucket.Place(p.byRight, p.pairs, p.rightStart, rightOf, leftOf)
 }
+
+// leftOf and rightOf are a pair's left and right ids.
+func leftOf(x uint64) int32  { return int32(x >> 32) }
+func rightOf(x uint64) int32 { return int32(uint32(x)) }
 
 // maxInserted is the most pairs out of order at the end of the others
 // that sortPairs moves into place one at a time.
@@ -184,20 +143,8 @@ func (p *Pairs) sortPairs() {
 		}
 		return
 	}
-	start := make([]int32, len(p.left)+1)
-	for _, x := range p.pairs {
-		start[x>>32+1]++
-	}
-	for i := 1; i < len(start); i++ {
-		start[i] += start[i-1]
-	}
-	sorted := make([]uint64, len(p.pairs))
-	next := slices.Clone(start[:len(p.left)])
-	for _, x := range p.pairs {
-		l := x >> 32
-		sorted[next[l]] = x
-		next[l]++
-	}
+	start := bucket.Starts(p.pairs, len(p.left), leftOf)
+	sorted := bucket.Place(nil, p.pairs, start, leftOf, func(x uint64) uint64 { return x })
 	for l := range p.left {
 		slices.Sort(sorted[start[l]:start[l+1]])
 	}
@@ -206,11 +153,11 @@ func (p *Pairs) sortPairs() {
 
 // Has reports whether the pair (l, r) was added.
 func (p *Pairs) Has(l, r string) bool {
-	li, ok := p.lastLeft.lookup(&p.leftID, l)
+	li, ok := p.leftID.Lookup(l)
 	if !ok {
 		return false
 	}
-	ri, ok := p.lastRight.lookup(&p.rightID, r)
+	ri, ok := p.rightID.Lookup(r)
 	if !ok {
 		return false
 	}
@@ -221,7 +168,7 @@ func (p *Pairs) Has(l, r string) bool {
 
 // NumRights returns how many distinct names l is paired with.
 func (p *Pairs) NumRights(l string) int {
-	li, ok := p.lastLeft.lookup(&p.leftID, l)
+	li, ok := p.leftID.Lookup(l)
 	if !ok {
 		return 0
 	}
@@ -231,7 +178,7 @@ func (p *Pairs) NumRights(l string) int {
 
 // NumLefts returns how many distinct names r is paired with.
 func (p *Pairs) NumLefts(r string) int {
-	ri, ok := p.lastRight.lookup(&p.rightID, r)
+	ri, ok := p.rightID.Lookup(r)
 	if !ok {
 		return 0
 	}
@@ -242,7 +189,7 @@ func (p *Pairs) NumLefts(r string) int {
 // Lefts returns the distinct names r is paired with, in the order they
 // were first added (a new slice).
 func (p *Pairs) Lefts(r string) []string {
-	ri, ok := p.lastRight.lookup(&p.rightID, r)
+	ri, ok := p.rightID.Lookup(r)
 	if !ok {
 		return nil
 	}
@@ -258,7 +205,7 @@ func (p *Pairs) Lefts(r string) []string {
 // Rights returns the distinct names l is paired with, in the order they
 // were first added (a new slice).
 func (p *Pairs) Rights(l string) []string {
-	li, ok := p.lastLeft.lookup(&p.leftID, l)
+	li, ok := p.leftID.Lookup(l)
 	if !ok {
 		return nil
 	}
