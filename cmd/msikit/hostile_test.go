@@ -277,6 +277,8 @@ func TestEveryCommandOnScaledFixtures(t *testing.T) {
 		t.Fatalf("building the scaled fixtures: %v\n%s", err, out)
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "*.msi"))
+	patches, _ := filepath.Glob(filepath.Join(dir, "*.msp"))
+	files = append(files, patches...)
 	if len(files) < 10 {
 		t.Fatalf("%d scaled fixtures in %s, want 10", len(files), dir)
 	}
