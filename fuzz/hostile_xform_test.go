@@ -51,3 +51,34 @@ func checkManyTransformStorages(t *testing.T, db *msi.Database) {
 		}
 	})
 }
+
+// buildMissingRowLongKey is a transform of 75 updates of a Property row
+// the sample lacks, whose key is one pooled text of 60,000*scale bytes
+// (4.8 MB at 5 MB): each record meets update-missing-row, and a report
+// naming the row for each must quote the key clipped.
+func buildMissingRowLongKey(t testing.TB, scale int) []byte {
+	key := "K" + strings.Repeat("k", 60000*scale-1)
+	var recs []byte
+	for i := 0; i < 75; i++ {
+		recs = append(recs, words(0x0002, 1, 2)...)
+	}
+	return rawTransform(t, 0, []string{key, "v"}, map[string][]byte{"Property": recs}, nil)
+}
+
+func checkMissingRowLongKey(t *testing.T, db *msi.Database) {
+	tr, err := mst.New(db)
+	must(t, err)
+	base := sampleBase(t)
+	testenv.CheckBudget(t, "Apply", func() {
+		rep, err := mst.Apply(base, tr, &mst.ApplyOptions{Skip: mst.AllChecks, Suppress: mst.AllErrorConditions, SetSuppress: true})
+		must(t, err)
+		if rep.Suppressed[mst.UpdateMissingRow] != 75 || len(rep.Notes) != 75 {
+			t.Errorf("%d records met update-missing-row, %d notes, want 75 and 75", rep.Suppressed[mst.UpdateMissingRow], len(rep.Notes))
+		}
+		for _, n := range rep.Notes {
+			if len(n) > 2048 {
+				t.Fatalf("a note of %d bytes: %.200s", len(n), n)
+			}
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/internal/textmemo"
 	"github.com/msikit/msikit/msi"
 )
@@ -42,7 +43,7 @@ func (e *ConditionError) Error() string {
 		fmt.Fprintf(&b, "table %s ", e.Table)
 	}
 	if len(e.Key) > 0 {
-		fmt.Fprintf(&b, "row [%s] ", strings.Join(e.Key, ", "))
+		fmt.Fprintf(&b, "row [%s] ", strings.Join(clip.Strings(e.Key), ", "))
 	}
 	fmt.Fprintf(&b, "(%s): %s; the transform does not suppress this error condition", e.Condition, e.Msg)
 	return b.String()
@@ -167,7 +168,10 @@ func ApplyChanges(db *msi.Database, c *Changes, suppress ErrorConditions) (*Repo
 			where = "table " + table + " "
 		}
 		if len(keys) > 0 {
-			where += "row [" + strings.Join(keys, ", ") + "] "
+			// A key over 1 KiB is quoted clipped: a note is kept for
+			// each of the first 100 records that meet a condition, and
+			// records naming one 4 MB key held 1.2 GB of notes.
+			where += "row [" + strings.Join(clip.Strings(keys), ", ") + "] "
 		}
 		rep.note("%s(%s, suppressed): %s", where, cond, msg)
 		return nil

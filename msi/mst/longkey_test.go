@@ -1,0 +1,71 @@
+package mst
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/msikit/msikit/internal/testenv"
+	"github.com/msikit/msikit/msi"
+)
+
+// A key over 1 KiB is quoted clipped where a report or a message names a
+// row: in the notes of the conditions Apply suppresses (one for each of
+// the first 100 records: records naming one 4.5 MB key held 1.2 GB of
+// notes), in a ConditionError and in the label of a line of WriteText.
+func TestLongKeyClippedInReports(t *testing.T) {
+	long := "K" + strings.Repeat("k", 100<<10)
+	open := func(value string) *msi.Database {
+		db, err := msi.Open(testenv.SampleMSI())
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := db.Table("Property")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if value != "" {
+			if err := p.Insert(msi.StrValue(long), msi.StrValue(value)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return db
+	}
+	a, b, base := open("a"), open("b"), open("")
+	defer a.Close()
+	defer b.Close()
+	defer base.Close()
+	c, err := Diff(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clipped := "K" + strings.Repeat("k", 119) + "…(102401 bytes)"
+	// base lacks the row the update names.
+	var text bytes.Buffer
+	if err := WriteText(&text, base, c); err != nil {
+		t.Fatal(err)
+	}
+	want := "! Property [" + clipped + "] update of a missing row (update-missing-row): Value:  -> b;\n"
+	if text.String() != want {
+		t.Errorf("WriteText:\n%.600s\nwant\n%s", text.String(), want)
+	}
+	_, err = ApplyChanges(base, c, 0)
+	var ce *ConditionError
+	if !errors.As(err, &ce) {
+		t.Fatalf("ApplyChanges: %v, want a *ConditionError", err)
+	}
+	if msg := err.Error(); len(msg) > 2048 || !strings.Contains(msg, "row ["+clipped+"]") {
+		t.Errorf("ConditionError of %d bytes: %.300s", len(msg), msg)
+	}
+	if len(ce.Key) != 1 || ce.Key[0] != long {
+		t.Errorf("ConditionError.Key is not the whole key")
+	}
+	rep, err := ApplyChanges(base, c, UpdateMissingRow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Notes) != 1 || len(rep.Notes[0]) > 2048 || !strings.Contains(rep.Notes[0], "row ["+clipped+"]") {
+		t.Errorf("notes: %d, the first %d bytes: %.300s", len(rep.Notes), len(rep.Notes[0]), rep.Notes[0])
+	}
+}
