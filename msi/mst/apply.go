@@ -59,9 +59,11 @@ type ValidationError struct {
 	Msg       string
 }
 
-// Error formats the error with both values.
+// Error formats the error with both values, each over 1 KiB clipped: a
+// patch skipping each of thousands of transforms made for another
+// product gives an error for each, all quoting the database's value.
 func (e *ValidationError) Error() string {
-	return fmt.Sprintf("mst: the transform does not apply to this database (%s check): %s: the transform wants %q, the database has %q", e.Check, e.Msg, e.Transform, e.Database)
+	return fmt.Sprintf("mst: the transform does not apply to this database (%s check): %s: the transform wants %q, the database has %q", e.Check, e.Msg, clip.String(e.Transform), clip.String(e.Database))
 }
 
 // Report says what Apply did.

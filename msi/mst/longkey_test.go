@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
 )
@@ -67,5 +69,37 @@ func TestLongKeyClippedInReports(t *testing.T) {
 	}
 	if len(rep.Notes) != 1 || len(rep.Notes[0]) > 2048 || !strings.Contains(rep.Notes[0], "row ["+clipped+"]") {
 		t.Errorf("notes: %d, the first %d bytes: %.300s", len(rep.Notes), len(rep.Notes[0]), rep.Notes[0])
+	}
+}
+
+// A ValidationError quotes the database's value and the transform's
+// clipped: ApplyPatch keeps one for each transform it skips, and a patch
+// of 1,000 transforms made for another product, applied to a package
+// whose ProductCode is a 1 MB text, printed 1 GB (14 s, 1.5 GB).
+func TestValidationErrorClipped(t *testing.T) {
+	db, err := msi.Open(testenv.SampleMSI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	p, err := db.Table("Property")
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("P", 1<<20)
+	if err := p.Update([]msi.Value{msi.StrValue("ProductCode")}, func(v []msi.Value) error { v[1] = msi.StrValue(long); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	err = Validate(db, Summary{Validation: ValidateProduct, BaseProductCode: "{00000000-0000-0000-0000-000000000001}"}, 0)
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("Validate: %v, want a *ValidationError", err)
+	}
+	if ve.Database != long {
+		t.Errorf("ValidationError.Database is not the database's whole value")
+	}
+	want := `mst: the transform does not apply to this database (product check): ProductCode differs: the transform wants "{00000000-0000-0000-0000-000000000001}", the database has "` + strings.Repeat("P", 120) + `…(1048576 bytes)"`
+	if diff := cmp.Diff(want, err.Error()); diff != "" {
+		t.Errorf("ValidationError (-want +got):\n%.2000s", diff)
 	}
 }
