@@ -102,6 +102,7 @@ func hostileFixtures() []hostileFixture {
 		{"msi-duplicate-rows.msi", "the sample's rows repeated as stored: component App 4,000 times (140,000 at 5 MB), a FeatureComponents row of Core 8,000 (280,000), File app.exe 1,600 (56,000), Shortcut AppStartMenu 800 (28,000): every key met tens of thousands of times", buildDuplicateRows, checkDuplicateRows, 35},
 		{"msp-many-transform-storages.msp", "a patch of 1,000 empty transform storages (36,000 at 5 MB), each listed in PID 8: each one opened finds its storage by name", buildManyTransformStorages, checkManyTransformStorages, 36},
 		{"mst-missing-row-long-key.mst", "75 updates of a Property row the sample lacks, its key one pooled 60 KB text (4.8 MB at 5 MB): a report line or note for each record", buildMissingRowLongKey, checkMissingRowLongKey, 80},
+		{"msp-patch-sequence-shared-64k.msp", "a patch whose MsiPatchSequence holds 10,000 rows (450,000 at 5 MB), every Sequence one pooled 64 KiB text", buildPatchSequenceShared, checkPatchSequenceShared, 45},
 	}
 }
 

@@ -1,6 +1,7 @@
 package fuzz
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 	"testing"
@@ -79,6 +80,59 @@ func checkMissingRowLongKey(t *testing.T, db *msi.Database) {
 			if len(n) > 2048 {
 				t.Fatalf("a note of %d bytes: %.200s", len(n), n)
 			}
+		}
+	})
+}
+
+// buildPatchSequenceShared is a patch whose own MsiPatchSequence table
+// holds 10,000*scale rows (450,000 at 5 MB, 10 bytes each: 100*scale
+// patch families by 100 product codes), every Sequence one pooled 64 KiB
+// text: info lists the rows of the patch's tables.
+func buildPatchSequenceShared(t testing.TB, scale int) []byte {
+	db := sampleDB(t)
+	for _, name := range db.TableNames() {
+		must(t, db.DropTable(name))
+	}
+	tb, err := db.CreateTable("MsiPatchSequence", []msi.Column{
+		{Name: "PatchFamily", Type: msi.ColString, Size: 72, Key: true},
+		{Name: "ProductCode", Type: msi.ColString, Size: 38, Key: true, Nullable: true},
+		{Name: "Sequence", Type: msi.ColString, Size: 72},
+		{Name: "Attributes", Type: msi.ColInt32, Size: 4, Nullable: true},
+	})
+	must(t, err)
+	long := strings.Repeat("1.", 32<<10)
+	for i := 0; i < 100*scale; i++ {
+		for j := 0; j < 100; j++ {
+			must(t, tb.Insert(msi.StrValue("F"+strconv.Itoa(i)), msi.StrValue("P"+strconv.Itoa(j)), msi.StrValue(long), msi.IntValue(1)))
+		}
+	}
+	return withRootCLSID(t, saveDB(t, db), msi.CLSIDPatch)
+}
+
+// withRootCLSID returns the compound file data with its root CLSID set.
+func withRootCLSID(t testing.TB, data []byte, clsid string) []byte {
+	rc, err := cfb.NewReader(bytes.NewReader(data), int64(len(data)))
+	must(t, err)
+	var out bytes.Buffer
+	w := cfb.NewWriter(&out, nil)
+	g, err := cfb.ParseGUID(clsid)
+	must(t, err)
+	w.SetRoot(cfb.Header{CLSID: g})
+	for _, e := range rc.Root.Children {
+		must(t, w.Copy(e))
+	}
+	must(t, w.Close())
+	return out.Bytes()
+}
+
+func checkPatchSequenceShared(t *testing.T, db *msi.Database) {
+	p, err := mst.NewPatch(db)
+	must(t, err)
+	testenv.CheckBudget(t, "Rows", func() {
+		_, rows, err := p.Rows("MsiPatchSequence")
+		must(t, err)
+		if len(rows) != 10000 {
+			t.Errorf("%d rows, want 10,000", len(rows))
 		}
 	})
 }
