@@ -103,6 +103,7 @@ func hostileFixtures() []hostileFixture {
 		{"msp-many-transform-storages.msp", "a patch of 1,000 empty transform storages (36,000 at 5 MB), each listed in PID 8: each one opened finds its storage by name", buildManyTransformStorages, checkManyTransformStorages, 36},
 		{"mst-missing-row-long-key.mst", "75 updates of a Property row the sample lacks, its key one pooled 60 KB text (4.8 MB at 5 MB): a report line or note for each record", buildMissingRowLongKey, checkMissingRowLongKey, 80},
 		{"msp-patch-sequence-shared-64k.msp", "a patch whose MsiPatchSequence holds 10,000 rows (450,000 at 5 MB), every Sequence one pooled 64 KiB text", buildPatchSequenceShared, checkPatchSequenceShared, 45},
+		{"msi-wide-rows-shared-64k.msi", "a table of 7 rows (315 at 5 MB) of 15 string cells, all one pooled 64 KiB text, and a 98 KB stream (4.4 MB) that makes the package as large as its rows are costly to list", buildWideRowsShared, checkWideRowsShared, 45},
 	}
 }
 

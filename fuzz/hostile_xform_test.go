@@ -136,3 +136,43 @@ func checkPatchSequenceShared(t *testing.T, db *msi.Database) {
 		}
 	})
 }
+
+// buildWideRowsShared is the sample with a table of 7*scale rows (315 at
+// 5 MB) of 15 string cells, every cell one pooled 64 KiB text, and a
+// stream of 98,000*scale bytes (4.4 MB) that only makes the package as
+// large as its rows are costly: diff SAMPLE FILE lists each row as
+// inserted.
+func buildWideRowsShared(t testing.TB, scale int) []byte {
+	db := sampleDB(t)
+	cols := []msi.Column{{Name: "Id", Type: msi.ColInt32, Size: 4, Key: true}}
+	for c := 0; c < 15; c++ {
+		cols = append(cols, msi.Column{Name: "C" + strconv.Itoa(c), Type: msi.ColString, Nullable: true})
+	}
+	tb, err := db.CreateTable("Wide", cols)
+	must(t, err)
+	long := strings.Repeat("w", 64<<10)
+	vals := make([]msi.Value, 16)
+	for c := 1; c < 16; c++ {
+		vals[c] = msi.StrValue(long)
+	}
+	for i := 0; i < 7*scale; i++ {
+		vals[0] = msi.IntValue(int32(i))
+		must(t, tb.Insert(vals...))
+	}
+	pad := bytes.Repeat([]byte{0x5a}, 98000*scale)
+	must(t, db.SetStream("Pad", bytes.NewReader(pad), int64(len(pad))))
+	return saveDB(t, db)
+}
+
+func checkWideRowsShared(t *testing.T, db *msi.Database) {
+	base := sampleBase(t)
+	testenv.CheckBudget(t, "Diff and WriteText", func() {
+		c, err := mst.Diff(base, db)
+		must(t, err)
+		var n countWriter
+		must(t, mst.WriteText(&n, base, c))
+		if n.n > 8<<20 {
+			t.Errorf("diff text of %d bytes", n.n)
+		}
+	})
+}

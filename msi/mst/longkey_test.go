@@ -3,6 +3,7 @@ package mst
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -101,5 +102,57 @@ func TestValidationErrorClipped(t *testing.T) {
 	want := `mst: the transform does not apply to this database (product check): ProductCode differs: the transform wants "{00000000-0000-0000-0000-000000000001}", the database has "` + strings.Repeat("P", 120) + `…(1048576 bytes)"`
 	if diff := cmp.Diff(want, err.Error()); diff != "" {
 		t.Errorf("ValidationError (-want +got):\n%.2000s", diff)
+	}
+}
+
+// WriteText quotes a value over 1 KiB whole maxQuotedWhole times, then
+// clipped: rows sharing one pooled long text must not print it once per
+// row.
+func TestWriteTextClipsRepeatedLongValues(t *testing.T) {
+	long := "V" + strings.Repeat("v", 2047)
+	old, err := msi.Open(testenv.SampleMSI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	new, err := msi.Open(testenv.SampleMSI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer new.Close()
+	p, err := new.Table("Property")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const rows = 20
+	for i := range rows {
+		if err := p.Insert(msi.StrValue(fmt.Sprintf("P%02d", i)), msi.StrValue(long)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := Diff(old, new)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text bytes.Buffer
+	if err := WriteText(&text, old, c); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, line := range strings.Split(text.String(), "\n") {
+		if strings.HasPrefix(line, "+ Property [P") {
+			got = append(got, line)
+		}
+	}
+	var want []string
+	for i := range rows {
+		v := long
+		if i >= maxQuotedWhole {
+			v = "V" + strings.Repeat("v", 119) + "…(2048 bytes)"
+		}
+		want = append(want, fmt.Sprintf("+ Property [P%02d]\tP%02d\t%s", i, i, v))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("insert lines (-want +got):\n%.3000s", diff)
 	}
 }
