@@ -156,3 +156,49 @@ func TestWriteTextClipsRepeatedLongValues(t *testing.T) {
 		t.Errorf("insert lines (-want +got):\n%.3000s", diff)
 	}
 }
+
+// Diff lists a change past the 16th column once for each row, quoting
+// the row's key values over 1 KiB clipped.
+func TestDiffPast16ClipsKey(t *testing.T) {
+	long := "K" + strings.Repeat("k", 64<<10-1)
+	build := func(v int32) *msi.Database {
+		db, err := msi.Open(testenv.SampleMSI())
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols := []msi.Column{{Name: "K", Type: msi.ColString, Key: true}, {Name: "I", Type: msi.ColInt32, Size: 4, Key: true}}
+		for c := range 17 {
+			cols = append(cols, msi.Column{Name: fmt.Sprintf("C%d", c), Type: msi.ColInt16, Size: 2, Nullable: true})
+		}
+		tb, err := db.CreateTable("Deep", cols)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 3 {
+			vals := make([]msi.Value, len(cols))
+			vals[0], vals[1], vals[len(cols)-1] = msi.StrValue(long), msi.IntValue(int32(i)), msi.IntValue(v)
+			if err := tb.Insert(vals...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return db
+	}
+	a, b := build(1), build(2)
+	defer a.Close()
+	defer b.Close()
+	c, err := Diff(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range c.Unexpressible {
+		if d.Kind == "table" && d.Name == "Deep" {
+			got = append(got, d.Old)
+		}
+	}
+	clipped := "K" + strings.Repeat("k", 119) + "…(65536 bytes)"
+	want := []string{"[" + clipped + " 0]", "[" + clipped + " 1]", "[" + clipped + " 2]"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("differences past the 16th column (-want +got):\n%.2000s", diff)
+	}
+}
