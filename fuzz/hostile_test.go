@@ -100,6 +100,10 @@ func hostileFixtures() []hostileFixture {
 		{"msi-components-one-id.msi", "10,000 more Component rows (120,000 at 5 MB) sharing App's ComponentId, each in feature Core, and App in 2,000 more features (24,000): every answer about App's code (log explain --package, descriptor decode --package) names them all", buildComponentsOneID, checkComponentsOneID, 12},
 		{"msi-duplicate-long-keys.msi", "12,000 Property, 6,000 Directory and FeatureComponents, 2,000 Component and 800 Feature rows (x25 at 5 MB) whose every string cell, keys included, is one 24 KiB text (600 KiB) held by two pool entries: each table one repeated key, each feature and directory its own parent", buildDuplicateLongKeys, checkDuplicateLongKeys, 25},
 		{"msi-duplicate-rows.msi", "the sample's rows repeated as stored: component App 4,000 times (140,000 at 5 MB), a FeatureComponents row of Core 8,000 (280,000), File app.exe 1,600 (56,000), Shortcut AppStartMenu 800 (28,000): every key met tens of thousands of times", buildDuplicateRows, checkDuplicateRows, 35},
+		{"msp-many-transform-storages.msp", "a patch of 1,000 empty transform storages (36,000 at 5 MB), each listed in PID 8: each one opened finds its storage by name", buildManyTransformStorages, checkManyTransformStorages, 36},
+		{"mst-missing-row-long-key.mst", "75 updates of a Property row the sample lacks, its key one pooled 60 KB text (4.8 MB at 5 MB): a report line or note for each record", buildMissingRowLongKey, checkMissingRowLongKey, 80},
+		{"msp-patch-sequence-shared-64k.msp", "a patch whose MsiPatchSequence holds 10,000 rows (450,000 at 5 MB), every Sequence one pooled 64 KiB text", buildPatchSequenceShared, checkPatchSequenceShared, 45},
+		{"msi-wide-rows-shared-64k.msi", "a table of 7 rows (315 at 5 MB) of 15 string cells, all one pooled 64 KiB text, and a 98 KB stream (4.4 MB) that makes the package as large as its rows are costly to list", buildWideRowsShared, checkWideRowsShared, 45},
 	}
 }
 

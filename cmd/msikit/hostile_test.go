@@ -277,6 +277,10 @@ func TestEveryCommandOnScaledFixtures(t *testing.T) {
 		t.Fatalf("building the scaled fixtures: %v\n%s", err, out)
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "*.msi"))
+	for _, ext := range []string{"*.msp", "*.mst"} {
+		more, _ := filepath.Glob(filepath.Join(dir, ext))
+		files = append(files, more...)
+	}
 	if len(files) < 10 {
 		t.Fatalf("%d scaled fixtures in %s, want 10", len(files), dir)
 	}

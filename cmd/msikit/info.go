@@ -48,7 +48,8 @@ the database it applies to: --base BASE gives it (otherwise they are counted
 in bytes). For a patch (.msp), a Patch section gives its patch code, the
 patch codes it obsoletes, its target ProductCodes, the transforms it carries
 in the order they apply (each described as a transform), and its
-MsiPatchMetadata and MsiPatchSequence rows.
+MsiPatchMetadata and MsiPatchSequence rows (the first 1,000 of each, cells
+over 1 KiB clipped).
 
 With --json the same information is one JSON object (see the README for the
 schema); summary times are RFC 3339 in UTC, strings are UTF-8.`,

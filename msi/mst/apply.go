@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/internal/textmemo"
 	"github.com/msikit/msikit/msi"
 )
@@ -42,7 +43,7 @@ func (e *ConditionError) Error() string {
 		fmt.Fprintf(&b, "table %s ", e.Table)
 	}
 	if len(e.Key) > 0 {
-		fmt.Fprintf(&b, "row [%s] ", strings.Join(e.Key, ", "))
+		fmt.Fprintf(&b, "row [%s] ", strings.Join(clip.Strings(e.Key), ", "))
 	}
 	fmt.Fprintf(&b, "(%s): %s; the transform does not suppress this error condition", e.Condition, e.Msg)
 	return b.String()
@@ -58,9 +59,11 @@ type ValidationError struct {
 	Msg       string
 }
 
-// Error formats the error with both values.
+// Error formats the error with both values, each over 1 KiB clipped: a
+// patch skipping each of thousands of transforms made for another
+// product gives an error for each, all quoting the database's value.
 func (e *ValidationError) Error() string {
-	return fmt.Sprintf("mst: the transform does not apply to this database (%s check): %s: the transform wants %q, the database has %q", e.Check, e.Msg, e.Transform, e.Database)
+	return fmt.Sprintf("mst: the transform does not apply to this database (%s check): %s: the transform wants %q, the database has %q", e.Check, e.Msg, clip.String(e.Transform), clip.String(e.Database))
 }
 
 // Report says what Apply did.
@@ -167,7 +170,10 @@ func ApplyChanges(db *msi.Database, c *Changes, suppress ErrorConditions) (*Repo
 			where = "table " + table + " "
 		}
 		if len(keys) > 0 {
-			where += "row [" + strings.Join(keys, ", ") + "] "
+			// A key over 1 KiB is quoted clipped: a note is kept for
+			// each of the first 100 records that meet a condition, and
+			// records naming one 4 MB key held 1.2 GB of notes.
+			where += "row [" + strings.Join(clip.Strings(keys), ", ") + "] "
 		}
 		rep.note("%s(%s, suppressed): %s", where, cond, msg)
 		return nil

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/msi"
 )
 
@@ -242,7 +243,7 @@ func ApplyPatch(db *msi.Database, p *Patch, opts *ApplyOptions) (*PatchReport, e
 		if props, err := properties(db, "ProductCode"); err == nil {
 			pc = props["ProductCode"]
 		}
-		return rep, fmt.Errorf("%w (ProductCode %s; the patch targets %s)", ErrNotApplicable, pc, strings.Join(p.Targets, ", "))
+		return rep, fmt.Errorf("%w (ProductCode %s; the patch targets %s)", ErrNotApplicable, clip.String(pc), clip.String(strings.Join(p.Targets, ", ")))
 	}
 
 	// Cabinets of the new Media rows, embedded in the patch.
