@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/msi/darwin"
@@ -723,13 +724,21 @@ func (e *explainer) failedActionCause(f Event) {
 }
 
 // detectionCauses pairs each detection-component line with the
-// detection-request line that started the check.
+// detection-request line that started the check: the last one before it
+// of its product (case folded) and feature. The requests are found by
+// that key, not by a scan back over them comparing products: 250
+// requests and 250 component lines naming one product of 5,000
+// non-ASCII characters and two features (5 MB) took 2 s of CPU.
 func (e *explainer) detectionCauses() {
-	var reqs []Event
+	reqs := map[string]Event{}
+	key := func(ev Event) string {
+		p := foldKey(ev.Product)
+		return strconv.Itoa(len(p)) + ":" + p + ev.Feature
+	}
 	for _, ev := range e.ex.Events {
 		switch ev.Pattern {
 		case "detection-request":
-			reqs = append(reqs, ev)
+			reqs[key(ev)] = ev
 		case "detection-component":
 			c := Cause{Pattern: "detection-component", Lines: []int{ev.Line}, Source: srcBroken, Remedy: pattern("detection-component").Remedy}
 			c.Summary = clip.Sprintf("component %s's key path is missing", ev.Component)
@@ -737,18 +746,30 @@ func (e *explainer) detectionCauses() {
 				c.Summary += " (" + clip.String(ev.Resource) + ")"
 			}
 			c.Package = append(c.Package, ev.Package...)
-			for i := len(reqs) - 1; i >= 0; i-- {
-				r := reqs[i]
-				if strings.EqualFold(r.Product, ev.Product) && r.Feature == ev.Feature {
-					c.Lines = append([]int{r.Line}, c.Lines...)
-					c.Summary += clip.Sprintf(", and the entry point asking for component %s triggered the check of feature %s", r.Component, r.Feature)
-					c.Package = append(c.Package, r.Package...)
-					break
-				}
+			if r, ok := reqs[key(ev)]; ok {
+				c.Lines = append([]int{r.Line}, c.Lines...)
+				c.Summary += clip.Sprintf(", and the entry point asking for component %s triggered the check of feature %s", r.Component, r.Feature)
+				c.Package = append(c.Package, r.Package...)
 			}
 			e.ex.Causes = append(e.ex.Causes, c)
 		}
 	}
+}
+
+// foldKey returns s with each character replaced by the least of those
+// equal to it under simple case folding, so that strings.EqualFold(a, b)
+// exactly when foldKey(a) == foldKey(b).
+func foldKey(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		m := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			m = min(m, f)
+		}
+		b.WriteRune(m)
+	}
+	return b.String()
 }
 
 // WriteText writes the explanation for people. Text from the log is
