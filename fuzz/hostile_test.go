@@ -58,6 +58,7 @@ func hostileFixtures() []hostileFixture {
 		{"msi-leaf-conditions.msi", "one feature with 2,000 Condition rows and 2,000 advertised components", buildLeafConditions, checkLeafConditions, 13},
 		{"msi-leaf-shared-component.msi", "one advertised component in 3,000 features", buildLeafSharedComponent, checkLeafShared, 6},
 		{"msi-50k-empty-tables.msi", "50,000 empty tables", buildEmptyTables, checkEmptyTables, 4},
+		{"msi-long-key-among-tables.msi", "10,000 empty tables (200,000 at 5 MB) and one whose key column is named by 60,000 characters: an aligned listing padded every line to it", buildLongKeyAmongTables, checkLongKeyAmongTables, 20},
 		{"msi-columnless-tables.msi", "10,000 tables (360,000 at 4.9 MB) that _Columns gives no column, names as short as they come, every fifth named twice in _Tables", buildColumnlessTables, checkColumnlessTables, 36},
 		{"msi-long-column-names.msi", "300 tables (17,100 at 4.9 MB) of 32 columns, each table's named by the same 32 pooled 8 KiB texts (256 KiB of names a table)", buildLongColumnNames, checkLongColumnNames, 57},
 		{"msi-int-rows-100k.msi", "one table of 100,000 integer rows, 4 bytes each: as many rows as a package's bytes allow", buildIntRows, checkIntRows, 12},
@@ -481,6 +482,33 @@ func buildEmptyTables(t testing.TB, scale int) []byte {
 		must(t, err)
 	}
 	return saveDB(t, db)
+}
+
+// buildLongKeyAmongTables: 10,000*scale empty tables and a table L whose
+// one key column is named by 60,000 characters. tables -l aligned every
+// table's line to the widest cell, L's key: 3 GB from 1 MB.
+func buildLongKeyAmongTables(t testing.TB, scale int) []byte {
+	db := baseDB(t)
+	cols := []msi.Column{{Name: "K", Type: msi.ColString, Size: 72, Key: true}}
+	for i := range 10000 * scale {
+		_, err := db.CreateTable(fmt.Sprintf("T%d", i), cols)
+		must(t, err)
+	}
+	_, err := db.CreateTable("L", []msi.Column{{Name: strings.Repeat("K", 60000), Type: msi.ColString, Size: 72, Key: true}})
+	must(t, err)
+	return saveDB(t, db)
+}
+
+// The long key column is read whole; the CLI listings are checked as
+// child processes (TestEveryCommandOnCraftedFixtures).
+func checkLongKeyAmongTables(t *testing.T, db *msi.Database) {
+	l := table(t, db, "L")
+	if keys := l.KeyColumns(); len(keys) != 1 || len(keys[0].Name) != 60000 {
+		t.Errorf("L's key columns: %d, want one named by 60,000 characters", len(keys))
+	}
+	if n := len(db.TableNames()); n < 10001 {
+		t.Errorf("%d tables, want more than 10,000", n)
+	}
 }
 
 // buildIntRows: a table whose rows are a single 4-byte integer key, the

@@ -241,3 +241,15 @@ func TestStreamLimit(t *testing.T) {
 		t.Errorf("garbage: got %v, want an error matching msi.ErrFormat and cfb.ErrFormat", err)
 	}
 }
+
+// SetStream's error quotes a name too long to pack clipped: the name of
+// an imported binary cell's stream is its row's key, which an IDT file
+// can make megabytes long.
+func TestSetStreamErrorClipped(t *testing.T) {
+	db := openSample(t)
+	name := "Binary." + strings.Repeat("K", 1<<20)
+	err := db.SetStream(name, bytes.NewReader(nil), 0)
+	if err == nil || len(err.Error()) > 2*1024 || !strings.Contains(err.Error(), "name longer than 31 units") {
+		t.Errorf("SetStream of a 1 MiB name: an error of %d bytes: %.200q", len(err.Error()), err)
+	}
+}

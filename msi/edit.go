@@ -191,10 +191,11 @@ func (db *Database) SetStream(name string, r io.ReaderAt, size int64) error {
 		return fmt.Errorf("msi: empty stream name")
 	}
 	if size < 0 {
-		return fmt.Errorf("msi: stream %q: negative size", name)
+		return fmt.Errorf("msi: stream %q: negative size", clip.String(name))
 	}
 	if _, err := packName(name, false); err != nil {
-		return fmt.Errorf("msi: stream %q: name longer than 31 units when packed", name)
+		// Clipped: the name may be an imported key of megabytes.
+		return fmt.Errorf("msi: stream %q: name longer than 31 units when packed", clip.String(name))
 	}
 	db.overlay[name] = streamSource{r: r, size: size}
 	db.modified = true

@@ -261,7 +261,7 @@ func (x *PackageIndex) Descriptor(d darwin.Descriptor) []string {
 	if feature == "" {
 		if len(x.m.featureOrder) == 1 {
 			feature = x.m.featureOrder[0]
-			out = append(out, "no feature: the package's only feature is "+feature)
+			out = append(out, "no feature: the package's only feature is "+clip.String(feature))
 		} else {
 			out = append(out, clip.Sprintf("no feature, and the package has %d", len(x.m.featureOrder)))
 		}
@@ -270,14 +270,14 @@ func (x *PackageIndex) Descriptor(d darwin.Descriptor) []string {
 		if s := x.Feature(feature); s != "" {
 			out = append(out, s)
 		} else {
-			out = append(out, "feature "+feature+" is not in the package")
+			out = append(out, "feature "+clip.String(feature)+" is not in the package")
 		}
 	}
 	comp := d.Component
 	if comp == "" && feature != "" && x.m.features.Get(feature) != nil {
 		if cs := x.m.features.Get(feature).components; len(cs) == 1 {
 			comp = x.m.componentID(cs[0])
-			out = append(out, "no component: the feature's only component is "+cs[0])
+			out = append(out, "no component: the feature's only component is "+clip.String(cs[0]))
 		} else {
 			out = append(out, clip.Sprintf("no component, and feature %s holds %d", feature, len(cs)))
 		}
@@ -287,11 +287,11 @@ func (x *PackageIndex) Descriptor(d darwin.Descriptor) []string {
 			out = append(out, s)
 			if feature != "" {
 				if !x.inFeature(comp, feature) {
-					out = append(out, "the component is not in feature "+feature)
+					out = append(out, "the component is not in feature "+clip.String(feature))
 				}
 			}
 		} else {
-			out = append(out, "no Component row has ComponentId "+comp)
+			out = append(out, "no Component row has ComponentId "+clip.String(comp))
 		}
 	}
 	return out

@@ -5,8 +5,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/darwin"
 )
 
 // sharedLongClasses returns the sample with n more Class rows whose
@@ -123,5 +127,62 @@ func TestPackageIndexSharedLongFileName(t *testing.T) {
 	})
 	if got, want := x.File(strings.ToUpper(long)), fmt.Sprintf("and %d more File rows of this name", n-maxListed); !strings.HasSuffix(got, want) {
 		t.Errorf("File(the long name) = %.200q…, want it to end in %q", got, want)
+	}
+}
+
+// replaceRows recreates table name of db with its string columns of any
+// length, holding rows alone.
+func replaceRows(t testing.TB, db *msi.Database, name string, rows ...[]msi.Value) {
+	t.Helper()
+	old, err := db.Table(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols := old.Columns()
+	for i := range cols {
+		cols[i].Size = 0
+	}
+	if err := db.DropTable(name); err != nil {
+		t.Fatal(err)
+	}
+	tab, err := db.CreateTable(name, cols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if err := tab.Insert(r...); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// The notes of PackageIndex.Descriptor quote a name of the package over
+// clip.Max clipped: a package whose only feature was named by a 60,000-byte
+// text printed it whole for each descriptor (descriptor decode --package
+// of 10,000 descriptors, 420 KB, wrote 610 MB).
+func TestPackageIndexDescriptorClipsNames(t *testing.T) {
+	db := openSample(t)
+	long := strings.Repeat("F", 60000)
+	replaceRows(t, db, "Feature", []msi.Value{msi.StrValue(long), {}, {}, {}, msi.IntValue(2), msi.IntValue(1), {}, msi.IntValue(0)})
+	replaceRows(t, db, "FeatureComponents", []msi.Value{msi.StrValue(long), msi.StrValue("App")})
+	x, err := NewPackageIndex(saveReopen(t, db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const product, comServer = "{06D83F77-1CB2-5C83-5361-FE484B11B8CA}", "{E4BFE2CF-1830-9FC5-8D47-43532C99CAFB}"
+	got := x.Descriptor(darwin.Descriptor{Product: product, Component: comServer})
+	want := []string{
+		"no feature: the package's only feature is " + clip.String(long),
+		x.Feature(long),
+		x.Component(comServer),
+		"the component is not in feature " + clip.String(long),
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Descriptor (-want +got):\n%s", diff)
+	}
+	for _, s := range got {
+		if len(s) > 4*clip.Max {
+			t.Errorf("a note of %d bytes: %.200q…", len(s), s)
+		}
 	}
 }

@@ -20,7 +20,9 @@ func writeColumns(w io.Writer, each func(row func(cells ...string))) error {
 			if i == len(widths) {
 				widths = append(widths, 0)
 			}
-			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+			if w := utf8.RuneCountInString(c); w <= maxAligned {
+				widths[i] = max(widths[i], w)
+			}
 		}
 	})
 	var line []byte
@@ -32,7 +34,7 @@ func writeColumns(w io.Writer, each func(row func(cells ...string))) error {
 		line = line[:0]
 		for i, c := range cells[:len(cells)-1] {
 			line = append(line, c...)
-			for n := 2 + widths[i] - utf8.RuneCountInString(c); n > 0; n-- {
+			for n := padding(widths[i], utf8.RuneCountInString(c)); n > 0; n-- {
 				line = append(line, ' ')
 			}
 		}

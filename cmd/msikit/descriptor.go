@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
@@ -14,6 +15,7 @@ import (
 
 	flag "github.com/spf13/pflag"
 
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/darwin"
 	"github.com/msikit/msikit/msi/msilog"
@@ -54,7 +56,10 @@ product is its product, the feature (the package's only feature when the
 descriptor leaves it out) and what its health check covers, the component's
 Component row and key path (the feature's only component when the
 descriptor has none). The exit status is 1 when an INPUT holds no
-descriptor. --json prints one JSON array (README has the schema).`,
+descriptor. At most 10,000 descriptors are listed, all INPUTs together
+(a warning says when there were more), and once their package notes
+reach 8 MiB the notes of the next are left out. --json prints one JSON
+array (README has the schema).`,
 	Example: `msikit descriptor decode "']gAVn-}f(ZXfeAR6.jiWORDFiles>P` + "`" + `os,1@SW=P7v6GPl]Xh /n \"%1\""
 msikit descriptor decode --package product.msi export.reg "Start Menu/Product.lnk"`,
 	Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
@@ -101,8 +106,21 @@ type foundDescriptor struct {
 // maxDescriptorFile bounds the text read from one file.
 const maxDescriptorFile = 64 << 20
 
-// maxFound bounds the descriptors listed per input.
+// maxFound bounds the descriptors listed, all INPUTs together; the rest
+// are not listed (a warning says so). Each may be explained by several
+// package notes: 12 files of 10,000 descriptors each (5 MB) listed
+// 120,000.
 const maxFound = 10000
+
+// maxNoteBytes bounds the package notes written, all descriptors
+// together: past it, a descriptor's notes are left out (one note says
+// so). A package's answer about a component can be kilobytes (8 rows, 8
+// features each, names up to clip.Max), and 10,000 descriptors naming it
+// repeated it whole, 107 MB from 420 KB.
+const maxNoteBytes = 8 << 20
+
+// notesLeftOut replaces a descriptor's package notes past maxNoteBytes.
+const notesLeftOut = "(left out: the package notes of the descriptors before this one reached 8 MiB)"
 
 func runDescriptorDecode(env *Env, pkgPath string, asJSON bool, args []string) error {
 	if len(args) == 0 {
@@ -119,49 +137,48 @@ func runDescriptorDecode(env *Env, pkgPath string, asJSON bool, args []string) e
 			return fileErr(pkgPath, err)
 		}
 	}
-	var all []foundDescriptor
+	// Each INPUT's descriptors are written once found, not held until
+	// the last: 12 files of 10,000 descriptors (5 MB) held 247 MiB for
+	// --json.
+	out := descriptorWriter{bw: bufio.NewWriterSize(env.Stdout, 64<<10), json: asJSON}
+	out.w = textWriter{out.bw}
+	if asJSON {
+		out.w = out.bw
+	}
 	var failed []error
+	listed, notes, unlisted := 0, 0, false
 	for _, in := range args {
-		found, err := descriptorsOf(in)
-		if err == nil && len(found) == 0 {
+		found, more, err := descriptorsOf(in, maxFound-listed)
+		if err == nil && len(found) == 0 && !more {
 			err = errors.New("no darwin descriptor")
 		}
 		if err != nil {
 			failed = append(failed, fileErr(in, err))
 			continue
 		}
+		unlisted = unlisted || more
+		listed += len(found)
 		for i := range found {
-			if index != nil {
+			switch {
+			case index == nil:
+			case notes > maxNoteBytes:
+				found[i].Package = []string{notesLeftOut}
+			default:
 				found[i].Package = index.Descriptor(darwin.Descriptor{Product: found[i].Product, Feature: found[i].Feature, Component: found[i].Component})
+				for _, n := range found[i].Package {
+					notes += len(n)
+				}
 			}
-		}
-		all = append(all, found...)
-	}
-	if asJSON {
-		if all == nil {
-			all = []foundDescriptor{}
-		}
-		enc := json.NewEncoder(env.Stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(all); err != nil {
-			return err
-		}
-	} else {
-		w := textWriter{env.Stdout}
-		for _, f := range all {
-			var b strings.Builder
-			fmt.Fprintf(&b, "%s (%s)\n", f.Descriptor, f.Where)
-			fmt.Fprintf(&b, "  product:   %s\n  feature:   %s\n  component: %s\n", f.Product, orParen(f.Feature, "(none)"), orParen(f.Component, "(none: the short form)"))
-			if f.Args != "" {
-				fmt.Fprintf(&b, "  arguments: %s\n", f.Args)
-			}
-			for _, p := range f.Package {
-				fmt.Fprintf(&b, "  package:   %s\n", p)
-			}
-			if _, err := io.WriteString(w, b.String()); err != nil {
+			if err := out.write(&found[i]); err != nil {
 				return err
 			}
 		}
+	}
+	if err := out.close(); err != nil {
+		return err
+	}
+	if unlisted {
+		fmt.Fprintf(env.Stderr, "msikit: descriptor decode: the first %d descriptors are listed, the rest are not\n", maxFound)
 	}
 	switch {
 	case len(failed) == 1 && len(args) == 1:
@@ -175,6 +192,57 @@ func runDescriptorDecode(env *Env, pkgPath string, asJSON bool, args []string) e
 	return nil
 }
 
+// descriptorWriter writes found descriptors one at a time: as text, or
+// as the elements of one JSON array, byte for byte what a json.Encoder
+// indenting by two spaces writes for the whole slice.
+type descriptorWriter struct {
+	bw   *bufio.Writer // the output
+	w    io.Writer     // bw, through a textWriter for text
+	json bool
+	n    int // descriptors written
+}
+
+func (d *descriptorWriter) write(f *foundDescriptor) error {
+	var b bytes.Buffer
+	if d.json {
+		js, err := json.MarshalIndent(f, "  ", "  ")
+		if err != nil {
+			return err
+		}
+		if d.n == 0 {
+			b.WriteString("[\n  ")
+		} else {
+			b.WriteString(",\n  ")
+		}
+		b.Write(js)
+	} else {
+		fmt.Fprintf(&b, "%s (%s)\n", f.Descriptor, f.Where)
+		fmt.Fprintf(&b, "  product:   %s\n  feature:   %s\n  component: %s\n", f.Product, orParen(f.Feature, "(none)"), orParen(f.Component, "(none: the short form)"))
+		if f.Args != "" {
+			fmt.Fprintf(&b, "  arguments: %s\n", f.Args)
+		}
+		for _, p := range f.Package {
+			fmt.Fprintf(&b, "  package:   %s\n", p)
+		}
+	}
+	d.n++
+	_, err := d.w.Write(b.Bytes())
+	return err
+}
+
+// close ends the JSON array ("[]" when nothing was written) and flushes
+// the output.
+func (d *descriptorWriter) close() error {
+	if d.json {
+		end := "\n]\n"
+		if d.n == 0 {
+			end = "[]\n"
+		}
+		io.WriteString(d.w, end)
+	}
+	return d.bw.Flush()
+}
+
 func orParen(s, alt string) string {
 	if s == "" {
 		return alt
@@ -184,36 +252,47 @@ func orParen(s, alt string) string {
 
 // descriptorsOf finds the descriptors of one INPUT: a shell link, a text
 // file, or text.
-func descriptorsOf(in string) ([]foundDescriptor, error) {
+//
+// Each descriptor names its INPUT, clipped when over clip.Max: a text
+// INPUT of 126 KB holding 3,000 descriptors was quoted whole by each, 378
+// MB of JSON.
+//
+// At most limit descriptors are returned; more reports that the INPUT
+// holds others.
+func descriptorsOf(in string, limit int) (found []foundDescriptor, more bool, err error) {
+	label := clip.String(in)
 	fi, err := os.Stat(in)
 	if err != nil || !fi.Mode().IsRegular() {
-		return fromText(in, "text", in), nil
+		found, more = cut(fromText(label, "text", in), limit)
+		return found, more, nil
 	}
 	f, err := os.Open(in)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	defer f.Close()
 	head := make([]byte, 20)
 	n, _ := io.ReadFull(f, head)
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if n >= 20 && binary.LittleEndian.Uint32(head) == 0x4C && bytes.Equal(head[4:20], []byte{0x01, 0x14, 0x02, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46}) {
 		sc, err := darwin.ReadShortcut(f)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if sc.DarwinID == "" {
-			return nil, errors.New("a shell link that is not advertised (no DarwinDataBlock)")
+			return nil, false, errors.New("a shell link that is not advertised (no DarwinDataBlock)")
 		}
 		d, n, err := darwin.Parse(sc.DarwinID)
 		if err != nil {
-			return nil, fmt.Errorf("the DarwinDataBlock holds %q: %w", sc.DarwinID, err)
+			return nil, false, fmt.Errorf("the DarwinDataBlock holds %q: %w", sc.DarwinID, err)
 		}
-		return []foundDescriptor{newFound(in, in+" (shortcut)", sc.DarwinID[:n], d, sc.Arguments)}, nil
+		found, more = cut([]foundDescriptor{newFound(label, label+" (shortcut)", sc.DarwinID[:n], d, sc.Arguments)}, limit)
+		return found, more, nil
 	}
 	var out []foundDescriptor
+	errEnough := errors.New("enough")
 	var cont strings.Builder // a .reg value continued over lines ending in '\'
 	contLine := 0
 	_, err = msilog.ScanLines(io.LimitReader(f, maxDescriptorFile), 0, func(n int, line []byte) error {
@@ -229,12 +308,26 @@ func descriptorsOf(in string) ([]foundDescriptor, error) {
 			s, n = cont.String(), contLine
 			cont.Reset()
 		}
-		if len(out) < maxFound {
-			out = append(out, fromText(in, in+":"+strconv.Itoa(n), s)...)
+		var f []foundDescriptor
+		f, more = cut(fromText(label, label+":"+strconv.Itoa(n), s), limit-len(out))
+		out = append(out, f...)
+		if more {
+			return errEnough
 		}
 		return nil
 	})
-	return out, err
+	if err == errEnough {
+		err = nil
+	}
+	return out, more, err
+}
+
+// cut returns the first limit of found, and whether there were more.
+func cut(found []foundDescriptor, limit int) ([]foundDescriptor, bool) {
+	if len(found) > limit {
+		return found[:max(limit, 0)], true
+	}
+	return found, false
 }
 
 func newFound(in, where, text string, d darwin.Descriptor, args string) foundDescriptor {

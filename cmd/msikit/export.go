@@ -37,7 +37,7 @@ standard output, row by row.
 TABLE may be _SummaryInformation (property id and value; times in UTC),
 _ForceCodepage, or one of the system tables _Tables, _Columns, _Streams and
 _Storages (not exported by default), and may be given as "msikit tables"
-prints it (escaped). In JSON, cells are null, numbers or strings, and binary
+prints it (escaped); a TABLE named twice is exported once. In JSON, cells are null, numbers or strings, and binary
 cells are their stream name. testdata/known-msiinfo-differences.md lists the
 three cases where the IDT output deliberately differs from msiinfo.
 
@@ -129,6 +129,11 @@ of the largest export measured; 0 for no limit).`,
 				}
 				return fmt.Errorf("%s: no table %s (see msikit tables)", file, t)
 			}
+			// A table named twice is exported once: -d failed on the
+			// second (its file existed), and the JSON document repeated
+			// the table, 7 x 131 MB for Blob of
+			// msi-json-shared-64k-string.msi named 7 times.
+			tables = uniqueNames(tables)
 			if len(tables) == 0 {
 				tables = idt.Tables(db)
 			}
@@ -162,6 +167,20 @@ of the largest export measured; 0 for no limit).`,
 			return reportRefused(env, file, len(tables), err)
 		}
 	},
+}
+
+// uniqueNames returns names without the repeats of a name, in the order
+// of their first appearance.
+func uniqueNames(names []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, n := range names {
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // reportRefused turns the error of a folder export into what the command

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/msikit/msikit/internal/testenv"
 )
 
@@ -182,5 +184,34 @@ func TestExportMaxFiles(t *testing.T) {
 		if code, _, stderr := runCLI(t, args...); code != exitUsage {
 			t.Errorf("%q: exit %d, want a usage error; %s", args, code, stderr)
 		}
+	}
+}
+
+// A TABLE named twice is exported once: -d failed on the second (its
+// file existed), and the JSON document repeated the table (Blob of
+// msi-json-shared-64k-string.msi named 7 times: 918 MB instead of 131).
+func TestExportTableNamedTwice(t *testing.T) {
+	_, once, _ := runCLI(t, "export", samplePath(), "Property", "-f", "json")
+	code, twice, stderr := runCLI(t, "export", samplePath(), "Property", "Property", "-f", "json")
+	if code != exitOK {
+		t.Fatalf("export Property Property -f json: exit %d, %s", code, stderr)
+	}
+	if diff := cmp.Diff(once, twice); diff != "" {
+		t.Errorf("JSON of Property named twice (-once +twice):\n%s", diff)
+	}
+	dir := filepath.Join(t.TempDir(), "out")
+	if code, _, stderr := runCLI(t, "export", samplePath(), "Property", "Property", "-d", dir); code != exitOK {
+		t.Fatalf("export Property Property -d: exit %d, %s", code, stderr)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if diff := cmp.Diff([]string{"Property.idt"}, names); diff != "" {
+		t.Errorf("files (-want +got):\n%s", diff)
 	}
 }

@@ -25,7 +25,8 @@ given. For each file:
   - binary (v0) cells name a file in the folder TABLE beside the IDT file,
     which becomes the row's stream (as msiinfo export writes them); a
     file several cells name is copied into each row's stream, up to 64 MiB
-    of copies in all (a cell counting at least 4 KiB);
+    of copies in all, all the IDT files together (a cell counting at
+    least 4 KiB; hard links are one file);
   - _SummaryInformation.idt sets summary information properties and
     _ForceCodepage.idt the codepage (strings keep their text and are
     re-encoded; a codepage that cannot represent one is refused);
@@ -96,8 +97,11 @@ naming the file and line, and nothing is written.
 			opened := len(db.Warnings)
 			changes := make([]*importChange, 0, len(args)-1)
 			prints := newRowPrints()
+			// One Importer for all files: the copies of binary cell
+			// files are bounded for the whole import, not file by file.
+			var im idt.Importer
 			for _, file := range args[1:] {
-				c, err := importOne(db, file, prints)
+				c, err := importOne(db, &im, file, prints)
 				if err != nil {
 					return err
 				}
@@ -140,7 +144,7 @@ naming the file and line, and nothing is written.
 }
 
 // importOne imports one IDT file into db and returns what it changed.
-func importOne(db *msi.Database, file string, prints *rowPrints) (*importChange, error) {
+func importOne(db *msi.Database, im *idt.Importer, file string, prints *rowPrints) (*importChange, error) {
 	c := &importChange{file: file, table: idtTableName(file)}
 	var before tableBefore
 	var props map[msi.PropertyID]string
@@ -153,7 +157,7 @@ func importOne(db *msi.Database, file string, prints *rowPrints) (*importChange,
 	default:
 		before = prints.snapshot(db, c.table)
 	}
-	table, err := idt.ImportFile(db, file)
+	table, err := im.ImportFile(db, file)
 	if err != nil {
 		return nil, fileErr(file, err)
 	}

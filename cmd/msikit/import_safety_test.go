@@ -226,3 +226,41 @@ func writeCellIDT(t *testing.T, dir string, n int, cell func(i int) string) {
 		t.Fatal(err)
 	}
 }
+
+// The copies of binary cell files are bounded for the whole import, not
+// file by file: 100 IDT files of 36 bytes, each a table whose one cell
+// names a hard link of one 4 MB file, made a 403 MB package (3,000 of
+// them, 12 GB), and 3,000 naming the same table and file took 10 s of
+// CPU comparing it again and again.
+func TestImportCopiesBoundedAcrossFiles(t *testing.T) {
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big")
+	if err := os.WriteFile(big, bytes.Repeat([]byte{1}, 4<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"import", samplePath(), "-o", filepath.Join(dir, "out.msi")}
+	for i := range 20 {
+		table := fmt.Sprintf("T%d", i)
+		if err := os.Mkdir(filepath.Join(dir, table), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Link(big, filepath.Join(dir, table, "big")); err != nil {
+			t.Skipf("no hard links here: %v", err)
+		}
+		idt := filepath.Join(dir, table+".idt")
+		if err := os.WriteFile(idt, []byte("Name\tData\r\ns72\tv0\r\n"+table+"\tName\r\nbig\tbig\r\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, idt)
+	}
+	code, _, stderr := runCLI(t, args...)
+	// T17, the 18th file, takes the copies past 64 MiB (16 copies of 4 MiB
+	// beside the distinct file).
+	want := "T17.idt: binary cell: binary cells copy too many bytes"
+	if code != exitFailure || !strings.Contains(stderr, want) || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("exit %d, stderr %q; want one line with %q", code, stderr, want)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out.msi")); err == nil {
+		t.Error("an output was written")
+	}
+}

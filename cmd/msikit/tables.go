@@ -92,11 +92,28 @@ For a transform (.mst) the names are the tables it changes.`,
 }
 
 // fitWidths widens widths[i] to the width of cells[i], counted in runes
-// as text/tabwriter counts them.
+// as text/tabwriter counts them; a cell wider than maxAligned widens
+// nothing (writeAligned writes it followed by two spaces).
 func fitWidths(widths []int, cells []string) {
 	for i, c := range cells {
-		widths[i] = max(widths[i], utf8.RuneCountInString(c))
+		if w := utf8.RuneCountInString(c); w <= maxAligned {
+			widths[i] = max(widths[i], w)
+		}
 	}
+}
+
+// maxAligned is the widest cell that widens its column in the aligned
+// listings (tables -l, info, streams, cfb ls). Real names and lists are
+// far narrower; a wider one is written as it is, followed by two spaces,
+// so that one long name (a 60,000-character key column among 50,000
+// empty tables) does not pad every other line to its width (3 GB of
+// tables -l from a 1 MB package).
+const maxAligned = 256
+
+// padding is the number of spaces after a cell of width w in a column of
+// width: what tabwriter adds (two past the widest), at least two.
+func padding(width, w int) int {
+	return max(width+2-w, 2)
 }
 
 // writeAligned writes a line of cells, each padded with spaces to its
@@ -107,7 +124,7 @@ func fitWidths(widths []int, cells []string) {
 func writeAligned(w *bufio.Writer, widths []int, cells []string, last string) {
 	for i, c := range cells {
 		w.WriteString(c)
-		for n := widths[i] + 2 - utf8.RuneCountInString(c); n > 0; n-- {
+		for n := padding(widths[i], utf8.RuneCountInString(c)); n > 0; n-- {
 			w.WriteByte(' ')
 		}
 	}

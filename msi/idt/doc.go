@@ -42,5 +42,8 @@
 // streams they would replace, a chunk at a time), never buffered whole,
 // and ImportFile refuses symbolic links in the folder it reads them from.
 // A file several cells name is stored once per cell, up to MaxCellCopies
-// of copies (ErrTooLarge past it).
+// of copies (ErrTooLarge past it); an Importer counts them for all the
+// files it imports, so that IDT files naming one file (one table imported
+// again and again, or hard links in each table's folder) cannot multiply
+// it either.
 package idt

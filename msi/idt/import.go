@@ -158,12 +158,37 @@ func field(f string, ctl bool) string {
 // checked. A file replaced after the check is never read into the
 // package.
 func ImportFile(db *msi.Database, name string) (table string, err error) {
+	return new(Importer).ImportFile(db, name)
+}
+
+// An Importer imports IDT files one after another into a database,
+// counting the copies of binary cell files against MaxCellCopies for all
+// of them together, as ImportFile counts them for one file: a file that
+// the cells of several IDT files name (a hard link in each table's
+// folder, or one table imported again and again) is a copy each time
+// after the first. The zero value is ready to use; an Importer is not
+// safe for concurrent use.
+type Importer struct {
+	copies copyCount
+}
+
+// ImportFile imports one IDT file into db, as the package-level
+// ImportFile does, with the copies of the files imported before.
+func (im *Importer) ImportFile(db *msi.Database, name string) (table string, err error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
-	return importIDT(db, f, newNoLinkFS(filepath.Dir(name)), name)
+	return importIDT(db, f, newNoLinkFS(filepath.Dir(name)), name, &im.copies)
+}
+
+// copyCount is what the cells of the files imported so far count against
+// MaxCellCopies: the bytes of all cells, those of the distinct files
+// among them, and which files those are by identity.
+type copyCount struct {
+	total, unique int64
+	distinct      map[fileKey]struct{}
 }
 
 // errSymlink is the reason noLinkFS refuses a path.
@@ -446,7 +471,7 @@ func (l *noLinkFS) Stat(name string) (fs.FileInfo, error) {
 // that row (compared by size, then by contents, a chunk at a time). If
 // any of them differs, every cell file of the table is stored anew.
 func Import(db *msi.Database, r io.Reader, files fs.FS) (table string, err error) {
-	return importIDT(db, r, files, "")
+	return importIDT(db, r, files, "", new(copyCount))
 }
 
 // TableName returns the table an IDT file's header names, read as Import
@@ -497,7 +522,7 @@ func (h header) forceCodepage() bool {
 		len(h.types) == 2 && h.types[1] == ForceCodepageTable
 }
 
-func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string) (string, error) {
+func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string, copies *copyCount) (string, error) {
 	r := newReader(rd, name)
 	h, err := readHeader(r)
 	if err != nil {
@@ -538,16 +563,24 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string) (string
 		c.Number = i + 1
 		cols[i] = c
 	}
-	for _, k := range h.labels[1:] {
-		found := false
+	// Keys are matched to columns through a set of the names, not a
+	// scan of the columns per key: the header is not yet checked against
+	// the 32 columns a table may have, and 300,000 keys naming one of
+	// 300,000 columns (2.1 MB) took minutes.
+	if len(h.labels) > 1 {
+		names := map[string]bool{}
 		for i := range cols {
-			if cols[i].Name == k {
-				cols[i].Key = true
-				found = true
-			}
+			names[cols[i].Name] = true
 		}
-		if !found {
-			return "", &Error{File: name, Line: 3, Msg: clip.Sprintf("key column %q is not a column", k)}
+		keys := map[string]bool{}
+		for _, k := range h.labels[1:] {
+			if !names[k] {
+				return "", &Error{File: name, Line: 3, Msg: clip.Sprintf("key column %q is not a column", k)}
+			}
+			keys[k] = true
+		}
+		for i := range cols {
+			cols[i].Key = keys[cols[i].Name]
 		}
 	}
 	exists := db.HasTable(table)
@@ -635,7 +668,7 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string) (string
 	}
 	// Check the binary files exist before changing anything, each
 	// file once however many cells name it.
-	cellFiles, err := statCells(files, len(bins), func(i int) string { return bins[i].file })
+	cellFiles, err := statCells(files, copies, len(bins), func(i int) string { return bins[i].file })
 	if err != nil {
 		return "", &Error{File: name, Msg: "binary cell", Err: err}
 	}
@@ -813,6 +846,7 @@ var compareBufs = sync.Pool{New: func() any { return new([2 * compareChunk]byte)
 // are told apart by path, and by device and inode where the system
 // gives them (hard links are one file). Past the bound, Import and
 // ImportFile fail with an *Error wrapping ErrTooLarge and change nothing.
+// An Importer applies the bound to all the files it imports together.
 const MaxCellCopies = 64 << 20
 
 // minCopyCost is what a cell counts against MaxCellCopies at least.
@@ -838,13 +872,28 @@ const (
 // without symbolic links (when files is a noLinkFS) and is not copied
 // past MaxCellCopies. It returns the lazyFile of each cell, one per
 // distinct file, shared by the streams of the cells naming it.
-func statCells(files fs.FS, n int, file func(i int) string) ([]*lazyFile, error) {
+//
+// The copies are counted on from those of the files imported before
+// (copies), which statCells updates when it succeeds.
+func statCells(files fs.FS, copies *copyCount, n int, file func(i int) string) (_ []*lazyFile, err error) {
 	set := &cellFiles{fsys: files}
 	set.nl, _ = files.(*noLinkFS)
 	byPath := make(map[string]*lazyFile, n)
 	cells := make([]*lazyFile, n)
-	distinct := make(map[fileKey]struct{}) // files told apart by identity where the system says (hard links)
-	var total, unique, kept int64
+	if copies.distinct == nil {
+		copies.distinct = make(map[fileKey]struct{}) // files told apart by identity where the system says (hard links)
+	}
+	distinct := copies.distinct
+	var added []fileKey // the identities this file adds, forgotten if it fails
+	defer func() {
+		if err != nil {
+			for _, k := range added {
+				delete(distinct, k)
+			}
+		}
+	}()
+	total, unique := copies.total, copies.unique
+	var kept int64
 	for i := range n {
 		p := file(i)
 		lf := byPath[p]
@@ -896,6 +945,7 @@ func statCells(files fs.FS, n int, file func(i int) string) ([]*lazyFile, error)
 			if _, ok := distinct[lf.key]; !ok || !lf.hasKey {
 				if lf.hasKey {
 					distinct[lf.key] = struct{}{}
+					added = append(added, lf.key)
 				}
 				unique += max(lf.size, minCopyCost)
 			}
@@ -911,6 +961,7 @@ func statCells(files fs.FS, n int, file func(i int) string) ([]*lazyFile, error)
 		}
 		cells[i] = lf
 	}
+	copies.total, copies.unique = total, unique
 	return cells, nil
 }
 

@@ -2,6 +2,7 @@ package msilog
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"math/rand"
 	"runtime"
@@ -9,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/internal/testenv"
 )
 
@@ -155,5 +159,100 @@ func BenchmarkExplain(b *testing.B) {
 		if _, err := Explain(&repeatReader{unit: unit, left: size}, nil); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// longCodePackage is fakePackage with a product code of 60,000 bytes (a
+// ProductCode property a hostile package may hold).
+type longCodePackage struct{ fakePackage }
+
+func (longCodePackage) ProductCode() string { return strings.Repeat("P", 60000) }
+
+// TestExplainClipsSharedTexts: a cause or a package note quotes a text
+// over clip.Max clipped, so that one long text the log or the package
+// gives once is not copied into each of the 500 events and causes naming
+// it. One detection-request line naming a 60,000-byte component, followed
+// by 499 short detection-component lines of its feature (91 KB), made 30
+// MB of text; a 60,000-byte ProductCode, quoted by each event and cause
+// of a 270 KB log, 60 MB.
+func TestExplainClipsSharedTexts(t *testing.T) {
+	long := strings.Repeat("C", 60000)
+	log := "Detection of product 'P', feature 'F' failed during request for component '" + long + "'\r\n" +
+		strings.Repeat("Detection of product 'P', feature 'F', component 'x' failed.\r\n", DefaultMaxEvents-1)
+	for _, tc := range []struct {
+		name string
+		log  string
+		opts *Options
+		want string // the first cause's summary or first package note
+	}{
+		{"shared request", log, nil,
+			"component x's key path is missing, and the entry point asking for component " + clip.String(long) + " triggered the check of feature F"},
+		{"long product code", strings.Repeat("Detection of product 'Q', feature 'F', component 'x' failed.\r\n", 2000), &Options{Package: longCodePackage{}},
+			"product Q is not the package's (" + clip.String(strings.Repeat("P", 60000)) + ")"},
+	} {
+		x, err := Explain(strings.NewReader(tc.log), tc.opts)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		got := x.Causes[0].Summary
+		if tc.opts != nil {
+			got = x.Events[0].Package[0]
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
+		}
+		var text, js bytes.Buffer
+		if err := x.WriteText(&text); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.NewEncoder(&js).Encode(x); err != nil {
+			t.Fatal(err)
+		}
+		// Each of 500 events and causes may quote a few clipped texts.
+		const limit = 2 << 20
+		if text.Len() > limit || js.Len() > limit {
+			t.Errorf("%s: %d bytes of text, %d of JSON from a log of %d (limit %d)", tc.name, text.Len(), js.Len(), len(tc.log), limit)
+		}
+	}
+}
+
+// A detection-component line is paired with the last request of its
+// product (case folded, as strings.EqualFold) and feature, found by key:
+// 250 requests and 250 component lines of one product of 5,000 non-ASCII
+// characters (5 MB) took 2 s of CPU comparing each line's product with
+// every request's.
+func TestExplainDetectionPairsByKey(t *testing.T) {
+	product := "{" + strings.Repeat("\u0130", 5000) + "}"
+	var b strings.Builder
+	for range 250 {
+		b.WriteString("Detection of product '" + product + "', feature 'a' failed during request for component 'c'\r\n")
+	}
+	for range 250 {
+		b.WriteString("Detection of product '" + product + "', feature 'b', component 'x' failed.\r\n")
+	}
+	// Pairs: K and the Kelvin sign fold together, İ and i do not.
+	b.WriteString("Detection of product 'k', feature 'f' failed during request for component 'c1'\r\n" +
+		"Detection of product '\u0130', feature 'f' failed during request for component 'c2'\r\n" +
+		"Detection of product '\u212a', feature 'f', component 'x1' failed.\r\n" +
+		"Detection of product 'i', feature 'f', component 'x2' failed.\r\n")
+	log := b.String()
+	var x *Explanation
+	testenv.CheckBudget(t, "500 detection lines of one 10 KB product", func() {
+		var err error
+		if x, err = Explain(strings.NewReader(log), &Options{MaxEvents: 504}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	var got [][]int
+	for _, c := range x.Causes {
+		got = append(got, c.Lines)
+	}
+	want := [][]int{}
+	for n := 251; n <= 500; n++ {
+		want = append(want, []int{n})
+	}
+	want = append(want, []int{501, 503}, []int{504})
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("the causes' lines (-want +got):\n%s", diff)
 	}
 }
