@@ -136,6 +136,7 @@ type sigCert struct {
 	spki            []byte
 	ca              bool
 	eku             asn1.ObjectIdentifier // nil for none
+	san             []byte                // the GeneralNames of a subjectAltName, nil for none
 	// Signed by key when set (a real signature); otherwise a stand-in
 	// sha256WithRSA signature of rsaBytes bytes that no key verifies, but
 	// checking which costs a modular exponentiation of that size.
@@ -157,6 +158,9 @@ func (c sigCert) build(t testing.TB) []byte {
 	}
 	if c.eku != nil {
 		exts = append(exts, mustDER(t, pkix.Extension{Id: asn1.ObjectIdentifier{2, 5, 29, 37}, Value: mustDER(t, []asn1.ObjectIdentifier{c.eku})}))
+	}
+	if c.san != nil {
+		exts = append(exts, der(0x30, mustDER(t, asn1.ObjectIdentifier{2, 5, 29, 17}), der(0x04, der(0x30, c.san))))
 	}
 	parts := [][]byte{
 		der(0xa0, mustDER(t, 2)),
@@ -438,6 +442,24 @@ func buildSigLongSerial(t testing.TB, scale int) []byte {
 		leaf := sigCert{serial: big.NewInt(1), issuer: caName, subject: sigName(t, "Hostile Signer"), spki: ecSPKI(t, key), eku: oidSigCodeSigning, key: key}
 		ca := sigCert{serial: serial, issuer: caName, subject: caName, spki: ecSPKI(t, caKey), ca: true, key: caKey}
 		return signedPackage(t, baseMSI(t), sigPlan{leafKey: key, issuer: caName, serial: leaf.serial, certs: [][]byte{leaf.build(t), ca.build(t)}, crls: crls, pad: pad})
+	}
+	if scale > 1 {
+		return sigBig(t, build)
+	}
+	return build(nil, 0)
+}
+
+// buildSigURIFlood: the signer's certificate, otherwise valid, has a
+// subjectAltName of 40,000 URIs "a:", 4 bytes each (1,000,000 at 5 MB,
+// filling the signature stream): crypto/x509 allocates about 170 bytes
+// for each.
+func buildSigURIFlood(t testing.TB, scale int) []byte {
+	key := sigKey(t, "leaf")
+	issuer := sigName(t, "Hostile CA")
+	san := bytes.Repeat([]byte{0x86, 2, 'a', ':'}, 40_000*scale)
+	build := func(crls [][]byte, pad int) []byte {
+		leaf := sigCert{serial: big.NewInt(1), issuer: issuer, subject: sigName(t, "Hostile Signer"), spki: ecSPKI(t, key), eku: oidSigCodeSigning, san: san, key: key}
+		return signedPackage(t, baseMSI(t), sigPlan{leafKey: key, issuer: issuer, serial: leaf.serial, certs: [][]byte{leaf.build(t)}, crls: crls, pad: pad})
 	}
 	if scale > 1 {
 		return sigBig(t, build)

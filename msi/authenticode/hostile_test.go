@@ -156,6 +156,37 @@ func floodSignature(t *testing.T, ous int) []byte {
 	return signTiny(t, &SignOptions{Signer: key, Certificates: []*x509.Certificate{cert}})
 }
 
+// sanSignature returns a signature of the tiny package by a self-signed
+// certificate followed by others-1 more, each with a subjectAltName of
+// uris URIs "a:" (4 bytes each), made without url.URL values.
+func sanSignature(t *testing.T, certs, uris int) []byte {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	san := bytes.Repeat([]byte{0x86, 2, 'a', ':'}, uris)
+	now := time.Now()
+	var chain []*x509.Certificate
+	for i := range certs {
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(int64(10 + i)), Subject: pkix.Name{CommonName: "names"},
+			NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
+			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning},
+			ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{2, 5, 29, 17}, Value: tlv(tagSequence, san)}}}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Parsed leniently: crypto/x509 would make the URIs.
+		c, err := parseCertLenient(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		chain = append(chain, c)
+	}
+	return signTiny(t, &SignOptions{Signer: key, Certificates: chain})
+}
+
 // withSerial returns der with its serial number replaced (and its
 // signature no longer valid).
 func withSerial(t *testing.T, der []byte, serial *big.Int) []byte {
@@ -272,6 +303,13 @@ func TestHostileSignatures(t *testing.T) {
 		// decimal: 5 s for this one before long serials were refused.
 		{"CA serial of 4 MB", longSerialSignature(t, 4_000_000), nil, ErrFormat},
 		{"CA serial of 64 bytes", longSerialSignature(t, 64), nil, ErrUntrusted},
+		// crypto/x509 allocates about 170 bytes for each URI in a
+		// subjectAltName: 180 MiB of peak memory for a signature of
+		// 1,000,000 of them before the extensions of a signature's
+		// certificates were limited to 32,768 elements in all.
+		{"signer with 1,000,000 URIs", sanSignature(t, 1, 1_000_000), nil, ErrFormat},
+		{"250 certificates with 4,000 URIs each", sanSignature(t, 250, 4000), nil, ErrFormat},
+		{"signer with 30,000 URIs", sanSignature(t, 1, 30000), nil, ErrUntrusted},
 		{"Ex stream of 1 MiB", valid, make([]byte, 1<<20), ErrFormat},
 		{"Ex stream of the wrong length", valid, make([]byte, 7), ErrDigestMismatch},
 	}
