@@ -95,6 +95,7 @@ func hostileFixtures() []hostileFixture {
 		{"msi-sig-long-names.msi", "a valid signature by a certificate whose subject is 64 attributes of terminal escape sequences, 2 KB each (62 KB at 5 MB)", buildSigLongNames, checkSigLongNames, 31},
 		{"msi-sig-name-flood.msi", "the signer's subject holds 2,000 empty organizational units (440,000 at 5 MB)", buildSigNameFlood, checkSigRefused(buildSigNameFlood, "subject name of more than 64 attributes"), 220},
 		{"msi-sig-long-serial.msi", "the signer's issuer, named by an organizational unit alone, has a serial number of 16 KB (4 MB at 5 MB) and did not sign it", buildSigLongSerial, checkSigRefused(buildSigLongSerial, "serial number of"), 250},
+		{"msi-sig-long-digest.msi", "a signature whose content digest has 40 KB (4 MB at 5 MB)", buildSigLongDigest, checkSigLongDigest, 100},
 		{"msi-sig-uri-flood.msi", "the signer's certificate has a subjectAltName of 40,000 URIs, 4 bytes each (1,000,000 at 5 MB)", buildSigURIFlood, checkSigRefused(buildSigURIFlood, "extensions of more than 32768 ASN.1 elements"), 25},
 		{"msi-feature-component-fanout.msi", "50 features x 50 components, every pair in FeatureComponents (at 5 MB 1,050 x 1,050: 1.1 million pairs), a tenth of the components advertised by a shortcut", buildFeatureFanout, checkFeatureFanout, 21},
 		{"msi-cfb-right-chain.msi", "the sample and 1,000 streams (25,000 at 5 MB) of 64 bytes named with control characters, the root's children one chain of right siblings, the streams' mini sectors in reverse order", buildCFBChain(false), checkCFBStreams(1000), 25},

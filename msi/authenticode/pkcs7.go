@@ -263,7 +263,7 @@ func (p *parser) parseSignedData(b []byte) (*signedData, error) {
 		return nil, err
 	}
 	if !ci.ContentType.Equal(oidSignedData) {
-		return nil, p.errf(b, nil, "content type %v is not SignedData", ci.ContentType)
+		return nil, p.errf(b, nil, "content type %s is not SignedData", oidText(ci.ContentType))
 	}
 	var sd signedDataASN
 	if _, err := p.unmarshal(ci.Content.Bytes, &sd, true, "SignedData"); err != nil {
