@@ -18,6 +18,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/msikit/msikit/cfb"
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
@@ -136,6 +138,7 @@ type sigCert struct {
 	spki            []byte
 	ca              bool
 	eku             asn1.ObjectIdentifier // nil for none
+	san             []byte                // the GeneralNames of a subjectAltName, nil for none
 	// Signed by key when set (a real signature); otherwise a stand-in
 	// sha256WithRSA signature of rsaBytes bytes that no key verifies, but
 	// checking which costs a modular exponentiation of that size.
@@ -157,6 +160,9 @@ func (c sigCert) build(t testing.TB) []byte {
 	}
 	if c.eku != nil {
 		exts = append(exts, mustDER(t, pkix.Extension{Id: asn1.ObjectIdentifier{2, 5, 29, 37}, Value: mustDER(t, []asn1.ObjectIdentifier{c.eku})}))
+	}
+	if c.san != nil {
+		exts = append(exts, der(0x30, mustDER(t, asn1.ObjectIdentifier{2, 5, 29, 17}), der(0x04, der(0x30, c.san))))
 	}
 	parts := [][]byte{
 		der(0xa0, mustDER(t, 2)),
@@ -233,7 +239,8 @@ func sigSignerInfo(t testing.TB, key *ecdsa.PrivateKey, issuer []byte, serial *b
 // leafKey (whose certificate, the first of certs, has issuer and serial),
 // with a legacy countersignature by tsaKey (tsaIssuer, tsaSerial) when
 // tsaKey is set, and crls as the SignedData's CRL set when not empty; pad,
-// when not zero, adds a stream of that many bytes.
+// when not zero, adds a stream of that many bytes; digest, when set, is
+// signed instead of the package's digest.
 type sigPlan struct {
 	leafKey     *ecdsa.PrivateKey
 	issuer      []byte
@@ -243,6 +250,7 @@ type sigPlan struct {
 	tsaSerial   *big.Int
 	certs, crls [][]byte
 	pad         int
+	digest      []byte // the content digest signed, when not the package's
 }
 
 // signedPackage returns base signed as p says.
@@ -258,6 +266,9 @@ func signedPackage(t testing.TB, base []byte, p sigPlan) []byte {
 	}
 	digest, _, err := authenticode.Digest(cf, crypto.SHA256, false)
 	must(t, err)
+	if p.digest != nil {
+		digest = p.digest
+	}
 	sha := mustDER(t, pkix.AlgorithmIdentifier{Algorithm: oidSigSHA256, Parameters: asn1.NullRawValue})
 	sipInfo := der(0x30, mustDER(t, 1), der(0x04, []byte{0xf1, 0x10, 0x0c, 0, 0, 0, 0, 0, 0xc0, 0, 0, 0, 0, 0, 0, 0x46}),
 		mustDER(t, 0), mustDER(t, 0), mustDER(t, 0), mustDER(t, 0), mustDER(t, 0))
@@ -443,6 +454,54 @@ func buildSigLongSerial(t testing.TB, scale int) []byte {
 		return sigBig(t, build)
 	}
 	return build(nil, 0)
+}
+
+// buildSigURIFlood: the signer's certificate, otherwise valid, has a
+// subjectAltName of 40,000 URIs "a:", 4 bytes each (1,000,000 at 5 MB,
+// filling the signature stream): crypto/x509 allocates about 170 bytes
+// for each.
+func buildSigURIFlood(t testing.TB, scale int) []byte {
+	key := sigKey(t, "leaf")
+	issuer := sigName(t, "Hostile CA")
+	san := bytes.Repeat([]byte{0x86, 2, 'a', ':'}, 40_000*scale)
+	build := func(crls [][]byte, pad int) []byte {
+		leaf := sigCert{serial: big.NewInt(1), issuer: issuer, subject: sigName(t, "Hostile Signer"), spki: ecSPKI(t, key), eku: oidSigCodeSigning, san: san, key: key}
+		return signedPackage(t, baseMSI(t), sigPlan{leafKey: key, issuer: issuer, serial: leaf.serial, certs: [][]byte{leaf.build(t)}, crls: crls, pad: pad})
+	}
+	if scale > 1 {
+		return sigBig(t, build)
+	}
+	return build(nil, 0)
+}
+
+// buildSigLongDigest: a signature, otherwise valid, whose content digest
+// has 40 KB (4 MB at 5 MB) instead of SHA-256's 32 bytes.
+func buildSigLongDigest(t testing.TB, scale int) []byte {
+	key := sigKey(t, "leaf")
+	issuer := sigName(t, "Hostile CA")
+	leaf := sigCert{serial: big.NewInt(1), issuer: issuer, subject: sigName(t, "Hostile Signer"), spki: ecSPKI(t, key), eku: oidSigCodeSigning, key: key}
+	build := func(crls [][]byte, pad int) []byte {
+		return signedPackage(t, baseMSI(t), sigPlan{leafKey: key, issuer: issuer, serial: leaf.serial, certs: [][]byte{leaf.build(t)}, crls: crls, pad: pad,
+			digest: sigNoise(5, 40_000*scale)})
+	}
+	if scale > 1 {
+		return sigBig(t, build)
+	}
+	return build(nil, 0)
+}
+
+// checkSigLongDigest: the digest mismatch quotes the signed digest's
+// first 64 bytes and its length.
+func checkSigLongDigest(t *testing.T, _ *msi.Database) {
+	_, err := verifySig(t, buildSigLongDigest(t, 1), &authenticode.VerifyOptions{NoChain: true})
+	var de *authenticode.DigestError
+	if !errors.As(err, &de) || len(de.Signed) != 40_000 {
+		t.Fatalf("err = %.300v, want a *DigestError", err)
+	}
+	want := fmt.Sprintf("authenticode: content digest mismatch: signed %X…(40000 bytes), computed %X", de.Signed[:64], de.Computed)
+	if diff := cmp.Diff(want, de.Error()); diff != "" {
+		t.Errorf("DigestError (-want +got):\n%s", diff)
+	}
 }
 
 // checkSigSameSubject: the signature and its countersignature verify;

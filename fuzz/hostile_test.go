@@ -52,6 +52,7 @@ func hostileFixtures() []hostileFixture {
 	return []hostileFixture{
 		{"msi-names-escape.msi", "table names ../escaped, ..\\escaped, CON and one with ESC; a binary cell named with control characters", buildNamesEscape, checkNamesEscape, 0},
 		{"msi-suminfo-shared-string.msi", "20,000 summary information properties pointing at one 64 KiB string", buildSuminfoShared, checkSuminfoShared, 30},
+		{"msi-suminfo-opaque-flood.msi", "5,000 summary information properties (400,000 at 5 MB) of an unknown type, each a 4-byte value", buildSuminfoOpaque, checkSuminfoOpaque, 80},
 		{"msi-json-shared-64k-string.msi", "2,000 rows referencing one 64 KiB pooled string (128 MB of output)", buildSharedString, checkSharedString, 407},
 		{"msi-class-filetypemask.msi", "20 Class rows, each with a FileTypeMask of 32,000 patterns (one pooled string)", buildFileTypeMask, checkFileTypeMask, 3259},
 		{"msi-progid-chain-60k.msi", "a 60,000-long ProgId_Parent chain under a registered class", buildProgIDChain, checkProgIDChain, 3},
@@ -95,6 +96,8 @@ func hostileFixtures() []hostileFixture {
 		{"msi-sig-long-names.msi", "a valid signature by a certificate whose subject is 64 attributes of terminal escape sequences, 2 KB each (62 KB at 5 MB)", buildSigLongNames, checkSigLongNames, 31},
 		{"msi-sig-name-flood.msi", "the signer's subject holds 2,000 empty organizational units (440,000 at 5 MB)", buildSigNameFlood, checkSigRefused(buildSigNameFlood, "subject name of more than 64 attributes"), 220},
 		{"msi-sig-long-serial.msi", "the signer's issuer, named by an organizational unit alone, has a serial number of 16 KB (4 MB at 5 MB) and did not sign it", buildSigLongSerial, checkSigRefused(buildSigLongSerial, "serial number of"), 250},
+		{"msi-sig-long-digest.msi", "a signature whose content digest has 40 KB (4 MB at 5 MB)", buildSigLongDigest, checkSigLongDigest, 100},
+		{"msi-sig-uri-flood.msi", "the signer's certificate has a subjectAltName of 40,000 URIs, 4 bytes each (1,000,000 at 5 MB)", buildSigURIFlood, checkSigRefused(buildSigURIFlood, "extensions of more than 32768 ASN.1 elements"), 25},
 		{"msi-feature-component-fanout.msi", "50 features x 50 components, every pair in FeatureComponents (at 5 MB 1,050 x 1,050: 1.1 million pairs), a tenth of the components advertised by a shortcut", buildFeatureFanout, checkFeatureFanout, 21},
 		{"msi-cfb-right-chain.msi", "the sample and 1,000 streams (25,000 at 5 MB) of 64 bytes named with control characters, the root's children one chain of right siblings, the streams' mini sectors in reverse order", buildCFBChain(false), checkCFBStreams(1000), 25},
 		{"msi-cfb-deep-storages.msi", "the sample and 63 storages each inside the previous one, 5,000 streams in the deepest (depth 64, the limit), every name 31 units of control characters: 16 MB of entry paths", buildCFBDeepStorages, checkCFBStreams(3), 0},
@@ -205,6 +208,47 @@ func summaryShared(n, size int) []byte {
 	b = le.AppendUint32(b, uint32(size))
 	b = append(b, bytes.Repeat([]byte("S"), size-1)...)
 	return append(b, 0)
+}
+
+// summaryOpaque returns a property set of n properties of type VT(99),
+// each its 4-byte type field alone (12 bytes a property).
+func summaryOpaque(n int) []byte {
+	le := binary.LittleEndian
+	b := le.AppendUint16(nil, 0xFFFE)
+	b = le.AppendUint16(b, 0)
+	b = le.AppendUint32(b, 0x00020005)
+	b = append(b, make([]byte, 16)...)
+	b = le.AppendUint32(b, 1)
+	b = append(b, 0xe0, 0x85, 0x9f, 0xf2, 0xf9, 0x4f, 0x68, 0x10, 0xab, 0x91, 0x08, 0x00, 0x2b, 0x27, 0xb3, 0xd9)
+	b = le.AppendUint32(b, 48)
+	valueAt := 8 + 8*n
+	b = le.AppendUint32(b, uint32(valueAt+4*n))
+	b = le.AppendUint32(b, uint32(n))
+	for i := range n {
+		b = le.AppendUint32(b, uint32(100+i))
+		b = le.AppendUint32(b, uint32(valueAt+4*i))
+	}
+	for range n {
+		b = le.AppendUint32(b, 99)
+	}
+	return b
+}
+
+func buildSuminfoOpaque(t testing.TB, scale int) []byte {
+	db := baseDB(t)
+	si := summaryOpaque(5000 * scale)
+	must(t, db.SetStream(msi.SummaryInfoStream, bytes.NewReader(si), int64(len(si))))
+	return saveDB(t, db)
+}
+
+// checkSuminfoOpaque: a set of more than 4,096 properties is refused.
+func checkSuminfoOpaque(t *testing.T, db *msi.Database) {
+	var err error
+	testenv.CheckBudget(t, "SummaryInfo", func() { _, err = db.SummaryInfo() })
+	var fe *msi.FormatError
+	if !errors.As(err, &fe) || fe.Stream != msi.SummaryInfoStream || fe.Offset != 52 || !strings.Contains(err.Error(), "property count 5000 exceeds the limit of 4096") {
+		t.Errorf("SummaryInfo: %v, want a FormatError on the property count", err)
+	}
 }
 
 func buildSuminfoShared(t testing.TB, scale int) []byte {

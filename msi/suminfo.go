@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"time"
 
@@ -183,6 +184,12 @@ const maxSummaryInfoSize = 16 << 20
 // ones readable while bounding what a shared value can cost.
 const maxSharedValueBytes = 64 << 10
 
+// maxSummaryProperties bounds the properties of the section we decode.
+// Windows Installer defines 19 and real sets hold about 15; each costs
+// a few hundred bytes decoded and printed, so 400,000 of them (4 bytes
+// of value each, 4.8 MB) took every command reading them 160-210 MiB.
+const maxSummaryProperties = 4096
+
 // SummaryInfo is a decoded summary information property set: the typed
 // properties of its first section, plus everything needed to write it back
 // unchanged (header fields, further sections, unknown property types).
@@ -219,7 +226,8 @@ func siErr(off int64, format string, args ...any) error {
 
 // ParseSummaryInfo decodes a summary information property set (the bytes
 // of the \x05SummaryInformation stream). Errors match ErrFormat and name
-// the stream and offset. The property values may add up to at most the
+// the stream and offset. A section may hold at most 4,096 properties
+// (Windows Installer defines 19), whose values may add up to at most the
 // size of their section plus 64 KiB: a set whose property ids share one
 // value (or whose values overlap) beyond that is refused, since each
 // property holds its own copy.
@@ -298,8 +306,16 @@ func ParseSummaryInfo(b []byte) (*SummaryInfo, error) {
 	// thousands of ids pointing at one large string would otherwise cost
 	// a copy each (and as much again in every export of them).
 	valueBudget := int64(len(sec)) + maxSharedValueBytes
-	seen := make(map[PropertyID]bool, n)
+	seen := make(map[PropertyID]bool, min(n, maxSummaryProperties))
+	// The properties' offsets in order, once a value of an opaque type
+	// needs the next one for its end.
+	var offs []uint32
 	for _, e := range ids {
+		// Checked as the properties are decoded, so that a set refused
+		// for its shared values says so whatever its count.
+		if len(si.props) == maxSummaryProperties {
+			return nil, siErr(base+4, "property count %d exceeds the limit of %d", n, maxSummaryProperties)
+		}
 		off := int64(e.off)
 		at := base + off
 		if off < 8+int64(n)*8 || off+4 > int64(len(sec)) {
@@ -349,11 +365,16 @@ func ParseSummaryInfo(b []byte) (*SummaryInfo, error) {
 		default:
 			// Unknown or opaque (VT_CF, ...): keep the bytes up to the next
 			// property or the end of the section.
-			end := int64(len(sec))
-			for _, o := range ids {
-				if int64(o.off) >= off+4 && int64(o.off) < end {
-					end = int64(o.off)
+			if offs == nil {
+				offs = make([]uint32, len(ids))
+				for i, o := range ids {
+					offs[i] = o.off
 				}
+				slices.Sort(offs)
+			}
+			end := int64(len(sec))
+			if i, _ := slices.BinarySearch(offs, uint32(off+4)); i < len(offs) && int64(offs[i]) < end {
+				end = int64(offs[i])
 			}
 			if valueBudget -= end - off; valueBudget < 0 {
 				return nil, siErr(at, "property %s: the property values add up to more than the %d-byte section holds (values shared by several properties or overlapping)", e.id, len(sec))

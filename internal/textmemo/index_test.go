@@ -189,3 +189,29 @@ func TestIndexReserve(t *testing.T) {
 		t.Errorf("Reserve after Set lost a key: Len %d", x.Len())
 	}
 }
+
+// TestRanks: equal texts get equal ranks, in the texts' order, whether
+// they share their bytes or not; a long text shared by 20,000 entries is
+// compared once per step of sorting the distinct texts.
+func TestRanks(t *testing.T) {
+	long := strings.Repeat("k", 1<<20)
+	other := strings.Clone(long)
+	texts := []string{"b", "a", long, "b", "", other + "!", other}
+	want := []int32{2, 1, 3, 2, 0, 4, 3}
+	if diff := cmp.Diff(want, Ranks(texts)); diff != "" {
+		t.Errorf("Ranks (-want +got):\n%s", diff)
+	}
+	many := make([]string, 20000)
+	for i := range many {
+		many[i] = long
+		if i%2 == 1 {
+			many[i] = other
+		}
+	}
+	r := Ranks(many)
+	for i, v := range r {
+		if v != 0 {
+			t.Fatalf("rank %d of text %d, want 0", v, i)
+		}
+	}
+}

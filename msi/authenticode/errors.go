@@ -1,6 +1,7 @@
 package authenticode
 
 import (
+	"encoding/asn1"
 	"errors"
 	"fmt"
 	"strings"
@@ -94,7 +95,7 @@ func (e *DigestError) Error() string {
 	if e.Extended {
 		what = `metadata digest (\x05MsiDigitalSignatureEx)`
 	}
-	s := fmt.Sprintf("authenticode: %s mismatch: signed %X, computed %X", what, e.Signed, e.Computed)
+	s := fmt.Sprintf("authenticode: %s mismatch: signed %s, computed %s", what, hexText(e.Signed), hexText(e.Computed))
 	if e.Msg != "" {
 		s += " (" + e.Msg + ")"
 	}
@@ -103,6 +104,34 @@ func (e *DigestError) Error() string {
 
 // Is reports whether target is ErrDigestMismatch.
 func (e *DigestError) Is(target error) bool { return target == ErrDigestMismatch }
+
+// maxQuotedDigest is the longest digest a message quotes whole (SHA-512's
+// 64 bytes); maxQuotedArcs the longest object identifier (real ones have
+// under 20 arcs). A signature stream of 4 MiB can hold a digest or an
+// identifier of 4 MB, which every program printing its problems (sbom,
+// audit) would print twice its size of.
+const (
+	maxQuotedDigest = 64
+	maxQuotedArcs   = 64
+)
+
+// hexText formats a digest from a signature in hexadecimal: its first
+// maxQuotedDigest bytes and its length when it is longer.
+func hexText(b []byte) string {
+	if len(b) <= maxQuotedDigest {
+		return fmt.Sprintf("%X", b)
+	}
+	return fmt.Sprintf("%X…(%d bytes)", b[:maxQuotedDigest], len(b))
+}
+
+// oidText formats an object identifier from a signature: its first
+// maxQuotedArcs/2 arcs and their number when it has over maxQuotedArcs.
+func oidText(oid asn1.ObjectIdentifier) string {
+	if len(oid) <= maxQuotedArcs {
+		return oid.String()
+	}
+	return fmt.Sprintf("%s…(%d arcs)", oid[:maxQuotedArcs/2], len(oid))
+}
 
 // problem wraps a sentinel with a one-line explanation.
 type problem struct {

@@ -156,6 +156,71 @@ func floodSignature(t *testing.T, ous int) []byte {
 	return signTiny(t, &SignOptions{Signer: key, Certificates: []*x509.Certificate{cert}})
 }
 
+// sanSignature returns a signature of the tiny package by a self-signed
+// certificate followed by others-1 more, each with a subjectAltName of
+// uris URIs "a:" (4 bytes each), made without url.URL values.
+func sanSignature(t *testing.T, certs, uris int) []byte {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	san := bytes.Repeat([]byte{0x86, 2, 'a', ':'}, uris)
+	now := time.Now()
+	var chain []*x509.Certificate
+	for i := range certs {
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(int64(10 + i)), Subject: pkix.Name{CommonName: "names"},
+			NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
+			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning},
+			ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{2, 5, 29, 17}, Value: tlv(tagSequence, san)}}}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Parsed leniently: crypto/x509 would make the URIs.
+		c, err := parseCertLenient(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		chain = append(chain, c)
+	}
+	return signTiny(t, &SignOptions{Signer: key, Certificates: chain})
+}
+
+// withContent returns the signature valid with its content's digest
+// algorithm and digest replaced (when not nil) and, when si is not nil,
+// its SignerInfo too.
+func withContent(t *testing.T, valid, digestAlg, digest, si []byte) []byte {
+	t.Helper()
+	var ci contentInfo
+	var sd signedDataASN
+	if _, err := unmarshalTest(valid, &ci); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := unmarshalTest(ci.Content.Bytes, &sd); err != nil {
+		t.Fatal(err)
+	}
+	var idc spcIndirectDataContent
+	if _, err := unmarshalTest(sd.ContentInfo.Content.Bytes, &idc); err != nil {
+		t.Fatal(err)
+	}
+	if digestAlg == nil {
+		digestAlg = mustMarshal(idc.MessageDigest.DigestAlgorithm)
+	}
+	if digest == nil {
+		digest = idc.MessageDigest.Digest
+	}
+	if si == nil {
+		si = sd.SignerInfos.FullBytes
+	} else {
+		si = tlv(tagSet, si)
+	}
+	content := tlv(tagSequence, mustMarshal(idc.Data), tlv(tagSequence, digestAlg, derOctets(digest)))
+	return tlv(tagSequence, derOID(oidSignedData), tlv(tagContext0, tlv(tagSequence,
+		derInt(1), sd.DigestAlgorithms.FullBytes, tlv(tagSequence, derOID(oidSpcIndirectData), tlv(tagContext0, content)),
+		sd.Certificates.FullBytes, si)))
+}
+
 // withSerial returns der with its serial number replaced (and its
 // signature no longer valid).
 func withSerial(t *testing.T, der []byte, serial *big.Int) []byte {
@@ -272,6 +337,21 @@ func TestHostileSignatures(t *testing.T) {
 		// decimal: 5 s for this one before long serials were refused.
 		{"CA serial of 4 MB", longSerialSignature(t, 4_000_000), nil, ErrFormat},
 		{"CA serial of 64 bytes", longSerialSignature(t, 64), nil, ErrUntrusted},
+		// crypto/x509 allocates about 170 bytes for each URI in a
+		// subjectAltName: 180 MiB of peak memory for a signature of
+		// 1,000,000 of them before the extensions of a signature's
+		// certificates were limited to 32,768 elements in all.
+		{"signer with 1,000,000 URIs", sanSignature(t, 1, 1_000_000), nil, ErrFormat},
+		{"250 certificates with 4,000 URIs each", sanSignature(t, 250, 4000), nil, ErrFormat},
+		{"signer with 30,000 URIs", sanSignature(t, 1, 30000), nil, ErrUntrusted},
+		// A digest or an identifier of 4 MB was quoted whole in
+		// hexadecimal or decimal: 8 MB in every problem sbom and audit
+		// printed.
+		{"content digest of 4 MB", withContent(t, valid, nil, make([]byte, 4_000_000), nil), nil, ErrDigestMismatch},
+		{"digest algorithm of 4,000,000 arcs", withContent(t, valid, tlv(tagSequence, tlv(0x06, append([]byte{0x2a}, bytes.Repeat([]byte{1}, 4_000_000)...))), nil, nil), nil, ErrUntrusted},
+		{"messageDigest attribute of 4 MB", withContent(t, valid, nil, nil, tlv(tagSequence, derInt(1), tlv(tagSequence, pki.Leaf.RawIssuer, derBigInt(pki.Leaf.SerialNumber)),
+			derAlgorithm(oidSHA256, true), tlv(tagContext0, derAttribute(oidAttrMessageDigest, derOctets(make([]byte, 4_000_000)))),
+			derAlgorithm(oidECDSAWithSHA256, false), derOctets([]byte{1}))), nil, ErrBadSignature},
 		{"Ex stream of 1 MiB", valid, make([]byte, 1<<20), ErrFormat},
 		{"Ex stream of the wrong length", valid, make([]byte, 7), ErrDigestMismatch},
 	}

@@ -96,6 +96,13 @@ const (
 	// name of 60,000 empty ones, 540 KB, cost 70 MB, and one filling the
 	// stream 150 MiB of peak memory.
 	maxNameAttributes = 64
+	// maxExtensionElements bounds the ASN.1 elements in the extensions
+	// of all the certificates of one SignedData (a real code signing
+	// certificate has under 100; a chain of ten, under 1,000).
+	// crypto/x509 allocates for each alternative name, key usage, policy
+	// or distribution point it decodes, up to 170 bytes for a 4-byte URI:
+	// a signature of 1,000,000 of them, 4 MB, took 180 MiB.
+	maxExtensionElements = 32768
 )
 
 // ASN.1 shapes (RFC 2315, RFC 5652, Authenticode).
@@ -256,7 +263,7 @@ func (p *parser) parseSignedData(b []byte) (*signedData, error) {
 		return nil, err
 	}
 	if !ci.ContentType.Equal(oidSignedData) {
-		return nil, p.errf(b, nil, "content type %v is not SignedData", ci.ContentType)
+		return nil, p.errf(b, nil, "content type %s is not SignedData", oidText(ci.ContentType))
 	}
 	var sd signedDataASN
 	if _, err := p.unmarshal(ci.Content.Bytes, &sd, true, "SignedData"); err != nil {
@@ -282,13 +289,14 @@ func (p *parser) parseSignedData(b []byte) (*signedData, error) {
 		if err != nil {
 			return nil, err
 		}
+		budget := maxExtensionElements
 		for _, r := range raws {
 			if r.Class != asn1.ClassUniversal || r.Tag != asn1.TagSequence {
 				// Attribute certificates and other CertificateChoices
 				// (Microsoft's timestamp tokens carry one) name no key.
 				continue
 			}
-			c, err := parseCertificate(r.FullBytes)
+			c, err := parseCertificate(r.FullBytes, &budget)
 			if err != nil {
 				return nil, p.errf(r.FullBytes, err, "bad certificate")
 			}
@@ -387,10 +395,11 @@ func (p *parser) parseAttributes(b []byte) ([]attribute, error) {
 // A certificate whose RSA key is over maxRSABits is refused: every
 // signature it checks would cost more than the whole budget; so is one
 // whose serial number is over maxSerialBytes, or whose issuer or subject
-// has more than maxNameAttributes attributes (checked before
-// crypto/x509 decodes them).
-func parseCertificate(der []byte) (*x509.Certificate, error) {
-	if err := checkNames(der); err != nil {
+// has more than maxNameAttributes attributes, or whose extensions hold
+// more elements than are left of *budget (taken from it; these two
+// checked before crypto/x509 decodes them).
+func parseCertificate(der []byte, budget *int) (*x509.Certificate, error) {
+	if err := checkShape(der, budget); err != nil {
 		return nil, err
 	}
 	c, err := x509.ParseCertificate(der)
@@ -410,11 +419,12 @@ func parseCertificate(der []byte) (*x509.Certificate, error) {
 	return c, nil
 }
 
-// checkNames refuses a certificate whose issuer or subject name has more
-// than maxNameAttributes attributes. It only splits elements, allocating
-// nothing per attribute; a certificate it cannot split is left to the
-// parsers to refuse.
-func checkNames(der []byte) error {
+// checkShape refuses a certificate whose issuer or subject name has more
+// than maxNameAttributes attributes, or whose extensions hold more ASN.1
+// elements than *budget, which it lowers by their number. It only splits
+// elements, allocating nothing per element; a certificate it cannot split
+// is left to the parsers to refuse.
+func checkShape(der []byte, budget *int) error {
 	var cert, tbs asn1.RawValue
 	if _, err := asn1.Unmarshal(der, &cert); err != nil {
 		return nil
@@ -425,7 +435,8 @@ func checkNames(der []byte) error {
 	// [0] version (optional), serial, signature, issuer, validity, subject.
 	var fields [6]asn1.RawValue
 	n := 0
-	for b := tbs.Bytes; len(b) > 0 && n < len(fields); n++ {
+	b := tbs.Bytes
+	for ; len(b) > 0 && n < len(fields); n++ {
 		rest, err := asn1.Unmarshal(b, &fields[n])
 		if err != nil {
 			return nil
@@ -461,7 +472,45 @@ func checkNames(der []byte) error {
 			rdns = rest
 		}
 	}
+	// Then subjectPublicKeyInfo, [1] and [2] unique identifiers and [3]
+	// the extensions.
+	for len(b) > 0 {
+		var f asn1.RawValue
+		rest, err := asn1.Unmarshal(b, &f)
+		if err != nil {
+			return nil
+		}
+		if f.Class == asn1.ClassContextSpecific && f.Tag == 3 {
+			n := countElements(f.Bytes, 8, *budget)
+			if n > *budget {
+				return fmt.Errorf("extensions of more than %d ASN.1 elements in the signature's certificates", maxExtensionElements)
+			}
+			*budget -= n
+		}
+		b = rest
+	}
 	return nil
+}
+
+// countElements counts the ASN.1 elements in b and, depth levels down,
+// inside constructed elements and OCTET STRINGs (an extension's value is
+// the DER of its own structure), stopping once past limit or at what does
+// not decode.
+func countElements(b []byte, depth, limit int) int {
+	n := 0
+	for len(b) > 0 && n <= limit {
+		var rv asn1.RawValue
+		rest, err := asn1.Unmarshal(b, &rv)
+		if err != nil {
+			break
+		}
+		n++
+		if depth > 0 && (rv.IsCompound || rv.Class == asn1.ClassUniversal && rv.Tag == asn1.TagOctetString) {
+			n += countElements(rv.Bytes, depth-1, limit-n)
+		}
+		b = rest
+	}
+	return n
 }
 
 type lenientCert struct {

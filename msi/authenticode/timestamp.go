@@ -78,7 +78,7 @@ func verifyToken(p *parser, token, signature []byte, outer []*x509.Certificate) 
 		return nil, nil, newProblem(ErrBadTimestamp, err, "RFC 3161 token")
 	}
 	if !td.contentType.Equal(oidTSTInfo) {
-		return nil, nil, newProblem(ErrBadTimestamp, nil, "RFC 3161 token holds %v, not TSTInfo", td.contentType)
+		return nil, nil, newProblem(ErrBadTimestamp, nil, "RFC 3161 token holds %s, not TSTInfo", oidText(td.contentType))
 	}
 	tsi := td.signers[0]
 	cert := findSigner(td.certs, tsi)
@@ -97,7 +97,7 @@ func verifyToken(p *parser, token, signature []byte, outer []*x509.Certificate) 
 	}
 	h, ok := hashOf(info.imprint.HashAlgorithm.Algorithm)
 	if !ok || !h.Available() {
-		return nil, nil, newProblem(ErrBadTimestamp, nil, "unsupported imprint algorithm %v", info.imprint.HashAlgorithm.Algorithm)
+		return nil, nil, newProblem(ErrBadTimestamp, nil, "unsupported imprint algorithm %s", oidText(info.imprint.HashAlgorithm.Algorithm))
 	}
 	d := h.New()
 	d.Write(signature)

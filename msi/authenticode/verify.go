@@ -140,7 +140,7 @@ func Verify(cf *cfb.Reader, opts *VerifyOptions) (*Signature, error) {
 		return nil, err
 	}
 	if !sd.contentType.Equal(oidSpcIndirectData) {
-		return nil, p.errf(nil, nil, "content type %v is not SpcIndirectDataContent", sd.contentType)
+		return nil, p.errf(nil, nil, "content type %s is not SpcIndirectDataContent", oidText(sd.contentType))
 	}
 	var idc spcIndirectDataContent
 	if _, err := p.unmarshal(sd.contentFull, &idc, true, "SpcIndirectDataContent"); err != nil {
@@ -152,7 +152,7 @@ func Verify(cf *cfb.Reader, opts *VerifyOptions) (*Signature, error) {
 	h, ok := hashOf(idc.MessageDigest.DigestAlgorithm.Algorithm)
 	switch {
 	case !ok:
-		add(&UnsupportedError{Msg: fmt.Sprintf("digest algorithm %v", idc.MessageDigest.DigestAlgorithm.Algorithm)})
+		add(&UnsupportedError{Msg: "digest algorithm " + oidText(idc.MessageDigest.DigestAlgorithm.Algorithm)})
 	case !h.Available():
 		add(&UnsupportedError{Msg: fmt.Sprintf("digest algorithm %v is not linked in", h)})
 	default:
@@ -291,7 +291,7 @@ func checkDigests(cf *cfb.Reader, sig *Signature, exEntry *cfb.Entry) error {
 // contentType must be ct), or over content itself when there are none.
 func checkSignerInfo(si *signerInfo, cert *x509.Certificate, content []byte, ct asn1.ObjectIdentifier) error {
 	if si.digest == 0 || !si.digest.Available() {
-		return &UnsupportedError{Msg: fmt.Sprintf("signer digest algorithm %v", si.digestOID)}
+		return &UnsupportedError{Msg: "signer digest algorithm " + oidText(si.digestOID)}
 	}
 	signed := content
 	if si.authPresent {
@@ -306,12 +306,12 @@ func checkSignerInfo(si *signerInfo, cert *x509.Certificate, content []byte, ct 
 		h := si.digest.New()
 		h.Write(content)
 		if got := h.Sum(nil); !bytes.Equal(got, want) {
-			return newProblem(ErrBadSignature, nil, "messageDigest attribute %X does not match the signed content (%X)", want, got)
+			return newProblem(ErrBadSignature, nil, "messageDigest attribute %s does not match the signed content (%X)", hexText(want), got)
 		}
 		if cta := si.attr(si.auth, oidAttrContentType); ct != nil && cta != nil && len(cta.values) == 1 {
 			var got asn1.ObjectIdentifier
 			if _, err := asn1.Unmarshal(cta.values[0].FullBytes, &got); err != nil || !got.Equal(ct) {
-				return newProblem(ErrBadSignature, err, "contentType attribute is %v, want %v", got, ct)
+				return newProblem(ErrBadSignature, err, "contentType attribute is %s, want %v", oidText(got), ct)
 			}
 		}
 		signed = si.authRaw

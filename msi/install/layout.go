@@ -895,7 +895,7 @@ func (lay *layout) installFile(i int) File {
 		out.Directory = lay.nodes[f.dir].key
 	}
 	if f.err != nil {
-		out.Err = fmt.Errorf("install: File %q: %w", f.key, f.err)
+		out.Err = fmt.Errorf("install: File %q: %w", clip.String(f.key), f.err)
 		return out
 	}
 	out.Path = lay.path(i)

@@ -19,6 +19,7 @@ import (
 	"github.com/msikit/msikit/cab"
 	"github.com/msikit/msikit/cfb"
 	"github.com/msikit/msikit/internal/assembly"
+	"github.com/msikit/msikit/internal/textmemo"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/authenticode"
 	"github.com/msikit/msikit/msi/install"
@@ -121,16 +122,38 @@ func ReadContext(ctx context.Context, db *msi.Database, opts *Options) (*Invento
 		return nil, err
 	}
 	inv := r.inv
-	sort.SliceStable(inv.Files, func(i, j int) bool {
-		a, b := inv.Files[i], inv.Files[j]
-		if a.Path != b.Path {
-			return a.Path < b.Path
-		}
-		return a.Key < b.Key
-	})
+	sortFiles(inv.Files)
 	sort.Slice(inv.Modules, func(i, j int) bool { return inv.Modules[i].ID < inv.Modules[j].ID })
 	sort.Slice(inv.Binaries, func(i, j int) bool { return inv.Binaries[i].Name < inv.Binaries[j].Name })
 	return inv, nil
+}
+
+// sortFiles sorts files by path, then key, stably, through the texts'
+// ranks (textmemo.Ranks): the rows of a crafted package can all name one
+// pooled key of megabytes, which a sort comparing it with itself at each
+// step took seconds over.
+func sortFiles(files []*File) {
+	paths, keys := make([]string, len(files)), make([]string, len(files))
+	for i, f := range files {
+		paths[i], keys[i] = f.Path, f.Key
+	}
+	pr, kr := textmemo.Ranks(paths), textmemo.Ranks(keys)
+	perm := make([]int, len(files))
+	for i := range perm {
+		perm[i] = i
+	}
+	sort.SliceStable(perm, func(i, j int) bool {
+		a, b := perm[i], perm[j]
+		if pr[a] != pr[b] {
+			return pr[a] < pr[b]
+		}
+		return kr[a] < kr[b]
+	})
+	sorted := make([]*File, len(files))
+	for i, p := range perm {
+		sorted[i] = files[p]
+	}
+	copy(files, sorted)
 }
 
 // reader is the state of one Read call.
@@ -139,14 +162,17 @@ type reader struct {
 	db  *msi.Database
 	inv *Inventory
 
-	fileRows map[string]fileRow   // File table: key → columns
-	compRows map[string]compRow   // Component table
-	fileHash map[string][]byte    // MsiFileHash: key → MD5
-	assembly map[string]*Assembly // key path File key → declared identity
-	moduleOf map[string]string    // component → ModuleID
-	byKey    map[string]*File     // File rows, by key (the first of a repeated key)
-	repeats  map[string]*repeated // File rows of the keys repeated
-	buf      []byte               // forward reader windows, reused
+	// The tables' rows by their keys, in indexes that hash a long key
+	// once per distinct text, not once per row: the rows of a crafted
+	// package can all name one pooled text of megabytes.
+	fileRows textmemo.Index[fileRow]   // File table: key → columns
+	compRows textmemo.Index[compRow]   // Component table
+	fileHash textmemo.Index[[]byte]    // MsiFileHash: key → MD5
+	assembly textmemo.Index[*Assembly] // key path File key → declared identity
+	moduleOf textmemo.Index[string]    // component → ModuleID
+	byKey    textmemo.Index[*File]     // File rows, by key (the first of a repeated key)
+	repeats  textmemo.Index[*repeated] // File rows of the keys repeated
+	buf      []byte                    // forward reader windows, reused
 	sha256   hash.Hash
 	sha1     hash.Hash
 	md5      hash.Hash
@@ -297,20 +323,18 @@ func splitModuleID(id string) (name, guid string) {
 // MsiAssemblyName, ModuleSignature and ModuleComponents tables say about
 // the files and modules.
 func (r *reader) readTables() error {
-	r.fileRows, r.compRows, r.fileHash = map[string]fileRow{}, map[string]compRow{}, map[string][]byte{}
-	r.assembly, r.moduleOf = map[string]*Assembly{}, map[string]string{}
 	if t, err := r.table("File"); err != nil {
 		return err
 	} else if t != nil {
 		for row := range t.Rows() {
-			r.fileRows[row.Get("File").Str()] = fileRow{version: row.Get("Version").Str(), language: row.Get("Language").Str()}
+			r.fileRows.Set(row.Get("File").Str(), fileRow{version: row.Get("Version").Str(), language: row.Get("Language").Str()})
 		}
 	}
 	if t, err := r.table("Component"); err != nil {
 		return err
 	} else if t != nil {
 		for row := range t.Rows() {
-			r.compRows[row.Get("Component").Str()] = compRow{id: row.Get("ComponentId").Str(), keyPath: row.Get("KeyPath").Str()}
+			r.compRows.Set(row.Get("Component").Str(), compRow{id: row.Get("ComponentId").Str(), keyPath: row.Get("KeyPath").Str()})
 		}
 	}
 	if t, err := r.table("MsiFileHash"); err != nil {
@@ -324,19 +348,19 @@ func (r *reader) readTables() error {
 				v := uint32(row.Get(c).Int())
 				h = append(h, byte(v), byte(v>>8), byte(v>>16), byte(v>>24))
 			}
-			r.fileHash[row.Get("File_").Str()] = h
+			r.fileHash.Set(row.Get("File_").Str(), h)
 		}
 	}
-	byComp := map[string]*Assembly{}
+	var byComp textmemo.Index[*Assembly]
 	if t, err := r.table("MsiAssembly"); err != nil {
 		return err
 	} else if t != nil {
 		for row := range t.Rows() {
 			comp := row.Get("Component_").Str()
 			a := &Assembly{Win32: row.Get("Attributes").Int() == 1, Manifest: row.Get("File_Manifest").Str()}
-			byComp[comp] = a
-			if kp := r.compRows[comp].keyPath; kp != "" {
-				r.assembly[kp] = a
+			byComp.Set(comp, a)
+			if kp := r.compRows.Get(comp).keyPath; kp != "" {
+				r.assembly.Set(kp, a)
 			}
 		}
 	}
@@ -344,28 +368,28 @@ func (r *reader) readTables() error {
 		return err
 	} else if t != nil {
 		for row := range t.Rows() {
-			if a := byComp[row.Get("Component_").Str()]; a != nil {
+			if a := byComp.Get(row.Get("Component_").Str()); a != nil {
 				a.Names = append(a.Names, NameValue{row.Get("Name").Str(), row.Get("Value").Str()})
 			}
 		}
 	}
-	for _, a := range byComp {
+	for _, a := range byComp.All() {
 		sort.SliceStable(a.Names, func(i, j int) bool { return a.Names[i].Name < a.Names[j].Name })
 	}
 	if r.inv.Package.Kind != msi.PackageInstaller {
 		return nil // a merge module's ModuleSignature is its own identity
 	}
-	modules := map[string]*Module{}
+	var modules textmemo.Index[*Module]
 	if t, err := r.table("ModuleSignature"); err != nil {
 		return err
 	} else if t != nil {
 		for row := range t.Rows() {
 			m := &Module{ID: row.Get("ModuleID").Str(), Version: row.Get("Version").Str(), Language: row.Get("Language").String()}
-			if modules[m.ID] != nil {
+			if modules.Get(m.ID) != nil {
 				continue // one module in several languages: listed once
 			}
 			m.Name, m.GUID = splitModuleID(m.ID)
-			modules[m.ID] = m
+			modules.Set(m.ID, m)
 			r.inv.Modules = append(r.inv.Modules, m)
 		}
 	}
@@ -374,12 +398,12 @@ func (r *reader) readTables() error {
 	} else if t != nil {
 		for row := range t.Rows() {
 			comp, id := row.Get("Component").Str(), row.Get("ModuleID").Str()
-			m := modules[id]
+			m := modules.Get(id)
 			if m == nil {
 				continue
 			}
-			if _, seen := r.moduleOf[comp]; !seen {
-				r.moduleOf[comp] = id
+			if !r.moduleOf.Has(comp) {
+				r.moduleOf.Set(comp, id)
 				m.Components = append(m.Components, comp)
 			}
 		}
@@ -398,17 +422,16 @@ func (r *reader) readFiles(opts *Options) error {
 	if err != nil {
 		return err
 	}
-	r.byKey, r.repeats = map[string]*File{}, map[string]*repeated{}
 	for f := range plan.Files() {
 		sf := r.newFile(f)
 		r.inv.Files = append(r.inv.Files, sf)
-		if first, dup := r.byKey[f.Key]; !dup {
-			r.byKey[f.Key] = sf
+		if first, dup := r.byKey.Lookup(f.Key); !dup {
+			r.byKey.Set(f.Key, sf)
 		} else {
-			rp := r.repeats[f.Key]
+			rp := r.repeats.Get(f.Key)
 			if rp == nil {
 				rp = &repeated{rows: []*File{first}}
-				r.repeats[f.Key] = rp
+				r.repeats.Set(f.Key, rp)
 			}
 			rp.rows = append(rp.rows, sf)
 		}
@@ -471,9 +494,9 @@ type repeated struct {
 // the copy delivered after it). Install delivers a key's copies in
 // layout order, so the search goes on from the copy delivered last.
 func (r *reader) deliveredRow(f *install.File) *File {
-	rp := r.repeats[f.Key]
+	rp := r.repeats.Get(f.Key)
 	if rp == nil {
-		if sf := r.byKey[f.Key]; sf != nil && sf.Path == f.Path {
+		if sf := r.byKey.Get(f.Key); sf != nil && sf.Path == f.Path {
 			return sf
 		}
 		return nil
@@ -501,9 +524,9 @@ func (r *reader) deliveredRow(f *install.File) *File {
 // each once, and each copy gets its own failure (and a failure is not
 // listed as a file of its own, as if no File row named it).
 func (r *reader) failedRow(key string) *File {
-	rp := r.repeats[key]
+	rp := r.repeats.Get(key)
 	if rp == nil {
-		sf := r.byKey[key]
+		sf := r.byKey.Get(key)
 		if sf == nil || sf.Read {
 			return nil
 		}
@@ -522,20 +545,20 @@ func (r *reader) failedRow(key string) *File {
 // newFile makes the inventory entry of a file from its layout and tables.
 func (r *reader) newFile(f *install.File) *File {
 	sf := &File{File: *f}
-	row, ok := r.fileRows[f.Key]
+	row, ok := r.fileRows.Lookup(f.Key)
 	if ok {
 		sf.Language = row.language
-		if _, companion := r.fileRows[row.version]; companion && row.version != "" {
+		if companion := r.fileRows.Has(row.version); companion && row.version != "" {
 			sf.CompanionOf = row.version
 		} else {
 			sf.Version = row.version
 		}
 	}
-	sf.ComponentID = r.compRows[f.Component].id
-	sf.Module = r.moduleOf[f.Component]
-	sf.MsiFileHash = r.fileHash[f.Key]
+	sf.ComponentID = r.compRows.Get(f.Component).id
+	sf.Module = r.moduleOf.Get(f.Component)
+	sf.MsiFileHash = r.fileHash.Get(f.Key)
 	if ok {
-		sf.Assembly = r.assembly[f.Key]
+		sf.Assembly = r.assembly.Get(f.Key)
 	}
 	return sf
 }
