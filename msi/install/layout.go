@@ -215,19 +215,53 @@ var ErrUnsafePath = errors.New("install: unsafe name")
 
 // unsafeName reports a name from the package that is refused as a path
 // element: "what: why" (what names the row, why is safename's reason).
+// What is what (a format quoting name with %q, clipped) and is written
+// when the message is asked for: a package can refuse 60,000 files, each
+// of which held its message (1 KB each) from the start.
 type unsafeName struct {
-	what string
-	err  error
+	what, name string
+	named      bool // what is a format quoting name
+	err        error
 }
 
-func refusedName(what string, err error) error { return &unsafeName{what, err} }
+// refusedName returns the error of a name refused for err, the row
+// described by what ("" for none).
+func refusedName(what string, err error) error { return &unsafeName{what: what, err: err} }
+
+// refusedRow returns the error of a name refused for err, the row
+// described by what, a format with one %q of name.
+func refusedRow(what, name string, err error) error {
+	return &unsafeName{what: what, name: name, named: true, err: err}
+}
 
 func (e *unsafeName) Error() string {
-	if e.what == "" {
+	what := e.what
+	if e.named {
+		what = fmt.Sprintf(what, clip.String(e.name))
+	}
+	if what == "" {
 		return e.err.Error()
 	}
-	return e.what + ": " + e.err.Error()
+	return what + ": " + e.err.Error()
 }
+
+// layoutError is the error of a file the layout refuses: its key (quoted
+// clipped) and why, written when asked for, as unsafeName.
+type layoutError struct {
+	key string
+	err error
+}
+
+func (e *layoutError) Error() string {
+	return fmt.Sprintf("install: File %q: %v", clip.String(e.key), e.err)
+}
+
+func (e *layoutError) Unwrap() error { return e.err }
+
+// longPathWhat is the unsafeName format of a file whose install path is
+// too long.
+var longPathWhat = fmt.Sprintf("install path longer than %d characters, and Directory %%q", MaxPathUnits)
+
 func (e *unsafeName) Unwrap() error        { return e.err }
 func (e *unsafeName) Is(target error) bool { return target == ErrUnsafePath }
 
@@ -527,7 +561,7 @@ func pathUnits(units int32, elem string) int32 {
 // refuse records that node n's name is unsafe (err, safename's reason):
 // files below it are refused.
 func (lay *layout) refuse(n *dirNode, err error) {
-	lay.errs = append(lay.errs, refusedName(fmt.Sprintf("Directory %q", clip.String(n.key)), err))
+	lay.errs = append(lay.errs, refusedRow("Directory %q", n.key, err))
 	n.err = int32(len(lay.errs))
 }
 
@@ -750,7 +784,7 @@ func (lay *layout) place(f *fileRec, compDir *textmemo.Index[string], taken map[
 		// No component, so no Directory: below a folder named after the
 		// component.
 		if err := safename.Check(f.comp); err != nil {
-			f.err = refusedName(fmt.Sprintf("component %q (not in the Component table)", clip.String(f.comp)), err)
+			f.err = refusedRow("component %q (not in the Component table)", f.comp, err)
 			return
 		}
 		if err := safename.Check(f.name); err != nil {
@@ -783,7 +817,7 @@ func (lay *layout) place(f *fileRec, compDir *textmemo.Index[string], taken map[
 	if units > MaxPathUnits {
 		// Windows cannot install it there: below the Directory's id.
 		if err := safename.Check(n.key); err != nil {
-			f.err = refusedName(fmt.Sprintf("install path longer than %d characters, and Directory %q", MaxPathUnits, clip.String(n.key)), err)
+			f.err = refusedRow(longPathWhat, n.key, err)
 			return
 		}
 		f.placement, f.longPath = UnderDirectoryID, true
@@ -895,7 +929,7 @@ func (lay *layout) installFile(i int) File {
 		out.Directory = lay.nodes[f.dir].key
 	}
 	if f.err != nil {
-		out.Err = fmt.Errorf("install: File %q: %w", clip.String(f.key), f.err)
+		out.Err = &layoutError{f.key, f.err}
 		return out
 	}
 	out.Path = lay.path(i)
