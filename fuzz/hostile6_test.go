@@ -3,12 +3,16 @@ package fuzz
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
+	"errors"
 	"io"
+	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/install"
 	"github.com/msikit/msikit/msi/mst"
 	"github.com/msikit/msikit/msi/sbom"
 	"github.com/msikit/msikit/msi/validate"
@@ -272,4 +276,124 @@ func TestSbomSharedLongKeys(t *testing.T) {
 			}
 		})
 	}
+}
+
+// File rows sharing one long key: the documents' identifiers are short
+// (the key's start and digest) and unique, and a document the limit
+// refuses is refused without building every file's component first
+// (3,000 File rows keyed by one 480 KiB text asked for 3,000 identifiers
+// of 480 KiB, hashed again into the map of those taken and into the
+// serial number: past 60 s; 60,000 rows of a 48 KiB key: 4.3 s CPU,
+// 234 MiB, with each refused file's message formatted up front).
+func TestSbomFileRowsSharingLongKey(t *testing.T) {
+	saved := duplicateKeyRows
+	defer func() { duplicateKeyRows = saved }()
+	duplicateKeyRows = []struct {
+		table string
+		rows  int
+	}{{"File", 3000}}
+	data := buildDuplicateLongKeys(t, 20)
+	db, err := msi.NewDatabase(bytes.NewReader(data), int64(len(data)))
+	must(t, err)
+	inv, err := sbom.Read(db, nil)
+	must(t, err)
+	for _, format := range []struct {
+		name  string
+		write func(io.Writer, *sbom.WriteOptions) error
+	}{{"CycloneDX", inv.WriteCycloneDX}, {"SPDX", inv.WriteSPDX}} {
+		testenv.CheckBudget(t, format.name+" past MaxBytes", func() {
+			err := format.write(io.Discard, &sbom.WriteOptions{MaxBytes: 256 << 20})
+			if !errors.Is(err, sbom.ErrTooLarge) {
+				t.Errorf("%s: %v, want ErrTooLarge", format.name, err)
+			}
+		})
+	}
+
+	// A few rows, written whole: their identifiers.
+	duplicateKeyRows = []struct {
+		table string
+		rows  int
+	}{{"File", 40}}
+	data = buildDuplicateLongKeys(t, 1)
+	db, err = msi.NewDatabase(bytes.NewReader(data), int64(len(data)))
+	must(t, err)
+	inv, err = sbom.Read(db, nil)
+	must(t, err)
+	var cdx struct {
+		Components []struct {
+			BOMRef string `json:"bom-ref"`
+		} `json:"components"`
+	}
+	var spdx struct {
+		Files []struct {
+			SPDXID string `json:"SPDXID"`
+		} `json:"files"`
+	}
+	var buf bytes.Buffer
+	must(t, inv.WriteCycloneDX(&buf, nil))
+	must(t, json.Unmarshal(buf.Bytes(), &cdx))
+	buf.Reset()
+	must(t, inv.WriteSPDX(&buf, nil))
+	must(t, json.Unmarshal(buf.Bytes(), &spdx))
+	var ids []string
+	for _, c := range cdx.Components {
+		ids = append(ids, c.BOMRef)
+	}
+	for _, f := range spdx.Files {
+		ids = append(ids, f.SPDXID)
+	}
+	long, seen := 0, map[string]bool{}
+	for _, id := range ids {
+		if len(id) > 1024 {
+			long++
+		}
+		if seen[id] {
+			t.Errorf("identifier %.80q… given twice", id)
+		}
+		seen[id] = true
+	}
+	if long > 0 || len(ids) < 40 {
+		t.Errorf("%d identifiers, %d of them over 1 KiB; want at least 40, none", len(ids), long)
+	}
+}
+
+// The files a plan refuses hold their errors unformatted: a package can
+// refuse 60,000 files, and each held its message (about 1.4 KB quoting
+// the clipped key and component) from the start, 90 MB of sbom's heap.
+func TestRefusedFilesHoldNoMessages(t *testing.T) {
+	saved := duplicateKeyRows
+	defer func() { duplicateKeyRows = saved }()
+	const n = 20000
+	duplicateKeyRows = []struct {
+		table string
+		rows  int
+	}{{"File", n}}
+	data := buildDuplicateLongKeys(t, 2)
+	db, err := msi.NewDatabase(bytes.NewReader(data), int64(len(data)))
+	must(t, err)
+	var files []install.File
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	plan, err := install.NewPlan(db, nil)
+	must(t, err)
+	for f := range plan.Files() {
+		files = append(files, *f)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	refused := 0
+	for _, f := range files {
+		if f.Err != nil {
+			refused++
+		}
+	}
+	if refused < n/2 {
+		t.Fatalf("%d of %d files refused, want most", refused, len(files))
+	}
+	per := (int64(after.HeapAlloc) - int64(before.HeapAlloc)) / int64(len(files))
+	if per > 600 {
+		t.Errorf("%d bytes held per file (%d files, %d refused), want at most 600", per, len(files), refused)
+	}
+	runtime.KeepAlive(plan)
 }

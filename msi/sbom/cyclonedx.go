@@ -191,20 +191,29 @@ func (inv *Inventory) cycloneDX(j *jsonOut, opts *WriteOptions) error {
 	j.field("metadata", meta)
 	j.open("components", '[')
 	for _, m := range inv.Modules {
+		if j.stopped() {
+			break
+		}
 		c := &cdxComponent{
 			Type:       "library",
-			BOMRef:     ids.unique("module:" + m.ID),
+			BOMRef:     ids.unique("module:" + ids.short(m.ID)),
 			Name:       m.Name,
 			Version:    m.Version,
 			Properties: cdxProps(moduleProps(m)),
 		}
 		for _, f := range byModule[m.ID] {
+			if j.stopped() {
+				break
+			}
 			c.Components = append(c.Components, cdxFile(ids, f))
 		}
 		inModule[m.ID] = true
 		j.elem(c)
 	}
 	for _, f := range inv.Files {
+		if j.stopped() {
+			break
+		}
 		if !inModule[f.Module] {
 			j.elem(cdxFile(ids, f))
 		}
@@ -212,7 +221,7 @@ func (inv *Inventory) cycloneDX(j *jsonOut, opts *WriteOptions) error {
 	for _, b := range inv.Binaries {
 		c := &cdxComponent{
 			Type:       "file",
-			BOMRef:     ids.unique("stream:" + b.Name),
+			BOMRef:     ids.unique("stream:" + ids.short(b.Name)),
 			Name:       b.Name,
 			Hashes:     cdxHashes(b.SHA256, b.SHA1, nil),
 			Properties: cdxProps(binaryProps(b)),
@@ -233,7 +242,7 @@ func (inv *Inventory) cycloneDX(j *jsonOut, opts *WriteOptions) error {
 func cdxFile(ids *refs, f *File) *cdxComponent {
 	c := &cdxComponent{
 		Type:       "file",
-		BOMRef:     ids.unique("file:" + f.Key),
+		BOMRef:     ids.unique("file:" + ids.short(f.Key)),
 		Name:       f.Name,
 		Version:    f.version(),
 		Hashes:     cdxHashes(f.SHA256, f.SHA1, f.MD5),
@@ -258,7 +267,7 @@ func cdxNested(ids *refs, parent string, n *NestedCabinet) []*cdxComponent {
 	for _, f := range n.Files {
 		var ps props
 		ps.add("size", strconv.FormatInt(f.Size, 10))
-		cs = append(cs, &cdxComponent{Type: "file", BOMRef: ids.unique(parent + "/" + f.Name), Name: f.Name, Properties: cdxProps(ps)})
+		cs = append(cs, &cdxComponent{Type: "file", BOMRef: ids.unique(parent + "/" + ids.short(f.Name)), Name: f.Name, Properties: cdxProps(ps)})
 	}
 	return cs
 }

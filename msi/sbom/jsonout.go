@@ -114,6 +114,12 @@ func (j *jsonOut) close(delim byte) {
 }
 
 // end finishes the document with a newline, as json.Encoder does.
+// stopped reports whether a write has failed (past the Counter's limit,
+// when measuring): the loops over files stop building what nothing will
+// write (a file's properties, formatted for each of 60,000 files whose
+// document is refused at its first megabytes).
+func (j *jsonOut) stopped() bool { return j.err != nil }
+
 func (j *jsonOut) end() error {
 	j.raw("\n")
 	if j.err != nil {

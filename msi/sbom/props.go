@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/msikit/msikit/internal/clip"
+	"github.com/msikit/msikit/internal/textmemo"
 	"github.com/msikit/msikit/msi/authenticode"
 	"github.com/msikit/msikit/msi/install"
 )
@@ -276,11 +278,18 @@ func uuid5(name string) string {
 // digest identifies the inventory's contents: the package's identity and
 // hash and every file's key, path and hash. Documents made from the same
 // package get the same serial number and namespace; any change to the
-// package gives new ones.
+// package gives new ones. A text over clip.Max bytes is hashed as its own
+// SHA-256, once per text (longTexts): a package can name one pooled
+// text as the key of 60,000 File rows.
 func (inv *Inventory) digest() string {
 	h := sha256.New()
+	var long longTexts
 	w := func(s ...string) {
 		for _, x := range s {
+			if len(x) > clip.Max {
+				fmt.Fprintf(h, "%d#%s", len(x), long.sum(x))
+				continue
+			}
 			fmt.Fprintf(h, "%d:%s", len(x), x)
 		}
 	}
@@ -298,11 +307,43 @@ func (inv *Inventory) digest() string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// longTexts gives the SHA-256 of texts, in hex, computed once per text
+// held in the same bytes (textmemo): the rows of a package that name one
+// pooled text share its bytes.
+type longTexts struct {
+	sums textmemo.Memo[string]
+}
+
+func (l *longTexts) sum(s string) string {
+	return l.sums.Get(s, func(s string) string {
+		d := sha256.Sum256([]byte(s))
+		return hex.EncodeToString(d[:])
+	})
+}
+
+// short returns s, or for a text over clip.Max bytes its first bytes,
+// "~" and the first 16 hex digits of its SHA-256: the identifiers of a
+// document are built from keys and names, which a hostile package can
+// make megabytes long and repeat in every row (60,000 File rows keyed by
+// one 480 KiB text asked for 60,000 identifiers of 480 KiB, each hashed
+// into the map of those taken). Different texts give different ones.
+func (l *longTexts) short(s string) string {
+	if len(s) <= clip.Max {
+		return s
+	}
+	return clip.Prefix(s, clip.Keep) + "~" + l.sum(s)[:16]
+}
+
 // refs hands out identifiers that are unique within one document.
 type refs struct {
 	taken map[string]bool
 	next  map[string]int // the suffix to try next for a name asked for again
+	long  longTexts      // short's digests
 }
+
+// short returns the text of s that identifiers are built from: s, or its
+// start and digest when it is over clip.Max bytes (longTexts.short).
+func (r *refs) short(s string) string { return r.long.short(s) }
 
 func newRefs(taken ...string) *refs {
 	r := &refs{taken: map[string]bool{}, next: map[string]int{}}

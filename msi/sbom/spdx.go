@@ -185,7 +185,7 @@ func (inv *Inventory) spdxDoc(opts *WriteOptions) *spdxDoc {
 	modules := map[string]string{}
 	for _, m := range inv.Modules {
 		mp := &spdxPackage{
-			SPDXID:                ids.unique(spdxID("Module", m.ID)),
+			SPDXID:                ids.unique(spdxID("Module", ids.short(m.ID))),
 			Name:                  m.Name,
 			VersionInfo:           m.Version,
 			DownloadLocation:      "NOASSERTION",
@@ -206,7 +206,7 @@ func (inv *Inventory) spdxDoc(opts *WriteOptions) *spdxDoc {
 			notRead++
 			continue
 		}
-		fileIDs[i] = ids.unique(spdxID("File", f.Key))
+		fileIDs[i] = ids.unique(spdxID("File", ids.short(f.Key)))
 		sha1s = append(sha1s, hex.EncodeToString(f.SHA1))
 	}
 	for i, b := range inv.Binaries {
@@ -214,7 +214,7 @@ func (inv *Inventory) spdxDoc(opts *WriteOptions) *spdxDoc {
 			notRead++
 			continue
 		}
-		binIDs[i] = ids.unique(spdxID("Stream", b.Name))
+		binIDs[i] = ids.unique(spdxID("Stream", ids.short(b.Name)))
 		sha1s = append(sha1s, hex.EncodeToString(b.SHA1))
 	}
 	var comment string
@@ -307,6 +307,9 @@ func (d *spdxDoc) write(j *jsonOut) error {
 	if hasFiles(fileIDs) || hasFiles(binIDs) {
 		j.open("files", '[')
 		for i, f := range inv.Files {
+			if j.stopped() {
+				break
+			}
 			if fileIDs[i] == "" {
 				continue
 			}
@@ -319,6 +322,9 @@ func (d *spdxDoc) write(j *jsonOut) error {
 			})
 		}
 		for i, b := range inv.Binaries {
+			if j.stopped() {
+				break
+			}
 			if binIDs[i] == "" {
 				continue
 			}
