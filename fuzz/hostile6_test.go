@@ -35,6 +35,26 @@ var duplicateKeyRows = []struct {
 // the two entries' texts per row, does scale x 26,800 times the text's
 // work (at 5 MB, 715,000 rows of a 600 KiB text: 430 GB).
 func buildDuplicateLongKeys(t testing.TB, scale int) []byte {
+	return buildLongKeyRows(t, scale, duplicateKeyRows)
+}
+
+// buildFileRowsOneLongKey: File rows (3,000 a scale) whose every string
+// cell is one text of 24 KiB a scale (buildLongKeyRows): their key, name
+// and component. Each file is refused (no such component), and the
+// documents of sbom would repeat the key in every file's properties.
+func buildFileRowsOneLongKey(t testing.TB, scale int) []byte {
+	return buildLongKeyRows(t, scale, []struct {
+		table string
+		rows  int
+	}{{"File", 3000}})
+}
+
+// buildLongKeyRows is buildDuplicateLongKeys with rows a scale given for
+// each table.
+func buildLongKeyRows(t testing.TB, scale int, tables []struct {
+	table string
+	rows  int
+}) []byte {
 	db := sampleDB(t)
 	text := strings.Repeat("K", 24<<10*scale)
 	must(t, table(t, db, "Property").Insert(str("LONGVALUE"), str(text)))
@@ -60,7 +80,7 @@ func buildDuplicateLongKeys(t testing.TB, scale int) []byte {
 		},
 		"_StringData": func(b []byte) []byte { return append(b, text...) },
 	}
-	for _, tr := range duplicateKeyRows {
+	for _, tr := range tables {
 		tab := table(t, db, tr.table)
 		raw, _, err := db.RawTableStream(tr.table)
 		must(t, err)
@@ -396,4 +416,22 @@ func TestRefusedFilesHoldNoMessages(t *testing.T) {
 		t.Errorf("%d bytes held per file (%d files, %d refused), want at most 600", per, len(files), refused)
 	}
 	runtime.KeepAlive(plan)
+}
+
+// checkFileRowsOneLongKey: every file is listed, refused, by sbom.Read,
+// and its documents are refused by MaxBytes (every file's properties
+// repeat the key), each within the budgets.
+func checkFileRowsOneLongKey(t *testing.T, db *msi.Database) {
+	var inv *sbom.Inventory
+	var err error
+	testenv.CheckBudget(t, "sbom.Read", func() { inv, err = sbom.Read(db, nil) })
+	must(t, err)
+	if len(inv.Files) < 3000 {
+		t.Fatalf("%d files, want at least 3,000", len(inv.Files))
+	}
+	testenv.CheckBudget(t, "WriteCycloneDX", func() {
+		if err := inv.WriteCycloneDX(io.Discard, &sbom.WriteOptions{MaxBytes: 256 << 20}); !errors.Is(err, sbom.ErrTooLarge) {
+			t.Errorf("WriteCycloneDX: %v, want ErrTooLarge", err)
+		}
+	})
 }
