@@ -49,7 +49,18 @@ func escape(s string, backslash bool) string {
 		return s
 	}
 	var b strings.Builder
+	b.Grow(len(s) + 8)
 	for i := 0; i < len(s); {
+		// A run of printable ASCII is written as it is, at once.
+		j := i
+		for j < len(s) && s[j] >= 0x20 && s[j] < 0x7f && (s[j] != '\\' || !backslash) {
+			j++
+		}
+		if j > i {
+			b.WriteString(s[i:j])
+			i = j
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size == 1 {
 			b.WriteString(`\x`)

@@ -155,3 +155,37 @@ func TestCommandsEscapePackageNames(t *testing.T) {
 		t.Errorf("export of the escaped name: exit %d, %q, %s", code, idt, stderr)
 	}
 }
+
+// escape writes runs of printable ASCII at once; what it writes is what
+// escaping each rune in turn writes, for texts mixing ASCII, backslashes,
+// control characters, other runes and invalid UTF-8.
+func TestEscapeAsRuneByRune(t *testing.T) {
+	runeByRune := func(s string, backslash bool) string {
+		var b strings.Builder
+		for i := 0; i < len(s); {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				b.WriteString(`\x` + hex2(s[i]))
+				i++
+				continue
+			}
+			writeEscapedRune(&b, r, backslash)
+			i += size
+		}
+		return b.String()
+	}
+	pieces := []string{"a", "plain text ", `\`, "\x1b", "\n", "\x7f", "é", "…", "\xff", "\u200b", "\U0001F600", "\ufffd", " ", "~"}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 2000 {
+		var b strings.Builder
+		for range rng.IntN(12) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		s := b.String()
+		for _, backslash := range []bool{false, true} {
+			if got, want := escape(s, backslash), runeByRune(s, backslash); got != want {
+				t.Fatalf("escape(%q, %v) = %q, want %q", s, backslash, got, want)
+			}
+		}
+	}
+}

@@ -315,7 +315,7 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 		if c.Missing {
 			what = "missing cabinet"
 		}
-		fmt.Fprintf(env.Stderr, "msikit: %s: %s %s (%s): %s\n", name, what, escapeText(c.Name), plural(c.Files, "file"), escapeText(oneLine(c.Err.Error())))
+		fmt.Fprintf(env.Stderr, "msikit: %s: %s %s (%s): %s\n", name, what, escapeText(c.Name), plural(c.Files, "file"), oneLine(c.Err.Error()))
 	}
 	refused, failed, other := 0, 0, 0
 	var shared sharedFailures
@@ -326,7 +326,7 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 			failed++ // counted on its cabinet's line
 		case errors.Is(f.Err, install.ErrUnsafePath):
 			refused++
-			if l := "refused: " + escapeText(oneLine(trimPackage(f.Error()))); shared.first(l) {
+			if l := "refused: " + oneLine(trimPackage(f.Error())); shared.first(l) {
 				fmt.Fprintf(env.Stderr, "msikit: %s: %s\n", name, l)
 			}
 		default:
@@ -335,7 +335,7 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 			if !shared.list(f.Err) {
 				continue // counted on its reason's line
 			}
-			if l := "not extracted: " + escapeText(oneLine(trimPackage(f.Error()))); shared.first(l) {
+			if l := "not extracted: " + oneLine(trimPackage(f.Error())); shared.first(l) {
 				fmt.Fprintf(env.Stderr, "msikit: %s: %s\n", name, l)
 			}
 		}
