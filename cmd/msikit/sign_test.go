@@ -129,3 +129,33 @@ func TestSignTimestamp(t *testing.T) {
 		t.Error("output written although timestamping failed")
 	}
 }
+
+// TestSignLongChain: a certificate file of more certificates than a
+// signature holds is refused before anything is written, by sign and by
+// the package writers, with an error naming the limit (it used to be
+// refused only by the read-back of the signed file).
+func TestSignLongChain(t *testing.T) {
+	pki := testenv.NewPKI(t, "ecdsa", time.Time{}, time.Time{})
+	one, err := os.ReadFile(pki.CertFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	long := filepath.Join(dir, "long.pem")
+	if err := os.WriteFile(long, []byte(strings.Repeat(string(one), 257)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.msi")
+	for _, args := range [][]string{
+		{"sign", samplePath(), "-o", out, "--cert", long, "--key", pki.KeyFile},
+		{"repack", samplePath(), "-o", out, "--sign-cert", long, "--sign-key", pki.KeyFile},
+	} {
+		code, _, stderr := runCLI(t, args...)
+		if code != exitFailure || !strings.Contains(stderr, "more than 256 certificates") || strings.Contains(stderr, "read back") {
+			t.Errorf("%s: exit %d, stderr %q, want a refusal naming the limit", args[0], code, stderr)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("%s: wrote %s", args[0], out)
+		}
+	}
+}

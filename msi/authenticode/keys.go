@@ -17,7 +17,9 @@ import (
 // (PKCS#8 "PRIVATE KEY", PKCS#1 "RSA PRIVATE KEY" or SEC 1 "EC PRIVATE
 // KEY"; encrypted PEM keys are refused: use a PKCS#12 file). The
 // certificate matching the key comes first in the result, the others
-// follow in file order. Errors never contain key material.
+// follow in file order. A file of more than 256 certificates, more than
+// a signature holds, is refused with an *UnsupportedError. Errors never
+// contain key material.
 func ParsePEM(certPEM, keyPEM []byte) (crypto.Signer, []*x509.Certificate, error) {
 	var certs []*x509.Certificate
 	for rest := certPEM; ; {
@@ -28,6 +30,9 @@ func ParsePEM(certPEM, keyPEM []byte) (crypto.Signer, []*x509.Certificate, error
 		}
 		if b.Type != "CERTIFICATE" {
 			continue
+		}
+		if len(certs) == maxCertificates {
+			return nil, nil, tooManyCertificates()
 		}
 		c, err := x509.ParseCertificate(b.Bytes)
 		if err != nil {
@@ -106,7 +111,16 @@ func ParsePFX(data []byte, password string) (crypto.Signer, []*x509.Certificate,
 	if err != nil {
 		return nil, nil, err
 	}
+	if 1+len(cas) > maxCertificates {
+		return nil, nil, tooManyCertificates()
+	}
 	return key, append([]*x509.Certificate{leaf}, cas...), nil
+}
+
+// tooManyCertificates is the error of a key file with more certificates
+// than a signature holds.
+func tooManyCertificates() error {
+	return &UnsupportedError{Msg: fmt.Sprintf("more than %d certificates: a signature holds at most %d", maxCertificates, maxCertificates)}
 }
 
 // leafFirst moves the certificate whose public key is key's to the front.
