@@ -1,8 +1,13 @@
 package main
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
+	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -157,5 +162,36 @@ func TestSignLongChain(t *testing.T) {
 		if _, err := os.Stat(out); err == nil {
 			t.Errorf("%s: wrote %s", args[0], out)
 		}
+	}
+}
+
+// TestSignBigRSACertificate: a certificate file holding a certificate
+// whose RSA key is over Windows' limit is refused naming the file, before
+// anything is written (it used to fail the read-back of the signed file).
+func TestSignBigRSACertificate(t *testing.T) {
+	pki := testenv.NewPKI(t, "ecdsa", time.Time{}, time.Time{})
+	n := new(big.Int).Lsh(big.NewInt(1), 20000)
+	n.Add(n, big.NewInt(1))
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(5), Subject: pkix.Name{CommonName: "big"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &rsa.PublicKey{N: n, E: 65537}, pki.LeafKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, err := os.ReadFile(pki.CertFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certs := filepath.Join(dir, "certs.pem")
+	if err := os.WriteFile(certs, append(one, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.msi")
+	code, _, stderr := runCLI(t, "sign", samplePath(), "-o", out, "--cert", certs, "--key", pki.KeyFile)
+	if code != exitFailure || !strings.Contains(stderr, certs) || !strings.Contains(stderr, "RSA key of 20001 bits, more than 16384") {
+		t.Errorf("exit %d, stderr %q, want a refusal naming the file and the limit", code, stderr)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("wrote %s", out)
 	}
 }

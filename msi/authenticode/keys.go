@@ -21,7 +21,8 @@ import (
 // over 16,384 bits, Windows' limit, is refused before it is decoded). The
 // certificate matching the key comes first in the result, the others
 // follow in file order. A file of more than 256 certificates, more than
-// a signature holds, is refused with an *UnsupportedError. Errors never
+// a signature holds, or of a certificate Verify would refuse (see the
+// package's limits), is refused with an *UnsupportedError. Errors never
 // contain key material.
 func ParsePEM(certPEM, keyPEM []byte) (crypto.Signer, []*x509.Certificate, error) {
 	var certs []*x509.Certificate
@@ -52,6 +53,9 @@ func ParsePEM(certPEM, keyPEM []byte) (crypto.Signer, []*x509.Certificate, error
 	}
 	certs, err = leafFirst(key, certs)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkChain(certs); err != nil {
 		return nil, nil, err
 	}
 	return key, certs, nil
@@ -177,7 +181,11 @@ func ParsePFX(data []byte, password string) (crypto.Signer, []*x509.Certificate,
 	if 1+len(cas) > maxCertificates {
 		return nil, nil, tooManyCertificates()
 	}
-	return key, append([]*x509.Certificate{leaf}, cas...), nil
+	certs := append([]*x509.Certificate{leaf}, cas...)
+	if err := checkChain(certs); err != nil {
+		return nil, nil, err
+	}
+	return key, certs, nil
 }
 
 // tooManyCertificates is the error of a key file with more certificates
