@@ -1,8 +1,13 @@
 package main
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
+	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -127,5 +132,66 @@ func TestSignTimestamp(t *testing.T) {
 	}
 	if _, err := os.Stat(bad); err == nil {
 		t.Error("output written although timestamping failed")
+	}
+}
+
+// TestSignLongChain: a certificate file of more certificates than a
+// signature holds is refused before anything is written, by sign and by
+// the package writers, with an error naming the limit (it used to be
+// refused only by the read-back of the signed file).
+func TestSignLongChain(t *testing.T) {
+	pki := testenv.NewPKI(t, "ecdsa", time.Time{}, time.Time{})
+	one, err := os.ReadFile(pki.CertFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	long := filepath.Join(dir, "long.pem")
+	if err := os.WriteFile(long, []byte(strings.Repeat(string(one), 257)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.msi")
+	for _, args := range [][]string{
+		{"sign", samplePath(), "-o", out, "--cert", long, "--key", pki.KeyFile},
+		{"repack", samplePath(), "-o", out, "--sign-cert", long, "--sign-key", pki.KeyFile},
+	} {
+		code, _, stderr := runCLI(t, args...)
+		if code != exitFailure || !strings.Contains(stderr, "more than 256 certificates") || strings.Contains(stderr, "read back") {
+			t.Errorf("%s: exit %d, stderr %q, want a refusal naming the limit", args[0], code, stderr)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("%s: wrote %s", args[0], out)
+		}
+	}
+}
+
+// TestSignBigRSACertificate: a certificate file holding a certificate
+// whose RSA key is over Windows' limit is refused naming the file, before
+// anything is written (it used to fail the read-back of the signed file).
+func TestSignBigRSACertificate(t *testing.T) {
+	pki := testenv.NewPKI(t, "ecdsa", time.Time{}, time.Time{})
+	n := new(big.Int).Lsh(big.NewInt(1), 20000)
+	n.Add(n, big.NewInt(1))
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(5), Subject: pkix.Name{CommonName: "big"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &rsa.PublicKey{N: n, E: 65537}, pki.LeafKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, err := os.ReadFile(pki.CertFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certs := filepath.Join(dir, "certs.pem")
+	if err := os.WriteFile(certs, append(one, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.msi")
+	code, _, stderr := runCLI(t, "sign", samplePath(), "-o", out, "--cert", certs, "--key", pki.KeyFile)
+	if code != exitFailure || !strings.Contains(stderr, certs) || !strings.Contains(stderr, "RSA key of 20001 bits, more than 16384") {
+		t.Errorf("exit %d, stderr %q, want a refusal naming the file and the limit", code, stderr)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("wrote %s", out)
 	}
 }

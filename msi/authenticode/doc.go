@@ -66,7 +66,8 @@
 // decodes it without recursion beyond the fixed shapes used here;
 // certificates (256), signers (16) and attributes (64 per set) are
 // bounded, and so are a certificate's RSA key (16,384 bits), serial
-// number (64 bytes) and the attributes of its names (64); chain building
+// number (64 bytes) and the attributes of its names (64); Sign refuses
+// certificates past these limits before it starts. Chain building
 // is bounded by crypto/x509 (100 signature checks a chain). Malformed
 // signatures give a *FormatError with the offset in the stream. Names in
 // Verify's problems are formatted by FormatName: clipped, in linear time.

@@ -21,7 +21,9 @@ import (
 	"github.com/msikit/msikit/internal/testenv"
 )
 
-// signTiny returns a valid signature for the tiny package, made with opts.
+// signTiny returns a signature for the tiny package, made with opts
+// without Sign's checks of the certificates, so that it can make the
+// signatures Verify refuses.
 func signTiny(t *testing.T, opts *SignOptions) []byte {
 	t.Helper()
 	pkg, err := tinyPackage(nil, nil)
@@ -32,7 +34,12 @@ func signTiny(t *testing.T, opts *SignOptions) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sig, _, err := signatureStreams(context.Background(), cf, opts)
+	h := signHash(opts)
+	content, _, err := Digest(cf, h, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err := buildSignature(context.Background(), content, h, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -214,6 +214,27 @@ func checkSignOptions(opts *SignOptions) error {
 	if leaf.SerialNumber == nil {
 		return errors.New("authenticode: the signing certificate has no serial number")
 	}
+	return checkChain(opts.Certificates)
+}
+
+// checkChain refuses certificates the signature could not carry: ones
+// that Verify, and so the read-back of every signed write, would refuse.
+// Signing with them would do all the work and fail at the end.
+func checkChain(certs []*x509.Certificate) error {
+	if len(certs) > maxCertificates {
+		return &UnsupportedError{Msg: fmt.Sprintf("a chain of %d certificates: a signature holds at most %d", len(certs), maxCertificates)}
+	}
+	total := 0
+	budget := maxExtensionElements
+	for i, c := range certs {
+		total += len(c.Raw)
+		if total > maxSignatureSize {
+			return &UnsupportedError{Msg: fmt.Sprintf("certificates of more than %d bytes in all: a signature holds at most %d", maxSignatureSize, maxSignatureSize)}
+		}
+		if _, err := parseCertificate(c.Raw, &budget); err != nil {
+			return &UnsupportedError{Msg: fmt.Sprintf("certificate %d: %v", i+1, err)}
+		}
+	}
 	return nil
 }
 
