@@ -101,11 +101,11 @@ func NewPackageIndex(db *msi.Database) (*PackageIndex, error) {
 		return nil, err
 	}
 	sort.Slice(x.media, func(i, j int) bool { return x.media[i].lastSequence < x.media[j].lastSequence })
-	seq := map[string]int{}
+	var seq textmemo.Index[int] // a File key repeated in every row is one long text, hashed once
 	var longNames textmemo.Memo[string] // longName of long FileName cells
 	err = m.rows("File", func(r msi.Row) {
 		key := r.Get("File").Str()
-		seq[key] = int(r.Get("Sequence").Int())
+		seq.Set(key, int(r.Get("Sequence").Int()))
 		long := lower.Get(longNames.Get(r.Get("FileName").Str(), longName), strings.ToLower)
 		lkey := lower.Get(key, strings.ToLower)
 		x.files.Set(lkey, append(x.files.Get(lkey), key))
@@ -216,8 +216,8 @@ func (x *PackageIndex) File(name string) string {
 	return joinListed(len(keys), "; ", " File rows of this name", func(i int) string {
 		key := keys[i]
 		f := x.m.files.Get(key)
-		s := clip.Sprintf("File %s (%s, component %s, sequence %d)", key, f.name, f.component, x.m.fileSeq[key])
-		if md := x.mediaOf(x.m.fileSeq[key]); md != nil {
+		s := clip.Sprintf("File %s (%s, component %s, sequence %d)", key, f.name, f.component, x.m.fileSeq.Get(key))
+		if md := x.mediaOf(x.m.fileSeq.Get(key)); md != nil {
 			switch {
 			case strings.HasPrefix(md.cabinet, "#"):
 				s += clip.Sprintf(" in cabinet %s embedded in the package (Media %d)", md.cabinet[1:], md.diskID)

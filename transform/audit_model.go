@@ -63,7 +63,7 @@ type auditModel struct {
 	walkedNames map[string]walked
 	treeWalked  bool
 	// fileSeq is File key -> Sequence, filled by NewPackageIndex.
-	fileSeq map[string]int
+	fileSeq textmemo.Index[int]
 	// descriptors caches descriptorOf by feature and component rows;
 	// descriptorsByName, by feature, then component, those that are in
 	// no table (Indexes, since either may be a long cell).
@@ -279,7 +279,7 @@ func (m *auditModel) trim() {
 	m.compID, m.compStart, m.compFeats, m.compFeatSets = textmemo.Index[int32]{}, nil, nil, nil
 	m.checks, m.distincts, m.walked, m.walkedNames, m.treeWalked = nil, nil, nil, nil, false
 	m.dropDescriptors()
-	m.fileSeq = nil
+	m.fileSeq = textmemo.Index[int]{}
 }
 
 // dropDescriptors drops the caches of descriptorOf: the entry points,
