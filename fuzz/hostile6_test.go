@@ -5,11 +5,13 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"runtime"
 	"strings"
 	"testing"
 
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/install"
@@ -441,4 +443,71 @@ func checkFileRowsOneLongKey(t *testing.T, db *msi.Database) {
 		_, err := transform.NewPackageIndex(db)
 		must(t, err)
 	})
+}
+
+// buildSharedLongDescriptorTexts adds 2,000*scale Verb rows of .synth
+// and as many Class rows (new CLSIDs) whose Argument and Context are one
+// pooled 60 KB text, and 500*scale assemblies in Core whose
+// MsiAssemblyName rows name that text as an attribute and a value: the
+// audit wrote each descriptor's key, argument and data and each
+// finding's rows whole, and built each assembly's identity from the
+// whole text (30,000 verbs in 674 KB: 16 s, 1.8 GB of memory and of
+// text; 30,000 classes: 46 s, 5.4 GB of text; 20,000 assemblies: 4.8 GB).
+func buildSharedLongDescriptorTexts(t testing.TB, scale int) []byte {
+	long := strings.Repeat("ab", 30000)
+	db := sampleDB(t)
+	verbs, classes := table(t, db, "Verb"), table(t, db, "Class")
+	comps, fcs := table(t, db, "Component"), table(t, db, "FeatureComponents")
+	asms, names := table(t, db, "MsiAssembly"), table(t, db, "MsiAssemblyName")
+	for i := range 2000 * scale {
+		must(t, verbs.Insert(str("synth"), str(fmt.Sprintf("v%d", i)), num(1), str("x"), str(long)))
+		must(t, classes.Insert(str(fmt.Sprintf("{%08X-0000-0000-0000-000000000000}", i)), str(long), str("ComServer"),
+			msi.Value{}, msi.Value{}, msi.Value{}, msi.Value{}, msi.Value{}, msi.Value{}, msi.Value{}, msi.Value{}, str("Core"), msi.Value{}))
+	}
+	for i := range 500 * scale {
+		c := fmt.Sprintf("A%d", i)
+		must(t, comps.Insert(str(c), str(fmt.Sprintf("{%08X-0000-0000-0000-000000000001}", i)), str("ASMDIR"), num(0), msi.Value{}, str("Contoso.Core.dll")))
+		must(t, fcs.Insert(str("Core"), str(c)))
+		must(t, asms.Insert(str(c), str("Core"), str("Contoso.Core.dll"), msi.Value{}, num(0)))
+		must(t, names.Insert(str(c), str("name"), str(long)))
+		must(t, names.Insert(str(c), str(long), str(long)))
+	}
+	return saveDB(t, db)
+}
+
+// The audit quotes the shared text clipped in every descriptor, finding
+// row and assembly identity, in budget.
+func checkSharedLongDescriptorTexts(t *testing.T, db *msi.Database) {
+	rep := auditInTime(t, db)
+	const most = 3 * (clip.Keep + 40)
+	long := 0
+	for _, ep := range rep.EntryPoints {
+		for _, d := range ep.Descriptors {
+			for _, s := range []string{d.Where, d.Value, d.Args, d.Data} {
+				if len(s) > most {
+					t.Fatalf("%s %s: a descriptor quotes %d bytes", ep.Table, ep.Name, len(s))
+				}
+				if strings.Contains(s, "abab") {
+					long++
+				}
+			}
+		}
+	}
+	if long < 4000 {
+		t.Errorf("%d descriptor texts quote the shared text, want at least 4,000", long)
+	}
+	for i := range rep.NumFindings() {
+		for _, row := range rep.Finding(i).Rows {
+			if len(row) > clip.Max+100 {
+				t.Fatalf("a finding names a row of %d bytes", len(row))
+			}
+		}
+	}
+	for i := range rep.NumFeatures() {
+		for c := range rep.CoveredComponents(i) {
+			if len(c.KeyPath.Assembly) > clip.Max+40 {
+				t.Fatalf("component %s: an assembly identity of %d bytes", c.Component, len(c.KeyPath.Assembly))
+			}
+		}
+	}
 }

@@ -702,30 +702,30 @@ func (r *AuditReport) build(f *finding) Finding {
 	var ep *EntryPoint
 	if f.kind >= fEntryPointChain {
 		ep = &r.EntryPoints[f.ep]
-		out.Rows = []string{ep.Table + " [" + strings.Join(ep.Key, ", ") + "]"}
+		out.Rows = []string{rowName(ep)}
 		out.Fix = ep.Rewrite
 	}
 	switch f.kind {
 	case fKeyPathMissing:
-		out.Rule, out.Rows = "keypath-missing", []string{"Component [" + f.comp + "]"}
+		out.Rule, out.Rows = "keypath-missing", []string{rowRef("Component", f.comp)}
 		out.Remedy = "make KeyPath name a file, registry value or ODBC data source the component installs"
 		out.Message = clip.Sprintf("component %s: %s; %s", f.comp, f.a, f.who)
 	case fKeyPathHKCU:
-		out.Rule, out.Rows = "keypath-hkcu-per-machine", []string{"Component [" + f.comp + "]", "Registry [" + f.a + "]"}
+		out.Rule, out.Rows = "keypath-hkcu-per-machine", []string{rowRef("Component", f.comp), rowRef("Registry", f.a)}
 		out.Remedy = "give the component a per-machine key path (a file, or an HKLM value), or move its per-user data to a component no advertised entry point checks"
 		reg := r.model.registry[f.a]
 		out.Message = clip.Sprintf("component %s of a per-machine package (ALLUSERS=%s) has its key path under HKEY_CURRENT_USER (%s\\%s): it exists only for the installing user; %s", f.comp, r.AllUsers, reg.key, reg.name, f.who)
 	case fKeyPathFolder:
-		out.Rule, out.Rows = "keypath-folder", []string{"Component [" + f.comp + "]"}
+		out.Rule, out.Rows = "keypath-folder", []string{rowRef("Component", f.comp)}
 		out.Remedy = "give the component a key file or registry key path, or a CreateFolder row for its folder"
 		out.Message = clip.Sprintf("component %s: %s; %s", f.comp, f.a, f.who)
 	case fAssemblyInvalid:
 		at := r.model.assemblies[f.comp].names[f.ep]
-		out.Rule, out.Rows = "assembly-invalid-value", []string{"MsiAssembly [" + f.comp + "]", "MsiAssemblyName [" + f.comp + ", " + at.name + "]"}
+		out.Rule, out.Rows = "assembly-invalid-value", []string{rowRef("MsiAssembly", f.comp), rowRef("MsiAssemblyName", f.comp, at.name)}
 		out.Remedy = "author the value the assembly's metadata holds (msikit rewrite --assembly-names)"
 		out.Message = clip.Sprintf("assembly of component %s: %s %q is rejected by CreateAssemblyNameObject (error 1935 at install; the component is never found)", f.comp, at.name, at.value)
 	case fAssemblyNoArch:
-		out.Rule, out.Rows = "assembly-no-architecture", []string{"MsiAssembly [" + f.comp + "]"}
+		out.Rule, out.Rows = "assembly-no-architecture", []string{rowRef("MsiAssembly", f.comp)}
 		out.Remedy = "add processorArchitecture (MSIL, x86, AMD64...) from the assembly's metadata (msikit rewrite --assembly-names)"
 		out.Message = clip.Sprintf("global .NET assembly of component %s (%s) has no processorArchitecture: Windows Installer looks for it in the .NET 1.x assembly cache, where a .NET 2.0 or later assembly never is, and repairs it on every check", f.comp, f.a)
 	case fEntryPointChain:
@@ -733,7 +733,7 @@ func (r *AuditReport) build(f *finding) Finding {
 		out.Remedy = "make the entry point name a feature of a valid feature tree"
 		out.Message = clip.Sprintf("%s %s: %s", ep.Kind, ep.Name, f.a)
 	case fEntryPointComponent:
-		out.Rule, out.Rows = "entry-point-broken", append(out.Rows, "FeatureComponents ["+ep.Feature+", "+ep.Component+"]")
+		out.Rule, out.Rows = "entry-point-broken", append(out.Rows, rowRef("FeatureComponents", ep.Feature, ep.Component))
 		out.Remedy = "add the component to the feature, or make the entry point name a feature that holds it"
 		out.Message = clip.Sprintf("%s %s names feature %s, which does not hold its component %s: its health check covers %d other components, not the one it returns", ep.Kind, ep.Name, ep.Feature, ep.Component, ep.Covers)
 	case fBroadCheck:
@@ -1006,8 +1006,16 @@ func rowPrint(seed maphash.Seed, ep *EntryPoint) uint64 {
 	return maphash.String(seed, ep.Table) ^ bits.RotateLeft64(maphash.Bytes(seed, b[:8+len(head)+len(tail)]), 1)
 }
 
-// rowName is an entry point's row: "Table [key, ...]".
-func rowName(ep *EntryPoint) string { return ep.Table + " [" + strings.Join(ep.Key, ", ") + "]" }
+// rowName is an entry point's row: "Table [key, ...]", each key value
+// clipped (rowRef).
+func rowName(ep *EntryPoint) string { return rowRef(ep.Table, ep.Key...) }
+
+// rowRef names a row for people: "Table [key, ...]". Each key value is
+// clipped (clip.String): a finding names its rows, and a long pooled key
+// value shared by the rows of many findings is not copied into each.
+func rowRef(table string, key ...string) string {
+	return table + " [" + strings.Join(clip.Strings(key), ", ") + "]"
+}
 
 // sameRowName reports whether rowName(a) == rowName(b), without writing
 // them: the keys joined with ", " are compared a run of bytes at a time.

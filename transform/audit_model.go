@@ -384,19 +384,22 @@ func (m *auditModel) keyPath(c *amComponent) KeyPath {
 }
 
 // assemblyIdentity writes an assembly's MsiAssemblyName rows as a display
-// name: "name, attr=value, ...", name first.
+// name: "name, attr=value, ...", name first. Each name and value is
+// clipped (clip.String): the identity is kept for each component, and a
+// long pooled value shared by the rows of many components is not copied
+// into each.
 func assemblyIdentity(a *amAssembly) string {
 	var name string
 	var rest []string
 	for _, at := range a.names {
 		if strings.EqualFold(at.name, "name") && name == "" {
-			name = at.value
+			name = clip.String(at.value)
 			continue
 		}
-		rest = append(rest, at.name+"="+at.value)
+		rest = append(rest, clip.String(at.name)+"="+clip.String(at.value))
 	}
 	sort.Strings(rest)
-	return strings.Join(append([]string{name}, rest...), ", ")
+	return clip.String(strings.Join(append([]string{name}, rest...), ", "))
 }
 
 // inFeature reports whether FeatureComponents pairs component comp with

@@ -190,7 +190,10 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 			return nil, m.stop.Err()
 		}
 		d, problem := m.descriptorOf(c.Feature, c.Component)
-		classDesc[i] = WrittenDescriptor{Where: `HKCR\CLSID\` + c.CLSID + `\` + c.Context, Value: c.Context, Descriptor: d, Data: d, Problem: problem}
+		// Clipped, as every value a descriptor quotes: a long pooled
+		// context shared by many classes is not copied into each.
+		ctx := clip.String(c.Context)
+		classDesc[i] = WrittenDescriptor{Where: `HKCR\CLSID\` + clip.String(c.CLSID) + `\` + ctx, Value: ctx, Descriptor: d, Data: d, Problem: problem}
 	}
 	verbDesc := make([]WrittenDescriptor, len(in.Verbs))
 	for i, v := range in.Verbs {
@@ -203,13 +206,16 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 		}
 		ext := in.Extensions[e]
 		d, problem := m.descriptorOf(ext.Feature, ext.Component)
+		// The argument is clipped: a long one shared by many verbs is
+		// neither copied into each one's data nor written for each.
+		arg := clip.String(v.Argument)
 		data := d
-		if d != "" && v.Argument != "" {
-			data += " " + v.Argument
+		if d != "" && arg != "" {
+			data += " " + arg
 		}
 		// The key names the ProgId clipped: a long ProgId shared by many
 		// verbs is not copied into each.
-		verbDesc[i] = WrittenDescriptor{Where: `HKCR\` + clip.String(ext.ProgID) + `\shell\` + clip.String(v.Verb) + `\command`, Value: "command", Descriptor: d, Args: v.Argument, Data: data, Problem: problem}
+		verbDesc[i] = WrittenDescriptor{Where: `HKCR\` + clip.String(ext.ProgID) + `\shell\` + clip.String(v.Verb) + `\command`, Value: "command", Descriptor: d, Args: arg, Data: data, Problem: problem}
 	}
 	const (
 		tClass, tProgID, tAppID = classreg.TableClass, classreg.TableProgID, classreg.TableAppID
@@ -220,11 +226,11 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 	classRefs := make([]string, len(in.Classes))
 	classRef := func(i int) string {
 		if classRefs[i] == "" {
-			classRefs[i] = "Class [" + strings.Join(a.Key(tClass, i), ", ") + "]"
+			classRefs[i] = rowRef("Class", a.Key(tClass, i)...)
 		}
 		return classRefs[i]
 	}
-	verbRef := func(i int) string { return "Verb [" + strings.Join(a.Key(tVerb, i), ", ") + "]" }
+	verbRef := func(i int) string { return rowRef("Verb", a.Key(tVerb, i)...) }
 	// reachVerbs records the registered verbs of extension row e, up to
 	// what ep lists.
 	reachVerbs := func(ep *EntryPoint, e int) {
@@ -391,7 +397,7 @@ func auditOtherEntryPoints(m *auditModel, eps []EntryPoint, newEP func(kind, tab
 		registered(&ep)
 		if ep.Registered {
 			d, problem := m.descriptorOf(ep.Feature, ep.Component)
-			ep.Descriptors = []WrittenDescriptor{{Where: r.Get("Directory_").Str() + `\` + name + ".lnk (DarwinDataBlock)", Descriptor: d, Args: r.Get("Arguments").Str(), Problem: problem}}
+			ep.Descriptors = []WrittenDescriptor{{Where: clip.String(r.Get("Directory_").Str()) + `\` + clip.String(name) + ".lnk (DarwinDataBlock)", Descriptor: d, Args: clip.String(r.Get("Arguments").Str()), Problem: problem}}
 		}
 		eps = append(eps, ep)
 	})
@@ -417,15 +423,15 @@ func auditOtherEntryPoints(m *auditModel, eps []EntryPoint, newEP func(kind, tab
 			}
 			packed, err := darwin.PackGUID(category)
 			if err != nil {
-				packed = "(" + category + ": not a GUID)"
+				packed = "(" + clip.String(category) + ": not a GUID)"
 			}
 			d, problem := m.descriptorOf(ep.Feature, ep.Component)
-			appData := r.Get("AppData").Str()
+			appData := clip.String(r.Get("AppData").Str())
 			data := ""
 			if d != "" {
 				data = d + appData
 			}
-			ep.Descriptors = []WrittenDescriptor{{Where: root + packed, Value: qualifier, Descriptor: d, Args: appData, Data: data, Problem: problem}}
+			ep.Descriptors = []WrittenDescriptor{{Where: root + packed, Value: clip.String(qualifier), Descriptor: d, Args: appData, Data: data, Problem: problem}}
 		}
 		eps = append(eps, ep)
 	})

@@ -175,6 +175,9 @@ type pass struct {
 	names textmemo.Index[[]attr]  // component → its MsiAssemblyName rows
 	files textmemo.Index[msi.Row] // File key → row
 	comps textmemo.Index[msi.Row] // Component key → row
+	// lower folds attribute names once per pooled text: a long name
+	// shared by the rows of many components is not scanned for each.
+	lower textmemo.Memo[string]
 
 	// Without an Open hook: what one pass over the package's cabinets
 	// read (pkgFiles), and why the other files are not there
@@ -250,7 +253,7 @@ func (p *pass) planRow(row msi.Row) []change {
 	notesBefore := len(p.rep.Notes)
 	existing := map[string]attr{}
 	for _, a := range p.names.Get(comp) {
-		k := strings.ToLower(a.name)
+		k := p.lower.Get(a.name, strings.ToLower)
 		if _, dup := existing[k]; dup {
 			p.rep.Note(edit.Warning, "MsiAssemblyName", []string{comp, a.name}, "attribute %q appears more than once (names differ only in case); the first is used", a.name)
 			continue
