@@ -101,7 +101,7 @@ func NewPackageIndex(db *msi.Database) (*PackageIndex, error) {
 		return nil, err
 	}
 	sort.Slice(x.media, func(i, j int) bool { return x.media[i].lastSequence < x.media[j].lastSequence })
-	var seq textmemo.Index[int] // a File key repeated in every row is one long text, hashed once
+	var seq textmemo.Index[int]         // a File key repeated in every row is one long text, hashed once
 	var longNames textmemo.Memo[string] // longName of long FileName cells
 	err = m.rows("File", func(r msi.Row) {
 		key := r.Get("File").Str()
