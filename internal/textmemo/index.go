@@ -3,6 +3,7 @@ package textmemo
 import (
 	"iter"
 	"slices"
+	"sort"
 	"strings"
 )
 
@@ -198,4 +199,37 @@ func Ranks(texts []string) []int32 {
 		id[i] = rank[id[i]]
 	}
 	return id
+}
+
+// SortStable sorts items stably by the texts each gives, compared in
+// order (by the first, then by the second where the firsts are equal...),
+// through the texts' ranks (Ranks): a long text shared by every item is
+// hashed once, not compared with itself at each step of the sort.
+func SortStable[T any](items []T, texts ...func(T) string) {
+	ranks := make([][]int32, len(texts))
+	for k, text := range texts {
+		t := make([]string, len(items))
+		for i, x := range items {
+			t[i] = text(x)
+		}
+		ranks[k] = Ranks(t)
+	}
+	perm := make([]int, len(items))
+	for i := range perm {
+		perm[i] = i
+	}
+	sort.SliceStable(perm, func(i, j int) bool {
+		a, b := perm[i], perm[j]
+		for _, r := range ranks {
+			if r[a] != r[b] {
+				return r[a] < r[b]
+			}
+		}
+		return false
+	})
+	sorted := make([]T, len(items))
+	for i, p := range perm {
+		sorted[i] = items[p]
+	}
+	copy(items, sorted)
 }

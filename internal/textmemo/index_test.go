@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 
@@ -213,5 +215,30 @@ func TestRanks(t *testing.T) {
 		if v != 0 {
 			t.Fatalf("rank %d of text %d, want 0", v, i)
 		}
+	}
+}
+
+// SortStable orders items as a stable sort comparing their texts in turn
+// does, with long texts shared or held in other bytes.
+func TestSortStable(t *testing.T) {
+	long := strings.Repeat("L", Min)
+	type item struct {
+		A, B string
+		At   int
+	}
+	var items []item
+	for i, p := range [][2]string{{"b", "x"}, {long, "y"}, {"a", long}, {strings.Clone(long), "a"}, {"b", "a"}, {"a", strings.Clone(long)}, {"b", "x"}, {long, "a"}} {
+		items = append(items, item{p[0], p[1], i})
+	}
+	want := slices.Clone(items)
+	sort.SliceStable(want, func(i, j int) bool {
+		if want[i].A != want[j].A {
+			return want[i].A < want[j].A
+		}
+		return want[i].B < want[j].B
+	})
+	SortStable(items, func(x item) string { return x.A }, func(x item) string { return x.B })
+	if diff := cmp.Diff(want, items); diff != "" {
+		t.Errorf("SortStable (-sort.SliceStable +got):\n%s", diff)
 	}
 }

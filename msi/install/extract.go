@@ -647,21 +647,7 @@ func sortByKey(failed []*FileError) {
 		sort.SliceStable(failed, func(i, j int) bool { return failed[i].Key < failed[j].Key })
 		return
 	}
-	keys := make([]string, len(failed))
-	for i, f := range failed {
-		keys[i] = f.Key
-	}
-	rank := textmemo.Ranks(keys)
-	perm := make([]int, len(failed))
-	for i := range perm {
-		perm[i] = i
-	}
-	sort.SliceStable(perm, func(i, j int) bool { return rank[perm[i]] < rank[perm[j]] })
-	sorted := make([]*FileError, len(failed))
-	for i, p := range perm {
-		sorted[i] = failed[p]
-	}
-	copy(failed, sorted)
+	textmemo.SortStable(failed, func(f *FileError) string { return f.Key })
 }
 
 // finish sorts the report and writes the warnings.

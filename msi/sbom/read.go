@@ -133,27 +133,7 @@ func ReadContext(ctx context.Context, db *msi.Database, opts *Options) (*Invento
 // pooled key of megabytes, which a sort comparing it with itself at each
 // step took seconds over.
 func sortFiles(files []*File) {
-	paths, keys := make([]string, len(files)), make([]string, len(files))
-	for i, f := range files {
-		paths[i], keys[i] = f.Path, f.Key
-	}
-	pr, kr := textmemo.Ranks(paths), textmemo.Ranks(keys)
-	perm := make([]int, len(files))
-	for i := range perm {
-		perm[i] = i
-	}
-	sort.SliceStable(perm, func(i, j int) bool {
-		a, b := perm[i], perm[j]
-		if pr[a] != pr[b] {
-			return pr[a] < pr[b]
-		}
-		return kr[a] < kr[b]
-	})
-	sorted := make([]*File, len(files))
-	for i, p := range perm {
-		sorted[i] = files[p]
-	}
-	copy(files, sorted)
+	textmemo.SortStable(files, func(f *File) string { return f.Path }, func(f *File) string { return f.Key })
 }
 
 // reader is the state of one Read call.
