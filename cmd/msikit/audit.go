@@ -228,23 +228,14 @@ func writeAuditJSON(w *bufio.Writer, enc *jsonindent.Encoder, pkg string, rep *t
 	hw.Flush()
 	w.Write(bytes.TrimSuffix(b.Bytes(), []byte("\n}")))
 	list := func(name string, n int, elem func(i int) any, enc *jsonindent.Encoder) error {
-		fmt.Fprintf(w, ",\n  %q: [", name)
+		fmt.Fprintf(w, ",\n  %q: ", name)
+		l := startJSONList(w, "  ")
 		for i := 0; i < n; i++ {
-			sep := ",\n    "
-			if i == 0 {
-				sep = "\n    "
-			}
-			w.WriteString(sep)
-			if err := enc.Encode("    ", elem(i)); err != nil {
+			if err := enc.Encode(l.next(), elem(i)); err != nil {
 				return err
 			}
 		}
-		end := "]"
-		if n > 0 {
-			end = "\n  ]"
-		}
-		_, err := w.WriteString(end)
-		return err
+		return l.end()
 	}
 	field := func(name string, v any) error {
 		fmt.Fprintf(w, ",\n  %q: ", name)
@@ -285,13 +276,12 @@ func writeAuditJSON(w *bufio.Writer, enc *jsonindent.Encoder, pkg string, rep *t
 // document as json.MarshalIndent writes rep.Features(), a component at a
 // time: one feature can hold 124,000 components, 36 MB as a list.
 func writeAuditFeaturesJSON(w *bufio.Writer, enc *jsonindent.Encoder, rep *transform.AuditReport) error {
-	w.WriteString(",\n  \"features\": [")
+	w.WriteString(",\n  \"features\": ")
+	features := startJSONList(w, "  ")
 	for i := range rep.NumFeatures() {
-		if i > 0 {
-			w.WriteString(",")
-		}
+		in := features.next()
 		feature, parent, _ := rep.Feature(i)
-		w.WriteString("\n    {\n      \"feature\": ")
+		w.WriteString("{\n      \"feature\": ")
 		if err := enc.Encode("      ", feature); err != nil {
 			return err
 		}
@@ -301,29 +291,17 @@ func writeAuditFeaturesJSON(w *bufio.Writer, enc *jsonindent.Encoder, rep *trans
 				return err
 			}
 		}
-		w.WriteString(",\n      \"components\": [")
-		n := 0
+		w.WriteString(",\n      \"components\": ")
+		components := startJSONList(w, "      ")
 		for c := range rep.CoveredComponents(i) {
-			if n > 0 {
-				w.WriteString(",")
-			}
-			n++
-			w.WriteString("\n        ")
-			if err := enc.Encode("        ", &c); err != nil {
+			if err := enc.Encode(components.next(), &c); err != nil {
 				return err
 			}
 		}
-		if n > 0 {
-			w.WriteString("\n      ")
-		}
-		w.WriteString("]\n    }")
+		components.end()
+		w.WriteString("\n" + in + "}")
 	}
-	end := "]"
-	if rep.NumFeatures() > 0 {
-		end = "\n  ]"
-	}
-	_, err := w.WriteString(end)
-	return err
+	return features.end()
 }
 
 // writeAuditRewriteJSON writes the "rewrite" member of the --json document

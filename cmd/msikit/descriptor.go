@@ -140,11 +140,7 @@ func runDescriptorDecode(env *Env, pkgPath string, asJSON bool, args []string) e
 	// Each INPUT's descriptors are written once found, not held until
 	// the last: 12 files of 10,000 descriptors (5 MB) held 247 MiB for
 	// --json.
-	out := descriptorWriter{bw: bufio.NewWriterSize(env.Stdout, 64<<10), json: asJSON}
-	out.w = textWriter{out.bw}
-	if asJSON {
-		out.w = out.bw
-	}
+	out := newDescriptorWriter(env.Stdout, asJSON)
 	var failed []error
 	listed, notes, unlisted := 0, 0, false
 	for _, in := range args {
@@ -196,49 +192,45 @@ func runDescriptorDecode(env *Env, pkgPath string, asJSON bool, args []string) e
 // as the elements of one JSON array, byte for byte what a json.Encoder
 // indenting by two spaces writes for the whole slice.
 type descriptorWriter struct {
-	bw   *bufio.Writer // the output
-	w    io.Writer     // bw, through a textWriter for text
-	json bool
-	n    int // descriptors written
+	bw   *bufio.Writer
+	list *jsonList // the JSON array, for --json
+}
+
+func newDescriptorWriter(w io.Writer, asJSON bool) *descriptorWriter {
+	d := &descriptorWriter{bw: bufio.NewWriterSize(w, 64<<10)}
+	if asJSON {
+		d.list = startJSONList(d.bw, "")
+	}
+	return d
 }
 
 func (d *descriptorWriter) write(f *foundDescriptor) error {
-	var b bytes.Buffer
-	if d.json {
-		js, err := json.MarshalIndent(f, "  ", "  ")
+	if d.list != nil {
+		js, err := json.MarshalIndent(f, d.list.next(), "  ")
 		if err != nil {
 			return err
 		}
-		if d.n == 0 {
-			b.WriteString("[\n  ")
-		} else {
-			b.WriteString(",\n  ")
-		}
-		b.Write(js)
-	} else {
-		fmt.Fprintf(&b, "%s (%s)\n", f.Descriptor, f.Where)
-		fmt.Fprintf(&b, "  product:   %s\n  feature:   %s\n  component: %s\n", f.Product, orParen(f.Feature, "(none)"), orParen(f.Component, "(none: the short form)"))
-		if f.Args != "" {
-			fmt.Fprintf(&b, "  arguments: %s\n", f.Args)
-		}
-		for _, p := range f.Package {
-			fmt.Fprintf(&b, "  package:   %s\n", p)
-		}
+		_, err = d.bw.Write(js)
+		return err
 	}
-	d.n++
-	_, err := d.w.Write(b.Bytes())
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%s (%s)\n", f.Descriptor, f.Where)
+	fmt.Fprintf(&b, "  product:   %s\n  feature:   %s\n  component: %s\n", f.Product, orParen(f.Feature, "(none)"), orParen(f.Component, "(none: the short form)"))
+	if f.Args != "" {
+		fmt.Fprintf(&b, "  arguments: %s\n", f.Args)
+	}
+	for _, p := range f.Package {
+		fmt.Fprintf(&b, "  package:   %s\n", p)
+	}
+	_, err := textWriter{d.bw}.Write(b.Bytes())
 	return err
 }
 
-// close ends the JSON array ("[]" when nothing was written) and flushes
-// the output.
+// close ends the JSON array and flushes the output.
 func (d *descriptorWriter) close() error {
-	if d.json {
-		end := "\n]\n"
-		if d.n == 0 {
-			end = "[]\n"
-		}
-		io.WriteString(d.w, end)
+	if d.list != nil {
+		d.list.end()
+		d.bw.WriteByte('\n')
 	}
 	return d.bw.Flush()
 }

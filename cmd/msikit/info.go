@@ -408,25 +408,21 @@ func writeInfoJSON(w io.Writer, info *infoJSON) error {
 	if at < 0 {
 		return errors.New("info: no tables field in the JSON document")
 	}
-	at += len(slot) - 1 // at the "]"
+	at += len(slot) - 2 // at its "[]", which tables replaces
 	bw := bufio.NewWriter(w)
 	bw.Write(b[:at])
-	for i, t := range info.Tables {
-		if i > 0 {
-			bw.WriteByte(',')
-		}
-		bw.WriteString("\n    ")
+	tables := startJSONList(bw, "  ")
+	for _, t := range info.Tables {
+		in := tables.next()
 		t.Error = t.tableError(info.db)
-		tb, err := json.MarshalIndent(t, "    ", "  ")
+		tb, err := json.MarshalIndent(t, in, "  ")
 		if err != nil {
 			return err
 		}
 		bw.Write(tb)
 	}
-	if len(info.Tables) > 0 {
-		bw.WriteString("\n  ")
-	}
-	bw.Write(b[at:])
+	tables.end()
+	bw.Write(b[at+2:])
 	bw.WriteByte('\n')
 	return bw.Flush()
 }

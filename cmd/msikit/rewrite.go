@@ -824,20 +824,13 @@ func writeJSONArray[T any](w *bufio.Writer, prefix string, s []T, elem func(w *b
 		w.WriteString("[]")
 		return nil
 	}
-	w.WriteByte('[')
-	in := prefix + "  "
-	nl := "\n" + in // built once, not per element
-	for i, v := range s {
-		if i > 0 {
-			w.WriteByte(',')
-		}
-		w.WriteString(nl)
-		if err := elem(w, in, v); err != nil {
+	l := startJSONList(w, prefix)
+	for _, v := range s {
+		if err := elem(w, l.next(), v); err != nil {
 			return err
 		}
 	}
-	w.WriteString("\n" + prefix + "]")
-	return nil
+	return l.end()
 }
 
 // writeJSONValue writes v as json.MarshalIndent does at prefix.
