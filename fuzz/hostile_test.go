@@ -61,6 +61,7 @@ func hostileFixtures() []hostileFixture {
 		{"msi-50k-empty-tables.msi", "50,000 empty tables", buildEmptyTables, checkEmptyTables, 4},
 		{"msi-long-key-among-tables.msi", "10,000 empty tables (200,000 at 5 MB) and one whose key column is named by 60,000 characters: an aligned listing padded every line to it", buildLongKeyAmongTables, checkLongKeyAmongTables, 20},
 		{"msi-columnless-tables.msi", "10,000 tables (360,000 at 4.9 MB) that _Columns gives no column, names as short as they come, every fifth named twice in _Tables", buildColumnlessTables, checkColumnlessTables, 36},
+		{"msi-nonascii-pool.msi", "a string pool of 100,000 one-byte strings (950,000 at 4.8 MB) of 0xE9, text that is not its bytes in the pool's codepage 1252, that no table uses", buildNonASCIIPool, checkNonASCIIPool, 9},
 		{"msi-long-column-names.msi", "300 tables (17,100 at 4.9 MB) of 32 columns, each table's named by the same 32 pooled 8 KiB texts (256 KiB of names a table)", buildLongColumnNames, checkLongColumnNames, 57},
 		{"msi-int-rows-100k.msi", "one table of 100,000 integer rows, 4 bytes each: as many rows as a package's bytes allow", buildIntRows, checkIntRows, 12},
 		{"msi-directory-chain.msi", "a Directory_Parent chain of 10,000 directories above the folder of eight files", buildDirectoryChain, checkDirectoryChain, 24},

@@ -561,11 +561,13 @@ const maxColumnNameBytes = 16 << 20
 var errColumnNames = &FormatError{Stream: "_Columns", Offset: -1, Msg: "column names past the limit"}
 
 // failure returns t.err, which names t: for errNoColumns and
-// errColumnNames, a new error each time (held by no table).
+// errColumnNames, a new error each time (held by no table). The error of
+// a table without columns is its FormatError alone, its text errNoColumns'
+// own: listing 360,000 such tables makes one each (info, tables -l).
 func (t *Table) failure() error {
 	switch t.err {
 	case error(errNoColumns):
-		return formatErr(t.name, "_Columns", -1, "table has no columns")
+		return &FormatError{Table: t.name, Stream: errNoColumns.Stream, Offset: errNoColumns.Offset, Msg: errNoColumns.Msg}
 	case error(errColumnNames):
 		return formatErr(t.name, "_Columns", -1, "its column names take the column names of the tables up to it past %d MiB (a name counts for each table that has it)", maxColumnNameBytes>>20)
 	}

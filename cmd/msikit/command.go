@@ -255,6 +255,27 @@ var libPrefixes = []string{"msi: ", "idt: ", "install: ", "transform: ", "valida
 // trimLibPrefixes removes libPrefixes wherever they begin a segment of a
 // wrapped message: at its start or after ": ".
 func trimLibPrefixes(msg string) string {
+	// Most messages have a prefix at their start alone: cut there
+	// without copying the rest (tables -l and info write the error of
+	// each of 360,000 tables).
+	inner := false
+	for _, p := range libPrefixes {
+		if strings.Contains(msg, ": "+p) {
+			inner = true
+			break
+		}
+	}
+	if !inner {
+		for cut := true; cut; {
+			cut = false
+			for _, p := range libPrefixes {
+				if rest, ok := strings.CutPrefix(msg, p); ok {
+					msg, cut = rest, true
+				}
+			}
+		}
+		return msg
+	}
 	var b strings.Builder
 	for {
 		for cut := true; cut; {

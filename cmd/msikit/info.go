@@ -12,6 +12,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/msi"
@@ -110,16 +111,17 @@ schema); summary times are RFC 3339 in UTC, strings are UTF-8.`,
 			if info.Transform != nil && info.Transform.Error != "" {
 				return fmt.Errorf("%s: %s", args[0], info.Transform.Error)
 			}
-			for i := range info.Tables {
-				t := &info.Tables[i]
-				if msg := t.tableError(db); msg != "" {
+			var failed error
+			info.eachTable(func(t tableInfoJSON) bool {
+				if msg := t.Error; msg != "" {
 					if !strings.HasPrefix(msg, "table "+t.Name+":") {
 						msg = "table " + t.Name + ": " + msg
 					}
-					return fmt.Errorf("%s: %s", args[0], msg)
+					failed = fmt.Errorf("%s: %s", args[0], msg)
 				}
-			}
-			return nil
+				return failed == nil
+			})
+			return failed
 		}
 	},
 }
@@ -195,7 +197,13 @@ type infoJSON struct {
 	Transform *transformJSON `json:"transform,omitempty"`
 	Patch     *patchJSON     `json:"patch,omitempty"`
 
-	db *msi.Database // the package, for the tables' errors
+	// names, when not nil, are the tables in place of Tables, each
+	// read from db when written (eachTable): a package can name 360,000
+	// tables that fail, and info held a record of each (17 MB) and made
+	// each one's error twice, once to learn that it fails (37 MB of
+	// garbage more, before the 104 MB of writing them).
+	names []string
+	db    *msi.Database
 }
 
 type summaryJSON struct {
@@ -209,21 +217,39 @@ type tableInfoJSON struct {
 	Name  string `json:"name"`
 	Rows  int    `json:"rows"`
 	Error string `json:"error,omitempty"`
-	// failed says the table failed to decode and Error is to be read
-	// from db when written (tableError): a package can name 450,000
-	// tables that fail, and their errors held at once took 110 MB.
-	failed bool
 }
 
-// tableError is t's error: Error, or the one db gives when asked again.
-func (t *tableInfoJSON) tableError(db *msi.Database) string {
-	if t.Error != "" || !t.failed {
-		return t.Error
+// tableCount is the number of tables info lists.
+func (info *infoJSON) tableCount() int {
+	if info.names != nil {
+		return len(info.names)
 	}
-	if _, err := db.Table(t.Name); err != nil {
-		return trimPackage(err.Error())
+	return len(info.Tables)
+}
+
+// eachTable calls f with each table info lists, in order, until f returns
+// false: Tables, or each of names read from db then (its rows, or its
+// error, which the database makes when asked and nothing holds).
+func (info *infoJSON) eachTable(f func(t tableInfoJSON) bool) {
+	if info.names == nil {
+		for _, t := range info.Tables {
+			if !f(t) {
+				return
+			}
+		}
+		return
 	}
-	return ""
+	for _, name := range info.names {
+		t := tableInfoJSON{Name: name}
+		if tab, err := info.db.Table(name); err != nil {
+			t.Error = trimPackage(err.Error())
+		} else {
+			t.Rows = tab.Len()
+		}
+		if !f(t) {
+			return
+		}
+	}
 }
 
 type streamJSON struct {
@@ -285,18 +311,11 @@ func gatherInfo(db *msi.Database, file string) (*infoJSON, error) {
 		info.Summary = append(info.Summary, s)
 	}
 	names := db.TableNames()
-	info.Tables = make([]tableInfoJSON, 0, len(names))
 	if db.Kind() != msi.PackageTransform {
-		for _, name := range names {
-			ti := tableInfoJSON{Name: name}
-			if t, err := db.Table(name); err != nil {
-				ti.failed = true
-			} else {
-				ti.Rows = t.Len()
-			}
-			info.Tables = append(info.Tables, ti)
-		}
+		// Each table is decoded (or fails) when written.
+		info.names = names
 	} else {
+		info.Tables = make([]tableInfoJSON, 0, len(names))
 		for _, name := range names {
 			info.Tables = append(info.Tables, tableInfoJSON{Name: name, Rows: -1})
 		}
@@ -411,15 +430,26 @@ func writeInfoJSON(w io.Writer, info *infoJSON) error {
 	at += len(slot) - 2 // at its "[]", which tables replaces
 	bw := bufio.NewWriter(w)
 	bw.Write(b[:at])
+	// One Encoder for all the tables, writing to one buffer, which keeps
+	// its indenting buffer between them: json.MarshalIndent made three
+	// new texts a table.
+	var tb bytes.Buffer
+	enc := json.NewEncoder(&tb)
+	enc.SetIndent("    ", "  ")
+	var cur tableInfoJSON // one value given to Encode, not one a table
 	tables := startJSONList(bw, "  ")
-	for _, t := range info.Tables {
-		in := tables.next()
-		t.Error = t.tableError(info.db)
-		tb, err := json.MarshalIndent(t, in, "  ")
-		if err != nil {
-			return err
+	info.eachTable(func(t tableInfoJSON) bool {
+		tables.next()
+		tb.Reset()
+		cur = t
+		if err = enc.Encode(&cur); err != nil {
+			return false
 		}
-		bw.Write(tb)
+		bw.Write(bytes.TrimSuffix(tb.Bytes(), []byte("\n"))) // Encode ends it with a newline
+		return true
+	})
+	if err != nil {
+		return err
 	}
 	tables.end()
 	bw.Write(b[at+2:])
@@ -440,27 +470,53 @@ func printInfo(w io.Writer, info *infoJSON) error {
 	}
 	tw.Flush()
 
-	fmt.Fprintf(w, "\nTables (%d):\n", len(info.Tables))
+	fmt.Fprintf(w, "\nTables (%d):\n", info.tableCount())
 	// Aligned as tw aligns them, without holding the lines: a package
 	// can name 450,000 tables, each printed with its error (29 MB of
-	// text, which tw held in 60 MB of cells).
-	widths := make([]int, 1)
-	for _, t := range info.Tables {
-		fitWidths(widths, []string{"  " + escapeName(t.Name)})
+	// text, which tw held in 60 MB of cells). The names are measured
+	// from the list, and each line is written in pieces: a text made
+	// for each of 360,000 lines is garbage the collector lets the heap
+	// double for.
+	width := 0
+	nameWidth := func(name string) int {
+		return len("  ") + utf8.RuneCountInString(escapeName(name))
+	}
+	if info.names != nil {
+		for _, name := range info.names {
+			if n := nameWidth(name); n <= maxAligned {
+				width = max(width, n)
+			}
+		}
+	} else {
+		for _, t := range info.Tables {
+			if n := nameWidth(t.Name); n <= maxAligned {
+				width = max(width, n)
+			}
+		}
 	}
 	bw := bufio.NewWriter(w)
-	for _, t := range info.Tables {
-		var rest string
-		switch msg := t.tableError(info.db); {
-		case msg != "":
-			rest = "error: " + escapeText(msg)
-		case t.Rows < 0:
-			rest = "(transform changes)"
-		default:
-			rest = strconv.Itoa(t.Rows) + " rows"
+	var num []byte
+	info.eachTable(func(t tableInfoJSON) bool {
+		name := escapeName(t.Name)
+		bw.WriteString("  ")
+		bw.WriteString(name)
+		for n := padding(width, len("  ")+utf8.RuneCountInString(name)); n > 0; n-- {
+			bw.WriteByte(' ')
 		}
-		writeAligned(bw, widths, []string{"  " + escapeName(t.Name)}, rest)
-	}
+		switch {
+		case t.Error != "":
+			bw.WriteString("error: ")
+			bw.WriteString(escapeText(t.Error))
+		case t.Rows < 0:
+			bw.WriteString("(transform changes)")
+		default:
+			num = strconv.AppendInt(num[:0], int64(t.Rows), 10)
+			bw.Write(num)
+			bw.WriteString(" rows")
+		}
+		bw.WriteByte('\n')
+		return true
+	})
 	if err := bw.Flush(); err != nil {
 		return err
 	}

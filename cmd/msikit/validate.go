@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -143,11 +145,7 @@ func runValidate(env *Env, files []string, opts *validate.Options, asJSON, asSAR
 	}
 	switch {
 	case asJSON:
-		enc := json.NewEncoder(env.Stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(struct {
-			Packages []*validateResult `json:"packages"`
-		}{results}); err != nil {
+		if err := writeValidateJSON(env.Stdout, results); err != nil {
 			return err
 		}
 	case asSARIF:
@@ -186,6 +184,64 @@ func runValidate(env *Env, files []string, opts *validate.Options, asJSON, asSAR
 		fmt.Fprintf(env.Stderr, "msikit: %s\n", errorLine(err))
 	}
 	return failed[len(failed)-1]
+}
+
+// writeValidateJSON writes {"packages": results} as a json.Encoder
+// indenting by two spaces writes it, one finding at a time: the Encoder
+// held the document twice over (marshalled, then indented) beside the
+// findings, and --max-findings 0 lists them all: 200,000 findings of a
+// 2.2 MB package, 88 MB of JSON, took 373 MiB.
+func writeValidateJSON(w io.Writer, results []*validateResult) error {
+	bw := bufio.NewWriter(w)
+	if results == nil {
+		bw.WriteString("{\n  \"packages\": null\n}\n")
+		return bw.Flush()
+	}
+	bw.WriteString("{\n  \"packages\": ")
+	// One Encoder for the findings, writing to one buffer, which keeps
+	// its indenting buffer between them.
+	var fb bytes.Buffer
+	enc := json.NewEncoder(&fb)
+	enc.SetIndent("        ", "  ")
+	packages := startJSONList(bw, "  ")
+	for _, r := range results {
+		in := packages.next()
+		head := *r
+		if head.Findings != nil {
+			head.Findings = []validate.Finding{}
+		}
+		b, err := json.MarshalIndent(&head, in, "  ")
+		if err != nil {
+			return err
+		}
+		if r.Findings == nil {
+			bw.Write(b) // "findings": null
+			continue
+		}
+		// The package's own "findings" (the fields before it hold no
+		// newline at that depth: JSON strings escape theirs).
+		const slot = "\n      \"findings\": []"
+		at := bytes.Index(b, []byte(slot))
+		if at < 0 {
+			return errors.New("validate: no findings field in the JSON document")
+		}
+		at += len(slot) - 2 // at its "[]", which the findings replace
+		bw.Write(b[:at])
+		findings := startJSONList(bw, "      ")
+		for j := range r.Findings {
+			findings.next()
+			fb.Reset()
+			if err := enc.Encode(&r.Findings[j]); err != nil {
+				return err
+			}
+			bw.Write(bytes.TrimSuffix(fb.Bytes(), []byte("\n"))) // Encode ends it with a newline
+		}
+		findings.end()
+		bw.Write(b[at+2:])
+	}
+	packages.end()
+	bw.WriteString("\n}\n")
+	return bw.Flush()
 }
 
 // validateOne opens and validates one package.
