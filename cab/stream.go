@@ -622,7 +622,7 @@ func (r *folderReader) nextBlock() error {
 	l := r.start.cab.opts.Limit
 	var cost int64
 	if l != nil {
-		if cost = blockCost(r.start.Method, cbUncomp, len(r.src), 0); !l.take(cost) {
+		if cost = blockCost(r.start.Method, cbUncomp, len(r.src), 0, 0); !l.take(cost) {
 			return &LimitError{Limit: l.max, Folder: r.start.index, Offset: r.total}
 		}
 	}
@@ -633,11 +633,18 @@ func (r *folderReader) nextBlock() error {
 		}
 		return formatErr(at, fmt.Sprintf("folder %d (%v): data block %d", r.folder.index, r.folder.Method, r.block-1), err)
 	}
-	if bc, ok := r.dec.(blockCounter); ok && l != nil {
-		// The blocks inside it are known once it is decoded: the work
-		// of one CFDATA block may pass the bound, its bytes are not
-		// delivered.
-		if extra := blockCost(r.start.Method, cbUncomp, len(r.src), bc.innerBlocks()) - cost; extra > 0 && !l.take(extra) {
+	if l != nil {
+		// The blocks inside it, and a Quantum block's symbols, are known
+		// once it is decoded: the work of one CFDATA block may pass the
+		// bound, its bytes are not delivered.
+		var inner, syms int
+		if bc, ok := r.dec.(blockCounter); ok {
+			inner = bc.innerBlocks()
+		}
+		if sc, ok := r.dec.(symbolCounter); ok {
+			syms = sc.symbols()
+		}
+		if extra := blockCost(r.start.Method, cbUncomp, len(r.src), inner, syms) - cost; extra > 0 && !l.take(extra) {
 			return &LimitError{Limit: l.max, Folder: r.start.index, Offset: r.total}
 		}
 	}

@@ -529,6 +529,48 @@ func (e *qEnc) frame(lit bool, n int) []byte {
 	return b
 }
 
+// frameLiterals encodes one block of n literals 0: after a few hundred,
+// the adaptive models code each in a few hundredths of a bit (a 32 KiB
+// block in 153 bytes), and each is two symbols to decode.
+func (e *qEnc) frameLiterals(n int) []byte {
+	e.h, e.l, e.pending, e.shifts, e.out = 0xffff, 0, 0, 0, e.out[:0]
+	for range n {
+		e.symbol(e.sel, 0)
+		e.symbol(e.lit[0], 0)
+	}
+	e.pending++
+	if e.l < 0x4000 {
+		e.emit(0)
+	} else {
+		e.emit(1)
+	}
+	for len(e.out)%8 != 0 || len(e.out) < 16+e.shifts+2 {
+		e.out = append(e.out, 0)
+	}
+	b := make([]byte, len(e.out)/8)
+	for i, bit := range e.out {
+		b[i/8] |= bit << (7 - i%8)
+	}
+	return b
+}
+
+// buildQuantumLiterals embeds one cabinet of Quantum:21 folders (7 at
+// 5 MB) of 4,000 blocks of 32 KiB literals 0 each (frameLiterals): 131 MB
+// a folder from 0.64 MB, every byte two arithmetic decoding steps, where
+// the matches of buildQuantumBomb decode 259 bytes in three.
+func buildQuantumLiterals(t testing.TB, scale int) []byte {
+	e := newQEnc(21)
+	fo := cabFolderSpec{method: 2 | 4<<4 | 21<<8}
+	for range 4000 {
+		fo.blocks = append(fo.blocks, cabBlockSpec{data: e.frameLiterals(cabBlockSize), uncomp: cabBlockSize})
+	}
+	folders := make([]cabFolderSpec, scale)
+	for i := range folders {
+		folders[i] = fo
+	}
+	return bombPackage(t, "qlit.cab", folders)
+}
+
 // quantumBombFolder returns Quantum blocks of 32 KiB each, made of
 // matches of 259 bytes at offset 1 (after one zero byte).
 func quantumBombFolder(windowBits, blocks int) []cabBlockSpec {
