@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/install"
+	"github.com/msikit/msikit/transform"
 )
 
 // Test-only encoders for the decompression-bomb and tiny-block fixtures:
@@ -569,6 +571,41 @@ func buildQuantumLiterals(t testing.TB, scale int) []byte {
 		folders[i] = fo
 	}
 	return bombPackage(t, "qlit.cab", folders)
+}
+
+// buildAssemblyZeros embeds one MSZIP folder of 7,600 blocks of zeros:
+// one file of 249 MB, well inside the bound of install's default ratio
+// for its 0.46 MB package, the key file of a component with an
+// MsiAssembly row. The assembly-names pass (rewrite, audit) held such a
+// file in memory to parse it, growing its buffer by doubling: 580 MB.
+func buildAssemblyZeros(t testing.TB, _ int) []byte {
+	blk := zeroBlock()
+	fo := cabFolderSpec{method: cabMSZIP}
+	for range 7600 {
+		fo.blocks = append(fo.blocks, blk)
+	}
+	return bombPackage(t, "zeros.cab", []cabFolderSpec{fo})
+}
+
+// checkAssemblyZeros: the assembly-names pass leaves the file unread,
+// past the size it reads (128 MiB), in budget.
+func checkAssemblyZeros(t *testing.T, db *msi.Database) {
+	var rep *transform.Report
+	var err error
+	testenv.CheckBudget(t, "AssemblyNames", func() {
+		rep, err = transform.AssemblyNames(db, transform.AssemblyNamesOptions{})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("file f0 is %d bytes, more than the %d this pass reads", 7600*cabBlockSize, 128<<20)
+	found := false
+	for _, n := range rep.Notes {
+		found = found || strings.Contains(n.Reason, want)
+	}
+	if !found {
+		t.Errorf("no note says %q: %+v", want, rep.Notes)
+	}
 }
 
 // quantumBombFolder returns Quantum blocks of 32 KiB each, made of
