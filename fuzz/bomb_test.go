@@ -588,7 +588,7 @@ func buildAssemblyZeros(t testing.TB, _ int) []byte {
 }
 
 // checkAssemblyZeros: the assembly-names pass leaves the file unread,
-// past the size it reads (128 MiB), in budget.
+// past the size it reads (64 MiB), in budget.
 func checkAssemblyZeros(t *testing.T, db *msi.Database) {
 	var rep *transform.Report
 	var err error
@@ -598,7 +598,7 @@ func checkAssemblyZeros(t *testing.T, db *msi.Database) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := fmt.Sprintf("file f0 is %d bytes, more than the %d this pass reads", 7600*cabBlockSize, 128<<20)
+	want := fmt.Sprintf("file f0 is %d bytes, more than the %d this pass reads", 7600*cabBlockSize, 64<<20)
 	found := false
 	for _, n := range rep.Notes {
 		found = found || strings.Contains(n.Reason, want)
