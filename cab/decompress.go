@@ -31,6 +31,15 @@ type blockCounter interface {
 	innerBlocks() int
 }
 
+// A symbolCounter is a decompressor whose work grows with the symbols it
+// decodes more than with the bytes they make (Quantum's arithmetic
+// decoder): symbols returns how many the last decode call decoded. A
+// Limit counts them (QuantumSymbolCost each) when they count more than
+// the bytes.
+type symbolCounter interface {
+	symbols() int
+}
+
 // A resetter is a decompressor that can start a new folder of the same
 // method, keeping its buffers: a Reader reuses the decoders of folders read
 // to their end instead of allocating (and zeroing) a new window for each.

@@ -196,3 +196,83 @@ func TestLimitCountsInnerBlocks(t *testing.T) {
 		})
 	}
 }
+
+// quantumLiteralBlocks returns n Quantum blocks of 32 KiB of literals of
+// one value, which the adaptive models soon code in a few hundredths of
+// a bit each (about 150 bytes a block): two symbols a byte, each an
+// arithmetic decoding step, ten times the work a byte of long matches is.
+func quantumLiteralBlocks(t testing.TB, n int) [][]byte {
+	e := newQuantumEncoder(t, 21)
+	ops := make([]quantumOp, quantumFrameSize)
+	for i := range ops {
+		ops[i] = quantumOp{lit: 'x'}
+	}
+	var blocks [][]byte
+	for range n {
+		b, err := e.block(ops)
+		if err != nil {
+			t.Fatal(err)
+		}
+		blocks = append(blocks, b)
+	}
+	return blocks
+}
+
+// A Quantum block of literals counts QuantumSymbolCost for each of its
+// symbols (two a byte), not QuantumCost a byte: counted by its bytes, a
+// 5 MB package of such blocks decoded for 2.1 s before the bound of
+// install's default ratio stopped it.
+func TestLimitQuantumSymbols(t *testing.T) {
+	blocks := quantumLiteralBlocks(t, 3)
+	fo := tcFolder{method: uint16(methodQuantum | 4<<4 | 21<<8)}
+	for _, b := range blocks {
+		fo.blocks = append(fo.blocks, tcBlock{data: b, uncomp: quantumFrameSize})
+	}
+	data := (&tcCab{folders: []tcFolder{fo}, files: []tcFile{{name: "f", size: 3 * quantumFrameSize}}}).bytes()
+	if len(data) > 3*200+200 {
+		t.Fatalf("a cabinet of %d bytes: the literals do not code in a few hundredths of a bit", len(data))
+	}
+	want := bytes.Repeat([]byte{'x'}, 3*quantumFrameSize)
+	cost := int64(3 * 2 * quantumFrameSize * QuantumSymbolCost)
+	for _, max := range []int64{cost, cost - 1} {
+		lim := NewLimit(max)
+		r, err := NewReaderOptions(bytes.NewReader(data), int64(len(data)), &ReaderOptions{Limit: lim})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := readBytes(r.Files[0])
+		if max == cost {
+			if err != nil || !bytes.Equal(got, want) || lim.Used() != cost {
+				t.Errorf("limit %d: %d bytes, %v, %d used; want %d bytes, nil, %d used", max, len(got), err, lim.Used(), len(want), cost)
+			}
+			continue
+		}
+		// The last block passes the bound once its symbols are counted
+		// (its bytes were, before it was decoded): it is not delivered.
+		var le *LimitError
+		used := cost*2/3 + QuantumCost*quantumFrameSize
+		if !errors.As(err, &le) || le.Offset != 2*quantumFrameSize || len(got) != 2*quantumFrameSize || lim.Used() != used {
+			t.Errorf("limit %d: %d bytes, %v, %d used; want %d bytes, a *LimitError at offset %d, %d used", max, len(got), err, lim.Used(), 2*quantumFrameSize, 2*quantumFrameSize, used)
+		}
+	}
+}
+
+// BenchmarkQuantumLiterals decodes Quantum blocks of literals of one
+// value (two symbols a byte) and, for comparison, blocks of long
+// matches: the time per symbol QuantumSymbolCost stands for.
+func BenchmarkQuantumLiterals(b *testing.B) {
+	blocks := quantumLiteralBlocks(b, 32)
+	dst := make([]byte, quantumFrameSize)
+	b.SetBytes(int64(len(blocks) * quantumFrameSize))
+	for b.Loop() {
+		d, err := newDecompressor(uint16(methodQuantum | 21<<8))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, src := range blocks {
+			if err := d.decode(dst, src); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

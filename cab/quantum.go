@@ -206,6 +206,8 @@ type quantumDecompressor struct {
 
 	err error // first error; the folder cannot be decoded past it
 
+	nsym int // symbols the last decode call decoded (symbols)
+
 	// History window (a ring of 1<<windowBits bytes).
 	window []byte
 	wmask  int
@@ -350,10 +352,15 @@ func (d *quantumDecompressor) decodeSymbol(m *quantumModel) int {
 	return sym
 }
 
+// symbols returns the symbols the last decode call decoded: a Limit
+// counts them (QuantumSymbolCost each).
+func (d *quantumDecompressor) symbols() int { return d.nsym }
+
 // decode decompresses one CFDATA block (one Quantum frame). After an
 // error every later call fails with the same error: the models and the
 // window no longer match the encoder's.
 func (d *quantumDecompressor) decode(dst, src []byte) error {
+	d.nsym = 0
 	if d.err == nil {
 		d.err = d.decodeBlock(dst, src)
 	}
@@ -378,8 +385,10 @@ func (d *quantumDecompressor) decodeBlock(dst, src []byte) error {
 	// saved on the error paths.
 	window, wmask := d.window, d.wmask
 	wpos, filled := d.wpos, d.filled
-	out := 0
+	out, nsym := 0, 0
+	defer func() { d.nsym = nsym }()
 	for out < len(dst) {
+		nsym += 2 // the selector, and a literal or a match's first symbol
 		if sel := d.decodeSymbol(&d.selector); sel < 4 {
 			b := byte(d.decodeSymbol(&d.literal[sel]))
 			dst[out] = b
@@ -396,6 +405,7 @@ func (d *quantumDecompressor) decodeBlock(dst, src []byte) error {
 				length = 4
 				slot = d.decodeSymbol(&d.match[1])
 			default: // 6
+				nsym++
 				ls := d.decodeSymbol(&d.length)
 				length = int(quantumLenBase[ls]) + int(d.bits(uint(quantumLenExtra[ls]))) + 5
 				slot = d.decodeSymbol(&d.match[2])

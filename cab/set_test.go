@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/msikit/msikit/internal/testenv"
 )
 
@@ -261,5 +263,72 @@ func TestDirectoryReadInWindows(t *testing.T) {
 	}
 	if cr.calls > 100 {
 		t.Errorf("%d ReadAt calls for a %d-byte directory", cr.calls, len(data))
+	}
+}
+
+// TestSetNumbersOutOfRange: a cabinet numbered 0 (the first of its set)
+// whose folder continues from a previous cabinet, and one numbered 65,535
+// (the last a set can have) that names a next one, fail with a format
+// error saying so at the header's number, without opening the sibling;
+// before, the first compared the sibling with "number -1". A sibling of
+// the wrong number is named as the previous or the next one.
+func TestSetNumbersOutOfRange(t *testing.T) {
+	folder := []tcFolder{{method: methodNone, blocks: []tcBlock{{data: []byte("hello"), uncomp: 5}}}}
+	cabs := map[string][]byte{
+		"first.cab": (&tcCab{setID: 7, index: 0, prev: "p.cab", prevDisk: "d", folders: folder,
+			files: []tcFile{{name: "cont", size: 3, folder: ifoldContinuedFromPrev}, {name: "own", size: 2, offset: 3}}}).bytes(),
+		"last.cab": (&tcCab{setID: 7, index: 65535, next: "n.cab", nextDisk: "d", folders: folder,
+			files: []tcFile{{name: "own", size: 5}}}).bytes(),
+		"third.cab": (&tcCab{setID: 7, index: 3, prev: "p.cab", prevDisk: "d", folders: folder,
+			files: []tcFile{{name: "cont", size: 3, folder: ifoldContinuedFromPrev}, {name: "own", size: 2, offset: 3}}}).bytes(),
+		// The sibling every header names: set 7 number 0.
+		"p.cab": (&tcCab{setID: 7, index: 0, next: "x.cab", nextDisk: "d", folders: folder,
+			files: []tcFile{{name: "x", size: 5, folder: ifoldContinuedToNext}}}).bytes(),
+		"n.cab": (&tcCab{setID: 7, index: 0, folders: folder, files: []tcFile{{name: "x", size: 5}}}).bytes(),
+	}
+	var opened []string
+	opts := &ReaderOptions{OpenCabinet: func(n string) (io.ReaderAt, int64, error) {
+		opened = append(opened, n)
+		return bytes.NewReader(cabs[n]), int64(len(cabs[n])), nil
+	}}
+	open := func(name string) *Reader {
+		t.Helper()
+		r, err := NewReaderOptions(bytes.NewReader(cabs[name]), int64(len(cabs[name])), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	type outcome struct {
+		Msg    string
+		Offset int64
+		Opened []string
+	}
+	got := func(err error) outcome {
+		var fe *FormatError
+		if !errors.As(err, &fe) || !errors.Is(err, ErrFormat) {
+			t.Fatalf("%v: want a *FormatError", err)
+		}
+		o := outcome{fe.Msg, fe.Offset, opened}
+		opened = nil
+		return o
+	}
+	first := open("first.cab")
+	for _, f := range first.Files {
+		_, err := f.Open()
+		want := outcome{Msg: `cabinet number 0 of set 7 is the first of its set, yet its first folder continues from a previous cabinet "p.cab"`, Offset: 34}
+		if diff := cmp.Diff(want, got(err)); diff != "" {
+			t.Errorf("first.cab, file %s (-want +got):\n%s", f.Name, diff)
+		}
+	}
+	_, err := open("last.cab").Next()
+	want := outcome{Msg: `cabinet number 65535 of set 7 is the last a set can have, yet it names a next cabinet "n.cab"`, Offset: 34}
+	if diff := cmp.Diff(want, got(err)); diff != "" {
+		t.Errorf("last.cab (-want +got):\n%s", diff)
+	}
+	_, err = open("third.cab").Files[1].Open()
+	want = outcome{Msg: `the previous cabinet "p.cab" is set 7 number 0, want set 7 number 2 (this cabinet is number 3)`, Offset: -1, Opened: []string{"p.cab"}}
+	if diff := cmp.Diff(want, got(err)); diff != "" {
+		t.Errorf("third.cab (-want +got):\n%s", diff)
 	}
 }

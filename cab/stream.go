@@ -12,6 +12,13 @@ import (
 // through, so a set whose names form a loop cannot run forever.
 const maxCabinetHops = 1024
 
+// maxCabinetIndex is the highest number (iCabinet) a cabinet of a set can
+// have, and indexOffset where the header holds it.
+const (
+	maxCabinetIndex = 1<<16 - 1
+	indexOffset     = 34
+)
+
 // Open returns a reader of the file's contents. Each call returns a new,
 // independent stream, so several may be read at once from different
 // goroutines. The folder holding the file is decoded from its start (LZX
@@ -296,6 +303,15 @@ func (cr *Reader) openSibling(name string, dir int) (*Reader, error) {
 	if dir > 0 && cr.next != nil {
 		return cr.next, nil
 	}
+	// A set numbers its cabinets from 0 to 65,535: the first has no
+	// previous cabinet and the last no next one, whatever the header
+	// names.
+	if dir < 0 && cr.Index == 0 {
+		return nil, formatErr(indexOffset, fmt.Sprintf("cabinet number 0 of set %d is the first of its set, yet its first folder continues from a previous cabinet %q", cr.SetID, name), nil)
+	}
+	if dir > 0 && cr.Index == maxCabinetIndex {
+		return nil, formatErr(indexOffset, fmt.Sprintf("cabinet number %d of set %d is the last a set can have, yet it names a next cabinet %q", maxCabinetIndex, cr.SetID, name), nil)
+	}
 	if cr.opts.OpenCabinet == nil {
 		return nil, fmt.Errorf("%w: %q (no ReaderOptions.OpenCabinet)", ErrMissingCabinet, name)
 	}
@@ -311,7 +327,11 @@ func (cr *Reader) openSibling(name string, dir int) (*Reader, error) {
 		return nil, fmt.Errorf("cabinet %q: %w", name, err)
 	}
 	if sib.SetID != cr.SetID || int(sib.Index) != int(cr.Index)+dir {
-		return nil, formatErr(-1, fmt.Sprintf("cabinet %q is set %d number %d, want set %d number %d", name, sib.SetID, sib.Index, cr.SetID, int(cr.Index)+dir), nil)
+		which := "next"
+		if dir < 0 {
+			which = "previous"
+		}
+		return nil, formatErr(-1, fmt.Sprintf("the %s cabinet %q is set %d number %d, want set %d number %d (this cabinet is number %d)", which, name, sib.SetID, sib.Index, cr.SetID, int(cr.Index)+dir, cr.Index), nil)
 	}
 	if dir < 0 {
 		cr.prev, sib.next = sib, cr
@@ -602,7 +622,7 @@ func (r *folderReader) nextBlock() error {
 	l := r.start.cab.opts.Limit
 	var cost int64
 	if l != nil {
-		if cost = blockCost(r.start.Method, cbUncomp, len(r.src), 0); !l.take(cost) {
+		if cost = blockCost(r.start.Method, cbUncomp, len(r.src), 0, 0); !l.take(cost) {
 			return &LimitError{Limit: l.max, Folder: r.start.index, Offset: r.total}
 		}
 	}
@@ -613,11 +633,18 @@ func (r *folderReader) nextBlock() error {
 		}
 		return formatErr(at, fmt.Sprintf("folder %d (%v): data block %d", r.folder.index, r.folder.Method, r.block-1), err)
 	}
-	if bc, ok := r.dec.(blockCounter); ok && l != nil {
-		// The blocks inside it are known once it is decoded: the work
-		// of one CFDATA block may pass the bound, its bytes are not
-		// delivered.
-		if extra := blockCost(r.start.Method, cbUncomp, len(r.src), bc.innerBlocks()) - cost; extra > 0 && !l.take(extra) {
+	if l != nil {
+		// The blocks inside it, and a Quantum block's symbols, are known
+		// once it is decoded: the work of one CFDATA block may pass the
+		// bound, its bytes are not delivered.
+		var inner, syms int
+		if bc, ok := r.dec.(blockCounter); ok {
+			inner = bc.innerBlocks()
+		}
+		if sc, ok := r.dec.(symbolCounter); ok {
+			syms = sc.symbols()
+		}
+		if extra := blockCost(r.start.Method, cbUncomp, len(r.src), inner, syms) - cost; extra > 0 && !l.take(extra) {
 			return &LimitError{Limit: l.max, Folder: r.start.index, Offset: r.total}
 		}
 	}

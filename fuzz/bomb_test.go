@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/install"
+	"github.com/msikit/msikit/transform"
 )
 
 // Test-only encoders for the decompression-bomb and tiny-block fixtures:
@@ -527,6 +529,83 @@ func (e *qEnc) frame(lit bool, n int) []byte {
 		b[i/8] |= bit << (7 - i%8)
 	}
 	return b
+}
+
+// frameLiterals encodes one block of n literals 0: after a few hundred,
+// the adaptive models code each in a few hundredths of a bit (a 32 KiB
+// block in 153 bytes), and each is two symbols to decode.
+func (e *qEnc) frameLiterals(n int) []byte {
+	e.h, e.l, e.pending, e.shifts, e.out = 0xffff, 0, 0, 0, e.out[:0]
+	for range n {
+		e.symbol(e.sel, 0)
+		e.symbol(e.lit[0], 0)
+	}
+	e.pending++
+	if e.l < 0x4000 {
+		e.emit(0)
+	} else {
+		e.emit(1)
+	}
+	for len(e.out)%8 != 0 || len(e.out) < 16+e.shifts+2 {
+		e.out = append(e.out, 0)
+	}
+	b := make([]byte, len(e.out)/8)
+	for i, bit := range e.out {
+		b[i/8] |= bit << (7 - i%8)
+	}
+	return b
+}
+
+// buildQuantumLiterals embeds one cabinet of Quantum:21 folders (7 at
+// 5 MB) of 4,000 blocks of 32 KiB literals 0 each (frameLiterals): 131 MB
+// a folder from 0.64 MB, every byte two arithmetic decoding steps, where
+// the matches of buildQuantumBomb decode 259 bytes in three.
+func buildQuantumLiterals(t testing.TB, scale int) []byte {
+	e := newQEnc(21)
+	fo := cabFolderSpec{method: 2 | 4<<4 | 21<<8}
+	for range 4000 {
+		fo.blocks = append(fo.blocks, cabBlockSpec{data: e.frameLiterals(cabBlockSize), uncomp: cabBlockSize})
+	}
+	folders := make([]cabFolderSpec, scale)
+	for i := range folders {
+		folders[i] = fo
+	}
+	return bombPackage(t, "qlit.cab", folders)
+}
+
+// buildAssemblyZeros embeds one MSZIP folder of 7,600 blocks of zeros:
+// one file of 249 MB, well inside the bound of install's default ratio
+// for its 0.46 MB package, the key file of a component with an
+// MsiAssembly row. The assembly-names pass (rewrite, audit) held such a
+// file in memory to parse it, growing its buffer by doubling: 580 MB.
+func buildAssemblyZeros(t testing.TB, _ int) []byte {
+	blk := zeroBlock()
+	fo := cabFolderSpec{method: cabMSZIP}
+	for range 7600 {
+		fo.blocks = append(fo.blocks, blk)
+	}
+	return bombPackage(t, "zeros.cab", []cabFolderSpec{fo})
+}
+
+// checkAssemblyZeros: the assembly-names pass leaves the file unread,
+// past the size it reads (64 MiB), in budget.
+func checkAssemblyZeros(t *testing.T, db *msi.Database) {
+	var rep *transform.Report
+	var err error
+	testenv.CheckBudget(t, "AssemblyNames", func() {
+		rep, err = transform.AssemblyNames(db, transform.AssemblyNamesOptions{})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("file f0 is %d bytes, more than the %d this pass reads", 7600*cabBlockSize, 64<<20)
+	found := false
+	for _, n := range rep.Notes {
+		found = found || strings.Contains(n.Reason, want)
+	}
+	if !found {
+		t.Errorf("no note says %q: %+v", want, rep.Notes)
+	}
 }
 
 // quantumBombFolder returns Quantum blocks of 32 KiB each, made of

@@ -17,8 +17,12 @@ import (
 
 // defaultMaxAssemblyFileBytes is the default of
 // Options.MaxFileBytes; assemblies and manifests are far
-// smaller.
-const defaultMaxAssemblyFileBytes = 256 << 20
+// smaller (sbom reads .NET metadata up to as much). A file is held in
+// memory while it is parsed: at 256 MiB a package of 466 KB (one MSZIP
+// folder of zeros, its file the key file of an MsiAssembly row) took
+// audit and rewrite to 580 MB of memory, and at 128 MiB one of seven
+// 131 MB files to 264 MiB (two buffers at once).
+const defaultMaxAssemblyFileBytes = 64 << 20
 
 // kinds says how a file is read: as a .NET assembly, as a Win32
 // manifest, or both (a key file of one row, the manifest of another).
@@ -63,6 +67,7 @@ func readPackageFiles(ctx context.Context, db *msi.Database, want map[string]kin
 	for k := range want {
 		keys = append(keys, k)
 	}
+	var buf []byte // the file being read: one buffer for all of them
 	rep, err := extract(ctx, db, &install.Options{Keys: keys, MaxRatio: maxRatio}, func(f *install.File, r io.Reader) error {
 		kinds, ok := want[f.Key]
 		if !ok {
@@ -74,14 +79,18 @@ func readPackageFiles(ctx context.Context, db *msi.Database, want map[string]kin
 			res.err = fmt.Errorf("file %s is %d bytes, more than the %d this pass reads", f.Key, f.Size, limit)
 			return nil
 		}
-		b, err := io.ReadAll(io.LimitReader(r, limit+1))
-		if err != nil {
+		// r yields exactly f.Size bytes or fails: read into a buffer of
+		// that size, not one grown by doubling (io.ReadAll), which held
+		// twice the file, and kept for the next file, so that the
+		// buffers of two large files are not held at once.
+		if int64(cap(buf)) < f.Size {
+			buf = nil // the old one can go before the new one is made
+			buf = make([]byte, f.Size)
+		}
+		b := buf[:f.Size]
+		if _, err := io.ReadFull(r, b); err != nil {
 			delete(got, f.Key)
 			return err // a decoding failure: Extract reports it
-		}
-		if int64(len(b)) > limit {
-			res.err = fmt.Errorf("file %s holds more than the %d bytes this pass reads", f.Key, limit)
-			return nil
 		}
 		if kinds.dotNet {
 			if d, err := assembly.ReadDotNet(bytes.NewReader(b), int64(len(b))); err != nil {

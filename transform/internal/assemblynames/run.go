@@ -35,7 +35,7 @@ type Options struct {
 
 	// MaxFileBytes bounds the size of one file the default Open reads out
 	// of the package (it holds the file in memory while parsing it);
-	// 0 means 256 MiB. Larger files are reported as unreadable.
+	// 0 means 64 MiB. Larger files are reported as unreadable.
 	MaxFileBytes int64
 
 	// MaxRatio bounds the decompression of the default Open, against
