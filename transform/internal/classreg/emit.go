@@ -20,7 +20,7 @@ func (p *planner) emit(key, name, value, component, reason string) {
 		return
 	}
 	if p.textLeft -= p.newText(key) + p.newText(name) + p.newText(value) + p.newText(component); p.textLeft < 0 {
-		p.plan.over = clip.Sprintf("more than %d bytes of Registry row text", int64(p.maxChanges)*512)
+		p.plan.over = clip.Sprintf("more than %d bytes of Registry row text", int64(p.maxChanges)*textPerChange)
 		return
 	}
 	slot := p.slot(key, name)
@@ -59,6 +59,18 @@ func (p *planner) literal(s string) string { return p.literals.Get(s, fmtLiteral
 // regValue returns regValue(s), made once per long text held in the same
 // bytes, as literal does.
 func (p *planner) regValue(s string) string { return p.regValues.Get(s, regValue) }
+
+// textPerChange is the bytes of distinct Registry row text (key, name,
+// value, component) the pass may add per change MaxChanges allows:
+// 25.6 MB at the default 100,000. Real packages are far below it: the
+// rows the pass adds average 63 bytes in the corpus (2,444 bytes in the
+// largest), and the largest Registry table there holds 265 KB in all.
+// The bound is what a hostile package can make the pass generate (each
+// of hundreds of classes given one key holding a pooled 60 KB Context),
+// which a rewrite then holds two or three times over (the plan, the
+// string pool, the file written and read back): at 512 bytes a change,
+// 51.2 MB of text took 220-255 MiB of peak RSS.
+const textPerChange = 256
 
 // newText returns the bytes text adds to the rows planned: its length,
 // but 0 for a long text (textmemo.Min bytes or more) held in the same

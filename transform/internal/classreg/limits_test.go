@@ -62,7 +62,7 @@ func TestPlanFileTypeMaskLimit(t *testing.T) {
 	}
 }
 
-// Planning stops at MaxChanges (rows) and at MaxChanges × 512 bytes of
+// Planning stops at MaxChanges (rows) and at MaxChanges × 256 bytes of
 // added row text, however the input repeats itself.
 func TestPlanMaxChanges(t *testing.T) {
 	in := hostile(2000)

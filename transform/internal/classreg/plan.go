@@ -302,7 +302,7 @@ func analyze(in *Input, opts Options) *planner {
 	if p.maxChanges <= 0 {
 		p.maxChanges = edit.DefaultMaxChanges
 	}
-	p.textLeft = int64(p.maxChanges) * 512
+	p.textLeft = int64(p.maxChanges) * textPerChange
 	p.classes = make([]classFacts, len(in.Classes))
 	p.progs = make([]progFacts, len(in.ProgIDs))
 	p.apps = make([]appFacts, len(in.AppIDs))

@@ -85,7 +85,7 @@ func TestPlanSharedLongTextAllocations(t *testing.T) {
 // The text bound counts a long text the rows share once, as the
 // package's string pool stores it: 1,000 verbs naming one 60 KB
 // Argument plan 1,000 rows of one value (60 MB counted row by row,
-// past the 51.2 MB of the default bound).
+// past the 25.6 MB of the default bound).
 func TestPlanTextBoundCountsSharedOnce(t *testing.T) {
 	long := strings.Repeat("ab", 30000)
 	in := sharedTextInput(1000, long)
@@ -102,5 +102,22 @@ func TestPlanTextBoundCountsSharedOnce(t *testing.T) {
 	}
 	if diff := cmp.Diff(1000, verbs); diff != "" {
 		t.Errorf("verb command rows (-want +got):\n%s", diff)
+	}
+}
+
+// The text bound is 256 bytes a change: 20 classes whose keys each hold
+// a 100 KiB context (2 MB of distinct text) pass it at MaxChanges 5,000
+// (1.28 MB); at 512 bytes a change (2.56 MB) they did not.
+func TestPlanTextBoundPerChange(t *testing.T) {
+	in := sharedTextInput(20, strings.Repeat("c", 100<<10))
+	in.Verbs = nil
+	plan := makePlan(in, Options{MaxChanges: 5000})
+	if diff := cmp.Diff("more than 1280000 bytes of Registry row text", plan.over); diff != "" {
+		t.Errorf("over (-want +got):\n%s", diff)
+	}
+	in = sharedTextInput(10, strings.Repeat("c", 100<<10))
+	in.Verbs = nil
+	if plan := makePlan(in, Options{MaxChanges: 5000}); plan.over != "" {
+		t.Errorf("1 MB of text: over = %q", plan.over)
 	}
 }
