@@ -71,11 +71,11 @@ func registryID(root int16, key, name, component string) string {
 // pooled text, say a 60 KB Context, once per row that names it); other
 // texts through strings.ToLower.
 func writeLower(w io.Writer, s string) {
-	if !isASCII(s) {
+	if len(s) <= chunk || !isASCII(s) {
 		writeString(w, strings.ToLower(s))
 		return
 	}
-	var buf [512]byte
+	var buf [chunk]byte
 	for s != "" {
 		b := append(buf[:0], s[:min(len(s), len(buf))]...)
 		for i, c := range b {
@@ -88,10 +88,19 @@ func writeLower(w io.Writer, s string) {
 	}
 }
 
+// chunk is the size of the buffer writeLower and writeString write a
+// long text through (allocated: w is an interface); a shorter text is
+// written as a []byte of its own size.
+const chunk = 512
+
 // writeString writes s to w a chunk at a time, without converting it
 // whole to a []byte.
 func writeString(w io.Writer, s string) {
-	var buf [512]byte
+	if len(s) <= chunk {
+		w.Write([]byte(s)) // as small as the text: the buffer escapes
+		return
+	}
+	var buf [chunk]byte
 	for s != "" {
 		b := append(buf[:0], s[:min(len(s), len(buf))]...)
 		w.Write(b)
