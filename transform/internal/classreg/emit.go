@@ -317,18 +317,24 @@ func (p *planner) emitMIME(i int) {
 	m := in.MIMEs[i]
 	e := in.Extensions[p.mimes[i].ext]
 	// The keys follow the extension's component, or the class's when
-	// only the class is registered.
-	comp := p.owner(e.Component, e.Feature)
+	// only the class is registered. owner is asked only about the one
+	// the keys follow: it may make a registry-only component, which a
+	// dead extension's component (one that does not exist, say) must
+	// not get.
+	comp, found := "", false
 	if p.exts[p.mimes[i].ext].dead != "" {
 		for _, ci := range p.classesBy.Get(p.lower(m.CLSID)) {
 			if p.stop.Tick() {
 				return
 			}
 			if p.classes[ci].dead == "" {
-				comp = p.owner(in.Classes[ci].Component, in.Classes[ci].Feature)
+				comp, found = p.owner(in.Classes[ci].Component, in.Classes[ci].Feature), true
 				break
 			}
 		}
+	}
+	if !found {
+		comp = p.owner(e.Component, e.Feature)
 	}
 	key := `MIME\Database\Content Type\` + p.literal(m.ContentType)
 	why := "MIME " + clip.String(m.ContentType)

@@ -121,3 +121,38 @@ func TestPlanTextBoundPerChange(t *testing.T) {
 		t.Errorf("1 MB of text: over = %q", plan.over)
 	}
 }
+
+// A MIME type whose extension is dead (its component does not exist)
+// follows its live class: no registry-only component is made for the
+// extension's component, which no row uses (it made one, with no
+// directory, and the rewrite failed adding it: "Directory_: null in a
+// non-nullable column").
+func TestPlanMIMEOfDeadExtensionMakesNoComponent(t *testing.T) {
+	in := oddBase()
+	in.Extensions = append(in.Extensions, ExtensionRow{Extension: "dead", Component: "Nope", Feature: "Main", ref: RowRef{Key: []string{"dead", "Nope"}}})
+	in.MIMEs = append(in.MIMEs, MIMERow{ContentType: "t/dead", Extension: "dead", CLSID: in.Classes[0].CLSID, ref: RowRef{Key: []string{"t/dead"}}})
+	plan := makePlan(in, Options{})
+	if plan.over != "" {
+		t.Fatalf("plan over: %s", plan.over)
+	}
+	var from []string
+	for _, nc := range plan.Components {
+		from = append(from, nc.From)
+	}
+	if diff := cmp.Diff([]string(nil), from); diff != "" {
+		t.Errorf("registry-only components made from (-want +got):\n%s", diff)
+	}
+	var mime []kV
+	for _, r := range kVs(plan) {
+		if strings.HasPrefix(r.Key, `MIME\`) {
+			mime = append(mime, r)
+		}
+	}
+	want := []kV{
+		{`MIME\Database\Content Type\t/dead`, "Extension", ".dead", "Comp"},
+		{`MIME\Database\Content Type\t/dead`, "CLSID", in.Classes[0].CLSID, "Comp"},
+	}
+	if diff := cmp.Diff(want, mime); diff != "" {
+		t.Errorf("MIME rows (-want +got):\n%s", diff)
+	}
+}
