@@ -184,6 +184,16 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 		return EntryPoint{Kind: kind, Table: table, Key: key, Name: clip.String(name), Feature: feature, Component: component,
 			ComponentID: m.componentID(component), Covers: m.covers(feature), CoversAfter: -1}
 	}
+	// A long pooled text shared by many rows (a context, an argument)
+	// is clipped once, and each verb's data made once per descriptor
+	// and argument, not once per row.
+	var clipped textmemo.Memo[string]
+	clipOnce := func(s string) string { return clipped.Get(s, clip.String) }
+	type dataKey struct {
+		d   string
+		arg textmemo.Key
+	}
+	verbData := map[dataKey]string{}
 	classDesc := make([]WrittenDescriptor, len(in.Classes))
 	for i, c := range in.Classes {
 		if m.stop.Tick() {
@@ -192,7 +202,7 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 		d, problem := m.descriptorOf(c.Feature, c.Component)
 		// Clipped, as every value a descriptor quotes: a long pooled
 		// context shared by many classes is not copied into each.
-		ctx := clip.String(c.Context)
+		ctx := clipOnce(c.Context)
 		classDesc[i] = WrittenDescriptor{Where: `HKCR\CLSID\` + clip.String(c.CLSID) + `\` + ctx, Value: ctx, Descriptor: d, Data: d, Problem: problem}
 	}
 	verbDesc := make([]WrittenDescriptor, len(in.Verbs))
@@ -208,10 +218,18 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 		d, problem := m.descriptorOf(ext.Feature, ext.Component)
 		// The argument is clipped: a long one shared by many verbs is
 		// neither copied into each one's data nor written for each.
-		arg := clip.String(v.Argument)
+		arg := clipOnce(v.Argument)
 		data := d
 		if d != "" && arg != "" {
-			data += " " + arg
+			if k, long := textmemo.KeyOf(v.Argument); long {
+				dk := dataKey{d, k}
+				if data = verbData[dk]; data == "" {
+					data = d + " " + arg
+					verbData[dk] = data
+				}
+			} else {
+				data += " " + arg
+			}
 		}
 		// The key names the ProgId clipped: a long ProgId shared by many
 		// verbs is not copied into each.

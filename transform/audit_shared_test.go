@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -184,5 +185,61 @@ func TestPackageIndexDescriptorClipsNames(t *testing.T) {
 		if len(s) > 4*clip.Max {
 			t.Errorf("a note of %d bytes: %.200q…", len(s), s)
 		}
+	}
+}
+
+// Descriptors of rows sharing one long pooled text share its clipped
+// form: 300 verbs of .synth naming one 60 KB Argument and 300 classes
+// naming it as their Context hold one clipped argument, one command
+// line (data) and one clipped context between them, not one each (they
+// were 340 bytes or more a row, 15 MB of a 4.8 MB package's audit).
+func TestAuditSharedLongDescriptorTextsOnce(t *testing.T) {
+	db := openSample(t)
+	long := strings.Repeat("ab", 30000)
+	verbs, err := db.Table("Verb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	classes, err := db.Table("Class")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 300
+	for i := range n {
+		if err := verbs.Insert(msi.StrValue("synth"), msi.StrValue(fmt.Sprintf("v%d", i)), msi.IntValue(1), msi.StrValue("x"), msi.StrValue(long)); err != nil {
+			t.Fatal(err)
+		}
+		if err := classes.Insert(msi.StrValue(fmt.Sprintf("{%08X-0000-0000-0000-000000000000}", i)), msi.StrValue(long), msi.StrValue("ComServer"),
+			msi.Value{}, msi.Value{}, msi.Value{}, msi.Value{}, msi.Value{}, msi.Value{}, msi.Value{}, msi.Value{}, msi.StrValue("Core"), msi.Value{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := Audit(saveReopen(t, db), AuditOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The distinct bytes (not contents) of the texts quoting the shared
+	// text, by field.
+	held := map[string]map[*byte]bool{"Args": {}, "Data": {}, "Value": {}}
+	quoted := map[string]int{}
+	for _, ep := range rep.EntryPoints {
+		for _, d := range ep.Descriptors {
+			for field, s := range map[string]string{"Args": d.Args, "Data": d.Data, "Value": d.Value} {
+				if strings.Contains(s, "abab") {
+					held[field][unsafe.StringData(s)] = true
+					quoted[field]++
+				}
+			}
+		}
+	}
+	got := map[string]int{}
+	for field, ptrs := range held {
+		got[field] = len(ptrs)
+	}
+	if diff := cmp.Diff(map[string]int{"Args": 1, "Data": 1, "Value": 1}, got); diff != "" {
+		t.Errorf("distinct copies of the clipped text (-want +got), of %v quotes:\n%s", quoted, diff)
+	}
+	if quoted["Args"] < n || quoted["Value"] < n {
+		t.Errorf("quotes %v, want at least %d verb arguments and class contexts", quoted, n)
 	}
 }

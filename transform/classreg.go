@@ -29,8 +29,8 @@ type ClassToRegistryOptions struct {
 	NoIconCache bool
 
 	// MaxChanges bounds the row changes the pass may make (rows added and
-	// removed), and the text of the rows it adds to MaxChanges × 512
-	// bytes. 0 means DefaultMaxChanges. Past either bound ClassToRegistry
+	// removed), and the text of the rows it adds to MaxChanges × 256
+	// bytes (a long text the rows share counted once). 0 means DefaultMaxChanges. Past either bound ClassToRegistry
 	// changes nothing and returns an error wrapping ErrTooManyChanges.
 	MaxChanges int
 

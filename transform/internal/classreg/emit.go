@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/msikit/msikit/internal/clip"
+	"github.com/msikit/msikit/internal/textmemo"
 	"github.com/msikit/msikit/transform/internal/edit"
 )
 
@@ -18,8 +19,8 @@ func (p *planner) emit(key, name, value, component, reason string) {
 		p.plan.over = clip.Sprintf("more than %d row changes", p.maxChanges)
 		return
 	}
-	if p.textLeft -= int64(len(key) + len(name) + len(value) + len(component)); p.textLeft < 0 {
-		p.plan.over = clip.Sprintf("more than %d bytes of Registry row text", int64(p.maxChanges)*512)
+	if p.textLeft -= p.newText(key) + p.newText(name) + p.newText(value) + p.newText(component); p.textLeft < 0 {
+		p.plan.over = clip.Sprintf("more than %d bytes of Registry row text", int64(p.maxChanges)*textPerChange)
 		return
 	}
 	slot := p.slot(key, name)
@@ -47,6 +48,70 @@ func (p *planner) emit(key, name, value, component, reason string) {
 	}
 	p.addedSlots[compSlot{slot, p.slotTexts.ID(component)}] = true
 	p.plan.Add = append(p.plan.Add, a)
+}
+
+// literal returns fmtLiteral(s), made once per long text (textmemo.Min
+// bytes or more) held in the same bytes: a pooled text with brackets
+// named by thousands of rows (a description, a ProgId) gives them one
+// escaped value, not a copy each.
+func (p *planner) literal(s string) string { return p.literals.Get(s, fmtLiteral) }
+
+// regValue returns regValue(s), made once per long text held in the same
+// bytes, as literal does.
+func (p *planner) regValue(s string) string { return p.regValues.Get(s, regValue) }
+
+// textPerChange is the bytes of distinct Registry row text (key, name,
+// value, component) the pass may add per change MaxChanges allows:
+// 25.6 MB at the default 100,000. Real packages are far below it: the
+// rows the pass adds average 63 bytes in the corpus (2,444 bytes in the
+// largest), and the largest Registry table there holds 265 KB in all.
+// The bound is what a hostile package can make the pass generate (each
+// of hundreds of classes given one key holding a pooled 60 KB Context),
+// which a rewrite then holds two or three times over (the plan, the
+// string pool, the file written and read back): at 512 bytes a change,
+// 51.2 MB of text took 220-255 MiB of peak RSS.
+const textPerChange = 256
+
+// newText returns the bytes text adds to the rows planned: its length,
+// but 0 for a long text (textmemo.Min bytes or more) held in the same
+// bytes as one counted before, which the rows share (a pooled component
+// name, a value made once by withArgs), as the package's string pool
+// stores it once.
+func (p *planner) newText(text string) int64 {
+	k, long := textmemo.KeyOf(text)
+	if long {
+		if p.counted[k] {
+			return 0
+		}
+		if p.counted == nil {
+			p.counted = map[textmemo.Key]bool{}
+		}
+		p.counted[k] = true
+	}
+	return int64(len(text))
+}
+
+// withArgs returns command, then a space and args when there are any:
+// once per command and long args (textmemo.Min bytes or more), so that
+// the rows of thousands of verbs or classes naming one pooled 60 KB
+// Argument and one file hold one value, not a copy each.
+func (p *planner) withArgs(command, args string) string {
+	if args == "" {
+		return command
+	}
+	if len(args) < textmemo.Min {
+		return command + " " + args
+	}
+	k := [2]int32{p.argTexts.ID(command), p.argTexts.ID(args)}
+	if v, ok := p.withArgsOf[k]; ok {
+		return v
+	}
+	v := command + " " + args
+	if p.withArgsOf == nil {
+		p.withArgsOf = map[[2]int32]string{}
+	}
+	p.withArgsOf[k] = v
+	return v
 }
 
 func valueName(name string) string {
@@ -161,13 +226,13 @@ func (p *planner) emitProgID(i int) {
 	}
 	comp, feat, via := p.progFollows(i)
 	comp = p.owner(comp, feat)
-	why := "ProgId " + r.ProgID
-	key := fmtLiteral(r.ProgID)
+	why := "ProgId " + clip.String(r.ProgID)
+	key := p.literal(r.ProgID)
 	if r.Description != "" {
-		p.emit(key, "", regValue(fmtLiteral(r.Description)), comp, why)
+		p.emit(key, "", p.regValue(p.literal(r.Description)), comp, why)
 	}
 	if clsid, _ := p.progClass(i); clsid != "" {
-		p.emit(key+`\CLSID`, "", regValue(fmtLiteral(clsid)), comp, why)
+		p.emit(key+`\CLSID`, "", p.regValue(p.literal(clsid)), comp, why)
 	}
 	if ic := p.iconPath(r.Icon, r.IconIndex); ic.value != "" {
 		p.emit(key+`\DefaultIcon`, "", ic.value, comp, why)
@@ -176,7 +241,7 @@ func (p *planner) emitProgID(i int) {
 	}
 	if p.progs[i].parent >= 0 {
 		if root := p.progRoot(i); root >= 0 && root != i {
-			p.emit(key+`\CurVer`, "", regValue(fmtLiteral(in.ProgIDs[root].ProgID)), comp, why)
+			p.emit(key+`\CurVer`, "", p.regValue(p.literal(in.ProgIDs[root].ProgID)), comp, why)
 		}
 	}
 	p.remove(nd, "converted to Registry rows ("+via+")")
@@ -213,26 +278,26 @@ func (p *planner) emitAppID(i int) {
 			comps = append(comps, comp)
 		}
 	}
-	key := `AppID\` + fmtLiteral(a.AppID)
-	why := "AppId " + a.AppID
+	key := `AppID\` + p.literal(a.AppID)
+	why := "AppId " + clip.String(a.AppID)
 	for _, comp := range comps {
 		if p.stop.Tick() {
 			return
 		}
 		if desc != "" {
-			p.emit(key, "", regValue(fmtLiteral(desc)), comp, why)
+			p.emit(key, "", p.regValue(p.literal(desc)), comp, why)
 		}
 		if a.RemoteServerName != "" {
-			p.emit(key, "RemoteServerName", regValue(a.RemoteServerName), comp, why) // Formatted column
+			p.emit(key, "RemoteServerName", p.regValue(a.RemoteServerName), comp, why) // Formatted column
 		}
 		if a.LocalService != "" {
-			p.emit(key, "LocalService", regValue(fmtLiteral(a.LocalService)), comp, why)
+			p.emit(key, "LocalService", p.regValue(p.literal(a.LocalService)), comp, why)
 		}
 		if a.ServiceParameters != "" {
-			p.emit(key, "ServiceParameters", regValue(fmtLiteral(a.ServiceParameters)), comp, why)
+			p.emit(key, "ServiceParameters", p.regValue(p.literal(a.ServiceParameters)), comp, why)
 		}
 		if a.DllSurrogate != "" {
-			p.emit(key, "DllSurrogate", regValue(fmtLiteral(a.DllSurrogate)), comp, why)
+			p.emit(key, "DllSurrogate", p.regValue(p.literal(a.DllSurrogate)), comp, why)
 		}
 		if a.ActivateAtStorage.Valid && a.ActivateAtStorage.V != 0 {
 			p.emit(key, "ActivateAtStorage", "Y", comp, why)
@@ -252,24 +317,30 @@ func (p *planner) emitMIME(i int) {
 	m := in.MIMEs[i]
 	e := in.Extensions[p.mimes[i].ext]
 	// The keys follow the extension's component, or the class's when
-	// only the class is registered.
-	comp := p.owner(e.Component, e.Feature)
+	// only the class is registered. owner is asked only about the one
+	// the keys follow: it may make a registry-only component, which a
+	// dead extension's component (one that does not exist, say) must
+	// not get.
+	comp, found := "", false
 	if p.exts[p.mimes[i].ext].dead != "" {
 		for _, ci := range p.classesBy.Get(p.lower(m.CLSID)) {
 			if p.stop.Tick() {
 				return
 			}
 			if p.classes[ci].dead == "" {
-				comp = p.owner(in.Classes[ci].Component, in.Classes[ci].Feature)
+				comp, found = p.owner(in.Classes[ci].Component, in.Classes[ci].Feature), true
 				break
 			}
 		}
 	}
-	key := `MIME\Database\Content Type\` + fmtLiteral(m.ContentType)
-	why := "MIME " + m.ContentType
-	p.emit(key, "Extension", regValue(fmtLiteral("."+strings.TrimPrefix(e.Extension, "."))), comp, why)
+	if !found {
+		comp = p.owner(e.Component, e.Feature)
+	}
+	key := `MIME\Database\Content Type\` + p.literal(m.ContentType)
+	why := "MIME " + clip.String(m.ContentType)
+	p.emit(key, "Extension", p.regValue(p.literal("."+strings.TrimPrefix(e.Extension, "."))), comp, why)
 	if m.CLSID != "" {
-		p.emit(key, "CLSID", regValue(fmtLiteral(m.CLSID)), comp, why)
+		p.emit(key, "CLSID", p.regValue(p.literal(m.CLSID)), comp, why)
 	}
 	p.remove(node{kindMIME, i}, "converted to Registry rows")
 }
@@ -279,10 +350,10 @@ func (p *planner) emitClass(i int) {
 	c := in.Classes[i]
 	nd := node{kindClass, i}
 	comp := p.owner(c.Component, c.Feature)
-	why := "Class " + c.CLSID + " " + c.Context
-	key := `CLSID\` + fmtLiteral(c.CLSID)
+	why := "Class " + clip.String(c.CLSID) + " " + clip.String(c.Context)
+	key := `CLSID\` + p.literal(c.CLSID)
 	if c.Description != "" {
-		p.emit(key, "", regValue(fmtLiteral(c.Description)), comp, why)
+		p.emit(key, "", p.regValue(p.literal(c.Description)), comp, why)
 	}
 	// The server: the key file's path, or its name alone with the
 	// relative-path attribute; quoted for local servers (an executable
@@ -290,28 +361,26 @@ func (p *planner) emitClass(i int) {
 	f, _ := p.keyFile(c.Component)
 	server := "[#" + f.File + "]"
 	if c.Attributes.Valid && c.Attributes.V&classRelativePath != 0 {
-		server = fmtLiteral(longName(f.FileName))
+		server = p.literal(longName(f.FileName))
 	}
 	if strings.EqualFold(c.Context, "LocalServer") || strings.EqualFold(c.Context, "LocalServer32") {
 		server = `"` + server + `"`
 	}
-	if c.Argument != "" {
-		server += " " + c.Argument
-	}
-	p.emit(key+`\`+fmtLiteral(c.Context), "", regValue(server), comp, why)
+	server = p.withArgs(server, c.Argument)
+	p.emit(key+`\`+p.literal(c.Context), "", p.regValue(server), comp, why)
 	if c.ProgIDDefault != "" {
 		prog := c.ProgIDDefault
 		if j, ok := p.progBy.Lookup(p.lower(prog)); ok {
 			prog = in.ProgIDs[j].ProgID
 			if vi := p.versionIndependent(j); vi >= 0 {
-				p.emit(key+`\VersionIndependentProgID`, "", regValue(fmtLiteral(in.ProgIDs[vi].ProgID)), comp, why)
+				p.emit(key+`\VersionIndependentProgID`, "", p.regValue(p.literal(in.ProgIDs[vi].ProgID)), comp, why)
 			}
 		}
-		p.emit(key+`\ProgID`, "", regValue(fmtLiteral(prog)), comp, why)
+		p.emit(key+`\ProgID`, "", p.regValue(p.literal(prog)), comp, why)
 	}
 	if c.AppID != "" {
 		if j, ok := p.appBy.Lookup(p.lower(c.AppID)); ok {
-			p.emit(key, "AppID", regValue(fmtLiteral(in.AppIDs[j].AppID)), comp, why)
+			p.emit(key, "AppID", p.regValue(p.literal(in.AppIDs[j].AppID)), comp, why)
 		}
 	}
 	if ic := p.classes[i].icon; ic.value != "" {
@@ -329,7 +398,7 @@ func (p *planner) emitClass(i int) {
 			p.emit(key+`\InprocHandler`, "", "ole2.dll", comp, why)
 			p.emit(key+`\InprocHandler32`, "", "ole32.dll", comp, why)
 		default:
-			p.emit(key+`\InprocHandler32`, "", regValue(fmtLiteral(longName(h))), comp, why)
+			p.emit(key+`\InprocHandler32`, "", p.regValue(p.literal(longName(h))), comp, why)
 		}
 	}
 	if n := p.fileTypes(c.FileTypeMask); n > maxFileTypes {
@@ -342,7 +411,7 @@ func (p *planner) emitClass(i int) {
 			}
 			mask, tail, _ := strings.Cut(rest, ";")
 			rest = tail
-			p.emit(`FileType\`+fmtLiteral(c.CLSID)+`\`+strconv.Itoa(i), "", regValue(fmtLiteral(mask)), comp, why)
+			p.emit(`FileType\`+p.literal(c.CLSID)+`\`+strconv.Itoa(i), "", p.regValue(p.literal(mask)), comp, why)
 		}
 	}
 }
@@ -403,12 +472,12 @@ func (p *planner) emitExtension(i int) {
 	e := in.Extensions[i]
 	comp := p.owner(e.Component, e.Feature)
 	ext := strings.TrimPrefix(e.Extension, ".")
-	why := "Extension ." + ext
-	key := "." + fmtLiteral(ext)
+	why := "Extension ." + clip.String(ext)
+	key := "." + p.literal(ext)
 	wrote := false
 	if e.MIME != "" {
 		if j, ok := p.mimeBy.Lookup(p.lower(e.MIME)); ok {
-			p.emit(key, "Content Type", regValue(fmtLiteral(in.MIMEs[j].ContentType)), comp, why)
+			p.emit(key, "Content Type", p.regValue(p.literal(in.MIMEs[j].ContentType)), comp, why)
 			wrote = true
 		}
 	}
@@ -424,8 +493,8 @@ func (p *planner) emitExtension(i int) {
 	if j, ok := p.progBy.Lookup(p.lower(prog)); ok {
 		prog = in.ProgIDs[j].ProgID
 	}
-	pkey := fmtLiteral(prog)
-	p.emit(key, "", regValue(pkey), comp, why)
+	pkey := p.literal(prog)
+	p.emit(key, "", p.regValue(pkey), comp, why)
 	if i != firstOf(p.extBy.Get(p.lower(ext))) {
 		return // verbs belong to the first row of the extension
 	}
@@ -438,26 +507,23 @@ func (p *planner) emitExtension(i int) {
 		}
 		v := in.Verbs[vi]
 		vnd := node{kindVerb, vi}
-		vwhy := why + " verb " + v.Verb
+		vwhy := why + " verb " + clip.String(v.Verb)
 		if f == nil {
 			p.dropped(vnd, "the verb", fwhy)
 			continue
 		}
-		vkey := pkey + `\shell\` + fmtLiteral(v.Verb)
-		cmd := `"[#` + f.File + `]"`
-		if v.Argument != "" {
-			cmd += " " + v.Argument
-		}
-		p.emit(vkey+`\command`, "", regValue(cmd), comp, vwhy)
+		vkey := pkey + `\shell\` + p.literal(v.Verb)
+		cmd := p.withArgs(`"[#`+f.File+`]"`, v.Argument)
+		p.emit(vkey+`\command`, "", p.regValue(cmd), comp, vwhy)
 		if v.Command != "" {
-			p.emit(vkey, "", regValue(v.Command), comp, vwhy)
+			p.emit(vkey, "", p.regValue(v.Command), comp, vwhy)
 		}
 		if v.Sequence.Valid && (!best.Valid || v.Sequence.V < best.V) {
 			best, bestVerb = v.Sequence, v.Verb
 		}
 	}
 	if best.Valid {
-		p.emit(pkey+`\shell`, "", regValue(fmtLiteral(bestVerb)), comp, why+" default verb")
+		p.emit(pkey+`\shell`, "", p.regValue(p.literal(bestVerb)), comp, why+" default verb")
 	}
 }
 

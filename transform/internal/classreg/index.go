@@ -1,8 +1,10 @@
 package classreg
 
 import (
+	"crypto/sha256"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/internal/textmemo"
@@ -158,7 +160,52 @@ type compSlot struct {
 
 // slot returns the regSlot of the value name of key.
 func (p *planner) slot(key, name string) regSlot {
-	return regSlot{p.slotTexts.ID(p.lower(key)), p.slotTexts.ID(p.lower(name))}
+	return regSlot{p.foldedID(key), p.foldedID(name)}
+}
+
+// foldedID returns the number of strings.ToLower(s) among the texts of
+// slots: equal numbers for equal lower-case texts. A short one is
+// numbered by slotTexts. A long one (textmemo.Min bytes or more, once
+// folded) is numbered by its SHA-256 digest (slotDigests, numbers from -2
+// down), computed once per text held in the same bytes (folded): a
+// generated key that holds a long pooled text (CLSID\{…}\ and a 60 KB
+// Context, one per class) is then hashed, not copied in lower case and
+// kept as long as the plan.
+func (p *planner) foldedID(s string) int32 {
+	if len(s) < textmemo.Min {
+		if low := strings.ToLower(s); len(low) < textmemo.Min {
+			return p.slotTexts.ID(low)
+		}
+	}
+	return p.folded.Get(s, p.foldedLongID)
+}
+
+func (p *planner) foldedLongID(s string) int32 {
+	if !isASCII(s) {
+		// Folding may change the length: decide by the folded text's.
+		if low := strings.ToLower(s); len(low) < textmemo.Min {
+			return p.slotTexts.ID(low)
+		}
+	}
+	d := foldedDigest(s)
+	id, ok := p.slotDigests[d]
+	if !ok {
+		if p.slotDigests == nil {
+			p.slotDigests = map[[sha256.Size]byte]int32{}
+		}
+		id = -2 - int32(len(p.slotDigests))
+		p.slotDigests[d] = id
+	}
+	return id
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // hkcrKey returns the HKEY_CLASSES_ROOT-relative key an existing Registry

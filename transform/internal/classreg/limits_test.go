@@ -62,7 +62,7 @@ func TestPlanFileTypeMaskLimit(t *testing.T) {
 	}
 }
 
-// Planning stops at MaxChanges (rows) and at MaxChanges × 512 bytes of
+// Planning stops at MaxChanges (rows) and at MaxChanges × 256 bytes of
 // added row text, however the input repeats itself.
 func TestPlanMaxChanges(t *testing.T) {
 	in := hostile(2000)
@@ -78,19 +78,31 @@ func TestPlanMaxChanges(t *testing.T) {
 	if len(plan.Add) != 0 {
 		t.Errorf("%d Registry rows planned although the removals alone pass MaxChanges", len(plan.Add))
 	}
-	// One 100 KiB description shared by every class: the text bound
-	// (MaxChanges above the removals, so that the text bound is what
-	// stops planning).
+	// One 100 KiB context shared by every class, in each class's key:
+	// the text bound (MaxChanges above the removals, so that the text
+	// bound is what stops planning).
 	in = hostile(200)
 	long := strings.Repeat("d", 100<<10)
 	for i := range in.Classes {
-		in.Classes[i].Description = long
+		in.Classes[i].Context = long
 		in.Classes[i].CLSID = fmt.Sprintf("{AAAAAAAA-0000-0000-0000-%012d}", i)
 		in.Classes[i].ref.Key[0] = in.Classes[i].CLSID
 	}
 	plan = makePlan(in, Options{DropUnexpressible: true, MaxChanges: 5000})
 	if !strings.Contains(plan.over, "bytes of Registry row text") {
 		t.Errorf("over = %q, want the text bound", plan.over)
+	}
+	// One 100 KiB description shared by every class is one value the
+	// rows share, counted once: no bound.
+	in = hostile(200)
+	for i := range in.Classes {
+		in.Classes[i].Description = long
+		in.Classes[i].CLSID = fmt.Sprintf("{AAAAAAAA-0000-0000-0000-%012d}", i)
+		in.Classes[i].ref.Key[0] = in.Classes[i].CLSID
+	}
+	plan = makePlan(in, Options{DropUnexpressible: true, MaxChanges: 5000})
+	if plan.over != "" {
+		t.Errorf("over = %q for rows sharing one value", plan.over)
 	}
 }
 

@@ -1,6 +1,7 @@
 package classreg
 
 import (
+	"crypto/sha256"
 	"strings"
 
 	"github.com/msikit/msikit/internal/clip"
@@ -166,7 +167,18 @@ type planner struct {
 	// they are keyed by, not by the texts joined: joining and hashing
 	// them per row would copy and hash a long pooled key, component or
 	// feature name once per row that names it.
-	slotTexts   textmemo.IDs
+	slotTexts textmemo.IDs
+	// slotDigests numbers the long lower-case texts of slots by their
+	// digests, and folded remembers the number of each long text
+	// (foldedID).
+	slotDigests map[[sha256.Size]byte]int32
+	folded      textmemo.Memo[int32]
+	// withArgsOf holds the values withArgs made with long arguments, by
+	// the numbers (argTexts) of the command and the arguments.
+	argTexts    textmemo.IDs
+	literals    textmemo.Memo[string] // fmtLiteral's results for long texts
+	regValues   textmemo.Memo[string] // regValue's results for long texts
+	withArgsOf  map[[2]int32]string
 	existing    map[regSlot]RegistryRow // existing Root-0 row of each slot
 	added       map[regSlot]Addition    // first added row of each slot
 	addedSlots  map[compSlot]bool       // slots given a row of a component
@@ -193,6 +205,8 @@ type planner struct {
 
 	maxChanges int   // bound on len(plan.Add)+len(plan.Remove)
 	textLeft   int64 // bytes of added row text still allowed
+	// counted holds the long texts textLeft counted (newText).
+	counted map[textmemo.Key]bool
 }
 
 // The facts of one row. dead is why msiexec never registers the row, ""
@@ -288,7 +302,7 @@ func analyze(in *Input, opts Options) *planner {
 	if p.maxChanges <= 0 {
 		p.maxChanges = edit.DefaultMaxChanges
 	}
-	p.textLeft = int64(p.maxChanges) * 512
+	p.textLeft = int64(p.maxChanges) * textPerChange
 	p.classes = make([]classFacts, len(in.Classes))
 	p.progs = make([]progFacts, len(in.ProgIDs))
 	p.apps = make([]appFacts, len(in.AppIDs))

@@ -3,6 +3,7 @@ package classreg
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"strconv"
 	"strings"
 
@@ -57,12 +58,64 @@ func registryID(root int16, key, name, component string) string {
 	h := sha256.New()
 	h.Write([]byte(strconv.Itoa(int(root))))
 	h.Write([]byte{0})
-	h.Write([]byte(strings.ToLower(key)))
+	writeLower(h, key)
 	h.Write([]byte{0})
-	h.Write([]byte(strings.ToLower(name)))
+	writeLower(h, name)
 	h.Write([]byte{0})
-	h.Write([]byte(component))
+	writeString(h, component)
 	return "reg" + strings.ToUpper(hex.EncodeToString(h.Sum(nil))[:32])
+}
+
+// writeLower writes strings.ToLower(s) to w: an ASCII text is folded a
+// chunk at a time, not copied whole (a generated key holding a long
+// pooled text, say a 60 KB Context, once per row that names it); other
+// texts through strings.ToLower.
+func writeLower(w io.Writer, s string) {
+	if len(s) <= chunk || !isASCII(s) {
+		writeString(w, strings.ToLower(s))
+		return
+	}
+	var buf [chunk]byte
+	for s != "" {
+		b := append(buf[:0], s[:min(len(s), len(buf))]...)
+		for i, c := range b {
+			if 'A' <= c && c <= 'Z' {
+				b[i] = c + 'a' - 'A'
+			}
+		}
+		w.Write(b)
+		s = s[len(b):]
+	}
+}
+
+// chunk is the size of the buffer writeLower and writeString write a
+// long text through (allocated: w is an interface); a shorter text is
+// written as a []byte of its own size.
+const chunk = 512
+
+// writeString writes s to w a chunk at a time, without converting it
+// whole to a []byte.
+func writeString(w io.Writer, s string) {
+	if len(s) <= chunk {
+		w.Write([]byte(s)) // as small as the text: the buffer escapes
+		return
+	}
+	var buf [chunk]byte
+	for s != "" {
+		b := append(buf[:0], s[:min(len(s), len(buf))]...)
+		w.Write(b)
+		s = s[len(b):]
+	}
+}
+
+// foldedDigest returns the SHA-256 of strings.ToLower(s), without making
+// the lower-case copy of an ASCII text.
+func foldedDigest(s string) [sha256.Size]byte {
+	h := sha256.New()
+	writeLower(h, s)
+	var d [sha256.Size]byte
+	h.Sum(d[:0])
+	return d
 }
 
 // isDarwinValue reports whether a registry value's data (a REG_MULTI_SZ's
