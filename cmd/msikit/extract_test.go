@@ -252,7 +252,8 @@ func TestExtractBadInput(t *testing.T) {
 		[]string{"extract", samplePath(), "--max-bytes", "-1"},
 		[]string{"extract", samplePath(), "--max-bytes", "lots"},
 		[]string{"extract", samplePath(), "--jobs", "-1"},
-		[]string{"extract", samplePath(), "--jobs", "many"})
+		[]string{"extract", samplePath(), "--jobs", "many"},
+		[]string{"extract", samplePath(), "--jobs", "33"})
 }
 
 // TestExtractPlacesEveryFile: a Directory the table lacks and two File
