@@ -42,10 +42,19 @@ func buildColumnlessTables(t testing.TB, scale int) []byte {
 		row(ids[i])
 	}
 	p, d := pool.Encode()
+	return rawTables(t, "{C0C0C0C0-0000-4000-8000-000000000001}", p, d, tables)
+}
+
+// rawTables returns a package of the given system streams as they are
+// (_StringPool, _StringData, _Tables, an empty _Columns) and a summary
+// information stream of codepage 1252 and PackageCode revision, for
+// fixtures whose tables no msi.Writer would write.
+func rawTables(t testing.TB, revision string, pool, data, tables []byte) []byte {
+	t.Helper()
 	si := msi.NewSummaryInfo()
 	must(t, si.SetInt(msi.PIDCodepage, 1252))
 	must(t, si.SetString(msi.PIDTitle, "Installation Database"))
-	must(t, si.SetString(msi.PIDRevision, "{C0C0C0C0-0000-4000-8000-000000000001}"))
+	must(t, si.SetString(msi.PIDRevision, revision))
 	sib, err := si.MarshalBinary()
 	must(t, err)
 	var buf bytes.Buffer
@@ -58,7 +67,7 @@ func buildColumnlessTables(t testing.TB, scale int) []byte {
 		table bool
 		data  []byte
 	}{
-		{"_StringPool", true, p}, {"_StringData", true, d}, {"_Tables", true, tables}, {"_Columns", true, nil},
+		{"_StringPool", true, pool}, {"_StringData", true, data}, {"_Tables", true, tables}, {"_Columns", true, nil},
 		{msi.SummaryInfoStream, false, sib},
 	} {
 		raw, err := msi.EncodeStreamName(s.name, s.table)

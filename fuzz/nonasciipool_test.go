@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"testing"
 
-	"github.com/msikit/msikit/cfb"
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
 )
@@ -22,31 +21,7 @@ func buildNonASCIIPool(t testing.TB, scale int) []byte {
 		pool = binary.LittleEndian.AppendUint32(pool, 1) // length 1, no references
 	}
 	data := bytes.Repeat([]byte{0xE9}, n)
-	si := msi.NewSummaryInfo()
-	must(t, si.SetInt(msi.PIDCodepage, 1252))
-	must(t, si.SetString(msi.PIDTitle, "Installation Database"))
-	must(t, si.SetString(msi.PIDRevision, "{C0C0C0C0-0000-4000-8000-000000000002}"))
-	sib, err := si.MarshalBinary()
-	must(t, err)
-	var buf bytes.Buffer
-	w := cfb.NewWriter(&buf, nil)
-	clsid, err := cfb.ParseGUID(msi.CLSIDInstaller)
-	must(t, err)
-	w.SetRoot(cfb.Header{CLSID: clsid})
-	for _, s := range []struct {
-		name  string
-		table bool
-		data  []byte
-	}{
-		{"_StringPool", true, pool}, {"_StringData", true, data}, {"_Tables", true, nil}, {"_Columns", true, nil},
-		{msi.SummaryInfoStream, false, sib},
-	} {
-		raw, err := msi.EncodeStreamName(s.name, s.table)
-		must(t, err)
-		must(t, w.CreateHeaderFrom("", &cfb.Header{RawName: raw}, bytes.NewReader(s.data), int64(len(s.data))))
-	}
-	must(t, w.Close())
-	return buf.Bytes()
+	return rawTables(t, "{C0C0C0C0-0000-4000-8000-000000000002}", pool, data, nil)
 }
 
 // checkNonASCIIPool: every string reads as "é", and opening the package
