@@ -512,6 +512,11 @@ func (e *qEnc) frame(lit bool, n int) []byte {
 			e.symbol(e.pos5, 0)
 		}
 	}
+	return e.end()
+}
+
+// end ends the frame and returns its bytes.
+func (e *qEnc) end() []byte {
 	e.pending++
 	if e.l < 0x4000 {
 		e.emit(0)
@@ -540,20 +545,7 @@ func (e *qEnc) frameLiterals(n int) []byte {
 		e.symbol(e.sel, 0)
 		e.symbol(e.lit[0], 0)
 	}
-	e.pending++
-	if e.l < 0x4000 {
-		e.emit(0)
-	} else {
-		e.emit(1)
-	}
-	for len(e.out)%8 != 0 || len(e.out) < 16+e.shifts+2 {
-		e.out = append(e.out, 0)
-	}
-	b := make([]byte, len(e.out)/8)
-	for i, bit := range e.out {
-		b[i/8] |= bit << (7 - i%8)
-	}
-	return b
+	return e.end()
 }
 
 // buildQuantumLiterals embeds one cabinet of Quantum:21 folders (7 at
