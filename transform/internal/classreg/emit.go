@@ -321,19 +321,13 @@ func (p *planner) emitMIME(i int) {
 	// the keys follow: it may make a registry-only component, which a
 	// dead extension's component (one that does not exist, say) must
 	// not get.
-	comp, found := "", false
-	if p.exts[p.mimes[i].ext].dead != "" {
-		for _, ci := range p.classesBy.Get(p.lower(m.CLSID)) {
-			if p.stop.Tick() {
-				return
-			}
-			if p.classes[ci].dead == "" {
-				comp, found = p.owner(in.Classes[ci].Component, in.Classes[ci].Feature), true
-				break
-			}
-		}
-	}
-	if !found {
+	// The class's is its CLSID's first registered row, found through
+	// liveClass: walking the CLSID's rows for each MIME type took 3.7 s
+	// for 32,000 of them naming one CLSID of 32,000 unregistered rows.
+	var comp string
+	if ci, ok := p.liveClass.Lookup(p.lower(m.CLSID)); ok && p.exts[p.mimes[i].ext].dead != "" {
+		comp = p.owner(in.Classes[ci].Component, in.Classes[ci].Feature)
+	} else {
 		comp = p.owner(e.Component, e.Feature)
 	}
 	key := `MIME\Database\Content Type\` + p.literal(m.ContentType)

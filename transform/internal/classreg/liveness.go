@@ -134,8 +134,10 @@ func (p *planner) liveness() {
 		if p.stop.Tick() {
 			return
 		}
-		if p.classes[i].dead == "" {
-			p.clsidLive.Set(p.lower(c.CLSID), true)
+		if k := p.lower(c.CLSID); p.classes[i].dead == "" {
+			if _, seen := p.liveClass.Lookup(k); !seen {
+				p.liveClass.Set(k, i)
+			}
 		}
 	}
 	for i, c := range in.Classes {
@@ -184,7 +186,7 @@ func (p *planner) liveness() {
 		if p.stop.Tick() {
 			return
 		}
-		live := m.CLSID != "" && p.clsidLive.Get(p.lower(m.CLSID))
+		live := m.CLSID != "" && p.hasLiveClass(m.CLSID)
 		if e := p.mimes[i].ext; e >= 0 && p.exts[e].dead == "" {
 			live = true
 		}
@@ -450,4 +452,10 @@ func (p *planner) nodeOf(id int) node {
 		k++
 	}
 	return node{k, id - p.nodeBase[k]}
+}
+
+// hasLiveClass reports whether a class row of clsid is registered.
+func (p *planner) hasLiveClass(clsid string) bool {
+	_, ok := p.liveClass.Lookup(p.lower(clsid))
+	return ok
 }

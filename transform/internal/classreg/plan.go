@@ -147,7 +147,7 @@ type planner struct {
 	classByApp  textmemo.Index[[]int] // lower AppId_ -> class rows
 	extByProg   textmemo.Index[[]int] // lower ProgId_ -> extension rows
 	verbsByExt  map[int][]int         // extension row -> its verbs
-	clsidLive   textmemo.Index[bool]  // lower CLSID -> some class row is registered
+	liveClass   textmemo.Index[int]   // lower CLSID -> its first registered class row
 	viOf        map[int][]int         // chain top -> ProgIds below it, table order
 
 	// What the phases find out about each row, one slice per kind,

@@ -3,10 +3,14 @@ package classreg
 import (
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/msikit/msikit/internal/testenv"
 )
 
 // allocated returns the bytes f allocates.
@@ -154,5 +158,44 @@ func TestPlanMIMEOfDeadExtensionMakesNoComponent(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, mime); diff != "" {
 		t.Errorf("MIME rows (-want +got):\n%s", diff)
+	}
+}
+
+// TestPlanMIMEOfDeadExtensionsSharingCLSID: MIME types whose extensions
+// are not registered follow their CLSID's first registered class, found
+// once for the CLSID: each MIME type walked the CLSID's class rows to it,
+// 40,000 MIME types past 40,000 unregistered classes of one CLSID (1.6
+// billion steps, 9.5 s; now about 1 s).
+func TestPlanMIMEOfDeadExtensionsSharingCLSID(t *testing.T) {
+	const n = 40000
+	in := oddBase()
+	live := in.Classes[0]
+	in.Classes = in.Classes[:0]
+	for i := range n {
+		ctx := "Ctx" + strconv.Itoa(i)
+		in.Classes = append(in.Classes, ClassRow{CLSID: live.CLSID, Context: ctx, Component: "Comp", Feature: "Gone", ref: RowRef{Key: []string{live.CLSID, ctx, "Comp"}}})
+	}
+	in.Classes = append(in.Classes, live)
+	for i := range n {
+		e := "d" + strconv.Itoa(i)
+		in.Extensions = append(in.Extensions, ExtensionRow{Extension: e, Component: "Nope", Feature: "Main", ref: RowRef{Key: []string{e, "Nope"}}})
+		in.MIMEs = append(in.MIMEs, MIMERow{ContentType: "t/" + e, Extension: e, CLSID: live.CLSID, ref: RowRef{Key: []string{"t/" + e}}})
+	}
+	var plan *Plan
+	testenv.CheckBudgetOf(t, "planning", 3*time.Second, 1<<30, func() { plan = makePlan(in, Options{MaxChanges: 4 * n}) })
+	if plan.over != "" {
+		t.Fatalf("plan over: %s", plan.over)
+	}
+	mime := 0
+	for _, r := range kVs(plan) {
+		if strings.HasPrefix(r.Key, `MIME\`) {
+			mime++
+			if r.Component != "Comp" {
+				t.Fatalf("MIME row %+v: want the live class's component Comp", r)
+			}
+		}
+	}
+	if mime != 2*n {
+		t.Errorf("%d MIME rows, want %d", mime, 2*n)
 	}
 }
