@@ -24,6 +24,17 @@ func (p *planner) checkClasses() {
 			p.note(edit.Warning, tblClass, c.ref.Key, "left alone: msiexec never registers this class: %s", p.classes[i].dead)
 			continue
 		}
+		// The first registered class of each CLSID and of each
+		// ProgId_Default, for the ProgIds and MIME types that follow one:
+		// each walking the rows of its CLSID to it took 3.6 s for 30,000
+		// ProgIds past 30,000 unregistered classes of one CLSID (9.3 s
+		// when the ProgIds form a cycle).
+		if k := p.lower(c.CLSID); !p.liveClass.Has(k) {
+			p.liveClass.Set(k, i)
+		}
+		if k := p.lower(c.ProgIDDefault); c.ProgIDDefault != "" && !p.liveByProg.Has(k) {
+			p.liveByProg.Set(k, i)
+		}
 		if c.Icon == "" && c.IconIndex.Valid {
 			p.note(edit.Warning, tblClass, c.ref.Key, "IconIndex %d without Icon_ is ignored (msiexec would write a broken icon path)", c.IconIndex.V)
 		} else if c.Icon != "" && !p.icons.Get(c.Icon) {
@@ -304,19 +315,14 @@ func (p *planner) chains() {
 			x := path[k]
 			parent := p.progs[x].parent
 			r := in.ProgIDs[x]
-			rows, own := p.classesBy.Lookup(p.lower(r.Class))
+			k := p.lower(r.Class)
+			rows, own := p.classesBy.Lookup(k)
 			switch {
 			case r.Class != "" && own:
 				p.progs[x].clsidRow = int32(rows[0])
 				p.progs[x].class = -1
-				for _, ci := range rows {
-					if p.stop.Tick() {
-						return
-					}
-					if p.classes[ci].dead == "" {
-						p.progs[x].class, p.progs[x].clsidRow = int32(ci), int32(ci)
-						break
-					}
+				if ci, ok := p.liveClass.Lookup(k); ok {
+					p.progs[x].class, p.progs[x].clsidRow = int32(ci), int32(ci)
 				}
 			case parent >= 0 && !p.progs[parent].cyclic:
 				p.progs[x].clsidRow, p.progs[x].class = p.progs[parent].clsidRow, p.progs[parent].class

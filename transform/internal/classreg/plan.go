@@ -148,6 +148,7 @@ type planner struct {
 	extByProg   textmemo.Index[[]int] // lower ProgId_ -> extension rows
 	verbsByExt  map[int][]int         // extension row -> its verbs
 	liveClass   textmemo.Index[int]   // lower CLSID -> its first registered class row
+	liveByProg  textmemo.Index[int]   // lower ProgId_Default -> its first registered class row
 	viOf        map[int][]int         // chain top -> ProgIds below it, table order
 
 	// What the phases find out about each row, one slice per kind,
