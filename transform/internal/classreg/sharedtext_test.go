@@ -168,14 +168,7 @@ func TestPlanMIMEOfDeadExtensionMakesNoComponent(t *testing.T) {
 // billion steps, 9.5 s; now about 1 s).
 func TestPlanMIMEOfDeadExtensionsSharingCLSID(t *testing.T) {
 	const n = 40000
-	in := oddBase()
-	live := in.Classes[0]
-	in.Classes = in.Classes[:0]
-	for i := range n {
-		ctx := "Ctx" + strconv.Itoa(i)
-		in.Classes = append(in.Classes, ClassRow{CLSID: live.CLSID, Context: ctx, Component: "Comp", Feature: "Gone", ref: RowRef{Key: []string{live.CLSID, ctx, "Comp"}}})
-	}
-	in.Classes = append(in.Classes, live)
+	in, live := unregisteredFirst(n)
 	for i := range n {
 		e := "d" + strconv.Itoa(i)
 		in.Extensions = append(in.Extensions, ExtensionRow{Extension: e, Component: "Nope", Feature: "Main", ref: RowRef{Key: []string{e, "Nope"}}})

@@ -19,14 +19,7 @@ import (
 func TestPlanProgIDsPastUnregisteredRows(t *testing.T) {
 	const n = 50000
 	classes := func(cyclic bool) *Input {
-		in := oddBase()
-		live := in.Classes[0]
-		in.Classes = in.Classes[:0]
-		for i := range n {
-			ctx := "Ctx" + strconv.Itoa(i)
-			in.Classes = append(in.Classes, ClassRow{CLSID: live.CLSID, Context: ctx, Component: "Comp", Feature: "Gone", ref: RowRef{Key: []string{live.CLSID, ctx, "Comp"}}})
-		}
-		in.Classes = append(in.Classes, live)
+		in, live := unregisteredFirst(n)
 		for i := range n {
 			id, parent := "Q"+strconv.Itoa(i), ""
 			if cyclic {
@@ -80,4 +73,19 @@ func TestPlanProgIDsPastUnregisteredRows(t *testing.T) {
 			t.Errorf("%s: %d ProgId keys written, want %d", tt.name, keys, tt.progIDKeys)
 		}
 	}
+}
+
+// unregisteredFirst returns oddBase with n unregistered Class rows (of a
+// feature not in the table) of its class's CLSID before that class, and
+// the class.
+func unregisteredFirst(n int) (*Input, ClassRow) {
+	in := oddBase()
+	live := in.Classes[0]
+	in.Classes = in.Classes[:0]
+	for i := range n {
+		ctx := "Ctx" + strconv.Itoa(i)
+		in.Classes = append(in.Classes, ClassRow{CLSID: live.CLSID, Context: ctx, Component: "Comp", Feature: "Gone", ref: RowRef{Key: []string{live.CLSID, ctx, "Comp"}}})
+	}
+	in.Classes = append(in.Classes, live)
+	return in, live
 }
