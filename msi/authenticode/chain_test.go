@@ -16,8 +16,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/msikit/msikit/cfb"
 )
 
 // longChain returns a key, its self-signed certificate and n-1 copies of
@@ -69,14 +67,7 @@ func TestSignRefusesLongChain(t *testing.T) {
 		t.Errorf("ParsePEM of %d certificates: %d, %v", maxCertificates, len(certs), err)
 	}
 
-	pkg, err := tinyPackage(nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf, err := cfb.NewReader(bytes.NewReader(pkg), int64(len(pkg)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cf := tinyReader(t)
 	var out bytes.Buffer
 	err = Sign(context.Background(), &out, cf, &SignOptions{Signer: key, Certificates: chain})
 	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "at most 256") || out.Len() != 0 {
@@ -111,14 +102,7 @@ func TestSignRefusesUnreadableCertificate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pkg, err := tinyPackage(nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf, err := cfb.NewReader(bytes.NewReader(pkg), int64(len(pkg)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cf := tinyReader(t)
 	var out bytes.Buffer
 	var ue *UnsupportedError
 	err = Sign(context.Background(), &out, cf, &SignOptions{Signer: key, Certificates: []*x509.Certificate{c}})

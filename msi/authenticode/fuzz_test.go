@@ -17,6 +17,21 @@ import (
 	"github.com/msikit/msikit/msi"
 )
 
+// tinyReader returns a reader of tinyPackage(nil, nil), an unsigned
+// package.
+func tinyReader(tb testing.TB) *cfb.Reader {
+	tb.Helper()
+	pkg, err := tinyPackage(nil, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cf, err := cfb.NewReader(bytes.NewReader(pkg), int64(len(pkg)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return cf
+}
+
 // tinyPackage returns a small compound file with two streams and a
 // storage, plus sig as \x05DigitalSignature and, when ex is not nil,
 // \x05MsiDigitalSignatureEx.
@@ -97,14 +112,7 @@ func fuzzSeeds(f *testing.F) [][]byte {
 		}
 	}
 	pki := testenv.NewPKI(f, "ecdsa", time.Time{}, time.Time{})
-	pkg, err := tinyPackage(nil, nil)
-	if err != nil {
-		f.Fatal(err)
-	}
-	cf, err := cfb.NewReader(bytes.NewReader(pkg), int64(len(pkg)))
-	if err != nil {
-		f.Fatal(err)
-	}
+	cf := tinyReader(f)
 	sig, _, err := signatureStreams(context.Background(), cf, &SignOptions{Signer: pki.LeafKey, Certificates: []*x509.Certificate{pki.Leaf, pki.Root}, Hash: crypto.SHA256})
 	if err != nil {
 		f.Fatal(err)

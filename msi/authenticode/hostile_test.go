@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/msikit/msikit/cfb"
 	"github.com/msikit/msikit/internal/testenv"
 )
 
@@ -26,14 +25,7 @@ import (
 // signatures Verify refuses.
 func signTiny(t *testing.T, opts *SignOptions) []byte {
 	t.Helper()
-	pkg, err := tinyPackage(nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf, err := cfb.NewReader(bytes.NewReader(pkg), int64(len(pkg)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cf := tinyReader(t)
 	h := signHash(opts)
 	content, _, err := Digest(cf, h, false)
 	if err != nil {
