@@ -92,7 +92,7 @@ extracts one file at a time, in cabinet order.`,
 			if *jobs == 0 {
 				// One per CPU, but not so many that decoders' windows
 				// (up to 4 MiB each) add up on a large machine.
-				*jobs = min(runtime.NumCPU(), maxDefaultJobs)
+				*jobs = defaultJobs()
 			}
 			opts := &install.Options{Keys: *keys, MaxBytes: *maxBytes, Jobs: *jobs}
 			switch *layout {
@@ -227,8 +227,19 @@ func (e *readErrReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// maxDefaultJobs caps the default of --jobs.
+// maxDefaultJobs caps the default of --jobs, of extract (folders) and of
+// the batch commands rewrite, sbom and verify (packages).
 const maxDefaultJobs = 8
+
+// numCPU is runtime.NumCPU, replaced by tests.
+var numCPU = runtime.NumCPU
+
+// defaultJobs is the default of --jobs: one per CPU, at most
+// maxDefaultJobs. A package being rewritten, described or verified may
+// hold up to about 150 MiB on hostile input, and a folder being decoded
+// its decoder's window, so a 64-CPU build server does not multiply that
+// by 64 unless asked to.
+func defaultJobs() int { return min(numCPU(), maxDefaultJobs) }
 
 // maxJobs is the most --jobs can ask for. Each folder decoding holds its
 // decoder (up to about 4 MiB for LZX) and a file being written: --jobs

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -118,5 +119,33 @@ func TestMainUsage(t *testing.T) {
 func TestErrorsAreOneLine(t *testing.T) {
 	if got := oneLine("a\nb\r\nc"); got != "a; b; c" {
 		t.Errorf("oneLine = %q", got)
+	}
+}
+
+// TestBatchJobsDefault checks that the batch commands' --jobs default is
+// one per CPU but at most maxDefaultJobs, so a many-CPU machine does not
+// hold dozens of hostile packages at once unless asked to.
+func TestBatchJobsDefault(t *testing.T) {
+	defer func(f func() int) { numCPU = f }(numCPU)
+	for _, tc := range []struct{ cpus, want int }{{1, 1}, {2, 2}, {64, maxDefaultJobs}} {
+		numCPU = func() int { return tc.cpus }
+		for _, cmd := range []string{"rewrite", "sbom", "verify"} {
+			code, out, errOut := runCLI(t, "help", cmd)
+			if code != exitOK {
+				t.Fatalf("help %s: exit %d: %s", cmd, code, errOut)
+			}
+			var line string
+			for _, l := range strings.Split(out, "\n") {
+				if strings.Contains(l, "--jobs N") {
+					line = l
+				}
+			}
+			if want := fmt.Sprintf("(default %d)", tc.want); !strings.HasSuffix(line, want) {
+				t.Errorf("%d CPUs: help %s: --jobs line %q does not end in %q", tc.cpus, cmd, line, want)
+			}
+		}
+		if got := defaultJobs(); got != tc.want {
+			t.Errorf("%d CPUs: defaultJobs() = %d, want %d", tc.cpus, got, tc.want)
+		}
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -165,7 +164,7 @@ msikit rewrite --as-transform vendor.msi -o fix.mst`,
 		fs.BoolVar(&o.asTransform, "as-transform", false, "write the passes' changes as a transform (.mst) to -o, leaving the package itself untouched (and its signature valid)")
 		fs.BoolVarP(&o.dryRun, "dry-run", "n", false, "print the planned row changes as an IDT-style diff; write nothing")
 		fs.BoolVar(&o.jsonOut, "json", false, "print the report as JSON")
-		fs.IntVarP(&o.jobs, "jobs", "j", runtime.NumCPU(), "process `N` packages at once in batch mode")
+		fs.IntVarP(&o.jobs, "jobs", "j", defaultJobs(), "process `N` packages at once in batch mode; the default is one per CPU, at most 8")
 		fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
 		fs.BoolVar(&o.dropUnexpressible, "drop-unexpressible", false, "class-to-registry: convert a registration even when part of it cannot be expressed (that part is dropped and reported)")
 		fs.BoolVar(&o.noIconCache, "no-icon-cache", false, "class-to-registry: treat Icon-table icons as unexpressible instead of naming msiexec's icon cache")

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -80,7 +79,7 @@ msikit sbom product.msi --source /mnt/cdrom --layout x86`,
 		fs.StringVarP(&o.out, "output", "o", "", "write to `OUT`: a file (one package) or a folder (several packages, or a folder); default: standard output")
 		fs.StringVar(&o.source, "source", "", "look for external cabinets and uncompressed files in `DIR` (default: the package's folder)")
 		fs.StringVar(&o.layout, "layout", "x64", "install paths as `ARCH` Windows lays them out: x64 or x86")
-		fs.IntVarP(&o.jobs, "jobs", "j", runtime.NumCPU(), "read `N` packages at once")
+		fs.IntVarP(&o.jobs, "jobs", "j", defaultJobs(), "read `N` packages at once; the default is one per CPU, at most 8")
 		fs.Int64Var(&o.maxBytes, "max-bytes", defaultJSONMaxBytes, "refuse a document that would pass `N` bytes (0: no limit)")
 		fs.IntVar(&o.maxRatio, "max-ratio", install.DefaultMaxRatio, "stop decoding cabinets past `N` times their bytes plus 256 MiB (0: no limit)")
 		return func(env *Env, args []string) error { return runSBOM(env, o, args) }

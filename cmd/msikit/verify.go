@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -56,7 +55,7 @@ msikit verify --no-chain --json vendor/*.msi | jq '.packages[] | select(.valid |
 		fs.BoolVar(&o.jsonOut, "json", false, "print the results as JSON")
 		fs.StringVar(&o.caFile, "ca-file", "", "trust the PEM certificates in `FILE` instead of the system's roots")
 		fs.BoolVar(&o.noChain, "no-chain", false, "do not check that the certificate chains lead to a trusted root")
-		fs.IntVarP(&o.jobs, "jobs", "j", runtime.NumCPU(), "`N` packages verified at once")
+		fs.IntVarP(&o.jobs, "jobs", "j", defaultJobs(), "`N` packages verified at once; the default is one per CPU, at most 8")
 		return func(env *Env, args []string) error { return runVerify(env, o, args) }
 	},
 }
