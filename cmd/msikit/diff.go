@@ -45,7 +45,9 @@ transform cannot carry (summary information, streams that are not binary
 cells such as embedded cabinets, sub-storages, removed or redefined
 columns, a change to the neutral codepage) is listed and left out. Its
 summary information holds OLD's and NEW's ProductCode, ProductVersion,
-UpgradeCode, platform and language, and in PID 16 the validation checks
+UpgradeCode, platform and language, its creation time (now, or
+$SOURCE_DATE_EPOCH, seconds since 1970, when set, so the same inputs give
+the same bytes), and in PID 16 the validation checks
 (--validate) and the error conditions to suppress (--suppress), both none
 by default as msitran's are:
 
@@ -91,6 +93,9 @@ msikit diff vendor.msi customized.msi -o fix.mst --validate product,upgrade-code
 				return usagef("--suppress: %s", strings.TrimPrefix(err.Error(), "mst: "))
 			}
 			if *out != "" {
+				if so.Created, err = sourceDateEpoch(); err != nil {
+					return err
+				}
 				for _, in := range args {
 					if err := checkNotInput(in, *out); err != nil {
 						return fileErr(*out, err)

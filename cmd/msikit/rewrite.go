@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	flag "github.com/spf13/pflag"
 
@@ -45,6 +46,7 @@ type rewriteOpts struct {
 	leafNoAdvertise   bool
 	leafAllowAbsent   bool
 	asTransform       bool
+	created           time.Time // the transform's creation time: $SOURCE_DATE_EPOCH, or zero for now
 	// changed reports whether a flag was given on the command line.
 	changed    func(name string) bool
 	signOpts   *authenticode.SignOptions // loaded once, shared by all packages
@@ -139,7 +141,8 @@ inputs, a folder receiving NAME.mst for each NAME.msi). The package keeps
 its bytes, so a signed package keeps a valid signature; install it with
 msiexec /i vendor.msi TRANSFORMS=fix.mst. The transform asks Windows
 Installer to check the ProductCode and UpgradeCode (it was made for that
-product) and suppresses no error condition; the PackageCode is not
+product) and suppresses no error condition, and its creation time is now,
+or $SOURCE_DATE_EPOCH when set (as diff -o's); the PackageCode is not
 renewed (a transform cannot change summary information). The report says
 the package was left untouched and lists anything a transform cannot
 carry. --in-place, --drop-signature, --keep-package-code, the signing
@@ -346,6 +349,10 @@ func checkRewriteFlags(o *rewriteOpts) ([]passSpec, error) {
 		return nil, usagef("name an output with -o (or use --in-place or --dry-run)")
 	}
 	if o.asTransform {
+		var err error
+		if o.created, err = sourceDateEpoch(); err != nil {
+			return nil, err
+		}
 		for _, f := range []string{"in-place", "drop-signature", "keep-package-code", "validate", "sign-cert", "sign-key", "pfx", "password-file", "sign-digest", "sign-ex", "timestamp"} {
 			if o.changed != nil && o.changed(f) {
 				return nil, usagef("--%s does not apply to --as-transform, which leaves the package untouched and writes a transform", f)
@@ -780,7 +787,7 @@ func rewriteAsTransform(r *rewriteResult, o *rewriteOpts, db *msi.Database, in, 
 		r.OK = true
 		return r
 	}
-	si, err := mst.NewSummary(pristine, db, &mst.SummaryOptions{Validation: mst.ValidateProduct | mst.ValidateUpgradeCode})
+	si, err := mst.NewSummary(pristine, db, &mst.SummaryOptions{Validation: mst.ValidateProduct | mst.ValidateUpgradeCode, Created: o.created})
 	if err != nil {
 		return fail(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -141,9 +140,12 @@ func runSBOM(env *Env, o *sbomOpts, args []string) error {
 		}
 		ropts.SourceDir = o.source
 	}
-	created, err := sbomTime()
+	created, err := sourceDateEpoch()
 	if err != nil {
 		return err
+	}
+	if created.IsZero() {
+		created = time.Now()
 	}
 	wopts := &sbom.WriteOptions{Created: created, ToolVersion: buildVersion(), MaxBytes: o.maxBytes}
 	inputs, batch, err := expandPackages(args, ".msi", ".msm", ".msp")
@@ -209,20 +211,6 @@ func runSBOM(env *Env, o *sbomOpts, args []string) error {
 		return results[0].err
 	}
 	return fmt.Errorf("sbom: %d of %d packages failed", failed, len(results))
-}
-
-// sbomTime is the documents' creation time: $SOURCE_DATE_EPOCH when set
-// (the reproducible-builds convention), else now.
-func sbomTime() (time.Time, error) {
-	s := os.Getenv("SOURCE_DATE_EPOCH")
-	if s == "" {
-		return time.Now(), nil
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 0 {
-		return time.Time{}, usagef("SOURCE_DATE_EPOCH=%q: want a number of seconds since 1970", s)
-	}
-	return time.Unix(n, 0).UTC(), nil
 }
 
 // sbomOne reads one package and writes its document to r.out, or to
