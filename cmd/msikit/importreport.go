@@ -110,10 +110,20 @@ func idtTableName(path string) string {
 // streams' bytes. A text is hashed once however many cells share it when
 // it is long (textmemo), so a pooled 1 MB string named by every row costs
 // one pass.
+//
+// A stream is hashed once however many rows name it: rows of one key
+// (a table may hold duplicates) share the stream Table.Key, and 100,000
+// rows of one key naming a 1 MB stream hashed 100 GB before the import
+// could start.
 type rowPrints struct {
 	seed  maphash.Seed
 	texts textmemo.Memo[uint64]
 	buf   []byte
+	// streams holds the hash of each stream read since the last
+	// snapshot or compare started, by name (the streams an import
+	// replaces keep their names, so each pass starts afresh). Only
+	// streams that exist are held: their names are short.
+	streams map[string]uint64
 }
 
 func newRowPrints() *rowPrints { return &rowPrints{seed: maphash.MakeSeed()} }
@@ -142,18 +152,23 @@ func (p *rowPrints) cells(row msi.Row, cols []msi.Column, idx []int, streams boo
 			// A stream that cannot be read (missing in a damaged
 			// package, say) counts as the name alone: the report must
 			// not stop an import the package allows.
-			var h maphash.Hash
-			h.SetSeed(p.seed)
-			st, err := row.OpenStream(cols[i].Name)
-			if err == nil {
-				_, err = io.Copy(&h, st)
+			sum, ok := p.streams[v.Str()]
+			if !ok {
+				var h maphash.Hash
+				h.SetSeed(p.seed)
+				st, err := row.OpenStream(cols[i].Name)
+				if err == nil {
+					_, err = io.Copy(&h, st)
+				}
+				if err != nil {
+					b = append(b, 0xff)
+					b = binary.LittleEndian.AppendUint64(b, p.text(v.Str()))
+					continue
+				}
+				sum = h.Sum64()
+				p.streams[v.Str()] = sum
 			}
-			if err != nil {
-				b = append(b, 0xff)
-				b = binary.LittleEndian.AppendUint64(b, p.text(v.Str()))
-				continue
-			}
-			b = binary.LittleEndian.AppendUint64(b, h.Sum64())
+			b = binary.LittleEndian.AppendUint64(b, sum)
 		}
 	}
 	p.buf = b
@@ -186,6 +201,7 @@ func (p *rowPrints) snapshot(db *msi.Database, table string) tableBefore {
 		return nil // a new table (or one the import refuses)
 	}
 	cols, key, rest := tableShape(t)
+	p.streams = map[string]uint64{}
 	s := make(tableBefore, t.Len())
 	for row := range t.Rows() {
 		s[p.cells(row, cols, key, false)] = p.cells(row, cols, rest, true)
@@ -207,6 +223,7 @@ func (p *rowPrints) compare(db *msi.Database, table string, before tableBefore, 
 		return nil
 	}
 	cols, key, rest := tableShape(t)
+	p.streams = map[string]uint64{}
 	seen := make(map[uint64]bool, min(len(before), t.Len()))
 	for row := range t.Rows() {
 		k := p.cells(row, cols, key, false)
