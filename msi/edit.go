@@ -163,7 +163,7 @@ func (db *Database) DropTable(name string) error {
 		for _, c := range t.cols {
 			if c.Type == ColBinary {
 				for r := range t.Rows() {
-					db.dropStream(r.StreamName())
+					r.dropStream()
 				}
 				break
 			}
