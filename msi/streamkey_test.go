@@ -2,9 +2,11 @@ package msi
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/internal/testenv"
 )
 
@@ -62,5 +64,21 @@ func TestBinaryCellsOfLongKeys(t *testing.T) {
 	})
 	if deleted != rows {
 		t.Errorf("deleted %d rows, want %d", deleted, rows)
+	}
+}
+
+// TestNoStreamErrorClipped: the error for a stream a database lacks
+// quotes its name clipped: a row keyed by a 64,000-byte text named a
+// stream of that length, which msikit rewrite --as-transform printed
+// whole (64 KB on one line).
+func TestNoStreamErrorClipped(t *testing.T) {
+	db := openSample(t)
+	name := "Binary." + strings.Repeat("k", 64000)
+	_, err := db.OpenStream(name)
+	if err == nil || len(err.Error()) > 2*clip.Max {
+		t.Errorf("OpenStream: an error of %d bytes, want one of at most %d", len(fmt.Sprint(err)), 2*clip.Max)
+	}
+	if err := db.DeleteStream(name); err == nil || len(err.Error()) > 2*clip.Max {
+		t.Errorf("DeleteStream: an error of %d bytes, want one of at most %d", len(fmt.Sprint(err)), 2*clip.Max)
 	}
 }
