@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/msikit/msikit/cfb"
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/internal/textmemo"
 )
 
@@ -797,7 +798,7 @@ func (db *Database) OpenStream(name string) (*io.SectionReader, error) {
 	if o, ok := db.overlay[name]; ok {
 		db.mu.Unlock()
 		if o.deleted {
-			return nil, fmt.Errorf("msi: stream %q was deleted", name)
+			return nil, fmt.Errorf("msi: stream %q was deleted", clip.String(name))
 		}
 		if o.entry != nil {
 			return openEntry(o.entry)
@@ -807,7 +808,7 @@ func (db *Database) OpenStream(name string) (*io.SectionReader, error) {
 	e := db.streamByName[name]
 	db.mu.Unlock()
 	if e == nil {
-		return nil, fmt.Errorf("msi: no stream %q", name)
+		return nil, fmt.Errorf("msi: no stream %q", clip.String(name))
 	}
 	return openEntry(e)
 }

@@ -163,7 +163,7 @@ func (db *Database) DropTable(name string) error {
 		for _, c := range t.cols {
 			if c.Type == ColBinary {
 				for r := range t.Rows() {
-					db.dropStream(r.StreamName())
+					r.dropStream()
 				}
 				break
 			}
@@ -209,7 +209,7 @@ func (db *Database) SetStream(name string, r io.ReaderAt, size int64) error {
 func (db *Database) DeleteStream(name string) error {
 	o, inOverlay := db.overlay[name]
 	if db.streamByName[name] == nil && (!inOverlay || o.deleted) {
-		return fmt.Errorf("msi: no stream %q", name)
+		return fmt.Errorf("msi: no stream %q", clip.String(name))
 	}
 	db.dropStream(name)
 	return nil

@@ -7,6 +7,7 @@ import (
 	"iter"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -180,7 +181,47 @@ func (r Row) StreamName() string {
 	return b.String()
 }
 
-// OpenStream opens the stream of the Binary column named column.
+// IsNull reports whether the value of column i (0-based) is null, as
+// At(i).IsNull() does without decoding the value (a binary cell's value
+// is its stream's name, built from the row's key).
+func (r Row) IsNull(i int) bool { return r.cells[i] == 0 }
+
+// maxStreamNameBytes is the longest decoded stream name a compound file
+// can hold: 31 UTF-16 units, each at most 3 bytes of UTF-8 (a packed
+// pair of ASCII characters is 2, a surrogate pair 4 for two units).
+const maxStreamNameBytes = maxStreamName * 3
+
+// StreamNameLen returns len(r.StreamName()) without building the name
+// (a key cell may be a long pooled text, shared by thousands of rows).
+func (r Row) StreamNameLen() int {
+	if r.t.system && r.t.name == "_Streams" {
+		return len(r.t.plainValue(r.cells, 0).Str())
+	}
+	n := len(r.t.name)
+	for _, k := range r.t.keys {
+		v := r.t.plainValue(r.cells, k)
+		if v.kind == KindInt {
+			n += 1 + len(strconv.Itoa(int(v.n)))
+		} else {
+			n += 1 + len(v.s)
+		}
+	}
+	return n
+}
+
+// dropStream deletes the stream of the row's binary cells, if there is
+// one; a key too long to name a stream is not made into a name.
+func (r Row) dropStream() {
+	if r.StreamNameLen() <= maxStreamNameBytes {
+		r.t.db.dropStream(r.StreamName())
+	}
+}
+
+// OpenStream opens the stream of the Binary column named column. A row
+// whose key makes a name longer than a compound file can hold has no
+// stream, which is reported without building the name: a key that is a
+// long pooled text, shared by thousands of rows, would otherwise be
+// copied into a name for each of them.
 func (r Row) OpenStream(column string) (*io.SectionReader, error) {
 	i := r.t.colIndex(column)
 	if i < 0 {
@@ -188,6 +229,11 @@ func (r Row) OpenStream(column string) (*io.SectionReader, error) {
 	}
 	if r.t.cols[i].Type != ColBinary {
 		return nil, fmt.Errorf("msi: column %s.%s is not a binary column", r.t.name, column)
+	}
+	if !r.t.system {
+		if n := r.StreamNameLen(); n > maxStreamNameBytes {
+			return nil, fmt.Errorf("msi: table %s: a row's stream name would have %d bytes, more than a stream name can hold: no stream", r.t.name, n)
+		}
 	}
 	if r.cells[i] == 0 {
 		return nil, fmt.Errorf("msi: %s.%s is null in row %s", r.t.name, column, r.StreamName())
@@ -715,7 +761,7 @@ func (t *Table) DeleteFunc(del func(Row) bool) int {
 		if del(row) {
 			deleted++
 			if hasBinary {
-				t.db.dropStream(row.StreamName())
+				row.dropStream()
 			}
 			continue
 		}

@@ -67,6 +67,9 @@ var craftedCommands = []craftedCommand{
 	{[]string{"validate", "--sarif", "FILE"}, ""},
 	{[]string{"repack", "FILE", "-o", "OUT.msi"}, "out.msi"},
 	{[]string{"import", "FILE", "IDT", "-o", "OUT.msi"}, "out.msi"},
+	// An empty Binary table: the report fingerprints the rows it
+	// replaces, binary cells by their streams' bytes.
+	{[]string{"import", "FILE", "BINIDT", "-o", "OUT.msi"}, "out.msi"},
 	{[]string{"cfb", "ls", "FILE"}, ""},
 	{[]string{"cfb", "cat", "FILE", `\x05SummaryInformation`}, ""},
 	{[]string{"cfb", "repack", "FILE", "-o", "OUT.msi"}, "out.msi"},
@@ -311,6 +314,10 @@ func runCraftedCommands(t *testing.T, bin string, files []string, fixtureDir str
 	if err := os.WriteFile(idt, []byte("Property\tValue\r\ns72\tl0\r\nProperty\tProperty\r\nHOSTILE\t1\r\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	binIDT := filepath.Join(base, "Binary.idt")
+	if err := os.WriteFile(binIDT, []byte("Name\tData\r\ns72\tv0\r\nBinary\tName\r\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	appLog, appDescs := filepath.Join(base, "app.log"), filepath.Join(base, "app-descriptors.txt")
 	const appDescriptor = "i1~4%'&DgEz&,O?^&(1jCore>I&j9QIF,^5IB`9,+4dB9" // App in Core of the sample's product
 	logLines := "MSI (c) (00:00) [00:00:00:000]: Detection of product '{06D83F77-1CB2-5C83-5361-FE484B11B8CA}', feature 'Core', component '{805D3563-7EEA-36D6-AC8C-CB1C120D5142}' failed.\r\n" +
@@ -385,6 +392,7 @@ func runCraftedCommands(t *testing.T, bin string, files []string, fixtureDir str
 						a = strings.ReplaceAll(a, "FILE", f)
 						a = strings.ReplaceAll(a, "SAMPLE", sample)
 						a = strings.ReplaceAll(a, "MST", mst)
+						a = strings.ReplaceAll(a, "BINIDT", binIDT)
 						a = strings.ReplaceAll(a, "IDT", idt)
 						a = strings.ReplaceAll(a, "APPLOG", appLog)
 						a = strings.ReplaceAll(a, "APPDESCS", appDescs)

@@ -110,10 +110,20 @@ func idtTableName(path string) string {
 // streams' bytes. A text is hashed once however many cells share it when
 // it is long (textmemo), so a pooled 1 MB string named by every row costs
 // one pass.
+//
+// A stream is hashed once however many rows name it: rows of one key
+// (a table may hold duplicates) share the stream Table.Key, and 100,000
+// rows of one key naming a 1 MB stream hashed 100 GB before the import
+// could start.
 type rowPrints struct {
 	seed  maphash.Seed
 	texts textmemo.Memo[uint64]
 	buf   []byte
+	// streams holds the hash of each stream read since the last
+	// snapshot or compare started, by name (the streams an import
+	// replaces keep their names, so each pass starts afresh). Only
+	// streams that exist are held: their names are short.
+	streams map[string]uint64
 }
 
 func newRowPrints() *rowPrints { return &rowPrints{seed: maphash.MakeSeed()} }
@@ -123,10 +133,34 @@ func (p *rowPrints) text(s string) uint64 {
 }
 
 // cells hashes the cells of row at idx; a binary cell by its stream's
-// bytes when streams is set, else by its name.
+// bytes when streams is set, else by whether it is null.
+//
+// A binary cell's stream is named by the row's key (Table.Key), which the
+// fingerprint keys the row by: the name adds nothing to it, and is not
+// built for each row (a key that is one long pooled text would be copied
+// into a name per row). A stream that cannot be read (missing in a
+// damaged package, or a key too long to name one) counts as missing: the
+// report must not stop an import the package allows.
 func (p *rowPrints) cells(row msi.Row, cols []msi.Column, idx []int, streams bool) uint64 {
 	b := p.buf[:0]
 	for _, i := range idx {
+		if cols[i].Type == msi.ColBinary {
+			if row.IsNull(i) {
+				b = append(b, byte(msi.KindNull))
+				continue
+			}
+			b = append(b, byte(msi.KindBinary))
+			if !streams {
+				continue
+			}
+			sum, ok := p.stream(row, cols[i].Name)
+			if !ok {
+				b = append(b, 0xff)
+				continue
+			}
+			b = binary.LittleEndian.AppendUint64(b, sum)
+			continue
+		}
 		v := row.At(i)
 		b = append(b, byte(v.Kind()))
 		switch v.Kind() {
@@ -134,30 +168,32 @@ func (p *rowPrints) cells(row msi.Row, cols []msi.Column, idx []int, streams boo
 			b = binary.LittleEndian.AppendUint32(b, uint32(v.Int()))
 		case msi.KindString:
 			b = binary.LittleEndian.AppendUint64(b, p.text(v.Str()))
-		case msi.KindBinary:
-			if !streams {
-				b = binary.LittleEndian.AppendUint64(b, p.text(v.Str()))
-				continue
-			}
-			// A stream that cannot be read (missing in a damaged
-			// package, say) counts as the name alone: the report must
-			// not stop an import the package allows.
-			var h maphash.Hash
-			h.SetSeed(p.seed)
-			st, err := row.OpenStream(cols[i].Name)
-			if err == nil {
-				_, err = io.Copy(&h, st)
-			}
-			if err != nil {
-				b = append(b, 0xff)
-				b = binary.LittleEndian.AppendUint64(b, p.text(v.Str()))
-				continue
-			}
-			b = binary.LittleEndian.AppendUint64(b, h.Sum64())
 		}
 	}
 	p.buf = b
 	return maphash.Bytes(p.seed, b)
+}
+
+// stream returns the hash of the bytes of the stream of the binary cell
+// column of row, read once per stream name since the last snapshot or
+// compare started; ok is false when it cannot be read.
+func (p *rowPrints) stream(row msi.Row, column string) (sum uint64, ok bool) {
+	st, err := row.OpenStream(column)
+	if err != nil {
+		return 0, false
+	}
+	name := row.StreamName() // short: a stream has it
+	if sum, ok := p.streams[name]; ok {
+		return sum, true
+	}
+	var h maphash.Hash
+	h.SetSeed(p.seed)
+	if _, err := io.Copy(&h, st); err != nil {
+		return 0, false
+	}
+	sum = h.Sum64()
+	p.streams[name] = sum
+	return sum, true
 }
 
 // tableShape returns t's columns and the positions of its key cells and
@@ -186,6 +222,7 @@ func (p *rowPrints) snapshot(db *msi.Database, table string) tableBefore {
 		return nil // a new table (or one the import refuses)
 	}
 	cols, key, rest := tableShape(t)
+	p.streams = map[string]uint64{}
 	s := make(tableBefore, t.Len())
 	for row := range t.Rows() {
 		s[p.cells(row, cols, key, false)] = p.cells(row, cols, rest, true)
@@ -207,6 +244,7 @@ func (p *rowPrints) compare(db *msi.Database, table string, before tableBefore, 
 		return nil
 	}
 	cols, key, rest := tableShape(t)
+	p.streams = map[string]uint64{}
 	seen := make(map[uint64]bool, min(len(before), t.Len()))
 	for row := range t.Rows() {
 		k := p.cells(row, cols, key, false)

@@ -46,11 +46,20 @@ func ExportSize(db *msi.Database, table string) (int64, error) {
 	for row := range t.Rows() {
 		n += perRow
 		for i := range cols {
+			if cols[i].Type == msi.ColBinary {
+				// The stream's name, counted without building it
+				// from the row's key (one long pooled text can key
+				// thousands of rows).
+				if !row.IsNull(i) {
+					n += int64(row.StreamNameLen())
+				}
+				continue
+			}
 			v := row.At(i)
 			switch v.Kind() {
 			case msi.KindInt:
 				n += int64(len(strconv.AppendInt(num[:0], int64(v.Int()), 10)))
-			case msi.KindString, msi.KindBinary:
+			case msi.KindString:
 				n += int64(len(v.Str()))
 			}
 		}
@@ -99,7 +108,9 @@ func ExportFiles(db *msi.Database, table string) (int64, error) {
 	}
 	for row := range t.Rows() {
 		for _, i := range binary {
-			if v := row.At(i); v.Kind() == msi.KindBinary && safename.Check(v.Str()) == nil {
+			// A name too long for a file is refused without being
+			// built from the row's key.
+			if !row.IsNull(i) && row.StreamNameLen() <= safename.MaxLen && safename.Check(row.StreamName()) == nil {
 				n++
 			}
 		}

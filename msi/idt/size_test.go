@@ -4,6 +4,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -148,4 +150,51 @@ func checkExportFiles(t *testing.T, file string, db *msi.Database) {
 		t.Errorf("%s: (-written +ExportFiles):\n%s", filepath.Base(file), diff)
 	}
 	os.RemoveAll(dir)
+}
+
+// TestExportSizeLongBinaryKeys: ExportSize and ExportFiles count the
+// stream names of binary cells without building them from the rows'
+// keys. 20,000 rows keyed by one 1 MiB pooled text (and a number) built
+// 20 GB of names for each count.
+func TestExportSizeLongBinaryKeys(t *testing.T) {
+	const rows = 20000
+	long := strings.Repeat("K", 1<<20)
+	db, err := msi.Open(filepath.Join(testenv.RepoRoot(), "testdata", "sample.msi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tab, err := db.CreateTable("T", []msi.Column{
+		{Name: "K", Type: msi.ColString, Key: true},
+		{Name: "N", Type: msi.ColInt16, Key: true},
+		{Name: "B", Type: msi.ColBinary, Nullable: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range rows {
+		if err := tab.Insert(msi.StrValue(long), msi.IntValue(int32(i)), msi.BinaryValue()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var size, files int64
+	testenv.CheckBudget(t, "ExportSize and ExportFiles of 20,000 rows keyed by a 1 MiB text", func() {
+		if size, err = ExportSize(db, "T"); err != nil {
+			t.Fatal(err)
+		}
+		if files, err = ExportFiles(db, "T"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	want := int64(len("K\tN\tB\r\ns0\ti2\tV0\r\nT\tK\tN\r\n"))
+	for i := range rows {
+		n := int64(len(strconv.Itoa(i)))
+		want += 2 + 2 + int64(len(long)) + n + int64(len("T.")+len(long)+len(".")) + n
+	}
+	if size != want {
+		t.Errorf("ExportSize = %d, want %d", size, want)
+	}
+	if files != 1 {
+		t.Errorf("ExportFiles = %d, want 1 (the IDT file; the cells' names are too long for files)", files)
+	}
 }

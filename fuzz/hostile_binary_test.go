@@ -1,0 +1,88 @@
+package fuzz
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/msikit/msikit/internal/testenv"
+	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/idt"
+)
+
+// buildBinaryRowsOneStream: the sample with a Binary row B whose stream
+// holds 64 KiB, the row stored 20,000*scale times over (its cells
+// repeated in the table stream). Every copy names the one stream
+// Binary.B: whatever reads the stream of each row reads it 20,000 times
+// (1.2 million at 5 MB: 78 GB).
+func buildBinaryRowsOneStream(t testing.TB, scale int) []byte {
+	db := sampleDB(t)
+	must(t, table(t, db, "Binary").Insert(str("B"), msi.BinaryValue()))
+	data := bytes.Repeat([]byte("0123456789abcdef"), 4<<10)
+	must(t, db.SetStream("Binary.B", bytes.NewReader(data), int64(len(data))))
+	one := saveDB(t, db)
+	db, err := msi.NewDatabase(bytes.NewReader(one), int64(len(one)))
+	must(t, err)
+	raw, _, err := db.RawTableStream("Binary")
+	must(t, err)
+	// Stored by column: the Name cell (a string reference), then the
+	// Data cell (2 bytes).
+	name := len(raw) - 2
+	n := 20000 * scale
+	rows := append(bytes.Repeat(raw[:name], n), bytes.Repeat(raw[name:], n)...)
+	return editStreams(t, one, map[string]func([]byte) []byte{"Binary": func([]byte) []byte { return rows }})
+}
+
+// Importing the Binary table reads the cell files it names, not the
+// stream of each row it replaces; the result holds the file's one row.
+func checkBinaryRowsOneStream(t *testing.T, db *msi.Database) {
+	dir := t.TempDir()
+	must(t, os.MkdirAll(filepath.Join(dir, "Binary"), 0o755))
+	must(t, os.WriteFile(filepath.Join(dir, "Binary", "c"), []byte("cell"), 0o644))
+	text := "Name\tData\r\ns72\tv0\r\nBinary\tName\r\nB\tc\r\n"
+	testenv.CheckBudget(t, "Import", func() {
+		_, err := idt.Import(db, strings.NewReader(text), os.DirFS(dir))
+		must(t, err)
+	})
+	if n := table(t, db, "Binary").Len(); n != 1 {
+		t.Errorf("Binary has %d rows after the import, want 1", n)
+	}
+}
+
+// buildBinaryRowsLongKey: the sample with a Binary row keyed by a
+// 64,000-byte text, with no stream (no stream name is that long), the
+// row stored 20,000*scale times over. Each row's binary cell is named by
+// its key: whatever builds the name of each row's stream copies the text
+// as often (1.3 GB; 76 GB at 5 MB).
+func buildBinaryRowsLongKey(t testing.TB, scale int) []byte {
+	db := sampleDB(t)
+	must(t, table(t, db, "Binary").Insert(str(strings.Repeat("k", 64000)), msi.BinaryValue()))
+	one := saveDB(t, db)
+	db, err := msi.NewDatabase(bytes.NewReader(one), int64(len(one)))
+	must(t, err)
+	raw, _, err := db.RawTableStream("Binary")
+	must(t, err)
+	name := len(raw) - 2
+	n := 20000 * scale
+	rows := append(bytes.Repeat(raw[:name], n), bytes.Repeat(raw[name:], n)...)
+	return editStreams(t, one, map[string]func([]byte) []byte{"Binary": func([]byte) []byte { return rows }})
+}
+
+// The export's size and files are counted without a name per row: the
+// cells' names are too long for files, and their text is counted.
+func checkBinaryRowsLongKey(t *testing.T, db *msi.Database) {
+	var size, files int64
+	testenv.CheckBudget(t, "ExportSize and ExportFiles", func() {
+		var err error
+		size, err = idt.ExportSize(db, "Binary")
+		must(t, err)
+		files, err = idt.ExportFiles(db, "Binary")
+		must(t, err)
+	})
+	rows := int64(table(t, db, "Binary").Len())
+	if want := int64(len("Name\tData\r\ns72\tv0\r\nBinary\tName\r\n")) + rows*(3+64000+int64(len("Binary."))+64000); size != want || files != 1 {
+		t.Errorf("ExportSize %d, ExportFiles %d; want %d and 1", size, files, want)
+	}
+}
