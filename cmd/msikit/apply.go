@@ -226,7 +226,7 @@ func applyFile(w io.Writer, db, tdb *msi.Database, name string, opts *mst.ApplyO
 			fmt.Fprintf(w, "  %s: note: %s\n", name, n)
 		}
 	default:
-		return fileErr(name, fmt.Errorf("a %v is not a transform or a patch", tdb.Kind()))
+		return fileErr(name, fmt.Errorf("not a transform or a patch (kind %v)", tdb.Kind()))
 	}
 	return nil
 }

@@ -124,6 +124,13 @@ func TestDiffApplyCommands(t *testing.T) {
 		t.Error("diff or apply changed the base package")
 	}
 
+	// A package that is neither a transform nor a patch is named as its
+	// kind, in the words info uses.
+	code, _, stderr = runCLI(t, "apply", base, base, "-o", filepath.Join(dir, "self.msi"))
+	if want := "not a transform or a patch (kind installer)"; code != exitFailure || !strings.Contains(stderr, want) {
+		t.Errorf("apply BASE BASE: exit %d, stderr %q, want %q", code, stderr, want)
+	}
+
 	// Identical databases: no transform.
 	code, _, stderr = runCLI(t, "diff", base, base, "-o", filepath.Join(dir, "none.mst"))
 	if code != exitFailure || !strings.Contains(stderr, "do not differ") {
