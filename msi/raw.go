@@ -73,7 +73,9 @@ type pooledString struct {
 
 // NewStringPoolWriter returns an empty pool in codepage cp.
 func NewStringPoolWriter(cp int) *StringPoolWriter {
-	return &StringPoolWriter{p: newEmptyPool(cp), refs: []uint32{0}}
+	p := newEmptyPool(cp)
+	p.borrow = true
+	return &StringPoolWriter{p: p, refs: []uint32{0}}
 }
 
 // Add returns the id of the string v and counts one reference to it: 0
@@ -136,7 +138,20 @@ func (w *StringPoolWriter) Encode() (pool, data []byte) {
 	for len(w.refs) < p.size() {
 		w.refs = append(w.refs, 0)
 	}
-	pool = binary.LittleEndian.AppendUint32(nil, poolHeader(p.codec.cp, w.RefSize() == 3))
+	// Both streams sized exactly first: appended to, a pool of 25 MB
+	// of strings held 50 MB of data, and a copy of it while it grew.
+	entries, n := 0, 0
+	for i := 1; i < p.size(); i++ {
+		b := p.raw(uint32(i))
+		n += len(b)
+		entries++
+		if len(b) >= 0x10000 {
+			entries++ // the extended two-slot entry
+		}
+	}
+	pool = make([]byte, 0, 4*(1+entries))
+	data = make([]byte, 0, n)
+	pool = binary.LittleEndian.AppendUint32(pool, poolHeader(p.codec.cp, w.RefSize() == 3))
 	for i := 1; i < p.size(); i++ {
 		b := p.raw(uint32(i))
 		pool = appendPoolEntry(pool, len(b), w.refs[i])
