@@ -268,9 +268,24 @@ func TestDiffLongKeysStillCounted(t *testing.T) {
 
 // A transform whose records name one long string 100,000 times, as a
 // transform msikit writes for rows sharing a pooled string does, is
-// decoded (each distinct string counted once), shown and applied within
-// the budgets.
+// written, decoded (each distinct string counted once), shown and
+// applied within the budgets; so is one whose records name 500 distinct
+// long strings 200 times each.
 func TestDecodeManyReferencesToOneString(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		texts, bytes int
+	}{
+		{"one 64 KiB string", 1, 64 << 10},
+		{"500 strings of 8 KiB", 500, 8 << 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			manyReferences(t, tc.texts, tc.bytes)
+		})
+	}
+}
+
+func manyReferences(t *testing.T, texts, size int) {
 	db, err := msi.Open(testenv.SampleMSI())
 	if err != nil {
 		t.Fatal(err)
@@ -290,12 +305,16 @@ func TestDecodeManyReferencesToOneString(t *testing.T) {
 		t.Fatal(err)
 	}
 	const rows = 100000
-	v := msi.StrValue(strings.Repeat("t", 64<<10))
+	pooled := make([]msi.Value, texts)
+	for i := range pooled {
+		pooled[i] = msi.StrValue(fmt.Sprintf("%06d", i) + strings.Repeat("t", size-6))
+	}
 	for i := range rows {
-		if err := tab.Insert(msi.IntValue(int32(i)), v); err != nil {
+		j := i % texts
+		if err := tab.Insert(msi.IntValue(int32(i)), pooled[j]); err != nil {
 			t.Fatal(err)
 		}
-		v = tab.Row(tab.Len() - 1).At(1)
+		pooled[j] = tab.Row(tab.Len() - 1).At(1)
 	}
 	var mstData bytes.Buffer
 	testenv.CheckBudget(t, "Diff and Write", func() {
@@ -304,8 +323,8 @@ func TestDecodeManyReferencesToOneString(t *testing.T) {
 			t.Fatal(err)
 		}
 		mstData.Reset()
-		// Write adds each cell's string to the transform's pool: the
-		// long one is hashed and compared once, not for each cell.
+		// Write adds each cell's string to the transform's pool: a long
+		// one is hashed and compared once, not for each cell.
 		if err := mst.Write(&mstData, c, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -330,8 +349,9 @@ func TestDecodeManyReferencesToOneString(t *testing.T) {
 		if err := mst.WriteText(&n, base, back); err != nil {
 			t.Fatal(err)
 		}
-		if n > 32<<20 {
-			t.Errorf("WriteText wrote %d bytes", n)
+		// Each long text whole 8 times, then clipped.
+		if limit := texts*8*size + rows*200; int(n) > limit {
+			t.Errorf("WriteText wrote %d bytes, want at most %d", n, limit)
 		}
 	})
 	testenv.CheckBudget(t, "ApplyChanges", func() {
