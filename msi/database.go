@@ -694,7 +694,7 @@ func (db *Database) streamsView() *Table {
 	t := db.newTable("_Streams", &tableSchema{cols: streamsCols, keys: keyIndexes(streamsCols), pool: newEmptyPool(65001)}, true)
 	t.loaded = true
 	for _, si := range db.streamInfos() {
-		id := t.pool.internRaw([]byte(si.Name), si.Name)
+		id := t.pool.internRaw([]byte(si.Name), si.Name, false)
 		t.cells = append(t.cells, id, 1)
 		t.nrows++
 	}
@@ -706,7 +706,7 @@ func (db *Database) storagesView() *Table {
 	t := db.newTable("_Storages", &tableSchema{cols: storagesCols, keys: keyIndexes(storagesCols), pool: newEmptyPool(65001)}, true)
 	t.loaded = true
 	for _, name := range db.storageNames {
-		id := t.pool.internRaw([]byte(name), name)
+		id := t.pool.internRaw([]byte(name), name, false)
 		t.cells = append(t.cells, id, 0) // Data is null, as msiinfo shows it
 		t.nrows++
 	}

@@ -54,6 +54,20 @@ type stringPool struct {
 	// changed, so the text of an added string can share its bytes.
 	chunks [][]byte
 
+	// A borrowed string, of borrowMin bytes or more, keeps the bytes
+	// it was given, which never change, rather than a copy in the
+	// chunks: borrowFlag marks its entry and borrowed holds its bytes.
+	// A pool with borrow (a StringPoolWriter's, which lives while a
+	// file is written) borrows every such string (another pool's
+	// string, a Go string, an encoding made for it); a database's pool
+	// borrows the long texts given as plain strings, which it keeps
+	// alive to remember them anyway (known), or the encoding made for
+	// them. rewrite --as-transform of 25 MB of generated Registry text
+	// held it in the caller's strings, the database's chunks and the
+	// transform's.
+	borrow   bool
+	borrowed map[uint32][]byte
+
 	// known remembers the long texts (textmemo.Min bytes or more) given
 	// as plain strings (StrValue) that were interned, by the identity of
 	// their bytes: naming one again, row after row, costs a lookup, not
@@ -68,16 +82,26 @@ type stringPool struct {
 }
 
 // addedEnt places an added string in the chunks: its bytes start at off
-// in chunks[chunk&^textFlag] and end where the next added string starts
+// in chunks[chunk&^entFlags] and end where the next added string starts
 // in the same chunk, or at the end of the chunk. Only its start is kept
-// (8 bytes a string, with no string header).
+// (8 bytes a string, with no string header). A borrowed string's bytes
+// are in stringPool.borrowed; its entry takes no bytes of the chunk of
+// the strings around it (off is where the next one starts).
 type addedEnt struct {
-	chunk uint32 // chunk index; textFlag: the text is in texts
+	chunk uint32 // chunk index; textFlag: the text is in texts; borrowFlag: borrowed
 	off   uint32
 }
 
-// textFlag marks the added strings whose text is in stringPool.texts.
-const textFlag = 1 << 31
+const (
+	// textFlag marks the added strings whose text is in stringPool.texts.
+	textFlag = 1 << 31
+	// borrowFlag marks the added strings in stringPool.borrowed.
+	borrowFlag = 1 << 30
+	entFlags   = textFlag | borrowFlag
+	// borrowMin is the length from which a pool with borrow keeps the
+	// bytes it is given.
+	borrowMin = 256
+)
 
 // poolChunk is the size of the chunks that hold added strings (a longer
 // string gets a chunk of its own).
@@ -229,10 +253,13 @@ func (p *stringPool) raw(id uint32) []byte {
 		return nil
 	}
 	e := p.addedEnt(k)
-	c := p.chunks[e.chunk&^textFlag]
+	if e.chunk&borrowFlag != 0 {
+		return p.borrowed[id]
+	}
+	c := p.chunks[e.chunk&^entFlags]
 	end := uint32(len(c))
 	if k+1 < p.nadded {
-		if f := p.addedEnt(k + 1); f.chunk&^textFlag == e.chunk&^textFlag {
+		if f := p.addedEnt(k + 1); f.chunk&^entFlags == e.chunk&^entFlags {
 			end = f.off
 		}
 	}
@@ -276,8 +303,9 @@ func (p *stringPool) value(id uint32) Value {
 }
 
 // internRaw returns an id for a string with these bytes and text s: the
-// id of an earlier added string with the same bytes, or a new one.
-func (p *stringPool) internRaw(b []byte, s string) uint32 {
+// id of an earlier added string with the same bytes, or a new one. With
+// keep, b, which must never change, may be kept itself (storeAdded).
+func (p *stringPool) internRaw(b []byte, s string, keep bool) uint32 {
 	if len(b) == 0 {
 		return 0
 	}
@@ -287,13 +315,13 @@ func (p *stringPool) internRaw(b []byte, s string) uint32 {
 	if id != 0 {
 		return id
 	}
-	return p.appendAdded(b, s, h)
+	return p.appendAdded(b, s, h, keep)
 }
 
 // internText is internRaw for text whose bytes in the pool's codepage are
 // the text itself (ASCII): no conversion, nothing allocated for a string
-// the pool already has.
-func (p *stringPool) internText(s string) uint32 {
+// the pool already has. With keep, a long s is borrowed (storeAdded).
+func (p *stringPool) internText(s string, keep bool) uint32 {
 	if s == "" {
 		return 0
 	}
@@ -303,12 +331,12 @@ func (p *stringPool) internText(s string) uint32 {
 	if id != 0 {
 		return id
 	}
-	return p.appendAdded(unsafe.Slice(unsafe.StringData(s), len(s)), s, h)
+	return p.appendAdded(unsafe.Slice(unsafe.StringData(s), len(s)), s, h, keep)
 }
 
 // appendAdded stores a new added string with hash h and returns its id.
-func (p *stringPool) appendAdded(b []byte, s string, h uint32) uint32 {
-	id := p.storeAdded(b, s)
+func (p *stringPool) appendAdded(b []byte, s string, h uint32, keep bool) uint32 {
+	id := p.storeAdded(b, s, keep)
 	p.added.insert(h, id)
 	return id
 }
@@ -318,8 +346,14 @@ func (p *stringPool) appendAdded(b []byte, s string, h uint32) uint32 {
 // bytes when it is the same; other text is copied into texts, so that s
 // itself (often a piece of a much longer string, such as a line of an
 // IDT file) is not kept.
-func (p *stringPool) storeAdded(b []byte, s string) uint32 {
+//
+// With keep (or in a pool with borrow), b, which must never change, is
+// kept itself when it is borrowMin bytes or more (storeBorrowed).
+func (p *stringPool) storeAdded(b []byte, s string, keep bool) uint32 {
 	id := uint32(p.size())
+	if (keep || p.borrow) && len(b) >= borrowMin {
+		return p.storeBorrowed(b, s)
+	}
 	last := len(p.chunks) - 1
 	if last < 0 || cap(p.chunks[last])-len(p.chunks[last]) < len(b) {
 		p.chunks = append(p.chunks, make([]byte, 0, max(poolChunk, len(b))))
@@ -341,6 +375,34 @@ func (p *stringPool) storeAdded(b []byte, s string) uint32 {
 		p.pages = append(p.pages, make([]addedEnt, poolPage))
 	}
 	p.pages[p.nadded/poolPage][p.nadded%poolPage] = addedEnt{chunk: chunk, off: uint32(off)}
+	p.nadded++
+	return id
+}
+
+// storeBorrowed is storeAdded keeping b itself (a pool with borrow).
+func (p *stringPool) storeBorrowed(b []byte, s string) uint32 {
+	id := uint32(p.size())
+	if len(p.chunks) == 0 {
+		p.chunks = append(p.chunks, nil)
+	}
+	last := len(p.chunks) - 1
+	chunk := uint32(last) | borrowFlag
+	b = b[:len(b):len(b)]
+	if string(b) != s {
+		if p.texts == nil {
+			p.texts = map[uint32]string{}
+		}
+		p.texts[id] = strings.Clone(s)
+		chunk |= textFlag
+	}
+	if p.borrowed == nil {
+		p.borrowed = map[uint32][]byte{}
+	}
+	p.borrowed[id] = b
+	if p.nadded%poolPage == 0 {
+		p.pages = append(p.pages, make([]addedEnt, poolPage))
+	}
+	p.pages[p.nadded/poolPage][p.nadded%poolPage] = addedEnt{chunk: chunk, off: uint32(len(p.chunks[last]))}
 	p.nadded++
 	return id
 }
@@ -379,19 +441,22 @@ func (p *stringPool) idOf(v Value) (id uint32, ok bool) {
 		if !good {
 			return 0, false
 		}
-		return p.internRaw(b, v.s), true
+		return p.internRaw(b, v.s, false), true
 	}
 	if id, ok := p.knownText(v.s); ok {
 		return id, true
 	}
+	// A long text is kept alive by remember: the pool borrows it (or
+	// the encoding made for it) rather than copy it.
+	keep := len(v.s) >= textmemo.Min
 	if isASCIIString(v.s) {
-		id = p.internText(v.s)
+		id = p.internText(v.s, keep)
 	} else {
 		b, good := p.codec.encode(v.s)
 		if !good {
 			return 0, false
 		}
-		id = p.internRaw(b, v.s)
+		id = p.internRaw(b, v.s, keep)
 	}
 	if len(v.s) >= textmemo.Min {
 		p.remember(v.s, id)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/msikit/msikit/internal/clip"
+	"github.com/msikit/msikit/internal/textmemo"
 )
 
 // Low-level access for formats built on the database's own encoding: a
@@ -58,11 +59,23 @@ func (db *Database) StringRefSize() int { return db.pool.refSize() }
 type StringPoolWriter struct {
 	p    *stringPool
 	refs []uint32
+	// The ids of the long strings (textmemo.Min bytes or more) of
+	// other pools added, by their pool and id: a string a million
+	// records name is hashed and compared once, not for each.
+	pooled map[pooledString]uint32
+}
+
+// pooledString names a string of a pool by its id.
+type pooledString struct {
+	p  *stringPool
+	id uint32
 }
 
 // NewStringPoolWriter returns an empty pool in codepage cp.
 func NewStringPoolWriter(cp int) *StringPoolWriter {
-	return &StringPoolWriter{p: newEmptyPool(cp), refs: []uint32{0}}
+	p := newEmptyPool(cp)
+	p.borrow = true
+	return &StringPoolWriter{p: p, refs: []uint32{0}}
 }
 
 // Add returns the id of the string v and counts one reference to it: 0
@@ -76,9 +89,25 @@ func (w *StringPoolWriter) Add(v Value) (uint32, error) {
 	if v.kind != KindString {
 		return 0, fmt.Errorf("msi: string pool: a %s value is not a string", v.kind)
 	}
-	id, ok := w.p.idOf(v)
-	if !ok {
-		return 0, &ValueError{Table: poolStream, Reason: fmt.Sprintf("%q cannot be represented in codepage %d", clip.String(v.s), w.p.codec.cp)}
+	var key pooledString
+	long := v.p != nil && v.p != w.p && len(v.s) >= textmemo.Min
+	id, known := uint32(0), false
+	if long {
+		key = pooledString{v.p, v.id}
+		id, known = w.pooled[key]
+	}
+	if !known {
+		var ok bool
+		id, ok = w.p.idOf(v)
+		if !ok {
+			return 0, &ValueError{Table: poolStream, Reason: fmt.Sprintf("%q cannot be represented in codepage %d", clip.String(v.s), w.p.codec.cp)}
+		}
+		if long {
+			if w.pooled == nil {
+				w.pooled = map[pooledString]uint32{}
+			}
+			w.pooled[key] = id
+		}
 	}
 	for int(id) >= len(w.refs) {
 		w.refs = append(w.refs, 0)
@@ -109,11 +138,42 @@ func (w *StringPoolWriter) Encode() (pool, data []byte) {
 	for len(w.refs) < p.size() {
 		w.refs = append(w.refs, 0)
 	}
-	pool = binary.LittleEndian.AppendUint32(nil, poolHeader(p.codec.cp, w.RefSize() == 3))
+	// Both streams sized exactly first: appended to, a pool of 25 MB
+	// of strings held 50 MB of data, and a copy of it while it grew.
+	entries, n := 0, 0
+	for i := 1; i < p.size(); i++ {
+		b := p.raw(uint32(i))
+		n += len(b)
+		entries++
+		if len(b) >= 0x10000 {
+			entries++ // the extended two-slot entry
+		}
+	}
+	pool = make([]byte, 0, 4*(1+entries))
+	data = make([]byte, 0, n)
+	pool = binary.LittleEndian.AppendUint32(pool, poolHeader(p.codec.cp, w.RefSize() == 3))
 	for i := 1; i < p.size(); i++ {
 		b := p.raw(uint32(i))
 		pool = appendPoolEntry(pool, len(b), w.refs[i])
 		data = append(data, b...)
 	}
 	return pool, data
+}
+
+// Intern returns the string Value v as a string of the database's pool,
+// adding its bytes to the pool as Insert and Update would (a string no
+// cell names is not written): cells set from the value returned name
+// the string by its id, so that a long string a transform sets in many
+// rows is hashed and compared once, not once per row. Other values are
+// returned as they are; text the codepage cannot represent is a
+// *ValueError.
+func (db *Database) Intern(v Value) (Value, error) {
+	if v.kind != KindString || v.p == db.pool {
+		return v, nil
+	}
+	id, ok := db.pool.idOf(v)
+	if !ok {
+		return v, &ValueError{Table: poolStream, Reason: fmt.Sprintf("%q cannot be represented in codepage %d", clip.String(v.s), db.pool.codec.cp)}
+	}
+	return db.pool.value(id), nil
 }

@@ -48,6 +48,9 @@ func (db *Database) SetCodepage(cp int) error {
 	for _, c := range p.chunks {
 		cost += int64(len(c))
 	}
+	for _, b := range p.borrowed {
+		cost += int64(len(b))
+	}
 	if limit := maxRecode(db.size); db.recoded+cost > limit {
 		return fmt.Errorf("%w: codepage %d: re-encoding the string pool again (%d strings) would take the work of codepage changes past %d bytes (64 MiB plus 64 times the database's size)", ErrLimit, cp, p.size(), limit)
 	}
@@ -86,7 +89,7 @@ func (db *Database) SetCodepage(cp int) error {
 		}
 		// Strings that became equal keep their ids; the index finds the
 		// first.
-		nid := np.storeAdded(b, s)
+		nid := np.storeAdded(b, s, false)
 		if found, h := np.findAdded(string(b)); found == 0 {
 			np.added.insert(h, nid)
 		}

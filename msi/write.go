@@ -478,11 +478,11 @@ func (db *Database) plan(o *WriteOptions) (*writePlan, error) {
 		sysT = &Table{tableSchema: &tableSchema{cols: tablesCols, keys: tablesKeys, pool: p}, db: db, name: "_Tables", loaded: true}
 		sysC = &Table{tableSchema: &tableSchema{cols: columnsCols, keys: columnsKeys, pool: p}, db: db, name: "_Columns", loaded: true}
 		for _, t := range db.tables {
-			tid := p.internRaw(mustEncode(p, t.name), t.name)
+			tid := p.internRaw(mustEncode(p, t.name), t.name, false)
 			sysT.cells = append(sysT.cells, tid)
 			sysT.nrows++
 			for _, c := range t.cols {
-				cid := p.internRaw(mustEncode(p, c.Name), c.Name)
+				cid := p.internRaw(mustEncode(p, c.Name), c.Name, false)
 				sysC.cells = append(sysC.cells, tid, uint32(uint16(c.Number)^0x8000), cid, uint32(c.bits()^0x8000))
 				sysC.nrows++
 			}

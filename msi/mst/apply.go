@@ -159,6 +159,7 @@ func Apply(db *msi.Database, t *Transform, opts *ApplyOptions) (*Report, error) 
 func ApplyChanges(db *msi.Database, c *Changes, suppress ErrorConditions) (*Report, error) {
 	rep := &Report{OldCodepage: db.Codepage(), NewCodepage: db.Codepage(), Suppressed: map[ErrorConditions]int{}}
 	b := newBudget("the records and the rows they change", db.Size(), c.size)
+	in := &interned{db: db}
 	met := func(cond ErrorConditions, table string, key []msi.Value, msg string) error {
 		keys := keyText(key)
 		if suppress&cond == 0 {
@@ -273,7 +274,7 @@ func ApplyChanges(db *msi.Database, c *Changes, suppress ErrorConditions) (*Repo
 			rep.note("table %s: %d change records skipped: the table does not exist", tc.Name, tc.Len())
 			continue
 		}
-		if err := applyRows(db, c, tc, tr(tc.Name), met, b); err != nil {
+		if err := applyRows(db, c, tc, tr(tc.Name), met, b, in); err != nil {
 			return rep, err
 		}
 	}
@@ -284,7 +285,7 @@ func ApplyChanges(db *msi.Database, c *Changes, suppress ErrorConditions) (*Repo
 // are collected and done in one pass over the table at the end, so a
 // transform deleting many rows costs one pass, not one per row; a row
 // deleted and then inserted again is replaced in place.
-func applyRows(db *msi.Database, c *Changes, tc *TableChange, tr *TableReport, met func(ErrorConditions, string, []msi.Value, string) error, b *budget) error {
+func applyRows(db *msi.Database, c *Changes, tc *TableChange, tr *TableReport, met func(ErrorConditions, string, []msi.Value, string) error, b *budget, in *interned) error {
 	t, err := db.Table(tc.Name)
 	if err != nil {
 		return err
@@ -342,15 +343,19 @@ func applyRows(db *msi.Database, c *Changes, tc *TableChange, tr *TableReport, m
 	}
 	keyBuf := make([]msi.Value, tc.nkeys())
 	var ks []byte // the key as appendKey writes it; map lookups with string(ks) do not allocate
+	keyMask := tc.keyMask()
 	for r := range tc.Records() {
-		if err := b.spend(valuesBytes(r.Values), tc.Name); err != nil {
+		// The key is looked up by its bytes, each time; the other
+		// strings are stored through in (a long one hashed once).
+		if err := b.spend(in.cost(r.Values, keyMask), tc.Name); err != nil {
 			return err
 		}
 		key := tc.keyInto(r, keyBuf)
 		ks = appendKey(ks[:0], key, &texts)
 		cur, exists := t.Lookup(key...)
 		if exists {
-			if err := b.spend(rowBytes(cur), tc.Name); err != nil {
+			// Update reads the row's cells, not their bytes.
+			if err := b.spend(cur.Len(), tc.Name); err != nil {
 				return err
 			}
 		}
@@ -368,6 +373,7 @@ func applyRows(db *msi.Database, c *Changes, tc *TableChange, tr *TableReport, m
 				}
 				// Replace the row: a suppressed add of an existing row,
 				// or a row deleted and inserted again.
+				in.store(r, true)
 				if err := t.Update(key, func(v []msi.Value) error { copy(v, r.Values); return nil }); err != nil {
 					return err
 				}
@@ -383,6 +389,7 @@ func applyRows(db *msi.Database, c *Changes, tc *TableChange, tr *TableReport, m
 				}
 				continue
 			}
+			in.store(r, true)
 			if err := t.Insert(r.Values...); err != nil {
 				return err
 			}
@@ -397,6 +404,7 @@ func applyRows(db *msi.Database, c *Changes, tc *TableChange, tr *TableReport, m
 				}
 				continue
 			}
+			in.store(r, false)
 			err := t.Update(key, func(v []msi.Value) error {
 				for i := range v {
 					if r.Present(i) {
@@ -424,6 +432,79 @@ func applyRows(db *msi.Database, c *Changes, tc *TableChange, tr *TableReport, m
 	}
 	flush()
 	return nil
+}
+
+// interned holds the long strings (textmemo.Min bytes or more) of a
+// transform as strings of the database it is applied to: a string that
+// the records set in many rows is hashed and compared into the
+// database's pool once (msi.Database.Intern), and each cell set from it
+// then names it by its id. Keyed by the identity of the transform's
+// string (its pool's bytes).
+type interned struct {
+	db   *msi.Database
+	long map[textmemo.Key]msi.Value
+	seen map[textmemo.Key]bool // long strings cost has counted
+}
+
+// cost returns what a record's values cost to apply: a cell a byte, a
+// key string its length (looked up by its bytes), another string its
+// length, once for a long one (twice: hashed and compared as it is
+// stored), a few bytes after.
+func (in *interned) cost(vals []msi.Value, keyMask uint32) int {
+	n := len(vals)
+	for i, v := range vals {
+		s := v.Str()
+		switch {
+		case v.Kind() != msi.KindString:
+		case len(s) < textmemo.Min || i < 32 && keyMask&(1<<i) != 0:
+			n += len(s)
+		default:
+			k := textmemo.KeyAt(s)
+			if in.seen[k] {
+				n += 8
+				continue
+			}
+			if in.seen == nil {
+				in.seen = map[textmemo.Key]bool{}
+			}
+			in.seen[k] = true
+			n += 2 * len(s)
+		}
+	}
+	return n
+}
+
+// store replaces the string values of r that Insert (whole) or Update
+// stores with the database's own strings, in column order (the order
+// Insert and Update would add them to the pool, which the ids written
+// follow): a long one through the memo. A value the database cannot
+// take is left for Insert or Update to refuse.
+func (in *interned) store(r Record, whole bool) {
+	for i, v := range r.Values {
+		if v.Kind() != msi.KindString || !whole && !r.Present(i) {
+			continue
+		}
+		s := v.Str()
+		var k textmemo.Key
+		if len(s) >= textmemo.Min {
+			k = textmemo.KeyAt(s)
+			if w, ok := in.long[k]; ok {
+				r.Values[i] = w
+				continue
+			}
+		}
+		w, err := in.db.Intern(v)
+		if err != nil {
+			continue
+		}
+		if len(s) >= textmemo.Min {
+			if in.long == nil {
+				in.long = map[textmemo.Key]msi.Value{}
+			}
+			in.long[k] = w
+		}
+		r.Values[i] = w
+	}
 }
 
 // appendKey appends to b what identifies a key in the pending-delete set:

@@ -51,6 +51,7 @@ func (d Difference) String() string {
 func Diff(old, new *msi.Database) (*Changes, error) {
 	c := &Changes{Codepage: new.Codepage(), streams: new, size: new.Size()}
 	b := newBudget("the rows compared", old.Size(), new.Size())
+	texts := &textClasses{byBytes: old.Codepage() == new.Codepage()}
 	c.CodepageChange = old.Codepage() != new.Codepage() && new.Codepage() != 0
 	if old.Codepage() != new.Codepage() && new.Codepage() == 0 {
 		c.Codepage = 0
@@ -72,7 +73,7 @@ func Diff(old, new *msi.Database) (*Changes, error) {
 				return nil, err
 			}
 		}
-		tc, err := diffTable(c, b, &shapes, old, new, name, ot, nt)
+		tc, err := diffTable(c, b, texts, &shapes, old, new, name, ot, nt)
 		if err != nil {
 			return nil, err
 		}
@@ -125,8 +126,11 @@ func union(a, b []string) []presence {
 	return out
 }
 
-// diffTable compares one table; nil means no change.
-func diffTable(c *Changes, b *budget, shapes *columnSets, old, new *msi.Database, name string, ot, nt *msi.Table) (*TableChange, error) {
+// diffTable compares one table; nil means no change. The cells read are
+// spent from b as texts counts them: a long pooled string shared by many
+// rows costs its bytes once, and a few bytes for each further cell, unless
+// it is a key looked up in the other database.
+func diffTable(c *Changes, b *budget, texts *textClasses, shapes *columnSets, old, new *msi.Database, name string, ot, nt *msi.Table) (*TableChange, error) {
 	switch {
 	case ot == nil:
 		tc := &TableChange{Name: name, Created: true}
@@ -137,8 +141,10 @@ func diffTable(c *Changes, b *budget, shapes *columnSets, old, new *msi.Database
 		}
 		all := uint32(1)<<len(tc.Columns) - 1
 		rows := &rowRecords{src: nt, recs: make([]rowRecord, 0, nt.Len())}
+		var vals []msi.Value
 		for ri := range nt.Len() {
-			if err := b.spend(rowBytes(nt.Row(ri)), name); err != nil {
+			vals = nt.Row(ri).AppendValues(vals[:0])
+			if err := b.spend(texts.valuesCost(vals, 0), name); err != nil {
 				return nil, err
 			}
 			rows.recs = append(rows.recs, rowRecord{op: Insert, has: all, row: uint32(ri)})
@@ -196,15 +202,14 @@ func diffTable(c *Changes, b *budget, shapes *columnSets, old, new *msi.Database
 	var key []msi.Value // one row's key at a time
 	// The old rows a new row's key found: their keys are in new, so
 	// the deletes below need not look them up again (on a table of a
-	// million rows, a million lookups of a cache miss each). Their
-	// bytes are spent there still, all at once. Keys of two codepages
-	// are compared as text converted from one to the other, which
-	// need not find the same rows both ways: they are all looked up.
+	// million rows, a million lookups of a cache miss each). Keys of
+	// two codepages are compared as text converted from one to the
+	// other, which need not find the same rows both ways: they are all
+	// looked up.
 	var found []uint64
 	if old.Codepage() == new.Codepage() && ot.Len() > 0 && nt.Len() > 0 {
 		found = make([]uint64, (ot.Len()+63)/64)
 	}
-	foundBytes := 0
 	// Each row's values are read once, for its size, its key and the
 	// comparison (a string cell is a lookup in the pool, a binary cell
 	// a stream name made).
@@ -218,7 +223,7 @@ func diffTable(c *Changes, b *budget, shapes *columnSets, old, new *msi.Database
 	for ri := range nt.Len() {
 		nr := nt.Row(ri)
 		nv = nr.AppendValues(nv[:0])
-		if err := b.spend(valuesBytes(nv), name); err != nil {
+		if err := b.spend(texts.valuesCost(nv, keyMask), name); err != nil {
 			return nil, err
 		}
 		key = key[:0]
@@ -228,13 +233,11 @@ func diffTable(c *Changes, b *budget, shapes *columnSets, old, new *msi.Database
 		oi, ok := ot.LookupIndex(key...)
 		if ok {
 			ov = ot.Row(oi).AppendValues(ov[:0])
-			n := valuesBytes(ov)
-			if err := b.spend(n, name); err != nil {
+			if err := b.spend(texts.valuesCost(ov, 0), name); err != nil {
 				return nil, err
 			}
-			if found != nil && found[oi/64]&(1<<(oi%64)) == 0 {
+			if found != nil {
 				found[oi/64] |= 1 << (oi % 64)
-				foundBytes += n
 			}
 		}
 		if !ok {
@@ -247,7 +250,7 @@ func diffTable(c *Changes, b *budget, shapes *columnSets, old, new *msi.Database
 			if i < len(oc) {
 				o = ov[i]
 			}
-			same, err := sameValue(old, new, name, nc[i], key, o, nv[i])
+			same, err := sameValue(old, new, texts, name, nc[i], key, o, nv[i])
 			if err != nil {
 				return nil, err
 			}
@@ -271,15 +274,13 @@ func diffTable(c *Changes, b *budget, shapes *columnSets, old, new *msi.Database
 		}
 		rows.recs = append(rows.recs, rowRecord{op: Update, has: changed | keyMask, row: uint32(ri)})
 	}
-	if err := b.spend(foundBytes, name); err != nil {
-		return nil, err
-	}
 	for oi := range ot.Len() {
 		if found != nil && found[oi/64]&(1<<(oi%64)) != 0 {
 			continue
 		}
 		or := ot.Row(oi)
-		if err := b.spend(rowBytes(or), name); err != nil {
+		ov = or.AppendValues(ov[:0])
+		if err := b.spend(texts.valuesCost(ov, keyMask), name); err != nil {
 			return nil, err
 		}
 		key = or.AppendKey(key[:0])
@@ -302,10 +303,18 @@ func diffTable(c *Changes, b *budget, shapes *columnSets, old, new *msi.Database
 
 // sameValue compares a cell of the old and new row with key: values by
 // kind and text (strings also by their bytes when both databases share a
-// codepage), binary cells by their streams' contents.
-func sameValue(old, new *msi.Database, table string, col msi.Column, key []msi.Value, ov, nv msi.Value) (bool, error) {
+// codepage; long strings by their numbers in texts, which has read both
+// cells), binary cells by their streams' contents.
+func sameValue(old, new *msi.Database, texts *textClasses, table string, col msi.Column, key []msi.Value, ov, nv msi.Value) (bool, error) {
 	if ov.IsNull() || nv.IsNull() {
 		return ov.IsNull() == nv.IsNull(), nil
+	}
+	if ov.Kind() == msi.KindString && nv.Kind() == msi.KindString && len(ov.Str()) == len(nv.Str()) {
+		a, okA := texts.class(ov)
+		b, okB := texts.class(nv)
+		if okA && okB {
+			return a == b, nil
+		}
 	}
 	if col.Type != msi.ColBinary {
 		if !ov.Equal(nv) {

@@ -49,6 +49,7 @@
 //
 // Hostile input: every malformed record is an error matching
 // msi.ErrFormat that names the table or stream and the offset, and the
-// work a transform may ask for (string bytes its records reference, each
-// time they do) is bounded by the size of the files involved (ErrLimit).
+// work a transform or a diff may ask for (the string bytes read, hashed
+// or copied: a long pooled string that many cells name once, a key looked
+// up each time) is bounded by the size of the files involved (ErrLimit).
 package mst

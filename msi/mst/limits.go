@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/msikit/msikit/internal/textmemo"
 	"github.com/msikit/msikit/msi"
 )
 
@@ -11,9 +12,15 @@ import (
 // WriteText when their input asks for more work than its size allows.
 // Change records name strings of the transform's pool by id, and rows of
 // the database by key, so a few megabytes of records can name one long
-// string or one long row a million times; the string bytes the records
-// and the rows they touch reference (each time they do) may add up to at
-// most 64 MiB plus 64 times the size of the files involved. Real
+// string or one long row a million times; the string bytes an operation
+// works through may add up to at most 64 MiB plus 64 times the size of
+// the files involved. What is counted is the work done: a string whose
+// bytes are read, hashed or copied for each cell that names it (a key
+// looked up, a value applied or shown in full) counts each time; a long
+// pooled string that is only compared or decoded (Diff's cells, Decode's
+// records) counts once per distinct string, and each further cell naming
+// it a few bytes, so that a database whose rows share long pooled
+// strings gives a transform that Save reads back and Decode reads. Real
 // transforms reference each string a few times: a transform of 100,000
 // rows between two 30 MB packages stays far below it.
 var ErrLimit = errors.New("mst: too much work for the size of the input")
@@ -21,7 +28,25 @@ var ErrLimit = errors.New("mst: too much work for the size of the input")
 // budget counts the string bytes an operation touches.
 type budget struct {
 	left, limit int64
-	what        string // "the records", "the rows compared"
+	what        string   // "the records", "the rows compared"
+	used        []uint64 // the pool ids firstUse has seen, a bit each
+}
+
+// firstUse reports whether string id of a pool of n ids is named for the
+// first time, marking it.
+func (b *budget) firstUse(id uint32, n int) bool {
+	if b.used == nil {
+		b.used = make([]uint64, (n+63)/64)
+	}
+	w, bit := id/64, uint64(1)<<(id%64)
+	if int(w) >= len(b.used) {
+		return true
+	}
+	if b.used[w]&bit != 0 {
+		return false
+	}
+	b.used[w] |= bit
+	return true
 }
 
 // maxColumnNameBytes bounds the names of the columns a transform's tables
@@ -58,13 +83,66 @@ func valuesBytes(vals []msi.Value) int {
 	return n
 }
 
-// rowBytes returns the bytes of the strings of a row (valuesBytes of its
-// values).
-func rowBytes(r msi.Row) int {
-	n := r.Len()
-	for i := 0; i < r.Len(); i++ {
-		if v := r.At(i); v.Kind() == msi.KindString {
-			n += len(v.Str())
+// textClasses numbers the long strings (textmemo.Min bytes or more) Diff
+// reads by their content, each distinct string (known by its bytes'
+// identity: the cells naming one pooled string share its bytes) hashed
+// once: two cells are equal when their numbers are, without comparing
+// 64 KiB for each pair of rows sharing a string. With byBytes (the
+// databases share a codepage) a non-ASCII text is numbered by its stored
+// bytes, which Diff compares for such text.
+type textClasses struct {
+	byBytes bool
+	ids     textmemo.IDs
+	seen    map[textmemo.Key]int32 // long strings read, by identity: their number
+}
+
+// cost returns what reading string cell v costs: its length for a short
+// string, or for a long one the first time its bytes are seen (twice its
+// length: hashing it, and comparing it with an equal string seen
+// before), else a constant. A key cell (key) is looked up in the other
+// database by its bytes, whatever its length: it costs its length each
+// time.
+func (t *textClasses) cost(v msi.Value, key bool) int {
+	s := v.Str()
+	if v.Kind() != msi.KindString || len(s) < textmemo.Min {
+		return len(s)
+	}
+	k := textmemo.KeyAt(s)
+	if _, ok := t.seen[k]; ok {
+		if key {
+			return len(s)
+		}
+		return 8
+	}
+	if t.seen == nil {
+		t.seen = map[textmemo.Key]int32{}
+	}
+	content := s
+	if t.byBytes && !isASCII(s) {
+		// Marked by a byte no ASCII text starts with: equal text
+		// and bytes both, as sameValue compares short strings.
+		if b := v.Bytes(); b != nil {
+			content = "\x80" + string(b)
+		}
+	}
+	t.seen[k] = t.ids.ID(content)
+	return 2 * len(s)
+}
+
+// class returns the number of long string v, which cost has seen, and
+// false for a string cost has not numbered.
+func (t *textClasses) class(v msi.Value) (int32, bool) {
+	n, ok := t.seen[textmemo.KeyAt(v.Str())]
+	return n, ok
+}
+
+// valuesCost returns what reading vals costs (cost for each string, and
+// one byte a cell); keyMask marks the key cells.
+func (t *textClasses) valuesCost(vals []msi.Value, keyMask uint32) int {
+	n := len(vals)
+	for i, v := range vals {
+		if v.Kind() == msi.KindString {
+			n += t.cost(v, i < 32 && keyMask&(1<<i) != 0)
 		}
 	}
 	return n

@@ -382,7 +382,10 @@ func (t *Transform) readRecords(tc *TableChange, b *budget) error {
 // bitmap of the columns present, keys always. Integer cells are 2 or 4
 // bytes, binary cells 2, string cells refSize; nothing is trusted: every
 // record must fit the stream and every string id the pool, and the
-// strings the records name (strLen gives their length) are spent from b.
+// strings the records name (strLen gives their length) are spent from b:
+// each distinct string its length once (b.firstUse), and each further
+// cell naming it the cell's width, as a record only keeps the id: 100,000
+// records naming one 64 KiB string cost 64 KiB and 200 KB, not 6.4 GB.
 func decodeRecords(tc *TableChange, pool *msi.Database, data []byte, refSize, poolLen int, strLen func(uint32) int, b *budget) error {
 	ncols := len(tc.Columns)
 	keyMask := tc.keyMask()
@@ -447,7 +450,11 @@ func decodeRecords(tc *TableChange, pool *msi.Database, data []byte, refSize, po
 				if int64(v) >= int64(poolLen) {
 					return ferr(off, "column %s: string id %d past the end of the transform's string pool (%d entries)", col.Name, v, poolLen)
 				}
-				if err := b.spend(strLen(v), tc.Name); err != nil {
+				n := w
+				if b.firstUse(v, poolLen) {
+					n = strLen(v)
+				}
+				if err := b.spend(n, tc.Name); err != nil {
 					return err
 				}
 			}

@@ -103,10 +103,17 @@ func writeTableText(w *bufio.Writer, base *msi.Database, c *Changes, tc *TableCh
 	// packages).
 	var colNames []string
 	for r := range tc.Records() {
-		if err := b.spend(valuesBytes(r.Values), tc.Name); err != nil {
+		// What a record costs is its key, looked up in base by its
+		// bytes, and the text written (seen.shown): a long value is
+		// written whole a few times, then clipped, so that 200,000
+		// records naming one 60 KB text cost what they print.
+		if err := b.spend(seen.take(), tc.Name); err != nil {
 			return err
 		}
 		key := tc.keyInto(r, keyBuf)
+		if err := b.spend(valuesBytes(key), tc.Name); err != nil {
+			return err
+		}
 		// A key over 1 KiB is labelled clipped, as a column name is: a
 		// record of a missing row prints only its key, and records
 		// naming one 4.5 MB key printed 337 MB for a 4.5 MB transform.
@@ -119,11 +126,6 @@ func writeTableText(w *bufio.Writer, base *msi.Database, c *Changes, tc *TableCh
 		exists := false
 		if bt != nil {
 			cur, exists = bt.Lookup(key...)
-			if exists {
-				if err := b.spend(rowBytes(cur), tc.Name); err != nil {
-					return err
-				}
-			}
 		}
 		switch r.Op {
 		case Insert:
@@ -167,7 +169,7 @@ func writeTableText(w *bufio.Writer, base *msi.Database, c *Changes, tc *TableCh
 			w.WriteByte('\n')
 		}
 	}
-	return nil
+	return b.spend(seen.take(), tc.Name)
 }
 
 // put writes the strings to w: the per-record lines are written without
@@ -248,20 +250,43 @@ const maxQuotedWhole = 8
 // 315 MB for a 4.5 MB package; a transform of updates setting one 60 KB
 // text, 66 MB for 70 KB.
 type shownTexts struct {
-	long textmemo.Index[int]
+	long  textmemo.Index[shownText]
+	shown int // the bytes quote has read since take
+}
+
+// shownText is how often a long value was quoted whole, and once
+// maxQuotedWhole times, its clipped quote (made once: 200,000 records
+// naming one text clipped it 200,000 times, 25 MB).
+type shownText struct {
+	whole   int
+	clipped string
 }
 
 // quote returns s as quoteText writes it, or clipped when it is over
 // clip.Max bytes and was quoted whole maxQuotedWhole times.
 func (t *shownTexts) quote(s string) string {
 	if len(s) > clip.Max {
-		n := t.long.Get(s)
-		if n >= maxQuotedWhole {
-			return quoteText(clip.String(s))
+		st := t.long.Get(s)
+		if st.whole >= maxQuotedWhole {
+			if st.clipped == "" {
+				st.clipped = quoteText(clip.String(s))
+				t.long.Set(s, st)
+			}
+			t.shown += len(st.clipped) + 1
+			return st.clipped
 		}
-		t.long.Set(s, n+1)
+		st.whole++
+		t.long.Set(s, st)
 	}
+	t.shown += len(s) + 1
 	return quoteText(s)
+}
+
+// take returns the bytes quote has read since the last take.
+func (t *shownTexts) take() int {
+	n := t.shown
+	t.shown = 0
+	return n
 }
 
 // quoteText writes control characters (and DEL) as \xNN, so that a value
