@@ -2,6 +2,7 @@ package fuzz
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/idt"
+	"github.com/msikit/msikit/msi/mst"
 )
 
 // buildBinaryRowsOneStream: the sample with a Binary row B whose stream
@@ -35,9 +37,27 @@ func buildBinaryRowsOneStream(t testing.TB, scale int) []byte {
 	return editStreams(t, one, map[string]func([]byte) []byte{"Binary": func([]byte) []byte { return rows }})
 }
 
-// Importing the Binary table reads the cell files it names, not the
+// Comparing the package with itself and with the sample reads the stream
+// once, not once per row; writing the transform from the sample refuses
+// the second cell naming Binary.B without opening a stream per row. Then
+// importing the Binary table reads the cell files it names, not the
 // stream of each row it replaces; the result holds the file's one row.
 func checkBinaryRowsOneStream(t *testing.T, db *msi.Database) {
+	testenv.CheckBudget(t, "Diff with itself", func() {
+		c, err := mst.Diff(db, db)
+		must(t, err)
+		if !c.Empty() {
+			t.Errorf("Diff of the package with itself: %d tables changed", len(c.Tables))
+		}
+	})
+	testenv.CheckBudget(t, "Diff from the sample and Write", func() {
+		c, err := mst.Diff(sampleDB(t), db)
+		must(t, err)
+		err = mst.Write(io.Discard, c, nil)
+		if err == nil || !strings.Contains(err.Error(), "two binary cells name the stream \"Binary.B\"") {
+			t.Errorf("Write of the transform from the sample: %v, want two binary cells naming Binary.B", err)
+		}
+	})
 	dir := t.TempDir()
 	must(t, os.MkdirAll(filepath.Join(dir, "Binary"), 0o755))
 	must(t, os.WriteFile(filepath.Join(dir, "Binary", "c"), []byte("cell"), 0o644))

@@ -326,6 +326,9 @@ func sameValue(old, new *msi.Database, texts *textClasses, table string, col msi
 		return true, nil
 	}
 	name := StreamName(table, key)
+	if same, ok := texts.streams[name]; ok {
+		return same, nil
+	}
 	a, err := old.OpenStream(name)
 	if err != nil {
 		return false, fmt.Errorf("mst: table %s: %w", table, err)
@@ -334,7 +337,15 @@ func sameValue(old, new *msi.Database, texts *textClasses, table string, col msi
 	if err != nil {
 		return false, fmt.Errorf("mst: table %s: %w", table, err)
 	}
-	return sameStream(a, b)
+	same, err := sameStream(a, b)
+	if err != nil {
+		return false, err
+	}
+	if texts.streams == nil {
+		texts.streams = map[string]bool{}
+	}
+	texts.streams[name] = same
+	return same, nil
 }
 
 func isASCII(s string) bool {

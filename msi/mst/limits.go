@@ -94,6 +94,10 @@ type textClasses struct {
 	byBytes bool
 	ids     textmemo.IDs
 	seen    map[textmemo.Key]int32 // long strings read, by identity: their number
+	// streams remembers, by name, whether the binary cells' streams
+	// compared were equal: rows of one key (a table holding a row many
+	// times over) name one stream, read once, not once per row.
+	streams map[string]bool
 }
 
 // cost returns what reading string cell v costs: its length for a short

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/msikit/msikit/cfb"
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/internal/safefile"
 	"github.com/msikit/msikit/msi"
 )
@@ -306,6 +307,7 @@ func Write(w io.Writer, c *Changes, si *msi.SummaryInfo) error {
 		}
 		streams = append(streams, stream{name: "_Columns", table: true, data: data})
 	}
+	var binaryNames map[string]struct{} // the binary cells' streams gathered
 	for _, e := range enc {
 		data, err := encode(e.tc.Columns, e.tc.Records(), e.tc.Len(), e.ids)
 		if err != nil {
@@ -317,7 +319,9 @@ func Write(w io.Writer, c *Changes, si *msi.SummaryInfo) error {
 		if !slices.ContainsFunc(e.tc.Columns, func(c msi.Column) bool { return c.Type == msi.ColBinary }) {
 			continue
 		}
-		// Binary cells' streams.
+		// Binary cells' streams, each name once: rows of one key (a
+		// table holding a row many times over) would otherwise open a
+		// stream each before the sort below found them.
 		for r := range e.tc.Records() {
 			if r.Op == Delete {
 				continue
@@ -326,11 +330,19 @@ func Write(w io.Writer, c *Changes, si *msi.SummaryInfo) error {
 				if col.Type != msi.ColBinary || !(r.Present(i) || r.Op == Insert) || r.Values[i].IsNull() {
 					continue
 				}
+				name := StreamName(e.tc.Name, e.tc.Key(r))
+				if _, ok := binaryNames[name]; ok {
+					return fmt.Errorf("mst: two binary cells name the stream %q", clip.String(name))
+				}
 				src, err := c.OpenStream(e.tc, r)
 				if err != nil {
 					return fmt.Errorf("mst: table %s: binary cell: %w", e.tc.Name, err)
 				}
-				streams = append(streams, stream{name: StreamName(e.tc.Name, e.tc.Key(r)), src: src})
+				if binaryNames == nil {
+					binaryNames = map[string]struct{}{}
+				}
+				binaryNames[name] = struct{}{}
+				streams = append(streams, stream{name: name, src: src})
 			}
 		}
 	}
