@@ -15,9 +15,7 @@ import (
 // and key columns must come first. The names Windows Installer reserves
 // (_StringPool, _StringData, _Tables, _Columns, _Streams, _Storages,
 // _TransformView) and the IDT pseudo-tables _SummaryInformation and
-// _ForceCodepage are refused, as are names holding a character a
-// compound file's entry names cannot ("/", "\\", ":", "!"), which the
-// table stream's name would keep.
+// _ForceCodepage are refused.
 func (db *Database) CreateTable(name string, cols []Column) (*Table, error) {
 	if db.kind == PackageTransform {
 		return nil, &UnsupportedError{Table: name, Msg: "editing transforms is not supported"}
@@ -31,9 +29,6 @@ func (db *Database) CreateTable(name string, cols []Column) (*Table, error) {
 	}
 	if db.byName[name] != nil {
 		return nil, verr("", "table already exists")
-	}
-	if i := strings.IndexAny(name, cfbIllegalNameChars); i >= 0 {
-		return nil, verr("", fmt.Sprintf("the name holds %q, which the name of a compound file's stream cannot (its table stream could not be made, by msikit or by Windows)", name[i]))
 	}
 	if _, err := packName(name, true); err != nil {
 		return nil, verr("", "name too long for a table stream")
@@ -350,11 +345,6 @@ func reservedTableName(name string) string {
 	}
 	return ""
 }
-
-// cfbIllegalNameChars are the characters [MS-CFB] 2.6.1 forbids in a
-// directory entry's name, which the table-name compression keeps as they
-// are.
-const cfbIllegalNameChars = "/\\:!"
 
 // forceCodepageTable is the IDT pseudo-table that sets the database
 // codepage (package msi/idt); errors of SetCodepage name it.

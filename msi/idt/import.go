@@ -584,6 +584,9 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string, copies 
 		}
 	}
 	exists := db.HasTable(table)
+	if i := strings.IndexAny(table, cfbIllegalNameChars); i >= 0 && !exists {
+		return "", &Error{File: name, Line: 3, Msg: clip.Sprintf("table name %q holds %q, which the name of a compound file's stream cannot ([MS-CFB] 2.6.1): neither msikit nor Windows could make its table stream", table, table[i])}
+	}
 	load, err := db.LoadRows(table, cols)
 	if err != nil {
 		var ve *msi.ValueError
@@ -750,6 +753,12 @@ func parseInt32(s string) (int32, bool) {
 	}
 	return int32(n), true
 }
+
+// cfbIllegalNameChars are the characters [MS-CFB] 2.6.1 forbids in a
+// compound file's entry names, which a table stream's name keeps as they
+// are: a new table's name must not hold them. (Packages that already have
+// such a table are read, and written back, as they are.)
+const cfbIllegalNameChars = "/\\:!"
 
 // validName reports whether s can name a table or column: valid UTF-8
 // without control characters (names are stored in the string pool and, for
