@@ -20,10 +20,16 @@ type checker struct {
 	ctx   context.Context
 	ticks int // calls of stopped
 
-	rule    *ruleEntry
-	out     []Finding
-	listed  map[ruleSev]int
-	omitted map[ruleSev]int
+	rule     *ruleEntry
+	yield    func(Finding) bool // gets the findings, a rule's at a time
+	out      []Finding          // the running rule's findings not yet spilled
+	outBytes int                // findingSize of out
+	seen     map[string]int     // identity -> index in out, while MaxFindings bounds a rule
+	spill    *spill             // the running rule's sorted runs, past spillBytes
+	listed   map[ruleSev]int
+	omitted  map[ruleSev]int
+
+	lastLong, lastClip string // the last long text clipped, and its clip
 
 	tables map[string]*msi.Table // nil value: the database has no such table
 
@@ -44,7 +50,7 @@ func newChecker(ctx context.Context, db *msi.Database, kind pkgKind, max int) *c
 	if max == 0 {
 		max = DefaultMaxFindings
 	}
-	return &checker{ctx: ctx, db: db, kind: kind, max: max, listed: map[ruleSev]int{}, omitted: map[ruleSev]int{},
+	return &checker{ctx: ctx, db: db, kind: kind, max: max, listed: map[ruleSev]int{}, omitted: map[ruleSev]int{}, seen: map[string]int{},
 		tables: map[string]*msi.Table{}, memo: textMemo{}}
 }
 
