@@ -2,6 +2,7 @@ package validate
 
 import (
 	"context"
+	"hash/maphash"
 	"slices"
 	"strings"
 
@@ -24,8 +25,9 @@ type checker struct {
 	yield    func(Finding) bool // gets the findings, a rule's at a time
 	out      []Finding          // the running rule's findings not yet spilled
 	outBytes int                // findingSize of out
-	seen     map[string]int     // identity -> index in out, while MaxFindings bounds a rule
-	spill    *spill             // the running rule's sorted runs, past spillBytes
+	seen     map[uint64]int     // hash -> index in out of recent findings (report)
+	hasher   maphash.Hash
+	spill    *spill // the running rule's sorted runs, past spillBytes
 	listed   map[ruleSev]int
 	omitted  map[ruleSev]int
 
@@ -50,7 +52,7 @@ func newChecker(ctx context.Context, db *msi.Database, kind pkgKind, max int) *c
 	if max == 0 {
 		max = DefaultMaxFindings
 	}
-	return &checker{ctx: ctx, db: db, kind: kind, max: max, listed: map[ruleSev]int{}, omitted: map[ruleSev]int{}, seen: map[string]int{},
+	return &checker{ctx: ctx, db: db, kind: kind, max: max, listed: map[ruleSev]int{}, omitted: map[ruleSev]int{}, seen: map[uint64]int{},
 		tables: map[string]*msi.Table{}, memo: textMemo{}}
 }
 

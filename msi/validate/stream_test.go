@@ -3,6 +3,7 @@ package validate
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -116,4 +117,19 @@ func TestSpilledFindings(t *testing.T) {
 			t.Errorf("%s: %d files left in the temporary directory", name, len(left))
 		}
 	}
+}
+
+// identity returns what tells a finding of a rule from another.
+func identity(f *Finding) string {
+	var b strings.Builder
+	b.WriteByte(byte(f.Severity))
+	for _, s := range [...]string{f.Table, f.Column, f.Message} {
+		b.WriteString(s)
+		b.WriteByte(0)
+	}
+	for _, s := range f.Key {
+		b.WriteString(s)
+		b.WriteByte(1)
+	}
+	return b.String()
 }

@@ -275,54 +275,59 @@ func selectRules(o Options) (map[string]bool, error) {
 const maxMessage = 400
 
 // report adds a finding of the running rule. A finding identical to one
-// the rule has listed adds to its Duplicates instead: the one before it
-// (rows in table order put a duplicate row after its original) or, while
-// the rule lists at most Options.MaxFindings, any it listed.
+// the rule has listed recently (the last maxSeen distinct ones, since it
+// last spilled) adds to its Duplicates instead, and does not count
+// against Options.MaxFindings; the sort merges the others.
 func (c *checker) report(sev Severity, table, column string, key []string, format string, args ...any) {
 	k := ruleSev{c.rule.ICE, sev}
-	capped := c.max >= 0
 	f := Finding{ICE: c.rule.ICE, Severity: sev, Table: c.clipName(table), Column: c.clipName(column),
 		Key: c.clipKey(key), Message: cut(fmt.Sprintf(format, clipArgs(args)...), maxMessage), URL: c.rule.URL}
 	if n := len(c.out); n > 0 && same(&c.out[n-1], &f) {
 		c.out[n-1].Duplicates++
 		return
 	}
-	if capped {
-		id := identity(&f)
-		if i, ok := c.seen[id]; ok {
-			c.out[i].Duplicates++
-			return
-		}
-		if c.listed[k] >= c.max {
-			c.omitted[k]++
-			return
-		}
-		c.seen[id] = len(c.out)
+	h := c.hash(&f)
+	if i, ok := c.seen[h]; ok && same(&c.out[i], &f) {
+		c.out[i].Duplicates++
+		return
 	}
+	if c.max >= 0 && c.listed[k] >= c.max {
+		c.omitted[k]++
+		return
+	}
+	if len(c.seen) >= maxSeen {
+		clear(c.seen)
+	}
+	c.seen[h] = len(c.out)
 	c.listed[k]++
 	c.add(f)
+}
+
+// maxSeen bounds the findings report remembers to merge identical ones
+// (16 bytes each).
+const maxSeen = 1 << 16
+
+// hash returns the hash of what tells f from another finding of the
+// running rule: severity, table, column, key and message.
+func (c *checker) hash(f *Finding) uint64 {
+	h := &c.hasher
+	h.Reset()
+	h.WriteByte(byte(f.Severity))
+	for _, s := range [...]string{f.Table, f.Column, f.Message} {
+		h.WriteString(s)
+		h.WriteByte(0)
+	}
+	for _, s := range f.Key {
+		h.WriteString(s)
+		h.WriteByte(1)
+	}
+	return h.Sum64()
 }
 
 // same reports whether a and b are identical findings of one rule.
 func same(a, b *Finding) bool {
 	return a.Severity == b.Severity && a.Omitted == b.Omitted && a.Table == b.Table && a.Column == b.Column &&
 		a.Message == b.Message && slices.Equal(a.Key, b.Key)
-}
-
-// identity returns what tells a finding of the running rule from
-// another: its severity, table, column, key and message.
-func identity(f *Finding) string {
-	var b strings.Builder
-	b.WriteByte(byte(f.Severity))
-	for _, s := range [...]string{f.Table, f.Column, f.Message} {
-		b.WriteString(s)
-		b.WriteByte(0)
-	}
-	for _, s := range f.Key {
-		b.WriteString(s)
-		b.WriteByte(1)
-	}
-	return b.String()
 }
 
 // clipName returns a table or column name as a finding quotes it: cut as
