@@ -31,7 +31,10 @@ type checker struct {
 	listed   map[ruleSev]int
 	omitted  map[ruleSev]int
 
-	lastLong, lastClip string // the last long text clipped, and its clip
+	clips    [4][2]string // the last long texts clipped, and their clips
+	nextClip int          // the entry of clips to replace next
+	msg      []byte       // report's message buffer
+	keyBuf   []string     // clipKeyShared's
 
 	tables map[string]*msi.Table // nil value: the database has no such table
 

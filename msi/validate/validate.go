@@ -280,8 +280,17 @@ const maxMessage = 400
 // against Options.MaxFindings; the sort merges the others.
 func (c *checker) report(sev Severity, table, column string, key []string, format string, args ...any) {
 	k := ruleSev{c.rule.ICE, sev}
+	// The message and a cut key are first made in buffers the checker
+	// reuses, and copied only for a finding listed: most of the millions
+	// a table of duplicate rows makes are merged into one listed before.
+	c.msg = fmt.Appendf(c.msg[:0], format, clipArgs(args)...)
+	msg := ""
+	if len(c.msg) > 0 {
+		msg = cut(unsafe.String(&c.msg[0], len(c.msg)), maxMessage)
+	}
+	ck, shared := c.clipKeyShared(key)
 	f := Finding{ICE: c.rule.ICE, Severity: sev, Table: c.clipName(table), Column: c.clipName(column),
-		Key: c.clipKey(key), Message: cut(fmt.Sprintf(format, clipArgs(args)...), maxMessage), URL: c.rule.URL}
+		Key: ck, Message: msg, URL: c.rule.URL}
 	if n := len(c.out); n > 0 && same(&c.out[n-1], &f) {
 		c.out[n-1].Duplicates++
 		return
@@ -297,6 +306,12 @@ func (c *checker) report(sev Severity, table, column string, key []string, forma
 	}
 	if len(c.seen) >= maxSeen {
 		clear(c.seen)
+	}
+	if len(msg) > 0 && unsafe.StringData(msg) == &c.msg[0] {
+		f.Message = strings.Clone(msg)
+	}
+	if shared {
+		f.Key = slices.Clone(ck)
 	}
 	c.seen[h] = len(c.out)
 	c.listed[k]++
@@ -342,14 +357,19 @@ func (c *checker) clipName(name string) string {
 }
 
 // clipped returns s cut as clipKey cuts a long key value, "prefix… (N
-// bytes)". The last value cut is remembered by identity: a pooled text
-// that is the key of 100,000 rows is cut once, not once a finding.
+// bytes)". The last values cut are remembered by identity: a pooled text
+// that is the key of 100,000 rows is cut once, not once a finding (four,
+// for keys of several long values).
 func (c *checker) clipped(s string) string {
-	if len(s) == len(c.lastLong) && unsafe.StringData(s) == unsafe.StringData(c.lastLong) {
-		return c.lastClip
+	for _, e := range c.clips {
+		if len(s) == len(e[0]) && unsafe.StringData(s) == unsafe.StringData(e[0]) {
+			return e[1]
+		}
 	}
-	c.lastLong, c.lastClip = s, cut(s, 120)+" ("+strconv.Itoa(len(s))+" bytes)"
-	return c.lastClip
+	clip := cut(s, 120) + " (" + strconv.Itoa(len(s)) + " bytes)"
+	c.clips[c.nextClip] = [2]string{s, clip}
+	c.nextClip = (c.nextClip + 1) % len(c.clips)
+	return clip
 }
 
 // clipArgs returns args with each string longer than maxArg cut to its
@@ -401,20 +421,30 @@ const maxKeyPart = 1024
 // prefix, marked with the value's full length in bytes. key is not
 // modified.
 func (c *checker) clipKey(key []string) []string {
-	var out []string
+	out, shared := c.clipKeyShared(key)
+	if shared {
+		out = slices.Clone(out)
+	}
+	return out
+}
+
+// clipKeyShared is clipKey returning a key it cut in a slice the checker
+// reuses (shared true), valid until its next call.
+func (c *checker) clipKeyShared(key []string) (out []string, shared bool) {
 	for i, k := range key {
 		if len(k) <= maxKeyPart {
 			continue
 		}
 		if out == nil {
-			out = slices.Clone(key)
+			out = append(c.keyBuf[:0], key...)
+			c.keyBuf = out
 		}
 		out[i] = c.clipped(k)
 	}
 	if out == nil {
-		return key
+		return key, false
 	}
-	return out
+	return out, true
 }
 
 type ruleSev struct {
