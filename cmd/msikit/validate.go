@@ -34,7 +34,9 @@ the rule's documentation link:
 
   ICE03 error File[f1].Component_: Not a valid foreign key: 'c9' is not in Component (column 1) <https://...>
 
-then a line per package counting errors, warnings and infos. --json prints
+then a line per package counting errors, warnings and infos. A finding
+that repeats (a table's duplicate rows) is printed once, "(and N identical
+findings)", and counted N+1 times. --json prints
 the same as one JSON document, --sarif as a SARIF 2.1.0 log for
 code-scanning dashboards. --ice runs only the rules named, --skip leaves
 rules out (comma-separated, or the flag repeated).

@@ -133,3 +133,17 @@ func identity(f *Finding) string {
 	}
 	return b.String()
 }
+
+// TestFindingStringDuplicates: a finding standing for identical ones says
+// how many, before its link; one made once says nothing of it.
+func TestFindingStringDuplicates(t *testing.T) {
+	f := Finding{ICE: "ICE03", Severity: Error, Table: "Component", Key: []string{"App"}, Message: "Duplicate primary key", URL: "u"}
+	once := f.String()
+	f.Duplicates = 3999
+	got := []string{once, f.String()}
+	want := []string{"ICE03 error Component[App]: Duplicate primary key <u>",
+		"ICE03 error Component[App]: Duplicate primary key (and 3999 identical findings) <u>"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
