@@ -14,6 +14,7 @@ import (
 
 	flag "github.com/spf13/pflag"
 
+	"github.com/msikit/msikit/internal/jsonindent"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/validate"
 )
@@ -187,19 +188,21 @@ func runValidate(env *Env, files []string, opts *validate.Options, asJSON, asSAR
 		case jw != nil:
 			err = jw.findings(findings)
 		default:
-			prefix := ""
+			// The file name as textWriter writes it, once; a finding's
+			// text is escapeText's, which textWriter would write as it
+			// is (escapeText's output is printable, without tabs or line
+			// feeds), so the lines skip textWriter's second look.
+			var prefix strings.Builder
 			if len(files) > 1 {
-				prefix = name + ": "
+				textWriter{&prefix}.Write([]byte(name + ": "))
 			}
-			// A line at a time through textWriter, which takes whole
-			// characters.
-			var line []byte
 			for f, err := range findings {
 				if err != nil {
 					break
 				}
-				line = append(append(append(line[:0], prefix...), escapeText(f.String())...), '\n')
-				textWriter{text}.Write(line)
+				text.WriteString(prefix.String())
+				text.WriteString(escapeText(f.String()))
+				text.WriteByte('\n')
 			}
 			err = text.Flush()
 		}
@@ -259,8 +262,7 @@ func runValidate(env *Env, files []string, opts *validate.Options, asJSON, asSAR
 type validateJSON struct {
 	bw       *bufio.Writer
 	packages *jsonList
-	fb       bytes.Buffer // one finding, as enc writes it
-	enc      *json.Encoder
+	enc      *jsonindent.Encoder
 	spool    *findingSpool
 }
 
@@ -268,10 +270,11 @@ func newValidateJSON(w io.Writer) *validateJSON {
 	j := &validateJSON{bw: bufio.NewWriterSize(w, 64<<10), spool: &findingSpool{}}
 	j.bw.WriteString("{\n  \"packages\": ")
 	j.packages = startJSONList(j.bw, "  ")
-	// One Encoder for the findings, writing to one buffer, which keeps
-	// its indenting buffer between them.
-	j.enc = json.NewEncoder(&j.fb)
-	j.enc.SetIndent("        ", "  ")
+	// One Encoder for the findings, writing as encoding/json's indenting
+	// Encoder would (which wrote each finding into a buffer, then
+	// indented it: twice the time). NoMemo: a finding's texts are made
+	// afresh for it.
+	j.enc = jsonindent.NewEncoder(nil, jsonindent.Options{EscapeHTML: true, NoMemo: true})
 	return j
 }
 
@@ -280,16 +283,14 @@ func (j *validateJSON) findings(findings iter.Seq2[validate.Finding, error]) err
 	j.spool.reset()
 	sw := bufio.NewWriterSize(j.spool, 64<<10)
 	list := startJSONList(sw, "      ")
+	j.enc.Reset(sw)
 	for f, err := range findings {
 		if err != nil {
 			break // the package's error, which the caller has
 		}
-		list.next()
-		j.fb.Reset()
-		if err := j.enc.Encode(&f); err != nil {
+		if err := j.enc.Encode(list.next(), &f); err != nil {
 			return err
 		}
-		sw.Write(bytes.TrimSuffix(j.fb.Bytes(), []byte("\n"))) // Encode ends it with a newline
 	}
 	list.end()
 	return sw.Flush()

@@ -416,3 +416,17 @@ func (c *byteCounter) Write(p []byte) (int, error) {
 	*c += byteCounter(len(p))
 	return len(p), nil
 }
+
+// validate's text lines are escapeText's, written past textWriter: which
+// is right when textWriter writes escapeText's text as it is, so that the
+// lines are the ones textWriter wrote before.
+func TestEscapedTextPassesTextWriter(t *testing.T) {
+	for _, s := range []string{"plain", "tab\there", "line\nfeed", "\x1b[31mred", "Тест…", "bad \xff utf-8", "\u2028 \u00ad \ufeff", `back\slash \x41`} {
+		e := escapeText(s)
+		var got bytes.Buffer
+		textWriter{&got}.Write([]byte(e))
+		if diff := cmp.Diff(e, got.String()); diff != "" {
+			t.Errorf("%q: textWriter changed escapeText's text (-escapeText +textWriter):\n%s", s, diff)
+		}
+	}
+}
