@@ -117,7 +117,15 @@ func (s *SARIFWriter) AddFindings(path string, findings iter.Seq2[Finding, error
 
 // result is the SARIF result of f, found in the artifact at loc.
 func result(f Finding, loc sarif.ArtifactLocation) sarif.Result {
-	level := map[Severity]sarif.Level{Error: sarif.LevelError, Warning: sarif.LevelWarning, Info: sarif.LevelNote}[f.Severity]
+	var level sarif.Level
+	switch f.Severity {
+	case Error:
+		level = sarif.LevelError
+	case Warning:
+		level = sarif.LevelWarning
+	case Info:
+		level = sarif.LevelNote
+	}
 	res := sarif.Result{RuleID: f.ICE, Level: level,
 		Message: sarif.Message{Text: f.Message + " (" + f.URL + ")"},
 		Locations: []sarif.Location{{PhysicalLocation: &sarif.PhysicalLocation{ArtifactLocation: loc,
@@ -138,11 +146,12 @@ func result(f Finding, loc sarif.ArtifactLocation) sarif.Result {
 		res.Locations[0].LogicalLocations = []sarif.LogicalLocation{{FullyQualifiedName: name}}
 	}
 	if f.Table != "" || f.Omitted > 0 {
-		props := map[string]any{}
-		for k, v := range map[string]any{"table": f.Table, "column": f.Column} {
-			if v != "" {
-				props[k] = v
-			}
+		props := make(map[string]any, 4)
+		if f.Table != "" {
+			props["table"] = f.Table
+		}
+		if f.Column != "" {
+			props["column"] = f.Column
 		}
 		if len(f.Key) > 0 {
 			props["key"] = f.Key
