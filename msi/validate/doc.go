@@ -16,7 +16,7 @@
 // the table, column and primary key of the row, a one-line message and the
 // rule's documentation link, in a stable order. Findings yields the same
 // findings one at a time, each rule's once it has run, holding no more
-// than one rule's (and those in a temporary file past 16 MiB). WriteSARIF
+// than one rule's (and those in a temporary file past 4 MiB). WriteSARIF
 // writes them as a SARIF 2.1.0 log for code-scanning dashboards; a
 // SARIFWriter writes the same log a package at a time, or a finding at a
 // time (AddFindings), without holding it in memory. ValidateContext and
@@ -80,7 +80,7 @@
 // cannot make the result grow with it; messages quote at most 120
 // characters of a value. With no bound (MaxFindings below 0), Findings
 // keeps memory independent of the number of findings: a rule's findings
-// past 16 MiB are sorted in runs spilled to a temporary file
+// past 4 MiB are sorted in runs spilled to a temporary file
 // (os.CreateTemp, removed before Findings returns) and merged back.
 //
 // Where a rule's documentation is ambiguous, the choice made is in the

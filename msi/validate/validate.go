@@ -179,7 +179,7 @@ func ValidateContext(ctx context.Context, db *msi.Database, opts *Options) ([]Fi
 // Findings returns the findings Validate returns, in the same order, one
 // at a time and as the rules make them: a rule's findings are yielded
 // once it has run, before the next rule runs, so that what is held is
-// one rule's findings, never the whole list. A rule's findings beyond 16
+// one rule's findings, never the whole list. A rule's findings beyond 4
 // MiB are sorted in runs spilled to a temporary file (os.CreateTemp in
 // the default directory, removed before Findings returns), so memory does
 // not grow with the number of findings listed (Options.MaxFindings below
@@ -541,7 +541,7 @@ func dedup(fs []Finding) []Finding {
 // spillBytes is how much of one rule's findings (by findingSize) is held
 // before they are sorted and spilled to a temporary file (a variable for
 // the tests).
-var spillBytes = 16 << 20
+var spillBytes = 4 << 20
 
 // add lists f, spilling the rule's findings past spillBytes.
 func (c *checker) add(f Finding) {
