@@ -83,6 +83,7 @@ func encodeFinding(b []byte, f *Finding) []byte {
 type runReader struct {
 	r    *bufio.Reader
 	head Finding
+	buf  []byte // a text as read, before it is made a string
 }
 
 func (rr *runReader) next(rule *ruleEntry) (bool, error) {
@@ -106,9 +107,12 @@ func (rr *runReader) next(rule *ruleEntry) (bool, error) {
 		if err != nil {
 			return ""
 		}
-		b := make([]byte, n)
+		if uint64(cap(rr.buf)) < n {
+			rr.buf = make([]byte, n)
+		}
+		b := rr.buf[:n]
 		_, err = io.ReadFull(rr.r, b)
-		return string(b)
+		return string(b) // the one copy a text read back costs
 	}
 	f := Finding{ICE: rule.ICE, URL: rule.URL, Severity: Severity(sev)}
 	f.Duplicates = int(u())
