@@ -3,16 +3,18 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"iter"
+	"os"
 	"runtime/debug"
 	"strings"
 
 	flag "github.com/spf13/pflag"
 
+	"github.com/msikit/msikit/internal/jsonindent"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/validate"
 )
@@ -33,7 +35,9 @@ the rule's documentation link:
 
   ICE03 error File[f1].Component_: Not a valid foreign key: 'c9' is not in Component (column 1) <https://...>
 
-then a line per package counting errors, warnings and infos. --json prints
+then a line per package counting errors, warnings and infos. A finding
+that repeats (a table's duplicate rows) is printed once, "(and N identical
+findings)", and counted N+1 times. --json prints
 the same as one JSON document, --sarif as a SARIF 2.1.0 log for
 code-scanning dashboards. --ice runs only the rules named, --skip leaves
 rules out (comma-separated, or the flag repeated).
@@ -101,7 +105,8 @@ func validateOptions(ice, skip []string, maxFindings int) (*validate.Options, er
 }
 
 // validateResult is one package's outcome; its JSON form is the
-// documented schema.
+// documented schema (the findings are written from a spool, in place of
+// the empty list the field holds).
 type validateResult struct {
 	File     string             `json:"file"`
 	Kind     string             `json:"kind,omitempty"`
@@ -113,68 +118,130 @@ type validateResult struct {
 	err      error
 }
 
+// count adds f to the result's counts.
+func (r *validateResult) count(f validate.Finding) {
+	e, w, i := validate.Counts([]validate.Finding{f})
+	r.Errors += e
+	r.Warnings += w
+	r.Infos += i
+}
+
+// runValidate validates the packages one after the other and writes each
+// finding as it comes: text and SARIF straight to standard output, JSON
+// into a spool (findingSpool) until the package's counts, which come
+// first in its object, are known. Nothing grows with the number of
+// findings (--max-findings 0 lists them all). A package whose validation
+// stops (a table that cannot be decoded) keeps the findings of the rules
+// run before, and its error is reported.
 func runValidate(env *Env, files []string, opts *validate.Options, asJSON, asSARIF bool) error {
-	// --sarif writes each package's results once it is validated and keeps
-	// only its counts, so that neither all the findings nor the log are
-	// in memory at once.
-	var sw *validate.SARIFWriter
-	if asSARIF {
+	var (
+		sw   *validate.SARIFWriter
+		jw   *validateJSON
+		text *bufio.Writer
+	)
+	switch {
+	case asSARIF:
 		sw = validate.NewSARIFWriter(env.Stdout, msikitVersion())
+	case asJSON:
+		jw = newValidateJSON(env.Stdout)
+	default:
+		text = bufio.NewWriterSize(env.Stdout, 64<<10)
 	}
-	var results []*validateResult
+	var failed []error
 	for _, name := range files {
 		if err := env.stopped(); err != nil {
 			return err
 		}
-		r := validateOne(env, name, opts)
-		if err := env.stopped(); err != nil {
-			if r.err != nil {
-				return r.err // cut short, and named: no findings of it
-			}
-			return err
-		}
-		if sw != nil {
-			if r.err == nil {
-				if err := sw.Add(validate.Artifact{Path: r.File, Findings: r.Findings}); err != nil {
+		r := &validateResult{File: name, Findings: []validate.Finding{}}
+		db, err := openMSI(env, name)
+		if err != nil {
+			r.err = err
+			r.Error = errorLine(err)
+			if jw != nil {
+				if err := jw.pkg(r, nil); err != nil {
 					return err
 				}
 			}
-			r.Findings = nil
+			failed = append(failed, r.err)
+			continue
 		}
-		results = append(results, r)
-	}
-	switch {
-	case asJSON:
-		if err := writeValidateJSON(env.Stdout, results); err != nil {
-			return err
+		r.Kind = db.Kind().String()
+		findings := func(yield func(validate.Finding, error) bool) {
+			for f, err := range validate.Findings(env.context(), db, opts) {
+				if err != nil {
+					r.err = fileErr(name, err)
+					r.Error = errorLine(r.err)
+					yield(f, err)
+					return
+				}
+				r.count(f)
+				if !yield(f, nil) {
+					return
+				}
+			}
 		}
-	case asSARIF:
-		if err := sw.Close(); err != nil {
-			return err
+		switch {
+		case sw != nil:
+			if err = sw.AddFindings(name, findings); r.err != nil {
+				err = nil // the package's error, not the output's
+			}
+		case jw != nil:
+			err = jw.findings(findings)
+		default:
+			// The file name as textWriter writes it, once; a finding's
+			// text is escapeText's, which textWriter would write as it
+			// is (escapeText's output is printable, without tabs or line
+			// feeds), so the lines skip textWriter's second look.
+			var prefix strings.Builder
+			if len(files) > 1 {
+				textWriter{&prefix}.Write([]byte(name + ": "))
+			}
+			for f, err := range findings {
+				if err != nil {
+					break
+				}
+				text.WriteString(prefix.String())
+				text.WriteString(escapeText(f.String()))
+				text.WriteByte('\n')
+			}
+			err = text.Flush()
 		}
-	default:
-		w := textWriter{env.Stdout}
-		for _, r := range results {
+		db.Close()
+		if err != nil {
+			return err // the output failed
+		}
+		if err := env.stopped(); err != nil {
 			if r.err != nil {
-				continue
+				return r.err // cut short, and named
 			}
-			prefix := ""
-			if len(results) > 1 {
-				prefix = r.File + ": "
-			}
-			for _, f := range r.Findings {
-				fmt.Fprintf(w, "%s%s\n", prefix, escapeText(f.String()))
-			}
-			fmt.Fprintf(w, "%s: %s, %s, %s\n", r.File, plural(r.Errors, "error"), plural(r.Warnings, "warning"), plural(r.Infos, "info"))
+			return err
 		}
-	}
-	var failed []error
-	for _, r := range results {
+		switch {
+		case jw != nil:
+			if err := jw.pkg(r, jw.spool); err != nil {
+				return err
+			}
+		case text != nil && r.err == nil:
+			fmt.Fprintf(textWriter{text}, "%s: %s, %s, %s\n", r.File, plural(r.Errors, "error"), plural(r.Warnings, "warning"), plural(r.Infos, "info"))
+			if err := text.Flush(); err != nil {
+				return err
+			}
+		}
 		switch {
 		case r.err != nil:
 			failed = append(failed, r.err)
 		case r.Errors > 0:
 			failed = append(failed, fmt.Errorf("%s: %s", r.File, plural(r.Errors, "error")))
+		}
+	}
+	switch {
+	case jw != nil:
+		if err := jw.close(); err != nil {
+			return err
+		}
+	case sw != nil:
+		if err := sw.Close(); err != nil {
+			return err
 		}
 	}
 	if len(failed) == 0 {
@@ -186,88 +253,143 @@ func runValidate(env *Env, files []string, opts *validate.Options, asJSON, asSAR
 	return failed[len(failed)-1]
 }
 
-// writeValidateJSON writes {"packages": results} as a json.Encoder
-// indenting by two spaces writes it, one finding at a time: the Encoder
-// held the document twice over (marshalled, then indented) beside the
-// findings, and --max-findings 0 lists them all: 200,000 findings of a
-// 2.2 MB package, 88 MB of JSON, took 373 MiB.
-func writeValidateJSON(w io.Writer, results []*validateResult) error {
-	bw := bufio.NewWriter(w)
-	if results == nil {
-		bw.WriteString("{\n  \"packages\": null\n}\n")
-		return bw.Flush()
-	}
-	bw.WriteString("{\n  \"packages\": ")
-	// One Encoder for the findings, writing to one buffer, which keeps
-	// its indenting buffer between them.
-	var fb bytes.Buffer
-	enc := json.NewEncoder(&fb)
-	enc.SetIndent("        ", "  ")
-	packages := startJSONList(bw, "  ")
-	for _, r := range results {
-		in := packages.next()
-		head := *r
-		if head.Findings != nil {
-			head.Findings = []validate.Finding{}
-		}
-		b, err := json.MarshalIndent(&head, in, "  ")
-		if err != nil {
-			return err
-		}
-		if r.Findings == nil {
-			bw.Write(b) // "findings": null
-			continue
-		}
-		// The package's own "findings" (the fields before it hold no
-		// newline at that depth: JSON strings escape theirs).
-		const slot = "\n      \"findings\": []"
-		at := bytes.Index(b, []byte(slot))
-		if at < 0 {
-			return errors.New("validate: no findings field in the JSON document")
-		}
-		at += len(slot) - 2 // at its "[]", which the findings replace
-		bw.Write(b[:at])
-		findings := startJSONList(bw, "      ")
-		for j := range r.Findings {
-			findings.next()
-			fb.Reset()
-			if err := enc.Encode(&r.Findings[j]); err != nil {
-				return err
-			}
-			bw.Write(bytes.TrimSuffix(fb.Bytes(), []byte("\n"))) // Encode ends it with a newline
-		}
-		findings.end()
-		bw.Write(b[at+2:])
-	}
-	packages.end()
-	bw.WriteString("\n}\n")
-	return bw.Flush()
+// validateJSON writes {"packages": [...]} as a json.Encoder indenting by
+// two spaces writes it, one finding at a time: the Encoder held the
+// document twice over (marshalled, then indented) beside the findings, and
+// --max-findings 0 lists them all. A package's findings are spooled
+// (findings) until its counts are known, then its object is written
+// (pkg).
+type validateJSON struct {
+	bw       *bufio.Writer
+	packages *jsonList
+	enc      *jsonindent.Encoder
+	spool    *findingSpool
 }
 
-// validateOne opens and validates one package.
-func validateOne(env *Env, name string, opts *validate.Options) *validateResult {
-	r := &validateResult{File: name, Findings: []validate.Finding{}}
-	db, err := openMSI(env, name)
+func newValidateJSON(w io.Writer) *validateJSON {
+	j := &validateJSON{bw: bufio.NewWriterSize(w, 64<<10), spool: &findingSpool{}}
+	j.bw.WriteString("{\n  \"packages\": ")
+	j.packages = startJSONList(j.bw, "  ")
+	// One Encoder for the findings, writing as encoding/json's indenting
+	// Encoder would (which wrote each finding into a buffer, then
+	// indented it: twice the time). NoMemo: a finding's texts are made
+	// afresh for it.
+	j.enc = jsonindent.NewEncoder(nil, jsonindent.Options{EscapeHTML: true, NoMemo: true})
+	return j
+}
+
+// findings spools the list of one package's findings.
+func (j *validateJSON) findings(findings iter.Seq2[validate.Finding, error]) error {
+	j.spool.reset()
+	sw := bufio.NewWriterSize(j.spool, 64<<10)
+	list := startJSONList(sw, "      ")
+	j.enc.Reset(sw)
+	for f, err := range findings {
+		if err != nil {
+			break // the package's error, which the caller has
+		}
+		if err := j.enc.Encode(list.next(), &f); err != nil {
+			return err
+		}
+	}
+	list.end()
+	return sw.Flush()
+}
+
+// pkg writes the object of one package, its findings from spool (nil:
+// none).
+func (j *validateJSON) pkg(r *validateResult, spool *findingSpool) error {
+	in := j.packages.next()
+	b, err := json.MarshalIndent(r, in, "  ")
 	if err != nil {
-		r.err = err
-		r.Error = errorLine(err)
-		return r
+		return err
 	}
-	defer db.Close()
-	r.Kind = db.Kind().String()
-	ctx := env.Ctx
-	if ctx == nil {
-		ctx = context.Background()
+	if spool == nil {
+		j.bw.Write(b)
+		return nil
 	}
-	fs, err := validate.ValidateContext(ctx, db, opts)
-	if err != nil {
-		r.err = fileErr(name, err)
-		r.Error = errorLine(r.err)
-		return r
+	// The package's own "findings" (the fields before it hold no
+	// newline at that depth: JSON strings escape theirs).
+	const slot = "\n      \"findings\": []"
+	at := bytes.Index(b, []byte(slot))
+	if at < 0 {
+		return errors.New("validate: no findings field in the JSON document")
 	}
-	r.Findings = fs
-	r.Errors, r.Warnings, r.Infos = validate.Counts(fs)
-	return r
+	at += len(slot) - 2 // at its "[]", which the findings replace
+	j.bw.Write(b[:at])
+	if _, err := spool.WriteTo(j.bw); err != nil {
+		return fmt.Errorf("validate: reading the spooled findings back: %w", err)
+	}
+	_, err = j.bw.Write(b[at+2:])
+	return err
+}
+
+// close ends the document.
+func (j *validateJSON) close() error {
+	defer j.spool.close()
+	j.packages.end()
+	j.bw.WriteString("\n}\n")
+	return j.bw.Flush()
+}
+
+// spoolMemory is how much of a package's JSON findings a findingSpool
+// holds in memory before it moves them to a temporary file.
+const spoolMemory = 1 << 20
+
+// findingSpool holds the JSON of one package's findings until the
+// package's counts are written: in memory up to spoolMemory, then in a
+// temporary file (os.CreateTemp, removed by close), so that memory does
+// not grow with the findings listed. It is reset for each package.
+type findingSpool struct {
+	mem bytes.Buffer
+	f   *os.File
+}
+
+func (s *findingSpool) Write(p []byte) (int, error) {
+	if s.f == nil && s.mem.Len()+len(p) > spoolMemory {
+		f, err := os.CreateTemp("", "msikit-validate-*.json")
+		if err != nil {
+			return 0, fmt.Errorf("validate: spooling the findings: %w", err)
+		}
+		s.f = f
+		if _, err := s.mem.WriteTo(f); err != nil {
+			return 0, err
+		}
+		s.mem = bytes.Buffer{}
+	}
+	if s.f != nil {
+		return s.f.Write(p)
+	}
+	return s.mem.Write(p)
+}
+
+// WriteTo writes what was spooled since the last reset.
+func (s *findingSpool) WriteTo(w io.Writer) (int64, error) {
+	if s.f == nil {
+		return s.mem.WriteTo(w)
+	}
+	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
+		return 0, err
+	}
+	return io.Copy(w, s.f)
+}
+
+// reset empties the spool (its file, if it has one, is truncated).
+func (s *findingSpool) reset() {
+	s.mem.Reset()
+	if s.f != nil {
+		s.f.Truncate(0)
+		s.f.Seek(0, io.SeekStart)
+	}
+}
+
+// close removes the temporary file.
+func (s *findingSpool) close() {
+	if s.f != nil {
+		s.f.Close()
+		os.Remove(s.f.Name())
+		s.f = nil
+	}
 }
 
 // msikitVersion is the module version msikit was built from.

@@ -317,25 +317,24 @@ func TestValidateStopsInsidePackage(t *testing.T) {
 	}
 }
 
-// writeValidateJSON writes what a json.Encoder indenting by two spaces
-// writes for {"packages": results}, one finding at a time: no package,
-// one that failed (no findings), one with findings whose texts need
-// escaping, several, and the nil lists the Encoder writes as null.
+// validateJSON writes what a json.Encoder indenting by two spaces writes
+// for {"packages": results}, one finding at a time, each package's
+// findings spooled: no package, one that failed (no findings), one with
+// findings whose texts need escaping, several.
 func TestWriteValidateJSONAsEncoder(t *testing.T) {
 	findings := []validate.Finding{
 		{ICE: "ICE03", Severity: validate.Error, Table: "File", Column: "Component_", Key: []string{"<a>&\"b\"\n", "Тест"}, Message: "bad \u2028 value \x1b", URL: "https://example.com/?a=1&b=2"},
 		{ICE: "ICE03", Severity: validate.Info, Message: "12 more", Omitted: 12},
-		{ICE: "ICE69", Severity: validate.Warning, Table: "T", Message: "m"},
+		{ICE: "ICE69", Severity: validate.Warning, Table: "T", Message: "m", Duplicates: 3},
 	}
 	for name, results := range map[string][]*validateResult{
-		"nil":      nil,
 		"none":     {},
 		"failed":   {{File: "bad.msi", Error: "bad.msi: not a package", Findings: []validate.Finding{}}},
 		"findings": {{File: "a<&>.msi", Kind: "installer database", Errors: 1, Warnings: 1, Infos: 1, Findings: findings}},
 		"several": {
 			{File: "a.msi", Kind: "installer database", Findings: findings[:1]},
 			{File: "b.msi", Kind: "merge module", Findings: []validate.Finding{}},
-			{File: "c.msi", Findings: nil},
+			{File: "c.msi", Error: "c.msi: not a package", Findings: []validate.Finding{}},
 			{File: "d.msi", Findings: findings},
 		},
 	} {
@@ -347,11 +346,34 @@ func TestWriteValidateJSONAsEncoder(t *testing.T) {
 		}{results}); err != nil {
 			t.Fatal(err)
 		}
-		if err := writeValidateJSON(&got, results); err != nil {
-			t.Fatalf("%s: %v", name, err)
+		jw := newValidateJSON(&got)
+		for _, r := range results {
+			if r.Error != "" {
+				if err := jw.pkg(r, nil); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			if err := jw.findings(func(yield func(validate.Finding, error) bool) {
+				for _, f := range r.Findings {
+					if !yield(f, nil) {
+						return
+					}
+				}
+			}); err != nil {
+				t.Fatal(err)
+			}
+			head := *r
+			head.Findings = []validate.Finding{}
+			if err := jw.pkg(&head, jw.spool); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := jw.close(); err != nil {
+			t.Fatal(err)
 		}
 		if diff := cmp.Diff(want.String(), got.String()); diff != "" {
-			t.Errorf("%s: writeValidateJSON (-Encoder +got):\n%s", name, diff)
+			t.Errorf("%s: validateJSON (-Encoder +got):\n%s", name, diff)
 		}
 	}
 }
@@ -360,18 +382,23 @@ func TestWriteValidateJSONAsEncoder(t *testing.T) {
 // document it writes: json.Encoder marshalled the whole document and then
 // indented it, each buffer regrown as it went (--max-findings 0 on a 2.2
 // MB package of 200,000 findings: 88 MB of JSON, 373 MiB peak RSS, 176
-// MiB streamed). msi-duplicate-rows.msi's 5.9 MB of JSON: 57.8 MB
-// allocated before, 16.2 MB now.
+// MiB streamed). msi-validation-long-lists.msi's 9.3 MB of JSON, past
+// the 1 MiB a package's findings are spooled in memory (then in a file).
 func TestValidateJSONAllocations(t *testing.T) {
-	file := filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "valid", "msi-duplicate-rows.msi")
-	var out byteCounter // holding the output would allocate as much again
+	file := filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "valid", "msi-validation-long-lists.msi")
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp) // the spool's file
+	var out byteCounter     // holding the output would allocate as much again
 	var code int
 	_, alloc := testenv.Measure(func() {
 		out = 0
 		code = run(context.Background(), []string{"validate", "--max-findings", "0", "--json", file}, strings.NewReader(""), &out, io.Discard)
 	})
-	if code != exitFailure || out < 5<<20 {
-		t.Fatalf("exit %d, %d bytes of JSON; want exit 1 and the findings (5.9 MB)", code, out)
+	if code != exitFailure || out < spoolMemory {
+		t.Fatalf("exit %d, %d bytes of JSON; want exit 1 and the findings (9.3 MB)", code, out)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) > 0 {
+		t.Errorf("%d files left in the temporary directory", len(left))
 	}
 	limit := 4 * uint64(out)
 	if testenv.RaceEnabled {
@@ -388,4 +415,18 @@ type byteCounter int64
 func (c *byteCounter) Write(p []byte) (int, error) {
 	*c += byteCounter(len(p))
 	return len(p), nil
+}
+
+// validate's text lines are escapeText's, written past textWriter: which
+// is right when textWriter writes escapeText's text as it is, so that the
+// lines are the ones textWriter wrote before.
+func TestEscapedTextPassesTextWriter(t *testing.T) {
+	for _, s := range []string{"plain", "tab\there", "line\nfeed", "\x1b[31mred", "Тест…", "bad \xff utf-8", "\u2028 \u00ad \ufeff", `back\slash \x41`} {
+		e := escapeText(s)
+		var got bytes.Buffer
+		textWriter{&got}.Write([]byte(e))
+		if diff := cmp.Diff(e, got.String()); diff != "" {
+			t.Errorf("%q: textWriter changed escapeText's text (-escapeText +textWriter):\n%s", s, diff)
+		}
+	}
 }

@@ -93,7 +93,10 @@ type Result struct {
 	// PartialFingerprints identify the result across runs (so that a
 	// dashboard can tell a new finding from an old one).
 	PartialFingerprints map[string]string `json:"partialFingerprints,omitempty"`
-	Properties          map[string]any    `json:"properties,omitempty"`
+	// OccurrenceCount is how many times the result was found, when more
+	// than once (0 leaves it out).
+	OccurrenceCount int            `json:"occurrenceCount,omitempty"`
+	Properties      map[string]any `json:"properties,omitempty"`
 }
 
 // A Location is where a result is: a file and, within it, logical places

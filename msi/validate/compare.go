@@ -9,7 +9,8 @@ import (
 // before does not have: what a change to a package (before is its input,
 // after its output) brought in. Findings are matched by rule, severity,
 // table, column, key and message, as a multiset (two equal findings in
-// after and one in before give one added). Where either list was cut at
+// after and one in before give one added; a finding with Duplicates
+// counts as 1+Duplicates equal findings). Where either list was cut at
 // Options.MaxFindings for a rule and severity, the listed findings of the
 // two may be different windows of the same problems, so for that rule and
 // severity only the totals are compared: a higher total in after gives
@@ -27,7 +28,7 @@ func Added(before, after []Finding, min Severity) []Finding {
 				n[k] += f.Omitted
 				cut[k] = true
 			} else {
-				n[k]++
+				n[k] += 1 + f.Duplicates
 			}
 		}
 		return n, cut
@@ -40,7 +41,7 @@ func Added(before, after []Finding, min Severity) []Finding {
 	have := map[string]int{}
 	for _, f := range before {
 		if f.Omitted == 0 {
-			have[ident(f)]++
+			have[ident(f)] += 1 + f.Duplicates
 		}
 	}
 	var out []Finding
@@ -59,10 +60,16 @@ func Added(before, after []Finding, min Severity) []Finding {
 			continue
 		}
 		id := ident(f)
-		if have[id] > 0 {
-			have[id]--
+		n := 1 + f.Duplicates
+		m := n
+		if have[id] < m {
+			m = have[id]
+		}
+		have[id] -= m
+		if n -= m; n == 0 {
 			continue
 		}
+		f.Duplicates = n - 1
 		out = append(out, f)
 	}
 	return out

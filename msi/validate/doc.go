@@ -14,10 +14,23 @@
 // Validate runs the rules Rules lists (Options selects some or skips
 // some) and returns Findings: the rule, a severity (error, warning, info),
 // the table, column and primary key of the row, a one-line message and the
-// rule's documentation link, in a stable order. WriteSARIF writes them as
-// a SARIF 2.1.0 log for code-scanning dashboards; a SARIFWriter writes the
-// same log a package at a time, without holding it in memory.
-// ValidateContext gives up between rules once its context is done.
+// rule's documentation link, in a stable order. Findings yields the same
+// findings one at a time, each rule's once it has run, holding no more
+// than one rule's (and those in a temporary file past 4 MiB). WriteSARIF
+// writes them as a SARIF 2.1.0 log for code-scanning dashboards; a
+// SARIFWriter writes the same log a package at a time, or a finding at a
+// time (AddFindings), without holding it in memory. ValidateContext and
+// Findings give up once their context is done.
+//
+// # Order and identical findings
+//
+// Findings are ordered by rule (the order of Rules), then table, primary
+// key, column, severity (most serious first) and message, the rule's
+// summaries of findings not listed last. Identical findings (same rule,
+// severity, table, column, key and message), which a table with
+// duplicate rows makes a rule report once per copy, are listed once, with
+// Duplicates counting the others; Counts, Added and the SARIF
+// occurrenceCount count them all.
 //
 // Installer databases get the ICE rules; merge modules get the ICE rules
 // that apply to modules plus the ICEM rules of mergemod.cub. Patches and
@@ -65,7 +78,10 @@
 // listed up to Options.MaxFindings per rule and severity (1,000 by
 // default) and counted beyond, so that a package whose every row is wrong
 // cannot make the result grow with it; messages quote at most 120
-// characters of a value.
+// characters of a value. With no bound (MaxFindings below 0), Findings
+// keeps memory independent of the number of findings: a rule's findings
+// past 4 MiB are sorted in runs spilled to a temporary file
+// (os.CreateTemp, removed before Findings returns) and merged back.
 //
 // Where a rule's documentation is ambiguous, the choice made is in the
 // rule's doc comment and in the README's coverage table, which also lists

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/msikit/msikit/internal/testenv"
@@ -106,7 +107,8 @@ func TestSharedLongValue(t *testing.T) {
 func TestClipKey(t *testing.T) {
 	long := strings.Repeat("é", 600) // 1200 bytes
 	key := []string{"a", long}
-	got := clipKey(key)
+	c := &checker{}
+	got := c.clipKey(key)
 	if got[0] != "a" || got[1] != cut(long, 120)+" (1200 bytes)" {
 		t.Errorf("clipKey = %q", got)
 	}
@@ -114,8 +116,17 @@ func TestClipKey(t *testing.T) {
 		t.Error("clipKey modified its argument")
 	}
 	short := []string{"F1", strings.Repeat("k", maxKeyPart)}
-	if g := clipKey(short); &g[0] != &short[0] {
+	if g := c.clipKey(short); &g[0] != &short[0] {
 		t.Error("clipKey copied a key it did not cut")
+	}
+	// The clip of a text met again is the one made before, and a text
+	// of the same length but other bytes gets its own.
+	if again := c.clipKey(key); unsafe.StringData(again[1]) != unsafe.StringData(got[1]) {
+		t.Error("clipKey cut the same text twice")
+	}
+	other := strings.Repeat("e", 1200)
+	if g := c.clipKey([]string{other}); g[0] != cut(other, 120)+" (1200 bytes)" {
+		t.Errorf("clipKey of another text = %q", g[0])
 	}
 }
 

@@ -2,6 +2,7 @@ package validate
 
 import (
 	"context"
+	"hash/maphash"
 	"slices"
 	"strings"
 
@@ -20,10 +21,20 @@ type checker struct {
 	ctx   context.Context
 	ticks int // calls of stopped
 
-	rule    *ruleEntry
-	out     []Finding
-	listed  map[ruleSev]int
-	omitted map[ruleSev]int
+	rule     *ruleEntry
+	yield    func(Finding) bool // gets the findings, a rule's at a time
+	out      []Finding          // the running rule's findings not yet spilled
+	outBytes int                // findingSize of out
+	seen     map[uint64]int     // hash -> index in out of recent findings (report)
+	hasher   maphash.Hash
+	spill    *spill // the running rule's sorted runs, past spillBytes
+	listed   map[ruleSev]int
+	omitted  map[ruleSev]int
+
+	clips    [4][2]string // the last long texts clipped, and their clips
+	nextClip int          // the entry of clips to replace next
+	msg      []byte       // report's message buffer
+	keyBuf   []string     // clipKeyShared's
 
 	tables map[string]*msi.Table // nil value: the database has no such table
 
@@ -44,7 +55,7 @@ func newChecker(ctx context.Context, db *msi.Database, kind pkgKind, max int) *c
 	if max == 0 {
 		max = DefaultMaxFindings
 	}
-	return &checker{ctx: ctx, db: db, kind: kind, max: max, listed: map[ruleSev]int{}, omitted: map[ruleSev]int{},
+	return &checker{ctx: ctx, db: db, kind: kind, max: max, listed: map[ruleSev]int{}, omitted: map[ruleSev]int{}, seen: map[uint64]int{},
 		tables: map[string]*msi.Table{}, memo: textMemo{}}
 }
 

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"iter"
 	"strings"
 
 	"github.com/msikit/msikit/internal/sarif"
@@ -27,7 +28,8 @@ func fingerprint(f Finding) string {
 // (one run of the tool "msikit", at the given version), for code-scanning
 // dashboards. Every rule is described in the run, with its documentation
 // link; errors, warnings and infos become the levels "error", "warning"
-// and "note". A package is binary and has no lines, so each result points
+// and "note"; a finding with Duplicates gets occurrenceCount
+// 1+Duplicates. A package is binary and has no lines, so each result points
 // at line 1 of its package, which is what dashboards need to show it, and
 // names its table, column and key as a logical location
 // ("File[f1].Component_") and in its properties. Fingerprints hash the
@@ -74,48 +76,92 @@ func NewSARIFWriter(w io.Writer, version string) *SARIFWriter {
 // Add writes the results of one package's findings and lists the package
 // as an artifact of the run.
 func (s *SARIFWriter) Add(a Artifact) error {
+	return s.AddFindings(a.Path, func(yield func(Finding, error) bool) {
+		for _, f := range a.Findings {
+			if !yield(f, nil) {
+				return
+			}
+		}
+	})
+}
+
+// AddFindings is Add of the findings of path as they come, from Findings
+// for one: each is written before the next is asked for. The first error
+// of findings stops it and is returned; the results written before it
+// stay in the log, which the caller may still Close, and the package is
+// listed as an artifact if it has results (an error before the first,
+// as Findings gives for a patch, leaves it out).
+func (s *SARIFWriter) AddFindings(path string, findings iter.Seq2[Finding, error]) error {
 	ai := s.n
-	s.n++
-	loc := sarif.ArtifactLocation{URI: sarif.URI(a.Path), Index: &ai}
-	s.w.AddArtifact(sarif.Artifact{Location: loc})
-	for _, f := range a.Findings {
-		level := map[Severity]sarif.Level{Error: sarif.LevelError, Warning: sarif.LevelWarning, Info: sarif.LevelNote}[f.Severity]
-		res := sarif.Result{RuleID: f.ICE, Level: level,
-			Message: sarif.Message{Text: f.Message + " (" + f.URL + ")"},
-			Locations: []sarif.Location{{PhysicalLocation: &sarif.PhysicalLocation{ArtifactLocation: loc,
-				Region: &sarif.Region{StartLine: 1}}}},
-			PartialFingerprints: map[string]string{"msikitFinding/v1": fingerprint(f)},
+	loc := sarif.ArtifactLocation{URI: sarif.URI(path), Index: &ai}
+	listed := false
+	list := func() {
+		if !listed {
+			listed = true
+			s.n++
+			s.w.AddArtifact(sarif.Artifact{Location: loc})
 		}
-		if f.Table != "" {
-			name := f.Table
-			if len(f.Key) > 0 {
-				name += "[" + strings.Join(f.Key, ", ") + "]"
-			}
-			if f.Column != "" {
-				name += "." + f.Column
-			}
-			res.Locations[0].LogicalLocations = []sarif.LogicalLocation{{FullyQualifiedName: name}}
+	}
+	for f, err := range findings {
+		if err != nil {
+			return err
 		}
-		if f.Table != "" || f.Omitted > 0 {
-			props := map[string]any{}
-			for k, v := range map[string]any{"table": f.Table, "column": f.Column} {
-				if v != "" {
-					props[k] = v
-				}
-			}
-			if len(f.Key) > 0 {
-				props["key"] = f.Key
-			}
-			if f.Omitted > 0 {
-				props["omitted"] = f.Omitted
-			}
-			res.Properties = props
-		}
-		if err := s.w.Add(res); err != nil {
+		list()
+		if err := s.w.Add(result(f, loc)); err != nil {
 			return err
 		}
 	}
+	list()
 	return nil
+}
+
+// result is the SARIF result of f, found in the artifact at loc.
+func result(f Finding, loc sarif.ArtifactLocation) sarif.Result {
+	var level sarif.Level
+	switch f.Severity {
+	case Error:
+		level = sarif.LevelError
+	case Warning:
+		level = sarif.LevelWarning
+	case Info:
+		level = sarif.LevelNote
+	}
+	res := sarif.Result{RuleID: f.ICE, Level: level,
+		Message: sarif.Message{Text: f.Message + " (" + f.URL + ")"},
+		Locations: []sarif.Location{{PhysicalLocation: &sarif.PhysicalLocation{ArtifactLocation: loc,
+			Region: &sarif.Region{StartLine: 1}}}},
+		PartialFingerprints: map[string]string{"msikitFinding/v1": fingerprint(f)},
+	}
+	if f.Duplicates > 0 {
+		res.OccurrenceCount = 1 + f.Duplicates
+	}
+	if f.Table != "" {
+		name := f.Table
+		if len(f.Key) > 0 {
+			name += "[" + strings.Join(f.Key, ", ") + "]"
+		}
+		if f.Column != "" {
+			name += "." + f.Column
+		}
+		res.Locations[0].LogicalLocations = []sarif.LogicalLocation{{FullyQualifiedName: name}}
+	}
+	if f.Table != "" || f.Omitted > 0 {
+		props := make(map[string]any, 4)
+		if f.Table != "" {
+			props["table"] = f.Table
+		}
+		if f.Column != "" {
+			props["column"] = f.Column
+		}
+		if len(f.Key) > 0 {
+			props["key"] = f.Key
+		}
+		if f.Omitted > 0 {
+			props["omitted"] = f.Omitted
+		}
+		res.Properties = props
+	}
+	return res
 }
 
 // Close writes the end of the log: the artifacts added. It does not close

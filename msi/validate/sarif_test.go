@@ -197,3 +197,39 @@ func TestSARIFStreamMatchesLog(t *testing.T) {
 		})
 	}
 }
+
+// TestSARIFOccurrenceCount: a finding standing for identical ones
+// (Duplicates) is one result whose occurrenceCount counts them all, and
+// the log is valid; a finding made once has none.
+func TestSARIFOccurrenceCount(t *testing.T) {
+	fs := []Finding{
+		{ICE: "ICE03", Severity: Error, Table: "Component", Key: []string{"App"}, Message: "Duplicate primary key", URL: docURL("ICE03"), Duplicates: 3999},
+		{ICE: "ICE03", Severity: Error, Table: "File", Key: []string{"f"}, Message: "m", URL: docURL("ICE03")},
+	}
+	var buf bytes.Buffer
+	if err := WriteSARIF(&buf, "v1", Artifact{Path: "p.msi", Findings: fs}); err != nil {
+		t.Fatal(err)
+	}
+	sariftest.Check(t, buf.Bytes())
+	var log struct {
+		Runs []struct {
+			Results []struct {
+				OccurrenceCount *int `json:"occurrenceCount"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
+		t.Fatal(err)
+	}
+	var got []any
+	for _, r := range log.Runs[0].Results {
+		if r.OccurrenceCount == nil {
+			got = append(got, nil)
+		} else {
+			got = append(got, *r.OccurrenceCount)
+		}
+	}
+	if diff := cmp.Diff([]any{4000, nil}, got); diff != "" {
+		t.Errorf("occurrenceCount (-want +got):\n%s", diff)
+	}
+}

@@ -5,9 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/msi"
@@ -71,10 +74,17 @@ type Finding struct {
 	// found more than Options.MaxFindings problems: it counts the findings
 	// of this rule and severity that are not listed.
 	Omitted int `json:"omitted,omitempty"`
+	// Duplicates counts the findings identical to this one (rule,
+	// severity, table, column, key and message) that it stands for,
+	// listed once: a table with duplicate rows, which msikit reads but
+	// Windows Installer would not have let be made, makes a rule report
+	// each row. Zero for a finding made once.
+	Duplicates int `json:"duplicates,omitempty"`
 }
 
 // String formats f on one line: "ICE03 error File[f1].Component_: message
-// <url>", leaving out what f does not have. Text from the package is not
+// <url>", leaving out what f does not have ("message (and 12 identical
+// findings) <url>" when f has Duplicates). Text from the package is not
 // escaped.
 func (f Finding) String() string {
 	var b strings.Builder
@@ -96,6 +106,11 @@ func (f Finding) String() string {
 	}
 	b.WriteString(": ")
 	b.WriteString(f.Message)
+	if f.Duplicates > 0 {
+		b.WriteString(" (and ")
+		b.WriteString(strconv.Itoa(f.Duplicates))
+		b.WriteString(" identical findings)")
+	}
 	if f.URL != "" {
 		b.WriteString(" <")
 		b.WriteString(f.URL)
@@ -130,6 +145,9 @@ var ErrUnsupported = errors.New("validate: unsupported package")
 // Validate runs the rules on db and returns what they found, ordered by
 // rule (in the order Rules lists them), then table, primary key, column
 // and message, so that the same package always gives the same list.
+// Identical findings (same rule, severity, table, column, key and
+// message: a table with duplicate rows makes a rule report each
+// duplicate) are listed once, with Duplicates counting the others.
 //
 // Installer databases get the ICE rules, merge modules the ICE rules that
 // apply to modules and the ICEM rules. Patches and transforms are refused
@@ -138,45 +156,89 @@ var ErrUnsupported = errors.New("validate: unsupported package")
 // applied. A table that cannot be decoded stops the validation with its
 // error (matching msi.ErrFormat); an unknown rule name in opts is an error
 // too.
+//
+// Validate holds every finding; Findings gives them one at a time.
 func Validate(db *msi.Database, opts *Options) ([]Finding, error) {
 	return ValidateContext(context.Background(), db, opts)
 }
 
 // ValidateContext is Validate that gives up when ctx is done: it checks
-// ctx before each rule (a rule itself runs to its end) and then returns
-// nil and context.Cause(ctx).
+// ctx before each rule and every 1,024 rows of the rules that walk rows,
+// and then returns nil and context.Cause(ctx).
 func ValidateContext(ctx context.Context, db *msi.Database, opts *Options) ([]Finding, error) {
+	out := []Finding{}
+	for f, err := range Findings(ctx, db, opts) {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// Findings returns the findings Validate returns, in the same order, one
+// at a time and as the rules make them: a rule's findings are yielded
+// once it has run, before the next rule runs, so that what is held is
+// one rule's findings, never the whole list. A rule's findings beyond 4
+// MiB are sorted in runs spilled to a temporary file (os.CreateTemp in
+// the default directory, removed before Findings returns), so memory does
+// not grow with the number of findings listed (Options.MaxFindings below
+// 0 lists them all).
+//
+// An error (an unknown rule, a patch or transform, a table that cannot be
+// decoded, ctx done, the temporary file) is yielded once with a zero
+// Finding, and ends the sequence: the findings yielded before it, of the
+// rules run before the error, stand.
+func Findings(ctx context.Context, db *msi.Database, opts *Options) iter.Seq2[Finding, error] {
+	return func(yield func(Finding, error) bool) {
+		err := walk(ctx, db, opts, func(f Finding) bool { return yield(f, nil) })
+		if err != nil && err != errYieldStopped {
+			yield(Finding{}, err)
+		}
+	}
+}
+
+// errYieldStopped marks a walk whose consumer stopped it.
+var errYieldStopped = errors.New("validate: stopped by the caller")
+
+// walk runs the rules, giving each finding to yield in order.
+func walk(ctx context.Context, db *msi.Database, opts *Options, yield func(Finding) bool) error {
 	var o Options
 	if opts != nil {
 		o = *opts
 	}
 	run, err := selectRules(o)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	kind := kindOf(db)
 	switch kind {
 	case kindPatch:
-		return nil, fmt.Errorf("%w: a patch (.msp): the rules check installer databases and merge modules; validate the target package with the patch applied", ErrUnsupported)
+		return fmt.Errorf("%w: a patch (.msp): the rules check installer databases and merge modules; validate the target package with the patch applied", ErrUnsupported)
 	case kindTransform:
-		return nil, fmt.Errorf("%w: a transform (.mst): the rules check installer databases and merge modules; validate the target package with the transform applied", ErrUnsupported)
+		return fmt.Errorf("%w: a transform (.mst): the rules check installer databases and merge modules; validate the target package with the transform applied", ErrUnsupported)
 	}
 	c := newChecker(ctx, db, kind, o.MaxFindings)
+	c.yield = yield
+	defer func() { c.spill.close() }()
 	for i := range registry {
 		r := &registry[i]
 		if !run[r.ICE] || (kind == kindModule && !r.MergeModules) || (kind != kindModule && !r.Installers) {
 			continue
 		}
 		if ctx.Err() != nil {
-			return nil, context.Cause(ctx)
+			return context.Cause(ctx)
 		}
 		c.start(r)
 		r.run(c)
+		if c.err == nil {
+			c.flush()
+		}
 		if c.err != nil {
-			return nil, c.err
+			return c.err
 		}
 	}
-	return c.finish(), nil
+	return nil
 }
 
 // selectRules returns the set of rules opts asks for.
@@ -212,28 +274,102 @@ func selectRules(o Options) (map[string]bool, error) {
 // in a thousand findings cannot multiply memory.
 const maxMessage = 400
 
-// report adds a finding of the running rule.
+// report adds a finding of the running rule. A finding identical to one
+// the rule has listed recently (the last maxSeen distinct ones, since it
+// last spilled) adds to its Duplicates instead, and does not count
+// against Options.MaxFindings; the sort merges the others.
 func (c *checker) report(sev Severity, table, column string, key []string, format string, args ...any) {
 	k := ruleSev{c.rule.ICE, sev}
+	// The message and a cut key are first made in buffers the checker
+	// reuses, and copied only for a finding listed: most of the millions
+	// a table of duplicate rows makes are merged into one listed before.
+	c.msg = fmt.Appendf(c.msg[:0], format, clipArgs(args)...)
+	msg := ""
+	if len(c.msg) > 0 {
+		msg = cut(unsafe.String(&c.msg[0], len(c.msg)), maxMessage)
+	}
+	ck, shared := c.clipKeyShared(key)
+	f := Finding{ICE: c.rule.ICE, Severity: sev, Table: c.clipName(table), Column: c.clipName(column),
+		Key: ck, Message: msg, URL: c.rule.URL}
+	if n := len(c.out); n > 0 && same(&c.out[n-1], &f) {
+		c.out[n-1].Duplicates++
+		return
+	}
+	h := c.hash(&f)
+	if i, ok := c.seen[h]; ok && same(&c.out[i], &f) {
+		c.out[i].Duplicates++
+		return
+	}
 	if c.max >= 0 && c.listed[k] >= c.max {
 		c.omitted[k]++
 		return
 	}
+	if len(c.seen) >= maxSeen {
+		clear(c.seen)
+	}
+	if len(msg) > 0 && unsafe.StringData(msg) == &c.msg[0] {
+		f.Message = strings.Clone(msg)
+	}
+	if shared {
+		f.Key = slices.Clone(ck)
+	}
+	c.seen[h] = len(c.out)
 	c.listed[k]++
-	msg := fmt.Sprintf(format, clipArgs(args)...)
-	c.out = append(c.out, Finding{ICE: c.rule.ICE, Severity: sev, Table: clipName(table), Column: clipName(column),
-		Key: clipKey(key), Message: cut(msg, maxMessage), URL: c.rule.URL})
+	c.add(f)
+}
+
+// maxSeen bounds the findings report remembers to merge identical ones
+// (16 bytes each).
+const maxSeen = 1 << 16
+
+// hash returns the hash of what tells f from another finding of the
+// running rule: severity, table, column, key and message.
+func (c *checker) hash(f *Finding) uint64 {
+	h := &c.hasher
+	h.Reset()
+	h.WriteByte(byte(f.Severity))
+	for _, s := range [...]string{f.Table, f.Column, f.Message} {
+		h.WriteString(s)
+		h.WriteByte(0)
+	}
+	for _, s := range f.Key {
+		h.WriteString(s)
+		h.WriteByte(1)
+	}
+	return h.Sum64()
+}
+
+// same reports whether a and b are identical findings of one rule.
+func same(a, b *Finding) bool {
+	return a.Severity == b.Severity && a.Omitted == b.Omitted && a.Table == b.Table && a.Column == b.Column &&
+		a.Message == b.Message && slices.Equal(a.Key, b.Key)
 }
 
 // clipName returns a table or column name as a finding quotes it: cut as
 // a key value is (clipKey) when longer than maxKeyPart. A column named by
 // a 4 MB text, quoted whole in each of a thousand listed findings of its
 // rows, made validate print 4.2 GB for a 4.2 MB package.
-func clipName(name string) string {
+func (c *checker) clipName(name string) string {
 	if len(name) <= maxKeyPart {
 		return name
 	}
-	return fmt.Sprintf("%s (%d bytes)", cut(name, 120), len(name))
+	return c.clipped(name)
+}
+
+// clipped returns s cut as clipKey cuts a long key value, "prefix… (N
+// bytes)". The last values cut are remembered by identity: a pooled text
+// that is the key of 100,000 rows is cut once, not once a finding (four,
+// for keys of several long values).
+func (c *checker) clipped(s string) string {
+	for _, e := range c.clips {
+		if len(s) == len(e[0]) && unsafe.StringData(s) == unsafe.StringData(e[0]) {
+			return e[1]
+		}
+	}
+	clip := cut(s, 120) + " (" + strconv.Itoa(len(s)) + " bytes)"
+	c.clips[c.nextClip] = [2]string{s, clip}
+	c.nextClip = (c.nextClip + 1) % len(c.clips)
+	return clip
 }
 
 // clipArgs returns args with each string longer than maxArg cut to its
@@ -284,21 +420,31 @@ const maxKeyPart = 1024
 // clipKey returns key with each value longer than maxKeyPart cut to a
 // prefix, marked with the value's full length in bytes. key is not
 // modified.
-func clipKey(key []string) []string {
-	var out []string
+func (c *checker) clipKey(key []string) []string {
+	out, shared := c.clipKeyShared(key)
+	if shared {
+		out = slices.Clone(out)
+	}
+	return out
+}
+
+// clipKeyShared is clipKey returning a key it cut in a slice the checker
+// reuses (shared true), valid until its next call.
+func (c *checker) clipKeyShared(key []string) (out []string, shared bool) {
 	for i, k := range key {
 		if len(k) <= maxKeyPart {
 			continue
 		}
 		if out == nil {
-			out = slices.Clone(key)
+			out = append(c.keyBuf[:0], key...)
+			c.keyBuf = out
 		}
-		out[i] = fmt.Sprintf("%s (%d bytes)", cut(k, 120), len(k))
+		out[i] = c.clipped(k)
 	}
 	if out == nil {
-		return key
+		return key, false
 	}
-	return out
+	return out, true
 }
 
 type ruleSev struct {
@@ -315,44 +461,128 @@ func cut(s string, n int) string {
 	return clip.Prefix(s, n) + "…"
 }
 
-// finish adds the summaries of omitted findings and sorts the result.
-func (c *checker) finish() []Finding {
-	order := map[string]int{}
-	for i, r := range registry {
-		order[r.ICE] = i
-	}
+// flush yields the running rule's findings, sorted by table, primary
+// key, column, severity (most serious first) and message, identical ones
+// once, and then the summaries of those it did not list.
+func (c *checker) flush() {
+	var sums []Finding
 	for k, n := range c.omitted {
-		url := ""
-		for _, r := range registry {
-			if r.ICE == k.ice {
-				url = r.URL
+		if k.ice != c.rule.ICE {
+			continue
+		}
+		sums = append(sums, Finding{ICE: k.ice, Severity: k.sev, Omitted: n, URL: c.rule.URL,
+			Message: fmt.Sprintf("%d more %s findings of %s are not listed (at most %d are listed per rule and severity)", n, k.sev, k.ice, c.max)})
+		delete(c.omitted, k)
+	}
+	slices.SortFunc(sums, compareFindings)
+	emit := func(f Finding) bool {
+		if !c.yield(f) {
+			c.err = errYieldStopped
+			return false
+		}
+		return true
+	}
+	if c.spill != nil && len(c.spill.runs) > 0 {
+		c.spillRun()
+		if c.err == nil {
+			if err := c.spill.merge(c.rule, emit); err != nil && c.err == nil {
+				c.err = err
 			}
 		}
-		c.out = append(c.out, Finding{ICE: k.ice, Severity: k.sev, Omitted: n, URL: url,
-			Message: fmt.Sprintf("%d more %s findings of %s are not listed (at most %d are listed per rule and severity)", n, k.sev, k.ice, c.max)})
+	} else {
+		slices.SortFunc(c.out, compareFindings)
+		c.out = dedup(c.out)
+		for _, f := range c.out {
+			if !emit(f) {
+				break
+			}
+		}
 	}
-	slices.SortStableFunc(c.out, func(a, b Finding) int {
-		return cmp.Or(
-			cmp.Compare(order[a.ICE], order[b.ICE]),
-			cmp.Compare(a.Omitted, b.Omitted), // summaries last
-			cmp.Compare(a.Table, b.Table),
-			slices.Compare(a.Key, b.Key),
-			cmp.Compare(a.Column, b.Column),
-			cmp.Compare(b.Severity, a.Severity),
-			cmp.Compare(a.Message, b.Message),
-		)
-	})
-	if c.out == nil {
-		return []Finding{}
+	for _, f := range sums {
+		if c.err != nil || !emit(f) {
+			break
+		}
 	}
-	return c.out
+	clear(c.out)
+	c.out, c.outBytes = c.out[:0], 0
+	clear(c.seen)
+	if c.spill != nil {
+		c.spill.reset()
+	}
+}
+
+// compareFindings orders the findings of one rule as Validate lists them.
+func compareFindings(a, b Finding) int {
+	return cmp.Or(
+		cmp.Compare(a.Omitted, b.Omitted), // summaries last
+		cmp.Compare(a.Table, b.Table),
+		slices.Compare(a.Key, b.Key),
+		cmp.Compare(a.Column, b.Column),
+		cmp.Compare(b.Severity, a.Severity),
+		cmp.Compare(a.Message, b.Message),
+	)
+}
+
+// dedup merges the runs of identical findings of sorted fs into one each,
+// adding up their Duplicates.
+func dedup(fs []Finding) []Finding {
+	out := fs[:0]
+	for i := range fs {
+		if n := len(out); n > 0 && same(&out[n-1], &fs[i]) {
+			out[n-1].Duplicates += 1 + fs[i].Duplicates
+			continue
+		}
+		out = append(out, fs[i])
+	}
+	clear(fs[len(out):])
+	return out
+}
+
+// spillBytes is how much of one rule's findings (by findingSize) is held
+// before they are sorted and spilled to a temporary file (a variable for
+// the tests).
+var spillBytes = 4 << 20
+
+// add lists f, spilling the rule's findings past spillBytes.
+func (c *checker) add(f Finding) {
+	c.out = append(c.out, f)
+	c.outBytes += findingSize(&f)
+	if c.outBytes > spillBytes {
+		c.spillRun()
+	}
+}
+
+// findingSize is about the memory f holds: its texts and headers.
+func findingSize(f *Finding) int {
+	n := 160 + len(f.Table) + len(f.Column) + len(f.Message)
+	for _, k := range f.Key {
+		n += 16 + len(k)
+	}
+	return n
+}
+
+// spillRun sorts the rule's findings held and writes them as one run of
+// the temporary file.
+func (c *checker) spillRun() {
+	if c.spill == nil {
+		c.spill = &spill{}
+	}
+	slices.SortFunc(c.out, compareFindings)
+	c.out = dedup(c.out)
+	if err := c.spill.write(c.out); err != nil && c.err == nil {
+		c.err = err
+	}
+	clear(c.out)
+	c.out, c.outBytes = c.out[:0], 0
+	clear(c.seen)
 }
 
 // Counts returns how many errors, warnings and infos fs holds, counting
-// the findings a summary stands for (Omitted).
+// the findings a summary stands for (Omitted) and the identical ones a
+// finding stands for (Duplicates).
 func Counts(fs []Finding) (errors, warnings, infos int) {
 	for _, f := range fs {
-		n := 1
+		n := 1 + f.Duplicates
 		if f.Omitted > 0 {
 			n = f.Omitted
 		}

@@ -104,6 +104,7 @@ func TestAdded(t *testing.T) {
 		return Finding{ICE: ice, Severity: Error, Table: table, Message: msg}
 	}
 	w := func(ice, msg string) Finding { return Finding{ICE: ice, Severity: Warning, Message: msg} }
+	dup := func(f Finding, n int) Finding { f.Duplicates = n; return f }
 	sum := func(ice string, sev Severity, n int) Finding {
 		return Finding{ICE: ice, Severity: sev, Omitted: n, Message: "more"}
 	}
@@ -119,6 +120,9 @@ func TestAdded(t *testing.T) {
 		{"fixed error", []Finding{e("ICE03", "File", "a")}, nil, Error, nil},
 		{"a second equal finding", []Finding{e("ICE08", "Component", "x")}, []Finding{e("ICE08", "Component", "x"), e("ICE08", "Component", "x")}, Error,
 			[]Finding{e("ICE08", "Component", "x")}},
+		{"duplicates count as equal findings", []Finding{dup(e("ICE03", "File", "a"), 1)}, []Finding{dup(e("ICE03", "File", "a"), 4)}, Error,
+			[]Finding{dup(e("ICE03", "File", "a"), 2)}},
+		{"fewer duplicates after", []Finding{dup(e("ICE03", "File", "a"), 4)}, []Finding{dup(e("ICE03", "File", "a"), 1)}, Error, nil},
 		{"new warning below min", nil, []Finding{w("ICE33", "r")}, Error, nil},
 		{"new warning at min", nil, []Finding{w("ICE33", "r")}, Warning, []Finding{w("ICE33", "r")}},
 		{"cut lists compare totals: same", []Finding{e("ICE03", "A", "1"), sum("ICE03", Error, 5)},
