@@ -266,7 +266,20 @@ func ice03(c *checker) {
 			if c.stopped() {
 				return
 			}
-			vals = row.AppendValues(vals[:0])
+			// A binary cell's value is its stream's name, built from the
+			// row's key (a long pooled key shared by a million rows would
+			// be copied for each); only whether it is null is checked.
+			vals = vals[:0]
+			for i, col := range cols {
+				switch {
+				case !isBinaryColumn(col):
+					vals = append(vals, row.At(i))
+				case row.IsNull(i):
+					vals = append(vals, msi.Value{})
+				default:
+					vals = append(vals, msi.BinaryValue())
+				}
+			}
 			var rowKey []string
 			key := func() []string {
 				if rowKey == nil {
