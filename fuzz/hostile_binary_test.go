@@ -25,6 +25,12 @@ func buildBinaryRowsOneStream(t testing.TB, scale int) []byte {
 	must(t, table(t, db, "Binary").Insert(str("B"), msi.BinaryValue()))
 	data := bytes.Repeat([]byte("0123456789abcdef"), 4<<10)
 	must(t, db.SetStream("Binary.B", bytes.NewReader(data), int64(len(data))))
+	return repeatBinaryRow(t, db, 20000*scale)
+}
+
+// repeatBinaryRow saves db, whose Binary table has one row, with that row
+// stored n times over (its cells repeated in the table stream).
+func repeatBinaryRow(t testing.TB, db *msi.Database, n int) []byte {
 	one := saveDB(t, db)
 	db, err := msi.NewDatabase(bytes.NewReader(one), int64(len(one)))
 	must(t, err)
@@ -33,7 +39,6 @@ func buildBinaryRowsOneStream(t testing.TB, scale int) []byte {
 	// Stored by column: the Name cell (a string reference), then the
 	// Data cell (2 bytes).
 	name := len(raw) - 2
-	n := 20000 * scale
 	rows := append(bytes.Repeat(raw[:name], n), bytes.Repeat(raw[name:], n)...)
 	return editStreams(t, one, map[string]func([]byte) []byte{"Binary": func([]byte) []byte { return rows }})
 }
@@ -80,15 +85,7 @@ func checkBinaryRowsOneStream(t *testing.T, db *msi.Database) {
 func buildBinaryRowsLongKey(t testing.TB, scale int) []byte {
 	db := sampleDB(t)
 	must(t, table(t, db, "Binary").Insert(str(strings.Repeat("k", 64000)), msi.BinaryValue()))
-	one := saveDB(t, db)
-	db, err := msi.NewDatabase(bytes.NewReader(one), int64(len(one)))
-	must(t, err)
-	raw, _, err := db.RawTableStream("Binary")
-	must(t, err)
-	name := len(raw) - 2
-	n := 20000 * scale
-	rows := append(bytes.Repeat(raw[:name], n), bytes.Repeat(raw[name:], n)...)
-	return editStreams(t, one, map[string]func([]byte) []byte{"Binary": func([]byte) []byte { return rows }})
+	return repeatBinaryRow(t, db, 20000*scale)
 }
 
 // The export's size and files are counted without a name per row: the
