@@ -8,13 +8,13 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"os"
 	"runtime/debug"
 	"strings"
 
 	flag "github.com/spf13/pflag"
 
 	"github.com/msikit/msikit/internal/jsonindent"
+	"github.com/msikit/msikit/internal/safefile"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/validate"
 )
@@ -338,16 +338,16 @@ const spoolMemory = 1 << 20
 
 // findingSpool holds the JSON of one package's findings until the
 // package's counts are written: in memory up to spoolMemory, then in a
-// temporary file (os.CreateTemp, removed by close), so that memory does
+// temporary file (safefile.NewScratch, removed by close), so that memory does
 // not grow with the findings listed. It is reset for each package.
 type findingSpool struct {
 	mem bytes.Buffer
-	f   *os.File
+	f   *safefile.Scratch
 }
 
 func (s *findingSpool) Write(p []byte) (int, error) {
 	if s.f == nil && s.mem.Len()+len(p) > spoolMemory {
-		f, err := os.CreateTemp("", "msikit-validate-*.json")
+		f, err := safefile.NewScratch("msikit-validate-*.json")
 		if err != nil {
 			return 0, fmt.Errorf("validate: spooling the findings: %w", err)
 		}
@@ -383,11 +383,11 @@ func (s *findingSpool) reset() {
 	}
 }
 
-// close removes the temporary file.
+// close removes the temporary file (safefile.Scratch: on most systems
+// it has had no name since it was made).
 func (s *findingSpool) close() {
 	if s.f != nil {
 		s.f.Close()
-		os.Remove(s.f.Name())
 		s.f = nil
 	}
 }

@@ -6,14 +6,15 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"os"
+
+	"github.com/msikit/msikit/internal/safefile"
 )
 
 // A spill holds the sorted runs of one rule's findings that did not fit
 // in memory (spillBytes), in one temporary file, and merges them back in
 // order. It is reused from rule to rule; close removes the file.
 type spill struct {
-	f    *os.File
+	f    *safefile.Scratch
 	w    *bufio.Writer
 	end  int64      // bytes written
 	runs [][2]int64 // the runs of the running rule: start and end offsets
@@ -23,7 +24,7 @@ type spill struct {
 // write appends one run: fs, sorted and without identical neighbours.
 func (s *spill) write(fs []Finding) error {
 	if s.f == nil {
-		f, err := os.CreateTemp("", "msikit-validate-*")
+		f, err := safefile.NewScratch("msikit-validate-*")
 		if err != nil {
 			return fmt.Errorf("validate: spilling findings: %w", err)
 		}
@@ -52,11 +53,11 @@ func (s *spill) reset() {
 	s.runs = s.runs[:0]
 }
 
-// close removes the file.
+// close removes the file (safefile.Scratch: on most systems it has had
+// no name since it was made, so a killed process leaves nothing behind).
 func (s *spill) close() {
 	if s != nil && s.f != nil {
 		s.f.Close()
-		os.Remove(s.f.Name())
 		s.f = nil
 	}
 }
