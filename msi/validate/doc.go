@@ -81,7 +81,8 @@
 // characters of a value. With no bound (MaxFindings below 0), Findings
 // keeps memory independent of the number of findings: a rule's findings
 // past 4 MiB are sorted in runs spilled to a temporary file
-// (os.CreateTemp, removed before Findings returns) and merged back.
+// (in the default directory, nameless from the start except on
+// Windows, removed before Findings returns) and merged back.
 //
 // Where a rule's documentation is ambiguous, the choice made is in the
 // rule's doc comment and in the README's coverage table, which also lists

@@ -180,8 +180,9 @@ func ValidateContext(ctx context.Context, db *msi.Database, opts *Options) ([]Fi
 // at a time and as the rules make them: a rule's findings are yielded
 // once it has run, before the next rule runs, so that what is held is
 // one rule's findings, never the whole list. A rule's findings beyond 4
-// MiB are sorted in runs spilled to a temporary file (os.CreateTemp in
-// the default directory, removed before Findings returns), so memory does
+// MiB are sorted in runs spilled to a temporary file (in the default
+// directory, removed before Findings returns; on all systems but Windows
+// it has no name from the moment it is made), so memory does
 // not grow with the number of findings listed (Options.MaxFindings below
 // 0 lists them all).
 //
