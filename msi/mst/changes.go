@@ -340,10 +340,15 @@ func (c *Changes) Empty() bool {
 // the stream "Table.Key1.Key2..." of the transform (or of the new
 // database, for changes from Diff).
 func (c *Changes) OpenStream(tc *TableChange, r Record) (*io.SectionReader, error) {
+	return c.openStream(StreamName(tc.Name, tc.Key(r)))
+}
+
+// openStream opens the stream of c's source named name.
+func (c *Changes) openStream(name string) (*io.SectionReader, error) {
 	if c.streams == nil {
 		return nil, fmt.Errorf("mst: no stream source")
 	}
-	return c.streams.OpenStream(StreamName(tc.Name, tc.Key(r)))
+	return c.streams.OpenStream(name)
 }
 
 // StreamName returns the name of the stream a binary cell of the row with

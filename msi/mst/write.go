@@ -334,7 +334,7 @@ func Write(w io.Writer, c *Changes, si *msi.SummaryInfo) error {
 				if _, ok := binaryNames[name]; ok {
 					return fmt.Errorf("mst: two binary cells name the stream %q", clip.String(name))
 				}
-				src, err := c.OpenStream(e.tc, r)
+				src, err := c.openStream(name)
 				if err != nil {
 					return fmt.Errorf("mst: table %s: binary cell: %w", e.tc.Name, err)
 				}
