@@ -82,3 +82,39 @@ func TestNoStreamErrorClipped(t *testing.T) {
 		t.Errorf("DeleteStream: an error of %d bytes, want one of at most %d", len(fmt.Sprint(err)), 2*clip.Max)
 	}
 }
+
+// TestStreamNameLen: StreamNameLen is the length of the name StreamName
+// builds, for keys of text, of 2- and 4-byte integers (negative ones, and
+// ones of many digits) and of non-ASCII text.
+func TestStreamNameLen(t *testing.T) {
+	s := &synthDB{}
+	s.schema([]tableDef{{"T", []colDef{{"K", 0x2d48}, {"N", 0x2502}, {"M", 0x2104}, {"B", 0x1900}}}})
+	var cells []uint32
+	keys := []struct {
+		k    string
+		n, m int32
+	}{{"a", 0, 0}, {"Grüße", -1, -2147483648}, {"x", 32767, 2147483647}, {"long key", -32768, 123456}}
+	for _, k := range keys {
+		cells = append(cells, s.id(k.k), uint32(uint16(k.n)^0x8000), uint32(k.m)^0x80000000, 1)
+	}
+	s.tables["T"] = encodeTable([]Column{{Type: ColString}, {Type: ColInt16}, {Type: ColInt32}, {Type: ColBinary}}, 2, cells, len(keys), nil)
+	pkg := s.bytes(t)
+	db, err := NewDatabase(bytes.NewReader(pkg), int64(len(pkg)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := db.Table("T")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for row := range tab.Rows() {
+		n++
+		if got, want := row.StreamNameLen(), len(row.StreamName()); got != want {
+			t.Errorf("row %q: StreamNameLen %d, len(StreamName()) %d", row.StreamName(), got, want)
+		}
+	}
+	if n != len(keys) {
+		t.Fatalf("%d rows, want %d", n, len(keys))
+	}
+}

@@ -198,10 +198,11 @@ func (r Row) StreamNameLen() int {
 		return len(r.t.plainValue(r.cells, 0).Str())
 	}
 	n := len(r.t.name)
+	var num [11]byte // an int32 in decimal
 	for _, k := range r.t.keys {
 		v := r.t.plainValue(r.cells, k)
 		if v.kind == KindInt {
-			n += 1 + len(strconv.Itoa(int(v.n)))
+			n += 1 + len(strconv.AppendInt(num[:0], int64(v.n), 10))
 		} else {
 			n += 1 + len(v.s)
 		}
