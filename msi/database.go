@@ -99,6 +99,7 @@ type Database struct {
 
 	overlay     map[string]streamSource // streams set, renamed or deleted by edits
 	schemaDirty bool                    // tables created or dropped
+	schemaView  [2]*Table               // _Tables and _Columns as edited (schemaTables); nil when stale
 	dropped     []string                // dropped tables (their streams are not written)
 	strict      bool
 	validSets   textmemo.Memo[map[string]struct{}] // long _Validation Set lists, split (strict mode)
@@ -680,6 +681,13 @@ func (db *Database) Table(name string) (*Table, error) {
 	}
 	switch name {
 	case "_Tables", "_Columns":
+		if db.schemaDirty {
+			sysT, sysC := db.schemaTables()
+			if name == "_Tables" {
+				return sysT, nil
+			}
+			return sysC, nil
+		}
 		return db.sysTables[name], nil
 	case "_Streams":
 		return db.streamsView(), nil

@@ -85,6 +85,7 @@ func (db *Database) CreateTable(name string, cols []Column) (*Table, error) {
 	db.tables = append(db.tables, t)
 	db.byName[name] = t
 	db.schemaDirty = true
+	db.schemaView = [2]*Table{}
 	db.modified = true
 	db.contentModified = true
 	for i, d := range db.dropped {
@@ -146,6 +147,7 @@ func (t *Table) AddColumn(c Column) error {
 	t.tableSchema = &tableSchema{cols: append(slices.Clone(t.cols), c), keys: t.keys, pool: t.pool}
 	t.cells = cells
 	t.db.schemaDirty = true
+	t.db.schemaView = [2]*Table{}
 	t.touch()
 	return nil
 }
@@ -178,6 +180,7 @@ func (db *Database) DropTable(name string) error {
 	delete(db.byName, name)
 	db.dropped = append(db.dropped, name)
 	db.schemaDirty = true
+	db.schemaView = [2]*Table{}
 	db.modified = true
 	db.contentModified = true
 	return nil

@@ -105,6 +105,7 @@ func (db *Database) SetCodepage(cp int) error {
 	for _, t := range db.sysTables {
 		t.index = nil
 	}
+	db.schemaView = [2]*Table{} // its names were interned in the old codepage
 	db.modified = true
 	db.contentModified = true
 	return nil

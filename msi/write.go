@@ -475,18 +475,7 @@ func (db *Database) plan(o *WriteOptions) (*writePlan, error) {
 	sysT, sysC := db.sysTables["_Tables"], db.sysTables["_Columns"]
 	schemaDirty := db.schemaDirty
 	if schemaDirty {
-		sysT = &Table{tableSchema: &tableSchema{cols: tablesCols, keys: tablesKeys, pool: p}, db: db, name: "_Tables", loaded: true}
-		sysC = &Table{tableSchema: &tableSchema{cols: columnsCols, keys: columnsKeys, pool: p}, db: db, name: "_Columns", loaded: true}
-		for _, t := range db.tables {
-			tid := p.internRaw(mustEncode(p, t.name), t.name, false)
-			sysT.cells = append(sysT.cells, tid)
-			sysT.nrows++
-			for _, c := range t.cols {
-				cid := p.internRaw(mustEncode(p, c.Name), c.Name, false)
-				sysC.cells = append(sysC.cells, tid, uint32(uint16(c.Number)^0x8000), cid, uint32(c.bits()^0x8000))
-				sysC.nrows++
-			}
-		}
+		sysT, sysC = db.schemaTables()
 	}
 	all := append([]*Table{sysT, sysC}, db.tables...)
 
@@ -593,6 +582,57 @@ func (db *Database) plan(o *WriteOptions) (*writePlan, error) {
 		plan.tables[t.name] = planStream{g, g.size}
 	}
 	return plan, nil
+}
+
+// schemaTables returns _Tables and _Columns as the schema now is (after
+// CreateTable, AddColumn or DropTable), built once for each change: the
+// tables in db.tables order, the columns of each table that has them. The
+// source _Columns rows of the tables whose columns could not be read, and
+// those naming no table, are kept as they are: a write that changes the
+// schema must not lose them. The caller holds db.mu.
+func (db *Database) schemaTables() (sysT, sysC *Table) {
+	if v := db.schemaView; v[0] != nil {
+		return v[0], v[1]
+	}
+	p := db.pool
+	sysT = &Table{tableSchema: &tableSchema{cols: tablesCols, keys: tablesKeys, pool: p}, db: db, name: "_Tables", loaded: true, system: true}
+	sysC = &Table{tableSchema: &tableSchema{cols: columnsCols, keys: columnsKeys, pool: p}, db: db, name: "_Columns", loaded: true, system: true}
+	regenerated := make(map[string]bool, len(db.tables)+len(db.dropped))
+	for _, t := range db.tables {
+		tid := p.internRaw(mustEncode(p, t.name), t.name, false)
+		sysT.cells = append(sysT.cells, tid)
+		sysT.nrows++
+		if len(t.cols) == 0 {
+			continue // its columns could not be read: its source rows stay
+		}
+		regenerated[t.name] = true
+		for _, c := range t.cols {
+			cid := p.internRaw(mustEncode(p, c.Name), c.Name, false)
+			sysC.cells = append(sysC.cells, tid, uint32(uint16(c.Number)^0x8000), cid, uint32(c.bits()^0x8000))
+			sysC.nrows++
+		}
+	}
+	for _, d := range db.dropped {
+		regenerated[d] = true
+	}
+	if src := db.sysTables["_Columns"]; src != nil && src.err == nil {
+		n := len(src.cols)
+		keep := map[uint32]bool{} // by table name id: decided once each
+		for r := 0; r < src.nrows; r++ {
+			row := src.cells[r*n : (r+1)*n]
+			k, seen := keep[row[0]]
+			if !seen {
+				k = !regenerated[p.str(row[0])]
+				keep[row[0]] = k
+			}
+			if k {
+				sysC.cells = append(sysC.cells, row...)
+				sysC.nrows++
+			}
+		}
+	}
+	db.schemaView = [2]*Table{sysT, sysC}
+	return sysT, sysC
 }
 
 func mustEncode(p *stringPool, s string) []byte {
