@@ -123,11 +123,36 @@ func (x *hashIndex) remove(h uint32, v uint32) {
 // long id found equal to an earlier one, the first such id. An id's
 // bytes never change (source strings are read-only, added strings are
 // never moved), and the index is dropped when the pool is re-encoded.
+//
+// A long string of another database's pool looked up (mst.Diff and
+// ApplyChanges look up every row of one database in the other) is hashed
+// once per string too: foreign remembers its hash by its pool and id and,
+// once it has matched a row's cell, that cell's id, which then stands for
+// it (so 20,000 rows keyed by one 64 KiB text of another package hash and
+// compare it once, not 20,000 times).
 type rowIndex struct {
 	hashIndex
-	seed maphash.Seed
-	long map[uint32]uint64 // hashes of long string cells, by id
-	same map[uint32]uint32 // long id -> the first id with equal text
+	seed    maphash.Seed
+	long    map[uint32]uint64 // hashes of long string cells, by id
+	same    map[uint32]uint32 // long id -> the first id with equal text
+	foreign map[foreignRef]*foreignPart
+}
+
+// foreignRef names a long string of another pool: its id there, and the
+// number of times that pool was re-encoded (an id's bytes change only
+// then).
+type foreignRef struct {
+	p       *stringPool
+	id      uint32
+	recodes int
+}
+
+// foreignPart is what a rowIndex knows of a foreign long string: its
+// hash, and the id of a cell of the table found to hold the same bytes
+// (0 until one is).
+type foreignPart struct {
+	hash  uint64
+	local uint32
 }
 
 // longKey is the length from which a key string's hash is remembered by

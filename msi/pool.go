@@ -31,6 +31,7 @@ type stringPool struct {
 	offs     []uint32 // source string id is data[offs[id]:offs[id+1]] (len nsrc+1)
 	refs     []uint16 // refcounts as stored in the source pool, by id
 	nsrc     int      // entries read from the file (including id 0)
+	recodes  int      // times SetCodepage re-encoded the strings (their bytes changed)
 
 	// The decoded text of the strings whose bytes are not their text:
 	// srcText marks such source ids (a bit each) and srcTexts holds

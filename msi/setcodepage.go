@@ -95,6 +95,7 @@ func (db *Database) SetCodepage(cp int) error {
 		}
 	}
 	p.codec, p.data, p.offs, p.texts, p.srcText, p.srcTexts = np.codec, np.data, np.offs, np.texts, np.srcText, np.srcTexts
+	p.recodes++ // other databases' indexes remember its long strings by id
 	p.chunks, p.pages, p.nadded, p.added, p.seed, p.seeded = np.chunks, np.pages, np.nadded, np.added, np.seed, np.seeded
 	// The texts remembered were interned in the old codepage.
 	p.known, p.knownKey, p.units = nil, nil, nil

@@ -3,6 +3,7 @@ package msi
 import (
 	"encoding/binary"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"iter"
 	"math"
@@ -416,24 +417,50 @@ func (t *Table) LookupIndex(key ...Value) (int, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.buildIndex()
+	x := t.index
 	var h uint64
+	var foreign [len(buf)]*foreignPart // of the parts that are long strings of another pool
 	for i, k := range t.keys {
-		if t.cols[k].Type == ColString {
-			h = mix(h, t.index.strPart(parts[i].id, parts[i].raw))
-		} else {
-			h = mix(h, t.index.cellPart(parts[i].cell))
+		if t.cols[k].Type != ColString {
+			h = mix(h, x.cellPart(parts[i].cell))
+			continue
 		}
+		v := key[i]
+		if v.p == nil || v.p == t.pool || parts[i].id != 0 || len(parts[i].raw) < longKey || v.p.codec.cp != t.pool.codec.cp || i >= len(foreign) {
+			h = mix(h, x.strPart(parts[i].id, parts[i].raw))
+			continue
+		}
+		ref := foreignRef{v.p, v.id, v.p.recodes}
+		fp, seen := x.foreign[ref]
+		if !seen {
+			fp = &foreignPart{hash: maphash.Bytes(x.seed, parts[i].raw)}
+			if x.foreign == nil {
+				x.foreign = map[foreignRef]*foreignPart{}
+			}
+			x.foreign[ref] = fp
+		}
+		if fp.local != 0 {
+			parts[i].id = fp.local // a cell of this table with the same bytes: its hash is remembered
+		} else {
+			foreign[i] = fp
+		}
+		h = mix(h, fp.hash)
 	}
 	n := len(t.cols)
-	r, ok := t.index.find(hash32(h), func(r uint32) bool {
+	r, ok := x.find(hash32(h), func(r uint32) bool {
 		row := t.cells[int(r)*n : int(r+1)*n]
 		for i, k := range t.keys {
 			if t.cols[k].Type == ColString {
 				// The same string (a long one, known by its id, or two
 				// ids found to hold the same text) is equal without
 				// comparing its bytes again.
-				if !t.index.sameText(row[k], parts[i].id, t.pool.raw(row[k]), parts[i].raw) {
+				if !x.sameText(row[k], parts[i].id, t.pool.raw(row[k]), parts[i].raw) {
 					return false
+				}
+				if i < len(foreign) && foreign[i] != nil {
+					// Equal bytes: the cell stands for the foreign string
+					// from now on.
+					foreign[i].local, parts[i].id, foreign[i] = row[k], row[k], nil
 				}
 			} else if row[k] != parts[i].cell {
 				return false
