@@ -94,6 +94,7 @@ type textClasses struct {
 	byBytes bool
 	ids     textmemo.IDs
 	seen    map[textmemo.Key]int32 // long strings read, by identity: their number
+	keyed   map[textmemo.Key]bool  // long strings looked up as keys (same codepage)
 	// streams remembers, by name, whether the binary cells' streams
 	// compared were equal: rows of one key (a table holding a row many
 	// times over) name one stream, read once, not once per row.
@@ -103,20 +104,34 @@ type textClasses struct {
 // cost returns what reading string cell v costs: its length for a short
 // string, or for a long one the first time its bytes are seen (twice its
 // length: hashing it, and comparing it with an equal string seen
-// before), else a constant. A key cell (key) is looked up in the other
-// database by its bytes, whatever its length: it costs its length each
-// time.
+// before), else a constant. A key cell (key) is also looked up in the
+// other database by its bytes: when both share a codepage, msi hashes a
+// long string of the other database once, and compares it with a row's
+// cell once (Table.LookupIndex remembers it by its id), so twice its
+// length more the first time it is a key, a constant after; across
+// codepages its text is converted and hashed on every lookup, which
+// costs its length each time.
 func (t *textClasses) cost(v msi.Value, key bool) int {
 	s := v.Str()
 	if v.Kind() != msi.KindString || len(s) < textmemo.Min {
 		return len(s)
 	}
 	k := textmemo.KeyAt(s)
-	if _, ok := t.seen[k]; ok {
-		if key {
-			return len(s)
+	lookup := 0
+	if key {
+		switch {
+		case !t.byBytes:
+			lookup = len(s)
+		case !t.keyed[k]:
+			if t.keyed == nil {
+				t.keyed = map[textmemo.Key]bool{}
+			}
+			t.keyed[k] = true
+			lookup = 2 * len(s)
 		}
-		return 8
+	}
+	if _, ok := t.seen[k]; ok {
+		return lookup + 8
 	}
 	if t.seen == nil {
 		t.seen = map[textmemo.Key]int32{}
@@ -130,7 +145,7 @@ func (t *textClasses) cost(v msi.Value, key bool) int {
 		}
 	}
 	t.seen[k] = t.ids.ID(content)
-	return 2 * len(s)
+	return lookup + 2*len(s)
 }
 
 // class returns the number of long string v, which cost has seen, and
