@@ -203,6 +203,10 @@ func ApplyChanges(db *msi.Database, c *Changes, suppress ErrorConditions) (*Repo
 		rep.NewCodepage = c.Codepage
 	}
 
+	// Not when the codepage changed: the delete records of Diff's
+	// changes hold the old database's strings, of the other codepage.
+	in.keysOnce = c.Codepage == db.Codepage() && !c.CodepageChange
+
 	// Schema: tables dropped, then created, then columns added. The
 	// records of a table come after its schema.
 	for _, tc := range c.Tables {
@@ -345,8 +349,9 @@ func applyRows(db *msi.Database, c *Changes, tc *TableChange, tr *TableReport, m
 	var ks []byte // the key as appendKey writes it; map lookups with string(ks) do not allocate
 	keyMask := tc.keyMask()
 	for r := range tc.Records() {
-		// The key is looked up by its bytes, each time; the other
-		// strings are stored through in (a long one hashed once).
+		// The key is looked up by its bytes (a long one hashed once
+		// when of the database's codepage); the other strings are
+		// stored through in (a long one hashed once).
 		if err := b.spend(in.cost(r.Values, keyMask), tc.Name); err != nil {
 			return err
 		}
@@ -444,22 +449,39 @@ type interned struct {
 	db   *msi.Database
 	long map[textmemo.Key]msi.Value
 	seen map[textmemo.Key]bool // long strings cost has counted
+	// keysOnce: the records' strings are of the database's codepage
+	// (Changes.Codepage, once any change of codepage is applied), so a
+	// long key string is hashed once by the table looking it up; keyed
+	// holds those counted.
+	keysOnce bool
+	keyed    map[textmemo.Key]bool
 }
 
 // cost returns what a record's values cost to apply: a cell a byte, a
-// key string its length (looked up by its bytes), another string its
-// length, once for a long one (twice: hashed and compared as it is
-// stored), a few bytes after.
+// string its length, once for a long one (twice: hashed and compared as
+// it is stored), a few bytes after. A key string is also looked up by its
+// bytes: a long one once (twice its length, then a few bytes) when the
+// record's strings are of the database's codepage (msi's index remembers
+// it by its pool and id, see keysOnce), else its length each time (its
+// text is converted for each lookup).
 func (in *interned) cost(vals []msi.Value, keyMask uint32) int {
 	n := len(vals)
 	for i, v := range vals {
 		s := v.Str()
+		key := i < 32 && keyMask&(1<<i) != 0
 		switch {
 		case v.Kind() != msi.KindString:
-		case len(s) < textmemo.Min || i < 32 && keyMask&(1<<i) != 0:
+		case len(s) < textmemo.Min || key && !in.keysOnce:
 			n += len(s)
 		default:
 			k := textmemo.KeyAt(s)
+			if key && !in.keyed[k] {
+				if in.keyed == nil {
+					in.keyed = map[textmemo.Key]bool{}
+				}
+				in.keyed[k] = true
+				n += 2 * len(s)
+			}
 			if in.seen[k] {
 				n += 8
 				continue

@@ -443,3 +443,56 @@ func sortedCopy(ss []string) []string {
 	slices.Sort(out)
 	return out
 }
+
+// A transform of changes to rows keyed by one long text, as Diff now
+// writes one, is decoded and applied within the budgets too: a record's
+// key is looked up by the identity of its string, hashed once (not
+// 20,000 times 1 MiB).
+func TestApplyRowsKeyedByOneLongText(t *testing.T) {
+	const n = 20000
+	changed := map[int]bool{}
+	for i := range n {
+		if i%2 == 0 {
+			changed[i] = true
+		}
+	}
+	oldB, newB := keyedByOneText(t, n, 1<<20, nil), keyedByOneText(t, n, 1<<20, changed)
+	old, new := openBytes(t, oldB), openBytes(t, newB)
+	c, err := mst.Diff(old, new)
+	if err != nil {
+		t.Fatal(err)
+	}
+	si, err := mst.NewSummary(old, new, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := mst.Write(&buf, c, si); err != nil {
+		t.Fatal(err)
+	}
+	target := openBytes(t, oldB)
+	testenv.CheckBudget(t, "Decode and apply", func() {
+		tr, err := mst.New(openBytes(t, buf.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := mst.Apply(target, tr, nil)
+		if err != nil {
+			t.Fatalf("Apply of %d updates keyed by one 1 MiB text: %v", len(changed), err)
+		}
+		updated := 0
+		for _, tr := range rep.Tables {
+			updated += tr.Updated
+		}
+		if updated != len(changed) {
+			t.Errorf("%d rows updated, want %d", updated, len(changed))
+		}
+	})
+	left, err := mst.Diff(target, new)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]string(nil), tableChanges(left)); d != "" {
+		t.Errorf("the applied package differs from the new one (-want +got):\n%.2000s", d)
+	}
+}
