@@ -95,8 +95,11 @@ type Result struct {
 	PartialFingerprints map[string]string `json:"partialFingerprints,omitempty"`
 	// OccurrenceCount is how many times the result was found, when more
 	// than once (0 leaves it out).
-	OccurrenceCount int            `json:"occurrenceCount,omitempty"`
-	Properties      map[string]any `json:"properties,omitempty"`
+	OccurrenceCount int `json:"occurrenceCount,omitempty"`
+	// Properties is the result's property bag: nil, or a value that
+	// encodes as a JSON object (a map with string keys, or a struct,
+	// which costs no map to build and sort for each result).
+	Properties any `json:"properties,omitempty"`
 }
 
 // A Location is where a result is: a file and, within it, logical places

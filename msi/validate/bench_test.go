@@ -3,6 +3,7 @@ package validate
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"sync"
 	"testing"
 
@@ -84,5 +85,34 @@ func BenchmarkValidate100k(b *testing.B) {
 	// ns/op, it does not depend on what else the machine runs.
 	if cpu := processCPU(); start != 0 && b.N > 0 {
 		b.ReportMetric(float64(cpu-start)/float64(b.N)/1e6, "cpu-ms/op")
+	}
+}
+
+// byteCounter counts what is written to it.
+type byteCounter struct{ n int64 }
+
+func (c *byteCounter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+
+// BenchmarkWriteSARIF writes 10,000 findings of one package as a SARIF
+// log, as validate --sarif does (each with a table, key and column: a
+// logical location, a fingerprint and a property bag).
+func BenchmarkWriteSARIF(b *testing.B) {
+	findings := make([]Finding, 10000)
+	for i := range findings {
+		key := fmt.Sprintf("row%06d", i)
+		findings[i] = Finding{ICE: "ICE03", Severity: Error, Table: "Registry", Column: "Value", Key: []string{key},
+			Message: fmt.Sprintf("Value not a member of the set: '%d' is not one of 'a;b;c'", i), URL: "https://learn.microsoft.com/en-us/windows/win32/msi/ice03"}
+	}
+	write := func(w io.Writer) {
+		if err := WriteSARIF(w, "bench", Artifact{Path: "package.msi", Findings: findings}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var c byteCounter
+	write(&c)
+	b.SetBytes(c.n)
+	b.ReportAllocs()
+	for b.Loop() {
+		write(io.Discard)
 	}
 }

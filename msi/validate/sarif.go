@@ -146,22 +146,18 @@ func result(f Finding, loc sarif.ArtifactLocation) sarif.Result {
 		res.Locations[0].LogicalLocations = []sarif.LogicalLocation{{FullyQualifiedName: name}}
 	}
 	if f.Table != "" || f.Omitted > 0 {
-		props := make(map[string]any, 4)
-		if f.Table != "" {
-			props["table"] = f.Table
-		}
-		if f.Column != "" {
-			props["column"] = f.Column
-		}
-		if len(f.Key) > 0 {
-			props["key"] = f.Key
-		}
-		if f.Omitted > 0 {
-			props["omitted"] = f.Omitted
-		}
-		res.Properties = props
+		res.Properties = &resultProps{Column: f.Column, Key: f.Key, Omitted: f.Omitted, Table: f.Table}
 	}
 	return res
+}
+
+// resultProps is the property bag of a result: its fields in the order
+// of their names, as a map's keys are written.
+type resultProps struct {
+	Column  string   `json:"column,omitempty"`
+	Key     []string `json:"key,omitempty"`
+	Omitted int      `json:"omitted,omitempty"`
+	Table   string   `json:"table,omitempty"`
 }
 
 // Close writes the end of the log: the artifacts added. It does not close
