@@ -10,6 +10,7 @@ import (
 	"sort"
 
 	"github.com/msikit/msikit/internal/clip"
+	"github.com/msikit/msikit/internal/textmemo"
 	"github.com/msikit/msikit/msi"
 )
 
@@ -41,7 +42,11 @@ func (d Difference) String() string {
 // Changes.Unexpressible and otherwise left out: summary information,
 // streams that are not binary cells (embedded cabinets), sub-storages,
 // removed or redefined columns (the table's rows are still compared when
-// their cells keep their types), a change to the neutral codepage.
+// their cells keep their types), a change to the neutral codepage, and
+// rows that repeat the key of an earlier row (Table.DuplicateKeys, which
+// only a package read from a file holds): records name rows by key, so
+// only the first row of a key gets them, once, and a delete removes every
+// row of its key.
 //
 // Updates of columns past the 16th, which the 16-bit record mask cannot
 // name, are written as a delete and an insert of the row (listed too).
@@ -141,13 +146,20 @@ func diffTable(c *Changes, b *budget, texts *textClasses, shapes *columnSets, ol
 		}
 		all := uint32(1)<<len(tc.Columns) - 1
 		rows := &rowRecords{src: nt, recs: make([]rowRecord, 0, nt.Len())}
+		ndup := dupRows(nt)
 		var vals []msi.Value
 		for ri := range nt.Len() {
 			vals = nt.Row(ri).AppendValues(vals[:0])
 			if err := b.spend(texts.valuesCost(vals, 0), name); err != nil {
 				return nil, err
 			}
+			if ndup.has(ri) {
+				continue // see repeatedKeys
+			}
 			rows.recs = append(rows.recs, rowRecord{op: Insert, has: all, row: uint32(ri)})
+		}
+		if n := ndup.count(); n > 0 {
+			c.Unexpressible = append(c.Unexpressible, repeatedKeys(name, 0, 0, n, n))
 		}
 		tc.rows = rows
 		return tc, nil
@@ -219,6 +231,25 @@ func diffTable(c *Changes, b *budget, texts *textClasses, shapes *columnSets, ol
 			keyCols = append(keyCols, i)
 		}
 	}
+	// Rows that repeat the key of an earlier row (which a package read
+	// from a file can hold): a record names its row by key, so only the
+	// first row of a key gets records (see repeatedKeys).
+	// Old's index is built for the lookups anyway (DuplicateKeys is then
+	// free when no key repeats). New's is not: a new row found in old is
+	// known to repeat a key when an earlier one found the same old row;
+	// only inserts, and every row across codepages (found is nil), are
+	// checked with new's DuplicateKeys.
+	odup := dupRows(ot)
+	var ndup rowSet
+	ndupDone := false
+	newDup := func(ri int) bool {
+		if !ndupDone {
+			ndup, ndupDone = dupRows(nt), true
+		}
+		return ndup.has(ri)
+	}
+	newSkipped, oldKept, newDups := 0, 0, 0
+	var inserts []int // positions in rows.recs of the inserts yet to be checked for repeated keys
 	var nv, ov []msi.Value
 	for ri := range nt.Len() {
 		nr := nt.Row(ri)
@@ -236,11 +267,28 @@ func diffTable(c *Changes, b *budget, texts *textClasses, shapes *columnSets, ol
 			if err := b.spend(texts.valuesCost(ov, 0), name); err != nil {
 				return nil, err
 			}
-			if found != nil {
-				found[oi/64] |= 1 << (oi % 64)
-			}
+		}
+		dup := false
+		switch {
+		case found == nil:
+			dup = newDup(ri)
+		case ok:
+			dup = found[oi/64]&(1<<(oi%64)) != 0
+			found[oi/64] |= 1 << (oi % 64)
+		}
+		if dup {
+			newDups++
 		}
 		if !ok {
+			if dup {
+				newSkipped++
+				continue
+			}
+			if found != nil {
+				// Whether it repeats the key of another insert is
+				// found once all are known (inserts, below).
+				inserts = append(inserts, len(rows.recs))
+			}
 			rows.recs = append(rows.recs, rowRecord{op: Insert, has: all, row: uint32(ri)})
 			continue
 		}
@@ -261,6 +309,10 @@ func diffTable(c *Changes, b *budget, texts *textClasses, shapes *columnSets, ol
 		if changed == 0 {
 			continue
 		}
+		if dup {
+			newSkipped++
+			continue
+		}
 		if changed>>16 != 0 {
 			// The record mask names columns 1 to 16 only. A key value
 			// over 1 KiB is quoted clipped: a difference is kept for
@@ -274,6 +326,44 @@ func diffTable(c *Changes, b *budget, texts *textClasses, shapes *columnSets, ol
 		}
 		rows.recs = append(rows.recs, rowRecord{op: Update, has: changed | keyMask, row: uint32(ri)})
 	}
+	if len(inserts) > 0 {
+		// Inserts that repeat the key of an earlier insert. A few among
+		// many rows are told by their keys' text (new's index would
+		// cost 12 bytes a row of new), many by new's index.
+		var seen map[string]bool
+		var texts textmemo.IDs
+		var kb []byte
+		small := len(inserts)*8 < nt.Len()
+		if small {
+			seen = make(map[string]bool, len(inserts))
+		}
+		w, next := inserts[0], 0
+		for i := inserts[0]; i < len(rows.recs); i++ {
+			rec := rows.recs[i]
+			if next < len(inserts) && inserts[next] == i {
+				next++
+				ri := int(rec.row)
+				var dup bool
+				if small {
+					key = nt.Row(ri).AppendKey(key[:0])
+					kb = appendKey(kb[:0], key, &texts)
+					if dup = seen[string(kb)]; !dup {
+						seen[string(kb)] = true
+					}
+				} else {
+					dup = newDup(ri)
+				}
+				if dup {
+					newDups++
+					newSkipped++
+					continue
+				}
+			}
+			rows.recs[w] = rec
+			w++
+		}
+		rows.recs = rows.recs[:w]
+	}
 	for oi := range ot.Len() {
 		if found != nil && found[oi/64]&(1<<(oi%64)) != 0 {
 			continue
@@ -285,10 +375,19 @@ func diffTable(c *Changes, b *budget, texts *textClasses, shapes *columnSets, ol
 		}
 		key = or.AppendKey(key[:0])
 		if _, ok := nt.Lookup(key...); ok {
+			if odup.has(oi) {
+				oldKept++ // the records of its key change its first row only
+			}
 			continue
+		}
+		if odup.has(oi) {
+			continue // the delete of the key's first row removes it too
 		}
 		// The key is read from the old row when the record is.
 		rows.recs = append(rows.recs, rowRecord{op: Delete, has: keyMask, row: uint32(oi), fromOld: true})
+	}
+	if newSkipped > 0 || oldKept != newDups {
+		c.Unexpressible = append(c.Unexpressible, repeatedKeys(name, odup.count(), oldKept, newDups, newSkipped))
 	}
 	if len(rows.recs) == 0 && len(tc.Added) == 0 {
 		return nil, nil
@@ -530,4 +629,45 @@ func propText(p msi.Property, ok bool) string {
 		return t
 	}
 	return fmt.Sprintf("%d bytes", len(p.Raw))
+}
+
+// rowSet is a set of row numbers (nil: empty).
+type rowSet []uint64
+
+// dupRows returns the rows of t that repeat the key of an earlier row
+// (Table.DuplicateKeys; nil, without a row looked up again, when none do).
+func dupRows(t *msi.Table) rowSet {
+	d := t.DuplicateKeys()
+	if d == nil {
+		return nil
+	}
+	s := make(rowSet, (t.Len()+63)/64)
+	for _, r := range d {
+		s[r/64] |= 1 << (r % 64)
+	}
+	return s
+}
+
+func (s rowSet) has(r int) bool { return s != nil && s[r/64]&(1<<(r%64)) != 0 }
+
+func (s rowSet) count() int {
+	n := 0
+	for _, w := range s {
+		n += bits.OnesCount64(w)
+	}
+	return n
+}
+
+// repeatedKeys is the difference noted for a table whose rows repeat a
+// key in ways a transform cannot express: a record names its row by key,
+// so the changes of a new row that repeats the key of an earlier one
+// (skipped) are not written, and an old row that repeats a key the new
+// database keeps (kept of old such rows) stays as it is (a delete removes
+// every row of its key, as ApplyChanges does).
+func repeatedKeys(table string, old, kept, new, skipped int) Difference {
+	return Difference{Kind: "table", Name: table,
+		Old: fmt.Sprintf("%d rows repeating the key of an earlier row", old),
+		New: fmt.Sprintf("%d rows repeating the key of an earlier row", new),
+		Reason: fmt.Sprintf("a transform names rows by their key, so it can add, change or remove only the first row of a key "+
+			"(%d new rows repeat a key, and the changes of %d of them are not written; %d old rows repeat a key the new package keeps, and stay)", new, skipped, kept)}
 }
