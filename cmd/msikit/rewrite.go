@@ -620,7 +620,12 @@ func writeRewriteText(w io.Writer, sum *rewriteSummary) {
 			if r.Signed {
 				signed = ", its signature still valid"
 			}
-			fmt.Fprintf(w, "  %s: untouched (same bytes%s); install it with TRANSFORMS=%s\n", r.Input, signed, filepath.Base(r.Output))
+			if r.Output == "" {
+				// Nothing to install with: the package needs no change.
+				fmt.Fprintf(w, "  %s: untouched (same bytes%s); install it as it is\n", r.Input, signed)
+			} else {
+				fmt.Fprintf(w, "  %s: untouched (same bytes%s); install it with TRANSFORMS=%s\n", r.Input, signed, filepath.Base(r.Output))
+			}
 			for _, n := range r.NotInTransform {
 				fmt.Fprintf(w, "  not in the transform: %s\n", n)
 			}
