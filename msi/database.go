@@ -800,13 +800,15 @@ func (db *Database) streamOwner(name string) string {
 // OpenStream opens a stream by its decoded name ("Binary.Icon",
 // "\x05SummaryInformation"), as the database stands: a stream replaced or
 // added with SetStream reads from the source given to SetStream, and a
-// deleted one is an error. Each call returns an independent reader.
+// deleted one is an error. Each call returns an independent reader. A
+// stream the database does not have (or no longer has) is an error
+// matching fs.ErrNotExist.
 func (db *Database) OpenStream(name string) (*io.SectionReader, error) {
 	db.mu.Lock()
 	if o, ok := db.overlay[name]; ok {
 		db.mu.Unlock()
 		if o.deleted {
-			return nil, fmt.Errorf("msi: stream %q was deleted", clip.String(name))
+			return nil, noStream(fmt.Sprintf("msi: stream %q was deleted", clip.String(name)))
 		}
 		if o.entry != nil {
 			return openEntry(o.entry)
@@ -816,10 +818,17 @@ func (db *Database) OpenStream(name string) (*io.SectionReader, error) {
 	e := db.streamByName[name]
 	db.mu.Unlock()
 	if e == nil {
-		return nil, fmt.Errorf("msi: no stream %q", clip.String(name))
+		return nil, noStream(fmt.Sprintf("msi: no stream %q", clip.String(name)))
 	}
 	return openEntry(e)
 }
+
+// noStream is the error of a stream the database does not have: it
+// matches fs.ErrNotExist.
+type noStream string
+
+func (e noStream) Error() string        { return string(e) }
+func (e noStream) Is(target error) bool { return target == fs.ErrNotExist }
 
 func openEntry(e *cfb.Entry) (*io.SectionReader, error) {
 	s, err := e.Open()

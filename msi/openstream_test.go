@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"io/fs"
+	"path/filepath"
 	"testing"
+
+	"github.com/msikit/msikit/internal/testenv"
 )
 
 // A stream set with SetStream and not yet saved reads the first size bytes
@@ -50,5 +54,41 @@ func TestOpenStreamSetSource(t *testing.T) {
 	}
 	if got, err := io.ReadAll(short); !errors.Is(err, io.ErrUnexpectedEOF) || string(got) != "01234" {
 		t.Errorf("short source: ReadAll %q, %v; want \"01234\", io.ErrUnexpectedEOF", got, err)
+	}
+}
+
+// A stream the database does not have is an error matching
+// fs.ErrNotExist: never there, deleted, or named by a row whose key is too
+// long for a stream name.
+func TestOpenStreamNotExist(t *testing.T) {
+	db := openSample(t)
+	if _, err := db.OpenStream("Binary.nothing"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing stream: %v, want fs.ErrNotExist", err)
+	}
+	names := db.Streams()
+	if len(names) == 0 {
+		t.Fatal("the sample has no stream")
+	}
+	if err := db.DeleteStream(names[0].Name); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.OpenStream(names[0].Name); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("deleted stream: %v, want fs.ErrNotExist", err)
+	}
+	long, err := Open(filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "valid", "msi-binary-rows-long-key.msi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer long.Close()
+	bin, err := long.Table("Binary")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := bin.Row(0)
+	if r.StreamNameLen() <= MaxStreamNameBytes {
+		t.Fatalf("row 0's stream name has %d bytes; the test needs a longer one", r.StreamNameLen())
+	}
+	if _, err := r.OpenStream("Data"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a row whose key is too long for a stream name: %v, want fs.ErrNotExist", err)
 	}
 }

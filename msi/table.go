@@ -187,10 +187,13 @@ func (r Row) StreamName() string {
 // is its stream's name, built from the row's key).
 func (r Row) IsNull(i int) bool { return r.cells[i] == 0 }
 
-// maxStreamNameBytes is the longest decoded stream name a compound file
-// can hold: 31 UTF-16 units, each at most 3 bytes of UTF-8 (a packed
-// pair of ASCII characters is 2, a surrogate pair 4 for two units).
-const maxStreamNameBytes = maxStreamName * 3
+// MaxStreamNameBytes is the length of the longest decoded stream name
+// (Database.Streams, Row.StreamName) a compound file can hold: 31 UTF-16
+// units, each at most 3 bytes of UTF-8 (a packed pair of ASCII characters
+// is 2, a surrogate pair 4 for two units). A row whose StreamNameLen is
+// longer has no stream, whatever its key; one within it may still have
+// none.
+const MaxStreamNameBytes = maxStreamName * 3
 
 // StreamNameLen returns len(r.StreamName()) without building the name
 // (a key cell may be a long pooled text, shared by thousands of rows).
@@ -214,7 +217,7 @@ func (r Row) StreamNameLen() int {
 // dropStream deletes the stream of the row's binary cells, if there is
 // one; a key too long to name a stream is not made into a name.
 func (r Row) dropStream() {
-	if r.StreamNameLen() <= maxStreamNameBytes {
+	if r.StreamNameLen() <= MaxStreamNameBytes {
 		r.t.db.dropStream(r.StreamName())
 	}
 }
@@ -223,7 +226,8 @@ func (r Row) dropStream() {
 // whose key makes a name longer than a compound file can hold has no
 // stream, which is reported without building the name: a key that is a
 // long pooled text, shared by thousands of rows, would otherwise be
-// copied into a name for each of them.
+// copied into a name for each of them. A missing stream is an error
+// matching fs.ErrNotExist, as with Database.OpenStream.
 func (r Row) OpenStream(column string) (*io.SectionReader, error) {
 	i := r.t.colIndex(column)
 	if i < 0 {
@@ -233,8 +237,8 @@ func (r Row) OpenStream(column string) (*io.SectionReader, error) {
 		return nil, fmt.Errorf("msi: column %s.%s is not a binary column", r.t.name, column)
 	}
 	if !r.t.system {
-		if n := r.StreamNameLen(); n > maxStreamNameBytes {
-			return nil, fmt.Errorf("msi: table %s: a row's stream name would have %d bytes, more than a stream name can hold: no stream", r.t.name, n)
+		if n := r.StreamNameLen(); n > MaxStreamNameBytes {
+			return nil, noStream(fmt.Sprintf("msi: table %s: a row's stream name would have %d bytes, more than a stream name can hold: no stream", r.t.name, n))
 		}
 	}
 	if r.cells[i] == 0 {
