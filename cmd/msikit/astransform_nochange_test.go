@@ -29,3 +29,22 @@ func TestRewriteAsTransformNoChange(t *testing.T) {
 		t.Errorf("output names a transform to install with:\n%s", stdout)
 	}
 }
+
+// diff -o of two packages that differ only in what a transform cannot
+// carry (msi-duplicate-rows.msi is the sample with rows repeated) writes
+// nothing and says why, rather than that their tables do not differ.
+func TestDiffOnlyUnexpressible(t *testing.T) {
+	root := repoRoot(t)
+	out := filepath.Join(t.TempDir(), "t.mst")
+	code, _, stderr := runCLI(t, "diff", filepath.Join(root, "testdata", "sample.msi"),
+		filepath.Join(root, "testdata", "crafted", "valid", "msi-duplicate-rows.msi"), "-o", out)
+	if code != exitFailure {
+		t.Errorf("exit %d, want %d", code, exitFailure)
+	}
+	if want := "only in what a transform cannot carry (4 differences; msikit diff without -o lists them): no transform written"; !strings.Contains(stderr, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, stderr)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("a transform was written (%v)", err)
+	}
+}

@@ -60,7 +60,8 @@ by default as msitran's are:
     (e), change-codepage (f), none or all.
 
 Two databases whose tables do not differ give no transform (exit status 1,
-as Windows' MsiDatabaseGenerateTransform returns ERROR_NO_DATA). The
+as Windows' MsiDatabaseGenerateTransform returns ERROR_NO_DATA), and so do
+two that differ only in what a transform cannot carry (the message says so). The
 transform is written to a temporary file beside OUT.mst, read back
 (decoded against OLD) and renamed into place; --sync flushes it first.`,
 	Example: `msikit diff v1.msi v2.msi
@@ -163,6 +164,9 @@ func runDiff(env *Env, oldName, newName, out string, so *mst.SummaryOptions, syn
 	}
 	err = mst.Save(out, c, si, &mst.SaveOptions{Sync: sync, Base: old})
 	if errors.Is(err, mst.ErrNoChanges) {
+		if n := len(c.Unexpressible); n > 0 {
+			return fileErr(newName, fmt.Errorf("it differs from %s only in what a transform cannot carry (%s; msikit diff without -o lists them): no transform written", oldName, plural(n, "difference")))
+		}
 		return fileErr(newName, fmt.Errorf("its tables do not differ from %s: no transform written", oldName))
 	}
 	if err != nil {

@@ -685,8 +685,8 @@ func repeatedKeys(table string, old, kept, new, skipped int) Difference {
 	return Difference{Kind: "table", Name: table,
 		Old: fmt.Sprintf("%d rows repeating the key of an earlier row", old),
 		New: fmt.Sprintf("%d rows repeating the key of an earlier row", new),
-		Reason: fmt.Sprintf("a transform names rows by their key, so it can add, change or remove only the first row of a key "+
-			"(%d new rows repeat a key, and the changes of %d of them are not written; %d old rows repeat a key the new package keeps, and stay)", new, skipped, kept)}
+		Reason: fmt.Sprintf("a transform names rows by their key: it adds, changes or removes the first row of a key only "+
+			"(the changes of %d new rows that repeat a key are not written; %d old rows that repeat a key the new package keeps stay)", skipped, kept)}
 }
 
 // rowValues appends the values of row r (of columns cols) to dst as Diff

@@ -118,8 +118,8 @@ func TestDiffNotesRepeatedKeys(t *testing.T) {
 		notes = append(notes, d.String())
 	}
 	want := []string{`table Shortcut: "800 rows repeating the key of an earlier row" -> "0 rows repeating the key of an earlier row": ` +
-		"a transform names rows by their key, so it can add, change or remove only the first row of a key " +
-		"(0 new rows repeat a key, and the changes of 0 of them are not written; 800 old rows repeat a key the new package keeps, and stay)"}
+		"a transform names rows by their key: it adds, changes or removes the first row of a key only " +
+		"(the changes of 0 new rows that repeat a key are not written; 800 old rows that repeat a key the new package keeps stay)"}
 	if d := cmp.Diff(want, notes); d != "" {
 		t.Errorf("unexpressible (-want +got):\n%s", d)
 	}
