@@ -444,16 +444,19 @@ func (db *Database) plan(o *WriteOptions) (*writePlan, error) {
 			keepAll = true // cannot count its references: keep every source string
 		}
 	}
-	known := map[string]bool{"_Tables": true, "_Columns": true, poolStream: true, dataStream: true}
-	for _, t := range db.tables {
-		known[t.name] = true
-	}
+	// A stream is known by the tables' own index (byName holds the name
+	// of every table in db.tables): a set of their names made here held
+	// 13.5 MB for the 360,000 tables of a 4.9 MB package.
+	dropped := make(map[string]bool, len(db.dropped))
 	for _, d := range db.dropped {
-		known[d] = true
+		dropped[d] = true
 	}
 	var unknown []string
 	for name := range db.tableStreams {
-		if !known[name] {
+		switch {
+		case name == "_Tables" || name == "_Columns" || name == poolStream || name == dataStream:
+		case db.byName[name] != nil || dropped[name]:
+		default:
 			unknown = append(unknown, name)
 		}
 	}
