@@ -27,9 +27,9 @@ func duplicateRows(t *testing.T) *msi.Database {
 	return db
 }
 
-// diffApply diffs old and new, writes the transform, applies it to a fresh
-// copy of old (opened by reopen) and returns the changes and the result.
-func diffApply(t *testing.T, old, new *msi.Database, reopen func() *msi.Database) (*mst.Changes, *msi.Database) {
+// diffTransform diffs old and new and returns the changes and the
+// transform written from them.
+func diffTransform(t *testing.T, old, new *msi.Database) (*mst.Changes, []byte) {
 	t.Helper()
 	c, err := mst.Diff(old, new)
 	if err != nil {
@@ -43,7 +43,15 @@ func diffApply(t *testing.T, old, new *msi.Database, reopen func() *msi.Database
 	if err := mst.Write(&buf, c, si); err != nil {
 		t.Fatal(err)
 	}
-	tr, err := mst.New(openBytes(t, buf.Bytes()))
+	return c, buf.Bytes()
+}
+
+// diffApply diffs old and new, writes the transform, applies it to a fresh
+// copy of old (opened by reopen) and returns the changes and the result.
+func diffApply(t *testing.T, old, new *msi.Database, reopen func() *msi.Database) (*mst.Changes, *msi.Database) {
+	t.Helper()
+	c, b := diffTransform(t, old, new)
+	tr, err := mst.New(openBytes(t, b))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -458,21 +458,10 @@ func TestApplyRowsKeyedByOneLongText(t *testing.T) {
 	}
 	oldB, newB := keyedByOneText(t, n, 1<<20, nil), keyedByOneText(t, n, 1<<20, changed)
 	old, new := openBytes(t, oldB), openBytes(t, newB)
-	c, err := mst.Diff(old, new)
-	if err != nil {
-		t.Fatal(err)
-	}
-	si, err := mst.NewSummary(old, new, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := mst.Write(&buf, c, si); err != nil {
-		t.Fatal(err)
-	}
+	_, mstBytes := diffTransform(t, old, new)
 	target := openBytes(t, oldB)
 	testenv.CheckBudget(t, "Decode and apply", func() {
-		tr, err := mst.New(openBytes(t, buf.Bytes()))
+		tr, err := mst.New(openBytes(t, mstBytes))
 		if err != nil {
 			t.Fatal(err)
 		}
