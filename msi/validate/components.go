@@ -35,28 +35,22 @@ func ice02(c *checker) {
 		return
 	}
 	files, _ := c.ownerIndex("File", "File")
+	regs, _ := c.ownerIndex("Registry", "Registry")
 	odbc, _ := c.ownerIndex("ODBCDataSource", "DataSource")
-	// A Registry key path is looked up among the rows ICE38, ICE43 and
-	// ICE57 index too (registryByID), not in an index of its own.
-	regs := c.registryByID()
 	for _, cp := range comps {
-		var belongs, what, table string
-		var ok bool
+		var owner *textmemo.Index[string]
+		var what, table string
 		switch cp.keyPathKind() {
 		case "directory":
 			continue
 		case "registry":
-			var r regRow
-			r, ok = regs.Lookup(cp.keyPath)
-			belongs = r.comp
-			what, table = "Registry", "Registry"
+			owner, what, table = regs, "Registry", "Registry"
 		case "odbc":
-			belongs, ok = odbc.Lookup(cp.keyPath)
-			what, table = "ODBCDataSource", "ODBCDataSource"
+			owner, what, table = odbc, "ODBCDataSource", "ODBCDataSource"
 		default:
-			belongs, ok = files.Lookup(cp.keyPath)
-			what, table = "File", "File"
+			owner, what, table = files, "File", "File"
 		}
+		belongs, ok := owner.Lookup(cp.keyPath)
 		switch {
 		case !ok:
 			c.report(Error, "Component", "KeyPath", cp.key(), "%s: %s not found in %s table", what, quote(cp.keyPath), table)
