@@ -220,9 +220,9 @@ func diffTable(c *Changes, b *budget, texts *textClasses, shapes *columnSets, ol
 	// two codepages are compared as text converted from one to the
 	// other, which need not find the same rows both ways: they are all
 	// looked up.
-	var found []uint64
+	var found rowSet
 	if old.Codepage() == new.Codepage() && ot.Len() > 0 && nt.Len() > 0 {
-		found = make([]uint64, (ot.Len()+63)/64)
+		found = make(rowSet, (ot.Len()+63)/64)
 	}
 	// Each row's values are read once, for its size, its key and the
 	// comparison (a string cell is a lookup in the pool, a binary cell
@@ -275,8 +275,8 @@ func diffTable(c *Changes, b *budget, texts *textClasses, shapes *columnSets, ol
 		case found == nil:
 			dup = newDup(ri)
 		case ok:
-			dup = found[oi/64]&(1<<(oi%64)) != 0
-			found[oi/64] |= 1 << (oi % 64)
+			dup = found.has(oi)
+			found.add(oi)
 		}
 		if dup {
 			newDups++
@@ -367,7 +367,7 @@ func diffTable(c *Changes, b *budget, texts *textClasses, shapes *columnSets, ol
 		rows.recs = rows.recs[:w]
 	}
 	for oi := range ot.Len() {
-		if found != nil && found[oi/64]&(1<<(oi%64)) != 0 {
+		if found.has(oi) {
 			continue
 		}
 		or := ot.Row(oi)
@@ -665,11 +665,12 @@ func dupRows(t *msi.Table) rowSet {
 	}
 	s := make(rowSet, (t.Len()+63)/64)
 	for _, r := range d {
-		s[r/64] |= 1 << (r % 64)
+		s.add(r)
 	}
 	return s
 }
 
+func (s rowSet) add(r int)      { s[r/64] |= 1 << (r % 64) }
 func (s rowSet) has(r int) bool { return s != nil && s[r/64]&(1<<(r%64)) != 0 }
 
 func (s rowSet) count() int {
