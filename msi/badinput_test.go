@@ -103,6 +103,17 @@ func (s *synthDB) bytes(t testing.TB) []byte {
 	return buf.Bytes()
 }
 
+// open builds the database and opens it.
+func (s *synthDB) open(t testing.TB) *Database {
+	t.Helper()
+	b := s.bytes(t)
+	db, err := NewDatabase(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 // decodeAll opens a database and decodes every table and value.
 func decodeAll(b []byte) error {
 	db, err := NewDatabase(bytes.NewReader(b), int64(len(b)))

@@ -30,11 +30,7 @@ func TestDuplicateKeys(t *testing.T) {
 		b, two, 0,
 	}
 	s.tables["T"] = encodeTable([]Column{{Type: ColString}, {Type: ColInt16}, {Type: ColString}}, 2, cells, 6, nil)
-	pkg := s.bytes(t)
-	db, err := NewDatabase(bytes.NewReader(pkg), int64(len(pkg)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := s.open(t)
 	tab, err := db.Table("T")
 	if err != nil {
 		t.Fatal(err)

@@ -118,11 +118,7 @@ func TestSchemaChangeKeepsUnreadableColumns(t *testing.T) {
 	}
 	s.tables["_Tables"] = encodeTable(tablesCols, 2, []uint32{pid, tid}, 2, nil)
 	s.tables["_Columns"] = encodeTable(columnsCols, 2, sortRows(columnsCols, columnsKeys, cells, 5, nil), 5, nil)
-	b := s.bytes(t)
-	db, err := NewDatabase(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := s.open(t)
 	if _, err := db.Table("Gap"); err == nil {
 		t.Fatal("table Gap reads; the test needs one that does not")
 	}

@@ -98,11 +98,7 @@ func TestStreamNameLen(t *testing.T) {
 		cells = append(cells, s.id(k.k), uint32(uint16(k.n)^0x8000), uint32(k.m)^0x80000000, 1)
 	}
 	s.tables["T"] = encodeTable([]Column{{Type: ColString}, {Type: ColInt16}, {Type: ColInt32}, {Type: ColBinary}}, 2, cells, len(keys), nil)
-	pkg := s.bytes(t)
-	db, err := NewDatabase(bytes.NewReader(pkg), int64(len(pkg)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := s.open(t)
 	tab, err := db.Table("T")
 	if err != nil {
 		t.Fatal(err)
