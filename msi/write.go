@@ -107,6 +107,26 @@ var (
 	planHook func(*writePlan)
 )
 
+// sameTableNames reports whether out, a database of the same kind (not a
+// transform), lists the tables db lists, in any order, without a sorted
+// copy of either list: the names of each are distinct, so the same count
+// and each of out's names a table of db's (byName) make the same names.
+// The copies cost 11.5 MB beside both databases for the 360,000 tables
+// of msi-columnless-tables.msi, when the two are held at once.
+func (db *Database) sameTableNames(out *Database) bool {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if len(out.tables) != len(db.tables) {
+		return false
+	}
+	for _, t := range out.tables {
+		if db.byName[t.name] == nil {
+			return false
+		}
+	}
+	return true
+}
+
 // checkSaved reads back a file Save has just written, before it is renamed
 // into place: it must open as a database (container, string pool, _Tables
 // and _Columns), every table written anew (tables) must decode against the
@@ -137,13 +157,11 @@ func (db *Database) checkSaved(r io.ReaderAt, size int64, tables []string) error
 			return err
 		}
 	}
-	if db.kind != PackageTransform {
+	if db.kind != PackageTransform && !db.sameTableNames(out) {
 		got, want := out.TableNames(), db.TableNames()
 		slices.Sort(got)
 		slices.Sort(want)
-		if !slices.Equal(got, want) {
-			return fmt.Errorf("msi: the new file lists tables %q, the database %q", got, want)
-		}
+		return fmt.Errorf("msi: the new file lists tables %q, the database %q", got, want)
 	}
 	// The streams set are checked by a digest, without a map of either
 	// side's names: each stream of the new file whose name is set must
@@ -444,16 +462,19 @@ func (db *Database) plan(o *WriteOptions) (*writePlan, error) {
 			keepAll = true // cannot count its references: keep every source string
 		}
 	}
-	known := map[string]bool{"_Tables": true, "_Columns": true, poolStream: true, dataStream: true}
-	for _, t := range db.tables {
-		known[t.name] = true
-	}
+	// A stream is known by the tables' own index (byName holds the name
+	// of every table in db.tables): a set of their names made here held
+	// 13.5 MB for the 360,000 tables of a 4.9 MB package.
+	dropped := make(map[string]bool, len(db.dropped))
 	for _, d := range db.dropped {
-		known[d] = true
+		dropped[d] = true
 	}
 	var unknown []string
 	for name := range db.tableStreams {
-		if !known[name] {
+		switch {
+		case name == "_Tables" || name == "_Columns" || name == poolStream || name == dataStream:
+		case db.byName[name] != nil || dropped[name]:
+		default:
 			unknown = append(unknown, name)
 		}
 	}

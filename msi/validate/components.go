@@ -35,22 +35,28 @@ func ice02(c *checker) {
 		return
 	}
 	files, _ := c.ownerIndex("File", "File")
-	regs, _ := c.ownerIndex("Registry", "Registry")
 	odbc, _ := c.ownerIndex("ODBCDataSource", "DataSource")
+	// A Registry key path is looked up among the rows ICE38, ICE43 and
+	// ICE57 index too (registryByID), not in an index of its own.
+	regs := c.registryByID()
 	for _, cp := range comps {
-		var owner *textmemo.Index[string]
-		var what, table string
+		var belongs, what, table string
+		var ok bool
 		switch cp.keyPathKind() {
 		case "directory":
 			continue
 		case "registry":
-			owner, what, table = regs, "Registry", "Registry"
+			var r regRow
+			r, ok = regs.Lookup(cp.keyPath)
+			belongs = r.comp
+			what, table = "Registry", "Registry"
 		case "odbc":
-			owner, what, table = odbc, "ODBCDataSource", "ODBCDataSource"
+			belongs, ok = odbc.Lookup(cp.keyPath)
+			what, table = "ODBCDataSource", "ODBCDataSource"
 		default:
-			owner, what, table = files, "File", "File"
+			belongs, ok = files.Lookup(cp.keyPath)
+			what, table = "File", "File"
 		}
-		belongs, ok := owner.Lookup(cp.keyPath)
 		switch {
 		case !ok:
 			c.report(Error, "Component", "KeyPath", cp.key(), "%s: %s not found in %s table", what, quote(cp.keyPath), table)

@@ -10,7 +10,7 @@ import (
 // of its own under HKEY_CURRENT_USER as key path (ICE38, ICE43). Root -1
 // counts as HKCU: it is HKCU in a per-user installation, which is the one
 // these rules are about.
-func (c *checker) checkHKCUKeyPath(cp *component, regs *textmemo.Index[regRow], has, must string) {
+func (c *checker) checkHKCUKeyPath(cp *component, regs *regIndex, has, must string) {
 	lead := "Component " + quote(cp.name) + " " + has + ". It " + must + " use a registry key under HKCU as its KeyPath"
 	switch cp.keyPathKind() {
 	case "registry":
