@@ -30,6 +30,9 @@ type checker struct {
 	spill    *spill // the running rule's sorted runs, past spillBytes
 	listed   map[ruleSev]int
 	omitted  map[ruleSev]int
+	rec      *replay // report's outcomes are noted here while non-nil
+	built    int     // findings report has built (the tests' measure)
+	epoch    int     // spills and forgettings of seen (replay)
 
 	clips    [4][2]string // the last long texts clipped, and their clips
 	nextClip int          // the entry of clips to replace next
@@ -48,7 +51,8 @@ type checker struct {
 	regs     []regRow
 	regByID  *regIndex
 
-	memo textMemo // checks of long texts, by identity (memo.go)
+	memo  textMemo     // checks of long texts, by identity (memo.go)
+	texts textmemo.IDs // long texts by content (sameValues)
 }
 
 func newChecker(ctx context.Context, db *msi.Database, kind pkgKind, max int) *checker {

@@ -285,6 +285,7 @@ func (c *checker) report(sev Severity, table, column string, key []string, forma
 	// reuses, and copied only for a finding listed: most of the millions
 	// a table of duplicate rows makes are merged into one listed before.
 	c.msg = fmt.Appendf(c.msg[:0], format, clipArgs(args)...)
+	c.built++
 	msg := ""
 	if len(c.msg) > 0 {
 		msg = cut(unsafe.String(&c.msg[0], len(c.msg)), maxMessage)
@@ -294,19 +295,23 @@ func (c *checker) report(sev Severity, table, column string, key []string, forma
 		Key: ck, Message: msg, URL: c.rule.URL}
 	if n := len(c.out); n > 0 && same(&c.out[n-1], &f) {
 		c.out[n-1].Duplicates++
+		c.note(n-1, 0, k)
 		return
 	}
 	h := c.hash(&f)
 	if i, ok := c.seen[h]; ok && same(&c.out[i], &f) {
 		c.out[i].Duplicates++
+		c.note(i, h, k)
 		return
 	}
 	if c.max >= 0 && c.listed[k] >= c.max {
 		c.omitted[k]++
+		c.note(-1, 0, k)
 		return
 	}
 	if len(c.seen) >= maxSeen {
 		clear(c.seen)
+		c.epoch++
 	}
 	if len(msg) > 0 && unsafe.StringData(msg) == &c.msg[0] {
 		f.Message = strings.Clone(msg)
@@ -316,7 +321,77 @@ func (c *checker) report(sev Severity, table, column string, key []string, forma
 	}
 	c.seen[h] = len(c.out)
 	c.listed[k]++
+	c.note(len(c.out), h, k)
 	c.add(f)
+}
+
+// A replay is what report did with the findings of one row: a rule
+// meeting a row identical to it (a table of duplicate rows repeats one
+// row hundreds of thousands of times) counts the same findings again
+// without building, hashing and comparing each (replay). It holds while
+// the findings it names stay where they are: no run spilled and the
+// recent findings not forgotten since (checker.epoch).
+type replay struct {
+	epoch int
+	ok    bool
+	steps []replayStep
+}
+
+// A replayStep is one finding's outcome: merged into or listed as
+// c.out[i] (found under hash h, or the last one listed when h is 0), or
+// counted as omitted under k (i < 0).
+type replayStep struct {
+	i int
+	h uint64
+	k ruleSev
+}
+
+// record makes report note its outcomes in r from now on (nil: stop).
+func (c *checker) record(r *replay) {
+	if r != nil {
+		r.epoch, r.ok, r.steps = c.epoch, true, r.steps[:0]
+	}
+	c.rec = r
+}
+
+// note adds an outcome of report to the replay being recorded.
+func (c *checker) note(i int, h uint64, k ruleSev) {
+	if c.rec != nil {
+		c.rec.steps = append(c.rec.steps, replayStep{i, h, k})
+	}
+}
+
+// replay counts the findings r recorded once more, as report would count
+// them again, and reports whether it could: false (nothing counted) when
+// they may have moved since, and the caller must check the row again.
+func (c *checker) replay(r *replay) bool {
+	if !r.ok || r.epoch != c.epoch {
+		return false
+	}
+	n := len(c.out)
+	for _, s := range r.steps {
+		if s.i < 0 {
+			continue
+		}
+		// Where report would find the finding: the last one listed, or
+		// the one its hash names.
+		if s.i >= n {
+			return false
+		}
+		if s.i != n-1 {
+			if j, ok := c.seen[s.h]; !ok || j != s.i || s.h == 0 {
+				return false
+			}
+		}
+	}
+	for _, s := range r.steps {
+		if s.i < 0 {
+			c.omitted[s.k]++
+		} else {
+			c.out[s.i].Duplicates++
+		}
+	}
+	return true
 }
 
 // maxSeen bounds the findings report remembers to merge identical ones
@@ -407,6 +482,7 @@ func (c *checker) full(sev Severity) bool {
 	k := ruleSev{c.rule.ICE, sev}
 	if c.max >= 0 && c.listed[k] >= c.max {
 		c.omitted[k]++
+		c.note(-1, 0, k)
 		return true
 	}
 	return false
@@ -507,6 +583,7 @@ func (c *checker) flush() {
 	clear(c.out)
 	c.out, c.outBytes = c.out[:0], 0
 	clear(c.seen)
+	c.epoch++
 	if c.spill != nil {
 		c.spill.reset()
 	}
@@ -576,6 +653,7 @@ func (c *checker) spillRun() {
 	clear(c.out)
 	c.out, c.outBytes = c.out[:0], 0
 	clear(c.seen)
+	c.epoch++
 }
 
 // Counts returns how many errors, warnings and infos fs holds, counting
