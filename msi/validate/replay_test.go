@@ -50,11 +50,11 @@ func TestIdenticalRowsBuiltOnce(t *testing.T) {
 // before them are those a check of each row gives, with the findings
 // bounded or not, and spilled to a file or not.
 func TestReplayedRowsSame(t *testing.T) {
-	for _, name := range []string{"msi-duplicate-long-keys.msi", "msi-duplicate-rows.msi", "msi-validation-long-lists.msi"} {
+	for _, name := range []string{"msi-duplicate-long-keys.msi", "msi-duplicate-rows.msi"} {
 		db := openCrafted(t, name)
-		for _, max := range []int{0, -1, 1, 3} {
-			for _, spill := range []int{spillBytes, 4 << 10} {
-				opts := &Options{MaxFindings: max}
+		for _, max := range []int{-1, 2} {
+			for _, spill := range []int{spillBytes, 2 << 10} { // 2 KiB: a run every few findings
+				opts := &Options{MaxFindings: max, Rules: []string{"ICE03"}} // the rule that replays
 				old := spillBytes
 				spillBytes = spill
 				got, err := Validate(db, opts)
