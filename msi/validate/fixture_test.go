@@ -209,6 +209,17 @@ func value(c any) msi.Value {
 // package kind is decided as for a file on disk.
 func (f *fixture) build(t testing.TB) *msi.Database {
 	t.Helper()
+	b := f.bytes(t)
+	out, err := msi.NewDatabase(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// bytes returns the fixture written as a package (build).
+func (f *fixture) bytes(t testing.TB) []byte {
+	t.Helper()
 	base := sample(t)
 	db, err := msi.NewDatabase(bytes.NewReader(base), int64(len(base)))
 	if err != nil {
@@ -250,11 +261,7 @@ func (f *fixture) build(t testing.TB) *msi.Database {
 	if _, err := db.WriteTo(&buf); err != nil {
 		t.Fatal(err)
 	}
-	out, err := msi.NewDatabase(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return buf.Bytes()
 }
 
 // brief formats a finding without its message: "error File[F1].Version".

@@ -30,6 +30,16 @@ func FuzzValidate(f *testing.F) {
 		p, _ := filepath.Glob(filepath.Join(root, "testdata", dir, "*.ms[im]"))
 		paths = append(paths, p...)
 	}
+	if dir := testenv.CorpusDir(); dir != "" {
+		p, _ := filepath.Glob(filepath.Join(dir, "*", "*.ms[im]"))
+		paths = append(paths, p...)
+	}
+	// The small installer every rule passes, with the base _Validation
+	// table: the packages above have none, and without one ICE03 checks
+	// little.
+	fix := baseInstaller()
+	withValidation(nil)(fix)
+	f.Add(fix.bytes(f))
 	for _, p := range paths {
 		if fi, err := os.Stat(p); err != nil || fi.Size() > fuzzSeedMax {
 			continue
