@@ -149,12 +149,21 @@ func newReport(pass string, log *edit.Log) *Report {
 	if log == nil {
 		return nil
 	}
-	r := &Report{Pass: pass, Changes: make([]Change, len(log.Changes)), Notes: make([]Note, len(log.Notes))}
+	r := &Report{Pass: pass, Changes: make([]Change, len(log.Changes))}
 	for i, c := range log.Changes {
 		r.Changes[i] = Change{Op: Op(c.Op), Table: c.Table, Key: c.Key, Old: c.Old, New: c.New, Reason: c.Reason}
 	}
-	for i, n := range log.Notes {
-		r.Notes[i] = Note{Severity: Severity(n.Severity), Table: n.Table, Key: n.Key, Reason: n.Reason}
+	// The planned notes first, converted straight from their chunks (each
+	// let go once converted): a plan's notes are not copied into
+	// log.Notes first (350,000 notes of a ProgId cycle held three times
+	// at once made 75 of the 91 MB live of msikit rewrite).
+	r.Notes = make([]Note, 0, log.Planned.Len()+len(log.Notes))
+	add := func(notes []edit.Note) {
+		for _, n := range notes {
+			r.Notes = append(r.Notes, Note{Severity: Severity(n.Severity), Table: n.Table, Key: n.Key, Reason: n.Reason})
+		}
 	}
+	log.Planned.Drain(add)
+	add(log.Notes)
 	return r
 }

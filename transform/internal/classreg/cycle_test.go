@@ -37,7 +37,7 @@ func TestPlanProgIDCycleMemory(t *testing.T) {
 	p := analyze(in, Options{})
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
-	if got := p.plan.notes.n; got < 2*n {
+	if got := p.plan.notes.Len(); got < 2*n {
 		t.Fatalf("%d notes on a %d-row cycle, want at least %d", got, n, 2*n)
 	}
 	if per := (int64(ms.HeapAlloc) - int64(before)) / n; per > 280 {

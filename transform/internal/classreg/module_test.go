@@ -68,7 +68,7 @@ func TestClassToRegistryMergeModule(t *testing.T) {
 				}
 			}
 			if len(seqAdds) != 2 {
-				t.Fatalf("ModuleInstallExecuteSequence additions %q, want the two registry actions; notes %+v", seqAdds, rep.Notes)
+				t.Fatalf("ModuleInstallExecuteSequence additions %q, want the two registry actions; notes %+v", seqAdds, rep.AllNotes())
 			}
 			out := filepath.Join(t.TempDir(), "out.msm")
 			if err := db.Save(out, nil); err != nil {

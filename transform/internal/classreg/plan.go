@@ -73,9 +73,9 @@ type Plan struct {
 	Actions    []Action
 	Components []NewComponent
 	// Notes are the plan's notes as makePlan returns it; planning keeps
-	// them in notes (Run moves them to the report).
+	// them in notes (Run moves them to the report's Planned notes).
 	Notes []edit.Note
-	notes noteChunks
+	notes edit.NoteChunks
 	// over says which bound of MaxChanges the plan passed ("" if none);
 	// planning stops there.
 	over string
@@ -273,7 +273,7 @@ type iconRef struct {
 // makePlan computes the plan for in, with its notes in Notes.
 func makePlan(in *Input, opts Options) *Plan {
 	plan := planFor(in, opts)
-	plan.Notes = plan.notes.take(nil)
+	plan.Notes = plan.notes.Take()
 	return plan
 }
 
@@ -320,7 +320,7 @@ func analyze(in *Input, opts Options) *planner {
 }
 
 func (p *planner) note(sev edit.Severity, table string, key []string, format string, args ...any) {
-	p.plan.notes.add(edit.Note{Severity: sev, Table: table, Key: key, Reason: p.reason(format, args)})
+	p.plan.notes.Add(edit.Note{Severity: sev, Table: table, Key: key, Reason: p.reason(format, args)})
 }
 
 // reason returns clip.Sprintf(format, args...), shared with the equal
@@ -361,43 +361,6 @@ func (p *planner) reason(format string, args []any) string {
 // maxFormatted is how many reasons planner.formatted remembers before
 // it starts afresh.
 const maxFormatted = 1024
-
-// noteChunk is the number of notes in one chunk of a noteChunks.
-const noteChunk = 1024
-
-// noteChunks holds notes in chunks of noteChunk: a plan that notes each
-// of hundreds of thousands of rows (twice each on a ProgId cycle) grows
-// without copying what it holds, where a slice grown by append holds its
-// old and its new array at once, while the rows' facts are held too.
-type noteChunks struct {
-	chunks [][]edit.Note
-	n      int
-}
-
-func (c *noteChunks) add(n edit.Note) {
-	if len(c.chunks) == 0 || len(c.chunks[len(c.chunks)-1]) == noteChunk {
-		c.chunks = append(c.chunks, make([]edit.Note, 0, noteChunk))
-	}
-	last := &c.chunks[len(c.chunks)-1]
-	*last = append(*last, n)
-	c.n++
-}
-
-// take returns the notes followed by more, in a slice of exactly that
-// length (nil when both are empty), and empties c, each chunk let go as
-// soon as it is copied.
-func (c *noteChunks) take(more []edit.Note) []edit.Note {
-	if c.n+len(more) == 0 {
-		return nil
-	}
-	out := make([]edit.Note, 0, c.n+len(more))
-	for i, ch := range c.chunks {
-		out = append(out, ch...)
-		c.chunks[i] = nil
-	}
-	c.chunks, c.n = nil, 0
-	return append(out, more...)
-}
 
 // lower returns strings.ToLower(s), computed once per long text: the
 // indexes and checks fold the same cells many times, and a pooled 64 KiB

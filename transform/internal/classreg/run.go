@@ -54,14 +54,14 @@ func Run(db *msi.Database, opts Options) (*edit.Log, error) {
 		return nil, err
 	}
 	// The plan's notes come first in the report, then those of
-	// applyPlan: moved there in one slice of the right length once the
-	// edits are made (a package may hold a note for each of hundreds of
-	// thousands of rows).
+	// applyPlan: moved there in their chunks, not copied (a package may
+	// hold a note for each of hundreds of thousands of rows, and the
+	// report converts them once more).
 	err = applyPlan(db, plan, rep, opts.Shared)
 	if err != nil {
 		opts.Shared.Forget() // the tables may be partly changed
 	}
-	rep.Notes = plan.notes.take(rep.Notes)
+	rep.Planned, plan.notes = plan.notes, edit.NoteChunks{}
 	return rep, err
 }
 

@@ -242,12 +242,12 @@ func TestClassToRegistryNewRegistryTable(t *testing.T) {
 		t.Errorf("_Validation has %d Registry rows, want %d", n, len(registryColumns))
 	}
 	if !reportHasNote(rep, tblRegistry, "created the Registry table") {
-		t.Errorf("report does not say the table was created: %+v", rep.Notes)
+		t.Errorf("report does not say the table was created: %+v", rep.AllNotes())
 	}
 }
 
 func reportHasNote(rep *edit.Log, table, substr string) bool {
-	for _, n := range rep.Notes {
+	for _, n := range rep.AllNotes() {
 		if n.Table == table && strings.Contains(n.Reason, substr) {
 			return true
 		}

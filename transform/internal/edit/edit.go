@@ -46,6 +46,11 @@ type Note struct {
 // A Log is what one pass did: its changes and notes, in order.
 type Log struct {
 	Changes []Change
+	// Planned are notes that come before Notes: the notes a pass's plan
+	// made, moved here whole rather than copied into Notes (a plan may
+	// note each of hundreds of thousands of rows, and the report converts
+	// them once more: transform's newReport takes them chunk by chunk).
+	Planned NoteChunks
 	Notes   []Note
 	reasons Texts
 }
@@ -127,4 +132,61 @@ func UpdateRows(old, updated []string) (o, n []string) {
 		n[i] = o[i]
 	}
 	return o, n
+}
+
+// noteChunk is the number of notes in one chunk of a NoteChunks.
+const noteChunk = 1024
+
+// NoteChunks holds notes in chunks of noteChunk: a plan that notes each
+// of hundreds of thousands of rows (twice each on a ProgId cycle) grows
+// without copying what it holds, where a slice grown by append holds its
+// old and its new array at once, while the rows' facts are held too. The
+// zero NoteChunks is empty and ready to use.
+type NoteChunks struct {
+	chunks [][]Note
+	n      int
+}
+
+// Add appends n.
+func (c *NoteChunks) Add(n Note) {
+	if len(c.chunks) == 0 || len(c.chunks[len(c.chunks)-1]) == noteChunk {
+		c.chunks = append(c.chunks, make([]Note, 0, noteChunk))
+	}
+	last := &c.chunks[len(c.chunks)-1]
+	*last = append(*last, n)
+	c.n++
+}
+
+// Len returns the number of notes held.
+func (c *NoteChunks) Len() int { return c.n }
+
+// Drain calls fn with each chunk of notes in order, and empties c, each
+// chunk let go once fn returns.
+func (c *NoteChunks) Drain(fn func([]Note)) {
+	for i, ch := range c.chunks {
+		fn(ch)
+		c.chunks[i] = nil
+	}
+	c.chunks, c.n = nil, 0
+}
+
+// AllNotes returns the log's notes in order, its Planned notes first,
+// in a new slice; l is not changed.
+func (l *Log) AllNotes() []Note {
+	out := make([]Note, 0, l.Planned.Len()+len(l.Notes))
+	for _, ch := range l.Planned.chunks {
+		out = append(out, ch...)
+	}
+	return append(out, l.Notes...)
+}
+
+// Take returns the notes in a slice of exactly that length (nil when
+// there are none), and empties c.
+func (c *NoteChunks) Take() []Note {
+	if c.n == 0 {
+		return nil
+	}
+	out := make([]Note, 0, c.n)
+	c.Drain(func(ch []Note) { out = append(out, ch...) })
+	return out
 }
