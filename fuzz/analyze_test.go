@@ -172,7 +172,7 @@ func analyze(t *testing.T, db *msi.Database, data []byte) analysis {
 	var a analysis
 	analyzeAudit(t, db, &a)
 	analyzeIndex(t, db, &a)
-	analyzeSBOM(t, db, data, &a)
+	inv := analyzeSBOM(t, db, data, &a)
 	files, err := install.Files(db, nil)
 	checkTypedError(t, "install.Files", err, []string{"msi: ", "install: ", "cab: ", "cfb: "}, msi.ErrFormat, msi.ErrLimit)
 	if err != nil {
@@ -189,6 +189,26 @@ func analyze(t *testing.T, db *msi.Database, data []byte) analysis {
 		}
 		checkRelPath(t, "install.Files: "+f.Key, f.Path)
 		a.Files = append(a.Files, f.Key+"\x00"+f.Path)
+	}
+	if inv != nil {
+		// The inventory lays files out as install.Files does (the same
+		// plan): each of its files is there, at the same path or with
+		// the same refusal; the inventory adds cabinet files no File
+		// row names.
+		listed := map[string]int{}
+		for _, f := range inv.Files {
+			if f.Err != nil {
+				listed[f.Key+"\x00!"+f.Err.Error()]++
+			} else {
+				listed[f.Key+"\x00"+f.Path]++
+			}
+		}
+		for _, f := range a.Files {
+			if listed[f] == 0 {
+				t.Fatalf("install.Files lists %q, the SBOM's inventory does not", f)
+			}
+			listed[f]--
+		}
 	}
 	return a
 }
@@ -444,14 +464,15 @@ func analyzeIndex(t *testing.T, db *msi.Database, a *analysis) {
 // spdxIDPattern is what SPDX 2.3 allows as an element's SPDXID.
 var spdxIDPattern = regexp.MustCompile(`^SPDXRef-[A-Za-z0-9.-]+$`)
 
-// analyzeSBOM reads db's inventory and writes both documents.
-func analyzeSBOM(t *testing.T, db *msi.Database, data []byte, a *analysis) {
+// analyzeSBOM reads db's inventory and writes both documents; it
+// returns the inventory, or nil when Read fails.
+func analyzeSBOM(t *testing.T, db *msi.Database, data []byte, a *analysis) *sbom.Inventory {
 	t.Helper()
 	inv, err := sbom.Read(db, &sbom.Options{Package: bytes.NewReader(data), PackageSize: int64(len(data))})
 	if err != nil {
 		checkTypedError(t, "sbom.Read", err, []string{"sbom: ", "msi: ", "install: ", "cab: ", "cfb: "}, msi.ErrFormat, msi.ErrLimit, sbom.ErrUnsupported)
 		a.SBOMErr = err.Error()
-		return
+		return nil
 	}
 	for _, f := range inv.Files {
 		if f.Err == nil {
@@ -485,6 +506,7 @@ func analyzeSBOM(t *testing.T, db *msi.Database, data []byte, a *analysis) {
 		checkSPDX(t, spdx.Bytes())
 		a.SPDX = digest(spdx.Bytes())
 	}
+	return inv
 }
 
 // cdxComponent is what checkCycloneDX reads of a CycloneDX component.
