@@ -278,7 +278,11 @@ type FileError struct {
 	// Cabinet names the cabinet the file was read from or expected in,
 	// as the Media table does, or "".
 	Cabinet string
-	Err     error
+	// Path is, for a cabinet member no File row names (a patch's), the
+	// path it was to be extracted to, "" when its name was refused;
+	// for a File row it is "" (the File's Path says where it goes).
+	Path string
+	Err  error
 }
 
 // Error formats the error as `install: File "KEY": cause`, adding the
@@ -981,7 +985,7 @@ func (x *extraction) folder(label string, files []*cab.File, upaths map[*cab.Fil
 			if p, ok := upaths[cf]; ok {
 				if err := overlap(cf); err != nil {
 					x.mu.Lock()
-					x.rep.Failed = append(x.rep.Failed, &FileError{Key: cf.Name, Cabinet: label, Err: err})
+					x.rep.Failed = append(x.rep.Failed, &FileError{Key: cf.Name, Cabinet: label, Path: p, Err: err})
 					x.mu.Unlock()
 					continue
 				}
@@ -1044,8 +1048,8 @@ func (x *extraction) refuse(label string, files []*cab.File, upaths map[*cab.Fil
 	for _, cf := range files {
 		i, ok := x.byKey.Lookup(cf.Name)
 		if !ok {
-			if _, ok := upaths[cf]; ok {
-				x.rep.Failed = append(x.rep.Failed, &FileError{Key: cf.Name, Cabinet: label, Err: err})
+			if p, ok := upaths[cf]; ok {
+				x.rep.Failed = append(x.rep.Failed, &FileError{Key: cf.Name, Cabinet: label, Path: p, Err: err})
 			}
 			continue
 		}
@@ -1099,7 +1103,7 @@ func (x *extraction) unlisted(label, p string, cf *cab.File) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if err != nil {
-		x.rep.Failed = append(x.rep.Failed, &FileError{Key: cf.Name, Cabinet: label, Err: x.ratioErr(err)})
+		x.rep.Failed = append(x.rep.Failed, &FileError{Key: cf.Name, Cabinet: label, Path: p, Err: x.ratioErr(err)})
 		return nil
 	}
 	x.rep.Unlisted++

@@ -12,6 +12,7 @@ import (
 	"hash"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -446,8 +447,17 @@ func (r *reader) readFiles(opts *Options) error {
 			sf = r.unlisted[fe.Cabinet+"\x00"+fe.Key]
 		}
 		if sf == nil {
-			// A cabinet file no File row names that failed to decode.
-			sf = &File{File: install.File{Key: fe.Key, Name: fe.Key, Cabinet: fe.Cabinet, Compressed: true}}
+			// A cabinet file no File row names that failed to decode:
+			// at the path install planned for it, as those that
+			// decode; one whose name was refused has none, and the
+			// refusal as its Err (install.File's rule: a Path or an
+			// Err).
+			sf = &File{File: install.File{Key: fe.Key, Name: fe.Key, Path: fe.Path, Cabinet: fe.Cabinet, Compressed: true}}
+			if fe.Path != "" {
+				sf.Name = path.Base(fe.Path)
+			} else {
+				sf.Err = fe
+			}
 			r.inv.Files = append(r.inv.Files, sf)
 		}
 		sf.Read, sf.SHA256, sf.SHA1, sf.MD5, sf.HashMismatch = false, nil, nil, nil, false

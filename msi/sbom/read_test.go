@@ -472,3 +472,42 @@ func TestWriteMaxBytes(t *testing.T) {
 		})
 	}
 }
+
+// TestUnlistedFailedFileHasPath reads a package whose cabinet files no
+// File row names (as a patch's) and whose only data block is damaged, so
+// that no file decodes: each is listed at the path install planned for
+// it (<cabinet>/<name>), as one that decodes would be, with its failure;
+// none without a Path or an Err. FuzzAnalyze found a patch whose
+// damaged cabinet's files were listed with neither.
+func TestUnlistedFailedFileHasPath(t *testing.T) {
+	db := sample(t)
+	if err := db.DropTable("File"); err != nil {
+		t.Fatal(err)
+	}
+	cab := storedCabinet([]cabEntry{{"a.txt", []byte("hello")}, {"b.txt", []byte("world")}})
+	first := binary.LittleEndian.Uint32(cab[36:]) // the first data block
+	binary.LittleEndian.PutUint32(cab[first:], 0xdeadbeef)
+	if err := db.SetStream("synth.cab", bytes.NewReader(cab), int64(len(cab))); err != nil {
+		t.Fatal(err)
+	}
+	db, _ = reopen(t, db)
+	inv, err := Read(db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type file struct{ Key, Name, Path string }
+	var got []file
+	for _, f := range inv.Files {
+		if f.Path == "" && f.Err == nil {
+			t.Errorf("%q: no Path and no Err", f.Key)
+		}
+		if f.ReadErr == nil || f.Read {
+			t.Errorf("%q: read (%v) without an error, from a damaged cabinet", f.Key, f.Read)
+		}
+		got = append(got, file{f.Key, f.Name, f.Path})
+	}
+	want := []file{{"a.txt", "a.txt", "synth.cab/a.txt"}, {"b.txt", "b.txt", "synth.cab/b.txt"}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("files (-want +got):\n%s", d)
+	}
+}
