@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -49,23 +47,7 @@ const analyzeQueries = 32
 // climb out); and a second run on the same database must give the same
 // output byte for byte. Each input must finish within the fuzz budgets.
 func FuzzAnalyze(f *testing.F) {
-	paths := []string{filepath.Join(testenv.RepoRoot(), "testdata", "sample.msi")}
-	crafted, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "*.msi"))
-	paths = append(paths, crafted...)
-	valid, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "valid", "*.msi"))
-	paths = append(paths, valid...)
-	if dir := testenv.CorpusDir(); dir != "" {
-		p, _ := filepath.Glob(filepath.Join(dir, "*", "*"))
-		paths = append(paths, p...)
-	}
-	for _, p := range paths {
-		if fi, err := os.Stat(p); err != nil || fi.Size() > dbSeedMax {
-			continue
-		}
-		if b, err := os.ReadFile(p); err == nil {
-			f.Add(b)
-		}
-	}
+	addPackageSeeds(f, "*", dbSeedMax)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > 8<<20 {
 			return

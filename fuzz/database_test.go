@@ -196,23 +196,7 @@ func checkJSONExport(t *testing.T, db *msi.Database) {
 // back to the same tables. Each input must finish within 2 s and allocate
 // a bounded amount of memory.
 func FuzzOpenDatabase(f *testing.F) {
-	paths := []string{filepath.Join(testenv.RepoRoot(), "testdata", "sample.msi")}
-	crafted, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "*.msi"))
-	paths = append(paths, crafted...)
-	valid, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "valid", "*.msi"))
-	paths = append(paths, valid...)
-	if dir := testenv.CorpusDir(); dir != "" {
-		p, _ := filepath.Glob(filepath.Join(dir, "*", "*"))
-		paths = append(paths, p...)
-	}
-	for _, p := range paths {
-		if fi, err := os.Stat(p); err != nil || fi.Size() > dbSeedMax {
-			continue
-		}
-		if b, err := os.ReadFile(p); err == nil {
-			f.Add(b)
-		}
-	}
+	addPackageSeeds(f, "*", dbSeedMax)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > 8<<20 {
 			return
@@ -254,4 +238,28 @@ func FuzzOpenDatabase(f *testing.F) {
 
 		})
 	})
+}
+
+// addPackageSeeds adds as seeds testdata/sample.msi, the crafted packages
+// (testdata/crafted/*.msi and valid/*.msi) and, when the shared corpus is
+// present, its files matching corpusGlob, each of at most max bytes.
+func addPackageSeeds(f *testing.F, corpusGlob string, max int64) {
+	root := testenv.RepoRoot()
+	paths := []string{filepath.Join(root, "testdata", "sample.msi")}
+	for _, sub := range []string{"*.msi", "valid/*.msi"} {
+		crafted, _ := filepath.Glob(filepath.Join(root, "testdata", "crafted", sub))
+		paths = append(paths, crafted...)
+	}
+	if dir := testenv.CorpusDir(); dir != "" {
+		p, _ := filepath.Glob(filepath.Join(dir, "*", corpusGlob))
+		paths = append(paths, p...)
+	}
+	for _, p := range paths {
+		if fi, err := os.Stat(p); err != nil || fi.Size() > max {
+			continue
+		}
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
 }

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -28,24 +26,7 @@ const extractSeedMax = 256 << 10
 // must be typed and print as one line; and each input must finish within
 // 2 s and a bounded allocation.
 func FuzzExtract(f *testing.F) {
-	root := testenv.RepoRoot()
-	paths := []string{filepath.Join(root, "testdata", "sample.msi")}
-	for _, sub := range []string{"*.msi", "valid/*.msi"} {
-		crafted, _ := filepath.Glob(filepath.Join(root, "testdata", "crafted", sub))
-		paths = append(paths, crafted...)
-	}
-	if dir := testenv.CorpusDir(); dir != "" {
-		p, _ := filepath.Glob(filepath.Join(dir, "*", "*.ms?"))
-		paths = append(paths, p...)
-	}
-	for _, p := range paths {
-		if fi, err := os.Stat(p); err != nil || fi.Size() > extractSeedMax {
-			continue
-		}
-		if b, err := os.ReadFile(p); err == nil {
-			f.Add(b)
-		}
-	}
+	addPackageSeeds(f, "*.ms?", extractSeedMax)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > 8<<20 {
 			return
