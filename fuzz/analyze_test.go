@@ -203,6 +203,9 @@ func analyzeAudit(t *testing.T, db *msi.Database, a *analysis) {
 	rep, err := transform.Audit(db, transform.AuditOptions{})
 	if err != nil {
 		if k := db.Kind(); k == msi.PackagePatch || k == msi.PackageTransform {
+			if !errors.Is(err, transform.ErrNotInstaller) {
+				t.Fatalf("Audit of a %v: %v, want transform.ErrNotInstaller", k, err)
+			}
 			return // refused, as documented
 		}
 		checkTypedError(t, "Audit", err, []string{"transform: ", "msi: ", "cab: ", "cfb: "},

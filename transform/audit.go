@@ -350,10 +350,11 @@ type RewritePreview struct {
 // The rows msiexec registers are decided by the class-to-registry pass's
 // own planner, the rewrite preview by the passes themselves.
 //
-// db is not changed. Patches and transforms are refused.
+// db is not changed. Patches and transforms are refused with an error
+// wrapping ErrNotInstaller.
 func Audit(db *msi.Database, opts AuditOptions) (*AuditReport, error) {
 	if k := db.Kind(); k == msi.PackagePatch || k == msi.PackageTransform {
-		return nil, fmt.Errorf("transform: audit: a %v is not an installer database", k)
+		return nil, fmt.Errorf("transform: audit: a %v is %w", k, ErrNotInstaller)
 	}
 	if opts.BroadCheck <= 0 {
 		opts.BroadCheck = DefaultBroadCheck

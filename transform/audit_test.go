@@ -341,7 +341,7 @@ func TestAuditRefusesPatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := Audit(db, AuditOptions{}); err == nil || !strings.Contains(err.Error(), "not an installer database") {
+	if _, err := Audit(db, AuditOptions{}); !errors.Is(err, ErrNotInstaller) || !strings.Contains(err.Error(), "not an installer database") {
 		t.Errorf("Audit of a patch = %v", err)
 	}
 }
@@ -530,5 +530,26 @@ func TestAuditCorpus(t *testing.T) {
 	t.Logf("%d packages audited, %d of them signed (%d valid)", n, signed, valid)
 	if signed == 0 && len(files) > 20 {
 		t.Error("no signed package in the corpus: the signature check is vacuous")
+	}
+}
+
+// TestNotInstallerTyped: the audit and class-to-registry refuse a patch
+// or transform with an error a caller can test for (ErrNotInstaller).
+func TestNotInstallerTyped(t *testing.T) {
+	for _, name := range []string{"mst-columns-delete.mst", "msp-one-transform-listed-500k-times.msp"} {
+		db, err := msi.Open(filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "mst", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k := db.Kind(); k != msi.PackageTransform && k != msi.PackagePatch {
+			t.Fatalf("%s: a %v", name, k)
+		}
+		if _, err := Audit(db, AuditOptions{}); !errors.Is(err, ErrNotInstaller) {
+			t.Errorf("Audit of %s: %v, want ErrNotInstaller", name, err)
+		}
+		if _, err := ClassToRegistry(db, ClassToRegistryOptions{}); !errors.Is(err, ErrNotInstaller) {
+			t.Errorf("ClassToRegistry of %s: %v, want ErrNotInstaller", name, err)
+		}
+		db.Close()
 	}
 }

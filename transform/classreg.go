@@ -104,7 +104,8 @@ type ClassToRegistryOptions struct {
 // RunAsInteractiveUser are written when non-zero (Wine writes them for any
 // non-null value). Registry rows follow the component's 64-bit attribute
 // where msiexec registered classes by package platform: every class where
-// the two disagree gets a warning.
+// the two disagree gets a warning. A patch or transform is refused with
+// an error wrapping ErrNotInstaller.
 func ClassToRegistry(db *msi.Database, opts ClassToRegistryOptions) (*Report, error) {
 	log, err := classreg.Run(db, classreg.Options{
 		DropUnexpressible: opts.DropUnexpressible,

@@ -19,6 +19,12 @@ const DefaultMaxChanges = edit.DefaultMaxChanges
 // left unchanged.
 var ErrTooManyChanges = edit.ErrTooManyChanges
 
+// ErrNotInstaller is wrapped by the error Audit and ClassToRegistry return
+// for a patch (.msp) or a transform (.mst): they read and rewrite
+// installer databases and merge modules; what a patch or transform does
+// is audited or rewritten on its target with it applied.
+var ErrNotInstaller = edit.ErrNotInstaller
+
 // DefaultMaxEntryPoints is the number of rows of the tables that hold
 // advertised entry points (Class, ProgId, AppId, Extension, Verb, MIME,
 // Shortcut, TypeLib, PublishComponent) Audit accepts when its options

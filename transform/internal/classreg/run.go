@@ -33,7 +33,7 @@ type Options struct {
 func Run(db *msi.Database, opts Options) (*edit.Log, error) {
 	rep := &edit.Log{}
 	if k := db.Kind(); k == msi.PackagePatch || k == msi.PackageTransform {
-		return nil, fmt.Errorf("transform: class-to-registry: a %v is not an installer database", k)
+		return nil, fmt.Errorf("transform: class-to-registry: a %v is %w", k, edit.ErrNotInstaller)
 	}
 	in, err := readInput(db, opts.Stop, opts.Shared)
 	if err != nil {

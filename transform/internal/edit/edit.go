@@ -95,6 +95,10 @@ const DefaultMaxChanges = 100_000
 // row changes than its MaxChanges allows (transform.ErrTooManyChanges).
 var ErrTooManyChanges = errors.New("transform: too many row changes")
 
+// ErrNotInstaller is wrapped by the error of a pass or the audit given a
+// patch or a transform (transform.ErrNotInstaller).
+var ErrNotInstaller = errors.New("not an installer database")
+
 // TooMany is the error of a pass stopped at its MaxChanges bound; over
 // says which bound ("more than 100000 row changes").
 func TooMany(over string) error {
