@@ -72,7 +72,14 @@ func TestFileRowsOneLongKeyMemory(t *testing.T) {
 		t.Fatalf("%d failures, want one for each of the %d rows refused", len(rep.Failed), refused)
 	}
 	t.Logf("%d File rows: the layout holds %d bytes a row, extracting allocates %d", rows, held/rows, alloc/rows)
-	if held/rows > 190 || alloc/rows > 207 {
-		t.Errorf("the layout holds %d bytes a File row and extracting allocates %d, want at most 190 and 207", held/rows, alloc/rows)
+	if held/rows > 190 {
+		t.Errorf("the layout holds %d bytes a File row, want at most 190", held/rows)
+	}
+	// The race detector's own allocations move the extraction's by more
+	// than the fix does (201-220 bytes a row under -race, 195 without;
+	// 231 with the key map sized for every row), so it is checked
+	// without it.
+	if !testenv.RaceEnabled && alloc/rows > 207 {
+		t.Errorf("extracting allocates %d bytes a File row, want at most 207", alloc/rows)
 	}
 }
