@@ -465,31 +465,28 @@ func analyzeSBOM(t *testing.T, db *msi.Database, data []byte, a *analysis) *sbom
 		}
 	}
 	opts := &sbom.WriteOptions{MaxBytes: analyzeDocMax}
-	var cdx bytes.Buffer
-	if err := inv.WriteCycloneDX(&cdx, opts); err != nil {
-		if !errors.Is(err, sbom.ErrTooLarge) {
-			t.Fatalf("WriteCycloneDX: %v", err)
+	for _, d := range []struct {
+		name  string
+		write func(io.Writer, *sbom.WriteOptions) error
+		check func(*testing.T, []byte)
+		out   *string
+	}{
+		{"WriteCycloneDX", inv.WriteCycloneDX, checkCycloneDX, &a.CycloneDX},
+		{"WriteSPDX", inv.WriteSPDX, checkSPDX, &a.SPDX},
+	} {
+		var doc bytes.Buffer
+		if err := d.write(&doc, opts); err != nil {
+			if !errors.Is(err, sbom.ErrTooLarge) {
+				t.Fatalf("%s: %v", d.name, err)
+			}
+			if doc.Len() != 0 {
+				t.Fatalf("%s refused the document after writing %d bytes", d.name, doc.Len())
+			}
+			*d.out = "too large"
+			continue
 		}
-		if cdx.Len() != 0 {
-			t.Fatalf("WriteCycloneDX refused the document after writing %d bytes", cdx.Len())
-		}
-		a.CycloneDX = "too large"
-	} else {
-		checkCycloneDX(t, cdx.Bytes())
-		a.CycloneDX = digest(cdx.Bytes())
-	}
-	var spdx bytes.Buffer
-	if err := inv.WriteSPDX(&spdx, opts); err != nil {
-		if !errors.Is(err, sbom.ErrTooLarge) {
-			t.Fatalf("WriteSPDX: %v", err)
-		}
-		if spdx.Len() != 0 {
-			t.Fatalf("WriteSPDX refused the document after writing %d bytes", spdx.Len())
-		}
-		a.SPDX = "too large"
-	} else {
-		checkSPDX(t, spdx.Bytes())
-		a.SPDX = digest(spdx.Bytes())
+		d.check(t, doc.Bytes())
+		*d.out = digest(doc.Bytes())
 	}
 	return inv
 }
