@@ -217,6 +217,38 @@ func decodeLog(b []byte) string {
 	return string(b)
 }
 
+// LogProperty returns the value a msiexec log (MsiExec's text) gives for
+// the property name in its "Property(S): name = value" lines (the last
+// such line), and whether there is one. Names are compared with case, as
+// the installer does.
+//
+// Tests use it to check what the installer saw of its environment: Wine's
+// msi sets ComputerName only when GetComputerNameW works, and in CI on
+// 2026-12-06 one install of two in the same prefix ran without it, so that
+// a registry value formatted from [ComputerName] was empty in one install
+// and the machine's name in the other. See SawComputerName.
+func LogProperty(log, name string) (string, bool) {
+	prefix := "Property(S): " + name + " = "
+	value, found := "", false
+	for len(log) > 0 {
+		line, rest, _ := strings.Cut(log, "\n")
+		log = rest
+		if v, ok := strings.CutPrefix(strings.TrimRight(line, "\r"), prefix); ok {
+			value, found = v, true
+		}
+	}
+	return value, found
+}
+
+// SawComputerName reports whether the msiexec run that wrote log had the
+// machine's name (a non-empty ComputerName property). A comparison of two
+// installs whose packages format [ComputerName] means something only when
+// both saw it; a test redoes the pair when one did not.
+func SawComputerName(log string) bool {
+	v, ok := LogProperty(log, "ComputerName")
+	return ok && v != ""
+}
+
 // An Entry is one registry key (Type "KEY", Name and Value empty) or value.
 type Entry struct {
 	Key   string // relative to the hive root, as written in the .reg file

@@ -94,3 +94,35 @@ func TestWinPath(t *testing.T) {
 		t.Errorf("WinPath = %q", got)
 	}
 }
+
+func TestLogProperty(t *testing.T) {
+	real, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "msi", "msilog", "testdata", "wine-ok.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		Value string
+		Found bool
+		Saw   bool
+	}
+	for _, tc := range []struct {
+		name, log, prop string
+		want            result
+	}{
+		{"wine log", string(real), "ComputerName", result{"VM", true, true}},
+		{"wine log, other case", string(real), "COMPUTERNAME", result{"", false, true}},
+		{"CRLF, last wins", "Property(S): ComputerName = A\r\nx\r\nProperty(S): ComputerName = B\r\n", "ComputerName", result{"B", true, true}},
+		{"empty value", "Property(S): ComputerName = \n", "ComputerName", result{"", true, false}},
+		{"client side only", "Property(C): ComputerName = VM\n", "ComputerName", result{"", false, false}},
+		{"no log", "", "ComputerName", result{"", false, false}},
+		{"longer name", "Property(S): ComputerNameX = VM", "ComputerName", result{"", false, false}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v, ok := LogProperty(tc.log, tc.prop)
+			got := result{v, ok, SawComputerName(tc.log)}
+			if d := cmp.Diff(tc.want, got); d != "" {
+				t.Error(d)
+			}
+		})
+	}
+}
