@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -70,22 +68,8 @@ func walkCFB(t *testing.T, r *cfb.Reader) []cfbEntry {
 // writing it with cfb.Writer and reading it back keeps everything, and
 // that writing is deterministic.
 func FuzzOpenCFB(f *testing.F) {
-	var paths []string
-	for _, pat := range []string{"cfb/testdata/*.cfb", "cfb/testdata/*/*.cfb", "testdata/*.msi", "testdata/crafted/*.msi"} {
-		p, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(), pat))
-		paths = append(paths, p...)
-	}
-	if dir := testenv.CorpusDir(); dir != "" {
-		p, _ := filepath.Glob(filepath.Join(dir, "*", "*"))
-		paths = append(paths, p...)
-	}
-	for _, p := range paths {
-		if fi, err := os.Stat(p); err != nil || fi.Size() > cfbSeedMax {
-			continue
-		}
-		if b, err := os.ReadFile(p); err == nil {
-			f.Add(b)
-		}
+	for _, b := range seedFiles([]string{"cfb/testdata/*.cfb", "cfb/testdata/*/*.cfb", "testdata/*.msi", "testdata/crafted/*.msi"}, "*", cfbSeedMax) {
+		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		testenv.CheckFuzzBudget(t, len(data), func() {

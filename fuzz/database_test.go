@@ -244,22 +244,33 @@ func FuzzOpenDatabase(f *testing.F) {
 // (testdata/crafted/*.msi and valid/*.msi) and, when the shared corpus is
 // present, its files matching corpusGlob, each of at most max bytes.
 func addPackageSeeds(f *testing.F, corpusGlob string, max int64) {
-	root := testenv.RepoRoot()
-	paths := []string{filepath.Join(root, "testdata", "sample.msi")}
-	for _, sub := range []string{"*.msi", "valid/*.msi"} {
-		crafted, _ := filepath.Glob(filepath.Join(root, "testdata", "crafted", sub))
-		paths = append(paths, crafted...)
+	for _, b := range seedFiles([]string{"testdata/sample.msi", "testdata/crafted/*.msi", "testdata/crafted/valid/*.msi"}, corpusGlob, max) {
+		f.Add(b)
+	}
+}
+
+// seedFiles returns the contents of the regular files of at most max bytes
+// that match patterns (relative to the repository root) and, when the
+// shared corpus is present, corpusGlob in each of its folders, in that
+// order.
+func seedFiles(patterns []string, corpusGlob string, max int64) [][]byte {
+	var paths []string
+	for _, pat := range patterns {
+		p, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(), pat))
+		paths = append(paths, p...)
 	}
 	if dir := testenv.CorpusDir(); dir != "" {
 		p, _ := filepath.Glob(filepath.Join(dir, "*", corpusGlob))
 		paths = append(paths, p...)
 	}
+	var seeds [][]byte
 	for _, p := range paths {
-		if fi, err := os.Stat(p); err != nil || fi.Size() > max {
+		if fi, err := os.Stat(p); err != nil || !fi.Mode().IsRegular() || fi.Size() > max {
 			continue
 		}
 		if b, err := os.ReadFile(p); err == nil {
-			f.Add(b)
+			seeds = append(seeds, b)
 		}
 	}
+	return seeds
 }

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -33,26 +31,7 @@ const (
 // transform fixtures, the crafted hostile ones) and, when present, the
 // shared corpus.
 func rewriteSeeds() [][]byte {
-	root := testenv.RepoRoot()
-	var paths []string
-	for _, pat := range []string{"testdata/*.ms?", "testdata/crafted/*", "testdata/crafted/valid/*", "transform/testdata/*/*.ms?"} {
-		p, _ := filepath.Glob(filepath.Join(root, pat))
-		paths = append(paths, p...)
-	}
-	if dir := testenv.CorpusDir(); dir != "" {
-		p, _ := filepath.Glob(filepath.Join(dir, "*", "*.ms?"))
-		paths = append(paths, p...)
-	}
-	var seeds [][]byte
-	for _, p := range paths {
-		if fi, err := os.Stat(p); err != nil || !fi.Mode().IsRegular() || fi.Size() > rewriteSeedMax {
-			continue
-		}
-		if b, err := os.ReadFile(p); err == nil {
-			seeds = append(seeds, b)
-		}
-	}
-	return seeds
+	return seedFiles([]string{"testdata/*.ms?", "testdata/crafted/*", "testdata/crafted/valid/*", "transform/testdata/*/*.ms?"}, "*.ms?", rewriteSeedMax)
 }
 
 // passError reports whether err is one of the errors a pass may give on
