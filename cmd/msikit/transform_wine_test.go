@@ -29,9 +29,8 @@ type wineInstall []string
 // registry keys prefixes and below Program Files, uninstalls it and
 // checks (when clean is set) that the uninstall removed that again.
 // Product registration (keys below Software\Classes\Installer, which name
-// the package file and its PackageCode) is left out. named reports whether
-// the install saw the machine's name (wineoracle.SawComputerName).
-func installDelta(t *testing.T, ctx context.Context, p *wineoracle.Prefix, pkg string, clean bool, prefixes []string, props ...string) (_ wineInstall, named bool) {
+// the package file and its PackageCode) is left out.
+func installDelta(t *testing.T, ctx context.Context, p *wineoracle.Prefix, pkg string, clean bool, prefixes []string, props ...string) wineInstall {
 	t.Helper()
 	state := func() map[string]bool {
 		t.Helper()
@@ -77,8 +76,7 @@ func installDelta(t *testing.T, ctx context.Context, p *wineoracle.Prefix, pkg s
 		return d
 	}
 	before := state()
-	log, err := p.MsiExec(ctx, "/i", pkg, props...)
-	if err != nil {
+	if _, err := p.MsiExec(ctx, "/i", pkg, props...); err != nil {
 		t.Fatalf("install %s %q: %v", filepath.Base(pkg), props, err)
 	}
 	installed := delta(before, state())
@@ -88,7 +86,7 @@ func installDelta(t *testing.T, ctx context.Context, p *wineoracle.Prefix, pkg s
 	if left := delta(before, state()); clean && len(left) > 0 {
 		t.Errorf("uninstalling %s %q left:\n%s", filepath.Base(pkg), props, strings.Join(left, "\n"))
 	}
-	return installed, wineoracle.SawComputerName(log)
+	return installed
 }
 
 // TestTransformInstallsUnderWine installs packages under Wine's msiexec
@@ -161,23 +159,13 @@ func TestTransformInstallsUnderWine(t *testing.T) {
 		{"as-transform", vendor, fix, rewritten, []string{`Software\Classes`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			// com64.msi formats [ComputerName] into a registry value, so
-			// the two installs are comparable only when both saw the
-			// machine's name; once in CI one did not (Wine's fault, see
-			// wineoracle.LogProperty), and the pair is then made again.
+			// com64.msi formats [ComputerName] into a registry value:
+			// the pair is made again if an install ran without it.
 			var withTransform, direct wineInstall
-			for attempt := 1; ; attempt++ {
-				var named1, named2 bool
-				withTransform, named1 = installDelta(t, ctx, p, tc.pkg, true, tc.prefixes, "TRANSFORMS="+wineoracle.WinPath(tc.transform))
-				direct, named2 = installDelta(t, ctx, p, tc.whole, true, tc.prefixes)
-				if named1 && named2 {
-					break
-				}
-				if attempt == 2 {
-					t.Fatalf("Wine's msiexec ran without the machine's name twice (with the transform: %v, the target: %v): the installs cannot be compared", named1, named2)
-				}
-				t.Logf("Wine's msiexec ran without the machine's name (with the transform: %v, the target: %v); installing both again", named1, named2)
-			}
+			wineoracle.Comparable(t, p, func() {
+				withTransform = installDelta(t, ctx, p, tc.pkg, true, tc.prefixes, "TRANSFORMS="+wineoracle.WinPath(tc.transform))
+				direct = installDelta(t, ctx, p, tc.whole, true, tc.prefixes)
+			}, nil)
 			if len(direct) == 0 {
 				t.Fatal("installing the target added nothing under the watched keys: the comparison would be empty")
 			}
@@ -187,7 +175,7 @@ func TestTransformInstallsUnderWine(t *testing.T) {
 			// The transform must matter: without it the package installs
 			// something else. (Last: Wine's uninstall of an advertised
 			// ProgId leaves keys behind, so its uninstall is not checked.)
-			if plain, _ := installDelta(t, ctx, p, tc.pkg, false, tc.prefixes); cmp.Equal(plain, direct) {
+			if plain := installDelta(t, ctx, p, tc.pkg, false, tc.prefixes); cmp.Equal(plain, direct) {
 				t.Error("the package installs the same without the transform: the test shows nothing")
 			}
 		})

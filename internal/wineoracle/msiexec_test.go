@@ -2,6 +2,7 @@ package wineoracle
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -49,6 +50,72 @@ func TestMsiExecOnceMoreIfNotStarted(t *testing.T) {
 			}
 			if got, err := FakeRuns(wine); err != nil || got != tt.wantRuns {
 				t.Errorf("wine ran %d times (%v), want %d", got, err, tt.wantRuns)
+			}
+		})
+	}
+}
+
+// recordTB records what Comparable reports instead of ending the test.
+type recordTB struct {
+	testing.TB
+	fatal string
+	logs  int
+}
+
+func (r *recordTB) Helper()                        {}
+func (r *recordTB) Fatalf(format string, a ...any) { r.fatal = fmt.Sprintf(format, a...) }
+func (r *recordTB) Logf(string, ...any)            { r.logs++ }
+
+// TestComparable checks that Comparable makes the installs once when every
+// msiexec run saw the machine's name, once more (in the prefix again
+// gives) when one did not, and fails when the second attempt misses too.
+func TestComparable(t *testing.T) {
+	const named, unnamed = "Property(S): ComputerName = VM", "Property(S): ComputerName = "
+	for _, tt := range []struct {
+		name                    string
+		logs                    []string // per msiexec run, two a call of installs
+		wantInstalls, wantAgain int
+		wantFatal               bool
+	}{
+		{"all named", []string{named, named}, 1, 0, false},
+		{"first attempt misses", []string{unnamed, named, named, named}, 2, 1, false},
+		{"no property at all", []string{"", named, named, named}, 2, 1, false},
+		{"both attempts miss", []string{named, unnamed, named, unnamed}, 2, 1, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			var runs []string
+			for _, l := range tt.logs {
+				runs = append(runs, "echo 'Action start: INSTALL.' > \"$log\"; echo '"+l+"' >> \"$log\"; exit 0")
+			}
+			wine, err := FakeWine(dir, runs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			prefix := func(name string) *Prefix {
+				p := Attach(wine, filepath.Join(dir, name))
+				if err := os.MkdirAll(p.Dir, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				return p
+			}
+			p := prefix("prefix")
+			var installs, again int
+			rec := &recordTB{TB: t}
+			Comparable(rec, p, func() {
+				installs++
+				for range 2 {
+					if _, err := p.MsiExec(context.Background(), "/i", filepath.Join(dir, "p.msi")); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}, func() *Prefix {
+				again++
+				p = prefix("again")
+				return p
+			})
+			if installs != tt.wantInstalls || again != tt.wantAgain || (rec.fatal != "") != tt.wantFatal {
+				t.Errorf("installs %d, again %d, fatal %q; want %d, %d, fatal %v", installs, again, rec.fatal, tt.wantInstalls, tt.wantAgain, tt.wantFatal)
 			}
 		})
 	}

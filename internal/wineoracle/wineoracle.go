@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"testing"
 	"time"
 )
 
@@ -23,6 +25,9 @@ type Prefix struct {
 	Dir  string
 	wine string
 	env  []string
+	// unnamed counts the msiexec runs that ran without the machine's
+	// name (see Comparable).
+	unnamed atomic.Int64
 }
 
 // RoundTimeout bounds one wine command (boot, install, uninstall).
@@ -188,6 +193,9 @@ func (p *Prefix) msiexec(ctx context.Context, op, pkg string, props ...string) (
 	out, err := p.run(ctx, p.wine, args...)
 	log, _ := os.ReadFile(logPath)
 	text = decodeLog(log)
+	if len(log) > 0 && !SawComputerName(text) {
+		p.unnamed.Add(1)
+	}
 	if ferr := p.Flush(ctx); ferr != nil && err == nil {
 		err = ferr
 	}
@@ -226,7 +234,7 @@ func decodeLog(b []byte) string {
 // msi sets ComputerName only when GetComputerNameW works, and in CI on
 // 2026-12-06 one install of two in the same prefix ran without it, so that
 // a registry value formatted from [ComputerName] was empty in one install
-// and the machine's name in the other. See SawComputerName.
+// and the machine's name in the other. See Comparable.
 func LogProperty(log, name string) (string, bool) {
 	prefix := "Property(S): " + name + " = "
 	value, found := "", false
@@ -241,12 +249,37 @@ func LogProperty(log, name string) (string, bool) {
 }
 
 // SawComputerName reports whether the msiexec run that wrote log had the
-// machine's name (a non-empty ComputerName property). A comparison of two
-// installs whose packages format [ComputerName] means something only when
-// both saw it; a test redoes the pair when one did not.
+// machine's name (a non-empty ComputerName property).
 func SawComputerName(log string) bool {
 	v, ok := LogProperty(log, "ComputerName")
 	return ok && v != ""
+}
+
+// Comparable makes the installs a test compares: it calls installs, which
+// runs MsiExec in p, and calls it once more when one of those runs ran
+// without the machine's name, after calling again (when not nil), which
+// returns the prefix for the second attempt (a new one when what the
+// first left behind would show). Installs of a package that formats
+// [ComputerName] are comparable only when all of them saw the name (see
+// LogProperty); a second miss fails the test.
+func Comparable(t testing.TB, p *Prefix, installs func(), again func() *Prefix) {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		before := p.unnamed.Load()
+		installs()
+		missed := p.unnamed.Load() - before
+		if missed == 0 {
+			return
+		}
+		if attempt == 2 {
+			t.Fatalf("wineoracle: msiexec ran without the machine's name in both attempts (%d runs the second time): the installs cannot be compared", missed)
+			return
+		}
+		t.Logf("wineoracle: %d msiexec runs ran without the machine's name; making the installs again", missed)
+		if again != nil {
+			p = again()
+		}
+	}
 }
 
 // An Entry is one registry key (Type "KEY", Name and Value empty) or value.

@@ -155,15 +155,11 @@ func TestClassToRegistryWine(t *testing.T) {
 			db.Close()
 
 			prefixes := winePrefixes(in)
-			// round installs and uninstalls pkg; named reports whether the
-			// install saw the machine's name (wineoracle.SawComputerName).
-			round := func(pkg string, installedCheck func()) (installed, removed []wineoracle.Entry, named bool) {
+			round := func(pkg string, installedCheck func()) (installed, removed []wineoracle.Entry) {
 				t.Helper()
-				log, err := pfx.MsiExec(ctx, "/i", pkg)
-				if err != nil {
+				if _, err := pfx.MsiExec(ctx, "/i", pkg); err != nil {
 					t.Fatal(err)
 				}
-				named = wineoracle.SawComputerName(log)
 				if installed, err = pfx.Dump(prefixes...); err != nil {
 					t.Fatal(err)
 				}
@@ -174,20 +170,17 @@ func TestClassToRegistryWine(t *testing.T) {
 				if removed, err = pfx.Dump(prefixes...); err != nil {
 					t.Fatal(err)
 				}
-				return installed, removed, named
+				return installed, removed
 			}
 			// The rewrite first, in a clean prefix: Wine's uninstall of the
 			// original leaves ProgId keys behind, which would otherwise show
 			// up in the rewrite's dumps.
-			//
-			// Formatted values may use [ComputerName] (com64.msi does), so
-			// the two rounds are comparable only when both installs saw
-			// the machine's name; when one did not (Wine's fault, seen in
-			// CI, see wineoracle.LogProperty) both are made again.
+			// com64.msi formats [ComputerName]: when an install ran
+			// without it, both rounds are made again in a new prefix
+			// (the original's uninstall left ProgId keys).
 			var rewIn, rewOut, origIn, origOut []wineoracle.Entry
-			for attempt := 1; ; attempt++ {
-				var named1, named2 bool
-				rewIn, rewOut, named1 = round(rewritten, func() {
+			wineoracle.Comparable(t, pfx, func() {
+				rewIn, rewOut = round(rewritten, func() {
 					// A DefaultIcon row names the icon PublishProduct
 					// caches: the file must be there.
 					for _, ic := range in.Icons {
@@ -197,20 +190,14 @@ func TestClassToRegistryWine(t *testing.T) {
 						}
 					}
 				})
-				origIn, origOut, named2 = round(orig, func() {})
-				if named1 && named2 {
-					break
-				}
-				if attempt == 2 {
-					t.Fatalf("Wine's msiexec ran without the machine's name twice (rewrite: %v, original: %v): the installs cannot be compared", named1, named2)
-				}
-				t.Logf("Wine's msiexec ran without the machine's name (rewrite: %v, original: %v); installing both again in a new prefix", named1, named2)
-				// A new prefix: the original's uninstall left ProgId keys.
+				origIn, origOut = round(orig, func() {})
+			}, func() *wineoracle.Prefix {
 				pfx.Close()
 				if pfx, err = wineoracle.Boot(ctx, wine, filepath.Join(root, "prefix-"+tc.name)); err != nil {
 					t.Fatal(err)
 				}
-			}
+				return pfx
+			})
 			if len(origIn) == 0 {
 				t.Fatal("the original package registered nothing under Wine; the comparison would be empty")
 			}
