@@ -33,6 +33,10 @@ const (
 	// within the budget but this close to it are the ones a slightly
 	// bigger attack would break.
 	childRSSMargin = 64 << 20
+	// childCPUMargin is the same for time: a run whose CPU time is over
+	// childTimeBudget-childCPUMargin is named in the log, as a machine
+	// slower than this one would take it near the budget.
+	childCPUMargin = 2500 * time.Millisecond
 )
 
 // craftedCommand is one command line the harness runs on every fixture:
@@ -434,6 +438,9 @@ func runCraftedCommands(t *testing.T, bin string, files []string, fixtureDir str
 					t.Errorf("%s: took %v twice (%v of CPU time), budget %v", what, r.wall, r.cpu, childTimeBudget)
 				} else if r.wall > childTimeBudget {
 					t.Logf("%s: took %v twice on a loaded machine, with %v of CPU time: within the budget of %v", what, r.wall.Round(time.Millisecond), r.cpu.Round(time.Millisecond), childTimeBudget)
+				}
+				if r.cpu > childTimeBudget-childCPUMargin && !overTime(r) {
+					t.Logf("%s: %v of CPU time, within %v of the budget (%v wall, %d MiB)", what, r.cpu.Round(time.Millisecond), childCPUMargin, r.wall.Round(time.Millisecond), r.rss>>20)
 				}
 				if r.rss > childRSSBudget-childRSSMargin && r.rss <= childRSSBudget {
 					t.Logf("%s: peak RSS %d MiB, within %d MiB of the budget (%v, %v of CPU)", what, r.rss>>20, childRSSMargin>>20, r.wall.Round(time.Millisecond), r.cpu.Round(time.Millisecond))
