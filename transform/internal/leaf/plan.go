@@ -540,21 +540,24 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 	return plan
 }
 
-// otherFeatures lists the features of sorted other than f, joined with
-// ", ", the first maxListed of them and "and N more": a component in
-// thousands of features costs a short note per leaf, not a list of
-// thousands.
+// otherFeatures lists the features of sorted (in order, repeats kept as
+// they come) other than f, joined with ", ", the first maxListed of them
+// and "and N more": a component in thousands of features costs a short
+// note per leaf, not a list of thousands. f's copies are found by binary
+// search and the list stops at maxListed, so a note costs the same
+// however many features share the component (a scan of the list per
+// leaf made the pass quadratic in them).
 func otherFeatures(sorted []string, f string) string {
+	lo, _ := slices.BinarySearch(sorted, f)
+	hi := lo + sort.Search(len(sorted)-lo, func(j int) bool { return sorted[lo+j] != f })
+	n := len(sorted) - (hi - lo)
 	var out []string
-	n := 0
-	for _, g := range sorted {
-		if g == f {
+	for i := 0; i < len(sorted) && len(out) < min(n, maxListed); i++ {
+		if i >= lo && i < hi {
+			i = hi - 1
 			continue
 		}
-		if n < maxListed {
-			out = append(out, g)
-		}
-		n++
+		out = append(out, sorted[i])
 	}
 	if n > maxListed {
 		out = append(out, fmt.Sprintf("and %d more", n-maxListed))
