@@ -2,12 +2,16 @@ package fuzz
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/msikit/msikit/internal/jsonexport"
+	"github.com/msikit/msikit/internal/safename"
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/idt"
@@ -104,6 +108,48 @@ func buildBinaryRowsLongKey(t testing.TB, scale int) []byte {
 	db := sampleDB(t)
 	must(t, table(t, db, "Binary").Insert(str(strings.Repeat("k", 64000)), msi.BinaryValue()))
 	return repeatBinaryRow(t, db, 20000*scale)
+}
+
+// buildBinaryRowsUnsafeKey: the sample with a Binary row keyed "a:b",
+// a name no file can have (':' names an NTFS alternate stream), the row
+// stored 20,000*scale times over (1.2 million at 5 MB). Each copy is a
+// binary cell export -d refuses as a file name: a list of one error per
+// cell held 1.2 million errors and printed as many lines.
+func buildBinaryRowsUnsafeKey(t testing.TB, scale int) []byte {
+	db := sampleDB(t)
+	must(t, table(t, db, "Binary").Insert(str("a:b"), msi.BinaryValue()))
+	return repeatBinaryRow(t, db, 20000*scale)
+}
+
+// The folder exports list a bounded number of the refused cells and
+// count the rest, whatever the number of rows.
+func checkBinaryRowsUnsafeKey(t *testing.T, db *msi.Database) {
+	rows := table(t, db, "Binary").Len()
+	for _, tc := range []struct {
+		name   string
+		export func(dir string) error
+	}{
+		{"ExportDir", func(dir string) error { return idt.ExportDir(dir, db, "Binary") }},
+		{"jsonexport.WriteDir", func(dir string) error {
+			return jsonexport.WriteDir(context.Background(), db, dir, []string{"Binary"})
+		}},
+	} {
+		var err error
+		testenv.CheckBudget(t, tc.name, func() {
+			dir := filepath.Join(t.TempDir(), "out")
+			err = tc.export(dir)
+		})
+		if !errors.Is(err, idt.ErrUnsafeName) {
+			t.Fatalf("%s: %v, want ErrUnsafeName", tc.name, err)
+		}
+		list := err.(interface{ Unwrap() []error }).Unwrap()
+		if len(list) > safename.MaxRefusalsListed+1 {
+			t.Errorf("%s: %d errors for %d refused cells, want at most %d", tc.name, len(list), rows, safename.MaxRefusalsListed+1)
+		}
+		if got, want := safename.RefusalCount(err), rows; got != want {
+			t.Errorf("%s: RefusalCount %d, want %d (one per row)", tc.name, got, want)
+		}
+	}
 }
 
 // The export's size and files are counted without a name per row: the

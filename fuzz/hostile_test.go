@@ -117,6 +117,7 @@ func hostileFixtures() []hostileFixture {
 		{"msi-wide-rows-shared-64k.msi", "a table of 7 rows (315 at 5 MB) of 15 string cells, all one pooled 64 KiB text, and a 98 KB stream (4.4 MB) that makes the package as large as its rows are costly to list", buildWideRowsShared, checkWideRowsShared, 45},
 		{"msi-binary-rows-one-stream.msi", "a Binary row stored 20,000 times over (1.2 million at 5 MB), each copy naming its one 64 KiB stream: whatever reads each row's stream reads it as often (1.3 GB; 78 GB at 5 MB)", buildBinaryRowsOneStream, checkBinaryRowsOneStream, 60},
 		{"msi-binary-rows-long-key.msi", "a Binary row keyed by a 64,000-byte text, without a stream (no stream name is that long), stored 20,000 times over (1.2 million at 5 MB): whatever builds each row's stream name copies the text as often (1.3 GB; 76 GB at 5 MB)", buildBinaryRowsLongKey, checkBinaryRowsLongKey, 59},
+		{"msi-binary-rows-unsafe-key.msi", "a Binary row keyed \"a:b\", a name no file can have, stored 20,000 times over (1.2 million at 5 MB): a binary cell export -d refuses for each row", buildBinaryRowsUnsafeKey, checkBinaryRowsUnsafeKey, 60},
 	}
 }
 

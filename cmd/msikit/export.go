@@ -7,6 +7,7 @@ import (
 	flag "github.com/spf13/pflag"
 
 	"github.com/msikit/msikit/internal/jsonexport"
+	"github.com/msikit/msikit/internal/safename"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/idt"
 )
@@ -206,7 +207,7 @@ func reportRefused(env *Env, file string, tables int, err error) error {
 	for _, e := range list {
 		fmt.Fprintf(env.Stderr, "msikit: %s: refused: %s\n", escapeText(file), oneLine(trimPackage(e.Error())))
 	}
-	return fileErr(file, fmt.Errorf("%d names refused as file names (the rest of the %d tables was exported)", len(list), tables))
+	return fileErr(file, fmt.Errorf("%d names refused as file names (the rest of the %d tables was exported)", safename.RefusalCount(err), tables))
 }
 
 // defaultExportMaxBytes is export's default --max-bytes: 1 GiB of text.

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/internal/safefile"
 	"github.com/msikit/msikit/internal/safename"
 	"github.com/msikit/msikit/msi"
@@ -78,7 +79,7 @@ func WriteDir(ctx context.Context, db *msi.Database, dir string, tables []string
 }
 
 func writeDir(ctx context.Context, out *safefile.Dir, db *msi.Database, tables []string) ([]error, error) {
-	var refused []error
+	var refused safename.Refusals
 	j := newJSONWriter(nil) // one buffer for every file
 	for _, t := range tables {
 		if err := ctx.Err(); err != nil {
@@ -89,7 +90,7 @@ func writeDir(ctx context.Context, out *safefile.Dir, db *msi.Database, tables [
 			err = safename.Check(t + ".json")
 		}
 		if err != nil {
-			refused = append(refused, fmt.Errorf("table %q cannot be written as a file: %w", t, err))
+			refused.Add(func() error { return fmt.Errorf("table %q cannot be written as a file: %w", clip.String(t), err) })
 			continue
 		}
 		cells := func(row msi.Row, col int, name string) error {
@@ -97,7 +98,15 @@ func writeDir(ctx context.Context, out *safefile.Dir, db *msi.Database, tables [
 				return err
 			}
 			if err := safename.Check(name); err != nil {
-				refused = append(refused, fmt.Errorf("table %q: binary cell %q cannot be written as a file: %w", t, name, err))
+				// The name clipped, in the message and the error kept:
+				// it is as long as the cell's key (64 KB).
+				refused.Add(func() error {
+					var se *safename.Error
+					if errors.As(err, &se) && len(se.Name) > clip.Max {
+						err = &safename.Error{Name: clip.String(se.Name), Reason: se.Reason}
+					}
+					return fmt.Errorf("table %q: binary cell %q cannot be written as a file: %w", t, clip.String(name), err)
+				})
 				return nil
 			}
 			st, err := row.OpenStream(row.Table().Columns()[col].Name)
@@ -121,7 +130,7 @@ func writeDir(ctx context.Context, out *safefile.Dir, db *msi.Database, tables [
 			return nil, err
 		}
 	}
-	return refused, nil
+	return refused.Errors(), nil
 }
 
 // writeTable writes one table as a JSON object whose lines after the first

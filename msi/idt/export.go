@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/internal/safefile"
 	"github.com/msikit/msikit/internal/safename"
 	"github.com/msikit/msikit/msi"
@@ -133,7 +134,7 @@ func exportTable(bw *bufio.Writer, db *msi.Database, table string, opts *ExportO
 			})
 		}
 	}
-	return writeTable(bw, db, table, cell, nil)
+	return writeTable(context.Background(), bw, db, table, cell, nil)
 }
 
 // A binaryCellFunc stores the data of one binary cell of table, whose text
@@ -143,9 +144,10 @@ type binaryCellFunc func(table, name string, st *io.SectionReader) error
 // writeTable writes table as IDT text to bw and, when cell is not nil,
 // gives it the data of every non-null binary cell. A table or cell name
 // that cannot be a file name stops the export with an error matching
-// ErrUnsafeName, unless refused is not nil: then it is added to *refused
-// and the export goes on (the IDT text still names the cell).
-func writeTable(bw *bufio.Writer, db *msi.Database, table string, cell binaryCellFunc, refused *[]error) error {
+// ErrUnsafeName, unless refused is not nil: then it is added to refused
+// and the export goes on (the IDT text still names the cell). Once ctx
+// is done, writeTable stops within 1,024 rows with its error.
+func writeTable(ctx context.Context, bw *bufio.Writer, db *msi.Database, table string, cell binaryCellFunc, refused *safename.Refusals) error {
 	t, err := db.Table(table)
 	if err != nil {
 		return err
@@ -153,7 +155,15 @@ func writeTable(bw *bufio.Writer, db *msi.Database, table string, cell binaryCel
 	cols := t.Columns()
 	writeHeader(bw, t, table, cols)
 	var num [16]byte
+	n := 0
 	for row := range t.Rows() {
+		// A table's text can be far longer than the package (a pooled
+		// string in every row, or a cell key whose name each row builds).
+		if n++; n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
 		for i := range cols {
 			if i > 0 {
 				bw.WriteByte('\t')
@@ -175,11 +185,16 @@ func writeTable(bw *bufio.Writer, db *msi.Database, table string, cell binaryCel
 					return fmt.Errorf("idt: table %q: binary cells cannot be written as files: %w", table, err)
 				}
 				if err := safename.Check(name); err != nil {
-					err = fmt.Errorf("idt: table %q: binary cell %q cannot be written as a file: %w", table, name, err)
-					if refused == nil {
-						return err
+					// The name clipped: it is as long as the cell's key
+					// (64 KB), and an error is kept for each of up to
+					// safename.MaxRefusalsListed cells.
+					mk := func() error {
+						return fmt.Errorf("idt: table %q: binary cell %q cannot be written as a file: %w", table, clip.String(name), clipUnsafe(err))
 					}
-					*refused = append(*refused, err)
+					if refused == nil {
+						return mk()
+					}
+					refused.Add(mk)
 					continue
 				}
 				st, err := row.OpenStream(cols[i].Name)
@@ -300,8 +315,19 @@ func ExportDirContext(ctx context.Context, dir string, db *msi.Database, tables 
 	return errors.Join(refused...)
 }
 
+// clipUnsafe returns err, a *safename.Error, holding its name clipped
+// (clip.String), so that the refusals kept do not keep the names they
+// refuse whole.
+func clipUnsafe(err error) error {
+	var se *safename.Error
+	if errors.As(err, &se) && len(se.Name) > clip.Max {
+		return &safename.Error{Name: clip.String(se.Name), Reason: se.Reason}
+	}
+	return err
+}
+
 func exportInto(ctx context.Context, out *safefile.Dir, db *msi.Database, tables []string) ([]error, error) {
-	var refused []error
+	var refused safename.Refusals
 	var buf []byte
 	cell := func(table, name string, st *io.SectionReader) error {
 		if err := ctx.Err(); err != nil {
@@ -334,7 +360,9 @@ func exportInto(ctx context.Context, out *safefile.Dir, db *msi.Database, tables
 			err = safename.Check(table + ".idt")
 		}
 		if err != nil {
-			refused = append(refused, fmt.Errorf("idt: table %q cannot be written as a file: %w", table, err))
+			refused.Add(func() error {
+				return fmt.Errorf("idt: table %q cannot be written as a file: %w", clip.String(table), clipUnsafe(err))
+			})
 			continue
 		}
 		err = out.WriteFile(table+".idt", func(w io.Writer) error {
@@ -344,7 +372,7 @@ func exportInto(ctx context.Context, out *safefile.Dir, db *msi.Database, tables
 			case ForceCodepageTable, SummaryInformationTable:
 				err = Export(bw, db, table, nil)
 			default:
-				err = writeTable(bw, db, table, cell, &refused)
+				err = writeTable(ctx, bw, db, table, cell, &refused)
 			}
 			if err != nil {
 				return err
@@ -355,7 +383,7 @@ func exportInto(ctx context.Context, out *safefile.Dir, db *msi.Database, tables
 			return nil, err
 		}
 	}
-	return refused, nil
+	return refused.Errors(), nil
 }
 
 // Error reports a malformed IDT file: the file (when known), the line
