@@ -153,6 +153,22 @@ func (e *Encoder) String(s string) error {
 	return e.err
 }
 
+// AppendString appends s to dst as a JSON string, escaped as String
+// writes it (remembering nothing), for a caller that builds a value in
+// a buffer of its own and writes it at once.
+func (e *Encoder) AppendString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	i := 0
+	for i < len(s) && s[i] < utf8.RuneSelf && e.safe[s[i]] {
+		i++
+	}
+	dst = append(dst, s[:i]...)
+	if i < len(s) {
+		dst = e.appendEscaped(dst, s[i:])
+	}
+	return append(dst, '"')
+}
+
 // WriteText writes t as a JSON string.
 func (e *Encoder) WriteText(t Text) error {
 	e.byte('"')

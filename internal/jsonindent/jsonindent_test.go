@@ -187,6 +187,9 @@ func TestStringsMatchEncodingJSON(t *testing.T) {
 				if got := encode(t, full, "", s); got != w {
 					t.Errorf("%+v, memo full: %q: got %s, want %s", opts, s[:min(len(s), 16)], got[:min(len(got), 64)], w[:min(len(w), 64)])
 				}
+				if got := string(e.AppendString([]byte("x"), s)); got != "x"+w {
+					t.Errorf("%+v: AppendString(%q): got %s, want x%s", opts, s[:min(len(s), 16)], got[:min(len(got), 64)], w[:min(len(w), 64)])
+				}
 				if len(full.memo) > 1 || len(full.short) > 1 {
 					t.Errorf("%+v: a full memo was not emptied: %d long and %d short strings", opts, len(full.memo), len(full.short))
 				}
@@ -206,6 +209,9 @@ func FuzzJSONString(f *testing.F) {
 			for _, v := range []string{s, long, long} {
 				if got, w := encode(t, e, "", v), want(t, "", v, opts); got != w {
 					t.Fatalf("%+v: %q: got %s, want %s", opts, v, got, w)
+				}
+				if got, w := string(e.AppendString(nil, v)), want(t, "", v, opts); got != w {
+					t.Fatalf("%+v: AppendString(%q): got %s, want %s", opts, v, got, w)
 				}
 			}
 			// As a Text cut in three at any place: the same string.
