@@ -135,13 +135,19 @@ func (r *validateResult) count(f validate.Finding) {
 // run before, and its error is reported.
 func runValidate(env *Env, files []string, opts *validate.Options, asJSON, asSARIF bool) error {
 	var (
-		sw   *validate.SARIFWriter
-		jw   *validateJSON
-		text *bufio.Writer
+		sw       *validate.SARIFWriter
+		sarifOut *bufio.Writer
+		jw       *validateJSON
+		text     *bufio.Writer
 	)
 	switch {
 	case asSARIF:
-		sw = validate.NewSARIFWriter(env.Stdout, msikitVersion())
+		// Through a buffer of our own, flushed by Close: one the
+		// SARIFWriter made would be flushed after each result, a write
+		// of about a kilobyte each (760,000 of them for a package of
+		// 4.8 MB).
+		sarifOut = bufio.NewWriterSize(env.Stdout, 64<<10)
+		sw = validate.NewSARIFWriter(sarifOut, msikitVersion())
 	case asJSON:
 		jw = newValidateJSON(env.Stdout)
 	default:
@@ -241,6 +247,9 @@ func runValidate(env *Env, files []string, opts *validate.Options, asJSON, asSAR
 		}
 	case sw != nil:
 		if err := sw.Close(); err != nil {
+			return err
+		}
+		if err := sarifOut.Flush(); err != nil {
 			return err
 		}
 	}
