@@ -202,12 +202,14 @@ func runValidate(env *Env, files []string, opts *validate.Options, asJSON, asSAR
 			if len(files) > 1 {
 				textWriter{&prefix}.Write([]byte(name + ": "))
 			}
+			var line []byte // escapeText's, escaped into a buffer reused
 			for f, err := range findings {
 				if err != nil {
 					break
 				}
 				text.WriteString(prefix.String())
-				text.WriteString(escapeText(f.String()))
+				line = appendEscape(line[:0], f.String(), false)
+				text.Write(line)
 				text.WriteByte('\n')
 			}
 			err = text.Flush()
