@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Everything msikit prints that comes from a package (table, stream and
@@ -48,8 +49,12 @@ func escape(s string, backslash bool) string {
 	if clean {
 		return s
 	}
-	var b strings.Builder
-	b.Grow(len(s) + 8)
+	b := appendEscape(make([]byte, 0, len(s)+8), s, backslash)
+	return unsafe.String(unsafe.SliceData(b), len(b)) // b is not changed again
+}
+
+// appendEscape appends s escaped as escape returns it.
+func appendEscape(b []byte, s string, backslash bool) []byte {
 	for i := 0; i < len(s); {
 		// A run of printable ASCII is written as it is, at once.
 		j := i
@@ -57,42 +62,50 @@ func escape(s string, backslash bool) string {
 			j++
 		}
 		if j > i {
-			b.WriteString(s[i:j])
+			b = append(b, s[i:j]...)
 			i = j
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size == 1 {
-			b.WriteString(`\x`)
-			b.WriteString(hex2(s[i]))
+			b = appendHex2(append(b, `\x`...), s[i])
 			i++
 			continue
 		}
-		writeEscapedRune(&b, r, backslash)
+		b = appendEscapedRune(b, r, backslash)
 		i += size
 	}
-	return b.String()
+	return b
 }
 
 // writeEscapedRune writes r, escaped if it is a backslash (when backslash
 // is set) or not printable.
 func writeEscapedRune(b *strings.Builder, r rune, backslash bool) {
+	var buf [16]byte
+	b.Write(appendEscapedRune(buf[:0], r, backslash))
+}
+
+// appendEscapedRune appends r as writeEscapedRune writes it.
+func appendEscapedRune(b []byte, r rune, backslash bool) []byte {
 	switch {
 	case r == '\\' && backslash:
-		b.WriteString(`\\`)
+		return append(b, `\\`...)
 	case r == ' ' || unicode.IsPrint(r):
-		b.WriteRune(r)
+		return utf8.AppendRune(b, r)
 	case r < 0x80:
-		b.WriteString(`\x`)
-		b.WriteString(hex2(byte(r)))
+		return appendHex2(append(b, `\x`...), byte(r))
 	case r <= 0xFFFF:
-		b.WriteString(`\u`)
-		b.WriteString(hex4(uint16(r)))
+		return appendHex2(appendHex2(append(b, `\u`...), byte(r>>8)), byte(r))
 	default:
-		b.WriteString(`\U`)
 		h := strconv.FormatUint(uint64(r), 16)
-		b.WriteString(strings.Repeat("0", 8-len(h)) + h)
+		return append(append(append(b, `\U`...), strings.Repeat("0", 8-len(h))...), h...)
 	}
+}
+
+// appendHex2 appends c as two lower-case hexadecimal digits.
+func appendHex2(b []byte, c byte) []byte {
+	const digits = "0123456789abcdef"
+	return append(b, digits[c>>4], digits[c&15])
 }
 
 func hex2(c byte) string {

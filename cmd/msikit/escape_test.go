@@ -186,6 +186,9 @@ func TestEscapeAsRuneByRune(t *testing.T) {
 			if got, want := escape(s, backslash), runeByRune(s, backslash); got != want {
 				t.Fatalf("escape(%q, %v) = %q, want %q", s, backslash, got, want)
 			}
+			if got, want := string(appendEscape([]byte("x\x01"), s, backslash)), "x\x01"+runeByRune(s, backslash); got != want {
+				t.Fatalf("appendEscape(%q, %v) = %q, want %q", s, backslash, got, want)
+			}
 		}
 	}
 }

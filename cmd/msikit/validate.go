@@ -135,13 +135,19 @@ func (r *validateResult) count(f validate.Finding) {
 // run before, and its error is reported.
 func runValidate(env *Env, files []string, opts *validate.Options, asJSON, asSARIF bool) error {
 	var (
-		sw   *validate.SARIFWriter
-		jw   *validateJSON
-		text *bufio.Writer
+		sw       *validate.SARIFWriter
+		sarifOut *bufio.Writer
+		jw       *validateJSON
+		text     *bufio.Writer
 	)
 	switch {
 	case asSARIF:
-		sw = validate.NewSARIFWriter(env.Stdout, msikitVersion())
+		// Through a buffer of our own, flushed by Close: one the
+		// SARIFWriter made would be flushed after each result, a write
+		// of about a kilobyte each (760,000 of them for a package of
+		// 4.8 MB).
+		sarifOut = bufio.NewWriterSize(env.Stdout, 64<<10)
+		sw = validate.NewSARIFWriter(sarifOut, msikitVersion())
 	case asJSON:
 		jw = newValidateJSON(env.Stdout)
 	default:
@@ -196,12 +202,14 @@ func runValidate(env *Env, files []string, opts *validate.Options, asJSON, asSAR
 			if len(files) > 1 {
 				textWriter{&prefix}.Write([]byte(name + ": "))
 			}
+			var line []byte // escapeText's, escaped into a buffer reused
 			for f, err := range findings {
 				if err != nil {
 					break
 				}
 				text.WriteString(prefix.String())
-				text.WriteString(escapeText(f.String()))
+				line = appendEscape(line[:0], f.String(), false)
+				text.Write(line)
 				text.WriteByte('\n')
 			}
 			err = text.Flush()
@@ -241,6 +249,9 @@ func runValidate(env *Env, files []string, opts *validate.Options, asJSON, asSAR
 		}
 	case sw != nil:
 		if err := sw.Close(); err != nil {
+			return err
+		}
+		if err := sarifOut.Flush(); err != nil {
 			return err
 		}
 	}

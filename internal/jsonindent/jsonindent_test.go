@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -67,6 +69,40 @@ var allOptions = []Options{{}, {EscapeHTML: true}, {Printable: true}, {EscapeHTM
 
 type Severity string
 
+// level has MarshalText (a value method), as validate.Severity has:
+// written as its text; a bad level's error is encoding/json's.
+type level uint8
+
+func (l level) MarshalText() ([]byte, error) {
+	switch l {
+	case 0:
+		return nil, nil
+	case 1:
+		return []byte("warning"), nil
+	case 2:
+		return []byte("<err\"or>\u2028\x7fé\xff"), nil
+	}
+	return nil, fmt.Errorf("bad level %d", l)
+}
+
+// ptrLevel has MarshalText on its pointer only.
+type ptrLevel uint8
+
+func (l *ptrLevel) MarshalText() ([]byte, error) { return []byte("p" + strconv.Itoa(int(*l))), nil }
+
+// withLevels holds MarshalText values in each place a value goes.
+type withLevels struct {
+	L    level            `json:"l"`
+	Opt  level            `json:"opt,omitempty"`
+	Ls   []level          `json:"ls"`
+	M    map[string]level `json:"m"`
+	Any  any              `json:"any"`
+	P    ptrLevel         `json:"p"`
+	PP   *level           `json:"pp"`
+	Nil  *level           `json:"nil"`
+	Twos [2]level         `json:"twos"`
+}
+
 type inner struct {
 	Name  string   `json:"name"`
 	Value string   `json:"value,omitempty"`
@@ -123,6 +159,7 @@ type plain struct {
 }
 
 func values() []any {
+	one := level(1)
 	long := strings.Repeat("a;<b>&\"c\\\u202e\u2028é\x7f\x01", 40) // past memoMin
 	in := inner{Name: "n", Value: long, List: []string{"x", long}, N: -3}
 	return []any{
@@ -142,6 +179,8 @@ func values() []any {
 			Empty: map[string]string{}, Nested: map[string][]string{long: {long}}},
 		withMaps{}, &withMaps{Bag: map[string]any{}},
 		[]any{1.25, "x", in, nil},
+		level(0), level(1), level(2), []level{2, 1, 0}, &withLevels{L: 1, Opt: 2, Ls: []level{0, 1, 2}, M: map[string]level{"b": 2, "a": 1},
+			Any: level(2), P: 4, PP: &one, Twos: [2]level{1, 2}}, withLevels{},
 	}
 }
 
@@ -160,6 +199,20 @@ func TestEncodeMatchesEncodingJSON(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestTextMarshalerError checks that a MarshalText error is
+// encoding/json's, wherever the value is.
+func TestTextMarshalerError(t *testing.T) {
+	for _, v := range []any{level(3), []level{1, 3}, withLevels{Any: level(3)}} {
+		_, want := json.Marshal(v)
+		var buf bytes.Buffer
+		w := bufio.NewWriter(&buf)
+		got := NewEncoder(w, Options{}).Encode("", v)
+		if want == nil || got == nil || got.Error() != want.Error() {
+			t.Errorf("%#v: error %v, want %v", v, got, want)
 		}
 	}
 }
@@ -187,6 +240,9 @@ func TestStringsMatchEncodingJSON(t *testing.T) {
 				if got := encode(t, full, "", s); got != w {
 					t.Errorf("%+v, memo full: %q: got %s, want %s", opts, s[:min(len(s), 16)], got[:min(len(got), 64)], w[:min(len(w), 64)])
 				}
+				if got := string(e.AppendString([]byte("x"), s)); got != "x"+w {
+					t.Errorf("%+v: AppendString(%q): got %s, want x%s", opts, s[:min(len(s), 16)], got[:min(len(got), 64)], w[:min(len(w), 64)])
+				}
 				if len(full.memo) > 1 || len(full.short) > 1 {
 					t.Errorf("%+v: a full memo was not emptied: %d long and %d short strings", opts, len(full.memo), len(full.short))
 				}
@@ -206,6 +262,9 @@ func FuzzJSONString(f *testing.F) {
 			for _, v := range []string{s, long, long} {
 				if got, w := encode(t, e, "", v), want(t, "", v, opts); got != w {
 					t.Fatalf("%+v: %q: got %s, want %s", opts, v, got, w)
+				}
+				if got, w := string(e.AppendString(nil, v)), want(t, "", v, opts); got != w {
+					t.Fatalf("%+v: AppendString(%q): got %s, want %s", opts, v, got, w)
 				}
 			}
 			// As a Text cut in three at any place: the same string.

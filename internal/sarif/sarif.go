@@ -217,6 +217,8 @@ type Writer struct {
 	buf       bytes.Buffer
 	enc       *json.Encoder // into buf, reused while the prefix is encPrefix
 	encPrefix string
+	rb        []byte   // the result being written (writeResult)
+	keys      []string // a map's keys, sorted
 	err       error
 }
 
@@ -230,9 +232,11 @@ func NewWriter(w io.Writer, driver Driver, artifacts []Artifact) *Writer {
 	} else {
 		sw.w, sw.own = bufio.NewWriter(w), true
 	}
-	// The results are written field by field, not marshalled and then
-	// indented (half of audit --sarif's time with 120,000 findings);
-	// their messages are each written once, so none is remembered.
+	// The results are written field by field (writeResult), not
+	// marshalled and then indented (half of audit --sarif's time with
+	// 120,000 findings); the Encoder escapes their strings and writes
+	// their property bags. Their messages are each written once, so none
+	// is remembered.
 	sw.results = jsonindent.NewEncoder(sw.w, jsonindent.Options{NoMemo: true})
 	return sw
 }
@@ -323,9 +327,7 @@ func (w *Writer) Add(r Result) error {
 	} else {
 		w.writeString(",\n        ")
 	}
-	if w.err == nil {
-		w.err = w.results.Encode("        ", &w.cur)
-	}
+	w.writeResult(&w.cur)
 	w.cur = Result{} // nothing of the caller's kept
 	w.n++
 	w.flush()

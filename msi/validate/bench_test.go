@@ -2,8 +2,10 @@ package validate
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"testing"
 
@@ -114,5 +116,81 @@ func BenchmarkWriteSARIF(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		write(io.Discard)
+	}
+}
+
+// notInSetPackage returns a package whose _Validation gives Numbers.N a
+// Set of 32,768 members (a 64 KiB list) and whose Numbers table has rows
+// rows, none of whose values is in the set: ICE03 reports each, quoting
+// the set (fuzz's msi-validation-long-lists.msi, whose 760,000 rows make
+// 760,000 findings, at a smaller scale).
+func notInSetPackage(tb testing.TB, rows int) []byte {
+	base := sample(tb)
+	db, err := msi.NewDatabase(bytes.NewReader(base), int64(len(base)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	vt, err := db.CreateTable("_Validation", []msi.Column{
+		{Name: "Table", Type: msi.ColString, Size: 32, Key: true},
+		{Name: "Column", Type: msi.ColString, Size: 32, Key: true},
+		{Name: "Nullable", Type: msi.ColString, Size: 4},
+		{Name: "MinValue", Type: msi.ColInt32, Nullable: true},
+		{Name: "MaxValue", Type: msi.ColInt32, Nullable: true},
+		{Name: "KeyTable", Type: msi.ColString, Nullable: true},
+		{Name: "KeyColumn", Type: msi.ColInt16, Nullable: true},
+		{Name: "Category", Type: msi.ColString, Size: 32, Nullable: true},
+		{Name: "Set", Type: msi.ColString, Nullable: true},
+		{Name: "Description", Type: msi.ColString, Size: 255, Nullable: true},
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	set := msi.StrValue(strings.Repeat("a;", 32<<10-1) + "a")
+	null := msi.Value{}
+	if err := vt.Insert(msi.StrValue("Numbers"), msi.StrValue("N"), msi.StrValue("N"), null, null, null, null, null, set, null); err != nil {
+		tb.Fatal(err)
+	}
+	nt, err := db.CreateTable("Numbers", []msi.Column{{Name: "N", Type: msi.ColInt32, Key: true}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for i := range rows {
+		if err := nt.Insert(msi.IntValue(int32(i))); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if _, err := db.WriteTo(&buf); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// BenchmarkICE03NotInSet runs ICE03 on a package of 20,000 rows whose
+// values are not in their column's long set (notInSetPackage), listing
+// every finding: the cost of reporting a finding, which validate
+// --max-findings 0 of msi-validation-long-lists.msi pays 760,000 times.
+func BenchmarkICE03NotInSet(b *testing.B) {
+	const rows = 20000
+	data := notInSetPackage(b, rows)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		db, err := msi.NewDatabase(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for f, err := range Findings(context.Background(), db, &Options{Rules: []string{"ICE03"}, MaxFindings: -1}) {
+			if err != nil {
+				b.Fatal(err)
+			}
+			if strings.HasPrefix(f.Message, "Value not a member of the set") {
+				n++
+			}
+		}
+		if n != rows {
+			b.Fatalf("%d findings of values not in the set, want %d", n, rows)
+		}
 	}
 }

@@ -20,6 +20,7 @@ type valSpec struct {
 	category       string
 	set            string          // the Set list as written ("" for none)
 	members        map[string]bool // set's members, made on first use
+	quotedSet      string          // quote(set), made on first use
 	rowKey         []string        // the _Validation row's key, for reports
 }
 
@@ -359,7 +360,17 @@ func (c *checker) checkValue(fk *fkIndex, badKeyTable map[*valSpec]bool, table s
 			})
 		}
 		if !s.members[text] {
-			c.report(Error, table, col.Name, key(), "Value not a member of the set: %s is not one of %s", quote(text), quote(s.set))
+			// As report would write "Value not a member of the set: %s
+			// is not one of %s" of the two quoted (under maxArg bytes
+			// each, and under maxMessage together: neither clipped nor
+			// cut), the set quoted once per spec, not once per value:
+			// 760,000 values outside one long set spent a fifth of
+			// ICE03's time quoting it and boxing the arguments.
+			if s.quotedSet == "" {
+				s.quotedSet = quote(s.set)
+			}
+			c.msg = appendSetMessage(c.msg[:0], text, s.quotedSet)
+			c.reportMsg(Error, table, col.Name, key())
 		}
 	}
 	var catErr error
@@ -399,6 +410,18 @@ func (c *checker) checkValue(fk *fkIndex, badKeyTable map[*valSpec]bool, table s
 		return
 	}
 	c.report(Error, table, col.Name, key(), "Not a valid foreign key: %s is not in %s (column %d)", quote(text), ref.names, s.keyColumn)
+}
+
+// setMessage is the format of ICE03's message for a value not in its
+// column's set, of the value and the set quoted.
+const setMessage = "Value not a member of the set: %s is not one of %s"
+
+// appendSetMessage appends the message report makes of setMessage,
+// quote(text) and quotedSet (quote of the set).
+func appendSetMessage(dst []byte, text, quotedSet string) []byte {
+	dst = append(dst, "Value not a member of the set: "...)
+	dst = appendQuote(dst, text)
+	return append(append(dst, " is not one of "...), quotedSet...)
 }
 
 // replayRows lets ICE03 count a row identical to the one before it by

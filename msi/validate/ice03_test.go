@@ -2,6 +2,7 @@ package validate
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -258,5 +259,29 @@ func TestICE03DuplicateKey(t *testing.T) {
 	want := []string{"error Property[" + key + "]: Duplicate primary key"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestSetMessageMatchesReport checks that ICE03's message for a value not
+// in its set, built without fmt (appendSetMessage), is the one report
+// makes of setMessage and the quoted value and set, clipped and cut as
+// report clips and cuts: for short and long values and sets, with a
+// character across the quoting's cut, invalid UTF-8 and percent signs.
+func TestSetMessageMatchesReport(t *testing.T) {
+	texts := []string{"", "x", "%s %d %!", "a;b;c", "\xff\xfe", strings.Repeat("a", 119) + "é",
+		strings.Repeat("a", 120), strings.Repeat("a", 121), strings.Repeat("é", 70), strings.Repeat("€", 500),
+		strings.Repeat("a;", 40000)}
+	for _, text := range texts {
+		for _, set := range texts {
+			want := fmt.Appendf(nil, setMessage, clipArgs([]any{quote(text), quote(set)})...)
+			want = []byte(cut(string(want), maxMessage))
+			got := appendSetMessage([]byte("stale"), text, quote(set))
+			if diff := cmp.Diff(string(want), string(got[len("stale"):])); diff != "" {
+				t.Errorf("%.20q in %.20q (-report +appendSetMessage):\n%s", text, set, diff)
+			}
+			if got, want := string(appendQuote(nil, text)), "'"+cut(text, 120)+"'"; got != want {
+				t.Errorf("appendQuote(%.20q) = %.30q, want %.30q", text, got, want)
+			}
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/msikit/msikit/internal/bucket"
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/internal/textmemo"
 	"github.com/msikit/msikit/msi"
 )
@@ -653,5 +654,17 @@ func (c *checker) registryByID() *regIndex {
 
 // quote returns s quoted for a message, shortened when long.
 func quote(s string) string {
-	return "'" + cut(s, 120) + "'"
+	return string(appendQuote(nil, s))
+}
+
+// appendQuote appends s quoted for a message, shortened when long, as
+// quote returns it.
+func appendQuote(dst []byte, s string) []byte {
+	dst = append(dst, '\'')
+	if len(s) <= 120 {
+		dst = append(dst, s...)
+	} else {
+		dst = append(append(dst, clip.Prefix(s, 120)...), "…"...)
+	}
+	return append(dst, '\'')
 }

@@ -2,6 +2,8 @@ package validate
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"path/filepath"
@@ -124,7 +126,10 @@ func writeSARIFLog(w io.Writer, version string, artifacts ...Artifact) error {
 				Message: sarif.Message{Text: f.Message + " (" + f.URL + ")"},
 				Locations: []sarif.Location{{PhysicalLocation: &sarif.PhysicalLocation{ArtifactLocation: loc,
 					Region: &sarif.Region{StartLine: 1}}}},
-				PartialFingerprints: map[string]string{"msikitFinding/v1": fingerprint(f)},
+				PartialFingerprints: map[string]string{"msikitFinding/v1": concatFingerprint(f)},
+			}
+			if f.Duplicates > 0 {
+				res.OccurrenceCount = 1 + f.Duplicates
 			}
 			if f.Table != "" {
 				name := f.Table
@@ -159,6 +164,15 @@ func writeSARIFLog(w io.Writer, version string, artifacts ...Artifact) error {
 	return log.Write(w)
 }
 
+// concatFingerprint is the fingerprint of f as it was first made: the
+// rule, table, column, key values and message joined by zero bytes,
+// hashed with SHA-256, its first 8 bytes in hex. The reference for
+// SARIFWriter's, which hashes the same bytes from a buffer it reuses.
+func concatFingerprint(f Finding) string {
+	h := sha256.Sum256([]byte(f.ICE + "\x00" + f.Table + "\x00" + f.Column + "\x00" + strings.Join(f.Key, "\x00") + "\x00" + f.Message))
+	return hex.EncodeToString(h[:8])
+}
+
 // TestSARIFStreamMatchesLog checks that the streamed log (WriteSARIF,
 // SARIFWriter) is byte for byte the log built in memory, on the synthetic
 // findings, the sample package, the corpus packages, and none.
@@ -180,6 +194,7 @@ func TestSARIFStreamMatchesLog(t *testing.T) {
 		{"none", nil},
 		{"synthetic", []Artifact{{Path: "dist/with space.msi", Findings: sarifFixture(t)}, {Path: "/abs/path/p.msm"}}},
 		{"sample", []Artifact{{Path: "testdata/sample.msi", Findings: sampleFindings}}},
+		{"varied", []Artifact{{Path: "v.msi", Findings: variedFindings()}, {Path: "w.msm", Findings: variedFindings()[3:]}}},
 		{"corpus", corpus},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -195,6 +210,29 @@ func TestSARIFStreamMatchesLog(t *testing.T) {
 			}
 			t.Logf("%d artifacts, %d bytes", len(tc.arts), got.Len())
 		})
+	}
+}
+
+// variedFindings are findings with each part of a result absent, short
+// and long: no table, a column without a table, keys of none, one empty
+// and several values, escapes and non-ASCII text, duplicates and
+// summaries, a long one before short ones (SARIFWriter reuses its
+// buffers).
+func variedFindings() []Finding {
+	u := docURL("ICE03")
+	long := strings.Repeat("long \"text\" ü ", 40)
+	return []Finding{
+		{ICE: "ICE03", Severity: Error, Table: long, Column: long, Key: []string{long, long}, Message: long, URL: u, Duplicates: 7},
+		{ICE: "ICE03", Severity: Error, Message: "no table", URL: u},
+		{ICE: "ICE03", Severity: Warning, Column: "C", Message: "a column alone", URL: u},
+		{ICE: "ICE03", Severity: Info, Table: "T", Message: "a table alone", URL: ""},
+		{ICE: "ICE03", Severity: Error, Table: "T", Key: []string{""}, Message: "", URL: u},
+		{ICE: "ICE03", Severity: Error, Table: "T", Key: []string{"a", ""}, Column: "c", Message: "x", URL: u},
+		{ICE: "ICE03", Severity: Error, Table: "T", Key: []string{"", "a"}, Column: "c", Message: "x", URL: u},
+		{ICE: "ICE03", Severity: Error, Table: "T", Key: []string{"a\x00b", "c"}, Column: "c", Message: "x", URL: u},
+		{ICE: "ICE03", Severity: Error, Table: "Tàble<&>", Key: []string{"k\te\ny", "\u2028", "\xff"}, Column: "Cól", Message: "m \"q\" \\ \x01", URL: u},
+		{ICE: "ICE33", Severity: Warning, Omitted: 12, Message: "12 more", URL: docURL("ICE33")},
+		{ICE: "ICE33", Severity: Warning, Table: "Registry", Omitted: 3, Message: "3 more", URL: docURL("ICE33")},
 	}
 }
 

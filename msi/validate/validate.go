@@ -280,11 +280,18 @@ const maxMessage = 400
 // last spilled) adds to its Duplicates instead, and does not count
 // against Options.MaxFindings; the sort merges the others.
 func (c *checker) report(sev Severity, table, column string, key []string, format string, args ...any) {
-	k := ruleSev{c.rule.ICE, sev}
 	// The message and a cut key are first made in buffers the checker
 	// reuses, and copied only for a finding listed: most of the millions
 	// a table of duplicate rows makes are merged into one listed before.
 	c.msg = fmt.Appendf(c.msg[:0], format, clipArgs(args)...)
+	c.reportMsg(sev, table, column, key)
+}
+
+// reportMsg is report of the message in c.msg, for a rule that builds
+// it there itself (without fmt's boxing of each argument), as report's
+// format and arguments would.
+func (c *checker) reportMsg(sev Severity, table, column string, key []string) {
+	k := ruleSev{c.rule.ICE, sev}
 	c.built++
 	msg := ""
 	if len(c.msg) > 0 {
