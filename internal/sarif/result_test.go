@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -54,7 +55,7 @@ func variedResults() []Result {
 			Result{RuleID: "R", PartialFingerprints: map[string]string{t: t2}},
 			Result{RuleID: "R", PartialFingerprints: map[string]string{"b": t, "a": t2, "c/v1": "0123", t2 + "x": ""}},
 			Result{RuleID: "R", OccurrenceCount: n},
-			Result{RuleID: "R", OccurrenceCount: 1 << 40},
+			Result{RuleID: "R", OccurrenceCount: math.MaxInt32},
 			Result{RuleID: "R", Properties: map[string]any{}},
 			Result{RuleID: "R", Properties: map[string]any{"z": t, "a": []string{t, t2}, "n": n, "nil": nil}},
 			Result{RuleID: "R", Properties: (*props)(nil)},
