@@ -43,6 +43,30 @@ func (w *Writer) end(open bool, depth int) {
 	w.rb = append(w.rb, '}')
 }
 
+// optStr appends the field key of an object at depth with the string s,
+// unless s is empty (an omitempty field).
+func (w *Writer) optStr(open *bool, depth int, key, s string) {
+	if s != "" {
+		w.field(open, depth, key)
+		w.str(s)
+	}
+}
+
+// array appends a non-empty array whose n elements elem appends, each on
+// its own line at depth+1, the closing bracket at depth.
+func (w *Writer) array(n, depth int, elem func(i int)) {
+	w.rb = append(w.rb, '[')
+	for i := range n {
+		if i > 0 {
+			w.rb = append(w.rb, ',')
+		}
+		w.line(depth + 1)
+		elem(i)
+	}
+	w.line(depth)
+	w.rb = append(w.rb, ']')
+}
+
 // str appends s as a JSON string, escaped as the results' jsonindent
 // Encoder (and Log.Write) escape it.
 func (w *Writer) str(s string) { w.rb = w.results.AppendString(w.rb, s) }
@@ -70,24 +94,12 @@ func (w *Writer) writeResult(r *Result) {
 		w.field(&open, d, `"ruleIndex": `)
 		w.integer(int64(*r.RuleIndex))
 	}
-	if r.Level != "" {
-		w.field(&open, d, `"level": `)
-		w.str(string(r.Level))
-	}
+	w.optStr(&open, d, `"level": `, string(r.Level))
 	w.field(&open, d, `"message": `)
 	w.message(&r.Message, d+1)
 	if len(r.Locations) > 0 {
 		w.field(&open, d, `"locations": `)
-		w.rb = append(w.rb, '[')
-		for i := range r.Locations {
-			if i > 0 {
-				w.rb = append(w.rb, ',')
-			}
-			w.line(d + 2)
-			w.location(&r.Locations[i], d+2)
-		}
-		w.line(d + 1)
-		w.rb = append(w.rb, ']')
+		w.array(len(r.Locations), d+1, func(i int) { w.location(&r.Locations[i], d+2) })
 	}
 	if len(r.PartialFingerprints) > 0 {
 		w.field(&open, d, `"partialFingerprints": `)
@@ -117,10 +129,7 @@ func (w *Writer) message(m *Message, depth int) {
 	open := false
 	w.field(&open, depth, `"text": `)
 	w.str(m.Text)
-	if m.Markdown != "" {
-		w.field(&open, depth, `"markdown": `)
-		w.str(m.Markdown)
-	}
+	w.optStr(&open, depth, `"markdown": `, m.Markdown)
 	w.end(open, depth)
 }
 
@@ -149,16 +158,7 @@ func (w *Writer) location(l *Location, depth int) {
 	}
 	if len(l.LogicalLocations) > 0 {
 		w.field(&open, depth, `"logicalLocations": `)
-		w.rb = append(w.rb, '[')
-		for i := range l.LogicalLocations {
-			if i > 0 {
-				w.rb = append(w.rb, ',')
-			}
-			w.line(depth + 2)
-			w.logicalLocation(&l.LogicalLocations[i], depth+2)
-		}
-		w.line(depth + 1)
-		w.rb = append(w.rb, ']')
+		w.array(len(l.LogicalLocations), depth+1, func(i int) { w.logicalLocation(&l.LogicalLocations[i], depth+2) })
 	}
 	if l.Message != nil {
 		w.field(&open, depth, `"message": `)
@@ -171,10 +171,7 @@ func (w *Writer) artifactLocation(a *ArtifactLocation, depth int) {
 	open := false
 	w.field(&open, depth, `"uri": `)
 	w.str(a.URI)
-	if a.URIBaseID != "" {
-		w.field(&open, depth, `"uriBaseId": `)
-		w.str(a.URIBaseID)
-	}
+	w.optStr(&open, depth, `"uriBaseId": `, a.URIBaseID)
 	if a.Index != nil {
 		w.field(&open, depth, `"index": `)
 		w.integer(int64(*a.Index))
@@ -184,18 +181,9 @@ func (w *Writer) artifactLocation(a *ArtifactLocation, depth int) {
 
 func (w *Writer) logicalLocation(l *LogicalLocation, depth int) {
 	open := false
-	if l.Name != "" {
-		w.field(&open, depth, `"name": `)
-		w.str(l.Name)
-	}
-	if l.FullyQualifiedName != "" {
-		w.field(&open, depth, `"fullyQualifiedName": `)
-		w.str(l.FullyQualifiedName)
-	}
-	if l.Kind != "" {
-		w.field(&open, depth, `"kind": `)
-		w.str(l.Kind)
-	}
+	w.optStr(&open, depth, `"name": `, l.Name)
+	w.optStr(&open, depth, `"fullyQualifiedName": `, l.FullyQualifiedName)
+	w.optStr(&open, depth, `"kind": `, l.Kind)
 	w.end(open, depth)
 }
 
