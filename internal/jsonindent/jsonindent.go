@@ -159,10 +159,7 @@ func (e *Encoder) String(s string) error {
 // a buffer of its own and writes it at once.
 func (e *Encoder) AppendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
-	i := 0
-	for i < len(s) && s[i] < utf8.RuneSelf && e.safe[s[i]] {
-		i++
-	}
+	i := e.plainPrefix(s)
 	dst = append(dst, s[:i]...)
 	if i < len(s) {
 		dst = e.appendEscaped(dst, s[i:])
@@ -457,11 +454,7 @@ func (e *Encoder) stringBody(s string) {
 		// others are escaped as written, or remembered when they are
 		// long enough for the memo to be cheaper than escaping them
 		// again (character by character past ASCII).
-		i := 0
-		for i < len(s) && s[i] < utf8.RuneSelf && e.safe[s[i]] {
-			i++
-		}
-		if i == len(s) {
+		if e.plainPrefix(s) == len(s) {
 			e.raw(s)
 			return
 		}
@@ -517,15 +510,21 @@ func (e *Encoder) stringBody(s string) {
 // bodyOnce writes s escaped, without quotes, as stringBody does but
 // remembering nothing: s may share bytes that change after the call.
 func (e *Encoder) bodyOnce(s string) {
-	i := 0
-	for i < len(s) && s[i] < utf8.RuneSelf && e.safe[s[i]] {
-		i++
-	}
-	if i == len(s) {
+	if e.plainPrefix(s) == len(s) {
 		e.raw(s)
 		return
 	}
 	e.escape(s)
+}
+
+// plainPrefix returns the length of s's longest prefix of ASCII bytes
+// that are written as they are (no escape).
+func (e *Encoder) plainPrefix(s string) int {
+	i := 0
+	for i < len(s) && s[i] < utf8.RuneSelf && e.safe[s[i]] {
+		i++
+	}
+	return i
 }
 
 // escape writes a string escaped, through the scratch buffer (a short
