@@ -90,7 +90,9 @@ func writeDir(ctx context.Context, out *safefile.Dir, db *msi.Database, tables [
 			err = safename.Check(t + ".json")
 		}
 		if err != nil {
-			refused.Add(func() error { return fmt.Errorf("table %q cannot be written as a file: %w", clip.String(t), err) })
+			refused.Add(func() error {
+				return fmt.Errorf("table %q cannot be written as a file: %w", clip.String(t), safename.Clipped(err))
+			})
 			continue
 		}
 		cells := func(row msi.Row, col int, name string) error {
@@ -101,11 +103,7 @@ func writeDir(ctx context.Context, out *safefile.Dir, db *msi.Database, tables [
 				// The name clipped, in the message and the error kept:
 				// it is as long as the cell's key (64 KB).
 				refused.Add(func() error {
-					var se *safename.Error
-					if errors.As(err, &se) && len(se.Name) > clip.Max {
-						err = &safename.Error{Name: clip.String(se.Name), Reason: se.Reason}
-					}
-					return fmt.Errorf("table %q: binary cell %q cannot be written as a file: %w", t, clip.String(name), err)
+					return fmt.Errorf("table %q: binary cell %q cannot be written as a file: %w", t, clip.String(name), safename.Clipped(err))
 				})
 				return nil
 			}

@@ -3,6 +3,8 @@ package safename
 import (
 	"errors"
 	"fmt"
+
+	"github.com/msikit/msikit/internal/clip"
 )
 
 // MaxRefusalsListed is how many refused names a Refusals lists; it counts
@@ -71,4 +73,16 @@ func RefusalCount(err error) int {
 		return o.N
 	}
 	return 1
+}
+
+// Clipped returns err, when it is an *Error of a name longer than
+// clip.Max, as one holding the name clipped (clip.String), so that the
+// refusals kept do not keep the names they refuse whole (a binary cell's
+// key can be 64 KB); any other err is returned as it is.
+func Clipped(err error) error {
+	var se *Error
+	if errors.As(err, &se) && len(se.Name) > clip.Max {
+		return &Error{Name: clip.String(se.Name), Reason: se.Reason}
+	}
+	return err
 }

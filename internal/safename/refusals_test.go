@@ -3,7 +3,10 @@ package safename
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
+
+	"github.com/msikit/msikit/internal/clip"
 )
 
 // Refusals lists the first MaxRefusalsListed errors, makes no error past
@@ -48,5 +51,23 @@ func TestRefusals(t *testing.T) {
 	}
 	if got := RefusalCount(nil); got != 0 {
 		t.Errorf("RefusalCount(nil) = %d", got)
+	}
+}
+
+// Clipped keeps a long refused name clipped, and the error's text and
+// match as they were; other errors pass unchanged.
+func TestClipped(t *testing.T) {
+	long := &Error{Name: strings.Repeat("a:", 40000), Reason: "holds ':'"}
+	got := Clipped(long)
+	var se *Error
+	if !errors.As(got, &se) || len(se.Name) > clip.Max+len("…") {
+		t.Fatalf("Clipped kept a name of %d bytes", len(se.Name))
+	}
+	if got.Error() != long.Error() || !errors.Is(got, ErrUnsafe) {
+		t.Errorf("Clipped: %q, want %q matching ErrUnsafe", got, long)
+	}
+	other := errors.New("other")
+	if Clipped(other) != other {
+		t.Error("Clipped changed an error that is not an *Error")
 	}
 }

@@ -189,7 +189,7 @@ func writeTable(ctx context.Context, bw *bufio.Writer, db *msi.Database, table s
 					// (64 KB), and an error is kept for each of up to
 					// safename.MaxRefusalsListed cells.
 					mk := func() error {
-						return fmt.Errorf("idt: table %q: binary cell %q cannot be written as a file: %w", table, clip.String(name), clipUnsafe(err))
+						return fmt.Errorf("idt: table %q: binary cell %q cannot be written as a file: %w", table, clip.String(name), safename.Clipped(err))
 					}
 					if refused == nil {
 						return mk()
@@ -315,17 +315,6 @@ func ExportDirContext(ctx context.Context, dir string, db *msi.Database, tables 
 	return errors.Join(refused...)
 }
 
-// clipUnsafe returns err, a *safename.Error, holding its name clipped
-// (clip.String), so that the refusals kept do not keep the names they
-// refuse whole.
-func clipUnsafe(err error) error {
-	var se *safename.Error
-	if errors.As(err, &se) && len(se.Name) > clip.Max {
-		return &safename.Error{Name: clip.String(se.Name), Reason: se.Reason}
-	}
-	return err
-}
-
 func exportInto(ctx context.Context, out *safefile.Dir, db *msi.Database, tables []string) ([]error, error) {
 	var refused safename.Refusals
 	var buf []byte
@@ -361,7 +350,7 @@ func exportInto(ctx context.Context, out *safefile.Dir, db *msi.Database, tables
 		}
 		if err != nil {
 			refused.Add(func() error {
-				return fmt.Errorf("idt: table %q cannot be written as a file: %w", clip.String(table), clipUnsafe(err))
+				return fmt.Errorf("idt: table %q cannot be written as a file: %w", clip.String(table), safename.Clipped(err))
 			})
 			continue
 		}
