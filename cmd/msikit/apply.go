@@ -97,15 +97,7 @@ msikit apply base.msi a.mst b.mst --ignore all --skip-check version -o out.msi`,
 }
 
 func runApply(env *Env, o *outputFlags, base string, transforms []string, opts *mst.ApplyOptions) error {
-	dst, err := o.path(base)
-	if err != nil {
-		return err
-	}
-	signOpts, err := o.sign.load()
-	if err != nil {
-		return err
-	}
-	wc, err := validateInput(o.validate, base)
+	dst, signOpts, wc, err := o.prepare(base)
 	if err != nil {
 		return err
 	}

@@ -76,15 +76,7 @@ naming the file and line, and nothing is written.
 			if len(args) < 2 {
 				return usagef("want FILE and at least one TABLE.idt")
 			}
-			dst, err := o.path(args[0])
-			if err != nil {
-				return err
-			}
-			signOpts, err := o.sign.load()
-			if err != nil {
-				return err
-			}
-			wc, err := validateInput(o.validate, args[0])
+			dst, signOpts, wc, err := o.prepare(args[0])
 			if err != nil {
 				return err
 			}

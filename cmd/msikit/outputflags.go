@@ -6,6 +6,7 @@ import (
 	flag "github.com/spf13/pflag"
 
 	"github.com/msikit/msikit/internal/safefile"
+	"github.com/msikit/msikit/msi/authenticode"
 )
 
 // outputFlags are the flags of the commands that write a package (import,
@@ -64,6 +65,23 @@ func (o *outputFlags) define(fs *flag.FlagSet, in, outHelp string, which outputF
 // with --in-place.
 func (o *outputFlags) path(in string) (string, error) {
 	return outputPath(in, o.out, o.inPlace)
+}
+
+// prepare is what import, repack and apply do before they open their
+// input in: where the output goes (path), the signing key the flags name
+// (nil: none) and, with --validate, the input's findings to compare the
+// output's with (nil without it).
+func (o *outputFlags) prepare(in string) (dst string, sign *authenticode.SignOptions, wc *writeCheck, err error) {
+	if dst, err = o.path(in); err != nil {
+		return "", nil, nil, err
+	}
+	if sign, err = o.sign.load(); err != nil {
+		return "", nil, nil, err
+	}
+	if wc, err = validateInput(o.validate, in); err != nil {
+		return "", nil, nil, err
+	}
+	return dst, sign, wc, nil
 }
 
 // checkDistinct refuses an output out that names the input in, for the

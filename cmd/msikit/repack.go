@@ -35,15 +35,7 @@ msikit repack signed.msi --sign-cert chain.pem --sign-key key.pem --sign-ex -o c
 			if len(args) != 1 {
 				return usagef("want exactly one IN file")
 			}
-			dst, err := o.path(args[0])
-			if err != nil {
-				return err
-			}
-			signOpts, err := o.sign.load()
-			if err != nil {
-				return err
-			}
-			wc, err := validateInput(o.validate, args[0])
+			dst, signOpts, wc, err := o.prepare(args[0])
 			if err != nil {
 				return err
 			}
