@@ -604,15 +604,14 @@ func decodeName(raw []byte, isUTF8 bool) string {
 
 // OpenReader opens the cabinet file name. Cabinets of the same set are
 // looked up in the same directory when a file spans them (names compared
-// exactly, then case-insensitively; a name must stay inside the directory). Close the ReadCloser when done.
+// exactly, then case-insensitively; a name must stay inside the directory).
+// Close the ReadCloser when done. A name that is not a regular file (a
+// named pipe, a device, a folder) is refused at once, without waiting for
+// a pipe's writer, with an *fs.PathError matching fs.ErrInvalid; so is such
+// a next cabinet of the set.
 func OpenReader(name string) (*ReadCloser, error) {
-	f, err := os.Open(name)
+	f, size, err := safefile.OpenRegular(name)
 	if err != nil {
-		return nil, err
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
 		return nil, err
 	}
 	rc := &ReadCloser{files: []*os.File{f}}
@@ -620,7 +619,7 @@ func OpenReader(name string) (*ReadCloser, error) {
 	opts := &ReaderOptions{OpenCabinet: func(n string) (io.ReaderAt, int64, error) {
 		return rc.openSibling(dir, n)
 	}}
-	r, err := NewReaderOptions(f, fi.Size(), opts)
+	r, err := NewReaderOptions(f, size, opts)
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", name, err)

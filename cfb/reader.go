@@ -5,6 +5,8 @@ import (
 	"io"
 	"os"
 	"sync"
+
+	"github.com/msikit/msikit/internal/safefile"
 )
 
 // Default budgets for ReaderOptions.
@@ -99,17 +101,15 @@ type ReadCloser struct {
 func (rc *ReadCloser) Close() error { return rc.f.Close() }
 
 // OpenReader opens the named compound file.
+// A name that is not a regular file (a named pipe, a device, a folder) is
+// refused at once, without waiting for a pipe's writer, with an
+// *fs.PathError matching fs.ErrInvalid.
 func OpenReader(name string) (*ReadCloser, error) {
-	f, err := os.Open(name)
+	f, size, err := safefile.OpenRegular(name)
 	if err != nil {
 		return nil, err
 	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	r, err := NewReader(f, fi.Size())
+	r, err := NewReader(f, size)
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", name, err)

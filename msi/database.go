@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/msikit/msikit/cfb"
 	"github.com/msikit/msikit/internal/clip"
+	"github.com/msikit/msikit/internal/safefile"
 	"github.com/msikit/msikit/internal/textmemo"
 )
 
@@ -129,17 +129,15 @@ type streamSource struct {
 }
 
 // Open opens the named package. Close releases the file.
+// A name that is not a regular file (a named pipe, a device, a folder) is
+// refused at once, without waiting for a pipe's writer, with an
+// *fs.PathError matching fs.ErrInvalid.
 func Open(name string) (*Database, error) {
-	f, err := os.Open(name)
+	f, size, err := safefile.OpenRegular(name)
 	if err != nil {
 		return nil, err
 	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	db, err := NewDatabase(f, fi.Size())
+	db, err := NewDatabase(f, size)
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", name, err)

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
-	"os"
 	"strings"
 
+	"github.com/msikit/msikit/internal/safefile"
 	"github.com/msikit/msikit/internal/textmemo"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/idt"
@@ -96,7 +96,7 @@ func nouns(n int, one, many string) string {
 // idtTableName returns the table an IDT file names (idt.TableName); a
 // file it cannot read names no table ("", and the import reports why).
 func idtTableName(path string) string {
-	f, err := os.Open(path)
+	f, _, err := safefile.OpenRegular(path)
 	if err != nil {
 		return ""
 	}

@@ -23,12 +23,12 @@ func OpenBeside(dir, name string) (*os.File, int64, error) {
 	if name == "" || !filepath.IsLocal(clean) {
 		return nil, 0, fmt.Errorf("refusing cabinet name %q", name)
 	}
-	f, err := os.Open(filepath.Join(dir, clean))
+	f, size, err := OpenRegular(filepath.Join(dir, clean))
 	if errors.Is(err, fs.ErrNotExist) && !strings.ContainsRune(clean, filepath.Separator) {
 		if ents, derr := os.ReadDir(dir); derr == nil {
 			for _, e := range ents {
 				if strings.EqualFold(e.Name(), clean) {
-					f, err = os.Open(filepath.Join(dir, e.Name()))
+					f, size, err = OpenRegular(filepath.Join(dir, e.Name()))
 					break
 				}
 			}
@@ -37,10 +37,5 @@ func OpenBeside(dir, name string) (*os.File, int64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, 0, err
-	}
-	return f, fi.Size(), nil
+	return f, size, nil
 }

@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/msikit/msikit/internal/clip"
+	"github.com/msikit/msikit/internal/safefile"
 	"github.com/msikit/msikit/msi"
 )
 
@@ -175,7 +176,7 @@ type Importer struct {
 // ImportFile imports one IDT file into db, as the package-level
 // ImportFile does, with the copies of the files imported before.
 func (im *Importer) ImportFile(db *msi.Database, name string) (table string, err error) {
-	f, err := os.Open(name)
+	f, _, err := safefile.OpenRegular(name)
 	if err != nil {
 		return "", err
 	}

@@ -4,11 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/msikit/msikit/msi"
 	"io"
+	"io/fs"
 	"iter"
 	"math"
-	"os"
 	"path"
 	"path/filepath"
 	"sort"
@@ -16,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/msikit/msikit/msi"
 
 	"github.com/msikit/msikit/cab"
 	"github.com/msikit/msikit/internal/clip"
@@ -768,7 +769,9 @@ func (x *extraction) cabinets() error {
 		default:
 			f, n, err := safefile.OpenBeside(x.srcDir, c.Name)
 			if err != nil {
-				x.cabinetError(label, true, err)
+				// There but not a regular file (a named pipe, a
+				// folder) is not missing.
+				x.cabinetError(label, !errors.Is(err, fs.ErrInvalid), err)
 				continue
 			}
 			x.closers = append(x.closers, f)
@@ -1228,7 +1231,13 @@ func (x *extraction) uncompressed() error {
 			continue
 		}
 		full := filepath.Join(x.srcDir, filepath.FromSlash(src))
-		fh, err := os.Open(full)
+		fh, _, err := safefile.OpenRegular(full)
+		if notReg := (safefile.NotRegularError{}); errors.As(err, &notReg) {
+			// There, but a folder, a named pipe (not opened: OpenRegular
+			// does not wait for a writer) or a device.
+			x.fail(i, "", fmt.Errorf("uncompressed copy %s is %v", full, notReg))
+			continue
+		}
 		if err != nil {
 			if f.compressed && f.cabinet != "" {
 				notFound(x.notInCabinet(f.cabinet, f.seq))
@@ -1243,9 +1252,6 @@ func (x *extraction) uncompressed() error {
 			fi, err := fh.Stat()
 			if err != nil {
 				return err
-			}
-			if !fi.Mode().IsRegular() {
-				return fmt.Errorf("uncompressed copy %s is not a regular file", full)
 			}
 			if fi.Size() != f.size {
 				return fmt.Errorf("uncompressed copy %s has %d bytes, File table FileSize is %d", full, fi.Size(), f.size)

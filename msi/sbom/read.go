@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"os"
 	"path"
 	"path/filepath"
 	"sort"
@@ -20,6 +19,7 @@ import (
 	"github.com/msikit/msikit/cab"
 	"github.com/msikit/msikit/cfb"
 	"github.com/msikit/msikit/internal/assembly"
+	"github.com/msikit/msikit/internal/safefile"
 	"github.com/msikit/msikit/internal/textmemo"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/authenticode"
@@ -745,16 +745,12 @@ func (r *reader) readPackageFile(opts *Options) error {
 		if name == "" {
 			return nil
 		}
-		f, err := os.Open(name)
+		f, n, err := safefile.OpenRegular(name)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		fi, err := f.Stat()
-		if err != nil {
-			return err
-		}
-		src, size = f, fi.Size()
+		src, size = f, n
 	}
 	p := &r.inv.Package
 	h256, h1 := sha256.New(), sha1.New()

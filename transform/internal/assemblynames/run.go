@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/msikit/msikit/transform/internal/edit"
 	"io"
 	"os"
 	"path"
@@ -13,8 +12,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/msikit/msikit/transform/internal/edit"
+
 	"github.com/msikit/msikit/internal/assembly"
 	"github.com/msikit/msikit/internal/clip"
+	"github.com/msikit/msikit/internal/safefile"
 	"github.com/msikit/msikit/internal/textmemo"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/install"
@@ -469,16 +471,11 @@ func (p *pass) open(fileKey string) (io.ReaderAt, int64, error) {
 		if rel == "" || !filepath.IsLocal(rel) {
 			continue
 		}
-		f, err := os.Open(filepath.Join(p.opts.Source, rel))
+		f, size, err := safefile.OpenRegular(filepath.Join(p.opts.Source, rel))
 		if err != nil {
 			continue
 		}
-		fi, err := f.Stat()
-		if err != nil || !fi.Mode().IsRegular() {
-			f.Close()
-			continue
-		}
-		return f, fi.Size(), nil
+		return f, size, nil
 	}
 	return nil, 0, fmt.Errorf("not found under %s: %w", p.opts.Source, os.ErrNotExist)
 }
