@@ -614,11 +614,8 @@ func OpenReader(name string) (*ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	rc := &ReadCloser{files: []*os.File{f}}
-	dir := filepath.Dir(name)
-	opts := &ReaderOptions{OpenCabinet: func(n string) (io.ReaderAt, int64, error) {
-		return rc.openSibling(dir, n)
-	}}
+	rc := &ReadCloser{files: []*os.File{f}, dir: safefile.NewFolder(filepath.Dir(name))}
+	opts := &ReaderOptions{OpenCabinet: rc.openSibling}
 	r, err := NewReaderOptions(f, size, opts)
 	if err != nil {
 		f.Close()
@@ -632,18 +629,19 @@ func OpenReader(name string) (*ReadCloser, error) {
 // closes it and any other cabinets of the set opened along the way.
 type ReadCloser struct {
 	*Reader
+	dir    *safefile.Folder // the first cabinet's, where the others of the set are
 	mu     sync.Mutex
 	files  []*os.File
 	closed bool
 }
 
-func (rc *ReadCloser) openSibling(dir, name string) (io.ReaderAt, int64, error) {
+func (rc *ReadCloser) openSibling(name string) (io.ReaderAt, int64, error) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	if rc.closed {
 		return nil, 0, errors.New("cab: reader closed")
 	}
-	f, size, err := safefile.OpenBeside(dir, name)
+	f, size, err := rc.dir.Open(name)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -16,6 +16,8 @@
 // hidden temporary folder that is renamed, or merged, into place at the
 // end, with no per-file temporary file, flush or rename.
 //
-// OpenBeside is the one rule for reading a file that package data names
-// beside the package (an external cabinet, the next cabinet of a set).
+// OpenBeside (a Folder, for many names) is the one rule for reading a file
+// that package data names beside the package (an external cabinet, the
+// next cabinet of a set), and OpenRegular the one for opening a file read
+// at offsets: regular files only, never waiting on a named pipe.
 package safefile

@@ -421,7 +421,7 @@ func (p *Plan) ExtractContext(ctx context.Context, fn func(f *File, r io.Reader)
 	if srcDir == "" && db.Path() != "" {
 		srcDir = filepath.Dir(db.Path())
 	}
-	x := &extraction{ctx: ctx, ctxDone: ctx.Done(), db: db, lay: lay, fn: fn, maxBytes: opts.MaxBytes, maxRatio: opts.MaxRatio, srcDir: srcDir,
+	x := &extraction{ctx: ctx, ctxDone: ctx.Done(), db: db, lay: lay, fn: fn, maxBytes: opts.MaxBytes, maxRatio: opts.MaxRatio, srcDir: srcDir, src: safefile.NewFolder(srcDir),
 		rep: &Report{}, done: make([]bool, len(lay.files)),
 		missing: map[string]*CabinetError{}, unlistedTaken: map[string]bool{}}
 	// Sized for the short keys only, as the layout's Directory index
@@ -496,6 +496,7 @@ type extraction struct {
 	maxRatio int         // Options.MaxRatio, the default applied
 	limit    *RatioError // the bound, once the cabinets are opened; nil for none
 	srcDir   string
+	src      *safefile.Folder // srcDir, for cabinets: listed once for all the names that miss
 	rep      *Report
 	want     map[string]bool     // selected keys; nil means all
 	byKey    textmemo.Index[int] // File key → index in lay.files (the rows of a crafted package can all name one long pooled key)
@@ -717,7 +718,7 @@ func (x *extraction) cabinets() error {
 		if st, err := db.OpenStream(name); err == nil {
 			return st, st.Size(), nil
 		}
-		f, size, err := safefile.OpenBeside(x.srcDir, name)
+		f, size, err := x.src.Open(name)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -767,7 +768,7 @@ func (x *extraction) cabinets() error {
 			}
 			ra, size = st, st.Size()
 		default:
-			f, n, err := safefile.OpenBeside(x.srcDir, c.Name)
+			f, n, err := x.src.Open(c.Name)
 			if err != nil {
 				// There but not a regular file (a named pipe, a
 				// folder) is not missing.
