@@ -29,6 +29,7 @@ func OpenRegular(name string) (*os.File, int64, error) {
 // regular file; Mode is its type.
 type NotRegularError struct{ Mode fs.FileMode }
 
+// Error says what the file is, with advice for a pipe or a device.
 func (e NotRegularError) Error() string {
 	what := "special file"
 	switch t := e.Mode.Type(); {
