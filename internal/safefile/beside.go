@@ -8,7 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"unicode"
+
+	"github.com/msikit/msikit/internal/casefold"
 )
 
 // OpenBeside opens the file name in dir for reading and returns it with
@@ -30,7 +31,7 @@ type Folder struct {
 
 	mu     sync.Mutex
 	listed bool
-	byFold map[string][]string // foldKey of an entry's name -> names, in the folder's order
+	byFold map[string][]string // casefold.Key of an entry's name -> names, in the folder's order
 }
 
 // NewFolder returns a Folder of dir ("" is no folder: every Open fails).
@@ -74,31 +75,15 @@ func (d *Folder) lookupFold(name string) (string, bool) {
 		d.byFold = map[string][]string{}
 		if ents, err := os.ReadDir(d.dir); err == nil {
 			for _, e := range ents {
-				k := foldKey(e.Name())
+				k := casefold.Key(e.Name())
 				d.byFold[k] = append(d.byFold[k], e.Name())
 			}
 		}
 	}
-	for _, n := range d.byFold[foldKey(name)] {
+	for _, n := range d.byFold[casefold.Key(name)] {
 		if strings.EqualFold(n, name) {
 			return n, true
 		}
 	}
 	return "", false
-}
-
-// foldKey maps each rune of s to the least rune of its case-folding orbit
-// (unicode.SimpleFold), so that strings.EqualFold(a, b) implies
-// foldKey(a) == foldKey(b).
-func foldKey(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		least := r
-		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-			least = min(least, f)
-		}
-		b.WriteRune(least)
-	}
-	return b.String()
 }

@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode"
 
+	"github.com/msikit/msikit/internal/casefold"
 	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/msi/darwin"
 )
@@ -732,7 +732,7 @@ func (e *explainer) failedActionCause(f Event) {
 func (e *explainer) detectionCauses() {
 	reqs := map[string]Event{}
 	key := func(ev Event) string {
-		p := foldKey(ev.Product)
+		p := casefold.Key(ev.Product)
 		return strconv.Itoa(len(p)) + ":" + p + ev.Feature
 	}
 	for _, ev := range e.ex.Events {
@@ -754,22 +754,6 @@ func (e *explainer) detectionCauses() {
 			e.ex.Causes = append(e.ex.Causes, c)
 		}
 	}
-}
-
-// foldKey returns s with each character replaced by the least of those
-// equal to it under simple case folding, so that strings.EqualFold(a, b)
-// exactly when foldKey(a) == foldKey(b).
-func foldKey(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		m := r
-		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-			m = min(m, f)
-		}
-		b.WriteRune(m)
-	}
-	return b.String()
 }
 
 // WriteText writes the explanation for people. Text from the log is
