@@ -83,16 +83,17 @@ func TestExtractTerminated(t *testing.T) {
 	}
 }
 
-// TestSecondSignal: a command that cannot stop at once (here verify,
-// blocked opening a named pipe no one writes to) is still running after
+// TestSecondSignal: a command that cannot stop at once (here log explain,
+// blocked opening a named pipe no one writes to: a log is read as a
+// stream, so a pipe is taken, unlike a package) is still running after
 // the first SIGTERM, which only asks it to stop; a second ends it at once
 // with one line.
 func TestSecondSignal(t *testing.T) {
-	fifo := filepath.Join(t.TempDir(), "pipe.msi")
+	fifo := filepath.Join(t.TempDir(), "pipe.log")
 	if err := syscall.Mkfifo(fifo, 0o666); err != nil {
 		t.Skip(err)
 	}
-	cmd, stderr, exited := startChild(t, []string{childSignalsEnv + "=1"}, "verify", fifo)
+	cmd, stderr, exited := startChild(t, []string{childSignalsEnv + "=1"}, "log", "explain", fifo)
 	defer func() {
 		// Unblock the open if the child still waits in it.
 		if f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
@@ -109,7 +110,7 @@ func TestSecondSignal(t *testing.T) {
 	}
 	select {
 	case err := <-exited:
-		t.Fatalf("verify ended (%v) on the first SIGTERM while blocked; stderr: %s", err, stderr.String())
+		t.Fatalf("log explain ended (%v) on the first SIGTERM while blocked; stderr: %s", err, stderr.String())
 	case <-time.After(300 * time.Millisecond):
 	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -123,7 +124,7 @@ func TestSecondSignal(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		cmd.Process.Kill()
-		t.Fatal("verify still running 10 s after a second SIGTERM")
+		t.Fatal("log explain still running 10 s after a second SIGTERM")
 	}
 }
 
