@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/msikit/msikit/internal/testenv"
 )
 
 // TestExtractIntoNonFolder: -d naming something that is not a folder (a
@@ -39,22 +41,10 @@ func TestExtractIntoNonFolder(t *testing.T) {
 				code           int
 				stdout, stderr string
 			}
-			done := make(chan result, 1)
-			go func() {
-				code, stdout, stderr := runCLI(t, "extract", samplePath(), "-d", dir)
-				done <- result{code, stdout, stderr}
-			}()
 			var got result
-			select {
-			case got = <-done:
-			case <-time.After(10 * time.Second):
-				// Unblock an open of the named pipe, then fail.
-				if f, err := os.OpenFile(dir, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-					f.Close()
-				}
-				got = <-done
-				t.Errorf("extract -d %s: still running after 10 s", tc.name)
-			}
+			testenv.FinishOrReleasePipes(t, "extract -d "+tc.name, func() {
+				got.code, got.stdout, got.stderr = runCLI(t, "extract", samplePath(), "-d", dir)
+			}, dir)
 			want := result{exitFailure, "", "msikit: " + samplePath() + ": " + dir + " is not a folder\n"}
 			if diff := cmp.Diff(want, got, cmp.AllowUnexported(result{})); diff != "" {
 				t.Errorf("extract -d %s (-want +got):\n%s", tc.name, diff)

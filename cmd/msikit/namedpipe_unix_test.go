@@ -3,12 +3,10 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/msikit/msikit/internal/testenv"
 )
@@ -61,31 +59,12 @@ func TestInputNamedPipe(t *testing.T) {
 		{"descriptor", "decode", "--package", fifo, "']gAVn-}f(ZXfeAR6.jiF<"},
 	} {
 		what := strings.Join(args, " ")
-		type result struct {
-			code   int
-			stderr string
-		}
-		done := make(chan result, 1)
-		go func() {
-			code, _, stderr := runCLI(t, args...)
-			done <- result{code, stderr}
-		}()
-		var got result
-		select {
-		case got = <-done:
-		case <-time.After(10 * time.Second):
-			// Let opens waiting for a writer return, then fail.
-			for _, p := range []string{fifo, idtPipe} {
-				if w, err := os.OpenFile(p, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-					w.Close()
-				}
-			}
-			got = <-done
-			t.Errorf("%s: still running after 10 s", what)
-		}
-		lines := strings.Split(strings.TrimSuffix(got.stderr, "\n"), "\n")
-		if got.code != exitFailure || len(lines) != 1 || !strings.Contains(lines[0], "not a regular file (a named pipe)") {
-			t.Errorf("%s: exit %d, stderr %q; want exit %d and one line refusing the named pipe", what, got.code, got.stderr, exitFailure)
+		var code int
+		var stderr string
+		testenv.FinishOrReleasePipes(t, what, func() { code, _, stderr = runCLI(t, args...) }, fifo, idtPipe)
+		lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+		if code != exitFailure || len(lines) != 1 || !strings.Contains(lines[0], "not a regular file (a named pipe)") {
+			t.Errorf("%s: exit %d, stderr %q; want exit %d and one line refusing the named pipe", what, code, stderr, exitFailure)
 			continue
 		}
 		checkErrorLine(t, lines[0])

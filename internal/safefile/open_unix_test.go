@@ -9,9 +9,10 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/msikit/msikit/internal/testenv"
 )
 
 // TestOpenRegular: a regular file (also through a symbolic link) opens
@@ -91,26 +92,15 @@ func TestOpenRegular(t *testing.T) {
 }
 
 // openWithin returns open's error, failing the test if open has not
-// returned within 10 s: then it opens the named pipe fifo for writing, so
-// that an open waiting for a writer returns.
+// returned within 10 s (testenv.FinishOrReleasePipes).
 func openWithin(t *testing.T, what, fifo string, open func() (*os.File, error)) error {
 	t.Helper()
-	done := make(chan error, 1)
-	go func() {
-		f, err := open()
-		if err == nil {
+	var err error
+	testenv.FinishOrReleasePipes(t, what, func() {
+		var f *os.File
+		if f, err = open(); err == nil {
 			f.Close()
 		}
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		return err
-	case <-time.After(10 * time.Second):
-		if w, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-			w.Close()
-		}
-		t.Errorf("%s: still waiting after 10 s", what)
-		return <-done
-	}
+	}, fifo)
+	return err
 }

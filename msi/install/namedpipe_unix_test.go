@@ -10,44 +10,25 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/install"
 )
 
 // extractWithin runs Extract with opts and fails t if it has not returned
-// within 10 s; then it opens each of pipes for writing, so that an open
-// waiting for a writer returns.
-func extractWithin(t *testing.T, db *msi.Database, opts *install.Options, pipes ...string) (*install.Report, error) {
+// within 10 s (testenv.FinishOrReleasePipes).
+func extractWithin(t *testing.T, db *msi.Database, opts *install.Options, pipes ...string) (rep *install.Report, err error) {
 	t.Helper()
-	type result struct {
-		rep *install.Report
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		rep, err := install.Extract(db, opts, func(_ *install.File, r io.Reader) error {
+	testenv.FinishOrReleasePipes(t, "Extract", func() {
+		rep, err = install.Extract(db, opts, func(_ *install.File, r io.Reader) error {
 			_, err := io.Copy(io.Discard, r)
 			return err
 		})
-		done <- result{rep, err}
-	}()
-	select {
-	case r := <-done:
-		return r.rep, r.err
-	case <-time.After(10 * time.Second):
-		for _, p := range pipes {
-			if w, err := os.OpenFile(p, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-				w.Close()
-			}
-		}
-		t.Errorf("Extract: still running after 10 s")
-		r := <-done
-		return r.rep, r.err
-	}
+	}, pipes...)
+	return rep, err
 }
 
 // TestExtractSourceNamedPipe: an uncompressed copy that is a named pipe
