@@ -3,10 +3,13 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/msikit/msikit/internal/testenv"
 )
@@ -68,5 +71,100 @@ func TestInputNamedPipe(t *testing.T) {
 			continue
 		}
 		checkErrorLine(t, lines[0])
+	}
+}
+
+// TestFolderArgumentEntries: a folder given to verify, sbom or rewrite
+// stands for its entries with a package extension that are not folders.
+// A symbolic link counts as what it points to (a folder of links to
+// packages is a folder of packages), and an entry that is not a regular
+// file (a named pipe, a dangling link) is reported as a failed package,
+// not left out unsaid; a folder, or a link to one, is not a package.
+func TestFolderArgumentEntries(t *testing.T) {
+	root := t.TempDir()
+	in, real := filepath.Join(root, "in"), filepath.Join(root, "real")
+	for _, d := range []string{in, real, filepath.Join(in, "sub.msi")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data, err := os.ReadFile(samplePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{filepath.Join(in, "a.msi"), filepath.Join(real, "b.msi")} {
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for link, target := range map[string]string{"link.msi": "../real/b.msi", "dangling.msi": "nowhere.msi", "linkdir.msi": "../real"} {
+		if err := os.Symlink(target, filepath.Join(in, link)); err != nil {
+			t.Skip(err)
+		}
+	}
+	fifo := filepath.Join(in, "fifo.msi")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skip(err)
+	}
+	for _, tc := range []struct {
+		args       []string
+		wantStdout []string
+		wantStderr []string
+	}{
+		{
+			args: []string{"verify", in},
+			wantStdout: []string{
+				in + "/a.msi: not signed",
+				in + "/dangling.msi: error: no such file or directory",
+				in + "/fifo.msi: error: not a regular file (a named pipe): it is read at offsets; copy it to a file first",
+				in + "/link.msi: not signed",
+				"0 valid, 4 not valid",
+			},
+			wantStderr: []string{"msikit: verify: 4 of 4 packages not valid"},
+		},
+		{
+			args: []string{"sbom", "--jobs", "1", "-o", filepath.Join(root, "sboms"), in},
+			wantStdout: []string{
+				in + "/a.msi: " + root + "/sboms/a.msi.cdx.json: 17 files, 0 merge modules, 0 streams",
+				in + "/link.msi: " + root + "/sboms/link.msi.cdx.json: 17 files, 0 merge modules, 0 streams",
+			},
+			wantStderr: []string{
+				"msikit: " + in + "/dangling.msi: no such file or directory",
+				"msikit: " + in + "/fifo.msi: not a regular file (a named pipe): it is read at offsets; copy it to a file first",
+				"msikit: sbom: 2 of 4 packages failed",
+			},
+		},
+	} {
+		what := strings.Join(tc.args, " ")
+		var code int
+		var stdout, stderr string
+		testenv.FinishOrReleasePipes(t, what, func() { code, stdout, stderr = runCLI(t, tc.args...) }, fifo)
+		if code != exitFailure {
+			t.Errorf("%s: exit %d, want %d", what, code, exitFailure)
+		}
+		if diff := cmp.Diff(tc.wantStdout, strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")); diff != "" {
+			t.Errorf("%s: stdout (-want +got):\n%s", what, diff)
+		}
+		if diff := cmp.Diff(tc.wantStderr, strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")); diff != "" {
+			t.Errorf("%s: stderr (-want +got):\n%s", what, diff)
+		}
+	}
+	// rewrite writes a package for the link and none for the others.
+	out := filepath.Join(root, "rewritten")
+	var code int
+	testenv.FinishOrReleasePipes(t, "rewrite", func() { code, _, _ = runCLI(t, "rewrite", "--jobs", "1", "-o", out, in) }, fifo)
+	if code != exitFailure {
+		t.Errorf("rewrite: exit %d, want %d", code, exitFailure)
+	}
+	ents, err := os.ReadDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	if diff := cmp.Diff([]string{"a.msi", "link.msi"}, names); diff != "" {
+		t.Errorf("rewrite -o %s (-want +got):\n%s", out, diff)
 	}
 }

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -208,8 +210,13 @@ func loadCAFile(path string) (*x509.CertPool, error) {
 }
 
 // expandPackages turns the arguments into package paths: files as given,
-// folders as their files with one of exts (case-insensitive). batch
-// reports whether there is more than one package or a folder was named.
+// folders as their entries named with one of exts (case-insensitive)
+// that are not folders. A symbolic link counts as what it points to, so a
+// folder of links to packages is a folder of packages; an entry that is
+// not a regular file (a named pipe, a dangling link) is kept, and fails
+// with its own error when opened rather than being left out unsaid.
+// batch reports whether there is more than one package or a folder was
+// named.
 func expandPackages(args []string, exts ...string) (inputs []string, batch bool, err error) {
 	batch = len(args) > 1
 	for _, a := range args {
@@ -225,12 +232,18 @@ func expandPackages(args []string, exts ...string) (inputs []string, batch bool,
 		}
 		var found []string
 		for _, e := range ents {
-			ext := strings.ToLower(filepath.Ext(e.Name()))
-			for _, x := range exts {
-				if e.Type().IsRegular() && ext == x {
-					found = append(found, filepath.Join(a, e.Name()))
-				}
+			if !slices.Contains(exts, strings.ToLower(filepath.Ext(e.Name()))) {
+				continue
 			}
+			p := filepath.Join(a, e.Name())
+			if e.Type()&fs.ModeSymlink != 0 {
+				if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+					continue // a link to a folder
+				}
+			} else if e.IsDir() {
+				continue
+			}
+			found = append(found, p)
 		}
 		sort.Strings(found)
 		inputs = append(inputs, found...)
