@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/msikit/msikit/cfb"
@@ -155,16 +157,43 @@ func filetimeToTime(ft cfb.Filetime) time.Time {
 }
 
 // ParseFiletime parses "YYYY/MM/DD hh:mm:ss" (UTC), the form FormatFiletime
-// writes and _SummaryInformation IDT files hold.
+// writes and _SummaryInformation IDT files hold. The year may have five
+// digits: a FILETIME reaches the year 60056, and FormatFiletime writes
+// such years in full.
 func ParseFiletime(s string) (cfb.Filetime, error) {
+	bad := fmt.Errorf("msi: invalid summary information time %q (want YYYY/MM/DD hh:mm:ss)", s)
+	year, rest, _ := strings.Cut(s, "/")
+	if len(year) == 5 && strings.Trim(year, "0123456789") == "" {
+		// time's layouts take four-digit years: parse the rest in a
+		// leap year and check the day exists in this one.
+		y, _ := strconv.Atoi(year)
+		t, err := time.ParseInLocation("2006/01/02 15:04:05", "2000/"+rest, time.UTC)
+		if err != nil {
+			return 0, bad
+		}
+		u := time.Date(y, t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, time.UTC)
+		if u.Day() != t.Day() {
+			return 0, bad
+		}
+		return filetimeOf(s, u)
+	}
 	t, err := time.ParseInLocation("2006/01/02 15:04:05", s, time.UTC)
 	if err != nil {
-		return 0, fmt.Errorf("msi: invalid summary information time %q (want YYYY/MM/DD hh:mm:ss)", s)
+		return 0, bad
 	}
+	return filetimeOf(s, t)
+}
+
+// filetimeOf is the FILETIME of t, or an error naming s when t is
+// outside the range a FILETIME holds.
+func filetimeOf(s string, t time.Time) (cfb.Filetime, error) {
 	const epochDiff = 11644473600
 	sec := t.Unix() + epochDiff
 	if sec < 0 {
 		return 0, fmt.Errorf("msi: summary information time %q is before 1601", s)
+	}
+	if uint64(sec) > math.MaxUint64/10000000 {
+		return 0, fmt.Errorf("msi: summary information time %q is past the last a FILETIME holds (60056/05/28 05:36:10)", s)
 	}
 	return cfb.Filetime(uint64(sec) * 10000000), nil
 }

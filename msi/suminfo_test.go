@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -201,6 +202,9 @@ func TestFiletimeText(t *testing.T) {
 		{0, "1601/01/01 00:00:00"},
 		{116444736000000000, "1970/01/01 00:00:00"},
 		{128279099140000000 + 9999999, "2007/07/03 04:18:34"},
+		{2650467743990000000, "9999/12/31 23:59:59"},
+		{2650467744000000000, "10000/01/01 00:00:00"},
+		{math.MaxUint64, "60056/05/28 05:36:10"}, // the last FILETIME
 	} {
 		if got := FormatFiletime(tc.ft); got != tc.text {
 			t.Errorf("FormatFiletime(%d) = %q, want %q", tc.ft, got, tc.text)
@@ -210,8 +214,17 @@ func TestFiletimeText(t *testing.T) {
 			t.Errorf("ParseFiletime(%q) = %d, %v", tc.text, back, err)
 		}
 	}
-	if _, err := ParseFiletime("2007-07-05"); err == nil {
-		t.Error("ParseFiletime accepted a bad form")
+	for _, bad := range []string{
+		"2007-07-05",
+		"1600/12/31 23:59:59",  // before 1601
+		"10001/02/29 00:00:00", // not a leap year
+		"60056/05/28 05:36:11", // past the last FILETIME
+		"100000/01/01 00:00:00",
+		"1000a/01/01 00:00:00",
+	} {
+		if ft, err := ParseFiletime(bad); err == nil {
+			t.Errorf("ParseFiletime(%q) = %d, want an error", bad, ft)
+		}
 	}
 }
 

@@ -403,9 +403,13 @@ func problemText(err error) string {
 	return fmt.Sprintf("%s…(%d bytes more)", p, len(s)-len(p))
 }
 
+// filetimeRFC3339 formats a FILETIME property as RFC 3339 in UTC
+// ("2006-01-02T15:04:05Z"), whole seconds; a year past 9999, which only a
+// crafted package holds, is written in full.
 func filetimeRFC3339(p msi.Property) string {
-	s := msi.FormatFiletime(p.Time) // "YYYY/MM/DD hh:mm:ss", UTC
-	return strings.ReplaceAll(s[:10], "/", "-") + "T" + s[11:] + "Z"
+	// "YYYY/MM/DD hh:mm:ss", UTC; the year has five digits past 9999.
+	date, clock, _ := strings.Cut(msi.FormatFiletime(p.Time), " ")
+	return strings.ReplaceAll(date, "/", "-") + "T" + clock + "Z"
 }
 
 // writeInfoJSON writes info as one JSON document, indented by two spaces

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	stdflag "flag"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/msikit/msikit/cfb"
 	"github.com/msikit/msikit/internal/testenv"
+	"github.com/msikit/msikit/msi"
 )
 
 // update rewrites the golden files under testdata/ (go test -update).
@@ -137,4 +139,20 @@ func TestInfoCommand(t *testing.T) {
 	checkBadInputs(t, "info", "FILE")
 	checkGolden(t, "info", "info", samplePath())
 	checkGolden(t, "info-json", "info", "--json", samplePath())
+}
+
+// TestFiletimeRFC3339: info's summary times, including the years past
+// 9999 a FILETIME reaches (it once cut "10000/01/01 00:00:00" to
+// "10000-01-0T 00:00:00Z").
+func TestFiletimeRFC3339(t *testing.T) {
+	for ft, want := range map[cfb.Filetime]string{
+		0:                   "1601-01-01T00:00:00Z",
+		128279099149999999:  "2007-07-03T04:18:34Z",
+		2650467744000000000: "10000-01-01T00:00:00Z",
+		math.MaxUint64:      "60056-05-28T05:36:10Z",
+	} {
+		if got := filetimeRFC3339(msi.Property{Type: msi.PropFiletime, Time: ft}); got != want {
+			t.Errorf("filetimeRFC3339(%d) = %q, want %q", ft, got, want)
+		}
+	}
 }

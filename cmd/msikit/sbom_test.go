@@ -209,6 +209,16 @@ func TestSBOMCommand(t *testing.T) {
 	if _, again, _ := runCLI(t, "sbom", samplePath()); again != stdout {
 		t.Error("two runs on one package with SOURCE_DATE_EPOCH differ")
 	}
+	// The last second RFC 3339 can write, and the first it cannot.
+	t.Setenv("SOURCE_DATE_EPOCH", "253402300799")
+	if code, stdout, stderr := runCLI(t, "sbom", samplePath()); code != exitOK || parseCDX(t, []byte(stdout)).Metadata.Timestamp != "9999-12-31T23:59:59Z" {
+		t.Errorf("SOURCE_DATE_EPOCH=253402300799: exit %d, stderr %q", code, stderr)
+	}
+	t.Setenv("SOURCE_DATE_EPOCH", "253402300800")
+	if code, _, stderr := runCLI(t, "sbom", samplePath()); code != exitUsage {
+		t.Errorf("SOURCE_DATE_EPOCH=253402300800 (the year 10000): exit %d, want %d; stderr %q", code, exitUsage, stderr)
+	}
+	t.Setenv("SOURCE_DATE_EPOCH", "1700000000")
 
 	// A folder of packages: one document each, named after it.
 	in := filepath.Join(dir, "in")

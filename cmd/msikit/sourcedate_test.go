@@ -67,9 +67,11 @@ func TestTransformsHonourSourceDateEpoch(t *testing.T) {
 			if !bytes.Equal(outs[0], outs[1]) {
 				t.Error("two transforms of the same inputs with the same SOURCE_DATE_EPOCH differ")
 			}
-			t.Setenv("SOURCE_DATE_EPOCH", "yesterday")
-			if code, _, errOut := runCLI(t, tc.args(filepath.Join(dir, "bad.mst"))...); code != exitUsage {
-				t.Errorf("SOURCE_DATE_EPOCH=yesterday: exit %d, want %d (usage): %s", code, exitUsage, errOut)
+			for _, bad := range []string{"yesterday", "-1", "253402300800"} { // the last: 10000-01-01
+				t.Setenv("SOURCE_DATE_EPOCH", bad)
+				if code, _, errOut := runCLI(t, tc.args(filepath.Join(dir, "bad.mst"))...); code != exitUsage {
+					t.Errorf("SOURCE_DATE_EPOCH=%s: exit %d, want %d (usage): %s", bad, code, exitUsage, errOut)
+				}
 			}
 		})
 	}
