@@ -12,9 +12,11 @@ import (
 // WriteOptions configures WriteCycloneDX and WriteSPDX. The zero value
 // gives a document that depends on the inventory alone.
 type WriteOptions struct {
-	// Created is when the document is made. The zero time leaves out
-	// CycloneDX's optional timestamp and gives SPDX's required one the
-	// package's Built time (the Unix epoch when it has none).
+	// Created is when the document is made, in the years 0000 to 9999
+	// (RFC 3339; WriteCycloneDX and WriteSPDX refuse other years). The
+	// zero time leaves out CycloneDX's optional timestamp and gives
+	// SPDX's required one the package's Built time (the Unix epoch when
+	// it has none or its year is past 9999).
 	Created time.Time
 	// ToolVersion is the version of the tool named as the document's
 	// author ("msikit"), "" for none.

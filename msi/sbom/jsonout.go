@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/msikit/msikit/internal/jsonindent"
 )
@@ -138,6 +139,9 @@ var ErrTooLarge = errors.New("sbom: document longer than WriteOptions.MaxBytes")
 // passes the limit, and the document is refused before any of it is
 // written; the long strings escaped then are not escaped again.
 func writeDoc(w io.Writer, opts *WriteOptions, render func(j *jsonOut) error) error {
+	if !opts.Created.IsZero() && !dateTimeOK(opts.Created) {
+		return fmt.Errorf("sbom: creation time %s is not in the years 0000 to 9999 an RFC 3339 time can hold", opts.Created.UTC().Format(time.RFC3339))
+	}
 	enc := newJSONEncoder()
 	if opts.MaxBytes > 0 {
 		err := render(newJSONOut(&jsonindent.Counter{Limit: opts.MaxBytes}, enc))
@@ -149,4 +153,12 @@ func writeDoc(w io.Writer, opts *WriteOptions, render func(j *jsonOut) error) er
 		}
 	}
 	return render(newJSONOut(w, enc))
+}
+
+// dateTimeOK reports whether t's year (UTC) has the four digits an RFC
+// 3339 date-time, which both formats use, can hold. A crafted package's
+// summary times reach the year 60056.
+func dateTimeOK(t time.Time) bool {
+	y := t.UTC().Year()
+	return y >= 0 && y <= 9999
 }

@@ -149,7 +149,7 @@ func (inv *Inventory) spdxDoc(opts *WriteOptions) *spdxDoc {
 		ns = "https://github.com/msikit/msikit/spdx/" + url.PathEscape(name) + "-" + uuid5("urn:msikit:sbom:"+inv.digest())
 	}
 	created := opts.Created
-	if created.IsZero() {
+	if created.IsZero() && dateTimeOK(p.Built) {
 		created = p.Built
 	}
 	if created.IsZero() {
@@ -178,7 +178,8 @@ func (inv *Inventory) spdxDoc(opts *WriteOptions) *spdxDoc {
 	if p.Manufacturer != "" {
 		root.Supplier = "Organization: " + p.Manufacturer
 	}
-	if !p.Built.IsZero() {
+	if !p.Built.IsZero() && dateTimeOK(p.Built) {
+		// A year past 9999 is left to the msikit:built comment line.
 		root.BuiltDate = p.Built.UTC().Format(time.RFC3339)
 	}
 	packages := []*spdxPackage{root}
