@@ -117,7 +117,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	cmd := findCommand(commands(), args[0])
 	if cmd == nil {
-		fmt.Fprintf(stderr, "msikit: unknown command %q (run 'msikit help' for the list)\n", args[0])
+		fmt.Fprintf(stderr, "msikit: unknown command %q%s (run 'msikit help' for the list)\n", args[0], commandSuggestion(args[0], commands()))
 		return exitUsage
 	}
 	return runCommand(env, cmd, args[1:])
@@ -135,7 +135,7 @@ func runCommand(env *Env, cmd *Command, args []string) int {
 		}
 		sub := findCommand(cmd.Sub, args[0])
 		if sub == nil {
-			fmt.Fprintf(env.Stderr, "msikit %s: unknown command %q (run 'msikit help %s' for the list)\n", cmd.Name, args[0], cmd.Name)
+			fmt.Fprintf(env.Stderr, "msikit %s: unknown command %q%s (run 'msikit help %s' for the list)\n", cmd.Name, args[0], commandSuggestion(args[0], cmd.Sub), cmd.Name)
 			return exitUsage
 		}
 		return runCommand(env, sub, args[1:])
@@ -146,7 +146,7 @@ func runCommand(env *Env, cmd *Command, args []string) int {
 	runner := cmd.Setup(fs)
 	help := fs.BoolP("help", "h", false, "show this help")
 	if err := fs.Parse(args); err != nil {
-		printUsageError(env.Stderr, cmd, err.Error())
+		printUsageError(env.Stderr, cmd, err.Error()+flagSuggestion(fs, err))
 		return exitUsage
 	}
 	if *help {

@@ -66,7 +66,7 @@ func runHelp(env *Env, args []string) error {
 	for _, a := range args {
 		cmd = findCommand(list, a)
 		if cmd == nil {
-			return usagef("unknown command %q", strings.Join(args, " "))
+			return usagef("unknown command %q%s", strings.Join(args, " "), commandSuggestion(a, list))
 		}
 		list = cmd.Sub
 	}
