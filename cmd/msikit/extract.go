@@ -10,12 +10,15 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strconv"
 	"sync"
 
+	flag "github.com/spf13/pflag"
+
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/internal/safefile"
 	"github.com/msikit/msikit/msi/install"
-	flag "github.com/spf13/pflag"
 )
 
 var cmdExtract = &Command{
@@ -66,6 +69,10 @@ An interrupt (Ctrl-C) or SIGTERM stops decoding within a cabinet block
 (32 KiB), also inside one file, and the file being written is removed
 (exit status 1).
 
+--list prints the paths instead (below DIR when -d is given), reading no
+cabinet and writing nothing, with the same warnings and refusals; File
+rows only, not the cabinet members of a patch that no File row names.
+
 Cabinet folders are decoded on --jobs N goroutines at once (at most
 32; default: one per CPU, at most 8), each with its own decoder; files of different
 folders are then written, and listed, in no fixed order. --jobs 1
@@ -73,7 +80,8 @@ extracts one file at a time, in cabinet order.`,
 	Example: `	msikit extract product.msi -d out
 	msikit extract product.msi -d out --file MainExe --file ReadmeTxt
 	msikit extract product.msi -d out --source /mnt/cdrom --layout x86
-	msikit extract upload.msi -d scan --max-bytes 2000000000`,
+	msikit extract upload.msi -d scan --max-bytes 2000000000
+	msikit extract product.msi --list`,
 	Setup: func(fs *flag.FlagSet) func(*Env, []string) error {
 		dir := fs.StringP("dir", "d", ".", "extract below `DIR`")
 		keys := fs.StringArray("file", nil, "extract only the File table row `KEY` (repeatable)")
@@ -82,9 +90,17 @@ extracts one file at a time, in cabinet order.`,
 		maxBytes := fs.Int64("max-bytes", 0, "refuse a package whose files add up to more than `N` bytes (0: no limit)")
 		maxRatio := fs.Int("max-ratio", install.DefaultMaxRatio, "stop decoding past `N` times the cabinets' bytes plus 256 MiB (0: no limit)")
 		jobs := fs.Int("jobs", 0, "decode up to `N` cabinet folders at once, at most 32 (0: one per CPU, at most 8)")
+		list := fs.BoolP("list", "l", false, "print the paths the files would be extracted to, reading no cabinet and writing nothing")
 		return func(env *Env, args []string) error {
 			if len(args) != 1 {
 				return usagef("want exactly one FILE")
+			}
+			if *list {
+				for _, f := range []string{"source", "max-bytes", "max-ratio", "jobs"} {
+					if fs.Changed(f) {
+						return usagef("--list reads no cabinet: --%s does not apply", f)
+					}
+				}
 			}
 			if *jobs < 0 || *jobs > maxJobs {
 				return usagef("--jobs %d: want a number of folders up to %d, or 0 for one per CPU", *jobs, maxJobs)
@@ -121,9 +137,73 @@ extracts one file at a time, in cabinet order.`,
 				}
 				opts.SourceDir = *source
 			}
+			if *list {
+				return runExtractList(env, args[0], *dir, opts)
+			}
 			return runExtract(env, args[0], *dir, opts)
 		}
 	},
+}
+
+// runExtractList prints the paths extract would write the package's files
+// to (File rows only: the members of a patch's cabinets that no File row
+// names are not listed, since listing them means reading the cabinets),
+// in File table order, with extract's warnings and refusals.
+func runExtractList(env *Env, name, dir string, opts *install.Options) error {
+	db, err := openMSI(env, name)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	plan, err := install.NewPlan(db, opts)
+	if err != nil {
+		return fileErr(name, err)
+	}
+	var want map[string]bool
+	if len(opts.Keys) > 0 {
+		want = make(map[string]bool, len(opts.Keys))
+		for _, k := range opts.Keys {
+			want[k] = true
+		}
+	}
+	listed, refused := 0, 0
+	var shared sharedFailures
+	i := 0
+	for f := range plan.Files() {
+		if i++; i%1024 == 0 {
+			if err := env.stopped(); err != nil {
+				return fileErr(name, err)
+			}
+		}
+		delete(want, f.Key)
+		if f.Err != nil {
+			refused++
+			if l := "refused: " + oneLine(trimPackage(f.Err.Error())); shared.first(l) {
+				fmt.Fprintf(env.Stderr, "msikit: %s: %s\n", name, l)
+			}
+			continue
+		}
+		listed++
+		fmt.Fprintln(env.Stdout, extractedLine(dir, f.Path))
+	}
+	for _, w := range plan.Warnings() {
+		fmt.Fprintf(env.Stderr, "msikit: warning: %s: %s\n", name, escapeText(w))
+	}
+	missing := make([]string, 0, len(want))
+	for k := range want {
+		missing = append(missing, k)
+	}
+	sort.Strings(missing)
+	for _, k := range missing {
+		fmt.Fprintf(env.Stderr, "msikit: %s: not listed: File %q: no such File row\n", name, clip.String(k))
+	}
+	for _, h := range shared.hints() {
+		fmt.Fprintf(env.Stderr, "msikit: %s: %s\n", name, h)
+	}
+	if refused > 0 || len(missing) > 0 {
+		return fileErr(name, fmt.Errorf("%d files listed, %d not (%d refused paths, %d keys with no File row)", listed, refused+len(missing), refused, len(missing)))
+	}
+	return nil
 }
 
 // maxRatioOption turns --max-ratio N into install.Options.MaxRatio: 0

@@ -3,17 +3,20 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/msikit/msikit/internal/safefile"
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
@@ -253,7 +256,56 @@ func TestExtractBadInput(t *testing.T) {
 		[]string{"extract", samplePath(), "--max-bytes", "lots"},
 		[]string{"extract", samplePath(), "--jobs", "-1"},
 		[]string{"extract", samplePath(), "--jobs", "many"},
-		[]string{"extract", samplePath(), "--jobs", "33"})
+		[]string{"extract", samplePath(), "--jobs", "33"},
+		[]string{"extract", samplePath(), "--list", "--jobs", "2"},
+		[]string{"extract", samplePath(), "--list", "--source", t.TempDir()},
+		[]string{"extract", samplePath(), "-l", "--max-ratio", "10"},
+		[]string{"extract", samplePath(), "-l", "--max-bytes", "10"})
+}
+
+// TestExtractList: extract --list prints the paths extract writes, with
+// the same warnings for files placed away from their install path,
+// without writing anything; a --file key with no File row fails.
+func TestExtractList(t *testing.T) {
+	sorted := func(s string) []string {
+		l := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+		slices.Sort(l)
+		return l
+	}
+	placed := editSample(t, func(db *msi.Database) {
+		setCells(t, db, "Component", "App", map[string]string{"Directory_": "NODIR"})
+		setCells(t, db, "File", "data2.txt", map[string]string{"FileName": "data1.txt"})
+	})
+	for _, pkg := range []string{samplePath(), placed} {
+		for _, args := range [][]string{nil, {"--layout", "x86"}, {"--file", "app.exe", "--file", "data2.txt"}} {
+			out := filepath.Join(t.TempDir(), "out")
+			lcode, lout, lerr := runCLI(t, append([]string{"extract", "--list", pkg, "-d", out}, args...)...)
+			if _, err := os.Stat(out); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("extract --list %s %v: %s made (%v)", pkg, args, out, err)
+			}
+			ecode, eout, eerr := runCLI(t, append([]string{"extract", pkg, "-d", out}, args...)...)
+			if lcode != exitOK || ecode != exitOK {
+				t.Fatalf("extract %s %v: --list exit %d (%q), extract exit %d (%q)", pkg, args, lcode, lerr, ecode, eerr)
+			}
+			if diff := cmp.Diff(sorted(eout), sorted(lout)); diff != "" {
+				t.Errorf("extract %s %v: paths (-extract +list):\n%s", pkg, args, diff)
+			}
+			if diff := cmp.Diff(eerr, lerr); diff != "" {
+				t.Errorf("extract %s %v: warnings (-extract +list):\n%s", pkg, args, diff)
+			}
+		}
+	}
+	code, stdout, stderr := runCLI(t, "extract", "-l", samplePath(), "--file", "nope", "--file", "app.exe")
+	want := []string{
+		"msikit: " + samplePath() + `: not listed: File "nope": no such File row`,
+		"msikit: " + samplePath() + ": 1 files listed, 1 not (0 refused paths, 1 keys with no File row)",
+	}
+	if code != exitFailure || stdout != "Program Files (x86)/SynthCorp/bin/app.exe\n" {
+		t.Errorf("extract -l --file nope --file app.exe: exit %d, stdout %q", code, stdout)
+	}
+	if diff := cmp.Diff(want, strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")); diff != "" {
+		t.Errorf("stderr (-want +got):\n%s", diff)
+	}
 }
 
 // TestExtractPlacesEveryFile: a Directory the table lacks and two File

@@ -517,6 +517,12 @@ type extraction struct {
 	delivered     int64 // bytes passed to fn
 	unlistedTaken map[string]bool
 	// Files delivered away from their install path, for the warnings.
+	placements
+}
+
+// placements counts the files placed away from their install path, for
+// the warnings Report.Warnings and Plan.Warnings give.
+type placements struct {
 	under    map[int32]int  // pseudo-root or long-path node → files
 	longPath map[int32]bool // nodes of files too long for their install path
 	noComp   map[string]int // missing component → files
@@ -619,8 +625,11 @@ func (x *extraction) deliver(f *File, r io.Reader) error {
 }
 
 // placed notes where file i went, for the warnings.
-func (x *extraction) placed(i int) {
-	f := &x.lay.files[i]
+func (x *extraction) placed(i int) { x.placements.add(x.lay, i) }
+
+// add notes where file i of lay goes.
+func (x *placements) add(lay *layout, i int) {
+	f := &lay.files[i]
 	switch {
 	case f.noComp:
 		if x.noComp == nil {
@@ -635,7 +644,7 @@ func (x *extraction) placed(i int) {
 		if f.longPath {
 			x.longPath[n] = true
 		} else {
-			n = x.lay.nodes[f.dir].pseudo
+			n = lay.nodes[f.dir].pseudo
 		}
 		x.under[n]++
 	case f.placement == BesideDuplicate, f.placement == BesideFolder:
@@ -667,8 +676,15 @@ func sortByKey(failed []*FileError) {
 
 // finish sorts the report and writes the warnings.
 func (x *extraction) finish() {
-	rep := x.rep
-	sortByKey(rep.Failed)
+	sortByKey(x.rep.Failed)
+	x.rep.Warnings = x.placements.warnings(x.lay)
+}
+
+// warnings describes the files placed away from their install path: one
+// line per folder of files placed below a Directory id or component (in
+// name order), then one per file beside a duplicate or a folder (in File
+// table order).
+func (x *placements) warnings(lay *layout) []string {
 	files := func(n int) string {
 		if n == 1 {
 			return "1 file"
@@ -677,7 +693,7 @@ func (x *extraction) finish() {
 	}
 	var w []string
 	for n, count := range x.under {
-		d := &x.lay.nodes[n]
+		d := &lay.nodes[n]
 		switch {
 		case x.longPath[n]:
 			w = append(w, fmt.Sprintf("Directory %q: install path longer than %d characters (MAX_PATH), which Windows Installer cannot install: %s placed below %q", d.key, MaxPathUnits, files(count), d.key+"/"))
@@ -693,14 +709,14 @@ func (x *extraction) finish() {
 	sort.Strings(w)
 	sort.Ints(x.dups) // File table order, however the folders ran
 	for _, i := range x.dups {
-		f := &x.lay.files[i]
+		f := &lay.files[i]
 		if f.placement == BesideFolder {
-			w = append(w, fmt.Sprintf("File %q: install path %q is also a folder other files are installed in: placed at %q", f.key, x.lay.installPath(i), x.lay.path(i)))
+			w = append(w, fmt.Sprintf("File %q: install path %q is also a folder other files are installed in: placed at %q", f.key, lay.installPath(i), lay.path(i)))
 			continue
 		}
-		w = append(w, fmt.Sprintf("File %q: install path %q is also File %q's: placed at %q", f.key, x.lay.installPath(i), x.lay.files[f.dupOf].key, x.lay.path(i)))
+		w = append(w, fmt.Sprintf("File %q: install path %q is also File %q's: placed at %q", f.key, lay.installPath(i), lay.files[f.dupOf].key, lay.path(i)))
 	}
-	rep.Warnings = w
+	return w
 }
 
 // cabinets extracts the files of every cabinet the package names or

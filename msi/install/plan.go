@@ -42,13 +42,7 @@ func NewPlan(db *msi.Database, opts *Options) (*Plan, error) {
 // Options.Keys names.
 func (p *Plan) Files() iter.Seq[*File] {
 	lay := p.lay
-	var want map[string]bool
-	if len(p.opts.Keys) > 0 {
-		want = make(map[string]bool, len(p.opts.Keys))
-		for _, k := range p.opts.Keys {
-			want[k] = true
-		}
-	}
+	want := p.wantKeys()
 	return func(yield func(*File) bool) {
 		for i := range lay.files {
 			if want == nil || want[lay.files[i].key] {
@@ -59,4 +53,33 @@ func (p *Plan) Files() iter.Seq[*File] {
 			}
 		}
 	}
+}
+
+// wantKeys is the set of Options.Keys, nil for every file.
+func (p *Plan) wantKeys() map[string]bool {
+	if len(p.opts.Keys) == 0 {
+		return nil
+	}
+	want := make(map[string]bool, len(p.opts.Keys))
+	for _, k := range p.opts.Keys {
+		want[k] = true
+	}
+	return want
+}
+
+// Warnings describes the files Files yields with a Path that is not their
+// install path (Placement), in the words and order of the Report.Warnings
+// of an extraction that writes all of them: one line per folder of files
+// placed below a Directory id or component, then one per file placed
+// beside a duplicate or a folder. It is what a listing of the files says
+// alongside them; nil when every file is at its install path.
+func (p *Plan) Warnings() []string {
+	var pl placements
+	want := p.wantKeys()
+	for i := range p.lay.files {
+		if f := &p.lay.files[i]; f.err == nil && (want == nil || want[f.key]) {
+			pl.add(p.lay, i)
+		}
+	}
+	return pl.warnings(p.lay)
 }
