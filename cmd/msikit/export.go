@@ -153,13 +153,13 @@ of the largest export measured; 0 for no limit).`,
 			}
 			if *dir == "" {
 				if *format == "idt" {
-					if err := idt.Export(env.Stdout, db, tables[0], nil); err != nil {
-						return fileErr(file, err)
+					if err := idt.ExportContext(env.context(), env.Stdout, db, tables[0], nil); err != nil {
+						return fileErr(file, signalCause(err))
 					}
 					return nil
 				}
-				if err := jsonexport.WriteDocument(env.Stdout, db, file, tables); err != nil {
-					return fileErr(file, err)
+				if err := jsonexport.WriteDocument(env.context(), env.Stdout, db, file, tables); err != nil {
+					return fileErr(file, signalCause(err))
 				}
 				return nil
 			}

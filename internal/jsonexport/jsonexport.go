@@ -17,21 +17,30 @@ import (
 )
 
 // WriteDocument writes the tables as one JSON document {"file", "tables"}
-// (what "msikit export -f json" writes to standard output).
-func WriteDocument(w io.Writer, db *msi.Database, file string, tables []string) error {
+// (what "msikit export -f json" writes to standard output). Once ctx is
+// done it stops within 1,024 rows and returns context.Cause(ctx), the
+// document cut short.
+func WriteDocument(ctx context.Context, w io.Writer, db *msi.Database, file string, tables []string) error {
 	j := newJSONWriter(w)
 	j.raw("{\n  \"file\": ")
 	j.str(file)
 	j.raw(",\n  \"tables\": [")
 	for i, t := range tables {
+		if err := ctx.Err(); err != nil {
+			return context.Cause(ctx)
+		}
 		if i > 0 {
 			j.raw(",")
 		}
 		j.raw("\n    ")
-		if err := writeTable(j, db, t, "    ", nil); err != nil {
+		if err := writeTable(ctx, j, db, t, "    ", nil); err != nil {
+			if ctx.Err() != nil {
+				return context.Cause(ctx)
+			}
 			return err
 		}
 	}
+
 	j.raw("\n  ]\n}\n")
 	return j.flush()
 }
@@ -41,7 +50,7 @@ func WriteDocument(w io.Writer, db *msi.Database, file string, tables []string) 
 // cells' files).
 func WriteTable(w io.Writer, db *msi.Database, table string) error {
 	j := newJSONWriter(w)
-	if err := writeTable(j, db, table, "", nil); err != nil {
+	if err := writeTable(context.Background(), j, db, table, "", nil); err != nil {
 		return err
 	}
 	j.raw("\n")
@@ -118,7 +127,7 @@ func writeDir(ctx context.Context, out *safefile.Dir, db *msi.Database, tables [
 		}
 		err = out.WriteFile(t+".json", func(w io.Writer) error {
 			j.reset(w)
-			if err := writeTable(j, db, t, "", cells); err != nil {
+			if err := writeTable(ctx, j, db, t, "", cells); err != nil {
 				return err
 			}
 			j.raw("\n")
@@ -133,8 +142,9 @@ func writeDir(ctx context.Context, out *safefile.Dir, db *msi.Database, tables [
 
 // writeTable writes one table as a JSON object whose lines after the first
 // start with indent. cells, when not nil, is called for every non-null
-// binary cell (col is its column index) before its row is written.
-func writeTable(j *jsonWriter, db *msi.Database, table, indent string, cells func(row msi.Row, col int, name string) error) error {
+// binary cell (col is its column index) before its row is written. Once
+// ctx is done it stops within 1,024 rows with ctx's error.
+func writeTable(ctx context.Context, j *jsonWriter, db *msi.Database, table, indent string, cells func(row msi.Row, col int, name string) error) error {
 	in1, in2, in3 := indent+"  ", indent+"    ", indent+"      "
 	j.raw("{\n" + in1 + "\"name\": ")
 	j.str(table)
@@ -188,6 +198,13 @@ func writeTable(j *jsonWriter, db *msi.Database, table, indent string, cells fun
 	j.columns(in1, cols)
 	n := 0
 	for row := range t.Rows() {
+		// The text can be far longer than the package: a string stored
+		// once is written in every cell that uses it.
+		if n%1024 == 1023 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
 		if cells != nil {
 			for i := 0; i < row.Len(); i++ {
 				if v := row.At(i); v.Kind() == msi.KindBinary {

@@ -67,7 +67,18 @@ func Tables(db *msi.Database) []string {
 // codepage) or "_ForceCodepage" (the database codepage). See
 // testdata/known-msiinfo-differences.md for the two places where msikit
 // deliberately differs from msiinfo.
+//
+// Export cannot be stopped; ExportContext can.
 func Export(w io.Writer, db *msi.Database, table string, opts *ExportOptions) error {
+	return ExportContext(context.Background(), w, db, table, opts)
+}
+
+// ExportContext is Export with a context: once ctx is done, the export
+// stops within 1,024 rows and returns context.Cause(ctx), having written
+// part of the table. A table's text can be far longer than the package
+// (a string stored once is written in every cell that uses it), so one
+// written to a terminal or a pipe can take long enough to want stopping.
+func ExportContext(ctx context.Context, w io.Writer, db *msi.Database, table string, opts *ExportOptions) error {
 	if opts == nil {
 		opts = &ExportOptions{}
 	}
@@ -79,7 +90,10 @@ func Export(w io.Writer, db *msi.Database, table string, opts *ExportOptions) er
 	case SummaryInformationTable:
 		err = exportSummary(bw, db)
 	default:
-		err = exportTable(bw, db, table, opts)
+		err = exportTable(ctx, bw, db, table, opts)
+	}
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
 	}
 	if err != nil {
 		return err
@@ -120,7 +134,7 @@ func summaryProperties(si *msi.SummaryInfo) []msi.Property {
 	return out
 }
 
-func exportTable(bw *bufio.Writer, db *msi.Database, table string, opts *ExportOptions) error {
+func exportTable(ctx context.Context, bw *bufio.Writer, db *msi.Database, table string, opts *ExportOptions) error {
 	var cell binaryCellFunc
 	if opts.BinaryDir != "" {
 		dir := opts.BinaryDir
@@ -134,7 +148,7 @@ func exportTable(bw *bufio.Writer, db *msi.Database, table string, opts *ExportO
 			})
 		}
 	}
-	return writeTable(context.Background(), bw, db, table, cell, nil)
+	return writeTable(ctx, bw, db, table, cell, nil)
 }
 
 // A binaryCellFunc stores the data of one binary cell of table, whose text
