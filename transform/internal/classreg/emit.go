@@ -32,7 +32,8 @@ func (p *planner) emit(key, name, value, component, reason string) {
 		}
 		return
 	}
-	if prev, ok := p.added[slot]; ok {
+	if i, ok := p.added[slot]; ok {
+		prev := &p.plan.Add[i]
 		if prev.Row.Value != value {
 			p.note(edit.Warning, tblRegistry, []string{prev.Row.ID}, "%s%s: %s wants %q but %s already writes %q; the first is kept", key, valueName(name), reason, value, prev.Reason, prev.Row.Value)
 			return
@@ -44,7 +45,7 @@ func (p *planner) emit(key, name, value, component, reason string) {
 	id := p.registryID(key, name, component)
 	a := Addition{Row: RegistryRow{ID: id, Root: 0, Key: key, Name: name, Value: value, Component: component}, Reason: reason}
 	if _, ok := p.added[slot]; !ok {
-		p.added[slot] = a
+		p.added[slot] = int32(len(p.plan.Add))
 	}
 	p.addedSlots[compSlot{slot, p.slotTexts.ID(component)}] = true
 	p.plan.Add = append(p.plan.Add, a)

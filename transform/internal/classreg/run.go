@@ -371,15 +371,23 @@ func applyPlan(db *msi.Database, plan *Plan, rep *edit.Log, shared *edit.Shared)
 			rep.Note(edit.Info, tblRegistry, nil, "created the Registry table (standard schema)")
 		}
 		cols := reg.Columns()
+		// idt[at[i]] is the cell of column i, at[i] < 0 for a column
+		// outside the standard schema (empty): found once, not a map of
+		// the cells made for each of 130,000 rows.
+		at := make([]int, len(cols))
+		for i, col := range cols {
+			at[i] = slices.IndexFunc(registryColumns, func(c struct{ name, typ string }) bool { return c.name == col.Name })
+		}
+		vals := make([]msi.Value, len(cols))
 		for _, a := range plan.Add {
-			cells := map[string]string{}
-			for i, c := range registryColumns {
-				cells[c.name] = a.Row.idt()[i]
-			}
-			vals := make([]msi.Value, len(cols))
+			idt := a.Row.idt()
 			text := make([]string, len(cols))
 			for i, col := range cols {
-				vals[i] = edit.Value(col, cells[col.Name])
+				cell := ""
+				if at[i] >= 0 {
+					cell = idt[at[i]]
+				}
+				vals[i] = edit.Value(col, cell)
 				text[i] = vals[i].String()
 			}
 			if err := reg.Insert(vals...); err != nil {
