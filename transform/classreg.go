@@ -107,12 +107,15 @@ type ClassToRegistryOptions struct {
 // the two disagree gets a warning. A patch or transform is refused with
 // an error wrapping ErrNotInstaller.
 func ClassToRegistry(db *msi.Database, opts ClassToRegistryOptions) (*Report, error) {
+	// The changes go straight into the report, not into the log first.
+	sink := &reportSink{}
 	log, err := classreg.Run(db, classreg.Options{
 		DropUnexpressible: opts.DropUnexpressible,
 		NoIconCache:       opts.NoIconCache,
 		MaxChanges:        opts.MaxChanges,
 		Stop:              edit.NewStop(opts.Context, "class-to-registry"),
 		Shared:            opts.Shared.shared(),
+		Sink:              sink,
 	})
-	return newReport("class-to-registry", log), err
+	return sink.report("class-to-registry", log), err
 }
