@@ -30,8 +30,11 @@ type ClassToRegistryOptions struct {
 
 	// MaxChanges bounds the row changes the pass may make (rows added and
 	// removed), and the text of the rows it adds to MaxChanges × 256
-	// bytes (a long text the rows share counted once). 0 means DefaultMaxChanges. Past either bound ClassToRegistry
-	// changes nothing and returns an error wrapping ErrTooManyChanges.
+	// bytes (a long text the rows share counted once), at most 25.6 MB
+	// (DefaultMaxChanges × 256) however large MaxChanges is: that text
+	// is held several times over. 0 means DefaultMaxChanges. Past
+	// either bound ClassToRegistry changes nothing and returns an error
+	// wrapping ErrTooManyChanges.
 	MaxChanges int
 
 	// Context, if not nil, stops the pass once it is done, while it

@@ -306,7 +306,7 @@ func analyze(in *Input, opts Options) *planner {
 	if p.maxChanges <= 0 {
 		p.maxChanges = edit.DefaultMaxChanges
 	}
-	p.textLeft = int64(p.maxChanges) * textPerChange
+	p.textLeft = maxText(p.maxChanges)
 	p.classes = make([]classFacts, len(in.Classes))
 	p.progs = make([]progFacts, len(in.ProgIDs))
 	p.apps = make([]appFacts, len(in.AppIDs))
