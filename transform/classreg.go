@@ -30,8 +30,11 @@ type ClassToRegistryOptions struct {
 
 	// MaxChanges bounds the row changes the pass may make (rows added and
 	// removed), and the text of the rows it adds to MaxChanges × 256
-	// bytes (a long text the rows share counted once). 0 means DefaultMaxChanges. Past either bound ClassToRegistry
-	// changes nothing and returns an error wrapping ErrTooManyChanges.
+	// bytes (a long text the rows share counted once), at most 25.6 MB
+	// (DefaultMaxChanges × 256) however large MaxChanges is: that text
+	// is held several times over. 0 means DefaultMaxChanges. Past
+	// either bound ClassToRegistry changes nothing and returns an error
+	// wrapping ErrTooManyChanges.
 	MaxChanges int
 
 	// Context, if not nil, stops the pass once it is done, while it
@@ -107,12 +110,15 @@ type ClassToRegistryOptions struct {
 // the two disagree gets a warning. A patch or transform is refused with
 // an error wrapping ErrNotInstaller.
 func ClassToRegistry(db *msi.Database, opts ClassToRegistryOptions) (*Report, error) {
+	// The changes go straight into the report, not into the log first.
+	sink := &reportSink{}
 	log, err := classreg.Run(db, classreg.Options{
 		DropUnexpressible: opts.DropUnexpressible,
 		NoIconCache:       opts.NoIconCache,
 		MaxChanges:        opts.MaxChanges,
 		Stop:              edit.NewStop(opts.Context, "class-to-registry"),
 		Shared:            opts.Shared.shared(),
+		Sink:              sink,
 	})
-	return newReport("class-to-registry", log), err
+	return sink.report("class-to-registry", log), err
 }

@@ -126,6 +126,12 @@ func TestTextWriterCleanLinesAsTheyAre(t *testing.T) {
 	if allocs := testing.AllocsPerRun(100, func() { textWriter{bw}.Write(line) }); allocs > 0 {
 		t.Errorf("textWriter.Write of a line that needs no escape: %.0f allocations, want 0", allocs)
 	}
+	// A line that does (a clipped cell's "…", a control character) is
+	// escaped into one buffer, not a string and a builder per field.
+	line = []byte("  class-to-registry: remove Class [{X}\tInprocServer32\ta;a;…(63999 bytes)\t\x1b]\n")
+	if allocs := testing.AllocsPerRun(100, func() { textWriter{bw}.Write(line) }); allocs > 1 {
+		t.Errorf("textWriter.Write of a line that needs escapes: %.0f allocations, want at most 1", allocs)
+	}
 }
 
 // tables, info, streams and export print names from a package escaped: a

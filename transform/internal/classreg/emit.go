@@ -20,7 +20,10 @@ func (p *planner) emit(key, name, value, component, reason string) {
 		return
 	}
 	if p.textLeft -= p.newText(key) + p.newText(name) + p.newText(value) + p.newText(component); p.textLeft < 0 {
-		p.plan.over = clip.Sprintf("more than %d bytes of Registry row text", int64(p.maxChanges)*textPerChange)
+		p.plan.over = clip.Sprintf("more than %d bytes of Registry row text", maxText(p.maxChanges))
+		if p.maxChanges > edit.DefaultMaxChanges {
+			p.plan.over += ", the most any MaxChanges allows"
+		}
 		return
 	}
 	slot := p.slot(key, name)
@@ -32,7 +35,8 @@ func (p *planner) emit(key, name, value, component, reason string) {
 		}
 		return
 	}
-	if prev, ok := p.added[slot]; ok {
+	if i, ok := p.added[slot]; ok {
+		prev := &p.plan.Add[i]
 		if prev.Row.Value != value {
 			p.note(edit.Warning, tblRegistry, []string{prev.Row.ID}, "%s%s: %s wants %q but %s already writes %q; the first is kept", key, valueName(name), reason, value, prev.Reason, prev.Row.Value)
 			return
@@ -44,7 +48,7 @@ func (p *planner) emit(key, name, value, component, reason string) {
 	id := p.registryID(key, name, component)
 	a := Addition{Row: RegistryRow{ID: id, Root: 0, Key: key, Name: name, Value: value, Component: component}, Reason: reason}
 	if _, ok := p.added[slot]; !ok {
-		p.added[slot] = a
+		p.added[slot] = int32(len(p.plan.Add))
 	}
 	p.addedSlots[compSlot{slot, p.slotTexts.ID(component)}] = true
 	p.plan.Add = append(p.plan.Add, a)
@@ -71,6 +75,18 @@ func (p *planner) regValue(s string) string { return p.regValues.Get(s, regValue
 // string pool, the file written and read back): at 512 bytes a change,
 // 51.2 MB of text took 220-255 MiB of peak RSS.
 const textPerChange = 256
+
+// maxText is the bound on the bytes of distinct Registry row text a plan
+// of at most maxChanges changes may add: textPerChange a change, but no
+// more than at edit.DefaultMaxChanges (25.6 MB). The text is what the
+// rewrite holds several times over, so a raised MaxChanges does not
+// raise it: with MaxChanges at 2^31-1, 36,000 classes each given one key
+// holding a pooled 60 KB Context (msi-shared-long-descriptor-texts.msi
+// of the scaled fixtures, 4.4 MB) asked for 2.2 GB of keys, and msikit
+// rewrite passed 2 GB of memory.
+func maxText(maxChanges int) int64 {
+	return int64(min(maxChanges, edit.DefaultMaxChanges)) * textPerChange
+}
 
 // newText returns the bytes text adds to the rows planned: its length,
 // but 0 for a long text (textmemo.Min bytes or more) held in the same

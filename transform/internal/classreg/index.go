@@ -129,7 +129,7 @@ func (p *planner) index() {
 			p.existing[slot] = r
 		}
 	}
-	p.added = map[regSlot]Addition{}
+	p.added = map[regSlot]int32{}
 	p.addedSlots = map[compSlot]bool{}
 	p.owners = map[[2]int32]string{}
 	p.compTaken = map[string]bool{}

@@ -2,6 +2,7 @@ package classreg
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"unsafe"
@@ -91,6 +92,19 @@ func TestPlanMaxChanges(t *testing.T) {
 	plan = makePlan(in, Options{DropUnexpressible: true, MaxChanges: 5000})
 	if !strings.Contains(plan.over, "bytes of Registry row text") {
 		t.Errorf("over = %q, want the text bound", plan.over)
+	}
+	// Raising MaxChanges past the default does not raise the text bound
+	// past the default's 25.6 MB: 300 classes whose keys each hold the
+	// 100 KiB context ask for 30 MB.
+	in = hostile(300)
+	for i := range in.Classes {
+		in.Classes[i].Context = long
+		in.Classes[i].CLSID = fmt.Sprintf("{AAAAAAAA-0000-0000-0000-%012d}", i)
+		in.Classes[i].ref.Key[0] = in.Classes[i].CLSID
+	}
+	plan = makePlan(in, Options{DropUnexpressible: true, MaxChanges: math.MaxInt32})
+	if want := "more than 25600000 bytes of Registry row text, the most any MaxChanges allows"; plan.over != want {
+		t.Errorf("over = %q with MaxChanges %d, want %q", plan.over, math.MaxInt32, want)
 	}
 	// One 100 KiB description shared by every class is one value the
 	// rows share, counted once: no bound.

@@ -2,7 +2,6 @@ package classreg
 
 import (
 	"crypto/sha256"
-	"encoding/hex"
 	"io"
 	"strconv"
 	"strings"
@@ -54,16 +53,52 @@ func regValue(s string) string {
 // row: "reg" and 32 hex digits of SHA-256 over root, key, name and
 // component (case-folded like the registry), so the same registration gets
 // the same identifier on every run.
+//
+// The text hashed is built in a buffer on the stack when it is short, and
+// the identifier written in one allocation: a rewrite adding 130,000 rows
+// made five allocations (the hash, each small write, the hex, the upper
+// case, the prefix) per row.
 func registryID(root int16, key, name, component string) string {
-	h := sha256.New()
-	h.Write([]byte(strconv.Itoa(int(root))))
-	h.Write([]byte{0})
-	writeLower(h, key)
-	h.Write([]byte{0})
-	writeLower(h, name)
-	h.Write([]byte{0})
-	writeString(h, component)
-	return "reg" + strings.ToUpper(hex.EncodeToString(h.Sum(nil))[:32])
+	var d [sha256.Size]byte
+	if len(key)+len(name)+len(component) <= chunk {
+		var buf [chunk + 16]byte
+		b := strconv.AppendInt(buf[:0], int64(root), 10)
+		b = append(appendLower(append(b, 0), key), 0)
+		b = append(appendLower(b, name), 0)
+		d = sha256.Sum256(append(b, component...))
+	} else {
+		h := sha256.New()
+		h.Write([]byte(strconv.Itoa(int(root))))
+		h.Write([]byte{0})
+		writeLower(h, key)
+		h.Write([]byte{0})
+		writeLower(h, name)
+		h.Write([]byte{0})
+		writeString(h, component)
+		h.Sum(d[:0])
+	}
+	const digits = "0123456789ABCDEF"
+	id := [3 + 32]byte{'r', 'e', 'g'}
+	for i, c := range d[:16] {
+		id[3+2*i], id[4+2*i] = digits[c>>4], digits[c&15]
+	}
+	return string(id[:])
+}
+
+// appendLower appends strings.ToLower(s) to b, without a copy of an
+// ASCII text.
+func appendLower(b []byte, s string) []byte {
+	if !isASCII(s) {
+		return append(b, strings.ToLower(s)...)
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return b
 }
 
 // writeLower writes strings.ToLower(s) to w: an ASCII text is folded a

@@ -3,6 +3,7 @@ package edit
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/msikit/msikit/internal/clip"
 )
@@ -45,7 +46,13 @@ type Note struct {
 
 // A Log is what one pass did: its changes and notes, in order.
 type Log struct {
+	// Changes are the changes recorded, unless Sink takes them.
 	Changes []Change
+	// Sink, if not nil, takes each change as it is recorded, in place
+	// of Changes: the caller's report then holds the only copy (65,000
+	// classes converted made 195,000 changes, held twice over while
+	// transform copied them into its Report).
+	Sink Sink
 	// Planned are notes that come before Notes: the notes a pass's plan
 	// made, moved here whole rather than copied into Notes (a plan may
 	// note each of hundreds of thousands of rows, and the report converts
@@ -55,8 +62,33 @@ type Log struct {
 	reasons Texts
 }
 
+// A Sink takes a Log's changes as they are recorded.
+type Sink interface {
+	// Grow makes room for n more changes.
+	Grow(n int)
+	// Add takes one change.
+	Add(Change)
+}
+
 // Change records a change.
-func (l *Log) Change(c Change) { l.Changes = append(l.Changes, c) }
+func (l *Log) Change(c Change) {
+	if l.Sink != nil {
+		l.Sink.Add(c)
+		return
+	}
+	l.Changes = append(l.Changes, c)
+}
+
+// Grow makes room for n more changes, in Changes or in the Sink: a pass
+// that knows how many it will make allocates them once, not in the
+// copies of a slice grown by append.
+func (l *Log) Grow(n int) {
+	if l.Sink != nil {
+		l.Sink.Grow(n)
+		return
+	}
+	l.Changes = slices.Grow(l.Changes, n)
+}
 
 // Note records a note; the reason is formatted as fmt.Sprintf does. A
 // reason equal to a recent note's is stored once (Texts).
