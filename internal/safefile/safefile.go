@@ -91,6 +91,14 @@ func WriteFile(dst string, o *Options, fill func(w io.Writer) error) (err error)
 		if fi.IsDir() {
 			return &fs.PathError{Op: "create", Path: name, Err: errIsDir}
 		}
+		// A named pipe, a device or a socket is refused: the rename
+		// would replace it with a regular file (for /dev/null, run as
+		// root, the system's), where its user expects the bytes to be
+		// written to it. Without FollowSymlink a link at dst is
+		// replaced, whatever it points to.
+		if !fi.Mode().IsRegular() && (o.FollowSymlink || !isLink(dst)) {
+			return &fs.PathError{Op: "create", Path: name, Err: NotRegularTargetError{fi.Mode()}}
+		}
 		mode, replaces = fi.Mode().Perm(), true
 	}
 	f, err := createTemp(dst, "", mode)
@@ -157,6 +165,27 @@ func WriteFile(dst string, o *Options, fill func(w io.Writer) error) (err error)
 	}
 	return nil
 }
+
+// isLink reports whether name is a symbolic link.
+func isLink(name string) bool {
+	fi, err := os.Lstat(name)
+	return err == nil && fi.Mode()&fs.ModeSymlink != 0
+}
+
+// A NotRegularTargetError is WriteFile's refusal of a destination that is
+// not a regular file (after symbolic links, with FollowSymlink): a named
+// pipe, a device or a socket. The new file is renamed into place, so it
+// would replace the pipe or device rather than be written to it; Mode is
+// the destination's type. It matches fs.ErrInvalid.
+type NotRegularTargetError struct{ Mode fs.FileMode }
+
+// Error says what the destination is and why it is not written.
+func (e NotRegularTargetError) Error() string {
+	return "is a " + typeName(e.Mode) + ", not a regular file: the output is a new file renamed into place, which would replace it, not write to it"
+}
+
+// Is makes a NotRegularTargetError match fs.ErrInvalid.
+func (e NotRegularTargetError) Is(target error) bool { return target == fs.ErrInvalid }
 
 // errIsDir is the reason given when dst is an existing folder, which
 // rename(2) words as "file exists" or "is a directory" depending on the

@@ -1,0 +1,74 @@
+//go:build unix
+
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// fileWriters is every command that writes one file with -o: the package
+// writers, and the transform and document writers (rewrite
+// --as-transform, diff -o, sbom -o), which go through the same code.
+func fileWriters(t *testing.T, dir string) []writer {
+	t.Helper()
+	ws := writers(t, dir)
+	// OLD for diff -o: the sample with writers' Property.idt imported
+	// (a row more), so that the transform to a copy of the sample is
+	// not empty.
+	other := filepath.Join(dir, "other.msi")
+	if code, _, stderr := runCLI(t, "import", samplePath(), filepath.Join(dir, "Property.idt"), "-o", other); code != exitOK {
+		t.Fatalf("import: exit %d: %s", code, stderr)
+	}
+	return append(ws,
+		writer{"rewrite --as-transform", func(in, out string) []string { return []string{"rewrite", "--as-transform", in, "-o", out} }, false},
+		writer{"diff -o", func(in, out string) []string { return []string{"diff", other, in, "-o", out} }, false},
+		writer{"sbom -o", func(in, out string) []string { return []string{"sbom", in, "-o", out} }, false},
+	)
+}
+
+// TestWritersRefuseSpecialOutput: -o naming a named pipe, or a character
+// device (a copy of /dev/null, when the test may make one), is refused at
+// once by every writer, with one line that names it: the new file is
+// renamed into place, so it would replace the pipe or device (as root,
+// -o /dev/null would replace the system's) rather than write to it. The
+// pipe or device stays, the input is untouched and no temporary file is
+// left. (A named pipe is never opened, so nothing waits for a reader.)
+func TestWritersRefuseSpecialOutput(t *testing.T) {
+	dir := t.TempDir()
+	for _, w := range fileWriters(t, dir) {
+		t.Run(w.name, func(t *testing.T) {
+			d := t.TempDir()
+			in := copySample(t, d, "in.msi")
+			inSum := sha(t, in)
+			fifo := filepath.Join(d, "fifo")
+			if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+				t.Skip(err)
+			}
+			outs := map[string]string{fifo: "named pipe"}
+			null := filepath.Join(d, "null")
+			if err := syscall.Mknod(null, syscall.S_IFCHR|0o666, 1<<8|3); err == nil {
+				outs[null] = "character device"
+			}
+			for out, what := range outs {
+				code, _, stderr := runCLI(t, w.args(in, out)...)
+				checkOneLineError(t, code, stderr, out, in)
+				if !strings.Contains(stderr, out) || !strings.Contains(stderr, "is a "+what+", not a regular file") {
+					t.Errorf("-o %s: %q does not say it is a %s", out, stderr, what)
+				}
+				if fi, err := os.Lstat(out); err != nil || fi.Mode().IsRegular() {
+					t.Errorf("-o %s: replaced by a regular file (%v)", out, err)
+				}
+			}
+			if sha(t, in) != inSum {
+				t.Error("the input changed")
+			}
+			if l := tempLeftovers(t, d); len(l) > 0 {
+				t.Errorf("temporary files left: %q", l)
+			}
+		})
+	}
+}
