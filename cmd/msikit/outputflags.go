@@ -68,11 +68,15 @@ func (o *outputFlags) path(in string) (string, error) {
 }
 
 // prepare is what import, repack and apply do before they open their
-// input in: where the output goes (path), the signing key the flags name
-// (nil: none) and, with --validate, the input's findings to compare the
-// output's with (nil without it).
-func (o *outputFlags) prepare(in string) (dst string, sign *authenticode.SignOptions, wc *writeCheck, err error) {
+// input in: where the output goes (path, which must not be in nor any of
+// the other files the command reads, read: see checkNotRead), the
+// signing key the flags name (nil: none) and, with --validate, the
+// input's findings to compare the output's with (nil without it).
+func (o *outputFlags) prepare(in string, read ...string) (dst string, sign *authenticode.SignOptions, wc *writeCheck, err error) {
 	if dst, err = o.path(in); err != nil {
+		return "", nil, nil, err
+	}
+	if err = o.checkNotRead(dst, read...); err != nil {
 		return "", nil, nil, err
 	}
 	if sign, err = o.sign.load(); err != nil {
@@ -101,6 +105,20 @@ func checkNotInput(in, out string) error {
 func sameFileAdvice(in, out, advice string) error {
 	if err := safefile.CheckDistinct(in, out, false); err != nil {
 		return fmt.Errorf("%w (%s)", err, advice)
+	}
+	return nil
+}
+
+// checkNotRead refuses an output out that is one of the files the command
+// reads besides its package: read (IDT files, transforms) and the signing
+// flags' key, certificate and password files. The output is renamed into
+// place, so it would replace that file: "never modify an input unless
+// asked", and --in-place only ever means the package.
+func (o *outputFlags) checkNotRead(out string, read ...string) error {
+	for _, f := range append(o.sign.files(), read...) {
+		if safefile.Same(f, out) {
+			return fmt.Errorf("%s: %w %s (-o must name another file)", out, safefile.ErrSameFile, f)
+		}
 	}
 	return nil
 }

@@ -496,6 +496,11 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 			return fail(err)
 		}
 	}
+	if out != "" {
+		if err := o.checkNotRead(out); err != nil {
+			return fail(err)
+		}
+	}
 	wc, err := validateInput(o.validate, in)
 	if err != nil {
 		return fail(err)
