@@ -72,3 +72,61 @@ func TestWritersRefuseSpecialOutput(t *testing.T) {
 		})
 	}
 }
+
+// TestWritersFollowSymlink: every -o writer treats a symbolic link at OUT
+// alike: the file it points to is replaced and the link stays; a link to
+// nothing is refused with one line, creating nothing. (sign and sbom -o
+// used to replace the link itself, and write a file for a link to
+// nothing, where the others followed it.)
+func TestWritersFollowSymlink(t *testing.T) {
+	dir := t.TempDir()
+	for _, w := range fileWriters(t, dir) {
+		t.Run(w.name, func(t *testing.T) {
+			d := t.TempDir()
+			in := copySample(t, d, "in.msi")
+			if err := os.Mkdir(filepath.Join(d, "real"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			target := filepath.Join(d, "real", "target")
+			if err := os.WriteFile(target, []byte("OLD"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			link := filepath.Join(d, "link")
+			if err := os.Symlink("real/target", link); err != nil {
+				t.Fatal(err)
+			}
+			if code, _, stderr := runCLI(t, w.args(in, link)...); code != exitOK {
+				t.Fatalf("-o link: exit %d: %s", code, stderr)
+			}
+			if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+				t.Errorf("-o link: the link was replaced (%v)", err)
+			}
+			if b, _ := os.ReadFile(target); string(b) == "OLD" {
+				t.Error("-o link: the file it points to was not replaced")
+			}
+			if fi, _ := os.Stat(target); fi.Mode().Perm() != 0o600 {
+				t.Errorf("-o link: target mode %v, want its old 0600", fi.Mode().Perm())
+			}
+			dangling := filepath.Join(d, "dangling")
+			if err := os.Symlink("real/missing", dangling); err != nil {
+				t.Fatal(err)
+			}
+			code, _, stderr := runCLI(t, w.args(in, dangling)...)
+			checkOneLineError(t, code, stderr, dangling, in)
+			if !strings.Contains(stderr, "symbolic link to a missing file") {
+				t.Errorf("-o dangling: %q does not say why", stderr)
+			}
+			if _, err := os.Lstat(filepath.Join(d, "real", "missing")); err == nil {
+				t.Error("-o dangling: created the missing file")
+			}
+			if fi, err := os.Lstat(dangling); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+				t.Errorf("-o dangling: the link was replaced (%v)", err)
+			}
+			for _, sub := range []string{d, filepath.Join(d, "real")} {
+				if l := tempLeftovers(t, sub); len(l) > 0 {
+					t.Errorf("temporary files left: %q", l)
+				}
+			}
+		})
+	}
+}

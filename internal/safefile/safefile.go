@@ -229,6 +229,7 @@ func (e *tempNameError) As(target any) bool {
 // resolveLink returns the file a chain of symbolic links at name ends at,
 // or name itself when it is not a link (or does not exist).
 func resolveLink(name string) (string, error) {
+	orig := name
 	for hops := 0; ; hops++ {
 		fi, err := os.Lstat(name)
 		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
@@ -245,7 +246,12 @@ func resolveLink(name string) (string, error) {
 			target = filepath.Join(filepath.Dir(name), target)
 		}
 		if _, err := os.Lstat(target); errors.Is(err, fs.ErrNotExist) {
-			return "", &fs.PathError{Op: "write", Path: name, Err: errors.New("is a symbolic link to a missing file")}
+			// A link the kernel resolves to no path: /dev/stdout, through
+			// /proc/self/fd/1, to "pipe:[1234]" or "socket:[1234]".
+			if fi, err := os.Stat(orig); err == nil && !fi.Mode().IsRegular() {
+				return "", &fs.PathError{Op: "create", Path: orig, Err: NotRegularTargetError{fi.Mode()}}
+			}
+			return "", &fs.PathError{Op: "write", Path: orig, Err: errors.New("is a symbolic link to a missing file")}
 		}
 		name = target
 	}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -86,5 +87,34 @@ func TestWriteFileRefusesSpecial(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, names); diff != "" {
 		t.Errorf("folder (-want +got), temporary files left?\n%s", diff)
+	}
+}
+
+// TestWriteFileMagicLink: a link the kernel resolves to no path, as
+// /dev/stdout does through /proc/self/fd/1 when standard output is a pipe
+// ("pipe:[1234]"), is refused as the pipe it is, with FollowSymlink,
+// rather than as a link to a missing file.
+func TestWriteFileMagicLink(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	fd := filepath.Join("/proc/self/fd", strconv.Itoa(int(w.Fd())))
+	if target, err := os.Readlink(fd); err != nil || !strings.HasPrefix(target, "pipe:") {
+		t.Skipf("no /proc/self/fd magic links here (%q, %v)", target, err)
+	}
+	link := filepath.Join(t.TempDir(), "stdout")
+	if err := os.Symlink(fd, link); err != nil {
+		t.Fatal(err)
+	}
+	err = WriteFile(link, &Options{FollowSymlink: true}, func(w io.Writer) error { _, err := io.WriteString(w, "new"); return err })
+	var ne NotRegularTargetError
+	if !errors.As(err, &ne) || !strings.Contains(err.Error(), link+": is a named pipe") {
+		t.Fatalf("got %v, want %s refused as a named pipe", err, link)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced (%v)", err)
 	}
 }
