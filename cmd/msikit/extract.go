@@ -286,7 +286,10 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 				return nil
 			}
 			if fatalWriteError(werr) {
-				return werr
+				// Which file could not be written, by the path it would
+				// have had: the reason alone ("no space left on
+				// device") does not say where.
+				return fmt.Errorf("write %s: %w", extractedLine(dir, f.Path), werr)
 			}
 			// One file that cannot be written does not stop the others.
 			notWritten = append(notWritten, fmt.Sprintf("%s: %v", escapeText(f.Path), werr))
@@ -313,6 +316,11 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 		var le *install.SizeLimitError
 		if errors.As(err, &le) {
 			return fileErr(name, fmt.Errorf("files add up to at least %d bytes, more than --max-bytes %d; %d files written", le.Size, le.Limit, n))
+		}
+		if fatalWriteError(err) {
+			// A full disk or quota, or a read-only file system: say how
+			// many files are in place (listed on standard output).
+			return fileErr(name, fmt.Errorf("%w; %d files written", err, n))
 		}
 		return fileErr(name, signalCause(err))
 	}
