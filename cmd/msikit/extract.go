@@ -11,9 +11,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 
+	"github.com/msikit/msikit/internal/casefold"
 	"github.com/msikit/msikit/internal/safefile"
+	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/install"
 	flag "github.com/spf13/pflag"
 )
@@ -259,6 +262,13 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 		return fileErr(name, err)
 	}
 	defer w.abort()
+	if w.dir == nil {
+		srcDir := opts.SourceDir
+		if srcDir == "" {
+			srcDir = filepath.Dir(name)
+		}
+		w.protect(name, srcDir, db)
+	}
 	total := len(opts.Keys)
 	if total == 0 && db.HasTable("File") {
 		if t, err := db.Table("File"); err == nil {
@@ -433,12 +443,67 @@ func plural(n int, noun string) string {
 // created and checked once each (not once per file): a folder that
 // resolves, through symbolic links, outside root is refused, and so is
 // every file below it.
+//
+// Replacing files, it never replaces the package being extracted nor, in
+// the source folder, a file the Media table names as an external cabinet
+// (its name case-folded, as cabinets are looked up): a package may name
+// a file at the root of its layout like itself or its cabinet, and
+// "msikit extract product.msi" extracts into the package's own folder.
 type extractWriter struct {
 	root string
 	dir  *safefile.Dir    // nil: files replaced one at a time below root
 	mu   sync.Mutex       // guards dirs
 	dirs map[string]error // checked folders (relative, slash-separated) → nil or why refused
 	bufs sync.Pool        // copy buffers, reused from file to file
+
+	pkg  os.FileInfo     // the package (nil: unknown)
+	src  os.FileInfo     // the source folder of external cabinets (nil: unknown)
+	cabs map[string]bool // the external cabinets' names, casefold.Key
+}
+
+// protect records what write must not replace: the package name and the
+// external cabinets db's Media table names in srcDir.
+func (w *extractWriter) protect(name, srcDir string, db *msi.Database) {
+	w.pkg, _ = os.Stat(name)
+	w.src, _ = os.Stat(srcDir)
+	w.cabs = map[string]bool{}
+	if !db.HasTable("Media") {
+		return
+	}
+	t, err := db.Table("Media")
+	if err != nil {
+		return
+	}
+	if _, ok := t.Column("Cabinet"); !ok {
+		return
+	}
+	// Folded once per distinct name: a million rows may share one long
+	// pooled string.
+	seen := map[string]bool{}
+	for r := range t.Rows() {
+		if c := r.Get("Cabinet").Str(); c != "" && !strings.HasPrefix(c, "#") && !seen[c] {
+			seen[c] = true
+			w.cabs[casefold.Key(c)] = true
+		}
+	}
+}
+
+// protected returns why the existing file dst must not be replaced, or
+// nil.
+func (w *extractWriter) protected(dst string) error {
+	fi, err := os.Lstat(dst)
+	if err != nil || !fi.Mode().IsRegular() {
+		return nil
+	}
+	if w.pkg != nil && os.SameFile(fi, w.pkg) {
+		return errors.New("is the package being extracted; not replaced")
+	}
+	if w.src != nil && w.cabs[casefold.Key(filepath.Base(dst))] {
+		if d, err := os.Stat(filepath.Dir(dst)); err == nil && os.SameFile(d, w.src) {
+			return errors.New("is an external cabinet of the package; not replaced")
+		}
+	}
+	return nil
 }
 
 // newExtractWriter prepares writing below dir.
@@ -532,6 +597,9 @@ func (w *extractWriter) write(rel string, r io.Reader) error {
 			return err
 		}
 		dst := filepath.Join(w.root, p)
+		if err := w.protected(dst); err != nil {
+			return err
+		}
 		err = safefile.Write(dst, fill)
 		if err == nil {
 			return nil

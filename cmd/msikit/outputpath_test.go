@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/msikit/msikit/internal/testenv"
+	"github.com/msikit/msikit/msi"
 )
 
 // TestWritersRefuseOtherInputs: an output that is one of the other files
@@ -62,5 +64,92 @@ func TestWritersRefuseOtherInputs(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// selfNamingPackage writes dir/name: sample.msi whose files data1.txt and
+// data2.txt are at the root of the layout (TARGETDIR), named like the
+// package itself and like its cabinet, which is external (Media names
+// "Synth.CAB", found as dir/synth.cab, also written).
+func selfNamingPackage(t *testing.T, dir, name string) (pkg, cabinet string) {
+	t.Helper()
+	db, err := msi.Open(samplePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	st, err := db.OpenStream("synth.cab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cabData, err := io.ReadAll(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cabinet = filepath.Join(dir, "synth.cab")
+	if err := os.WriteFile(cabinet, cabData, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	update := func(table, key, column string, v msi.Value) {
+		t.Helper()
+		tb, err := db.Table(table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := msi.StrValue(key)
+		if table == "Media" {
+			k = msi.IntValue(1)
+		}
+		err = tb.Update([]msi.Value{k}, func(vals []msi.Value) error {
+			for i, c := range tb.Columns() {
+				if c.Name == column {
+					vals[i] = v
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	update("Component", "Data1", "Directory_", msi.StrValue("TARGETDIR"))
+	update("Component", "Data2", "Directory_", msi.StrValue("TARGETDIR"))
+	update("File", "data1.txt", "FileName", msi.StrValue(name))
+	update("File", "data2.txt", "FileName", msi.StrValue("synth.cab"))
+	update("Media", "", "Cabinet", msi.StrValue("Synth.CAB"))
+	pkg = filepath.Join(dir, name)
+	if err := db.Save(pkg, nil); err != nil {
+		t.Fatal(err)
+	}
+	return pkg, cabinet
+}
+
+// TestExtractKeepsInputs: extracting into the folder that holds the
+// package (extract's default -d .) never replaces the package nor its
+// external cabinet when the package names files at the root of its
+// layout like them: each is reported as not written, the other files
+// are, and the exit status is 1. (Before, the package was silently
+// replaced by one of its own files.) Cabinets are found whatever the
+// case of their name, and so are they protected.
+func TestExtractKeepsInputs(t *testing.T) {
+	dir := t.TempDir()
+	pkg, cabinet := selfNamingPackage(t, dir, "in.msi")
+	sums := map[string]string{pkg: sha(t, pkg), cabinet: sha(t, cabinet)}
+	code, stdout, stderr := runCLI(t, "extract", pkg, "-d", dir)
+	if code != exitFailure {
+		t.Fatalf("exit %d, want 1; stderr:\n%s", code, stderr)
+	}
+	for f, sum := range sums {
+		if sha(t, f) != sum {
+			t.Errorf("%s was replaced", f)
+		}
+	}
+	for _, want := range []string{"not written: in.msi: is the package being extracted", "not written: synth.cab: is an external cabinet of the package"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr does not say %q:\n%s", want, stderr)
+		}
+	}
+	if n := strings.Count(stdout, "\n"); n != 15 {
+		t.Errorf("%d files listed, want the 15 others:\n%s", n, stdout)
 	}
 }
