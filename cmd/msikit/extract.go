@@ -627,20 +627,32 @@ func (w *extractWriter) write(rel string, r io.Reader) error {
 }
 
 // checkDir creates the folder rel below root, once, and checks that it
-// resolves inside root.
+// resolves inside root. Its parent is checked first, so nothing is ever
+// created through a symbolic link that leads out of root (os.MkdirAll of
+// the whole path would create the folders below such a link, outside,
+// before the check refused them).
 func (w *extractWriter) checkDir(rel string) error {
-	if rel == "." {
-		return nil
-	}
 	// One goroutine at a time: the check of a folder creates its parents.
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	return w.checkDirLocked(rel)
+}
+
+func (w *extractWriter) checkDirLocked(rel string) error {
+	if rel == "." || rel == "" {
+		return nil
+	}
 	if err, ok := w.dirs[rel]; ok {
 		return err
 	}
 	err := func() error {
+		if err := w.checkDirLocked(path.Dir(rel)); err != nil {
+			return err
+		}
+		// The parent resolves inside root: rel is created there (a
+		// link at rel itself is not followed by mkdir).
 		abs := filepath.Join(w.root, filepath.FromSlash(rel))
-		if err := os.MkdirAll(abs, 0o777); err != nil {
+		if err := os.Mkdir(abs, 0o777); err != nil && !errors.Is(err, fs.ErrExist) {
 			return err
 		}
 		real, err := filepath.EvalSymlinks(abs)
@@ -649,6 +661,9 @@ func (w *extractWriter) checkDir(rel string) error {
 		}
 		if r, err := filepath.Rel(w.root, real); err != nil || !filepath.IsLocal(r) && r != "." {
 			return fmt.Errorf("folder %q would leave the output folder (through a symbolic link)", rel)
+		}
+		if fi, err := os.Stat(real); err != nil || !fi.IsDir() {
+			return fmt.Errorf("a file is in the way of folder %q", rel)
 		}
 		return nil
 	}()

@@ -130,3 +130,51 @@ func TestWritersFollowSymlink(t *testing.T) {
 		})
 	}
 }
+
+// TestExtractLinkOutsideCreatesNothing: extracting into a folder that
+// holds a symbolic link, where the package has a folder, to a folder
+// outside refuses every file below it and creates nothing outside, not
+// even the package's subfolders (os.MkdirAll of each file's folder used
+// to create them through the link before the check refused the files).
+// A link to a folder inside DIR is followed; a named pipe where a file
+// goes is refused without waiting.
+func TestExtractLinkOutsideCreatesNothing(t *testing.T) {
+	d := t.TempDir()
+	out, outside := filepath.Join(d, "out"), filepath.Join(d, "outside")
+	for _, p := range []string{out, outside, filepath.Join(out, "inside")} {
+		if err := os.Mkdir(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(outside, filepath.Join(out, "Program Files (x86)")); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, "extract", samplePath(), "-d", out)
+	if code != exitFailure || stdout != "" || !strings.Contains(stderr, "would leave the output folder") {
+		t.Errorf("exit %d, want 1 with every file refused; stdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if ents, _ := os.ReadDir(outside); len(ents) > 0 {
+		t.Errorf("created outside the output folder: %v", ents)
+	}
+
+	// The same link to a folder inside: followed.
+	os.Remove(filepath.Join(out, "Program Files (x86)"))
+	if err := os.Symlink("inside", filepath.Join(out, "Program Files (x86)")); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(out, "inside", "SynthCorp", "bin", "app.exe")
+	os.MkdirAll(filepath.Dir(fifo), 0o755)
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = runCLI(t, "extract", samplePath(), "-d", out)
+	if code != exitFailure || !strings.Contains(stderr, "not written: Program Files (x86)/SynthCorp/bin/app.exe: is a named pipe") {
+		t.Errorf("exit %d, want 1 with the named pipe refused; stderr:\n%s", code, stderr)
+	}
+	if n := strings.Count(stdout, "\n"); n != 16 {
+		t.Errorf("%d files extracted through the link inside, want 16:\n%s", n, stdout)
+	}
+	if _, err := os.Stat(filepath.Join(out, "inside", "SynthCorp", "data", "data1.txt")); err != nil {
+		t.Errorf("not extracted through the link inside: %v", err)
+	}
+}
