@@ -178,3 +178,25 @@ func TestExtractLinkOutsideCreatesNothing(t *testing.T) {
 		t.Errorf("not extracted through the link inside: %v", err)
 	}
 }
+
+// TestBatchOutputDanglingLink: rewrite and sbom with several packages
+// given -o a symbolic link to nothing refuse it in words, as export -d
+// and extract -d do ("mkdir: file exists" before), and create nothing.
+func TestBatchOutputDanglingLink(t *testing.T) {
+	d := t.TempDir()
+	a, b := copySample(t, d, "a.msi"), copySample(t, d, "b.msi")
+	link := filepath.Join(d, "out")
+	if err := os.Symlink("missing/folder", link); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"rewrite", a, b, "-o", link}, {"sbom", a, b, "-o", link}} {
+		code, _, stderr := runCLI(t, args...)
+		checkOneLineError(t, code, stderr, link)
+		if !strings.Contains(stderr, "is a symbolic link to nothing") {
+			t.Errorf("%s: %q does not say why", args[0], stderr)
+		}
+		if _, err := os.Lstat(filepath.Join(d, "missing")); err == nil {
+			t.Errorf("%s: created the link's target", args[0])
+		}
+	}
+}

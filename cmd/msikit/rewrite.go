@@ -253,7 +253,7 @@ func runRewrite(env *Env, o *rewriteOpts, args []string) error {
 		}
 	}
 	if toFolder && !o.dryRun {
-		if err := os.MkdirAll(o.out, 0o777); err != nil {
+		if err := makeOutputFolder(o.out); err != nil {
 			return fileErr(o.out, err)
 		}
 	}
