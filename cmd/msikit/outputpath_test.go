@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -152,4 +154,63 @@ func TestExtractKeepsInputs(t *testing.T) {
 	if n := strings.Count(stdout, "\n"); n != 15 {
 		t.Errorf("%d files listed, want the 15 others:\n%s", n, stdout)
 	}
+}
+
+// TestSignedWriteFailureNamesOutput: a writer asked to sign its output
+// writes the unsigned package to a hidden temporary file first; a write
+// failing there (the file size limit, as a full disk) is reported about
+// OUT, never the temporary file, on one line, and leaves OUT as it was and
+// no temporary file. (Before: "msikit: DIR/.OUT.tmp-unsigned-*: write:
+// no space left on device".)
+func TestSignedWriteFailureNamesOutput(t *testing.T) {
+	needFileSizeLimit(t)
+	pki := testenv.NewPKI(t, "ecdsa", time.Time{}, time.Time{})
+	d := t.TempDir()
+	in := copySample(t, d, "in.msi")
+	out := filepath.Join(d, "out.msi")
+	if err := os.WriteFile(out, []byte("OLD"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"repack", "rewrite", "import"} {
+		args := []string{cmd, in, "--sign-cert", pki.CertFile, "--sign-key", pki.KeyFile, "-o", out}
+		if cmd == "import" {
+			args = append(args, samplePropertyIDT(t, d))
+		}
+		c := child(t, []string{childFsizeEnv + "=8192"}, args...)
+		var stderr strings.Builder
+		c.Stderr = &stderr
+		err := c.Run()
+		code := 0
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		checkOneLineError(t, code, stderr.String(), out, in)
+		if s := stderr.String(); strings.Contains(s, "tmp-") || !strings.Contains(s, "file too large") {
+			t.Errorf("%s: %q names the temporary file or not the cause", cmd, s)
+		}
+		if b, _ := os.ReadFile(out); string(b) != "OLD" {
+			t.Errorf("%s: the destination changed", cmd)
+		}
+		if l := tempLeftovers(t, d); len(l) > 0 {
+			t.Errorf("%s: temporary files left: %q", cmd, l)
+		}
+	}
+}
+
+// samplePropertyIDT writes the sample's Property table, with a row more,
+// to dir/Property.idt.
+func samplePropertyIDT(t *testing.T, dir string) string {
+	t.Helper()
+	code, stdout, stderr := runCLI(t, "export", samplePath(), "Property")
+	if code != exitOK {
+		t.Fatalf("export: exit %d: %s", code, stderr)
+	}
+	p := filepath.Join(dir, "Property.idt")
+	if err := os.WriteFile(p, []byte(stdout+"SignedWriteTest\t1\r\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -226,6 +226,17 @@ func (e *tempNameError) As(target any) bool {
 	return true
 }
 
+// NameAs returns err told about dst instead of the temporary file tmp
+// (made with CreateTemp for dst): its message, and any *fs.PathError
+// found in it with errors.As, name dst; errors.Is still matches the
+// cause. A nil err stays nil.
+func NameAs(err error, tmp, dst string) error {
+	if err == nil {
+		return nil
+	}
+	return &tempNameError{err: err, tmp: tmp, dst: dst}
+}
+
 // resolveLink returns the file a chain of symbolic links at name ends at,
 // or name itself when it is not a link (or does not exist).
 func resolveLink(name string) (string, error) {

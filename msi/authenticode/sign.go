@@ -182,7 +182,9 @@ func SaveSigned(ctx context.Context, db *msi.Database, path string, save *msi.Sa
 	unsigned := so
 	unsigned.DropSignature, unsigned.InPlace, unsigned.Sync = true, false, false
 	if err := db.Save(tmpName, &unsigned); err != nil {
-		return err
+		// About path: the temporary name means nothing to the caller's
+		// user (a full disk is "write OUT: no space left on device").
+		return safefile.NameAs(err, tmpName, path)
 	}
 	return SignFile(ctx, path, tmpName, sync, opts)
 }
