@@ -67,7 +67,10 @@ var ErrCheck = errors.New("the new file does not read back")
 // temporary file beside it (".NAME.tmp-*", or ".msikit-tmp-*" when NAME
 // is too long for that), checked (Options.Check) and renamed into
 // place. A new file gets mode 0o666 less the umask (as with cp, tar or a
-// shell redirection); an existing destination keeps its mode.
+// shell redirection); an existing destination keeps its mode. A
+// destination that is a folder, a named pipe, a device or a socket (after
+// symbolic links, with FollowSymlink) is refused before anything is
+// written (NotRegularTargetError).
 //
 // Errors name dst, never the temporary file: the temporary name means
 // nothing to the caller's user, so every error (from the file system or
