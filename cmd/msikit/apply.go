@@ -97,7 +97,7 @@ msikit apply base.msi a.mst b.mst --ignore all --skip-check version -o out.msi`,
 }
 
 func runApply(env *Env, o *outputFlags, base string, transforms []string, opts *mst.ApplyOptions) error {
-	dst, signOpts, wc, err := o.prepare(base)
+	dst, signOpts, wc, err := o.prepare(base, transforms...)
 	if err != nil {
 		return err
 	}

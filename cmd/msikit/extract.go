@@ -12,12 +12,15 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 
 	flag "github.com/spf13/pflag"
 
+	"github.com/msikit/msikit/internal/casefold"
 	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/internal/safefile"
+	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/install"
 )
 
@@ -339,6 +342,13 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 		return fileErr(name, err)
 	}
 	defer w.abort()
+	if w.dir == nil {
+		srcDir := opts.SourceDir
+		if srcDir == "" {
+			srcDir = filepath.Dir(name)
+		}
+		w.protect(name, srcDir, db)
+	}
 	total := len(opts.Keys)
 	if total == 0 && db.HasTable("File") {
 		if t, err := db.Table("File"); err == nil {
@@ -366,7 +376,10 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 				return nil
 			}
 			if fatalWriteError(werr) {
-				return werr
+				// Which file could not be written, by the path it would
+				// have had: the reason alone ("no space left on
+				// device") does not say where.
+				return fmt.Errorf("write %s: %w", extractedLine(dir, f.Path), werr)
 			}
 			// One file that cannot be written does not stop the others.
 			notWritten = append(notWritten, fmt.Sprintf("%s: %v", escapeText(f.Path), werr))
@@ -393,6 +406,11 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 		var le *install.SizeLimitError
 		if errors.As(err, &le) {
 			return fileErr(name, fmt.Errorf("files add up to at least %d bytes, more than --max-bytes %d; %d files written", le.Size, le.Limit, n))
+		}
+		if fatalWriteError(err) {
+			// A full disk or quota, or a read-only file system: say how
+			// many files are in place (listed on standard output).
+			return fileErr(name, fmt.Errorf("%w; %d files written", err, n))
 		}
 		return fileErr(name, signalCause(err))
 	}
@@ -505,12 +523,67 @@ func plural(n int, noun string) string {
 // created and checked once each (not once per file): a folder that
 // resolves, through symbolic links, outside root is refused, and so is
 // every file below it.
+//
+// Replacing files, it never replaces the package being extracted nor, in
+// the source folder, a file the Media table names as an external cabinet
+// (its name case-folded, as cabinets are looked up): a package may name
+// a file at the root of its layout like itself or its cabinet, and
+// "msikit extract product.msi" extracts into the package's own folder.
 type extractWriter struct {
 	root string
 	dir  *safefile.Dir    // nil: files replaced one at a time below root
 	mu   sync.Mutex       // guards dirs
 	dirs map[string]error // checked folders (relative, slash-separated) → nil or why refused
 	bufs sync.Pool        // copy buffers, reused from file to file
+
+	pkg  os.FileInfo     // the package (nil: unknown)
+	src  os.FileInfo     // the source folder of external cabinets (nil: unknown)
+	cabs map[string]bool // the external cabinets' names, casefold.Key
+}
+
+// protect records what write must not replace: the package name and the
+// external cabinets db's Media table names in srcDir.
+func (w *extractWriter) protect(name, srcDir string, db *msi.Database) {
+	w.pkg, _ = os.Stat(name)
+	w.src, _ = os.Stat(srcDir)
+	w.cabs = map[string]bool{}
+	if !db.HasTable("Media") {
+		return
+	}
+	t, err := db.Table("Media")
+	if err != nil {
+		return
+	}
+	if _, ok := t.Column("Cabinet"); !ok {
+		return
+	}
+	// Folded once per distinct name: a million rows may share one long
+	// pooled string.
+	seen := map[string]bool{}
+	for r := range t.Rows() {
+		if c := r.Get("Cabinet").Str(); c != "" && !strings.HasPrefix(c, "#") && !seen[c] {
+			seen[c] = true
+			w.cabs[casefold.Key(c)] = true
+		}
+	}
+}
+
+// protected returns why the existing file dst must not be replaced, or
+// nil.
+func (w *extractWriter) protected(dst string) error {
+	fi, err := os.Lstat(dst)
+	if err != nil || !fi.Mode().IsRegular() {
+		return nil
+	}
+	if w.pkg != nil && os.SameFile(fi, w.pkg) {
+		return errors.New("is the package being extracted; not replaced")
+	}
+	if w.src != nil && w.cabs[casefold.Key(filepath.Base(dst))] {
+		if d, err := os.Stat(filepath.Dir(dst)); err == nil && os.SameFile(d, w.src) {
+			return errors.New("is an external cabinet of the package; not replaced")
+		}
+	}
+	return nil
 }
 
 // newExtractWriter prepares writing below dir.
@@ -604,6 +677,9 @@ func (w *extractWriter) write(rel string, r io.Reader) error {
 			return err
 		}
 		dst := filepath.Join(w.root, p)
+		if err := w.protected(dst); err != nil {
+			return err
+		}
 		err = safefile.Write(dst, fill)
 		if err == nil {
 			return nil
@@ -631,20 +707,32 @@ func (w *extractWriter) write(rel string, r io.Reader) error {
 }
 
 // checkDir creates the folder rel below root, once, and checks that it
-// resolves inside root.
+// resolves inside root. Its parent is checked first, so nothing is ever
+// created through a symbolic link that leads out of root (os.MkdirAll of
+// the whole path would create the folders below such a link, outside,
+// before the check refused them).
 func (w *extractWriter) checkDir(rel string) error {
-	if rel == "." {
-		return nil
-	}
 	// One goroutine at a time: the check of a folder creates its parents.
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	return w.checkDirLocked(rel)
+}
+
+func (w *extractWriter) checkDirLocked(rel string) error {
+	if rel == "." || rel == "" {
+		return nil
+	}
 	if err, ok := w.dirs[rel]; ok {
 		return err
 	}
 	err := func() error {
+		if err := w.checkDirLocked(path.Dir(rel)); err != nil {
+			return err
+		}
+		// The parent resolves inside root: rel is created there (a
+		// link at rel itself is not followed by mkdir).
 		abs := filepath.Join(w.root, filepath.FromSlash(rel))
-		if err := os.MkdirAll(abs, 0o777); err != nil {
+		if err := os.Mkdir(abs, 0o777); err != nil && !errors.Is(err, fs.ErrExist) {
 			return err
 		}
 		real, err := filepath.EvalSymlinks(abs)
@@ -653,6 +741,9 @@ func (w *extractWriter) checkDir(rel string) error {
 		}
 		if r, err := filepath.Rel(w.root, real); err != nil || !filepath.IsLocal(r) && r != "." {
 			return fmt.Errorf("folder %q would leave the output folder (through a symbolic link)", rel)
+		}
+		if fi, err := os.Stat(real); err != nil || !fi.IsDir() {
+			return fmt.Errorf("a file is in the way of folder %q", rel)
 		}
 		return nil
 	}()

@@ -76,7 +76,7 @@ naming the file and line, and nothing is written.
 			if len(args) < 2 {
 				return usagef("want FILE and at least one TABLE.idt")
 			}
-			dst, signOpts, wc, err := o.prepare(args[0])
+			dst, signOpts, wc, err := o.prepare(args[0], args[1:]...)
 			if err != nil {
 				return err
 			}

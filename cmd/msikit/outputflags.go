@@ -1,7 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 
 	flag "github.com/spf13/pflag"
 
@@ -68,11 +71,15 @@ func (o *outputFlags) path(in string) (string, error) {
 }
 
 // prepare is what import, repack and apply do before they open their
-// input in: where the output goes (path), the signing key the flags name
-// (nil: none) and, with --validate, the input's findings to compare the
-// output's with (nil without it).
-func (o *outputFlags) prepare(in string) (dst string, sign *authenticode.SignOptions, wc *writeCheck, err error) {
+// input in: where the output goes (path, which must not be in nor any of
+// the other files the command reads, read: see checkNotRead), the
+// signing key the flags name (nil: none) and, with --validate, the
+// input's findings to compare the output's with (nil without it).
+func (o *outputFlags) prepare(in string, read ...string) (dst string, sign *authenticode.SignOptions, wc *writeCheck, err error) {
 	if dst, err = o.path(in); err != nil {
+		return "", nil, nil, err
+	}
+	if err = o.checkNotRead(dst, read...); err != nil {
 		return "", nil, nil, err
 	}
 	if sign, err = o.sign.load(); err != nil {
@@ -103,4 +110,31 @@ func sameFileAdvice(in, out, advice string) error {
 		return fmt.Errorf("%w (%s)", err, advice)
 	}
 	return nil
+}
+
+// checkNotRead refuses an output out that is one of the files the command
+// reads besides its package: read (IDT files, transforms) and the signing
+// flags' key, certificate and password files. The output is renamed into
+// place, so it would replace that file: "never modify an input unless
+// asked", and --in-place only ever means the package.
+func (o *outputFlags) checkNotRead(out string, read ...string) error {
+	for _, f := range append(o.sign.files(), read...) {
+		if safefile.Same(f, out) {
+			return fmt.Errorf("%s: %w %s (-o must name another file)", out, safefile.ErrSameFile, f)
+		}
+	}
+	return nil
+}
+
+// makeOutputFolder creates the output folder dir of a batch (rewrite and
+// sbom with several packages), with its parents. A symbolic link to
+// nothing at dir is refused in words (os.MkdirAll says only "file
+// exists"), as export -d and extract -d refuse one.
+func makeOutputFolder(dir string) error {
+	if fi, err := os.Lstat(dir); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+			return &fs.PathError{Op: "create folder", Path: dir, Err: errors.New("is a symbolic link to nothing")}
+		}
+	}
+	return os.MkdirAll(dir, 0o777)
 }

@@ -253,7 +253,7 @@ func runRewrite(env *Env, o *rewriteOpts, args []string) error {
 		}
 	}
 	if toFolder && !o.dryRun {
-		if err := os.MkdirAll(o.out, 0o777); err != nil {
+		if err := makeOutputFolder(o.out); err != nil {
 			return fileErr(o.out, err)
 		}
 	}
@@ -493,6 +493,11 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 	}
 	if out != "" && !o.inPlace {
 		if err := checkDistinct(in, out); err != nil {
+			return fail(err)
+		}
+	}
+	if out != "" {
+		if err := o.checkNotRead(out); err != nil {
 			return fail(err)
 		}
 	}

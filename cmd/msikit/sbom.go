@@ -167,7 +167,7 @@ func runSBOM(env *Env, o *sbomOpts, args []string) error {
 		if err := checkCollisions(inputs, outFor, false); err != nil {
 			return err
 		}
-		if err := os.MkdirAll(o.out, 0o777); err != nil {
+		if err := makeOutputFolder(o.out); err != nil {
 			return fileErr(o.out, err)
 		}
 	}
@@ -245,7 +245,8 @@ func sbomOne(env *Env, r *sbomResult, format string, ropts *sbom.Options, wopts 
 	if r.out == "" {
 		err = write(env.Stdout)
 	} else {
-		err = safefile.Write(r.out, write)
+		// A link at OUT is followed, as every writer's is.
+		err = safefile.WriteFile(r.out, &safefile.Options{FollowSymlink: true}, write)
 	}
 	if errors.Is(err, sbom.ErrTooLarge) {
 		return fileErr(in, tooLargeErr("the SBOM", wopts.MaxBytes))

@@ -58,6 +58,9 @@ msikit sign --in-place --digest sha384 --cert chain.pem --key key.pem product.ms
 			if err != nil {
 				return err
 			}
+			if err := o.checkNotRead(dst); err != nil {
+				return err
+			}
 			opts, err := sf.options()
 			if err != nil {
 				return err

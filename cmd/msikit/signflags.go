@@ -37,6 +37,18 @@ func (s *signFlags) define(fs *flag.FlagSet, prefix string) {
 	fs.StringVar(&s.timestamp, "timestamp", "", "RFC 3161 timestamp authority `URL` to countersign with")
 }
 
+// files returns the files the flags name (certificate, key, PKCS#12 and
+// password files), to keep an output from replacing one of them.
+func (s *signFlags) files() []string {
+	var files []string
+	for _, f := range []string{s.cert, s.key, s.pfx, s.passwordFile} {
+		if f != "" {
+			files = append(files, f)
+		}
+	}
+	return files
+}
+
 // wanted reports whether any key flag was given.
 func (s *signFlags) wanted() bool { return s.cert != "" || s.key != "" || s.pfx != "" }
 

@@ -118,7 +118,7 @@ func (d *Dir) WriteFile(rel string, fill func(w io.Writer) error) (err error) {
 	f, err := d.create(rel)
 	d.createMu.Unlock()
 	if err != nil {
-		return err
+		return d.named(err)
 	}
 	err = fill(f)
 	if cerr := f.Close(); err == nil {
@@ -127,7 +127,24 @@ func (d *Dir) WriteFile(rel string, fill func(w io.Writer) error) (err error) {
 	if err != nil {
 		os.Remove(filepath.Join(d.tmp, filepath.FromSlash(rel)))
 	}
-	return err
+	return d.named(err)
+}
+
+// named returns err with the path of a file or folder in the temporary
+// folder, in an *fs.PathError it holds, told as the path it gets in the
+// destination: the temporary name means nothing to the caller's user
+// (write DIR/Property.idt: no space left on device, not write
+// DIR/.msikit-tmp-*/Property.idt). errors.Is still matches the cause.
+func (d *Dir) named(err error) error {
+	var pe *fs.PathError
+	if err == nil || !errors.As(err, &pe) {
+		return err
+	}
+	rel, rerr := filepath.Rel(d.tmp, pe.Path)
+	if rerr != nil || !filepath.IsLocal(rel) && rel != "." {
+		return err
+	}
+	return &tempNameError{err: err, tmp: pe.Path, dst: filepath.Join(d.dst, rel)}
 }
 
 // WriteData creates the new file rel, as WriteFile does, with contents
@@ -139,7 +156,7 @@ func (d *Dir) WriteFile(rel string, fill func(w io.Writer) error) (err error) {
 func (d *Dir) WriteData(rel string, data []byte) error {
 	d.createMu.Lock()
 	defer d.createMu.Unlock()
-	return d.writeData(rel, data)
+	return d.named(d.writeData(rel, data))
 }
 
 // Commit moves the files written below Path into the destination (see Dir)
@@ -155,7 +172,7 @@ func (d *Dir) Commit() error {
 	}
 	if err := d.wait(); err != nil {
 		d.Abort()
-		return err
+		return d.named(err)
 	}
 	d.closeDirs()
 	if !d.merge {

@@ -463,3 +463,54 @@ func TestDirWriteFileConcurrent(t *testing.T) {
 		t.Errorf("tree (-want +got):\n%s", diff)
 	}
 }
+
+// TestDirErrorsNameDestination: an error about a file in the temporary
+// folder (here a file written twice; a full disk is reported the same
+// way) names the path the file has in the destination, as WriteFile's
+// errors do, never the hidden temporary folder, and still matches its
+// cause. Both for a new folder and for one merged into, from WriteFile,
+// WriteData and Commit.
+func TestDirErrorsNameDestination(t *testing.T) {
+	root := t.TempDir()
+	existing := filepath.Join(root, "existing")
+	if err := os.MkdirAll(existing, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(existing, "old"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, dst := range []string{filepath.Join(root, "new"), existing} {
+		check := func(what string, err error) {
+			t.Helper()
+			var pe *fs.PathError
+			switch {
+			case err == nil:
+				t.Errorf("%s: %s: no error", dst, what)
+			case strings.Contains(err.Error(), "tmp-") || !strings.Contains(err.Error(), filepath.Join(dst, "T", "f")):
+				t.Errorf("%s: %s: %q does not name the file in the destination", dst, what, err)
+			case !errors.Is(err, fs.ErrExist):
+				t.Errorf("%s: %s: %v does not match fs.ErrExist", dst, what, err)
+			case !errors.As(err, &pe) || pe.Path != filepath.Join(dst, "T", "f"):
+				t.Errorf("%s: %s: *fs.PathError %v, want it about %s", dst, what, pe, filepath.Join(dst, "T", "f"))
+			}
+		}
+		d, err := CreateDir(dst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustWrite(t, d, "T/f", "x")
+		check("WriteFile", d.WriteFile("T/f", writeString("y")))
+		d.Abort()
+
+		d, err = CreateDir(dst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var errs []error
+		for range 2 {
+			errs = append(errs, d.WriteData("T/f", []byte("x")))
+		}
+		errs = append(errs, d.Commit())
+		check("WriteData or Commit", errors.Join(errs...))
+	}
+}

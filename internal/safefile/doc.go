@@ -12,6 +12,11 @@
 // when the rename replaces the only copy of something (an input rewritten
 // in place) or when asked for durability.
 //
+// The destination is replaced, never written into: one that is a named
+// pipe, a device or a socket is refused (NotRegularTargetError), since
+// the rename would replace it rather than write to it (-o /dev/null run
+// as root would replace the system's), and so is a folder.
+//
 // A Dir writes a whole folder of new files (an export) the same way: into a
 // hidden temporary folder that is renamed, or merged, into place at the
 // end, with no per-file temporary file, flush or rename.

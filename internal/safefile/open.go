@@ -31,23 +31,30 @@ type NotRegularError struct{ Mode fs.FileMode }
 
 // Error says what the file is, with advice for a pipe or a device.
 func (e NotRegularError) Error() string {
-	what := "special file"
-	switch t := e.Mode.Type(); {
-	case t&fs.ModeNamedPipe != 0:
-		what = "named pipe"
-	case t&fs.ModeSocket != 0:
-		what = "socket"
-	case t&fs.ModeCharDevice != 0:
-		what = "character device"
-	case t&fs.ModeDevice != 0:
-		what = "device"
-	case t&fs.ModeDir != 0:
-		what = "folder"
-	}
+	what := typeName(e.Mode)
 	if what == "folder" {
 		return "not a regular file (a folder)"
 	}
 	return "not a regular file (a " + what + "): it is read at offsets; copy it to a file first"
+}
+
+// typeName names the type of a file that is not a regular file: "named
+// pipe", "socket", "character device", "device", "folder" or "special
+// file".
+func typeName(m fs.FileMode) string {
+	switch t := m.Type(); {
+	case t&fs.ModeNamedPipe != 0:
+		return "named pipe"
+	case t&fs.ModeSocket != 0:
+		return "socket"
+	case t&fs.ModeCharDevice != 0:
+		return "character device"
+	case t&fs.ModeDevice != 0:
+		return "device"
+	case t&fs.ModeDir != 0:
+		return "folder"
+	}
+	return "special file"
 }
 
 // Is makes a NotRegularError match fs.ErrInvalid.

@@ -67,7 +67,10 @@ var ErrCheck = errors.New("the new file does not read back")
 // temporary file beside it (".NAME.tmp-*", or ".msikit-tmp-*" when NAME
 // is too long for that), checked (Options.Check) and renamed into
 // place. A new file gets mode 0o666 less the umask (as with cp, tar or a
-// shell redirection); an existing destination keeps its mode.
+// shell redirection); an existing destination keeps its mode. A
+// destination that is a folder, a named pipe, a device or a socket (after
+// symbolic links, with FollowSymlink) is refused before anything is
+// written (NotRegularTargetError).
 //
 // Errors name dst, never the temporary file: the temporary name means
 // nothing to the caller's user, so every error (from the file system or
@@ -90,6 +93,14 @@ func WriteFile(dst string, o *Options, fill func(w io.Writer) error) (err error)
 	if fi, statErr := os.Stat(dst); statErr == nil {
 		if fi.IsDir() {
 			return &fs.PathError{Op: "create", Path: name, Err: errIsDir}
+		}
+		// A named pipe, a device or a socket is refused: the rename
+		// would replace it with a regular file (for /dev/null, run as
+		// root, the system's), where its user expects the bytes to be
+		// written to it. Without FollowSymlink a link at dst is
+		// replaced, whatever it points to.
+		if !fi.Mode().IsRegular() && (o.FollowSymlink || !isLink(dst)) {
+			return &fs.PathError{Op: "create", Path: name, Err: NotRegularTargetError{fi.Mode()}}
 		}
 		mode, replaces = fi.Mode().Perm(), true
 	}
@@ -158,6 +169,27 @@ func WriteFile(dst string, o *Options, fill func(w io.Writer) error) (err error)
 	return nil
 }
 
+// isLink reports whether name is a symbolic link.
+func isLink(name string) bool {
+	fi, err := os.Lstat(name)
+	return err == nil && fi.Mode()&fs.ModeSymlink != 0
+}
+
+// A NotRegularTargetError is WriteFile's refusal of a destination that is
+// not a regular file (after symbolic links, with FollowSymlink): a named
+// pipe, a device or a socket. The new file is renamed into place, so it
+// would replace the pipe or device rather than be written to it; Mode is
+// the destination's type. It matches fs.ErrInvalid.
+type NotRegularTargetError struct{ Mode fs.FileMode }
+
+// Error says what the destination is and why it is not written.
+func (e NotRegularTargetError) Error() string {
+	return "is a " + typeName(e.Mode) + ", not a regular file: the output is a new file renamed into place, which would replace it, not write to it"
+}
+
+// Is makes a NotRegularTargetError match fs.ErrInvalid.
+func (e NotRegularTargetError) Is(target error) bool { return target == fs.ErrInvalid }
+
 // errIsDir is the reason given when dst is an existing folder, which
 // rename(2) words as "file exists" or "is a directory" depending on the
 // system.
@@ -197,9 +229,21 @@ func (e *tempNameError) As(target any) bool {
 	return true
 }
 
+// NameAs returns err told about dst instead of the temporary file tmp
+// (made with CreateTemp for dst): its message, and any *fs.PathError
+// found in it with errors.As, name dst; errors.Is still matches the
+// cause. A nil err stays nil.
+func NameAs(err error, tmp, dst string) error {
+	if err == nil {
+		return nil
+	}
+	return &tempNameError{err: err, tmp: tmp, dst: dst}
+}
+
 // resolveLink returns the file a chain of symbolic links at name ends at,
 // or name itself when it is not a link (or does not exist).
 func resolveLink(name string) (string, error) {
+	orig := name
 	for hops := 0; ; hops++ {
 		fi, err := os.Lstat(name)
 		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
@@ -216,7 +260,12 @@ func resolveLink(name string) (string, error) {
 			target = filepath.Join(filepath.Dir(name), target)
 		}
 		if _, err := os.Lstat(target); errors.Is(err, fs.ErrNotExist) {
-			return "", &fs.PathError{Op: "write", Path: name, Err: errors.New("is a symbolic link to a missing file")}
+			// A link the kernel resolves to no path: /dev/stdout, through
+			// /proc/self/fd/1, to "pipe:[1234]" or "socket:[1234]".
+			if fi, err := os.Stat(orig); err == nil && !fi.Mode().IsRegular() {
+				return "", &fs.PathError{Op: "create", Path: orig, Err: NotRegularTargetError{fi.Mode()}}
+			}
+			return "", &fs.PathError{Op: "write", Path: orig, Err: errors.New("is a symbolic link to a missing file")}
 		}
 		name = target
 	}

@@ -65,7 +65,10 @@ func Sign(ctx context.Context, w io.Writer, cf *cfb.Reader, opts *SignOptions) e
 // SignFile signs the package at src and writes the result to dst
 // atomically (a temporary file beside dst, renamed into place). dst may
 // be src itself; then, and when sync is set, the file is flushed to
-// stable storage before the rename.
+// stable storage before the rename. A symbolic link at dst is followed,
+// as msi.Save follows one: the file it points to is replaced and the
+// link kept; a link to nothing, and a dst that is not a regular file (a
+// named pipe, a device), is refused.
 func SignFile(ctx context.Context, dst, src string, sync bool, opts *SignOptions) error {
 	rc, err := cfb.OpenReader(src)
 	if err != nil {
@@ -79,7 +82,7 @@ func SignFile(ctx context.Context, dst, src string, sync bool, opts *SignOptions
 		return err
 	}
 	pre := &prepared{sig: sig, ex: ex}
-	o := &safefile.Options{Sync: sync || safefile.Same(src, dst), Check: checkSigned}
+	o := &safefile.Options{Sync: sync || safefile.Same(src, dst), FollowSymlink: true, Check: checkSigned}
 	return safefile.WriteFile(dst, o, func(w io.Writer) error {
 		return signPrepared(w, rc.Reader, pre)
 	})
@@ -179,7 +182,9 @@ func SaveSigned(ctx context.Context, db *msi.Database, path string, save *msi.Sa
 	unsigned := so
 	unsigned.DropSignature, unsigned.InPlace, unsigned.Sync = true, false, false
 	if err := db.Save(tmpName, &unsigned); err != nil {
-		return err
+		// About path: the temporary name means nothing to the caller's
+		// user (a full disk is "write OUT: no space left on device").
+		return safefile.NameAs(err, tmpName, path)
 	}
 	return SignFile(ctx, path, tmpName, sync, opts)
 }

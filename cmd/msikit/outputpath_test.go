@@ -1,0 +1,216 @@
+package main
+
+import (
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/msikit/msikit/internal/testenv"
+	"github.com/msikit/msikit/msi"
+)
+
+// TestWritersRefuseOtherInputs: an output that is one of the other files
+// a writer reads (import's IDT file, apply's transform, the signing
+// certificate or key of sign and of the writers' --sign-* flags), by its
+// name or through a hard link, is refused before anything is written,
+// with one line naming it: the rename would replace it (an IDT file or a
+// private key replaced by a package). Before, all of them exited 0 having
+// replaced the file.
+func TestWritersRefuseOtherInputs(t *testing.T) {
+	pki := testenv.NewPKI(t, "ecdsa", time.Time{}, time.Time{})
+	dir := t.TempDir()
+	writers(t, dir) // writes dir/Property.idt and dir/fix.mst
+	idtFile, mst := filepath.Join(dir, "Property.idt"), filepath.Join(dir, "fix.mst")
+	for _, tt := range []struct {
+		name, victim string
+		args         func(in, out string) []string
+	}{
+		{"import IDT", idtFile, func(in, out string) []string { return []string{"import", in, idtFile, "-o", out} }},
+		{"apply transform", mst, func(in, out string) []string { return []string{"apply", in, mst, "-o", out} }},
+		{"sign --cert", pki.CertFile, func(in, out string) []string {
+			return []string{"sign", in, "--cert", pki.CertFile, "--key", pki.KeyFile, "-o", out}
+		}},
+		{"sign --key", pki.KeyFile, func(in, out string) []string {
+			return []string{"sign", in, "--cert", pki.CertFile, "--key", pki.KeyFile, "-o", out}
+		}},
+		{"repack --sign-key", pki.KeyFile, func(in, out string) []string {
+			return []string{"repack", in, "--sign-cert", pki.CertFile, "--sign-key", pki.KeyFile, "-o", out}
+		}},
+		{"rewrite --sign-cert", pki.CertFile, func(in, out string) []string {
+			return []string{"rewrite", in, "--sign-cert", pki.CertFile, "--sign-key", pki.KeyFile, "-o", out}
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d := t.TempDir()
+			in := copySample(t, d, "in.msi")
+			hard := filepath.Join(d, "hard")
+			if err := os.Link(tt.victim, hard); err != nil {
+				t.Fatal(err)
+			}
+			sums := map[string]string{in: sha(t, in), tt.victim: sha(t, tt.victim)}
+			for _, out := range []string{tt.victim, hard} {
+				code, _, stderr := runCLI(t, tt.args(in, out)...)
+				checkOneLineError(t, code, stderr, out, in)
+				if !strings.Contains(stderr, "same file as the input "+tt.victim) {
+					t.Errorf("-o %s: %q does not name the input it is", out, stderr)
+				}
+				for f, sum := range sums {
+					if sha(t, f) != sum {
+						t.Fatalf("-o %s: %s changed", out, f)
+					}
+				}
+			}
+		})
+	}
+}
+
+// selfNamingPackage writes dir/name: sample.msi whose files data1.txt and
+// data2.txt are at the root of the layout (TARGETDIR), named like the
+// package itself and like its cabinet, which is external (Media names
+// "Synth.CAB", found as dir/synth.cab, also written).
+func selfNamingPackage(t *testing.T, dir, name string) (pkg, cabinet string) {
+	t.Helper()
+	db, err := msi.Open(samplePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	st, err := db.OpenStream("synth.cab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cabData, err := io.ReadAll(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cabinet = filepath.Join(dir, "synth.cab")
+	if err := os.WriteFile(cabinet, cabData, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	update := func(table, key, column string, v msi.Value) {
+		t.Helper()
+		tb, err := db.Table(table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := msi.StrValue(key)
+		if table == "Media" {
+			k = msi.IntValue(1)
+		}
+		err = tb.Update([]msi.Value{k}, func(vals []msi.Value) error {
+			for i, c := range tb.Columns() {
+				if c.Name == column {
+					vals[i] = v
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	update("Component", "Data1", "Directory_", msi.StrValue("TARGETDIR"))
+	update("Component", "Data2", "Directory_", msi.StrValue("TARGETDIR"))
+	update("File", "data1.txt", "FileName", msi.StrValue(name))
+	update("File", "data2.txt", "FileName", msi.StrValue("synth.cab"))
+	update("Media", "", "Cabinet", msi.StrValue("Synth.CAB"))
+	pkg = filepath.Join(dir, name)
+	if err := db.Save(pkg, nil); err != nil {
+		t.Fatal(err)
+	}
+	return pkg, cabinet
+}
+
+// TestExtractKeepsInputs: extracting into the folder that holds the
+// package (extract's default -d .) never replaces the package nor its
+// external cabinet when the package names files at the root of its
+// layout like them: each is reported as not written, the other files
+// are, and the exit status is 1. (Before, the package was silently
+// replaced by one of its own files.) Cabinets are found whatever the
+// case of their name, and so are they protected.
+func TestExtractKeepsInputs(t *testing.T) {
+	dir := t.TempDir()
+	pkg, cabinet := selfNamingPackage(t, dir, "in.msi")
+	sums := map[string]string{pkg: sha(t, pkg), cabinet: sha(t, cabinet)}
+	code, stdout, stderr := runCLI(t, "extract", pkg, "-d", dir)
+	if code != exitFailure {
+		t.Fatalf("exit %d, want 1; stderr:\n%s", code, stderr)
+	}
+	for f, sum := range sums {
+		if sha(t, f) != sum {
+			t.Errorf("%s was replaced", f)
+		}
+	}
+	for _, want := range []string{"not written: in.msi: is the package being extracted", "not written: synth.cab: is an external cabinet of the package"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr does not say %q:\n%s", want, stderr)
+		}
+	}
+	if n := strings.Count(stdout, "\n"); n != 15 {
+		t.Errorf("%d files listed, want the 15 others:\n%s", n, stdout)
+	}
+}
+
+// TestSignedWriteFailureNamesOutput: a writer asked to sign its output
+// writes the unsigned package to a hidden temporary file first; a write
+// failing there (the file size limit, as a full disk) is reported about
+// OUT, never the temporary file, on one line, and leaves OUT as it was and
+// no temporary file. (Before: "msikit: DIR/.OUT.tmp-unsigned-*: write:
+// no space left on device".)
+func TestSignedWriteFailureNamesOutput(t *testing.T) {
+	needFileSizeLimit(t)
+	pki := testenv.NewPKI(t, "ecdsa", time.Time{}, time.Time{})
+	d := t.TempDir()
+	in := copySample(t, d, "in.msi")
+	out := filepath.Join(d, "out.msi")
+	if err := os.WriteFile(out, []byte("OLD"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"repack", "rewrite", "import"} {
+		args := []string{cmd, in, "--sign-cert", pki.CertFile, "--sign-key", pki.KeyFile, "-o", out}
+		if cmd == "import" {
+			args = append(args, samplePropertyIDT(t, d))
+		}
+		c := child(t, []string{childFsizeEnv + "=8192"}, args...)
+		var stderr strings.Builder
+		c.Stderr = &stderr
+		err := c.Run()
+		code := 0
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		checkOneLineError(t, code, stderr.String(), out, in)
+		if s := stderr.String(); strings.Contains(s, "tmp-") || !strings.Contains(s, "file too large") {
+			t.Errorf("%s: %q names the temporary file or not the cause", cmd, s)
+		}
+		if b, _ := os.ReadFile(out); string(b) != "OLD" {
+			t.Errorf("%s: the destination changed", cmd)
+		}
+		if l := tempLeftovers(t, d); len(l) > 0 {
+			t.Errorf("%s: temporary files left: %q", cmd, l)
+		}
+	}
+}
+
+// samplePropertyIDT writes the sample's Property table, with a row more,
+// to dir/Property.idt.
+func samplePropertyIDT(t *testing.T, dir string) string {
+	t.Helper()
+	code, stdout, stderr := runCLI(t, "export", samplePath(), "Property")
+	if code != exitOK {
+		t.Fatalf("export: exit %d: %s", code, stderr)
+	}
+	p := filepath.Join(dir, "Property.idt")
+	if err := os.WriteFile(p, []byte(stdout+"SignedWriteTest\t1\r\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
