@@ -3,15 +3,11 @@
 package main
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -163,34 +159,11 @@ func TestExportToStdoutTerminated(t *testing.T) {
 	for _, flags := range [][]string{{"Binary"}, {"--json"}} {
 		t.Run(strings.Join(flags, " "), func(t *testing.T) {
 			args := append([]string{"export", "--max-bytes", "0", pkg}, flags...)
-			cmd := child(t, []string{childSignalsEnv + "=1"}, args...)
-			cmd.Stdout = io.Discard // a pipe the test drains
-			stderr := new(bytes.Buffer)
-			cmd.Stderr = stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			exited := make(chan error, 1)
-			go func() { exited <- cmd.Wait() }()
+			// Standard output is the null device (startChild's default).
+			cmd, stderr, exited := startChild(t, []string{childSignalsEnv + "=1"}, args...)
 			waitOpened(t, cmd, pkg, exited, stderr)
 			time.Sleep(300 * time.Millisecond) // writing rows
-			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-				t.Fatal(err)
-			}
-			select {
-			case err := <-exited:
-				var ee *exec.ExitError
-				if !errors.As(err, &ee) || ee.ExitCode() != exitFailure {
-					t.Fatalf("export ended with %v after SIGTERM, want exit status %d; stderr: %s", err, exitFailure, stderr.String())
-				}
-			case <-time.After(20 * time.Second):
-				cmd.Process.Kill()
-				<-exited
-				t.Fatalf("export still writing 20 s after SIGTERM; stderr: %s", stderr.String())
-			}
-			if got, want := stderr.String(), "msikit: "+pkg+": stopped by a signal (terminated)\n"; got != want {
-				t.Errorf("stderr after SIGTERM: %q, want %q", got, want)
-			}
+			terminateChild(t, strings.Join(args, " "), pkg, cmd, exited, stderr)
 		})
 	}
 }

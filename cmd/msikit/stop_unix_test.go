@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -93,23 +94,7 @@ func TestSBOMTerminated(t *testing.T) {
 	waitOpened(t, cmd, pkg, exited, stderr)
 	// Well into decoding the copies (each 0.1-1 s).
 	time.Sleep(500 * time.Millisecond)
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-exited:
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) || ee.ExitCode() != exitFailure {
-			t.Fatalf("sbom ended with %v after SIGTERM, want exit status %d; stderr: %s", err, exitFailure, stderr.String())
-		}
-	case <-time.After(20 * time.Second):
-		cmd.Process.Kill()
-		<-exited
-		t.Fatalf("sbom still decoding 20 s after SIGTERM; stderr: %s", stderr.String())
-	}
-	if got, want := stderr.String(), "msikit: "+pkg+": stopped by a signal (terminated)\n"; got != want {
-		t.Errorf("stderr after SIGTERM: %q, want %q", got, want)
-	}
+	terminateChild(t, "sbom", pkg, cmd, exited, stderr)
 	if left, _ := os.ReadDir(dir); len(left) > 0 {
 		t.Errorf("left after SIGTERM: %v", left)
 	}
@@ -164,29 +149,38 @@ func TestRewriteAuditTerminated(t *testing.T) {
 			cmd, stderr, exited := startChild(t, []string{childSignalsEnv + "=1"}, tt.args...)
 			waitOpened(t, cmd, pkg, exited, stderr)
 			time.Sleep(300 * time.Millisecond)
-			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-				t.Fatal(err)
-			}
-			signalled := time.Now()
-			select {
-			case err := <-exited:
-				var ee *exec.ExitError
-				if !errors.As(err, &ee) || ee.ExitCode() != exitFailure {
-					t.Fatalf("%s ended with %v after SIGTERM, want exit status %d; stderr: %s", tt.name, err, exitFailure, stderr.String())
-				}
-				t.Logf("%s exited %v after SIGTERM", tt.name, time.Since(signalled).Round(time.Millisecond))
-			case <-time.After(20 * time.Second):
-				cmd.Process.Kill()
-				<-exited
-				t.Fatalf("%s still running 20 s after SIGTERM; stderr: %s", tt.name, stderr.String())
-			}
-			if got, want := stderr.String(), "msikit: "+pkg+": stopped by a signal (terminated)\n"; got != want {
-				t.Errorf("stderr after SIGTERM: %q, want %q", got, want)
-			}
+			terminateChild(t, tt.name, pkg, cmd, exited, stderr)
 			if left, _ := filepath.Glob(filepath.Join(dir, "*")); len(left) != 1 {
 				t.Errorf("in the folder after SIGTERM: %q, want only the package", left)
 			}
 		})
+	}
+}
+
+// terminateChild sends SIGTERM to the child cmd (started with
+// childSignalsEnv set) and checks that it exits within 20 s with status 1
+// and one line on standard error, "msikit: PKG: stopped by a signal
+// (terminated)"; a child still running then is killed and fails the test.
+func terminateChild(t *testing.T, what, pkg string, cmd *exec.Cmd, exited <-chan error, stderr *bytes.Buffer) {
+	t.Helper()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	signalled := time.Now()
+	select {
+	case err := <-exited:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != exitFailure {
+			t.Fatalf("%s ended with %v after SIGTERM, want exit status %d; stderr: %s", what, err, exitFailure, stderr.String())
+		}
+		t.Logf("%s exited %v after SIGTERM", what, time.Since(signalled).Round(time.Millisecond))
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		<-exited
+		t.Fatalf("%s still running 20 s after SIGTERM; stderr: %s", what, stderr.String())
+	}
+	if got, want := stderr.String(), "msikit: "+pkg+": stopped by a signal (terminated)\n"; got != want {
+		t.Errorf("%s: stderr after SIGTERM: %q, want %q", what, got, want)
 	}
 }
 
