@@ -162,6 +162,18 @@ func runExtractList(env *Env, name, dir string, opts *install.Options) error {
 	if err != nil {
 		return fileErr(name, err)
 	}
+	// Into a folder holding files, extract refuses to replace the package
+	// or its external cabinets (extractWriter.protected): say so here too.
+	var guard *extractWriter
+	if fresh, err := newOrEmptyFolder(dir); err == nil && !fresh {
+		guard = &extractWriter{}
+		srcDir := opts.SourceDir
+		if srcDir == "" {
+			srcDir = filepath.Dir(name)
+		}
+		guard.protect(name, srcDir, db)
+	}
+	notWritten := 0
 	var want map[string]bool
 	if len(opts.Keys) > 0 {
 		want = make(map[string]bool, len(opts.Keys))
@@ -186,6 +198,13 @@ func runExtractList(env *Env, name, dir string, opts *install.Options) error {
 			}
 			continue
 		}
+		if guard != nil {
+			if err := guard.protected(filepath.Join(dir, filepath.FromSlash(f.Path))); err != nil {
+				notWritten++
+				fmt.Fprintf(env.Stderr, "msikit: %s: not written: %s: %v\n", name, escapeText(f.Path), err)
+				continue
+			}
+		}
 		listed++
 		fmt.Fprintln(env.Stdout, extractedLine(dir, f.Path))
 	}
@@ -203,8 +222,8 @@ func runExtractList(env *Env, name, dir string, opts *install.Options) error {
 	for _, h := range shared.hints() {
 		fmt.Fprintf(env.Stderr, "msikit: %s: %s\n", name, h)
 	}
-	if refused > 0 || len(missing) > 0 {
-		return fileErr(name, fmt.Errorf("%d files listed, %d not (%d refused paths, %d keys with no File row)", listed, refused+len(missing), refused, len(missing)))
+	if refused > 0 || len(missing) > 0 || notWritten > 0 {
+		return fileErr(name, fmt.Errorf("%d files listed, %d not (%d refused paths, %d keys with no File row, %d not to be written)", listed, refused+len(missing)+notWritten, refused, len(missing), notWritten))
 	}
 	return nil
 }

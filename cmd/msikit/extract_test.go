@@ -298,7 +298,7 @@ func TestExtractList(t *testing.T) {
 	code, stdout, stderr := runCLI(t, "extract", "-l", samplePath(), "--file", "nope", "--file", "app.exe")
 	want := []string{
 		"msikit: " + samplePath() + `: not listed: File "nope": no such File row`,
-		"msikit: " + samplePath() + ": 1 files listed, 1 not (0 refused paths, 1 keys with no File row)",
+		"msikit: " + samplePath() + ": 1 files listed, 1 not (0 refused paths, 1 keys with no File row, 0 not to be written)",
 	}
 	if code != exitFailure || stdout != "Program Files (x86)/SynthCorp/bin/app.exe\n" {
 		t.Errorf("extract -l --file nope --file app.exe: exit %d, stdout %q", code, stdout)

@@ -6,9 +6,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
@@ -153,6 +156,26 @@ func TestExtractKeepsInputs(t *testing.T) {
 	}
 	if n := strings.Count(stdout, "\n"); n != 15 {
 		t.Errorf("%d files listed, want the 15 others:\n%s", n, stdout)
+	}
+	// extract --list says the same, writing nothing.
+	lcode, lout, lerr := runCLI(t, "extract", "--list", pkg, "-d", dir)
+	sorted := func(s string) []string {
+		l := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+		slices.Sort(l)
+		return l
+	}
+	if diff := cmp.Diff(sorted(stdout), sorted(lout)); lcode != exitFailure || diff != "" {
+		t.Errorf("extract --list: exit %d, want 1; paths (-extract +list):\n%s", lcode, diff)
+	}
+	for _, want := range []string{"not written: in.msi: is the package being extracted", "not written: synth.cab: is an external cabinet of the package", "15 files listed, 2 not (0 refused paths, 0 keys with no File row, 2 not to be written)"} {
+		if !strings.Contains(lerr, want) {
+			t.Errorf("extract --list: stderr does not say %q:\n%s", want, lerr)
+		}
+	}
+	for f, sum := range sums {
+		if sha(t, f) != sum {
+			t.Errorf("%s was replaced", f)
+		}
 	}
 }
 
