@@ -1,10 +1,8 @@
 package main
 
 import (
-	"errors"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -199,19 +197,9 @@ func TestSignedWriteFailureNamesOutput(t *testing.T) {
 		if cmd == "import" {
 			args = append(args, samplePropertyIDT(t, d))
 		}
-		c := child(t, []string{childFsizeEnv + "=8192"}, args...)
-		var stderr strings.Builder
-		c.Stderr = &stderr
-		err := c.Run()
-		code := 0
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		checkOneLineError(t, code, stderr.String(), out, in)
-		if s := stderr.String(); strings.Contains(s, "tmp-") || !strings.Contains(s, "file too large") {
+		code, stderr := runFsizeLimited(t, 8192, args...)
+		checkOneLineError(t, code, stderr, out, in)
+		if s := stderr; strings.Contains(s, "tmp-") || !strings.Contains(s, "file too large") {
 			t.Errorf("%s: %q names the temporary file or not the cause", cmd, s)
 		}
 		if b, _ := os.ReadFile(out); string(b) != "OLD" {

@@ -21,6 +21,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	flag "github.com/spf13/pflag"
+
 	"github.com/msikit/msikit/cfb"
 	"github.com/msikit/msikit/internal/extractgen"
 	"github.com/msikit/msikit/internal/safefile"
@@ -28,7 +30,6 @@ import (
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/idt"
 	"github.com/msikit/msikit/msi/install"
-	flag "github.com/spf13/pflag"
 )
 
 // repoRoot is the module root, two levels up from this package.
@@ -606,6 +607,24 @@ func startChild(t *testing.T, env []string, args ...string) (*exec.Cmd, *bytes.B
 	return cmd, stderr, exited
 }
 
+// runFsizeLimited runs the program in a child whose file size limit is
+// limit bytes (writes past it fail with EFBIG, as a full disk fails them
+// with ENOSPC), and returns its exit status and standard error.
+func runFsizeLimited(t *testing.T, limit int, args ...string) (int, string) {
+	t.Helper()
+	cmd := child(t, []string{childFsizeEnv + "=" + strconv.Itoa(limit)}, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode(), stderr.String()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return 0, stderr.String()
+}
+
 // TestWritersFailedWrite: a write that fails part way (the file size limit
 // makes the temporary file's writes fail with EFBIG, as a full disk fails
 // them with ENOSPC) is reported on one line, leaves the old destination
@@ -623,25 +642,15 @@ func TestWritersFailedWrite(t *testing.T) {
 				t.Fatal(err)
 			}
 			inSum := sha(t, in)
-			cmd := child(t, []string{childFsizeEnv + "=8192"}, w.args(in, out)...)
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			err := cmd.Run()
-			code := 0
-			var ee *exec.ExitError
-			if errors.As(err, &ee) {
-				code = ee.ExitCode()
-			} else if err != nil {
-				t.Fatal(err)
-			}
-			checkOneLineError(t, code, stderr.String(), out, in)
-			if !strings.Contains(stderr.String(), "file too large") {
-				t.Errorf("stderr %q does not give the cause", stderr.String())
+			code, stderr := runFsizeLimited(t, 8192, w.args(in, out)...)
+			checkOneLineError(t, code, stderr, out, in)
+			if !strings.Contains(stderr, "file too large") {
+				t.Errorf("stderr %q does not give the cause", stderr)
 			}
 			// The operating system's error names the file and the
 			// operation; package prefixes around it only add noise.
-			if msg := stderr.String(); strings.Contains(msg, "writing: ") || !strings.Contains(msg, ": write: ") {
-				t.Errorf("stderr %q nests package prefixes around the system error", stderr.String())
+			if strings.Contains(stderr, "writing: ") || !strings.Contains(stderr, ": write: ") {
+				t.Errorf("stderr %q nests package prefixes around the system error", stderr)
 			}
 			if b, _ := os.ReadFile(out); string(b) != "OLD" {
 				t.Errorf("destination is %d bytes, want the old 3", len(b))
