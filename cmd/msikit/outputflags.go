@@ -1,10 +1,7 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 
 	flag "github.com/spf13/pflag"
 
@@ -124,17 +121,4 @@ func (o *outputFlags) checkNotRead(out string, read ...string) error {
 		}
 	}
 	return nil
-}
-
-// makeOutputFolder creates the output folder dir of a batch (rewrite and
-// sbom with several packages), with its parents. A symbolic link to
-// nothing at dir is refused in words (os.MkdirAll says only "file
-// exists"), as export -d and extract -d refuse one.
-func makeOutputFolder(dir string) error {
-	if fi, err := os.Lstat(dir); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
-		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-			return &fs.PathError{Op: "create folder", Path: dir, Err: errors.New("is a symbolic link to nothing")}
-		}
-	}
-	return os.MkdirAll(dir, 0o777)
 }

@@ -19,6 +19,7 @@ import (
 	flag "github.com/spf13/pflag"
 
 	"github.com/msikit/msikit/internal/jsonindent"
+	"github.com/msikit/msikit/internal/safefile"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/authenticode"
 	"github.com/msikit/msikit/msi/install"
@@ -253,7 +254,7 @@ func runRewrite(env *Env, o *rewriteOpts, args []string) error {
 		}
 	}
 	if toFolder && !o.dryRun {
-		if err := makeOutputFolder(o.out); err != nil {
+		if err := safefile.MkdirAll(o.out); err != nil {
 			return fileErr(o.out, err)
 		}
 	}

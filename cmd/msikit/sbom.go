@@ -167,7 +167,7 @@ func runSBOM(env *Env, o *sbomOpts, args []string) error {
 		if err := checkCollisions(inputs, outFor, false); err != nil {
 			return err
 		}
-		if err := makeOutputFolder(o.out); err != nil {
+		if err := safefile.MkdirAll(o.out); err != nil {
 			return fileErr(o.out, err)
 		}
 	}

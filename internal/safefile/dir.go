@@ -70,7 +70,7 @@ func CreateDir(dst string) (*Dir, error) {
 	}
 	if _, lerr := os.Lstat(dst); lerr == nil {
 		// A dangling symbolic link: do not replace it.
-		return nil, &fs.PathError{Op: "create folder", Path: dst, Err: errors.New("is a symbolic link to nothing")}
+		return nil, errLinkToNothing(dst)
 	}
 	clean := filepath.Clean(dst)
 	parent := filepath.Dir(clean)
@@ -82,6 +82,25 @@ func CreateDir(dst string) (*Dir, error) {
 		return nil, aboutDst("create folder", dst, err)
 	}
 	return &Dir{dst: clean, tmp: tmp}, nil
+}
+
+// MkdirAll creates the folder dir and its parents, as os.MkdirAll does
+// with mode 0o777 (less the umask), but refuses in words a symbolic link
+// to nothing at dir, as CreateDir does: os.MkdirAll says only "file
+// exists".
+func MkdirAll(dir string) error {
+	if fi, err := os.Lstat(dir); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+			return errLinkToNothing(dir)
+		}
+	}
+	return os.MkdirAll(dir, 0o777)
+}
+
+// errLinkToNothing is the refusal of a folder dst that is a symbolic link
+// to nothing.
+func errLinkToNothing(dst string) error {
+	return &fs.PathError{Op: "create folder", Path: dst, Err: errors.New("is a symbolic link to nothing")}
 }
 
 // mkdir is os.Mkdir; tests replace it to make it fail.
