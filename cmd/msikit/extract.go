@@ -10,7 +10,6 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -163,24 +162,12 @@ func runExtractList(env *Env, name, dir string, opts *install.Options) error {
 		return fileErr(name, err)
 	}
 	// Into a folder holding files, extract refuses to replace the package
-	// or its external cabinets (extractWriter.protected): say so here too.
-	var guard *extractWriter
+	// or its external cabinets (inputGuard): say so here too.
+	var guard *inputGuard
 	if fresh, err := newOrEmptyFolder(dir); err == nil && !fresh {
-		guard = &extractWriter{}
-		srcDir := opts.SourceDir
-		if srcDir == "" {
-			srcDir = filepath.Dir(name)
-		}
-		guard.protect(name, srcDir, db)
+		guard = newInputGuard(name, opts, db)
 	}
 	notWritten := 0
-	var want map[string]bool
-	if len(opts.Keys) > 0 {
-		want = make(map[string]bool, len(opts.Keys))
-		for _, k := range opts.Keys {
-			want[k] = true
-		}
-	}
 	listed, refused := 0, 0
 	var shared sharedFailures
 	i := 0
@@ -190,7 +177,6 @@ func runExtractList(env *Env, name, dir string, opts *install.Options) error {
 				return fileErr(name, err)
 			}
 		}
-		delete(want, f.Key)
 		if f.Err != nil {
 			refused++
 			if l := "refused: " + oneLine(trimPackage(f.Err.Error())); shared.first(l) {
@@ -198,12 +184,10 @@ func runExtractList(env *Env, name, dir string, opts *install.Options) error {
 			}
 			continue
 		}
-		if guard != nil {
-			if err := guard.protected(filepath.Join(dir, filepath.FromSlash(f.Path))); err != nil {
-				notWritten++
-				fmt.Fprintf(env.Stderr, "msikit: %s: not written: %s: %v\n", name, escapeText(f.Path), err)
-				continue
-			}
+		if err := guard.protected(filepath.Join(dir, filepath.FromSlash(f.Path))); err != nil {
+			notWritten++
+			fmt.Fprintf(env.Stderr, "msikit: %s: not written: %s: %v\n", name, escapeText(f.Path), err)
+			continue
 		}
 		listed++
 		fmt.Fprintln(env.Stdout, extractedLine(dir, f.Path))
@@ -211,11 +195,7 @@ func runExtractList(env *Env, name, dir string, opts *install.Options) error {
 	for _, w := range plan.Warnings() {
 		fmt.Fprintf(env.Stderr, "msikit: warning: %s: %s\n", name, escapeText(w))
 	}
-	missing := make([]string, 0, len(want))
-	for k := range want {
-		missing = append(missing, k)
-	}
-	sort.Strings(missing)
+	missing := plan.MissingKeys()
 	for _, k := range missing {
 		fmt.Fprintf(env.Stderr, "msikit: %s: not listed: File %q: no such File row\n", name, clip.String(k))
 	}
@@ -362,11 +342,7 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 	}
 	defer w.abort()
 	if w.dir == nil {
-		srcDir := opts.SourceDir
-		if srcDir == "" {
-			srcDir = filepath.Dir(name)
-		}
-		w.protect(name, srcDir, db)
+		w.guard = newInputGuard(name, opts, db)
 	}
 	total := len(opts.Keys)
 	if total == 0 && db.HasTable("File") {
@@ -543,38 +519,48 @@ func plural(n int, noun string) string {
 // resolves, through symbolic links, outside root is refused, and so is
 // every file below it.
 //
-// Replacing files, it never replaces the package being extracted nor, in
-// the source folder, a file the Media table names as an external cabinet
-// (its name case-folded, as cabinets are looked up): a package may name
-// a file at the root of its layout like itself or its cabinet, and
-// "msikit extract product.msi" extracts into the package's own folder.
+// Replacing files, it never replaces the package being extracted nor its
+// external cabinets (guard).
 type extractWriter struct {
-	root string
-	dir  *safefile.Dir    // nil: files replaced one at a time below root
-	mu   sync.Mutex       // guards dirs
-	dirs map[string]error // checked folders (relative, slash-separated) → nil or why refused
-	bufs sync.Pool        // copy buffers, reused from file to file
+	root  string
+	dir   *safefile.Dir    // nil: files replaced one at a time below root
+	mu    sync.Mutex       // guards dirs
+	dirs  map[string]error // checked folders (relative, slash-separated) → nil or why refused
+	bufs  sync.Pool        // copy buffers, reused from file to file
+	guard *inputGuard      // what must not be replaced (nil: nothing, into a new folder)
+}
 
+// An inputGuard keeps extract from replacing the package being extracted
+// and, in the source folder, the files the Media table names as external
+// cabinets (their names case-folded, as cabinets are looked up): a
+// package may name a file at the root of its layout like itself or its
+// cabinet, and "msikit extract product.msi" extracts into the package's
+// own folder.
+type inputGuard struct {
 	pkg  os.FileInfo     // the package (nil: unknown)
 	src  os.FileInfo     // the source folder of external cabinets (nil: unknown)
 	cabs map[string]bool // the external cabinets' names, casefold.Key
 }
 
-// protect records what write must not replace: the package name and the
-// external cabinets db's Media table names in srcDir.
-func (w *extractWriter) protect(name, srcDir string, db *msi.Database) {
-	w.pkg, _ = os.Stat(name)
-	w.src, _ = os.Stat(srcDir)
-	w.cabs = map[string]bool{}
+// newInputGuard records what extracting the package name (db) with opts
+// must not replace.
+func newInputGuard(name string, opts *install.Options, db *msi.Database) *inputGuard {
+	srcDir := opts.SourceDir
+	if srcDir == "" {
+		srcDir = filepath.Dir(name)
+	}
+	g := &inputGuard{cabs: map[string]bool{}}
+	g.pkg, _ = os.Stat(name)
+	g.src, _ = os.Stat(srcDir)
 	if !db.HasTable("Media") {
-		return
+		return g
 	}
 	t, err := db.Table("Media")
 	if err != nil {
-		return
+		return g
 	}
 	if _, ok := t.Column("Cabinet"); !ok {
-		return
+		return g
 	}
 	// Folded once per distinct name: a million rows may share one long
 	// pooled string.
@@ -582,23 +568,27 @@ func (w *extractWriter) protect(name, srcDir string, db *msi.Database) {
 	for r := range t.Rows() {
 		if c := r.Get("Cabinet").Str(); c != "" && !strings.HasPrefix(c, "#") && !seen[c] {
 			seen[c] = true
-			w.cabs[casefold.Key(c)] = true
+			g.cabs[casefold.Key(c)] = true
 		}
 	}
+	return g
 }
 
 // protected returns why the existing file dst must not be replaced, or
-// nil.
-func (w *extractWriter) protected(dst string) error {
+// nil. A nil guard protects nothing.
+func (g *inputGuard) protected(dst string) error {
+	if g == nil {
+		return nil
+	}
 	fi, err := os.Lstat(dst)
 	if err != nil || !fi.Mode().IsRegular() {
 		return nil
 	}
-	if w.pkg != nil && os.SameFile(fi, w.pkg) {
+	if g.pkg != nil && os.SameFile(fi, g.pkg) {
 		return errors.New("is the package being extracted; not replaced")
 	}
-	if w.src != nil && w.cabs[casefold.Key(filepath.Base(dst))] {
-		if d, err := os.Stat(filepath.Dir(dst)); err == nil && os.SameFile(d, w.src) {
+	if g.src != nil && g.cabs[casefold.Key(filepath.Base(dst))] {
+		if d, err := os.Stat(filepath.Dir(dst)); err == nil && os.SameFile(d, g.src) {
 			return errors.New("is an external cabinet of the package; not replaced")
 		}
 	}
@@ -696,7 +686,7 @@ func (w *extractWriter) write(rel string, r io.Reader) error {
 			return err
 		}
 		dst := filepath.Join(w.root, p)
-		if err := w.protected(dst); err != nil {
+		if err := w.guard.protected(dst); err != nil {
 			return err
 		}
 		err = safefile.Write(dst, fill)

@@ -2,6 +2,8 @@ package install
 
 import (
 	"iter"
+	"maps"
+	"slices"
 
 	"github.com/msikit/msikit/msi"
 )
@@ -65,6 +67,24 @@ func (p *Plan) wantKeys() map[string]bool {
 		want[k] = true
 	}
 	return want
+}
+
+// MissingKeys returns the keys of Options.Keys that no File row has,
+// sorted, each once (ExtractContext reports each as a FileError). Only
+// the File keys as long as a key asked for are compared: a crafted
+// package's rows can all name one pooled key of megabytes.
+func (p *Plan) MissingKeys() []string {
+	want := p.wantKeys()
+	lens := map[int]bool{}
+	for k := range want {
+		lens[len(k)] = true
+	}
+	for i := range p.lay.files {
+		if k := p.lay.files[i].key; lens[len(k)] {
+			delete(want, k)
+		}
+	}
+	return slices.Sorted(maps.Keys(want))
 }
 
 // Warnings describes the files Files yields with a Path that is not their

@@ -109,3 +109,37 @@ func extracted(t *testing.T, run func(func(*install.File, io.Reader) error) (*in
 	}
 	return got, failed
 }
+
+// TestPlanMissingKeys: the keys asked for that no File row has, sorted,
+// once each, as ExtractContext reports them.
+func TestPlanMissingKeys(t *testing.T) {
+	db := openSample(t)
+	for _, tc := range []struct {
+		keys, want []string
+	}{
+		{nil, nil},
+		{[]string{"app.exe", "data1.txt"}, nil},
+		{[]string{"zz", "app.exe", "nosuch", "zz", "APP.EXE"}, []string{"APP.EXE", "nosuch", "zz"}},
+	} {
+		p, err := install.NewPlan(db, &install.Options{Keys: tc.keys})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tc.want, p.MissingKeys()); diff != "" {
+			t.Errorf("MissingKeys of %q (-want +got):\n%s", tc.keys, diff)
+		}
+		rep, err := p.ExtractContext(context.Background(), func(*install.File, io.Reader) error { return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		var failed []string
+		for _, f := range rep.Failed {
+			if !slices.Contains(failed, f.Key) {
+				failed = append(failed, f.Key)
+			}
+		}
+		if diff := cmp.Diff(tc.want, failed); diff != "" {
+			t.Errorf("ExtractContext with %q: failed keys (-MissingKeys +report):\n%s", tc.keys, diff)
+		}
+	}
+}
