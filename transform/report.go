@@ -132,8 +132,12 @@ func writePadded(b *bufio.Writer, s string, width int) {
 	}
 }
 
-// writeCells writes what JoinCells returns for row, without making it.
-func writeCells(b *bufio.Writer, row []string) {
+// writeCells writes what JoinCells returns for row, to b (a
+// *bufio.Writer or a *strings.Builder), without making it.
+func writeCells(b interface {
+	WriteString(string) (int, error)
+	WriteByte(byte) error
+}, row []string) {
 	for i, c := range row {
 		if i > 0 {
 			b.WriteByte('\t')
@@ -180,7 +184,9 @@ func (n Note) Clipped() Note {
 // would print it 2,000 times. An update's unchanged long cells are
 // elided already (its Old and New say how long they are).
 func JoinCells(row []string) string {
-	return strings.Join(clip.Strings(row), "\t")
+	var b strings.Builder
+	writeCells(&b, row)
+	return b.String()
 }
 
 // newReport converts what an internal pass logged into the Report of pass
