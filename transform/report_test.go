@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/msikit/msikit/internal/clip"
 )
 
 // A report's text quotes rows whole, bar cells longer than 1 KiB: 2,000
@@ -60,13 +62,16 @@ func TestWriteTextLines(t *testing.T) {
 			{Severity: Warning, Table: "T", Reason: ""},
 		},
 	}
+	// The text the fmt formatting of before gave (JoinCells was
+	// strings.Join of the clipped cells).
+	joinCells := func(row []string) string { return strings.Join(clip.Strings(row), "\t") }
 	var want strings.Builder
 	for _, c := range r.Changes {
 		row := c.New
 		if c.Op == OpRemove {
 			row = c.Old
 		}
-		fmt.Fprintf(&want, "%s: %-6s %s [%s]", r.Pass, c.Op, c.Table, JoinCells(row))
+		fmt.Fprintf(&want, "%s: %-6s %s [%s]", r.Pass, c.Op, c.Table, joinCells(row))
 		if c.Reason != "" {
 			fmt.Fprintf(&want, " (%s)", c.Reason)
 		}
@@ -75,7 +80,7 @@ func TestWriteTextLines(t *testing.T) {
 	for _, n := range r.Notes {
 		fmt.Fprintf(&want, "%s: %-7s", r.Pass, n.Severity)
 		if n.Table != "" {
-			fmt.Fprintf(&want, " %s [%s]", n.Table, JoinCells(n.Key))
+			fmt.Fprintf(&want, " %s [%s]", n.Table, joinCells(n.Key))
 		}
 		fmt.Fprintf(&want, " %s\n", n.Reason)
 	}
