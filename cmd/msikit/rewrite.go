@@ -120,7 +120,8 @@ assembly-names is independent and runs last.
 
 With one input, -o names the output file. With several inputs or a folder
 (its .msi and .msm files), -o names an output folder, created if needed, and
-the packages are processed concurrently (--jobs); one bad package does not
+the packages are processed concurrently (--jobs), each report written as
+soon as it and those before it are done; one bad package does not
 stop the others, and the exit status is 1 if any failed. The input is never
 modified unless --in-place is given. Outputs are written to a temporary file
 beside the target and renamed into place.
@@ -259,74 +260,92 @@ func runRewrite(env *Env, o *rewriteOpts, args []string) error {
 		}
 	}
 
-	results := make([]*rewriteResult, len(inputs))
+	// Each package's result is written as soon as it and the ones before
+	// it are done, and then dropped: a batch holds a few results at a
+	// time, not all of them.
 	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		done int
-		sem  = make(chan struct{}, o.jobs)
+		mu       sync.Mutex // guards done and the progress line
+		done     int
+		sum      rewriteSummary // the counts; Packages stays nil
+		failures []string       // a batch's failures, for stderr at the end
+		first    *rewriteResult // the one package of a single rewrite
+		jw       *rewriteJSONWriter
+		tw       = textWriter{env.Stdout}
 	)
+	if o.jsonOut {
+		jw = newRewriteJSON(env.Stdout)
+	}
 	progress := batch && env.StderrIsTerminal && !o.quiet
-	for i, in := range inputs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			r := rewriteOne(env, o, selected, in, outFor(in))
-			results[i] = r
-			if progress {
-				mu.Lock()
-				done++
-				status := "ok"
-				if !r.OK {
-					status = "FAILED"
-				}
-				fmt.Fprintf(env.Stderr, "\r[%d/%d] %s %s\x1b[K", done, len(inputs), filepath.Base(in), status)
-				mu.Unlock()
+	work := func(i int) *rewriteResult {
+		in := inputs[i]
+		r := rewriteOne(env, o, selected, in, outFor(in))
+		if progress {
+			mu.Lock()
+			done++
+			status := "ok"
+			if !r.OK {
+				status = "FAILED"
 			}
-		}()
+			fmt.Fprintf(env.Stderr, "\r[%d/%d] %s %s\x1b[K", done, len(inputs), filepath.Base(in), status)
+			mu.Unlock()
+		}
+		return r
 	}
-	wg.Wait()
-	if progress {
-		fmt.Fprint(env.Stderr, "\r\x1b[K")
-	}
-
-	sum := &rewriteSummary{Packages: results}
-	for _, r := range results {
+	emit := func(i int, r *rewriteResult) {
+		if progress {
+			// The report goes where the progress line is.
+			mu.Lock()
+			defer mu.Unlock()
+			fmt.Fprint(env.Stderr, "\r\x1b[K")
+		}
 		warn(env, r.Input, r.Warnings)
-	}
-	for _, r := range results {
 		if r.OK {
 			sum.Succeeded++
 		} else {
 			sum.Failed++
+			failures = append(failures, r.Error)
+		}
+		switch {
+		case !batch:
+			first = r
+			if jw == nil && r.OK {
+				writeRewriteTextOne(tw, r)
+			}
+		case jw == nil:
+			writeRewriteTextOne(tw, r)
+		}
+		if jw != nil {
+			jw.add(r)
 		}
 	}
-	if o.jsonOut {
-		if err := writeRewriteJSON(env.Stdout, sum); err != nil {
+	forEachOrdered(len(inputs), o.jobs, work, emit)
+	if progress {
+		fmt.Fprint(env.Stderr, "\r\x1b[K")
+	}
+	switch {
+	case jw != nil:
+		if err := jw.end(sum.Succeeded, sum.Failed); err != nil {
 			return err
 		}
-	} else if batch || sum.Failed == 0 {
-		// A single failed package is reported by the one-line error alone.
-		writeRewriteText(textWriter{env.Stdout}, sum)
-	} else {
-		// ...and, when --validate failed it, the new errors.
-		writeValidation(env.Stdout, results[0].Validation, "")
+	case len(inputs) > 1:
+		writeRewriteCounts(tw, &sum)
+	case !batch && sum.Failed > 0:
+		// A single failed package is reported by the one-line error
+		// alone, and, when --validate failed it, the new errors.
+		writeValidation(env.Stdout, first.Validation, "")
 	}
 	if sum.Failed == 0 {
 		return nil
 	}
 	if !batch {
-		return errors.New(results[0].Error)
+		return errors.New(first.Error)
 	}
 	// Batch: every failure was listed on stdout; one line on stderr says
 	// the run failed.
-	for _, r := range results {
-		if !r.OK {
-			fmt.Fprintf(env.Stderr, "msikit: %s\n", r.Error)
-		}
+	for _, e := range failures {
+		fmt.Fprintf(env.Stderr, "msikit: %s\n", e)
 	}
-	return fmt.Errorf("rewrite: %d of %d packages failed", sum.Failed, len(results))
+	return fmt.Errorf("rewrite: %d of %d packages failed", sum.Failed, len(inputs))
 }
 
 // checkRewriteFlags refuses contradictory flags and returns the passes to
@@ -595,66 +614,66 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 	return checked()
 }
 
-// writeRewriteText prints the text report: per package a summary line (or
-// a FAILED line) at the start of a line, then its details: for a dry run
-// the IDT diff, otherwise each change and note indented by two spaces;
-// for a batch, a last line counting successes and failures. Every line
-// ends with a newline.
-func writeRewriteText(w io.Writer, sum *rewriteSummary) {
-	for _, r := range sum.Packages {
-		if !r.OK {
-			fmt.Fprintf(w, "FAILED %s\n", r.Error)
-			writeValidation(w, r.Validation, "  ")
-			continue
-		}
-		var parts []string
-		for _, p := range r.Passes {
-			parts = append(parts, fmt.Sprintf("%s %d changes, %d notes", p.Pass, len(p.Changes), len(p.Notes)))
-		}
-		dest := "-> " + r.Output
-		switch {
-		case r.DryRun:
-			dest = "(dry run, nothing written)"
-		case r.Transform && r.Output == "":
-			dest = "(no change, no transform written)"
-		case r.Transform:
-			dest = "-> " + r.Output + " (transform)"
-		}
-		fmt.Fprintf(w, "%s %s: %s\n", r.Input, dest, strings.Join(parts, "; "))
-		if r.Transform && !r.DryRun {
-			signed := ""
-			if r.Signed {
-				signed = ", its signature still valid"
-			}
-			if r.Output == "" {
-				// Nothing to install with: the package needs no change.
-				fmt.Fprintf(w, "  %s: untouched (same bytes%s); install it as it is\n", r.Input, signed)
-			} else {
-				fmt.Fprintf(w, "  %s: untouched (same bytes%s); install it with TRANSFORMS=%s\n", r.Input, signed, filepath.Base(r.Output))
-			}
-			for _, n := range r.NotInTransform {
-				fmt.Fprintf(w, "  not in the transform: %s\n", n)
-			}
-		}
-		if r.SignatureDropped {
-			fmt.Fprintf(w, "  signature: dropped; %s is unsigned, sign it again before shipping\n", r.Output)
-		}
-		if r.OutputSigned {
-			fmt.Fprintf(w, "  signature: %s signed by %q\n", r.Output, r.OutputSigner)
-		}
+// writeRewriteCounts writes a batch's last line of the text report,
+// counting successes and failures.
+func writeRewriteCounts(w io.Writer, sum *rewriteSummary) {
+	fmt.Fprintf(w, "%d succeeded, %d failed\n", sum.Succeeded, sum.Failed)
+}
+
+// writeRewriteTextOne writes one package's part of the text report: a
+// summary line (or a FAILED line) at the start of a line, then its
+// details: for a dry run the IDT diff, otherwise each change and note
+// indented by two spaces. Every line ends with a newline.
+func writeRewriteTextOne(w io.Writer, r *rewriteResult) {
+	if !r.OK {
+		fmt.Fprintf(w, "FAILED %s\n", r.Error)
 		writeValidation(w, r.Validation, "  ")
-		for _, p := range r.Passes {
-			if r.DryRun {
-				writeIDTDiff(w, p)
-				continue
-			}
-			iw := &indentWriter{w: w}
-			p.WriteText(iw)
-			iw.end()
+		return
+	}
+	var parts []string
+	for _, p := range r.Passes {
+		parts = append(parts, fmt.Sprintf("%s %d changes, %d notes", p.Pass, len(p.Changes), len(p.Notes)))
+	}
+	dest := "-> " + r.Output
+	switch {
+	case r.DryRun:
+		dest = "(dry run, nothing written)"
+	case r.Transform && r.Output == "":
+		dest = "(no change, no transform written)"
+	case r.Transform:
+		dest = "-> " + r.Output + " (transform)"
+	}
+	fmt.Fprintf(w, "%s %s: %s\n", r.Input, dest, strings.Join(parts, "; "))
+	if r.Transform && !r.DryRun {
+		signed := ""
+		if r.Signed {
+			signed = ", its signature still valid"
+		}
+		if r.Output == "" {
+			// Nothing to install with: the package needs no change.
+			fmt.Fprintf(w, "  %s: untouched (same bytes%s); install it as it is\n", r.Input, signed)
+		} else {
+			fmt.Fprintf(w, "  %s: untouched (same bytes%s); install it with TRANSFORMS=%s\n", r.Input, signed, filepath.Base(r.Output))
+		}
+		for _, n := range r.NotInTransform {
+			fmt.Fprintf(w, "  not in the transform: %s\n", n)
 		}
 	}
-	if len(sum.Packages) > 1 {
-		fmt.Fprintf(w, "%d succeeded, %d failed\n", sum.Succeeded, sum.Failed)
+	if r.SignatureDropped {
+		fmt.Fprintf(w, "  signature: dropped; %s is unsigned, sign it again before shipping\n", r.Output)
+	}
+	if r.OutputSigned {
+		fmt.Fprintf(w, "  signature: %s signed by %q\n", r.Output, r.OutputSigner)
+	}
+	writeValidation(w, r.Validation, "  ")
+	for _, p := range r.Passes {
+		if r.DryRun {
+			writeIDTDiff(w, p)
+			continue
+		}
+		iw := &indentWriter{w: w}
+		p.WriteText(iw)
+		iw.end()
 	}
 }
 
@@ -820,13 +839,49 @@ func rewriteAsTransform(r *rewriteResult, o *rewriteOpts, db *msi.Database, in, 
 // whole, the report of a pass that changed 65,000 rows is a 100 MB
 // document built, then indented, in memory.
 func writeRewriteJSON(w io.Writer, sum *rewriteSummary) error {
+	if sum.Packages == nil {
+		bw := bufio.NewWriter(w)
+		fmt.Fprintf(bw, "{\n  \"packages\": null,\n  \"succeeded\": %d,\n  \"failed\": %d\n}\n", sum.Succeeded, sum.Failed)
+		return bw.Flush()
+	}
+	j := newRewriteJSON(w)
+	for _, r := range sum.Packages {
+		j.add(r)
+	}
+	return j.end(sum.Succeeded, sum.Failed)
+}
+
+// rewriteJSONWriter writes the JSON report a package at a time, as
+// writeRewriteJSON writes a whole rewriteSummary: the packages as they
+// are added, the counts at the end.
+type rewriteJSONWriter struct {
+	bw   *bufio.Writer
+	list *jsonList
+	err  error // the first error, after which nothing more is written
+}
+
+func newRewriteJSON(w io.Writer) *rewriteJSONWriter {
 	bw := bufio.NewWriter(w)
 	bw.WriteString("{\n  \"packages\": ")
-	if err := writeJSONArray(bw, "  ", sum.Packages, writeResultJSON); err != nil {
+	return &rewriteJSONWriter{bw: bw, list: startJSONList(bw, "  ")}
+}
+
+func (j *rewriteJSONWriter) add(r *rewriteResult) {
+	if j.err == nil {
+		j.err = writeResultJSON(j.bw, j.list.next(), r)
+	}
+}
+
+// end writes the counts and flushes; it returns the first error.
+func (j *rewriteJSONWriter) end(succeeded, failed int) error {
+	if j.err != nil {
+		return j.err
+	}
+	if err := j.list.end(); err != nil {
 		return err
 	}
-	fmt.Fprintf(bw, ",\n  \"succeeded\": %d,\n  \"failed\": %d\n}\n", sum.Succeeded, sum.Failed)
-	return bw.Flush()
+	fmt.Fprintf(j.bw, ",\n  \"succeeded\": %d,\n  \"failed\": %d\n}\n", succeeded, failed)
+	return j.bw.Flush()
 }
 
 // writeJSONArray writes s as json.Indent writes an array whose line
