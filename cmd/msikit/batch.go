@@ -10,7 +10,11 @@ package main
 // done and waiting for an earlier one: memory follows jobs, not n. (A
 // folder of six links to one package with a 55 MB report took 349 MiB in
 // rewrite --dry-run --jobs 1 when every result was held to the end.)
-func forEachOrdered[R any](n, jobs int, work func(i int) R, emit func(i int, r R)) {
+//
+// stop, when not nil, is asked before each work starts; once it returns
+// an error no more work starts, and forEachOrdered emits what was
+// started and returns that error.
+func forEachOrdered[R any](n, jobs int, stop func() error, work func(i int) R, emit func(i int, r R)) error {
 	if jobs < 1 {
 		jobs = 1
 	}
@@ -19,10 +23,16 @@ func forEachOrdered[R any](n, jobs int, work func(i int) R, emit func(i int, r R
 	// result has been emitted.
 	order := make(chan chan R, jobs)
 	slots := make(chan struct{}, jobs)
+	var stopped error // written before order is closed
 	go func() {
 		defer close(order)
 		for i := 0; i < n; i++ {
 			slots <- struct{}{}
+			if stop != nil {
+				if stopped = stop(); stopped != nil {
+					return
+				}
+			}
 			ch := make(chan R, 1)
 			order <- ch
 			go func() { ch <- work(i) }()
@@ -34,4 +44,5 @@ func forEachOrdered[R any](n, jobs int, work func(i int) R, emit func(i int, r R
 		i++
 		<-slots
 	}
+	return stopped
 }

@@ -19,7 +19,7 @@ func TestForEachOrdered(t *testing.T) {
 		var mu sync.Mutex
 		held, most := 0, 0
 		var got []int
-		forEachOrdered(n, jobs, func(i int) int {
+		forEachOrdered(n, jobs, nil, func(i int) int {
 			mu.Lock()
 			held++
 			most = max(most, held)
@@ -89,6 +89,44 @@ func TestRewriteBatchWritesAsItGoes(t *testing.T) {
 		}
 		if extra == nil && !strings.Contains(out, filepath.Join(dir, "a.msi")+" (dry run, nothing written): class-to-registry") {
 			t.Errorf("%v: the first package's report is not in stdout:\n%.2000s", args, out)
+		}
+	}
+}
+
+// verify and sbom write each package's lines when it is done too, and a
+// signal stops them between packages, after what was done is written:
+// the first write stops the command here, so only the first of three
+// packages is reported. Before, every package was done before anything
+// was written, so all three were.
+func TestBatchStopsAfterWhatIsWritten(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"a.msi", "b.msi", "c.msi"} {
+		if err := os.Symlink(samplePath(), filepath.Join(dir, name)); err != nil {
+			t.Skip("no symbolic links here:", err)
+		}
+	}
+	out := t.TempDir()
+	for _, args := range [][]string{
+		{"verify", "--jobs", "1", dir},
+		{"verify", "--json", "--jobs", "1", dir},
+		{"sbom", "--jobs", "1", "-o", out, dir},
+	} {
+		ctx, cancel := context.WithCancel(context.Background())
+		stdout := &cancelOnWrite{cancel: cancel}
+		var stderr strings.Builder
+		code := run(ctx, args, strings.NewReader(""), stdout, &stderr)
+		cancel()
+		got := stdout.String()
+		if code != exitFailure || !strings.Contains(stderr.String(), "context canceled") {
+			t.Errorf("%v: exit %d, want %d and the stop named\nstdout:\n%s\nstderr:\n%s", args, code, exitFailure, got, stderr.String())
+		}
+		if !strings.Contains(got, filepath.Join(dir, "a.msi")) {
+			t.Errorf("%v: the first package is not reported:\n%s", args, got)
+		}
+		for _, later := range []string{"b.msi", "c.msi"} {
+			if strings.Contains(got, filepath.Join(dir, later)) {
+				t.Errorf("%v: %s was done after the stop:\n%s", args, later, got)
+			}
 		}
 	}
 }

@@ -318,7 +318,7 @@ func runRewrite(env *Env, o *rewriteOpts, args []string) error {
 			jw.add(r)
 		}
 	}
-	forEachOrdered(len(inputs), o.jobs, work, emit)
+	forEachOrdered(len(inputs), o.jobs, nil, work, emit)
 	if progress {
 		fmt.Fprint(env.Stderr, "\r\x1b[K")
 	}
@@ -868,7 +868,9 @@ func newRewriteJSON(w io.Writer) *rewriteJSONWriter {
 
 func (j *rewriteJSONWriter) add(r *rewriteResult) {
 	if j.err == nil {
-		j.err = writeResultJSON(j.bw, j.list.next(), r)
+		if j.err = writeResultJSON(j.bw, j.list.next(), r); j.err == nil {
+			j.err = j.bw.Flush()
+		}
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	flag "github.com/spf13/pflag"
@@ -171,30 +170,24 @@ func runSBOM(env *Env, o *sbomOpts, args []string) error {
 			return fileErr(o.out, err)
 		}
 	}
-	results := make([]*sbomResult, len(inputs))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, o.jobs)
-	for i, in := range inputs {
-		if err := env.stopped(); err != nil {
-			wg.Wait() // the packages under way finish writing first
-			return err
-		}
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			r := &sbomResult{in: in, out: outFor(in)}
-			r.err = sbomOne(env, r, o.format, ropts, wopts)
-			results[i] = r
-		}()
-	}
-	wg.Wait()
+	// Each package's lines are written as soon as it and the ones before
+	// it are done; a signal stops the batch between packages, after the
+	// packages under way have finished writing.
 	failed := 0
-	for _, r := range results {
+	var first error
+	work := func(i int) *sbomResult {
+		r := &sbomResult{in: inputs[i], out: outFor(inputs[i])}
+		r.err = sbomOne(env, r, o.format, ropts, wopts)
+		return r
+	}
+	emit := func(i int, r *sbomResult) {
 		for _, l := range r.lines {
 			fmt.Fprintln(env.Stderr, l)
 		}
 		if r.err != nil {
+			if failed == 0 {
+				first = r.err
+			}
 			failed++
 			if batch {
 				fmt.Fprintf(env.Stderr, "msikit: %s\n", errorLine(r.err))
@@ -204,13 +197,16 @@ func runSBOM(env *Env, o *sbomOpts, args []string) error {
 			fmt.Fprintf(env.Stdout, "%s: %s: %s\n", escapeText(r.in), escapeText(r.out), r.summary)
 		}
 	}
+	if err := forEachOrdered(len(inputs), o.jobs, env.stopped, work, emit); err != nil {
+		return err
+	}
 	switch {
 	case failed == 0:
 		return nil
 	case !batch:
-		return results[0].err
+		return first
 	}
-	return fmt.Errorf("sbom: %d of %d packages failed", failed, len(results))
+	return fmt.Errorf("sbom: %d of %d packages failed", failed, len(inputs))
 }
 
 // sbomOne reads one package and writes its document to r.out, or to

@@ -1,8 +1,8 @@
 package main
 
 import (
+	"bufio"
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -13,7 +13,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	flag "github.com/spf13/pflag"
@@ -130,44 +129,64 @@ func runVerify(env *Env, o *verifyOpts, args []string) error {
 	if err != nil {
 		return err
 	}
-	results := make([]*verifyResult, len(inputs))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, o.jobs)
-	for i, in := range inputs {
-		if err := env.stopped(); err != nil {
-			wg.Wait()
-			return err
-		}
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			results[i] = verifyOne(in, opts)
-		}()
+	// Each package's result is written as soon as it and the ones before
+	// it are done: a batch holds --jobs results at a time, not all.
+	var (
+		sum   verifySummary // the counts; Packages stays nil
+		first *verifyResult // the one package of a single verify
+		bw    *bufio.Writer
+		list  *jsonList
+		jerr  error
+	)
+	if o.jsonOut {
+		bw = bufio.NewWriter(env.Stdout)
+		bw.WriteString("{\n  \"packages\": ")
+		list = startJSONList(bw, "  ")
 	}
-	wg.Wait()
-	sum := &verifySummary{Packages: results}
-	for _, r := range results {
+	work := func(i int) *verifyResult { return verifyOne(inputs[i], opts) }
+	emit := func(i int, r *verifyResult) {
+		if i == 0 {
+			first = r
+		}
 		if r.Valid {
 			sum.Valid++
 		} else {
 			sum.Invalid++
 		}
+		switch {
+		case list == nil:
+			writeVerifyTextOne(env.Stdout, r)
+		case jerr == nil:
+			if jerr = writeJSONValue(bw, list.next(), r); jerr == nil {
+				jerr = bw.Flush()
+			}
+		}
 	}
-	if o.jsonOut {
-		enc := json.NewEncoder(env.Stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(sum); err != nil {
+	// A signal stops the batch between packages; what was verified is
+	// reported, and the exit status says the run was stopped.
+	stopErr := forEachOrdered(len(inputs), o.jobs, env.stopped, work, emit)
+	if list != nil {
+		if jerr == nil {
+			jerr = list.end()
+		}
+		if jerr != nil {
+			return jerr
+		}
+		// As json.Encoder with SetIndent("", "  ") writes a verifySummary.
+		fmt.Fprintf(bw, ",\n  \"valid\": %d,\n  \"invalid\": %d\n}\n", sum.Valid, sum.Invalid)
+		if err := bw.Flush(); err != nil {
 			return err
 		}
-	} else {
-		writeVerifyText(env.Stdout, sum, batch)
+	} else if batch {
+		fmt.Fprintf(env.Stdout, "%d valid, %d not valid\n", sum.Valid, sum.Invalid)
 	}
 	switch {
+	case stopErr != nil:
+		return stopErr
 	case sum.Invalid == 0:
 		return nil
 	case !batch:
-		r := results[0]
+		r := first
 		if r.Error != "" {
 			return errors.New(r.File + ": " + r.Error)
 		}
@@ -176,7 +195,7 @@ func runVerify(env *Env, o *verifyOpts, args []string) error {
 		}
 		return fmt.Errorf("%s: signature not valid (%s)", r.File, plural(len(r.Problems), "problem"))
 	}
-	return fmt.Errorf("verify: %d of %d packages not valid", sum.Invalid, len(results))
+	return fmt.Errorf("verify: %d of %d packages not valid", sum.Invalid, len(inputs))
 }
 
 // loadCAFile reads the PEM certificates of a --ca-file.
@@ -323,24 +342,20 @@ func problemKind(err error) string {
 	return "error"
 }
 
-func writeVerifyText(w io.Writer, sum *verifySummary, batch bool) {
-	for _, r := range sum.Packages {
-		switch {
-		case r.Error != "":
-			fmt.Fprintf(w, "%s: error: %s\n", r.File, r.Error)
-		case !r.Signed:
-			fmt.Fprintf(w, "%s: not signed\n", r.File)
-		case r.Valid:
-			fmt.Fprintf(w, "%s: valid (%s)\n", r.File, describeValid(r))
-		default:
-			fmt.Fprintf(w, "%s: invalid\n", r.File)
-			for _, p := range r.Problems {
-				fmt.Fprintf(w, "%s: %s\n", r.File, p.Message)
-			}
+// writeVerifyTextOne writes one package's lines of the text report.
+func writeVerifyTextOne(w io.Writer, r *verifyResult) {
+	switch {
+	case r.Error != "":
+		fmt.Fprintf(w, "%s: error: %s\n", r.File, r.Error)
+	case !r.Signed:
+		fmt.Fprintf(w, "%s: not signed\n", r.File)
+	case r.Valid:
+		fmt.Fprintf(w, "%s: valid (%s)\n", r.File, describeValid(r))
+	default:
+		fmt.Fprintf(w, "%s: invalid\n", r.File)
+		for _, p := range r.Problems {
+			fmt.Fprintf(w, "%s: %s\n", r.File, p.Message)
 		}
-	}
-	if batch {
-		fmt.Fprintf(w, "%d valid, %d not valid\n", sum.Valid, sum.Invalid)
 	}
 }
 
