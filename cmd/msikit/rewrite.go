@@ -525,9 +525,16 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 	if err != nil {
 		return fail(err)
 	}
+	var db *msi.Database
 	// checked validates the written output (--validate): a new error
-	// fails the package, and its output stays as written.
+	// fails the package, and its output stays as written. The rewritten
+	// database is closed first and let go, its warnings kept: validate
+	// reads the output whole again, and both held at once (beside the
+	// reports) made 410 MiB of a rewrite of 600,000 changes.
 	checked := func() *rewriteResult {
+		r.Warnings = db.Warnings
+		db.Close()
+		db = nil
 		rep, err := wc.check(out)
 		r.Validation = rep
 		if err != nil {
@@ -536,13 +543,18 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 		}
 		return r
 	}
-	db, err := msi.Open(in)
+	db, err = msi.Open(in)
 	if err != nil {
 		return fail(err)
 	}
-	defer db.Close()
-	// The input's recovery warnings, and any the passes' edits add.
-	defer func() { r.Warnings = db.Warnings }()
+	// The input's recovery warnings, and any the passes' edits add
+	// (checked takes them, closes db and lets it go).
+	defer func() {
+		if db != nil {
+			r.Warnings = db.Warnings
+			db.Close()
+		}
+	}()
 	r.Signed = db.Signed()
 	// What one pass reads of db (the FeatureComponents pairs) the next
 	// uses instead of reading it again.

@@ -15,7 +15,7 @@ func (p *planner) emit(key, name, value, component, reason string) {
 	if p.plan.over != "" {
 		return
 	}
-	if len(p.plan.Add)+len(p.plan.Remove) >= p.maxChanges {
+	if p.plan.adds.len()+len(p.plan.Remove) >= p.maxChanges {
 		p.plan.over = clip.Sprintf("more than %d row changes", p.maxChanges)
 		return
 	}
@@ -36,7 +36,7 @@ func (p *planner) emit(key, name, value, component, reason string) {
 		return
 	}
 	if i, ok := p.added[slot]; ok {
-		prev := &p.plan.Add[i]
+		prev := p.plan.adds.at(int(i))
 		if prev.Row.Value != value {
 			p.note(edit.Warning, tblRegistry, []string{prev.Row.ID}, "%s%s: %s wants %q but %s already writes %q; the first is kept", key, valueName(name), reason, value, prev.Reason, prev.Row.Value)
 			return
@@ -48,10 +48,10 @@ func (p *planner) emit(key, name, value, component, reason string) {
 	id := p.registryID(key, name, component)
 	a := Addition{Row: RegistryRow{ID: id, Root: 0, Key: key, Name: name, Value: value, Component: component}, Reason: reason}
 	if _, ok := p.added[slot]; !ok {
-		p.added[slot] = int32(len(p.plan.Add))
+		p.added[slot] = int32(p.plan.adds.len())
 	}
 	p.addedSlots[compSlot{slot, p.slotTexts.ID(component)}] = true
-	p.plan.Add = append(p.plan.Add, a)
+	p.plan.adds.add(a)
 }
 
 // literal returns fmtLiteral(s), made once per long text (textmemo.Min
@@ -138,7 +138,7 @@ func valueName(name string) string {
 }
 
 func (p *planner) remove(nd node, reason string) {
-	if p.plan.over == "" && len(p.plan.Add)+len(p.plan.Remove) >= p.maxChanges {
+	if p.plan.over == "" && p.plan.adds.len()+len(p.plan.Remove) >= p.maxChanges {
 		p.plan.over = clip.Sprintf("more than %d row changes", p.maxChanges)
 	}
 	if p.plan.over != "" {

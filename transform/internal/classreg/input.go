@@ -109,9 +109,25 @@ type RegistryRow struct {
 	Component string
 }
 
-// idt returns the row as IDT text per column, in Registry column order.
-func (r RegistryRow) idt() []string {
-	return []string{r.ID, strconv.Itoa(int(r.Root)), r.Key, r.Name, r.Value, r.Component}
+// cell returns the IDT text of the row's column i, in Registry column
+// order (registryColumns), "" for i < 0 (a column outside the standard
+// schema).
+func (r *RegistryRow) cell(i int) string {
+	switch i {
+	case 0:
+		return r.ID
+	case 1:
+		return strconv.Itoa(int(r.Root))
+	case 2:
+		return r.Key
+	case 3:
+		return r.Name
+	case 4:
+		return r.Value
+	case 5:
+		return r.Component
+	}
+	return ""
 }
 
 // SequenceRow is a row of one of the sequence tables.

@@ -68,7 +68,10 @@ const (
 
 // Plan is what ClassToRegistry will do.
 type Plan struct {
+	// Add are the plan's Registry rows as makePlan returns it; planning
+	// keeps them in adds (applyPlan takes them from there).
 	Add        []Addition
+	adds       additions
 	Remove     []Removal
 	Actions    []Action
 	Components []NewComponent
@@ -207,7 +210,7 @@ type planner struct {
 	// done (the caller then discards the partial plan); nil never does.
 	stop *edit.Stop
 
-	maxChanges int   // bound on len(plan.Add)+len(plan.Remove)
+	maxChanges int   // bound on plan.adds.len()+len(plan.Remove)
 	textLeft   int64 // bytes of added row text still allowed
 	// counted holds the long texts textLeft counted (newText).
 	counted map[textmemo.Key]bool
@@ -273,14 +276,87 @@ type iconRef struct {
 	problem string // why it cannot be expressed, "" when fine
 }
 
-// makePlan computes the plan for in, with its notes in Notes.
+// makePlan computes the plan for in, with its notes in Notes and its
+// Registry rows in Add.
 func makePlan(in *Input, opts Options) *Plan {
 	plan := planFor(in, opts)
 	plan.Notes = plan.notes.Take()
+	plan.Add = plan.adds.take()
 	return plan
 }
 
-// planFor computes the plan for in, with its notes in notes.
+// addChunk is the number of additions in one chunk of an additions.
+const addChunk = 1024
+
+// additions holds a plan's Registry rows in chunks of addChunk. A slice
+// grown by append holds its old and its new array at once while it
+// grows, and applied, holds every row until the last one is in the
+// table: the 360,000 rows (104 bytes each) of a ProgId chain of 180,000
+// rows were held whole beside their report's changes and row texts.
+// Chunks grow without copying, and applyPlan lets each go once its rows
+// are in the table and the report. The zero additions is empty.
+type additions struct {
+	chunks [][]Addition
+	n      int
+}
+
+// len returns the number of rows held.
+func (a *additions) len() int { return a.n }
+
+// at returns row i.
+func (a *additions) at(i int) *Addition { return &a.chunks[i/addChunk][i%addChunk] }
+
+// add appends x.
+func (a *additions) add(x Addition) {
+	if len(a.chunks) == 0 || len(a.chunks[len(a.chunks)-1]) == addChunk {
+		a.chunks = append(a.chunks, make([]Addition, 0, addChunk))
+	}
+	last := &a.chunks[len(a.chunks)-1]
+	*last = append(*last, x)
+	a.n++
+}
+
+// each calls fn with each row in order, until fn returns false.
+func (a *additions) each(fn func(*Addition) bool) {
+	for _, c := range a.chunks {
+		for i := range c {
+			if !fn(&c[i]) {
+				return
+			}
+		}
+	}
+}
+
+// drain calls fn with each row in order, and empties a, each chunk let
+// go once fn has taken its rows; it stops at fn's first error.
+func (a *additions) drain(fn func(*Addition) error) error {
+	for i := range a.chunks {
+		for j := range a.chunks[i] {
+			if err := fn(&a.chunks[i][j]); err != nil {
+				return err
+			}
+		}
+		a.chunks[i] = nil
+	}
+	a.chunks, a.n = nil, 0
+	return nil
+}
+
+// take returns the rows held as one slice (nil when none), and empties a.
+func (a *additions) take() []Addition {
+	var all []Addition
+	if a.n > 0 {
+		all = make([]Addition, 0, a.n)
+	}
+	for _, c := range a.chunks {
+		all = append(all, c...)
+	}
+	a.chunks, a.n = nil, 0
+	return all
+}
+
+// planFor computes the plan for in, with its notes in notes and its
+// Registry rows in adds.
 func planFor(in *Input, opts Options) *Plan {
 	p := analyze(in, opts)
 	// Each phase reads what the ones before it made: once stopped (a

@@ -17,7 +17,7 @@ import (
 // still needed by any group left advertised); WriteRegistryValues and
 // RemoveRegistryValues are added to InstallExecuteSequence when missing.
 func (p *planner) sequence() {
-	if len(p.plan.Add) == 0 {
+	if p.plan.adds.len() == 0 {
 		return
 	}
 	if p.in.MergeModule {
@@ -199,15 +199,16 @@ const compTransitive = 0x0040
 // original component's) is its key path.
 func (p *planner) finishComponents() {
 	first := map[string]string{}
-	for _, a := range p.plan.Add {
+	p.plan.adds.each(func(a *Addition) bool {
 		switch a.Row.Name {
 		case "*", "+", "-":
-			continue // key creation and deletion markers are no values
+			return true // key creation and deletion markers are no values
 		}
 		if _, ok := first[a.Row.Component]; !ok {
 			first[a.Row.Component] = a.Row.ID
 		}
-	}
+		return true
+	})
 	for i := range p.plan.Components {
 		nc := &p.plan.Components[i]
 		if kp, ok := first[nc.Component]; ok {
