@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/install"
 )
 
 // TestWritersRefuseOtherInputs: an output that is one of the other files
@@ -174,6 +176,121 @@ func TestExtractKeepsInputs(t *testing.T) {
 		if sha(t, f) != sum {
 			t.Errorf("%s was replaced", f)
 		}
+	}
+}
+
+// adminImageInstallLayout writes dir/admin.msi, an administrative image
+// of sample.msi whose source paths are its install paths (INSTALLDIR
+// under TARGETDIR, not ProgramFilesFolder; no cabinet), and the
+// uncompressed copies of its files at those paths below dir, each
+// holding its File key, padded to FileSize. It returns the package and
+// the copies.
+func adminImageInstallLayout(t *testing.T, dir string) (string, []string) {
+	t.Helper()
+	db, err := msi.Open(samplePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	set := func(table string, key msi.Value, column string, v msi.Value) {
+		t.Helper()
+		tb, err := db.Table(table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = tb.Update([]msi.Value{key}, func(vals []msi.Value) error {
+			for i, c := range tb.Columns() {
+				if c.Name == column {
+					vals[i] = v
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	set("Directory", msi.StrValue("INSTALLDIR"), "Directory_Parent", msi.StrValue("TARGETDIR"))
+	set("Media", msi.IntValue(1), "Cabinet", msi.Value{})
+	if err := db.DeleteStream("synth.cab"); err != nil {
+		t.Fatal(err)
+	}
+	files, err := install.Files(db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var copies []string
+	for f := range files {
+		if f.SourcePath != f.Path {
+			t.Fatalf("File %s: source path %q, install path %q; want them equal", f.Key, f.SourcePath, f.Path)
+		}
+		p := filepath.Join(dir, filepath.FromSlash(f.SourcePath))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		data := []byte(f.Key)
+		data = append(data, make([]byte, max(f.Size-int64(len(data)), 0))...)
+		if err := os.WriteFile(p, data[:f.Size], 0o644); err != nil {
+			t.Fatal(err)
+		}
+		copies = append(copies, p)
+	}
+	pkg := filepath.Join(dir, "admin.msi")
+	if err := db.Save(pkg, nil); err != nil {
+		t.Fatal(err)
+	}
+	return pkg, copies
+}
+
+// TestExtractKeepsUncompressedCopies: extracting an administrative image
+// into its own folder (-d equal to the source folder), where each file's
+// install path is its source path, replaces none of the uncompressed
+// copies it reads: each is reported as not written (exit 1) and keeps
+// its identity and bytes; extract --list says the same. (Before, every
+// copy was replaced by a new file, exit 0.) Into a new folder the image
+// extracts whole.
+func TestExtractKeepsUncompressedCopies(t *testing.T) {
+	dir := t.TempDir()
+	pkg, copies := adminImageInstallLayout(t, dir)
+	type state struct {
+		fi  os.FileInfo
+		sum string
+	}
+	before := map[string]state{}
+	for _, c := range copies {
+		fi, err := os.Stat(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before[c] = state{fi, sha(t, c)}
+	}
+	check := func(what string) {
+		t.Helper()
+		for _, c := range copies {
+			fi, err := os.Stat(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !os.SameFile(fi, before[c].fi) || sha(t, c) != before[c].sum {
+				t.Errorf("%s: %s was replaced", what, c)
+			}
+		}
+	}
+	want := fmt.Sprintf("0 files extracted, %d not (0 missing or unreadable cabinets, 0 refused paths, 0 not decoded or refused by their cabinet, %d not written)", len(copies), len(copies))
+	code, stdout, stderr := runCLI(t, "extract", pkg, "-d", dir)
+	if code != exitFailure || stdout != "" || !strings.Contains(stderr, want) ||
+		strings.Count(stderr, "is an uncompressed source file of the package, read to extract it; not replaced") != len(copies) {
+		t.Errorf("extract -d DIR: exit %d, stdout %q, stderr:\n%s\nwant exit 1 and each of the %d copies not written", code, stdout, stderr, len(copies))
+	}
+	check("extract")
+	code, _, stderr = runCLI(t, "extract", "--list", pkg, "-d", dir)
+	if code != exitFailure || !strings.Contains(stderr, fmt.Sprintf("0 files listed, %d not", len(copies))) {
+		t.Errorf("extract --list -d DIR: exit %d, stderr:\n%s", code, stderr)
+	}
+	check("extract --list")
+	out := filepath.Join(t.TempDir(), "out")
+	if code, stdout, stderr := runCLI(t, "extract", pkg, "-d", out); code != exitOK || strings.Count(stdout, "\n") != len(copies) {
+		t.Errorf("extract into a new folder: exit %d, stdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 }
 
