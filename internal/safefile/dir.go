@@ -257,6 +257,10 @@ func checkMerge(src, dst string) error {
 			}
 		case e.IsDir() || !fi.Mode().IsRegular():
 			return &fs.PathError{Op: "replace", Path: t, Err: fmt.Errorf("is a %s, the new entry a %s", kind(fi.Mode()), kind(e.Type()))}
+		default:
+			if std := stdioOf(fi); std != "" {
+				return &fs.PathError{Op: "replace", Path: t, Err: StdioTargetError{Stream: std}}
+			}
 		}
 	}
 	return nil
