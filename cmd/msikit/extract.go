@@ -684,7 +684,7 @@ func newExtractWriter(dir string) (*extractWriter, error) {
 		}
 		return &extractWriter{dir: d}, nil
 	}
-	if err := os.MkdirAll(dir, 0o777); err != nil {
+	if err := safefile.MkdirAll(dir); err != nil {
 		return nil, err
 	}
 	root, err := filepath.Abs(dir)
@@ -702,12 +702,13 @@ func newExtractWriter(dir string) (*extractWriter, error) {
 // permission) counts as not empty: files are then written one at a time.
 func newOrEmptyFolder(dir string) (bool, error) {
 	// Checked before opening: opening a named pipe waits for a writer.
-	fi, err := os.Stat(dir)
+	// Without a trailing separator: "pipe/" does not stat at all.
+	fi, err := os.Stat(filepath.Clean(dir))
 	if errors.Is(err, fs.ErrNotExist) {
 		return true, nil
 	}
 	if err == nil && !fi.IsDir() {
-		return false, fmt.Errorf("%s is not a folder", dir)
+		return false, fmt.Errorf("%s %v", dir, safefile.NotFolderError{Mode: fi.Mode()})
 	}
 	f, err := os.Open(dir)
 	if err != nil {

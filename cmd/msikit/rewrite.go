@@ -231,7 +231,7 @@ func runRewrite(env *Env, o *rewriteOpts, args []string) error {
 	toFolder := o.out != "" && (batch || isDir(o.out) || strings.HasSuffix(o.out, "/") || strings.HasSuffix(o.out, string(filepath.Separator)))
 	if toFolder && batch {
 		if fi, err := os.Stat(o.out); err == nil && !fi.IsDir() {
-			return usagef("-o %s: several packages need an output folder, and %s is a file", o.out, o.out)
+			return usagef("-o %s: several packages need an output folder, and %s %v", o.out, o.out, safefile.NotFolderError{Mode: fi.Mode()})
 		}
 	}
 	outFor := func(in string) string { return o.out }

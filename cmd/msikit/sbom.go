@@ -158,7 +158,7 @@ func runSBOM(env *Env, o *sbomOpts, args []string) error {
 	}
 	if toFolder {
 		if fi, err := os.Stat(o.out); err == nil && !fi.IsDir() {
-			return usagef("-o %s: several packages need an output folder, and %s is a file", o.out, o.out)
+			return usagef("-o %s: several packages need an output folder, and %s %v", o.out, o.out, safefile.NotFolderError{Mode: fi.Mode()})
 		}
 	}
 	outFor := func(in string) string { return o.out }

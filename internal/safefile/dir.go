@@ -55,10 +55,10 @@ func errNotInside(rel string) error {
 // if needed. The caller writes below Path and ends with Commit, or Abort
 // to leave dst as it was.
 func CreateDir(dst string) (*Dir, error) {
-	fi, err := os.Stat(dst)
+	fi, err := os.Stat(filepath.Clean(dst)) // "pipe/" does not stat at all
 	switch {
 	case err == nil && !fi.IsDir():
-		return nil, &fs.PathError{Op: "create folder", Path: dst, Err: errors.New("exists and is not a folder")}
+		return nil, &fs.PathError{Op: "create folder", Path: dst, Err: NotFolderError{fi.Mode()}}
 	case err == nil:
 		tmp, err := mkdirTemp(dst, ".msikit-tmp-")
 		if err != nil {
@@ -94,7 +94,34 @@ func MkdirAll(dir string) error {
 			return errLinkToNothing(dir)
 		}
 	}
+	// Without a trailing separator: "pipe/" does not stat at all.
+	if fi, err := os.Stat(filepath.Clean(dir)); err == nil && !fi.IsDir() {
+		return &fs.PathError{Op: "create folder", Path: dir, Err: NotFolderError{fi.Mode()}}
+	}
 	return os.MkdirAll(dir, 0o777)
+}
+
+// A NotFolderError is the refusal of a destination folder (CreateDir,
+// MkdirAll) that exists and is something else: a file, a named pipe, a
+// device or a socket (after symbolic links). Mode is its type. It
+// matches fs.ErrInvalid.
+type NotFolderError struct{ Mode fs.FileMode }
+
+// Error says what the destination is, in NotRegularTargetError's words.
+func (e NotFolderError) Error() string {
+	return "is a " + entryName(e.Mode) + ", not a folder"
+}
+
+// Is makes a NotFolderError match fs.ErrInvalid.
+func (e NotFolderError) Is(target error) bool { return target == fs.ErrInvalid }
+
+// entryName names the type of a file system entry: "regular file" or
+// what typeName says.
+func entryName(m fs.FileMode) string {
+	if m.IsRegular() {
+		return "regular file"
+	}
+	return typeName(m)
 }
 
 // errLinkToNothing is the refusal of a folder dst that is a symbolic link
@@ -256,7 +283,7 @@ func checkMerge(src, dst string) error {
 				return err
 			}
 		case e.IsDir() || !fi.Mode().IsRegular():
-			return &fs.PathError{Op: "replace", Path: t, Err: fmt.Errorf("is a %s, the new entry a %s", kind(fi.Mode()), kind(e.Type()))}
+			return &fs.PathError{Op: "replace", Path: t, Err: fmt.Errorf("is a %s, the new entry a %s", entryName(fi.Mode()), entryName(e.Type()))}
 		default:
 			if std := stdioOf(fi); std != "" {
 				return &fs.PathError{Op: "replace", Path: t, Err: StdioTargetError{Stream: std}}
@@ -264,16 +291,6 @@ func checkMerge(src, dst string) error {
 		}
 	}
 	return nil
-}
-
-func kind(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "folder"
-	case m.IsRegular():
-		return "file"
-	}
-	return "special file"
 }
 
 // A MergeError reports a Commit into an existing folder that failed part
