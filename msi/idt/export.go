@@ -323,7 +323,10 @@ func systemTable(name string) bool {
 // skipped, and the rest is exported: the error returned then joins one
 // error per refused name, each matching ErrUnsafeName, and
 // errors.Is(err, ErrUnsafeName) reports that everything else is in place.
-// Any other error (a table that does not decode, a write that fails) is
+// Any other error (a table that does not decode, a write that fails, two
+// names that dir's file system takes for one, such as binary cells "A"
+// and "a" on a file system that ignores case: an error matching
+// fs.ErrExist that names both files) is
 // returned alone and leaves dir as it was, with one exception: when the
 // file system refuses to move an entry into an existing dir part way
 // through (after the checks), the entries moved before it stay, and the
