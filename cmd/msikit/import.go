@@ -88,6 +88,9 @@ naming the file and line, and nothing is written.
 				return err
 			}
 			defer db.Close()
+			if err := checkNotCabinet(db, args[0], dst); err != nil {
+				return err
+			}
 			db.SetStrict(*strict)
 			opened := len(db.Warnings)
 			changes := make([]*importChange, 0, len(args)-1)

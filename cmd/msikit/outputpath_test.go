@@ -342,3 +342,76 @@ func samplePropertyIDT(t *testing.T, dir string) string {
 	}
 	return p
 }
+
+// TestWritersKeepExternalCabinet: a package writer given as -o the
+// external cabinet of its input (by its name in any case the file system
+// finds it by, or through a symbolic link) refuses it: renamed into
+// place, the output replaced the cabinet, leaving the input package
+// without its files (and rewrite --assembly-names reads it). The cabinet
+// keeps its bytes and exit status is 1.
+func TestWritersKeepExternalCabinet(t *testing.T) {
+	dir := t.TempDir()
+	pkg, cabinet := selfNamingPackage(t, dir, "in.msi")
+	changed := filepath.Join(t.TempDir(), "changed.msi")
+	mst := filepath.Join(t.TempDir(), "t.mst")
+	prop := filepath.Join(t.TempDir(), "Property.idt")
+	for _, args := range [][]string{
+		{"rewrite", pkg, "--leaf-features", "-o", changed},
+		{"diff", pkg, changed, "-o", mst},
+		{"export", "-d", filepath.Dir(prop), pkg, "Property"},
+	} {
+		if code, _, stderr := runCLI(t, args...); code != exitOK {
+			t.Fatalf("%q: exit %d, %s", args, code, stderr)
+		}
+	}
+	link := filepath.Join(t.TempDir(), "link.cab")
+	if err := os.Symlink(cabinet, link); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha(t, cabinet)
+	for _, w := range [][]string{
+		{"rewrite", pkg, "--leaf-features", "-o"},
+		{"rewrite", pkg, "--assembly-names", "-o"},
+		{"repack", pkg, "-o"},
+		{"import", pkg, prop, "-o"},
+		{"apply", pkg, mst, "-o"},
+	} {
+		for _, out := range []string{cabinet, link} {
+			args := append(append([]string(nil), w...), out)
+			code, _, stderr := runCLI(t, args...)
+			if code != exitFailure || !strings.Contains(stderr, "is the external cabinet Synth.CAB of "+pkg) {
+				t.Errorf("%q: exit %d, stderr %q; want the cabinet refused", args, code, stderr)
+			}
+			if sha(t, cabinet) != sum {
+				t.Fatalf("%q: the cabinet was replaced", args)
+			}
+		}
+	}
+	// Another -o beside the package is written.
+	if code, _, stderr := runCLI(t, "repack", pkg, "-o", filepath.Join(dir, "other.cab")); code != exitOK {
+		t.Errorf("repack -o other.cab: exit %d, %s", code, stderr)
+	}
+}
+
+// TestRewriteKeepsSourceFiles: rewrite --assembly-names --source DIR
+// refuses an -o that is an existing file below DIR, whose files the pass
+// reads (before, -o naming the assembly it read replaced it with the
+// package); a new file there is written.
+func TestRewriteKeepsSourceFiles(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	if code, _, stderr := runCLI(t, "extract", samplePath(), "-d", src); code != exitOK {
+		t.Fatalf("extract: exit %d, %s", code, stderr)
+	}
+	dll := filepath.Join(src, "Program Files (x86)", "SynthCorp", "assemblies", "Contoso.Core.dll")
+	sum := sha(t, dll)
+	code, _, stderr := runCLI(t, "rewrite", samplePath(), "--assembly-names", "--source", src, "-o", dll)
+	if code != exitFailure || !strings.Contains(stderr, "is a file below --source "+src) {
+		t.Errorf("-o the assembly read: exit %d, stderr %q; want it refused", code, stderr)
+	}
+	if sha(t, dll) != sum {
+		t.Error("the assembly was replaced")
+	}
+	if code, _, stderr := runCLI(t, "rewrite", samplePath(), "--assembly-names", "--source", src, "-o", filepath.Join(src, "new.msi")); code != exitOK {
+		t.Errorf("-o a new file below --source: exit %d, %s", code, stderr)
+	}
+}

@@ -522,6 +522,12 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 		return fail(err)
 	}
 	defer db.Close()
+	if err := checkNotCabinet(db, in, out); err != nil {
+		return fail(err)
+	}
+	if err := checkNotInSource(o.source, out); err != nil {
+		return fail(err)
+	}
 	// The input's recovery warnings, and any the passes' edits add.
 	defer func() { r.Warnings = db.Warnings }()
 	r.Signed = db.Signed()
