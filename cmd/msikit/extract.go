@@ -608,7 +608,7 @@ func (g *inputGuard) protected(dst string) error {
 		}
 	}
 	if g.isCopy(dst, fi) {
-		return errors.New("is an uncompressed source file of the package, read to extract it; not replaced")
+		return errors.New("is an uncompressed source file of the package, read for its contents; not replaced")
 	}
 	return nil
 }

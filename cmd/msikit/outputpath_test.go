@@ -279,7 +279,7 @@ func TestExtractKeepsUncompressedCopies(t *testing.T) {
 	want := fmt.Sprintf("0 files extracted, %d not (0 missing or unreadable cabinets, 0 refused paths, 0 not decoded or refused by their cabinet, %d not written)", len(copies), len(copies))
 	code, stdout, stderr := runCLI(t, "extract", pkg, "-d", dir)
 	if code != exitFailure || stdout != "" || !strings.Contains(stderr, want) ||
-		strings.Count(stderr, "is an uncompressed source file of the package, read to extract it; not replaced") != len(copies) {
+		strings.Count(stderr, "is an uncompressed source file of the package, read for its contents; not replaced") != len(copies) {
 		t.Errorf("extract -d DIR: exit %d, stdout %q, stderr:\n%s\nwant exit 1 and each of the %d copies not written", code, stdout, stderr, len(copies))
 	}
 	check("extract")
@@ -288,6 +288,12 @@ func TestExtractKeepsUncompressedCopies(t *testing.T) {
 		t.Errorf("extract --list -d DIR: exit %d, stderr:\n%s", code, stderr)
 	}
 	check("extract --list")
+	// sbom -o naming a copy it reads refuses it too.
+	code, _, stderr = runCLI(t, "sbom", pkg, "-o", copies[0])
+	if code != exitFailure || !strings.Contains(stderr, "-o "+copies[0]+": is an uncompressed source file of the package") {
+		t.Errorf("sbom -o COPY: exit %d, stderr:\n%s", code, stderr)
+	}
+	check("sbom -o")
 	out := filepath.Join(t.TempDir(), "out")
 	if code, stdout, stderr := runCLI(t, "extract", pkg, "-d", out); code != exitOK || strings.Count(stdout, "\n") != len(copies) {
 		t.Errorf("extract into a new folder: exit %d, stdout:\n%s\nstderr:\n%s", code, stdout, stderr)
@@ -385,6 +391,16 @@ func TestWritersKeepExternalCabinet(t *testing.T) {
 			if sha(t, cabinet) != sum {
 				t.Fatalf("%q: the cabinet was replaced", args)
 			}
+		}
+	}
+	// sbom -o, which reads the cabinet for the files' hashes, too.
+	for _, out := range []string{cabinet, link} {
+		code, _, stderr := runCLI(t, "sbom", pkg, "-o", out)
+		if code != exitFailure || !strings.Contains(stderr, "-o "+out+": is an external cabinet of the package; not replaced") {
+			t.Errorf("sbom -o %s: exit %d, stderr %q; want the cabinet refused", out, code, stderr)
+		}
+		if sha(t, cabinet) != sum {
+			t.Fatalf("sbom -o %s: the cabinet was replaced", out)
 		}
 	}
 	// Another -o beside the package is written.
