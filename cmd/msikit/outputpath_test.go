@@ -381,6 +381,8 @@ func TestWritersKeepExternalCabinet(t *testing.T) {
 		{"repack", pkg, "-o"},
 		{"import", pkg, prop, "-o"},
 		{"apply", pkg, mst, "-o"},
+		{"diff", pkg, changed, "-o"},
+		{"diff", changed, pkg, "-o"},
 	} {
 		for _, out := range []string{cabinet, link} {
 			args := append(append([]string(nil), w...), out)
