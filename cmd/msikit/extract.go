@@ -551,10 +551,11 @@ type inputGuard struct {
 	src  os.FileInfo     // the source folder of external cabinets (nil: unknown)
 	cabs map[string]bool // the external cabinets' names, casefold.Key
 
-	srcDir string        // the source folder, as given
-	plan   *install.Plan // the files being extracted, for their source paths
-	once   sync.Once
-	copies map[string]string // casefold.Key of an existing copy's source path -> the path
+	srcDir  string        // the source folder, as given
+	plan    *install.Plan // the files being extracted, for their source paths
+	once    sync.Once
+	srcReal string            // srcDir, absolute and without symbolic links ("": unknown)
+	copies  map[string]string // casefold.Key of an existing copy's source path -> the path
 }
 
 // newInputGuard records what extracting the package name (db) with opts
@@ -623,18 +624,14 @@ func (g *inputGuard) isCopy(dst string, fi os.FileInfo) bool {
 		return false
 	}
 	g.once.Do(g.listCopies)
-	if len(g.copies) == 0 {
-		return false
-	}
-	srcReal, err := realPath(g.srcDir)
-	if err != nil {
+	if len(g.copies) == 0 || g.srcReal == "" {
 		return false
 	}
 	dirReal, err := realPath(filepath.Dir(dst))
 	if err != nil {
 		return false
 	}
-	rel, err := filepath.Rel(srcReal, dirReal)
+	rel, err := filepath.Rel(g.srcReal, dirReal)
 	if err != nil || !filepath.IsLocal(rel) && rel != "." {
 		return false
 	}
@@ -660,6 +657,10 @@ func realPath(dir string) (string, error) {
 // checked: only copies that exist are kept, so the memory is that of the
 // files in the source folder, not of the paths the package names.
 func (g *inputGuard) listCopies() {
+	var err error
+	if g.srcReal, err = realPath(g.srcDir); err != nil {
+		return
+	}
 	for f := range g.plan.Files() {
 		if f.SourcePath == "" {
 			continue
