@@ -106,6 +106,9 @@ func runApply(env *Env, o *outputFlags, base string, transforms []string, opts *
 		return err
 	}
 	defer db.Close()
+	if err := checkNotCabinet(db, base, dst); err != nil {
+		return err
+	}
 	switch db.Kind() {
 	case msi.PackageTransform, msi.PackagePatch:
 		return fileErr(base, fmt.Errorf("a %v is not a database to apply transforms to", db.Kind()))

@@ -118,6 +118,9 @@ func runDiff(env *Env, oldName, newName, out string, so *mst.SummaryOptions, syn
 	case msi.PackageTransform, msi.PackagePatch:
 		return fileErr(oldName, fmt.Errorf("a %v is not a database to compare", old.Kind()))
 	}
+	if err := checkNotCabinet(old, oldName, out); err != nil {
+		return err
+	}
 	w := textWriter{env.Stdout}
 	if emb, ok := strings.CutPrefix(newName, ":"); ok {
 		if out != "" {
@@ -134,6 +137,9 @@ func runDiff(env *Env, oldName, newName, out string, so *mst.SummaryOptions, syn
 		return err
 	}
 	defer ndb.Close()
+	if err := checkNotCabinet(ndb, newName, out); err != nil {
+		return err
+	}
 	switch ndb.Kind() {
 	case msi.PackageTransform:
 		if out != "" {

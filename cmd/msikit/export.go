@@ -7,6 +7,7 @@ import (
 	flag "github.com/spf13/pflag"
 
 	"github.com/msikit/msikit/internal/jsonexport"
+	"github.com/msikit/msikit/internal/safefile"
 	"github.com/msikit/msikit/internal/safename"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/idt"
@@ -196,7 +197,7 @@ func reportRefused(env *Env, file string, tables int, err error) error {
 		return nil
 	}
 	if !errors.Is(err, idt.ErrUnsafeName) {
-		return fileErr(file, err)
+		return fileErr(file, collisionAdvice(err))
 	}
 	var list []error
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
@@ -208,6 +209,19 @@ func reportRefused(env *Env, file string, tables int, err error) error {
 		fmt.Fprintf(env.Stderr, "msikit: %s: refused: %s\n", escapeText(file), oneLine(trimPackage(e.Error())))
 	}
 	return fileErr(file, fmt.Errorf("%d names refused as file names (the rest of the %d tables was exported)", safename.RefusalCount(err), tables))
+}
+
+// collisionAdvice is err with what to do when it is a folder export
+// refused because two of its files (binary cells "A" and "a", tables
+// differing in case) are one name to the folder's file system, as they
+// are to Windows' and macOS's by default; other errors are returned as
+// they are.
+func collisionAdvice(err error) error {
+	var ce *safefile.NameCollisionError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	return fmt.Errorf("%w; nothing was written: export to a folder on a case-sensitive file system (on Windows, fsutil file setCaseSensitiveInfo DIR enable; on macOS, a case-sensitive APFS volume), or export the tables as one JSON document, --json without -d (binary cells by name, without their data)", ce)
 }
 
 // defaultExportMaxBytes is export's default --max-bytes: 1 GiB of text.

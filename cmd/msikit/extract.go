@@ -47,6 +47,10 @@ cannot be resolved goes below DIR/<Directory id>/, and a second File row
 with a path already taken goes beside it as "name (KEY).ext", each with a
 warning on standard error (exit status 0).
 
+Extract never replaces what it reads: the package, its external cabinets
+and the uncompressed copies of its files are reported as not written
+(exit status 1) when a file's path below DIR is one of them.
+
 Extract never writes outside DIR: a name from the package that is not a
 plain file name (separators, "..", control characters, names Windows
 cannot create) is refused. Missing cabinets (one line each, with the
@@ -165,7 +169,7 @@ func runExtractList(env *Env, name, dir string, opts *install.Options) error {
 	// or its external cabinets (inputGuard): say so here too.
 	var guard *inputGuard
 	if fresh, err := newOrEmptyFolder(dir); err == nil && !fresh {
-		guard = newInputGuard(name, opts, db)
+		guard = newInputGuard(name, opts, db, plan)
 	}
 	notWritten := 0
 	listed, refused := 0, 0
@@ -341,8 +345,12 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 		return fileErr(name, err)
 	}
 	defer w.abort()
+	plan, err := install.NewPlan(db, opts)
+	if err != nil {
+		return fileErr(name, err)
+	}
 	if w.dir == nil {
-		w.guard = newInputGuard(name, opts, db)
+		w.guard = newInputGuard(name, opts, db, plan)
 	}
 	total := len(opts.Keys)
 	if total == 0 && db.HasTable("File") {
@@ -356,7 +364,7 @@ func runExtract(env *Env, name, dir string, opts *install.Options) error {
 	var notWritten []string
 	var listed []string // the files (f.Path) to print once the folder is in place
 	n := 0
-	rep, err := install.ExtractContext(env.context(), db, opts, func(f *install.File, r io.Reader) error {
+	rep, err := plan.ExtractContext(env.context(), func(f *install.File, r io.Reader) error {
 		if err := env.stopped(); err != nil {
 			return err
 		}
@@ -519,8 +527,8 @@ func plural(n int, noun string) string {
 // resolves, through symbolic links, outside root is refused, and so is
 // every file below it.
 //
-// Replacing files, it never replaces the package being extracted nor its
-// external cabinets (guard).
+// Replacing files, it never replaces the package being extracted, its
+// external cabinets nor the uncompressed copies it reads (guard).
 type extractWriter struct {
 	root  string
 	dir   *safefile.Dir    // nil: files replaced one at a time below root
@@ -532,24 +540,32 @@ type extractWriter struct {
 
 // An inputGuard keeps extract from replacing the package being extracted
 // and, in the source folder, the files the Media table names as external
-// cabinets (their names case-folded, as cabinets are looked up): a
-// package may name a file at the root of its layout like itself or its
-// cabinet, and "msikit extract product.msi" extracts into the package's
-// own folder.
+// cabinets (their names case-folded, as cabinets are looked up) and the
+// uncompressed copies of the files being extracted (their source paths):
+// a package may name a file at the root of its layout like itself or its
+// cabinet, "msikit extract product.msi" extracts into the package's own
+// folder, and an administrative image extracted into its own folder
+// (-d equal to --source) has install paths that are source paths.
 type inputGuard struct {
 	pkg  os.FileInfo     // the package (nil: unknown)
 	src  os.FileInfo     // the source folder of external cabinets (nil: unknown)
 	cabs map[string]bool // the external cabinets' names, casefold.Key
+
+	srcDir  string        // the source folder, as given
+	plan    *install.Plan // the files being extracted, for their source paths
+	once    sync.Once
+	srcReal string            // srcDir, absolute and without symbolic links ("": unknown)
+	copies  map[string]string // casefold.Key of an existing copy's source path -> the path
 }
 
 // newInputGuard records what extracting the package name (db) with opts
 // must not replace.
-func newInputGuard(name string, opts *install.Options, db *msi.Database) *inputGuard {
+func newInputGuard(name string, opts *install.Options, db *msi.Database, plan *install.Plan) *inputGuard {
 	srcDir := opts.SourceDir
 	if srcDir == "" {
 		srcDir = filepath.Dir(name)
 	}
-	g := &inputGuard{cabs: map[string]bool{}}
+	g := &inputGuard{cabs: map[string]bool{}, srcDir: srcDir, plan: plan}
 	g.pkg, _ = os.Stat(name)
 	g.src, _ = os.Stat(srcDir)
 	if !db.HasTable("Media") {
@@ -592,7 +608,70 @@ func (g *inputGuard) protected(dst string) error {
 			return errors.New("is an external cabinet of the package; not replaced")
 		}
 	}
+	if g.isCopy(dst, fi) {
+		return errors.New("is an uncompressed source file of the package, read for its contents; not replaced")
+	}
 	return nil
+}
+
+// isCopy reports whether the existing regular file dst (fi) is the
+// uncompressed copy of one of the files being extracted: the file its
+// source path names below the source folder, by whatever path dst
+// reaches it (a symbolic link to a folder on the way, a file system that
+// folds case).
+func (g *inputGuard) isCopy(dst string, fi os.FileInfo) bool {
+	if g.plan == nil || g.src == nil {
+		return false
+	}
+	g.once.Do(g.listCopies)
+	if len(g.copies) == 0 || g.srcReal == "" {
+		return false
+	}
+	dirReal, err := realPath(filepath.Dir(dst))
+	if err != nil {
+		return false
+	}
+	rel, err := filepath.Rel(g.srcReal, dirReal)
+	if err != nil || !filepath.IsLocal(rel) && rel != "." {
+		return false
+	}
+	sp, ok := g.copies[casefold.Key(path.Join(filepath.ToSlash(rel), filepath.Base(dst)))]
+	if !ok {
+		return false
+	}
+	c, err := os.Lstat(filepath.Join(g.srcDir, filepath.FromSlash(sp)))
+	return err == nil && os.SameFile(c, fi)
+}
+
+// realPath is the absolute path of the folder dir with no symbolic link.
+func realPath(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	return filepath.EvalSymlinks(abs)
+}
+
+// listCopies records the source paths of the files being extracted whose
+// uncompressed copy exists, once, when a file to be replaced is first
+// checked: only copies that exist are kept, so the memory is that of the
+// files in the source folder, not of the paths the package names.
+func (g *inputGuard) listCopies() {
+	var err error
+	if g.srcReal, err = realPath(g.srcDir); err != nil {
+		return
+	}
+	for f := range g.plan.Files() {
+		if f.SourcePath == "" {
+			continue
+		}
+		if fi, err := os.Lstat(filepath.Join(g.srcDir, filepath.FromSlash(f.SourcePath))); err == nil && fi.Mode().IsRegular() {
+			if g.copies == nil {
+				g.copies = map[string]string{}
+			}
+			g.copies[casefold.Key(f.SourcePath)] = f.SourcePath
+		}
+	}
 }
 
 // newExtractWriter prepares writing below dir.
@@ -606,7 +685,7 @@ func newExtractWriter(dir string) (*extractWriter, error) {
 		}
 		return &extractWriter{dir: d}, nil
 	}
-	if err := os.MkdirAll(dir, 0o777); err != nil {
+	if err := safefile.MkdirAll(dir); err != nil {
 		return nil, err
 	}
 	root, err := filepath.Abs(dir)
@@ -624,12 +703,13 @@ func newExtractWriter(dir string) (*extractWriter, error) {
 // permission) counts as not empty: files are then written one at a time.
 func newOrEmptyFolder(dir string) (bool, error) {
 	// Checked before opening: opening a named pipe waits for a writer.
-	fi, err := os.Stat(dir)
+	// Without a trailing separator: "pipe/" does not stat at all.
+	fi, err := os.Stat(filepath.Clean(dir))
 	if errors.Is(err, fs.ErrNotExist) {
 		return true, nil
 	}
 	if err == nil && !fi.IsDir() {
-		return false, fmt.Errorf("%s is not a folder", dir)
+		return false, fmt.Errorf("%s %v", dir, safefile.NotFolderError{Mode: fi.Mode()})
 	}
 	f, err := os.Open(dir)
 	if err != nil {

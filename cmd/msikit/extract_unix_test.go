@@ -32,6 +32,8 @@ func TestExtractIntoNonFolder(t *testing.T) {
 		{"regular file", func(p string) error { return os.WriteFile(p, nil, 0o666) }},
 		{"named pipe", func(p string) error { return syscall.Mkfifo(p, 0o666) }},
 	} {
+		// Said as a refused output file is: "is a named pipe, not a
+		// folder".
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "out")
 			if err := tc.make(dir); err != nil {
@@ -45,7 +47,7 @@ func TestExtractIntoNonFolder(t *testing.T) {
 			testenv.FinishOrReleasePipes(t, "extract -d "+tc.name, func() {
 				got.code, got.stdout, got.stderr = runCLI(t, "extract", samplePath(), "-d", dir)
 			}, dir)
-			want := result{exitFailure, "", "msikit: " + samplePath() + ": " + dir + " is not a folder\n"}
+			want := result{exitFailure, "", "msikit: " + samplePath() + ": " + dir + " is a " + tc.name + ", not a folder\n"}
 			if diff := cmp.Diff(want, got, cmp.AllowUnexported(result{})); diff != "" {
 				t.Errorf("extract -d %s (-want +got):\n%s", tc.name, diff)
 			}

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 
+	flag "github.com/spf13/pflag"
+
+	"github.com/msikit/msikit/internal/safefile"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/idt"
-	flag "github.com/spf13/pflag"
 )
 
 var cmdImport = &Command{
@@ -33,7 +35,8 @@ given. For each file:
   - the names Windows Installer reserves (_StringPool, _StringData,
     _Tables, _Columns, _Streams, _Storages, _TransformView) are refused;
   - a symbolic link in the binary-cell folder (TABLE itself or a cell's
-    file) is refused.
+    file) is refused, and so is an -o OUT that is a cell's file (by any
+    name or hard link), which the output would replace.
 
 Values are read as the Archive File Format writes them: the control
 characters 0x15, 0x1B, 0x10, 0x19, 0x18 and 0x11 stand for NUL, backspace,
@@ -85,15 +88,27 @@ naming the file and line, and nothing is written.
 				return err
 			}
 			defer db.Close()
+			if err := checkNotCabinet(db, args[0], dst); err != nil {
+				return err
+			}
 			db.SetStrict(*strict)
 			opened := len(db.Warnings)
 			changes := make([]*importChange, 0, len(args)-1)
 			prints := newRowPrints()
 			// One Importer for all files: the copies of binary cell
 			// files are bounded for the whole import, not file by file.
+			// With -o, a binary cell naming the output file (an input
+			// the output would replace) is refused, as -o naming an IDT
+			// file is (prepare).
 			var im idt.Importer
+			if !o.inPlace {
+				im.Output = dst
+			}
 			for _, file := range args[1:] {
 				c, err := importOne(db, &im, file, prints)
+				if errors.Is(err, safefile.ErrSameFile) {
+					return fmt.Errorf("%w (-o must name another file)", err)
+				}
 				if err != nil {
 					return err
 				}

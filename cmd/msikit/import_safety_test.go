@@ -386,3 +386,58 @@ func duplicateBinaryRows(t *testing.T, dir, key string, n, size int) string {
 	}
 	return p
 }
+
+// import refuses an -o that names a binary cell's file (the file itself,
+// a symbolic link to it or a hard link of it): the output is renamed
+// into place, so it would replace a file the import reads. The file keeps
+// its bytes and its identity, and nothing is written.
+func TestImportRefusesOutputThatIsACellFile(t *testing.T) {
+	dir := t.TempDir()
+	in := copySample(t, dir, "in.msi")
+	if err := os.Mkdir(filepath.Join(dir, "Binary"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cell := filepath.Join(dir, "Binary", "Cell.ibd")
+	if err := os.WriteFile(cell, []byte("cell bytes"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	idtFile := filepath.Join(dir, "Binary.idt")
+	if err := os.WriteFile(idtFile, []byte("Name\tData\r\ns72\tv0\r\nBinary\tName\r\nCell\tCell.ibd\r\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link.msi")
+	if err := os.Symlink(cell, link); err != nil {
+		t.Fatal(err)
+	}
+	hard := filepath.Join(dir, "hard.msi")
+	if err := os.Link(cell, hard); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.Stat(cell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{cell, link, hard} {
+		code, _, stderr := runCLI(t, "import", in, idtFile, "-o", out)
+		if code != exitFailure || !strings.Contains(stderr, cell+": output is the same file as the input") || !strings.Contains(stderr, "-o must name another file") {
+			t.Errorf("-o %s: exit %d, stderr %q; want a refusal naming %s", out, code, stderr, cell)
+		}
+		after, err := os.Stat(cell)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !os.SameFile(before, after) {
+			t.Errorf("-o %s: the cell's file was replaced", out)
+		}
+		if got, _ := os.ReadFile(cell); string(got) != "cell bytes" {
+			t.Errorf("-o %s: the cell's file holds %d other bytes", out, len(got))
+		}
+	}
+	// Another -o is written, and --in-place (the package) is not refused.
+	if code, _, stderr := runCLI(t, "import", in, idtFile, "-o", filepath.Join(dir, "out.msi")); code != exitOK {
+		t.Errorf("-o out.msi: exit %d, %s", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, "import", in, idtFile, "--in-place"); code != exitOK {
+		t.Errorf("--in-place: exit %d, %s", code, stderr)
+	}
+}

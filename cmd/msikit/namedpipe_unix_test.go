@@ -168,3 +168,48 @@ func TestFolderArgumentEntries(t *testing.T) {
 		t.Errorf("rewrite -o %s (-want +got):\n%s", out, diff)
 	}
 }
+
+// TestOutputFolderNamedPipe: every command given a named pipe (or a
+// regular file) where it needs an output folder says what it is, in the
+// words of a refused output file ("is a named pipe, not a folder"): the
+// batch writers called a pipe "a file", export -d "exists and is not a
+// folder", and a trailing separator ("-o pipe/") got "mkdir: file
+// exists". Nothing blocks on the pipe.
+func TestOutputFolderNamedPipe(t *testing.T) {
+	dir := t.TempDir()
+	a, b := copySample(t, dir, "a.msi"), copySample(t, dir, "b.msi")
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skipf("no named pipes here: %v", err)
+	}
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		target, what string
+	}{{fifo, "is a named pipe, not a folder"}, {fifo + "/", "is a named pipe, not a folder"}, {file, "is a regular file, not a folder"}, {file + "/", "is a regular file, not a folder"}} {
+		for _, args := range [][]string{
+			{"rewrite", a, b, "--leaf-features", "-o", c.target},
+			{"sbom", a, b, "-o", c.target},
+			{"export", "-d", c.target, a},
+			{"export", "-f", "json", "-d", c.target, a},
+			{"extract", a, "-d", c.target},
+		} {
+			code, _, stderr := runCLI(t, args...)
+			if code == exitOK || !strings.Contains(stderr, c.target) || !strings.Contains(stderr, c.what) {
+				t.Errorf("%q: exit %d, stderr %q; want it to say %q", args, code, stderr, c.what)
+			}
+		}
+	}
+	// One input and -o PIPE/ (a folder, by its trailing separator).
+	for _, args := range [][]string{
+		{"rewrite", a, "--leaf-features", "-o", fifo + "/"},
+		{"sbom", a, "-o", fifo + "/"},
+	} {
+		code, _, stderr := runCLI(t, args...)
+		if code != exitFailure || !strings.Contains(stderr, "is a named pipe, not a folder") {
+			t.Errorf("%q: exit %d, stderr %q; want it to say the pipe is a named pipe, not a folder", args, code, stderr)
+		}
+	}
+}

@@ -2,10 +2,15 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 
 	flag "github.com/spf13/pflag"
 
+	"github.com/msikit/msikit/internal/casefold"
 	"github.com/msikit/msikit/internal/safefile"
+	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/authenticode"
 )
 
@@ -118,6 +123,80 @@ func (o *outputFlags) checkNotRead(out string, read ...string) error {
 	for _, f := range append(o.sign.files(), read...) {
 		if safefile.Same(f, out) {
 			return fmt.Errorf("%s: %w %s (-o must name another file)", out, safefile.ErrSameFile, f)
+		}
+	}
+	return nil
+}
+
+// checkNotInSource refuses an output out that is an existing file below
+// the folder source (rewrite --source, whose files assembly-names reads:
+// the package's files in their install or source layout, found by
+// several names). Which of them the pass reads depends on the package;
+// an existing file below source may be one, and the output, renamed
+// into place, would replace it. A new file there is not refused, nor
+// is anything without --source.
+func checkNotInSource(source, out string) error {
+	if source == "" || out == "" {
+		return nil
+	}
+	real, err := filepath.EvalSymlinks(out)
+	if err != nil {
+		return nil
+	}
+	if fi, err := os.Stat(real); err != nil || !fi.Mode().IsRegular() {
+		return nil
+	}
+	src, err := realPath(source)
+	if err != nil {
+		return nil
+	}
+	abs, err := filepath.Abs(real)
+	if err != nil {
+		return nil
+	}
+	if rel, err := filepath.Rel(src, abs); err == nil && filepath.IsLocal(rel) {
+		return fmt.Errorf("%s: is a file below --source %s, whose files assembly-names reads: the output would replace it (-o must name a new file or one outside %s)", out, source, source)
+	}
+	return nil
+}
+
+// checkNotCabinet refuses an output out that is one of the external
+// cabinets of the package in (db), the files its Media table names
+// beside it (found as a package's cabinets are: their names case-folded):
+// the output, renamed into place, would replace a part of the input
+// package, which then has no files to install (and rewrite
+// --assembly-names reads it). A missing out, or --in-place (out is in),
+// is never a cabinet.
+func checkNotCabinet(db *msi.Database, in, out string) error {
+	if out == "" || out == in {
+		return nil
+	}
+	real, err := filepath.EvalSymlinks(out) // the file the write replaces
+	if err != nil {
+		return nil
+	}
+	fi, err := os.Stat(real)
+	if err != nil || !fi.Mode().IsRegular() || !db.HasTable("Media") {
+		return nil
+	}
+	pkgDir, err := os.Stat(filepath.Dir(in))
+	if err != nil {
+		return nil
+	}
+	if d, err := os.Stat(filepath.Dir(real)); err != nil || !os.SameFile(d, pkgDir) {
+		return nil
+	}
+	t, err := db.Table("Media")
+	if err != nil {
+		return nil
+	}
+	if _, ok := t.Column("Cabinet"); !ok {
+		return nil
+	}
+	want := casefold.Key(filepath.Base(real))
+	for r := range t.Rows() {
+		if c := r.Get("Cabinet").Str(); c != "" && !strings.HasPrefix(c, "#") && casefold.Key(c) == want {
+			return fmt.Errorf("%s: is the external cabinet %s of %s (its Media table names it): the output would replace it, leaving the package without its files (-o must name another file)", out, escapeName(c), in)
 		}
 	}
 	return nil

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/install"
 )
 
 // TestWritersRefuseOtherInputs: an output that is one of the other files
@@ -177,6 +179,127 @@ func TestExtractKeepsInputs(t *testing.T) {
 	}
 }
 
+// adminImageInstallLayout writes dir/admin.msi, an administrative image
+// of sample.msi whose source paths are its install paths (INSTALLDIR
+// under TARGETDIR, not ProgramFilesFolder; no cabinet), and the
+// uncompressed copies of its files at those paths below dir, each
+// holding its File key, padded to FileSize. It returns the package and
+// the copies.
+func adminImageInstallLayout(t *testing.T, dir string) (string, []string) {
+	t.Helper()
+	db, err := msi.Open(samplePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	set := func(table string, key msi.Value, column string, v msi.Value) {
+		t.Helper()
+		tb, err := db.Table(table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = tb.Update([]msi.Value{key}, func(vals []msi.Value) error {
+			for i, c := range tb.Columns() {
+				if c.Name == column {
+					vals[i] = v
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	set("Directory", msi.StrValue("INSTALLDIR"), "Directory_Parent", msi.StrValue("TARGETDIR"))
+	set("Media", msi.IntValue(1), "Cabinet", msi.Value{})
+	if err := db.DeleteStream("synth.cab"); err != nil {
+		t.Fatal(err)
+	}
+	files, err := install.Files(db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var copies []string
+	for f := range files {
+		if f.SourcePath != f.Path {
+			t.Fatalf("File %s: source path %q, install path %q; want them equal", f.Key, f.SourcePath, f.Path)
+		}
+		p := filepath.Join(dir, filepath.FromSlash(f.SourcePath))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		data := []byte(f.Key)
+		data = append(data, make([]byte, max(f.Size-int64(len(data)), 0))...)
+		if err := os.WriteFile(p, data[:f.Size], 0o644); err != nil {
+			t.Fatal(err)
+		}
+		copies = append(copies, p)
+	}
+	pkg := filepath.Join(dir, "admin.msi")
+	if err := db.Save(pkg, nil); err != nil {
+		t.Fatal(err)
+	}
+	return pkg, copies
+}
+
+// TestExtractKeepsUncompressedCopies: extracting an administrative image
+// into its own folder (-d equal to the source folder), where each file's
+// install path is its source path, replaces none of the uncompressed
+// copies it reads: each is reported as not written (exit 1) and keeps
+// its identity and bytes; extract --list says the same. (Before, every
+// copy was replaced by a new file, exit 0.) Into a new folder the image
+// extracts whole.
+func TestExtractKeepsUncompressedCopies(t *testing.T) {
+	dir := t.TempDir()
+	pkg, copies := adminImageInstallLayout(t, dir)
+	type state struct {
+		fi  os.FileInfo
+		sum string
+	}
+	before := map[string]state{}
+	for _, c := range copies {
+		fi, err := os.Stat(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before[c] = state{fi, sha(t, c)}
+	}
+	check := func(what string) {
+		t.Helper()
+		for _, c := range copies {
+			fi, err := os.Stat(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !os.SameFile(fi, before[c].fi) || sha(t, c) != before[c].sum {
+				t.Errorf("%s: %s was replaced", what, c)
+			}
+		}
+	}
+	want := fmt.Sprintf("0 files extracted, %d not (0 missing or unreadable cabinets, 0 refused paths, 0 not decoded or refused by their cabinet, %d not written)", len(copies), len(copies))
+	code, stdout, stderr := runCLI(t, "extract", pkg, "-d", dir)
+	if code != exitFailure || stdout != "" || !strings.Contains(stderr, want) ||
+		strings.Count(stderr, "is an uncompressed source file of the package, read for its contents; not replaced") != len(copies) {
+		t.Errorf("extract -d DIR: exit %d, stdout %q, stderr:\n%s\nwant exit 1 and each of the %d copies not written", code, stdout, stderr, len(copies))
+	}
+	check("extract")
+	code, _, stderr = runCLI(t, "extract", "--list", pkg, "-d", dir)
+	if code != exitFailure || !strings.Contains(stderr, fmt.Sprintf("0 files listed, %d not", len(copies))) {
+		t.Errorf("extract --list -d DIR: exit %d, stderr:\n%s", code, stderr)
+	}
+	check("extract --list")
+	// sbom -o naming a copy it reads refuses it too.
+	code, _, stderr = runCLI(t, "sbom", pkg, "-o", copies[0])
+	if code != exitFailure || !strings.Contains(stderr, "-o "+copies[0]+": is an uncompressed source file of the package") {
+		t.Errorf("sbom -o COPY: exit %d, stderr:\n%s", code, stderr)
+	}
+	check("sbom -o")
+	out := filepath.Join(t.TempDir(), "out")
+	if code, stdout, stderr := runCLI(t, "extract", pkg, "-d", out); code != exitOK || strings.Count(stdout, "\n") != len(copies) {
+		t.Errorf("extract into a new folder: exit %d, stdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+}
+
 // TestSignedWriteFailureNamesOutput: a writer asked to sign its output
 // writes the unsigned package to a hidden temporary file first; a write
 // failing there (the file size limit, as a full disk) is reported about
@@ -224,4 +347,89 @@ func samplePropertyIDT(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// TestWritersKeepExternalCabinet: a package writer given as -o the
+// external cabinet of its input (by its name in any case the file system
+// finds it by, or through a symbolic link) refuses it: renamed into
+// place, the output replaced the cabinet, leaving the input package
+// without its files (and rewrite --assembly-names reads it). The cabinet
+// keeps its bytes and exit status is 1.
+func TestWritersKeepExternalCabinet(t *testing.T) {
+	dir := t.TempDir()
+	pkg, cabinet := selfNamingPackage(t, dir, "in.msi")
+	changed := filepath.Join(t.TempDir(), "changed.msi")
+	mst := filepath.Join(t.TempDir(), "t.mst")
+	prop := filepath.Join(t.TempDir(), "Property.idt")
+	for _, args := range [][]string{
+		{"rewrite", pkg, "--leaf-features", "-o", changed},
+		{"diff", pkg, changed, "-o", mst},
+		{"export", "-d", filepath.Dir(prop), pkg, "Property"},
+	} {
+		if code, _, stderr := runCLI(t, args...); code != exitOK {
+			t.Fatalf("%q: exit %d, %s", args, code, stderr)
+		}
+	}
+	link := filepath.Join(t.TempDir(), "link.cab")
+	if err := os.Symlink(cabinet, link); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha(t, cabinet)
+	for _, w := range [][]string{
+		{"rewrite", pkg, "--leaf-features", "-o"},
+		{"rewrite", pkg, "--assembly-names", "-o"},
+		{"repack", pkg, "-o"},
+		{"import", pkg, prop, "-o"},
+		{"apply", pkg, mst, "-o"},
+		{"diff", pkg, changed, "-o"},
+		{"diff", changed, pkg, "-o"},
+	} {
+		for _, out := range []string{cabinet, link} {
+			args := append(append([]string(nil), w...), out)
+			code, _, stderr := runCLI(t, args...)
+			if code != exitFailure || !strings.Contains(stderr, "is the external cabinet Synth.CAB of "+pkg) {
+				t.Errorf("%q: exit %d, stderr %q; want the cabinet refused", args, code, stderr)
+			}
+			if sha(t, cabinet) != sum {
+				t.Fatalf("%q: the cabinet was replaced", args)
+			}
+		}
+	}
+	// sbom -o, which reads the cabinet for the files' hashes, too.
+	for _, out := range []string{cabinet, link} {
+		code, _, stderr := runCLI(t, "sbom", pkg, "-o", out)
+		if code != exitFailure || !strings.Contains(stderr, "-o "+out+": is an external cabinet of the package; not replaced") {
+			t.Errorf("sbom -o %s: exit %d, stderr %q; want the cabinet refused", out, code, stderr)
+		}
+		if sha(t, cabinet) != sum {
+			t.Fatalf("sbom -o %s: the cabinet was replaced", out)
+		}
+	}
+	// Another -o beside the package is written.
+	if code, _, stderr := runCLI(t, "repack", pkg, "-o", filepath.Join(dir, "other.cab")); code != exitOK {
+		t.Errorf("repack -o other.cab: exit %d, %s", code, stderr)
+	}
+}
+
+// TestRewriteKeepsSourceFiles: rewrite --assembly-names --source DIR
+// refuses an -o that is an existing file below DIR, whose files the pass
+// reads (before, -o naming the assembly it read replaced it with the
+// package); a new file there is written.
+func TestRewriteKeepsSourceFiles(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	if code, _, stderr := runCLI(t, "extract", samplePath(), "-d", src); code != exitOK {
+		t.Fatalf("extract: exit %d, %s", code, stderr)
+	}
+	dll := filepath.Join(src, "Program Files (x86)", "SynthCorp", "assemblies", "Contoso.Core.dll")
+	sum := sha(t, dll)
+	code, _, stderr := runCLI(t, "rewrite", samplePath(), "--assembly-names", "--source", src, "-o", dll)
+	if code != exitFailure || !strings.Contains(stderr, "is a file below --source "+src) {
+		t.Errorf("-o the assembly read: exit %d, stderr %q; want it refused", code, stderr)
+	}
+	if sha(t, dll) != sum {
+		t.Error("the assembly was replaced")
+	}
+	if code, _, stderr := runCLI(t, "rewrite", samplePath(), "--assembly-names", "--source", src, "-o", filepath.Join(src, "new.msi")); code != exitOK {
+		t.Errorf("-o a new file below --source: exit %d, %s", code, stderr)
+	}
 }

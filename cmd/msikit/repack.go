@@ -4,8 +4,9 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/msikit/msikit/msi"
 	flag "github.com/spf13/pflag"
+
+	"github.com/msikit/msikit/msi"
 )
 
 var cmdRepack = &Command{
@@ -44,6 +45,9 @@ msikit repack signed.msi --sign-cert chain.pem --sign-key key.pem --sign-ex -o c
 				return err
 			}
 			defer db.Close()
+			if err := checkNotCabinet(db, args[0], dst); err != nil {
+				return err
+			}
 			if db.Kind() == msi.PackageTransform {
 				return fmt.Errorf("%s: cannot repack a transform (.mst): its tables are change records", args[0])
 			}

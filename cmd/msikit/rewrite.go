@@ -232,7 +232,7 @@ func runRewrite(env *Env, o *rewriteOpts, args []string) error {
 	toFolder := o.out != "" && (batch || isDir(o.out) || strings.HasSuffix(o.out, "/") || strings.HasSuffix(o.out, string(filepath.Separator)))
 	if toFolder && batch {
 		if fi, err := os.Stat(o.out); err == nil && !fi.IsDir() {
-			return usagef("-o %s: several packages need an output folder, and %s is a file", o.out, o.out)
+			return usagef("-o %s: several packages need an output folder, and %s %v", o.out, o.out, safefile.NotFolderError{Mode: fi.Mode()})
 		}
 	}
 	outFor := func(in string) string { return o.out }
@@ -555,6 +555,12 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 			db.Close()
 		}
 	}()
+	if err := checkNotCabinet(db, in, out); err != nil {
+		return fail(err)
+	}
+	if err := checkNotInSource(o.source, out); err != nil {
+		return fail(err)
+	}
 	r.Signed = db.Signed()
 	// What one pass reads of db (the FeatureComponents pairs) the next
 	// uses instead of reading it again.

@@ -157,7 +157,7 @@ func runSBOM(env *Env, o *sbomOpts, args []string) error {
 	}
 	if toFolder {
 		if fi, err := os.Stat(o.out); err == nil && !fi.IsDir() {
-			return usagef("-o %s: several packages need an output folder, and %s is a file", o.out, o.out)
+			return usagef("-o %s: several packages need an output folder, and %s %v", o.out, o.out, safefile.NotFolderError{Mode: fi.Mode()})
 		}
 	}
 	outFor := func(in string) string { return o.out }
@@ -209,6 +209,34 @@ func runSBOM(env *Env, o *sbomOpts, args []string) error {
 	return fmt.Errorf("sbom: %d of %d packages failed", failed, len(inputs))
 }
 
+// sbomOutputGuard refuses an existing OUT (after symbolic links, which
+// the write follows) that is one of the files sbom reads besides the
+// package (checkNotInput): an external cabinet or an uncompressed copy
+// of a file, in --source or beside the package, as extract refuses to
+// replace them (inputGuard). Renamed into place, the document would
+// replace it.
+func sbomOutputGuard(db *msi.Database, in, out string, ropts *sbom.Options) error {
+	if out == "" {
+		return nil
+	}
+	real, err := filepath.EvalSymlinks(out)
+	if err != nil {
+		return nil
+	}
+	if fi, err := os.Lstat(real); err != nil || !fi.Mode().IsRegular() {
+		return nil
+	}
+	iopts := &install.Options{SourceDir: ropts.SourceDir, Layout: ropts.Layout}
+	plan, err := install.NewPlan(db, iopts)
+	if err != nil {
+		return nil // the read says why
+	}
+	if err := newInputGuard(in, iopts, db, plan).protected(real); err != nil {
+		return fmt.Errorf("-o %s: %w (-o must name another file)", out, err)
+	}
+	return nil
+}
+
 // sbomOne reads one package and writes its document to r.out, or to
 // standard output when r.out is "". It fills in r's lines and summary;
 // the error is the package's failure (the document may still have been
@@ -225,6 +253,9 @@ func sbomOne(env *Env, r *sbomResult, format string, ropts *sbom.Options, wopts 
 		return fileErr(in, err)
 	}
 	defer db.Close()
+	if err := sbomOutputGuard(db, in, r.out, ropts); err != nil {
+		return fileErr(in, err)
+	}
 	for _, w := range db.Warnings {
 		r.lines = append(r.lines, fmt.Sprintf("msikit: warning: %s: %s", escapeText(in), escapeText(w)))
 	}

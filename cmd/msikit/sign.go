@@ -71,6 +71,10 @@ msikit sign --in-place --digest sha384 --cert chain.pem --key key.pem product.ms
 			if err != nil {
 				return err
 			}
+			if err := checkNotCabinet(db, in, dst); err != nil {
+				db.Close()
+				return err
+			}
 			replaced := db.Signed()
 			db.Close()
 			wc, err := validateInput(o.validate, in)

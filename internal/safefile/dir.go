@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -55,10 +56,10 @@ func errNotInside(rel string) error {
 // if needed. The caller writes below Path and ends with Commit, or Abort
 // to leave dst as it was.
 func CreateDir(dst string) (*Dir, error) {
-	fi, err := os.Stat(dst)
+	fi, err := os.Stat(filepath.Clean(dst)) // "pipe/" does not stat at all
 	switch {
 	case err == nil && !fi.IsDir():
-		return nil, &fs.PathError{Op: "create folder", Path: dst, Err: errors.New("exists and is not a folder")}
+		return nil, &fs.PathError{Op: "create folder", Path: dst, Err: NotFolderError{fi.Mode()}}
 	case err == nil:
 		tmp, err := mkdirTemp(dst, ".msikit-tmp-")
 		if err != nil {
@@ -94,7 +95,34 @@ func MkdirAll(dir string) error {
 			return errLinkToNothing(dir)
 		}
 	}
+	// Without a trailing separator: "pipe/" does not stat at all.
+	if fi, err := os.Stat(filepath.Clean(dir)); err == nil && !fi.IsDir() {
+		return &fs.PathError{Op: "create folder", Path: dir, Err: NotFolderError{fi.Mode()}}
+	}
 	return os.MkdirAll(dir, 0o777)
+}
+
+// A NotFolderError is the refusal of a destination folder (CreateDir,
+// MkdirAll) that exists and is something else: a file, a named pipe, a
+// device or a socket (after symbolic links). Mode is its type. It
+// matches fs.ErrInvalid.
+type NotFolderError struct{ Mode fs.FileMode }
+
+// Error says what the destination is, in NotRegularTargetError's words.
+func (e NotFolderError) Error() string {
+	return "is a " + entryName(e.Mode) + ", not a folder"
+}
+
+// Is makes a NotFolderError match fs.ErrInvalid.
+func (e NotFolderError) Is(target error) bool { return target == fs.ErrInvalid }
+
+// entryName names the type of a file system entry: "regular file" or
+// what typeName says.
+func entryName(m fs.FileMode) string {
+	if m.IsRegular() {
+		return "regular file"
+	}
+	return typeName(m)
 }
 
 // errLinkToNothing is the refusal of a folder dst that is a symbolic link
@@ -163,7 +191,61 @@ func (d *Dir) named(err error) error {
 	if rerr != nil || !filepath.IsLocal(rel) && rel != "." {
 		return err
 	}
+	if errors.Is(err, fs.ErrExist) {
+		if other, ok := collidingEntry(pe.Path); ok {
+			return &NameCollisionError{Name: filepath.Join(d.dst, rel), Other: filepath.Join(d.dst, filepath.Dir(rel), other), Err: err}
+		}
+	}
 	return &tempNameError{err: err, tmp: pe.Path, dst: filepath.Join(d.dst, rel)}
+}
+
+// A NameCollisionError is a Dir's refusal of a new file whose name the
+// file system takes for the name of a file written before it, in the
+// same folder: a file system that ignores case (as Windows' and macOS's
+// do by default) takes "Binary/a" for "Binary/A", one that normalizes
+// Unicode takes "é" composed for "é" decomposed, and the second file
+// would replace the first. Name is the new file and Other the one
+// written before, as paths in the destination. It matches fs.ErrExist
+// (Err is the file system's error).
+type NameCollisionError struct {
+	Name, Other string
+	Err         error
+}
+
+// Error names both files and says why they cannot both be written.
+func (e *NameCollisionError) Error() string {
+	why := "names that differ only in case"
+	if !strings.EqualFold(filepath.Base(e.Name), filepath.Base(e.Other)) {
+		why = "these two names"
+	}
+	return fmt.Sprintf("%s and %s cannot both be written: the folder's file system treats %s as one name, so the second would replace the first", e.Other, e.Name, why)
+}
+
+// Unwrap returns the file system's error.
+func (e *NameCollisionError) Unwrap() error { return e.Err }
+
+// collidingEntry returns the name of another entry of the folder of p
+// that is the file p names: the entry a file system that folds names
+// found when p could not be created because it "exists".
+func collidingEntry(p string) (string, bool) {
+	fi, err := os.Lstat(p)
+	if err != nil {
+		return "", false
+	}
+	base := filepath.Base(p)
+	ents, err := os.ReadDir(filepath.Dir(p))
+	if err != nil {
+		return "", false
+	}
+	for _, e := range ents {
+		if e.Name() == base {
+			continue
+		}
+		if efi, err := e.Info(); err == nil && os.SameFile(fi, efi) {
+			return e.Name(), true
+		}
+	}
+	return "", false
 }
 
 // WriteData creates the new file rel, as WriteFile does, with contents
@@ -190,8 +272,9 @@ func (d *Dir) Commit() error {
 		return errDone
 	}
 	if err := d.wait(); err != nil {
+		err = d.named(err) // before Abort: it may look at the files written
 		d.Abort()
-		return d.named(err)
+		return err
 	}
 	d.closeDirs()
 	if !d.merge {
@@ -256,20 +339,14 @@ func checkMerge(src, dst string) error {
 				return err
 			}
 		case e.IsDir() || !fi.Mode().IsRegular():
-			return &fs.PathError{Op: "replace", Path: t, Err: fmt.Errorf("is a %s, the new entry a %s", kind(fi.Mode()), kind(e.Type()))}
+			return &fs.PathError{Op: "replace", Path: t, Err: fmt.Errorf("is a %s, the new entry a %s", entryName(fi.Mode()), entryName(e.Type()))}
+		default:
+			if std := stdioOf(fi); std != "" {
+				return &fs.PathError{Op: "replace", Path: t, Err: StdioTargetError{Stream: std}}
+			}
 		}
 	}
 	return nil
-}
-
-func kind(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "folder"
-	case m.IsRegular():
-		return "file"
-	}
-	return "special file"
 }
 
 // A MergeError reports a Commit into an existing folder that failed part

@@ -15,7 +15,10 @@
 // The destination is replaced, never written into: one that is a named
 // pipe, a device or a socket is refused (NotRegularTargetError), since
 // the rename would replace it rather than write to it (-o /dev/null run
-// as root would replace the system's), and so is a folder.
+// as root would replace the system's), and so is a folder, and so is the
+// regular file the process's standard input, output or error is open on
+// (StdioTargetError: -o /dev/stdout with standard output redirected to
+// a file would replace that file, losing what ">>" appends to).
 //
 // A Dir writes a whole folder of new files (an export) the same way: into a
 // hidden temporary folder that is renamed, or merged, into place at the

@@ -70,7 +70,9 @@ var ErrCheck = errors.New("the new file does not read back")
 // shell redirection); an existing destination keeps its mode. A
 // destination that is a folder, a named pipe, a device or a socket (after
 // symbolic links, with FollowSymlink) is refused before anything is
-// written (NotRegularTargetError).
+// written (NotRegularTargetError), and so is the regular file the
+// process's standard input, output or error is open on
+// (StdioTargetError).
 //
 // Errors name dst, never the temporary file: the temporary name means
 // nothing to the caller's user, so every error (from the file system or
@@ -101,6 +103,17 @@ func WriteFile(dst string, o *Options, fill func(w io.Writer) error) (err error)
 		// replaced, whatever it points to.
 		if !fi.Mode().IsRegular() && (o.FollowSymlink || !isLink(dst)) {
 			return &fs.PathError{Op: "create", Path: name, Err: NotRegularTargetError{fi.Mode()}}
+		}
+		// A regular file that is the process's standard input, output
+		// or error (-o /dev/stdout with standard output redirected to
+		// a file, or -o naming the file it is redirected to) is
+		// refused: the rename would replace the file the shell opened,
+		// losing what ">>" appends to, while what the process writes
+		// to the descriptor goes to the old, unlinked file.
+		if fi.Mode().IsRegular() {
+			if std := stdioOf(fi); std != "" {
+				return &fs.PathError{Op: "create", Path: name, Err: StdioTargetError{Stream: std}}
+			}
 		}
 		mode, replaces = fi.Mode().Perm(), true
 	}
@@ -189,6 +202,45 @@ func (e NotRegularTargetError) Error() string {
 
 // Is makes a NotRegularTargetError match fs.ErrInvalid.
 func (e NotRegularTargetError) Is(target error) bool { return target == fs.ErrInvalid }
+
+// A StdioTargetError is WriteFile's refusal of a destination that is the
+// file the process's standard input, output or error is open on (Stream
+// is "standard output", say), as -o /dev/stdout names it when standard
+// output is redirected to a file. The new file is renamed into place, so
+// it would replace that file rather than write to the open descriptor:
+// a file appended to (">>") would lose its contents, and what the
+// process writes to the descriptor would go to the replaced file. It
+// matches fs.ErrInvalid.
+type StdioTargetError struct{ Stream string }
+
+// Error says which stream the destination is and what to do instead.
+func (e StdioTargetError) Error() string {
+	return "is the file " + e.Stream + " is open on: the output is a new file renamed into place, which would replace that file, not write to " + e.Stream + "; name the output file itself, not /dev/stdout, and do not redirect " + e.Stream + " to it"
+}
+
+// Is makes a StdioTargetError match fs.ErrInvalid.
+func (e StdioTargetError) Is(target error) bool { return target == fs.ErrInvalid }
+
+// stdio is what stdioOf compares a destination with: the process's
+// standard streams, by name.
+var stdio = []struct {
+	name string
+	f    **os.File
+}{{"standard input", &os.Stdin}, {"standard output", &os.Stdout}, {"standard error", &os.Stderr}}
+
+// stdioOf returns the name of the standard stream open on the file fi
+// describes, or "".
+func stdioOf(fi fs.FileInfo) string {
+	for _, s := range stdio {
+		if *s.f == nil {
+			continue
+		}
+		if sfi, err := (*s.f).Stat(); err == nil && sfi.Mode().IsRegular() && os.SameFile(fi, sfi) {
+			return s.name
+		}
+	}
+	return ""
+}
 
 // errIsDir is the reason given when dst is an existing folder, which
 // rename(2) words as "file exists" or "is a directory" depending on the

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -39,7 +40,11 @@ type ExportOptions struct {
 	// is the stream name ("Binary.Icon"): the layout msiinfo export writes
 	// and msibuild -i reads back (with BinaryDir as its working folder).
 	// The folder BinaryDir/<Table> is created if needed. Each file is written
-	// atomically (a temporary file renamed into place). A table or cell
+	// atomically (a temporary file renamed into place). As ExportDir, it
+	// never writes through a symbolic link below BinaryDir: a link at
+	// BinaryDir/<Table> or at a cell's file is refused (the cell's file is
+	// then not written), while BinaryDir itself may be a link to a
+	// folder. A table or cell
 	// name that cannot be used as a file name (see ExportDir) stops the
 	// export with an error matching ErrUnsafeName.
 	BinaryDir string
@@ -139,16 +144,50 @@ func exportTable(ctx context.Context, bw *bufio.Writer, db *msi.Database, table 
 	if opts.BinaryDir != "" {
 		dir := opts.BinaryDir
 		cell = func(table, name string, st *io.SectionReader) error {
-			if err := os.MkdirAll(filepath.Join(dir, table), 0o777); err != nil {
+			sub, err := binarySubdir(dir, table)
+			if err != nil {
 				return err
 			}
-			return safefile.Write(filepath.Join(dir, table, name), func(w io.Writer) error {
+			dst := filepath.Join(sub, name)
+			if fi, err := os.Lstat(dst); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+				return &fs.PathError{Op: "replace", Path: dst, Err: errLinkInWay}
+			}
+			return safefile.Write(dst, func(w io.Writer) error {
 				_, err := io.Copy(w, st)
 				return err
 			})
 		}
 	}
 	return writeTable(ctx, bw, db, table, cell, nil)
+}
+
+// errLinkInWay is why a binary cell is not written to BinaryDir: a
+// symbolic link is where its folder or file goes.
+var errLinkInWay = errors.New("is a symbolic link; not written through")
+
+// binarySubdir returns the folder dir/table of ExportOptions.BinaryDir,
+// creating it (and dir) if needed. The folder table must not be a
+// symbolic link: its name comes from the package, and export -d, whose
+// layout BinaryDir is, never writes through a link below the folder it
+// was given (a link at dir itself, named by the caller, is followed).
+func binarySubdir(dir, table string) (string, error) {
+	sub := filepath.Join(dir, table)
+	if err := os.MkdirAll(dir, 0o777); err != nil {
+		return "", err
+	}
+	if err := os.Mkdir(sub, 0o777); err != nil && !errors.Is(err, fs.ErrExist) {
+		return "", err
+	}
+	fi, err := os.Lstat(sub)
+	switch {
+	case err != nil:
+		return "", err
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return "", &fs.PathError{Op: "create folder", Path: sub, Err: errLinkInWay}
+	case !fi.IsDir():
+		return "", &fs.PathError{Op: "create folder", Path: sub, Err: safefile.NotFolderError{Mode: fi.Mode()}}
+	}
+	return sub, nil
 }
 
 // A binaryCellFunc stores the data of one binary cell of table, whose text
@@ -284,7 +323,10 @@ func systemTable(name string) bool {
 // skipped, and the rest is exported: the error returned then joins one
 // error per refused name, each matching ErrUnsafeName, and
 // errors.Is(err, ErrUnsafeName) reports that everything else is in place.
-// Any other error (a table that does not decode, a write that fails) is
+// Any other error (a table that does not decode, a write that fails, two
+// names that dir's file system takes for one, such as binary cells "A"
+// and "a" on a file system that ignores case: an error matching
+// fs.ErrExist that names both files) is
 // returned alone and leaves dir as it was, with one exception: when the
 // file system refuses to move an entry into an existing dir part way
 // through (after the checks), the entries moved before it stay, and the

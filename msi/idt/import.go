@@ -170,6 +170,14 @@ func ImportFile(db *msi.Database, name string) (table string, err error) {
 // after the first. The zero value is ready to use; an Importer is not
 // safe for concurrent use.
 type Importer struct {
+	// Output, when not "", is the file the database will be written to
+	// (the file a symbolic link there points to). A binary cell naming
+	// that file (or a hard link of it) is refused with an error matching
+	// safefile.ErrSameFile: the database is written to a new file renamed
+	// into place, which would replace the file the cell is read from,
+	// an input of the import. A missing Output refuses nothing.
+	Output string
+
 	copies copyCount
 }
 
@@ -181,15 +189,46 @@ func (im *Importer) ImportFile(db *msi.Database, name string) (table string, err
 		return "", err
 	}
 	defer f.Close()
-	return importIDT(db, f, newNoLinkFS(filepath.Dir(name)), name, &im.copies)
+	copies := &im.copies
+	copies.output = nil
+	if im.Output != "" {
+		if fi, err := os.Stat(im.Output); err == nil && fi.Mode().IsRegular() {
+			copies.output = fi
+		}
+	}
+	return importIDT(db, f, newNoLinkFS(filepath.Dir(name)), name, copies)
 }
 
 // copyCount is what the cells of the files imported so far count against
 // MaxCellCopies: the bytes of all cells, those of the distinct files
-// among them, and which files those are by identity.
+// among them, and which files those are by identity; and the file the
+// database is to be written to (Importer.Output), which no cell may name.
 type copyCount struct {
 	total, unique int64
 	distinct      map[fileKey]struct{}
+	output        fs.FileInfo // nil: none
+}
+
+// isOutput reports whether the cell file p, of identity key (hasKey) or
+// information fi, is the output file, and if so returns the refusal.
+func (c *copyCount) isOutput(files fs.FS, p string, key fileKey, hasKey bool, fi fs.FileInfo) error {
+	if c.output == nil {
+		return nil
+	}
+	same := false
+	if k, ok := keyOf(c.output); ok && hasKey {
+		same = k == key
+	} else if fi != nil {
+		same = os.SameFile(c.output, fi)
+	}
+	if !same {
+		return nil
+	}
+	where := p
+	if nl, ok := files.(*noLinkFS); ok {
+		where = filepath.Join(nl.dir, filepath.FromSlash(p))
+	}
+	return fmt.Errorf("%s: %w: the output is a new file renamed into place, which would replace this file the import reads", where, safefile.ErrSameFile)
 }
 
 // errSymlink is the reason noLinkFS refuses a path.
@@ -913,6 +952,7 @@ func statCells(files fs.FS, copies *copyCount, n int, file func(i int) string) (
 				read, done bool
 				err        error
 				buf        []byte
+				statInfo   fs.FileInfo // from fs.Stat, when the file was checked so
 			)
 			if set.nl != nil && rawCellReads && kept < maxKeptBytes {
 				// One open checks the file and reads it when it is
@@ -944,9 +984,13 @@ func statCells(files fs.FS, copies *copyCount, n int, file func(i int) string) (
 				if !fi.Mode().IsRegular() {
 					return nil, fmt.Errorf("file %q is not a regular file", p)
 				}
+				statInfo = fi
 				lf = &lazyFile{set: set, name: p, size: fi.Size()}
 				lf.key, lf.hasKey = keyOf(fi)
 				lf.keep = lf.size <= maxKeptCell && kept+lf.size <= maxKeptBytes
+			}
+			if err := copies.isOutput(files, p, lf.key, lf.hasKey, statInfo); err != nil {
+				return nil, err
 			}
 			if lf.keep {
 				kept += lf.size
