@@ -290,3 +290,73 @@ func TestAuditFindingsMakeSharedTextsOnce(t *testing.T) {
 		t.Errorf("auditFindings allocated %d bytes per component, want at most 400", per)
 	}
 }
+
+// publishGrid returns the sample with cats x quals more PublishComponent
+// rows (the table created), each a qualified component entry point of
+// App in feature Core: msi-publish-grid.msi of the scaled hostile
+// fixtures (4,600 x 100 there) at a smaller size.
+func publishGrid(t testing.TB, cats, quals int) *msi.Database {
+	t.Helper()
+	db := openSample(t)
+	tab, err := db.CreateTable("PublishComponent", []msi.Column{
+		{Name: "ComponentId", Type: msi.ColString, Size: 38, Key: true},
+		{Name: "Qualifier", Type: msi.ColString, Size: 255, Key: true},
+		{Name: "Component_", Type: msi.ColString, Size: 72, Key: true},
+		{Name: "AppData", Type: msi.ColString, Size: 255, Nullable: true},
+		{Name: "Feature_", Type: msi.ColString, Size: 38},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range cats {
+		for j := range quals {
+			if err := tab.Insert(msi.StrValue(fmt.Sprintf("{11111111-2222-3333-4444-%012d}", i)), msi.StrValue(fmt.Sprintf("q%d", j)), msi.StrValue("App"), msi.Value{}, msi.StrValue("Core")); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return saveReopen(t, db)
+}
+
+// auditHeldPerPublished bounds the heap an audit report holds per
+// qualified component of a category shared by 100 rows once Audit
+// returns (the rewrite preview left out): the EntryPoint (240 bytes),
+// its key (48), name (64) and descriptor (112), and its
+// broad-health-check finding (72). It measured 554; 633 when each row's
+// descriptor held its own copy of the category's registry key (80
+// bytes, packed again for each row).
+const auditHeldPerPublished = 580
+
+// TestAuditHoldsLittlePerPublishedComponent audits 40,000 qualified
+// components, 100 per category: the report holds at most
+// auditHeldPerPublished bytes per entry point (the scaled fixture's
+// 460,000 of them, with --max-entry-points raised, held 312 MiB).
+func TestAuditHoldsLittlePerPublishedComponent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a package of 40,000 PublishComponent rows")
+	}
+	const n = 40000
+	db := publishGrid(t, n/100, 100)
+	var rep *AuditReport
+	held := int64(testenv.LiveBytes(func() any {
+		var err error
+		if rep, err = Audit(db, AuditOptions{NoRewrite: true, MaxEntryPoints: 2 * n}); err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}))
+	published := 0
+	for _, ep := range rep.EntryPoints {
+		if ep.Kind == "qualified component" && ep.Registered && len(ep.Descriptors) == 1 && ep.Descriptors[0].Descriptor != "" {
+			published++
+		}
+	}
+	if published != n {
+		t.Fatalf("%d registered qualified components with a descriptor, want %d", published, n)
+	}
+	t.Logf("%d entry points, %d findings: %d bytes held, %d per qualified component", len(rep.EntryPoints), rep.NumFindings(), held, held/n)
+	if per := held / n; per > auditHeldPerPublished {
+		t.Errorf("the report holds %d bytes per qualified component, want at most %d", per, auditHeldPerPublished)
+	}
+	runtime.KeepAlive(rep)
+}
