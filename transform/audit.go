@@ -2,6 +2,7 @@ package transform
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -12,6 +13,7 @@ import (
 	"iter"
 	"math/bits"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -135,6 +137,7 @@ type AuditReport struct {
 	// keeps them compact and writes their texts when they are read (a
 	// package can have a finding for each of 120,000 components).
 	findings []finding
+	quotes   []findingQuote // what the findings quote (finding.quote)
 	// Signature and Cache are what a signed package and the installer's
 	// cache cost.
 	Signature AuditSignature `json:"signature"`
@@ -483,6 +486,13 @@ func (r *AuditReport) Flagged() int {
 // auditFindings applies the rules.
 func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 	var out []finding
+	var quotes []findingQuote
+	// add appends f, quoting q.
+	add := func(f finding, q findingQuote) {
+		f.quote = int32(len(quotes))
+		quotes = append(quotes, q)
+		out = append(out, f)
+	}
 	// Thousands of components checked by the same entry points share
 	// the texts that say so: each is kept once.
 	texts := map[string]string{}
@@ -568,17 +578,17 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 				fix = "after it, no advertised entry point's health check covers it"
 			}
 		}
-		f := finding{kind: kind, sev: sevWarning, comp: cname, who: who, fix: fix}
+		f, q := finding{kind: kind, sev: sevWarning}, findingQuote{comp: cname, who: who, fix: fix}
 		switch kind {
 		case fKeyPathMissing:
-			f.sev, f.a = sevError, text(kp.Problem)
+			f.sev, q.a = sevError, text(kp.Problem)
 		case fKeyPathHKCU:
-			f.a = kp.Registry // its Key and Name are the model's (build)
+			q.a = kp.Registry // its Key and Name are the model's (build)
 		case fKeyPathFolder:
-			f.a = text(kp.Problem)
+			q.a = text(kp.Problem)
 		}
 		f.sev = sev(f.sev)
-		out = append(out, f)
+		add(f, q)
 	}
 	// Assembly identities.
 	asmComps := make([]string, 0, len(m.assemblies))
@@ -598,14 +608,14 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 		var arch *amName
 		for i, at := range a.names {
 			if at.value == "" || !assemblyValueValid(at.name, at.value, a.win32) {
-				out = append(out, finding{kind: fAssemblyInvalid, sev: sevError, comp: cname, ep: int32(i), fix: fix})
+				add(finding{kind: fAssemblyInvalid, sev: sevError, ep: int32(i)}, findingQuote{comp: cname, fix: fix})
 			}
 			if strings.EqualFold(at.name, "processorArchitecture") && arch == nil {
 				arch = &a.names[i]
 			}
 		}
 		if !a.win32 && !a.private && a.attrs == 0 && arch == nil && len(a.names) > 0 {
-			out = append(out, finding{kind: fAssemblyNoArch, sev: sevWarning, comp: cname, a: assemblyIdentity(a), fix: fix})
+			add(finding{kind: fAssemblyNoArch, sev: sevWarning}, findingQuote{comp: cname, a: assemblyIdentity(a), fix: fix})
 		}
 	}
 	// Entry points.
@@ -623,40 +633,52 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 		hc := m.check(ep.Feature)
 		switch {
 		case hc.Problem != "" && ep.writes():
-			out = append(out, finding{kind: fEntryPointChain, sev: sevWarning, ep: int32(i), a: hc.Problem})
+			add(finding{kind: fEntryPointChain, sev: sevWarning, ep: int32(i)}, findingQuote{a: hc.Problem})
 			continue
 		case ep.writes() && ep.Component != "" && !m.inFeature(ep.Component, ep.Feature) && m.db.Kind() != msi.PackageMergeModule:
-			out = append(out, finding{kind: fEntryPointComponent, sev: sevWarning, ep: int32(i)})
+			out = append(out, finding{kind: fEntryPointComponent, sev: sevWarning, ep: int32(i), quote: -1})
 		}
 		if ep.writes() && ep.Covers > opts.BroadCheck {
-			out = append(out, finding{kind: fBroadCheck, sev: sevWarning, ep: int32(i)})
+			out = append(out, finding{kind: fBroadCheck, sev: sevWarning, ep: int32(i), quote: -1})
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].sev < out[j].sev })
+	slices.SortStableFunc(out, func(a, b finding) int { return cmp.Compare(a.sev, b.sev) })
 	// Kept as they are: appended to the report's (empty) list, 120,000
 	// findings were held twice for a moment (14 MB).
-	rep.findings = out
+	rep.findings, rep.quotes = out, quotes
 }
 
-// A finding is a Finding as the report keeps it: its kind and the
-// strings its texts are made of, most of them views of the database's
-// strings or texts many findings share (the component's name, the entry
-// points that check it), and the entry point it is about; its message
+// A finding is a Finding as the report keeps it: its kind, its
+// severity, the entry point it is about and, for the kinds that quote
+// more, the strings its texts are made of (a findingQuote); its message
 // and rows are written when it is read (AuditReport.Finding), with what
 // the model keeps (a registry key path's key and name, an assembly's
-// name rows). A Finding made at once held about 500 bytes of text; this,
-// 72 bytes (120 when it held the registry and assembly values itself
-// and its severity as a string: 14 MB for 120,000 findings).
+// name rows). A Finding made at once held about 500 bytes of text; a
+// finding that held its strings itself, 72 bytes (120 when it held the
+// registry and assembly values too and its severity as a string: 14 MB
+// for 120,000 findings). An entry point's finding quotes nothing but the
+// entry point, and is 12 bytes without pointers: 460,000
+// broad-health-check findings, 33 MB for the collector to scan when
+// each held four empty strings, are 5.5 MB it skips.
 type finding struct {
 	kind findingKind
 	sev  findingSeverity
 	// ep is the entry point (rep.EntryPoints) for the entry point kinds,
 	// the MsiAssemblyName row of the component's (amAssembly.names) for
 	// fAssemblyInvalid.
-	ep   int32
+	ep int32
+	// quote is the finding's findingQuote in AuditReport.quotes, -1 for
+	// none.
+	quote int32
+}
+
+// A findingQuote is what a finding quotes, most of it views of the
+// database's strings or texts many findings share (the component's
+// name, the entry points that check it).
+type findingQuote struct {
 	comp string // the component, for the key path and assembly kinds
 	// a is what the kind's message quotes (see build): the problem, the
-	// Registry row, the assembly's identity.
+	// Registry row, the assembly's identity, the broken chain.
 	a   string
 	who string // the entry points whose health checks cover comp
 	fix string
@@ -698,15 +720,19 @@ const (
 )
 
 // build writes out finding f of the report.
-func (r *AuditReport) build(f *finding) Finding {
-	out := Finding{Severity: f.sev.Severity(), Fix: f.fix}
+func (r *AuditReport) build(fd *finding) Finding {
+	var f findingQuote
+	if fd.quote >= 0 {
+		f = r.quotes[fd.quote]
+	}
+	out := Finding{Severity: fd.sev.Severity(), Fix: f.fix}
 	var ep *EntryPoint
-	if f.kind >= fEntryPointChain {
-		ep = &r.EntryPoints[f.ep]
+	if fd.kind >= fEntryPointChain {
+		ep = &r.EntryPoints[fd.ep]
 		out.Rows = []string{rowName(ep)}
 		out.Fix = ep.Rewrite
 	}
-	switch f.kind {
+	switch fd.kind {
 	case fKeyPathMissing:
 		out.Rule, out.Rows = "keypath-missing", []string{rowRef("Component", f.comp)}
 		out.Remedy = "make KeyPath name a file, registry value or ODBC data source the component installs"
@@ -721,7 +747,7 @@ func (r *AuditReport) build(f *finding) Finding {
 		out.Remedy = "give the component a key file or registry key path, or a CreateFolder row for its folder"
 		out.Message = clip.Sprintf("component %s: %s; %s", f.comp, f.a, f.who)
 	case fAssemblyInvalid:
-		at := r.model.assemblies[f.comp].names[f.ep]
+		at := r.model.assemblies[f.comp].names[fd.ep]
 		out.Rule, out.Rows = "assembly-invalid-value", []string{rowRef("MsiAssembly", f.comp), rowRef("MsiAssemblyName", f.comp, at.name)}
 		out.Remedy = "author the value the assembly's metadata holds (msikit rewrite --assembly-names)"
 		out.Message = clip.Sprintf("assembly of component %s: %s %q is rejected by CreateAssemblyNameObject (error 1935 at install; the component is never found)", f.comp, at.name, at.value)

@@ -76,10 +76,11 @@ func TestAuditHoldsLittlePerEntryPoint(t *testing.T) {
 
 // auditHeldPerFinding bounds the heap an audit report holds per key path
 // finding once Audit returns: the finding kept compact (its kind, its
-// severity and the strings it quotes, 72 bytes; the message is written
-// when it is read) and what the model keeps of its component to write
-// the component's line in the list of its feature's components (about
-// 200 bytes). It measured 275; a finding of 120 bytes (the registry and
+// severity and the strings it quotes, 12 + 64 bytes; the message is
+// written when it is read) and what the model keeps of its component to
+// write the component's line in the list of its feature's components
+// (about 200 bytes). It measured 280 (275 when the finding held its
+// strings itself, 72 bytes); a finding of 120 bytes (the registry and
 // assembly values it quotes held in it, its severity as a string), 312,
 // and with its message written about 450 bytes more.
 const auditHeldPerFinding = 295
@@ -322,10 +323,11 @@ func publishGrid(t testing.TB, cats, quals int) *msi.Database {
 // qualified component of a category shared by 100 rows once Audit
 // returns (the rewrite preview left out): the EntryPoint (240 bytes),
 // its key (48), name (64) and descriptor (112), and its
-// broad-health-check finding (72). It measured 554; 633 when each row's
+// broad-health-check finding (12). It measured 484; 554 when the finding
+// held four strings (72 bytes), and 633 when, besides, each row's
 // descriptor held its own copy of the category's registry key (80
 // bytes, packed again for each row).
-const auditHeldPerPublished = 580
+const auditHeldPerPublished = 510
 
 // TestAuditHoldsLittlePerPublishedComponent audits 40,000 qualified
 // components, 100 per category: the report holds at most
