@@ -770,7 +770,9 @@ func (r *AuditReport) build(fd *finding) Finding {
 		}
 		out.Rule = "broad-health-check"
 		out.Remedy = "put the entry point's component in a small feature of its own (msikit rewrite --leaf-features), or stop advertising it (--class-to-registry for COM and shell registration)"
-		out.Message = clip.Sprintf("activating %s %s checks the key paths of %d components of feature %s and its parents%s", ep.Kind, ep.Name, ep.Covers, ep.Feature, after)
+		// Joined, not formatted: one allocation for each of the
+		// thousands of entry points a broad check can have.
+		out.Message = "activating " + clip.String(ep.Kind) + " " + clip.String(ep.Name) + " checks the key paths of " + strconv.Itoa(ep.Covers) + " components of feature " + clip.String(ep.Feature) + " and its parents" + after
 	}
 	return out
 }
@@ -1041,7 +1043,27 @@ func rowName(ep *EntryPoint) string { return rowRef(ep.Table, ep.Key...) }
 // clipped (clip.String): a finding names its rows, and a long pooled key
 // value shared by the rows of many findings is not copied into each.
 func rowRef(table string, key ...string) string {
-	return table + " [" + strings.Join(clip.Strings(key), ", ") + "]"
+	// Written in one allocation: joined, then bracketed, the name of
+	// each of 460,000 entry points was made three times over.
+	n := len(table) + len(" []")
+	for j, k := range key {
+		if j > 0 {
+			n += len(", ")
+		}
+		n += min(len(k), clip.Max)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(table)
+	b.WriteString(" [")
+	for j, k := range key {
+		if j > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(clip.String(k))
+	}
+	b.WriteByte(']')
+	return b.String()
 }
 
 // sameRowName reports whether rowName(a) == rowName(b), without writing

@@ -382,7 +382,13 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 // auditOtherEntryPoints appends advertised shortcuts, type libraries and
 // published (qualified) components to eps.
 func auditOtherEntryPoints(m *auditModel, eps []EntryPoint, newEP func(kind, table string, key []string, name, feature, component string) EntryPoint) ([]EntryPoint, error) {
-	keyOf := func(r msi.Row) []string { return edit.ValuesText(r.Key()) }
+	// The key's values are read into one buffer for all rows: a slice
+	// made for each was garbage at once (57 MB for 460,000 rows).
+	var keyBuf []msi.Value
+	keyOf := func(r msi.Row) []string {
+		keyBuf = r.AppendKey(keyBuf[:0])
+		return edit.ValuesText(keyBuf)
+	}
 	// Why a row is not registered, written once per feature or
 	// component: 87,000 shortcuts naming one missing 64 KiB feature held
 	// a copy each (3 MB).
