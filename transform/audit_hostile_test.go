@@ -438,3 +438,21 @@ func TestAuditWriteTextAllocatesLittlePerEntryPoint(t *testing.T) {
 		t.Errorf("WriteText: %.1f allocations per qualified component, want at most 3.5", per)
 	}
 }
+
+// BenchmarkAuditPublishGrid audits 20,000 qualified components, 100 per
+// category, without the rewrite preview, and writes the text report:
+// the entry points, their findings and their lines.
+func BenchmarkAuditPublishGrid(b *testing.B) {
+	db := publishGrid(b, 200, 100)
+	b.SetBytes(db.Size())
+	b.ReportAllocs()
+	for b.Loop() {
+		rep, err := Audit(db, AuditOptions{NoRewrite: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := rep.WriteText(io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
