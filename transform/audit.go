@@ -147,6 +147,7 @@ type AuditReport struct {
 
 	after         *auditModel       // the rewritten copy's model (nil without a preview)
 	assemblyFixes map[string]string // what the preview's assembly-names pass does, by component
+	movedTo       map[int32]string  // the leaf feature of each entry point leaf-features moves, by index
 }
 
 // An EntryPoint is a row that makes Windows Installer write a darwin
@@ -160,7 +161,12 @@ type EntryPoint struct {
 	Name  string   `json:"name"` // what it is: "CLSID {…} InprocServer32", ".txt open", ...
 	// Registered is false for a row msiexec never registers or
 	// advertises; NotRegistered says why.
-	Registered    bool   `json:"registered"`
+	Registered bool `json:"registered"`
+	// after says which feature it names after the rewrite; declared
+	// here, it takes the room Registered leaves before the next string
+	// (a string of its own took 16 bytes: 7 MB for 460,000 entry
+	// points).
+	after         epAfter
 	NotRegistered string `json:"notRegistered,omitempty"`
 	// Feature is the feature whose health check activation starts and
 	// Component (ComponentID) the component it asks for.
@@ -182,9 +188,16 @@ type EntryPoint struct {
 	// when it is no longer advertised or there is no preview).
 	Rewrite     string `json:"rewrite,omitempty"`
 	CoversAfter int    `json:"coversAfter"`
-
-	featureAfter string // the feature it names after the rewrite, "" when no longer advertised
 }
+
+// epAfter is the feature an entry point names after the rewrite.
+type epAfter uint8
+
+const (
+	afterNone  epAfter = iota // none: it is no longer advertised, or there is no preview
+	afterSame                 // its Feature
+	afterMoved                // the leaf feature AuditReport.movedTo holds for it
+)
 
 // A WrittenDescriptor is one descriptor Windows Installer writes for an
 // entry point, and where.
@@ -447,7 +460,7 @@ func Audit(db *msi.Database, opts AuditOptions) (*AuditReport, error) {
 	// The findings hold what they need: the rewritten copy's model goes,
 	// and of the package's model what the listed features' components
 	// are written from stays.
-	rep.after, rep.assemblyFixes = nil, nil
+	rep.after, rep.assemblyFixes, rep.movedTo = nil, nil, nil
 	m.trim()
 	rep.model = m
 	auditSignature(db, opts.Now, rep)
@@ -508,7 +521,7 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 	// entry points over thousands of components cost their sum, not their
 	// product.
 	rows := newEntryRows(rep.EntryPoints)
-	checkedBy := coverage(m, rows, func(ep *EntryPoint) string {
+	checkedBy := coverage(m, rows, func(i int32, ep *EntryPoint) string {
 		if !ep.Registered || !ep.writes() {
 			return ""
 		}
@@ -516,11 +529,17 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 	})
 	var checkedAfter []covering
 	if rep.after != nil {
-		checkedAfter = coverage(rep.after, rows, func(ep *EntryPoint) string {
+		checkedAfter = coverage(rep.after, rows, func(i int32, ep *EntryPoint) string {
 			if !ep.writes() {
 				return ""
 			}
-			return ep.featureAfter
+			switch ep.after {
+			case afterSame:
+				return ep.Feature
+			case afterMoved:
+				return rep.movedTo[i]
+			}
+			return ""
 		})
 	}
 	rowNames := make([]string, len(rep.EntryPoints)) // covering.text's
@@ -1137,11 +1156,11 @@ func (c *keyCursor) skip(n int) { c.off += n }
 // coverage returns, per feature (by amFeature.idx), the entry points
 // whose health checks cover it: those whose feature (featureOf; "" to
 // skip) has it in its chain.
-func coverage(m *auditModel, rows *entryRows, featureOf func(*EntryPoint) string) []covering {
+func coverage(m *auditModel, rows *entryRows, featureOf func(int32, *EntryPoint) string) []covering {
 	out := make([]covering, m.numFeatures)
 	for i := range rows.eps {
 		ep := &rows.eps[i]
-		f := featureOf(ep)
+		f := featureOf(int32(i), ep)
 		if f == "" {
 			continue
 		}

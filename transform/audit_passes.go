@@ -684,7 +684,11 @@ func (fx *rewriteEffects) apply(rep *AuditReport) {
 		case e.moved != "":
 			ep.Rewrite = text("leaf-features: its feature becomes ", e.moved)
 			ep.CoversAfter = after.covers(e.moved)
-			ep.featureAfter = e.moved
+			ep.after = afterMoved
+			if rep.movedTo == nil {
+				rep.movedTo = map[int32]string{}
+			}
+			rep.movedTo[int32(i)] = e.moved
 		case !ep.Registered:
 		default:
 			if n := e.notes; len(n) > 0 {
@@ -694,7 +698,7 @@ func (fx *rewriteEffects) apply(rep *AuditReport) {
 			}
 			if ep.Feature != "" {
 				ep.CoversAfter = after.covers(ep.Feature)
-				ep.featureAfter = ep.Feature
+				ep.after = afterSame
 			}
 		}
 	}
