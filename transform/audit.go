@@ -2,6 +2,7 @@ package transform
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -12,6 +13,7 @@ import (
 	"iter"
 	"math/bits"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -135,6 +137,7 @@ type AuditReport struct {
 	// keeps them compact and writes their texts when they are read (a
 	// package can have a finding for each of 120,000 components).
 	findings []finding
+	quotes   []findingQuote // what the findings quote (finding.quote)
 	// Signature and Cache are what a signed package and the installer's
 	// cache cost.
 	Signature AuditSignature `json:"signature"`
@@ -144,6 +147,7 @@ type AuditReport struct {
 
 	after         *auditModel       // the rewritten copy's model (nil without a preview)
 	assemblyFixes map[string]string // what the preview's assembly-names pass does, by component
+	movedTo       map[int32]string  // the leaf feature of each entry point leaf-features moves, by index
 }
 
 // An EntryPoint is a row that makes Windows Installer write a darwin
@@ -157,7 +161,12 @@ type EntryPoint struct {
 	Name  string   `json:"name"` // what it is: "CLSID {…} InprocServer32", ".txt open", ...
 	// Registered is false for a row msiexec never registers or
 	// advertises; NotRegistered says why.
-	Registered    bool   `json:"registered"`
+	Registered bool `json:"registered"`
+	// after says which feature it names after the rewrite; declared
+	// here, it takes the room Registered leaves before the next string
+	// (a string of its own took 16 bytes: 7 MB for 460,000 entry
+	// points).
+	after         epAfter
 	NotRegistered string `json:"notRegistered,omitempty"`
 	// Feature is the feature whose health check activation starts and
 	// Component (ComponentID) the component it asks for.
@@ -179,9 +188,16 @@ type EntryPoint struct {
 	// when it is no longer advertised or there is no preview).
 	Rewrite     string `json:"rewrite,omitempty"`
 	CoversAfter int    `json:"coversAfter"`
-
-	featureAfter string // the feature it names after the rewrite, "" when no longer advertised
 }
+
+// epAfter is the feature an entry point names after the rewrite.
+type epAfter uint8
+
+const (
+	afterNone  epAfter = iota // none: it is no longer advertised, or there is no preview
+	afterSame                 // its Feature
+	afterMoved                // the leaf feature AuditReport.movedTo holds for it
+)
 
 // A WrittenDescriptor is one descriptor Windows Installer writes for an
 // entry point, and where.
@@ -444,7 +460,7 @@ func Audit(db *msi.Database, opts AuditOptions) (*AuditReport, error) {
 	// The findings hold what they need: the rewritten copy's model goes,
 	// and of the package's model what the listed features' components
 	// are written from stays.
-	rep.after, rep.assemblyFixes = nil, nil
+	rep.after, rep.assemblyFixes, rep.movedTo = nil, nil, nil
 	m.trim()
 	rep.model = m
 	auditSignature(db, opts.Now, rep)
@@ -483,6 +499,13 @@ func (r *AuditReport) Flagged() int {
 // auditFindings applies the rules.
 func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 	var out []finding
+	var quotes []findingQuote
+	// add appends f, quoting q.
+	add := func(f finding, q findingQuote) {
+		f.quote = int32(len(quotes))
+		quotes = append(quotes, q)
+		out = append(out, f)
+	}
 	// Thousands of components checked by the same entry points share
 	// the texts that say so: each is kept once.
 	texts := map[string]string{}
@@ -498,7 +521,7 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 	// entry points over thousands of components cost their sum, not their
 	// product.
 	rows := newEntryRows(rep.EntryPoints)
-	checkedBy := coverage(m, rows, func(ep *EntryPoint) string {
+	checkedBy := coverage(m, rows, func(i int32, ep *EntryPoint) string {
 		if !ep.Registered || !ep.writes() {
 			return ""
 		}
@@ -506,11 +529,17 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 	})
 	var checkedAfter []covering
 	if rep.after != nil {
-		checkedAfter = coverage(rep.after, rows, func(ep *EntryPoint) string {
+		checkedAfter = coverage(rep.after, rows, func(i int32, ep *EntryPoint) string {
 			if !ep.writes() {
 				return ""
 			}
-			return ep.featureAfter
+			switch ep.after {
+			case afterSame:
+				return ep.Feature
+			case afterMoved:
+				return rep.movedTo[i]
+			}
+			return ""
 		})
 	}
 	rowNames := make([]string, len(rep.EntryPoints)) // covering.text's
@@ -568,17 +597,17 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 				fix = "after it, no advertised entry point's health check covers it"
 			}
 		}
-		f := finding{kind: kind, sev: sevWarning, comp: cname, who: who, fix: fix}
+		f, q := finding{kind: kind, sev: sevWarning}, findingQuote{comp: cname, who: who, fix: fix}
 		switch kind {
 		case fKeyPathMissing:
-			f.sev, f.a = sevError, text(kp.Problem)
+			f.sev, q.a = sevError, text(kp.Problem)
 		case fKeyPathHKCU:
-			f.a = kp.Registry // its Key and Name are the model's (build)
+			q.a = kp.Registry // its Key and Name are the model's (build)
 		case fKeyPathFolder:
-			f.a = text(kp.Problem)
+			q.a = text(kp.Problem)
 		}
 		f.sev = sev(f.sev)
-		out = append(out, f)
+		add(f, q)
 	}
 	// Assembly identities.
 	asmComps := make([]string, 0, len(m.assemblies))
@@ -598,14 +627,14 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 		var arch *amName
 		for i, at := range a.names {
 			if at.value == "" || !assemblyValueValid(at.name, at.value, a.win32) {
-				out = append(out, finding{kind: fAssemblyInvalid, sev: sevError, comp: cname, ep: int32(i), fix: fix})
+				add(finding{kind: fAssemblyInvalid, sev: sevError, ep: int32(i)}, findingQuote{comp: cname, fix: fix})
 			}
 			if strings.EqualFold(at.name, "processorArchitecture") && arch == nil {
 				arch = &a.names[i]
 			}
 		}
 		if !a.win32 && !a.private && a.attrs == 0 && arch == nil && len(a.names) > 0 {
-			out = append(out, finding{kind: fAssemblyNoArch, sev: sevWarning, comp: cname, a: assemblyIdentity(a), fix: fix})
+			add(finding{kind: fAssemblyNoArch, sev: sevWarning}, findingQuote{comp: cname, a: assemblyIdentity(a), fix: fix})
 		}
 	}
 	// Entry points.
@@ -623,40 +652,52 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 		hc := m.check(ep.Feature)
 		switch {
 		case hc.Problem != "" && ep.writes():
-			out = append(out, finding{kind: fEntryPointChain, sev: sevWarning, ep: int32(i), a: hc.Problem})
+			add(finding{kind: fEntryPointChain, sev: sevWarning, ep: int32(i)}, findingQuote{a: hc.Problem})
 			continue
 		case ep.writes() && ep.Component != "" && !m.inFeature(ep.Component, ep.Feature) && m.db.Kind() != msi.PackageMergeModule:
-			out = append(out, finding{kind: fEntryPointComponent, sev: sevWarning, ep: int32(i)})
+			out = append(out, finding{kind: fEntryPointComponent, sev: sevWarning, ep: int32(i), quote: -1})
 		}
 		if ep.writes() && ep.Covers > opts.BroadCheck {
-			out = append(out, finding{kind: fBroadCheck, sev: sevWarning, ep: int32(i)})
+			out = append(out, finding{kind: fBroadCheck, sev: sevWarning, ep: int32(i), quote: -1})
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].sev < out[j].sev })
+	slices.SortStableFunc(out, func(a, b finding) int { return cmp.Compare(a.sev, b.sev) })
 	// Kept as they are: appended to the report's (empty) list, 120,000
 	// findings were held twice for a moment (14 MB).
-	rep.findings = out
+	rep.findings, rep.quotes = out, quotes
 }
 
-// A finding is a Finding as the report keeps it: its kind and the
-// strings its texts are made of, most of them views of the database's
-// strings or texts many findings share (the component's name, the entry
-// points that check it), and the entry point it is about; its message
+// A finding is a Finding as the report keeps it: its kind, its
+// severity, the entry point it is about and, for the kinds that quote
+// more, the strings its texts are made of (a findingQuote); its message
 // and rows are written when it is read (AuditReport.Finding), with what
 // the model keeps (a registry key path's key and name, an assembly's
-// name rows). A Finding made at once held about 500 bytes of text; this,
-// 72 bytes (120 when it held the registry and assembly values itself
-// and its severity as a string: 14 MB for 120,000 findings).
+// name rows). A Finding made at once held about 500 bytes of text; a
+// finding that held its strings itself, 72 bytes (120 when it held the
+// registry and assembly values too and its severity as a string: 14 MB
+// for 120,000 findings). An entry point's finding quotes nothing but the
+// entry point, and is 12 bytes without pointers: 460,000
+// broad-health-check findings, 33 MB for the collector to scan when
+// each held four empty strings, are 5.5 MB it skips.
 type finding struct {
 	kind findingKind
 	sev  findingSeverity
 	// ep is the entry point (rep.EntryPoints) for the entry point kinds,
 	// the MsiAssemblyName row of the component's (amAssembly.names) for
 	// fAssemblyInvalid.
-	ep   int32
+	ep int32
+	// quote is the finding's findingQuote in AuditReport.quotes, -1 for
+	// none.
+	quote int32
+}
+
+// A findingQuote is what a finding quotes, most of it views of the
+// database's strings or texts many findings share (the component's
+// name, the entry points that check it).
+type findingQuote struct {
 	comp string // the component, for the key path and assembly kinds
 	// a is what the kind's message quotes (see build): the problem, the
-	// Registry row, the assembly's identity.
+	// Registry row, the assembly's identity, the broken chain.
 	a   string
 	who string // the entry points whose health checks cover comp
 	fix string
@@ -698,15 +739,19 @@ const (
 )
 
 // build writes out finding f of the report.
-func (r *AuditReport) build(f *finding) Finding {
-	out := Finding{Severity: f.sev.Severity(), Fix: f.fix}
+func (r *AuditReport) build(fd *finding) Finding {
+	var f findingQuote
+	if fd.quote >= 0 {
+		f = r.quotes[fd.quote]
+	}
+	out := Finding{Severity: fd.sev.Severity(), Fix: f.fix}
 	var ep *EntryPoint
-	if f.kind >= fEntryPointChain {
-		ep = &r.EntryPoints[f.ep]
+	if fd.kind >= fEntryPointChain {
+		ep = &r.EntryPoints[fd.ep]
 		out.Rows = []string{rowName(ep)}
 		out.Fix = ep.Rewrite
 	}
-	switch f.kind {
+	switch fd.kind {
 	case fKeyPathMissing:
 		out.Rule, out.Rows = "keypath-missing", []string{rowRef("Component", f.comp)}
 		out.Remedy = "make KeyPath name a file, registry value or ODBC data source the component installs"
@@ -721,7 +766,7 @@ func (r *AuditReport) build(f *finding) Finding {
 		out.Remedy = "give the component a key file or registry key path, or a CreateFolder row for its folder"
 		out.Message = clip.Sprintf("component %s: %s; %s", f.comp, f.a, f.who)
 	case fAssemblyInvalid:
-		at := r.model.assemblies[f.comp].names[f.ep]
+		at := r.model.assemblies[f.comp].names[fd.ep]
 		out.Rule, out.Rows = "assembly-invalid-value", []string{rowRef("MsiAssembly", f.comp), rowRef("MsiAssemblyName", f.comp, at.name)}
 		out.Remedy = "author the value the assembly's metadata holds (msikit rewrite --assembly-names)"
 		out.Message = clip.Sprintf("assembly of component %s: %s %q is rejected by CreateAssemblyNameObject (error 1935 at install; the component is never found)", f.comp, at.name, at.value)
@@ -744,7 +789,9 @@ func (r *AuditReport) build(f *finding) Finding {
 		}
 		out.Rule = "broad-health-check"
 		out.Remedy = "put the entry point's component in a small feature of its own (msikit rewrite --leaf-features), or stop advertising it (--class-to-registry for COM and shell registration)"
-		out.Message = clip.Sprintf("activating %s %s checks the key paths of %d components of feature %s and its parents%s", ep.Kind, ep.Name, ep.Covers, ep.Feature, after)
+		// Joined, not formatted: one allocation for each of the
+		// thousands of entry points a broad check can have.
+		out.Message = "activating " + clip.String(ep.Kind) + " " + clip.String(ep.Name) + " checks the key paths of " + strconv.Itoa(ep.Covers) + " components of feature " + clip.String(ep.Feature) + " and its parents" + after
 	}
 	return out
 }
@@ -1015,7 +1062,27 @@ func rowName(ep *EntryPoint) string { return rowRef(ep.Table, ep.Key...) }
 // clipped (clip.String): a finding names its rows, and a long pooled key
 // value shared by the rows of many findings is not copied into each.
 func rowRef(table string, key ...string) string {
-	return table + " [" + strings.Join(clip.Strings(key), ", ") + "]"
+	// Written in one allocation: joined, then bracketed, the name of
+	// each of 460,000 entry points was made three times over.
+	n := len(table) + len(" []")
+	for j, k := range key {
+		if j > 0 {
+			n += len(", ")
+		}
+		n += min(len(k), clip.Max)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(table)
+	b.WriteString(" [")
+	for j, k := range key {
+		if j > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(clip.String(k))
+	}
+	b.WriteByte(']')
+	return b.String()
 }
 
 // sameRowName reports whether rowName(a) == rowName(b), without writing
@@ -1089,11 +1156,11 @@ func (c *keyCursor) skip(n int) { c.off += n }
 // coverage returns, per feature (by amFeature.idx), the entry points
 // whose health checks cover it: those whose feature (featureOf; "" to
 // skip) has it in its chain.
-func coverage(m *auditModel, rows *entryRows, featureOf func(*EntryPoint) string) []covering {
+func coverage(m *auditModel, rows *entryRows, featureOf func(int32, *EntryPoint) string) []covering {
 	out := make([]covering, m.numFeatures)
 	for i := range rows.eps {
 		ep := &rows.eps[i]
-		f := featureOf(ep)
+		f := featureOf(int32(i), ep)
 		if f == "" {
 			continue
 		}
@@ -1202,38 +1269,55 @@ func (r *AuditReport) WriteText(w io.Writer) error {
 	fmt.Fprintf(b, "Kind: %s; product code %s; %s (ALLUSERS=%q)\n", r.Kind, orDash(r.ProductCode), map[bool]string{true: "per machine", false: "per user"}[r.PerMachine], r.AllUsers)
 	fmt.Fprintf(b, "\nAdvertised entry points: %d\n", countRegistered(r.EntryPoints))
 	for _, ep := range r.EntryPoints {
-		b.line("  ", ep.Kind, " ", ep.Name, " (", ep.Table, " [", strings.Join(clip.Strings(ep.Key), ", "), "])")
+		b.parts("  ", ep.Kind, " ", ep.Name, " (", ep.Table, " [")
+		for j, k := range ep.Key {
+			if j > 0 {
+				b.parts(", ")
+			}
+			b.parts(clip.String(k))
+		}
+		b.line("])")
+		// Each line written as its parts, not formatted: the lines of
+		// 460,000 entry points (msi-publish-grid.msi, scaled, with
+		// --max-entry-points raised) boxed 2 million strings for fmt.
 		if !ep.Registered {
-			fmt.Fprintf(b, "    not registered: %s\n", ep.NotRegistered)
+			b.line("    not registered: ", ep.NotRegistered)
 			continue
 		}
 		if len(ep.Reaches) > 0 {
-			fmt.Fprintf(b, "    reaches: %s\n", strings.Join(ep.Reaches, "; "))
+			b.parts("    reaches: ")
+			for j, r := range ep.Reaches {
+				if j > 0 {
+					b.parts("; ")
+				}
+				b.parts(r)
+			}
+			b.line()
 		}
 		for _, d := range ep.Descriptors {
-			fmt.Fprintf(b, "    descriptor at %s", d.Where)
+			b.parts("    descriptor at ", d.Where)
 			if d.Value != "" {
-				fmt.Fprintf(b, " [%s]", d.Value)
+				b.parts(" [", d.Value, "]")
 			}
 			if d.Descriptor != "" {
-				fmt.Fprintf(b, ": %s", d.Descriptor)
+				b.parts(": ", d.Descriptor)
 			} else {
-				fmt.Fprintf(b, ": (%s)", d.Problem)
+				b.parts(": (", d.Problem, ")")
 			}
 			if d.Args != "" {
-				fmt.Fprintf(b, " args %s", d.Args)
+				b.parts(" args ", d.Args)
 			}
-			b.WriteString("\n")
+			b.line()
 		}
 		if ep.Feature != "" {
 			b.line("    checks feature ", ep.Feature, " for component ", ep.Component, " ", ep.ComponentID, ": ", strconv.Itoa(ep.Covers), " components")
 		}
 		if ep.Rewrite != "" {
-			after := ""
 			if ep.CoversAfter >= 0 {
-				after = clip.Sprintf(" (then %d components)", ep.CoversAfter)
+				b.line("    rewrite: ", ep.Rewrite, " (then ", strconv.Itoa(ep.CoversAfter), " components)")
+			} else {
+				b.line("    rewrite: ", ep.Rewrite)
 			}
-			b.line("    rewrite: ", ep.Rewrite, after)
 		}
 	}
 	if len(r.Checks) > 0 {
@@ -1299,11 +1383,16 @@ func (l *lineWriter) line(parts ...string) {
 	if l.err != nil {
 		return
 	}
+	l.parts(parts...)
+	l.buf = append(l.buf, '\n')
+	l.emit()
+}
+
+// parts adds parts to the line being written, which line ends.
+func (l *lineWriter) parts(parts ...string) {
 	for _, p := range parts {
 		l.buf = append(l.buf, p...)
 	}
-	l.buf = append(l.buf, '\n')
-	l.emit()
 }
 
 func (l *lineWriter) Write(p []byte) (int, error) {

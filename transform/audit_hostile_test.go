@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/msikit/msikit/internal/testenv"
@@ -11,10 +12,12 @@ import (
 )
 
 // auditHeldPerEntryPoint bounds the heap an audit report holds per entry
-// point once Audit returns: the EntryPoint itself (240 bytes on 64-bit
+// point once Audit returns: the EntryPoint itself (224 bytes on 64-bit
 // systems) and a share of the package's tables, with every text that
 // thousands of entry points have in common (the rewrite preview's
-// verdict, the class a ProgId reaches, its descriptor) held once.
+// verdict, the class a ProgId reaches, its descriptor) held once. It
+// measured 265; 281 when the EntryPoint held the feature it names after
+// the rewrite as a string of its own (240 bytes).
 const auditHeldPerEntryPoint = 360
 
 // progIDChain returns the sample with n more ProgId rows, each the
@@ -76,10 +79,11 @@ func TestAuditHoldsLittlePerEntryPoint(t *testing.T) {
 
 // auditHeldPerFinding bounds the heap an audit report holds per key path
 // finding once Audit returns: the finding kept compact (its kind, its
-// severity and the strings it quotes, 72 bytes; the message is written
-// when it is read) and what the model keeps of its component to write
-// the component's line in the list of its feature's components (about
-// 200 bytes). It measured 275; a finding of 120 bytes (the registry and
+// severity and the strings it quotes, 12 + 64 bytes; the message is
+// written when it is read) and what the model keeps of its component to
+// write the component's line in the list of its feature's components
+// (about 200 bytes). It measured 280 (275 when the finding held its
+// strings itself, 72 bytes); a finding of 120 bytes (the registry and
 // assembly values it quotes held in it, its severity as a string), 312,
 // and with its message written about 450 bytes more.
 const auditHeldPerFinding = 295
@@ -288,5 +292,170 @@ func TestAuditFindingsMakeSharedTextsOnce(t *testing.T) {
 	per := (after.TotalAlloc - before.TotalAlloc) / n
 	if per > 400 {
 		t.Errorf("auditFindings allocated %d bytes per component, want at most 400", per)
+	}
+}
+
+// publishGrid returns the sample with cats x quals more PublishComponent
+// rows (the table created), each a qualified component entry point of
+// App in feature Core: msi-publish-grid.msi of the scaled hostile
+// fixtures (4,600 x 100 there) at a smaller size.
+func publishGrid(t testing.TB, cats, quals int) *msi.Database {
+	t.Helper()
+	db := openSample(t)
+	tab, err := db.CreateTable("PublishComponent", []msi.Column{
+		{Name: "ComponentId", Type: msi.ColString, Size: 38, Key: true},
+		{Name: "Qualifier", Type: msi.ColString, Size: 255, Key: true},
+		{Name: "Component_", Type: msi.ColString, Size: 72, Key: true},
+		{Name: "AppData", Type: msi.ColString, Size: 255, Nullable: true},
+		{Name: "Feature_", Type: msi.ColString, Size: 38},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range cats {
+		for j := range quals {
+			if err := tab.Insert(msi.StrValue(fmt.Sprintf("{11111111-2222-3333-4444-%012d}", i)), msi.StrValue(fmt.Sprintf("q%d", j)), msi.StrValue("App"), msi.Value{}, msi.StrValue("Core")); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return saveReopen(t, db)
+}
+
+// auditHeldPerPublished bounds the heap an audit report holds per
+// qualified component of a category shared by 100 rows once Audit
+// returns (the rewrite preview left out): the EntryPoint (224 bytes),
+// its key (48), name (64) and descriptor (112), and its
+// broad-health-check finding (12). It measured 468; 484 when the
+// EntryPoint held the feature it names after the rewrite as a string
+// (240 bytes), 554 when, besides, the finding held four strings (72
+// bytes), and 633 when each row's descriptor also held its own copy of
+// the category's registry key (80 bytes, packed again for each row).
+const auditHeldPerPublished = 476
+
+// TestAuditHoldsLittlePerPublishedComponent audits 40,000 qualified
+// components, 100 per category: the report holds at most
+// auditHeldPerPublished bytes per entry point (the scaled fixture's
+// 460,000 of them, with --max-entry-points raised, held 312 MiB).
+func TestAuditHoldsLittlePerPublishedComponent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a package of 40,000 PublishComponent rows")
+	}
+	const n = 40000
+	db := publishGrid(t, n/100, 100)
+	var rep *AuditReport
+	held := int64(testenv.LiveBytes(func() any {
+		var err error
+		if rep, err = Audit(db, AuditOptions{NoRewrite: true, MaxEntryPoints: 2 * n}); err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}))
+	published := 0
+	for _, ep := range rep.EntryPoints {
+		if ep.Kind == "qualified component" && ep.Registered && len(ep.Descriptors) == 1 && ep.Descriptors[0].Descriptor != "" {
+			published++
+		}
+	}
+	if published != n {
+		t.Fatalf("%d registered qualified components with a descriptor, want %d", published, n)
+	}
+	t.Logf("%d entry points, %d findings: %d bytes held, %d per qualified component", len(rep.EntryPoints), rep.NumFindings(), held, held/n)
+	if per := held / n; per > auditHeldPerPublished {
+		t.Errorf("the report holds %d bytes per qualified component, want at most %d", per, auditHeldPerPublished)
+	}
+	runtime.KeepAlive(rep)
+}
+
+// The entry points of 20,000 qualified components are listed, and their
+// broad-health-check findings read, with little garbage besides what the
+// report keeps: each row's key was read into a slice of its own, and
+// each finding's row name was made three times over and its message
+// formatted with its arguments boxed (msi-publish-grid.msi, scaled, with
+// --max-entry-points raised: 460,000 of each, and the collector ran
+// again and again over the 200 MB the report holds). Measured: Audit
+// 698 -> 570 bytes allocated per row, reading a finding 7 -> 3
+// allocations (368 -> 272 bytes).
+func TestAuditPublishedComponentsAllocateLittle(t *testing.T) {
+	const n = 20000
+	db := publishGrid(t, n/100, 100)
+	var rep *AuditReport
+	var err error
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	rep, err = Audit(db, AuditOptions{NoRewrite: true})
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit := (after.TotalAlloc - before.TotalAlloc) / n
+	var broad []int
+	for i := range rep.NumFindings() {
+		if f := rep.Finding(i); f.Rule == "broad-health-check" && strings.HasPrefix(f.Rows[0], "PublishComponent [") {
+			broad = append(broad, i)
+		}
+	}
+	if len(broad) != n {
+		t.Fatalf("%d broad-health-check findings of qualified components, want %d", len(broad), n)
+	}
+	runtime.ReadMemStats(&before)
+	allocs := testing.AllocsPerRun(1, func() {
+		for _, i := range broad {
+			rep.Finding(i)
+		}
+	}) / n
+	runtime.ReadMemStats(&after)
+	read := (after.TotalAlloc - before.TotalAlloc) / (2 * n) // AllocsPerRun runs it twice
+	t.Logf("Audit: %d bytes allocated per row; a finding read: %.1f allocations, %d bytes", audit, allocs, read)
+	if audit > 620 {
+		t.Errorf("Audit allocated %d bytes per row, want at most 620", audit)
+	}
+	if allocs > 4 {
+		t.Errorf("reading a finding took %.1f allocations, want at most 4", allocs)
+	}
+}
+
+// WriteText writes an entry point's lines as their parts, not through
+// fmt: 3,000 qualified components took 8.1 allocations apiece (their
+// descriptor line formatted a part at a time, each part boxed, their key
+// joined), and now take what their broad-health-check finding's texts
+// take (3: its rows, row name and message).
+func TestAuditWriteTextAllocatesLittlePerEntryPoint(t *testing.T) {
+	const n = 3000
+	db := publishGrid(t, n/100, 100)
+	rep, err := Audit(db, AuditOptions{NoRewrite: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.EntryPoints) < n {
+		t.Fatalf("%d entry points, want at least %d", len(rep.EntryPoints), n)
+	}
+	allocs := testing.AllocsPerRun(2, func() {
+		if err := rep.WriteText(io.Discard); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Logf("WriteText: %.1f allocations per qualified component", allocs/n)
+	if per := allocs / n; per > 3.5 {
+		t.Errorf("WriteText: %.1f allocations per qualified component, want at most 3.5", per)
+	}
+}
+
+// BenchmarkAuditPublishGrid audits 20,000 qualified components, 100 per
+// category, without the rewrite preview, and writes the text report:
+// the entry points, their findings and their lines.
+func BenchmarkAuditPublishGrid(b *testing.B) {
+	db := publishGrid(b, 200, 100)
+	b.SetBytes(db.Size())
+	b.ReportAllocs()
+	for b.Loop() {
+		rep, err := Audit(db, AuditOptions{NoRewrite: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := rep.WriteText(io.Discard); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
