@@ -313,7 +313,10 @@ func (w *Writer) start() {
 
 // Add writes a result, filling its RuleIndex from the driver's rules. A
 // result whose rule the driver does not list is an error, as with
-// Log.Add; a write error is kept and returned by every later call.
+// Log.Add; a write error is kept and returned by every later call. Add
+// keeps nothing of r once it returns (the encoder memoizes no string), so
+// r's strings may share bytes the caller then reuses, as the audit and
+// validate SARIF writers' do.
 func (w *Writer) Add(r Result) error {
 	i := ruleIndex(w.driver, r.RuleID)
 	if i < 0 {
