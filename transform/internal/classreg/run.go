@@ -358,18 +358,27 @@ func applyPlan(db *msi.Database, plan *Plan, rep *edit.Log, shared *edit.Shared)
 		if seq == nil {
 			return nil
 		}
-		cells := map[string]string{"Action": a.Action, "Sequence": strconv.Itoa(int(a.Sequence))}
-		vals := make([]msi.Value, len(seq.Columns()))
-		text := make([]string, len(vals))
-		for i, col := range seq.Columns() {
-			vals[i] = edit.Value(col, cells[col.Name])
-			text[i] = vals[i].String()
+		if err := addAction(seq, a.Table, a.Action, int(a.Sequence), "the Registry rows need it", rep); err != nil {
+			return err
 		}
-		if err := seq.Insert(vals...); err != nil {
-			return fmt.Errorf("transform: class-to-registry: adding %s: %w", a.Action, err)
-		}
-		rep.Change(edit.Change{Op: edit.Add, Table: a.Table, Key: []string{a.Action}, New: text, Reason: "the Registry rows need it"})
 	}
+	return nil
+}
+
+// addAction adds the row of action at sequence to the sequence table seq
+// (named table), recording it with reason.
+func addAction(seq *msi.Table, table, action string, sequence int, reason string, rep *edit.Log) error {
+	cells := map[string]string{"Action": action, "Sequence": strconv.Itoa(sequence)}
+	vals := make([]msi.Value, len(seq.Columns()))
+	text := make([]string, len(vals))
+	for i, col := range seq.Columns() {
+		vals[i] = edit.Value(col, cells[col.Name])
+		text[i] = vals[i].String()
+	}
+	if err := seq.Insert(vals...); err != nil {
+		return fmt.Errorf("transform: class-to-registry: adding %s: %w", action, err)
+	}
+	rep.Change(edit.Change{Op: edit.Add, Table: table, Key: []string{action}, New: text, Reason: reason})
 	return nil
 }
 
@@ -671,17 +680,9 @@ func createFolderTable(db *msi.Database, rep *edit.Log) (*msi.Table, error) {
 		if _, ok := seq.Lookup(msi.StrValue(a.action)); ok {
 			continue
 		}
-		cells := map[string]string{"Action": a.action, "Sequence": strconv.Itoa(a.seq)}
-		vals := make([]msi.Value, len(seq.Columns()))
-		text := make([]string, len(vals))
-		for i, col := range seq.Columns() {
-			vals[i] = edit.Value(col, cells[col.Name])
-			text[i] = vals[i].String()
+		if err := addAction(seq, seqInstall, a.action, a.seq, "the CreateFolder rows need it", rep); err != nil {
+			return nil, err
 		}
-		if err := seq.Insert(vals...); err != nil {
-			return nil, fmt.Errorf("transform: class-to-registry: adding %s: %w", a.action, err)
-		}
-		rep.Change(edit.Change{Op: edit.Add, Table: seqInstall, Key: []string{a.action}, New: text, Reason: "the CreateFolder rows need it"})
 	}
 	return t, nil
 }
