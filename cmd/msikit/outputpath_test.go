@@ -97,25 +97,11 @@ func selfNamingPackage(t *testing.T, dir, name string) (pkg, cabinet string) {
 	}
 	update := func(table, key, column string, v msi.Value) {
 		t.Helper()
-		tb, err := db.Table(table)
-		if err != nil {
-			t.Fatal(err)
-		}
 		k := msi.StrValue(key)
 		if table == "Media" {
 			k = msi.IntValue(1)
 		}
-		err = tb.Update([]msi.Value{k}, func(vals []msi.Value) error {
-			for i, c := range tb.Columns() {
-				if c.Name == column {
-					vals[i] = v
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		setCell(t, db, table, k, column, v)
 	}
 	update("Component", "Data1", "Directory_", msi.StrValue("TARGETDIR"))
 	update("Component", "Data2", "Directory_", msi.StrValue("TARGETDIR"))
@@ -192,26 +178,8 @@ func adminImageInstallLayout(t *testing.T, dir string) (string, []string) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	set := func(table string, key msi.Value, column string, v msi.Value) {
-		t.Helper()
-		tb, err := db.Table(table)
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = tb.Update([]msi.Value{key}, func(vals []msi.Value) error {
-			for i, c := range tb.Columns() {
-				if c.Name == column {
-					vals[i] = v
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	set("Directory", msi.StrValue("INSTALLDIR"), "Directory_Parent", msi.StrValue("TARGETDIR"))
-	set("Media", msi.IntValue(1), "Cabinet", msi.Value{})
+	setCell(t, db, "Directory", msi.StrValue("INSTALLDIR"), "Directory_Parent", msi.StrValue("TARGETDIR"))
+	setCell(t, db, "Media", msi.IntValue(1), "Cabinet", msi.Value{})
 	if err := db.DeleteStream("synth.cab"); err != nil {
 		t.Fatal(err)
 	}
@@ -431,5 +399,25 @@ func TestRewriteKeepsSourceFiles(t *testing.T) {
 	}
 	if code, _, stderr := runCLI(t, "rewrite", samplePath(), "--assembly-names", "--source", src, "-o", filepath.Join(src, "new.msi")); code != exitOK {
 		t.Errorf("-o a new file below --source: exit %d, %s", code, stderr)
+	}
+}
+
+// setCell sets column of the row of table whose key is key to v.
+func setCell(t *testing.T, db *msi.Database, table string, key msi.Value, column string, v msi.Value) {
+	t.Helper()
+	tb, err := db.Table(table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = tb.Update([]msi.Value{key}, func(vals []msi.Value) error {
+		for i, c := range tb.Columns() {
+			if c.Name == column {
+				vals[i] = v
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
