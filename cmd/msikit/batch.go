@@ -8,8 +8,9 @@ package main
 // the last package is done. A result counts against jobs until it has
 // been emitted, so no more than jobs results are held at once, running or
 // done and waiting for an earlier one: memory follows jobs, not n. (A
-// folder of six links to one package with a 55 MB report took 349 MiB in
-// rewrite --dry-run --jobs 1 when every result was held to the end.)
+// folder of six links to one package with a 55 MB report took 374-389
+// MiB in rewrite --dry-run --jobs 1 when every result was held to the
+// end, 186-190 MiB since.)
 //
 // stop, when not nil, is asked before each work starts; once it returns
 // an error no more work starts, and forEachOrdered emits what was
