@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"strings"
 	"sync"
 
 	flag "github.com/spf13/pflag"
@@ -547,9 +546,9 @@ type extractWriter struct {
 // folder, and an administrative image extracted into its own folder
 // (-d equal to --source) has install paths that are source paths.
 type inputGuard struct {
-	pkg  os.FileInfo     // the package (nil: unknown)
-	src  os.FileInfo     // the source folder of external cabinets (nil: unknown)
-	cabs map[string]bool // the external cabinets' names, casefold.Key
+	pkg  os.FileInfo       // the package (nil: unknown)
+	src  os.FileInfo       // the source folder of external cabinets (nil: unknown)
+	cabs map[string]string // the external cabinets, by casefold.Key (externalCabinets)
 
 	srcDir  string        // the source folder, as given
 	plan    *install.Plan // the files being extracted, for their source paths
@@ -565,28 +564,9 @@ func newInputGuard(name string, opts *install.Options, db *msi.Database, plan *i
 	if srcDir == "" {
 		srcDir = filepath.Dir(name)
 	}
-	g := &inputGuard{cabs: map[string]bool{}, srcDir: srcDir, plan: plan}
+	g := &inputGuard{cabs: externalCabinets(db), srcDir: srcDir, plan: plan}
 	g.pkg, _ = os.Stat(name)
 	g.src, _ = os.Stat(srcDir)
-	if !db.HasTable("Media") {
-		return g
-	}
-	t, err := db.Table("Media")
-	if err != nil {
-		return g
-	}
-	if _, ok := t.Column("Cabinet"); !ok {
-		return g
-	}
-	// Folded once per distinct name: a million rows may share one long
-	// pooled string.
-	seen := map[string]bool{}
-	for r := range t.Rows() {
-		if c := r.Get("Cabinet").Str(); c != "" && !strings.HasPrefix(c, "#") && !seen[c] {
-			seen[c] = true
-			g.cabs[casefold.Key(c)] = true
-		}
-	}
 	return g
 }
 
@@ -603,7 +583,7 @@ func (g *inputGuard) protected(dst string) error {
 	if g.pkg != nil && os.SameFile(fi, g.pkg) {
 		return errors.New("is the package being extracted; not replaced")
 	}
-	if g.src != nil && g.cabs[casefold.Key(filepath.Base(dst))] {
+	if _, ok := g.cabs[casefold.Key(filepath.Base(dst))]; ok && g.src != nil {
 		if d, err := os.Stat(filepath.Dir(dst)); err == nil && os.SameFile(d, g.src) {
 			return errors.New("is an external cabinet of the package; not replaced")
 		}

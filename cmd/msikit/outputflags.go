@@ -186,6 +186,22 @@ func checkNotCabinet(db *msi.Database, in, out string) error {
 	if d, err := os.Stat(filepath.Dir(real)); err != nil || !os.SameFile(d, pkgDir) {
 		return nil
 	}
+	want := casefold.Key(filepath.Base(real))
+	if c, ok := externalCabinets(db)[want]; ok {
+		return fmt.Errorf("%s: is the external cabinet %s of %s (its Media table names it): the output would replace it, leaving the package without its files (-o must name another file)", out, escapeName(c), in)
+	}
+	return nil
+}
+
+// externalCabinets returns the external cabinets the Media table of db
+// names (not "#" streams), by casefold.Key of the name (as a package's
+// cabinets are looked up), each with its first spelling; nil when there
+// is no Media table with a Cabinet column. Each distinct name is folded
+// once: a million rows may share one long pooled string.
+func externalCabinets(db *msi.Database) map[string]string {
+	if !db.HasTable("Media") {
+		return nil
+	}
 	t, err := db.Table("Media")
 	if err != nil {
 		return nil
@@ -193,11 +209,15 @@ func checkNotCabinet(db *msi.Database, in, out string) error {
 	if _, ok := t.Column("Cabinet"); !ok {
 		return nil
 	}
-	want := casefold.Key(filepath.Base(real))
+	cabs := map[string]string{}
+	seen := map[string]bool{}
 	for r := range t.Rows() {
-		if c := r.Get("Cabinet").Str(); c != "" && !strings.HasPrefix(c, "#") && casefold.Key(c) == want {
-			return fmt.Errorf("%s: is the external cabinet %s of %s (its Media table names it): the output would replace it, leaving the package without its files (-o must name another file)", out, escapeName(c), in)
+		if c := r.Get("Cabinet").Str(); c != "" && !strings.HasPrefix(c, "#") && !seen[c] {
+			seen[c] = true
+			if k := casefold.Key(c); cabs[k] == "" {
+				cabs[k] = c
+			}
 		}
 	}
-	return nil
+	return cabs
 }
