@@ -1,5 +1,11 @@
 package main
 
+import (
+	"bufio"
+	"fmt"
+	"io"
+)
+
 // forEachOrdered runs work(i) for each i in [0, n), up to jobs at once,
 // and hands each result to emit in the order of i, on the calling
 // goroutine, as soon as it and every earlier one are done.
@@ -46,4 +52,53 @@ func forEachOrdered[R any](n, jobs int, stop func() error, work func(i int) R, e
 		<-slots
 	}
 	return stopped
+}
+
+// A jsonBatch writes a batch command's JSON report a package at a time,
+// as json.Encoder with SetIndent("", "  ") writes a summary struct whose
+// first field is the list "packages" and whose other fields are counts:
+// each element written (by elem, at the list's prefix) and flushed as it
+// is added, the counts at the end.
+type jsonBatch[T any] struct {
+	bw   *bufio.Writer
+	list *jsonList
+	elem func(w *bufio.Writer, prefix string, v T) error
+	err  error // the first error, after which nothing more is written
+}
+
+func newJSONBatch[T any](w io.Writer, elem func(w *bufio.Writer, prefix string, v T) error) *jsonBatch[T] {
+	bw := bufio.NewWriter(w)
+	bw.WriteString("{\n  \"packages\": ")
+	return &jsonBatch[T]{bw: bw, list: startJSONList(bw, "  "), elem: elem}
+}
+
+// add writes v as the next element of the list.
+func (j *jsonBatch[T]) add(v T) {
+	if j.err == nil {
+		if j.err = j.elem(j.bw, j.list.next(), v); j.err == nil {
+			j.err = j.bw.Flush()
+		}
+	}
+}
+
+// A jsonCount is a count field of a batch's JSON report.
+type jsonCount struct {
+	name string
+	n    int
+}
+
+// end ends the list, writes the counts and flushes; it returns the
+// first error.
+func (j *jsonBatch[T]) end(counts ...jsonCount) error {
+	if j.err != nil {
+		return j.err
+	}
+	if err := j.list.end(); err != nil {
+		return err
+	}
+	for _, c := range counts {
+		fmt.Fprintf(j.bw, ",\n  %q: %d", c.name, c.n)
+	}
+	j.bw.WriteString("\n}\n")
+	return j.bw.Flush()
 }

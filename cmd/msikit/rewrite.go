@@ -270,11 +270,11 @@ func runRewrite(env *Env, o *rewriteOpts, args []string) error {
 		sum      rewriteSummary // the counts; Packages stays nil
 		failures []string       // a batch's failures, for stderr at the end
 		first    *rewriteResult // the one package of a single rewrite
-		jw       *rewriteJSONWriter
+		jw       *jsonBatch[*rewriteResult]
 		tw       = textWriter{env.Stdout}
 	)
 	if o.jsonOut {
-		jw = newRewriteJSON(env.Stdout)
+		jw = newJSONBatch(env.Stdout, writeResultJSON)
 	}
 	progress := batch && env.StderrIsTerminal && !o.quiet
 	work := func(i int) *rewriteResult {
@@ -325,7 +325,7 @@ func runRewrite(env *Env, o *rewriteOpts, args []string) error {
 	}
 	switch {
 	case jw != nil:
-		if err := jw.end(sum.Succeeded, sum.Failed); err != nil {
+		if err := jw.end(jsonCount{"succeeded", sum.Succeeded}, jsonCount{"failed", sum.Failed}); err != nil {
 			return err
 		}
 	case len(inputs) > 1:
@@ -877,58 +877,6 @@ func rewriteAsTransform(r *rewriteResult, o *rewriteOpts, db *msi.Database, in, 
 	}
 	r.OK = true
 	return r
-}
-
-// writeRewriteJSON writes sum as a json.Encoder with SetIndent("", "  ")
-// does, byte for byte, but one change and one note at a time: encoded
-// whole, the report of a pass that changed 65,000 rows is a 100 MB
-// document built, then indented, in memory.
-func writeRewriteJSON(w io.Writer, sum *rewriteSummary) error {
-	if sum.Packages == nil {
-		bw := bufio.NewWriter(w)
-		fmt.Fprintf(bw, "{\n  \"packages\": null,\n  \"succeeded\": %d,\n  \"failed\": %d\n}\n", sum.Succeeded, sum.Failed)
-		return bw.Flush()
-	}
-	j := newRewriteJSON(w)
-	for _, r := range sum.Packages {
-		j.add(r)
-	}
-	return j.end(sum.Succeeded, sum.Failed)
-}
-
-// rewriteJSONWriter writes the JSON report a package at a time, as
-// writeRewriteJSON writes a whole rewriteSummary: the packages as they
-// are added, the counts at the end.
-type rewriteJSONWriter struct {
-	bw   *bufio.Writer
-	list *jsonList
-	err  error // the first error, after which nothing more is written
-}
-
-func newRewriteJSON(w io.Writer) *rewriteJSONWriter {
-	bw := bufio.NewWriter(w)
-	bw.WriteString("{\n  \"packages\": ")
-	return &rewriteJSONWriter{bw: bw, list: startJSONList(bw, "  ")}
-}
-
-func (j *rewriteJSONWriter) add(r *rewriteResult) {
-	if j.err == nil {
-		if j.err = writeResultJSON(j.bw, j.list.next(), r); j.err == nil {
-			j.err = j.bw.Flush()
-		}
-	}
-}
-
-// end writes the counts and flushes; it returns the first error.
-func (j *rewriteJSONWriter) end(succeeded, failed int) error {
-	if j.err != nil {
-		return j.err
-	}
-	if err := j.list.end(); err != nil {
-		return err
-	}
-	fmt.Fprintf(j.bw, ",\n  \"succeeded\": %d,\n  \"failed\": %d\n}\n", succeeded, failed)
-	return j.bw.Flush()
 }
 
 // writeJSONArray writes s as json.Indent writes an array whose line

@@ -149,3 +149,17 @@ func BenchmarkWriteReportJSON(b *testing.B) {
 		}
 	}
 }
+
+// writeRewriteJSON writes sum as rewrite --json writes its report, a
+// package at a time (jsonBatch), for comparison with json.Encoder.
+func writeRewriteJSON(w io.Writer, sum *rewriteSummary) error {
+	if sum.Packages == nil {
+		_, err := fmt.Fprintf(w, "{\n  \"packages\": null,\n  \"succeeded\": %d,\n  \"failed\": %d\n}\n", sum.Succeeded, sum.Failed)
+		return err
+	}
+	j := newJSONBatch(w, writeResultJSON)
+	for _, r := range sum.Packages {
+		j.add(r)
+	}
+	return j.end(jsonCount{"succeeded", sum.Succeeded}, jsonCount{"failed", sum.Failed})
+}

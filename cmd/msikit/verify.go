@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -134,14 +133,10 @@ func runVerify(env *Env, o *verifyOpts, args []string) error {
 	var (
 		sum   verifySummary // the counts; Packages stays nil
 		first *verifyResult // the one package of a single verify
-		bw    *bufio.Writer
-		list  *jsonList
-		jerr  error
+		jw    *jsonBatch[*verifyResult]
 	)
 	if o.jsonOut {
-		bw = bufio.NewWriter(env.Stdout)
-		bw.WriteString("{\n  \"packages\": ")
-		list = startJSONList(bw, "  ")
+		jw = newJSONBatch(env.Stdout, writeJSONValue[*verifyResult])
 	}
 	work := func(i int) *verifyResult { return verifyOne(inputs[i], opts) }
 	emit := func(i int, r *verifyResult) {
@@ -153,28 +148,18 @@ func runVerify(env *Env, o *verifyOpts, args []string) error {
 		} else {
 			sum.Invalid++
 		}
-		switch {
-		case list == nil:
+		if jw != nil {
+			jw.add(r)
+		} else {
 			writeVerifyTextOne(env.Stdout, r)
-		case jerr == nil:
-			if jerr = writeJSONValue(bw, list.next(), r); jerr == nil {
-				jerr = bw.Flush()
-			}
 		}
 	}
 	// A signal stops the batch between packages; what was verified is
 	// reported, and the exit status says the run was stopped.
 	stopErr := forEachOrdered(len(inputs), o.jobs, env.stopped, work, emit)
-	if list != nil {
-		if jerr == nil {
-			jerr = list.end()
-		}
-		if jerr != nil {
-			return jerr
-		}
+	if jw != nil {
 		// As json.Encoder with SetIndent("", "  ") writes a verifySummary.
-		fmt.Fprintf(bw, ",\n  \"valid\": %d,\n  \"invalid\": %d\n}\n", sum.Valid, sum.Invalid)
-		if err := bw.Flush(); err != nil {
+		if err := jw.end(jsonCount{"valid", sum.Valid}, jsonCount{"invalid", sum.Invalid}); err != nil {
 			return err
 		}
 	} else if batch {
