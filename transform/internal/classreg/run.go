@@ -482,8 +482,9 @@ func applyAdditions(db *msi.Database, plan *Plan, rep *edit.Log) error {
 		// the database's copy.
 		row := reg.Row(reg.Len() - 1)
 		for i := range cols {
-			text[i] = row.At(i).String()
-			if text[i] != vals[i].String() {
+			if v := row.At(i); v.Equal(vals[i]) {
+				text[i] = v.String()
+			} else {
 				text[i] = vals[i].String() // not that row: its own text
 			}
 		}
