@@ -356,7 +356,9 @@ func applyPlan(db *msi.Database, plan *Plan, rep *edit.Log, shared *edit.Shared)
 			}
 		}
 		if seq == nil {
-			return nil
+			// The plan adds actions only to sequence tables it read
+			// (or to a module sequence it creates above).
+			return fmt.Errorf("transform: class-to-registry: table %s vanished", a.Table)
 		}
 		if err := addAction(seq, a.Table, a.Action, int(a.Sequence), "the Registry rows need it", rep); err != nil {
 			return err

@@ -463,3 +463,28 @@ func dumpTables(t *testing.T, db *msi.Database) map[string][][]string {
 	}
 	return out
 }
+
+// TestApplyPlanMissingSequenceTable: a planned action whose sequence
+// table the database no longer has is an error naming the table, not
+// the end of the actions. applyPlan returned nil there, so the actions
+// after it were skipped and the pass said it succeeded.
+func TestApplyPlanMissingSequenceTable(t *testing.T) {
+	db, err := msi.Open(filepath.Join(testenv.RepoRoot(), "testdata", "crafted", "valid", "msi-class-filetypemask.msi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if db.HasTable(seqInstall) {
+		if err := db.DropTable(seqInstall); err != nil {
+			t.Fatal(err)
+		}
+	}
+	plan := &Plan{Actions: []Action{
+		{"RemoveRegistryValues", 2600, seqInstall},
+		{"WriteRegistryValues", 5000, seqInstall},
+	}}
+	err = applyPlan(db, plan, &edit.Log{}, nil)
+	if err == nil || !strings.Contains(err.Error(), seqInstall) {
+		t.Fatalf("applyPlan with no %s: %v, want an error naming it", seqInstall, err)
+	}
+}
