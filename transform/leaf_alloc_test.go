@@ -18,7 +18,12 @@ import (
 // one component in one feature (msi-publish-grid.msi of the scaled
 // hostile fixtures, 460,000 rows there, at a smaller size) updates each
 // PublishComponent row; the pass and the text of its report allocate
-// little beside the changes they keep.
+// little beside the changes they keep. Per change, opening the package
+// included: 1,106 bytes while the changes were logged and then copied
+// into the report (899 with only that undone), each entry point kept its
+// key as text and 144 bytes, and the plan listed each update again; 779
+// then; 651 since applying the updates reuses one key buffer (779 with
+// only that undone). The budget is 720.
 func TestSplitAdvertisedRaisedMaxChangesBudget(t *testing.T) {
 	if testing.Short() {
 		t.Skip("splits 40,000 PublishComponent rows")
@@ -43,7 +48,7 @@ func TestSplitAdvertisedRaisedMaxChangesBudget(t *testing.T) {
 	}
 	_, alloc := testenv.Measure(run)
 	t.Logf("%d bytes allocated, %d a change", alloc, alloc/n)
-	testenv.CheckBudgetOf(t, "SplitAdvertised and WriteText", 2*testenv.TimeBudget, n*840, run)
+	testenv.CheckBudgetOf(t, "SplitAdvertised and WriteText", 2*testenv.TimeBudget, n*720, run)
 	if err != nil {
 		t.Fatal(err)
 	}

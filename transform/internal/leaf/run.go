@@ -440,10 +440,13 @@ func (lr *reader) apply(plan *Plan) error {
 		})
 	}
 
+	// One key buffer for every update: Update keeps none of it.
+	var key []msi.Value
 	for _, m := range plan.Moves {
 		for _, e := range m.Entries {
 			t, idx := e.src.tab.t, e.src.ColIndex
-			if err := t.Update(t.Row(e.row).Key(), func(vals []msi.Value) error {
+			key = t.Row(e.row).AppendKey(key[:0])
+			if err := t.Update(key, func(vals []msi.Value) error {
 				vals[idx] = msi.StrValue(m.Leaf)
 				return nil
 			}); err != nil {
