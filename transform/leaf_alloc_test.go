@@ -23,7 +23,8 @@ import (
 // into the report (899 with only that undone), each entry point kept its
 // key as text and 144 bytes, and the plan listed each update again; 779
 // then; 651 since applying the updates reuses one key buffer (779 with
-// only that undone). The budget is 720.
+// only that undone). The budget is 720 (1,000 under the race detector,
+// whose own allocations add 120 a change).
 func TestSplitAdvertisedRaisedMaxChangesBudget(t *testing.T) {
 	if testing.Short() {
 		t.Skip("splits 40,000 PublishComponent rows")
@@ -48,7 +49,11 @@ func TestSplitAdvertisedRaisedMaxChangesBudget(t *testing.T) {
 	}
 	_, alloc := testenv.Measure(run)
 	t.Logf("%d bytes allocated, %d a change", alloc, alloc/n)
-	testenv.CheckBudgetOf(t, "SplitAdvertised and WriteText", 2*testenv.TimeBudget, n*720, run)
+	budget := uint64(720)
+	if testenv.RaceEnabled {
+		budget = 1000 // 771 under the race detector
+	}
+	testenv.CheckBudgetOf(t, "SplitAdvertised and WriteText", 2*testenv.TimeBudget, n*budget, run)
 	if err != nil {
 		t.Fatal(err)
 	}
