@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/transform/internal/edit"
@@ -217,5 +219,57 @@ func TestPlanSharedLongGroup(t *testing.T) {
 	}
 	if len(plan.Features) != 1 || moved != n || len(plan.Conditions) != 1 {
 		t.Errorf("%d leaves, %d repoints, %d conditions copied; want 1, %d, 1", len(plan.Features), moved, len(plan.Conditions), n)
+	}
+}
+
+// An update's Key is the first cells of its Old only when none of them
+// is elided: a key cell longer than edit.MaxUnchangedCell is shown
+// elided in Old and New (the update leaves it unchanged), and whole in
+// Key, as the report's key of a row always is.
+func TestUpdateOfLongKeyCell(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "testdata", "sample.msi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := msi.NewDatabase(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const clsid = "{00000000-0000-0000-0000-000000000001}"
+	context := strings.Repeat("c", 2000)
+	rebuildTable(t, db, "Class", "Context", func(cols []msi.Column) [][]msi.Value {
+		vals := make([]msi.Value, len(cols))
+		for j, c := range cols {
+			switch c.Name {
+			case "CLSID":
+				vals[j] = msi.StrValue(clsid)
+			case "Context":
+				vals[j] = msi.StrValue(context)
+			case "Component_":
+				vals[j] = msi.StrValue("ComServer")
+			case "Feature_":
+				vals[j] = msi.StrValue("Core")
+			}
+		}
+		return [][]msi.Value{vals}
+	})
+	log, err := Run(db, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []edit.Change
+	for _, c := range log.Changes {
+		if c.Table == "Class" && c.Key[0] == clsid {
+			got = append(got, c)
+		}
+	}
+	const elided = "…(2000 bytes, unchanged)"
+	old := []string{clsid, elided, "ComServer", "", "", "", "", "", "", "", "", "Core", ""}
+	updated := slices.Clone(old)
+	updated[11] = "Core_ComServer"
+	want := []edit.Change{{Op: edit.Update, Table: "Class", Key: []string{clsid, context, "ComServer"},
+		Old: old, New: updated, Reason: "Feature_ Core → Core_ComServer"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("update of the class with a long Context (-want +got):\n%s", diff)
 	}
 }
