@@ -2,13 +2,14 @@ package leaf
 
 import (
 	"fmt"
-	"github.com/msikit/msikit/internal/clip"
-	"github.com/msikit/msikit/internal/textmemo"
-	"github.com/msikit/msikit/transform/internal/edit"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/msikit/msikit/internal/clip"
+	"github.com/msikit/msikit/internal/textmemo"
+	"github.com/msikit/msikit/transform/internal/edit"
 )
 
 // This file holds the SplitAdvertised algorithm over plain row structs, with
@@ -80,27 +81,52 @@ func (c Condition) row() []string {
 	return []string{c.Feature, strconv.Itoa(int(c.Level)), c.Condition}
 }
 
-// A Entry is one row of an entry-point table (Class, Extension,
-// Shortcut, TypeLib, PublishComponent) that may name a feature.
-type Entry struct {
-	Table string
-	Key   []string // primary key, IDT text
-	// Row is the whole row as IDT text, for the report: the Old of the
-	// update that repoints it (edit.UpdateRows elides its long cells
-	// other than Column's; readInput reads them elided already). When
-	// nil, Input.rowText reads it: readInput leaves it nil, so that a
-	// package's every entry point (460,000 PublishComponent rows) does
-	// not hold its whole row as text, only those the pass changes.
-	Row       []string
-	Column    string // the column naming the feature: Feature_ or Target
-	ColIndex  int    // index of Column in Row
-	Component string
-	Feature   string // value of Column
-	// Related describes rows that travel with this one (an Extension's Verb
-	// and MIME rows), for the report.
-	Related string
+// A source is a table entry points are read from, with the column
+// that names their feature. Its entries point to it: an Entry holds no
+// copy of the table's name and columns (460,000 PublishComponent rows
+// held 144 bytes an Entry, and a key of three strings).
+type source struct {
+	Table    string
+	Column   string // the column naming the feature: Feature_ or Target
+	ColIndex int    // index of Column in a row
 
-	ref int // the reader's index for this row
+	// key, row and related are those of a source that is one row given
+	// as text (tests): its primary key, the whole row (as an update's
+	// Old shows it: edit.UpdateRows) and a description of the rows that
+	// travel with it (an Extension's Verb and MIME rows). For a table
+	// read from a database they are nil and "", and Input.rows reads
+	// them from the row when the report needs them.
+	key, row []string
+	related  string
+	// tab is the table the source's entries were read from (nil for
+	// one row given as text).
+	tab *tableSource
+}
+
+// A Entry is one row of an entry-point table (Class, Extension,
+// Shortcut, TypeLib, PublishComponent, MsiAssembly) that may name a
+// feature. Its key and text are read from the row only for the entries
+// a note or a change names (Input.key, Input.update).
+type Entry struct {
+	src       *source
+	Component string
+	Feature   string // value of the source's Column
+	row       int    // the row's number in its table
+}
+
+// Table returns the name of e's table.
+func (e *Entry) Table() string { return e.src.Table }
+
+// rowReader reads the text of entry points from the database they were
+// read from.
+type rowReader interface {
+	// key returns e's primary key as IDT text.
+	key(e *Entry) []string
+	// update returns the Key, Old and New of the change that sets e's
+	// feature column to feature.
+	update(e *Entry, feature string) (key, old, new []string)
+	// related describes the rows that travel with e, or is "".
+	related(e *Entry) string
 }
 
 // Input is what the pass reads from a database.
@@ -119,22 +145,45 @@ type Input struct {
 	// FeatureWidth is the widest feature key every column a leaf's name
 	// goes into accepts in this package (0: the standard 38).
 	FeatureWidth int
-	// rowText returns the Row of an Entry whose Row is nil.
-	rowText func(e *Entry) []string
+	// rows reads the text of entries whose source is a table (nil when
+	// every source is one row given as text).
+	rows rowReader
 }
 
-// entryRow returns e's Row, read by rowText when e has none.
-func (in *Input) entryRow(e *Entry) []string {
-	if e.Row == nil && in.rowText != nil {
-		return in.rowText(e)
+// key returns e's primary key as IDT text.
+func (in *Input) key(e *Entry) []string {
+	if e.src.tab != nil && in.rows != nil {
+		return in.rows.key(e)
 	}
-	return e.Row
+	return e.src.key
 }
 
-// repoint changes one entry's feature column.
-type repoint struct {
-	Entry      *Entry // in the Input
-	NewFeature string
+// related describes the rows that travel with e, or is "".
+func (in *Input) related(e *Entry) string {
+	if e.src.tab != nil && in.rows != nil {
+		return in.rows.related(e)
+	}
+	return e.src.related
+}
+
+// update returns the Key, Old and New of the change that sets e's
+// feature column to feature.
+func (in *Input) update(e *Entry, feature string) (key, old, new []string) {
+	if e.src.tab != nil && in.rows != nil {
+		return in.rows.update(e, feature)
+	}
+	row := append([]string(nil), e.src.row...)
+	if e.src.ColIndex >= 0 && e.src.ColIndex < len(row) {
+		row[e.src.ColIndex] = feature
+	}
+	old, new = edit.UpdateRows(e.src.row, row)
+	return e.src.key, old, new
+}
+
+// A move sets the feature column of entries to a leaf.
+type move struct {
+	Leaf    string
+	Entries []*Entry // in the Input
 }
 
 // Plan is what the pass will change, in application order.
@@ -143,14 +192,17 @@ type Plan struct {
 	Conditions []Condition
 	RemoveFC   []FeatureComponent
 	AddFC      []FeatureComponent
-	Repoints   []repoint
+	// Moves are the entries each leaf takes: the groups of the plan,
+	// whose entries were grouped for it, not copied into a list of
+	// updates (460,000 of them).
+	Moves []move
 	// over says why planning stopped at the MaxChanges bound ("" if it
 	// did not); the plan is then not to be applied.
 	over string
 }
 
 func (p *Plan) empty() bool {
-	return len(p.Features)+len(p.Conditions)+len(p.RemoveFC)+len(p.AddFC)+len(p.Repoints) == 0
+	return len(p.Features)+len(p.Conditions)+len(p.RemoveFC)+len(p.AddFC)+len(p.Moves) == 0
 }
 
 // Options are the parts of SplitAdvertisedOptions the planner needs.
@@ -167,6 +219,9 @@ type Options struct {
 	// Shared, if not nil, holds the FeatureComponents pairs an earlier
 	// pass read (edit.Shared), or holds them for later passes.
 	Shared *edit.Shared
+	// Sink, if not nil, takes the changes in place of the returned
+	// Log's Changes (edit.Log.Sink).
+	Sink edit.Sink
 }
 
 // defaultLeafTables are the entry-point tables that start a split unless
@@ -325,7 +380,7 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 			return plan
 		}
 		e := &in.Entries[i]
-		if !opts.splits(e.Table) {
+		if !opts.splits(e.Table()) {
 			// Not a kind that starts a split; it still follows its
 			// component into a leaf made for another entry point.
 			if _, ok := features.Lookup(e.Feature); ok && e.Component != "" {
@@ -333,30 +388,30 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 			}
 			continue
 		}
-		if e.Table == "Shortcut" {
+		if e.Table() == "Shortcut" {
 			if _, ok := features.Lookup(e.Feature); !ok {
 				if looksLikeFeature(e.Feature) {
-					rep.Note(edit.Warning, e.Table, e.Key, "Target %q looks like a feature name but no such feature exists; left alone", e.Feature)
+					rep.Note(edit.Warning, e.Table(), in.key(e), "Target %q looks like a feature name but no such feature exists; left alone", e.Feature)
 				}
 				continue // not an advertised shortcut
 			}
 		}
 		f, ok := features.Lookup(e.Feature)
 		if !ok {
-			rep.Note(edit.Warning, e.Table, e.Key, "%s %q names no feature; left alone", e.Column, e.Feature)
+			rep.Note(edit.Warning, e.Table(), in.key(e), "%s %q names no feature; left alone", e.src.Column, e.Feature)
 			continue
 		}
 		if e.Component == "" {
-			rep.Note(edit.Warning, e.Table, e.Key, "entry point has no component; left alone")
+			rep.Note(edit.Warning, e.Table(), in.key(e), "entry point has no component; left alone")
 			continue
 		}
 		if components != nil && !components.Get(e.Component) {
-			rep.Note(edit.Warning, e.Table, e.Key, "Component_ %q names no component; left alone", e.Component)
+			rep.Note(edit.Warning, e.Table(), in.key(e), "Component_ %q names no component; left alone", e.Component)
 			continue
 		}
 		s := state(f.Name)
 		if s.bad != "" {
-			rep.Note(edit.Warning, e.Table, e.Key, "feature %q is not in a valid feature tree (%s); left alone", f.Name, s.bad)
+			rep.Note(edit.Warning, e.Table(), in.key(e), "feature %q is not in a valid feature tree (%s); left alone", f.Name, s.bad)
 			continue
 		}
 		if !fc.Has(f.Name, e.Component) {
@@ -364,22 +419,22 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 			// the feature's subtree (Wine, for one, then keeps it installed
 			// when the feature's parent is removed), so leave it.
 			if n := fc.NumRights(f.Name); n > 0 {
-				rep.Note(edit.Warning, e.Table, e.Key, "component %q is not in feature %q, whose health check covers its %d other components; left alone", e.Component, f.Name, n)
+				rep.Note(edit.Warning, e.Table(), in.key(e), "component %q is not in feature %q, whose health check covers its %d other components; left alone", e.Component, f.Name, n)
 			} else {
-				rep.Note(edit.Info, e.Table, e.Key, "component %q is not in feature %q, which holds no components; left alone", e.Component, f.Name)
+				rep.Note(edit.Info, e.Table(), in.key(e), "component %q is not in feature %q, which holds no components; left alone", e.Component, f.Name)
 			}
 			continue
 		}
 		if isSingle(f.Name, e.Component) {
-			rep.Note(edit.Info, e.Table, e.Key, "feature %q already holds only component %q; left alone", f.Name, e.Component)
+			rep.Note(edit.Info, e.Table(), in.key(e), "feature %q already holds only component %q; left alone", f.Name, e.Component)
 			continue
 		}
 		if n := len(conditions.Get(f.Name)); n > maxLeafConditions {
-			rep.Note(edit.Warning, e.Table, e.Key, "feature %q has %d Condition rows, which every leaf under it would copy; the pass copies at most %d; left alone", f.Name, n, maxLeafConditions)
+			rep.Note(edit.Warning, e.Table(), in.key(e), "feature %q has %d Condition rows, which every leaf under it would copy; the pass copies at most %d; left alone", f.Name, n, maxLeafConditions)
 			continue
 		}
 		if s.depth+1 > maxFeatureDepth {
-			rep.Note(edit.Warning, e.Table, e.Key, "feature %q is %d levels deep; a leaf under it would exceed the limit of %d; left alone", f.Name, s.depth, maxFeatureDepth)
+			rep.Note(edit.Warning, e.Table(), in.key(e), "feature %q is %d levels deep; a leaf under it would exceed the limit of %d; left alone", f.Name, s.depth, maxFeatureDepth)
 			continue
 		}
 		k := [2]int32{groupTexts.ID(f.Name), groupTexts.ID(e.Component)}
@@ -422,6 +477,26 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 	if maxChanges <= 0 {
 		maxChanges = edit.DefaultMaxChanges
 	}
+	// made counts the changes recorded: rep may pass them to its Sink
+	// rather than keep them. The report gets room for them all at once
+	// (at most: a leaf the package's key width cannot name makes none),
+	// not in the copies of a slice grown leaf by leaf, which held the
+	// old array of 460,000 changes beside the new; unless they may be
+	// over MaxChanges, when the plan is likely to be given up.
+	made, most := 0, 0
+	for _, k := range keys {
+		most += 3 + len(conditions.Get(k.feature)) + len(k.entries)
+		if most > maxChanges {
+			break
+		}
+	}
+	if most <= maxChanges {
+		rep.Grow(most)
+	}
+	change := func(c edit.Change) {
+		rep.Change(c)
+		made++
+	}
 	// component -> its features, sorted; keyed as the other maps are.
 	var sortedFeatures textmemo.Index[[]string]
 	var leafNames namer
@@ -431,7 +506,7 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 		}
 		// A leaf costs a Feature row, its copied conditions, one or two
 		// FeatureComponents rows and one update per entry point.
-		if n := len(rep.Changes) + 3 + len(conditions.Get(k.feature)) + len(k.entries); n > maxChanges {
+		if n := made + 3 + len(conditions.Get(k.feature)) + len(k.entries); n > maxChanges {
 			plan.over = fmt.Sprintf("more than %d row changes", maxChanges)
 			return plan
 		}
@@ -446,7 +521,7 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 				if opts.Stop.Tick() {
 					return plan
 				}
-				rep.Note(edit.Warning, e.Table, e.Key, "left alone: this package's feature key columns are %d characters wide, too narrow for a leaf name", width)
+				rep.Note(edit.Warning, e.Table(), in.key(e), "left alone: this package's feature key columns are %d characters wide, too narrow for a leaf name", width)
 			}
 			continue
 		}
@@ -475,7 +550,7 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 		}
 		entries := k.entries
 		plan.Features = append(plan.Features, leaf)
-		rep.Change(edit.Change{Op: edit.Add, Table: "Feature", Key: []string{name}, New: leaf.row(),
+		change(edit.Change{Op: edit.Add, Table: "Feature", Key: []string{name}, New: leaf.row(),
 			Reason: "leaf for component " + clip.String(k.component) + " under " + clip.String(parent.Name)})
 
 		for _, c := range conditions.Get(parent.Name) {
@@ -484,19 +559,19 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 			}
 			nc := Condition{Feature: name, Level: c.Level, Condition: c.Condition}
 			plan.Conditions = append(plan.Conditions, nc)
-			rep.Change(edit.Change{Op: edit.Add, Table: "Condition", Key: []string{name, strconv.Itoa(int(c.Level))}, New: nc.row(),
+			change(edit.Change{Op: edit.Add, Table: "Condition", Key: []string{name, strconv.Itoa(int(c.Level))}, New: nc.row(),
 				Reason: "copy of " + clip.String(parent.Name) + "'s condition so the leaf's level always equals its parent's"})
 		}
 
 		old := FeatureComponent{parent.Name, k.component}
 		if !opts.KeepInParent {
 			plan.RemoveFC = append(plan.RemoveFC, old)
-			rep.Change(edit.Change{Op: edit.Remove, Table: "FeatureComponents", Key: old.row(), Old: old.row(),
+			change(edit.Change{Op: edit.Remove, Table: "FeatureComponents", Key: old.row(), Old: old.row(),
 				Reason: "moved to leaf " + name})
 		}
 		nfc := FeatureComponent{name, k.component}
 		plan.AddFC = append(plan.AddFC, nfc)
-		rep.Change(edit.Change{Op: edit.Add, Table: "FeatureComponents", Key: nfc.row(), New: nfc.row(),
+		change(edit.Change{Op: edit.Add, Table: "FeatureComponents", Key: nfc.row(), New: nfc.row(),
 			Reason: "advertised component in its own leaf"})
 
 		if fc.NumLefts(k.component) > 1 {
@@ -514,27 +589,20 @@ func makePlan(in *Input, opts Options, rep *edit.Log) *Plan {
 		// The reason is the same for each entry of one column (bar an
 		// extension's related rows): one string for all of them.
 		var column, plain string
-		rep.Changes = slices.Grow(rep.Changes, len(entries))
-		plan.Repoints = slices.Grow(plan.Repoints, len(entries))
+		plan.Moves = append(plan.Moves, move{Leaf: name, Entries: entries})
 		for _, e := range entries {
 			if opts.Stop.Tick() {
 				return plan
 			}
-			plan.Repoints = append(plan.Repoints, repoint{Entry: e, NewFeature: name})
-			erow := in.entryRow(e)
-			nrow := append([]string(nil), erow...)
-			if e.ColIndex >= 0 && e.ColIndex < len(nrow) {
-				nrow[e.ColIndex] = name
-			}
-			if e.Column != column {
-				column, plain = e.Column, e.Column+" "+clip.String(parent.Name)+" → "+name
+			if e.src.Column != column {
+				column, plain = e.src.Column, e.src.Column+" "+clip.String(parent.Name)+" → "+name
 			}
 			reason := plain
-			if e.Related != "" {
-				reason += "; with " + e.Related
+			if r := in.related(e); r != "" {
+				reason += "; with " + r
 			}
-			old, nrow := edit.UpdateRows(erow, nrow)
-			rep.Change(edit.Change{Op: edit.Update, Table: e.Table, Key: e.Key, Old: old, New: nrow, Reason: reason})
+			key, old, nrow := in.update(e, name)
+			change(edit.Change{Op: edit.Update, Table: e.Table(), Key: key, Old: old, New: nrow, Reason: reason})
 		}
 	}
 	return plan

@@ -3,11 +3,13 @@ package leaf
 import (
 	"context"
 	"fmt"
-	"github.com/msikit/msikit/transform/internal/edit"
+	"iter"
 	"math/rand"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/msikit/msikit/transform/internal/edit"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -29,18 +31,32 @@ func applyPlan(in *Input, plan *Plan) *Input {
 	}
 	out.FeatureComponents = append(out.FeatureComponents, plan.AddFC...)
 	moved := make(map[string]string)
-	for _, r := range plan.Repoints {
-		moved[r.Entry.Table+"\x00"+strings.Join(r.Entry.Key, "\x00")] = r.NewFeature
+	for e, leaf := range repoints(plan) {
+		moved[e.Table()+"\x00"+strings.Join(in.key(e), "\x00")] = leaf
 	}
 	for _, e := range in.Entries {
-		if nf, ok := moved[e.Table+"\x00"+strings.Join(e.Key, "\x00")]; ok {
-			e.Feature = nf
-			e.Row = append([]string(nil), e.Row...)
-			e.Row[e.ColIndex] = nf
+		if nf, ok := moved[e.Table()+"\x00"+strings.Join(in.key(&e), "\x00")]; ok {
+			src := *e.src
+			src.row = append([]string(nil), src.row...)
+			src.row[src.ColIndex] = nf
+			e.Feature, e.src = nf, &src
 		}
 		out.Entries = append(out.Entries, e)
 	}
 	return out
+}
+
+// repoints yields each entry plan moves, with its leaf, in order.
+func repoints(plan *Plan) iter.Seq2[*Entry, string] {
+	return func(yield func(*Entry, string) bool) {
+		for _, m := range plan.Moves {
+			for _, e := range m.Entries {
+				if !yield(e, m.Leaf) {
+					return
+				}
+			}
+		}
+	}
 }
 
 func feat(name, parent string, level, attrs int32) Feature {
@@ -52,7 +68,8 @@ func EntryRow(table, key, comp, feature string) Entry {
 	if table == "Shortcut" {
 		col = "Target"
 	}
-	return Entry{Table: table, Key: []string{key}, Row: []string{key, comp, feature}, Column: col, ColIndex: 2, Component: comp, Feature: feature}
+	src := &source{Table: table, Column: col, ColIndex: 2, key: []string{key}, row: []string{key, comp, feature}}
+	return Entry{src: src, Component: comp, Feature: feature}
 }
 
 // summary is a compact, comparable view of a plan.
@@ -78,8 +95,8 @@ func summarize(p *Plan) planSummary {
 	for _, r := range p.AddFC {
 		s.AddFC = append(s.AddFC, r.Feature+"/"+r.Component)
 	}
-	for _, r := range p.Repoints {
-		s.Repoints = append(s.Repoints, r.Entry.Table+"/"+r.Entry.Key[0]+"→"+r.NewFeature)
+	for e, leaf := range repoints(p) {
+		s.Repoints = append(s.Repoints, e.Table()+"/"+e.src.key[0]+"→"+leaf)
 	}
 	return s
 }
@@ -379,7 +396,8 @@ func checkLeafInvariants(t *testing.T, before, after *Input, opts Options) {
 	for _, f := range before.Features {
 		origFeat[f.Name] = true
 	}
-	for _, e := range after.Entries {
+	for i := range after.Entries {
+		e := &after.Entries[i]
 		if origFeat[e.Feature] {
 			continue
 		}
@@ -388,10 +406,10 @@ func checkLeafInvariants(t *testing.T, before, after *Input, opts Options) {
 			continue
 		}
 		if f.Attributes&featFollowParent == 0 || f.Display != 0 || f.DisplayNull {
-			t.Errorf("%s %v: leaf %s is not hidden and following its parent: %+v", e.Table, e.Key, f.Name, f)
+			t.Errorf("%s %v: leaf %s is not hidden and following its parent: %+v", e.Table(), after.key(e), f.Name, f)
 		}
 		if len(holds[f.Name]) != 1 || !holds[f.Name][e.Component] {
-			t.Errorf("%s %v: leaf %s holds %v, want exactly %s", e.Table, e.Key, f.Name, holds[f.Name], e.Component)
+			t.Errorf("%s %v: leaf %s holds %v, want exactly %s", e.Table(), after.key(e), f.Name, holds[f.Name], e.Component)
 		}
 	}
 	// Each original (feature, component) is still installed by that
@@ -457,7 +475,7 @@ func TestPlanLeavesReport(t *testing.T) {
 	rep := &edit.Log{}
 	in := baseInput()
 	in.Entries = in.Entries[:1]
-	in.Entries[0].Related = "Verb open"
+	in.Entries[0].src.related = "Verb open"
 	makePlan(in, Options{}, rep)
 	var got []string
 	for _, c := range rep.Changes {

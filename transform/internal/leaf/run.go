@@ -2,9 +2,10 @@ package leaf
 
 import (
 	"fmt"
+	"strings"
+
 	"github.com/msikit/msikit/internal/textmemo"
 	"github.com/msikit/msikit/transform/internal/edit"
-	"strings"
 
 	"github.com/msikit/msikit/msi"
 )
@@ -26,7 +27,7 @@ var entryTables = []struct{ table, column string }{
 // transform); an error wrapping edit.ErrTooManyChanges, or opts.Stop's
 // error, leaves db unchanged.
 func Run(db *msi.Database, opts Options) (*edit.Log, error) {
-	rep := &edit.Log{}
+	rep := &edit.Log{Sink: opts.Sink}
 	r, err := readInput(db, rep, opts.Stop, opts.Shared)
 	if err != nil {
 		return nil, err
@@ -69,10 +70,23 @@ func EntryTable(name string) bool {
 type reader struct {
 	db *msi.Database
 	in Input
-	// rows holds the row number of in.Entries[i] in its table, by
-	// Entry.ref: the pass changes no entry table before it updates
-	// them, and an update leaves every row where it is.
-	rows []int
+	// extensions describes each extension's Verb and MIME rows.
+	extensions map[string]string
+	elided     elidedRows
+}
+
+// A tableSource is what reading an entry-point table's rows needs: the
+// pass changes no entry table before it updates the entries, and an
+// update leaves every row where it is, so an Entry's row number keeps
+// naming its row.
+type tableSource struct {
+	t *msi.Table
+	// keyCols are the numbers of the key columns; prefix says they
+	// are the row's first columns, in order.
+	keyCols []int
+	prefix  bool
+	// extension is the Extension column's number, or -1.
+	extension int
 }
 
 // optTable returns the named table, or nil when the database has none.
@@ -179,15 +193,10 @@ func readInput(db *msi.Database, rep *edit.Log, stop *edit.Stop, shared *edit.Sh
 		}
 	}
 
-	related, err := extensionRelated(db, stop)
-	if err != nil {
+	if lr.extensions, err = extensionRelated(db, stop); err != nil {
 		return nil, err
 	}
-	var elided elidedRows
-	tables := map[string]*msi.Table{}
-	lr.in.rowText = func(e *Entry) []string {
-		return elided.row(tables[e.Table].Row(lr.rows[e.ref]), e.ColIndex)
-	}
+	lr.in.rows = lr
 	for _, et := range entryTables {
 		t, err := optTable(db, et.table)
 		if err != nil {
@@ -197,40 +206,35 @@ func readInput(db *msi.Database, rep *edit.Log, stop *edit.Stop, shared *edit.Sh
 			continue
 		}
 		col, ok := t.Column(et.column)
-		if _, ok2 := t.Column("Component_"); !ok || !ok2 {
+		comp, ok2 := t.Column("Component_")
+		if !ok || !ok2 {
 			rep.Note(edit.Warning, et.table, nil, "table has no %s or Component_ column; its rows are left alone", et.column)
 			continue
 		}
-		var keyCols []int
-		for _, k := range t.KeyColumns() {
-			keyCols = append(keyCols, k.Number-1)
+		ts := &tableSource{t: t, prefix: true, extension: -1}
+		for i, k := range t.KeyColumns() {
+			ts.keyCols = append(ts.keyCols, k.Number-1)
+			ts.prefix = ts.prefix && k.Number-1 == i
 		}
+		if c, ok := t.Column("Extension"); ok && et.table == "Extension" {
+			ts.extension = c.Number - 1
+		}
+		src := &source{Table: et.table, Column: et.column, ColIndex: col.Number - 1, tab: ts}
 		if lr.in.Entries == nil {
 			lr.in.Entries = make([]Entry, 0, entryCount(db))
 		}
-		tables[et.table] = t
+		fi, ci := col.Number-1, comp.Number-1
 		for i := range t.Len() {
 			if stop.Tick() {
 				return nil, stop.Err()
 			}
 			row := t.Row(i)
-			e := Entry{
-				Table:     et.table,
-				Key:       make([]string, len(keyCols)),
-				Column:    et.column,
-				ColIndex:  col.Number - 1,
-				Component: row.Get("Component_").Str(),
-				Feature:   row.Get(et.column).Str(),
-				ref:       len(lr.rows),
-			}
-			for j, k := range keyCols {
-				e.Key[j] = row.At(k).String()
-			}
-			if et.table == "Extension" {
-				e.Related = related[row.Get("Extension").Str()]
-			}
-			lr.rows = append(lr.rows, i)
-			lr.in.Entries = append(lr.in.Entries, e)
+			lr.in.Entries = append(lr.in.Entries, Entry{
+				src:       src,
+				Component: edit.StrAt(row, ci),
+				Feature:   edit.StrAt(row, fi),
+				row:       i,
+			})
 		}
 	}
 	return lr, nil
@@ -247,31 +251,75 @@ func entryCount(db *msi.Database) int {
 	return n
 }
 
-// elidedRows makes the Row of an Entry: the row as IDT text, as an update
-// of its feature column shows it in the report, each other cell longer
-// than edit.MaxUnchangedCell elided (edit.UpdateRows). The elided text
-// of one length is made once: thousands of rows sharing a long pooled
-// string share one short text in the report too.
+// key returns e's primary key as IDT text.
+func (lr *reader) key(e *Entry) []string {
+	ts := e.src.tab
+	row := ts.t.Row(e.row)
+	key := make([]string, len(ts.keyCols))
+	for j, k := range ts.keyCols {
+		key[j] = row.At(k).String()
+	}
+	return key
+}
+
+// related describes the Verb and MIME rows of an Extension entry.
+func (lr *reader) related(e *Entry) string {
+	ts := e.src.tab
+	if ts.extension < 0 || len(lr.extensions) == 0 {
+		return ""
+	}
+	return lr.extensions[edit.StrAt(ts.t.Row(e.row), ts.extension)]
+}
+
+// update returns the Key, Old and New of the change that sets e's
+// feature column to feature: the row as IDT text before and after,
+// each other cell longer than edit.MaxUnchangedCell elided
+// (edit.UpdateRows), in one allocation, the key the first cells of Old
+// when it can be (every key cell shown whole).
+func (lr *reader) update(e *Entry, feature string) (key, old, new []string) {
+	ts := e.src.tab
+	row := ts.t.Row(e.row)
+	n, keep := row.Len(), e.src.ColIndex
+	cells := make([]string, 2*n)
+	old, new = cells[:n:n], cells[n:]
+	whole := ts.prefix
+	for i := range old {
+		s := row.At(i).String()
+		if i != keep && len(s) > edit.MaxUnchangedCell {
+			s = lr.elided.text(s)
+			whole = whole && i >= len(ts.keyCols)
+		}
+		old[i] = s
+	}
+	copy(new, old)
+	if keep >= 0 && keep < n {
+		new[keep] = feature
+	}
+	if whole {
+		key = old[:len(ts.keyCols):len(ts.keyCols)]
+	} else {
+		key = lr.key(e)
+	}
+	old, new = edit.UpdateRows(old, new)
+	return key, old, new
+}
+
+// elidedRows holds the text edit.Elided gives a cell of each length: the
+// elided text of one length is made once, so thousands of rows sharing
+// a long pooled string share one short text in the report too.
 type elidedRows map[int]string
 
-func (m *elidedRows) row(r msi.Row, keep int) []string {
-	out := make([]string, r.Len())
-	for i := range out {
-		s := r.At(i).String()
-		if i != keep && len(s) > edit.MaxUnchangedCell {
-			if *m == nil {
-				*m = make(elidedRows)
-			}
-			e, ok := (*m)[len(s)]
-			if !ok {
-				e = edit.Elided(s)
-				(*m)[len(s)] = e
-			}
-			s = e
-		}
-		out[i] = s
+// text returns edit.Elided(cell).
+func (m *elidedRows) text(cell string) string {
+	if *m == nil {
+		*m = make(elidedRows)
 	}
-	return out
+	e, ok := (*m)[len(cell)]
+	if !ok {
+		e = edit.Elided(cell)
+		(*m)[len(cell)] = e
+	}
+	return e
 }
 
 // extensionRelated describes each extension's Verb and MIME rows.
@@ -392,18 +440,18 @@ func (lr *reader) apply(plan *Plan) error {
 		})
 	}
 
-	for _, rp := range plan.Repoints {
-		t, err := db.Table(rp.Entry.Table)
-		if err != nil {
-			return wrap(err)
-		}
-		idx := rp.Entry.ColIndex
-		name := rp.NewFeature
-		if err := t.Update(t.Row(lr.rows[rp.Entry.ref]).Key(), func(vals []msi.Value) error {
-			vals[idx] = msi.StrValue(name)
-			return nil
-		}); err != nil {
-			return wrap(err)
+	// One key buffer for every update: Update keeps none of it.
+	var key []msi.Value
+	for _, m := range plan.Moves {
+		for _, e := range m.Entries {
+			t, idx := e.src.tab.t, e.src.ColIndex
+			key = t.Row(e.row).AppendKey(key[:0])
+			if err := t.Update(key, func(vals []msi.Value) error {
+				vals[idx] = msi.StrValue(m.Leaf)
+				return nil
+			}); err != nil {
+				return wrap(err)
+			}
 		}
 	}
 	return nil

@@ -4,13 +4,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/msikit/msikit/transform/internal/edit"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/msikit/msikit/transform/internal/edit"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -204,15 +205,16 @@ func TestSplitAdvertisedCorpus(t *testing.T) {
 				}
 				holds[r.Feature][r.Component] = true
 			}
-			for _, e := range after.in.Entries {
-				if !defaultLeafTables[e.Table] || left[e.Table+"\x00"+strings.Join(e.Key, "\x00")] {
+			for i := range after.in.Entries {
+				e := &after.in.Entries[i]
+				if !defaultLeafTables[e.Table()] || left[e.Table()+"\x00"+strings.Join(after.in.key(e), "\x00")] {
 					continue
 				}
-				if e.Table == "Shortcut" && !slices.ContainsFunc(after.in.Features, func(f Feature) bool { return f.Name == e.Feature }) {
+				if e.Table() == "Shortcut" && !slices.ContainsFunc(after.in.Features, func(f Feature) bool { return f.Name == e.Feature }) {
 					continue // not advertised
 				}
 				if h := holds[e.Feature]; len(h) != 1 || !h[e.Component] {
-					t.Errorf("%s %v names feature %s holding %v, want exactly %s", e.Table, e.Key, e.Feature, h, e.Component)
+					t.Errorf("%s %v names feature %s holding %v, want exactly %s", e.Table(), after.in.key(e), e.Feature, h, e.Component)
 				}
 			}
 			rep2, err := Run(db, Options{})
@@ -237,7 +239,7 @@ func hasAdvertised(in *Input) bool {
 		feats[f.Name] = true
 	}
 	for _, e := range in.Entries {
-		if defaultLeafTables[e.Table] && feats[e.Feature] {
+		if defaultLeafTables[e.Table()] && feats[e.Feature] {
 			return true
 		}
 	}

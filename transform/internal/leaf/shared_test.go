@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/transform/internal/edit"
@@ -147,7 +149,11 @@ func BenchmarkRunSharedLongCell(b *testing.B) {
 // point: the fields the plan reads, not the whole row as text, which
 // only the rows the pass changes (at most MaxChanges) need. A package
 // of 460,000 PublishComponent rows held 37 MB of row text that way
-// before the pass found it over MaxChanges.
+// before the pass found it over MaxChanges. Nor its key as text: an
+// Entry also held its table's name and columns, 144 bytes, and each its
+// key (three strings of a Class row) made whether a note or a change
+// named it or not: 202 bytes an entry point kept, 49 since an Entry
+// points to its table's source and the key is read when it is needed.
 func TestReadInputKeepsNoRowText(t *testing.T) {
 	const n = 5000
 	data := sharedMaskPackage(t, n)
@@ -173,10 +179,10 @@ func TestReadInputKeepsNoRowText(t *testing.T) {
 	if len(r.in.Entries) < n {
 		t.Fatalf("%d entries, want at least %d", len(r.in.Entries), n)
 	}
-	// An Entry is 144 bytes and its Class key three strings; its row
-	// as text was 13 more (an Entry with its row kept ~420 bytes).
-	if per := kept / int64(len(r.in.Entries)); per > 300 {
-		t.Errorf("readInput keeps %d bytes an entry point, budget 300", per)
+	// An Entry is 48 bytes (it held 144, and its key three strings,
+	// and its row as text 13 more: ~420 bytes).
+	if per := kept / int64(len(r.in.Entries)); per > 80 {
+		t.Errorf("readInput keeps %d bytes an entry point, budget 80", per)
 	}
 	runtime.KeepAlive(r)
 	runtime.KeepAlive(db)
@@ -207,7 +213,63 @@ func TestPlanSharedLongGroup(t *testing.T) {
 	testenv.CheckBudget(t, "plan 5,000 entry points naming one 2 MiB feature and component", func() {
 		plan = makePlan(in, Options{}, &edit.Log{})
 	})
-	if len(plan.Features) != 1 || len(plan.Repoints) != n || len(plan.Conditions) != 1 {
-		t.Errorf("%d leaves, %d repoints, %d conditions copied; want 1, %d, 1", len(plan.Features), len(plan.Repoints), len(plan.Conditions), n)
+	moved := 0
+	for range repoints(plan) {
+		moved++
+	}
+	if len(plan.Features) != 1 || moved != n || len(plan.Conditions) != 1 {
+		t.Errorf("%d leaves, %d repoints, %d conditions copied; want 1, %d, 1", len(plan.Features), moved, len(plan.Conditions), n)
+	}
+}
+
+// An update's Key is the first cells of its Old only when none of them
+// is elided: a key cell longer than edit.MaxUnchangedCell is shown
+// elided in Old and New (the update leaves it unchanged), and whole in
+// Key, as the report's key of a row always is.
+func TestUpdateOfLongKeyCell(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "testdata", "sample.msi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := msi.NewDatabase(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const clsid = "{00000000-0000-0000-0000-000000000001}"
+	context := strings.Repeat("c", 2000)
+	rebuildTable(t, db, "Class", "Context", func(cols []msi.Column) [][]msi.Value {
+		vals := make([]msi.Value, len(cols))
+		for j, c := range cols {
+			switch c.Name {
+			case "CLSID":
+				vals[j] = msi.StrValue(clsid)
+			case "Context":
+				vals[j] = msi.StrValue(context)
+			case "Component_":
+				vals[j] = msi.StrValue("ComServer")
+			case "Feature_":
+				vals[j] = msi.StrValue("Core")
+			}
+		}
+		return [][]msi.Value{vals}
+	})
+	log, err := Run(db, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []edit.Change
+	for _, c := range log.Changes {
+		if c.Table == "Class" && c.Key[0] == clsid {
+			got = append(got, c)
+		}
+	}
+	const elided = "…(2000 bytes, unchanged)"
+	old := []string{clsid, elided, "ComServer", "", "", "", "", "", "", "", "", "Core", ""}
+	updated := slices.Clone(old)
+	updated[11] = "Core_ComServer"
+	want := []edit.Change{{Op: edit.Update, Table: "Class", Key: []string{clsid, context, "ComServer"},
+		Old: old, New: updated, Reason: "Feature_ Core → Core_ComServer"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("update of the class with a long Context (-want +got):\n%s", diff)
 	}
 }
