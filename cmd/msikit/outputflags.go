@@ -161,12 +161,13 @@ func checkNotInSource(source, out string) error {
 }
 
 // checkNotCabinet refuses an output out that is one of the external
-// cabinets of the package in (db), the files its Media table names
-// beside it (found as a package's cabinets are: their names case-folded):
-// the output, renamed into place, would replace a part of the input
-// package, which then has no files to install (and rewrite
-// --assembly-names reads it). A missing out, or --in-place (out is in),
-// is never a cabinet.
+// cabinets of the package in (db): the files its Media table names
+// beside it (found as a package's cabinets are: their names case-folded),
+// and the cabinets of its sets that only a cabinet header names
+// (cabinetSetFiles). The output, renamed into place, would replace a
+// part of the input package, which then has no files to install (and
+// rewrite --assembly-names reads it). A missing out, or --in-place (out
+// is in), is never a cabinet.
 func checkNotCabinet(db *msi.Database, in, out string) error {
 	if out == "" || out == in {
 		return nil
@@ -176,19 +177,20 @@ func checkNotCabinet(db *msi.Database, in, out string) error {
 		return nil
 	}
 	fi, err := os.Stat(real)
-	if err != nil || !fi.Mode().IsRegular() || !db.HasTable("Media") {
+	if err != nil || !fi.Mode().IsRegular() {
 		return nil
 	}
-	pkgDir, err := os.Stat(filepath.Dir(in))
-	if err != nil {
-		return nil
+	if pkgDir, err := os.Stat(filepath.Dir(in)); err == nil && db.HasTable("Media") {
+		if d, err := os.Stat(filepath.Dir(real)); err == nil && os.SameFile(d, pkgDir) {
+			if c, ok := externalCabinets(db)[casefold.Key(filepath.Base(real))]; ok {
+				return fmt.Errorf("%s: is the external cabinet %s of %s (its Media table names it): the output would replace it, leaving the package without its files (-o must name another file)", out, escapeName(c), in)
+			}
+		}
 	}
-	if d, err := os.Stat(filepath.Dir(real)); err != nil || !os.SameFile(d, pkgDir) {
-		return nil
-	}
-	want := casefold.Key(filepath.Base(real))
-	if c, ok := externalCabinets(db)[want]; ok {
-		return fmt.Errorf("%s: is the external cabinet %s of %s (its Media table names it): the output would replace it, leaving the package without its files (-o must name another file)", out, escapeName(c), in)
+	for _, c := range cabinetSetFiles(db, filepath.Dir(in)) {
+		if os.SameFile(fi, c.fi) {
+			return fmt.Errorf("%s: is cabinet %s of a cabinet set of %s (a cabinet header names it): the output would replace it, leaving the package without its files (-o must name another file)", out, escapeName(c.name), in)
+		}
 	}
 	return nil
 }
