@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -319,4 +320,35 @@ func checkGenerated(t *testing.T, path string, data []byte) []byte {
 		t.Errorf("%s differs from its generator (run go test -update)", path)
 	}
 	return committed
+}
+
+// TestSizeNotBacked: a size the reader does not back (an embedder's
+// io.ReaderAt over a remote file whose claimed length lies) is refused
+// with a *FormatError at the last byte it claims, before anything is
+// sized by it: a 4.5 KB file said to be 1 TiB allocated and filled 16
+// GiB of tables (4 bytes of FAT and of owner per claimed sector) and
+// ran for minutes; said to be 256 MiB larger, 4 MiB of them, and opened.
+func TestSizeNotBacked(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewWriter(&buf, nil)
+	if err := w.CreateFrom("s", strings.NewReader("data"), 4); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	for _, size := range []int64{int64(len(data)) + 256<<20, 1 << 40} {
+		testenv.CheckBudgetOf(t, fmt.Sprintf("NewReader of %d bytes said to be %d", len(data), size), testenv.TimeBudget, 1<<20, func() {
+			_, err := NewReader(bytes.NewReader(data), size)
+			var fe *FormatError
+			if !errors.As(err, &fe) || fe.Offset != size-1 || !errors.Is(err, io.ErrUnexpectedEOF) {
+				t.Fatalf("size %d: %v, want a *FormatError at offset %d", size, err, size-1)
+			}
+		})
+	}
+	// The size it has opens.
+	if _, err := NewReader(bytes.NewReader(data), int64(len(data))); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -126,7 +126,9 @@ func NewReader(r io.ReaderAt, size int64) (*Reader, error) {
 // NewReaderOptions reads the compound file of the given size from r with
 // the budgets in opts (nil means defaults). It loads the allocation tables
 // and the directory, and checks every chain; stream bytes are read only
-// when a Stream is read.
+// when a Stream is read. r must hold size bytes: the tables are sized by
+// it, so its last byte is read first, and a size r cannot serve is a
+// *FormatError at that offset.
 func NewReaderOptions(r io.ReaderAt, size int64, opts *ReaderOptions) (*Reader, error) {
 	p := &parser{r: &Reader{ra: r, size: size}, maxEntries: DefaultMaxEntries, maxDepth: DefaultMaxDepth}
 	if opts != nil {
@@ -267,6 +269,18 @@ func (p *parser) readHeader() (*header, error) {
 	h := new(header)
 	if err := p.readFull(h[:], 0); err != nil {
 		return nil, err
+	}
+	// The tables are sized by the sectors the size holds (4 bytes of FAT
+	// and owner per sector): a size the reader does not back, given by
+	// an embedder (a remote file's claimed length), made a 20 KB package
+	// said to be 1 TiB allocate and fill 16 GiB before any chain was
+	// read. Its last byte must be there.
+	var last [1]byte
+	if n, err := r.ra.ReadAt(last[:], r.size-1); n < 1 {
+		if err == nil || err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, &FormatError{Offset: r.size - 1, Msg: fmt.Sprintf("the last byte of the %d bytes given cannot be read", r.size), Err: err}
 	}
 	if [8]byte(h.signature()) != magic {
 		return nil, formatErr(0, "", "not a compound file (bad signature)")

@@ -29,7 +29,9 @@ is given. A TRANSFORM is:
     TRANSFORMS=:NAME names it;
   - a patch (.msp): the first pair of its transforms (X and #X, in the
     order of its summary information) made for BASE's product is applied,
-    and the cabinets the new Media rows name are copied from the patch.
+    and the cabinets the new Media rows name are copied from the patch
+    (not a stream named "\x05...", a property set or signature such as
+    the patch's own signature: noted instead).
     Only the database part: file contents a patch delivers as binary
     deltas (Patch table rows) are not applied to anything, and the report
     says so.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -128,5 +129,55 @@ func TestBatchStopsAfterWhatIsWritten(t *testing.T) {
 				t.Errorf("%v: %s was done after the stop:\n%s", args, later, got)
 			}
 		}
+	}
+}
+
+// TestBatchOutputIsAnotherInput: a batch whose output for one package is
+// another package of the batch (named so: sbom writes a.msi's document to
+// DIR/a.msi.cdx.json; or a symbolic link there, which the write follows)
+// is refused before anything is written, exit 2, every input as it was.
+// Before, "sbom a.msi a.msi.cdx.json -o ." replaced the second package
+// with the first one's document and exited 0.
+func TestBatchOutputIsAnotherInput(t *testing.T) {
+	sample, err := os.ReadFile(samplePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name  string
+		files []string          // copies of the sample, in dir
+		links map[string]string // symbolic links in dir: name -> target
+		args  func(dir string) []string
+	}{
+		{"sbom, named like the output", []string{"a.msi", "a.msi.cdx.json"}, nil, func(dir string) []string {
+			return []string{"sbom", filepath.Join(dir, "a.msi"), filepath.Join(dir, "a.msi.cdx.json"), "-o", dir}
+		}},
+		{"rewrite, a link at the output", []string{"a.msi", "b.msi"}, map[string]string{"out/a.msi": "../b.msi"}, func(dir string) []string {
+			return []string{"rewrite", "--leaf-features", filepath.Join(dir, "a.msi"), filepath.Join(dir, "b.msi"), "-o", filepath.Join(dir, "out")}
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for _, f := range tt.files {
+				if err := os.WriteFile(filepath.Join(dir, f), sample, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for l, target := range tt.links {
+				os.MkdirAll(filepath.Dir(filepath.Join(dir, l)), 0o777)
+				if err := os.Symlink(target, filepath.Join(dir, l)); err != nil {
+					t.Skip(err)
+				}
+			}
+			code, _, stderr := runCLI(t, tt.args(dir)...)
+			if code != exitUsage || !strings.Contains(stderr, "another package of the batch") {
+				t.Errorf("exit %d, want 2 and the refusal; stderr:\n%s", code, stderr)
+			}
+			for _, f := range tt.files {
+				if got, err := os.ReadFile(filepath.Join(dir, f)); err != nil || !bytes.Equal(got, sample) {
+					t.Errorf("%s was replaced (err %v)", f, err)
+				}
+			}
+		})
 	}
 }

@@ -3,12 +3,15 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 
+	flag "github.com/spf13/pflag"
+
 	"github.com/msikit/msikit/cfb"
 	"github.com/msikit/msikit/internal/safefile"
-	flag "github.com/spf13/pflag"
+	"github.com/msikit/msikit/msi"
 )
 
 var cmdCFB = &Command{
@@ -131,6 +134,9 @@ content needs version 4.
 			if err := checkNotInput(in, o.out); err != nil {
 				return err
 			}
+			if err := checkNotPackageCabinet(in, o.out); err != nil {
+				return err
+			}
 			wc, err := validateInput(o.validate, in)
 			if err != nil {
 				return err
@@ -158,6 +164,25 @@ content needs version 4.
 			return wc.report(env, o.out)
 		}
 	},
+}
+
+// checkNotPackageCabinet refuses, for cfb repack, an existing output out
+// that is a cabinet of in when in is an installer package (checkNotCabinet):
+// the container writer knows nothing of the Media table, yet the output,
+// renamed into place, would replace the cabinet as the package writers'
+// would. A container that is not a package (or whose database does not
+// open: cfb repack copies it as it is) has no cabinets; a missing out is
+// never one, and the database is not read for it.
+func checkNotPackageCabinet(in, out string) error {
+	if fi, err := os.Stat(out); err != nil || !fi.Mode().IsRegular() {
+		return nil
+	}
+	db, err := msi.Open(in)
+	if err != nil {
+		return nil
+	}
+	defer db.Close()
+	return checkNotCabinet(db, in, out)
 }
 
 // cfbRepackHook wraps the writer cfb repack fills; tests replace it to

@@ -29,7 +29,9 @@ DIR/TABLE/<stream name>, the file each cell names, so that
 "msikit import" and "msibuild -i" (run in DIR) read the export back. DIR is
 created if needed. The files are written into a hidden temporary folder
 that becomes DIR at the end (or whose files move into an existing DIR),
-so a failed export leaves DIR as it was. A table or cell whose name is not
+so a failed export leaves DIR as it was. The package itself is never
+replaced: exporting DIR/Icon.idt, or DIR/Icon/<cell>, into DIR is
+refused and writes nothing. A table or cell whose name is not
 a safe file name (a path separator, "..", a drive letter, a control
 character, a name Windows reserves) is skipped and reported on standard
 error after the rest is exported, and the exit status is 1. Without -d,
@@ -212,11 +214,16 @@ func reportRefused(env *Env, file string, tables int, err error) error {
 }
 
 // collisionAdvice is err with what to do when it is a folder export
-// refused because two of its files (binary cells "A" and "a", tables
+// refused because it would replace the package (safefile.KeptFileError),
+// or because two of its files (binary cells "A" and "a", tables
 // differing in case) are one name to the folder's file system, as they
 // are to Windows' and macOS's by default; other errors are returned as
 // they are.
 func collisionAdvice(err error) error {
+	if kf := (*safefile.KeptFileError)(nil); errors.As(err, &kf) {
+		// The package itself at DIR/TABLE.idt or DIR/TABLE/CELL.
+		return fmt.Errorf("%w (the export would replace the package with one of its files: export to another folder)", kf)
+	}
 	var ce *safefile.NameCollisionError
 	if !errors.As(err, &ce) {
 		return err

@@ -215,3 +215,67 @@ func TestExportTableNamedTwice(t *testing.T) {
 		t.Errorf("files (-want +got):\n%s", diff)
 	}
 }
+
+// TestExportKeepsPackage: export -d DIR of a package that lives in DIR
+// under a name the export writes (DIR/Icon.idt, DIR/Icon/<cell>, for
+// IDT and JSON) is refused, the package left as it was and nothing
+// written; a package beside the export under another name is no
+// obstacle. (Before, the package was replaced by a table or a cell and
+// the exit status was 0.)
+func TestExportKeepsPackage(t *testing.T) {
+	sample, err := os.ReadFile(samplePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		at     string // the package, below DIR
+		json   bool
+		refuse bool
+	}{
+		{"Icon.idt", false, true},
+		{"Icon/Icon.app.ico", false, true},
+		{"Icon.json", true, true},
+		{"Icon/Icon.app.ico", true, true},
+		{"product.msi", false, false},
+	} {
+		t.Run(fmt.Sprintf("%s json=%v", tt.at, tt.json), func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "out")
+			pkg := filepath.Join(dir, filepath.FromSlash(tt.at))
+			if err := os.MkdirAll(filepath.Dir(pkg), 0o777); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(pkg, sample, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			args := []string{"export", pkg, "-d", dir}
+			if tt.json {
+				args = append(args, "--json")
+			}
+			code, _, stderr := runCLI(t, args...)
+			got, err := os.ReadFile(pkg)
+			if err != nil || string(got) != string(sample) {
+				t.Errorf("the package was replaced (err %v)", err)
+			}
+			if !tt.refuse {
+				if code != exitOK {
+					t.Fatalf("exit %d: %s", code, stderr)
+				}
+				return
+			}
+			if code != exitFailure || !strings.Contains(stderr, "the export would replace the package with one of its files") {
+				t.Errorf("exit %d, want 1 and the refusal; stderr:\n%s", code, stderr)
+			}
+			ents, err := os.ReadDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, e := range ents {
+				names = append(names, e.Name())
+			}
+			if diff := cmp.Diff([]string{strings.Split(tt.at, "/")[0]}, names); diff != "" {
+				t.Errorf("DIR after a refused export (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -47,7 +47,8 @@ with a path already taken goes beside it as "name (KEY).ext", each with a
 warning on standard error (exit status 0).
 
 Extract never replaces what it reads: the package, its external cabinets
-and the uncompressed copies of its files are reported as not written
+(and the cabinets of their sets that only a cabinet header names) and
+the uncompressed copies of its files are reported as not written
 (exit status 1) when a file's path below DIR is one of them.
 
 Extract never writes outside DIR: a name from the package that is not a
@@ -539,8 +540,10 @@ type extractWriter struct {
 
 // An inputGuard keeps extract from replacing the package being extracted
 // and, in the source folder, the files the Media table names as external
-// cabinets (their names case-folded, as cabinets are looked up) and the
-// uncompressed copies of the files being extracted (their source paths):
+// cabinets (their names case-folded, as cabinets are looked up), the
+// cabinets of their sets that only cabinet headers name (cabinetSetFiles,
+// by identity) and the uncompressed copies of the files being extracted
+// (their source paths):
 // a package may name a file at the root of its layout like itself or its
 // cabinet, "msikit extract product.msi" extracts into the package's own
 // folder, and an administrative image extracted into its own folder
@@ -555,6 +558,10 @@ type inputGuard struct {
 	once    sync.Once
 	srcReal string            // srcDir, absolute and without symbolic links ("": unknown)
 	copies  map[string]string // casefold.Key of an existing copy's source path -> the path
+
+	db      *msi.Database
+	setOnce sync.Once
+	set     []setCabinet // the cabinet files reading the package opens (cabinetSetFiles)
 }
 
 // newInputGuard records what extracting the package name (db) with opts
@@ -564,7 +571,7 @@ func newInputGuard(name string, opts *install.Options, db *msi.Database, plan *i
 	if srcDir == "" {
 		srcDir = filepath.Dir(name)
 	}
-	g := &inputGuard{cabs: externalCabinets(db), srcDir: srcDir, plan: plan}
+	g := &inputGuard{cabs: externalCabinets(db), srcDir: srcDir, plan: plan, db: db}
 	g.pkg, _ = os.Stat(name)
 	g.src, _ = os.Stat(srcDir)
 	return g
@@ -590,6 +597,17 @@ func (g *inputGuard) protected(dst string) error {
 	}
 	if g.isCopy(dst, fi) {
 		return errors.New("is an uncompressed source file of the package, read for its contents; not replaced")
+	}
+	if g.src != nil {
+		// A cabinet of a set that only a cabinet header names: found
+		// (and its header read) once, when a file is first to be
+		// replaced.
+		g.setOnce.Do(func() { g.set = cabinetSetFiles(g.db, g.srcDir) })
+		for _, c := range g.set {
+			if os.SameFile(fi, c.fi) {
+				return fmt.Errorf("is cabinet %s of a cabinet set of the package, read for its files; not replaced", escapeName(c.name))
+			}
+		}
 	}
 	return nil
 }

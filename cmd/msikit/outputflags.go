@@ -12,6 +12,7 @@ import (
 	"github.com/msikit/msikit/internal/safefile"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/authenticode"
+	"github.com/msikit/msikit/msi/install"
 )
 
 // outputFlags are the flags of the commands that write a package (import,
@@ -161,12 +162,14 @@ func checkNotInSource(source, out string) error {
 }
 
 // checkNotCabinet refuses an output out that is one of the external
-// cabinets of the package in (db), the files its Media table names
-// beside it (found as a package's cabinets are: their names case-folded):
-// the output, renamed into place, would replace a part of the input
-// package, which then has no files to install (and rewrite
-// --assembly-names reads it). A missing out, or --in-place (out is in),
-// is never a cabinet.
+// cabinets of the package in (db): the files its Media table names
+// beside it (found as a package's cabinets are: their names case-folded),
+// and the cabinets of its sets that only a cabinet header names
+// (cabinetSetFiles), and the uncompressed copies of its files at their
+// source paths beside it (inputGuard.isCopy). The output, renamed into
+// place, would replace a part of the input package, which then has no files to install (and
+// rewrite --assembly-names reads it). A missing out, or --in-place (out
+// is in), is never a cabinet.
 func checkNotCabinet(db *msi.Database, in, out string) error {
 	if out == "" || out == in {
 		return nil
@@ -176,19 +179,28 @@ func checkNotCabinet(db *msi.Database, in, out string) error {
 		return nil
 	}
 	fi, err := os.Stat(real)
-	if err != nil || !fi.Mode().IsRegular() || !db.HasTable("Media") {
+	if err != nil || !fi.Mode().IsRegular() {
 		return nil
 	}
-	pkgDir, err := os.Stat(filepath.Dir(in))
-	if err != nil {
-		return nil
+	if pkgDir, err := os.Stat(filepath.Dir(in)); err == nil && db.HasTable("Media") {
+		if d, err := os.Stat(filepath.Dir(real)); err == nil && os.SameFile(d, pkgDir) {
+			if c, ok := externalCabinets(db)[casefold.Key(filepath.Base(real))]; ok {
+				return fmt.Errorf("%s: is the external cabinet %s of %s (its Media table names it): the output would replace it, leaving the package without its files (-o must name another file)", out, escapeName(c), in)
+			}
+		}
 	}
-	if d, err := os.Stat(filepath.Dir(real)); err != nil || !os.SameFile(d, pkgDir) {
-		return nil
+	for _, c := range cabinetSetFiles(db, filepath.Dir(in)) {
+		if os.SameFile(fi, c.fi) {
+			return fmt.Errorf("%s: is cabinet %s of a cabinet set of %s (a cabinet header names it): the output would replace it, leaving the package without its files (-o must name another file)", out, escapeName(c.name), in)
+		}
 	}
-	want := casefold.Key(filepath.Base(real))
-	if c, ok := externalCabinets(db)[want]; ok {
-		return fmt.Errorf("%s: is the external cabinet %s of %s (its Media table names it): the output would replace it, leaving the package without its files (-o must name another file)", out, escapeName(c), in)
+	// The uncompressed copy of one of its files, at its source path
+	// beside it (an administrative image, or files its cabinets lack):
+	// as much a part of the package, and read by rewrite
+	// --assembly-names, which replaced it with the rewritten package.
+	opts := &install.Options{}
+	if plan, err := install.NewPlan(db, opts); err == nil && newInputGuard(in, opts, db, plan).isCopy(real, fi) {
+		return fmt.Errorf("%s: is the uncompressed copy of a file of %s, at its source path beside it: the output would replace it, leaving the package without that file (-o must name another file)", out, in)
 	}
 	return nil
 }

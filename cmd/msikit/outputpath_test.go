@@ -322,7 +322,8 @@ func samplePropertyIDT(t *testing.T, dir string) string {
 // finds it by, or through a symbolic link) refuses it: renamed into
 // place, the output replaced the cabinet, leaving the input package
 // without its files (and rewrite --assembly-names reads it). The cabinet
-// keeps its bytes and exit status is 1.
+// keeps its bytes and exit status is 1. cfb repack, a container writer,
+// replaced it before it read the package's Media table for this.
 func TestWritersKeepExternalCabinet(t *testing.T) {
 	dir := t.TempDir()
 	pkg, cabinet := selfNamingPackage(t, dir, "in.msi")
@@ -347,6 +348,7 @@ func TestWritersKeepExternalCabinet(t *testing.T) {
 		{"rewrite", pkg, "--leaf-features", "-o"},
 		{"rewrite", pkg, "--assembly-names", "-o"},
 		{"repack", pkg, "-o"},
+		{"cfb", "repack", pkg, "-o"},
 		{"import", pkg, prop, "-o"},
 		{"apply", pkg, mst, "-o"},
 		{"diff", pkg, changed, "-o"},
@@ -419,5 +421,49 @@ func setCell(t *testing.T, db *msi.Database, table string, key msi.Value, column
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestWritersKeepUncompressedCopies: a package writer given as -o the
+// uncompressed copy of one of its input's files, at its source path
+// beside the input (an administrative image), refuses it, exit 1, the
+// copy kept. Before, rewrite --assembly-names read the copy (the package
+// has no cabinet) and then replaced it with the rewritten package, exit
+// 0; every other writer replaced it too.
+func TestWritersKeepUncompressedCopies(t *testing.T) {
+	dir := t.TempDir()
+	pkg, copies := adminImageInstallLayout(t, dir)
+	var asm string
+	for _, c := range copies {
+		if strings.HasSuffix(c, "Contoso.Core.dll") {
+			asm = c
+		}
+	}
+	if asm == "" {
+		t.Fatalf("no copy of Contoso.Core.dll in %q", copies)
+	}
+	sum := sha(t, asm)
+	for _, w := range [][]string{
+		{"rewrite", pkg, "--assembly-names", "-o"},
+		{"rewrite", pkg, "--leaf-features", "-o"},
+		{"repack", pkg, "-o"},
+		{"cfb", "repack", pkg, "-o"},
+	} {
+		args := append(append([]string(nil), w...), asm)
+		code, _, stderr := runCLI(t, args...)
+		if code != exitFailure || !strings.Contains(stderr, "is the uncompressed copy of a file of "+pkg) {
+			t.Errorf("%q: exit %d, stderr %q; want the copy refused", args, code, stderr)
+		}
+		if sha(t, asm) != sum {
+			t.Fatalf("%q: the uncompressed copy was replaced", args)
+		}
+	}
+	// Another existing file beside the package is written.
+	other := filepath.Join(dir, "other.msi")
+	if err := os.WriteFile(other, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runCLI(t, "repack", pkg, "-o", other); code != exitOK {
+		t.Errorf("repack -o other.msi: exit %d, %s", code, stderr)
 	}
 }

@@ -449,7 +449,8 @@ func unwrapPath(err error) error {
 // which two inputs would be written to the same output. Output names are
 // compared ignoring case, since the output folder may be on a file system
 // that does (Windows, macOS). With inPlace, the same file named twice
-// (through any path) collides with itself.
+// (through any path) collides with itself; without, an output that is
+// another input of the batch is refused (checkOutputsNotInputs).
 func checkCollisions(inputs []string, outFor func(string) string, inPlace bool) error {
 	type seenOut struct{ in, out, abs string }
 	seen := map[string]seenOut{}
@@ -480,6 +481,38 @@ func checkCollisions(inputs []string, outFor func(string) string, inPlace bool) 
 				}
 			}
 			stats, statIn = append(stats, fi), append(statIn, in)
+		}
+	}
+	if !inPlace {
+		return checkOutputsNotInputs(inputs, outFor)
+	}
+	return nil
+}
+
+// checkOutputsNotInputs refuses a batch in which the output of one input
+// is another input (by identity, after symbolic links, which the writes
+// follow): "sbom a.msi a.msi.cdx.json -o ." replaced the second package
+// with the first one's document. An output that is its own input is left
+// to the per-package check, which advises --in-place where there is one.
+func checkOutputsNotInputs(inputs []string, outFor func(string) string) error {
+	var ins []os.FileInfo
+	var insName []string
+	for _, in := range inputs {
+		if fi, err := os.Stat(in); err == nil {
+			ins, insName = append(ins, fi), append(insName, in)
+		}
+	}
+	for _, in := range inputs {
+		out := outFor(in)
+		fo, err := os.Stat(out)
+		if err != nil || !fo.Mode().IsRegular() {
+			continue
+		}
+		self, _ := os.Stat(in)
+		for i, fi := range ins {
+			if os.SameFile(fo, fi) && (self == nil || !os.SameFile(fi, self)) {
+				return usagef("%s would be written to %s, which is %s, another package of the batch", in, out, insName[i])
+			}
 		}
 	}
 	return nil

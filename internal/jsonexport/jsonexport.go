@@ -60,7 +60,7 @@ func WriteTable(w io.Writer, db *msi.Database, table string) error {
 // WriteDir writes DIR/TABLE.json for each table, and each binary cell's
 // data as DIR/TABLE/<stream name>, with the guarantees and refusals of
 // msi.(*Database).ExportIDTDir: one temporary folder moved into place at
-// the end; names that cannot be file names skipped and returned joined
+// the end, never replacing the package file (db.Path); names that cannot be file names skipped and returned joined
 // (each matching idt.ErrUnsafeName) after the rest is in place; any other
 // error leaves dir as it was (but for a move into an existing dir that
 // fails part way: a *safefile.MergeError). Once ctx is done it stops, as
@@ -72,6 +72,9 @@ func WriteDir(ctx context.Context, db *msi.Database, dir string, tables []string
 		return err
 	}
 	defer out.Abort()
+	if p := db.Path(); p != "" {
+		out.Keep(p) // the package itself, at dir/T.json or dir/T/cell
+	}
 	refused, err := writeDir(ctx, out, db, tables)
 	if ctx.Err() != nil {
 		// Stopped (the error of the write under way, if any, only

@@ -41,6 +41,7 @@ type Dir struct {
 	tmp   string
 	merge bool // tmp is inside dst: move entries up
 	done  bool
+	keep  []keptFile // files Commit must not replace (Keep)
 
 	createMu sync.Mutex // serializes creating files and folders (dirState)
 	dirState
@@ -149,6 +150,43 @@ func mkdirTemp(dir, prefix string) (string, error) {
 		}
 	}
 }
+
+// A keptFile is a file Keep protects: its identity and its name as given.
+type keptFile struct {
+	fi   os.FileInfo
+	name string
+}
+
+// Keep makes Commit refuse to replace the file name, by its identity
+// (os.SameFile, so by whatever name or case the new entry reaches it): a
+// file the writer reads, such as the package being exported, which an
+// export into a folder holding it could otherwise replace with a file of
+// the same name (the package at DIR/Binary/icon, a cell named icon of
+// table Binary). A name that does not exist protects nothing. Call it
+// before Commit.
+func (d *Dir) Keep(name string) {
+	if fi, err := os.Stat(name); err == nil && fi.Mode().IsRegular() {
+		d.keep = append(d.keep, keptFile{fi, name})
+	}
+}
+
+// A KeptFileError is Commit's refusal to replace a file Keep protects
+// (Path, which is the file Keep named as Kept). Nothing was moved. It
+// matches ErrSameFile and fs.ErrExist.
+type KeptFileError struct {
+	Path, Kept string
+}
+
+// Error names the file and says it was not replaced.
+func (e *KeptFileError) Error() string {
+	if e.Path == e.Kept {
+		return fmt.Sprintf("%s: is a file being read: not replaced, and nothing was written", e.Path)
+	}
+	return fmt.Sprintf("%s: is %s, which is being read: not replaced, and nothing was written", e.Path, e.Kept)
+}
+
+// Is reports whether target is ErrSameFile or fs.ErrExist.
+func (e *KeptFileError) Is(target error) bool { return target == ErrSameFile || target == fs.ErrExist }
 
 // Path returns the folder to write the files in. Its contents become the
 // destination's at Commit.
@@ -290,7 +328,7 @@ func (d *Dir) Commit() error {
 			return err
 		}
 	}
-	if err := checkMerge(d.tmp, d.dst); err != nil {
+	if err := d.checkMerge(d.tmp, d.dst); err != nil {
 		d.Abort()
 		return err
 	}
@@ -318,8 +356,9 @@ func (d *Dir) Abort() error {
 }
 
 // checkMerge reports the first entry of src that cannot be moved into dst:
-// one that would replace a symbolic link or something of another type.
-func checkMerge(src, dst string) error {
+// one that would replace a symbolic link, something of another type or a
+// file Keep protects.
+func (d *Dir) checkMerge(src, dst string) error {
 	ents, err := os.ReadDir(src)
 	if err != nil {
 		return err
@@ -335,7 +374,7 @@ func checkMerge(src, dst string) error {
 		case fi.Mode()&fs.ModeSymlink != 0:
 			return &fs.PathError{Op: "replace", Path: t, Err: errors.New("is a symbolic link; not written through")}
 		case e.IsDir() && fi.IsDir():
-			if err := checkMerge(s, t); err != nil {
+			if err := d.checkMerge(s, t); err != nil {
 				return err
 			}
 		case e.IsDir() || !fi.Mode().IsRegular():
@@ -343,6 +382,11 @@ func checkMerge(src, dst string) error {
 		default:
 			if std := stdioOf(fi); std != "" {
 				return &fs.PathError{Op: "replace", Path: t, Err: StdioTargetError{Stream: std}}
+			}
+			for _, k := range d.keep {
+				if os.SameFile(fi, k.fi) {
+					return &KeptFileError{Path: t, Kept: k.name}
+				}
 			}
 		}
 	}

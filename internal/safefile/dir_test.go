@@ -514,3 +514,62 @@ func TestDirErrorsNameDestination(t *testing.T) {
 		check("WriteData or Commit", errors.Join(errs...))
 	}
 }
+
+// TestDirKeep: Commit refuses to replace a file Keep names, reached by
+// the name the new entry has (the package being exported, at DIR/T/cell),
+// and moves nothing; through a hard link too, as that is the same file.
+// A file Keep names that the export does not reach is no obstacle.
+func TestDirKeep(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		kept   string // below dst
+		link   string // a hard link to kept, below dst ("": none)
+		refuse bool
+	}{
+		{"package at T/cell", "T/cell", "", true},
+		{"package at T.idt", "T.idt", "", true},
+		{"hard link at T.idt", "pkg.msi", "T.idt", true},
+		{"package elsewhere in the folder", "pkg.msi", "", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			dst := filepath.Join(root, "out")
+			kept := filepath.Join(dst, filepath.FromSlash(tt.kept))
+			os.MkdirAll(filepath.Dir(kept), 0o777)
+			if err := os.WriteFile(kept, []byte("package"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if tt.link != "" {
+				if err := os.Link(kept, filepath.Join(dst, tt.link)); err != nil {
+					t.Skip(err)
+				}
+			}
+			before := tree(t, root)
+			d, err := CreateDir(dst)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d.Keep(kept)
+			mustWrite(t, d, "A.idt", "new")
+			mustWrite(t, d, "T.idt", "table")
+			mustWrite(t, d, "T/cell", "cell")
+			err = d.Commit()
+			if !tt.refuse {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := tree(t, dst)["pkg.msi"]; got != "package" {
+					t.Errorf("pkg.msi = %q", got)
+				}
+				return
+			}
+			var kf *KeptFileError
+			if !errors.As(err, &kf) || !errors.Is(err, ErrSameFile) || !errors.Is(err, fs.ErrExist) || kf.Kept != kept {
+				t.Fatalf("Commit: %v (%T), want a *KeptFileError about %s", err, err, kept)
+			}
+			if diff := cmp.Diff(before, tree(t, root)); diff != "" {
+				t.Errorf("a refused merge changed the tree (-before +after):\n%s", diff)
+			}
+		})
+	}
+}

@@ -314,7 +314,11 @@ func systemTable(name string) bool {
 // or not at all, and in an existing dir the new files appear together at
 // the end, replacing files of the same name (a symbolic link or an entry
 // of another type in the way is an error, and nothing is moved). Files are
-// not flushed to stable storage.
+// not flushed to stable storage. The file the database was opened from
+// (Database.Path) is never replaced: an export into the folder holding
+// it, naming a file like it (the package at dir/Binary/icon, and table
+// Binary has a cell icon), is an error matching fs.ErrExist that leaves
+// dir as it was.
 //
 // Table names and binary cell names come from the package and must be
 // usable as one file name each: no path separators, "..", drive letters,
@@ -356,6 +360,9 @@ func ExportDirContext(ctx context.Context, dir string, db *msi.Database, tables 
 		return fmt.Errorf("idt: %w", err)
 	}
 	defer out.Abort()
+	if p := db.Path(); p != "" {
+		out.Keep(p) // the package itself, at dir/T.idt or dir/T/cell
+	}
 	refused, err := exportInto(ctx, out, db, tables)
 	if ctx.Err() != nil {
 		// Stopped (the error of the write under way, if any, only

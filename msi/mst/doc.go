@@ -25,7 +25,8 @@
 // ValidationError names the check that fails) and applies its records,
 // honouring the error conditions (a ConditionError for one that is not
 // suppressed). ApplyPatch applies the first transform pair of a patch
-// made for the database's product and copies its cabinets; file contents
+// made for the database's product and copies its cabinets (never its
+// "\x05" streams, such as its signature); file contents
 // a patch delivers as binary deltas are not applied, and the report says
 // so.
 //

@@ -172,7 +172,8 @@ var ErrNotApplicable = errors.New("mst: the patch does not apply to this product
 // for db (the ProductCode in its PID 9 is db's, and its validation flags
 // pass, skipping the checks in opts.Skip) is applied with Apply, then the
 // cabinet streams the new Media rows name ("#name") are copied from the
-// patch. Pairs for other products are skipped and listed. A patch none
+// patch (but for names starting with "\x05", the property sets and
+// signatures: those are noted and never copied). Pairs for other products are skipped and listed. A patch none
 // of whose pairs applies gives an error matching ErrNotApplicable.
 //
 // What a patch installation does beyond the database is not done, and the
@@ -266,6 +267,14 @@ func ApplyPatch(db *msi.Database, p *Patch, opts *ApplyOptions) (*PatchReport, e
 	sort.Strings(cabs)
 	for _, cab := range cabs {
 		if mediaBefore[cab] || have[cab] {
+			continue
+		}
+		if strings.HasPrefix(cab, "\x05") {
+			// A property set or a signature of the patch (its own
+			// \x05DigitalSignature, which a signed patch has), never a
+			// cabinet: copied, it made the database look signed by the
+			// patch's signature.
+			rep.Notes = append(rep.Notes, fmt.Sprintf("Media row names cabinet #%s, a reserved stream name (property sets and signatures), not a cabinet: not copied from the patch", clip.String(cab)))
 			continue
 		}
 		if !inPatch[cab] {
