@@ -173,8 +173,9 @@ var ErrNotApplicable = errors.New("mst: the patch does not apply to this product
 // pass, skipping the checks in opts.Skip) is applied with Apply, then the
 // cabinet streams the new Media rows name ("#name") are copied from the
 // patch (but for names starting with "\x05", the property sets and
-// signatures: those are noted and never copied). Pairs for other products are skipped and listed. A patch none
-// of whose pairs applies gives an error matching ErrNotApplicable.
+// signatures: those are noted and never copied). Pairs for other
+// products are skipped and listed. A patch none of whose pairs applies
+// gives an error matching ErrNotApplicable.
 //
 // What a patch installation does beyond the database is not done, and the
 // report says so: file contents delivered as binary deltas (Patch table
