@@ -167,9 +167,9 @@ func checkNotInSource(source, out string) error {
 // and the cabinets of its sets that only a cabinet header names
 // (cabinetSetFiles), and the uncompressed copies of its files at their
 // source paths beside it (inputGuard.isCopy). The output, renamed into
-// place, would replace a part of the input package, which then has no files to install (and
-// rewrite --assembly-names reads it). A missing out, or --in-place (out
-// is in), is never a cabinet.
+// place, would replace a part of the input package, which then has no
+// files to install (and rewrite --assembly-names reads it). A missing
+// out, or --in-place (out is in), is never a cabinet.
 func checkNotCabinet(db *msi.Database, in, out string) error {
 	if out == "" || out == in {
 		return nil
