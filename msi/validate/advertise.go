@@ -1,8 +1,9 @@
 package validate
 
 import (
-	"github.com/msikit/msikit/internal/textmemo"
 	"strings"
+
+	"github.com/msikit/msikit/internal/textmemo"
 )
 
 // ice19: what advertising needs from the components it names. Components
@@ -137,7 +138,7 @@ func classesKey(root int32, key string) (string, bool) {
 // documentation): each is a warning, never an error.
 func ice33(c *checker) {
 	regs := c.registryRows()
-	if len(regs) == 0 {
+	if regs.Len() == 0 {
 		return
 	}
 	progIDs := c.progIDNames(regs)
@@ -150,7 +151,7 @@ func ice33(c *checker) {
 		"Verb":      "a shell verb",
 		"ProgId":    "a ProgId",
 	}
-	for _, r := range regs {
+	for r := range regs.All() {
 		k, ok := classesKey(r.root, r.key)
 		if !ok || !r.hasRoot {
 			continue
@@ -167,7 +168,7 @@ func ice33(c *checker) {
 // CurVer subkey, the default values of CLSID\{...}\ProgID and
 // \VersionIndependentProgID keys, and the default values of extension
 // keys.
-func (c *checker) progIDNames(regs []regRow) *textmemo.Index[bool] {
+func (c *checker) progIDNames(regs *regRows) *textmemo.Index[bool] {
 	names := &textmemo.Index[bool]{}
 	add := func(s string) {
 		if s != "" && !hasBracket(c.memo, s) {
@@ -181,7 +182,7 @@ func (c *checker) progIDNames(regs []regRow) *textmemo.Index[bool] {
 			}
 		}
 	}
-	for _, r := range regs {
+	for r := range regs.All() {
 		k, ok := classesKey(r.root, r.key)
 		if !ok {
 			continue

@@ -1,9 +1,10 @@
 package validate
 
 import (
-	"github.com/msikit/msikit/internal/textmemo"
 	"strings"
 	"unicode"
+
+	"github.com/msikit/msikit/internal/textmemo"
 )
 
 // checkHKCUKeyPath reports a component that does not use a registry entry
@@ -115,7 +116,7 @@ func ice57(c *checker) {
 	byID := c.registryByID()
 	var data textmemo.Index[scope]
 	or := func(comp string, s scope) { data.Set(comp, data.Get(comp)|s) }
-	for _, r := range regs {
+	for r := range regs.All() {
 		if r.hasRoot {
 			or(r.comp, rootScope(r.root))
 		}
