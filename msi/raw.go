@@ -221,12 +221,14 @@ func (w *StringPoolWriter) EncodeReader() (pool []byte, data *io.SectionReader) 
 	// The pool sized exactly first: appended to, a pool of 25 MB of
 	// strings held 50 MB of data, and a copy of it while it grew.
 	entries := 0
-	d := &poolData{w: w, ends: make([]int64, w.n)}
+	d := &poolData{w: w, marks: make([]int64, 0, w.n/poolDataMark+1)}
 	var n int64
 	for i := 1; i < w.Len(); i++ {
+		if (i-1)%poolDataMark == 0 {
+			d.marks = append(d.marks, n)
+		}
 		b := w.raw(uint32(i))
 		n += int64(len(b))
-		d.ends[i-1] = n
 		entries++
 		if len(b) >= 0x10000 {
 			entries++ // the extended two-slot entry
@@ -240,29 +242,39 @@ func (w *StringPoolWriter) EncodeReader() (pool []byte, data *io.SectionReader) 
 	return pool, io.NewSectionReader(d, 0, n)
 }
 
+// poolDataMark is how many strings apart poolData marks where a string
+// starts: a read walks at most that many strings to where it starts.
+const poolDataMark = 64
+
 // poolData reads a StringPoolWriter's _StringData: its strings' bytes,
-// one after the other, string id i ending at ends[i-1].
+// one after the other, string id 1+k*poolDataMark starting at marks[k]
+// (an offset for each string would take 8 bytes a string).
 type poolData struct {
-	w    *StringPoolWriter
-	ends []int64
+	w     *StringPoolWriter
+	marks []int64
 }
 
 func (d *poolData) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, fmt.Errorf("msi: string data: negative offset %d", off)
 	}
-	// The first string ending past off.
-	i, _ := slices.BinarySearch(d.ends, off+1)
+	// The last mark at or before off, then the string holding off.
+	k, found := slices.BinarySearch(d.marks, off)
+	if !found {
+		k = max(k-1, 0)
+	}
+	id, start := k*poolDataMark+1, int64(0)
+	if k < len(d.marks) {
+		start = d.marks[k]
+	}
 	n := 0
-	for n < len(p) && i < len(d.ends) {
-		start := int64(0)
-		if i > 0 {
-			start = d.ends[i-1]
+	for ; n < len(p) && id < d.w.Len(); id++ {
+		b := d.w.raw(uint32(id))
+		end := start + int64(len(b))
+		if at := off + int64(n); at < end {
+			n += copy(p[n:], b[at-start:])
 		}
-		b := d.w.raw(uint32(i + 1))
-		k := copy(p[n:], b[off+int64(n)-start:])
-		n += k
-		i++
+		start = end
 	}
 	if n < len(p) {
 		return n, io.EOF

@@ -81,6 +81,28 @@ func TestStringPoolWriterSources(t *testing.T) {
 	if !bytes.Equal(pool, pool2) {
 		t.Errorf("EncodeReader's _StringPool differs from Encode's")
 	}
+	checkReads(t, r, want)
+
+	// Enough strings for several marks, and none.
+	w = NewStringPoolWriter(1252)
+	want = ""
+	for i := range 300 {
+		s := fmt.Sprintf("s%d-%s", i, strings.Repeat("x", i%7))
+		if _, err := w.Add(StrValue(s)); err != nil {
+			t.Fatal(err)
+		}
+		want += s
+	}
+	_, r = w.EncodeReader()
+	checkReads(t, r, want)
+	_, r = NewStringPoolWriter(1252).EncodeReader()
+	checkReads(t, r, "")
+}
+
+// checkReads checks reads of every length up to 500 bytes at every offset
+// of r against want.
+func checkReads(t *testing.T, r *io.SectionReader, want string) {
+	t.Helper()
 	if r.Size() != int64(len(want)) {
 		t.Fatalf("_StringData reader of %d bytes, want %d", r.Size(), len(want))
 	}
