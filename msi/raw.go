@@ -77,7 +77,9 @@ type StringPoolWriter struct {
 	// index finds ids by the hash of their bytes.
 	index hashIndex
 	seed  maphash.Seed
-	refs  []uint32
+	// refs counts each id's references, up to the 0xffff a pool entry
+	// holds.
+	refs []uint16
 	// The ids of the long strings (textmemo.Min bytes or more) of
 	// other pools added, by their pool and id: a string a million
 	// records name is hashed and compared once, not for each.
@@ -97,7 +99,7 @@ type pooledString struct {
 func NewStringPoolWriter(cp int) *StringPoolWriter {
 	p := newEmptyPool(cp)
 	p.borrow = true
-	return &StringPoolWriter{own: p, srcs: []*stringPool{p}, refs: []uint32{0}, seed: maphash.MakeSeed()}
+	return &StringPoolWriter{own: p, srcs: []*stringPool{p}, refs: []uint16{0}, seed: maphash.MakeSeed()}
 }
 
 // Add returns the id of the string v and counts one reference to it: 0
@@ -134,7 +136,9 @@ func (w *StringPoolWriter) Add(v Value) (uint32, error) {
 	for int(id) >= len(w.refs) {
 		w.refs = append(w.refs, 0)
 	}
-	w.refs[id]++
+	if w.refs[id] < 0xffff {
+		w.refs[id]++
+	}
 	return id, nil
 }
 
@@ -237,7 +241,7 @@ func (w *StringPoolWriter) EncodeReader() (pool []byte, data *io.SectionReader) 
 	pool = make([]byte, 0, 4*(1+entries))
 	pool = binary.LittleEndian.AppendUint32(pool, poolHeader(w.own.codec.cp, w.RefSize() == 3))
 	for i := 1; i < w.Len(); i++ {
-		pool = appendPoolEntry(pool, len(w.raw(uint32(i))), w.refs[i])
+		pool = appendPoolEntry(pool, len(w.raw(uint32(i))), uint32(w.refs[i]))
 	}
 	return pool, io.NewSectionReader(d, 0, n)
 }

@@ -2,6 +2,7 @@ package msi
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -97,6 +98,17 @@ func TestStringPoolWriterSources(t *testing.T) {
 	checkReads(t, r, want)
 	_, r = NewStringPoolWriter(1252).EncodeReader()
 	checkReads(t, r, "")
+
+	// A reference count stops at the 0xffff an entry holds.
+	w = NewStringPoolWriter(1252)
+	for range 70000 {
+		if _, err := w.Add(StrValue("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if pool, _ := w.Encode(); len(pool) != 8 || binary.LittleEndian.Uint16(pool[4:]) != 1 || binary.LittleEndian.Uint16(pool[6:]) != 0xffff {
+		t.Errorf("_StringPool of one string named 70,000 times: % x, want its length 1 and 0xffff references", pool)
+	}
 }
 
 // checkReads checks reads of every length up to 500 bytes at every offset
