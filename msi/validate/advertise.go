@@ -152,12 +152,13 @@ func ice33(c *checker) {
 		"ProgId":    "a ProgId",
 	}
 	for r := range regs.All() {
-		k, ok := classesKey(r.root, r.key)
-		if !ok || !r.hasRoot {
+		root, hasRoot := r.root()
+		k, ok := classesKey(root, r.key())
+		if !ok || !hasRoot {
 			continue
 		}
 		if table := regClass(k, progIDs); table != "" {
-			c.report(Warning, "Registry", "Key", keyOf(r.row), "Reg key %s registers %s through the Registry table; ICE33 suggests the %s table (an obsolete warning)", quote(r.key), why[table], table)
+			c.report(Warning, "Registry", "Key", keyOf(r.row), "Reg key %s registers %s through the Registry table; ICE33 suggests the %s table (an obsolete warning)", quote(r.key()), why[table], table)
 		}
 	}
 }
@@ -183,7 +184,8 @@ func (c *checker) progIDNames(regs *regRows) *textmemo.Index[bool] {
 		}
 	}
 	for r := range regs.All() {
-		k, ok := classesKey(r.root, r.key)
+		root, _ := r.root()
+		k, ok := classesKey(root, r.key())
 		if !ok {
 			continue
 		}
@@ -191,11 +193,11 @@ func (c *checker) progIDNames(regs *regRows) *textmemo.Index[bool] {
 		switch lr := upper(c.memo, rest); {
 		case lr == "CLSID" || lr == "CURVER":
 			add(first)
-		case strings.EqualFold(first, "CLSID") && r.name == "" &&
+		case strings.EqualFold(first, "CLSID") && r.name() == "" &&
 			(strings.HasSuffix(lr, `\PROGID`) || strings.HasSuffix(lr, `\VERSIONINDEPENDENTPROGID`)):
-			add(r.value)
-		case strings.HasPrefix(first, ".") && rest == "" && r.name == "":
-			add(r.value)
+			add(r.value())
+		case strings.HasPrefix(first, ".") && rest == "" && r.name() == "":
+			add(r.value())
 		}
 	}
 	return names

@@ -590,18 +590,41 @@ func (c *checker) inProfile(dir string) string {
 	return c.directories().up(dir, "profile", userProfileFolders)
 }
 
-// regRow is one Registry row.
+// regRow is one Registry row, whose cells are read when asked for (the
+// zero regRow's are empty).
 type regRow struct {
-	id, key, name, value, comp string
-	root                       int32
-	hasRoot                    bool
-	row                        msi.Row
+	x   *regRows
+	row msi.Row
 }
 
-// regRows are the Registry table's rows, each read as a regRow when it
-// is asked for (At), not copied: 380,000 rows (a rewrite --validate of a
-// package whose verbs became Registry rows) held 46 MB of copies, on top
-// of the table.
+// cell returns the cell of the column at position pos(r.x).
+func (r regRow) cell(pos func(x *regRows) int) msi.Value {
+	if r.x == nil {
+		return msi.Null
+	}
+	col := pos(r.x)
+	if col < 0 {
+		return msi.Null
+	}
+	return r.row.At(col)
+}
+
+func (r regRow) id() string    { return r.cell(func(x *regRows) int { return x.id }).Str() }
+func (r regRow) key() string   { return r.cell(func(x *regRows) int { return x.key }).Str() }
+func (r regRow) name() string  { return r.cell(func(x *regRows) int { return x.name }).Str() }
+func (r regRow) value() string { return r.cell(func(x *regRows) int { return x.value }).Str() }
+func (r regRow) comp() string  { return r.cell(func(x *regRows) int { return x.comp }).Str() }
+
+// root returns the Root cell, and whether it is not null.
+func (r regRow) root() (int32, bool) {
+	v := r.cell(func(x *regRows) int { return x.root })
+	return v.Int(), !v.IsNull()
+}
+
+// regRows are the Registry table's rows, not copied: 380,000 rows (a
+// rewrite --validate of a package whose verbs became Registry rows) held
+// 46 MB of copies (five strings, the root and the row, 120 bytes a row),
+// on top of the table. A rule reads the cells it looks at.
 type regRows struct {
 	t *msi.Table // nil: no Registry table
 	// The columns' positions, -1 for a column the table lacks.
@@ -617,18 +640,7 @@ func (x *regRows) Len() int {
 }
 
 // At returns row i.
-func (x *regRows) At(i int) regRow {
-	r := x.t.Row(i)
-	at := func(col int) msi.Value {
-		if col < 0 {
-			return msi.Null
-		}
-		return r.At(col)
-	}
-	root := at(x.root)
-	return regRow{id: at(x.id).Str(), key: at(x.key).Str(), name: at(x.name).Str(), value: at(x.value).Str(), comp: at(x.comp).Str(),
-		root: root.Int(), hasRoot: !root.IsNull(), row: r}
-}
+func (x *regRows) At(i int) regRow { return regRow{x: x, row: x.t.Row(i)} }
 
 // All returns an iterator over the rows, in stored order.
 func (x *regRows) All() iter.Seq[regRow] {
@@ -684,7 +696,7 @@ func (c *checker) registryByID() *regIndex {
 		c.regByID = &regIndex{rows: regs}
 		c.regByID.pos.Reserve(regs.Len())
 		for i := range regs.Len() {
-			if id := regs.At(i).id; !c.regByID.pos.Has(id) {
+			if id := regs.At(i).id(); !c.regByID.pos.Has(id) {
 				c.regByID.pos.Set(id, int32(i))
 			}
 		}
