@@ -624,7 +624,15 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 		return fail(err)
 	}
 	if o.asTransform {
-		return rewriteAsTransform(r, o, db, in, out, fail)
+		// The rewritten database is closed and let go once the
+		// transform is written, before it is read back (as checked
+		// does before validating an output).
+		release := func() {
+			r.Warnings = db.Warnings
+			db.Close()
+			db = nil
+		}
+		return rewriteAsTransform(r, o, db, in, out, fail, release)
 	}
 	if db.ContentModified() && !o.keepPackageCode {
 		rep, err := transform.NewPackageCode(db, r.Passes...)
@@ -877,7 +885,9 @@ func runAssemblyNames(ctx context.Context, db *msi.Database, o *rewriteOpts, _ *
 
 // rewriteAsTransform writes the changes the passes made to db (read from
 // in) as a transform from in to the rewrite, at out; in is not touched.
-func rewriteAsTransform(r *rewriteResult, o *rewriteOpts, db *msi.Database, in, out string, fail func(error) *rewriteResult) *rewriteResult {
+// release closes db and lets it go: it is called once the transform is
+// written, before it is read back.
+func rewriteAsTransform(r *rewriteResult, o *rewriteOpts, db *msi.Database, in, out string, fail func(error) *rewriteResult, release func()) *rewriteResult {
 	r.Transform = true
 	pristine, err := msi.Open(in)
 	if err != nil {
@@ -899,7 +909,7 @@ func rewriteAsTransform(r *rewriteResult, o *rewriteOpts, db *msi.Database, in, 
 	if err != nil {
 		return fail(err)
 	}
-	err = mst.Save(out, c, si, &mst.SaveOptions{Sync: o.sync, Base: pristine})
+	err = mst.Save(out, c, si, &mst.SaveOptions{Sync: o.sync, Base: pristine, Written: release})
 	if errors.Is(err, mst.ErrNoChanges) {
 		r.Output = ""
 		r.OK = true

@@ -3,6 +3,7 @@ package mst
 import (
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"slices"
 	"sort"
 	"strings"
@@ -393,8 +394,8 @@ func decodeRecords(tc *TableChange, pool *msi.Database, data []byte, refSize, po
 	ferr := func(off int, format string, args ...any) error {
 		return &msi.FormatError{Table: tc.Name, Stream: tc.Name, Offset: int64(off), Msg: fmt.Sprintf(format, args...)}
 	}
-	// Every record is at least 4 bytes (a mask and one cell).
-	raw := &rawRecords{recs: make([]rawRecord, 0, len(data)/4), cells: make([]uint32, 0, len(data)/2), pool: pool}
+	nrecs, ncells := countRecords(tc, data, refSize)
+	raw := &rawRecords{recs: make([]rawRecord, 0, nrecs), cells: make([]uint32, 0, ncells), pool: pool}
 	tc.raw = raw
 	for off := 0; off < len(data); {
 		start := off
@@ -464,6 +465,61 @@ func decodeRecords(tc *TableChange, pool *msi.Database, data []byte, refSize, po
 		raw.recs = append(raw.recs, rr)
 	}
 	return nil
+}
+
+// countRecords returns how many records, and cells, decodeRecords finds
+// in data before the end or the first record that is wrong, for sizing
+// its lists once. Sized for the worst case (every record a mask and one
+// 2-byte cell), the lists of a Registry stream of 380,000 inserts of six
+// cells took 5 bytes for each byte of the stream, twice what they hold.
+func countRecords(tc *TableChange, data []byte, refSize int) (recs, cells int) {
+	ncols := len(tc.Columns)
+	if ncols == 0 || ncols > 32 {
+		return 0, 0
+	}
+	keyMask := tc.keyMask()
+	all := uint32(1)<<ncols - 1
+	var width [32]int
+	for i, col := range tc.Columns {
+		switch col.Type {
+		case msi.ColInt32:
+			width[i] = 4
+		case msi.ColString:
+			width[i] = refSize
+		default:
+			width[i] = 2
+		}
+	}
+	for off := 0; len(data)-off >= 2; {
+		mask := uint32(binary.LittleEndian.Uint16(data[off:]))
+		var has uint32
+		switch {
+		case mask&1 != 0:
+			n := int(mask >> 8)
+			if n == 0 || n > ncols {
+				return recs, cells
+			}
+			has = uint32(1)<<n - 1
+		case mask == 0:
+			has = keyMask
+		default:
+			if mask&^all != 0 {
+				return recs, cells
+			}
+			has = mask | keyMask
+		}
+		size := 2
+		for m := has; m != 0; m &= m - 1 {
+			size += width[bits.TrailingZeros32(m)]
+		}
+		if len(data)-off < size {
+			return recs, cells
+		}
+		off += size
+		recs++
+		cells += bits.OnesCount32(has)
+	}
+	return recs, cells
 }
 
 // unusedStreams lists the transform's streams no binary cell names.

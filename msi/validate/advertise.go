@@ -1,8 +1,9 @@
 package validate
 
 import (
-	"github.com/msikit/msikit/internal/textmemo"
 	"strings"
+
+	"github.com/msikit/msikit/internal/textmemo"
 )
 
 // ice19: what advertising needs from the components it names. Components
@@ -137,7 +138,7 @@ func classesKey(root int32, key string) (string, bool) {
 // documentation): each is a warning, never an error.
 func ice33(c *checker) {
 	regs := c.registryRows()
-	if len(regs) == 0 {
+	if regs.Len() == 0 {
 		return
 	}
 	progIDs := c.progIDNames(regs)
@@ -150,13 +151,14 @@ func ice33(c *checker) {
 		"Verb":      "a shell verb",
 		"ProgId":    "a ProgId",
 	}
-	for _, r := range regs {
-		k, ok := classesKey(r.root, r.key)
-		if !ok || !r.hasRoot {
+	for r := range regs.All() {
+		root, hasRoot := r.root()
+		k, ok := classesKey(root, r.key())
+		if !ok || !hasRoot {
 			continue
 		}
 		if table := regClass(k, progIDs); table != "" {
-			c.report(Warning, "Registry", "Key", keyOf(r.row), "Reg key %s registers %s through the Registry table; ICE33 suggests the %s table (an obsolete warning)", quote(r.key), why[table], table)
+			c.report(Warning, "Registry", "Key", keyOf(r.row), "Reg key %s registers %s through the Registry table; ICE33 suggests the %s table (an obsolete warning)", quote(r.key()), why[table], table)
 		}
 	}
 }
@@ -167,7 +169,7 @@ func ice33(c *checker) {
 // CurVer subkey, the default values of CLSID\{...}\ProgID and
 // \VersionIndependentProgID keys, and the default values of extension
 // keys.
-func (c *checker) progIDNames(regs []regRow) *textmemo.Index[bool] {
+func (c *checker) progIDNames(regs *regRows) *textmemo.Index[bool] {
 	names := &textmemo.Index[bool]{}
 	add := func(s string) {
 		if s != "" && !hasBracket(c.memo, s) {
@@ -181,8 +183,9 @@ func (c *checker) progIDNames(regs []regRow) *textmemo.Index[bool] {
 			}
 		}
 	}
-	for _, r := range regs {
-		k, ok := classesKey(r.root, r.key)
+	for r := range regs.All() {
+		root, _ := r.root()
+		k, ok := classesKey(root, r.key())
 		if !ok {
 			continue
 		}
@@ -190,11 +193,11 @@ func (c *checker) progIDNames(regs []regRow) *textmemo.Index[bool] {
 		switch lr := upper(c.memo, rest); {
 		case lr == "CLSID" || lr == "CURVER":
 			add(first)
-		case strings.EqualFold(first, "CLSID") && r.name == "" &&
+		case strings.EqualFold(first, "CLSID") && r.name() == "" &&
 			(strings.HasSuffix(lr, `\PROGID`) || strings.HasSuffix(lr, `\VERSIONINDEPENDENTPROGID`)):
-			add(r.value)
-		case strings.HasPrefix(first, ".") && rest == "" && r.name == "":
-			add(r.value)
+			add(r.value())
+		case strings.HasPrefix(first, ".") && rest == "" && r.name() == "":
+			add(r.value())
 		}
 	}
 	return names

@@ -48,7 +48,7 @@ func ice02(c *checker) {
 		case "registry":
 			var r regRow
 			r, ok = regs.Lookup(cp.keyPath)
-			belongs = r.comp
+			belongs = r.comp()
 			what, table = "Registry", "Registry"
 		case "odbc":
 			belongs, ok = odbc.Lookup(cp.keyPath)

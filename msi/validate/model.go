@@ -3,6 +3,7 @@ package validate
 import (
 	"context"
 	"hash/maphash"
+	"iter"
 	"slices"
 	"strings"
 
@@ -49,7 +50,7 @@ type checker struct {
 	feature *textmemo.Index[bool] // Feature keys
 	// featSets holds the features of components in many (sameFeature).
 	featSets textmemo.Index[map[int32]bool]
-	regs     []regRow
+	regs     *regRows
 	regByID  *regIndex
 
 	memo  textMemo     // checks of long texts, by identity (memo.go)
@@ -589,29 +590,80 @@ func (c *checker) inProfile(dir string) string {
 	return c.directories().up(dir, "profile", userProfileFolders)
 }
 
-// regRow is one Registry row.
+// regRow is one Registry row, whose cells are read when asked for (the
+// zero regRow's are empty).
 type regRow struct {
-	id, key, name, value, comp string
-	root                       int32
-	hasRoot                    bool
-	row                        msi.Row
+	x   *regRows
+	row msi.Row
+}
+
+// cell returns the cell of the column at position pos(r.x).
+func (r regRow) cell(pos func(x *regRows) int) msi.Value {
+	if r.x == nil {
+		return msi.Null
+	}
+	col := pos(r.x)
+	if col < 0 {
+		return msi.Null
+	}
+	return r.row.At(col)
+}
+
+func (r regRow) id() string    { return r.cell(func(x *regRows) int { return x.id }).Str() }
+func (r regRow) key() string   { return r.cell(func(x *regRows) int { return x.key }).Str() }
+func (r regRow) name() string  { return r.cell(func(x *regRows) int { return x.name }).Str() }
+func (r regRow) value() string { return r.cell(func(x *regRows) int { return x.value }).Str() }
+func (r regRow) comp() string  { return r.cell(func(x *regRows) int { return x.comp }).Str() }
+
+// root returns the Root cell, and whether it is not null.
+func (r regRow) root() (int32, bool) {
+	v := r.cell(func(x *regRows) int { return x.root })
+	return v.Int(), !v.IsNull()
+}
+
+// regRows are the Registry table's rows, not copied: 380,000 rows (a
+// rewrite --validate of a package whose verbs became Registry rows) held
+// 46 MB of copies (five strings, the root and the row, 120 bytes a row),
+// on top of the table. A rule reads the cells it looks at.
+type regRows struct {
+	t *msi.Table // nil: no Registry table
+	// The columns' positions, -1 for a column the table lacks.
+	id, key, name, value, comp, root int
+}
+
+// Len returns the number of rows.
+func (x *regRows) Len() int {
+	if x.t == nil {
+		return 0
+	}
+	return x.t.Len()
+}
+
+// At returns row i.
+func (x *regRows) At(i int) regRow { return regRow{x: x, row: x.t.Row(i)} }
+
+// All returns an iterator over the rows, in stored order.
+func (x *regRows) All() iter.Seq[regRow] {
+	return func(yield func(regRow) bool) {
+		for i := range x.Len() {
+			if !yield(x.At(i)) {
+				return
+			}
+		}
+	}
 }
 
 // registryRows returns the Registry table's rows.
-func (c *checker) registryRows() []regRow {
+func (c *checker) registryRows() *regRows {
 	if c.regs != nil {
 		return c.regs
 	}
-	c.regs = []regRow{}
+	c.regs = &regRows{}
 	if t := c.table("Registry"); t != nil {
-		// Sized once: grown row by row, 150,000 rows of 120 bytes
-		// allocated 90 MB on the way to 18 MB.
-		c.regs = make([]regRow, 0, t.Len())
-		for r := range t.Rows() {
-			root, ok := num(r, "Root")
-			c.regs = append(c.regs, regRow{id: str(r, "Registry"), key: str(r, "Key"), name: str(r, "Name"),
-				value: str(r, "Value"), comp: str(r, "Component_"), root: root, hasRoot: ok, row: r})
+		pos := func(name string) int {
+			return slices.IndexFunc(t.Columns(), func(col msi.Column) bool { return col.Name == name })
 		}
+		c.regs = &regRows{t: t, id: pos("Registry"), key: pos("Key"), name: pos("Name"), value: pos("Value"), comp: pos("Component_"), root: pos("Root")}
 	}
 	return c.regs
 }
@@ -621,7 +673,7 @@ func (c *checker) registryRows() []regRow {
 // (150,000 rows copied into an index cost 37 MB beside the 18 MB of the
 // rows themselves; their positions cost 5 MB).
 type regIndex struct {
-	rows []regRow
+	rows *regRows
 	pos  textmemo.Index[int32]
 }
 
@@ -632,7 +684,7 @@ func (x *regIndex) Lookup(id string) (regRow, bool) {
 	if !ok {
 		return regRow{}, false
 	}
-	return x.rows[i], true
+	return x.rows.At(int(i)), true
 }
 
 // registryByID returns the Registry rows by key, for lookups by the
@@ -642,10 +694,10 @@ func (c *checker) registryByID() *regIndex {
 	if c.regByID == nil {
 		regs := c.registryRows()
 		c.regByID = &regIndex{rows: regs}
-		c.regByID.pos.Reserve(len(regs))
-		for i, r := range regs {
-			if !c.regByID.pos.Has(r.id) {
-				c.regByID.pos.Set(r.id, int32(i))
+		c.regByID.pos.Reserve(regs.Len())
+		for i := range regs.Len() {
+			if id := regs.At(i).id(); !c.regByID.pos.Has(id) {
+				c.regByID.pos.Set(id, int32(i))
 			}
 		}
 	}

@@ -1,9 +1,10 @@
 package validate
 
 import (
-	"github.com/msikit/msikit/internal/textmemo"
 	"strings"
 	"unicode"
+
+	"github.com/msikit/msikit/internal/textmemo"
 )
 
 // checkHKCUKeyPath reports a component that does not use a registry entry
@@ -15,12 +16,13 @@ func (c *checker) checkHKCUKeyPath(cp *component, regs *regIndex, has, must stri
 	switch cp.keyPathKind() {
 	case "registry":
 		r, ok := regs.Lookup(cp.keyPath)
+		root, _ := r.root()
 		switch {
 		case !ok:
 			c.report(Error, "Component", "KeyPath", cp.key(), "The KeyPath registry entry %s for component %s does not exist", quote(cp.keyPath), quote(cp.name))
-		case r.root != 1 && r.root != -1:
-			c.report(Error, "Component", "KeyPath", cp.key(), "Component %s %s. Its KeyPath registry key %s must fall under HKCU (Root is %d)", quote(cp.name), has, quote(cp.keyPath), r.root)
-		case r.comp != cp.name:
+		case root != 1 && root != -1:
+			c.report(Error, "Component", "KeyPath", cp.key(), "Component %s %s. Its KeyPath registry key %s must fall under HKCU (Root is %d)", quote(cp.name), has, quote(cp.keyPath), root)
+		case r.comp() != cp.name:
 			c.report(Error, "Component", "KeyPath", cp.key(), "The Registry entry %s is set as the KeyPath for component %s, but that registry entry does not belong to %s", quote(cp.keyPath), quote(cp.name), quote(cp.name))
 		}
 	case "directory":
@@ -115,9 +117,9 @@ func ice57(c *checker) {
 	byID := c.registryByID()
 	var data textmemo.Index[scope]
 	or := func(comp string, s scope) { data.Set(comp, data.Get(comp)|s) }
-	for _, r := range regs {
-		if r.hasRoot {
-			or(r.comp, rootScope(r.root))
+	for r := range regs.All() {
+		if root, ok := r.root(); ok {
+			or(r.comp(), rootScope(root))
 		}
 	}
 	if t := c.table("File"); t != nil {
@@ -141,10 +143,11 @@ func ice57(c *checker) {
 		switch cp.keyPathKind() {
 		case "registry":
 			r, ok := byID.Lookup(cp.keyPath)
-			if !ok || !r.hasRoot {
+			root, hasRoot := r.root()
+			if !ok || !hasRoot {
 				continue // ICE02 reports it
 			}
-			kp = rootScope(r.root)
+			kp = rootScope(root)
 		case "odbc":
 			kp = scopeMachine
 		case "directory":
