@@ -260,7 +260,28 @@ func (p *planner) emitProgID(i int) {
 			p.emit(key+`\CurVer`, "", p.regValue(p.literal(in.ProgIDs[root].ProgID)), comp, why)
 		}
 	}
-	p.remove(nd, "converted to Registry rows ("+via+")")
+	p.remove(nd, p.progReason(i, via))
+}
+
+// A progVia names the row a ProgId follows (progFacts.viaBy and via).
+type progVia struct {
+	by  uint8
+	row int32
+}
+
+// progReason returns the reason of removing ProgId i, which follows
+// via (progFollows), made once for the ProgIds that follow one row.
+func (p *planner) progReason(i int, via string) string {
+	k := progVia{p.progs[i].viaBy, p.progs[i].via}
+	if r, ok := p.progReasons[k]; ok {
+		return r
+	}
+	if p.progReasons == nil {
+		p.progReasons = map[progVia]string{}
+	}
+	r := "converted to Registry rows (" + via + ")"
+	p.progReasons[k] = r
+	return r
 }
 
 // emitAppID writes the keys of AppId row i: once per component of the

@@ -133,6 +133,10 @@ type planner struct {
 	plan Plan
 
 	lowered textmemo.Memo[string] // lower's results for long texts
+	// progReasons are the reasons of removed ProgIds, by the row they
+	// follow (progFollows): one string for the ProgIds of one class,
+	// not one each (180,000 in a chain: 20 MB of copies).
+	progReasons map[progVia]string
 
 	comps     textmemo.Index[*ComponentRow]
 	files     textmemo.Index[*FileRow]
