@@ -800,7 +800,8 @@ func (db *Database) streamOwner(name string) string {
 // added with SetStream reads from the source given to SetStream, and a
 // deleted one is an error. Each call returns an independent reader. A
 // stream the database does not have (or no longer has) is an error
-// matching fs.ErrNotExist.
+// matching fs.ErrNotExist. An error of the reader the database reads
+// from names the stream and the offset in it, and wraps that error.
 func (db *Database) OpenStream(name string) (*io.SectionReader, error) {
 	db.mu.Lock()
 	if o, ok := db.overlay[name]; ok {
@@ -809,16 +810,16 @@ func (db *Database) OpenStream(name string) (*io.SectionReader, error) {
 			return nil, noStream(fmt.Sprintf("msi: stream %q was deleted", clip.String(name)))
 		}
 		if o.entry != nil {
-			return openEntry(o.entry)
+			return openEntry(o.entry, name)
 		}
-		return io.NewSectionReader(exactReaderAt{o.r}, 0, o.size), nil
+		return io.NewSectionReader(streamReaderAt{exactReaderAt{o.r}, name}, 0, o.size), nil
 	}
 	e := db.streamByName[name]
 	db.mu.Unlock()
 	if e == nil {
 		return nil, noStream(fmt.Sprintf("msi: no stream %q", clip.String(name)))
 	}
-	return openEntry(e)
+	return openEntry(e, name)
 }
 
 // noStream is the error of a stream the database does not have: it
@@ -828,12 +829,29 @@ type noStream string
 func (e noStream) Error() string        { return string(e) }
 func (e noStream) Is(target error) bool { return target == fs.ErrNotExist }
 
-func openEntry(e *cfb.Entry) (*io.SectionReader, error) {
+func openEntry(e *cfb.Entry, name string) (*io.SectionReader, error) {
 	s, err := e.Open()
 	if err != nil {
 		return nil, err
 	}
-	return io.NewSectionReader(s, 0, s.Size()), nil
+	return io.NewSectionReader(streamReaderAt{s, name}, 0, s.Size()), nil
+}
+
+// streamReaderAt reads stream name from r, naming the stream and the
+// offset in it in an error of the reader below (an embedder's reader
+// whose disk went away): the end of the stream (io.EOF) and a file
+// shorter than it (io.ErrUnexpectedEOF) are returned as they are.
+type streamReaderAt struct {
+	r    io.ReaderAt
+	name string
+}
+
+func (s streamReaderAt) ReadAt(b []byte, off int64) (int, error) {
+	n, err := s.r.ReadAt(b, off)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		err = fmt.Errorf("msi: stream %q at offset %d: %w", clip.String(s.name), off+int64(n), err)
+	}
+	return n, err
 }
 
 // exactReaderAt reads the source of a stream set with SetStream, which

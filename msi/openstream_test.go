@@ -5,7 +5,9 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/msikit/msikit/internal/testenv"
@@ -90,5 +92,60 @@ func TestOpenStreamNotExist(t *testing.T) {
 	}
 	if _, err := r.OpenStream("Data"); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("a row whose key is too long for a stream name: %v, want fs.ErrNotExist", err)
+	}
+}
+
+// goneReaderAt reads from r until gone is set, then fails as a reader
+// whose disk went away does.
+type goneReaderAt struct {
+	r    io.ReaderAt
+	gone bool
+}
+
+var errDiskGone = errors.New("disk gone")
+
+func (g *goneReaderAt) ReadAt(b []byte, off int64) (int, error) {
+	if g.gone {
+		return 0, errDiskGone
+	}
+	return g.r.ReadAt(b, off)
+}
+
+// An error of the reader below a stream OpenStream opened names the
+// stream and the offset in it, and still matches the reader's error; the
+// end of the stream is io.EOF, as before. It was the reader's bare "disk
+// gone", naming nothing.
+func TestOpenStreamNamesReadErrors(t *testing.T) {
+	data, err := os.ReadFile(testenv.SampleMSI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &goneReaderAt{r: bytes.NewReader(data)}
+	db, err := NewDatabase(g, int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var name string
+	for _, si := range db.Streams() {
+		if si.Size > 16 && si.Table != "" {
+			name = si.Name
+			break
+		}
+	}
+	if name == "" {
+		t.Fatal("no stream of a table in the sample")
+	}
+	s, err := db.OpenStream(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ReadAt(make([]byte, 1), s.Size()); err != io.EOF {
+		t.Errorf("ReadAt at the end of %s: %v, want io.EOF", name, err)
+	}
+	g.gone = true
+	_, err = io.ReadAll(s)
+	if !errors.Is(err, errDiskGone) || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), "offset 0") {
+		t.Errorf("reading %s from a reader that fails: %v, want an error naming the stream and offset 0 that matches %v", name, err, errDiskGone)
 	}
 }
