@@ -597,27 +597,39 @@ type regRow struct {
 	row msi.Row
 }
 
-// cell returns the cell of the column at position pos(r.x).
-func (r regRow) cell(pos func(x *regRows) int) msi.Value {
-	if r.x == nil {
+// A regCol is a column of the Registry table a rule reads.
+type regCol int
+
+const (
+	regID regCol = iota
+	regKey
+	regName
+	regValue
+	regComp
+	regRoot
+	numRegCols
+)
+
+// regColNames are the columns' names, by regCol.
+var regColNames = [numRegCols]string{"Registry", "Key", "Name", "Value", "Component_", "Root"}
+
+// cell returns the cell of column c (null when the table lacks it).
+func (r regRow) cell(c regCol) msi.Value {
+	if r.x == nil || r.x.pos[c] < 0 {
 		return msi.Null
 	}
-	col := pos(r.x)
-	if col < 0 {
-		return msi.Null
-	}
-	return r.row.At(col)
+	return r.row.At(r.x.pos[c])
 }
 
-func (r regRow) id() string    { return r.cell(func(x *regRows) int { return x.id }).Str() }
-func (r regRow) key() string   { return r.cell(func(x *regRows) int { return x.key }).Str() }
-func (r regRow) name() string  { return r.cell(func(x *regRows) int { return x.name }).Str() }
-func (r regRow) value() string { return r.cell(func(x *regRows) int { return x.value }).Str() }
-func (r regRow) comp() string  { return r.cell(func(x *regRows) int { return x.comp }).Str() }
+func (r regRow) id() string    { return r.cell(regID).Str() }
+func (r regRow) key() string   { return r.cell(regKey).Str() }
+func (r regRow) name() string  { return r.cell(regName).Str() }
+func (r regRow) value() string { return r.cell(regValue).Str() }
+func (r regRow) comp() string  { return r.cell(regComp).Str() }
 
 // root returns the Root cell, and whether it is not null.
 func (r regRow) root() (int32, bool) {
-	v := r.cell(func(x *regRows) int { return x.root })
+	v := r.cell(regRoot)
 	return v.Int(), !v.IsNull()
 }
 
@@ -626,9 +638,8 @@ func (r regRow) root() (int32, bool) {
 // 46 MB of copies (five strings, the root and the row, 120 bytes a row),
 // on top of the table. A rule reads the cells it looks at.
 type regRows struct {
-	t *msi.Table // nil: no Registry table
-	// The columns' positions, -1 for a column the table lacks.
-	id, key, name, value, comp, root int
+	t   *msi.Table      // nil: no Registry table
+	pos [numRegCols]int // the columns' positions, -1 for a column the table lacks
 }
 
 // Len returns the number of rows.
@@ -660,10 +671,10 @@ func (c *checker) registryRows() *regRows {
 	}
 	c.regs = &regRows{}
 	if t := c.table("Registry"); t != nil {
-		pos := func(name string) int {
-			return slices.IndexFunc(t.Columns(), func(col msi.Column) bool { return col.Name == name })
+		c.regs = &regRows{t: t}
+		for i, name := range regColNames {
+			c.regs.pos[i] = slices.IndexFunc(t.Columns(), func(col msi.Column) bool { return col.Name == name })
 		}
-		c.regs = &regRows{t: t, id: pos("Registry"), key: pos("Key"), name: pos("Name"), value: pos("Value"), comp: pos("Component_"), root: pos("Root")}
 	}
 	return c.regs
 }
