@@ -555,9 +555,9 @@ func checkWritten(r io.ReaderAt, size int64, want []outline, base *msi.Database)
 	if err != nil {
 		return err
 	}
-	describe := func(os []outline) []string {
+	describe := func(ols []outline) []string {
 		var out []string
-		for _, o := range os {
+		for _, o := range ols {
 			out = append(out, fmt.Sprintf("%s created=%v dropped=%v added=%d %d/%d/%d", o.name, o.created, o.dropped, o.added, o.i, o.u, o.d))
 		}
 		return out
