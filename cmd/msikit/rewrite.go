@@ -495,23 +495,20 @@ func checkCollisions(inputs []string, outFor func(string) string, inPlace bool) 
 // with the first one's document. An output that is its own input is left
 // to the per-package check, which advises --in-place where there is one.
 func checkOutputsNotInputs(inputs []string, outFor func(string) string) error {
-	var ins []os.FileInfo
-	var insName []string
-	for _, in := range inputs {
-		if fi, err := os.Stat(in); err == nil {
-			ins, insName = append(ins, fi), append(insName, in)
-		}
+	ins := make([]os.FileInfo, len(inputs)) // nil: not found
+	for i, in := range inputs {
+		ins[i], _ = os.Stat(in)
 	}
-	for _, in := range inputs {
+	for j, in := range inputs {
 		out := outFor(in)
 		fo, err := os.Stat(out)
 		if err != nil || !fo.Mode().IsRegular() {
 			continue
 		}
-		self, _ := os.Stat(in)
+		self := ins[j]
 		for i, fi := range ins {
-			if os.SameFile(fo, fi) && (self == nil || !os.SameFile(fi, self)) {
-				return usagef("%s would be written to %s, which is %s, another package of the batch", in, out, insName[i])
+			if fi != nil && os.SameFile(fo, fi) && (self == nil || !os.SameFile(fi, self)) {
+				return usagef("%s would be written to %s, which is %s, another package of the batch", in, out, inputs[i])
 			}
 		}
 	}
