@@ -60,8 +60,9 @@ func WriteTable(w io.Writer, db *msi.Database, table string) error {
 // WriteDir writes DIR/TABLE.json for each table, and each binary cell's
 // data as DIR/TABLE/<stream name>, with the guarantees and refusals of
 // msi.(*Database).ExportIDTDir: one temporary folder moved into place at
-// the end, never replacing the package file (db.Path); names that cannot be file names skipped and returned joined
-// (each matching idt.ErrUnsafeName) after the rest is in place; any other
+// the end, never replacing the package file (db.Path); names that cannot
+// be file names skipped and returned joined (each matching
+// idt.ErrUnsafeName) after the rest is in place; any other
 // error leaves dir as it was (but for a move into an existing dir that
 // fails part way: a *safefile.MergeError). Once ctx is done it stops, as
 // idt.ExportDirContext does, before the next table or binary cell file,
