@@ -588,15 +588,15 @@ func (g *inputGuard) protected(dst string) error {
 		return nil
 	}
 	if g.pkg != nil && os.SameFile(fi, g.pkg) {
-		return errors.New("is the package being extracted; not replaced")
+		return &protectedError{what: "is the package being extracted"}
 	}
 	if _, ok := g.cabs[casefold.Key(filepath.Base(dst))]; ok && g.src != nil {
 		if d, err := os.Stat(filepath.Dir(dst)); err == nil && os.SameFile(d, g.src) {
-			return errors.New("is an external cabinet of the package; not replaced")
+			return &protectedError{what: "is an external cabinet of the package"}
 		}
 	}
 	if g.isCopy(dst, fi) {
-		return errors.New("is an uncompressed source file of the package, read for its contents; not replaced")
+		return &protectedError{what: "is an uncompressed source file of the package", why: "read for its contents"}
 	}
 	if g.src != nil {
 		// A cabinet of a set that only a cabinet header names: found
@@ -605,11 +605,23 @@ func (g *inputGuard) protected(dst string) error {
 		g.setOnce.Do(func() { g.set = cabinetSetFiles(g.db, g.srcDir) })
 		for _, c := range g.set {
 			if os.SameFile(fi, c.fi) {
-				return fmt.Errorf("is cabinet %s of a cabinet set of the package, read for its files; not replaced", escapeName(c.name))
+				return &protectedError{what: "is cabinet " + escapeName(c.name) + " of a cabinet set of the package", why: "read for its files"}
 			}
 		}
 	}
 	return nil
+}
+
+// A protectedError is why inputGuard.protected refuses a file: what it
+// is to the package ("is an external cabinet of the package"), and what
+// the package is read for through it ("" when that goes without saying).
+type protectedError struct{ what, why string }
+
+func (e *protectedError) Error() string {
+	if e.why != "" {
+		return e.what + ", " + e.why + "; not replaced"
+	}
+	return e.what + "; not replaced"
 }
 
 // isCopy reports whether the existing regular file dst (fi) is the

@@ -254,6 +254,11 @@ func runRewrite(env *Env, o *rewriteOpts, args []string) error {
 		if err := checkCollisions(inputs, outFor, o.inPlace); err != nil {
 			return err
 		}
+		if !o.inPlace {
+			if err := checkOutputsNotOthersFiles(inputs, outFor, install.Options{}); err != nil {
+				return err
+			}
+		}
 	}
 	if toFolder && !o.dryRun {
 		if err := safefile.MkdirAll(o.out); err != nil {
@@ -510,6 +515,71 @@ func checkOutputsNotInputs(inputs []string, outFor func(string) string) error {
 			if fi != nil && os.SameFile(fo, fi) && (self == nil || !os.SameFile(fi, self)) {
 				return usagef("%s would be written to %s, which is %s, another package of the batch", in, out, inputs[i])
 			}
+		}
+	}
+	return nil
+}
+
+// checkOutputsNotOthersFiles refuses a batch in which the output of one
+// input is a file that another input of the batch is read with: one of
+// its external cabinets, a cabinet of one of its sets, the uncompressed
+// copy of one of its files (inputGuard, which the single-package checks
+// use: checkNotCabinet, sbomOutputGuard). Renamed into place, the output
+// replaced it, leaving that package without its files: "rewrite
+// a/x.msi b/y.msi -o b" wrote over b/x.msi, the external cabinet y.msi's
+// Media table names. opts are the options the packages are read with
+// (their source folder). Only outputs that exist cost anything: when
+// there are, each input is opened once, one at a time, and checked
+// against all of them; an output is not checked against its own input,
+// whose own check says more.
+func checkOutputsNotOthersFiles(inputs []string, outFor func(string) string, opts install.Options) error {
+	type existing struct {
+		in, out, real string
+		fi            os.FileInfo
+	}
+	var outs []existing
+	for _, in := range inputs {
+		out := outFor(in)
+		if out == "" || out == in {
+			continue
+		}
+		real, err := filepath.EvalSymlinks(out) // the file the write replaces
+		if err != nil {
+			continue
+		}
+		if fi, err := os.Lstat(real); err == nil && fi.Mode().IsRegular() {
+			outs = append(outs, existing{in, out, real, fi})
+		}
+	}
+	if len(outs) == 0 {
+		return nil
+	}
+	for _, in := range inputs {
+		if err := func() error {
+			db, err := msi.Open(in)
+			if err != nil {
+				return nil // fails on its own
+			}
+			defer db.Close()
+			o := opts
+			plan, err := install.NewPlan(db, &o)
+			if err != nil {
+				plan = nil // its cabinets are still known
+			}
+			g := newInputGuard(in, &o, db, plan)
+			self, _ := os.Stat(in)
+			for _, e := range outs {
+				if e.in == in || self != nil && os.SameFile(e.fi, self) {
+					continue // its own output; another input is checkOutputsNotInputs's
+				}
+				var pe *protectedError
+				if errors.As(g.protected(e.real), &pe) {
+					return usagef("%s would be written to %s, which %s %s, another package of the batch (-o must name another folder)", e.in, e.out, pe.what, in)
+				}
+			}
+			return nil
+		}(); err != nil {
+			return err
 		}
 	}
 	return nil

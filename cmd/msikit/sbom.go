@@ -166,6 +166,9 @@ func runSBOM(env *Env, o *sbomOpts, args []string) error {
 		if err := checkCollisions(inputs, outFor, false); err != nil {
 			return err
 		}
+		if err := checkOutputsNotOthersFiles(inputs, outFor, install.Options{SourceDir: ropts.SourceDir, Layout: ropts.Layout}); err != nil {
+			return err
+		}
 		if err := safefile.MkdirAll(o.out); err != nil {
 			return fileErr(o.out, err)
 		}
