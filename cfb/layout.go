@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 )
 
 // layout is the planned file.
@@ -29,6 +30,7 @@ type layout struct {
 	raw         io.Writer     // the Writer's destination
 	bw          *bufio.Writer // buffered view of raw that write uses
 	noCopyRange bool          // tests: use sendfile rather than copy_file_range
+	sent        int64         // bytes the kernel copied into raw, past bw
 
 	firstDIFAT, firstDir, firstMiniFAT, firstMini, firstBig int64
 }
@@ -453,8 +455,9 @@ func zeros(w io.Writer, buf []byte, n int64) error {
 func (l *layout) copyBig(w io.Writer, n *wnode, buf []byte, size int64) error {
 	if s, ok := n.src.(*Stream); ok && w == io.Writer(l.bw) && size >= 1<<20 {
 		done, err := sendStream(l.bw, l.raw, s, size, l.noCopyRange)
+		l.sent += done
 		if err != nil {
-			return fmt.Errorf("cfb: copying %q: %w", decodeName(n.name), err)
+			return n.streamErr("copy", done, err)
 		}
 		return copyFrom(w, n, buf, done, size)
 	}
@@ -470,6 +473,16 @@ func copyStream(w io.Writer, n *wnode, buf []byte, size int64) error {
 	return copyFrom(w, n, buf, 0, size)
 }
 
+// streamErr returns the *StreamError of stream n failing at off.
+func (n *wnode) streamErr(op string, off int64, err error) *StreamError {
+	var names []string
+	for p := n; p != nil && p.typ != TypeRoot; p = p.parentDir {
+		names = append(names, decodeName(p.name))
+	}
+	slices.Reverse(names)
+	return &StreamError{Op: op, Path: strings.Join(names, "/"), RawName: slices.Clone(n.name), Root: n.parentDir == nil || n.parentDir.typ == TypeRoot, Offset: off, Err: err}
+}
+
 // copyFrom writes bytes [off, size) of the stream's source.
 func copyFrom(w io.Writer, n *wnode, buf []byte, off, size int64) error {
 	for off < size {
@@ -479,7 +492,7 @@ func copyFrom(w io.Writer, n *wnode, buf []byte, off, size int64) error {
 			if err == nil || err == io.EOF {
 				err = io.ErrUnexpectedEOF
 			}
-			return fmt.Errorf("cfb: reading source of %q at offset %d: %w", decodeName(n.name), off+int64(m), err)
+			return n.streamErr("read", off+int64(m), err)
 		}
 		if _, err := w.Write(buf[:k]); err != nil {
 			return err

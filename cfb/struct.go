@@ -53,6 +53,34 @@ func (e *FormatError) Unwrap() error { return e.Err }
 // Is reports whether target is ErrFormat.
 func (e *FormatError) Is(target error) bool { return target == ErrFormat }
 
+// A StreamError is the error Writer.Close returns when the bytes of one
+// stream could not be had: reading its source failed (the io.ReaderAt
+// given to CreateFrom or CreateHeaderFrom, or the file of an Entry given
+// to Copy), or the kernel copy of an Entry's bytes into the destination
+// file did. It names the stream so that a format that encodes its names
+// (MSI tables) can say which of its parts it was.
+type StreamError struct {
+	Op      string   // "read": reading the source; "copy": the kernel copy, which reads and writes
+	Path    string   // the stream's path below the root, its names decoded and joined by "/"
+	RawName []uint16 // the stream's own name, as written
+	Root    bool     // the stream is a child of the root
+	Offset  int64    // the offset in the stream where it failed
+	Err     error    // the cause
+}
+
+// Error formats the error as "cfb: reading source of \"path\" at
+// offset N: cause" ("copying" for a kernel copy).
+func (e *StreamError) Error() string {
+	op := "reading source of"
+	if e.Op == "copy" {
+		op = "copying"
+	}
+	return fmt.Sprintf("cfb: %s %q at offset %d: %v", op, e.Path, e.Offset, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *StreamError) Unwrap() error { return e.Err }
+
 func formatErr(off int64, path, format string, args ...any) *FormatError {
 	return &FormatError{Offset: off, Path: path, Msg: fmt.Sprintf(format, args...)}
 }

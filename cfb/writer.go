@@ -76,6 +76,7 @@ type Writer struct {
 	closed  bool
 	err     error
 	nodes   int
+	written int64 // bytes Close wrote to w
 
 	noCopyRange bool // tests: kernel copies use sendfile only
 }
@@ -502,17 +503,39 @@ func (w *Writer) Close() error {
 		w.err = err
 		return err
 	}
-	bw := bufio.NewWriterSize(w.w, 64<<10)
+	cw := &countingWriter{w: w.w}
+	bw := bufio.NewWriterSize(cw, 64<<10)
 	l.raw, l.bw, l.noCopyRange = w.w, bw, w.noCopyRange
-	if err := l.write(bw); err != nil {
-		w.err = prefixed(err)
-		return w.err
+	err = l.write(bw)
+	if err == nil {
+		err = bw.Flush()
 	}
-	if err := bw.Flush(); err != nil {
+	w.written = cw.n + l.sent
+	if err != nil {
 		w.err = prefixed(err)
 		return w.err
 	}
 	return nil
+}
+
+// Written returns the number of bytes Close wrote to the underlying
+// writer: all of the file when it succeeded, those that made it before
+// the failure when it did (as io.WriterTo reports them). It counts the
+// bytes the kernel copied as well (the writer's own file offset, which
+// an append-mode file or a device does not advance as written, is not
+// used).
+func (w *Writer) Written() int64 { return w.written }
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // prefixed gives errors from the destination writer the package prefix,

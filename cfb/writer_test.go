@@ -562,3 +562,56 @@ func TestUpperUnitMatchesUnicode(t *testing.T) {
 		}
 	}
 }
+
+// TestWriterWrittenAndStreamError: Written is the count of bytes Close
+// wrote, whole or up to a failure; a source that fails gives a
+// *StreamError naming the stream by its path and raw name, at the
+// offset it failed.
+func TestWriterWrittenAndStreamError(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewWriter(&buf, nil)
+	if err := w.CreateFrom("dir/s", bytes.NewReader(make([]byte, 5000)), 5000); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if w.Written() != int64(buf.Len()) {
+		t.Errorf("Written %d, wrote %d", w.Written(), buf.Len())
+	}
+	var lim limitedWriter
+	lim.left = 700
+	w = NewWriter(&lim, nil)
+	w.CreateFrom("a", bytes.NewReader(make([]byte, 10)), 10)
+	if err := w.Close(); err == nil || w.Written() != 700 {
+		t.Errorf("writer failing after 700 bytes: Written %d, err %v", w.Written(), err)
+	}
+	w = NewWriter(io.Discard, nil)
+	w.CreateFrom("dir/short", bytes.NewReader(make([]byte, 5000)), 9000)
+	err := w.Close()
+	var se *StreamError
+	if !errors.As(err, &se) {
+		t.Fatalf("short source: %v, want a *StreamError", err)
+	}
+	got := StreamError{Op: se.Op, Path: se.Path, RawName: se.RawName, Root: se.Root, Offset: se.Offset}
+	want := StreamError{Op: "read", Path: "dir/short", RawName: encodeName("short"), Offset: 5000}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("StreamError (-want +got):\n%s", diff)
+	}
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("%v does not wrap io.ErrUnexpectedEOF", err)
+	}
+}
+
+// limitedWriter fails once left bytes have been written.
+type limitedWriter struct{ left int }
+
+func (l *limitedWriter) Write(p []byte) (int, error) {
+	if len(p) > l.left {
+		n := l.left
+		l.left = 0
+		return n, errors.New("full")
+	}
+	l.left -= len(p)
+	return len(p), nil
+}

@@ -40,5 +40,8 @@
 // Malformed input gives errors matching ErrFormat (a *FormatError naming
 // the stream or table and the offset), never a panic; every count is
 // checked against the data it comes from, and nothing larger than the
-// file (or ReadOptions.MaxStreamBytes) is read into memory.
+// file (or ReadOptions.MaxStreamBytes) is read into memory. A write whose
+// source file fails under a stream it copies gives a *StreamWriteError
+// naming the table (and the column and row at the offset) or the stream,
+// not the stream's encoded name.
 package msi

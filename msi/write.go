@@ -6,7 +6,6 @@ import (
 	"hash/maphash"
 	"io"
 	"io/fs"
-	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -286,18 +285,6 @@ func (db *Database) saveSyncs(path string, o *SaveOptions) bool {
 	return o.Sync || (db.path != "" && safefile.Same(db.path, path))
 }
 
-// countingWriter counts bytes written.
-type countingWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
-}
-
 // DropsSignature reports whether writing with opts removes the digital
 // signature: the package is signed, DropSignature is set and the write
 // changes what the signature covers (an edit, or Compact). A write that
@@ -380,27 +367,38 @@ func (db *Database) writeTo(w io.Writer, opts *WriteOptions) (int64, []string, e
 	if planHook != nil {
 		planHook(plan)
 	}
-	dst, written := countWrites(w)
-	cwr := cfb.NewWriter(dst, &cfb.WriterOptions{Version: db.cf.Version})
+	// The cfb writer gets w itself: an *os.File lets it copy unchanged
+	// streams inside the kernel. It counts what it writes (the file's
+	// offset is not that count for a file opened to append, nor for a
+	// device such as /dev/null, and it was reported as 0 there).
+	cwr := cfb.NewWriter(w, &cfb.WriterOptions{Version: db.cf.Version})
 	if err := db.emit(cwr, plan, &o); err != nil {
-		return written(), nil, writeErr(err)
+		return cwr.Written(), nil, db.writeErr(err, plan)
 	}
 	if err := cwr.Close(); err != nil {
-		return written(), nil, writeErr(err)
+		return cwr.Written(), nil, db.writeErr(err, plan)
 	}
 	tables := make([]string, 0, len(plan.tables))
 	for name := range plan.tables {
 		tables = append(tables, name)
 	}
 	sort.Strings(tables)
-	return written(), tables, nil
+	return cwr.Written(), tables, nil
 }
 
 // writeErr gives a write error the package prefix. A failed write to the
 // destination (an *fs.PathError with Op "write", a full disk say) already
 // names the file and the operation, so it is given the prefix alone, not
 // the cfb layer's as well: "msi: write out.msi: no space left on device".
-func writeErr(err error) error {
+// A stream whose bytes could not be read (*cfb.StreamError: the source
+// file failed under a table being copied) is named as the database names
+// it, not by its encoded name: see streamWriteError. The caller holds
+// db.mu.
+func (db *Database) writeErr(err error, plan *writePlan) error {
+	var se *cfb.StreamError
+	if errors.As(err, &se) {
+		return db.streamWriteError(se, plan)
+	}
 	var pe *fs.PathError
 	if errors.As(err, &pe) && pe.Op == "write" {
 		return fmt.Errorf("msi: %w", pe)
@@ -408,25 +406,92 @@ func writeErr(err error) error {
 	return fmt.Errorf("msi: writing: %w", err)
 }
 
-// countWrites returns the writer to give the cfb writer and a function
-// reporting how many bytes went to w. An *os.File is passed through
-// unwrapped, so that the cfb writer can copy unchanged streams inside the
-// kernel (copy_file_range), and the count comes from the file offset; any
-// other writer is wrapped in a countingWriter.
-func countWrites(w io.Writer) (io.Writer, func() int64) {
-	if f, ok := w.(*os.File); ok {
-		if start, err := f.Seek(0, io.SeekCurrent); err == nil {
-			return f, func() int64 {
-				end, err := f.Seek(0, io.SeekCurrent)
-				if err != nil {
-					return 0
-				}
-				return end - start
-			}
-		}
+// A StreamWriteError is the error of Write and Save when the bytes of
+// one stream of the new file could not be had: reading them from the
+// source file failed as it was copied. Table is the table whose stream
+// it is ("" for another stream), Stream the stream's decoded name (a
+// storage's streams: its path), Column and Row (1-based, in the order
+// of the stream's rows) the cell of the table at Offset, the byte offset
+// in the stream, when the table's columns are known ("" and 0 when
+// not). Err is the cfb layer's *cfb.StreamError.
+type StreamWriteError struct {
+	Table  string
+	Stream string
+	Column string
+	Row    int
+	Offset int64
+	Err    error
+}
+
+// Error formats the error as "msi: writing table T: column C, row R
+// (offset N): cause", or "msi: writing stream S: offset N: cause".
+func (e *StreamWriteError) Error() string {
+	var b strings.Builder
+	if e.Table != "" {
+		fmt.Fprintf(&b, "msi: writing table %s: ", e.Table)
+	} else {
+		fmt.Fprintf(&b, "msi: writing stream %s: ", e.Stream)
 	}
-	cw := &countingWriter{w: w}
-	return cw, func() int64 { return cw.n }
+	if e.Column != "" {
+		fmt.Fprintf(&b, "column %s, row %d (offset %d)", e.Column, e.Row, e.Offset)
+	} else {
+		fmt.Fprintf(&b, "offset %d", e.Offset)
+	}
+	var se *cfb.StreamError
+	if errors.As(e.Err, &se) {
+		// The cfb error names the stream by its encoded name: its cause
+		// alone is given.
+		op := "reading the source"
+		if se.Op == "copy" {
+			op = "copying"
+		}
+		fmt.Fprintf(&b, ": %s: %v", op, se.Err)
+	} else if e.Err != nil {
+		fmt.Fprintf(&b, ": %v", e.Err)
+	}
+	return b.String()
+}
+
+// Unwrap returns the cause.
+func (e *StreamWriteError) Unwrap() error { return e.Err }
+
+// streamWriteError names the stream of se as db does: a table by its
+// name and, for a table copied as it was read whose columns are known,
+// the column and row of the offset; another stream by its decoded name.
+// The caller holds db.mu.
+func (db *Database) streamWriteError(se *cfb.StreamError, plan *writePlan) *StreamWriteError {
+	e := &StreamWriteError{Stream: se.Path, Offset: se.Offset, Err: se}
+	if !se.Root {
+		return e
+	}
+	name, isTable := unpackName(se.RawName)
+	e.Stream = name
+	if !isTable {
+		return e
+	}
+	e.Table = name
+	if _, generated := plan.tables[name]; generated {
+		return e
+	}
+	t := db.byName[name]
+	if t == nil || !t.loaded || t.err != nil || len(t.cols) == 0 || se.Offset < 0 {
+		return e
+	}
+	refSize := 2
+	if db.pool.longRefs {
+		refSize = 3
+	}
+	// Column-major: each column's cells, a row after another.
+	off := se.Offset
+	for _, c := range t.cols {
+		w := int64(c.width(refSize))
+		if n := w * int64(t.nrows); off < n {
+			e.Column, e.Row = c.Name, int(off/w)+1
+			return e
+		}
+		off -= int64(w) * int64(t.nrows)
+	}
+	return e
 }
 
 // writePlan is what a write produces besides copied streams.
