@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	flag "github.com/spf13/pflag"
 
@@ -129,36 +130,61 @@ func (o *outputFlags) checkNotRead(out string, read ...string) error {
 	return nil
 }
 
-// checkNotInSource refuses an output out that is an existing file below
-// the folder source (rewrite --source, whose files assembly-names reads:
-// the package's files in their install or source layout, found by
-// several names). Which of them the pass reads depends on the package;
-// an existing file below source may be one, and the output, renamed
-// into place, would replace it. A new file there is not refused, nor
-// is anything without --source.
-func checkNotInSource(source, out string) error {
+// A sourceGuard keeps rewrite --source from replacing a file below the
+// source folder that assembly-names read (its path there is one of the
+// candidates AssemblyNamesOptions.Source lists, for a file the package's
+// cabinets lack): the output, renamed into place, would replace it. Only
+// the files the pass opened count: a source folder holds other files
+// (the package itself, last run's output, files the cabinets have), and
+// an -o naming one of them is no reason to refuse the rewrite. (Before,
+// every existing file below --source was refused.)
+type sourceGuard struct {
+	source, out string
+	fi          os.FileInfo // out, an existing regular file (after symbolic links)
+	mu          sync.Mutex  // guards hit
+	hit         string      // the file read that out is, "" if none
+}
+
+// newSourceGuard returns the guard of out for rewrite --source source, or
+// nil when there is nothing to guard: no --source, no out, or no regular
+// file at out (a new file replaces nothing).
+func newSourceGuard(source, out string) *sourceGuard {
 	if source == "" || out == "" {
 		return nil
 	}
-	real, err := filepath.EvalSymlinks(out)
-	if err != nil {
+	fi, err := os.Stat(out) // the file the write replaces, after links
+	if err != nil || !fi.Mode().IsRegular() {
 		return nil
 	}
-	if fi, err := os.Stat(real); err != nil || !fi.Mode().IsRegular() {
+	return &sourceGuard{source: source, out: out, fi: fi}
+}
+
+// read records that the pass opened the file path below the source
+// folder (AssemblyNamesOptions.SourceRead).
+func (g *sourceGuard) read(path string) {
+	fi, err := os.Stat(path)
+	if err != nil || !os.SameFile(fi, g.fi) {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.hit == "" {
+		g.hit = path
+	}
+}
+
+// check refuses the output when it is a file the pass read. A nil guard
+// refuses nothing.
+func (g *sourceGuard) check() error {
+	if g == nil {
 		return nil
 	}
-	src, err := realPath(source)
-	if err != nil {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.hit == "" {
 		return nil
 	}
-	abs, err := filepath.Abs(real)
-	if err != nil {
-		return nil
-	}
-	if rel, err := filepath.Rel(src, abs); err == nil && filepath.IsLocal(rel) {
-		return fmt.Errorf("%s: is a file below --source %s, whose files assembly-names reads: the output would replace it (-o must name a new file or one outside %s)", out, source, source)
-	}
-	return nil
+	return fmt.Errorf("%s: is %s, below --source %s, which assembly-names read: the output would replace it (-o must name another file)", g.out, g.hit, g.source)
 }
 
 // checkNotCabinet refuses an output out that is one of the external

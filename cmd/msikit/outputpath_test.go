@@ -382,25 +382,70 @@ func TestWritersKeepExternalCabinet(t *testing.T) {
 }
 
 // TestRewriteKeepsSourceFiles: rewrite --assembly-names --source DIR
-// refuses an -o that is an existing file below DIR, whose files the pass
-// reads (before, -o naming the assembly it read replaced it with the
-// package); a new file there is written.
+// refuses an -o that is a file below DIR the pass read (before, -o naming
+// the assembly it read replaced it with the package), and only such a
+// file: a package whose cabinet is gone has its assemblies read from
+// DIR, one whose cabinet holds them does not, and another existing file
+// below DIR (last run's output, a file that is no assembly) is replaced.
+// Before, every existing file below DIR was refused, read or not.
 func TestRewriteKeepsSourceFiles(t *testing.T) {
 	src := filepath.Join(t.TempDir(), "src")
 	if code, _, stderr := runCLI(t, "extract", samplePath(), "-d", src); code != exitOK {
 		t.Fatalf("extract: exit %d, %s", code, stderr)
 	}
-	dll := filepath.Join(src, "Program Files (x86)", "SynthCorp", "assemblies", "Contoso.Core.dll")
-	sum := sha(t, dll)
-	code, _, stderr := runCLI(t, "rewrite", samplePath(), "--assembly-names", "--source", src, "-o", dll)
-	if code != exitFailure || !strings.Contains(stderr, "is a file below --source "+src) {
-		t.Errorf("-o the assembly read: exit %d, stderr %q; want it refused", code, stderr)
+	// The sample without its cabinet: its files are read from src.
+	db, err := msi.Open(samplePath())
+	if err != nil {
+		t.Fatal(err)
 	}
-	if sha(t, dll) != sum {
-		t.Error("the assembly was replaced")
+	if err := db.DeleteStream("synth.cab"); err != nil {
+		t.Fatal(err)
 	}
-	if code, _, stderr := runCLI(t, "rewrite", samplePath(), "--assembly-names", "--source", src, "-o", filepath.Join(src, "new.msi")); code != exitOK {
-		t.Errorf("-o a new file below --source: exit %d, %s", code, stderr)
+	noCab := filepath.Join(t.TempDir(), "nocab.msi")
+	if err := db.Save(noCab, nil); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	// A flat copy of the assemblies too (Source/<long name>, which the
+	// pass reads; the install layout extract wrote is not one it reads).
+	installed := filepath.Join(src, "Program Files (x86)", "SynthCorp", "assemblies", "Contoso.Core.dll")
+	dll := filepath.Join(src, "Contoso.Core.dll")
+	b, err := os.ReadFile(installed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dll, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(src, "Program Files (x86)", "SynthCorp", "data", "data1.txt")
+	old := filepath.Join(src, "old.msi")
+	if err := os.WriteFile(old, []byte("last run's output"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		pkg, out string
+		refused  bool
+	}{
+		{noCab, dll, true},
+		{noCab, installed, false},
+		{noCab, data, false},
+		{noCab, old, false},
+		{samplePath(), dll, false}, // read from the cabinet
+		{noCab, filepath.Join(src, "new.msi"), false},
+	} {
+		sum := ""
+		if tt.refused {
+			sum = sha(t, tt.out)
+		}
+		code, _, stderr := runCLI(t, "rewrite", tt.pkg, "--assembly-names", "--source", src, "-o", tt.out)
+		switch {
+		case tt.refused && (code != exitFailure || !strings.Contains(stderr, tt.out+": is "+tt.out+", below --source "+src+", which assembly-names read")):
+			t.Errorf("%s -o %s: exit %d, stderr %q; want it refused", tt.pkg, tt.out, code, stderr)
+		case tt.refused && sha(t, tt.out) != sum:
+			t.Errorf("%s -o %s: the file read was replaced", tt.pkg, tt.out)
+		case !tt.refused && code != exitOK:
+			t.Errorf("%s -o %s: exit %d, %s; want it written", tt.pkg, tt.out, code, stderr)
+		}
 	}
 }
 

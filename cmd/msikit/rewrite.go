@@ -54,6 +54,9 @@ type rewriteOpts struct {
 	signOpts   *authenticode.SignOptions // loaded once, shared by all packages
 	maxChanges int
 	maxRatio   int // install.Options.MaxRatio, from --max-ratio
+	// sourceRead is told each file assembly-names opens below --source
+	// (a package's own sourceGuard, in its copy of the options).
+	sourceRead func(path string)
 }
 
 // packageCodePass is the name rewrite prints for the PackageCode change
@@ -179,7 +182,7 @@ msikit rewrite --as-transform vendor.msi -o fix.mst`,
 		fs.BoolVar(&o.leafAllowAbsent, "leaf-allow-absent", false, "leaf-features: let the UI make a leaf absent on its own")
 		fs.BoolVar(&o.force, "force", false, "assembly-names: overwrite authored identities that differ from the file's metadata")
 		fs.BoolVar(&o.fileVersion, "file-version", false, "assembly-names: add fileVersion from the version resource, as WiX light -fv does")
-		fs.StringVar(&o.source, "source", "", "assembly-names: read files from the folder `DIR` (the install layout) instead of the cabinets")
+		fs.StringVar(&o.source, "source", "", "assembly-names: read the files the cabinets lack from the folder `DIR` (source layout, File key or long name)")
 		fs.StringVar(&o.arch, "processor-architecture", "", "assembly-names: `ARCH` for rows whose file cannot be read (MSIL, x86, AMD64, IA64, ARM, ARM64)")
 		fs.IntVar(&o.maxRatio, "max-ratio", install.DefaultMaxRatio, "assembly-names: stop decoding cabinets past `N` times their bytes plus 256 MiB (0: no limit)")
 		fs.IntVar(&o.maxChanges, "max-changes", transform.DefaultMaxChanges, "class-to-registry, leaf-features: at most `N` row changes per pass (a bound for hostile packages)")
@@ -659,8 +662,14 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 	if err := checkNotCabinet(db, in, out); err != nil {
 		return fail(err)
 	}
-	if err := checkNotInSource(o.source, out); err != nil {
-		return fail(err)
+	// An output that is a file assembly-names reads below --source is
+	// refused once the passes have run (the files it reads depend on
+	// what the cabinets hold): each package gets its own recorder.
+	sg := newSourceGuard(o.source, out)
+	if sg != nil {
+		po := *o
+		po.sourceRead = sg.read
+		o = &po
 	}
 	r.Signed = db.Signed()
 	// What one pass reads of db (the FeatureComponents pairs) the next
@@ -688,6 +697,9 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 	// A signal that came while the last pass made its planned changes
 	// stops the rewrite before anything is written.
 	if err := env.stopped(); err != nil {
+		return fail(err)
+	}
+	if err := sg.check(); err != nil {
 		return fail(err)
 	}
 	if o.asTransform {
@@ -944,6 +956,7 @@ func runAssemblyNames(ctx context.Context, db *msi.Database, o *rewriteOpts, _ *
 		Force:                 o.force,
 		FileVersion:           o.fileVersion,
 		MaxRatio:              o.maxRatio,
+		SourceRead:            o.sourceRead,
 		// The signature decision is made once, at save time, for all
 		// passes (rewriteOne), so the pass itself may change the tables.
 		AllowSigned: true,

@@ -62,8 +62,16 @@ type Options struct {
 	//   the same folder with the long name, then the short name,
 	//   Source/<File key>  (a cabinet extracted as is, e.g. gcab -x),
 	//   Source/<long name>  (a flat folder).
-	// Paths that would leave Source are never opened.
+	// Paths that would leave Source are never opened. Only the files the
+	// package's cabinets lack (or, with Open, the files it says are not
+	// there) are looked for below Source.
 	Source string
+
+	// SourceRead, if not nil, is called with the path (Source joined
+	// with the candidate found) of each file the pass opens below
+	// Source, before reading it: a caller that writes below Source
+	// learns which of its files the pass read.
+	SourceRead func(path string)
 
 	// ProcessorArchitecture is the fallback for .NET rows whose file cannot
 	// be read: rows lacking processorArchitecture, or holding an invalid
@@ -471,9 +479,13 @@ func (p *pass) open(fileKey string) (io.ReaderAt, int64, error) {
 		if rel == "" || !filepath.IsLocal(rel) {
 			continue
 		}
-		f, size, err := safefile.OpenRegular(filepath.Join(p.opts.Source, rel))
+		name := filepath.Join(p.opts.Source, rel)
+		f, size, err := safefile.OpenRegular(name)
 		if err != nil {
 			continue
+		}
+		if p.opts.SourceRead != nil {
+			p.opts.SourceRead(name)
 		}
 		return f, size, nil
 	}
