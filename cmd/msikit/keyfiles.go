@@ -38,10 +38,10 @@ func readKeyFile(name string) ([]byte, error) {
 }
 
 // pfxTimeout bounds the time spent decoding a PKCS#12 file. ParsePFX
-// refuses the iteration counts it can read before decrypting
-// (authenticode.MaxPFXIterations); a key bag inside an encrypted safe
-// shows its count only once decrypted, and real files take well under a
-// second.
+// refuses iteration counts past authenticode.MaxPFXIterations, those of
+// the key bags inside encrypted safes included (it decrypts the safes to
+// see them); the timeout is for what that cannot foresee (a slow
+// machine). Real files take well under a second.
 var pfxTimeout = 3 * time.Second
 
 // parsePFX is authenticode.ParsePFX (a variable for tests).

@@ -164,10 +164,11 @@ func asSigner(k any) (crypto.Signer, error) {
 // ParsePFX decodes a PKCS#12 file (.pfx, .p12) with its password: the
 // private key, its certificate and the other certificates it holds (see
 // ParsePEM for the order). A file whose key derivations ask for more
-// than MaxPFXIterations iterations in all is refused with an
-// *UnsupportedError before any is run.
+// than MaxPFXIterations iterations in all (those its encrypted safes
+// hide included) is refused with an *UnsupportedError before any key
+// bag is decrypted.
 func ParsePFX(data []byte, password string) (crypto.Signer, []*x509.Certificate, error) {
-	if err := checkPFXWork(data); err != nil {
+	if err := checkPFXWork(data, password); err != nil {
 		return nil, nil, err
 	}
 	k, leaf, cas, err := pkcs12.DecodeChain(data, password)

@@ -18,8 +18,10 @@ const MaxPFXIterations = 4_000_000
 // that pfx declares add up to more than MaxPFXIterations. It sees the
 // counts that can be read before decryption: the MAC's, and those of the
 // encryption algorithms of the safes and of the shrouded key bags in
-// unencrypted safes (a key bag inside an encrypted safe is where every
-// exporter puts it, but its count is only seen by the decoder).
+// unencrypted safes; and then, when those are within the bound, the
+// counts of what the encrypted safes hold, decrypted with password
+// (hiddenIterations: a key bag inside an encrypted safe, where Windows
+// puts it, asked for 2^31-1 iterations unseen before).
 //
 // It walks the DER generically: in any SEQUENCE, an INTEGER right after
 // an OCTET STRING is a (salt, iterations) pair, the shape of MacData,
@@ -28,8 +30,12 @@ const MaxPFXIterations = 4_000_000
 // safe's contents) is walked too. Encrypted contents are not OCTET
 // STRINGs of that shape, except by a chance of about one in 30,000 per
 // blob, and then also need that pair with a huge count.
-func checkPFXWork(pfx []byte) error {
-	if pfxIterations(pfx) > MaxPFXIterations {
+func checkPFXWork(pfx []byte, password string) error {
+	total := pfxIterations(pfx)
+	if total <= MaxPFXIterations {
+		hiddenIterations(pfx, password, &total)
+	}
+	if total > MaxPFXIterations {
 		return &UnsupportedError{Msg: fmt.Sprintf("PKCS#12 file whose key derivations ask for more than %d iterations in all (about a quarter of a microsecond each; real files ask for thousands)", MaxPFXIterations)}
 	}
 	return nil
