@@ -92,6 +92,15 @@ func EncodeStreamName(name string, table bool) ([]uint16, error) {
 	return packName(name, table)
 }
 
+// DecodeStreamName returns the name of the stream whose directory-entry
+// name is raw, as EncodeStreamName takes it: a table's name (table is
+// true) or a decoded stream name such as "Binary.Icon". Readers of files
+// built on the database encoding (transforms, signatures) name a stream
+// with it rather than by its packed name.
+func DecodeStreamName(raw []uint16) (name string, table bool) {
+	return unpackName(raw)
+}
+
 // unpackName decodes raw directory-entry name units. table reports whether
 // the name had the table prefix (which is removed).
 func unpackName(raw []uint16) (name string, table bool) {

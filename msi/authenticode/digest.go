@@ -111,10 +111,10 @@ func hashStorage(d hash.Hash, root *cfb.Entry) error {
 			}
 			n, err := io.CopyBuffer(d, io.NewSectionReader(s, 0, e.Size), buf)
 			if err != nil {
-				return fmt.Errorf("authenticode: reading %q: %w", e.Path, err)
+				return fmt.Errorf("authenticode: reading %s at offset %d: %w", streamLabel(e.Parent == nil || e.Parent.Parent == nil, e.RawName, e.Path), n, err)
 			}
 			if n != e.Size {
-				return fmt.Errorf("authenticode: reading %q: %d of %d bytes", e.Path, n, e.Size)
+				return fmt.Errorf("authenticode: reading %s: %d of %d bytes", streamLabel(e.Parent == nil || e.Parent.Parent == nil, e.RawName, e.Path), n, e.Size)
 			}
 		case e.IsDir():
 			stack = append(stack, frame{e, digestOrder(e)})

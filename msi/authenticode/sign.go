@@ -135,8 +135,18 @@ func signPrepared(w io.Writer, cf *cfb.Reader, p *prepared) error {
 
 // writeErr gives a write error the package prefix. A failed write to the
 // destination (an *fs.PathError with Op "write": a full disk) names the
-// file and the operation already, so it gets the prefix alone.
+// file and the operation already, so it gets the prefix alone. A stream
+// whose source could not be read (*cfb.StreamError) is named as the
+// package names it (streamLabel), not by its packed name.
 func writeErr(err error) error {
+	var se *cfb.StreamError
+	if errors.As(err, &se) {
+		op := "reading the source"
+		if se.Op == "copy" {
+			op = "copying"
+		}
+		return fmt.Errorf("authenticode: writing %s at offset %d: %s: %w", streamLabel(se.Root, se.RawName, se.Path), se.Offset, op, se.Err)
+	}
 	var pe *fs.PathError
 	if errors.As(err, &pe) && pe.Op == "write" {
 		return fmt.Errorf("authenticode: %w", pe)
@@ -369,4 +379,19 @@ func encodeBMP(s string) []byte {
 		b = append(b, byte(r>>8), byte(r))
 	}
 	return b
+}
+
+// streamLabel names a stream of a package in a message: a table stream
+// at the root by its table ("table File"), another stream at the root by
+// its decoded name ("stream \"Binary.Icon\""), one in a storage by its
+// path.
+func streamLabel(root bool, raw []uint16, path string) string {
+	if !root {
+		return fmt.Sprintf("stream %q", path)
+	}
+	name, table := msi.DecodeStreamName(raw)
+	if table {
+		return "table " + name
+	}
+	return fmt.Sprintf("stream %q", name)
 }
