@@ -188,3 +188,19 @@ func TestReportChangesStable(t *testing.T) {
 		t.Errorf("a copy of a report does not share its changes: %d and %d", r.NumChanges(), cp.NumChanges())
 	}
 }
+
+// A Report encodes its changes whether it is held by pointer or by value.
+func TestReportJSONByValue(t *testing.T) {
+	r := reportOf("p", Change{Op: OpAdd, Table: "T", Key: []string{"k"}, New: []string{"k", "v"}})
+	byPtr, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byVal, err := json.Marshal(struct{ R Report }{*r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(`{"R":`+string(byPtr)+`}`, string(byVal)); diff != "" {
+		t.Errorf("by value (-by pointer +by value):\n%s", diff)
+	}
+}

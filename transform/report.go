@@ -248,8 +248,9 @@ type reportJSON struct {
 }
 
 // MarshalJSON encodes the report as an object with its pass, its changes
-// (as Change.MarshalJSON encodes each) and its notes.
-func (r *Report) MarshalJSON() ([]byte, error) {
+// (as Change.MarshalJSON encodes each) and its notes. (A value method,
+// so that a Report held by value encodes its changes too.)
+func (r Report) MarshalJSON() ([]byte, error) {
 	changes := make([]Change, 0, r.NumChanges())
 	for _, c := range r.Changes() {
 		changes = append(changes, c)
