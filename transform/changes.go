@@ -44,7 +44,7 @@ type changeLog struct {
 	tables []string
 	table  map[string]int // index of tables, once there are many
 	long   []string
-	longAt map[*byte]int // index of long, by where the text is
+	longAt map[longKey]int // index of long, by where the text is
 	// prev are where the cells of the last record's Old (0), New (1)
 	// and reason (2, prev[2][0]) were written, for back references.
 	prev      [3][]int
@@ -294,19 +294,29 @@ func (l *changeLog) appendCell(b []byte, s string, ref int, pos *[]int) []byte {
 	return b
 }
 
-// longIndex returns the index of s in l.long, adding a copy of it (one
-// per string, whatever the number of changes that name it).
+// longIndex returns the index of s in l.long, adding it: once per
+// string, whatever the number of changes that name it. s is held as it
+// is (a pooled text is not copied), which is also what makes its address
+// a key: while l.long holds s, no other string can start there.
 func (l *changeLog) longIndex(s string) int {
-	p := unsafe.StringData(s)
-	if i, ok := l.longAt[p]; ok && len(l.long[i]) == len(s) {
+	k := longKey{uintptr(unsafe.Pointer(unsafe.StringData(s))), len(s)}
+	if i, ok := l.longAt[k]; ok {
 		return i
 	}
 	if l.longAt == nil {
-		l.longAt = map[*byte]int{}
+		l.longAt = map[longKey]int{}
 	}
-	l.long = append(l.long, strings.Clone(s))
-	l.longAt[p] = len(l.long) - 1
+	l.long = append(l.long, s)
+	l.longAt[k] = len(l.long) - 1
 	return len(l.long) - 1
+}
+
+// A longKey is where a long cell's text is, and its length: an address
+// held as a number, so that the map does not keep what it names alive
+// (l.long does).
+type longKey struct {
+	at  uintptr
+	len int
 }
 
 // A changeReader decodes records.

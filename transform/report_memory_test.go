@@ -3,6 +3,7 @@ package transform
 import (
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/msikit/msikit/internal/testenv"
@@ -56,5 +57,22 @@ func TestReportHeldPerChange(t *testing.T) {
 	t.Logf("report of %d changes (%d bytes of text) held %d bytes, %.0f a change", changes, lines, held, perChange)
 	if perChange > 100 {
 		t.Errorf("the report held %.0f bytes a change, budget 100", perChange)
+	}
+}
+
+// A long cell is held once: the report keeps the text it was given, not
+// a copy beside it (a map keyed by the text's address kept the text
+// alive, and the report held a copy too: twice the bytes).
+func TestReportHoldsLongCellsOnce(t *testing.T) {
+	const n, size = 100, 64 << 10
+	r := &Report{}
+	for i := range n {
+		long := strings.Repeat(string(rune('a'+i%26)), size)
+		k := fmt.Sprint(i)
+		r.AddChange(Change{Op: OpAdd, Table: "T", Key: []string{k}, New: []string{k, long}})
+	}
+	held := testenv.FreedBytes(func() { r = nil })
+	if held > n*size*5/4 {
+		t.Errorf("%d distinct cells of %d bytes held %d bytes, budget %d", n, size, held, n*size*5/4)
 	}
 }
