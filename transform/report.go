@@ -67,15 +67,18 @@ type Note struct {
 // order, and its notes.
 //
 // The changes are held compactly, their cells copied into the report
-// (a pass may make hundreds of thousands): read them with Changes,
-// Change and NumChanges, add one with AddChange. A copy of a Report
-// that holds changes shares them with the original.
+// (a cell over 256 bytes is held as given, once however many changes
+// name it), since a pass may make hundreds of thousands: read them with
+// Changes, Change and NumChanges, add one with AddChange. A copy of a
+// Report that holds changes shares them with the original.
 type Report struct {
 	// Pass names the pass that made the report: "class-to-registry",
 	// "leaf-features", "assembly-names" or "package-code" as the functions
 	// set it; a caller may name its passes otherwise (msikit rewrite sets
 	// the names of its own pass table).
-	Pass  string `json:"pass"`
+	Pass string `json:"pass"`
+	// Notes are the rows the pass left alone or could not handle
+	// faithfully, in order.
 	Notes []Note `json:"notes"`
 
 	changes *changeLog
