@@ -548,7 +548,7 @@ func checkClassContextKeys(t *testing.T, db *msi.Database) {
 	})
 	must(t, err)
 	keys := 0
-	for _, c := range rep.Changes {
+	for _, c := range rep.Changes() {
 		if c.Op == transform.OpAdd && c.Table == "Registry" && strings.Contains(c.New[2], strings.Repeat("ab", 30000)) {
 			keys++
 		}

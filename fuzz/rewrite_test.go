@@ -82,7 +82,7 @@ func runPasses(t *testing.T, db *msi.Database) (touched map[string]bool, ok bool
 		if rep == nil {
 			t.Fatalf("%s: nil report without an error", p.name)
 		}
-		for _, c := range rep.Changes {
+		for _, c := range rep.Changes() {
 			touched[c.Table] = true
 		}
 		var b strings.Builder

@@ -28,7 +28,7 @@ func ExampleAssemblyNames() {
 		fmt.Println(err)
 		return
 	}
-	for _, c := range rep.Changes {
+	for _, c := range rep.Changes() {
 		fmt.Println(c.Op, c.New)
 	}
 	rep.Notes = nil // the notes repeat, per row, that no file was read

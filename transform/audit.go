@@ -891,7 +891,7 @@ func assemblyFix(rep *AuditReport, comp string) string { return rep.assemblyFixe
 // views of the rewritten copy's string pool, so that the copy can go.
 func assemblyFixes(r *Report) map[string]string {
 	changes := map[string][]string{}
-	for _, c := range r.Changes {
+	for _, c := range r.Changes() {
 		if len(c.Key) >= 2 {
 			v := ""
 			if len(c.New) >= 3 {

@@ -554,9 +554,12 @@ func auditRewrite(db *msi.Database, opts AuditOptions, stop *edit.Stop, rep *Aud
 	}
 	// record stops early once stop says to stop (the caller looks).
 	record := func(r *Report) {
-		for _, c := range r.Changes {
+		// Each change decoded into one reused buffer: what is kept
+		// of it (row's key, a reason, a cell) is copied or a view of
+		// the report, which lives as long.
+		r.each(func(_ int, c *Change) bool {
 			if stop.Tick() {
-				return
+				return false
 			}
 			switch {
 			case !slices.Contains(entryPointTables, c.Table):
@@ -570,6 +573,10 @@ func auditRewrite(db *msi.Database, opts AuditOptions, stop *edit.Stop, rep *Aud
 					}
 				}
 			}
+			return true
+		})
+		if stop.Stopped() {
+			return
 		}
 		if r.Pass == "class-to-registry" || r.Pass == "leaf-features" {
 			for _, n := range r.Notes {
@@ -608,7 +615,7 @@ func auditRewrite(db *msi.Database, opts AuditOptions, stop *edit.Stop, rep *Aud
 			pr.Error = strings.TrimPrefix(err.Error(), "transform: ")
 			break
 		}
-		pr.Changes += len(r.Changes)
+		pr.Changes += r.NumChanges()
 		if record(r); stop.Stopped() {
 			return nil, stop.Err()
 		}
@@ -638,7 +645,7 @@ func auditRewrite(db *msi.Database, opts AuditOptions, stop *edit.Stop, rep *Aud
 			if keep {
 				pr.Passes = append(pr.Passes, r)
 			}
-			pr.Changes += len(r.Changes)
+			pr.Changes += r.NumChanges()
 			if err := hand(r); err != nil {
 				return nil, err
 			}

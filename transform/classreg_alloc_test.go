@@ -106,7 +106,7 @@ func TestClassToRegistryRaisedMaxChangesBudget(t *testing.T) {
 	if kept != n {
 		t.Errorf("%d classes noted for their FileTypeMask, want %d", kept, n)
 	}
-	if len(rep.Changes) < 3*n {
-		t.Errorf("%d changes, want at least %d", len(rep.Changes), 3*n)
+	if rep.NumChanges() < 3*n {
+		t.Errorf("%d changes, want at least %d", rep.NumChanges(), 3*n)
 	}
 }

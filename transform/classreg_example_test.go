@@ -24,7 +24,7 @@ func ExampleClassToRegistry() {
 		log.Fatal(err)
 	}
 	count := map[string]int{}
-	for _, c := range rep.Changes {
+	for _, c := range rep.Changes() {
 		count[fmt.Sprintf("%-6s %s", c.Op, c.Table)]++
 	}
 	var lines []string
@@ -35,7 +35,7 @@ func ExampleClassToRegistry() {
 	for _, l := range lines {
 		fmt.Println(l)
 	}
-	for _, c := range rep.Changes {
+	for _, c := range rep.Changes() {
 		if c.Op == transform.OpAdd && c.Table == "Registry" && c.Reason == "Class {7E57C0DE-C1A5-4000-8000-000000000002} LocalServer32" {
 			// New is Registry, Root, Key, Name, Value, Component_.
 			fmt.Printf("%s [%s] = %s\n", c.New[2], c.New[3], c.New[4])

@@ -92,7 +92,7 @@ func rewritePasses(db *msi.Database, sh *Shared) (changes int, err error) {
 		if err != nil {
 			return changes, err
 		}
-		changes += len(rep.Changes)
+		changes += rep.NumChanges()
 	}
 	return changes, nil
 }
@@ -246,7 +246,7 @@ func runSharedPasses(t *testing.T, data []byte, sh *Shared, between func(*msi.Da
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, c := range rep.Changes {
+		for _, c := range rep.Changes() {
 			changes = append(changes, fmt.Sprint(c.Op, c.Table, c.Key, c.New, c.Reason))
 		}
 		for _, n := range rep.Notes {

@@ -58,7 +58,7 @@ func TestSplitAdvertisedRaisedMaxChangesBudget(t *testing.T) {
 		t.Fatal(err)
 	}
 	var updates []Change
-	for _, c := range rep.Changes {
+	for _, c := range rep.Changes() {
 		if c.Op == OpUpdate && c.Table == "PublishComponent" {
 			updates = append(updates, c)
 		}

@@ -21,7 +21,7 @@ func ExampleSplitAdvertised() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	for _, c := range rep.Changes {
+	for _, c := range rep.Changes() {
 		if c.Op == transform.OpAdd && c.Table == "Feature" {
 			fmt.Printf("%s under %s, attributes %s\n", c.New[0], c.New[1], c.New[7])
 		}

@@ -105,7 +105,8 @@ func (ph *packageCodeHash) add(r *Report) {
 	w := ph.w
 	w.WriteString(r.Pass)
 	w.WriteByte(0)
-	for _, c := range r.Changes {
+	// Decoded into one reused buffer: hashing allocates nothing.
+	r.each(func(_ int, c *Change) bool {
 		w.WriteString(string(c.Op))
 		w.WriteByte(1)
 		w.WriteString(c.Table)
@@ -116,7 +117,8 @@ func (ph *packageCodeHash) add(r *Report) {
 		w.WriteByte(1)
 		ph.cells(c.New)
 		w.WriteByte(0)
-	}
+		return true
+	})
 }
 
 // cells hashes a row's cells joined with "\x02", each cell longer than
@@ -153,9 +155,11 @@ func (ph *packageCodeHash) renew(db *msi.Database) (*Report, error) {
 		return nil, fmt.Errorf("transform: %w", err)
 	}
 	id := strconv.Itoa(int(msi.PIDRevision))
-	return &Report{Pass: "package-code", Notes: []Note{}, Changes: []Change{{
+	r := &Report{Pass: "package-code", Notes: []Note{}}
+	r.AddChange(Change{
 		Op: OpUpdate, Table: idt.SummaryInformationTable, Key: []string{id},
 		Old: []string{id, old}, New: []string{id, code},
 		Reason: "a changed package needs a new PackageCode: Windows Installer caches packages by it",
-	}}}, nil
+	})
+	return r, nil
 }

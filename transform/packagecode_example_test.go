@@ -25,7 +25,7 @@ func ExampleNewPackageCode() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	c := code.Changes[0]
+	c := code.Change(0)
 	fmt.Println(code.Pass, c.Op, c.Table, c.Key)
 	fmt.Println("old:", c.Old[1])
 	fmt.Println("new:", c.New[1])

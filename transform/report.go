@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
+	"iter"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -62,19 +63,218 @@ type Note struct {
 	Reason   string   `json:"reason"`
 }
 
-// A Report is what one pass did to a database.
+// A Report is what one pass did to a database: its row changes, in
+// order, and its notes.
+//
+// The changes are held compactly, their cells copied into the report
+// (a cell over 256 bytes is held as given, once however many changes
+// name it), since a pass may make hundreds of thousands: read them with
+// Changes, Change and NumChanges, add one with AddChange. A copy of a
+// Report that holds changes shares them with the original.
 type Report struct {
 	// Pass names the pass that made the report: "class-to-registry",
 	// "leaf-features", "assembly-names" or "package-code" as the functions
 	// set it; a caller may name its passes otherwise (msikit rewrite sets
 	// the names of its own pass table).
+	Pass string `json:"pass"`
+	// Notes are the rows the pass left alone or could not handle
+	// faithfully, in order.
+	Notes []Note `json:"notes"`
+
+	changes *changeLog
+}
+
+// Changed reports whether the pass changed any row.
+func (r *Report) Changed() bool { return r.NumChanges() > 0 }
+
+// NumChanges returns the number of row changes in the report.
+func (r *Report) NumChanges() int {
+	if r == nil {
+		return 0
+	}
+	return r.changes.len()
+}
+
+// Change returns the i-th change (0 ≤ i < NumChanges).
+func (r *Report) Change(i int) Change {
+	if i < 0 || i >= r.NumChanges() {
+		panic("transform: Report.Change index out of range")
+	}
+	c, _, _ := r.changes.decode(i, make([]string, 0, 16))
+	return c
+}
+
+// Changes returns an iterator over the changes, in order, with their
+// index. Each change's slices are its own: a caller may keep them.
+func (r *Report) Changes() iter.Seq2[int, Change] { return r.changesOf(-1) }
+
+// Tables returns the names of the tables the changes are to, in the
+// order of their first change.
+func (r *Report) Tables() []string {
+	if r.NumChanges() == 0 {
+		return nil
+	}
+	return slices.Clone(r.changes.tables)
+}
+
+// ChangesIn returns an iterator over the changes to table, in order,
+// with their index among all changes; it reads past the others without
+// decoding their cells. Each change's slices are its own.
+func (r *Report) ChangesIn(table string) iter.Seq2[int, Change] {
+	if r.NumChanges() == 0 {
+		return r.changesOf(-1)
+	}
+	t := slices.Index(r.changes.tables, table)
+	if t < 0 {
+		return func(func(int, Change) bool) {}
+	}
+	return r.changesOf(t)
+}
+
+// changesOf returns an iterator over the changes to the table of index
+// t (all of them for t < 0).
+func (r *Report) changesOf(t int) iter.Seq2[int, Change] {
+	return func(yield func(int, Change) bool) {
+		var scratch, slab []string
+		for i := range r.NumChanges() {
+			if t >= 0 && r.changes.tableOf(i) != t {
+				continue
+			}
+			c, key, buf := r.changes.decode(i, scratch)
+			scratch = buf
+			n := len(scratch)
+			if n > len(slab) {
+				slab = make([]string, max(1024, n))
+			}
+			// The cells move to slab, shared by the changes of
+			// hundreds of rows rather than one allocation each.
+			own := slab[:n:n]
+			copy(own, scratch)
+			slab = slab[n:]
+			c = c.moved(key, own)
+			if !yield(i, c) {
+				return
+			}
+		}
+	}
+}
+
+// moved returns c, its Key, Old and New slices of to, which holds the
+// cells of c as decode lays them out (key, the key form of its record).
+func (c Change) moved(key byte, to []string) Change {
+	off := 0
+	if key == keyListed {
+		c.Key = to[:len(c.Key):len(c.Key)]
+		off = len(c.Key)
+	}
+	if c.Old != nil {
+		n := len(c.Old)
+		c.Old = to[off : off+n : off+n]
+		off += n
+	}
+	if c.New != nil {
+		n := len(c.New)
+		c.New = to[off : off+n : off+n]
+	}
+	switch key {
+	case keyOld:
+		c.Key = c.Old[:len(c.Key):len(c.Key)]
+	case keyNew:
+		c.Key = c.New[:len(c.Key):len(c.Key)]
+	}
+	return c
+}
+
+// each calls fn with each change in order, until fn returns false; the
+// change's slices are reused by the next call.
+func (r *Report) each(fn func(i int, c *Change) bool) {
+	var buf []string
+	var c Change // one for all: &c escapes
+	for i := range r.NumChanges() {
+		c, _, buf = r.changes.decode(i, buf)
+		if !fn(i, &c) {
+			return
+		}
+	}
+}
+
+// AddChange appends c to the report's changes. The report keeps a copy
+// of its cells, not c's slices.
+func (r *Report) AddChange(c Change) {
+	if r.changes == nil {
+		r.changes = &changeLog{}
+	}
+	r.changes.add(&c)
+}
+
+// Equal reports whether r and o hold the same pass name, changes and
+// notes (a nil slice differing from an empty one, as in their JSON); two
+// nil reports are equal. go-cmp compares reports with it.
+func (r *Report) Equal(o *Report) bool {
+	if r == nil || o == nil {
+		return r == o
+	}
+	if r.Pass != o.Pass || r.NumChanges() != o.NumChanges() || !slices.EqualFunc(r.Notes, o.Notes, Note.equal) || (r.Notes == nil) != (o.Notes == nil) {
+		return false
+	}
+	var a, b []string
+	for i := range r.NumChanges() {
+		var c, d Change
+		c, _, a = r.changes.decode(i, a)
+		d, _, b = o.changes.decode(i, b)
+		if !c.equal(d) {
+			return false
+		}
+	}
+	return true
+}
+
+// equal reports whether c and d are the same change.
+func (c Change) equal(d Change) bool {
+	return c.Op == d.Op && c.Table == d.Table && c.Reason == d.Reason && sameCells(c.Key, d.Key) && sameCells(c.Old, d.Old) && sameCells(c.New, d.New)
+}
+
+// equal reports whether n and m are the same note.
+func (n Note) equal(m Note) bool {
+	return n.Severity == m.Severity && n.Table == m.Table && n.Reason == m.Reason && sameCells(n.Key, m.Key)
+}
+
+// sameCells reports whether a and b hold the same cells, and are both
+// nil or both not.
+func sameCells(a, b []string) bool { return slices.Equal(a, b) && (a == nil) == (b == nil) }
+
+// reportJSON is the JSON form of a Report.
+type reportJSON struct {
 	Pass    string   `json:"pass"`
 	Changes []Change `json:"changes"`
 	Notes   []Note   `json:"notes"`
 }
 
-// Changed reports whether the pass changed any row.
-func (r *Report) Changed() bool { return r != nil && len(r.Changes) > 0 }
+// MarshalJSON encodes the report as an object with its pass, its changes
+// (as Change.MarshalJSON encodes each) and its notes. (A value method,
+// so that a Report held by value encodes its changes too.)
+func (r Report) MarshalJSON() ([]byte, error) {
+	changes := make([]Change, 0, r.NumChanges())
+	for _, c := range r.Changes() {
+		changes = append(changes, c)
+	}
+	return json.Marshal(reportJSON{r.Pass, changes, r.Notes})
+}
+
+// UnmarshalJSON decodes what MarshalJSON encodes.
+func (r *Report) UnmarshalJSON(b []byte) error {
+	var v reportJSON
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*r = Report{Pass: v.Pass, Notes: v.Notes}
+	r.changes = &changeLog{}
+	r.changes.grow(len(v.Changes))
+	for i := range v.Changes {
+		r.changes.add(&v.Changes[i])
+	}
+	return nil
+}
 
 // WriteText writes the human form of the report: one line per change and
 // per note.
@@ -85,7 +285,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	// made a joined copy of every row and boxed every field (about half
 	// of the allocation of msikit rewrite on 65,000 converted classes).
 	b := bufio.NewWriter(w)
-	for _, c := range r.Changes {
+	r.each(func(_ int, c *Change) bool {
 		row := c.New
 		if c.Op == OpRemove {
 			row = c.Old
@@ -104,7 +304,8 @@ func (r *Report) WriteText(w io.Writer) error {
 			b.WriteByte(')')
 		}
 		b.WriteByte('\n')
-	}
+		return true
+	})
 	for _, n := range r.Notes {
 		b.WriteString(r.Pass)
 		b.WriteString(": ")
@@ -195,14 +396,15 @@ func newReport(pass string, log *edit.Log) *Report {
 	return (&reportSink{}).report(pass, log)
 }
 
-// A reportSink is an edit.Sink that converts each change into a Report's
-// as the pass makes it: the report is then the only copy of the changes.
-type reportSink struct{ changes []Change }
+// A reportSink is an edit.Sink that adds each change to a Report's as
+// the pass makes it: the report is then the only copy of the changes,
+// and a compact one (changeLog).
+type reportSink struct{ changes changeLog }
 
-func (s *reportSink) Grow(n int) { s.changes = slices.Grow(s.changes, n) }
+func (s *reportSink) Grow(n int) { s.changes.grow(n) }
 
 func (s *reportSink) Add(c edit.Change) {
-	s.changes = append(s.changes, Change{Op: Op(c.Op), Table: c.Table, Key: c.Key, Old: c.Old, New: c.New, Reason: c.Reason})
+	s.changes.add(&Change{Op: Op(c.Op), Table: c.Table, Key: c.Key, Old: c.Old, New: c.New, Reason: c.Reason})
 }
 
 // report returns the Report of pass: the changes s took, then those of
@@ -216,11 +418,8 @@ func (s *reportSink) report(pass string, log *edit.Log) *Report {
 	for _, c := range log.Changes {
 		s.Add(c)
 	}
-	r := &Report{Pass: pass, Changes: s.changes}
-	s.changes = nil
-	if r.Changes == nil {
-		r.Changes = []Change{} // none: encoded [], not null
-	}
+	r := &Report{Pass: pass, changes: &changeLog{}}
+	*r.changes, s.changes = s.changes, changeLog{}
 	// The planned notes first, converted straight from their chunks (each
 	// let go once converted): a plan's notes are not copied into
 	// log.Notes first (350,000 notes of a ProgId cycle held three times

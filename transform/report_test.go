@@ -19,7 +19,7 @@ func TestWriteTextClipsLongCells(t *testing.T) {
 	text := strings.Repeat("C", 1<<20)
 	r := &Report{Pass: "leaf-features"}
 	for range 2000 {
-		r.Changes = append(r.Changes, Change{Op: OpRemove, Table: "FeatureComponents", Key: []string{"F", text}, Old: []string{"F", text}})
+		r.AddChange(Change{Op: OpRemove, Table: "FeatureComponents", Key: []string{"F", text}, Old: []string{"F", text}})
 	}
 	r.Notes = []Note{{Severity: Info, Table: "FeatureComponents", Key: []string{"F", text}, Reason: "note"}}
 	var b bytes.Buffer
@@ -34,7 +34,7 @@ func TestWriteTextClipsLongCells(t *testing.T) {
 	if diff := cmp.Diff(want, first); diff != "" {
 		t.Errorf("first line (-want +got):\n%s", diff)
 	}
-	short := &Report{Pass: "p", Changes: []Change{{Op: OpAdd, Table: "T", Key: []string{"k"}, New: []string{"k", "v"}, Reason: "why"}}}
+	short := reportOf("p", Change{Op: OpAdd, Table: "T", Key: []string{"k"}, New: []string{"k", "v"}, Reason: "why"})
 	b.Reset()
 	if err := short.WriteText(&b); err != nil {
 		t.Fatal(err)
@@ -49,24 +49,22 @@ func TestWriteTextClipsLongCells(t *testing.T) {
 // without a table, a reason and long cells.
 func TestWriteTextLines(t *testing.T) {
 	long := strings.Repeat("L", 1500)
-	r := &Report{Pass: "class-to-registry",
-		Changes: []Change{
-			{Op: OpAdd, Table: "Registry", Key: []string{"r"}, New: []string{"r", "0", `CLSID\{X}`, "", "v", "C"}, Reason: "Class {X}"},
-			{Op: OpRemove, Table: "Class", Key: []string{"{X}"}, Old: []string{"{X}", long, ""}},
-			{Op: OpUpdate, Table: "Feature", Key: []string{"F"}, Old: []string{"F", "1"}, New: []string{"F", "2"}, Reason: "é"},
-			{Op: OpAdd, Table: "", New: nil},
-		},
-		Notes: []Note{
-			{Severity: Info, Table: "Registry", Key: []string{"a", long}, Reason: "kept"},
-			{Severity: Warning, Reason: "no table"},
-			{Severity: Warning, Table: "T", Reason: ""},
-		},
+	r := reportOf("class-to-registry",
+		Change{Op: OpAdd, Table: "Registry", Key: []string{"r"}, New: []string{"r", "0", `CLSID\{X}`, "", "v", "C"}, Reason: "Class {X}"},
+		Change{Op: OpRemove, Table: "Class", Key: []string{"{X}"}, Old: []string{"{X}", long, ""}},
+		Change{Op: OpUpdate, Table: "Feature", Key: []string{"F"}, Old: []string{"F", "1"}, New: []string{"F", "2"}, Reason: "é"},
+		Change{Op: OpAdd, Table: "", New: nil},
+	)
+	r.Notes = []Note{
+		{Severity: Info, Table: "Registry", Key: []string{"a", long}, Reason: "kept"},
+		{Severity: Warning, Reason: "no table"},
+		{Severity: Warning, Table: "T", Reason: ""},
 	}
 	// The text the fmt formatting of before gave (JoinCells was
 	// strings.Join of the clipped cells).
 	joinCells := func(row []string) string { return strings.Join(clip.Strings(row), "\t") }
 	var want strings.Builder
-	for _, c := range r.Changes {
+	for _, c := range r.Changes() {
 		row := c.New
 		if c.Op == OpRemove {
 			row = c.Old
@@ -99,7 +97,7 @@ func BenchmarkReportWriteText(b *testing.B) {
 	r := &Report{Pass: "class-to-registry"}
 	for i := range 10000 {
 		id := fmt.Sprintf("reg%032d", i)
-		r.Changes = append(r.Changes, Change{Op: OpAdd, Table: "Registry", Key: []string{id},
+		r.AddChange(Change{Op: OpAdd, Table: "Registry", Key: []string{id},
 			New: []string{id, "0", `CLSID\{FDA36073-66C4-5C98-5F70-99959F7B05AA}\InprocServer32`, "", "[#comserver.dll]", "ComServer"}, Reason: "Class {FDA36073-66C4-5C98-5F70-99959F7B05AA} InprocServer32"})
 	}
 	for range 5000 {
@@ -124,4 +122,13 @@ type countWriter int
 func (c *countWriter) Write(p []byte) (int, error) {
 	*c += countWriter(len(p))
 	return len(p), nil
+}
+
+// reportOf returns the report of pass with changes.
+func reportOf(pass string, changes ...Change) *Report {
+	r := &Report{Pass: pass}
+	for _, c := range changes {
+		r.AddChange(c)
+	}
+	return r
 }

@@ -384,17 +384,16 @@ func TestAuditRewriteJSONMatchesMarshal(t *testing.T) {
 	if n := reflect.TypeFor[transform.Report]().NumField(); n != 3 {
 		t.Fatalf("Report has %d fields; writeAuditRewriteJSON writes 3", n)
 	}
-	full := &transform.Report{Pass: "class-to-registry",
-		Changes: []transform.Change{
-			{Op: transform.OpAdd, Table: "Registry", Key: []string{"reg1"}, New: []string{"reg1", "0", `CLSID\{X}`, "", "<&> é \u2028", "Comp"}, Reason: "from Class {X}"},
-			{Op: transform.OpRemove, Table: "Class", Key: []string{"{X}", "InprocServer32", "Comp"}, Old: []string{"{X}", "InprocServer32"}},
-		},
-		Notes: []transform.Note{{Severity: transform.Warning, Table: "ProgId", Key: []string{"P1"}, Reason: "left \"alone\""}, {Severity: transform.Info, Reason: "x"}}}
+	full := reportOf("class-to-registry",
+		transform.Change{Op: transform.OpAdd, Table: "Registry", Key: []string{"reg1"}, New: []string{"reg1", "0", `CLSID\{X}`, "", "<&> é \u2028", "Comp"}, Reason: "from Class {X}"},
+		transform.Change{Op: transform.OpRemove, Table: "Class", Key: []string{"{X}", "InprocServer32", "Comp"}, Old: []string{"{X}", "InprocServer32"}},
+	)
+	full.Notes = []transform.Note{{Severity: transform.Warning, Table: "ProgId", Key: []string{"P1"}, Reason: "left \"alone\""}, {Severity: transform.Info, Reason: "x"}}
 	for name, pr := range map[string]*transform.RewritePreview{
 		"nil passes":   {Changes: 0},
 		"no passes":    {Passes: []*transform.Report{}, Error: "class-to-registry: too many row changes"},
 		"nil report":   {Passes: []*transform.Report{nil, full}, Changes: 2},
-		"empty report": {Passes: []*transform.Report{{Pass: "leaf-features"}, {Pass: "assembly-names", Changes: []transform.Change{}, Notes: []transform.Note{}}}},
+		"empty report": {Passes: []*transform.Report{{Pass: "leaf-features"}, {Pass: "assembly-names", Notes: []transform.Note{}}}},
 		"full":         {Passes: []*transform.Report{full, full}, Changes: 4},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -37,9 +37,8 @@ func TestWriteIDTDiffAllocatesLittlePerRow(t *testing.T) {
 	rep := &transform.Report{Pass: "class-to-registry"}
 	for i := range n {
 		k := strconv.Itoa(i)
-		rep.Changes = append(rep.Changes,
-			transform.Change{Op: transform.OpRemove, Table: "Class", Old: []string{"{" + k + "}", "LocalServer32", "Comp" + k}},
-			transform.Change{Op: transform.OpAdd, Table: "Registry", New: []string{"reg" + k, "2", `CLSID\{` + k + `}`, "", "", "Comp" + k}})
+		rep.AddChange(transform.Change{Op: transform.OpRemove, Table: "Class", Old: []string{"{" + k + "}", "LocalServer32", "Comp" + k}})
+		rep.AddChange(transform.Change{Op: transform.OpAdd, Table: "Registry", New: []string{"reg" + k, "2", `CLSID\{` + k + `}`, "", "", "Comp" + k}})
 	}
 	var buf bytes.Buffer
 	writeIDTDiff(&buf, rep)

@@ -692,7 +692,7 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 		}
 		rep.Pass = p.name // the names printed are this table's
 		r.Passes = append(r.Passes, rep)
-		r.Changes += len(rep.Changes)
+		r.Changes += rep.NumChanges()
 	}
 	// A signal that came while the last pass made its planned changes
 	// stops the rewrite before anything is written.
@@ -721,7 +721,7 @@ func rewriteOne(env *Env, o *rewriteOpts, selected []passSpec, in, out string) (
 		if rep != nil {
 			rep.Pass = packageCodePass
 			r.Passes = append(r.Passes, rep)
-			r.Changes += len(rep.Changes)
+			r.Changes += rep.NumChanges()
 		}
 	}
 	if o.dryRun {
@@ -771,7 +771,7 @@ func writeRewriteTextOne(w io.Writer, r *rewriteResult) {
 	}
 	var parts []string
 	for _, p := range r.Passes {
-		parts = append(parts, fmt.Sprintf("%s %d changes, %d notes", p.Pass, len(p.Changes), len(p.Notes)))
+		parts = append(parts, fmt.Sprintf("%s %d changes, %d notes", p.Pass, p.NumChanges(), len(p.Notes)))
 	}
 	dest := "-> " + r.Output
 	switch {
@@ -820,15 +820,6 @@ func writeRewriteTextOne(w io.Writer, r *rewriteResult) {
 // table: "-" lines are rows removed, "+" lines rows added, an update is a
 // "-" line followed by a "+" line.
 func writeIDTDiff(w io.Writer, rep *transform.Report) {
-	// Indexes, not copies, of each table's changes.
-	byTable := map[string][]int{}
-	var tables []string
-	for i, c := range rep.Changes {
-		if _, ok := byTable[c.Table]; !ok {
-			tables = append(tables, c.Table)
-		}
-		byTable[c.Table] = append(byTable[c.Table], i)
-	}
 	// Each row's line is built in one buffer, reused: not a string of
 	// its cells and a formatted copy of it per row (about 110 MB of
 	// garbage for the 180,000 changes of a 60,000-class ProgId chain).
@@ -839,10 +830,11 @@ func writeIDTDiff(w io.Writer, rep *transform.Report) {
 		line = append(line, '\n')
 		w.Write(line)
 	}
-	for _, t := range tables {
+	// Table by table, each read in one pass over the changes (a pass
+	// changes a few tables).
+	for _, t := range rep.Tables() {
 		fmt.Fprintf(w, "--- %s (%s)\n+++ %s\n", t, rep.Pass, t)
-		for _, i := range byTable[t] {
-			c := &rep.Changes[i]
+		for _, c := range rep.ChangesIn(t) {
 			if c.Old != nil {
 				row('-', c.Old)
 			}
@@ -1095,11 +1087,19 @@ func writeReportJSON(w *bufio.Writer, prefix string, rep *transform.Report) erro
 	// on the heap per row.
 	var cv changeJSON
 	var nv noteJSON
-	if err := writeJSONArray(w, in, rep.Changes, func(_ *bufio.Writer, prefix string, c transform.Change) error {
-		cv = changeJSON(c.Clipped())
-		return enc.Encode(prefix, &cv)
-	}); err != nil {
-		return err
+	if rep.NumChanges() == 0 {
+		w.WriteString("[]")
+	} else {
+		l := startJSONList(w, in)
+		for _, c := range rep.Changes() {
+			cv = changeJSON(c.Clipped())
+			if err := enc.Encode(l.next(), &cv); err != nil {
+				return err
+			}
+		}
+		if err := l.end(); err != nil {
+			return err
+		}
 	}
 	w.WriteString(",\n" + in + `"notes": `)
 	if err := writeJSONArray(w, in, rep.Notes, func(_ *bufio.Writer, prefix string, n transform.Note) error {

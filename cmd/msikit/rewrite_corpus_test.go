@@ -73,7 +73,9 @@ func TestRewriteCorpusIntegrity(t *testing.T) {
 			var changes []transform.Change
 			var reps []*transform.Report
 			for _, p := range res.Passes {
-				changes = append(changes, p.Changes...)
+				for _, c := range p.Changes() {
+					changes = append(changes, c)
+				}
 				reps = append(reps, p)
 			}
 
@@ -110,7 +112,7 @@ func TestRewriteCorpusIntegrity(t *testing.T) {
 			if again.Changes != 0 {
 				var list []string
 				for _, p := range again.Passes {
-					for _, c := range p.Changes {
+					for _, c := range p.Changes() {
 						list = append(list, fmt.Sprintf("%s %s %s [%s]", p.Pass, c.Op, c.Table, strings.Join(c.Key, ", ")))
 					}
 				}
@@ -575,7 +577,7 @@ func checkAdvertisingNamed(t *testing.T, after map[string]*dumpTable, reps []*tr
 			}
 			named[n.Table+"\x00"+strings.Join(n.Key, "\t")] = true
 		}
-		for _, c := range r.Changes {
+		for _, c := range r.Changes() {
 			named[c.Table+"\x00"+strings.Join(c.Key, "\t")] = true
 		}
 	}

@@ -25,13 +25,11 @@ func TestWriteRewriteJSON(t *testing.T) {
 	if n := reflect.TypeFor[transform.Report]().NumField(); n != 3 {
 		t.Fatalf("transform.Report has %d fields; writeReportJSON writes 3", n)
 	}
-	full := &transform.Report{Pass: "leaf-features",
-		Changes: []transform.Change{
-			{Op: transform.OpUpdate, Table: "Class", Key: []string{"{C}", "<ctx>"}, Old: []string{"a&b", "…(63999 bytes, unchanged)"}, New: []string{"a\"b", "\x01"}, Reason: "Feature_ Core → Core_X"},
-			{Op: transform.OpAdd, Table: "Feature", Key: []string{"F"}, New: []string{"F", ""}},
-		},
-		Notes: []transform.Note{{Severity: transform.Warning, Table: "Class", Key: []string{"k"}, Reason: "why\nnot"}, {Severity: transform.Info, Reason: "r"}},
-	}
+	full := reportOf("leaf-features",
+		transform.Change{Op: transform.OpUpdate, Table: "Class", Key: []string{"{C}", "<ctx>"}, Old: []string{"a&b", "…(63999 bytes, unchanged)"}, New: []string{"a\"b", "\x01"}, Reason: "Feature_ Core → Core_X"},
+		transform.Change{Op: transform.OpAdd, Table: "Feature", Key: []string{"F"}, New: []string{"F", ""}},
+	)
+	full.Notes = []transform.Note{{Severity: transform.Warning, Table: "Class", Key: []string{"k"}, Reason: "why\nnot"}, {Severity: transform.Info, Reason: "r"}}
 	tests := []struct {
 		name string
 		sum  *rewriteSummary
@@ -42,7 +40,7 @@ func TestWriteRewriteJSON(t *testing.T) {
 		{"passes", &rewriteSummary{Packages: []*rewriteResult{
 			{Input: "a.msi", Output: "b.msi", OK: true, Changes: 2, Warnings: []string{"w"}, Passes: []*transform.Report{
 				full,
-				{Pass: "empty", Changes: []transform.Change{}, Notes: []transform.Note{}},
+				{Pass: "empty", Notes: []transform.Note{}},
 				{Pass: "nil"},
 				nil,
 			}, Validation: &validationReport{}},
@@ -75,7 +73,7 @@ func TestWriteRewriteJSONClipsLongCells(t *testing.T) {
 	text := strings.Repeat("C", 1<<20)
 	r := &transform.Report{Pass: "leaf-features", Notes: []transform.Note{{Severity: transform.Info, Table: "FeatureComponents", Key: []string{"F", text}, Reason: "r"}}}
 	for range 2000 {
-		r.Changes = append(r.Changes, transform.Change{Op: transform.OpRemove, Table: "FeatureComponents", Key: []string{"F", text}, Old: []string{"F", text}})
+		r.AddChange(transform.Change{Op: transform.OpRemove, Table: "FeatureComponents", Key: []string{"F", text}, Old: []string{"F", text}})
 	}
 	sum := &rewriteSummary{Packages: []*rewriteResult{{Input: "a.msi", OK: true, DryRun: true, Passes: []*transform.Report{r}}}, Succeeded: 1}
 	var got bytes.Buffer
@@ -90,7 +88,7 @@ func TestWriteRewriteJSONClipsLongCells(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"F", strings.Repeat("C", 120) + "…(1048576 bytes)"}
-	if diff := cmp.Diff(want, back.Packages[0].Passes[0].Changes[0].Old); diff != "" {
+	if diff := cmp.Diff(want, back.Packages[0].Passes[0].Change(0).Old); diff != "" {
 		t.Errorf("Old of a change (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff(want, back.Packages[0].Passes[0].Notes[0].Key); diff != "" {
@@ -104,7 +102,7 @@ func reportOfRows(n int) *transform.Report {
 	r := &transform.Report{Pass: "class-to-registry"}
 	for i := range n {
 		key := []string{fmt.Sprintf("{%08X-0000-0000-0000-000000000000}", i), "LocalServer32"}
-		r.Changes = append(r.Changes, transform.Change{Op: transform.OpAdd, Table: "Registry", Key: key[:1],
+		r.AddChange(transform.Change{Op: transform.OpAdd, Table: "Registry", Key: key[:1],
 			New: []string{key[0], "0", `CLSID\` + key[0] + `\` + key[1], "", "[#app.exe]", "App"}, Reason: "from Class " + key[0] + " <local>"})
 		r.Notes = append(r.Notes, transform.Note{Severity: transform.Warning, Table: "Class", Key: key, Reason: "the FileTypeMask & its patterns stay advertised"})
 	}
@@ -162,4 +160,13 @@ func writeRewriteJSON(w io.Writer, sum *rewriteSummary) error {
 		j.add(r)
 	}
 	return j.end(jsonCount{"succeeded", sum.Succeeded}, jsonCount{"failed", sum.Failed})
+}
+
+// reportOf returns the report of pass with changes.
+func reportOf(pass string, changes ...transform.Change) *transform.Report {
+	r := &transform.Report{Pass: pass}
+	for _, c := range changes {
+		r.AddChange(c)
+	}
+	return r
 }

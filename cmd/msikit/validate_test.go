@@ -271,7 +271,7 @@ func TestRewriteCorpusValidate(t *testing.T) {
 			}
 			var added []string
 			for _, p := range r.Passes {
-				for _, c := range p.Changes {
+				for _, c := range p.Changes() {
 					if p.Pass == "class-to-registry" && c.Table == "Registry" && c.Op == transform.OpAdd {
 						added = append(added, c.Key[0])
 					}

@@ -80,3 +80,18 @@ func TestOverTime(t *testing.T) {
 		}
 	}
 }
+
+// FreedBytes measures what the value dropped held, and nothing of what
+// is still held.
+func TestFreedBytes(t *testing.T) {
+	kept := make([]byte, 8<<20)
+	dropped := make([]byte, 16<<20)
+	freed := FreedBytes(func() { dropped = nil })
+	if freed < 15<<20 || freed > 17<<20 {
+		t.Errorf("dropping 16 MiB freed %d bytes", freed)
+	}
+	if freed := FreedBytes(func() {}); freed > 1<<20 {
+		t.Errorf("dropping nothing freed %d bytes", freed)
+	}
+	_, _ = kept[0], dropped
+}

@@ -1,6 +1,7 @@
 package classreg
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -176,6 +177,11 @@ func (p *planner) generate() {
 		p.plan.over = clip.Sprintf("more than %d row changes", p.maxChanges)
 		return
 	}
+	// Each converted row is removed once: the removals are allocated
+	// once, not in the copies of a slice grown by append (200,000 verbs
+	// of one extension held 39 MB of removals at the peak of the plan,
+	// 13 MB of them live).
+	p.plan.Remove = slices.Grow(p.plan.Remove, removals)
 	// each runs emit on every converted row of one kind, in table order,
 	// until planning stops at MaxChanges.
 	each := func(k kind, n int, emit func(i int)) bool {
