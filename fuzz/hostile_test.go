@@ -118,6 +118,7 @@ func hostileFixtures() []hostileFixture {
 		{"msi-binary-rows-one-stream.msi", "a Binary row stored 20,000 times over (1.2 million at 5 MB), each copy naming its one 64 KiB stream: whatever reads each row's stream reads it as often (1.3 GB; 78 GB at 5 MB)", buildBinaryRowsOneStream, checkBinaryRowsOneStream, 60},
 		{"msi-binary-rows-long-key.msi", "a Binary row keyed by a 64,000-byte text, without a stream (no stream name is that long), stored 20,000 times over (1.2 million at 5 MB): whatever builds each row's stream name copies the text as often (1.3 GB; 76 GB at 5 MB)", buildBinaryRowsLongKey, checkBinaryRowsLongKey, 59},
 		{"msi-binary-rows-unsafe-key.msi", "a Binary row keyed \"a:b\", a name no file can have, stored 20,000 times over (1.2 million at 5 MB): a binary cell export -d refuses for each row", buildBinaryRowsUnsafeKey, checkBinaryRowsUnsafeKey, 60},
+		{"msi-manifest-xml-flood.msi", "16 Win32 manifests (176 at 5 MB) of 4 MiB each, entity references after <assembly> and no assemblyIdentity, 9 KB each in one MSZIP folder, and a stored folder no row reads that raises the cabinets' decoding bound to deliver them all: 740 MB of XML at 5 MB for the assembly-names pass to parse", buildManifestXMLFlood, checkManifestXMLFlood, 11},
 	}
 }
 
