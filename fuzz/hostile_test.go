@@ -119,6 +119,8 @@ func hostileFixtures() []hostileFixture {
 		{"msi-binary-rows-long-key.msi", "a Binary row keyed by a 64,000-byte text, without a stream (no stream name is that long), stored 20,000 times over (1.2 million at 5 MB): whatever builds each row's stream name copies the text as often (1.3 GB; 76 GB at 5 MB)", buildBinaryRowsLongKey, checkBinaryRowsLongKey, 59},
 		{"msi-binary-rows-unsafe-key.msi", "a Binary row keyed \"a:b\", a name no file can have, stored 20,000 times over (1.2 million at 5 MB): a binary cell export -d refuses for each row", buildBinaryRowsUnsafeKey, checkBinaryRowsUnsafeKey, 60},
 		{"msi-manifest-xml-flood.msi", "16 Win32 manifests (176 at 5 MB) of 4 MiB each, entity references after <assembly> and no assemblyIdentity, 9 KB each in one MSZIP folder, and a stored folder no row reads that raises the cabinets' decoding bound to deliver them all: 740 MB of XML at 5 MB for the assembly-names pass to parse", buildManifestXMLFlood, checkManifestXMLFlood, 11},
+		{"msi-sequences-one-long-action.msi", "30,000 sequence rows (510,000 at 5 MB) whose Action and Condition are one 24 KiB text (408 KiB) in two pool entries, the name of an in-script custom action, and 4,000 RemoveFile rows (68,000) removing the folder it names: each rule keeping actions in a map hashed the text per row", buildSequencesOneLongAction, checkSequencesOneLongAction, 17},
+		{"msm-module-exclusions.msm", "a merge module requiring module Other 20,000 times (200,000 at 5 MB) in pairs of languages, and excluding it as often in other languages: each dependency was compared with every exclusion", buildModuleExclusions, checkModuleExclusions, 10},
 	}
 }
 
