@@ -235,3 +235,51 @@ func checkModuleExclusions(t *testing.T, db *msi.Database) {
 		}
 	}
 }
+
+// mimeRows are the MIME rows a scale of buildMIMERowsOneLongText adds.
+const mimeRows = 32500
+
+// buildMIMERowsOneLongText adds 32,500 MIME rows a scale (650,000 at
+// 5 MB), 6 bytes each, whose ContentType and Extension_ are one text of
+// 24 KiB a scale (480 KiB) held by two pool entries. The leaf-features
+// pass described each extension's MIME rows by joining their content
+// types whole: 312 GB asked for at 5 MB, and rewrite died out of memory
+// (exit 2); class-to-registry formatted the extension's clipped name for
+// each row's note (250 MB).
+func buildMIMERowsOneLongText(t testing.TB, scale int) []byte {
+	return buildLongKeyRows(t, scale, []struct {
+		table string
+		rows  int
+	}{{"MIME", mimeRows}})
+}
+
+// Both passes that read the MIME rows keep the budgets.
+func checkMIMERowsOneLongText(t *testing.T, db *msi.Database) {
+	checkMIMERows(t, db, testenv.HeapBudget)
+}
+
+// checkMIMERows is checkMIMERowsOneLongText with a budget of allocation.
+func checkMIMERows(t *testing.T, db *msi.Database, heap uint64) {
+	var err error
+	testenv.CheckBudgetOf(t, "SplitAdvertised", testenv.TimeBudget, heap, func() {
+		_, err = transform.SplitAdvertised(db, transform.SplitAdvertisedOptions{})
+	})
+	must(t, err)
+	testenv.CheckBudgetOf(t, "ClassToRegistry", testenv.TimeBudget, heap, func() {
+		_, err = transform.ClassToRegistry(db, transform.ClassToRegistryOptions{})
+	})
+	must(t, err)
+}
+
+// TestMIMERowsOneLongTextJoined: 3,000 MIME rows of one 24 KiB text,
+// whose description the leaf-features pass joined whole (72 MB; 312 GB
+// at 5 MB), are described in budget.
+func TestMIMERowsOneLongTextJoined(t *testing.T) {
+	data := buildLongKeyRows(t, 1, []struct {
+		table string
+		rows  int
+	}{{"MIME", 3000}})
+	db, err := msi.NewDatabase(bytes.NewReader(data), int64(len(data)))
+	must(t, err)
+	checkMIMERowsOneLongText(t, db)
+}

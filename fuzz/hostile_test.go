@@ -121,6 +121,7 @@ func hostileFixtures() []hostileFixture {
 		{"msi-manifest-xml-flood.msi", "16 Win32 manifests (176 at 5 MB) of 4 MiB each, entity references after <assembly> and no assemblyIdentity, 9 KB each in one MSZIP folder, and a stored folder no row reads that raises the cabinets' decoding bound to deliver them all: 740 MB of XML at 5 MB for the assembly-names pass to parse", buildManifestXMLFlood, checkManifestXMLFlood, 11},
 		{"msi-sequences-one-long-action.msi", "30,000 sequence rows (510,000 at 5 MB) whose Action and Condition are one 24 KiB text (408 KiB) in two pool entries, the name of an in-script custom action, and 4,000 RemoveFile rows (68,000) removing the folder it names: each rule keeping actions in a map hashed the text per row", buildSequencesOneLongAction, checkSequencesOneLongAction, 17},
 		{"msm-module-exclusions.msm", "a merge module requiring module Other 20,000 times (200,000 at 5 MB) in pairs of languages, and excluding it as often in other languages: each dependency was compared with every exclusion", buildModuleExclusions, checkModuleExclusions, 10},
+		{"msi-mime-rows-one-long-text.msi", "32,500 MIME rows (650,000 at 5 MB) whose ContentType and Extension_ are one 24 KiB text (480 KiB) in two pool entries: the description of an extension's MIME rows joined them whole (312 GB at 5 MB, out of memory)", buildMIMERowsOneLongText, checkMIMERowsOneLongText, 20},
 	}
 }
 
