@@ -9,6 +9,7 @@ import (
 
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
+	"github.com/msikit/msikit/msi/install"
 	"github.com/msikit/msikit/msi/validate"
 	"github.com/msikit/msikit/transform"
 )
@@ -282,4 +283,27 @@ func TestMIMERowsOneLongTextJoined(t *testing.T) {
 	db, err := msi.NewDatabase(bytes.NewReader(data), int64(len(data)))
 	must(t, err)
 	checkMIMERowsOneLongText(t, db)
+}
+
+// buildMediaRowsOneLongCabinet adds 13,900 Media rows a scale (278,000
+// at 5 MB), 14 bytes each, whose Cabinet, VolumeLabel and Source are one
+// text of 24 KiB a scale (480 KiB) in two pool entries: info copied the
+// cabinet's name into each line of its listing and info --json into its
+// document, 133 GB at 5 MB (killed at 23 GB of memory).
+func buildMediaRowsOneLongCabinet(t testing.TB, scale int) []byte {
+	return buildLongKeyRows(t, scale, []struct {
+		table string
+		rows  int
+	}{{"Media", 13900}})
+}
+
+// The cabinets are listed in budget, each Media row once.
+func checkMediaRowsOneLongCabinet(t *testing.T, db *msi.Database) {
+	var cabs []install.Cabinet
+	var err error
+	testenv.CheckBudget(t, "Cabinets", func() { cabs, err = install.Cabinets(db) })
+	must(t, err)
+	if len(cabs) < 13900 {
+		t.Errorf("%d cabinets, want the 13,900 Media rows", len(cabs))
+	}
 }

@@ -122,6 +122,7 @@ func hostileFixtures() []hostileFixture {
 		{"msi-sequences-one-long-action.msi", "30,000 sequence rows (510,000 at 5 MB) whose Action and Condition are one 24 KiB text (408 KiB) in two pool entries, the name of an in-script custom action, and 4,000 RemoveFile rows (68,000) removing the folder it names: each rule keeping actions in a map hashed the text per row", buildSequencesOneLongAction, checkSequencesOneLongAction, 17},
 		{"msm-module-exclusions.msm", "a merge module requiring module Other 20,000 times (200,000 at 5 MB) in pairs of languages, and excluding it as often in other languages: each dependency was compared with every exclusion", buildModuleExclusions, checkModuleExclusions, 10},
 		{"msi-mime-rows-one-long-text.msi", "32,500 MIME rows (650,000 at 5 MB) whose ContentType and Extension_ are one 24 KiB text (480 KiB) in two pool entries: the description of an extension's MIME rows joined them whole (312 GB at 5 MB, out of memory)", buildMIMERowsOneLongText, checkMIMERowsOneLongText, 20},
+		{"msi-media-rows-one-long-cabinet.msi", "13,900 Media rows (278,000 at 5 MB) whose Cabinet is one 24 KiB text (480 KiB) in two pool entries: info listed the name whole on each line (133 GB at 5 MB)", buildMediaRowsOneLongCabinet, checkMediaRowsOneLongCabinet, 20},
 	}
 }
 
