@@ -307,3 +307,31 @@ func checkMediaRowsOneLongCabinet(t *testing.T, db *msi.Database) {
 		t.Errorf("%d cabinets, want the 13,900 Media rows", len(cabs))
 	}
 }
+
+// buildRegistryRowsOneLongKey adds 16,250 Registry rows a scale
+// (325,000 at 5 MB), 12 bytes each, whose every string cell (the key
+// among them) is one text of 24 KiB a scale (480 KiB) in two pool
+// entries: ICE33 upper-cased and scanned each row's key for a backslash
+// (more than 5 minutes at 5 MB).
+func buildRegistryRowsOneLongKey(t testing.TB, scale int) []byte {
+	return buildLongKeyRows(t, scale, []struct {
+		table string
+		rows  int
+	}{{"Registry", 16250}})
+}
+
+// Every rule reads the rows in budget.
+func checkRegistryRowsOneLongKey(t *testing.T, db *msi.Database) {
+	var err error
+	testenv.CheckBudget(t, "Validate", func() { _, err = validate.Validate(db, nil) })
+	must(t, err)
+}
+
+// TestRegistryRowsOneLongKeyScaled checks buildRegistryRowsOneLongKey
+// at scale 4 (65,000 rows naming a 96 KiB key), where ICE33 took 8 s.
+func TestRegistryRowsOneLongKeyScaled(t *testing.T) {
+	data := buildRegistryRowsOneLongKey(t, 4)
+	db, err := msi.NewDatabase(bytes.NewReader(data), int64(len(data)))
+	must(t, err)
+	checkRegistryRowsOneLongKey(t, db)
+}

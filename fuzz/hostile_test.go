@@ -123,6 +123,7 @@ func hostileFixtures() []hostileFixture {
 		{"msm-module-exclusions.msm", "a merge module requiring module Other 20,000 times (200,000 at 5 MB) in pairs of languages, and excluding it as often in other languages: each dependency was compared with every exclusion", buildModuleExclusions, checkModuleExclusions, 10},
 		{"msi-mime-rows-one-long-text.msi", "32,500 MIME rows (650,000 at 5 MB) whose ContentType and Extension_ are one 24 KiB text (480 KiB) in two pool entries: the description of an extension's MIME rows joined them whole (312 GB at 5 MB, out of memory)", buildMIMERowsOneLongText, checkMIMERowsOneLongText, 20},
 		{"msi-media-rows-one-long-cabinet.msi", "13,900 Media rows (278,000 at 5 MB) whose Cabinet is one 24 KiB text (480 KiB) in two pool entries: info listed the name whole on each line (133 GB at 5 MB)", buildMediaRowsOneLongCabinet, checkMediaRowsOneLongCabinet, 20},
+		{"msi-registry-rows-one-long-key.msi", "16,250 Registry rows (325,000 at 5 MB) whose key, name, value and component are one 24 KiB text (480 KiB) in two pool entries: ICE33 upper-cased and scanned the key for each row", buildRegistryRowsOneLongKey, checkRegistryRowsOneLongKey, 20},
 	}
 }
 
