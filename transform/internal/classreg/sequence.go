@@ -245,10 +245,10 @@ func (p *planner) registryID(key, name, component string) string {
 	}
 	base := registryID(0, key, name, component)
 	id := base[:min(len(base), width)]
-	for n := 2; p.usedIDs[id]; n++ {
+	for n := 2; p.usedIDs.Get(id); n++ {
 		suffix := "_" + strconv.Itoa(n)
 		id = base[:min(len(base), width-len(suffix))] + suffix
 	}
-	p.usedIDs[id] = true
+	p.usedIDs.Set(id, true)
 	return id
 }
