@@ -188,7 +188,7 @@ func TestSequencesOneLongActionScaled(t *testing.T) {
 }
 
 // buildModuleExclusions is a merge module that requires module Other
-// 20,000 times a scale (200,000 at 5 MB), in as many pairs of its own
+// 20,000 times a scale (220,000 at 5 MB), in as many pairs of its own
 // language and Other's (even ones), and excludes Other as often in odd
 // languages: none of the exclusions covers a dependency, and ICEM08
 // compared every exclusion with every dependency (0.74 s at 20,000 each,
