@@ -57,9 +57,22 @@ func buildLongKeyRows(t testing.TB, scale int, tables []struct {
 	table string
 	rows  int
 }) []byte {
+	return buildLongTextRows(t, scale, nil, tables, nil)
+}
+
+// buildLongTextRows is buildLongKeyRows with a hook that edits the
+// sample first, given the long text (prep, when not nil), and string
+// columns ("Table.Column") whose added cells are null rather than the text.
+func buildLongTextRows(t testing.TB, scale int, prep func(db *msi.Database, text string), tables []struct {
+	table string
+	rows  int
+}, nulls map[string]bool) []byte {
 	db := sampleDB(t)
 	text := strings.Repeat("K", 24<<10*scale)
 	must(t, table(t, db, "Property").Insert(str("LONGVALUE"), str(text)))
+	if prep != nil {
+		prep(db, text)
+	}
 	data := saveDB(t, db)
 	db, err := msi.NewDatabase(bytes.NewReader(data), int64(len(data)))
 	must(t, err)
@@ -101,7 +114,11 @@ func buildLongKeyRows(t testing.TB, scale int, tables []struct {
 			for r := range tr.rows * scale {
 				switch c.Type {
 				case msi.ColString:
-					out = binary.LittleEndian.AppendUint16(out, uint16(ids[r%2]))
+					id := ids[r%2]
+					if nulls[tr.table+"."+c.Name] {
+						id = 0
+					}
+					out = binary.LittleEndian.AppendUint16(out, uint16(id))
 				case msi.ColInt16:
 					out = binary.LittleEndian.AppendUint16(out, 0x8000)
 				case msi.ColInt32:

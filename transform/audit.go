@@ -759,7 +759,7 @@ func (r *AuditReport) build(fd *finding) Finding {
 	case fKeyPathHKCU:
 		out.Rule, out.Rows = "keypath-hkcu-per-machine", []string{rowRef("Component", f.comp), rowRef("Registry", f.a)}
 		out.Remedy = "give the component a per-machine key path (a file, or an HKLM value), or move its per-user data to a component no advertised entry point checks"
-		reg := r.model.registry[f.a]
+		reg := r.model.registry.Get(f.a)
 		out.Message = clip.Sprintf("component %s of a per-machine package (ALLUSERS=%s) has its key path under HKEY_CURRENT_USER (%s\\%s): it exists only for the installing user; %s", f.comp, r.AllUsers, reg.key, reg.name, f.who)
 	case fKeyPathFolder:
 		out.Rule, out.Rows = "keypath-folder", []string{rowRef("Component", f.comp)}

@@ -29,7 +29,7 @@ type auditModel struct {
 	numFeatures  int // len(featureOrder), which trim drops
 	components   textmemo.Index[*amComponent]
 	files        textmemo.Index[amFile]
-	registry     map[string]amRegistry
+	registry     textmemo.Index[amRegistry] // an index: keys may be one long pooled text
 	odbc         map[string]bool
 	createFolder map[string]bool     // Component -> has a CreateFolder row for its own directory
 	compFiles    textmemo.Index[int] // Component -> File rows
@@ -160,7 +160,7 @@ func readFeatureModel(db *msi.Database, stop *edit.Stop) (*auditModel, error) {
 // readModel reads the model; once stop says to stop, it returns stop's
 // error.
 func readModel(db *msi.Database, featuresOnly bool, stop *edit.Stop) (*auditModel, error) {
-	m := &auditModel{db: db, stop: stop, registry: map[string]amRegistry{}, odbc: map[string]bool{},
+	m := &auditModel{db: db, stop: stop, odbc: map[string]bool{},
 		createFolder: map[string]bool{}, assemblies: map[string]*amAssembly{}, checks: map[string]*HealthCheck{}}
 	var err error
 	// str is a string cell. The features-only model outlives its
@@ -243,8 +243,8 @@ func readModel(db *msi.Database, featuresOnly bool, stop *edit.Stop) (*auditMode
 	})
 	step("Registry", func(r msi.Row) {
 		key := r.Get("Registry").Str()
-		if _, dup := m.registry[key]; !dup {
-			m.registry[key] = amRegistry{root: int16(r.Get("Root").Int()), key: r.Get("Key").Str(), name: r.Get("Name").Str(), component: r.Get("Component_").Str()}
+		if !m.registry.Has(key) {
+			m.registry.Set(key, amRegistry{root: int16(r.Get("Root").Int()), key: r.Get("Key").Str(), name: r.Get("Name").Str(), component: r.Get("Component_").Str()})
 		}
 	})
 	step("ODBCDataSource", func(r msi.Row) { m.odbc[r.Get("DataSource").Str()] = true })
@@ -317,7 +317,7 @@ func (m *auditModel) keyPath(c *amComponent) KeyPath {
 	switch {
 	case c.attributes&compRegistryKeyPath != 0:
 		kp.Kind = "registry"
-		r, ok := m.registry[c.keyPath]
+		r, ok := m.registry.Lookup(c.keyPath)
 		if c.keyPath == "" || !ok {
 			kp.Kind = "missing"
 			kp.Problem = clip.Sprintf("the registry key path %q names no Registry row", c.keyPath)

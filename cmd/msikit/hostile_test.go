@@ -284,7 +284,7 @@ func TestEveryCommandOnScaledFixtures(t *testing.T) {
 		t.Fatalf("building the scaled fixtures: %v\n%s", err, out)
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "*.msi"))
-	for _, ext := range []string{"*.msp", "*.mst"} {
+	for _, ext := range []string{"*.msm", "*.msp", "*.mst"} {
 		more, _ := filepath.Glob(filepath.Join(dir, ext))
 		files = append(files, more...)
 	}

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/msikit/msikit/internal/clip"
+	"github.com/msikit/msikit/internal/textmemo"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/authenticode"
 	"github.com/msikit/msikit/msi/install"
@@ -337,16 +338,27 @@ func gatherInfo(db *msi.Database, file string) (*infoJSON, error) {
 		if err != nil {
 			return nil, fileErr(file, err)
 		}
+		// Names and errors over 1 KiB are clipped, and an error shared by
+		// the Media rows of one cabinet is written once: a Media table
+		// of 278,000 rows naming one 480 KiB cabinet (4.9 MB) made info
+		// copy 133 GB into its listing, and info --json into its
+		// document, until it ran out of memory.
+		var lastErr error
+		var lastErrText string
+		var clipped textmemo.Memo[string] // one clip per long text
 		for _, c := range cabs {
-			cj := cabinetJSON{Name: c.Name, DiskID: c.DiskID, LastSequence: c.LastSequence,
-				Embedded: c.Embedded, Stream: c.Stream, Size: c.Size}
+			cj := cabinetJSON{Name: clipped.Get(c.Name, clip.String), DiskID: c.DiskID, LastSequence: c.LastSequence,
+				Embedded: c.Embedded, Stream: clipped.Get(c.Stream, clip.String), Size: c.Size}
 			if c.Reader != nil {
 				cj.Compression = c.Compression
 				cj.Folders = len(c.Reader.Folders)
 				cj.Files = len(c.Reader.Files)
 			}
 			if c.Err != nil {
-				cj.Error = c.Err.Error()
+				if c.Err != lastErr {
+					lastErr, lastErrText = c.Err, clip.String(c.Err.Error())
+				}
+				cj.Error = lastErrText
 			}
 			info.Cabinets = append(info.Cabinets, cj)
 		}

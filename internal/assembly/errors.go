@@ -69,3 +69,25 @@ func (e *UnsupportedError) Error() string { return "assembly: unsupported: " + e
 
 // Unwrap returns Err.
 func (e *UnsupportedError) Unwrap() error { return e.Err }
+
+// ErrLimit is matched by the *LimitError of ParseManifest.
+var ErrLimit = errors.New("assembly: parse limit reached")
+
+// A LimitError reports a manifest whose XML was not parsed to its
+// assemblyIdentity because the bytes of XML a caller allowed ran out.
+type LimitError struct {
+	Limit int64 // the bytes of XML that could be parsed
+}
+
+// Error formats the error as "assembly: manifest: not parsed past N bytes
+// of XML, the limit", or "assembly: manifest: not parsed: no XML left
+// within the limit" when the limit was 0.
+func (e *LimitError) Error() string {
+	if e.Limit <= 0 {
+		return "assembly: manifest: not parsed: no XML left within the limit"
+	}
+	return fmt.Sprintf("assembly: manifest: not parsed past %d bytes of XML, the limit", e.Limit)
+}
+
+// Is reports whether target is ErrLimit.
+func (e *LimitError) Is(target error) bool { return target == ErrLimit }

@@ -81,9 +81,12 @@ func ice59(c *checker) {
 // advertising table that could express it: "Class", "AppId", "TypeLib",
 // "MIME", "Extension", "Verb", "ProgId", or "" for none. progIDs holds the
 // names known to be ProgIds (upper-cased).
-func regClass(key string, progIDs *textmemo.Index[bool]) string {
-	first, rest, _ := strings.Cut(key, `\`)
-	lf := strings.ToUpper(first)
+func regClass(key string, progIDs *textmemo.Index[bool], memo textMemo) string {
+	first, rest, _ := cutKey(memo, key)
+	// Folded once per long text (memo): a Registry table of 12-byte rows
+	// can name one pooled 480 KiB key 325,000 times, which folding for
+	// each row took minutes over (and hashed each fold anew).
+	lf := upper(memo, first)
 	switch {
 	case lf == "CLSID" && rest != "", lf == "FILETYPE" && rest != "":
 		return "Class"
@@ -94,12 +97,12 @@ func regClass(key string, progIDs *textmemo.Index[bool]) string {
 	case lf == "MIME" && len(rest) > len(`Database\Content Type\`) && strings.EqualFold(rest[:len(`Database\Content Type\`)], `Database\Content Type\`):
 		return "MIME"
 	case strings.HasPrefix(first, ".") && len(first) > 1:
-		if isVerbKey(rest) {
+		if isVerbKey(rest, memo) {
 			return "Verb"
 		}
 		return "Extension"
 	case progIDs.Get(lf):
-		if isVerbKey(rest) {
+		if isVerbKey(rest, memo) {
 			return "Verb"
 		}
 		return "ProgId"
@@ -110,8 +113,8 @@ func regClass(key string, progIDs *textmemo.Index[bool]) string {
 // isVerbKey reports whether the key below an extension or ProgId is a
 // shell verb ("shell\open" and below; "shell" alone holds the default
 // verb, which the Verb table also expresses).
-func isVerbKey(rest string) bool {
-	first, _, _ := strings.Cut(rest, `\`)
+func isVerbKey(rest string, memo textMemo) bool {
+	first, _, _ := cutKey(memo, rest)
 	return strings.EqualFold(first, "shell")
 }
 
@@ -157,7 +160,7 @@ func ice33(c *checker) {
 		if !ok || !hasRoot {
 			continue
 		}
-		if table := regClass(k, progIDs); table != "" {
+		if table := regClass(k, progIDs, c.memo); table != "" {
 			c.report(Warning, "Registry", "Key", keyOf(r.row), "Reg key %s registers %s through the Registry table; ICE33 suggests the %s table (an obsolete warning)", quote(r.key()), why[table], table)
 		}
 	}
@@ -189,7 +192,7 @@ func (c *checker) progIDNames(regs *regRows) *textmemo.Index[bool] {
 		if !ok {
 			continue
 		}
-		first, rest, _ := strings.Cut(k, `\`)
+		first, rest, _ := cutKey(c.memo, k)
 		switch lr := upper(c.memo, rest); {
 		case lr == "CLSID" || lr == "CURVER":
 			add(first)

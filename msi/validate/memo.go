@@ -46,3 +46,14 @@ func upper(m textMemo, s string) string {
 func hasBracket(m textMemo, s string) bool {
 	return memoOf(m, s, "bracket", func() bool { return strings.Contains(s, "[") })
 }
+
+// cutKey returns strings.Cut(s, `\`), the separator looked for once per
+// long text in m: a Registry key shared by hundreds of thousands of
+// rows is not scanned again for each.
+func cutKey(m textMemo, s string) (before, after string, found bool) {
+	i := memoOf(m, s, "cut key", func() int { return strings.IndexByte(s, '\\') })
+	if i < 0 {
+		return s, "", false
+	}
+	return s[:i], s[i+1:], true
+}

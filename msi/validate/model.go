@@ -52,6 +52,7 @@ type checker struct {
 	featSets textmemo.Index[map[int32]bool]
 	regs     *regRows
 	regByID  *regIndex
+	seqRows  map[string]*seqRows // sequenceRows, by table
 
 	memo  textMemo     // checks of long texts, by identity (memo.go)
 	texts textmemo.IDs // long texts by content (sameValues)

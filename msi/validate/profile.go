@@ -66,13 +66,13 @@ func ice43(c *checker) {
 	}
 	ci := c.comps()
 	regs := c.registryByID()
-	seen := map[string]bool{}
+	var seen textmemo.Index[bool] // an index: Component_ may name one long text in every row
 	for r := range t.Rows() {
 		comp := str(r, "Component_")
-		if seen[comp] || c.advertisedTarget(str(r, "Target")) || c.inProfile(str(r, "Directory_")) == "" {
+		if seen.Get(comp) || c.advertisedTarget(str(r, "Target")) || c.inProfile(str(r, "Directory_")) == "" {
 			continue
 		}
-		seen[comp] = true
+		seen.Set(comp, true)
 		if cp := ci.by.Get(comp); cp != nil {
 			c.checkHKCUKeyPath(cp, regs, "has non-advertised shortcuts", "should")
 		}
@@ -174,16 +174,18 @@ func ice57(c *checker) {
 // RemoveFile row (FileName null), or it stays behind for roaming users.
 func ice64(c *checker) {
 	d := c.directories()
-	removed := map[string]bool{}
+	// An index: RemoveFile's rows are 10 bytes, and DirProperty may name
+	// one long text in each.
+	var removed textmemo.Index[bool]
 	if t := c.table("RemoveFile"); t != nil {
 		for r := range t.Rows() {
 			if str(r, "FileName") == "" {
-				removed[str(r, "DirProperty")] = true
+				removed.Set(str(r, "DirProperty"), true)
 			}
 		}
 	}
 	for i, k := range d.order {
-		if inSet(userProfileFolders, k) || d.long[i] == "." || removed[k] {
+		if inSet(userProfileFolders, k) || d.long[i] == "." || removed.Get(k) {
 			continue
 		}
 		if c.inProfile(k) != "" {

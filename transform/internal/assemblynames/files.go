@@ -24,6 +24,38 @@ import (
 // 131 MB files to 264 MiB (two buffers at once).
 const defaultMaxAssemblyFileBytes = 64 << 20
 
+// maxManifestXML is the XML the pass parses for the manifests of one
+// run together (assembly.ParseManifest counts it: the text up to each
+// assemblyIdentity element, which real manifests have in their first
+// kilobyte). Go's XML decoder reads 25-120 MB/s, and a package can
+// deliver its cabinets' bound of decoded bytes (256 MiB plus 100 times
+// the cabinets, about 740 MB from 5 MB) as manifests of 4 MiB whose
+// identity never comes: 176 of them took 10.8 s of CPU. Past the bound,
+// each manifest is reported as not parsed.
+const maxManifestXML = 16 << 20
+
+// manifests parses the manifests of one run within maxManifestXML.
+type manifests struct{ left int64 }
+
+// parse reads the identity of the manifest b of the file key.
+func (m *manifests) parse(key string, b []byte) (*assembly.Identity, error) {
+	id, n, err := assembly.ParseManifest(b, m.left)
+	m.left -= n
+	if errors.Is(err, assembly.ErrLimit) {
+		return nil, fmt.Errorf("file %s: the manifests of the package reached the %d bytes of XML this pass parses: %w", clip.String(key), maxManifestXML, err)
+	}
+	return id, err
+}
+
+// read reads the identity of the manifest r of the file key.
+func (m *manifests) read(key string, r io.Reader) (*assembly.Identity, error) {
+	b, err := io.ReadAll(io.LimitReader(r, assembly.MaxManifest+1))
+	if err != nil {
+		return nil, &assembly.FormatError{Part: "manifest", Offset: -1, Msg: "read failed", Err: err}
+	}
+	return m.parse(key, b)
+}
+
 // kinds says how a file is read: as a .NET assembly, as a Win32
 // manifest, or both (a key file of one row, the manifest of another).
 type kinds struct{ dotNet, manifest bool }
@@ -58,7 +90,7 @@ var extract = install.ExtractContext
 // memory at a time. Files the package does not deliver are absent from
 // the result; missing records why (each wraps fs.ErrNotExist, so that
 // Source is tried next).
-func readPackageFiles(ctx context.Context, db *msi.Database, want map[string]kinds, limit int64, maxRatio int) (map[string]*read, map[string]error, error) {
+func readPackageFiles(ctx context.Context, db *msi.Database, want map[string]kinds, limit int64, maxRatio int, mf *manifests) (map[string]*read, map[string]error, error) {
 	got := map[string]*read{}
 	if len(want) == 0 {
 		return got, nil, nil
@@ -100,7 +132,7 @@ func readPackageFiles(ctx context.Context, db *msi.Database, want map[string]kin
 			}
 		}
 		if kinds.manifest {
-			res.manifest, res.manifestErr = assembly.ReadManifest(bytes.NewReader(b))
+			res.manifest, res.manifestErr = mf.parse(f.Key, b)
 		}
 		return nil
 	})

@@ -151,7 +151,7 @@ func Run(db *msi.Database, opts Options) (*edit.Log, error) {
 		if ctx == nil {
 			ctx = context.Background()
 		}
-		if p.pkgFiles, p.pkgMissing, err = readPackageFiles(ctx, db, want, limit, opts.MaxRatio); err != nil {
+		if p.pkgFiles, p.pkgMissing, err = readPackageFiles(ctx, db, want, limit, opts.MaxRatio, &p.manifests); err != nil {
 			return nil, fmt.Errorf("transform: assembly-names: %w", err)
 		}
 	}
@@ -195,8 +195,10 @@ type pass struct {
 	pkgFiles   map[string]*read
 	pkgMissing map[string]error
 
-	want     map[string]kinds  // the files the rows read
-	srcPaths map[string]string // File key → source path, for Source (lazily)
+	want map[string]kinds // the files the rows read
+	// manifests bounds the XML parsed for all the manifests read.
+	manifests manifests
+	srcPaths  map[string]string // File key → source path, for Source (lazily)
 }
 
 type attr struct{ name, value string }
@@ -211,7 +213,7 @@ func hasTable(db *msi.Database, name string) bool {
 }
 
 func newPass(db *msi.Database, opts Options, rep *edit.Log) (*pass, error) {
-	p := &pass{db: db, opts: opts, rep: rep}
+	p := &pass{db: db, opts: opts, rep: rep, manifests: manifests{left: maxManifestXML}}
 	load := func(table, key string, f func(msi.Row)) error {
 		if !hasTable(db, table) {
 			return nil
@@ -448,7 +450,7 @@ func (p *pass) readFile(fileKey string, win32 bool) (*assembly.Identity, error) 
 		defer c.Close()
 	}
 	if win32 {
-		return assembly.ReadManifest(io.NewSectionReader(r, 0, size))
+		return p.manifests.read(fileKey, io.NewSectionReader(r, 0, size))
 	}
 	d, err := assembly.ReadDotNet(r, size)
 	if err != nil {

@@ -193,7 +193,7 @@ type planner struct {
 	// 104 bytes held 30 MB while planning the FileTypeMask fixture).
 	added       map[regSlot]int32
 	addedSlots  map[compSlot]bool // slots given a row of a component
-	usedIDs     map[string]bool
+	usedIDs     *textmemo.Index[bool]
 	bitnessSeen map[string]bool
 	// owners maps a component and feature to the component that holds
 	// the Registry rows of registration tied to that feature (see owner).

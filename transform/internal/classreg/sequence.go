@@ -24,27 +24,30 @@ func (p *planner) sequence() {
 		p.moduleSequence()
 		return
 	}
-	have := map[string]int32{}
+	// An index, not a map: a sequence table of 6-byte rows can name one
+	// pooled 64 KiB action 800,000 times, which a map hashes (and
+	// compares) for each row: 2.3 s at 4.6 MB.
+	var have textmemo.Index[int32]
 	used := map[int32]bool{}
 	for _, s := range p.in.Sequences {
 		if s.Table != "InstallExecuteSequence" {
 			continue
 		}
 		if s.Sequence.Valid {
-			have[s.Action] = s.Sequence.V
+			have.Set(s.Action, s.Sequence.V)
 			used[s.Sequence.V] = true
 		} else {
-			have[s.Action] = -1
+			have.Set(s.Action, -1)
 		}
 	}
-	lo, okLo := have["InstallInitialize"]
-	hi, okHi := have["InstallFinalize"]
+	lo, okLo := have.Lookup("InstallInitialize")
+	hi, okHi := have.Lookup("InstallFinalize")
 	if !okLo || !okHi || lo < 0 || hi < 0 {
 		p.note(edit.Warning, "InstallExecuteSequence", nil, "no InstallInitialize/InstallFinalize; WriteRegistryValues and RemoveRegistryValues not checked")
 		return
 	}
 	pick := func(action string, want, min, max int32) (int32, bool) {
-		if s, ok := have[action]; ok {
+		if s, ok := have.Lookup(action); ok {
 			return s, false
 		}
 		for s := want; s < max; s++ {
@@ -84,14 +87,14 @@ func (p *planner) sequence() {
 // action, and adds the action when the target lacks it, so the Registry
 // rows are written and removed wherever the module is merged.
 func (p *planner) moduleSequence() {
-	have := map[string]bool{}
+	var have textmemo.Index[bool] // an index, as in sequence
 	for _, s := range p.in.Sequences {
 		if s.Table == seqModule {
-			have[s.Action] = true
+			have.Set(s.Action, true)
 		}
 	}
 	for _, a := range []Action{{"RemoveRegistryValues", 2600, seqModule}, {"WriteRegistryValues", 5000, seqModule}} {
-		if !have[a.Action] {
+		if !have.Get(a.Action) {
 			p.plan.Actions = append(p.plan.Actions, a)
 		}
 	}
@@ -242,10 +245,10 @@ func (p *planner) registryID(key, name, component string) string {
 	}
 	base := registryID(0, key, name, component)
 	id := base[:min(len(base), width)]
-	for n := 2; p.usedIDs[id]; n++ {
+	for n := 2; p.usedIDs.Get(id); n++ {
 		suffix := "_" + strconv.Itoa(n)
 		id = base[:min(len(base), width-len(suffix))] + suffix
 	}
-	p.usedIDs[id] = true
+	p.usedIDs.Set(id, true)
 	return id
 }

@@ -2,8 +2,10 @@ package leaf
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
+	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/internal/textmemo"
 	"github.com/msikit/msikit/transform/internal/edit"
 
@@ -71,7 +73,7 @@ type reader struct {
 	db *msi.Database
 	in Input
 	// extensions describes each extension's Verb and MIME rows.
-	extensions map[string]string
+	extensions *textmemo.Index[string]
 	elided     elidedRows
 }
 
@@ -265,10 +267,10 @@ func (lr *reader) key(e *Entry) []string {
 // related describes the Verb and MIME rows of an Extension entry.
 func (lr *reader) related(e *Entry) string {
 	ts := e.src.tab
-	if ts.extension < 0 || len(lr.extensions) == 0 {
+	if ts.extension < 0 || lr.extensions.Len() == 0 {
 		return ""
 	}
-	return lr.extensions[edit.StrAt(ts.t.Row(e.row), ts.extension)]
+	return lr.extensions.Get(edit.StrAt(ts.t.Row(e.row), ts.extension))
 }
 
 // update returns the Key, Old and New of the change that sets e's
@@ -322,13 +324,50 @@ func (m *elidedRows) text(cell string) string {
 	return e
 }
 
+// Bounds of the description of an extension's Verb and MIME rows that
+// each of its changes carries: the first maxRelated of each table, each
+// name over maxRelatedName bytes clipped, and a count of the rest. All
+// of them, joined whole, were a text as long as the rows' names added up:
+// 650,000 MIME rows of one extension, each naming one pooled 480 KiB
+// ContentType (a 4.9 MB package), asked for 312 GB, and rewrite died out
+// of memory.
+const (
+	maxRelated     = 8
+	maxRelatedName = 64
+)
+
+// related are the Verb or MIME rows of one extension: the names of the
+// first maxRelated, and how many more there are.
+type related struct {
+	names []string
+	more  int
+}
+
+// relatedName returns a Verb or ContentType as a description lists it.
+func relatedName(s string) string {
+	if len(s) <= maxRelatedName {
+		return s
+	}
+	return clip.Prefix(s, maxRelatedName/2) + "…(" + strconv.Itoa(len(s)) + " bytes)"
+}
+
+// text returns kind and the names, "Verb open, print" or "MIME a, b and
+// 12 more".
+func (r *related) text(kind string) string {
+	s := kind + " " + strings.Join(r.names, ", ")
+	if r.more > 0 {
+		s += " and " + strconv.Itoa(r.more) + " more"
+	}
+	return s
+}
+
 // extensionRelated describes each extension's Verb and MIME rows.
-func extensionRelated(db *msi.Database, stop *edit.Stop) (map[string]string, error) {
+func extensionRelated(db *msi.Database, stop *edit.Stop) (*textmemo.Index[string], error) {
 	// Indexes: Extension_ is a cell, which may name a long pooled text.
-	var verbs, mimes textmemo.Index[[]string]
+	var verbs, mimes textmemo.Index[*related]
 	for _, src := range []struct {
 		table, col string
-		into       *textmemo.Index[[]string]
+		into       *textmemo.Index[*related]
 	}{{"Verb", "Verb", &verbs}, {"MIME", "ContentType", &mimes}} {
 		t, err := optTable(db, src.table)
 		if err != nil {
@@ -342,18 +381,29 @@ func extensionRelated(db *msi.Database, stop *edit.Stop) (map[string]string, err
 				return nil, stop.Err()
 			}
 			ext := row.Get("Extension_").Str()
-			src.into.Set(ext, append(src.into.Get(ext), row.Get(src.col).String()))
+			r := src.into.Get(ext)
+			if r == nil {
+				r = &related{}
+				src.into.Set(ext, r)
+			}
+			if len(r.names) < maxRelated {
+				r.names = append(r.names, relatedName(row.Get(src.col).String()))
+			} else {
+				r.more++
+			}
 		}
 	}
-	out := make(map[string]string)
+	// An index: each Extension row looks its description up by a cell.
+	out := &textmemo.Index[string]{}
 	for ext, v := range verbs.All() {
-		out[ext] = "Verb " + strings.Join(v, ", ")
+		out.Set(ext, v.text("Verb"))
 	}
 	for ext, m := range mimes.All() {
-		if out[ext] != "" {
-			out[ext] += "; "
+		s := out.Get(ext)
+		if s != "" {
+			s += "; "
 		}
-		out[ext] += "MIME " + strings.Join(m, ", ")
+		out.Set(ext, s+m.text("MIME"))
 	}
 	return out, nil
 }
