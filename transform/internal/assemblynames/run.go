@@ -188,6 +188,11 @@ type pass struct {
 	// lower folds attribute names once per pooled text: a long name
 	// shared by the rows of many components is not scanned for each.
 	lower textmemo.Memo[string]
+	// unknown is the error of a component not in the Component table,
+	// made once per text: rows naming one pooled component share it
+	// (and the note quoting it is formatted once, edit.Log.Note), as do
+	// the rows of another pool entry of the same text.
+	unknown textmemo.Index[error]
 
 	// Without an Open hook: what one pass over the package's cabinets
 	// read (pkgFiles), and why the other files are not there
@@ -364,7 +369,12 @@ func (p *pass) fallback(comp string, key []string, win32 bool, existing map[stri
 // returns the File key it came from.
 func (p *pass) identity(comp string, row msi.Row, win32 bool) (*assembly.Identity, string, error) {
 	if _, ok := p.comps.Lookup(comp); !ok {
-		return nil, "", fmt.Errorf("component %q is not in the Component table", clip.String(comp))
+		err, ok := p.unknown.Lookup(comp)
+		if !ok {
+			err = fmt.Errorf("component %q is not in the Component table", clip.String(comp))
+			p.unknown.Set(comp, err)
+		}
+		return nil, "", err
 	}
 	if win32 && row.Get("File_Manifest").Str() == "" {
 		return nil, "", errors.New("Win32 assembly without File_Manifest")

@@ -3,9 +3,11 @@ package edit
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 
 	"github.com/msikit/msikit/internal/clip"
+	"github.com/msikit/msikit/internal/textmemo"
 )
 
 // Op is the kind of a row change (transform.Op).
@@ -60,7 +62,27 @@ type Log struct {
 	Planned NoteChunks
 	Notes   []Note
 	reasons Texts
+	recent  recentReasons
 }
+
+// recentReasons are the reasons of the last notes of a few formats and
+// what they were formatted from: a pass notes each of a run of rows with
+// the same formats and arguments (390,000 Extension rows naming one
+// pooled feature, or MsiAssembly rows of one component, each noted
+// twice), and each reason is formatted once for the run, not clipped,
+// quoted and formatted again for each row.
+type recentReasons struct {
+	last [recentFormats]struct {
+		format string // "" for none
+		args   []any
+		reason string
+	}
+	next int          // the entry the next new format takes
+	ids  textmemo.IDs // long string arguments, by content
+}
+
+// recentFormats is how many formats recentReasons remembers.
+const recentFormats = 4
 
 // A Sink takes a Log's changes as they are recorded.
 type Sink interface {
@@ -93,7 +115,84 @@ func (l *Log) Grow(n int) {
 // Note records a note; the reason is formatted as fmt.Sprintf does. A
 // reason equal to a recent note's is stored once (Texts).
 func (l *Log) Note(sev Severity, table string, key []string, format string, args ...any) {
-	l.Notes = append(l.Notes, Note{Severity: sev, Table: table, Key: key, Reason: l.reasons.Intern(clip.Sprintf(format, args...))})
+	l.Notes = append(l.Notes, Note{Severity: sev, Table: table, Key: key, Reason: l.reason(format, args)})
+}
+
+// reason formats a note's reason: a recent note's, without formatting
+// it again, when its format and arguments are the same (sameArg).
+func (l *Log) reason(format string, args []any) string {
+	rr := &l.recent
+	i := 0
+	for i < recentFormats && rr.last[i].format != format {
+		i++
+	}
+	if i < recentFormats && len(args) == len(rr.last[i].args) {
+		same := true
+		for j, a := range args {
+			if !rr.sameArg(a, rr.last[i].args[j]) {
+				same = false
+				break
+			}
+		}
+		if same {
+			return rr.last[i].reason
+		}
+	}
+	r := l.reasons.Intern(clip.Sprintf(format, args...))
+	if format == "" {
+		return r
+	}
+	if i == recentFormats {
+		i, rr.next = rr.next, (rr.next+1)%recentFormats
+	}
+	rr.last[i].format, rr.last[i].args, rr.last[i].reason = format, args, r
+	return r
+}
+
+// sameArg reports whether a and b format alike: equal strings (a long
+// one recognized by its bytes' identity, its content hashed once per
+// distinct bytes: the cells of rows naming one pooled text are the same
+// bytes, or the bytes of another pool entry of the same text), or equal
+// integers or booleans of the same type, or the same error value. Any
+// other argument (a Stringer, a slice) is taken to differ.
+func (rr *recentReasons) sameArg(a, b any) bool {
+	switch a := a.(type) {
+	case string:
+		b, ok := b.(string)
+		switch {
+		case !ok || len(a) != len(b):
+			return false
+		case len(a) < textmemo.Min:
+			return a == b
+		case textmemo.KeyAt(a) == textmemo.KeyAt(b):
+			return true
+		}
+		return rr.ids.ID(a) == rr.ids.ID(b)
+	case int:
+		b, ok := b.(int)
+		return ok && a == b
+	case int16:
+		b, ok := b.(int16)
+		return ok && a == b
+	case int32:
+		b, ok := b.(int32)
+		return ok && a == b
+	case int64:
+		b, ok := b.(int64)
+		return ok && a == b
+	case uint32:
+		b, ok := b.(uint32)
+		return ok && a == b
+	case bool:
+		b, ok := b.(bool)
+		return ok && a == b
+	case error:
+		// The same error value (a pointer, say), not merely an equal
+		// one: its text is the same.
+		b, ok := b.(error)
+		return ok && reflect.TypeOf(a).Comparable() && a == b
+	}
+	return false
 }
 
 // maxTexts is how many distinct strings a Texts remembers before it

@@ -2,12 +2,17 @@ package edit
 
 import (
 	"crypto/sha256"
+	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
 	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/msikit/msikit/internal/clip"
+	"github.com/msikit/msikit/internal/testenv"
 )
 
 func TestUpdateRows(t *testing.T) {
@@ -85,5 +90,85 @@ func TestTextSHA256(t *testing.T) {
 		if got, want := TextSHA256(s), sha256.Sum256([]byte(s)); got != want {
 			t.Errorf("%d bytes: %x, want %x", n, got, want)
 		}
+	}
+}
+
+// Notes of recent formats and arguments share their reason, formatted
+// once: the reasons are what fmt.Sprintf makes of clipped arguments
+// whatever the order of the notes, a long text recognized by its
+// content in another copy of its bytes, other arguments by value.
+func TestNoteRecentReasons(t *testing.T) {
+	long := strings.Repeat("K", 4096)
+	other := strings.Clone(long) // the same text in other bytes
+	differ := strings.Repeat("K", 4095) + "L"
+	errA := errors.New("a")
+	notes := []struct {
+		format string
+		args   []any
+	}{
+		{"feature %q names no feature", []any{long}},
+		{"feature %q names no feature", []any{other}},
+		{"no args", nil},
+		{"feature %q names no feature", []any{differ}},
+		{"feature %q names no feature", []any{long}},
+		{"%s is %d levels deep (%v)", []any{"F", 3, true}},
+		{"%s is %d levels deep (%v)", []any{"F", 4, true}},
+		{"%s is %d levels deep (%v)", []any{"F", int32(4), true}},
+		{"%s is %d levels deep (%v)", []any{"G", 4, false}},
+		{"read: %v", []any{errA}},
+		{"read: %v", []any{errors.New("b")}},
+		{"read: %v", []any{errA}},
+		{"a %s", []any{"1"}}, {"b %s", []any{"2"}}, {"c %s", []any{"3"}}, {"d %s", []any{"4"}}, {"e %s", []any{"5"}},
+		{"a %s", []any{"6"}},
+		{"feature %q names no feature", []any{other}},
+		{"", nil},
+	}
+	var l Log
+	var want []string
+	for _, n := range notes {
+		l.Note(Warning, "T", nil, n.format, n.args...)
+		want = append(want, fmt.Sprintf(n.format, clip.Args(n.args)...))
+	}
+	var got []string
+	for _, n := range l.Notes {
+		got = append(got, n.Reason)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("reasons (-want +got):\n%s", d)
+	}
+}
+
+// TestNoteOneLongTextBudget: 200,000 notes quoting one 480 KiB text, in
+// two copies taking turns (the cells of two pool entries of one text),
+// and noted in two formats taking turns (a pass noting each row twice),
+// formatted once each: clipping, quoting and formatting the text for
+// each note allocated 172 MB, now 89 MB (the Notes slice, growing to
+// 200,000 notes of 72 bytes, allocates 75 MB of it).
+func TestNoteOneLongTextBudget(t *testing.T) {
+	texts := []string{strings.Repeat("K", 480<<10), strings.Repeat("K", 480<<10)}
+	var l Log
+	testenv.CheckBudgetOf(t, "Note", testenv.TimeBudget, 128<<20, func() {
+		for i := range 100_000 {
+			l.Note(Warning, "Extension", nil, "feature %q names no feature; left alone", texts[i%2])
+			l.Note(Warning, "Extension", nil, "values not read from %s: %v", texts[(i+1)%2], 7)
+		}
+	})
+	if len(l.Notes) != 200_000 || l.Notes[0].Reason == l.Notes[1].Reason || l.Notes[0].Reason != l.Notes[len(l.Notes)-2].Reason {
+		t.Errorf("%d notes, reasons %q, %q", len(l.Notes), clip.Prefix(l.Notes[0].Reason, 40), clip.Prefix(l.Notes[1].Reason, 40))
+	}
+}
+
+// BenchmarkNoteOneLongText notes rows quoting one long pooled text in
+// two copies, as a pass over the rows of one feature does.
+func BenchmarkNoteOneLongText(b *testing.B) {
+	texts := []string{strings.Repeat("K", 480<<10), strings.Repeat("K", 480<<10)}
+	b.SetBytes(int64(len(texts[0])))
+	b.ReportAllocs()
+	var l Log
+	for i := 0; b.Loop(); i++ {
+		if len(l.Notes) >= 1<<16 {
+			l.Notes = l.Notes[:0]
+		}
+		l.Note(Warning, "Extension", nil, "feature %q names no feature; left alone", texts[i%2])
 	}
 }
