@@ -341,3 +341,59 @@ func TestRegistryRowsOneLongKeyScaled(t *testing.T) {
 	must(t, err)
 	checkRegistryRowsOneLongKey(t, db)
 }
+
+// buildAssemblyRowsOneLongComponent adds 19,500 MsiAssembly rows a scale
+// (390,000 at 5 MB), 10 bytes each, whose every string cell (Component_
+// among them) is one text of 24 KiB a scale (480 KiB) in two pool
+// entries: the audit model and the assembly-names fixes kept the
+// assemblies in maps by component, hashing the text for each row
+// (audit 19 s, descriptor decode --package 13 s at 5 MB).
+func buildAssemblyRowsOneLongComponent(t testing.TB, scale int) []byte {
+	return buildLongKeyRows(t, scale, []struct {
+		table string
+		rows  int
+	}{{"MsiAssembly", 19500}})
+}
+
+// buildAssemblyNameRowsOneLongComponent adds 32,500 MsiAssemblyName rows
+// a scale (650,000 at 5 MB), 6 bytes each, whose Component_, Name and
+// Value are one text of 24 KiB a scale (480 KiB) in two pool entries:
+// audit 15 s, descriptor decode --package 8 s at 5 MB.
+func buildAssemblyNameRowsOneLongComponent(t testing.TB, scale int) []byte {
+	return buildLongKeyRows(t, scale, []struct {
+		table string
+		rows  int
+	}{{"MsiAssemblyName", 32500}})
+}
+
+// Audit and the package index (descriptor decode --package) read the
+// assemblies in budget.
+func checkAssemblyRowsOneLongComponent(t *testing.T, db *msi.Database) {
+	checkAssemblyRows(t, db, testenv.HeapBudget)
+}
+
+// checkAssemblyRows is checkAssemblyRowsOneLongComponent with a budget
+// of allocation (the model's and the assembly-names pass's lists of a
+// component's names grow with the rows, not the text).
+func checkAssemblyRows(t *testing.T, db *msi.Database, heap uint64) {
+	var err error
+	testenv.CheckBudgetOf(t, "Audit", testenv.TimeBudget, heap, func() { _, err = transform.Audit(db, transform.AuditOptions{}) })
+	must(t, err)
+	testenv.CheckBudgetOf(t, "NewPackageIndex", testenv.TimeBudget, heap, func() { _, err = transform.NewPackageIndex(db) })
+	must(t, err)
+}
+
+// TestAssemblyRowsOneLongComponentScaled checks both builders at scale 10
+// (195,000 MsiAssembly and 325,000 MsiAssemblyName rows naming a 240 KiB
+// component), where the maps by component took audit and the package
+// index 3 s each. Audit allocates for the rows, not the text: 230 MB for
+// the 195,000 assemblies (the assembly-names pass notes each twice), 125
+// MB for the 325,000 names (the model's list of them and the pass's).
+func TestAssemblyRowsOneLongComponentScaled(t *testing.T) {
+	for _, build := range []func(testing.TB, int) []byte{buildAssemblyRowsOneLongComponent, buildAssemblyNameRowsOneLongComponent} {
+		data := build(t, 10)
+		db, err := msi.NewDatabase(bytes.NewReader(data), int64(len(data)))
+		must(t, err)
+		checkAssemblyRows(t, db, 320<<20)
+	}
+}

@@ -124,6 +124,8 @@ func hostileFixtures() []hostileFixture {
 		{"msi-mime-rows-one-long-text.msi", "32,500 MIME rows (650,000 at 5 MB) whose ContentType and Extension_ are one 24 KiB text (480 KiB) in two pool entries: the description of an extension's MIME rows joined them whole (312 GB at 5 MB, out of memory)", buildMIMERowsOneLongText, checkMIMERowsOneLongText, 20},
 		{"msi-media-rows-one-long-cabinet.msi", "13,900 Media rows (278,000 at 5 MB) whose Cabinet is one 24 KiB text (480 KiB) in two pool entries: info listed the name whole on each line (133 GB at 5 MB)", buildMediaRowsOneLongCabinet, checkMediaRowsOneLongCabinet, 20},
 		{"msi-registry-rows-one-long-key.msi", "16,250 Registry rows (325,000 at 5 MB) whose key, name, value and component are one 24 KiB text (480 KiB) in two pool entries: ICE33 upper-cased and scanned the key for each row", buildRegistryRowsOneLongKey, checkRegistryRowsOneLongKey, 20},
+		{"msi-assembly-rows-one-long-component.msi", "19,500 MsiAssembly rows (390,000 at 5 MB) whose every string cell, Component_ among them, is one 24 KiB text (480 KiB) in two pool entries: the audit model kept the assemblies in a map by component, hashing the text for each row", buildAssemblyRowsOneLongComponent, checkAssemblyRowsOneLongComponent, 20},
+		{"msi-assembly-name-rows-one-long-component.msi", "32,500 MsiAssemblyName rows (650,000 at 5 MB) whose Component_, Name and Value are one 24 KiB text (480 KiB) in two pool entries: the audit model gathered the names in a map by component, hashing the text for each row", buildAssemblyNameRowsOneLongComponent, checkAssemblyRowsOneLongComponent, 20},
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/msikit/msikit/internal/clip"
+	"github.com/msikit/msikit/internal/textmemo"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/authenticode"
 	"github.com/msikit/msikit/msi/install"
@@ -145,9 +146,9 @@ type AuditReport struct {
 	// Rewrite is what msikit rewrite would change (nil with NoRewrite).
 	Rewrite *RewritePreview `json:"rewrite,omitempty"`
 
-	after         *auditModel       // the rewritten copy's model (nil without a preview)
-	assemblyFixes map[string]string // what the preview's assembly-names pass does, by component
-	movedTo       map[int32]string  // the leaf feature of each entry point leaf-features moves, by index
+	after         *auditModel             // the rewritten copy's model (nil without a preview)
+	assemblyFixes *textmemo.Index[string] // what the preview's assembly-names pass does, by component
+	movedTo       map[int32]string        // the leaf feature of each entry point leaf-features moves, by index
 }
 
 // An EntryPoint is a row that makes Windows Installer write a darwin
@@ -610,8 +611,8 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 		add(f, q)
 	}
 	// Assembly identities.
-	asmComps := make([]string, 0, len(m.assemblies))
-	for c := range m.assemblies {
+	asmComps := make([]string, 0, m.assemblies.Len())
+	for c := range m.assemblies.All() {
 		if m.stop.Tick() {
 			return
 		}
@@ -622,7 +623,7 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 		if m.stop.Tick() {
 			return
 		}
-		a := m.assemblies[cname]
+		a := m.assemblies.Get(cname)
 		fix := assemblyFix(rep, cname)
 		var arch *amName
 		for i, at := range a.names {
@@ -766,7 +767,7 @@ func (r *AuditReport) build(fd *finding) Finding {
 		out.Remedy = "give the component a key file or registry key path, or a CreateFolder row for its folder"
 		out.Message = clip.Sprintf("component %s: %s; %s", f.comp, f.a, f.who)
 	case fAssemblyInvalid:
-		at := r.model.assemblies[f.comp].names[fd.ep]
+		at := r.model.assemblies.Get(f.comp).names[fd.ep]
 		out.Rule, out.Rows = "assembly-invalid-value", []string{rowRef("MsiAssembly", f.comp), rowRef("MsiAssemblyName", f.comp, at.name)}
 		out.Remedy = "author the value the assembly's metadata holds (msikit rewrite --assembly-names)"
 		out.Message = clip.Sprintf("assembly of component %s: %s %q is rejected by CreateAssemblyNameObject (error 1935 at install; the component is never found)", f.comp, at.name, at.value)
@@ -883,31 +884,43 @@ func (r *AuditReport) MarshalJSON() ([]byte, error) {
 
 // assemblyFix says what the assembly-names pass of the preview changes
 // for a component.
-func assemblyFix(rep *AuditReport, comp string) string { return rep.assemblyFixes[comp] }
+func assemblyFix(rep *AuditReport, comp string) string {
+	if rep.assemblyFixes == nil {
+		return ""
+	}
+	return rep.assemblyFixes.Get(comp)
+}
 
 // assemblyFixes says, per component, what the assembly-names pass
 // changes (its values, in the report's order) or, when it changes
 // nothing, its first warning. The texts are the report's own copies, not
 // views of the rewritten copy's string pool, so that the copy can go.
-func assemblyFixes(r *Report) map[string]string {
-	changes := map[string][]string{}
+func assemblyFixes(r *Report) *textmemo.Index[string] {
+	// Indexes by component, not maps: the rows of the pass may all name
+	// one long pooled text, which a map hashed for each change and note.
+	var changes textmemo.Index[[]string]
+	var order []string // the components changed, in the order first seen
 	for _, c := range r.Changes() {
 		if len(c.Key) >= 2 {
 			v := ""
 			if len(c.New) >= 3 {
 				v = c.New[2]
 			}
-			changes[c.Key[0]] = append(changes[c.Key[0]], clip.Sprintf("%s %s=%s", c.Op, c.Key[1], v))
+			cs, seen := changes.Lookup(c.Key[0])
+			if !seen {
+				order = append(order, c.Key[0])
+			}
+			changes.Set(c.Key[0], append(cs, clip.Sprintf("%s %s=%s", c.Op, c.Key[1], v)))
 		}
 	}
-	fixes := make(map[string]string, len(changes))
-	for comp, cs := range changes {
-		fixes[strings.Clone(comp)] = "assembly-names: " + strings.Join(cs, "; ")
+	fixes := &textmemo.Index[string]{}
+	for _, comp := range order {
+		fixes.Set(strings.Clone(comp), "assembly-names: "+strings.Join(changes.Get(comp), "; "))
 	}
 	for _, n := range r.Notes {
 		if len(n.Key) >= 1 && n.Severity == Warning {
-			if _, done := fixes[n.Key[0]]; !done {
-				fixes[strings.Clone(n.Key[0])] = "assembly-names changes nothing: " + n.Reason
+			if !fixes.Has(n.Key[0]) {
+				fixes.Set(strings.Clone(n.Key[0]), "assembly-names changes nothing: "+n.Reason)
 			}
 		}
 	}

@@ -227,7 +227,7 @@ func (x *PackageIndex) File(name string) string {
 				s += clip.Sprintf(" uncompressed beside the package (Media %d)", md.diskID)
 			}
 		}
-		if a := x.m.assemblies[f.component]; a != nil && !a.private {
+		if a := x.m.assemblies.Get(f.component); a != nil && !a.private {
 			s += "; its component installs an assembly into the global cache: " + assemblyIdentity(a)
 		}
 		return s

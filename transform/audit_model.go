@@ -49,7 +49,9 @@ type auditModel struct {
 	numCompIDs   int
 	compFeats    []string
 	compFeatSets map[string]map[string]bool // featuresOf a component in many features, as a set (inFeature)
-	assemblies   map[string]*amAssembly     // Component -> MsiAssembly row
+	// assemblies is Component -> MsiAssembly row: an Index, since every
+	// row may name one long pooled text (a map hashed it per row).
+	assemblies textmemo.Index[*amAssembly]
 	// checks and distincts cache the health check of each feature and
 	// the number of distinct components it holds.
 	checks    map[string]*HealthCheck
@@ -161,7 +163,7 @@ func readFeatureModel(db *msi.Database, stop *edit.Stop) (*auditModel, error) {
 // error.
 func readModel(db *msi.Database, featuresOnly bool, stop *edit.Stop) (*auditModel, error) {
 	m := &auditModel{db: db, stop: stop, odbc: map[string]bool{},
-		createFolder: map[string]bool{}, assemblies: map[string]*amAssembly{}, checks: map[string]*HealthCheck{}}
+		createFolder: map[string]bool{}, checks: map[string]*HealthCheck{}}
 	var err error
 	// str is a string cell. The features-only model outlives its
 	// database: it keeps copies, not views of the database's string pool,
@@ -254,15 +256,17 @@ func readModel(db *msi.Database, featuresOnly bool, stop *edit.Stop) (*auditMode
 			m.createFolder[c] = true
 		}
 	})
-	names := map[string][]amName{}
+	// The names of each component's assembly, by component: an Index
+	// (as m.assemblies), the rows of a table may all name one long text.
+	var names textmemo.Index[[]amName]
 	step("MsiAssemblyName", func(r msi.Row) {
 		c := r.Get("Component_").Str()
-		names[c] = append(names[c], amName{r.Get("Name").Str(), r.Get("Value").Str()})
+		names.Set(c, append(names.Get(c), amName{r.Get("Name").Str(), r.Get("Value").Str()}))
 	})
 	step("MsiAssembly", func(r msi.Row) {
 		c := r.Get("Component_").Str()
 		a := r.Get("Attributes")
-		m.assemblies[c] = &amAssembly{win32: !a.IsNull() && a.Int() == 1, attrs: a.Int(), private: r.Get("File_Application").Str() != "", names: names[c]}
+		m.assemblies.Set(c, &amAssembly{win32: !a.IsNull() && a.Int() == 1, attrs: a.Int(), private: r.Get("File_Application").Str() != "", names: names.Get(c)})
 	})
 	if err != nil {
 		return nil, err
@@ -368,7 +372,7 @@ func (m *auditModel) keyPath(c *amComponent) KeyPath {
 		if f.component != c.name {
 			kp.Problem = clip.Sprintf("the key file belongs to component %s", f.component)
 		}
-		if a := m.assemblies[c.name]; a != nil && !a.private {
+		if a := m.assemblies.Get(c.name); a != nil && !a.private {
 			// A global assembly's key path is checked in the assembly
 			// cache, by the identity MsiAssemblyName gives.
 			kp.Kind = "assembly"
