@@ -167,6 +167,11 @@ func (rr *recentReasons) sameArg(a, b any) bool {
 		case textmemo.KeyAt(a) == textmemo.KeyAt(b):
 			return true
 		}
+		if rr.ids.Len() >= maxTexts {
+			// Texts built for each note, not pooled, would otherwise
+			// all be kept: start afresh, as Texts does.
+			rr.ids = textmemo.IDs{}
+		}
 		return rr.ids.ID(a) == rr.ids.ID(b)
 	case int:
 		b, ok := b.(int)

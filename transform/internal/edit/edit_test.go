@@ -158,6 +158,27 @@ func TestNoteOneLongTextBudget(t *testing.T) {
 	}
 }
 
+// Long texts built for each note (not one pooled text) are not all kept
+// to recognize them: the notes of 100,000 distinct 4 KiB texts keep the
+// reasons (clipped to 120 bytes), not the texts (400 MB).
+func TestNoteDistinctLongTexts(t *testing.T) {
+	var l Log
+	live := testenv.LiveBytes(func() any {
+		for i := range 100_000 {
+			s := strconv.Itoa(i) + strings.Repeat("K", 4096)
+			l.Note(Warning, "T", nil, "%q", s)
+			l.Note(Warning, "T", nil, "%q", s)
+		}
+		return &l
+	})
+	if live > 128<<20 {
+		t.Errorf("the log holds %d MB for 200,000 notes", live>>20)
+	}
+	if l.Notes[0].Reason == l.Notes[2].Reason || l.Notes[2].Reason != l.Notes[3].Reason {
+		t.Errorf("reasons %q, %q, %q", clip.Prefix(l.Notes[0].Reason, 20), clip.Prefix(l.Notes[2].Reason, 20), clip.Prefix(l.Notes[3].Reason, 20))
+	}
+}
+
 // BenchmarkNoteOneLongText notes rows quoting one long pooled text in
 // two copies, as a pass over the rows of one feature does.
 func BenchmarkNoteOneLongText(b *testing.B) {
