@@ -12,8 +12,9 @@ import (
 	"unicode/utf16"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/msikit/msikit/internal/testenv"
 	"github.com/richardlehane/mscfb"
+
+	"github.com/msikit/msikit/internal/testenv"
 )
 
 // mscfbName mimics mscfb's name handling: a first code unit that is not

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/msikit/msikit/internal/sarif"
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"

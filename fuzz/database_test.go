@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/msikit/msikit/internal/jsonexport"
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"

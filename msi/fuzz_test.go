@@ -2,10 +2,11 @@ package msi
 
 import (
 	"bytes"
-	"github.com/msikit/msikit/internal/testenv"
 	"io"
 	"sync"
 	"testing"
+
+	"github.com/msikit/msikit/internal/testenv"
 )
 
 // TestConcurrentReads reads every table, value and lookup from several

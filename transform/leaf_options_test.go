@@ -1,9 +1,10 @@
 package transform
 
 import (
-	"github.com/msikit/msikit/transform/internal/edit"
 	"path/filepath"
 	"testing"
+
+	"github.com/msikit/msikit/transform/internal/edit"
 
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"

@@ -16,6 +16,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/msikit/msikit/internal/sarif/sariftest"
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"

@@ -14,13 +14,14 @@ import (
 	"time"
 	"unicode/utf8"
 
+	flag "github.com/spf13/pflag"
+
 	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/internal/textmemo"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/authenticode"
 	"github.com/msikit/msikit/msi/install"
 	"github.com/msikit/msikit/msi/mst"
-	flag "github.com/spf13/pflag"
 )
 
 var cmdInfo = &Command{

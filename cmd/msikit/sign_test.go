@@ -15,10 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"software.sslmate.com/src/go-pkcs12"
+
 	"github.com/msikit/msikit/cfb"
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
-	"software.sslmate.com/src/go-pkcs12"
 )
 
 func TestSignCommand(t *testing.T) {

@@ -7,8 +7,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/msikit/msikit/msi"
 	flag "github.com/spf13/pflag"
+
+	"github.com/msikit/msikit/msi"
 )
 
 var cmdTables = &Command{

@@ -3,8 +3,9 @@ package assembly
 import (
 	"bytes"
 	"errors"
-	"github.com/msikit/msikit/internal/assembly/asmtest"
 	"testing"
+
+	"github.com/msikit/msikit/internal/assembly/asmtest"
 
 	"github.com/google/go-cmp/cmp"
 )

@@ -3,10 +3,11 @@ package assembly
 import (
 	"bytes"
 	"errors"
-	"github.com/msikit/msikit/internal/assembly/asmtest"
 	"runtime/metrics"
 	"testing"
 	"time"
+
+	"github.com/msikit/msikit/internal/assembly/asmtest"
 )
 
 // Per-input limits for the fuzz targets: hostile input must be rejected

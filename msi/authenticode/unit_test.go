@@ -16,9 +16,10 @@ import (
 	"unicode/utf16"
 
 	"github.com/google/go-cmp/cmp"
+	"software.sslmate.com/src/go-pkcs12"
+
 	"github.com/msikit/msikit/cfb"
 	"github.com/msikit/msikit/internal/testenv"
-	"software.sslmate.com/src/go-pkcs12"
 )
 
 // TestDigestOrder: names compare by their UTF-16LE bytes with the NUL

@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/msikit/msikit/msi"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/msikit/msikit/msi"
 
 	"github.com/msikit/msikit/internal/testenv"
 )

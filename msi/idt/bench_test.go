@@ -3,8 +3,6 @@ package idt
 import (
 	"bytes"
 	"fmt"
-	"github.com/msikit/msikit/internal/testenv"
-	"github.com/msikit/msikit/msi"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -15,6 +13,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/msikit/msikit/internal/testenv"
+	"github.com/msikit/msikit/msi"
 )
 
 // idtBenchRows is the row count of each big table in the benchmark database

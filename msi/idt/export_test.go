@@ -2,7 +2,6 @@ package idt
 
 import (
 	"bytes"
-	"github.com/msikit/msikit/msi"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/msikit/msikit/msi"
 
 	"github.com/google/go-cmp/cmp"
 

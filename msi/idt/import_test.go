@@ -3,7 +3,6 @@ package idt
 import (
 	"bytes"
 	"errors"
-	"github.com/msikit/msikit/msi"
 	"io"
 	"os"
 	"os/exec"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/msikit/msikit/msi"
 
 	"github.com/google/go-cmp/cmp"
 

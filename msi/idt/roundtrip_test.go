@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
-	"github.com/msikit/msikit/msi"
 	"io"
 	"path/filepath"
 	"sort"
@@ -12,7 +11,10 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/msikit/msikit/msi"
+
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/msikit/msikit/internal/testenv"
 )
 

@@ -3,13 +3,14 @@ package idt
 import (
 	"bytes"
 	"fmt"
-	"github.com/msikit/msikit/internal/testenv"
-	"github.com/msikit/msikit/msi"
 	"io"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/msikit/msikit/internal/testenv"
+	"github.com/msikit/msikit/msi"
 )
 
 // streamBenchSize is the size of each binary cell of the many-streams

@@ -3,12 +3,13 @@ package install
 import (
 	"bufio"
 	"fmt"
-	"github.com/msikit/msikit/msi"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/msikit/msikit/msi"
 
 	"github.com/google/go-cmp/cmp"
 

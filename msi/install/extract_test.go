@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
-	"github.com/msikit/msikit/msi"
 	"io"
 	"os"
 	"os/exec"
@@ -16,7 +15,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/msikit/msikit/msi"
+
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/msikit/msikit/internal/testenv"
 )
 

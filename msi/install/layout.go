@@ -3,14 +3,15 @@ package install
 import (
 	"errors"
 	"fmt"
-	"github.com/msikit/msikit/internal/textmemo"
-	"github.com/msikit/msikit/msi"
 	"path"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/msikit/msikit/internal/textmemo"
+	"github.com/msikit/msikit/msi"
 
 	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/internal/safename"

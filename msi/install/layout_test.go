@@ -2,7 +2,6 @@ package install
 
 import (
 	"errors"
-	"github.com/msikit/msikit/msi"
 	"io"
 	"os"
 	"path/filepath"
@@ -10,7 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/msikit/msikit/msi"
+
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/msikit/msikit/internal/safename"
 )
 

@@ -1,9 +1,10 @@
 package validate
 
 import (
-	"github.com/msikit/msikit/internal/textmemo"
 	"slices"
 	"strings"
+
+	"github.com/msikit/msikit/internal/textmemo"
 )
 
 // fmtRef is a [$component], [#file] or [!file] reference in a Formatted

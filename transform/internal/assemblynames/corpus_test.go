@@ -3,7 +3,6 @@ package assemblynames
 import (
 	"bytes"
 	"errors"
-	"github.com/msikit/msikit/transform/internal/edit"
 	"io"
 	"io/fs"
 	"os"
@@ -11,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/msikit/msikit/transform/internal/edit"
 
 	"github.com/google/go-cmp/cmp"
 

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/msikit/msikit/transform/internal/edit"
 	"io"
 	"io/fs"
 	"os"
@@ -14,7 +13,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/msikit/msikit/transform/internal/edit"
+
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/msikit/msikit/internal/assembly/asmtest"
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"

@@ -2,13 +2,15 @@ package classreg
 
 import (
 	"context"
-	"github.com/msikit/msikit/transform/internal/edit"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/msikit/msikit/transform/internal/edit"
+
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/internal/wineoracle"
 	"github.com/msikit/msikit/msi"

@@ -1,11 +1,12 @@
 package classreg
 
 import (
-	"github.com/msikit/msikit/transform/internal/edit"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/msikit/msikit/transform/internal/edit"
 
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"

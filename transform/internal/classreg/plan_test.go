@@ -2,7 +2,6 @@ package classreg
 
 import (
 	"fmt"
-	"github.com/msikit/msikit/transform/internal/edit"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -12,7 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/msikit/msikit/transform/internal/edit"
+
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/msikit/msikit/internal/testenv"
 )
 

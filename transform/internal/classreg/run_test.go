@@ -2,13 +2,14 @@ package classreg
 
 import (
 	"errors"
-	"github.com/msikit/msikit/transform/internal/edit"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/msikit/msikit/transform/internal/edit"
 
 	"github.com/google/go-cmp/cmp"
 

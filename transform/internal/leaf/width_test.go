@@ -1,12 +1,13 @@
 package leaf
 
 import (
-	"github.com/msikit/msikit/internal/testenv"
-	"github.com/msikit/msikit/transform/internal/edit"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/msikit/msikit/internal/testenv"
+	"github.com/msikit/msikit/transform/internal/edit"
 
 	"github.com/msikit/msikit/msi"
 )
