@@ -899,23 +899,19 @@ func assemblyFixes(r *Report) *textmemo.Index[string] {
 	// Indexes by component, not maps: the rows of the pass may all name
 	// one long pooled text, which a map hashed for each change and note.
 	var changes textmemo.Index[[]string]
-	var order []string // the components changed, in the order first seen
 	for _, c := range r.Changes() {
 		if len(c.Key) >= 2 {
 			v := ""
 			if len(c.New) >= 3 {
 				v = c.New[2]
 			}
-			cs, seen := changes.Lookup(c.Key[0])
-			if !seen {
-				order = append(order, c.Key[0])
-			}
-			changes.Set(c.Key[0], append(cs, clip.Sprintf("%s %s=%s", c.Op, c.Key[1], v)))
+			changes.Set(c.Key[0], append(changes.Get(c.Key[0]), clip.Sprintf("%s %s=%s", c.Op, c.Key[1], v)))
 		}
 	}
+	// fixes is only looked up, so the order it is filled in is free.
 	fixes := &textmemo.Index[string]{}
-	for _, comp := range order {
-		fixes.Set(strings.Clone(comp), "assembly-names: "+strings.Join(changes.Get(comp), "; "))
+	for comp, cs := range changes.All() {
+		fixes.Set(strings.Clone(comp), "assembly-names: "+strings.Join(cs, "; "))
 	}
 	for _, n := range r.Notes {
 		if len(n.Key) >= 1 && n.Severity == Warning {
