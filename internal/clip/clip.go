@@ -20,11 +20,16 @@ const Keep = 120
 
 // String returns s when it is at most Max bytes long, else its first
 // Keep bytes (cut at a character boundary) followed by "…(N bytes)".
-func String(s string) string {
-	if len(s) <= Max {
+func String(s string) string { return Cut(s, Max, Keep) }
+
+// Cut returns s when it is at most max bytes long, else its first keep
+// bytes (cut at a character boundary) followed by "…(N bytes)": String
+// with other bounds, for a list that quotes many values.
+func Cut(s string, max, keep int) string {
+	if len(s) <= max {
 		return s
 	}
-	return Prefix(s, Keep) + "…(" + strconv.Itoa(len(s)) + " bytes)"
+	return Prefix(s, keep) + "…(" + strconv.Itoa(len(s)) + " bytes)"
 }
 
 // Prefix returns s when it is at most n bytes long, else its longest

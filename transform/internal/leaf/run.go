@@ -344,12 +344,7 @@ type related struct {
 }
 
 // relatedName returns a Verb or ContentType as a description lists it.
-func relatedName(s string) string {
-	if len(s) <= maxRelatedName {
-		return s
-	}
-	return clip.Prefix(s, maxRelatedName/2) + "…(" + strconv.Itoa(len(s)) + " bytes)"
-}
+func relatedName(s string) string { return clip.Cut(s, maxRelatedName, maxRelatedName/2) }
 
 // text returns kind and the names, "Verb open, print" or "MIME a, b and
 // 12 more".
