@@ -81,6 +81,15 @@ func (e *StreamError) Error() string {
 // Unwrap returns the cause.
 func (e *StreamError) Unwrap() error { return e.Err }
 
+// Doing says what failed, for a message that names the stream its own
+// way: "reading the source" (Op "read") or "copying" (Op "copy").
+func (e *StreamError) Doing() string {
+	if e.Op == "copy" {
+		return "copying"
+	}
+	return "reading the source"
+}
+
 func formatErr(off int64, path, format string, args ...any) *FormatError {
 	return &FormatError{Offset: off, Path: path, Msg: fmt.Sprintf(format, args...)}
 }

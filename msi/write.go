@@ -441,11 +441,7 @@ func (e *StreamWriteError) Error() string {
 	if errors.As(e.Err, &se) {
 		// The cfb error names the stream by its encoded name: its cause
 		// alone is given.
-		op := "reading the source"
-		if se.Op == "copy" {
-			op = "copying"
-		}
-		fmt.Fprintf(&b, ": %s: %v", op, se.Err)
+		fmt.Fprintf(&b, ": %s: %v", se.Doing(), se.Err)
 	} else if e.Err != nil {
 		fmt.Fprintf(&b, ": %v", e.Err)
 	}

@@ -141,11 +141,7 @@ func signPrepared(w io.Writer, cf *cfb.Reader, p *prepared) error {
 func writeErr(err error) error {
 	var se *cfb.StreamError
 	if errors.As(err, &se) {
-		op := "reading the source"
-		if se.Op == "copy" {
-			op = "copying"
-		}
-		return fmt.Errorf("authenticode: writing %s at offset %d: %s: %w", streamLabel(se.Root, se.RawName, se.Path), se.Offset, op, se.Err)
+		return fmt.Errorf("authenticode: writing %s at offset %d: %s: %w", streamLabel(se.Root, se.RawName, se.Path), se.Offset, se.Doing(), se.Err)
 	}
 	var pe *fs.PathError
 	if errors.As(err, &pe) && pe.Op == "write" {
