@@ -2,6 +2,7 @@ package transform
 
 import (
 	"encoding/binary"
+	"slices"
 	"strings"
 	"unsafe"
 )
@@ -134,15 +135,7 @@ func (l *changeLog) tableIndex(table string) int {
 
 // isPrefix reports whether key is row's first len(key) cells.
 func isPrefix(key, row []string) bool {
-	if len(key) > len(row) {
-		return false
-	}
-	for i, k := range key {
-		if k != row[i] {
-			return false
-		}
-	}
-	return true
+	return len(key) <= len(row) && slices.Equal(key, row[:len(key)])
 }
 
 // add appends c.
