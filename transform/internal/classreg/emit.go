@@ -36,23 +36,26 @@ func (p *planner) emit(key, name, value, component, reason string) {
 		}
 		return
 	}
-	if i, ok := p.added[slot]; ok {
-		prev := p.plan.adds.at(int(i))
-		if prev.Row.Value != value {
-			p.note(edit.Warning, tblRegistry, []string{prev.Row.ID}, "%s%s: %s wants %q but %s already writes %q; the first is kept", key, valueName(name), reason, value, prev.Reason, prev.Row.Value)
+	adds := &p.plan.adds
+	first, dup := p.added[slot]
+	if dup {
+		prev := adds.at(int(first))
+		if prev.value != value {
+			p.note(edit.Warning, tblRegistry, []string{adds.id(prev)}, "%s%s: %s wants %q but %s already writes %q; the first is kept", key, valueName(name), reason, value, adds.text(prev.reason), prev.value)
 			return
 		}
-		if p.addedSlots[compSlot{slot, p.slotTexts.ID(component)}] {
+		if adds.text(prev.comp) == component || p.addedSlots[compSlot{slot, p.compTexts.ID(component)}] {
 			return
 		}
 	}
-	id := p.registryID(key, name, component)
-	a := Addition{Row: RegistryRow{ID: id, Root: 0, Key: key, Name: name, Value: value, Component: component}, Reason: reason}
-	if _, ok := p.added[slot]; !ok {
-		p.added[slot] = int32(p.plan.adds.len())
+	digest, suffix := p.registryID(key, name, component)
+	if !dup {
+		p.added[slot] = int32(adds.len())
+	} else {
+		p.addedSlots[compSlot{slot, p.compTexts.ID(component)}] = true
 	}
-	p.addedSlots[compSlot{slot, p.slotTexts.ID(component)}] = true
-	p.plan.adds.add(a)
+	adds.add(addition{key: key, value: value, name: adds.texts.id(name), comp: adds.texts.id(component),
+		reason: adds.texts.id(reason), suffix: suffix, digest: digest})
 }
 
 // literal returns fmtLiteral(s), made once per long text (textmemo.Min

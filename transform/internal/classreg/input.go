@@ -1,8 +1,6 @@
 package classreg
 
 import (
-	"strconv"
-
 	"github.com/msikit/msikit/internal/textmemo"
 	"github.com/msikit/msikit/transform/internal/edit"
 )
@@ -107,27 +105,6 @@ type RegistryRow struct {
 	Key, Name string
 	Value     string
 	Component string
-}
-
-// cell returns the IDT text of the row's column i, in Registry column
-// order (registryColumns), "" for i < 0 (a column outside the standard
-// schema).
-func (r *RegistryRow) cell(i int) string {
-	switch i {
-	case 0:
-		return r.ID
-	case 1:
-		return strconv.Itoa(int(r.Root))
-	case 2:
-		return r.Key
-	case 3:
-		return r.Name
-	case 4:
-		return r.Value
-	case 5:
-		return r.Component
-	}
-	return ""
 }
 
 // SequenceRow is a row of one of the sequence tables.

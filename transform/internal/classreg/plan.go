@@ -3,6 +3,7 @@ package classreg
 import (
 	"crypto/sha256"
 	"strings"
+	"unsafe"
 
 	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/internal/textmemo"
@@ -171,11 +172,14 @@ type planner struct {
 	nodeCount [kindMIME + 1]int
 	parent    []int  // union-find
 	keptGroup []bool // by union-find root
-	// The maps below are keyed by the numbers (slotTexts) of the texts
-	// they are keyed by, not by the texts joined: joining and hashing
-	// them per row would copy and hash a long pooled key, component or
-	// feature name once per row that names it.
-	slotTexts textmemo.IDs
+	// The maps below are keyed by the numbers of the texts they are
+	// keyed by, not by the texts joined: joining and hashing them per
+	// row would copy and hash a long pooled key, component or feature
+	// name once per row that names it. slotTexts numbers the short
+	// texts of slots (keys and value names) by their lower-case form,
+	// compTexts the components and features (exact).
+	slotTexts foldIDs
+	compTexts textmemo.IDs
 	// slotDigests numbers the long lower-case texts of slots by their
 	// digests, and folded remembers the number of each long text
 	// (foldedID).
@@ -189,10 +193,16 @@ type planner struct {
 	withArgsOf map[[2]int32]string
 	existing   map[regSlot]RegistryRow // existing Root-0 row of each slot
 	// added holds the first added row of each slot, by its index in
-	// plan.Add: not a copy of the Addition (a map of 130,000 copies of
+	// plan.adds: not a copy of the Addition (a map of 130,000 copies of
 	// 104 bytes held 30 MB while planning the FileTypeMask fixture).
-	added       map[regSlot]int32
-	addedSlots  map[compSlot]bool // slots given a row of a component
+	added map[regSlot]int32
+	// addedSlots holds the slots given a row of a component other than
+	// that of the slot's first row (added): most slots have one.
+	addedSlots map[compSlot]bool
+	// The identifiers in use, the package's and the planned rows':
+	// those registryID makes whole (canonicalID) by their digests, 16
+	// bytes, the others by their text.
+	usedDigests map[[16]byte]struct{}
 	usedIDs     *textmemo.Index[bool]
 	bitnessSeen map[string]bool
 	// owners maps a component and feature to the component that holds
@@ -292,6 +302,21 @@ func makePlan(in *Input, opts Options) *Plan {
 // addChunk is the number of additions in one chunk of an additions.
 const addChunk = 1024
 
+// addition is a Registry row of the plan as planning holds it (64
+// bytes): its key and value, its name, component and reason as numbers
+// of texts (planTexts: the rows of one registration share them), and
+// its identifier as the digest registryDigest made, with the n of the
+// "_n" at its end (0 none): idText writes it when the row is added. As
+// an Addition (an identifier of 35 bytes made for each row, and five
+// strings), with the index of the identifiers taken, a plan of 400,000
+// rows held 152 bytes a row more than this.
+type addition struct {
+	key, value         string
+	name, comp, reason int32
+	suffix             int32
+	digest             [16]byte
+}
+
 // additions holds a plan's Registry rows in chunks of addChunk. A slice
 // grown by append holds its old and its new array at once while it
 // grows, and applied, holds every row until the last one is in the
@@ -300,20 +325,24 @@ const addChunk = 1024
 // Chunks grow without copying, and applyPlan lets each go once its rows
 // are in the table and the report. The zero additions is empty.
 type additions struct {
-	chunks [][]Addition
+	chunks [][]addition
 	n      int
+	// texts are the names, components and reasons of the rows, and
+	// idWidth the width their identifiers are cut to.
+	texts   planTexts
+	idWidth int
 }
 
 // len returns the number of rows held.
 func (a *additions) len() int { return a.n }
 
 // at returns row i.
-func (a *additions) at(i int) *Addition { return &a.chunks[i/addChunk][i%addChunk] }
+func (a *additions) at(i int) *addition { return &a.chunks[i/addChunk][i%addChunk] }
 
 // add appends x.
-func (a *additions) add(x Addition) {
+func (a *additions) add(x addition) {
 	if len(a.chunks) == 0 || len(a.chunks[len(a.chunks)-1]) == addChunk {
-		a.chunks = append(a.chunks, make([]Addition, 0, addChunk))
+		a.chunks = append(a.chunks, make([]addition, 0, addChunk))
 	}
 	last := &a.chunks[len(a.chunks)-1]
 	*last = append(*last, x)
@@ -321,7 +350,7 @@ func (a *additions) add(x Addition) {
 }
 
 // each calls fn with each row in order, until fn returns false.
-func (a *additions) each(fn func(*Addition) bool) {
+func (a *additions) each(fn func(*addition) bool) {
 	for _, c := range a.chunks {
 		for i := range c {
 			if !fn(&c[i]) {
@@ -333,7 +362,7 @@ func (a *additions) each(fn func(*Addition) bool) {
 
 // drain calls fn with each row in order, and empties a, each chunk let
 // go once fn has taken its rows; it stops at fn's first error.
-func (a *additions) drain(fn func(*Addition) error) error {
+func (a *additions) drain(fn func(*addition) error) error {
 	for i := range a.chunks {
 		for j := range a.chunks[i] {
 			if err := fn(&a.chunks[i][j]); err != nil {
@@ -346,17 +375,82 @@ func (a *additions) drain(fn func(*Addition) error) error {
 	return nil
 }
 
-// take returns the rows held as one slice (nil when none), and empties a.
+// id returns the identifier of row x.
+func (a *additions) id(x *addition) string { return idText(&x.digest, x.suffix, a.idWidth) }
+
+// text returns text number i of the rows (name, comp, reason).
+func (a *additions) text(i int32) string { return a.texts.all[i] }
+
+// row returns x as a RegistryRow (Root 0).
+func (a *additions) row(x *addition) RegistryRow {
+	return RegistryRow{ID: a.id(x), Key: x.key, Name: a.text(x.name), Value: x.value, Component: a.text(x.comp)}
+}
+
+// cell returns the IDT text of column i of row x (whose identifier is
+// id), in Registry column order (registryColumns), "" for i < 0 (a
+// column outside the standard schema).
+func (a *additions) cell(x *addition, id string, i int) string {
+	switch i {
+	case 0:
+		return id
+	case 1:
+		return "0"
+	case 2:
+		return x.key
+	case 3:
+		return a.text(x.name)
+	case 4:
+		return x.value
+	case 5:
+		return a.text(x.comp)
+	}
+	return ""
+}
+
+// take returns the rows held as Additions (nil when none), and empties a.
 func (a *additions) take() []Addition {
 	var all []Addition
 	if a.n > 0 {
 		all = make([]Addition, 0, a.n)
 	}
-	for _, c := range a.chunks {
-		all = append(all, c...)
-	}
+	a.each(func(x *addition) bool {
+		all = append(all, Addition{Row: a.row(x), Reason: a.text(x.reason)})
+		return true
+	})
 	a.chunks, a.n = nil, 0
 	return all
+}
+
+// planTexts numbers the names, components and reasons of the planned
+// rows. A text is known by its address and length, through a small
+// cache of those seen last, not by a map of every text: the rows of one
+// registration (and the verbs of one extension) name the same few
+// strings, and a text not in the cache is only numbered again. Text 0
+// is "".
+type planTexts struct {
+	all   []string
+	cache [256]struct {
+		p  *byte
+		n  int
+		id int32
+	}
+}
+
+// id returns the number of s.
+func (t *planTexts) id(s string) int32 {
+	if s == "" {
+		return 0
+	}
+	if len(t.all) == 0 {
+		t.all = append(t.all, "")
+	}
+	p := unsafe.StringData(s)
+	c := &t.cache[(uintptr(unsafe.Pointer(p))>>3^uintptr(len(s))*0x9E3779B1)%uintptr(len(t.cache))]
+	if c.p != p || c.n != len(s) {
+		c.p, c.n, c.id = p, len(s), int32(len(t.all))
+		t.all = append(t.all, s)
+	}
+	return c.id
 }
 
 // planFor computes the plan for in, with its notes in notes and its

@@ -463,17 +463,19 @@ func applyAdditions(db *msi.Database, plan *Plan, rep *edit.Log) error {
 	// The rows' texts (the report's New) are cut from blocks, not made
 	// one slice each: 360,000 allocations fewer for as many rows.
 	var block []string
-	return plan.adds.drain(func(a *Addition) error {
+	adds := &plan.adds
+	return adds.drain(func(a *addition) error {
 		if len(block) < len(cols) {
 			block = make([]string, len(cols)*addChunk)
 		}
 		text := block[:len(cols):len(cols)]
 		block = block[len(cols):]
+		id := adds.id(a)
 		for i, col := range cols {
-			vals[i] = edit.Value(col, a.Row.cell(at[i]))
+			vals[i] = edit.Value(col, adds.cell(a, id, at[i]))
 		}
 		if err := reg.Insert(vals...); err != nil {
-			return fmt.Errorf("transform: class-to-registry: adding Registry row %s: %w", a.Row.ID, err)
+			return fmt.Errorf("transform: class-to-registry: adding Registry row %s: %w", id, err)
 		}
 		// The text is read back from the row Insert appended, whose
 		// strings are the bytes the database stores (msi's added
@@ -492,11 +494,11 @@ func applyAdditions(db *msi.Database, plan *Plan, rep *edit.Log) error {
 		}
 		// The key is the row's own cell when it holds the ID (the
 		// standard schema): not a slice of its own for each row.
-		k := []string{a.Row.ID}
-		if key >= 0 && text[key] == a.Row.ID {
+		k := []string{id}
+		if key >= 0 && text[key] == id {
 			k = text[key : key+1 : key+1]
 		}
-		rep.Change(edit.Change{Op: edit.Add, Table: tblRegistry, Key: k, New: text, Reason: a.Reason})
+		rep.Change(edit.Change{Op: edit.Add, Table: tblRegistry, Key: k, New: text, Reason: adds.text(a.reason)})
 		return nil
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/msikit/msikit/internal/clip"
@@ -150,7 +149,7 @@ func (p *planner) owner(component, feature string) string {
 	if p.in.MergeModule || feature == "" || (p.compFeats.NumLefts(component) == 1 && p.compFeats.Has(feature, component)) {
 		return component
 	}
-	key := [2]int32{p.slotTexts.ID(component), p.slotTexts.ID(feature)}
+	key := [2]int32{p.compTexts.ID(component), p.compTexts.ID(feature)}
 	if name, ok := p.owners[key]; ok {
 		return name
 	}
@@ -201,21 +200,22 @@ const compTransitive = 0x0040
 // KeyPath without the registry key path bit, so that its directory (the
 // original component's) is its key path.
 func (p *planner) finishComponents() {
-	first := map[string]string{}
-	p.plan.adds.each(func(a *Addition) bool {
-		switch a.Row.Name {
+	adds := &p.plan.adds
+	first := map[string]*addition{}
+	adds.each(func(a *addition) bool {
+		switch adds.text(a.name) {
 		case "*", "+", "-":
 			return true // key creation and deletion markers are no values
 		}
-		if _, ok := first[a.Row.Component]; !ok {
-			first[a.Row.Component] = a.Row.ID
+		if _, ok := first[adds.text(a.comp)]; !ok {
+			first[adds.text(a.comp)] = a
 		}
 		return true
 	})
 	for i := range p.plan.Components {
 		nc := &p.plan.Components[i]
 		if kp, ok := first[nc.Component]; ok {
-			nc.KeyPath = kp
+			nc.KeyPath = adds.id(kp)
 		} else {
 			nc.Attributes &^= compRegistryKeyPath
 		}
@@ -237,18 +237,38 @@ func componentGUID(product string, src *ComponentRow, component, feature string)
 }
 
 // registryID returns a free primary key for a new Registry row (Root 0)
-// that fits this package's Registry key column, and marks it used.
-func (p *planner) registryID(key, name, component string) string {
-	width := p.in.RegistryWidth
-	if width <= 0 {
-		width = 72
+// that fits this package's Registry key column, as the digest and "_n"
+// suffix idText writes it from, and marks it used.
+func (p *planner) registryID(key, name, component string) (digest [16]byte, suffix int32) {
+	digest = registryDigest(0, key, name, component)
+	for suffix = 0; p.idUsed(&digest, suffix); suffix++ {
+		if suffix == 0 {
+			suffix = 1 // the first suffix tried is "_2"
+		}
 	}
-	base := registryID(0, key, name, component)
-	id := base[:min(len(base), width)]
-	for n := 2; p.usedIDs.Get(id); n++ {
-		suffix := "_" + strconv.Itoa(n)
-		id = base[:min(len(base), width-len(suffix))] + suffix
+	if suffix == 0 && p.plan.adds.idWidth >= len(idPrefix)+32 {
+		p.usedDigests[digest] = struct{}{}
+	} else {
+		p.usedIDs.Set(idText(&digest, suffix, p.plan.adds.idWidth), true)
 	}
-	p.usedIDs.Set(id, true)
-	return id
+	return digest, suffix
+}
+
+// idUsed reports whether the identifier of digest and suffix (idText)
+// is in use.
+func (p *planner) idUsed(digest *[16]byte, suffix int32) bool {
+	if suffix == 0 && p.plan.adds.idWidth >= len(idPrefix)+32 {
+		_, ok := p.usedDigests[*digest] // the whole identifier: canonicalID
+		return ok
+	}
+	return p.usedIDs.Get(idText(digest, suffix, p.plan.adds.idWidth))
+}
+
+// useID marks an identifier of the package used.
+func (p *planner) useID(id string) {
+	if d, ok := canonicalID(id); ok {
+		p.usedDigests[d] = struct{}{}
+	} else {
+		p.usedIDs.Set(id, true)
+	}
 }

@@ -53,12 +53,22 @@ func regValue(s string) string {
 // row: "reg" and 32 hex digits of SHA-256 over root, key, name and
 // component (case-folded like the registry), so the same registration gets
 // the same identifier on every run.
-//
-// The text hashed is built in a buffer on the stack when it is short, and
-// the identifier written in one allocation: a rewrite adding 130,000 rows
-// made five allocations (the hash, each small write, the hex, the upper
-// case, the prefix) per row.
 func registryID(root int16, key, name, component string) string {
+	d := registryDigest(root, key, name, component)
+	return idText(&d, 0, len(idPrefix)+2*len(d))
+}
+
+// idPrefix starts every identifier registryID makes.
+const idPrefix = "reg"
+
+// registryDigest returns the 16 bytes of SHA-256 registryID writes in
+// hex: the plan keeps them, not the 35-byte identifier (idText makes it
+// when the row is added).
+//
+// The text hashed is built in a buffer on the stack when it is short: a
+// rewrite adding 130,000 rows made five allocations (the hash, each
+// small write, the hex, the upper case, the prefix) per row.
+func registryDigest(root int16, key, name, component string) [16]byte {
 	var d [sha256.Size]byte
 	if len(key)+len(name)+len(component) <= chunk {
 		var buf [chunk + 16]byte
@@ -77,12 +87,56 @@ func registryID(root int16, key, name, component string) string {
 		writeString(h, component)
 		h.Sum(d[:0])
 	}
+	return [16]byte(d[:16])
+}
+
+// idText returns the identifier of digest d cut to width bytes, with
+// "_n" at its end when n > 0 (the n-th identifier tried when the shorter
+// ones were taken), in one allocation.
+func idText(d *[16]byte, n int32, width int) string {
 	const digits = "0123456789ABCDEF"
-	id := [3 + 32]byte{'r', 'e', 'g'}
-	for i, c := range d[:16] {
-		id[3+2*i], id[4+2*i] = digits[c>>4], digits[c&15]
+	var buf [len(idPrefix) + 32 + 12]byte
+	id := append(buf[:0], idPrefix...)
+	for _, c := range d {
+		id = append(id, digits[c>>4], digits[c&15])
 	}
-	return string(id[:])
+	if n == 0 {
+		return string(id[:min(len(id), width)])
+	}
+	var sfx [12]byte
+	suffix := strconv.AppendInt(append(sfx[:0], '_'), int64(n), 10)
+	return string(append(id[:min(len(id), width-len(suffix))], suffix...))
+}
+
+// canonicalID returns the digest of an identifier registryID writes
+// whole ("reg" and 32 upper-case hex digits), and false for any other
+// text.
+func canonicalID(id string) ([16]byte, bool) {
+	var d [16]byte
+	if len(id) != len(idPrefix)+32 || id[:len(idPrefix)] != idPrefix {
+		return d, false
+	}
+	hex := id[len(idPrefix):]
+	for i := range d {
+		hi, lo := hexDigit(hex[2*i]), hexDigit(hex[2*i+1])
+		if hi < 0 || lo < 0 {
+			return d, false
+		}
+		d[i] = byte(hi<<4 | lo)
+	}
+	return d, true
+}
+
+// hexDigit returns the value of an upper-case hex digit, -1 for any
+// other byte.
+func hexDigit(c byte) int {
+	switch {
+	case '0' <= c && c <= '9':
+		return int(c - '0')
+	case 'A' <= c && c <= 'F':
+		return int(c-'A') + 10
+	}
+	return -1
 }
 
 // appendLower appends strings.ToLower(s) to b, without a copy of an
