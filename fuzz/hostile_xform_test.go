@@ -176,3 +176,37 @@ func checkWideRowsShared(t *testing.T, db *msi.Database) {
 		}
 	})
 }
+
+// buildCreateEmptyTables is a transform of the sample creating
+// 10,000*scale empty tables of one key column (about 200,000 at 5 MB,
+// 24 bytes each): apply holds each table it creates, which must cost
+// bytes, not a kilobyte each.
+func buildCreateEmptyTables(t testing.TB, scale int) []byte {
+	base, db := baseDB(t), baseDB(t)
+	cols := []msi.Column{{Name: "K", Type: msi.ColString, Size: 72, Key: true}}
+	for i := range 10000 * scale {
+		_, err := db.CreateTable("T"+strconv.Itoa(i), cols)
+		must(t, err)
+	}
+	c, err := mst.Diff(base, db)
+	must(t, err)
+	si, err := mst.NewSummary(base, db, nil)
+	must(t, err)
+	var out bytes.Buffer
+	must(t, mst.Write(&out, c, si))
+	return out.Bytes()
+}
+
+func checkCreateEmptyTables(t *testing.T, db *msi.Database) {
+	tr, err := mst.New(db)
+	must(t, err)
+	base := sampleBase(t)
+	before := len(base.TableNames())
+	testenv.CheckBudget(t, "Apply", func() {
+		_, err := mst.Apply(base, tr, &mst.ApplyOptions{Skip: mst.AllChecks})
+		must(t, err)
+	})
+	if got := len(base.TableNames()) - before; got != 10000 {
+		t.Errorf("%d tables created, want 10,000", got)
+	}
+}

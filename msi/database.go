@@ -113,6 +113,10 @@ type Database struct {
 	packageCodeSet bool
 	closed         bool
 	path           string // file name given to Open
+	// created is the shape of the table CreateTable made last, which
+	// the next one of the same columns shares (a transform creating
+	// 180,000 tables of one column makes them in a row).
+	created *tableSchema
 
 	// Warnings lists recoverable oddities found while reading (from the
 	// container and the database) and while editing (values longer than

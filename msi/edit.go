@@ -81,7 +81,16 @@ func (db *Database) CreateTable(name string, cols []Column) (*Table, error) {
 	if nkeys == 0 {
 		return nil, verr("", "a table needs at least one key column")
 	}
-	t := &Table{tableSchema: &tableSchema{cols: out, keys: keyIndexes(out), pool: db.pool}, db: db, name: name, loaded: true, dirty: true}
+	// The shape of the table made before, when the columns are the
+	// same: tables of one shape cost a Table each, not a copy of the
+	// shape each, as loadSchema shares them (a schema is never changed
+	// in place). 100 bytes a table of one column less.
+	s := db.created
+	if s == nil || s.pool != db.pool || !slices.Equal(s.cols, out) {
+		s = &tableSchema{cols: out, keys: keyIndexes(out), pool: db.pool}
+		db.created = s
+	}
+	t := &Table{tableSchema: s, db: db, name: name, loaded: true, dirty: true}
 	db.tables = append(db.tables, t)
 	db.byName[name] = t
 	db.schemaDirty = true
