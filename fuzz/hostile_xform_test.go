@@ -178,7 +178,7 @@ func checkWideRowsShared(t *testing.T, db *msi.Database) {
 }
 
 // buildCreateEmptyTables is a transform of the sample creating
-// 10,000*scale empty tables of one key column (about 200,000 at 5 MB,
+// 10,000*scale empty tables of one key column (180,000 at 5 MB,
 // 24 bytes each): apply holds each table it creates, which must cost
 // bytes, not a kilobyte each.
 func buildCreateEmptyTables(t testing.TB, scale int) []byte {
