@@ -192,6 +192,8 @@ type planner struct {
 	regValues  textmemo.Memo[string] // regValue's results for long texts
 	withArgsOf map[[2]int32]string
 	existing   map[regSlot]RegistryRow // existing Root-0 row of each slot
+	// The value withArgs made last with short arguments, and its texts.
+	lastCommand, lastArgs, lastWithArgs string
 	// added holds the first added row of each slot, by its index in
 	// plan.adds: not a copy of the Addition (a map of 130,000 copies of
 	// 104 bytes held 30 MB while planning the FileTypeMask fixture).
