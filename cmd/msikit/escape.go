@@ -198,14 +198,7 @@ func (t textWriter) Write(p []byte) (int, error) {
 	// Most lines need no escape: written as they are, not copied into a
 	// string and a builder first (two copies of each of the millions of
 	// lines of an audit of 120,000 components).
-	clean := true
-	for _, c := range p {
-		if c < 0x20 && c != '\n' && c != '\t' || c >= 0x7f {
-			clean = false
-			break
-		}
-	}
-	if clean {
+	if cleanText(p) {
 		if _, err := t.w.Write(p); err != nil {
 			return 0, err
 		}
@@ -230,4 +223,28 @@ func (t textWriter) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// cleanText reports whether textWriter writes p as it is: its bytes are
+// printable ASCII, newlines, tabs and printable characters (valid UTF-8:
+// appendEscape writes them back as they are). A line holding a clipped
+// cell ("…") was escaped into a copy of its own, rune by rune: 0.8 of
+// the 2.2 s of CPU of msikit rewrite --dry-run on 650,000 such lines.
+func cleanText(p []byte) bool {
+	for i := 0; i < len(p); {
+		c := p[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 && c != '\n' && c != '\t' || c == 0x7f {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(p[i:])
+		if r == utf8.RuneError && size == 1 || !unicode.IsPrint(r) {
+			return false
+		}
+		i += size
+	}
+	return true
 }

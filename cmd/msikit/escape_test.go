@@ -134,6 +134,44 @@ func TestTextWriterCleanLinesAsTheyAre(t *testing.T) {
 	}
 }
 
+// A line whose characters are all printable, "…" of a clipped cell or
+// other non-ASCII text, is written as it is, without a copy: it was
+// escaped rune by rune into a buffer of its own (0.8 of the 2.2 s of CPU
+// of msikit rewrite --dry-run on the 650,000 lines of the scaled
+// msi-mime-rows-one-long-text.msi). What textWriter writes is what the
+// escape writes, for clean lines and others alike.
+func TestTextWriterPrintableLinesAsTheyAre(t *testing.T) {
+	lines := []string{
+		"+MIME\t" + strings.Repeat("x", 20) + "…(24576 bytes)\tünï\n",
+		"\uFFFD literal, \u00a0 and 日本\n",
+		"bad \xff byte\n", "C1 \u0085 control\n", "zero width \u200b\n", "\xe2\x80 cut\n", "del \x7f\n",
+	}
+	for _, l := range lines {
+		var got strings.Builder
+		textWriter{&got}.Write([]byte(l))
+		want := ""
+		for i, part := range strings.Split(l, "\n") {
+			if i > 0 {
+				want += "\n"
+			}
+			for j, f := range strings.Split(part, "\t") {
+				if j > 0 {
+					want += "\t"
+				}
+				want += escapeText(f)
+			}
+		}
+		if diff := cmp.Diff(want, got.String()); diff != "" {
+			t.Errorf("textWriter(%q) (-want +got):\n%s", l, diff)
+		}
+	}
+	line := []byte(lines[0])
+	bw := bufio.NewWriter(io.Discard)
+	if allocs := testing.AllocsPerRun(100, func() { textWriter{bw}.Write(line) }); allocs > 0 {
+		t.Errorf("textWriter.Write of a line of printable characters: %.0f allocations, want 0", allocs)
+	}
+}
+
 // tables, info, streams and export print names from a package escaped: a
 // package cannot send a terminal control sequence through them. A name as
 // tables prints it selects the table in export.
