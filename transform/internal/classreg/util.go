@@ -92,7 +92,7 @@ func registryDigest(root int16, key, name, component string) [16]byte {
 
 // idText returns the identifier of digest d cut to width bytes, with
 // "_n" at its end when n > 0 (the n-th identifier tried when the shorter
-// ones were taken), in one allocation.
+// ones were taken; cut to make room for it), in one allocation.
 func idText(d *[16]byte, n int32, width int) string {
 	const digits = "0123456789ABCDEF"
 	var buf [len(idPrefix) + 32 + 12]byte
@@ -105,7 +105,10 @@ func idText(d *[16]byte, n int32, width int) string {
 	}
 	var sfx [12]byte
 	suffix := strconv.AppendInt(append(sfx[:0], '_'), int64(n), 10)
-	return string(append(id[:min(len(id), width-len(suffix))], suffix...))
+	// A column narrower than the suffix (a crafted s1) keeps the suffix
+	// alone: longer than the column, which the row's insert warns of,
+	// but not a slice to -1 (a panic).
+	return string(append(id[:max(0, min(len(id), width-len(suffix)))], suffix...))
 }
 
 // canonicalID returns the digest of an identifier registryID writes
