@@ -85,6 +85,15 @@ type ClassToRegistryOptions struct {
 // they do nothing on empty tables and still serve any registration left
 // advertised.
 //
+// A MIME type is registered while its extension or its class is (as
+// RegisterMIMEInfo documents): its rows go in the extension's component
+// and in the class's. msiexec's unregistration deletes a class's
+// (CLSID\{clsid}, FileType\{clsid}), ProgId's or extension's key with all
+// its subkeys; a key the package's own Registry row "+" creates inside
+// one (created on install, never removed by itself) gets a "-" row in
+// each component holding that registration's rows, so that it still goes
+// when the registration does.
+//
 // Registration that cannot be written faithfully (an icon whose cache
 // folder depends on the install context, a ProgId_Parent cycle, two
 // components serving the same CLSID and context, a verb whose component has

@@ -359,25 +359,36 @@ func (p *planner) emitMIME(i int) {
 	in := p.in
 	m := in.MIMEs[i]
 	e := in.Extensions[p.mimes[i].ext]
-	// The keys follow the extension's component, or the class's when
-	// only the class is registered. owner is asked only about the one
-	// the keys follow: it may make a registry-only component, which a
-	// dead extension's component (one that does not exist, say) must
-	// not get.
+	// msiexec registers a MIME type when its class server or its
+	// extension server is installed (RegisterMIMEInfo; Wine checks
+	// both), and removes it when neither is: the keys go in the
+	// extension's component and in the class's, each while registered,
+	// so that either one installed writes them. owner is asked only
+	// about registered rows: it may make a registry-only component,
+	// which a dead extension's component (one that does not exist, say)
+	// must not get.
 	// The class's is its CLSID's first registered row, found through
 	// liveClass: walking the CLSID's rows for each MIME type took 3.7 s
 	// for 32,000 of them naming one CLSID of 32,000 unregistered rows.
-	var comp string
-	if ci, ok := p.liveClass.Lookup(p.lower(m.CLSID)); ok && p.exts[p.mimes[i].ext].dead != "" {
-		comp = p.owner(in.Classes[ci].Component, in.Classes[ci].Feature)
-	} else {
-		comp = p.owner(e.Component, e.Feature)
+	var comps [2]string
+	n := 0
+	if p.exts[p.mimes[i].ext].dead == "" {
+		comps[n] = p.owner(e.Component, e.Feature)
+		n++
+	}
+	if ci, ok := p.liveClass.Lookup(p.lower(m.CLSID)); ok && m.CLSID != "" && p.converted(node{kindClass, ci}) {
+		if c := p.owner(in.Classes[ci].Component, in.Classes[ci].Feature); n == 0 || c != comps[0] {
+			comps[n] = c
+			n++
+		}
 	}
 	key := `MIME\Database\Content Type\` + p.literal(m.ContentType)
 	why := "MIME " + clip.String(m.ContentType)
-	p.emit(key, "Extension", p.regValue(p.literal("."+strings.TrimPrefix(e.Extension, "."))), comp, why)
-	if m.CLSID != "" {
-		p.emit(key, "CLSID", p.regValue(p.literal(m.CLSID)), comp, why)
+	for _, comp := range comps[:n] {
+		p.emit(key, "Extension", p.regValue(p.literal("."+strings.TrimPrefix(e.Extension, "."))), comp, why)
+		if m.CLSID != "" {
+			p.emit(key, "CLSID", p.regValue(p.literal(m.CLSID)), comp, why)
+		}
 	}
 	p.remove(node{kindMIME, i}, "converted to Registry rows")
 }

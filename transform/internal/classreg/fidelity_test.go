@@ -1,0 +1,107 @@
+package classreg
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// twoServers is oddBase with a second component, AppComp (app.exe), of a
+// second feature, App, that holds the extension.
+func twoServers() *Input {
+	in := oddBase()
+	in.Components = append(in.Components, ComponentRow{Component: "AppComp", KeyPath: "app.exe"})
+	in.Files = append(in.Files, FileRow{File: "app.exe", Component: "AppComp", FileName: "app.exe"})
+	in.Features = append(in.Features, "App")
+	in.FeatureComponents = append(in.FeatureComponents, FeatureComponent{Feature: "App", Component: "AppComp"})
+	in.Extensions[0].Component, in.Extensions[0].Feature = "AppComp", "App"
+	in.Extensions[0].ref = RowRef{Key: []string{"odd", "AppComp"}}
+	return in
+}
+
+func rowsUnder(plan *Plan, prefix string) []kV {
+	var out []kV
+	for _, r := range kVs(plan) {
+		if strings.HasPrefix(r.Key, prefix) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// TestPlanMIMEFollowsClassAndExtension: msiexec registers a MIME type
+// while its class server or its extension server is installed
+// (RegisterMIMEInfo; under Wine, removing the extension's feature left
+// the MIME keys of a class that stayed). Its keys go in both components.
+func TestPlanMIMEFollowsClassAndExtension(t *testing.T) {
+	in := twoServers()
+	in.Extensions[0].MIME = "t/odd"
+	in.MIMEs = []MIMERow{
+		{ContentType: "t/odd", Extension: "odd", CLSID: in.Classes[0].CLSID, ref: RowRef{Key: []string{"t/odd"}}},
+		{ContentType: "t/plain", Extension: "odd", ref: RowRef{Key: []string{"t/plain"}}}, // no class: the extension's alone
+	}
+	plan := makePlan(in, Options{})
+	want := []kV{
+		{`MIME\Database\Content Type\t/odd`, "Extension", ".odd", "AppComp"},
+		{`MIME\Database\Content Type\t/odd`, "CLSID", in.Classes[0].CLSID, "AppComp"},
+		{`MIME\Database\Content Type\t/odd`, "Extension", ".odd", "Comp"},
+		{`MIME\Database\Content Type\t/odd`, "CLSID", in.Classes[0].CLSID, "Comp"},
+		{`MIME\Database\Content Type\t/plain`, "Extension", ".odd", "AppComp"},
+	}
+	if diff := cmp.Diff(want, rowsUnder(plan, `MIME\`)); diff != "" {
+		t.Errorf("MIME rows (-want +got):\n%s", diff)
+	}
+}
+
+// TestPlanRemoveCreatedKeys: msiexec's unregistration deletes a class's,
+// ProgId's or extension's key with its subkeys, and with them a key the
+// package's own "+" row created there (created on install, never removed
+// by itself). Under Wine, the rewrite of a package with an Insertable
+// key written that way left the key after uninstall. A "-" row in the
+// registration's component removes it with the registration.
+func TestPlanRemoveCreatedKeys(t *testing.T) {
+	in := twoServers()
+	in.Registry = []RegistryRow{
+		{ID: "regInsertable", Key: c1 + `\Insertable`, Name: "+", Component: "Comp"},
+		{ID: "regShellNew", Key: `.odd\ShellNew`, Name: "+", Component: "AppComp"},
+		{ID: "regVerbKey", Key: `Odd.Thing.1\shell\open\ddeexec`, Name: "+", Component: "AppComp"},
+		// Not in a tree the original deletes: no row.
+		{ID: "regAppIDSub", Key: `AppID\{AAAAAAAA-0000-0000-0000-0000000000A1}\Sub`, Name: "+", Component: "Comp"},
+		{ID: "regOther", Key: `Other.ProgId\Sub`, Name: "+", Component: "Comp"},
+		{ID: "regHKLM", Root: 2, Key: `Software\Classes\` + c1 + `\Control`, Name: "+", Component: "Comp"},
+		// A value or a "*" key goes with its component already.
+		{ID: "regValue", Key: c1 + `\Programmable`, Name: "Flag", Value: "1", Component: "Comp"},
+		{ID: "regStar", Key: c1 + `\Control`, Name: "*", Component: "Comp"},
+	}
+	plan := makePlan(in, Options{})
+	var got []kV
+	for _, r := range kVs(plan) {
+		if r.Name == "-" {
+			got = append(got, r)
+		}
+	}
+	want := []kV{
+		{c1 + `\Insertable`, "-", "", "Comp"},
+		{`.odd\ShellNew`, "-", "", "AppComp"},
+		// Odd.Thing.1 is the class's ProgId (Comp) and has the
+		// extension's verbs (AppComp): either removal deletes it.
+		{`Odd.Thing.1\shell\open\ddeexec`, "-", "", "Comp"},
+		{`Odd.Thing.1\shell\open\ddeexec`, "-", "", "AppComp"},
+	}
+	if diff := cmp.Diff(want, got, cmpSortKV); diff != "" {
+		t.Errorf(`"-" rows (-want +got):`+"\n%s", diff)
+	}
+	// The package's own rows stay, and a second run adds nothing.
+	if second := makePlan(apply(in, plan), Options{}); len(second.Add) != 0 {
+		t.Errorf("second run adds %+v", kVs(second))
+	}
+}
+
+var cmpSortKV = cmpopts.SortSlices(func(a, b kV) bool {
+	if a.Key != b.Key {
+		return a.Key < b.Key
+	}
+	return a.Component < b.Component
+})
