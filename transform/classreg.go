@@ -92,7 +92,11 @@ type ClassToRegistryOptions struct {
 // its subkeys; a key the package's own Registry row "+" creates inside
 // one (created on install, never removed by itself) gets a "-" row in
 // each component holding that registration's rows, so that it still goes
-// when the registration does.
+// when the registration does. An AppId used by classes of several
+// components gets, in each, the Description of the last class using it
+// (what msiexec leaves when all are installed); when those differ, the
+// report says which description msiexec leaves while only one component
+// is installed.
 //
 // Registration that cannot be written faithfully (an icon whose cache
 // folder depends on the install context, a ProgId_Parent cycle, two

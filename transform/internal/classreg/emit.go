@@ -297,7 +297,7 @@ func (p *planner) emitAppID(i int) {
 	a := in.AppIDs[i]
 	nd := node{kindAppID, i}
 	desc := ""
-	descFrom := ""
+	descFrom, descComp := "", ""
 	var comps []string
 	seen := map[string]bool{}
 	for _, ci := range p.classByApp.Get(p.lower(a.AppID)) {
@@ -310,13 +310,20 @@ func (p *planner) emitAppID(i int) {
 		}
 		// msiexec writes the AppID key once per class using it, with
 		// that class's Description: the last class wins.
+		comp := p.owner(c.Component, c.Feature)
 		if c.Description != "" {
 			if desc != "" && desc != c.Description {
-				p.note(edit.Warning, tblAppID, a.ref.Key, "classes %s and %s give different descriptions; AppID default = %q (the last, as msiexec leaves it)", descFrom, c.CLSID, c.Description)
+				if comp != descComp {
+					// In two components, which are installed apart: no
+					// Registry rows follow msiexec in every feature state.
+					p.note(edit.Warning, tblAppID, a.ref.Key, "classes %s (component %s) and %s (component %s) give different descriptions; AppID default = %q in both components (the last, as msiexec leaves it when both are installed; with only %s's feature installed msiexec leaves %q)", descFrom, descComp, c.CLSID, comp, c.Description, descComp, desc)
+				} else {
+					p.note(edit.Warning, tblAppID, a.ref.Key, "classes %s and %s give different descriptions; AppID default = %q (the last, as msiexec leaves it)", descFrom, c.CLSID, c.Description)
+				}
 			}
-			desc, descFrom = c.Description, c.CLSID
+			desc, descFrom, descComp = c.Description, c.CLSID, comp
 		}
-		if comp := p.owner(c.Component, c.Feature); !seen[comp] {
+		if !seen[comp] {
 			seen[comp] = true
 			comps = append(comps, comp)
 		}

@@ -6,6 +6,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/msikit/msikit/transform/internal/edit"
 )
 
 // twoServers is oddBase with a second component, AppComp (app.exe), of a
@@ -53,6 +55,51 @@ func TestPlanMIMEFollowsClassAndExtension(t *testing.T) {
 	if diff := cmp.Diff(want, rowsUnder(plan, `MIME\`)); diff != "" {
 		t.Errorf("MIME rows (-want +got):\n%s", diff)
 	}
+}
+
+// TestPlanAppIDDescriptionsByComponent: msiexec writes an AppId's
+// default value once per class it registers, with the class's
+// Description, so the last class registered wins. When the classes are
+// in two components (installed apart), no Registry rows give what msiexec
+// leaves in every feature state: the rows write the last class's in each
+// component (what msiexec leaves when both are installed), and the
+// report says what differs while only one is.
+func TestPlanAppIDDescriptionsByComponent(t *testing.T) {
+	const appID = "{AAAAAAAA-0000-0000-0000-0000000000A1}"
+	withApp := func(desc2 string) *Input {
+		in := twoServers()
+		in.AppIDs = []AppIDRow{{AppID: appID, LocalService: "Svc", ref: RowRef{Key: []string{appID}}}}
+		in.Classes[0].AppID = appID
+		in.Classes = append(in.Classes, ClassRow{
+			CLSID: "{AAAAAAAA-0000-0000-0000-000000000002}", Context: "LocalServer32", Component: "AppComp",
+			Description: desc2, AppID: appID, Feature: "App",
+			ref: RowRef{Key: []string{"{AAAAAAAA-0000-0000-0000-000000000002}", "LocalServer32", "AppComp"}},
+		})
+		return in
+	}
+	t.Run("different descriptions", func(t *testing.T) {
+		plan := makePlan(withApp("Odd Server"), Options{})
+		want := []kV{
+			{`AppID\` + appID, "", "Odd Server", "Comp"},
+			{`AppID\` + appID, "LocalService", "Svc", "Comp"},
+			{`AppID\` + appID, "", "Odd Server", "AppComp"},
+			{`AppID\` + appID, "LocalService", "Svc", "AppComp"},
+		}
+		if diff := cmp.Diff(want, rowsUnder(plan, `AppID\`)); diff != "" {
+			t.Errorf("AppID rows (-want +got):\n%s", diff)
+		}
+		if !hasNote(plan, edit.Warning, tblAppID, `with only Comp's feature installed msiexec leaves "Odd Thing"`) {
+			t.Errorf("no warning saying what differs while one component is installed; notes: %+v", plan.Notes)
+		}
+	})
+	t.Run("one component", func(t *testing.T) {
+		in := withApp("Odd Server")
+		in.Classes[1].Component, in.Classes[1].Feature = "Comp", "Main"
+		plan := makePlan(in, Options{})
+		if !hasNote(plan, edit.Warning, tblAppID, `AppID default = "Odd Server" (the last, as msiexec leaves it)`) {
+			t.Errorf("no warning about the two descriptions; notes: %+v", plan.Notes)
+		}
+	})
 }
 
 // TestPlanRemoveCreatedKeys: msiexec's unregistration deletes a class's,
