@@ -87,7 +87,9 @@ type ClassToRegistryOptions struct {
 //
 // A MIME type is registered while its extension or its class is (as
 // RegisterMIMEInfo documents): its rows go in the extension's component
-// and in the class's. msiexec's unregistration deletes a class's
+// and in the class's. So is a ProgId reached by a class and named by
+// extensions with verbs (RegisterProgIdInfo): its rows go in the class's
+// component and in each such extension's. msiexec's unregistration deletes a class's
 // (CLSID\{clsid}, FileType\{clsid}), ProgId's or extension's key with all
 // its subkeys; a key the package's own Registry row "+" creates inside
 // one (created on install, never removed by itself) gets a "-" row in

@@ -247,23 +247,44 @@ func (p *planner) emitProgID(i int) {
 		return
 	}
 	comp, feat, via := p.progFollows(i)
-	comp = p.owner(comp, feat)
+	// msiexec registers a ProgId while its class server or an extension
+	// server with verbs naming it is installed (RegisterProgIdInfo; Wine
+	// the same): the keys go in the component it follows and in each
+	// such extension's, so that either one installed writes them. (A
+	// ProgId the extensions alone reach already follows the first.)
+	comps := []string{p.owner(comp, feat)}
+	seen := map[string]bool{comps[0]: true}
+	if p.progs[i].viaBy == viaClass {
+		for _, e := range p.extByProg.Get(p.lower(r.ProgID)) {
+			if p.stop.Tick() {
+				return
+			}
+			if x := in.Extensions[e]; p.exts[e].dead == "" && p.extHasVerbs(e) && p.converted(node{kindExtension, e}) {
+				if c := p.owner(x.Component, x.Feature); !seen[c] {
+					seen[c] = true
+					comps = append(comps, c)
+				}
+			}
+		}
+	}
 	why := "ProgId " + clip.String(r.ProgID)
 	key := p.literal(r.ProgID)
-	if r.Description != "" {
-		p.emit(key, "", p.regValue(p.literal(r.Description)), comp, why)
-	}
-	if clsid, _ := p.progClass(i); clsid != "" {
-		p.emit(key+`\CLSID`, "", p.regValue(p.literal(clsid)), comp, why)
-	}
-	if ic := p.iconPath(r.Icon, r.IconIndex); ic.value != "" {
-		p.emit(key+`\DefaultIcon`, "", ic.value, comp, why)
-	} else if ic.problem != "" {
-		p.dropped(nd, "DefaultIcon", ic.problem)
-	}
-	if p.progs[i].parent >= 0 {
-		if root := p.progRoot(i); root >= 0 && root != i {
-			p.emit(key+`\CurVer`, "", p.regValue(p.literal(in.ProgIDs[root].ProgID)), comp, why)
+	for _, comp := range comps {
+		if r.Description != "" {
+			p.emit(key, "", p.regValue(p.literal(r.Description)), comp, why)
+		}
+		if clsid, _ := p.progClass(i); clsid != "" {
+			p.emit(key+`\CLSID`, "", p.regValue(p.literal(clsid)), comp, why)
+		}
+		if ic := p.iconPath(r.Icon, r.IconIndex); ic.value != "" {
+			p.emit(key+`\DefaultIcon`, "", ic.value, comp, why)
+		} else if ic.problem != "" && comp == comps[0] {
+			p.dropped(nd, "DefaultIcon", ic.problem)
+		}
+		if p.progs[i].parent >= 0 {
+			if root := p.progRoot(i); root >= 0 && root != i {
+				p.emit(key+`\CurVer`, "", p.regValue(p.literal(in.ProgIDs[root].ProgID)), comp, why)
+			}
 		}
 	}
 	p.remove(nd, p.progReason(i, via))

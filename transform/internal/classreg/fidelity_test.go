@@ -152,3 +152,32 @@ var cmpSortKV = cmpopts.SortSlices(func(a, b kV) bool {
 	}
 	return a.Component < b.Component
 })
+
+// TestPlanProgIDFollowsClassAndExtension: msiexec registers a ProgId
+// while its class server or an extension server with verbs naming it is
+// installed (RegisterProgIdInfo). Under Wine, with the class's feature
+// removed and the extension's kept, the original kept the ProgId's keys
+// and the rewrite (rows in the class's component only) lost them. Its
+// keys now go in both components; a ProgId only the class reaches stays
+// in the class's.
+func TestPlanProgIDFollowsClassAndExtension(t *testing.T) {
+	plan := makePlan(twoServers(), Options{})
+	var got []kV
+	for _, r := range kVs(plan) {
+		if strings.HasPrefix(r.Key, "Odd.Thing") && !strings.Contains(r.Key, `\shell`) {
+			got = append(got, r)
+		}
+	}
+	want := []kV{
+		{"Odd.Thing.1", "", "Odd Thing 1", "Comp"},
+		{`Odd.Thing.1\CLSID`, "", "{AAAAAAAA-0000-0000-0000-000000000001}", "Comp"},
+		{"Odd.Thing.1", "", "Odd Thing 1", "AppComp"},
+		{`Odd.Thing.1\CLSID`, "", "{AAAAAAAA-0000-0000-0000-000000000001}", "AppComp"},
+		{"Odd.Thing", "", "Odd Thing", "Comp"},
+		{`Odd.Thing\CLSID`, "", "{AAAAAAAA-0000-0000-0000-000000000001}", "Comp"},
+		{`Odd.Thing\CurVer`, "", "Odd.Thing.1", "Comp"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ProgId rows (-want +got):\n%s", diff)
+	}
+}

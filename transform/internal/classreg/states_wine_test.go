@@ -57,16 +57,22 @@ func TestClassToRegistryStatesWine(t *testing.T) {
 	}
 	db.Close()
 
+	// wineLeaves lists the ProgIds whose keys Wine's uninstall of the
+	// original leaves behind in that state, though nothing registers
+	// them any more (Wine's quirk, also seen in TestClassToRegistryWine;
+	// Windows removes them): those lines may be in the original only.
+	// Office.Template is reached by extension .odot (App) alone.
 	steps := []struct {
 		name string
 		wineStep
+		wineLeaves []string
 	}{
-		{"install all", wineStep{"/i", nil}},
-		{"REMOVE=Core", wineStep{"/i", []string{"REMOVE=Core"}}},
-		{"ADDLOCAL=Core", wineStep{"/i", []string{"ADDLOCAL=Core"}}},
-		{"REMOVE=App", wineStep{"/i", []string{"REMOVE=App"}}},
-		{"REMOVE=Extras", wineStep{"/i", []string{"REMOVE=Extras"}}},
-		{"uninstall", wineStep{"/x", nil}},
+		{"install all", wineStep{"/i", nil}, nil},
+		{"REMOVE=Core", wineStep{"/i", []string{"REMOVE=Core"}}, nil},
+		{"ADDLOCAL=Core", wineStep{"/i", []string{"ADDLOCAL=Core"}}, nil},
+		{"REMOVE=App", wineStep{"/i", []string{"REMOVE=App"}}, []string{"Office.Template"}},
+		{"REMOVE=Extras", wineStep{"/i", []string{"REMOVE=Extras"}}, []string{"Office.Template"}},
+		{"uninstall", wineStep{"/x", nil}, []string{"Office.Template", "Office.Doc.12"}},
 	}
 	prefixes := winePrefixes(in)
 	states := func(pkg string) [][]wineoracle.Entry {
@@ -94,9 +100,7 @@ func TestClassToRegistryStatesWine(t *testing.T) {
 	for i, s := range steps {
 		want, got := wineNormalize(in, orgs[i], rew[i])
 		got = dropShellNewKeys(got)
-		if i > 0 {
-			want = wineDropProgIDs(in, want, got)
-		}
+		want = dropProgIDLines(want, got, s.wineLeaves)
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("after %s: registry (-original +rewritten):\n%s", s.name, diff)
 		}
@@ -115,6 +119,28 @@ func dropShellNewKeys(lines []string) []string {
 			continue
 		}
 		out = append(out, l)
+	}
+	return out
+}
+
+// dropProgIDLines removes from want the lines under the keys of the
+// ProgIds progIDs that got does not have.
+func dropProgIDLines(want, got, progIDs []string) []string {
+	have := map[string]bool{}
+	for _, l := range got {
+		have[l] = true
+	}
+	var out []string
+	for _, l := range want {
+		k := strings.ToLower(l)
+		drop := false
+		for _, p := range progIDs {
+			pre := strings.ToLower(`software\classes\` + p)
+			drop = drop || !have[l] && (strings.HasPrefix(k, pre+" |") || strings.HasPrefix(k, pre+`\`))
+		}
+		if !drop {
+			out = append(out, l)
+		}
 	}
 	return out
 }
