@@ -64,8 +64,9 @@ type ClassToRegistryOptions struct {
 // registers a class or extension while the feature its row names is
 // installed or advertised, whatever other features hold its component, and
 // unregisters it when that feature is removed; when the component is in
-// other features too (or not in that one), the Registry rows go in a new
-// registry-only component held only by that feature: key "reg_" +
+// other features too (or not in that one), or is permanent (never
+// uninstalled, so its own rows would never go), the Registry rows go in a
+// new registry-only component held only by that feature: key "reg_" +
 // component + "_" + feature (shortened with a hash to fit the Component
 // key column), key path its first Registry value, the original
 // component's directory, condition, 64-bit and transitive bits, and a

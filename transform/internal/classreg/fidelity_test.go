@@ -181,3 +181,27 @@ func TestPlanProgIDFollowsClassAndExtension(t *testing.T) {
 		t.Errorf("ProgId rows (-want +got):\n%s", diff)
 	}
 }
+
+// TestPlanPermanentComponent: msiexec removes a class's registration
+// with its feature, also when the class's component is permanent
+// (attribute 16), which is never uninstalled: the component's own
+// Registry rows would stay forever (under Wine, uninstalling the rewrite
+// of vfp-VFPODBC.msi with a class added to its permanent components left
+// every key). The rows go in a registry-only component of the feature.
+func TestPlanPermanentComponent(t *testing.T) {
+	in := oddBase()
+	in.Components[0].Attributes = compPermanent
+	plan := makePlan(in, Options{})
+	if len(plan.Components) != 1 {
+		t.Fatalf("new components %+v, want one", plan.Components)
+	}
+	nc := plan.Components[0]
+	if nc.Component != "reg_Comp_Main" || nc.Feature != "Main" || nc.Attributes&compPermanent != 0 || !strings.Contains(nc.Reason, "permanent") {
+		t.Errorf("new component %+v: want reg_Comp_Main of Main, not permanent, with the reason", nc)
+	}
+	for _, a := range plan.Add {
+		if a.Row.Component != "reg_Comp_Main" {
+			t.Errorf("row %+v is not in the registry-only component", a.Row)
+		}
+	}
+}
