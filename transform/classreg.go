@@ -64,8 +64,9 @@ type ClassToRegistryOptions struct {
 // registers a class or extension while the feature its row names is
 // installed or advertised, whatever other features hold its component, and
 // unregisters it when that feature is removed; when the component is in
-// other features too (or not in that one), the Registry rows go in a new
-// registry-only component held only by that feature: key "reg_" +
+// other features too (or not in that one), or is permanent (never
+// uninstalled, so its own rows would never go), the Registry rows go in a
+// new registry-only component held only by that feature: key "reg_" +
 // component + "_" + feature (shortened with a hash to fit the Component
 // key column), key path its first Registry value, the original
 // component's directory, condition, 64-bit and transitive bits, and a
@@ -84,6 +85,21 @@ type ClassToRegistryOptions struct {
 // RegisterClassInfo and the other Register*/Unregister* actions are kept:
 // they do nothing on empty tables and still serve any registration left
 // advertised.
+//
+// A MIME type is registered while its extension or its class is (as
+// RegisterMIMEInfo documents): its rows go in the extension's component
+// and in the class's. So is a ProgId reached by a class and named by
+// extensions with verbs (RegisterProgIdInfo): its rows go in the class's
+// component and in each such extension's. msiexec's unregistration deletes a class's
+// (CLSID\{clsid}, FileType\{clsid}), ProgId's or extension's key with all
+// its subkeys; a key the package's own Registry row "+" creates inside
+// one (created on install, never removed by itself) gets a "-" row in
+// each component holding that registration's rows, so that it still goes
+// when the registration does. An AppId used by classes of several
+// components gets, in each, the Description of the last class using it
+// (what msiexec leaves when all are installed); when those differ, the
+// report says which description msiexec leaves while only one component
+// is installed.
 //
 // Registration that cannot be written faithfully (an icon whose cache
 // folder depends on the install context, a ProgId_Parent cycle, two

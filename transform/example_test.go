@@ -64,11 +64,11 @@ func Example() {
 		fmt.Printf("%s: %d rows\n", name, t.Len())
 	}
 	// Output:
-	// class-to-registry: 58 changes, 3 notes
+	// class-to-registry: 60 changes, 3 notes
 	// leaf-features: 10 changes, 0 notes
 	// assembly-names: 0 changes, 6 notes
 	// Class: 0 rows
-	// Registry: 41 rows
+	// Registry: 43 rows
 	// Feature: 10 rows
 }
 

@@ -32,5 +32,5 @@ func ExampleNewPackageCode() {
 	// Output:
 	// package-code update _SummaryInformation [9]
 	// old: {CA84CAB9-CFE5-8F89-0D70-EA88B4E9BBD4}
-	// new: {AD6D5AA2-5784-57A3-9E24-63D0B91ACADD}
+	// new: {4DD4B3C6-BED3-52C2-A90D-5620B737D382}
 }

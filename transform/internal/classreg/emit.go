@@ -256,23 +256,44 @@ func (p *planner) emitProgID(i int) {
 		return
 	}
 	comp, feat, via := p.progFollows(i)
-	comp = p.owner(comp, feat)
+	// msiexec registers a ProgId while its class server or an extension
+	// server with verbs naming it is installed (RegisterProgIdInfo; Wine
+	// the same): the keys go in the component it follows and in each
+	// such extension's, so that either one installed writes them. (A
+	// ProgId the extensions alone reach already follows the first.)
+	comps := []string{p.owner(comp, feat)}
+	seen := map[string]bool{comps[0]: true}
+	if p.progs[i].viaBy == viaClass {
+		for _, e := range p.extByProg.Get(p.lower(r.ProgID)) {
+			if p.stop.Tick() {
+				return
+			}
+			if x := in.Extensions[e]; p.exts[e].dead == "" && p.extHasVerbs(e) && p.converted(node{kindExtension, e}) {
+				if c := p.owner(x.Component, x.Feature); !seen[c] {
+					seen[c] = true
+					comps = append(comps, c)
+				}
+			}
+		}
+	}
 	why := "ProgId " + clip.String(r.ProgID)
 	key := p.literal(r.ProgID)
-	if r.Description != "" {
-		p.emit(key, "", p.regValue(p.literal(r.Description)), comp, why)
-	}
-	if clsid, _ := p.progClass(i); clsid != "" {
-		p.emit(key+`\CLSID`, "", p.regValue(p.literal(clsid)), comp, why)
-	}
-	if ic := p.iconPath(r.Icon, r.IconIndex); ic.value != "" {
-		p.emit(key+`\DefaultIcon`, "", ic.value, comp, why)
-	} else if ic.problem != "" {
-		p.dropped(nd, "DefaultIcon", ic.problem)
-	}
-	if p.progs[i].parent >= 0 {
-		if root := p.progRoot(i); root >= 0 && root != i {
-			p.emit(key+`\CurVer`, "", p.regValue(p.literal(in.ProgIDs[root].ProgID)), comp, why)
+	for _, comp := range comps {
+		if r.Description != "" {
+			p.emit(key, "", p.regValue(p.literal(r.Description)), comp, why)
+		}
+		if clsid, _ := p.progClass(i); clsid != "" {
+			p.emit(key+`\CLSID`, "", p.regValue(p.literal(clsid)), comp, why)
+		}
+		if ic := p.iconPath(r.Icon, r.IconIndex); ic.value != "" {
+			p.emit(key+`\DefaultIcon`, "", ic.value, comp, why)
+		} else if ic.problem != "" && comp == comps[0] {
+			p.dropped(nd, "DefaultIcon", ic.problem)
+		}
+		if p.progs[i].parent >= 0 {
+			if root := p.progRoot(i); root >= 0 && root != i {
+				p.emit(key+`\CurVer`, "", p.regValue(p.literal(in.ProgIDs[root].ProgID)), comp, why)
+			}
 		}
 	}
 	p.remove(nd, p.progReason(i, via))
@@ -306,7 +327,7 @@ func (p *planner) emitAppID(i int) {
 	a := in.AppIDs[i]
 	nd := node{kindAppID, i}
 	desc := ""
-	descFrom := ""
+	descFrom, descComp := "", ""
 	var comps []string
 	seen := map[string]bool{}
 	for _, ci := range p.classByApp.Get(p.lower(a.AppID)) {
@@ -319,13 +340,20 @@ func (p *planner) emitAppID(i int) {
 		}
 		// msiexec writes the AppID key once per class using it, with
 		// that class's Description: the last class wins.
+		comp := p.owner(c.Component, c.Feature)
 		if c.Description != "" {
 			if desc != "" && desc != c.Description {
-				p.note(edit.Warning, tblAppID, a.ref.Key, "classes %s and %s give different descriptions; AppID default = %q (the last, as msiexec leaves it)", descFrom, c.CLSID, c.Description)
+				if comp != descComp {
+					// In two components, which are installed apart: no
+					// Registry rows follow msiexec in every feature state.
+					p.note(edit.Warning, tblAppID, a.ref.Key, "classes %s (component %s) and %s (component %s) give different descriptions; AppID default = %q in both components (the last, as msiexec leaves it when both are installed; with only %s's feature installed msiexec leaves %q)", descFrom, descComp, c.CLSID, comp, c.Description, descComp, desc)
+				} else {
+					p.note(edit.Warning, tblAppID, a.ref.Key, "classes %s and %s give different descriptions; AppID default = %q (the last, as msiexec leaves it)", descFrom, c.CLSID, c.Description)
+				}
 			}
-			desc, descFrom = c.Description, c.CLSID
+			desc, descFrom, descComp = c.Description, c.CLSID, comp
 		}
-		if comp := p.owner(c.Component, c.Feature); !seen[comp] {
+		if !seen[comp] {
 			seen[comp] = true
 			comps = append(comps, comp)
 		}
@@ -368,25 +396,36 @@ func (p *planner) emitMIME(i int) {
 	in := p.in
 	m := in.MIMEs[i]
 	e := in.Extensions[p.mimes[i].ext]
-	// The keys follow the extension's component, or the class's when
-	// only the class is registered. owner is asked only about the one
-	// the keys follow: it may make a registry-only component, which a
-	// dead extension's component (one that does not exist, say) must
-	// not get.
+	// msiexec registers a MIME type when its class server or its
+	// extension server is installed (RegisterMIMEInfo; Wine checks
+	// both), and removes it when neither is: the keys go in the
+	// extension's component and in the class's, each while registered,
+	// so that either one installed writes them. owner is asked only
+	// about registered rows: it may make a registry-only component,
+	// which a dead extension's component (one that does not exist, say)
+	// must not get.
 	// The class's is its CLSID's first registered row, found through
 	// liveClass: walking the CLSID's rows for each MIME type took 3.7 s
 	// for 32,000 of them naming one CLSID of 32,000 unregistered rows.
-	var comp string
-	if ci, ok := p.liveClass.Lookup(p.lower(m.CLSID)); ok && p.exts[p.mimes[i].ext].dead != "" {
-		comp = p.owner(in.Classes[ci].Component, in.Classes[ci].Feature)
-	} else {
-		comp = p.owner(e.Component, e.Feature)
+	var comps [2]string
+	n := 0
+	if p.exts[p.mimes[i].ext].dead == "" {
+		comps[n] = p.owner(e.Component, e.Feature)
+		n++
+	}
+	if ci, ok := p.liveClass.Lookup(p.lower(m.CLSID)); ok && m.CLSID != "" && p.converted(node{kindClass, ci}) {
+		if c := p.owner(in.Classes[ci].Component, in.Classes[ci].Feature); n == 0 || c != comps[0] {
+			comps[n] = c
+			n++
+		}
 	}
 	key := `MIME\Database\Content Type\` + p.literal(m.ContentType)
 	why := "MIME " + clip.String(m.ContentType)
-	p.emit(key, "Extension", p.regValue(p.literal("."+strings.TrimPrefix(e.Extension, "."))), comp, why)
-	if m.CLSID != "" {
-		p.emit(key, "CLSID", p.regValue(p.literal(m.CLSID)), comp, why)
+	for _, comp := range comps[:n] {
+		p.emit(key, "Extension", p.regValue(p.literal("."+strings.TrimPrefix(e.Extension, "."))), comp, why)
+		if m.CLSID != "" {
+			p.emit(key, "CLSID", p.regValue(p.literal(m.CLSID)), comp, why)
+		}
 	}
 	p.remove(node{kindMIME, i}, "converted to Registry rows")
 }

@@ -461,7 +461,7 @@ func planFor(in *Input, opts Options) *Plan {
 	p := analyze(in, opts)
 	// Each phase reads what the ones before it made: once stopped (a
 	// phase cut short), none runs and the partial plan is discarded.
-	for _, phase := range []func(){p.generate, p.finishComponents, p.sequence, p.typeLibs, p.advertisedRegistry} {
+	for _, phase := range []func(){p.generate, p.removeCreatedKeys, p.finishComponents, p.sequence, p.typeLibs, p.advertisedRegistry} {
 		if p.stop.Stopped() {
 			break
 		}

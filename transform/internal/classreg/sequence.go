@@ -139,14 +139,21 @@ func (p *planner) advertisedRegistry() {
 // that names component. msiexec registers it while that feature is
 // installed (or advertised) and removes it when that feature is removed,
 // whatever other features hold the component. When the component belongs
-// to that feature alone, its own Registry rows behave the same; otherwise
-// (the component is in other features too, or not in that one) the rows
+// to that feature alone and is not permanent, its own Registry rows
+// behave the same; otherwise (the component is in other features too, or
+// not in that one, or is never uninstalled) the rows
 // go in a new registry-only component that only the feature holds, with
 // the original component's directory, condition and 64-bit attribute. In
 // a merge module every component goes into the features the module is
 // merged into, so the component itself is the owner.
 func (p *planner) owner(component, feature string) string {
-	if p.in.MergeModule || feature == "" || (p.compFeats.NumLefts(component) == 1 && p.compFeats.Has(feature, component)) {
+	src := p.comps.Get(component)
+	// A permanent component is never uninstalled: its Registry rows
+	// would stay after msiexec removed the registration with the
+	// feature (under Wine, the rewrite of a class in a permanent
+	// component of vfp-VFPODBC.msi left every key after uninstall).
+	lives := src == nil || src.Attributes&compPermanent == 0
+	if p.in.MergeModule || feature == "" || (lives && p.compFeats.NumLefts(component) == 1 && p.compFeats.Has(feature, component)) {
 		return component
 	}
 	key := [2]int32{p.compTexts.ID(component), p.compTexts.ID(feature)}
@@ -165,7 +172,6 @@ func (p *planner) owner(component, feature string) string {
 	}
 	p.compTaken[p.lower(name)] = true
 	p.owners[key] = name
-	src := p.comps.Get(component)
 	nc := NewComponent{Component: name, From: component, Feature: feature, Attributes: compRegistryKeyPath}
 	if src != nil {
 		nc.Directory, nc.Condition = src.Directory, src.Condition
@@ -182,9 +188,12 @@ func (p *planner) owner(component, feature string) string {
 	if len(others) > 8 {
 		others = append(others[:8], clip.Sprintf("and %d more", len(others)-8))
 	}
-	if p.compFeats.Has(feature, component) {
+	switch {
+	case !lives:
+		nc.Reason = clip.Sprintf("registration tied to feature %s, removed with it; component %s is permanent (attribute 16), so its own Registry rows are never removed", feature, component)
+	case p.compFeats.Has(feature, component):
 		nc.Reason = clip.Sprintf("registration tied to feature %s; component %s is also in %s", feature, component, strings.Join(others, ", "))
-	} else {
+	default:
 		nc.Reason = clip.Sprintf("registration tied to feature %s, which does not hold component %s", feature, component)
 	}
 	p.plan.Components = append(p.plan.Components, nc)
@@ -193,6 +202,10 @@ func (p *planner) owner(component, feature string) string {
 
 // Component attribute bits the new components copy.
 const compTransitive = 0x0040
+
+// compPermanent marks a component msiexec never uninstalls
+// (msidbComponentAttributesPermanent); the new components do not copy it.
+const compPermanent = 0x0010
 
 // finishComponents gives every new component its key path: its first
 // Registry row that writes a value. A component whose rows only create

@@ -61,6 +61,39 @@ var wineCases = []wineCase{
 			}
 		},
 	},
+	{
+		// A real package built from a merge module (Wise, 2000): its
+		// ModuleSignature table stays, every identifier has the module's
+		// GUID suffix, its components are permanent (attribute 16) and
+		// it is per user (no ALLUSERS). A class, a ProgId pair and an
+		// extension with a verb are added to two of the module's
+		// components; msiexec removes that registration with feature
+		// Complete although the components stay.
+		name: "vfp-VFPODBC-module",
+		file: "real/vfp-VFPODBC.msi",
+		prepare: func(t *testing.T, msibuild, dir, pkg string) {
+			const s = ".981516B7_19F5_4A4C_97A4_5EF09A684662"
+			const clsid = "{7E57C0DE-0D0D-4C1A-8000-000000000001}"
+			tables := map[string]string{
+				"Class.idt": "CLSID\tContext\tComponent_\tProgId_Default\tDescription\tAppId_\tFileTypeMask\tIcon_\tIconIndex\tDefInprocHandler\tArgument\tFeature_\tAttributes\r\n" +
+					"s38\ts32\ts72\tS255\tL255\tS38\tS255\tS72\tI2\tS32\tS255\ts38\tI2\r\nClass\tCLSID\tContext\tComponent_\r\n" +
+					clsid + "\tInprocServer32\tSystemFolder" + s + "\tVfp.Thing.1\tVfp Thing\t\t\t\t\t\t\tComplete\t\r\n",
+				"ProgId.idt": "ProgId\tProgId_Parent\tClass_\tDescription\tIcon_\tIconIndex\r\ns255\tS255\tS38\tL255\tS72\tI2\r\nProgId\tProgId\r\n" +
+					"Vfp.Thing.1\t\t" + clsid + "\tVfp Thing 1\t\t\r\nVfp.Thing\tVfp.Thing.1\t\tVfp Thing\t\t\r\n",
+				"Extension.idt": "Extension\tComponent_\tProgId_\tMIME_\tFeature_\r\ns255\ts72\tS255\tS64\ts38\r\nExtension\tExtension\tComponent_\r\n" +
+					"vfpt\tdrvvfp.chm" + s + "\tVfp.Thing.1\t\tComplete\r\n",
+				"Verb.idt": "Extension_\tVerb\tSequence\tCommand\tArgument\r\ns255\ts32\tI2\tL255\tL255\r\nVerb\tExtension_\tVerb\r\n" +
+					"vfpt\topen\t1\t&Open\t\"%1\"\r\n",
+			}
+			for name, text := range tables {
+				f := filepath.Join(dir, name)
+				if err := os.WriteFile(f, []byte(text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				run(t, msibuild, pkg, "-i", f)
+			}
+		},
+	},
 }
 
 func run(t *testing.T, name string, args ...string) {

@@ -1,0 +1,207 @@
+package classreg
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/msikit/msikit/transform/internal/edit"
+)
+
+// twoServers is oddBase with a second component, AppComp (app.exe), of a
+// second feature, App, that holds the extension.
+func twoServers() *Input {
+	in := oddBase()
+	in.Components = append(in.Components, ComponentRow{Component: "AppComp", KeyPath: "app.exe"})
+	in.Files = append(in.Files, FileRow{File: "app.exe", Component: "AppComp", FileName: "app.exe"})
+	in.Features = append(in.Features, "App")
+	in.FeatureComponents = append(in.FeatureComponents, FeatureComponent{Feature: "App", Component: "AppComp"})
+	in.Extensions[0].Component, in.Extensions[0].Feature = "AppComp", "App"
+	in.Extensions[0].ref = RowRef{Key: []string{"odd", "AppComp"}}
+	return in
+}
+
+func rowsUnder(plan *Plan, prefix string) []kV {
+	var out []kV
+	for _, r := range kVs(plan) {
+		if strings.HasPrefix(r.Key, prefix) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// TestPlanMIMEFollowsClassAndExtension: msiexec registers a MIME type
+// while its class server or its extension server is installed
+// (RegisterMIMEInfo; under Wine, removing the extension's feature left
+// the MIME keys of a class that stayed). Its keys go in both components.
+func TestPlanMIMEFollowsClassAndExtension(t *testing.T) {
+	in := twoServers()
+	in.Extensions[0].MIME = "t/odd"
+	in.MIMEs = []MIMERow{
+		{ContentType: "t/odd", Extension: "odd", CLSID: in.Classes[0].CLSID, ref: RowRef{Key: []string{"t/odd"}}},
+		{ContentType: "t/plain", Extension: "odd", ref: RowRef{Key: []string{"t/plain"}}}, // no class: the extension's alone
+	}
+	plan := makePlan(in, Options{})
+	want := []kV{
+		{`MIME\Database\Content Type\t/odd`, "Extension", ".odd", "AppComp"},
+		{`MIME\Database\Content Type\t/odd`, "CLSID", in.Classes[0].CLSID, "AppComp"},
+		{`MIME\Database\Content Type\t/odd`, "Extension", ".odd", "Comp"},
+		{`MIME\Database\Content Type\t/odd`, "CLSID", in.Classes[0].CLSID, "Comp"},
+		{`MIME\Database\Content Type\t/plain`, "Extension", ".odd", "AppComp"},
+	}
+	if diff := cmp.Diff(want, rowsUnder(plan, `MIME\`)); diff != "" {
+		t.Errorf("MIME rows (-want +got):\n%s", diff)
+	}
+}
+
+// TestPlanAppIDDescriptionsByComponent: msiexec writes an AppId's
+// default value once per class it registers, with the class's
+// Description, so the last class registered wins. When the classes are
+// in two components (installed apart), no Registry rows give what msiexec
+// leaves in every feature state: the rows write the last class's in each
+// component (what msiexec leaves when both are installed), and the
+// report says what differs while only one is.
+func TestPlanAppIDDescriptionsByComponent(t *testing.T) {
+	const appID = "{AAAAAAAA-0000-0000-0000-0000000000A1}"
+	withApp := func(desc2 string) *Input {
+		in := twoServers()
+		in.AppIDs = []AppIDRow{{AppID: appID, LocalService: "Svc", ref: RowRef{Key: []string{appID}}}}
+		in.Classes[0].AppID = appID
+		in.Classes = append(in.Classes, ClassRow{
+			CLSID: "{AAAAAAAA-0000-0000-0000-000000000002}", Context: "LocalServer32", Component: "AppComp",
+			Description: desc2, AppID: appID, Feature: "App",
+			ref: RowRef{Key: []string{"{AAAAAAAA-0000-0000-0000-000000000002}", "LocalServer32", "AppComp"}},
+		})
+		return in
+	}
+	t.Run("different descriptions", func(t *testing.T) {
+		plan := makePlan(withApp("Odd Server"), Options{})
+		want := []kV{
+			{`AppID\` + appID, "", "Odd Server", "Comp"},
+			{`AppID\` + appID, "LocalService", "Svc", "Comp"},
+			{`AppID\` + appID, "", "Odd Server", "AppComp"},
+			{`AppID\` + appID, "LocalService", "Svc", "AppComp"},
+		}
+		if diff := cmp.Diff(want, rowsUnder(plan, `AppID\`)); diff != "" {
+			t.Errorf("AppID rows (-want +got):\n%s", diff)
+		}
+		if !hasNote(plan, edit.Warning, tblAppID, `with only Comp's feature installed msiexec leaves "Odd Thing"`) {
+			t.Errorf("no warning saying what differs while one component is installed; notes: %+v", plan.Notes)
+		}
+	})
+	t.Run("one component", func(t *testing.T) {
+		in := withApp("Odd Server")
+		in.Classes[1].Component, in.Classes[1].Feature = "Comp", "Main"
+		plan := makePlan(in, Options{})
+		if !hasNote(plan, edit.Warning, tblAppID, `AppID default = "Odd Server" (the last, as msiexec leaves it)`) {
+			t.Errorf("no warning about the two descriptions; notes: %+v", plan.Notes)
+		}
+	})
+}
+
+// TestPlanRemoveCreatedKeys: msiexec's unregistration deletes a class's,
+// ProgId's or extension's key with its subkeys, and with them a key the
+// package's own "+" row created there (created on install, never removed
+// by itself). Under Wine, the rewrite of a package with an Insertable
+// key written that way left the key after uninstall. A "-" row in the
+// registration's component removes it with the registration.
+func TestPlanRemoveCreatedKeys(t *testing.T) {
+	in := twoServers()
+	in.Registry = []RegistryRow{
+		{ID: "regInsertable", Key: c1 + `\Insertable`, Name: "+", Component: "Comp"},
+		{ID: "regShellNew", Key: `.odd\ShellNew`, Name: "+", Component: "AppComp"},
+		{ID: "regVerbKey", Key: `Odd.Thing.1\shell\open\ddeexec`, Name: "+", Component: "AppComp"},
+		// Not in a tree the original deletes: no row.
+		{ID: "regAppIDSub", Key: `AppID\{AAAAAAAA-0000-0000-0000-0000000000A1}\Sub`, Name: "+", Component: "Comp"},
+		{ID: "regOther", Key: `Other.ProgId\Sub`, Name: "+", Component: "Comp"},
+		{ID: "regHKLM", Root: 2, Key: `Software\Classes\` + c1 + `\Control`, Name: "+", Component: "Comp"},
+		// A value or a "*" key goes with its component already.
+		{ID: "regValue", Key: c1 + `\Programmable`, Name: "Flag", Value: "1", Component: "Comp"},
+		{ID: "regStar", Key: c1 + `\Control`, Name: "*", Component: "Comp"},
+	}
+	plan := makePlan(in, Options{})
+	var got []kV
+	for _, r := range kVs(plan) {
+		if r.Name == "-" {
+			got = append(got, r)
+		}
+	}
+	want := []kV{
+		{c1 + `\Insertable`, "-", "", "Comp"},
+		{`.odd\ShellNew`, "-", "", "AppComp"},
+		// Odd.Thing.1 is the class's ProgId (Comp) and has the
+		// extension's verbs (AppComp): either removal deletes it.
+		{`Odd.Thing.1\shell\open\ddeexec`, "-", "", "Comp"},
+		{`Odd.Thing.1\shell\open\ddeexec`, "-", "", "AppComp"},
+	}
+	if diff := cmp.Diff(want, got, cmpSortKV); diff != "" {
+		t.Errorf(`"-" rows (-want +got):`+"\n%s", diff)
+	}
+	// The package's own rows stay, and a second run adds nothing.
+	if second := makePlan(apply(in, plan), Options{}); len(second.Add) != 0 {
+		t.Errorf("second run adds %+v", kVs(second))
+	}
+}
+
+var cmpSortKV = cmpopts.SortSlices(func(a, b kV) bool {
+	if a.Key != b.Key {
+		return a.Key < b.Key
+	}
+	return a.Component < b.Component
+})
+
+// TestPlanProgIDFollowsClassAndExtension: msiexec registers a ProgId
+// while its class server or an extension server with verbs naming it is
+// installed (RegisterProgIdInfo). Under Wine, with the class's feature
+// removed and the extension's kept, the original kept the ProgId's keys
+// and the rewrite (rows in the class's component only) lost them. Its
+// keys now go in both components; a ProgId only the class reaches stays
+// in the class's.
+func TestPlanProgIDFollowsClassAndExtension(t *testing.T) {
+	plan := makePlan(twoServers(), Options{})
+	var got []kV
+	for _, r := range kVs(plan) {
+		if strings.HasPrefix(r.Key, "Odd.Thing") && !strings.Contains(r.Key, `\shell`) {
+			got = append(got, r)
+		}
+	}
+	want := []kV{
+		{"Odd.Thing.1", "", "Odd Thing 1", "Comp"},
+		{`Odd.Thing.1\CLSID`, "", "{AAAAAAAA-0000-0000-0000-000000000001}", "Comp"},
+		{"Odd.Thing.1", "", "Odd Thing 1", "AppComp"},
+		{`Odd.Thing.1\CLSID`, "", "{AAAAAAAA-0000-0000-0000-000000000001}", "AppComp"},
+		{"Odd.Thing", "", "Odd Thing", "Comp"},
+		{`Odd.Thing\CLSID`, "", "{AAAAAAAA-0000-0000-0000-000000000001}", "Comp"},
+		{`Odd.Thing\CurVer`, "", "Odd.Thing.1", "Comp"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ProgId rows (-want +got):\n%s", diff)
+	}
+}
+
+// TestPlanPermanentComponent: msiexec removes a class's registration
+// with its feature, also when the class's component is permanent
+// (attribute 16), which is never uninstalled: the component's own
+// Registry rows would stay forever (under Wine, uninstalling the rewrite
+// of vfp-VFPODBC.msi with a class added to its permanent components left
+// every key). The rows go in a registry-only component of the feature.
+func TestPlanPermanentComponent(t *testing.T) {
+	in := oddBase()
+	in.Components[0].Attributes = compPermanent
+	plan := makePlan(in, Options{})
+	if len(plan.Components) != 1 {
+		t.Fatalf("new components %+v, want one", plan.Components)
+	}
+	nc := plan.Components[0]
+	if nc.Component != "reg_Comp_Main" || nc.Feature != "Main" || nc.Attributes&compPermanent != 0 || !strings.Contains(nc.Reason, "permanent") {
+		t.Errorf("new component %+v: want reg_Comp_Main of Main, not permanent, with the reason", nc)
+	}
+	for _, a := range plan.Add {
+		if a.Row.Component != "reg_Comp_Main" {
+			t.Errorf("row %+v is not in the registry-only component", a.Row)
+		}
+	}
+}
