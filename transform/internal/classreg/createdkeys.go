@@ -4,7 +4,24 @@ import (
 	"strings"
 
 	"github.com/msikit/msikit/internal/clip"
+	"github.com/msikit/msikit/internal/textmemo"
 )
+
+// maxKeyName is the longest key name the registry holds (255
+// characters). A tree root longer than that names no key msiexec could
+// have created, so treeRoot looks no further than this into a key: a
+// Registry row whose key is a long pooled text costs the same as any.
+const maxKeyName = 255
+
+// segment returns the text of s before its first backslash and whether
+// it is at most maxKeyName bytes long, reading no more than that.
+func segment(s string) (string, bool) {
+	head := s[:min(len(s), maxKeyName+1)]
+	if i := strings.IndexByte(head, '\\'); i >= 0 {
+		return s[:i], true
+	}
+	return head, len(head) <= maxKeyName
+}
 
 // treeRoot returns the key (relative to HKCR) whose whole tree msiexec's
 // unregistration deletes and that contains key, or "" when there is none:
@@ -12,18 +29,27 @@ import (
 // (UnregisterExtensionInfo), and a ProgId (UnregisterProgIdInfo; the
 // shell verbs below it go with the extension). AppID and MIME keys are
 // deleted without their subkeys, so a key created below them stays in
-// the original too.
+// the original too. A root past maxKeyName is none.
 func treeRoot(key string) string {
-	first, rest, _ := strings.Cut(key, `\`)
-	switch strings.ToLower(first) {
-	case "clsid", "filetype":
-		second, _, _ := strings.Cut(rest, `\`)
-		if second == "" {
+	first, ok := segment(key)
+	if !ok || first == "" {
+		return ""
+	}
+	switch {
+	case strings.EqualFold(first, "clsid"), strings.EqualFold(first, "filetype"):
+		if len(key) == len(first) {
+			return ""
+		}
+		second, ok := segment(key[len(first)+1:])
+		if !ok || second == "" {
 			return ""
 		}
 		return key[:len(first)+1+len(second)]
-	case "", "appid", "mime", "wow6432node", "interface", "typelib", "installer":
-		return ""
+	}
+	for _, k := range [...]string{"appid", "mime", "wow6432node", "interface", "typelib", "installer"} {
+		if strings.EqualFold(first, k) {
+			return ""
+		}
 	}
 	return first
 }
@@ -67,18 +93,35 @@ func (p *planner) removeCreatedKeys() {
 		return
 	}
 	// The components of the added rows in those trees, in order.
+	// The components of the added rows in those trees, in order. A
+	// component's name may be a long pooled text, named by every row:
+	// each root's set knows it by identity (textmemo), hashing it once.
 	comps := map[string][]string{}
-	seen := map[[2]string]bool{}
-	p.plan.adds.each(func(a *Addition) bool {
+	seen := map[string]*textmemo.Index[bool]{}
+	adds := &p.plan.adds
+	adds.each(func(a *addition) bool {
 		if p.stop.Tick() {
 			return false
 		}
-		root := p.lower(treeRoot(a.Row.Key))
-		if !roots[root] || seen[[2]string{root, a.Row.Component}] {
+		root := treeRoot(a.key)
+		if root == "" {
 			return true
 		}
-		seen[[2]string{root, a.Row.Component}] = true
-		comps[root] = append(comps[root], a.Row.Component)
+		root = p.lower(root)
+		if !roots[root] {
+			return true
+		}
+		comp := adds.text(a.comp)
+		set := seen[root]
+		if set == nil {
+			set = &textmemo.Index[bool]{}
+			seen[root] = set
+		}
+		if set.Has(comp) {
+			return true
+		}
+		set.Set(comp, true)
+		comps[root] = append(comps[root], comp)
 		return true
 	})
 	for _, c := range rows {

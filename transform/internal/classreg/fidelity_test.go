@@ -1,12 +1,14 @@
 package classreg
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/transform/internal/edit"
 )
 
@@ -202,6 +204,39 @@ func TestPlanPermanentComponent(t *testing.T) {
 	for _, a := range plan.Add {
 		if a.Row.Component != "reg_Comp_Main" {
 			t.Errorf("row %+v is not in the registry-only component", a.Row)
+		}
+	}
+}
+
+// TestPlanCreatedKeysOfLongKeys: Registry rows "+" whose key is one long
+// pooled text (a hostile package names it from every row) cost what any
+// row costs. treeRoot upper-cased and scanned the whole key for each row,
+// and the roots' set hashed it: 2,000 rows of a 256 KiB key allocated
+// half a gigabyte. A root past the registry's 255-character key names
+// is none, and the rows stay as they are.
+func TestPlanCreatedKeysOfLongKeys(t *testing.T) {
+	long := strings.Repeat("K", 256<<10)
+	keys := []string{long, `CLSID\` + long, long + `\Sub`}
+	base := twoServers()
+	_, baseAlloc := testenv.Measure(func() { makePlan(base, Options{}) })
+	const rows = 2000
+	in := twoServers()
+	for i := range rows {
+		in.Registry = append(in.Registry, RegistryRow{ID: fmt.Sprintf("plus%d", i), Key: keys[i%len(keys)], Name: "+", Component: "Comp"})
+	}
+	var plan *Plan
+	_, alloc := testenv.Measure(func() { plan = makePlan(in, Options{}) })
+	for _, r := range kVs(plan) {
+		if r.Name == "-" {
+			t.Errorf("a \"-\" row for a key past 255 characters: %.40q in %s", r.Key, r.Component)
+		}
+	}
+	if per := (int64(alloc) - int64(baseAlloc)) / rows; per > 2<<10 {
+		t.Errorf("planning allocated %d bytes per \"+\" row of a 256 KiB key, want at most 2 KiB", per)
+	}
+	for _, k := range []string{long, `clsid\` + long, long + `\Sub`} {
+		if got := treeRoot(k); got != "" {
+			t.Errorf("treeRoot(%.20q…) = %.20q…, want none", k, got)
 		}
 	}
 }
