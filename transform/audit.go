@@ -1051,10 +1051,14 @@ func (r *entryRows) row(i int32, k int) *EntryPoint {
 	return ep
 }
 
-// same reports whether entry points i and j have the same row name.
+// same reports whether entry points i and j have the same row name
+// (small enough to be inlined: coverage asks it millions of times, and
+// the rows are read only when their prints are the same).
 func (r *entryRows) same(i, j int32) bool {
-	return i == j || r.prints[i] == r.prints[j] && sameRowName(r.row(i, 0), r.row(j, 1))
+	return i == j || r.prints[i] == r.prints[j] && r.sameRows(i, j)
 }
+
+func (r *entryRows) sameRows(i, j int32) bool { return sameRowName(r.row(i, 0), r.row(j, 1)) }
 
 // rowPrintEnds is how many bytes of each end of the joined key a row
 // print hashes: a print costs the same whatever the key's length.
