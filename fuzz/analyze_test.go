@@ -239,8 +239,8 @@ func analyzeAudit(t *testing.T, db *msi.Database, a *analysis) {
 		parts.Write(b)
 		size += int64(len(b))
 	}
-	for i := range rep.EntryPoints {
-		part("entry point", &rep.EntryPoints[i])
+	for _, ep := range rep.EntryPoints() {
+		part("entry point", &ep)
 	}
 	for _, c := range rep.Checks {
 		part("check", c)
@@ -291,11 +291,11 @@ func analyzeAudit(t *testing.T, db *msi.Database, a *analysis) {
 		if err := json.Unmarshal(b, &doc); err != nil {
 			t.Fatalf("audit MarshalJSON does not parse: %v\n%.500s", err, b)
 		}
-		if len(doc.EntryPoints) != len(rep.EntryPoints) || len(doc.Checks) != len(rep.Checks) ||
+		if len(doc.EntryPoints) != rep.NumEntryPoints() || len(doc.Checks) != len(rep.Checks) ||
 			len(doc.Features) != rep.NumFeatures() || len(doc.Findings) != rep.NumFindings() {
 			t.Fatalf("audit JSON lists %d entry points, %d checks, %d features, %d findings; the report %d, %d, %d, %d",
 				len(doc.EntryPoints), len(doc.Checks), len(doc.Features), len(doc.Findings),
-				len(rep.EntryPoints), len(rep.Checks), rep.NumFeatures(), rep.NumFindings())
+				rep.NumEntryPoints(), len(rep.Checks), rep.NumFeatures(), rep.NumFindings())
 		}
 		rules := map[string]bool{}
 		for _, r := range transform.AuditRules {

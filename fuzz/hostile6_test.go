@@ -498,7 +498,7 @@ func checkSharedLongDescriptorTexts(t *testing.T, db *msi.Database) {
 	rep := auditInTime(t, db)
 	const most = 3 * (clip.Keep + 40)
 	long := 0
-	for _, ep := range rep.EntryPoints {
+	for _, ep := range rep.EntryPoints() {
 		for _, d := range ep.Descriptors {
 			for _, s := range []string{d.Where, d.Value, d.Args, d.Data} {
 				if len(s) > most {

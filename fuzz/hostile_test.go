@@ -423,7 +423,7 @@ func buildVerbsOfOneExtension(t testing.TB, scale int) []byte {
 func checkVerbsOfOneExtension(t *testing.T, db *msi.Database) {
 	rep := auditInTime(t, db)
 	n := 0
-	for _, ep := range rep.EntryPoints {
+	for _, ep := range rep.EntryPoints() {
 		if ep.Table == "Verb" && ep.Registered && len(ep.Key) == 2 && ep.Key[0] == "synth" && strings.HasPrefix(ep.Key[1], "v") {
 			n++
 		}
@@ -474,7 +474,7 @@ func checkPublishGrid(t *testing.T, db *msi.Database) {
 	})
 	must(t, err)
 	n := 0
-	for _, ep := range rep.EntryPoints {
+	for _, ep := range rep.EntryPoints() {
 		if ep.Table == "PublishComponent" && ep.Registered {
 			n++
 		}

@@ -117,10 +117,12 @@ type AuditReport struct {
 	// ALLUSERS property as authored.
 	PerMachine bool   `json:"perMachine"`
 	AllUsers   string `json:"allUsers"`
-	// EntryPoints are the package's advertised entry points and the rows
-	// that lead to them, in table order: Class, ProgId, AppId, Extension,
-	// Verb, MIME, Shortcut, TypeLib, PublishComponent.
-	EntryPoints []EntryPoint `json:"entryPoints"`
+	// The entry points (the package's advertised entry points and the
+	// rows that lead to them, in table order) are read with
+	// NumEntryPoints, EntryPoint and EntryPoints: the report keeps them
+	// compactly (a package can have 460,000 of them) and writes each
+	// out when it is read.
+	eps *epList
 	// Checks are the health checks the entry points start, one per
 	// feature, in Feature table order. The components of every feature
 	// those checks cover, each feature once, are read with NumFeatures,
@@ -155,6 +157,10 @@ type AuditReport struct {
 // descriptor (Class, Verb, advertised Shortcut, PublishComponent), or a
 // row whose activation reaches one (ProgId, AppId, MIME, Extension), or a
 // type library registered while its feature is only advertised.
+//
+// An AuditReport does not hold its entry points as EntryPoint values
+// (224 bytes each before their key, name and descriptors): it writes
+// each out when it is read (AuditReport.EntryPoint, EntryPoints).
 type EntryPoint struct {
 	Kind  string   `json:"kind"` // class, progid, appid, extension, verb, mime, shortcut, typelib, qualified component
 	Table string   `json:"table"`
@@ -163,10 +169,8 @@ type EntryPoint struct {
 	// Registered is false for a row msiexec never registers or
 	// advertises; NotRegistered says why.
 	Registered bool `json:"registered"`
-	// after says which feature it names after the rewrite; declared
-	// here, it takes the room Registered leaves before the next string
-	// (a string of its own took 16 bytes: 7 MB for 460,000 entry
-	// points).
+	// after says which feature it names after the rewrite (its record
+	// in the report keeps it in the bits of its first byte, epList).
 	after         epAfter
 	NotRegistered string `json:"notRegistered,omitempty"`
 	// Feature is the feature whose health check activation starts and
@@ -383,7 +387,7 @@ func Audit(db *msi.Database, opts AuditOptions) (*AuditReport, error) {
 		return nil, err
 	}
 	stop := edit.NewStop(opts.Context, "audit")
-	rep := &AuditReport{Kind: db.Kind().String(), EntryPoints: []EntryPoint{}, Checks: []*HealthCheck{}}
+	rep := &AuditReport{Kind: db.Kind().String(), Checks: []*HealthCheck{}}
 	// The preview first: its passes are done with before the package's
 	// model is read and the entry points are listed (the model of
 	// 120,000 components is 25 MB, held for nothing while they run). An
@@ -410,25 +414,21 @@ func Audit(db *msi.Database, opts AuditOptions) (*AuditReport, error) {
 		return nil, rewriteErr
 	}
 	rep.ProductCode, rep.PerMachine, rep.AllUsers = m.productCode, m.perMachine(), m.allUsers
-	eps, err := auditEntryPoints(db, m)
-	if err != nil {
+	if err := auditEntryPoints(db, m, fx, rep); err != nil {
 		return nil, err
 	}
-	rep.EntryPoints = eps
 	m.dropDescriptors() // the entry points hold theirs
-	if fx != nil {
-		fx.apply(rep)
-	}
 	// The checks the registered entry points start, in feature order.
 	// Marked by the features' places (amFeature.idx), not in maps of
 	// names: the chains of 54,000 checks name 3.5 million features.
 	used := make([]bool, m.numFeatures)
-	for _, ep := range rep.EntryPoints {
+	var h epHead
+	for i := range rep.eps.len() {
 		if stop.Tick() {
 			return nil, stop.Err()
 		}
-		if ep.Registered && ep.Feature != "" {
-			if ft := m.features.Get(ep.Feature); ft != nil {
+		if rep.eps.head(i, &h, false); h.registered && h.feature != "" {
+			if ft := m.features.Get(h.feature); ft != nil {
 				used[ft.idx] = true
 			}
 		}
@@ -521,29 +521,29 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 	// feature of their chains (a few names kept), so that thousands of
 	// entry points over thousands of components cost their sum, not their
 	// product.
-	rows := newEntryRows(rep.EntryPoints)
-	checkedBy := coverage(m, rows, func(i int32, ep *EntryPoint) string {
-		if !ep.Registered || !ep.writes() {
+	rows := newEntryRows(rep.eps)
+	checkedBy := coverage(m, rows, func(i int32, ep *epHead) string {
+		if !ep.registered || !ep.writes() {
 			return ""
 		}
-		return ep.Feature
+		return ep.feature
 	})
 	var checkedAfter []covering
 	if rep.after != nil {
-		checkedAfter = coverage(rep.after, rows, func(i int32, ep *EntryPoint) string {
+		checkedAfter = coverage(rep.after, rows, func(i int32, ep *epHead) string {
 			if !ep.writes() {
 				return ""
 			}
 			switch ep.after {
 			case afterSame:
-				return ep.Feature
+				return ep.feature
 			case afterMoved:
 				return rep.movedTo[i]
 			}
 			return ""
 		})
 	}
-	rowNames := make([]string, len(rep.EntryPoints)) // covering.text's
+	rowNames := make([]string, rep.eps.len()) // covering.text's
 	// The texts of the coverings met, by covering: 120,000 components
 	// covered by the same entry points had the same text written (and
 	// then found in texts) once each, 110 MB of garbage.
@@ -585,14 +585,14 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 		who := "no advertised entry point's health check covers it"
 		if by.n > 0 {
 			who = whoTexts.text(by, func() string {
-				return text("the health check of " + by.text(rep.EntryPoints, rowNames) + " covers it")
+				return text("the health check of " + by.text(rows, rowNames) + " covers it")
 			})
 		}
 		fix := ""
 		if by.n > 0 && rep.after != nil {
 			if still := componentCoverage(rep.after, checkedAfter, rows, cname); still.n > 0 {
 				fix = fixTexts.text(still, func() string {
-					return text("after it, the health check of " + still.text(rep.EntryPoints, rowNames) + " still covers it")
+					return text("after it, the health check of " + still.text(rows, rowNames) + " still covers it")
 				})
 			} else {
 				fix = "after it, no advertised entry point's health check covers it"
@@ -639,26 +639,27 @@ func auditFindings(m *auditModel, rep *AuditReport, opts AuditOptions) {
 		}
 	}
 	// Entry points.
-	for i := range rep.EntryPoints {
+	var ep epHead
+	for i := range rep.eps.len() {
 		if m.stop.Tick() {
 			return
 		}
-		ep := &rep.EntryPoints[i]
-		if !ep.Registered {
+		rep.eps.head(i, &ep, false)
+		if !ep.registered {
 			continue
 		}
-		if ep.Feature == "" {
+		if ep.feature == "" {
 			continue
 		}
-		hc := m.check(ep.Feature)
+		hc := m.check(ep.feature)
 		switch {
 		case hc.Problem != "" && ep.writes():
 			add(finding{kind: fEntryPointChain, sev: sevWarning, ep: int32(i)}, findingQuote{a: hc.Problem})
 			continue
-		case ep.writes() && ep.Component != "" && !m.inFeature(ep.Component, ep.Feature) && m.db.Kind() != msi.PackageMergeModule:
+		case ep.writes() && ep.component != "" && !m.inFeature(ep.component, ep.feature) && m.db.Kind() != msi.PackageMergeModule:
 			out = append(out, finding{kind: fEntryPointComponent, sev: sevWarning, ep: int32(i), quote: -1})
 		}
-		if ep.writes() && ep.Covers > opts.BroadCheck {
+		if ep.writes() && ep.covers > opts.BroadCheck {
 			out = append(out, finding{kind: fBroadCheck, sev: sevWarning, ep: int32(i), quote: -1})
 		}
 	}
@@ -747,9 +748,17 @@ func (r *AuditReport) build(fd *finding) Finding {
 	}
 	out := Finding{Severity: fd.sev.Severity(), Fix: f.fix}
 	var ep *EntryPoint
+	var epData EntryPoint
+	var name [2]string // the parts of ep's name
 	if fd.kind >= fEntryPointChain {
-		ep = &r.EntryPoints[fd.ep]
-		out.Rows = []string{rowName(ep)}
+		// Its key read into room of its own, its name left in parts:
+		// a finding of an entry point is read in few allocations.
+		name[0], name[1] = r.eps.decode(int(fd.ep), &epData, epShort|epNoName|epNoKey)
+		if fd.kind != fBroadCheck {
+			epData.Name = epName(epKindOf(epData.Kind), name[0], name[1])
+		}
+		ep = &epData
+		out.Rows = []string{r.eps.rowName(int(fd.ep))}
 		out.Fix = ep.Rewrite
 	}
 	switch fd.kind {
@@ -791,8 +800,19 @@ func (r *AuditReport) build(fd *finding) Finding {
 		out.Rule = "broad-health-check"
 		out.Remedy = "put the entry point's component in a small feature of its own (msikit rewrite --leaf-features), or stop advertising it (--class-to-registry for COM and shell registration)"
 		// Joined, not formatted: one allocation for each of the
-		// thousands of entry points a broad check can have.
-		out.Message = "activating " + clip.String(ep.Kind) + " " + clip.String(ep.Name) + " checks the key paths of " + strconv.Itoa(ep.Covers) + " components of feature " + clip.String(ep.Feature) + " and its parents" + after
+		// thousands of entry points a broad check can have. The name
+		// (clipped already) is written from its parts.
+		var buf [256]byte
+		msg := append(buf[:0], "activating "...)
+		msg = append(msg, clip.String(ep.Kind)...)
+		msg = append(msg, ' ')
+		msg = appendEPName(msg, epKindOf(ep.Kind), name[0], name[1])
+		msg = append(msg, " checks the key paths of "...)
+		msg = strconv.AppendInt(msg, int64(ep.Covers), 10)
+		msg = append(msg, " components of feature "...)
+		msg = append(msg, clip.String(ep.Feature)...)
+		msg = append(msg, " and its parents"...)
+		out.Message = string(append(msg, after...))
 	}
 	return out
 }
@@ -872,14 +892,14 @@ func (r *AuditReport) MarshalJSON() ([]byte, error) {
 		ProductCode string               `json:"productCode"`
 		PerMachine  bool                 `json:"perMachine"`
 		AllUsers    string               `json:"allUsers"`
-		EntryPoints []EntryPoint         `json:"entryPoints"`
+		EntryPoints entryPointsJSON      `json:"entryPoints"`
 		Checks      []*HealthCheck       `json:"checks"`
 		Features    []*FeatureComponents `json:"features"`
 		Findings    []Finding            `json:"findings"`
 		Signature   AuditSignature       `json:"signature"`
 		Cache       CacheCost            `json:"cache"`
 		Rewrite     *RewritePreview      `json:"rewrite,omitempty"`
-	}{r.Kind, r.ProductCode, r.PerMachine, r.AllUsers, r.EntryPoints, r.Checks, r.Features(), r.Findings(), r.Signature, r.Cache, r.Rewrite})
+	}{r.Kind, r.ProductCode, r.PerMachine, r.AllUsers, entryPointsJSON{r.eps}, r.Checks, r.Features(), r.Findings(), r.Signature, r.Cache, r.Rewrite})
 }
 
 // assemblyFix says what the assembly-names pass of the preview changes
@@ -957,11 +977,11 @@ func (c *covering) add(rows *entryRows, i int32, n int) {
 // are. names holds the entry points' names (rowName) written so far, by
 // index: thousands of components covered by the same entry points have
 // them written once.
-func (c *covering) text(eps []EntryPoint, names []string) string {
+func (c *covering) text(rows *entryRows, names []string) string {
 	var s string
 	for j, x := range c.eps[:c.k] {
 		if names[x] == "" {
-			names[x] = rowName(&eps[x])
+			names[x] = rows.eps.rowName(int(x))
 		}
 		if j > 0 {
 			s += ", "
@@ -1005,23 +1025,40 @@ func (ct *coveringTexts) text(c covering, build func() string) string {
 // kept by each feature of its chain (64 features for each of 54,000
 // shortcuts: 10 million comparisons).
 type entryRows struct {
-	eps    []EntryPoint
+	eps    *epList
 	prints []uint64
+	// rows are two entry points' tables and keys, as row decodes them.
+	rows [2]EntryPoint
+	head epHead
 }
 
-func newEntryRows(eps []EntryPoint) *entryRows {
-	r := &entryRows{eps: eps, prints: make([]uint64, len(eps))}
+func newEntryRows(eps *epList) *entryRows {
+	r := &entryRows{eps: eps, prints: make([]uint64, eps.len())}
 	seed := maphash.MakeSeed()
-	for i := range eps {
-		r.prints[i] = rowPrint(seed, &eps[i])
+	for i := range r.prints {
+		r.prints[i] = rowPrint(seed, r.row(int32(i), 0))
 	}
 	return r
 }
 
-// same reports whether entry points i and j have the same row name.
-func (r *entryRows) same(i, j int32) bool {
-	return i == j || r.prints[i] == r.prints[j] && sameRowName(&r.eps[i], &r.eps[j])
+// row decodes the table and key of entry point i into r.rows[k], which
+// the next call for k reuses.
+func (r *entryRows) row(i int32, k int) *EntryPoint {
+	r.head.key = r.rows[k].Key[:0]
+	r.eps.head(int(i), &r.head, true)
+	ep := &r.rows[k]
+	ep.Table, ep.Key = epKindNames[r.head.kind].table, r.head.key
+	return ep
 }
+
+// same reports whether entry points i and j have the same row name
+// (small enough to be inlined: coverage asks it millions of times, and
+// the rows are read only when their prints are the same).
+func (r *entryRows) same(i, j int32) bool {
+	return i == j || r.prints[i] == r.prints[j] && r.sameRows(i, j)
+}
+
+func (r *entryRows) sameRows(i, j int32) bool { return sameRowName(r.row(i, 0), r.row(j, 1)) }
 
 // rowPrintEnds is how many bytes of each end of the joined key a row
 // print hashes: a print costs the same whatever the key's length.
@@ -1165,11 +1202,12 @@ func (c *keyCursor) skip(n int) { c.off += n }
 // coverage returns, per feature (by amFeature.idx), the entry points
 // whose health checks cover it: those whose feature (featureOf; "" to
 // skip) has it in its chain.
-func coverage(m *auditModel, rows *entryRows, featureOf func(int32, *EntryPoint) string) []covering {
+func coverage(m *auditModel, rows *entryRows, featureOf func(int32, *epHead) string) []covering {
 	out := make([]covering, m.numFeatures)
-	for i := range rows.eps {
-		ep := &rows.eps[i]
-		f := featureOf(int32(i), ep)
+	var h epHead
+	for i := range rows.eps.len() {
+		rows.eps.head(i, &h, false)
+		f := featureOf(int32(i), &h)
 		if f == "" {
 			continue
 		}
@@ -1276,9 +1314,11 @@ func auditCache(db *msi.Database, rep *AuditReport) error {
 func (r *AuditReport) WriteText(w io.Writer) error {
 	b := &lineWriter{w: w}
 	fmt.Fprintf(b, "Kind: %s; product code %s; %s (ALLUSERS=%q)\n", r.Kind, orDash(r.ProductCode), map[bool]string{true: "per machine", false: "per user"}[r.PerMachine], r.AllUsers)
-	fmt.Fprintf(b, "\nAdvertised entry points: %d\n", countRegistered(r.EntryPoints))
-	for _, ep := range r.EntryPoints {
-		b.parts("  ", ep.Kind, " ", ep.Name, " (", ep.Table, " [")
+	fmt.Fprintf(b, "\nAdvertised entry points: %d\n", r.RegisteredEntryPoints())
+	r.eps.each(epNoName, func(_ int, ep *EntryPoint, name0, name1 string) bool {
+		b.parts("  ", ep.Kind, " ")
+		b.buf = appendEPName(b.buf, epKindOf(ep.Kind), name0, name1)
+		b.parts(" (", ep.Table, " [")
 		for j, k := range ep.Key {
 			if j > 0 {
 				b.parts(", ")
@@ -1291,7 +1331,7 @@ func (r *AuditReport) WriteText(w io.Writer) error {
 		// --max-entry-points raised) boxed 2 million strings for fmt.
 		if !ep.Registered {
 			b.line("    not registered: ", ep.NotRegistered)
-			continue
+			return b.err == nil
 		}
 		if len(ep.Reaches) > 0 {
 			b.parts("    reaches: ")
@@ -1328,7 +1368,8 @@ func (r *AuditReport) WriteText(w io.Writer) error {
 				b.line("    rewrite: ", ep.Rewrite)
 			}
 		}
-	}
+		return b.err == nil
+	})
 	if len(r.Checks) > 0 {
 		b.WriteString("\nHealth checks:\n")
 	}
@@ -1447,16 +1488,6 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-func countRegistered(eps []EntryPoint) int {
-	n := 0
-	for _, ep := range eps {
-		if ep.Registered {
-			n++
-		}
-	}
-	return n
 }
 
 // describe is the key path on one line.

@@ -58,7 +58,7 @@ func TestAuditClipsSharedLongTexts(t *testing.T) {
 	}
 	const most = 3 * (clip.Keep + 40)
 	descriptors := 0
-	for _, ep := range rep.EntryPoints {
+	for _, ep := range rep.EntryPoints() {
 		for _, d := range ep.Descriptors {
 			if strings.Contains(d.Where+d.Args, "abab") {
 				descriptors++

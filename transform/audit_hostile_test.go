@@ -16,9 +16,11 @@ import (
 // systems) and a share of the package's tables, with every text that
 // thousands of entry points have in common (the rewrite preview's
 // verdict, the class a ProgId reaches, its descriptor) held once. It
-// measured 265; 281 when the EntryPoint held the feature it names after
-// the rewrite as a string of its own (240 bytes).
-const auditHeldPerEntryPoint = 360
+// measured 91-98 with the entry points held as records of an arena
+// (epList); 265 when each was an EntryPoint (224 bytes), 281 when the
+// EntryPoint held the feature it names after the rewrite as a string of
+// its own (240 bytes).
+const auditHeldPerEntryPoint = 150
 
 // progIDChain returns the sample with n more ProgId rows, each the
 // parent of the next, under the sample's registered ProgId, saved and
@@ -61,7 +63,7 @@ func TestAuditHoldsLittlePerEntryPoint(t *testing.T) {
 				}
 				return rep
 			}))
-			eps := len(rep.EntryPoints)
+			eps := rep.NumEntryPoints()
 			if eps < n {
 				t.Fatalf("%d entry points, want at least %d", eps, n)
 			}
@@ -154,9 +156,10 @@ func TestAuditHoldsLittlePerFinding(t *testing.T) {
 // name a feature of their own (msi-feature-chain-entry-points, scaled, has
 // 54,000): the model's feature, the entry point with its key and its
 // descriptor, the descriptor cache's entry, and the model's share of the
-// registration analysis. It measured 1,056 bytes; 1,671 when the cache
-// held a map per feature.
-const auditListingPerFeature = 1250
+// registration analysis. It measured 650 bytes with the entry points
+// held as records of an arena (epList); 1,056 when each was an
+// EntryPoint, 1,671 when, besides, the cache held a map per feature.
+const auditListingPerFeature = 850
 
 // shortcutPerFeature returns the sample with n more features, each the
 // target of an advertised shortcut to component App.
@@ -195,19 +198,19 @@ func TestAuditListsEntryPointsInLittle(t *testing.T) {
 	}
 	const n = 30000
 	db := shortcutPerFeature(t, n)
-	var eps []EntryPoint
+	rep := &AuditReport{}
 	held := int64(testenv.LiveBytes(func() any {
 		m, err := readAuditModel(db, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if eps, err = auditEntryPoints(db, m); err != nil {
+		if err = auditEntryPoints(db, m, nil, rep); err != nil {
 			t.Fatal(err)
 		}
 		return m
 	}))
 	written := 0
-	for _, ep := range eps {
+	for _, ep := range rep.EntryPoints() {
 		if ep.Kind == "shortcut" && ep.Registered && len(ep.Descriptors) == 1 && ep.Descriptors[0].Descriptor != "" {
 			written++
 		}
@@ -215,11 +218,11 @@ func TestAuditListsEntryPointsInLittle(t *testing.T) {
 	if written < n {
 		t.Fatalf("%d registered shortcuts with a descriptor, want at least %d", written, n)
 	}
-	t.Logf("%d entry points: %d bytes held, %d per shortcut", len(eps), held, held/n)
+	t.Logf("%d entry points: %d bytes held, %d per shortcut", rep.NumEntryPoints(), held, held/n)
 	if per := held / n; per > auditListingPerFeature {
 		t.Errorf("listing the entry points holds %d bytes per shortcut, want at most %d", per, auditListingPerFeature)
 	}
-	runtime.KeepAlive(eps)
+	runtime.KeepAlive(rep)
 }
 
 // BenchmarkAuditFindings audits 30,000 components of a checked feature
@@ -277,13 +280,12 @@ func TestAuditFindingsMakeSharedTextsOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eps, err := auditEntryPoints(db, m)
-	if err != nil {
+	rep := &AuditReport{}
+	if err := auditEntryPoints(db, m, nil, rep); err != nil {
 		t.Fatal(err)
 	}
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	rep := &AuditReport{EntryPoints: eps}
 	auditFindings(m, rep, AuditOptions{})
 	runtime.ReadMemStats(&after)
 	if len(rep.findings) < n {
@@ -324,14 +326,17 @@ func publishGrid(t testing.TB, cats, quals int) *msi.Database {
 
 // auditHeldPerPublished bounds the heap an audit report holds per
 // qualified component of a category shared by 100 rows once Audit
-// returns (the rewrite preview left out): the EntryPoint (224 bytes),
-// its key (48), name (64) and descriptor (112), and its
-// broad-health-check finding (12). It measured 468; 484 when the
-// EntryPoint held the feature it names after the rewrite as a string
-// (240 bytes), 554 when, besides, the finding held four strings (72
-// bytes), and 633 when each row's descriptor also held its own copy of
-// the category's registry key (80 bytes, packed again for each row).
-const auditHeldPerPublished = 476
+// returns (the rewrite preview left out): the entry point's record
+// (epList: its qualifier in it, the category, feature, component and
+// descriptor quoted by index, its name and data made when it is read)
+// and its broad-health-check finding (12 bytes). It measured 83; 468
+// when it was an EntryPoint (224 bytes) with its key (48), name (64)
+// and descriptor (112), 484 when the EntryPoint held the feature it
+// names after the rewrite as a string (240 bytes), 554 when, besides,
+// the finding held four strings (72 bytes), and 633 when each row's
+// descriptor also held its own copy of the category's registry key (80
+// bytes, packed again for each row).
+const auditHeldPerPublished = 130
 
 // TestAuditHoldsLittlePerPublishedComponent audits 40,000 qualified
 // components, 100 per category: the report holds at most
@@ -352,7 +357,7 @@ func TestAuditHoldsLittlePerPublishedComponent(t *testing.T) {
 		return rep
 	}))
 	published := 0
-	for _, ep := range rep.EntryPoints {
+	for _, ep := range rep.EntryPoints() {
 		if ep.Kind == "qualified component" && ep.Registered && len(ep.Descriptors) == 1 && ep.Descriptors[0].Descriptor != "" {
 			published++
 		}
@@ -360,7 +365,7 @@ func TestAuditHoldsLittlePerPublishedComponent(t *testing.T) {
 	if published != n {
 		t.Fatalf("%d registered qualified components with a descriptor, want %d", published, n)
 	}
-	t.Logf("%d entry points, %d findings: %d bytes held, %d per qualified component", len(rep.EntryPoints), rep.NumFindings(), held, held/n)
+	t.Logf("%d entry points, %d findings: %d bytes held, %d per qualified component", rep.NumEntryPoints(), rep.NumFindings(), held, held/n)
 	if per := held / n; per > auditHeldPerPublished {
 		t.Errorf("the report holds %d bytes per qualified component, want at most %d", per, auditHeldPerPublished)
 	}
@@ -428,8 +433,8 @@ func TestAuditWriteTextAllocatesLittlePerEntryPoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.EntryPoints) < n {
-		t.Fatalf("%d entry points, want at least %d", len(rep.EntryPoints), n)
+	if rep.NumEntryPoints() < n {
+		t.Fatalf("%d entry points, want at least %d", rep.NumEntryPoints(), n)
 	}
 	allocs := testing.AllocsPerRun(2, func() {
 		if err := rep.WriteText(io.Discard); err != nil {

@@ -167,21 +167,27 @@ func reach(ep *EntryPoint, row string, d WrittenDescriptor) {
 	}
 }
 
-// auditEntryPoints lists the entry points of db.
-func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
+// auditEntryPoints lists the entry points of db in rep (rep.eps), with
+// what the preview's passes do to each (fx, nil without a preview).
+func auditEntryPoints(db *msi.Database, m *auditModel, fx *rewriteEffects, rep *AuditReport) error {
 	a, err := classreg.Analyze(db, m.stop)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	in := a.Input
-	// Sized once: an entry point per row, and growing a slice of 180,000
-	// of them step by step would hold two copies at once.
-	eps := make([]EntryPoint, 0, len(in.Classes)+len(in.ProgIDs)+len(in.AppIDs)+len(in.Extensions)+len(in.Verbs)+len(in.MIMEs)+
-		m.count("Shortcut")+m.count("TypeLib")+m.count("PublishComponent"))
-	newEP := func(kind, table string, key []string, name, feature, component string) EntryPoint {
-		// The name is for people: a long one is clipped, not kept whole
-		// for each row that shares it.
-		return EntryPoint{Kind: kind, Table: table, Key: key, Name: clip.String(name), Feature: feature, Component: component,
+	// Sized once: an entry point per row.
+	w := newEPWriter(len(in.Classes) + len(in.ProgIDs) + len(in.AppIDs) + len(in.Extensions) + len(in.Verbs) + len(in.MIMEs) +
+		m.count("Shortcut") + m.count("TypeLib") + m.count("PublishComponent"))
+	// add appends ep, named by its kind's parts a and b (epName: made
+	// when it is read, not kept for each row).
+	add := func(ep *EntryPoint, a, b string) {
+		if fx != nil {
+			fx.effect(int32(w.l.len()), ep, rep)
+		}
+		w.add(ep, a, b)
+	}
+	newEP := func(kind, table string, key []string, feature, component string) EntryPoint {
+		return EntryPoint{Kind: kind, Table: table, Key: key, Feature: feature, Component: component,
 			ComponentID: m.componentID(component), Covers: m.covers(feature), CoversAfter: -1}
 	}
 	// A long pooled text shared by many rows (a context, an argument)
@@ -197,7 +203,7 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 	classDesc := make([]WrittenDescriptor, len(in.Classes))
 	for i, c := range in.Classes {
 		if m.stop.Tick() {
-			return nil, m.stop.Err()
+			return m.stop.Err()
 		}
 		d, problem := m.descriptorOf(c.Feature, c.Component)
 		// Clipped, as every value a descriptor quotes: a long pooled
@@ -208,7 +214,7 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 	verbDesc := make([]WrittenDescriptor, len(in.Verbs))
 	for i, v := range in.Verbs {
 		if m.stop.Tick() {
-			return nil, m.stop.Err()
+			return m.stop.Err()
 		}
 		e := a.VerbExtension(i)
 		if e < 0 {
@@ -281,22 +287,22 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 
 	for i, c := range in.Classes {
 		if m.stop.Tick() {
-			return nil, m.stop.Err()
+			return m.stop.Err()
 		}
-		ep := newEP("class", tClass, a.Key(tClass, i), "CLSID "+clip.String(c.CLSID)+" "+clip.String(c.Context), c.Feature, c.Component)
+		ep := newEP("class", tClass, a.Key(tClass, i), c.Feature, c.Component)
 		ep.NotRegistered = a.Dead(tClass, i)
 		ep.Registered = ep.NotRegistered == ""
 		if ep.Registered {
 			ep.Descriptors = classDesc[i : i+1 : i+1]
 		}
-		eps = append(eps, ep)
+		add(&ep, c.CLSID, c.Context)
 	}
 	for i, r := range in.ProgIDs {
 		if m.stop.Tick() {
-			return nil, m.stop.Err()
+			return m.stop.Err()
 		}
 		feature, component := a.ProgIDFollows(i)
-		ep := newEP("progid", tProgID, a.Key(tProgID, i), r.ProgID, feature, component)
+		ep := newEP("progid", tProgID, a.Key(tProgID, i), feature, component)
 		ep.NotRegistered = a.Dead(tProgID, i)
 		ep.Registered = ep.NotRegistered == ""
 		if !ep.Registered {
@@ -312,37 +318,37 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 				reachVerbs(&ep, e)
 			}
 		}
-		eps = append(eps, ep)
+		add(&ep, r.ProgID, "")
 	}
 	for j, app := range in.AppIDs {
 		if m.stop.Tick() {
-			return nil, m.stop.Err()
+			return m.stop.Err()
 		}
-		ep := newEP("appid", tAppID, a.Key(tAppID, j), "AppID "+clip.String(app.AppID), "", "")
+		ep := newEP("appid", tAppID, a.Key(tAppID, j), "", "")
 		ep.Covers = -1
 		ep.NotRegistered = a.Dead(tAppID, j)
 		ep.Registered = ep.NotRegistered == ""
 		reachClasses(&ep, a.ClassesByAppID(app.AppID))
-		eps = append(eps, ep)
+		add(&ep, app.AppID, "")
 	}
 	for i, e := range in.Extensions {
 		if m.stop.Tick() {
-			return nil, m.stop.Err()
+			return m.stop.Err()
 		}
-		ep := newEP("extension", tExt, a.Key(tExt, i), "."+clip.String(strings.TrimPrefix(e.Extension, ".")), e.Feature, e.Component)
+		ep := newEP("extension", tExt, a.Key(tExt, i), e.Feature, e.Component)
 		ep.NotRegistered = a.Dead(tExt, i)
 		ep.Registered = ep.NotRegistered == ""
 		if ep.Registered {
 			reachVerbs(&ep, i)
 		}
-		eps = append(eps, ep)
+		add(&ep, e.Extension, "")
 	}
 	for i, v := range in.Verbs {
 		if m.stop.Tick() {
-			return nil, m.stop.Err()
+			return m.stop.Err()
 		}
 		e := a.VerbExtension(i)
-		ep := newEP("verb", tVerb, a.Key(tVerb, i), "."+clip.String(strings.TrimPrefix(v.Extension, "."))+" "+clip.String(v.Verb), "", "")
+		ep := newEP("verb", tVerb, a.Key(tVerb, i), "", "")
 		ep.Covers = -1
 		ep.NotRegistered = a.Dead(tVerb, i)
 		ep.Registered = ep.NotRegistered == ""
@@ -356,13 +362,13 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 		if ep.Registered {
 			ep.Descriptors = verbDesc[i : i+1 : i+1]
 		}
-		eps = append(eps, ep)
+		add(&ep, v.Extension, v.Verb)
 	}
 	for i, mi := range in.MIMEs {
 		if m.stop.Tick() {
-			return nil, m.stop.Err()
+			return m.stop.Err()
 		}
-		ep := newEP("mime", tMIME, a.Key(tMIME, i), mi.ContentType, "", "")
+		ep := newEP("mime", tMIME, a.Key(tMIME, i), "", "")
 		ep.Covers = -1
 		ep.NotRegistered = a.Dead(tMIME, i)
 		ep.Registered = ep.NotRegistered == ""
@@ -374,21 +380,34 @@ func auditEntryPoints(db *msi.Database, m *auditModel) ([]EntryPoint, error) {
 		if mi.CLSID != "" {
 			reachClasses(&ep, a.ClassesByCLSID(mi.CLSID))
 		}
-		eps = append(eps, ep)
+		add(&ep, mi.ContentType, "")
 	}
-	return auditOtherEntryPoints(m, eps, newEP)
+	if err := auditOtherEntryPoints(m, add, newEP); err != nil {
+		return err
+	}
+	rep.eps = w.done()
+	return nil
 }
 
 // auditOtherEntryPoints appends advertised shortcuts, type libraries and
 // published (qualified) components to eps.
-func auditOtherEntryPoints(m *auditModel, eps []EntryPoint, newEP func(kind, table string, key []string, name, feature, component string) EntryPoint) ([]EntryPoint, error) {
-	// The key's values are read into one buffer for all rows: a slice
-	// made for each was garbage at once (57 MB for 460,000 rows).
+func auditOtherEntryPoints(m *auditModel, add func(ep *EntryPoint, a, b string), newEP func(kind, table string, key []string, feature, component string) EntryPoint) error {
+	// The key's values are read into one buffer for all rows, and
+	// their texts into another (add copies them): a slice made for
+	// each was garbage at once (57 MB for 460,000 rows).
 	var keyBuf []msi.Value
+	keyText := make([]string, 0, 8) // not nil: a key of no cells is [] in JSON
 	keyOf := func(r msi.Row) []string {
 		keyBuf = r.AppendKey(keyBuf[:0])
-		return edit.ValuesText(keyBuf)
+		keyText = keyText[:0]
+		for _, v := range keyBuf {
+			keyText = append(keyText, v.String())
+		}
+		return keyText
 	}
+	// A shortcut's or a qualified component's one descriptor, in one
+	// slice for all rows (add copies it).
+	one := make([]WrittenDescriptor, 1)
 	// Why a row is not registered, written once per feature or
 	// component: 87,000 shortcuts naming one missing 64 KiB feature held
 	// a copy each (3 MB).
@@ -417,24 +436,25 @@ func auditOtherEntryPoints(m *auditModel, eps []EntryPoint, newEP func(kind, tab
 			return // a formatted target: not advertised
 		}
 		name := longName(r.Get("Name").Str())
-		ep := newEP("shortcut", "Shortcut", keyOf(r), name, target, r.Get("Component_").Str())
+		ep := newEP("shortcut", "Shortcut", keyOf(r), target, r.Get("Component_").Str())
 		registered(&ep)
 		if ep.Registered {
 			d, problem := m.descriptorOf(ep.Feature, ep.Component)
-			ep.Descriptors = []WrittenDescriptor{{Where: clip.String(r.Get("Directory_").Str()) + `\` + clip.String(name) + ".lnk (DarwinDataBlock)", Descriptor: d, Args: clip.String(r.Get("Arguments").Str()), Problem: problem}}
+			one[0] = WrittenDescriptor{Where: clip.String(r.Get("Directory_").Str()) + `\` + clip.String(name) + ".lnk (DarwinDataBlock)", Descriptor: d, Args: clip.String(r.Get("Arguments").Str()), Problem: problem}
+			ep.Descriptors = one
 		}
-		eps = append(eps, ep)
+		add(&ep, name, "")
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	err = m.rows("TypeLib", func(r msi.Row) {
-		ep := newEP("typelib", "TypeLib", keyOf(r), "TypeLib "+clip.String(r.Get("LibID").Str())+" language "+r.Get("Language").String(), r.Get("Feature_").Str(), r.Get("Component_").Str())
+		ep := newEP("typelib", "TypeLib", keyOf(r), r.Get("Feature_").Str(), r.Get("Component_").Str())
 		registered(&ep)
-		eps = append(eps, ep)
+		add(&ep, r.Get("LibID").Str(), r.Get("Language").String())
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	root := `HKCU\Software\Microsoft\Installer\Components\`
 	if m.perMachine() {
@@ -458,7 +478,7 @@ func auditOtherEntryPoints(m *auditModel, eps []EntryPoint, newEP func(kind, tab
 	}
 	err = m.rows("PublishComponent", func(r msi.Row) {
 		category, qualifier := r.Get("ComponentId").Str(), r.Get("Qualifier").Str()
-		ep := newEP("qualified component", "PublishComponent", keyOf(r), "category "+clip.String(category)+" qualifier "+clip.String(qualifier), r.Get("Feature_").Str(), r.Get("Component_").Str())
+		ep := newEP("qualified component", "PublishComponent", keyOf(r), r.Get("Feature_").Str(), r.Get("Component_").Str())
 		registered(&ep)
 		if ep.Registered {
 			d, problem := m.descriptorOf(ep.Feature, ep.Component)
@@ -467,18 +487,16 @@ func auditOtherEntryPoints(m *auditModel, eps []EntryPoint, newEP func(kind, tab
 			if d != "" {
 				data = d + appData
 			}
-			ep.Descriptors = []WrittenDescriptor{{Where: whereOf(category), Value: clip.String(qualifier), Descriptor: d, Args: appData, Data: data, Problem: problem}}
+			one[0] = WrittenDescriptor{Where: whereOf(category), Value: clip.String(qualifier), Descriptor: d, Args: appData, Data: data, Problem: problem}
+			ep.Descriptors = one
 		}
-		eps = append(eps, ep)
+		add(&ep, category, qualifier)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return eps, nil
+	return err
 }
 
 // rewriteEffects is what the preview's passes do to each row, for the
-// entry points (rewriteEffects.apply).
+// entry points (rewriteEffects.effect).
 type rewriteEffects struct {
 	fails string                // the entry points' text when a pass fails
 	rows  map[string]*rowEffect // by keys.Key
@@ -668,45 +686,41 @@ func auditRewrite(db *msi.Database, opts AuditOptions, stop *edit.Stop, rep *Aud
 	return &rewriteEffects{rows: rows, keys: keys, text: text}, nil
 }
 
-// apply says what the rewrite does to each entry point.
-func (fx *rewriteEffects) apply(rep *AuditReport) {
+// effect says what the rewrite does to entry point i, ep, before it is
+// added to the report.
+func (fx *rewriteEffects) effect(i int32, ep *EntryPoint, rep *AuditReport) {
 	if fx.fails != "" {
-		for i := range rep.EntryPoints {
-			rep.EntryPoints[i].Rewrite = fx.fails
-		}
+		ep.Rewrite = fx.fails
 		return
 	}
 	text, after := fx.text, rep.after
 	var untouched rowEffect
-	for i := range rep.EntryPoints {
-		ep := &rep.EntryPoints[i]
-		e := fx.rows[fx.keys.Key(ep.Table, ep.Key)]
-		if e == nil {
-			e = &untouched
+	e := fx.rows[fx.keys.Key(ep.Table, ep.Key)]
+	if e == nil {
+		e = &untouched
+	}
+	switch {
+	case e.removed != "":
+		ep.Rewrite = text("class-to-registry: ", e.removed, "; no descriptor is written, nothing is checked")
+		ep.CoversAfter = -1
+	case e.moved != "":
+		ep.Rewrite = text("leaf-features: its feature becomes ", e.moved)
+		ep.CoversAfter = after.covers(e.moved)
+		ep.after = afterMoved
+		if rep.movedTo == nil {
+			rep.movedTo = map[int32]string{}
 		}
-		switch {
-		case e.removed != "":
-			ep.Rewrite = text("class-to-registry: ", e.removed, "; no descriptor is written, nothing is checked")
-			ep.CoversAfter = -1
-		case e.moved != "":
-			ep.Rewrite = text("leaf-features: its feature becomes ", e.moved)
-			ep.CoversAfter = after.covers(e.moved)
-			ep.after = afterMoved
-			if rep.movedTo == nil {
-				rep.movedTo = map[int32]string{}
-			}
-			rep.movedTo[int32(i)] = e.moved
-		case !ep.Registered:
-		default:
-			if n := e.notes; len(n) > 0 {
-				ep.Rewrite = text("left as it is: ", strings.Join(n, "; "))
-			} else {
-				ep.Rewrite = "left as it is"
-			}
-			if ep.Feature != "" {
-				ep.CoversAfter = after.covers(ep.Feature)
-				ep.after = afterSame
-			}
+		rep.movedTo[i] = e.moved
+	case !ep.Registered:
+	default:
+		if n := e.notes; len(n) > 0 {
+			ep.Rewrite = text("left as it is: ", strings.Join(n, "; "))
+		} else {
+			ep.Rewrite = "left as it is"
+		}
+		if ep.Feature != "" {
+			ep.CoversAfter = after.covers(ep.Feature)
+			ep.after = afterSame
 		}
 	}
 }

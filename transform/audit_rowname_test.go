@@ -24,12 +24,16 @@ func TestSameRowNameMatchesRowName(t *testing.T) {
 		}
 	}
 	var eps []EntryPoint
-	for _, table := range []string{"Shortcut", "Class"} {
+	for _, kind := range []string{"shortcut", "class"} {
 		for _, k := range keys {
-			eps = append(eps, EntryPoint{Table: table, Key: k})
+			eps = append(eps, EntryPoint{Kind: kind, Table: epKindNames[epKindOf(kind)].table, Key: k})
 		}
 	}
-	rows := newEntryRows(eps)
+	w := newEPWriter(len(eps))
+	for i := range eps {
+		w.add(&eps[i], "", "")
+	}
+	rows := newEntryRows(w.done())
 	equal := 0
 	for i := range eps {
 		for j := range eps {

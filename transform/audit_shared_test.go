@@ -79,7 +79,7 @@ func TestAuditSharedLongCells(t *testing.T) {
 		}
 	})
 	long := 0
-	for _, ep := range rep.EntryPoints {
+	for _, ep := range rep.EntryPoints() {
 		if ep.Table == "Class" && len(ep.Feature) == size {
 			long++
 		}
@@ -222,7 +222,7 @@ func TestAuditSharedLongDescriptorTextsOnce(t *testing.T) {
 	// text, by field.
 	held := map[string]map[*byte]bool{"Args": {}, "Data": {}, "Value": {}}
 	quoted := map[string]int{}
-	for _, ep := range rep.EntryPoints {
+	for _, ep := range rep.EntryPoints() {
 		for _, d := range ep.Descriptors {
 			for field, s := range map[string]string{"Args": d.Args, "Data": d.Data, "Value": d.Value} {
 				if strings.Contains(s, "abab") {

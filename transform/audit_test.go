@@ -102,7 +102,7 @@ func findingKeys(rep *AuditReport) []string {
 
 func entry(t *testing.T, rep *AuditReport, table string, key ...string) EntryPoint {
 	t.Helper()
-	for _, ep := range rep.EntryPoints {
+	for _, ep := range rep.EntryPoints() {
 		if ep.Table == table && cmp.Equal(ep.Key, key) {
 			return ep
 		}
@@ -356,7 +356,7 @@ func TestAuditNoRewrite(t *testing.T) {
 	if rep.Rewrite != nil {
 		t.Error("a preview with NoRewrite")
 	}
-	for _, ep := range rep.EntryPoints {
+	for _, ep := range rep.EntryPoints() {
 		if ep.Rewrite != "" || ep.CoversAfter != -1 {
 			t.Errorf("entry point %s %v: rewrite %q, covers after %d", ep.Table, ep.Key, ep.Rewrite, ep.CoversAfter)
 		}
@@ -483,7 +483,7 @@ func TestAuditCorpus(t *testing.T) {
 					rep.Rewrite.Passes = nil
 				}
 				reps[i], _ = json.Marshal(rep)
-				for _, ep := range rep.EntryPoints {
+				for _, ep := range rep.EntryPoints() {
 					for _, d := range ep.Descriptors {
 						if d.Descriptor == "" {
 							continue

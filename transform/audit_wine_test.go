@@ -160,7 +160,7 @@ func TestAuditDescriptorsWine(t *testing.T) {
 			// Windows uses HKLM\Software\Classes\Installer\Components).
 			var predicted, classes []string
 			shortcuts := 0
-			for _, ep := range rep.EntryPoints {
+			for _, ep := range rep.EntryPoints() {
 				if !ep.Registered || !ep.writes() {
 					continue
 				}
@@ -194,7 +194,7 @@ func TestAuditDescriptorsWine(t *testing.T) {
 			if len(classes) == 0 {
 				t.Error("no class descriptor predicted: the package has advertised classes")
 			}
-			if rep.EntryPoints != nil && shortcuts == 0 {
+			if shortcuts == 0 {
 				t.Error("no advertised shortcut predicted")
 			}
 			// The shortcuts Wine made are plain links.

@@ -18,8 +18,12 @@
 // parents), the causes of repair loops it finds, and what the passes
 // would change (it runs them on a copy). It shares the passes' analysis:
 // which rows msiexec registers is the class-to-registry planner's
-// decision. PackageIndex names the rows behind the codes a log or a
-// descriptor mentions.
+// decision. Its AuditReport holds the entry points compactly
+// (NumEntryPoints, EntryPoint and EntryPoints read them; 60-150 bytes an
+// entry point, where an EntryPoint with its key, name and descriptor is
+// about 450) and writes the findings and covered components when they are
+// read: a 5 MB package can have 460,000 entry points. PackageIndex names
+// the rows behind the codes a log or a descriptor mentions.
 //
 // Each pass is one exported function taking a *msi.Database and its own
 // options struct, editing the database in memory and returning a *Report of

@@ -86,7 +86,7 @@ func ExampleAudit() {
 		fmt.Println(err)
 		return
 	}
-	for _, ep := range rep.EntryPoints {
+	for _, ep := range rep.EntryPoints() {
 		if ep.Kind == "shortcut" {
 			fmt.Printf("%s %s: feature %s, %d components checked; %s (then %d)\n", ep.Kind, ep.Key[0], ep.Feature, ep.Covers, ep.Rewrite, ep.CoversAfter)
 		}

@@ -243,7 +243,9 @@ func writeAuditJSON(w *bufio.Writer, enc *jsonindent.Encoder, pkg string, rep *t
 	}
 	for _, step := range []func() error{
 		func() error {
-			return list("entryPoints", len(rep.EntryPoints), func(i int) any { return &rep.EntryPoints[i] }, enc)
+			// Written out one at a time, into one variable.
+			var ep transform.EntryPoint
+			return list("entryPoints", rep.NumEntryPoints(), func(i int) any { ep = rep.EntryPoint(i); return &ep }, enc)
 		},
 		func() error { return list("checks", len(rep.Checks), func(i int) any { return rep.Checks[i] }, enc) },
 		func() error { return writeAuditFeaturesJSON(w, enc, rep) },

@@ -32,9 +32,12 @@ type checker struct {
 	spill    *spill // the running rule's sorted runs, past spillBytes
 	listed   map[ruleSev]int
 	omitted  map[ruleSev]int
-	rec      *replay // report's outcomes are noted here while non-nil
-	built    int     // findings report has built (the tests' measure)
-	epoch    int     // spills and forgettings of seen (replay)
+	// keys holds keyHash of the running rule's findings listed, with
+	// the findings bounded (omit).
+	keys  map[uint64]struct{}
+	rec   *replay // report's outcomes are noted here while non-nil
+	built int     // findings report has built (the tests' measure)
+	epoch int     // spills and forgettings of seen (replay)
 
 	clips    [4][2]string // the last long texts clipped, and their clips
 	nextClip int          // the entry of clips to replace next
@@ -62,7 +65,7 @@ func newChecker(ctx context.Context, db *msi.Database, kind pkgKind, max int) *c
 	if max == 0 {
 		max = DefaultMaxFindings
 	}
-	return &checker{ctx: ctx, db: db, kind: kind, max: max, listed: map[ruleSev]int{}, omitted: map[ruleSev]int{}, seen: map[uint64]int{},
+	return &checker{ctx: ctx, db: db, kind: kind, max: max, listed: map[ruleSev]int{}, omitted: map[ruleSev]int{}, seen: map[uint64]int{}, keys: map[uint64]struct{}{},
 		tables: map[string]*msi.Table{}, memo: textMemo{}}
 }
 

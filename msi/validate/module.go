@@ -54,13 +54,18 @@ func icem02(c *checker) {
 		if t == nil {
 			continue
 		}
+		// Past the findings listed, a row of another module is only
+		// counted (omit): its message, three module names formatted, is
+		// not built (0.7 s for the 440,000 rows of a 5 MB module).
 		for r := range t.Rows() {
 			l, _ := num(r, "ModuleLanguage")
 			owner := moduleID{str(r, "ModuleID"), l}
 			ol, _ := num(r, tc.otherLang)
 			other := moduleID{str(r, tc.other), ol}
 			if owner.lang != self.lang || !isSelf(owner.id) {
-				c.report(Error, tc.table, "ModuleID", keyOf(r), "The %s on %s in the %s table is defined for the unrelated module %s; a module can only define %ss for itself (%s)", tc.what, other, tc.table, owner, tc.what, self)
+				if key := keyOf(r); !c.omit(Error, tc.table, "ModuleID", key) {
+					c.report(Error, tc.table, "ModuleID", key, "The %s on %s in the %s table is defined for the unrelated module %s; a module can only define %ss for itself (%s)", tc.what, other, tc.table, owner, tc.what, self)
+				}
 			}
 			if (other.lang == self.lang || other.lang == 0) && isSelf(other.id) {
 				if tc.what == "dependency" {

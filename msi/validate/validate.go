@@ -327,6 +327,9 @@ func (c *checker) reportMsg(sev Severity, table, column string, key []string) {
 		f.Key = slices.Clone(ck)
 	}
 	c.seen[h] = len(c.out)
+	if c.max >= 0 {
+		c.keys[c.keyHash(f.Severity, f.Table, f.Column, f.Key)] = struct{}{}
+	}
 	c.listed[k]++
 	c.note(len(c.out), h, k)
 	c.add(f)
@@ -495,6 +498,45 @@ func (c *checker) full(sev Severity) bool {
 	return false
 }
 
+// omit reports whether report would only count a finding of the running
+// rule of severity sev, table, column and key, whatever its message: the
+// rule has listed as many findings of sev as it may, and none of that
+// table, column and key, which the finding could be identical to (and
+// merged with). It then counts it as report would: a caller can skip
+// building its message. Unlike full, it leaves a finding identical to
+// one listed to report, which counts it among that one's Duplicates.
+func (c *checker) omit(sev Severity, table, column string, key []string) bool {
+	k := ruleSev{c.rule.ICE, sev}
+	if c.max < 0 || c.listed[k] < c.max {
+		return false
+	}
+	ck, _ := c.clipKeyShared(key)
+	if _, ok := c.keys[c.keyHash(sev, c.clipName(table), c.clipName(column), ck)]; ok {
+		return false
+	}
+	c.omitted[k]++
+	c.note(-1, 0, k)
+	return true
+}
+
+// keyHash returns the hash of what tells a finding of the running rule
+// from another but its message: severity, table, column and key, as
+// the finding quotes them (clipped).
+func (c *checker) keyHash(sev Severity, table, column string, key []string) uint64 {
+	h := &c.hasher
+	h.Reset()
+	h.WriteByte(byte(sev))
+	h.WriteString(table)
+	h.WriteByte(0)
+	h.WriteString(column)
+	h.WriteByte(0)
+	for _, s := range key {
+		h.WriteString(s)
+		h.WriteByte(1)
+	}
+	return h.Sum64()
+}
+
 // maxKeyPart bounds one primary key value as a finding quotes it: far
 // above what the standard columns hold (255 characters), so that only a
 // hostile key is cut, and a value of 64 KiB repeated in a thousand listed
@@ -590,6 +632,7 @@ func (c *checker) flush() {
 	clear(c.out)
 	c.out, c.outBytes = c.out[:0], 0
 	clear(c.seen)
+	clear(c.keys)
 	c.epoch++
 	if c.spill != nil {
 		c.spill.reset()
