@@ -245,6 +245,46 @@ func (p *planner) removeVerbs() bool {
 	return true
 }
 
+// progExtComps returns the components (owners) of the registered
+// extensions with verbs that name progID, each once, in table order. They
+// are found once per ProgId text: ProgIds that differ only in case (a
+// hostile package can hold 2^n of a name of n letters) share the
+// extensions of their lower-case form, and walking those for each of
+// them was quadratic. A component's name may be one long pooled text,
+// so the set of those seen is a textmemo index.
+func (p *planner) progExtComps(progID string) []string {
+	k := p.lower(progID)
+	exts := p.extByProg.Get(k)
+	if len(exts) == 0 {
+		return nil
+	}
+	// Remembered only for a ProgId of several extensions: a chain of
+	// 60,000 ProgIds of one extension each would hold an entry each.
+	remember := len(exts) > 8
+	if remember {
+		if comps, ok := p.extCompsByProg.Lookup(k); ok {
+			return comps
+		}
+	}
+	var comps []string
+	var seen textmemo.Index[bool]
+	for _, e := range exts {
+		if p.stop.Tick() {
+			break
+		}
+		if x := p.in.Extensions[e]; p.exts[e].dead == "" && p.extHasVerbs(e) && p.converted(node{kindExtension, e}) {
+			if c := p.owner(x.Component, x.Feature); !seen.Has(c) {
+				seen.Set(c, true)
+				comps = append(comps, c)
+			}
+		}
+	}
+	if remember {
+		p.extCompsByProg.Set(k, comps)
+	}
+	return comps
+}
+
 // emitProgID writes the keys of ProgId row i (or drops a cyclic one).
 func (p *planner) emitProgID(i int) {
 	in := p.in
@@ -262,23 +302,19 @@ func (p *planner) emitProgID(i int) {
 	// such extension's, so that either one installed writes them. (A
 	// ProgId the extensions alone reach already follows the first.)
 	comps := []string{p.owner(comp, feat)}
-	seen := map[string]bool{comps[0]: true}
 	if p.progs[i].viaBy == viaClass {
-		for _, e := range p.extByProg.Get(p.lower(r.ProgID)) {
-			if p.stop.Tick() {
-				return
-			}
-			if x := in.Extensions[e]; p.exts[e].dead == "" && p.extHasVerbs(e) && p.converted(node{kindExtension, e}) {
-				if c := p.owner(x.Component, x.Feature); !seen[c] {
-					seen[c] = true
-					comps = append(comps, c)
-				}
+		for _, c := range p.progExtComps(r.ProgID) {
+			if c != comps[0] {
+				comps = append(comps, c)
 			}
 		}
 	}
 	why := "ProgId " + clip.String(r.ProgID)
 	key := p.literal(r.ProgID)
 	for _, comp := range comps {
+		if p.plan.over != "" || p.stop.Tick() {
+			break
+		}
 		if r.Description != "" {
 			p.emit(key, "", p.regValue(p.literal(r.Description)), comp, why)
 		}

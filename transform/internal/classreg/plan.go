@@ -154,10 +154,13 @@ type planner struct {
 	classByProg textmemo.Index[[]int] // lower ProgId_Default -> class rows
 	classByApp  textmemo.Index[[]int] // lower AppId_ -> class rows
 	extByProg   textmemo.Index[[]int] // lower ProgId_ -> extension rows
-	verbsByExt  map[int][]int         // extension row -> its verbs
-	liveClass   textmemo.Index[int]   // lower CLSID -> its first registered class row
-	liveByProg  textmemo.Index[int]   // lower ProgId_Default -> its first registered class row
-	viOf        map[int][]int         // chain top -> ProgIds below it, table order
+	// lower ProgId -> the components of the registered extensions with
+	// verbs naming it (progExtComps), made once per ProgId text
+	extCompsByProg textmemo.Index[[]string]
+	verbsByExt     map[int][]int       // extension row -> its verbs
+	liveClass      textmemo.Index[int] // lower CLSID -> its first registered class row
+	liveByProg     textmemo.Index[int] // lower ProgId_Default -> its first registered class row
+	viOf           map[int][]int       // chain top -> ProgIds below it, table order
 
 	// What the phases find out about each row, one slice per kind,
 	// indexed like the Input's rows.
