@@ -75,7 +75,8 @@ type ClassToRegistryOptions struct {
 // key path, which then gets a CreateFolder row, as ICE18 requires, so
 // that the component is never seen as absent). Generated
 // Registry keys are "reg" followed by 32 hex digits of a hash of the row's
-// root, key, name and component, so they are the same on every run ("_2",
+// root, key, name and component (one of 1 KiB or more hashed through its
+// own digest), so they are the same on every run ("_2",
 // "_3"… is appended in the unlikely case the package already uses one). The
 // Registry table is created when absent, and WriteRegistryValues and
 // RemoveRegistryValues are added to InstallExecuteSequence when missing (in

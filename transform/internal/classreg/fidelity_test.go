@@ -279,3 +279,41 @@ func TestPlanProgIDCaseVariantsOfManyExtensions(t *testing.T) {
 		t.Errorf("components of the ProgId's key (-want +got):\n%s", diff)
 	}
 }
+
+// TestPlanRowsOfOneLongComponent: the classes of one AppId can all name
+// one long component and give one long description, each stored twice
+// in the pool (equal texts, not one string). Each Registry row's
+// identifier hashed the whole component: 4,000 classes of a 256 KiB
+// component took 2.1 s of SHA-256. A long field is hashed once per text
+// (registryDigest); the AppID key is still written once.
+func TestPlanRowsOfOneLongComponent(t *testing.T) {
+	const n = 4000
+	in := oddBase()
+	long := strings.Repeat("c", 256<<10)
+	comps := [2]string{long, strings.Clone(long)}
+	descs := [2]string{strings.Repeat("d", 256<<10), strings.Repeat("d", 256<<10)}
+	in.Components = append(in.Components, ComponentRow{Component: comps[0], KeyPath: "long.dll"})
+	in.Files = append(in.Files, FileRow{File: "long.dll", Component: comps[0], FileName: "long.dll"})
+	in.FeatureComponents = append(in.FeatureComponents, FeatureComponent{Feature: "Main", Component: comps[0]})
+	app := "{ABCDEFAB-CDEF-ABCD-EFAB-000000000000}"
+	in.AppIDs = append(in.AppIDs, AppIDRow{AppID: app, RunAsInteractiveUser: optInt(1), ref: RowRef{Key: []string{app}}})
+	for i := range n {
+		clsid := fmt.Sprintf("{AAAAAAAA-0000-0000-0000-%012d}", i+2)
+		in.Classes = append(in.Classes, ClassRow{CLSID: clsid, Context: "InprocServer32", Component: comps[i%2], Feature: "Main",
+			Description: descs[i%2], AppID: app, ref: RowRef{Key: []string{clsid, "InprocServer32", comps[i%2]}}})
+	}
+	var plan *Plan
+	testenv.CheckBudget(t, "planning", func() { plan = makePlan(in, Options{}) })
+	// The AppID key is written once, in the classes' component, with
+	// their description.
+	var got []kV
+	for _, r := range kVs(plan) {
+		if r.Key == `AppID\`+app {
+			got = append(got, r)
+		}
+	}
+	want := []kV{{`AppID\` + app, "", descs[0], long}, {`AppID\` + app, "RunAs", "Interactive User", long}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("AppID rows (-want +got):\n%s", diff)
+	}
+}

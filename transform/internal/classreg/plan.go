@@ -208,6 +208,7 @@ type planner struct {
 	// those registryID makes whole (canonicalID) by their digests, 16
 	// bytes, the others by their text.
 	usedDigests map[[16]byte]struct{}
+	longDigests longDigests // registryDigest's digests of long fields
 	usedIDs     *textmemo.Index[bool]
 	bitnessSeen map[string]bool
 	// owners maps a component and feature to the component that holds

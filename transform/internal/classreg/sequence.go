@@ -253,7 +253,7 @@ func componentGUID(product string, src *ComponentRow, component, feature string)
 // that fits this package's Registry key column, as the digest and "_n"
 // suffix idText writes it from, and marks it used.
 func (p *planner) registryID(key, name, component string) (digest [16]byte, suffix int32) {
-	digest = registryDigest(0, key, name, component)
+	digest = registryDigest(0, key, name, component, &p.longDigests)
 	for suffix = 0; p.idUsed(&digest, suffix); suffix++ {
 		if suffix == 0 {
 			suffix = 1 // the first suffix tried is "_2"

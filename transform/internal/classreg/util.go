@@ -2,10 +2,12 @@ package classreg
 
 import (
 	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"strconv"
 	"strings"
 
+	"github.com/msikit/msikit/internal/textmemo"
 	"github.com/msikit/msikit/msi"
 	"github.com/msikit/msikit/msi/darwin"
 )
@@ -52,31 +54,81 @@ func regValue(s string) string {
 // registryID returns the deterministic primary key of a generated Registry
 // row: "reg" and 32 hex digits of SHA-256 over root, key, name and
 // component (case-folded like the registry), so the same registration gets
-// the same identifier on every run.
+// the same identifier on every run. A field of longField bytes or more
+// is hashed through its own digest (registryDigest).
 func registryID(root int16, key, name, component string) string {
-	d := registryDigest(root, key, name, component)
+	d := registryDigest(root, key, name, component, nil)
 	return idText(&d, 0, len(idPrefix)+2*len(d))
 }
 
 // idPrefix starts every identifier registryID makes.
 const idPrefix = "reg"
 
+// longField is the length from which registryDigest hashes a key, name
+// or component through its own digest, not whole. No package of valid
+// columns reaches it: the keys the pass makes hold at most two texts of
+// 255 characters, and a component's name is 72. A hostile package can
+// name one pooled component of hundreds of KB from every class, and the
+// pass hashed it whole for each row it added (4,000 classes of a 256 KiB
+// component: 2.1 s of SHA-256; at MaxChanges, 25 GB).
+const longField = 1 << 10
+
 // registryDigest returns the 16 bytes of SHA-256 registryID writes in
 // hex: the plan keeps them, not the 35-byte identifier (idText makes it
 // when the row is added).
 //
+// The text hashed is the root, the key and the name folded to lower
+// case, and the component, joined by NUL bytes. When one of the three is
+// longField bytes or more, it is instead "L", the root, a NUL, a letter
+// for each of the three ('t' for the text itself, 'd' for the 64 hex
+// digits of its SHA-256, folded for the key and name) and the three so
+// given, joined by NUL bytes: no text of the first form starts with "L",
+// and with a key and name holding no NUL (registryID keeps the digest of
+// a row whose do) the fields are read back one way. The digests of long
+// texts are remembered in long (when not nil) by the texts' bytes, so a
+// pooled text named by every row is hashed once.
+//
 // The text hashed is built in a buffer on the stack when it is short: a
 // rewrite adding 130,000 rows made five allocations (the hash, each
 // small write, the hex, the upper case, the prefix) per row.
-func registryDigest(root int16, key, name, component string) [16]byte {
+func registryDigest(root int16, key, name, component string, long *longDigests) [16]byte {
 	var d [sha256.Size]byte
-	if len(key)+len(name)+len(component) <= chunk {
+	switch {
+	case len(key) >= longField || len(name) >= longField || len(component) >= longField:
+		h := sha256.New()
+		h.Write([]byte("L" + strconv.Itoa(int(root))))
+		var flags [5]byte
+		hexes := [3][2 * sha256.Size]byte{}
+		for i, f := range [3]string{key, name, component} {
+			flags[i+1] = 't'
+			if len(f) >= longField {
+				flags[i+1] = 'd'
+				sum := long.digest(f, i < 2)
+				hex.Encode(hexes[i][:], sum[:])
+			}
+		}
+		h.Write(flags[:]) // NUL, the three letters, NUL
+		for i, f := range [3]string{key, name, component} {
+			switch {
+			case flags[i+1] == 'd':
+				h.Write(hexes[i][:])
+			case i < 2:
+				writeLower(h, f)
+			default:
+				writeString(h, f)
+			}
+			if i < 2 {
+				h.Write([]byte{0})
+			}
+		}
+		h.Sum(d[:0])
+	case len(key)+len(name)+len(component) <= chunk:
 		var buf [chunk + 16]byte
 		b := strconv.AppendInt(buf[:0], int64(root), 10)
 		b = append(appendLower(append(b, 0), key), 0)
 		b = append(appendLower(b, name), 0)
 		d = sha256.Sum256(append(b, component...))
-	} else {
+	default:
 		h := sha256.New()
 		h.Write([]byte(strconv.Itoa(int(root))))
 		h.Write([]byte{0})
@@ -88,6 +140,37 @@ func registryDigest(root int16, key, name, component string) [16]byte {
 		h.Sum(d[:0])
 	}
 	return [16]byte(d[:16])
+}
+
+// longDigests remembers the SHA-256 of long texts registryDigest hashes
+// through their digests, by their bytes (textmemo): folded for keys and
+// names, as they are for components. A nil *longDigests remembers
+// nothing.
+type longDigests struct {
+	folded, raw textmemo.Memo[[sha256.Size]byte]
+}
+
+// digest returns the SHA-256 of s, folded to lower case when fold is
+// true.
+func (m *longDigests) digest(s string, fold bool) [sha256.Size]byte {
+	f := foldedDigest
+	if !fold {
+		f = func(s string) [sha256.Size]byte {
+			h := sha256.New()
+			writeString(h, s)
+			var d [sha256.Size]byte
+			h.Sum(d[:0])
+			return d
+		}
+	}
+	switch {
+	case m == nil:
+		return f(s)
+	case fold:
+		return m.folded.Get(s, f)
+	default:
+		return m.raw.Get(s, f)
+	}
 }
 
 // idText returns the identifier of digest d cut to width bytes, with
