@@ -127,6 +127,7 @@ func hostileFixtures() []hostileFixture {
 		{"msi-registry-rows-one-long-key.msi", "16,250 Registry rows (325,000 at 5 MB) whose key, name, value and component are one 24 KiB text (480 KiB) in two pool entries: ICE33 upper-cased and scanned the key for each row", buildRegistryRowsOneLongKey, checkRegistryRowsOneLongKey, 20},
 		{"msi-assembly-rows-one-long-component.msi", "19,500 MsiAssembly rows (390,000 at 5 MB) whose every string cell, Component_ among them, is one 24 KiB text (480 KiB) in two pool entries: the audit model kept the assemblies in a map by component, hashing the text for each row", buildAssemblyRowsOneLongComponent, checkAssemblyRowsOneLongComponent, 20},
 		{"msi-assembly-name-rows-one-long-component.msi", "32,500 MsiAssemblyName rows (650,000 at 5 MB) whose Component_, Name and Value are one 24 KiB text (480 KiB) in two pool entries: the audit model gathered the names in a map by component, hashing the text for each row", buildAssemblyNameRowsOneLongComponent, checkAssemblyRowsOneLongComponent, 20},
+		{"msi-progid-case-variants.msi", "2,500 ProgId rows (50,000 at 5 MB) of 74-byte names that differ only in the case of 18 letters, each of the sample's class, and 400 (8,000) Extension rows with one Verb each naming one of them: every variant's registration also goes in the components of the extensions naming its lower-case form, all 400 (8,000) walked for each variant before e3ce856", buildProgIDCaseVariants, checkProgIDCaseVariants, 20},
 	}
 }
 
@@ -1689,4 +1690,63 @@ func insertShortcut(t testing.TB, scs *msi.Table, key, name, comp, feature strin
 		}
 	}
 	must(t, scs.Insert(sc...))
+}
+
+// buildProgIDCaseVariants adds 2,500 ProgIds a scale (50,000 at 4.8 MB)
+// named "abcdefghijklmnopqr.Variant…" (74 bytes) but for the case of the
+// 18 letters, each of the sample's class {FDA36073-…}, and for 4 in 25 of
+// them an Extension row of component App with one Verb naming it. The
+// ProgIds share the extensions of their lower-case form, and
+// class-to-registry puts each one's keys in the components of the
+// extensions with verbs naming it: walking all of them for each variant
+// was quadratic (e3ce856), 400 million steps at 5 MB. An extension costs
+// the pass five row changes (its row and verb removed, three keys
+// added), a variant one: the 80,000 row changes and 66,000 entry points
+// at 5 MB stay under the default MaxChanges and MaxEntryPoints, so that
+// the walk is reached; the long names make up the 5 MB.
+func buildProgIDCaseVariants(t testing.TB, scale int) []byte {
+	db := sampleDB(t)
+	progs, exts, verbs := table(t, db, "ProgId"), table(t, db, "Extension"), table(t, db, "Verb")
+	for i := range 2500 * scale {
+		id := progIDCaseVariant(i)
+		must(t, progs.Insert(str(id), msi.Value{}, str("{FDA36073-66C4-5C98-5F70-99959F7B05AA}"), msi.Value{}, msi.Value{}, msi.Value{}))
+		if i%25 < 4 {
+			ext := fmt.Sprintf("v%d", i)
+			must(t, exts.Insert(str(ext), str("App"), str(id), msi.Value{}, str("Core")))
+			must(t, verbs.Insert(str(ext), str("open"), msi.Value{}, msi.Value{}, str(`"%1"`)))
+		}
+	}
+	return saveDB(t, db)
+}
+
+// progIDCaseVariant returns variant i of the ProgId name: the letters
+// whose bit is set in i upper-cased.
+func progIDCaseVariant(i int) string {
+	b := []byte("abcdefghijklmnopqr.Variant.of.a.name.long.enough.to.fill.the.whole.package")
+	for j := range 18 {
+		if i>>j&1 == 1 {
+			b[j] -= 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// The variants are one registry key (its case does not matter): its
+// CLSID value is written once in the class's component ComServer and
+// once in App, the extensions' component.
+func checkProgIDCaseVariants(t *testing.T, db *msi.Database) {
+	var err error
+	testenv.CheckBudget(t, "ClassToRegistry", func() {
+		_, err = transform.ClassToRegistry(db, transform.ClassToRegistryOptions{})
+	})
+	must(t, err)
+	got := map[string]int{}
+	for r := range table(t, db, "Registry").Rows() {
+		if strings.EqualFold(r.Get("Key").Str(), progIDCaseVariant(0)+`\CLSID`) {
+			got[r.Get("Component_").Str()]++
+		}
+	}
+	if diff := cmp.Diff(map[string]int{"ComServer": 1, "App": 1}, got); diff != "" {
+		t.Errorf("components of the variants' CLSID key (-want +got):\n%s", diff)
+	}
 }
