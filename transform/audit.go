@@ -1339,14 +1339,18 @@ func (r *AuditReport) WriteText(w io.Writer) error {
 				if j > 0 {
 					b.parts("; ")
 				}
-				b.parts(r)
+				b.parts(clip.String(r))
 			}
 			b.line()
 		}
+		// The texts of the package in these lines are clipped, as the
+		// key's are: thousands of classes can name one component of a
+		// pooled 1.25 MiB text, and writing it whole on each line made
+		// 64 GB of report from a 5 MB package.
 		for _, d := range ep.Descriptors {
-			b.parts("    descriptor at ", d.Where)
+			b.parts("    descriptor at ", clip.String(d.Where))
 			if d.Value != "" {
-				b.parts(" [", d.Value, "]")
+				b.parts(" [", clip.String(d.Value), "]")
 			}
 			if d.Descriptor != "" {
 				b.parts(": ", d.Descriptor)
@@ -1354,12 +1358,12 @@ func (r *AuditReport) WriteText(w io.Writer) error {
 				b.parts(": (", d.Problem, ")")
 			}
 			if d.Args != "" {
-				b.parts(" args ", d.Args)
+				b.parts(" args ", clip.String(d.Args))
 			}
 			b.line()
 		}
 		if ep.Feature != "" {
-			b.line("    checks feature ", ep.Feature, " for component ", ep.Component, " ", ep.ComponentID, ": ", strconv.Itoa(ep.Covers), " components")
+			b.line("    checks feature ", clip.String(ep.Feature), " for component ", clip.String(ep.Component), " ", clip.String(ep.ComponentID), ": ", strconv.Itoa(ep.Covers), " components")
 		}
 		if ep.Rewrite != "" {
 			if ep.CoversAfter >= 0 {

@@ -464,3 +464,52 @@ func BenchmarkAuditPublishGrid(b *testing.B) {
 		}
 	}
 }
+
+// TestAuditWriteTextClipsLongComponent: 200 classes of one component
+// named by a 1 MiB text. WriteText wrote the name whole in each class's
+// "checks feature" line (200 MB of report; 64 GB at 5 MB); it is clipped
+// like the keys, a few hundred bytes of lines per class.
+func TestAuditWriteTextClipsLongComponent(t *testing.T) {
+	const n = 200
+	db := openSample(t)
+	long := strings.Repeat("LongComponent.", 1<<20/14)
+	table := func(name string) *msi.Table {
+		tab, err := db.Table(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tab
+	}
+	insert := func(tab *msi.Table, cells map[string]msi.Value) {
+		vals := make([]msi.Value, len(tab.Columns()))
+		for j, c := range tab.Columns() {
+			vals[j] = cells[c.Name]
+		}
+		if err := tab.Insert(vals...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	insert(table("Component"), map[string]msi.Value{"Component": msi.StrValue(long), "ComponentId": msi.StrValue("{E4BFE2CF-1830-9FC5-8D47-43532C99CAFC}"),
+		"Directory_": msi.StrValue("BINDIR"), "Attributes": msi.IntValue(0), "KeyPath": msi.StrValue("long.dll")})
+	insert(table("FeatureComponents"), map[string]msi.Value{"Feature_": msi.StrValue("Core"), "Component_": msi.StrValue(long)})
+	insert(table("File"), map[string]msi.Value{"File": msi.StrValue("long.dll"), "Component_": msi.StrValue(long), "FileName": msi.StrValue("long.dll"),
+		"FileSize": msi.IntValue(1), "Sequence": msi.IntValue(1)})
+	for i := range n {
+		insert(table("Class"), map[string]msi.Value{"CLSID": msi.StrValue(fmt.Sprintf("{AAAAAAAA-0000-0000-0000-%012d}", i)),
+			"Context": msi.StrValue("InprocServer32"), "Component_": msi.StrValue(long), "Feature_": msi.StrValue("Core")})
+	}
+	db = saveReopen(t, db)
+	rep, err := Audit(db, AuditOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w countWriter
+	if err := rep.WriteText(&w); err != nil {
+		t.Fatal(err)
+	}
+	// The component's own lines (its key path, the Components list) quote
+	// it once or twice; the classes' lines are clipped.
+	if limit := 4*len(long) + n*4096; int(w) > limit {
+		t.Errorf("WriteText wrote %d bytes for %d classes of a %d-byte component, want at most %d", int(w), n, len(long), limit)
+	}
+}
