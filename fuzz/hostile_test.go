@@ -128,6 +128,7 @@ func hostileFixtures() []hostileFixture {
 		{"msi-assembly-rows-one-long-component.msi", "19,500 MsiAssembly rows (390,000 at 5 MB) whose every string cell, Component_ among them, is one 24 KiB text (480 KiB) in two pool entries: the audit model kept the assemblies in a map by component, hashing the text for each row", buildAssemblyRowsOneLongComponent, checkAssemblyRowsOneLongComponent, 20},
 		{"msi-assembly-name-rows-one-long-component.msi", "32,500 MsiAssemblyName rows (650,000 at 5 MB) whose Component_, Name and Value are one 24 KiB text (480 KiB) in two pool entries: the audit model gathered the names in a map by component, hashing the text for each row", buildAssemblyNameRowsOneLongComponent, checkAssemblyRowsOneLongComponent, 20},
 		{"msi-progid-case-variants.msi", "2,500 ProgId rows (50,000 at 5 MB) of 74-byte names that differ only in the case of 18 letters, each of the sample's class, and 400 (8,000) Extension rows with one Verb each naming one of them: every variant's registration also goes in the components of the extensions naming its lower-case form, all 400 (8,000) walked for each variant before e3ce856", buildProgIDCaseVariants, checkProgIDCaseVariants, 20},
+		{"msi-classes-one-long-component.msi", "2,450 Class rows (49,000 at 5 MB) in one component named by a pooled 1.25 MiB text: each Registry row class-to-registry adds hashed the component for its identifier (61 GB at 5 MB)", buildClassesOneLongComponent, checkClassesOneLongComponent, 20},
 	}
 }
 
@@ -1748,5 +1749,69 @@ func checkProgIDCaseVariants(t *testing.T, db *msi.Database) {
 	}
 	if diff := cmp.Diff(map[string]int{"ComServer": 1, "App": 1}, got); diff != "" {
 		t.Errorf("components of the variants' CLSID key (-want +got):\n%s", diff)
+	}
+}
+
+// buildClassesOneLongComponent adds 2,450 classes a scale (49,000 at 4.7
+// MB), each InprocServer32 of its own CLSID in one component whose name
+// is a pooled 1.25 MiB text, with a key file: class-to-registry adds a
+// Registry row a class in that component (98,000 changes at 5 MB, under
+// the default MaxChanges), and each row's identifier hashed the
+// component whole (61 GB of SHA-256 at 5 MB; 2.9 GB at scale 1).
+func buildClassesOneLongComponent(t testing.TB, scale int) []byte {
+	db := sampleDB(t)
+	long := strings.Repeat("LongComponent.", 1280<<10/14)
+	must(t, table(t, db, "Component").Insert(str(long), str("{E4BFE2CF-1830-9FC5-8D47-43532C99CAFC}"), str("BINDIR"), num(0), msi.Value{}, str("long.dll")))
+	must(t, table(t, db, "FeatureComponents").Insert(str("Core"), str(long)))
+	files := table(t, db, "File")
+	fv := make([]msi.Value, len(files.Columns()))
+	for j, c := range files.Columns() {
+		switch c.Name {
+		case "File", "FileName":
+			fv[j] = str("long.dll")
+		case "Component_":
+			fv[j] = str(long)
+		case "FileSize", "Sequence":
+			fv[j] = num(1)
+		}
+	}
+	must(t, files.Insert(fv...))
+	classes := table(t, db, "Class")
+	for i := range 2450 * scale {
+		vals := make([]msi.Value, len(classes.Columns()))
+		for j, c := range classes.Columns() {
+			switch c.Name {
+			case "CLSID":
+				vals[j] = str(fmt.Sprintf("{AAAAAAAA-0000-0000-0000-%012d}", i))
+			case "Context":
+				vals[j] = str("InprocServer32")
+			case "Component_":
+				vals[j] = str(long)
+			case "Feature_":
+				vals[j] = str("Core")
+			}
+		}
+		must(t, classes.Insert(vals...))
+	}
+	return saveDB(t, db)
+}
+
+// Each class is converted, its server key in the long component, within
+// testenv's budget.
+func checkClassesOneLongComponent(t *testing.T, db *msi.Database) {
+	var rep *transform.Report
+	var err error
+	testenv.CheckBudget(t, "ClassToRegistry", func() {
+		rep, err = transform.ClassToRegistry(db, transform.ClassToRegistryOptions{})
+	})
+	must(t, err)
+	n := 0
+	for r := range table(t, db, "Registry").Rows() {
+		if c := r.Get("Component_").Str(); len(c) > 1<<10 && strings.HasPrefix(r.Get("Key").Str(), `CLSID\{AAAAAAAA-`) {
+			n++
+		}
+	}
+	if n != 2450 || rep == nil {
+		t.Errorf("%d server keys in the long component, want 2450", n)
 	}
 }
