@@ -365,7 +365,9 @@ func (p *planner) emitAppID(i int) {
 	desc := ""
 	descFrom, descComp := "", ""
 	var comps []string
-	seen := map[string]bool{}
+	// The components seen: a textmemo index, as the classes can all name
+	// one long component in two pool entries (a map hashed it per class).
+	var seen textmemo.Index[bool]
 	for _, ci := range p.classByApp.Get(p.lower(a.AppID)) {
 		if p.stop.Tick() {
 			return
@@ -389,8 +391,8 @@ func (p *planner) emitAppID(i int) {
 			}
 			desc, descFrom, descComp = c.Description, c.CLSID, comp
 		}
-		if !seen[comp] {
-			seen[comp] = true
+		if !seen.Has(comp) {
+			seen.Set(comp, true)
 			comps = append(comps, comp)
 		}
 	}

@@ -214,20 +214,23 @@ const compPermanent = 0x0010
 // original component's) is its key path.
 func (p *planner) finishComponents() {
 	adds := &p.plan.adds
-	first := map[string]*addition{}
+	// The first value row of each component, by its name: a textmemo
+	// index, as one long component (a pooled text in two entries) can
+	// hold every row, and a map hashed and compared it for each.
+	var first textmemo.Index[*addition]
 	adds.each(func(a *addition) bool {
 		switch adds.text(a.name) {
 		case "*", "+", "-":
 			return true // key creation and deletion markers are no values
 		}
-		if _, ok := first[adds.text(a.comp)]; !ok {
-			first[adds.text(a.comp)] = a
+		if !first.Has(adds.text(a.comp)) {
+			first.Set(adds.text(a.comp), a)
 		}
 		return true
 	})
 	for i := range p.plan.Components {
 		nc := &p.plan.Components[i]
-		if kp, ok := first[nc.Component]; ok {
+		if kp, ok := first.Lookup(nc.Component); ok {
 			nc.KeyPath = adds.id(kp)
 		} else {
 			nc.Attributes &^= compRegistryKeyPath
