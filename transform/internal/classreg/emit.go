@@ -311,25 +311,37 @@ func (p *planner) emitProgID(i int) {
 	}
 	why := "ProgId " + clip.String(r.ProgID)
 	key := p.literal(r.ProgID)
-	for _, comp := range comps {
+	// The values, made once for all the components.
+	var desc, class, curVer string
+	if r.Description != "" {
+		desc = p.regValue(p.literal(r.Description))
+	}
+	if clsid, _ := p.progClass(i); clsid != "" {
+		class = p.regValue(p.literal(clsid))
+	}
+	ic := p.iconPath(r.Icon, r.IconIndex)
+	if p.progs[i].parent >= 0 {
+		if root := p.progRoot(i); root >= 0 && root != i {
+			curVer = p.regValue(p.literal(in.ProgIDs[root].ProgID))
+		}
+	}
+	for j, comp := range comps {
 		if p.plan.over != "" || p.stop.Tick() {
 			break
 		}
-		if r.Description != "" {
-			p.emit(key, "", p.regValue(p.literal(r.Description)), comp, why)
+		if desc != "" {
+			p.emit(key, "", desc, comp, why)
 		}
-		if clsid, _ := p.progClass(i); clsid != "" {
-			p.emit(key+`\CLSID`, "", p.regValue(p.literal(clsid)), comp, why)
+		if class != "" {
+			p.emit(key+`\CLSID`, "", class, comp, why)
 		}
-		if ic := p.iconPath(r.Icon, r.IconIndex); ic.value != "" {
+		if ic.value != "" {
 			p.emit(key+`\DefaultIcon`, "", ic.value, comp, why)
-		} else if ic.problem != "" && comp == comps[0] {
+		} else if ic.problem != "" && j == 0 {
 			p.dropped(nd, "DefaultIcon", ic.problem)
 		}
-		if p.progs[i].parent >= 0 {
-			if root := p.progRoot(i); root >= 0 && root != i {
-				p.emit(key+`\CurVer`, "", p.regValue(p.literal(in.ProgIDs[root].ProgID)), comp, why)
-			}
+		if curVer != "" {
+			p.emit(key+`\CurVer`, "", curVer, comp, why)
 		}
 	}
 	p.remove(nd, p.progReason(i, via))

@@ -155,13 +155,7 @@ type longDigests struct {
 func (m *longDigests) digest(s string, fold bool) [sha256.Size]byte {
 	f := foldedDigest
 	if !fold {
-		f = func(s string) [sha256.Size]byte {
-			h := sha256.New()
-			writeString(h, s)
-			var d [sha256.Size]byte
-			h.Sum(d[:0])
-			return d
-		}
+		f = rawDigest
 	}
 	switch {
 	case m == nil:
@@ -288,6 +282,16 @@ func writeString(w io.Writer, s string) {
 func foldedDigest(s string) [sha256.Size]byte {
 	h := sha256.New()
 	writeLower(h, s)
+	var d [sha256.Size]byte
+	h.Sum(d[:0])
+	return d
+}
+
+// rawDigest returns the SHA-256 of s, as foldedDigest does without the
+// folding.
+func rawDigest(s string) [sha256.Size]byte {
+	h := sha256.New()
+	writeString(h, s)
 	var d [sha256.Size]byte
 	h.Sum(d[:0])
 	return d
