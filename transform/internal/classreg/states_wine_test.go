@@ -10,7 +10,6 @@ import (
 
 	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/internal/wineoracle"
-	"github.com/msikit/msikit/msi"
 )
 
 // A wineStep is one msiexec run of a feature-state sequence.
@@ -40,22 +39,7 @@ func TestClassToRegistryStatesWine(t *testing.T) {
 
 	orig := filepath.Join(root, "original.msi")
 	copy(t, filepath.Join("testdata", "office.msi"), orig)
-	db, err := msi.Open(orig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := readInput(db, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Run(db, Options{}); err != nil {
-		t.Fatal(err)
-	}
-	rewritten := filepath.Join(root, "rewritten.msi")
-	if err := db.Save(rewritten, nil); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	in, rewritten := rewriteForWine(t, orig, root)
 
 	// wineLeaves lists the ProgIds whose keys Wine's uninstall of the
 	// original leaves behind in that state, though nothing registers

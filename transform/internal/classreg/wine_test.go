@@ -171,22 +171,7 @@ func TestClassToRegistryWine(t *testing.T) {
 			copy(t, src, orig)
 			tc.prepare(t, msibuild, dir, orig)
 
-			db, err := msi.Open(orig)
-			if err != nil {
-				t.Fatal(err)
-			}
-			in, err := readInput(db, nil, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := Run(db, Options{}); err != nil {
-				t.Fatal(err)
-			}
-			rewritten := filepath.Join(dir, "rewritten.msi")
-			if err := db.Save(rewritten, nil); err != nil {
-				t.Fatal(err)
-			}
-			db.Close()
+			in, rewritten := rewriteForWine(t, orig, dir)
 
 			prefixes := winePrefixes(in)
 			round := func(pkg string, installedCheck func()) (installed, removed []wineoracle.Entry) {
@@ -367,4 +352,28 @@ func sharedView(key string) string {
 func uniq(s []string) []string {
 	sort.Strings(s)
 	return slices.Compact(s)
+}
+
+// rewriteForWine reads the pass's Input of package orig, runs the pass on
+// it and saves the result as dir/rewritten.msi, for the Wine tests to
+// install beside the original.
+func rewriteForWine(t *testing.T, orig, dir string) (in *Input, rewritten string) {
+	t.Helper()
+	db, err := msi.Open(orig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	in, err = readInput(db, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(db, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	rewritten = filepath.Join(dir, "rewritten.msi")
+	if err := db.Save(rewritten, nil); err != nil {
+		t.Fatal(err)
+	}
+	return in, rewritten
 }
