@@ -287,21 +287,8 @@ func TestPlanProgIDCaseVariantsOfManyExtensions(t *testing.T) {
 // component took 2.1 s of SHA-256. A long field is hashed once per text
 // (registryDigest); the AppID key is still written once.
 func TestPlanRowsOfOneLongComponent(t *testing.T) {
-	const n = 4000
-	in := oddBase()
-	long := strings.Repeat("c", 256<<10)
-	comps := [2]string{long, strings.Clone(long)}
 	descs := [2]string{strings.Repeat("d", 256<<10), strings.Repeat("d", 256<<10)}
-	in.Components = append(in.Components, ComponentRow{Component: comps[0], KeyPath: "long.dll"})
-	in.Files = append(in.Files, FileRow{File: "long.dll", Component: comps[0], FileName: "long.dll"})
-	in.FeatureComponents = append(in.FeatureComponents, FeatureComponent{Feature: "Main", Component: comps[0]})
-	app := "{ABCDEFAB-CDEF-ABCD-EFAB-000000000000}"
-	in.AppIDs = append(in.AppIDs, AppIDRow{AppID: app, RunAsInteractiveUser: optInt(1), ref: RowRef{Key: []string{app}}})
-	for i := range n {
-		clsid := fmt.Sprintf("{AAAAAAAA-0000-0000-0000-%012d}", i+2)
-		in.Classes = append(in.Classes, ClassRow{CLSID: clsid, Context: "InprocServer32", Component: comps[i%2], Feature: "Main",
-			Description: descs[i%2], AppID: app, ref: RowRef{Key: []string{clsid, "InprocServer32", comps[i%2]}}})
-	}
+	in, long, app := classesOfOneLongComponent(4000, 256<<10, descs)
 	var plan *Plan
 	testenv.CheckBudget(t, "planning", func() { plan = makePlan(in, Options{}) })
 	// The AppID key is written once, in the classes' component, with
@@ -327,20 +314,7 @@ func TestPlanRowsOfOneLongComponent(t *testing.T) {
 // (49,000 classes fit in 5 MB). Both sets are textmemo indexes: the
 // planning takes a tenth of that, held to half the usual budget.
 func TestPlanAppIDOfManyClassesOfOneLongComponent(t *testing.T) {
-	const n = 20000
-	in := oddBase()
-	long := strings.Repeat("c", 1280<<10)
-	comps := [2]string{long, strings.Clone(long)}
-	in.Components = append(in.Components, ComponentRow{Component: comps[0], KeyPath: "long.dll"})
-	in.Files = append(in.Files, FileRow{File: "long.dll", Component: comps[0], FileName: "long.dll"})
-	in.FeatureComponents = append(in.FeatureComponents, FeatureComponent{Feature: "Main", Component: comps[0]})
-	app := "{ABCDEFAB-CDEF-ABCD-EFAB-000000000000}"
-	in.AppIDs = append(in.AppIDs, AppIDRow{AppID: app, RunAsInteractiveUser: optInt(1), ref: RowRef{Key: []string{app}}})
-	for i := range n {
-		clsid := fmt.Sprintf("{AAAAAAAA-0000-0000-0000-%012d}", i+2)
-		in.Classes = append(in.Classes, ClassRow{CLSID: clsid, Context: "InprocServer32", Component: comps[i%2], Feature: "Main",
-			AppID: app, ref: RowRef{Key: []string{clsid, "InprocServer32", comps[i%2]}}})
-	}
+	in, long, app := classesOfOneLongComponent(20000, 1280<<10, [2]string{})
 	var plan *Plan
 	testenv.CheckBudgetOf(t, "planning", testenv.TimeBudget/2, testenv.HeapBudget, func() { plan = makePlan(in, Options{}) })
 	var got []kV
@@ -352,4 +326,25 @@ func TestPlanAppIDOfManyClassesOfOneLongComponent(t *testing.T) {
 	if diff := cmp.Diff([]kV{{`AppID\` + app, "RunAs", "Interactive User", long}}, got); diff != "" {
 		t.Errorf("AppID rows (-want +got):\n%s", diff)
 	}
+}
+
+// classesOfOneLongComponent returns oddBase with n classes of one AppId
+// (app, RunAsInteractiveUser) in one component whose name is a text of
+// size bytes (long), held alternately in two strings of equal bytes as
+// two pool entries hold it, and the classes given descs alternately.
+func classesOfOneLongComponent(n, size int, descs [2]string) (in *Input, long, app string) {
+	in = oddBase()
+	long = strings.Repeat("c", size)
+	comps := [2]string{long, strings.Clone(long)}
+	in.Components = append(in.Components, ComponentRow{Component: comps[0], KeyPath: "long.dll"})
+	in.Files = append(in.Files, FileRow{File: "long.dll", Component: comps[0], FileName: "long.dll"})
+	in.FeatureComponents = append(in.FeatureComponents, FeatureComponent{Feature: "Main", Component: comps[0]})
+	app = "{ABCDEFAB-CDEF-ABCD-EFAB-000000000000}"
+	in.AppIDs = append(in.AppIDs, AppIDRow{AppID: app, RunAsInteractiveUser: optInt(1), ref: RowRef{Key: []string{app}}})
+	for i := range n {
+		clsid := fmt.Sprintf("{AAAAAAAA-0000-0000-0000-%012d}", i+2)
+		in.Classes = append(in.Classes, ClassRow{CLSID: clsid, Context: "InprocServer32", Component: comps[i%2], Feature: "Main",
+			Description: descs[i%2], AppID: app, ref: RowRef{Key: []string{clsid, "InprocServer32", comps[i%2]}}})
+	}
+	return in, long, app
 }
