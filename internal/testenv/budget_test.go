@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -48,7 +49,7 @@ func TestCheckBudgetCPUTime(t *testing.T) {
 	}{
 		{"waits for the CPU", func() { spinCPU(scaled / 10); time.Sleep(2 * scaled) }, false},
 		{"works past the budget", func() { spinCPU(scaled + scaled/5) }, true},
-		{"waits past the wait limit", func() { spinCPU(scaled / 10); time.Sleep(waitFactor*scaled + scaled) }, true},
+		{"waits past the wait limit", func() { spinCPU(scaled / 10); time.Sleep(time.Duration(waitFactor()*float64(scaled)) + scaled) }, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := &recorder{TB: t}
@@ -63,20 +64,50 @@ func TestCheckBudgetCPUTime(t *testing.T) {
 	}
 }
 
+// TestOverTime: past the budget in wall time, a run keeps it when its
+// CPU time does and it waited less than waitFactor times the budget: 6
+// times, or twice the load per CPU on a busier machine.
 func TestOverTime(t *testing.T) {
 	const s = time.Second
+	defer func() { loadAverage = readLoadAverage }()
+	cpus := float64(runtime.GOMAXPROCS(0))
 	for _, tt := range []struct {
 		d, cpu time.Duration
+		load   float64 // per CPU
 		want   bool
 	}{
-		{s / 2, 5 * s, false}, // within the budget in wall time
-		{2 * s, s / 2, false},
-		{2 * s, s, true},
-		{2 * s, 0, true}, // CPU time unknown
-		{6 * s, s / 2, true},
+		{s / 2, 5 * s, 0, false}, // within the budget in wall time
+		{2 * s, s / 2, 0, false},
+		{2 * s, s, 0, true},
+		{2 * s, 0, 0, true},     // CPU time unknown
+		{6 * s, s / 2, 0, true}, // waited 6 times the budget
+		{6 * s, s / 2, 3, true},
+		{6 * s, s / 2, 7.5, false}, // load 15 on 2 CPUs: up to 15 times
+		{15 * s, s / 2, 7.5, true},
+		{8 * s, 8 * s, 7.5, true}, // worked past the budget
 	} {
+		loadAverage = func() float64 { return tt.load * cpus }
 		if got := OverTime(tt.d, tt.cpu, s); got != tt.want {
-			t.Errorf("OverTime(%v, %v, 1s) = %v, want %v", tt.d, tt.cpu, got, tt.want)
+			t.Errorf("OverTime(%v, %v, 1s) at load %.1f per CPU = %v, want %v", tt.d, tt.cpu, tt.load, got, tt.want)
+		}
+	}
+}
+
+// TestRerun: with MSIKIT_BUDGET_RERUN=1 (rerun) every check runs its work
+// twice, so that work that is not repeatable shows on an idle machine.
+func TestRerun(t *testing.T) {
+	defer func(r bool) { rerun = r }(rerun)
+	for _, r := range []bool{false, true} {
+		rerun = r
+		n := 0
+		CheckBudget(t, "count", func() { n++ })
+		if want := map[bool]int{false: 1, true: 2}[r]; n != want {
+			t.Errorf("rerun %v: the work ran %d times, want %d", r, n, want)
+		}
+		n = 0
+		CheckFuzzBudget(t, 0, func() { n++ })
+		if want := map[bool]int{false: 1, true: 2}[r]; n != want {
+			t.Errorf("rerun %v: the fuzz input's work ran %d times, want %d", r, n, want)
 		}
 	}
 }
