@@ -200,9 +200,13 @@ func buildCreateEmptyTables(t testing.TB, scale int) []byte {
 func checkCreateEmptyTables(t *testing.T, db *msi.Database) {
 	tr, err := mst.New(db)
 	must(t, err)
-	base := sampleBase(t)
-	before := len(base.TableNames())
+	// A fresh base for each run: CheckBudget runs the work a second time
+	// on a loaded machine, and the tables exist after the first.
+	bases := []*msi.Database{sampleBase(t), sampleBase(t)}
+	before := len(bases[0].TableNames())
+	var base *msi.Database
 	testenv.CheckBudget(t, "Apply", func() {
+		base, bases = bases[0], bases[1:]
 		_, err := mst.Apply(base, tr, &mst.ApplyOptions{Skip: mst.AllChecks})
 		must(t, err)
 	})
