@@ -19,4 +19,9 @@
 // $MSIKIT_CORPUS; a relative $MSIKIT_CORPUS is taken from the repository
 // root, where "go test ./..." is typed, not from the package folders the
 // tests run in.
+//
+// CheckBudget, CheckBudgetOf and CheckFuzzBudget bound the time and
+// memory of work on hostile input. A run over the time budget is made
+// once more, so the work must be repeatable; MSIKIT_BUDGET_RERUN=1 makes
+// every check run it twice, to find work that is not on an idle machine.
 package testenv
