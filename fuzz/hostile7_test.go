@@ -145,3 +145,72 @@ func checkOwnersOfOneLongComponent(t *testing.T, db *msi.Database) {
 		t.Errorf("%d registry-only components of the long component, want 100", n)
 	}
 }
+
+// ownerSeeds returns small packages for FuzzRewrite whose classes each
+// need a registry-only component of their own feature: 40 classes of App
+// in a package whose FeatureComponents.Component_ column is 2 characters
+// wide (16 such names, edit.IdentFitter), and 40 of a component named by
+// 2 KiB (its name's digest in the new components' seeds and GUIDs).
+func ownerSeeds(t testing.TB) [][]byte {
+	var out [][]byte
+	for _, long := range []bool{false, true} {
+		db := sampleDB(t)
+		comp := "App"
+		if long {
+			comp = strings.Repeat("LongComponent.", 2<<10/14)
+			must(t, table(t, db, "Component").Insert(str(comp), str("{E4BFE2CF-1830-9FC5-8D47-43532C99CAFC}"), str("BINDIR"), num(0), msi.Value{}, str("long.dll")))
+			files := table(t, db, "File")
+			fv := make([]msi.Value, len(files.Columns()))
+			for j, c := range files.Columns() {
+				switch c.Name {
+				case "File", "FileName":
+					fv[j] = str("long.dll")
+				case "Component_":
+					fv[j] = str(comp)
+				case "FileSize", "Sequence":
+					fv[j] = num(1)
+				}
+			}
+			must(t, files.Insert(fv...))
+		} else {
+			fc := table(t, db, "FeatureComponents")
+			cols := fc.Columns()
+			var rows [][]msi.Value
+			for r := range fc.Rows() {
+				rows = append(rows, r.Values())
+			}
+			for i := range cols {
+				if cols[i].Name == "Component_" {
+					cols[i].Size = 2
+				}
+			}
+			must(t, db.DropTable("FeatureComponents"))
+			fc, err := db.CreateTable("FeatureComponents", cols)
+			must(t, err)
+			for _, r := range rows {
+				must(t, fc.Insert(r...))
+			}
+		}
+		ft, classes := table(t, db, "Feature"), table(t, db, "Class")
+		for i := range 40 {
+			f := fmt.Sprintf("F%d", i)
+			must(t, ft.Insert(str(f), msi.Value{}, msi.Value{}, msi.Value{}, num(2), num(1), msi.Value{}, num(0)))
+			vals := make([]msi.Value, len(classes.Columns()))
+			for j, c := range classes.Columns() {
+				switch c.Name {
+				case "CLSID":
+					vals[j] = str(fmt.Sprintf("{AAAAAAAA-0000-0000-0000-%012d}", i))
+				case "Context":
+					vals[j] = str("InprocServer32")
+				case "Component_":
+					vals[j] = str(comp)
+				case "Feature_":
+					vals[j] = str(f)
+				}
+			}
+			must(t, classes.Insert(vals...))
+		}
+		out = append(out, saveDB(t, db))
+	}
+	return out
+}
