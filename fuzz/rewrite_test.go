@@ -183,6 +183,9 @@ func FuzzRewrite(f *testing.F) {
 	for _, b := range rewriteSeeds() {
 		f.Add(b)
 	}
+	for _, b := range ownerSeeds(f) {
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > 8<<20 {
 			return

@@ -224,6 +224,11 @@ type WrittenDescriptor struct {
 	// AppData ("" for a shortcut, whose arguments are in the link).
 	Data    string `json:"data,omitempty"`
 	Problem string `json:"problem,omitempty"`
+	// where is what Where is made of while the audit lists the entry
+	// points (Where is then ""): the report's records hold the parts,
+	// shared by the rows that name them, and make Where when they are
+	// read (epWhere).
+	where epWhere
 }
 
 // A HealthCheck is what Windows Installer verifies before it returns a

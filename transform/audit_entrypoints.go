@@ -32,8 +32,8 @@ import (
 //	feature, component, componentID, notRegistered, rewrite: cells
 //	name: the kind's parts (epName), one or two cells
 //	reaches: uvarint n, n cells
-//	descriptors: uvarint n, and for each where, value, descriptor,
-//	      args, problem (cells) and data (epData)
+//	descriptors: uvarint n, and for each where (epWhere), value,
+//	      descriptor, args, problem (cells) and data (epData)
 //
 // where a cell is a uvarint h and:
 //
@@ -186,6 +186,37 @@ func epData(form uint64, d *WrittenDescriptor) string {
 	return d.Data
 }
 
+// How a descriptor's Where is made (the form before it in a record).
+// A class's and a shortcut's join two texts of the package, each up to
+// clip.Max long: made for each row, 2 KB each when the texts are long
+// and shared (a pooled CLSID and Context, a shortcut's Directory_ and
+// Name), 100,000 classes held 200 MB of Wheres while the audit listed
+// them, and as many shortcuts 190 MB in the report. The record holds
+// the two texts, once for all the rows that share them.
+const (
+	epWhereCell     = iota // a cell follows: Where
+	epWhereClass           // two cells: HKCR\CLSID\<first>\<second>
+	epWhereShortcut        // two cells: <first>\<second>.lnk (DarwinDataBlock)
+)
+
+// An epWhere is the parts a descriptor's Where is made of, with the
+// form that joins them (epWhereCell: none).
+type epWhere struct {
+	form uint8
+	a, b string
+}
+
+// text returns the Where w makes.
+func (w *epWhere) text() string {
+	switch w.form {
+	case epWhereClass:
+		return `HKCR\CLSID\` + w.a + `\` + w.b
+	case epWhereShortcut:
+		return w.a + `\` + w.b + ".lnk (DarwinDataBlock)"
+	}
+	return ""
+}
+
 // epDataForm returns the form that makes d.Data, epDataCell for none.
 func epDataForm(d *WrittenDescriptor) uint64 {
 	desc, args, data := d.Descriptor, d.Args, d.Data
@@ -212,6 +243,7 @@ const (
 	slotName
 	slotReach
 	slotWhere
+	slotWhereB
 	slotValue
 	slotDescriptor
 	slotArgs
@@ -338,7 +370,13 @@ func (w *epWriter) add(ep *EntryPoint, a, b string) {
 	w.uvarint(uint64(len(ep.Descriptors)))
 	for i := range ep.Descriptors {
 		d := &ep.Descriptors[i]
-		w.cell(slotWhere, d.Where, false)
+		w.uvarint(uint64(d.where.form))
+		if d.where.form == epWhereCell {
+			w.cell(slotWhere, d.Where, false)
+		} else {
+			w.cell(slotWhere, d.where.a, false)
+			w.cell(slotWhereB, d.where.b, false)
+		}
 		w.cell(slotValue, d.Value, false)
 		w.cell(slotDescriptor, d.Descriptor, false)
 		w.cell(slotArgs, d.Args, false)
@@ -569,7 +607,14 @@ func (l *epList) decode(i int, ep *EntryPoint, mode int) (a, b string) {
 		descs = make([]WrittenDescriptor, 0, n)
 	}
 	for range n {
-		d := WrittenDescriptor{Where: r.cell(), Value: r.cell(), Descriptor: r.cell(), Args: r.cell(), Problem: r.cell()}
+		var d WrittenDescriptor
+		if form := r.uvarint(); form == epWhereCell {
+			d.Where = r.cell()
+		} else {
+			where := epWhere{form: uint8(form), a: r.cell(), b: r.cell()}
+			d.Where = where.text()
+		}
+		d.Value, d.Descriptor, d.Args, d.Problem = r.cell(), r.cell(), r.cell(), r.cell()
 		if form := r.uvarint(); form == epDataCell {
 			d.Data = r.cell()
 		} else {

@@ -213,8 +213,12 @@ type planner struct {
 	bitnessSeen map[string]bool
 	// owners maps a component and feature to the component that holds
 	// the Registry rows of registration tied to that feature (see owner).
-	owners    map[[2]int32]string
-	compTaken map[string]bool // lower-case Component keys in use
+	owners map[[2]int32]string
+	// ownerFeatures holds the sorted features of the components given
+	// owners, by compTexts number (sortedFeatures).
+	ownerFeatures map[int32][]string
+	compTaken     map[string]bool  // lower-case Component keys in use
+	fitOwner      edit.IdentFitter // names the owners in compTaken
 	// fileTypeCount memoizes fileTypes of long FileTypeMask values.
 	fileTypeCount textmemo.Memo[int]
 

@@ -2,6 +2,7 @@ package classreg
 
 import (
 	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"sort"
 	"strings"
@@ -164,7 +165,16 @@ func (p *planner) owner(component, feature string) string {
 	if width <= 0 {
 		width = 72
 	}
-	name := edit.FitIdent("reg_"+component+"_"+feature, width, "classreg\x00"+component+"\x00"+feature, p.compTaken)
+	// The name is made of the first width bytes of each (FitIdent
+	// keeps no more), and its seed of the digests of a long component
+	// or feature (ownerText): a component named by a pooled 1.25 MiB
+	// text, in a class of each of 1,000 features, was copied, cleaned,
+	// folded and hashed whole for each (10 s of CPU for msikit
+	// rewrite).
+	base := "reg_" + component[:min(len(component), width)] + "_" + feature[:min(len(feature), width)]
+	ctext, clong := p.ownerText(component)
+	ftext, flong := p.ownerText(feature)
+	name := p.fitOwner.Fit(base, width, "classreg\x00"+ctext+"\x00"+ftext, p.compTaken)
 	if name == "" {
 		p.note(edit.Warning, "Component", []string{component}, "the Component key column (%d characters) is too narrow for a registry-only component of feature %s: the Registry rows follow component %s and its features", width, feature, component)
 		p.owners[key] = component
@@ -177,16 +187,27 @@ func (p *planner) owner(component, feature string) string {
 		nc.Directory, nc.Condition = src.Directory, src.Condition
 		nc.Attributes |= src.Attributes & (comp64 | compTransitive)
 	}
-	nc.ComponentID = componentGUID(p.in.ProductCode, src, component, feature)
+	nc.ComponentID = componentGUID(p.in.ProductCode, src, ctext, ftext, clong, flong)
+	// The first 8 of the component's other features, in order: its
+	// features sorted once (sortedFeatures), not listed and sorted for
+	// each feature it is given an owner for (10,000 features of one
+	// component: 10,000 lists of 10,000).
 	var others []string
-	for _, f := range p.compFeats.Lefts(component) {
+	all := p.sortedFeatures(component)
+	for _, f := range all {
+		if len(others) == 8 {
+			break
+		}
 		if f != feature {
 			others = append(others, f)
 		}
 	}
-	sort.Strings(others)
-	if len(others) > 8 {
-		others = append(others[:8], clip.Sprintf("and %d more", len(others)-8))
+	n := len(all) // the features are distinct
+	if p.compFeats.Has(feature, component) {
+		n--
+	}
+	if n > 8 {
+		others = append(others, clip.Sprintf("and %d more", n-8))
 	}
 	switch {
 	case !lives:
@@ -198,6 +219,34 @@ func (p *planner) owner(component, feature string) string {
 	}
 	p.plan.Components = append(p.plan.Components, nc)
 	return name
+}
+
+// ownerText returns s as the seed of a new component's name and its
+// GUID quote it: s itself, or for a text of longField bytes or more the
+// 64 hex digits of its SHA-256 (remembered by its bytes) and true, so
+// that a long pooled name is hashed once, not once per feature.
+func (p *planner) ownerText(s string) (string, bool) {
+	if len(s) < longField {
+		return s, false
+	}
+	d := p.longDigests.digest(s, false)
+	return hex.EncodeToString(d[:]), true
+}
+
+// sortedFeatures returns the features that hold component, sorted,
+// made once per component.
+func (p *planner) sortedFeatures(component string) []string {
+	id := p.compTexts.ID(component)
+	if fs, ok := p.ownerFeatures[id]; ok {
+		return fs
+	}
+	fs := p.compFeats.Lefts(component)
+	sort.Strings(fs)
+	if p.ownerFeatures == nil {
+		p.ownerFeatures = map[int32][]string{}
+	}
+	p.ownerFeatures[id] = fs
+	return fs
 }
 
 // Component attribute bits the new components copy.
@@ -241,14 +290,24 @@ func (p *planner) finishComponents() {
 
 // componentGUID derives a new component's ComponentId from package data
 // (the ProductCode, the original component's ComponentId and key, and the
-// feature), so that the same package rewritten again gets the same GUID.
-func componentGUID(product string, src *ComponentRow, component, feature string) string {
+// feature, the last two as ownerText gives them), so that the same
+// package rewritten again gets the same GUID.
+//
+// When the component or the feature is long (ownerText gave its digest,
+// clong or flong), the text hashed starts otherwise and says which of
+// the two are digests, so that no GUID of a long name is that of a name
+// spelled as its digest.
+func componentGUID(product string, src *ComponentRow, component, feature string, clong, flong bool) string {
 	id := ""
 	if src != nil {
 		id = src.ComponentID
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "msikit class registration component\x00%s\x00%s\x00%s\x00%s", product, id, component, feature)
+	if clong || flong {
+		fmt.Fprintf(h, "msikit class registration component (long names)\x00%s\x00%s\x00%t\x00%t\x00%s\x00%s", product, id, clong, flong, component, feature)
+	} else {
+		fmt.Fprintf(h, "msikit class registration component\x00%s\x00%s\x00%s\x00%s", product, id, component, feature)
+	}
 	return edit.GUIDFromHash(h.Sum(nil))
 }
 
@@ -265,15 +324,22 @@ func (p *planner) registryID(key, name, component string) (digest [16]byte, suff
 	switch {
 	case suffix != 0 || p.plan.adds.idWidth < len(idPrefix)+32:
 		p.usedIDs.Set(idText(&digest, suffix, p.plan.adds.idWidth), true)
-	case strings.IndexByte(key, 0) >= 0 || strings.IndexByte(name, 0) >= 0:
+	case strings.IndexByte(key, 0) >= 0 || strings.IndexByte(name, 0) >= 0 ||
+		len(component) < longField && strings.IndexByte(component, 0) >= 0:
+		// A NUL in a text hashed as it is (a component of longField
+		// bytes or more is hashed as its digest's hex): the text can be
+		// that of other fields. A component "\x00D" of key K and one "D"
+		// of key K+"\x00" had one identifier, and two Registry rows
+		// one primary key, when only NULs in the key and name counted.
 		p.usedDigests[digest] = struct{}{}
 	default:
 		// Not kept: no other row of the plan can have this digest. The
 		// text hashed is key, name and component folded and joined by
 		// NUL bytes, and emit adds no two rows of one folded key, name
 		// and component (one slot, added and addedSlots); without a NUL
-		// in the key or name, other texts hash other bytes. The digests
-		// of 400,000 rows were 12 MB of the planner.
+		// in the three, other texts hash other bytes (texts with one
+		// have more NULs, and are kept). The digests of 400,000 rows
+		// were 12 MB of the planner.
 	}
 	return digest, suffix
 }

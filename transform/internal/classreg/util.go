@@ -83,9 +83,9 @@ const longField = 1 << 10
 // for each of the three ('t' for the text itself, 'd' for the 64 hex
 // digits of its SHA-256, folded for the key and name) and the three so
 // given, joined by NUL bytes: no text of the first form starts with "L",
-// and with a key and name holding no NUL (registryID keeps the digest of
-// a row whose do) the fields are read back one way. The digests of long
-// texts are remembered in long (when not nil) by the texts' bytes, so a
+// and with a key, name and component holding no NUL (registryID keeps
+// the digest of a row whose do) the fields are read back one way. The
+// digests of long texts are remembered in long (when not nil) by the texts' bytes, so a
 // pooled text named by every row is hashed once.
 //
 // The text hashed is built in a buffer on the stack when it is short: a

@@ -14,6 +14,14 @@ import (
 // narrower than 10 characters, "_" and as many hex digits as fit).
 // Characters that may not appear in an Identifier become '_'. It returns
 // "" only when width is below 2 and base does not fit.
+//
+// The hashed names of a column narrower than 10 characters are few (16
+// for 2 characters, 4,096 for 4): FitIdent tries 4 times as many hashes
+// as there are such names (2^20 at most), then, up to 65,536 names, each
+// in order, and returns "" when none is free. (Every call tried 2^20
+// hashes once they were all taken: 0.5 s each, for each registry-only
+// component of a package whose Component column is 2 characters wide.)
+// IdentFitter remembers a width with none free.
 func FitIdent(base string, width int, seed string, taken map[string]bool) string {
 	base = SanitizeIdent(base)
 	if len(base) <= width && !taken[strings.ToLower(base)] {
@@ -27,7 +35,11 @@ func FitIdent(base string, width int, seed string, taken map[string]bool) string
 	if width >= 10 {
 		prefix, digits = base[:min(len(base), width-9)]+"_", 8
 	}
-	for i := 0; i < 1<<20; i++ {
+	attempts := 1 << 20
+	if digits < 5 {
+		attempts = 4 << (4 * digits) // 4 x 16^digits
+	}
+	for i := 0; i < attempts; i++ {
 		h := fnv.New32a()
 		fmt.Fprintf(h, "%s\x00%d", seed, i)
 		hex := fmt.Sprintf("%08X", h.Sum32())
@@ -38,7 +50,44 @@ func FitIdent(base string, width int, seed string, taken map[string]bool) string
 			return name
 		}
 	}
+	if digits < 5 {
+		// The few names left, in order: the hashes above need not
+		// reach each.
+		for j := range 1 << (4 * digits) {
+			if name := fmt.Sprintf("%s%0*X", prefix, digits, j); !taken[strings.ToLower(name)] {
+				return name
+			}
+		}
+	}
 	return ""
+}
+
+// An IdentFitter is FitIdent for the names of one taken set, which only
+// grows: once no hashed name of a width is free, it looks for none again
+// (a width under 10, whose hashed names are few; base alone is tried).
+// The zero value is ready.
+type IdentFitter struct {
+	full [10]bool // by width
+}
+
+// Fit returns FitIdent(base, width, seed, taken), without trying the
+// hashed names of a width that had none free.
+func (f *IdentFitter) Fit(base string, width int, seed string, taken map[string]bool) string {
+	if width < 2 || width >= len(f.full) {
+		return FitIdent(base, width, seed, taken)
+	}
+	if f.full[width] {
+		base = SanitizeIdent(base)
+		if len(base) <= width && !taken[strings.ToLower(base)] {
+			return base
+		}
+		return ""
+	}
+	name := FitIdent(base, width, seed, taken)
+	if name == "" {
+		f.full[width] = true
+	}
+	return name
 }
 
 // SanitizeIdent maps s to a valid Identifier: bytes outside letters,

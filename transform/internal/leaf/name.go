@@ -22,6 +22,7 @@ const (
 // A namer makes leaf names, remembering the short form of each long name.
 type namer struct {
 	short textmemo.Memo[string]
+	fit   edit.IdentFitter
 }
 
 // shortName returns s when it is at most longName bytes long, else its
@@ -44,8 +45,10 @@ func (n *namer) shortName(s string) string {
 // case-insensitively) has it; otherwise a shortened form (see edit.FitIdent).
 // A name longer than longName enters it by its short form (shortName),
 // whose first namePrefix bytes are its own. The result depends only on
-// its arguments and taken, so the pass is deterministic.
+// its arguments and taken, so the pass is deterministic. A namer is
+// used with one taken set (its fit remembers the widths whose hashed
+// names that set holds all of).
 func (n *namer) featureName(parent, component string, width int, taken map[string]bool) string {
 	parent, component = n.shortName(parent), n.shortName(component)
-	return edit.FitIdent(parent+"_"+component, width, parent+"\x00"+component, taken)
+	return n.fit.Fit(parent+"_"+component, width, parent+"\x00"+component, taken)
 }
