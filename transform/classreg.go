@@ -64,8 +64,9 @@ type ClassToRegistryOptions struct {
 // registers a class or extension while the feature its row names is
 // installed or advertised, whatever other features hold its component, and
 // unregisters it when that feature is removed; when the component is in
-// other features too (or not in that one), or is permanent (never
-// uninstalled, so its own rows would never go), the Registry rows go in a
+// other features too (or not in that one), or is never uninstalled
+// (permanent, or unmanaged: a null ComponentId), so that its own rows
+// would never go, the Registry rows go in a
 // new registry-only component held only by that feature: key "reg_" +
 // component + "_" + feature (shortened with a hash to fit the Component
 // key column), key path its first Registry value, the original
@@ -82,7 +83,10 @@ type ClassToRegistryOptions struct {
 // RemoveRegistryValues are added to InstallExecuteSequence when missing (in
 // a merge module, to ModuleInstallExecuteSequence, as standard actions:
 // the recommended sequence numbers 5000 and 2600 with BaseAction and After
-// null).
+// null). A merge module's Registry rows stay in the component the
+// registration names (the merge tool puts every module component in the
+// features it merges into); when that component is permanent or unmanaged
+// a warning says they will outlive the registration.
 // RegisterClassInfo and the other Register*/Unregister* actions are kept:
 // they do nothing on empty tables and still serve any registration left
 // advertised.

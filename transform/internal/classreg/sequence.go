@@ -139,26 +139,30 @@ func (p *planner) advertisedRegistry() {
 // that names component. msiexec registers it while that feature is
 // installed (or advertised) and removes it when that feature is removed,
 // whatever other features hold the component. When the component belongs
-// to that feature alone and is not permanent, its own Registry rows
-// behave the same; otherwise (the component is in other features too, or
-// not in that one, or is never uninstalled) the rows
-// go in a new registry-only component that only the feature holds, with
-// the original component's directory, condition and 64-bit attribute. In
-// a merge module every component goes into the features the module is
-// merged into, so the component itself is the owner.
+// to that feature alone and is removed (neither permanent nor
+// unmanaged), its own Registry rows behave the same; otherwise (the
+// component is in other features too, or not in that one, or is never
+// uninstalled) the rows go in a new registry-only component that only
+// the feature holds, with the original component's directory, condition
+// and 64-bit attribute. In a merge module every component goes into the
+// features the module is merged into, so the component itself is the
+// owner; one that is never uninstalled gets a warning (removalOf).
 func (p *planner) owner(component, feature string) string {
 	src := p.comps.Get(component)
-	// A permanent component is never uninstalled: its Registry rows
-	// would stay after msiexec removed the registration with the
-	// feature (under Wine, the rewrite of a class in a permanent
-	// component of vfp-VFPODBC.msi left every key after uninstall).
-	lives := src == nil || src.Attributes&compPermanent == 0
-	if p.in.MergeModule || feature == "" || (lives && p.compFeats.NumLefts(component) == 1 && p.compFeats.Has(feature, component)) {
+	kept := neverRemoved(src)
+	if feature == "" || p.in.MergeModule && !kept || !kept && p.compFeats.NumLefts(component) == 1 && p.compFeats.Has(feature, component) {
 		return component
 	}
 	key := [2]int32{p.compTexts.ID(component), p.compTexts.ID(feature)}
 	if name, ok := p.owners[key]; ok {
 		return name
+	}
+	if p.in.MergeModule {
+		if kept {
+			p.note(edit.Warning, "Component", []string{component}, "the Registry rows of registration tied to the feature the module is merged into stay after that feature is removed or the product uninstalled, where msiexec removed the advertised registration: %s", removalOf(src))
+		}
+		p.owners[key] = component
+		return component
 	}
 	width := p.in.ComponentWidth
 	if width <= 0 {
@@ -189,8 +193,8 @@ func (p *planner) owner(component, feature string) string {
 		others = append(others[:8], clip.Sprintf("and %d more", len(others)-8))
 	}
 	switch {
-	case !lives:
-		nc.Reason = clip.Sprintf("registration tied to feature %s, removed with it; component %s is permanent (attribute 16), so its own Registry rows are never removed", feature, component)
+	case kept:
+		nc.Reason = clip.Sprintf("registration tied to feature %s, removed with it; %s", feature, removalOf(src))
 	case p.compFeats.Has(feature, component):
 		nc.Reason = clip.Sprintf("registration tied to feature %s; component %s is also in %s", feature, component, strings.Join(others, ", "))
 	default:
@@ -198,6 +202,33 @@ func (p *planner) owner(component, feature string) string {
 	}
 	p.plan.Components = append(p.plan.Components, nc)
 	return name
+}
+
+// neverRemoved reports whether msiexec never removes component src's own
+// Registry rows (removalOf says why). A permanent component is never
+// uninstalled (under Wine, the rewrite of a class in a permanent component
+// of vfp-VFPODBC.msi left every key after uninstall). A component with a
+// null ComponentId is unmanaged: "the installer does not register the
+// component and the component cannot be removed" (Component table); Wine
+// too leaves its Registry rows after uninstall, while it removes the
+// advertised registration of a class in it with the class's feature
+// (office.msi, component ExtraDll).
+func neverRemoved(src *ComponentRow) bool {
+	return src != nil && (src.Attributes&compPermanent != 0 || src.ComponentID == "")
+}
+
+// removalOf returns why msiexec never removes component src's own
+// Registry rows, "" when it does (neverRemoved).
+func removalOf(src *ComponentRow) string {
+	switch {
+	case src == nil:
+		return ""
+	case src.Attributes&compPermanent != 0:
+		return clip.Sprintf("component %s is permanent (attribute 16), so its own Registry rows are never removed", src.Component)
+	case src.ComponentID == "":
+		return clip.Sprintf("component %s has a null ComponentId (unmanaged: never registered nor removed), so its own Registry rows are never removed", src.Component)
+	}
+	return ""
 }
 
 // Component attribute bits the new components copy.
