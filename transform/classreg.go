@@ -25,7 +25,13 @@ type ClassToRegistryOptions struct {
 	// "[WindowsFolder]Installer\[ProductCode]\<icon>[,index]" (the value
 	// msiexec itself writes), when the package installs per machine
 	// (ALLUSERS=1); for other packages that folder is only known at
-	// install time and the icon is unexpressible.
+	// install time and the icon is unexpressible. A per-machine package
+	// installed per user all the same (ALLUSERS="" on the command line)
+	// gets its icons cached in the user's
+	// AppData\Roaming\Microsoft\Installer\<ProductCode> instead, where
+	// msiexec's own DefaultIcon values then point (seen under Wine), so
+	// that the rows name missing files: NoIconCache suits packages meant
+	// to be installed that way.
 	NoIconCache bool
 
 	// MaxChanges bounds the row changes the pass may make (rows added and
