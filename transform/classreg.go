@@ -91,8 +91,11 @@ type ClassToRegistryOptions struct {
 // the recommended sequence numbers 5000 and 2600 with BaseAction and After
 // null). A merge module's Registry rows stay in the component the
 // registration names (the merge tool puts every module component in the
-// features it merges into); when that component is permanent or unmanaged
-// a warning says they will outlive the registration.
+// features it merges into) unless it is permanent or unmanaged: then they
+// go in a new registry-only component of the module, "reg_" + the
+// component (ending, as the component does, with the module's GUID),
+// listed in ModuleComponents with the ModuleSignature row's ModuleID and
+// Language (in a module without that row they stay, with a warning).
 // RegisterClassInfo and the other Register*/Unregister* actions are kept:
 // they do nothing on empty tables and still serve any registration left
 // advertised.

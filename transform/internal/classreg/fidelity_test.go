@@ -193,26 +193,38 @@ func TestPlanProgIDFollowsClassAndExtension(t *testing.T) {
 // every key, and that of office.msi with ExtraDll unmanaged left class
 // {…0004} and its AppId), so the rows go in a registry-only component of
 // the feature, which has a ComponentId and is neither. In a merge module
-// the rows stay in the component (the merge tool gives every module
-// component the features it merges into) and the report says they will
-// outlive the registration.
+// the new component is the module's (ModuleComponents, its name ending
+// as the component's), which the merge tool puts in the features the
+// module is merged into; without a ModuleSignature row the rows stay in
+// the component and the report says they will outlive the registration.
 func TestPlanNeverRemovedComponent(t *testing.T) {
+	const (
+		permanent = "component Comp is permanent (attribute 16), so its own Registry rows are never removed"
+		unmanaged = "component Comp has a null ComponentId (unmanaged: never registered nor removed), so its own Registry rows are never removed"
+		inModule  = "registration tied to the feature the module is merged into, removed with it; "
+		stay      = "the Registry rows of registration tied to the feature the module is merged into stay after that feature is removed or the product uninstalled, where msiexec removed the advertised registration: "
+		noSig     = "; the module has no ModuleSignature row to list a registry-only component with"
+	)
+	module := func(in *Input) { in.MergeModule, in.ModuleID, in.ModuleLanguage = true, "Odd.AAAA_BBBB", "1033" }
 	for _, tc := range []struct {
 		name   string
 		edit   func(*Input)
-		reason string // the new component's reason, "" for none
+		comp   string // the new component, "" for none
+		reason string // its reason
 		note   string // a warning on Comp, "" for none
 	}{
 		{"permanent", func(in *Input) { in.Components[0].Attributes = compPermanent },
-			"registration tied to feature Main, removed with it; component Comp is permanent (attribute 16), so its own Registry rows are never removed", ""},
+			"reg_Comp_Main", "registration tied to feature Main, removed with it; " + permanent, ""},
 		{"unmanaged", func(in *Input) { in.Components[0].ComponentID = "" },
-			"registration tied to feature Main, removed with it; component Comp has a null ComponentId (unmanaged: never registered nor removed), so its own Registry rows are never removed", ""},
-		{"managed", func(in *Input) {}, "", ""},
-		{"module, permanent", func(in *Input) { in.MergeModule = true; in.Components[0].Attributes = compPermanent }, "",
-			"the Registry rows of registration tied to the feature the module is merged into stay after that feature is removed or the product uninstalled, where msiexec removed the advertised registration: component Comp is permanent (attribute 16), so its own Registry rows are never removed"},
-		{"module, unmanaged", func(in *Input) { in.MergeModule = true; in.Components[0].ComponentID = "" }, "",
-			"the Registry rows of registration tied to the feature the module is merged into stay after that feature is removed or the product uninstalled, where msiexec removed the advertised registration: component Comp has a null ComponentId (unmanaged: never registered nor removed), so its own Registry rows are never removed"},
-		{"module", func(in *Input) { in.MergeModule = true }, "", ""},
+			"reg_Comp_Main", "registration tied to feature Main, removed with it; " + unmanaged, ""},
+		{"managed", func(in *Input) {}, "", "", ""},
+		{"module, permanent", func(in *Input) { module(in); in.Components[0].Attributes = compPermanent },
+			"reg_Comp", inModule + permanent, ""},
+		{"module, unmanaged", func(in *Input) { module(in); in.Components[0].ComponentID = "" },
+			"reg_Comp", inModule + unmanaged, ""},
+		{"module", module, "", "", ""},
+		{"module without signature, permanent", func(in *Input) { in.MergeModule = true; in.Components[0].Attributes = compPermanent },
+			"", "", stay + permanent + noSig},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := oddBase()
@@ -220,10 +232,14 @@ func TestPlanNeverRemovedComponent(t *testing.T) {
 			plan := makePlan(in, Options{})
 			var want []NewComponent
 			comp := "Comp"
-			if tc.reason != "" {
-				comp = "reg_Comp_Main"
-				want = []NewComponent{{Component: comp, From: "Comp", Feature: "Main", Attributes: compRegistryKeyPath,
-					ComponentID: componentGUID(in.ProductCode, &in.Components[0], "Comp", "Main"), Reason: tc.reason}}
+			if tc.comp != "" {
+				comp = tc.comp
+				nc := NewComponent{Component: comp, From: "Comp", Feature: "Main", Attributes: compRegistryKeyPath,
+					ComponentID: componentGUID(in.ProductCode+in.ModuleID, &in.Components[0], "Comp", "Main"), Reason: tc.reason}
+				if in.MergeModule {
+					nc.Module, nc.ModuleLanguage = "Odd.AAAA_BBBB", "1033"
+				}
+				want = []NewComponent{nc}
 			}
 			got := plan.Components
 			for i := range got {

@@ -146,6 +146,10 @@ type Input struct {
 	// MergeModule is set for merge modules, whose actions come from the
 	// sequences of the package they are merged into.
 	MergeModule bool
+	// ModuleID and ModuleLanguage are the ModuleSignature row of a merge
+	// module ("" when it has none): a component the pass adds to the
+	// module is listed in ModuleComponents with them.
+	ModuleID, ModuleLanguage string
 	// ComponentWidth and RegistryWidth are the widest generated Component
 	// and Registry keys this package's columns accept (0: the standard 72).
 	ComponentWidth, RegistryWidth int

@@ -146,7 +146,9 @@ func (p *planner) advertisedRegistry() {
 // the feature holds, with the original component's directory, condition
 // and 64-bit attribute. In a merge module every component goes into the
 // features the module is merged into, so the component itself is the
-// owner; one that is never uninstalled gets a warning (removalOf).
+// owner unless it is never uninstalled: then the rows go in a new
+// registry-only component of the module (ModuleComponents), or, in a
+// module without a ModuleSignature row, stay with a warning.
 func (p *planner) owner(component, feature string) string {
 	src := p.comps.Get(component)
 	kept := neverRemoved(src)
@@ -157,10 +159,8 @@ func (p *planner) owner(component, feature string) string {
 	if name, ok := p.owners[key]; ok {
 		return name
 	}
-	if p.in.MergeModule {
-		if kept {
-			p.note(edit.Warning, "Component", []string{component}, "the Registry rows of registration tied to the feature the module is merged into stay after that feature is removed or the product uninstalled, where msiexec removed the advertised registration: %s", removalOf(src))
-		}
+	if p.in.MergeModule && p.in.ModuleID == "" {
+		p.note(edit.Warning, "Component", []string{component}, "the Registry rows of registration tied to the feature the module is merged into stay after that feature is removed or the product uninstalled, where msiexec removed the advertised registration: %s; the module has no ModuleSignature row to list a registry-only component with", removalOf(src))
 		p.owners[key] = component
 		return component
 	}
@@ -168,7 +168,14 @@ func (p *planner) owner(component, feature string) string {
 	if width <= 0 {
 		width = 72
 	}
-	name := edit.FitIdent("reg_"+component+"_"+feature, width, "classreg\x00"+component+"\x00"+feature, p.compTaken)
+	base := "reg_" + component + "_" + feature
+	if p.in.MergeModule {
+		// A module's components go into the features it is merged
+		// into, all of them: no feature in the name, whose end stays
+		// the component's (a module's identifiers end with its GUID).
+		base = "reg_" + component
+	}
+	name := edit.FitIdent(base, width, "classreg\x00"+component+"\x00"+feature, p.compTaken)
 	if name == "" {
 		p.note(edit.Warning, "Component", []string{component}, "the Component key column (%d characters) is too narrow for a registry-only component of feature %s: the Registry rows follow component %s and its features", width, feature, component)
 		p.owners[key] = component
@@ -181,7 +188,10 @@ func (p *planner) owner(component, feature string) string {
 		nc.Directory, nc.Condition = src.Directory, src.Condition
 		nc.Attributes |= src.Attributes & (comp64 | compTransitive)
 	}
-	nc.ComponentID = componentGUID(p.in.ProductCode, src, component, feature)
+	if p.in.MergeModule {
+		nc.Module, nc.ModuleLanguage = p.in.ModuleID, p.in.ModuleLanguage
+	}
+	nc.ComponentID = componentGUID(p.in.ProductCode+p.in.ModuleID, src, component, feature)
 	var others []string
 	for _, f := range p.compFeats.Lefts(component) {
 		if f != feature {
@@ -193,6 +203,8 @@ func (p *planner) owner(component, feature string) string {
 		others = append(others[:8], clip.Sprintf("and %d more", len(others)-8))
 	}
 	switch {
+	case kept && p.in.MergeModule:
+		nc.Reason = clip.Sprintf("registration tied to the feature the module is merged into, removed with it; %s", removalOf(src))
 	case kept:
 		nc.Reason = clip.Sprintf("registration tied to feature %s, removed with it; %s", feature, removalOf(src))
 	case p.compFeats.Has(feature, component):
@@ -265,6 +277,10 @@ func (p *planner) finishComponents() {
 			nc.KeyPath = adds.id(kp)
 		} else {
 			nc.Attributes &^= compRegistryKeyPath
+		}
+		if nc.Module != "" {
+			p.note(edit.Info, "Component", []string{nc.Component}, "new registry-only component for %s: %s; listed in ModuleComponents, it goes into the features the module is merged into, and is removed with them", nc.From, nc.Reason)
+			continue
 		}
 		p.note(edit.Info, "Component", []string{nc.Component}, "new registry-only component for %s: %s; msiexec registers it only with that feature, so its Registry rows live in a component only that feature holds", nc.From, nc.Reason)
 	}
