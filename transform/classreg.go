@@ -124,8 +124,8 @@ type ClassToRegistryOptions struct {
 // extension reaches, ...) and TypeLib rows are left alone. Every such row
 // gets a Note; nothing is dropped silently. Running the pass again on its
 // output changes nothing. A package that needs a registry-only component
-// and has no Component or FeatureComponents table (not the standard
-// schema) is refused with an *msi.UnsupportedError naming the table,
+// and has no Component or FeatureComponents table (ModuleComponents in a
+// merge module; not the standard schema) is refused with an *msi.UnsupportedError naming the table,
 // before anything changes.
 //
 // The mapping follows msiexec (checked against Wine's implementation and

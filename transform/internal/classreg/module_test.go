@@ -1,6 +1,7 @@
 package classreg
 
 import (
+	"errors"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -246,5 +247,37 @@ func TestClassToRegistryInstallerFromModules(t *testing.T) {
 	}
 	if !found {
 		t.Error("no Registry row writes the class's server")
+	}
+}
+
+// TestClassToRegistryModuleWithoutModuleComponents: a merge module whose
+// permanent component needs a registry-only component but that has no
+// ModuleComponents table to list it in is refused with an
+// *msi.UnsupportedError naming that table, before anything changes, as
+// an installer without FeatureComponents is.
+func TestClassToRegistryModuleWithoutModuleComponents(t *testing.T) {
+	db, err := msi.Open(corpusFile(t, "real/vfp-vfpodbc.msm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	comp := firstComponentWithKeyFile(t, db)
+	classIDT := "CLSID\tContext\tComponent_\tProgId_Default\tDescription\tAppId_\tFileTypeMask\tIcon_\tIconIndex\tDefInprocHandler\tArgument\tFeature_\tAttributes\r\n" +
+		"s38\ts32\ts72\tS255\tL255\tS38\tS255\tS72\tI2\tS32\tS255\ts38\tI2\r\nClass\tCLSID\tContext\tComponent_\r\n" +
+		"{7E57C0DE-C1A5-4000-8000-0000000000CC}\tInprocServer32\t" + comp + "\t\tModule Thing\t\t\t\t\t\t\t" + nullGUID + "\t\r\n"
+	if _, err := idt.Import(db, strings.NewReader(classIDT), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.DropTable("ModuleComponents"); err != nil {
+		t.Fatal(err)
+	}
+	before := dumpTables(t, db)
+	_, err = Run(db, Options{})
+	var ue *msi.UnsupportedError
+	if !errors.As(err, &ue) || ue.Table != "ModuleComponents" {
+		t.Fatalf("Run: %v, want an *msi.UnsupportedError naming ModuleComponents", err)
+	}
+	if diff := cmp.Diff(before, dumpTables(t, db)); diff != "" {
+		t.Errorf("the refused pass changed the database (-before +after):\n%s", diff)
 	}
 }
