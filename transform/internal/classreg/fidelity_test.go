@@ -218,6 +218,8 @@ func TestPlanNeverRemovedComponent(t *testing.T) {
 		{"unmanaged", func(in *Input) { in.Components[0].ComponentID = "" },
 			"reg_Comp_Main", "registration tied to feature Main, removed with it; " + unmanaged, ""},
 		{"managed", func(in *Input) {}, "", "", ""},
+		{"built from a module, unmanaged", func(in *Input) { in.ModuleID = "Odd.AAAA_BBBB"; in.Components[0].ComponentID = "" },
+			"reg_Comp_Main", "registration tied to feature Main, removed with it; " + unmanaged, ""},
 		{"module, permanent", func(in *Input) { module(in); in.Components[0].Attributes = compPermanent },
 			"reg_Comp", inModule + permanent, ""},
 		{"module, unmanaged", func(in *Input) { module(in); in.Components[0].ComponentID = "" },
@@ -235,9 +237,10 @@ func TestPlanNeverRemovedComponent(t *testing.T) {
 			if tc.comp != "" {
 				comp = tc.comp
 				nc := NewComponent{Component: comp, From: "Comp", Feature: "Main", Attributes: compRegistryKeyPath,
-					ComponentID: componentGUID(in.ProductCode+in.ModuleID, &in.Components[0], "Comp", "Main"), Reason: tc.reason}
+					ComponentID: componentGUID(in.ProductCode, &in.Components[0], "Comp", "Main"), Reason: tc.reason}
 				if in.MergeModule {
 					nc.Module, nc.ModuleLanguage = "Odd.AAAA_BBBB", "1033"
+					nc.ComponentID = componentGUID(in.ProductCode+in.ModuleID, &in.Components[0], "Comp", "Main")
 				}
 				want = []NewComponent{nc}
 			}

@@ -188,10 +188,12 @@ func (p *planner) owner(component, feature string) string {
 		nc.Directory, nc.Condition = src.Directory, src.Condition
 		nc.Attributes |= src.Attributes & (comp64 | compTransitive)
 	}
+	product := p.in.ProductCode
 	if p.in.MergeModule {
 		nc.Module, nc.ModuleLanguage = p.in.ModuleID, p.in.ModuleLanguage
+		product += p.in.ModuleID // a module has no ProductCode
 	}
-	nc.ComponentID = componentGUID(p.in.ProductCode+p.in.ModuleID, src, component, feature)
+	nc.ComponentID = componentGUID(product, src, component, feature)
 	var others []string
 	for _, f := range p.compFeats.Lefts(component) {
 		if f != feature {
