@@ -25,7 +25,13 @@ type ClassToRegistryOptions struct {
 	// "[WindowsFolder]Installer\[ProductCode]\<icon>[,index]" (the value
 	// msiexec itself writes), when the package installs per machine
 	// (ALLUSERS=1); for other packages that folder is only known at
-	// install time and the icon is unexpressible.
+	// install time and the icon is unexpressible. A per-machine package
+	// installed per user all the same (ALLUSERS="" on the command line)
+	// gets its icons cached in the user's
+	// AppData\Roaming\Microsoft\Installer\<ProductCode> instead, where
+	// msiexec's own DefaultIcon values then point (seen under Wine), so
+	// that the rows name missing files: NoIconCache suits packages meant
+	// to be installed that way.
 	NoIconCache bool
 
 	// MaxChanges bounds the row changes the pass may make (rows added and
@@ -64,8 +70,9 @@ type ClassToRegistryOptions struct {
 // registers a class or extension while the feature its row names is
 // installed or advertised, whatever other features hold its component, and
 // unregisters it when that feature is removed; when the component is in
-// other features too (or not in that one), or is permanent (never
-// uninstalled, so its own rows would never go), the Registry rows go in a
+// other features too (or not in that one), or is never uninstalled
+// (permanent, or unmanaged: a null ComponentId), so that its own rows
+// would never go, the Registry rows go in a
 // new registry-only component held only by that feature: key "reg_" +
 // component + "_" + feature (shortened with a hash to fit the Component
 // key column), key path its first Registry value, the original
@@ -82,7 +89,13 @@ type ClassToRegistryOptions struct {
 // RemoveRegistryValues are added to InstallExecuteSequence when missing (in
 // a merge module, to ModuleInstallExecuteSequence, as standard actions:
 // the recommended sequence numbers 5000 and 2600 with BaseAction and After
-// null).
+// null). A merge module's Registry rows stay in the component the
+// registration names (the merge tool puts every module component in the
+// features it merges into) unless it is permanent or unmanaged: then they
+// go in a new registry-only component of the module, "reg_" + the
+// component (ending, as the component does, with the module's GUID),
+// listed in ModuleComponents with the ModuleSignature row's ModuleID and
+// Language (in a module without that row they stay, with a warning).
 // RegisterClassInfo and the other Register*/Unregister* actions are kept:
 // they do nothing on empty tables and still serve any registration left
 // advertised.
@@ -111,8 +124,8 @@ type ClassToRegistryOptions struct {
 // extension reaches, ...) and TypeLib rows are left alone. Every such row
 // gets a Note; nothing is dropped silently. Running the pass again on its
 // output changes nothing. A package that needs a registry-only component
-// and has no Component or FeatureComponents table (not the standard
-// schema) is refused with an *msi.UnsupportedError naming the table,
+// and has no Component or FeatureComponents table (ModuleComponents in a
+// merge module; not the standard schema) is refused with an *msi.UnsupportedError naming the table,
 // before anything changes.
 //
 // The mapping follows msiexec (checked against Wine's implementation and

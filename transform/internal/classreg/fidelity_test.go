@@ -16,7 +16,7 @@ import (
 // second feature, App, that holds the extension.
 func twoServers() *Input {
 	in := oddBase()
-	in.Components = append(in.Components, ComponentRow{Component: "AppComp", KeyPath: "app.exe"})
+	in.Components = append(in.Components, ComponentRow{Component: "AppComp", ComponentID: fixtureGUID, KeyPath: "app.exe"})
 	in.Files = append(in.Files, FileRow{File: "app.exe", Component: "AppComp", FileName: "app.exe"})
 	in.Features = append(in.Features, "App")
 	in.FeatureComponents = append(in.FeatureComponents, FeatureComponent{Feature: "App", Component: "AppComp"})
@@ -184,27 +184,98 @@ func TestPlanProgIDFollowsClassAndExtension(t *testing.T) {
 	}
 }
 
-// TestPlanPermanentComponent: msiexec removes a class's registration
-// with its feature, also when the class's component is permanent
-// (attribute 16), which is never uninstalled: the component's own
+// TestPlanNeverRemovedComponent: msiexec removes a class's registration
+// with its feature, also when the class's component is never
+// uninstalled: permanent (attribute 16), or unmanaged (a null
+// ComponentId: "the component cannot be removed"). The component's own
 // Registry rows would stay forever (under Wine, uninstalling the rewrite
 // of vfp-VFPODBC.msi with a class added to its permanent components left
-// every key). The rows go in a registry-only component of the feature.
-func TestPlanPermanentComponent(t *testing.T) {
-	in := oddBase()
-	in.Components[0].Attributes = compPermanent
-	plan := makePlan(in, Options{})
-	if len(plan.Components) != 1 {
-		t.Fatalf("new components %+v, want one", plan.Components)
-	}
-	nc := plan.Components[0]
-	if nc.Component != "reg_Comp_Main" || nc.Feature != "Main" || nc.Attributes&compPermanent != 0 || !strings.Contains(nc.Reason, "permanent") {
-		t.Errorf("new component %+v: want reg_Comp_Main of Main, not permanent, with the reason", nc)
-	}
-	for _, a := range plan.Add {
-		if a.Row.Component != "reg_Comp_Main" {
-			t.Errorf("row %+v is not in the registry-only component", a.Row)
-		}
+// every key, and that of office.msi with ExtraDll unmanaged left class
+// {…0004} and its AppId), so the rows go in a registry-only component of
+// the feature, which has a ComponentId and is neither. In a merge module
+// the new component is the module's (ModuleComponents, its name ending
+// as the component's), which the merge tool puts in the features the
+// module is merged into; without a ModuleSignature row the rows stay in
+// the component and the report says they will outlive the registration.
+func TestPlanNeverRemovedComponent(t *testing.T) {
+	const (
+		permanent = "component Comp is permanent (attribute 16), so its own Registry rows are never removed"
+		unmanaged = "component Comp has a null ComponentId (unmanaged: never registered nor removed), so its own Registry rows are never removed"
+		inModule  = "registration tied to the feature the module is merged into, removed with it; "
+		stay      = "the Registry rows of registration tied to the feature the module is merged into stay after that feature is removed or the product uninstalled, where msiexec removed the advertised registration: "
+		noSig     = "; the module has no ModuleSignature row to list a registry-only component with"
+	)
+	module := func(in *Input) { in.MergeModule, in.ModuleID, in.ModuleLanguage = true, "Odd.AAAA_BBBB", "1033" }
+	for _, tc := range []struct {
+		name   string
+		edit   func(*Input)
+		comp   string // the new component, "" for none
+		reason string // its reason
+		note   string // a warning on Comp, "" for none
+	}{
+		{"permanent", func(in *Input) { in.Components[0].Attributes = compPermanent },
+			"reg_Comp_Main", "registration tied to feature Main, removed with it; " + permanent, ""},
+		{"unmanaged", func(in *Input) { in.Components[0].ComponentID = "" },
+			"reg_Comp_Main", "registration tied to feature Main, removed with it; " + unmanaged, ""},
+		{"managed", func(in *Input) {}, "", "", ""},
+		{"built from a module, unmanaged", func(in *Input) { in.ModuleID = "Odd.AAAA_BBBB"; in.Components[0].ComponentID = "" },
+			"reg_Comp_Main", "registration tied to feature Main, removed with it; " + unmanaged, ""},
+		{"module, permanent", func(in *Input) { module(in); in.Components[0].Attributes = compPermanent },
+			"reg_Comp", inModule + permanent, ""},
+		{"module, unmanaged", func(in *Input) { module(in); in.Components[0].ComponentID = "" },
+			"reg_Comp", inModule + unmanaged, ""},
+		{"module", module, "", "", ""},
+		{"module without signature, permanent", func(in *Input) { in.MergeModule = true; in.Components[0].Attributes = compPermanent },
+			"", "", stay + permanent + noSig},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := oddBase()
+			tc.edit(in)
+			plan := makePlan(in, Options{})
+			var want []NewComponent
+			comp := "Comp"
+			if tc.comp != "" {
+				comp = tc.comp
+				nc := NewComponent{Component: comp, From: "Comp", Feature: "Main", Attributes: compRegistryKeyPath,
+					ComponentID: componentGUID(in.ProductCode, &in.Components[0], "Comp", "Main", false, false), Reason: tc.reason}
+				if in.MergeModule {
+					nc.Module, nc.ModuleLanguage = "Odd.AAAA_BBBB", "1033"
+					nc.ComponentID = componentGUID(in.ProductCode+in.ModuleID, &in.Components[0], "Comp", "Main", false, false)
+				}
+				want = []NewComponent{nc}
+			}
+			got := plan.Components
+			for i := range got {
+				got[i].KeyPath = "" // one of the rows, checked below
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("new components (-want +got):\n%s", diff)
+			}
+			if len(want) == 1 && want[0].ComponentID == "" {
+				t.Error("the new component has no ComponentId")
+			}
+			if len(plan.Add) == 0 {
+				t.Fatal("no Registry rows")
+			}
+			for _, a := range plan.Add {
+				if a.Row.Component != comp {
+					t.Errorf("row %+v is not in component %s", a.Row, comp)
+				}
+			}
+			var notes []string
+			for _, n := range plan.Notes {
+				if n.Severity == edit.Warning && n.Table == "Component" {
+					notes = append(notes, n.Reason)
+				}
+			}
+			var wantNotes []string
+			if tc.note != "" {
+				wantNotes = []string{tc.note}
+			}
+			if diff := cmp.Diff(wantNotes, notes); diff != "" {
+				t.Errorf("warnings on components (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 
@@ -336,7 +407,7 @@ func classesOfOneLongComponent(n, size int, descs [2]string) (in *Input, long, a
 	in = oddBase()
 	long = strings.Repeat("c", size)
 	comps := [2]string{long, strings.Clone(long)}
-	in.Components = append(in.Components, ComponentRow{Component: comps[0], KeyPath: "long.dll"})
+	in.Components = append(in.Components, ComponentRow{Component: comps[0], ComponentID: fixtureGUID, KeyPath: "long.dll"})
 	in.Files = append(in.Files, FileRow{File: "long.dll", Component: comps[0], FileName: "long.dll"})
 	in.FeatureComponents = append(in.FeatureComponents, FeatureComponent{Feature: "Main", Component: comps[0]})
 	app = "{ABCDEFAB-CDEF-ABCD-EFAB-000000000000}"

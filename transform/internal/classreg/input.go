@@ -146,6 +146,11 @@ type Input struct {
 	// MergeModule is set for merge modules, whose actions come from the
 	// sequences of the package they are merged into.
 	MergeModule bool
+	// ModuleID and ModuleLanguage are the first ModuleSignature row (""
+	// when none): a component the pass adds to a merge module is listed
+	// in ModuleComponents with them. An installer built from modules
+	// keeps their rows, which the pass does not use.
+	ModuleID, ModuleLanguage string
 	// ComponentWidth and RegistryWidth are the widest generated Component
 	// and Registry keys this package's columns accept (0: the standard 72).
 	ComponentWidth, RegistryWidth int

@@ -127,7 +127,7 @@ func TestPlanMaxChanges(t *testing.T) {
 func TestPlanSharedFileTypeMask(t *testing.T) {
 	in := oddBase()
 	mask := strings.TrimSuffix(strings.Repeat("a;", 32000), ";")
-	in.Components = append(in.Components, ComponentRow{Component: "Shared", KeyPath: "shared"})
+	in.Components = append(in.Components, ComponentRow{Component: "Shared", ComponentID: fixtureGUID, KeyPath: "shared"})
 	in.Files = append(in.Files, FileRow{File: "shared", Component: "Shared", FileName: "shared.dll"})
 	in.FeatureComponents = append(in.FeatureComponents, FeatureComponent{"Main", "Shared"})
 	const n = 20000
@@ -217,7 +217,7 @@ func TestPlanSharedLongSlots(t *testing.T) {
 	}
 
 	in = oddBase()
-	in.Components = append(in.Components, ComponentRow{Component: long, KeyPath: "long.dll"})
+	in.Components = append(in.Components, ComponentRow{Component: long, ComponentID: fixtureGUID, KeyPath: "long.dll"})
 	in.Files = append(in.Files, FileRow{File: "long.dll", Component: long, FileName: "long.dll"})
 	in.Features = append(in.Features, long2)
 	in.FeatureComponents = append(in.FeatureComponents, FeatureComponent{"Main", long}, FeatureComponent{long2, long})

@@ -168,7 +168,7 @@ func inputFromMsiinfo(t *testing.T, path string) *Input {
 	co := ex("Component")
 	for _, r := range co.Rows {
 		n, _ := strconv.Atoi(co.get(r, "Attributes"))
-		in.Components = append(in.Components, ComponentRow{Component: co.get(r, "Component"), Attributes: int32(n), KeyPath: co.get(r, "KeyPath")})
+		in.Components = append(in.Components, ComponentRow{Component: co.get(r, "Component"), ComponentID: co.get(r, "ComponentId"), Attributes: int32(n), KeyPath: co.get(r, "KeyPath")})
 	}
 	f := ex("File")
 	for _, r := range f.Rows {

@@ -20,7 +20,7 @@ func TestRegistryIDsNULInComponent(t *testing.T) {
 	a.Component, a.Context = "\x00D", "InprocServer32"
 	b.Component, b.Context = "D", "InprocServer32\x00"
 	in.Classes = []ClassRow{a, b}
-	in.Components = append(in.Components, ComponentRow{Component: "\x00D", KeyPath: "f1"}, ComponentRow{Component: "D", KeyPath: "f2"})
+	in.Components = append(in.Components, ComponentRow{Component: "\x00D", ComponentID: fixtureGUID, KeyPath: "f1"}, ComponentRow{Component: "D", ComponentID: fixtureGUID, KeyPath: "f2"})
 	in.Files = append(in.Files, FileRow{File: "f1", Component: "\x00D", FileName: "f1.dll"}, FileRow{File: "f2", Component: "D", FileName: "f2.dll"})
 	in.FeatureComponents = append(in.FeatureComponents, FeatureComponent{"Main", "\x00D"}, FeatureComponent{"Main", "D"})
 	plan := makePlan(in, Options{})

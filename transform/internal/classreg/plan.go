@@ -88,17 +88,22 @@ type Plan struct {
 // NewComponent is a registry-only component the pass adds so that
 // registration tied to a feature is installed and removed with that
 // feature alone: its Registry rows, a FeatureComponents row for Feature,
-// and the original component's directory, condition and 64-bit bit.
+// and the original component's directory, condition and 64-bit bit. In
+// a merge module (Module set) it gets a ModuleComponents row instead,
+// and the merge tool puts it in the features the module is merged into.
 type NewComponent struct {
 	Component   string // new key
 	ComponentID string // GUID, derived from package data
 	From        string // the component the registration names
 	Feature     string
-	Directory   string
-	Attributes  int32 // registry key path, plus From's 64-bit and transitive bits
-	Condition   string
-	KeyPath     string // one of its own Registry rows
-	Reason      string
+	// Module and ModuleLanguage are the ModuleID and Language of the
+	// merge module's ModuleSignature row; "" in an installer.
+	Module, ModuleLanguage string
+	Directory              string
+	Attributes             int32 // registry key path, plus From's 64-bit and transitive bits
+	Condition              string
+	KeyPath                string // one of its own Registry rows
+	Reason                 string
 }
 
 // maxFileTypes is the most FileType values the pass writes for one

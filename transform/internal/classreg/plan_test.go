@@ -102,7 +102,7 @@ func oddBase() *Input {
 		},
 		Extensions:        []ExtensionRow{{Extension: "odd", Component: "Comp", ProgID: "Odd.Thing.1", Feature: "Main", ref: RowRef{Key: []string{"odd", "Comp"}}}},
 		Verbs:             []VerbRow{{Extension: "odd", Verb: "open", Sequence: optInt(1), Argument: `"%1"`, ref: RowRef{Key: []string{"odd", "open"}}}},
-		Components:        []ComponentRow{{Component: "Comp", KeyPath: "thing.dll"}, {Component: "RegComp", Attributes: compRegistryKeyPath, KeyPath: "reg1"}, {Component: "DirComp"}},
+		Components:        []ComponentRow{{Component: "Comp", ComponentID: fixtureGUID, KeyPath: "thing.dll"}, {Component: "RegComp", ComponentID: fixtureGUID, Attributes: compRegistryKeyPath, KeyPath: "reg1"}, {Component: "DirComp", ComponentID: fixtureGUID}},
 		Files:             []FileRow{{File: "thing.dll", Component: "Comp", FileName: "thing~1.dll|thing.dll"}},
 		Features:          []string{"Main"},
 		FeatureComponents: []FeatureComponent{{Feature: "Main", Component: "Comp"}},
@@ -143,6 +143,10 @@ func removedKeys(plan *Plan) []string {
 	}
 	return out
 }
+
+// fixtureGUID is the ComponentId of the test inputs' components: a
+// component with a null one is unmanaged (owner moves its registration).
+const fixtureGUID = "{7E57C0DE-0000-4000-8000-00000000C0DE}"
 
 const c1 = `CLSID\{AAAAAAAA-0000-0000-0000-000000000001}`
 
@@ -464,7 +468,7 @@ func TestPlanOddData(t *testing.T) {
 		{
 			name: "ProgId named by the second context of its class",
 			mutate: func(in *Input) {
-				in.Components = append(in.Components, ComponentRow{Component: "Comp2", KeyPath: "other.exe"})
+				in.Components = append(in.Components, ComponentRow{Component: "Comp2", ComponentID: fixtureGUID, KeyPath: "other.exe"})
 				in.Files = append(in.Files, FileRow{File: "other.exe", Component: "Comp2", FileName: "other.exe"})
 				in.FeatureComponents = append(in.FeatureComponents, FeatureComponent{"Main", "Comp2"})
 				c := in.Classes[0]
@@ -482,7 +486,7 @@ func TestPlanOddData(t *testing.T) {
 		{
 			name: "same context from two components",
 			mutate: func(in *Input) {
-				in.Components = append(in.Components, ComponentRow{Component: "Comp2", KeyPath: "other.dll"})
+				in.Components = append(in.Components, ComponentRow{Component: "Comp2", ComponentID: fixtureGUID, KeyPath: "other.dll"})
 				in.Files = append(in.Files, FileRow{File: "other.dll", Component: "Comp2", FileName: "other.dll"})
 				in.FeatureComponents = append(in.FeatureComponents, FeatureComponent{"Main", "Comp2"})
 				c := in.Classes[0]
@@ -751,7 +755,7 @@ func hostile(n int) *Input {
 	for i := 0; i < n; i++ {
 		comp := "C" + strconv.Itoa(i)
 		file := "f" + strconv.Itoa(i)
-		in.Components = append(in.Components, ComponentRow{Component: comp, KeyPath: file})
+		in.Components = append(in.Components, ComponentRow{Component: comp, ComponentID: fixtureGUID, KeyPath: file})
 		in.Files = append(in.Files, FileRow{File: file, Component: comp, FileName: file})
 		in.FeatureComponents = append(in.FeatureComponents, FeatureComponent{"Main", comp})
 		in.Classes = append(in.Classes, ClassRow{CLSID: clsid, Context: "InprocServer32", Component: comp, ProgIDDefault: "P0", Feature: "Main",
@@ -824,8 +828,8 @@ func TestPlanRandom(t *testing.T) {
 			ProductCode: "{11111111-2222-3333-4444-555555555555}",
 			Platform:    pick("Intel", "x64", ""),
 			AllUsers:    pick("1", "", "2"),
-			Components: []ComponentRow{{Component: "A", KeyPath: "a.dll"}, {Component: "B", Attributes: comp64, KeyPath: "b.exe"},
-				{Component: "Reg", Attributes: compRegistryKeyPath, KeyPath: "r"}, {Component: "Dir"}},
+			Components: []ComponentRow{{Component: "A", ComponentID: fixtureGUID, KeyPath: "a.dll"}, {Component: "B", ComponentID: fixtureGUID, Attributes: comp64, KeyPath: "b.exe"},
+				{Component: "Reg", ComponentID: fixtureGUID, Attributes: compRegistryKeyPath, KeyPath: "r"}, {Component: "Dir", ComponentID: fixtureGUID}},
 			Files:             []FileRow{{File: "a.dll", Component: "A", FileName: "a.dll"}, {File: "b.exe", Component: "B", FileName: "B~1.EXE|b [x].exe"}},
 			Features:          []string{"F"},
 			FeatureComponents: []FeatureComponent{{"F", "A"}, {"F", "B"}},

@@ -240,6 +240,11 @@ func readInput(db *msi.Database, stop *edit.Stop, shared *edit.Shared) (*Input, 
 		in.Registry = append(in.Registry, RegistryRow{ID: str(r, "Registry"), Root: int16(r.Get("Root").Int()),
 			Key: str(r, "Key"), Name: str(r, "Name"), Value: str(r, "Value"), Component: str(r, "Component_")})
 	})
+	step("ModuleSignature", func(r msi.Row) {
+		if in.ModuleID == "" {
+			in.ModuleID, in.ModuleLanguage = str(r, "ModuleID"), r.Get("Language").String()
+		}
+	})
 	for _, seq := range []string{seqInstall, "AdvtExecuteSequence", seqModule} {
 		step(seq, func(r msi.Row) {
 			in.Sequences = append(in.Sequences, SequenceRow{Table: seq, Action: str(r, "Action"), Condition: str(r, "Condition"), Sequence: opt(r, "Sequence")})
@@ -565,7 +570,11 @@ func componentTables(db *msi.Database, plan *Plan) error {
 	if len(plan.Components) == 0 {
 		return nil
 	}
-	for _, name := range []string{"Component", "FeatureComponents"} {
+	tables := []string{"Component", "FeatureComponents"}
+	if plan.Components[0].Module != "" {
+		tables[1] = "ModuleComponents"
+	}
+	for _, name := range tables {
 		t, err := optTable(db, name)
 		if err != nil {
 			return err
@@ -580,7 +589,8 @@ func componentTables(db *msi.Database, plan *Plan) error {
 }
 
 // applyComponents adds the plan's registry-only components and
-// their FeatureComponents rows (recorded in shared).
+// their FeatureComponents rows (recorded in shared), or in a merge
+// module their ModuleComponents rows.
 func applyComponents(db *msi.Database, plan *Plan, rep *edit.Log, shared *edit.Shared) error {
 	if len(plan.Components) == 0 {
 		return nil
@@ -589,7 +599,14 @@ func applyComponents(db *msi.Database, plan *Plan, rep *edit.Log, shared *edit.S
 	if err != nil {
 		return err
 	}
-	fc, err := optTable(db, "FeatureComponents")
+	// A merge module lists its components in ModuleComponents; the merge
+	// tool gives them the features the module is merged into.
+	module := plan.Components[0].Module != ""
+	fcName := "FeatureComponents"
+	if module {
+		fcName = "ModuleComponents"
+	}
+	fc, err := optTable(db, fcName)
 	if err != nil {
 		return err
 	}
@@ -622,10 +639,16 @@ func applyComponents(db *msi.Database, plan *Plan, rep *edit.Log, shared *edit.S
 			"Attributes": strconv.Itoa(int(nc.Attributes)), "Condition": nc.Condition, "KeyPath": nc.KeyPath}, why); err != nil {
 			return err
 		}
-		if err := insert(fc, map[string]string{"Feature_": nc.Feature, "Component_": nc.Component}, why); err != nil {
-			return err
+		if module {
+			if err := insert(fc, map[string]string{"Component": nc.Component, "ModuleID": nc.Module, "Language": nc.ModuleLanguage}, why); err != nil {
+				return err
+			}
+		} else {
+			if err := insert(fc, map[string]string{"Feature_": nc.Feature, "Component_": nc.Component}, why); err != nil {
+				return err
+			}
+			shared.Appended(fc)
 		}
-		shared.Appended(fc)
 		if nc.KeyPath != "" {
 			continue
 		}

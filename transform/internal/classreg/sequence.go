@@ -140,26 +140,30 @@ func (p *planner) advertisedRegistry() {
 // that names component. msiexec registers it while that feature is
 // installed (or advertised) and removes it when that feature is removed,
 // whatever other features hold the component. When the component belongs
-// to that feature alone and is not permanent, its own Registry rows
-// behave the same; otherwise (the component is in other features too, or
-// not in that one, or is never uninstalled) the rows
-// go in a new registry-only component that only the feature holds, with
-// the original component's directory, condition and 64-bit attribute. In
-// a merge module every component goes into the features the module is
-// merged into, so the component itself is the owner.
+// to that feature alone and is removed (neither permanent nor
+// unmanaged), its own Registry rows behave the same; otherwise (the
+// component is in other features too, or not in that one, or is never
+// uninstalled) the rows go in a new registry-only component that only
+// the feature holds, with the original component's directory, condition
+// and 64-bit attribute. In a merge module every component goes into the
+// features the module is merged into, so the component itself is the
+// owner unless it is never uninstalled: then the rows go in a new
+// registry-only component of the module (ModuleComponents), or, in a
+// module without a ModuleSignature row, stay with a warning.
 func (p *planner) owner(component, feature string) string {
 	src := p.comps.Get(component)
-	// A permanent component is never uninstalled: its Registry rows
-	// would stay after msiexec removed the registration with the
-	// feature (under Wine, the rewrite of a class in a permanent
-	// component of vfp-VFPODBC.msi left every key after uninstall).
-	lives := src == nil || src.Attributes&compPermanent == 0
-	if p.in.MergeModule || feature == "" || (lives && p.compFeats.NumLefts(component) == 1 && p.compFeats.Has(feature, component)) {
+	kept := neverRemoved(src)
+	if feature == "" || p.in.MergeModule && !kept || !kept && p.compFeats.NumLefts(component) == 1 && p.compFeats.Has(feature, component) {
 		return component
 	}
 	key := [2]int32{p.compTexts.ID(component), p.compTexts.ID(feature)}
 	if name, ok := p.owners[key]; ok {
 		return name
+	}
+	if p.in.MergeModule && p.in.ModuleID == "" {
+		p.note(edit.Warning, "Component", []string{component}, "the Registry rows of registration tied to the feature the module is merged into stay after that feature is removed or the product uninstalled, where msiexec removed the advertised registration: %s; the module has no ModuleSignature row to list a registry-only component with", removalOf(src))
+		p.owners[key] = component
+		return component
 	}
 	width := p.in.ComponentWidth
 	if width <= 0 {
@@ -172,6 +176,12 @@ func (p *planner) owner(component, feature string) string {
 	// folded and hashed whole for each (10 s of CPU for msikit
 	// rewrite).
 	base := "reg_" + component[:min(len(component), width)] + "_" + feature[:min(len(feature), width)]
+	if p.in.MergeModule {
+		// A module's components go into the features it is merged
+		// into, all of them: no feature in the name, whose end stays
+		// the component's (a module's identifiers end with its GUID).
+		base = "reg_" + component[:min(len(component), width)]
+	}
 	ctext, clong := p.ownerText(component)
 	ftext, flong := p.ownerText(feature)
 	name := p.fitOwner.Fit(base, width, "classreg\x00"+ctext+"\x00"+ftext, p.compTaken)
@@ -187,7 +197,12 @@ func (p *planner) owner(component, feature string) string {
 		nc.Directory, nc.Condition = src.Directory, src.Condition
 		nc.Attributes |= src.Attributes & (comp64 | compTransitive)
 	}
-	nc.ComponentID = componentGUID(p.in.ProductCode, src, ctext, ftext, clong, flong)
+	product := p.in.ProductCode
+	if p.in.MergeModule {
+		nc.Module, nc.ModuleLanguage = p.in.ModuleID, p.in.ModuleLanguage
+		product += p.in.ModuleID // a module has no ProductCode
+	}
+	nc.ComponentID = componentGUID(product, src, ctext, ftext, clong, flong)
 	// The first 8 of the component's other features, in order: its
 	// features sorted once (sortedFeatures), not listed and sorted for
 	// each feature it is given an owner for (10,000 features of one
@@ -210,8 +225,10 @@ func (p *planner) owner(component, feature string) string {
 		others = append(others, clip.Sprintf("and %d more", n-8))
 	}
 	switch {
-	case !lives:
-		nc.Reason = clip.Sprintf("registration tied to feature %s, removed with it; component %s is permanent (attribute 16), so its own Registry rows are never removed", feature, component)
+	case kept && p.in.MergeModule:
+		nc.Reason = clip.Sprintf("registration tied to the feature the module is merged into, removed with it; %s", removalOf(src))
+	case kept:
+		nc.Reason = clip.Sprintf("registration tied to feature %s, removed with it; %s", feature, removalOf(src))
 	case p.compFeats.Has(feature, component):
 		nc.Reason = clip.Sprintf("registration tied to feature %s; component %s is also in %s", feature, component, strings.Join(others, ", "))
 	default:
@@ -249,6 +266,33 @@ func (p *planner) sortedFeatures(component string) []string {
 	return fs
 }
 
+// neverRemoved reports whether msiexec never removes component src's own
+// Registry rows (removalOf says why). A permanent component is never
+// uninstalled (under Wine, the rewrite of a class in a permanent component
+// of vfp-VFPODBC.msi left every key after uninstall). A component with a
+// null ComponentId is unmanaged: "the installer does not register the
+// component and the component cannot be removed" (Component table); Wine
+// too leaves its Registry rows after uninstall, while it removes the
+// advertised registration of a class in it with the class's feature
+// (office.msi, component ExtraDll).
+func neverRemoved(src *ComponentRow) bool {
+	return src != nil && (src.Attributes&compPermanent != 0 || src.ComponentID == "")
+}
+
+// removalOf returns why msiexec never removes component src's own
+// Registry rows, "" when it does (neverRemoved).
+func removalOf(src *ComponentRow) string {
+	switch {
+	case src == nil:
+		return ""
+	case src.Attributes&compPermanent != 0:
+		return clip.Sprintf("component %s is permanent (attribute 16), so its own Registry rows are never removed", src.Component)
+	case src.ComponentID == "":
+		return clip.Sprintf("component %s has a null ComponentId (unmanaged: never registered nor removed), so its own Registry rows are never removed", src.Component)
+	}
+	return ""
+}
+
 // Component attribute bits the new components copy.
 const compTransitive = 0x0040
 
@@ -283,6 +327,10 @@ func (p *planner) finishComponents() {
 			nc.KeyPath = adds.id(kp)
 		} else {
 			nc.Attributes &^= compRegistryKeyPath
+		}
+		if nc.Module != "" {
+			p.note(edit.Info, "Component", []string{nc.Component}, "new registry-only component for %s: %s; listed in ModuleComponents, it goes into the features the module is merged into, and is removed with them", nc.From, nc.Reason)
+			continue
 		}
 		p.note(edit.Info, "Component", []string{nc.Component}, "new registry-only component for %s: %s; msiexec registers it only with that feature, so its Registry rows live in a component only that feature holds", nc.From, nc.Reason)
 	}

@@ -32,7 +32,7 @@ func sharedTextInput(n int, long string) *Input {
 	for i := range n {
 		clsid := fmt.Sprintf("{BBBBBBBB-0000-0000-0000-%012d}", i)
 		comp, file := fmt.Sprintf("C%d", i), fmt.Sprintf("f%d", i)
-		in.Components = append(in.Components, ComponentRow{Component: comp, KeyPath: file})
+		in.Components = append(in.Components, ComponentRow{Component: comp, ComponentID: fixtureGUID, KeyPath: file})
 		in.Files = append(in.Files, FileRow{File: file, Component: comp, FileName: file})
 		in.FeatureComponents = append(in.FeatureComponents, FeatureComponent{"Main", comp})
 		in.Classes = append(in.Classes, ClassRow{CLSID: clsid, Context: long, Component: comp, Feature: "Main",

@@ -21,8 +21,9 @@ type wineStep struct {
 // TestClassToRegistryStatesWine installs testdata/office.msi (built by
 // testdata/gen-office.sh: Office-class COM registration, one CLSID
 // registered by two components of two features, AppIds, ProgId chains,
-// verbs, MIME types and Registry rows of the package's own under the same
-// keys) and its rewrite under Wine through a sequence of feature states,
+// verbs, MIME types, Registry rows of the package's own under the same
+// keys, and a class in an unmanaged component, one with a null
+// ComponentId) and its rewrite under Wine through a sequence of feature states,
 // and compares what is registered after each step. Features are removed
 // one at a time while the others stay, so that a registration tied to the
 // wrong component or feature shows as a key that stays or goes too early.

@@ -16,8 +16,10 @@
 #   - an extension with four verbs (Sequence out of order, one without),
 #     MIME rows, and an extension naming the version-independent ProgId;
 #   - Registry rows that mix with the generated ones: ThreadingModel beside
-#     InprocServer32, Insertable, a ShellNew key under .ext\ProgId.
-# Needs wixl and msibuild (msitools). Run from this folder:
+#     InprocServer32, Insertable, a ShellNew key under .ext\ProgId;
+#   - component ExtraDll (the Extras class's) unmanaged: a null
+#     ComponentId, so msiexec never removes its own Registry rows.
+# Needs wixl, msiinfo and msibuild (msitools). Run from this folder:
 #   bash gen-office.sh
 set -euo pipefail
 T=$'\t'
@@ -103,7 +105,10 @@ A2='{7E57C0DE-0FF1-4A99-8000-000000000002}'
     "regInsertable${T}0${T}CLSID\\${C3}\\Insertable${T}+${T}${T}AppExe" \
     "regShellNew${T}0${T}.odoc\\Office.Doc.12\\ShellNew${T}NullFile${T}${T}AppExe" \
     "regVerbFlags${T}0${T}Office.Doc.12\\shell\\open${T}BrowserFlags${T}#8${T}AppExe" ; } > "$w/Registry.idt"
-(cd "$w" && msibuild office.msi -i Class.idt -i ProgId.idt -i AppId.idt -i Extension.idt -i Verb.idt -i MIME.idt -i Registry.idt)
+# ExtraDll unmanaged: its ComponentId emptied (null).
+msiinfo export "$w/office.msi" Component | sed "s/^ExtraDll${T}{[^}]*}${T}/ExtraDll${T}${T}/" > "$w/Component.idt"
+grep -q "^ExtraDll${T}${T}" "$w/Component.idt"
+(cd "$w" && msibuild office.msi -i Component.idt -i Class.idt -i ProgId.idt -i AppId.idt -i Extension.idt -i Verb.idt -i MIME.idt -i Registry.idt)
 seq=( "RemoveRegistryValues 2600" "WriteRegistryValues 5000" "UnregisterClassInfo 2700" "UnregisterExtensionInfo 2800" "UnregisterProgIdInfo 2900" "UnregisterMIMEInfo 3000"
       "RegisterClassInfo 4600" "RegisterExtensionInfo 4700" "RegisterProgIdInfo 4800" "RegisterMIMEInfo 4900" )
 for s in "${seq[@]}"; do
