@@ -53,6 +53,11 @@ type changeLog struct {
 	cur       [3][]int // the record being written
 	// current is 1 + the index of the chunk records go to (0: none).
 	current int
+	// reasons are where the reasons of the last notes are written
+	// (a changeLog of notes), the next one replacing reasons[nextReason].
+	reasons    [recentReasons]recentReason
+	nextReason int
+	reasonAt   []int // scratch
 }
 
 const (
@@ -428,4 +433,119 @@ func (l *changeLog) decode(i int, buf []string) (Change, byte, []string) {
 	}
 	c.Reason = r.cell()
 	return c, h & (3 << 2), buf
+}
+
+// A Report's notes are held in a changeLog of their own, a record a
+// note (a plan notes each of hundreds of thousands of rows: 780,000
+// notes of the MsiAssembly rows of one long component were held at 72
+// bytes a Note plus its Key's array, twice over while the report
+// converted them, TestReportHeldPerNote):
+//
+//	header byte: severity (bits 0-1: info, warning, other), key form
+//	             (bits 2-3: nil or listed)
+//	[other severity: a cell]
+//	table: uvarint index into tables
+//	[key: a row]
+//	reason: a cell
+//
+// The reason is written as a back reference when it equals the reason
+// of one of the last few notes in the chunk (a pass notes rows in runs
+// of a few reasons).
+
+// Severity codes of a note's header.
+const (
+	noteInfo = iota
+	noteWarning
+	_
+	noteOther
+)
+
+// addNote appends n.
+func (l *changeLog) addNote(n *Note) {
+	var h byte
+	switch n.Severity {
+	case Info:
+		h = noteInfo
+	case Warning:
+		h = noteWarning
+	default:
+		h = noteOther
+	}
+	if n.Key != nil {
+		h |= keyListed
+	}
+	size := 1 + 2*binary.MaxVarintLen64 + cellsSize(n.Key) + cellSize(n.Reason) + cellSize(string(n.Severity))
+	b, ci := l.space(size)
+	l.at = append(l.at, uint64(ci)<<32|uint64(len(b)))
+	b = append(b, h)
+	if h&3 == noteOther {
+		b = l.appendCell(b, string(n.Severity), -1, nil)
+	}
+	b = binary.AppendUvarint(b, uint64(l.tableIndex(n.Table)))
+	if n.Key != nil {
+		b = l.appendRow(b, n.Key, nil, nil, nil)
+	}
+	b = l.appendReason(b, ci, n.Reason)
+	l.chunks[ci] = b
+}
+
+// recentReasons is how many reasons of the last notes a changeLog of
+// notes refers back to.
+const recentReasons = 8
+
+// A recentReason is where the text of a recent note's reason is.
+type recentReason struct {
+	chunk, at, len int
+}
+
+// appendReason appends the reason s of a note to b, the chunk of index
+// ci: a back reference to the text of a recent note's reason equal to
+// it, if any in the same chunk.
+func (l *changeLog) appendReason(b []byte, ci int, s string) []byte {
+	ref := -1
+	if len(s) >= minRef && len(s) <= longCell {
+		for _, r := range l.reasons {
+			if r.chunk == ci+1 && r.len == len(s) && matches(b, r.at, s) {
+				ref = r.at
+				break
+			}
+		}
+	}
+	var pos []int
+	b = l.appendCell(b, s, ref, &l.reasonAt)
+	pos, l.reasonAt = l.reasonAt, l.reasonAt[:0]
+	if ref < 0 && len(pos) == 1 && pos[0] >= 0 && len(s) >= minRef {
+		l.reasons[l.nextReason] = recentReason{ci + 1, pos[0], len(s)}
+		l.nextReason = (l.nextReason + 1) % recentReasons
+	}
+	return b
+}
+
+// decodeNote returns note i, its Key a slice of buf (grown as needed;
+// the next call may reuse it), and buf.
+func (l *changeLog) decodeNote(i int, buf []string) (Note, []string) {
+	at := l.at[i]
+	r := changeReader{l: l, b: l.chunks[at>>32], off: int(at & 0xffffffff)}
+	h := r.b[r.off]
+	r.off++
+	var n Note
+	switch h & 3 {
+	case noteInfo:
+		n.Severity = Info
+	case noteWarning:
+		n.Severity = Warning
+	default:
+		n.Severity = Severity(r.cell())
+	}
+	n.Table = l.tables[r.uvarint()]
+	buf = buf[:0]
+	if h&(3<<2) == keyListed {
+		buf = r.row(buf)
+		n.Key = buf[:len(buf):len(buf)]
+		if n.Key == nil {
+			n.Key = []string{}
+		}
+	}
+	n.Reason = r.cell()
+	return n, buf
 }

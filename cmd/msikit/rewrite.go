@@ -771,7 +771,7 @@ func writeRewriteTextOne(w io.Writer, r *rewriteResult) {
 	}
 	var parts []string
 	for _, p := range r.Passes {
-		parts = append(parts, fmt.Sprintf("%s %d changes, %d notes", p.Pass, p.NumChanges(), len(p.Notes)))
+		parts = append(parts, fmt.Sprintf("%s %d changes, %d notes", p.Pass, p.NumChanges(), p.NumNotes()))
 	}
 	dest := "-> " + r.Output
 	switch {
@@ -843,7 +843,7 @@ func writeIDTDiff(w io.Writer, rep *transform.Report) {
 			}
 		}
 	}
-	for _, n := range rep.Notes {
+	for _, n := range rep.Notes() {
 		fmt.Fprintf(w, "# %s: %s", rep.Pass, n.Severity)
 		if n.Table != "" {
 			fmt.Fprintf(w, " %s [%s]", n.Table, transform.JoinCells(n.Key))
@@ -1102,11 +1102,19 @@ func writeReportJSON(w *bufio.Writer, prefix string, rep *transform.Report) erro
 		}
 	}
 	w.WriteString(",\n" + in + `"notes": `)
-	if err := writeJSONArray(w, in, rep.Notes, func(_ *bufio.Writer, prefix string, n transform.Note) error {
-		nv = noteJSON(n.Clipped())
-		return enc.Encode(prefix, &nv)
-	}); err != nil {
-		return err
+	if rep.NumNotes() == 0 {
+		w.WriteString("[]")
+	} else {
+		l := startJSONList(w, in)
+		for _, n := range rep.Notes() {
+			nv = noteJSON(n.Clipped())
+			if err := enc.Encode(l.next(), &nv); err != nil {
+				return err
+			}
+		}
+		if err := l.end(); err != nil {
+			return err
+		}
 	}
 	_, err := w.WriteString("\n" + prefix + "}")
 	return err

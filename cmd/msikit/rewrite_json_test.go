@@ -29,7 +29,8 @@ func TestWriteRewriteJSON(t *testing.T) {
 		transform.Change{Op: transform.OpUpdate, Table: "Class", Key: []string{"{C}", "<ctx>"}, Old: []string{"a&b", "…(63999 bytes, unchanged)"}, New: []string{"a\"b", "\x01"}, Reason: "Feature_ Core → Core_X"},
 		transform.Change{Op: transform.OpAdd, Table: "Feature", Key: []string{"F"}, New: []string{"F", ""}},
 	)
-	full.Notes = []transform.Note{{Severity: transform.Warning, Table: "Class", Key: []string{"k"}, Reason: "why\nnot"}, {Severity: transform.Info, Reason: "r"}}
+	full.AddNote(transform.Note{Severity: transform.Warning, Table: "Class", Key: []string{"k"}, Reason: "why\nnot"})
+	full.AddNote(transform.Note{Severity: transform.Info, Reason: "r"})
 	tests := []struct {
 		name string
 		sum  *rewriteSummary
@@ -40,7 +41,7 @@ func TestWriteRewriteJSON(t *testing.T) {
 		{"passes", &rewriteSummary{Packages: []*rewriteResult{
 			{Input: "a.msi", Output: "b.msi", OK: true, Changes: 2, Warnings: []string{"w"}, Passes: []*transform.Report{
 				full,
-				{Pass: "empty", Notes: []transform.Note{}},
+				{Pass: "empty"},
 				{Pass: "nil"},
 				nil,
 			}, Validation: &validationReport{}},
@@ -71,7 +72,8 @@ func TestWriteRewriteJSON(t *testing.T) {
 // not 12 GB in all.
 func TestWriteRewriteJSONClipsLongCells(t *testing.T) {
 	text := strings.Repeat("C", 1<<20)
-	r := &transform.Report{Pass: "leaf-features", Notes: []transform.Note{{Severity: transform.Info, Table: "FeatureComponents", Key: []string{"F", text}, Reason: "r"}}}
+	r := &transform.Report{Pass: "leaf-features"}
+	r.AddNote(transform.Note{Severity: transform.Info, Table: "FeatureComponents", Key: []string{"F", text}, Reason: "r"})
 	for range 2000 {
 		r.AddChange(transform.Change{Op: transform.OpRemove, Table: "FeatureComponents", Key: []string{"F", text}, Old: []string{"F", text}})
 	}
@@ -91,7 +93,7 @@ func TestWriteRewriteJSONClipsLongCells(t *testing.T) {
 	if diff := cmp.Diff(want, back.Packages[0].Passes[0].Change(0).Old); diff != "" {
 		t.Errorf("Old of a change (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(want, back.Packages[0].Passes[0].Notes[0].Key); diff != "" {
+	if diff := cmp.Diff(want, back.Packages[0].Passes[0].Note(0).Key); diff != "" {
 		t.Errorf("Key of a note (-want +got):\n%s", diff)
 	}
 }
@@ -104,7 +106,7 @@ func reportOfRows(n int) *transform.Report {
 		key := []string{fmt.Sprintf("{%08X-0000-0000-0000-000000000000}", i), "LocalServer32"}
 		r.AddChange(transform.Change{Op: transform.OpAdd, Table: "Registry", Key: key[:1],
 			New: []string{key[0], "0", `CLSID\` + key[0] + `\` + key[1], "", "[#app.exe]", "App"}, Reason: "from Class " + key[0] + " <local>"})
-		r.Notes = append(r.Notes, transform.Note{Severity: transform.Warning, Table: "Class", Key: key, Reason: "the FileTypeMask & its patterns stay advertised"})
+		r.AddNote(transform.Note{Severity: transform.Warning, Table: "Class", Key: key, Reason: "the FileTypeMask & its patterns stay advertised"})
 	}
 	return r
 }
