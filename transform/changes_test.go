@@ -95,7 +95,7 @@ func randomChanges(rng *rand.Rand, n int) []Change {
 // and its JSON.
 func TestReportChangesRoundTrip(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	want := randomChanges(rng, 3000)
+	want := randomChanges(rng, 3*indexChunk/2)
 	r := &Report{Pass: "p"}
 	for _, c := range want {
 		r.AddChange(c)
@@ -214,7 +214,7 @@ func TestReportJSONByValue(t *testing.T) {
 // references) or not.
 func TestReportNotesRoundTrip(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	changes := randomChanges(rng, 3000)
+	changes := randomChanges(rng, 3*indexChunk/2)
 	sevs := []Severity{Info, Warning, "error"}
 	reasons := []string{"no file read", "processorArchitecture is missing", "kept", "abc"}
 	var want []Note

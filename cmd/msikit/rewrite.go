@@ -844,11 +844,21 @@ func writeIDTDiff(w io.Writer, rep *transform.Report) {
 		}
 	}
 	for _, n := range rep.Notes() {
-		fmt.Fprintf(w, "# %s: %s", rep.Pass, n.Severity)
+		line = append(line[:0], "# "...)
+		line = append(line, rep.Pass...)
+		line = append(line, ": "...)
+		line = append(line, n.Severity...)
 		if n.Table != "" {
-			fmt.Fprintf(w, " %s [%s]", n.Table, transform.JoinCells(n.Key))
+			line = append(line, ' ')
+			line = append(line, n.Table...)
+			line = append(line, " ["...)
+			line = appendCells(line, n.Key)
+			line = append(line, ']')
 		}
-		fmt.Fprintf(w, " %s\n", n.Reason)
+		line = append(line, ' ')
+		line = append(line, n.Reason...)
+		line = append(line, '\n')
+		w.Write(line)
 	}
 }
 
@@ -859,11 +869,7 @@ func appendCells(b []byte, cells []string) []byte {
 		if i > 0 {
 			b = append(b, '\t')
 		}
-		if len(c) <= clip.Max {
-			b = append(b, c...)
-		} else {
-			b = append(b, clip.String(c)...)
-		}
+		b = clip.AppendString(b, c)
 	}
 	return b
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/msikit/msikit/internal/jsonindent"
+	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/transform"
 )
 
@@ -171,4 +172,51 @@ func reportOf(pass string, changes ...transform.Change) *transform.Report {
 		r.AddChange(c)
 	}
 	return r
+}
+
+// rewrite --dry-run writes each note's line as fmt wrote it, its key's
+// cells clipped, and without making the line's texts: the 650,000 notes
+// of msi-mime-rows-one-long-text.msi, each quoting its MIME row's 480 KiB
+// key, made a clipped key, a joined key and three formatted texts each.
+// Measured on these 20,000 notes: 515 bytes allocated a note before, 19
+// now (the Key of each, which Report.Notes gives in slabs).
+func TestWriteIDTDiffNotes(t *testing.T) {
+	long := strings.Repeat("K", 480<<10)
+	r := &transform.Report{Pass: "class-to-registry"}
+	notes := []transform.Note{
+		{Severity: transform.Warning, Table: "MIME", Key: []string{long}, Reason: "left alone: extension is not in the Extension table"},
+		{Severity: transform.Info, Table: "Class", Key: []string{"{X}", "LocalServer32", "é"}, Reason: "kept"},
+		{Severity: transform.Warning, Reason: "no table"},
+		{Severity: "other", Table: "T", Key: []string{}, Reason: ""},
+	}
+	var want bytes.Buffer
+	for _, n := range notes {
+		r.AddNote(n)
+		fmt.Fprintf(&want, "# %s: %s", r.Pass, n.Severity)
+		if n.Table != "" {
+			fmt.Fprintf(&want, " %s [%s]", n.Table, transform.JoinCells(n.Key))
+		}
+		fmt.Fprintf(&want, " %s\n", n.Reason)
+	}
+	var got bytes.Buffer
+	writeIDTDiff(&got, r)
+	if diff := cmp.Diff(want.String(), got.String()); diff != "" {
+		t.Errorf("writeIDTDiff (-fmt +got):\n%s", diff)
+	}
+
+	const n = 20000
+	many := &transform.Report{Pass: "class-to-registry"}
+	for range n {
+		many.AddNote(notes[0])
+	}
+	w := bufio.NewWriter(io.Discard)
+	_, alloc := testenv.Measure(func() {
+		writeIDTDiff(w, many)
+		w.Flush()
+	})
+	per := float64(alloc) / n
+	t.Logf("writeIDTDiff of %d notes quoting a %d-byte key: %.0f bytes allocated a note", n, len(long), per)
+	if per > 40 {
+		t.Errorf("writeIDTDiff allocated %.0f bytes a note quoting a %d-byte key, budget 40", per, len(long))
+	}
 }

@@ -45,7 +45,13 @@ func Run(db *msi.Database, opts Options) (*edit.Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	plan := planFor(in, opts)
+	// The plan's notes go to the report as they are made, through rep
+	// (which counts them), when it takes them (NoteSink).
+	popts := opts
+	if opts.NoteSink != nil {
+		popts.NoteSink = rep
+	}
+	plan := planFor(in, popts)
 	// Stopped while planning: the plan is partial, and nothing has been
 	// changed yet. Past this point the plan is applied whole.
 	if opts.Stop.Stopped() {
@@ -110,7 +116,8 @@ func opt(r msi.Row, col string) OptInt {
 // row (the report's Old is read from the row when it is removed, so no
 // copy of every row is held while planning).
 func keyRef(r msi.Row) RowRef {
-	k := r.Key()
+	var buf [4]msi.Value
+	k := r.AppendKey(buf[:0]) // not a slice made for each row
 	ref := RowRef{Key: make([]string, len(k))}
 	for i, v := range k {
 		ref.Key[i] = v.String()

@@ -129,7 +129,12 @@ func (l *Log) Grow(n int) {
 // Note records a note; the reason is formatted as fmt.Sprintf does. A
 // reason equal to a recent note's is stored once (Texts).
 func (l *Log) Note(sev Severity, table string, key []string, format string, args ...any) {
-	n := Note{Severity: sev, Table: table, Key: key, Reason: l.reason(format, args)}
+	l.AddNote(Note{Severity: sev, Table: table, Key: key, Reason: l.reason(format, args)})
+}
+
+// AddNote records a note made already (a plan's, as it makes it): a
+// Log is a NoteSink.
+func (l *Log) AddNote(n Note) {
 	l.notes++
 	if l.NoteSink != nil {
 		l.NoteSink.AddNote(n)
