@@ -104,8 +104,15 @@ func TestInfoCabinetsAllocatePerRow(t *testing.T) {
 		})
 		per := float64(alloc) / n
 		t.Logf("%s of %d Media rows: %d bytes written, %d allocated (%.0f a row)", tc.name, n, out, alloc, per)
-		if per > 400 {
-			t.Errorf("%s allocated %.0f bytes a Media row, budget 400", tc.name, per)
+		budget := 400.0
+		if testenv.RaceEnabled {
+			// The race detector's sync.Pool drops what is put back at
+			// random (encoding/json's buffers): 635 bytes a row for
+			// info --json.
+			budget *= 2
+		}
+		if per > budget {
+			t.Errorf("%s allocated %.0f bytes a Media row, budget %.0f", tc.name, per, budget)
 		}
 	}
 }
