@@ -209,7 +209,7 @@ func checkDirChain(t *testing.T, data []byte) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(rep.Notes) == 0 {
+		if rep.NumNotes() == 0 {
 			t.Error("no notes: the files were not read")
 		}
 	})
@@ -317,13 +317,13 @@ func checkAsmRows(t *testing.T, data []byte) {
 			t.Fatal(err)
 		}
 		read := 0
-		for _, n := range rep.Notes {
+		for _, n := range rep.Notes() {
 			if strings.Contains(n.Reason, "not read from metadata") && !strings.Contains(n.Reason, "not in the package") {
 				read++ // read, and found not to be an assembly
 			}
 		}
 		if read != asmRows {
-			t.Errorf("%d rows' files read, want %d; notes: %+v", read, asmRows, rep.Notes[:min(3, len(rep.Notes))])
+			t.Errorf("%d rows' files read, want %d; notes: %+v", read, asmRows, rep.Note(0))
 		}
 	})
 }

@@ -110,7 +110,7 @@ func checkManifestXMLFlood(t *testing.T, db *msi.Database) {
 		t.Fatal(err)
 	}
 	var parsed, bounded int
-	for _, n := range rep.Notes {
+	for _, n := range rep.Notes() {
 		switch {
 		case strings.Contains(n.Reason, "bad XML"):
 			parsed++

@@ -393,7 +393,7 @@ func checkProgIDCycle(t *testing.T, db *msi.Database) {
 	})
 	must(t, err)
 	n := 0
-	for _, nt := range rep.Notes {
+	for _, nt := range rep.Notes() {
 		if nt.Table == "ProgId" && len(nt.Key) == 1 && strings.HasPrefix(nt.Key[0], "P") && strings.Contains(nt.Reason, "never ends (a cycle)") {
 			n++
 		}
@@ -1374,7 +1374,7 @@ func checkFileTypeMask(t *testing.T, db *msi.Database) {
 		t.Fatal(err)
 	}
 	kept := 0
-	for _, n := range rep.Notes {
+	for _, n := range rep.Notes() {
 		if n.Table == "Class" && strings.Contains(n.Reason, "FileTypeMask has 32000 patterns") {
 			kept++
 		}
@@ -1410,7 +1410,7 @@ func checkLeafConditions(t *testing.T, db *msi.Database) {
 		t.Fatal(err)
 	}
 	left := 0
-	for _, n := range rep.Notes {
+	for _, n := range rep.Notes() {
 		if strings.Contains(n.Reason, "has 2000 Condition rows") {
 			left++
 		}
@@ -1430,7 +1430,7 @@ func checkLeafShared(t *testing.T, db *msi.Database) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, n := range rep.Notes {
+	for _, n := range rep.Notes() {
 		if len(n.Reason) > 512 {
 			t.Fatalf("note of %d bytes: %.200s", len(n.Reason), n.Reason)
 		}

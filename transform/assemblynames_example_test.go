@@ -28,11 +28,14 @@ func ExampleAssemblyNames() {
 		fmt.Println(err)
 		return
 	}
+	// The changes alone: the notes repeat, per row, that no file was
+	// read.
+	changes := &transform.Report{Pass: rep.Pass}
 	for _, c := range rep.Changes() {
 		fmt.Println(c.Op, c.New)
+		changes.AddChange(c)
 	}
-	rep.Notes = nil // the notes repeat, per row, that no file was read
-	rep.WriteText(os.Stdout)
+	changes.WriteText(os.Stdout)
 	// Output:
 	// add [AsmMissingArch processorArchitecture MSIL]
 	// update [AsmNeutral processorArchitecture MSIL]

@@ -938,7 +938,7 @@ func assemblyFixes(r *Report) *textmemo.Index[string] {
 	for comp, cs := range changes.All() {
 		fixes.Set(strings.Clone(comp), "assembly-names: "+strings.Join(cs, "; "))
 	}
-	for _, n := range r.Notes {
+	for _, n := range r.Notes() {
 		if len(n.Key) >= 1 && n.Severity == Warning {
 			if !fixes.Has(n.Key[0]) {
 				fixes.Set(strings.Clone(n.Key[0]), "assembly-names changes nothing: "+n.Reason)

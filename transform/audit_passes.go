@@ -626,7 +626,7 @@ func auditRewrite(db *msi.Database, opts AuditOptions, stop *edit.Stop, rep *Aud
 			return
 		}
 		if r.Pass == "class-to-registry" || r.Pass == "leaf-features" {
-			for _, n := range r.Notes {
+			for _, n := range r.Notes() {
 				if stop.Tick() {
 					return
 				}

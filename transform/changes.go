@@ -41,7 +41,7 @@ type changeLog struct {
 	chunks [][]byte
 	// at is where each record starts: its chunk's index << 32 | its
 	// offset in the chunk.
-	at     []uint64
+	at     recordIndex
 	tables []string
 	table  map[string]int // index of tables, once there are many
 	long   []string
@@ -53,6 +53,11 @@ type changeLog struct {
 	cur       [3][]int // the record being written
 	// current is 1 + the index of the chunk records go to (0: none).
 	current int
+	// reasons are where the reasons of the last notes are written
+	// (a changeLog of notes), the next one replacing reasons[nextReason].
+	reasons    [recentReasons]recentReason
+	nextReason int
+	reasonAt   []int // scratch
 }
 
 const (
@@ -96,16 +101,56 @@ func (l *changeLog) len() int {
 	if l == nil {
 		return 0
 	}
-	return len(l.at)
+	return l.at.n
 }
 
-func (l *changeLog) grow(n int) {
-	if n > 0 && cap(l.at)-len(l.at) < n {
-		at := make([]uint64, len(l.at), len(l.at)+n)
-		copy(at, l.at)
-		l.at = at
+func (l *changeLog) grow(n int) { l.at.grow(n) }
+
+// A recordIndex holds where each record of a changeLog starts, in chunks
+// of indexChunk: grown by append, one slice held its old and its new
+// array at once, and left each array it outgrew to the collector (25 MB
+// of them for the 650,000 notes of MIME rows naming one extension).
+type recordIndex struct {
+	chunks [][]uint64
+	n      int
+}
+
+// indexChunk is the number of entries of a recordIndex chunk (32 KiB).
+const indexChunk = 4096
+
+// grow makes room for n more entries in the current chunk, up to its
+// size: a report of a few changes takes a chunk of their size.
+func (x *recordIndex) grow(n int) {
+	if n <= 0 {
+		return
+	}
+	if len(x.chunks) == 0 {
+		x.chunks = append(x.chunks, make([]uint64, 0, min(n, indexChunk)))
+		return
+	}
+	last := &x.chunks[len(x.chunks)-1]
+	if want := min(len(*last)+n, indexChunk); want > cap(*last) {
+		c := make([]uint64, len(*last), want)
+		copy(c, *last)
+		*last = c
 	}
 }
+
+// add appends v.
+func (x *recordIndex) add(v uint64) {
+	switch {
+	case len(x.chunks) == 0:
+		x.chunks = append(x.chunks, nil) // grown as records come
+	case len(x.chunks[len(x.chunks)-1]) == indexChunk:
+		x.chunks = append(x.chunks, make([]uint64, 0, indexChunk))
+	}
+	last := &x.chunks[len(x.chunks)-1]
+	*last = append(*last, v)
+	x.n++
+}
+
+// get returns entry i.
+func (x *recordIndex) get(i int) uint64 { return x.chunks[i/indexChunk][i%indexChunk] }
 
 // tableIndex returns the index of table in l.tables, adding it.
 func (l *changeLog) tableIndex(table string) int {
@@ -170,7 +215,7 @@ func (l *changeLog) add(c *Change) {
 	// The record's size, at most: what decides where it goes.
 	size := 1 + 2*binary.MaxVarintLen64 + cellsSize(c.Key) + cellsSize(c.Old) + cellsSize(c.New) + cellSize(c.Reason) + cellSize(string(c.Op))
 	b, ci := l.space(size)
-	l.at = append(l.at, uint64(ci)<<32|uint64(len(b)))
+	l.at.add(uint64(ci)<<32 | uint64(len(b)))
 	// Back references reach the last record's cells only in its chunk.
 	var prev [3][]int
 	if ci == l.prevChunk {
@@ -355,7 +400,7 @@ func (r *changeReader) row(buf []string) []string {
 
 // tableOf returns the index of the table of record i.
 func (l *changeLog) tableOf(i int) int {
-	at := l.at[i]
+	at := l.at.get(i)
 	r := changeReader{l: l, b: l.chunks[at>>32], off: int(at & 0xffffffff)}
 	h := r.b[r.off]
 	r.off++
@@ -369,7 +414,7 @@ func (l *changeLog) tableOf(i int) int {
 // needed; the next call may reuse it), its key form, and buf. The cells
 // are laid out in buf as a listed key's, then Old's, then New's.
 func (l *changeLog) decode(i int, buf []string) (Change, byte, []string) {
-	at := l.at[i]
+	at := l.at.get(i)
 	r := changeReader{l: l, b: l.chunks[at>>32], off: int(at & 0xffffffff)}
 	h := r.b[r.off]
 	r.off++
@@ -428,4 +473,119 @@ func (l *changeLog) decode(i int, buf []string) (Change, byte, []string) {
 	}
 	c.Reason = r.cell()
 	return c, h & (3 << 2), buf
+}
+
+// A Report's notes are held in a changeLog of their own, a record a
+// note (a plan notes each of hundreds of thousands of rows: 780,000
+// notes of the MsiAssembly rows of one long component were held at 72
+// bytes a Note plus its Key's array, twice over while the report
+// converted them, TestReportHeldPerNote):
+//
+//	header byte: severity (bits 0-1: info, warning, other), key form
+//	             (bits 2-3: nil or listed)
+//	[other severity: a cell]
+//	table: uvarint index into tables
+//	[key: a row]
+//	reason: a cell
+//
+// The reason is written as a back reference when it equals the reason
+// of one of the last few notes in the chunk (a pass notes rows in runs
+// of a few reasons).
+
+// Severity codes of a note's header.
+const (
+	noteInfo = iota
+	noteWarning
+	_
+	noteOther
+)
+
+// addNote appends n.
+func (l *changeLog) addNote(n *Note) {
+	var h byte
+	switch n.Severity {
+	case Info:
+		h = noteInfo
+	case Warning:
+		h = noteWarning
+	default:
+		h = noteOther
+	}
+	if n.Key != nil {
+		h |= keyListed
+	}
+	size := 1 + 2*binary.MaxVarintLen64 + cellsSize(n.Key) + cellSize(n.Reason) + cellSize(string(n.Severity))
+	b, ci := l.space(size)
+	l.at.add(uint64(ci)<<32 | uint64(len(b)))
+	b = append(b, h)
+	if h&3 == noteOther {
+		b = l.appendCell(b, string(n.Severity), -1, nil)
+	}
+	b = binary.AppendUvarint(b, uint64(l.tableIndex(n.Table)))
+	if n.Key != nil {
+		b = l.appendRow(b, n.Key, nil, nil, nil)
+	}
+	b = l.appendReason(b, ci, n.Reason)
+	l.chunks[ci] = b
+}
+
+// recentReasons is how many reasons of the last notes a changeLog of
+// notes refers back to.
+const recentReasons = 8
+
+// A recentReason is where the text of a recent note's reason is.
+type recentReason struct {
+	chunk, at, len int
+}
+
+// appendReason appends the reason s of a note to b, the chunk of index
+// ci: a back reference to the text of a recent note's reason equal to
+// it, if any in the same chunk.
+func (l *changeLog) appendReason(b []byte, ci int, s string) []byte {
+	ref := -1
+	if len(s) >= minRef && len(s) <= longCell {
+		for _, r := range l.reasons {
+			if r.chunk == ci+1 && r.len == len(s) && matches(b, r.at, s) {
+				ref = r.at
+				break
+			}
+		}
+	}
+	var pos []int
+	b = l.appendCell(b, s, ref, &l.reasonAt)
+	pos, l.reasonAt = l.reasonAt, l.reasonAt[:0]
+	if ref < 0 && len(pos) == 1 && pos[0] >= 0 && len(s) >= minRef {
+		l.reasons[l.nextReason] = recentReason{ci + 1, pos[0], len(s)}
+		l.nextReason = (l.nextReason + 1) % recentReasons
+	}
+	return b
+}
+
+// decodeNote returns note i, its Key a slice of buf (grown as needed;
+// the next call may reuse it), and buf.
+func (l *changeLog) decodeNote(i int, buf []string) (Note, []string) {
+	at := l.at.get(i)
+	r := changeReader{l: l, b: l.chunks[at>>32], off: int(at & 0xffffffff)}
+	h := r.b[r.off]
+	r.off++
+	var n Note
+	switch h & 3 {
+	case noteInfo:
+		n.Severity = Info
+	case noteWarning:
+		n.Severity = Warning
+	default:
+		n.Severity = Severity(r.cell())
+	}
+	n.Table = l.tables[r.uvarint()]
+	buf = buf[:0]
+	if h&(3<<2) == keyListed {
+		buf = r.row(buf)
+		n.Key = buf[:len(buf):len(buf)]
+		if n.Key == nil {
+			n.Key = []string{}
+		}
+	}
+	n.Reason = r.cell()
+	return n, buf
 }

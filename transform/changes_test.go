@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/msikit/msikit/transform/internal/edit"
 )
 
 // randomChanges returns n changes of every shape a report holds: each
@@ -93,7 +95,7 @@ func randomChanges(rng *rand.Rand, n int) []Change {
 // and its JSON.
 func TestReportChangesRoundTrip(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	want := randomChanges(rng, 3000)
+	want := randomChanges(rng, 3*indexChunk/2)
 	r := &Report{Pass: "p"}
 	for _, c := range want {
 		r.AddChange(c)
@@ -202,5 +204,73 @@ func TestReportJSONByValue(t *testing.T) {
 	}
 	if diff := cmp.Diff(`{"R":`+string(byPtr)+`}`, string(byVal)); diff != "" {
 		t.Errorf("by value (-by pointer +by value):\n%s", diff)
+	}
+}
+
+// A report gives back the notes it was given, cell for cell, a nil Key
+// nil and an empty one empty, through Note, Notes and its JSON: each
+// severity (and one of its own), keys of every shape the changes'
+// rows have, reasons repeated from the last few notes (written as back
+// references) or not.
+func TestReportNotesRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	changes := randomChanges(rng, 3*indexChunk/2)
+	sevs := []Severity{Info, Warning, "error"}
+	reasons := []string{"no file read", "processorArchitecture is missing", "kept", "abc"}
+	var want []Note
+	for i, c := range changes {
+		n := Note{Severity: sevs[rng.IntN(len(sevs))], Table: c.Table, Key: c.Old, Reason: c.Reason}
+		if i%3 != 0 {
+			n.Reason = reasons[rng.IntN(len(reasons))] + strings.Repeat("!", rng.IntN(2))
+		}
+		want = append(want, n)
+	}
+	r := &Report{Pass: "p"}
+	for _, n := range want {
+		r.AddNote(n)
+	}
+	if r.NumNotes() != len(want) {
+		t.Fatalf("%d notes, want %d", r.NumNotes(), len(want))
+	}
+	var got []Note
+	for i, n := range r.Notes() {
+		if i != len(got) {
+			t.Fatalf("note %d yielded as %d", len(got), i)
+		}
+		got = append(got, n)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("Notes (-want +got):\n%s", diff)
+	}
+	for i := range want {
+		if diff := cmp.Diff(want[i], r.Note(i)); diff != "" {
+			t.Fatalf("Note(%d) (-want +got):\n%s", i, diff)
+		}
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Report
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	again, err := json.Marshal(&back)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(b), string(again)); diff != "" {
+		t.Errorf("JSON of the report read back from its JSON (-first +again):\n%s", diff)
+	}
+	// The JSON of no notes is an empty list, however the report was
+	// made.
+	for _, r := range []*Report{{Pass: "p"}, newReport("p", &edit.Log{})} {
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(`{"pass":"p","changes":[],"notes":[]}`, string(b)); diff != "" {
+			t.Errorf("JSON of a report without notes (-want +got):\n%s", diff)
+		}
 	}
 }

@@ -140,7 +140,8 @@ type ClassToRegistryOptions struct {
 // the two disagree gets a warning. A patch or transform is refused with
 // an error wrapping ErrNotInstaller.
 func ClassToRegistry(db *msi.Database, opts ClassToRegistryOptions) (*Report, error) {
-	// The changes go straight into the report, not into the log first.
+	// The changes and notes go straight into the report, not into the
+	// log first.
 	sink := &reportSink{}
 	log, err := classreg.Run(db, classreg.Options{
 		DropUnexpressible: opts.DropUnexpressible,
@@ -149,6 +150,7 @@ func ClassToRegistry(db *msi.Database, opts ClassToRegistryOptions) (*Report, er
 		Stop:              edit.NewStop(opts.Context, "class-to-registry"),
 		Shared:            opts.Shared.shared(),
 		Sink:              sink,
+		NoteSink:          sink,
 	})
 	return sink.report("class-to-registry", log), err
 }

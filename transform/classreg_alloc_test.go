@@ -98,7 +98,7 @@ func TestClassToRegistryRaisedMaxChangesBudget(t *testing.T) {
 		t.Fatal(err)
 	}
 	kept := 0
-	for _, note := range rep.Notes {
+	for _, note := range rep.Notes() {
 		if note.Table == "Class" && strings.Contains(note.Reason, "FileTypeMask has 32000 patterns") {
 			kept++
 		}

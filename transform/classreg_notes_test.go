@@ -53,8 +53,8 @@ func TestClassToRegistryNotesCopiedOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	if len(rep.Notes) < 2*n {
-		t.Fatalf("%d notes on a %d-row ProgId cycle, want at least %d", len(rep.Notes), n, 2*n)
+	if rep.NumNotes() < 2*n {
+		t.Fatalf("%d notes on a %d-row ProgId cycle, want at least %d", rep.NumNotes(), n, 2*n)
 	}
 	if per := alloc / n; per > 970 {
 		t.Errorf("ClassToRegistry on a %d-row ProgId cycle allocated %d bytes a row, budget 970", n, per)

@@ -30,8 +30,9 @@
 // what changed and what could not be expressed. Nothing is written to disk;
 // the caller saves the database. A Report holds its row changes compactly
 // (Changes, Change and NumChanges read them; about 80 bytes a change,
-// where a Change of strings is 200-350): a pass may make hundreds of
-// thousands. Passes run one after another on one
+// where a Change of strings is 200-350), and its notes likewise (Notes,
+// Note and NumNotes; 20-70 bytes a note, where a Note is 90-120): a pass
+// may make hundreds of thousands. Passes run one after another on one
 // database can be given one Shared in their options: ClassToRegistry and
 // SplitAdvertised then read the FeatureComponents table once between
 // them (a million rows in a package pairing a thousand features with a

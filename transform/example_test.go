@@ -38,7 +38,7 @@ func Example() {
 	}
 	reports = append(reports, rep)
 	for _, r := range reports {
-		fmt.Printf("%s: %d changes, %d notes\n", r.Pass, r.NumChanges(), len(r.Notes))
+		fmt.Printf("%s: %d changes, %d notes\n", r.Pass, r.NumChanges(), r.NumNotes())
 	}
 
 	dir, err := os.MkdirTemp("", "transform-example")

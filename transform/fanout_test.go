@@ -249,7 +249,7 @@ func runSharedPasses(t *testing.T, data []byte, sh *Shared, between func(*msi.Da
 		for _, c := range rep.Changes() {
 			changes = append(changes, fmt.Sprint(c.Op, c.Table, c.Key, c.New, c.Reason))
 		}
-		for _, n := range rep.Notes {
+		for _, n := range rep.Notes() {
 			changes = append(changes, fmt.Sprint(n.Severity, n.Table, n.Key, n.Reason))
 		}
 	}

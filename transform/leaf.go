@@ -107,6 +107,7 @@ func SplitAdvertised(db *msi.Database, opts SplitAdvertisedOptions) (*Report, er
 	sink := &reportSink{}
 	lo := leaf.Options{
 		Sink:              sink,
+		NoteSink:          sink,
 		KeepInParent:      opts.KeepInParent,
 		DisallowAdvertise: opts.DisallowAdvertise,
 		AllowAbsent:       opts.AllowAbsent,

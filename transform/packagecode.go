@@ -155,7 +155,7 @@ func (ph *packageCodeHash) renew(db *msi.Database) (*Report, error) {
 		return nil, fmt.Errorf("transform: %w", err)
 	}
 	id := strconv.Itoa(int(msi.PIDRevision))
-	r := &Report{Pass: "package-code", Notes: []Note{}}
+	r := &Report{Pass: "package-code", notes: &changeLog{}}
 	r.AddChange(Change{
 		Op: OpUpdate, Table: idt.SummaryInformationTable, Key: []string{id},
 		Old: []string{id, old}, New: []string{id, code},

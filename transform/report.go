@@ -6,6 +6,7 @@ import (
 	"io"
 	"iter"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -64,24 +65,99 @@ type Note struct {
 }
 
 // A Report is what one pass did to a database: its row changes, in
-// order, and its notes.
+// order, and its notes: the rows the pass left alone or could not
+// handle faithfully, in order.
 //
-// The changes are held compactly, their cells copied into the report
-// (a cell over 256 bytes is held as given, once however many changes
-// name it), since a pass may make hundreds of thousands: read them with
-// Changes, Change and NumChanges, add one with AddChange. A copy of a
-// Report that holds changes shares them with the original.
+// The changes and notes are held compactly, their cells copied into the
+// report (a cell over 256 bytes is held as given, once however many
+// changes or notes name it), since a pass may make hundreds of
+// thousands: read the changes with Changes, Change and NumChanges, add
+// one with AddChange; read the notes with Notes, Note and NumNotes, add
+// one with AddNote. A copy of a Report that holds changes or notes
+// shares them with the original.
 type Report struct {
 	// Pass names the pass that made the report: "class-to-registry",
 	// "leaf-features", "assembly-names" or "package-code" as the functions
 	// set it; a caller may name its passes otherwise (msikit rewrite sets
 	// the names of its own pass table).
 	Pass string `json:"pass"`
-	// Notes are the rows the pass left alone or could not handle
-	// faithfully, in order.
-	Notes []Note `json:"notes"`
 
-	changes *changeLog
+	changes, notes *changeLog
+}
+
+// NumNotes returns the number of notes in the report.
+func (r *Report) NumNotes() int {
+	if r == nil {
+		return 0
+	}
+	return r.notes.len()
+}
+
+// Note returns the i-th note (0 ≤ i < NumNotes).
+func (r *Report) Note(i int) Note {
+	if i < 0 || i >= r.NumNotes() {
+		panic("transform: Report.Note index out of range")
+	}
+	n, _ := r.notes.decodeNote(i, nil)
+	return n
+}
+
+// Notes returns an iterator over the notes, in order, with their index.
+// Each note's Key is its own: a caller may keep it.
+func (r *Report) Notes() iter.Seq2[int, Note] {
+	return func(yield func(int, Note) bool) {
+		var scratch, slab []string
+		for i := range r.NumNotes() {
+			n, buf := r.notes.decodeNote(i, scratch)
+			scratch = buf
+			if len(n.Key) > 0 {
+				// The cells move to slab, shared by the keys of
+				// hundreds of notes rather than one allocation each.
+				k := len(n.Key)
+				if k > len(slab) {
+					slab = make([]string, max(1024, k))
+				}
+				own := slab[:k:k]
+				copy(own, n.Key)
+				slab = slab[k:]
+				n.Key = own
+			}
+			if !yield(i, n) {
+				return
+			}
+		}
+	}
+}
+
+// eachNote calls fn with each note in order, until fn returns false; the
+// note's Key is reused by the next call.
+func (r *Report) eachNote(fn func(i int, n *Note) bool) {
+	var buf []string
+	var n Note // one for all: &n escapes
+	for i := range r.NumNotes() {
+		n, buf = r.notes.decodeNote(i, buf)
+		if !fn(i, &n) {
+			return
+		}
+	}
+}
+
+// AddNote appends n to the report's notes. The report keeps a copy of
+// its Key's cells, not the slice.
+func (r *Report) AddNote(n Note) {
+	if r.notes == nil {
+		r.notes = &changeLog{}
+	}
+	r.notes.addNote(&n)
+}
+
+// notesSlice returns the notes in a new slice.
+func (r *Report) notesSlice() []Note {
+	out := make([]Note, 0, r.NumNotes())
+	for _, n := range r.Notes() {
+		out = append(out, n)
+	}
+	return out
 }
 
 // Changed reports whether the pass changed any row.
@@ -208,16 +284,24 @@ func (r *Report) AddChange(c Change) {
 }
 
 // Equal reports whether r and o hold the same pass name, changes and
-// notes (a nil slice differing from an empty one, as in their JSON); two
-// nil reports are equal. go-cmp compares reports with it.
+// notes (in a change or note, a nil slice differing from an empty one,
+// as in their JSON); two nil reports are equal. go-cmp compares reports with it.
 func (r *Report) Equal(o *Report) bool {
 	if r == nil || o == nil {
 		return r == o
 	}
-	if r.Pass != o.Pass || r.NumChanges() != o.NumChanges() || !slices.EqualFunc(r.Notes, o.Notes, Note.equal) || (r.Notes == nil) != (o.Notes == nil) {
+	if r.Pass != o.Pass || r.NumChanges() != o.NumChanges() || r.NumNotes() != o.NumNotes() {
 		return false
 	}
 	var a, b []string
+	for i := range r.NumNotes() {
+		var n, m Note
+		n, a = r.notes.decodeNote(i, a)
+		m, b = o.notes.decodeNote(i, b)
+		if !n.equal(m) {
+			return false
+		}
+	}
 	for i := range r.NumChanges() {
 		var c, d Change
 		c, _, a = r.changes.decode(i, a)
@@ -251,14 +335,15 @@ type reportJSON struct {
 }
 
 // MarshalJSON encodes the report as an object with its pass, its changes
-// (as Change.MarshalJSON encodes each) and its notes. (A value method,
+// (as Change.MarshalJSON encodes each) and its notes (each list empty,
+// not null, when there are none). (A value method,
 // so that a Report held by value encodes its changes too.)
 func (r Report) MarshalJSON() ([]byte, error) {
 	changes := make([]Change, 0, r.NumChanges())
 	for _, c := range r.Changes() {
 		changes = append(changes, c)
 	}
-	return json.Marshal(reportJSON{r.Pass, changes, r.Notes})
+	return json.Marshal(reportJSON{r.Pass, changes, r.notesSlice()})
 }
 
 // UnmarshalJSON decodes what MarshalJSON encodes.
@@ -267,8 +352,12 @@ func (r *Report) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &v); err != nil {
 		return err
 	}
-	*r = Report{Pass: v.Pass, Notes: v.Notes}
-	r.changes = &changeLog{}
+	*r = Report{Pass: v.Pass}
+	r.changes, r.notes = &changeLog{}, &changeLog{}
+	r.notes.grow(len(v.Notes))
+	for i := range v.Notes {
+		r.notes.addNote(&v.Notes[i])
+	}
 	r.changes.grow(len(v.Changes))
 	for i := range v.Changes {
 		r.changes.add(&v.Changes[i])
@@ -306,7 +395,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		b.WriteByte('\n')
 		return true
 	})
-	for _, n := range r.Notes {
+	r.eachNote(func(_ int, n *Note) bool {
 		b.WriteString(r.Pass)
 		b.WriteString(": ")
 		writePadded(b, string(n.Severity), 7)
@@ -320,7 +409,8 @@ func (r *Report) WriteText(w io.Writer) error {
 		b.WriteByte(' ')
 		b.WriteString(n.Reason)
 		b.WriteByte('\n')
-	}
+		return true
+	})
 	return b.Flush()
 }
 
@@ -334,7 +424,9 @@ func writePadded(b *bufio.Writer, s string, width int) {
 }
 
 // writeCells writes what JoinCells returns for row, to b (a
-// *bufio.Writer or a *strings.Builder), without making it.
+// *bufio.Writer or a *strings.Builder), without making it, nor the
+// clipped text of a long cell (a text made for each of 650,000 notes
+// naming one 480 KiB MIME type: 83 MB of garbage).
 func writeCells(b interface {
 	WriteString(string) (int, error)
 	WriteByte(byte) error
@@ -343,7 +435,17 @@ func writeCells(b interface {
 		if i > 0 {
 			b.WriteByte('\t')
 		}
-		b.WriteString(clip.String(c))
+		if len(c) <= clip.Max {
+			b.WriteString(c)
+			continue
+		}
+		b.WriteString(clip.Prefix(c, clip.Keep))
+		b.WriteString("…(")
+		var num [20]byte
+		for _, d := range strconv.AppendInt(num[:0], int64(len(c)), 10) {
+			b.WriteByte(d)
+		}
+		b.WriteString(" bytes)")
 	}
 }
 
@@ -396,10 +498,10 @@ func newReport(pass string, log *edit.Log) *Report {
 	return (&reportSink{}).report(pass, log)
 }
 
-// A reportSink is an edit.Sink that adds each change to a Report's as
-// the pass makes it: the report is then the only copy of the changes,
-// and a compact one (changeLog).
-type reportSink struct{ changes changeLog }
+// A reportSink is an edit.Sink and edit.NoteSink that adds each change
+// and note to a Report's as the pass makes it: the report is then the
+// only copy of them, and a compact one (changeLog).
+type reportSink struct{ changes, notes changeLog }
 
 func (s *reportSink) Grow(n int) { s.changes.grow(n) }
 
@@ -407,9 +509,13 @@ func (s *reportSink) Add(c edit.Change) {
 	s.changes.add(&Change{Op: Op(c.Op), Table: c.Table, Key: c.Key, Old: c.Old, New: c.New, Reason: c.Reason})
 }
 
+func (s *reportSink) AddNote(n edit.Note) {
+	s.notes.addNote(&Note{Severity: Severity(n.Severity), Table: n.Table, Key: n.Key, Reason: n.Reason})
+}
+
 // report returns the Report of pass: the changes s took, then those of
-// log, and log's notes (nil when log is nil: the pass failed before
-// changing anything).
+// log, and the notes s took, then log's (nil when log is nil: the pass
+// failed before changing anything).
 func (s *reportSink) report(pass string, log *edit.Log) *Report {
 	if log == nil {
 		return nil
@@ -418,19 +524,21 @@ func (s *reportSink) report(pass string, log *edit.Log) *Report {
 	for _, c := range log.Changes {
 		s.Add(c)
 	}
-	r := &Report{Pass: pass, changes: &changeLog{}}
+	r := &Report{Pass: pass, changes: &changeLog{}, notes: &changeLog{}}
 	*r.changes, s.changes = s.changes, changeLog{}
 	// The planned notes first, converted straight from their chunks (each
 	// let go once converted): a plan's notes are not copied into
 	// log.Notes first (350,000 notes of a ProgId cycle held three times
 	// at once made 75 of the 91 MB live of msikit rewrite).
-	r.Notes = make([]Note, 0, log.Planned.Len()+len(log.Notes))
-	add := func(notes []edit.Note) {
+	s.notes.grow(log.Planned.Len() + len(log.Notes))
+	log.Planned.Drain(func(notes []edit.Note) {
 		for _, n := range notes {
-			r.Notes = append(r.Notes, Note{Severity: Severity(n.Severity), Table: n.Table, Key: n.Key, Reason: n.Reason})
+			s.AddNote(n)
 		}
+	})
+	for _, n := range log.Notes {
+		s.AddNote(n)
 	}
-	log.Planned.Drain(add)
-	add(log.Notes)
+	*r.notes, s.notes = s.notes, changeLog{}
 	return r
 }

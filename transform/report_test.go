@@ -21,7 +21,7 @@ func TestWriteTextClipsLongCells(t *testing.T) {
 	for range 2000 {
 		r.AddChange(Change{Op: OpRemove, Table: "FeatureComponents", Key: []string{"F", text}, Old: []string{"F", text}})
 	}
-	r.Notes = []Note{{Severity: Info, Table: "FeatureComponents", Key: []string{"F", text}, Reason: "note"}}
+	r.AddNote(Note{Severity: Info, Table: "FeatureComponents", Key: []string{"F", text}, Reason: "note"})
 	var b bytes.Buffer
 	if err := r.WriteText(&b); err != nil {
 		t.Fatal(err)
@@ -55,10 +55,13 @@ func TestWriteTextLines(t *testing.T) {
 		Change{Op: OpUpdate, Table: "Feature", Key: []string{"F"}, Old: []string{"F", "1"}, New: []string{"F", "2"}, Reason: "é"},
 		Change{Op: OpAdd, Table: "", New: nil},
 	)
-	r.Notes = []Note{
+	for _, n := range []Note{
 		{Severity: Info, Table: "Registry", Key: []string{"a", long}, Reason: "kept"},
 		{Severity: Warning, Reason: "no table"},
 		{Severity: Warning, Table: "T", Reason: ""},
+		{Severity: "other", Table: "T", Key: []string{}, Reason: "kept"},
+	} {
+		r.AddNote(n)
 	}
 	// The text the fmt formatting of before gave (JoinCells was
 	// strings.Join of the clipped cells).
@@ -75,7 +78,7 @@ func TestWriteTextLines(t *testing.T) {
 		}
 		want.WriteByte('\n')
 	}
-	for _, n := range r.Notes {
+	for _, n := range r.Notes() {
 		fmt.Fprintf(&want, "%s: %-7s", r.Pass, n.Severity)
 		if n.Table != "" {
 			fmt.Fprintf(&want, " %s [%s]", n.Table, joinCells(n.Key))
@@ -101,7 +104,7 @@ func BenchmarkReportWriteText(b *testing.B) {
 			New: []string{id, "0", `CLSID\{FDA36073-66C4-5C98-5F70-99959F7B05AA}\InprocServer32`, "", "[#comserver.dll]", "ComServer"}, Reason: "Class {FDA36073-66C4-5C98-5F70-99959F7B05AA} InprocServer32"})
 	}
 	for range 5000 {
-		r.Notes = append(r.Notes, Note{Severity: Warning, Table: "Class", Key: []string{"{00000000-0000-0000-0000-000000000000}", "InprocServer32", "ComServer"}, Reason: "dropped the FileType values"})
+		r.AddNote(Note{Severity: Warning, Table: "Class", Key: []string{"{00000000-0000-0000-0000-000000000000}", "InprocServer32", "ComServer"}, Reason: "dropped the FileType values"})
 	}
 	var n countWriter
 	if err := r.WriteText(&n); err != nil {

@@ -389,12 +389,13 @@ func TestAuditRewriteJSONMatchesMarshal(t *testing.T) {
 		transform.Change{Op: transform.OpAdd, Table: "Registry", Key: []string{"reg1"}, New: []string{"reg1", "0", `CLSID\{X}`, "", "<&> é \u2028", "Comp"}, Reason: "from Class {X}"},
 		transform.Change{Op: transform.OpRemove, Table: "Class", Key: []string{"{X}", "InprocServer32", "Comp"}, Old: []string{"{X}", "InprocServer32"}},
 	)
-	full.Notes = []transform.Note{{Severity: transform.Warning, Table: "ProgId", Key: []string{"P1"}, Reason: "left \"alone\""}, {Severity: transform.Info, Reason: "x"}}
+	full.AddNote(transform.Note{Severity: transform.Warning, Table: "ProgId", Key: []string{"P1"}, Reason: "left \"alone\""})
+	full.AddNote(transform.Note{Severity: transform.Info, Reason: "x"})
 	for name, pr := range map[string]*transform.RewritePreview{
 		"nil passes":   {Changes: 0},
 		"no passes":    {Passes: []*transform.Report{}, Error: "class-to-registry: too many row changes"},
 		"nil report":   {Passes: []*transform.Report{nil, full}, Changes: 2},
-		"empty report": {Passes: []*transform.Report{{Pass: "leaf-features"}, {Pass: "assembly-names", Notes: []transform.Note{}}}},
+		"empty report": {Passes: []*transform.Report{{Pass: "leaf-features"}, {Pass: "assembly-names"}}},
 		"full":         {Passes: []*transform.Report{full, full}, Changes: 4},
 	} {
 		t.Run(name, func(t *testing.T) {

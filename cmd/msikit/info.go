@@ -206,6 +206,11 @@ type infoJSON struct {
 	// garbage more, before the 104 MB of writing them).
 	names []string
 	db    *msi.Database
+	// cabs, when not nil, are the cabinets in place of Cabinets, each
+	// described when written (eachCabinet): a Media table of 278,000
+	// rows made info hold a record of each twice, the package's and
+	// its own (60 MB).
+	cabs []install.Cabinet
 }
 
 type summaryJSON struct {
@@ -227,6 +232,55 @@ func (info *infoJSON) tableCount() int {
 		return len(info.names)
 	}
 	return len(info.Tables)
+}
+
+// cabinetCount returns the number of cabinets info lists.
+func (info *infoJSON) cabinetCount() int {
+	if info.cabs != nil {
+		return len(info.cabs)
+	}
+	return len(info.Cabinets)
+}
+
+// eachCabinet calls f with each cabinet info lists, in order, until f
+// returns false: Cabinets, or each of cabs described then. The record is
+// f's until it returns.
+func (info *infoJSON) eachCabinet(f func(c *cabinetJSON) bool) {
+	if info.cabs == nil {
+		for i := range info.Cabinets {
+			if !f(&info.Cabinets[i]) {
+				return
+			}
+		}
+		return
+	}
+	// Names and errors over 1 KiB are clipped, and an error shared by
+	// the Media rows of one cabinet is written once: a Media table
+	// of 278,000 rows naming one 480 KiB cabinet (4.9 MB) made info
+	// copy 133 GB into its listing, and info --json into its
+	// document, until it ran out of memory.
+	var lastErr error
+	var lastErrText string
+	var clipped textmemo.Memo[string] // one clip per long text
+	var cj cabinetJSON
+	for _, c := range info.cabs {
+		cj = cabinetJSON{Name: clipped.Get(c.Name, clip.String), DiskID: c.DiskID, LastSequence: c.LastSequence,
+			Embedded: c.Embedded, Stream: clipped.Get(c.Stream, clip.String), Size: c.Size}
+		if c.Reader != nil {
+			cj.Compression = c.Compression
+			cj.Folders = len(c.Reader.Folders)
+			cj.Files = len(c.Reader.Files)
+		}
+		if c.Err != nil {
+			if c.Err != lastErr {
+				lastErr, lastErrText = c.Err, clip.String(c.Err.Error())
+			}
+			cj.Error = lastErrText
+		}
+		if !f(&cj) {
+			return
+		}
+	}
 }
 
 // eachTable calls f with each table info lists, in order, until f returns
@@ -339,29 +393,8 @@ func gatherInfo(db *msi.Database, file string) (*infoJSON, error) {
 		if err != nil {
 			return nil, fileErr(file, err)
 		}
-		// Names and errors over 1 KiB are clipped, and an error shared by
-		// the Media rows of one cabinet is written once: a Media table
-		// of 278,000 rows naming one 480 KiB cabinet (4.9 MB) made info
-		// copy 133 GB into its listing, and info --json into its
-		// document, until it ran out of memory.
-		var lastErr error
-		var lastErrText string
-		var clipped textmemo.Memo[string] // one clip per long text
-		for _, c := range cabs {
-			cj := cabinetJSON{Name: clipped.Get(c.Name, clip.String), DiskID: c.DiskID, LastSequence: c.LastSequence,
-				Embedded: c.Embedded, Stream: clipped.Get(c.Stream, clip.String), Size: c.Size}
-			if c.Reader != nil {
-				cj.Compression = c.Compression
-				cj.Folders = len(c.Reader.Folders)
-				cj.Files = len(c.Reader.Files)
-			}
-			if c.Err != nil {
-				if c.Err != lastErr {
-					lastErr, lastErrText = c.Err, clip.String(c.Err.Error())
-				}
-				cj.Error = lastErrText
-			}
-			info.Cabinets = append(info.Cabinets, cj)
+		if len(cabs) > 0 {
+			info.cabs = cabs
 		}
 	}
 	return info, nil
@@ -426,30 +459,45 @@ func filetimeRFC3339(p msi.Property) string {
 }
 
 // writeInfoJSON writes info as one JSON document, indented by two spaces
-// (as a json.Encoder with SetIndent("", "  ") writes it), the tables
-// written one at a time: an Encoder holds the document three times over
-// (marshalled, indented, written), and a package can name 450,000 tables
-// (190 MB for 45 MB of JSON).
+// (as a json.Encoder with SetIndent("", "  ") writes it), the tables and
+// the cabinets written one at a time: an Encoder holds the document
+// three times over (marshalled, indented, written), and a package can
+// name 450,000 tables (190 MB for 45 MB of JSON) or hold 278,000 Media
+// rows.
 func writeInfoJSON(w io.Writer, info *infoJSON) error {
 	head := *info
 	head.Tables = []tableInfoJSON{}
+	streamCabinets := info.cabinetCount() > 0
+	if streamCabinets {
+		head.Cabinets = []cabinetJSON{}
+	}
 	b, err := json.MarshalIndent(&head, "", "  ")
 	if err != nil {
 		return err
 	}
-	// The document's own "tables" (the fields before it hold no
-	// newline at that depth: JSON strings escape theirs).
-	const slot = "\n  \"tables\": []"
-	at := bytes.Index(b, []byte(slot))
-	if at < 0 {
+	// The document's own "tables" and "cabinets", in this order (the
+	// fields before them hold no newline at that depth: JSON strings
+	// escape theirs); without cabinets, the document's end stands for
+	// where they go.
+	const tablesSlot, cabinetsSlot = "\n  \"tables\": []", "\n  \"cabinets\": []"
+	tablesAt := bytes.Index(b, []byte(tablesSlot))
+	if tablesAt < 0 {
 		return errors.New("info: no tables field in the JSON document")
 	}
-	at += len(slot) - 2 // at its "[]", which tables replaces
+	tablesAt += len(tablesSlot) - 2 // at its "[]", which the tables replace
+	var cabinetsAt int
+	if streamCabinets {
+		at := bytes.Index(b[tablesAt:], []byte(cabinetsSlot))
+		if at < 0 {
+			return errors.New("info: no cabinets field in the JSON document")
+		}
+		cabinetsAt = tablesAt + at + len(cabinetsSlot) - 2
+	}
 	bw := bufio.NewWriter(w)
-	bw.Write(b[:at])
-	// One Encoder for all the tables, writing to one buffer, which keeps
-	// its indenting buffer between them: json.MarshalIndent made three
-	// new texts a table.
+	bw.Write(b[:tablesAt])
+	// One Encoder for all the elements, writing to one buffer, which
+	// keeps its indenting buffer between them: json.MarshalIndent made
+	// three new texts an element.
 	var tb bytes.Buffer
 	enc := json.NewEncoder(&tb)
 	enc.SetIndent("    ", "  ")
@@ -469,7 +517,27 @@ func writeInfoJSON(w io.Writer, info *infoJSON) error {
 		return err
 	}
 	tables.end()
-	bw.Write(b[at+2:])
+	if !streamCabinets {
+		bw.Write(b[tablesAt+2:])
+		bw.WriteByte('\n')
+		return bw.Flush()
+	}
+	bw.Write(b[tablesAt+2 : cabinetsAt])
+	cabinets := startJSONList(bw, "  ")
+	info.eachCabinet(func(c *cabinetJSON) bool {
+		cabinets.next()
+		tb.Reset()
+		if err = enc.Encode(c); err != nil {
+			return false
+		}
+		bw.Write(bytes.TrimSuffix(tb.Bytes(), []byte("\n")))
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	cabinets.end()
+	bw.Write(b[cabinetsAt+2:])
 	bw.WriteByte('\n')
 	return bw.Flush()
 }
@@ -606,27 +674,139 @@ func printInfo(w io.Writer, info *infoJSON) error {
 		printPatch(w, info.Patch)
 	}
 
-	fmt.Fprintf(w, "\nCabinets (%d):\n", len(info.Cabinets))
-	for _, c := range info.Cabinets {
-		name := escapeName(c.Name)
-		if name == "" {
-			name = "(stream " + escapeName(c.Stream) + ", no Media row)"
-		}
-		where := "external"
-		if c.Embedded {
-			where = fmt.Sprintf("embedded, %d bytes", c.Size)
-		}
-		detail := ""
-		if c.Error != "" {
-			detail = "error: " + escapeText(c.Error)
-		} else if c.Embedded {
-			detail = fmt.Sprintf("%s, %d folders, %d files", c.Compression, c.Folders, c.Files)
-		}
-		disk := ""
-		if c.DiskID != 0 {
-			disk = fmt.Sprintf("disk %d, last sequence %d", c.DiskID, c.LastSequence)
-		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", name, disk, where, detail)
+	fmt.Fprintf(w, "\nCabinets (%d):\n", info.cabinetCount())
+	return writeCabinetLines(w, info)
+}
+
+// cabinetCells is the number of cells of a cabinet's line: its name,
+// disk, where it is and what it holds.
+const cabinetCells = 4
+
+// appendCabinetCells appends the cells of c's line in the cabinets of
+// info's listing to b, and returns b and where each cell ends in it.
+// name remembers the escaping of the last name: the Media rows of a
+// cabinet name it with one text.
+func appendCabinetCells(b []byte, c *cabinetJSON, name *lastEscaped) ([]byte, [cabinetCells]int) {
+	var ends [cabinetCells]int
+	if c.Name != "" {
+		b = append(b, name.escape(c.Name)...)
 	}
+	if len(b) == 0 {
+		b = append(b, "(stream "...)
+		b = append(b, escapeName(c.Stream)...)
+		b = append(b, ", no Media row)"...)
+	}
+	ends[0] = len(b)
+	if c.DiskID != 0 {
+		b = append(b, "disk "...)
+		b = strconv.AppendInt(b, int64(c.DiskID), 10)
+		b = append(b, ", last sequence "...)
+		b = strconv.AppendInt(b, int64(c.LastSequence), 10)
+	}
+	ends[1] = len(b)
+	if c.Embedded {
+		b = append(b, "embedded, "...)
+		b = strconv.AppendInt(b, c.Size, 10)
+		b = append(b, " bytes"...)
+	} else {
+		b = append(b, "external"...)
+	}
+	ends[2] = len(b)
+	if c.Error != "" {
+		b = append(b, "error: "...)
+		b = appendEscape(b, c.Error, false)
+	} else if c.Embedded {
+		b = append(b, c.Compression...)
+		b = append(b, ", "...)
+		b = strconv.AppendInt(b, int64(c.Folders), 10)
+		b = append(b, " folders, "...)
+		b = strconv.AppendInt(b, int64(c.Files), 10)
+		b = append(b, " files"...)
+	}
+	ends[3] = len(b)
+	return b, ends
+}
+
+// lastEscaped is the name escapeName escaped last, and what it returned.
+type lastEscaped struct{ in, out string }
+
+// escape returns escapeName(s).
+func (e *lastEscaped) escape(s string) string {
+	if s != e.in || e.out == "" {
+		e.in, e.out = s, escapeName(s)
+	}
+	return e.out
+}
+
+// writeCabinetLines writes a line for each cabinet of info, its cells
+// aligned as a tabwriter.Writer (padding 2, padded with spaces) aligns
+// them, without holding the lines: a Media table of 278,000 rows naming
+// one 480 KiB cabinet (4.9 MB) made info hold 77 MB of cells in the
+// tabwriter. The cells are made twice, once to measure the columns and
+// once to write them. Cells holding a byte the tabwriter gives a
+// meaning to (a tab, a line or form feed, its escape byte), which
+// escaping leaves none of, are written through a tabwriter, as they
+// were.
+func writeCabinetLines(w io.Writer, info *infoJSON) error {
+	var name lastEscaped
+	var widths [cabinetCells - 1]int
+	var b []byte
+	plain := true
+	info.eachCabinet(func(c *cabinetJSON) bool {
+		var ends [cabinetCells]int
+		b, ends = appendCabinetCells(b[:0], c, &name)
+		if bytes.ContainsAny(b, "\t\n\v\f\xff") {
+			plain = false
+			return false
+		}
+		start := 0
+		for j := range widths {
+			widths[j] = max(widths[j], utf8.RuneCount(b[start:ends[j]]))
+			start = ends[j]
+		}
+		return true
+	})
+	if !plain {
+		return writeCabinetLinesTabwriter(w, info)
+	}
+	bw := bufio.NewWriter(w)
+	info.eachCabinet(func(c *cabinetJSON) bool {
+		var ends [cabinetCells]int
+		b, ends = appendCabinetCells(b[:0], c, &name)
+		bw.WriteString("  ")
+		start := 0
+		for j, width := range widths {
+			cell := b[start:ends[j]]
+			bw.Write(cell)
+			writeSpaces(bw, padding(width, utf8.RuneCount(cell)))
+			start = ends[j]
+		}
+		bw.Write(b[start:ends[cabinetCells-1]])
+		bw.WriteByte('\n')
+		return true
+	})
+	return bw.Flush()
+}
+
+// writeCabinetLinesTabwriter is writeCabinetLines through a tabwriter.
+func writeCabinetLinesTabwriter(w io.Writer, info *infoJSON) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	var name lastEscaped
+	var b []byte
+	info.eachCabinet(func(c *cabinetJSON) bool {
+		var ends [cabinetCells]int
+		b, ends = appendCabinetCells(b[:0], c, &name)
+		tw.Write([]byte("  "))
+		start := 0
+		for j, end := range ends {
+			tw.Write(b[start:end])
+			if j < cabinetCells-1 {
+				tw.Write([]byte{'\t'})
+			}
+			start = end
+		}
+		tw.Write([]byte{'\n'})
+		return true
+	})
 	return tw.Flush()
 }

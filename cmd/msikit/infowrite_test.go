@@ -32,14 +32,21 @@ func TestWriteInfoJSONAsEncoder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// gatherInfo leaves the tables to be read when written; the Encoder
-	// is given them read.
+	// gatherInfo leaves the tables to be read and the cabinets to be
+	// described when written; the Encoder is given them read.
 	read := *sample
-	read.names, read.Tables = nil, []tableInfoJSON{}
+	read.names, read.Tables, read.cabs = nil, []tableInfoJSON{}, nil
 	sample.eachTable(func(t tableInfoJSON) bool {
 		read.Tables = append(read.Tables, t)
 		return true
 	})
+	sample.eachCabinet(func(c *cabinetJSON) bool {
+		read.Cabinets = append(read.Cabinets, *c)
+		return true
+	})
+	if len(read.Cabinets) == 0 {
+		t.Fatal("the sample has no cabinet")
+	}
 	if len(read.Tables) < 10 {
 		t.Fatalf("the sample has %d tables", len(read.Tables))
 	}

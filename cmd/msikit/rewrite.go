@@ -771,7 +771,7 @@ func writeRewriteTextOne(w io.Writer, r *rewriteResult) {
 	}
 	var parts []string
 	for _, p := range r.Passes {
-		parts = append(parts, fmt.Sprintf("%s %d changes, %d notes", p.Pass, p.NumChanges(), len(p.Notes)))
+		parts = append(parts, fmt.Sprintf("%s %d changes, %d notes", p.Pass, p.NumChanges(), p.NumNotes()))
 	}
 	dest := "-> " + r.Output
 	switch {
@@ -843,12 +843,22 @@ func writeIDTDiff(w io.Writer, rep *transform.Report) {
 			}
 		}
 	}
-	for _, n := range rep.Notes {
-		fmt.Fprintf(w, "# %s: %s", rep.Pass, n.Severity)
+	for _, n := range rep.Notes() {
+		line = append(line[:0], "# "...)
+		line = append(line, rep.Pass...)
+		line = append(line, ": "...)
+		line = append(line, n.Severity...)
 		if n.Table != "" {
-			fmt.Fprintf(w, " %s [%s]", n.Table, transform.JoinCells(n.Key))
+			line = append(line, ' ')
+			line = append(line, n.Table...)
+			line = append(line, " ["...)
+			line = appendCells(line, n.Key)
+			line = append(line, ']')
 		}
-		fmt.Fprintf(w, " %s\n", n.Reason)
+		line = append(line, ' ')
+		line = append(line, n.Reason...)
+		line = append(line, '\n')
+		w.Write(line)
 	}
 }
 
@@ -859,11 +869,7 @@ func appendCells(b []byte, cells []string) []byte {
 		if i > 0 {
 			b = append(b, '\t')
 		}
-		if len(c) <= clip.Max {
-			b = append(b, c...)
-		} else {
-			b = append(b, clip.String(c)...)
-		}
+		b = clip.AppendString(b, c)
 	}
 	return b
 }
@@ -1102,11 +1108,19 @@ func writeReportJSON(w *bufio.Writer, prefix string, rep *transform.Report) erro
 		}
 	}
 	w.WriteString(",\n" + in + `"notes": `)
-	if err := writeJSONArray(w, in, rep.Notes, func(_ *bufio.Writer, prefix string, n transform.Note) error {
-		nv = noteJSON(n.Clipped())
-		return enc.Encode(prefix, &nv)
-	}); err != nil {
-		return err
+	if rep.NumNotes() == 0 {
+		w.WriteString("[]")
+	} else {
+		l := startJSONList(w, in)
+		for _, n := range rep.Notes() {
+			nv = noteJSON(n.Clipped())
+			if err := enc.Encode(l.next(), &nv); err != nil {
+				return err
+			}
+		}
+		if err := l.end(); err != nil {
+			return err
+		}
 	}
 	_, err := w.WriteString("\n" + prefix + "}")
 	return err

@@ -572,7 +572,7 @@ func checkAdvertisingNamed(t *testing.T, after map[string]*dumpTable, reps []*tr
 	named := map[string]bool{}
 	tableNoted := map[string]bool{}
 	for _, r := range reps {
-		for _, n := range r.Notes {
+		for _, n := range r.Notes() {
 			if n.Key == nil {
 				tableNoted[n.Table] = true
 			}

@@ -32,6 +32,19 @@ func Cut(s string, max, keep int) string {
 	return Prefix(s, keep) + "…(" + strconv.Itoa(len(s)) + " bytes)"
 }
 
+// AppendString appends String(s) to b and returns the extended slice,
+// without making the clipped string: a report writing a cell that
+// thousands of rows share clips it once a row.
+func AppendString(b []byte, s string) []byte {
+	if len(s) <= Max {
+		return append(b, s...)
+	}
+	b = append(b, Prefix(s, Keep)...)
+	b = append(b, "…("...)
+	b = strconv.AppendInt(b, int64(len(s)), 10)
+	return append(b, " bytes)"...)
+}
+
 // Prefix returns s when it is at most n bytes long, else its longest
 // prefix of at most n bytes that ends at a character boundary.
 func Prefix(s string, n int) string {

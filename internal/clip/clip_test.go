@@ -21,6 +21,9 @@ func TestString(t *testing.T) {
 		if diff := cmp.Diff(tc.want, String(tc.in)); diff != "" {
 			t.Errorf("String(%d bytes) (-want +got):\n%s", len(tc.in), diff)
 		}
+		if diff := cmp.Diff("<"+tc.want, string(AppendString([]byte("<"), tc.in))); diff != "" {
+			t.Errorf("AppendString(%d bytes) (-want +got):\n%s", len(tc.in), diff)
+		}
 	}
 }
 

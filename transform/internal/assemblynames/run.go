@@ -105,7 +105,13 @@ var dotNetArchs = []string{assembly.ArchMSIL, assembly.ArchX86, assembly.ArchAMD
 // (transform.AssemblyNames documents what it does) and returns what it
 // did.
 func Run(db *msi.Database, opts Options) (*edit.Log, error) {
-	rep := &edit.Log{}
+	return RunTo(db, opts, &edit.Log{})
+}
+
+// RunTo is Run recording what it does in rep (whose sinks take its
+// changes and notes), which it returns, or nil with an error before
+// anything is recorded.
+func RunTo(db *msi.Database, opts Options, rep *edit.Log) (*edit.Log, error) {
 	if opts.ProcessorArchitecture != "" && canonArch(opts.ProcessorArchitecture) == "" {
 		return nil, fmt.Errorf("transform: assembly-names: fallback processor architecture %q is not one of %s", opts.ProcessorArchitecture, strings.Join(dotNetArchs, ", "))
 	}
@@ -267,7 +273,7 @@ func (p *pass) planRow(row msi.Row) []change {
 		p.rep.Note(edit.Warning, "MsiAssembly", key, "Attributes %d is neither 0 (.NET) nor 1 (Win32); row skipped", row.Get("Attributes").Int())
 		return nil
 	}
-	notesBefore := len(p.rep.Notes)
+	notesBefore := p.rep.NumNotes()
 	existing := map[string]attr{}
 	for _, a := range p.names.Get(comp) {
 		k := p.lower.Get(a.name, strings.ToLower)
@@ -306,7 +312,7 @@ func (p *pass) planRow(row msi.Row) []change {
 			p.rep.Note(edit.Warning, "MsiAssemblyName", []string{comp, cur.name}, "authored %s %q differs from %q in %s; left alone (Force overwrites)", cur.name, cur.value, w, fileKey)
 		}
 	}
-	if len(edits) == 0 && len(p.rep.Notes) == notesBefore {
+	if len(edits) == 0 && p.rep.NumNotes() == notesBefore {
 		p.rep.Note(edit.Info, "MsiAssembly", key, "identity matches %s", fileKey)
 	}
 	return edits

@@ -27,6 +27,9 @@ type Options struct {
 	// Sink, if not nil, takes the changes in place of the returned
 	// Log's Changes (edit.Log.Sink).
 	Sink edit.Sink
+	// NoteSink, if not nil, takes the notes in place of the returned
+	// Log's Notes and Planned notes (edit.Log.NoteSink).
+	NoteSink edit.NoteSink
 }
 
 // Run rewrites the advertised COM and shell registration of db as plain
@@ -34,7 +37,7 @@ type Options struct {
 // returns what it did. An error wrapping edit.ErrTooManyChanges, or
 // opts.Stop's error, leaves db unchanged.
 func Run(db *msi.Database, opts Options) (*edit.Log, error) {
-	rep := &edit.Log{Sink: opts.Sink}
+	rep := &edit.Log{Sink: opts.Sink, NoteSink: opts.NoteSink}
 	if k := db.Kind(); k == msi.PackagePatch || k == msi.PackageTransform {
 		return nil, fmt.Errorf("transform: class-to-registry: a %v is %w", k, edit.ErrNotInstaller)
 	}
@@ -42,7 +45,13 @@ func Run(db *msi.Database, opts Options) (*edit.Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	plan := planFor(in, opts)
+	// The plan's notes go to the report as they are made, through rep
+	// (which counts them), when it takes them (NoteSink).
+	popts := opts
+	if opts.NoteSink != nil {
+		popts.NoteSink = rep
+	}
+	plan := planFor(in, popts)
 	// Stopped while planning: the plan is partial, and nothing has been
 	// changed yet. Past this point the plan is applied whole.
 	if opts.Stop.Stopped() {
@@ -60,11 +69,11 @@ func Run(db *msi.Database, opts Options) (*edit.Log, error) {
 	// applyPlan: moved there in their chunks, not copied (a package may
 	// hold a note for each of hundreds of thousands of rows, and the
 	// report converts them once more).
+	rep.AddPlanned(&plan.notes)
 	err = applyPlan(db, plan, rep, opts.Shared)
 	if err != nil {
 		opts.Shared.Forget() // the tables may be partly changed
 	}
-	rep.Planned, plan.notes = plan.notes, edit.NoteChunks{}
 	return rep, err
 }
 
@@ -107,7 +116,8 @@ func opt(r msi.Row, col string) OptInt {
 // row (the report's Old is read from the row when it is removed, so no
 // copy of every row is held while planning).
 func keyRef(r msi.Row) RowRef {
-	k := r.Key()
+	var buf [4]msi.Value
+	k := r.AppendKey(buf[:0]) // not a slice made for each row
 	ref := RowRef{Key: make([]string, len(k))}
 	for i, v := range k {
 		ref.Key[i] = v.String()

@@ -55,12 +55,20 @@ type Log struct {
 	// classes converted made 195,000 changes, held twice over while
 	// transform copied them into its Report).
 	Sink Sink
+	// NoteSink, if not nil, takes each note as it is recorded, in place
+	// of Notes, and the notes given to AddPlanned, in place of Planned:
+	// the caller's report then holds the only copy (780,000 notes of the
+	// MsiAssembly rows of one component were held as Notes, in a slice
+	// grown by append, and again in transform's Report).
+	NoteSink NoteSink
 	// Planned are notes that come before Notes: the notes a pass's plan
 	// made, moved here whole rather than copied into Notes (a plan may
 	// note each of hundreds of thousands of rows, and the report converts
 	// them once more: transform's newReport takes them chunk by chunk).
 	Planned NoteChunks
 	Notes   []Note
+	// notes counts the notes recorded, Planned ones included.
+	notes   int
 	reasons Texts
 	recent  recentReasons
 }
@@ -92,6 +100,12 @@ type Sink interface {
 	Add(Change)
 }
 
+// A NoteSink takes a Log's notes as they are recorded.
+type NoteSink interface {
+	// AddNote takes one note.
+	AddNote(Note)
+}
+
 // Change records a change.
 func (l *Log) Change(c Change) {
 	if l.Sink != nil {
@@ -115,7 +129,39 @@ func (l *Log) Grow(n int) {
 // Note records a note; the reason is formatted as fmt.Sprintf does. A
 // reason equal to a recent note's is stored once (Texts).
 func (l *Log) Note(sev Severity, table string, key []string, format string, args ...any) {
-	l.Notes = append(l.Notes, Note{Severity: sev, Table: table, Key: key, Reason: l.reason(format, args)})
+	l.AddNote(Note{Severity: sev, Table: table, Key: key, Reason: l.reason(format, args)})
+}
+
+// AddNote records a note made already (a plan's, as it makes it): a
+// Log is a NoteSink.
+func (l *Log) AddNote(n Note) {
+	l.notes++
+	if l.NoteSink != nil {
+		l.NoteSink.AddNote(n)
+		return
+	}
+	l.Notes = append(l.Notes, n)
+}
+
+// NumNotes returns the number of notes recorded, in Planned, Notes or
+// the NoteSink.
+func (l *Log) NumNotes() int { return l.notes }
+
+// AddPlanned records the notes of a plan, which come before any note
+// recorded later, and empties c: it gives them to the NoteSink, chunk by
+// chunk (each let go once given), or moves them to Planned, which must
+// be empty, as must Notes.
+func (l *Log) AddPlanned(c *NoteChunks) {
+	l.notes += c.Len()
+	if l.NoteSink != nil {
+		c.Drain(func(notes []Note) {
+			for _, n := range notes {
+				l.NoteSink.AddNote(n)
+			}
+		})
+		return
+	}
+	l.Planned, *c = *c, NoteChunks{}
 }
 
 // reason formats a note's reason: a recent note's, without formatting

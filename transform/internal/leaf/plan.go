@@ -222,6 +222,9 @@ type Options struct {
 	// Sink, if not nil, takes the changes in place of the returned
 	// Log's Changes (edit.Log.Sink).
 	Sink edit.Sink
+	// NoteSink, if not nil, takes the notes in place of the returned
+	// Log's Notes and Planned notes (edit.Log.NoteSink).
+	NoteSink edit.NoteSink
 }
 
 // defaultLeafTables are the entry-point tables that start a split unless

@@ -29,7 +29,7 @@ var entryTables = []struct{ table, column string }{
 // transform); an error wrapping edit.ErrTooManyChanges, or opts.Stop's
 // error, leaves db unchanged.
 func Run(db *msi.Database, opts Options) (*edit.Log, error) {
-	rep := &edit.Log{Sink: opts.Sink}
+	rep := &edit.Log{Sink: opts.Sink, NoteSink: opts.NoteSink}
 	r, err := readInput(db, rep, opts.Stop, opts.Shared)
 	if err != nil {
 		return nil, err
