@@ -89,22 +89,7 @@ func checkLongDescriptorPlaces(t *testing.T, db *msi.Database) {
 // features: 5 GB of work, minutes).
 func buildOwnersOfOneLongComponent(t testing.TB, scale int) []byte {
 	db := sampleDB(t)
-	long := strings.Repeat("LongComponent.", 512<<10/14)
-	must(t, table(t, db, "Component").Insert(str(long), str("{E4BFE2CF-1830-9FC5-8D47-43532C99CAFC}"), str("BINDIR"), num(0), msi.Value{}, str("long.dll")))
-	must(t, table(t, db, "FeatureComponents").Insert(str("Core"), str(long)))
-	files := table(t, db, "File")
-	fv := make([]msi.Value, len(files.Columns()))
-	for j, c := range files.Columns() {
-		switch c.Name {
-		case "File", "FileName":
-			fv[j] = str("long.dll")
-		case "Component_":
-			fv[j] = str(long)
-		case "FileSize", "Sequence":
-			fv[j] = num(1)
-		}
-	}
-	must(t, files.Insert(fv...))
+	long := addLongComponent(t, db, 512<<10)
 	ft, classes := table(t, db, "Feature"), table(t, db, "Class")
 	for i := range 100 * scale {
 		f := fmt.Sprintf("F%d", i)

@@ -1754,15 +1754,11 @@ func checkProgIDCaseVariants(t *testing.T, db *msi.Database) {
 	}
 }
 
-// buildClassesOneLongComponent adds 2,450 classes a scale (49,000 at 4.7
-// MB), each InprocServer32 of its own CLSID in one component whose name
-// is a pooled 1.25 MiB text, with a key file: class-to-registry adds a
-// Registry row a class in that component (98,000 changes at 5 MB, under
-// the default MaxChanges), and each row's identifier hashed the
-// component whole (61 GB of SHA-256 at 5 MB; 2.9 GB at scale 1).
-func buildClassesOneLongComponent(t testing.TB, scale int) []byte {
-	db := sampleDB(t)
-	long := strings.Repeat("LongComponent.", 1280<<10/14)
+// addLongComponent adds to db's feature Core a component whose name is a
+// text of about size bytes, with a key file long.dll, and returns the
+// name.
+func addLongComponent(t testing.TB, db *msi.Database, size int) string {
+	long := strings.Repeat("LongComponent.", size/14)
 	must(t, table(t, db, "Component").Insert(str(long), str("{E4BFE2CF-1830-9FC5-8D47-43532C99CAFC}"), str("BINDIR"), num(0), msi.Value{}, str("long.dll")))
 	must(t, table(t, db, "FeatureComponents").Insert(str("Core"), str(long)))
 	files := table(t, db, "File")
@@ -1778,6 +1774,18 @@ func buildClassesOneLongComponent(t testing.TB, scale int) []byte {
 		}
 	}
 	must(t, files.Insert(fv...))
+	return long
+}
+
+// buildClassesOneLongComponent adds 2,450 classes a scale (49,000 at 4.7
+// MB), each InprocServer32 of its own CLSID in one component whose name
+// is a pooled 1.25 MiB text, with a key file: class-to-registry adds a
+// Registry row a class in that component (98,000 changes at 5 MB, under
+// the default MaxChanges), and each row's identifier hashed the
+// component whole (61 GB of SHA-256 at 5 MB; 2.9 GB at scale 1).
+func buildClassesOneLongComponent(t testing.TB, scale int) []byte {
+	db := sampleDB(t)
+	long := addLongComponent(t, db, 1280<<10)
 	classes := table(t, db, "Class")
 	for i := range 2450 * scale {
 		vals := make([]msi.Value, len(classes.Columns()))
