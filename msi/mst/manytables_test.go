@@ -43,8 +43,11 @@ func withTables(t testing.TB, n int) *msi.Database {
 // them back (Save) allocates per table. With a Record and its Values per
 // _Tables and _Columns record, a second Changes for the read-back and
 // its text outline, and two copies of each table's columns, Save
-// allocated 2,177 bytes a table and the changes held 359; 488 and 143
-// now.
+// allocated 2,177 bytes a table and the changes held 359; then 765 and
+// 132, of which 237 the read-back's outlines (a 56-byte struct a table,
+// grown by appending: 12.5 MB kept and 63 MB allocated for the 200,000
+// tables of msi-50k-empty-tables.msi); 528 and 132 with the outlines
+// encoded (6 bytes and the name a table).
 func TestManyTablesTransformMemory(t *testing.T) {
 	const n = 20000
 	old, new := openSample(), withTables(t, n)
@@ -73,8 +76,8 @@ func TestManyTablesTransformMemory(t *testing.T) {
 		}
 	})
 	t.Logf("Save allocated %d bytes a table", alloc/n)
-	if alloc/n > 800 {
-		t.Errorf("Save allocated %d bytes a table, budget 800", alloc/n)
+	if alloc/n > 600 {
+		t.Errorf("Save allocated %d bytes a table, budget 600", alloc/n)
 	}
 	runtime.KeepAlive(c)
 
