@@ -66,6 +66,12 @@ type TableChange struct {
 	// Created is set when the transform creates the table (a _Tables
 	// insert), Dropped when it removes it (a _Tables delete).
 	Created, Dropped bool
+
+	// keys, beside the flags, keeps a TableChange at 96 bytes (after
+	// Size it made 104, a size class of 112: 3.2 MB more for the
+	// 200,000 tables msi-50k-empty-tables.msi creates).
+	keys uint32 // the key columns: bit i for column i
+
 	// Columns are the table's columns as they stand with the
 	// transform's changes, in order: the base's, then the added ones. It
 	// is nil when they are unknown: the table is neither in the base nor
@@ -77,8 +83,6 @@ type TableChange struct {
 	Added []msi.Column
 	// Size is the size of the table's change-record stream in bytes.
 	Size int
-
-	keys uint32 // the key columns: bit i for column i
 
 	// Records are kept either as references to the rows of the new
 	// database (built by Diff) or as the raw cells of a transform's
