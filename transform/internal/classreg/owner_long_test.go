@@ -142,7 +142,9 @@ func TestOwnersOfOneLongComponentNotHeld(t *testing.T) {
 	var plan *Plan
 	a1 := testing.AllocsPerRun(2, func() { plan = makePlan(small, Options{}) })
 	a2 := testing.AllocsPerRun(2, func() { plan = makePlan(large, Options{}) })
-	if perClass := (a2 - a1) / 1000; perClass > 62 {
+	// The race detector's instrumentation makes more allocations (67.7
+	// a class with the fix).
+	if perClass := (a2 - a1) / 1000; perClass > 62 && !testenv.RaceEnabled {
 		t.Errorf("makePlan: %.1f allocations per class, want at most 62", perClass)
 	}
 	if len(plan.Components) != 2000 {
