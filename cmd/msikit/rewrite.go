@@ -1090,15 +1090,20 @@ func writeReportJSON(w *bufio.Writer, prefix string, rep *transform.Report) erro
 	// each change, then checked and indented its bytes again (two thirds
 	// of audit --json's time on a preview of 20 classes sharing a
 	// FileTypeMask of 32,000 patterns). One variable for all, not one
-	// on the heap per row.
+	// on the heap per row. Each long cell is clipped once (a clip.Memo):
+	// the rows that name one pooled text are written with one clipped
+	// string, which enc escapes once.
 	var cv changeJSON
 	var nv noteJSON
+	var memo clip.Memo
 	if rep.NumChanges() == 0 {
 		w.WriteString("[]")
 	} else {
 		l := startJSONList(w, in)
 		for _, c := range rep.Changes() {
-			cv = changeJSON(c.Clipped())
+			memo.Reset()
+			cv = changeJSON(c)
+			cv.Key, cv.Old, cv.New = memo.Strings(c.Key), memo.Strings(c.Old), memo.Strings(c.New)
 			if err := enc.Encode(l.next(), &cv); err != nil {
 				return err
 			}
@@ -1113,7 +1118,9 @@ func writeReportJSON(w *bufio.Writer, prefix string, rep *transform.Report) erro
 	} else {
 		l := startJSONList(w, in)
 		for _, n := range rep.Notes() {
-			nv = noteJSON(n.Clipped())
+			memo.Reset()
+			nv = noteJSON(n)
+			nv.Key = memo.Strings(n.Key)
 			if err := enc.Encode(l.next(), &nv); err != nil {
 				return err
 			}

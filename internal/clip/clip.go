@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Max is the longest value String quotes whole: far above the standard
@@ -98,4 +99,116 @@ func Args(args []any) []any {
 // into each row's message.
 func Sprintf(format string, args ...any) string {
 	return fmt.Sprintf(format, Args(args)...)
+}
+
+// A Memo clips strings as String does, each long string once: a report
+// quoting one pooled 512 KiB text in 120,000 rows made 120,000 clipped
+// copies of it, each escaped again by the JSON writer, which remembers
+// only strings it has seen at the same address. A long string is known
+// by where its bytes are and its length, so the strings given are
+// expected to be views of texts held elsewhere (a report's cells). The
+// zero Memo is ready to use. A string it remembers is kept alive by it:
+// it remembers at most memoMax strings of at most memoBytes in all
+// (then starts again), so that long strings made for one use (a list
+// joined for one message) are not held by the thousand.
+type Memo struct {
+	clipped map[memoKey]string
+	held    int      // bytes of the strings clipped keeps alive
+	buf     []string // what Strings returns, reused after Reset
+	args    []any    // Sprintf's arguments, clipped
+}
+
+// memoKey is a long string's address and length; the key keeps the
+// string alive while the memo holds it.
+type memoKey struct {
+	p *byte
+	n int
+}
+
+// memoMax is how many clipped strings a Memo holds, and memoBytes how
+// many bytes of long strings it keeps alive.
+const (
+	memoMax   = 4096
+	memoBytes = 16 << 20
+)
+
+// String returns String(s), the same string each time for the same s.
+func (m *Memo) String(s string) string {
+	if len(s) <= Max {
+		return s
+	}
+	k := memoKey{unsafe.StringData(s), len(s)}
+	if c, ok := m.clipped[k]; ok {
+		return c
+	}
+	if m.clipped == nil || len(m.clipped) >= memoMax || m.held+len(s) > memoBytes {
+		m.clipped, m.held = make(map[memoKey]string), 0
+	}
+	c := String(s)
+	m.clipped[k] = c
+	m.held += len(s)
+	return c
+}
+
+// Strings returns ss when none is longer than Max, else a copy of ss
+// with each such string clipped by m.String. The copy is valid until
+// the next call of Reset.
+func (m *Memo) Strings(ss []string) []string {
+	for i, s := range ss {
+		if len(s) > Max {
+			at := len(m.buf)
+			m.buf = append(m.buf, ss...)
+			out := m.buf[at:len(m.buf):len(m.buf)]
+			for j := i; j < len(out); j++ {
+				out[j] = m.String(out[j])
+			}
+			return out
+		}
+	}
+	return ss
+}
+
+// Reset lets later calls of Strings reuse the storage of the copies
+// returned so far.
+func (m *Memo) Reset() {
+	clear(m.buf) // holds no string past its use
+	m.buf = m.buf[:0]
+}
+
+// Args is the package's Args with each long string clipped by m.String.
+func (m *Memo) Args(args []any) []any {
+	var out []any
+	for i, a := range args {
+		s, ok := a.(string)
+		if !ok || len(s) <= Max {
+			continue
+		}
+		if out == nil {
+			out = append([]any(nil), args...)
+		}
+		out[i] = m.String(s)
+	}
+	if out == nil {
+		return args
+	}
+	return out
+}
+
+// Sprintf is the package's Sprintf with each long string argument
+// clipped by m.String (in arguments copied to storage the memo reuses).
+func (m *Memo) Sprintf(format string, args ...any) string {
+	for i, a := range args {
+		if s, ok := a.(string); ok && len(s) > Max {
+			m.args = append(m.args[:0], args...)
+			for j := i; j < len(m.args); j++ {
+				if s, ok := m.args[j].(string); ok {
+					m.args[j] = m.String(s)
+				}
+			}
+			out := fmt.Sprintf(format, m.args...)
+			clear(m.args) // holds no argument past its use
+			return out
+		}
+	}
+	return fmt.Sprintf(format, args...)
 }

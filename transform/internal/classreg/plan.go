@@ -229,6 +229,10 @@ type planner struct {
 
 	// texts shares the equal problems and note reasons of many rows.
 	texts edit.Texts
+	// clips clips each long text the reasons quote once, not once per
+	// reason: 40,000 classes of one component named by a pooled 512
+	// KiB text made two clipped copies of it for each of their notes.
+	clips clip.Memo
 	// formatted memoizes reason's texts of one string argument, by
 	// format then argument (an Index: the argument may be a long cell);
 	// nFormatted counts them.
@@ -537,7 +541,7 @@ func (p *planner) reason(format string, args []any) string {
 		s, one = args[0].(string)
 	}
 	if !one {
-		return p.texts.Intern(clip.Sprintf(format, args...))
+		return p.texts.Intern(p.clips.Sprintf(format, args...))
 	}
 	byArg := p.formatted[format]
 	if byArg != nil {
@@ -545,7 +549,7 @@ func (p *planner) reason(format string, args []any) string {
 			return r
 		}
 	}
-	r := p.texts.Intern(clip.Sprintf(format, args...))
+	r := p.texts.Intern(p.clips.Sprintf(format, args...))
 	if p.formatted == nil || p.nFormatted >= maxFormatted {
 		p.formatted, p.nFormatted, byArg = map[string]*textmemo.Index[string]{}, 0, nil
 	}

@@ -203,10 +203,30 @@ func (p *planner) owner(component, feature string) string {
 		product += p.in.ModuleID // a module has no ProductCode
 	}
 	nc.ComponentID = componentGUID(product, src, ctext, ftext, clong, flong)
-	// The first 8 of the component's other features, in order: its
-	// features sorted once (sortedFeatures), not listed and sorted for
-	// each feature it is given an owner for (10,000 features of one
-	// component: 10,000 lists of 10,000).
+	switch {
+	case kept && p.in.MergeModule:
+		nc.Reason = p.clips.Sprintf("registration tied to the feature the module is merged into, removed with it; %s", removalOf(src))
+	case kept:
+		nc.Reason = p.clips.Sprintf("registration tied to feature %s, removed with it; %s", feature, removalOf(src))
+	case p.compFeats.Has(feature, component):
+		nc.Reason = p.clips.Sprintf("registration tied to feature %s; component %s is also in %s", feature, component, p.otherFeatures(component, feature))
+	default:
+		nc.Reason = p.clips.Sprintf("registration tied to feature %s, which does not hold component %s", feature, component)
+	}
+	p.plan.Components = append(p.plan.Components, nc)
+	return name
+}
+
+// otherFeatures lists, for the reason of component's registry-only
+// component of feature, which holds component, the first 8 of
+// component's other features in order, and how many more there are. It
+// is made only for that reason: listed for each owner, whatever its
+// reason, the lists of 40,000 owners of one component whose features do
+// not hold it were made for nothing.
+func (p *planner) otherFeatures(component, feature string) string {
+	// Its features sorted once (sortedFeatures), not listed and
+	// sorted for each feature it is given an owner for (10,000
+	// features of one component: 10,000 lists of 10,000).
 	var others []string
 	all := p.sortedFeatures(component)
 	for _, f := range all {
@@ -217,25 +237,11 @@ func (p *planner) owner(component, feature string) string {
 			others = append(others, f)
 		}
 	}
-	n := len(all) // the features are distinct
-	if p.compFeats.Has(feature, component) {
-		n--
-	}
+	n := len(all) - 1 // the features are distinct, feature among them
 	if n > 8 {
-		others = append(others, clip.Sprintf("and %d more", n-8))
+		others = append(others, p.clips.Sprintf("and %d more", n-8))
 	}
-	switch {
-	case kept && p.in.MergeModule:
-		nc.Reason = clip.Sprintf("registration tied to the feature the module is merged into, removed with it; %s", removalOf(src))
-	case kept:
-		nc.Reason = clip.Sprintf("registration tied to feature %s, removed with it; %s", feature, removalOf(src))
-	case p.compFeats.Has(feature, component):
-		nc.Reason = clip.Sprintf("registration tied to feature %s; component %s is also in %s", feature, component, strings.Join(others, ", "))
-	default:
-		nc.Reason = clip.Sprintf("registration tied to feature %s, which does not hold component %s", feature, component)
-	}
-	p.plan.Components = append(p.plan.Components, nc)
-	return name
+	return strings.Join(others, ", ")
 }
 
 // ownerText returns s as the seed of a new component's name and its
