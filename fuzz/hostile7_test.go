@@ -90,8 +90,15 @@ func checkLongDescriptorPlaces(t *testing.T, db *msi.Database) {
 func buildOwnersOfOneLongComponent(t testing.TB, scale int) []byte {
 	db := sampleDB(t)
 	long := addLongComponent(t, db, 512<<10)
+	addClassPerFeature(t, db, long, 100*scale)
+	return saveDB(t, db)
+}
+
+// addClassPerFeature adds n features F0, F1, … to db, each with a class
+// InprocServer32 of component comp.
+func addClassPerFeature(t testing.TB, db *msi.Database, comp string, n int) {
 	ft, classes := table(t, db, "Feature"), table(t, db, "Class")
-	for i := range 100 * scale {
+	for i := range n {
 		f := fmt.Sprintf("F%d", i)
 		must(t, ft.Insert(str(f), msi.Value{}, msi.Value{}, msi.Value{}, num(2), num(1), msi.Value{}, num(0)))
 		vals := make([]msi.Value, len(classes.Columns()))
@@ -102,14 +109,13 @@ func buildOwnersOfOneLongComponent(t testing.TB, scale int) []byte {
 			case "Context":
 				vals[j] = str("InprocServer32")
 			case "Component_":
-				vals[j] = str(long)
+				vals[j] = str(comp)
 			case "Feature_":
 				vals[j] = str(f)
 			}
 		}
 		must(t, classes.Insert(vals...))
 	}
-	return saveDB(t, db)
 }
 
 // Each class is converted, into a registry-only component of its
@@ -143,20 +149,7 @@ func ownerSeeds(t testing.TB) [][]byte {
 		comp := "App"
 		if long {
 			comp = strings.Repeat("LongComponent.", 2<<10/14)
-			must(t, table(t, db, "Component").Insert(str(comp), str("{E4BFE2CF-1830-9FC5-8D47-43532C99CAFC}"), str("BINDIR"), num(0), msi.Value{}, str("long.dll")))
-			files := table(t, db, "File")
-			fv := make([]msi.Value, len(files.Columns()))
-			for j, c := range files.Columns() {
-				switch c.Name {
-				case "File", "FileName":
-					fv[j] = str("long.dll")
-				case "Component_":
-					fv[j] = str(comp)
-				case "FileSize", "Sequence":
-					fv[j] = num(1)
-				}
-			}
-			must(t, files.Insert(fv...))
+			addKeyFileComponent(t, db, comp)
 		} else {
 			fc := table(t, db, "FeatureComponents")
 			cols := fc.Columns()
@@ -176,25 +169,7 @@ func ownerSeeds(t testing.TB) [][]byte {
 				must(t, fc.Insert(r...))
 			}
 		}
-		ft, classes := table(t, db, "Feature"), table(t, db, "Class")
-		for i := range 40 {
-			f := fmt.Sprintf("F%d", i)
-			must(t, ft.Insert(str(f), msi.Value{}, msi.Value{}, msi.Value{}, num(2), num(1), msi.Value{}, num(0)))
-			vals := make([]msi.Value, len(classes.Columns()))
-			for j, c := range classes.Columns() {
-				switch c.Name {
-				case "CLSID":
-					vals[j] = str(fmt.Sprintf("{AAAAAAAA-0000-0000-0000-%012d}", i))
-				case "Context":
-					vals[j] = str("InprocServer32")
-				case "Component_":
-					vals[j] = str(comp)
-				case "Feature_":
-					vals[j] = str(f)
-				}
-			}
-			must(t, classes.Insert(vals...))
-		}
+		addClassPerFeature(t, db, comp, 40)
 		out = append(out, saveDB(t, db))
 	}
 	return out

@@ -1759,8 +1759,15 @@ func checkProgIDCaseVariants(t *testing.T, db *msi.Database) {
 // name.
 func addLongComponent(t testing.TB, db *msi.Database, size int) string {
 	long := strings.Repeat("LongComponent.", size/14)
-	must(t, table(t, db, "Component").Insert(str(long), str("{E4BFE2CF-1830-9FC5-8D47-43532C99CAFC}"), str("BINDIR"), num(0), msi.Value{}, str("long.dll")))
+	addKeyFileComponent(t, db, long)
 	must(t, table(t, db, "FeatureComponents").Insert(str("Core"), str(long)))
+	return long
+}
+
+// addKeyFileComponent adds to db a component named name, in BINDIR, with
+// a key file long.dll, in no feature.
+func addKeyFileComponent(t testing.TB, db *msi.Database, name string) {
+	must(t, table(t, db, "Component").Insert(str(name), str("{E4BFE2CF-1830-9FC5-8D47-43532C99CAFC}"), str("BINDIR"), num(0), msi.Value{}, str("long.dll")))
 	files := table(t, db, "File")
 	fv := make([]msi.Value, len(files.Columns()))
 	for j, c := range files.Columns() {
@@ -1768,13 +1775,12 @@ func addLongComponent(t testing.TB, db *msi.Database, size int) string {
 		case "File", "FileName":
 			fv[j] = str("long.dll")
 		case "Component_":
-			fv[j] = str(long)
+			fv[j] = str(name)
 		case "FileSize", "Sequence":
 			fv[j] = num(1)
 		}
 	}
 	must(t, files.Insert(fv...))
-	return long
 }
 
 // buildClassesOneLongComponent adds 2,450 classes a scale (49,000 at 4.7
