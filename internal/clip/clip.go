@@ -76,6 +76,12 @@ func Strings(ss []string) []string {
 // Args returns args with each string longer than Max clipped by String,
 // for a fmt call quoting values from a package. args is not modified.
 func Args(args []any) []any {
+	return argsWith(args, String)
+}
+
+// argsWith returns args, or a copy with each string longer than Max
+// replaced by clip of it.
+func argsWith(args []any, clip func(string) string) []any {
 	var out []any
 	for i, a := range args {
 		s, ok := a.(string)
@@ -85,7 +91,7 @@ func Args(args []any) []any {
 		if out == nil {
 			out = append([]any(nil), args...)
 		}
-		out[i] = String(s)
+		out[i] = clip(s)
 	}
 	if out == nil {
 		return args
@@ -177,21 +183,7 @@ func (m *Memo) Reset() {
 
 // Args is the package's Args with each long string clipped by m.String.
 func (m *Memo) Args(args []any) []any {
-	var out []any
-	for i, a := range args {
-		s, ok := a.(string)
-		if !ok || len(s) <= Max {
-			continue
-		}
-		if out == nil {
-			out = append([]any(nil), args...)
-		}
-		out[i] = m.String(s)
-	}
-	if out == nil {
-		return args
-	}
-	return out
+	return argsWith(args, m.String)
 }
 
 // Sprintf is the package's Sprintf with each long string argument
