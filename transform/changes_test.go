@@ -3,6 +3,7 @@ package transform
 import (
 	"encoding/json"
 	"fmt"
+	"iter"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -100,24 +101,7 @@ func TestReportChangesRoundTrip(t *testing.T) {
 	for _, c := range want {
 		r.AddChange(c)
 	}
-	if r.NumChanges() != len(want) {
-		t.Fatalf("%d changes, want %d", r.NumChanges(), len(want))
-	}
-	var got []Change
-	for i, c := range r.Changes() {
-		if i != len(got) {
-			t.Fatalf("change %d yielded as %d", len(got), i)
-		}
-		got = append(got, c)
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Fatalf("Changes (-want +got):\n%s", diff)
-	}
-	for i := range want {
-		if diff := cmp.Diff(want[i], r.Change(i)); diff != "" {
-			t.Fatalf("Change(%d) (-want +got):\n%s", i, diff)
-		}
-	}
+	checkRecords(t, "change", want, r.NumChanges(), r.Changes(), r.Change)
 	// Table by table, in the order of their first change.
 	var tables []string
 	byTable := map[string][]int{}
@@ -229,24 +213,7 @@ func TestReportNotesRoundTrip(t *testing.T) {
 	for _, n := range want {
 		r.AddNote(n)
 	}
-	if r.NumNotes() != len(want) {
-		t.Fatalf("%d notes, want %d", r.NumNotes(), len(want))
-	}
-	var got []Note
-	for i, n := range r.Notes() {
-		if i != len(got) {
-			t.Fatalf("note %d yielded as %d", len(got), i)
-		}
-		got = append(got, n)
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Fatalf("Notes (-want +got):\n%s", diff)
-	}
-	for i := range want {
-		if diff := cmp.Diff(want[i], r.Note(i)); diff != "" {
-			t.Fatalf("Note(%d) (-want +got):\n%s", i, diff)
-		}
-	}
+	checkRecords(t, "note", want, r.NumNotes(), r.Notes(), r.Note)
 	b, err := json.Marshal(r)
 	if err != nil {
 		t.Fatal(err)
@@ -271,6 +238,31 @@ func TestReportNotesRoundTrip(t *testing.T) {
 		}
 		if diff := cmp.Diff(`{"pass":"p","changes":[],"notes":[]}`, string(b)); diff != "" {
 			t.Errorf("JSON of a report without notes (-want +got):\n%s", diff)
+		}
+	}
+}
+
+// checkRecords checks that a report's records of one kind (what: its
+// changes or its notes) are want: their number n, what all yields, in
+// order with its index, and what at returns for each index.
+func checkRecords[T any](t *testing.T, what string, want []T, n int, all iter.Seq2[int, T], at func(int) T) {
+	t.Helper()
+	if n != len(want) {
+		t.Fatalf("%d %ss, want %d", n, what, len(want))
+	}
+	var got []T
+	for i, v := range all {
+		if i != len(got) {
+			t.Fatalf("%s %d yielded as %d", what, len(got), i)
+		}
+		got = append(got, v)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("%ss (-want +got):\n%s", what, diff)
+	}
+	for i := range want {
+		if diff := cmp.Diff(want[i], at(i)); diff != "" {
+			t.Fatalf("%s %d (-want +got):\n%s", what, i, diff)
 		}
 	}
 }
