@@ -2,13 +2,11 @@ package transform
 
 import (
 	"fmt"
-	"math"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/msikit/msikit/internal/testenv"
 	"github.com/msikit/msikit/msi"
 )
 
@@ -113,19 +111,7 @@ func TestAuditHeldLongSharedParts(t *testing.T) {
 		{"published", func() *msi.Database { return publishedLongData(t, n) }},
 	} {
 		t.Run(shape.name, func(t *testing.T) {
-			db := shape.db()
-			rep, err := Audit(db, AuditOptions{NoRewrite: true, MaxEntryPoints: math.MaxInt32})
-			if err != nil {
-				t.Fatal(err)
-			}
-			db.Close()
-			eps := int64(rep.NumEntryPoints())
-			if eps < n {
-				t.Fatalf("%d entry points, want at least %d", eps, n)
-			}
-			held := int64(testenv.FreedBytes(func() { rep = nil }))
-			per := held / eps
-			t.Logf("%d entry points: %d bytes held, %d per entry point", eps, held, per)
+			per := heldPerEntryPoint(t, shape.db(), n)
 			if per > 200 {
 				t.Errorf("the report holds %d bytes per entry point, budget 200", per)
 			}
