@@ -31,7 +31,7 @@ func (db *Database) CreateTable(name string, cols []Column) (*Table, error) {
 		return nil, verr("", "table already exists")
 	}
 	if _, err := packName(name, true); err != nil {
-		return nil, verr("", "name too long for a table stream")
+		return nil, verr("", "table stream: "+nameProblem(err))
 	}
 	if len(cols) == 0 || len(cols) > 32 {
 		return nil, verr("", fmt.Sprintf("a table needs 1 to 32 columns, got %d", len(cols)))
@@ -207,7 +207,7 @@ func (db *Database) SetStream(name string, r io.ReaderAt, size int64) error {
 	}
 	if _, err := packName(name, false); err != nil {
 		// Clipped: the name may be an imported key of megabytes.
-		return fmt.Errorf("msi: stream %q: name longer than 31 units when packed", clip.String(name))
+		return fmt.Errorf("msi: stream %q: %s", clip.String(name), nameProblem(err))
 	}
 	db.overlay[name] = streamSource{r: r, size: size}
 	db.modified = true

@@ -2,9 +2,13 @@ package msi
 
 import (
 	"errors"
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf16"
+
+	"github.com/msikit/msikit/internal/clip"
 )
 
 // Stream names in a database are "packed" so that long names fit the
@@ -38,14 +42,29 @@ func packable(r rune) int {
 	return -1
 }
 
-var errNameTooLong = errors.New("msi: stream name too long")
+var (
+	errNameTooLong = errors.New("msi: stream name too long")
+	errNameNUL     = errors.New("msi: stream name holds NUL")
+)
+
+// nameProblem words a packName error for a message about the name.
+func nameProblem(err error) string {
+	if errors.Is(err, errNameNUL) {
+		return "name holds NUL, which no compound file entry name can ([MS-CFB] 2.6.1)"
+	}
+	return "name longer than 31 units when packed"
+}
 
 // packName encodes a decoded stream name; table selects the table prefix.
-// It fails when the packed name exceeds 31 UTF-16 units. Names that start
+// It fails when the packed name exceeds 31 UTF-16 units or the name holds
+// NUL, which ends a compound file's entry name. Names that start
 // with U+0005 (\x05SummaryInformation, \x05DigitalSignature, ...) are
 // property sets and signatures that Windows Installer and every other
 // reader look up by their literal name: they are stored unpacked.
 func packName(name string, table bool) ([]uint16, error) {
+	if strings.IndexByte(name, 0) >= 0 {
+		return nil, errNameNUL
+	}
 	out := make([]uint16, 0, len(name)+1)
 	if !table && strings.HasPrefix(name, "\x05") {
 		out = utf16.AppendRune(out[:0], 5)
@@ -86,7 +105,7 @@ func packName(name string, table bool) ([]uint16, error) {
 // (a decoded name such as "Binary.Icon", or a table name with table set),
 // packed as Windows Installer stores it; names starting with U+0005 are
 // stored as they are. It fails when the result is longer than the 31
-// UTF-16 units a compound file allows. Writers of other files built on
+// UTF-16 units a compound file allows, or the name holds NUL. Writers of other files built on
 // the database encoding (transforms) name their streams with it.
 func EncodeStreamName(name string, table bool) ([]uint16, error) {
 	return packName(name, table)
@@ -129,4 +148,94 @@ func unpackName(raw []uint16) (name string, table bool) {
 func canonicalName(raw []uint16, name string) bool {
 	want, err := packName(name, false)
 	return err == nil && slices.Equal(raw, want)
+}
+
+// RowStreamNameError reports why a row of table whose key values are
+// keys (in the order of its key columns) cannot have a stream, or nil
+// when it can: the name Row.StreamName would give it (the table's name
+// and each key, joined by ".") holds NUL, or packs into more than the 31
+// UTF-16 units of a compound file's entry name. Importers check a row
+// with a binary cell with it before the row is added; it allocates
+// nothing for a name that fits, and looks at no more than
+// MaxStreamNameBytes of a long key.
+func RowStreamNameError(table string, keys []Value) error {
+	if strings.HasPrefix(table, "\x05") {
+		// Stored as it is (see packName): rare enough to build.
+		var b strings.Builder
+		b.WriteString(table)
+		for _, k := range keys {
+			b.WriteByte('.')
+			b.WriteString(k.String())
+		}
+		if _, err := packName(b.String(), false); err != nil {
+			return fmt.Errorf("msi: table %s: a row's stream name %q: %s", clip.String(table), clip.String(b.String()), nameProblem(err))
+		}
+		return nil
+	}
+	var c nameCounter
+	c.add(table)
+	var num [11]byte // an int32 in decimal
+	for _, k := range keys {
+		c.add(".")
+		if k.kind == KindInt {
+			c.add(string(strconv.AppendInt(num[:0], int64(k.n), 10)))
+		} else {
+			c.add(k.s)
+		}
+	}
+	if c.pending {
+		c.units++
+	}
+	switch {
+	case c.nul:
+		return fmt.Errorf("msi: table %s: a row's stream name %s: %s", clip.String(table), rowNameText(table, keys), nameProblem(errNameNUL))
+	case c.units > maxStreamName:
+		return fmt.Errorf("msi: table %s: a row's stream name %s: %s", clip.String(table), rowNameText(table, keys), nameProblem(errNameTooLong))
+	}
+	return nil
+}
+
+// rowNameText quotes the stream name of a row for a message, clipped.
+func rowNameText(table string, keys []Value) string {
+	b := []byte(table)
+	for _, k := range keys {
+		b = append(b, '.')
+		b = clip.AppendString(b, k.String())
+		if len(b) > clip.Max {
+			break
+		}
+	}
+	return strconv.Quote(clip.String(string(b)))
+}
+
+// nameCounter counts the UTF-16 units packName makes of a name given in
+// pieces, stopping once the name is too long.
+type nameCounter struct {
+	units   int
+	pending bool // a packable character waits for its pair
+	nul     bool
+}
+
+func (c *nameCounter) add(s string) {
+	for _, r := range s {
+		if c.units > maxStreamName || c.nul {
+			return
+		}
+		if r == 0 {
+			c.nul = true
+			return
+		}
+		if packable(r) >= 0 {
+			if c.pending {
+				c.units++
+			}
+			c.pending = !c.pending
+			continue
+		}
+		if c.pending {
+			c.units++
+			c.pending = false
+		}
+		c.units += utf16.RuneLen(r)
+	}
 }

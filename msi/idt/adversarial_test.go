@@ -11,6 +11,8 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/msikit/msikit/msi"
 
 	"github.com/msikit/msikit/internal/testenv"
@@ -365,5 +367,38 @@ func TestImporterCopiesAcrossFiles(t *testing.T) {
 	// 16 copies of 4 MiB are MaxCellCopies: the 18th file goes past.
 	if !errors.Is(err, ErrTooLarge) || n != 17 {
 		t.Errorf("%d files imported, then %v; want 17, then ErrTooLarge", n, err)
+	}
+}
+
+// A binary cell whose row's key cannot name a stream (it holds NUL, which
+// the File Format's 0x15 escape gives, or packs into more than 31 units)
+// is refused with the line, before the table changes: the import used
+// to keep the rows and fail on the stream, or to be accepted and make a
+// database that could not be written.
+func TestImportRefusesKeysThatCannotNameAStream(t *testing.T) {
+	files := fstest.MapFS{"Icon/f.bin": &fstest.MapFile{Data: []byte("icon")}}
+	for _, tt := range []struct {
+		name, key, want string
+	}{
+		{"NUL", "x\x15", "holds NUL"},
+		{"long", strings.Repeat("é", 40), "longer than 31 units"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			db := openSample(t)
+			before := exportString(t, db, "Icon")
+			text := "Name\tData\r\ns72\tv0\r\nIcon\tName\r\nok.ico\tf.bin\r\n" + tt.key + "\tf.bin\r\n"
+			_, err := Import(db, strings.NewReader(text), files)
+			var ie *Error
+			if !errors.As(err, &ie) || ie.Line != 5 || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Import: %v, want an *idt.Error at line 5 saying %q", err, tt.want)
+			}
+			if diff := cmp.Diff(before, exportString(t, db, "Icon")); diff != "" {
+				t.Errorf("the refused import changed the table (-before +after):\n%s", diff)
+			}
+			var out bytes.Buffer
+			if _, err := db.WriteTo(&out); err != nil {
+				t.Errorf("WriteTo after the refused import: %v", err)
+			}
+		})
 	}
 }

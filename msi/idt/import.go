@@ -666,6 +666,7 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string, copies 
 		refused error // the first row the table refuses
 		fields  []string
 		vals    = make([]msi.Value, len(cols))
+		keys    []msi.Value // a row's key values, for its stream name
 	)
 	for {
 		line, err := r.next()
@@ -680,6 +681,7 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string, copies 
 			return "", r.errorf("%d fields, table %s has %d columns", len(fields), table, len(cols))
 		}
 		clear(vals)
+		binary := false
 		for i, s := range fields {
 			if s == "" {
 				continue
@@ -700,8 +702,23 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string, copies 
 				}
 				vals[i] = msi.BinaryValue()
 				bins = append(bins, binCell{row: rowNum, col: i, file: path.Join(table, s)})
+				binary = true
 			default:
 				vals[i] = msi.StrValue(s)
+			}
+		}
+		if binary {
+			// The row's binary cells become the stream its key names:
+			// a key that cannot name one is refused before anything
+			// changes, not once the rows are in the table.
+			keys = keys[:0]
+			for i, c := range cols {
+				if c.Key {
+					keys = append(keys, vals[i])
+				}
+			}
+			if err := msi.RowStreamNameError(table, keys); err != nil {
+				return "", r.errorf("%v", err)
 			}
 		}
 		rowNum++
