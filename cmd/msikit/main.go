@@ -87,9 +87,10 @@ func (e *signalError) Unwrap() error { return context.Canceled }
 // of 226-237, for 0-15% more CPU. A command run with $GOMEMLIMIT set
 // gets none: the Go runtime applies that.
 //
-// A folder named as input (a batch) counts as its largest file, what
-// one package of the batch reads: a batch holds the results of a few
-// packages at a time (forEachOrdered), most of them light. A folder had
+// A folder named as input (a batch, or rewrite's --source) counts as
+// its largest file, what one package of the batch reads: a batch holds
+// the results of a few packages at a time (forEachOrdered), most of
+// them light. A folder had
 // no limit until 2026-12-07: rewrite --dry-run on the folder of the 69
 // scaled hostile fixtures peaked at 288-300 MiB with --jobs 2 for
 // 135 MB live at most, 212 MiB under the limit, with no more CPU. The
