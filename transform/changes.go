@@ -35,8 +35,9 @@ import (
 //	          follows) bytes before this cell's h, in the same chunk
 //	          (a cell equal to one just written: an update's unchanged
 //	          cells, a reason shared by a class's rows);
-//	h&3 == 2: the text is long[h>>2] (a cell longer than longCell,
-//	          held once however many changes name it).
+//	h&3 == 2: the text is long[h>>2] (a cell longer than longCell, or
+//	          a reason longer than longReason, held once however many
+//	          changes name it).
 type changeLog struct {
 	chunks [][]byte
 	// at is where each record starts: its chunk's index << 32 | its
@@ -74,6 +75,16 @@ const (
 	// minRef is the shortest cell written as a back reference (shorter
 	// ones take no more room inline).
 	minRef = 4
+	// longReason is the length past which a change's reason is held as
+	// it is, as a long cell is: a pass names the reason it made once for
+	// a row in each of its changes, changes far apart (40,000 reasons of
+	// 230 bytes, each naming a feature and a clipped 512 KiB component,
+	// shared by a Component row added and its FeatureComponents row
+	// 40,000 changes later were copied twice, 18 MB, beside the plan's
+	// own). A reason held costs about 45 bytes more than its text (its
+	// string and its entry in longAt): worth it past 128 bytes, and
+	// shorter reasons repeat next to each other (back references).
+	longReason = 128
 )
 
 // Op codes of a record's header.
@@ -246,7 +257,13 @@ func (l *changeLog) add(c *Change) {
 	if len(prev[2]) > 0 {
 		ref = prev[2][0]
 	}
-	b = l.appendCell(b, c.Reason, ref, &l.cur[2])
+	if len(c.Reason) > longReason && len(c.Reason) <= longCell {
+		// Held as given, once however many changes name it.
+		b = binary.AppendUvarint(b, uint64(l.longIndex(c.Reason))<<2|2)
+		l.cur[2] = append(l.cur[2], -1)
+	} else {
+		b = l.appendCell(b, c.Reason, ref, &l.cur[2])
+	}
 	l.chunks[ci] = b
 	l.prevChunk = ci
 	l.prev, l.cur = l.cur, l.prev
