@@ -160,8 +160,14 @@ func (p *planner) owner(component, feature string) string {
 	if name, ok := p.owners[key]; ok {
 		return name
 	}
-	if p.in.MergeModule && p.in.ModuleID == "" {
-		p.note(edit.Warning, "Component", []string{component}, "the Registry rows of registration tied to the feature the module is merged into stay after that feature is removed or the product uninstalled, where msiexec removed the advertised registration: %s; the module has no ModuleSignature row to list a registry-only component with", removalOf(src))
+	if p.in.MergeModule && (p.in.ModuleID == "" || p.in.ModuleProblem != "") {
+		why := "the module has no ModuleSignature row to list a registry-only component with"
+		if p.in.ModuleProblem != "" {
+			// Listed with a null or unreadable Language, the component
+			// would be no component of the module.
+			why = "the module's ModuleSignature row cannot list a registry-only component: " + p.in.ModuleProblem
+		}
+		p.note(edit.Warning, "Component", []string{component}, "the Registry rows of registration tied to the feature the module is merged into stay after that feature is removed or the product uninstalled, where msiexec removed the advertised registration: %s; %s", removalOf(src), why)
 		p.owners[key] = component
 		return component
 	}
