@@ -93,7 +93,8 @@ type ClassToRegistryOptions struct {
 // registration names (the merge tool puts every module component in the
 // features it merges into) unless it is permanent or unmanaged: then they
 // go in a new registry-only component of the module, "reg_" + the
-// component (ending, as the component does, with the module's GUID),
+// component (ending, as the component does, with the module's GUID; a
+// name too long for that is "reg_", its start, 8 hex digits and the GUID),
 // listed in ModuleComponents with the ModuleSignature row's ModuleID and
 // Language (in a module without that row, or whose row has a null
 // ModuleID or Language or a Language that is not a number, they stay,

@@ -317,3 +317,44 @@ func TestNewComponentRowsRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestModuleOwnerKeepsGUID: the registry-only component of a merge
+// module's unmanaged component whose name, with "reg_" before it, is
+// longer than the Component column's 72 characters keeps the module's
+// GUID at its end, as every identifier of the module does: cut as
+// FitIdent cuts, "reg_" and the first 59 characters of a 72-character
+// name, then 8 hex digits, it lost the GUID that keeps it apart from the
+// identifiers of the package it is merged into. Two such components of
+// one start get names of their own.
+func TestModuleOwnerKeepsGUID(t *testing.T) {
+	const guid = ".12345678_1234_1234_1234_123456789012"
+	in := oddBase()
+	in.ProgIDs, in.Extensions, in.Verbs = nil, nil, nil
+	in.MergeModule, in.ModuleID, in.ModuleLanguage = true, "Odd"+guid, "1033"
+	in.ProductCode = ""
+	class := in.Classes[0]
+	class.ProgIDDefault = ""
+	in.Classes = nil
+	var comps []string
+	for i := range 2 {
+		c := strings.Repeat("C", 72-len(guid)-1) + string(rune('a'+i)) + guid
+		comps = append(comps, c)
+		in.Components = append(in.Components, ComponentRow{Component: c, KeyPath: "thing.dll"})
+		class.CLSID = "{AAAAAAAA-0000-0000-0000-00000000000" + string(rune('1'+i)) + "}"
+		class.Component, class.Feature = c, nullGUID
+		class.ref = RowRef{Key: []string{class.CLSID, class.Context, c}}
+		in.Classes = append(in.Classes, class)
+	}
+	plan := makePlan(in, Options{})
+	if len(plan.Components) != 2 {
+		t.Fatalf("%d new components, want 2", len(plan.Components))
+	}
+	for i, nc := range plan.Components {
+		if len(nc.Component) > 72 || !strings.HasPrefix(nc.Component, "reg_CCCC") || !strings.HasSuffix(nc.Component, guid) || nc.From != comps[i] {
+			t.Errorf("new component %q of %q: want reg_, the start of the name and the module's GUID, at most 72 characters", nc.Component, nc.From)
+		}
+	}
+	if plan.Components[0].Component == plan.Components[1].Component {
+		t.Errorf("both new components are named %s", plan.Components[0].Component)
+	}
+}

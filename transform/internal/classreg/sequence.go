@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash/fnv"
 	"sort"
 	"strings"
 
@@ -190,7 +191,14 @@ func (p *planner) owner(component, feature string) string {
 	}
 	ctext, clong := p.ownerText(component)
 	ftext, flong := p.ownerText(feature)
-	name := p.fitOwner.Fit(base, width, "classreg\x00"+ctext+"\x00"+ftext, p.compTaken)
+	seed := "classreg\x00" + ctext + "\x00" + ftext
+	name := ""
+	if p.in.MergeModule && len(base) > width {
+		name = moduleOwnerName(component, p.in.ModuleID, width, seed, p.compTaken)
+	}
+	if name == "" {
+		name = p.fitOwner.Fit(base, width, seed, p.compTaken)
+	}
 	if name == "" {
 		p.note(edit.Warning, "Component", []string{component}, "the Component key column (%d characters) is too narrow for a registry-only component of feature %s: the Registry rows follow component %s and its features", width, feature, component)
 		p.owners[key] = component
@@ -224,6 +232,42 @@ func (p *planner) owner(component, feature string) string {
 	}
 	p.plan.Components = append(p.plan.Components, nc)
 	return name
+}
+
+// moduleOwnerName returns the name of a merge module's registry-only
+// component of component when "reg_" + component is longer than width:
+// "reg_", the start of component, "_", 8 hex digits of an FNV-1a hash of
+// seed and an attempt counter, and component's end, the module's GUID
+// (the ModuleID's part after its last period, 36 characters) that every
+// identifier of the module ends with, so that once merged it meets no
+// identifier of the package or of another module. It returns "" when
+// component does not end with that GUID, when the column is too narrow
+// for it, or when no name of 1,024 attempts is free (FitIdent then
+// names it). Cut as FitIdent cuts, a module's component of 69 or more
+// characters lost the GUID.
+func moduleOwnerName(component, moduleID string, width int, seed string, taken map[string]bool) string {
+	dot := strings.LastIndexByte(moduleID, '.')
+	if dot < 0 || len(moduleID)-dot != 37 {
+		return ""
+	}
+	suffix := moduleID[dot:]
+	if !strings.HasSuffix(component, suffix) || strings.ContainsFunc(suffix[1:], func(r rune) bool { return !edit.IdentByte(byte(r), false) || r >= 0x80 }) {
+		return ""
+	}
+	head := width - len(suffix) - 9 // "_" and 8 hex digits
+	if head < len("reg_")+1 {
+		return ""
+	}
+	prefix := edit.SanitizeIdent("reg_" + component[:min(len(component)-len(suffix), head-len("reg_"))])
+	for i := range 1024 {
+		h := fnv.New32a()
+		fmt.Fprintf(h, "%s\x00%d", seed, i)
+		name := fmt.Sprintf("%s_%08X%s", prefix, h.Sum32(), suffix)
+		if !taken[strings.ToLower(name)] {
+			return name
+		}
+	}
+	return ""
 }
 
 // otherFeatures lists, for the reason of component's registry-only
