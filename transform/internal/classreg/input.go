@@ -155,8 +155,9 @@ type Input struct {
 	// component in ModuleComponents ("" when it can, or there is none):
 	// its ModuleID or Language is null, or its Language is not a number.
 	ModuleProblem string
-	// ComponentRefs are the component names, of at most 72 bytes, that
-	// rows of other tables give (componentRefColumns): a component the
+	// ComponentRefs are the component names that rows of other tables
+	// give (componentRefColumns), of those the pass could give (starting
+	// with "reg_", of at most 72 bytes, or shorter than 13): a component the
 	// pass adds takes none of them, since a row naming a component the
 	// Component table lacks would be installed with it, and a
 	// FeatureComponents or ModuleComponents row of its name would refuse

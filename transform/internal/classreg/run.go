@@ -307,10 +307,12 @@ func moduleSignature(r msi.Row) (id, lang, problem string) {
 // says to stop (Input.ComponentRefs).
 func componentRefs(db *msi.Database, stop *edit.Stop, fc *edit.Pairs) (map[string]bool, error) {
 	refs := map[string]bool{}
-	// Names longer than a Component key column's 72 characters are not
-	// names the pass gives.
+	// The pass names a component "reg_" and more, of at most 72
+	// characters, or in a Component column narrower than 13 characters
+	// a short name of its own: other names are not kept (a package can
+	// name hundreds of thousands of components).
 	add := func(c string) {
-		if c != "" && len(c) <= 72 {
+		if c != "" && (len(c) < 13 || len(c) <= 72 && strings.EqualFold(c[:4], "reg_")) {
 			refs[c] = true
 		}
 	}
