@@ -131,6 +131,7 @@ func hostileFixtures() []hostileFixture {
 		{"msi-classes-one-long-component.msi", "2,450 Class rows (49,000 at 5 MB) in one component named by a pooled 1.25 MiB text: each Registry row class-to-registry adds hashed the component for its identifier (61 GB at 5 MB)", buildClassesOneLongComponent, checkClassesOneLongComponent, 20},
 		{"msi-long-descriptor-places.msi", "1,100 advertised shortcuts in one directory and of one name, 1,100 Class rows of 50 CLSIDs x 50 Contexts and 1,100 qualified components of two AppData texts (33,000 each and a 2 MB stream at 5 MB), every text pooled and a kilobyte long: each descriptor's place joined two (2 KB) and each qualified component's data one, made for each row (msikit audit at 294 MiB of peak RSS)", buildLongDescriptorPlaces, checkLongDescriptorPlaces, 30},
 		{"msi-owners-of-one-long-component.msi", "a component named by a pooled 512 KiB text in Core, and 100 features (40,000 at 5 MB) each with a class of it: each feature's registry-only component was named, cleaned, folded and hashed from the whole text (10 s of CPU at 1.4 MB)", buildOwnersOfOneLongComponent, checkOwnersOfOneLongComponent, 400},
+		{"msm-unmanaged-long-module-id.msm", "a merge module whose ModuleID is a pooled 256 KiB text, with 1,000 unmanaged components (40,000 at 4.5 MB), each with a class: each gets a registry-only component of the module, whose GUID joined the ModuleID to the ProductCode and hashed it (11.5 s of CPU for msikit rewrite at 4.5 MB)", buildModuleLongIDUnmanaged, checkModuleLongIDUnmanaged, 40},
 	}
 }
 

@@ -93,9 +93,14 @@ type ClassToRegistryOptions struct {
 // registration names (the merge tool puts every module component in the
 // features it merges into) unless it is permanent or unmanaged: then they
 // go in a new registry-only component of the module, "reg_" + the
-// component (ending, as the component does, with the module's GUID),
+// component (ending, as the component does, with the module's GUID; a
+// name too long for that is "reg_", its start, 8 hex digits and the GUID),
 // listed in ModuleComponents with the ModuleSignature row's ModuleID and
-// Language (in a module without that row they stay, with a warning).
+// Language (in a module without that row, or whose row has a null
+// ModuleID or Language or a Language that is not a number, they stay,
+// with a warning). A registry-only component takes no name that rows of
+// other tables give a component the Component table lacks (they would be
+// installed with it).
 // RegisterClassInfo and the other Register*/Unregister* actions are kept:
 // they do nothing on empty tables and still serve any registration left
 // advertised.
@@ -125,8 +130,11 @@ type ClassToRegistryOptions struct {
 // gets a Note; nothing is dropped silently. Running the pass again on its
 // output changes nothing. A package that needs a registry-only component
 // and has no Component or FeatureComponents table (ModuleComponents in a
-// merge module; not the standard schema) is refused with an *msi.UnsupportedError naming the table,
-// before anything changes.
+// merge module; not the standard schema), or one that cannot take the
+// new rows (a column that is not nullable and gets no value, an integer
+// column for a name, a language out of the column's range), is refused
+// with an *msi.UnsupportedError naming the table, before anything
+// changes.
 //
 // The mapping follows msiexec (checked against Wine's implementation and
 // WiX's compiler) with these decisions: DefInprocHandler 1 writes

@@ -237,10 +237,10 @@ func TestPlanNeverRemovedComponent(t *testing.T) {
 			if tc.comp != "" {
 				comp = tc.comp
 				nc := NewComponent{Component: comp, From: "Comp", Feature: "Main", Attributes: compRegistryKeyPath,
-					ComponentID: componentGUID(in.ProductCode, &in.Components[0], "Comp", "Main", false, false), Reason: tc.reason}
+					ComponentID: componentGUID(guidTexts{product: in.ProductCode, id: in.Components[0].ComponentID, component: "Comp", feature: "Main"}), Reason: tc.reason}
 				if in.MergeModule {
 					nc.Module, nc.ModuleLanguage = "Odd.AAAA_BBBB", "1033"
-					nc.ComponentID = componentGUID(in.ProductCode+in.ModuleID, &in.Components[0], "Comp", "Main", false, false)
+					nc.ComponentID = componentGUID(guidTexts{product: in.ProductCode + in.ModuleID, id: in.Components[0].ComponentID, component: "Comp", feature: "Main"})
 				}
 				want = []NewComponent{nc}
 			}

@@ -153,6 +153,12 @@ func (p *planner) index() {
 			p.compTaken[p.lower(c.Component)] = true
 		}
 	}
+	for c := range in.ComponentRefs {
+		if p.stop.Tick() {
+			return
+		}
+		p.compTaken[p.lower(c)] = true
+	}
 	p.bitnessSeen = map[string]bool{}
 }
 

@@ -151,6 +151,18 @@ type Input struct {
 	// in ModuleComponents with them. An installer built from modules
 	// keeps their rows, which the pass does not use.
 	ModuleID, ModuleLanguage string
+	// ModuleProblem says why the first ModuleSignature row cannot list a
+	// component in ModuleComponents ("" when it can, or there is none):
+	// its ModuleID or Language is null, or its Language is not a number.
+	ModuleProblem string
+	// ComponentRefs are the component names that rows of other tables
+	// give (componentRefColumns), of those the pass could give (starting
+	// with "reg_", of at most 72 bytes, or shorter than 13): a component the
+	// pass adds takes none of them, since a row naming a component the
+	// Component table lacks would be installed with it, and a
+	// FeatureComponents or ModuleComponents row of its name would refuse
+	// the one the pass adds.
+	ComponentRefs map[string]bool
 	// ComponentWidth and RegistryWidth are the widest generated Component
 	// and Registry keys this package's columns accept (0: the standard 72).
 	ComponentWidth, RegistryWidth int

@@ -224,6 +224,12 @@ type planner struct {
 	ownerFeatures map[int32][]string
 	compTaken     map[string]bool  // lower-case Component keys in use
 	fitOwner      edit.IdentFitter // names the owners in compTaken
+	// product is what the new components' GUIDs quote for the package
+	// (guidProduct), made once.
+	product struct {
+		text       string
+		long, made bool
+	}
 	// fileTypeCount memoizes fileTypes of long FileTypeMask values.
 	fileTypeCount textmemo.Memo[int]
 

@@ -2,6 +2,7 @@ package classreg
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -250,9 +251,14 @@ func readInput(db *msi.Database, stop *edit.Stop, shared *edit.Shared) (*Input, 
 		in.Registry = append(in.Registry, RegistryRow{ID: str(r, "Registry"), Root: int16(r.Get("Root").Int()),
 			Key: str(r, "Key"), Name: str(r, "Name"), Value: str(r, "Value"), Component: str(r, "Component_")})
 	})
+	if err == nil {
+		in.ComponentRefs, err = componentRefs(db, stop, in.featureComponents)
+	}
+	signed := false
 	step("ModuleSignature", func(r msi.Row) {
-		if in.ModuleID == "" {
-			in.ModuleID, in.ModuleLanguage = str(r, "ModuleID"), r.Get("Language").String()
+		if !signed {
+			signed = true
+			in.ModuleID, in.ModuleLanguage, in.ModuleProblem = moduleSignature(r)
 		}
 	})
 	for _, seq := range []string{seqInstall, "AdvtExecuteSequence", seqModule} {
@@ -268,6 +274,90 @@ func readInput(db *msi.Database, stop *edit.Stop, shared *edit.Shared) (*Input, 
 	in.RegistryWidth = edit.IdentWidth(db, 72, "Registry.Registry", "Component.KeyPath")
 	in.MergeModule = db.Kind() == msi.PackageMergeModule
 	return in, nil
+}
+
+// moduleSignature returns the ModuleID and Language of a ModuleSignature
+// row, or why a component cannot be listed in ModuleComponents with them
+// (Input.ModuleProblem): a ModuleID or Language that is null, or a
+// Language that is not a 16-bit number (a crafted module's column may be
+// text).
+func moduleSignature(r msi.Row) (id, lang, problem string) {
+	id = str(r, "ModuleID")
+	if id == "" {
+		return "", "", "its ModuleID is null"
+	}
+	v := r.Get("Language")
+	switch v.Kind() {
+	case msi.KindNull:
+		return id, "", "its Language is null"
+	case msi.KindInt:
+		lang = v.String()
+	default:
+		lang = v.String()
+		if _, err := strconv.ParseInt(lang, 10, 16); err != nil {
+			return id, "", clip.Sprintf("its Language %q is not a number", lang)
+		}
+	}
+	return id, lang, ""
+}
+
+// componentRefs returns the names of at most 72 bytes that
+// componentRefColumns give, and those of the components of fc (the
+// FeatureComponents pairs, read once already), or stop's error once stop
+// says to stop (Input.ComponentRefs).
+func componentRefs(db *msi.Database, stop *edit.Stop, fc *edit.Pairs) (map[string]bool, error) {
+	refs := map[string]bool{}
+	// The pass names a component "reg_" and more, of at most 72
+	// characters, or in a Component column narrower than 13 characters
+	// a short name of its own: other names are not kept (a package can
+	// name hundreds of thousands of components).
+	add := func(c string) {
+		if c != "" && (len(c) < 13 || len(c) <= 72 && strings.EqualFold(c[:4], "reg_")) {
+			refs[c] = true
+		}
+	}
+	if fc != nil {
+		for c := range fc.RightNames() {
+			add(c)
+		}
+	}
+	for _, tc := range componentRefColumns {
+		table, col, _ := strings.Cut(tc, ".")
+		t, err := optTable(db, table)
+		if err != nil {
+			return nil, err
+		}
+		i := -1
+		if t != nil {
+			i = edit.ColumnIndex(t, col)
+		}
+		if i < 0 {
+			continue
+		}
+		for r := range t.Rows() {
+			if stop.Tick() {
+				return nil, stop.Err()
+			}
+			add(edit.StrAt(r, i))
+		}
+	}
+	return refs, nil
+}
+
+// componentRefColumns are the columns of the standard tables whose
+// values name a component (keys into the Component table), as
+// Table.Column, but FeatureComponents' (read as pairs):
+// Input.ComponentRefs.
+var componentRefColumns = []string{
+	"ModuleComponents.Component",
+	"File.Component_", "Registry.Component_", "RemoveRegistry.Component_", "Class.Component_", "Extension.Component_",
+	"TypeLib.Component_", "PublishComponent.Component_", "Shortcut.Component_", "CreateFolder.Component_",
+	"RemoveFile.Component_", "MoveFile.Component_", "DuplicateFile.Component_", "IniFile.Component_",
+	"RemoveIniFile.Component_", "Environment.Component_", "ServiceInstall.Component_", "ServiceControl.Component_",
+	"MsiServiceConfig.Component_", "MsiServiceConfigFailureActions.Component_", "ODBCDataSource.Component_",
+	"ODBCDriver.Component_", "ODBCTranslator.Component_", "ReserveCost.Component_", "MsiAssembly.Component_",
+	"MsiAssemblyName.Component_", "IsolatedComponent.Component_Shared", "IsolatedComponent.Component_Application",
+	"Complus.Component_",
 }
 
 // templatePlatform returns the platform part of the summary information
@@ -574,17 +664,21 @@ func createModuleSequence(db *msi.Database, rep *edit.Log) (*msi.Table, error) {
 // componentTables returns an *msi.UnsupportedError when the plan adds a
 // registry-only component (registration tied to a feature that does not
 // hold its component alone) and the package has no Component or no
-// FeatureComponents table to add it to: a package outside the standard
-// schema, which a crafted one can be. The pass then changes nothing.
+// FeatureComponents table to add it to (in a merge module, no
+// ModuleComponents table), or one of those tables cannot take the rows
+// the pass adds (checkCells): a package outside the standard schema,
+// which a crafted one can be. The pass then changes nothing.
 func componentTables(db *msi.Database, plan *Plan) error {
 	if len(plan.Components) == 0 {
 		return nil
 	}
+	module := plan.Components[0].Module != ""
 	tables := []string{"Component", "FeatureComponents"}
-	if plan.Components[0].Module != "" {
+	if module {
 		tables[1] = "ModuleComponents"
 	}
-	for _, name := range tables {
+	var ts [2]*msi.Table
+	for i, name := range tables {
 		t, err := optTable(db, name)
 		if err != nil {
 			return err
@@ -593,6 +687,82 @@ func componentTables(db *msi.Database, plan *Plan) error {
 			nc := plan.Components[0]
 			return fmt.Errorf("transform: class-to-registry: %w", &msi.UnsupportedError{Table: name,
 				Msg: clip.Sprintf("no such table, and registration tied to feature %s needs a new registry-only component beside %s (not the standard schema)", nc.Feature, nc.From)})
+		}
+		ts[i] = t
+	}
+	cf, err := optTable(db, "CreateFolder")
+	if err != nil {
+		return err
+	}
+	// The columns found once, not copied for each of 40,000 new
+	// components.
+	compCols, listCols := ts[0].Columns(), ts[1].Columns()
+	var folderCols []msi.Column
+	if cf != nil {
+		folderCols = cf.Columns()
+	}
+	for i := range plan.Components {
+		nc := &plan.Components[i]
+		if err := checkCells(ts[0], compCols, componentCells(nc), nc); err != nil {
+			return err
+		}
+		if err := checkCells(ts[1], listCols, listCells(nc), nc); err != nil {
+			return err
+		}
+		if cf != nil && nc.KeyPath == "" {
+			if err := checkCells(cf, folderCols, folderCells(nc), nc); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// componentCells, listCells and folderCells are the cells, by column, of
+// the Component row of a new component, of its FeatureComponents row (in
+// a merge module, its ModuleComponents row), and of its CreateFolder row.
+func componentCells(nc *NewComponent) map[string]string {
+	return map[string]string{"Component": nc.Component, "ComponentId": nc.ComponentID, "Directory_": nc.Directory,
+		"Attributes": strconv.Itoa(int(nc.Attributes)), "Condition": nc.Condition, "KeyPath": nc.KeyPath}
+}
+
+func listCells(nc *NewComponent) map[string]string {
+	if nc.Module != "" {
+		return map[string]string{"Component": nc.Component, "ModuleID": nc.Module, "Language": nc.ModuleLanguage}
+	}
+	return map[string]string{"Feature_": nc.Feature, "Component_": nc.Component}
+}
+
+func folderCells(nc *NewComponent) map[string]string {
+	return map[string]string{"Directory_": nc.Directory, "Component_": nc.Component}
+}
+
+// checkCells returns an *msi.UnsupportedError when table t, of columns
+// cols, cannot take the row of cells (by column; a column not named is
+// null) that the pass adds for new component nc: a column that is not
+// nullable and gets no value, an integer column given text that is not a
+// number or a number out of its range. Insert refused such rows with the tables partly
+// changed (a merge module whose ModuleComponents Language column is
+// not nullable, and whose ModuleSignature's Language is a 4-byte number
+// over 32,767).
+func checkCells(t *msi.Table, cols []msi.Column, cells map[string]string, nc *NewComponent) error {
+	for _, col := range cols {
+		s := cells[col.Name]
+		v := edit.Value(col, s)
+		problem := ""
+		switch {
+		case v.IsNull() && s != "":
+			problem = clip.Sprintf("column %s (%s) cannot hold %q", col.Name, col.Type, s)
+		case v.IsNull() && !col.Nullable:
+			problem = clip.Sprintf("column %s is not nullable, and the pass has no value for it", col.Name)
+		case col.Type == msi.ColInt16 && !v.IsNull() && (v.Int() < -32767 || v.Int() > 32767):
+			problem = clip.Sprintf("column %s is a 2-byte integer column, and cannot hold %d", col.Name, v.Int())
+		case col.Type == msi.ColInt32 && !v.IsNull() && v.Int() == math.MinInt32:
+			problem = clip.Sprintf("column %s cannot hold %d, the null of a 4-byte integer column", col.Name, v.Int())
+		}
+		if problem != "" {
+			return fmt.Errorf("transform: class-to-registry: %w", &msi.UnsupportedError{Table: t.Name(),
+				Msg: clip.Sprintf("registration tied to feature %s needs a new registry-only component %s beside %s, and the table cannot take its row: %s (not the standard schema)", nc.Feature, nc.Component, nc.From, problem)})
 		}
 	}
 	return nil
@@ -643,20 +813,16 @@ func applyComponents(db *msi.Database, plan *Plan, rep *edit.Log, shared *edit.S
 		rep.Change(edit.Change{Op: edit.Add, Table: t.Name(), Key: key, New: text, Reason: reason})
 		return nil
 	}
-	for _, nc := range plan.Components {
+	for i := range plan.Components {
+		nc := &plan.Components[i]
 		why := "registry-only component: " + nc.Reason
-		if err := insert(comp, map[string]string{"Component": nc.Component, "ComponentId": nc.ComponentID, "Directory_": nc.Directory,
-			"Attributes": strconv.Itoa(int(nc.Attributes)), "Condition": nc.Condition, "KeyPath": nc.KeyPath}, why); err != nil {
+		if err := insert(comp, componentCells(nc), why); err != nil {
 			return err
 		}
-		if module {
-			if err := insert(fc, map[string]string{"Component": nc.Component, "ModuleID": nc.Module, "Language": nc.ModuleLanguage}, why); err != nil {
-				return err
-			}
-		} else {
-			if err := insert(fc, map[string]string{"Feature_": nc.Feature, "Component_": nc.Component}, why); err != nil {
-				return err
-			}
+		if err := insert(fc, listCells(nc), why); err != nil {
+			return err
+		}
+		if !module {
 			shared.Appended(fc)
 		}
 		if nc.KeyPath != "" {
@@ -671,7 +837,7 @@ func applyComponents(db *msi.Database, plan *Plan, rep *edit.Log, shared *edit.S
 			return err
 		}
 		if _, exists := cf.Lookup(msi.StrValue(nc.Directory), msi.StrValue(nc.Component)); !exists {
-			if err := insert(cf, map[string]string{"Directory_": nc.Directory, "Component_": nc.Component},
+			if err := insert(cf, folderCells(nc),
 				"the folder is the key path of registry-only component "+nc.Component+" (its rows only create keys), so it is created with it"); err != nil {
 				return err
 			}

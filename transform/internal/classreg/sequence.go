@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash/fnv"
 	"sort"
 	"strings"
 
@@ -160,8 +161,14 @@ func (p *planner) owner(component, feature string) string {
 	if name, ok := p.owners[key]; ok {
 		return name
 	}
-	if p.in.MergeModule && p.in.ModuleID == "" {
-		p.note(edit.Warning, "Component", []string{component}, "the Registry rows of registration tied to the feature the module is merged into stay after that feature is removed or the product uninstalled, where msiexec removed the advertised registration: %s; the module has no ModuleSignature row to list a registry-only component with", removalOf(src))
+	if p.in.MergeModule && (p.in.ModuleID == "" || p.in.ModuleProblem != "") {
+		why := "the module has no ModuleSignature row to list a registry-only component with"
+		if p.in.ModuleProblem != "" {
+			// Listed with a null or unreadable Language, the component
+			// would be no component of the module.
+			why = "the module's ModuleSignature row cannot list a registry-only component: " + p.in.ModuleProblem
+		}
+		p.note(edit.Warning, "Component", []string{component}, "the Registry rows of registration tied to the feature the module is merged into stay after that feature is removed or the product uninstalled, where msiexec removed the advertised registration: %s; %s", removalOf(src), why)
 		p.owners[key] = component
 		return component
 	}
@@ -184,7 +191,14 @@ func (p *planner) owner(component, feature string) string {
 	}
 	ctext, clong := p.ownerText(component)
 	ftext, flong := p.ownerText(feature)
-	name := p.fitOwner.Fit(base, width, "classreg\x00"+ctext+"\x00"+ftext, p.compTaken)
+	seed := "classreg\x00" + ctext + "\x00" + ftext
+	name := ""
+	if p.in.MergeModule && len(base) > width {
+		name = moduleOwnerName(component, p.in.ModuleID, width, seed, p.compTaken)
+	}
+	if name == "" {
+		name = p.fitOwner.Fit(base, width, seed, p.compTaken)
+	}
 	if name == "" {
 		p.note(edit.Warning, "Component", []string{component}, "the Component key column (%d characters) is too narrow for a registry-only component of feature %s: the Registry rows follow component %s and its features", width, feature, component)
 		p.owners[key] = component
@@ -197,12 +211,15 @@ func (p *planner) owner(component, feature string) string {
 		nc.Directory, nc.Condition = src.Directory, src.Condition
 		nc.Attributes |= src.Attributes & (comp64 | compTransitive)
 	}
-	product := p.in.ProductCode
 	if p.in.MergeModule {
 		nc.Module, nc.ModuleLanguage = p.in.ModuleID, p.in.ModuleLanguage
-		product += p.in.ModuleID // a module has no ProductCode
 	}
-	nc.ComponentID = componentGUID(product, src, ctext, ftext, clong, flong)
+	g := guidTexts{component: ctext, feature: ftext, clong: clong, flong: flong}
+	g.product, g.plong = p.guidProduct()
+	if src != nil {
+		g.id, g.idlong = p.ownerText(src.ComponentID)
+	}
+	nc.ComponentID = componentGUID(g)
 	switch {
 	case kept && p.in.MergeModule:
 		nc.Reason = p.clips.Sprintf("registration tied to the feature the module is merged into, removed with it; %s", removalOf(src))
@@ -215,6 +232,42 @@ func (p *planner) owner(component, feature string) string {
 	}
 	p.plan.Components = append(p.plan.Components, nc)
 	return name
+}
+
+// moduleOwnerName returns the name of a merge module's registry-only
+// component of component when "reg_" + component is longer than width:
+// "reg_", the start of component, "_", 8 hex digits of an FNV-1a hash of
+// seed and an attempt counter, and component's end, the module's GUID
+// (the ModuleID's part after its last period, 36 characters) that every
+// identifier of the module ends with, so that once merged it meets no
+// identifier of the package or of another module. It returns "" when
+// component does not end with that GUID, when the column is too narrow
+// for it, or when no name of 1,024 attempts is free (FitIdent then
+// names it). Cut as FitIdent cuts, a module's component of 69 or more
+// characters lost the GUID.
+func moduleOwnerName(component, moduleID string, width int, seed string, taken map[string]bool) string {
+	dot := strings.LastIndexByte(moduleID, '.')
+	if dot < 0 || len(moduleID)-dot != 37 {
+		return ""
+	}
+	suffix := moduleID[dot:]
+	if !strings.HasSuffix(component, suffix) || strings.ContainsFunc(suffix[1:], func(r rune) bool { return !edit.IdentByte(byte(r), false) || r >= 0x80 }) {
+		return ""
+	}
+	head := width - len(suffix) - 9 // "_" and 8 hex digits
+	if head < len("reg_")+1 {
+		return ""
+	}
+	prefix := edit.SanitizeIdent("reg_" + component[:min(len(component)-len(suffix), head-len("reg_"))])
+	for i := range 1024 {
+		h := fnv.New32a()
+		fmt.Fprintf(h, "%s\x00%d", seed, i)
+		name := fmt.Sprintf("%s_%08X%s", prefix, h.Sum32(), suffix)
+		if !taken[strings.ToLower(name)] {
+			return name
+		}
+	}
+	return ""
 }
 
 // otherFeatures lists, for the reason of component's registry-only
@@ -342,25 +395,51 @@ func (p *planner) finishComponents() {
 	}
 }
 
+// guidTexts are the texts componentGUID hashes, each as ownerText
+// gives it, and whether ownerText gave its digest (a long text).
+type guidTexts struct {
+	product, id, component, feature string
+	plong, idlong, clong, flong     bool
+}
+
+// guidProduct returns, as ownerText gives it, the text the GUIDs of new
+// components quote for the package: its ProductCode, and in a merge
+// module its ModuleID (a module has no ProductCode). It is made once: a
+// crafted module's 256 KiB ModuleID, joined to the ProductCode and
+// hashed for each of 40,000 new components, took 11 s of CPU for msikit
+// rewrite.
+func (p *planner) guidProduct() (string, bool) {
+	if !p.product.made {
+		s := p.in.ProductCode
+		if p.in.MergeModule {
+			s += p.in.ModuleID
+		}
+		p.product.text, p.product.long = p.ownerText(s)
+		p.product.made = true
+	}
+	return p.product.text, p.product.long
+}
+
 // componentGUID derives a new component's ComponentId from package data
 // (the ProductCode, the original component's ComponentId and key, and the
-// feature, the last two as ownerText gives them), so that the same
-// package rewritten again gets the same GUID.
+// feature), so that the same package rewritten again gets the same GUID.
 //
 // When the component or the feature is long (ownerText gave its digest,
 // clong or flong), the text hashed starts otherwise and says which of
 // the two are digests, so that no GUID of a long name is that of a name
-// spelled as its digest.
-func componentGUID(product string, src *ComponentRow, component, feature string, clong, flong bool) string {
-	id := ""
-	if src != nil {
-		id = src.ComponentID
-	}
+// spelled as its digest; so it does, in a third form, when the product
+// or the original ComponentId is (texts that are 38 characters in a
+// package that is not crafted).
+func componentGUID(g guidTexts) string {
 	h := sha256.New()
-	if clong || flong {
-		fmt.Fprintf(h, "msikit class registration component (long names)\x00%s\x00%s\x00%t\x00%t\x00%s\x00%s", product, id, clong, flong, component, feature)
-	} else {
-		fmt.Fprintf(h, "msikit class registration component\x00%s\x00%s\x00%s\x00%s", product, id, component, feature)
+	switch {
+	case g.plong || g.idlong:
+		fmt.Fprintf(h, "msikit class registration component (long texts)\x00%t\x00%t\x00%t\x00%t\x00%s\x00%s\x00%s\x00%s",
+			g.plong, g.idlong, g.clong, g.flong, g.product, g.id, g.component, g.feature)
+	case g.clong || g.flong:
+		fmt.Fprintf(h, "msikit class registration component (long names)\x00%s\x00%s\x00%t\x00%t\x00%s\x00%s", g.product, g.id, g.clong, g.flong, g.component, g.feature)
+	default:
+		fmt.Fprintf(h, "msikit class registration component\x00%s\x00%s\x00%s\x00%s", g.product, g.id, g.component, g.feature)
 	}
 	return edit.GUIDFromHash(h.Sum(nil))
 }

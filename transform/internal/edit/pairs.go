@@ -218,6 +218,19 @@ func (p *Pairs) Rights(l string) []string {
 	return names
 }
 
+// RightNames yields the distinct right names, each once, in the order
+// they were first added: the components of a FeatureComponents table
+// without a walk of its rows.
+func (p *Pairs) RightNames() iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for _, r := range p.right {
+			if !yield(r) {
+				return
+			}
+		}
+	}
+}
+
 // All yields the distinct pairs, ordered by left name then right name,
 // each in the order it was first added.
 func (p *Pairs) All() iter.Seq2[string, string] {
