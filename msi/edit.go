@@ -15,7 +15,9 @@ import (
 // and key columns must come first. The names Windows Installer reserves
 // (_StringPool, _StringData, _Tables, _Columns, _Streams, _Storages,
 // _TransformView) and the IDT pseudo-tables _SummaryInformation and
-// _ForceCodepage are refused.
+// _ForceCodepage are refused, as is a table name that differs only in
+// case from another table's, whose stream would be the same compound-file
+// entry.
 func (db *Database) CreateTable(name string, cols []Column) (*Table, error) {
 	if db.kind == PackageTransform {
 		return nil, &UnsupportedError{Table: name, Msg: "editing transforms is not supported"}
@@ -30,8 +32,12 @@ func (db *Database) CreateTable(name string, cols []Column) (*Table, error) {
 	if db.byName[name] != nil {
 		return nil, verr("", "table already exists")
 	}
-	if _, err := packName(name, true); err != nil {
+	units, err := packName(name, true)
+	if err != nil {
 		return nil, verr("", "table stream: "+nameProblem(err))
+	}
+	if other := db.tableCaseClash(name, units); other != "" {
+		return nil, verr("", clip.Sprintf("the name differs only in case from table %q: a compound file cannot hold both tables' streams ([MS-CFB] 2.6.4)", other))
 	}
 	if len(cols) == 0 || len(cols) > 32 {
 		return nil, verr("", fmt.Sprintf("a table needs 1 to 32 columns, got %d", len(cols)))
@@ -93,6 +99,7 @@ func (db *Database) CreateTable(name string, cols []Column) (*Table, error) {
 	t := &Table{tableSchema: s, db: db, name: name, loaded: true, dirty: true}
 	db.tables = append(db.tables, t)
 	db.byName[name] = t
+	db.noteCase(db.tableCase, name, units)
 	db.schemaDirty = true
 	db.schemaView = [2]*Table{}
 	db.modified = true
@@ -197,7 +204,10 @@ func (db *Database) DropTable(name string) error {
 
 // SetStream adds or replaces the stream name (a decoded name such as
 // "Binary.Icon") with size bytes read from r when the database is written.
-// The data is never buffered whole.
+// The data is never buffered whole. A name that cannot name a stream
+// (it holds NUL, or packs into more than 31 UTF-16 units) or that differs
+// only in case from another stream's (a compound file holds the two as
+// one entry) is refused with a *ValueError of the _Streams table.
 func (db *Database) SetStream(name string, r io.ReaderAt, size int64) error {
 	if name == "" {
 		return fmt.Errorf("msi: empty stream name")
@@ -205,11 +215,16 @@ func (db *Database) SetStream(name string, r io.ReaderAt, size int64) error {
 	if size < 0 {
 		return fmt.Errorf("msi: stream %q: negative size", clip.String(name))
 	}
-	if _, err := packName(name, false); err != nil {
+	units, err := packName(name, false)
+	if err != nil {
 		// Clipped: the name may be an imported key of megabytes.
-		return fmt.Errorf("msi: stream %q: %s", clip.String(name), nameProblem(err))
+		return &ValueError{Table: "_Streams", Key: []string{clip.String(name)}, Reason: nameProblem(err)}
+	}
+	if other := db.streamCaseClash(name, units); other != "" {
+		return &ValueError{Table: "_Streams", Key: []string{clip.String(name)}, Reason: clip.Sprintf("the name differs only in case from the stream %q: a compound file cannot hold both ([MS-CFB] 2.6.4)", other)}
 	}
 	db.overlay[name] = streamSource{r: r, size: size}
+	db.noteCase(db.streamCase, name, units)
 	db.modified = true
 	if name != SummaryInfoStream {
 		db.contentModified = true
@@ -259,6 +274,9 @@ func (db *Database) renameStream(from, to string) {
 	}
 	db.dropStream(from)
 	db.overlay[to] = src
+	if units, err := packName(to, false); err == nil {
+		db.noteCase(db.streamCase, to, units)
+	}
 	db.modified = true
 	db.contentModified = true
 }

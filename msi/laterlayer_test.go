@@ -83,3 +83,112 @@ func TestUpdateRefusesKeyItsStreamCannotFollow(t *testing.T) {
 		})
 	}
 }
+
+// A compound file compares entry names upper-cased unit by unit, and the
+// characters Windows Installer does not pack (é, Greek, Cyrillic...) keep
+// their case in a stream's name: two Binary rows keyed "é" and "É" were
+// accepted with their streams, and WriteTo then failed ("cfb: duplicate
+// entry name"). The second stream is refused, whether the first was set
+// by an edit or read from the file, and so is a key change that would
+// rename a stream onto another's name.
+func TestStreamNamesDifferingOnlyInCase(t *testing.T) {
+	withStream := func(t *testing.T, db *Database, key string) {
+		t.Helper()
+		tab, err := db.Table("Binary")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tab.Insert(StrValue(key), BinaryValue()); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetStream("Binary."+key, strings.NewReader(key), int64(len(key))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	binaryStreams := func(db *Database) []string {
+		var got []string
+		for _, s := range db.Streams() {
+			if strings.HasPrefix(s.Name, "Binary.") {
+				got = append(got, s.Name)
+			}
+		}
+		return got
+	}
+	t.Run("SetStream", func(t *testing.T) {
+		db := openSample(t)
+		withStream(t, db, "é")
+		err := db.SetStream("Binary.É", strings.NewReader("x"), 1)
+		wantValueError(t, err, "_Streams", `differs only in case from the stream "Binary.é"`)
+		if diff := cmp.Diff([]string{"Binary.é"}, binaryStreams(writeBack(t, db))); diff != "" {
+			t.Errorf("streams written (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("read from the file", func(t *testing.T) {
+		db := openSample(t)
+		withStream(t, db, "é")
+		back := writeBack(t, db)
+		err := back.SetStream("Binary.É", strings.NewReader("x"), 1)
+		wantValueError(t, err, "_Streams", `differs only in case from the stream "Binary.é"`)
+		// Once the first is gone, the name is free.
+		if err := back.DeleteStream("Binary.é"); err != nil {
+			t.Fatal(err)
+		}
+		if err := back.SetStream("Binary.É", strings.NewReader("x"), 1); err != nil {
+			t.Fatalf("SetStream after the other was deleted: %v", err)
+		}
+		if diff := cmp.Diff([]string{"Binary.É"}, binaryStreams(writeBack(t, back))); diff != "" {
+			t.Errorf("streams written (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("Update", func(t *testing.T) {
+		db := openSample(t)
+		withStream(t, db, "é")
+		withStream(t, db, "x")
+		tab, _ := db.Table("Binary")
+		err := tab.Update([]Value{StrValue("x")}, func(v []Value) error {
+			v[0] = StrValue("É")
+			return nil
+		})
+		wantValueError(t, err, "Binary", `differs only in case from the stream "Binary.é"`)
+		// Renaming a stream to its own name in another case is fine.
+		err = tab.Update([]Value{StrValue("é")}, func(v []Value) error {
+			v[0] = StrValue("É")
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("Update é to É: %v", err)
+		}
+		if diff := cmp.Diff([]string{"Binary.x", "Binary.É"}, binaryStreams(writeBack(t, db))); diff != "" {
+			t.Errorf("streams written (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// Table streams too: tables "Té" and "TÉ", each with a row, made a
+// database WriteTo could not write.
+func TestTableNamesDifferingOnlyInCase(t *testing.T) {
+	cols := []Column{{Name: "K", Type: ColString, Size: 72, Key: true}}
+	db := openSample(t)
+	tab, err := db.CreateTable("Té", cols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tab.Insert(StrValue("k")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.CreateTable("TÉ", cols)
+	wantValueError(t, err, "TÉ", `differs only in case from table "Té"`)
+	back := writeBack(t, db)
+	if !back.HasTable("Té") || back.HasTable("TÉ") {
+		t.Errorf("tables written: %q", back.TableNames())
+	}
+	// Read from the file, and free once dropped.
+	_, err = back.CreateTable("TÉ", cols)
+	wantValueError(t, err, "TÉ", `differs only in case from table "Té"`)
+	if err := back.DropTable("Té"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := back.CreateTable("TÉ", cols); err != nil {
+		t.Fatalf("CreateTable after the other was dropped: %v", err)
+	}
+}

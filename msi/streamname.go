@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf16"
 
+	"github.com/msikit/msikit/cfb"
 	"github.com/msikit/msikit/internal/clip"
 )
 
@@ -237,5 +238,60 @@ func (c *nameCounter) add(s string) {
 			c.pending = false
 		}
 		c.units += utf16.RuneLen(r)
+	}
+}
+
+// streamCaseClash returns the stream other than name that a compound file
+// would hold as the same entry as name, packed into units (the two differ
+// only in case), or "" if there is none.
+func (db *Database) streamCaseClash(name string, units []uint16) string {
+	if !cfb.HasCase(units) {
+		return ""
+	}
+	if db.streamCase == nil {
+		db.streamCase = map[string]string{}
+		for i, e := range db.streams {
+			if cfb.HasCase(e.RawName) {
+				db.streamCase[cfb.NameKey(e.RawName)] = db.streamNames[i]
+			}
+		}
+		for n, o := range db.overlay {
+			if u, err := packName(n, false); err == nil && !o.deleted {
+				db.noteCase(db.streamCase, n, u)
+			}
+		}
+	}
+	if other, ok := db.streamCase[cfb.NameKey(units)]; ok && other != name && db.hasStream(other) {
+		return other
+	}
+	return ""
+}
+
+// tableCaseClash is streamCaseClash for the name of a new table, packed
+// into units: the table other than name whose stream would be the same
+// entry, or "".
+func (db *Database) tableCaseClash(name string, units []uint16) string {
+	if !cfb.HasCase(units) {
+		return ""
+	}
+	if db.tableCase == nil {
+		db.tableCase = map[string]string{}
+		for _, t := range db.tables {
+			if u, err := packName(t.name, true); err == nil {
+				db.noteCase(db.tableCase, t.name, u)
+			}
+		}
+	}
+	if other, ok := db.tableCase[cfb.NameKey(units)]; ok && other != name && db.byName[other] != nil {
+		return other
+	}
+	return ""
+}
+
+// noteCase records name, packed into units, in the index m (streamCase or
+// tableCase) once it is built.
+func (db *Database) noteCase(m map[string]string, name string, units []uint16) {
+	if m != nil && cfb.HasCase(units) {
+		m[cfb.NameKey(units)] = name
 	}
 }

@@ -785,7 +785,8 @@ func (t *Table) Update(key []Value, set func(vals []Value) error) error {
 // key cannot name a stream (it holds NUL, or packs into more than 31
 // units), which WriteTo would only find when the database is written. A
 // row with no binary cell, or whose binary cells have no stream, has
-// nothing to rename.
+// nothing to rename. A new name that differs only in case from another
+// stream's is refused too: the compound file would hold the two as one.
 func (t *Table) streamRenameError(oldName string, cells []uint32, vals []Value) error {
 	if oldName == "" || !t.db.hasStream(oldName) {
 		return nil
@@ -804,6 +805,18 @@ func (t *Table) streamRenameError(oldName string, cells []uint32, vals []Value) 
 	if err := RowStreamNameError(t.name, keys); err != nil {
 		reason := strings.TrimPrefix(err.Error(), "msi: table "+clip.String(t.name)+": ")
 		return &ValueError{Table: t.name, Key: keyText(t, vals), Reason: "the row's stream cannot follow the new key: " + reason}
+	}
+	var b strings.Builder // short: the name fits a compound file's entry
+	b.WriteString(t.name)
+	for _, k := range keys {
+		b.WriteByte('.')
+		b.WriteString(k.String())
+	}
+	name := b.String()
+	if units, err := packName(name, false); err == nil {
+		if other := t.db.streamCaseClash(name, units); other != "" && other != oldName {
+			return &ValueError{Table: t.name, Key: keyText(t, vals), Reason: clip.Sprintf("the row's stream cannot follow the new key: its name %q differs only in case from the stream %q, and a compound file cannot hold both ([MS-CFB] 2.6.4)", name, other)}
+		}
 	}
 	return nil
 }

@@ -402,3 +402,32 @@ func TestImportRefusesKeysThatCannotNameAStream(t *testing.T) {
 		})
 	}
 }
+
+// Two rows whose stream names differ only in case (keys "é" and "É": a
+// compound file compares names upper-cased) were imported, and the
+// second stream was then refused after the rows were in the table,
+// leaving a row without its stream. The second row is refused with its
+// line before the table changes; a key that differs in more than case
+// is fine.
+func TestImportRefusesStreamNamesDifferingOnlyInCase(t *testing.T) {
+	files := fstest.MapFS{"Icon/f.bin": &fstest.MapFile{Data: []byte("icon")}}
+	db := openSample(t)
+	before := exportString(t, db, "Icon")
+	text := "Name\tData\r\ns72\tv0\r\nIcon\tName\r\né.ico\tf.bin\r\nÉ.ico\tf.bin\r\n"
+	_, err := Import(db, strings.NewReader(text), files)
+	var ie *Error
+	if !errors.As(err, &ie) || ie.Line != 5 || !strings.Contains(err.Error(), `differs only in case from the stream name "Icon.é.ico" of line 4`) {
+		t.Fatalf("Import: %v, want an *idt.Error at line 5 naming line 4's stream", err)
+	}
+	if diff := cmp.Diff(before, exportString(t, db, "Icon")); diff != "" {
+		t.Errorf("the refused import changed the table (-before +after):\n%s", diff)
+	}
+	text = "Name\tData\r\ns72\tv0\r\nIcon\tName\r\né.ico\tf.bin\r\nÈ.ico\tf.bin\r\n"
+	if _, err := Import(db, strings.NewReader(text), files); err != nil {
+		t.Fatalf("Import of é and È: %v", err)
+	}
+	var out bytes.Buffer
+	if _, err := db.WriteTo(&out); err != nil {
+		t.Errorf("WriteTo: %v", err)
+	}
+}

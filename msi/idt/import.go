@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"unicode/utf8"
 
+	"github.com/msikit/msikit/cfb"
 	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/internal/safefile"
 	"github.com/msikit/msikit/msi"
@@ -667,6 +668,7 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string, copies 
 		fields  []string
 		vals    = make([]msi.Value, len(cols))
 		keys    []msi.Value // a row's key values, for its stream name
+		cased   map[string]casedName
 	)
 	for {
 		line, err := r.next()
@@ -719,6 +721,9 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string, copies 
 			}
 			if err := msi.RowStreamNameError(table, keys); err != nil {
 				return "", r.errorf("%v", err)
+			}
+			if err := r.caseClash(&cased, table, keys); err != nil {
+				return "", err
 			}
 		}
 		rowNum++
@@ -779,6 +784,61 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string, copies 
 		return table, err
 	}
 	return table, refused
+}
+
+// casedName is the stream name of a row with a binary cell, and its line.
+type casedName struct {
+	name string
+	line int
+}
+
+// caseClash reports the row of table keyed keys, read last, whose stream
+// name differs only in case from the stream name of a row read before
+// (the first of each NameKey is kept in *seen): a compound file holds the
+// two as one entry, and the second stream could not be set. Only names
+// with a character outside ASCII can (ASCII letters are packed, which
+// leaves no case): for the others it does nothing and allocates nothing.
+func (r *reader) caseClash(seen *map[string]casedName, table string, keys []msi.Value) error {
+	ascii := isASCII(table)
+	for _, k := range keys {
+		ascii = ascii && isASCII(k.Str())
+	}
+	if ascii {
+		return nil
+	}
+	var b strings.Builder // short: RowStreamNameError took it
+	b.WriteString(table)
+	for _, k := range keys {
+		b.WriteByte('.')
+		b.WriteString(k.String())
+	}
+	name := b.String()
+	u, err := msi.EncodeStreamName(name, false)
+	if err != nil || !cfb.HasCase(u) {
+		return nil
+	}
+	if *seen == nil {
+		*seen = map[string]casedName{}
+	}
+	key := cfb.NameKey(u)
+	if first, ok := (*seen)[key]; ok {
+		if first.name != name {
+			return r.errorf("binary cell: the row's stream name %q differs only in case from the stream name %q of line %d: a compound file cannot hold both ([MS-CFB] 2.6.4)", name, first.name, first.line)
+		}
+		return nil // the same key: the table refuses the row
+	}
+	(*seen)[key] = casedName{name, r.line}
+	return nil
+}
+
+// isASCII reports whether s is all ASCII.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // parseInt32 parses a decimal integer as strconv.ParseInt(s, 10, 32)
