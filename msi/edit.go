@@ -5,6 +5,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/internal/textmemo"
@@ -15,9 +16,10 @@ import (
 // and key columns must come first. The names Windows Installer reserves
 // (_StringPool, _StringData, _Tables, _Columns, _Streams, _Storages,
 // _TransformView) and the IDT pseudo-tables _SummaryInformation and
-// _ForceCodepage are refused, as is a table name that differs only in
-// case from another table's, whose stream would be the same compound-file
-// entry.
+// _ForceCodepage are refused, as are names that are not UTF-8 or that the
+// codepage cannot represent (the written database would give them back
+// as other text) and a table name that differs only in case from another
+// table's, whose stream would be the same compound-file entry.
 func (db *Database) CreateTable(name string, cols []Column) (*Table, error) {
 	if db.kind == PackageTransform {
 		return nil, &UnsupportedError{Table: name, Msg: "editing transforms is not supported"}
@@ -28,6 +30,9 @@ func (db *Database) CreateTable(name string, cols []Column) (*Table, error) {
 	}
 	if why := reservedTableName(name); why != "" {
 		return nil, verr("", "the name is reserved: "+why)
+	}
+	if why := db.nameError(name); why != "" {
+		return nil, verr("", why)
 	}
 	if db.byName[name] != nil {
 		return nil, verr("", "table already exists")
@@ -49,6 +54,9 @@ func (db *Database) CreateTable(name string, cols []Column) (*Table, error) {
 	for i, c := range cols {
 		if c.Name == "" || seen[c.Name] {
 			return nil, verr(c.Name, "empty or duplicate column name")
+		}
+		if why := db.nameError(c.Name); why != "" {
+			return nil, verr(c.Name, why)
 		}
 		seen[c.Name] = true
 		switch c.Type {
@@ -118,7 +126,8 @@ func (db *Database) CreateTable(name string, cols []Column) (*Table, error) {
 // (also in a column that is not nullable, as a transform leaves them until
 // its records update the rows: set them with Update). It cannot be a key
 // column (keys come first). Its Number is the next one; a name the table
-// has, a 33rd column or a system table are refused with a *ValueError.
+// has, a 33rd column, a name that is not UTF-8 or that the codepage
+// cannot represent, or a system table are refused with a *ValueError.
 func (t *Table) AddColumn(c Column) error {
 	if err := t.writable(); err != nil {
 		return err
@@ -131,6 +140,8 @@ func (t *Table) AddColumn(c Column) error {
 		return verr("the table already has this column")
 	case len(t.cols) >= maxColumns:
 		return verr(fmt.Sprintf("a table has at most %d columns", maxColumns))
+	case t.db.nameError(c.Name) != "":
+		return verr(t.db.nameError(c.Name))
 	case c.Key:
 		return verr("a key column cannot be added to an existing table")
 	}
@@ -346,6 +357,23 @@ func (db *Database) inValidationSet(set, text string) bool {
 	})
 	_, ok := members[text]
 	return ok
+}
+
+// nameError returns why name cannot name a new table or column of db, or
+// "" if it can. Names are stored in the string pool, in the database's
+// codepage: a name that is not UTF-8, or that the codepage cannot
+// represent, came back from the written database as other text ("\xff\xfe"
+// as "ÿþ").
+func (db *Database) nameError(name string) string {
+	if !utf8.ValidString(name) {
+		return clip.Sprintf("the name %q is not valid UTF-8", name)
+	}
+	if !isASCIIString(name) {
+		if _, ok := db.pool.codec.encode(name); !ok {
+			return clip.Sprintf("codepage %d cannot represent the name %q", db.pool.codec.cp, name)
+		}
+	}
+	return ""
 }
 
 // reservedTableName returns why name cannot name a table of a database, or

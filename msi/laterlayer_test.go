@@ -192,3 +192,65 @@ func TestTableNamesDifferingOnlyInCase(t *testing.T) {
 		t.Fatalf("CreateTable after the other was dropped: %v", err)
 	}
 }
+
+// Names of new tables and columns: one that was not UTF-8 or that the
+// codepage cannot represent was accepted and came back from the written
+// database as other text ("\xff\xfe" as "ÿþ"; a name made in codepage 0,
+// after SetCodepage(932), as "Tﾃｩ"). Each is now refused where it
+// enters. (Control characters and '/' stay allowed: the hostile fixtures
+// name tables so, as hostile files do, and the database keeps them.)
+func TestNamesTheDatabaseCannotKeep(t *testing.T) {
+	key := Column{Name: "K", Type: ColString, Size: 72, Key: true}
+	for _, tt := range []struct {
+		name string
+		cp   int
+		edit func(db *Database) error
+		want string
+	}{
+		{"table not UTF-8", 0, func(db *Database) error {
+			_, err := db.CreateTable("\xff\xfe", []Column{key})
+			return err
+		}, "not valid UTF-8"},
+		{"table not in the codepage", 1252, func(db *Database) error {
+			_, err := db.CreateTable("日本", []Column{key})
+			return err
+		}, "codepage 1252 cannot represent"},
+		{"column not UTF-8", 0, func(db *Database) error {
+			_, err := db.CreateTable("T", []Column{key, {Name: "\xff", Type: ColString, Nullable: true}})
+			return err
+		}, "not valid UTF-8"},
+		{"added column not in the codepage", 1252, func(db *Database) error {
+			tab, err := db.Table("Property")
+			if err != nil {
+				return err
+			}
+			return tab.AddColumn(Column{Name: "日本", Type: ColString, Nullable: true})
+		}, "codepage 1252 cannot represent"},
+		{"codepage change", 0, func(db *Database) error {
+			if _, err := db.CreateTable("Té", []Column{key}); err != nil {
+				return err
+			}
+			return db.SetCodepage(932)
+		}, `codepage 932 cannot represent the name of table "Té"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			db := openSample(t)
+			if err := db.SetCodepage(tt.cp); err != nil {
+				t.Fatal(err)
+			}
+			before := db.TableNames()
+			err := tt.edit(db)
+			var ve *ValueError
+			if !errors.As(err, &ve) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want a *ValueError saying %q", err, tt.want)
+			}
+			back := writeBack(t, db)
+			if diff := cmp.Diff(before, back.TableNames()); tt.name != "codepage change" && diff != "" {
+				t.Errorf("tables written (-before +after):\n%s", diff)
+			}
+			if back.Codepage() != tt.cp {
+				t.Errorf("codepage %d written, want %d", back.Codepage(), tt.cp)
+			}
+		})
+	}
+}

@@ -10,10 +10,11 @@ import (
 // importing a _ForceCodepage table does. Every string keeps its text and is
 // re-encoded in the new codepage, so string ids, rows and their order stay
 // as they are. If cp is outside 0 to 65535 or the new codepage cannot
-// represent a string (*ValueError), or msikit has no conversion table for
-// it (*UnsupportedError), SetCodepage returns an error and changes
-// nothing. Codepage 0 is language-neutral; Windows Installer recommends
-// starting from a neutral (ASCII-only) database when setting a codepage.
+// represent a string or the name of a table or column (*ValueError), or
+// msikit has no conversion table for it (*UnsupportedError), SetCodepage
+// returns an error and changes nothing. Codepage 0 is language-neutral;
+// Windows Installer recommends starting from a neutral (ASCII-only)
+// database when setting a codepage.
 //
 // The summary information has a codepage of its own (PIDCodepage, set with
 // SummaryInfo.SetInt).
@@ -39,6 +40,19 @@ func (db *Database) SetCodepage(cp int) error {
 	nc := newCodec(cp)
 	if !nc.known {
 		return &UnsupportedError{Table: forceCodepageTable, Msg: fmt.Sprintf("codepage %d has no conversion table in msikit", cp)}
+	}
+	// The names of tables and columns made by edits are not in the pool
+	// until the database is written: they must fit the new codepage too
+	// (they came back as other text).
+	for _, t := range db.tables {
+		if err := nameFits(nc, t.name, t.name, ""); err != nil {
+			return err
+		}
+		for _, c := range t.cols {
+			if err := nameFits(nc, c.Name, t.name, c.Name); err != nil {
+				return err
+			}
+		}
 	}
 	// Re-encode into a new pool first, so that a failure changes nothing.
 	// Ids stay as they are.
@@ -122,3 +136,19 @@ func maxRecode(size int64) int64 { return 64<<20 + 64*size }
 
 // maxStringData bounds _StringData: offsets into it are uint32.
 const maxStringData = 1<<32 - 1
+
+// nameFits reports a name of table (or of its column) that the codec nc
+// cannot represent.
+func nameFits(nc codec, name, table, column string) error {
+	if isASCIIString(name) {
+		return nil
+	}
+	if _, ok := nc.encode(name); ok {
+		return nil
+	}
+	what := clip.Sprintf("the name of table %q", table)
+	if column != "" {
+		what = clip.Sprintf("the name of column %q of table %q", column, table)
+	}
+	return &ValueError{Table: forceCodepageTable, Reason: fmt.Sprintf("codepage %d cannot represent %s", nc.cp, what)}
+}
