@@ -254,3 +254,50 @@ func TestNamesTheDatabaseCannotKeep(t *testing.T) {
 		})
 	}
 }
+
+// A key change renames the row's stream: a new key whose name is another
+// stream's (keys joined by "." can name another row's: ("a", "b.c") and
+// ("a.b", "c") both name T.a.b.c) replaced that stream's data.
+func TestUpdateRefusesKeyNamingAnotherStream(t *testing.T) {
+	db := openSample(t)
+	tab, err := db.CreateTable("T", []Column{
+		{Name: "A", Type: ColString, Size: 72, Key: true},
+		{Name: "B", Type: ColString, Size: 72, Key: true},
+		{Name: "Data", Type: ColBinary, Nullable: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range [][2]string{{"a.b", "c"}, {"a", "x"}} {
+		if err := tab.Insert(StrValue(k[0]), StrValue(k[1]), BinaryValue()); err != nil {
+			t.Fatal(err)
+		}
+		data := k[0] + "|" + k[1]
+		if err := db.SetStream("T."+k[0]+"."+k[1], strings.NewReader(data), int64(len(data))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err = tab.Update([]Value{StrValue("a"), StrValue("x")}, func(v []Value) error {
+		v[1] = StrValue("b.c")
+		return nil
+	})
+	wantValueError(t, err, "T", `its name "T.a.b.c" is another stream's`)
+	back := writeBack(t, db)
+	bt, err := back.Table("T")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for r := range bt.Rows() {
+		rd, err := r.OpenStream("Data")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		b.ReadFrom(rd)
+		got[r.StreamName()] = b.String()
+	}
+	if diff := cmp.Diff(map[string]string{"T.a.b.c": "a.b|c", "T.a.x": "a|x"}, got); diff != "" {
+		t.Errorf("streams (-want +got):\n%s", diff)
+	}
+}

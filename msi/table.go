@@ -785,8 +785,10 @@ func (t *Table) Update(key []Value, set func(vals []Value) error) error {
 // key cannot name a stream (it holds NUL, or packs into more than 31
 // units), which WriteTo would only find when the database is written. A
 // row with no binary cell, or whose binary cells have no stream, has
-// nothing to rename. A new name that differs only in case from another
-// stream's is refused too: the compound file would hold the two as one.
+// nothing to rename. A new name that is another stream's (keys joined by
+// "." can name another row's stream), or differs only in case from
+// another stream's (the compound file would hold the two as one), is
+// refused too.
 func (t *Table) streamRenameError(oldName string, cells []uint32, vals []Value) error {
 	if oldName == "" || !t.db.hasStream(oldName) {
 		return nil
@@ -813,6 +815,12 @@ func (t *Table) streamRenameError(oldName string, cells []uint32, vals []Value) 
 		b.WriteString(k.String())
 	}
 	name := b.String()
+	if name != oldName && t.db.hasStream(name) {
+		// Keys joined by "." can name another row's stream: ("a.b", "c")
+		// and ("a", "b.c") both name T.a.b.c, whose data the rename
+		// would replace.
+		return &ValueError{Table: t.name, Key: keyText(t, vals), Reason: clip.Sprintf("the row's stream cannot follow the new key: its name %q is another stream's, whose data it would replace", name)}
+	}
 	if units, err := packName(name, false); err == nil {
 		if other := t.db.streamCaseClash(name, units); other != "" && other != oldName {
 			return &ValueError{Table: t.name, Key: keyText(t, vals), Reason: clip.Sprintf("the row's stream cannot follow the new key: its name %q differs only in case from the stream %q, and a compound file cannot hold both ([MS-CFB] 2.6.4)", name, other)}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -722,7 +723,7 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string, copies 
 			if err := msi.RowStreamNameError(table, keys); err != nil {
 				return "", r.errorf("%v", err)
 			}
-			if err := r.caseClash(&cased, table, keys); err != nil {
+			if err := r.streamClash(&cased, table, keys); err != nil {
 				return "", err
 			}
 		}
@@ -786,24 +787,32 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string, copies 
 	return table, refused
 }
 
-// casedName is the stream name of a row with a binary cell, and its line.
+// casedName is the stream name of a row with a binary cell, its line and
+// its key.
 type casedName struct {
 	name string
 	line int
+	keys []msi.Value
 }
 
-// caseClash reports the row of table keyed keys, read last, whose stream
-// name differs only in case from the stream name of a row read before
-// (the first of each NameKey is kept in *seen): a compound file holds the
-// two as one entry, and the second stream could not be set. Only names
-// with a character outside ASCII can (ASCII letters are packed, which
-// leaves no case): for the others it does nothing and allocates nothing.
-func (r *reader) caseClash(seen *map[string]casedName, table string, keys []msi.Value) error {
-	ascii := isASCII(table)
+// streamClash reports the row of table keyed keys, read last, whose
+// stream name is that of a row read before, or differs from it only in
+// case (the first of each cfb.NameKey is kept in *seen). Keys joined by
+// "." can give two rows one name (("a.b", "c") and ("a", "b.c") both name
+// T.a.b.c), whose one stream would keep the second file's data for both
+// cells; and a compound file holds names that differ only in case as one
+// entry, so the second stream could not be set. Only names with a
+// character outside ASCII can differ only in case (ASCII letters are
+// packed, which leaves no case), and only rows of two keys or more, one
+// with a ".", can share a name: for the others it does nothing and
+// allocates nothing.
+func (r *reader) streamClash(seen *map[string]casedName, table string, keys []msi.Value) error {
+	ascii, dotted := isASCII(table), false
 	for _, k := range keys {
 		ascii = ascii && isASCII(k.Str())
+		dotted = dotted || len(keys) > 1 && strings.IndexByte(k.Str(), '.') >= 0
 	}
-	if ascii {
+	if ascii && !dotted {
 		return nil
 	}
 	var b strings.Builder // short: RowStreamNameError took it
@@ -814,21 +823,23 @@ func (r *reader) caseClash(seen *map[string]casedName, table string, keys []msi.
 	}
 	name := b.String()
 	u, err := msi.EncodeStreamName(name, false)
-	if err != nil || !cfb.HasCase(u) {
+	if err != nil {
 		return nil
 	}
 	if *seen == nil {
 		*seen = map[string]casedName{}
 	}
 	key := cfb.NameKey(u)
-	if first, ok := (*seen)[key]; ok {
-		if first.name != name {
-			return r.errorf("binary cell: the row's stream name %q differs only in case from the stream name %q of line %d: a compound file cannot hold both ([MS-CFB] 2.6.4)", name, first.name, first.line)
-		}
-		return nil // the same key: the table refuses the row
+	first, ok := (*seen)[key]
+	switch {
+	case !ok:
+		(*seen)[key] = casedName{name, r.line, slices.Clone(keys)}
+	case first.name != name:
+		return r.errorf("binary cell: the row's stream name %q differs only in case from the stream name %q of line %d: a compound file cannot hold both ([MS-CFB] 2.6.4)", name, first.name, first.line)
+	case !slices.EqualFunc(first.keys, keys, msi.Value.Equal):
+		return r.errorf("binary cell: the row's stream name %q is also the stream name of line %d's row (its keys joined by \".\"): the one stream cannot hold both cells", name, first.line)
 	}
-	(*seen)[key] = casedName{name, r.line}
-	return nil
+	return nil // the same key: the table refuses the row
 }
 
 // isASCII reports whether s is all ASCII.
