@@ -416,7 +416,7 @@ func TestImportRefusesStreamNamesDifferingOnlyInCase(t *testing.T) {
 	text := "Name\tData\r\ns72\tv0\r\nIcon\tName\r\né.ico\tf.bin\r\nÉ.ico\tf.bin\r\n"
 	_, err := Import(db, strings.NewReader(text), files)
 	var ie *Error
-	if !errors.As(err, &ie) || ie.Line != 5 || !strings.Contains(err.Error(), `differs only in case from the stream name "Icon.é.ico" of line 4`) {
+	if !errors.As(err, &ie) || ie.Line != 5 || !strings.Contains(err.Error(), `"Icon.É.ico" differs only in case from the stream name of line 4's row`) {
 		t.Fatalf("Import: %v, want an *idt.Error at line 5 naming line 4's stream", err)
 	}
 	if diff := cmp.Diff(before, exportString(t, db, "Icon")); diff != "" {

@@ -3,15 +3,16 @@ package idt
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"io/fs"
 	"math"
 	"os"
 	"path"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -669,7 +670,7 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string, copies 
 		fields  []string
 		vals    = make([]msi.Value, len(cols))
 		keys    []msi.Value // a row's key values, for its stream name
-		cased   map[string]casedName
+		names   streamNames // the binary rows' stream names that can clash
 	)
 	for {
 		line, err := r.next()
@@ -723,7 +724,7 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string, copies 
 			if err := msi.RowStreamNameError(table, keys); err != nil {
 				return "", r.errorf("%v", err)
 			}
-			if err := r.streamClash(&cased, table, keys); err != nil {
+			if err := r.streamClash(&names, table, keys); err != nil {
 				return "", err
 			}
 		}
@@ -787,17 +788,26 @@ func importIDT(db *msi.Database, rd io.Reader, files fs.FS, name string, copies 
 	return table, refused
 }
 
-// casedName is the stream name of a row with a binary cell, its line and
-// its key.
-type casedName struct {
-	name string
-	line int
-	keys []msi.Value
+// streamNames remembers the stream names of the rows read so far that
+// another row's could equal, or equal but for case: by a hash of their
+// cfb.NameKey, the line, and hashes of the exact name and of the key, so
+// that an IDT file of 300,000 such rows costs 10 MB, not the 80 MB of
+// the names and keys themselves. (Two names of one hash would make a
+// false refusal: with 64-bit hashes, about once in 10^8 imports of
+// 300,000 rows.)
+type streamNames struct {
+	seed maphash.Seed
+	m    map[uint64]streamName
+}
+
+type streamName struct {
+	line       int
+	name, keys uint64
 }
 
 // streamClash reports the row of table keyed keys, read last, whose
 // stream name is that of a row read before, or differs from it only in
-// case (the first of each cfb.NameKey is kept in *seen). Keys joined by
+// case (the first of each cfb.NameKey is kept in seen). Keys joined by
 // "." can give two rows one name (("a.b", "c") and ("a", "b.c") both name
 // T.a.b.c), whose one stream would keep the second file's data for both
 // cells; and a compound file holds names that differ only in case as one
@@ -806,7 +816,7 @@ type casedName struct {
 // packed, which leaves no case), and only rows of two keys or more, one
 // with a ".", can share a name: for the others it does nothing and
 // allocates nothing.
-func (r *reader) streamClash(seen *map[string]casedName, table string, keys []msi.Value) error {
+func (r *reader) streamClash(seen *streamNames, table string, keys []msi.Value) error {
 	ascii, dotted := isASCII(table), false
 	for _, k := range keys {
 		ascii = ascii && isASCII(k.Str())
@@ -826,17 +836,28 @@ func (r *reader) streamClash(seen *map[string]casedName, table string, keys []ms
 	if err != nil {
 		return nil
 	}
-	if *seen == nil {
-		*seen = map[string]casedName{}
+	if seen.m == nil {
+		seen.seed, seen.m = maphash.MakeSeed(), map[uint64]streamName{}
 	}
-	key := cfb.NameKey(u)
-	first, ok := (*seen)[key]
+	var h maphash.Hash
+	h.SetSeed(seen.seed)
+	for _, k := range keys {
+		v := k.String()
+		var n [9]byte // the kind and the length: keys ("a", "b") differ from ("a\x00b")
+		n[0] = byte(k.Kind())
+		binary.LittleEndian.PutUint64(n[1:], uint64(len(v)))
+		h.Write(n[:])
+		h.WriteString(v)
+	}
+	this := streamName{r.line, maphash.String(seen.seed, name), h.Sum64()}
+	key := maphash.String(seen.seed, cfb.NameKey(u))
+	first, ok := seen.m[key]
 	switch {
 	case !ok:
-		(*seen)[key] = casedName{name, r.line, slices.Clone(keys)}
-	case first.name != name:
-		return r.errorf("binary cell: the row's stream name %q differs only in case from the stream name %q of line %d: a compound file cannot hold both ([MS-CFB] 2.6.4)", name, first.name, first.line)
-	case !slices.EqualFunc(first.keys, keys, msi.Value.Equal):
+		seen.m[key] = this
+	case first.name != this.name:
+		return r.errorf("binary cell: the row's stream name %q differs only in case from the stream name of line %d's row: a compound file cannot hold both ([MS-CFB] 2.6.4)", name, first.line)
+	case first.keys != this.keys:
 		return r.errorf("binary cell: the row's stream name %q is also the stream name of line %d's row (its keys joined by \".\"): the one stream cannot hold both cells", name, first.line)
 	}
 	return nil // the same key: the table refuses the row
