@@ -216,6 +216,15 @@ func compareNames(a, b []uint16) int {
 // different keys are different entries.
 func NameKey(raw []uint16) string { return nameKey(raw) }
 
+// AppendNameKey appends NameKey(raw) to dst, without a string for it.
+func AppendNameKey(dst []byte, raw []uint16) []byte {
+	for _, c := range raw {
+		c = upperUnit(c)
+		dst = append(dst, byte(c), byte(c>>8))
+	}
+	return dst
+}
+
 // HasCase reports whether a unit of the entry name raw has case, that is
 // whether another name can have the same NameKey: a name of units without
 // case (digits, punctuation, the CJK range Windows Installer packs its
