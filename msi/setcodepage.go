@@ -41,19 +41,6 @@ func (db *Database) SetCodepage(cp int) error {
 	if !nc.known {
 		return &UnsupportedError{Table: forceCodepageTable, Msg: fmt.Sprintf("codepage %d has no conversion table in msikit", cp)}
 	}
-	// The names of tables and columns made by edits are not in the pool
-	// until the database is written: they must fit the new codepage too
-	// (they came back as other text).
-	for _, t := range db.tables {
-		if err := nameFits(nc, t.name, t.name, ""); err != nil {
-			return err
-		}
-		for _, c := range t.cols {
-			if err := nameFits(nc, c.Name, t.name, c.Name); err != nil {
-				return err
-			}
-		}
-	}
 	// Re-encode into a new pool first, so that a failure changes nothing.
 	// Ids stay as they are.
 	p.mu.Lock()
@@ -65,8 +52,37 @@ func (db *Database) SetCodepage(cp int) error {
 	for _, b := range p.borrowed {
 		cost += int64(len(b))
 	}
-	if limit := maxRecode(db.size); db.recoded+cost > limit {
+	limit := maxRecode(db.size)
+	overLimit := func() error {
 		return fmt.Errorf("%w: codepage %d: re-encoding the string pool again (%d strings) would take the work of codepage changes past %d bytes (64 MiB plus 64 times the database's size)", ErrLimit, cp, p.size(), limit)
+	}
+	if db.recoded+cost > limit {
+		return overLimit()
+	}
+	// The names of tables and columns made by edits are not in the pool
+	// until the database is written: they must fit the new codepage too
+	// (they came back as other text). Checking them is work of the change
+	// too, 16 plus its bytes a name, counted even when a name is refused:
+	// changes that fail do not repeat it without end.
+	for _, t := range db.tables {
+		cost += 16 + int64(len(t.name))
+		for _, c := range t.cols {
+			cost += 16 + int64(len(c.Name))
+		}
+		if db.recoded+cost > limit {
+			db.recoded += cost
+			return overLimit()
+		}
+		err := nameFits(nc, t.name, t.name, "")
+		for _, c := range t.cols {
+			if err == nil {
+				err = nameFits(nc, c.Name, t.name, c.Name)
+			}
+		}
+		if err != nil {
+			db.recoded += cost
+			return err
+		}
 	}
 	db.recoded += cost
 	np := &stringPool{codec: nc, longRefs: p.longRefs, refs: p.refs, nsrc: p.nsrc, offs: make([]uint32, 2, p.nsrc+1)}
