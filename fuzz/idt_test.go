@@ -109,6 +109,7 @@ func fuzzImport(t *testing.T, sample []byte, files fstest.MapFS, text string) {
 		}
 		if table != idt.SummaryInformationTable {
 			checkReimport(t, sample, db2, table, exp2.String())
+			checkOwnStreams(t, db2, table)
 		}
 	} else {
 		var ie *idt.Error
@@ -117,6 +118,37 @@ func fuzzImport(t *testing.T, sample []byte, files fstest.MapFS, text string) {
 		if !errors.As(err, &ie) && !errors.As(err, &ve) && !errors.As(err, &ue) && !strings.HasPrefix(err.Error(), "msi: ") && !strings.HasPrefix(err.Error(), "idt: ") {
 			t.Fatalf("unexpected error type %T: %v", err, err)
 		}
+	}
+}
+
+// checkOwnStreams requires the rows of table with a binary cell to name
+// streams of their own: keys joined by "." can give two rows one name,
+// whose one stream holds one cell file's bytes for both.
+func checkOwnStreams(t *testing.T, db *msi.Database, table string) {
+	t.Helper()
+	tab, err := db.Table(table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var binary []int
+	for i, c := range tab.Columns() {
+		if c.Type == msi.ColBinary {
+			binary = append(binary, i)
+		}
+	}
+	if len(binary) == 0 {
+		return
+	}
+	owner := map[string]int{}
+	for i := range tab.Len() {
+		r := tab.Row(i)
+		if !slices.ContainsFunc(binary, func(c int) bool { return !r.IsNull(c) }) || r.StreamNameLen() > msi.MaxStreamNameBytes {
+			continue
+		}
+		if first, ok := owner[r.StreamName()]; ok {
+			t.Fatalf("rows %d and %d of %s both name the stream %q", first, i, table, r.StreamName())
+		}
+		owner[r.StreamName()] = i
 	}
 }
 
