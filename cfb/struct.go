@@ -209,6 +209,44 @@ func compareNames(a, b []uint16) int {
 	return 0
 }
 
+// NameKey returns the form of the entry name raw (UTF-16 units) that a
+// compound file compares: two names with the same key are one entry name
+// ([MS-CFB] 2.6.4 compares names upper-cased unit by unit), so a storage
+// cannot hold both, as Writer refuses ("duplicate entry name"). Names of
+// different keys are different entries.
+func NameKey(raw []uint16) string { return nameKey(raw) }
+
+// AppendNameKey appends NameKey(raw) to dst, without a string for it.
+func AppendNameKey(dst []byte, raw []uint16) []byte {
+	for _, c := range raw {
+		c = upperUnit(c)
+		dst = append(dst, byte(c), byte(c>>8))
+	}
+	return dst
+}
+
+// HasCase reports whether a unit of the entry name raw has case, that is
+// whether another name can have the same NameKey: a name of units without
+// case (digits, punctuation, the CJK range Windows Installer packs its
+// stream names into) equals no name but itself.
+func HasCase(raw []uint16) bool {
+	for _, u := range raw {
+		if u < 0x80 {
+			if 'a' <= u && u <= 'z' || 'A' <= u && u <= 'Z' {
+				return true
+			}
+			continue
+		}
+		if utf16.IsSurrogate(rune(u)) || 0x3400 <= u && u < 0xa000 {
+			continue // as upperUnit
+		}
+		if upperUnit(u) != u || unicode.SimpleFold(rune(u)) != rune(u) {
+			return true
+		}
+	}
+	return false
+}
+
 // upperUnit upper-cases one UTF-16 code unit the simple way (single-unit
 // mappings only), which is what CFB implementations do.
 func upperUnit(u uint16) uint16 {

@@ -107,14 +107,8 @@ type wnode struct {
 }
 
 func nameKey(u []uint16) string {
-	var b strings.Builder
-	b.Grow(2 * len(u))
-	for _, c := range u {
-		c = upperUnit(c)
-		b.WriteByte(byte(c))
-		b.WriteByte(byte(c >> 8))
-	}
-	return b.String()
+	var buf [2 * maxNameUnits]byte // on the stack for a name that fits
+	return string(AppendNameKey(buf[:0], u))
 }
 
 // NewWriter returns a Writer that writes a compound file to w when closed.

@@ -327,3 +327,32 @@ func BenchmarkSaveStreams(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSetStreamNames sets 10,000 streams on a fresh database, named
+// in ASCII (packed, no case: no clash is possible) or with a character
+// outside ASCII (each looked up in the index of names that differ only
+// in case, streamCaseClash).
+func BenchmarkSetStreamNames(b *testing.B) {
+	const n = 10000
+	for _, prefix := range []string{"Binary.b", "Binary.é"} {
+		names := make([]string, n)
+		for i := range names {
+			names[i] = fmt.Sprintf("%s%d", prefix, i)
+		}
+		b.Run(prefix, func(b *testing.B) {
+			b.ReportAllocs()
+			r := strings.NewReader("x")
+			for b.Loop() {
+				b.StopTimer()
+				db := openSample(b)
+				b.StartTimer()
+				for _, name := range names {
+					if err := db.SetStream(name, r, 1); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/stream")
+		})
+	}
+}

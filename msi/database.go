@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"io/fs"
 	"slices"
@@ -117,6 +118,15 @@ type Database struct {
 	// the next one of the same columns shares (a transform creating
 	// 180,000 tables of one column makes them in a row).
 	created *tableSchema
+	// streamCase and tableCase index the names of streams and of tables
+	// that have case (cfb.HasCase) by a hash (caseSeed) of their
+	// cfb.NameKey: a compound file holds two names that differ only in
+	// case as one entry, so edits refuse the second (streamCaseClash,
+	// tableCaseClash). Built at first need; a name found there may since
+	// have gone.
+	streamCase map[uint64]string
+	tableCase  map[uint64]string
+	caseSeed   maphash.Seed // made with the first index
 
 	// Warnings lists recoverable oddities found while reading (from the
 	// container and the database) and while editing (values longer than

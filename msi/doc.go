@@ -27,7 +27,13 @@
 // Table.Insert, Update and DeleteFunc, Database.CreateTable, DropTable,
 // LoadRows (a whole table at once, for importers), SetStream and
 // SetCodepage edit the database, checking what the schema (and, after
-// SetStrict, _Validation) demands; refused edits are *ValueError.
+// SetStrict, _Validation) demands; refused edits are *ValueError. An edit
+// whose value the written database could not keep is refused when it is
+// made, not when the database is written: table and column names that
+// are not UTF-8 or that the codepage cannot represent; stream names
+// holding NUL, longer than a compound file allows, or differing
+// only in case from another stream's (the compound file would hold the
+// two as one entry), including the stream a key change renames.
 // Database.Write writes it, re-encoding only the changed tables and
 // copying every other stream byte for byte; Save writes a path atomically
 // and reads it back first. A changed signed package is refused with

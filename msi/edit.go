@@ -5,6 +5,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/msikit/msikit/internal/clip"
 	"github.com/msikit/msikit/internal/textmemo"
@@ -15,7 +16,10 @@ import (
 // and key columns must come first. The names Windows Installer reserves
 // (_StringPool, _StringData, _Tables, _Columns, _Streams, _Storages,
 // _TransformView) and the IDT pseudo-tables _SummaryInformation and
-// _ForceCodepage are refused.
+// _ForceCodepage are refused, as are names that are not UTF-8 or that the
+// codepage cannot represent (the written database would give them back
+// as other text) and a table name that differs only in case from another
+// table's, whose stream would be the same compound-file entry.
 func (db *Database) CreateTable(name string, cols []Column) (*Table, error) {
 	if db.kind == PackageTransform {
 		return nil, &UnsupportedError{Table: name, Msg: "editing transforms is not supported"}
@@ -27,11 +31,18 @@ func (db *Database) CreateTable(name string, cols []Column) (*Table, error) {
 	if why := reservedTableName(name); why != "" {
 		return nil, verr("", "the name is reserved: "+why)
 	}
+	if why := db.nameError(name); why != "" {
+		return nil, verr("", why)
+	}
 	if db.byName[name] != nil {
 		return nil, verr("", "table already exists")
 	}
-	if _, err := packName(name, true); err != nil {
+	units, err := packName(name, true)
+	if err != nil {
 		return nil, verr("", "table stream: "+nameProblem(err))
+	}
+	if other := db.tableCaseClash(name, units); other != "" {
+		return nil, verr("", clip.Sprintf("the name differs only in case from table %q: a compound file cannot hold both tables' streams ([MS-CFB] 2.6.4)", other))
 	}
 	if len(cols) == 0 || len(cols) > 32 {
 		return nil, verr("", fmt.Sprintf("a table needs 1 to 32 columns, got %d", len(cols)))
@@ -43,6 +54,9 @@ func (db *Database) CreateTable(name string, cols []Column) (*Table, error) {
 	for i, c := range cols {
 		if c.Name == "" || seen[c.Name] {
 			return nil, verr(c.Name, "empty or duplicate column name")
+		}
+		if why := db.nameError(c.Name); why != "" {
+			return nil, verr(c.Name, why)
 		}
 		seen[c.Name] = true
 		switch c.Type {
@@ -93,6 +107,7 @@ func (db *Database) CreateTable(name string, cols []Column) (*Table, error) {
 	t := &Table{tableSchema: s, db: db, name: name, loaded: true, dirty: true}
 	db.tables = append(db.tables, t)
 	db.byName[name] = t
+	db.noteCase(db.tableCase, name, units)
 	db.schemaDirty = true
 	db.schemaView = [2]*Table{}
 	db.modified = true
@@ -111,7 +126,8 @@ func (db *Database) CreateTable(name string, cols []Column) (*Table, error) {
 // (also in a column that is not nullable, as a transform leaves them until
 // its records update the rows: set them with Update). It cannot be a key
 // column (keys come first). Its Number is the next one; a name the table
-// has, a 33rd column or a system table are refused with a *ValueError.
+// has, a 33rd column, a name that is not UTF-8 or that the codepage
+// cannot represent, or a system table are refused with a *ValueError.
 func (t *Table) AddColumn(c Column) error {
 	if err := t.writable(); err != nil {
 		return err
@@ -124,6 +140,8 @@ func (t *Table) AddColumn(c Column) error {
 		return verr("the table already has this column")
 	case len(t.cols) >= maxColumns:
 		return verr(fmt.Sprintf("a table has at most %d columns", maxColumns))
+	case t.db.nameError(c.Name) != "":
+		return verr(t.db.nameError(c.Name))
 	case c.Key:
 		return verr("a key column cannot be added to an existing table")
 	}
@@ -197,7 +215,10 @@ func (db *Database) DropTable(name string) error {
 
 // SetStream adds or replaces the stream name (a decoded name such as
 // "Binary.Icon") with size bytes read from r when the database is written.
-// The data is never buffered whole.
+// The data is never buffered whole. A name that cannot name a stream
+// (it holds NUL, or packs into more than 31 UTF-16 units) or that differs
+// only in case from another stream's (a compound file holds the two as
+// one entry) is refused with a *ValueError of the _Streams table.
 func (db *Database) SetStream(name string, r io.ReaderAt, size int64) error {
 	if name == "" {
 		return fmt.Errorf("msi: empty stream name")
@@ -205,11 +226,16 @@ func (db *Database) SetStream(name string, r io.ReaderAt, size int64) error {
 	if size < 0 {
 		return fmt.Errorf("msi: stream %q: negative size", clip.String(name))
 	}
-	if _, err := packName(name, false); err != nil {
+	units, err := packName(name, false)
+	if err != nil {
 		// Clipped: the name may be an imported key of megabytes.
-		return fmt.Errorf("msi: stream %q: %s", clip.String(name), nameProblem(err))
+		return &ValueError{Table: "_Streams", Key: []string{clip.String(name)}, Reason: nameProblem(err)}
+	}
+	if other := db.streamCaseClash(name, units); other != "" {
+		return &ValueError{Table: "_Streams", Key: []string{clip.String(name)}, Reason: clip.Sprintf("the name differs only in case from the stream %q: a compound file cannot hold both ([MS-CFB] 2.6.4)", other)}
 	}
 	db.overlay[name] = streamSource{r: r, size: size}
+	db.noteCase(db.streamCase, name, units)
 	db.modified = true
 	if name != SummaryInfoStream {
 		db.contentModified = true
@@ -259,6 +285,9 @@ func (db *Database) renameStream(from, to string) {
 	}
 	db.dropStream(from)
 	db.overlay[to] = src
+	if units, err := packName(to, false); err == nil {
+		db.noteCase(db.streamCase, to, units)
+	}
 	db.modified = true
 	db.contentModified = true
 }
@@ -328,6 +357,23 @@ func (db *Database) inValidationSet(set, text string) bool {
 	})
 	_, ok := members[text]
 	return ok
+}
+
+// nameError returns why name cannot name a new table or column of db, or
+// "" if it can. Names are stored in the string pool, in the database's
+// codepage: a name that is not UTF-8, or that the codepage cannot
+// represent, came back from the written database as other text ("\xff\xfe"
+// as "ÿþ").
+func (db *Database) nameError(name string) string {
+	if !utf8.ValidString(name) {
+		return clip.Sprintf("the name %q is not valid UTF-8", name)
+	}
+	if !isASCIIString(name) {
+		if _, ok := db.pool.codec.encode(name); !ok {
+			return clip.Sprintf("codepage %d cannot represent the name %q", db.pool.codec.cp, name)
+		}
+	}
+	return ""
 }
 
 // reservedTableName returns why name cannot name a table of a database, or

@@ -10,10 +10,11 @@ import (
 // importing a _ForceCodepage table does. Every string keeps its text and is
 // re-encoded in the new codepage, so string ids, rows and their order stay
 // as they are. If cp is outside 0 to 65535 or the new codepage cannot
-// represent a string (*ValueError), or msikit has no conversion table for
-// it (*UnsupportedError), SetCodepage returns an error and changes
-// nothing. Codepage 0 is language-neutral; Windows Installer recommends
-// starting from a neutral (ASCII-only) database when setting a codepage.
+// represent a string or the name of a table or column (*ValueError), or
+// msikit has no conversion table for it (*UnsupportedError), SetCodepage
+// returns an error and changes nothing. Codepage 0 is language-neutral;
+// Windows Installer recommends starting from a neutral (ASCII-only)
+// database when setting a codepage.
 //
 // The summary information has a codepage of its own (PIDCodepage, set with
 // SummaryInfo.SetInt).
@@ -51,8 +52,37 @@ func (db *Database) SetCodepage(cp int) error {
 	for _, b := range p.borrowed {
 		cost += int64(len(b))
 	}
-	if limit := maxRecode(db.size); db.recoded+cost > limit {
+	limit := maxRecode(db.size)
+	overLimit := func() error {
 		return fmt.Errorf("%w: codepage %d: re-encoding the string pool again (%d strings) would take the work of codepage changes past %d bytes (64 MiB plus 64 times the database's size)", ErrLimit, cp, p.size(), limit)
+	}
+	if db.recoded+cost > limit {
+		return overLimit()
+	}
+	// The names of tables and columns made by edits are not in the pool
+	// until the database is written: they must fit the new codepage too
+	// (they came back as other text). Checking them is work of the change
+	// too, 16 plus its bytes a name, counted even when a name is refused:
+	// changes that fail do not repeat it without end.
+	for _, t := range db.tables {
+		cost += 16 + int64(len(t.name))
+		for _, c := range t.cols {
+			cost += 16 + int64(len(c.Name))
+		}
+		if db.recoded+cost > limit {
+			db.recoded += cost
+			return overLimit()
+		}
+		err := nameFits(nc, t.name, t.name, "")
+		for _, c := range t.cols {
+			if err == nil {
+				err = nameFits(nc, c.Name, t.name, c.Name)
+			}
+		}
+		if err != nil {
+			db.recoded += cost
+			return err
+		}
 	}
 	db.recoded += cost
 	np := &stringPool{codec: nc, longRefs: p.longRefs, refs: p.refs, nsrc: p.nsrc, offs: make([]uint32, 2, p.nsrc+1)}
@@ -122,3 +152,19 @@ func maxRecode(size int64) int64 { return 64<<20 + 64*size }
 
 // maxStringData bounds _StringData: offsets into it are uint32.
 const maxStringData = 1<<32 - 1
+
+// nameFits reports a name of table (or of its column) that the codec nc
+// cannot represent.
+func nameFits(nc codec, name, table, column string) error {
+	if isASCIIString(name) {
+		return nil
+	}
+	if _, ok := nc.encode(name); ok {
+		return nil
+	}
+	what := clip.Sprintf("the name of table %q", table)
+	if column != "" {
+		what = clip.Sprintf("the name of column %q of table %q", column, table)
+	}
+	return &ValueError{Table: forceCodepageTable, Reason: fmt.Sprintf("codepage %d cannot represent %s", nc.cp, what)}
+}

@@ -3,6 +3,7 @@ package msi
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -149,5 +150,41 @@ func TestSetCodepageWorkBounded(t *testing.T) {
 	}
 	if got := exportString(t, db, "Property"); got != before {
 		t.Errorf("Property changed (-before +after):\n%s", cmp.Diff(before, got))
+	}
+}
+
+// The names of tables made by edits are checked against each new
+// codepage (they are not in the pool until written), and that work is
+// counted too: a database of 3,000 created tables and few strings let
+// a flip between two codepages check the 9,000 names thousands of times
+// more than the bound allows (about 60 million name checks).
+func TestSetCodepageNameChecksBounded(t *testing.T) {
+	db := openSample(t)
+	cols := []Column{{Name: "Key", Type: ColString, Size: 72, Key: true}, {Name: "Value", Type: ColString, Nullable: true}}
+	var names int64
+	for i := range 3000 {
+		name := fmt.Sprintf("Created%d", i)
+		if _, err := db.CreateTable(name, cols); err != nil {
+			t.Fatal(err)
+		}
+		names += 16 + int64(len(name)) + 16 + 3 + 16 + 5
+	}
+	cps := [2]int{1252, 0}
+	n := 0
+	var err error
+	for ; n < 100_000; n++ {
+		if err = db.SetCodepage(cps[n%2]); err != nil {
+			break
+		}
+	}
+	if !errors.Is(err, ErrLimit) {
+		t.Fatalf("after %d changes: %v, want ErrLimit", n, err)
+	}
+	if most := maxRecode(db.size) / names; int64(n) > most {
+		t.Errorf("%d changes before ErrLimit, want at most %d (the names' checks counted)", n, most)
+	}
+	// Once past the bound, a change fails before looking at the names.
+	if err := db.SetCodepage(cps[n%2]); !errors.Is(err, ErrLimit) {
+		t.Errorf("the change after the bound: %v, want ErrLimit", err)
 	}
 }

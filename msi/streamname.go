@@ -1,13 +1,16 @@
 package msi
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf16"
 
+	"github.com/msikit/msikit/cfb"
 	"github.com/msikit/msikit/internal/clip"
 )
 
@@ -237,5 +240,94 @@ func (c *nameCounter) add(s string) {
 			c.pending = false
 		}
 		c.units += utf16.RuneLen(r)
+	}
+}
+
+// streamCaseClash returns the stream other than name that a compound file
+// would hold as the same entry as name, packed into units (the two differ
+// only in case), or "" if there is none.
+func (db *Database) streamCaseClash(name string, units []uint16) string {
+	if !cfb.HasCase(units) {
+		return ""
+	}
+	if db.streamCase == nil {
+		db.newCaseIndex(&db.streamCase)
+		for i, e := range db.streams {
+			db.noteCase(db.streamCase, db.streamNames[i], e.RawName)
+		}
+		for n, o := range db.overlay {
+			if u, err := packName(n, false); err == nil && !o.deleted {
+				db.noteCase(db.streamCase, n, u)
+			}
+		}
+	}
+	if other := db.caseFound(db.streamCase, name, units, false); other != "" && db.hasStream(other) {
+		return other
+	}
+	return ""
+}
+
+// tableCaseClash is streamCaseClash for the name of a new table, packed
+// into units: the table other than name whose stream would be the same
+// entry, or "".
+func (db *Database) tableCaseClash(name string, units []uint16) string {
+	if !cfb.HasCase(units) {
+		return ""
+	}
+	if db.tableCase == nil {
+		db.newCaseIndex(&db.tableCase)
+		for _, t := range db.tables {
+			if u, err := packName(t.name, true); err == nil {
+				db.noteCase(db.tableCase, t.name, u)
+			}
+		}
+	}
+	if other := db.caseFound(db.tableCase, name, units, true); other != "" && db.byName[other] != nil {
+		return other
+	}
+	return ""
+}
+
+// newCaseIndex makes the empty index *m, and the seed of the indexes.
+func (db *Database) newCaseIndex(m *map[uint64]string) {
+	if db.streamCase == nil && db.tableCase == nil {
+		db.caseSeed = maphash.MakeSeed()
+	}
+	*m = map[uint64]string{}
+}
+
+// caseHash is the hash of units' cfb.NameKey that indexes them.
+func (db *Database) caseHash(units []uint16) uint64 {
+	var buf [2 * maxStreamName]byte
+	return maphash.Bytes(db.caseSeed, cfb.AppendNameKey(buf[:0], units))
+}
+
+// caseFound returns the name other than name that m (streamCase or
+// tableCase) holds for the hash of units' key, if it packs (table selects
+// the table prefix) to the same cfb.NameKey; a name of the same hash but
+// another key is not a clash.
+func (db *Database) caseFound(m map[uint64]string, name string, units []uint16, table bool) string {
+	other, ok := m[db.caseHash(units)]
+	if !ok || other == name {
+		return ""
+	}
+	u, err := packName(other, table)
+	if err != nil {
+		return ""
+	}
+	var a, b [2 * maxStreamName]byte
+	if !bytes.Equal(cfb.AppendNameKey(a[:0], u), cfb.AppendNameKey(b[:0], units)) {
+		return ""
+	}
+	return other
+}
+
+// noteCase records name, packed into units, in the index m (streamCase or
+// tableCase) once it is built: by a hash of its cfb.NameKey, so that the
+// index holds no copy of the names (300,000 streams of names with case:
+// 13 MB more heap, not 25).
+func (db *Database) noteCase(m map[uint64]string, name string, units []uint16) {
+	if m != nil && cfb.HasCase(units) {
+		m[db.caseHash(units)] = name
 	}
 }

@@ -717,7 +717,9 @@ func (t *Table) adoptRows(cells []uint32, nrows int) (int, error) {
 // Update finds the row with primary key key, passes a copy of its values
 // to set, and stores the values set leaves (after the same checks as
 // Insert). Key columns may change; the binary streams of the row are then
-// renamed with it. An error from set is returned unchanged.
+// renamed with it, and a new key that cannot name the row's stream (it
+// holds NUL, or packs into more than 31 UTF-16 units) is refused with a
+// *ValueError. An error from set is returned unchanged.
 func (t *Table) Update(key []Value, set func(vals []Value) error) error {
 	if err := t.writable(); err != nil {
 		return err
@@ -759,6 +761,9 @@ func (t *Table) Update(key []Value, set func(vals []Value) error) error {
 		if _, dup := t.findRow(newHash, cells); dup {
 			return &ValueError{Table: t.name, Key: keyText(t, vals), Reason: "a row with this primary key already exists"}
 		}
+		if err := t.streamRenameError(oldName, cells, vals); err != nil {
+			return err
+		}
 	}
 	copy(t.cells[ri*n:(ri+1)*n], cells)
 	if keyChanged {
@@ -772,6 +777,55 @@ func (t *Table) Update(key []Value, set func(vals []Value) error) error {
 		}
 	}
 	t.touch()
+	return nil
+}
+
+// streamRenameError reports why the stream oldName of a row, renamed
+// with the row to the key of cells (the values vals), cannot be: the new
+// key cannot name a stream (it holds NUL, or packs into more than 31
+// units), which WriteTo would only find when the database is written. A
+// row with no binary cell, or whose binary cells have no stream, has
+// nothing to rename. A new name that is another stream's (keys joined by
+// "." can name another row's stream), or differs only in case from
+// another stream's (the compound file would hold the two as one), is
+// refused too.
+func (t *Table) streamRenameError(oldName string, cells []uint32, vals []Value) error {
+	if oldName == "" || !t.db.hasStream(oldName) {
+		return nil
+	}
+	binary := false
+	for i, c := range t.cols {
+		binary = binary || c.Type == ColBinary && cells[i] != 0
+	}
+	if !binary {
+		return nil
+	}
+	keys := make([]Value, 0, len(t.keys))
+	for _, k := range t.keys {
+		keys = append(keys, vals[k])
+	}
+	if err := RowStreamNameError(t.name, keys); err != nil {
+		reason := strings.TrimPrefix(err.Error(), "msi: table "+clip.String(t.name)+": ")
+		return &ValueError{Table: t.name, Key: keyText(t, vals), Reason: "the row's stream cannot follow the new key: " + reason}
+	}
+	var b strings.Builder // short: the name fits a compound file's entry
+	b.WriteString(t.name)
+	for _, k := range keys {
+		b.WriteByte('.')
+		b.WriteString(k.String())
+	}
+	name := b.String()
+	if name != oldName && t.db.hasStream(name) {
+		// Keys joined by "." can name another row's stream: ("a.b", "c")
+		// and ("a", "b.c") both name T.a.b.c, whose data the rename
+		// would replace.
+		return &ValueError{Table: t.name, Key: keyText(t, vals), Reason: clip.Sprintf("the row's stream cannot follow the new key: its name %q is another stream's, whose data it would replace", name)}
+	}
+	if units, err := packName(name, false); err == nil {
+		if other := t.db.streamCaseClash(name, units); other != "" && other != oldName {
+			return &ValueError{Table: t.name, Key: keyText(t, vals), Reason: clip.Sprintf("the row's stream cannot follow the new key: its name %q differs only in case from the stream %q, and a compound file cannot hold both ([MS-CFB] 2.6.4)", name, other)}
+		}
+	}
 	return nil
 }
 

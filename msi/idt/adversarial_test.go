@@ -402,3 +402,75 @@ func TestImportRefusesKeysThatCannotNameAStream(t *testing.T) {
 		})
 	}
 }
+
+// Two rows whose stream names differ only in case (keys "é" and "É": a
+// compound file compares names upper-cased) were imported, and the
+// second stream was then refused after the rows were in the table,
+// leaving a row without its stream. The second row is refused with its
+// line before the table changes; a key that differs in more than case
+// is fine.
+func TestImportRefusesStreamNamesDifferingOnlyInCase(t *testing.T) {
+	files := fstest.MapFS{"Icon/f.bin": &fstest.MapFile{Data: []byte("icon")}}
+	db := openSample(t)
+	before := exportString(t, db, "Icon")
+	text := "Name\tData\r\ns72\tv0\r\nIcon\tName\r\né.ico\tf.bin\r\nÉ.ico\tf.bin\r\n"
+	_, err := Import(db, strings.NewReader(text), files)
+	var ie *Error
+	if !errors.As(err, &ie) || ie.Line != 5 || !strings.Contains(err.Error(), `"Icon.É.ico" differs only in case from the stream name of line 4's row`) {
+		t.Fatalf("Import: %v, want an *idt.Error at line 5 naming line 4's stream", err)
+	}
+	if diff := cmp.Diff(before, exportString(t, db, "Icon")); diff != "" {
+		t.Errorf("the refused import changed the table (-before +after):\n%s", diff)
+	}
+	text = "Name\tData\r\ns72\tv0\r\nIcon\tName\r\né.ico\tf.bin\r\nÈ.ico\tf.bin\r\n"
+	if _, err := Import(db, strings.NewReader(text), files); err != nil {
+		t.Fatalf("Import of é and È: %v", err)
+	}
+	var out bytes.Buffer
+	if _, err := db.WriteTo(&out); err != nil {
+		t.Errorf("WriteTo: %v", err)
+	}
+}
+
+// Keys joined by "." can give two rows one stream name: ("a.b", "c") and
+// ("a", "b.c") both name the stream T.a.b.c. The import kept both rows
+// and set the stream twice, so both cells read the second file's bytes
+// and the first file's were lost without a word. The second row is
+// refused with its line before anything changes.
+func TestImportRefusesRowsSharingAStreamName(t *testing.T) {
+	files := fstest.MapFS{
+		"T/one": &fstest.MapFile{Data: []byte("ONE")},
+		"T/two": &fstest.MapFile{Data: []byte("TWO")},
+	}
+	db := openSample(t)
+	text := "A\tB\tData\r\ns72\ts72\tv0\r\nT\tA\tB\r\na.b\tc\tone\r\na\tb.c\ttwo\r\n"
+	_, err := Import(db, strings.NewReader(text), files)
+	var ie *Error
+	if !errors.As(err, &ie) || ie.Line != 5 || !strings.Contains(err.Error(), `"T.a.b.c" is also the stream name of line 4's row`) {
+		t.Fatalf("Import: %v, want an *idt.Error at line 5 naming line 4's row", err)
+	}
+	if db.HasTable("T") {
+		t.Error("the refused import created the table")
+	}
+	// Keys with dots that name different streams are fine.
+	text = "A\tB\tData\r\ns72\ts72\tv0\r\nT\tA\tB\r\na.b\tc\tone\r\na\tb.d\ttwo\r\n"
+	if _, err := Import(db, strings.NewReader(text), files); err != nil {
+		t.Fatalf("Import: %v", err)
+	}
+	tab, err := db.Table("T")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for r := range tab.Rows() {
+		rd, err := r.OpenStream("Data")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(rd)
+		got[r.StreamName()] = string(b)
+	}
+	if diff := cmp.Diff(map[string]string{"T.a.b.c": "ONE", "T.a.b.d": "TWO"}, got); diff != "" {
+		t.Errorf("streams (-want +got):\n%s", diff)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/msikit/msikit/internal/testenv"
@@ -403,6 +404,52 @@ func BenchmarkImportCellFiles(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/cell")
+		})
+	}
+}
+
+// BenchmarkImportBinaryKeys imports 10,000 binary rows naming one cell
+// file, keyed so that the check of their stream names against each
+// other's (streamClash) does nothing (ASCII keys), or runs: keys outside
+// ASCII, whose names could differ only in case, and two keys with a ".",
+// whose names could be equal. It reports CPU time per row.
+func BenchmarkImportBinaryKeys(b *testing.B) {
+	const n = 10000
+	sample, err := os.ReadFile(testenv.SampleMSI())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tt := range []struct{ name, header, row string }{
+		{"ascii", "Name\tData\r\ns72\tv0\r\nBinary\tName\r\n", "b%x\tf.bin\r\n"},
+		{"cased", "Name\tData\r\ns72\tv0\r\nBinary\tName\r\n", "é%x\tf.bin\r\n"},
+		{"dotted", "A\tB\tData\r\ns72\ts72\tv0\r\nBinary\tA\tB\r\n", "a.%[1]x\tb.%[1]x\tf.bin\r\n"},
+	} {
+		b.Run("keys="+tt.name, func(b *testing.B) {
+			var text strings.Builder
+			text.WriteString(tt.header)
+			for i := range n {
+				fmt.Fprintf(&text, tt.row, i)
+			}
+			idt := text.String()
+			files := fstest.MapFS{"Binary/f.bin": &fstest.MapFile{Data: []byte("x")}}
+			b.SetBytes(int64(len(idt)))
+			b.ReportAllocs()
+			defer reportCPU(b, processCPU())
+			for b.Loop() {
+				db, err := msi.NewDatabase(bytes.NewReader(sample), int64(len(sample)))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if tt.name == "dotted" {
+					if err := db.DropTable("Binary"); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if _, err := Import(db, strings.NewReader(idt), files); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/row")
 		})
 	}
 }
