@@ -101,20 +101,7 @@ func addClassPerFeature(t testing.TB, db *msi.Database, comp string, n int) {
 	for i := range n {
 		f := fmt.Sprintf("F%d", i)
 		must(t, ft.Insert(str(f), msi.Value{}, msi.Value{}, msi.Value{}, num(2), num(1), msi.Value{}, num(0)))
-		vals := make([]msi.Value, len(classes.Columns()))
-		for j, c := range classes.Columns() {
-			switch c.Name {
-			case "CLSID":
-				vals[j] = str(fmt.Sprintf("{AAAAAAAA-0000-0000-0000-%012d}", i))
-			case "Context":
-				vals[j] = str("InprocServer32")
-			case "Component_":
-				vals[j] = str(comp)
-			case "Feature_":
-				vals[j] = str(f)
-			}
-		}
-		must(t, classes.Insert(vals...))
+		insertClass(t, classes, fmt.Sprintf("{AAAAAAAA-0000-0000-0000-%012d}", i), comp, f, nil)
 	}
 }
 

@@ -61,20 +61,7 @@ func buildModuleLongIDUnmanaged(t testing.TB, scale int) []byte {
 		c := fmt.Sprintf("U%d", i)
 		must(t, comps.Insert(str(c), msi.Value{}, str("BINDIR"), num(0), msi.Value{}, str("app.exe")))
 		must(t, mc.Insert(str(c), str(id), num(1033)))
-		vals := make([]msi.Value, len(classes.Columns()))
-		for j, col := range classes.Columns() {
-			switch col.Name {
-			case "CLSID":
-				vals[j] = str(fmt.Sprintf("{BBBBBBBB-0000-0000-0000-%012d}", i))
-			case "Context":
-				vals[j] = str("InprocServer32")
-			case "Component_":
-				vals[j] = str(c)
-			case "Feature_":
-				vals[j] = str(moduleNullGUID)
-			}
-		}
-		must(t, classes.Insert(vals...))
+		insertClass(t, classes, fmt.Sprintf("{BBBBBBBB-0000-0000-0000-%012d}", i), c, moduleNullGUID, nil)
 	}
 	return saveDB(t, db)
 }

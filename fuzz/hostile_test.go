@@ -331,24 +331,7 @@ func buildFileTypeMask(t testing.TB, scale int) []byte {
 	mask = mask[:len(mask)-1]
 	for i := 0; i < 20*scale; i++ {
 		clsid := fmt.Sprintf("{00000000-0000-0000-0000-%012d}", i)
-		vals := make([]msi.Value, len(tab.Columns()))
-		for j, c := range tab.Columns() {
-			switch c.Name {
-			case "CLSID":
-				vals[j] = str(clsid)
-			case "Context":
-				vals[j] = str("InprocServer32")
-			case "Component_":
-				vals[j] = str("ComServer")
-			case "Description":
-				vals[j] = str("hostile")
-			case "FileTypeMask":
-				vals[j] = str(mask)
-			case "Feature_":
-				vals[j] = str("Core")
-			}
-		}
-		must(t, tab.Insert(vals...))
+		insertClass(t, tab, clsid, "ComServer", "Core", map[string]msi.Value{"Description": str("hostile"), "FileTypeMask": str(mask)})
 	}
 	return saveDB(t, db)
 }
@@ -1795,22 +1778,31 @@ func buildClassesOneLongComponent(t testing.TB, scale int) []byte {
 	long := addLongComponent(t, db, 1280<<10)
 	classes := table(t, db, "Class")
 	for i := range 2450 * scale {
-		vals := make([]msi.Value, len(classes.Columns()))
-		for j, c := range classes.Columns() {
-			switch c.Name {
-			case "CLSID":
-				vals[j] = str(fmt.Sprintf("{AAAAAAAA-0000-0000-0000-%012d}", i))
-			case "Context":
-				vals[j] = str("InprocServer32")
-			case "Component_":
-				vals[j] = str(long)
-			case "Feature_":
-				vals[j] = str("Core")
-			}
-		}
-		must(t, classes.Insert(vals...))
+		insertClass(t, classes, fmt.Sprintf("{AAAAAAAA-0000-0000-0000-%012d}", i), long, "Core", nil)
 	}
 	return saveDB(t, db)
+}
+
+// insertClass inserts into classes a class clsid, InprocServer32, of
+// component comp and feature feature, with the other columns in extra
+// (by name) and the rest null.
+func insertClass(t testing.TB, classes *msi.Table, clsid, comp, feature string, extra map[string]msi.Value) {
+	vals := make([]msi.Value, len(classes.Columns()))
+	for j, c := range classes.Columns() {
+		switch c.Name {
+		case "CLSID":
+			vals[j] = str(clsid)
+		case "Context":
+			vals[j] = str("InprocServer32")
+		case "Component_":
+			vals[j] = str(comp)
+		case "Feature_":
+			vals[j] = str(feature)
+		default:
+			vals[j] = extra[c.Name]
+		}
+	}
+	must(t, classes.Insert(vals...))
 }
 
 // Each class is converted, its server key in the long component, within
