@@ -162,18 +162,34 @@ func canonicalName(raw []uint16, name string) bool {
 // nothing for a name that fits, and looks at no more than
 // MaxStreamNameBytes of a long key.
 func RowStreamNameError(table string, keys []Value) error {
+	if problem := rowStreamNameProblem(table, keys); problem != "" {
+		return fmt.Errorf("msi: table %s: %s", clip.String(table), problem)
+	}
+	return nil
+}
+
+// rowStreamName returns the stream name of a row of table whose key
+// values are keys, as Row.StreamName builds it.
+func rowStreamName(table string, keys []Value) string {
+	var b strings.Builder
+	b.WriteString(table)
+	for _, k := range keys {
+		b.WriteByte('.')
+		b.WriteString(k.String())
+	}
+	return b.String()
+}
+
+// rowStreamNameProblem is RowStreamNameError's reason, "" when the name
+// fits.
+func rowStreamNameProblem(table string, keys []Value) string {
 	if strings.HasPrefix(table, "\x05") {
 		// Stored as it is (see packName): rare enough to build.
-		var b strings.Builder
-		b.WriteString(table)
-		for _, k := range keys {
-			b.WriteByte('.')
-			b.WriteString(k.String())
+		name := rowStreamName(table, keys)
+		if _, err := packName(name, false); err != nil {
+			return fmt.Sprintf("a row's stream name %q: %s", clip.String(name), nameProblem(err))
 		}
-		if _, err := packName(b.String(), false); err != nil {
-			return fmt.Errorf("msi: table %s: a row's stream name %q: %s", clip.String(table), clip.String(b.String()), nameProblem(err))
-		}
-		return nil
+		return ""
 	}
 	var c nameCounter
 	c.add(table)
@@ -191,11 +207,11 @@ func RowStreamNameError(table string, keys []Value) error {
 	}
 	switch {
 	case c.nul:
-		return fmt.Errorf("msi: table %s: a row's stream name %s: %s", clip.String(table), rowNameText(table, keys), nameProblem(errNameNUL))
+		return fmt.Sprintf("a row's stream name %s: %s", rowNameText(table, keys), nameProblem(errNameNUL))
 	case c.units > maxStreamName:
-		return fmt.Errorf("msi: table %s: a row's stream name %s: %s", clip.String(table), rowNameText(table, keys), nameProblem(errNameTooLong))
+		return fmt.Sprintf("a row's stream name %s: %s", rowNameText(table, keys), nameProblem(errNameTooLong))
 	}
-	return nil
+	return ""
 }
 
 // rowNameText quotes the stream name of a row for a message, clipped.

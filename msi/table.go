@@ -804,17 +804,10 @@ func (t *Table) streamRenameError(oldName string, cells []uint32, vals []Value) 
 	for _, k := range t.keys {
 		keys = append(keys, vals[k])
 	}
-	if err := RowStreamNameError(t.name, keys); err != nil {
-		reason := strings.TrimPrefix(err.Error(), "msi: table "+clip.String(t.name)+": ")
-		return &ValueError{Table: t.name, Key: keyText(t, vals), Reason: "the row's stream cannot follow the new key: " + reason}
+	if problem := rowStreamNameProblem(t.name, keys); problem != "" {
+		return &ValueError{Table: t.name, Key: keyText(t, vals), Reason: "the row's stream cannot follow the new key: " + problem}
 	}
-	var b strings.Builder // short: the name fits a compound file's entry
-	b.WriteString(t.name)
-	for _, k := range keys {
-		b.WriteByte('.')
-		b.WriteString(k.String())
-	}
-	name := b.String()
+	name := rowStreamName(t.name, keys) // short: the name fits a compound file's entry
 	if name != oldName && t.db.hasStream(name) {
 		// Keys joined by "." can name another row's stream: ("a.b", "c")
 		// and ("a", "b.c") both name T.a.b.c, whose data the rename
